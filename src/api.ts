@@ -1,0 +1,122 @@
+/**
+ * The public shape of the library (SPEC §8). The CLI is a thin layer over it.
+ */
+import type { Blocker } from './dialects/dialect.js';
+import type { Step } from './operations/types.js';
+
+export type Phase =
+  | 'pending'
+  | 'expanding'
+  | 'dual_write'
+  | 'backfilling'
+  | 'backfilled'
+  | 'contracting'
+  | 'contracted'
+  | 'rolling_back'
+  | 'rolled_back';
+
+export interface XcOptions {
+  /** postgres://, postgresql://, mysql://, mariadb://, pglite://PATH, pglite://memory */
+  url?: string;
+  /** An existing connection: a Driver, knex instance, pg Pool, mysql2 pool or PGlite instance. */
+  connection?: unknown;
+  /** Read the connection from a knexfile (and its environment, default NODE_ENV or development). */
+  knexfile?: string;
+  knexEnv?: string;
+  /** Migrations folder (default ./migrations). */
+  dir?: string;
+  lockTimeoutMs?: number; // default 1000
+  lockRetryForMs?: number; // default 60000
+  /** Wait this long for another xc's advisory lock instead of failing at once (exit 4). */
+  waitLockMs?: number; // default 0
+  batchTimeMs?: number; // default 200
+  batchSize?: number; // pins the batch size
+  batchDelayMs?: number; // default 0
+  maxRowsPerSecond?: number;
+  instanceTtlMs?: number; // default 60000
+  allowDrift?: boolean;
+  /** Who is acting, for the event log (default: OS user@host). */
+  actor?: string;
+  /** Progress and phase events. */
+  onEvent?: (event: XcEvent) => void;
+}
+
+export type XcEvent =
+  | { event: 'phase'; migration: string; from: Phase; to: Phase }
+  | { event: 'step'; migration: string; phase: Phase; description: string; sql: string }
+  | { event: 'lock_retry'; migration: string; attempt: number; waitMs: number; description: string; blockers: Blocker[] }
+  | { event: 'backfill'; migration: string; table: string; done: number; total: number; batchSize: number; rowsPerSecond: number; etaSeconds: number | null }
+  | { event: 'verify'; migration: string; table: string; checked: number; total: number }
+  | { event: 'waiting_lock'; holder: string | null };
+
+export interface PlannedPhase {
+  phase: 'expand' | 'backfill' | 'contract' | 'rollback';
+  steps: Step[];
+  /** For backfill: the UPDATE run per batch, per table. */
+  backfill?: { table: string; statement: string; key: string[] }[];
+}
+
+export interface MigrationPlanResult {
+  id: string;
+  description: string | null;
+  phase: Phase;
+  pending: PlannedPhase[];
+}
+
+export interface PlanResult {
+  ok: true;
+  migrations: MigrationPlanResult[];
+}
+
+export interface MigrationOutcome {
+  id: string;
+  from: Phase;
+  phase: Phase;
+  rows?: number;
+}
+
+export interface RunResult {
+  ok: true;
+  migrations: MigrationOutcome[];
+  dryRun?: boolean;
+}
+
+export interface StatusMigration {
+  id: string;
+  description: string | null;
+  phase: Phase;
+  /** File missing from --dir but known to the state. */
+  missingFile?: boolean;
+  drift?: boolean;
+  backfill: { done: number; total: number };
+  blockers: GateBlocker[];
+  lastError: string | null;
+  updatedAt: string | null;
+}
+
+export interface StatusResult {
+  ok: true;
+  migrations: StatusMigration[];
+}
+
+export interface GateBlocker {
+  kind: 'deployment' | 'instance' | 'session' | 'no_deployment';
+  app?: string;
+  version?: string;
+  env?: string | null;
+  level?: string | null;
+  detail: string;
+}
+
+export interface Xc {
+  init(): Promise<{ ok: true; created: boolean }>;
+  plan(opts?: { id?: string }): Promise<PlanResult>;
+  apply(opts?: { id?: string; to?: 'expand' | 'backfill'; dryRun?: boolean }): Promise<RunResult | PlanResult>;
+  backfill(opts?: { id?: string }): Promise<RunResult>;
+  contract(opts?: { id?: string; force?: boolean; reason?: string }): Promise<RunResult>;
+  rollback(opts?: { id?: string }): Promise<RunResult>;
+  status(): Promise<StatusResult>;
+  /** The id of the newest migration in --dir, or null when there is none. */
+  level(): Promise<string | null>;
+  close(): Promise<void>;
+}

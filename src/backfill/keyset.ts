@@ -1,0 +1,46 @@
+/** Keyset walking by a (possibly composite) row key: cursors are the key's values as text. */
+import type { Session } from '../db/driver.js';
+import type { Dialect } from '../dialects/dialect.js';
+
+export type Cursor = string[] | null;
+
+export interface KeyRange {
+  /** SQL condition for rows after `after` and up to `upTo` (null: no bound). */
+  sql: string;
+  params: string[];
+}
+
+export function keyRange(d: Dialect, key: string[], after: Cursor, upTo: Cursor): KeyRange {
+  const parts: string[] = [];
+  const params: string[] = [];
+  if (after) {
+    parts.push(d.keyCompare(key, '>'));
+    params.push(...after);
+  }
+  if (upTo) {
+    parts.push(d.keyCompare(key, '<='));
+    params.push(...upTo);
+  }
+  return { sql: parts.length > 0 ? parts.join(' AND ') : '1 = 1', params };
+}
+
+/**
+ * The key of the `size`-th row after `after`: the inclusive end of the next
+ * chunk. Null when fewer rows remain (the chunk then runs to the end).
+ */
+export async function chunkEnd(s: Session, d: Dialect, table: string, key: string[], after: Cursor, size: number): Promise<Cursor> {
+  const range = keyRange(d, key, after, null);
+  const cols = key.map((k, i) => `${d.castText(d.quote(k))} AS k${i}`).join(', ');
+  const order = key.map((k) => d.quote(k)).join(', ');
+  const r = await s.query<Record<string, string>>(
+    `SELECT ${cols} FROM ${d.quote(table)} WHERE ${range.sql} ORDER BY ${order} LIMIT 1 OFFSET ${Math.max(0, Math.floor(size) - 1)}`,
+    range.params,
+  );
+  const row = r.rows[0];
+  return row ? key.map((_, i) => String(row[`k${i}`])) : null;
+}
+
+export async function countRows(s: Session, d: Dialect, table: string, range?: KeyRange): Promise<number> {
+  const r = await s.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM ${d.quote(table)} WHERE ${range?.sql ?? '1 = 1'}`, range?.params ?? []);
+  return Number(r.rows[0]!.n);
+}

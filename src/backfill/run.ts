@@ -1,0 +1,93 @@
+/**
+ * The backfill engine (SPEC §5): keyset batches by the row key, each batch
+ * one short transaction that also advances the cursor — so a crash redoes
+ * nothing and loses nothing. Batch size adapts toward --batch-time (grow at
+ * most ×1.2 a step, shrink at once), unless --batch-size pins it; a batch that
+ * times out on a lock is retried at half the size.
+ *
+ * Rows written while the backfill runs are kept right by the triggers; the
+ * backfill's WHERE skips rows that already have their value, and inside its
+ * own transaction xc's triggers stand aside (it writes both shapes itself).
+ */
+import type { BackfillSpec } from '../operations/types.js';
+import { LockTimeoutError } from '../errors.js';
+import { sleep, type EngineContext } from '../engine/context.js';
+import { chunkEnd, countRows, keyRange, type Cursor } from './keyset.js';
+
+const MIN_BATCH = 10;
+const MAX_BATCH = 50_000;
+const FIRST_BATCH = 1000;
+
+export async function runBackfill(ctx: EngineContext, migration: string, specs: BackfillSpec[]): Promise<number> {
+  let total = 0;
+  for (const [seq, spec] of specs.entries()) total += await backfillTable(ctx, migration, seq, spec);
+  return total;
+}
+
+async function backfillTable(ctx: EngineContext, migration: string, seq: number, spec: BackfillSpec): Promise<number> {
+  const { dialect: d, store } = ctx;
+  const key = spec.key!;
+  const s = await ctx.driver.acquire();
+  let row = (await store.backfills(s, migration)).find((b) => b.seq === seq);
+  if (!row) {
+    await store.createBackfill(s, migration, seq, spec.table, await countRows(s, d, spec.table));
+    row = (await store.backfills(s, migration)).find((b) => b.seq === seq)!;
+  }
+  s.release();
+  if (row.finished) return 0;
+
+  const pinned = ctx.options.batchSize;
+  let size = pinned ?? row.batchSize ?? FIRST_BATCH;
+  let cursor = row.cursor as Cursor;
+  let done = row.done;
+  const started = Date.now();
+  const doneAtStart = done;
+  const assignments = Object.entries(spec.set).map(([col, expr]) => `${d.quote(col)} = (${expr})`).join(', ');
+  let lockFailures = 0;
+
+  for (;;) {
+    const t0 = Date.now();
+    const session = await ctx.driver.acquire();
+    let end: Cursor = null;
+    let scanned = 0;
+    try {
+      await session.query('BEGIN');
+      for (const q of d.backfillSession(ctx.options.lockTimeoutMs)) await session.query(q);
+      end = await chunkEnd(session, d, spec.table, key, cursor, size);
+      const range = keyRange(d, key, cursor, end);
+      scanned = end ? size : await countRows(session, d, spec.table, range);
+      await session.query(`UPDATE ${d.quote(spec.table)} SET ${assignments} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`, range.params);
+      if (end) await store.advanceBackfill(session, migration, seq, end, scanned, size);
+      else {
+        await store.advanceBackfill(session, migration, seq, cursor ?? [], scanned, size);
+        await store.finishBackfill(session, migration, seq);
+      }
+      await session.query('COMMIT');
+      lockFailures = 0;
+    } catch (err) {
+      await session.query('ROLLBACK').catch(() => undefined);
+      if (!d.isLockTimeout(err) && (err as { code?: string }).code !== '40P01' && (err as { errno?: number }).errno !== 1213) throw err;
+      // Lost a lock fight with the application: back off, retry smaller.
+      if (++lockFailures * ctx.options.lockTimeoutMs > ctx.options.lockRetryForMs) {
+        throw new LockTimeoutError(`backfill of "${spec.table}" could not lock its rows for ${Math.round(ctx.options.lockRetryForMs / 1000)}s`, { migration, table: spec.table });
+      }
+      size = Math.max(MIN_BATCH, Math.floor(size / 2));
+      await sleep(100 + Math.random() * 400);
+      continue;
+    } finally {
+      session.release();
+    }
+
+    done += scanned;
+    const elapsed = Math.max(1, Date.now() - t0);
+    const rate = ((done - doneAtStart) * 1000) / Math.max(1, Date.now() - started);
+    const totalRows = Math.max(row.total, done);
+    ctx.emit({ event: 'backfill', migration, table: spec.table, done, total: totalRows, batchSize: size, rowsPerSecond: Math.round(rate), etaSeconds: rate > 0 ? Math.round((totalRows - done) / rate) : null });
+    if (!end) return done - doneAtStart;
+    cursor = end;
+    if (pinned === undefined) size = Math.round(Math.min(MAX_BATCH, Math.max(MIN_BATCH, size * Math.min(1.2, Math.max(0.5, ctx.options.batchTimeMs / elapsed)))));
+    let pause = ctx.options.batchDelayMs;
+    if (ctx.options.maxRowsPerSecond) pause = Math.max(pause, (scanned * 1000) / ctx.options.maxRowsPerSecond - elapsed);
+    if (pause > 0) await sleep(pause);
+  }
+}

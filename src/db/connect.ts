@@ -1,0 +1,81 @@
+/**
+ * Opening the database (SPEC §2): from a URL, a knexfile, or an object the
+ * library user already has (Driver, knex, pg Pool, mysql2 pool, PGlite).
+ */
+import pg from 'pg';
+import type { Driver } from './driver.js';
+import { InvalidInputError } from '../errors.js';
+import { createPgDriver } from './pg.js';
+import { createMysqlDriver, isMysqlPool } from './mysql.js';
+import { createPgliteDriver, isPglite, wrapPglite } from './pglite.js';
+import { driverFromKnexfile, isKnex, wrapKnex } from './knex.js';
+import { addSecret, passwordOf, redactUrl } from './redact.js';
+
+export const HOW_TO_CONNECT =
+  'give a database URL with --url, XC_DATABASE_URL, DATABASE_URL or the config key "url" ' +
+  '(postgres://, postgresql://, mysql://, mariadb://, pglite://PATH, pglite://memory), or a knexfile with --knexfile PATH [--env NAME]';
+
+export interface OpenDriverOptions {
+  url?: string;
+  connection?: unknown;
+  knexfile?: string;
+  knexEnv?: string;
+  /** Base for relative pglite:// folders and knexfile paths (default process.cwd()). */
+  cwd?: string;
+}
+
+export function isDriver(x: unknown): x is Driver {
+  const o = x as Partial<Driver> | null;
+  return !!o && typeof o === 'object' && typeof o.acquire === 'function' && typeof o.close === 'function' && typeof o.label === 'string';
+}
+
+function isPgPool(x: unknown): x is pg.Pool {
+  if (x instanceof pg.Pool) return true;
+  // Another copy of pg in the user's project fails instanceof: recognise its shape.
+  const o = x as Record<string, unknown> | null;
+  return !!o && typeof o === 'object' && typeof o.connect === 'function' && typeof o.query === 'function' && 'totalCount' in o && 'idleCount' in o;
+}
+
+/** Wrap an object the caller already holds. Its lifetime stays theirs: `close()` does not end it. */
+export function driverFromConnection(c: unknown): Driver {
+  if (isDriver(c)) return c;
+  if (isKnex(c)) return wrapKnex(c);
+  if (isPgPool(c)) return createPgDriver(c as pg.Pool, { owned: false, label: 'pg.Pool' });
+  if (isMysqlPool(c)) return createMysqlDriver(c as Parameters<typeof createMysqlDriver>[0], { owned: false });
+  if (isPglite(c)) return wrapPglite(c, { owned: false, label: 'pglite' });
+  throw new InvalidInputError(
+    'unsupported connection object; expected a knex instance, a pg Pool, a mysql2 pool, a PGlite instance or an xc Driver',
+  );
+}
+
+/** Open a driver from a URL (postgres, mysql, mariadb, pglite). The password is registered for redaction. */
+export async function driverFromUrl(url: string, cwd = process.cwd()): Promise<Driver> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  addSecret(passwordOf(url));
+  for (const m of url.matchAll(/[?&;][^=&;#]*pass[^=&;#]*=([^&;#]*)/gi)) addSecret(m[1]);
+  switch (scheme) {
+    case 'postgres':
+    case 'postgresql':
+      return createPgDriver(url);
+    case 'mysql':
+    case 'mariadb':
+      return createMysqlDriver(url);
+    case 'pglite':
+      return createPgliteDriver(url, cwd);
+    default:
+      throw new InvalidInputError(
+        `unsupported database URL ${redactUrl(url)}${scheme ? ` (scheme "${scheme}:")` : ''}; ${HOW_TO_CONNECT}`,
+      );
+  }
+}
+
+/** Pick the driver: an existing connection, else a URL, else a knexfile. */
+export async function openDriver(o: OpenDriverOptions): Promise<Driver> {
+  // Ambient passwords the drivers may fall back to.
+  addSecret(process.env.PGPASSWORD);
+  addSecret(process.env.MYSQL_PWD);
+  if (o.connection !== undefined && o.connection !== null) return driverFromConnection(o.connection);
+  if (o.url) return driverFromUrl(o.url, o.cwd);
+  if (o.knexfile) return driverFromKnexfile(o.knexfile, o.knexEnv, o.cwd);
+  throw new InvalidInputError(`no database configured; ${HOW_TO_CONNECT}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * The smallest connection surface xc needs. Every driver (pg, PGlite, knex,
+ * mysql2) is wrapped into it. xc's own SQL always uses `?` placeholders; a
+ * PostgreSQL session rewrites them to `$n`.
+ */
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface Session {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** Return the session to its pool (or close it when `destroy`). */
+  release(destroy?: boolean): void;
+}
+
+export interface Driver {
+  acquire(): Promise<Session>;
+  close(): Promise<void>;
+  /** True when the backend has exactly one connection (PGlite): no concurrency, no CONCURRENTLY. */
+  readonly singleConnection: boolean;
+  /** Shown in messages instead of the URL: never contains a password. */
+  readonly label: string;
+}
+
+/** Run `fn` on a session of its own, always released. */
+export async function withSession<T>(driver: Driver, fn: (s: Session) => Promise<T>): Promise<T> {
+  const s = await driver.acquire();
+  try {
+    return await fn(s);
+  } finally {
+    s.release();
+  }
+}
+
+/** Run `fn` in a transaction on its own session. */
+export async function inTransaction<T>(driver: Driver, fn: (s: Session) => Promise<T>): Promise<T> {
+  return withSession(driver, async (s) => {
+    await s.query('BEGIN');
+    try {
+      const out = await fn(s);
+      await s.query('COMMIT');
+      return out;
+    } catch (err) {
+      await s.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
+}

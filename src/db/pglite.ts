@@ -1,0 +1,92 @@
+/**
+ * Embedded PostgreSQL (PGlite). One connection only: every session is the
+ * same instance, and no mutex is added here (PGlite queues queries itself,
+ * and a caller holding two sessions must not deadlock).
+ */
+import path from 'node:path';
+import type { PGlite, PGliteInterface, Results } from '@electric-sql/pglite';
+import type { Driver, QueryResult, Session } from './driver.js';
+import { InvalidInputError } from '../errors.js';
+import { toDollarParams, connectError } from './pg.js';
+
+/** int8 (20) and int8[] (1016) as strings, like node-postgres, so big keys keep their precision. */
+const PARSERS = {
+  20: (x: string) => x,
+  1016: (x: string) =>
+    x === '{}'
+      ? []
+      : x
+          .slice(1, -1)
+          .split(',')
+          .map((v) => (v === 'NULL' ? null : v)),
+};
+
+type PGliteLike = Pick<PGliteInterface, 'query' | 'exec' | 'close' | 'waitReady'>;
+
+/** Where a `pglite://` URL points: 'memory' or an absolute folder. */
+export function pgliteTarget(url: string, cwd = process.cwd()): 'memory' | string {
+  const rest = url.replace(/^pglite:\/\//i, '');
+  if (rest === '' ) throw new InvalidInputError(`${url}: give a folder (pglite://PATH) or pglite://memory`);
+  if (rest === 'memory' || rest === 'memory/') return 'memory';
+  return path.resolve(cwd, decodeURIComponent(rest));
+}
+
+function toResult<T>(res: Results | undefined): QueryResult<T> {
+  const rows = (res?.rows ?? []) as T[];
+  return { rows, rowCount: res?.rowCount ?? res?.affectedRows ?? rows.length };
+}
+
+function pgliteSession(db: PGliteLike): Session {
+  return {
+    async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+      if (params !== undefined && params.length > 0) {
+        return toResult<T>(await db.query(toDollarParams(sql), [...params], { parsers: PARSERS }));
+      }
+      // exec (simple protocol) accepts several statements, like pg without params.
+      const all = await db.exec(sql, { parsers: PARSERS });
+      return toResult<T>(all[all.length - 1]);
+    },
+    release() {
+      // One shared connection: nothing to give back.
+    },
+  };
+}
+
+/** Open `pglite://memory` or `pglite://PATH` (relative to cwd). */
+export async function createPgliteDriver(url: string, cwd = process.cwd()): Promise<Driver> {
+  const target = pgliteTarget(url, cwd);
+  const { PGlite } = await import('@electric-sql/pglite');
+  let db: PGlite;
+  try {
+    db = target === 'memory' ? new PGlite({ parsers: PARSERS }) : new PGlite(target, { parsers: PARSERS });
+    await db.waitReady;
+  } catch (err) {
+    throw connectError(url, err);
+  }
+  return wrapPglite(db, { owned: true, label: target === 'memory' ? 'pglite://memory' : `pglite://${target}` });
+}
+
+/** Wrap an existing PGlite instance; it is closed on `close()` only when `owned`. */
+export function wrapPglite(db: PGliteLike, opts: { owned?: boolean; label?: string } = {}): Driver {
+  const session = pgliteSession(db);
+  let closed = false;
+  return {
+    singleConnection: true,
+    label: opts.label ?? 'pglite',
+    async acquire() {
+      await db.waitReady;
+      return session;
+    },
+    async close() {
+      if (closed || !opts.owned) return;
+      closed = true;
+      await db.close();
+    },
+  };
+}
+
+/** Duck-typed: PGlite (or a PGliteWorker) has query, exec and waitReady. */
+export function isPglite(x: unknown): x is PGliteLike {
+  const o = x as Record<string, unknown> | null;
+  return !!o && typeof o === 'object' && typeof o.query === 'function' && typeof o.exec === 'function' && 'waitReady' in o;
+}

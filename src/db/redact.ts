@@ -1,0 +1,110 @@
+/**
+ * Passwords must never reach any output, log, error or state row (SPEC §2).
+ * URLs are redacted where they are shown; on top of that every password xc
+ * opened a connection with is registered in `knownSecrets`, and `scrub`
+ * removes them from any text the CLI prints (e.g. a driver's error message).
+ */
+
+/** Passwords of every connection opened by this process. Others may add to it. */
+export const knownSecrets = new Set<string>();
+
+/** Query parameters whose values are secrets. */
+const SECRET_PARAM = /passw(or)?d|^pass$|^pwd$|secret|token/i;
+
+/** Shorter secrets are only redacted inside URLs: replacing them in free text would garble it. */
+const MIN_FREE_TEXT_SECRET = 3;
+
+/** Register the password of a connection (raw and decoded forms). */
+export function addSecret(secret: string | null | undefined): void {
+  if (!secret) return;
+  knownSecrets.add(secret);
+  try {
+    const decoded = decodeURIComponent(secret);
+    if (decoded) knownSecrets.add(decoded);
+  } catch {
+    // not percent-encoded: the raw form is enough
+  }
+}
+
+/** The password part of a URL, decoded, or null. Splits the authority the way WHATWG URL does. */
+export function passwordOf(url: string): string | null {
+  const parts = splitUrl(url);
+  if (!parts || parts.password === null) return null;
+  try {
+    return decodeURIComponent(parts.password);
+  } catch {
+    return parts.password;
+  }
+}
+
+interface UrlParts {
+  scheme: string; // "postgres://"
+  user: string | null;
+  password: string | null;
+  rest: string; // host and everything after
+}
+
+function splitUrl(url: string): UrlParts | null {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)/i.exec(url);
+  if (!m) return null;
+  const scheme = m[1]!;
+  const after = url.slice(scheme.length);
+  const end = after.search(/[/?#]/);
+  const authority = end < 0 ? after : after.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return { scheme, user: null, password: null, rest: after };
+  const userinfo = authority.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  return {
+    scheme,
+    user: colon < 0 ? userinfo : userinfo.slice(0, colon),
+    password: colon < 0 ? null : userinfo.slice(colon + 1),
+    rest: after.slice(at + 1),
+  };
+}
+
+/** The URL with its password (and any `?password=` style parameter) replaced by `***`. */
+export function redactUrl(url: string): string {
+  const parts = splitUrl(url);
+  if (!parts) return url;
+  let out = parts.scheme;
+  if (parts.user !== null) out += parts.user + (parts.password !== null ? ':***' : '') + '@';
+  out += parts.rest.replace(/([?&;])([^=&;#]+)=([^&;#]*)/g, (all, sep: string, key: string) =>
+    SECRET_PARAM.test(safeDecode(key)) ? `${sep}${key}=***` : all,
+  );
+  return out;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Replace every occurrence of each secret (and its URL-encoded forms) in `text` by `***`. */
+export function redactSecrets(text: string, secrets: Iterable<string>): string {
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    if (!s || s.length < MIN_FREE_TEXT_SECRET) continue;
+    forms.add(s);
+    forms.add(encodeURIComponent(s));
+    forms.add(encodeURI(s));
+  }
+  // Longest first so a secret containing another is replaced whole.
+  const sorted = [...forms].sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const f of sorted) out = out.replace(new RegExp(escapeRegExp(f), 'g'), '***');
+  return out;
+}
+
+/** Redact every URL found in `text`, then every known secret. Pass anything printed through it. */
+export function scrub(text: string): string {
+  const urls = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>`]+/gi, (u) => redactUrl(u));
+  return redactSecrets(urls, knownSecrets);
+}

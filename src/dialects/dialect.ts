@@ -1,0 +1,151 @@
+/**
+ * Everything that differs between databases sits behind this interface
+ * (kysely's adapter idea): the engine and the operations never branch on a
+ * dialect's name. Operations describe what they want through `ddl`; the
+ * dialect returns the statements, their locks and their crash-safety probes.
+ */
+import type { Session } from '../db/driver.js';
+import type { SchemaModel, IndexModel } from '../schema/model.js';
+import type { Column } from '../migration/schema.js';
+import type { ExpressionCheck, Step } from '../operations/types.js';
+
+export type DialectName = 'postgres' | 'mysql';
+
+/** Another session that holds a lock xc waits for. */
+export interface Blocker {
+  session: number;
+  user: string | null;
+  application: string | null;
+  state: string | null;
+  /** Start of its transaction, ISO text. */
+  since: string | null;
+  query: string | null;
+}
+
+/** Two columns kept equal both ways by triggers while both shapes are live. */
+export interface SyncTriggerSpec {
+  /** Unique name for the trigger (and function) of this operation. */
+  name: string;
+  table: string;
+  oldColumn: string;
+  newColumn: string;
+  /** SQL over the row's columns computing the new column from the old shape. */
+  up: string;
+  /** SQL over the row's columns computing the old column from the new shape. */
+  down: string;
+  /** Default the old column had (now applied by the trigger, so it never overwrites a value the new version wrote). */
+  oldDefault: string | null;
+  /** Every column the row has while the trigger is installed (old and new). */
+  columns: string[];
+}
+
+/** One column filled from an expression when a write leaves it NULL. */
+export interface FillTriggerSpec {
+  name: string;
+  table: string;
+  column: string;
+  expr: string;
+  columns: string[];
+}
+
+export interface TriggerSteps {
+  create: Step[];
+  drop: Step[];
+}
+
+export interface IndexSpec {
+  table: string;
+  name: string;
+  columns: string[];
+  unique?: boolean;
+  where?: string;
+}
+
+export interface ForeignKeySpec {
+  table: string;
+  name: string;
+  columns: string[];
+  refTable: string;
+  refColumns: string[];
+  onDelete?: string | null;
+}
+
+/** The DDL vocabulary operations are written in. Every method returns idempotent steps. */
+export interface Ddl {
+  createTable(table: string, columns: Column[], primaryKey?: string[]): Step[];
+  dropTable(table: string): Step[];
+  /** Rename the table and leave the old name working (an updatable view). */
+  renameTableKeepingOldName(from: string, to: string): Step[];
+  /** Remove the compatibility name left by `renameTableKeepingOldName`. */
+  dropOldTableName(from: string): Step[];
+  /** Undo `renameTableKeepingOldName`. */
+  restoreTableName(from: string, to: string): Step[];
+  /** Add a nullable column without default (instant). */
+  addColumn(table: string, column: string, type: string): Step[];
+  dropColumn(table: string, column: string): Step[];
+  setDefault(table: string, column: string, expr: string | null): Step[];
+  dropNotNull(table: string, column: string): Step[];
+  /** An unvalidated `CHECK (column IS NOT NULL)`: enforced for new writes, no scan. */
+  addNotNullCheck(table: string, column: string, checkName: string): Step[];
+  /** Validate that check without blocking writes, then NOT NULL (no scan), then drop the check. */
+  enforceNotNull(table: string, column: string, checkName: string): Step[];
+  createIndex(spec: IndexSpec): Step[];
+  /** Recreate an existing index under a new name, with one column replaced. */
+  copyIndex(index: IndexModel, table: string, newName: string, fromColumn: string, toColumn: string): Step[];
+  dropIndex(table: string, name: string): Step[];
+  /** Turn a unique index into a named UNIQUE constraint without a scan. */
+  addUniqueUsingIndex(table: string, constraint: string, index: string): Step[];
+  addForeignKey(spec: ForeignKeySpec): Step[];
+  addCheck(table: string, name: string, expression: string): Step[];
+  validateConstraint(table: string, name: string): Step[];
+  dropConstraint(table: string, name: string): Step[];
+  syncTrigger(spec: SyncTriggerSpec): TriggerSteps;
+  fillTrigger(spec: FillTriggerSpec): TriggerSteps;
+  /** Author's SQL, run as given. */
+  raw(sql: string, description: string): Step;
+}
+
+export interface Dialect {
+  readonly name: DialectName;
+  /** DDL can run inside a transaction together with its journal row. */
+  readonly transactionalDdl: boolean;
+  readonly ddl: Ddl;
+
+  quote(identifier: string): string;
+  /** Name of one of xc's state tables, qualified: `"xc"."migrations"` or `` `xc_migrations` ``. */
+  stateTable(name: string): string;
+  /** Idempotent statements creating every state table. */
+  stateSchema(): string[];
+  stateExists(s: Session): Promise<boolean>;
+
+  introspect(s: Session): Promise<SchemaModel>;
+  /** Compile an expression against the database without touching data; returns the error text, or null. */
+  checkExpression(s: Session, check: ExpressionCheck): Promise<string | null>;
+
+  /** Statements bounding lock waits: at the start of a DDL transaction, or for a session running a step outside one. */
+  lockTimeout(ms: number, scope: 'transaction' | 'session'): string[];
+  /** Undo session-scoped settings before a session goes back to a pool that may be the application's. */
+  resetSession(): string[];
+  isLockTimeout(err: unknown): boolean;
+  /** Statements that start a backfill transaction: xc's own triggers stand aside (the backfill writes both shapes itself). */
+  backfillSession(lockTimeoutMs: number): string[];
+  /** `(a, b) > (?, ?)` (or `<=`), or an equivalent the planner uses indexes for; one placeholder per column. */
+  keyCompare(columns: string[], op: '>' | '<='): string;
+  /** The expression as text, exactly (keyset cursors are kept as text). */
+  castText(expr: string): string;
+  sessionId(s: Session): Promise<number>;
+  /** Sessions blocking `sessionId`, or holding locks on `tables`. */
+  blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]>;
+
+  tryAdvisoryLock(s: Session, key: string): Promise<boolean>;
+  releaseAdvisoryLock(s: Session, key: string): Promise<void>;
+  /** Who holds the advisory lock, in words, if it can be seen. */
+  advisoryLockHolder(s: Session, key: string): Promise<string | null>;
+  /** Mark a session so others can name it (PG application_name). */
+  labelSession(s: Session, label: string): Promise<void>;
+}
+
+/** Pick the dialect's variant of an author expression. */
+export function resolveExpr(e: string | { postgres?: string; mysql?: string }, dialect: DialectName): string | undefined {
+  return typeof e === 'string' ? e : e[dialect];
+}

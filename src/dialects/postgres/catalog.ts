@@ -1,0 +1,86 @@
+/**
+ * Reads the tables of the current schema (search_path's first) from the
+ * PostgreSQL catalog into a SchemaModel.
+ */
+import type { Session } from '../../db/driver.js';
+import { SchemaModel, type TableModel } from '../../schema/model.js';
+
+const COLUMNS = `
+SELECT c.relname AS table_name, c.relkind::text AS kind, a.attname AS name,
+       format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
+       pg_get_expr(d.adbin, d.adrelid) AS default_expr,
+       (a.attidentity <> '' OR a.attgenerated <> '') AS generated
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v')
+ORDER BY c.relname, a.attnum`;
+
+const INDEXES = `
+SELECT t.relname AS table_name, i.relname AS name, ix.indisunique AS unique, ix.indisprimary AS primary,
+       con.conname AS constraint_name, pg_get_indexdef(ix.indexrelid) AS definition,
+       ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
+FROM pg_index ix
+JOIN pg_class t ON t.oid = ix.indrelid
+JOIN pg_class i ON i.oid = ix.indexrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+LEFT JOIN pg_constraint con ON con.conindid = ix.indexrelid AND con.conrelid = t.oid AND con.contype IN ('p', 'u', 'x')
+WHERE n.nspname = current_schema()
+ORDER BY t.relname, i.relname`;
+
+const CONSTRAINTS = `
+SELECT t.relname AS table_name, con.conname AS name, con.contype::text AS type,
+       pg_get_constraintdef(con.oid) AS definition, rt.relname AS ref_table, con.confdeltype::text AS on_delete,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) AS ref_columns
+FROM pg_constraint con
+JOIN pg_class t ON t.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+LEFT JOIN pg_class rt ON rt.oid = con.confrelid
+WHERE n.nspname = current_schema() AND con.contype IN ('c', 'f')
+ORDER BY t.relname, con.conname`;
+
+const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
+
+interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean }
+interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; columns: string[] }
+interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; columns: string[]; ref_columns: string[] }
+
+export async function introspectPostgres(s: Session): Promise<SchemaModel> {
+  const tables = new Map<string, TableModel>();
+  const table = (name: string) => tables.get(name);
+  for (const r of (await s.query<ColumnRow>(COLUMNS)).rows) {
+    let t = table(r.table_name);
+    if (!t) {
+      t = { name: r.table_name, kind: r.kind === 'v' ? 'view' : 'table', columns: [], primaryKey: [], indexes: [], checks: [], foreignKeys: [] };
+      tables.set(t.name, t);
+    }
+    t.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: r.default_expr, generated: r.generated });
+  }
+  for (const r of (await s.query<IndexRow>(INDEXES)).rows) {
+    const t = table(r.table_name);
+    if (!t) continue;
+    t.indexes.push({ name: r.name, columns: r.columns, unique: r.unique, primary: r.primary, constraint: r.constraint_name, definition: r.definition });
+    if (r.primary) t.primaryKey = r.columns;
+  }
+  for (const r of (await s.query<ConstraintRow>(CONSTRAINTS)).rows) {
+    const t = table(r.table_name);
+    if (!t) continue;
+    if (r.type === 'c') {
+      t.checks.push({ name: r.name, expression: checkExpression(r.definition), columns: r.columns });
+    } else {
+      t.foreignKeys.push({ name: r.name, columns: r.columns, refTable: r.ref_table ?? '', refColumns: r.ref_columns, onDelete: ON_DELETE[r.on_delete] ?? null });
+    }
+  }
+  return SchemaModel.of([...tables.values()]);
+}
+
+/** `CHECK ((price > 0)) NOT VALID` → `(price > 0)`. */
+export function checkExpression(definition: string): string {
+  const m = /^CHECK \((.*)\)( NOT VALID)?$/s.exec(definition);
+  return m ? m[1]! : definition;
+}

@@ -1,0 +1,265 @@
+/**
+ * PostgreSQL (12+) statements for the DDL vocabulary operations speak.
+ *
+ * Every step is safe to re-run: `IF [NOT] EXISTS` where PostgreSQL has it;
+ * transactional steps run exactly once with their journal row anyway, and
+ * the steps used by rollback check the catalog so they also work when expand
+ * only partly happened. Long operations use the non-blocking recipes of
+ * strong_migrations: `CONCURRENTLY` indexes, `NOT VALID` then `VALIDATE`.
+ */
+import type { Ddl, ForeignKeySpec, IndexSpec } from '../dialect.js';
+import type { IndexModel } from '../../schema/model.js';
+import type { Column } from '../../migration/schema.js';
+import { atomic, type Step } from '../../operations/types.js';
+
+export interface PostgresDdlOptions {
+  /** False on PGlite (one connection): plain, transactional CREATE/DROP INDEX. */
+  concurrentIndexes: boolean;
+  quote: (id: string) => string;
+}
+
+/** An SQL string literal. */
+export function literal(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrigger' | 'fillTrigger'> {
+  const { concurrentIndexes } = opts;
+  const q = opts.quote;
+  const cols = (names: string[]) => names.map(q).join(', ');
+  const named = (tables: string[]) => [...new Set(tables)].map(q).join(' and ');
+  const instant = (mode: string, ...tables: string[]) => `${mode} on ${named(tables)} (catalog only, instant)`;
+  /** The table as the DDL resolves it (search_path), for catalog checks. */
+  const regclass = (table: string) => `to_regclass(${literal(q(table))})`;
+
+  const tx = (sql: string, description: string, lock: string, tables: string[]): Step => ({
+    sql,
+    description,
+    lock,
+    transactional: true,
+    tables: [...new Set(tables)],
+  });
+
+  /** Whether a VALID index of that name exists on the table. */
+  const validIndexExists = (table: string, name: string) =>
+    `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid ` +
+    `WHERE i.indrelid = ${regclass(table)} AND c.relname = ${literal(name)} AND i.indisvalid`;
+  const anyIndexExists = (table: string, name: string) =>
+    `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid ` +
+    `WHERE i.indrelid = ${regclass(table)} AND c.relname = ${literal(name)}`;
+
+  /** A step building an index; `createSql` is the full statement, CONCURRENTLY included when enabled. */
+  const buildIndex = (table: string, name: string, createSql: string, description: string): Step =>
+    concurrentIndexes
+      ? {
+          sql: createSql,
+          description,
+          lock: `SHARE UPDATE EXCLUSIVE on ${q(table)} (reads and writes continue; scans the table, waits for older transactions)`,
+          transactional: false,
+          tables: [table],
+          probe: `SELECT EXISTS(${validIndexExists(table, name)}) AS done`,
+          // Only run when the probe says "not done": then any index of that name is an INVALID leftover of a crashed build.
+          cleanup: `DROP INDEX CONCURRENTLY IF EXISTS ${q(name)}`,
+        }
+      : tx(createSql, description, `SHARE on ${q(table)} (blocks writes while the index builds)`, [table]);
+
+  const columnDefinition = (c: Column): string => {
+    const parts = [q(c.name), c.type];
+    if (!c.nullable) parts.push('NOT NULL');
+    if (c.default !== undefined) parts.push(`DEFAULT ${c.default}`);
+    if (c.unique) parts.push('UNIQUE');
+    if (c.references) {
+      const refCols = c.references.columns ?? (c.references.column ? [c.references.column] : []);
+      parts.push(`REFERENCES ${q(c.references.table)}${refCols.length ? ` (${cols(refCols)})` : ''}`);
+      if (c.references.onDelete) parts.push(`ON DELETE ${c.references.onDelete.toUpperCase()}`);
+    }
+    return parts.join(' ');
+  };
+
+  const ddl: Omit<Ddl, 'syncTrigger' | 'fillTrigger'> = {
+    createTable(table, columns, primaryKey) {
+      // Always a table-level key: one spelling for a single column, several flagged columns or the `primaryKey` list.
+      const pk = primaryKey ?? columns.filter((c) => c.primaryKey).map((c) => c.name);
+      const lines = columns.map(columnDefinition);
+      if (pk.length > 0) lines.push(`PRIMARY KEY (${cols(pk)})`);
+      const referenced = columns.flatMap((c) => (c.references && c.references.table !== table ? [c.references.table] : []));
+      const lock = referenced.length
+        ? `SHARE ROW EXCLUSIVE on ${named(referenced)} (instant; for the foreign keys)`
+        : `none on existing tables (new table ${q(table)})`;
+      return [tx(`CREATE TABLE IF NOT EXISTS ${q(table)} (\n  ${lines.join(',\n  ')}\n)`, `create table ${q(table)}`, lock, [table, ...referenced])];
+    },
+
+    dropTable(table) {
+      return [tx(`DROP TABLE IF EXISTS ${q(table)}`, `drop table ${q(table)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
+    renameTableKeepingOldName(from, to) {
+      // One transaction, so there is no moment where the old name is missing.
+      return atomic(
+        [tx(`ALTER TABLE ${q(from)} RENAME TO ${q(to)}`, `rename table ${q(from)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', from), [from])],
+        [tx(`CREATE VIEW ${q(from)} AS SELECT * FROM ${q(to)}`, `keep ${q(from)} working for old code (an updatable view over ${q(to)})`, instant('ACCESS EXCLUSIVE', to), [to])],
+      );
+    },
+
+    dropOldTableName(from) {
+      return [tx(`DROP VIEW IF EXISTS ${q(from)}`, `drop view ${q(from)} (the table's old name)`, instant('ACCESS EXCLUSIVE', from), [from])];
+    },
+
+    restoreTableName(from, to) {
+      // Tolerates an expand that never ran: only a view is dropped, only an existing table renamed back.
+      const sql = [
+        'DO $xc$ BEGIN',
+        `  IF (SELECT relkind FROM pg_class WHERE oid = ${regclass(from)}) = 'v' THEN`,
+        `    DROP VIEW ${q(from)};`,
+        '  END IF;',
+        `  IF ${regclass(from)} IS NULL AND ${regclass(to)} IS NOT NULL THEN`,
+        `    ALTER TABLE ${q(to)} RENAME TO ${q(from)};`,
+        '  END IF;',
+        'END $xc$',
+      ].join('\n');
+      return [tx(sql, `rename table ${q(to)} back to ${q(from)}`, instant('ACCESS EXCLUSIVE', to, from), [to, from])];
+    },
+
+    addColumn(table, column, type) {
+      const sql = `ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${q(column)} ${type}`;
+      return [tx(sql, `add column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
+    dropColumn(table, column) {
+      const sql = `ALTER TABLE IF EXISTS ${q(table)} DROP COLUMN IF EXISTS ${q(column)}`;
+      return [tx(sql, `drop column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
+    setDefault(table, column, expr) {
+      const action = expr === null ? 'DROP DEFAULT' : `SET DEFAULT ${expr}`;
+      const sql = `ALTER TABLE IF EXISTS ${q(table)} ALTER COLUMN ${q(column)} ${action}`;
+      const description = expr === null ? `drop the default of ${q(table)}.${q(column)}` : `set the default of ${q(table)}.${q(column)}`;
+      return [tx(sql, description, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
+    dropNotNull(table, column) {
+      const sql = `ALTER TABLE IF EXISTS ${q(table)} ALTER COLUMN ${q(column)} DROP NOT NULL`;
+      return [tx(sql, `allow NULL in ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
+    addNotNullCheck(table, column, checkName) {
+      const sql = `ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(checkName)} CHECK (${q(column)} IS NOT NULL) NOT VALID`;
+      return [tx(sql, `check ${q(table)}.${q(column)} IS NOT NULL for new writes (not validated yet)`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
+    enforceNotNull(table, column, checkName) {
+      return [
+        ...ddl.validateConstraint(table, checkName),
+        // PG 12+ sees the validated check and skips the full-table scan.
+        tx(`ALTER TABLE ${q(table)} ALTER COLUMN ${q(column)} SET NOT NULL`, `make ${q(table)}.${q(column)} NOT NULL (proven by the check, no scan)`, instant('ACCESS EXCLUSIVE', table), [table]),
+        ...ddl.dropConstraint(table, checkName),
+      ];
+    },
+
+    createIndex(spec: IndexSpec) {
+      const head = `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${concurrentIndexes ? 'CONCURRENTLY ' : ''}IF NOT EXISTS`;
+      const sql = `${head} ${q(spec.name)} ON ${q(spec.table)} (${cols(spec.columns)})${spec.where ? ` WHERE ${spec.where}` : ''}`;
+      return [buildIndex(spec.table, spec.name, sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`)];
+    },
+
+    copyIndex(index: IndexModel, table, newName, fromColumn, toColumn) {
+      const sql = rewriteIndexDefinition(index.definition, {
+        name: q(newName),
+        table: q(table),
+        concurrently: concurrentIndexes,
+        fromColumn,
+        toColumn: q(toColumn),
+      });
+      return [buildIndex(table, newName, sql, `build index ${q(newName)} on ${q(table)}, a copy of ${q(index.name)} over ${q(toColumn)}`)];
+    },
+
+    dropIndex(table, name) {
+      if (!concurrentIndexes) {
+        return [tx(`DROP INDEX IF EXISTS ${q(name)}`, `drop index ${q(name)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+      }
+      return [
+        {
+          sql: `DROP INDEX CONCURRENTLY IF EXISTS ${q(name)}`,
+          description: `drop index ${q(name)} on ${q(table)}`,
+          lock: `SHARE UPDATE EXCLUSIVE on ${q(table)} (reads and writes continue; waits for transactions using the index)`,
+          transactional: false,
+          tables: [table],
+          probe: `SELECT NOT EXISTS(${anyIndexExists(table, name)}) AS done`,
+        },
+      ];
+    },
+
+    addUniqueUsingIndex(table, constraint, index) {
+      const sql = `ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(constraint)} UNIQUE USING INDEX ${q(index)}`;
+      return [tx(sql, `make index ${q(index)} the unique constraint ${q(constraint)} (no scan)`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
+    addForeignKey(spec: ForeignKeySpec) {
+      const onDelete = spec.onDelete ? ` ON DELETE ${spec.onDelete.toUpperCase()}` : '';
+      const sql =
+        `ALTER TABLE ${q(spec.table)} ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${cols(spec.columns)}) ` +
+        `REFERENCES ${q(spec.refTable)} (${cols(spec.refColumns)})${onDelete} NOT VALID`;
+      return [
+        tx(sql, `add foreign key ${q(spec.name)} on ${q(spec.table)} for new writes (not validated yet)`, instant('SHARE ROW EXCLUSIVE', spec.table, spec.refTable), [spec.table, spec.refTable]),
+      ];
+    },
+
+    addCheck(table, name, expression) {
+      const sql = `ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(name)} CHECK (${expression}) NOT VALID`;
+      return [tx(sql, `add check ${q(name)} on ${q(table)} for new writes (not validated yet)`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
+    validateConstraint(table, name) {
+      const sql = `ALTER TABLE ${q(table)} VALIDATE CONSTRAINT ${q(name)}`;
+      const lock = `SHARE UPDATE EXCLUSIVE on ${q(table)} (reads and writes continue; scans the table)`;
+      return [tx(sql, `validate constraint ${q(name)} on existing rows of ${q(table)}`, lock, [table])];
+    },
+
+    dropConstraint(table, name) {
+      const sql = `ALTER TABLE IF EXISTS ${q(table)} DROP CONSTRAINT IF EXISTS ${q(name)}`;
+      return [tx(sql, `drop constraint ${q(name)} on ${q(table)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
+    raw(sql, description) {
+      // Statements PostgreSQL refuses inside a transaction block.
+      const transactional = !/\b(CONCURRENTLY|VACUUM|ALTER\s+SYSTEM|(CREATE|DROP)\s+DATABASE)\b/i.test(sql);
+      return { sql, description, lock: 'as the author wrote it (not analysed)', transactional, tables: [] };
+    },
+  };
+  return ddl;
+}
+
+/** Tokens of an SQL text: literals, quoted and bare identifiers, `::`, whitespace, any other character. */
+const TOKEN = /[Ee]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*|::|\s+|./gs;
+
+/**
+ * Turn a `pg_get_indexdef` text into a statement building the same index
+ * under a new name, on `table`, with `fromColumn` replaced by `toColumn`
+ * (a whole identifier, never inside a string literal, a cast or a function name).
+ */
+export function rewriteIndexDefinition(
+  definition: string,
+  o: { name: string; table: string; concurrently: boolean; fromColumn: string; toColumn: string },
+): string {
+  const tokens = definition.match(TOKEN) ?? [];
+  const using = tokens.findIndex((t) => /^using$/i.test(t));
+  if (using < 0) throw new Error(`cannot read index definition: ${definition}`);
+  const unique = /^\s*CREATE\s+UNIQUE\s/i.test(definition);
+
+  const tail = tokens.slice(using);
+  const significant = (from: number, step: 1 | -1): string | undefined => {
+    for (let i = from + step; i >= 0 && i < tail.length; i += step) if (!/^\s+$/.test(tail[i]!)) return tail[i];
+    return undefined;
+  };
+  const firstParen = tail.indexOf('(');
+  const rewritten = tail.map((t, i) => {
+    if (firstParen < 0 || i <= firstParen) return t;
+    const isColumn = t.startsWith('"') ? t.slice(1, -1).replace(/""/g, '"') === o.fromColumn : /^[A-Za-z_\u0080-\uffff]/.test(t) && t.toLowerCase() === o.fromColumn;
+    if (!isColumn) return t;
+    const before = significant(i, -1);
+    if (before === '::' || /^collate$/i.test(before ?? '') || significant(i, 1) === '(') return t;
+    return o.toColumn;
+  });
+  const head = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${o.concurrently ? 'CONCURRENTLY ' : ''}IF NOT EXISTS ${o.name} ON ${o.table} `;
+  return head + rewritten.join('');
+}

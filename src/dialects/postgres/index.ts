@@ -1,0 +1,174 @@
+/**
+ * PostgreSQL (and PGlite, its embedded WASM build) behind the Dialect
+ * interface. DDL is transactional here, so most steps run exactly once: the
+ * statement and its journal row commit together.
+ */
+import type { Session } from '../../db/driver.js';
+import type { Blocker, Dialect, Ddl } from '../dialect.js';
+import type { ExpressionCheck } from '../../operations/types.js';
+import { introspectPostgres } from './catalog.js';
+import { createPostgresDdl } from './ddl.js';
+import { BYPASS_SETTING, pgFillTrigger, pgSyncTrigger } from './triggers.js';
+
+export const STATE_SCHEMA = 'xc';
+
+export function quotePg(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+/** Advisory lock keys are 64-bit integers; derive a stable 31-bit one from a name. */
+function lockKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of key) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  return (h >>> 0) & 0x7fffffff;
+}
+
+export class PostgresDialect implements Dialect {
+  readonly name = 'postgres' as const;
+  readonly transactionalDdl = true;
+  readonly ddl: Ddl;
+
+  constructor(opts: { concurrentIndexes: boolean }) {
+    const q = quotePg;
+    this.ddl = {
+      ...createPostgresDdl({ concurrentIndexes: opts.concurrentIndexes, quote: q }),
+      syncTrigger: (spec) => pgSyncTrigger(q, spec),
+      fillTrigger: (spec) => pgFillTrigger(q, spec),
+    };
+  }
+
+  quote(identifier: string): string {
+    return quotePg(identifier);
+  }
+
+  stateTable(name: string): string {
+    return `${quotePg(STATE_SCHEMA)}.${quotePg(name)}`;
+  }
+
+  stateSchema(): string[] {
+    const t = (n: string) => this.stateTable(n);
+    return [
+      `CREATE SCHEMA IF NOT EXISTS ${quotePg(STATE_SCHEMA)}`,
+      `CREATE TABLE IF NOT EXISTS ${t('migrations')} (
+        id text PRIMARY KEY, checksum text NOT NULL, description text, phase text NOT NULL,
+        definition text NOT NULL, plan text, last_error text,
+        expanding_at timestamptz, dual_write_at timestamptz, backfilling_at timestamptz, backfilled_at timestamptz,
+        contracting_at timestamptz, contracted_at timestamptz, rolling_back_at timestamptz, rolled_back_at timestamptz,
+        updated_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS ${t('steps')} (
+        migration_id text NOT NULL, phase text NOT NULL, seq integer NOT NULL, description text NOT NULL,
+        sql text NOT NULL, status text NOT NULL, started_at timestamptz, done_at timestamptz,
+        PRIMARY KEY (migration_id, phase, seq))`,
+      `CREATE TABLE IF NOT EXISTS ${t('backfill')} (
+        migration_id text NOT NULL, seq integer NOT NULL, table_name text NOT NULL, cursor text,
+        done bigint NOT NULL DEFAULT 0, total bigint NOT NULL DEFAULT 0, batch_size integer,
+        finished_at timestamptz, updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (migration_id, seq))`,
+      `CREATE TABLE IF NOT EXISTS ${t('events')} (
+        id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), migration_id text, actor text NOT NULL,
+        command text NOT NULL, event text NOT NULL, reason text, detail text)`,
+      `CREATE TABLE IF NOT EXISTS ${t('deployments')} (
+        app text NOT NULL, env text NOT NULL DEFAULT '', version text NOT NULL, level text,
+        recorded_at timestamptz NOT NULL DEFAULT now(), retired_at timestamptz, actor text,
+        PRIMARY KEY (app, env, version))`,
+      `CREATE TABLE IF NOT EXISTS ${t('instances')} (
+        id text PRIMARY KEY, app text NOT NULL, version text NOT NULL, env text NOT NULL DEFAULT '', level text,
+        host text, pid integer, started_at timestamptz NOT NULL DEFAULT now(),
+        last_beat_at timestamptz NOT NULL DEFAULT now(), stopped_at timestamptz)`,
+    ];
+  }
+
+  async stateExists(s: Session): Promise<boolean> {
+    const r = await s.query<{ e: boolean }>(`SELECT to_regclass('${STATE_SCHEMA}.migrations') IS NOT NULL AS e`);
+    return r.rows[0]!.e;
+  }
+
+  introspect(s: Session) {
+    return introspectPostgres(s);
+  }
+
+  async checkExpression(s: Session, c: ExpressionCheck): Promise<string | null> {
+    const cols = c.columns.length > 0 ? c.columns.map((col) => `NULL::${col.type} AS ${quotePg(col.name)}`).join(', ') : 'NULL AS _xc_none';
+    const from = `FROM (SELECT ${cols}) AS _xc_row`;
+    const value = c.castTo ? `CAST((${c.sql}) AS ${c.castTo})` : `(${c.sql})`;
+    const sql = c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
+    // Read-only and rolled back: the author's expression is compiled, never run on data.
+    await s.query('BEGIN READ ONLY');
+    try {
+      await s.query(sql);
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      await s.query('ROLLBACK');
+    }
+  }
+
+  lockTimeout(ms: number, scope: 'transaction' | 'session'): string[] {
+    return [`SET ${scope === 'transaction' ? 'LOCAL ' : ''}lock_timeout = '${Math.max(1, Math.floor(ms))}ms'`];
+  }
+
+  resetSession(): string[] {
+    return ['RESET lock_timeout'];
+  }
+
+  isLockTimeout(err: unknown): boolean {
+    return (err as { code?: string })?.code === '55P03';
+  }
+
+  backfillSession(lockTimeoutMs: number): string[] {
+    return [...this.lockTimeout(lockTimeoutMs, 'transaction'), `SET LOCAL ${BYPASS_SETTING} = 'on'`];
+  }
+
+  keyCompare(columns: string[], op: '>' | '<='): string {
+    if (columns.length === 1) return `${quotePg(columns[0]!)} ${op} ?`;
+    return `(${columns.map(quotePg).join(', ')}) ${op} (${columns.map(() => '?').join(', ')})`;
+  }
+
+  castText(expr: string): string {
+    return `CAST(${expr} AS text)`;
+  }
+
+  async sessionId(s: Session): Promise<number> {
+    return (await s.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  }
+
+  async blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
+    const r = await s.query<{ pid: number; usename: string | null; application_name: string | null; state: string | null; xact_start: string | null; query: string | null }>(
+      `SELECT a.pid, a.usename::text, a.application_name, a.state, a.xact_start::text, left(a.query, 300) AS query
+       FROM pg_stat_activity a
+       WHERE a.pid <> pg_backend_pid() AND a.pid IS DISTINCT FROM ?::int
+         AND (a.pid = ANY(pg_blocking_pids(coalesce(?::int, 0)))
+              OR a.pid IN (SELECT l.pid FROM pg_locks l
+                           WHERE l.granted AND l.relation IN (SELECT to_regclass(x) FROM json_array_elements_text(?::json) x)))
+       ORDER BY a.xact_start NULLS LAST`,
+      [sessionId, sessionId, JSON.stringify(tables.map(quotePg))],
+    );
+    return r.rows.map((b) => ({ session: b.pid, user: b.usename, application: b.application_name, state: b.state, since: b.xact_start, query: b.query }));
+  }
+
+  async tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    return (await s.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(?::bigint) AS ok', [lockKey(key)])).rows[0]!.ok;
+  }
+
+  async releaseAdvisoryLock(s: Session, key: string): Promise<void> {
+    await s.query('SELECT pg_advisory_unlock(?::bigint)', [lockKey(key)]);
+  }
+
+  async advisoryLockHolder(s: Session, key: string): Promise<string | null> {
+    const r = await s.query<{ pid: number; application_name: string; usename: string; client_addr: string | null; backend_start: string }>(
+      `SELECT a.pid, a.application_name, a.usename::text, a.client_addr::text, a.backend_start::text
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ?::bigint AND l.objsubid = 1
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [lockKey(key)],
+    );
+    const h = r.rows[0];
+    if (!h) return null;
+    return `${h.application_name || 'a session'} (pid ${h.pid}, user ${h.usename}${h.client_addr ? `, from ${h.client_addr}` : ''}, connected since ${h.backend_start})`;
+  }
+
+  async labelSession(s: Session, label: string): Promise<void> {
+    await s.query(`SELECT set_config('application_name', ?, false)`, [label.slice(0, 63)]);
+  }
+}

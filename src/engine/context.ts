@@ -1,0 +1,39 @@
+/** What every engine part needs: the database, its dialect, the state, the options, and a way to report. */
+import type { Driver } from '../db/driver.js';
+import type { Dialect } from '../dialects/dialect.js';
+import type { StateStore } from '../state/store.js';
+import type { XcEvent } from '../api.js';
+
+export interface EngineOptions {
+  lockTimeoutMs: number;
+  lockRetryForMs: number;
+  waitLockMs: number;
+  batchTimeMs: number;
+  batchSize?: number;
+  batchDelayMs: number;
+  maxRowsPerSecond?: number;
+  instanceTtlMs: number;
+  allowDrift: boolean;
+}
+
+export const defaultEngineOptions: EngineOptions = {
+  lockTimeoutMs: 1000,
+  lockRetryForMs: 60_000,
+  waitLockMs: 0,
+  batchTimeMs: 200,
+  batchDelayMs: 0,
+  instanceTtlMs: 60_000,
+  allowDrift: false,
+};
+
+export interface EngineContext {
+  driver: Driver;
+  dialect: Dialect;
+  store: StateStore;
+  options: EngineOptions;
+  actor: string;
+  command: string;
+  emit(event: XcEvent): void;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

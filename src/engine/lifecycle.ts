@@ -1,0 +1,96 @@
+/**
+ * Moves one migration through its phases (SPEC §4), each transition recorded
+ * with its timestamp and an event. Every function resumes from whatever the
+ * state row says, so it can be called again after a crash at any point.
+ */
+import type { Phase } from '../api.js';
+import { runBackfill } from '../backfill/run.js';
+import { verifyAgreement } from '../backfill/verify.js';
+import { inTransaction } from '../db/driver.js';
+import { XcError } from '../errors.js';
+import type { MigrationFile } from '../migration/load.js';
+import type { OperationPlan } from '../operations/types.js';
+import type { MigrationRow } from '../state/store.js';
+import type { EngineContext } from './context.js';
+import { runSteps } from './steps.js';
+
+type Row = Pick<MigrationRow, 'id' | 'phase' | 'plan'>;
+
+async function transition(ctx: EngineContext, row: Row, to: MigrationRow['phase'], extra?: { reason?: string | null; detail?: unknown }): Promise<void> {
+  const from = row.phase;
+  await inTransaction(ctx.driver, async (s) => {
+    await ctx.store.setPhase(s, row.id, to);
+    await ctx.store.log(s, { migration: row.id, actor: ctx.actor, command: ctx.command, event: to, reason: extra?.reason, detail: extra?.detail });
+  });
+  row.phase = to;
+  ctx.emit({ event: 'phase', migration: row.id, from, to });
+}
+
+/** Record a failure on the migration's row and in the event log, then rethrow. */
+async function recording<T>(ctx: EngineContext, id: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await inTransaction(ctx.driver, async (s) => {
+      await ctx.store.setError(s, id, message);
+      await ctx.store.log(s, { migration: id, actor: ctx.actor, command: ctx.command, event: 'failed', detail: { error: message, exitCode: err instanceof XcError ? err.exitCode : 1 } });
+    }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Start a migration: its row, its plan and its expand journal in one transaction. */
+export async function begin(ctx: EngineContext, file: MigrationFile, plan: OperationPlan, previous: Phase): Promise<Row> {
+  await inTransaction(ctx.driver, async (s) => {
+    await ctx.store.begin(s, { id: file.id, checksum: file.checksum, description: file.definition.description ?? null, definition: file.definition, plan });
+    await ctx.store.log(s, { migration: file.id, actor: ctx.actor, command: ctx.command, event: 'expanding' });
+  });
+  ctx.emit({ event: 'phase', migration: file.id, from: previous, to: 'expanding' });
+  return { id: file.id, phase: 'expanding', plan };
+}
+
+/** expanding → dual_write → (unless stopAt) backfilling → backfilled. Returns rows backfilled. */
+export async function advance(ctx: EngineContext, row: Row, stopAt: 'expand' | 'backfill'): Promise<number> {
+  let rows = 0;
+  await recording(ctx, row.id, async () => {
+    if (row.phase === 'expanding') {
+      await runSteps(ctx, row.id, 'expand', row.plan.expand);
+      await transition(ctx, row, 'dual_write');
+    }
+    if (stopAt === 'expand') return;
+    if (row.phase === 'dual_write') await transition(ctx, row, 'backfilling');
+    if (row.phase === 'backfilling') {
+      rows = await runBackfill(ctx, row.id, row.plan.backfill);
+      await transition(ctx, row, 'backfilled');
+    }
+  });
+  return rows;
+}
+
+/** backfilled → (verified) contracting → contracted. */
+export async function contract(ctx: EngineContext, row: Row, forced?: { reason: string; blockers: unknown[] }): Promise<void> {
+  await recording(ctx, row.id, async () => {
+    if (row.phase === 'backfilled') {
+      await verifyAgreement(ctx, row.id, row.plan.verify);
+      await inTransaction(ctx.driver, (s) => ctx.store.journal(s, row.id, 'contract', row.plan.contract));
+      await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers } } : undefined);
+    }
+    if (row.phase === 'contracting') {
+      await runSteps(ctx, row.id, 'contract', row.plan.contract);
+      await transition(ctx, row, 'contracted');
+    }
+  });
+}
+
+/** Any phase before contracting → rolling_back → rolled_back. */
+export async function rollback(ctx: EngineContext, row: Row): Promise<void> {
+  await recording(ctx, row.id, async () => {
+    if (row.phase !== 'rolling_back') {
+      await inTransaction(ctx.driver, (s) => ctx.store.journal(s, row.id, 'rollback', row.plan.rollback));
+      await transition(ctx, row, 'rolling_back');
+    }
+    await runSteps(ctx, row.id, 'rollback', row.plan.rollback);
+    await transition(ctx, row, 'rolled_back');
+  });
+}

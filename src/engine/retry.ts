@@ -1,0 +1,75 @@
+/**
+ * Lock-timeout retries (SPEC §5). Each attempt waits at most the lock
+ * timeout, so application queries queued behind xc's DDL are never stalled
+ * longer than that; between attempts xc backs off with jitter, and gives up
+ * (exit 5) after --lock-retry-for, naming the sessions that blocked it.
+ */
+import { LockTimeoutError } from '../errors.js';
+import type { Blocker } from '../dialects/dialect.js';
+import type { Session } from '../db/driver.js';
+import { sleep, type EngineContext } from './context.js';
+
+export interface Attempt {
+  /** Call once the attempt's session is known, so blockers of that session can be sampled while it waits. */
+  watch(session: Session): Promise<void>;
+}
+
+export async function withLockRetry<T>(
+  ctx: EngineContext,
+  what: { migration: string; description: string; tables: string[] },
+  run: (attempt: Attempt) => Promise<T>,
+): Promise<T> {
+  const deadline = Date.now() + ctx.options.lockRetryForMs;
+  for (let attempt = 1; ; attempt++) {
+    let sampled: Blocker[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const watcher: Attempt = {
+      watch: async (session) => {
+        if (ctx.driver.singleConnection) return;
+        const id = await ctx.dialect.sessionId(session);
+        timer = setTimeout(() => {
+          void sampleBlockers(ctx, id, what.tables).then((b) => {
+            if (b.length > 0) sampled = b;
+          });
+        }, Math.max(10, ctx.options.lockTimeoutMs * 0.6));
+      },
+    };
+    try {
+      return await run(watcher);
+    } catch (err) {
+      if (!ctx.dialect.isLockTimeout(err)) throw err;
+      const blockers = sampled.length > 0 ? sampled : await sampleBlockers(ctx, null, what.tables);
+      const backoff = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
+      const waitMs = Math.round(backoff / 2 + Math.random() * (backoff / 2));
+      if (Date.now() + waitMs >= deadline) {
+        throw new LockTimeoutError(
+          `gave up after ${attempt} attempt(s) over ${Math.round(ctx.options.lockRetryForMs / 1000)}s waiting for locks to ${what.description}; blocked by:\n${describeBlockers(blockers)}`,
+          { migration: what.migration, blockers },
+        );
+      }
+      ctx.emit({ event: 'lock_retry', migration: what.migration, attempt, waitMs, description: what.description, blockers });
+      await sleep(waitMs);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+}
+
+async function sampleBlockers(ctx: EngineContext, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
+  if (ctx.driver.singleConnection) return [];
+  const s = await ctx.driver.acquire();
+  try {
+    return await ctx.dialect.blockers(s, sessionId, tables);
+  } catch {
+    return [];
+  } finally {
+    s.release();
+  }
+}
+
+export function describeBlockers(blockers: Blocker[]): string {
+  if (blockers.length === 0) return '  (no blocking session was seen; it may have finished)';
+  return blockers
+    .map((b) => `  session ${b.session}${b.user ? ` user ${b.user}` : ''}${b.application ? ` app "${b.application}"` : ''}${b.state ? ` ${b.state}` : ''}${b.since ? ` in a transaction since ${b.since}` : ''}${b.query ? `: ${b.query.replace(/\s+/g, ' ').slice(0, 120)}` : ''}`)
+    .join('\n');
+}

@@ -1,0 +1,108 @@
+/**
+ * Runs the journaled steps of a phase so that a re-run after `kill -9` at
+ * any point converges and never does finished work twice:
+ * - a transactional step (PostgreSQL DDL) commits in one transaction with
+ *   its journal row, so it has either happened and is marked done, or not;
+ * - any other step (CREATE INDEX CONCURRENTLY, all MySQL DDL) is journaled
+ *   intent → run → done, and on a re-run its catalog probe decides whether
+ *   the statement already took effect; a half-done attempt is cleaned up.
+ */
+import type { Session } from '../db/driver.js';
+import { SqlFailedError, XcError } from '../errors.js';
+import type { Step } from '../operations/types.js';
+import type { StepPhase } from '../state/store.js';
+import type { Phase } from '../api.js';
+import type { EngineContext } from './context.js';
+import { withLockRetry } from './retry.js';
+
+const EVENT_PHASE: Record<StepPhase, Phase> = { expand: 'expanding', contract: 'contracting', rollback: 'rolling_back' };
+
+export async function runSteps(ctx: EngineContext, migration: string, phase: StepPhase, steps: Step[]): Promise<void> {
+  const s0 = await ctx.driver.acquire();
+  let status: Map<number, string>;
+  try {
+    await ctx.store.journal(s0, migration, phase, steps);
+    status = new Map((await ctx.store.steps(s0, migration, phase)).map((j) => [j.seq, j.status]));
+  } finally {
+    s0.release();
+  }
+  let i = 0;
+  while (i < steps.length) {
+    if (status.get(i) === 'done') {
+      i++;
+      continue;
+    }
+    let j = i;
+    if (steps[i]!.transactional && ctx.dialect.transactionalDdl) {
+      while (steps[j]!.atomicWithNext && j + 1 < steps.length && steps[j + 1]!.transactional) j++;
+      await runTransactional(ctx, migration, phase, steps, i, j);
+    } else {
+      await runAlone(ctx, migration, phase, steps[i]!, i);
+    }
+    i = j + 1;
+  }
+}
+
+function failed(step: Step, err: unknown): XcError {
+  if (err instanceof XcError) return err;
+  const e = err as { message?: string; code?: string };
+  return new SqlFailedError(`${step.description} failed: ${e.message ?? String(err)}`, { sql: step.sql, code: e.code });
+}
+
+async function runTransactional(ctx: EngineContext, migration: string, phase: StepPhase, steps: Step[], from: number, to: number): Promise<void> {
+  const group = steps.slice(from, to + 1);
+  const tables = [...new Set(group.flatMap((s) => s.tables))];
+  await withLockRetry(ctx, { migration, description: group.map((s) => s.description).join('; '), tables }, async (attempt) => {
+    const s = await ctx.driver.acquire();
+    let current = group[0]!;
+    try {
+      await s.query('BEGIN');
+      await attempt.watch(s);
+      for (const q of ctx.dialect.lockTimeout(ctx.options.lockTimeoutMs, 'transaction')) await s.query(q);
+      for (const [k, step] of group.entries()) {
+        current = step;
+        ctx.emit({ event: 'step', migration, phase: EVENT_PHASE[phase], description: step.description, sql: step.sql });
+        await s.query(step.sql);
+        await ctx.store.markStep(s, migration, phase, from + k, 'done');
+      }
+      await s.query('COMMIT');
+    } catch (err) {
+      await s.query('ROLLBACK').catch(() => undefined);
+      if (ctx.dialect.isLockTimeout(err)) throw err;
+      throw failed(current, err);
+    } finally {
+      s.release();
+    }
+  });
+}
+
+async function probe(s: Session, sql: string): Promise<boolean> {
+  const r = await s.query<{ done: unknown }>(sql);
+  const v = r.rows[0]?.done;
+  return v === true || v === 1 || v === '1' || v === 't';
+}
+
+async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number): Promise<void> {
+  await withLockRetry(ctx, { migration, description: step.description, tables: step.tables }, async (attempt) => {
+    const s = await ctx.driver.acquire();
+    try {
+      if (step.probe && (await probe(s, step.probe))) {
+        await ctx.store.markStep(s, migration, phase, seq, 'done');
+        return;
+      }
+      if (step.cleanup) await s.query(step.cleanup);
+      await ctx.store.markStep(s, migration, phase, seq, 'running');
+      await attempt.watch(s);
+      for (const q of ctx.dialect.lockTimeout(ctx.options.lockTimeoutMs, 'session')) await s.query(q);
+      ctx.emit({ event: 'step', migration, phase: EVENT_PHASE[phase], description: step.description, sql: step.sql });
+      await s.query(step.sql);
+      await ctx.store.markStep(s, migration, phase, seq, 'done');
+    } catch (err) {
+      if (ctx.dialect.isLockTimeout(err)) throw err;
+      throw failed(step, err);
+    } finally {
+      for (const q of ctx.dialect.resetSession()) await s.query(q).catch(() => undefined);
+      s.release();
+    }
+  });
+}

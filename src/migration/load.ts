@@ -1,0 +1,322 @@
+/**
+ * Reading the migrations folder (SPEC §3): every file is parsed and validated
+ * before anything runs, and a bad one is reported with file, path and what
+ * was expected (exit 2).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { InvalidInputError } from '../errors.js';
+import type { z } from 'zod';
+import { MigrationSchema, OperationSchemas, type MigrationDefinition } from './schema.js';
+
+export interface MigrationFile {
+  id: string;
+  /** Path as given (dir joined with the file name), for messages. */
+  file: string;
+  checksum: string;
+  definition: MigrationDefinition;
+}
+
+const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.json', '.yaml', '.yml'];
+const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
+const ID_PATTERN = /^[0-9A-Za-z][0-9A-Za-z_.-]*$/;
+
+type Jiti = import('jiti').Jiti;
+let jitiPromise: Promise<Jiti> | undefined;
+
+/**
+ * The package's own entry, loaded natively and handed to jiti as a virtual
+ * module, so `import ... from 'expand-contract'` works in a project that does
+ * not install the package, and yields the very module instance the caller runs.
+ */
+async function selfModule(): Promise<unknown> {
+  for (const rel of ['../index.ts', '../index.js', './schema.ts', './schema.js']) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return import(url.href);
+  }
+  return {};
+}
+
+/** One shared jiti instance (TS without a build step). */
+export function getJiti(): Promise<Jiti> {
+  jitiPromise ??= (async () => {
+    const { createJiti } = await import('jiti');
+    return createJiti(import.meta.url, {
+      virtualModules: { 'expand-contract': await selfModule() },
+      interopDefault: true,
+    });
+  })();
+  return jitiPromise;
+}
+
+/** Import a TS/JS file and return its default export (or CJS module.exports). Always re-reads the file. */
+export async function importDefault(file: string): Promise<unknown> {
+  const abs = path.resolve(file);
+  const jiti = await getJiti();
+  delete jiti.cache[abs]; // an edited file must be seen again in a long-running process
+  const mod = (await jiti.import(abs)) as Record<string, unknown> | null;
+  if (mod && typeof mod === 'object' && 'default' in mod) return mod.default;
+  return mod;
+}
+
+/** Line and column of a character offset. */
+function lineCol(text: string, pos: number): { line: number; col: number } {
+  const before = text.slice(0, Math.max(0, Math.min(pos, text.length)));
+  const line = before.split('\n').length;
+  return { line, col: pos - (before.lastIndexOf('\n') + 1) + 1 };
+}
+
+/** JSON.parse whose error names the file, line and column. */
+export function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const m = /at position (\d+)/.exec(msg);
+    const pos = m ? Number(m[1]) : text.length;
+    const { line, col } = lineCol(text, pos);
+    const clean = msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+    throw new InvalidInputError(`${file}:${line}:${col}: invalid JSON: ${clean}`, { file, line, column: col });
+  }
+}
+
+function parseYaml(text: string, file: string): unknown {
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => {
+      const at = e.linePos?.[0];
+      const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      return `${file}${at ? `:${at.line}:${at.col}` : ''}: invalid YAML: ${msg}`;
+    });
+    throw new InvalidInputError(lines.join('\n'), { file, line: doc.errors[0]!.linePos?.[0]?.line ?? null });
+  }
+  return doc.toJS();
+}
+
+/** Parse a file of any supported format into its raw (unvalidated) value. */
+async function readRaw(file: string, ext: string): Promise<unknown> {
+  if (MODULE_EXTENSIONS.has(ext)) {
+    try {
+      return await importDefault(file);
+    } catch (err) {
+      const msg = (err as Error)?.message ?? String(err);
+      throw new InvalidInputError(`${file}: failed to load: ${msg.split('\n')[0]}`, { file });
+    }
+  }
+  const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  return ext === '.json' ? parseJson(text, file) : parseYaml(text, file);
+}
+
+/** JSON with object keys sorted at every level: equal for semantically equal values. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+    }
+    return v;
+  });
+}
+
+export function checksumOf(definition: MigrationDefinition): string {
+  return createHash('sha256').update(canonicalJson(definition)).digest('hex');
+}
+
+/** Validate a raw value as a migration; the error names the file and each issue's path. */
+export function validateMigration(raw: unknown, file: string): MigrationDefinition {
+  const parsed = MigrationSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const lines = formatIssues(parsed.error.issues).map((l) => `${file}: ${l}`);
+  throw new InvalidInputError(lines.join('\n'), { file, issues: parsed.error.issues });
+}
+
+/** Load and validate one migration file. */
+export async function loadMigrationFile(file: string): Promise<MigrationFile> {
+  const ext = extensionOf(path.basename(file));
+  if (!ext) throw new InvalidInputError(`${file}: unsupported file type; expected one of ${EXTENSIONS.join(' ')}`);
+  const id = path.basename(file).slice(0, -ext.length);
+  if (!ID_PATTERN.test(id)) {
+    throw new InvalidInputError(
+      `${file}: invalid migration id "${id}"; expected letters, digits, "_", "." or "-", starting with a letter or digit (e.g. 0001_create_users)`,
+      { file },
+    );
+  }
+  const definition = validateMigration(await readRaw(file, ext), file);
+  return { id, file, checksum: checksumOf(definition), definition };
+}
+
+function extensionOf(name: string): string | null {
+  if (/\.d\.[mc]?ts$/.test(name)) return null;
+  return EXTENSIONS.find((e) => name.endsWith(e) && name.length > e.length) ?? null;
+}
+
+/** Every migration of `dir` (non-recursive), sorted by id. */
+export async function loadMigrations(dir: string): Promise<MigrationFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new InvalidInputError(
+        `migrations folder ${dir} does not exist; create one with \`xc new NAME\` or point --dir (XC_MIGRATIONS_DIR) at yours`,
+        { dir },
+      );
+    }
+    throw new InvalidInputError(`cannot read migrations folder ${dir}: ${(err as Error).message}`, { dir });
+  }
+  const byId = new Map<string, string>();
+  for (const name of names.sort()) {
+    if (name.startsWith('.') || !extensionOf(name)) continue;
+    const file = path.join(dir, name);
+    if (!(await stat(file)).isFile()) continue;
+    const id = name.slice(0, -extensionOf(name)!.length);
+    const other = byId.get(id);
+    if (other !== undefined) {
+      throw new InvalidInputError(`two migration files have the id "${id}": ${other} and ${file}; keep one`, { id, files: [other, file] });
+    }
+    byId.set(id, file);
+  }
+  const ids = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: MigrationFile[] = [];
+  for (const id of ids) out.push(await loadMigrationFile(byId.get(id)!));
+  return out;
+}
+
+/** `YYYYMMDDHHMMSS` in UTC, so ids sort the same on every machine. */
+export function timestampId(now: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(now.getUTCFullYear(), 4)}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+}
+
+/** Create `dir` if needed and write a new migration from a template. Returns its path. */
+export async function newMigrationFile(
+  dir: string,
+  name: string,
+  format: 'ts' | 'json' | 'yaml' = 'ts',
+  now = new Date(),
+): Promise<string> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) || name.length > 100) {
+    throw new InvalidInputError(
+      `invalid migration name "${name}"; use letters, digits, "_" and "-", e.g. add_users_email`,
+    );
+  }
+  const template = TEMPLATES[format];
+  if (!template) throw new InvalidInputError(`unknown format "${format}"; expected ts, json or yaml`);
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${timestampId(now)}_${name}.${format}`);
+  try {
+    await writeFile(file, template(name), { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new InvalidInputError(`${file} already exists`, { file });
+    throw err;
+  }
+  return file;
+}
+
+// ---- validation messages -------------------------------------------------
+
+/** `operations[0].renameColumn.from` */
+export function formatPath(p: readonly PropertyKey[]): string {
+  let out = '';
+  for (const k of p) {
+    if (typeof k === 'number') out += `[${k}]`;
+    else if (typeof k === 'string' && /^[A-Za-z_$][\w$]*$/.test(k)) out += out ? `.${k}` : k;
+    else out += `[${JSON.stringify(String(k))}]`;
+  }
+  return out;
+}
+
+/** The keys the schema allows at `p`, when known (for "unknown key" messages). */
+function allowedKeys(p: readonly PropertyKey[]): string[] | null {
+  let schema: unknown;
+  let rest: readonly PropertyKey[];
+  if (p.length === 0) return Object.keys(MigrationSchema.shape);
+  if (p[0] === 'operations' && typeof p[2] === 'string') {
+    schema = (OperationSchemas as Record<string, unknown>)[p[2]];
+    rest = p.slice(3);
+  } else return null;
+  const unwrap = (s: unknown): unknown => {
+    let cur = s as { unwrap?: () => unknown; shape?: unknown };
+    while (cur && !cur.shape && typeof cur.unwrap === 'function') cur = cur.unwrap() as typeof cur;
+    return cur;
+  };
+  for (const k of rest) {
+    const s = unwrap(schema) as { shape?: Record<string, unknown>; element?: unknown; valueType?: unknown };
+    if (typeof k === 'number') schema = s?.element ?? s?.valueType;
+    else schema = s?.shape?.[k as string] ?? s?.valueType;
+  }
+  const shape = (unwrap(schema) as { shape?: Record<string, unknown> })?.shape;
+  return shape ? Object.keys(shape) : null;
+}
+
+function issueText(issue: z.core.$ZodIssue): string {
+  const msg = issue.message.replace(/^Invalid (input|option): /, '');
+  switch (issue.code) {
+    case 'invalid_type':
+      return /received undefined$/.test(msg) ? `required: expected ${issue.expected}` : msg;
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys(issue.path);
+      const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}${allowed ? `; expected only: ${allowed.join(', ')}` : ''}`;
+    }
+    case 'invalid_union': {
+      const alts = issue.errors.map((branch) => branch.map((i) => issueText(i)).join('; '));
+      const types = issue.errors.map((b) => (b[0]?.code === 'invalid_type' && b[0].path.length === 0 ? b[0] : null));
+      if (types.every((t) => t)) {
+        const received = /received (\w+)/.exec(types[0]!.message)?.[1];
+        return `expected ${types.map((t) => (t as { expected: string }).expected).join(' or ')}${received ? `, received ${received}` : ''}`;
+      }
+      return `expected one of: ${alts.join(' | ')}`;
+    }
+    default:
+      return msg;
+  }
+}
+
+/** One readable line per issue: `path: what was expected`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => {
+    const where = formatPath(i.path);
+    return where ? `${where}: ${issueText(i)}` : issueText(i);
+  });
+}
+
+// ---- templates for `xc new` ----------------------------------------------
+
+const EXAMPLE = { addColumn: { table: 'users', column: { name: 'nickname', type: 'text' } } };
+
+const TEMPLATES: Record<string, (name: string) => string> = {
+  ts: (name) => `import { defineMigration } from 'expand-contract';
+
+// Each operation is one object with one key. Others: createTable, dropTable,
+// renameTable, dropColumn, renameColumn, alterColumn, setNotNull, addIndex,
+// dropIndex, addForeignKey, addCheck, dropConstraint, sql.
+//   { renameColumn: { table: 'users', from: 'name', to: 'full_name' } }
+//   { addIndex: { table: 'users', columns: ['email'], unique: true } }
+export default defineMigration({
+  description: ${JSON.stringify(name.replace(/[_-]+/g, ' '))},
+  operations: [
+    // Example: replace it with your change.
+    { addColumn: { table: 'users', column: { name: 'nickname', type: 'text' } } },
+  ],
+});
+`,
+  json: (name) => `${JSON.stringify({ description: name.replace(/[_-]+/g, ' '), operations: [EXAMPLE] }, null, 2)}\n`,
+  yaml: (name) => `# Each operation is one object with one key. Others: createTable, dropTable,
+# renameTable, dropColumn, renameColumn, alterColumn, setNotNull, addIndex,
+# dropIndex, addForeignKey, addCheck, dropConstraint, sql.
+description: ${JSON.stringify(name.replace(/[_-]+/g, ' '))}
+operations:
+  # Example: replace it with your change.
+  - addColumn:
+      table: users
+      column:
+        name: nickname
+        type: text
+`,
+};

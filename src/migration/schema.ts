@@ -1,0 +1,151 @@
+/**
+ * The migration file format of SPEC §3, as zod schemas. Every file is parsed
+ * through `MigrationSchema` before anything runs; the inferred types are the
+ * ones operations work with.
+ */
+import { z } from 'zod';
+
+const ident = z.string().min(1, 'must be a non-empty name').max(63, 'names are at most 63 characters');
+
+/** An SQL expression over the row's own columns, or one per dialect. Trusted SQL from the migration author. */
+export const ExprSchema = z.union([
+  z.string().min(1, 'must be a non-empty SQL expression'),
+  z
+    .object({ postgres: z.string().min(1).optional(), mysql: z.string().min(1).optional() })
+    .strict()
+    .refine((e) => e.postgres !== undefined || e.mysql !== undefined, 'give at least one of "postgres" or "mysql"'),
+]);
+export type Expr = z.infer<typeof ExprSchema>;
+
+export const ReferencesSchema = z
+  .object({
+    table: ident,
+    columns: z.array(ident).min(1).optional(),
+    column: ident.optional(),
+    onDelete: z.enum(['cascade', 'restrict', 'set null', 'set default', 'no action']).optional(),
+  })
+  .strict();
+
+export const ColumnSchema = z
+  .object({
+    name: ident,
+    type: z.string().min(1, 'must be an SQL type such as "text" or "bigint"'),
+    nullable: z.boolean().default(true),
+    default: z.string().min(1).optional(),
+    unique: z.boolean().optional(),
+    primaryKey: z.boolean().optional(),
+    references: ReferencesSchema.optional(),
+  })
+  .strict();
+export type Column = z.infer<typeof ColumnSchema>;
+
+const onDelete = z.enum(['cascade', 'restrict', 'set null', 'set default', 'no action']);
+
+export const OperationSchemas = {
+  createTable: z
+    .object({ table: ident, columns: z.array(ColumnSchema).min(1, 'a table needs at least one column'), primaryKey: z.array(ident).min(1).optional() })
+    .strict(),
+  dropTable: z.object({ table: ident }).strict(),
+  renameTable: z.object({ from: ident, to: ident }).strict(),
+  addColumn: z.object({ table: ident, column: ColumnSchema, up: ExprSchema.optional() }).strict(),
+  dropColumn: z.object({ table: ident, column: ident, down: ExprSchema.optional() }).strict(),
+  renameColumn: z.object({ table: ident, from: ident, to: ident }).strict(),
+  alterColumn: z
+    .object({
+      table: ident,
+      column: ident,
+      to: ident,
+      type: z.string().min(1).optional(),
+      nullable: z.boolean().optional(),
+      default: z.string().min(1).nullable().optional(),
+      up: ExprSchema,
+      down: ExprSchema,
+    })
+    .strict(),
+  setNotNull: z.object({ table: ident, column: ident, up: ExprSchema.optional() }).strict(),
+  addIndex: z
+    .object({
+      table: ident,
+      columns: z.array(ident).min(1),
+      name: ident.optional(),
+      unique: z.boolean().optional(),
+      where: z.string().min(1).optional(),
+    })
+    .strict(),
+  dropIndex: z.object({ table: ident, name: ident }).strict(),
+  addForeignKey: z
+    .object({
+      table: ident,
+      columns: z.array(ident).min(1),
+      references: z.object({ table: ident, columns: z.array(ident).min(1) }).strict(),
+      onDelete: onDelete.optional(),
+      name: ident.optional(),
+    })
+    .strict(),
+  addCheck: z.object({ table: ident, name: ident, expression: z.string().min(1) }).strict(),
+  dropConstraint: z.object({ table: ident, name: ident }).strict(),
+  sql: z
+    .object({
+      expand: z.string().min(1),
+      contract: z.string().min(1).optional(),
+      rollback: z.string().min(1).optional(),
+      backfill: z
+        .object({ table: ident, set: z.record(ident, ExprSchema), where: z.string().min(1).optional() })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+} as const;
+
+export type OperationKind = keyof typeof OperationSchemas;
+export const operationKinds = Object.keys(OperationSchemas) as OperationKind[];
+export type OperationSpec<K extends OperationKind = OperationKind> = z.infer<(typeof OperationSchemas)[K]>;
+
+/** One entry of `operations`: an object with exactly one key naming the operation. */
+export type OperationEntry = { [K in OperationKind]: { [P in K]: OperationSpec<K> } }[OperationKind];
+
+/** Parsed with its operation's schema, so defaults (e.g. `nullable: true`) are filled in. */
+const OperationEntrySchema = z.unknown().transform((value, ctx): OperationEntry => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: `expected an object with one key, one of: ${operationKinds.join(', ')}` });
+    return z.NEVER;
+  }
+  const keys = Object.keys(value);
+  if (keys.length !== 1) {
+    ctx.addIssue({ code: 'custom', message: `expected exactly one key naming the operation (one of: ${operationKinds.join(', ')}), got ${keys.length === 0 ? 'none' : keys.join(', ')}` });
+    return z.NEVER;
+  }
+  const kind = keys[0]!;
+  const schema = (OperationSchemas as Record<string, z.ZodType>)[kind];
+  if (!schema) {
+    ctx.addIssue({ code: 'custom', path: [kind], message: `unknown operation "${kind}"; expected one of: ${operationKinds.join(', ')}` });
+    return z.NEVER;
+  }
+  const parsed = schema.safeParse((value as Record<string, unknown>)[kind]);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [kind, ...issue.path] } as never);
+    return z.NEVER;
+  }
+  return { [kind]: parsed.data } as OperationEntry;
+});
+
+export const MigrationSchema = z
+  .object({
+    description: z.string().optional(),
+    operations: z.array(OperationEntrySchema).min(1, 'a migration needs at least one operation'),
+  })
+  .strict();
+export type MigrationDefinition = z.output<typeof MigrationSchema>;
+/** What an author writes (defaults may be omitted). */
+export type MigrationInput = { description?: string; operations: Array<Record<string, unknown>> };
+
+/** Identity helper that types a TypeScript migration file. */
+export function defineMigration<T extends MigrationInput>(m: T): T {
+  return m;
+}
+
+/** Split an entry into its kind and spec. */
+export function entryKind(entry: OperationEntry): { kind: OperationKind; spec: OperationSpec } {
+  const kind = Object.keys(entry)[0] as OperationKind;
+  return { kind, spec: (entry as Record<string, OperationSpec>)[kind]! };
+}

@@ -1,0 +1,78 @@
+/**
+ * addColumn: added nullable and without a scan; old writers, which do not
+ * know the column, get it filled from `up` by a trigger; existing rows are
+ * backfilled; contract enforces NOT NULL, default and unique as declared.
+ */
+import { atomic, emptyPlan, type Operation } from './types.js';
+import { columnsOf, exprCheck, requireNoColumn, requireTable } from './common.js';
+
+export const addColumn: Operation<'addColumn'> = {
+  kind: 'addColumn',
+  validate(spec, { model, expr }) {
+    const issues: ReturnType<Operation['validate']> = [];
+    const t = requireTable(model, spec.table, ['table'], issues);
+    requireNoColumn(t, spec.column.name, ['column', 'name'], issues);
+    if (spec.column.primaryKey) issues.push({ path: ['column', 'primaryKey'], message: 'a primary key cannot be added to an existing table online' });
+    if (!spec.column.nullable && spec.up === undefined && spec.column.default === undefined) {
+      issues.push({ path: ['column', 'nullable'], message: 'a NOT NULL column needs `up` or a `default` to fill existing rows and old writers\' rows' });
+    }
+    if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], message: 'no expression for this database' });
+    const ref = spec.column.references;
+    if (ref) {
+      const rt = model.table(ref.table);
+      if (!rt) issues.push({ path: ['column', 'references', 'table'], message: `table "${ref.table}" does not exist` });
+      for (const rc of ref.columns ?? (ref.column ? [ref.column] : rt?.primaryKey ?? [])) {
+        if (rt && !rt.columns.some((c) => c.name === rc)) issues.push({ path: ['column', 'references'], message: `table "${ref.table}" has no column "${rc}"` });
+      }
+    }
+    return issues;
+  },
+  expressions(spec, { model, expr }) {
+    const t = model.table(spec.table);
+    const checks = spec.up === undefined ? [] : exprCheck(['up'], spec.table, expr(spec.up), columnsOf(t), spec.column.type);
+    if (spec.column.default !== undefined) checks.push(...exprCheck(['column', 'default'], spec.table, spec.column.default, [], spec.column.type));
+    return checks;
+  },
+  backfillTables: (spec) => (spec.up !== undefined || spec.column.default !== undefined ? [spec.table] : []),
+  project(spec, model) {
+    const t = model.table(spec.table);
+    if (!t || t.columns.some((c) => c.name === spec.column.name)) return;
+    t.columns.push({ name: spec.column.name, type: spec.column.type, nullable: spec.column.nullable, default: spec.column.default ?? null });
+  },
+  plan(spec, ctx) {
+    const { ddl } = ctx.dialect;
+    const q = (id: string) => ctx.dialect.quote(id);
+    const col = spec.column;
+    const t = ctx.model.table(spec.table)!;
+    const plan = emptyPlan();
+    const up = spec.up === undefined ? undefined : ctx.expr(spec.up);
+    // With `up`, the trigger fills the column for old writers (falling back to the default);
+    // a column default would fill it first and hide the NULL the trigger looks for, so it waits for contract.
+    const fill = up !== undefined ? (col.default !== undefined ? `COALESCE(${up}, ${col.default})` : up) : col.default;
+    const trigger = up !== undefined ? ddl.fillTrigger({ name: ctx.name('fill'), table: spec.table, column: col.name, expr: fill!, columns: [...t.columns.map((c) => c.name), col.name] }) : undefined;
+
+    plan.expand.push(
+      ...atomic(ddl.addColumn(spec.table, col.name, col.type), up === undefined && col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : [], trigger?.create ?? []),
+    );
+    const uniqueIndex = ctx.name('uq');
+    if (col.unique) plan.expand.push(...ddl.createIndex({ table: spec.table, name: uniqueIndex, columns: [col.name], unique: true }));
+    const fkName = ctx.name('fk');
+    const ref = col.references;
+    if (ref) {
+      const refColumns = ref.columns ?? (ref.column ? [ref.column] : ctx.model.table(ref.table)!.primaryKey);
+      plan.expand.push(...ddl.addForeignKey({ table: spec.table, name: fkName, columns: [col.name], refTable: ref.table, refColumns, onDelete: ref.onDelete }));
+    }
+    if (fill !== undefined) plan.backfill.push({ table: spec.table, set: { [col.name]: fill }, where: `${q(col.name)} IS NULL AND (${fill}) IS NOT NULL` });
+
+    if (trigger) plan.contract.push(...atomic(trigger.drop, col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : []));
+    if (!col.nullable) {
+      const check = ctx.name('nn');
+      plan.contract.push(...ddl.addNotNullCheck(spec.table, col.name, check), ...ddl.enforceNotNull(spec.table, col.name, check));
+    }
+    if (col.unique) plan.contract.push(...ddl.addUniqueUsingIndex(spec.table, `${spec.table}_${col.name}_key`.slice(0, 63), uniqueIndex));
+    if (ref) plan.contract.push(...ddl.validateConstraint(spec.table, fkName));
+
+    plan.rollback.push(...atomic(trigger?.drop ?? [], ddl.dropColumn(spec.table, col.name)));
+    return plan;
+  },
+};

@@ -1,0 +1,76 @@
+/**
+ * addForeignKey: added unvalidated in expand (enforced for new writes, no
+ * scan under a blocking lock), validated at contract, dropped on rollback.
+ */
+import type { TableModel } from '../schema/model.js';
+import { requireColumn, requireTable } from './common.js';
+import { defaultName } from './addIndex.js';
+import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+
+/** Names of the table's constraints: checks, foreign keys, primary key and unique constraints. */
+export function constraintNames(t: TableModel): string[] {
+  return [...t.checks.map((c) => c.name), ...t.foreignKeys.map((f) => f.name), ...t.indexes.flatMap((i) => (i.constraint ? [i.constraint] : []))];
+}
+
+/** A foreign key needs its target columns to be exactly the primary key or a full (non-partial) unique index, in any order. */
+export function isUniqueKey(t: TableModel, columns: string[]): boolean {
+  const same = (key: string[]) => key.length === columns.length && key.every((c) => columns.includes(c));
+  return same(t.primaryKey) || t.indexes.some((i) => i.unique && !/ WHERE /i.test(i.definition) && same(i.columns));
+}
+
+/** Issues with a foreign key's target: its columns exist, match the referencing columns in number, and form a unique key. */
+export function referenceIssues(target: TableModel, refColumns: string[], columnCount: number, path: (string | number)[]): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  refColumns.forEach((c, i) => requireColumn(target, c, [...path, i], issues));
+  if (refColumns.length !== columnCount) {
+    issues.push({ path, message: `${refColumns.length} referenced column(s) for ${columnCount} referencing column(s)` });
+  } else if (issues.length === 0 && !isUniqueKey(target, refColumns)) {
+    const list = refColumns.map((c) => `"${c}"`).join(', ');
+    issues.push({ path, message: `columns ${list} of "${target.name}" are not its primary key or a unique index; a foreign key needs one` });
+  }
+  return issues;
+}
+
+const fkName = (spec: { table: string; columns: string[]; name?: string }) => spec.name ?? defaultName(spec.table, spec.columns, 'fkey');
+
+export const addForeignKey: Operation<'addForeignKey'> = {
+  kind: 'addForeignKey',
+
+  validate(spec, ctx) {
+    const issues: ValidationIssue[] = [];
+    const t = requireTable(ctx.model, spec.table, ['table'], issues);
+    spec.columns.forEach((c, i) => requireColumn(t, c, ['columns', i], issues));
+    const target = requireTable(ctx.model, spec.references.table, ['references', 'table'], issues);
+    if (target) issues.push(...referenceIssues(target, spec.references.columns, spec.columns.length, ['references', 'columns']));
+    const name = fkName(spec);
+    if (t && constraintNames(t).includes(name)) {
+      issues.push({ path: ['name'], message: `table "${spec.table}" already has a constraint "${name}"` });
+    }
+    return issues;
+  },
+
+  project(spec, model) {
+    const t = model.table(spec.table);
+    const name = fkName(spec);
+    if (!t || t.foreignKeys.some((f) => f.name === name)) return;
+    t.foreignKeys.push({ name, columns: spec.columns, refTable: spec.references.table, refColumns: spec.references.columns, onDelete: spec.onDelete ?? null });
+  },
+
+  plan(spec, ctx) {
+    const { ddl } = ctx.dialect;
+    const name = fkName(spec);
+    return {
+      ...emptyPlan(),
+      expand: ddl.addForeignKey({
+        table: spec.table,
+        name,
+        columns: spec.columns,
+        refTable: spec.references.table,
+        refColumns: spec.references.columns,
+        onDelete: spec.onDelete ?? null,
+      }),
+      contract: ddl.validateConstraint(spec.table, name),
+      rollback: ddl.dropConstraint(spec.table, name),
+    };
+  },
+};

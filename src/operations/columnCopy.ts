@@ -1,0 +1,117 @@
+/**
+ * The shared mechanism of renameColumn and alterColumn: a new column beside
+ * the old one, kept equal both ways by a trigger while old and new versions
+ * run side by side, backfilled, verified, and finally the only one left.
+ *
+ * What the old column had is carried over unless the operation says
+ * otherwise: nullability, default, indexes, unique, check and foreign-key
+ * constraints. Indexes are built at expand (the new version queries the new
+ * column while dual-writing); constraints are added at contract, once the
+ * old version is gone, so they can never reject an old writer's row.
+ */
+import type { SchemaModel } from '../schema/model.js';
+import { atomic, emptyPlan, type OperationPlan, type PlanContext } from './types.js';
+import { derivedName, replaceIdentifier } from './common.js';
+
+export interface ColumnCopy {
+  table: string;
+  from: string;
+  to: string;
+  type?: string;
+  nullable?: boolean;
+  /** undefined: carry the old default over; null: none. */
+  default?: string | null;
+  up: string;
+  down: string;
+}
+
+export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
+  const { ddl, quote: q } = { ddl: ctx.dialect.ddl, quote: (id: string) => ctx.dialect.quote(id) };
+  const t = ctx.model.table(c.table)!;
+  const old = t.columns.find((col) => col.name === c.from)!;
+  const type = c.type ?? old.type;
+  const nullable = c.nullable ?? old.nullable;
+  const newDefault = c.default === undefined ? old.default : c.default;
+  const trigger = ddl.syncTrigger({
+    name: ctx.name('sync'),
+    table: c.table,
+    oldColumn: c.from,
+    newColumn: c.to,
+    up: c.up,
+    down: c.down,
+    oldDefault: old.default,
+    columns: [...t.columns.map((col) => col.name), c.to],
+  });
+  const plan = emptyPlan();
+
+  // Expand: the column, the old default moved into the trigger, the trigger — one atomic change.
+  plan.expand.push(
+    ...atomic(ddl.addColumn(c.table, c.to, type), old.default !== null ? ddl.setDefault(c.table, c.from, null) : [], trigger.create),
+  );
+  const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || replaceIdentifier(i.definition, c.from, c.to) !== i.definition));
+  const uniques: { constraint: string; index: string }[] = [];
+  for (const [n, idx] of indexes.entries()) {
+    const name = derivedName(idx.name, c.from, c.to, ctx.name(`idx${n}`));
+    plan.expand.push(...ddl.copyIndex(idx, c.table, name, c.from, c.to));
+    if (idx.constraint) uniques.push({ constraint: derivedName(idx.constraint, c.from, c.to, ctx.name(`uq${n}`)), index: name });
+  }
+
+  plan.backfill.push({
+    table: c.table,
+    set: { [c.to]: c.up },
+    where: `${q(c.to)} IS NULL AND (${c.up}) IS NOT NULL`,
+  });
+  plan.verify.push({
+    table: c.table,
+    description: `${c.from} and ${c.to} agree on every row`,
+    agrees: `${q(c.to)} IS NOT DISTINCT FROM CAST((${c.up}) AS ${type}) OR ${q(c.from)} IS NOT DISTINCT FROM CAST((${c.down}) AS ${old.type})`,
+    show: [c.from, c.to],
+  });
+
+  // Contract: trigger and old column go together (the trigger reads the old column).
+  plan.contract.push(...atomic(trigger.drop, ddl.dropColumn(c.table, c.from), newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : []));
+  if (!nullable) {
+    const check = ctx.name('nn');
+    plan.contract.push(...ddl.addNotNullCheck(c.table, c.to, check), ...ddl.enforceNotNull(c.table, c.to, check));
+  }
+  for (const u of uniques) plan.contract.push(...ddl.addUniqueUsingIndex(c.table, u.constraint, u.index));
+  for (const [n, chk] of t.checks.filter((k) => k.columns.includes(c.from)).entries()) {
+    const name = derivedName(chk.name, c.from, c.to, ctx.name(`ck${n}`));
+    plan.contract.push(...ddl.addCheck(c.table, name, replaceIdentifier(chk.expression, c.from, c.to)), ...ddl.validateConstraint(c.table, name));
+  }
+  for (const [n, fk] of t.foreignKeys.filter((k) => k.columns.includes(c.from)).entries()) {
+    const name = derivedName(fk.name, c.from, c.to, ctx.name(`fk${n}`));
+    plan.contract.push(
+      ...ddl.addForeignKey({ table: c.table, name, columns: fk.columns.map((col) => (col === c.from ? c.to : col)), refTable: fk.refTable, refColumns: fk.refColumns, onDelete: fk.onDelete }),
+      ...ddl.validateConstraint(c.table, name),
+    );
+  }
+
+  // Rollback: trigger off, old default back, new column (and its indexes) gone.
+  plan.rollback.push(...atomic(trigger.drop, old.default !== null ? ddl.setDefault(c.table, c.from, old.default) : [], ddl.dropColumn(c.table, c.to)));
+  return plan;
+}
+
+/** The model after contract: the new column in the old one's place, with what was carried over. */
+export function projectColumnCopy(c: ColumnCopy, model: SchemaModel): void {
+  const t = model.table(c.table);
+  if (!t) return;
+  const old = t.columns.find((col) => col.name === c.from);
+  if (!old) return;
+  t.columns = t.columns.filter((col) => col.name !== c.to);
+  old.name = c.to;
+  if (c.type) old.type = c.type;
+  if (c.nullable !== undefined) old.nullable = c.nullable;
+  if (c.default !== undefined) old.default = c.default;
+  const swap = (cols: string[]) => cols.map((col) => (col === c.from ? c.to : col));
+  t.indexes = t.indexes.filter((i) => !i.columns.includes(c.to) || i.columns.includes(c.from));
+  for (const i of t.indexes) {
+    if (i.primary || !i.columns.includes(c.from)) continue;
+    i.name = derivedName(i.name, c.from, c.to, i.name);
+    i.columns = swap(i.columns);
+    i.definition = replaceIdentifier(i.definition, c.from, c.to);
+  }
+  for (const k of t.checks) k.columns = swap(k.columns);
+  for (const fk of t.foreignKeys) fk.columns = swap(fk.columns);
+}
+

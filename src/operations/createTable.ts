@@ -1,0 +1,125 @@
+/** createTable: created in expand, nothing at contract, dropped on rollback. */
+import type { Column, OperationSpec } from '../migration/schema.js';
+import type { SchemaModel, TableModel } from '../schema/model.js';
+import { requireTable } from './common.js';
+import { indexModel, relationNamed } from './addIndex.js';
+import { referenceIssues } from './addForeignKey.js';
+import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+
+type CreateTableSpec = OperationSpec<'createTable'>;
+
+/**
+ * The name PostgreSQL gives an unnamed constraint (makeObjectName): `<table>_<column>_<label>`,
+ * the longer of the two parts shortened first to fit 63 characters.
+ */
+export function pgConstraintName(table: string, column: string | null, label: string): string {
+  let a = table.length;
+  let b = column?.length ?? 0;
+  const room = 63 - label.length - 1 - (column === null ? 0 : 1);
+  while (a + b > room) {
+    if (a > b) a--;
+    else b--;
+  }
+  return [table.slice(0, a), ...(column === null ? [] : [column.slice(0, b)]), label].join('_');
+}
+
+const primaryKeyOf = (spec: CreateTableSpec) => spec.primaryKey ?? spec.columns.filter((c) => c.primaryKey).map((c) => c.name);
+
+/** The referenced columns: as written, else the target's primary key. */
+function targetColumns(ref: NonNullable<Column['references']>, target: TableModel | undefined): string[] {
+  return ref.columns ?? (ref.column ? [ref.column] : (target?.primaryKey ?? []));
+}
+
+/** The table as the catalog will show it once created (without its foreign keys when `model` lacks their targets). */
+export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel): TableModel {
+  const pk = primaryKeyOf(spec);
+  const t: TableModel = {
+    name: spec.table,
+    kind: 'table',
+    columns: spec.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable && !pk.includes(c.name), default: c.default ?? null })),
+    primaryKey: pk,
+    indexes: [],
+    checks: [],
+    foreignKeys: [],
+  };
+  if (pk.length > 0) {
+    const name = pgConstraintName(spec.table, null, 'pkey');
+    t.indexes.push(indexModel({ table: spec.table, name, columns: pk, unique: true, primary: true, constraint: name }));
+  }
+  for (const c of spec.columns) {
+    if (c.unique && !(pk.length === 1 && pk[0] === c.name)) {
+      const name = pgConstraintName(spec.table, c.name, 'key');
+      t.indexes.push(indexModel({ table: spec.table, name, columns: [c.name], unique: true, constraint: name }));
+    }
+  }
+  for (const c of spec.columns) {
+    if (!c.references) continue;
+    const target = c.references.table === spec.table ? t : model.table(c.references.table);
+    t.foreignKeys.push({
+      name: pgConstraintName(spec.table, c.name, 'fkey'),
+      columns: [c.name],
+      refTable: c.references.table,
+      refColumns: targetColumns(c.references, target),
+      onDelete: c.references.onDelete ?? null,
+    });
+  }
+  return t;
+}
+
+export const createTable: Operation<'createTable'> = {
+  kind: 'createTable',
+
+  validate(spec, ctx) {
+    const issues: ValidationIssue[] = [];
+    const taken = relationNamed(ctx.model, spec.table);
+    if (taken) issues.push({ path: ['table'], message: `${taken} already exists` });
+
+    const names = spec.columns.map((c) => c.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) issues.push({ path: ['columns', i, 'name'], message: `column "${n}" is declared twice in "${spec.table}"` });
+    });
+    spec.primaryKey?.forEach((n, i) => {
+      if (!names.includes(n)) issues.push({ path: ['primaryKey', i], message: `table "${spec.table}" has no column "${n}"` });
+    });
+    spec.columns.forEach((c, i) => {
+      if (c.primaryKey && spec.primaryKey && !spec.primaryKey.includes(c.name)) {
+        issues.push({ path: ['columns', i, 'primaryKey'], message: `column "${c.name}" is marked primaryKey but is not in the table's primaryKey list` });
+      }
+    });
+
+    const self = tableFromSpec(spec, ctx.model);
+    spec.columns.forEach((c, i) => {
+      const ref = c.references;
+      if (!ref) return;
+      const path = ['columns', i, 'references'];
+      if (ref.column && ref.columns) {
+        issues.push({ path, message: 'give either "column" or "columns", not both' });
+        return;
+      }
+      const target = ref.table === spec.table ? self : requireTable(ctx.model, ref.table, [...path, 'table'], issues);
+      if (!target) return;
+      const refColumns = targetColumns(ref, target);
+      if (refColumns.length === 0) {
+        issues.push({ path, message: `table "${ref.table}" has no primary key to reference; name the referenced column` });
+        return;
+      }
+      const refPath = [...path, ref.columns ? 'columns' : 'column'];
+      issues.push(...referenceIssues(target, refColumns, 1, refPath).map((issue) => ({ ...issue, path: ref.columns ? issue.path : refPath })));
+    });
+    return issues;
+  },
+
+  project(spec, model) {
+    // A catalog that already has the table (expand ran) is the better truth.
+    if (!model.table(spec.table)) model.tables.set(spec.table, tableFromSpec(spec, model));
+  },
+
+  plan(spec, ctx) {
+    const { ddl } = ctx.dialect;
+    return {
+      ...emptyPlan(),
+      expand: ddl.createTable(spec.table, spec.columns, spec.primaryKey),
+      rollback: ddl.dropTable(spec.table),
+    };
+  },
+};

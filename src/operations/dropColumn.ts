@@ -1,0 +1,51 @@
+/**
+ * dropColumn: old writers keep writing the column; new writers may omit it,
+ * so it is filled from `down` (or, with neither `down` nor a default, its NOT
+ * NULL is lifted). Contract drops it; rollback puts NOT NULL back online.
+ */
+import { atomic, emptyPlan, type Operation } from './types.js';
+import { columnsOf, exprCheck, requireColumn, requireTable } from './common.js';
+
+export const dropColumn: Operation<'dropColumn'> = {
+  kind: 'dropColumn',
+  validate(spec, { model, expr }) {
+    const issues: ReturnType<Operation['validate']> = [];
+    const t = requireTable(model, spec.table, ['table'], issues);
+    requireColumn(t, spec.column, ['column'], issues);
+    if (t?.primaryKey.includes(spec.column)) issues.push({ path: ['column'], message: `"${spec.table}"."${spec.column}" is part of the primary key` });
+    if (spec.down !== undefined && expr(spec.down) === undefined) issues.push({ path: ['down'], message: 'no expression for this database' });
+    return issues;
+  },
+  expressions(spec, { model, expr }) {
+    const t = model.table(spec.table);
+    const col = t?.columns.find((c) => c.name === spec.column);
+    return spec.down === undefined || !col ? [] : exprCheck(['down'], spec.table, expr(spec.down), columnsOf(t), col.type);
+  },
+  project(spec, model) {
+    const t = model.table(spec.table);
+    if (!t) return;
+    t.columns = t.columns.filter((c) => c.name !== spec.column);
+    t.indexes = t.indexes.filter((i) => !i.columns.includes(spec.column));
+    t.checks = t.checks.filter((k) => !k.columns.includes(spec.column));
+    t.foreignKeys = t.foreignKeys.filter((k) => !k.columns.includes(spec.column));
+  },
+  plan(spec, ctx) {
+    const { ddl } = ctx.dialect;
+    const t = ctx.model.table(spec.table)!;
+    const col = t.columns.find((c) => c.name === spec.column)!;
+    const plan = emptyPlan();
+    const down = spec.down === undefined ? undefined : ctx.expr(spec.down);
+    const trigger = down !== undefined ? ddl.fillTrigger({ name: ctx.name('fill'), table: spec.table, column: spec.column, expr: down, columns: t.columns.map((c) => c.name) }) : undefined;
+    const liftNotNull = !trigger && !col.nullable && col.default === null;
+
+    if (trigger) plan.expand.push(...atomic(trigger.create));
+    if (liftNotNull) plan.expand.push(...ddl.dropNotNull(spec.table, spec.column));
+    plan.contract.push(...atomic(trigger?.drop ?? [], ddl.dropColumn(spec.table, spec.column)));
+    if (trigger) plan.rollback.push(...atomic(trigger.drop));
+    if (liftNotNull) {
+      const check = ctx.name('nn');
+      plan.rollback.push(...ddl.addNotNullCheck(spec.table, spec.column, check), ...ddl.enforceNotNull(spec.table, spec.column, check));
+    }
+    return plan;
+  },
+};

@@ -1,0 +1,28 @@
+/** dropIndex: nothing at expand (old code may still rely on it), dropped online at contract. */
+import { requireTable } from './common.js';
+import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+
+export const dropIndex: Operation<'dropIndex'> = {
+  kind: 'dropIndex',
+
+  validate(spec, ctx) {
+    const issues: ValidationIssue[] = [];
+    const t = requireTable(ctx.model, spec.table, ['table'], issues);
+    if (!t) return issues;
+    const index = t.indexes.find((i) => i.name === spec.name);
+    if (!index) issues.push({ path: ['name'], message: `table "${spec.table}" has no index "${spec.name}"` });
+    else if (index.constraint) {
+      issues.push({ path: ['name'], message: `index "${spec.name}" backs the constraint "${index.constraint}" of "${spec.table}"; drop it with dropConstraint` });
+    }
+    return issues;
+  },
+
+  project(spec, model) {
+    const t = model.table(spec.table);
+    if (t) t.indexes = t.indexes.filter((i) => i.name !== spec.name);
+  },
+
+  plan(spec, ctx) {
+    return { ...emptyPlan(), contract: ctx.dialect.ddl.dropIndex(spec.table, spec.name) };
+  },
+};

@@ -1,0 +1,29 @@
+/** dropTable: nothing at expand (old code still uses it), dropped at contract; rollback has nothing to undo. */
+import { requireTable } from './common.js';
+import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+
+export const dropTable: Operation<'dropTable'> = {
+  kind: 'dropTable',
+
+  validate(spec, ctx) {
+    const issues: ValidationIssue[] = [];
+    if (!requireTable(ctx.model, spec.table, ['table'], issues)) return issues;
+    for (const other of ctx.model.tables.values()) {
+      if (other.name === spec.table) continue;
+      for (const fk of other.foreignKeys) {
+        if (fk.refTable === spec.table) {
+          issues.push({ path: ['table'], message: `table "${other.name}" references "${spec.table}" through foreign key "${fk.name}"; drop that key first` });
+        }
+      }
+    }
+    return issues;
+  },
+
+  project(spec, model) {
+    model.tables.delete(spec.table);
+  },
+
+  plan(spec, ctx) {
+    return { ...emptyPlan(), contract: ctx.dialect.ddl.dropTable(spec.table) };
+  },
+};

@@ -1,0 +1,24 @@
+/** renameColumn: a new column `to`, synced both ways with `from` until contract drops `from`. */
+import type { Operation } from './types.js';
+import { refuseUncopyable, requireColumn, requireNoColumn, requireTable } from './common.js';
+import { planColumnCopy, projectColumnCopy } from './columnCopy.js';
+
+export const renameColumn: Operation<'renameColumn'> = {
+  kind: 'renameColumn',
+  validate(spec, { model }) {
+    const issues: ReturnType<Operation['validate']> = [];
+    const t = requireTable(model, spec.table, ['table'], issues);
+    requireColumn(t, spec.from, ['from'], issues);
+    requireNoColumn(t, spec.to, ['to'], issues);
+    refuseUncopyable(model, t, spec.from, ['from'], issues);
+    return issues;
+  },
+  backfillTables: (spec) => [spec.table],
+  project(spec, model) {
+    projectColumnCopy({ ...spec, up: spec.from, down: spec.to }, model);
+  },
+  plan(spec, ctx) {
+    return planColumnCopy({ ...spec, up: ctx.dialect.quote(spec.from), down: ctx.dialect.quote(spec.to) }, ctx);
+  },
+};
+

@@ -1,0 +1,47 @@
+/**
+ * renameTable: renamed in expand while the old name keeps working for old
+ * code (an updatable view on PostgreSQL); the old name goes at contract;
+ * rollback renames back.
+ */
+import { requireTable } from './common.js';
+import { relationNamed } from './addIndex.js';
+import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+
+export const renameTable: Operation<'renameTable'> = {
+  kind: 'renameTable',
+
+  validate(spec, ctx) {
+    const issues: ValidationIssue[] = [];
+    requireTable(ctx.model, spec.from, ['from'], issues);
+    if (spec.to === spec.from) {
+      issues.push({ path: ['to'], message: `"${spec.to}" is already the table's name` });
+    } else {
+      const taken = relationNamed(ctx.model, spec.to);
+      if (taken) issues.push({ path: ['to'], message: `${taken} already exists` });
+    }
+    return issues;
+  },
+
+  project(spec, model) {
+    const t = model.table(spec.from);
+    if (t?.kind === 'table' && !model.table(spec.to)) {
+      t.name = spec.to;
+      model.tables.set(spec.to, t);
+    }
+    // Also drops the compatibility view a mid-expand catalog shows under the old name.
+    if (model.table(spec.to)) model.tables.delete(spec.from);
+    for (const other of model.tables.values()) {
+      for (const fk of other.foreignKeys) if (fk.refTable === spec.from) fk.refTable = spec.to;
+    }
+  },
+
+  plan(spec, ctx) {
+    const { ddl } = ctx.dialect;
+    return {
+      ...emptyPlan(),
+      expand: ddl.renameTableKeepingOldName(spec.from, spec.to),
+      contract: ddl.dropOldTableName(spec.from),
+      rollback: ddl.restoreTableName(spec.from, spec.to),
+    };
+  },
+};

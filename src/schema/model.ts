@@ -1,0 +1,83 @@
+/**
+ * What xc knows of a database's tables: read from the live catalog, then
+ * projected forward through in-flight and pending migrations so that a
+ * migration is validated and planned against the schema as it will be.
+ */
+export interface ColumnModel {
+  name: string;
+  /** SQL type as the catalog spells it (`integer`, `character varying(200)`). */
+  type: string;
+  nullable: boolean;
+  /** Default as an SQL expression, or null. */
+  default: string | null;
+  /** Identity or generated columns are written by the database, never synced. */
+  generated?: boolean;
+}
+
+export interface IndexModel {
+  name: string;
+  /** Plain column names the index covers (empty for pure expression indexes). */
+  columns: string[];
+  unique: boolean;
+  primary: boolean;
+  /** Name of the constraint the index backs (PRIMARY KEY / UNIQUE), if any. */
+  constraint: string | null;
+  /** Full CREATE INDEX statement as the catalog prints it. */
+  definition: string;
+}
+
+export interface CheckModel {
+  name: string;
+  expression: string;
+  columns: string[];
+}
+
+export interface ForeignKeyModel {
+  name: string;
+  columns: string[];
+  refTable: string;
+  refColumns: string[];
+  onDelete: string | null;
+}
+
+export interface TableModel {
+  name: string;
+  kind: 'table' | 'view';
+  columns: ColumnModel[];
+  primaryKey: string[];
+  indexes: IndexModel[];
+  checks: CheckModel[];
+  foreignKeys: ForeignKeyModel[];
+}
+
+export class SchemaModel {
+  readonly tables = new Map<string, TableModel>();
+
+  static of(tables: TableModel[]): SchemaModel {
+    const m = new SchemaModel();
+    for (const t of tables) m.tables.set(t.name, t);
+    return m;
+  }
+
+  clone(): SchemaModel {
+    return SchemaModel.of([...this.tables.values()].map((t) => structuredClone(t)));
+  }
+
+  table(name: string): TableModel | undefined {
+    return this.tables.get(name);
+  }
+
+  column(table: string, column: string): ColumnModel | undefined {
+    return this.tables.get(table)?.columns.find((c) => c.name === column);
+  }
+
+  /** Columns that identify a row for keyset batching: the primary key, else a unique index over NOT NULL columns. */
+  rowKey(table: string): string[] | undefined {
+    const t = this.tables.get(table);
+    if (!t) return undefined;
+    if (t.primaryKey.length > 0) return t.primaryKey;
+    const notNull = new Set(t.columns.filter((c) => !c.nullable).map((c) => c.name));
+    const idx = t.indexes.find((i) => i.unique && i.columns.length > 0 && i.columns.every((c) => notNull.has(c)) && !/ WHERE /i.test(i.definition));
+    return idx?.columns;
+  }
+}

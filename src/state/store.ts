@@ -1,0 +1,190 @@
+/**
+ * xc's state inside the target database (SPEC §4): migrations and their
+ * phases, the step journal, backfill cursors and the append-only event log.
+ * Written in portable SQL with `?` placeholders; table names come from the
+ * dialect. JSON is stored as text so both dialects read it the same way.
+ */
+import type { Session } from '../db/driver.js';
+import type { Dialect } from '../dialects/dialect.js';
+import type { Phase } from '../api.js';
+import type { OperationPlan, Step } from '../operations/types.js';
+import type { MigrationDefinition } from '../migration/schema.js';
+
+export interface MigrationRow {
+  id: string;
+  checksum: string;
+  description: string | null;
+  phase: Exclude<Phase, 'pending'>;
+  definition: MigrationDefinition;
+  plan: OperationPlan;
+  lastError: string | null;
+  updatedAt: string | null;
+}
+
+export type StepPhase = 'expand' | 'contract' | 'rollback';
+
+export interface StepRow {
+  seq: number;
+  status: 'pending' | 'running' | 'done';
+}
+
+export interface BackfillRow {
+  seq: number;
+  table: string;
+  cursor: unknown[] | null;
+  done: number;
+  total: number;
+  batchSize: number | null;
+  finished: boolean;
+}
+
+const PHASE_COLUMN: Record<string, string> = {
+  expanding: 'expanding_at',
+  dual_write: 'dual_write_at',
+  backfilling: 'backfilling_at',
+  backfilled: 'backfilled_at',
+  contracting: 'contracting_at',
+  contracted: 'contracted_at',
+  rolling_back: 'rolling_back_at',
+  rolled_back: 'rolled_back_at',
+};
+
+export class StateStore {
+  constructor(private readonly dialect: Dialect) {}
+
+  private t(name: string): string {
+    return this.dialect.stateTable(name);
+  }
+
+  exists(s: Session): Promise<boolean> {
+    return this.dialect.stateExists(s);
+  }
+
+  async ensure(s: Session): Promise<boolean> {
+    if (await this.exists(s)) return false;
+    for (const sql of this.dialect.stateSchema()) await s.query(sql);
+    return true;
+  }
+
+  async migrations(s: Session): Promise<MigrationRow[]> {
+    const r = await s.query<Record<string, unknown>>(
+      `SELECT id, checksum, description, phase, definition, plan, last_error, updated_at FROM ${this.t('migrations')} ORDER BY id`,
+    );
+    return r.rows.map((row) => ({
+      id: String(row.id),
+      checksum: String(row.checksum),
+      description: (row.description as string | null) ?? null,
+      phase: row.phase as MigrationRow['phase'],
+      definition: JSON.parse(String(row.definition)) as MigrationDefinition,
+      plan: JSON.parse(String(row.plan ?? 'null')) as OperationPlan,
+      lastError: (row.last_error as string | null) ?? null,
+      updatedAt: row.updated_at instanceof Date ? row.updated_at.toISOString() : ((row.updated_at as string | null) ?? null),
+    }));
+  }
+
+  /** Start (or restart after a rollback) a migration: its row, its plan, its expand journal — in the caller's transaction. */
+  async begin(s: Session, m: { id: string; checksum: string; description: string | null; definition: MigrationDefinition; plan: OperationPlan }): Promise<void> {
+    await s.query(`DELETE FROM ${this.t('steps')} WHERE migration_id = ?`, [m.id]);
+    await s.query(`DELETE FROM ${this.t('backfill')} WHERE migration_id = ?`, [m.id]);
+    await s.query(`DELETE FROM ${this.t('migrations')} WHERE id = ?`, [m.id]);
+    await s.query(
+      `INSERT INTO ${this.t('migrations')} (id, checksum, description, phase, definition, plan, expanding_at, updated_at)
+       VALUES (?, ?, ?, 'expanding', ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
+      [m.id, m.checksum, m.description, JSON.stringify(m.definition), JSON.stringify(m.plan)],
+    );
+    await this.journal(s, m.id, 'expand', m.plan.expand);
+  }
+
+  async setPhase(s: Session, id: string, phase: MigrationRow['phase']): Promise<void> {
+    await s.query(
+      `UPDATE ${this.t('migrations')} SET phase = ?, ${PHASE_COLUMN[phase]} = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP, last_error = NULL WHERE id = ?`,
+      [phase, id],
+    );
+  }
+
+  async setError(s: Session, id: string, error: string | null): Promise<void> {
+    await s.query(`UPDATE ${this.t('migrations')} SET last_error = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?`, [error, id]);
+  }
+
+  async setChecksum(s: Session, id: string, checksum: string): Promise<void> {
+    await s.query(`UPDATE ${this.t('migrations')} SET checksum = ? WHERE id = ?`, [checksum, id]);
+  }
+
+  /** Write the steps of a phase as pending (idempotent: an existing journal is kept). */
+  async journal(s: Session, id: string, phase: StepPhase, steps: Step[]): Promise<void> {
+    const existing = await s.query(`SELECT 1 AS x FROM ${this.t('steps')} WHERE migration_id = ? AND phase = ?`, [id, phase]);
+    if (existing.rows.length > 0) return;
+    for (const [seq, step] of steps.entries()) {
+      await s.query(`INSERT INTO ${this.t('steps')} (migration_id, phase, seq, description, sql, status) VALUES (?, ?, ?, ?, ?, 'pending')`, [
+        id,
+        phase,
+        seq,
+        step.description,
+        step.sql,
+      ]);
+    }
+  }
+
+  async steps(s: Session, id: string, phase: StepPhase): Promise<StepRow[]> {
+    const r = await s.query<{ seq: number; status: StepRow['status'] }>(
+      `SELECT seq, status FROM ${this.t('steps')} WHERE migration_id = ? AND phase = ? ORDER BY seq`,
+      [id, phase],
+    );
+    return r.rows.map((row) => ({ seq: Number(row.seq), status: row.status }));
+  }
+
+  async markStep(s: Session, id: string, phase: StepPhase, seq: number, status: 'running' | 'done'): Promise<void> {
+    const at = status === 'running' ? 'started_at' : 'done_at';
+    await s.query(`UPDATE ${this.t('steps')} SET status = ?, ${at} = CURRENT_TIMESTAMP WHERE migration_id = ? AND phase = ? AND seq = ?`, [status, id, phase, seq]);
+  }
+
+  async backfills(s: Session, id: string): Promise<BackfillRow[]> {
+    const r = await s.query<Record<string, unknown>>(
+      `SELECT seq, table_name, cursor, done, total, batch_size, finished_at FROM ${this.t('backfill')} WHERE migration_id = ? ORDER BY seq`,
+      [id],
+    );
+    return r.rows.map((row) => ({
+      seq: Number(row.seq),
+      table: String(row.table_name),
+      cursor: row.cursor == null ? null : (JSON.parse(String(row.cursor)) as unknown[]),
+      done: Number(row.done),
+      total: Number(row.total),
+      batchSize: row.batch_size == null ? null : Number(row.batch_size),
+      finished: row.finished_at != null,
+    }));
+  }
+
+  async allBackfills(s: Session): Promise<Map<string, { done: number; total: number }>> {
+    const r = await s.query<{ migration_id: string; done: string | number; total: string | number }>(
+      `SELECT migration_id, SUM(done) AS done, SUM(total) AS total FROM ${this.t('backfill')} GROUP BY migration_id`,
+    );
+    return new Map(r.rows.map((row) => [row.migration_id, { done: Number(row.done), total: Number(row.total) }]));
+  }
+
+  async createBackfill(s: Session, id: string, seq: number, table: string, total: number): Promise<void> {
+    await s.query(`INSERT INTO ${this.t('backfill')} (migration_id, seq, table_name, total) VALUES (?, ?, ?, ?)`, [id, seq, table, total]);
+  }
+
+  /** Advance the cursor: called in the same transaction as the batch it records. */
+  async advanceBackfill(s: Session, id: string, seq: number, cursor: unknown[], rows: number, batchSize: number): Promise<void> {
+    await s.query(
+      `UPDATE ${this.t('backfill')} SET cursor = ?, done = done + ?, batch_size = ?, updated_at = CURRENT_TIMESTAMP WHERE migration_id = ? AND seq = ?`,
+      [JSON.stringify(cursor), rows, batchSize, id, seq],
+    );
+  }
+
+  async finishBackfill(s: Session, id: string, seq: number): Promise<void> {
+    await s.query(`UPDATE ${this.t('backfill')} SET finished_at = CURRENT_TIMESTAMP, total = GREATEST(total, done) WHERE migration_id = ? AND seq = ?`, [id, seq]);
+  }
+
+  async log(s: Session, e: { migration: string | null; actor: string; command: string; event: string; reason?: string | null; detail?: unknown }): Promise<void> {
+    await s.query(`INSERT INTO ${this.t('events')} (migration_id, actor, command, event, reason, detail) VALUES (?, ?, ?, ?, ?, ?)`, [
+      e.migration,
+      e.actor,
+      e.command,
+      e.event,
+      e.reason ?? null,
+      e.detail === undefined ? null : JSON.stringify(e.detail),
+    ]);
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * createXc: the library behind every command (SPEC §8). Each command loads
+ * the migration files, reads the state, and — when it changes the database —
+ * takes the advisory lock, creates the state tables if needed, and drives
+ * each migration through its phases from wherever it stands.
+ */
+import os from 'node:os';
+import type { MigrationOutcome, Phase, PlanResult, RunResult, StatusResult, Xc, XcOptions } from './api.js';
+import { withSession, type Driver } from './db/driver.js';
+import { openDriver } from './db/connect.js';
+import { detectDialect } from './dialects/index.js';
+import type { Dialect } from './dialects/dialect.js';
+import { DriftError, InvalidInputError, RefusedError } from './errors.js';
+import { loadMigrations, type MigrationFile } from './migration/load.js';
+import { StateStore, type MigrationRow } from './state/store.js';
+import { defaultEngineOptions, type EngineContext } from './engine/context.js';
+import { withAdvisoryLock } from './engine/lock.js';
+import { advance, begin, contract, rollback } from './engine/lifecycle.js';
+import { planMigration, project } from './engine/planner.js';
+import { describePlan } from './engine/describe.js';
+import type { OperationPlan } from './operations/types.js';
+
+const IN_FLIGHT: Phase[] = ['expanding', 'dual_write', 'backfilling', 'backfilled', 'contracting', 'rolling_back'];
+const isInFlight = (p: Phase) => IN_FLIGHT.includes(p);
+
+interface Loaded {
+  files: MigrationFile[];
+  rows: Map<string, MigrationRow>;
+}
+
+export function createXc(options: XcOptions = {}): Xc {
+  return new XcImpl(options);
+}
+
+class XcImpl implements Xc {
+  private connected?: Promise<{ driver: Driver; dialect: Dialect; store: StateStore }>;
+  private readonly engineOptions;
+  private readonly dir: string;
+  private readonly actor: string;
+
+  constructor(private readonly options: XcOptions) {
+    const o = options;
+    this.engineOptions = {
+      ...defaultEngineOptions,
+      ...Object.fromEntries(
+        Object.entries({
+          lockTimeoutMs: o.lockTimeoutMs,
+          lockRetryForMs: o.lockRetryForMs,
+          waitLockMs: o.waitLockMs,
+          batchTimeMs: o.batchTimeMs,
+          batchSize: o.batchSize,
+          batchDelayMs: o.batchDelayMs,
+          maxRowsPerSecond: o.maxRowsPerSecond,
+          instanceTtlMs: o.instanceTtlMs,
+          allowDrift: o.allowDrift,
+        }).filter(([, v]) => v !== undefined),
+      ),
+    };
+    this.dir = o.dir ?? process.env.XC_MIGRATIONS_DIR ?? 'migrations';
+    this.actor = o.actor ?? process.env.XC_ACTOR ?? `${os.userInfo().username}@${os.hostname()}`;
+  }
+
+  private connect() {
+    this.connected ??= (async () => {
+      const driver = await openDriver({ url: this.options.url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, cwd: process.cwd() });
+      const dialect = await detectDialect(driver);
+      return { driver, dialect, store: new StateStore(dialect) };
+    })();
+    return this.connected;
+  }
+
+  private async context(command: string): Promise<EngineContext> {
+    const { driver, dialect, store } = await this.connect();
+    return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: (e) => this.options.onEvent?.(e) };
+  }
+
+  private async load(ctx: EngineContext): Promise<Loaded> {
+    const files = await loadMigrations(this.dir);
+    const rows = await withSession(ctx.driver, async (s) => ((await ctx.store.exists(s)) ? ctx.store.migrations(s) : []));
+    return { files, rows: new Map(rows.map((r) => [r.id, r])) };
+  }
+
+  private checkDrift(loaded: Loaded): void {
+    if (this.engineOptions.allowDrift) return;
+    for (const f of loaded.files) {
+      const row = loaded.rows.get(f.id);
+      if (row && row.phase !== 'rolled_back' && row.checksum !== f.checksum) {
+        throw new DriftError(`${f.file} was changed after it was applied (${row.phase}); restore it, roll the migration back first, or pass --allow-drift`, { migration: f.id });
+      }
+    }
+  }
+
+  private targetId(loaded: Loaded, id: string | undefined): string | undefined {
+    if (id !== undefined && !loaded.files.some((f) => f.id === id) && !loaded.rows.has(id)) {
+      throw new InvalidInputError(`no migration "${id}" in ${this.dir} or in the database`);
+    }
+    return id;
+  }
+
+  /** Validate and plan every migration not yet started, in id order, against the schema as it will be. */
+  private async planPending(ctx: EngineContext, loaded: Loaded, upTo: string | undefined): Promise<Map<string, OperationPlan>> {
+    return withSession(ctx.driver, async (s) => {
+      const model = await ctx.dialect.introspect(s);
+      for (const row of loaded.rows.values()) if (isInFlight(row.phase)) project(row.definition, model);
+      const plans = new Map<string, OperationPlan>();
+      for (const f of loaded.files) {
+        if (upTo !== undefined && f.id > upTo) break;
+        const row = loaded.rows.get(f.id);
+        if (row && row.phase !== 'rolled_back') continue;
+        plans.set(f.id, await planMigration(f, model, ctx.dialect, s));
+      }
+      return plans;
+    });
+  }
+
+  /** Under the advisory lock, with the state tables in place and the state re-read. */
+  private async locked<T>(command: string, fn: (ctx: EngineContext, loaded: Loaded) => Promise<T>): Promise<T> {
+    const ctx = await this.context(command);
+    const files = await loadMigrations(this.dir); // invalid files fail before any lock or DDL
+    return withAdvisoryLock(ctx, async () => {
+      await withSession(ctx.driver, (s) => ctx.store.ensure(s));
+      const rows = await withSession(ctx.driver, (s) => ctx.store.migrations(s));
+      const loaded = { files, rows: new Map(rows.map((r) => [r.id, r])) };
+      this.checkDrift(loaded);
+      return fn(ctx, loaded);
+    });
+  }
+
+  async init() {
+    const ctx = await this.context('init');
+    const created = await withAdvisoryLock(ctx, () => withSession(ctx.driver, (s) => ctx.store.ensure(s)));
+    return { ok: true as const, created };
+  }
+
+  async level() {
+    const files = await loadMigrations(this.dir);
+    return files.at(-1)?.id ?? null;
+  }
+
+  async plan(opts: { id?: string } = {}): Promise<PlanResult> {
+    const ctx = await this.context('plan');
+    const loaded = await this.load(ctx);
+    this.checkDrift(loaded);
+    const upTo = this.targetId(loaded, opts.id);
+    const plans = await this.planPending(ctx, loaded, upTo);
+    const migrations = [];
+    for (const f of loaded.files) {
+      if (upTo !== undefined && f.id > upTo) break;
+      const row = loaded.rows.get(f.id);
+      const phase: Phase = row && row.phase !== 'rolled_back' ? row.phase : 'pending';
+      const plan = plans.get(f.id) ?? row?.plan;
+      if (!plan || phase === 'contracted') continue;
+      migrations.push({ id: f.id, description: f.definition.description ?? null, phase, pending: describePlan(ctx.dialect, plan, phase) });
+    }
+    return { ok: true, migrations };
+  }
+
+  async apply(opts: { id?: string; to?: 'expand' | 'backfill'; dryRun?: boolean } = {}): Promise<RunResult | PlanResult> {
+    if (opts.dryRun) return { ...(await this.plan({ id: opts.id })), dryRun: true } as PlanResult;
+    return this.locked('apply', async (ctx, loaded) => {
+      const upTo = this.targetId(loaded, opts.id);
+      const plans = await this.planPending(ctx, loaded, upTo); // every file is valid before anything runs
+      const outcomes: MigrationOutcome[] = [];
+      for (const f of loaded.files) {
+        if (upTo !== undefined && f.id > upTo) break;
+        let row = loaded.rows.get(f.id);
+        const from: Phase = row && row.phase !== 'rolled_back' ? row.phase : 'pending';
+        if (row?.phase === 'rolling_back') throw new RefusedError(`${f.id} is being rolled back; finish that with \`xc rollback ${f.id}\` first`);
+        if (row && ['backfilled', 'contracting', 'contracted'].includes(row.phase)) continue;
+        if (!row || row.phase === 'rolled_back') {
+          // Planned again now: earlier migrations of this run have changed the catalog.
+          const fresh = await this.planPending(ctx, { files: [f], rows: loaded.rows }, f.id);
+          row = { ...(await begin(ctx, f, fresh.get(f.id) ?? plans.get(f.id)!, from)), checksum: f.checksum, description: null, definition: f.definition, lastError: null, updatedAt: null };
+          loaded.rows.set(f.id, row);
+        }
+        const rows = await advance(ctx, row, opts.to ?? 'backfill');
+        outcomes.push({ id: f.id, from, phase: row.phase, rows });
+      }
+      return { ok: true as const, migrations: outcomes };
+    });
+  }
+
+  async backfill(opts: { id?: string } = {}): Promise<RunResult> {
+    return this.locked('backfill', async (ctx, loaded) => {
+      const upTo = this.targetId(loaded, opts.id);
+      const outcomes: MigrationOutcome[] = [];
+      for (const row of loaded.rows.values()) {
+        if ((upTo !== undefined && row.id > upTo) || !['dual_write', 'backfilling'].includes(row.phase)) continue;
+        const from = row.phase;
+        const rows = await advance(ctx, row, 'backfill');
+        outcomes.push({ id: row.id, from, phase: row.phase, rows });
+      }
+      return { ok: true as const, migrations: outcomes };
+    });
+  }
+
+  async contract(opts: { id?: string; force?: boolean; reason?: string } = {}): Promise<RunResult> {
+    if (opts.force && !opts.reason?.trim()) throw new InvalidInputError('--force needs --reason TEXT: a forced contract is logged with who and why');
+    return this.locked('contract', async (ctx, loaded) => {
+      const upTo = this.targetId(loaded, opts.id);
+      const outcomes: MigrationOutcome[] = [];
+      const rows = [...loaded.rows.values()].filter((r) => isInFlight(r.phase) && (upTo === undefined || r.id <= upTo));
+      // Contract happens in id order: an earlier migration that is not ready stops everything after it.
+      for (const row of rows) {
+        if (!['backfilled', 'contracting'].includes(row.phase)) {
+          if (upTo === undefined) break; // default: every backfilled migration, in order, up to the first that is not
+          throw new RefusedError(`${row.id} is ${row.phase}; it must be backfilled before it (and anything after it) can be contracted — run \`xc apply\``, { migration: row.id });
+        }
+        const from = row.phase;
+        await contract(ctx, row, opts.force ? { reason: opts.reason!, blockers: [] } : undefined);
+        outcomes.push({ id: row.id, from, phase: row.phase });
+      }
+      return { ok: true as const, migrations: outcomes };
+    });
+  }
+
+  async rollback(opts: { id?: string } = {}): Promise<RunResult> {
+    return this.locked('rollback', async (ctx, loaded) => {
+      const upTo = this.targetId(loaded, opts.id);
+      const all = [...loaded.rows.values()];
+      const target = upTo !== undefined ? loaded.rows.get(upTo) : [...all].reverse().find((r) => isInFlight(r.phase));
+      if (upTo !== undefined && (!target || !isInFlight(target.phase) && target.phase !== 'rolling_back')) {
+        throw new RefusedError(`${upTo} is ${target?.phase ?? 'pending'}: only a migration that has started and is not contracted can be rolled back`);
+      }
+      if (!target) return { ok: true as const, migrations: [] };
+      const rows = all.filter((r) => r.id >= target.id && isInFlight(r.phase)).reverse();
+      const late = rows.find((r) => r.phase === 'contracting');
+      if (late) throw new RefusedError(`${late.id} is contracting: the old shape is being removed and cannot be restored; finish it with \`xc contract\``);
+      const outcomes: MigrationOutcome[] = [];
+      for (const row of rows) {
+        const from = row.phase;
+        await rollback(ctx, row);
+        outcomes.push({ id: row.id, from, phase: row.phase });
+      }
+      return { ok: true as const, migrations: outcomes };
+    });
+  }
+
+  async status(): Promise<StatusResult> {
+    const ctx = await this.context('status');
+    const loaded = await this.load(ctx);
+    const progress = loaded.rows.size > 0 ? await withSession(ctx.driver, (s) => ctx.store.allBackfills(s)) : new Map();
+    const ids = [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort();
+    const files = new Map(loaded.files.map((f) => [f.id, f]));
+    return {
+      ok: true,
+      migrations: ids.map((id) => {
+        const row = loaded.rows.get(id);
+        const file = files.get(id);
+        return {
+          id,
+          description: file?.definition.description ?? row?.description ?? null,
+          phase: row?.phase ?? 'pending',
+          ...(file ? {} : { missingFile: true }),
+          ...(file && row && row.phase !== 'rolled_back' && row.checksum !== file.checksum ? { drift: true } : {}),
+          backfill: progress.get(id) ?? { done: 0, total: 0 },
+          blockers: [],
+          lastError: row?.lastError ?? null,
+          updatedAt: row?.updatedAt ?? null,
+        };
+      }),
+    };
+  }
+
+  async close() {
+    if (this.connected) await (await this.connected).driver.close();
+    this.connected = undefined;
+  }
+}

@@ -1,0 +1,157 @@
+import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/errors.js';
+import { loadMigrations, newMigrationFile, canonicalJson } from '../../src/migration/load.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'xc-load-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const rename = { description: 'rename', operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] };
+
+async function put(name: string, text: string): Promise<string> {
+  await writeFile(path.join(dir, name), text);
+  return path.join(dir, name);
+}
+
+/** The InvalidInputError `loadMigrations(dir)` throws. */
+async function loadError(): Promise<InvalidInputError> {
+  try {
+    await loadMigrations(dir);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidInputError);
+    return err as InvalidInputError;
+  }
+  throw new Error('expected loadMigrations to fail');
+}
+
+describe('loadMigrations', () => {
+  it('loads every format, sorted by id, ignoring other files', async () => {
+    await put('0003_c.yaml', 'operations:\n  - dropTable:\n      table: old\n');
+    await put('0001_a.json', JSON.stringify(rename));
+    await put('0002_b.ts', `import { defineMigration } from 'expand-contract';\nconst t: string = 'users';\nexport default defineMigration({ operations: [{ addIndex: { table: t, columns: ['email'] } }] });\n`);
+    await put('0004_d.mjs', `export default { operations: [{ dropIndex: { table: 'users', name: 'i' } }] };\n`);
+    await put('0005_e.yml', 'operations: [{ sql: { expand: "SELECT 1" } }]\n');
+    await put('0006_f.mts', `export default { operations: [{ addCheck: { table: 'u', name: 'c', expression: 'x > 0' } }] };\n`);
+    await put('0007_g.js', `export default { operations: [{ dropConstraint: { table: 'u', name: 'c' } }] };\n`);
+    await put('README.md', '# notes');
+    await put('.hidden.json', '{');
+    await put('types.d.ts', 'export {};');
+    await mkdir(path.join(dir, 'sub.json'));
+    const all = await loadMigrations(dir);
+    expect(all.map((m) => m.id)).toEqual(['0001_a', '0002_b', '0003_c', '0004_d', '0005_e', '0006_f', '0007_g']);
+    expect(all[0]!.file).toBe(path.join(dir, '0001_a.json'));
+    expect(all[1]!.definition.operations[0]).toEqual({ addIndex: { table: 'users', columns: ['email'] } });
+    // zod defaults are filled in
+    expect(all[0]!.definition.operations).toHaveLength(1);
+    for (const m of all) expect(m.checksum).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps the dir as given in `file`', async () => {
+    await put('0001_a.json', JSON.stringify(rename));
+    const rel = path.relative(process.cwd(), dir);
+    const [m] = await loadMigrations(rel);
+    expect(m!.file).toBe(path.join(rel, '0001_a.json'));
+  });
+
+  it('sees an edited TS file again in the same process', async () => {
+    const f = await put('0001_a.ts', `export default { operations: [{ dropTable: { table: 'a' } }] };\n`);
+    const [a] = await loadMigrations(dir);
+    await writeFile(f, `export default { operations: [{ dropTable: { table: 'b' } }] };\n`);
+    const [b] = await loadMigrations(dir);
+    expect(b!.definition.operations[0]).toEqual({ dropTable: { table: 'b' } });
+    expect(b!.checksum).not.toBe(a!.checksum);
+  });
+
+  it('checksum ignores formatting and key order, not semantics', async () => {
+    await put('0001_a.json', JSON.stringify(rename));
+    const [a] = await loadMigrations(dir);
+    await put('0001_a.json', `{\n  "operations": [ { "renameColumn": { "to": "full_name", "from": "name", "table": "users" } } ],\n    "description": "rename"\n}\n`);
+    const [b] = await loadMigrations(dir);
+    expect(b!.checksum).toBe(a!.checksum);
+    await rm(path.join(dir, '0001_a.json'));
+    await put('0001_a.yaml', 'description: rename\noperations:\n  - renameColumn: {table: users, from: name, to: full_name}\n');
+    const [c] = await loadMigrations(dir);
+    expect(c!.checksum).toBe(a!.checksum);
+    await put('0001_a.yaml', 'description: rename\noperations:\n  - renameColumn: {table: users, from: name, to: fullname}\n');
+    const [d] = await loadMigrations(dir);
+    expect(d!.checksum).not.toBe(a!.checksum);
+  });
+
+  it('canonicalJson sorts keys recursively', () => {
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: 2 } })).toBe('{"a":{"c":2,"d":[{"y":2,"z":1}]},"b":1}');
+  });
+
+  it('refuses a missing folder, saying how to create one', async () => {
+    const missing = path.join(dir, 'nope');
+    await expect(loadMigrations(missing)).rejects.toThrow(InvalidInputError);
+    await expect(loadMigrations(missing)).rejects.toThrow(/nope.*xc new NAME/);
+  });
+
+  it('refuses two files with the same id', async () => {
+    await put('0001_a.json', JSON.stringify(rename));
+    await put('0001_a.ts', `export default ${JSON.stringify(rename)};`);
+    const e = await loadError();
+    expect(e.message).toMatch(/0001_a/);
+    expect(e.message).toContain('0001_a.json');
+    expect(e.message).toContain('0001_a.ts');
+  });
+
+  it('refuses a bad id', async () => {
+    await put('_bad id.json', JSON.stringify(rename));
+    const e = await loadError();
+    expect(e.message).toContain('_bad id.json');
+  });
+
+  const bad: Array<[string, string, string, RegExp[]]> = [
+    ['unknown operation', '0002_x.json', JSON.stringify({ operations: [{ frobnicate: { table: 'a' } }] }), [/operations\[0\]\.frobnicate/, /unknown operation "frobnicate"/, /renameColumn/]],
+    ['missing field', '0002_x.json', JSON.stringify({ operations: [{ renameColumn: { table: 'a', to: 'b' } }] }), [/operations\[0\]\.renameColumn\.from: required: expected string/]],
+    ['wrong type', '0002_x.json', JSON.stringify({ operations: [{ renameColumn: { table: 'a', from: 1, to: 'b' } }] }), [/operations\[0\]\.renameColumn\.from: expected string, received number/]],
+    ['unknown field', '0002_x.json', JSON.stringify({ operations: [{ renameColumn: { table: 'a', from: 'x', to: 'b', frm: 1 } }] }), [/operations\[0\]\.renameColumn: unknown key "frm"; expected only: table, from, to/]],
+    ['two keys in one op', '0002_x.json', JSON.stringify({ operations: [{ dropTable: { table: 'a' }, dropIndex: { table: 'a', name: 'i' } }] }), [/operations\[0\]: expected exactly one key/, /dropTable, dropIndex/]],
+    ['zero operations', '0002_x.json', JSON.stringify({ operations: [] }), [/operations: a migration needs at least one operation/]],
+    ['bad JSON', '0002_x.json', '{\n  "operations": [\n    { "dropTable": { "table": "a" } }\n  ],,\n}\n', [/0002_x\.json:4:\d+: invalid JSON/]],
+    ['bad YAML', '0002_x.yaml', 'operations:\n  - dropTable:\n      table: a\n     bad: [\n', [/0002_x\.yaml:\d+:\d+: invalid YAML/]],
+    ['TS that throws', '0002_x.ts', `const x: number = 1;\nthrow new Error('boom ' + x);\nexport default {};\n`, [/0002_x\.ts: failed to load: .*boom 1/]],
+    ['nested wrong type', '0002_x.yaml', 'operations:\n  - addColumn:\n      table: a\n      column: { name: c, type: text, nullable: maybe }\n', [/operations\[0\]\.addColumn\.column\.nullable: expected boolean, received string/]],
+    ['not an object', '0002_x.json', '[1]', [/0002_x\.json: expected object, received array/]],
+  ];
+  for (const [what, name, text, patterns] of bad) {
+    it(`reports ${what} with file, path and what was expected`, async () => {
+      await put('0001_ok.json', JSON.stringify(rename));
+      await put(name, text);
+      const e = await loadError();
+      expect(e.exitCode).toBe(2);
+      expect(e.message).toContain(path.join(dir, name));
+      for (const p of patterns) expect(e.message).toMatch(p);
+    });
+  }
+});
+
+describe('newMigrationFile', () => {
+  const now = new Date(Date.UTC(2026, 10, 27, 12, 0, 5));
+  for (const format of ['ts', 'json', 'yaml'] as const) {
+    it(`writes a ${format} template that validates`, async () => {
+      const target = path.join(dir, 'migrations');
+      const file = await newMigrationFile(target, 'add_nickname', format, now);
+      expect(path.basename(file)).toBe(`20261127120005_add_nickname.${format}`);
+      const [m] = await loadMigrations(target);
+      expect(m!.id).toBe('20261127120005_add_nickname');
+      expect(m!.definition.operations).toHaveLength(1);
+    });
+  }
+
+  it('refuses unsafe names and existing files', async () => {
+    await expect(newMigrationFile(dir, '../evil')).rejects.toThrow(InvalidInputError);
+    await expect(newMigrationFile(dir, 'has space')).rejects.toThrow(InvalidInputError);
+    await newMigrationFile(dir, 'a', 'json', now);
+    await expect(newMigrationFile(dir, 'a', 'json', now)).rejects.toThrow(/already exists/);
+    expect(await readdir(dir)).toHaveLength(1);
+  });
+});
