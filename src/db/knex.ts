@@ -59,10 +59,12 @@ export function wrapKnex(knex: { client: KnexClient }): Driver {
       const done = (destroy?: boolean) => {
         // A destroyed connection fails knex's validation and is replaced on next acquire.
         if (destroy) {
-          const r = raw as { end?: () => unknown; destroy?: () => unknown };
+          const r = raw as { end?: () => unknown; destroy?: () => unknown; __knex__disposed?: unknown };
           try {
-            if (family === 'pg') void Promise.resolve(r.end?.()).catch(() => undefined);
-            else r.destroy?.();
+            if (family === 'pg') {
+              r.__knex__disposed = 'closed by xc';
+              void Promise.resolve(r.end?.()).catch(() => undefined);
+            } else r.destroy?.();
           } catch {
             // already gone
           }

@@ -97,7 +97,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       // One transaction, so there is no moment where the old name is missing.
       return atomic(
         [tx(`ALTER TABLE ${q(from)} RENAME TO ${q(to)}`, `rename table ${q(from)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', from), [from])],
-        [tx(`CREATE VIEW ${q(from)} AS SELECT * FROM ${q(to)}`, `keep ${q(from)} working for old code (an updatable view over ${q(to)})`, instant('ACCESS EXCLUSIVE', to), [to])],
+        [tx(`CREATE VIEW ${q(from)} AS SELECT * FROM ${q(to)}`, `keep ${q(from)} working for old code (an updatable view over ${q(to)})`, `ACCESS SHARE on ${q(to)} (instant; in the rename's transaction)`, [to])],
       );
     },
 

@@ -1,0 +1,116 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/errors.js';
+import { loadConfigFile, resolveOptions, flagName } from '../../src/config.js';
+
+let cwd: string;
+beforeEach(async () => {
+  cwd = await mkdtemp(path.join(os.tmpdir(), 'xc-config-'));
+});
+afterEach(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+async function configJson(values: Record<string, unknown>): Promise<void> {
+  await writeFile(path.join(cwd, 'xc.config.json'), JSON.stringify(values));
+}
+
+describe('loadConfigFile', () => {
+  it('finds nothing in an empty folder', async () => {
+    expect(await loadConfigFile(cwd)).toEqual({ path: null, values: {} });
+  });
+
+  it('prefers ts over json and accepts a function export', async () => {
+    await configJson({ url: 'postgres://json' });
+    await writeFile(
+      path.join(cwd, 'xc.config.ts'),
+      `const n: number = 250;\nexport default async () => ({ url: 'postgres://ts', lockTimeout: n });\n`,
+    );
+    const c = await loadConfigFile(cwd);
+    expect(path.basename(c.path!)).toBe('xc.config.ts');
+    expect(c.values).toEqual({ url: 'postgres://ts', lockTimeout: 250 });
+  });
+
+  it('loads xc.config.mjs', async () => {
+    await writeFile(path.join(cwd, 'xc.config.mjs'), `export default { dir: 'db/migrations' };\n`);
+    expect((await loadConfigFile(cwd)).values).toEqual({ dir: 'db/migrations' });
+  });
+
+  it('refuses an unknown key, naming the file and the key', async () => {
+    await configJson({ lockTimout: 5 });
+    const err = await loadConfigFile(cwd).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as Error).message).toMatch(/xc\.config\.json: unknown key "lockTimout"; expected one of: .*lockTimeout/);
+  });
+
+  it('reports JSON syntax errors with the line', async () => {
+    await writeFile(path.join(cwd, 'xc.config.json'), '{\n  "url": "x",\n}\n');
+    await expect(loadConfigFile(cwd)).rejects.toThrow(/xc\.config\.json:\d+:\d+: invalid JSON/);
+  });
+});
+
+describe('resolveOptions', () => {
+  it('fills the defaults', async () => {
+    const o = await resolveOptions({}, {}, cwd);
+    expect(o).toMatchObject({
+      // outside the working directory: absolute
+      dir: path.join(cwd, 'migrations'),
+      json: false,
+      allowDrift: false,
+      lockTimeoutMs: 1000,
+      lockRetryForMs: 60000,
+      waitLockMs: 0,
+      batchTimeMs: 200,
+      batchDelayMs: 0,
+      instanceTtlMs: 60000,
+      configPath: null,
+    });
+    expect(o.url).toBeUndefined();
+    expect(o.batchSize).toBeUndefined();
+  });
+
+  it('keeps a dir inside the working directory relative', async () => {
+    const o = await resolveOptions({ dir: 'db/migrations' }, {}, process.cwd());
+    expect(o.dir).toBe(path.join('db', 'migrations'));
+  });
+
+  it('flags beat env beat config', async () => {
+    await configJson({ url: 'postgres://config', dir: 'cfgdir', lockTimeout: 300, batchSize: 10, json: true, schema: 'app' });
+    const env = { XC_DATABASE_URL: 'postgres://xcenv', DATABASE_URL: 'postgres://env', XC_MIGRATIONS_DIR: 'envdir', XC_LOCK_TIMEOUT: '400' };
+    const fromConfig = await resolveOptions({}, {}, cwd);
+    expect(fromConfig).toMatchObject({ url: 'postgres://config', lockTimeoutMs: 300, batchSize: 10, json: true, schema: 'app' });
+    expect(fromConfig.dir.endsWith('cfgdir')).toBe(true);
+
+    const fromEnv = await resolveOptions({}, env, cwd);
+    expect(fromEnv).toMatchObject({ url: 'postgres://xcenv', lockTimeoutMs: 400 });
+    expect(fromEnv.dir.endsWith('envdir')).toBe(true);
+    expect((await resolveOptions({}, { DATABASE_URL: 'postgres://env' }, cwd)).url).toBe('postgres://env');
+
+    const fromFlags = await resolveOptions({ url: 'postgres://flag', dir: 'flagdir', lockTimeout: '500', json: false, waitLock: '2.5' }, env, cwd);
+    expect(fromFlags).toMatchObject({ url: 'postgres://flag', lockTimeoutMs: 500, json: false, waitLockMs: 2500 });
+    expect(fromFlags.dir.endsWith('flagdir')).toBe(true);
+  });
+
+  it('a knexfile flag beats a DATABASE_URL; both url and knexfile as flags is an error', async () => {
+    const o = await resolveOptions({ knexfile: 'knexfile.js', env: 'staging' }, { DATABASE_URL: 'postgres://env' }, cwd);
+    expect(o.url).toBeUndefined();
+    expect(o.knexfile).toBe(path.join(cwd, 'knexfile.js'));
+    expect(o.knexEnv).toBe('staging');
+    await expect(resolveOptions({ knexfile: 'k.js', url: 'postgres://x' }, {}, cwd)).rejects.toThrow(InvalidInputError);
+  });
+
+  it('names the flag, env var or key of a bad number', async () => {
+    await expect(resolveOptions({ lockTimeout: 'soon' }, {}, cwd)).rejects.toThrow(/--lock-timeout: expected a whole number of milliseconds/);
+    await expect(resolveOptions({}, { XC_BATCH_SIZE: '-3' }, cwd)).rejects.toThrow(/XC_BATCH_SIZE: expected a whole number of rows greater than 0, got "-3"/);
+    await configJson({ maxRowsPerSecond: 'fast' });
+    await expect(resolveOptions({}, {}, cwd)).rejects.toThrow(/xc\.config\.json: maxRowsPerSecond: expected a number/);
+    await expect(resolveOptions({ allowDrift: 'maybe' }, {}, cwd)).rejects.toThrow(/--allow-drift: expected true or false/);
+  });
+
+  it('maps key names to flag names', () => {
+    expect(flagName('maxRowsPerSecond')).toBe('--max-rows-per-second');
+    expect(flagName('env')).toBe('--env');
+  });
+});

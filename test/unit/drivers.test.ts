@@ -1,0 +1,195 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
+import pg from 'pg';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDriver } from '../../src/db/connect.js';
+import { inTransaction, withSession, type Driver } from '../../src/db/driver.js';
+import { driverFromKnexfile } from '../../src/db/knex.js';
+
+const PG_URL = process.env.XC_TEST_PG_URL;
+const MYSQL_URL = process.env.XC_TEST_MYSQL_URL;
+const CI = process.env.CI === 'true';
+if (!PG_URL) console.warn('skipping PostgreSQL driver tests: XC_TEST_PG_URL is unset (e.g. postgres://postgres@127.0.0.1:5432/test)');
+if (!MYSQL_URL) console.warn('skipping MySQL driver tests: XC_TEST_MYSQL_URL is unset (e.g. mysql://root@127.0.0.1:3306/test)');
+
+const table = `xc_drv_${process.pid}_${Date.now() % 100000}`;
+
+/** The same round trip on every PostgreSQL-flavoured driver. */
+async function pgRoundTrip(d: Driver): Promise<void> {
+  await withSession(d, async (s) => {
+    await s.query(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id bigint PRIMARY KEY, name text)`);
+    const ins = await s.query(`INSERT INTO ${table} (id, name) VALUES (?, ?), (?, '?')`, [9007199254740993n.toString(), 'a?', 2]);
+    expect(ins.rowCount).toBe(2);
+    const sel = await s.query<{ id: string; name: string }>(`SELECT id, name FROM ${table} WHERE name <> ? ORDER BY id`, ['zzz']);
+    expect(sel.rows).toEqual([
+      { id: '2', name: '?' },
+      { id: '9007199254740993', name: 'a?' },
+    ]);
+    expect(sel.rowCount).toBe(2);
+    const upd = await s.query(`UPDATE ${table} SET name = ? WHERE id = ?`, ['b', 2]);
+    expect(upd.rowCount).toBe(1);
+    const n = await s.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${table}`);
+    expect(Number(n.rows[0]!.n)).toBe(2);
+  });
+  await expect(inTransaction(d, async (s) => {
+    await s.query(`DELETE FROM ${table}`);
+    throw new Error('undo');
+  })).rejects.toThrow('undo');
+  const left = await withSession(d, (s) => s.query(`SELECT id FROM ${table}`));
+  expect(left.rows).toHaveLength(2);
+  await withSession(d, (s) => s.query(`DROP TABLE ${table}`));
+}
+
+describe('PGlite driver', () => {
+  it('round trips with ? params in memory', async () => {
+    const d = await openDriver({ url: 'pglite://memory' });
+    expect(d.singleConnection).toBe(true);
+    expect(d.label).toBe('pglite://memory');
+    // Two sessions at once on the one connection must not deadlock.
+    const [a, b] = [await d.acquire(), await d.acquire()];
+    expect((await a.query('SELECT ?::int AS x', [1])).rows).toEqual([{ x: 1 }]);
+    expect((await b.query('SELECT ?::int8 AS x', [2])).rows).toEqual([{ x: '2' }]);
+    a.release();
+    b.release(true);
+    await pgRoundTrip(d);
+    await d.close();
+  });
+
+  it('stores in a folder relative to cwd, and wraps a given instance without closing it', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'xc-pglite-'));
+    try {
+      const d = await openDriver({ url: 'pglite://data', cwd });
+      expect(d.label).toBe(`pglite://${path.join(cwd, 'data')}`);
+      await withSession(d, (s) => s.query('CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)'));
+      await d.close();
+      const { PGlite } = await import('@electric-sql/pglite');
+      const db = new PGlite(path.join(cwd, 'data'));
+      const w = await openDriver({ connection: db });
+      expect((await withSession(w, (s) => s.query('SELECT x FROM kept WHERE x = ?', [7]))).rows).toEqual([{ x: 7 }]);
+      await w.close();
+      expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await db.close();
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.runIf(!PG_URL && CI)('PostgreSQL under CI', () => {
+  it('needs XC_TEST_PG_URL', () => {
+    throw new Error('XC_TEST_PG_URL is unset under CI=true');
+  });
+});
+
+describe.skipIf(!PG_URL)('PostgreSQL driver', () => {
+  it('round trips from a URL', async () => {
+    const d = await openDriver({ url: PG_URL! });
+    expect(d.singleConnection).toBe(false);
+    await pgRoundTrip(d);
+    const name = await withSession(d, (s) => s.query<{ a: string }>('SELECT current_setting(?) AS a', ['application_name']));
+    expect(name.rows[0]!.a).toBe('xc');
+    await d.close();
+  });
+
+  it('wraps a pg Pool and a knex instance, leaving them open', async () => {
+    const pool = new pg.Pool({ connectionString: PG_URL });
+    const d = await openDriver({ connection: pool });
+    await pgRoundTrip(d);
+    await d.close();
+    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await pool.end();
+
+    const knex = knexFactory({ client: 'pg', connection: PG_URL, pool: { min: 0, max: 2 } });
+    const k = await openDriver({ connection: knex });
+    expect(k.label).toBe('knex(pg)');
+    await pgRoundTrip(k);
+    const s = await k.acquire();
+    s.release(true); // a destroyed connection is replaced by knex
+    expect((await knex.raw('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await k.close();
+    await knex.destroy();
+  });
+
+  it('opens a knexfile environment', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-knexfile-'));
+    try {
+      const u = new URL(PG_URL!);
+      const file = path.join(dir, 'knexfile.ts');
+      const conn = { host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1) };
+      await writeFile(file, `const config: Record<string, unknown> = {\n  development: { client: 'sqlite3', connection: {} },\n  staging: { client: 'postgresql', connection: ${JSON.stringify(conn)} },\n};\nexport default config;\n`);
+      const d = await driverFromKnexfile(file, 'staging');
+      expect(d.label).toMatch(/^postgres:\/\//);
+      await pgRoundTrip(d);
+      await d.close();
+      await expect(driverFromKnexfile(file, 'production')).rejects.toThrow(/no environment "production"; it has: development, staging/);
+      await expect(driverFromKnexfile(file, 'development')).rejects.toThrow(/not supported/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.runIf(!MYSQL_URL && CI)('MySQL under CI', () => {
+  it('needs XC_TEST_MYSQL_URL', () => {
+    throw new Error('XC_TEST_MYSQL_URL is unset under CI=true');
+  });
+});
+
+describe.skipIf(!MYSQL_URL)('MySQL driver', () => {
+  async function mysqlRoundTrip(d: Driver): Promise<void> {
+    await withSession(d, async (s) => {
+      await s.query(`DROP TABLE IF EXISTS ${table}`);
+      await s.query(`CREATE TABLE ${table} (id bigint PRIMARY KEY, name text, at datetime)`);
+      const ins = await s.query(`INSERT INTO ${table} (id, name, at) VALUES (?, ?, ?), (?, '?', NULL)`, ['9007199254740993', 'a?', '2026-01-02 03:04:05', 2]);
+      expect(ins.rowCount).toBe(2);
+      const sel = await s.query(`SELECT id, name, at FROM ${table} WHERE name <> ? ORDER BY id`, ['zzz']);
+      expect(sel.rows.map((r) => ({ ...r }))).toEqual([
+        { id: '2', name: '?', at: null },
+        { id: '9007199254740993', name: 'a?', at: '2026-01-02 03:04:05' },
+      ]);
+      expect(sel.rowCount).toBe(2);
+      expect((await s.query(`UPDATE ${table} SET name = ? WHERE id = ?`, ['b', 2])).rowCount).toBe(1);
+      await expect(s.query('SELECT 1; SELECT 2')).rejects.toThrow(); // one statement per call
+    });
+    await expect(inTransaction(d, async (s) => {
+      await s.query(`DELETE FROM ${table}`);
+      throw new Error('undo');
+    })).rejects.toThrow('undo');
+    expect((await withSession(d, (s) => s.query(`SELECT id FROM ${table}`))).rows).toHaveLength(2);
+    await withSession(d, (s) => s.query(`DROP TABLE ${table}`));
+  }
+
+  it('round trips from a URL, a mysql2 pool and a knex instance', async () => {
+    const d = await openDriver({ url: MYSQL_URL! });
+    await mysqlRoundTrip(d);
+    await d.close();
+
+    const pool = mysql.createPool(MYSQL_URL!);
+    const p = await openDriver({ connection: pool });
+    await mysqlRoundTrip(p);
+    await p.close();
+    await pool.end();
+
+    const knex = knexFactory({ client: 'mysql2', connection: MYSQL_URL, pool: { min: 0, max: 2 } });
+    const k = await openDriver({ connection: knex });
+    expect(k.label).toBe('knex(mysql2)');
+    await mysqlRoundTrip(k);
+    await knex.destroy();
+  });
+
+  it('opens a knexfile with a URL connection', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-knexfile-'));
+    try {
+      const file = path.join(dir, 'knexfile.cjs.js');
+      await writeFile(file, `module.exports = { client: 'mysql2', connection: ${JSON.stringify(MYSQL_URL)} };\n`);
+      const d = await driverFromKnexfile(file);
+      await mysqlRoundTrip(d);
+      await d.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

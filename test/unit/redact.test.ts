@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { knownSecrets, redactSecrets, redactUrl, scrub, passwordOf } from '../../src/db/redact.js';
+import { toDollarParams } from '../../src/db/pg.js';
+import { openDriver } from '../../src/db/connect.js';
+import { withSession } from '../../src/db/driver.js';
+import { InvalidInputError } from '../../src/errors.js';
+
+describe('redactUrl', () => {
+  it('hides the password and password parameters', () => {
+    expect(redactUrl('postgres://u:s3cret@host:5432/db')).toBe('postgres://u:***@host:5432/db');
+    expect(redactUrl('mysql://root@127.0.0.1:3306/test')).toBe('mysql://root@127.0.0.1:3306/test');
+    expect(redactUrl('postgres://u:p%40ss@h/db?sslmode=require&password=x1&application_name=a'))
+      .toBe('postgres://u:***@h/db?sslmode=require&password=***&application_name=a');
+    expect(redactUrl('postgres://u:a@b@h/db')).toBe('postgres://u:***@h/db');
+    expect(redactUrl('pglite://memory')).toBe('pglite://memory');
+    expect(passwordOf('postgres://u:p%40ss@h/db')).toBe('p@ss');
+  });
+
+  it('redactSecrets replaces raw and encoded forms', () => {
+    expect(redactSecrets('pw p@ss/1 or p%40ss%2F1 here', ['p@ss/1'])).toBe('pw *** or *** here');
+  });
+
+  it('scrub redacts URLs and known secrets in any text', () => {
+    knownSecrets.add('hunter22');
+    expect(scrub('failed: mysql://a:zz9@h/db and hunter22')).toBe('failed: mysql://a:***@h/db and ***');
+  });
+});
+
+describe('toDollarParams', () => {
+  const cases: Array<[string, string]> = [
+    ['SELECT ? , ?', 'SELECT $1 , $2'],
+    ["SELECT '?', ?", "SELECT '?', $1"],
+    ["SELECT 'it''s ?', ?", "SELECT 'it''s ?', $1"],
+    ["SELECT E'\\'?', ?", "SELECT E'\\'?', $1"],
+    ['SELECT "a?b" FROM t WHERE x = ?', 'SELECT "a?b" FROM t WHERE x = $1'],
+    ['SELECT 1 -- what?\n, ?', 'SELECT 1 -- what?\n, $1'],
+    ['SELECT /* a ? /* nested ? */ ? */ ?', 'SELECT /* a ? /* nested ? */ ? */ $1'],
+    ['DO $$ BEGIN PERFORM ?; END $$; SELECT ?', 'DO $$ BEGIN PERFORM ?; END $$; SELECT $1'],
+    ['SELECT $fn$ ? $fn$, ?', 'SELECT $fn$ ? $fn$, $1'],
+    ['SELECT a$b, ?', 'SELECT a$b, $1'],
+    ['SELECT ?::int, ?::text', 'SELECT $1::int, $2::text'],
+    ['', ''],
+  ];
+  for (const [input, expected] of cases) {
+    it(JSON.stringify(input), () => expect(toDollarParams(input)).toBe(expected));
+  }
+});
+
+describe('openDriver', () => {
+  it('never shows the password of a failing connection', async () => {
+    const d = await openDriver({ url: 'postgres://u:s3cret@127.0.0.1:1/db' });
+    expect(d.label).toBe('postgres://u:***@127.0.0.1:1/db');
+    expect(d.label).not.toContain('s3cret');
+    const err = await withSession(d, (s) => s.query('SELECT 1')).catch((e: unknown) => e as Error);
+    await d.close();
+    expect(err).toBeInstanceOf(Error);
+    expect(scrub(err.message)).not.toContain('s3cret');
+    expect(err.message).not.toContain('s3cret');
+    expect(scrub(`${err.message} ${err.stack} postgres://u:s3cret@127.0.0.1:1/db`)).not.toContain('s3cret');
+    expect(knownSecrets.has('s3cret')).toBe(true);
+  });
+
+  it('refuses an unknown scheme and no configuration, saying how to connect', async () => {
+    await expect(openDriver({ url: 'oracle://u:pw12@h/db' })).rejects.toThrow(InvalidInputError);
+    const e = await openDriver({ url: 'oracle://u:pw12@h/db' }).catch((x: Error) => x);
+    expect(e.message).not.toContain('pw12');
+    await expect(openDriver({})).rejects.toThrow(/--url.*XC_DATABASE_URL.*DATABASE_URL.*--knexfile/);
+  });
+
+  it('refuses an unknown connection object', async () => {
+    await expect(openDriver({ connection: { hello: 1 } })).rejects.toThrow(InvalidInputError);
+  });
+});
