@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { XcOptions } from './api.js';
 import { InvalidInputError } from './errors.js';
-import { importDefault, parseJson } from './migration/load.js';
+import { importDefault, loadError, parseJson } from './migration/load.js';
 
 export const CONFIG_FILES = ['xc.config.ts', 'xc.config.mjs', 'xc.config.js', 'xc.config.json'];
 
@@ -98,7 +98,7 @@ export async function loadConfigFile(cwd: string): Promise<{ path: string | null
       if (typeof raw === 'function') raw = await (raw as () => unknown)();
     } catch (err) {
       if (err instanceof InvalidInputError) throw err;
-      throw new InvalidInputError(`${name}: failed to load: ${String((err as Error)?.message ?? err).split('\n')[0]}`, { file });
+      throw loadError(name, err);
     }
   }
   const parsed = ConfigSchema.safeParse(raw ?? {});

@@ -7,7 +7,7 @@ import type { PoolOptions } from 'mysql2/promise';
 import type { PoolConfig } from 'pg';
 import type { Driver } from './driver.js';
 import { InvalidInputError } from '../errors.js';
-import { importDefault } from '../migration/load.js';
+import { importDefault, loadError } from '../migration/load.js';
 import { createPgDriver, guardErrors, pgSession, connectError, type PgQueryable } from './pg.js';
 import { createMysqlDriver, mysqlSession, mysqlOptionsFromUrl, type MysqlQueryable } from './mysql.js';
 import { addSecret, passwordOf, redactUrl } from './redact.js';
@@ -109,8 +109,7 @@ export async function driverFromKnexfile(file: string, envName?: string, cwd = p
     cfg = await importDefault(abs);
     if (typeof cfg === 'function') cfg = await (cfg as () => unknown)();
   } catch (err) {
-    const msg = String((err as Error)?.message ?? err).split('\n')[0];
-    throw new InvalidInputError(`knexfile ${file}: failed to load: ${msg}`, { file });
+    throw loadError(`knexfile ${file}`, err);
   }
   if (!cfg || typeof cfg !== 'object') throw new InvalidInputError(`knexfile ${file}: expected an object export`);
   const envKey = envName ?? (process.env.NODE_ENV || 'development');

@@ -9,24 +9,15 @@ import type { Driver, QueryResult, Session } from './driver.js';
 import { InvalidInputError } from '../errors.js';
 import { toDollarParams, connectError } from './pg.js';
 
-/** int8 (20) and int8[] (1016) as strings, like node-postgres, so big keys keep their precision. */
-const PARSERS = {
-  20: (x: string) => x,
-  1016: (x: string) =>
-    x === '{}'
-      ? []
-      : x
-          .slice(1, -1)
-          .split(',')
-          .map((v) => (v === 'NULL' ? null : v)),
-};
+/** int8 as strings, like node-postgres, so big keys keep their precision (arrays use it per element). */
+const PARSERS = { 20: (x: string) => x };
 
 type PGliteLike = Pick<PGliteInterface, 'query' | 'exec' | 'close' | 'waitReady'>;
 
 /** Where a `pglite://` URL points: 'memory' or an absolute folder. */
 export function pgliteTarget(url: string, cwd = process.cwd()): 'memory' | string {
   const rest = url.replace(/^pglite:\/\//i, '');
-  if (rest === '' ) throw new InvalidInputError(`${url}: give a folder (pglite://PATH) or pglite://memory`);
+  if (rest === '') throw new InvalidInputError(`${url}: give a folder (pglite://PATH) or pglite://memory`);
   if (rest === 'memory' || rest === 'memory/') return 'memory';
   return path.resolve(cwd, decodeURIComponent(rest));
 }

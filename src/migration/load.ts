@@ -42,7 +42,7 @@ async function selfModule(): Promise<unknown> {
 }
 
 /** One shared jiti instance (TS without a build step). */
-export function getJiti(): Promise<Jiti> {
+function getJiti(): Promise<Jiti> {
   jitiPromise ??= (async () => {
     const { createJiti } = await import('jiti');
     return createJiti(import.meta.url, {
@@ -53,14 +53,26 @@ export function getJiti(): Promise<Jiti> {
   return jitiPromise;
 }
 
-/** Import a TS/JS file and return its default export (or CJS module.exports). Always re-reads the file. */
-export async function importDefault(file: string): Promise<unknown> {
+/** Import a TS/JS file (always re-read: an edited file must be seen again in a long-running process). */
+export async function importModule(file: string): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
   const jiti = await getJiti();
-  delete jiti.cache[abs]; // an edited file must be seen again in a long-running process
-  const mod = (await jiti.import(abs)) as Record<string, unknown> | null;
-  if (mod && typeof mod === 'object' && 'default' in mod) return mod.default;
-  return mod;
+  delete jiti.cache[abs];
+  return ((await jiti.import(abs)) ?? {}) as Record<string, unknown>;
+}
+
+/** The default export (CJS module.exports counts), else the namespace itself. */
+export async function importDefault(file: string): Promise<unknown> {
+  const mod = await importModule(file);
+  return 'default' in mod ? mod.default : mod;
+}
+
+/** `file:LINE:COL: failed to load: first line`, using the location jiti's parse errors carry. */
+export function loadError(file: string, err: unknown): InvalidInputError {
+  const msg = String((err as Error)?.message ?? err);
+  const loc = /:(\d+):(\d+)\s*$/m.exec(msg.split('\n').slice(1).join('\n'));
+  const first = msg.split('\n')[0]!.trim();
+  return new InvalidInputError(`${file}${loc ? `:${loc[1]}:${loc[2]}` : ''}: failed to load: ${first}`, { file });
 }
 
 /** Line and column of a character offset. */
@@ -100,12 +112,16 @@ function parseYaml(text: string, file: string): unknown {
 /** Parse a file of any supported format into its raw (unvalidated) value. */
 async function readRaw(file: string, ext: string): Promise<unknown> {
   if (MODULE_EXTENSIONS.has(ext)) {
+    let mod: Record<string, unknown>;
     try {
-      return await importDefault(file);
+      mod = await importModule(file);
     } catch (err) {
-      const msg = (err as Error)?.message ?? String(err);
-      throw new InvalidInputError(`${file}: failed to load: ${msg.split('\n')[0]}`, { file });
+      throw loadError(file, err);
     }
+    if (!('default' in mod)) {
+      throw new InvalidInputError(`${file}: no default export; expected \`export default defineMigration({ operations: [...] })\``, { file });
+    }
+    return mod.default;
   }
   const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   return ext === '.json' ? parseJson(text, file) : parseYaml(text, file);

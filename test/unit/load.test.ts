@@ -119,6 +119,8 @@ describe('loadMigrations', () => {
     ['bad JSON', '0002_x.json', '{\n  "operations": [\n    { "dropTable": { "table": "a" } }\n  ],,\n}\n', [/0002_x\.json:4:\d+: invalid JSON/]],
     ['bad YAML', '0002_x.yaml', 'operations:\n  - dropTable:\n      table: a\n     bad: [\n', [/0002_x\.yaml:\d+:\d+: invalid YAML/]],
     ['TS that throws', '0002_x.ts', `const x: number = 1;\nthrow new Error('boom ' + x);\nexport default {};\n`, [/0002_x\.ts: failed to load: .*boom 1/]],
+    ['TS syntax error', '0002_x.ts', `export default {\n  operations: [ { dropTable: { table: 'a' } }, ] ;\n`, [/0002_x\.ts:2:\d+: failed to load: .*Unexpected token/]],
+    ['TS without default export', '0002_x.ts', `export const operations = [];\n`, [/0002_x\.ts: no default export; expected `export default defineMigration/]],
     ['nested wrong type', '0002_x.yaml', 'operations:\n  - addColumn:\n      table: a\n      column: { name: c, type: text, nullable: maybe }\n', [/operations\[0\]\.addColumn\.column\.nullable: expected boolean, received string/]],
     ['not an object', '0002_x.json', '[1]', [/0002_x\.json: expected object, received array/]],
   ];

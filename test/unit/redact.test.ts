@@ -51,7 +51,7 @@ describe('openDriver', () => {
     const d = await openDriver({ url: 'postgres://u:s3cret@127.0.0.1:1/db' });
     expect(d.label).toBe('postgres://u:***@127.0.0.1:1/db');
     expect(d.label).not.toContain('s3cret');
-    const err = await withSession(d, (s) => s.query('SELECT 1')).catch((e: unknown) => e as Error);
+    const err = (await withSession(d, (s) => s.query('SELECT 1')).catch((e: unknown) => e)) as Error;
     await d.close();
     expect(err).toBeInstanceOf(Error);
     expect(scrub(err.message)).not.toContain('s3cret');
@@ -62,7 +62,7 @@ describe('openDriver', () => {
 
   it('refuses an unknown scheme and no configuration, saying how to connect', async () => {
     await expect(openDriver({ url: 'oracle://u:pw12@h/db' })).rejects.toThrow(InvalidInputError);
-    const e = await openDriver({ url: 'oracle://u:pw12@h/db' }).catch((x: Error) => x);
+    const e = (await openDriver({ url: 'oracle://u:pw12@h/db' }).catch((x: unknown) => x)) as Error;
     expect(e.message).not.toContain('pw12');
     await expect(openDriver({})).rejects.toThrow(/--url.*XC_DATABASE_URL.*DATABASE_URL.*--knexfile/);
   });

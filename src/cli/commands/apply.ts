@@ -1,0 +1,20 @@
+/** `xc apply [ID] [--to expand|backfill] [--dry-run]`: expand, then backfill, each migration up to ID. */
+import { Option, type Command } from 'commander';
+import type { PlanResult, RunResult } from '../../api.js';
+import { printPlan, printRun } from '../output.js';
+import type { Action } from '../main.js';
+
+export function registerApply(program: Command, action: Action): void {
+  program
+    .command('apply')
+    .description('expand (dual-write) and backfill pending migrations; contract is a separate, gated step')
+    .argument('[id]', 'apply up to this migration (default: all)')
+    .addOption(new Option('--to <phase>', 'stop after this phase').choices(['expand', 'backfill']))
+    .option('--dry-run', 'print the plan instead; changes nothing')
+    .action(action(async ({ xc, out }, id: string | undefined, opts: { to?: 'expand' | 'backfill'; dryRun?: boolean }) => {
+      const result = await xc.apply({ id, to: opts.to, dryRun: opts.dryRun === true });
+      // A dry run returns the plan; a real run, what moved where.
+      out.result(result, (p) => (opts.dryRun ? printPlan(p, result as PlanResult) : printRun(p, result as RunResult, 'apply')));
+    }));
+}
+

@@ -1,0 +1,15 @@
+/** `xc backfill [ID]`: convert existing rows of migrations in dual_write or backfilling. */
+import type { Command } from 'commander';
+import { printRun } from '../output.js';
+import type { Action } from '../main.js';
+
+export function registerBackfill(program: Command, action: Action): void {
+  program
+    .command('backfill')
+    .description('backfill existing rows of expanded migrations, in keyset batches')
+    .argument('[id]', 'backfill up to this migration (default: all)')
+    .action(action(async ({ xc, out }, id: string | undefined) => {
+      const result = await xc.backfill({ id });
+      out.result(result, (p) => printRun(p, result, 'backfill'));
+    }));
+}

@@ -1,0 +1,17 @@
+/** `xc contract [ID] [--force --reason TEXT]`: remove the old shape, refused (exit 3) while old code may run. */
+import type { Command } from 'commander';
+import { printRun } from '../output.js';
+import type { Action } from '../main.js';
+
+export function registerContract(program: Command, action: Action): void {
+  program
+    .command('contract')
+    .description('remove the old shape of backfilled migrations, in id order, once no deployed version needs it')
+    .argument('[id]', 'contract up to this migration (default: every backfilled one)')
+    .option('--force', 'contract despite the deploy gate (needs --reason; logged)')
+    .option('--reason <text>', 'why the gate is overridden, for the event log')
+    .action(action(async ({ xc, out }, id: string | undefined, opts: { force?: boolean; reason?: string }) => {
+      const result = await xc.contract({ id, force: opts.force === true, reason: opts.reason });
+      out.result(result, (p) => printRun(p, result, 'contract'));
+    }));
+}

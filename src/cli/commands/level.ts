@@ -1,0 +1,17 @@
+/** `xc level`: the schema level of this build, i.e. the id of the newest migration in --dir. */
+import type { Command } from 'commander';
+import type { Action } from '../main.js';
+
+export function registerLevel(program: Command, action: Action): void {
+  program
+    .command('level')
+    .description('print the id of the newest migration in --dir (the schema level of this build)')
+    .action(action(async ({ xc, out, options }) => {
+      const level = await xc.level();
+      // No migrations is not an error: there is simply no level (nothing on stdout, a note on stderr).
+      if (level === null) out.note(`no migrations in ${options.dir}: no schema level`);
+      out.result({ ok: true, level }, (p) => {
+        if (level !== null) p.line(level);
+      });
+    }));
+}

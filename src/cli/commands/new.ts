@@ -1,0 +1,18 @@
+/** `xc new NAME [--format ts|json|yaml]`: write a migration file from a template; no database needed. */
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { newMigrationFile } from '../../migration/load.js';
+import type { Action } from '../main.js';
+
+export function registerNew(program: Command, action: Action): void {
+  program
+    .command('new')
+    .description('create a migration file in --dir, named <timestamp>_NAME')
+    .argument('<name>', 'what the migration does, e.g. add_users_email')
+    .addOption(new Option('--format <format>', 'file format').choices(['ts', 'json', 'yaml']).default('ts'))
+    .action(action(async ({ options, out }, name: string, opts: { format: 'ts' | 'json' | 'yaml' }) => {
+      const file = await newMigrationFile(options.dir, name, opts.format);
+      const id = path.basename(file).replace(/\.[^.]+$/, '');
+      out.result({ ok: true, id, file }, (p) => p.line(`created ${file}`));
+    }));
+}

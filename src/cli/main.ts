@@ -1,0 +1,143 @@
+/**
+ * The `xc` command line: global options, one thin file per command, and the
+ * one place where errors become exit codes (SPEC §7). `main` never calls
+ * process.exit: the bin sets the exit code once stdout has drained.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import type { Xc } from '../api.js';
+import { resolveOptions, type Flags, type ResolvedOptions } from '../config.js';
+import { ExitCode, InvalidInputError } from '../errors.js';
+import { createXc } from '../xc.js';
+import { createOutput, type Output } from './output.js';
+import { registerInit } from './commands/init.js';
+import { registerNew } from './commands/new.js';
+import { registerPlan } from './commands/plan.js';
+import { registerApply } from './commands/apply.js';
+import { registerBackfill } from './commands/backfill.js';
+import { registerContract } from './commands/contract.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerStatus } from './commands/status.js';
+import { registerLevel } from './commands/level.js';
+
+/** What a command handler gets: the resolved settings, the output, and the library (connected on first use). */
+export interface CommandContext {
+  options: ResolvedOptions;
+  out: Output;
+  xc: Xc;
+}
+
+/**
+ * Wraps a command handler for commander's `.action()`: resolves settings
+ * (flags > env > config), opens the library, always closes it. The last
+ * argument commander passes is the Command itself.
+ */
+export type Action = <A extends unknown[]>(
+  handler: (ctx: CommandContext, ...args: A) => Promise<void>,
+) => (...args: unknown[]) => Promise<void>;
+
+/** Global option → config key (commander camel-cases the flag to the same name). */
+const GLOBAL_OPTIONS: Array<[flags: string, description: string]> = [
+  ['--url <url>', 'database URL (postgres://, mysql://, mariadb://, pglite://PATH); env XC_DATABASE_URL, DATABASE_URL'],
+  ['--knexfile <path>', 'read the connection from a knexfile'],
+  ['--env <name>', 'knexfile environment (default NODE_ENV or development)'],
+  ['--dir <dir>', 'migrations folder; env XC_MIGRATIONS_DIR (default ./migrations)'],
+  ['--json', 'JSON lines on stdout; the last line is the result'],
+  ['--lock-timeout <ms>', 'lock timeout of each DDL statement (default 1000)'],
+  ['--lock-retry-for <ms>', 'retry DDL that could not get its lock for this long (default 60000)'],
+  ['--wait-lock <seconds>', 'wait this long for another xc to finish instead of exiting 4'],
+  ['--allow-drift', 'accept applied migration files that changed since'],
+  ['--batch-time <ms>', 'target duration of a backfill batch (default 200)'],
+  ['--batch-size <n>', 'pin the backfill batch size'],
+  ['--batch-delay <ms>', 'pause between backfill batches (default 0)'],
+  ['--max-rows-per-second <n>', 'cap the backfill rate'],
+  ['--instance-ttl <ms>', 'an instance is live while its last heartbeat is younger than this (default 60000)'],
+];
+const FLAG_KEYS = ['url', 'knexfile', 'env', 'dir', 'json', 'lockTimeout', 'lockRetryFor', 'waitLock', 'allowDrift',
+  'batchTime', 'batchSize', 'batchDelay', 'maxRowsPerSecond', 'instanceTtl'] as const;
+
+function packageVersion(): string {
+  try {
+    // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function flagsOf(cmd: Command): Flags {
+  const all = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
+  return Object.fromEntries(FLAG_KEYS.map((k) => [k, all[k]]).filter(([, v]) => v !== undefined));
+}
+
+/** Before settings are resolved (usage and config errors), --json / XC_JSON still decide the error's form. */
+function jsonRequested(argv: string[]): boolean {
+  const beforeDashes = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
+  return beforeDashes.includes('--json') || /^(1|true|yes|on)$/i.test(process.env.XC_JSON ?? '');
+}
+
+export function buildProgram(action: Action): Command {
+  const program = new Command('xc')
+    .description('zero-downtime schema changes: expand → dual-write → backfill → contract')
+    .version(packageVersion(), '-V, --version')
+    .configureHelp({ showGlobalOptions: true })
+    .showSuggestionAfterError();
+  for (const [flags, description] of GLOBAL_OPTIONS) program.option(flags, description);
+  registerInit(program, action);
+  registerNew(program, action);
+  registerPlan(program, action);
+  registerApply(program, action);
+  registerBackfill(program, action);
+  registerContract(program, action);
+  registerRollback(program, action);
+  registerStatus(program, action);
+  registerLevel(program, action);
+  return program;
+}
+
+/** Run `xc` with `argv` (as in process.argv: node, script, args...). Returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let out: Output | undefined;
+  const usageErrors: string[] = [];
+
+  const action: Action = (handler) => async (...args) => {
+    const cmd = args[args.length - 1] as Command;
+    const options = await resolveOptions(flagsOf(cmd), process.env, process.cwd());
+    out = createOutput({ json: options.json });
+    const xc = createXc({ ...options, onEvent: (e) => out!.event(e) });
+    try {
+      // Commander passes the declared arguments, then the options object, then the Command.
+      await handler({ options, out, xc }, ...(args.slice(0, -1) as never[]));
+    } finally {
+      await xc.close();
+    }
+  };
+
+  const program = buildProgram(action);
+  // Commander reports usage errors through these; we print them ourselves with exit code 2.
+  const commanderOutput = {
+    writeOut: (s: string) => void process.stdout.write(s),
+    writeErr: (s: string) => void process.stderr.write(s),
+    outputError: (s: string) => void usageErrors.push(s.replace(/^error: /, '').trim()),
+  };
+  const configure = (cmd: Command) => {
+    cmd.exitOverride().configureOutput(commanderOutput);
+    cmd.commands.forEach(configure);
+  };
+  configure(program);
+
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return ExitCode.ok; // --help, --version
+      const message = usageErrors.join('\n') || (err.code === 'commander.help' ? 'no command given; see xc --help' : err.message);
+      const output = out ?? createOutput({ json: jsonRequested(argv) });
+      output.error(new InvalidInputError(message));
+      output.note('see xc --help');
+      return ExitCode.invalidInput;
+    }
+    return (out ?? createOutput({ json: jsonRequested(argv) })).error(err);
+  }
+}

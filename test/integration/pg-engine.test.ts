@@ -1,0 +1,183 @@
+/**
+ * Engine guarantees on real PostgreSQL: validation before anything runs,
+ * several migrations in flight, drift, the agreement check, the advisory
+ * lock (exit 4) and lock timeouts (exit 5).
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createXc, type XcOptions } from '../../src/index.js';
+import { createPgDatabase, describePg, type TestDb } from '../helpers/servers.js';
+import { Writer } from '../helpers/writers.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function setup(sql: string[], files: Record<string, unknown>, opts: Partial<XcOptions> = {}) {
+  const db = await createPgDatabase('xc_eng');
+  for (const s of sql) await db.query(s);
+  const dir = await mkdtemp(path.join(tmpdir(), 'xc-eng-'));
+  for (const [id, def] of Object.entries(files)) await writeFile(path.join(dir, `${id}.json`), JSON.stringify(def));
+  const xc = createXc({ url: db.url, dir, ...opts });
+  cleanup.push(() => db.drop(), () => xc.close());
+  return { db, dir, xc, write: (id: string, def: unknown) => writeFile(path.join(dir, `${id}.json`), JSON.stringify(def)) };
+}
+
+const USERS = [`CREATE TABLE users (id int PRIMARY KEY, name text, age int)`, `INSERT INTO users SELECT g, 'u' || g, g FROM generate_series(1, 500) g`];
+const rename = { operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] };
+const stateExists = async (db: TestDb) => (await db.query(`SELECT to_regnamespace('xc') IS NOT NULL AS e`))[0]!.e;
+const catalog = async (db: TestDb) => db.query(`SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2`);
+
+async function rejects(p: Promise<unknown>): Promise<{ exitCode: number; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { exitCode: number; message: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+describePg('engine guarantees (PostgreSQL)', () => {
+  it('refuses a migration naming a missing column, naming file and path, and changes nothing', async () => {
+    const { db, xc } = await setup(USERS, { '0001_bad': { operations: [{ renameColumn: { table: 'users', from: 'nme', to: 'full_name' } }] } });
+    const before = await catalog(db);
+    const err = await rejects(xc.apply());
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain('0001_bad.json: operations[0].renameColumn.from: table "users" has no column "nme"');
+    expect(await catalog(db)).toEqual(before);
+    // apply takes the lock and creates the state tables only after validation passed? It validates under the lock:
+    // the state tables are xc's own; the application's schema is untouched either way.
+  });
+
+  it('refuses an expression that does not compile before any DDL runs', async () => {
+    const { db, xc } = await setup(USERS, {
+      '0001_ok': { operations: [{ addColumn: { table: 'users', column: { name: 'nick', type: 'text' } } }] },
+      '0002_bad': { operations: [{ alterColumn: { table: 'users', column: 'age', to: 'age_big', type: 'bigint', up: 'no_such_fn(age)', down: 'age_big' } }] },
+    });
+    const before = await catalog(db);
+    const err = await rejects(xc.apply());
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(/0002_bad\.json: operations\[0\]\.alterColumn\.up: .*no_such_fn/);
+    expect(await catalog(db)).toEqual(before); // 0001 did not run either
+  });
+
+  it('validates against the schema as it will be: earlier pending migrations and in-flight ones count', async () => {
+    const { xc, write } = await setup(USERS, {
+      '0001_nick': { operations: [{ addColumn: { table: 'users', column: { name: 'nick', type: 'text' } } }] },
+      '0002_nick_nn': { operations: [{ setNotNull: { table: 'users', column: 'nick', up: `'none'` } }] },
+    });
+    const plan = await xc.plan();
+    expect(plan.migrations.map((m) => m.id)).toEqual(['0001_nick', '0002_nick_nn']);
+    await xc.apply({ id: '0001_nick' });
+    await write('0003_rename', rename);
+    await xc.apply({ to: 'expand' });
+    await write('0004_uses_old_name', { operations: [{ addIndex: { table: 'users', columns: ['name'] } }] });
+    const err = await rejects(xc.plan());
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain('0004_uses_old_name.json: operations[0].addIndex');
+  });
+
+  it('keeps several migrations in flight and contracts them in id order', async () => {
+    const { db, xc } = await setup(USERS, {
+      '0001_rename': rename,
+      '0002_age_big': { operations: [{ alterColumn: { table: 'users', column: 'age', to: 'age_big', type: 'bigint', up: 'age', down: 'CAST(age_big AS int)' } }] },
+    });
+    await xc.apply({ to: 'expand' });
+    expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['dual_write', 'dual_write']);
+    await xc.apply({ id: '0002_age_big' }); // both to backfilled
+    const refused = await rejects(createXc({ url: db.url, dir: (xc as unknown as { dir: string }).dir }).contract({ id: 'missing' }));
+    expect(refused.exitCode).toBe(2);
+    const r = await xc.contract({ id: '0002_age_big' });
+    expect(r.migrations.map((m) => [m.id, m.phase])).toEqual([['0001_rename', 'contracted'], ['0002_age_big', 'contracted']]);
+    expect((await catalog(db)).map((c) => c.column_name)).toEqual(['age_big', 'full_name', 'id']);
+  });
+
+  it('refuses to contract past a migration that is not backfilled (exit 3)', async () => {
+    const { xc } = await setup(USERS, { '0001_rename': rename });
+    await xc.apply({ to: 'expand' });
+    const err = await rejects(xc.contract({ id: '0001_rename' }));
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toContain('0001_rename is dual_write');
+  });
+
+  it('refuses an applied file that was edited (exit 2) unless --allow-drift', async () => {
+    const { db, dir, xc, write } = await setup(USERS, { '0001_rename': rename });
+    await xc.apply({ to: 'expand' });
+    await write('0001_rename', { ...rename, description: 'edited' });
+    const err = await rejects(xc.apply());
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain('0001_rename.json was changed after it was applied');
+    const lenient = createXc({ url: db.url, dir, allowDrift: true });
+    cleanup.push(() => lenient.close());
+    await lenient.apply();
+    expect((await lenient.status()).migrations[0]!.phase).toBe('backfilled');
+  });
+
+  it('refuses contract when old and new shape disagree, showing examples (exit 1)', async () => {
+    const { db, xc } = await setup(USERS, { '0001_rename': rename });
+    await xc.apply();
+    await db.query(`ALTER TABLE users DISABLE TRIGGER USER`);
+    await db.query(`UPDATE users SET name = 'drifted' WHERE id = 7`);
+    const err = await rejects(xc.contract());
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toContain('name="drifted"');
+    expect((await xc.status()).migrations[0]!.phase).toBe('backfilled');
+    expect((await catalog(db)).some((c) => c.column_name === 'name')).toBe(true);
+  });
+
+  it('refuses a backfill on a table without a primary or unique not-null key (exit 2)', async () => {
+    const { xc } = await setup([`CREATE TABLE logs (msg text)`], { '0001': { operations: [{ addColumn: { table: 'logs', column: { name: 'len', type: 'int' }, up: 'length(msg)' } }] } });
+    const err = await rejects(xc.apply());
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain('no primary key');
+  });
+
+  it('a second xc exits 4 naming the holder while the first works', async () => {
+    const { db, dir, xc } = await setup(
+      [`CREATE TABLE big (id int PRIMARY KEY, v int)`, `INSERT INTO big SELECT g, g FROM generate_series(1, 20000) g`],
+      { '0001': { operations: [{ alterColumn: { table: 'big', column: 'v', to: 'v2', type: 'bigint', up: 'v', down: 'v2' } }] } },
+      { batchSize: 100, batchDelayMs: 20 },
+    );
+    const first = xc.apply();
+    await new Promise((r) => setTimeout(r, 700));
+    const second = createXc({ url: db.url, dir });
+    cleanup.push(() => second.close());
+    const err = await rejects(second.apply());
+    expect(err.exitCode).toBe(4);
+    expect(err.message).toMatch(/another xc is working on this database: xc apply pid \d+/);
+    await first;
+  });
+
+  it('gives up on a held table lock with exit 5 naming the blocker; other queries never wait past the lock timeout', async () => {
+    const { db, xc } = await setup(USERS, { '0001_rename': rename }, { lockTimeoutMs: 200, lockRetryForMs: 2500 });
+    const blocker = await db.client();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT * FROM users LIMIT 1'); // holds ACCESS SHARE until commit
+    const blockerPid = (await blocker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    const writer = new Writer(await db.client(), (i) => ({ sql: `INSERT INTO users (id, name) VALUES ($1, 'w')`, params: [10000 + i] })).start();
+    const err = await rejects(xc.apply());
+    await writer.stop();
+    expect(err.exitCode).toBe(5);
+    expect(err.message).toContain(`session ${blockerPid}`);
+    expect(writer.errors).toEqual([]);
+    // Each attempt queues the writer behind xc's lock request for at most the lock timeout.
+    expect(writer.maxLatencyMs).toBeLessThan(200 + 800);
+    expect((await catalog(db)).some((c) => c.column_name === 'full_name')).toBe(false);
+    await blocker.query('COMMIT');
+    await xc.apply();
+    expect((await xc.status()).migrations[0]!.phase).toBe('backfilled');
+  });
+
+  it('plan changes nothing, not even the state schema', async () => {
+    const { db, xc } = await setup(USERS, { '0001_rename': rename });
+    const plan = await xc.plan();
+    expect(plan.migrations[0]!.pending.map((p) => p.phase)).toEqual(['expand', 'backfill', 'contract']);
+    expect(plan.migrations[0]!.pending[0]!.steps.some((s) => s.sql.includes('ADD COLUMN'))).toBe(true);
+    await xc.apply({ dryRun: true });
+    expect(await stateExists(db)).toBe(false);
+    expect((await catalog(db)).some((c) => c.column_name === 'full_name')).toBe(false);
+  });
+});
