@@ -52,7 +52,7 @@ async function backfillTable(ctx: EngineContext, migration: string, seq: number,
     let scanned = 0;
     try {
       await session.query('BEGIN');
-      for (const q of d.backfillSession(ctx.options.lockTimeoutMs)) await session.query(q);
+      for (const q of d.backfillSession(ctx.options.lockTimeoutMs, spec.bypass ?? [])) await session.query(q);
       end = await chunkEnd(session, d, spec.table, key, cursor, size);
       const range = keyRange(d, key, cursor, end);
       scanned = end ? size : await countRows(session, d, spec.table, range);

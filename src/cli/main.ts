@@ -100,14 +100,14 @@ export async function main(argv: string[]): Promise<number> {
   let out: Output | undefined;
   const usageErrors: string[] = [];
 
-  const action: Action = (handler) => async (...args) => {
+  const action: Action = <A extends unknown[]>(handler: (ctx: CommandContext, ...args: A) => Promise<void>) => async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     const options = await resolveOptions(flagsOf(cmd), process.env, process.cwd());
     out = createOutput({ json: options.json });
     const xc = createXc({ ...options, onEvent: (e) => out!.event(e) });
     try {
       // Commander passes the declared arguments, then the options object, then the Command.
-      await handler({ options, out, xc }, ...(args.slice(0, -1) as never[]));
+      await handler({ options, out, xc }, ...(args.slice(0, -1) as A));
     } finally {
       await xc.close();
     }

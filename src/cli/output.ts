@@ -105,9 +105,9 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
           return progress.show(scrub(
             `backfill ${e.migration} ${e.table}  ${count(e.done)}/${count(e.total)} rows (${percent(e.done, e.total)}%)  ` +
             `${count(e.rowsPerSecond)} rows/s  ETA ${e.etaSeconds === null ? '?' : `${e.etaSeconds}s`}  batch ${e.batchSize}`,
-          ), e.done >= e.total);
+          ), `${e.migration} ${e.table} ${e.done}`, e.done >= e.total);
         case 'verify':
-          return progress.show(scrub(`verify ${e.migration} ${e.table}  ${count(e.checked)} rows checked`), false);
+          return progress.show(scrub(`verify ${e.migration} ${e.table}  ${count(e.checked)} rows checked`), `verify ${e.migration} ${e.table} ${e.checked}`, false);
       }
     },
     note(text) {
@@ -138,18 +138,23 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
 class ProgressLine {
   private shown = false;
   private lastPrinted = 0;
+  private lastKey = '';
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
-  show(text: string, final: boolean): void {
+  /** `key` names the position (e.g. rows done): the same position is not printed twice when not a TTY. */
+  show(text: string, key: string, final: boolean): void {
+    const now = Date.now();
     if (this.stream.isTTY) {
+      if (!final && this.shown && now - this.lastPrinted < 100) return; // ~10 redraws a second is plenty
       this.stream.write(`\r\x1b[2K${text}`);
       this.shown = true;
+      this.lastPrinted = now;
       return;
     }
-    const now = Date.now();
-    if (final || now - this.lastPrinted >= 2000) {
+    if (key !== this.lastKey && (final || now - this.lastPrinted >= 2000)) {
       this.stream.write(text + '\n');
       this.lastPrinted = now;
+      this.lastKey = key;
     }
   }
 

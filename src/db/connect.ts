@@ -74,6 +74,7 @@ export async function openDriver(o: OpenDriverOptions): Promise<Driver> {
   // Ambient passwords the drivers may fall back to.
   addSecret(process.env.PGPASSWORD);
   addSecret(process.env.MYSQL_PWD);
+  if (typeof o.connection === 'string') return driverFromUrl(o.connection, o.cwd);
   if (o.connection !== undefined && o.connection !== null) return driverFromConnection(o.connection);
   if (o.url) return driverFromUrl(o.url, o.cwd);
   if (o.knexfile) return driverFromKnexfile(o.knexfile, o.knexEnv, o.cwd);

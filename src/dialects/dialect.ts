@@ -127,8 +127,8 @@ export interface Dialect {
   /** Undo session-scoped settings before a session goes back to a pool that may be the application's. */
   resetSession(): string[];
   isLockTimeout(err: unknown): boolean;
-  /** Statements that start a backfill transaction: xc's own triggers stand aside (the backfill writes both shapes itself). */
-  backfillSession(lockTimeoutMs: number): string[];
+  /** Statements that start a backfill transaction, in which the named xc triggers stand aside (the backfill writes both shapes itself). */
+  backfillSession(lockTimeoutMs: number, bypass: string[]): string[];
   /** `(a, b) > (?, ?)` (or `<=`), or an equivalent the planner uses indexes for; one placeholder per column. */
   keyCompare(columns: string[], op: '>' | '<='): string;
   /** The expression as text, exactly (keyset cursors are kept as text). */

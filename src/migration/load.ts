@@ -36,7 +36,12 @@ let jitiPromise: Promise<Jiti> | undefined;
 async function selfModule(): Promise<unknown> {
   for (const rel of ['../index.ts', '../index.js', './schema.ts', './schema.js']) {
     const url = new URL(rel, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return import(url.href);
+    if (!existsSync(fileURLToPath(url))) continue;
+    try {
+      return await import(url.href);
+    } catch {
+      // a broken entry must not stop migrations that don't need it: try the next
+    }
   }
   return {};
 }
@@ -58,7 +63,9 @@ export async function importModule(file: string): Promise<Record<string, unknown
   const abs = path.resolve(file);
   const jiti = await getJiti();
   delete jiti.cache[abs];
-  return ((await jiti.import(abs)) ?? {}) as Record<string, unknown>;
+  const mod: unknown = await jiti.import(abs);
+  // A CJS file may export a primitive: treat it as the default export.
+  return (mod !== null && (typeof mod === 'object' || typeof mod === 'function') ? mod : { default: mod }) as Record<string, unknown>;
 }
 
 /** The default export (CJS module.exports counts), else the namespace itself. */

@@ -49,7 +49,8 @@ export const addColumn: Operation<'addColumn'> = {
     // With `up`, the trigger fills the column for old writers (falling back to the default);
     // a column default would fill it first and hide the NULL the trigger looks for, so it waits for contract.
     const fill = up !== undefined ? (col.default !== undefined ? `COALESCE(${up}, ${col.default})` : up) : col.default;
-    const trigger = up !== undefined ? ddl.fillTrigger({ name: ctx.name('fill'), table: spec.table, column: col.name, expr: fill!, columns: [...t.columns.map((c) => c.name), col.name] }) : undefined;
+    const fillName = ctx.name('fill');
+    const trigger = up !== undefined ? ddl.fillTrigger({ name: fillName, table: spec.table, column: col.name, expr: fill!, columns: [...t.columns.map((c) => c.name), col.name] }) : undefined;
 
     plan.expand.push(
       ...atomic(ddl.addColumn(spec.table, col.name, col.type), up === undefined && col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : [], trigger?.create ?? []),
@@ -62,7 +63,7 @@ export const addColumn: Operation<'addColumn'> = {
       const refColumns = ref.columns ?? (ref.column ? [ref.column] : ctx.model.table(ref.table)!.primaryKey);
       plan.expand.push(...ddl.addForeignKey({ table: spec.table, name: fkName, columns: [col.name], refTable: ref.table, refColumns, onDelete: ref.onDelete }));
     }
-    if (fill !== undefined) plan.backfill.push({ table: spec.table, set: { [col.name]: fill }, where: `${q(col.name)} IS NULL AND (${fill}) IS NOT NULL` });
+    if (fill !== undefined) plan.backfill.push({ table: spec.table, set: { [col.name]: fill }, where: `${q(col.name)} IS NULL AND (${fill}) IS NOT NULL`, bypass: [fillName] });
 
     if (trigger) plan.contract.push(...atomic(trigger.drop, col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : []));
     if (!col.nullable) {

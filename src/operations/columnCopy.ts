@@ -32,8 +32,9 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   const type = c.type ?? old.type;
   const nullable = c.nullable ?? old.nullable;
   const newDefault = c.default === undefined ? old.default : c.default;
+  const triggerName = ctx.name('sync');
   const trigger = ddl.syncTrigger({
-    name: ctx.name('sync'),
+    name: triggerName,
     table: c.table,
     oldColumn: c.from,
     newColumn: c.to,
@@ -60,6 +61,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     table: c.table,
     set: { [c.to]: c.up },
     where: `${q(c.to)} IS NULL AND (${c.up}) IS NOT NULL`,
+    bypass: [triggerName],
   });
   plan.verify.push({
     table: c.table,

@@ -36,10 +36,11 @@ export const setNotNull: Operation<'setNotNull'> = {
     const check = ctx.name('nn');
     const up = spec.up === undefined ? undefined : ctx.expr(spec.up);
     if (up !== undefined) {
-      const trigger = ddl.fillTrigger({ name: ctx.name('fill'), table: spec.table, column: spec.column, expr: up, columns: t.columns.map((c) => c.name) });
+      const fillName = ctx.name('fill');
+      const trigger = ddl.fillTrigger({ name: fillName, table: spec.table, column: spec.column, expr: up, columns: t.columns.map((c) => c.name) });
       // Trigger first: the check must never see a NULL an old writer sent.
       plan.expand.push(...atomic(trigger.create, ddl.addNotNullCheck(spec.table, spec.column, check)));
-      plan.backfill.push({ table: spec.table, set: { [spec.column]: up }, where: `${q(spec.column)} IS NULL` });
+      plan.backfill.push({ table: spec.table, set: { [spec.column]: up }, where: `${q(spec.column)} IS NULL`, bypass: [fillName] });
       plan.contract.push(...ddl.enforceNotNull(spec.table, spec.column, check), ...atomic(trigger.drop));
       plan.rollback.push(...atomic(trigger.drop, ddl.dropConstraint(spec.table, check)));
     } else {

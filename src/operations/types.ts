@@ -56,6 +56,12 @@ export interface BackfillSpec {
   where?: string;
   /** The row key batches walk, filled in by the planner from the table's primary (or non-null unique) key. */
   key?: string[];
+  /**
+   * xc triggers that stand aside inside the backfill's transactions because the
+   * backfill writes what they would. Only this operation's own: other
+   * migrations' triggers on the same table must still fire.
+   */
+  bypass?: string[];
 }
 
 /** Before contract: every row of `table` must satisfy `agrees`, checked in key-ordered chunks. */

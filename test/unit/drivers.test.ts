@@ -94,6 +94,25 @@ describe.skipIf(!PG_URL)('PostgreSQL driver', () => {
     await d.close();
   });
 
+  it('survives a server-side kill of idle and checked-out connections', async () => {
+    const d = await openDriver({ url: PG_URL! });
+    const pidOf = async (s: Awaited<ReturnType<Driver['acquire']>>) =>
+      (await s.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const idle = await d.acquire();
+    const idlePid = await pidOf(idle);
+    idle.release();
+    const held = await d.acquire();
+    const heldPid = await pidOf(held);
+    const killer = await d.acquire();
+    await killer.query('SELECT pg_terminate_backend(?), pg_terminate_backend(?)', [idlePid, heldPid]);
+    killer.release();
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(held.query('SELECT 1')).rejects.toThrow();
+    held.release(true);
+    expect((await withSession(d, (s) => s.query('SELECT 1 AS one'))).rows).toEqual([{ one: 1 }]);
+    await d.close();
+  });
+
   it('wraps a pg Pool and a knex instance, leaving them open', async () => {
     const pool = new pg.Pool({ connectionString: PG_URL });
     const d = await openDriver({ connection: pool });

@@ -116,8 +116,9 @@ export class PostgresDialect implements Dialect {
     return (err as { code?: string })?.code === '55P03';
   }
 
-  backfillSession(lockTimeoutMs: number): string[] {
-    return [...this.lockTimeout(lockTimeoutMs, 'transaction'), `SET LOCAL ${BYPASS_SETTING} = 'on'`];
+  backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {
+    const names = bypass.map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).join(',');
+    return [...this.lockTimeout(lockTimeoutMs, 'transaction'), `SET LOCAL ${BYPASS_SETTING} = '${names}'`];
   }
 
   keyCompare(columns: string[], op: '>' | '<='): string {

@@ -7,9 +7,10 @@
  * trigger they are evaluated over `(SELECT NEW.*)`, so no expression
  * rewriting is needed.
  *
- * The WHEN clause lets xc's own backfill transactions (which `SET LOCAL
- * xc.bypass = 'on'` and write both shapes themselves) skip the trigger: the
- * backfill then costs what a plain UPDATE costs. The setting is
+ * The WHEN clause lets the backfill of the trigger's own migration (which
+ * `SET LOCAL xc.bypass = '<trigger names>'` and writes both shapes itself)
+ * skip it: the backfill then costs what a plain UPDATE costs. Triggers of
+ * other migrations on the same table still fire. The setting is
  * transaction-local and set only by xc.
  */
 import type { FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
@@ -43,7 +44,7 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
     {
       sql:
         `CREATE TRIGGER ${fn} BEFORE INSERT OR UPDATE ON ${q(table)} FOR EACH ROW ` +
-        `WHEN (current_setting('${BYPASS_SETTING}', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ${fn}()`,
+        `WHEN (strpos(coalesce(current_setting('${BYPASS_SETTING}', true), ''), '${name}') = 0) EXECUTE FUNCTION ${fn}()`,
       description: `install trigger ${name} on ${table} (${what})`,
       lock: `SHARE ROW EXCLUSIVE on ${q(table)} (instant)`,
       transactional: true,

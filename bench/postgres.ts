@@ -1,0 +1,209 @@
+/**
+ * The PostgreSQL section: backfill throughput (plain UPDATE vs xc's batched
+ * backfill) and the worst latency a concurrent writer sees during xc's whole
+ * lifecycle vs a naive `ALTER COLUMN ... TYPE bigint`. Every scenario gets its
+ * own freshly loaded, vacuumed table and starts after a CHECKPOINT.
+ */
+import { between, checkpoint, createBenchDb, loadTable, one, timed, withXc, type BenchDb, type XcTimeline } from './pg.js';
+import { millis, perSec, ratio, secs, type Section } from './report.js';
+import { Writer, type WriterStats } from './writer.js';
+
+export interface PgBenchOptions {
+  url: string;
+  rows: number;
+  /** Extra xc backfill runs with these batchTimeMs values (the headline uses the default). */
+  batchTimes: number[];
+}
+
+const THROUGHPUT_TARGET = 1.5;
+const WORST_LATENCY_TARGET_MS = 1000;
+
+interface Check {
+  table: string;
+  what: string;
+  expected: number;
+  found: number;
+}
+
+interface BackfillRun {
+  label: string;
+  backfillMs: number;
+  expandMs: number;
+  applyMs: number;
+  batches: number;
+  largestBatch: number;
+}
+
+interface LoadRun {
+  label: string;
+  ms: number;
+  writer: WriterStats;
+}
+
+export async function postgresSection(o: PgBenchOptions, log: (line: string) => void): Promise<Section & { server: string }> {
+  const db = await createBenchDb(o.url);
+  const stop = () => void db.drop().finally(() => process.exit(130));
+  process.once('SIGINT', stop);
+  try {
+    const server = await one<string>(db, 'SELECT version()');
+    const checks: Check[] = [];
+    const N = o.rows;
+
+    log(`plain UPDATE on ${N} rows`);
+    const plainMs = await plainUpdate(db, N, checks);
+    const runs: BackfillRun[] = [];
+    for (const batchTimeMs of [undefined, ...o.batchTimes]) {
+      log(`xc backfill${batchTimeMs ? ` (batchTimeMs ${batchTimeMs})` : ''}`);
+      runs.push(await xcBackfill(db, N, batchTimeMs, checks));
+    }
+    log('xc apply + contract under a writer');
+    const { run: xcRun, phases } = await xcLifecycle(db, N, checks);
+    log('naive ALTER COLUMN TYPE under a writer');
+    const naive = await naiveAlter(db, N, checks);
+
+    const headline = runs[0]!;
+    const backfillRatio = headline.backfillMs / plainMs;
+    const failed = checks.filter((c) => c.expected !== c.found);
+    const met = (ok: boolean) => (ok ? 'target met' : '**target MISSED**');
+    return {
+      title: 'PostgreSQL',
+      server,
+      intro: [
+        `Server: ${server}.`,
+        `Each scenario loads its own table \`(id int primary key, amount int not null default 0, pad text)\` with ${N.toLocaleString('en-US')} rows ` +
+          '(`generate_series`, `pad = md5(id)`), runs `VACUUM ANALYZE`, then `CHECKPOINT` just before the timed part. ' +
+          'xc runs the migration `{"alterColumn":{"column":"amount","to":"amount_big","type":"bigint","up":"amount","down":"CAST(amount_big AS int)"}}` with default options unless stated.',
+      ],
+      tables: [
+        {
+          title: 'Backfill throughput',
+          head: ['', 'backfill (s)', 'rows/s', 'batches', 'largest batch', 'vs plain UPDATE', 'expand (s)', 'whole apply() (s)'],
+          rows: [
+            ['plain `UPDATE t SET amount_big = amount`', secs(plainMs), perSec(N, plainMs), 1, N, '1.00×', '—', '—'],
+            ...runs.map((r) => [r.label, secs(r.backfillMs), perSec(N, r.backfillMs), r.batches, r.largestBatch, ratio(r.backfillMs, plainMs), secs(r.expandMs), secs(r.applyMs)]),
+          ],
+          notes: [
+            'Plain: time of the `UPDATE` alone (after `ALTER TABLE ADD COLUMN amount_big bigint`). ' +
+              "xc backfill: from the `backfilling` phase event to `backfilled`; expand: `expanding` → `dual_write`; whole apply(): the call, including connecting and planning.",
+          ],
+        },
+        {
+          title: 'A concurrent writer during the change',
+          head: ['change', 'duration (s)', 'worst write (ms)', 'p99 write (ms)', 'writes done', 'writes/s', 'writer errors'],
+          rows: [xcRun, naive].map((r) => [r.label, secs(r.ms), millis(r.writer.worstMs), millis(r.writer.p99Ms), r.writer.writes, perSec(r.writer.writes, r.ms), r.writer.errors.length]),
+          notes: [
+            'The writer has its own connection and alternates `INSERT` of a new row with `UPDATE t SET amount = amount + 1 WHERE id = <random>`, pausing 2 ms between writes; ' +
+              'it starts just before the change and stops just after. The old version knows only `amount`; for xc it switches to the new version (only `amount_big`) ' +
+              'between `apply()` and `contract()` — the deploy that the contract gate waits for, since contract drops `amount`.',
+            ...[xcRun, naive].flatMap((r) => (r.writer.errors.length ? [`First writer error (${r.label}): \`${r.writer.errors[0]!.slice(0, 200)}\``] : [])),
+          ],
+        },
+        {
+          title: 'xc lifecycle under the writer, by phase',
+          head: ['expand (s)', 'backfill (s)', 'verify (s)', 'contract DDL (s)', 'apply() + contract() (s)'],
+          rows: [[secs(phases.expand), secs(phases.backfill), secs(phases.verify), secs(phases.contract), secs(xcRun.ms)]],
+        },
+        {
+          title: 'Data checks',
+          head: ['table', 'check', 'expected', 'found', 'ok'],
+          rows: checks.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']),
+        },
+      ],
+      conclusions: [
+        `xc backfill is ${ratio(headline.backfillMs, plainMs)} the plain UPDATE (target ≤ ${THROUGHPUT_TARGET}×): ${met(backfillRatio <= THROUGHPUT_TARGET)}.`,
+        ...runs.slice(1).map((r) => `${r.label}: ${ratio(r.backfillMs, plainMs)} the plain UPDATE in ${r.batches} batches.`),
+        `xc's worst writer latency over its whole lifecycle (${secs(xcRun.ms)} s) is ${millis(xcRun.writer.worstMs)} ms (target < ${WORST_LATENCY_TARGET_MS} ms): ${met(xcRun.writer.worstMs < WORST_LATENCY_TARGET_MS)}; ` +
+          `${xcRun.writer.errors.length} writer errors.`,
+        `The naive \`ALTER COLUMN TYPE bigint\` took ${secs(naive.ms)} s and stalled a write for ${millis(naive.writer.worstMs)} ms ` +
+          `(${ratio(naive.writer.worstMs, Math.max(xcRun.writer.worstMs, 0.001))} xc's worst); the writer managed ${perSec(naive.writer.writes, naive.ms)} writes/s against ${perSec(xcRun.writer.writes, xcRun.ms)} under xc.`,
+        failed.length === 0
+          ? `Data checks: all ${checks.length} passed (no NULL in the new column, row counts and sums as the writes predict).`
+          : `**Data checks FAILED**: ${failed.map((c) => `${c.table} ${c.what}: expected ${c.expected}, found ${c.found}`).join('; ')}.`,
+      ],
+      failed: failed.length > 0,
+    };
+  } finally {
+    process.off('SIGINT', stop);
+    await db.drop();
+  }
+}
+
+async function plainUpdate(db: BenchDb, N: number, checks: Check[]): Promise<number> {
+  const t = 'bench_update';
+  await loadTable(db, t, N);
+  await db.client.query(`ALTER TABLE ${t} ADD COLUMN amount_big bigint`);
+  await checkpoint(db);
+  const { ms } = await timed(() => db.client.query(`UPDATE ${t} SET amount_big = amount`));
+  checks.push({ table: t, what: 'rows where amount_big ≠ amount', expected: 0, found: await one(db, `SELECT count(*)::int FROM ${t} WHERE amount_big IS DISTINCT FROM amount`) });
+  await db.client.query(`DROP TABLE ${t}`);
+  return ms;
+}
+
+async function xcBackfill(db: BenchDb, N: number, batchTimeMs: number | undefined, checks: Check[]): Promise<BackfillRun> {
+  const t = batchTimeMs ? `bench_xc_${batchTimeMs}ms` : 'bench_xc';
+  await loadTable(db, t, N);
+  await checkpoint(db);
+  const run = await withXc(db, t, { batchTimeMs }, async (xc, tl) => {
+    const { ms } = await timed(() => xc.apply());
+    return {
+      label: `xc backfill (${batchTimeMs ? `batchTimeMs ${batchTimeMs}` : 'defaults: batchTimeMs 200'})`,
+      backfillMs: between(tl, 'backfilling', 'backfilled'),
+      expandMs: between(tl, 'expanding', 'dual_write'),
+      applyMs: ms,
+      batches: tl.batches.length,
+      largestBatch: tl.batches.reduce((m, b) => Math.max(m, b.size), 0),
+    };
+  });
+  checks.push({ table: t, what: 'rows where amount_big ≠ amount', expected: 0, found: await one(db, `SELECT count(*)::int FROM ${t} WHERE amount_big IS DISTINCT FROM amount`) });
+  await db.client.query(`DROP TABLE ${t}`);
+  return run;
+}
+
+/** Run `change` while a writer writes to `table`; check afterwards that every write landed in `column`. */
+async function underWriter(db: BenchDb, t: string, N: number, label: string, checks: Check[], change: (w: Writer) => Promise<string>): Promise<LoadRun> {
+  await loadTable(db, t, N);
+  const sum0 = Number(await one<string>(db, `SELECT sum(amount) FROM ${t}`));
+  await checkpoint(db);
+  const writer = new Writer(await db.connect(), t, N).start();
+  let column = 'amount';
+  const { ms } = await timed(async () => {
+    column = await change(writer);
+  });
+  const stats = await writer.stop();
+  const count = await one(db, `SELECT count(*)::int FROM ${t}`);
+  checks.push(
+    { table: t, what: 'row count = loaded + inserted', expected: N + stats.inserts, found: count },
+    { table: t, what: `rows where ${column} IS NULL`, expected: 0, found: await one(db, `SELECT count(*)::int FROM ${t} WHERE ${column} IS NULL`) },
+    // Inserts write 1, updates add 1: any lost or doubled write shows here.
+    { table: t, what: `sum(${column}) = loaded + writes`, expected: sum0 + stats.writes, found: Number(await one<string>(db, `SELECT sum(${column}) FROM ${t}`)) },
+  );
+  await db.client.query(`DROP TABLE ${t}`);
+  return { label, ms, writer: stats };
+}
+
+async function xcLifecycle(db: BenchDb, N: number, checks: Check[]) {
+  let tl!: XcTimeline;
+  const run = await withXc(db, 'bench_xc_live', {}, (xc, timeline) => {
+    tl = timeline;
+    return underWriter(db, 'bench_xc_live', N, 'xc `apply()` + `contract()`', checks, async (w) => {
+      await xc.apply();
+      w.column = 'amount_big'; // the new version is deployed; the old one is gone
+      await xc.contract();
+      return 'amount_big';
+    });
+  });
+  const phases = {
+    expand: between(tl, 'expanding', 'dual_write'),
+    backfill: between(tl, 'backfilling', 'backfilled'),
+    verify: between(tl, 'backfilled', 'contracting'),
+    contract: between(tl, 'contracting', 'contracted'),
+  };
+  return { run, phases };
+}
+
+async function naiveAlter(db: BenchDb, N: number, checks: Check[]): Promise<LoadRun> {
+  return underWriter(db, 'bench_alter', N, 'naive `ALTER TABLE t ALTER COLUMN amount TYPE bigint`', checks, async () => {
+    await db.client.query('ALTER TABLE bench_alter ALTER COLUMN amount TYPE bigint');
+    return 'amount';
+  });
+}

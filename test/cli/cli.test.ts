@@ -1,0 +1,244 @@
+/**
+ * The `xc` command line end to end: `node bin/xc ...` (always from the source
+ * through jiti, XC_FORCE_SOURCE=1) against a real PostgreSQL database made
+ * per test, with a temporary migrations folder.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/xc', import.meta.url));
+const BASE_URL = process.env.XC_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const unreachable = await new pg.Client({ connectionString: BASE_URL })
+  .connect()
+  .then((c) => c.end().then(() => null))
+  .catch((err: Error) => err.message);
+if (unreachable && process.env.CI === 'true') throw new Error(`PostgreSQL at XC_TEST_PG_URL is unreachable under CI=true: ${unreachable}`);
+if (unreachable) console.warn(`skipping cli tests that need a database: PostgreSQL unreachable (${unreachable}); set XC_TEST_PG_URL`);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `xc` in `cwd` with no connection settings inherited from the test's environment. */
+function xc(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(XC_|DATABASE_URL$|PG)/.test(k)));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, XC_FORCE_SOURCE: '1', NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const lastJson = (r: Run) => JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as Record<string, any>;
+
+interface Fixture {
+  dir: string; // working directory; migrations live in dir/migrations
+  url: string;
+  db: pg.Client;
+  run(...args: string[]): Promise<Run>;
+  migration(id: string, body: unknown): Promise<void>;
+  schemaExists(name: string): Promise<boolean>;
+  tables(): Promise<string[]>;
+}
+
+/** A fresh database and working directory for one test, dropped afterwards. */
+async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
+  const name = `xc_cli_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: BASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(BASE_URL);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-cli-'));
+  await mkdir(path.join(dir, 'migrations'));
+  const db = new pg.Client({ connectionString: url });
+  try {
+    await db.connect();
+    await fn({
+      dir,
+      url,
+      db,
+      run: (...args) => xc(dir, args, { XC_DATABASE_URL: url }),
+      migration: (id, body) => writeFile(path.join(dir, 'migrations', `${id}.json`), JSON.stringify(body)),
+      schemaExists: async (schema) => (await db.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1,
+      tables: async () => (await db.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.tablename as string),
+    });
+  } finally {
+    await db.end().catch(() => undefined);
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const createUsers = { description: 'users', operations: [{ createTable: { table: 'users', columns: [{ name: 'id', type: 'bigint', primaryKey: true }, { name: 'name', type: 'text' }] } }] };
+const addEmail = { operations: [{ addColumn: { table: 'users', column: { name: 'email', type: 'text' } } }] };
+const addShout = { operations: [{ addColumn: { table: 'users', column: { name: 'shout', type: 'text' }, up: 'upper(name)' } }] };
+
+describe('xc without a database', () => {
+  it('exits 2 with the message on a usage error; --help and --version exit 0', async () => {
+    const cwd = os.tmpdir();
+    const unknown = await xc(cwd, ['status', '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown option '--bogus'");
+    const badChoice = await xc(cwd, ['apply', '--to', 'nowhere', '--json']);
+    expect(badChoice.code).toBe(2);
+    expect(lastJson(badChoice)).toMatchObject({ ok: false, error: { exitCode: 2 } });
+    expect(lastJson(badChoice).error.message).toContain('nowhere');
+    const missing = await xc(cwd, ['new']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("missing required argument 'name'");
+    expect((await xc(cwd, ['--help'])).code).toBe(0);
+    const version = await xc(cwd, ['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('level prints nothing on stdout when there are no migrations; null with --json', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'xc-cli-'));
+    try {
+      await mkdir(path.join(cwd, 'migrations'));
+      const human = await xc(cwd, ['level']);
+      expect(human).toMatchObject({ code: 0, stdout: '' });
+      expect(human.stderr).toContain('no migrations');
+      const json = await xc(cwd, ['level', '--json']);
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toEqual({ ok: true, level: null });
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!!unreachable).concurrent('xc against PostgreSQL', () => {
+  it('new writes a TypeScript migration that plan accepts', () =>
+    withFixture(async (f) => {
+      await f.db.query('CREATE TABLE users (id bigint PRIMARY KEY, name text)');
+      const created = await f.run('new', 'add_nickname');
+      expect(created.code, created.stderr).toBe(0);
+      const [file] = await readdir(path.join(f.dir, 'migrations'));
+      expect(file).toMatch(/^\d{14}_add_nickname\.ts$/);
+      expect(await readFile(path.join(f.dir, 'migrations', file!), 'utf8')).toContain('defineMigration');
+      const plan = await f.run('plan');
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toContain('ADD COLUMN IF NOT EXISTS "nickname" text');
+      expect(plan.stdout).toMatch(/lock: /);
+      const json = await f.run('new', 'in_json', '--format', 'json', '--json');
+      expect(json.code).toBe(0);
+      expect(existsSync(path.join(f.dir, lastJson(json).file))).toBe(true);
+    }));
+
+  it('refuses a bad migration file with exit 2, naming the file and the path, and touches nothing', () =>
+    withFixture(async (f) => {
+      await f.migration('0001_bad', { operations: [{ addColumn: { table: 'users', column: { name: 5 } } }] });
+      for (const command of ['plan', 'apply']) {
+        const r = await f.run(command);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toContain(path.join('migrations', '0001_bad.json'));
+        expect(r.stderr).toContain('operations[0].addColumn.column.name');
+      }
+      expect(await f.schemaExists('xc')).toBe(false);
+    }));
+
+  it('plan and apply --dry-run print the SQL and create nothing', () =>
+    withFixture(async (f) => {
+      await f.migration('0001_create_users', createUsers);
+      const plan = await f.run('plan');
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toContain('CREATE TABLE');
+      const dry = await f.run('apply', '--dry-run', '--json');
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(lastJson(dry)).toMatchObject({ ok: true, dryRun: true, migrations: [{ id: '0001_create_users', phase: 'pending' }] });
+      expect(await f.schemaExists('xc')).toBe(false);
+      expect(await f.tables()).toEqual([]);
+    }));
+
+  it('apply then status --json: phases of applied files, pending for the rest', () =>
+    withFixture(async (f) => {
+      await f.migration('0001_create_users', createUsers);
+      await f.migration('0002_add_email', addEmail);
+      await f.migration('0003_add_shout', addShout);
+      const apply = await f.run('apply', '0002_add_email');
+      expect(apply.code, apply.stderr).toBe(0);
+      expect(apply.stdout).toContain('0002_add_email');
+      expect(await f.tables()).toEqual(['users']);
+      const status = await f.run('status', '--json');
+      expect(status.code, status.stderr).toBe(0);
+      const result = lastJson(status);
+      expect(result.ok).toBe(true);
+      expect(result.migrations.map((m: { id: string; phase: string }) => [m.id, m.phase])).toEqual([
+        ['0001_create_users', 'backfilled'],
+        ['0002_add_email', 'backfilled'],
+        ['0003_add_shout', 'pending'],
+      ]);
+      for (const m of result.migrations) expect(m).toMatchObject({ backfill: { done: expect.any(Number), total: expect.any(Number) }, blockers: [] });
+      const human = await f.run('status');
+      expect(human.stdout).toMatch(/^0003_add_shout\s+pending/m);
+    }));
+
+  it('--json puts JSON only on stdout: event lines, then the result last', () =>
+    withFixture(async (f) => {
+      await f.db.query(`CREATE TABLE users (id bigint PRIMARY KEY, name text); INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 500) g`);
+      await f.migration('0001_add_shout', addShout);
+      const r = await f.run('apply', '--json', '--batch-size', '100');
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.slice(0, -1).every((l) => typeof l.event === 'string')).toBe(true);
+      expect(lines.some((l) => l.event === 'phase')).toBe(true);
+      expect(lines.some((l) => l.event === 'backfill')).toBe(true);
+      expect(lines.at(-1)).toMatchObject({ ok: true, migrations: [{ id: '0001_add_shout', phase: 'backfilled', rows: 500 }] });
+    }));
+
+  it('contract of a migration that is not backfilled exits 3', () =>
+    withFixture(async (f) => {
+      await f.db.query('CREATE TABLE users (id bigint PRIMARY KEY, name text)');
+      await f.migration('0001_add_shout', addShout);
+      expect((await f.run('apply', '--to', 'expand')).code).toBe(0);
+      const human = await f.run('contract', '0001_add_shout');
+      expect(human.code).toBe(3);
+      expect(human.stderr).toMatch(/^xc: .*0001_add_shout/m);
+      const json = await f.run('contract', '0001_add_shout', '--json');
+      expect(json.code).toBe(3);
+      expect(lastJson(json)).toMatchObject({ ok: false, error: { exitCode: 3 } });
+    }));
+
+  it('level prints the newest migration id', () =>
+    withFixture(async (f) => {
+      await f.migration('0001_create_users', createUsers);
+      await f.migration('0002_add_email', addEmail);
+      const r = await f.run('level');
+      expect(r).toMatchObject({ code: 0, stdout: '0002_add_email\n' });
+    }));
+});
+
+describe('secrets', () => {
+  it('a URL with a password that fails to connect exits non-zero and never shows the password', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'xc-cli-'));
+    try {
+      await mkdir(path.join(cwd, 'migrations'));
+      const url = 'postgres://u:s3cret@127.0.0.1:1/x';
+      for (const args of [['status', '--url', url], ['apply', '--json', '--url', url], ['plan'], ['init']]) {
+        const r = await xc(cwd, args, { XC_DATABASE_URL: url });
+        expect(r.code, args.join(' ')).not.toBe(0);
+        expect(r.stdout + r.stderr).not.toContain('s3cret');
+        expect(r.stdout + r.stderr).toContain('***');
+      }
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});

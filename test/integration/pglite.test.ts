@@ -1,0 +1,70 @@
+/**
+ * The embedded PGlite database (the quickstart's backend): the whole example
+ * history through expand, backfill and contract, with data written by old
+ * and new shapes in between. PGlite has one connection and no CONCURRENTLY;
+ * xc must still work end to end.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { describe, expect, it } from 'vitest';
+import { createXc } from '../../src/index.js';
+
+const EXAMPLES = path.resolve(import.meta.dirname, '../../migrations-examples');
+
+describe('PGlite', () => {
+  it('runs the example history end to end, old and new shapes writing in between', async () => {
+    const db = new PGlite();
+    const xc = createXc({ connection: db, dir: EXAMPLES });
+    try {
+      await xc.apply({ id: '0002_create_orders' });
+      await db.exec(`INSERT INTO users (email, legacy_flag) VALUES ('Ann@Example.com', true), ('BOB@example.com', false)`);
+      await db.exec(`INSERT INTO orders (user_id, amount) SELECT id, 100 * id FROM users`);
+
+      await xc.apply({ to: 'expand' });
+      // v1 (old shape) and v2 (new shape) write side by side.
+      await db.exec(`INSERT INTO users (email, name) VALUES ('old@example.com', 'Old Writer')`);
+      await db.exec(`INSERT INTO users (email, full_name, email_lower) VALUES ('New@Example.com', 'New Writer', 'new@example.com')`);
+      await db.exec(`INSERT INTO orders (user_id, amount) VALUES (1, 7)`);
+      await db.exec(`INSERT INTO orders (user_id, amount_cents, status) VALUES (2, 900000, 'paid')`);
+      await xc.apply();
+      expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(Array(8).fill('backfilled'));
+
+      await xc.contract();
+      expect((await xc.status()).migrations.every((m) => m.phase === 'contracted')).toBe(true);
+      const users = await db.query<Record<string, unknown>>(`SELECT email, full_name, email_lower FROM users ORDER BY id`);
+      expect(users.rows).toEqual([
+        { email: 'Ann@Example.com', full_name: 'anonymous', email_lower: 'ann@example.com' },
+        { email: 'BOB@example.com', full_name: 'anonymous', email_lower: 'bob@example.com' },
+        { email: 'old@example.com', full_name: 'Old Writer', email_lower: 'old@example.com' },
+        { email: 'New@Example.com', full_name: 'New Writer', email_lower: 'new@example.com' },
+      ]);
+      const orders = await db.query<Record<string, unknown>>(`SELECT amount_cents::text AS cents, status FROM orders ORDER BY id`);
+      expect(orders.rows).toEqual([
+        { cents: '100', status: 'new' },
+        { cents: '200', status: 'new' },
+        { cents: '7', status: 'new' },
+        { cents: '900000', status: 'paid' },
+      ]);
+      const cols = await db.query<{ c: string }>(`SELECT table_name || '.' || column_name AS c FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1`);
+      expect(cols.rows.map((r) => r.c)).toEqual(['orders.amount_cents', 'orders.id', 'orders.status', 'orders.user_id', 'users.created_at', 'users.email', 'users.email_lower', 'users.full_name', 'users.id']);
+    } finally {
+      await xc.close();
+      await db.close();
+    }
+  });
+
+  it('keeps its data in a folder across runs (pglite://PATH)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-pglite-'));
+    const url = `pglite://${path.join(dir, 'db')}`;
+    const first = createXc({ url, dir: EXAMPLES });
+    await first.apply({ id: '0001_create_users', to: 'expand' });
+    await first.close();
+    const second = createXc({ url, dir: EXAMPLES });
+    const status = await second.status();
+    await second.close();
+    expect(status.migrations[0]).toMatchObject({ id: '0001_create_users', phase: 'dual_write' });
+    expect(status.migrations[1]).toMatchObject({ id: '0002_create_orders', phase: 'pending' });
+  });
+});
