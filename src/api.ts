@@ -23,6 +23,8 @@ export interface XcOptions {
   /** Read the connection from a knexfile (and its environment, default NODE_ENV or development). */
   knexfile?: string;
   knexEnv?: string;
+  /** PostgreSQL: schema of the application's tables (default: the connection's search_path). */
+  schema?: string;
   /** Migrations folder (default ./migrations). */
   dir?: string;
   lockTimeoutMs?: number; // default 1000

@@ -70,7 +70,7 @@ export interface ResolvedOptions extends XcOptions {
   knexfile?: string;
   /** Knex environment (flag --env). */
   knexEnv?: string;
-  /** PostgreSQL schema of the application's tables (flag --schema); not part of XcOptions yet. */
+  /** PostgreSQL schema of the application's tables (flag --schema). */
   schema?: string;
   json: boolean;
   lockTimeoutMs: number;

@@ -62,7 +62,7 @@ class XcImpl implements Xc {
 
   private connect() {
     this.connected ??= (async () => {
-      const driver = await openDriver({ url: this.options.url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, cwd: process.cwd() });
+      const driver = await openDriver({ url: this.options.url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, schema: this.options.schema, cwd: process.cwd() });
       const dialect = await detectDialect(driver);
       return { driver, dialect, store: new StateStore(dialect) };
     })();

@@ -20,6 +20,8 @@ export interface OpenDriverOptions {
   connection?: unknown;
   knexfile?: string;
   knexEnv?: string;
+  /** PostgreSQL: the schema holding the application's tables (the sessions' search_path). */
+  schema?: string;
   /** Base for relative pglite:// folders and knexfile paths (default process.cwd()). */
   cwd?: string;
 }
@@ -49,14 +51,15 @@ export function driverFromConnection(c: unknown): Driver {
 }
 
 /** Open a driver from a URL (postgres, mysql, mariadb, pglite). The password is registered for redaction. */
-export async function driverFromUrl(url: string, cwd = process.cwd()): Promise<Driver> {
+export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: string): Promise<Driver> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   addSecret(passwordOf(url));
   for (const m of url.matchAll(/[?&;][^=&;#]*pass[^=&;#]*=([^&;#]*)/gi)) addSecret(m[1]);
   switch (scheme) {
     case 'postgres':
     case 'postgresql':
-      return createPgDriver(url);
+      // search_path as a startup option: no SET on shared sessions, survives poolers.
+      return schema ? createPgDriver({ connectionString: url, options: `-c search_path=${schema.replace(/[\s\\]/g, '\\$&')}` }, { label: redactUrl(url) }) : createPgDriver(url);
     case 'mysql':
     case 'mariadb':
       return createMysqlDriver(url);
@@ -76,7 +79,10 @@ export async function openDriver(o: OpenDriverOptions): Promise<Driver> {
   addSecret(process.env.MYSQL_PWD);
   if (typeof o.connection === 'string') return driverFromUrl(o.connection, o.cwd);
   if (o.connection !== undefined && o.connection !== null) return driverFromConnection(o.connection);
-  if (o.url) return driverFromUrl(o.url, o.cwd);
+  if (o.schema && (o.connection != null || !/^postgres(ql)?:/i.test(o.url ?? ''))) {
+    throw new InvalidInputError('--schema applies to postgres:// URLs; for other connections set search_path on the connection itself');
+  }
+  if (o.url) return driverFromUrl(o.url, o.cwd, o.schema);
   if (o.knexfile) return driverFromKnexfile(o.knexfile, o.knexEnv, o.cwd);
   throw new InvalidInputError(`no database configured; ${HOW_TO_CONNECT}`);
 }

@@ -171,6 +171,15 @@ describePg('engine guarantees (PostgreSQL)', () => {
     expect((await xc.status()).migrations[0]!.phase).toBe('backfilled');
   });
 
+  it('works on the tables of another schema with --schema', async () => {
+    const { db, dir } = await setup([`CREATE SCHEMA app`, `CREATE TABLE app.users (id int PRIMARY KEY, name text)`, `INSERT INTO app.users VALUES (1, 'a')`], { '0001_rename': rename });
+    const xc = createXc({ url: db.url, dir, schema: 'app' });
+    cleanup.push(() => xc.close());
+    await xc.apply();
+    await xc.contract();
+    expect(await db.query(`SELECT * FROM app.users`)).toEqual([{ id: 1, full_name: 'a' }]);
+  });
+
   it('plan changes nothing, not even the state schema', async () => {
     const { db, xc } = await setup(USERS, { '0001_rename': rename });
     const plan = await xc.plan();
