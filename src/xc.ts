@@ -210,6 +210,10 @@ class XcImpl implements Xc {
         await contract(ctx, row, opts.force ? { reason: opts.reason!, blockers: [] } : undefined);
         outcomes.push({ id: row.id, from, phase: row.phase });
       }
+      const waiting = rows[outcomes.length];
+      if (outcomes.length === 0 && waiting) {
+        throw new RefusedError(`nothing to contract: the oldest migration in flight, ${waiting.id}, is ${waiting.phase} — run \`xc apply\` first`, { migration: waiting.id });
+      }
       return { ok: true as const, migrations: outcomes };
     });
   }

@@ -42,6 +42,7 @@ const GLOBAL_OPTIONS: Array<[flags: string, description: string]> = [
   ['--knexfile <path>', 'read the connection from a knexfile'],
   ['--env <name>', 'knexfile environment (default NODE_ENV or development)'],
   ['--dir <dir>', 'migrations folder; env XC_MIGRATIONS_DIR (default ./migrations)'],
+  ['--schema <name>', "PostgreSQL: schema of the application's tables (default: the connection's search_path)"],
   ['--json', 'JSON lines on stdout; the last line is the result'],
   ['--lock-timeout <ms>', 'lock timeout of each DDL statement (default 1000)'],
   ['--lock-retry-for <ms>', 'retry DDL that could not get its lock for this long (default 60000)'],
@@ -53,7 +54,7 @@ const GLOBAL_OPTIONS: Array<[flags: string, description: string]> = [
   ['--max-rows-per-second <n>', 'cap the backfill rate'],
   ['--instance-ttl <ms>', 'an instance is live while its last heartbeat is younger than this (default 60000)'],
 ];
-const FLAG_KEYS = ['url', 'knexfile', 'env', 'dir', 'json', 'lockTimeout', 'lockRetryFor', 'waitLock', 'allowDrift',
+const FLAG_KEYS = ['url', 'knexfile', 'env', 'dir', 'schema', 'json', 'lockTimeout', 'lockRetryFor', 'waitLock', 'allowDrift',
   'batchTime', 'batchSize', 'batchDelay', 'maxRowsPerSecond', 'instanceTtl'] as const;
 
 function packageVersion(): string {

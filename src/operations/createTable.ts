@@ -8,6 +8,10 @@ import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
 
 type CreateTableSpec = OperationSpec<'createTable'>;
 
+/** serial types are shorthands: the column's type is the integer, with a sequence default. */
+const SERIAL: Record<string, string> = { smallserial: 'smallint', serial2: 'smallint', serial: 'integer', serial4: 'integer', bigserial: 'bigint', serial8: 'bigint' };
+const storedType = (type: string) => SERIAL[type.trim().toLowerCase()] ?? type;
+
 /**
  * The name PostgreSQL gives an unnamed constraint (makeObjectName): `<table>_<column>_<label>`,
  * the longer of the two parts shortened first to fit 63 characters.
@@ -36,7 +40,7 @@ export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel): TableM
   const t: TableModel = {
     name: spec.table,
     kind: 'table',
-    columns: spec.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable && !pk.includes(c.name), default: c.default ?? null })),
+    columns: spec.columns.map((c) => ({ name: c.name, type: storedType(c.type), nullable: c.nullable && !pk.includes(c.name), default: c.default ?? null })),
     primaryKey: pk,
     indexes: [],
     checks: [],
