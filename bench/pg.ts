@@ -91,6 +91,13 @@ export function between(t: XcTimeline, from: Phase, to: Phase): number {
   return b - a;
 }
 
+/** The phase xc was in at time `at` (the last phase event before it), or null before the first. */
+export function phaseAtTime(t: XcTimeline, at: number): Phase | null {
+  let found: Phase | null = null;
+  for (const [phase, start] of [...t.phaseAt].sort((a, b) => a[1] - b[1])) if (start <= at) found = phase;
+  return found;
+}
+
 /**
  * An xc on `db` whose only migration is the alterColumn amount int → amount_big
  * bigint of `table`. Afterwards xc's state schema is dropped, so the next

@@ -76,6 +76,10 @@ export function percentile(samples: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+export function median(xs: number[]): number {
+  return percentile(xs, 50);
+}
+
 export const secs = (ms: number) => (ms / 1000).toFixed(2);
 export const millis = (ms: number) => ms.toFixed(1);
 export const perSec = (rows: number, ms: number) => Math.round((rows * 1000) / ms).toLocaleString('en-US');

@@ -6,6 +6,7 @@
  *   XC_BENCH_PG_URL       server to use (default postgres://postgres@127.0.0.1:5432/postgres);
  *                         the bench creates its own database xc_bench_<random> and drops it.
  *   XC_BENCH_ROWS         rows per table (default 2000000)
+ *   XC_BENCH_REPEAT       rounds of the throughput pair, medians reported (default 3)
  *   XC_BENCH_BATCH_TIMES  extra xc backfill runs with these batchTimeMs values, e.g. "500,1000"
  *
  * Sections: one per database. A MySQL section is one more entry in `sections`.
@@ -20,6 +21,7 @@ import { renderDocument, renderSection, type Section } from './report.js';
 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_ROWS = 2_000_000;
+const DEFAULT_REPEAT = 3;
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -30,10 +32,11 @@ function envInt(name: string, fallback: number): number {
 }
 
 /** The command that reproduces this run: only the env that differs from the defaults. */
-function command(pgUrl: string, rows: number, batchTimes: number[]): string {
+function command(pgUrl: string, rows: number, repeat: number, batchTimes: number[]): string {
   const env = [
     pgUrl !== DEFAULT_PG_URL ? `XC_BENCH_PG_URL=${redactUrl(pgUrl)}` : '',
     `XC_BENCH_ROWS=${rows}`,
+    repeat !== DEFAULT_REPEAT ? `XC_BENCH_REPEAT=${repeat}` : '',
     batchTimes.length ? `XC_BENCH_BATCH_TIMES=${batchTimes.join(',')}` : '',
   ].filter(Boolean);
   return `${env.join(' ')} npm run bench`;
@@ -42,6 +45,7 @@ function command(pgUrl: string, rows: number, batchTimes: number[]): string {
 async function main(): Promise<void> {
   const pgUrl = process.env.XC_BENCH_PG_URL || DEFAULT_PG_URL;
   const rows = envInt('XC_BENCH_ROWS', DEFAULT_ROWS);
+  const repeat = envInt('XC_BENCH_REPEAT', DEFAULT_REPEAT);
   const batchTimes = (process.env.XC_BENCH_BATCH_TIMES ?? '').split(',').filter((s) => s.trim() !== '').map(Number);
   if (batchTimes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('XC_BENCH_BATCH_TIMES must be a comma-separated list of positive integers (ms)');
 
@@ -49,7 +53,7 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
 
   const sections: (Section & { server: string })[] = [];
-  sections.push(await postgresSection({ url: pgUrl, rows, batchTimes }, log));
+  sections.push(await postgresSection({ url: pgUrl, rows, repeat, batchTimes }, log));
 
   const cpus = os.cpus();
   const header = {
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
       `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ` +
       `${os.type()} ${os.release()}, Node ${process.version}; ${sections.map((s) => s.server).join('; ')}`,
     rows,
-    command: command(pgUrl, rows, batchTimes),
+    command: command(pgUrl, rows, repeat, batchTimes),
   };
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   await writeFile(path.join(root, 'BENCHMARKS.md'), renderDocument(header, sections));

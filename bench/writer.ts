@@ -12,6 +12,8 @@ export interface WriterStats {
   inserts: number;
   updates: number;
   worstMs: number;
+  /** performance.now() when the worst write started. */
+  worstAt: number;
   p99Ms: number;
   errors: string[];
 }
@@ -19,6 +21,7 @@ export interface WriterStats {
 export class Writer {
   column = 'amount';
   private readonly latencies: number[] = [];
+  private worst = { ms: 0, at: 0 };
   private readonly errors: string[] = [];
   private inserts = 0;
   private updates = 0;
@@ -49,7 +52,9 @@ export class Writer {
         } catch (err) {
           this.errors.push(`${sql}: ${(err as Error).message}`);
         }
-        this.latencies.push(performance.now() - t0);
+        const ms = performance.now() - t0;
+        this.latencies.push(ms);
+        if (ms > this.worst.ms) this.worst = { ms, at: t0 };
         await new Promise((r) => setTimeout(r, this.pauseMs));
       }
     })();
@@ -63,7 +68,8 @@ export class Writer {
       writes: this.inserts + this.updates,
       inserts: this.inserts,
       updates: this.updates,
-      worstMs: this.latencies.reduce((a, b) => Math.max(a, b), 0),
+      worstMs: this.worst.ms,
+      worstAt: this.worst.at,
       p99Ms: percentile(this.latencies, 99),
       errors: this.errors,
     };

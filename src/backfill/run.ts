@@ -75,6 +75,7 @@ async function backfillTable(ctx: EngineContext, migration: string, seq: number,
       await sleep(100 + Math.random() * 400);
       continue;
     } finally {
+      for (const q of d.backfillSessionEnd()) await session.query(q).catch(() => undefined);
       session.release();
     }
 

@@ -5,7 +5,7 @@
  * dialect returns the statements, their locks and their crash-safety probes.
  */
 import type { Session } from '../db/driver.js';
-import type { SchemaModel, IndexModel } from '../schema/model.js';
+import type { ColumnModel, SchemaModel, IndexModel } from '../schema/model.js';
 import type { Column } from '../migration/schema.js';
 import type { ExpressionCheck, Step } from '../operations/types.js';
 
@@ -84,11 +84,12 @@ export interface Ddl {
   addColumn(table: string, column: string, type: string): Step[];
   dropColumn(table: string, column: string): Step[];
   setDefault(table: string, column: string, expr: string | null): Step[];
-  dropNotNull(table: string, column: string): Step[];
+  /** Columns are passed whole: MySQL restates the full definition to change nullability. */
+  dropNotNull(table: string, column: ColumnModel): Step[];
   /** An unvalidated `CHECK (column IS NOT NULL)`: enforced for new writes, no scan. */
-  addNotNullCheck(table: string, column: string, checkName: string): Step[];
+  addNotNullCheck(table: string, column: ColumnModel, checkName: string): Step[];
   /** Validate that check without blocking writes, then NOT NULL (no scan), then drop the check. */
-  enforceNotNull(table: string, column: string, checkName: string): Step[];
+  enforceNotNull(table: string, column: ColumnModel, checkName: string): Step[];
   createIndex(spec: IndexSpec): Step[];
   /** Recreate an existing index under a new name, with one column replaced. */
   copyIndex(index: IndexModel, table: string, newName: string, fromColumn: string, toColumn: string): Step[];
@@ -129,6 +130,10 @@ export interface Dialect {
   isLockTimeout(err: unknown): boolean;
   /** Statements that start a backfill transaction, in which the named xc triggers stand aside (the backfill writes both shapes itself). */
   backfillSession(lockTimeoutMs: number, bypass: string[]): string[];
+  /** Statements that end a backfill transaction's session settings (run after COMMIT or ROLLBACK). */
+  backfillSessionEnd(): string[];
+  /** SQL true when `column` holds the value of `expr` (NULL equal to NULL), compared as `type`. */
+  sameValue(column: string, expr: string, type: string): string;
   /** `(a, b) > (?, ?)` (or `<=`), or an equivalent the planner uses indexes for; one placeholder per column. */
   keyCompare(columns: string[], op: '>' | '<='): string;
   /** The expression as text, exactly (keyset cursors are kept as text). */

@@ -68,7 +68,8 @@ export const addColumn: Operation<'addColumn'> = {
     if (trigger) plan.contract.push(...atomic(trigger.drop, col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : []));
     if (!col.nullable) {
       const check = ctx.name('nn');
-      plan.contract.push(...ddl.addNotNullCheck(spec.table, col.name, check), ...ddl.enforceNotNull(spec.table, col.name, check));
+      const column = { name: col.name, type: col.type, nullable: false, default: col.default ?? null };
+      plan.contract.push(...ddl.addNotNullCheck(spec.table, column, check), ...ddl.enforceNotNull(spec.table, column, check));
     }
     if (col.unique) plan.contract.push(...ddl.addUniqueUsingIndex(spec.table, `${spec.table}_${col.name}_key`.slice(0, 63), uniqueIndex));
     if (ref) plan.contract.push(...ddl.validateConstraint(spec.table, fkName));

@@ -46,9 +46,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   const plan = emptyPlan();
 
   // Expand: the column, the old default moved into the trigger, the trigger — one atomic change.
-  plan.expand.push(
-    ...atomic(ddl.addColumn(c.table, c.to, type), old.default !== null ? ddl.setDefault(c.table, c.from, null) : [], trigger.create),
-  );
+  // Trigger before dropping the default: where DDL is not transactional (MySQL) old writers never see a gap.
+  plan.expand.push(...atomic(ddl.addColumn(c.table, c.to, type), trigger.create, old.default !== null ? ddl.setDefault(c.table, c.from, null) : []));
   const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || replaceIdentifier(i.definition, c.from, c.to) !== i.definition));
   const uniques: { constraint: string; index: string }[] = [];
   for (const [n, idx] of indexes.entries()) {
@@ -66,7 +65,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   plan.verify.push({
     table: c.table,
     description: `${c.from} and ${c.to} agree on every row`,
-    agrees: `${q(c.to)} IS NOT DISTINCT FROM CAST((${c.up}) AS ${type}) OR ${q(c.from)} IS NOT DISTINCT FROM CAST((${c.down}) AS ${old.type})`,
+    agrees: `${ctx.dialect.sameValue(c.to, c.up, type)} OR ${ctx.dialect.sameValue(c.from, c.down, old.type)}`,
     show: [c.from, c.to],
   });
 
@@ -74,7 +73,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   plan.contract.push(...atomic(trigger.drop, ddl.dropColumn(c.table, c.from), newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : []));
   if (!nullable) {
     const check = ctx.name('nn');
-    plan.contract.push(...ddl.addNotNullCheck(c.table, c.to, check), ...ddl.enforceNotNull(c.table, c.to, check));
+    const column = { name: c.to, type, nullable: false, default: newDefault };
+    plan.contract.push(...ddl.addNotNullCheck(c.table, column, check), ...ddl.enforceNotNull(c.table, column, check));
   }
   for (const u of uniques) plan.contract.push(...ddl.addUniqueUsingIndex(c.table, u.constraint, u.index));
   for (const [n, chk] of t.checks.filter((k) => k.columns.includes(c.from)).entries()) {

@@ -39,12 +39,12 @@ export const dropColumn: Operation<'dropColumn'> = {
     const liftNotNull = !trigger && !col.nullable && col.default === null;
 
     if (trigger) plan.expand.push(...atomic(trigger.create));
-    if (liftNotNull) plan.expand.push(...ddl.dropNotNull(spec.table, spec.column));
+    if (liftNotNull) plan.expand.push(...ddl.dropNotNull(spec.table, col));
     plan.contract.push(...atomic(trigger?.drop ?? [], ddl.dropColumn(spec.table, spec.column)));
     if (trigger) plan.rollback.push(...atomic(trigger.drop));
     if (liftNotNull) {
       const check = ctx.name('nn');
-      plan.rollback.push(...ddl.addNotNullCheck(spec.table, spec.column, check), ...ddl.enforceNotNull(spec.table, spec.column, check));
+      plan.rollback.push(...ddl.addNotNullCheck(spec.table, col, check), ...ddl.enforceNotNull(spec.table, col, check));
     }
     return plan;
   },

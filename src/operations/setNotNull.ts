@@ -32,6 +32,7 @@ export const setNotNull: Operation<'setNotNull'> = {
     const { ddl } = ctx.dialect;
     const q = (id: string) => ctx.dialect.quote(id);
     const t = ctx.model.table(spec.table)!;
+    const col = { ...t.columns.find((c) => c.name === spec.column)!, nullable: false };
     const plan = emptyPlan();
     const check = ctx.name('nn');
     const up = spec.up === undefined ? undefined : ctx.expr(spec.up);
@@ -39,13 +40,13 @@ export const setNotNull: Operation<'setNotNull'> = {
       const fillName = ctx.name('fill');
       const trigger = ddl.fillTrigger({ name: fillName, table: spec.table, column: spec.column, expr: up, columns: t.columns.map((c) => c.name) });
       // Trigger first: the check must never see a NULL an old writer sent.
-      plan.expand.push(...atomic(trigger.create, ddl.addNotNullCheck(spec.table, spec.column, check)));
+      plan.expand.push(...atomic(trigger.create, ddl.addNotNullCheck(spec.table, col, check)));
       plan.backfill.push({ table: spec.table, set: { [spec.column]: up }, where: `${q(spec.column)} IS NULL`, bypass: [fillName] });
-      plan.contract.push(...ddl.enforceNotNull(spec.table, spec.column, check), ...atomic(trigger.drop));
+      plan.contract.push(...ddl.enforceNotNull(spec.table, col, check), ...atomic(trigger.drop));
       plan.rollback.push(...atomic(trigger.drop, ddl.dropConstraint(spec.table, check)));
     } else {
       // Without `up` old writers may still send NULL: the check waits for contract, when they are gone.
-      plan.contract.push(...ddl.addNotNullCheck(spec.table, spec.column, check), ...ddl.enforceNotNull(spec.table, spec.column, check));
+      plan.contract.push(...ddl.addNotNullCheck(spec.table, col, check), ...ddl.enforceNotNull(spec.table, col, check));
     }
     return plan;
   },

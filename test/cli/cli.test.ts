@@ -4,23 +4,16 @@
  * per test, with a temporary migrations folder.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { createPgDatabase, describePg } from '../helpers/servers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/xc', import.meta.url));
-const BASE_URL = process.env.XC_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const unreachable = await new pg.Client({ connectionString: BASE_URL })
-  .connect()
-  .then((c) => c.end().then(() => null))
-  .catch((err: Error) => err.message);
-if (unreachable && process.env.CI === 'true') throw new Error(`PostgreSQL at XC_TEST_PG_URL is unreachable under CI=true: ${unreachable}`);
-if (unreachable) console.warn(`skipping cli tests that need a database: PostgreSQL unreachable (${unreachable}); set XC_TEST_PG_URL`);
 
 interface Run {
   code: number | null;
@@ -56,18 +49,12 @@ interface Fixture {
 
 /** A fresh database and working directory for one test, dropped afterwards. */
 async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
-  const name = `xc_cli_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: BASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(BASE_URL);
-  u.pathname = `/${name}`;
-  const url = u.toString();
+  const t = await createPgDatabase('xc_cli');
+  const url = t.url;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-cli-'));
-  await mkdir(path.join(dir, 'migrations'));
-  const db = new pg.Client({ connectionString: url });
   try {
-    await db.connect();
+    await mkdir(path.join(dir, 'migrations'));
+    const db = await t.client();
     await fn({
       dir,
       url,
@@ -78,9 +65,7 @@ async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
       tables: async () => (await db.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.tablename as string),
     });
   } finally {
-    await db.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await t.drop();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -124,7 +109,7 @@ describe('xc without a database', () => {
   });
 });
 
-describe.skipIf(!!unreachable).concurrent('xc against PostgreSQL', () => {
+describePg('xc against PostgreSQL', { concurrent: true }, () => {
   it('new writes a TypeScript migration that plan accepts', () =>
     withFixture(async (f) => {
       await f.db.query('CREATE TABLE users (id bigint PRIMARY KEY, name text)');

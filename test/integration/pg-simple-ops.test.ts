@@ -4,9 +4,8 @@
  * after contract, and after expand + rollback (the schema must be as before).
  * Every flow gets a database of its own so cases run in parallel.
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { expect, it } from 'vitest';
 import type { z } from 'zod';
 import { pgSession } from '../../src/db/pg.js';
 import { introspectPostgres } from '../../src/dialects/postgres/catalog.js';
@@ -25,34 +24,18 @@ import { addForeignKey } from '../../src/operations/addForeignKey.js';
 import { addCheck } from '../../src/operations/addCheck.js';
 import { dropConstraint } from '../../src/operations/dropConstraint.js';
 import { sql } from '../../src/operations/sql.js';
-
-const BASE_URL = process.env.XC_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const unreachable = await new pg.Client({ connectionString: BASE_URL })
-  .connect()
-  .then((c) => c.end().then(() => null))
-  .catch((err: Error) => err.message);
-if (unreachable && process.env.CI === 'true') throw new Error(`PostgreSQL at XC_TEST_PG_URL is unreachable under CI=true: ${unreachable}`);
-if (unreachable) console.warn(`skipping pg-simple-ops: PostgreSQL unreachable (${unreachable}); set XC_TEST_PG_URL`);
+import { createPgDatabase, describePg } from '../helpers/servers.js';
 
 const ops = { createTable, dropTable, renameTable, addIndex, dropIndex, addForeignKey, addCheck, dropConstraint, sql } as unknown as Record<OperationKind, Operation>;
 const dialect = new PostgresDialect({ concurrentIndexes: true });
 
 /** Runs `fn` on a fresh database, dropped afterwards. */
 async function withDatabase(fn: (db: pg.Client) => Promise<void>): Promise<void> {
-  const name = `xc_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: BASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  const db = new pg.Client({ connectionString: url.toString() });
+  const t = await createPgDatabase('xc_t');
   try {
-    await db.connect();
-    await fn(db);
+    await fn(await t.client());
   } finally {
-    await db.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await t.drop();
   }
 }
 
@@ -414,7 +397,7 @@ const cases: Case[] = [
   },
 ];
 
-describe.skipIf(unreachable !== null)('table operations on PostgreSQL', () => {
+describePg('table operations on PostgreSQL', () => {
   for (const c of cases) {
     const op = ops[c.kind];
     const spec = parse(c.kind, c.spec);
@@ -466,7 +449,7 @@ describe.skipIf(unreachable !== null)('table operations on PostgreSQL', () => {
   }
 });
 
-describe.skipIf(unreachable !== null)('PostgreSQL DDL recipes', () => {
+describePg('PostgreSQL DDL recipes', () => {
   const ddl = createPostgresDdl({ concurrentIndexes: true, quote: dialect.quote });
 
   it.concurrent('a failed concurrent build leaves an INVALID index that cleanup removes before the retry', () =>
@@ -502,18 +485,19 @@ describe.skipIf(unreachable !== null)('PostgreSQL DDL recipes', () => {
     }),
   );
 
+  const NICK = { name: 'nick', type: 'text', nullable: true, default: null };
   it.concurrent('NOT NULL without a long lock: NOT VALID check, validate, SET NOT NULL, drop the check', () =>
     withDatabase(async (db) => {
       await db.query(`CREATE TABLE users (id int PRIMARY KEY)`);
       await db.query(`INSERT INTO users VALUES (1), (2)`);
       await runSteps(db, [...ddl.addColumn('users', 'nick', 'text'), ...ddl.addColumn('users', 'nick', 'text')]);
-      await runSteps(db, ddl.addNotNullCheck('users', 'nick', 'users_nick_nn'));
+      await runSteps(db, ddl.addNotNullCheck('users', NICK, 'users_nick_nn'));
       await rejects(db, `INSERT INTO users VALUES (3, NULL)`, /users_nick_nn/);
       await db.query(`UPDATE users SET nick = 'n'`);
-      await runSteps(db, [...ddl.enforceNotNull('users', 'nick', 'users_nick_nn'), ...ddl.setDefault('users', 'nick', `'x'`)]);
+      await runSteps(db, [...ddl.enforceNotNull('users', NICK, 'users_nick_nn'), ...ddl.setDefault('users', 'nick', `'x'`)]);
       expect(await one(db, `SELECT attnotnull FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'nick'`)).toEqual({ attnotnull: true });
       expect(await validated(db, 'users_nick_nn')).toBeUndefined();
-      await runSteps(db, [...ddl.dropNotNull('users', 'nick'), ...ddl.setDefault('users', 'nick', null), ...ddl.dropColumn('users', 'nick'), ...ddl.dropColumn('users', 'nick')]);
+      await runSteps(db, [...ddl.dropNotNull('users', NICK), ...ddl.setDefault('users', 'nick', null), ...ddl.dropColumn('users', 'nick'), ...ddl.dropColumn('users', 'nick')]);
       expect((await db.query(`SELECT * FROM users`)).fields.map((f) => f.name)).toEqual(['id']);
     }),
   );

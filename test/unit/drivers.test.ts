@@ -8,12 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDriver } from '../../src/db/connect.js';
 import { inTransaction, withSession, type Driver } from '../../src/db/driver.js';
 import { driverFromKnexfile } from '../../src/db/knex.js';
-
-const PG_URL = process.env.XC_TEST_PG_URL;
-const MYSQL_URL = process.env.XC_TEST_MYSQL_URL;
-const CI = process.env.CI === 'true';
-if (!PG_URL) console.warn('skipping PostgreSQL driver tests: XC_TEST_PG_URL is unset (e.g. postgres://postgres@127.0.0.1:5432/test)');
-if (!MYSQL_URL) console.warn('skipping MySQL driver tests: XC_TEST_MYSQL_URL is unset (e.g. mysql://root@127.0.0.1:3306/test)');
+import { describeMysql, describePg, MYSQL_URL, PG_URL } from '../helpers/servers.js';
 
 const table = `xc_drv_${process.pid}_${Date.now() % 100000}`;
 
@@ -78,13 +73,7 @@ describe('PGlite driver', () => {
   });
 });
 
-describe.runIf(!PG_URL && CI)('PostgreSQL under CI', () => {
-  it('needs XC_TEST_PG_URL', () => {
-    throw new Error('XC_TEST_PG_URL is unset under CI=true');
-  });
-});
-
-describe.skipIf(!PG_URL)('PostgreSQL driver', () => {
+describePg('PostgreSQL driver', () => {
   it('round trips from a URL', async () => {
     const d = await openDriver({ url: PG_URL! });
     expect(d.singleConnection).toBe(false);
@@ -151,13 +140,7 @@ describe.skipIf(!PG_URL)('PostgreSQL driver', () => {
   });
 });
 
-describe.runIf(!MYSQL_URL && CI)('MySQL under CI', () => {
-  it('needs XC_TEST_MYSQL_URL', () => {
-    throw new Error('XC_TEST_MYSQL_URL is unset under CI=true');
-  });
-});
-
-describe.skipIf(!MYSQL_URL)('MySQL driver', () => {
+describeMysql('MySQL driver', () => {
   async function mysqlRoundTrip(d: Driver): Promise<void> {
     await withSession(d, async (s) => {
       await s.query(`DROP TABLE IF EXISTS ${table}`);

@@ -137,17 +137,17 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(sql, description, instant('ACCESS EXCLUSIVE', table), [table])];
     },
 
-    dropNotNull(table, column) {
+    dropNotNull(table, { name: column }) {
       const sql = `ALTER TABLE IF EXISTS ${q(table)} ALTER COLUMN ${q(column)} DROP NOT NULL`;
       return [tx(sql, `allow NULL in ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table), [table])];
     },
 
-    addNotNullCheck(table, column, checkName) {
+    addNotNullCheck(table, { name: column }, checkName) {
       const sql = `ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(checkName)} CHECK (${q(column)} IS NOT NULL) NOT VALID`;
       return [tx(sql, `check ${q(table)}.${q(column)} IS NOT NULL for new writes (not validated yet)`, instant('ACCESS EXCLUSIVE', table), [table])];
     },
 
-    enforceNotNull(table, column, checkName) {
+    enforceNotNull(table, { name: column }, checkName) {
       return [
         ...ddl.validateConstraint(table, checkName),
         // PG 12+ sees the validated check and skips the full-table scan.

@@ -121,6 +121,14 @@ export class PostgresDialect implements Dialect {
     return [...this.lockTimeout(lockTimeoutMs, 'transaction'), `SET LOCAL ${BYPASS_SETTING} = '${names}'`];
   }
 
+  backfillSessionEnd(): string[] {
+    return []; // SET LOCAL ends with the transaction
+  }
+
+  sameValue(column: string, expr: string, type: string): string {
+    return `${quotePg(column)} IS NOT DISTINCT FROM CAST((${expr}) AS ${type})`;
+  }
+
   keyCompare(columns: string[], op: '>' | '<='): string {
     if (columns.length === 1) return `${quotePg(columns[0]!)} ${op} ?`;
     return `(${columns.map(quotePg).join(', ')}) ${op} (${columns.map(() => '?').join(', ')})`;
