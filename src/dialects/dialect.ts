@@ -139,6 +139,13 @@ export interface Dialect {
   /** The expression as text, exactly (keyset cursors are kept as text). */
   castText(expr: string): string;
   sessionId(s: Session): Promise<number>;
+  /**
+   * Before a DDL statement needs its metadata lock: sessions that would make it
+   * wait (e.g. long transactions that touched the tables). When any are found
+   * the attempt counts as a lock timeout — retried, and exit 5 naming them —
+   * instead of queueing every application query behind the waiting DDL.
+   */
+  preflight?(s: Session, tables: string[], lockTimeoutMs: number): Promise<Blocker[]>;
   /** Sessions blocking `sessionId`, or holding locks on `tables`. */
   blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]>;
 

@@ -9,6 +9,13 @@ import type { Blocker } from '../dialects/dialect.js';
 import type { Session } from '../db/driver.js';
 import { sleep, type EngineContext } from './context.js';
 
+/** A dialect's preflight found sessions the DDL would wait for: treated like a lock timeout. */
+export class PreflightBlocked extends Error {
+  constructor(readonly blockers: Blocker[]) {
+    super('blocked before the statement ran');
+  }
+}
+
 export interface Attempt {
   /** Call once the attempt's session is known, so blockers of that session can be sampled while it waits. */
   watch(session: Session): Promise<void>;
@@ -37,8 +44,8 @@ export async function withLockRetry<T>(
     try {
       return await run(watcher);
     } catch (err) {
-      if (!ctx.dialect.isLockTimeout(err)) throw err;
-      const blockers = sampled.length > 0 ? sampled : await sampleBlockers(ctx, null, what.tables);
+      if (!ctx.dialect.isLockTimeout(err) && !(err instanceof PreflightBlocked)) throw err;
+      const blockers = err instanceof PreflightBlocked ? err.blockers : sampled.length > 0 ? sampled : await sampleBlockers(ctx, null, what.tables);
       const backoff = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
       const waitMs = Math.round(backoff / 2 + Math.random() * (backoff / 2));
       if (Date.now() + waitMs >= deadline) {

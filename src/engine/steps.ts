@@ -13,7 +13,7 @@ import type { Step } from '../operations/types.js';
 import type { StepPhase } from '../state/store.js';
 import type { Phase } from '../api.js';
 import type { EngineContext } from './context.js';
-import { withLockRetry } from './retry.js';
+import { PreflightBlocked, withLockRetry } from './retry.js';
 
 const EVENT_PHASE: Record<StepPhase, Phase> = { expand: 'expanding', contract: 'contracting', rollback: 'rolling_back' };
 
@@ -91,6 +91,8 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
         return;
       }
       if (step.cleanup) await s.query(step.cleanup);
+      const blockers = step.tables.length > 0 ? ((await ctx.dialect.preflight?.(s, step.tables, ctx.options.lockTimeoutMs)) ?? []) : [];
+      if (blockers.length > 0) throw new PreflightBlocked(blockers);
       await ctx.store.markStep(s, migration, phase, seq, 'running');
       await attempt.watch(s);
       for (const q of ctx.dialect.lockTimeout(ctx.options.lockTimeoutMs, 'session')) await s.query(q);
@@ -98,7 +100,7 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
       await s.query(step.sql);
       await ctx.store.markStep(s, migration, phase, seq, 'done');
     } catch (err) {
-      if (ctx.dialect.isLockTimeout(err)) throw err;
+      if (ctx.dialect.isLockTimeout(err) || err instanceof PreflightBlocked) throw err;
       throw failed(step, err);
     } finally {
       for (const q of ctx.dialect.resetSession()) await s.query(q).catch(() => undefined);
