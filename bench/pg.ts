@@ -36,21 +36,20 @@ export async function createBenchDb(adminUrl: string): Promise<BenchDb> {
     clients.push(c);
     return c;
   };
-  const client = await connect();
   let dropped = false;
-  return {
-    url,
-    name,
-    client,
-    connect,
-    async drop() {
-      if (dropped) return;
-      dropped = true;
-      await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
+  const drop = async () => {
+    if (dropped) return;
+    dropped = true;
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
   };
+  try {
+    return { url, name, client: await connect(), connect, drop };
+  } catch (err) {
+    await drop();
+    throw err;
+  }
 }
 
 /** `id int primary key, amount int not null default 0, pad text`, filled, vacuumed and analyzed. */

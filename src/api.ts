@@ -110,6 +110,40 @@ export interface GateBlocker {
   detail: string;
 }
 
+export interface DeploymentInfo {
+  app: string;
+  env: string;
+  version: string;
+  level: string | null;
+  recordedAt: string;
+  retiredAt: string | null;
+  actor: string | null;
+}
+
+export interface DeployListResult {
+  ok: true;
+  deployments: DeploymentInfo[];
+  /** Live instances (heartbeat younger than the TTL). */
+  instances: { id: string; app: string; version: string; env: string; level: string | null; host: string | null; pid: number | null; lastBeatSecondsAgo: number }[];
+  /** Sessions named `app@version` connected now. */
+  sessions: { app: string; version: string }[];
+}
+
+export interface CheckResult {
+  ok: true;
+  app: string;
+  version: string;
+  level: string | null;
+  /** Migrations `--apply` moved forward. */
+  applied: MigrationOutcome[];
+}
+
+export interface Heartbeat {
+  readonly id: string;
+  /** Ends the instance at once (it stops counting as live). */
+  stop(): Promise<void>;
+}
+
 export interface Xc {
   init(): Promise<{ ok: true; created: boolean }>;
   plan(opts?: { id?: string }): Promise<PlanResult>;
@@ -118,6 +152,15 @@ export interface Xc {
   contract(opts?: { id?: string; force?: boolean; reason?: string }): Promise<RunResult>;
   rollback(opts?: { id?: string }): Promise<RunResult>;
   status(): Promise<StatusResult>;
+  /** Pre-deploy gate: may this build (at `level`, default the newest file) go live now? Exit 3 with reasons if not. */
+  check(opts: { app: string; version: string; env?: string; level?: string; apply?: boolean }): Promise<CheckResult>;
+  deploy: {
+    record(opts: { app: string; version: string; env?: string; level?: string }): Promise<{ ok: true; deployment: DeploymentInfo }>;
+    retire(opts: { app: string; version: string; env?: string }): Promise<{ ok: true; retired: number }>;
+    list(): Promise<DeployListResult>;
+  };
+  /** Register a running instance; it beats every TTL/3 until `stop()`. */
+  startHeartbeat(opts: { app: string; version: string; env?: string; level?: string | null; intervalMs?: number }): Promise<Heartbeat>;
   /** The id of the newest migration in --dir, or null when there is none. */
   level(): Promise<string | null>;
   close(): Promise<void>;

@@ -5,7 +5,7 @@
  * each migration through its phases from wherever it stands.
  */
 import os from 'node:os';
-import type { MigrationOutcome, Phase, PlanResult, RunResult, StatusResult, Xc, XcOptions } from './api.js';
+import type { CheckResult, GateBlocker, MigrationOutcome, Phase, PlanResult, RunResult, StatusResult, Xc, XcOptions } from './api.js';
 import { withSession, type Driver } from './db/driver.js';
 import { openDriver } from './db/connect.js';
 import { detectDialect } from './dialects/index.js';
@@ -19,8 +19,13 @@ import { advance, begin, contract, rollback } from './engine/lifecycle.js';
 import { planMigration, project } from './engine/planner.js';
 import { describePlan } from './engine/describe.js';
 import type { OperationPlan } from './operations/types.js';
+import { DeploymentStore } from './state/deployments.js';
+import { blockersFor, gatherEvidence, type Evidence } from './gate/gate.js';
+import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 
 const IN_FLIGHT: Phase[] = ['expanding', 'dual_write', 'backfilling', 'backfilled', 'contracting', 'rolling_back'];
+/** A build at a level needs every migration up to it at least this far. */
+const READY: Phase[] = ['backfilled', 'contracting', 'contracted'];
 const isInFlight = (p: Phase) => IN_FLIGHT.includes(p);
 
 interface Loaded {
@@ -200,14 +205,24 @@ class XcImpl implements Xc {
       const upTo = this.targetId(loaded, opts.id);
       const outcomes: MigrationOutcome[] = [];
       const rows = [...loaded.rows.values()].filter((r) => isInFlight(r.phase) && (upTo === undefined || r.id <= upTo));
+      const evidence = await this.evidence(ctx);
       // Contract happens in id order: an earlier migration that is not ready stops everything after it.
       for (const row of rows) {
         if (!['backfilled', 'contracting'].includes(row.phase)) {
           if (upTo === undefined) break; // default: every backfilled migration, in order, up to the first that is not
           throw new RefusedError(`${row.id} is ${row.phase}; it must be backfilled before it (and anything after it) can be contracted — run \`xc apply\``, { migration: row.id });
         }
+        // A migration already contracting has passed the gate: finishing it is always right.
+        const blockers = row.phase === 'backfilled' ? blockersFor(row.id, evidence) : [];
+        if (blockers.length > 0 && !opts.force) {
+          throw new RefusedError(`contract of ${row.id} refused: the old shape is still needed\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}\n(use --force --reason TEXT to override; it is logged)`, {
+            migration: row.id,
+            blockers,
+            contracted: outcomes,
+          });
+        }
         const from = row.phase;
-        await contract(ctx, row, opts.force ? { reason: opts.reason!, blockers: [] } : undefined);
+        await contract(ctx, row, opts.force && blockers.length > 0 ? { reason: opts.reason!, blockers } : undefined);
         outcomes.push({ id: row.id, from, phase: row.phase });
       }
       const waiting = rows[outcomes.length];
@@ -240,10 +255,50 @@ class XcImpl implements Xc {
     });
   }
 
+  private evidence(ctx: EngineContext): Promise<Evidence> {
+    return withSession(ctx.driver, (s) => gatherEvidence(s, ctx.dialect, new DeploymentStore(ctx.dialect), this.engineOptions.instanceTtlMs));
+  }
+
+  async check(opts: { app: string; version: string; env?: string; level?: string; apply?: boolean }): Promise<CheckResult> {
+    if (!opts.app?.trim() || !opts.version?.trim()) throw new InvalidInputError('check needs --app and --version');
+    const level = opts.level ?? (await this.level());
+    const applied = opts.apply && level !== null ? ((await this.apply({ id: level })) as RunResult).migrations : [];
+    const ctx = await this.context('check');
+    const loaded = await this.load(ctx);
+    const reasons: string[] = [];
+    for (const id of [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort()) {
+      const phase: Phase = loaded.rows.get(id)?.phase ?? 'pending';
+      if (level !== null && id <= level && !READY.includes(phase)) {
+        reasons.push(`${id} is ${phase}: this build needs it at least backfilled (${opts.apply ? 'it could not be applied' : 'run `xc check --apply` or `xc apply`'})`);
+      }
+      if ((level === null || id > level) && (phase === 'contracted' || phase === 'contracting')) {
+        reasons.push(`${id} is ${phase}: it removed a shape this build (level ${level ?? 'none'}) still uses — a rollback deploy to it would break`);
+      }
+    }
+    const who = `${opts.app}@${opts.version}`;
+    if (reasons.length > 0) throw new RefusedError(`${who} (level ${level ?? 'none'}) cannot go live now:\n${reasons.map((r) => `  - ${r}`).join('\n')}`, { reasons, level });
+    return { ok: true, app: opts.app, version: opts.version, level, applied };
+  }
+
+  readonly deploy = {
+    record: async (o: { app: string; version: string; env?: string; level?: string }) => {
+      const level = o.level ?? (await this.level());
+      return { ok: true as const, deployment: await recordDeployment(await this.context('deploy record'), { ...o, level }) };
+    },
+    retire: async (o: { app: string; version: string; env?: string }) => ({ ok: true as const, retired: await retireDeployment(await this.context('deploy retire'), o) }),
+    list: async () => listDeployments(await this.context('deploy list')),
+  };
+
+  async startHeartbeat(o: { app: string; version: string; env?: string; level?: string | null; intervalMs?: number }) {
+    return startHeartbeat(await this.context('heartbeat'), o);
+  }
+
   async status(): Promise<StatusResult> {
     const ctx = await this.context('status');
     const loaded = await this.load(ctx);
     const progress = loaded.rows.size > 0 ? await withSession(ctx.driver, (s) => ctx.store.allBackfills(s)) : new Map();
+    const evidence = loaded.rows.size > 0 ? await this.evidence(ctx) : null;
+    const blockers = (id: string, phase: Phase): GateBlocker[] => (evidence && isInFlight(phase) && phase !== 'contracting' && phase !== 'rolling_back' ? blockersFor(id, evidence) : []);
     const ids = [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort();
     const files = new Map(loaded.files.map((f) => [f.id, f]));
     return {
@@ -258,7 +313,7 @@ class XcImpl implements Xc {
           ...(file ? {} : { missingFile: true }),
           ...(file && row && row.phase !== 'rolled_back' && row.checksum !== file.checksum ? { drift: true } : {}),
           backfill: progress.get(id) ?? { done: 0, total: 0 },
-          blockers: [],
+          blockers: blockers(id, row?.phase ?? 'pending'),
           lastError: row?.lastError ?? null,
           updatedAt: row?.updatedAt ?? null,
         };

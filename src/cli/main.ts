@@ -19,6 +19,8 @@ import { registerContract } from './commands/contract.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerStatus } from './commands/status.js';
 import { registerLevel } from './commands/level.js';
+import { registerCheck } from './commands/check.js';
+import { registerDeploy } from './commands/deploy.js';
 
 /** What a command handler gets: the resolved settings, the output, and the library (connected on first use). */
 export interface CommandContext {
@@ -80,7 +82,8 @@ function jsonRequested(argv: string[]): boolean {
 export function buildProgram(action: Action): Command {
   const program = new Command('xc')
     .description('zero-downtime schema changes: expand → dual-write → backfill → contract')
-    .version(packageVersion(), '-V, --version')
+    // Not commander's .version(): its --version would swallow `deploy record --version V` (program options parse anywhere).
+    .option('-V, --xc-version', 'output the version number')
     .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError();
   for (const [flags, description] of GLOBAL_OPTIONS) program.option(flags, description);
@@ -93,11 +96,17 @@ export function buildProgram(action: Action): Command {
   registerRollback(program, action);
   registerStatus(program, action);
   registerLevel(program, action);
+  registerCheck(program, action);
+  registerDeploy(program, action);
   return program;
 }
 
 /** Run `xc` with `argv` (as in process.argv: node, script, args...). Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 3 && ['-V', '--version', '--xc-version'].includes(argv[2]!)) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return ExitCode.ok;
+  }
   let out: Output | undefined;
   const usageErrors: string[] = [];
 

@@ -153,6 +153,13 @@ export interface Dialect {
   releaseAdvisoryLock(s: Session, key: string): Promise<void>;
   /** Who holds the advisory lock, in words, if it can be seen. */
   advisoryLockHolder(s: Session, key: string): Promise<string | null>;
+  /**
+   * Names the application's sessions on this database give themselves
+   * (`app@version`), as the deploy gate's third kind of evidence: PostgreSQL
+   * `application_name` in pg_stat_activity; MySQL the `program_name`
+   * connection attribute where the server shows it.
+   */
+  applicationSessions(s: Session): Promise<string[]>;
   /** Mark a session so others can name it (PG application_name). */
   labelSession(s: Session, label: string): Promise<void>;
 }

@@ -170,7 +170,9 @@ describePg('xc against PostgreSQL', { concurrent: true }, () => {
         ['0002_add_email', 'backfilled'],
         ['0003_add_shout', 'pending'],
       ]);
-      for (const m of result.migrations) expect(m).toMatchObject({ backfill: { done: expect.any(Number), total: expect.any(Number) }, blockers: [] });
+      for (const m of result.migrations) expect(m).toMatchObject({ backfill: { done: expect.any(Number), total: expect.any(Number) }, blockers: expect.any(Array) });
+      // Nothing deployed is recorded yet: the gate fails closed for the backfilled ones, and says so.
+      expect(result.migrations.map((m: { blockers: { kind: string }[] }) => m.blockers.map((b) => b.kind))).toEqual([['no_deployment'], ['no_deployment'], []]);
       const human = await f.run('status');
       expect(human.stdout).toMatch(/^0003_add_shout\s+pending/m);
     }));

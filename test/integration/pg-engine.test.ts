@@ -90,6 +90,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
     await xc.apply({ id: '0002_age_big' }); // both to backfilled
     const refused = await rejects(createXc({ url: db.url, dir: (xc as unknown as { dir: string }).dir }).contract({ id: 'missing' }));
     expect(refused.exitCode).toBe(2);
+    await xc.deploy.record({ app: 'shop', version: 'v2' }); // the new code is out: the gate lets contract through
     const r = await xc.contract({ id: '0002_age_big' });
     expect(r.migrations.map((m) => [m.id, m.phase])).toEqual([['0001_rename', 'contracted'], ['0002_age_big', 'contracted']]);
     expect((await catalog(db)).map((c) => c.column_name)).toEqual(['age_big', 'full_name', 'id']);
@@ -121,6 +122,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
     await xc.apply();
     await db.query(`ALTER TABLE users DISABLE TRIGGER USER`);
     await db.query(`UPDATE users SET name = 'drifted' WHERE id = 7`);
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
     const err = await rejects(xc.contract());
     expect(err.exitCode).toBe(1);
     expect(err.message).toContain('name="drifted"');
@@ -176,6 +178,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
     const xc = createXc({ url: db.url, dir, schema: 'app' });
     cleanup.push(() => xc.close());
     await xc.apply();
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
     await xc.contract();
     expect(await db.query(`SELECT * FROM app.users`)).toEqual([{ id: 1, full_name: 'a' }]);
   });

@@ -113,6 +113,7 @@ describePg('kill -9 at any point converges (PostgreSQL)', () => {
   });
 
   it('contract killed after its first step, then completed', async () => {
+    expect((await xc(['deploy', 'record', '--app', 'bank', '--version', 'v2', ...args])).code).toBe(0);
     const killed = await xc(['contract', ...args], (e) => e.event === 'step');
     expect(killed.signal).toBe('SIGKILL');
     const done = await xc(['contract', ...args]);

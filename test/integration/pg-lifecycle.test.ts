@@ -201,6 +201,7 @@ describePg('column operations through their whole lifecycle (PostgreSQL)', () =>
       expect(status.phase).toBe('backfilled');
       if (c.backfills !== false) expect(status.backfill.done).toBeGreaterThanOrEqual(SEED);
 
+      await xc.deploy.record({ app: 'shop', version: 'v2' });
       await xc.contract();
       await newWriter.stop();
       expect(newWriter.errors).toEqual([]);
@@ -208,7 +209,7 @@ describePg('column operations through their whole lifecycle (PostgreSQL)', () =>
       await c.afterContract(db);
       expect((await xc.status()).migrations[0]!.phase).toBe('contracted');
       const events = await db.query<{ event: string }>(`SELECT event FROM xc.events ORDER BY id`);
-      expect(events.map((e) => e.event)).toEqual(['expanding', 'dual_write', 'backfilling', 'backfilled', 'contracting', 'contracted']);
+      expect(events.map((e) => e.event)).toEqual(['expanding', 'dual_write', 'backfilling', 'backfilled', 'deploy_record', 'contracting', 'contracted']);
     });
 
     it(`${c.name}: rollback after backfill restores the old shape`, async () => {

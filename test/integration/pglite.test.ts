@@ -31,6 +31,7 @@ describe('PGlite', () => {
       await xc.apply();
       expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(Array(8).fill('backfilled'));
 
+      await xc.deploy.record({ app: 'shop', version: '2.0.0' });
       await xc.contract();
       expect((await xc.status()).migrations.every((m) => m.phase === 'contracted')).toBe(true);
       const users = await db.query<Record<string, unknown>>(`SELECT email, full_name, email_lower FROM users ORDER BY id`);

@@ -177,6 +177,14 @@ export class PostgresDialect implements Dialect {
     return `${h.application_name || 'a session'} (pid ${h.pid}, user ${h.usename}${h.client_addr ? `, from ${h.client_addr}` : ''}, connected since ${h.backend_start})`;
   }
 
+  async applicationSessions(s: Session): Promise<string[]> {
+    const r = await s.query<{ name: string }>(
+      `SELECT DISTINCT application_name AS name FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE '%_@_%'`,
+    );
+    return r.rows.map((row) => row.name);
+  }
+
   async labelSession(s: Session, label: string): Promise<void> {
     await s.query(`SELECT set_config('application_name', ?, false)`, [label.slice(0, 63)]);
   }

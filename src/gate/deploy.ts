@@ -1,0 +1,98 @@
+/**
+ * Recording what runs: deployments (from the pipeline) and instances (from
+ * the application, through the library). Neither takes xc's advisory lock: a
+ * deploy must be recordable while a long backfill holds it.
+ */
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { DeployListResult, DeploymentInfo, Heartbeat } from '../api.js';
+import { withSession } from '../db/driver.js';
+import { InvalidInputError } from '../errors.js';
+import type { EngineContext } from '../engine/context.js';
+import { DeploymentStore } from '../state/deployments.js';
+import { gatherEvidence } from './gate.js';
+
+/** Create the state tables if missing; a concurrent creator may win the race, so one retry. */
+export async function ensureState(ctx: EngineContext): Promise<void> {
+  await withSession(ctx.driver, async (s) => {
+    try {
+      await ctx.store.ensure(s);
+    } catch {
+      await ctx.store.ensure(s);
+    }
+  });
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (!value?.trim()) throw new InvalidInputError(`${flag} is required`);
+  return value.trim();
+}
+
+export async function recordDeployment(ctx: EngineContext, o: { app?: string; version?: string; env?: string; level: string | null }): Promise<DeploymentInfo> {
+  const d = { app: required(o.app, '--app'), version: required(o.version, '--version'), env: o.env ?? '', level: o.level, actor: ctx.actor };
+  await ensureState(ctx);
+  const store = new DeploymentStore(ctx.dialect);
+  return withSession(ctx.driver, async (s) => {
+    await s.query('BEGIN');
+    try {
+      await store.record(s, d);
+      await ctx.store.log(s, { migration: null, actor: ctx.actor, command: ctx.command, event: 'deploy_record', detail: { app: d.app, version: d.version, env: d.env, level: d.level } });
+      await s.query('COMMIT');
+    } catch (err) {
+      await s.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    return (await store.deployments(s)).find((x) => x.app === d.app && x.env === d.env && x.version === d.version)!;
+  });
+}
+
+export async function retireDeployment(ctx: EngineContext, o: { app?: string; version?: string; env?: string }): Promise<number> {
+  const d = { app: required(o.app, '--app'), version: required(o.version, '--version'), env: o.env ?? '' };
+  await ensureState(ctx);
+  const store = new DeploymentStore(ctx.dialect);
+  return withSession(ctx.driver, async (s) => {
+    const n = await store.retire(s, d);
+    await ctx.store.log(s, { migration: null, actor: ctx.actor, command: ctx.command, event: 'deploy_retire', detail: { ...d, retired: n } });
+    return n;
+  });
+}
+
+export async function listDeployments(ctx: EngineContext): Promise<DeployListResult> {
+  return withSession(ctx.driver, async (s) => {
+    if (!(await ctx.store.exists(s))) return { ok: true, deployments: [], instances: [], sessions: [] };
+    const ev = await gatherEvidence(s, ctx.dialect, new DeploymentStore(ctx.dialect), ctx.options.instanceTtlMs);
+    return {
+      ok: true,
+      deployments: ev.deployments,
+      instances: ev.instances.map(({ ageMs, ...i }) => ({ ...i, lastBeatSecondsAgo: Math.round(ageMs / 1000) })),
+      sessions: ev.sessions,
+    };
+  });
+}
+
+export async function startHeartbeat(ctx: EngineContext, o: { app: string; version: string; env?: string; level?: string | null; intervalMs?: number }): Promise<Heartbeat> {
+  const app = required(o.app, 'app');
+  const version = required(o.version, 'version');
+  await ensureState(ctx);
+  const store = new DeploymentStore(ctx.dialect);
+  const id = randomUUID();
+  await withSession(ctx.driver, (s) => store.startInstance(s, { id, app, version, env: o.env ?? '', level: o.level ?? null, host: os.hostname(), pid: process.pid }));
+  const every = o.intervalMs ?? Math.max(1000, Math.floor(ctx.options.instanceTtlMs / 3));
+  let beating: Promise<void> = Promise.resolve();
+  // A missed beat is not fatal: the instance just ages until the next one succeeds.
+  const timer = setInterval(() => {
+    beating = withSession(ctx.driver, (s) => store.beat(s, id)).catch(() => undefined);
+  }, every);
+  timer.unref();
+  let stopped = false;
+  return {
+    id,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      await beating;
+      await withSession(ctx.driver, (s) => store.stopInstance(s, id));
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The deploy gate's evidence in the state tables: deployments recorded by the
+ * pipeline and instances heartbeating through the library. Times are the
+ * database's, never the callers' clocks.
+ */
+import type { Session } from '../db/driver.js';
+import type { Dialect } from '../dialects/dialect.js';
+
+export interface DeploymentRow {
+  app: string;
+  env: string;
+  version: string;
+  level: string | null;
+  recordedAt: string;
+  retiredAt: string | null;
+  actor: string | null;
+}
+
+export interface InstanceRow {
+  id: string;
+  app: string;
+  version: string;
+  env: string;
+  level: string | null;
+  host: string | null;
+  pid: number | null;
+  /** Milliseconds since its last heartbeat, by the database's clock. */
+  ageMs: number;
+}
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v == null ? null : String(v));
+const millis = (v: unknown) => (v instanceof Date ? v.getTime() : new Date(String(v).replace(' ', 'T')).getTime());
+
+export class DeploymentStore {
+  constructor(private readonly dialect: Dialect) {}
+
+  private t(name: string) {
+    return this.dialect.stateTable(name);
+  }
+
+  async record(s: Session, d: { app: string; env: string; version: string; level: string | null; actor: string }): Promise<void> {
+    const updated = await s.query(
+      `UPDATE ${this.t('deployments')} SET level = ?, recorded_at = CURRENT_TIMESTAMP, retired_at = NULL, actor = ? WHERE app = ? AND env = ? AND version = ?`,
+      [d.level, d.actor, d.app, d.env, d.version],
+    );
+    if (updated.rowCount === 0) {
+      await s.query(`INSERT INTO ${this.t('deployments')} (app, env, version, level, actor) VALUES (?, ?, ?, ?, ?)`, [d.app, d.env, d.version, d.level, d.actor]);
+    }
+  }
+
+  async retire(s: Session, d: { app: string; env: string; version: string }): Promise<number> {
+    const r = await s.query(`UPDATE ${this.t('deployments')} SET retired_at = CURRENT_TIMESTAMP WHERE app = ? AND env = ? AND version = ? AND retired_at IS NULL`, [d.app, d.env, d.version]);
+    return r.rowCount;
+  }
+
+  async deployments(s: Session): Promise<DeploymentRow[]> {
+    const r = await s.query<Record<string, unknown>>(`SELECT app, env, version, level, recorded_at, retired_at, actor FROM ${this.t('deployments')} ORDER BY app, env, recorded_at, version`);
+    return r.rows.map((row) => ({
+      app: String(row.app),
+      env: String(row.env),
+      version: String(row.version),
+      level: (row.level as string | null) ?? null,
+      recordedAt: iso(row.recorded_at)!,
+      retiredAt: iso(row.retired_at),
+      actor: (row.actor as string | null) ?? null,
+    }));
+  }
+
+  async startInstance(s: Session, i: { id: string; app: string; version: string; env: string; level: string | null; host: string; pid: number }): Promise<void> {
+    await s.query(`INSERT INTO ${this.t('instances')} (id, app, version, env, level, host, pid) VALUES (?, ?, ?, ?, ?, ?, ?)`, [i.id, i.app, i.version, i.env, i.level, i.host, i.pid]);
+  }
+
+  async beat(s: Session, id: string): Promise<void> {
+    await s.query(`UPDATE ${this.t('instances')} SET last_beat_at = CURRENT_TIMESTAMP WHERE id = ? AND stopped_at IS NULL`, [id]);
+  }
+
+  async stopInstance(s: Session, id: string): Promise<void> {
+    await s.query(`UPDATE ${this.t('instances')} SET stopped_at = CURRENT_TIMESTAMP WHERE id = ?`, [id]);
+  }
+
+  /** Instances not stopped, with the age of their last beat (the caller applies the TTL). */
+  async instances(s: Session): Promise<InstanceRow[]> {
+    const r = await s.query<Record<string, unknown>>(
+      `SELECT id, app, version, env, level, host, pid, last_beat_at, CURRENT_TIMESTAMP AS now_at FROM ${this.t('instances')} WHERE stopped_at IS NULL ORDER BY app, version`,
+    );
+    return r.rows.map((row) => ({
+      id: String(row.id),
+      app: String(row.app),
+      version: String(row.version),
+      env: String(row.env),
+      level: (row.level as string | null) ?? null,
+      host: (row.host as string | null) ?? null,
+      pid: row.pid == null ? null : Number(row.pid),
+      ageMs: millis(row.now_at) - millis(row.last_beat_at),
+    }));
+  }
+}
