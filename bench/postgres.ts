@@ -124,7 +124,7 @@ export async function postgresSection(o: PgBenchOptions, log: (line: string) => 
           notes: [
             'The writer has its own connection and alternates `INSERT` of a new row with `UPDATE t SET amount = amount + 1 WHERE id = <random>`, pausing 2 ms between writes; ' +
               'it starts just before the change and stops just after. The old version knows only `amount`; for xc it switches to the new version (only `amount_big`) ' +
-              'between `apply()` and `contract()` — the deploy that the contract gate waits for, since contract drops `amount`.',
+              'between `apply()` and `contract()` and the deployment is recorded (`xc.deploy.record`) — the deploy the contract gate waits for, since contract drops `amount`.',
             ...[xcRun, naive].flatMap((r) => (r.writer.errors.length ? [`First writer error (${r.label}): \`${r.writer.errors[0]!.slice(0, 200)}\``] : [])),
           ],
         },
@@ -217,7 +217,9 @@ async function xcLifecycle(db: BenchDb, N: number, checks: Checks) {
     tl = timeline;
     return underWriter(db, 'bench_xc_live', N, 'xc `apply()` + `contract()`', checks, async (w) => {
       await xc.apply();
-      w.column = 'amount_big'; // the new version is deployed; the old one is gone
+      // The deploy: the new version replaces the old one, and the pipeline tells the gate.
+      w.column = 'amount_big';
+      await xc.deploy.record({ app: 'bench-app', version: '2' });
       await xc.contract();
       return 'amount_big';
     });

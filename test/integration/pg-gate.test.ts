@@ -1,0 +1,163 @@
+/**
+ * The deploy gate on real PostgreSQL: each kind of evidence — a recorded
+ * deployment, a heartbeating instance, a session named app@version — blocks
+ * contract while it is live at a level below the migration, and releases it
+ * once gone; with nothing recorded the gate fails closed; a forced contract
+ * is logged with its reason; `check` refuses before backfill and refuses a
+ * rollback deploy after contract; `status` lists the blockers.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterEach, expect, it } from 'vitest';
+import { createXc, type Xc, type XcOptions } from '../../src/index.js';
+import { createPgDatabase, describePg, type TestDb } from '../helpers/servers.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+const V1 = '0001_create_users';
+const V2 = '0002_rename_name';
+
+async function setup(opts: Partial<XcOptions> = {}): Promise<{ db: TestDb; xc: Xc }> {
+  const db = await createPgDatabase('xc_gate');
+  await db.query(`CREATE TABLE users (id int PRIMARY KEY, name text)`);
+  await db.query(`INSERT INTO users VALUES (1, 'ann'), (2, 'bob')`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'xc-gate-'));
+  // 0001 stands for the history v1 was built with (already contracted long ago).
+  await writeFile(path.join(dir, `${V1}.json`), JSON.stringify({ operations: [{ sql: { expand: 'SELECT 1' } }] }));
+  await writeFile(path.join(dir, `${V2}.json`), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
+  const xc = createXc({ url: db.url, dir, ...opts });
+  cleanup.push(() => db.drop(), () => xc.close());
+  await xc.apply({ id: V1 });
+  await xc.deploy.record({ app: 'shop', version: 'v1', level: V1 });
+  await xc.deploy.record({ app: 'shop', version: 'v0', level: V1 });
+  await xc.deploy.retire({ app: 'shop', version: 'v0' });
+  await xc.contract({ id: V1 });
+  await xc.apply();
+  return { db, xc };
+}
+
+async function refusal(p: Promise<unknown>): Promise<{ exitCode: number; message: string; details: { blockers?: { kind: string; app?: string; version?: string }[]; reasons?: string[] } }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as never;
+  }
+  throw new Error('expected a refusal');
+}
+
+describePg('the deploy gate (PostgreSQL)', () => {
+  it('fails closed: with no deployment at the new level recorded, contract is refused', async () => {
+    const { xc } = await setup();
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    const err = await refusal(xc.contract());
+    expect(err.exitCode).toBe(3);
+    expect(err.details.blockers!.map((b) => b.kind)).toEqual(['no_deployment']);
+    expect(err.message).toContain(`no live deployment at or above ${V2}`);
+  });
+
+  it('a live deployment below the level blocks until it is retired', async () => {
+    const { db, xc } = await setup();
+    await xc.deploy.record({ app: 'shop', version: 'v2' }); // level defaults to the newest file: V2
+    const err = await refusal(xc.contract());
+    expect(err.exitCode).toBe(3);
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'deployment', app: 'shop', version: 'v1' })]);
+    expect(err.message).toContain('deployment shop@v1 is live at level 0001_create_users');
+    const status = await xc.status();
+    expect(status.migrations.find((m) => m.id === V2)!.blockers.map((b) => b.kind)).toEqual(['deployment']);
+    expect((await db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1`)).map((r) => r.column_name)).toEqual(['full_name', 'id', 'name']);
+
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    expect((await xc.status()).migrations.find((m) => m.id === V2)!.blockers).toEqual([]);
+    await xc.contract();
+    expect((await db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1`)).map((r) => r.column_name)).toEqual(['full_name', 'id']);
+  });
+
+  it('a heartbeating instance below the level blocks until it stops or its beat is older than the TTL', async () => {
+    const { xc } = await setup({ instanceTtlMs: 1500 });
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
+    const hb = await xc.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
+    let err = await refusal(xc.contract());
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'instance', app: 'shop', version: 'v1' })]);
+    await hb.stop();
+    expect((await xc.status()).migrations.find((m) => m.id === V2)!.blockers).toEqual([]);
+
+    const silent = await xc.startHeartbeat({ app: 'shop', version: 'v1', level: V1, intervalMs: 60_000 });
+    err = await refusal(xc.contract());
+    expect(err.details.blockers!.map((b) => b.kind)).toEqual(['instance']);
+    await new Promise((r) => setTimeout(r, 1800)); // no beat within the TTL: no longer live
+    const r = await xc.contract();
+    expect(r.migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
+    await silent.stop();
+  });
+
+  it('a database session named app@version blocks: at its recorded level, or unknown when never recorded', async () => {
+    const { db, xc } = await setup();
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
+    const connect = async (name: string) => {
+      const c = new pg.Client({ connectionString: db.url, application_name: name });
+      await c.connect();
+      return c;
+    };
+    const v1 = await connect('shop@v1'); // retired, but still connected: it is still running
+    const stranger = await connect('billing@7'); // not an app xc knows of: ignored
+    let err = await refusal(xc.contract());
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'session', app: 'shop', version: 'v1' })]);
+    await v1.end();
+    const unknown = await connect('shop@v1.5'); // a version never recorded: unknown level
+    err = await refusal(xc.contract());
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'session', version: 'v1.5' })]);
+    expect(err.message).toContain('never recorded');
+    await unknown.end();
+    const v2 = await connect('shop@v2'); // at the new level: no blocker
+    await xc.contract();
+    await Promise.all([v2.end(), stranger.end()]);
+  });
+
+  it('--force --reason overrides the gate and is logged with who, why and what blocked', async () => {
+    const { db, xc } = await setup();
+    expect((await refusal(xc.contract({ force: true }))).exitCode).toBe(2); // --force without --reason
+    await xc.contract({ force: true, reason: 'v1 pods are drained, registry lags' });
+    const [ev] = await db.query<{ actor: string; reason: string; detail: string; command: string }>(`SELECT actor, reason, detail, command FROM xc.events WHERE event = 'contracting' AND migration_id = $1`, [V2]);
+    expect(ev!.reason).toBe('v1 pods are drained, registry lags');
+    expect(ev!.command).toBe('contract');
+    expect(ev!.actor).toMatch(/.+@.+/);
+    expect(JSON.parse(ev!.detail)).toMatchObject({ forced: true, blockers: [{ kind: 'deployment', version: 'v1' }, { kind: 'no_deployment' }] });
+  });
+
+  it('check: refuses before backfill, --apply gets there, and refuses a rollback deploy after contract', async () => {
+    const db = await createPgDatabase('xc_check');
+    await db.query(`CREATE TABLE users (id int PRIMARY KEY, name text)`);
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-check-'));
+    await writeFile(path.join(dir, `${V1}.json`), JSON.stringify({ operations: [{ sql: { expand: 'SELECT 1' } }] }));
+    await writeFile(path.join(dir, `${V2}.json`), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
+    const xc = createXc({ url: db.url, dir });
+    cleanup.push(() => db.drop(), () => xc.close());
+
+    let err = await refusal(xc.check({ app: 'shop', version: 'v2' }));
+    expect(err.exitCode).toBe(3);
+    expect(err.details.reasons).toEqual([expect.stringContaining(`${V1} is pending`), expect.stringContaining(`${V2} is pending`)]);
+    expect((await db.query(`SELECT to_regnamespace('xc') IS NULL AS none`))[0]!.none).toBe(true); // read-only
+
+    await xc.apply({ id: V1 });
+    await xc.apply({ to: 'expand' });
+    err = await refusal(xc.check({ app: 'shop', version: 'v2' }));
+    expect(err.details.reasons).toEqual([expect.stringContaining(`${V2} is dual_write`)]);
+
+    const ok = await xc.check({ app: 'shop', version: 'v2', apply: true });
+    expect(ok).toMatchObject({ ok: true, level: V2, applied: [{ id: V2, phase: 'backfilled' }] });
+    expect(await xc.check({ app: 'shop', version: 'v1', level: V1 })).toMatchObject({ ok: true }); // v1 still fits before contract
+
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
+    await xc.contract();
+    err = await refusal(xc.check({ app: 'shop', version: 'v1', level: V1 }));
+    expect(err.exitCode).toBe(3);
+    expect(err.details.reasons).toEqual([expect.stringContaining(`${V2} is contracted`)]);
+  });
+});
