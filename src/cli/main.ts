@@ -21,6 +21,7 @@ import { registerStatus } from './commands/status.js';
 import { registerLevel } from './commands/level.js';
 import { registerCheck } from './commands/check.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerDemo } from './commands/demo.js';
 
 /** What a command handler gets: the resolved settings, the output, and the library (connected on first use). */
 export interface CommandContext {
@@ -98,6 +99,7 @@ export function buildProgram(action: Action): Command {
   registerLevel(program, action);
   registerCheck(program, action);
   registerDeploy(program, action);
+  registerDemo(program, action);
   return program;
 }
 
