@@ -178,7 +178,7 @@ class Play {
 
   async writeMigration(id: string): Promise<void> {
     const name = `${id}.json`;
-    const content = JSON.stringify(DEMO_MIGRATIONS[id], null, 2);
+    const content = compactJson(DEMO_MIGRATIONS[id]);
     await writeFile(path.join(this.dir, name), content + '\n');
     this.current.files.push({ name, content });
   }
@@ -252,6 +252,26 @@ class Play {
       rows: r.deployments.map((d) => [`${d.app}@${d.version}`, d.level, d.retiredAt ? 'retired' : 'live']),
     });
   }
+}
+
+/** JSON indented like JSON.stringify(v, null, 2), but with anything that fits in `width` columns kept on one line. */
+export function compactJson(value: unknown, indent = '', used = indent.length, width = 88): string {
+  const flat = flatJson(value);
+  if (value === null || typeof value !== 'object' || used + flat.length <= width) return flat;
+  const inner = indent + '  ';
+  if (Array.isArray(value)) return `[\n${value.map((v) => inner + compactJson(v, inner, inner.length, width)).join(',\n')}\n${indent}]`;
+  const entries = Object.entries(value).map(([k, v]) => {
+    const prefix = `${inner}${JSON.stringify(k)}: `;
+    return prefix + compactJson(v, inner, prefix.length, width);
+  });
+  return `{\n${entries.join(',\n')}\n${indent}}`;
+}
+
+/** One-line JSON with a space after `:` and `,`, as people write it by hand. */
+function flatJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(flatJson).join(', ')}]`;
+  if (value !== null && typeof value === 'object') return `{ ${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${flatJson(v)}`).join(', ')} }`;
+  return JSON.stringify(value) ?? 'null';
 }
 
 function cell(v: unknown): Cell {
