@@ -9,7 +9,6 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createXc, type XcOptions } from '../../src/index.js';
 import { createPgDatabase, describePg, type TestDb } from '../helpers/servers.js';
-import { Writer } from '../helpers/writers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -135,42 +134,6 @@ describePg('engine guarantees (PostgreSQL)', () => {
     const err = await rejects(xc.apply());
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain('no primary key');
-  });
-
-  it('a second xc exits 4 naming the holder while the first works', async () => {
-    const { db, dir, xc } = await setup(
-      [`CREATE TABLE big (id int PRIMARY KEY, v int)`, `INSERT INTO big SELECT g, g FROM generate_series(1, 20000) g`],
-      { '0001': { operations: [{ alterColumn: { table: 'big', column: 'v', to: 'v2', type: 'bigint', up: 'v', down: 'v2' } }] } },
-      { batchSize: 100, batchDelayMs: 20 },
-    );
-    const first = xc.apply();
-    await new Promise((r) => setTimeout(r, 700));
-    const second = createXc({ url: db.url, dir });
-    cleanup.push(() => second.close());
-    const err = await rejects(second.apply());
-    expect(err.exitCode).toBe(4);
-    expect(err.message).toMatch(/another xc is working on this database: xc apply pid \d+/);
-    await first;
-  });
-
-  it('gives up on a held table lock with exit 5 naming the blocker; other queries never wait past the lock timeout', async () => {
-    const { db, xc } = await setup(USERS, { '0001_rename': rename }, { lockTimeoutMs: 200, lockRetryForMs: 2500 });
-    const blocker = await db.client();
-    await blocker.query('BEGIN');
-    await blocker.query('SELECT * FROM users LIMIT 1'); // holds ACCESS SHARE until commit
-    const blockerPid = (await blocker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-    const writer = new Writer(await db.client(), (i) => ({ sql: `INSERT INTO users (id, name) VALUES ($1, 'w')`, params: [10000 + i] })).start();
-    const err = await rejects(xc.apply());
-    await writer.stop();
-    expect(err.exitCode).toBe(5);
-    expect(err.message).toContain(`session ${blockerPid}`);
-    expect(writer.errors).toEqual([]);
-    // Each attempt queues the writer behind xc's lock request for at most the lock timeout.
-    expect(writer.maxLatencyMs).toBeLessThan(200 + 800);
-    expect((await catalog(db)).some((c) => c.column_name === 'full_name')).toBe(false);
-    await blocker.query('COMMIT');
-    await xc.apply();
-    expect((await xc.status()).migrations[0]!.phase).toBe('backfilled');
   });
 
   it('works on the tables of another schema with --schema', async () => {

@@ -1,0 +1,79 @@
+/**
+ * Locks, on every dialect: one xc at a time (a second exits 4 naming the
+ * holder), and a session holding the table makes xc give up with exit 5
+ * naming it — while the application's queries on that table are never
+ * stalled beyond the lock timeout.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createXc, type XcOptions } from '../../src/index.js';
+import { targets, type Db } from '../helpers/targets.js';
+import { Writer } from '../helpers/writers.js';
+
+async function rejects(p: Promise<unknown>): Promise<{ exitCode: number; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { exitCode: number; message: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+const sessionId = async (db: Db, c: { query(sql: string): Promise<unknown> }) => {
+  const r = (await c.query(db.dialect === 'postgres' ? 'SELECT pg_backend_pid() AS id' : 'SELECT CONNECTION_ID() AS id')) as { rows?: { id: number }[] } | [{ id: number }[]];
+  return Number(Array.isArray(r) ? r[0][0]!.id : r.rows![0]!.id);
+};
+
+for (const target of targets) {
+  target.describe(`locks (${target.name})`, () => {
+    const cleanup: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const f of cleanup.splice(0).reverse()) await f();
+    });
+
+    async function setup(rows: number, operations: unknown[], opts: Partial<XcOptions> = {}) {
+      const db = await target.create('xc_lock');
+      await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50), v int)`);
+      await db.seed('users', ['id', 'name', 'v'], Array.from({ length: rows }, (_, i) => [i + 1, `u${i}`, i]));
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-lock-'));
+      await writeFile(path.join(dir, '0001.json'), JSON.stringify({ operations }));
+      const xc = createXc({ url: db.url, dir, ...opts });
+      cleanup.push(() => db.drop(), () => xc.close());
+      return { db, dir, xc };
+    }
+
+    it('a second xc exits 4 naming the holder while the first works', async () => {
+      const { db, dir, xc } = await setup(20_000, [{ alterColumn: { table: 'users', column: 'v', to: 'v2', type: 'bigint', up: 'v', down: 'v2' } }], { batchSize: 100, batchDelayMs: 20 });
+      const first = xc.apply();
+      await new Promise((r) => setTimeout(r, 700));
+      const second = createXc({ url: db.url, dir });
+      cleanup.push(() => second.close());
+      const err = await rejects(second.apply());
+      expect(err.exitCode).toBe(4);
+      expect(err.message).toMatch(/another xc is working on this database: .*xc apply pid \d+|another xc is working on this database: .*session \d+/);
+      await first;
+    });
+
+    it('gives up on a held table with exit 5 naming the blocker; other queries never wait past the lock timeout', async () => {
+      const { db, xc } = await setup(500, [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }], { lockTimeoutMs: 1000, lockRetryForMs: 3000 });
+      const blocker = await db.connection();
+      await blocker.query(db.dialect === 'postgres' ? 'BEGIN' : 'START TRANSACTION');
+      await blocker.query('SELECT * FROM users LIMIT 1'); // holds a shared lock on the table until commit
+      const blockerId = await sessionId(db, blocker);
+      const writer = new Writer(await db.connection(), (i) => ({ sql: `INSERT INTO users (id, name) VALUES (?, 'w')`, params: [10000 + i] })).start();
+      const err = await rejects(xc.apply());
+      await writer.stop();
+      expect(err.exitCode).toBe(5);
+      expect(err.message).toContain(`session ${blockerId}`);
+      expect(writer.errors).toEqual([]);
+      // Each attempt queues the writer behind xc's lock request for at most the lock timeout.
+      expect(writer.maxLatencyMs).toBeLessThan(1000 + 800);
+      expect((await db.columns('users')).some((c) => c.name === 'full_name')).toBe(false);
+      await blocker.query('COMMIT');
+      await xc.apply();
+      expect((await xc.status()).migrations[0]!.phase).toBe('backfilled');
+    });
+  });
+}
