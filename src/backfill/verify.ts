@@ -8,7 +8,7 @@ import { DataMismatchError } from '../errors.js';
 import type { EngineContext } from '../engine/context.js';
 import { chunkEnd, keyRange, type Cursor } from './keyset.js';
 
-const CHUNK = 20_000;
+const CHUNK = 50_000;
 const EXAMPLES = 5;
 
 export async function verifyAgreement(ctx: EngineContext, migration: string, checks: AgreementCheck[]): Promise<void> {

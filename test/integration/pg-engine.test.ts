@@ -136,6 +136,15 @@ describePg('engine guarantees (PostgreSQL)', () => {
     expect(err.message).toContain('no primary key');
   });
 
+  it('applies a migration merged later with an older id instead of skipping it', async () => {
+    const { xc, write } = await setup(USERS, { '0001_rename': rename, '0003_index': { operations: [{ addIndex: { table: 'users', columns: ['age'] } }] } });
+    await xc.apply();
+    await write('0002_nick', { operations: [{ addColumn: { table: 'users', column: { name: 'nick', type: 'text' } } }] });
+    expect((await xc.plan()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_rename', 'backfilled'], ['0002_nick', 'pending'], ['0003_index', 'backfilled']]);
+    const r = await xc.apply();
+    expect(r.migrations).toEqual([expect.objectContaining({ id: '0002_nick', from: 'pending', phase: 'backfilled' })]);
+  });
+
   it('works on the tables of another schema with --schema', async () => {
     const { db, dir } = await setup([`CREATE SCHEMA app`, `CREATE TABLE app.users (id int PRIMARY KEY, name text)`, `INSERT INTO app.users VALUES (1, 'a')`], { '0001_rename': rename });
     const xc = createXc({ url: db.url, dir, schema: 'app' });
