@@ -191,6 +191,143 @@ const cases: Case[] = [
       expect((await col(db, 'orders', 'status'))?.nullable).toBe(true);
     },
   },
+  {
+    name: 'renameTable: old code keeps using the old name',
+    async setup(db) {
+      await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
+      await db.seed('users', ['id', 'name'], range(SEED).map((g) => [g, `u${g}`]));
+    },
+    migrations: [[{ renameTable: { from: 'users', to: 'people' } }]],
+    backfills: false,
+    oldWrite: (i) => (i % 2 ? { sql: `INSERT INTO users (id, name) VALUES (?, 'old')`, params: [100000 + i] } : { sql: `UPDATE users SET name = 'old-upd' WHERE id = ?`, params: [1 + (i % SEED)] }),
+    newWrite: (i) => ({ sql: `INSERT INTO people (id, name) VALUES (?, 'new')`, params: [200000 + i] }),
+    async afterExpand(db) {
+      expect(await db.count(`SELECT count(*) FROM users`)).toBe(SEED);
+      expect(await db.count(`SELECT count(*) FROM people`)).toBe(SEED);
+    },
+    async afterBackfill(db) {
+      expect(await db.count(`SELECT count(*) FROM people WHERE name = 'old'`)).toBeGreaterThan(0);
+      expect(await db.count(`SELECT count(*) FROM users WHERE name = 'new'`)).toBeGreaterThan(0);
+    },
+    async afterContract(db) {
+      await expect(db.query(`SELECT count(*) FROM users`)).rejects.toThrow();
+      expect(await db.count(`SELECT count(*) FROM people WHERE id <= ${SEED}`)).toBe(SEED);
+    },
+    async afterRollback(db) {
+      expect(await db.count(`SELECT count(*) FROM users`)).toBe(SEED);
+      await expect(db.query(`SELECT count(*) FROM people`)).rejects.toThrow();
+    },
+  },
+  {
+    name: 'addIndex (unique) built without blocking writers',
+    async setup(db) {
+      await db.query(`CREATE TABLE tags (id int PRIMARY KEY, slug varchar(50) NOT NULL)`);
+      await db.seed('tags', ['id', 'slug'], range(SEED).map((g) => [g, `s${g}`]));
+    },
+    migrations: [[{ addIndex: { table: 'tags', columns: ['slug'], unique: true, name: 'tags_slug_key' } }]],
+    backfills: false,
+    oldWrite: (i) => ({ sql: `INSERT INTO tags (id, slug) VALUES (?, ?)`, params: [100000 + i, `old${i}`] }),
+    newWrite: (i) => ({ sql: `UPDATE tags SET slug = ? WHERE id = ?`, params: [`new${i}`, 1 + (i % SEED)] }),
+    async afterExpand(db) {
+      expect((await db.indexes('tags')).find((i) => i.name === 'tags_slug_key')).toMatchObject({ unique: true, columns: ['slug'] });
+    },
+    async afterBackfill(db) {
+      await expect(db.query(`INSERT INTO tags (id, slug) VALUES (999999, 'old1')`)).rejects.toThrow();
+    },
+    async afterContract(db) {
+      expect((await db.indexes('tags')).some((i) => i.name === 'tags_slug_key')).toBe(true);
+    },
+    async afterRollback(db) {
+      expect(await db.indexes('tags')).toEqual([]);
+    },
+  },
+  {
+    name: 'addForeignKey and addCheck: enforced for new writes at once, validated at contract',
+    async setup(db) {
+      await db.query(`CREATE TABLE owners (id int PRIMARY KEY)`);
+      await db.query(`CREATE TABLE pets (id int PRIMARY KEY, owner_id int, legs int)`);
+      await db.seed('owners', ['id'], range(100).map((g) => [g]));
+      await db.seed('pets', ['id', 'owner_id', 'legs'], range(SEED).map((g) => [g, 1 + (g % 100), 4]));
+    },
+    migrations: [[
+      { addForeignKey: { table: 'pets', columns: ['owner_id'], references: { table: 'owners', columns: ['id'] }, name: 'pets_owner_fk' } },
+      { addCheck: { table: 'pets', name: 'pets_legs_check', expression: 'legs >= 0' } },
+    ]],
+    backfills: false,
+    oldWrite: (i) => ({ sql: `INSERT INTO pets (id, owner_id, legs) VALUES (?, ?, 2)`, params: [100000 + i, 1 + (i % 100)] }),
+    newWrite: (i) => ({ sql: `UPDATE pets SET legs = ? WHERE id = ?`, params: [i % 5, 1 + (i % SEED)] }),
+    async afterExpand(db) {
+      await expect(db.query(`INSERT INTO pets (id, owner_id, legs) VALUES (999999, 5000, 1)`)).rejects.toThrow();
+      await expect(db.query(`INSERT INTO pets (id, owner_id, legs) VALUES (999998, 1, -1)`)).rejects.toThrow();
+    },
+    async afterBackfill() {},
+    async afterContract(db) {
+      expect((await db.checks('pets')).some((c) => c.includes('legs'))).toBe(true);
+      await expect(db.query(`INSERT INTO pets (id, owner_id, legs) VALUES (999999, 5000, 1)`)).rejects.toThrow();
+    },
+    async afterRollback(db) {
+      expect(await db.checks('pets')).toEqual([]);
+      await db.query(`INSERT INTO pets (id, owner_id, legs) VALUES (999999, 5000, -1)`);
+    },
+  },
+  {
+    name: 'createTable, dropTable, dropIndex, dropConstraint',
+    async setup(db) {
+      await db.query(`CREATE TABLE legacy (id int PRIMARY KEY, note varchar(20))`);
+      await db.query(`CREATE TABLE events (id int PRIMARY KEY, kind varchar(20), CONSTRAINT events_kind_check CHECK (kind <> ''))`);
+      await db.query(`CREATE INDEX events_kind_idx ON events (kind)`);
+      await db.seed('events', ['id', 'kind'], range(SEED).map((g) => [g, `k${g % 5}`]));
+    },
+    migrations: [[
+      { createTable: { table: 'audit', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'what', type: 'varchar(50)', nullable: false }] } },
+      { dropTable: { table: 'legacy' } },
+      { dropIndex: { table: 'events', name: 'events_kind_idx' } },
+      { dropConstraint: { table: 'events', name: 'events_kind_check' } },
+    ]],
+    backfills: false,
+    oldWrite: (i) => ({ sql: `INSERT INTO legacy (id, note) VALUES (?, 'old')`, params: [i] }),
+    newWrite: (i) => ({ sql: `INSERT INTO audit (id, what) VALUES (?, 'new')`, params: [i] }),
+    async afterExpand(db) {
+      expect(await db.columns('audit')).toHaveLength(2);
+      expect(await db.columns('legacy')).toHaveLength(2);
+      expect((await db.indexes('events')).some((i) => i.name === 'events_kind_idx')).toBe(true);
+    },
+    async afterBackfill(db) {
+      expect(await db.count(`SELECT count(*) FROM legacy`)).toBeGreaterThan(0);
+    },
+    async afterContract(db) {
+      expect(await db.columns('legacy')).toEqual([]);
+      expect((await db.indexes('events')).some((i) => i.name === 'events_kind_idx')).toBe(false);
+      expect(await db.checks('events')).toEqual([]);
+      expect(await db.count(`SELECT count(*) FROM audit`)).toBeGreaterThan(0);
+    },
+    async afterRollback(db) {
+      expect(await db.columns('audit')).toEqual([]);
+      expect(await db.columns('legacy')).toHaveLength(2);
+    },
+  },
+  {
+    name: 'sql with a backfill',
+    async setup(db) {
+      await db.query(`CREATE TABLE scores (id int PRIMARY KEY, v int NOT NULL)`);
+      await db.seed('scores', ['id', 'v'], range(SEED).map((g) => [g, g]));
+    },
+    migrations: [[{ sql: { expand: 'ALTER TABLE scores ADD COLUMN doubled int', rollback: 'ALTER TABLE scores DROP COLUMN doubled', backfill: { table: 'scores', set: { doubled: 'v * 2' }, where: 'doubled IS NULL' } } }]],
+    oldWrite: (i) => ({ sql: `UPDATE scores SET v = v + 1 WHERE id = ?`, params: [1 + (i % SEED)] }),
+    newWrite: (i) => ({ sql: `INSERT INTO scores (id, v, doubled) VALUES (?, 1, 2)`, params: [100000 + i] }),
+    async afterExpand(db) {
+      expect(await col(db, 'scores', 'doubled')).toBeTruthy();
+    },
+    async afterBackfill(db) {
+      expect(await db.count(`SELECT count(*) FROM scores WHERE doubled IS NULL`)).toBe(0);
+    },
+    async afterContract(db) {
+      expect(await col(db, 'scores', 'doubled')).toBeTruthy();
+    },
+    async afterRollback(db) {
+      expect(await col(db, 'scores', 'doubled')).toBeUndefined();
+    },
+  },
 ];
 
 async function prepare(target: (typeof targets)[number], c: Case): Promise<{ db: Db; dir: string }> {
@@ -245,7 +382,7 @@ for (const target of targets) {
         const { db, dir } = await prepare(target, c);
         const xc = createXc({ url: db.url, dir });
         cleanup.push(() => db.drop(), () => xc.close());
-        const tables = [...new Set(c.migrations.flat().map((op) => Object.values(op as Record<string, { table: string }>)[0]!.table))];
+        const tables = [...new Set(c.migrations.flat().flatMap((op) => Object.values(op as Record<string, { table?: string; from?: string }>).map((o) => o.table ?? o.from ?? '')))].filter(Boolean);
         const before = await Promise.all(tables.map((t) => db.columns(t)));
         await xc.apply();
         await xc.rollback({ id: '0001_change' });
