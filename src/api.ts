@@ -107,6 +107,8 @@ export interface GateBlocker {
   version?: string;
   env?: string | null;
   level?: string | null;
+  /** When the deployment was recorded (deployments only). */
+  since?: string;
   detail: string;
 }
 

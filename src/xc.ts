@@ -290,7 +290,9 @@ class XcImpl implements Xc {
   };
 
   async startHeartbeat(o: { app: string; version: string; env?: string; level?: string | null; intervalMs?: number }) {
-    return startHeartbeat(await this.context('heartbeat'), o);
+    // Without a level, the instance is at the level of the migrations it ships with, if it has them.
+    const level = o.level !== undefined ? o.level : await this.level().catch(() => null);
+    return startHeartbeat(await this.context('heartbeat'), { ...o, level });
   }
 
   async status(): Promise<StatusResult> {

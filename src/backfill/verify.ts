@@ -6,7 +6,7 @@
 import type { AgreementCheck } from '../operations/types.js';
 import { DataMismatchError } from '../errors.js';
 import type { EngineContext } from '../engine/context.js';
-import { chunkEnd, keyRange, type Cursor } from './keyset.js';
+import { chunkEnd, countRows, keyRange, type Cursor } from './keyset.js';
 
 const CHUNK = 50_000;
 const EXAMPLES = 5;
@@ -22,9 +22,11 @@ export async function verifyAgreement(ctx: EngineContext, migration: string, che
       const s = await ctx.driver.acquire();
       let end: Cursor;
       let bad: Record<string, unknown>[];
+      let rows: number;
       try {
         end = await chunkEnd(s, d, check.table, key, cursor, CHUNK);
         const range = keyRange(d, key, cursor, end);
+        rows = end ? CHUNK : await countRows(s, d, check.table, range);
         bad = (
           await s.query<Record<string, unknown>>(
             `SELECT ${cols} FROM ${d.quote(check.table)} WHERE ${range.sql} AND NOT COALESCE((${check.agrees}), FALSE) LIMIT ${EXAMPLES}`,
@@ -42,7 +44,7 @@ export async function verifyAgreement(ctx: EngineContext, migration: string, che
           examples: bad,
         });
       }
-      checked += end ? CHUNK : 0;
+      checked += rows;
       ctx.emit({ event: 'verify', migration, table: check.table, checked, total: checked });
       if (!end) break;
       cursor = end;

@@ -43,7 +43,7 @@ export type Action = <A extends unknown[]>(
 const GLOBAL_OPTIONS: Array<[flags: string, description: string]> = [
   ['--url <url>', 'database URL (postgres://, mysql://, mariadb://, pglite://PATH); env XC_DATABASE_URL, DATABASE_URL'],
   ['--knexfile <path>', 'read the connection from a knexfile'],
-  ['--env <name>', 'knexfile environment (default NODE_ENV or development)'],
+  ['--env <name>', 'environment: the knexfile section (default NODE_ENV or development) and, for deploy/check, the deployment\'s environment'],
   ['--dir <dir>', 'migrations folder; env XC_MIGRATIONS_DIR (default ./migrations)'],
   ['--schema <name>', "PostgreSQL: schema of the application's tables (default: the connection's search_path)"],
   ['--json', 'JSON lines on stdout; the last line is the result'],

@@ -42,7 +42,7 @@ export function blockersFor(migrationId: string, ev: Evidence): GateBlocker[] {
   const live = ev.deployments.filter((d) => d.retiredAt === null);
   for (const d of live) {
     if (below(d.level, migrationId)) {
-      blockers.push({ kind: 'deployment', app: d.app, version: d.version, env: d.env || null, level: d.level, detail: `deployment ${who(d.app, d.version, d.env)} is live at ${levelText(d.level)} (recorded ${d.recordedAt}${d.actor ? ` by ${d.actor}` : ''})` });
+      blockers.push({ kind: 'deployment', app: d.app, version: d.version, env: d.env || null, level: d.level, detail: `deployment ${who(d.app, d.version, d.env)} is live at ${levelText(d.level)}${d.actor ? ` (recorded by ${d.actor})` : ''}`, since: d.recordedAt });
     }
   }
   for (const i of ev.instances) {

@@ -1,4 +1,7 @@
-/** `xc deploy record|retire|list`: what the pipeline says is live, for the deploy gate. */
+/**
+ * `xc deploy record|retire|list`: what the pipeline says is live, for the deploy gate.
+ * The environment is the global `--env NAME` (one name for the knexfile section and the deployment).
+ */
 import type { Command } from 'commander';
 import type { DeployListResult } from '../../api.js';
 import type { Action } from '../main.js';
@@ -7,7 +10,6 @@ import type { Printer } from '../output.js';
 interface DeployFlags {
   app?: string;
   version?: string;
-  env?: string;
   level?: string;
 }
 
@@ -18,10 +20,9 @@ export function registerDeploy(program: Command, action: Action): void {
     .description('version V of app A is live (after a rollout)')
     .requiredOption('--app <name>', 'application name')
     .requiredOption('--version <version>', 'the version now live')
-    .option('--env <name>', 'environment (e.g. production)')
     .option('--level <id>', 'schema level of that build (default: `xc level` of --dir)')
-    .action(action(async ({ xc, out }, o: DeployFlags) => {
-      const r = await xc.deploy.record({ app: o.app!, version: o.version!, env: o.env, level: o.level });
+    .action(action(async ({ xc, out, options }, o: DeployFlags) => {
+      const r = await xc.deploy.record({ app: o.app!, version: o.version!, env: options.knexEnv, level: o.level });
       const d = r.deployment;
       out.result(r, (p) => p.line(`recorded ${p.c.bold(`${d.app}@${d.version}`)}${d.env ? ` (${d.env})` : ''} live at level ${d.level ?? p.c.red('unknown')}`));
     }));
@@ -30,9 +31,8 @@ export function registerDeploy(program: Command, action: Action): void {
     .description('version V of app A is gone (its last instance stopped)')
     .requiredOption('--app <name>', 'application name')
     .requiredOption('--version <version>', 'the version that is gone')
-    .option('--env <name>', 'environment')
-    .action(action(async ({ xc, out }, o: DeployFlags) => {
-      const r = await xc.deploy.retire({ app: o.app!, version: o.version!, env: o.env });
+    .action(action(async ({ xc, out, options }, o: DeployFlags) => {
+      const r = await xc.deploy.retire({ app: o.app!, version: o.version!, env: options.knexEnv });
       out.result(r, (p) => p.line(r.retired > 0 ? `retired ${o.app}@${o.version}` : `${o.app}@${o.version} was not live; nothing to retire`));
     }));
   deploy

@@ -1,0 +1,176 @@
+/**
+ * Reads the tables of the current database (DATABASE()) from
+ * information_schema into a SchemaModel. xc's own `xc_*` state tables are
+ * left out, as the `xc` schema is on PostgreSQL.
+ *
+ * What differs from PostgreSQL, and how it is mapped:
+ * - `type` is COLUMN_TYPE plus CHARACTER SET/COLLATE when the column's
+ *   collation is not the table's: everything a copy of the column (rename)
+ *   or a MODIFY must restate to keep the column's meaning. MariaDB's JSON is
+ *   LONGTEXT with a column-level json_valid() check: shown as `json`.
+ * - Defaults: MariaDB 10.2.7+ prints them as SQL (strings quoted, `NULL`
+ *   for none); MySQL prints literals raw and marks expressions
+ *   DEFAULT_GENERATED. Both become an SQL expression, or null.
+ * - A UNIQUE constraint is a unique index: its constraint name is the index name.
+ * - Index `definition` is xc's own spelling, read back by copyIndex:
+ *   CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX `n` ON `t` (`a`(10) DESC, …).
+ * - Checks are CHECK constraints (MariaDB 10.2+, MySQL 8.0.16+) plus the
+ *   trigger-enforced checks xc adds (see triggers.ts).
+ */
+import type { Session } from '../../db/driver.js';
+import { SchemaModel, type TableModel } from '../../schema/model.js';
+import { mentioned, quoteMy, unquoteSimple } from './expr.js';
+import { parseCheckTrigger } from './triggers.js';
+
+export const STATE_TABLES = ['migrations', 'steps', 'backfill', 'events', 'deployments', 'instances'].map((n) => `xc_${n}`);
+
+/** Column attributes a MODIFY must restate besides type, nullability and default (ON UPDATE, COMMENT, INVISIBLE), by `table.column`. */
+export type ColumnExtras = Map<string, string>;
+
+export interface CatalogFlavor {
+  mariadb: boolean;
+  /** MySQL 8.0.13+: STATISTICS.EXPRESSION (functional key parts). */
+  indexExpressions: boolean;
+  /** information_schema.CHECK_CONSTRAINTS exists. */
+  checks: boolean;
+}
+
+const notState = (col: string) => `${col} NOT IN (${STATE_TABLES.map((t) => `'${t}'`).join(', ')})`;
+
+interface ColumnRow { table_name: string; table_type: string; name: string; column_type: string; nullable: string; column_default: string | null; extra: string; generation: string | null; collation: string | null; charset: string | null; table_collation: string | null; comment: string; data_type: string }
+interface IndexRow { table_name: string; name: string; non_unique: number | string; column_name: string | null; sub_part: number | string | null; collation: string | null; index_type: string; expression?: string | null }
+interface FkRow { table_name: string; name: string; column_name: string; ref_table: string; ref_column: string; delete_rule: string }
+interface CheckRow { table_name: string; name: string; clause: string; level?: string }
+
+export async function introspectMysql(s: Session, flavor: CatalogFlavor, extras?: ColumnExtras): Promise<SchemaModel> {
+  const tables = new Map<string, TableModel>();
+  const columns = (await s.query<ColumnRow>(
+    `SELECT c.TABLE_NAME AS table_name, t.TABLE_TYPE AS table_type, c.COLUMN_NAME AS name, c.COLUMN_TYPE AS column_type,
+            c.IS_NULLABLE AS nullable, c.COLUMN_DEFAULT AS column_default, c.EXTRA AS extra, c.GENERATION_EXPRESSION AS generation,
+            c.COLLATION_NAME AS collation, c.CHARACTER_SET_NAME AS charset, t.TABLE_COLLATION AS table_collation,
+            c.COLUMN_COMMENT AS comment, c.DATA_TYPE AS data_type
+     FROM information_schema.COLUMNS c
+     JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
+     WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE IN ('BASE TABLE', 'VIEW') AND ${notState('c.TABLE_NAME')}
+     ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`,
+  )).rows;
+
+  const checkRows = flavor.checks ? await readChecks(s, flavor) : [];
+  // MariaDB's JSON: a column-level json_valid(`c`) check named after the column.
+  const jsonColumns = new Set(checkRows.filter((c) => c.level === 'Column' && /^json_valid\(`(?:[^`]|``)+`\)$/i.test(c.clause)).map((c) => `${c.table_name}.${c.name}`));
+
+  for (const r of columns) {
+    let t = tables.get(r.table_name);
+    if (!t) {
+      t = { name: r.table_name, kind: r.table_type === 'VIEW' ? 'view' : 'table', columns: [], primaryKey: [], indexes: [], checks: [], foreignKeys: [] };
+      tables.set(t.name, t);
+    }
+    const json = jsonColumns.has(`${r.table_name}.${r.name}`);
+    const ownCollation = !json && r.collation && r.table_collation && r.collation !== r.table_collation;
+    const type = json ? 'json' : `${r.column_type}${ownCollation ? ` CHARACTER SET ${r.charset} COLLATE ${r.collation}` : ''}`;
+    const generated = /auto_increment|generated|virtual|persistent|stored/i.test(r.extra) || !!r.generation;
+    t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated });
+    const extra = [
+      /on update ([^\s]+(\(\d*\))?)/i.exec(r.extra)?.[0],
+      r.comment ? `COMMENT '${r.comment.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : undefined,
+      /\binvisible\b/i.test(r.extra) ? 'INVISIBLE' : undefined,
+    ].filter(Boolean);
+    if (extra.length > 0) extras?.set(`${r.table_name}.${r.name}`, extra.join(' '));
+  }
+
+  const indexRows = (await s.query<IndexRow>(
+    `SELECT TABLE_NAME AS table_name, INDEX_NAME AS name, NON_UNIQUE AS non_unique, COLUMN_NAME AS column_name,
+            SUB_PART AS sub_part, COLLATION AS collation, INDEX_TYPE AS index_type${flavor.indexExpressions ? ', EXPRESSION AS expression' : ''}
+     FROM information_schema.STATISTICS
+     WHERE TABLE_SCHEMA = DATABASE() AND ${notState('TABLE_NAME')}
+     ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
+  )).rows;
+  const grouped = new Map<string, IndexRow[]>();
+  for (const r of indexRows) grouped.set(`${r.table_name}\0${r.name}`, [...(grouped.get(`${r.table_name}\0${r.name}`) ?? []), r]);
+  for (const rows of grouped.values()) {
+    const first = rows[0]!;
+    const t = tables.get(first.table_name);
+    if (!t) continue;
+    const unique = Number(first.non_unique) === 0;
+    const primary = first.name === 'PRIMARY';
+    const kind = first.index_type === 'FULLTEXT' ? 'FULLTEXT ' : first.index_type === 'SPATIAL' ? 'SPATIAL ' : unique ? 'UNIQUE ' : '';
+    const parts = rows.map((r) =>
+      r.column_name !== null
+        ? `${quoteMy(r.column_name)}${r.sub_part !== null ? `(${r.sub_part})` : ''}${r.collation === 'D' ? ' DESC' : ''}`
+        : `(${r.expression ?? ''})${r.collation === 'D' ? ' DESC' : ''}`,
+    );
+    const cols = rows.flatMap((r) => (r.column_name !== null ? [r.column_name] : []));
+    const definition = `CREATE ${kind}INDEX ${quoteMy(first.name)} ON ${quoteMy(first.table_name)} (${parts.join(', ')})`;
+    t.indexes.push({ name: first.name, columns: cols, unique, primary, constraint: unique ? first.name : null, definition });
+    if (primary) t.primaryKey = cols;
+  }
+
+  const fkRows = (await s.query<FkRow>(
+    `SELECT k.TABLE_NAME AS table_name, k.CONSTRAINT_NAME AS name, k.COLUMN_NAME AS column_name,
+            k.REFERENCED_TABLE_NAME AS ref_table, k.REFERENCED_COLUMN_NAME AS ref_column, r.DELETE_RULE AS delete_rule
+     FROM information_schema.KEY_COLUMN_USAGE k
+     JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+       ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
+     WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
+     ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
+  )).rows;
+  for (const r of fkRows) {
+    const t = tables.get(r.table_name);
+    if (!t) continue;
+    let fk = t.foreignKeys.find((f) => f.name === r.name);
+    if (!fk) {
+      // RESTRICT and NO ACTION are the same thing in InnoDB: both the default.
+      const rule = r.delete_rule.toLowerCase();
+      fk = { name: r.name, columns: [], refTable: r.ref_table, refColumns: [], onDelete: rule === 'restrict' || rule === 'no action' ? null : rule };
+      t.foreignKeys.push(fk);
+    }
+    fk.columns.push(r.column_name);
+    fk.refColumns.push(r.ref_column);
+  }
+
+  for (const r of checkRows) {
+    const t = tables.get(r.table_name);
+    if (!t || jsonColumns.has(`${r.table_name}.${r.name}`)) continue;
+    const expression = unquoteSimple(r.clause);
+    t.checks.push({ name: r.name, expression, columns: mentioned(expression, t.columns.map((c) => c.name)) });
+  }
+  const triggers = (await s.query<{ table_name: string; name: string; body: string }>(
+    `SELECT EVENT_OBJECT_TABLE AS table_name, TRIGGER_NAME AS name, ACTION_STATEMENT AS body FROM information_schema.TRIGGERS
+     WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_MANIPULATION = 'INSERT' AND TRIGGER_NAME LIKE 'xc\\_ck\\_%'`,
+  )).rows;
+  for (const r of triggers) {
+    const t = tables.get(r.table_name);
+    const check = parseCheckTrigger(r.body);
+    if (!t || !check || t.checks.some((c) => c.name === check.name)) continue;
+    const expression = unquoteSimple(check.expression.replace(/\bNEW\.(`(?:[^`]|``)*`)/g, '$1'));
+    t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.columns.map((c) => c.name)) });
+  }
+  return SchemaModel.of([...tables.values()]);
+}
+
+async function readChecks(s: Session, flavor: CatalogFlavor): Promise<CheckRow[]> {
+  if (flavor.mariadb) {
+    return (await s.query<CheckRow>(
+      `SELECT TABLE_NAME AS table_name, CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause, LEVEL AS level
+       FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME`,
+    )).rows;
+  }
+  // MySQL names checks per schema and prints the clause in extra parentheses, quotes backslash-escaped.
+  const rows = (await s.query<CheckRow>(
+    `SELECT tc.TABLE_NAME AS table_name, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS clause
+     FROM information_schema.TABLE_CONSTRAINTS tc
+     JOIN information_schema.CHECK_CONSTRAINTS cc ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+     WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND tc.TABLE_SCHEMA = DATABASE() ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME`,
+  )).rows;
+  return rows.map((r) => ({ ...r, clause: r.clause.replace(/\\'/g, "''").replace(/^\((.*)\)$/s, '$1') }));
+}
+
+/** The default as an SQL expression (null: none). */
+export function defaultExpression(r: Pick<ColumnRow, 'column_default' | 'extra' | 'data_type'>, mariadb: boolean): string | null {
+  const d = r.column_default;
+  if (d === null) return null;
+  if (mariadb) return d === 'NULL' ? null : d;
+  if (/DEFAULT_GENERATED/i.test(r.extra)) return /^(current_timestamp|now)/i.test(d) ? d : `(${d})`;
+  if (/^(tinyint|smallint|mediumint|int|bigint|decimal|float|double|bit)$/i.test(r.data_type)) return d;
+  return `'${d.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,331 @@
+/**
+ * MySQL 8 / MariaDB 10.11 statements for the DDL vocabulary operations speak.
+ *
+ * DDL commits implicitly here, so every step runs alone and carries a probe
+ * on information_schema: intent → run → confirm → done, and a re-run after
+ * `kill -9` skips what already took effect. Every ALTER TABLE states
+ * ALGORITHM and LOCK, so the server refuses (fails fast) rather than
+ * silently copying a table under a lock.
+ *
+ * MySQL has no NOT VALID: foreign keys are added with foreign_key_checks=0
+ * (INPLACE, no scan) and verified by a query at contract; checks are
+ * enforced by triggers (triggers.ts). Statements depend on what the columns
+ * carry (indexes, keys, checks over a dropped column; ON UPDATE and COMMENT
+ * restated by MODIFY), so the DDL reads the model the dialect introspected
+ * last, and remembers what the current plan adds.
+ */
+import type { Ddl, ForeignKeySpec, IndexSpec, SyncTriggerSpec } from '../dialect.js';
+import type { ColumnModel, IndexModel, SchemaModel } from '../../schema/model.js';
+import type { Column } from '../../migration/schema.js';
+import type { Step } from '../../operations/types.js';
+import { InvalidInputError } from '../../errors.js';
+import { pgConstraintName } from '../../operations/createTable.js';
+import { defaultClause, isLiteralDefault, literal, parseIndexDefinition, quoteMy as q, replaceInParts, rewriteColumns, tokens } from './expr.js';
+import { checkTriggerBase, dropPair, mysqlCheckTrigger, mysqlFillTrigger, mysqlSyncTrigger } from './triggers.js';
+
+export interface MysqlFeatures {
+  mariadb: boolean;
+  /** ADD COLUMN (nullable, at the end) and SET/DROP DEFAULT: MariaDB 10.3.7+, MySQL 8.0.12+. */
+  instantAddColumn: boolean;
+  /** DROP COLUMN: MariaDB 10.4+, MySQL 8.0.29+. */
+  instantDropColumn: boolean;
+  /** ALGORITHM=NOCOPY (no rebuild, e.g. DROP INDEX): MariaDB 10.3.7+. */
+  nocopy: boolean;
+  /** Dropping a foreign key or check, renaming an index: instant on MariaDB 10.5.2+ (INPLACE, metadata only, on MySQL). */
+  instantMetadata: boolean;
+}
+
+/** What the DDL knows of the catalog: the model of the last introspection (projected forward by the planner), and extras MODIFY must restate. */
+export interface Known {
+  model?: SchemaModel;
+  extras: Map<string, string>;
+}
+
+export function createMysqlDdl(f: MysqlFeatures, known: Known): Ddl {
+  const cols = (names: string[]) => names.map(q).join(', ');
+  const tableOf = (t: string) => known.model?.table(t);
+  // Remembered from this plan: what is added before it is in the catalog.
+  const addedColumns = new Map<string, Set<string>>();
+  const fks = new Map<string, ForeignKeySpec>();
+  const checks = new Map<string, string>();
+  /** (table, new column) → old column whose default references it while a sync trigger is removed. */
+  const tempDefaults = new Map<string, string>();
+  const key = (table: string, name: string) => `${table}\0${name}`;
+  const columnsOf = (table: string) => [...(tableOf(table)?.columns.map((c) => c.name) ?? []), ...(addedColumns.get(table) ?? [])];
+
+  const where = (table: string) => `TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(table)}`;
+  const exists = (sql: string) => `SELECT EXISTS(${sql}) AS done`;
+  const missing = (sql: string) => `SELECT NOT EXISTS(${sql}) AS done`;
+  const relation = (table: string, type: 'BASE TABLE' | 'VIEW') => `SELECT 1 FROM information_schema.TABLES WHERE ${where(table)} AND TABLE_TYPE = '${type}'`;
+  const column = (table: string, c: string, extra = '') => `SELECT 1 FROM information_schema.COLUMNS WHERE ${where(table)} AND COLUMN_NAME = ${literal(c)}${extra}`;
+  const index = (table: string, name: string) => `SELECT 1 FROM information_schema.STATISTICS WHERE ${where(table)} AND INDEX_NAME = ${literal(name)}`;
+  const constraint = (table: string, name: string) => `SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE ${where(table)} AND CONSTRAINT_NAME = ${literal(name)}`;
+  const noDefault = f.mariadb ? `(COLUMN_DEFAULT IS NULL OR COLUMN_DEFAULT = 'NULL')` : 'COLUMN_DEFAULT IS NULL';
+
+  const INSTANT = 'ALGORITHM=INSTANT, LOCK=DEFAULT';
+  const INPLACE = 'ALGORITHM=INPLACE, LOCK=NONE';
+  const on = (tables: string[]) => [...new Set(tables)].map(q).join(' and ');
+  const locks = {
+    instant: (...t: string[]) => `ALGORITHM=INSTANT on ${on(t)} (metadata lock only, instant)`,
+    metadata: (...t: string[]) => `${f.nocopy ? 'ALGORITHM=NOCOPY' : 'ALGORITHM=INPLACE'}, LOCK=NONE on ${on(t)} (reads and writes continue; metadata only, no scan)`,
+    scan: (...t: string[]) => `ALGORITHM=INPLACE, LOCK=NONE on ${on(t)} (reads and writes continue; scans the table)`,
+    rebuild: (...t: string[]) => `ALGORITHM=INPLACE, LOCK=NONE on ${on(t)} (reads and writes continue; rebuilds the table)`,
+    mdl: (...t: string[]) => `exclusive metadata lock on ${on(t)} (instant)`,
+  };
+  const metadataOnly = f.instantMetadata ? INSTANT : INPLACE;
+  const metadataLock = (...t: string[]) => (f.instantMetadata ? locks.instant(...t) : locks.metadata(...t));
+  const alter = (table: string, what: string, algorithm: string) => `ALTER TABLE ${q(table)} ${what}, ${algorithm}`;
+  const step = (sql: string, description: string, lock: string, tables: string[], probe: string, extra: Partial<Step> = {}): Step => ({
+    sql,
+    description,
+    lock,
+    transactional: false,
+    tables: [...new Set(tables)],
+    probe,
+    ...extra,
+  });
+
+  /** Fails (a clear error on MariaDB; error 1172 on MySQL) when `violated` is true; the probe `NOT violated` skips it otherwise. */
+  const raiseIf = (violated: string, message: string) =>
+    f.mariadb
+      ? `BEGIN NOT ATOMIC IF ${violated} THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = ${literal(message.slice(0, 128))}; END IF; END`
+      : `SELECT 1 INTO @xc_violation FROM (SELECT 1 UNION ALL SELECT 2) AS xc_rows WHERE ${violated}`;
+
+  /** MODIFY restates the whole column: type, nullability, default and the attributes the catalog reported (ON UPDATE, COMMENT). */
+  const modify = (table: string, c: ColumnModel, nullable: boolean) => {
+    const extra = known.extras.get(`${table}.${c.name}`);
+    const def = c.default !== null ? ` DEFAULT ${defaultClause(c.default)}` : '';
+    return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${extra ? ` ${extra}` : ''}`;
+  };
+
+  const dropForeignKey = (table: string, name: string): Step =>
+    step(alter(table, `DROP FOREIGN KEY ${q(name)}`, metadataOnly), `drop foreign key ${q(name)} on ${q(table)}`, metadataLock(table), [table], missing(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(name)}`));
+  const dropCheckConstraint = (table: string, name: string): Step =>
+    step(alter(table, `${f.mariadb ? 'DROP CONSTRAINT' : 'DROP CHECK'} ${q(name)}`, metadataOnly), `drop check ${q(name)} on ${q(table)}`, metadataLock(table), [table], missing(`${constraint(table, name)} AND CONSTRAINT_TYPE = 'CHECK'`));
+  const dropIndexStep = (table: string, name: string): Step =>
+    step(alter(table, `DROP INDEX ${q(name)}`, f.nocopy ? 'ALGORITHM=NOCOPY, LOCK=NONE' : INPLACE), `drop index ${q(name)} on ${q(table)}`, locks.metadata(table), [table], missing(index(table, name)));
+
+  const setDefault = (table: string, c: string, expr: string | null): Step[] => {
+    if (expr === null) {
+      const sql = alter(table, `ALTER COLUMN ${q(c)} DROP DEFAULT`, f.instantAddColumn ? INSTANT : INPLACE);
+      return [step(sql, `drop the default of ${q(table)}.${q(c)}`, f.instantAddColumn ? locks.instant(table) : locks.metadata(table), [table], missing(column(table, c, ` AND NOT ${noDefault}`)))];
+    }
+    // An expression default is instant on MariaDB; MySQL documents INSTANT for literal defaults only.
+    const instant = f.instantAddColumn && (f.mariadb || isLiteralDefault(expr));
+    const sql = alter(table, `ALTER COLUMN ${q(c)} SET DEFAULT ${defaultClause(expr)}`, instant ? INSTANT : INPLACE);
+    // Re-setting a default is idempotent and instant: the probe only skips it once the column is gone (a rollback of a partial expand).
+    return [step(sql, `set the default of ${q(table)}.${q(c)} to ${expr}`, instant ? locks.instant(table) : locks.metadata(table), [table], missing(column(table, c)))];
+  };
+
+  const checkSteps = (table: string, name: string, expression: string) => {
+    checks.set(key(table, name), expression);
+    // Backticked names in a check can only be columns: include them even when the catalog does not know them yet.
+    const quoted = tokens(expression).filter((t) => t.startsWith('`')).map((t) => t.slice(1, -1).replace(/``/g, '`'));
+    return mysqlCheckTrigger(table, name, expression, [...columnsOf(table), ...quoted]);
+  };
+
+  const ddl: Ddl = {
+    createTable(table, columns, primaryKey) {
+      const pk = primaryKey ?? columns.filter((c) => c.primaryKey).map((c) => c.name);
+      const lines = columns.map((c: Column) => `${q(c.name)} ${c.type}${c.nullable && !pk.includes(c.name) ? '' : ' NOT NULL'}${c.default !== undefined ? ` DEFAULT ${defaultClause(c.default)}` : ''}`);
+      if (pk.length > 0) lines.push(`PRIMARY KEY (${cols(pk)})`);
+      // Names as the model projects them (PostgreSQL's spelling), so later operations find them.
+      for (const c of columns) if (c.unique && !(pk.length === 1 && pk[0] === c.name)) lines.push(`UNIQUE KEY ${q(pgConstraintName(table, c.name, 'key'))} (${q(c.name)})`);
+      const referenced: string[] = [];
+      for (const c of columns) {
+        const ref = c.references;
+        if (!ref) continue;
+        const target = ref.columns ?? (ref.column ? [ref.column] : ref.table === table ? pk : (tableOf(ref.table)?.primaryKey ?? []));
+        if (target.length === 0) throw new InvalidInputError(`createTable ${table}: name the column ${c.name} references in ${ref.table} (MySQL needs it)`);
+        const onDelete = ref.onDelete ? ` ON DELETE ${ref.onDelete.toUpperCase()}` : '';
+        lines.push(`CONSTRAINT ${q(pgConstraintName(table, c.name, 'fkey'))} FOREIGN KEY (${q(c.name)}) REFERENCES ${q(ref.table)} (${cols(target)})${onDelete}`);
+        if (ref.table !== table) referenced.push(ref.table);
+      }
+      const sql = `CREATE TABLE IF NOT EXISTS ${q(table)} (\n  ${lines.join(',\n  ')}\n)`;
+      const lock = referenced.length ? `shared metadata lock on ${on(referenced)} (instant; for the foreign keys)` : `none on existing tables (new table ${q(table)})`;
+      return [step(sql, `create table ${q(table)}`, lock, [table, ...referenced], exists(relation(table, 'BASE TABLE')))];
+    },
+
+    dropTable(table) {
+      return [step(`DROP TABLE IF EXISTS ${q(table)}`, `drop table ${q(table)}`, locks.mdl(table), [table], missing(relation(table, 'BASE TABLE')))];
+    },
+
+    renameTableKeepingOldName(from, to) {
+      // Two statements: between them (milliseconds) old code finds no `from`; MySQL cannot create the view before the rename.
+      return [
+        step(`RENAME TABLE ${q(from)} TO ${q(to)}`, `rename table ${q(from)} to ${q(to)}`, locks.mdl(from, to), [from, to], exists(relation(to, 'BASE TABLE'))),
+        step(
+          `CREATE ALGORITHM=MERGE VIEW ${q(from)} AS SELECT * FROM ${q(to)}`,
+          `keep ${q(from)} working for old code (an updatable view over ${q(to)})`,
+          locks.mdl(from),
+          [from, to],
+          exists(relation(from, 'VIEW')),
+        ),
+      ];
+    },
+
+    dropOldTableName(from) {
+      return [step(`DROP VIEW IF EXISTS ${q(from)}`, `drop view ${q(from)} (the table's old name)`, locks.mdl(from), [from], missing(relation(from, 'VIEW')))];
+    },
+
+    restoreTableName(from, to) {
+      // Tolerates an expand that never ran: the view goes only if it is one, the table is renamed back only if it was renamed.
+      return [
+        step(`DROP VIEW IF EXISTS ${q(from)}`, `drop view ${q(from)}`, locks.mdl(from), [from], missing(relation(from, 'VIEW'))),
+        step(`RENAME TABLE ${q(to)} TO ${q(from)}`, `rename table ${q(to)} back to ${q(from)}`, locks.mdl(to, from), [to, from], `SELECT EXISTS(${relation(from, 'BASE TABLE')}) OR NOT EXISTS(${relation(to, 'BASE TABLE')}) AS done`),
+      ];
+    },
+
+    addColumn(table, c, type) {
+      addedColumns.set(table, new Set([...(addedColumns.get(table) ?? []), c]));
+      const sql = alter(table, `ADD COLUMN ${q(c)} ${type}`, f.instantAddColumn ? INSTANT : INPLACE);
+      return [step(sql, `add column ${q(table)}.${q(c)}`, f.instantAddColumn ? locks.instant(table) : locks.rebuild(table), [table], exists(column(table, c)))];
+    },
+
+    dropColumn(table, c) {
+      // PostgreSQL drops what depends on the column; MySQL refuses (foreign keys, multi-column checks) or shrinks a multi-column index into another one. Drop them first.
+      const t = tableOf(table);
+      const lower = c.toLowerCase();
+      const has = (list: string[]) => list.some((x) => x.toLowerCase() === lower);
+      const pre: Step[] = [];
+      const tempFrom = tempDefaults.get(key(table, c));
+      tempDefaults.delete(key(table, c));
+      if (tempFrom) pre.push(...setDefault(table, tempFrom, null));
+      const fkNames = new Set([...(t?.foreignKeys ?? []).filter((k) => has(k.columns)).map((k) => k.name), ...[...fks.values()].filter((k) => k.table === table && has(k.columns)).map((k) => k.name)]);
+      for (const name of fkNames) pre.push(dropForeignKey(table, name));
+      for (const chk of t?.checks ?? []) {
+        if (!has(chk.columns)) continue;
+        pre.push(...dropPair(checkTriggerBase(table, chk.name), table), dropCheckConstraint(table, chk.name));
+      }
+      for (const idx of t?.indexes ?? []) if (!idx.primary && has(idx.columns)) pre.push(dropIndexStep(table, idx.name));
+      const sql = alter(table, `DROP COLUMN ${q(c)}`, f.instantDropColumn ? INSTANT : INPLACE);
+      return [...pre, step(sql, `drop column ${q(table)}.${q(c)}`, f.instantDropColumn ? locks.instant(table) : locks.rebuild(table), [table], missing(column(table, c)))];
+    },
+
+    setDefault,
+
+    dropNotNull(table, c) {
+      const sql = alter(table, modify(table, c, true), INPLACE);
+      return [step(sql, `let ${q(table)}.${q(c.name)} be NULL`, locks.rebuild(table), [table], missing(column(table, c.name, ` AND IS_NULLABLE = 'NO'`)))];
+    },
+
+    addNotNullCheck(table, c, checkName) {
+      // No NOT VALID on MySQL: a trigger-enforced check rejects new NULLs at once and scans nothing.
+      return checkSteps(table, checkName, `${q(c.name)} IS NOT NULL`).create;
+    },
+
+    enforceNotNull(table, c, checkName) {
+      // MODIFY … NOT NULL rebuilds the table online (INPLACE, LOCK=NONE: DML continues) and fails, changing nothing, if a NULL is left.
+      const sql = alter(table, modify(table, c, false), INPLACE);
+      return [
+        step(sql, `make ${q(table)}.${q(c.name)} NOT NULL (checks every row while rebuilding)`, locks.rebuild(table), [table], missing(column(table, c.name, ` AND IS_NULLABLE = 'YES'`))),
+        ...dropPair(checkTriggerBase(table, checkName), table),
+      ];
+    },
+
+    createIndex(spec: IndexSpec) {
+      if (spec.where) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no partial indexes (where)`);
+      const sql = alter(spec.table, `ADD ${spec.unique ? 'UNIQUE ' : ''}INDEX ${q(spec.name)} (${cols(spec.columns)})`, INPLACE);
+      return [step(sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`, locks.scan(spec.table), [spec.table], exists(index(spec.table, spec.name)))];
+    },
+
+    copyIndex(idx: IndexModel, table, newName, fromColumn, toColumn) {
+      const parsed = parseIndexDefinition(idx.definition) ?? { kind: idx.unique ? 'UNIQUE' : '', parts: idx.columns.map(q) };
+      const parts = replaceInParts(parsed.parts, fromColumn, toColumn);
+      // Full-text and spatial indexes cannot be built with LOCK=NONE: say so rather than have the server pick a lock.
+      const shared = parsed.kind === 'FULLTEXT' || parsed.kind === 'SPATIAL';
+      const sql = alter(table, `ADD ${parsed.kind ? `${parsed.kind} ` : ''}INDEX ${q(newName)} (${parts.join(', ')})`, shared ? 'ALGORITHM=INPLACE, LOCK=SHARED' : INPLACE);
+      const lock = shared ? `ALGORITHM=INPLACE, LOCK=SHARED on ${q(table)} (blocks writes while the ${parsed.kind.toLowerCase()} index builds)` : locks.scan(table);
+      return [step(sql, `build index ${q(newName)} on ${q(table)}, a copy of ${q(idx.name)} over ${q(toColumn)}`, lock, [table], exists(index(table, newName)))];
+    },
+
+    dropIndex(table, name) {
+      return [dropIndexStep(table, name)];
+    },
+
+    addUniqueUsingIndex(table, constraintName, indexName) {
+      // A UNIQUE constraint is its unique index here: only the name changes.
+      if (constraintName === indexName) return [];
+      const sql = alter(table, `RENAME INDEX ${q(indexName)} TO ${q(constraintName)}`, metadataOnly);
+      return [step(sql, `name the unique index ${q(indexName)} ${q(constraintName)} (no scan)`, metadataLock(table), [table], exists(index(table, constraintName)))];
+    },
+
+    addForeignKey(spec: ForeignKeySpec) {
+      fks.set(key(spec.table, spec.name), spec);
+      const onDelete = spec.onDelete ? ` ON DELETE ${spec.onDelete.toUpperCase()}` : '';
+      const add = alter(spec.table, `ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${cols(spec.columns)}) REFERENCES ${q(spec.refTable)} (${cols(spec.refColumns)})${onDelete}`, INPLACE);
+      // With foreign_key_checks=0 the key is added INPLACE without reading the rows (MySQL's NOT VALID); it is enforced for new writes at once.
+      // MariaDB scopes the setting to the statement; MySQL has no SET STATEMENT, so it is set on the step's session (reset with the session).
+      const probe = exists(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(spec.table)} AND CONSTRAINT_NAME = ${literal(spec.name)}`);
+      const lock = `ALGORITHM=INPLACE, LOCK=NONE on ${on([spec.table, spec.refTable])} with foreign_key_checks=0 (reads and writes continue; existing rows are checked at contract)`;
+      const description = `add foreign key ${q(spec.name)} on ${q(spec.table)} for new writes (existing rows checked later)`;
+      return f.mariadb
+        ? [step(`SET STATEMENT foreign_key_checks=0 FOR ${add}`, description, lock, [spec.table, spec.refTable], probe)]
+        : [step(add, description, lock, [spec.table, spec.refTable], probe, { cleanup: 'SET SESSION foreign_key_checks = 0' })];
+    },
+
+    addCheck(table, name, expression) {
+      return checkSteps(table, name, expression).create;
+    },
+
+    validateConstraint(table, name) {
+      const fk = fks.get(key(table, name)) ?? tableOf(table)?.foreignKeys.find((k) => k.name === name);
+      if (fk) {
+        // No server-side VALIDATE: look for rows whose parent is missing (MATCH SIMPLE: a NULL in the key is not checked).
+        const child = fk.columns.map((c) => `c.${q(c)} IS NOT NULL`).join(' AND ');
+        const match = fk.columns.map((c, i) => `p.${q(fk.refColumns[i]!)} = c.${q(c)}`).join(' AND ');
+        const orphans = `EXISTS(SELECT 1 FROM ${q(table)} c WHERE ${child} AND NOT EXISTS(SELECT 1 FROM ${q(fk.refTable)} p WHERE ${match}))`;
+        return [
+          step(raiseIf(orphans, `foreign key ${name}: rows of ${table} have no parent in ${fk.refTable}`), `check that every row of ${q(table)} has its parent in ${q(fk.refTable)} (foreign key ${q(name)}; fails if not)`, 'none (reads the table; writes continue)', [], `SELECT NOT ${orphans} AS done`),
+        ];
+      }
+      const expression = checks.get(key(table, name)) ?? tableOf(table)?.checks.find((k) => k.name === name)?.expression;
+      if (expression !== undefined) {
+        const bad = `EXISTS(SELECT 1 FROM ${q(table)} WHERE NOT COALESCE((${rewriteColumns(expression, columnsOf(table), '')}), TRUE))`;
+        return [step(raiseIf(bad, `check ${name}: rows of ${table} violate it`), `check that every row of ${q(table)} satisfies ${q(name)} (fails if not)`, 'none (reads the table; writes continue)', [], `SELECT NOT ${bad} AS done`)];
+      }
+      if (tableOf(table)?.indexes.some((i) => i.constraint === name)) return []; // unique and primary keys are always valid
+      throw new Error(`cannot validate constraint ${name} on ${table}: not known to xc`);
+    },
+
+    dropConstraint(table, name) {
+      const t = tableOf(table);
+      const idx = t?.indexes.find((i) => i.constraint === name);
+      if (idx?.primary) {
+        // Dropping a primary key rebuilds the table and cannot keep writes going: state the copy instead of letting the server pick it.
+        const sql = alter(table, 'DROP PRIMARY KEY', 'ALGORITHM=COPY, LOCK=SHARED');
+        return [step(sql, `drop the primary key of ${q(table)}`, `ALGORITHM=COPY, LOCK=SHARED on ${q(table)} (blocks writes while the table is copied)`, [table], missing(index(table, 'PRIMARY')))];
+      }
+      if (idx) return [dropIndexStep(table, name)];
+      if (fks.has(key(table, name)) || t?.foreignKeys.some((k) => k.name === name)) return [dropForeignKey(table, name)];
+      // A check: the trigger pair xc enforces it with, and a CHECK constraint of that name; each step skipped when absent.
+      return [...dropPair(checkTriggerBase(table, name), table), dropCheckConstraint(table, name)];
+    },
+
+    syncTrigger(spec: SyncTriggerSpec) {
+      const steps = mysqlSyncTrigger(spec);
+      // Removing the trigger is not atomic with dropping the old column: new writers that omit a NOT NULL old column would fail
+      // in between. Give it a default first: its old default, else one computed from the new column (dropped with the column at contract;
+      // on rollback, dropColumn of the new column removes it again).
+      const old = tableOf(spec.table)?.columns.find((c) => c.name === spec.oldColumn);
+      if (old && !old.nullable) {
+        const expr = spec.oldDefault ?? `(${spec.down})`;
+        if (spec.oldDefault === null) tempDefaults.set(key(spec.table, spec.newColumn), spec.oldColumn);
+        const [set] = setDefault(spec.table, spec.oldColumn, expr);
+        const probe = missing(column(spec.table, spec.oldColumn, ` AND ${noDefault}`));
+        steps.drop.unshift({ ...set!, description: `let writers omit ${q(spec.oldColumn)} while the sync trigger is removed (default ${expr})`, probe });
+      }
+      return steps;
+    },
+
+    fillTrigger(spec) {
+      return mysqlFillTrigger(spec);
+    },
+
+    raw(sql, description) {
+      // The author's statement: xc cannot probe its effect, so a re-run after a crash runs it again (write it idempotent).
+      return { sql, description, lock: 'as the author wrote it (not analysed)', transactional: false, tables: [] };
+    },
+  };
+  return ddl;
+}

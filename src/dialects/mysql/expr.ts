@@ -1,0 +1,191 @@
+/**
+ * Pure SQL-text helpers for MySQL / MariaDB: quoting, a small tokenizer,
+ * rewriting author expressions for triggers, index definitions, defaults and
+ * CAST targets. Author expressions are trusted SQL; only identifiers are
+ * rewritten, never string literals, comments or function names.
+ */
+import { createHash } from 'node:crypto';
+
+export function quoteMy(identifier: string): string {
+  return `\`${identifier.replace(/`/g, '``')}\``;
+}
+
+/** A string literal safe under any sql_mode (backslashes doubled too, unless NO_BACKSLASH_ESCAPES changes their meaning: both spellings agree). */
+export function literal(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** A name of at most `max` characters: kept when it fits, else cut and made unique by a short hash. */
+export function fitName(name: string, suffix = '', max = 64): string {
+  if (name.length + suffix.length <= max) return name + suffix;
+  const hash = createHash('sha1').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, max - suffix.length - 9)}_${hash}${suffix}`;
+}
+
+/** Tokens: comments, strings ('…', "…"), backtick identifiers, numbers, words, whitespace, any other character. */
+const TOKEN =
+  /--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^'\\]|\\[\s\S]|'')*'|"(?:[^"\\]|\\[\s\S]|"")*"|`(?:[^`]|``)*`|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*|\s+|[\s\S]/g;
+
+export function tokens(sql: string): string[] {
+  return sql.match(TOKEN) ?? [];
+}
+
+const insignificant = (t: string) => /^\s/.test(t) || t.startsWith('--') || t.startsWith('#') || t.startsWith('/*');
+const isWord = (t: string) => /^[A-Za-z_$\u0080-\uffff]/.test(t);
+const unquote = (t: string, q: string) => t.slice(1, -1).split(q + q).join(q);
+const UNITS = /^(microsecond|second|minute|hour|day|week|month|quarter|year|[a-z]+_(second|minute|hour|day|month|microsecond))$/i;
+
+/**
+ * Rewrite the columns an expression names (bare, backticked, or double-quoted
+ * when the quoted text is exactly a column: `replaceIdentifier` writes identifiers
+ * that way) as `prefix` + backticked name, e.g. NEW.`name`. Names are
+ * case-insensitive as in MySQL. Not rewritten: a word followed by `(` (a
+ * function), preceded or followed by `.` (qualified), followed by a quote (a
+ * literal prefix such as x'..' or _utf8mb4'..'), or in a keyword position
+ * (after AS, USING, COLLATE; an INTERVAL unit).
+ */
+export function rewriteColumns(expr: string, columns: string[], prefix: string): string {
+  const byLower = new Map(columns.map((c) => [c.toLowerCase(), c]));
+  const toks = tokens(expr);
+  /** The n-th significant token before (-1) or after (1) position `from`. */
+  const sig = (from: number, step: 1 | -1, n = 1): string | undefined => {
+    for (let i = from + step; i >= 0 && i < toks.length; i += step) if (!insignificant(toks[i]!) && --n === 0) return toks[i];
+    return undefined;
+  };
+  return toks
+    .map((t, i) => {
+      let name: string | undefined;
+      if (t.startsWith('`')) name = unquote(t, '`');
+      else if (t.startsWith('"')) name = byLower.get(unquote(t, '"').toLowerCase()) ? unquote(t, '"') : undefined;
+      else if (isWord(t)) name = t;
+      const column = name === undefined ? undefined : byLower.get(name.toLowerCase());
+      if (column === undefined) return t;
+      const before = sig(i, -1);
+      const after = sig(i, 1);
+      if (after === '(' || after === '.' || before === '.' || /^['"]/.test(toks[i + 1] ?? '')) return t;
+      if (isWord(t) && /^(as|using|collate)$/i.test(before ?? '')) return t;
+      if (isWord(t) && UNITS.test(t) && /^interval$/i.test(sig(i, -1, 2) ?? '')) return t;
+      return prefix + quoteMy(column);
+    })
+    .join('');
+}
+
+/** Backticked simple identifiers made bare (`name` → name), so catalog text reads like author SQL. */
+export function unquoteSimple(sql: string): string {
+  return tokens(sql)
+    .map((t) => (t.startsWith('`') && /^[A-Za-z_][A-Za-z0-9_$]*$/.test(unquote(t, '`')) ? unquote(t, '`') : t))
+    .join('');
+}
+
+/** Columns of `columns` an expression names (case-insensitive; bare, backticked or double-quoted). */
+export function mentioned(expr: string, columns: string[]): string[] {
+  const named = new Set(
+    tokens(expr)
+      .filter((t) => isWord(t) || t.startsWith('`') || t.startsWith('"'))
+      .map((t) => (t.startsWith('`') ? unquote(t, '`') : t.startsWith('"') ? unquote(t, '"') : t).toLowerCase()),
+  );
+  return columns.filter((c) => named.has(c.toLowerCase()));
+}
+
+/** A default as the DEFAULT clause needs it: literals bare, anything else in parentheses (MySQL 8.0.13+ expression defaults). */
+export function defaultClause(expr: string): string {
+  return isLiteralDefault(expr) ? expr.trim() : `(${expr.trim()})`;
+}
+
+export function isLiteralDefault(expr: string): boolean {
+  const e = expr.trim();
+  return (
+    /^[-+]?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(e) ||
+    /^(null|true|false)$/i.test(e) ||
+    /^(_[a-z0-9]+)?'(?:[^'\\]|\\[\s\S]|'')*'$/i.test(e) ||
+    /^[xb]'[0-9a-f]*'$/i.test(e) ||
+    /^(current_timestamp|now|localtime|localtimestamp)(\s*\(\s*\d*\s*\))?$/i.test(e)
+  );
+}
+
+/**
+ * The CAST target for a column type, or undefined when MySQL's CAST cannot
+ * express it (ENUM, SET, BIT, YEAR, spatial; JSON on MariaDB).
+ */
+export function castTarget(type: string, mariadb: boolean): string | undefined {
+  const t = type.trim().toLowerCase();
+  const m = /^([a-z]+)\s*(\([^)]*\))?\s*(unsigned)?/.exec(t);
+  if (!m) return undefined;
+  const [, base, args = '', unsigned] = m;
+  if (/^(tinyint|smallint|mediumint|int|integer|bigint|serial)$/.test(base!)) return unsigned || base === 'serial' ? 'UNSIGNED' : 'SIGNED';
+  if (/^(decimal|numeric|dec|fixed)$/.test(base!)) return `DECIMAL${args}`;
+  if (/^(float|double|real)$/.test(base!)) return 'DOUBLE';
+  if (/^(char|varchar|nchar|nvarchar)$/.test(base!)) return `CHAR${args}`;
+  if (/^(tinytext|text|mediumtext|longtext)$/.test(base!)) return 'CHAR';
+  if (/^(binary|varbinary)$/.test(base!)) return `BINARY${args}`;
+  if (/^(tinyblob|blob|mediumblob|longblob)$/.test(base!)) return 'BINARY';
+  if (base === 'date') return 'DATE';
+  if (base === 'datetime' || base === 'timestamp') return `DATETIME${args}`;
+  if (base === 'time') return `TIME${args}`;
+  if (base === 'json') return mariadb ? undefined : 'JSON';
+  return undefined;
+}
+
+/** Character types: compared byte-exactly in verification (a case-insensitive collation would hide 'Bob' vs 'bob'). */
+export function isTextType(type: string): boolean {
+  return /^\s*(n?var)?char|^\s*(tiny|medium|long)?text|^\s*enum|^\s*set\b/i.test(type);
+}
+
+export interface IndexDefinition {
+  kind: '' | 'UNIQUE' | 'FULLTEXT' | 'SPATIAL';
+  /** Key parts as SQL: `name`, `name`(10) DESC, or an expression in parentheses. */
+  parts: string[];
+}
+
+/**
+ * Read an index definition: xc's own MySQL spelling
+ * (CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX `n` ON `t` (parts)) or the
+ * PostgreSQL-style text other modules write into the model
+ * (… USING btree ("a", b) …): the first parenthesis after ON is the key list.
+ */
+export function parseIndexDefinition(definition: string): IndexDefinition | undefined {
+  const kind = (/^\s*CREATE\s+(UNIQUE|FULLTEXT|SPATIAL)\s/i.exec(definition)?.[1]?.toUpperCase() ?? '') as IndexDefinition['kind'];
+  const toks = tokens(definition);
+  const on = toks.findIndex((t) => /^on$/i.test(t));
+  const open = toks.indexOf('(', on + 1);
+  if (on < 0 || open < 0) return undefined;
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const t of toks.slice(open + 1)) {
+    if (t === '(') depth++;
+    if (t === ')' && depth-- === 0) break;
+    if (t === ',' && depth === 0) {
+      parts.push(current.trim());
+      current = '';
+    } else current += t;
+  }
+  if (current.trim()) parts.push(current.trim());
+  return { kind, parts: parts.map(normalizePart) };
+}
+
+/** A key part with its column re-quoted with backticks ("a" and a, as other modules write them, become `a`). */
+function normalizePart(part: string): string {
+  const toks = tokens(part.trim());
+  const i = toks.findIndex((t) => !insignificant(t));
+  const head = toks[i] ?? '';
+  const next = toks.slice(i + 1).find((t) => !insignificant(t));
+  if (head.startsWith('`') || head.startsWith('"')) toks[i] = quoteMy(unquote(head, head[0]!));
+  else if (isWord(head) && next !== '(') toks[i] = quoteMy(head);
+  return toks.join('');
+}
+
+/** The column a key part names (undefined for expression parts). */
+export function partColumn(part: string): string | undefined {
+  const m = /^`((?:[^`]|``)*)`/.exec(part.trim());
+  return m ? m[1]!.replace(/``/g, '`') : undefined;
+}
+
+/** Key parts with `from` replaced by `to` (column parts by name, case-insensitive; expression parts through rewriteColumns). */
+export function replaceInParts(parts: string[], from: string, to: string): string[] {
+  return parts.map((p) => {
+    const col = partColumn(p);
+    if (col !== undefined) return col.toLowerCase() === from.toLowerCase() ? quoteMy(to) + p.trim().slice(quoteMy(col).length) : p;
+    return rewriteColumns(p, [from], '').split(quoteMy(from)).join(quoteMy(to));
+  });
+}

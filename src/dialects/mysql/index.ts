@@ -1,0 +1,302 @@
+/**
+ * MySQL 8 and MariaDB 10.11 behind the Dialect interface. DDL commits
+ * implicitly, so every step runs alone behind its catalog probe (ddl.ts);
+ * dual-write uses BEFORE triggers (triggers.ts). The server's version picks
+ * what each ALTER may claim (INSTANT, NOCOPY) and which catalog tables exist.
+ */
+import { createHash } from 'node:crypto';
+import type { Session } from '../../db/driver.js';
+import type { Blocker, Dialect, Ddl } from '../dialect.js';
+import type { ExpressionCheck } from '../../operations/types.js';
+import { introspectMysql, type CatalogFlavor } from './catalog.js';
+import { createMysqlDdl, type Known, type MysqlFeatures } from './ddl.js';
+import { castTarget, isTextType, quoteMy } from './expr.js';
+import { BYPASS_VARIABLE } from './triggers.js';
+
+export { quoteMy };
+
+type Version = [number, number, number];
+
+/** `10.11.19-MariaDB-0+deb12u1` → mariadb 10.11.19; `8.0.36` → mysql 8.0.36. */
+export function parseServerVersion(version: string): { mariadb: boolean; version: Version } {
+  const mariadb = /mariadb/i.test(version);
+  const m = (mariadb ? /(\d+)\.(\d+)\.(\d+)-MariaDB/i.exec(version) : null) ?? /(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return { mariadb, version: m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0] };
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+interface HolderRow { id: number | string; user: string | null; host: string | null; db: string | null; command: string | null; state: string | null; query: string | null; since: string | null }
+
+export class MysqlDialect implements Dialect {
+  readonly name = 'mysql' as const;
+  readonly transactionalDdl = false;
+  readonly ddl: Ddl;
+  readonly mariadb: boolean;
+  readonly version: Version;
+  readonly features: MysqlFeatures;
+  private readonly flavor: CatalogFlavor;
+  private readonly known: Known = { extras: new Map() };
+  private lockSource?: Promise<'mariadb' | 'mysql' | null>;
+
+  constructor(serverVersion: string) {
+    const { mariadb, version } = parseServerVersion(serverVersion);
+    this.mariadb = mariadb;
+    this.version = version;
+    const at = (a: number, b: number, c: number) => version[0] * 1e6 + version[1] * 1e3 + version[2] >= a * 1e6 + b * 1e3 + c;
+    this.features = mariadb
+      ? { mariadb, instantAddColumn: at(10, 3, 7), instantDropColumn: at(10, 4, 0), nocopy: at(10, 3, 7), instantMetadata: at(10, 5, 2) }
+      : { mariadb, instantAddColumn: at(8, 0, 12), instantDropColumn: at(8, 0, 29), nocopy: false, instantMetadata: false };
+    this.flavor = { mariadb, indexExpressions: !mariadb && at(8, 0, 13), checks: mariadb ? at(10, 2, 1) : at(8, 0, 16) };
+    this.ddl = createMysqlDdl(this.features, this.known);
+  }
+
+  quote(identifier: string): string {
+    return quoteMy(identifier);
+  }
+
+  stateTable(name: string): string {
+    return quoteMy(`xc_${name}`);
+  }
+
+  stateSchema(): string[] {
+    const t = (n: string) => this.stateTable(n);
+    const at = 'DATETIME(6) NULL';
+    const now = 'DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)';
+    // Binary collation: ids sort and compare exactly as in JavaScript. `sql` and `cursor` are reserved words.
+    const opts = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+    return [
+      `CREATE TABLE IF NOT EXISTS ${t('migrations')} (
+        id VARCHAR(255) NOT NULL PRIMARY KEY, checksum VARCHAR(255) NOT NULL, description TEXT, phase VARCHAR(32) NOT NULL,
+        definition LONGTEXT NOT NULL, plan LONGTEXT, last_error LONGTEXT,
+        expanding_at ${at}, dual_write_at ${at}, backfilling_at ${at}, backfilled_at ${at},
+        contracting_at ${at}, contracted_at ${at}, rolling_back_at ${at}, rolled_back_at ${at},
+        updated_at ${now}) ${opts}`,
+      `CREATE TABLE IF NOT EXISTS ${t('steps')} (
+        migration_id VARCHAR(255) NOT NULL, phase VARCHAR(32) NOT NULL, seq INT NOT NULL, description TEXT NOT NULL,
+        \`sql\` LONGTEXT NOT NULL, status VARCHAR(16) NOT NULL, started_at ${at}, done_at ${at},
+        PRIMARY KEY (migration_id, phase, seq)) ${opts}`,
+      `CREATE TABLE IF NOT EXISTS ${t('backfill')} (
+        migration_id VARCHAR(255) NOT NULL, seq INT NOT NULL, table_name VARCHAR(255) NOT NULL, \`cursor\` LONGTEXT,
+        done BIGINT NOT NULL DEFAULT 0, total BIGINT NOT NULL DEFAULT 0, batch_size INT,
+        finished_at ${at}, updated_at ${now},
+        PRIMARY KEY (migration_id, seq)) ${opts}`,
+      `CREATE TABLE IF NOT EXISTS ${t('events')} (
+        id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, at ${now}, migration_id VARCHAR(255), actor TEXT NOT NULL,
+        command TEXT NOT NULL, event TEXT NOT NULL, reason TEXT, detail LONGTEXT) ${opts}`,
+      `CREATE TABLE IF NOT EXISTS ${t('deployments')} (
+        app VARCHAR(191) NOT NULL, env VARCHAR(191) NOT NULL DEFAULT '', version VARCHAR(191) NOT NULL, level VARCHAR(255),
+        recorded_at ${now}, retired_at ${at}, actor TEXT,
+        PRIMARY KEY (app, env, version)) ${opts}`,
+      `CREATE TABLE IF NOT EXISTS ${t('instances')} (
+        id VARCHAR(255) NOT NULL PRIMARY KEY, app VARCHAR(255) NOT NULL, version VARCHAR(255) NOT NULL, env VARCHAR(255) NOT NULL DEFAULT '',
+        level VARCHAR(255), host VARCHAR(255), pid INT, started_at ${now},
+        last_beat_at ${now}, stopped_at ${at}) ${opts}`,
+    ];
+  }
+
+  async stateExists(s: Session): Promise<boolean> {
+    const r = await s.query<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'xc_migrations'`,
+    );
+    return Number(r.rows[0]!.n) > 0;
+  }
+
+  /** Also kept for the DDL: which indexes, keys and checks a dropped column takes along, what MODIFY must restate. */
+  async introspect(s: Session) {
+    this.known.extras.clear();
+    const model = await introspectMysql(s, this.flavor, this.known.extras);
+    this.known.model = model;
+    return model;
+  }
+
+  async checkExpression(s: Session, c: ExpressionCheck): Promise<string | null> {
+    // Typed NULLs where CAST can express the type, so the expression is compiled against columns of the right kind.
+    const typed = (type: string) => {
+      const target = castTarget(type, this.mariadb);
+      return target ? `CAST(NULL AS ${target})` : 'NULL';
+    };
+    const cols = c.columns.length > 0 ? c.columns.map((col) => `${typed(col.type)} AS ${quoteMy(col.name)}`).join(', ') : 'NULL AS _xc_none';
+    const from = `FROM (SELECT ${cols}) AS _xc_row`;
+    const target = c.castTo ? castTarget(c.castTo, this.mariadb) : undefined;
+    const value = target ? `CAST((${c.sql}) AS ${target})` : `(${c.sql})`;
+    const sql = c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
+    // Read-only and rolled back: compiled, never run on data.
+    await s.query('START TRANSACTION READ ONLY');
+    try {
+      await s.query(sql);
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      await s.query('ROLLBACK');
+    }
+  }
+
+  /** Whole seconds: MySQL's lock waits have no finer unit. `lock_wait_timeout` bounds metadata locks (DDL), `innodb_lock_wait_timeout` row locks. */
+  lockTimeout(ms: number, _scope: 'transaction' | 'session'): string[] {
+    return [`SET SESSION lock_wait_timeout = ${seconds(ms)}`, `SET SESSION innodb_lock_wait_timeout = ${seconds(ms)}`];
+  }
+
+  resetSession(): string[] {
+    return ['SET SESSION lock_wait_timeout = DEFAULT', 'SET SESSION innodb_lock_wait_timeout = DEFAULT', 'SET SESSION foreign_key_checks = DEFAULT'];
+  }
+
+  /** 1205: lock wait timeout (metadata or row). 1213: deadlock; the statement was rolled back, so a retry is right (the backfill treats it so too). */
+  isLockTimeout(err: unknown): boolean {
+    const errno = (err as { errno?: number })?.errno;
+    return errno === 1205 || errno === 1213;
+  }
+
+  backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {
+    const names = bypass.map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).join(',');
+    return [...this.lockTimeout(lockTimeoutMs, 'session'), `SET ${BYPASS_VARIABLE} = '${names}'`];
+  }
+
+  /** The pool may be the application's: nothing xc set may stay on the connection. */
+  backfillSessionEnd(): string[] {
+    return [`SET ${BYPASS_VARIABLE} = NULL`, 'SET SESSION lock_wait_timeout = DEFAULT', 'SET SESSION innodb_lock_wait_timeout = DEFAULT'];
+  }
+
+  /** NULL-safe equality; text byte-exact in a NO PAD binary collation (a _ci collation would call 'Bob' and 'bob' equal). MySQL's CAST cannot take arbitrary types, so none is applied. */
+  sameValue(column: string, expr: string, type: string): string {
+    if (!isTextType(type)) return `${quoteMy(column)} <=> (${expr})`;
+    const bin = this.mariadb ? 'utf8mb4_nopad_bin' : this.version[0] * 1e6 + this.version[2] >= 8e6 + 17 ? 'utf8mb4_0900_bin' : 'utf8mb4_bin';
+    return `CONVERT(${quoteMy(column)} USING utf8mb4) COLLATE ${bin} <=> CONVERT((${expr}) USING utf8mb4) COLLATE ${bin}`;
+  }
+
+  /**
+   * One column: `a > ?`, a range scan. Several: the row constructor, which is
+   * correct on both servers but which MariaDB 10.11 does not turn into a
+   * range (EXPLAIN: full index scan); the expanded form it would use needs a
+   * placeholder twice, which this interface cannot pass.
+   */
+  keyCompare(columns: string[], op: '>' | '<='): string {
+    if (columns.length === 1) return `${quoteMy(columns[0]!)} ${op} ?`;
+    return `(${columns.map(quoteMy).join(', ')}) ${op} (${columns.map(() => '?').join(', ')})`;
+  }
+
+  castText(expr: string): string {
+    return `CAST(${expr} AS CHAR)`;
+  }
+
+  async sessionId(s: Session): Promise<number> {
+    return Number((await s.query<{ id: number | string }>('SELECT CONNECTION_ID() AS id')).rows[0]!.id);
+  }
+
+  /** Where metadata locks can be seen: MariaDB's METADATA_LOCK_INFO plugin, MySQL's performance_schema.metadata_locks, else nowhere. */
+  private metadataLocks(s: Session): Promise<'mariadb' | 'mysql' | null> {
+    this.lockSource ??= (async () => {
+      try {
+        if (this.mariadb) {
+          const r = await s.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE'`);
+          return Number(r.rows[0]!.n) > 0 ? 'mariadb' : null;
+        }
+        await s.query('SELECT 1 FROM performance_schema.metadata_locks LIMIT 1');
+        const on = await s.query<{ ps: number | string }>('SELECT @@performance_schema AS ps');
+        return Number(on.rows[0]!.ps) === 1 ? 'mysql' : null;
+      } catch {
+        return null;
+      }
+    })();
+    return this.lockSource;
+  }
+
+  /**
+   * Sessions in a transaction (or a statement) older than `minAgeSecs` that hold locks on `tables`.
+   * With metadata-lock information: exactly the holders of metadata locks on the tables. Without it
+   * (MariaDB without the plugin, performance_schema off): every such session using this database —
+   * conservative; a session elsewhere is still bounded by lock_wait_timeout.
+   */
+  private async holders(s: Session, tables: string[], minAgeSecs: number, exclude: number | null): Promise<Blocker[]> {
+    const source = await this.metadataLocks(s);
+    const list = tables.map(() => '?').join(', ');
+    const scope =
+      source === 'mariadb'
+        ? `p.ID IN (SELECT m.THREAD_ID FROM information_schema.METADATA_LOCK_INFO m WHERE m.TABLE_SCHEMA = DATABASE() AND m.TABLE_NAME IN (${list}))`
+        : source === 'mysql'
+          ? `p.ID IN (SELECT th.PROCESSLIST_ID FROM performance_schema.metadata_locks ml JOIN performance_schema.threads th ON th.THREAD_ID = ml.OWNER_THREAD_ID
+                      WHERE ml.OBJECT_TYPE = 'TABLE' AND ml.OBJECT_SCHEMA = DATABASE() AND ml.OBJECT_NAME IN (${list}) AND ml.LOCK_STATUS = 'GRANTED')`
+          : '(p.DB = DATABASE() OR p.DB IS NULL)';
+    const r = await s.query<HolderRow>(
+      `SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.DB AS db, p.COMMAND AS command, p.STATE AS state,
+              LEFT(COALESCE(p.INFO, t.trx_query), 300) AS query, CAST(t.trx_started AS CHAR) AS since
+       FROM information_schema.PROCESSLIST p
+       LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID
+       WHERE p.ID <> CONNECTION_ID() AND p.ID <> ?
+         AND p.COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Killed') AND p.USER NOT IN ('system user', 'event_scheduler')
+         AND (t.trx_started <= NOW() - INTERVAL ? SECOND OR (p.COMMAND = 'Query' AND p.TIME >= ? AND COALESCE(p.STATE, '') NOT LIKE 'Waiting for%lock%'))
+         AND ${scope}
+       ORDER BY t.trx_started IS NULL, t.trx_started, p.ID`,
+      [exclude ?? 0, minAgeSecs, Math.max(1, minAgeSecs), ...(source ? tables : [])],
+    );
+    return r.rows.map((b) => ({
+      session: Number(b.id),
+      user: b.user,
+      application: b.host ? `${b.host}${b.db ? `/${b.db}` : ''}` : b.db,
+      state: b.command === 'Sleep' ? 'idle in transaction' : [b.command, b.state].filter(Boolean).join(': ') || null,
+      since: b.since,
+      query: b.query,
+    }));
+  }
+
+  /** Before DDL: transactions older than the lock timeout that would hold its metadata lock (so the DDL would queue every query behind it). */
+  preflight(s: Session, tables: string[], lockTimeoutMs: number): Promise<Blocker[]> {
+    return this.holders(s, tables, seconds(lockTimeoutMs), null);
+  }
+
+  blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
+    return this.holders(s, tables, 0, sessionId);
+  }
+
+  /** GET_LOCK names are server-wide, so the database is part of it; MySQL allows 64 characters. */
+  private async lockName(s: Session, key: string): Promise<string> {
+    const db = String((await s.query<{ db: string | null }>('SELECT DATABASE() AS db')).rows[0]?.db ?? '');
+    const name = `xc:${db}:${key}`;
+    return name.length <= 64 ? name : `xc:${createHash('sha1').update(name).digest('hex')}`;
+  }
+
+  async tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    const r = await s.query<{ ok: number | string | null }>('SELECT GET_LOCK(?, 0) AS ok', [await this.lockName(s, key)]);
+    return Number(r.rows[0]?.ok) === 1;
+  }
+
+  async releaseAdvisoryLock(s: Session, key: string): Promise<void> {
+    await s.query('SELECT RELEASE_LOCK(?) AS released', [await this.lockName(s, key)]);
+  }
+
+  async advisoryLockHolder(s: Session, key: string): Promise<string | null> {
+    const id = (await s.query<{ id: number | string | null }>('SELECT IS_USED_LOCK(?) AS id', [await this.lockName(s, key)])).rows[0]?.id;
+    if (id === null || id === undefined) return null;
+    const p = (await s.query<{ user: string; host: string; db: string | null; time: number | string; command: string; info: string | null }>(
+      'SELECT USER AS user, HOST AS host, DB AS db, TIME AS time, COMMAND AS command, INFO AS info FROM information_schema.PROCESSLIST WHERE ID = ?',
+      [Number(id)],
+    )).rows[0];
+    // The lock's name is xc's own: whoever holds it is an xc process, even though MySQL has no application_name to show.
+    if (!p) return `an xc process (session ${id})`;
+    const doing = p.command === 'Sleep' ? `idle for ${p.time}s` : `running for ${p.time}s${p.info ? `: ${p.info.slice(0, 120)}` : ''}`;
+    return `an xc process (session ${id}, user ${p.user} from ${p.host}${p.db ? `, database ${p.db}` : ''}, ${doing})`;
+  }
+
+  /**
+   * The gate's session evidence: the `program_name` connection attribute
+   * (mysql2: `connectAttributes: { program_name: 'app@version' }`) of
+   * sessions on this database, from performance_schema where it is on;
+   * without it the server shows no application names (an empty list).
+   */
+  async applicationSessions(s: Session): Promise<string[]> {
+    try {
+      const r = await s.query<{ name: string }>(
+        `SELECT DISTINCT a.ATTR_VALUE AS name FROM performance_schema.session_connect_attrs a
+         JOIN performance_schema.threads t ON t.PROCESSLIST_ID = a.PROCESSLIST_ID
+         WHERE a.ATTR_NAME = 'program_name' AND a.PROCESSLIST_ID <> CONNECTION_ID() AND t.PROCESSLIST_DB = DATABASE() AND a.ATTR_VALUE LIKE '%_@_%'`,
+      );
+      return r.rows.map((row) => row.name);
+    } catch {
+      return []; // performance_schema off (MariaDB's default) or not readable
+    }
+  }
+
+  /** MySQL has no application_name and another session's variables cannot be read: nothing to set (the holder is described from the processlist). */
+  async labelSession(_s: Session, _label: string): Promise<void> {}
+}

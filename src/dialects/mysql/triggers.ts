@@ -1,0 +1,125 @@
+/**
+ * Triggers for MySQL / MariaDB. There are no trigger functions and no WHEN
+ * clause, so each xc trigger is a pair of BEFORE triggers (`<name>_u` for
+ * UPDATE, `<name>_i` for INSERT) whose bodies only `SET NEW.col = …`: a
+ * trigger never writes its own table (error 1442) and never fires another,
+ * so two-way sync cannot loop. They coexist with the user's own triggers
+ * (several per event since MySQL 5.7.2 / MariaDB 10.2.3) and run after them.
+ *
+ * Sync and fill triggers start with a bypass guard: the backfill of the
+ * trigger's own migration sets `@xc_bypass` to the names to skip (it writes
+ * both shapes itself) and clears it after each batch. Like the PostgreSQL
+ * triggers they decide from the row only, never from session state the
+ * application could carry.
+ *
+ * Author expressions name columns bare (`upper(name)`); in a trigger they
+ * are rewritten to NEW.`name` (expr.ts).
+ *
+ * Checks: adding a CHECK constraint copies the whole table under a write
+ * lock on both MariaDB 10.11 and MySQL 8 (ALGORITHM=COPY), and neither has
+ * NOT VALID. xc enforces the checks it adds with a trigger pair instead
+ * (`xc_ck_<hash>_i/_u`), which raises SQLSTATE 23000 like a CHECK would and
+ * costs only a metadata lock; the catalog reads them back as checks.
+ */
+import { createHash } from 'node:crypto';
+import type { FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
+import type { Step } from '../../operations/types.js';
+import { fitName, literal, quoteMy as q, rewriteColumns } from './expr.js';
+
+export const BYPASS_VARIABLE = '@xc_bypass';
+
+export const triggerName = (name: string, event: 'i' | 'u') => fitName(name, `_${event}`);
+
+const triggerExists = (name: string) => `SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ${literal(name)}`;
+
+const lock = (table: string) => `metadata lock on ${q(table)} (instant)`;
+
+/** CREATE and DROP steps of a BEFORE UPDATE / BEFORE INSERT pair; UPDATE first, so every row an old writer touches from then on is kept in step. */
+function pair(name: string, table: string, bodies: { i: string; u: string }, what: string): TriggerSteps {
+  const create = (['u', 'i'] as const).map((e): Step => {
+    const trigger = triggerName(name, e);
+    return {
+      sql: `CREATE TRIGGER ${q(trigger)} BEFORE ${e === 'i' ? 'INSERT' : 'UPDATE'} ON ${q(table)} FOR EACH ROW\n${bodies[e]}`,
+      description: `install trigger ${trigger} on ${table} (${what}, on ${e === 'i' ? 'INSERT' : 'UPDATE'})`,
+      lock: lock(table),
+      transactional: false,
+      tables: [table],
+      probe: `SELECT EXISTS(${triggerExists(trigger)}) AS done`,
+    };
+  });
+  return { create, drop: dropPair(name, table) };
+}
+
+export function dropPair(name: string, table: string): Step[] {
+  return (['i', 'u'] as const).map((e): Step => {
+    const trigger = triggerName(name, e);
+    return {
+      sql: `DROP TRIGGER IF EXISTS ${q(trigger)}`,
+      description: `remove trigger ${trigger} from ${table}`,
+      lock: lock(table),
+      transactional: false,
+      tables: [table],
+      probe: `SELECT NOT EXISTS(${triggerExists(trigger)}) AS done`,
+    };
+  });
+}
+
+/** Skip the body while the backfill of this trigger's migration names it in @xc_bypass. */
+function guarded(name: string, body: string): string {
+  return `IF COALESCE(LOCATE(${literal(`,${name},`)}, CONCAT(',', ${BYPASS_VARIABLE}, ',')), 0) = 0 THEN\n${body}\nEND IF`;
+}
+
+/** Changed by this statement, byte for byte (a case-insensitive `<=>` would call 'Bob' → 'bob' no change). */
+const changed = (c: string) => `NOT (CAST(NEW.${q(c)} AS BINARY) <=> CAST(OLD.${q(c)} AS BINARY))`;
+
+/**
+ * Two-way sync, the decisions of the PostgreSQL trigger: on INSERT the side
+ * left NULL is computed from the other (the old default, now applied here,
+ * when both are NULL); on UPDATE the side that changed wins; when neither
+ * changed and the new side is NULL it is filled.
+ */
+export function mysqlSyncTrigger(s: SyncTriggerSpec): TriggerSteps {
+  const row = (e: string) => rewriteColumns(e, s.columns, 'NEW.');
+  const o = `NEW.${q(s.oldColumn)}`;
+  const n = `NEW.${q(s.newColumn)}`;
+  const up = `SET ${n} = (${row(s.up)});`;
+  const down = `SET ${o} = (${row(s.down)});`;
+  const applyDefault = s.oldDefault === null ? '' : `  IF ${o} IS NULL AND ${n} IS NULL THEN SET ${o} = (${row(s.oldDefault)}); END IF;\n`;
+  const insert = `${applyDefault}  IF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}\n  END IF;`;
+  const update =
+    `  IF ${changed(s.oldColumn)} AND NOT ${changed(s.newColumn)} THEN ${up}\n` +
+    `  ELSEIF ${changed(s.newColumn)} AND NOT ${changed(s.oldColumn)} THEN ${down}\n` +
+    `  ELSEIF ${n} IS NULL THEN ${up}\n  END IF;`;
+  return pair(s.name, s.table, { i: guarded(s.name, insert), u: guarded(s.name, update) }, `keeps ${s.oldColumn} and ${s.newColumn} in sync`);
+}
+
+/** Fill one column from an expression whenever a write leaves it NULL. */
+export function mysqlFillTrigger(s: FillTriggerSpec): TriggerSteps {
+  const c = `NEW.${q(s.column)}`;
+  const body = guarded(s.name, `  IF ${c} IS NULL THEN SET ${c} = (${rewriteColumns(s.expr, s.columns, 'NEW.')}); END IF;`);
+  return pair(s.name, s.table, { i: body, u: body }, `fills ${s.column} when a write leaves it NULL`);
+}
+
+/** The trigger pair's base name for a check: unique per table and check name, within the 64-character limit. */
+export function checkTriggerBase(table: string, check: string): string {
+  return `xc_ck_${createHash('sha1').update(`${table}\0${check}`).digest('hex').slice(0, 12)}`;
+}
+
+const CHECK_BODY = /^IF NOT COALESCE\(\(([\s\S]*)\), TRUE\) THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = '((?:[^'\\]|\\.|'')*)'; END IF$/;
+
+/** A check enforced for every write (not bypassed by backfills): fails like CHECK when the expression is FALSE, passes on TRUE or NULL. */
+export function mysqlCheckTrigger(table: string, name: string, expression: string, columns: string[]): TriggerSteps {
+  const message = `CONSTRAINT ${q(name)} failed`;
+  const body = `IF NOT COALESCE((${rewriteColumns(expression, columns, 'NEW.')}), TRUE) THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = ${literal(message)}; END IF`;
+  const steps = pair(checkTriggerBase(table, name), table, { i: body, u: body }, `enforces check ${name} for new writes`);
+  return steps;
+}
+
+/** Name and expression (columns as NEW.`c`) of an xc check trigger's body, or undefined. */
+export function parseCheckTrigger(body: string): { name: string; expression: string } | undefined {
+  const m = CHECK_BODY.exec(body.trim());
+  if (!m) return undefined;
+  const message = m[2]!.replace(/''/g, "'").replace(/\\\\/g, '\\');
+  const name = /^CONSTRAINT `((?:[^`]|``)*)` failed$/.exec(message)?.[1]?.replace(/``/g, '`');
+  return name === undefined ? undefined : { name, expression: m[1]! };
+}

@@ -1,0 +1,576 @@
+/**
+ * The MySQL / MariaDB dialect against a real server (XC_TEST_MYSQL_URL).
+ * Each Ddl method's steps run as the engine runs them on MySQL — probe, then
+ * the statement alone — and the catalog is checked after; every step is run
+ * a second time to show its probe makes it idempotent. Then triggers with
+ * old and new writers, introspection, lock handling, and the whole
+ * lifecycle through createXc.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createMysqlDriver } from '../../src/db/mysql.js';
+import type { Driver, Session } from '../../src/db/driver.js';
+import { detectDialect } from '../../src/dialects/index.js';
+import type { MysqlDialect } from '../../src/dialects/mysql/index.js';
+import type { Step } from '../../src/operations/types.js';
+import { createXc } from '../../src/index.js';
+import { describeMysql } from '../helpers/servers.js';
+import { targets, type Db } from '../helpers/targets.js';
+import { Writer } from '../helpers/writers.js';
+
+const mysqlTarget = targets.find((t) => t.name === 'mysql')!;
+
+interface Ctx {
+  db: Db;
+  driver: Driver;
+  d: MysqlDialect;
+}
+
+async function open(prefix: string): Promise<Ctx> {
+  const db = await mysqlTarget.create(prefix);
+  const driver = createMysqlDriver(db.url);
+  const d = (await detectDialect(driver)) as MysqlDialect;
+  return { db, driver, d };
+}
+
+const probeDone = async (s: Session, probe: string) => {
+  const v = (await s.query<{ done: unknown }>(probe)).rows[0]?.done;
+  return v === 1 || v === '1' || v === true;
+};
+
+/** The engine on MySQL, per step: probe → cleanup → lock timeout → statement → probe again; returns how many statements ran. */
+async function run(c: Ctx, steps: Step[]): Promise<number> {
+  let ran = 0;
+  for (const step of steps) {
+    expect(step.probe, step.description).toBeTruthy();
+    expect(step.transactional).toBe(false);
+    const s = await c.driver.acquire();
+    try {
+      if (await probeDone(s, step.probe!)) continue;
+      if (step.cleanup) await s.query(step.cleanup);
+      for (const q of c.d.lockTimeout(1000, 'session')) await s.query(q);
+      await s.query(step.sql);
+      ran++;
+      expect(await probeDone(s, step.probe!), `${step.description}: probe after running`).toBe(true);
+    } finally {
+      for (const q of c.d.resetSession()) await s.query(q);
+      s.release();
+    }
+  }
+  return ran;
+}
+
+/** Run, then run again: the second time every probe says done. */
+async function runTwice(c: Ctx, steps: Step[]): Promise<void> {
+  expect(await run(c, steps)).toBeGreaterThan(0);
+  expect(await run(c, steps)).toBe(0);
+}
+
+const introspect = async (c: Ctx) => {
+  const s = await c.driver.acquire();
+  try {
+    return await c.d.introspect(s);
+  } finally {
+    s.release();
+  }
+};
+const col = async (c: Ctx, table: string, name: string) => (await c.db.columns(table)).find((x) => x.name === name);
+const one = async <T = Record<string, unknown>>(c: Ctx, sql: string, params?: unknown[]) => (await c.db.query<T>(sql, params))[0]!;
+const failure = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (err) {
+    return err as { errno?: number; sqlState?: string; message: string };
+  }
+  throw new Error('expected an error');
+};
+
+describeMysql('MySQL dialect: catalog and DDL steps', () => {
+  let c: Ctx;
+  beforeAll(async () => {
+    c = await open('xc_myddl');
+  });
+  afterAll(async () => {
+    await c?.driver.close();
+    await c?.db.drop();
+  });
+
+  it('introspects keys, indexes, checks, foreign keys and defaults', async () => {
+    await c.db.query(`CREATE TABLE parent (id int PRIMARY KEY, code varchar(10) NOT NULL, UNIQUE KEY parent_code (code))`);
+    await c.db.query(`CREATE TABLE items (
+      id bigint NOT NULL AUTO_INCREMENT, k2 int NOT NULL DEFAULT 0,
+      name varchar(50) NOT NULL DEFAULT 'anon', note text, price decimal(10,2) DEFAULT 1.50,
+      created datetime DEFAULT current_timestamp(), tag varchar(20) COLLATE utf8mb4_bin, doc json, parent_id int,
+      PRIMARY KEY (id, k2), UNIQUE KEY items_name_uq (name), KEY items_tag_note (tag, note(10)),
+      CONSTRAINT items_price_ck CHECK (price > 0),
+      CONSTRAINT items_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE)`);
+    const t = (await introspect(c)).table('items')!;
+    const byName = Object.fromEntries(t.columns.map((x) => [x.name, x]));
+    expect(byName.id).toMatchObject({ type: 'bigint(20)', nullable: false, default: null, generated: true });
+    expect(byName.name).toMatchObject({ type: 'varchar(50)', nullable: false, default: `'anon'`, generated: false });
+    expect(byName.price!.default).toBe('1.50');
+    expect(byName.created!.default).toBe('current_timestamp()');
+    expect(byName.note!.default).toBeNull();
+    expect(byName.tag!.type).toBe('varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin');
+    expect(byName.doc!.type).toBe('json');
+    expect(t.primaryKey).toEqual(['id', 'k2']);
+    const idx = Object.fromEntries(t.indexes.map((i) => [i.name, i]));
+    expect(idx.PRIMARY).toMatchObject({ primary: true, unique: true, columns: ['id', 'k2'] });
+    expect(idx.items_name_uq).toMatchObject({ unique: true, constraint: 'items_name_uq', columns: ['name'] });
+    expect(idx.items_tag_note).toMatchObject({ unique: false, constraint: null, definition: 'CREATE INDEX `items_tag_note` ON `items` (`tag`, `note`(10))' });
+    expect(t.checks).toEqual([{ name: 'items_price_ck', expression: 'price > 0', columns: ['price'] }]); // the JSON column's json_valid() is not a check
+    expect(t.foreignKeys).toEqual([{ name: 'items_parent_fk', columns: ['parent_id'], refTable: 'parent', refColumns: ['id'], onDelete: 'cascade' }]);
+    expect((await introspect(c)).rowKey('items')).toEqual(['id', 'k2']);
+  });
+
+  it('adds, defaults, relaxes and enforces columns; drops a column with what depends on it', async () => {
+    await c.db.query(`CREATE TABLE t1 (id int PRIMARY KEY, name varchar(50) NOT NULL DEFAULT 'anon' COMMENT 'who', v int)`);
+    await c.db.query(`INSERT INTO t1 (id, name, v) VALUES (1, 'a', 1), (2, 'b', 2)`);
+    await introspect(c);
+    await runTwice(c, c.d.ddl.addColumn('t1', 'extra', 'varchar(20)'));
+    expect(await col(c, 't1', 'extra')).toMatchObject({ nullable: true });
+    await run(c, c.d.ddl.setDefault('t1', 'extra', `'x'`));
+    expect((await col(c, 't1', 'extra'))!.default).toBe(`'x'`);
+    await runTwice(c, c.d.ddl.setDefault('t1', 'extra', null));
+    expect((await col(c, 't1', 'extra'))!.default).toBe('NULL');
+
+    const name = (await introspect(c)).column('t1', 'name')!;
+    await runTwice(c, c.d.ddl.dropNotNull('t1', name));
+    expect(await col(c, 't1', 'name')).toMatchObject({ nullable: true, default: `'anon'` });
+    // Not null again: a check enforced for new writes at once (no scan), then MODIFY (online rebuild), restating default and comment.
+    await runTwice(c, c.d.ddl.addNotNullCheck('t1', name, 'nn_name'));
+    expect((await failure(c.db.query(`INSERT INTO t1 (id, name) VALUES (3, NULL)`))).sqlState).toBe('23000');
+    expect((await introspect(c)).table('t1')!.checks.map((k) => k.name)).toEqual(['nn_name']);
+    await runTwice(c, c.d.ddl.enforceNotNull('t1', name, 'nn_name'));
+    expect(await col(c, 't1', 'name')).toMatchObject({ nullable: false, default: `'anon'` });
+    expect(await one(c, `SELECT column_comment AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 't1' AND column_name = 'name'`)).toEqual({ c: 'who' });
+    expect(await c.db.triggers()).toEqual([]);
+
+    // A NULL left behind: MODIFY fails and changes nothing.
+    await runTwice(c, c.d.ddl.dropNotNull('t1', name));
+    await c.db.query(`UPDATE t1 SET name = NULL WHERE id = 2`);
+    await expect(run(c, c.d.ddl.enforceNotNull('t1', name, 'nn_name'))).rejects.toThrow(/NULL|truncated/i);
+    expect((await col(c, 't1', 'name'))!.nullable).toBe(true);
+    await c.db.query(`UPDATE t1 SET name = 'b' WHERE id = 2`);
+
+    // Dropping v takes its index, foreign key and check along (MySQL would refuse or shrink the index instead).
+    await c.db.query(`CREATE TABLE p1 (id int PRIMARY KEY)`);
+    await c.db.query(`INSERT INTO p1 VALUES (1), (2)`);
+    await c.db.query(`ALTER TABLE t1 ADD INDEX t1_v_name (v, name), ADD CONSTRAINT t1_v_fk FOREIGN KEY (v) REFERENCES p1 (id), ADD CONSTRAINT t1_v_ck CHECK (v > 0 AND id > 0)`);
+    await introspect(c);
+    const drop = c.d.ddl.dropColumn('t1', 'v');
+    expect(drop.map((s) => s.sql.replace(/,\s*ALGORITHM.*$/, ''))).toEqual([
+      'ALTER TABLE `t1` DROP FOREIGN KEY `t1_v_fk`',
+      'DROP TRIGGER IF EXISTS `' + drop[1]!.sql.split('`')[1] + '`',
+      'DROP TRIGGER IF EXISTS `' + drop[2]!.sql.split('`')[1] + '`',
+      'ALTER TABLE `t1` DROP CONSTRAINT `t1_v_ck`',
+      'ALTER TABLE `t1` DROP INDEX `t1_v_name`',
+      'ALTER TABLE `t1` DROP COLUMN `v`',
+    ]);
+    expect(drop.at(-1)!.lock).toBe('ALGORITHM=INSTANT on `t1` (metadata lock only, instant)');
+    await runTwice(c, drop);
+    expect(await col(c, 't1', 'v')).toBeUndefined();
+    expect((await c.db.indexes('t1')).map((i) => i.name)).not.toContain('t1_v_name');
+    expect(await c.db.checks('t1')).toEqual([]);
+  });
+
+  it('builds, copies, renames and drops indexes online', async () => {
+    await c.db.query(`CREATE TABLE t2 (id int PRIMARY KEY, email varchar(100), email2 varchar(100), body text)`);
+    await c.db.query(`CREATE INDEX t2_email_body ON t2 (email, body(20))`);
+    await introspect(c);
+    const build = c.d.ddl.createIndex({ table: 't2', name: 't2_email_uq', columns: ['email'], unique: true });
+    expect(build[0]!.sql).toBe('ALTER TABLE `t2` ADD UNIQUE INDEX `t2_email_uq` (`email`), ALGORITHM=INPLACE, LOCK=NONE');
+    expect(build[0]!.lock).toBe('ALGORITHM=INPLACE, LOCK=NONE on `t2` (reads and writes continue; scans the table)');
+    await runTwice(c, build);
+    const model = await introspect(c);
+    const copy = c.d.ddl.copyIndex(model.table('t2')!.indexes.find((i) => i.name === 't2_email_body')!, 't2', 't2_email2_body', 'email', 'email2');
+    expect(copy[0]!.sql).toBe('ALTER TABLE `t2` ADD INDEX `t2_email2_body` (`email2`, `body`(20)), ALGORITHM=INPLACE, LOCK=NONE');
+    await runTwice(c, copy);
+    await runTwice(c, c.d.ddl.addUniqueUsingIndex('t2', 't2_email_key', 't2_email_uq'));
+    expect(c.d.ddl.addUniqueUsingIndex('t2', 'same', 'same')).toEqual([]);
+    expect((await c.db.indexes('t2')).map((i) => i.name).sort()).toEqual(['t2_email2_body', 't2_email_body', 't2_email_key']);
+    expect(await c.db.uniques('t2')).toEqual([['email']]);
+    await runTwice(c, c.d.ddl.dropIndex('t2', 't2_email2_body'));
+    await introspect(c);
+    await runTwice(c, c.d.ddl.dropConstraint('t2', 't2_email_key'));
+    expect((await c.db.indexes('t2')).map((i) => i.name)).toEqual(['t2_email_body']);
+  });
+
+  it('adds a foreign key without a scan, validates it by query, drops it', async () => {
+    await c.db.query(`CREATE TABLE p3 (id int PRIMARY KEY)`);
+    await c.db.query(`CREATE TABLE t3 (id int PRIMARY KEY, pid int)`);
+    await c.db.query(`INSERT INTO p3 VALUES (1)`);
+    await c.db.query(`INSERT INTO t3 VALUES (1, 1), (2, 7), (3, NULL)`);
+    await introspect(c);
+    const add = c.d.ddl.addForeignKey({ table: 't3', name: 't3_pid_fk', columns: ['pid'], refTable: 'p3', refColumns: ['id'], onDelete: 'cascade' });
+    expect(add[0]!.sql).toMatch(/^SET STATEMENT foreign_key_checks=0 FOR ALTER TABLE .* ON DELETE CASCADE, ALGORITHM=INPLACE, LOCK=NONE$/);
+    await runTwice(c, add);
+    // Enforced for new writes at once; the orphan (2, 7) predates it.
+    expect((await failure(c.db.query(`INSERT INTO t3 VALUES (4, 9)`))).errno).toBe(1452);
+    const validate = c.d.ddl.validateConstraint('t3', 't3_pid_fk');
+    await expect(run(c, validate)).rejects.toThrow(/foreign key t3_pid_fk: rows of t3 have no parent in p3/);
+    await c.db.query(`DELETE FROM t3 WHERE id = 2`);
+    expect(await run(c, validate)).toBe(0); // the probe is the check: nothing left to run
+    expect((await introspect(c)).table('t3')!.foreignKeys.map((k) => k.name)).toEqual(['t3_pid_fk']);
+    await runTwice(c, c.d.ddl.dropConstraint('t3', 't3_pid_fk'));
+    expect((await introspect(c)).table('t3')!.foreignKeys).toEqual([]);
+  });
+
+  it('enforces an added check with triggers, validates existing rows, drops it', async () => {
+    await c.db.query(`CREATE TABLE t4 (id int PRIMARY KEY, price int, name varchar(20))`);
+    await c.db.query(`INSERT INTO t4 VALUES (1, 5, 'a'), (2, -1, 'b')`);
+    await introspect(c);
+    await runTwice(c, c.d.ddl.addCheck('t4', 't4_price_ck', 'price > 0'));
+    const err = await failure(c.db.query(`INSERT INTO t4 VALUES (3, -5, 'c')`));
+    expect([err.sqlState, err.message]).toEqual(['23000', 'CONSTRAINT `t4_price_ck` failed']);
+    await c.db.query(`INSERT INTO t4 VALUES (4, NULL, 'd')`); // NULL passes, as with CHECK
+    expect((await introspect(c)).table('t4')!.checks).toEqual([{ name: 't4_price_ck', expression: '`price` > 0'.replace(/`/g, ''), columns: ['price'] }]);
+    const validate = c.d.ddl.validateConstraint('t4', 't4_price_ck');
+    await expect(run(c, validate)).rejects.toThrow(/check t4_price_ck: rows of t4 violate it/);
+    await c.db.query(`UPDATE t4 SET price = 1 WHERE id = 2`);
+    expect(await run(c, validate)).toBe(0);
+    await runTwice(c, c.d.ddl.dropConstraint('t4', 't4_price_ck'));
+    await c.db.query(`INSERT INTO t4 VALUES (5, -5, 'e')`);
+  });
+
+  it('creates and drops tables; renames one keeping the old name as an updatable view; restores it', async () => {
+    await c.db.query(`CREATE TABLE owners (id int PRIMARY KEY)`);
+    await introspect(c);
+    const create = c.d.ddl.createTable('pets', [
+      { name: 'id', type: 'int', nullable: false, primaryKey: true },
+      { name: 'name', type: 'varchar(20)', nullable: false, default: `'rex'`, unique: true },
+      { name: 'owner_id', type: 'int', nullable: true, references: { table: 'owners', onDelete: 'set null' } },
+    ]);
+    await runTwice(c, create);
+    const pets = (await introspect(c)).table('pets')!;
+    expect(pets.primaryKey).toEqual(['id']);
+    expect(pets.indexes.find((i) => i.name === 'pets_name_key')?.unique).toBe(true);
+    expect(pets.foreignKeys).toEqual([{ name: 'pets_owner_id_fkey', columns: ['owner_id'], refTable: 'owners', refColumns: ['id'], onDelete: 'set null' }]);
+
+    await runTwice(c, c.d.ddl.renameTableKeepingOldName('pets', 'animals'));
+    await c.db.query(`INSERT INTO pets (id, name) VALUES (1, 'tom')`); // old code, through the view
+    expect(await c.db.query(`SELECT id, name FROM animals`)).toEqual([{ id: 1, name: 'tom' }]);
+    expect((await introspect(c)).table('pets')?.kind).toBe('view');
+    await runTwice(c, c.d.ddl.restoreTableName('pets', 'animals'));
+    expect((await introspect(c)).table('pets')?.kind).toBe('table');
+    expect(await run(c, c.d.ddl.restoreTableName('pets', 'animals'))).toBe(0); // nothing to undo: tolerated
+    await runTwice(c, c.d.ddl.renameTableKeepingOldName('pets', 'animals'));
+    await runTwice(c, c.d.ddl.dropOldTableName('pets'));
+    expect((await introspect(c)).table('pets')).toBeUndefined();
+    await runTwice(c, c.d.ddl.dropTable('animals'));
+  });
+
+  it('compiles author expressions read-only', async () => {
+    const s = await c.driver.acquire();
+    try {
+      const columns = [{ name: 'name', type: 'varchar(20)' }, { name: 'n', type: 'int' }];
+      expect(await c.d.checkExpression(s, { path: ['up'], table: 't', sql: 'upper(name)', columns, castTo: 'varchar(40)' })).toBeNull();
+      expect(await c.d.checkExpression(s, { path: ['up'], table: 't', sql: 'n * 2', columns, castTo: "enum('a')" })).toBeNull();
+      expect(await c.d.checkExpression(s, { path: ['up'], table: 't', sql: 'nope + 1', columns })).toMatch(/Unknown column 'nope'/);
+      expect(await c.d.checkExpression(s, { path: ['where'], table: 't', sql: 'n >', columns, boolean: true })).toMatch(/syntax/);
+    } finally {
+      s.release();
+    }
+  });
+
+  it('creates its state tables (reserved words quoted) and finds them', async () => {
+    const s = await c.driver.acquire();
+    try {
+      expect(await c.d.stateExists(s)).toBe(false);
+      for (const q of c.d.stateSchema()) await s.query(q);
+      for (const q of c.d.stateSchema()) await s.query(q); // idempotent
+      expect(await c.d.stateExists(s)).toBe(true);
+      await s.query('INSERT INTO `xc_steps` (migration_id, phase, seq, description, `sql`, status) VALUES (?, ?, ?, ?, ?, ?)', ['m', 'expand', 0, 'd', 'SELECT 1', 'pending']);
+      const ev = await s.query<{ id: string; at: string }>('INSERT INTO `xc_events` (actor, command, event) VALUES (?, ?, ?)', ['a', 'b', 'c']);
+      expect(ev.rowCount).toBe(1);
+      expect((await introspect(c)).table('xc_steps')).toBeUndefined(); // state tables are not the application's
+    } finally {
+      s.release();
+    }
+  });
+
+  it('walks keys with one placeholder per column (single keys use a range scan)', async () => {
+    await c.db.query(`CREATE TABLE k (a int, b varchar(10), PRIMARY KEY (a, b))`);
+    await c.db.query(`INSERT INTO k VALUES (1, 'x'), (1, 'y'), (2, 'a'), (9007199254740, 'z')`);
+    const rows = await c.db.query(`SELECT a, b FROM k WHERE ${c.d.keyCompare(['a', 'b'], '>')} AND ${c.d.keyCompare(['a', 'b'], '<=')} ORDER BY a, b`, ['1', 'x', '2', 'a']);
+    expect(rows).toEqual([{ a: 1, b: 'y' }, { a: 2, b: 'a' }]);
+    const plan = await one<{ type: string }>(c, `EXPLAIN SELECT a FROM k WHERE ${c.d.keyCompare(['a'], '>')}`, ['1']);
+    expect(plan.type).toBe('range');
+  });
+});
+
+describeMysql('MySQL dialect: triggers with old and new writers', () => {
+  let c: Ctx;
+  beforeAll(async () => {
+    c = await open('xc_mytrg');
+    await c.db.query(`CREATE TABLE people (id int PRIMARY KEY, name varchar(50) NOT NULL DEFAULT 'anon', hits int NOT NULL DEFAULT 0, note varchar(50))`);
+    // The user's own trigger on the same event: it must keep firing, and before xc's.
+    await c.db.query(`CREATE TRIGGER people_hits BEFORE UPDATE ON people FOR EACH ROW SET NEW.hits = OLD.hits + 1`);
+    await c.db.query(`INSERT INTO people (id, name) VALUES (1, 'bob'), (2, 'ann')`);
+  });
+  afterAll(async () => {
+    await c?.driver.close();
+    await c?.db.drop();
+  });
+
+  const row = (id: number) => one<{ name: string; full_name: string | null; hits: number }>(c, `SELECT name, full_name, hits FROM people WHERE id = ?`, [id]);
+
+  it('keeps the old and the new column equal both ways; the backfill bypass makes only its trigger stand aside', async () => {
+    await introspect(c);
+    const sync = c.d.ddl.syncTrigger({ name: 'xc_sync_t1', table: 'people', oldColumn: 'name', newColumn: 'full_name', up: '`name`', down: '`full_name`', oldDefault: `'anon'`, columns: ['id', 'name', 'hits', 'note', 'full_name'] });
+    await runTwice(c, [...c.d.ddl.addColumn('people', 'full_name', 'varchar(50)'), ...sync.create, ...c.d.ddl.setDefault('people', 'name', null)]);
+    expect(await c.db.triggers()).toEqual(['people_hits', 'xc_sync_t1_i', 'xc_sync_t1_u']);
+
+    await c.db.query(`INSERT INTO people (id, name) VALUES (10, 'old')`); // old writer
+    await c.db.query(`INSERT INTO people (id) VALUES (11)`); // old writer relying on the default, now applied by the trigger
+    await c.db.query(`INSERT INTO people (id, full_name) VALUES (12, 'new')`); // new writer: name is NOT NULL without default now
+    expect([await row(10), await row(11), await row(12)]).toEqual([
+      { name: 'old', full_name: 'old', hits: 0 },
+      { name: 'anon', full_name: 'anon', hits: 0 },
+      { name: 'new', full_name: 'new', hits: 0 },
+    ]);
+    await c.db.query(`UPDATE people SET name = 'old2' WHERE id = 10`);
+    await c.db.query(`UPDATE people SET full_name = 'new2' WHERE id = 12`);
+    await c.db.query(`UPDATE people SET name = 'OLD2' WHERE id = 10`); // a change of case is a change
+    await c.db.query(`UPDATE people SET note = 'x' WHERE id = 1`); // neither changed, new side NULL: filled
+    expect([await row(10), await row(12), await row(1)]).toEqual([
+      { name: 'OLD2', full_name: 'OLD2', hits: 2 },
+      { name: 'new2', full_name: 'new2', hits: 1 },
+      { name: 'bob', full_name: 'bob', hits: 1 },
+    ]);
+
+    // A backfill transaction names the trigger in @xc_bypass: it stands aside, the user's trigger still fires.
+    const s = await c.driver.acquire();
+    try {
+      await s.query('BEGIN');
+      for (const q of c.d.backfillSession(1000, ['xc_sync_t1'])) await s.query(q);
+      await s.query(`UPDATE people SET full_name = 'backfilled' WHERE id = 2`);
+      await s.query('COMMIT');
+      for (const q of c.d.backfillSessionEnd()) await s.query(q);
+      expect((await s.query<{ v: unknown }>('SELECT @xc_bypass AS v')).rows[0]!.v).toBeNull();
+      expect(await row(2)).toEqual({ name: 'ann', full_name: 'backfilled', hits: 1 });
+      // Another migration's backfill names another trigger: this one fires.
+      await s.query('BEGIN');
+      for (const q of c.d.backfillSession(1000, ['xc_sync_other'])) await s.query(q);
+      await s.query(`UPDATE people SET full_name = 'synced' WHERE id = 2`);
+      await s.query('COMMIT');
+      for (const q of c.d.backfillSessionEnd()) await s.query(q);
+    } finally {
+      s.release();
+    }
+    expect(await row(2)).toEqual({ name: 'synced', full_name: 'synced', hits: 2 });
+
+    // Removing the trigger (contract): from the first drop step on, a new writer that omits `name` still succeeds.
+    const [tempDefault, ...drops] = sync.drop;
+    await runTwice(c, [tempDefault!]);
+    await runTwice(c, drops);
+    await c.db.query(`INSERT INTO people (id, full_name) VALUES (13, 'between')`);
+    expect(await row(13)).toMatchObject({ name: `anon`, full_name: 'between' });
+    await runTwice(c, c.d.ddl.dropColumn('people', 'name'));
+    expect(await c.db.triggers()).toEqual(['people_hits']);
+  });
+
+  it('removes a default computed from the new column before a rollback drops that column', async () => {
+    await c.db.query(`CREATE TABLE acct (id int PRIMARY KEY, owner varchar(20) NOT NULL)`);
+    await introspect(c);
+    const sync = c.d.ddl.syncTrigger({ name: 'xc_sync_t2', table: 'acct', oldColumn: 'owner', newColumn: 'holder', up: 'owner', down: 'holder', oldDefault: null, columns: ['id', 'owner', 'holder'] });
+    await runTwice(c, [...c.d.ddl.addColumn('acct', 'holder', 'varchar(20)'), ...sync.create]);
+    await runTwice(c, sync.drop);
+    await c.db.query(`INSERT INTO acct (id, holder) VALUES (1, 'h')`); // omitting owner: its default is computed from holder
+    expect(await one(c, `SELECT owner, holder FROM acct`)).toEqual({ owner: 'h', holder: 'h' });
+    const drop = c.d.ddl.dropColumn('acct', 'holder');
+    expect(drop[0]!.sql).toBe('ALTER TABLE `acct` ALTER COLUMN `owner` DROP DEFAULT, ALGORITHM=INSTANT, LOCK=DEFAULT');
+    await runTwice(c, drop);
+    expect(await col(c, 'acct', 'owner')).toMatchObject({ nullable: false, default: null });
+  });
+
+  it('fills a column when a write leaves it NULL', async () => {
+    await c.db.query(`CREATE TABLE tags (id int PRIMARY KEY, label varchar(20), slug varchar(20))`);
+    const fill = c.d.ddl.fillTrigger({ name: 'xc_fill_t3', table: 'tags', column: 'slug', expr: `lower(replace(label, ' ', '-'))`, columns: ['id', 'label', 'slug'] });
+    await runTwice(c, fill.create);
+    await c.db.query(`INSERT INTO tags (id, label) VALUES (1, 'Hello World')`);
+    await c.db.query(`INSERT INTO tags (id, label, slug) VALUES (2, 'X', 'given')`);
+    expect(await c.db.query(`SELECT id, slug FROM tags ORDER BY id`)).toEqual([{ id: 1, slug: 'hello-world' }, { id: 2, slug: 'given' }]);
+    await runTwice(c, fill.drop);
+    expect(await c.db.triggers()).not.toContain('xc_fill_t3_i');
+  });
+});
+
+describeMysql('MySQL dialect: lock timeouts, blockers, advisory lock', () => {
+  let c: Ctx;
+  let other: mysql.Connection;
+  beforeAll(async () => {
+    c = await open('xc_mylock');
+    await c.db.query(`CREATE TABLE busy (id int PRIMARY KEY, v int)`);
+    await c.db.query(`INSERT INTO busy VALUES (1, 1)`);
+    other = await mysql.createConnection({ uri: c.db.url });
+  });
+  afterAll(async () => {
+    await other?.end();
+    await c?.driver.close();
+    await c?.db.drop();
+  });
+
+  it('preflight names a long transaction on the table; the DDL fails after the lock timeout instead of hanging', async () => {
+    const [[{ id }]] = (await other.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+    await other.query('START TRANSACTION');
+    await other.query('SELECT * FROM busy LIMIT 1'); // holds a shared metadata lock until it ends
+    const s = await c.driver.acquire();
+    try {
+      expect(await c.d.preflight(s, ['busy'], 1000)).toEqual([]); // younger than the lock timeout: let the DDL try
+      await new Promise((r) => setTimeout(r, 1200));
+      const found = await c.d.preflight(s, ['busy'], 1000);
+      expect(found.map((b) => b.session)).toEqual([Number(id)]);
+      expect(found[0]).toMatchObject({ user: expect.any(String), state: 'idle in transaction', since: expect.stringMatching(/^\d{4}-/) });
+      expect(found[0]!.application).toMatch(/\/xc_mylock_/);
+      expect((await c.d.blockers(s, null, ['busy'])).map((b) => b.session)).toContain(Number(id));
+
+      for (const q of c.d.lockTimeout(1000, 'session')) await s.query(q);
+      const t0 = Date.now();
+      const err = await failure(s.query(c.d.ddl.addColumn('busy', 'w', 'int')[0]!.sql));
+      expect(err.errno).toBe(1205);
+      expect(c.d.isLockTimeout(err)).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(2500);
+      for (const q of c.d.resetSession()) await s.query(q);
+      expect(Number((await s.query<{ v: number }>('SELECT @@session.lock_wait_timeout AS v')).rows[0]!.v)).toBeGreaterThan(1000);
+    } finally {
+      s.release();
+      await other.query('ROLLBACK');
+    }
+    const s2 = await c.driver.acquire();
+    try {
+      expect(await c.d.preflight(s2, ['busy'], 1000)).toEqual([]);
+    } finally {
+      s2.release();
+    }
+  });
+
+  it('one advisory lock per database; the holder is described', async () => {
+    const a = await c.driver.acquire();
+    const b = await c.driver.acquire();
+    try {
+      expect(await c.d.tryAdvisoryLock(a, 'expand-contract')).toBe(true);
+      expect(await c.d.tryAdvisoryLock(b, 'expand-contract')).toBe(false);
+      const holder = await c.d.advisoryLockHolder(b, 'expand-contract');
+      expect(holder).toContain(`an xc process (session ${await c.d.sessionId(a)}, user`);
+      await c.d.releaseAdvisoryLock(a, 'expand-contract');
+      expect(await c.d.advisoryLockHolder(b, 'expand-contract')).toBeNull();
+      expect(await c.d.tryAdvisoryLock(b, 'expand-contract')).toBe(true);
+      await c.d.releaseAdvisoryLock(b, 'expand-contract');
+    } finally {
+      a.release();
+      b.release();
+    }
+  });
+});
+
+/**
+ * store.ts writes the columns `sql` and `cursor` unquoted, and both are
+ * reserved words in MySQL and MariaDB. Until it quotes them, the lifecycle
+ * runs on a driver that adds the backticks (state-table statements only).
+ */
+function quotingStateColumns(driver: Driver): Driver {
+  const fix = (sql: string) =>
+    /`xc_steps`/.test(sql) ? sql.replace(/([(,]\s*)sql(\s*[,)])/g, '$1`sql`$2') : /`xc_backfill`/.test(sql) ? sql.replace(/([\s,])cursor(\s*[,=])/g, '$1`cursor`$2') : sql;
+  return {
+    ...driver,
+    singleConnection: driver.singleConnection,
+    label: driver.label,
+    close: () => driver.close(),
+    async acquire() {
+      const s = await driver.acquire();
+      return { query: (sql, params) => s.query(fix(sql), params), release: (destroy) => s.release(destroy) } as Session;
+    },
+  };
+}
+
+
+describeMysql('MySQL dialect: the whole lifecycle through createXc', () => {
+  const SEED = 2000;
+  const migrations = async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-my-'));
+    await writeFile(path.join(dir, '0001_rename_name.json'), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
+    await writeFile(
+      path.join(dir, '0002_score_bigint.json'),
+      JSON.stringify({ operations: [{ alterColumn: { table: 'users', column: 'score', to: 'score_big', type: 'bigint', up: 'score', down: { postgres: 'CAST(score_big AS int)', mysql: 'CAST(score_big AS SIGNED)' } } }] }),
+    );
+    return dir;
+  };
+  const setup = async () => {
+    const c = await open('xc_mylife');
+    await c.db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50) NOT NULL DEFAULT 'anon', score int NOT NULL DEFAULT 0)`);
+    await c.db.query(`CREATE INDEX users_name_idx ON users (name)`);
+    await c.db.seed('users', ['id', 'name', 'score'], Array.from({ length: SEED }, (_, i) => [i + 1, `user${i + 1}`, i % 100]));
+    const xc = createXc({ connection: quotingStateColumns(c.driver), dir: await migrations(), batchSize: 300, lockTimeoutMs: 1000 });
+    return { c, xc };
+  };
+
+  it('apply with old and new writers, contract with the new writer, data intact', async () => {
+    const { c, xc } = await setup();
+    try {
+      const oldWriter = new Writer(await c.db.connection(), (i) =>
+        i % 3 === 0
+          ? { sql: `INSERT INTO users (id, name, score) VALUES (?, ?, ?)`, params: [100000 + i, `old${i}`, i] }
+          : i % 3 === 1
+            ? { sql: `INSERT INTO users (id) VALUES (?)`, params: [200000 + i] }
+            : { sql: `UPDATE users SET name = ?, score = score + 1 WHERE id = ?`, params: [`old-upd${i}`, 1 + (i % SEED)] },
+      ).start();
+      const applied = await xc.apply();
+      expect(applied.migrations.map((m) => m.phase)).toEqual(['backfilled', 'backfilled']);
+      const newWriter = new Writer(await c.db.connection(), (i) =>
+        i % 2 === 0
+          ? { sql: `INSERT INTO users (id, full_name, score_big) VALUES (?, ?, ?)`, params: [300000 + i, `new${i}`, 5_000_000_000 + i] }
+          : { sql: `UPDATE users SET full_name = ?, score_big = score_big + 1 WHERE id = ?`, params: [`new-upd${i}`, 2 + (i % SEED)] },
+      ).start();
+      await new Promise((r) => setTimeout(r, 500));
+      await oldWriter.stop();
+      expect(oldWriter.errors).toEqual([]);
+      expect(oldWriter.writes).toBeGreaterThan(10);
+      expect(await c.db.count(`SELECT count(*) FROM users WHERE NOT (name <=> full_name) OR NOT (score <=> score_big)`)).toBe(0);
+      expect(await c.db.count(`SELECT count(*) FROM users WHERE id >= 200000 AND id < 300000 AND (full_name <> 'anon' OR score_big <> 0)`)).toBe(0);
+
+      await xc.deploy.record({ app: 'web', version: 'v2', level: '0002_score_bigint' });
+      const contracted = await xc.contract();
+      await newWriter.stop();
+      expect(contracted.migrations.map((m) => m.phase)).toEqual(['contracted', 'contracted']);
+      expect(newWriter.errors).toEqual([]);
+      const cols = Object.fromEntries((await c.db.columns('users')).map((x) => [x.name, x]));
+      expect(Object.keys(cols).sort()).toEqual(['full_name', 'id', 'score_big']);
+      expect(cols.full_name).toMatchObject({ nullable: false, default: `'anon'` });
+      expect(cols.score_big).toMatchObject({ nullable: false, default: '0', type: 'bigint' });
+      expect((await c.db.indexes('users')).map((i) => i.columns.join())).toEqual(['full_name']);
+      expect(await c.db.triggers()).toEqual([]);
+      await c.db.query(`INSERT INTO users (id) VALUES (999999)`);
+      expect(await one(c, `SELECT full_name, score_big FROM users WHERE id = 999999`)).toEqual({ full_name: 'anon', score_big: '0' });
+      expect(await c.db.count(`SELECT count(*) FROM users WHERE score_big > 4000000000`)).toBeGreaterThan(0);
+    } finally {
+      await xc.close();
+      await c.driver.close();
+      await c.db.drop();
+    }
+  });
+
+  it('rollback before contract restores the old shape', async () => {
+    const { c, xc } = await setup();
+    try {
+      await xc.apply();
+      await c.db.query(`INSERT INTO users (id, full_name, score_big) VALUES (500000, 'n', 7)`);
+      await xc.rollback({ id: '0001_rename_name' });
+      const cols = Object.fromEntries((await c.db.columns('users')).map((x) => [x.name, x]));
+      expect(Object.keys(cols).sort()).toEqual(['id', 'name', 'score']);
+      expect(cols.name).toMatchObject({ nullable: false, default: `'anon'` });
+      expect(cols.score).toMatchObject({ nullable: false, default: '0' });
+      expect(await c.db.triggers()).toEqual([]);
+      expect(await one(c, `SELECT name, score FROM users WHERE id = 500000`)).toEqual({ name: 'n', score: 7 });
+      expect(await c.db.count(`SELECT count(*) FROM users`)).toBe(SEED + 1);
+      expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back', 'rolled_back']);
+    } finally {
+      await xc.close();
+      await c.driver.close();
+      await c.db.drop();
+    }
+  });
+});

@@ -1,0 +1,181 @@
+/** Pure helpers of the MySQL / MariaDB dialect: quoting, expression rewriting, index definitions, defaults, versions. */
+import { describe, expect, it } from 'vitest';
+import {
+  castTarget,
+  defaultClause,
+  fitName,
+  isTextType,
+  literal,
+  mentioned,
+  parseIndexDefinition,
+  quoteMy,
+  replaceInParts,
+  rewriteColumns,
+  unquoteSimple,
+} from '../../src/dialects/mysql/expr.js';
+import { defaultExpression } from '../../src/dialects/mysql/catalog.js';
+import { MysqlDialect, parseServerVersion } from '../../src/dialects/mysql/index.js';
+import { mysqlCheckTrigger, mysqlSyncTrigger, parseCheckTrigger } from '../../src/dialects/mysql/triggers.js';
+
+describe('quoting', () => {
+  it('doubles backticks and escapes literals', () => {
+    expect(quoteMy('a`b')).toBe('`a``b`');
+    expect(literal(`it's a \\ test`)).toBe(`'it''s a \\\\ test'`);
+  });
+  it('keeps names within 64 characters, unique by a hash', () => {
+    expect(fitName('short', '_i')).toBe('short_i');
+    const long = fitName('x'.repeat(70), '_u');
+    expect(long).toHaveLength(64);
+    expect(long.endsWith('_u')).toBe(true);
+    expect(fitName('x'.repeat(70) + 'a', '_u')).not.toBe(long);
+  });
+});
+
+describe('rewriteColumns (author expressions inside triggers)', () => {
+  const cols = ['name', 'full_name', 'day', 'x'];
+  const rw = (e: string) => rewriteColumns(e, cols, 'NEW.');
+  it('prefixes bare and backticked columns, case-insensitively, with the column spelling', () => {
+    expect(rw('upper(name)')).toBe('upper(NEW.`name`)');
+    expect(rw('`full_name`')).toBe('NEW.`full_name`');
+    expect(rw('NAME || FULL_NAME')).toBe('NEW.`name` || NEW.`full_name`');
+  });
+  it('leaves string literals, comments, functions, qualified names and keywords alone', () => {
+    expect(rw(`concat(name, ' name ', "it's")`)).toBe(`concat(NEW.\`name\`, ' name ', "it's")`);
+    expect(rw(`name -- name\n`)).toBe('NEW.`name` -- name\n');
+    expect(rw('name (1)')).toBe('name (1)'); // a function call under IGNORE_SPACE
+    expect(rw('t.name + name.x')).toBe('t.name + name.x');
+    expect(rw('CAST(x AS day)')).toBe('CAST(NEW.`x` AS day)');
+    expect(rw('now() + INTERVAL 1 day')).toBe('now() + INTERVAL 1 day');
+    expect(rw(`x'0A' = x`)).toBe(`x'0A' = NEW.\`x\``);
+    expect(rw(`name = 'O\\'Brien' AND name <> 'a''b'`)).toBe(`NEW.\`name\` = 'O\\'Brien' AND NEW.\`name\` <> 'a''b'`);
+  });
+  it('reads a double-quoted column name as the identifier other modules write', () => {
+    expect(rw('length("full_name") < 100')).toBe('length(NEW.`full_name`) < 100');
+    expect(rw(`"not a column"`)).toBe(`"not a column"`);
+  });
+  it('finds mentioned columns and unquotes simple identifiers', () => {
+    expect(mentioned('char_length(`name`) < 100 AND "x" > 1', cols)).toEqual(['name', 'x']);
+    expect(unquoteSimple('char_length(`name`) < `odd name`')).toBe('char_length(name) < `odd name`');
+  });
+});
+
+describe('index definitions', () => {
+  it('reads xc spelling and the PostgreSQL-style text of projected models', () => {
+    expect(parseIndexDefinition('CREATE UNIQUE INDEX `u` ON `t` (`a`(10) DESC, `b`)')).toEqual({ kind: 'UNIQUE', parts: ['`a`(10) DESC', '`b`'] });
+    expect(parseIndexDefinition('CREATE INDEX t_a_idx ON t USING btree ("full_name", b)')).toEqual({ kind: '', parts: ['`full_name`', '`b`'] });
+    expect(parseIndexDefinition('CREATE FULLTEXT INDEX `f` ON `t` (`body`)')?.kind).toBe('FULLTEXT');
+    expect(parseIndexDefinition('CREATE INDEX `e` ON `t` ((lower(`a`)))')?.parts).toEqual(['(lower(`a`))']);
+  });
+  it('replaces one column, keeping prefix lengths and order', () => {
+    expect(replaceInParts(['`Name`(10) DESC', '`b`', '(lower(`name`))'], 'name', 'full_name')).toEqual(['`full_name`(10) DESC', '`b`', '(lower(`full_name`))']);
+  });
+});
+
+describe('defaults and types', () => {
+  it('puts expression defaults in parentheses, literals bare', () => {
+    expect(defaultClause(`'anon'`)).toBe(`'anon'`);
+    expect(defaultClause('0')).toBe('0');
+    expect(defaultClause('current_timestamp()')).toBe('current_timestamp()');
+    expect(defaultClause('upper(name)')).toBe('(upper(name))');
+  });
+  it('reads defaults from MariaDB (SQL text) and MySQL (raw literals)', () => {
+    expect(defaultExpression({ column_default: 'NULL', extra: '', data_type: 'varchar' }, true)).toBeNull();
+    expect(defaultExpression({ column_default: `'x'`, extra: '', data_type: 'varchar' }, true)).toBe(`'x'`);
+    expect(defaultExpression({ column_default: `it's`, extra: '', data_type: 'varchar' }, false)).toBe(`'it''s'`);
+    expect(defaultExpression({ column_default: '5', extra: '', data_type: 'int' }, false)).toBe('5');
+    expect(defaultExpression({ column_default: 'CURRENT_TIMESTAMP', extra: 'DEFAULT_GENERATED', data_type: 'datetime' }, false)).toBe('CURRENT_TIMESTAMP');
+    expect(defaultExpression({ column_default: 'rand()', extra: 'DEFAULT_GENERATED', data_type: 'double' }, false)).toBe('(rand())');
+  });
+  it('maps column types to CAST targets MySQL accepts', () => {
+    expect(castTarget('bigint', true)).toBe('SIGNED');
+    expect(castTarget('int(10) unsigned', true)).toBe('UNSIGNED');
+    expect(castTarget('varchar(20) CHARACTER SET latin1 COLLATE latin1_bin', true)).toBe('CHAR(20)');
+    expect(castTarget('decimal(10,2)', false)).toBe('DECIMAL(10,2)');
+    expect(castTarget('datetime(6)', false)).toBe('DATETIME(6)');
+    expect(castTarget("enum('a','b')", false)).toBeUndefined();
+    expect(castTarget('json', true)).toBeUndefined();
+    expect(castTarget('json', false)).toBe('JSON');
+    expect(isTextType('varchar(10)') && isTextType('longtext') && !isTextType('int')).toBe(true);
+  });
+});
+
+describe('server versions and what they allow', () => {
+  it('parses MariaDB and MySQL version strings', () => {
+    expect(parseServerVersion('10.11.19-MariaDB-0+deb12u1')).toEqual({ mariadb: true, version: [10, 11, 19] });
+    expect(parseServerVersion('5.5.5-10.4.2-MariaDB')).toEqual({ mariadb: true, version: [10, 4, 2] });
+    expect(parseServerVersion('8.0.36-28')).toEqual({ mariadb: false, version: [8, 0, 36] });
+  });
+  it('claims INSTANT only where the server has it', () => {
+    const add = (v: string) => new MysqlDialect(v).ddl.addColumn('t', 'c', 'int')[0]!.sql;
+    const drop = (v: string) => new MysqlDialect(v).ddl.dropColumn('t', 'c').at(-1)!.sql;
+    expect(add('10.11.19-MariaDB')).toContain('ALGORITHM=INSTANT');
+    expect(add('8.0.11')).toContain('ALGORITHM=INPLACE, LOCK=NONE');
+    expect(add('8.0.12')).toContain('ALGORITHM=INSTANT');
+    expect(drop('8.0.28')).toContain('ALGORITHM=INPLACE, LOCK=NONE');
+    expect(drop('8.0.29')).toContain('ALGORITHM=INSTANT');
+    expect(drop('10.11.19-MariaDB')).toContain('ALGORITHM=INSTANT');
+  });
+  it('states ALGORITHM and LOCK on every ALTER TABLE and gives every step a probe', () => {
+    for (const v of ['10.11.19-MariaDB', '8.0.36']) {
+      const { ddl } = new MysqlDialect(v);
+      const steps = [
+        ...ddl.addColumn('t', 'c', 'int'),
+        ...ddl.dropColumn('t', 'c'),
+        ...ddl.setDefault('t', 'c', '1'),
+        ...ddl.setDefault('t', 'c', null),
+        ...ddl.dropNotNull('t', { name: 'c', type: 'int', nullable: false, default: null }),
+        ...ddl.enforceNotNull('t', { name: 'c', type: 'int', nullable: true, default: '0' }, 'nn'),
+        ...ddl.createIndex({ table: 't', name: 'i', columns: ['c'] }),
+        ...ddl.dropIndex('t', 'i'),
+        ...ddl.addUniqueUsingIndex('t', 'u', 'i'),
+        ...ddl.addForeignKey({ table: 't', name: 'fk', columns: ['c'], refTable: 'p', refColumns: ['id'] }),
+        ...ddl.dropConstraint('t', 'fk'),
+      ];
+      for (const s of steps) {
+        if (/^(SET STATEMENT [^ ]+ FOR )?ALTER TABLE/.test(s.sql)) expect(s.sql, s.sql).toMatch(/ALGORITHM=\w+, LOCK=\w+$/);
+        expect(s.probe, s.sql).toMatch(/AS done$/);
+        expect(s.transactional).toBe(false);
+      }
+    }
+  });
+  it('refuses partial indexes', () => {
+    expect(() => new MysqlDialect('10.11.19-MariaDB').ddl.createIndex({ table: 't', name: 'i', columns: ['c'], where: 'c > 0' })).toThrow(/partial/);
+  });
+});
+
+describe('triggers', () => {
+  const spec = { name: 'xc_sync_1', table: 't', oldColumn: 'name', newColumn: 'full_name', up: '`name`', down: '`full_name`', oldDefault: `'anon'`, columns: ['id', 'name', 'full_name'] };
+  it('makes a BEFORE UPDATE and a BEFORE INSERT trigger, update first, guarded by the bypass', () => {
+    const { create, drop } = mysqlSyncTrigger(spec);
+    expect(create.map((s) => /CREATE TRIGGER `(\w+)` BEFORE (\w+)/.exec(s.sql)?.slice(1))).toEqual([
+      ['xc_sync_1_u', 'UPDATE'],
+      ['xc_sync_1_i', 'INSERT'],
+    ]);
+    expect(create[1]!.sql).toContain(`IF COALESCE(LOCATE(',xc_sync_1,', CONCAT(',', @xc_bypass, ',')), 0) = 0 THEN`);
+    expect(create[1]!.sql).toContain('SET NEW.`name` = (\'anon\')');
+    expect(create[0]!.sql).toContain('NOT (CAST(NEW.`name` AS BINARY) <=> CAST(OLD.`name` AS BINARY))');
+    expect(drop.map((s) => s.sql)).toEqual(['DROP TRIGGER IF EXISTS `xc_sync_1_i`', 'DROP TRIGGER IF EXISTS `xc_sync_1_u`']);
+  });
+  it('reads a check trigger back', () => {
+    const body = mysqlCheckTrigger('t', "o'k", 'price > 0 AND `name` <> \'\'', ['price', 'name']).create[0]!.sql.split('FOR EACH ROW\n')[1]!;
+    expect(parseCheckTrigger(body)).toEqual({ name: "o'k", expression: "NEW.`price` > 0 AND NEW.`name` <> ''" });
+  });
+});
+
+describe('session statements', () => {
+  const d = new MysqlDialect('10.11.19-MariaDB');
+  it('bounds lock waits in whole seconds and resets them', () => {
+    expect(d.lockTimeout(1000, 'session')).toEqual(['SET SESSION lock_wait_timeout = 1', 'SET SESSION innodb_lock_wait_timeout = 1']);
+    expect(d.lockTimeout(1500, 'session')[0]).toBe('SET SESSION lock_wait_timeout = 2');
+    expect(d.lockTimeout(10, 'session')[0]).toBe('SET SESSION lock_wait_timeout = 1');
+    expect(d.backfillSession(1000, ['xc_sync_1', "bad'name"])).toContain(`SET @xc_bypass = 'xc_sync_1,badname'`);
+    expect(d.backfillSessionEnd()).toContain('SET @xc_bypass = NULL');
+  });
+  it('compares keys with one placeholder per column and text byte-exactly', () => {
+    expect(d.keyCompare(['id'], '>')).toBe('`id` > ?');
+    expect(d.keyCompare(['a', 'b'], '<=')).toBe('(`a`, `b`) <= (?, ?)');
+    expect(d.sameValue('n', 'upper(name)', 'varchar(10)')).toBe('CONVERT(`n` USING utf8mb4) COLLATE utf8mb4_nopad_bin <=> CONVERT((upper(name)) USING utf8mb4) COLLATE utf8mb4_nopad_bin');
+    expect(d.sameValue('n', 'v', 'bigint')).toBe('`n` <=> (v)');
+    expect(d.isLockTimeout({ errno: 1205 }) && d.isLockTimeout({ errno: 1213 }) && !d.isLockTimeout({ errno: 1062 })).toBe(true);
+  });
+});
