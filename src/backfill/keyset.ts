@@ -13,13 +13,11 @@ export interface KeyRange {
 export function keyRange(d: Dialect, key: string[], after: Cursor, upTo: Cursor): KeyRange {
   const parts: string[] = [];
   const params: string[] = [];
-  if (after) {
-    parts.push(d.keyCompare(key, '>'));
-    params.push(...after);
-  }
-  if (upTo) {
-    parts.push(d.keyCompare(key, '<='));
-    params.push(...upTo);
+  for (const [values, op] of [[after, '>'], [upTo, '<=']] as const) {
+    if (!values) continue;
+    const c = d.keyCondition(key, op);
+    parts.push(`(${c.sql})`);
+    params.push(...c.order.map((i) => values[i]!));
   }
   return { sql: parts.length > 0 ? parts.join(' AND ') : '1 = 1', params };
 }

@@ -40,7 +40,8 @@ function isPgPool(x: unknown): x is pg.Pool {
 
 /** Wrap an object the caller already holds. Its lifetime stays theirs: `close()` does not end it. */
 export function driverFromConnection(c: unknown): Driver {
-  if (isDriver(c)) return c;
+  // Like every object handed in, a Driver stays the caller's to close.
+  if (isDriver(c)) return { acquire: () => c.acquire(), close: async () => undefined, singleConnection: c.singleConnection, label: c.label };
   if (isKnex(c)) return wrapKnex(c);
   if (isPgPool(c)) return createPgDriver(c as pg.Pool, { owned: false, label: 'pg.Pool' });
   if (isMysqlPool(c)) return createMysqlDriver(c as Parameters<typeof createMysqlDriver>[0], { owned: false });

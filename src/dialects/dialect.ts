@@ -134,8 +134,12 @@ export interface Dialect {
   backfillSessionEnd(): string[];
   /** SQL true when `column` holds the value of `expr` (NULL equal to NULL), compared as `type`. */
   sameValue(column: string, expr: string, type: string): string;
-  /** `(a, b) > (?, ?)` (or `<=`), or an equivalent the planner uses indexes for; one placeholder per column. */
-  keyCompare(columns: string[], op: '>' | '<='): string;
+  /**
+   * Keyset condition `(a, b) > (x, y)` (or `<=`) in a form the server
+   * range-scans; `order[i]` is the index of the key value the i-th `?` takes
+   * (MariaDB needs the expanded form, which uses a value more than once).
+   */
+  keyCondition(columns: string[], op: '>' | '<='): { sql: string; order: number[] };
   /** The expression as text, exactly (keyset cursors are kept as text). */
   castText(expr: string): string;
   sessionId(s: Session): Promise<number>;

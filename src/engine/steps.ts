@@ -90,12 +90,12 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
         await ctx.store.markStep(s, migration, phase, seq, 'done');
         return;
       }
+      for (const q of ctx.dialect.lockTimeout(ctx.options.lockTimeoutMs, 'session')) await s.query(q);
       if (step.cleanup) await s.query(step.cleanup);
       const blockers = step.tables.length > 0 ? ((await ctx.dialect.preflight?.(s, step.tables, ctx.options.lockTimeoutMs)) ?? []) : [];
       if (blockers.length > 0) throw new PreflightBlocked(blockers);
       await ctx.store.markStep(s, migration, phase, seq, 'running');
       await attempt.watch(s);
-      for (const q of ctx.dialect.lockTimeout(ctx.options.lockTimeoutMs, 'session')) await s.query(q);
       ctx.emit({ event: 'step', migration, phase: EVENT_PHASE[phase], description: step.description, sql: step.sql });
       await s.query(step.sql);
       await ctx.store.markStep(s, migration, phase, seq, 'done');

@@ -48,7 +48,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // Expand: the column, the old default moved into the trigger, the trigger — one atomic change.
   // Trigger before dropping the default: where DDL is not transactional (MySQL) old writers never see a gap.
   plan.expand.push(...atomic(ddl.addColumn(c.table, c.to, type), trigger.create, old.default !== null ? ddl.setDefault(c.table, c.from, null) : []));
-  const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || replaceIdentifier(i.definition, c.from, c.to) !== i.definition));
+  const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || replaceIdentifier(i.definition, c.from, c.to, q) !== i.definition));
   const uniques: { constraint: string; index: string }[] = [];
   for (const [n, idx] of indexes.entries()) {
     const name = derivedName(idx.name, c.from, c.to, ctx.name(`idx${n}`));
@@ -70,7 +70,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   });
 
   // Contract: trigger and old column go together (the trigger reads the old column).
-  plan.contract.push(...atomic(trigger.drop, ddl.dropColumn(c.table, c.from), newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : []));
+  // The new default goes first: where DDL is not transactional, new writers relying on it never see a gap.
+  plan.contract.push(...atomic(newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], trigger.drop, ddl.dropColumn(c.table, c.from)));
   if (!nullable) {
     const check = ctx.name('nn');
     const column = { name: c.to, type, nullable: false, default: newDefault };
@@ -79,7 +80,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   for (const u of uniques) plan.contract.push(...ddl.addUniqueUsingIndex(c.table, u.constraint, u.index));
   for (const [n, chk] of t.checks.filter((k) => k.columns.includes(c.from)).entries()) {
     const name = derivedName(chk.name, c.from, c.to, ctx.name(`ck${n}`));
-    plan.contract.push(...ddl.addCheck(c.table, name, replaceIdentifier(chk.expression, c.from, c.to)), ...ddl.validateConstraint(c.table, name));
+    plan.contract.push(...ddl.addCheck(c.table, name, replaceIdentifier(chk.expression, c.from, c.to, q)), ...ddl.validateConstraint(c.table, name));
   }
   for (const [n, fk] of t.foreignKeys.filter((k) => k.columns.includes(c.from)).entries()) {
     const name = derivedName(fk.name, c.from, c.to, ctx.name(`fk${n}`));

@@ -42,14 +42,14 @@ export function exprCheck(path: (string | number)[], table: string, sql: string 
   return sql === undefined ? [] : [{ path, table, sql, columns, castTo }];
 }
 
-/** Replace a whole identifier (bare or double-quoted), never inside string literals. */
-export function replaceIdentifier(sql: string, from: string, to: string): string {
+const doubleQuote = (id: string) => `"${id.replace(/"/g, '""')}"`;
+
+/** Replace a whole identifier (bare, double- or backtick-quoted), never inside string literals; writes it with `quote`. */
+export function replaceIdentifier(sql: string, from: string, to: string, quote: (id: string) => string = doubleQuote): string {
   const out: string[] = [];
-  const re = /'(?:[^']|'')*'|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[\s\S]/g;
-  for (const m of sql.match(re) ?? []) {
-    if (m === from || m === `"${from.replace(/"/g, '""')}"`) out.push(`"${to.replace(/"/g, '""')}"`);
-    else out.push(m);
-  }
+  const re = /'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_$]*|[\s\S]/g;
+  const quoted = new Set([from, doubleQuote(from), `\`${from.replace(/`/g, '``')}\``]);
+  for (const m of sql.match(re) ?? []) out.push(quoted.has(m) ? quote(to) : m);
   return out.join('');
 }
 

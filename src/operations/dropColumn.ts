@@ -40,6 +40,9 @@ export const dropColumn: Operation<'dropColumn'> = {
 
     if (trigger) plan.expand.push(...atomic(trigger.create));
     if (liftNotNull) plan.expand.push(...ddl.dropNotNull(spec.table, col));
+    // Where DDL is not transactional the trigger goes before the column: give the column a default meanwhile,
+    // so new writers that omit a NOT NULL column never fail in between.
+    if (trigger && !ctx.dialect.transactionalDdl && !col.nullable && col.default === null) plan.contract.push(...ddl.setDefault(spec.table, spec.column, down!));
     plan.contract.push(...atomic(trigger?.drop ?? [], ddl.dropColumn(spec.table, spec.column)));
     if (trigger) plan.rollback.push(...atomic(trigger.drop));
     if (liftNotNull) {

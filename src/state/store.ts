@@ -115,7 +115,7 @@ export class StateStore {
     const existing = await s.query(`SELECT 1 AS x FROM ${this.t('steps')} WHERE migration_id = ? AND phase = ?`, [id, phase]);
     if (existing.rows.length > 0) return;
     for (const [seq, step] of steps.entries()) {
-      await s.query(`INSERT INTO ${this.t('steps')} (migration_id, phase, seq, description, sql, status) VALUES (?, ?, ?, ?, ?, 'pending')`, [
+      await s.query(`INSERT INTO ${this.t('steps')} (migration_id, phase, seq, description, statement, status) VALUES (?, ?, ?, ?, ?, 'pending')`, [
         id,
         phase,
         seq,
@@ -140,13 +140,13 @@ export class StateStore {
 
   async backfills(s: Session, id: string): Promise<BackfillRow[]> {
     const r = await s.query<Record<string, unknown>>(
-      `SELECT seq, table_name, cursor, done, total, batch_size, finished_at FROM ${this.t('backfill')} WHERE migration_id = ? ORDER BY seq`,
+      `SELECT seq, table_name, position, done, total, batch_size, finished_at FROM ${this.t('backfill')} WHERE migration_id = ? ORDER BY seq`,
       [id],
     );
     return r.rows.map((row) => ({
       seq: Number(row.seq),
       table: String(row.table_name),
-      cursor: row.cursor == null ? null : (JSON.parse(String(row.cursor)) as unknown[]),
+      cursor: row.position == null ? null : (JSON.parse(String(row.position)) as unknown[]),
       done: Number(row.done),
       total: Number(row.total),
       batchSize: row.batch_size == null ? null : Number(row.batch_size),
@@ -168,7 +168,7 @@ export class StateStore {
   /** Advance the cursor: called in the same transaction as the batch it records. */
   async advanceBackfill(s: Session, id: string, seq: number, cursor: unknown[], rows: number, batchSize: number): Promise<void> {
     await s.query(
-      `UPDATE ${this.t('backfill')} SET cursor = ?, done = done + ?, batch_size = ?, updated_at = CURRENT_TIMESTAMP WHERE migration_id = ? AND seq = ?`,
+      `UPDATE ${this.t('backfill')} SET position = ?, done = done + ?, batch_size = ?, updated_at = CURRENT_TIMESTAMP WHERE migration_id = ? AND seq = ?`,
       [JSON.stringify(cursor), rows, batchSize, id, seq],
     );
   }

@@ -122,8 +122,11 @@ async function mysqlDb(prefix: string): Promise<Db> {
       }
       return [...byName.values()];
     },
-    checks: async (table) =>
-      (await query<{ c: string }>(`SELECT check_clause AS c FROM information_schema.check_constraints WHERE constraint_schema = DATABASE() AND table_name = ?`, [table])).map((r) => r.c),
+    // Checks xc adds on MySQL are enforced by a trigger pair (a real CHECK would copy the table): count those too.
+    checks: async (table) => [
+      ...(await query<{ c: string }>(`SELECT check_clause AS c FROM information_schema.check_constraints WHERE constraint_schema = DATABASE() AND table_name = ?`, [table])).map((r) => r.c),
+      ...(await query<{ c: string }>(`SELECT action_statement AS c FROM information_schema.triggers WHERE trigger_schema = DATABASE() AND event_object_table = ? AND trigger_name LIKE 'xc\\_ck\\_%\\_i'`, [table])).map((r) => r.c),
+    ],
     uniques: async (table) => {
       const rows = await query<{ name: string; col: string }>(
         `SELECT k.constraint_name AS name, k.column_name AS col FROM information_schema.table_constraints c JOIN information_schema.key_column_usage k USING (constraint_schema, constraint_name, table_name)

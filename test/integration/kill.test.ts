@@ -83,9 +83,9 @@ for (const target of targets) {
       ).start();
       const backfillDone = async () => db.count(`SELECT coalesce(sum(done), 0) FROM ${state(db, 'backfill')}`);
 
-      // Expand: run k is killed when it announces its k-th statement, so each run finishes at least one more.
+      // Expand: each run is killed when it announces its second statement (so, on MySQL, one more is done each time).
       for (let k = 1; k <= 4; k++) {
-        const run = await xc(['apply', ...args], (e, steps) => e.event === 'step' && steps >= k);
+        const run = await xc(['apply', ...args], (e, steps) => e.event === 'step' && steps >= 2);
         expect(run.signal, run.stderr).toBe('SIGKILL');
       }
       const progress: number[] = [];

@@ -172,10 +172,17 @@ describe('session statements', () => {
     expect(d.backfillSessionEnd()).toContain('SET @xc_bypass = NULL');
   });
   it('compares keys with one placeholder per column and text byte-exactly', () => {
-    expect(d.keyCompare(['id'], '>')).toBe('`id` > ?');
-    expect(d.keyCompare(['a', 'b'], '<=')).toBe('(`a`, `b`) <= (?, ?)');
+    expect(d.keyCondition(['id'], '>')).toEqual({ sql: '`id` > ?', order: [0] });
+    expect(d.keyCondition(['a', 'b', 'c'], '>')).toEqual({
+      sql: '`a` >= ? AND (`a` > ? OR (`a` = ? AND (`b` > ? OR (`b` = ? AND (`c` > ?)))))',
+      order: [0, 0, 0, 1, 1, 2],
+    });
+    expect(d.keyCondition(['a', 'b'], '<=')).toEqual({ sql: '`a` <= ? AND (`a` < ? OR (`a` = ? AND (`b` <= ?)))', order: [0, 0, 0, 1] });
+    expect(d.keyCondition(['id'], '<=')).toEqual({ sql: '`id` <= ?', order: [0] });
     expect(d.sameValue('n', 'upper(name)', 'varchar(10)')).toBe('CONVERT(`n` USING utf8mb4) COLLATE utf8mb4_nopad_bin <=> CONVERT((upper(name)) USING utf8mb4) COLLATE utf8mb4_nopad_bin');
     expect(d.sameValue('n', 'v', 'bigint')).toBe('`n` <=> (v)');
+    expect(new MysqlDialect('8.4.0').sameValue('n', 'v', 'text')).toContain('COLLATE utf8mb4_0900_bin');
+    expect(new MysqlDialect('8.0.16').sameValue('n', 'v', 'text')).toContain('COLLATE utf8mb4_bin');
     expect(d.isLockTimeout({ errno: 1205 }) && d.isLockTimeout({ errno: 1213 }) && !d.isLockTimeout({ errno: 1062 })).toBe(true);
   });
 });

@@ -68,7 +68,8 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor, extras?
     const json = jsonColumns.has(`${r.table_name}.${r.name}`);
     const ownCollation = !json && r.collation && r.table_collation && r.collation !== r.table_collation;
     const type = json ? 'json' : `${r.column_type}${ownCollation ? ` CHARACTER SET ${r.charset} COLLATE ${r.collation}` : ''}`;
-    const generated = /auto_increment|generated|virtual|persistent|stored/i.test(r.extra) || !!r.generation;
+    // MySQL marks expression defaults DEFAULT_GENERATED: those columns are written by the application, not generated.
+    const generated = /auto_increment|(virtual|stored) generated|^\s*(virtual|persistent)\s*$/i.test(r.extra) || !!r.generation;
     t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated });
     const extra = [
       /on update ([^\s]+(\(\d*\))?)/i.exec(r.extra)?.[0],

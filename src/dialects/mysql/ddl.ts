@@ -20,7 +20,7 @@ import type { Column } from '../../migration/schema.js';
 import type { Step } from '../../operations/types.js';
 import { InvalidInputError } from '../../errors.js';
 import { pgConstraintName } from '../../operations/createTable.js';
-import { defaultClause, isLiteralDefault, literal, parseIndexDefinition, quoteMy as q, replaceInParts, rewriteColumns, tokens } from './expr.js';
+import { defaultClause, isLiteralDefault, literal, mentioned, parseIndexDefinition, partColumn, quoteMy as q, replaceInParts, rewriteColumns, tokens } from './expr.js';
 import { checkTriggerBase, dropPair, mysqlCheckTrigger, mysqlFillTrigger, mysqlSyncTrigger } from './triggers.js';
 
 export interface MysqlFeatures {
@@ -41,6 +41,15 @@ export interface Known {
   extras: Map<string, string>;
 }
 
+/** COLUMN_DEFAULT as the server shows a literal default: MariaDB as SQL ('x', 5), MySQL raw (x, 5); undefined for expressions. */
+export function printedDefault(expr: string, mariadb: boolean): string | undefined {
+  const e = expr.trim();
+  if (/^-?\d+$/.test(e)) return e;
+  const m = /^'((?:[^'\\]|'')*)'$/.exec(e);
+  if (!m) return undefined;
+  return mariadb ? e : m[1]!.replace(/''/g, "'");
+}
+
 export function createMysqlDdl(f: MysqlFeatures, known: Known): Ddl {
   const cols = (names: string[]) => names.map(q).join(', ');
   const tableOf = (t: string) => known.model?.table(t);
@@ -48,6 +57,7 @@ export function createMysqlDdl(f: MysqlFeatures, known: Known): Ddl {
   const addedColumns = new Map<string, Set<string>>();
   const fks = new Map<string, ForeignKeySpec>();
   const checks = new Map<string, string>();
+  const indexes = new Map<string, { table: string; name: string; columns: string[] }>();
   /** (table, new column) → old column whose default references it while a sync trigger is removed. */
   const tempDefaults = new Map<string, string>();
   const key = (table: string, name: string) => `${table}\0${name}`;
@@ -89,7 +99,7 @@ export function createMysqlDdl(f: MysqlFeatures, known: Known): Ddl {
   const raiseIf = (violated: string, message: string) =>
     f.mariadb
       ? `BEGIN NOT ATOMIC IF ${violated} THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = ${literal(message.slice(0, 128))}; END IF; END`
-      : `SELECT 1 INTO @xc_violation FROM (SELECT 1 UNION ALL SELECT 2) AS xc_rows WHERE ${violated}`;
+      : `SELECT 1 FROM (SELECT 1 UNION ALL SELECT 2) AS xc_rows WHERE ${violated} INTO @xc_violation`;
 
   /** MODIFY restates the whole column: type, nullability, default and the attributes the catalog reported (ON UPDATE, COMMENT). */
   const modify = (table: string, c: ColumnModel, nullable: boolean) => {
@@ -113,8 +123,11 @@ export function createMysqlDdl(f: MysqlFeatures, known: Known): Ddl {
     // An expression default is instant on MariaDB; MySQL documents INSTANT for literal defaults only.
     const instant = f.instantAddColumn && (f.mariadb || isLiteralDefault(expr));
     const sql = alter(table, `ALTER COLUMN ${q(c)} SET DEFAULT ${defaultClause(expr)}`, instant ? INSTANT : INPLACE);
-    // Re-setting a default is idempotent and instant: the probe only skips it once the column is gone (a rollback of a partial expand).
-    return [step(sql, `set the default of ${q(table)}.${q(c)} to ${expr}`, instant ? locks.instant(table) : locks.metadata(table), [table], missing(column(table, c)))];
+    // Done when the column is gone (a rollback of a partial expand) or shows this default. Expressions are printed back
+    // normalised (upper → ucase), so for them the probe says "not done" and the idempotent statement runs again.
+    const shown = printedDefault(expr, f.mariadb);
+    const probe = `SELECT NOT EXISTS(${column(table, c)})${shown === undefined ? '' : ` OR EXISTS(${column(table, c, ` AND COLUMN_DEFAULT = ${literal(shown)}`)})`} AS done`;
+    return [step(sql, `set the default of ${q(table)}.${q(c)} to ${expr}`, instant ? locks.instant(table) : locks.metadata(table), [table], probe)];
   };
 
   const checkSteps = (table: string, name: string, expression: string) => {
@@ -193,11 +206,15 @@ export function createMysqlDdl(f: MysqlFeatures, known: Known): Ddl {
       if (tempFrom) pre.push(...setDefault(table, tempFrom, null));
       const fkNames = new Set([...(t?.foreignKeys ?? []).filter((k) => has(k.columns)).map((k) => k.name), ...[...fks.values()].filter((k) => k.table === table && has(k.columns)).map((k) => k.name)]);
       for (const name of fkNames) pre.push(dropForeignKey(table, name));
-      for (const chk of t?.checks ?? []) {
-        if (!has(chk.columns)) continue;
-        pre.push(...dropPair(checkTriggerBase(table, chk.name), table), dropCheckConstraint(table, chk.name));
-      }
-      for (const idx of t?.indexes ?? []) if (!idx.primary && has(idx.columns)) pre.push(dropIndexStep(table, idx.name));
+      // A check trigger naming the column would fail every write once the column is gone.
+      const checkNames = new Set([
+        ...(t?.checks ?? []).filter((k) => has(k.columns)).map((k) => k.name),
+        ...[...checks].filter(([k, expr]) => k.startsWith(`${table}\0`) && mentioned(expr, [c]).length > 0).map(([k]) => k.slice(table.length + 1)),
+      ]);
+      for (const name of checkNames) pre.push(...dropPair(checkTriggerBase(table, name), table), dropCheckConstraint(table, name));
+      const indexNames = new Set([...(t?.indexes ?? []).filter((i) => !i.primary && has(i.columns)), ...[...indexes.values()].filter((i) => i.table === table && has(i.columns))].map((i) => i.name));
+      // A foreign key leaves behind the index it created under its own name: probe-guarded, so named even when absent.
+      for (const name of new Set([...fkNames, ...indexNames])) pre.push(dropIndexStep(table, name));
       const sql = alter(table, `DROP COLUMN ${q(c)}`, f.instantDropColumn ? INSTANT : INPLACE);
       return [...pre, step(sql, `drop column ${q(table)}.${q(c)}`, f.instantDropColumn ? locks.instant(table) : locks.rebuild(table), [table], missing(column(table, c)))];
     },
@@ -225,6 +242,7 @@ export function createMysqlDdl(f: MysqlFeatures, known: Known): Ddl {
 
     createIndex(spec: IndexSpec) {
       if (spec.where) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no partial indexes (where)`);
+      indexes.set(key(spec.table, spec.name), { table: spec.table, name: spec.name, columns: spec.columns });
       const sql = alter(spec.table, `ADD ${spec.unique ? 'UNIQUE ' : ''}INDEX ${q(spec.name)} (${cols(spec.columns)})`, INPLACE);
       return [step(sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`, locks.scan(spec.table), [spec.table], exists(index(spec.table, spec.name)))];
     },
@@ -232,6 +250,7 @@ export function createMysqlDdl(f: MysqlFeatures, known: Known): Ddl {
     copyIndex(idx: IndexModel, table, newName, fromColumn, toColumn) {
       const parsed = parseIndexDefinition(idx.definition) ?? { kind: idx.unique ? 'UNIQUE' : '', parts: idx.columns.map(q) };
       const parts = replaceInParts(parsed.parts, fromColumn, toColumn);
+      indexes.set(key(table, newName), { table, name: newName, columns: parts.flatMap((p) => partColumn(p) ?? []) });
       // Full-text and spatial indexes cannot be built with LOCK=NONE: say so rather than have the server pick a lock.
       const shared = parsed.kind === 'FULLTEXT' || parsed.kind === 'SPATIAL';
       const sql = alter(table, `ADD ${parsed.kind ? `${parsed.kind} ` : ''}INDEX ${q(newName)} (${parts.join(', ')})`, shared ? 'ALGORITHM=INPLACE, LOCK=SHARED' : INPLACE);

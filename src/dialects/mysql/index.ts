@@ -43,12 +43,18 @@ export class MysqlDialect implements Dialect {
     const { mariadb, version } = parseServerVersion(serverVersion);
     this.mariadb = mariadb;
     this.version = version;
-    const at = (a: number, b: number, c: number) => version[0] * 1e6 + version[1] * 1e3 + version[2] >= a * 1e6 + b * 1e3 + c;
+    const at = (a: number, b: number, c: number) => this.atLeast(a, b, c);
     this.features = mariadb
       ? { mariadb, instantAddColumn: at(10, 3, 7), instantDropColumn: at(10, 4, 0), nocopy: at(10, 3, 7), instantMetadata: at(10, 5, 2) }
       : { mariadb, instantAddColumn: at(8, 0, 12), instantDropColumn: at(8, 0, 29), nocopy: false, instantMetadata: false };
     this.flavor = { mariadb, indexExpressions: !mariadb && at(8, 0, 13), checks: mariadb ? at(10, 2, 1) : at(8, 0, 16) };
     this.ddl = createMysqlDdl(this.features, this.known);
+  }
+
+  /** The server is at least version a.b.c (of its own line: MariaDB or MySQL). */
+  atLeast(a: number, b: number, c: number): boolean {
+    const [x, y, z] = this.version;
+    return x !== a ? x > a : y !== b ? y > b : z >= c;
   }
 
   quote(identifier: string): string {
@@ -63,7 +69,7 @@ export class MysqlDialect implements Dialect {
     const t = (n: string) => this.stateTable(n);
     const at = 'DATETIME(6) NULL';
     const now = 'DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)';
-    // Binary collation: ids sort and compare exactly as in JavaScript. `sql` and `cursor` are reserved words.
+    // Binary collation: ids sort and compare exactly as in JavaScript.
     const opts = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
     return [
       `CREATE TABLE IF NOT EXISTS ${t('migrations')} (
@@ -74,10 +80,10 @@ export class MysqlDialect implements Dialect {
         updated_at ${now}) ${opts}`,
       `CREATE TABLE IF NOT EXISTS ${t('steps')} (
         migration_id VARCHAR(255) NOT NULL, phase VARCHAR(32) NOT NULL, seq INT NOT NULL, description TEXT NOT NULL,
-        \`sql\` LONGTEXT NOT NULL, status VARCHAR(16) NOT NULL, started_at ${at}, done_at ${at},
+        statement LONGTEXT NOT NULL, status VARCHAR(16) NOT NULL, started_at ${at}, done_at ${at},
         PRIMARY KEY (migration_id, phase, seq)) ${opts}`,
       `CREATE TABLE IF NOT EXISTS ${t('backfill')} (
-        migration_id VARCHAR(255) NOT NULL, seq INT NOT NULL, table_name VARCHAR(255) NOT NULL, \`cursor\` LONGTEXT,
+        migration_id VARCHAR(255) NOT NULL, seq INT NOT NULL, table_name VARCHAR(255) NOT NULL, position LONGTEXT,
         done BIGINT NOT NULL DEFAULT 0, total BIGINT NOT NULL DEFAULT 0, batch_size INT,
         finished_at ${at}, updated_at ${now},
         PRIMARY KEY (migration_id, seq)) ${opts}`,
@@ -139,7 +145,9 @@ export class MysqlDialect implements Dialect {
   }
 
   resetSession(): string[] {
-    return ['SET SESSION lock_wait_timeout = DEFAULT', 'SET SESSION innodb_lock_wait_timeout = DEFAULT', 'SET SESSION foreign_key_checks = DEFAULT'];
+    const base = ['SET SESSION lock_wait_timeout = DEFAULT', 'SET SESSION innodb_lock_wait_timeout = DEFAULT'];
+    // MySQL only: a foreign key step sets foreign_key_checks on the session, a failed validation may leave @xc_violation (ddl.ts).
+    return this.mariadb ? base : [...base, 'SET SESSION foreign_key_checks = DEFAULT', 'SET @xc_violation = NULL'];
   }
 
   /** 1205: lock wait timeout (metadata or row). 1213: deadlock; the statement was rolled back, so a retry is right (the backfill treats it so too). */
@@ -161,19 +169,26 @@ export class MysqlDialect implements Dialect {
   /** NULL-safe equality; text byte-exact in a NO PAD binary collation (a _ci collation would call 'Bob' and 'bob' equal). MySQL's CAST cannot take arbitrary types, so none is applied. */
   sameValue(column: string, expr: string, type: string): string {
     if (!isTextType(type)) return `${quoteMy(column)} <=> (${expr})`;
-    const bin = this.mariadb ? 'utf8mb4_nopad_bin' : this.version[0] * 1e6 + this.version[2] >= 8e6 + 17 ? 'utf8mb4_0900_bin' : 'utf8mb4_bin';
+    const bin = this.mariadb ? 'utf8mb4_nopad_bin' : this.atLeast(8, 0, 17) ? 'utf8mb4_0900_bin' : 'utf8mb4_bin';
     return `CONVERT(${quoteMy(column)} USING utf8mb4) COLLATE ${bin} <=> CONVERT((${expr}) USING utf8mb4) COLLATE ${bin}`;
   }
 
   /**
-   * One column: `a > ?`, a range scan. Several: the row constructor, which is
-   * correct on both servers but which MariaDB 10.11 does not turn into a
-   * range (EXPLAIN: full index scan); the expanded form it would use needs a
-   * placeholder twice, which this interface cannot pass.
+   * The row constructor `(a, b) > (x, y)` is correct on both servers, but
+   * MariaDB 10.11 does not range-scan it (an UPDATE would read and lock every
+   * row per batch). This expanded form it does: a >= x AND (a > x OR (a = x AND b > y)).
    */
-  keyCompare(columns: string[], op: '>' | '<='): string {
-    if (columns.length === 1) return `${quoteMy(columns[0]!)} ${op} ?`;
-    return `(${columns.map(quoteMy).join(', ')}) ${op} (${columns.map(() => '?').join(', ')})`;
+  keyCondition(columns: string[], op: '>' | '<='): { sql: string; order: number[] } {
+    const q = quoteMy;
+    const strict = op === '>' ? '>' : '<';
+    const nest = (i: number): { sql: string; order: number[] } => {
+      if (i === columns.length - 1) return { sql: `${q(columns[i]!)} ${op} ?`, order: [i] };
+      const inner = nest(i + 1);
+      return { sql: `${q(columns[i]!)} ${strict} ? OR (${q(columns[i]!)} = ? AND (${inner.sql}))`, order: [i, i, ...inner.order] };
+    };
+    if (columns.length === 1) return nest(0);
+    const body = nest(0);
+    return { sql: `${q(columns[0]!)} ${op === '>' ? '>=' : '<='} ? AND (${body.sql})`, order: [0, ...body.order] };
   }
 
   castText(expr: string): string {
@@ -211,6 +226,11 @@ export class MysqlDialect implements Dialect {
   private async holders(s: Session, tables: string[], minAgeSecs: number, exclude: number | null): Promise<Blocker[]> {
     const source = await this.metadataLocks(s);
     const list = tables.map(() => '?').join(', ');
+    if (!source) {
+      // Without lock information, a table nobody can have touched yet (CREATE TABLE) has no blockers.
+      const r = await s.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${list})`, tables);
+      if (Number(r.rows[0]!.n) === 0) return [];
+    }
     const scope =
       source === 'mariadb'
         ? `p.ID IN (SELECT m.THREAD_ID FROM information_schema.METADATA_LOCK_INFO m WHERE m.TABLE_SCHEMA = DATABASE() AND m.TABLE_NAME IN (${list}))`

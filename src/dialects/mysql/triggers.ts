@@ -69,8 +69,8 @@ function guarded(name: string, body: string): string {
   return `IF COALESCE(LOCATE(${literal(`,${name},`)}, CONCAT(',', ${BYPASS_VARIABLE}, ',')), 0) = 0 THEN\n${body}\nEND IF`;
 }
 
-/** Changed by this statement, byte for byte (a case-insensitive `<=>` would call 'Bob' → 'bob' no change). */
-const changed = (c: string) => `NOT (CAST(NEW.${q(c)} AS BINARY) <=> CAST(OLD.${q(c)} AS BINARY))`;
+/** Unchanged by this statement, byte for byte (a case-insensitive `<=>` would call 'Bob' → 'bob' no change). */
+const same = (c: string) => `CAST(NEW.${q(c)} AS BINARY) <=> CAST(OLD.${q(c)} AS BINARY)`;
 
 /**
  * Two-way sync, the decisions of the PostgreSQL trigger: on INSERT the side
@@ -87,8 +87,8 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec): TriggerSteps {
   const applyDefault = s.oldDefault === null ? '' : `  IF ${o} IS NULL AND ${n} IS NULL THEN SET ${o} = (${row(s.oldDefault)}); END IF;\n`;
   const insert = `${applyDefault}  IF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}\n  END IF;`;
   const update =
-    `  IF ${changed(s.oldColumn)} AND NOT ${changed(s.newColumn)} THEN ${up}\n` +
-    `  ELSEIF ${changed(s.newColumn)} AND NOT ${changed(s.oldColumn)} THEN ${down}\n` +
+    `  IF NOT (${same(s.oldColumn)}) AND ${same(s.newColumn)} THEN ${up}\n` +
+    `  ELSEIF NOT (${same(s.newColumn)}) AND ${same(s.oldColumn)} THEN ${down}\n` +
     `  ELSEIF ${n} IS NULL THEN ${up}\n  END IF;`;
   return pair(s.name, s.table, { i: guarded(s.name, insert), u: guarded(s.name, update) }, `keeps ${s.oldColumn} and ${s.newColumn} in sync`);
 }

@@ -57,10 +57,10 @@ export class PostgresDialect implements Dialect {
         updated_at timestamptz NOT NULL DEFAULT now())`,
       `CREATE TABLE IF NOT EXISTS ${t('steps')} (
         migration_id text NOT NULL, phase text NOT NULL, seq integer NOT NULL, description text NOT NULL,
-        sql text NOT NULL, status text NOT NULL, started_at timestamptz, done_at timestamptz,
+        statement text NOT NULL, status text NOT NULL, started_at timestamptz, done_at timestamptz,
         PRIMARY KEY (migration_id, phase, seq))`,
       `CREATE TABLE IF NOT EXISTS ${t('backfill')} (
-        migration_id text NOT NULL, seq integer NOT NULL, table_name text NOT NULL, cursor text,
+        migration_id text NOT NULL, seq integer NOT NULL, table_name text NOT NULL, position text,
         done bigint NOT NULL DEFAULT 0, total bigint NOT NULL DEFAULT 0, batch_size integer,
         finished_at timestamptz, updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (migration_id, seq))`,
@@ -129,9 +129,11 @@ export class PostgresDialect implements Dialect {
     return `${quotePg(column)} IS NOT DISTINCT FROM CAST((${expr}) AS ${type})`;
   }
 
-  keyCompare(columns: string[], op: '>' | '<='): string {
-    if (columns.length === 1) return `${quotePg(columns[0]!)} ${op} ?`;
-    return `(${columns.map(quotePg).join(', ')}) ${op} (${columns.map(() => '?').join(', ')})`;
+  /** PostgreSQL range-scans the row comparison itself. */
+  keyCondition(columns: string[], op: '>' | '<='): { sql: string; order: number[] } {
+    const order = columns.map((_, i) => i);
+    if (columns.length === 1) return { sql: `${quotePg(columns[0]!)} ${op} ?`, order };
+    return { sql: `(${columns.map(quotePg).join(', ')}) ${op} (${columns.map(() => '?').join(', ')})`, order };
   }
 
   castText(expr: string): string {
