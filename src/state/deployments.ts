@@ -40,7 +40,7 @@ export class DeploymentStore {
 
   async record(s: Session, d: { app: string; env: string; version: string; level: string | null; actor: string }): Promise<void> {
     const updated = await s.query(
-      `UPDATE ${this.t('deployments')} SET level = ?, recorded_at = CURRENT_TIMESTAMP, retired_at = NULL, actor = ? WHERE app = ? AND env = ? AND version = ?`,
+      `UPDATE ${this.t('deployments')} SET level = ?, recorded_at = CURRENT_TIMESTAMP(6), retired_at = NULL, actor = ? WHERE app = ? AND env = ? AND version = ?`,
       [d.level, d.actor, d.app, d.env, d.version],
     );
     if (updated.rowCount === 0) {
@@ -49,7 +49,7 @@ export class DeploymentStore {
   }
 
   async retire(s: Session, d: { app: string; env: string; version: string }): Promise<number> {
-    const r = await s.query(`UPDATE ${this.t('deployments')} SET retired_at = CURRENT_TIMESTAMP WHERE app = ? AND env = ? AND version = ? AND retired_at IS NULL`, [d.app, d.env, d.version]);
+    const r = await s.query(`UPDATE ${this.t('deployments')} SET retired_at = CURRENT_TIMESTAMP(6) WHERE app = ? AND env = ? AND version = ? AND retired_at IS NULL`, [d.app, d.env, d.version]);
     return r.rowCount;
   }
 
@@ -71,17 +71,17 @@ export class DeploymentStore {
   }
 
   async beat(s: Session, id: string): Promise<void> {
-    await s.query(`UPDATE ${this.t('instances')} SET last_beat_at = CURRENT_TIMESTAMP WHERE id = ? AND stopped_at IS NULL`, [id]);
+    await s.query(`UPDATE ${this.t('instances')} SET last_beat_at = CURRENT_TIMESTAMP(6) WHERE id = ? AND stopped_at IS NULL`, [id]);
   }
 
   async stopInstance(s: Session, id: string): Promise<void> {
-    await s.query(`UPDATE ${this.t('instances')} SET stopped_at = CURRENT_TIMESTAMP WHERE id = ?`, [id]);
+    await s.query(`UPDATE ${this.t('instances')} SET stopped_at = CURRENT_TIMESTAMP(6) WHERE id = ?`, [id]);
   }
 
   /** Instances not stopped, with the age of their last beat (the caller applies the TTL). */
   async instances(s: Session): Promise<InstanceRow[]> {
     const r = await s.query<Record<string, unknown>>(
-      `SELECT id, app, version, env, level, host, pid, last_beat_at, CURRENT_TIMESTAMP AS now_at FROM ${this.t('instances')} WHERE stopped_at IS NULL ORDER BY app, version`,
+      `SELECT id, app, version, env, level, host, pid, last_beat_at, CURRENT_TIMESTAMP(6) AS now_at FROM ${this.t('instances')} WHERE stopped_at IS NULL ORDER BY app, version`,
     );
     return r.rows.map((row) => ({
       id: String(row.id),

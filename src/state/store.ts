@@ -89,7 +89,7 @@ export class StateStore {
     await s.query(`DELETE FROM ${this.t('migrations')} WHERE id = ?`, [m.id]);
     await s.query(
       `INSERT INTO ${this.t('migrations')} (id, checksum, description, phase, definition, plan, expanding_at, updated_at)
-       VALUES (?, ?, ?, 'expanding', ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
+       VALUES (?, ?, ?, 'expanding', ?, ?, CURRENT_TIMESTAMP(6), CURRENT_TIMESTAMP(6))`,
       [m.id, m.checksum, m.description, JSON.stringify(m.definition), JSON.stringify(m.plan)],
     );
     await this.journal(s, m.id, 'expand', m.plan.expand);
@@ -97,13 +97,13 @@ export class StateStore {
 
   async setPhase(s: Session, id: string, phase: MigrationRow['phase']): Promise<void> {
     await s.query(
-      `UPDATE ${this.t('migrations')} SET phase = ?, ${PHASE_COLUMN[phase]} = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP, last_error = NULL WHERE id = ?`,
+      `UPDATE ${this.t('migrations')} SET phase = ?, ${PHASE_COLUMN[phase]} = CURRENT_TIMESTAMP(6), updated_at = CURRENT_TIMESTAMP(6), last_error = NULL WHERE id = ?`,
       [phase, id],
     );
   }
 
   async setError(s: Session, id: string, error: string | null): Promise<void> {
-    await s.query(`UPDATE ${this.t('migrations')} SET last_error = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?`, [error, id]);
+    await s.query(`UPDATE ${this.t('migrations')} SET last_error = ?, updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?`, [error, id]);
   }
 
   async setChecksum(s: Session, id: string, checksum: string): Promise<void> {
@@ -135,7 +135,7 @@ export class StateStore {
 
   async markStep(s: Session, id: string, phase: StepPhase, seq: number, status: 'running' | 'done'): Promise<void> {
     const at = status === 'running' ? 'started_at' : 'done_at';
-    await s.query(`UPDATE ${this.t('steps')} SET status = ?, ${at} = CURRENT_TIMESTAMP WHERE migration_id = ? AND phase = ? AND seq = ?`, [status, id, phase, seq]);
+    await s.query(`UPDATE ${this.t('steps')} SET status = ?, ${at} = CURRENT_TIMESTAMP(6) WHERE migration_id = ? AND phase = ? AND seq = ?`, [status, id, phase, seq]);
   }
 
   async backfills(s: Session, id: string): Promise<BackfillRow[]> {
@@ -168,13 +168,13 @@ export class StateStore {
   /** Advance the cursor: called in the same transaction as the batch it records. */
   async advanceBackfill(s: Session, id: string, seq: number, cursor: unknown[], rows: number, batchSize: number): Promise<void> {
     await s.query(
-      `UPDATE ${this.t('backfill')} SET position = ?, done = done + ?, batch_size = ?, updated_at = CURRENT_TIMESTAMP WHERE migration_id = ? AND seq = ?`,
+      `UPDATE ${this.t('backfill')} SET position = ?, done = done + ?, batch_size = ?, updated_at = CURRENT_TIMESTAMP(6) WHERE migration_id = ? AND seq = ?`,
       [JSON.stringify(cursor), rows, batchSize, id, seq],
     );
   }
 
   async finishBackfill(s: Session, id: string, seq: number): Promise<void> {
-    await s.query(`UPDATE ${this.t('backfill')} SET finished_at = CURRENT_TIMESTAMP, total = GREATEST(total, done) WHERE migration_id = ? AND seq = ?`, [id, seq]);
+    await s.query(`UPDATE ${this.t('backfill')} SET finished_at = CURRENT_TIMESTAMP(6), total = GREATEST(total, done) WHERE migration_id = ? AND seq = ?`, [id, seq]);
   }
 
   async log(s: Session, e: { migration: string | null; actor: string; command: string; event: string; reason?: string | null; detail?: unknown }): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The deploy gate on real PostgreSQL: each kind of evidence — a recorded
+ * The deploy gate, on every dialect: each kind of evidence — a recorded
  * deployment, a heartbeating instance, a session named app@version — blocks
  * contract while it is live at a level below the migration, and releases it
  * once gone; with nothing recorded the gate fails closed; a forced contract
@@ -12,19 +12,20 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { createXc, type Xc, type XcOptions } from '../../src/index.js';
-import { createPgDatabase, describePg, type TestDb } from '../helpers/servers.js';
+import { targets, type Db } from '../helpers/targets.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
+const state = (db: Db, table: string) => (db.dialect === 'postgres' ? `xc.${table}` : `xc_${table}`);
 
 const V1 = '0001_create_users';
 const V2 = '0002_rename_name';
 
-async function setup(opts: Partial<XcOptions> = {}): Promise<{ db: TestDb; xc: Xc }> {
-  const db = await createPgDatabase('xc_gate');
-  await db.query(`CREATE TABLE users (id int PRIMARY KEY, name text)`);
+async function setup(target: (typeof targets)[number], opts: Partial<XcOptions> = {}): Promise<{ db: Db; xc: Xc }> {
+  const db = await target.create('xc_gate');
+  await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
   await db.query(`INSERT INTO users VALUES (1, 'ann'), (2, 'bob')`);
   const dir = await mkdtemp(path.join(tmpdir(), 'xc-gate-'));
   // 0001 stands for the history v1 was built with (already contracted long ago).
@@ -50,9 +51,10 @@ async function refusal(p: Promise<unknown>): Promise<{ exitCode: number; message
   throw new Error('expected a refusal');
 }
 
-describePg('the deploy gate (PostgreSQL)', () => {
+for (const target of targets) {
+target.describe(`the deploy gate (${target.name})`, () => {
   it('fails closed: with no deployment at the new level recorded, contract is refused', async () => {
-    const { xc } = await setup();
+    const { xc } = await setup(target);
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
     const err = await refusal(xc.contract());
     expect(err.exitCode).toBe(3);
@@ -61,7 +63,7 @@ describePg('the deploy gate (PostgreSQL)', () => {
   });
 
   it('a live deployment below the level blocks until it is retired', async () => {
-    const { db, xc } = await setup();
+    const { db, xc } = await setup(target);
     await xc.deploy.record({ app: 'shop', version: 'v2' }); // level defaults to the newest file: V2
     const err = await refusal(xc.contract());
     expect(err.exitCode).toBe(3);
@@ -69,16 +71,16 @@ describePg('the deploy gate (PostgreSQL)', () => {
     expect(err.message).toContain('deployment shop@v1 is live at level 0001_create_users');
     const status = await xc.status();
     expect(status.migrations.find((m) => m.id === V2)!.blockers.map((b) => b.kind)).toEqual(['deployment']);
-    expect((await db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1`)).map((r) => r.column_name)).toEqual(['full_name', 'id', 'name']);
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id', 'name']);
 
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
     expect((await xc.status()).migrations.find((m) => m.id === V2)!.blockers).toEqual([]);
     await xc.contract();
-    expect((await db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1`)).map((r) => r.column_name)).toEqual(['full_name', 'id']);
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id']);
   });
 
   it('a heartbeating instance below the level blocks until it stops or its beat is older than the TTL', async () => {
-    const { xc } = await setup({ instanceTtlMs: 1500 });
+    const { xc } = await setup(target, { instanceTtlMs: 1500 });
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
     await xc.deploy.record({ app: 'shop', version: 'v2' });
     const hb = await xc.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
@@ -96,8 +98,8 @@ describePg('the deploy gate (PostgreSQL)', () => {
     await silent.stop();
   });
 
-  it('a database session named app@version blocks: at its recorded level, or unknown when never recorded', async () => {
-    const { db, xc } = await setup();
+  it.runIf(target.name === 'postgres')('a database session named app@version blocks: at its recorded level, or unknown when never recorded', async () => {
+    const { db, xc } = await setup(target);
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
     await xc.deploy.record({ app: 'shop', version: 'v2' });
     const connect = async (name: string) => {
@@ -121,10 +123,10 @@ describePg('the deploy gate (PostgreSQL)', () => {
   });
 
   it('--force --reason overrides the gate and is logged with who, why and what blocked', async () => {
-    const { db, xc } = await setup();
+    const { db, xc } = await setup(target);
     expect((await refusal(xc.contract({ force: true }))).exitCode).toBe(2); // --force without --reason
     await xc.contract({ force: true, reason: 'v1 pods are drained, registry lags' });
-    const [ev] = await db.query<{ actor: string; reason: string; detail: string; command: string }>(`SELECT actor, reason, detail, command FROM xc.events WHERE event = 'contracting' AND migration_id = $1`, [V2]);
+    const [ev] = await db.query<{ actor: string; reason: string; detail: string; command: string }>(`SELECT actor, reason, detail, command FROM ${state(db, 'events')} WHERE event = 'contracting' AND migration_id = ?`, [V2]);
     expect(ev!.reason).toBe('v1 pods are drained, registry lags');
     expect(ev!.command).toBe('contract');
     expect(ev!.actor).toMatch(/.+@.+/);
@@ -132,8 +134,8 @@ describePg('the deploy gate (PostgreSQL)', () => {
   });
 
   it('check: refuses before backfill, --apply gets there, and refuses a rollback deploy after contract', async () => {
-    const db = await createPgDatabase('xc_check');
-    await db.query(`CREATE TABLE users (id int PRIMARY KEY, name text)`);
+    const db = await target.create('xc_check');
+    await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
     const dir = await mkdtemp(path.join(tmpdir(), 'xc-check-'));
     await writeFile(path.join(dir, `${V1}.json`), JSON.stringify({ operations: [{ sql: { expand: 'SELECT 1' } }] }));
     await writeFile(path.join(dir, `${V2}.json`), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
@@ -143,7 +145,7 @@ describePg('the deploy gate (PostgreSQL)', () => {
     let err = await refusal(xc.check({ app: 'shop', version: 'v2' }));
     expect(err.exitCode).toBe(3);
     expect(err.details.reasons).toEqual([expect.stringContaining(`${V1} is pending`), expect.stringContaining(`${V2} is pending`)]);
-    expect((await db.query(`SELECT to_regnamespace('xc') IS NULL AS none`))[0]!.none).toBe(true); // read-only
+    expect(await db.columns(db.dialect === 'postgres' ? 'migrations' : 'xc_migrations')).toEqual([]); // read-only: no state created
 
     await xc.apply({ id: V1 });
     await xc.apply({ to: 'expand' });
@@ -161,3 +163,4 @@ describePg('the deploy gate (PostgreSQL)', () => {
     expect(err.details.reasons).toEqual([expect.stringContaining(`${V2} is contracted`)]);
   });
 });
+}
