@@ -1,7 +1,8 @@
 /**
  * The deploy gate's evidence in the state tables: deployments recorded by the
  * pipeline and instances heartbeating through the library. Times are the
- * database's, never the callers' clocks.
+ * database's, never the callers' clocks, and in microseconds
+ * (`CURRENT_TIMESTAMP(6)`: MySQL's bare CURRENT_TIMESTAMP is whole seconds).
  */
 import type { Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
