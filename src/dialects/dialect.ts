@@ -110,7 +110,12 @@ export interface Dialect {
   readonly name: DialectName;
   /** DDL can run inside a transaction together with its journal row. */
   readonly transactionalDdl: boolean;
-  readonly ddl: Ddl;
+  /**
+   * The DDL vocabulary for planning against `model` (the schema as it will be
+   * just before the planned operations; the planner advances it in place).
+   * MySQL reads it to restate whole columns and to drop what depends on one.
+   */
+  ddl(model: SchemaModel): Ddl;
 
   quote(identifier: string): string;
   /** Name of one of xc's state tables, qualified: `"xc"."migrations"` or `` `xc_migrations` ``. */

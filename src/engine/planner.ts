@@ -51,6 +51,8 @@ export async function planMigration(
 ): Promise<OperationPlan> {
   const problems: string[] = [];
   const plan = emptyPlan();
+  // One vocabulary for the whole migration: it reads `model`, which advances past each operation.
+  const ddl = dialect.ddl(model);
   for (const [opIndex, entry] of file.definition.operations.entries()) {
     const { kind, spec } = entryKind(entry);
     const op = operation(kind);
@@ -72,6 +74,7 @@ export async function planMigration(
     if (problems.length > 0) continue;
     const ctx: PlanContext = {
       dialect,
+      ddl,
       model,
       migrationId: file.id,
       opIndex,

@@ -34,7 +34,7 @@ export const addCheck: Operation<'addCheck'> = {
   },
 
   plan(spec, ctx) {
-    const { ddl } = ctx.dialect;
+    const { ddl } = ctx;
     return {
       ...emptyPlan(),
       expand: ddl.addCheck(spec.table, spec.name, spec.expression),

@@ -40,7 +40,7 @@ export const addColumn: Operation<'addColumn'> = {
     t.columns.push({ name: spec.column.name, type: spec.column.type, nullable: spec.column.nullable, default: spec.column.default ?? null });
   },
   plan(spec, ctx) {
-    const { ddl } = ctx.dialect;
+    const { ddl } = ctx;
     const q = (id: string) => ctx.dialect.quote(id);
     const col = spec.column;
     const t = ctx.model.table(spec.table)!;

@@ -57,7 +57,7 @@ export const addForeignKey: Operation<'addForeignKey'> = {
   },
 
   plan(spec, ctx) {
-    const { ddl } = ctx.dialect;
+    const { ddl } = ctx;
     const name = fkName(spec);
     return {
       ...emptyPlan(),

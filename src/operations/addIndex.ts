@@ -72,8 +72,8 @@ export const addIndex: Operation<'addIndex'> = {
     const name = indexName(spec);
     return {
       ...emptyPlan(),
-      expand: ctx.dialect.ddl.createIndex({ table: spec.table, name, columns: spec.columns, unique: spec.unique, where: spec.where }),
-      rollback: ctx.dialect.ddl.dropIndex(spec.table, name),
+      expand: ctx.ddl.createIndex({ table: spec.table, name, columns: spec.columns, unique: spec.unique, where: spec.where }),
+      rollback: ctx.ddl.dropIndex(spec.table, name),
     };
   },
 };

@@ -26,7 +26,8 @@ export interface ColumnCopy {
 }
 
 export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
-  const { ddl, quote: q } = { ddl: ctx.dialect.ddl, quote: (id: string) => ctx.dialect.quote(id) };
+  const { ddl } = ctx;
+  const q = (id: string) => ctx.dialect.quote(id);
   const t = ctx.model.table(c.table)!;
   const old = t.columns.find((col) => col.name === c.from)!;
   const type = c.type ?? old.type;

@@ -119,7 +119,7 @@ export const createTable: Operation<'createTable'> = {
   },
 
   plan(spec, ctx) {
-    const { ddl } = ctx.dialect;
+    const { ddl } = ctx;
     return {
       ...emptyPlan(),
       expand: ddl.createTable(spec.table, spec.columns, spec.primaryKey),

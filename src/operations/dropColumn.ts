@@ -30,7 +30,7 @@ export const dropColumn: Operation<'dropColumn'> = {
     t.foreignKeys = t.foreignKeys.filter((k) => !k.columns.includes(spec.column));
   },
   plan(spec, ctx) {
-    const { ddl } = ctx.dialect;
+    const { ddl } = ctx;
     const t = ctx.model.table(spec.table)!;
     const col = t.columns.find((c) => c.name === spec.column)!;
     const plan = emptyPlan();

@@ -39,6 +39,6 @@ export const dropConstraint: Operation<'dropConstraint'> = {
   },
 
   plan(spec, ctx) {
-    return { ...emptyPlan(), contract: ctx.dialect.ddl.dropConstraint(spec.table, spec.name) };
+    return { ...emptyPlan(), contract: ctx.ddl.dropConstraint(spec.table, spec.name) };
   },
 };

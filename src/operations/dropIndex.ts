@@ -23,6 +23,6 @@ export const dropIndex: Operation<'dropIndex'> = {
   },
 
   plan(spec, ctx) {
-    return { ...emptyPlan(), contract: ctx.dialect.ddl.dropIndex(spec.table, spec.name) };
+    return { ...emptyPlan(), contract: ctx.ddl.dropIndex(spec.table, spec.name) };
   },
 };

@@ -24,6 +24,6 @@ export const dropTable: Operation<'dropTable'> = {
   },
 
   plan(spec, ctx) {
-    return { ...emptyPlan(), contract: ctx.dialect.ddl.dropTable(spec.table) };
+    return { ...emptyPlan(), contract: ctx.ddl.dropTable(spec.table) };
   },
 };

@@ -36,7 +36,7 @@ export const renameTable: Operation<'renameTable'> = {
   },
 
   plan(spec, ctx) {
-    const { ddl } = ctx.dialect;
+    const { ddl } = ctx;
     return {
       ...emptyPlan(),
       expand: ddl.renameTableKeepingOldName(spec.from, spec.to),

@@ -29,7 +29,7 @@ export const setNotNull: Operation<'setNotNull'> = {
     if (col) col.nullable = false;
   },
   plan(spec, ctx) {
-    const { ddl } = ctx.dialect;
+    const { ddl } = ctx;
     const q = (id: string) => ctx.dialect.quote(id);
     const t = ctx.model.table(spec.table)!;
     const col = { ...t.columns.find((c) => c.name === spec.column)!, nullable: false };

@@ -46,7 +46,7 @@ export const sql: Operation<'sql'> = {
   },
 
   plan(spec, ctx) {
-    const { ddl } = ctx.dialect;
+    const { ddl } = ctx;
     const plan = emptyPlan();
     plan.expand = [ddl.raw(spec.expand, 'author SQL (expand)')];
     if (spec.contract) plan.contract = [ddl.raw(spec.contract, 'author SQL (contract)')];

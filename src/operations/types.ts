@@ -7,7 +7,7 @@
  * as it was then, and stored in the state table: contract and rollback later
  * run exactly what was planned, even though expand has changed the catalog.
  */
-import type { Dialect } from '../dialects/dialect.js';
+import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { SchemaModel } from '../schema/model.js';
 import type { Expr, OperationKind, OperationSpec } from '../migration/schema.js';
 
@@ -106,6 +106,8 @@ export interface ExpressionCheck {
 
 export interface PlanContext {
   dialect: Dialect;
+  /** The dialect's DDL vocabulary for this plan. */
+  ddl: Ddl;
   /** The schema just before this operation. */
   model: SchemaModel;
   migrationId: string;

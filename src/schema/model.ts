@@ -12,6 +12,8 @@ export interface ColumnModel {
   default: string | null;
   /** Identity or generated columns are written by the database, never synced. */
   generated?: boolean;
+  /** Attributes a full column restatement must repeat (MySQL `MODIFY`: ON UPDATE, COMMENT). */
+  extra?: string;
 }
 
 export interface IndexModel {

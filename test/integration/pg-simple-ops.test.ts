@@ -112,6 +112,7 @@ function contexts(model: SchemaModel): { validate: Parameters<Operation['validat
     validate: { dialect, model, expr },
     plan: {
       dialect,
+      ddl: dialect.ddl(),
       model,
       migrationId: '0001_test',
       opIndex: 0,

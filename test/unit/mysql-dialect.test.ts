@@ -15,6 +15,7 @@ import {
 } from '../../src/dialects/mysql/expr.js';
 import { defaultExpression } from '../../src/dialects/mysql/catalog.js';
 import { MysqlDialect, parseServerVersion } from '../../src/dialects/mysql/index.js';
+import { SchemaModel } from '../../src/schema/model.js';
 import { mysqlCheckTrigger, mysqlSyncTrigger, parseCheckTrigger } from '../../src/dialects/mysql/triggers.js';
 
 describe('quoting', () => {
@@ -106,8 +107,8 @@ describe('server versions and what they allow', () => {
     expect(parseServerVersion('8.0.36-28')).toEqual({ mariadb: false, version: [8, 0, 36] });
   });
   it('claims INSTANT only where the server has it', () => {
-    const add = (v: string) => new MysqlDialect(v).ddl.addColumn('t', 'c', 'int')[0]!.sql;
-    const drop = (v: string) => new MysqlDialect(v).ddl.dropColumn('t', 'c').at(-1)!.sql;
+    const add = (v: string) => new MysqlDialect(v).ddl(new SchemaModel()).addColumn('t', 'c', 'int')[0]!.sql;
+    const drop = (v: string) => new MysqlDialect(v).ddl(new SchemaModel()).dropColumn('t', 'c').at(-1)!.sql;
     expect(add('10.11.19-MariaDB')).toContain('ALGORITHM=INSTANT');
     expect(add('8.0.11')).toContain('ALGORITHM=INPLACE, LOCK=NONE');
     expect(add('8.0.12')).toContain('ALGORITHM=INSTANT');
@@ -117,7 +118,7 @@ describe('server versions and what they allow', () => {
   });
   it('states ALGORITHM and LOCK on every ALTER TABLE and gives every step a probe', () => {
     for (const v of ['10.11.19-MariaDB', '8.0.36']) {
-      const { ddl } = new MysqlDialect(v);
+      const ddl = new MysqlDialect(v).ddl(new SchemaModel());
       const steps = [
         ...ddl.addColumn('t', 'c', 'int'),
         ...ddl.dropColumn('t', 'c'),
@@ -139,7 +140,7 @@ describe('server versions and what they allow', () => {
     }
   });
   it('refuses partial indexes', () => {
-    expect(() => new MysqlDialect('10.11.19-MariaDB').ddl.createIndex({ table: 't', name: 'i', columns: ['c'], where: 'c > 0' })).toThrow(/partial/);
+    expect(() => new MysqlDialect('10.11.19-MariaDB').ddl(new SchemaModel()).createIndex({ table: 't', name: 'i', columns: ['c'], where: 'c > 0' })).toThrow(/partial/);
   });
 });
 

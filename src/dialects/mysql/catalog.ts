@@ -24,8 +24,6 @@ import { parseCheckTrigger } from './triggers.js';
 
 export const STATE_TABLES = ['migrations', 'steps', 'backfill', 'events', 'deployments', 'instances'].map((n) => `xc_${n}`);
 
-/** Column attributes a MODIFY must restate besides type, nullability and default (ON UPDATE, COMMENT, INVISIBLE), by `table.column`. */
-export type ColumnExtras = Map<string, string>;
 
 export interface CatalogFlavor {
   mariadb: boolean;
@@ -42,7 +40,7 @@ interface IndexRow { table_name: string; name: string; non_unique: number | stri
 interface FkRow { table_name: string; name: string; column_name: string; ref_table: string; ref_column: string; delete_rule: string }
 interface CheckRow { table_name: string; name: string; clause: string; level?: string }
 
-export async function introspectMysql(s: Session, flavor: CatalogFlavor, extras?: ColumnExtras): Promise<SchemaModel> {
+export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promise<SchemaModel> {
   const tables = new Map<string, TableModel>();
   const columns = (await s.query<ColumnRow>(
     `SELECT c.TABLE_NAME AS table_name, t.TABLE_TYPE AS table_type, c.COLUMN_NAME AS name, c.COLUMN_TYPE AS column_type,
@@ -70,13 +68,12 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor, extras?
     const type = json ? 'json' : `${r.column_type}${ownCollation ? ` CHARACTER SET ${r.charset} COLLATE ${r.collation}` : ''}`;
     // MySQL marks expression defaults DEFAULT_GENERATED: those columns are written by the application, not generated.
     const generated = /auto_increment|(virtual|stored) generated|^\s*(virtual|persistent)\s*$/i.test(r.extra) || !!r.generation;
-    t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated });
     const extra = [
       /on update ([^\s]+(\(\d*\))?)/i.exec(r.extra)?.[0],
       r.comment ? `COMMENT '${r.comment.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : undefined,
       /\binvisible\b/i.test(r.extra) ? 'INVISIBLE' : undefined,
     ].filter(Boolean);
-    if (extra.length > 0) extras?.set(`${r.table_name}.${r.name}`, extra.join(' '));
+    t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated, ...(extra.length > 0 ? { extra: extra.join(' ') } : {}) });
   }
 
   const indexRows = (await s.query<IndexRow>(

@@ -11,8 +11,9 @@
  * (INPLACE, no scan) and verified by a query at contract; checks are
  * enforced by triggers (triggers.ts). Statements depend on what the columns
  * carry (indexes, keys, checks over a dropped column; ON UPDATE and COMMENT
- * restated by MODIFY), so the DDL reads the model the dialect introspected
- * last, and remembers what the current plan adds.
+ * restated by MODIFY), so the DDL reads the model it is planned against
+ * (which the planner advances past each operation), and remembers what the
+ * current plan adds before it is in the catalog.
  */
 import type { Ddl, ForeignKeySpec, IndexSpec, SyncTriggerSpec } from '../dialect.js';
 import type { ColumnModel, IndexModel, SchemaModel } from '../../schema/model.js';
@@ -35,12 +36,6 @@ export interface MysqlFeatures {
   instantMetadata: boolean;
 }
 
-/** What the DDL knows of the catalog: the model of the last introspection (projected forward by the planner), and extras MODIFY must restate. */
-export interface Known {
-  model?: SchemaModel;
-  extras: Map<string, string>;
-}
-
 /** COLUMN_DEFAULT as the server shows a literal default: MariaDB as SQL ('x', 5), MySQL raw (x, 5); undefined for expressions. */
 export function printedDefault(expr: string, mariadb: boolean): string | undefined {
   const e = expr.trim();
@@ -50,9 +45,9 @@ export function printedDefault(expr: string, mariadb: boolean): string | undefin
   return mariadb ? e : m[1]!.replace(/''/g, "'");
 }
 
-export function createMysqlDdl(f: MysqlFeatures, known: Known): Ddl {
+export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
   const cols = (names: string[]) => names.map(q).join(', ');
-  const tableOf = (t: string) => known.model?.table(t);
+  const tableOf = (t: string) => model.table(t);
   // Remembered from this plan: what is added before it is in the catalog.
   const addedColumns = new Map<string, Set<string>>();
   const fks = new Map<string, ForeignKeySpec>();
@@ -103,7 +98,7 @@ export function createMysqlDdl(f: MysqlFeatures, known: Known): Ddl {
 
   /** MODIFY restates the whole column: type, nullability, default and the attributes the catalog reported (ON UPDATE, COMMENT). */
   const modify = (table: string, c: ColumnModel, nullable: boolean) => {
-    const extra = known.extras.get(`${table}.${c.name}`);
+    const extra = c.extra ?? model.column(table, c.name)?.extra;
     const def = c.default !== null ? ` DEFAULT ${defaultClause(c.default)}` : '';
     return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${extra ? ` ${extra}` : ''}`;
   };

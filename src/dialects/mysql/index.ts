@@ -6,10 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Session } from '../../db/driver.js';
+import type { SchemaModel } from '../../schema/model.js';
 import type { Blocker, Dialect, Ddl } from '../dialect.js';
 import type { ExpressionCheck } from '../../operations/types.js';
 import { introspectMysql, type CatalogFlavor } from './catalog.js';
-import { createMysqlDdl, type Known, type MysqlFeatures } from './ddl.js';
+import { createMysqlDdl, type MysqlFeatures } from './ddl.js';
 import { castTarget, isTextType, quoteMy } from './expr.js';
 import { BYPASS_VARIABLE } from './triggers.js';
 
@@ -31,12 +32,10 @@ interface HolderRow { id: number | string; user: string | null; host: string | n
 export class MysqlDialect implements Dialect {
   readonly name = 'mysql' as const;
   readonly transactionalDdl = false;
-  readonly ddl: Ddl;
   readonly mariadb: boolean;
   readonly version: Version;
   readonly features: MysqlFeatures;
   private readonly flavor: CatalogFlavor;
-  private readonly known: Known = { extras: new Map() };
   private lockSource?: Promise<'mariadb' | 'mysql' | null>;
 
   constructor(serverVersion: string) {
@@ -48,13 +47,16 @@ export class MysqlDialect implements Dialect {
       ? { mariadb, instantAddColumn: at(10, 3, 7), instantDropColumn: at(10, 4, 0), nocopy: at(10, 3, 7), instantMetadata: at(10, 5, 2) }
       : { mariadb, instantAddColumn: at(8, 0, 12), instantDropColumn: at(8, 0, 29), nocopy: false, instantMetadata: false };
     this.flavor = { mariadb, indexExpressions: !mariadb && at(8, 0, 13), checks: mariadb ? at(10, 2, 1) : at(8, 0, 16) };
-    this.ddl = createMysqlDdl(this.features, this.known);
   }
 
   /** The server is at least version a.b.c (of its own line: MariaDB or MySQL). */
   atLeast(a: number, b: number, c: number): boolean {
     const [x, y, z] = this.version;
     return x !== a ? x > a : y !== b ? y > b : z >= c;
+  }
+
+  ddl(model: SchemaModel): Ddl {
+    return createMysqlDdl(this.features, model);
   }
 
   quote(identifier: string): string {
@@ -110,9 +112,7 @@ export class MysqlDialect implements Dialect {
 
   /** Also kept for the DDL: which indexes, keys and checks a dropped column takes along, what MODIFY must restate. */
   async introspect(s: Session) {
-    this.known.extras.clear();
-    const model = await introspectMysql(s, this.flavor, this.known.extras);
-    this.known.model = model;
+    const model = await introspectMysql(s, this.flavor);
     return model;
   }
 

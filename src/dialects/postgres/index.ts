@@ -26,15 +26,20 @@ function lockKey(key: string): number {
 export class PostgresDialect implements Dialect {
   readonly name = 'postgres' as const;
   readonly transactionalDdl = true;
-  readonly ddl: Ddl;
+  private readonly pgDdl: Ddl;
 
   constructor(opts: { concurrentIndexes: boolean }) {
     const q = quotePg;
-    this.ddl = {
+    this.pgDdl = {
       ...createPostgresDdl({ concurrentIndexes: opts.concurrentIndexes, quote: q }),
       syncTrigger: (spec) => pgSyncTrigger(q, spec),
       fillTrigger: (spec) => pgFillTrigger(q, spec),
     };
+  }
+
+  /** PostgreSQL statements do not depend on the model: one vocabulary serves every plan. */
+  ddl(): Ddl {
+    return this.pgDdl;
   }
 
   quote(identifier: string): string {
