@@ -125,8 +125,10 @@ export interface Dialect {
   stateExists(s: Session): Promise<boolean>;
 
   introspect(s: Session): Promise<SchemaModel>;
-  /** Compile an expression against the database without touching data; returns the error text, or null. */
-  checkExpression(s: Session, check: ExpressionCheck): Promise<string | null>;
+  /** A query that compiles an author expression over typed NULL columns and reads no rows (see compileExpression). */
+  expressionQuery(check: ExpressionCheck): string;
+  /** Statement starting a read-only transaction. */
+  readonly beginReadOnly: string;
 
   /** Statements bounding lock waits: at the start of a DDL transaction, or for a session running a step outside one. */
   lockTimeout(ms: number, scope: 'transaction' | 'session'): string[];
@@ -176,4 +178,20 @@ export interface Dialect {
 /** Pick the dialect's variant of an author expression. */
 export function resolveExpr(e: string | { postgres?: string; mysql?: string }, dialect: DialectName): string | undefined {
   return typeof e === 'string' ? e : e[dialect];
+}
+
+/**
+ * Compile an author expression against the database without touching data,
+ * inside a read-only transaction that is rolled back; the error text, or null.
+ */
+export async function compileExpression(s: Session, dialect: Dialect, check: ExpressionCheck): Promise<string | null> {
+  await s.query(dialect.beginReadOnly);
+  try {
+    await s.query(dialect.expressionQuery(check));
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await s.query('ROLLBACK');
+  }
 }

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Session } from '../db/driver.js';
-import { resolveExpr, type Dialect } from '../dialects/dialect.js';
+import { compileExpression, resolveExpr, type Dialect } from '../dialects/dialect.js';
 import { InvalidInputError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition } from '../migration/schema.js';
@@ -67,7 +67,7 @@ export async function planMigration(
     }
     if (session) {
       for (const check of op.expressions?.(spec as never, vctx) ?? []) {
-        const error = await dialect.checkExpression(session, check);
+        const error = await compileExpression(session, dialect, check);
         if (error) problems.push(`${where(file.file, opIndex, kind, check.path)}: ${error}`);
       }
     }

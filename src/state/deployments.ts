@@ -6,16 +6,9 @@
  */
 import type { Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
+import type { DeploymentInfo } from '../api.js';
 
-export interface DeploymentRow {
-  app: string;
-  env: string;
-  version: string;
-  level: string | null;
-  recordedAt: string;
-  retiredAt: string | null;
-  actor: string | null;
-}
+export type DeploymentRow = DeploymentInfo;
 
 export interface InstanceRow {
   id: string;

@@ -3,37 +3,16 @@
  * through jiti, XC_FORCE_SOURCE=1) against a real PostgreSQL database made
  * per test, with a temporary migrations folder.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { runXc, type Run } from '../helpers/cli.js';
 import { createPgDatabase, describePg } from '../helpers/servers.js';
 
-const BIN = fileURLToPath(new URL('../../bin/xc', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `xc` in `cwd` with no connection settings inherited from the test's environment. */
-function xc(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(XC_|DATABASE_URL$|PG)/.test(k)));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, XC_FORCE_SOURCE: '1', NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const xc = (cwd: string, args: string[], env: Record<string, string> = {}) => runXc(args, { cwd, env });
 
 const lastJson = (r: Run) => JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as Record<string, any>;
 

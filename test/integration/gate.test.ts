@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
+import { rejection } from '../helpers/cli.js';
 import { createXc, type Xc, type XcOptions } from '../../src/index.js';
 import { targets, type Db } from '../helpers/targets.js';
 
@@ -42,30 +43,22 @@ async function setup(target: (typeof targets)[number], opts: Partial<XcOptions> 
   return { db, xc };
 }
 
-async function refusal(p: Promise<unknown>): Promise<{ exitCode: number; message: string; details: { blockers?: { kind: string; app?: string; version?: string }[]; reasons?: string[] } }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as never;
-  }
-  throw new Error('expected a refusal');
-}
 
 for (const target of targets) {
 target.describe(`the deploy gate (${target.name})`, () => {
   it('fails closed: with no deployment at the new level recorded, contract is refused', async () => {
     const { xc } = await setup(target);
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
-    const err = await refusal(xc.contract());
+    const err = await rejection(xc.contract());
     expect(err.exitCode).toBe(3);
-    expect(err.details.blockers!.map((b) => b.kind)).toEqual(['no_deployment']);
+    expect(err.details.blockers!.map((b: { kind: string }) => b.kind)).toEqual(['no_deployment']);
     expect(err.message).toContain(`no live deployment at or above ${V2}`);
   });
 
   it('a live deployment below the level blocks until it is retired', async () => {
     const { db, xc } = await setup(target);
     await xc.deploy.record({ app: 'shop', version: 'v2' }); // level defaults to the newest file: V2
-    const err = await refusal(xc.contract());
+    const err = await rejection(xc.contract());
     expect(err.exitCode).toBe(3);
     expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'deployment', app: 'shop', version: 'v1' })]);
     expect(err.message).toContain('deployment shop@v1 is live at level 0001_create_users');
@@ -84,14 +77,14 @@ target.describe(`the deploy gate (${target.name})`, () => {
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
     await xc.deploy.record({ app: 'shop', version: 'v2' });
     const hb = await xc.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
-    let err = await refusal(xc.contract());
+    let err = await rejection(xc.contract());
     expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'instance', app: 'shop', version: 'v1' })]);
     await hb.stop();
     expect((await xc.status()).migrations.find((m) => m.id === V2)!.blockers).toEqual([]);
 
     const silent = await xc.startHeartbeat({ app: 'shop', version: 'v1', level: V1, intervalMs: 60_000 });
-    err = await refusal(xc.contract());
-    expect(err.details.blockers!.map((b) => b.kind)).toEqual(['instance']);
+    err = await rejection(xc.contract());
+    expect(err.details.blockers!.map((b: { kind: string }) => b.kind)).toEqual(['instance']);
     await new Promise((r) => setTimeout(r, 1800)); // no beat within the TTL: no longer live
     const r = await xc.contract();
     expect(r.migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
@@ -109,11 +102,11 @@ target.describe(`the deploy gate (${target.name})`, () => {
     };
     const v1 = await connect('shop@v1'); // retired, but still connected: it is still running
     const stranger = await connect('billing@7'); // not an app xc knows of: ignored
-    let err = await refusal(xc.contract());
+    let err = await rejection(xc.contract());
     expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'session', app: 'shop', version: 'v1' })]);
     await v1.end();
     const unknown = await connect('shop@v1.5'); // a version never recorded: unknown level
-    err = await refusal(xc.contract());
+    err = await rejection(xc.contract());
     expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'session', version: 'v1.5' })]);
     expect(err.message).toContain('never recorded');
     await unknown.end();
@@ -124,7 +117,7 @@ target.describe(`the deploy gate (${target.name})`, () => {
 
   it('--force --reason overrides the gate and is logged with who, why and what blocked', async () => {
     const { db, xc } = await setup(target);
-    expect((await refusal(xc.contract({ force: true }))).exitCode).toBe(2); // --force without --reason
+    expect((await rejection(xc.contract({ force: true }))).exitCode).toBe(2); // --force without --reason
     await xc.contract({ force: true, reason: 'v1 pods are drained, registry lags' });
     const [ev] = await db.query<{ actor: string; reason: string; detail: string; command: string }>(`SELECT actor, reason, detail, command FROM ${state(db, 'events')} WHERE event = 'contracting' AND migration_id = ?`, [V2]);
     expect(ev!.reason).toBe('v1 pods are drained, registry lags');
@@ -142,14 +135,14 @@ target.describe(`the deploy gate (${target.name})`, () => {
     const xc = createXc({ url: db.url, dir });
     cleanup.push(() => db.drop(), () => xc.close());
 
-    let err = await refusal(xc.check({ app: 'shop', version: 'v2' }));
+    let err = await rejection(xc.check({ app: 'shop', version: 'v2' }));
     expect(err.exitCode).toBe(3);
     expect(err.details.reasons).toEqual([expect.stringContaining(`${V1} is pending`), expect.stringContaining(`${V2} is pending`)]);
     expect(await db.columns(db.dialect === 'postgres' ? 'migrations' : 'xc_migrations')).toEqual([]); // read-only: no state created
 
     await xc.apply({ id: V1 });
     await xc.apply({ to: 'expand' });
-    err = await refusal(xc.check({ app: 'shop', version: 'v2' }));
+    err = await rejection(xc.check({ app: 'shop', version: 'v2' }));
     expect(err.details.reasons).toEqual([expect.stringContaining(`${V2} is dual_write`)]);
 
     const ok = await xc.check({ app: 'shop', version: 'v2', apply: true });
@@ -158,7 +151,7 @@ target.describe(`the deploy gate (${target.name})`, () => {
 
     await xc.deploy.record({ app: 'shop', version: 'v2' });
     await xc.contract();
-    err = await refusal(xc.check({ app: 'shop', version: 'v1', level: V1 }));
+    err = await rejection(xc.check({ app: 'shop', version: 'v1', level: V1 }));
     expect(err.exitCode).toBe(3);
     expect(err.details.reasons).toEqual([expect.stringContaining(`${V2} is contracted`)]);
   });

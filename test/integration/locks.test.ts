@@ -8,18 +8,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { rejection } from '../helpers/cli.js';
 import { createXc, type XcOptions } from '../../src/index.js';
 import { targets, type Db } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
 
-async function rejects(p: Promise<unknown>): Promise<{ exitCode: number; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { exitCode: number; message: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 const sessionId = async (db: Db, c: { query(sql: string): Promise<unknown> }) => {
   const r = (await c.query(db.dialect === 'postgres' ? 'SELECT pg_backend_pid() AS id' : 'SELECT CONNECTION_ID() AS id')) as { rows?: { id: number }[] } | [{ id: number }[]];
@@ -50,7 +43,7 @@ for (const target of targets) {
       await new Promise((r) => setTimeout(r, 700));
       const second = createXc({ url: db.url, dir });
       cleanup.push(() => second.close());
-      const err = await rejects(second.apply());
+      const err = await rejection(second.apply());
       expect(err.exitCode).toBe(4);
       expect(err.message).toMatch(/another xc is working on this database: .*xc apply pid \d+|another xc is working on this database: .*session \d+/);
       await first;
@@ -63,7 +56,7 @@ for (const target of targets) {
       await blocker.query('SELECT * FROM users LIMIT 1'); // holds a shared lock on the table until commit
       const blockerId = await sessionId(db, blocker);
       const writer = new Writer(await db.connection(), (i) => ({ sql: `INSERT INTO users (id, name) VALUES (?, 'w')`, params: [10000 + i] })).start();
-      const err = await rejects(xc.apply());
+      const err = await rejection(xc.apply());
       await writer.stop();
       expect(err.exitCode).toBe(5);
       expect(err.message).toContain(`session ${blockerId}`);

@@ -16,7 +16,7 @@ import type { Driver, Session } from '../../src/db/driver.js';
 import { detectDialect } from '../../src/dialects/index.js';
 import type { MysqlDialect } from '../../src/dialects/mysql/index.js';
 import type { Step } from '../../src/operations/types.js';
-import type { Ddl } from '../../src/dialects/dialect.js';
+import { compileExpression, type Ddl } from '../../src/dialects/dialect.js';
 import { SchemaModel } from '../../src/schema/model.js';
 import { createXc } from '../../src/index.js';
 import { describeMysql } from '../helpers/servers.js';
@@ -289,10 +289,10 @@ describeMysql('MySQL dialect: catalog and DDL steps', () => {
     const s = await c.driver.acquire();
     try {
       const columns = [{ name: 'name', type: 'varchar(20)' }, { name: 'n', type: 'int' }];
-      expect(await c.d.checkExpression(s, { path: ['up'], table: 't', sql: 'upper(name)', columns, castTo: 'varchar(40)' })).toBeNull();
-      expect(await c.d.checkExpression(s, { path: ['up'], table: 't', sql: 'n * 2', columns, castTo: "enum('a')" })).toBeNull();
-      expect(await c.d.checkExpression(s, { path: ['up'], table: 't', sql: 'nope + 1', columns })).toMatch(/Unknown column 'nope'/);
-      expect(await c.d.checkExpression(s, { path: ['where'], table: 't', sql: 'n >', columns, boolean: true })).toMatch(/syntax/);
+      expect(await compileExpression(s, c.d, { path: ['up'], table: 't', sql: 'upper(name)', columns, castTo: 'varchar(40)' })).toBeNull();
+      expect(await compileExpression(s, c.d, { path: ['up'], table: 't', sql: 'n * 2', columns, castTo: "enum('a')" })).toBeNull();
+      expect(await compileExpression(s, c.d, { path: ['up'], table: 't', sql: 'nope + 1', columns })).toMatch(/Unknown column 'nope'/);
+      expect(await compileExpression(s, c.d, { path: ['where'], table: 't', sql: 'n >', columns, boolean: true })).toMatch(/syntax/);
     } finally {
       s.release();
     }

@@ -7,6 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { rejection } from '../helpers/cli.js';
 import { createXc, type XcOptions } from '../../src/index.js';
 import { createPgDatabase, describePg, type TestDb } from '../helpers/servers.js';
 
@@ -30,20 +31,12 @@ const rename = { operations: [{ renameColumn: { table: 'users', from: 'name', to
 const stateExists = async (db: TestDb) => (await db.query(`SELECT to_regnamespace('xc') IS NOT NULL AS e`))[0]!.e;
 const catalog = async (db: TestDb) => db.query(`SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2`);
 
-async function rejects(p: Promise<unknown>): Promise<{ exitCode: number; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { exitCode: number; message: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 describePg('engine guarantees (PostgreSQL)', () => {
   it('refuses a migration naming a missing column, naming file and path, and changes nothing', async () => {
     const { db, xc } = await setup(USERS, { '0001_bad': { operations: [{ renameColumn: { table: 'users', from: 'nme', to: 'full_name' } }] } });
     const before = await catalog(db);
-    const err = await rejects(xc.apply());
+    const err = await rejection(xc.apply());
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain('0001_bad.json: operations[0].renameColumn.from: table "users" has no column "nme"');
     expect(await catalog(db)).toEqual(before);
@@ -57,7 +50,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
       '0002_bad': { operations: [{ alterColumn: { table: 'users', column: 'age', to: 'age_big', type: 'bigint', up: 'no_such_fn(age)', down: 'age_big' } }] },
     });
     const before = await catalog(db);
-    const err = await rejects(xc.apply());
+    const err = await rejection(xc.apply());
     expect(err.exitCode).toBe(2);
     expect(err.message).toMatch(/0002_bad\.json: operations\[0\]\.alterColumn\.up: .*no_such_fn/);
     expect(await catalog(db)).toEqual(before); // 0001 did not run either
@@ -74,7 +67,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
     await write('0003_rename', rename);
     await xc.apply({ to: 'expand' });
     await write('0004_uses_old_name', { operations: [{ addIndex: { table: 'users', columns: ['name'] } }] });
-    const err = await rejects(xc.plan());
+    const err = await rejection(xc.plan());
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain('0004_uses_old_name.json: operations[0].addIndex');
   });
@@ -87,7 +80,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
     await xc.apply({ to: 'expand' });
     expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['dual_write', 'dual_write']);
     await xc.apply({ id: '0002_age_big' }); // both to backfilled
-    const refused = await rejects(createXc({ url: db.url, dir: (xc as unknown as { dir: string }).dir }).contract({ id: 'missing' }));
+    const refused = await rejection(createXc({ url: db.url, dir: (xc as unknown as { dir: string }).dir }).contract({ id: 'missing' }));
     expect(refused.exitCode).toBe(2);
     await xc.deploy.record({ app: 'shop', version: 'v2' }); // the new code is out: the gate lets contract through
     const r = await xc.contract({ id: '0002_age_big' });
@@ -98,7 +91,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
   it('refuses to contract past a migration that is not backfilled (exit 3)', async () => {
     const { xc } = await setup(USERS, { '0001_rename': rename });
     await xc.apply({ to: 'expand' });
-    const err = await rejects(xc.contract({ id: '0001_rename' }));
+    const err = await rejection(xc.contract({ id: '0001_rename' }));
     expect(err.exitCode).toBe(3);
     expect(err.message).toContain('0001_rename is dual_write');
   });
@@ -107,7 +100,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
     const { db, dir, xc, write } = await setup(USERS, { '0001_rename': rename });
     await xc.apply({ to: 'expand' });
     await write('0001_rename', { ...rename, description: 'edited' });
-    const err = await rejects(xc.apply());
+    const err = await rejection(xc.apply());
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain('0001_rename.json was changed after it was applied');
     const lenient = createXc({ url: db.url, dir, allowDrift: true });
@@ -122,7 +115,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
     await db.query(`ALTER TABLE users DISABLE TRIGGER USER`);
     await db.query(`UPDATE users SET name = 'drifted' WHERE id = 7`);
     await xc.deploy.record({ app: 'shop', version: 'v2' });
-    const err = await rejects(xc.contract());
+    const err = await rejection(xc.contract());
     expect(err.exitCode).toBe(1);
     expect(err.message).toContain('name="drifted"');
     expect((await xc.status()).migrations[0]!.phase).toBe('backfilled');
@@ -131,7 +124,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
 
   it('refuses a backfill on a table without a primary or unique not-null key (exit 2)', async () => {
     const { xc } = await setup([`CREATE TABLE logs (msg text)`], { '0001': { operations: [{ addColumn: { table: 'logs', column: { name: 'len', type: 'int' }, up: 'length(msg)' } }] } });
-    const err = await rejects(xc.apply());
+    const err = await rejection(xc.apply());
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain('no primary key');
   });

@@ -116,7 +116,9 @@ export class MysqlDialect implements Dialect {
     return model;
   }
 
-  async checkExpression(s: Session, c: ExpressionCheck): Promise<string | null> {
+  readonly beginReadOnly = 'START TRANSACTION READ ONLY';
+
+  expressionQuery(c: ExpressionCheck): string {
     // Typed NULLs where CAST can express the type, so the expression is compiled against columns of the right kind.
     const typed = (type: string) => {
       const target = castTarget(type, this.mariadb);
@@ -126,17 +128,7 @@ export class MysqlDialect implements Dialect {
     const from = `FROM (SELECT ${cols}) AS _xc_row`;
     const target = c.castTo ? castTarget(c.castTo, this.mariadb) : undefined;
     const value = target ? `CAST((${c.sql}) AS ${target})` : `(${c.sql})`;
-    const sql = c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
-    // Read-only and rolled back: compiled, never run on data.
-    await s.query('START TRANSACTION READ ONLY');
-    try {
-      await s.query(sql);
-      return null;
-    } catch (err) {
-      return (err as Error).message;
-    } finally {
-      await s.query('ROLLBACK');
-    }
+    return c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
   }
 
   /** Whole seconds: MySQL's lock waits have no finer unit. `lock_wait_timeout` bounds metadata locks (DDL), `innodb_lock_wait_timeout` row locks. */

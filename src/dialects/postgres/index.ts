@@ -92,21 +92,13 @@ export class PostgresDialect implements Dialect {
     return introspectPostgres(s);
   }
 
-  async checkExpression(s: Session, c: ExpressionCheck): Promise<string | null> {
+  readonly beginReadOnly = 'BEGIN READ ONLY';
+
+  expressionQuery(c: ExpressionCheck): string {
     const cols = c.columns.length > 0 ? c.columns.map((col) => `NULL::${col.type} AS ${quotePg(col.name)}`).join(', ') : 'NULL AS _xc_none';
     const from = `FROM (SELECT ${cols}) AS _xc_row`;
     const value = c.castTo ? `CAST((${c.sql}) AS ${c.castTo})` : `(${c.sql})`;
-    const sql = c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
-    // Read-only and rolled back: the author's expression is compiled, never run on data.
-    await s.query('BEGIN READ ONLY');
-    try {
-      await s.query(sql);
-      return null;
-    } catch (err) {
-      return (err as Error).message;
-    } finally {
-      await s.query('ROLLBACK');
-    }
+    return c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
   }
 
   lockTimeout(ms: number, scope: 'transaction' | 'session'): string[] {
