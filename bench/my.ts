@@ -266,3 +266,28 @@ export async function runPtOsc(db: MyBenchDb, table: string, alter: string): Pro
 export function lineAt(run: PtOscRun, re: RegExp): number | undefined {
   return run.lines.find((l) => re.test(l.text))?.ms;
 }
+
+/**
+ * Before a timed part: optionally flush `table`, then wait (at most 30 s)
+ * until purge has caught up and the buffer pool's dirty pages stop going down
+ * (MariaDB leaves some dirty pages while idle; the table's own are flushed),
+ * so the part does not pay for the previous one's writes.
+ */
+export async function settle(db: MyBenchDb, table?: string): Promise<void> {
+  if (table) await flush(db, table);
+  const deadline = Date.now() + 30_000;
+  let lowest = Infinity;
+  let stableSince = Date.now();
+  for (;;) {
+    const [rows] = await db.conn.query(
+      `SELECT (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY') AS dirty,
+              (SELECT COUNT FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len') AS history`,
+    );
+    const r = (rows as Record<string, string | number | null>[])[0]!;
+    const dirty = Number(r.dirty ?? 0);
+    const history = Number(r.history ?? 0);
+    if (dirty < lowest) (lowest = dirty), (stableSince = Date.now());
+    if ((history < 1000 && Date.now() - stableSince >= 1000) || Date.now() > deadline) return;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}

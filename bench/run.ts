@@ -8,18 +8,27 @@
  *   XC_BENCH_ROWS         rows per table (default 2000000)
  *   XC_BENCH_REPEAT       rounds of the throughput pair, medians reported (default 3)
  *   XC_BENCH_BATCH_TIMES  extra xc backfill runs with these batchTimeMs values, e.g. "500,1000"
+ *                         (PostgreSQL: backfill alone; MySQL: the whole apply + contract under the writer)
+ *   XC_BENCH_MYSQL_URL    MySQL/MariaDB server (default mysql://root@127.0.0.1:3306/test); the bench
+ *                         creates its own database xc_bench_<random> and drops it. The section is skipped,
+ *                         with a note in BENCHMARKS.md, when the server or pt-online-schema-change is missing.
+ *   XC_BENCH_SECTIONS     which sections to run (default "postgres,mysql")
  *
- * Sections: one per database. A MySQL section is one more entry in `sections`.
+ * Sections: one per database.
  */
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { redactUrl } from '../src/db/redact.js';
+import { connectAdmin, ptOscMissing } from './my.js';
+import { mysqlSection } from './mysql.js';
 import { postgresSection } from './postgres.js';
 import { renderDocument, renderSection, type Section } from './report.js';
 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306/test';
+const DEFAULT_SECTIONS = ['postgres', 'mysql'];
 const DEFAULT_ROWS = 2_000_000;
 const DEFAULT_REPEAT = 3;
 
@@ -32,9 +41,11 @@ function envInt(name: string, fallback: number): number {
 }
 
 /** The command that reproduces this run: only the env that differs from the defaults. */
-function command(pgUrl: string, rows: number, repeat: number, batchTimes: number[]): string {
+function command(pgUrl: string, myUrl: string, sections: string[], rows: number, repeat: number, batchTimes: number[]): string {
   const env = [
     pgUrl !== DEFAULT_PG_URL ? `XC_BENCH_PG_URL=${redactUrl(pgUrl)}` : '',
+    myUrl !== DEFAULT_MYSQL_URL ? `XC_BENCH_MYSQL_URL=${redactUrl(myUrl)}` : '',
+    sections.join(',') !== DEFAULT_SECTIONS.join(',') ? `XC_BENCH_SECTIONS=${sections.join(',')}` : '',
     `XC_BENCH_ROWS=${rows}`,
     repeat !== DEFAULT_REPEAT ? `XC_BENCH_REPEAT=${repeat}` : '',
     batchTimes.length ? `XC_BENCH_BATCH_TIMES=${batchTimes.join(',')}` : '',
@@ -44,6 +55,10 @@ function command(pgUrl: string, rows: number, repeat: number, batchTimes: number
 
 async function main(): Promise<void> {
   const pgUrl = process.env.XC_BENCH_PG_URL || DEFAULT_PG_URL;
+  const myUrl = process.env.XC_BENCH_MYSQL_URL || DEFAULT_MYSQL_URL;
+  const wanted = (process.env.XC_BENCH_SECTIONS || DEFAULT_SECTIONS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = wanted.filter((w) => !DEFAULT_SECTIONS.includes(w));
+  if (unknown.length) throw new Error(`XC_BENCH_SECTIONS: unknown section ${unknown.join(', ')} (known: ${DEFAULT_SECTIONS.join(', ')})`);
   const rows = envInt('XC_BENCH_ROWS', DEFAULT_ROWS);
   const repeat = envInt('XC_BENCH_REPEAT', DEFAULT_REPEAT);
   const batchTimes = (process.env.XC_BENCH_BATCH_TIMES ?? '').split(',').filter((s) => s.trim() !== '').map(Number);
@@ -53,7 +68,16 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
 
   const sections: (Section & { server: string })[] = [];
-  sections.push(await postgresSection({ url: pgUrl, rows, repeat, batchTimes }, log));
+  if (wanted.includes('postgres')) sections.push(await postgresSection({ url: pgUrl, rows, repeat, batchTimes }, log));
+  if (wanted.includes('mysql')) {
+    const missing = await mysqlMissing(myUrl);
+    if (missing) {
+      log(`MySQL/MariaDB section skipped: ${missing}`);
+      sections.push(skippedMysql(missing));
+    } else {
+      sections.push(await mysqlSection({ url: myUrl, rows, repeat, batchTimes }, log));
+    }
+  }
 
   const cpus = os.cpus();
   const header = {
@@ -62,13 +86,35 @@ async function main(): Promise<void> {
       `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ` +
       `${os.type()} ${os.release()}, Node ${process.version}; ${sections.map((s) => s.server).join('; ')}`,
     rows,
-    command: command(pgUrl, rows, repeat, batchTimes),
+    command: command(pgUrl, myUrl, wanted, rows, repeat, batchTimes),
   };
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   await writeFile(path.join(root, 'BENCHMARKS.md'), renderDocument(header, sections));
   process.stdout.write(sections.map(renderSection).join('\n\n') + '\n');
   log(`wrote ${path.join(root, 'BENCHMARKS.md')}`);
   if (sections.some((s) => s.failed)) process.exitCode = 1;
+}
+
+/** Why the MySQL section cannot run (server unreachable, pt-online-schema-change missing), or null. */
+async function mysqlMissing(url: string): Promise<string | null> {
+  try {
+    const c = await connectAdmin(url);
+    await c.end();
+  } catch (err) {
+    return `no MySQL/MariaDB server at ${redactUrl(url)} (${(err as Error).message || (err as { code?: string }).code}); set XC_BENCH_MYSQL_URL`;
+  }
+  return ptOscMissing();
+}
+
+function skippedMysql(reason: string): Section & { server: string } {
+  return {
+    title: 'MySQL / MariaDB',
+    server: 'MySQL/MariaDB: section skipped',
+    intro: [`**Skipped in this run**: ${reason}.`],
+    tables: [],
+    conclusions: ['Not measured: xc against pt-online-schema-change needs a reachable server (`XC_BENCH_MYSQL_URL`) and `pt-online-schema-change` with perl DBD::mysql.'],
+    failed: false,
+  };
 }
 
 main().catch((err: unknown) => {

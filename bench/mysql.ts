@@ -1,0 +1,453 @@
+/**
+ * The MySQL / MariaDB section: an online column type change (int → bigint)
+ * by xc (apply + contract) against pt-online-schema-change, on identical
+ * freshly loaded tables with the same concurrent writer, plus a plain
+ * `ALTER TABLE ... MODIFY` for reference and a breakdown of where a
+ * backfill's time goes on this engine. Rounds alternate xc and pt-osc so a
+ * noisy neighbour hurts both alike.
+ */
+import { between, columnType, createMyBenchDb, lineAt, loadTable, one, phaseAtTime, ptOscFlags, ptOscVersion, runPtOsc, settle, stepDurations, timed, withXc, type MyBenchDb, type MyXcTimeline, type PtOscRun } from './my.js';
+import { median, millis, perSec, ratio, secs, type Section, type Table } from './report.js';
+import { Writer, type WriterStats } from './writer.js';
+
+export interface MyBenchOptions {
+  url: string;
+  rows: number;
+  /** Rounds of the xc / pt-osc pair; medians are reported. */
+  repeat: number;
+  /** Extra xc lifecycle runs with these batchTimeMs values (the headline uses the default). */
+  batchTimes: number[];
+}
+
+const ALTER = 'MODIFY amount BIGINT NOT NULL DEFAULT 0';
+const WORST_LATENCY_TARGET_MS = 1000;
+
+interface Check {
+  table: string;
+  what: string;
+  expected: number | string;
+  found: number | string;
+}
+
+class Checks {
+  readonly all: Check[] = [];
+  add(...cs: Check[]): void {
+    for (const c of cs) {
+      const same = this.all.find((x) => x.table === c.table && x.what === c.what);
+      if (!same) this.all.push({ ...c });
+      else if (typeof same.expected === 'number' && typeof c.expected === 'number' && typeof same.found === 'number' && typeof c.found === 'number')
+        (same.expected += c.expected), (same.found += c.found);
+      else if (same.expected === same.found) (same.expected = c.expected), (same.found = c.found); // keep a failure visible
+    }
+  }
+  get failed(): Check[] {
+    return this.all.filter((c) => c.expected !== c.found);
+  }
+}
+
+interface LoadRun {
+  label: string;
+  ms: number;
+  writer: WriterStats;
+}
+
+interface XcRun extends LoadRun {
+  batchTimeMs?: number;
+  phases: { expand: number; backfill: number; deploy: number; verify: number; contract: number };
+  batches: number;
+  largestBatch: number;
+  /** The slowest contract step and its time. */
+  slowestContractStep: { description: string; sql: string; ms: number };
+  worstPhase: string | null;
+}
+
+interface PtRun extends LoadRun {
+  run: PtOscRun;
+  copyMs: number | null;
+  worstDuring: string | null;
+}
+
+export async function mysqlSection(o: MyBenchOptions, log: (line: string) => void): Promise<Section & { server: string }> {
+  const db = await createMyBenchDb(o.url);
+  const stop = () => void db.drop().finally(() => process.exit(130));
+  process.once('SIGINT', stop);
+  try {
+    const version = await one<string>(db, 'SELECT VERSION()');
+    const server = /mariadb/i.test(version) ? `MariaDB ${version}` : `MySQL ${version}`;
+    const settings = await one<string>(
+      db,
+      `SELECT CONCAT('innodb_buffer_pool_size ', @@innodb_buffer_pool_size DIV 1048576, ' MiB, innodb_log_file_size ', @@innodb_log_file_size DIV 1048576,
+                     ' MiB, innodb_flush_log_at_trx_commit ', @@innodb_flush_log_at_trx_commit, ', innodb_io_capacity ', @@innodb_io_capacity)`,
+    );
+    const checks = new Checks();
+    const N = o.rows;
+
+    const xcRuns: XcRun[] = [];
+    const ptRuns: PtRun[] = [];
+    for (let round = 1; round <= o.repeat; round++) {
+      // Alternate who goes first, so neither always runs on the warmer server.
+      const order = round % 2 === 1 ? ['xc', 'pt'] : ['pt', 'xc'];
+      for (const who of order) {
+        if (who === 'xc') {
+          log(`mysql round ${round}/${o.repeat}: xc apply + contract under a writer`);
+          xcRuns.push(await xcLifecycle(db, N, undefined, checks));
+        } else {
+          log(`mysql round ${round}/${o.repeat}: pt-online-schema-change under a writer`);
+          ptRuns.push(await ptOsc(db, N, checks));
+        }
+      }
+    }
+    const extra: XcRun[] = [];
+    for (const bt of o.batchTimes) {
+      log(`mysql: xc apply + contract under a writer (batchTimeMs ${bt})`);
+      extra.push(await xcLifecycle(db, N, bt, checks));
+    }
+    log('mysql: plain ALTER TABLE MODIFY under a writer');
+    const plain = await plainAlter(db, N, checks);
+    log('mysql: where the backfill time goes');
+    const parts = await breakdown(db, N, checks);
+
+    const med = (xs: number[]) => median(xs);
+    const spread = (xs: number[]) => (xs.length > 1 ? `${secs(med(xs))} (${secs(Math.min(...xs))}–${secs(Math.max(...xs))})` : secs(xs[0]!));
+    const worst = (rs: LoadRun[]) => Math.max(...rs.map((r) => r.writer.worstMs));
+    const sumErrors = (rs: LoadRun[]) => rs.reduce((n, r) => n + r.writer.errors.length, 0);
+    const summary = (label: string, rs: LoadRun[]) => [
+      label,
+      spread(rs.map((r) => r.ms)),
+      millis(worst(rs)),
+      millis(med(rs.map((r) => r.writer.p99Ms))),
+      med(rs.map((r) => r.writer.writes)),
+      perSec(med(rs.map((r) => r.writer.writes)), med(rs.map((r) => r.ms))),
+      sumErrors(rs),
+    ];
+    const xcMs = med(xcRuns.map((r) => r.ms));
+    const ptMs = med(ptRuns.map((r) => r.ms));
+    const xcWorst = worst(xcRuns);
+    const ptWorst = worst(ptRuns);
+    const ph = (k: keyof XcRun['phases'], rs = xcRuns) => med(rs.map((r) => r.phases[k]));
+    const slowest = xcRuns[0]!.slowestContractStep;
+    const rounds = o.repeat > 1 ? `median of ${o.repeat} alternating rounds; min–max in brackets` : 'one round';
+    const failed = checks.failed;
+    const met = (ok: boolean) => (ok ? 'target met' : '**target MISSED**');
+    const firstErrors = [...xcRuns, ...ptRuns, ...extra, plain].filter((r) => r.writer.errors.length).map((r) => `First writer error (${r.label}): \`${r.writer.errors[0]!.slice(0, 200)}\``);
+
+    const tables: Table[] = [
+      {
+        title: `Online column type change under a concurrent writer (${rounds})`,
+        head: ['change', 'duration (s)', 'worst write (ms)', 'p99 write (ms)', 'writes done', 'writes/s', 'writer errors'],
+        rows: [
+          summary('xc `apply()` + `contract()` (defaults: batchTimeMs 200)', xcRuns),
+          summary('`pt-online-schema-change`', ptRuns),
+          ...extra.map((r) => summary(`xc \`apply()\` + \`contract()\` (batchTimeMs ${r.batchTimeMs})`, [r])),
+          summary(`plain \`ALTER TABLE t ${ALTER}\` (reference)`, [plain]),
+        ],
+        notes: [
+          'Each change gets its own freshly loaded table and the writer on its own mysql2 connection: it alternates `INSERT` of a new row with ' +
+            '`UPDATE t SET amount = amount + 1 WHERE id = <random>`, pausing 2 ms between writes, from just before the change until just after. ' +
+            'The old version knows only `amount`; for xc it switches to the new version (only `amount_big`) between `apply()` and `contract()` and the deployment is ' +
+            'recorded (`xc.deploy.record`) — the deploy the contract gate waits for. pt-osc keeps the column name, so its writer stays the old version. ' +
+            `Duration: xc from \`apply()\` to the end of \`contract()\` (including the deploy record); pt-osc the whole process, start to exit. ` +
+            `Worst write: the worst of all rounds; p99 and writes: medians.`,
+          `pt-osc: \`${['pt-online-schema-change', ...ptOscFlags(ALTER).map((a) => (/\s/.test(a) ? `"${a}"` : a)), 'D=<db>,t=<table>,h=…,P=…,u=…', '--execute'].join(' ')}\` (${ptOscVersion()}; its own session settings, e.g. \`innodb_lock_wait_timeout=1\`, \`lock_wait_timeout=60\`, are its defaults).`,
+          ...firstErrors,
+        ],
+      },
+      {
+        title: 'Each round',
+        head: ['round', 'xc whole run (s)', 'xc worst write (ms)', 'xc worst during', 'pt-osc whole run (s)', 'pt-osc copy (s)', 'pt-osc worst write (ms)', 'pt-osc worst during'],
+        rows: xcRuns.map((x, i) => {
+          const p = ptRuns[i]!;
+          return [i + 1, secs(x.ms), millis(x.writer.worstMs), `\`${x.worstPhase ?? 'start-up'}\``, secs(p.ms), p.copyMs === null ? '—' : secs(p.copyMs), millis(p.writer.worstMs), p.worstDuring ?? '—'];
+        }),
+        notes: ['pt-osc copy: from its "Copying approximately" line to "Copied rows OK"; "worst during" is the pt-osc output line last printed before the worst write started.'],
+      },
+      {
+        title: `xc lifecycle under the writer, by phase (${o.repeat > 1 ? 'medians' : 'one round'})`,
+        head: ['', 'expand (s)', 'backfill (s)', 'deploy (s)', 'verify (s)', 'contract DDL (s)', 'apply() + contract() (s)', 'batches', 'largest batch'],
+        rows: [
+          ['defaults', secs(ph('expand')), secs(ph('backfill')), secs(ph('deploy')), secs(ph('verify')), secs(ph('contract')), secs(xcMs), med(xcRuns.map((r) => r.batches)), med(xcRuns.map((r) => r.largestBatch))],
+          ...extra.map((r) => [`batchTimeMs ${r.batchTimeMs}`, secs(r.phases.expand), secs(r.phases.backfill), secs(r.phases.deploy), secs(r.phases.verify), secs(r.phases.contract), secs(r.ms), r.batches, r.largestBatch]),
+        ],
+        notes: [
+          'expand: `expanding` → `dual_write`; backfill: `backfilling` → `backfilled`; deploy: `backfilled` → the `contract()` call (writer switch, `deploy.record`); ' +
+            'verify: the `contract()` call → `contracting` (gate evidence and the agreement check of every row, in 50,000-row chunks); contract DDL: `contracting` → `contracted`.',
+          `Slowest contract step (round 1): ${slowest.description} — ${secs(slowest.ms)} s (\`${slowest.sql.split('\n')[0]!.slice(0, 160)}\`).`,
+        ],
+      },
+      {
+        title: "Where a backfill's time goes on this engine (one run each, no writer)",
+        head: [`statement on a fresh ${N.toLocaleString('en-US')}-row table`, 'time (s)', 'rows/s', 'vs pt-osc-style copy', 'redo written (MiB)', 'table data before → after (MiB)'],
+        rows: parts.map((p) => [p.label, secs(p.ms), perSec(N, p.ms), ratio(p.ms, parts[0]!.ms), Math.round(p.redoMiB), `${Math.round(p.sizeMiB[0])} → ${Math.round(p.sizeMiB[1])}`]),
+        notes: [
+          'Single statements, each on its own freshly loaded and flushed table. "bypassed xc triggers": after `xc apply --to expand` (column added, the BEFORE UPDATE/INSERT trigger pair installed), ' +
+            "with `@xc_bypass` naming the triggers as xc's backfill sets it: the triggers still fire for every row and only skip their body. " +
+            'Redo: the server-wide `Innodb_os_log_written` delta over the statement; table data: `DATA_LENGTH` after `ANALYZE TABLE` (for the copy: of the new table).',
+        ],
+      },
+      {
+        title: 'Data checks',
+        head: ['table', 'check', 'expected', 'found', 'ok'],
+        rows: checks.all.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']),
+        notes: ['Counts and sums of a table used in several rounds are summed over the rounds; column checks hold in every round.'],
+      },
+    ];
+
+    const xcVsPt = xcMs / ptMs;
+    const copy = parts[0]!;
+    const grow = parts.find((p) => p.key === 'update_null')!;
+    const inplace = parts.find((p) => p.key === 'update_inplace')!;
+    const trig = parts.find((p) => p.key === 'update_triggers')!;
+    const rebuilt = parts.find((p) => p.key === 'rebuild_update')!;
+    return {
+      title: 'MySQL / MariaDB',
+      server,
+      intro: [
+        `Server: ${server} (${settings}). Same run as the PostgreSQL section.`,
+        `Each scenario loads its own table \`(id int primary key, amount int not null default 0, pad varchar(64))\` with ${N.toLocaleString('en-US')} rows ` +
+          '(`INSERT ... SELECT` doubling, `amount = id % 1000`, `pad = md5(id)`), runs `ANALYZE TABLE`, then flushes its pages (`FLUSH TABLES t FOR EXPORT`) and waits for ' +
+          'dirty pages and purge to settle just before the timed part, in a database `xc_bench_<random>` created and dropped by the run. ' +
+          'xc runs the migration `{"alterColumn":{"column":"amount","to":"amount_big","type":"bigint","up":"amount","down":{"postgres":"CAST(amount_big AS int)","mysql":"CAST(amount_big AS SIGNED)"}}}` with default options unless stated.',
+        'The section is skipped, with a note in its place, when the server at `XC_BENCH_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`) cannot be reached or `pt-online-schema-change` (with perl DBD::mysql) is not installed.',
+      ],
+      tables,
+      conclusions: [
+        `xc's whole online change (apply + contract) took ${secs(xcMs)} s against pt-online-schema-change's ${secs(ptMs)} s: ${ratio(xcMs, ptMs)} ` +
+          `(target: xc no slower): ${met(xcVsPt <= 1)}.`,
+        `Worst writer latency: xc ${millis(xcWorst)} ms (during \`${xcRuns.find((r) => r.writer.worstMs === xcWorst)?.worstPhase ?? 'start-up'}\`), ` +
+          `pt-osc ${millis(ptWorst)} ms (after "${ptRuns.find((r) => r.writer.worstMs === ptWorst)?.worstDuring ?? '—'}"); ` +
+          `both under ${WORST_LATENCY_TARGET_MS} ms: ${met(xcWorst < WORST_LATENCY_TARGET_MS && ptWorst < WORST_LATENCY_TARGET_MS)}; ` +
+          `writer errors: xc ${sumErrors(xcRuns)}, pt-osc ${sumErrors(ptRuns)}.`,
+        `xc's time by phase: backfill ${secs(ph('backfill'))} s (${Math.round((100 * ph('backfill')) / xcMs)}%), verify ${secs(ph('verify'))} s, ` +
+          `contract DDL ${secs(ph('contract'))} s (of which ${secs(slowest.ms)} s "${slowest.description}" in round 1), expand ${secs(ph('expand'))} s.`,
+        `On this engine an UPDATE that fills a new column costs far more than copying rows: filling the added NULL \`bigint\` with one plain UPDATE took ${secs(grow.ms)} s ` +
+          `(${ratio(grow.ms, copy.ms)} the ${secs(copy.ms)} s of pt-osc's way, \`INSERT ... SELECT\` into a bigint copy) and wrote ${Math.round(grow.redoMiB)} MiB of redo, ` +
+          `the table growing from ${Math.round(grow.sizeMiB[0])} to ${Math.round(grow.sizeMiB[1])} MiB; an in-place UPDATE of the existing fixed-width column took ${secs(inplace.ms)} s and ` +
+          `${Math.round(inplace.redoMiB)} MiB of redo. Every row grows by 8 bytes (a NULL takes no space in the row), so InnoDB cannot update it in place and splits the full pages ` +
+          `(logging each split), against a ${(await one<number>(db, 'SELECT @@innodb_log_file_size')) / 2 ** 20} MiB redo log and a ${(await one<number>(db, 'SELECT @@innodb_buffer_pool_size')) / 2 ** 20} MiB buffer pool. ` +
+          `xc's bypassed triggers, still fired per row, make it ${secs(trig.ms)} s (+${secs(trig.ms - grow.ms)} s); xc's batched backfill (under the writer) took ${secs(ph('backfill'))} s, ${ratio(ph('backfill'), trig.ms)} that single statement: the batching is not where the time goes.`,
+        `Materialising the column first with an online rebuild and then updating rows in place took ${secs(rebuilt.ms)} s ` +
+          `(${ratio(rebuilt.ms, ptMs)} pt-osc's whole run; ${Math.round(rebuilt.redoMiB)} MiB of redo): an xc expand on MariaDB that adds the new column physically present in every row ` +
+          `(not NULL, not INSTANT) would let the backfill update in place — a design change, since xc's backfill and triggers read NULL as "not computed yet" (\`WHERE amount_big IS NULL\`, \`IF NEW.amount_big IS NULL\`).`,
+        `The plain \`ALTER TABLE ... ${ALTER}\` (a table copy under a write lock) took ${secs(plain.ms)} s and stalled a write for ${millis(plain.writer.worstMs)} ms ` +
+          `(${ratio(plain.writer.worstMs, Math.max(xcWorst, 0.001))} xc's worst).`,
+        failed.length === 0
+          ? `Data checks: all ${checks.all.length} passed (row counts = loaded + inserted, no NULL in amount_big after xc, bigint after pt-osc and ALTER, sums as the writes predict).`
+          : `**Data checks FAILED**: ${failed.map((c) => `${c.table} ${c.what}: expected ${c.expected}, found ${c.found}`).join('; ')}.`,
+      ],
+      failed: failed.length > 0,
+    };
+  } finally {
+    process.off('SIGINT', stop);
+    await db.drop();
+  }
+}
+
+/**
+ * Run `change` while a writer writes to `t`; afterwards check that every
+ * write landed (row count, sum) in the column the change leaves, that it has
+ * no NULL, and its type.
+ */
+async function underWriter(db: MyBenchDb, t: string, N: number, label: string, checks: Checks, change: (w: Writer) => Promise<string>): Promise<LoadRun> {
+  await loadTable(db, t, N);
+  const sum0 = await one(db, `SELECT SUM(amount) FROM \`${t}\``);
+  await settle(db);
+  const writer = new Writer(await db.connect(), `\`${t}\``, N, 2, 'mysql').start();
+  let column = 'amount';
+  const { ms } = await timed(async () => {
+    column = await change(writer);
+  });
+  const stats = await writer.stop();
+  checks.add(
+    { table: t, what: 'row count = loaded + inserted', expected: N + stats.inserts, found: await one(db, `SELECT COUNT(*) FROM \`${t}\``) },
+    { table: t, what: `rows where ${column} IS NULL`, expected: 0, found: await one(db, `SELECT COUNT(*) FROM \`${t}\` WHERE \`${column}\` IS NULL`) },
+    // Inserts write 1, updates add 1: any lost or doubled write shows here.
+    { table: t, what: `sum(${column}) = loaded + writes`, expected: sum0 + stats.writes, found: await one(db, `SELECT SUM(\`${column}\`) FROM \`${t}\``) },
+    { table: t, what: `type of ${column}`, expected: 'bigint', found: ((await columnType(db, t, column)) ?? 'missing').replace(/\(\d+\)/, '') },
+  );
+  if (column !== 'amount') checks.add({ table: t, what: 'column amount dropped', expected: 'yes', found: (await columnType(db, t, 'amount')) === null ? 'yes' : 'no' });
+  await db.conn.query(`DROP TABLE \`${t}\``);
+  return { label, ms, writer: stats };
+}
+
+async function xcLifecycle(db: MyBenchDb, N: number, batchTimeMs: number | undefined, checks: Checks): Promise<XcRun> {
+  const t = batchTimeMs ? `bench_xc_live_${batchTimeMs}ms` : 'bench_xc_live';
+  let tl!: MyXcTimeline;
+  const run = await withXc(db, t, { batchTimeMs }, (xc, timeline) => {
+    tl = timeline;
+    return underWriter(db, t, N, 'xc', checks, async (w) => {
+      await xc.apply();
+      // The deploy: the new version replaces the old one, and the pipeline tells the gate.
+      w.column = 'amount_big';
+      await xc.deploy.record({ app: 'bench', version: '2' });
+      timeline.contractCalledAt = performance.now();
+      await xc.contract();
+      return 'amount_big';
+    });
+  });
+  const contracted = tl.phaseAt.get('contracted')!;
+  const steps = stepDurations(tl, 'contracting', contracted);
+  const slowestContractStep = steps.reduce((a, b) => (b.ms > a.ms ? b : a), { description: '—', sql: '', ms: 0 });
+  return {
+    ...run,
+    batchTimeMs,
+    phases: {
+      expand: between(tl, 'expanding', 'dual_write'),
+      backfill: between(tl, 'backfilling', 'backfilled'),
+      deploy: tl.contractCalledAt! - tl.phaseAt.get('backfilled')!,
+      verify: tl.phaseAt.get('contracting')! - tl.contractCalledAt!,
+      contract: between(tl, 'contracting', 'contracted'),
+    },
+    batches: tl.batches.length,
+    largestBatch: tl.batches.reduce((m, b) => Math.max(m, b.size), 0),
+    slowestContractStep,
+    worstPhase: phaseAtTime(tl, run.writer.worstAt),
+  };
+}
+
+async function ptOsc(db: MyBenchDb, N: number, checks: Checks): Promise<PtRun> {
+  const t = 'bench_ptosc';
+  let run!: PtOscRun;
+  let t0 = 0;
+  const r = await underWriter(db, t, N, 'pt-osc', checks, async () => {
+    t0 = performance.now();
+    run = await runPtOsc(db, t, ALTER);
+    return 'amount';
+  });
+  const start = lineAt(run, /Copying approximately/);
+  const end = lineAt(run, /Copied rows OK/);
+  // The last output line before the worst write started.
+  const at = r.writer.worstAt - t0;
+  const before = [...run.lines].reverse().find((l) => l.ms <= at);
+  return {
+    ...r,
+    run,
+    copyMs: start !== undefined && end !== undefined ? end - start : null,
+    worstDuring: before ? before.text.replace(/^\d{4}-\d\d-\d\dT[\d:]+\s+/, '').slice(0, 80) : 'start-up',
+  };
+}
+
+async function plainAlter(db: MyBenchDb, N: number, checks: Checks): Promise<LoadRun> {
+  return underWriter(db, 'bench_alter', N, 'plain ALTER', checks, async () => {
+    await db.conn.query(`ALTER TABLE bench_alter ${ALTER}`);
+    return 'amount';
+  });
+}
+
+interface Part {
+  key: string;
+  label: string;
+  ms: number;
+  /** Redo log written meanwhile (server-wide Innodb_os_log_written), MiB. */
+  redoMiB: number;
+  /** Data size of the table before and after (ANALYZE'd), MiB. */
+  sizeMiB: [number, number];
+}
+
+async function redoBytes(db: MyBenchDb): Promise<number> {
+  return one(db, `SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_OS_LOG_WRITTEN'`);
+}
+
+async function sizeMiB(db: MyBenchDb, t: string): Promise<number> {
+  await db.conn.query(`ANALYZE TABLE \`${t}\``);
+  return (await one(db, `SELECT DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [t])) / 2 ** 20;
+}
+
+/** One timed statement on a fresh, flushed table; `prepare` runs before the flush. */
+async function part(db: MyBenchDb, N: number, key: string, label: string, prepare: (t: string) => Promise<void>, statement: (t: string) => Promise<unknown>, check: (t: string) => Promise<Check[]>, checks: Checks): Promise<Part> {
+  const t = `bench_${key}`;
+  await loadTable(db, t, N);
+  await prepare(t);
+  const before = await sizeMiB(db, t);
+  await settle(db, t);
+  const redo0 = await redoBytes(db);
+  const { ms } = await timed(() => statement(t));
+  const redoMiB = ((await redoBytes(db)) - redo0) / 2 ** 20;
+  const grown = key === 'copy' ? `${t}_copy` : t;
+  const after = await sizeMiB(db, grown);
+  checks.add(...(await check(t)));
+  await db.conn.query(`DROP TABLE IF EXISTS \`${t}\``);
+  await db.conn.query(`DROP TABLE IF EXISTS \`${t}_copy\``);
+  return { key, label, ms, redoMiB, sizeMiB: [before, after] };
+}
+
+async function breakdown(db: MyBenchDb, N: number, checks: Checks): Promise<Part[]> {
+  const q = (sql: string) => db.conn.query(sql);
+  const agree = (t: string) => async (): Promise<Check[]> => [
+    { table: t, what: 'rows where amount_big ≠ amount', expected: 0, found: await one(db, `SELECT COUNT(*) FROM \`${t}\` WHERE NOT (amount_big <=> amount)`) },
+  ];
+  const parts: Part[] = [];
+  parts.push(
+    await part(
+      db, N, 'copy', "`INSERT INTO copy SELECT * FROM t` into an empty table with `amount bigint` (pt-osc's copy, in one statement)",
+      async (t) => {
+        await q(`CREATE TABLE \`${t}_copy\` LIKE \`${t}\``);
+        await q(`ALTER TABLE \`${t}_copy\` ${ALTER}`);
+      },
+      (t) => q(`INSERT INTO \`${t}_copy\` SELECT * FROM \`${t}\``),
+      async (t) => [{ table: `${t}_copy`, what: 'rows copied', expected: N, found: await one(db, `SELECT COUNT(*) FROM \`${t}_copy\``) }],
+      checks,
+    ),
+  );
+  parts.push(
+    await part(
+      db, N, 'update_inplace', '`UPDATE t SET amount = amount + 1` (in place: the row keeps its size)',
+      async () => undefined,
+      (t) => q(`UPDATE \`${t}\` SET amount = amount + 1`),
+      async (t) => [{ table: t, what: 'sum(amount) after +1 each', expected: N + loadedSum(N), found: await one(db, `SELECT SUM(amount) FROM \`${t}\``) }],
+      checks,
+    ),
+  );
+  parts.push(
+    await part(
+      db, N, 'update_null', '`UPDATE t SET amount_big = amount` after `ADD COLUMN amount_big bigint` (instant), no triggers',
+      (t) => q(`ALTER TABLE \`${t}\` ADD COLUMN amount_big bigint, ALGORITHM=INSTANT`).then(() => undefined),
+      (t) => q(`UPDATE \`${t}\` SET amount_big = amount`),
+      (t) => agree(t)(),
+      checks,
+    ),
+  );
+  let bypass = '';
+  parts.push(
+    await withXc(db, 'bench_update_triggers', {}, async (xc) =>
+      part(
+        db, N, 'update_triggers', "the same UPDATE with xc's expand done: its trigger pair installed and bypassed via `@xc_bypass`",
+        async () => {
+          await xc.apply({ to: 'expand' });
+          const [rows] = await db.conn.query(`SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = 'bench_update_triggers'`);
+          bypass = [...new Set((rows as { n: string }[]).map((r) => r.n.replace(/_[iu]$/, '')))].join(',');
+        },
+        async (t) => {
+          await q(`SET @xc_bypass = '${bypass}'`);
+          try {
+            return await q(`UPDATE \`${t}\` SET amount_big = amount`);
+          } finally {
+            await q('SET @xc_bypass = NULL');
+          }
+        },
+        (t) => agree(t)(),
+        checks,
+      ),
+    ),
+  );
+  // What an in-place backfill could cost: materialise the column in every row first (an online rebuild), then UPDATE without growing rows.
+  const split = { rebuild: 0, update: 0 };
+  const rebuilt = await part(
+    db, N, 'rebuild_update', '`ADD COLUMN amount_big bigint NOT NULL DEFAULT 0, FORCE, ALGORITHM=INPLACE, LOCK=NONE` (online rebuild), then the same UPDATE',
+    async () => undefined,
+    async (t) => {
+      split.rebuild = (await timed(() => q(`ALTER TABLE \`${t}\` ADD COLUMN amount_big bigint NOT NULL DEFAULT 0, FORCE, ALGORITHM=INPLACE, LOCK=NONE`))).ms;
+      split.update = (await timed(() => q(`UPDATE \`${t}\` SET amount_big = amount`))).ms;
+    },
+    (t) => agree(t)(),
+    checks,
+  );
+  parts.push({ ...rebuilt, label: `${rebuilt.label}: ${secs(split.rebuild)} s + ${secs(split.update)} s` });
+  return parts;
+}
+
+/** Sum of `id % 1000` over 1..N, the loaded sum of `amount`. */
+function loadedSum(N: number): number {
+  let s = 0;
+  for (let i = 1; i <= N; i++) s += i % 1000;
+  return s;
+}
