@@ -80,8 +80,13 @@ export interface Ddl {
   dropOldTableName(from: string): Step[];
   /** Undo `renameTableKeepingOldName`. */
   restoreTableName(from: string, to: string): Step[];
-  /** Add a nullable column without default (instant). */
-  addColumn(table: string, column: string, type: string): Step[];
+  /**
+   * Add a nullable column without default (instant). With `backfilled`, every
+   * existing row will get a value from the backfill: MySQL then stores the
+   * column in every row first (an online rebuild), so the backfill updates
+   * rows in place instead of growing each one (which splits every page).
+   */
+  addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean }): Step[];
   dropColumn(table: string, column: string): Step[];
   setDefault(table: string, column: string, expr: string | null): Step[];
   /** Columns are passed whole: MySQL restates the full definition to change nullability. */

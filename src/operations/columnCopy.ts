@@ -48,7 +48,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
 
   // Expand: the column, the old default moved into the trigger, the trigger — one atomic change.
   // Trigger before dropping the default: where DDL is not transactional (MySQL) old writers never see a gap.
-  plan.expand.push(...atomic(ddl.addColumn(c.table, c.to, type), trigger.create, old.default !== null ? ddl.setDefault(c.table, c.from, null) : []));
+  plan.expand.push(...atomic(ddl.addColumn(c.table, c.to, type, { backfilled: true }), trigger.create, old.default !== null ? ddl.setDefault(c.table, c.from, null) : []));
   const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || replaceIdentifier(i.definition, c.from, c.to, q) !== i.definition));
   const uniques: { constraint: string; index: string }[] = [];
   for (const [n, idx] of indexes.entries()) {
@@ -57,16 +57,14 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     if (idx.constraint) uniques.push({ constraint: derivedName(idx.constraint, c.from, c.to, ctx.name(`uq${n}`)), index: name });
   }
 
-  plan.backfill.push({
-    table: c.table,
-    set: { [c.to]: c.up },
-    where: `${q(c.to)} IS NULL AND (${c.up}) IS NOT NULL`,
-    bypass: [triggerName],
-  });
+  // The backfill converts exactly the rows the verify pass would reject: those where the shapes disagree.
+  // Rows the new version wrote (old = down(new)) are never overwritten, whatever the new column held before.
+  const agrees = `${ctx.dialect.sameValue(c.to, c.up, type)} OR ${ctx.dialect.sameValue(c.from, c.down, old.type)}`;
+  plan.backfill.push({ table: c.table, set: { [c.to]: c.up }, where: `NOT COALESCE((${agrees}), FALSE)`, bypass: [triggerName] });
   plan.verify.push({
     table: c.table,
     description: `${c.from} and ${c.to} agree on every row`,
-    agrees: `${ctx.dialect.sameValue(c.to, c.up, type)} OR ${ctx.dialect.sameValue(c.from, c.down, old.type)}`,
+    agrees,
     show: [c.from, c.to],
   });
 
