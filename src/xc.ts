@@ -79,8 +79,8 @@ class XcImpl implements Xc {
     return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: (e) => this.options.onEvent?.(e) };
   }
 
-  private async load(ctx: EngineContext): Promise<Loaded> {
-    const files = await loadMigrations(this.dir);
+  private async load(ctx: EngineContext, files?: MigrationFile[]): Promise<Loaded> {
+    files ??= await loadMigrations(this.dir);
     const rows = await withSession(ctx.driver, async (s) => ((await ctx.store.exists(s)) ? ctx.store.migrations(s) : []));
     return { files, rows: new Map(rows.map((r) => [r.id, r])) };
   }
@@ -118,16 +118,18 @@ class XcImpl implements Xc {
     });
   }
 
-  /** Under the advisory lock, with the state tables in place and the state re-read. */
-  private async locked<T>(command: string, fn: (ctx: EngineContext, loaded: Loaded) => Promise<T>): Promise<T> {
+  /**
+   * Under the advisory lock, with the state re-read. The state tables are
+   * created only when `fn` is about to write (bad input leaves the database
+   * exactly as it was): `fn` calls `ensureState()` first.
+   */
+  private async locked<T>(command: string, fn: (ctx: EngineContext, loaded: Loaded, ensureState: () => Promise<void>) => Promise<T>): Promise<T> {
     const ctx = await this.context(command);
     const files = await loadMigrations(this.dir); // invalid files fail before any lock or DDL
     return withAdvisoryLock(ctx, async () => {
-      await withSession(ctx.driver, (s) => ctx.store.ensure(s));
-      const rows = await withSession(ctx.driver, (s) => ctx.store.migrations(s));
-      const loaded = { files, rows: new Map(rows.map((r) => [r.id, r])) };
+      const loaded = await this.load(ctx, files);
       this.checkDrift(loaded);
-      return fn(ctx, loaded);
+      return fn(ctx, loaded, async () => void (await withSession(ctx.driver, (s) => ctx.store.ensure(s))));
     });
   }
 
@@ -162,9 +164,10 @@ class XcImpl implements Xc {
 
   async apply(opts: { id?: string; to?: 'expand' | 'backfill'; dryRun?: boolean } = {}): Promise<RunResult | PlanResult> {
     if (opts.dryRun) return { ...(await this.plan({ id: opts.id })), dryRun: true } as PlanResult;
-    return this.locked('apply', async (ctx, loaded) => {
+    return this.locked('apply', async (ctx, loaded, ensureState) => {
       const upTo = this.targetId(loaded, opts.id);
       const plans = await this.planPending(ctx, loaded, upTo); // every file is valid before anything runs
+      await ensureState();
       const outcomes: MigrationOutcome[] = [];
       for (const f of loaded.files) {
         if (upTo !== undefined && f.id > upTo) break;

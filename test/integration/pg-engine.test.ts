@@ -40,8 +40,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain('0001_bad.json: operations[0].renameColumn.from: table "users" has no column "nme"');
     expect(await catalog(db)).toEqual(before);
-    // apply takes the lock and creates the state tables only after validation passed? It validates under the lock:
-    // the state tables are xc's own; the application's schema is untouched either way.
+    expect(await stateExists(db)).toBe(false); // not even xc's own state tables
   });
 
   it('refuses an expression that does not compile before any DDL runs', async () => {
@@ -54,6 +53,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
     expect(err.exitCode).toBe(2);
     expect(err.message).toMatch(/0002_bad\.json: operations\[0\]\.alterColumn\.up: .*no_such_fn/);
     expect(await catalog(db)).toEqual(before); // 0001 did not run either
+    expect(await stateExists(db)).toBe(false);
   });
 
   it('validates against the schema as it will be: earlier pending migrations and in-flight ones count', async () => {
