@@ -83,10 +83,14 @@ export interface Ddl {
   /**
    * Add a nullable column without default (instant). With `backfilled`, every
    * existing row will get a value from the backfill: MySQL then stores the
-   * column in every row first (an online rebuild), so the backfill updates
-   * rows in place instead of growing each one (which splits every page).
+   * column in every row first (an online rebuild with a placeholder default,
+   * which the caller drops with `setDefault(…, null)` once its trigger fills
+   * the column), so the backfill updates rows in place instead of growing each
+   * one. With `notNull` too, every writer always supplies a value (the old
+   * column is NOT NULL and the trigger derives this one), so MySQL may make it
+   * NOT NULL in that same rebuild, sparing the contract a second one.
    */
-  addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean }): Step[];
+  addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean; notNull?: boolean }): Step[];
   dropColumn(table: string, column: string): Step[];
   setDefault(table: string, column: string, expr: string | null): Step[];
   /** Columns are passed whole: MySQL restates the full definition to change nullability. */

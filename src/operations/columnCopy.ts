@@ -46,9 +46,16 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   });
   const plan = emptyPlan();
 
-  // Expand: the column, the old default moved into the trigger, the trigger — one atomic change.
-  // Trigger before dropping the default: where DDL is not transactional (MySQL) old writers never see a gap.
-  plan.expand.push(...atomic(ddl.addColumn(c.table, c.to, type, { backfilled: true }), trigger.create, old.default !== null ? ddl.setDefault(c.table, c.from, null) : []));
+  // Expand: the column, the trigger, then the defaults the trigger now applies — one atomic change where DDL is
+  // transactional; in this order where it is not (MySQL), so old writers never see a gap.
+  plan.expand.push(
+    ...atomic(
+      ddl.addColumn(c.table, c.to, type, { backfilled: true, notNull: !nullable && !old.nullable }),
+      trigger.create,
+      ddl.setDefault(c.table, c.to, null),
+      old.default !== null ? ddl.setDefault(c.table, c.from, null) : [],
+    ),
+  );
   const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || replaceIdentifier(i.definition, c.from, c.to, q) !== i.definition));
   const uniques: { constraint: string; index: string }[] = [];
   for (const [n, idx] of indexes.entries()) {
