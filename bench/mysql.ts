@@ -7,7 +7,7 @@
  * noisy neighbour hurts both alike.
  */
 import { between, columnType, createMyBenchDb, lineAt, loadTable, one, phaseAtTime, ptOscFlags, ptOscVersion, runPtOsc, settle, stepDurations, timed, withXc, type MyBenchDb, type MyXcTimeline, type PtOscRun } from './my.js';
-import { median, millis, perSec, ratio, secs, type Section, type Table } from './report.js';
+import { Checks, median, millis, perSec, ratio, secs, type Check, type Section, type Table } from './report.js';
 import { Writer, type WriterStats } from './writer.js';
 
 export interface MyBenchOptions {
@@ -21,29 +21,6 @@ export interface MyBenchOptions {
 
 const ALTER = 'MODIFY amount BIGINT NOT NULL DEFAULT 0';
 const WORST_LATENCY_TARGET_MS = 1000;
-
-interface Check {
-  table: string;
-  what: string;
-  expected: number | string;
-  found: number | string;
-}
-
-class Checks {
-  readonly all: Check[] = [];
-  add(...cs: Check[]): void {
-    for (const c of cs) {
-      const same = this.all.find((x) => x.table === c.table && x.what === c.what);
-      if (!same) this.all.push({ ...c });
-      else if (typeof same.expected === 'number' && typeof c.expected === 'number' && typeof same.found === 'number' && typeof c.found === 'number')
-        (same.expected += c.expected), (same.found += c.found);
-      else if (same.expected === same.found) (same.expected = c.expected), (same.found = c.found); // keep a failure visible
-    }
-  }
-  get failed(): Check[] {
-    return this.all.filter((c) => c.expected !== c.found);
-  }
-}
 
 interface LoadRun {
   label: string;

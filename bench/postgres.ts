@@ -5,7 +5,7 @@
  * own freshly loaded, vacuumed table and starts after a CHECKPOINT.
  */
 import { between, checkpoint, createBenchDb, loadTable, one, phaseAtTime, timed, withXc, type BenchDb, type XcTimeline } from './pg.js';
-import { median, millis, perSec, ratio, secs, type Section } from './report.js';
+import { Checks, median, millis, perSec, ratio, secs, type Section } from './report.js';
 import { Writer, type WriterStats } from './writer.js';
 
 export interface PgBenchOptions {
@@ -20,24 +20,6 @@ export interface PgBenchOptions {
 const THROUGHPUT_TARGET = 1.5;
 const WORST_LATENCY_TARGET_MS = 1000;
 
-interface Check {
-  table: string;
-  what: string;
-  expected: number;
-  found: number;
-}
-
-/** Checks with the same table and wording (the same check in every round) are summed into one row. */
-class Checks {
-  readonly all: Check[] = [];
-  add(...cs: Check[]): void {
-    for (const c of cs) {
-      const same = this.all.find((x) => x.table === c.table && x.what === c.what);
-      if (!same) this.all.push({ ...c });
-      else (same.expected += c.expected), (same.found += c.found);
-    }
-  }
-}
 
 interface BackfillRun {
   backfillMs: number;

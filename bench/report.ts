@@ -84,3 +84,28 @@ export const secs = (ms: number) => (ms / 1000).toFixed(2);
 export const millis = (ms: number) => ms.toFixed(1);
 export const perSec = (rows: number, ms: number) => Math.round((rows * 1000) / ms).toLocaleString('en-US');
 export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+/** A data check after a benchmark: what was expected, what was found. */
+export interface Check {
+  table: string;
+  what: string;
+  expected: number | string;
+  found: number | string;
+}
+
+/** Checks with the same table and wording (the same check in every round) are summed into one row. */
+export class Checks {
+  readonly all: Check[] = [];
+  add(...cs: Check[]): void {
+    for (const c of cs) {
+      const same = this.all.find((x) => x.table === c.table && x.what === c.what);
+      if (!same) this.all.push({ ...c });
+      else if (typeof same.expected === 'number' && typeof c.expected === 'number' && typeof same.found === 'number' && typeof c.found === 'number')
+        (same.expected += c.expected), (same.found += c.found);
+      else if (same.expected === same.found) (same.expected = c.expected), (same.found = c.found); // keep a failure visible
+    }
+  }
+  get failed(): Check[] {
+    return this.all.filter((c) => c.expected !== c.found);
+  }
+}
