@@ -12,6 +12,7 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { mysqlOptionsFromUrl } from '../src/db/mysql.js';
 import { createXc, type Phase, type Xc } from '../src/index.js';
+import type { XcTimeline } from './pg.js';
 
 export interface MyBenchDb {
   url: string;
@@ -115,27 +116,15 @@ export async function columnType(db: MyBenchDb, table: string, column: string): 
 }
 
 /** What xc reported while it ran, all as performance.now() times. */
-export interface MyXcTimeline {
-  phaseAt: Map<Phase, number>;
-  batches: { at: number; size: number }[];
+export interface MyXcTimeline extends XcTimeline {
   steps: { at: number; phase: string; description: string; sql: string }[];
   verifies: { at: number; checked: number }[];
   /** When contract() was called (after the deploy was recorded). */
   contractCalledAt?: number;
 }
 
-export function between(t: MyXcTimeline, from: Phase, to: Phase): number {
-  const a = t.phaseAt.get(from);
-  const b = t.phaseAt.get(to);
-  if (a === undefined || b === undefined) throw new Error(`xc never reported phase ${a === undefined ? from : to}`);
-  return b - a;
-}
-
-export function phaseAtTime(t: MyXcTimeline, at: number): Phase | null {
-  let found: Phase | null = null;
-  for (const [phase, start] of [...t.phaseAt].sort((a, b) => a[1] - b[1])) if (start <= at) found = phase;
-  return found;
-}
+// One reading of phase events for both sections.
+export { between, phaseAtTime } from './pg.js';
 
 /** Each step of a phase with how long it ran (until the next step, or the phase's end event). */
 export function stepDurations(t: MyXcTimeline, phase: string, end: number): { description: string; sql: string; ms: number }[] {

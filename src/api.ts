@@ -155,7 +155,7 @@ export interface Xc {
   rollback(opts?: { id?: string }): Promise<RunResult>;
   status(): Promise<StatusResult>;
   /** Pre-deploy gate: may this build (at `level`, default the newest file) go live now? Exit 3 with reasons if not. */
-  check(opts: { app: string; version: string; env?: string; level?: string; apply?: boolean }): Promise<CheckResult>;
+  check(opts: { app: string; version: string; level?: string; apply?: boolean }): Promise<CheckResult>;
   deploy: {
     record(opts: { app: string; version: string; env?: string; level?: string }): Promise<{ ok: true; deployment: DeploymentInfo }>;
     retire(opts: { app: string; version: string; env?: string }): Promise<{ ok: true; retired: number }>;

@@ -262,12 +262,13 @@ class XcImpl implements Xc {
     return withSession(ctx.driver, (s) => gatherEvidence(s, ctx.dialect, new DeploymentStore(ctx.dialect), this.engineOptions.instanceTtlMs));
   }
 
-  async check(opts: { app: string; version: string; env?: string; level?: string; apply?: boolean }): Promise<CheckResult> {
+  async check(opts: { app: string; version: string; level?: string; apply?: boolean }): Promise<CheckResult> {
     if (!opts.app?.trim() || !opts.version?.trim()) throw new InvalidInputError('check needs --app and --version');
-    const level = opts.level ?? (await this.level());
-    const applied = opts.apply && level !== null ? ((await this.apply({ id: level })) as RunResult).migrations : [];
     const ctx = await this.context('check');
-    const loaded = await this.load(ctx);
+    let loaded = await this.load(ctx);
+    const level = opts.level ?? loaded.files.at(-1)?.id ?? null;
+    const applied = opts.apply && level !== null ? ((await this.apply({ id: level })) as RunResult).migrations : [];
+    if (applied.length > 0) loaded = await this.load(ctx, loaded.files);
     const reasons: string[] = [];
     for (const id of [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort()) {
       const phase: Phase = loaded.rows.get(id)?.phase ?? 'pending';

@@ -10,15 +10,17 @@ import { inTransaction } from '../db/driver.js';
 import { XcError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import type { OperationPlan } from '../operations/types.js';
-import type { MigrationRow } from '../state/store.js';
+import type { MigrationRow, StepPhase } from '../state/store.js';
 import type { EngineContext } from './context.js';
 import { runSteps } from './steps.js';
 
 type Row = Pick<MigrationRow, 'id' | 'phase' | 'plan'>;
 
-async function transition(ctx: EngineContext, row: Row, to: MigrationRow['phase'], extra?: { reason?: string | null; detail?: unknown }): Promise<void> {
+/** Move to `to`, logged; `journal` writes the steps of the phase being entered in the same transaction. */
+async function transition(ctx: EngineContext, row: Row, to: MigrationRow['phase'], extra?: { reason?: string | null; detail?: unknown; journal?: StepPhase }): Promise<void> {
   const from = row.phase;
   await inTransaction(ctx.driver, async (s) => {
+    if (extra?.journal) await ctx.store.journal(s, row.id, extra.journal, row.plan[extra.journal]);
     await ctx.store.setPhase(s, row.id, to);
     await ctx.store.log(s, { migration: row.id, actor: ctx.actor, command: ctx.command, event: to, reason: extra?.reason, detail: extra?.detail });
   });
@@ -73,8 +75,7 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
   await recording(ctx, row.id, async () => {
     if (row.phase === 'backfilled') {
       await verifyAgreement(ctx, row.id, row.plan.verify);
-      await inTransaction(ctx.driver, (s) => ctx.store.journal(s, row.id, 'contract', row.plan.contract));
-      await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers } } : undefined);
+      await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'contract' } : { journal: 'contract' });
     }
     if (row.phase === 'contracting') {
       await runSteps(ctx, row.id, 'contract', row.plan.contract);
@@ -86,10 +87,7 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
 /** Any phase before contracting → rolling_back → rolled_back. */
 export async function rollback(ctx: EngineContext, row: Row): Promise<void> {
   await recording(ctx, row.id, async () => {
-    if (row.phase !== 'rolling_back') {
-      await inTransaction(ctx.driver, (s) => ctx.store.journal(s, row.id, 'rollback', row.plan.rollback));
-      await transition(ctx, row, 'rolling_back');
-    }
+    if (row.phase !== 'rolling_back') await transition(ctx, row, 'rolling_back', { journal: 'rollback' });
     await runSteps(ctx, row.id, 'rollback', row.plan.rollback);
     await transition(ctx, row, 'rolled_back');
   });

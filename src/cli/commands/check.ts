@@ -10,8 +10,8 @@ export function registerCheck(program: Command, action: Action): void {
     .requiredOption('--version <version>', 'the version about to be deployed')
     .option('--level <id>', 'schema level of that build (default: `xc level` of --dir)')
     .option('--apply', 'first expand and backfill every migration up to that level')
-    .action(action(async ({ xc, out, options }, o: { app: string; version: string; level?: string; apply?: boolean }) => {
-      const r = await xc.check({ app: o.app, version: o.version, env: options.knexEnv, level: o.level, apply: o.apply === true });
+    .action(action(async ({ xc, out }, o: { app: string; version: string; level?: string; apply?: boolean }) => {
+      const r = await xc.check({ app: o.app, version: o.version, level: o.level, apply: o.apply === true });
       out.result(r, (p) => {
         for (const m of r.applied) p.line(`${p.c.bold(m.id)}  ${p.phase(m.from)} → ${p.phase(m.phase)}`);
         p.line(p.c.green(`${r.app}@${r.version} may go live (level ${r.level ?? 'none'})`));
