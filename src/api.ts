@@ -47,7 +47,8 @@ export type XcEvent =
   | { event: 'phase'; migration: string; from: Phase; to: Phase }
   | { event: 'step'; migration: string; phase: Phase; description: string; sql: string }
   | { event: 'lock_retry'; migration: string; attempt: number; waitMs: number; description: string; blockers: Blocker[] }
-  | { event: 'backfill'; migration: string; table: string; done: number; total: number; batchSize: number; rowsPerSecond: number; etaSeconds: number | null }
+  /** `pass`: 'fill' for a fill step of expand (before the triggers exist), 'backfill' for the backfill phase. */
+  | { event: 'backfill'; pass: 'fill' | 'backfill'; migration: string; table: string; done: number; total: number; batchSize: number; rowsPerSecond: number; etaSeconds: number | null }
   | { event: 'verify'; migration: string; table: string; checked: number; total: number }
   | { event: 'waiting_lock'; holder: string | null };
 

@@ -1,6 +1,7 @@
 /** Keyset walking by a (possibly composite) row key: cursors are the key's values as text. */
 import type { Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
+import type { BackfillSpec } from '../operations/types.js';
 
 export type Cursor = string[] | null;
 
@@ -41,4 +42,17 @@ export async function chunkEnd(s: Session, d: Dialect, table: string, key: strin
 export async function countRows(s: Session, d: Dialect, table: string, range?: KeyRange): Promise<number> {
   const r = await s.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM ${d.quote(table)} WHERE ${range?.sql ?? '1 = 1'}`, range?.params ?? []);
   return Number(r.rows[0]!.n);
+}
+
+/** One batch of a backfill as SQL, its key bounds as placeholders: what `plan` shows and the journal records. */
+export function backfillStatement(d: Dialect, spec: BackfillSpec): string {
+  const key = spec.key ?? [];
+  const range = keyRange(d, key, key.map(() => '?'), key.map(() => '?'));
+  const assignments = Object.entries(spec.set).map(([c, e]) => `${d.quote(c)} = (${e})`).join(', ');
+  return `UPDATE ${d.quote(spec.table)} SET ${assignments} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`;
+}
+
+/** Rows of a table for progress: the planner's estimate, else counted. */
+export async function estimateRows(s: Session, d: Dialect, table: string): Promise<number> {
+  return (await d.estimateRows(s, table)) ?? (await countRows(s, d, table));
 }

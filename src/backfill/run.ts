@@ -12,7 +12,8 @@
 import type { BackfillSpec } from '../operations/types.js';
 import { LockTimeoutError } from '../errors.js';
 import { sleep, type EngineContext } from '../engine/context.js';
-import { chunkEnd, countRows, keyRange, type Cursor } from './keyset.js';
+import type { Session } from '../db/driver.js';
+import { chunkEnd, countRows, estimateRows, keyRange, type Cursor, type KeyRange } from './keyset.js';
 
 const MIN_BATCH = 10;
 const MAX_BATCH = 50_000;
@@ -20,17 +21,22 @@ const FIRST_BATCH = 1000;
 
 export async function runBackfill(ctx: EngineContext, migration: string, specs: BackfillSpec[]): Promise<number> {
   let total = 0;
-  for (const [seq, spec] of specs.entries()) total += await backfillTable(ctx, migration, seq, spec);
+  for (const [seq, spec] of specs.entries()) total += await backfillTable(ctx, migration, seq, spec, 'backfill');
   return total;
 }
 
-async function backfillTable(ctx: EngineContext, migration: string, seq: number, spec: BackfillSpec): Promise<number> {
+/**
+ * One table's batched fill, resumed from the cursor row `seq`. The plan's
+ * backfill specs use 0, 1, …; a fill step of the expand journal uses its own
+ * (see steps.ts), so the backfill phase later walks the table again.
+ */
+export async function backfillTable(ctx: EngineContext, migration: string, seq: number, spec: BackfillSpec, pass: 'fill' | 'backfill'): Promise<number> {
   const { dialect: d, store } = ctx;
   const key = spec.key!;
   const s = await ctx.driver.acquire();
   let row = (await store.backfills(s, migration)).find((b) => b.seq === seq);
   if (!row) {
-    await store.createBackfill(s, migration, seq, spec.table, await countRows(s, d, spec.table));
+    await store.createBackfill(s, migration, seq, spec.table, await estimateRows(s, d, spec.table));
     row = (await store.backfills(s, migration)).find((b) => b.seq === seq)!;
   }
   s.release();
@@ -56,7 +62,9 @@ async function backfillTable(ctx: EngineContext, migration: string, seq: number,
       end = await chunkEnd(session, d, spec.table, key, cursor, size);
       const range = keyRange(d, key, cursor, end);
       scanned = end ? size : await countRows(session, d, spec.table, range);
-      await session.query(`UPDATE ${d.quote(spec.table)} SET ${assignments} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`, range.params);
+      if (await needsWork(session, ctx, spec, range)) {
+        await session.query(`UPDATE ${d.quote(spec.table)} SET ${assignments} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`, range.params);
+      }
       if (end) await store.advanceBackfill(session, migration, seq, end, scanned, size);
       else {
         await store.advanceBackfill(session, migration, seq, cursor ?? [], scanned, size);
@@ -75,7 +83,7 @@ async function backfillTable(ctx: EngineContext, migration: string, seq: number,
       await sleep(100 + Math.random() * 400);
       continue;
     } finally {
-      for (const q of d.backfillSessionEnd()) await session.query(q).catch(() => undefined);
+      for (const q of d.backfillSessionEnd(spec.bypass ?? [])) await session.query(q).catch(() => undefined);
       session.release();
     }
 
@@ -83,7 +91,7 @@ async function backfillTable(ctx: EngineContext, migration: string, seq: number,
     const elapsed = Math.max(1, Date.now() - t0);
     const rate = ((done - doneAtStart) * 1000) / Math.max(1, Date.now() - started);
     const totalRows = Math.max(row.total, done);
-    ctx.emit({ event: 'backfill', migration, table: spec.table, done, total: totalRows, batchSize: size, rowsPerSecond: Math.round(rate), etaSeconds: rate > 0 ? Math.round((totalRows - done) / rate) : null });
+    ctx.emit({ event: 'backfill', pass, migration, table: spec.table, done, total: totalRows, batchSize: size, rowsPerSecond: Math.round(rate), etaSeconds: rate > 0 ? Math.round((totalRows - done) / rate) : null });
     if (!end) return done - doneAtStart;
     cursor = end;
     if (pinned === undefined) size = Math.round(Math.min(MAX_BATCH, Math.max(MIN_BATCH, size * Math.min(1.2, Math.max(0.5, ctx.options.batchTimeMs / elapsed)))));
@@ -91,4 +99,18 @@ async function backfillTable(ctx: EngineContext, migration: string, seq: number,
     if (ctx.options.maxRowsPerSecond) pause = Math.max(pause, (scanned * 1000) / ctx.options.maxRowsPerSecond - elapsed);
     if (pause > 0) await sleep(pause);
   }
+}
+
+/**
+ * Whether any row of the chunk still needs the UPDATE. Where most rows are
+ * already right (the backfill after a fill, a re-run), a plain read of the
+ * chunk replaces an UPDATE that would lock every row it examines (InnoDB
+ * keeps those locks under REPEATABLE READ). Skipping is safe: a row changed
+ * after this read was changed with the triggers in place, or (during a fill,
+ * before them) is caught by the backfill phase.
+ */
+async function needsWork(s: Session, ctx: EngineContext, spec: BackfillSpec, range: KeyRange): Promise<boolean> {
+  if (!spec.where) return true;
+  const r = await s.query(`SELECT 1 AS x FROM ${ctx.dialect.quote(spec.table)} WHERE ${range.sql} AND (${spec.where}) LIMIT 1`, range.params);
+  return r.rows.length > 0;
 }

@@ -103,9 +103,9 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
           return writeErr(err.yellow(`waiting for another xc${e.holder ? ` (${e.holder})` : ''} to release the lock`));
         case 'backfill':
           return progress.show(scrub(
-            `backfill ${e.migration} ${e.table}  ${count(e.done)}/${count(e.total)} rows (${percent(e.done, e.total)}%)  ` +
+            `${e.pass} ${e.migration} ${e.table}  ${count(e.done)}/${count(e.total)} rows (${percent(e.done, e.total)}%)  ` +
             `${count(e.rowsPerSecond)} rows/s  ETA ${e.etaSeconds === null ? '?' : `${e.etaSeconds}s`}  batch ${e.batchSize}`,
-          ), `${e.migration} ${e.table} ${e.done}`, e.done >= e.total);
+          ), `${e.pass} ${e.migration} ${e.table} ${e.done}`, e.done >= e.total);
         case 'verify':
           return progress.show(scrub(`verify ${e.migration} ${e.table}  ${count(e.checked)} rows checked`), `verify ${e.migration} ${e.table} ${e.checked}`, false);
       }

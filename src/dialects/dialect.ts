@@ -7,7 +7,7 @@
 import type { Session } from '../db/driver.js';
 import type { ColumnModel, SchemaModel, IndexModel } from '../schema/model.js';
 import type { Column } from '../migration/schema.js';
-import type { ExpressionCheck, Step } from '../operations/types.js';
+import type { BackfillSpec, ExpressionCheck, Step } from '../operations/types.js';
 
 export type DialectName = 'postgres' | 'mysql';
 
@@ -111,6 +111,15 @@ export interface Ddl {
   dropConstraint(table: string, name: string): Step[];
   syncTrigger(spec: SyncTriggerSpec): TriggerSteps;
   fillTrigger(spec: FillTriggerSpec): TriggerSteps;
+  /**
+   * Steps, placed after a column is added and before the triggers that will
+   * keep it in step, that fill it in batches while no trigger exists yet;
+   * the backfill phase then only catches up the rows written meanwhile.
+   * MySQL: a trigger runs for every row an UPDATE touches, even when its
+   * body is bypassed, which doubled the backfill. PostgreSQL skips its
+   * triggers with WHEN before calling them: none.
+   */
+  fillBeforeTriggers(spec: BackfillSpec): Step[];
   /** Author's SQL, run as given. */
   raw(sql: string, description: string): Step;
 }
@@ -147,7 +156,7 @@ export interface Dialect {
   /** Statements that start a backfill transaction, in which the named xc triggers stand aside (the backfill writes both shapes itself). */
   backfillSession(lockTimeoutMs: number, bypass: string[]): string[];
   /** Statements that end a backfill transaction's session settings (run after COMMIT or ROLLBACK). */
-  backfillSessionEnd(): string[];
+  backfillSessionEnd(bypass: string[]): string[];
   /** SQL true when `column` holds the value of `expr` (NULL equal to NULL), compared as `type`. */
   sameValue(column: string, expr: string, type: string): string;
   /**
@@ -158,6 +167,8 @@ export interface Dialect {
   keyCondition(columns: string[], op: '>' | '<='): { sql: string; order: number[] };
   /** The expression as text, exactly (keyset cursors are kept as text). */
   castText(expr: string): string;
+  /** The planner's row count of a table, for progress and ETA; null when it has none (never analyzed). */
+  estimateRows(s: Session, table: string): Promise<number | null>;
   sessionId(s: Session): Promise<number>;
   /**
    * Before a DDL statement needs its metadata lock: sessions that would make it

@@ -13,6 +13,7 @@ import { InvalidInputError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition } from '../migration/schema.js';
 import { operation } from '../operations/index.js';
+import { backfillStatement } from '../backfill/keyset.js';
 import { emptyPlan, type OperationPlan, type PlanContext, type ValidateContext } from '../operations/types.js';
 import type { SchemaModel } from '../schema/model.js';
 
@@ -87,6 +88,10 @@ export async function planMigration(
     };
     const p = op.plan(spec as never, ctx);
     for (const b of [...p.backfill, ...p.verify]) b.key = model.rowKey(b.table);
+    for (const step of p.expand.filter((st) => st.fill)) {
+      step.fill!.key = model.rowKey(step.fill!.table);
+      step.sql = backfillStatement(dialect, step.fill!);
+    }
     plan.expand.push(...p.expand);
     plan.backfill.push(...p.backfill);
     plan.verify.push(...p.verify);

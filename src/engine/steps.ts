@@ -5,7 +5,9 @@
  *   its journal row, so it has either happened and is marked done, or not;
  * - any other step (CREATE INDEX CONCURRENTLY, all MySQL DDL) is journaled
  *   intent → run → done, and on a re-run its catalog probe decides whether
- *   the statement already took effect; a half-done attempt is cleaned up.
+ *   the statement already took effect; a half-done attempt is cleaned up;
+ * - a fill step walks its table in batches, each committed with its own
+ *   cursor row (numbered -1 - its step number), so a re-run resumes it.
  */
 import type { Session } from '../db/driver.js';
 import { SqlFailedError, XcError } from '../errors.js';
@@ -14,6 +16,7 @@ import type { StepPhase } from '../state/store.js';
 import type { Phase } from '../api.js';
 import type { EngineContext } from './context.js';
 import { PreflightBlocked, withLockRetry } from './retry.js';
+import { backfillTable } from '../backfill/run.js';
 
 const EVENT_PHASE: Record<StepPhase, Phase> = { expand: 'expanding', contract: 'contracting', rollback: 'rolling_back' };
 
@@ -33,7 +36,9 @@ export async function runSteps(ctx: EngineContext, migration: string, phase: Ste
       continue;
     }
     let j = i;
-    if (steps[i]!.transactional && ctx.dialect.transactionalDdl) {
+    if (steps[i]!.fill) {
+      await runFill(ctx, migration, phase, steps[i]!, i);
+    } else if (steps[i]!.transactional && ctx.dialect.transactionalDdl) {
       while (steps[j]!.atomicWithNext && j + 1 < steps.length && steps[j + 1]!.transactional) j++;
       await runTransactional(ctx, migration, phase, steps, i, j);
     } else {
@@ -107,4 +112,19 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
       s.release();
     }
   });
+}
+
+async function runFill(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number): Promise<void> {
+  const mark = async (status: 'running' | 'done') => {
+    const s = await ctx.driver.acquire();
+    try {
+      await ctx.store.markStep(s, migration, phase, seq, status);
+    } finally {
+      s.release();
+    }
+  };
+  await mark('running');
+  ctx.emit({ event: 'step', migration, phase: EVENT_PHASE[phase], description: step.description, sql: step.sql });
+  await backfillTable(ctx, migration, -1 - seq, step.fill!, 'fill');
+  await mark('done');
 }

@@ -46,11 +46,19 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   });
   const plan = emptyPlan();
 
+  // The backfill converts exactly the rows the verify pass would reject: those where the shapes disagree.
+  // Rows the new version wrote (old = down(new)) are never overwritten, whatever the new column held before.
+  const agrees = `${ctx.dialect.sameValue(c.to, c.up, type)} OR ${ctx.dialect.sameValue(c.from, c.down, old.type)}`;
+  const backfill = { table: c.table, set: { [c.to]: c.up }, where: `NOT COALESCE((${agrees}), FALSE)`, bypass: [triggerName] };
+
   // Expand: the column, the trigger, then the defaults the trigger now applies — one atomic change where DDL is
-  // transactional; in this order where it is not (MySQL), so old writers never see a gap.
+  // transactional; in this order where it is not (MySQL), so old writers never see a gap. Where triggers are costly
+  // even when bypassed (MySQL), the column is filled first: only old writers run before dual_write (the gate
+  // admits the new version once backfilled), and the backfill then converts the rows they changed meanwhile.
   plan.expand.push(
     ...atomic(
       ddl.addColumn(c.table, c.to, type, { backfilled: true, notNull: !nullable && !old.nullable }),
+      ddl.fillBeforeTriggers({ ...backfill }),
       trigger.create,
       ddl.setDefault(c.table, c.to, null),
       old.default !== null ? ddl.setDefault(c.table, c.from, null) : [],
@@ -64,10 +72,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     if (idx.constraint) uniques.push({ constraint: derivedName(idx.constraint, c.from, c.to, ctx.name(`uq${n}`)), index: name });
   }
 
-  // The backfill converts exactly the rows the verify pass would reject: those where the shapes disagree.
-  // Rows the new version wrote (old = down(new)) are never overwritten, whatever the new column held before.
-  const agrees = `${ctx.dialect.sameValue(c.to, c.up, type)} OR ${ctx.dialect.sameValue(c.from, c.down, old.type)}`;
-  plan.backfill.push({ table: c.table, set: { [c.to]: c.up }, where: `NOT COALESCE((${agrees}), FALSE)`, bypass: [triggerName] });
+  plan.backfill.push(backfill);
   plan.verify.push({
     table: c.table,
     description: `${c.from} and ${c.to} agree on every row`,

@@ -40,6 +40,12 @@ export interface Step {
    * one change, or old writers would briefly get NULLs.
    */
   atomicWithNext?: boolean;
+  /**
+   * Instead of running `sql` once, fill these rows in key-ordered batches
+   * with their own cursor (`sql` then shows one batch). A dialect asks for it
+   * where filling before the triggers exist is much cheaper (Ddl.fillBeforeTriggers).
+   */
+  fill?: BackfillSpec;
 }
 
 /** Mark steps to commit as one transaction. Only for instant, catalog-only statements. */

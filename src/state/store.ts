@@ -156,7 +156,8 @@ export class StateStore {
 
   async allBackfills(s: Session): Promise<Map<string, { done: number; total: number }>> {
     const r = await s.query<{ migration_id: string; done: string | number; total: string | number }>(
-      `SELECT migration_id, SUM(done) AS done, SUM(total) AS total FROM ${this.t('backfill')} GROUP BY migration_id`,
+      // A finished fill of the expand phase (negative seq) is not the backfill's progress.
+      `SELECT migration_id, SUM(done) AS done, SUM(total) AS total FROM ${this.t('backfill')} WHERE seq >= 0 OR finished_at IS NULL GROUP BY migration_id`,
     );
     return new Map(r.rows.map((row) => [row.migration_id, { done: Number(row.done), total: Number(row.total) }]));
   }

@@ -12,7 +12,7 @@ import type { ExpressionCheck } from '../../operations/types.js';
 import { introspectMysql, type CatalogFlavor } from './catalog.js';
 import { createMysqlDdl, type MysqlFeatures } from './ddl.js';
 import { castTarget, isTextType, quoteMy } from './expr.js';
-import { BYPASS_VARIABLE } from './triggers.js';
+import { bypassVariable } from './triggers.js';
 
 export { quoteMy };
 
@@ -149,13 +149,14 @@ export class MysqlDialect implements Dialect {
   }
 
   backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {
-    const names = bypass.map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).join(',');
-    return [...this.lockTimeout(lockTimeoutMs, 'session'), `SET ${BYPASS_VARIABLE} = '${names}'`];
+    const set = bypass.length > 0 ? [`SET ${bypass.map((n) => `${bypassVariable(n)} = 1`).join(', ')}`] : [];
+    return [...this.lockTimeout(lockTimeoutMs, 'session'), ...set];
   }
 
   /** The pool may be the application's: nothing xc set may stay on the connection. */
-  backfillSessionEnd(): string[] {
-    return [`SET ${BYPASS_VARIABLE} = NULL`, 'SET SESSION lock_wait_timeout = DEFAULT', 'SET SESSION innodb_lock_wait_timeout = DEFAULT'];
+  backfillSessionEnd(bypass: string[]): string[] {
+    const unset = bypass.length > 0 ? [`SET ${bypass.map((n) => `${bypassVariable(n)} = NULL`).join(', ')}`] : [];
+    return [...unset, 'SET SESSION lock_wait_timeout = DEFAULT', 'SET SESSION innodb_lock_wait_timeout = DEFAULT'];
   }
 
   /** NULL-safe equality; text byte-exact in a NO PAD binary collation (a _ci collation would call 'Bob' and 'bob' equal). MySQL's CAST cannot take arbitrary types, so none is applied. */
@@ -185,6 +186,13 @@ export class MysqlDialect implements Dialect {
 
   castText(expr: string): string {
     return `CAST(${expr} AS CHAR)`;
+  }
+
+  async estimateRows(s: Session, table: string): Promise<number | null> {
+    // InnoDB's sampled estimate (often off by tens of percent); 0 right after the table was created.
+    const r = await s.query<{ n: number | string | null }>(`SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table]);
+    const n = Number(r.rows[0]?.n ?? 0);
+    return n > 0 ? n : null;
   }
 
   async sessionId(s: Session): Promise<number> {

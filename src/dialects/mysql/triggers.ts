@@ -7,8 +7,11 @@
  * (several per event since MySQL 5.7.2 / MariaDB 10.2.3) and run after them.
  *
  * Sync and fill triggers start with a bypass guard: the backfill of the
- * trigger's own migration sets `@xc_bypass` to the names to skip (it writes
- * both shapes itself) and clears it after each batch. Like the PostgreSQL
+ * trigger's own migration sets `@xc_bypass_<trigger>` (it writes both shapes
+ * itself) and clears it after each batch. One variable per trigger, tested
+ * with IS NULL, because the guard runs for every row any statement writes:
+ * a 2M-row UPDATE took 2.0 s without triggers, 3.3 s with this guard and
+ * 4.3 s when the guard searched a list of names with LOCATE. Like the PostgreSQL
  * triggers they decide from the row only, never from session state the
  * application could carry.
  *
@@ -26,7 +29,8 @@ import type { FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.
 import type { Step } from '../../operations/types.js';
 import { fitName, literal, quoteMy as q, rewriteColumns } from './expr.js';
 
-export const BYPASS_VARIABLE = '@xc_bypass';
+/** The session variable that makes one xc trigger pair stand aside while set. */
+export const bypassVariable = (name: string) => `@xc_bypass_${name.replace(/[^A-Za-z0-9_]/g, '')}`;
 
 export const triggerName = (name: string, event: 'i' | 'u') => fitName(name, `_${event}`);
 
@@ -64,9 +68,9 @@ export function dropPair(name: string, table: string): Step[] {
   });
 }
 
-/** Skip the body while the backfill of this trigger's migration names it in @xc_bypass. */
+/** Skip the body while the backfill of this trigger's migration sets its bypass variable. */
 function guarded(name: string, body: string): string {
-  return `IF COALESCE(LOCATE(${literal(`,${name},`)}, CONCAT(',', ${BYPASS_VARIABLE}, ',')), 0) = 0 THEN\n${body}\nEND IF`;
+  return `IF ${bypassVariable(name)} IS NULL THEN\n${body}\nEND IF`;
 }
 
 /** Unchanged by this statement, byte for byte (a case-insensitive `<=>` would call 'Bob' → 'bob' no change). */

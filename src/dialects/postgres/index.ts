@@ -118,7 +118,7 @@ export class PostgresDialect implements Dialect {
     return [...this.lockTimeout(lockTimeoutMs, 'transaction'), `SET LOCAL ${BYPASS_SETTING} = '${names}'`];
   }
 
-  backfillSessionEnd(): string[] {
+  backfillSessionEnd(_bypass: string[]): string[] {
     return []; // SET LOCAL ends with the transaction
   }
 
@@ -135,6 +135,13 @@ export class PostgresDialect implements Dialect {
 
   castText(expr: string): string {
     return `CAST(${expr} AS text)`;
+  }
+
+  async estimateRows(s: Session, table: string): Promise<number | null> {
+    // reltuples is -1 until the table is first vacuumed or analyzed.
+    const r = await s.query<{ n: number | null }>(`SELECT reltuples AS n FROM pg_class WHERE oid = to_regclass($1)`, [quotePg(table)]);
+    const n = r.rows[0]?.n;
+    return n == null || Number(n) < 0 ? null : Math.round(Number(n));
   }
 
   async sessionId(s: Session): Promise<number> {
