@@ -34,7 +34,10 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
   const { dialect: d, store } = ctx;
   const key = spec.key!;
   const s = await ctx.driver.acquire();
-  let row = (await store.backfills(s, migration)).find((b) => b.seq === seq);
+  const rows = await store.backfills(s, migration);
+  let row = rows.find((b) => b.seq === seq);
+  // A pass over a table already filled in this migration starts at the size the fill reached, not from scratch.
+  const learned = Math.max(0, ...rows.filter((b) => b.table === spec.table && b.batchSize !== null).map((b) => b.batchSize!));
   if (!row) {
     await store.createBackfill(s, migration, seq, spec.table, await estimateRows(s, d, spec.table));
     row = (await store.backfills(s, migration)).find((b) => b.seq === seq)!;
@@ -43,7 +46,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
   if (row.finished) return 0;
 
   const pinned = ctx.options.batchSize;
-  let size = pinned ?? row.batchSize ?? FIRST_BATCH;
+  let size = pinned ?? row.batchSize ?? (learned || FIRST_BATCH);
   let cursor = row.cursor as Cursor;
   let done = row.done;
   const started = Date.now();
