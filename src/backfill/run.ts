@@ -13,6 +13,7 @@ import type { BackfillSpec } from '../operations/types.js';
 import { LockTimeoutError } from '../errors.js';
 import { sleep, type EngineContext } from '../engine/context.js';
 import type { Session } from '../db/driver.js';
+import type { Dialect } from '../dialects/dialect.js';
 import { chunkEnd, countRows, estimateRows, keyRange, type Cursor, type KeyRange } from './keyset.js';
 
 const MIN_BATCH = 10;
@@ -65,9 +66,8 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
       end = await chunkEnd(session, d, spec.table, key, cursor, size);
       const range = keyRange(d, key, cursor, end);
       scanned = end ? size : await countRows(session, d, spec.table, range);
-      if (await needsWork(session, ctx, spec, range)) {
-        await session.query(`UPDATE ${d.quote(spec.table)} SET ${assignments} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`, range.params);
-      }
+      const target = await rowsToChange(session, d, spec, range);
+      if (target) await session.query(`UPDATE ${d.quote(spec.table)} SET ${assignments} WHERE ${target.sql}${spec.where ? ` AND (${spec.where})` : ''}`, target.params);
       if (end) await store.advanceBackfill(session, migration, seq, end, scanned, size);
       else {
         await store.advanceBackfill(session, migration, seq, cursor ?? [], scanned, size);
@@ -104,16 +104,25 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
   }
 }
 
+/** Up to this many rows left to change in a chunk are updated by key, not by range. */
+const SPARSE = 100;
+
 /**
- * Whether any row of the chunk still needs the UPDATE. Where most rows are
- * already right (the backfill after a fill, a re-run), a plain read of the
- * chunk replaces an UPDATE that would lock every row it examines (InnoDB
- * keeps those locks under REPEATABLE READ). Skipping is safe: a row changed
- * after this read was changed with the triggers in place, or (during a fill,
- * before them) is caught by the backfill phase.
+ * Which rows of the chunk the UPDATE should visit: none, a few by key, or
+ * the whole range. Where most rows are already right (the backfill after a
+ * fill, a re-run), a plain read of the chunk replaces an UPDATE that would
+ * lock every row it examines (InnoDB keeps those locks under REPEATABLE
+ * READ). Safe: the UPDATE re-checks `where` under its row locks, and a row
+ * changed after this read was changed with the triggers in place or, during
+ * a fill (before them), is converted by the backfill phase.
  */
-async function needsWork(s: Session, ctx: EngineContext, spec: BackfillSpec, range: KeyRange): Promise<boolean> {
-  if (!spec.where) return true;
-  const r = await s.query(`SELECT 1 AS x FROM ${ctx.dialect.quote(spec.table)} WHERE ${range.sql} AND (${spec.where}) LIMIT 1`, range.params);
-  return r.rows.length > 0;
+async function rowsToChange(s: Session, d: Dialect, spec: BackfillSpec, range: KeyRange): Promise<KeyRange | null> {
+  if (!spec.where) return range;
+  const key = spec.key!;
+  const cols = key.map((k, i) => `${d.castText(d.quote(k))} AS k${i}`).join(', ');
+  const found = (await s.query<Record<string, string>>(`SELECT ${cols} FROM ${d.quote(spec.table)} WHERE ${range.sql} AND (${spec.where}) LIMIT ${SPARSE + 1}`, range.params)).rows;
+  if (found.length === 0) return null;
+  if (found.length > SPARSE) return range;
+  const one = `(${key.map((k) => `${d.quote(k)} = ?`).join(' AND ')})`;
+  return { sql: `(${found.map(() => one).join(' OR ')})`, params: found.flatMap((r) => key.map((_, i) => String(r[`k${i}`]))) };
 }

@@ -84,11 +84,12 @@ export interface Ddl {
    * Add a nullable column without default (instant). With `backfilled`, every
    * existing row will get a value from the backfill: MySQL then stores the
    * column in every row first (an online rebuild with a placeholder default,
-   * which the caller drops with `setDefault(…, null)` once its trigger fills
-   * the column), so the backfill updates rows in place instead of growing each
-   * one. With `notNull` too, every writer always supplies a value (the old
-   * column is NOT NULL and the trigger derives this one), so MySQL may make it
-   * NOT NULL in that same rebuild, sparing the contract a second one.
+   * dropped at once), so the backfill updates rows in place instead of
+   * growing each one. With `notNull` too, every writer always supplies a
+   * value (the old column is NOT NULL and the trigger derives this one), so
+   * MySQL may make it NOT NULL in that same rebuild, sparing the contract a
+   * second one; the placeholder then stays until the caller's trigger is in
+   * place, and the caller drops it with `setDefault(…, null)`.
    */
   addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean; notNull?: boolean }): Step[];
   dropColumn(table: string, column: string): Step[];

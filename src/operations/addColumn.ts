@@ -52,8 +52,20 @@ export const addColumn: Operation<'addColumn'> = {
     const fillName = ctx.name('fill');
     const trigger = up !== undefined ? ddl.fillTrigger({ name: fillName, table: spec.table, column: col.name, expr: fill!, columns: [...t.columns.map((c) => c.name), col.name] }) : undefined;
 
+    // With `up`, where triggers are costly even when bypassed (MySQL), existing rows are filled before the trigger exists:
+    // no new writer can write the column yet, so every row still holds what the expand put there, and the backfill then
+    // fills the rows old writers inserted meanwhile (left NULL).
+    const prefill =
+      up !== undefined
+        ? ddl.fillBeforeTriggers({ table: spec.table, set: { [col.name]: fill! }, where: `NOT COALESCE((${ctx.dialect.sameValue(col.name, fill!, col.type)}), FALSE)`, bypass: [fillName] })
+        : [];
     plan.expand.push(
-      ...atomic(ddl.addColumn(spec.table, col.name, col.type), up === undefined && col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : [], trigger?.create ?? []),
+      ...atomic(
+        ddl.addColumn(spec.table, col.name, col.type, { backfilled: up !== undefined }),
+        up === undefined && col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : [],
+        prefill,
+        trigger?.create ?? [],
+      ),
     );
     const uniqueIndex = ctx.name('uq');
     if (col.unique) plan.expand.push(...ddl.createIndex({ table: spec.table, name: uniqueIndex, columns: [col.name], unique: true }));

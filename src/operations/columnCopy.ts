@@ -55,12 +55,13 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // transactional; in this order where it is not (MySQL), so old writers never see a gap. Where triggers are costly
   // even when bypassed (MySQL), the column is filled first: only old writers run before dual_write (the gate
   // admits the new version once backfilled), and the backfill then converts the rows they changed meanwhile.
+  const notNull = !nullable && !old.nullable;
   plan.expand.push(
     ...atomic(
-      ddl.addColumn(c.table, c.to, type, { backfilled: true, notNull: !nullable && !old.nullable }),
+      ddl.addColumn(c.table, c.to, type, { backfilled: true, notNull }),
       ddl.fillBeforeTriggers({ ...backfill }),
       trigger.create,
-      ddl.setDefault(c.table, c.to, null),
+      notNull ? ddl.setDefault(c.table, c.to, null) : [],
       old.default !== null ? ddl.setDefault(c.table, c.from, null) : [],
     ),
   );

@@ -142,8 +142,10 @@ describe('server versions and what they allow', () => {
   it('stores a column the backfill will fill in every row first, where its width is fixed', () => {
     const ddl = new MysqlDialect('10.11.19-MariaDB').ddl(new SchemaModel());
     const wide = ddl.addColumn('t', 'c', 'bigint', { backfilled: true }).map((s) => s.sql);
-    expect(wide).toEqual(['ALTER TABLE `t` ADD COLUMN `c` bigint NULL DEFAULT 0, FORCE, ALGORITHM=INPLACE, LOCK=NONE']);
-    expect(ddl.addColumn('t', 'c', 'bigint', { backfilled: true, notNull: true })[0]!.sql).toBe('ALTER TABLE `t` ADD COLUMN `c` bigint NOT NULL DEFAULT 0, FORCE, ALGORITHM=INPLACE, LOCK=NONE');
+    // Nullable: the placeholder default goes at once, so old writers' new rows are NULL until filled.
+    expect(wide).toEqual(['ALTER TABLE `t` ADD COLUMN `c` bigint NULL DEFAULT 0, FORCE, ALGORITHM=INPLACE, LOCK=NONE', 'ALTER TABLE `t` ALTER COLUMN `c` DROP DEFAULT, ALGORITHM=INSTANT, LOCK=DEFAULT']);
+    // NOT NULL: it stays until the caller's trigger fills the column.
+    expect(ddl.addColumn('t', 'c', 'bigint', { backfilled: true, notNull: true }).map((s) => s.sql)).toEqual(['ALTER TABLE `t` ADD COLUMN `c` bigint NOT NULL DEFAULT 0, FORCE, ALGORITHM=INPLACE, LOCK=NONE']);
     expect(ddl.addColumn('t', 'v', 'varchar(20)', { backfilled: true }).map((s) => s.sql)).toEqual(['ALTER TABLE `t` ADD COLUMN `v` varchar(20), ALGORITHM=INSTANT, LOCK=DEFAULT']);
     expect(ddl.addColumn('t', 'n', 'bigint').map((s) => s.sql)).toEqual(['ALTER TABLE `t` ADD COLUMN `n` bigint, ALGORITHM=INSTANT, LOCK=DEFAULT']);
   });

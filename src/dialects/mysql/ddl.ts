@@ -206,10 +206,14 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       }
       // An instantly added column is stored in no row: filling it grows every row and splits every page (11 s
       // instead of 2 s for 2M rows, see BENCHMARKS.md). Rebuilt online with a fixed-width placeholder, each row
-      // already has room. The caller drops the placeholder default once the dual-write trigger is in place, so
-      // new inserts then leave the column NULL for the trigger to fill (before BEFORE triggers, NOT NULL is not checked).
+      // already has room. A nullable column loses the placeholder default at once: old writers' new rows get NULL,
+      // which the fill and the backfill convert. A NOT NULL one keeps it until the caller's trigger is in place and
+      // fills it (before BEFORE triggers, NOT NULL is not checked); the backfill converts what it held meanwhile.
       const sql = alter(table, `ADD COLUMN ${q(c)} ${type} ${opts?.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${placeholder}, FORCE`, INPLACE);
-      return [step(sql, `add column ${q(table)}.${q(c)}, stored in every row (rebuilt online)`, locks.rebuild(table), [table], exists(column(table, c)))];
+      return [
+        step(sql, `add column ${q(table)}.${q(c)}, stored in every row (rebuilt online)`, locks.rebuild(table), [table], exists(column(table, c))),
+        ...(opts?.notNull ? [] : setDefault(table, c, null)),
+      ];
     },
 
     dropColumn(table, c) {
