@@ -5,27 +5,13 @@ import { requireTable } from './common.js';
 import { indexModel, relationNamed } from './addIndex.js';
 import { referenceIssues } from './addForeignKey.js';
 import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+import { defaultConstraintName } from '../schema/names.js';
 
 type CreateTableSpec = OperationSpec<'createTable'>;
 
 /** serial types are shorthands: the column's type is the integer, with a sequence default. */
 const SERIAL: Record<string, string> = { smallserial: 'smallint', serial2: 'smallint', serial: 'integer', serial4: 'integer', bigserial: 'bigint', serial8: 'bigint' };
 const storedType = (type: string) => SERIAL[type.trim().toLowerCase()] ?? type;
-
-/**
- * The name PostgreSQL gives an unnamed constraint (makeObjectName): `<table>_<column>_<label>`,
- * the longer of the two parts shortened first to fit 63 characters.
- */
-export function pgConstraintName(table: string, column: string | null, label: string): string {
-  let a = table.length;
-  let b = column?.length ?? 0;
-  const room = 63 - label.length - 1 - (column === null ? 0 : 1);
-  while (a + b > room) {
-    if (a > b) a--;
-    else b--;
-  }
-  return [table.slice(0, a), ...(column === null ? [] : [column.slice(0, b)]), label].join('_');
-}
 
 const primaryKeyOf = (spec: CreateTableSpec) => spec.primaryKey ?? spec.columns.filter((c) => c.primaryKey).map((c) => c.name);
 
@@ -47,12 +33,12 @@ export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel): TableM
     foreignKeys: [],
   };
   if (pk.length > 0) {
-    const name = pgConstraintName(spec.table, null, 'pkey');
+    const name = defaultConstraintName(spec.table, null, 'pkey');
     t.indexes.push(indexModel({ table: spec.table, name, columns: pk, unique: true, primary: true, constraint: name }));
   }
   for (const c of spec.columns) {
     if (c.unique && !(pk.length === 1 && pk[0] === c.name)) {
-      const name = pgConstraintName(spec.table, c.name, 'key');
+      const name = defaultConstraintName(spec.table, c.name, 'key');
       t.indexes.push(indexModel({ table: spec.table, name, columns: [c.name], unique: true, constraint: name }));
     }
   }
@@ -60,7 +46,7 @@ export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel): TableM
     if (!c.references) continue;
     const target = c.references.table === spec.table ? t : model.table(c.references.table);
     t.foreignKeys.push({
-      name: pgConstraintName(spec.table, c.name, 'fkey'),
+      name: defaultConstraintName(spec.table, c.name, 'fkey'),
       columns: [c.name],
       refTable: c.references.table,
       refColumns: targetColumns(c.references, target),

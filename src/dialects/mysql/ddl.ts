@@ -20,7 +20,7 @@ import type { ColumnModel, IndexModel, SchemaModel } from '../../schema/model.js
 import type { Column } from '../../migration/schema.js';
 import type { BackfillSpec, Step } from '../../operations/types.js';
 import { InvalidInputError } from '../../errors.js';
-import { pgConstraintName } from '../../operations/createTable.js';
+import { defaultConstraintName } from '../../schema/names.js';
 import { defaultClause, isLiteralDefault, literal, mentioned, parseIndexDefinition, partColumn, quoteMy as q, replaceInParts, rewriteColumns, tokens } from './expr.js';
 import { checkTriggerBase, dropPair, mysqlCheckTrigger, mysqlFillTrigger, mysqlSyncTrigger } from './triggers.js';
 
@@ -151,7 +151,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       const lines = columns.map((c: Column) => `${q(c.name)} ${c.type}${c.nullable && !pk.includes(c.name) ? '' : ' NOT NULL'}${c.default !== undefined ? ` DEFAULT ${defaultClause(c.default)}` : ''}`);
       if (pk.length > 0) lines.push(`PRIMARY KEY (${cols(pk)})`);
       // Names as the model projects them (PostgreSQL's spelling), so later operations find them.
-      for (const c of columns) if (c.unique && !(pk.length === 1 && pk[0] === c.name)) lines.push(`UNIQUE KEY ${q(pgConstraintName(table, c.name, 'key'))} (${q(c.name)})`);
+      for (const c of columns) if (c.unique && !(pk.length === 1 && pk[0] === c.name)) lines.push(`UNIQUE KEY ${q(defaultConstraintName(table, c.name, 'key'))} (${q(c.name)})`);
       const referenced: string[] = [];
       for (const c of columns) {
         const ref = c.references;
@@ -159,7 +159,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
         const target = ref.columns ?? (ref.column ? [ref.column] : ref.table === table ? pk : (tableOf(ref.table)?.primaryKey ?? []));
         if (target.length === 0) throw new InvalidInputError(`createTable ${table}: name the column ${c.name} references in ${ref.table} (MySQL needs it)`);
         const onDelete = ref.onDelete ? ` ON DELETE ${ref.onDelete.toUpperCase()}` : '';
-        lines.push(`CONSTRAINT ${q(pgConstraintName(table, c.name, 'fkey'))} FOREIGN KEY (${q(c.name)}) REFERENCES ${q(ref.table)} (${cols(target)})${onDelete}`);
+        lines.push(`CONSTRAINT ${q(defaultConstraintName(table, c.name, 'fkey'))} FOREIGN KEY (${q(c.name)}) REFERENCES ${q(ref.table)} (${cols(target)})${onDelete}`);
         if (ref.table !== table) referenced.push(ref.table);
       }
       const sql = `CREATE TABLE IF NOT EXISTS ${q(table)} (\n  ${lines.join(',\n  ')}\n)`;
