@@ -48,8 +48,12 @@ export async function countRows(s: Session, d: Dialect, table: string, range?: K
 export function backfillStatement(d: Dialect, spec: BackfillSpec): string {
   const key = spec.key ?? [];
   const range = keyRange(d, key, key.map(() => '?'), key.map(() => '?'));
-  const assignments = Object.entries(spec.set).map(([c, e]) => `${d.quote(c)} = (${e})`).join(', ');
-  return `UPDATE ${d.quote(spec.table)} SET ${assignments} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`;
+  return `UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`;
+}
+
+/** The SET list of a backfill batch: the new values, then the columns that must keep theirs. */
+export function assignments(d: Dialect, spec: BackfillSpec): string {
+  return [...Object.entries(spec.set).map(([c, e]) => `${d.quote(c)} = (${e})`), ...(spec.keep ?? []).map((c) => `${d.quote(c)} = ${d.quote(c)}`)].join(', ');
 }
 
 /** Rows of a table for progress: the planner's estimate, else counted. */

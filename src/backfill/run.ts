@@ -14,7 +14,7 @@ import { LockTimeoutError } from '../errors.js';
 import { sleep, type EngineContext } from '../engine/context.js';
 import type { Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { chunkEnd, countRows, estimateRows, keyRange, type Cursor, type KeyRange } from './keyset.js';
+import { assignments, chunkEnd, countRows, estimateRows, keyRange, type Cursor, type KeyRange } from './keyset.js';
 
 const MIN_BATCH = 10;
 const MAX_BATCH = 50_000;
@@ -52,7 +52,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
   let done = row.done;
   const started = Date.now();
   const doneAtStart = done;
-  const assignments = Object.entries(spec.set).map(([col, expr]) => `${d.quote(col)} = (${expr})`).join(', ');
+  const set = assignments(d, spec);
   let lockFailures = 0;
 
   for (;;) {
@@ -67,7 +67,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
       const range = keyRange(d, key, cursor, end);
       scanned = end ? size : await countRows(session, d, spec.table, range);
       const target = await rowsToChange(session, d, spec, range);
-      if (target) await session.query(`UPDATE ${d.quote(spec.table)} SET ${assignments} WHERE ${target.sql}${spec.where ? ` AND (${spec.where})` : ''}`, target.params);
+      if (target) await session.query(`UPDATE ${d.quote(spec.table)} SET ${set} WHERE ${target.sql}${spec.where ? ` AND (${spec.where})` : ''}`, target.params);
       if (end) await store.advanceBackfill(session, migration, seq, end, scanned, size);
       else {
         await store.advanceBackfill(session, migration, seq, cursor ?? [], scanned, size);

@@ -87,11 +87,14 @@ export async function planMigration(
       },
     };
     const p = op.plan(spec as never, ctx);
-    for (const b of [...p.backfill, ...p.verify]) b.key = model.rowKey(b.table);
-    for (const step of p.expand.filter((st) => st.fill)) {
-      step.fill!.key = model.rowKey(step.fill!.table);
-      step.sql = backfillStatement(dialect, step.fill!);
+    for (const v of p.verify) v.key = model.rowKey(v.table);
+    const fills = p.expand.filter((st) => st.fill);
+    for (const b of [...p.backfill, ...fills.map((st) => st.fill!)]) {
+      b.key = model.rowKey(b.table);
+      const keep = model.table(b.table)?.columns.filter((c) => c.autoUpdated && !(c.name in b.set)).map((c) => c.name) ?? [];
+      if (keep.length > 0) b.keep = keep;
     }
+    for (const step of fills) step.sql = backfillStatement(dialect, step.fill!);
     plan.expand.push(...p.expand);
     plan.backfill.push(...p.backfill);
     plan.verify.push(...p.verify);

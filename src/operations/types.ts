@@ -63,6 +63,12 @@ export interface BackfillSpec {
   /** The row key batches walk, filled in by the planner from the table's primary (or non-null unique) key. */
   key?: string[];
   /**
+   * Columns assigned to themselves by each batch, filled in by the planner:
+   * those the database would otherwise set on every UPDATE (MySQL `ON UPDATE
+   * CURRENT_TIMESTAMP`), so a backfill leaves an `updated_at` as it was.
+   */
+  keep?: string[];
+  /**
    * xc triggers that stand aside inside the backfill's transactions because the
    * backfill writes what they would. Only this operation's own: other
    * migrations' triggers on the same table must still fire.

@@ -14,6 +14,8 @@ export interface ColumnModel {
   generated?: boolean;
   /** Attributes a full column restatement must repeat (MySQL `MODIFY`: ON UPDATE, COMMENT). */
   extra?: string;
+  /** Set by the database whenever an UPDATE changes the row (MySQL `ON UPDATE CURRENT_TIMESTAMP`). */
+  autoUpdated?: boolean;
 }
 
 export interface IndexModel {

@@ -434,12 +434,12 @@ describeMysql('MySQL dialect: triggers with old and new writers', () => {
 });
 
 describeMysql('MySQL: a copied column is filled before its triggers exist', () => {
-  it('the backfill converts what old writers changed during the fill; plan shows the fill between the rebuild and the triggers', async () => {
+  it('the backfill converts what old writers changed during the fill, leaving ON UPDATE timestamps alone; plan shows the fill between the rebuild and the triggers', async () => {
     const db = await mysqlTarget.create('xc_myfill');
     const dir = await mkdtemp(path.join(tmpdir(), 'xc-myfill-'));
     const down = { postgres: 'CAST(amount_big AS int)', mysql: 'CAST(amount_big AS SIGNED)' };
     await writeFile(path.join(dir, '0001_big.json'), JSON.stringify({ operations: [{ alterColumn: { table: 'acct', column: 'amount', to: 'amount_big', type: 'bigint', up: 'amount', down } }] }));
-    await db.query(`CREATE TABLE acct (id int PRIMARY KEY, amount int NOT NULL DEFAULT 0)`);
+    await db.query(`CREATE TABLE acct (id int PRIMARY KEY, amount int NOT NULL DEFAULT 0, touched timestamp(6) NOT NULL DEFAULT '2020-01-01 00:00:00' ON UPDATE CURRENT_TIMESTAMP(6))`);
     await db.seed('acct', ['id', 'amount'], Array.from({ length: 300 }, (_, i) => [i + 1, i + 1]));
     const writer = await db.connection();
     const writes: Promise<unknown>[] = [];
@@ -474,6 +474,8 @@ describeMysql('MySQL: a copied column is filled before its triggers exist', () =
       await xc.apply();
       expect(await db.count(`SELECT count(*) FROM acct WHERE NOT (amount_big <=> amount)`)).toBe(0);
       expect(await db.count(`SELECT count(*) FROM acct`)).toBe(301);
+      // Only the row the writer updated has a new timestamp: the fill and the backfill assign it to itself.
+      expect(await db.query(`SELECT id FROM acct WHERE touched <> '2020-01-01 00:00:00'`)).toEqual([{ id: 1 }]);
     } finally {
       await xc.close();
       await db.drop();

@@ -73,7 +73,8 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
       r.comment ? `COMMENT '${r.comment.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : undefined,
       /\binvisible\b/i.test(r.extra) ? 'INVISIBLE' : undefined,
     ].filter(Boolean);
-    t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated, ...(extra.length > 0 ? { extra: extra.join(' ') } : {}) });
+    const autoUpdated = /on update/i.test(r.extra);
+    t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated, ...(extra.length > 0 ? { extra: extra.join(' ') } : {}), ...(autoUpdated ? { autoUpdated } : {}) });
   }
 
   const indexRows = (await s.query<IndexRow>(
