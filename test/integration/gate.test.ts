@@ -115,6 +115,23 @@ target.describe(`the deploy gate (${target.name})`, () => {
     await Promise.all([v2.end(), stranger.end()]);
   });
 
+  it.runIf(target.name === 'mysql')('a statement tagged xc:app@version in the processlist blocks (MariaDB has no connection attributes by default)', async () => {
+    const { db, xc } = await setup(target);
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
+    const v1 = await db.connection();
+    // A long query of the retired version, still running: contract would break it.
+    const running = v1.query(`/* xc:shop@v1 */ SELECT SLEEP(1.5)`);
+    await new Promise((r) => setTimeout(r, 300));
+    const err = await rejection(xc.contract());
+    expect(err.exitCode).toBe(3);
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'session', app: 'shop', version: 'v1' })]);
+    await running;
+    // Done with it: nothing running says v1 any more.
+    const r = await xc.contract();
+    expect(r.migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
+  });
+
   it('--force --reason overrides the gate and is logged with who, why and what blocked', async () => {
     const { db, xc } = await setup(target);
     expect((await rejection(xc.contract({ force: true }))).exitCode).toBe(2); // --force without --reason

@@ -16,6 +16,9 @@ import { bypassVariable } from './triggers.js';
 
 export { quoteMy };
 
+/** A block comment `xc:app@version` in a statement's text: the application running it. */
+const STATEMENT_TAG = /\/\*\s*xc:([^\s*@]+@[^\s*]+)\s*\*\//g;
+
 type Version = [number, number, number];
 
 /** `10.11.19-MariaDB-0+deb12u1` → mariadb 10.11.19; `8.0.36` → mysql 8.0.36. */
@@ -299,22 +302,31 @@ export class MysqlDialect implements Dialect {
   }
 
   /**
-   * The gate's session evidence: the `program_name` connection attribute
-   * (mysql2: `connectAttributes: { program_name: 'app@version' }`) of
-   * sessions on this database, from performance_schema where it is on;
-   * without it the server shows no application names (an empty list).
+   * The gate's session evidence, on this database: the `program_name`
+   * connection attribute (mysql2: `connectAttributes: { program_name:
+   * 'app@version' }`), from performance_schema where it is on (MySQL's
+   * default); and, from the processlist, which every server has, each
+   * statement running right now whose text carries a block comment
+   * `xc:app@version` — MariaDB's performance_schema is off by default,
+   * and a long query of an old version is what a contract must not break.
    */
   async applicationSessions(s: Session): Promise<string[]> {
+    const names = new Set<string>();
     try {
       const r = await s.query<{ name: string }>(
         `SELECT DISTINCT a.ATTR_VALUE AS name FROM performance_schema.session_connect_attrs a
          JOIN performance_schema.threads t ON t.PROCESSLIST_ID = a.PROCESSLIST_ID
          WHERE a.ATTR_NAME = 'program_name' AND a.PROCESSLIST_ID <> CONNECTION_ID() AND t.PROCESSLIST_DB = DATABASE() AND a.ATTR_VALUE LIKE '%_@_%'`,
       );
-      return r.rows.map((row) => row.name);
+      for (const row of r.rows) names.add(row.name);
     } catch {
-      return []; // performance_schema off (MariaDB's default) or not readable
+      // performance_schema not readable: the processlist still speaks
     }
+    const running = await s.query<{ info: string }>(
+      `SELECT INFO AS info FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND DB = DATABASE() AND INFO LIKE '%/*%xc:%@%*/%'`,
+    );
+    for (const row of running.rows) for (const m of String(row.info).matchAll(STATEMENT_TAG)) names.add(m[1]!);
+    return [...names];
   }
 
   /** MySQL has no application_name and another session's variables cannot be read: nothing to set (the holder is described from the processlist). */
