@@ -96,6 +96,13 @@ export interface Ddl {
   setDefault(table: string, column: string, expr: string | null): Step[];
   /** Columns are passed whole: MySQL restates the full definition to change nullability. */
   dropNotNull(table: string, column: ColumnModel): Step[];
+  /**
+   * Give a column that replaced another the attributes the old one had beyond
+   * type, nullability and default (`column.extra`, from the old column: MySQL
+   * ON UPDATE, COMMENT, INVISIBLE), once the old column is gone. PostgreSQL
+   * has none of these: nothing.
+   */
+  carryAttributes(table: string, column: ColumnModel): Step[];
   /** An unvalidated `CHECK (column IS NOT NULL)`: enforced for new writes, no scan. */
   addNotNullCheck(table: string, column: ColumnModel, checkName: string): Step[];
   /** Validate that check without blocking writes, then NOT NULL (no scan), then drop the check. */

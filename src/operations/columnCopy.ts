@@ -84,11 +84,14 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // Contract: trigger and old column go together (the trigger reads the old column).
   // The new default goes first: where DDL is not transactional, new writers relying on it never see a gap.
   plan.contract.push(...atomic(newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], trigger.drop, ddl.dropColumn(c.table, c.from)));
+  // What else the old column had (MySQL: ON UPDATE, COMMENT) — not during dual-write, where an ON UPDATE on both
+  // columns would race the trigger that keeps them equal.
+  const column = { name: c.to, type, nullable, default: newDefault, ...(old.extra ? { extra: old.extra } : {}) };
   if (!nullable) {
     const check = ctx.name('nn');
-    const column = { name: c.to, type, nullable: false, default: newDefault };
     plan.contract.push(...ddl.addNotNullCheck(c.table, column, check), ...ddl.enforceNotNull(c.table, column, check));
   }
+  plan.contract.push(...ddl.carryAttributes(c.table, column));
   for (const u of uniques) plan.contract.push(...ddl.addUniqueUsingIndex(c.table, u.constraint, u.index));
   for (const [n, chk] of t.checks.filter((k) => k.columns.includes(c.from)).entries()) {
     const name = derivedName(chk.name, c.from, c.to, ctx.name(`ck${n}`));

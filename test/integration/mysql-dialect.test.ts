@@ -433,7 +433,7 @@ describeMysql('MySQL dialect: triggers with old and new writers', () => {
   });
 });
 
-describeMysql('MySQL: a copied column is filled before its triggers exist', () => {
+describeMysql('MySQL: copied columns', () => {
   it('the backfill converts what old writers changed during the fill, leaving ON UPDATE timestamps alone; plan shows the fill between the rebuild and the triggers', async () => {
     const db = await mysqlTarget.create('xc_myfill');
     const dir = await mkdtemp(path.join(tmpdir(), 'xc-myfill-'));
@@ -476,6 +476,44 @@ describeMysql('MySQL: a copied column is filled before its triggers exist', () =
       expect(await db.count(`SELECT count(*) FROM acct`)).toBe(301);
       // Only the row the writer updated has a new timestamp: the fill and the backfill assign it to itself.
       expect(await db.query(`SELECT id FROM acct WHERE touched <> '2020-01-01 00:00:00'`)).toEqual([{ id: 1 }]);
+    } finally {
+      await xc.close();
+      await db.drop();
+    }
+  });
+
+  it('a renamed or retyped column gets what the old one had at contract: ON UPDATE (temporal types only), COMMENT', async () => {
+    const db = await mysqlTarget.create('xc_myattr');
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-myattr-'));
+    await writeFile(
+      path.join(dir, '0001_attrs.json'),
+      JSON.stringify({
+        operations: [
+          { renameColumn: { table: 'ev', from: 'touched', to: 'touched_at' } },
+          { alterColumn: { table: 'ev', column: 'stamp', to: 'stamp_text', type: 'varchar(40)', up: 'CAST(stamp AS CHAR)', down: 'CAST(stamp_text AS DATETIME)' } },
+        ],
+      }),
+    );
+    await db.query(
+      `CREATE TABLE ev (id int PRIMARY KEY, a int,
+         touched timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6) COMMENT 'last write',
+         stamp datetime NULL ON UPDATE CURRENT_TIMESTAMP COMMENT 'it''s')`,
+    );
+    await db.query(`INSERT INTO ev (id, a, touched, stamp) VALUES (1, 1, '2020-01-01 00:00:00', '2020-01-01 00:00:00')`);
+    const xc = createXc({ url: db.url, dir });
+    try {
+      await xc.apply();
+      await xc.deploy.record({ app: 'a', version: '2' });
+      await xc.contract();
+      const attrs = await db.query(`SELECT COLUMN_NAME AS name, EXTRA AS extra, COLUMN_COMMENT AS comment FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'ev' AND COLUMN_NAME IN ('touched_at', 'stamp_text') ORDER BY COLUMN_NAME`);
+      expect(attrs).toEqual([
+        { name: 'stamp_text', extra: '', comment: "it's" },
+        { name: 'touched_at', extra: expect.stringMatching(/on update current_timestamp\(6\)/i), comment: 'last write' },
+      ]);
+      // The backfill left the timestamp alone; a write now stamps it, as before the rename.
+      expect(await db.query(`SELECT CAST(touched_at AS CHAR) AS t FROM ev`)).toEqual([{ t: '2020-01-01 00:00:00.000000' }]);
+      await db.query(`UPDATE ev SET a = 2`);
+      expect(await db.count(`SELECT count(*) FROM ev WHERE touched_at > '2021-01-01'`)).toBe(1);
     } finally {
       await xc.close();
       await db.drop();

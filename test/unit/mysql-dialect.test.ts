@@ -149,6 +149,18 @@ describe('server versions and what they allow', () => {
     expect(ddl.addColumn('t', 'v', 'varchar(20)', { backfilled: true }).map((s) => s.sql)).toEqual(['ALTER TABLE `t` ADD COLUMN `v` varchar(20), ALGORITHM=INSTANT, LOCK=DEFAULT']);
     expect(ddl.addColumn('t', 'n', 'bigint').map((s) => s.sql)).toEqual(['ALTER TABLE `t` ADD COLUMN `n` bigint, ALGORITHM=INSTANT, LOCK=DEFAULT']);
   });
+  it('carries ON UPDATE to a temporal type only, COMMENT to any', () => {
+    const ddl = new MysqlDialect('10.11.19-MariaDB').ddl(new SchemaModel());
+    const extra = "on update current_timestamp() COMMENT 'x'";
+    expect(ddl.carryAttributes('t', { name: 'c', type: 'datetime', nullable: true, default: null, extra }).map((s) => s.sql)).toEqual([
+      "ALTER TABLE `t` MODIFY COLUMN `c` datetime NULL on update current_timestamp() COMMENT 'x', ALGORITHM=INSTANT, LOCK=DEFAULT",
+    ]);
+    expect(ddl.carryAttributes('t', { name: 'c', type: 'bigint', nullable: false, default: '0', extra }).map((s) => s.sql)).toEqual([
+      "ALTER TABLE `t` MODIFY COLUMN `c` bigint NOT NULL DEFAULT 0 COMMENT 'x', ALGORITHM=INSTANT, LOCK=DEFAULT",
+    ]);
+    expect(ddl.carryAttributes('t', { name: 'c', type: 'bigint', nullable: true, default: null, extra: 'on update current_timestamp()' })).toEqual([]);
+    expect(ddl.carryAttributes('t', { name: 'c', type: 'bigint', nullable: true, default: null })).toEqual([]);
+  });
   it('refuses partial indexes', () => {
     expect(() => new MysqlDialect('10.11.19-MariaDB').ddl(new SchemaModel()).createIndex({ table: 't', name: 'i', columns: ['c'], where: 'c > 0' })).toThrow(/partial/);
   });

@@ -93,7 +93,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
   const metadataOnly = f.instantMetadata ? INSTANT : INPLACE;
   const metadataLock = (...t: string[]) => (f.instantMetadata ? locks.instant(...t) : locks.metadata(...t));
   const alter = (table: string, what: string, algorithm: string) => `ALTER TABLE ${q(table)} ${what}, ${algorithm}`;
-  const step = (sql: string, description: string, lock: string, tables: string[], probe: string, extra: Partial<Step> = {}): Step => ({
+  const step = (sql: string, description: string, lock: string, tables: string[], probe: string | undefined, extra: Partial<Step> = {}): Step => ({
     sql,
     description,
     lock,
@@ -109,9 +109,13 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       ? `BEGIN NOT ATOMIC IF ${violated} THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = ${literal(message.slice(0, 128))}; END IF; END`
       : `SELECT 1 FROM (SELECT 1 UNION ALL SELECT 2) AS xc_rows WHERE ${violated} INTO @xc_violation`;
 
+  /** The attributes beyond type, nullability and default a column of `type` can carry: ON UPDATE only on a temporal type. */
+  const attributes = (type: string, extra: string | undefined) =>
+    (/^(timestamp|datetime)\b/i.test(type) ? extra : extra?.replace(/on update [^\s]+(\(\d*\))?\s*/i, '').trim()) || undefined;
+
   /** MODIFY restates the whole column: type, nullability, default and the attributes the catalog reported (ON UPDATE, COMMENT). */
   const modify = (table: string, c: ColumnModel, nullable: boolean) => {
-    const extra = c.extra ?? model.column(table, c.name)?.extra;
+    const extra = attributes(c.type, c.extra ?? model.column(table, c.name)?.extra);
     const def = c.default !== null ? ` DEFAULT ${defaultClause(c.default)}` : '';
     return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${extra ? ` ${extra}` : ''}`;
   };
@@ -241,6 +245,15 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
     },
 
     setDefault,
+
+    carryAttributes(table, c) {
+      const extra = attributes(c.type, c.extra);
+      if (!extra) return [];
+      // Restating a column with only these attributes changed is metadata only (MariaDB: INSTANT; MySQL documents none).
+      const sql = alter(table, modify(table, c, c.nullable), metadataOnly);
+      // No catalog probe: after a crash, restating the same definition again is harmless.
+      return [step(sql, `give ${q(table)}.${q(c.name)} what the column it replaces had (${extra})`, metadataLock(table), [table], undefined)];
+    },
 
     dropNotNull(table, c) {
       const sql = alter(table, modify(table, c, true), INPLACE);

@@ -220,6 +220,10 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(sql, `drop constraint ${q(name)} on ${q(table)}`, instant('ACCESS EXCLUSIVE', table), [table])];
     },
 
+    carryAttributes() {
+      return [];
+    },
+
     fillBeforeTriggers() {
       // The triggers' WHEN skips them for the backfill before they are called: nothing to gain.
       return [];
