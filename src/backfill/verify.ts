@@ -38,11 +38,11 @@ export async function verifyAgreement(ctx: EngineContext, migration: string, che
       }
       if (bad.length > 0) {
         const examples = bad.map((r) => '  ' + Object.entries(r).map(([k, v]) => `${k}=${v === null ? 'NULL' : JSON.stringify(v)}`).join(' ')).join('\n');
-        throw new DataMismatchError(`contract refused: not every row of "${check.table}" agrees (${check.description}); for example:\n${examples}`, {
-          migration,
-          table: check.table,
-          examples: bad,
-        });
+        throw new DataMismatchError(
+          `contract refused: not every row of "${check.table}" agrees (${check.description}); for example:\n${examples}\n` +
+            `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${migration}\`.`,
+          { migration, table: check.table, examples: bad },
+        );
       }
       checked += rows;
       ctx.emit({ event: 'verify', migration, table: check.table, checked, total: checked });

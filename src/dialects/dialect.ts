@@ -175,6 +175,13 @@ export interface Dialect {
   keyCondition(columns: string[], op: '>' | '<='): { sql: string; order: number[] };
   /** The expression as text, exactly (keyset cursors are kept as text). */
   castText(expr: string): string;
+  /**
+   * Why a foreign-key column of `childType` cannot reference one of
+   * `parentType`, or undefined when it can. MySQL wants integer and decimal
+   * types to match exactly (int cannot reference bigint); PostgreSQL only
+   * needs them comparable.
+   */
+  foreignKeyTypeIssue(childType: string, parentType: string): string | undefined;
   /** The planner's row count of a table, for progress and ETA; null when it has none (never analyzed). */
   estimateRows(s: Session, table: string): Promise<number | null>;
   sessionId(s: Session): Promise<number>;

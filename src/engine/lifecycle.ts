@@ -70,6 +70,23 @@ export async function advance(ctx: EngineContext, row: Row, stopAt: 'expand' | '
   return rows;
 }
 
+/**
+ * A backfilled migration's backfill, run again over the rows that disagree
+ * (the phase stays backfilled): the repair when the verify found rows a
+ * trigger never saw — on MySQL, changes made by a foreign-key cascade. A
+ * pass cut short resumes; a finished one starts over.
+ */
+export async function convertAgain(ctx: EngineContext, row: Row): Promise<number> {
+  return recording(ctx, row.id, async () => {
+    await inTransaction(ctx.driver, async (s) => {
+      const passes = (await ctx.store.backfills(s, row.id)).filter((b) => b.seq >= 0);
+      if (passes.length > 0 && passes.every((b) => b.finished)) await ctx.store.resetBackfills(s, row.id);
+      await ctx.store.log(s, { migration: row.id, actor: ctx.actor, command: ctx.command, event: 'backfill_again' });
+    });
+    return runBackfill(ctx, row.id, row.plan.backfill);
+  });
+}
+
 /** backfilled → (verified) contracting → contracted. */
 export async function contract(ctx: EngineContext, row: Row, forced?: { reason: string; blockers: unknown[] }): Promise<void> {
   await recording(ctx, row.id, async () => {

@@ -9,12 +9,18 @@ import { planColumnCopy, projectColumnCopy } from './columnCopy.js';
 
 export const alterColumn: Operation<'alterColumn'> = {
   kind: 'alterColumn',
-  validate(spec, { model, expr }) {
+  validate(spec, { model, expr, dialect }) {
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
     requireColumn(t, spec.column, ['column'], issues);
     requireNoColumn(t, spec.to, ['to'], issues);
     refuseUncopyable(model, t, spec.column, ['column'], issues);
+    // The foreign keys of the column come over to the new one at contract: its new type must suit them now, not then.
+    for (const fk of spec.type ? (t?.foreignKeys ?? []).filter((k) => k.columns.includes(spec.column)) : []) {
+      const parent = model.table(fk.refTable)?.columns.find((c) => c.name === fk.refColumns[fk.columns.indexOf(spec.column)]);
+      const problem = parent && dialect.foreignKeyTypeIssue(spec.type!, parent.type);
+      if (problem) issues.push({ path: ['type'], message: `foreign key "${fk.name}" of "${spec.column}" references "${fk.refTable}"."${parent.name}": ${problem}` });
+    }
     if (expr(spec.up) === undefined) issues.push({ path: ['up'], message: 'no expression for this database' });
     if (expr(spec.down) === undefined) issues.push({ path: ['down'], message: 'no expression for this database' });
     return issues;

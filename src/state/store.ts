@@ -162,6 +162,11 @@ export class StateStore {
     return new Map(r.rows.map((row) => [row.migration_id, { done: Number(row.done), total: Number(row.total) }]));
   }
 
+  /** Forget the backfill phase's cursors (not the expand's fills), so its passes start over. */
+  async resetBackfills(s: Session, id: string): Promise<void> {
+    await s.query(`DELETE FROM ${this.t('backfill')} WHERE migration_id = ? AND seq >= 0`, [id]);
+  }
+
   async createBackfill(s: Session, id: string, seq: number, table: string, total: number): Promise<void> {
     await s.query(`INSERT INTO ${this.t('backfill')} (migration_id, seq, table_name, total) VALUES (?, ?, ?, ?)`, [id, seq, table, total]);
   }

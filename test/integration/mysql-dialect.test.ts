@@ -20,6 +20,7 @@ import { compileExpression, type Ddl } from '../../src/dialects/dialect.js';
 import { SchemaModel } from '../../src/schema/model.js';
 import { createXc } from '../../src/index.js';
 import { describeMysql } from '../helpers/servers.js';
+import { rejection } from '../helpers/cli.js';
 import { targets, type Db } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
 
@@ -514,6 +515,54 @@ describeMysql('MySQL: copied columns', () => {
       expect(await db.query(`SELECT CAST(touched_at AS CHAR) AS t FROM ev`)).toEqual([{ t: '2020-01-01 00:00:00.000000' }]);
       await db.query(`UPDATE ev SET a = 2`);
       expect(await db.count(`SELECT count(*) FROM ev WHERE touched_at > '2021-01-01'`)).toBe(1);
+    } finally {
+      await xc.close();
+      await db.drop();
+    }
+  });
+
+  it('a foreign-key cascade runs no trigger: contract refuses with the rows, `xc backfill ID` converts them again, contract goes on', async () => {
+    const db = await mysqlTarget.create('xc_mycascade');
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-mycascade-'));
+    await writeFile(path.join(dir, '0001_owner.json'), JSON.stringify({ operations: [{ renameColumn: { table: 'orders', from: 'user_id', to: 'owner_id' } }] }));
+    await db.query(`CREATE TABLE users (id int PRIMARY KEY)`);
+    await db.query(`CREATE TABLE orders (id int PRIMARY KEY, user_id int NULL, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL)`);
+    await db.query(`INSERT INTO users VALUES (1), (2)`);
+    await db.query(`INSERT INTO orders VALUES (10, 1), (20, 2)`);
+    const xc = createXc({ url: db.url, dir });
+    try {
+      await xc.apply();
+      await xc.deploy.record({ app: 'a', version: '2' });
+      await db.query(`DELETE FROM users WHERE id = 1`); // SET NULL on orders.user_id, behind the trigger's back
+      const err = await rejection(xc.contract());
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toContain('xc backfill 0001_owner');
+      expect(err.details.examples).toEqual([{ id: '10', user_id: null, owner_id: '1' }]);
+      expect((await xc.backfill({ id: '0001_owner' })).migrations).toEqual([expect.objectContaining({ id: '0001_owner', phase: 'backfilled' })]);
+      await xc.contract();
+      expect(await db.query(`SELECT id, owner_id FROM orders ORDER BY id`)).toEqual([{ id: 10, owner_id: null }, { id: 20, owner_id: 2 }]);
+      // The foreign key came over to the new column, with its action.
+      await db.query(`DELETE FROM users WHERE id = 2`);
+      expect(await db.query(`SELECT id, owner_id FROM orders ORDER BY id`)).toEqual([{ id: 10, owner_id: null }, { id: 20, owner_id: null }]);
+    } finally {
+      await xc.close();
+      await db.drop();
+    }
+  });
+
+  it('refuses, before anything runs, a type its foreign key cannot keep (int referencing int cannot become bigint)', async () => {
+    const db = await mysqlTarget.create('xc_myfktype');
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-myfktype-'));
+    const down = { postgres: 'CAST(user_big AS int)', mysql: 'CAST(user_big AS SIGNED)' };
+    await writeFile(path.join(dir, '0001_user_bigint.json'), JSON.stringify({ operations: [{ alterColumn: { table: 'orders', column: 'user_id', to: 'user_big', type: 'bigint', up: 'user_id', down } }] }));
+    await db.query(`CREATE TABLE users (id int PRIMARY KEY)`);
+    await db.query(`CREATE TABLE orders (id int PRIMARY KEY, user_id int NULL, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id))`);
+    const xc = createXc({ url: db.url, dir });
+    try {
+      const err = await rejection(xc.apply());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/0001_user_bigint\.json: operations\[0\]\.alterColumn\.type: foreign key "orders_user" of "user_id" references "users"\."id": .*\(int\), not bigint/);
+      expect(await db.query(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME`)).toEqual([{ TABLE_NAME: 'orders' }, { TABLE_NAME: 'users' }]);
     } finally {
       await xc.close();
       await db.drop();

@@ -161,6 +161,15 @@ describe('server versions and what they allow', () => {
     expect(ddl.carryAttributes('t', { name: 'c', type: 'bigint', nullable: true, default: null, extra: 'on update current_timestamp()' })).toEqual([]);
     expect(ddl.carryAttributes('t', { name: 'c', type: 'bigint', nullable: true, default: null })).toEqual([]);
   });
+  it('knows which foreign-key column types MySQL accepts', () => {
+    const d = new MysqlDialect('10.11.19-MariaDB');
+    expect(d.foreignKeyTypeIssue('bigint', 'int(11)')).toMatch(/exactly \(int\), not bigint/);
+    expect(d.foreignKeyTypeIssue('int', 'int(11)')).toBeUndefined();
+    expect(d.foreignKeyTypeIssue('integer', 'int')).toBeUndefined();
+    expect(d.foreignKeyTypeIssue('int unsigned', 'int(10) unsigned')).toBeUndefined();
+    expect(d.foreignKeyTypeIssue('int', 'int unsigned')).toBeDefined();
+    expect(d.foreignKeyTypeIssue('varchar(200)', 'varchar(50)')).toBeUndefined();
+  });
   it('refuses partial indexes', () => {
     expect(() => new MysqlDialect('10.11.19-MariaDB').ddl(new SchemaModel()).createIndex({ table: 't', name: 'i', columns: ['c'], where: 'c > 0' })).toThrow(/partial/);
   });

@@ -191,6 +191,15 @@ export class MysqlDialect implements Dialect {
     return `CAST(${expr} AS CHAR)`;
   }
 
+  foreignKeyTypeIssue(childType: string, parentType: string): string | undefined {
+    const norm = (t: string) =>
+      t.toLowerCase().replace(/\binteger\b/, 'int').replace(/\bnumeric\b/, 'decimal').replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1').replace(/\s+/g, ' ').trim();
+    const exact = /^(tinyint|smallint|mediumint|int|bigint|decimal)\b/;
+    const [c, p] = [norm(childType), norm(parentType)];
+    if ((exact.test(c) || exact.test(p)) && c !== p) return `MySQL needs a foreign key's integer or decimal column to match the one it references exactly (${p}), not ${c}`;
+    return undefined;
+  }
+
   async estimateRows(s: Session, table: string): Promise<number | null> {
     // InnoDB's sampled estimate (often off by tens of percent); 0 right after the table was created.
     const r = await s.query<{ n: number | string | null }>(`SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table]);

@@ -137,6 +137,10 @@ export class PostgresDialect implements Dialect {
     return `CAST(${expr} AS text)`;
   }
 
+  foreignKeyTypeIssue(): string | undefined {
+    return undefined; // comparable types will do, and the catalog's own check names the rest
+  }
+
   async estimateRows(s: Session, table: string): Promise<number | null> {
     // reltuples is -1 until the table is first vacuumed or analyzed.
     const r = await s.query<{ n: number | null }>(`SELECT reltuples AS n FROM pg_class WHERE oid = to_regclass($1)`, [quotePg(table)]);
