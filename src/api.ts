@@ -35,6 +35,8 @@ export interface XcOptions {
   batchSize?: number; // pins the batch size
   batchDelayMs?: number; // default 0
   maxRowsPerSecond?: number;
+  /** Pause the backfill while more sessions than this are running a statement (pt-osc's `--max-load Threads_running=N`). */
+  maxLoad?: number;
   instanceTtlMs?: number; // default 60000
   allowDrift?: boolean;
   /** Who is acting, for the event log (default: OS user@host). */
@@ -50,6 +52,8 @@ export type XcEvent =
   /** `pass`: 'fill' for a fill step of expand (before the triggers exist), 'backfill' for the backfill phase. */
   | { event: 'backfill'; pass: 'fill' | 'backfill'; migration: string; table: string; done: number; total: number; batchSize: number; rowsPerSecond: number; etaSeconds: number | null }
   | { event: 'verify'; migration: string; table: string; checked: number; total: number }
+  /** The backfill waits: `load` sessions are running a statement, more than `maxLoad`. */
+  | { event: 'throttled'; migration: string; table: string; load: number; maxLoad: number }
   | { event: 'waiting_lock'; holder: string | null };
 
 export interface PlannedPhase {

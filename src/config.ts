@@ -29,6 +29,7 @@ export const ConfigSchema = z
     batchSize: num,
     batchDelay: num,
     maxRowsPerSecond: num,
+    maxLoad: num,
     instanceTtl: num,
     allowDrift: bool,
     json: bool,
@@ -55,6 +56,7 @@ export const ENV_VARS: Record<ConfigKey, string[]> = {
   batchSize: ['XC_BATCH_SIZE'],
   batchDelay: ['XC_BATCH_DELAY'],
   maxRowsPerSecond: ['XC_MAX_ROWS_PER_SECOND'],
+  maxLoad: ['XC_MAX_LOAD'],
   instanceTtl: ['XC_INSTANCE_TTL'],
   allowDrift: ['XC_ALLOW_DRIFT'],
   json: ['XC_JSON'],
@@ -230,5 +232,7 @@ export async function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv, cwd: 
   if (batchSize !== undefined) out.batchSize = batchSize;
   const maxRps = optNum('maxRowsPerSecond', false, 'rows per second');
   if (maxRps !== undefined) out.maxRowsPerSecond = maxRps;
+  const maxLoad = optNum('maxLoad', true, 'sessions');
+  if (maxLoad !== undefined) out.maxLoad = maxLoad;
   return out;
 }

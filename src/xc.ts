@@ -56,6 +56,7 @@ class XcImpl implements Xc {
           batchSize: o.batchSize,
           batchDelayMs: o.batchDelayMs,
           maxRowsPerSecond: o.maxRowsPerSecond,
+          maxLoad: o.maxLoad,
           instanceTtlMs: o.instanceTtlMs,
           allowDrift: o.allowDrift,
         }).filter(([, v]) => v !== undefined),

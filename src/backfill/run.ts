@@ -56,6 +56,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
   let lockFailures = 0;
 
   for (;;) {
+    if (ctx.options.maxLoad !== undefined) await waitForLoad(ctx, migration, spec.table, ctx.options.maxLoad);
     const t0 = Date.now();
     const session = await ctx.driver.acquire();
     let end: Cursor = null;
@@ -125,4 +126,20 @@ async function rowsToChange(s: Session, d: Dialect, spec: BackfillSpec, range: K
   if (found.length > SPARSE) return range;
   const one = `(${key.map((k) => `${d.quote(k)} = ?`).join(' AND ')})`;
   return { sql: `(${found.map(() => one).join(' OR ')})`, params: found.flatMap((r) => key.map((_, i) => String(r[`k${i}`]))) };
+}
+
+/** Before a batch: wait while the server is busier than `maxLoad` (pt-osc's and gh-ost's `--max-load`), checking each second. */
+async function waitForLoad(ctx: EngineContext, migration: string, table: string, maxLoad: number): Promise<void> {
+  for (;;) {
+    const s = await ctx.driver.acquire();
+    let load: number;
+    try {
+      load = await ctx.dialect.load(s);
+    } finally {
+      s.release();
+    }
+    if (load <= maxLoad) return;
+    ctx.emit({ event: 'throttled', migration, table, load, maxLoad });
+    await sleep(1000);
+  }
 }

@@ -106,6 +106,8 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
             `${e.pass} ${e.migration} ${e.table}  ${count(e.done)}/${count(e.total)} rows (${percent(e.done, e.total)}%)  ` +
             `${count(e.rowsPerSecond)} rows/s  ETA ${e.etaSeconds === null ? '?' : `${e.etaSeconds}s`}  batch ${e.batchSize}`,
           ), `${e.pass} ${e.migration} ${e.table} ${e.done}`, e.done >= e.total);
+        case 'throttled':
+          return progress.show(scrub(`throttled ${e.migration} ${e.table}  ${e.load} sessions running (max ${e.maxLoad}), waiting`), `throttled ${e.migration} ${e.table} ${e.load}`, false);
         case 'verify':
           return progress.show(scrub(`verify ${e.migration} ${e.table}  ${count(e.checked)} rows checked`), `verify ${e.migration} ${e.table} ${e.checked}`, false);
       }

@@ -182,6 +182,8 @@ export interface Dialect {
    * needs them comparable.
    */
   foreignKeyTypeIssue(childType: string, parentType: string): string | undefined;
+  /** Sessions other than this one running a statement right now: the load `--max-load` compares. */
+  load(s: Session): Promise<number>;
   /** The planner's row count of a table, for progress and ETA; null when it has none (never analyzed). */
   estimateRows(s: Session, table: string): Promise<number | null>;
   sessionId(s: Session): Promise<number>;

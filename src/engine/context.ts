@@ -12,6 +12,7 @@ export interface EngineOptions {
   batchSize?: number;
   batchDelayMs: number;
   maxRowsPerSecond?: number;
+  maxLoad?: number;
   instanceTtlMs: number;
   allowDrift: boolean;
 }

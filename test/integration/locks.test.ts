@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { rejection } from '../helpers/cli.js';
-import { createXc, type XcOptions } from '../../src/index.js';
+import { createXc, type XcEvent, type XcOptions } from '../../src/index.js';
 import { targets, type Db } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
 
@@ -36,6 +36,28 @@ for (const target of targets) {
       cleanup.push(() => db.drop(), () => xc.close());
       return { db, dir, xc };
     }
+
+    it('--max-load: no backfill batch runs while more sessions than that are running a statement', async () => {
+      const events: { at: number; e: XcEvent }[] = [];
+      const { db, xc } = await setup(2000, [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }], {
+        batchSize: 200,
+        maxLoad: 4,
+        onEvent: (e) => events.push({ at: Date.now(), e }),
+      });
+      const sleepers = await Promise.all(Array.from({ length: 8 }, () => db.connection()));
+      const busy = Promise.all(sleepers.map((c) => c.query(db.dialect === 'postgres' ? 'SELECT pg_sleep(2)' : 'SELECT SLEEP(2)'))).then(() => Date.now());
+      await new Promise((r) => setTimeout(r, 300));
+      await xc.apply();
+      const quietFrom = await busy;
+      const throttled = events.filter(({ e }) => e.event === 'throttled');
+      expect(throttled[0]?.e).toMatchObject({ event: 'throttled', table: 'users', maxLoad: 4, load: expect.any(Number) });
+      expect((throttled[0]!.e as { load: number }).load).toBeGreaterThanOrEqual(8);
+      // Every batch waited for the sleepers (other test files' sessions may have held it back longer).
+      const batches = events.filter(({ e }) => e.event === 'backfill');
+      expect(batches.length).toBeGreaterThan(0);
+      expect(batches[0]!.at).toBeGreaterThanOrEqual(quietFrom - 50);
+      expect(await db.count(`SELECT count(*) FROM users WHERE full_name IS NULL OR full_name <> name`)).toBe(0);
+    });
 
     it('a second xc exits 4 naming the holder while the first works', async () => {
       const { db, dir, xc } = await setup(20_000, [{ alterColumn: { table: 'users', column: 'v', to: 'v2', type: 'bigint', up: 'v', down: 'v2' } }], { batchSize: 100, batchDelayMs: 20 });

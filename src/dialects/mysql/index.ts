@@ -191,6 +191,11 @@ export class MysqlDialect implements Dialect {
     return `CAST(${expr} AS CHAR)`;
   }
 
+  async load(s: Session): Promise<number> {
+    const r = await s.query<{ Value: string }>(`SHOW GLOBAL STATUS LIKE 'Threads_running'`);
+    return Math.max(0, Number(r.rows[0]?.Value ?? 1) - 1); // this session is one of them
+  }
+
   foreignKeyTypeIssue(childType: string, parentType: string): string | undefined {
     const norm = (t: string) =>
       t.toLowerCase().replace(/\binteger\b/, 'int').replace(/\bnumeric\b/, 'decimal').replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1').replace(/\s+/g, ' ').trim();

@@ -137,6 +137,13 @@ export class PostgresDialect implements Dialect {
     return `CAST(${expr} AS text)`;
   }
 
+  async load(s: Session): Promise<number> {
+    const r = await s.query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
   foreignKeyTypeIssue(): string | undefined {
     return undefined; // comparable types will do, and the catalog's own check names the rest
   }
