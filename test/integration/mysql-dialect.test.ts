@@ -18,11 +18,11 @@ import type { MysqlDialect } from '../../src/dialects/mysql/index.js';
 import type { Step } from '../../src/operations/types.js';
 import { compileExpression, type Ddl } from '../../src/dialects/dialect.js';
 import { SchemaModel } from '../../src/schema/model.js';
-import { createXc } from '../../src/index.js';
+import { createXc, type Xc, type XcEvent, type XcOptions } from '../../src/index.js';
 import { describeMysql } from '../helpers/servers.js';
 import { rejection } from '../helpers/cli.js';
 import { targets, type Db } from '../helpers/targets.js';
-import { Writer } from '../helpers/writers.js';
+import { Writer, type Queryable } from '../helpers/writers.js';
 
 const mysqlTarget = targets.find((t) => t.name === 'mysql')!;
 
@@ -435,74 +435,74 @@ describeMysql('MySQL dialect: triggers with old and new writers', () => {
 });
 
 describeMysql('MySQL: copied columns', () => {
-  it('the backfill converts what old writers changed during the fill, leaving ON UPDATE timestamps alone; plan shows the fill between the rebuild and the triggers', async () => {
-    const db = await mysqlTarget.create('xc_myfill');
-    const dir = await mkdtemp(path.join(tmpdir(), 'xc-myfill-'));
-    const down = { postgres: 'CAST(amount_big AS int)', mysql: 'CAST(amount_big AS SIGNED)' };
-    await writeFile(path.join(dir, '0001_big.json'), JSON.stringify({ operations: [{ alterColumn: { table: 'acct', column: 'amount', to: 'amount_big', type: 'bigint', up: 'amount', down } }] }));
-    await db.query(`CREATE TABLE acct (id int PRIMARY KEY, amount int NOT NULL DEFAULT 0, touched timestamp(6) NOT NULL DEFAULT '2020-01-01 00:00:00' ON UPDATE CURRENT_TIMESTAMP(6))`);
-    await db.seed('acct', ['id', 'amount'], Array.from({ length: 300 }, (_, i) => [i + 1, i + 1]));
-    const writer = await db.connection();
-    const writes: Promise<unknown>[] = [];
-    // The fill's first batch has covered ids 1-10: an old writer changes one and inserts one below them, before any trigger exists.
-    const xc = createXc({
-      url: db.url,
-      dir,
-      batchSize: 10,
-      batchDelayMs: 20,
-      onEvent: (e) => {
-        if (e.event === 'backfill' && e.pass === 'fill' && writes.length === 0) {
-          writes.push(writer.query(`UPDATE acct SET amount = 999 WHERE id = 1`), writer.query(`INSERT INTO acct (id, amount) VALUES (0, 7)`));
-        }
-      },
-    });
+  /** A database of its own with `setup` run, the migration `id` made of `operations`, and an xc over both; all dropped after `use`. */
+  async function withMigration(id: string, operations: unknown[], setup: string[], opts: Partial<XcOptions>, use: (db: Db, xc: Xc) => Promise<void>) {
+    const db = await mysqlTarget.create('xc_mycopy');
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-mycopy-'));
+    await writeFile(path.join(dir, `${id}.json`), JSON.stringify({ operations }));
+    for (const sql of setup) await db.query(sql);
+    const xc = createXc({ url: db.url, dir, ...opts });
     try {
-      const plan = await xc.plan();
-      const expand = plan.migrations[0]!.pending.find((p) => p.phase === 'expand')!.steps.map((st) => st.description);
-      expect(expand.findIndex((d) => d.startsWith('fill '))).toBe(1);
-      expect(expand.findIndex((d) => d.startsWith('install trigger'))).toBe(2);
-
-      await xc.apply({ to: 'expand' });
-      await Promise.all(writes);
-      expect(writes).toHaveLength(2);
-      // Written after the fill passed them and before the triggers: not yet converted.
-      // (bigint values come back as text.)
-      expect(await db.query(`SELECT id, amount, amount_big FROM acct WHERE id IN (0, 1, 2) ORDER BY id`)).toEqual([
-        { id: 0, amount: 7, amount_big: '0' },
-        { id: 1, amount: 999, amount_big: '1' },
-        { id: 2, amount: 2, amount_big: '2' },
-      ]);
-      await xc.apply();
-      expect(await db.count(`SELECT count(*) FROM acct WHERE NOT (amount_big <=> amount)`)).toBe(0);
-      expect(await db.count(`SELECT count(*) FROM acct`)).toBe(301);
-      // Only the row the writer updated has a new timestamp: the fill and the backfill assign it to itself.
-      expect(await db.query(`SELECT id FROM acct WHERE touched <> '2020-01-01 00:00:00'`)).toEqual([{ id: 1 }]);
+      await use(db, xc);
     } finally {
       await xc.close();
       await db.drop();
     }
+  }
+  const castDown = (column: string) => ({ postgres: `CAST(${column} AS int)`, mysql: `CAST(${column} AS SIGNED)` });
+
+  it('the backfill converts what old writers changed during the fill, leaving ON UPDATE timestamps alone; plan shows the fill between the rebuild and the triggers', async () => {
+    let writer: Queryable | undefined;
+    const writes: Promise<unknown>[] = [];
+    // The fill's first batch has covered ids 1-10: an old writer changes one and inserts one below them, before any trigger exists.
+    const onEvent = (e: XcEvent) => {
+      if (e.event === 'backfill' && e.pass === 'fill' && writes.length === 0) {
+        writes.push(writer!.query(`UPDATE acct SET amount = 999 WHERE id = 1`), writer!.query(`INSERT INTO acct (id, amount) VALUES (0, 7)`));
+      }
+    };
+    await withMigration(
+      '0001_big',
+      [{ alterColumn: { table: 'acct', column: 'amount', to: 'amount_big', type: 'bigint', up: 'amount', down: castDown('amount_big') } }],
+      [`CREATE TABLE acct (id int PRIMARY KEY, amount int NOT NULL DEFAULT 0, touched timestamp(6) NOT NULL DEFAULT '2020-01-01 00:00:00' ON UPDATE CURRENT_TIMESTAMP(6))`],
+      { batchSize: 10, batchDelayMs: 20, onEvent },
+      async (db, xc) => {
+        await db.seed('acct', ['id', 'amount'], Array.from({ length: 300 }, (_, i) => [i + 1, i + 1]));
+        writer = await db.connection();
+        const plan = await xc.plan();
+        const expand = plan.migrations[0]!.pending.find((p) => p.phase === 'expand')!.steps.map((st) => st.description);
+        expect(expand.findIndex((d) => d.startsWith('fill '))).toBe(1);
+        expect(expand.findIndex((d) => d.startsWith('install trigger'))).toBe(2);
+
+        await xc.apply({ to: 'expand' });
+        await Promise.all(writes);
+        expect(writes).toHaveLength(2);
+        // Written after the fill passed them and before the triggers: not yet converted (bigint values come back as text).
+        expect(await db.query(`SELECT id, amount, amount_big FROM acct WHERE id IN (0, 1, 2) ORDER BY id`)).toEqual([
+          { id: 0, amount: 7, amount_big: '0' },
+          { id: 1, amount: 999, amount_big: '1' },
+          { id: 2, amount: 2, amount_big: '2' },
+        ]);
+        await xc.apply();
+        expect(await db.count(`SELECT count(*) FROM acct WHERE NOT (amount_big <=> amount)`)).toBe(0);
+        expect(await db.count(`SELECT count(*) FROM acct`)).toBe(301);
+        // Only the row the writer updated has a new timestamp: the fill and the backfill assign it to itself.
+        expect(await db.query(`SELECT id FROM acct WHERE touched <> '2020-01-01 00:00:00'`)).toEqual([{ id: 1 }]);
+      },
+    );
   });
 
   it('a renamed or retyped column gets what the old one had at contract: ON UPDATE (temporal types only), COMMENT', async () => {
-    const db = await mysqlTarget.create('xc_myattr');
-    const dir = await mkdtemp(path.join(tmpdir(), 'xc-myattr-'));
-    await writeFile(
-      path.join(dir, '0001_attrs.json'),
-      JSON.stringify({
-        operations: [
-          { renameColumn: { table: 'ev', from: 'touched', to: 'touched_at' } },
-          { alterColumn: { table: 'ev', column: 'stamp', to: 'stamp_text', type: 'varchar(40)', up: 'CAST(stamp AS CHAR)', down: 'CAST(stamp_text AS DATETIME)' } },
-        ],
-      }),
-    );
-    await db.query(
+    const operations = [
+      { renameColumn: { table: 'ev', from: 'touched', to: 'touched_at' } },
+      { alterColumn: { table: 'ev', column: 'stamp', to: 'stamp_text', type: 'varchar(40)', up: 'CAST(stamp AS CHAR)', down: 'CAST(stamp_text AS DATETIME)' } },
+    ];
+    const setup = [
       `CREATE TABLE ev (id int PRIMARY KEY, a int,
          touched timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6) COMMENT 'last write',
          stamp datetime NULL ON UPDATE CURRENT_TIMESTAMP COMMENT 'it''s')`,
-    );
-    await db.query(`INSERT INTO ev (id, a, touched, stamp) VALUES (1, 1, '2020-01-01 00:00:00', '2020-01-01 00:00:00')`);
-    const xc = createXc({ url: db.url, dir });
-    try {
+      `INSERT INTO ev (id, a, touched, stamp) VALUES (1, 1, '2020-01-01 00:00:00', '2020-01-01 00:00:00')`,
+    ];
+    await withMigration('0001_attrs', operations, setup, {}, async (db, xc) => {
       await xc.apply();
       await xc.deploy.record({ app: 'a', version: '2' });
       await xc.contract();
@@ -515,22 +515,17 @@ describeMysql('MySQL: copied columns', () => {
       expect(await db.query(`SELECT CAST(touched_at AS CHAR) AS t FROM ev`)).toEqual([{ t: '2020-01-01 00:00:00.000000' }]);
       await db.query(`UPDATE ev SET a = 2`);
       expect(await db.count(`SELECT count(*) FROM ev WHERE touched_at > '2021-01-01'`)).toBe(1);
-    } finally {
-      await xc.close();
-      await db.drop();
-    }
+    });
   });
 
   it('a foreign-key cascade runs no trigger: contract refuses with the rows, `xc backfill ID` converts them again, contract goes on', async () => {
-    const db = await mysqlTarget.create('xc_mycascade');
-    const dir = await mkdtemp(path.join(tmpdir(), 'xc-mycascade-'));
-    await writeFile(path.join(dir, '0001_owner.json'), JSON.stringify({ operations: [{ renameColumn: { table: 'orders', from: 'user_id', to: 'owner_id' } }] }));
-    await db.query(`CREATE TABLE users (id int PRIMARY KEY)`);
-    await db.query(`CREATE TABLE orders (id int PRIMARY KEY, user_id int NULL, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL)`);
-    await db.query(`INSERT INTO users VALUES (1), (2)`);
-    await db.query(`INSERT INTO orders VALUES (10, 1), (20, 2)`);
-    const xc = createXc({ url: db.url, dir });
-    try {
+    const setup = [
+      `CREATE TABLE users (id int PRIMARY KEY)`,
+      `CREATE TABLE orders (id int PRIMARY KEY, user_id int NULL, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL)`,
+      `INSERT INTO users VALUES (1), (2)`,
+      `INSERT INTO orders VALUES (10, 1), (20, 2)`,
+    ];
+    await withMigration('0001_owner', [{ renameColumn: { table: 'orders', from: 'user_id', to: 'owner_id' } }], setup, {}, async (db, xc) => {
       await xc.apply();
       await xc.deploy.record({ app: 'a', version: '2' });
       await db.query(`DELETE FROM users WHERE id = 1`); // SET NULL on orders.user_id, behind the trigger's back
@@ -544,29 +539,18 @@ describeMysql('MySQL: copied columns', () => {
       // The foreign key came over to the new column, with its action.
       await db.query(`DELETE FROM users WHERE id = 2`);
       expect(await db.query(`SELECT id, owner_id FROM orders ORDER BY id`)).toEqual([{ id: 10, owner_id: null }, { id: 20, owner_id: null }]);
-    } finally {
-      await xc.close();
-      await db.drop();
-    }
+    });
   });
 
   it('refuses, before anything runs, a type its foreign key cannot keep (int referencing int cannot become bigint)', async () => {
-    const db = await mysqlTarget.create('xc_myfktype');
-    const dir = await mkdtemp(path.join(tmpdir(), 'xc-myfktype-'));
-    const down = { postgres: 'CAST(user_big AS int)', mysql: 'CAST(user_big AS SIGNED)' };
-    await writeFile(path.join(dir, '0001_user_bigint.json'), JSON.stringify({ operations: [{ alterColumn: { table: 'orders', column: 'user_id', to: 'user_big', type: 'bigint', up: 'user_id', down } }] }));
-    await db.query(`CREATE TABLE users (id int PRIMARY KEY)`);
-    await db.query(`CREATE TABLE orders (id int PRIMARY KEY, user_id int NULL, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id))`);
-    const xc = createXc({ url: db.url, dir });
-    try {
+    const setup = [`CREATE TABLE users (id int PRIMARY KEY)`, `CREATE TABLE orders (id int PRIMARY KEY, user_id int NULL, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id))`];
+    const operations = [{ alterColumn: { table: 'orders', column: 'user_id', to: 'user_big', type: 'bigint', up: 'user_id', down: castDown('user_big') } }];
+    await withMigration('0001_user_bigint', operations, setup, {}, async (db, xc) => {
       const err = await rejection(xc.apply());
       expect(err.exitCode).toBe(2);
       expect(err.message).toMatch(/0001_user_bigint\.json: operations\[0\]\.alterColumn\.type: foreign key "orders_user" of "user_id" references "users"\."id": .*\(int\), not bigint/);
       expect(await db.query(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME`)).toEqual([{ TABLE_NAME: 'orders' }, { TABLE_NAME: 'users' }]);
-    } finally {
-      await xc.close();
-      await db.drop();
-    }
+    });
   });
 });
 
