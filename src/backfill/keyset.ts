@@ -1,5 +1,5 @@
 /** Keyset walking by a (possibly composite) row key: cursors are the key's values as text. */
-import type { Session } from '../db/driver.js';
+import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { BackfillSpec } from '../operations/types.js';
 
@@ -37,6 +37,26 @@ export async function chunkEnd(s: Session, d: Dialect, table: string, key: strin
   );
   const row = r.rows[0];
   return row ? key.map((_, i) => String(row[`k${i}`])) : null;
+}
+
+/**
+ * The end of the chunk after `after`, looked up on a session of its own and
+ * awaited later: the next chunk's boundary is found while the current chunk
+ * is worked on (on this engine finding it is a walk over the chunk's rows).
+ * Await it before acquiring the session for that chunk: with a single
+ * connection (PGlite) the lookup needs it first.
+ */
+export function lookAhead(driver: Driver, d: Dialect, table: string, key: string[], after: Cursor, size: number): { size: number; end: Promise<Cursor> } {
+  const end = (async () => {
+    const s = await driver.acquire();
+    try {
+      return await chunkEnd(s, d, table, key, after, size);
+    } finally {
+      s.release();
+    }
+  })();
+  end.catch(() => undefined); // dropped unawaited when the batch before it fails
+  return { size, end };
 }
 
 export async function countRows(s: Session, d: Dialect, table: string, range?: KeyRange): Promise<number> {

@@ -14,7 +14,7 @@ import { LockTimeoutError } from '../errors.js';
 import { sleep, type EngineContext } from '../engine/context.js';
 import type { Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { assignments, chunkEnd, countRows, estimateRows, keyRange, type Cursor, type KeyRange } from './keyset.js';
+import { assignments, chunkEnd, countRows, estimateRows, keyRange, lookAhead, type Cursor, type KeyRange } from './keyset.js';
 
 const MIN_BATCH = 10;
 const MAX_BATCH = 50_000;
@@ -54,19 +54,24 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
   const doneAtStart = done;
   const set = assignments(d, spec);
   let lockFailures = 0;
+  /** This chunk's end, looked up while the batch before it ran. */
+  let ahead: ReturnType<typeof lookAhead> | null = null;
 
   for (;;) {
     if (ctx.options.maxLoad !== undefined) await waitForLoad(ctx, migration, spec.table, ctx.options.maxLoad);
     const t0 = Date.now();
+    const known = ahead && { end: await ahead.end, size: ahead.size };
+    ahead = null;
     const session = await ctx.driver.acquire();
     let end: Cursor = null;
     let scanned = 0;
     try {
       await session.query('BEGIN');
       for (const q of d.backfillSession(ctx.options.lockTimeoutMs, spec.bypass ?? [])) await session.query(q);
-      end = await chunkEnd(session, d, spec.table, key, cursor, size);
+      end = known ? known.end : await chunkEnd(session, d, spec.table, key, cursor, size);
+      if (end) ahead = lookAhead(ctx.driver, d, spec.table, key, end, size);
       const range = keyRange(d, key, cursor, end);
-      scanned = end ? size : await countRows(session, d, spec.table, range);
+      scanned = end ? (known?.size ?? size) : await countRows(session, d, spec.table, range);
       const target = await rowsToChange(session, d, spec, range);
       if (target) await session.query(`UPDATE ${d.quote(spec.table)} SET ${set} WHERE ${target.sql}${spec.where ? ` AND (${spec.where})` : ''}`, target.params);
       if (end) await store.advanceBackfill(session, migration, seq, end, scanned, size);
@@ -77,6 +82,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
       await session.query('COMMIT');
       lockFailures = 0;
     } catch (err) {
+      ahead = null; // it looked past a chunk that is not done
       await session.query('ROLLBACK').catch(() => undefined);
       if (!d.isLockTimeout(err) && (err as { code?: string }).code !== '40P01' && (err as { errno?: number }).errno !== 1213) throw err;
       // Lost a lock fight with the application: back off, retry smaller.

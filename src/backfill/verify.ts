@@ -6,7 +6,7 @@
 import type { AgreementCheck } from '../operations/types.js';
 import { DataMismatchError } from '../errors.js';
 import type { EngineContext } from '../engine/context.js';
-import { chunkEnd, countRows, keyRange, type Cursor } from './keyset.js';
+import { chunkEnd, countRows, keyRange, lookAhead, type Cursor } from './keyset.js';
 
 const CHUNK = 50_000;
 const EXAMPLES = 5;
@@ -18,13 +18,17 @@ export async function verifyAgreement(ctx: EngineContext, migration: string, che
     const cols = [...new Set([...key, ...check.show])].map((c) => `${d.castText(d.quote(c))} AS ${d.quote(c)}`).join(', ');
     let cursor: Cursor = null;
     let checked = 0;
+    /** This chunk's end, looked up while the chunk before it was checked. */
+    let ahead: ReturnType<typeof lookAhead> | null = null;
     for (;;) {
+      const known: Cursor | undefined = ahead ? await ahead.end : undefined;
       const s = await ctx.driver.acquire();
       let end: Cursor;
       let bad: Record<string, unknown>[];
       let rows: number;
       try {
-        end = await chunkEnd(s, d, check.table, key, cursor, CHUNK);
+        end = known !== undefined ? known : await chunkEnd(s, d, check.table, key, cursor, CHUNK);
+        ahead = end ? lookAhead(ctx.driver, d, check.table, key, end, CHUNK) : null;
         const range = keyRange(d, key, cursor, end);
         rows = end ? CHUNK : await countRows(s, d, check.table, range);
         bad = (
