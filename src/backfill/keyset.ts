@@ -1,5 +1,5 @@
 /** Keyset walking by a (possibly composite) row key: cursors are the key's values as text. */
-import type { Driver, Session } from '../db/driver.js';
+import { withSession, type Driver, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { BackfillSpec } from '../operations/types.js';
 
@@ -46,17 +46,16 @@ export async function chunkEnd(s: Session, d: Dialect, table: string, key: strin
  * Await it before acquiring the session for that chunk: with a single
  * connection (PGlite) the lookup needs it first.
  */
-export function lookAhead(driver: Driver, d: Dialect, table: string, key: string[], after: Cursor, size: number): { size: number; end: Promise<Cursor> } {
-  const end = (async () => {
-    const s = await driver.acquire();
-    try {
-      return await chunkEnd(s, d, table, key, after, size);
-    } finally {
-      s.release();
-    }
-  })();
+export function lookAhead(driver: Driver, d: Dialect, table: string, key: string[], after: Cursor, size: number): Lookahead {
+  const end = withSession(driver, (s) => chunkEnd(s, d, table, key, after, size));
   end.catch(() => undefined); // dropped unawaited when the batch before it fails
   return { size, end };
+}
+
+/** A chunk's end being looked up, and the chunk size it was looked up for. */
+export interface Lookahead {
+  size: number;
+  end: Promise<Cursor>;
 }
 
 export async function countRows(s: Session, d: Dialect, table: string, range?: KeyRange): Promise<number> {

@@ -12,9 +12,9 @@
 import type { BackfillSpec } from '../operations/types.js';
 import { LockTimeoutError } from '../errors.js';
 import { sleep, type EngineContext } from '../engine/context.js';
-import type { Session } from '../db/driver.js';
+import { withSession, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { assignments, chunkEnd, countRows, estimateRows, keyRange, lookAhead, type Cursor, type KeyRange } from './keyset.js';
+import { assignments, chunkEnd, countRows, estimateRows, keyRange, lookAhead, type Cursor, type KeyRange, type Lookahead } from './keyset.js';
 
 const MIN_BATCH = 10;
 const MAX_BATCH = 50_000;
@@ -55,7 +55,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
   const set = assignments(d, spec);
   let lockFailures = 0;
   /** This chunk's end, looked up while the batch before it ran. */
-  let ahead: ReturnType<typeof lookAhead> | null = null;
+  let ahead: Lookahead | null = null;
 
   for (;;) {
     if (ctx.options.maxLoad !== undefined) await waitForLoad(ctx, migration, spec.table, ctx.options.maxLoad);
@@ -137,13 +137,7 @@ async function rowsToChange(s: Session, d: Dialect, spec: BackfillSpec, range: K
 /** Before a batch: wait while the server is busier than `maxLoad` (pt-osc's and gh-ost's `--max-load`), checking each second. */
 async function waitForLoad(ctx: EngineContext, migration: string, table: string, maxLoad: number): Promise<void> {
   for (;;) {
-    const s = await ctx.driver.acquire();
-    let load: number;
-    try {
-      load = await ctx.dialect.load(s);
-    } finally {
-      s.release();
-    }
+    const load = await withSession(ctx.driver, (s) => ctx.dialect.load(s));
     if (load <= maxLoad) return;
     ctx.emit({ event: 'throttled', migration, table, load, maxLoad });
     await sleep(1000);

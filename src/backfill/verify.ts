@@ -6,7 +6,7 @@
 import type { AgreementCheck } from '../operations/types.js';
 import { DataMismatchError } from '../errors.js';
 import type { EngineContext } from '../engine/context.js';
-import { chunkEnd, countRows, keyRange, lookAhead, type Cursor } from './keyset.js';
+import { chunkEnd, countRows, keyRange, lookAhead, type Cursor, type Lookahead } from './keyset.js';
 
 const CHUNK = 50_000;
 const EXAMPLES = 5;
@@ -19,7 +19,7 @@ export async function verifyAgreement(ctx: EngineContext, migration: string, che
     let cursor: Cursor = null;
     let checked = 0;
     /** This chunk's end, looked up while the chunk before it was checked. */
-    let ahead: ReturnType<typeof lookAhead> | null = null;
+    let ahead: Lookahead | null = null;
     for (;;) {
       const known: Cursor | undefined = ahead ? await ahead.end : undefined;
       const s = await ctx.driver.acquire();

@@ -9,7 +9,7 @@
  * - a fill step walks its table in batches, each committed with its own
  *   cursor row (numbered -1 - its step number), so a re-run resumes it.
  */
-import type { Session } from '../db/driver.js';
+import { withSession, type Session } from '../db/driver.js';
 import { SqlFailedError, XcError } from '../errors.js';
 import type { Step } from '../operations/types.js';
 import type { StepPhase } from '../state/store.js';
@@ -115,14 +115,7 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
 }
 
 async function runFill(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number): Promise<void> {
-  const mark = async (status: 'running' | 'done') => {
-    const s = await ctx.driver.acquire();
-    try {
-      await ctx.store.markStep(s, migration, phase, seq, status);
-    } finally {
-      s.release();
-    }
-  };
+  const mark = (status: 'running' | 'done') => withSession(ctx.driver, (s) => ctx.store.markStep(s, migration, phase, seq, status));
   await mark('running');
   ctx.emit({ event: 'step', migration, phase: EVENT_PHASE[phase], description: step.description, sql: step.sql });
   await backfillTable(ctx, migration, -1 - seq, step.fill!, 'fill');
