@@ -165,6 +165,7 @@ export async function withXc<T>(
     url: db.url,
     dir,
     batchTimeMs: opts.batchTimeMs,
+    parallel: Number(process.env.XC_BENCH_PAR ?? 1),
     onEvent: (e) => {
       const at = performance.now();
       if (e.event === 'phase') timeline.phaseAt.set(e.to, at);

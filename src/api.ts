@@ -35,6 +35,12 @@ export interface XcOptions {
   batchSize?: number; // pins the batch size
   batchDelayMs?: number; // default 0
   maxRowsPerSecond?: number;
+  /**
+   * Walk each backfill, fill and verify pass in this many parts at once, each
+   * on its own connection (default 1). Only a table with a single integer key
+   * is split; others are walked by one worker.
+   */
+  parallel?: number;
   /** Pause the backfill while more sessions than this are running a statement (pt-osc's `--max-load Threads_running=N`). */
   maxLoad?: number;
   instanceTtlMs?: number; // default 60000

@@ -29,6 +29,7 @@ export const ConfigSchema = z
     batchSize: num,
     batchDelay: num,
     maxRowsPerSecond: num,
+    parallel: num,
     maxLoad: num,
     instanceTtl: num,
     allowDrift: bool,
@@ -56,6 +57,7 @@ export const ENV_VARS: Record<ConfigKey, string[]> = {
   batchSize: ['XC_BATCH_SIZE'],
   batchDelay: ['XC_BATCH_DELAY'],
   maxRowsPerSecond: ['XC_MAX_ROWS_PER_SECOND'],
+  parallel: ['XC_PARALLEL'],
   maxLoad: ['XC_MAX_LOAD'],
   instanceTtl: ['XC_INSTANCE_TTL'],
   allowDrift: ['XC_ALLOW_DRIFT'],
@@ -232,6 +234,8 @@ export async function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv, cwd: 
   if (batchSize !== undefined) out.batchSize = batchSize;
   const maxRps = optNum('maxRowsPerSecond', false, 'rows per second');
   if (maxRps !== undefined) out.maxRowsPerSecond = maxRps;
+  const parallel = optNum('parallel', true, 'parts');
+  if (parallel !== undefined) out.parallel = parallel;
   const maxLoad = optNum('maxLoad', true, 'sessions');
   if (maxLoad !== undefined) out.maxLoad = maxLoad;
   return out;

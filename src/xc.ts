@@ -56,6 +56,7 @@ class XcImpl implements Xc {
           batchSize: o.batchSize,
           batchDelayMs: o.batchDelayMs,
           maxRowsPerSecond: o.maxRowsPerSecond,
+          parallel: o.parallel,
           maxLoad: o.maxLoad,
           instanceTtlMs: o.instanceTtlMs,
           allowDrift: o.allowDrift,

@@ -6,52 +6,60 @@
 import type { AgreementCheck } from '../operations/types.js';
 import { DataMismatchError } from '../errors.js';
 import type { EngineContext } from '../engine/context.js';
-import { chunkEnd, countRows, keyRange, lookAhead, type Cursor, type Lookahead } from './keyset.js';
+import { withSession } from '../db/driver.js';
+import type { Dialect } from '../dialects/dialect.js';
+import { keyRange } from './keyset.js';
+import { ChunkFinder } from './chunks.js';
+import { forEachPart, splitKeySpan, type KeySpan } from './parts.js';
 
 const CHUNK = 50_000;
 const EXAMPLES = 5;
 
 export async function verifyAgreement(ctx: EngineContext, migration: string, checks: AgreementCheck[]): Promise<void> {
-  const d = ctx.dialect;
+  const parallel = ctx.driver.singleConnection ? 1 : ctx.options.parallel;
   for (const check of checks) {
-    const key = check.key!;
-    const cols = [...new Set([...key, ...check.show])].map((c) => `${d.castText(d.quote(c))} AS ${d.quote(c)}`).join(', ');
-    let cursor: Cursor = null;
-    let checked = 0;
-    /** This chunk's end, looked up while the chunk before it was checked. */
-    let ahead: Lookahead | null = null;
-    for (;;) {
-      const known: Cursor | undefined = ahead ? await ahead.end : undefined;
-      const s = await ctx.driver.acquire();
-      let end: Cursor;
-      let bad: Record<string, unknown>[];
-      let rows: number;
-      try {
-        end = known !== undefined ? known : await chunkEnd(s, d, check.table, key, cursor, CHUNK);
-        ahead = end ? lookAhead(ctx.driver, d, check.table, key, end, CHUNK) : null;
-        const range = keyRange(d, key, cursor, end);
-        rows = end ? CHUNK : await countRows(s, d, check.table, range);
-        bad = (
-          await s.query<Record<string, unknown>>(
-            `SELECT ${cols} FROM ${d.quote(check.table)} WHERE ${range.sql} AND NOT COALESCE((${check.agrees}), FALSE) LIMIT ${EXAMPLES}`,
-            range.params,
-          )
-        ).rows;
-      } finally {
-        s.release();
-      }
-      if (bad.length > 0) {
-        const examples = bad.map((r) => '  ' + Object.entries(r).map(([k, v]) => `${k}=${v === null ? 'NULL' : JSON.stringify(v)}`).join(' ')).join('\n');
-        throw new DataMismatchError(
-          `contract refused: not every row of "${check.table}" agrees (${check.description}); for example:\n${examples}\n` +
-            `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${migration}\`.`,
-          { migration, table: check.table, examples: bad },
-        );
-      }
-      checked += rows;
-      ctx.emit({ event: 'verify', migration, table: check.table, checked, total: checked });
-      if (!end) break;
-      cursor = end;
-    }
+    const spans = await withSession(ctx.driver, (s) => splitKeySpan(s, ctx.dialect, check.table, check.key!, check.integerKey, parallel));
+    const progress = { checked: 0 };
+    await forEachPart(spans, parallel, (span, stopped) => verifyPart(ctx, migration, check, span, progress, stopped));
   }
+}
+
+async function verifyPart(ctx: EngineContext, migration: string, check: AgreementCheck, span: KeySpan, progress: { checked: number }, stopped: () => boolean): Promise<void> {
+  const d = ctx.dialect;
+  const t = d.quote(check.table);
+  const disagrees = `NOT COALESCE((${check.agrees}), FALSE)`;
+  const chunks = new ChunkFinder(ctx.driver, d, check.table, check.key!, check.integerKey, span);
+  let cursor = span.from;
+  while (!stopped()) {
+    await chunks.ready();
+    const { chunk, rows, bad } = await withSession(ctx.driver, async (s) => {
+      const chunk = await chunks.next(s, cursor, CHUNK);
+      const range = keyRange(d, check.key!, cursor, chunk.end);
+      // One read of the chunk counts its rows and those that disagree; examples are read only when there are some.
+      const r = (await s.query<{ n: string | number; bad: string | number | null }>(`SELECT COUNT(*) AS n, SUM(CASE WHEN ${disagrees} THEN 1 ELSE 0 END) AS bad FROM ${t} WHERE ${range.sql}`, range.params)).rows[0]!;
+      const bad = Number(r.bad ?? 0) === 0 ? [] : (await s.query<Record<string, unknown>>(`SELECT ${shown(d, check)} FROM ${t} WHERE ${range.sql} AND ${disagrees} LIMIT ${EXAMPLES}`, range.params)).rows;
+      return { chunk, rows: Number(r.n), bad };
+    }).catch((err: unknown) => {
+      chunks.reset();
+      throw err;
+    });
+    if (bad.length > 0) {
+      const examples = bad.map((r) => '  ' + Object.entries(r).map(([k, v]) => `${k}=${v === null ? 'NULL' : JSON.stringify(v)}`).join(' ')).join('\n');
+      throw new DataMismatchError(
+        `contract refused: not every row of "${check.table}" agrees (${check.description}); for example:\n${examples}\n` +
+          `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${migration}\`.`,
+        { migration, table: check.table, examples: bad },
+      );
+    }
+    chunks.observe(rows);
+    progress.checked += rows;
+    ctx.emit({ event: 'verify', migration, table: check.table, checked: progress.checked, total: progress.checked });
+    if (chunk.last) return;
+    cursor = chunk.end;
+  }
+}
+
+/** The columns shown for an example row that disagrees: its key, then the two shapes. */
+function shown(d: Dialect, check: AgreementCheck): string {
+  return [...new Set([...check.key!, ...check.show])].map((c) => `${d.castText(d.quote(c))} AS ${d.quote(c)}`).join(', ');
 }

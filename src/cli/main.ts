@@ -55,11 +55,12 @@ const GLOBAL_OPTIONS: Array<[flags: string, description: string]> = [
   ['--batch-size <n>', 'pin the backfill batch size'],
   ['--batch-delay <ms>', 'pause between backfill batches (default 0)'],
   ['--max-rows-per-second <n>', 'cap the backfill rate'],
+  ['--parallel <n>', 'walk each backfill, fill and verify in n parts at once (tables with a single integer key; default 1)'],
   ['--max-load <n>', 'pause the backfill while more than n sessions are running a statement (MySQL Threads_running, PostgreSQL active backends)'],
   ['--instance-ttl <ms>', 'an instance is live while its last heartbeat is younger than this (default 60000)'],
 ];
 const FLAG_KEYS = ['url', 'knexfile', 'env', 'dir', 'schema', 'json', 'lockTimeout', 'lockRetryFor', 'waitLock', 'allowDrift',
-  'batchTime', 'batchSize', 'batchDelay', 'maxRowsPerSecond', 'maxLoad', 'instanceTtl'] as const;
+  'batchTime', 'batchSize', 'batchDelay', 'maxRowsPerSecond', 'parallel', 'maxLoad', 'instanceTtl'] as const;
 
 function packageVersion(): string {
   try {

@@ -12,6 +12,8 @@ export interface EngineOptions {
   batchSize?: number;
   batchDelayMs: number;
   maxRowsPerSecond?: number;
+  /** Parts of a pass walked at once (see backfill/parts.ts). */
+  parallel: number;
   maxLoad?: number;
   instanceTtlMs: number;
   allowDrift: boolean;
@@ -23,6 +25,7 @@ export const defaultEngineOptions: EngineOptions = {
   waitLockMs: 0,
   batchTimeMs: 200,
   batchDelayMs: 0,
+  parallel: 1,
   instanceTtlMs: 60_000,
   allowDrift: false,
 };

@@ -23,6 +23,16 @@ export function objectName(migrationId: string, opIndex: number, purpose: string
   return `xc_${purpose}_${hash}`;
 }
 
+/** An integer type as either catalog spells it (`integer`, `bigint`, `int(11) unsigned`). */
+const INTEGER_TYPE = /^(tinyint|smallint|mediumint|int|integer|bigint|int2|int4|int8|smallserial|serial|bigserial)\b/i;
+
+/** The key a pass over `table` walks, and whether it can be split by arithmetic: a single integer column. */
+function walkKey(model: SchemaModel, table: string): { key?: string[]; integerKey?: boolean } {
+  const key = model.rowKey(table);
+  const column = key?.length === 1 ? model.table(table)?.columns.find((c) => c.name === key[0]) : undefined;
+  return { key, ...(column && INTEGER_TYPE.test(column.type) ? { integerKey: true } : {}) };
+}
+
 function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext {
   return { dialect, model, expr: (e: Expr) => resolveExpr(e, dialect.name) };
 }
@@ -87,10 +97,10 @@ export async function planMigration(
       },
     };
     const p = op.plan(spec as never, ctx);
-    for (const v of p.verify) v.key = model.rowKey(v.table);
     const fills = p.expand.filter((st) => st.fill);
+    for (const v of p.verify) Object.assign(v, walkKey(model, v.table));
     for (const b of [...p.backfill, ...fills.map((st) => st.fill!)]) {
-      b.key = model.rowKey(b.table);
+      Object.assign(b, walkKey(model, b.table));
       const keep = model.table(b.table)?.columns.filter((c) => c.autoUpdated && !(c.name in b.set)).map((c) => c.name) ?? [];
       if (keep.length > 0) b.keep = keep;
     }

@@ -62,6 +62,8 @@ export interface BackfillSpec {
   where?: string;
   /** The row key batches walk, filled in by the planner from the table's primary (or non-null unique) key. */
   key?: string[];
+  /** The key is one integer column, so a pass can be split into parts (backfill/parts.ts); set by the planner. */
+  integerKey?: boolean;
   /**
    * Columns assigned to themselves by each batch, filled in by the planner:
    * those the database would otherwise set on every UPDATE (MySQL `ON UPDATE
@@ -86,6 +88,7 @@ export interface AgreementCheck {
   show: string[];
   /** Filled in by the planner, as for BackfillSpec. */
   key?: string[];
+  integerKey?: boolean;
 }
 
 export interface OperationPlan {

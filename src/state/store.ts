@@ -28,10 +28,16 @@ export interface StepRow {
   status: 'pending' | 'running' | 'done';
 }
 
+/**
+ * One part of a pass over a table: the rows after `cursor` up to `to`
+ * (inclusive; null: to the end). A pass walked by one worker has one part.
+ */
 export interface BackfillRow {
   seq: number;
+  part: number;
   table: string;
   cursor: unknown[] | null;
+  to: unknown[] | null;
   done: number;
   total: number;
   batchSize: number | null;
@@ -140,13 +146,16 @@ export class StateStore {
 
   async backfills(s: Session, id: string): Promise<BackfillRow[]> {
     const r = await s.query<Record<string, unknown>>(
-      `SELECT seq, table_name, position, done, total, batch_size, finished_at FROM ${this.t('backfill')} WHERE migration_id = ? ORDER BY seq`,
+      `SELECT seq, part, table_name, position, upper_bound, done, total, batch_size, finished_at FROM ${this.t('backfill')} WHERE migration_id = ? ORDER BY seq, part`,
       [id],
     );
+    const json = (v: unknown) => (v == null ? null : (JSON.parse(String(v)) as unknown[]));
     return r.rows.map((row) => ({
       seq: Number(row.seq),
+      part: Number(row.part),
       table: String(row.table_name),
-      cursor: row.position == null ? null : (JSON.parse(String(row.position)) as unknown[]),
+      cursor: json(row.position),
+      to: json(row.upper_bound),
       done: Number(row.done),
       total: Number(row.total),
       batchSize: row.batch_size == null ? null : Number(row.batch_size),
@@ -155,11 +164,18 @@ export class StateStore {
   }
 
   async allBackfills(s: Session): Promise<Map<string, { done: number; total: number }>> {
-    const r = await s.query<{ migration_id: string; done: string | number; total: string | number }>(
-      // A finished fill of the expand phase (negative seq) is not the backfill's progress.
-      `SELECT migration_id, SUM(done) AS done, SUM(total) AS total FROM ${this.t('backfill')} WHERE seq >= 0 OR finished_at IS NULL GROUP BY migration_id`,
+    const r = await s.query<{ migration_id: string; seq: number | string; done: string | number; total: string | number; open: string | number }>(
+      `SELECT migration_id, seq, SUM(done) AS done, SUM(total) AS total, SUM(CASE WHEN finished_at IS NULL THEN 1 ELSE 0 END) AS open
+       FROM ${this.t('backfill')} GROUP BY migration_id, seq`,
     );
-    return new Map(r.rows.map((row) => [row.migration_id, { done: Number(row.done), total: Number(row.total) }]));
+    const out = new Map<string, { done: number; total: number }>();
+    for (const row of r.rows) {
+      // A finished fill of the expand phase (negative seq) is not the backfill's progress.
+      if (Number(row.seq) < 0 && Number(row.open) === 0) continue;
+      const sum = out.get(row.migration_id) ?? { done: 0, total: 0 };
+      out.set(row.migration_id, { done: sum.done + Number(row.done), total: sum.total + Number(row.total) });
+    }
+    return out;
   }
 
   /** Forget the backfill phase's cursors (not the expand's fills), so its passes start over. */
@@ -167,20 +183,26 @@ export class StateStore {
     await s.query(`DELETE FROM ${this.t('backfill')} WHERE migration_id = ? AND seq >= 0`, [id]);
   }
 
-  async createBackfill(s: Session, id: string, seq: number, table: string, total: number): Promise<void> {
-    await s.query(`INSERT INTO ${this.t('backfill')} (migration_id, seq, table_name, total) VALUES (?, ?, ?, ?)`, [id, seq, table, total]);
-  }
-
-  /** Advance the cursor: called in the same transaction as the batch it records. */
-  async advanceBackfill(s: Session, id: string, seq: number, cursor: unknown[], rows: number, batchSize: number): Promise<void> {
+  /** A pass's parts, all in one statement: a pass is split once, and a resumed one keeps its split. */
+  async createBackfill(s: Session, id: string, seq: number, table: string, parts: { from: unknown[] | null; to: unknown[] | null; total: number }[]): Promise<void> {
+    const json = (v: unknown[] | null) => (v === null ? null : JSON.stringify(v));
     await s.query(
-      `UPDATE ${this.t('backfill')} SET position = ?, done = done + ?, batch_size = ?, updated_at = CURRENT_TIMESTAMP(6) WHERE migration_id = ? AND seq = ?`,
-      [JSON.stringify(cursor), rows, batchSize, id, seq],
+      `INSERT INTO ${this.t('backfill')} (migration_id, seq, part, table_name, position, upper_bound, total) VALUES ${parts.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      parts.flatMap((p, i) => [id, seq, i, table, json(p.from), json(p.to), p.total]),
     );
   }
 
-  async finishBackfill(s: Session, id: string, seq: number): Promise<void> {
-    await s.query(`UPDATE ${this.t('backfill')} SET finished_at = CURRENT_TIMESTAMP(6), total = GREATEST(total, done) WHERE migration_id = ? AND seq = ?`, [id, seq]);
+  /** Advance a part's cursor: called in the same transaction as the batch it records. */
+  async advanceBackfill(s: Session, id: string, seq: number, part: number, cursor: unknown[], rows: number, batchSize: number): Promise<void> {
+    await s.query(
+      `UPDATE ${this.t('backfill')} SET position = ?, done = done + ?, batch_size = ?, updated_at = CURRENT_TIMESTAMP(6) WHERE migration_id = ? AND seq = ? AND part = ?`,
+      [JSON.stringify(cursor), rows, batchSize, id, seq, part],
+    );
+  }
+
+  /** The part is walked: its count is now exact, not the estimate it started with. */
+  async finishBackfill(s: Session, id: string, seq: number, part: number): Promise<void> {
+    await s.query(`UPDATE ${this.t('backfill')} SET finished_at = CURRENT_TIMESTAMP(6), total = done WHERE migration_id = ? AND seq = ? AND part = ?`, [id, seq, part]);
   }
 
   async log(s: Session, e: { migration: string | null; actor: string; command: string; event: string; reason?: string | null; detail?: unknown }): Promise<void> {

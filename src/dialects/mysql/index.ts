@@ -88,10 +88,10 @@ export class MysqlDialect implements Dialect {
         statement LONGTEXT NOT NULL, status VARCHAR(16) NOT NULL, started_at ${at}, done_at ${at},
         PRIMARY KEY (migration_id, phase, seq)) ${opts}`,
       `CREATE TABLE IF NOT EXISTS ${t('backfill')} (
-        migration_id VARCHAR(255) NOT NULL, seq INT NOT NULL, table_name VARCHAR(255) NOT NULL, position LONGTEXT,
-        done BIGINT NOT NULL DEFAULT 0, total BIGINT NOT NULL DEFAULT 0, batch_size INT,
+        migration_id VARCHAR(255) NOT NULL, seq INT NOT NULL, part INT NOT NULL DEFAULT 0, table_name VARCHAR(255) NOT NULL,
+        position LONGTEXT, upper_bound LONGTEXT, done BIGINT NOT NULL DEFAULT 0, total BIGINT NOT NULL DEFAULT 0, batch_size INT,
         finished_at ${at}, updated_at ${now},
-        PRIMARY KEY (migration_id, seq)) ${opts}`,
+        PRIMARY KEY (migration_id, seq, part)) ${opts}`,
       `CREATE TABLE IF NOT EXISTS ${t('events')} (
         id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, at ${now}, migration_id VARCHAR(255), actor TEXT NOT NULL,
         command TEXT NOT NULL, event TEXT NOT NULL, reason TEXT, detail LONGTEXT) ${opts}`,

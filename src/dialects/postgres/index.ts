@@ -65,10 +65,10 @@ export class PostgresDialect implements Dialect {
         statement text NOT NULL, status text NOT NULL, started_at timestamptz, done_at timestamptz,
         PRIMARY KEY (migration_id, phase, seq))`,
       `CREATE TABLE IF NOT EXISTS ${t('backfill')} (
-        migration_id text NOT NULL, seq integer NOT NULL, table_name text NOT NULL, position text,
-        done bigint NOT NULL DEFAULT 0, total bigint NOT NULL DEFAULT 0, batch_size integer,
+        migration_id text NOT NULL, seq integer NOT NULL, part integer NOT NULL DEFAULT 0, table_name text NOT NULL,
+        position text, upper_bound text, done bigint NOT NULL DEFAULT 0, total bigint NOT NULL DEFAULT 0, batch_size integer,
         finished_at timestamptz, updated_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (migration_id, seq))`,
+        PRIMARY KEY (migration_id, seq, part))`,
       `CREATE TABLE IF NOT EXISTS ${t('events')} (
         id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), migration_id text, actor text NOT NULL,
         command text NOT NULL, event text NOT NULL, reason text, detail text)`,

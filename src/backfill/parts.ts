@@ -1,0 +1,74 @@
+/**
+ * A pass over a table (fill, backfill, verify) split into parts that
+ * workers walk side by side (`--parallel N`). Each part is an ordinary keyset
+ * walk with its own cursor, committed with each of its batches, so a part
+ * resumes after a crash exactly as a whole pass does.
+ *
+ * Only a single integer key is split, by arithmetic on its smallest and
+ * largest value: two index lookups, where finding row-count quantiles of any
+ * other key would itself walk the table. Parts are then equal in key span,
+ * not in rows; on a key with gaps one part may hold more rows than another
+ * (the pass is then as slow as its fullest part, never wrong). The first part
+ * is unbounded below and the last unbounded above, so rows inserted outside
+ * the key span seen at the split are covered too.
+ */
+import type { Session } from '../db/driver.js';
+import type { Dialect } from '../dialects/dialect.js';
+import type { Cursor } from './keyset.js';
+
+/** Rows with a key after `from` and up to `to` (inclusive); null: unbounded on that side. */
+export interface KeySpan {
+  from: Cursor;
+  to: Cursor;
+}
+
+const WHOLE: KeySpan[] = [{ from: null, to: null }];
+
+export async function splitKeySpan(s: Session, d: Dialect, table: string, key: string[], integerKey: boolean | undefined, parts: number): Promise<KeySpan[]> {
+  if (parts <= 1 || !integerKey || key.length !== 1) return WHOLE;
+  const k = d.quote(key[0]!);
+  const r = await s.query<{ lo: string | null; hi: string | null }>(`SELECT ${d.castText(`MIN(${k})`)} AS lo, ${d.castText(`MAX(${k})`)} AS hi FROM ${d.quote(table)}`);
+  const { lo, hi } = r.rows[0] ?? { lo: null, hi: null };
+  if (lo == null || hi == null) return WHOLE;
+  const first = BigInt(lo);
+  const span = BigInt(hi) - first + 1n;
+  const n = span < BigInt(parts) ? Number(span) : parts;
+  if (n <= 1) return WHOLE;
+  // Boundary i: the last key of part i (inclusive), part i+1 starts after it.
+  const ends = Array.from({ length: n - 1 }, (_, i) => [String(first - 1n + (span * BigInt(i + 1)) / BigInt(n))]);
+  return Array.from({ length: n }, (_, i) => ({ from: i === 0 ? null : ends[i - 1]!, to: i === n - 1 ? null : ends[i]! }));
+}
+
+/**
+ * The end of a part's next chunk: the chunk's own end, unless that reaches
+ * the part's end (then the part's end, and it is the part's last chunk).
+ * Only integer keys are split, so a bounded part compares as integers.
+ */
+export function clampToPart(end: Cursor, to: Cursor): { end: Cursor; last: boolean } {
+  if (to === null) return { end, last: end === null };
+  if (end === null || BigInt(end[0]!) >= BigInt(to[0]!)) return { end: to, last: true };
+  return { end, last: false };
+}
+
+/**
+ * Run `work` for every part, at most `parallel` at a time. The first failure
+ * stops the others at their next batch (`stopped()`), and is thrown once
+ * every worker has returned: no batch is left running behind the caller.
+ */
+export async function forEachPart<T>(parts: T[], parallel: number, work: (part: T, stopped: () => boolean) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | null = null;
+  const stopped = () => failure !== null;
+  const worker = async () => {
+    while (!stopped() && next < parts.length) {
+      const part = parts[next++]!;
+      try {
+        await work(part, stopped);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, parts.length)) }, worker));
+  if (failure) throw (failure as { err: unknown }).err;
+}
