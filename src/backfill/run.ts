@@ -84,6 +84,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
   let size = pinned ?? firstSize;
   let cursor = part.cursor as Cursor;
   const chunks = new ChunkFinder(ctx.driver, d, spec.table, spec.key!, spec.integerKey, { from: cursor, to: part.to as Cursor });
+  const converter = new Converter(d, spec);
   let lockFailures = 0;
 
   while (!stopped()) {
@@ -92,13 +93,13 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     await chunks.ready();
     const session = await ctx.driver.acquire();
     let chunk: Chunk;
-    let scanned: number;
+    let scanned: { rows: number; exact: boolean };
     try {
       await session.query('BEGIN');
       for (const q of d.backfillSession(ctx.options.lockTimeoutMs, spec.bypass ?? [])) await session.query(q);
       chunk = await chunks.next(session, cursor, size);
-      scanned = await convertRange(session, d, spec, keyRange(d, spec.key!, cursor, chunk.end));
-      await store.advanceBackfill(session, migration, part.seq, part.part, chunk.end ?? cursor ?? [], scanned, size);
+      scanned = await converter.convert(session, keyRange(d, spec.key!, cursor, chunk.end));
+      await store.advanceBackfill(session, migration, part.seq, part.part, chunk.end ?? cursor ?? [], scanned.rows, size);
       if (chunk.last) await store.finishBackfill(session, migration, part.seq, part.part);
       await session.query('COMMIT');
       lockFailures = 0;
@@ -117,10 +118,10 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
       for (const q of d.backfillSessionEnd(spec.bypass ?? [])) await session.query(q).catch(() => undefined);
       session.release();
     }
-    chunks.observe(scanned);
+    if (scanned.exact) chunks.observe(scanned.rows);
 
     const elapsed = Math.max(1, Date.now() - t0);
-    progress.done += scanned;
+    progress.done += scanned.rows;
     const rate = ((progress.done - progress.doneAtStart) * 1000) / Math.max(1, Date.now() - progress.started);
     const total = Math.max(progress.total, progress.done);
     ctx.emit({ event: 'backfill', pass: progress.pass, migration, table: spec.table, done: progress.done, total, batchSize: size, rowsPerSecond: Math.round(rate), etaSeconds: rate > 0 ? Math.round((total - progress.done) / rate) : null });
@@ -128,7 +129,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     cursor = chunk.end;
     if (pinned === undefined) size = nextBatchSize(size, elapsed, ctx.options.batchTimeMs);
     let pause = ctx.options.batchDelayMs;
-    if (ctx.options.maxRowsPerSecond) pause = Math.max(pause, (scanned * 1000 * progress.workers) / ctx.options.maxRowsPerSecond - elapsed);
+    if (ctx.options.maxRowsPerSecond) pause = Math.max(pause, (scanned.rows * 1000 * progress.workers) / ctx.options.maxRowsPerSecond - elapsed);
     if (pause > 0) await sleep(pause);
   }
 }
@@ -150,41 +151,76 @@ export function nextBatchSize(size: number, elapsedMs: number, targetMs: number)
 const SPARSE = 100;
 
 /**
- * Convert the rows of one chunk; returns how many rows the chunk holds.
+ * Converts one part's chunks, each in the caller's transaction, and says how
+ * many rows each held.
  *
- * With a `where` (rows that still need it), the chunk is read first, counting
- * its rows and those to change: where none are (the backfill after a fill, a
- * re-run) the UPDATE is skipped, where a few are they are updated by key. A
- * read replaces an UPDATE that would lock every row it examines (InnoDB keeps
- * those locks under REPEATABLE READ). Safe: the UPDATE re-checks `where`
- * under its row locks, and a row changed after the read was changed with the
- * triggers in place or, during a fill (before them), is converted by the
- * backfill phase. Without a `where` (a fill), every row is set: the UPDATE's
- * count of matched rows is the chunk's.
+ * Without a `where` (a fill) every row is set, and the UPDATE's count of
+ * matched rows is the chunk's. With one, how a chunk is converted follows
+ * the chunk before: where most rows needed converting (a first pass) the
+ * next chunk is updated at once, counted by the rows it converted; where few
+ * did (the backfill after a fill, a re-run) it is read first, in one read
+ * that counts its rows and those to convert (and, on an integer key, lists
+ * them). None: no UPDATE. A few: updated by key. A read replaces an UPDATE
+ * that would lock every row it examines (InnoDB keeps those locks under
+ * REPEATABLE READ). Safe: the UPDATE re-checks `where` under its row locks,
+ * and a row changed after the read was changed with the triggers in place
+ * or, during a fill (before them), is converted by the backfill phase.
  */
-async function convertRange(s: Session, d: Dialect, spec: BackfillSpec, range: KeyRange): Promise<number> {
-  const update = (where: KeyRange) => s.query(`UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${where.sql}${spec.where ? ` AND (${spec.where})` : ''}`, where.params);
-  if (!spec.where) return (await update(range)).rowCount;
-  const counts = await s.query<{ n: string | number; todo: string | number | null }>(
-    `SELECT COUNT(*) AS n, SUM(CASE WHEN (${spec.where}) THEN 1 ELSE 0 END) AS todo FROM ${d.quote(spec.table)} WHERE ${range.sql}`,
-    range.params,
-  );
-  const rows = Number(counts.rows[0]!.n);
-  const todo = Number(counts.rows[0]!.todo ?? 0);
-  if (todo === 0) return rows;
-  if (todo > SPARSE) {
-    await update(range);
-    return rows;
+class Converter {
+  private dense = false;
+
+  constructor(
+    private readonly d: Dialect,
+    private readonly spec: BackfillSpec,
+  ) {}
+
+  /** The rows the chunk held (`exact`), or where it was updated at once, those it converted. */
+  async convert(s: Session, range: KeyRange): Promise<{ rows: number; exact: boolean }> {
+    const { d, spec } = this;
+    if (!spec.where) return { rows: (await this.update(s, range)).rowCount, exact: true };
+    if (this.dense) {
+      const converted = (await this.update(s, range)).rowCount;
+      this.dense = converted > SPARSE;
+      return { rows: converted, exact: false };
+    }
+    const listed = spec.integerKey ? `, ${d.textList(`CASE WHEN (${spec.where}) THEN ${d.quote(spec.key![0]!)} END`)} AS todo_keys` : '';
+    const r = (
+      await s.query<{ n: string | number; todo: string | number | null; todo_keys?: string | null }>(
+        `SELECT COUNT(*) AS n, SUM(CASE WHEN (${spec.where}) THEN 1 ELSE 0 END) AS todo${listed} FROM ${d.quote(spec.table)} WHERE ${range.sql}`,
+        range.params,
+      )
+    ).rows[0]!;
+    const rows = Number(r.n);
+    const todo = Number(r.todo ?? 0);
+    this.dense = todo > SPARSE;
+    if (todo === 0) return { rows, exact: true };
+    if (todo > SPARSE) {
+      await this.update(s, range);
+      return { rows, exact: true };
+    }
+    let keys = r.todo_keys ? String(r.todo_keys).split(',').map((k) => [k]) : [];
+    // A composite key, or a list cut short (MySQL's group_concat_max_len): read the keys.
+    if (keys.length !== todo) keys = await this.keysToConvert(s, range);
+    if (keys.length > SPARSE) await this.update(s, range);
+    else if (keys.length > 0) {
+      const one = `(${spec.key!.map((k) => `${d.quote(k)} = ?`).join(' AND ')})`;
+      await this.update(s, { sql: `(${keys.map(() => one).join(' OR ')})`, params: keys.flat() });
+    }
+    return { rows, exact: true };
   }
-  const key = spec.key!;
-  const cols = key.map((k, i) => `${d.castText(d.quote(k))} AS k${i}`).join(', ');
-  const found = (await s.query<Record<string, string>>(`SELECT ${cols} FROM ${d.quote(spec.table)} WHERE ${range.sql} AND (${spec.where}) LIMIT ${SPARSE + 1}`, range.params)).rows;
-  if (found.length > SPARSE) await update(range);
-  else if (found.length > 0) {
-    const one = `(${key.map((k) => `${d.quote(k)} = ?`).join(' AND ')})`;
-    await update({ sql: `(${found.map(() => one).join(' OR ')})`, params: found.flatMap((r) => key.map((_, i) => String(r[`k${i}`]))) });
+
+  private update(s: Session, where: KeyRange) {
+    const { d, spec } = this;
+    return s.query(`UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${where.sql}${spec.where ? ` AND (${spec.where})` : ''}`, where.params);
   }
-  return rows;
+
+  private async keysToConvert(s: Session, range: KeyRange): Promise<string[][]> {
+    const { d, spec } = this;
+    const key = spec.key!;
+    const cols = key.map((k, i) => `${d.castText(d.quote(k))} AS k${i}`).join(', ');
+    const found = await s.query<Record<string, string>>(`SELECT ${cols} FROM ${d.quote(spec.table)} WHERE ${range.sql} AND (${spec.where}) LIMIT ${SPARSE + 1}`, range.params);
+    return found.rows.map((r) => key.map((_, i) => String(r[`k${i}`])));
+  }
 }
 
 /** Before a batch: wait while the server is busier than `maxLoad` (pt-osc's and gh-ost's `--max-load`), checking each second. */
