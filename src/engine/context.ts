@@ -25,7 +25,7 @@ export const defaultEngineOptions: EngineOptions = {
   waitLockMs: 0,
   batchTimeMs: 200,
   batchDelayMs: 0,
-  parallel: 1,
+  parallel: 2,
   instanceTtlMs: 60_000,
   allowDrift: false,
 };
