@@ -13,6 +13,7 @@ import mysql from 'mysql2/promise';
 import { mysqlOptionsFromUrl } from '../src/db/mysql.js';
 import { createXc, type Phase, type Xc } from '../src/index.js';
 import type { XcTimeline } from './pg.js';
+import type { XcVariant } from './report.js';
 
 export interface MyBenchDb {
   url: string;
@@ -155,7 +156,7 @@ export const ALTER_COLUMN_MIGRATION = (table: string) => ({
 export async function withXc<T>(
   db: MyBenchDb,
   table: string,
-  opts: { batchTimeMs?: number },
+  opts: XcVariant,
   fn: (xc: Xc, t: MyXcTimeline) => Promise<T>,
 ): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-bench-'));
@@ -165,7 +166,7 @@ export async function withXc<T>(
     url: db.url,
     dir,
     batchTimeMs: opts.batchTimeMs,
-    parallel: Number(process.env.XC_BENCH_PAR ?? 1),
+    parallel: opts.parallel,
     onEvent: (e) => {
       const at = performance.now();
       if (e.event === 'phase') timeline.phaseAt.set(e.to, at);

@@ -7,7 +7,7 @@
  * noisy neighbour hurts both alike.
  */
 import { between, columnType, createMyBenchDb, lineAt, loadTable, one, phaseAtTime, ptOscFlags, ptOscVersion, runPtOsc, settle, stepDurations, timed, withXc, type MyBenchDb, type MyXcTimeline, type PtOscRun } from './my.js';
-import { Checks, median, millis, perSec, ratio, secs, type Check, type Section, type Table } from './report.js';
+import { Checks, DEFAULTS_LABEL, median, millis, perSec, ratio, secs, variantLabel, variantSuffix, type Check, type Section, type Table, type XcVariant } from './report.js';
 import { Writer, type WriterStats } from './writer.js';
 import { MysqlDialect } from '../src/dialects/mysql/index.js';
 
@@ -16,8 +16,8 @@ export interface MyBenchOptions {
   rows: number;
   /** Rounds of the xc / pt-osc pair; medians are reported. */
   repeat: number;
-  /** Extra xc lifecycle runs with these batchTimeMs values (the headline uses the default). */
-  batchTimes: number[];
+  /** Extra xc lifecycle runs with these options (the headline uses the defaults). */
+  variants: XcVariant[];
 }
 
 const ALTER = 'MODIFY amount BIGINT NOT NULL DEFAULT 0';
@@ -30,7 +30,7 @@ interface LoadRun {
 }
 
 interface XcRun extends LoadRun {
-  batchTimeMs?: number;
+  variant?: XcVariant;
   /** fill: the part of expand that fills the new column before its triggers exist. */
   phases: { expand: number; fill: number; backfill: number; deploy: number; verify: number; contract: number };
   batches: number;
@@ -77,9 +77,9 @@ export async function mysqlSection(o: MyBenchOptions, log: (line: string) => voi
       }
     }
     const extra: XcRun[] = [];
-    for (const bt of o.batchTimes) {
-      log(`mysql: xc apply + contract under a writer (batchTimeMs ${bt})`);
-      extra.push(await xcLifecycle(db, N, bt, checks));
+    for (const variant of o.variants) {
+      log(`mysql: xc apply + contract under a writer (${variantLabel(variant)})`);
+      extra.push(await xcLifecycle(db, N, variant, checks));
     }
     log('mysql: plain ALTER TABLE MODIFY under a writer');
     const plain = await plainAlter(db, N, checks);
@@ -115,9 +115,9 @@ export async function mysqlSection(o: MyBenchOptions, log: (line: string) => voi
         title: `Online column type change under a concurrent writer (${rounds})`,
         head: ['change', 'duration (s)', 'worst write (ms)', 'p99 write (ms)', 'writes done', 'writes/s', 'writer errors'],
         rows: [
-          summary('xc `apply()` + `contract()` (defaults: batchTimeMs 200)', xcRuns),
+          summary(`xc \`apply()\` + \`contract()\` (${DEFAULTS_LABEL})`, xcRuns),
           summary('`pt-online-schema-change`', ptRuns),
-          ...extra.map((r) => summary(`xc \`apply()\` + \`contract()\` (batchTimeMs ${r.batchTimeMs})`, [r])),
+          ...extra.map((r) => summary(`xc \`apply()\` + \`contract()\` (${variantLabel(r.variant)})`, [r])),
           summary(`plain \`ALTER TABLE t ${ALTER}\` (reference)`, [plain]),
         ],
         notes: [
@@ -144,15 +144,15 @@ export async function mysqlSection(o: MyBenchOptions, log: (line: string) => voi
         title: `xc lifecycle under the writer, by phase (${o.repeat > 1 ? 'medians' : 'one round'})`,
         head: ['', 'expand (s)', 'of which fill (s)', 'backfill (s)', 'deploy (s)', 'verify (s)', 'contract DDL (s)', 'apply() + contract() (s)', 'batches', 'largest batch'],
         rows: [
-          ['defaults', secs(ph('expand')), secs(ph('fill')), secs(ph('backfill')), secs(ph('deploy')), secs(ph('verify')), secs(ph('contract')), secs(xcMs), med(xcRuns.map((r) => r.batches)), med(xcRuns.map((r) => r.largestBatch))],
-          ...extra.map((r) => [`batchTimeMs ${r.batchTimeMs}`, secs(r.phases.expand), secs(r.phases.fill), secs(r.phases.backfill), secs(r.phases.deploy), secs(r.phases.verify), secs(r.phases.contract), secs(r.ms), r.batches, r.largestBatch]),
+          [DEFAULTS_LABEL, secs(ph('expand')), secs(ph('fill')), secs(ph('backfill')), secs(ph('deploy')), secs(ph('verify')), secs(ph('contract')), secs(xcMs), med(xcRuns.map((r) => r.batches)), med(xcRuns.map((r) => r.largestBatch))],
+          ...extra.map((r) => [variantLabel(r.variant), secs(r.phases.expand), secs(r.phases.fill), secs(r.phases.backfill), secs(r.phases.deploy), secs(r.phases.verify), secs(r.phases.contract), secs(r.ms), r.batches, r.largestBatch]),
         ],
         notes: [
           'expand: `expanding` → `dual_write` (the online rebuild that adds the column, the fill before the triggers exist, the triggers); ' +
             'backfill: `backfilling` → `backfilled` (a pass over every row that converts those written during the fill); ' +
             'deploy: `backfilled` → the `contract()` call (writer switch, `deploy.record`); ' +
-            'verify: the `contract()` call → `contracting` (gate evidence and the agreement check of every row, in 50,000-row chunks); contract DDL: `contracting` → `contracted`. ' +
-            'Batches: of the fill and the backfill together.',
+            'verify: the `contract()` call → `contracting` (gate evidence and the agreement check of every row, in chunks of 50,000 key values, two parts at a time); contract DDL: `contracting` → `contracted`. ' +
+            'Batches: of the fill and the backfill together, all parts.',
           `Slowest contract step (round 1): ${slowest.description} — ${secs(slowest.ms)} s (\`${slowest.sql.split('\n')[0]!.slice(0, 160)}\`).`,
         ],
       },
@@ -181,6 +181,7 @@ export async function mysqlSection(o: MyBenchOptions, log: (line: string) => voi
     const trig = parts.find((p) => p.key === 'update_triggers')!;
     const rebuilt = parts.find((p) => p.key === 'rebuild_update')!;
     const passes = ph('backfill') + ph('verify');
+    const single = extra.find((r) => r.variant?.parallel === 1);
     return {
       title: 'MySQL / MariaDB',
       server,
@@ -210,12 +211,14 @@ export async function mysqlSection(o: MyBenchOptions, log: (line: string) => voi
           `(${ratio(trig.ms, inplace.ms)}): MySQL cannot skip a trigger for one session, so every row still runs the trigger's guard. ` +
           `That is why xc fills the column before its triggers exist (${secs(ph('fill'))} s of the ${secs(ph('expand'))} s expand here) and the backfill phase then converts only the rows ` +
           `old writers changed meanwhile (${secs(ph('backfill'))} s, a read of every row).`,
-        `The floor of this design: the least an in-place change can do — the online rebuild plus one UPDATE of every row, with no batches, no writer and no triggers — ` +
-          `took ${secs(rebuilt.ms)} s (${ratio(rebuilt.ms, ptMs)} pt-osc's whole run, whose copy writes each row once into a table built with the new column). ` +
+        `The floor of this design on one core: the online rebuild plus one UPDATE of every row — no batches, no writer, no triggers — took ${secs(rebuilt.ms)} s ` +
+          `(${ratio(rebuilt.ms, ptMs)} pt-osc's whole run, whose copy writes each row once into a table built with the new column). ` +
           `xc must also read every row twice — the backfill after the fill, and the agreement check before contract (SPEC §5), which pt-osc does not do — and one such read took ${secs(readMs)} s ` +
-          `as a single statement: so even with no overhead at all xc would take ${secs(rebuilt.ms + 2 * readMs)} s, ${ratio(rebuilt.ms + 2 * readMs, ptMs)} pt-osc. ` +
-          `xc's measured overhead above that floor: the batched fill under the writer ${secs(ph('fill'))} s against ${secs(updateMs)} s for the single UPDATE, the two reads ${secs(passes)} s against ${secs(2 * readMs)} s. ` +
-          `Being faster than pt-osc on this engine takes more than one core: a parallel fill, or pt-osc's own method (a shadow copy with the new column and a table swap) copied in parallel chunks.`,
+          `as a single statement: one core's floor is ${secs(rebuilt.ms + 2 * readMs)} s, ${ratio(rebuilt.ms + 2 * readMs, ptMs)} pt-osc. ` +
+          `xc gets under it by walking the fill, the backfill and the verify in parts at once (\`--parallel\`, default 2): the fill took ${secs(ph('fill'))} s under the writer against ${secs(updateMs)} s ` +
+          `for the single UPDATE, the two reads ${secs(passes)} s against ${secs(2 * readMs)} s` +
+          (single ? `; with \`--parallel 1\` the whole change took ${secs(single.ms)} s (${ratio(single.ms, ptMs)} pt-osc).` : '.') +
+          ' The online rebuild is one statement on one core, and stays the largest part of the expand.',
         `The plain \`ALTER TABLE ... ${ALTER}\` (a table copy under a write lock) took ${secs(plain.ms)} s and stalled a write for ${millis(plain.writer.worstMs)} ms ` +
           `(${ratio(plain.writer.worstMs, Math.max(xcWorst, 0.001))} xc's worst).`,
         failed.length === 0
@@ -257,10 +260,10 @@ async function underWriter(db: MyBenchDb, t: string, N: number, label: string, c
   return { label, ms, writer: stats };
 }
 
-async function xcLifecycle(db: MyBenchDb, N: number, batchTimeMs: number | undefined, checks: Checks): Promise<XcRun> {
-  const t = batchTimeMs ? `bench_xc_live_${batchTimeMs}ms` : 'bench_xc_live';
+async function xcLifecycle(db: MyBenchDb, N: number, variant: XcVariant | undefined, checks: Checks): Promise<XcRun> {
+  const t = `bench_xc_live${variantSuffix(variant)}`;
   let tl!: MyXcTimeline;
-  const run = await withXc(db, t, { batchTimeMs }, (xc, timeline) => {
+  const run = await withXc(db, t, variant ?? {}, (xc, timeline) => {
     tl = timeline;
     return underWriter(db, t, N, 'xc', checks, async (w) => {
       await xc.apply();
@@ -278,7 +281,7 @@ async function xcLifecycle(db: MyBenchDb, N: number, batchTimeMs: number | undef
   const slowestContractStep = steps.reduce((a, b) => (b.ms > a.ms ? b : a), { description: '—', sql: '', ms: 0 });
   return {
     ...run,
-    batchTimeMs,
+    variant,
     phases: {
       expand: between(tl, 'expanding', 'dual_write'),
       fill,

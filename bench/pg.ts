@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createXc, type Phase, type Xc } from '../src/index.js';
+import type { XcVariant } from './report.js';
 
 export interface BenchDb {
   url: string;
@@ -102,7 +103,7 @@ export function phaseAtTime(t: XcTimeline, at: number): Phase | null {
  * bigint of `table`. Afterwards xc's state schema is dropped, so the next
  * scenario starts from nothing.
  */
-export async function withXc<T>(db: BenchDb, table: string, opts: { batchTimeMs?: number }, fn: (xc: Xc, t: XcTimeline) => Promise<T>): Promise<T> {
+export async function withXc<T>(db: BenchDb, table: string, opts: XcVariant, fn: (xc: Xc, t: XcTimeline) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-bench-'));
   const migration = { operations: [{ alterColumn: { table, column: 'amount', to: 'amount_big', type: 'bigint', up: 'amount', down: 'CAST(amount_big AS int)' } }] };
   await writeFile(path.join(dir, `0001_${table}_amount_bigint.json`), JSON.stringify(migration, null, 2));
@@ -111,6 +112,7 @@ export async function withXc<T>(db: BenchDb, table: string, opts: { batchTimeMs?
     url: db.url,
     dir,
     batchTimeMs: opts.batchTimeMs,
+    parallel: opts.parallel,
     onEvent: (e) => {
       if (e.event === 'phase') timeline.phaseAt.set(e.to, performance.now());
       if (e.event === 'backfill') timeline.batches.push({ at: performance.now(), size: e.batchSize });

@@ -5,7 +5,7 @@
  * own freshly loaded, vacuumed table and starts after a CHECKPOINT.
  */
 import { between, checkpoint, createBenchDb, loadTable, one, phaseAtTime, timed, withXc, type BenchDb, type XcTimeline } from './pg.js';
-import { Checks, median, millis, perSec, ratio, secs, type Section } from './report.js';
+import { Checks, median, millis, perSec, ratio, secs, variantLabel, variantSuffix, type Section, type XcVariant } from './report.js';
 import { Writer, type WriterStats } from './writer.js';
 
 export interface PgBenchOptions {
@@ -13,8 +13,8 @@ export interface PgBenchOptions {
   rows: number;
   /** Rounds of the throughput pair (plain UPDATE, then xc); medians are reported. */
   repeat: number;
-  /** Extra xc backfill runs with these batchTimeMs values (the headline uses the default). */
-  batchTimes: number[];
+  /** Extra xc backfill runs with these options (the headline uses the defaults). */
+  variants: XcVariant[];
 }
 
 const THROUGHPUT_TARGET = 1.5;
@@ -46,14 +46,14 @@ export async function postgresSection(o: PgBenchOptions, log: (line: string) => 
 
     // Rounds alternate the plain UPDATE and xc, so a noisy neighbour hurts both alike.
     const plain: number[] = [];
-    const variants = [undefined, ...o.batchTimes];
+    const variants = [undefined, ...o.variants];
     const runs = variants.map(() => [] as BackfillRun[]);
     for (let round = 1; round <= o.repeat; round++) {
       log(`round ${round}/${o.repeat}: plain UPDATE of ${N} rows`);
       plain.push(await plainUpdate(db, N, checks));
-      for (const [i, batchTimeMs] of variants.entries()) {
-        log(`round ${round}/${o.repeat}: xc backfill${batchTimeMs ? ` (batchTimeMs ${batchTimeMs})` : ''}`);
-        runs[i]!.push(await xcBackfill(db, N, batchTimeMs, checks));
+      for (const [i, variant] of variants.entries()) {
+        log(`round ${round}/${o.repeat}: xc backfill${variant ? ` (${variantLabel(variant)})` : ''}`);
+        runs[i]!.push(await xcBackfill(db, N, variant, checks));
       }
     }
     log('xc apply + contract under a writer');
@@ -64,7 +64,7 @@ export async function postgresSection(o: PgBenchOptions, log: (line: string) => 
     const plainMs = median(plain);
     const spread = (xs: number[]) => (xs.length > 1 ? `${secs(median(xs))} (${secs(Math.min(...xs))}–${secs(Math.max(...xs))})` : secs(xs[0]!));
     const of = (rs: BackfillRun[], k: keyof BackfillRun) => median(rs.map((r) => r[k]));
-    const label = (bt: number | undefined) => `xc backfill (${bt ? `batchTimeMs ${bt}` : 'defaults: batchTimeMs 200'})`;
+    const label = (v: XcVariant | undefined) => `xc backfill (${variantLabel(v)})`;
     const backfillRatio = of(runs[0]!, 'backfillMs') / plainMs;
     const failed = checks.all.filter((c) => c.expected !== c.found);
     const met = (ok: boolean) => (ok ? 'target met' : '**target MISSED**');
@@ -152,11 +152,11 @@ async function plainUpdate(db: BenchDb, N: number, checks: Checks): Promise<numb
   return ms;
 }
 
-async function xcBackfill(db: BenchDb, N: number, batchTimeMs: number | undefined, checks: Checks): Promise<BackfillRun> {
-  const t = batchTimeMs ? `bench_xc_${batchTimeMs}ms` : 'bench_xc';
+async function xcBackfill(db: BenchDb, N: number, variant: XcVariant | undefined, checks: Checks): Promise<BackfillRun> {
+  const t = `bench_xc${variantSuffix(variant)}`;
   await loadTable(db, t, N);
   await checkpoint(db);
-  const run = await withXc(db, t, { batchTimeMs }, async (xc, tl) => {
+  const run = await withXc(db, t, variant ?? {}, async (xc, tl) => {
     const { ms } = await timed(() => xc.apply());
     return {
       backfillMs: between(tl, 'backfilling', 'backfilled'),

@@ -4,6 +4,25 @@
  * section holds markdown tables and one-line conclusions computed from them.
  */
 
+/** Options of an extra xc run, beside the one with defaults. */
+export interface XcVariant {
+  batchTimeMs?: number;
+  parallel?: number;
+}
+
+export const DEFAULTS_LABEL = 'defaults: parallel 2, batchTimeMs 200';
+
+/** `batchTimeMs 50`, `parallel 1`; the defaults' label for none. */
+export function variantLabel(v: XcVariant | undefined): string {
+  const parts = [v?.parallel !== undefined ? `parallel ${v.parallel}` : '', v?.batchTimeMs !== undefined ? `batchTimeMs ${v.batchTimeMs}` : ''].filter(Boolean);
+  return parts.length ? parts.join(', ') : DEFAULTS_LABEL;
+}
+
+/** A table-name suffix for a variant's own table: `_50ms`, `_p1`. */
+export function variantSuffix(v: XcVariant | undefined): string {
+  return `${v?.batchTimeMs !== undefined ? `_${v.batchTimeMs}ms` : ''}${v?.parallel !== undefined ? `_p${v.parallel}` : ''}`;
+}
+
 export interface Table {
   title: string;
   head: string[];

@@ -8,6 +8,7 @@
  *   XC_BENCH_ROWS         rows per table (default 2000000)
  *   XC_BENCH_REPEAT       rounds of the throughput pair, medians reported (default 3)
  *   XC_BENCH_BATCH_TIMES  extra xc backfill runs with these batchTimeMs values, e.g. "500,1000"
+ *   XC_BENCH_PARALLEL     extra xc runs with these --parallel values, e.g. "1,4"
  *                         (PostgreSQL: backfill alone; MySQL: the whole apply + contract under the writer)
  *   XC_BENCH_MYSQL_URL    MySQL/MariaDB server (default mysql://root@127.0.0.1:3306/test); the bench
  *                         creates its own database xc_bench_<random> and drops it. The section is skipped,
@@ -40,8 +41,15 @@ function envInt(name: string, fallback: number): number {
   return n;
 }
 
+/** A comma-separated list of positive integers, e.g. "50,1000"; empty when unset. */
+function envList(name: string, unit: string): number[] {
+  const list = (process.env[name] ?? '').split(',').filter((s) => s.trim() !== '').map(Number);
+  if (list.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`${name} must be a comma-separated list of positive integers (${unit})`);
+  return list;
+}
+
 /** The command that reproduces this run: only the env that differs from the defaults. */
-function command(pgUrl: string, myUrl: string, sections: string[], rows: number, repeat: number, batchTimes: number[]): string {
+function command(pgUrl: string, myUrl: string, sections: string[], rows: number, repeat: number, batchTimes: number[], parallels: number[]): string {
   const env = [
     pgUrl !== DEFAULT_PG_URL ? `XC_BENCH_PG_URL=${redactUrl(pgUrl)}` : '',
     myUrl !== DEFAULT_MYSQL_URL ? `XC_BENCH_MYSQL_URL=${redactUrl(myUrl)}` : '',
@@ -49,6 +57,7 @@ function command(pgUrl: string, myUrl: string, sections: string[], rows: number,
     `XC_BENCH_ROWS=${rows}`,
     repeat !== DEFAULT_REPEAT ? `XC_BENCH_REPEAT=${repeat}` : '',
     batchTimes.length ? `XC_BENCH_BATCH_TIMES=${batchTimes.join(',')}` : '',
+    parallels.length ? `XC_BENCH_PARALLEL=${parallels.join(',')}` : '',
   ].filter(Boolean);
   return `${env.join(' ')} npm run bench`;
 }
@@ -61,21 +70,22 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`XC_BENCH_SECTIONS: unknown section ${unknown.join(', ')} (known: ${DEFAULT_SECTIONS.join(', ')})`);
   const rows = envInt('XC_BENCH_ROWS', DEFAULT_ROWS);
   const repeat = envInt('XC_BENCH_REPEAT', DEFAULT_REPEAT);
-  const batchTimes = (process.env.XC_BENCH_BATCH_TIMES ?? '').split(',').filter((s) => s.trim() !== '').map(Number);
-  if (batchTimes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('XC_BENCH_BATCH_TIMES must be a comma-separated list of positive integers (ms)');
+  const batchTimes = envList('XC_BENCH_BATCH_TIMES', 'ms');
+  const parallels = envList('XC_BENCH_PARALLEL', 'parts');
+  const variants = [...batchTimes.map((batchTimeMs) => ({ batchTimeMs })), ...parallels.map((parallel) => ({ parallel }))];
 
   const started = Date.now();
   const log = (line: string) => process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
 
   const sections: (Section & { server: string })[] = [];
-  if (wanted.includes('postgres')) sections.push(await postgresSection({ url: pgUrl, rows, repeat, batchTimes }, log));
+  if (wanted.includes('postgres')) sections.push(await postgresSection({ url: pgUrl, rows, repeat, variants }, log));
   if (wanted.includes('mysql')) {
     const missing = await mysqlMissing(myUrl);
     if (missing) {
       log(`MySQL/MariaDB section skipped: ${missing}`);
       sections.push(skippedMysql(missing));
     } else {
-      sections.push(await mysqlSection({ url: myUrl, rows, repeat, batchTimes }, log));
+      sections.push(await mysqlSection({ url: myUrl, rows, repeat, variants }, log));
     }
   }
 
@@ -86,7 +96,7 @@ async function main(): Promise<void> {
       `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ` +
       `${os.type()} ${os.release()}, Node ${process.version}; ${sections.map((s) => s.server).join('; ')}`,
     rows,
-    command: command(pgUrl, myUrl, wanted, rows, repeat, batchTimes),
+    command: command(pgUrl, myUrl, wanted, rows, repeat, batchTimes, parallels),
   };
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   await writeFile(path.join(root, 'BENCHMARKS.md'), renderDocument(header, sections));
