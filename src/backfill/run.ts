@@ -1,8 +1,9 @@
 /**
  * The backfill engine (SPEC §5): keyset batches by the row key, each batch
  * one short transaction that also advances the cursor — so a crash redoes
- * nothing and loses nothing. Batch size adapts toward --batch-time (grow at
- * most ×1.2 a step, shrink at once), unless --batch-size pins it; a batch that
+ * nothing and loses nothing. A pass is walked in parts at once (parts.ts,
+ * --parallel), each with its own cursor. Batch size adapts toward
+ * --batch-time (nextBatchSize), unless --batch-size pins it; a batch that
  * times out on a lock is retried at half the size.
  *
  * Rows written while the backfill runs are kept right by the triggers; the
@@ -135,11 +136,11 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
 }
 
 /**
- * The next batch size, toward the target time per batch: shrink at once,
- * grow at most ×1.2 a step (GitLab's bound against overshooting) — or ×2
- * while a batch takes under a quarter of the target, where even doubling
- * stays under half of it (from the first 1,000 rows to 50,000 in about 6
- * steps instead of 22).
+ * The next batch size, toward the target time per batch: shrink at once (by
+ * half at most); grow at most ×1.2 a step (GitLab's bound against
+ * overshooting), or ×2 while a batch takes under a quarter of the target,
+ * where even doubling stays under half of it — from the first 1,000 rows to
+ * 50,000 in about 6 steps instead of 22.
  */
 export function nextBatchSize(size: number, elapsedMs: number, targetMs: number): number {
   const ratio = targetMs / Math.max(1, elapsedMs);
