@@ -1,7 +1,8 @@
 /**
  * Before contract: every row must agree between the old and the new shape.
- * Walked in key-ordered chunks, each its own short read, so a large table is
- * checked without one long-running query.
+ * Walked in key-ordered chunks, in parts at once (parts.ts, --parallel),
+ * each chunk its own short read, so a large table is checked without one
+ * long-running query.
  */
 import type { AgreementCheck } from '../operations/types.js';
 import { DataMismatchError } from '../errors.js';
@@ -39,9 +40,6 @@ async function verifyPart(ctx: EngineContext, migration: string, check: Agreemen
       const r = (await s.query<{ n: string | number; bad: string | number | null }>(`SELECT COUNT(*) AS n, SUM(CASE WHEN ${disagrees} THEN 1 ELSE 0 END) AS bad FROM ${t} WHERE ${range.sql}`, range.params)).rows[0]!;
       const bad = Number(r.bad ?? 0) === 0 ? [] : (await s.query<Record<string, unknown>>(`SELECT ${shown(d, check)} FROM ${t} WHERE ${range.sql} AND ${disagrees} LIMIT ${EXAMPLES}`, range.params)).rows;
       return { chunk, rows: Number(r.n), bad };
-    }).catch((err: unknown) => {
-      chunks.reset();
-      throw err;
     });
     if (bad.length > 0) {
       const examples = bad.map((r) => '  ' + Object.entries(r).map(([k, v]) => `${k}=${v === null ? 'NULL' : JSON.stringify(v)}`).join(' ')).join('\n');
