@@ -11,7 +11,7 @@
 import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { chunkEnd, lookAhead, type Cursor, type Lookahead } from './keyset.js';
-import { clampToPart, type KeySpan } from './parts.js';
+import { clampToPart, keyBounds, type KeySpan } from './parts.js';
 
 export interface Chunk {
   /** Inclusive end; null: to the end of the table. */
@@ -25,6 +25,8 @@ export class ChunkFinder {
   private ahead: Lookahead | null = null;
   /** Key values spanned by the chunk handed out last, when found by arithmetic. */
   private width: bigint | null = null;
+  /** The key's largest value when last looked up: looked up again only once a chunk reaches it. */
+  private hi: bigint | null = null;
 
   constructor(
     private readonly driver: Driver,
@@ -66,21 +68,25 @@ export class ChunkFinder {
   private async byArithmetic(s: Session, cursor: Cursor, size: number): Promise<Chunk> {
     let from: bigint;
     if (cursor === null) {
-      const lo = await this.extreme(s, 'MIN');
-      if (lo === null) return { end: this.span.to, last: true };
-      from = lo - 1n;
+      const bounds = await this.bounds(s);
+      if (!bounds) return { end: this.span.to, last: true };
+      from = bounds.lo - 1n;
     } else from = BigInt(cursor[0]!);
     const end = from + BigInt(Math.max(1, Math.floor(size)));
-    // A part that runs to the end of the table leaves its last chunk open, so rows inserted meanwhile are in it too.
-    const hi = this.span.to === null ? await this.extreme(s, 'MAX') : null;
-    const chunk = this.span.to !== null ? clampToPart([String(end)], this.span.to) : hi === null || end >= hi ? { end: null, last: true } : { end: [String(end)], last: false };
+    let chunk: Chunk;
+    if (this.span.to !== null) chunk = clampToPart([String(end)], this.span.to);
+    else {
+      // A part that runs to the end of the table leaves its last chunk open, so rows inserted meanwhile are in it too.
+      if (this.hi === null || end >= this.hi) await this.bounds(s);
+      chunk = this.hi === null || end >= this.hi ? { end: null, last: true } : { end: [String(end)], last: false };
+    }
     if (!chunk.last) this.width = end - from;
     return chunk;
   }
 
-  private async extreme(s: Session, fn: 'MIN' | 'MAX'): Promise<bigint | null> {
-    const r = await s.query<{ v: string | null }>(`SELECT ${this.d.castText(`${fn}(${this.d.quote(this.key[0]!)})`)} AS v FROM ${this.d.quote(this.table)}`);
-    const v = r.rows[0]?.v;
-    return v == null ? null : BigInt(v);
+  private async bounds(s: Session): Promise<{ lo: bigint; hi: bigint } | null> {
+    const bounds = await keyBounds(s, this.d, this.table, this.key[0]!);
+    this.hi = bounds?.hi ?? null;
+    return bounds;
   }
 }

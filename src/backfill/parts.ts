@@ -24,14 +24,20 @@ export interface KeySpan {
 
 const WHOLE: KeySpan[] = [{ from: null, to: null }];
 
-export async function splitKeySpan(s: Session, d: Dialect, table: string, key: string[], integerKey: boolean | undefined, parts: number): Promise<KeySpan[]> {
-  if (parts <= 1 || !integerKey || key.length !== 1) return WHOLE;
-  const k = d.quote(key[0]!);
+/** The smallest and largest value of an integer key column (two index lookups); null for an empty table. */
+export async function keyBounds(s: Session, d: Dialect, table: string, column: string): Promise<{ lo: bigint; hi: bigint } | null> {
+  const k = d.quote(column);
   const r = await s.query<{ lo: string | null; hi: string | null }>(`SELECT ${d.castText(`MIN(${k})`)} AS lo, ${d.castText(`MAX(${k})`)} AS hi FROM ${d.quote(table)}`);
   const { lo, hi } = r.rows[0] ?? { lo: null, hi: null };
-  if (lo == null || hi == null) return WHOLE;
-  const first = BigInt(lo);
-  const span = BigInt(hi) - first + 1n;
+  return lo == null || hi == null ? null : { lo: BigInt(lo), hi: BigInt(hi) };
+}
+
+export async function splitKeySpan(s: Session, d: Dialect, table: string, key: string[], integerKey: boolean | undefined, parts: number): Promise<KeySpan[]> {
+  if (parts <= 1 || !integerKey || key.length !== 1) return WHOLE;
+  const bounds = await keyBounds(s, d, table, key[0]!);
+  if (!bounds) return WHOLE;
+  const first = bounds.lo;
+  const span = bounds.hi - first + 1n;
   const n = span < BigInt(parts) ? Number(span) : parts;
   if (n <= 1) return WHOLE;
   // Boundary i: the last key of part i (inclusive), part i+1 starts after it.

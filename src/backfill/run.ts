@@ -51,12 +51,13 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
     return { parts: rows.filter((b) => b.seq === seq), learned: Math.max(0, ...sizes) };
   });
   const open = parts.filter((p) => !p.finished);
+  const doneAtStart = parts.reduce((n, p) => n + p.done, 0);
   const progress: PassProgress = {
     pass,
     workers: Math.min(parallel, open.length),
-    done: parts.reduce((n, p) => n + p.done, 0),
+    done: doneAtStart,
     total: parts.reduce((n, p) => n + p.total, 0),
-    doneAtStart: parts.reduce((n, p) => n + p.done, 0),
+    doneAtStart,
     started: Date.now(),
   };
   await forEachPart(
