@@ -1,16 +1,20 @@
 /**
- * Where each chunk of a part ends.
+ * Where each chunk of a part ends, and how many rows it holds.
  *
- * On a single integer key, by arithmetic: a chunk is the next `size` key
- * values, which hold at most `size` rows, so nothing is looked up. Where a
- * chunk turns out less than half full (a key with gaps), the part goes on by
- * lookup, as on any other key: the key of the `size`-th next row, which on
+ * By arithmetic on a dense enough integer key (parts.ts decides): a chunk is
+ * the next `size` key values, which hold at most `size` rows, so nothing is
+ * looked up. Otherwise by lookup: the key of the `size`-th next row, which on
  * InnoDB (the key is the table) is a walk over the chunk's rows. That walk is
  * done ahead, on a second session, while the chunk before it is worked on.
+ *
+ * A chunk's `rows` is known without reading the chunk: exactly `size` for one
+ * found by lookup, its key values for one found by arithmetic (the same, on a
+ * key without gaps). So a pass's reads can filter to the rows that matter
+ * instead of counting every row (on MariaDB that halves the read's cost).
  */
 import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { chunkEnd, lookAhead, type Cursor, type Lookahead } from './keyset.js';
+import { chunkEnd, countRows, keyRange, lookAhead, type Cursor, type Lookahead } from './keyset.js';
 import { clampToPart, keyBounds, type KeySpan } from './parts.js';
 
 export interface Chunk {
@@ -18,13 +22,12 @@ export interface Chunk {
   end: Cursor;
   /** The part's last chunk. */
   last: boolean;
+  /** Rows it holds, for progress: see above. */
+  rows: number;
 }
 
 export class ChunkFinder {
-  private arithmetic: boolean;
   private ahead: Lookahead | null = null;
-  /** Key values spanned by the chunk handed out last, when found by arithmetic. */
-  private width: bigint | null = null;
   /** The key's largest value when last looked up: looked up again only once a chunk reaches it. */
   private hi: bigint | null = null;
 
@@ -33,11 +36,9 @@ export class ChunkFinder {
     private readonly d: Dialect,
     private readonly table: string,
     private readonly key: string[],
-    integerKey: boolean | undefined,
+    private readonly arithmetic: boolean,
     private readonly span: KeySpan,
-  ) {
-    this.arithmetic = Boolean(integerKey) && key.length === 1;
-  }
+  ) {}
 
   /** Wait for the look-ahead, if any: before acquiring the chunk's session (PGlite has only one). */
   async ready(): Promise<void> {
@@ -46,18 +47,18 @@ export class ChunkFinder {
 
   /** The chunk after `cursor`, for a batch of `size` rows. */
   async next(s: Session, cursor: Cursor, size: number): Promise<Chunk> {
-    this.width = null;
+    size = Math.max(1, Math.floor(size));
     if (this.arithmetic) return this.byArithmetic(s, cursor, size);
     const ahead = this.ahead;
     this.ahead = null;
-    const chunk = clampToPart(ahead ? await ahead.end : await chunkEnd(s, this.d, this.table, this.key, cursor, size), this.span.to);
+    // A look-ahead was started for the size before; a chunk it found holds that many rows.
+    const sized = ahead ? ahead.size : size;
+    const found = ahead ? await ahead.end : await chunkEnd(s, this.d, this.table, this.key, cursor, size);
+    const chunk = clampToPart(found, this.span.to);
     if (!chunk.last) this.ahead = lookAhead(this.driver, this.d, this.table, this.key, chunk.end, size);
-    return chunk;
-  }
-
-  /** After the chunk's work, the rows it held: a chunk found by arithmetic and less than half full turns lookups on. */
-  observe(rows: number): void {
-    if (this.width !== null && BigInt(rows) * 2n < this.width) this.arithmetic = false;
+    // A full chunk holds `size` rows; the part's last one, fewer: counted (it is at most one chunk's read).
+    const full = found !== null && chunk.end === found;
+    return { ...chunk, rows: full ? sized : await countRows(s, this.d, this.table, keyRange(this.d, this.key, cursor, chunk.end)) };
   }
 
   /** The look-ahead went past a chunk that failed: forget it. */
@@ -69,19 +70,18 @@ export class ChunkFinder {
     let from: bigint;
     if (cursor === null) {
       const bounds = await this.bounds(s);
-      if (!bounds) return { end: this.span.to, last: true };
+      if (!bounds) return { end: this.span.to, last: true, rows: 0 };
       from = bounds.lo - 1n;
     } else from = BigInt(cursor[0]!);
-    const end = from + BigInt(Math.max(1, Math.floor(size)));
-    let chunk: Chunk;
-    if (this.span.to !== null) chunk = clampToPart([String(end)], this.span.to);
-    else {
-      // A part that runs to the end of the table leaves its last chunk open, so rows inserted meanwhile are in it too.
-      if (this.hi === null || end >= this.hi) await this.bounds(s);
-      chunk = this.hi === null || end >= this.hi ? { end: null, last: true } : { end: [String(end)], last: false };
+    const end = from + BigInt(size);
+    if (this.span.to !== null) {
+      const chunk = clampToPart([String(end)], this.span.to);
+      return { ...chunk, rows: keysAfter(from, BigInt(chunk.end![0]!)) };
     }
-    if (!chunk.last) this.width = end - from;
-    return chunk;
+    // A part that runs to the end of the table leaves its last chunk open, so rows inserted meanwhile are in it too.
+    if (this.hi === null || end >= this.hi) await this.bounds(s);
+    if (this.hi === null || end >= this.hi) return { end: null, last: true, rows: this.hi === null ? 0 : keysAfter(from, this.hi) };
+    return { end: [String(end)], last: false, rows: size };
   }
 
   private async bounds(s: Session): Promise<{ lo: bigint; hi: bigint } | null> {
@@ -89,4 +89,9 @@ export class ChunkFinder {
     this.hi = bounds?.hi ?? null;
     return bounds;
   }
+}
+
+/** Key values after `from`, up to `to`: never more than one chunk's size here. */
+function keysAfter(from: bigint, to: bigint): number {
+  return to > from ? Number(to - from) : 0;
 }

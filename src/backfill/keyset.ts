@@ -58,7 +58,7 @@ export interface Lookahead {
   end: Promise<Cursor>;
 }
 
-async function countRows(s: Session, d: Dialect, table: string, range?: KeyRange): Promise<number> {
+export async function countRows(s: Session, d: Dialect, table: string, range?: KeyRange): Promise<number> {
   const r = await s.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM ${d.quote(table)} WHERE ${range?.sql ?? '1 = 1'}`, range?.params ?? []);
   return Number(r.rows[0]!.n);
 }

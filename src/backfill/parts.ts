@@ -14,7 +14,7 @@
  */
 import type { Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import type { Cursor } from './keyset.js';
+import { estimateRows, type Cursor } from './keyset.js';
 
 /** Rows with a key after `from` and up to `to` (inclusive); null: unbounded on that side. */
 export interface KeySpan {
@@ -32,10 +32,31 @@ export async function keyBounds(s: Session, d: Dialect, table: string, column: s
   return lo == null || hi == null ? null : { lo: BigInt(lo), hi: BigInt(hi) };
 }
 
-export async function splitKeySpan(s: Session, d: Dialect, table: string, key: string[], integerKey: boolean | undefined, parts: number): Promise<KeySpan[]> {
-  if (parts <= 1 || !integerKey || key.length !== 1) return WHOLE;
+/**
+ * How a pass walks a table: its parts, and how their chunks are found. On a
+ * single integer key whose values are dense enough — at most `SPAN_PER_ROW`
+ * key values per row, by the server's estimate of the rows — chunks are found
+ * by arithmetic (chunks.ts): at most that many times the chunks a gapless key
+ * would need, each one cheap where it is empty. A sparser key (snowflake ids,
+ * say) is walked by lookup.
+ */
+export interface WalkPlan {
+  spans: KeySpan[];
+  arithmetic: boolean;
+}
+
+const SPAN_PER_ROW = 4n;
+
+export async function planWalk(s: Session, d: Dialect, table: string, key: string[], integerKey: boolean | undefined, parts: number): Promise<WalkPlan> {
+  if (!integerKey || key.length !== 1) return { spans: WHOLE, arithmetic: false };
   const bounds = await keyBounds(s, d, table, key[0]!);
-  if (!bounds) return WHOLE;
+  if (!bounds) return { spans: WHOLE, arithmetic: true };
+  const rows = BigInt(Math.max(1, Math.round(await estimateRows(s, d, table))));
+  return { spans: splitKeySpan(bounds, parts), arithmetic: bounds.hi - bounds.lo + 1n <= SPAN_PER_ROW * rows };
+}
+
+/** The key span cut into `parts` equal spans (fewer where there are fewer keys), the first open below and the last open above. */
+export function splitKeySpan(bounds: { lo: bigint; hi: bigint }, parts: number): KeySpan[] {
   const first = bounds.lo;
   const span = bounds.hi - first + 1n;
   const n = span < BigInt(parts) ? Number(span) : parts;

@@ -176,12 +176,6 @@ export interface Dialect {
   /** The expression as text, exactly (keyset cursors are kept as text). */
   castText(expr: string): string;
   /**
-   * Aggregate: the non-null values of `expr`, as text joined by commas (for
-   * integers only). MySQL cuts it at `group_concat_max_len`: callers check
-   * the count.
-   */
-  textList(expr: string): string;
-  /**
    * Why a foreign-key column of `childType` cannot reference one of
    * `parentType`, or undefined when it can. MySQL wants integer and decimal
    * types to match exactly (int cannot reference bigint); PostgreSQL only

@@ -1,20 +1,23 @@
 /** Splitting a pass into parts, and the batch-size rule, without a database. */
 import { describe, expect, it } from 'vitest';
-import { clampToPart, forEachPart, splitKeySpan } from '../../src/backfill/parts.js';
+import { clampToPart, forEachPart, planWalk, splitKeySpan } from '../../src/backfill/parts.js';
 import { nextBatchSize } from '../../src/backfill/run.js';
 import type { Session } from '../../src/db/driver.js';
 import type { Dialect } from '../../src/dialects/dialect.js';
 
-const dialect = { quote: (s: string) => `"${s}"`, castText: (e: string) => `CAST(${e} AS text)` } as unknown as Dialect;
+/** A dialect whose row estimate is `rows`. */
+const dialect = (rows: number) => ({ quote: (s: string) => `"${s}"`, castText: (e: string) => `CAST(${e} AS text)`, estimateRows: async () => rows }) as unknown as Dialect;
 
-/** A session whose only query is the split's MIN/MAX. */
+/** A session whose only query is the key's MIN/MAX. */
 function session(lo: string | null, hi: string | null): Session {
   return { query: async () => ({ rows: [{ lo, hi }], rowCount: 1 }), release: () => undefined } as unknown as Session;
 }
 
+const bounds = (lo: bigint, hi: bigint) => ({ lo, hi });
+
 describe('splitKeySpan', () => {
-  it('splits an integer key span into equal parts, open at both ends', async () => {
-    expect(await splitKeySpan(session('1', '100'), dialect, 't', ['id'], true, 4)).toEqual([
+  it('splits an integer key span into equal parts, open at both ends', () => {
+    expect(splitKeySpan(bounds(1n, 100n), 4)).toEqual([
       { from: null, to: ['25'] },
       { from: ['25'], to: ['50'] },
       { from: ['50'], to: ['75'] },
@@ -22,22 +25,38 @@ describe('splitKeySpan', () => {
     ]);
   });
 
-  it('handles keys beyond 2^53 and negative keys exactly', async () => {
-    const parts = await splitKeySpan(session('-9223372036854775808', '9223372036854775807'), dialect, 't', ['id'], true, 2);
-    expect(parts).toEqual([
+  it('handles keys beyond 2^53 and negative keys exactly', () => {
+    expect(splitKeySpan(bounds(-9223372036854775808n, 9223372036854775807n), 2)).toEqual([
       { from: null, to: ['-1'] },
       { from: ['-1'], to: null },
     ]);
   });
 
-  it('does not split what it cannot: one part for other keys, composite keys, an empty table, or fewer keys than parts', async () => {
-    const whole = [{ from: null, to: null }];
-    expect(await splitKeySpan(session('1', '100'), dialect, 't', ['id'], false, 4)).toEqual(whole);
-    expect(await splitKeySpan(session('1', '100'), dialect, 't', ['a', 'b'], true, 4)).toEqual(whole);
-    expect(await splitKeySpan(session(null, null), dialect, 't', ['id'], true, 4)).toEqual(whole);
-    expect(await splitKeySpan(session('7', '7'), dialect, 't', ['id'], true, 4)).toEqual(whole);
-    expect(await splitKeySpan(session('1', '100'), dialect, 't', ['id'], true, 1)).toEqual(whole);
-    expect(await splitKeySpan(session('1', '3'), dialect, 't', ['id'], true, 8)).toHaveLength(3);
+  it('makes one part of a single key, and no more parts than keys', () => {
+    expect(splitKeySpan(bounds(7n, 7n), 4)).toEqual([{ from: null, to: null }]);
+    expect(splitKeySpan(bounds(1n, 100n), 1)).toEqual([{ from: null, to: null }]);
+    expect(splitKeySpan(bounds(1n, 3n), 8)).toHaveLength(3);
+  });
+});
+
+describe('planWalk', () => {
+  const whole = [{ from: null, to: null }];
+
+  it('walks a dense enough integer key in parts, by arithmetic', async () => {
+    expect(await planWalk(session('1', '100'), dialect(100), 't', ['id'], true, 4)).toEqual({ spans: splitKeySpan(bounds(1n, 100n), 4), arithmetic: true });
+    // Gaps are fine up to 4 key values per row (the estimate may be low).
+    expect((await planWalk(session('1', '400'), dialect(100), 't', ['id'], true, 2)).arithmetic).toBe(true);
+  });
+
+  it('walks a sparse key by lookup, still in parts', async () => {
+    const plan = await planWalk(session('1', '401'), dialect(100), 't', ['id'], true, 2);
+    expect(plan).toEqual({ spans: splitKeySpan(bounds(1n, 401n), 2), arithmetic: false });
+  });
+
+  it('walks other keys and composite keys whole, by lookup; an empty table whole', async () => {
+    expect(await planWalk(session('1', '100'), dialect(100), 't', ['id'], false, 4)).toEqual({ spans: whole, arithmetic: false });
+    expect(await planWalk(session('1', '100'), dialect(100), 't', ['a', 'b'], true, 4)).toEqual({ spans: whole, arithmetic: false });
+    expect((await planWalk(session(null, null), dialect(0), 't', ['id'], true, 4)).spans).toEqual(whole);
   });
 });
 
@@ -84,8 +103,9 @@ describe('forEachPart', () => {
 });
 
 describe('nextBatchSize', () => {
-  it('doubles while far under the target, then grows by at most 1.2, and shrinks at once', () => {
-    expect(nextBatchSize(1000, 10, 200)).toBe(2000);
+  it('grows ×4, then ×2 while far under the target, then by at most 1.2, and shrinks at once', () => {
+    expect(nextBatchSize(1000, 10, 200)).toBe(4000);
+    expect(nextBatchSize(1000, 40, 200)).toBe(2000);
     expect(nextBatchSize(1000, 100, 200)).toBe(1200);
     expect(nextBatchSize(1000, 400, 200)).toBe(500);
     expect(nextBatchSize(1000, 4000, 200)).toBe(500);

@@ -191,10 +191,6 @@ export class MysqlDialect implements Dialect {
     return `CAST(${expr} AS CHAR)`;
   }
 
-  textList(expr: string): string {
-    return `GROUP_CONCAT(${expr} SEPARATOR ',')`;
-  }
-
   async load(s: Session): Promise<number> {
     const r = await s.query<{ Value: string }>(`SHOW GLOBAL STATUS LIKE 'Threads_running'`);
     return Math.max(0, Number(r.rows[0]?.Value ?? 1) - 1); // this session is one of them

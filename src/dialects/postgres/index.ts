@@ -137,10 +137,6 @@ export class PostgresDialect implements Dialect {
     return `CAST(${expr} AS text)`;
   }
 
-  textList(expr: string): string {
-    return `string_agg(CAST(${expr} AS text), ',')`;
-  }
-
   async load(s: Session): Promise<number> {
     const r = await s.query<{ n: string | number }>(
       `SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
