@@ -200,8 +200,10 @@ describe('session statements', () => {
     expect(d.lockTimeout(1000, 'session')).toEqual(['SET SESSION lock_wait_timeout = 1', 'SET SESSION innodb_lock_wait_timeout = 1']);
     expect(d.lockTimeout(1500, 'session')[0]).toBe('SET SESSION lock_wait_timeout = 2');
     expect(d.lockTimeout(10, 'session')[0]).toBe('SET SESSION lock_wait_timeout = 1');
-    expect(d.backfillSession(1000, ['xc_sync_1', "bad'name"])).toContain('SET @xc_bypass_xc_sync_1 = 1, @xc_bypass_badname = 1');
-    expect(d.backfillSessionEnd(['xc_sync_1'])).toContain('SET @xc_bypass_xc_sync_1 = NULL');
+    // One statement each way, per batch.
+    expect(d.backfillSession(1000, ['xc_sync_1', "bad'name"])).toEqual(['SET SESSION lock_wait_timeout = 1, SESSION innodb_lock_wait_timeout = 1, @xc_bypass_xc_sync_1 = 1, @xc_bypass_badname = 1']);
+    expect(d.backfillSessionEnd(['xc_sync_1'])).toEqual(['SET SESSION lock_wait_timeout = DEFAULT, SESSION innodb_lock_wait_timeout = DEFAULT, @xc_bypass_xc_sync_1 = NULL']);
+    expect(d.backfillSession(2000, [])).toEqual(['SET SESSION lock_wait_timeout = 2, SESSION innodb_lock_wait_timeout = 2']);
   });
   it('compares keys with one placeholder per column and text byte-exactly', () => {
     expect(d.keyCondition(['id'], '>')).toEqual({ sql: '`id` > ?', order: [0] });

@@ -151,15 +151,15 @@ export class MysqlDialect implements Dialect {
     return errno === 1205 || errno === 1213;
   }
 
+  /** One statement each way: set per batch, on a pooled connection. */
   backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {
-    const set = bypass.length > 0 ? [`SET ${bypass.map((n) => `${bypassVariable(n)} = 1`).join(', ')}`] : [];
-    return [...this.lockTimeout(lockTimeoutMs, 'session'), ...set];
+    const t = seconds(lockTimeoutMs);
+    return [['SET SESSION lock_wait_timeout = ' + t, 'SESSION innodb_lock_wait_timeout = ' + t, ...bypass.map((n) => `${bypassVariable(n)} = 1`)].join(', ')];
   }
 
   /** The pool may be the application's: nothing xc set may stay on the connection. */
   backfillSessionEnd(bypass: string[]): string[] {
-    const unset = bypass.length > 0 ? [`SET ${bypass.map((n) => `${bypassVariable(n)} = NULL`).join(', ')}`] : [];
-    return [...unset, 'SET SESSION lock_wait_timeout = DEFAULT', 'SET SESSION innodb_lock_wait_timeout = DEFAULT'];
+    return [['SET SESSION lock_wait_timeout = DEFAULT', 'SESSION innodb_lock_wait_timeout = DEFAULT', ...bypass.map((n) => `${bypassVariable(n)} = NULL`)].join(', ')];
   }
 
   /** NULL-safe equality; text byte-exact in a NO PAD binary collation (a _ci collation would call 'Bob' and 'bob' equal). MySQL's CAST cannot take arbitrary types, so none is applied. */
