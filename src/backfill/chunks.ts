@@ -10,7 +10,7 @@
  * A chunk's `rows` is known without reading the chunk: exactly `size` for one
  * found by lookup, its key values for one found by arithmetic (the same, on a
  * key without gaps). So a pass's reads can filter to the rows that matter
- * instead of counting every row (on MariaDB that halves the read's cost).
+ * instead of counting every row: on MariaDB, a read about a third cheaper.
  */
 import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';

@@ -63,6 +63,8 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
   const tableOf = (t: string) => model.table(t);
   // Remembered from this plan: what is added before it is in the catalog.
   const addedColumns = new Map<string, Set<string>>();
+  /** Columns this plan adds NOT NULL (with a placeholder): at contract there is no NOT NULL left to enforce. */
+  const addedNotNull = new Set<string>();
   const fks = new Map<string, ForeignKeySpec>();
   const checks = new Map<string, string>();
   const indexes = new Map<string, { table: string; name: string; columns: string[] }>();
@@ -213,6 +215,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       // already has room. A nullable column loses the placeholder default at once: old writers' new rows get NULL,
       // which the fill and the backfill convert. A NOT NULL one keeps it until the caller's trigger is in place and
       // fills it (before BEFORE triggers, NOT NULL is not checked); the backfill converts what it held meanwhile.
+      if (opts?.notNull) addedNotNull.add(key(table, c));
       const sql = alter(table, `ADD COLUMN ${q(c)} ${type} ${opts?.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${placeholder}, FORCE`, INPLACE);
       return [
         step(sql, `add column ${q(table)}.${q(c)}, stored in every row (rebuilt online)`, locks.rebuild(table), [table], exists(column(table, c))),
@@ -261,11 +264,13 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
     },
 
     addNotNullCheck(table, c, checkName) {
+      if (addedNotNull.has(key(table, c.name))) return [];
       // No NOT VALID on MySQL: a trigger-enforced check rejects new NULLs at once and scans nothing.
       return checkSteps(table, checkName, `${q(c.name)} IS NOT NULL`).create;
     },
 
     enforceNotNull(table, c, checkName) {
+      if (addedNotNull.has(key(table, c.name))) return [];
       // MODIFY … NOT NULL rebuilds the table online (INPLACE, LOCK=NONE: DML continues) and fails, changing nothing, if a NULL is left.
       const sql = alter(table, modify(table, c, false), INPLACE);
       return [
