@@ -43,6 +43,8 @@ export async function keyBounds(s: Session, d: Dialect, table: string, column: s
 export interface WalkPlan {
   spans: KeySpan[];
   arithmetic: boolean;
+  /** The row estimate it was decided on, where one was needed. */
+  rows?: number;
 }
 
 const SPAN_PER_ROW = 4n;
@@ -51,8 +53,8 @@ export async function planWalk(s: Session, d: Dialect, table: string, key: strin
   if (!integerKey || key.length !== 1) return { spans: WHOLE, arithmetic: false };
   const bounds = await keyBounds(s, d, table, key[0]!);
   if (!bounds) return { spans: WHOLE, arithmetic: true };
-  const rows = BigInt(Math.max(1, Math.round(await estimateRows(s, d, table))));
-  return { spans: splitKeySpan(bounds, parts), arithmetic: bounds.hi - bounds.lo + 1n <= SPAN_PER_ROW * rows };
+  const rows = await estimateRows(s, d, table);
+  return { spans: splitKeySpan(bounds, parts), arithmetic: bounds.hi - bounds.lo + 1n <= SPAN_PER_ROW * BigInt(Math.max(1, Math.round(rows))), rows };
 }
 
 /** The key span cut into `parts` equal spans (fewer where there are fewer keys), the first open below and the last open above. */

@@ -42,7 +42,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
     const plan = await planWalk(s, ctx.dialect, spec.table, spec.key!, spec.integerKey, parallel);
     let rows = await ctx.store.backfills(s, migration);
     if (!rows.some((b) => b.seq === seq)) {
-      const total = await estimateRows(s, ctx.dialect, spec.table);
+      const total = plan.rows ?? (await estimateRows(s, ctx.dialect, spec.table));
       await ctx.store.createBackfill(s, migration, seq, spec.table, plan.spans.map((span) => ({ ...span, total: Math.round(total / plan.spans.length) })));
       rows = await ctx.store.backfills(s, migration);
     }

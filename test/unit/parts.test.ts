@@ -43,14 +43,14 @@ describe('planWalk', () => {
   const whole = [{ from: null, to: null }];
 
   it('walks a dense enough integer key in parts, by arithmetic', async () => {
-    expect(await planWalk(session('1', '100'), dialect(100), 't', ['id'], true, 4)).toEqual({ spans: splitKeySpan(bounds(1n, 100n), 4), arithmetic: true });
+    expect(await planWalk(session('1', '100'), dialect(100), 't', ['id'], true, 4)).toEqual({ spans: splitKeySpan(bounds(1n, 100n), 4), arithmetic: true, rows: 100 });
     // Gaps are fine up to 4 key values per row (the estimate may be low).
     expect((await planWalk(session('1', '400'), dialect(100), 't', ['id'], true, 2)).arithmetic).toBe(true);
   });
 
   it('walks a sparse key by lookup, still in parts', async () => {
     const plan = await planWalk(session('1', '401'), dialect(100), 't', ['id'], true, 2);
-    expect(plan).toEqual({ spans: splitKeySpan(bounds(1n, 401n), 2), arithmetic: false });
+    expect(plan).toEqual({ spans: splitKeySpan(bounds(1n, 401n), 2), arithmetic: false, rows: 100 });
   });
 
   it('walks other keys and composite keys whole, by lookup; an empty table whole', async () => {
