@@ -178,9 +178,9 @@ class XcImpl implements Xc {
         if (row?.phase === 'rolling_back') throw new RefusedError(`${f.id} is being rolled back; finish that with \`xc rollback ${f.id}\` first`);
         if (row && ['backfilled', 'contracting', 'contracted'].includes(row.phase)) continue;
         if (!row || row.phase === 'rolled_back') {
-          // Planned again now: earlier migrations of this run have changed the catalog.
-          const fresh = await this.planPending(ctx, { files: [f], rows: loaded.rows }, f.id);
-          row = { ...(await begin(ctx, f, fresh.get(f.id) ?? plans.get(f.id)!, from)), checksum: f.checksum, description: null, definition: f.definition, lastError: null, updatedAt: null };
+          // Planned again where an earlier migration of this run has changed the catalog since `plans`.
+          const plan = outcomes.length > 0 ? (await this.planPending(ctx, { files: [f], rows: loaded.rows }, f.id)).get(f.id) : plans.get(f.id);
+          row = { ...(await begin(ctx, f, plan ?? plans.get(f.id)!, from)), checksum: f.checksum, description: null, definition: f.definition, lastError: null, updatedAt: null };
           loaded.rows.set(f.id, row);
         }
         const rows = await advance(ctx, row, opts.to ?? 'backfill');
