@@ -215,7 +215,7 @@ export async function mysqlSection(o: MyBenchOptions, log: (line: string) => voi
           `(${ratio(rebuilt.ms, ptMs)} pt-osc's whole run, whose copy writes each row once into a table built with the new column). ` +
           `xc must also read every row twice — the backfill after the fill, and the agreement check before contract (SPEC §5), which pt-osc does not do — and one such read took ${secs(readMs)} s ` +
           `as a single statement: one core's floor is ${secs(rebuilt.ms + 2 * readMs)} s, ${ratio(rebuilt.ms + 2 * readMs, ptMs)} pt-osc. ` +
-          `xc gets under it by walking the fill, the backfill and the verify in parts at once (\`--parallel\`, default 2): the fill took ${secs(ph('fill'))} s under the writer against ${secs(updateMs)} s ` +
+          `xc ${xcMs < rebuilt.ms + 2 * readMs ? 'gets under it' : 'stays above it even'} by walking the fill, the backfill and the verify in parts at once (\`--parallel\`, default 2): the fill took ${secs(ph('fill'))} s under the writer against ${secs(updateMs)} s ` +
           `for the single UPDATE, the two reads ${secs(passes)} s against ${secs(2 * readMs)} s` +
           (single ? `; with \`--parallel 1\` the whole change took ${secs(single.ms)} s (${ratio(single.ms, ptMs)} pt-osc).` : '.') +
           ' The online rebuild is one statement on one core, and stays the largest part of the expand.',

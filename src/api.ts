@@ -37,7 +37,7 @@ export interface XcOptions {
   maxRowsPerSecond?: number;
   /**
    * Walk each backfill, fill and verify pass in this many parts at once, each
-   * on its own connection (default 1). Only a table with a single integer key
+   * on its own connection (default 2; PGlite, with one connection: 1). Only a table with a single integer key
    * is split; others are walked by one worker.
    */
   parallel?: number;

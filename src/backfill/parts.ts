@@ -13,6 +13,7 @@
  * the key span seen at the split are covered too.
  */
 import type { Session } from '../db/driver.js';
+import type { EngineContext } from '../engine/context.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { estimateRows, type Cursor } from './keyset.js';
 
@@ -23,6 +24,11 @@ export interface KeySpan {
 }
 
 const WHOLE: KeySpan[] = [{ from: null, to: null }];
+
+/** How many parts a pass walks at once: --parallel, but one where the driver has a single connection (PGlite). */
+export function partsAtOnce(ctx: EngineContext): number {
+  return ctx.driver.singleConnection ? 1 : ctx.options.parallel;
+}
 
 /** The smallest and largest value of an integer key column (two index lookups); null for an empty table. */
 export async function keyBounds(s: Session, d: Dialect, table: string, column: string): Promise<{ lo: bigint; hi: bigint } | null> {

@@ -18,7 +18,7 @@ import type { Dialect } from '../dialects/dialect.js';
 import type { BackfillRow } from '../state/store.js';
 import { assignments, estimateRows, keyRange, type Cursor, type KeyRange } from './keyset.js';
 import { ChunkFinder, type Chunk } from './chunks.js';
-import { forEachPart, planWalk } from './parts.js';
+import { forEachPart, partsAtOnce, planWalk } from './parts.js';
 
 const MIN_BATCH = 10;
 const MAX_BATCH = 50_000;
@@ -37,7 +37,7 @@ export async function runBackfill(ctx: EngineContext, migration: string, specs: 
  * first run splits the pass into parts (parts.ts); a resumed one keeps them.
  */
 export async function backfillTable(ctx: EngineContext, migration: string, seq: number, spec: BackfillSpec, pass: 'fill' | 'backfill'): Promise<number> {
-  const parallel = ctx.driver.singleConnection ? 1 : ctx.options.parallel;
+  const parallel = partsAtOnce(ctx);
   const { parts, learned, arithmetic } = await withSession(ctx.driver, async (s) => {
     const plan = await planWalk(s, ctx.dialect, spec.table, spec.key!, spec.integerKey, parallel);
     let rows = await ctx.store.backfills(s, migration);

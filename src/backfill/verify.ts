@@ -11,13 +11,13 @@ import { withSession } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { keyRange } from './keyset.js';
 import { ChunkFinder } from './chunks.js';
-import { forEachPart, planWalk, type KeySpan } from './parts.js';
+import { forEachPart, partsAtOnce, planWalk, type KeySpan } from './parts.js';
 
 const CHUNK = 50_000;
 const EXAMPLES = 5;
 
 export async function verifyAgreement(ctx: EngineContext, migration: string, checks: AgreementCheck[]): Promise<void> {
-  const parallel = ctx.driver.singleConnection ? 1 : ctx.options.parallel;
+  const parallel = partsAtOnce(ctx);
   for (const check of checks) {
     const plan = await withSession(ctx.driver, (s) => planWalk(s, ctx.dialect, check.table, check.key!, check.integerKey, parallel));
     const progress = { checked: 0 };

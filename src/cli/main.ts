@@ -55,7 +55,7 @@ const GLOBAL_OPTIONS: Array<[flags: string, description: string]> = [
   ['--batch-size <n>', 'pin the backfill batch size'],
   ['--batch-delay <ms>', 'pause between backfill batches (default 0)'],
   ['--max-rows-per-second <n>', 'cap the backfill rate'],
-  ['--parallel <n>', 'walk each backfill, fill and verify in n parts at once (tables with a single integer key; default 1)'],
+  ['--parallel <n>', 'walk each backfill, fill and verify in n parts at once (tables with a single integer key; default 2, PGlite 1)'],
   ['--max-load <n>', 'pause the backfill while more than n sessions are running a statement (MySQL Threads_running, PostgreSQL active backends)'],
   ['--instance-ttl <ms>', 'an instance is live while its last heartbeat is younger than this (default 60000)'],
 ];

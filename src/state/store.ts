@@ -200,7 +200,7 @@ export class StateStore {
     );
   }
 
-  /** The part is walked: its count is now exact, not the estimate it started with. */
+  /** The part is walked: its total becomes what it counted, no longer the estimate it started with. */
   async finishBackfill(s: Session, id: string, seq: number, part: number): Promise<void> {
     await s.query(`UPDATE ${this.t('backfill')} SET finished_at = CURRENT_TIMESTAMP(6), total = done WHERE migration_id = ? AND seq = ? AND part = ?`, [id, seq, part]);
   }
