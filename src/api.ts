@@ -45,6 +45,8 @@ export interface XcOptions {
   maxLoad?: number;
   instanceTtlMs?: number; // default 60000
   allowDrift?: boolean;
+  /** Accept migrations the state has run whose files are not in `dir` (a folder partial on purpose); default: exit 2 naming them. */
+  allowMissing?: boolean;
   /** Who is acting, for the event log (default: OS user@host). */
   actor?: string;
   /** Progress and phase events. */
@@ -168,7 +170,12 @@ export interface Xc {
   /** Pre-deploy gate: may this build (at `level`, default the newest file) go live now? Exit 3 with reasons if not. */
   check(opts: { app: string; version: string; level?: string; apply?: boolean }): Promise<CheckResult>;
   deploy: {
-    record(opts: { app: string; version: string; env?: string; level?: string }): Promise<{ ok: true; deployment: DeploymentInfo }>;
+    /**
+     * `level`: a migration id known to `dir` or the state (else exit 2). Default: the newest migration at least
+     * backfilled, with a `warning` when `dir` has newer files.
+     */
+    record(opts: { app: string; version: string; env?: string; level?: string }): Promise<{ ok: true; deployment: DeploymentInfo; warning?: string }>;
+    /** Exit 2 when that version is not live (never recorded, or already retired). */
     retire(opts: { app: string; version: string; env?: string }): Promise<{ ok: true; retired: number }>;
     list(): Promise<DeployListResult>;
   };

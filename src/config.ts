@@ -33,6 +33,7 @@ export const ConfigSchema = z
     maxLoad: num,
     instanceTtl: num,
     allowDrift: bool,
+    allowMissing: bool,
     json: bool,
   })
   .partial()
@@ -61,6 +62,7 @@ export const ENV_VARS: Record<ConfigKey, string[]> = {
   maxLoad: ['XC_MAX_LOAD'],
   instanceTtl: ['XC_INSTANCE_TTL'],
   allowDrift: ['XC_ALLOW_DRIFT'],
+  allowMissing: ['XC_ALLOW_MISSING'],
   json: ['XC_JSON'],
 };
 
@@ -84,6 +86,7 @@ export interface ResolvedOptions extends XcOptions {
   batchDelayMs: number;
   instanceTtlMs: number;
   allowDrift: boolean;
+  allowMissing: boolean;
   /** The config file used, or null. */
   configPath: string | null;
 }
@@ -216,6 +219,7 @@ export async function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv, cwd: 
     dir,
     json: flag('json'),
     allowDrift: flag('allowDrift'),
+    allowMissing: flag('allowMissing'),
     lockTimeoutMs: ms('lockTimeout', 1000, 0, true),
     lockRetryForMs: ms('lockRetryFor', 60_000),
     waitLockMs: waitLock ? Math.round(parseNumber(waitLock, { min: 0, unit: 'seconds' }) * 1000) : 0,

@@ -37,7 +37,18 @@ export class DriftError extends XcError {
   }
 }
 
-/** Exit 3: refused by the deploy gate or by phase order; safe to retry later. */
+/**
+ * Exit 2: a request that can never succeed as asked — retrying will not help
+ * (e.g. rolling back a contracted migration). The message says what to do
+ * instead. Nothing was executed.
+ */
+export class CannotSucceedError extends XcError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message, ExitCode.invalidInput, details);
+  }
+}
+
+/** Exit 3: refused for now by the deploy gate or by phase order; safe to retry later (after the step the message names). */
 export class RefusedError extends XcError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super(message, ExitCode.refused, details);

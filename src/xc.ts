@@ -10,9 +10,9 @@ import { withSession, type Driver } from './db/driver.js';
 import { openDriver } from './db/connect.js';
 import { detectDialect } from './dialects/index.js';
 import type { Dialect } from './dialects/dialect.js';
-import { DriftError, InvalidInputError, RefusedError } from './errors.js';
+import { CannotSucceedError, InvalidInputError, RefusedError } from './errors.js';
 import { loadMigrations, type MigrationFile } from './migration/load.js';
-import { StateStore, type MigrationRow } from './state/store.js';
+import { StateStore } from './state/store.js';
 import { defaultEngineOptions, type EngineContext } from './engine/context.js';
 import { withAdvisoryLock } from './engine/lock.js';
 import { advance, begin, contract, convertAgain, rollback } from './engine/lifecycle.js';
@@ -22,16 +22,11 @@ import type { OperationPlan } from './operations/types.js';
 import { DeploymentStore } from './state/deployments.js';
 import { blockersFor, gatherEvidence, type Evidence } from './gate/gate.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
+import { assertKnownLevel, defaultLevel, filesIfAny, READY } from './gate/levels.js';
+import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
 
 const IN_FLIGHT: Phase[] = ['expanding', 'dual_write', 'backfilling', 'backfilled', 'contracting', 'rolling_back'];
-/** A build at a level needs every migration up to it at least this far. */
-const READY: Phase[] = ['backfilled', 'contracting', 'contracted'];
 const isInFlight = (p: Phase) => IN_FLIGHT.includes(p);
-
-interface Loaded {
-  files: MigrationFile[];
-  rows: Map<string, MigrationRow>;
-}
 
 export function createXc(options: XcOptions = {}): Xc {
   return new XcImpl(options);
@@ -87,14 +82,13 @@ class XcImpl implements Xc {
     return { files, rows: new Map(rows.map((r) => [r.id, r])) };
   }
 
-  private checkDrift(loaded: Loaded): void {
-    if (this.engineOptions.allowDrift) return;
-    for (const f of loaded.files) {
-      const row = loaded.rows.get(f.id);
-      if (row && row.phase !== 'rolled_back' && row.checksum !== f.checksum) {
-        throw new DriftError(`${f.file} was changed after it was applied (${row.phase}); restore it, roll the migration back first, or pass --allow-drift`, { migration: f.id });
-      }
-    }
+  /**
+   * Refused before anything runs: state migrations missing from --dir, and
+   * (except for rollback, which runs only what the state recorded) edited files.
+   */
+  private checkFiles(loaded: Loaded, command: string): void {
+    assertNoMissingFiles(loaded, this.dir, this.options.allowMissing === true);
+    if (command !== 'rollback' && !this.engineOptions.allowDrift) assertNoDrift(loaded, command);
   }
 
   private targetId(loaded: Loaded, id: string | undefined): string | undefined {
@@ -108,7 +102,7 @@ class XcImpl implements Xc {
   private async planPending(ctx: EngineContext, loaded: Loaded, upTo: string | undefined): Promise<Map<string, OperationPlan>> {
     return withSession(ctx.driver, async (s) => {
       const model = await ctx.dialect.introspect(s);
-      for (const row of loaded.rows.values()) if (isInFlight(row.phase)) project(row.definition, model);
+      for (const row of loaded.rows.values()) if (isInFlight(row.phase)) project(row.id, row.definition, model, ctx.dialect);
       const plans = new Map<string, OperationPlan>();
       for (const f of loaded.files) {
         if (upTo !== undefined && f.id > upTo) break;
@@ -130,7 +124,7 @@ class XcImpl implements Xc {
     const files = await loadMigrations(this.dir); // invalid files fail before any lock or DDL
     return withAdvisoryLock(ctx, async () => {
       const loaded = await this.load(ctx, files);
-      this.checkDrift(loaded);
+      this.checkFiles(loaded, command);
       return fn(ctx, loaded, async () => void (await withSession(ctx.driver, (s) => ctx.store.ensure(s))));
     });
   }
@@ -149,7 +143,7 @@ class XcImpl implements Xc {
   async plan(opts: { id?: string } = {}): Promise<PlanResult> {
     const ctx = await this.context('plan');
     const loaded = await this.load(ctx);
-    this.checkDrift(loaded);
+    this.checkFiles(loaded, 'apply');
     const upTo = this.targetId(loaded, opts.id);
     const plans = await this.planPending(ctx, loaded, upTo);
     const migrations = [];
@@ -209,9 +203,16 @@ class XcImpl implements Xc {
     if (opts.force && !opts.reason?.trim()) throw new InvalidInputError('--force needs --reason TEXT: a forced contract is logged with who and why');
     return this.locked('contract', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
+      const named = upTo !== undefined ? loaded.rows.get(upTo) : undefined;
+      if (upTo !== undefined && (!named || named.phase === 'rolled_back')) {
+        // Asked for by name, a migration that has not started is not silently skipped.
+        const what = named ? 'was rolled back' : 'has not started';
+        if (!loaded.files.some((f) => f.id === upTo)) throw new CannotSucceedError(`${upTo} ${what} and ${this.dir} has no file for it: there is nothing to contract`, { migration: upTo });
+        throw new RefusedError(`${upTo} ${what}: run \`xc apply ${upTo}\` first, then contract it`, { migration: upTo });
+      }
       const outcomes: MigrationOutcome[] = [];
       const rows = [...loaded.rows.values()].filter((r) => isInFlight(r.phase) && (upTo === undefined || r.id <= upTo));
-      const evidence = await this.evidence(ctx);
+      const evidence = await this.evidence(ctx, loaded);
       // Contract happens in id order: an earlier migration that is not ready stops everything after it.
       for (const row of rows) {
         if (!['backfilled', 'contracting'].includes(row.phase)) {
@@ -242,15 +243,12 @@ class XcImpl implements Xc {
   async rollback(opts: { id?: string } = {}): Promise<RunResult> {
     return this.locked('rollback', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
-      const all = [...loaded.rows.values()];
+      const all = [...loaded.rows.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      if (upTo !== undefined) assertCanRollBack(upTo, loaded.rows.get(upTo)); // a rolled-back one: only what is after it
       const target = upTo !== undefined ? loaded.rows.get(upTo) : [...all].reverse().find((r) => isInFlight(r.phase));
-      if (upTo !== undefined && (!target || !isInFlight(target.phase) && target.phase !== 'rolling_back')) {
-        throw new RefusedError(`${upTo} is ${target?.phase ?? 'pending'}: only a migration that has started and is not contracted can be rolled back`);
-      }
       if (!target) return { ok: true as const, migrations: [] };
       const rows = all.filter((r) => r.id >= target.id && isInFlight(r.phase)).reverse();
-      const late = rows.find((r) => r.phase === 'contracting');
-      if (late) throw new RefusedError(`${late.id} is contracting: the old shape is being removed and cannot be restored; finish it with \`xc contract\``);
+      for (const row of rows) assertCanRollBack(row.id, row); // every one, before any is touched
       const outcomes: MigrationOutcome[] = [];
       for (const row of rows) {
         const from = row.phase;
@@ -261,14 +259,17 @@ class XcImpl implements Xc {
     });
   }
 
-  private evidence(ctx: EngineContext): Promise<Evidence> {
-    return withSession(ctx.driver, (s) => gatherEvidence(s, ctx.dialect, new DeploymentStore(ctx.dialect), this.engineOptions.instanceTtlMs));
+  /** What runs, for the gate; a level that is no migration of --dir or the state counts as unknown. */
+  private evidence(ctx: EngineContext, loaded: Loaded): Promise<Evidence> {
+    const known = new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()]);
+    return withSession(ctx.driver, (s) => gatherEvidence(s, ctx.dialect, new DeploymentStore(ctx.dialect), this.engineOptions.instanceTtlMs, known));
   }
 
   async check(opts: { app: string; version: string; level?: string; apply?: boolean }): Promise<CheckResult> {
     if (!opts.app?.trim() || !opts.version?.trim()) throw new InvalidInputError('check needs --app and --version');
     const ctx = await this.context('check');
     let loaded = await this.load(ctx);
+    if (opts.level !== undefined) assertKnownLevel(opts.level, loaded, this.dir);
     const level = opts.level ?? loaded.files.at(-1)?.id ?? null;
     const applied = opts.apply && level !== null ? ((await this.apply({ id: level })) as RunResult).migrations : [];
     if (applied.length > 0) loaded = await this.load(ctx, loaded.files);
@@ -289,8 +290,13 @@ class XcImpl implements Xc {
 
   readonly deploy = {
     record: async (o: { app: string; version: string; env?: string; level?: string }) => {
-      const level = o.level ?? (await this.level());
-      return { ok: true as const, deployment: await recordDeployment(await this.context('deploy record'), { ...o, level }) };
+      // Checked before anything is written: a typo must not open the gate.
+      const ctx = await this.context('deploy record');
+      const loaded = await this.load(ctx, await filesIfAny(this.dir));
+      if (o.level !== undefined) assertKnownLevel(o.level, loaded, this.dir);
+      const { level, warning } = o.level !== undefined ? { level: o.level, warning: undefined } : defaultLevel(loaded, this.dir);
+      const deployment = await recordDeployment(ctx, { ...o, level });
+      return { ok: true as const, deployment, ...(warning ? { warning } : {}) };
     },
     retire: async (o: { app: string; version: string; env?: string }) => ({ ok: true as const, retired: await retireDeployment(await this.context('deploy retire'), o) }),
     list: async () => listDeployments(await this.context('deploy list')),
@@ -306,7 +312,7 @@ class XcImpl implements Xc {
     const ctx = await this.context('status');
     const loaded = await this.load(ctx);
     const progress = loaded.rows.size > 0 ? await withSession(ctx.driver, (s) => ctx.store.allBackfills(s)) : new Map();
-    const evidence = loaded.rows.size > 0 ? await this.evidence(ctx) : null;
+    const evidence = loaded.rows.size > 0 ? await this.evidence(ctx, loaded) : null;
     const blockers = (id: string, phase: Phase): GateBlocker[] => (evidence && isInFlight(phase) && phase !== 'contracting' && phase !== 'rolling_back' ? blockersFor(id, evidence) : []);
     const ids = [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort();
     const files = new Map(loaded.files.map((f) => [f.id, f]));

@@ -51,6 +51,7 @@ const GLOBAL_OPTIONS: Array<[flags: string, description: string]> = [
   ['--lock-retry-for <ms>', 'retry DDL that could not get its lock for this long (default 60000)'],
   ['--wait-lock <seconds>', 'wait this long for another xc to finish instead of exiting 4'],
   ['--allow-drift', 'accept applied migration files that changed since'],
+  ['--allow-missing', 'accept migrations the database has run whose files are not in --dir (a folder partial on purpose)'],
   ['--batch-time <ms>', 'target duration of a backfill batch (default 200)'],
   ['--batch-size <n>', 'pin the backfill batch size'],
   ['--batch-delay <ms>', 'pause between backfill batches (default 0)'],
@@ -59,7 +60,7 @@ const GLOBAL_OPTIONS: Array<[flags: string, description: string]> = [
   ['--max-load <n>', 'pause the backfill while more than n sessions are running a statement (MySQL Threads_running, PostgreSQL active backends)'],
   ['--instance-ttl <ms>', 'an instance is live while its last heartbeat is younger than this (default 60000)'],
 ];
-const FLAG_KEYS = ['url', 'knexfile', 'env', 'dir', 'schema', 'json', 'lockTimeout', 'lockRetryFor', 'waitLock', 'allowDrift',
+const FLAG_KEYS = ['url', 'knexfile', 'env', 'dir', 'schema', 'json', 'lockTimeout', 'lockRetryFor', 'waitLock', 'allowDrift', 'allowMissing',
   'batchTime', 'batchSize', 'batchDelay', 'maxRowsPerSecond', 'parallel', 'maxLoad', 'instanceTtl'] as const;
 
 function packageVersion(): string {

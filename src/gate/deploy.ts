@@ -46,10 +46,24 @@ export async function recordDeployment(ctx: EngineContext, o: { app?: string; ve
   });
 }
 
+/**
+ * Retiring what is not live exits 2, never silently 0: a typo in --version or
+ * --env would leave the real one live. Already retired is refused too (the
+ * details say when), so a script can tell it from a typo.
+ */
 export async function retireDeployment(ctx: EngineContext, o: { app?: string; version?: string; env?: string }): Promise<number> {
   const d = { app: required(o.app, '--app'), version: required(o.version, '--version'), env: o.env ?? '' };
-  await ensureState(ctx);
   const store = new DeploymentStore(ctx.dialect);
+  const name = `${d.app}@${d.version}${d.env ? ` (env ${d.env})` : ''}`;
+  await withSession(ctx.driver, async (s) => {
+    const all = (await ctx.store.exists(s)) ? (await store.deployments(s)).filter((x) => x.app === d.app && x.env === d.env) : [];
+    const found = all.find((x) => x.version === d.version);
+    if (!found) {
+      const live = all.filter((x) => x.retiredAt === null).map((x) => x.version);
+      throw new InvalidInputError(`${name} was never recorded, so there is nothing to retire; ${live.length ? `live versions of ${d.app}${d.env ? ` in ${d.env}` : ''}: ${live.join(', ')}` : `no version of ${d.app}${d.env ? ` in ${d.env}` : ''} is live`}`, { ...d, recorded: false });
+    }
+    if (found.retiredAt !== null) throw new InvalidInputError(`${name} is already retired (since ${found.retiredAt}); nothing to do`, { ...d, recorded: true, retiredAt: found.retiredAt });
+  });
   return withSession(ctx.driver, async (s) => {
     const n = await store.retire(s, d);
     await ctx.store.log(s, { migration: null, actor: ctx.actor, command: ctx.command, event: 'deploy_retire', detail: { ...d, retired: n } });
@@ -60,7 +74,7 @@ export async function retireDeployment(ctx: EngineContext, o: { app?: string; ve
 export async function listDeployments(ctx: EngineContext): Promise<DeployListResult> {
   return withSession(ctx.driver, async (s) => {
     if (!(await ctx.store.exists(s))) return { ok: true, deployments: [], instances: [], sessions: [] };
-    const ev = await gatherEvidence(s, ctx.dialect, new DeploymentStore(ctx.dialect), ctx.options.instanceTtlMs);
+    const ev = await gatherEvidence(s, ctx.dialect, new DeploymentStore(ctx.dialect), ctx.options.instanceTtlMs, new Set());
     return {
       ok: true,
       deployments: ev.deployments,

@@ -20,20 +20,21 @@ export function registerDeploy(program: Command, action: Action): void {
     .description('version V of app A is live (after a rollout)')
     .requiredOption('--app <name>', 'application name')
     .requiredOption('--version <version>', 'the version now live')
-    .option('--level <id>', 'schema level of that build (default: `xc level` of --dir)')
+    .option('--level <id>', 'schema level of that build: a migration id of --dir or the state (default: the newest migration at least backfilled)')
     .action(action(async ({ xc, out, options }, o: DeployFlags) => {
       const r = await xc.deploy.record({ app: o.app!, version: o.version!, env: options.knexEnv, level: o.level });
+      if (r.warning) out.note(`warning: ${r.warning}`); // in --json, the result's "warning"
       const d = r.deployment;
       out.result(r, (p) => p.line(`recorded ${p.c.bold(`${d.app}@${d.version}`)}${d.env ? ` (${d.env})` : ''} live at level ${d.level ?? p.c.red('unknown')}`));
     }));
   deploy
     .command('retire')
-    .description('version V of app A is gone (its last instance stopped)')
+    .description('version V of app A is gone (its last instance stopped); exit 2 if it is not live')
     .requiredOption('--app <name>', 'application name')
     .requiredOption('--version <version>', 'the version that is gone')
     .action(action(async ({ xc, out, options }, o: DeployFlags) => {
       const r = await xc.deploy.retire({ app: o.app!, version: o.version!, env: options.knexEnv });
-      out.result(r, (p) => p.line(r.retired > 0 ? `retired ${o.app}@${o.version}` : `${o.app}@${o.version} was not live; nothing to retire`));
+      out.result(r, (p) => p.line(`retired ${o.app}@${o.version}`));
     }));
   deploy
     .command('list')

@@ -1,0 +1,83 @@
+/**
+ * What a command refuses before it touches anything, and the message that
+ * names the command that works instead. Exit 2 when retrying can never help
+ * (a wrong --dir, an edited file, a migration that cannot be undone).
+ */
+import type { Phase } from '../api.js';
+import { CannotSucceedError, DriftError, InvalidInputError } from '../errors.js';
+import type { MigrationFile } from '../migration/load.js';
+import type { MigrationRow } from '../state/store.js';
+
+export interface Loaded {
+  files: MigrationFile[];
+  rows: Map<string, MigrationRow>;
+}
+
+/**
+ * Why the migration `id` (its state row, if any) cannot be rolled back, or
+ * null when it can. The one place that decides, so `rollback` and the drift
+ * message agree. A rolled-back migration can: rolling it back again is a
+ * no-op (a re-run is safe).
+ */
+export function rollbackRefusal(id: string, row: Pick<MigrationRow, 'phase'> | undefined): string | null {
+  const phase: Phase = row?.phase ?? 'pending';
+  switch (phase) {
+    case 'pending':
+      return `${id} has not started: there is nothing to roll back (to drop it, delete or edit its file)`;
+    case 'contracted':
+      return `${id} is contracted: its old shape is gone and cannot be restored by xc; to undo it, write a new migration that reverses it`;
+    case 'contracting':
+      return `${id} is contracting: the old shape is being removed and cannot be restored; finish it with \`xc contract ${id}\`, then reverse it with a new migration if needed`;
+    default:
+      return null;
+  }
+}
+
+/** The same, as the error `rollback` throws (exit 2). */
+export function assertCanRollBack(id: string, row: Pick<MigrationRow, 'phase'> | undefined): void {
+  const refusal = rollbackRefusal(id, row);
+  if (refusal !== null) throw new CannotSucceedError(refusal, { migration: id, phase: row?.phase ?? 'pending' });
+}
+
+/**
+ * Migrations the state has run (any phase but rolled_back) whose files are
+ * not in --dir. A wrong --dir would otherwise look like "nothing to apply";
+ * knex refuses the same way ("the migration directory is corrupt").
+ */
+export function assertNoMissingFiles(loaded: Loaded, dir: string, allowMissing: boolean): void {
+  if (allowMissing) return;
+  const files = new Set(loaded.files.map((f) => f.id));
+  const missing = [...loaded.rows.values()].filter((r) => r.phase !== 'rolled_back' && !files.has(r.id));
+  if (missing.length === 0) return;
+  throw new InvalidInputError(
+    `the migrations folder ${dir} lacks the files of ${missing.length} migration${missing.length > 1 ? 's' : ''} this database has run: ` +
+      `${missing.map((r) => `${r.id} (${r.phase})`).join(', ')}. Is --dir (XC_MIGRATIONS_DIR) the right folder? ` +
+      'If it is partial on purpose (e.g. old migrations squashed), pass --allow-missing',
+    { dir, missing: missing.map((r) => r.id) },
+  );
+}
+
+/**
+ * A migration file changed after its migration started. xc only ever runs
+ * the plan the state recorded, so the edit would silently not take effect:
+ * refused, naming what works — `rollback` (which runs the recorded plan and
+ * is never refused for drift) while the migration can still be undone, else
+ * restoring the file or a new migration; `--allow-drift` to go on with the
+ * recorded plan.
+ */
+export function assertNoDrift(loaded: Loaded, command: string): void {
+  for (const f of loaded.files) {
+    const row = loaded.rows.get(f.id);
+    if (!row || row.phase === 'rolled_back' || row.checksum === f.checksum) continue;
+    const later = [...loaded.rows.values()].filter((r) => r.id > f.id && r.phase !== 'rolled_back' && r.phase !== 'contracted').map((r) => r.id).sort();
+    const fix =
+      rollbackRefusal(f.id, row) === null
+        ? `To run the edited file: \`xc rollback ${f.id}\` undoes it from what the state recorded${later.length ? ` (and, first, the later ${later.join(', ')})` : ''}; then \`xc apply\`.`
+        : `It can no longer be undone (${row.phase}): restore the file from version control, and put the change in a new migration.`;
+    throw new DriftError(
+      `${f.file} was changed after it was applied (${row.phase}); xc runs only what the state recorded, so the edit would not take effect. ${fix} ` +
+        `Or go on with the recorded version: \`xc ${command} --allow-drift\` (the edit is ignored).`,
+      { migration: f.id, phase: row.phase },
+    );
+  }
+}

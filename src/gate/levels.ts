@@ -1,0 +1,51 @@
+/**
+ * Schema levels given to the gate (SPEC §6). A level is the id of a migration
+ * known to --dir or to the state: anything else (a typo, `0099_nonexistent`)
+ * would compare above every real migration and open the gate, so it is
+ * refused, exit 2, before anything is written.
+ */
+import { existsSync } from 'node:fs';
+import type { Phase } from '../api.js';
+import { InvalidInputError } from '../errors.js';
+import type { Loaded } from '../engine/guards.js';
+import { loadMigrations, type MigrationFile } from '../migration/load.js';
+
+/** A build deployed at a level needs every migration up to it at least this far. */
+export const READY: Phase[] = ['backfilled', 'contracting', 'contracted'];
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The migrations of `dir`, or none when the folder does not exist (a deploy step may run without it). */
+export async function filesIfAny(dir: string): Promise<MigrationFile[]> {
+  return existsSync(dir) ? loadMigrations(dir) : [];
+}
+
+export function assertKnownLevel(level: string, loaded: Loaded, dir: string): void {
+  if (loaded.files.some((f) => f.id === level) || loaded.rows.has(level)) return;
+  const newest = loaded.files.at(-1)?.id ?? [...loaded.rows.keys()].sort(byId).at(-1);
+  throw new InvalidInputError(
+    `level "${level}" is not a migration: no file ${level}.* in ${dir}${existsSync(dir) ? '' : ' (the folder does not exist)'} and no migration of that id in the database's state. ` +
+      `A level is the id of the newest migration the build ships with (\`xc level\` prints it from --dir${newest ? `; here: ${newest}` : ''})`,
+    { level, dir },
+  );
+}
+
+/**
+ * `deploy record` without `--level`: the newest migration at least
+ * backfilled — a build needing a later one could not have gone live (`xc
+ * check` refuses it). A warning when --dir has newer files: if the build
+ * ships them, say so with --level. Nothing backfilled yet: an unknown level,
+ * which blocks every contract while the deployment is live (fail closed).
+ */
+export function defaultLevel(loaded: Loaded, dir: string): { level: string | null; warning?: string } {
+  const ready = [...loaded.rows.values()].filter((r) => READY.includes(r.phase)).map((r) => r.id).sort(byId);
+  const level = ready.at(-1) ?? null;
+  const newer = loaded.files.filter((f) => level === null || f.id > level);
+  if (newer.length === 0) return { level };
+  const phases = newer.map((f) => `${f.id} (${loaded.rows.get(f.id)?.phase ?? 'pending'})`).join(', ');
+  const recorded = level === null ? 'recorded at an unknown level, which blocks every contract while it is live: no migration is backfilled yet' : `recorded at level ${level}, the newest migration at least backfilled`;
+  return {
+    level,
+    warning: `no --level given: ${recorded}; ${dir} has newer ${phases}. If this build ships ${newer.length > 1 ? 'them' : 'it'}, run \`xc apply\` and record again with --level ${newer.at(-1)!.id}`,
+  };
+}
