@@ -35,6 +35,12 @@ export interface SyncTriggerSpec {
   down: string;
   /** Default the old column had (now applied by the trigger, so it never overwrites a value the new version wrote). */
   oldDefault: string | null;
+  /**
+   * The new column may hold NULL once contracted (undefined: it may). Decides
+   * an INSERT that leaves both sides NULL: only an old writer can have
+   * written it when the new column may not be NULL.
+   */
+  newNullable?: boolean;
   /** Every column the row has while the trigger is installed (old and new). */
   columns: string[];
 }
@@ -46,6 +52,13 @@ export interface FillTriggerSpec {
   column: string;
   expr: string;
   columns: string[];
+  /**
+   * Columns `expr` reads, for a column derived from them (addColumn's `up`):
+   * an UPDATE that changes one of them and leaves the column as it was
+   * computes the column again, so it never goes stale. Absent: only NULLs
+   * are filled (setNotNull's `up`, dropColumn's `down`).
+   */
+  recomputeOn?: string[];
 }
 
 export interface TriggerSteps {
@@ -90,8 +103,15 @@ export interface Ddl {
    * MySQL may make it NOT NULL in that same rebuild, sparing the contract a
    * second one; the placeholder then stays until the caller's trigger is in
    * place, and the caller drops it with `setDefault(…, null)`.
+   *
+   * With `default` instead (a constant: see addColumn's isConstantDefault),
+   * the column is added with that default in one statement and every
+   * existing row reads it without being written: PostgreSQL 11+ keeps it in
+   * the catalog, MySQL/MariaDB add it ALGORITHM=INSTANT where the server can.
+   * `notNull` then makes it NOT NULL in that same statement: no row can be
+   * NULL, and old writers, which omit the column, get the default.
    */
-  addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean; notNull?: boolean }): Step[];
+  addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean; notNull?: boolean; default?: string }): Step[];
   dropColumn(table: string, column: string): Step[];
   setDefault(table: string, column: string, expr: string | null): Step[];
   /** Columns are passed whole: MySQL restates the full definition to change nullability. */
@@ -111,6 +131,18 @@ export interface Ddl {
   /** Recreate an existing index under a new name, with one column replaced. */
   copyIndex(index: IndexModel, table: string, newName: string, fromColumn: string, toColumn: string): Step[];
   dropIndex(table: string, name: string): Step[];
+  /**
+   * Give an index back the name of the one it replaced, once that one is
+   * gone (a copy built under a temporary name at expand). Metadata only.
+   */
+  renameIndex(table: string, from: string, to: string): Step[];
+  /**
+   * A default for a column whose type changes to `type`, computing the same
+   * value: PostgreSQL casts it (a text default is not accepted by an integer
+   * column); MySQL converts a default to the column's type itself, strictly,
+   * so it stays as written.
+   */
+  convertedDefault(expr: string, type: string): string;
   /** Turn a unique index into a named UNIQUE constraint without a scan. */
   addUniqueUsingIndex(table: string, constraint: string, index: string): Step[];
   addForeignKey(spec: ForeignKeySpec): Step[];
@@ -153,6 +185,19 @@ export interface Dialect {
   introspect(s: Session): Promise<SchemaModel>;
   /** A query that compiles an author expression over typed NULL columns and reads no rows (see compileExpression). */
   expressionQuery(check: ExpressionCheck): string;
+  /**
+   * Of the functions an expression calls (lower-cased names), those whose
+   * value may change between two calls with the same arguments: PostgreSQL
+   * asks pg_proc (a name every overload of which is not IMMUTABLE); MySQL has
+   * no such catalog, so a known list.
+   */
+  volatileFunctions(s: Session, names: string[]): Promise<string[]>;
+  /**
+   * Why `type` is not one SQL type this server knows, or null. Asked before
+   * any expression is compiled as that type, so a type is never pasted into
+   * SQL until the server has read it as exactly one type. Changes nothing.
+   */
+  typeIssue(s: Session, type: string): Promise<string | null>;
   /** Statement starting a read-only transaction. */
   readonly beginReadOnly: string;
 
@@ -227,8 +272,17 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
     await s.query(dialect.expressionQuery(check));
     return null;
   } catch (err) {
-    return (err as Error).message;
+    // An expression that writes (nextval) is refused once it runs, so it compiled; where the check allows, that is all it can prove.
+    if (check.evaluate === 'unlessWrites' && isReadOnlyRefusal(err)) return null;
+    const message = (err as Error).message ?? String(err);
+    return check.explain ? check.explain(message) : message;
   } finally {
     await s.query('ROLLBACK');
   }
+}
+
+/** SQLSTATE 25006 (read_only_sql_transaction), as PostgreSQL and MySQL both report it. */
+function isReadOnlyRefusal(err: unknown): boolean {
+  const e = err as { code?: unknown; sqlState?: unknown };
+  return e.code === '25006' || e.sqlState === '25006';
 }

@@ -11,11 +11,14 @@ import type { Session } from '../db/driver.js';
 import { compileExpression, resolveExpr, type Dialect } from '../dialects/dialect.js';
 import { InvalidInputError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
-import { entryKind, type Expr, type MigrationDefinition } from '../migration/schema.js';
+import { entryKind, type Expr, type MigrationDefinition, type OperationKind, type OperationSpec } from '../migration/schema.js';
 import { operation } from '../operations/index.js';
+import { calledFunctions } from '../operations/common.js';
 import { backfillStatement } from '../backfill/keyset.js';
-import { emptyPlan, type OperationPlan, type PlanContext, type ValidateContext } from '../operations/types.js';
+import { emptyPlan, type Operation, type OperationPlan, type PlanContext, type RowCheck, type ValidateContext, type ValidationIssue } from '../operations/types.js';
+import { formatRows } from '../backfill/verify.js';
 import type { SchemaModel } from '../schema/model.js';
+import { namesOf } from '../schema/holds.js';
 
 /** A short, stable name for an object xc creates, unique per migration and operation. */
 export function objectName(migrationId: string, opIndex: number, purpose: string): string {
@@ -38,10 +41,73 @@ function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext 
 }
 
 /** Change `model` into the shape after `definition` is contracted; tolerant of a partly-applied catalog. */
-export function project(definition: MigrationDefinition, model: SchemaModel): void {
-  for (const entry of definition.operations) {
+export function project(migrationId: string, definition: MigrationDefinition, model: SchemaModel, dialect: Dialect): void {
+  for (const [opIndex, entry] of definition.operations.entries()) {
     const { kind, spec } = entryKind(entry);
-    operation(kind).project(spec as never, model);
+    projectOperation(model, dialect, { migrationId, opIndex, kind, spec });
+  }
+}
+
+/**
+ * Advance `model` past one operation, recording what it holds until its
+ * contract (schema/holds.ts); the problems of an operation that reuses a name
+ * or a synced column another one in flight still holds.
+ */
+function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId: string; opIndex: number; kind: OperationKind; spec: OperationSpec }): string[] {
+  const op = operation(o.kind);
+  const holder = `${o.migrationId} (operations[${o.opIndex}].${o.kind})`;
+  const synced = op.synced?.(o.spec as never, validateContext(dialect, model));
+  const problems = synced && synced.columns.length > 0 ? model.holds.sync(synced.table, synced.columns, holder) : [];
+  const before = namesOf(model);
+  op.project(o.spec as never, model);
+  return [...problems, ...model.holds.advance(before, namesOf(model), holder)];
+}
+
+/**
+ * What only the server can tell of one operation, in order, each step only
+ * when the one before found nothing: its types; its expressions (compiled,
+ * never run, and those compared again by the verify refused when volatile);
+ * the existing rows it needs to meet a condition. Changes nothing.
+ */
+async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext): Promise<ValidationIssue[]> {
+  const issues: ValidationIssue[] = [];
+  for (const t of op.types?.(spec as never) ?? []) {
+    const issue = await dialect.typeIssue(session, t.type);
+    if (issue) issues.push({ path: t.path, message: issue });
+  }
+  if (issues.length > 0) return issues; // a bad type is never pasted into the expressions compiled as it
+  for (const check of op.expressions?.(spec as never, vctx) ?? []) {
+    const error = await compileExpression(session, dialect, check);
+    if (error) issues.push({ path: check.path, message: error });
+    const volatile = check.deterministic && !error ? await dialect.volatileFunctions(session, calledFunctions(check.sql)) : [];
+    if (volatile.length > 0) {
+      issues.push({
+        path: check.path,
+        message: `calls ${volatile.join(', ')}, whose value changes from call to call; the check before contract computes the expression again and could never agree with the stored value — use a deterministic expression (to give a column a generated value once, use addColumn with \`up\`)`,
+      });
+    }
+  }
+  if (issues.length > 0) return issues;
+  for (const check of op.rowChecks?.(spec as never, vctx) ?? []) {
+    const examples = await violatingRows(session, dialect, model, check);
+    if (examples) issues.push({ path: check.path, message: `${check.message}; for example:\n${examples}` });
+  }
+  return issues;
+}
+
+/** A few rows that violate `check`, shown as `key=value ...` lines, or null when none does. Read-only. */
+async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null> {
+  const columns = [...new Set([...(model.rowKey(check.table) ?? []), ...check.show])];
+  const shown = columns.map((c) => `${dialect.castText(dialect.quote(c))} AS ${dialect.quote(c)}`).join(', ');
+  await s.query(dialect.beginReadOnly);
+  try {
+    const rows = (await s.query<Record<string, unknown>>(`SELECT ${shown} FROM ${dialect.quote(check.table)} WHERE ${check.violation} LIMIT 5`)).rows;
+    return rows.length === 0 ? null : formatRows(rows);
+  } catch {
+    // The table or column is made by an earlier migration of this run and has no rows yet; `apply` checks again once it exists.
+    return null;
+  } finally {
+    await s.query('ROLLBACK');
   }
 }
 
@@ -77,10 +143,7 @@ export async function planMigration(
       }
     }
     if (session) {
-      for (const check of op.expressions?.(spec as never, vctx) ?? []) {
-        const error = await compileExpression(session, dialect, check);
-        if (error) problems.push(`${where(file.file, opIndex, kind, check.path)}: ${error}`);
-      }
+      for (const issue of await serverChecks(session, dialect, model, op, spec, vctx)) problems.push(`${where(file.file, opIndex, kind, issue.path)}: ${issue.message}`);
     }
     if (problems.length > 0) continue;
     const ctx: PlanContext = {
@@ -111,7 +174,7 @@ export async function planMigration(
     plan.contract.push(...p.contract);
     // Undo in reverse: the last operation's expand is undone first.
     plan.rollback.unshift(...p.rollback);
-    op.project(spec as never, model);
+    for (const problem of projectOperation(model, dialect, { migrationId: file.id, opIndex, kind, spec })) problems.push(`${where(file.file, opIndex, kind, [])}: ${problem}`);
   }
   if (problems.length > 0) {
     throw new InvalidInputError(`${file.file} is not valid against the database:\n  ${problems.join('\n  ')}`, { migration: file.id, problems });

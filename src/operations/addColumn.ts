@@ -2,9 +2,30 @@
  * addColumn: added nullable and without a scan; old writers, which do not
  * know the column, get it filled from `up` by a trigger; existing rows are
  * backfilled; contract enforces NOT NULL, default and unique as declared.
+ * A constant default without `up` is added with the column in one statement
+ * instead: existing rows read it from the catalog, none is rewritten.
  */
 import { atomic, emptyPlan, type Operation } from './types.js';
-import { columnsOf, exprCheck, requireNoColumn, requireTable } from './common.js';
+import { columnsNamed, columnsOf, exprCheck, requireNoColumn, requireTable, triggerColumns } from './common.js';
+
+/** Date/time input strings PostgreSQL evaluates when read ('now'::timestamptz): not constants. */
+const TIME_WORDS = /^'\s*(now|today|tomorrow|yesterday)\s*'/i;
+const CONSTANT = /^\s*(?:[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|'(?:[^'\\]|'')*'|true|false)(?:\s*::\s*[A-Za-z_][A-Za-z0-9_ ]*(?:\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\[\])?)?\s*$/i;
+
+/**
+ * A default every existing row can read without being written: a number, a
+ * string (without backslashes, which the two servers read differently),
+ * TRUE or FALSE, optionally with a PostgreSQL `::type` cast. Deliberately
+ * syntactic and narrow: a function call, even a stable one such as now(), or
+ * NULL (nothing to fill) keeps the path of the column added bare, the default
+ * set and existing rows backfilled.
+ */
+export function isConstantDefault(expr: string): boolean {
+  return CONSTANT.test(expr) && !TIME_WORDS.test(expr.trim());
+}
+
+/** Added with its default in one statement, nothing to backfill (PostgreSQL 11+: catalog only; MySQL: INSTANT). */
+const addedWithDefault = (spec: { up?: unknown; column: { default?: string } }) => spec.up === undefined && spec.column.default !== undefined && isConstantDefault(spec.column.default);
 
 export const addColumn: Operation<'addColumn'> = {
   kind: 'addColumn',
@@ -33,7 +54,9 @@ export const addColumn: Operation<'addColumn'> = {
     if (spec.column.default !== undefined) checks.push(...exprCheck(['column', 'default'], spec.table, spec.column.default, [], spec.column.type));
     return checks;
   },
-  backfillTables: (spec) => (spec.up !== undefined || spec.column.default !== undefined ? [spec.table] : []),
+  types: (spec) => [{ path: ['column', 'type'], type: spec.column.type }],
+  synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.up === undefined ? [] : [spec.column.name], [spec.up === undefined ? undefined : expr(spec.up)]),
+  backfillTables: (spec) => (spec.up !== undefined || (spec.column.default !== undefined && !addedWithDefault(spec)) ? [spec.table] : []),
   project(spec, model) {
     const t = model.table(spec.table);
     if (!t || t.columns.some((c) => c.name === spec.column.name)) return;
@@ -50,19 +73,27 @@ export const addColumn: Operation<'addColumn'> = {
     // a column default would fill it first and hide the NULL the trigger looks for, so it waits for contract.
     const fill = up !== undefined ? (col.default !== undefined ? `COALESCE(${up}, ${col.default})` : up) : col.default;
     const fillName = ctx.name('fill');
-    const trigger = up !== undefined ? ddl.fillTrigger({ name: fillName, table: spec.table, column: col.name, expr: fill!, columns: [...t.columns.map((c) => c.name), col.name] }) : undefined;
+    const catalogOnly = addedWithDefault(spec);
+    // The columns `up` reads: an old writer's UPDATE of one of them computes the column again (it never goes stale).
+    const reads = up === undefined ? [] : columnsNamed(up, t.columns.map((c) => c.name));
+    const trigger =
+      up !== undefined ? ddl.fillTrigger({ name: fillName, table: spec.table, column: col.name, expr: fill!, columns: [...t.columns.map((c) => c.name), col.name], recomputeOn: reads }) : undefined;
 
-    // With `up`, where triggers are costly even when bypassed (MySQL), existing rows are filled before the trigger exists:
-    // no new writer can write the column yet, so every row still holds what the expand put there, and the backfill then
-    // fills the rows old writers inserted meanwhile (left NULL).
+    // With an `up` that reads no column, where triggers are costly even when bypassed (MySQL), existing rows are filled
+    // before the trigger exists: no new writer can write the column yet, so every row still holds what the expand put
+    // there, and the backfill then fills the rows old writers inserted meanwhile (left NULL). When `up` reads columns,
+    // an old writer changing one of them during that fill would leave the row's value stale where the backfill (which
+    // fills NULLs only) never looks again: the trigger comes first then.
     const prefill =
-      up !== undefined
+      up !== undefined && reads.length === 0
         ? ddl.fillBeforeTriggers({ table: spec.table, set: { [col.name]: fill! }, where: `NOT COALESCE((${ctx.dialect.sameValue(col.name, fill!, col.type)}), FALSE)`, bypass: [fillName] })
         : [];
     plan.expand.push(
       ...atomic(
-        ddl.addColumn(spec.table, col.name, col.type, { backfilled: up !== undefined }),
-        up === undefined && col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : [],
+        catalogOnly
+          ? ddl.addColumn(spec.table, col.name, col.type, { default: col.default!, notNull: !col.nullable })
+          : ddl.addColumn(spec.table, col.name, col.type, { backfilled: up !== undefined }),
+        up === undefined && col.default !== undefined && !catalogOnly ? ddl.setDefault(spec.table, col.name, col.default) : [],
         prefill,
         trigger?.create ?? [],
       ),
@@ -75,10 +106,20 @@ export const addColumn: Operation<'addColumn'> = {
       const refColumns = ref.columns ?? (ref.column ? [ref.column] : ctx.model.table(ref.table)!.primaryKey);
       plan.expand.push(...ddl.addForeignKey({ table: spec.table, name: fkName, columns: [col.name], refTable: ref.table, refColumns, onDelete: ref.onDelete }));
     }
-    if (fill !== undefined) plan.backfill.push({ table: spec.table, set: { [col.name]: fill }, where: `${q(col.name)} IS NULL AND (${fill}) IS NOT NULL`, bypass: [fillName] });
+    if (fill !== undefined && !catalogOnly) plan.backfill.push({ table: spec.table, set: { [col.name]: fill }, where: `${q(col.name)} IS NULL AND (${fill}) IS NOT NULL`, bypass: [fillName] });
+    // Not `column = up` for every row: the new version may write its own value, and a volatile `up` (now(), random())
+    // would never agree with itself. Every row that `up` gives a value has one — what the backfill guarantees.
+    if (fill !== undefined && up !== undefined) {
+      plan.verify.push({
+        table: spec.table,
+        description: `${col.name} has a value wherever up gives one`,
+        agrees: `${q(col.name)} IS NOT NULL OR (${fill}) IS NULL`,
+        show: [col.name, ...reads],
+      });
+    }
 
     if (trigger) plan.contract.push(...atomic(trigger.drop, col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : []));
-    if (!col.nullable) {
+    if (!col.nullable && !catalogOnly) {
       const check = ctx.name('nn');
       const column = { name: col.name, type: col.type, nullable: false, default: col.default ?? null };
       plan.contract.push(...ddl.addNotNullCheck(spec.table, column, check), ...ddl.enforceNotNull(spec.table, column, check));

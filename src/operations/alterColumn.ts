@@ -3,9 +3,10 @@
  * from the old shape and `down` the old column from the new one, both ways,
  * until contract drops `column`.
  */
-import type { Operation } from './types.js';
-import { columnsOf, exprCheck, refuseUncopyable, requireColumn, requireNoColumn, requireTable } from './common.js';
-import { planColumnCopy, projectColumnCopy } from './columnCopy.js';
+import type { ColumnModel } from '../schema/model.js';
+import type { ExpressionCheck, Operation } from './types.js';
+import { columnsOf, exprCheck, refuseUncopyable, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
+import { changesType, copiedDefault, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 
 export const alterColumn: Operation<'alterColumn'> = {
   kind: 'alterColumn',
@@ -25,16 +26,20 @@ export const alterColumn: Operation<'alterColumn'> = {
     if (expr(spec.down) === undefined) issues.push({ path: ['down'], message: 'no expression for this database' });
     return issues;
   },
-  expressions(spec, { model, expr }) {
+  expressions(spec, { model, expr, dialect }) {
     const t = model.table(spec.table);
     const old = t?.columns.find((c) => c.name === spec.column);
     if (!t || !old) return [];
     const type = spec.type ?? old.type;
-    return [
+    // up and down are computed again by the verify before contract: they must be deterministic.
+    const conversions = [
       ...exprCheck(['up'], spec.table, expr(spec.up), columnsOf(t), type),
       ...exprCheck(['down'], spec.table, expr(spec.down), columnsOf(t, [{ name: spec.to, type }]), old.type),
-    ];
+    ].map((c) => ({ ...c, deterministic: true }));
+    return [...conversions, ...defaultCheck(spec, old, type, columnsOf(t), dialect.ddl(model))];
   },
+  types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
+  synced: (spec, { model, expr }) => triggerColumns(model, spec.table, [spec.column, spec.to], [expr(spec.up), expr(spec.down)]),
   backfillTables: (spec) => [spec.table],
   project(spec, model) {
     projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model);
@@ -46,3 +51,30 @@ export const alterColumn: Operation<'alterColumn'> = {
     );
   },
 };
+
+/**
+ * Contract sets the new column's default; one that fails there would leave
+ * the migration stuck half-contracted. So it is computed now, converted to
+ * the new type: a default carried over through a type change must convert
+ * (an expression that writes, like nextval, cannot be proven and is refused);
+ * a default given must be a value of the new type.
+ */
+function defaultCheck(
+  spec: { table: string; column: string; to: string; type?: string; default?: string | null },
+  old: ColumnModel,
+  type: string,
+  columns: { name: string; type: string }[],
+  ddl: Parameters<typeof copiedDefault>[2],
+): ExpressionCheck[] {
+  const sql = copiedDefault(spec, old, ddl);
+  if (sql === null) return [];
+  if (spec.default === undefined) {
+    if (!changesType(spec.type, old)) return [];
+    const explain = (error: string) =>
+      `the default of "${spec.table}"."${spec.column}", ${old.default}, is carried over to "${spec.to}" converted to ${type}, and it cannot be: ${error}. ` +
+      'Give `default` for the new column (or `default: null` for none)';
+    return [{ path: ['default'], table: spec.table, sql, columns, castTo: type, evaluate: 'required', explain }];
+  }
+  const explain = (error: string) => `${spec.default} is not a default for a column of type ${type}: ${error}`;
+  return [{ path: ['default'], table: spec.table, sql, columns, castTo: type, evaluate: 'unlessWrites', explain }];
+}

@@ -44,17 +44,41 @@ export function exprCheck(path: (string | number)[], table: string, sql: string 
 
 const doubleQuote = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
+/** Tokens of an expression: string literals, double- or backtick-quoted identifiers, bare words, any other character. */
+const EXPR_TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_$]*|[\s\S]/g;
+const spellings = (name: string) => [name, doubleQuote(name), `\`${name.replace(/`/g, '``')}\``];
+
 /** Replace a whole identifier (bare, double- or backtick-quoted), never inside string literals; writes it with `quote`. */
 export function replaceIdentifier(sql: string, from: string, to: string, quote: (id: string) => string = doubleQuote): string {
-  const out: string[] = [];
-  const re = /'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_$]*|[\s\S]/g;
-  const quoted = new Set([from, doubleQuote(from), `\`${from.replace(/`/g, '``')}\``]);
-  for (const m of sql.match(re) ?? []) out.push(quoted.has(m) ? quote(to) : m);
-  return out.join('');
+  const quoted = new Set(spellings(from));
+  return (sql.match(EXPR_TOKEN) ?? []).map((m) => (quoted.has(m) ? quote(to) : m)).join('');
+}
+
+/** Which of `columns` an expression names (bare, double- or backtick-quoted; bare names case-insensitively), never inside string literals. */
+export function columnsNamed(sql: string, columns: string[]): string[] {
+  const tokens = new Set(sql.match(EXPR_TOKEN) ?? []);
+  const lower = new Set([...tokens].map((t) => t.toLowerCase()));
+  return columns.filter((c) => spellings(c).some((s) => tokens.has(s)) || lower.has(c.toLowerCase()));
 }
 
 /** A name for a copy of `name` that refers to `to` instead of `from`, within 63 characters. */
 export function derivedName(name: string, from: string, to: string, fallback: string): string {
   const replaced = name.includes(from) ? name.split(from).join(to) : `${name}_${to}`;
   return replaced.length <= 63 && replaced !== name ? replaced : fallback;
+}
+
+/** SQL-standard niladic functions, written without parentheses, whose value changes from one transaction to the next. */
+const TIME_KEYWORDS = new Set(['current_timestamp', 'current_date', 'current_time', 'localtime', 'localtimestamp']);
+
+/** Functions an expression calls (lower-cased names before a `(`), and the standard time keywords it uses. */
+export function calledFunctions(sql: string): string[] {
+  const tokens = (sql.match(EXPR_TOKEN) ?? []).filter((t) => !/^\s+$/.test(t));
+  const names = tokens.flatMap((t, i) => (/^[A-Za-z_]/.test(t) && (tokens[i + 1] === '(' || TIME_KEYWORDS.has(t.toLowerCase())) ? [t.toLowerCase()] : []));
+  return [...new Set(names)];
+}
+
+/** What a dual-write trigger touches: its own columns and every column of the table its expressions read. */
+export function triggerColumns(model: SchemaModel, table: string, own: string[], exprs: (string | undefined)[]): { table: string; columns: string[] } {
+  const names = model.table(table)?.columns.map((c) => c.name) ?? [];
+  return { table, columns: [...own, ...exprs.flatMap((e) => (e === undefined ? [] : columnsNamed(e, names)))] };
 }

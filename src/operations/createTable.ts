@@ -1,7 +1,7 @@
 /** createTable: created in expand, nothing at contract, dropped on rollback. */
 import type { Column, OperationSpec } from '../migration/schema.js';
 import type { SchemaModel, TableModel } from '../schema/model.js';
-import { requireTable } from './common.js';
+import { exprCheck, requireTable } from './common.js';
 import { indexModel, relationNamed } from './addIndex.js';
 import { referenceIssues } from './addForeignKey.js';
 import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
@@ -98,6 +98,10 @@ export const createTable: Operation<'createTable'> = {
     });
     return issues;
   },
+
+  types: (spec) => spec.columns.map((c, i) => ({ path: ['columns', i, 'type'], type: storedType(c.type) })),
+
+  expressions: (spec) => spec.columns.flatMap((c, i) => exprCheck(['columns', i, 'default'], spec.table, c.default, [], storedType(c.type))),
 
   project(spec, model) {
     // A catalog that already has the table (expand ran) is the better truth.

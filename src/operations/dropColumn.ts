@@ -4,7 +4,7 @@
  * NULL is lifted). Contract drops it; rollback puts NOT NULL back online.
  */
 import { atomic, emptyPlan, type Operation } from './types.js';
-import { columnsOf, exprCheck, requireColumn, requireTable } from './common.js';
+import { columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
 
 export const dropColumn: Operation<'dropColumn'> = {
   kind: 'dropColumn',
@@ -21,6 +21,7 @@ export const dropColumn: Operation<'dropColumn'> = {
     const col = t?.columns.find((c) => c.name === spec.column);
     return spec.down === undefined || !col ? [] : exprCheck(['down'], spec.table, expr(spec.down), columnsOf(t), col.type);
   },
+  synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.down === undefined ? [] : [spec.column], [spec.down === undefined ? undefined : expr(spec.down)]),
   project(spec, model) {
     const t = model.table(spec.table);
     if (!t) return;

@@ -13,6 +13,7 @@ export const renameColumn: Operation<'renameColumn'> = {
     refuseUncopyable(model, t, spec.from, ['from'], issues);
     return issues;
   },
+  synced: (spec) => ({ table: spec.table, columns: [spec.from, spec.to] }),
   backfillTables: (spec) => [spec.table],
   project(spec, model) {
     projectColumnCopy({ ...spec, up: spec.from, down: spec.to }, model);

@@ -3,9 +3,15 @@
  * NULLs old writers still send; an unvalidated CHECK guards new writes. At
  * contract the check is validated (no write lock) and NOT NULL is set
  * without a scan.
+ *
+ * VALIDATE fails on a single NULL, so contract must never meet one: rows
+ * that `up` cannot fill (or, without `up`, any NULL) refuse the migration at
+ * plan time, and the verify before contract checks again for NULLs written
+ * meanwhile — a refusal there leaves the migration backfilled, from where it
+ * can still be rolled back.
  */
-import { atomic, emptyPlan, type Operation } from './types.js';
-import { columnsOf, exprCheck, requireColumn, requireTable } from './common.js';
+import { atomic, emptyPlan, removing, type Operation } from './types.js';
+import { columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
 
 export const setNotNull: Operation<'setNotNull'> = {
   kind: 'setNotNull',
@@ -23,6 +29,17 @@ export const setNotNull: Operation<'setNotNull'> = {
     const col = t?.columns.find((c) => c.name === spec.column);
     return spec.up === undefined || !col ? [] : exprCheck(['up'], spec.table, expr(spec.up), columnsOf(t), col.type);
   },
+  rowChecks(spec, { model, expr, dialect }) {
+    const up = spec.up === undefined ? undefined : expr(spec.up);
+    if (!model.column(spec.table, spec.column) || (spec.up !== undefined && up === undefined)) return [];
+    const isNull = `${dialect.quote(spec.column)} IS NULL`;
+    return [
+      up === undefined
+        ? { path: ['column'], table: spec.table, violation: isNull, show: [spec.column], message: `"${spec.table}"."${spec.column}" holds NULL in existing rows, which NOT NULL would reject at contract; give \`up\` to fill them, or fix those rows first` }
+        : { path: ['up'], table: spec.table, violation: `${isNull} AND (${up}) IS NULL`, show: [spec.column], message: `\`up\` gives NULL for existing rows whose "${spec.column}" is NULL, which NOT NULL would reject at contract; make \`up\` give a value for them` },
+    ];
+  },
+  synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.up === undefined ? [] : [spec.column], [spec.up === undefined ? undefined : expr(spec.up)]),
   backfillTables: (spec) => (spec.up !== undefined ? [spec.table] : []),
   project(spec, model) {
     const col = model.column(spec.table, spec.column);
@@ -35,6 +52,13 @@ export const setNotNull: Operation<'setNotNull'> = {
     const col = { ...t.columns.find((c) => c.name === spec.column)!, nullable: false };
     const plan = emptyPlan();
     const check = ctx.name('nn');
+    plan.verify.push({
+      table: spec.table,
+      description: `"${spec.column}" holds no NULL`,
+      agrees: `${q(spec.column)} IS NOT NULL`,
+      show: [spec.column],
+      remedy: `Give those rows a value (an UPDATE), then run \`xc contract\` again; or \`xc rollback ${ctx.migrationId}\`.`,
+    });
     const up = spec.up === undefined ? undefined : ctx.expr(spec.up);
     if (up !== undefined) {
       const fillName = ctx.name('fill');
@@ -42,11 +66,13 @@ export const setNotNull: Operation<'setNotNull'> = {
       // Trigger first: the check must never see a NULL an old writer sent.
       plan.expand.push(...atomic(trigger.create, ddl.addNotNullCheck(spec.table, col, check)));
       plan.backfill.push({ table: spec.table, set: { [spec.column]: up }, where: `${q(spec.column)} IS NULL`, bypass: [fillName] });
-      plan.contract.push(...ddl.enforceNotNull(spec.table, col, check), ...atomic(trigger.drop));
+      plan.contract.push(...removing(ddl.enforceNotNull(spec.table, col, check)), ...atomic(trigger.drop));
       plan.rollback.push(...atomic(trigger.drop, ddl.dropConstraint(spec.table, check)));
     } else {
       // Without `up` old writers may still send NULL: the check waits for contract, when they are gone.
-      plan.contract.push(...ddl.addNotNullCheck(spec.table, col, check), ...ddl.enforceNotNull(spec.table, col, check));
+      plan.contract.push(...ddl.addNotNullCheck(spec.table, col, check), ...removing(ddl.enforceNotNull(spec.table, col, check)));
+      // Undoes a contract that failed before NOT NULL was set (a NULL written after the verify).
+      plan.rollback.push(...ddl.dropConstraint(spec.table, check));
     }
     return plan;
   },

@@ -46,6 +46,8 @@ export interface Step {
    * where filling before the triggers exist is much cheaper (Ddl.fillBeforeTriggers).
    */
   fill?: BackfillSpec;
+  /** Set by `removing`: the old shape is gone once this step has run, so rollback is no longer possible. */
+  removesOldShape?: boolean;
 }
 
 /** Mark steps to commit as one transaction. Only for instant, catalog-only statements. */
@@ -86,6 +88,8 @@ export interface AgreementCheck {
   agrees: string;
   /** Columns shown for mismatching example rows. */
   show: string[];
+  /** What the user can do about rows that disagree, when it is not converting them again (`xc backfill ID`). */
+  remedy?: string;
   /** Filled in by the planner, as for BackfillSpec. */
   key?: string[];
   integerKey?: boolean;
@@ -117,6 +121,39 @@ export interface ExpressionCheck {
   castTo?: string;
   /** A boolean condition rather than a value. */
   boolean?: boolean;
+  /**
+   * Computed again and compared by the verify before contract, so it must give
+   * the same value every time: a volatile function (random(), now(),
+   * nextval) is refused at plan time — the check could never pass.
+   */
+  deterministic?: boolean;
+  /**
+   * Compute the value once (over NULL columns, converted to `castTo` as
+   * storing it in a column of that type would), so a value that compiles but
+   * cannot convert ('abc' → integer) fails here rather than at contract.
+   * `required`: an expression that writes (nextval) fails too, as the
+   * read-only transaction refuses it; `unlessWrites`: such an expression is
+   * only compiled.
+   */
+  evaluate?: 'required' | 'unlessWrites';
+  /** The problem in the author's terms, given the database's error. */
+  explain?: (error: string) => string;
+}
+
+/**
+ * A condition on existing rows that must hold for the migration to be able to
+ * finish: checked at plan time (the migration is refused, exit 2, naming the
+ * rows) — a contract step that would fail on data is caught before any DDL.
+ */
+export interface RowCheck {
+  path: (string | number)[];
+  table: string;
+  /** SQL boolean, true for a row that would make the migration fail. */
+  violation: string;
+  /** What is wrong with those rows and what to do, for the message. */
+  message: string;
+  /** Columns shown beside the row key for each example row. */
+  show: string[];
 }
 
 export interface PlanContext {
@@ -143,13 +180,31 @@ export interface Operation<K extends OperationKind = OperationKind> {
   kind: K;
   /** Problems with the spec given the schema as it will be (does a table/column exist?). */
   validate(spec: OperationSpec<K>, ctx: ValidateContext): ValidationIssue[];
+  /** Conditions existing rows must meet, checked at plan time. */
+  rowChecks?(spec: OperationSpec<K>, ctx: ValidateContext): RowCheck[];
+  /** SQL types the operation declares, each checked by the server (Dialect.typeIssue) before any expression. */
+  types?(spec: OperationSpec<K>): { path: (string | number)[]; type: string }[];
   /** Expressions to test-compile against the database. */
   expressions?(spec: OperationSpec<K>, ctx: ValidateContext): ExpressionCheck[];
+  /**
+   * The columns this operation's dual-write trigger reads or writes, if it
+   * installs one: no other trigger may touch them while it is in flight.
+   */
+  synced?(spec: OperationSpec<K>, ctx: ValidateContext): { table: string; columns: string[] };
   /** Tables whose rows this operation reads or writes in backfill: each needs a row key. */
   backfillTables?(spec: OperationSpec<K>): string[];
   /** Change `model` into the shape after contract. Must tolerate a partly-applied catalog. */
   project(spec: OperationSpec<K>, model: SchemaModel): void;
   plan(spec: OperationSpec<K>, ctx: PlanContext): OperationPlan;
+}
+
+/**
+ * Mark contract steps after which the old shape is gone (a column, table,
+ * index or nullability old writers relied on): once one has run, the
+ * migration can only be finished, never rolled back.
+ */
+export function removing(steps: Step[]): Step[] {
+  return steps.map((s) => ({ ...s, removesOldShape: true }));
 }
 
 export function emptyPlan(): OperationPlan {

@@ -3,6 +3,7 @@
  * projected forward through in-flight and pending migrations so that a
  * migration is validated and planned against the schema as it will be.
  */
+import { Holds } from './holds.js';
 export interface ColumnModel {
   name: string;
   /** SQL type as the catalog spells it (`integer`, `character varying(200)`). */
@@ -16,6 +17,8 @@ export interface ColumnModel {
   extra?: string;
   /** Set by the database whenever an UPDATE changes the row (MySQL `ON UPDATE CURRENT_TIMESTAMP`). */
   autoUpdated?: boolean;
+  /** PostgreSQL's COMMENT ON COLUMN (MySQL's COMMENT is part of `extra`). */
+  comment?: string;
 }
 
 export interface IndexModel {
@@ -56,6 +59,8 @@ export interface TableModel {
 
 export class SchemaModel {
   readonly tables = new Map<string, TableModel>();
+  /** What migrations in flight still hold beyond this projected shape (holds.ts). */
+  holds = new Holds();
 
   static of(tables: TableModel[]): SchemaModel {
     const m = new SchemaModel();
@@ -64,7 +69,9 @@ export class SchemaModel {
   }
 
   clone(): SchemaModel {
-    return SchemaModel.of([...this.tables.values()].map((t) => structuredClone(t)));
+    const m = SchemaModel.of([...this.tables.values()].map((t) => structuredClone(t)));
+    m.holds = this.holds.clone();
+    return m;
   }
 
   table(name: string): TableModel | undefined {

@@ -32,6 +32,13 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 interface HolderRow { id: number | string; user: string | null; host: string | null; db: string | null; command: string | null; state: string | null; query: string | null; since: string | null }
 
+/** MySQL/MariaDB built-ins whose value changes between calls (the server keeps no volatility in its catalog). */
+const NONDETERMINISTIC = new Set([
+  'rand', 'uuid', 'uuid_short', 'sys_guid', 'random_bytes', 'now', 'sysdate', 'curdate', 'curtime', 'current_timestamp', 'current_date', 'current_time',
+  'localtime', 'localtimestamp', 'utc_timestamp', 'utc_date', 'utc_time', 'connection_id', 'last_insert_id', 'nextval', 'lastval', 'row_count', 'found_rows',
+  'sleep', 'get_lock', 'benchmark', 'user', 'current_user', 'session_user', 'system_user',
+]);
+
 export class MysqlDialect implements Dialect {
   readonly name = 'mysql' as const;
   readonly transactionalDdl = false;
@@ -121,6 +128,26 @@ export class MysqlDialect implements Dialect {
 
   readonly beginReadOnly = 'START TRANSACTION READ ONLY';
 
+  async typeIssue(s: Session, type: string): Promise<string | null> {
+    // No catalog function reads a type: a session-private temporary table with one column of it does (no implicit
+    // commit, invisible to other sessions). Sessions run one statement per call, so a `;` in the type cannot run another.
+    const table = quoteMy('xc_type_check');
+    try {
+      await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`);
+      await s.query(`CREATE TEMPORARY TABLE ${table} (c ${type})`);
+      const columns = (await s.query(`SHOW COLUMNS FROM ${table}`)).rows.length;
+      return columns === 1 ? null : `"${type}" is not one type (it declares ${columns} columns)`;
+    } catch (err) {
+      return `"${type}" is not a type: ${(err as Error).message}`;
+    } finally {
+      await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`).catch(() => undefined);
+    }
+  }
+
+  async volatileFunctions(_s: Session, names: string[]): Promise<string[]> {
+    return names.filter((n) => NONDETERMINISTIC.has(n));
+  }
+
   expressionQuery(c: ExpressionCheck): string {
     // Typed NULLs where CAST can express the type, so the expression is compiled against columns of the right kind.
     const typed = (type: string) => {
@@ -131,6 +158,12 @@ export class MysqlDialect implements Dialect {
     const from = `FROM (SELECT ${cols}) AS _xc_row`;
     const target = c.castTo ? castTarget(c.castTo, this.mariadb) : undefined;
     const value = target ? `CAST((${c.sql}) AS ${target})` : `(${c.sql})`;
+    if (c.evaluate && c.castTo && this.mariadb) {
+      // CAST converts leniently ('abc' → 0, a warning); storing into a variable of the type converts as a column
+      // would, strictly. MySQL has no anonymous block: there the value is computed and CAST, leniently.
+      return `BEGIN NOT ATOMIC DECLARE xc_value ${c.castTo}; SELECT (${c.sql}) INTO xc_value ${from}; END`;
+    }
+    if (c.evaluate) return `SELECT ${value} ${from}`;
     return c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
   }
 

@@ -94,10 +94,35 @@ export class PostgresDialect implements Dialect {
 
   readonly beginReadOnly = 'BEGIN READ ONLY';
 
+  async typeIssue(s: Session, type: string): Promise<string | null> {
+    try {
+      // Bound, never pasted: the parser reads it as one type name or fails.
+      const known = (await s.query<{ t: string | null }>('SELECT to_regtype(?)::text AS t', [type])).rows[0]?.t;
+      if (!known) return `type "${type}" does not exist`;
+      // Now known to be one type: its modifiers (varchar(-1), numeric(1000)) are checked by using it.
+      await s.query(`SELECT CAST(NULL AS ${type})`);
+      return null;
+    } catch (err) {
+      return `"${type}" is not a type: ${(err as Error).message}`;
+    }
+  }
+
+  async volatileFunctions(s: Session, names: string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    // The standard time keywords are functions of the transaction's start (STABLE): they differ between the trigger and the verify.
+    const keywords = names.filter((n) => ['current_timestamp', 'current_date', 'current_time', 'localtime', 'localtimestamp'].includes(n));
+    const r = await s.query<{ name: string }>(
+      `SELECT proname::text AS name FROM pg_proc WHERE proname = ANY(?::text[]) GROUP BY proname HAVING bool_and(provolatile <> 'i') ORDER BY 1`,
+      [names],
+    );
+    return [...keywords, ...r.rows.map((row) => row.name)];
+  }
+
   expressionQuery(c: ExpressionCheck): string {
     const cols = c.columns.length > 0 ? c.columns.map((col) => `NULL::${col.type} AS ${quotePg(col.name)}`).join(', ') : 'NULL AS _xc_none';
     const from = `FROM (SELECT ${cols}) AS _xc_row`;
     const value = c.castTo ? `CAST((${c.sql}) AS ${c.castTo})` : `(${c.sql})`;
+    if (c.evaluate) return `SELECT ${value} ${from}`; // one row: the value is computed and converted
     return c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
   }
 

@@ -1,0 +1,74 @@
+/**
+ * What migrations that are expanded but not yet contracted still hold in the
+ * database, beyond the schema they project to. The planner advances a model
+ * through every migration in flight and every pending one (planner.ts); the
+ * projected schema alone hides two things that make a later operation unsafe:
+ *
+ * - **Names removed only at contract.** A dropped or renamed-away column,
+ *   table, index or constraint still exists until its migration's contract.
+ *   An operation that creates the same name meanwhile finds it taken (`ADD
+ *   COLUMN IF NOT EXISTS` does nothing) and then loses it, data and all, to
+ *   that contract. Such a reuse is refused until the holder is contracted.
+ * - **Columns under a dual-write trigger.** Two xc triggers that read or
+ *   write the same column race: which one runs first decides the value
+ *   (PostgreSQL orders triggers by name, MySQL by creation). A second one on
+ *   a column another keeps in sync is refused until the first is contracted.
+ */
+import type { SchemaModel } from './model.js';
+
+/** Who holds something, in words: `0003_rename (operations[0].renameColumn)`. */
+export type Holder = string;
+
+/** Every name a model shows, as keys comparable across models. */
+export function namesOf(model: SchemaModel): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const t of model.tables.values()) {
+    names.set(`table\0${t.name}`, `${t.kind} "${t.name}"`);
+    for (const c of t.columns) names.set(`column\0${t.name}\0${c.name}`, `column "${t.name}"."${c.name}"`);
+    for (const o of [...t.indexes, ...t.checks, ...t.foreignKeys]) names.set(`object\0${t.name}\0${o.name}`, `index or constraint "${o.name}" on "${t.name}"`);
+  }
+  return names;
+}
+
+export class Holds {
+  private readonly names = new Map<string, Holder>();
+  private readonly synced = new Map<string, Holder>();
+
+  clone(): Holds {
+    const h = new Holds();
+    for (const [k, v] of this.names) h.names.set(k, v);
+    for (const [k, v] of this.synced) h.synced.set(k, v);
+    return h;
+  }
+
+  /**
+   * Record what one operation's projection changed (`before` → `after`,
+   * from namesOf): names it removes are held by `holder` until its contract.
+   * Returns a problem for each name it creates that another holds.
+   */
+  advance(before: Map<string, string>, after: Map<string, string>, holder: Holder): string[] {
+    const problems: string[] = [];
+    for (const [key, what] of after) {
+      const by = before.has(key) ? undefined : this.names.get(key);
+      if (by) {
+        problems.push(
+          `${what} still exists until ${by} is contracted (it is removed only then); reusing the name before would lose it to that contract — contract that migration first, then reuse the name in a later migration`,
+        );
+      }
+    }
+    for (const key of before.keys()) if (!after.has(key)) this.names.set(key, holder);
+    return problems;
+  }
+
+  /** Problems for a new dual-write trigger over `columns` of `table`, which then become held too. */
+  sync(table: string, columns: string[], holder: Holder): string[] {
+    const problems: string[] = [];
+    for (const c of new Set(columns)) {
+      const key = `${table}\0${c}`;
+      const by = this.synced.get(key);
+      if (by) problems.push(`"${table}"."${c}" is kept in step by a trigger of ${by} until it is contracted; a second trigger on the same column would race it — contract that migration first`);
+      else this.synced.set(key, holder);
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * What plan refuses before any DDL, on every dialect (issue 10, defects 1, 2b,
+ * 4, 8): a name an in-flight migration still holds, a second trigger on a
+ * synced column, NULLs a NOT NULL would meet at contract, a volatile
+ * conversion, a type or default the server does not know. Each refusal is
+ * exit 2 and leaves the database exactly as it was; each accepted sequence is
+ * run to the end and its data checked.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createXc, type Xc } from '../../src/index.js';
+import { targets, type Db } from '../helpers/targets.js';
+
+interface Setup {
+  db: Db;
+  dir: string;
+  xc: Xc;
+  write(id: string, ...operations: unknown[]): Promise<void>;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(target: (typeof targets)[number], ddl: string[]): Promise<Setup> {
+  const db = await target.create('xc_plan');
+  const dir = await mkdtemp(path.join(tmpdir(), 'xc-plan-'));
+  const xc = createXc({ url: db.url, dir });
+  cleanups.push(async () => {
+    await xc.close();
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  for (const sql of ddl) await db.query(sql);
+  return { db, dir, xc, write: (id, ...operations) => writeFile(path.join(dir, `${id}.json`), JSON.stringify({ operations })) };
+}
+
+async function rejection(p: Promise<unknown>): Promise<Error & { exitCode: number }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error & { exitCode: number };
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Tables, columns, indexes, checks and triggers, to compare before and after a refusal. */
+async function dump(db: Db, tables: string[]): Promise<unknown> {
+  const out: Record<string, unknown> = { triggers: await db.triggers() };
+  for (const t of tables) out[t] = { columns: await db.columns(t), indexes: await db.indexes(t), checks: await db.checks(t) };
+  out.state = db.dialect === 'postgres' ? await db.query(`SELECT to_regclass('xc.migrations') IS NOT NULL AS e`) : await db.query(`SHOW TABLES LIKE 'xc\\_%'`);
+  return out;
+}
+
+/** Exit 2, a message matching `message`, and nothing changed: by plan and by apply alike. */
+async function refused(s: Setup, tables: string[], message: RegExp, run: () => Promise<unknown> = () => s.xc.apply()): Promise<void> {
+  const before = await dump(s.db, tables);
+  for (const attempt of [() => s.xc.plan(), run]) {
+    const err = await rejection(attempt());
+    expect(err.exitCode, err.message).toBe(2);
+    expect(err.message).toMatch(message);
+  }
+  expect(await dump(s.db, tables)).toEqual(before);
+}
+
+/** The build at `level` is the only one live: recorded, and every earlier version retired. */
+async function record(xc: Xc, level: string): Promise<void> {
+  for (const d of (await xc.deploy.list()).deployments.filter((x) => x.retiredAt === null)) await xc.deploy.retire({ app: d.app, version: d.version });
+  await xc.deploy.record({ app: 'shop', version: level, level });
+}
+
+for (const target of targets) {
+  target.describe(`plan refuses what could not finish (${target.name})`, () => {
+    const items = [`CREATE TABLE items (id int PRIMARY KEY, v varchar(20) NOT NULL, w varchar(20))`, `INSERT INTO items (id, v, w) VALUES (1, 'one', 'uno'), (2, 'two', NULL)`];
+    const up = target.name === 'postgres' ? 'upper(v)' : 'UPPER(v)';
+    const down = target.name === 'postgres' ? 'lower(v_new)' : 'LOWER(v_new)';
+
+    it('defect 1: a column renamed back onto a name the same migration still holds is refused', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_swap', { alterColumn: { table: 'items', column: 'v', to: 'v_new', up, down } }, { renameColumn: { table: 'items', from: 'v_new', to: 'v' } });
+      await refused(s, ['items'], /operations\[1\]\.renameColumn: column "items"\."v" still exists until 0001_swap \(operations\[0\]\.alterColumn\) is contracted/);
+    });
+
+    it('defect 1: as two migrations in flight, the second waits until the first is contracted, and no value is lost', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_alter', { alterColumn: { table: 'items', column: 'v', to: 'v_new', up, down } });
+      await s.xc.apply();
+      await s.write('0002_back', { renameColumn: { table: 'items', from: 'v_new', to: 'v' } });
+      // Its trigger would keep v_new in step too: the first reason given is the name.
+      await refused(s, ['items'], /column "items"\."v" still exists until 0001_alter/);
+      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([
+        ['0001_alter', 'backfilled'],
+        ['0002_back', 'pending'],
+      ]);
+      await record(s.xc, '0001_alter');
+      await s.xc.contract();
+      await s.xc.apply();
+      await record(s.xc, '0002_back');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, v, w FROM items ORDER BY id`)).toEqual([
+        { id: 1, v: 'ONE', w: 'uno' },
+        { id: 2, v: 'TWO', w: null },
+      ]);
+      await s.db.query(`INSERT INTO items (id, v) VALUES (3, 'three')`); // no trigger of 0001 left behind
+      expect(await s.db.triggers()).toEqual([]);
+    });
+
+    it('defect 1: a pending migration may not add back a column an earlier pending one drops; each applies on its own', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_drop', { dropColumn: { table: 'items', column: 'w' } });
+      await s.write('0002_add', { addColumn: { table: 'items', column: { name: 'w', type: 'int' } } });
+      await refused(s, ['items'], /0002_add\.json: operations\[0\]\.addColumn: column "items"\."w" still exists until 0001_drop/);
+      await s.xc.apply({ id: '0001_drop' });
+      await record(s.xc, '0001_drop');
+      await s.xc.contract();
+      await s.xc.apply();
+      expect((await s.db.columns('items')).map((c) => [c.name, c.type.startsWith('int')])).toEqual([
+        ['id', true],
+        ['v', false],
+        ['w', true],
+      ]);
+    });
+
+    it('defect 1: a second trigger on a column another migration keeps in sync is refused', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_rename', { renameColumn: { table: 'items', from: 'w', to: 'label' } });
+      await s.xc.apply();
+      await s.write('0002_fill', { addColumn: { table: 'items', column: { name: 'tag', type: 'varchar(40)' }, up: target.name === 'postgres' ? "label || '!'" : "CONCAT(label, '!')" } });
+      await refused(s, ['items'], /"items"\."label" is kept in step by a trigger of 0001_rename \(operations\[0\]\.renameColumn\)/);
+    });
+
+    it('defect 2b: setNotNull without up on a column holding NULLs is refused at plan, naming the rows', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w' } });
+      await refused(s, ['items'], /holds NULL in existing rows[\s\S]*id="2" w=NULL/);
+      await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w', up: 'v' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_nn');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, w FROM items ORDER BY id`)).toEqual([
+        { id: 1, w: 'uno' },
+        { id: 2, w: 'two' },
+      ]);
+    });
+
+    it('defect 2b: an up that gives NULL for some NULL rows is refused at plan', async () => {
+      const s = await setup(target, [...items, `ALTER TABLE items ADD COLUMN z varchar(20)`]);
+      await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w', up: 'z' } });
+      await refused(s, ['items'], /`up` gives NULL for existing rows[\s\S]*id="2"/);
+    });
+
+    it('defect 2b: a NULL written after apply stops contract at the verify (exit 1, still backfilled); fixed, it contracts', async () => {
+      const s = await setup(target, [...items, `UPDATE items SET w = 'dos' WHERE id = 2`]);
+      await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w' } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO items (id, v, w) VALUES (3, 'three', NULL)`); // an old writer: allowed until contract
+      await record(s.xc, '0001_nn');
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toMatch(/"w" holds no NULL[\s\S]*id="3" w=NULL[\s\S]*xc rollback 0001_nn/);
+      expect((await s.xc.status()).migrations[0]!.phase).toBe('backfilled');
+      await s.db.query(`UPDATE items SET w = 'tres' WHERE id = 3`);
+      await s.xc.contract();
+      expect((await s.db.columns('items')).find((c) => c.name === 'w')!.nullable).toBe(false);
+    });
+
+    it('defect 4: a volatile up or down of a column copy is refused (its verify could never agree)', async () => {
+      const s = await setup(target, items);
+      const random = target.name === 'postgres' ? 'v || random()::text' : 'CONCAT(v, RAND())';
+      await s.write('0001_rand', { alterColumn: { table: 'items', column: 'v', to: 'v_new', up: random, down } });
+      await refused(s, ['items'], /operations\[0\]\.alterColumn\.up: calls (random|rand), whose value changes/);
+      await s.write('0001_rand', { alterColumn: { table: 'items', column: 'v', to: 'v_new', up, down: target.name === 'postgres' ? 'v_new || now()::text' : 'CONCAT(v_new, NOW())' } });
+      await refused(s, ['items'], /alterColumn\.down: calls now, whose value changes/);
+    });
+
+    it('defect 4: a volatile up of addColumn is fine: its check only asks for a value', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_stamp', { addColumn: { table: 'items', column: { name: 'r', type: 'float', nullable: false }, up: target.name === 'postgres' ? 'random()' : 'RAND()' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_stamp');
+      await s.xc.contract();
+      expect(await s.db.count(`SELECT count(*) FROM items WHERE r IS NULL`)).toBe(0);
+    });
+
+    it('defect 8: an unknown type, a type that is several things and a default that does not compile are refused at plan', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_t', { addColumn: { table: 'items', column: { name: 'c', type: 'textt' } } });
+      await refused(s, ['items'], /operations\[0\]\.addColumn\.column\.type: .*textt/);
+      await s.write('0001_t', { createTable: { table: 'orders', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'at', type: 'timestamp', default: 'nw()' }] } });
+      await refused(s, ['items'], /operations\[0\]\.createTable\.columns\[1\]\.default: .*nw/);
+      await s.write('0001_t', { addColumn: { table: 'items', column: { name: 'c', type: 'int; DROP TABLE items; --' } } });
+      await refused(s, ['items'], /operations\[0\]\.addColumn\.column\.type/);
+      await s.write('0001_t', { alterColumn: { table: 'items', column: 'v', to: 'v_new', type: 'varchar(10), x int', up, down } });
+      await refused(s, ['items'], /operations\[0\]\.alterColumn\.type/);
+      expect(await s.db.count(`SELECT count(*) FROM items`)).toBe(2);
+    });
+
+    it('defect 8: a bad file after good ones refuses the whole run before the first runs', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_ok', { addColumn: { table: 'items', column: { name: 'c', type: 'int' } } });
+      await s.write('0002_bad', { createTable: { table: 'orders', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'n', type: 'int', default: "'x' +" }] } });
+      await refused(s, ['items'], /0002_bad\.json: operations\[0\]\.createTable\.columns\[1\]\.default/);
+    });
+  });
+}
