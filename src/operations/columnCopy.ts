@@ -8,10 +8,16 @@
  * constraints. Indexes are built at expand (the new version queries the new
  * column while dual-writing); constraints are added at contract, once the
  * old version is gone, so they can never reject an old writer's row.
+ *
+ * Names stay what they were, as PostgreSQL's own RENAME COLUMN keeps them:
+ * index copies are built under xc's temporary names and renamed at contract,
+ * in the old column's drop (which takes the originals with it); constraints
+ * are added at contract under their own names, after that drop.
  */
-import type { SchemaModel } from '../schema/model.js';
-import { atomic, emptyPlan, type OperationPlan, type PlanContext } from './types.js';
-import { derivedName, replaceIdentifier } from './common.js';
+import type { ColumnModel, SchemaModel } from '../schema/model.js';
+import type { Ddl } from '../dialects/dialect.js';
+import { atomic, emptyPlan, type OperationPlan, type PlanContext, type Step } from './types.js';
+import { replaceIdentifier } from './common.js';
 
 export interface ColumnCopy {
   table: string;
@@ -25,6 +31,21 @@ export interface ColumnCopy {
   down: string;
 }
 
+/** The copy gives a type, and not the old one as the catalog spells it (a respelling only adds a cast). */
+export function changesType(type: string | undefined, old: Pick<ColumnModel, 'type'>): type is string {
+  return type !== undefined && type.trim().toLowerCase() !== old.type.trim().toLowerCase();
+}
+
+/**
+ * The new column's default from contract on: the one given, else the old
+ * column's; converted to the new type when the type changes (a text default
+ * '42' is no integer default). Null: none.
+ */
+export function copiedDefault(c: Pick<ColumnCopy, 'type' | 'default'>, old: Pick<ColumnModel, 'type' | 'default'>, ddl: Pick<Ddl, 'convertedDefault'>): string | null {
+  const given = c.default === undefined ? old.default : c.default;
+  return given !== null && changesType(c.type, old) ? ddl.convertedDefault(given, c.type) : given;
+}
+
 export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   const { ddl } = ctx;
   const q = (id: string) => ctx.dialect.quote(id);
@@ -32,7 +53,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   const old = t.columns.find((col) => col.name === c.from)!;
   const type = c.type ?? old.type;
   const nullable = c.nullable ?? old.nullable;
-  const newDefault = c.default === undefined ? old.default : c.default;
+  const newDefault = copiedDefault(c, old, ddl);
   const triggerName = ctx.name('sync');
   const trigger = ddl.syncTrigger({
     name: triggerName,
@@ -66,11 +87,12 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     ),
   );
   const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || replaceIdentifier(i.definition, c.from, c.to, q) !== i.definition));
-  const uniques: { constraint: string; index: string }[] = [];
+  // Each copy takes its original's name at contract: a unique constraint by adopting the copy (which renames it), an index by a rename.
+  const renames: Step[] = [];
   for (const [n, idx] of indexes.entries()) {
-    const name = derivedName(idx.name, c.from, c.to, ctx.name(`idx${n}`));
-    plan.expand.push(...ddl.copyIndex(idx, c.table, name, c.from, c.to));
-    if (idx.constraint) uniques.push({ constraint: derivedName(idx.constraint, c.from, c.to, ctx.name(`uq${n}`)), index: name });
+    const temporary = ctx.name(`idx${n}`);
+    plan.expand.push(...ddl.copyIndex(idx, c.table, temporary, c.from, c.to));
+    renames.push(...(idx.constraint ? ddl.addUniqueUsingIndex(c.table, idx.constraint, temporary) : ddl.renameIndex(c.table, temporary, idx.name)));
   }
 
   plan.backfill.push(backfill);
@@ -81,24 +103,24 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     show: [c.from, c.to],
   });
 
-  // Contract: trigger and old column go together (the trigger reads the old column).
+  // Contract: trigger and old column go together (the trigger reads the old column), and with the old column its
+  // indexes, whose names the copies take at once (one transaction where DDL is transactional, catalog only).
   // The new default goes first: where DDL is not transactional, new writers relying on it never see a gap.
-  plan.contract.push(...atomic(newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], trigger.drop, ddl.dropColumn(c.table, c.from)));
-  // What else the old column had (MySQL: ON UPDATE, COMMENT) — not during dual-write, where an ON UPDATE on both
-  // columns would race the trigger that keeps them equal.
-  const column = { name: c.to, type, nullable, default: newDefault, ...(old.extra ? { extra: old.extra } : {}) };
+  plan.contract.push(...atomic(newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], trigger.drop, ddl.dropColumn(c.table, c.from), renames));
+  // What else the old column had (MySQL: ON UPDATE, COMMENT; PostgreSQL: COMMENT) — not during dual-write, where an
+  // ON UPDATE on both columns would race the trigger that keeps them equal.
+  const column = { name: c.to, type, nullable, default: newDefault, ...(old.extra ? { extra: old.extra } : {}), ...(old.comment !== undefined ? { comment: old.comment } : {}) };
   if (!nullable) {
     const check = ctx.name('nn');
     plan.contract.push(...ddl.addNotNullCheck(c.table, column, check), ...ddl.enforceNotNull(c.table, column, check));
   }
   plan.contract.push(...ddl.carryAttributes(c.table, column));
-  for (const u of uniques) plan.contract.push(...ddl.addUniqueUsingIndex(c.table, u.constraint, u.index));
-  for (const [n, chk] of t.checks.filter((k) => k.columns.includes(c.from)).entries()) {
-    const name = derivedName(chk.name, c.from, c.to, ctx.name(`ck${n}`));
-    plan.contract.push(...ddl.addCheck(c.table, name, replaceIdentifier(chk.expression, c.from, c.to, q)), ...ddl.validateConstraint(c.table, name));
+  // The old column's drop took its checks and foreign keys along: their names are free again.
+  for (const { name, expression } of t.checks.filter((k) => k.columns.includes(c.from))) {
+    plan.contract.push(...ddl.addCheck(c.table, name, replaceIdentifier(expression, c.from, c.to, q)), ...ddl.validateConstraint(c.table, name));
   }
-  for (const [n, fk] of t.foreignKeys.filter((k) => k.columns.includes(c.from)).entries()) {
-    const name = derivedName(fk.name, c.from, c.to, ctx.name(`fk${n}`));
+  for (const fk of t.foreignKeys.filter((k) => k.columns.includes(c.from))) {
+    const { name } = fk;
     plan.contract.push(
       ...ddl.addForeignKey({ table: c.table, name, columns: fk.columns.map((col) => (col === c.from ? c.to : col)), refTable: fk.refTable, refColumns: fk.refColumns, onDelete: fk.onDelete }),
       ...ddl.validateConstraint(c.table, name),
@@ -125,7 +147,6 @@ export function projectColumnCopy(c: ColumnCopy, model: SchemaModel): void {
   t.indexes = t.indexes.filter((i) => !i.columns.includes(c.to) || i.columns.includes(c.from));
   for (const i of t.indexes) {
     if (i.primary || !i.columns.includes(c.from)) continue;
-    i.name = derivedName(i.name, c.from, c.to, i.name);
     i.columns = swap(i.columns);
     i.definition = replaceIdentifier(i.definition, c.from, c.to);
   }

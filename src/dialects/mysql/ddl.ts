@@ -301,6 +301,22 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       return [dropIndexStep(table, name)];
     },
 
+    renameIndex(table, from, to) {
+      const planned = indexes.get(key(table, from));
+      if (planned) {
+        indexes.delete(key(table, from));
+        indexes.set(key(table, to), { ...planned, name: to });
+      }
+      const sql = alter(table, `RENAME INDEX ${q(from)} TO ${q(to)}`, metadataOnly);
+      // Done once the new name exists: the index that had it before was dropped with the column it covered.
+      return [step(sql, `rename index ${q(from)} on ${q(table)} to ${q(to)} (no scan)`, metadataLock(table), [table], exists(index(table, to)))];
+    },
+
+    convertedDefault(expr) {
+      // A literal default is converted when set, an expression default on each insert: both as a column converts a value, strictly.
+      return expr;
+    },
+
     addUniqueUsingIndex(table, constraintName, indexName) {
       // A UNIQUE constraint is its unique index here: only the name changes.
       if (constraintName === indexName) return [];

@@ -189,6 +189,15 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       ];
     },
 
+    renameIndex(table, from, to) {
+      const sql = `ALTER INDEX IF EXISTS ${q(from)} RENAME TO ${q(to)}`;
+      return [tx(sql, `rename index ${q(from)} on ${q(table)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
+    convertedDefault(expr, type) {
+      return `CAST((${expr}) AS ${type})`;
+    },
+
     addUniqueUsingIndex(table, constraint, index) {
       const sql = `ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(constraint)} UNIQUE USING INDEX ${q(index)}`;
       return [tx(sql, `make index ${q(index)} the unique constraint ${q(constraint)} (no scan)`, instant('ACCESS EXCLUSIVE', table), [table])];
@@ -220,8 +229,11 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(sql, `drop constraint ${q(name)} on ${q(table)}`, instant('ACCESS EXCLUSIVE', table), [table])];
     },
 
-    carryAttributes() {
-      return [];
+    carryAttributes(table, column) {
+      // The only attribute beyond type, nullability and default a PostgreSQL column has that xc carries: its comment.
+      if (!column.comment) return [];
+      const sql = `COMMENT ON COLUMN ${q(table)}.${q(column.name)} IS ${literal(column.comment)}`;
+      return [tx(sql, `give ${q(table)}.${q(column.name)} the comment of the column it replaces`, instant('SHARE UPDATE EXCLUSIVE', table), [table])];
     },
 
     fillBeforeTriggers() {
