@@ -1,0 +1,248 @@
+/**
+ * The expected database: every physical table (under its real name, with the
+ * old name an in-flight renameTable keeps working), its physical columns, and
+ * the value every cell must hold — derived the way SPEC §3 and the README say
+ * the dual-write triggers behave, from the writes that succeeded.
+ *
+ * A cell derived through a link its migration's backfill has not yet covered
+ * is `soft` (unchecked): a write racing the expand may have left it anything.
+ * Once the migration is backfilled every soft cell is set from its link and
+ * checked exactly from then on.
+ */
+import { evalEx, type ColumnDef, type Ex, type GenOp, type SchemaDef, type Value } from './model.js';
+
+export interface Cell {
+  v: Value;
+  soft: boolean;
+}
+export type Row = Map<string, Cell>;
+
+export interface PhysTable {
+  name: string;
+  /** The old name an in-flight renameTable keeps working (a view). */
+  alias?: string;
+  columns: Map<string, ColumnDef>;
+  rows: Map<number, Row>;
+}
+
+/** What an in-flight operation makes the triggers do. `m`: the migration's index. */
+export type Link =
+  | { m: number; kind: 'copy'; table: PhysTable; from: string; to: string; up: Ex; down: Ex; fromDefault?: Value }
+  | { m: number; kind: 'fill'; table: PhysTable; col: string; up?: Ex; default?: Value }
+  | { m: number; kind: 'dropfill'; table: PhysTable; col: string; down?: Ex; lifted: boolean }
+  | { m: number; kind: 'notnull'; table: PhysTable; col: string; up?: Ex };
+
+const plain = (row: Row): Record<string, Value> => Object.fromEntries([...row].map(([k, c]) => [k, c.v]));
+
+export class DataModel {
+  tables: PhysTable[] = [];
+  links: Link[] = [];
+  /** Ids inserted so far per version parity, so writers never reuse one. */
+  private inserted = [0, 0];
+
+  /** A fresh id: the old version's are even, the new version's odd. */
+  nextId(parity: 0 | 1): number {
+    return 100000 + parity + 2 * this.inserted[parity]!++;
+  }
+
+  constructor(schema: SchemaDef, rows: Map<string, Record<string, Value>[]>) {
+    for (const t of schema.tables) {
+      const table: PhysTable = { name: t.name, columns: new Map([['id', { name: 'id', type: 'int', domain: 'int', nullable: false }], ...t.columns.map((c) => [c.name, structuredClone(c)] as const)]), rows: new Map() };
+      for (const r of rows.get(t.name) ?? []) table.rows.set(Number(r.id), new Map(Object.entries(r).map(([k, v]) => [k, { v, soft: false }])));
+      this.tables.push(table);
+    }
+  }
+
+  /** The physical table a version reaches under `name` (its own name or an old name kept working). */
+  resolve(name: string): PhysTable | undefined {
+    return this.tables.find((t) => t.name === name) ?? this.tables.find((t) => t.alias === name);
+  }
+
+  /**
+   * A successful write: `values` are the columns the statement set. Links of migrations in `racing` (being expanded
+   * by a command running at the same time) may or may not have fired: what they derive is soft.
+   */
+  write(t: PhysTable, id: number, values: Record<string, Value>, racing: Set<number>): void {
+    const insert = !t.rows.has(id);
+    const row: Row = t.rows.get(id) ?? new Map();
+    const before = plain(row);
+    const links = this.links.filter((l) => l.table === t);
+    // On INSERT the trigger cannot tell an explicit NULL from "not given" (README, Dual-write triggers): the same.
+    const copied = new Set(links.flatMap((l) => (l.kind === 'copy' ? [l.from, l.to] : [])));
+    const set = new Set(Object.keys(values).filter((k) => !(insert && values[k] === null && copied.has(k))));
+    for (const [k, v] of Object.entries(values)) row.set(k, { v, soft: false });
+    const derive = (l: Link, col: string, v: Value) => {
+      const prev = row.get(col);
+      row.set(col, { v, soft: racing.has(l.m) || (!insert && !!prev?.soft && !set.has(col)) });
+      set.add(col);
+    };
+    // Copy links in both directions until nothing changes: chained in-flight renames keep every shape equal.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const l of links) {
+        if (l.kind !== 'copy') continue;
+        if (set.has(l.from) && !set.has(l.to)) derive(l, l.to, evalEx(l.up, plain(row)));
+        else if (set.has(l.to) && !set.has(l.from)) derive(l, l.from, evalEx(l.down, plain(row)));
+        else continue;
+        changed = true;
+      }
+    }
+    if (insert) {
+      for (const l of links) {
+        if (l.kind === 'copy' && !set.has(l.from)) {
+          derive(l, l.from, l.fromDefault ?? null);
+          derive(l, l.to, evalEx(l.up, plain(row)));
+        }
+      }
+      for (const l of links) {
+        if (l.kind === 'fill' && !set.has(l.col)) derive(l, l.col, (l.up ? evalEx(l.up, plain(row)) : null) ?? l.default ?? null);
+        if (l.kind === 'dropfill' && !set.has(l.col)) derive(l, l.col, l.down ? evalEx(l.down, plain(row)) : (t.columns.get(l.col)?.default ?? null));
+      }
+      for (const [name, c] of t.columns) if (!row.has(name)) row.set(name, { v: c.default ?? null, soft: false });
+    } else {
+      for (const l of links) {
+        // An old writer changed what `up` reads and did not set the column: it is recomputed (issue 10 defect 5).
+        if (l.kind === 'fill' && l.up && !set.has(l.col)) {
+          const reads = columnsRead(l.up);
+          if (reads.some((c) => set.has(c) && before[c] !== row.get(c)!.v)) derive(l, l.col, evalEx(l.up, plain(row)) ?? l.default ?? null);
+        }
+      }
+    }
+    for (const l of links) {
+      if (l.kind === 'notnull' && l.up && set.has(l.col) && row.get(l.col)!.v === null) row.set(l.col, { v: evalEx(l.up, plain(row)), soft: racing.has(l.m) });
+    }
+    t.rows.set(id, row);
+  }
+
+  /** Expand of migration `m` begins: its new columns and links exist from now on (values soft until backfilled). */
+  expand(m: number, ops: GenOp[]): void {
+    for (const op of ops) {
+      if ('createTable' in op) {
+        const s = op.createTable;
+        this.tables.push({ name: s.table, columns: new Map([['id', { name: 'id', type: 'int', domain: 'int', nullable: false }], ...s.columns.map((c) => [c.name, structuredClone(c)] as const)]), rows: new Map() });
+      } else if ('renameTable' in op) {
+        const t = this.resolve(op.renameTable.from);
+        if (t) Object.assign(t, { name: op.renameTable.to, alias: op.renameTable.from });
+      } else if ('addColumn' in op) {
+        const s = op.addColumn;
+        const t = this.resolve(s.table)!;
+        t.columns.set(s.column.name, { ...structuredClone(s.column), nullable: true, default: s.up ? undefined : s.column.default });
+        const link: Link = { m, kind: 'fill', table: t, col: s.column.name, up: s.up, default: s.column.default ?? undefined };
+        this.links.push(link);
+        for (const row of t.rows.values()) row.set(link.col, { v: (s.up ? evalEx(s.up, plain(row)) : null) ?? s.column.default ?? null, soft: !!s.up });
+      } else if ('renameColumn' in op || 'alterColumn' in op) {
+        const a = 'renameColumn' in op ? { table: op.renameColumn.table, column: op.renameColumn.from, to: op.renameColumn.to, up: { col: op.renameColumn.from } as Ex, down: { col: op.renameColumn.to } as Ex } : op.alterColumn;
+        const t = this.resolve(a.table)!;
+        const old = t.columns.get(a.column);
+        if (!old) continue;
+        const type = 'type' in a && a.type ? a.type : old.type;
+        t.columns.set(a.to, { ...old, name: a.to, type, domain: 'domain' in a ? a.domain : old.domain, nullable: true, default: undefined });
+        const link: Link = { m, kind: 'copy', table: t, from: a.column, to: a.to, up: a.up, down: a.down, fromDefault: old.default };
+        this.links.push(link);
+        // The old column's default moves into the trigger for the duration of dual-write.
+        old.default = undefined;
+        for (const row of t.rows.values()) row.set(a.to, { v: evalEx(a.up, plain(row)), soft: true });
+      } else if ('dropColumn' in op) {
+        const t = this.resolve(op.dropColumn.table)!;
+        const c = t.columns.get(op.dropColumn.column);
+        // With neither `down` nor a default, NOT NULL is lifted so new writers can omit the column.
+        const lifted = !!c && !op.dropColumn.down && !c.nullable && c.default === undefined;
+        if (lifted) c.nullable = true;
+        this.links.push({ m, kind: 'dropfill', table: t, col: op.dropColumn.column, down: op.dropColumn.down, lifted });
+      } else if ('setNotNull' in op) {
+        const s = op.setNotNull;
+        const t = this.resolve(s.table)!;
+        this.links.push({ m, kind: 'notnull', table: t, col: s.column, up: s.up });
+        if (s.up) for (const row of t.rows.values()) if (row.get(s.column)?.v === null) row.set(s.column, { v: evalEx(s.up, plain(row)), soft: true });
+      }
+    }
+  }
+
+  /** Migration `m` is backfilled: every cell its links derive holds exactly what they derive. */
+  backfilled(m: number): void {
+    for (const l of this.links.filter((x) => x.m === m)) {
+      for (const row of l.table.rows.values()) {
+        const r = () => plain(row);
+        if (l.kind === 'copy' && row.get(l.to)?.soft) row.set(l.to, { v: evalEx(l.up, r()), soft: false });
+        if (l.kind === 'fill' && row.get(l.col)?.soft) row.set(l.col, { v: (l.up ? evalEx(l.up, r()) : null) ?? l.default ?? null, soft: false });
+        if (l.kind === 'notnull' && l.up && row.get(l.col)?.soft) row.set(l.col, { v: evalEx(l.up, r()), soft: false });
+      }
+    }
+  }
+
+  /** Contract of migration `m`: the old shape goes. */
+  contract(m: number, ops: GenOp[]): void {
+    for (const l of this.links.filter((x) => x.m === m)) {
+      if (l.kind === 'copy') {
+        const c = l.table.columns.get(l.to)!;
+        const op = ops.find((o) => ('renameColumn' in o && o.renameColumn.to === l.to) || ('alterColumn' in o && o.alterColumn.to === l.to));
+        const old = l.table.columns.get(l.from);
+        const alter = op && 'alterColumn' in op ? op.alterColumn : undefined;
+        c.nullable = alter?.nullable ?? old?.nullable ?? c.nullable;
+        c.default = alter?.default !== undefined ? (alter.default ?? undefined) : l.fromDefault;
+        dropColumn(l.table, l.from);
+      }
+      if (l.kind === 'fill') {
+        const c = l.table.columns.get(l.col)!;
+        const op = ops.find((o) => 'addColumn' in o && o.addColumn.column.name === l.col);
+        if (op && 'addColumn' in op) Object.assign(c, { nullable: op.addColumn.column.nullable, default: op.addColumn.column.default });
+      }
+      if (l.kind === 'dropfill') dropColumn(l.table, l.col);
+      if (l.kind === 'notnull') l.table.columns.get(l.col)!.nullable = false;
+    }
+    this.links = this.links.filter((x) => x.m !== m);
+    for (const op of ops) {
+      if ('dropTable' in op) this.tables = this.tables.filter((t) => t !== this.resolve(op.dropTable.table));
+      if ('renameTable' in op) {
+        const t = this.resolve(op.renameTable.to);
+        if (t) delete t.alias;
+      }
+    }
+  }
+
+  /** Rollback of migration `m` (before contract): what its expand added goes, the old shape is whole again. */
+  rollback(m: number, ops: GenOp[]): void {
+    for (const l of this.links.filter((x) => x.m === m)) {
+      if (l.kind === 'copy') {
+        dropColumn(l.table, l.to);
+        const old = l.table.columns.get(l.from);
+        if (old) old.default = l.fromDefault;
+      }
+      if (l.kind === 'fill') dropColumn(l.table, l.col);
+      if (l.kind === 'dropfill' && l.lifted) l.table.columns.get(l.col)!.nullable = false;
+    }
+    this.links = this.links.filter((x) => x.m !== m);
+    for (const op of [...ops].reverse()) {
+      if ('createTable' in op) this.tables = this.tables.filter((t) => t.name !== op.createTable.table);
+      if ('renameTable' in op) {
+        const t = this.resolve(op.renameTable.to);
+        if (t) {
+          t.name = op.renameTable.from;
+          delete t.alias;
+        }
+      }
+    }
+  }
+
+  /** Columns whose value a write may omit and get the default without any trigger involved. */
+  untouched(t: PhysTable, col: string): boolean {
+    return !this.links.some((l) => l.table === t && (l.kind === 'copy' ? l.from === col || l.to === col : l.col === col));
+  }
+}
+
+function dropColumn(t: PhysTable, col: string): void {
+  t.columns.delete(col);
+  for (const row of t.rows.values()) row.delete(col);
+}
+
+export function columnsRead(e: Ex): string[] {
+  if ('col' in e) return [e.col];
+  if ('lit' in e) return [];
+  if ('concat' in e) return e.concat.flatMap(columnsRead);
+  if ('add' in e) return columnsRead(e.add);
+  if ('upper' in e) return columnsRead(e.upper);
+  if ('lower' in e) return columnsRead(e.lower);
+  if ('coalesce' in e) return columnsRead(e.coalesce);
+  if ('toText' in e) return columnsRead(e.toText);
+  return columnsRead(e.toInt);
+}

@@ -1,0 +1,249 @@
+/**
+ * Generates scenarios: a random starting schema, 1–4 migrations of random
+ * operations drawn from what the schema as projected so far makes plausible,
+ * a fraction of deliberately colliding ones (names reused, renamed back,
+ * dropped in flight), and a schedule (expand first or apply at once, how many
+ * in-flight migrations to contract when, and whether to end by contracting
+ * everything or by rolling back at some phase).
+ *
+ * Built with `fc.gen()`, so a failing scenario shrinks: fewer migrations,
+ * fewer operations, earlier choices. Every choice shrinks toward its simplest
+ * option (the first one, `false`, fewer).
+ */
+import fc from 'fast-check';
+import { cloneSchema, column, project, table, type ColType, type ColumnDef, type Domain, type Ex, type GenMigration, type GenOp, type SchemaDef, type Value, checkExpr } from './model.js';
+
+export interface Scenario {
+  schema: SchemaDef;
+  migrations: GenMigration[];
+  /** Per migration: expand first (then the rest as its own command), and how many of the oldest in flight to contract after it. */
+  schedule: { expandFirst: boolean; contractAfter: number }[];
+  /** How the sequence ends: contract everything, or roll back everything in flight after migration `at` (only expanded if `atExpand`). */
+  end: { rollback: false } | { rollback: true; at: number; atExpand: boolean };
+  /** Seeds the rows and the writers' values. */
+  dataSeed: number;
+}
+
+type G = fc.GeneratorValue;
+const int = (g: G, min: number, max: number): number => (max <= min ? min : g(fc.integer, { min, max }));
+const pick = <T>(g: G, xs: readonly T[]): T => xs[int(g, 0, xs.length - 1)]!;
+/** True `pct` percent of the time; shrinks to false. */
+const chance = (g: G, pct: number): boolean => int(g, 0, 99) >= 100 - pct;
+
+const TABLES = ['users', 'orders', 'items', 'people', 'audit', 'notes'];
+const COLUMNS = ['alpha', 'beta', 'gamma', 'delta', 'eps', 'zeta', 'eta', 'theta', 'iota', 'kappa'];
+
+const constantOf = (type: ColType, domain: Domain): Value => (type === 'varchar(40)' ? (domain === 'digits' ? '42' : 'dflt') : 3);
+const isInt = (c: ColumnDef) => c.type !== 'varchar(40)';
+
+function genColumn(g: G, name: string): ColumnDef {
+  const type = pick(g, ['int', 'varchar(40)', 'bigint'] as const);
+  const domain: Domain = type === 'varchar(40)' ? (chance(g, 30) ? 'digits' : 'text') : 'int';
+  const nullable = !chance(g, 35);
+  const c: ColumnDef = { name, type, domain, nullable };
+  if (chance(g, 30) || !nullable) c.default = constantOf(type, domain);
+  return c;
+}
+
+interface Names {
+  n: number;
+  next(prefix: string): string;
+}
+
+/** What earlier migrations did, for the colliding operations. */
+interface History {
+  renamedColumns: { table: string; from: string; to: string }[];
+  droppedColumns: { table: string; column: string; type: ColType }[];
+  renamedTables: { from: string; to: string }[];
+  droppedTables: string[];
+}
+
+function genSchema(g: G, names: Names): SchemaDef {
+  const s: SchemaDef = { tables: [] };
+  const count = int(g, 1, 3);
+  for (let i = 0; i < count; i++) {
+    const t = { name: TABLES[i]!, seeded: true, columns: [] as ColumnDef[], indexes: [] as SchemaDef['tables'][0]['indexes'], checks: [] as SchemaDef['tables'][0]['checks'], fks: [] as SchemaDef['tables'][0]['fks'] };
+    const ncols = int(g, 1, 4);
+    for (let c = 0; c < ncols; c++) t.columns.push(genColumn(g, COLUMNS[c]!));
+    if (chance(g, 30)) t.indexes.push({ name: names.next(`${t.name}_ix`), columns: [pick(g, t.columns).name] });
+    if (chance(g, 25)) {
+      const c = pick(g, t.columns);
+      t.checks.push({ name: names.next(`${t.name}_ck`), column: c.name });
+    }
+    const refCol = t.columns.find((c) => c.domain === 'int' && isInt(c));
+    if (i > 0 && refCol && chance(g, 25)) {
+      refCol.ref = s.tables[int(g, 0, i - 1)]!.name;
+      t.fks.push({ name: names.next(`${t.name}_fk`), column: refCol.name, refTable: refCol.ref });
+    }
+    s.tables.push(t);
+  }
+  return s;
+}
+
+const freeColumn = (g: G, t: SchemaDef['tables'][0]) => pick(g, COLUMNS.filter((c) => !t.columns.some((x) => x.name === c)).concat([`${pick(g, COLUMNS)}_v${int(g, 2, 9)}`]));
+
+/** An expression of the column's type over the table's columns, for `up` of an addColumn (never NULL when `notNull`). */
+function genUp(g: G, t: SchemaDef['tables'][0], c: ColumnDef, notNull: boolean): Ex {
+  const ints = t.columns.filter(isInt);
+  const texts = t.columns.filter((x) => !isInt(x) && x.domain === 'text');
+  const k = int(g, 0, 2);
+  let e: Ex = { lit: constantOf(c.type, c.domain) as number | string };
+  if (isInt(c) && k === 1 && ints.length) e = { add: { col: pick(g, ints).name }, n: 1 };
+  if (!isInt(c) && c.domain === 'text' && k === 1 && texts.length) e = { upper: { col: pick(g, texts).name } };
+  // A computed column over two others (issue 10 defect 5).
+  if (!isInt(c) && c.domain === 'text' && k === 2 && texts.length) e = { concat: [{ col: pick(g, texts).name }, { col: pick(g, texts).name }] };
+  return notNull && !('lit' in e) && !('concat' in e) ? { coalesce: e, v: constantOf(c.type, c.domain) as number | string } : e;
+}
+
+function genAlter(g: G, t: SchemaDef['tables'][0], c: ColumnDef, to: string): GenOp | undefined {
+  const spec = { table: t.name, column: c.name, to };
+  const options: (() => GenOp)[] = [];
+  if (isInt(c)) {
+    options.push(() => ({ alterColumn: { ...spec, type: c.type === 'int' ? 'bigint' : 'int', domain: c.domain, up: { col: c.name }, down: { col: to } } }));
+    if (!c.ref) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, up: { add: { col: c.name }, n: 1 }, down: { add: { col: to }, n: -1 } } }));
+    options.push(() => ({ alterColumn: { ...spec, type: 'varchar(40)', domain: 'digits', up: { toText: { col: c.name } }, down: { toInt: { col: to } } } }));
+    if (c.nullable) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, nullable: false, up: { coalesce: { col: c.name }, v: 1 }, down: { col: to } } }));
+  } else {
+    if (c.domain === 'text') options.push(() => ({ alterColumn: { ...spec, domain: 'text', up: { upper: { col: c.name } }, down: { lower: { col: to } } } }));
+    if (c.domain === 'digits') options.push(() => ({ alterColumn: { ...spec, type: 'int', domain: 'digits', up: { toInt: { col: c.name } }, down: { toText: { col: to } } } }));
+    if (c.nullable) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, nullable: false, up: { coalesce: { col: c.name }, v: c.domain === 'digits' ? '0' : 'none' }, down: { col: to } } }));
+  }
+  const op = pick(g, options)();
+  if ('alterColumn' in op && chance(g, 20)) {
+    const a = op.alterColumn;
+    a.default = constantOf(a.type ?? c.type, a.domain);
+  }
+  return op;
+}
+
+/** One plausible operation on the schema as projected so far, or a colliding one; projects it. */
+function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean): { ops: GenOp[]; conflict: boolean } | undefined {
+  if (conflicts && chance(g, 20)) {
+    const c = genConflict(g, s, h);
+    if (c) return { ops: c, conflict: true };
+  }
+  if (s.tables.length === 0) return { ops: [{ createTable: { table: pick(g, TABLES), columns: [genColumn(g, 'alpha')] } }], conflict: false };
+  const t = pick(g, s.tables);
+  const cols = t.columns;
+  const kinds = ['addColumn', 'renameColumn', 'alterColumn', 'dropColumn', 'setNotNull', 'addIndex', 'dropIndex', 'addCheck', 'addForeignKey', 'createTable', 'dropTable', 'renameTable'] as const;
+  const kind = pick(g, kinds);
+  const op = ((): GenOp | undefined => {
+    switch (kind) {
+      case 'addColumn': {
+        const c = genColumn(g, freeColumn(g, t));
+        const withUp = chance(g, 60);
+        if (!c.nullable && !withUp && c.default === undefined) c.default = constantOf(c.type, c.domain);
+        return { addColumn: { table: t.name, column: c, ...(withUp ? { up: genUp(g, t, c, !c.nullable && c.default === undefined) } : {}) } };
+      }
+      case 'renameColumn':
+        return cols.length ? { renameColumn: { table: t.name, from: pick(g, cols).name, to: freeColumn(g, t) } } : undefined;
+      case 'alterColumn':
+        return cols.length ? genAlter(g, t, pick(g, cols), freeColumn(g, t)) : undefined;
+      case 'dropColumn': {
+        if (cols.length < 2) return undefined;
+        const c = pick(g, cols);
+        const down: Ex | undefined = chance(g, 40) ? { lit: constantOf(c.type, c.domain) as number | string } : undefined;
+        return { dropColumn: { table: t.name, column: c.name, ...(down ? { down } : {}) } };
+      }
+      case 'setNotNull': {
+        const nullable = cols.filter((c) => c.nullable);
+        if (!nullable.length) return undefined;
+        const c = pick(g, nullable);
+        return { setNotNull: { table: t.name, column: c.name, ...(chance(g, 70) ? { up: { lit: constantOf(c.type, c.domain) as number | string } } : {}) } };
+      }
+      case 'addIndex':
+        return cols.length ? { addIndex: { table: t.name, columns: [pick(g, cols).name], ...(chance(g, 70) ? { name: names.next(`${t.name}_ix`) } : {}) } } : undefined;
+      case 'dropIndex':
+        return t.indexes.length ? { dropIndex: { table: t.name, name: pick(g, t.indexes).name } } : undefined;
+      case 'addCheck': {
+        if (!cols.length) return undefined;
+        const c = pick(g, cols);
+        return { addCheck: { table: t.name, name: names.next(`${t.name}_ck`), column: c.name, expression: checkExpr(c) } };
+      }
+      case 'addForeignKey': {
+        const c = cols.find((x) => x.domain === 'int' && isInt(x) && !x.ref);
+        const parents = s.tables.filter((p) => p !== t && p.seeded);
+        return c && parents.length ? { addForeignKey: { table: t.name, column: c.name, refTable: pick(g, parents).name, ...(chance(g, 70) ? { name: names.next(`${t.name}_fk`) } : {}) } } : undefined;
+      }
+      case 'createTable': {
+        const free = TABLES.filter((n) => !table(s, n) && !h.droppedTables.includes(n) && !h.renamedTables.some((r) => r.from === n));
+        if (!free.length) return undefined;
+        const n = int(g, 1, 3);
+        return { createTable: { table: pick(g, free), columns: COLUMNS.slice(0, n).map((c) => genColumn(g, c)) } };
+      }
+      case 'dropTable':
+        return s.tables.length > 1 && !s.tables.some((o) => o !== t && o.fks.some((k) => k.refTable === t.name)) ? { dropTable: { table: t.name } } : undefined;
+      case 'renameTable': {
+        const free = TABLES.filter((n) => !table(s, n) && !h.droppedTables.includes(n) && !h.renamedTables.some((r) => r.from === n));
+        return free.length ? { renameTable: { from: t.name, to: pick(g, free) } } : undefined;
+      }
+    }
+  })();
+  return op ? { ops: [op], conflict: false } : undefined;
+}
+
+/** Operations that collide with earlier ones: a right answer is either all invariants holding, or exit 2 with nothing changed. */
+function genConflict(g: G, s: SchemaDef, h: History): GenOp[] | undefined {
+  const options: (() => GenOp[] | undefined)[] = [];
+  // Renamed back while the first rename may still be in flight.
+  for (const r of h.renamedColumns) if (column(s, r.table, r.to) && !column(s, r.table, r.from)) options.push(() => [{ renameColumn: { table: r.table, from: r.to, to: r.from } }]);
+  // A dropped column's name used again.
+  for (const d of h.droppedColumns) {
+    if (table(s, d.table) && !column(s, d.table, d.column)) options.push(() => [{ addColumn: { table: d.table, column: { name: d.column, type: d.type, domain: d.type === 'varchar(40)' ? 'text' : 'int', nullable: true } } }]);
+  }
+  for (const r of h.renamedTables) if (table(s, r.to) && !table(s, r.from)) options.push(() => [{ renameTable: { from: r.to, to: r.from } }]);
+  for (const d of h.droppedTables) if (!table(s, d)) options.push(() => [{ createTable: { table: d, columns: [{ name: 'alpha', type: 'int', domain: 'int', nullable: true }] } }]);
+  // Issue 10 defect 1: a column altered to a new name and the new name renamed back, in one migration.
+  for (const t of s.tables) {
+    for (const c of t.columns) {
+      options.push(() => {
+        const to = `${c.name}_new`;
+        const alter = genAlter(g, t, c, to);
+        return alter ? [alter, { renameColumn: { table: t.name, from: to, to: c.name } }] : undefined;
+      });
+    }
+  }
+  return options.length ? pick(g, options)() : undefined;
+}
+
+function record(h: History, s: SchemaDef, op: GenOp): void {
+  if ('renameColumn' in op) h.renamedColumns.push({ table: op.renameColumn.table, from: op.renameColumn.from, to: op.renameColumn.to });
+  if ('alterColumn' in op) h.renamedColumns.push({ table: op.alterColumn.table, from: op.alterColumn.column, to: op.alterColumn.to });
+  if ('dropColumn' in op) {
+    const c = column(s, op.dropColumn.table, op.dropColumn.column);
+    if (c) h.droppedColumns.push({ table: op.dropColumn.table, column: c.name, type: c.type });
+  }
+  if ('renameTable' in op) h.renamedTables.push({ ...op.renameTable });
+  if ('dropTable' in op) h.droppedTables.push(op.dropTable.table);
+}
+
+/** Scenarios; `conflictPct` 0 generates only plausible operations (set by XC_FUZZ_AVOID=conflicts). */
+export function scenarioArbitrary(opts: { conflicts: boolean }): fc.Arbitrary<Scenario> {
+  return fc.gen().map((g) => {
+    const names: Names = { n: 0, next: (p) => `${p}${++names.n}` };
+    const schema = genSchema(g, names);
+    const s = cloneSchema(schema);
+    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [] };
+    const migrations: GenMigration[] = [];
+    const count = int(g, 1, 4);
+    for (let m = 0; m < count; m++) {
+      const ops: GenOp[] = [];
+      let conflict = false;
+      const nops = int(g, 1, 3);
+      for (let tries = 0; ops.length < nops && tries < 12; tries++) {
+        const made = genOp(g, s, names, h, opts.conflicts);
+        if (!made) continue;
+        for (const op of made.ops) {
+          record(h, s, op);
+          project(s, op);
+        }
+        ops.push(...made.ops);
+        conflict ||= made.conflict;
+      }
+      if (ops.length) migrations.push({ operations: ops, conflict });
+    }
+    const schedule = migrations.map((_, i) => ({ expandFirst: chance(g, 50), contractAfter: int(g, 0, i + 1) }));
+    const end: Scenario['end'] = chance(g, 35) ? { rollback: true, at: int(g, 0, migrations.length - 1), atExpand: chance(g, 40) } : { rollback: false };
+    return { schema, migrations, schedule, end, dataSeed: int(g, 0, 2 ** 30) };
+  });
+}

@@ -1,0 +1,235 @@
+/**
+ * The fuzzer's model of a schema: tables and columns as each application
+ * version sees them, the small expression language the generated `up`/`down`
+ * are written in (rendered to SQL for both dialects and evaluated in JS, so the
+ * expected value of every cell is known), and the projection of each operation
+ * onto the schema — what the next version sees once a migration is applied.
+ */
+
+export type ColType = 'int' | 'bigint' | 'varchar(40)';
+/** What values a column holds: small ints (1..10, so any int column can reference a table's id), words, digit strings. */
+export type Domain = 'int' | 'text' | 'digits';
+export type Value = number | string | null;
+
+export interface ColumnDef {
+  name: string;
+  type: ColType;
+  domain: Domain;
+  nullable: boolean;
+  /** A constant default, as a value. */
+  default?: Value;
+  /** The table whose `id` this column references (a foreign key exists or is being added). */
+  ref?: string;
+}
+
+export interface TableDef {
+  name: string;
+  /** Always an int `id` primary key first, then these. */
+  columns: ColumnDef[];
+  indexes: { name: string; columns: string[] }[];
+  checks: { name: string; column: string }[];
+  fks: { name: string; column: string; refTable: string }[];
+  /** Holds the seeded rows (ids 1..n, n >= 12): a foreign key to it from a column of small ints always holds. */
+  seeded?: boolean;
+}
+
+export interface SchemaDef {
+  tables: TableDef[];
+}
+
+/** An expression over the row's columns: rendered to SQL per dialect, evaluated in JS for the expected values. */
+export type Ex =
+  | { col: string }
+  | { lit: number | string }
+  | { add: Ex; n: number }
+  | { upper: Ex }
+  | { lower: Ex }
+  | { coalesce: Ex; v: number | string }
+  | { toText: Ex }
+  | { toInt: Ex }
+  | { concat: [Ex, Ex] };
+
+export type Dialect = 'postgres' | 'mysql';
+
+const lit = (v: number | string) => (typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`);
+
+export function renderEx(e: Ex, d: Dialect): string {
+  if ('col' in e) return e.col;
+  if ('lit' in e) return lit(e.lit);
+  if ('add' in e) return `(${renderEx(e.add, d)} + ${e.n})`;
+  if ('upper' in e) return `upper(${renderEx(e.upper, d)})`;
+  if ('lower' in e) return `lower(${renderEx(e.lower, d)})`;
+  if ('coalesce' in e) return `COALESCE(${renderEx(e.coalesce, d)}, ${lit(e.v)})`;
+  if ('toText' in e) return `CAST(${renderEx(e.toText, d)} AS ${d === 'postgres' ? 'varchar(40)' : 'CHAR(40)'})`;
+  if ('toInt' in e) return `CAST(${renderEx(e.toInt, d)} AS ${d === 'postgres' ? 'int' : 'SIGNED'})`;
+  return `CONCAT(COALESCE(${renderEx(e.concat[0], d)}, ''), '-', COALESCE(${renderEx(e.concat[1], d)}, ''))`;
+}
+
+/** The migration-file form: one string when both dialects read the same, else one per dialect. */
+export function exprJson(e: Ex): string | { postgres: string; mysql: string } {
+  const pg = renderEx(e, 'postgres');
+  const my = renderEx(e, 'mysql');
+  return pg === my ? pg : { postgres: pg, mysql: my };
+}
+
+export function evalEx(e: Ex, row: Record<string, Value>): Value {
+  if ('col' in e) return row[e.col] ?? null;
+  if ('lit' in e) return e.lit;
+  if ('add' in e) {
+    const v = evalEx(e.add, row);
+    return v === null ? null : Number(v) + e.n;
+  }
+  if ('upper' in e) {
+    const v = evalEx(e.upper, row);
+    return v === null ? null : String(v).toUpperCase();
+  }
+  if ('lower' in e) {
+    const v = evalEx(e.lower, row);
+    return v === null ? null : String(v).toLowerCase();
+  }
+  if ('coalesce' in e) return evalEx(e.coalesce, row) ?? e.v;
+  if ('toText' in e) {
+    const v = evalEx(e.toText, row);
+    return v === null ? null : String(v);
+  }
+  if ('toInt' in e) {
+    const v = evalEx(e.toInt, row);
+    return v === null ? null : Number.parseInt(String(v), 10);
+  }
+  const [a, b] = e.concat.map((x) => evalEx(x, row));
+  return `${a ?? ''}-${b ?? ''}`;
+}
+
+/** A generated operation: the migration-file spec, with expressions still as `Ex` so the model can evaluate them. */
+export type GenOp =
+  | { addColumn: { table: string; column: ColumnDef; up?: Ex } }
+  | { dropColumn: { table: string; column: string; down?: Ex } }
+  | { renameColumn: { table: string; from: string; to: string } }
+  | { alterColumn: { table: string; column: string; to: string; type?: ColType; domain: Domain; nullable?: boolean; default?: Value; up: Ex; down: Ex } }
+  | { setNotNull: { table: string; column: string; up?: Ex } }
+  | { addIndex: { table: string; columns: string[]; name?: string } }
+  | { dropIndex: { table: string; name: string } }
+  | { addCheck: { table: string; name: string; column: string; expression: string } }
+  | { addForeignKey: { table: string; column: string; refTable: string; name?: string } }
+  | { createTable: { table: string; columns: ColumnDef[] } }
+  | { dropTable: { table: string } }
+  | { renameTable: { from: string; to: string } };
+
+export interface GenMigration {
+  operations: GenOp[];
+  /** Made to collide on purpose (names reused, renamed back, dropped in flight): refusal with exit 2 is a right answer. */
+  conflict: boolean;
+}
+
+export const checkExpr = (c: ColumnDef) => (c.type === 'varchar(40)' ? `${c.name} <> 'zzz'` : `${c.name} <> -999`);
+export const defaultSql = (v: Value) => (v === null || v === undefined ? undefined : lit(v));
+
+function columnJson(c: ColumnDef): Record<string, unknown> {
+  return { name: c.name, type: c.type, nullable: c.nullable, ...(c.default !== undefined && c.default !== null ? { default: lit(c.default) } : {}) };
+}
+
+/** The migration JSON a generated migration is written as (the same file serves both dialects). */
+export function migrationJson(m: GenMigration, description: string): { description: string; operations: unknown[] } {
+  const operations = m.operations.map((op): unknown => {
+    if ('addColumn' in op) {
+      const s = op.addColumn;
+      return { addColumn: { table: s.table, column: columnJson(s.column), ...(s.up ? { up: exprJson(s.up) } : {}) } };
+    }
+    if ('dropColumn' in op) {
+      const s = op.dropColumn;
+      return { dropColumn: { table: s.table, column: s.column, ...(s.down ? { down: exprJson(s.down) } : {}) } };
+    }
+    if ('alterColumn' in op) {
+      const { domain: _domain, default: dflt, up, down, ...rest } = op.alterColumn;
+      return { alterColumn: { ...rest, ...(dflt !== undefined ? { default: dflt === null ? null : lit(dflt) } : {}), up: exprJson(up), down: exprJson(down) } };
+    }
+    if ('setNotNull' in op) {
+      const s = op.setNotNull;
+      return { setNotNull: { table: s.table, column: s.column, ...(s.up ? { up: exprJson(s.up) } : {}) } };
+    }
+    if ('addCheck' in op) {
+      const { column: _column, ...s } = op.addCheck;
+      return { addCheck: s };
+    }
+    if ('addForeignKey' in op) {
+      const s = op.addForeignKey;
+      return { addForeignKey: { table: s.table, columns: [s.column], references: { table: s.refTable, columns: ['id'] }, ...(s.name ? { name: s.name } : {}) } };
+    }
+    if ('createTable' in op) {
+      const s = op.createTable;
+      return { createTable: { table: s.table, columns: [{ name: 'id', type: 'int', primaryKey: true, nullable: false }, ...s.columns.map(columnJson)] } };
+    }
+    return op;
+  });
+  return { description, operations };
+}
+
+export function cloneSchema(s: SchemaDef): SchemaDef {
+  return structuredClone(s);
+}
+
+export const table = (s: SchemaDef, name: string) => s.tables.find((t) => t.name === name);
+export const column = (s: SchemaDef, t: string, c: string) => table(s, t)?.columns.find((x) => x.name === c);
+
+/** The schema the next version sees: each operation projected as if contracted. Operations naming what is not there change nothing. */
+export function project(s: SchemaDef, op: GenOp): void {
+  if ('createTable' in op) {
+    if (!table(s, op.createTable.table)) s.tables.push({ name: op.createTable.table, columns: structuredClone(op.createTable.columns), indexes: [], checks: [], fks: [] });
+    return;
+  }
+  if ('dropTable' in op) {
+    s.tables = s.tables.filter((t) => t.name !== op.dropTable.table);
+    return;
+  }
+  if ('renameTable' in op) {
+    const t = table(s, op.renameTable.from);
+    if (t && !table(s, op.renameTable.to)) t.name = op.renameTable.to;
+    for (const o of s.tables) for (const fk of o.fks) if (fk.refTable === op.renameTable.from) fk.refTable = op.renameTable.to;
+    for (const o of s.tables) for (const c of o.columns) if (c.ref === op.renameTable.from) c.ref = op.renameTable.to;
+    return;
+  }
+  const spec = Object.values(op)[0] as { table: string };
+  const t = table(s, spec.table);
+  if (!t) return;
+  if ('addColumn' in op) {
+    if (!t.columns.some((c) => c.name === op.addColumn.column.name)) t.columns.push(structuredClone(op.addColumn.column));
+  } else if ('dropColumn' in op) {
+    const c = op.dropColumn.column;
+    t.columns = t.columns.filter((x) => x.name !== c);
+    t.indexes = t.indexes.filter((i) => !i.columns.includes(c));
+    t.checks = t.checks.filter((k) => k.column !== c);
+    t.fks = t.fks.filter((k) => k.column !== c);
+  } else if ('renameColumn' in op || 'alterColumn' in op) {
+    const a = 'renameColumn' in op ? { column: op.renameColumn.from, to: op.renameColumn.to } : op.alterColumn;
+    const c = t.columns.find((x) => x.name === a.column);
+    if (!c || t.columns.some((x) => x.name === a.to)) return;
+    c.name = a.to;
+    if ('alterColumn' in op) {
+      const s2 = op.alterColumn;
+      if (s2.type) c.type = s2.type;
+      c.domain = s2.domain;
+      if (s2.nullable !== undefined) c.nullable = s2.nullable;
+      if (s2.default !== undefined) c.default = s2.default ?? undefined;
+      if (s2.type && s2.type !== 'int' && s2.type !== 'bigint') c.ref = undefined;
+    }
+    // Carried over under their own names (SPEC §3; issue 10 defect 9).
+    for (const i of t.indexes) i.columns = i.columns.map((x) => (x === a.column ? a.to : x));
+    for (const k of t.checks) if (k.column === a.column) k.column = a.to;
+    for (const k of t.fks) if (k.column === a.column) k.column = a.to;
+  } else if ('setNotNull' in op) {
+    const c = t.columns.find((x) => x.name === op.setNotNull.column);
+    if (c) c.nullable = false;
+  } else if ('addIndex' in op) {
+    const name = op.addIndex.name ?? `${t.name}_${op.addIndex.columns.join('_')}_idx`;
+    if (!t.indexes.some((i) => i.name === name)) t.indexes.push({ name, columns: [...op.addIndex.columns] });
+  } else if ('dropIndex' in op) {
+    t.indexes = t.indexes.filter((i) => i.name !== op.dropIndex.name);
+  } else if ('addCheck' in op) {
+    t.checks.push({ name: op.addCheck.name, column: op.addCheck.column });
+  } else if ('addForeignKey' in op) {
+    const s2 = op.addForeignKey;
+    t.fks.push({ name: s2.name ?? `${t.name}_${s2.column}_fkey`, column: s2.column, refTable: s2.refTable });
+    const c = t.columns.find((x) => x.name === s2.column);
+    if (c) c.ref = s2.refTable;
+  }
+}

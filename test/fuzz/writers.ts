@@ -1,0 +1,118 @@
+/**
+ * An application version writing through the schema it was built with: inserts
+ * (every column it knows, sometimes leaving a defaulted one out) and one-column
+ * updates of the rows it owns. The old version owns even ids, the new version
+ * odd ones, so their writes never touch the same row and the expected model
+ * stays exact whatever the interleaving. Every write that succeeds is applied
+ * to the model; every one that fails is an error (each is legal for its version).
+ */
+import type { Queryable } from '../helpers/writers.js';
+import { columnsRead, type DataModel } from './data.js';
+import type { ColumnDef, Dialect, SchemaDef, Value } from './model.js';
+
+/** mulberry32: a small seeded PRNG, so rows and writes follow from the scenario's data seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = ['ab', 'cat', 'xyz', 'b', 'qrs', 'moon', 'kite', 'a'];
+
+export function valueFor(c: ColumnDef, r: () => number, allowNull = true): Value {
+  if (allowNull && c.nullable && r() < 0.15) return null;
+  const n = (max: number) => 1 + Math.floor(r() * max);
+  if (c.type === 'varchar(40)') return c.domain === 'digits' ? String(n(99)) : WORDS[Math.floor(r() * WORDS.length)]!;
+  return c.domain === 'digits' ? n(99) : n(10);
+}
+
+export class VersionWriter {
+  readonly errors: string[] = [];
+  writes = 0;
+  private stopped = false;
+  private loop?: Promise<void>;
+
+  constructor(
+    readonly label: string,
+    private readonly conn: Queryable,
+    private readonly dialect: Dialect,
+    private readonly model: DataModel,
+    private readonly view: SchemaDef,
+    /** 0: the old version (even ids), 1: the new one (odd ids). */
+    private readonly parity: 0 | 1,
+    private readonly random: () => number,
+    /** Migrations being expanded while this writer runs: what their links derive is soft. */
+    private readonly racing: Set<number>,
+  ) {}
+
+  private q(id: string): string {
+    return this.dialect === 'postgres' ? `"${id}"` : `\`${id}\``;
+  }
+
+  /** One write; false when there was nothing to write to. */
+  async one(): Promise<boolean> {
+    const r = this.random;
+    if (this.view.tables.length === 0) return false;
+    const t = this.view.tables[Math.floor(r() * this.view.tables.length)]!;
+    const phys = this.model.resolve(t.name);
+    const owned = phys ? [...phys.rows.keys()].filter((id) => id % 2 === this.parity) : [];
+    let sql: string;
+    let params: unknown[];
+    let id: number;
+    let values: Record<string, Value>;
+    if (owned.length === 0 || t.columns.length === 0 || r() < 0.4) {
+      id = this.model.nextId(this.parity);
+      values = { id };
+      for (const c of t.columns) {
+        const omit = c.default !== undefined && phys !== undefined && this.model.untouched(phys, c.name) && r() < 0.2;
+        if (!omit) values[c.name] = valueFor(c, r);
+      }
+      const cols = Object.keys(values);
+      sql = `INSERT INTO ${this.q(t.name)} (${cols.map((c) => this.q(c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+      params = Object.values(values);
+    } else {
+      id = owned[Math.floor(r() * owned.length)]!;
+      // The new version sets a computed column itself when it changes what the column is computed from; it does not
+      // touch those sources here, so whether the trigger recomputes is never ambiguous.
+      const fillSources = new Set(this.model.links.flatMap((l) => (l.kind === 'fill' && l.up && l.table === phys ? columnsRead(l.up) : [])));
+      const candidates = t.columns.filter((c) => this.parity === 0 || !fillSources.has(c.name));
+      if (candidates.length === 0) return false;
+      const c = candidates[Math.floor(r() * candidates.length)]!;
+      values = { [c.name]: valueFor(c, r) };
+      sql = `UPDATE ${this.q(t.name)} SET ${this.q(c.name)} = ? WHERE id = ?`;
+      params = [values[c.name], id];
+    }
+    try {
+      await this.conn.query(sql, params);
+      this.writes++;
+      if (phys) this.model.write(phys, id, values, this.racing);
+    } catch (err) {
+      this.errors.push(`${this.label}: ${sql} ${JSON.stringify(params)}: ${(err as Error).message}`);
+    }
+    return true;
+  }
+
+  async some(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) if (!(await this.one())) break;
+  }
+
+  start(): this {
+    this.loop = (async () => {
+      while (!this.stopped) {
+        if (!(await this.one())) break;
+        await new Promise((res) => setTimeout(res, 3));
+      }
+    })();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+}
