@@ -63,6 +63,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     up: c.up,
     down: c.down,
     oldDefault: old.default,
+    newNullable: nullable,
     columns: [...t.columns.map((col) => col.name), c.to],
   });
   const plan = emptyPlan();

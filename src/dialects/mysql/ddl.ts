@@ -205,6 +205,12 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
 
     addColumn(table, c, type, opts) {
       addedColumns.set(table, new Set([...(addedColumns.get(table) ?? []), c]));
+      if (opts?.default !== undefined) {
+        // INSTANT keeps the default in the data dictionary: existing rows read it, none is rewritten (INPLACE rebuilds online where the server lacks it).
+        const sql = alter(table, `ADD COLUMN ${q(c)} ${type} ${opts.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${defaultClause(opts.default)}`, f.instantAddColumn ? INSTANT : INPLACE);
+        const description = `add column ${q(table)}.${q(c)}${opts.notNull ? ' NOT NULL' : ''} with default ${opts.default} (existing rows read it${f.instantAddColumn ? '; none is rewritten' : ''})`;
+        return [step(sql, description, f.instantAddColumn ? locks.instant(table) : locks.rebuild(table), [table], exists(column(table, c)))];
+      }
       const placeholder = opts?.backfilled ? placeholderFor(type) : undefined;
       if (placeholder === undefined) {
         const sql = alter(table, `ADD COLUMN ${q(c)} ${type}`, f.instantAddColumn ? INSTANT : INPLACE);
@@ -377,11 +383,11 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
     },
 
     syncTrigger(spec: SyncTriggerSpec) {
-      const steps = mysqlSyncTrigger(spec);
+      const old = tableOf(spec.table)?.columns.find((c) => c.name === spec.oldColumn);
+      const steps = mysqlSyncTrigger(spec, old?.type);
       // Removing the trigger is not atomic with dropping the old column: new writers that omit a NOT NULL old column would fail
       // in between. Give it a default first: its old default, else one computed from the new column (dropped with the column at contract;
       // on rollback, dropColumn of the new column removes it again).
-      const old = tableOf(spec.table)?.columns.find((c) => c.name === spec.oldColumn);
       if (old && !old.nullable) {
         const expr = spec.oldDefault ?? `(${spec.down})`;
         if (spec.oldDefault === null) tempDefaults.set(key(spec.table, spec.newColumn), spec.oldColumn);

@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import type { FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../operations/types.js';
-import { fitName, literal, quoteMy as q, rewriteColumns } from './expr.js';
+import { fitName, isTextType, literal, quoteMy as q, rewriteColumns } from './expr.js';
 
 /** The session variable that makes one xc trigger pair stand aside while set. */
 export const bypassVariable = (name: string) => `@xc_bypass_${name.replace(/[^A-Za-z0-9_]/g, '')}`;
@@ -77,31 +77,45 @@ function guarded(name: string, body: string): string {
 const same = (c: string) => `CAST(NEW.${q(c)} AS BINARY) <=> CAST(OLD.${q(c)} AS BINARY)`;
 
 /**
- * Two-way sync, the decisions of the PostgreSQL trigger: on INSERT the side
- * left NULL is computed from the other (the old default, now applied here,
- * when both are NULL); on UPDATE the side that changed wins; when neither
- * changed and the new side is NULL it is filled.
+ * Two-way sync, the decisions of the PostgreSQL trigger (pgSyncTrigger): on
+ * INSERT a side left NULL is computed from the other, and with both NULL the
+ * old default, now applied here, then `down` (unless the new column may not
+ * hold NULL) and, if that gives NULL too, `up`; on UPDATE the side that
+ * changed wins, a change to NULL included; when neither changed and the new
+ * side is NULL it is filled unless the old side already equals down(NULL).
+ * `oldType` picks that last comparison: byte for byte for text (as `same`),
+ * by value otherwise (a DECIMAL 0.00 equals a down giving 0).
  */
-export function mysqlSyncTrigger(s: SyncTriggerSpec): TriggerSteps {
+export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string): TriggerSteps {
   const row = (e: string) => rewriteColumns(e, s.columns, 'NEW.');
   const o = `NEW.${q(s.oldColumn)}`;
   const n = `NEW.${q(s.newColumn)}`;
   const up = `SET ${n} = (${row(s.up)});`;
   const down = `SET ${o} = (${row(s.down)});`;
   const applyDefault = s.oldDefault === null ? '' : `  IF ${o} IS NULL AND ${n} IS NULL THEN SET ${o} = (${row(s.oldDefault)}); END IF;\n`;
-  const insert = `${applyDefault}  IF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}\n  END IF;`;
+  const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
+  const insert = `${applyDefault}  IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}\n  ELSEIF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}\n  END IF;`;
+  const agrees = oldType === undefined || isTextType(oldType) ? `CAST(${o} AS BINARY) <=> CAST((${row(s.down)}) AS BINARY)` : `${o} <=> (${row(s.down)})`;
   const update =
     `  IF NOT (${same(s.oldColumn)}) AND ${same(s.newColumn)} THEN ${up}\n` +
     `  ELSEIF NOT (${same(s.newColumn)}) AND ${same(s.oldColumn)} THEN ${down}\n` +
-    `  ELSEIF ${n} IS NULL THEN ${up}\n  END IF;`;
+    `  ELSEIF ${n} IS NULL THEN IF NOT (${agrees}) THEN ${up} END IF;\n  END IF;`;
   return pair(s.name, s.table, { i: guarded(s.name, insert), u: guarded(s.name, update) }, `keeps ${s.oldColumn} and ${s.newColumn} in sync`);
 }
 
-/** Fill one column from an expression whenever a write leaves it NULL. */
+/**
+ * Fill one column from an expression whenever a write leaves it NULL; with
+ * `recomputeOn`, an UPDATE that changes a column the expression reads and
+ * leaves this one as it was computes it again (pgFillTrigger).
+ */
 export function mysqlFillTrigger(s: FillTriggerSpec): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
-  const body = guarded(s.name, `  IF ${c} IS NULL THEN SET ${c} = (${rewriteColumns(s.expr, s.columns, 'NEW.')}); END IF;`);
-  return pair(s.name, s.table, { i: body, u: body }, `fills ${s.column} when a write leaves it NULL`);
+  const fill = `SET ${c} = (${rewriteColumns(s.expr, s.columns, 'NEW.')});`;
+  const insert = guarded(s.name, `  IF ${c} IS NULL THEN ${fill} END IF;`);
+  const reads = (s.recomputeOn ?? []).filter((col) => col.toLowerCase() !== s.column.toLowerCase());
+  if (reads.length === 0) return pair(s.name, s.table, { i: insert, u: insert }, `fills ${s.column} when a write leaves it NULL`);
+  const update = guarded(s.name, `  IF ${c} IS NULL THEN ${fill}\n  ELSEIF ${same(s.column)} AND NOT (${reads.map(same).join(' AND ')}) THEN ${fill}\n  END IF;`);
+  return pair(s.name, s.table, { i: insert, u: update }, `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} change`);
 }
 
 /** The trigger pair's base name for a check: unique per table and check name, within the 64-character limit. */

@@ -120,7 +120,13 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(sql, `rename table ${q(to)} back to ${q(from)}`, instant('ACCESS EXCLUSIVE', to, from), [to, from])];
     },
 
-    addColumn(table, column, type) {
+    addColumn(table, column, type, opts) {
+      if (opts?.default !== undefined) {
+        // A non-volatile default is stored once in the catalog (PostgreSQL 11+): existing rows read it, none is rewritten or scanned, NOT NULL included.
+        const sql = `ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${q(column)} ${type}${opts.notNull ? ' NOT NULL' : ''} DEFAULT ${opts.default}`;
+        const description = `add column ${q(table)}.${q(column)}${opts.notNull ? ' NOT NULL' : ''} with default ${opts.default} (existing rows read it; none is rewritten)`;
+        return [tx(sql, description, instant('ACCESS EXCLUSIVE', table), [table])];
+      }
       const sql = `ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${q(column)} ${type}`;
       return [tx(sql, `add column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table), [table])];
     },

@@ -24,11 +24,14 @@ function overRow(expr: string): string {
   return `(SELECT (${expr}) FROM (SELECT NEW.*) AS _xc_row)`;
 }
 
-function triggerSteps(q: Quote, name: string, table: string, body: string, what: string): TriggerSteps {
+/** Unchanged by this UPDATE, compared as text: every type has a text form, not every type has `=` (json). */
+const unchanged = (q: Quote, c: string) => `CAST(NEW.${q(c)} AS text) IS NOT DISTINCT FROM CAST(OLD.${q(c)} AS text)`;
+
+function triggerSteps(q: Quote, name: string, table: string, body: string, what: string, declare = ''): TriggerSteps {
   const fn = q(name);
   const create: Step[] = [
     {
-      sql: `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $xc$\nBEGIN\n${body}\n  RETURN NEW;\nEND\n$xc$`,
+      sql: `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $xc$\n${declare ? `DECLARE\n  ${declare}\n` : ''}BEGIN\n${body}\n  RETURN NEW;\nEND\n$xc$`,
       description: `create trigger function ${name} (${what})`,
       lock: 'none',
       transactional: true,
@@ -66,10 +69,23 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
 
 /**
  * Two-way sync of an old and a new column. Which side a write came from is
- * read off the row: on INSERT, the side left NULL is computed from the other;
- * on UPDATE, the side that changed wins. The old column's default is applied
- * here (it was removed from the column) so it never overwrites a value the
- * new version wrote.
+ * read off the row, and `up`/`down` convert NULL like any other value:
+ *
+ * - INSERT with one side NULL: it is computed from the other (`up` old → new,
+ *   `down` new → old). With both NULL, the old default (removed from the
+ *   column, applied here so it never overwrites a value the new version
+ *   wrote) fills the old side first; if that leaves both NULL, the row is
+ *   read as the new version writing NULL (old := down) unless the new column
+ *   may not hold NULL or down gives NULL too, then as the old version writing
+ *   NULL (new := up). Either way one side is the conversion of the other.
+ * - UPDATE: the side that changed wins, a change to NULL included. When
+ *   neither changed and the new side is NULL, it is filled from `up` unless
+ *   the row already agrees (old = down(NULL), e.g. a NULL the new version
+ *   wrote); the backfill and the verify use the same test.
+ *
+ * A side a writer set to a value is never overwritten, except on an UPDATE
+ * that changes both sides to values that disagree and leaves the new one
+ * NULL.
  */
 export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec): TriggerSteps {
   const o = `NEW.${q(s.oldColumn)}`;
@@ -77,20 +93,33 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec): TriggerSteps {
   const up = `${n} := ${overRow(s.up)};`;
   const down = `${o} := ${overRow(s.down)};`;
   const applyDefault = s.oldDefault === null ? '' : `\n    IF ${o} IS NULL AND ${n} IS NULL THEN ${o} := ${s.oldDefault}; END IF;`;
+  const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
+  // down(row) assigned to a copy of the row takes the old column's type, as the backfill's CAST does.
+  const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${overRow(s.down)};\n    IF CAST(${o} AS text) IS DISTINCT FROM CAST(_xc_conv.${q(s.oldColumn)} AS text) THEN ${up} END IF;`;
   const body = `  IF TG_OP = 'INSERT' THEN${applyDefault}
-    IF ${n} IS NULL THEN ${up}
+    IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}
+    ELSIF ${n} IS NULL THEN ${up}
     ELSIF ${o} IS NULL THEN ${down}
     END IF;
   ELSIF ${o} IS DISTINCT FROM OLD.${q(s.oldColumn)} AND ${n} IS NOT DISTINCT FROM OLD.${q(s.newColumn)} THEN ${up}
   ELSIF ${n} IS DISTINCT FROM OLD.${q(s.newColumn)} AND ${o} IS NOT DISTINCT FROM OLD.${q(s.oldColumn)} THEN ${down}
-  ELSIF ${n} IS NULL THEN ${up}
+  ELSIF ${n} IS NULL THEN
+    ${agrees}
   END IF;`;
-  return triggerSteps(q, s.name, s.table, body, `keeps ${s.oldColumn} and ${s.newColumn} in sync`);
+  return triggerSteps(q, s.name, s.table, body, `keeps ${s.oldColumn} and ${s.newColumn} in sync`, '_xc_conv record;');
 }
 
-/** Fill one column from an expression whenever a write leaves it NULL. */
+/**
+ * Fill one column from an expression whenever a write leaves it NULL; with
+ * `recomputeOn`, also compute it again when an UPDATE changes a column the
+ * expression reads and leaves this one as it was (a write that sets the
+ * column itself keeps its value).
+ */
 export function pgFillTrigger(q: Quote, s: FillTriggerSpec): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
-  const body = `  IF ${c} IS NULL THEN ${c} := ${overRow(s.expr)}; END IF;`;
-  return triggerSteps(q, s.name, s.table, body, `fills ${s.column} when a write leaves it NULL`);
+  const fill = `${c} := ${overRow(s.expr)};`;
+  const reads = (s.recomputeOn ?? []).filter((col) => col !== s.column);
+  const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column)} AND NOT (${reads.map((col) => unchanged(q, col)).join(' AND ')}) THEN ${fill} END IF;`;
+  const body = `  IF ${c} IS NULL THEN ${fill}${recompute}\n  END IF;`;
+  return triggerSteps(q, s.name, s.table, body, reads.length ? `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} change` : `fills ${s.column} when a write leaves it NULL`);
 }
