@@ -31,19 +31,25 @@ export function assertKnownLevel(level: string, loaded: Loaded, dir: string): vo
 }
 
 /**
- * `deploy record` without `--level`: the newest migration at least
- * backfilled — a build needing a later one could not have gone live (`xc
- * check` refuses it). A warning when --dir has newer files: if the build
- * ships them, say so with --level. Nothing backfilled yet: an unknown level,
- * which blocks every contract while the deployment is live (fail closed).
+ * `deploy record` without `--level`: the newest migration of --dir (the
+ * build's own migrations) that is at least backfilled — a build needing a
+ * later one could not have gone live (`xc check` refuses it), and a newer one
+ * only the state knows belongs to a newer build (an older build recorded
+ * again, e.g. a rollback deploy, must not count as at that level). A warning
+ * when --dir has newer files: if the build ships them, say so with --level.
+ * Nothing of --dir backfilled: an unknown level, which blocks every contract
+ * while the deployment is live (fail closed).
  */
 export function defaultLevel(loaded: Loaded, dir: string): { level: string | null; warning?: string } {
-  const ready = [...loaded.rows.values()].filter((r) => READY.includes(r.phase)).map((r) => r.id).sort(byId);
-  const level = ready.at(-1) ?? null;
+  const ready = loaded.files.filter((f) => READY.includes(loaded.rows.get(f.id)?.phase ?? 'pending'));
+  const level = ready.at(-1)?.id ?? null;
   const newer = loaded.files.filter((f) => level === null || f.id > level);
+  if (loaded.files.length === 0) {
+    return { level, warning: `no --level given and no migration files in ${dir}: recorded at an unknown level, which blocks every contract while it is live; pass --level ID` };
+  }
   if (newer.length === 0) return { level };
   const phases = newer.map((f) => `${f.id} (${loaded.rows.get(f.id)?.phase ?? 'pending'})`).join(', ');
-  const recorded = level === null ? 'recorded at an unknown level, which blocks every contract while it is live: no migration is backfilled yet' : `recorded at level ${level}, the newest migration at least backfilled`;
+  const recorded = level === null ? 'recorded at an unknown level, which blocks every contract while it is live: no migration of this folder is backfilled yet' : `recorded at level ${level}, the newest migration of this folder at least backfilled`;
   return {
     level,
     warning: `no --level given: ${recorded}; ${dir} has newer ${phases}. If this build ships ${newer.length > 1 ? 'them' : 'it'}, run \`xc apply\` and record again with --level ${newer.at(-1)!.id}`,

@@ -122,7 +122,7 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     await xc.apply({ to: 'expand' }); // V2 is dual_write: no build needing it can be live yet
     const r = await xc.deploy.record({ app: 'shop', version: 'v2' });
     expect(r.deployment.level).toBe(V1);
-    expect(r.warning).toContain(`recorded at level ${V1}, the newest migration at least backfilled`);
+    expect(r.warning).toContain(`recorded at level ${V1}, the newest migration of this folder at least backfilled`);
     expect(r.warning).toContain(`${V2} (dual_write)`);
     const run = await cli('deploy', 'record', '--app', 'shop', '--version', 'v2b');
     expect(run.code, run.stderr).toBe(0);
@@ -135,6 +135,22 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     await xc.apply();
     const again = await xc.deploy.record({ app: 'shop', version: 'v2' });
     expect(again).toEqual({ ok: true, deployment: expect.objectContaining({ level: V2 }) }); // no warning: V2 is the newest file
+  });
+
+  it('deploy record without --level from an older checkout: the level of its own migrations, not a newer one the state has', async () => {
+    const { db, xc, open } = await setup(target);
+    await xc.apply(); // v2's pre-deploy: V2 backfilled
+    const v1Checkout = await mkdtemp(path.join(tmpdir(), 'xc-gin-v1-'));
+    cleanup.push(() => rm(v1Checkout, { recursive: true, force: true }));
+    await writeFile(path.join(v1Checkout, `${V1}.json`), JSON.stringify({ operations: [{ sql: { expand: 'SELECT 1' } }] }));
+    // A rollback deploy to v1, recorded from v1's checkout: v1 still needs `name`, so it must hold V2's contract back.
+    const r = await open({ dir: v1Checkout }).deploy.record({ app: 'shop', version: 'v1' });
+    expect(r).toEqual({ ok: true, deployment: expect.objectContaining({ level: V1 }) });
+    await xc.deploy.record({ app: 'shop', version: 'v2', level: V2 });
+    const err = await rejection(xc.contract());
+    expect(err.exitCode).toBe(3);
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'deployment', version: 'v1', level: V1 })]);
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id', 'name']);
   });
 
   it('deploy record without --level and nothing backfilled: an unknown level, which blocks, and a warning', async () => {
