@@ -6,7 +6,7 @@ import type { Action } from '../main.js';
 export function registerRollback(program: Command, action: Action): void {
   program
     .command('rollback')
-    .description('undo started, not yet contracted migrations (default: the newest one)')
+    .description('undo started, not yet contracted migrations (default: the newest one) from the plan the state recorded; exit 2 for one that cannot be undone')
     .argument('[id]', 'roll back this migration and every later one')
     .action(action(async ({ xc, out }, id: string | undefined) => {
       const result = await xc.rollback({ id });
