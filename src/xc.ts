@@ -12,10 +12,10 @@ import { detectDialect } from './dialects/index.js';
 import type { Dialect } from './dialects/dialect.js';
 import { CannotSucceedError, InvalidInputError, RefusedError } from './errors.js';
 import { loadMigrations, type MigrationFile } from './migration/load.js';
-import { StateStore } from './state/store.js';
+import { StateStore, type MigrationRow } from './state/store.js';
 import { defaultEngineOptions, type EngineContext } from './engine/context.js';
 import { withAdvisoryLock } from './engine/lock.js';
-import { advance, begin, contract, convertAgain, rollback } from './engine/lifecycle.js';
+import { advance, begin, contract, convertAgain, rollback, contractUndoable } from './engine/lifecycle.js';
 import { planMigration, project } from './engine/planner.js';
 import { describePlan } from './engine/describe.js';
 import type { OperationPlan } from './operations/types.js';
@@ -244,11 +244,12 @@ class XcImpl implements Xc {
     return this.locked('rollback', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
       const all = [...loaded.rows.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      if (upTo !== undefined) assertCanRollBack(upTo, loaded.rows.get(upTo)); // a rolled-back one: only what is after it
+      const undoable = async (row: MigrationRow | undefined) => row !== undefined && (await contractUndoable(ctx, row));
+      if (upTo !== undefined) assertCanRollBack(upTo, loaded.rows.get(upTo), await undoable(loaded.rows.get(upTo))); // a rolled-back one: only what is after it
       const target = upTo !== undefined ? loaded.rows.get(upTo) : [...all].reverse().find((r) => isInFlight(r.phase));
       if (!target) return { ok: true as const, migrations: [] };
       const rows = all.filter((r) => r.id >= target.id && isInFlight(r.phase)).reverse();
-      for (const row of rows) assertCanRollBack(row.id, row); // every one, before any is touched
+      for (const row of rows) assertCanRollBack(row.id, row, await undoable(row)); // every one, before any is touched
       const outcomes: MigrationOutcome[] = [];
       for (const row of rows) {
         const from = row.phase;

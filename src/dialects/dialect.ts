@@ -7,7 +7,7 @@
 import type { Session } from '../db/driver.js';
 import type { ColumnModel, SchemaModel, IndexModel } from '../schema/model.js';
 import type { Column } from '../migration/schema.js';
-import type { BackfillSpec, ExpressionCheck, Step } from '../operations/types.js';
+import { removing, type BackfillSpec, type ExpressionCheck, type Step } from '../operations/types.js';
 
 export type DialectName = 'postgres' | 'mysql';
 
@@ -255,6 +255,32 @@ export interface Dialect {
   applicationSessions(s: Session): Promise<string[]>;
   /** Mark a session so others can name it (PG application_name). */
   labelSession(s: Session, label: string): Promise<void>;
+}
+
+/**
+ * The vocabulary with every statement that removes something marked
+ * (`removing`): a table, a column, the old name of a table, an index, a
+ * constraint, a NOT NULL's freedom, the sync between two shapes (after it,
+ * the new version's writes reach only the new column, which a rollback
+ * drops), or whatever an author's raw SQL does.
+ * Once such a step of a contract has run, the migration can only be
+ * finished; before, a failed contract can still be rolled back.
+ */
+export function markRemovals(ddl: Ddl): Ddl {
+  return {
+    ...ddl,
+    dropTable: (...a) => removing(ddl.dropTable(...a)),
+    dropOldTableName: (...a) => removing(ddl.dropOldTableName(...a)),
+    dropColumn: (...a) => removing(ddl.dropColumn(...a)),
+    dropIndex: (...a) => removing(ddl.dropIndex(...a)),
+    dropConstraint: (...a) => removing(ddl.dropConstraint(...a)),
+    enforceNotNull: (...a) => removing(ddl.enforceNotNull(...a)),
+    raw: (...a) => removing([ddl.raw(...a)])[0]!,
+    syncTrigger: (spec) => {
+      const steps = ddl.syncTrigger(spec);
+      return { create: steps.create, drop: removing(steps.drop) };
+    },
+  };
 }
 
 /** Pick the dialect's variant of an author expression. */

@@ -19,7 +19,7 @@ export interface Loaded {
  * message agree. A rolled-back migration can: rolling it back again is a
  * no-op (a re-run is safe).
  */
-export function rollbackRefusal(id: string, row: Pick<MigrationRow, 'phase'> | undefined): string | null {
+export function rollbackRefusal(id: string, row: Pick<MigrationRow, 'phase'> | undefined, contractUndoable = false): string | null {
   const phase: Phase = row?.phase ?? 'pending';
   switch (phase) {
     case 'pending':
@@ -27,6 +27,7 @@ export function rollbackRefusal(id: string, row: Pick<MigrationRow, 'phase'> | u
     case 'contracted':
       return `${id} is contracted: its old shape is gone and cannot be restored by xc; to undo it, write a new migration that reverses it`;
     case 'contracting':
+      if (contractUndoable) return null;
       return `${id} is contracting: the old shape is being removed and cannot be restored; finish it with \`xc contract ${id}\`, then reverse it with a new migration if needed`;
     default:
       return null;
@@ -34,8 +35,8 @@ export function rollbackRefusal(id: string, row: Pick<MigrationRow, 'phase'> | u
 }
 
 /** The same, as the error `rollback` throws (exit 2). */
-export function assertCanRollBack(id: string, row: Pick<MigrationRow, 'phase'> | undefined): void {
-  const refusal = rollbackRefusal(id, row);
+export function assertCanRollBack(id: string, row: Pick<MigrationRow, 'phase'> | undefined, contractUndoable = false): void {
+  const refusal = rollbackRefusal(id, row, contractUndoable);
   if (refusal !== null) throw new CannotSucceedError(refusal, { migration: id, phase: row?.phase ?? 'pending' });
 }
 

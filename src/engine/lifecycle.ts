@@ -6,13 +6,13 @@
 import type { Phase } from '../api.js';
 import { runBackfill } from '../backfill/run.js';
 import { verifyAgreement } from '../backfill/verify.js';
-import { inTransaction } from '../db/driver.js';
+import { inTransaction, withSession } from '../db/driver.js';
 import { XcError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import type { OperationPlan } from '../operations/types.js';
 import type { MigrationRow, StepPhase } from '../state/store.js';
 import type { EngineContext } from './context.js';
-import { runSteps } from './steps.js';
+import { probe, runSteps } from './steps.js';
 
 type Row = Pick<MigrationRow, 'id' | 'phase' | 'plan'>;
 
@@ -101,7 +101,26 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
   });
 }
 
-/** Any phase before contracting → rolling_back → rolled_back. */
+/**
+ * Whether a contracting migration can still be rolled back: its contract
+ * failed before any step that removes the old shape ran. A step journaled
+ * as running (it ran alone and failed, or xc was killed) counts as run unless
+ * its catalog probe says it took no effect. Then the rollback plan, which
+ * tolerates a partly-applied catalog, undoes expand and what contract added.
+ */
+export async function contractUndoable(ctx: EngineContext, row: Row): Promise<boolean> {
+  if (row.phase !== 'contracting' || !row.plan.removalsMarked) return false;
+  return withSession(ctx.driver, async (s) => {
+    for (const { seq, status } of await ctx.store.steps(s, row.id, 'contract')) {
+      const step = row.plan.contract[seq];
+      if (!step?.removesOldShape || status === 'pending') continue;
+      if (status === 'done' || !step.probe || (await probe(s, step.probe))) return false;
+    }
+    return true;
+  });
+}
+
+/** Any phase before contracting (or a contract stopped before it removed anything) → rolling_back → rolled_back. */
 export async function rollback(ctx: EngineContext, row: Row): Promise<void> {
   await recording(ctx, row.id, async () => {
     if (row.phase !== 'rolling_back') await transition(ctx, row, 'rolling_back', { journal: 'rollback' });

@@ -127,7 +127,7 @@ export async function planMigration(
   session: Session | null,
 ): Promise<OperationPlan> {
   const problems: string[] = [];
-  const plan = emptyPlan();
+  const plan: OperationPlan = { ...emptyPlan(), removalsMarked: true };
   // One vocabulary for the whole migration: it reads `model`, which advances past each operation.
   const ddl = dialect.ddl(model);
   for (const [opIndex, entry] of file.definition.operations.entries()) {

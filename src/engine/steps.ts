@@ -81,7 +81,7 @@ async function runTransactional(ctx: EngineContext, migration: string, phase: St
   });
 }
 
-async function probe(s: Session, sql: string): Promise<boolean> {
+export async function probe(s: Session, sql: string): Promise<boolean> {
   const r = await s.query<{ done: unknown }>(sql);
   const v = r.rows[0]?.done;
   return v === true || v === 1 || v === '1' || v === 't';

@@ -1,14 +1,12 @@
-/** addCheck: added unvalidated in expand, validated at contract, dropped on rollback. */
-import { columnsOf, requireTable } from './common.js';
+/**
+ * addCheck: added unvalidated in expand, validated at contract, dropped on
+ * rollback. Existing rows that break it are refused at plan time (VALIDATE
+ * would fail on them at contract); from expand on, the unvalidated check
+ * rejects every new one.
+ */
+import { columnsNamed, columnsOf, requireTable } from './common.js';
 import { constraintNames } from './addForeignKey.js';
 import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
-
-/** Columns of `columns` the expression names (bare or double-quoted, outside string literals). */
-export function mentionedColumns(expression: string, columns: string[]): string[] {
-  const tokens = expression.match(/'(?:[^']|'')*'|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*/g) ?? [];
-  const named = new Set(tokens.filter((t) => !t.startsWith("'")).map((t) => (t.startsWith('"') ? t.slice(1, -1).replace(/""/g, '"') : t.toLowerCase())));
-  return columns.filter((c) => named.has(c));
-}
 
 export const addCheck: Operation<'addCheck'> = {
   kind: 'addCheck',
@@ -26,10 +24,16 @@ export const addCheck: Operation<'addCheck'> = {
     return [{ path: ['expression'], table: spec.table, sql: spec.expression, columns: columnsOf(ctx.model.table(spec.table)), boolean: true }];
   },
 
+  rowChecks(spec, ctx) {
+    const columns = columnsNamed(spec.expression, ctx.model.table(spec.table)?.columns.map((c) => c.name) ?? []);
+    const message = `existing rows of "${spec.table}" break the check, which would fail to validate at contract; fix those rows first (or change the expression)`;
+    return [{ path: ['expression'], table: spec.table, violation: `NOT COALESCE((${spec.expression}), TRUE)`, message, show: columns }];
+  },
+
   project(spec, model) {
     const t = model.table(spec.table);
     if (!t || t.checks.some((c) => c.name === spec.name)) return;
-    const columns = mentionedColumns(spec.expression, t.columns.map((c) => c.name));
+    const columns = columnsNamed(spec.expression, t.columns.map((c) => c.name));
     t.checks.push({ name: spec.name, expression: spec.expression, columns });
   },
 

@@ -1,6 +1,8 @@
 /**
  * addForeignKey: added unvalidated in expand (enforced for new writes, no
  * scan under a blocking lock), validated at contract, dropped on rollback.
+ * Existing rows without a parent are refused at plan time (the validation
+ * would fail on them at contract); new ones are rejected from expand on.
  */
 import type { TableModel } from '../schema/model.js';
 import { requireColumn, requireTable } from './common.js';
@@ -47,6 +49,15 @@ export const addForeignKey: Operation<'addForeignKey'> = {
       issues.push({ path: ['name'], message: `table "${spec.table}" already has a constraint "${name}"` });
     }
     return issues;
+  },
+
+  rowChecks(spec, { dialect: d }) {
+    const q = (c: string) => d.quote(c);
+    const child = (c: string) => `${q(spec.table)}.${q(c)}`;
+    const parentRow = spec.references.columns.map((rc, i) => `_xc_parent.${q(rc)} = ${child(spec.columns[i]!)}`).join(' AND ');
+    const violation = `${spec.columns.map((c) => `${child(c)} IS NOT NULL`).join(' AND ')} AND NOT EXISTS (SELECT 1 FROM ${q(spec.references.table)} _xc_parent WHERE ${parentRow})`;
+    const message = `existing rows of "${spec.table}" reference no row of "${spec.references.table}", so the foreign key would fail to validate at contract; fix or delete those rows first`;
+    return [{ path: ['columns'], table: spec.table, violation, message, show: spec.columns }];
   },
 
   project(spec, model) {

@@ -101,6 +101,11 @@ export interface OperationPlan {
   verify: AgreementCheck[];
   contract: Step[];
   rollback: Step[];
+  /**
+   * Its steps carry `removesOldShape` (plans made before that existed do not):
+   * only then may a migration whose contract failed part-way be rolled back.
+   */
+  removalsMarked?: boolean;
 }
 
 export interface ValidationIssue {

@@ -167,6 +167,75 @@ for (const target of targets) {
       expect((await s.db.columns('items')).find((c) => c.name === 'w')!.nullable).toBe(false);
     });
 
+    /**
+     * A NULL the verify could not see (uncommitted, in a transaction that also makes contract's first DDL wait) is
+     * committed as soon as contract retries its lock: contract then fails at VALIDATE / MODIFY, in `contracting`.
+     */
+    async function failedContract(s: Setup): Promise<void> {
+      await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_nn');
+      const writer = await s.db.connection();
+      await writer.query(target.name === 'postgres' ? 'BEGIN' : 'START TRANSACTION');
+      await writer.query(`INSERT INTO items (id, v, w) VALUES (9, 'nine', NULL)`);
+      let committed: Promise<unknown> | undefined;
+      const xc = createXc({ url: s.db.url, dir: s.dir, lockTimeoutMs: 200, lockRetryForMs: 60_000, onEvent: (e) => void (e.event === 'lock_retry' && (committed ??= writer.query('COMMIT'))) });
+      cleanups.push(() => xc.close());
+      const err = await rejection(xc.contract());
+      expect(committed, 'contract waited for the writer').toBeDefined();
+      expect(err.exitCode, err.message).toBe(1);
+      expect((await s.xc.status()).migrations[0]!.phase).toBe('contracting');
+    }
+
+    it('defect 2: a contract that failed before removing anything can be rolled back, and old writers work again', async () => {
+      const s = await setup(target, [...items, `UPDATE items SET w = 'dos' WHERE id = 2`]);
+      await failedContract(s);
+      const r = await s.xc.rollback({ id: '0001_nn' });
+      expect(r.migrations).toEqual([expect.objectContaining({ id: '0001_nn', from: 'contracting', phase: 'rolled_back' })]);
+      await s.db.query(`INSERT INTO items (id, v, w) VALUES (10, 'ten', NULL)`);
+      expect(await s.db.checks('items')).toEqual([]);
+      expect(await s.db.count(`SELECT count(*) FROM items WHERE w IS NULL`)).toBe(2);
+    });
+
+    it('defect 2: a contract that failed can be contracted after the data is fixed', async () => {
+      const s = await setup(target, [...items, `UPDATE items SET w = 'dos' WHERE id = 2`]);
+      await failedContract(s);
+      expect((await rejection(s.xc.contract())).exitCode).toBe(1); // still the NULL
+      await s.db.query(`UPDATE items SET w = 'nueve' WHERE id = 9`);
+      await s.xc.contract();
+      expect((await s.xc.status()).migrations[0]!.phase).toBe('contracted');
+      expect((await s.db.columns('items')).find((c) => c.name === 'w')!.nullable).toBe(false);
+    });
+
+    it('defect 2: a contract that removed the old shape is finished, never rolled back (exit 2)', async () => {
+      const s = await setup(target, items);
+      // An author's contract statement that fails (a table it expects is missing), after w is dropped.
+      await s.write('0001_drop', { dropColumn: { table: 'items', column: 'w' } }, { sql: { expand: 'SELECT 1', contract: 'DROP TABLE items_archive' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_drop');
+      expect((await rejection(s.xc.contract())).exitCode).toBe(1);
+      expect((await s.xc.status()).migrations[0]!.phase).toBe('contracting');
+      const err = await rejection(s.xc.rollback({ id: '0001_drop' }));
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/finish it with `xc contract 0001_drop`/);
+      await s.db.query(`CREATE TABLE items_archive (id int)`);
+      await s.xc.contract();
+      expect((await s.db.columns('items')).map((c) => c.name)).toEqual(['id', 'v']);
+    });
+
+    it('defect 2: rows that break a new check or foreign key are refused at plan, named', async () => {
+      const s = await setup(target, [...items, `CREATE TABLE tags (id int PRIMARY KEY, item_id int)`, `INSERT INTO tags VALUES (1, 1), (2, 7), (3, NULL)`]);
+      await s.write('0001_c', { addCheck: { table: 'items', name: 'v_short', expression: target.name === 'postgres' ? 'length(v) < 3' : 'CHAR_LENGTH(v) < 3' } });
+      await refused(s, ['items', 'tags'], /addCheck\.expression: existing rows of "items" break the check[\s\S]*id="1" v="one"/);
+      await s.write('0001_c', { addForeignKey: { table: 'tags', columns: ['item_id'], references: { table: 'items', columns: ['id'] } } });
+      await refused(s, ['items', 'tags'], /addForeignKey\.columns: existing rows of "tags" reference no row of "items"[\s\S]*id="2" item_id="7"/);
+      await s.db.query(`DELETE FROM tags WHERE id = 2`);
+      await s.xc.apply();
+      await record(s.xc, '0001_c');
+      await s.xc.contract();
+      expect((await rejection(s.db.query(`INSERT INTO tags VALUES (4, 8)`))).message).toBeTruthy();
+    });
+
     it('defect 4: a volatile up or down of a column copy is refused (its verify could never agree)', async () => {
       const s = await setup(target, items);
       const random = target.name === 'postgres' ? 'v || random()::text' : 'CONCAT(v, RAND())';

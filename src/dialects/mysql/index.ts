@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Session } from '../../db/driver.js';
 import type { SchemaModel } from '../../schema/model.js';
-import type { Blocker, Dialect, Ddl } from '../dialect.js';
+import { markRemovals, type Blocker, type Dialect, type Ddl } from '../dialect.js';
 import type { ExpressionCheck } from '../../operations/types.js';
 import { introspectMysql, type CatalogFlavor } from './catalog.js';
 import { createMysqlDdl, type MysqlFeatures } from './ddl.js';
@@ -66,7 +66,7 @@ export class MysqlDialect implements Dialect {
   }
 
   ddl(model: SchemaModel): Ddl {
-    return createMysqlDdl(this.features, model);
+    return markRemovals(createMysqlDdl(this.features, model));
   }
 
   quote(identifier: string): string {

@@ -4,7 +4,7 @@
  * statement and its journal row commit together.
  */
 import type { Session } from '../../db/driver.js';
-import type { Blocker, Dialect, Ddl } from '../dialect.js';
+import { markRemovals, type Blocker, type Dialect, type Ddl } from '../dialect.js';
 import type { ExpressionCheck } from '../../operations/types.js';
 import { introspectPostgres } from './catalog.js';
 import { createPostgresDdl } from './ddl.js';
@@ -30,11 +30,11 @@ export class PostgresDialect implements Dialect {
 
   constructor(opts: { concurrentIndexes: boolean }) {
     const q = quotePg;
-    this.pgDdl = {
+    this.pgDdl = markRemovals({
       ...createPostgresDdl({ concurrentIndexes: opts.concurrentIndexes, quote: q }),
       syncTrigger: (spec) => pgSyncTrigger(q, spec),
       fillTrigger: (spec) => pgFillTrigger(q, spec),
-    };
+    });
   }
 
   /** PostgreSQL statements do not depend on the model: one vocabulary serves every plan. */
