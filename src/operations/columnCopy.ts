@@ -96,6 +96,11 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     renames.push(...(idx.constraint ? ddl.addUniqueUsingIndex(c.table, idx.constraint, temporary) : ddl.renameIndex(c.table, temporary, idx.name)));
   }
 
+  // Rollback: trigger off, old default back, new column (and its index copies) gone. Planned before the contract:
+  // a DDL that remembers what this plan adds (MySQL) would otherwise take the constraints contract re-adds under
+  // the old names for the new column's, and drop the originals with it.
+  plan.rollback.push(...atomic(trigger.drop, old.default !== null ? ddl.setDefault(c.table, c.from, old.default) : [], ddl.dropColumn(c.table, c.to)));
+
   plan.backfill.push(backfill);
   plan.verify.push({
     table: c.table,
@@ -128,8 +133,6 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     );
   }
 
-  // Rollback: trigger off, old default back, new column (and its indexes) gone.
-  plan.rollback.push(...atomic(trigger.drop, old.default !== null ? ddl.setDefault(c.table, c.from, old.default) : [], ddl.dropColumn(c.table, c.to)));
   return plan;
 }
 

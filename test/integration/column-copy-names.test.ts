@@ -91,24 +91,42 @@ for (const target of targets) {
       renameColumn: { renameColumn: { table: 'items', from: 'code', to: 'category_code' } },
       alterColumn: { alterColumn: { table: 'items', column: 'code', to: 'category_code', type: 'varchar(40)', up: 'code', down: 'category_code' } },
     };
+    /** A table whose column `code` has a named check, foreign key, unique constraint, index and comment; its names. */
+    async function itemsTable(db: Db): Promise<Awaited<ReturnType<typeof names>>> {
+      const commentClause = db.dialect === 'mysql' ? ` COMMENT 'the category, by code'` : '';
+      await db.query(`CREATE TABLE categories (code varchar(20) PRIMARY KEY)`);
+      await db.query(
+        `CREATE TABLE items (id int PRIMARY KEY, code varchar(20) NOT NULL${commentClause},
+           CONSTRAINT code_length CHECK (char_length(code) >= 2),
+           CONSTRAINT fk_category FOREIGN KEY (code) REFERENCES categories (code),
+           CONSTRAINT code_unique UNIQUE (code))`,
+      );
+      if (db.dialect === 'postgres') await db.query(`COMMENT ON COLUMN items.code IS 'the category, by code'`);
+      await db.query(`CREATE INDEX code_idx ON items (code)`);
+      await db.seed('categories', ['code'], [['aa'], ['bb'], ['cc'], ['dd']]);
+      await db.seed('items', ['id', 'code'], [[1, 'aa'], [2, 'bb']]);
+      const before = await names(db, 'items');
+      expect(before).toMatchObject({ checks: ['code_length'], foreign: ['fk_category'], unique: ['code_unique'] });
+      expect(before.indexes).toEqual(expect.arrayContaining(['code_idx', 'code_unique']));
+      return before;
+    }
+
     for (const [kind, op] of Object.entries(operations)) {
+      it(`${kind}: rollback after backfill leaves every name as it was, no copy behind`, async () => {
+        const { db, dir, xc } = await setup('xc_names');
+        const before = await itemsTable(db);
+        await migration(dir, [op]);
+        await xc.apply();
+        expect((await names(db, 'items')).indexes.some((n) => n.startsWith('xc_idx'))).toBe(true);
+        await xc.rollback({ id: '0001_m' });
+        expect(await names(db, 'items')).toEqual(before);
+        expect((await db.indexes('items')).filter((i) => i.name === 'code_idx' || i.name === 'code_unique').map((i) => i.columns)).toEqual([['code'], ['code']]);
+        expect(await comment(db, 'items', 'code')).toBe('the category, by code');
+      });
+
       it(`${kind}: the check, foreign key, unique constraint, index and comment keep their names and still enforce`, async () => {
         const { db, dir, xc } = await setup('xc_names');
-        const commentClause = db.dialect === 'mysql' ? ` COMMENT 'the category, by code'` : '';
-        await db.query(`CREATE TABLE categories (code varchar(20) PRIMARY KEY)`);
-        await db.query(
-          `CREATE TABLE items (id int PRIMARY KEY, code varchar(20) NOT NULL${commentClause},
-             CONSTRAINT code_length CHECK (char_length(code) >= 2),
-             CONSTRAINT fk_category FOREIGN KEY (code) REFERENCES categories (code),
-             CONSTRAINT code_unique UNIQUE (code))`,
-        );
-        if (db.dialect === 'postgres') await db.query(`COMMENT ON COLUMN items.code IS 'the category, by code'`);
-        await db.query(`CREATE INDEX code_idx ON items (code)`);
-        await db.seed('categories', ['code'], [['aa'], ['bb'], ['cc'], ['dd']]);
-        await db.seed('items', ['id', 'code'], [[1, 'aa'], [2, 'bb']]);
-        const before = await names(db, 'items');
-        expect(before).toMatchObject({ checks: ['code_length'], foreign: ['fk_category'], unique: ['code_unique'] });
-        expect(before.indexes).toEqual(expect.arrayContaining(['code_idx', 'code_unique']));
+        const before = await itemsTable(db);
 
         await migration(dir, [op]);
         await throughContract(xc, 'v2');

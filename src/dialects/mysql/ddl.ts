@@ -308,11 +308,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
     },
 
     renameIndex(table, from, to) {
-      const planned = indexes.get(key(table, from));
-      if (planned) {
-        indexes.delete(key(table, from));
-        indexes.set(key(table, to), { ...planned, name: to });
-      }
+      // `indexes` keeps the temporary name: the rollback, planned after the contract, drops the copy by it.
       const sql = alter(table, `RENAME INDEX ${q(from)} TO ${q(to)}`, metadataOnly);
       // Done once the new name exists: the index that had it before was dropped with the column it covered.
       return [step(sql, `rename index ${q(from)} on ${q(table)} to ${q(to)} (no scan)`, metadataLock(table), [table], exists(index(table, to)))];
