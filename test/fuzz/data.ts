@@ -68,7 +68,8 @@ export class DataModel {
     const before = plain(row);
     const links = this.links.filter((l) => l.table === t);
     // On INSERT the trigger cannot tell an explicit NULL from "not given" (README, Dual-write triggers): the same.
-    const copied = new Set(links.flatMap((l) => (l.kind === 'copy' ? [l.from, l.to] : [])));
+    // The same holds for a column an in-flight addColumn fills from `up`.
+    const copied = new Set(links.flatMap((l) => (l.kind === 'copy' ? [l.from, l.to] : l.kind === 'fill' && l.up ? [l.col] : [])));
     const set = new Set(Object.keys(values).filter((k) => !(insert && values[k] === null && copied.has(k))));
     for (const [k, v] of Object.entries(values)) row.set(k, { v, soft: false });
     const derive = (l: Link, col: string, v: Value) => {
@@ -90,26 +91,23 @@ export class DataModel {
     if (insert) {
       for (const l of links) {
         if (l.kind === 'copy' && !set.has(l.from)) {
+          // Both sides NULL: the old default fills the old side, the new is up of it (every generated down(NULL) is NULL).
           derive(l, l.from, l.fromDefault ?? null);
           derive(l, l.to, evalEx(l.up, plain(row)));
         }
       }
-      for (const l of links) {
-        if (l.kind === 'fill' && !set.has(l.col)) derive(l, l.col, (l.up ? evalEx(l.up, plain(row)) : null) ?? l.default ?? null);
-        if (l.kind === 'dropfill' && !set.has(l.col)) derive(l, l.col, l.down ? evalEx(l.down, plain(row)) : (t.columns.get(l.col)?.default ?? null));
-      }
       for (const [name, c] of t.columns) if (!row.has(name)) row.set(name, { v: c.default ?? null, soft: false });
-    } else {
-      for (const l of links) {
-        // An old writer changed what `up` reads and did not set the column: it is recomputed (issue 10 defect 5).
-        if (l.kind === 'fill' && l.up && !set.has(l.col)) {
-          const reads = columnsRead(l.up);
-          if (reads.some((c) => set.has(c) && before[c] !== row.get(c)!.v)) derive(l, l.col, evalEx(l.up, plain(row)) ?? l.default ?? null);
-        }
-      }
     }
+    const isNull = (col: string) => (row.get(col)?.v ?? null) === null;
     for (const l of links) {
-      if (l.kind === 'notnull' && l.up && set.has(l.col) && row.get(l.col)!.v === null) row.set(l.col, { v: evalEx(l.up, plain(row)), soft: racing.has(l.m) });
+      if (l.kind === 'fill' && l.up) {
+        // Filled whenever a write leaves it NULL; computed again when an UPDATE changes what `up` reads without setting it.
+        const inputChanged = !insert && !set.has(l.col) && columnsRead(l.up).some((c) => set.has(c) && before[c] !== row.get(c)!.v);
+        if (isNull(l.col) || inputChanged) derive(l, l.col, evalEx(l.up, plain(row)) ?? l.default ?? null);
+      }
+      // setNotNull's `up` and dropColumn's `down` only fill NULLs, whenever a write leaves one.
+      if (l.kind === 'dropfill' && l.down && isNull(l.col)) derive(l, l.col, evalEx(l.down, plain(row)));
+      if (l.kind === 'notnull' && l.up && isNull(l.col)) derive(l, l.col, evalEx(l.up, plain(row)));
     }
     t.rows.set(id, row);
   }
@@ -139,9 +137,13 @@ export class DataModel {
         t.columns.set(a.to, { ...old, name: a.to, type, domain: 'domain' in a ? a.domain : old.domain, nullable: true, default: undefined });
         const link: Link = { m, kind: 'copy', table: t, from: a.column, to: a.to, up: a.up, down: a.down, fromDefault: old.default };
         this.links.push(link);
+        for (const row of t.rows.values()) {
+          // A NULL written while the trigger was being installed may have become the default (see write()).
+          if (row.get(a.column)?.v === null && old.default !== undefined) row.set(a.column, { v: null, soft: true });
+          row.set(a.to, { v: evalEx(a.up, plain(row)), soft: true });
+        }
         // The old column's default moves into the trigger for the duration of dual-write.
         old.default = undefined;
-        for (const row of t.rows.values()) row.set(a.to, { v: evalEx(a.up, plain(row)), soft: true });
       } else if ('dropColumn' in op) {
         const t = this.resolve(op.dropColumn.table)!;
         const c = t.columns.get(op.dropColumn.column);
@@ -163,7 +165,7 @@ export class DataModel {
     for (const l of this.links.filter((x) => x.m === m)) {
       for (const row of l.table.rows.values()) {
         const r = () => plain(row);
-        if (l.kind === 'copy' && row.get(l.to)?.soft) row.set(l.to, { v: evalEx(l.up, r()), soft: false });
+        if (l.kind === 'copy' && row.get(l.to)?.soft && !row.get(l.from)?.soft) row.set(l.to, { v: evalEx(l.up, r()), soft: false });
         if (l.kind === 'fill' && row.get(l.col)?.soft) row.set(l.col, { v: (l.up ? evalEx(l.up, r()) : null) ?? l.default ?? null, soft: false });
         if (l.kind === 'notnull' && l.up && row.get(l.col)?.soft) row.set(l.col, { v: evalEx(l.up, r()), soft: false });
       }

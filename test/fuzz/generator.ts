@@ -70,7 +70,7 @@ function genSchema(g: G, names: Names): SchemaDef {
       const c = pick(g, t.columns);
       t.checks.push({ name: names.next(`${t.name}_ck`), column: c.name });
     }
-    const refCol = t.columns.find((c) => c.domain === 'int' && isInt(c));
+    const refCol = t.columns.find((c) => c.domain === 'int' && c.type === 'int');
     if (i > 0 && refCol && chance(g, 25)) {
       refCol.ref = s.tables[int(g, 0, i - 1)]!.name;
       t.fks.push({ name: names.next(`${t.name}_fk`), column: refCol.name, refTable: refCol.ref });
@@ -80,7 +80,11 @@ function genSchema(g: G, names: Names): SchemaDef {
   return s;
 }
 
-const freeColumn = (g: G, t: SchemaDef['tables'][0]) => pick(g, COLUMNS.filter((c) => !t.columns.some((x) => x.name === c)).concat([`${pick(g, COLUMNS)}_v${int(g, 2, 9)}`]));
+/** A name the table does not have and no earlier migration freed (reusing one while that migration may be in flight is a collision, made on purpose elsewhere). */
+const freeColumn = (g: G, t: SchemaDef['tables'][0], h: History) => {
+  const freed = (c: string) => h.droppedColumns.some((d) => d.column === c) || h.renamedColumns.some((r) => r.from === c);
+  return pick(g, COLUMNS.filter((c) => !t.columns.some((x) => x.name === c) && !freed(c)).concat([`${pick(g, COLUMNS)}_v${int(g, 2, 9)}`]));
+};
 
 /** An expression of the column's type over the table's columns, for `up` of an addColumn (never NULL when `notNull`). */
 function genUp(g: G, t: SchemaDef['tables'][0], c: ColumnDef, notNull: boolean): Ex {
@@ -130,15 +134,15 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean)
   const op = ((): GenOp | undefined => {
     switch (kind) {
       case 'addColumn': {
-        const c = genColumn(g, freeColumn(g, t));
+        const c = genColumn(g, freeColumn(g, t, h));
         const withUp = chance(g, 60);
         if (!c.nullable && !withUp && c.default === undefined) c.default = constantOf(c.type, c.domain);
         return { addColumn: { table: t.name, column: c, ...(withUp ? { up: genUp(g, t, c, !c.nullable && c.default === undefined) } : {}) } };
       }
       case 'renameColumn':
-        return cols.length ? { renameColumn: { table: t.name, from: pick(g, cols).name, to: freeColumn(g, t) } } : undefined;
+        return cols.length ? { renameColumn: { table: t.name, from: pick(g, cols).name, to: freeColumn(g, t, h) } } : undefined;
       case 'alterColumn':
-        return cols.length ? genAlter(g, t, pick(g, cols), freeColumn(g, t)) : undefined;
+        return cols.length ? genAlter(g, t, pick(g, cols), freeColumn(g, t, h)) : undefined;
       case 'dropColumn': {
         if (cols.length < 2) return undefined;
         const c = pick(g, cols);
@@ -149,7 +153,9 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean)
         const nullable = cols.filter((c) => c.nullable);
         if (!nullable.length) return undefined;
         const c = pick(g, nullable);
-        return { setNotNull: { table: t.name, column: c.name, ...(chance(g, 70) ? { up: { lit: constantOf(c.type, c.domain) as number | string } } : {}) } };
+        const up = chance(g, 70);
+        // Without `up` on a column that holds NULLs (and old writers may add more), refusing at plan is a right answer.
+        return { setNotNull: { table: t.name, column: c.name, ...(up ? { up: { lit: constantOf(c.type, c.domain) as number | string } } : {}) } };
       }
       case 'addIndex':
         return cols.length ? { addIndex: { table: t.name, columns: [pick(g, cols).name], ...(chance(g, 70) ? { name: names.next(`${t.name}_ix`) } : {}) } } : undefined;
@@ -161,7 +167,7 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean)
         return { addCheck: { table: t.name, name: names.next(`${t.name}_ck`), column: c.name, expression: checkExpr(c) } };
       }
       case 'addForeignKey': {
-        const c = cols.find((x) => x.domain === 'int' && isInt(x) && !x.ref);
+        const c = cols.find((x) => x.domain === 'int' && x.type === 'int' && !x.ref);
         const parents = s.tables.filter((p) => p !== t && p.seeded);
         return c && parents.length ? { addForeignKey: { table: t.name, column: c.name, refTable: pick(g, parents).name, ...(chance(g, 70) ? { name: names.next(`${t.name}_fk`) } : {}) } } : undefined;
       }
@@ -179,7 +185,7 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean)
       }
     }
   })();
-  return op ? { ops: [op], conflict: false } : undefined;
+  return op ? { ops: [op], conflict: 'setNotNull' in op && !op.setNotNull.up } : undefined;
 }
 
 /** Operations that collide with earlier ones: a right answer is either all invariants holding, or exit 2 with nothing changed. */

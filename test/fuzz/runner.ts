@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createXc, exitCodeOf, type Xc } from '../../src/index.js';
 import type { Db } from '../helpers/targets.js';
+import type { Queryable } from '../helpers/writers.js';
 import { DataModel } from './data.js';
 import type { Scenario } from './generator.js';
 import { checkData, checkFinalSchema, dumpDiff, schemaDump } from './invariants.js';
@@ -69,6 +70,7 @@ class Run {
   private contracted = 0;
   private backfilledUpTo = 0;
   private baseDump: string[] = [];
+  private readonly conns: (Queryable | undefined)[] = [];
 
   constructor(
     private readonly db: Db,
@@ -93,7 +95,9 @@ class Run {
 
   private async writer(level: number, parity: 0 | 1, racing: number[] = []): Promise<VersionWriter> {
     const label = `${parity === 0 ? 'old' : 'new'} version (level ${level ? idOf(level - 1) : 'none'})`;
-    return new VersionWriter(label, await this.db.connection(), this.db.dialect, this.model, this.views[level]!, parity, rng(Math.floor(this.random() * 2 ** 31)), new Set(racing));
+    // One connection per version for the whole scenario (each writer runs its writes one after another).
+    this.conns[parity] ??= await this.db.connection();
+    return new VersionWriter(label, this.conns[parity]!, this.db.dialect, this.model, this.views[level]!, parity, rng(Math.floor(this.random() * 2 ** 31)), new Set(racing));
   }
 
   /** The writers live in this phase: the old version (below the oldest in flight), and the newest one that can run (from its migration's dual_write). */
@@ -157,8 +161,9 @@ class Run {
     const file = path.join(this.dir, `${idOf(i)}.json`);
     await writeFile(file, JSON.stringify(migrationJson(m, `fuzz migration ${i + 1}`), null, 2));
     const before = await schemaDump(this.db);
-    this.model.expand(i, m.operations);
-    const ws = await this.writers({ racing: [i], new: true });
+    // The model learns the migration's links once the command returns: writes racing it are made under the links
+    // before, and what the new links derive for every row is soft until the backfill.
+    const ws = await this.writers({ new: true });
     try {
       this.stats.commands++;
       for (const w of ws) w.start();
@@ -176,15 +181,14 @@ class Run {
       if (!m.conflict) this.fail(`apply ${idOf(i)} refused a plausible migration (exit 2): ${(err as Error).message}`);
       this.stats.refused++;
       await unlink(file);
-      this.model.rollback(i, m.operations);
       this.views = this.views.slice(0, i + 1);
-      // Writers' rows landed while nothing changed: the model rolled back their derived cells with the links.
       await this.check(`refused apply of ${idOf(i)}`);
       return false;
     }
     const errors = ws.flatMap((w) => w.errors);
     this.stats.writes += ws.reduce((n, w) => n + w.writes, 0);
     if (errors.length) this.fail(`apply ${idOf(i)}: a write the running version may make failed`, errors.slice(0, 5));
+    this.model.expand(i, m.operations);
     this.applied = i + 1;
     if (!expandFirst) this.markBackfilled(i);
     await this.check(`apply${expandFirst ? ' --to expand' : ''} of ${idOf(i)}`);
