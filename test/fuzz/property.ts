@@ -5,8 +5,8 @@
  *   XC_FUZZ_RUNS   scenarios per dialect
  *   XC_FUZZ_SEED   fast-check seed (default: random, printed)
  *   XC_FUZZ_PATH   replay path printed with a failure (with the same seed)
- *   XC_FUZZ_AVOID  "conflicts": generate only plausible operations
- *   XC_FUZZ_SHRINK_MS  stop shrinking after this long (default 180000)
+ *   XC_FUZZ_AVOID  comma list: "conflicts" (only plausible operations) and/or operation kinds never to generate
+ *   XC_FUZZ_SHRINK_MS  stop shrinking after this long (default 120000)
  * A failure prints the seed, the path and the shrunk scenario with its
  * migrations as JSON files, ready to be turned into a regression test.
  */
@@ -21,6 +21,8 @@ export interface FuzzOptions {
   seed: number;
   path?: string;
   avoidConflicts: boolean;
+  /** Operation kinds not generated (to look past a known defect); the committed default generates all. */
+  avoidKinds: string[];
   shrinkMs: number;
 }
 
@@ -31,7 +33,8 @@ export function optionsFromEnv(defaultRuns: number): FuzzOptions {
     seed: env.XC_FUZZ_SEED !== undefined ? Number(env.XC_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31),
     path: env.XC_FUZZ_PATH || undefined,
     avoidConflicts: (env.XC_FUZZ_AVOID ?? '').split(',').includes('conflicts'),
-    shrinkMs: Number(env.XC_FUZZ_SHRINK_MS ?? 180000),
+    avoidKinds: (env.XC_FUZZ_AVOID ?? '').split(',').filter((k) => k && k !== 'conflicts'),
+    shrinkMs: Number(env.XC_FUZZ_SHRINK_MS ?? 120000),
   };
 }
 
@@ -45,7 +48,7 @@ export async function fuzz(target: Target, opts: FuzzOptions, log: (line: string
   const stats: Stats = { sequences: 0, commands: 0, rowsChecked: 0, writes: 0, refused: 0, notes: [] };
   let lastError: unknown;
   let firstFailureAt: number | undefined;
-  const property = fc.asyncProperty(scenarioArbitrary({ conflicts: !opts.avoidConflicts }), async (sc) => {
+  const property = fc.asyncProperty(scenarioArbitrary({ conflicts: !opts.avoidConflicts, avoid: new Set(opts.avoidKinds) }), async (sc) => {
     // Shrinking runs whole scenarios against the servers: past its budget every candidate "passes", which ends it.
     if (firstFailureAt !== undefined && Date.now() - firstFailureAt > opts.shrinkMs) return;
     const db = await target.create('xc_fuzz');
@@ -59,7 +62,7 @@ export async function fuzz(target: Target, opts: FuzzOptions, log: (line: string
       await db.drop().catch(() => undefined);
     }
   });
-  log(`[fuzz ${target.name}] seed ${opts.seed}, ${opts.runs} scenarios${opts.path ? `, replaying path ${opts.path}` : ''}${opts.avoidConflicts ? ', plausible operations only' : ''}`);
+  log(`[fuzz ${target.name}] seed ${opts.seed}, ${opts.runs} scenarios${opts.path ? `, replaying path ${opts.path}` : ''}${opts.avoidConflicts ? ', plausible operations only' : ''}${opts.avoidKinds.length ? `, never ${opts.avoidKinds.join('/')}` : ''}`);
   const details = await fc.check(property, { numRuns: opts.runs, seed: opts.seed, ...(opts.path ? { path: opts.path } : {}) });
   log(`[fuzz ${target.name}] seed ${opts.seed}: ${stats.sequences} sequences held, ${stats.commands} commands, ${stats.rowsChecked} rows checked, ${stats.writes} writes, ${stats.refused} refused migrations`);
   for (const note of stats.notes) log(`[fuzz ${target.name}] note: ${note}`);

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- --runs N [--seed S] [--path P] [--dialect postgres|mysql] [--avoid conflicts]`:
+ * `npm run fuzz -- --runs N [--seed S] [--path P] [--dialect postgres|mysql] [--avoid conflicts,renameTable,...]`:
  * the generated-sequence property run longer than in `npm test`, on both
  * dialects by default; prints the seed, the counts and any failure's replay
  * line and shrunk scenario. Exit 1 when a scenario failed.
@@ -16,7 +16,9 @@ const opts = optionsFromEnv(100);
 if (flag('runs')) opts.runs = Number(flag('runs'));
 if (flag('seed')) opts.seed = Number(flag('seed'));
 if (flag('path')) opts.path = flag('path');
-if (flag('avoid')?.split(',').includes('conflicts')) opts.avoidConflicts = true;
+const avoid = flag('avoid')?.split(',') ?? [];
+if (avoid.includes('conflicts')) opts.avoidConflicts = true;
+opts.avoidKinds.push(...avoid.filter((k) => k && k !== 'conflicts'));
 const only = flag('dialect');
 const env = { postgres: process.env.XC_TEST_PG_URL, mysql: process.env.XC_TEST_MYSQL_URL };
 

@@ -10,7 +10,7 @@ import { targets } from '../helpers/targets.js';
 import { fuzz, optionsFromEnv } from './property.js';
 
 /** Scenarios per dialect in `npm test`, measured to keep both dialects near 5 minutes on a busy 2-core machine. */
-const DEFAULT_RUNS = 20;
+const DEFAULT_RUNS = 25;
 
 for (const target of targets) {
   target.describe(`generated migration sequences (${target.name})`, () => {
