@@ -17,6 +17,9 @@ import { Writer } from '../helpers/writers.js';
 const BIN = path.resolve(import.meta.dirname, '../../bin/xc');
 const SEED = 40_000;
 
+/** Nine or four xc processes in a row, each loading the CLI: on a loaded 2-core box one may take tens of seconds. */
+const SPAWNS_BUDGET_MS = 300_000;
+
 interface Run {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -126,7 +129,7 @@ for (const target of targets) {
       expect((await db.indexes('accounts')).filter((i) => i.columns.join() === 'tag')).toHaveLength(1);
       if (db.dialect === 'postgres') expect(await db.query(`SELECT 1 FROM pg_index WHERE NOT indisvalid`)).toEqual([]);
       expect(await db.query(`SELECT DISTINCT status FROM ${state(db, 'steps')} WHERE phase = 'expand'`)).toEqual([{ status: 'done' }]);
-    });
+    }, SPAWNS_BUDGET_MS);
 
     it('contract killed between its statements, then completed', async () => {
       expect((await xc(['deploy', 'record', '--app', 'bank', '--version', 'v2', ...args])).code).toBe(0);
@@ -145,6 +148,6 @@ for (const target of targets) {
       ]);
       expect(await db.triggers()).toEqual([]);
       expect(await db.query(`SELECT phase FROM ${state(db, 'migrations')}`)).toEqual([{ phase: 'contracted' }]);
-    });
+    }, SPAWNS_BUDGET_MS);
   });
 }
