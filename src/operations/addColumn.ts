@@ -54,6 +54,13 @@ export const addColumn: Operation<'addColumn'> = {
     if (spec.column.default !== undefined) checks.push(...exprCheck(['column', 'default'], spec.table, spec.column.default, [], spec.column.type));
     return checks;
   },
+  rowChecks(spec, { model, expr }) {
+    const up = spec.up === undefined ? undefined : expr(spec.up);
+    if (spec.column.nullable || up === undefined || spec.column.default !== undefined || !model.table(spec.table)) return [];
+    const reads = columnsNamed(up, model.table(spec.table)!.columns.map((c) => c.name));
+    const message = `\`up\` gives NULL for existing rows, which the NOT NULL column would reject at contract; make \`up\` give a value for them, or give a \`default\``;
+    return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: reads }];
+  },
   types: (spec) => [{ path: ['column', 'type'], type: spec.column.type }],
   synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.up === undefined ? [] : [spec.column.name], [spec.up === undefined ? undefined : expr(spec.up)]),
   backfillTables: (spec) => (spec.up !== undefined || (spec.column.default !== undefined && !addedWithDefault(spec)) ? [spec.table] : []),
@@ -112,8 +119,9 @@ export const addColumn: Operation<'addColumn'> = {
     if (fill !== undefined && up !== undefined) {
       plan.verify.push({
         table: spec.table,
-        description: `${col.name} has a value wherever up gives one`,
-        agrees: `${q(col.name)} IS NOT NULL OR (${fill}) IS NULL`,
+        // NOT NULL is enforced next: there every row needs a value, whatever `up` gives.
+        description: col.nullable ? `${col.name} has a value wherever up gives one` : `${col.name} has a value on every row`,
+        agrees: col.nullable ? `${q(col.name)} IS NOT NULL OR (${fill}) IS NULL` : `${q(col.name)} IS NOT NULL`,
         show: [col.name, ...reads],
       });
     }
