@@ -54,12 +54,18 @@ export const addColumn: Operation<'addColumn'> = {
     if (spec.column.default !== undefined) checks.push(...exprCheck(['column', 'default'], spec.table, spec.column.default, [], spec.column.type));
     return checks;
   },
-  rowChecks(spec, { model, expr }) {
+  rowChecks(spec, { model, expr, dialect }) {
+    const t = model.table(spec.table);
     const up = spec.up === undefined ? undefined : expr(spec.up);
-    if (spec.column.nullable || up === undefined || spec.column.default !== undefined || !model.table(spec.table)) return [];
-    const reads = columnsNamed(up, model.table(spec.table)!.columns.map((c) => c.name));
+    if (!t) return [];
+    if (spec.column.unique && up === undefined && spec.column.default !== undefined) {
+      // Every existing row gets the one default: a unique index over them cannot be built once there are two.
+      const message = `every existing row would get the default ${spec.column.default}, which a unique column rejects once the table has two rows; give \`up\` to compute distinct values`;
+      return [{ path: ['column', 'unique'], table: spec.table, violation: `(SELECT count(*) FROM ${dialect.quote(spec.table)}) > 1`, message, show: [] }];
+    }
+    if (spec.column.nullable || up === undefined || spec.column.default !== undefined) return [];
     const message = `\`up\` gives NULL for existing rows, which the NOT NULL column would reject at contract; make \`up\` give a value for them, or give a \`default\``;
-    return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: reads }];
+    return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: columnsNamed(up, t.columns.map((c) => c.name)) }];
   },
   types: (spec) => [{ path: ['column', 'type'], type: spec.column.type }],
   synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.up === undefined ? [] : [spec.column.name], [spec.up === undefined ? undefined : expr(spec.up)]),

@@ -158,6 +158,12 @@ for (const target of targets) {
       await refused(s, ['items'], /addColumn\.up: `up` gives NULL for existing rows[\s\S]*id="2" w=NULL/);
     });
 
+    it('a unique column whose default every existing row would share is refused at plan', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_add', { addColumn: { table: 'items', column: { name: 'code', type: 'int', unique: true, default: '0' } } });
+      await refused(s, ['items'], /addColumn\.column\.unique: every existing row would get the default 0/);
+    });
+
     it('defect 2b: a NULL written after apply stops contract at the verify (exit 1, still backfilled); fixed, it contracts', async () => {
       const s = await setup(target, [...items, `UPDATE items SET w = 'dos' WHERE id = 2`]);
       await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w' } });
