@@ -61,11 +61,6 @@ export function columnsNamed(sql: string, columns: string[]): string[] {
   return columns.filter((c) => spellings(c).some((s) => tokens.has(s)) || lower.has(c.toLowerCase()));
 }
 
-/** A name for a copy of `name` that refers to `to` instead of `from`, within 63 characters. */
-export function derivedName(name: string, from: string, to: string, fallback: string): string {
-  const replaced = name.includes(from) ? name.split(from).join(to) : `${name}_${to}`;
-  return replaced.length <= 63 && replaced !== name ? replaced : fallback;
-}
 
 /** SQL-standard niladic functions, written without parentheses, whose value changes from one transaction to the next. */
 const TIME_KEYWORDS = new Set(['current_timestamp', 'current_date', 'current_time', 'localtime', 'localtimestamp']);
