@@ -28,6 +28,9 @@ import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } f
 const IN_FLIGHT: Phase[] = ['expanding', 'dual_write', 'backfilling', 'backfilled', 'contracting', 'rolling_back'];
 const isInFlight = (p: Phase) => IN_FLIGHT.includes(p);
 
+/** What moves a migration that is not yet backfilled on: finishing its rollback, or applying it. */
+const nextStep = (row: Pick<MigrationRow, 'id' | 'phase'>) => (row.phase === 'rolling_back' ? `finish its rollback with \`xc rollback ${row.id}\`` : 'run `xc apply` first');
+
 export function createXc(options: XcOptions = {}): Xc {
   return new XcImpl(options);
 }
@@ -217,7 +220,7 @@ class XcImpl implements Xc {
       for (const row of rows) {
         if (!['backfilled', 'contracting'].includes(row.phase)) {
           if (upTo === undefined) break; // default: every backfilled migration, in order, up to the first that is not
-          throw new RefusedError(`${row.id} is ${row.phase}; it must be backfilled before it (and anything after it) can be contracted — run \`xc apply\``, { migration: row.id });
+          throw new RefusedError(`${row.id} is ${row.phase}; it must be backfilled before it (and anything after it) can be contracted — ${nextStep(row)}`, { migration: row.id });
         }
         // A migration already contracting has passed the gate: finishing it is always right.
         const blockers = row.phase === 'backfilled' ? blockersFor(row.id, evidence) : [];
@@ -234,7 +237,7 @@ class XcImpl implements Xc {
       }
       const waiting = rows[outcomes.length];
       if (outcomes.length === 0 && waiting) {
-        throw new RefusedError(`nothing to contract: the oldest migration in flight, ${waiting.id}, is ${waiting.phase} — run \`xc apply\` first`, { migration: waiting.id });
+        throw new RefusedError(`nothing to contract: the oldest migration in flight, ${waiting.id}, is ${waiting.phase} — ${nextStep(waiting)}`, { migration: waiting.id });
       }
       return { ok: true as const, migrations: outcomes };
     });

@@ -18,7 +18,7 @@ function paletteFor(stream: NodeJS.WriteStream): ChalkInstance {
 
 const EXIT_MEANING: Record<number, string> = {
   [ExitCode.failed]: 'failed',
-  [ExitCode.invalidInput]: 'invalid input; nothing was executed',
+  [ExitCode.invalidInput]: 'invalid input, or a request that can never succeed; nothing was executed',
   [ExitCode.refused]: 'refused; safe to retry later',
   [ExitCode.lockHeld]: 'another xc holds the lock',
   [ExitCode.lockTimeout]: 'gave up waiting for database locks',
