@@ -58,6 +58,9 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   const holder = `${o.migrationId} (operations[${o.opIndex}].${o.kind})`;
   const synced = op.synced?.(o.spec as never, validateContext(dialect, model));
   const problems = synced && synced.columns.length > 0 ? model.holds.sync(synced.table, synced.columns, holder) : [];
+  const renamed = op.renamesAtExpand?.(o.spec as never);
+  if (renamed !== undefined) problems.push(...model.holds.rename(renamed));
+  model.holds.contractsOn(op.contractTables?.(o.spec as never) ?? [], holder);
   const before = namesOf(model);
   op.project(o.spec as never, model);
   return [...problems, ...model.holds.advance(before, namesOf(model), holder)];

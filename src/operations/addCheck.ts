@@ -30,6 +30,8 @@ export const addCheck: Operation<'addCheck'> = {
     return [{ path: ['expression'], table: spec.table, violation: `NOT COALESCE((${spec.expression}), TRUE)`, message, show: columns }];
   },
 
+  contractTables: (spec) => [spec.table],
+
   project(spec, model) {
     const t = model.table(spec.table);
     if (!t || t.checks.some((c) => c.name === spec.name)) return;

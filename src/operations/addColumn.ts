@@ -70,6 +70,7 @@ export const addColumn: Operation<'addColumn'> = {
   types: (spec) => [{ path: ['column', 'type'], type: spec.column.type }],
   synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.up === undefined ? [] : [spec.column.name], [spec.up === undefined ? undefined : expr(spec.up)]),
   backfillTables: (spec) => (spec.up !== undefined || (spec.column.default !== undefined && !addedWithDefault(spec)) ? [spec.table] : []),
+  contractTables: (spec) => [spec.table],
   project(spec, model) {
     const t = model.table(spec.table);
     if (!t || t.columns.some((c) => c.name === spec.column.name)) return;

@@ -44,6 +44,13 @@ export const addForeignKey: Operation<'addForeignKey'> = {
     spec.columns.forEach((c, i) => requireColumn(t, c, ['columns', i], issues));
     const target = requireTable(ctx.model, spec.references.table, ['references', 'table'], issues);
     if (target) issues.push(...referenceIssues(target, spec.references.columns, spec.columns.length, ['references', 'columns']));
+    // MySQL wants integer types to match exactly (bigint cannot reference int): said here, not by the server at expand.
+    spec.columns.forEach((c, i) => {
+      const child = t?.columns.find((col) => col.name === c);
+      const parent = target?.columns.find((col) => col.name === spec.references.columns[i]);
+      const problem = child && parent && ctx.dialect.foreignKeyTypeIssue(child.type, parent.type);
+      if (problem) issues.push({ path: ['columns', i], message: `"${spec.table}"."${c}" cannot reference "${spec.references.table}"."${parent.name}": ${problem}` });
+    });
     const name = fkName(spec);
     if (t && constraintNames(t).includes(name)) {
       issues.push({ path: ['name'], message: `table "${spec.table}" already has a constraint "${name}"` });
@@ -59,6 +66,8 @@ export const addForeignKey: Operation<'addForeignKey'> = {
     const message = `existing rows of "${spec.table}" reference no row of "${spec.references.table}", so the foreign key would fail to validate at contract; fix or delete those rows first`;
     return [{ path: ['columns'], table: spec.table, violation, message, show: spec.columns }];
   },
+
+  contractTables: (spec) => [spec.table],
 
   project(spec, model) {
     const t = model.table(spec.table);

@@ -38,9 +38,18 @@ export const alterColumn: Operation<'alterColumn'> = {
     ].map((c) => ({ ...c, deterministic: true }));
     return [...conversions, ...defaultCheck(spec, old, type, columnsOf(t), dialect.ddl(model))];
   },
+  rowChecks(spec, { model, expr }) {
+    const t = model.table(spec.table);
+    const old = t?.columns.find((c) => c.name === spec.column);
+    const up = expr(spec.up);
+    if (!t || !old || up === undefined || (spec.nullable ?? old.nullable)) return [];
+    const message = `\`up\` gives NULL for existing rows, which the NOT NULL column "${spec.to}" would reject at contract; make \`up\` give a value for them`;
+    return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: [spec.column] }];
+  },
   types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
   synced: (spec, { model, expr }) => triggerColumns(model, spec.table, [spec.column, spec.to], [expr(spec.up), expr(spec.down)]),
   backfillTables: (spec) => [spec.table],
+  contractTables: (spec) => [spec.table],
   project(spec, model) {
     projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model);
   },

@@ -70,7 +70,9 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
 
   // The backfill converts exactly the rows the verify pass would reject: those where the shapes disagree.
   // Rows the new version wrote (old = down(new)) are never overwritten, whatever the new column held before.
-  const agrees = `${ctx.dialect.sameValue(c.to, c.up, type)} OR ${ctx.dialect.sameValue(c.from, c.down, old.type)}`;
+  // A new column that may not hold NULL never agrees while it does, whatever down(NULL) gives: such a row is converted.
+  const converted = `${ctx.dialect.sameValue(c.to, c.up, type)} OR ${ctx.dialect.sameValue(c.from, c.down, old.type)}`;
+  const agrees = nullable ? converted : `(${converted}) AND ${q(c.to)} IS NOT NULL`;
   const backfill = { table: c.table, set: { [c.to]: c.up }, where: `NOT COALESCE((${agrees}), FALSE)`, bypass: [triggerName] };
 
   // Expand: the column, the trigger, then the defaults the trigger now applies — one atomic change where DDL is

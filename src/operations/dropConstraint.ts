@@ -28,6 +28,8 @@ export const dropConstraint: Operation<'dropConstraint'> = {
     return issues;
   },
 
+  contractTables: (spec) => [spec.table],
+
   project(spec, model) {
     const t = model.table(spec.table);
     if (!t) return;

@@ -17,6 +17,8 @@ export const dropIndex: Operation<'dropIndex'> = {
     return issues;
   },
 
+  contractTables: (spec) => [spec.table],
+
   project(spec, model) {
     const t = model.table(spec.table);
     if (t) t.indexes = t.indexes.filter((i) => i.name !== spec.name);

@@ -19,6 +19,8 @@ export const dropTable: Operation<'dropTable'> = {
     return issues;
   },
 
+  contractTables: (spec) => [spec.table],
+
   project(spec, model) {
     model.tables.delete(spec.table);
   },

@@ -15,6 +15,7 @@ export const renameColumn: Operation<'renameColumn'> = {
   },
   synced: (spec) => ({ table: spec.table, columns: [spec.from, spec.to] }),
   backfillTables: (spec) => [spec.table],
+  contractTables: (spec) => [spec.table],
   project(spec, model) {
     projectColumnCopy({ ...spec, up: spec.from, down: spec.to }, model);
   },

@@ -22,6 +22,8 @@ export const renameTable: Operation<'renameTable'> = {
     return issues;
   },
 
+  renamesAtExpand: (spec) => spec.from,
+
   project(spec, model) {
     const t = model.table(spec.from);
     if (t?.kind === 'table' && !model.table(spec.to)) {

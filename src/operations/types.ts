@@ -196,6 +196,10 @@ export interface Operation<K extends OperationKind = OperationKind> {
    * installs one: no other trigger may touch them while it is in flight.
    */
   synced?(spec: OperationSpec<K>, ctx: ValidateContext): { table: string; columns: string[] };
+  /** Tables its contract steps name (they must keep that name until then). */
+  contractTables?(spec: OperationSpec<K>): string[];
+  /** The table it renames at expand, if any (renameTable). */
+  renamesAtExpand?(spec: OperationSpec<K>): string;
   /** Tables whose rows this operation reads or writes in backfill: each needs a row key. */
   backfillTables?(spec: OperationSpec<K>): string[];
   /** Change `model` into the shape after contract. Must tolerate a partly-applied catalog. */

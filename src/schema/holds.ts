@@ -9,6 +9,9 @@
  *   An operation that creates the same name meanwhile finds it taken (`ADD
  *   COLUMN IF NOT EXISTS` does nothing) and then loses it, data and all, to
  *   that contract. Such a reuse is refused until the holder is contracted.
+ * - **Tables a contract step will name.** Renaming one at expand (renameTable)
+ *   would leave that step naming the compatibility view, where it fails: the
+ *   rename waits until those migrations are contracted.
  * - **Columns under a dual-write trigger.** Two xc triggers that read or
  *   write the same column race: which one runs first decides the value
  *   (PostgreSQL orders triggers by name, MySQL by creation). A second one on
@@ -33,12 +36,25 @@ export function namesOf(model: SchemaModel): Map<string, string> {
 export class Holds {
   private readonly names = new Map<string, Holder>();
   private readonly synced = new Map<string, Holder>();
+  private readonly contracting = new Map<string, Holder>();
 
   clone(): Holds {
     const h = new Holds();
     for (const [k, v] of this.names) h.names.set(k, v);
     for (const [k, v] of this.synced) h.synced.set(k, v);
+    for (const [k, v] of this.contracting) h.contracting.set(k, v);
     return h;
+  }
+
+  /** `holder` has contract steps that name `table`. */
+  contractsOn(tables: string[], holder: Holder): void {
+    for (const t of tables) if (!this.contracting.has(t)) this.contracting.set(t, holder);
+  }
+
+  /** Problems for renaming `table` at expand while a contract step still names it. */
+  rename(table: string): string[] {
+    const by = this.contracting.get(table);
+    return by ? [`table "${table}" is named by contract steps of ${by}; renaming it first would leave them naming the old name's view — contract that migration first`] : [];
   }
 
   /**

@@ -132,6 +132,46 @@ for (const target of targets) {
       await refused(s, ['items'], /"items"\."label" is kept in step by a trigger of 0001_rename \(operations\[0\]\.renameColumn\)/);
     });
 
+    it('a table renamed while a contract step of another operation still names it is refused (fuzz seed 2)', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_both', { addColumn: { table: 'items', column: { name: 'tag', type: 'varchar(40)' }, up: "'dflt'" } }, { renameTable: { from: 'items', to: 'goods' } });
+      await refused(s, ['items'], /renameTable: table "items" is named by contract steps of 0001_both \(operations\[0\]\.addColumn\)/);
+      // Renamed first, then changed under its new name: fine.
+      await s.write('0001_both', { renameTable: { from: 'items', to: 'goods' } }, { addColumn: { table: 'goods', column: { name: 'tag', type: 'varchar(40)' }, up: "'dflt'" } });
+      await s.xc.apply();
+      await record(s.xc, '0001_both');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, tag FROM goods ORDER BY id`)).toEqual([
+        { id: 1, tag: 'dflt' },
+        { id: 2, tag: 'dflt' },
+      ]);
+    });
+
+    it('a NOT NULL copy whose down maps NULL to NULL still converts every NULL (fuzz seeds 12, 13)', async () => {
+      const s = await setup(target, items);
+      const coalesce = "COALESCE(w, 'none')";
+      await s.write('0001_nn', { alterColumn: { table: 'items', column: 'w', to: 'w_nn', nullable: false, up: coalesce, down: 'w_nn' } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO items (id, v, w) VALUES (3, 'three', NULL)`); // an old writer's NULL
+      await s.db.query(`UPDATE items SET v = 'TWO' WHERE id = 2`); // an unrelated update of a row whose w is NULL
+      expect(await s.db.query(`SELECT id, w_nn FROM items ORDER BY id`)).toEqual([
+        { id: 1, w_nn: 'uno' },
+        { id: 2, w_nn: 'none' },
+        { id: 3, w_nn: 'none' },
+      ]);
+      await record(s.xc, '0001_nn');
+      await s.xc.contract();
+      expect((await s.db.columns('items')).find((c) => c.name === 'w_nn')!.nullable).toBe(false);
+      await s.write('0002_nn', { alterColumn: { table: 'items', column: 'v', to: 'v2', nullable: false, up: target.name === 'postgres' ? "NULLIF(v, 'one')" : "NULLIF(v, 'one')", down: 'v2' } });
+      await refused(s, ['items'], /alterColumn\.up: `up` gives NULL for existing rows, which the NOT NULL column "v2" would reject/);
+    });
+
+    it.runIf(target.name === 'mysql')('a foreign key from bigint to int is refused at plan, not by the server at expand (fuzz seed 1)', async () => {
+      const s = await setup(target, [...items, `CREATE TABLE tags (id int PRIMARY KEY, item_id bigint)`]);
+      await s.write('0001_fk', { addForeignKey: { table: 'tags', columns: ['item_id'], references: { table: 'items', columns: ['id'] } } });
+      await refused(s, ['items', 'tags'], /addForeignKey\.columns\[0\]: "tags"\."item_id" cannot reference "items"\."id": .*\(int\), not bigint/);
+    });
+
     it('defect 2b: setNotNull without up on a column holding NULLs is refused at plan, naming the rows', async () => {
       const s = await setup(target, items);
       await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w' } });

@@ -99,7 +99,7 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string): TriggerS
   const update =
     `  IF NOT (${same(s.oldColumn)}) AND ${same(s.newColumn)} THEN ${up}\n` +
     `  ELSEIF NOT (${same(s.newColumn)}) AND ${same(s.oldColumn)} THEN ${down}\n` +
-    `  ELSEIF ${n} IS NULL THEN IF NOT (${agrees}) THEN ${up} END IF;\n  END IF;`;
+    `  ELSEIF ${n} IS NULL THEN ${s.newNullable === false ? up : `IF NOT (${agrees}) THEN ${up} END IF;`}\n  END IF;`;
   return pair(s.name, s.table, { i: guarded(s.name, insert), u: guarded(s.name, update) }, `keeps ${s.oldColumn} and ${s.newColumn} in sync`);
 }
 

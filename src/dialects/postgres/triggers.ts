@@ -81,7 +81,8 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
  * - UPDATE: the side that changed wins, a change to NULL included. When
  *   neither changed and the new side is NULL, it is filled from `up` unless
  *   the row already agrees (old = down(NULL), e.g. a NULL the new version
- *   wrote); the backfill and the verify use the same test.
+ *   wrote) and the new column may hold NULL; the backfill and the verify use
+ *   the same test.
  *
  * A side a writer set to a value is never overwritten, except on an UPDATE
  * that changes both sides to values that disagree and leaves the new one
@@ -104,7 +105,7 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec): TriggerSteps {
   ELSIF ${o} IS DISTINCT FROM OLD.${q(s.oldColumn)} AND ${n} IS NOT DISTINCT FROM OLD.${q(s.newColumn)} THEN ${up}
   ELSIF ${n} IS DISTINCT FROM OLD.${q(s.newColumn)} AND ${o} IS NOT DISTINCT FROM OLD.${q(s.oldColumn)} THEN ${down}
   ELSIF ${n} IS NULL THEN
-    ${agrees}
+    ${s.newNullable === false ? up : agrees}
   END IF;`;
   return triggerSteps(q, s.name, s.table, body, `keeps ${s.oldColumn} and ${s.newColumn} in sync`, '_xc_conv record;');
 }
