@@ -151,6 +151,8 @@ export class DataModel {
         const lifted = !!c && !op.dropColumn.down && !c.nullable && c.default === undefined;
         if (lifted) c.nullable = true;
         this.links.push({ m, kind: 'dropfill', table: t, col: op.dropColumn.column, down: op.dropColumn.down, lifted });
+        // A NULL written while the trigger was being installed may have been filled from `down` (see write()).
+        if (op.dropColumn.down) for (const row of t.rows.values()) if (row.get(op.dropColumn.column)?.v === null) row.set(op.dropColumn.column, { v: null, soft: true });
       } else if ('setNotNull' in op) {
         const s = op.setNotNull;
         const t = this.resolve(s.table)!;
