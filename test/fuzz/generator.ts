@@ -59,6 +59,8 @@ interface History {
   droppedTables: string[];
   /** Columns an earlier operation keeps in step with a trigger (a second trigger on one may be refused while it is in flight). */
   triggered: string[];
+  /** Tables an earlier operation's contract steps name (renaming one may be refused while that is in flight). */
+  contractTables: string[];
 }
 
 function genSchema(g: G, names: Names): SchemaDef {
@@ -228,6 +230,8 @@ function triggerColumns(op: GenOp): string[] {
 
 function record(h: History, s: SchemaDef, op: GenOp): void {
   h.triggered.push(...triggerColumns(op));
+  const [kind, spec] = Object.entries(op)[0] as [string, { table?: string }];
+  if (spec.table && kind !== 'createTable' && kind !== 'addIndex') h.contractTables.push(spec.table);
   if ('renameColumn' in op) h.renamedColumns.push({ table: op.renameColumn.table, from: op.renameColumn.from, to: op.renameColumn.to });
   if ('alterColumn' in op) h.renamedColumns.push({ table: op.alterColumn.table, from: op.alterColumn.column, to: op.alterColumn.to });
   if ('dropColumn' in op) {
@@ -245,7 +249,7 @@ export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySe
     const names: Names = { n: 0, next: (p) => `${p}${++names.n}` };
     const schema = genSchema(g, names);
     const s = cloneSchema(schema);
-    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [] };
+    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [], contractTables: [] };
     const migrations: GenMigration[] = [];
     const count = int(g, 1, 4);
     for (let m = 0; m < count; m++) {
@@ -257,6 +261,7 @@ export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySe
         if (!made) continue;
         // A second trigger on a column an earlier operation keeps in step: refusing it is a right answer too.
         if (made.ops.some((op) => triggerColumns(op).some((c) => h.triggered.includes(c)))) made.conflict = true;
+        if (made.ops.some((op) => 'renameTable' in op && h.contractTables.includes(op.renameTable.from))) made.conflict = true;
         for (const op of made.ops) {
           record(h, s, op);
           project(s, op);
