@@ -54,7 +54,7 @@ export class Holds {
   /** Problems for renaming `table` at expand while a contract step still names it. */
   rename(table: string): string[] {
     const by = this.contracting.get(table);
-    return by ? [`table "${table}" is named by contract steps of ${by}; renaming it first would leave them naming the old name's view — contract that migration first`] : [];
+    return by ? [`table "${table}" is named by ${by} until it is contracted (by its contract steps, or by the view that keeps an old name working); renaming it before would leave them naming the wrong relation — contract that migration first`] : [];
   }
 
   /**

@@ -238,7 +238,10 @@ function record(h: History, s: SchemaDef, op: GenOp): void {
     const c = column(s, op.dropColumn.table, op.dropColumn.column);
     if (c) h.droppedColumns.push({ table: op.dropColumn.table, column: c.name, type: c.type });
   }
-  if ('renameTable' in op) h.renamedTables.push({ ...op.renameTable });
+  if ('renameTable' in op) {
+    h.renamedTables.push({ ...op.renameTable });
+    h.contractTables.push(op.renameTable.to); // reached under its old name through a view until contract
+  }
   if ('dropTable' in op) h.droppedTables.push(op.dropTable.table);
 }
 

@@ -26,11 +26,12 @@ export interface FuzzOptions {
   shrinkMs: number;
 }
 
-export function optionsFromEnv(defaultRuns: number): FuzzOptions {
+/** Settings from the environment; without XC_FUZZ_SEED, `defaultSeed` or else a random one. */
+export function optionsFromEnv(defaultRuns: number, defaultSeed?: number): FuzzOptions {
   const env = process.env;
   return {
     runs: Number(env.XC_FUZZ_RUNS ?? defaultRuns),
-    seed: env.XC_FUZZ_SEED !== undefined ? Number(env.XC_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31),
+    seed: env.XC_FUZZ_SEED !== undefined ? Number(env.XC_FUZZ_SEED) : (defaultSeed ?? Math.floor(Math.random() * 2 ** 31)),
     path: env.XC_FUZZ_PATH || undefined,
     avoidConflicts: (env.XC_FUZZ_AVOID ?? '').split(',').includes('conflicts'),
     avoidKinds: (env.XC_FUZZ_AVOID ?? '').split(',').filter((k) => k && k !== 'conflicts'),

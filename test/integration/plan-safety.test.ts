@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createXc, type Xc } from '../../src/index.js';
 import { targets, type Db } from '../helpers/targets.js';
+import { Writer } from '../helpers/writers.js';
 
 interface Setup {
   db: Db;
@@ -135,7 +136,7 @@ for (const target of targets) {
     it('a table renamed while a contract step of another operation still names it is refused (fuzz seed 2)', async () => {
       const s = await setup(target, items);
       await s.write('0001_both', { addColumn: { table: 'items', column: { name: 'tag', type: 'varchar(40)' }, up: "'dflt'" } }, { renameTable: { from: 'items', to: 'goods' } });
-      await refused(s, ['items'], /renameTable: table "items" is named by contract steps of 0001_both \(operations\[0\]\.addColumn\)/);
+      await refused(s, ['items'], /renameTable: table "items" is named by 0001_both \(operations\[0\]\.addColumn\) until it is contracted/);
       // Renamed first, then changed under its new name: fine.
       await s.write('0001_both', { renameTable: { from: 'items', to: 'goods' } }, { addColumn: { table: 'goods', column: { name: 'tag', type: 'varchar(40)' }, up: "'dflt'" } });
       await s.xc.apply();
@@ -145,6 +146,27 @@ for (const target of targets) {
         { id: 1, tag: 'dflt' },
         { id: 2, tag: 'dflt' },
       ]);
+    });
+
+    it('a table renamed twice while the first rename is in flight is refused (fuzz seed 1068312716)', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_twice', { renameTable: { from: 'items', to: 'goods' } }, { renameTable: { from: 'goods', to: 'wares' } });
+      await refused(s, ['items'], /renameTable: table "goods" is named by 0001_twice \(operations\[0\]\.renameTable\) until it is contracted/);
+    });
+
+    it('a renameTable rolled back while old code writes under the old name: no write fails (fuzz seed 1068312716)', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_rename', { renameTable: { from: 'items', to: 'goods' } }, { dropIndex: { table: 'goods', name: 'items_w_idx' } });
+      await s.db.query(`CREATE INDEX items_w_idx ON items (w)`);
+      await s.xc.apply();
+      const writer = new Writer(await s.db.connection(), (i) => (i % 2 ? { sql: `UPDATE items SET w = ? WHERE id = 1`, params: [`w${i}`] } : { sql: `INSERT INTO items (id, v) VALUES (?, 'x')`, params: [1000 + i] }), 0).start();
+      await new Promise((r) => setTimeout(r, 50));
+      await s.xc.rollback();
+      await writer.stop();
+      expect(writer.errors).toEqual([]);
+      expect(writer.writes).toBeGreaterThan(0);
+      expect(await s.db.count(`SELECT count(*) FROM items WHERE id >= 1000`)).toBe(Math.ceil(writer.writes / 2));
+      expect((await s.db.indexes('items')).map((i) => i.name)).toContain('items_w_idx');
     });
 
     it('a NOT NULL copy whose down maps NULL to NULL still converts every NULL (fuzz seeds 12, 13)', async () => {

@@ -21,7 +21,7 @@ import type { Column } from '../../migration/schema.js';
 import type { BackfillSpec, Step } from '../../operations/types.js';
 import { InvalidInputError } from '../../errors.js';
 import { defaultConstraintName } from '../../schema/names.js';
-import { defaultClause, isLiteralDefault, literal, mentioned, parseIndexDefinition, partColumn, quoteMy as q, replaceInParts, rewriteColumns, tokens } from './expr.js';
+import { defaultClause, fitName, isLiteralDefault, literal, mentioned, parseIndexDefinition, partColumn, quoteMy as q, replaceInParts, rewriteColumns, tokens } from './expr.js';
 import { checkTriggerBase, dropPair, mysqlCheckTrigger, mysqlFillTrigger, mysqlSyncTrigger } from './triggers.js';
 
 export interface MysqlFeatures {
@@ -196,10 +196,16 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
     },
 
     restoreTableName(from, to) {
-      // Tolerates an expand that never ran: the view goes only if it is one, the table is renamed back only if it was renamed.
+      // Old code must never find the old name missing: the view under it and the table swap names in one RENAME
+      // TABLE (atomic), then the view, parked under a temporary name, goes. A crashed expand that renamed the table
+      // but made no view gets one first; an expand that never ran leaves `from` a table, and every step is skipped.
+      const parked = fitName(`xc_old_${from}`);
+      const restored = `SELECT EXISTS(${relation(from, 'BASE TABLE')}) OR NOT EXISTS(${relation(to, 'BASE TABLE')}) AS done`;
+      const named = `SELECT EXISTS(SELECT 1 FROM information_schema.TABLES WHERE ${where(from)}) OR NOT EXISTS(${relation(to, 'BASE TABLE')}) AS done`;
       return [
-        step(`DROP VIEW IF EXISTS ${q(from)}`, `drop view ${q(from)}`, locks.mdl(from), [from], missing(relation(from, 'VIEW'))),
-        step(`RENAME TABLE ${q(to)} TO ${q(from)}`, `rename table ${q(to)} back to ${q(from)}`, locks.mdl(to, from), [to, from], `SELECT EXISTS(${relation(from, 'BASE TABLE')}) OR NOT EXISTS(${relation(to, 'BASE TABLE')}) AS done`),
+        step(`CREATE ALGORITHM=MERGE VIEW ${q(from)} AS SELECT * FROM ${q(to)}`, `make sure ${q(from)} names ${q(to)} (a view)`, locks.mdl(from), [from, to], named),
+        step(`RENAME TABLE ${q(from)} TO ${q(parked)}, ${q(to)} TO ${q(from)}`, `rename table ${q(to)} back to ${q(from)}, in one statement with the view it replaces`, locks.mdl(to, from), [to, from], restored),
+        step(`DROP VIEW IF EXISTS ${q(parked)}`, `drop the view ${q(from)} was (parked as ${q(parked)})`, locks.mdl(parked), [parked], missing(relation(parked, 'VIEW'))),
       ];
     },
 
