@@ -106,7 +106,8 @@ export const addColumn: Operation<'addColumn'> = {
       ...atomic(
         catalogOnly
           ? ddl.addColumn(spec.table, col.name, col.type, { default: col.default!, notNull: !col.nullable })
-          : ddl.addColumn(spec.table, col.name, col.type, { backfilled: up !== undefined }),
+          : // Stored in every row first (MySQL, with a placeholder) only where the prefill below replaces the placeholder at once.
+            ddl.addColumn(spec.table, col.name, col.type, { backfilled: prefill.length > 0 }),
         up === undefined && col.default !== undefined && !catalogOnly ? ddl.setDefault(spec.table, col.name, col.default) : [],
         prefill,
         trigger?.create ?? [],

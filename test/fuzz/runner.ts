@@ -27,6 +27,8 @@ export interface Stats {
   refused: number;
   /** Writes that met MySQL's renameTable window (see renameWindow). */
   renameWindowErrors: number;
+  /** Refused migrations by reason (the operation and the first words of what was wrong). */
+  refusals: Record<string, number>;
   notes: string[];
 }
 
@@ -182,6 +184,9 @@ class Run {
       if (phase !== 'pending') this.fail(`apply ${idOf(i)} was refused (exit 2) but the state says ${phase}`);
       if (!m.conflict) this.fail(`apply ${idOf(i)} refused a plausible migration (exit 2): ${(err as Error).message}`);
       this.stats.refused++;
+      const reason = /operations\[\d+\]\.(\w+)[^:]*: (.{0,48})/.exec((err as Error).message);
+      const key = reason ? `${reason[1]}: ${reason[2]}` : (err as Error).message.slice(0, 60);
+      this.stats.refusals[key] = (this.stats.refusals[key] ?? 0) + 1;
       await unlink(file);
       this.views = this.views.slice(0, i + 1);
       await this.check(`refused apply of ${idOf(i)}`);

@@ -169,6 +169,26 @@ for (const target of targets) {
       expect((await s.db.indexes('items')).map((i) => i.name)).toContain('items_w_idx');
     });
 
+    it('an integer addColumn whose up reads another column fills every existing row (fuzz seed 20261129, MySQL)', async () => {
+      const s = await setup(target, [...items, `ALTER TABLE items ADD COLUMN n int`, `UPDATE items SET n = id * 10`]);
+      await s.write('0001_add', { addColumn: { table: 'items', column: { name: 'm', type: 'int' }, up: '(n + 1)' } });
+      await s.xc.apply();
+      expect(await s.db.query(`SELECT id, m FROM items ORDER BY id`)).toEqual([
+        { id: 1, m: 11 },
+        { id: 2, m: 21 },
+      ]);
+    });
+
+    it('rolling back an addForeignKey leaves no index behind (fuzz seed 1068312716, MySQL makes one for the key)', async () => {
+      const s = await setup(target, [...items, `CREATE TABLE tags (id int PRIMARY KEY, item_id int)`]);
+      const before = await dump(s.db, ['items', 'tags']);
+      await s.write('0001_fk', { addForeignKey: { table: 'tags', columns: ['item_id'], references: { table: 'items', columns: ['id'] }, name: 'tags_item_fk' } });
+      await s.xc.apply();
+      await s.xc.rollback();
+      const after = (await dump(s.db, ['items', 'tags'])) as Record<string, unknown>;
+      expect({ ...after, state: undefined }).toEqual({ ...(before as Record<string, unknown>), state: undefined });
+    });
+
     it('a NOT NULL copy whose down maps NULL to NULL still converts every NULL (fuzz seeds 12, 13)', async () => {
       const s = await setup(target, items);
       const coalesce = "COALESCE(w, 'none')";

@@ -66,6 +66,8 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
   /** Columns this plan adds NOT NULL (with a placeholder): at contract there is no NOT NULL left to enforce. */
   const addedNotNull = new Set<string>();
   const fks = new Map<string, ForeignKeySpec>();
+  /** Foreign keys this plan adds for which MySQL makes an index of the same name. */
+  const implicitIndexes = new Set<string>();
   const checks = new Map<string, string>();
   const indexes = new Map<string, { table: string; name: string; columns: string[] }>();
   /** (table, new column) → old column whose default references it while a sync trigger is removed. */
@@ -334,6 +336,10 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
 
     addForeignKey(spec: ForeignKeySpec) {
       fks.set(key(spec.table, spec.name), spec);
+      // Without an index that starts with its columns, MySQL makes one under the key's name, which dropping the key
+      // leaves behind: this plan's drop of the key (its rollback) drops that index too.
+      const known = [...(tableOf(spec.table)?.indexes ?? []), ...[...indexes.values()].filter((i) => i.table === spec.table)];
+      if (!known.some((i) => spec.columns.every((c, k) => i.columns[k] === c))) implicitIndexes.add(key(spec.table, spec.name));
       const onDelete = spec.onDelete ? ` ON DELETE ${spec.onDelete.toUpperCase()}` : '';
       const add = alter(spec.table, `ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${cols(spec.columns)}) REFERENCES ${q(spec.refTable)} (${cols(spec.refColumns)})${onDelete}`, INPLACE);
       // With foreign_key_checks=0 the key is added INPLACE without reading the rows (MySQL's NOT VALID); it is enforced for new writes at once.
@@ -379,7 +385,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
         return [step(sql, `drop the primary key of ${q(table)}`, `ALGORITHM=COPY, LOCK=SHARED on ${q(table)} (blocks writes while the table is copied)`, [table], missing(index(table, 'PRIMARY')))];
       }
       if (idx) return [dropIndexStep(table, name)];
-      if (fks.has(key(table, name)) || t?.foreignKeys.some((k) => k.name === name)) return [dropForeignKey(table, name)];
+      if (fks.has(key(table, name)) || t?.foreignKeys.some((k) => k.name === name)) return [dropForeignKey(table, name), ...(implicitIndexes.has(key(table, name)) ? [dropIndexStep(table, name)] : [])];
       // A check: the trigger pair xc enforces it with, and a CHECK constraint of that name; each step skipped when absent.
       return [...dropPair(checkTriggerBase(table, name), table), dropCheckConstraint(table, name)];
     },
