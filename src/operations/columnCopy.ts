@@ -98,10 +98,11 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     renames.push(...(idx.constraint ? ddl.addUniqueUsingIndex(c.table, idx.constraint, temporary) : ddl.renameIndex(c.table, temporary, idx.name)));
   }
 
-  // Rollback: trigger off, old default back, new column (and its index copies) gone. Planned before the contract:
+  // Rollback: old default back, trigger off, new column (and its index copies) gone — the default first, so where DDL
+  // is not transactional (MySQL) an old writer omitting the column never meets neither. Planned before the contract:
   // a DDL that remembers what this plan adds (MySQL) would otherwise take the constraints contract re-adds under
   // the old names for the new column's, and drop the originals with it.
-  plan.rollback.push(...atomic(trigger.drop, old.default !== null ? ddl.setDefault(c.table, c.from, old.default) : [], ddl.dropColumn(c.table, c.to)));
+  plan.rollback.push(...atomic(old.default !== null ? ddl.setDefault(c.table, c.from, old.default) : [], trigger.drop, ddl.dropColumn(c.table, c.to)));
 
   plan.backfill.push(backfill);
   plan.verify.push({
