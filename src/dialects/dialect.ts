@@ -113,6 +113,13 @@ export interface Ddl {
    */
   addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean; notNull?: boolean; default?: string }): Step[];
   dropColumn(table: string, column: string): Step[];
+  /**
+   * Before a column this plan added goes while writers may still omit it (a
+   * rollback, where DDL is not transactional): it must accept such writes once
+   * the trigger that filled it is removed. MySQL: the NOT NULL column added
+   * with a placeholder gets the placeholder back as its default.
+   */
+  letWritesOmit(table: string, column: string): Step[];
   setDefault(table: string, column: string, expr: string | null): Step[];
   /** Columns are passed whole: MySQL restates the full definition to change nullability. */
   dropNotNull(table: string, column: ColumnModel): Step[];

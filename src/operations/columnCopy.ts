@@ -102,7 +102,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // is not transactional (MySQL) an old writer omitting the column never meets neither. Planned before the contract:
   // a DDL that remembers what this plan adds (MySQL) would otherwise take the constraints contract re-adds under
   // the old names for the new column's, and drop the originals with it.
-  plan.rollback.push(...atomic(old.default !== null ? ddl.setDefault(c.table, c.from, old.default) : [], trigger.drop, ddl.dropColumn(c.table, c.to)));
+  plan.rollback.push(...atomic(old.default !== null ? ddl.setDefault(c.table, c.from, old.default) : [], ddl.letWritesOmit(c.table, c.to), trigger.drop, ddl.dropColumn(c.table, c.to)));
 
   plan.backfill.push(backfill);
   plan.verify.push({

@@ -202,6 +202,18 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM notes`)).toBe(1 + writer.writes);
     });
 
+    it('a NOT NULL integer copy rolled back while old code inserts without it: no write fails (fuzz seed 20261129, MySQL)', async () => {
+      const s = await setup(target, [`CREATE TABLE counts (id int PRIMARY KEY, n int NOT NULL DEFAULT 1)`, `INSERT INTO counts (id) VALUES (1)`]);
+      await s.write('0001_big', { alterColumn: { table: 'counts', column: 'n', to: 'n_big', type: 'bigint', up: 'n', down: target.name === 'postgres' ? 'CAST(n_big AS int)' : 'CAST(n_big AS SIGNED)' } });
+      await s.xc.apply();
+      const writer = new Writer(await s.db.connection(), (i) => ({ sql: `INSERT INTO counts (id) VALUES (?)`, params: [1000 + i] }), 0).start();
+      await new Promise((r) => setTimeout(r, 50));
+      await s.xc.rollback();
+      await writer.stop();
+      expect(writer.errors).toEqual([]);
+      expect(await s.db.count(`SELECT count(*) FROM counts WHERE n = 1`)).toBe(1 + writer.writes);
+    });
+
     it('a NOT NULL copy whose down maps NULL to NULL still converts every NULL (fuzz seeds 12, 13)', async () => {
       const s = await setup(target, items);
       const coalesce = "COALESCE(w, 'none')";

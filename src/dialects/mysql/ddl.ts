@@ -64,7 +64,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
   // Remembered from this plan: what is added before it is in the catalog.
   const addedColumns = new Map<string, Set<string>>();
   /** Columns this plan adds NOT NULL (with a placeholder): at contract there is no NOT NULL left to enforce. */
-  const addedNotNull = new Set<string>();
+  const addedNotNull = new Map<string, string>();
   const fks = new Map<string, ForeignKeySpec>();
   /** Foreign keys this plan adds for which MySQL makes an index of the same name. */
   const implicitIndexes = new Set<string>();
@@ -229,12 +229,18 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       // already has room. A nullable column loses the placeholder default at once: old writers' new rows get NULL,
       // which the fill and the backfill convert. A NOT NULL one keeps it until the caller's trigger is in place and
       // fills it (before BEFORE triggers, NOT NULL is not checked); the backfill converts what it held meanwhile.
-      if (opts?.notNull) addedNotNull.add(key(table, c));
+      if (opts?.notNull) addedNotNull.set(key(table, c), placeholder);
       const sql = alter(table, `ADD COLUMN ${q(c)} ${type} ${opts?.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${placeholder}, FORCE`, INPLACE);
       return [
         step(sql, `add column ${q(table)}.${q(c)}, stored in every row (rebuilt online)`, locks.rebuild(table), [table], exists(column(table, c))),
         ...(opts?.notNull ? [] : setDefault(table, c, null)),
       ];
+    },
+
+    letWritesOmit(table, c) {
+      // The placeholder default comes back, so a writer omitting the column does not fail once the trigger that filled it is gone.
+      const placeholder = addedNotNull.get(key(table, c));
+      return placeholder === undefined ? [] : setDefault(table, c, placeholder);
     },
 
     dropColumn(table, c) {

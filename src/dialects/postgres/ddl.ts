@@ -235,6 +235,10 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(sql, `drop constraint ${q(name)} on ${q(table)}`, instant('ACCESS EXCLUSIVE', table), [table])];
     },
 
+    letWritesOmit() {
+      return []; // the columns xc adds are nullable here, and a rollback is one transaction
+    },
+
     carryAttributes(table, column) {
       // The only attribute beyond type, nullability and default a PostgreSQL column has that xc carries: its comment.
       if (!column.comment) return [];
