@@ -68,7 +68,8 @@ export const setNotNull: Operation<'setNotNull'> = {
       plan.expand.push(...atomic(trigger.create, ddl.addNotNullCheck(spec.table, col, check)));
       plan.backfill.push({ table: spec.table, set: { [spec.column]: up }, where: `${q(spec.column)} IS NULL`, bypass: [fillName] });
       plan.contract.push(...removing(ddl.enforceNotNull(spec.table, col, check)), ...atomic(trigger.drop));
-      plan.rollback.push(...atomic(trigger.drop, ddl.dropConstraint(spec.table, check)));
+      // The check goes first: where DDL is not transactional, an old writer's NULL must never meet it without the trigger that fills it.
+      plan.rollback.push(...atomic(ddl.dropConstraint(spec.table, check), trigger.drop));
     } else {
       // Without `up` old writers may still send NULL: the check waits for contract, when they are gone.
       plan.contract.push(...ddl.addNotNullCheck(spec.table, col, check), ...removing(ddl.enforceNotNull(spec.table, col, check)));
