@@ -5,7 +5,7 @@
  */
 import type { ColumnModel } from '../schema/model.js';
 import type { ExpressionCheck, Operation } from './types.js';
-import { columnsOf, exprCheck, refuseUncopyable, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
+import { columnsOf, exprCheck, refuseUncopyable, replaceIdentifier, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
 import { changesType, copiedDefault, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 
 export const alterColumn: Operation<'alterColumn'> = {
@@ -36,7 +36,19 @@ export const alterColumn: Operation<'alterColumn'> = {
       ...exprCheck(['up'], spec.table, expr(spec.up), columnsOf(t), type),
       ...exprCheck(['down'], spec.table, expr(spec.down), columnsOf(t, [{ name: spec.to, type }]), old.type),
     ].map((c) => ({ ...c, deterministic: true }));
-    return [...conversions, ...defaultCheck(spec, old, type, columnsOf(t), dialect.ddl(model))];
+    // The column's checks come over to the new one at contract, after the old column is gone: they must hold for its type now.
+    const q = (id: string) => dialect.quote(id);
+    const checks = t.checks
+      .filter((k) => k.columns.includes(spec.column))
+      .map((k): ExpressionCheck => ({
+        path: ['type'],
+        table: spec.table,
+        sql: replaceIdentifier(k.expression, spec.column, spec.to, q),
+        columns: columnsOf(t, [{ name: spec.to, type }]),
+        boolean: true,
+        explain: (error) => `check "${k.name}" of "${spec.column}" cannot apply to the new type ${type}: ${error}`,
+      }));
+    return [...conversions, ...defaultCheck(spec, old, type, columnsOf(t), dialect.ddl(model)), ...checks];
   },
   rowChecks(spec, { model, expr }) {
     const t = model.table(spec.table);

@@ -108,15 +108,17 @@ function genAlter(g: G, t: SchemaDef['tables'][0], c: ColumnDef, to: string): Ge
   const spec = { table: t.name, column: c.name, to };
   const options: (() => GenOp)[] = [];
   if (isInt(c)) {
-    options.push(() => ({ alterColumn: { ...spec, type: c.type === 'int' ? 'bigint' : 'int', domain: c.domain, up: { col: c.name }, down: { col: to } } }));
+    // A foreign-key column keeps its type: its key comes over to the new column and must match its parent's (refused otherwise).
+    if (!c.ref) options.push(() => ({ alterColumn: { ...spec, type: c.type === 'int' ? 'bigint' : 'int', domain: c.domain, up: { col: c.name }, down: { col: to } } }));
     if (!c.ref) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, up: { add: { col: c.name }, n: 1 }, down: { add: { col: to }, n: -1 } } }));
-    options.push(() => ({ alterColumn: { ...spec, type: 'varchar(40)', domain: 'digits', up: { toText: { col: c.name } }, down: { toInt: { col: to } } } }));
+    if (!c.ref) options.push(() => ({ alterColumn: { ...spec, type: 'varchar(40)', domain: 'digits', up: { toText: { col: c.name } }, down: { toInt: { col: to } } } }));
     if (c.nullable) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, nullable: false, up: { coalesce: { col: c.name }, v: 1 }, down: { col: to } } }));
   } else {
     if (c.domain === 'text') options.push(() => ({ alterColumn: { ...spec, domain: 'text', up: { upper: { col: c.name } }, down: { lower: { col: to } } } }));
     if (c.domain === 'digits') options.push(() => ({ alterColumn: { ...spec, type: 'int', domain: 'digits', up: { toInt: { col: c.name } }, down: { toText: { col: to } } } }));
     if (c.nullable) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, nullable: false, up: { coalesce: { col: c.name }, v: c.domain === 'digits' ? '0' : 'none' }, down: { col: to } } }));
   }
+  if (options.length === 0) return undefined;
   const op = pick(g, options)();
   if ('alterColumn' in op && chance(g, 20)) {
     const a = op.alterColumn;

@@ -169,8 +169,15 @@ export class PostgresDialect implements Dialect {
     return Number(r.rows[0]?.n ?? 0);
   }
 
-  foreignKeyTypeIssue(): string | undefined {
-    return undefined; // comparable types will do, and the catalog's own check names the rest
+  /** PostgreSQL needs an equality operator between the two types: numbers with numbers, strings with strings, else the same type. */
+  foreignKeyTypeIssue(childType: string, parentType: string): string | undefined {
+    const family = (t: string) => {
+      const base = t.toLowerCase().replace(/\(.*\)/, '').replace(/\[\]/g, '[]').trim();
+      if (/^(smallint|integer|int|int2|int4|int8|bigint|numeric|decimal|real|double precision|float4|float8|smallserial|serial|bigserial)$/.test(base)) return 'number';
+      if (/^(text|character varying|varchar|character|char|bpchar|name|citext)$/.test(base)) return 'string';
+      return base;
+    };
+    return family(childType) === family(parentType) ? undefined : `PostgreSQL cannot compare ${childType} with ${parentType} in a foreign key`;
   }
 
   async estimateRows(s: Session, table: string): Promise<number | null> {
