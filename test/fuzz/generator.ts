@@ -111,7 +111,8 @@ function genAlter(g: G, t: SchemaDef['tables'][0], c: ColumnDef, to: string): Ge
     // A foreign-key column keeps its type: its key comes over to the new column and must match its parent's (refused otherwise).
     if (!c.ref) options.push(() => ({ alterColumn: { ...spec, type: c.type === 'int' ? 'bigint' : 'int', domain: c.domain, up: { col: c.name }, down: { col: to } } }));
     if (!c.ref) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, up: { add: { col: c.name }, n: 1 }, down: { add: { col: to }, n: -1 } } }));
-    if (!c.ref) options.push(() => ({ alterColumn: { ...spec, type: 'varchar(40)', domain: 'digits', up: { toText: { col: c.name } }, down: { toInt: { col: to } } } }));
+    // Nor does a column with a check (an integer comparison): PostgreSQL refuses the check on the new text type.
+    if (!c.ref && !t.checks.some((k) => k.column === c.name)) options.push(() => ({ alterColumn: { ...spec, type: 'varchar(40)', domain: 'digits', up: { toText: { col: c.name } }, down: { toInt: { col: to } } } }));
     if (c.nullable) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, nullable: false, up: { coalesce: { col: c.name }, v: 1 }, down: { col: to } } }));
   } else {
     if (c.domain === 'text') options.push(() => ({ alterColumn: { ...spec, domain: 'text', up: { upper: { col: c.name } }, down: { lower: { col: to } } } }));
