@@ -116,7 +116,7 @@ function genAlter(g: G, t: SchemaDef['tables'][0], c: ColumnDef, to: string): Ge
     if (c.nullable) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, nullable: false, up: { coalesce: { col: c.name }, v: 1 }, down: { col: to } } }));
   } else {
     if (c.domain === 'text') options.push(() => ({ alterColumn: { ...spec, domain: 'text', up: { upper: { col: c.name } }, down: { lower: { col: to } } } }));
-    if (c.domain === 'digits') options.push(() => ({ alterColumn: { ...spec, type: 'int', domain: 'digits', up: { toInt: { col: c.name } }, down: { toText: { col: to } } } }));
+    if (c.domain === 'digits' && !t.checks.some((k) => k.column === c.name)) options.push(() => ({ alterColumn: { ...spec, type: 'int', domain: 'digits', up: { toInt: { col: c.name } }, down: { toText: { col: to } } } }));
     if (c.nullable) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, nullable: false, up: { coalesce: { col: c.name }, v: c.domain === 'digits' ? '0' : 'none' }, down: { col: to } } }));
   }
   if (options.length === 0) return undefined;
