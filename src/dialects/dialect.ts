@@ -59,6 +59,11 @@ export interface FillTriggerSpec {
    * are filled (setNotNull's `up`, dropColumn's `down`).
    */
   recomputeOn?: string[];
+  /**
+   * Fill only rows being inserted (dropColumn's `down`: a new writer omits
+   * the column; an UPDATE leaves the row's value, NULL included, as it was).
+   */
+  insertOnly?: boolean;
 }
 
 export interface TriggerSteps {

@@ -37,7 +37,7 @@ export const dropColumn: Operation<'dropColumn'> = {
     const col = t.columns.find((c) => c.name === spec.column)!;
     const plan = emptyPlan();
     const down = spec.down === undefined ? undefined : ctx.expr(spec.down);
-    const trigger = down !== undefined ? ddl.fillTrigger({ name: ctx.name('fill'), table: spec.table, column: spec.column, expr: down, columns: t.columns.map((c) => c.name) }) : undefined;
+    const trigger = down !== undefined ? ddl.fillTrigger({ name: ctx.name('fill'), table: spec.table, column: spec.column, expr: down, columns: t.columns.map((c) => c.name), insertOnly: true }) : undefined;
     const liftNotNull = !trigger && !col.nullable && col.default === null;
 
     if (trigger) plan.expand.push(...atomic(trigger.create));

@@ -575,12 +575,13 @@ describeMysql('MySQL dialect: lock timeouts, blockers, advisory lock', () => {
     await other.query('SELECT * FROM busy LIMIT 1'); // holds a shared metadata lock until it ends
     const s = await c.driver.acquire();
     try {
-      expect(await c.d.preflight(s, ['busy'], 1000)).toEqual([]); // younger than the lock timeout: let the DDL try
+      // Other sessions of a shared server may show up too (without lock information, a long statement with no database
+      // counts): only this one's presence is asserted.
+      expect((await c.d.preflight(s, ['busy'], 1000)).map((b) => b.session)).not.toContain(Number(id)); // younger than the lock timeout: let the DDL try
       await new Promise((r) => setTimeout(r, 1200));
-      const found = await c.d.preflight(s, ['busy'], 1000);
-      expect(found.map((b) => b.session)).toEqual([Number(id)]);
-      expect(found[0]).toMatchObject({ user: expect.any(String), state: 'idle in transaction', since: expect.stringMatching(/^\d{4}-/) });
-      expect(found[0]!.application).toMatch(/\/xc_mylock_/);
+      const found = (await c.d.preflight(s, ['busy'], 1000)).find((b) => b.session === Number(id));
+      expect(found).toMatchObject({ user: expect.any(String), state: 'idle in transaction', since: expect.stringMatching(/^\d{4}-/) });
+      expect(found!.application).toMatch(/\/xc_mylock_/);
       expect((await c.d.blockers(s, null, ['busy'])).map((b) => b.session)).toContain(Number(id));
 
       for (const q of c.d.lockTimeout(1000, 'session')) await s.query(q);
@@ -597,7 +598,7 @@ describeMysql('MySQL dialect: lock timeouts, blockers, advisory lock', () => {
     }
     const s2 = await c.driver.acquire();
     try {
-      expect(await c.d.preflight(s2, ['busy'], 1000)).toEqual([]);
+      expect((await c.d.preflight(s2, ['busy'], 1000)).map((b) => b.session)).not.toContain(Number(id));
     } finally {
       s2.release();
     }

@@ -232,6 +232,19 @@ for (const target of targets) {
       }
     });
 
+    it("dropColumn's down fills only inserts: an update leaves the row's NULL alone (fuzz seed 1)", async () => {
+      const s = await setup(target, items);
+      await s.write('0001_drop', { dropColumn: { table: 'items', column: 'w', down: "'dflt'" } });
+      await s.xc.apply();
+      await s.db.query(`UPDATE items SET v = 'TWO' WHERE id = 2`); // an old writer, leaving w NULL as it was
+      await s.db.query(`INSERT INTO items (id, v) VALUES (3, 'three')`); // a new writer, which no longer knows w
+      expect(await s.db.query(`SELECT id, w FROM items ORDER BY id`)).toEqual([
+        { id: 1, w: 'uno' },
+        { id: 2, w: null },
+        { id: 3, w: 'dflt' },
+      ]);
+    });
+
     it('a NOT NULL copy whose down maps NULL to NULL still converts every NULL (fuzz seeds 12, 13)', async () => {
       const s = await setup(target, items);
       const coalesce = "COALESCE(w, 'none')";

@@ -39,8 +39,8 @@ const triggerExists = (name: string) => `SELECT 1 FROM information_schema.TRIGGE
 const lock = (table: string) => `metadata lock on ${q(table)} (instant)`;
 
 /** CREATE and DROP steps of a BEFORE UPDATE / BEFORE INSERT pair; UPDATE first, so every row an old writer touches from then on is kept in step. */
-function pair(name: string, table: string, bodies: { i: string; u: string }, what: string): TriggerSteps {
-  const create = (['u', 'i'] as const).map((e): Step => {
+function pair(name: string, table: string, bodies: { i: string; u?: string }, what: string): TriggerSteps {
+  const create = (['u', 'i'] as const).filter((e) => bodies[e] !== undefined).map((e): Step => {
     const trigger = triggerName(name, e);
     return {
       sql: `CREATE TRIGGER ${q(trigger)} BEFORE ${e === 'i' ? 'INSERT' : 'UPDATE'} ON ${q(table)} FOR EACH ROW\n${bodies[e]}`,
@@ -113,6 +113,7 @@ export function mysqlFillTrigger(s: FillTriggerSpec): TriggerSteps {
   const fill = `SET ${c} = (${rewriteColumns(s.expr, s.columns, 'NEW.')});`;
   const insert = guarded(s.name, `  IF ${c} IS NULL THEN ${fill} END IF;`);
   const reads = (s.recomputeOn ?? []).filter((col) => col.toLowerCase() !== s.column.toLowerCase());
+  if (s.insertOnly) return pair(s.name, s.table, { i: insert }, `fills ${s.column} when an insert leaves it NULL`);
   if (reads.length === 0) return pair(s.name, s.table, { i: insert, u: insert }, `fills ${s.column} when a write leaves it NULL`);
   const update = guarded(s.name, `  IF ${c} IS NULL THEN ${fill}\n  ELSEIF ${same(s.column)} AND NOT (${reads.map(same).join(' AND ')}) THEN ${fill}\n  END IF;`);
   return pair(s.name, s.table, { i: insert, u: update }, `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} change`);
