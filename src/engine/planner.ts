@@ -61,6 +61,8 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   const renamed = op.renamesAtExpand?.(o.spec as never);
   if (renamed !== undefined) problems.push(...model.holds.rename(renamed));
   model.holds.contractsOn(op.contractTables?.(o.spec as never) ?? [], holder);
+  const notNull = op.notNullAtContract?.(o.spec as never);
+  if (notNull) model.holds.notNullAtContract(notNull.table, notNull.columns, holder);
   const before = namesOf(model);
   op.project(o.spec as never, model);
   return [...problems, ...model.holds.advance(before, namesOf(model), holder)];

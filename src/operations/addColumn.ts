@@ -71,6 +71,7 @@ export const addColumn: Operation<'addColumn'> = {
   synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.up === undefined ? [] : [spec.column.name], [spec.up === undefined ? undefined : expr(spec.up)]),
   backfillTables: (spec) => (spec.up !== undefined || (spec.column.default !== undefined && !addedWithDefault(spec)) ? [spec.table] : []),
   contractTables: (spec) => [spec.table],
+  notNullAtContract: (spec) => ({ table: spec.table, columns: spec.column.nullable ? [] : [spec.column.name] }),
   project(spec, model) {
     const t = model.table(spec.table);
     if (!t || t.columns.some((c) => c.name === spec.column.name)) return;

@@ -42,6 +42,7 @@ export const setNotNull: Operation<'setNotNull'> = {
   synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.up === undefined ? [] : [spec.column], [spec.up === undefined ? undefined : expr(spec.up)]),
   backfillTables: (spec) => (spec.up !== undefined ? [spec.table] : []),
   contractTables: (spec) => [spec.table],
+  notNullAtContract: (spec) => ({ table: spec.table, columns: [spec.column] }),
   project(spec, model) {
     const col = model.column(spec.table, spec.column);
     if (col) col.nullable = false;

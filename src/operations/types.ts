@@ -196,6 +196,8 @@ export interface Operation<K extends OperationKind = OperationKind> {
    * installs one: no other trigger may touch them while it is in flight.
    */
   synced?(spec: OperationSpec<K>, ctx: ValidateContext): { table: string; columns: string[] };
+  /** Columns its contract makes NOT NULL (they must not be dropped or renamed away before). */
+  notNullAtContract?(spec: OperationSpec<K>): { table: string; columns: string[] };
   /** Tables its contract steps name (they must keep that name until then). */
   contractTables?(spec: OperationSpec<K>): string[];
   /** The table it renames at expand, if any (renameTable). */

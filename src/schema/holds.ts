@@ -2,7 +2,7 @@
  * What migrations that are expanded but not yet contracted still hold in the
  * database, beyond the schema they project to. The planner advances a model
  * through every migration in flight and every pending one (planner.ts); the
- * projected schema alone hides two things that make a later operation unsafe:
+ * projected schema alone hides what makes a later operation unsafe:
  *
  * - **Names removed only at contract.** A dropped or renamed-away column,
  *   table, index or constraint still exists until its migration's contract.
@@ -16,6 +16,8 @@
  *   write the same column race: which one runs first decides the value
  *   (PostgreSQL orders triggers by name, MySQL by creation). A second one on
  *   a column another keeps in sync is refused until the first is contracted.
+ * - **Columns a contract makes NOT NULL.** Dropped or renamed away before
+ *   that contract, they would reject every write that omits them from then on.
  */
 import type { SchemaModel } from './model.js';
 
@@ -37,13 +39,20 @@ export class Holds {
   private readonly names = new Map<string, Holder>();
   private readonly synced = new Map<string, Holder>();
   private readonly contracting = new Map<string, Holder>();
+  private readonly madeNotNull = new Map<string, Holder>();
 
   clone(): Holds {
     const h = new Holds();
     for (const [k, v] of this.names) h.names.set(k, v);
     for (const [k, v] of this.synced) h.synced.set(k, v);
     for (const [k, v] of this.contracting) h.contracting.set(k, v);
+    for (const [k, v] of this.madeNotNull) h.madeNotNull.set(k, v);
     return h;
+  }
+
+  /** `holder`'s contract makes these columns NOT NULL. */
+  notNullAtContract(table: string, columns: string[], holder: Holder): void {
+    for (const c of columns) if (!this.madeNotNull.has(`column\0${table}\0${c}`)) this.madeNotNull.set(`column\0${table}\0${c}`, holder);
   }
 
   /** `holder` has contract steps that name `table`. */
@@ -72,7 +81,13 @@ export class Holds {
         );
       }
     }
-    for (const key of before.keys()) if (!after.has(key)) this.names.set(key, holder);
+    for (const [key, what] of before) {
+      if (after.has(key)) continue;
+      this.names.set(key, holder);
+      // Dropped or renamed away before a contract makes it NOT NULL: new writers omitting it would fail from that contract on.
+      const by = this.madeNotNull.get(key);
+      if (by && by !== holder) problems.push(`${what} is made NOT NULL by ${by} at its contract; removing it before would make every write that omits it fail from then on — contract that migration first`);
+    }
     return problems;
   }
 

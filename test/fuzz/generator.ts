@@ -61,6 +61,8 @@ interface History {
   triggered: string[];
   /** Tables an earlier operation's contract steps name (renaming one may be refused while that is in flight). */
   contractTables: string[];
+  /** Columns an earlier operation's contract makes NOT NULL (dropping or renaming one away may be refused meanwhile). */
+  madeNotNull: string[];
 }
 
 function genSchema(g: G, names: Names): SchemaDef {
@@ -234,7 +236,17 @@ function triggerColumns(op: GenOp): string[] {
   return [];
 }
 
+/** The column an operation drops or renames away, as `table.column`. */
+function removedColumn(op: GenOp): string | undefined {
+  if ('dropColumn' in op) return `${op.dropColumn.table}.${op.dropColumn.column}`;
+  if ('renameColumn' in op) return `${op.renameColumn.table}.${op.renameColumn.from}`;
+  if ('alterColumn' in op) return `${op.alterColumn.table}.${op.alterColumn.column}`;
+  return undefined;
+}
+
 function record(h: History, s: SchemaDef, op: GenOp): void {
+  if ('setNotNull' in op) h.madeNotNull.push(`${op.setNotNull.table}.${op.setNotNull.column}`);
+  if ('addColumn' in op && !op.addColumn.column.nullable) h.madeNotNull.push(`${op.addColumn.table}.${op.addColumn.column.name}`);
   h.triggered.push(...triggerColumns(op));
   const [kind, spec] = Object.entries(op)[0] as [string, { table?: string }];
   if (spec.table && kind !== 'createTable' && kind !== 'addIndex') h.contractTables.push(spec.table);
@@ -258,7 +270,7 @@ export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySe
     const names: Names = { n: 0, next: (p) => `${p}${++names.n}` };
     const schema = genSchema(g, names);
     const s = cloneSchema(schema);
-    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [], contractTables: [] };
+    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [], contractTables: [], madeNotNull: [] };
     const migrations: GenMigration[] = [];
     const count = int(g, 1, 4);
     for (let m = 0; m < count; m++) {
@@ -271,7 +283,9 @@ export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySe
         // A second trigger on a column an earlier operation keeps in step, or renaming a table an earlier operation's
         // contract names: refusing it is a right answer too. Mostly drawn again, as a refusal ends the scenario.
         const collides =
-          made.ops.some((op) => triggerColumns(op).some((c) => h.triggered.includes(c))) || made.ops.some((op) => 'renameTable' in op && h.contractTables.includes(op.renameTable.from));
+          made.ops.some((op) => triggerColumns(op).some((c) => h.triggered.includes(c))) ||
+          made.ops.some((op) => 'renameTable' in op && h.contractTables.includes(op.renameTable.from)) ||
+          made.ops.some((op) => removedColumn(op) !== undefined && h.madeNotNull.includes(removedColumn(op)!));
         if (collides && !made.conflict && !chance(g, 15)) continue;
         if (collides) made.conflict = true;
         for (const op of made.ops) {

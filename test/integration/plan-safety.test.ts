@@ -232,6 +232,21 @@ for (const target of targets) {
       }
     });
 
+    it('a column an in-flight migration makes NOT NULL at contract is not dropped before (fuzz seed 101)', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w', up: "'none'" } });
+      await s.xc.apply();
+      await s.write('0002_drop', { dropColumn: { table: 'items', column: 'w' } });
+      await refused(s, ['items'], /dropColumn: column "items"\."w" is made NOT NULL by 0001_nn \(operations\[0\]\.setNotNull\) at its contract/);
+      await record(s.xc, '0001_nn');
+      await s.xc.contract();
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO items (id, v) VALUES (3, 'three')`); // a writer of the newest version, without w
+      await record(s.xc, '0002_drop');
+      await s.xc.contract();
+      expect((await s.db.columns('items')).map((c) => c.name)).toEqual(['id', 'v']);
+    });
+
     it("dropColumn's down fills only inserts: an update leaves the row's NULL alone (fuzz seed 1)", async () => {
       const s = await setup(target, items);
       await s.write('0001_drop', { dropColumn: { table: 'items', column: 'w', down: "'dflt'" } });
