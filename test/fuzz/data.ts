@@ -105,8 +105,8 @@ export class DataModel {
         const inputChanged = !insert && !set.has(l.col) && columnsRead(l.up).some((c) => set.has(c) && before[c] !== row.get(c)!.v);
         if (isNull(l.col) || inputChanged) derive(l, l.col, evalEx(l.up, plain(row)) ?? l.default ?? null);
       }
-      // setNotNull's `up` and dropColumn's `down` only fill NULLs, whenever a write leaves one.
-      if (l.kind === 'dropfill' && l.down && isNull(l.col)) derive(l, l.col, evalEx(l.down, plain(row)));
+      // setNotNull's `up` fills NULLs whenever a write leaves one; dropColumn's `down` only on an INSERT.
+      if (l.kind === 'dropfill' && l.down && insert && isNull(l.col)) derive(l, l.col, evalEx(l.down, plain(row)));
       if (l.kind === 'notnull' && l.up && isNull(l.col)) derive(l, l.col, evalEx(l.up, plain(row)));
     }
     t.rows.set(id, row);
