@@ -84,9 +84,11 @@ export class Holds {
     for (const [key, what] of before) {
       if (after.has(key)) continue;
       this.names.set(key, holder);
-      // Dropped or renamed away before a contract makes it NOT NULL: new writers omitting it would fail from that contract on.
+      // Dropped or renamed away, its table staying, before a contract makes it NOT NULL: new writers omitting it would
+      // fail from that contract on. (A dropped table's columns go with it at its own, later, contract.)
       const by = this.madeNotNull.get(key);
-      if (by && by !== holder) problems.push(`${what} is made NOT NULL by ${by} at its contract; removing it before would make every write that omits it fail from then on — contract that migration first`);
+      const tableStays = after.has(`table\0${key.split('\0')[1]}`);
+      if (by && by !== holder && tableStays) problems.push(`${what} is made NOT NULL by ${by} at its contract; removing it before would make every write that omits it fail from then on — contract that migration first`);
     }
     return problems;
   }
