@@ -70,7 +70,10 @@ function mismatch(migration: string, check: AgreementCheck, bad: Record<string, 
   });
 }
 
-/** The columns shown for an example row that disagrees: its key, then the two shapes. */
-function shown(d: Dialect, check: AgreementCheck): string {
-  return [...new Set([...(check.key ?? []), ...check.show])].map((c) => `${d.castText(d.quote(c))} AS ${d.quote(c)}`).join(', ');
+/** A select list showing an example row: `key` first, then `show`, each as text under its own name. */
+export function exampleColumns(d: Dialect, key: string[], show: string[]): string {
+  return [...new Set([...key, ...show])].map((c) => `${d.castText(d.quote(c))} AS ${d.quote(c)}`).join(', ');
 }
+
+/** The columns shown for an example row that disagrees: its key, then the two shapes. */
+const shown = (d: Dialect, check: AgreementCheck) => exampleColumns(d, check.key ?? [], check.show);

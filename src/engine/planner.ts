@@ -16,7 +16,7 @@ import { operation } from '../operations/index.js';
 import { calledFunctions } from '../operations/common.js';
 import { backfillStatement } from '../backfill/keyset.js';
 import { emptyPlan, type Operation, type OperationPlan, type PlanContext, type RowCheck, type ValidateContext, type ValidationIssue } from '../operations/types.js';
-import { formatRows } from '../backfill/verify.js';
+import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { SchemaModel } from '../schema/model.js';
 import { namesOf } from '../schema/holds.js';
 
@@ -102,8 +102,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
 
 /** A few rows that violate `check`, shown as `key=value ...` lines, or null when none does. Read-only. */
 async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null> {
-  const columns = [...new Set([...(model.rowKey(check.table) ?? []), ...check.show])];
-  const shown = columns.map((c) => `${dialect.castText(dialect.quote(c))} AS ${dialect.quote(c)}`).join(', ');
+  const shown = exampleColumns(dialect, model.rowKey(check.table) ?? [], check.show);
   await s.query(dialect.beginReadOnly);
   try {
     const rows = (await s.query<Record<string, unknown>>(`SELECT ${shown} FROM ${dialect.quote(check.table)} WHERE ${check.violation} LIMIT 5`)).rows;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createXc, type Xc } from '../../src/index.js';
 import { targets, type Db } from '../helpers/targets.js';
-import { Writer } from '../helpers/writers.js';
+import { Writer, type Query } from '../helpers/writers.js';
 
 interface Setup {
   db: Db;
@@ -73,6 +73,22 @@ async function record(xc: Xc, level: string): Promise<void> {
   await xc.deploy.record({ app: 'shop', version: level, level });
 }
 
+/** Apply, record the build at `level` as the only one live, contract. */
+async function toContracted(s: Setup, level: string): Promise<void> {
+  await s.xc.apply();
+  await record(s.xc, level);
+  await s.xc.contract();
+}
+
+/** Roll back while an old-version writer writes back to back; the writer, stopped, for its errors and count. */
+async function rollbackWhileWriting(s: Setup, next: (i: number) => Query): Promise<Writer> {
+  const writer = new Writer(await s.db.connection(), next, 0).start();
+  await new Promise((r) => setTimeout(r, 50));
+  await s.xc.rollback();
+  await writer.stop();
+  return writer;
+}
+
 for (const target of targets) {
   target.describe(`plan refuses what could not finish (${target.name})`, () => {
     const items = [`CREATE TABLE items (id int PRIMARY KEY, v varchar(20) NOT NULL, w varchar(20))`, `INSERT INTO items (id, v, w) VALUES (1, 'one', 'uno'), (2, 'two', NULL)`];
@@ -98,9 +114,7 @@ for (const target of targets) {
       ]);
       await record(s.xc, '0001_alter');
       await s.xc.contract();
-      await s.xc.apply();
-      await record(s.xc, '0002_back');
-      await s.xc.contract();
+      await toContracted(s, '0002_back');
       expect(await s.db.query(`SELECT id, v, w FROM items ORDER BY id`)).toEqual([
         { id: 1, v: 'ONE', w: 'uno' },
         { id: 2, v: 'TWO', w: null },
@@ -139,9 +153,7 @@ for (const target of targets) {
       await refused(s, ['items'], /renameTable: table "items" is named by 0001_both \(operations\[0\]\.addColumn\) until it is contracted/);
       // Renamed first, then changed under its new name: fine.
       await s.write('0001_both', { renameTable: { from: 'items', to: 'goods' } }, { addColumn: { table: 'goods', column: { name: 'tag', type: 'varchar(40)' }, up: "'dflt'" } });
-      await s.xc.apply();
-      await record(s.xc, '0001_both');
-      await s.xc.contract();
+      await toContracted(s, '0001_both');
       expect(await s.db.query(`SELECT id, tag FROM goods ORDER BY id`)).toEqual([
         { id: 1, tag: 'dflt' },
         { id: 2, tag: 'dflt' },
@@ -159,10 +171,7 @@ for (const target of targets) {
       await s.write('0001_rename', { renameTable: { from: 'items', to: 'goods' } }, { dropIndex: { table: 'goods', name: 'items_w_idx' } });
       await s.db.query(`CREATE INDEX items_w_idx ON items (w)`);
       await s.xc.apply();
-      const writer = new Writer(await s.db.connection(), (i) => (i % 2 ? { sql: `UPDATE items SET w = ? WHERE id = 1`, params: [`w${i}`] } : { sql: `INSERT INTO items (id, v) VALUES (?, 'x')`, params: [1000 + i] }), 0).start();
-      await new Promise((r) => setTimeout(r, 50));
-      await s.xc.rollback();
-      await writer.stop();
+      const writer = await rollbackWhileWriting(s, (i) => (i % 2 ? { sql: `UPDATE items SET w = ? WHERE id = 1`, params: [`w${i}`] } : { sql: `INSERT INTO items (id, v) VALUES (?, 'x')`, params: [1000 + i] }));
       expect(writer.errors).toEqual([]);
       expect(writer.writes).toBeGreaterThan(0);
       expect(await s.db.count(`SELECT count(*) FROM items WHERE id >= 1000`)).toBe(Math.ceil(writer.writes / 2));
@@ -193,10 +202,7 @@ for (const target of targets) {
       const s = await setup(target, [`CREATE TABLE notes (id int PRIMARY KEY, body varchar(40) DEFAULT 'none')`, `INSERT INTO notes (id) VALUES (1)`]);
       await s.write('0001_copy', { alterColumn: { table: 'notes', column: 'body', to: 'text_body', type: 'varchar(80)', up: 'body', down: 'text_body' } });
       await s.xc.apply();
-      const writer = new Writer(await s.db.connection(), (i) => ({ sql: `INSERT INTO notes (id) VALUES (?)`, params: [1000 + i] }), 0).start();
-      await new Promise((r) => setTimeout(r, 50));
-      await s.xc.rollback();
-      await writer.stop();
+      const writer = await rollbackWhileWriting(s, (i) => ({ sql: `INSERT INTO notes (id) VALUES (?)`, params: [1000 + i] }));
       expect(writer.errors).toEqual([]);
       expect(await s.db.count(`SELECT count(*) FROM notes WHERE body IS NULL`)).toBe(0);
       expect(await s.db.count(`SELECT count(*) FROM notes`)).toBe(1 + writer.writes);
@@ -206,10 +212,7 @@ for (const target of targets) {
       const s = await setup(target, [`CREATE TABLE counts (id int PRIMARY KEY, n int NOT NULL DEFAULT 1)`, `INSERT INTO counts (id) VALUES (1)`]);
       await s.write('0001_big', { alterColumn: { table: 'counts', column: 'n', to: 'n_big', type: 'bigint', up: 'n', down: target.name === 'postgres' ? 'CAST(n_big AS int)' : 'CAST(n_big AS SIGNED)' } });
       await s.xc.apply();
-      const writer = new Writer(await s.db.connection(), (i) => ({ sql: `INSERT INTO counts (id) VALUES (?)`, params: [1000 + i] }), 0).start();
-      await new Promise((r) => setTimeout(r, 50));
-      await s.xc.rollback();
-      await writer.stop();
+      const writer = await rollbackWhileWriting(s, (i) => ({ sql: `INSERT INTO counts (id) VALUES (?)`, params: [1000 + i] }));
       expect(writer.errors).toEqual([]);
       expect(await s.db.count(`SELECT count(*) FROM counts WHERE n = 1`)).toBe(1 + writer.writes);
     });
@@ -290,9 +293,7 @@ for (const target of targets) {
       await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w' } });
       await refused(s, ['items'], /holds NULL in existing rows[\s\S]*id="2" w=NULL/);
       await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w', up: 'v' } });
-      await s.xc.apply();
-      await record(s.xc, '0001_nn');
-      await s.xc.contract();
+      await toContracted(s, '0001_nn');
       expect(await s.db.query(`SELECT id, w FROM items ORDER BY id`)).toEqual([
         { id: 1, w: 'uno' },
         { id: 2, w: 'two' },
@@ -395,9 +396,7 @@ for (const target of targets) {
       await s.write('0001_c', { addForeignKey: { table: 'tags', columns: ['item_id'], references: { table: 'items', columns: ['id'] } } });
       await refused(s, ['items', 'tags'], /addForeignKey\.columns: existing rows of "tags" reference no row of "items"[\s\S]*id="2" item_id="7"/);
       await s.db.query(`DELETE FROM tags WHERE id = 2`);
-      await s.xc.apply();
-      await record(s.xc, '0001_c');
-      await s.xc.contract();
+      await toContracted(s, '0001_c');
       expect((await rejection(s.db.query(`INSERT INTO tags VALUES (4, 8)`))).message).toBeTruthy();
     });
 
@@ -413,9 +412,7 @@ for (const target of targets) {
     it('defect 4: a volatile up of addColumn is fine: its check only asks for a value', async () => {
       const s = await setup(target, items);
       await s.write('0001_stamp', { addColumn: { table: 'items', column: { name: 'r', type: 'float', nullable: false }, up: target.name === 'postgres' ? 'random()' : 'RAND()' } });
-      await s.xc.apply();
-      await record(s.xc, '0001_stamp');
-      await s.xc.contract();
+      await toContracted(s, '0001_stamp');
       expect(await s.db.count(`SELECT count(*) FROM items WHERE r IS NULL`)).toBe(0);
     });
 
