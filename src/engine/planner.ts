@@ -60,7 +60,7 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   const problems = synced && synced.columns.length > 0 ? model.holds.sync(synced.table, synced.columns, holder) : [];
   const renamed = op.renamesAtExpand?.(o.spec as never);
   if (renamed !== undefined) problems.push(...model.holds.rename(renamed));
-  model.holds.contractsOn(op.contractTables?.(o.spec as never) ?? [], holder);
+  model.holds.contractsOn(op.contractTables?.(o.spec as never, model) ?? [], holder);
   const notNull = op.notNullAtContract?.(o.spec as never);
   if (notNull) model.holds.notNullAtContract(notNull.table, notNull.columns, holder);
   const before = namesOf(model);

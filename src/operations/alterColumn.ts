@@ -6,7 +6,7 @@
 import type { ColumnModel } from '../schema/model.js';
 import type { ExpressionCheck, Operation } from './types.js';
 import { columnsOf, exprCheck, refuseUncopyable, replaceIdentifier, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
-import { changesType, copiedDefault, planColumnCopy, projectColumnCopy } from './columnCopy.js';
+import { changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 
 export const alterColumn: Operation<'alterColumn'> = {
   kind: 'alterColumn',
@@ -61,7 +61,7 @@ export const alterColumn: Operation<'alterColumn'> = {
   types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
   synced: (spec, { model, expr }) => triggerColumns(model, spec.table, [spec.column, spec.to], [expr(spec.up), expr(spec.down)]),
   backfillTables: (spec) => [spec.table],
-  contractTables: (spec) => [spec.table],
+  contractTables: (spec, model) => copyContractTables(model, spec.table, spec.column),
   project(spec, model) {
     projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model);
   },

@@ -139,6 +139,12 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   return plan;
 }
 
+/** Tables a column copy's contract names: its own, and the parents of the foreign keys it re-creates on the new column. */
+export function copyContractTables(model: SchemaModel, table: string, from: string): string[] {
+  const keys = model.table(table)?.foreignKeys.filter((k) => k.columns.includes(from)) ?? [];
+  return [table, ...keys.map((k) => k.refTable)];
+}
+
 /** The model after contract: the new column in the old one's place, with what was carried over. */
 export function projectColumnCopy(c: ColumnCopy, model: SchemaModel): void {
   const t = model.table(c.table);

@@ -1,7 +1,7 @@
 /** renameColumn: a new column `to`, synced both ways with `from` until contract drops `from`. */
 import type { Operation } from './types.js';
 import { refuseUncopyable, requireColumn, requireNoColumn, requireTable } from './common.js';
-import { planColumnCopy, projectColumnCopy } from './columnCopy.js';
+import { copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 
 export const renameColumn: Operation<'renameColumn'> = {
   kind: 'renameColumn',
@@ -15,7 +15,7 @@ export const renameColumn: Operation<'renameColumn'> = {
   },
   synced: (spec) => ({ table: spec.table, columns: [spec.from, spec.to] }),
   backfillTables: (spec) => [spec.table],
-  contractTables: (spec) => [spec.table],
+  contractTables: (spec, model) => copyContractTables(model, spec.table, spec.from),
   project(spec, model) {
     projectColumnCopy({ ...spec, up: spec.from, down: spec.to }, model);
   },

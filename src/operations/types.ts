@@ -198,8 +198,12 @@ export interface Operation<K extends OperationKind = OperationKind> {
   synced?(spec: OperationSpec<K>, ctx: ValidateContext): { table: string; columns: string[] };
   /** Columns its contract makes NOT NULL (they must not be dropped or renamed away before). */
   notNullAtContract?(spec: OperationSpec<K>): { table: string; columns: string[] };
-  /** Tables its contract steps name (they must keep that name until then). */
-  contractTables?(spec: OperationSpec<K>): string[];
+  /**
+   * Tables its contract steps name, referenced tables of the foreign keys
+   * they (re)create included, read in the model before this operation: they
+   * must keep that name until then.
+   */
+  contractTables?(spec: OperationSpec<K>, model: SchemaModel): string[];
   /** The table it renames at expand, if any (renameTable). */
   renamesAtExpand?(spec: OperationSpec<K>): string;
   /** Tables whose rows this operation reads or writes in backfill: each needs a row key. */

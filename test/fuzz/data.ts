@@ -68,8 +68,9 @@ export class DataModel {
     const before = plain(row);
     const links = this.links.filter((l) => l.table === t);
     // On INSERT the trigger cannot tell an explicit NULL from "not given" (README, Dual-write triggers): the same.
-    // The same holds for a column an in-flight addColumn fills from `up`.
-    const copied = new Set(links.flatMap((l) => (l.kind === 'copy' ? [l.from, l.to] : l.kind === 'fill' && l.up ? [l.col] : [])));
+    // The same holds for a column an in-flight addColumn fills from `up`, or a dropColumn from `down`.
+    const filled = (l: Link) => (l.kind === 'copy' ? [l.from, l.to] : (l.kind === 'fill' && l.up) || (l.kind === 'dropfill' && l.down) ? [l.col] : []);
+    const copied = new Set(links.flatMap(filled));
     const set = new Set(Object.keys(values).filter((k) => !(insert && values[k] === null && copied.has(k))));
     for (const [k, v] of Object.entries(values)) row.set(k, { v, soft: false });
     const derive = (l: Link, col: string, v: Value) => {
@@ -168,7 +169,8 @@ export class DataModel {
       for (const row of l.table.rows.values()) {
         const r = () => plain(row);
         if (l.kind === 'copy' && row.get(l.to)?.soft && !row.get(l.from)?.soft) row.set(l.to, { v: evalEx(l.up, r()), soft: false });
-        if (l.kind === 'fill' && row.get(l.col)?.soft) row.set(l.col, { v: (l.up ? evalEx(l.up, r()) : null) ?? l.default ?? null, soft: false });
+        // Only `up` makes a fill soft; without it a soft cell is another link's (a dropColumn's `down` of the same column).
+        if (l.kind === 'fill' && l.up && row.get(l.col)?.soft) row.set(l.col, { v: (l.up ? evalEx(l.up, r()) : null) ?? l.default ?? null, soft: false });
         if (l.kind === 'notnull' && l.up && row.get(l.col)?.soft) row.set(l.col, { v: evalEx(l.up, r()), soft: false });
       }
     }
