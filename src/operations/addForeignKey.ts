@@ -67,7 +67,7 @@ export const addForeignKey: Operation<'addForeignKey'> = {
     return [{ path: ['columns'], table: spec.table, violation, message, show: spec.columns }];
   },
 
-  contractTables: (spec) => [spec.table, spec.references.table],
+  contractTables: (spec) => [spec.table],
 
   project(spec, model) {
     const t = model.table(spec.table);

@@ -72,21 +72,26 @@ export class DataModel {
     const filled = (l: Link) => (l.kind === 'copy' ? [l.from, l.to] : (l.kind === 'fill' && l.up) || (l.kind === 'dropfill' && l.down) ? [l.col] : []);
     const copied = new Set(links.flatMap(filled));
     const set = new Set(Object.keys(values).filter((k) => !(insert && values[k] === null && copied.has(k))));
+    const wasSoft = new Set([...row].flatMap(([k, c]) => (c.soft ? [k] : [])));
     for (const [k, v] of Object.entries(values)) row.set(k, { v, soft: false });
-    const derive = (l: Link, col: string, v: Value) => {
+    const derive = (l: Link, col: string, v: Value, unsure = false) => {
       const prev = row.get(col);
-      row.set(col, { v, soft: racing.has(l.m) || (!insert && !!prev?.soft && !set.has(col)) });
+      row.set(col, { v, soft: unsure || racing.has(l.m) || (!insert && !!prev?.soft && !set.has(col)) });
       set.add(col);
     };
+    // On UPDATE a sync trigger sees which side changed (OLD against NEW), not which the statement named: a side set
+    // to the value it held changes nothing. Unsure when that value was itself unsure.
+    const unsure = (k: string) => !insert && wasSoft.has(k) && before[k] === row.get(k)?.v;
+    const changed = (k: string) => set.has(k) && (insert || before[k] !== row.get(k)?.v || wasSoft.has(k));
     // Copy links in both directions until nothing changes: chained in-flight renames keep every shape equal.
-    for (let changed = true; changed; ) {
-      changed = false;
+    for (let more = true; more; ) {
+      more = false;
       for (const l of links) {
         if (l.kind !== 'copy') continue;
-        if (set.has(l.from) && !set.has(l.to)) derive(l, l.to, evalEx(l.up, plain(row)));
-        else if (set.has(l.to) && !set.has(l.from)) derive(l, l.from, evalEx(l.down, plain(row)));
+        if (changed(l.from) && !set.has(l.to)) derive(l, l.to, evalEx(l.up, plain(row)), unsure(l.from));
+        else if (changed(l.to) && !set.has(l.from)) derive(l, l.from, evalEx(l.down, plain(row)), unsure(l.to));
         else continue;
-        changed = true;
+        more = true;
       }
     }
     if (insert) {

@@ -250,8 +250,12 @@ function record(h: History, s: SchemaDef, op: GenOp): void {
   h.triggered.push(...triggerColumns(op));
   const [kind, spec] = Object.entries(op)[0] as [string, { table?: string }];
   if (spec.table && kind !== 'createTable' && kind !== 'addIndex') h.contractTables.push(spec.table);
-  if ('renameColumn' in op) h.renamedColumns.push({ table: op.renameColumn.table, from: op.renameColumn.from, to: op.renameColumn.to });
-  if ('alterColumn' in op) h.renamedColumns.push({ table: op.alterColumn.table, from: op.alterColumn.column, to: op.alterColumn.to });
+  const copied = 'renameColumn' in op ? { table: op.renameColumn.table, from: op.renameColumn.from, to: op.renameColumn.to } : 'alterColumn' in op ? { table: op.alterColumn.table, from: op.alterColumn.column, to: op.alterColumn.to } : undefined;
+  if (copied) {
+    h.renamedColumns.push(copied);
+    // Its contract re-creates the column's foreign keys on the new column: their parents are named then too.
+    for (const fk of table(s, copied.table)?.fks ?? []) if (fk.column === copied.from) h.contractTables.push(fk.refTable);
+  }
   if ('dropColumn' in op) {
     const c = column(s, op.dropColumn.table, op.dropColumn.column);
     if (c) h.droppedColumns.push({ table: op.dropColumn.table, column: c.name, type: c.type });

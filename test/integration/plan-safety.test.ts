@@ -6,88 +6,10 @@
  * exit 2 and leaves the database exactly as it was; each accepted sequence is
  * run to the end and its data checked.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { createXc, type Xc } from '../../src/index.js';
-import { targets, type Db } from '../helpers/targets.js';
-import { Writer, type Query } from '../helpers/writers.js';
-
-interface Setup {
-  db: Db;
-  dir: string;
-  xc: Xc;
-  write(id: string, ...operations: unknown[]): Promise<void>;
-}
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setup(target: (typeof targets)[number], ddl: string[]): Promise<Setup> {
-  const db = await target.create('xc_plan');
-  const dir = await mkdtemp(path.join(tmpdir(), 'xc-plan-'));
-  const xc = createXc({ url: db.url, dir });
-  cleanups.push(async () => {
-    await xc.close();
-    await db.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
-  for (const sql of ddl) await db.query(sql);
-  return { db, dir, xc, write: (id, ...operations) => writeFile(path.join(dir, `${id}.json`), JSON.stringify({ operations })) };
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error & { exitCode: number }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { exitCode: number };
-  }
-  throw new Error('expected a rejection');
-}
-
-/** Tables, columns, indexes, checks and triggers, to compare before and after a refusal. */
-async function dump(db: Db, tables: string[]): Promise<unknown> {
-  const out: Record<string, unknown> = { triggers: await db.triggers() };
-  for (const t of tables) out[t] = { columns: await db.columns(t), indexes: await db.indexes(t), checks: await db.checks(t) };
-  out.state = db.dialect === 'postgres' ? await db.query(`SELECT to_regclass('xc.migrations') IS NOT NULL AS e`) : await db.query(`SHOW TABLES LIKE 'xc\\_%'`);
-  return out;
-}
-
-/** Exit 2, a message matching `message`, and nothing changed: by plan and by apply alike. */
-async function refused(s: Setup, tables: string[], message: RegExp, run: () => Promise<unknown> = () => s.xc.apply()): Promise<void> {
-  const before = await dump(s.db, tables);
-  for (const attempt of [() => s.xc.plan(), run]) {
-    const err = await rejection(attempt());
-    expect(err.exitCode, err.message).toBe(2);
-    expect(err.message).toMatch(message);
-  }
-  expect(await dump(s.db, tables)).toEqual(before);
-}
-
-/** The build at `level` is the only one live: recorded, and every earlier version retired. */
-async function record(xc: Xc, level: string): Promise<void> {
-  for (const d of (await xc.deploy.list()).deployments.filter((x) => x.retiredAt === null)) await xc.deploy.retire({ app: d.app, version: d.version });
-  await xc.deploy.record({ app: 'shop', version: level, level });
-}
-
-/** Apply, record the build at `level` as the only one live, contract. */
-async function toContracted(s: Setup, level: string): Promise<void> {
-  await s.xc.apply();
-  await record(s.xc, level);
-  await s.xc.contract();
-}
-
-/** Roll back while an old-version writer writes back to back; the writer, stopped, for its errors and count. */
-async function rollbackWhileWriting(s: Setup, next: (i: number) => Query): Promise<Writer> {
-  const writer = new Writer(await s.db.connection(), next, 0).start();
-  await new Promise((r) => setTimeout(r, 50));
-  await s.xc.rollback();
-  await writer.stop();
-  return writer;
-}
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { createXc } from '../../src/index.js';
+import { dump, onCleanup, record, refused, rejection, rollbackWhileWriting, setup, toContracted, type Setup } from '../helpers/scenario.js';
 
 for (const target of targets) {
   target.describe(`plan refuses what could not finish (${target.name})`, () => {
@@ -346,7 +268,7 @@ for (const target of targets) {
       await writer.query(`INSERT INTO items (id, v, w) VALUES (9, 'nine', NULL)`);
       let committed: Promise<unknown> | undefined;
       const xc = createXc({ url: s.db.url, dir: s.dir, lockTimeoutMs: 200, lockRetryForMs: 60_000, onEvent: (e) => void (e.event === 'lock_retry' && (committed ??= writer.query('COMMIT'))) });
-      cleanups.push(() => xc.close());
+      onCleanup(() => xc.close());
       const err = await rejection(xc.contract());
       expect(committed, 'contract waited for the writer').toBeDefined();
       expect(err.exitCode, err.message).toBe(1);

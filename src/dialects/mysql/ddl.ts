@@ -131,6 +131,37 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
   const dropIndexStep = (table: string, name: string): Step =>
     step(alter(table, `DROP INDEX ${q(name)}`, f.nocopy ? 'ALGORITHM=NOCOPY, LOCK=NONE' : INPLACE), `drop index ${q(name)} on ${q(table)}`, locks.metadata(table), [table], missing(index(table, name)));
 
+  /** Foreign keys of `table`, the catalog's and this plan's. */
+  const foreignKeysOf = (table: string): { name: string; columns: string[] }[] => [
+    ...(tableOf(table)?.foreignKeys ?? []),
+    ...[...fks.values()].filter((k) => k.table === table && !tableOf(table)?.foreignKeys.some((o) => o.name === k.name)),
+  ];
+  const startsWith = (indexColumns: string[], columns: string[]) => columns.every((c, k) => indexColumns[k] === c);
+  /** Done when an index other than `dropping` starts with `columns`. */
+  const coveredBesides = (table: string, dropping: string, columns: string[]) =>
+    exists(
+      `SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE ${where(table)} AND INDEX_NAME <> ${literal(dropping)} GROUP BY INDEX_NAME HAVING SUM(${columns
+        .map((c, k) => `(SEQ_IN_INDEX = ${k + 1} AND COLUMN_NAME = ${literal(c)})`)
+        .join(' + ')}) = ${columns.length}`,
+    );
+
+  /**
+   * Drop an index without taking a foreign key's index away: InnoDB needs an index starting with a key's columns
+   * ("Cannot drop index: needed in a foreign key constraint"). Whether another one serves is decided by the catalog
+   * at run time, because MySQL drops the index it made for a key by itself once another index starts with the key's
+   * columns (so an addIndex's rollback may find none left): where none does, an index of the key's name comes back
+   * first, as MySQL would have made it.
+   */
+  const dropIndexKeepingKeys = (table: string, name: string, columns: string[], droppedKeys = new Set<string>()): Step[] => [
+    ...foreignKeysOf(table)
+      .filter((k) => !droppedKeys.has(k.name) && startsWith(columns, k.columns))
+      .map((k) =>
+        step(alter(table, `ADD INDEX ${q(k.name)} (${cols(k.columns)})`, INPLACE), `give foreign key ${q(k.name)} an index of its own, unless another index than ${q(name)} serves it`, locks.scan(table), [table], coveredBesides(table, name, k.columns)),
+      ),
+    dropIndexStep(table, name),
+  ];
+  const indexColumns = (table: string, name: string) => (tableOf(table)?.indexes.find((i) => i.name === name) ?? indexes.get(key(table, name)))?.columns ?? [];
+
   const setDefault = (table: string, c: string, expr: string | null): Step[] => {
     if (expr === null) {
       const sql = alter(table, `ALTER COLUMN ${q(c)} DROP DEFAULT`, f.instantAddColumn ? INSTANT : INPLACE);
@@ -260,9 +291,10 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
         ...[...checks].filter(([k, expr]) => k.startsWith(`${table}\0`) && mentioned(expr, [c]).length > 0).map(([k]) => k.slice(table.length + 1)),
       ]);
       for (const name of checkNames) pre.push(...dropPair(checkTriggerBase(table, name), table), dropCheckConstraint(table, name));
-      const indexNames = new Set([...(t?.indexes ?? []).filter((i) => !i.primary && has(i.columns)), ...[...indexes.values()].filter((i) => i.table === table && has(i.columns))].map((i) => i.name));
+      const dropped = [...(t?.indexes ?? []).filter((i) => !i.primary && has(i.columns)), ...[...indexes.values()].filter((i) => i.table === table && has(i.columns))];
       // A foreign key leaves behind the index it created under its own name: probe-guarded, so named even when absent.
-      for (const name of new Set([...fkNames, ...indexNames])) pre.push(dropIndexStep(table, name));
+      for (const name of fkNames) if (!dropped.some((i) => i.name === name)) pre.push(dropIndexStep(table, name));
+      for (const i of new Map(dropped.map((x) => [x.name, x])).values()) pre.push(...dropIndexKeepingKeys(table, i.name, i.columns, fkNames));
       const sql = alter(table, `DROP COLUMN ${q(c)}`, f.instantDropColumn ? INSTANT : INPLACE);
       return [...pre, step(sql, `drop column ${q(table)}.${q(c)}`, f.instantDropColumn ? locks.instant(table) : locks.rebuild(table), [table], missing(column(table, c)))];
     },
@@ -318,7 +350,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
     },
 
     dropIndex(table, name) {
-      return [dropIndexStep(table, name)];
+      return dropIndexKeepingKeys(table, name, indexColumns(table, name));
     },
 
     renameIndex(table, from, to) {
@@ -344,10 +376,16 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       fks.set(key(spec.table, spec.name), spec);
       // Without an index that starts with its columns, MySQL makes one under the key's name, which dropping the key
       // leaves behind: this plan's drop of the key (its rollback) drops that index too.
+      // Where the index that serves it is one an in-flight migration drops at contract (gone from the model, not yet from
+      // the catalog), MySQL would make none and that drop would fail: the key gets its index by name here, in the same statement.
       const known = [...(tableOf(spec.table)?.indexes ?? []), ...[...indexes.values()].filter((i) => i.table === spec.table)];
-      if (!known.some((i) => spec.columns.every((c, k) => i.columns[k] === c))) implicitIndexes.add(key(spec.table, spec.name));
+      const ownIndex = !known.some((i) => startsWith(i.columns, spec.columns));
+      if (ownIndex) {
+        implicitIndexes.add(key(spec.table, spec.name));
+        indexes.set(key(spec.table, spec.name), { table: spec.table, name: spec.name, columns: spec.columns });
+      }
       const onDelete = spec.onDelete ? ` ON DELETE ${spec.onDelete.toUpperCase()}` : '';
-      const add = alter(spec.table, `ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${cols(spec.columns)}) REFERENCES ${q(spec.refTable)} (${cols(spec.refColumns)})${onDelete}`, INPLACE);
+      const add = alter(spec.table, `${ownIndex ? `ADD INDEX ${q(spec.name)} (${cols(spec.columns)}), ` : ''}ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${cols(spec.columns)}) REFERENCES ${q(spec.refTable)} (${cols(spec.refColumns)})${onDelete}`, INPLACE);
       // With foreign_key_checks=0 the key is added INPLACE without reading the rows (MySQL's NOT VALID); it is enforced for new writes at once.
       // MariaDB scopes the setting to the statement; MySQL has no SET STATEMENT, so it is set on the step's session (reset with the session).
       const probe = exists(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(spec.table)} AND CONSTRAINT_NAME = ${literal(spec.name)}`);
@@ -390,7 +428,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
         const sql = alter(table, 'DROP PRIMARY KEY', 'ALGORITHM=COPY, LOCK=SHARED');
         return [step(sql, `drop the primary key of ${q(table)}`, `ALGORITHM=COPY, LOCK=SHARED on ${q(table)} (blocks writes while the table is copied)`, [table], missing(index(table, 'PRIMARY')))];
       }
-      if (idx) return [dropIndexStep(table, name)];
+      if (idx) return dropIndexKeepingKeys(table, idx.name, idx.columns);
       if (fks.has(key(table, name)) || t?.foreignKeys.some((k) => k.name === name)) return [dropForeignKey(table, name), ...(implicitIndexes.has(key(table, name)) ? [dropIndexStep(table, name)] : [])];
       // A check: the trigger pair xc enforces it with, and a CHECK constraint of that name; each step skipped when absent.
       return [...dropPair(checkTriggerBase(table, name), table), dropCheckConstraint(table, name)];

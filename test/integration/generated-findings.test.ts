@@ -1,0 +1,64 @@
+/**
+ * What the generated sequences (test/fuzz) found after issue 10's first
+ * round, one regression test each, on every dialect: a foreign key's index
+ * (MySQL drops or keeps one on its own), and a foreign key a column copy
+ * re-creates at contract on a table a later operation renames.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { dump, refused, rejection, setup, toContracted } from '../helpers/scenario.js';
+
+for (const target of targets) {
+  target.describe(`generated sequences, found and fixed (${target.name})`, () => {
+    const schema = [
+      `CREATE TABLE owners (id int PRIMARY KEY)`,
+      `INSERT INTO owners (id) VALUES (1), (2)`,
+      `CREATE TABLE pets (id int PRIMARY KEY, owner_id int, kind varchar(20))`,
+      `INSERT INTO pets (id, owner_id, kind) VALUES (1, 1, 'cat'), (2, 2, 'dog'), (3, NULL, 'fox')`,
+    ];
+    const orphanInsert = `INSERT INTO pets (id, owner_id) VALUES (99, 42)`;
+    const fk = { addForeignKey: { table: 'pets', columns: ['owner_id'], references: { table: 'owners', columns: ['id'] }, name: 'pets_owner_fk' } };
+
+    it('an index dropped in the migration that adds a foreign key over its columns: contract keeps one for the key (fuzz seed 4, MySQL)', async () => {
+      const s = await setup(target, [...schema, `CREATE INDEX pets_owner_ix ON pets (owner_id)`]);
+      await s.write('0001_swap', { dropIndex: { table: 'pets', name: 'pets_owner_ix' } }, fk);
+      await toContracted(s, '0001_swap');
+      const names = (await s.db.indexes('pets')).map((i) => i.name);
+      expect(names).not.toContain('pets_owner_ix');
+      expect((await rejection(s.db.query(orphanInsert))).message).toMatch(/foreign key|pets_owner_fk/i);
+    });
+
+    it('an index an existing foreign key needs, dropped: the key keeps an index of its own (fuzz seed 4, MySQL)', async () => {
+      const s = await setup(target, [...schema, `CREATE INDEX pets_owner_ix ON pets (owner_id, kind)`, `ALTER TABLE pets ADD CONSTRAINT pets_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id)`]);
+      await s.write('0001_drop', { dropIndex: { table: 'pets', name: 'pets_owner_ix' } });
+      await toContracted(s, '0001_drop');
+      expect((await s.db.indexes('pets')).map((i) => i.name)).not.toContain('pets_owner_ix');
+      expect((await rejection(s.db.query(orphanInsert))).message).toMatch(/foreign key|pets_owner_fk/i);
+    });
+
+    it('an addIndex that MySQL lets replace a foreign key\'s own index is rolled back to the schema before (fuzz seed 104, MySQL)', async () => {
+      const s = await setup(target, [...schema, `ALTER TABLE pets ADD CONSTRAINT pets_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id)`]);
+      const before = (await dump(s.db, ['pets'])) as Record<string, unknown>;
+      await s.write('0001_ix', { addIndex: { table: 'pets', columns: ['owner_id', 'kind'], name: 'pets_owner_kind_ix' } });
+      await s.xc.apply();
+      await s.xc.rollback();
+      expect({ ...((await dump(s.db, ['pets'])) as Record<string, unknown>), state: undefined }).toEqual({ ...before, state: undefined });
+      expect((await rejection(s.db.query(orphanInsert))).message).toMatch(/foreign key|pets_owner_fk/i);
+    });
+
+    it('a column copy re-creates its foreign key at contract: the parent table is not renamed before (fuzz seed 103)', async () => {
+      const s = await setup(target, [...schema, `ALTER TABLE pets ADD CONSTRAINT pets_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id)`]);
+      await s.write('0001_both', { renameColumn: { table: 'pets', from: 'owner_id', to: 'keeper_id' } }, { renameTable: { from: 'owners', to: 'keepers' } });
+      await refused(s, ['pets', 'owners'], /operations\[1\]\.renameTable: table "owners" is named by 0001_both \(operations\[0\]\.renameColumn\) until it is contracted/);
+      // The other way round the key is re-created against the new name: fine.
+      await s.write('0001_both', { renameTable: { from: 'owners', to: 'keepers' } }, { renameColumn: { table: 'pets', from: 'owner_id', to: 'keeper_id' } });
+      await toContracted(s, '0001_both');
+      expect(await s.db.query(`SELECT id, keeper_id FROM pets ORDER BY id`)).toEqual([
+        { id: 1, keeper_id: 1 },
+        { id: 2, keeper_id: 2 },
+        { id: 3, keeper_id: null },
+      ]);
+      expect((await rejection(s.db.query(`INSERT INTO pets (id, keeper_id) VALUES (99, 42)`))).message).toMatch(/foreign key|pets_owner_fk/i);
+    });
+  });
+}
