@@ -108,7 +108,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     } catch (err) {
       chunks.reset();
       await session.query('ROLLBACK').catch(() => undefined);
-      if (!d.isLockTimeout(err) && (err as { code?: string }).code !== '40P01' && (err as { errno?: number }).errno !== 1213) throw err;
+      if (!d.isLockTimeout(err)) throw err;
       // Lost a lock fight with the application: back off, retry smaller.
       if (++lockFailures * ctx.options.lockTimeoutMs > ctx.options.lockRetryForMs) {
         throw new LockTimeoutError(`backfill of "${spec.table}" could not lock its rows for ${Math.round(ctx.options.lockRetryForMs / 1000)}s`, { migration, table: spec.table });

@@ -217,7 +217,14 @@ export interface Dialect {
   lockTimeout(ms: number, scope: 'transaction' | 'session'): string[];
   /** Undo session-scoped settings before a session goes back to a pool that may be the application's. */
   resetSession(): string[];
+  /** Gave up waiting for a lock, or was chosen as a deadlock's victim: nothing was done, a retry is right. */
   isLockTimeout(err: unknown): boolean;
+  /**
+   * Statements taking, in a DDL transaction, the locks of several of its
+   * statements at once, before the first runs (tables that do not exist yet
+   * are skipped); where DDL is not transactional, absent.
+   */
+  lockTables?(tables: string[]): string[];
   /** Statements that start a backfill transaction, in which the named xc triggers stand aside (the backfill writes both shapes itself). */
   backfillSession(lockTimeoutMs: number, bypass: string[]): string[];
   /** Statements that end a backfill transaction's session settings (run after COMMIT or ROLLBACK). */

@@ -13,7 +13,7 @@ import { PostgresDialect } from '../../src/dialects/postgres/index.js';
 import { createPostgresDdl, literal, rewriteIndexDefinition } from '../../src/dialects/postgres/ddl.js';
 import { compileExpression, resolveExpr } from '../../src/dialects/dialect.js';
 import { OperationSchemas, type OperationKind, type OperationSpec } from '../../src/migration/schema.js';
-import type { SchemaModel } from '../../src/schema/model.js';
+import { SchemaModel } from '../../src/schema/model.js';
 import type { Operation, OperationPlan, PlanContext, Step, ValidationIssue } from '../../src/operations/types.js';
 import { createTable } from '../../src/operations/createTable.js';
 import { dropTable } from '../../src/operations/dropTable.js';
@@ -112,7 +112,7 @@ function contexts(model: SchemaModel): { validate: Parameters<Operation['validat
     validate: { dialect, model, expr },
     plan: {
       dialect,
-      ddl: dialect.ddl(),
+      ddl: dialect.ddl(model),
       model,
       migrationId: '0001_test',
       opIndex: 0,
@@ -451,7 +451,7 @@ describePg('table operations on PostgreSQL', () => {
 });
 
 describePg('PostgreSQL DDL recipes', () => {
-  const ddl = createPostgresDdl({ concurrentIndexes: true, quote: dialect.quote });
+  const ddl = createPostgresDdl({ concurrentIndexes: true, quote: dialect.quote, model: new SchemaModel() });
 
   it.concurrent('a failed concurrent build leaves an INVALID index that cleanup removes before the retry', () =>
     withDatabase(async (db) => {
@@ -505,7 +505,7 @@ describePg('PostgreSQL DDL recipes', () => {
 
   it.concurrent('without CONCURRENTLY (PGlite): plain index statements inside a transaction', () =>
     withDatabase(async (db) => {
-      const plain = createPostgresDdl({ concurrentIndexes: false, quote: dialect.quote });
+      const plain = createPostgresDdl({ concurrentIndexes: false, quote: dialect.quote, model: new SchemaModel() });
       await db.query(`CREATE TABLE users (id int PRIMARY KEY, email text)`);
       const create = plain.createIndex({ table: 'users', name: 'users_email_idx', columns: ['email'] });
       const drop = plain.dropIndex('users', 'users_email_idx');

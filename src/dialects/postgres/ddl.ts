@@ -8,7 +8,7 @@
  * strong_migrations: `CONCURRENTLY` indexes, `NOT VALID` then `VALIDATE`.
  */
 import type { Ddl, ForeignKeySpec, IndexSpec } from '../dialect.js';
-import type { IndexModel } from '../../schema/model.js';
+import type { IndexModel, SchemaModel } from '../../schema/model.js';
 import type { Column } from '../../migration/schema.js';
 import { atomic, type Step } from '../../operations/types.js';
 
@@ -16,6 +16,8 @@ export interface PostgresDdlOptions {
   /** False on PGlite (one connection): plain, transactional CREATE/DROP INDEX. */
   concurrentIndexes: boolean;
   quote: (id: string) => string;
+  /** The schema the statements are planned against. */
+  model: SchemaModel;
 }
 
 /** An SQL string literal. */
@@ -24,7 +26,17 @@ export function literal(s: string): string {
 }
 
 export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrigger' | 'fillTrigger'> {
-  const { concurrentIndexes } = opts;
+  const { concurrentIndexes, model } = opts;
+  /**
+   * Tables a foreign key over `columns` of `table` (all of them when undefined) ties to it: dropping such a key
+   * (with its column or table) takes ACCESS EXCLUSIVE on the other table too, so the engine locks them together.
+   */
+  const tiedByKeys = (table: string, columns?: string[], name?: string) => {
+    const hits = (cs: string[]) => !columns || cs.some((c) => columns.includes(c));
+    const own = model.table(table)?.foreignKeys.filter((k) => (name ? k.name === name : hits(k.columns))).map((k) => k.refTable) ?? [];
+    const others = name ? [] : [...model.tables.values()].filter((t) => t.foreignKeys.some((k) => k.refTable === table && hits(k.refColumns))).map((t) => t.name);
+    return [...own, ...others].filter((t) => t !== table);
+  };
   const q = opts.quote;
   const cols = (names: string[]) => names.map(q).join(', ');
   const named = (tables: string[]) => [...new Set(tables)].map(q).join(' and ');
@@ -90,7 +102,8 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
 
     dropTable(table) {
-      return [tx(`DROP TABLE IF EXISTS ${q(table)}`, `drop table ${q(table)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+      const tied = tiedByKeys(table);
+      return [tx(`DROP TABLE IF EXISTS ${q(table)}`, `drop table ${q(table)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied])];
     },
 
     renameTableKeepingOldName(from, to) {
@@ -133,7 +146,8 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
 
     dropColumn(table, column) {
       const sql = `ALTER TABLE IF EXISTS ${q(table)} DROP COLUMN IF EXISTS ${q(column)}`;
-      return [tx(sql, `drop column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+      const tied = tiedByKeys(table, [column]);
+      return [tx(sql, `drop column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied])];
     },
 
     setDefault(table, column, expr) {
@@ -232,7 +246,8 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
 
     dropConstraint(table, name) {
       const sql = `ALTER TABLE IF EXISTS ${q(table)} DROP CONSTRAINT IF EXISTS ${q(name)}`;
-      return [tx(sql, `drop constraint ${q(name)} on ${q(table)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+      const tied = tiedByKeys(table, undefined, name);
+      return [tx(sql, `drop constraint ${q(name)} on ${q(table)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied])];
     },
 
     letWritesOmit() {

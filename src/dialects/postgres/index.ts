@@ -6,8 +6,9 @@
 import type { Session } from '../../db/driver.js';
 import { markRemovals, type Blocker, type Dialect, type Ddl } from '../dialect.js';
 import type { ExpressionCheck } from '../../operations/types.js';
+import type { SchemaModel } from '../../schema/model.js';
 import { introspectPostgres } from './catalog.js';
-import { createPostgresDdl } from './ddl.js';
+import { createPostgresDdl, literal } from './ddl.js';
 import { BYPASS_SETTING, pgFillTrigger, pgSyncTrigger } from './triggers.js';
 
 export const STATE_SCHEMA = 'xc';
@@ -26,20 +27,16 @@ function lockKey(key: string): number {
 export class PostgresDialect implements Dialect {
   readonly name = 'postgres' as const;
   readonly transactionalDdl = true;
-  private readonly pgDdl: Ddl;
+  constructor(private readonly opts: { concurrentIndexes: boolean }) {}
 
-  constructor(opts: { concurrentIndexes: boolean }) {
+  /** The statements depend on the model only for the tables a foreign key ties to the one they change (locked with it). */
+  ddl(model: SchemaModel): Ddl {
     const q = quotePg;
-    this.pgDdl = markRemovals({
-      ...createPostgresDdl({ concurrentIndexes: opts.concurrentIndexes, quote: q }),
+    return markRemovals({
+      ...createPostgresDdl({ concurrentIndexes: this.opts.concurrentIndexes, quote: q, model }),
       syncTrigger: (spec) => pgSyncTrigger(q, spec),
       fillTrigger: (spec) => pgFillTrigger(q, spec),
     });
-  }
-
-  /** PostgreSQL statements do not depend on the model: one vocabulary serves every plan. */
-  ddl(): Ddl {
-    return this.pgDdl;
   }
 
   quote(identifier: string): string {
@@ -134,8 +131,15 @@ export class PostgresDialect implements Dialect {
     return ['RESET lock_timeout'];
   }
 
+  /** 55P03: lock_timeout or NOWAIT. 40P01: a deadlock's victim; its transaction was rolled back. */
   isLockTimeout(err: unknown): boolean {
-    return (err as { code?: string })?.code === '55P03';
+    const code = (err as { code?: string })?.code;
+    return code === '55P03' || code === '40P01';
+  }
+
+  lockTables(tables: string[]): string[] {
+    // Catalog-only statements run in the transaction these locks are for, milliseconds: ACCESS EXCLUSIVE covers every one of them.
+    return tables.map((t) => `DO $xc$ BEGIN IF to_regclass(${literal(quotePg(t))}) IS NOT NULL THEN LOCK TABLE ${quotePg(t)} IN ACCESS EXCLUSIVE MODE; END IF; END $xc$`);
   }
 
   backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {
