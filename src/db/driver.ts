@@ -8,8 +8,18 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Exactly one statement: sent so that the server refuses several (the
+   * extended protocol on PostgreSQL; MySQL sessions never accept several).
+   * For SQL with an author's text in it, which must not end the transaction
+   * it is checked in and run something else.
+   */
+  single?: boolean;
+}
+
 export interface Session {
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>>;
   /** Return the session to its pool (or close it when `destroy`). */
   release(destroy?: boolean): void;
 }

@@ -5,7 +5,7 @@
  * operator) passes through untouched.
  */
 import pg from 'pg';
-import type { Driver, QueryResult, Session } from './driver.js';
+import type { Driver, QueryOptions, QueryResult, Session } from './driver.js';
 import { SqlFailedError } from '../errors.js';
 import { redactUrl, scrub } from './redact.js';
 
@@ -86,7 +86,7 @@ export function toDollarParams(sql: string): string {
 
 /** What a pg session needs from a client (pg.Client, pg.PoolClient, or a knex-held pg client). */
 export interface PgQueryable {
-  query(config: { text: string; values?: unknown[] }): Promise<pg.QueryResult | pg.QueryResult[]>;
+  query(config: { text: string; values?: unknown[]; queryMode?: 'extended' }): Promise<pg.QueryResult | pg.QueryResult[]>;
 }
 
 const guarded = new WeakSet<object>();
@@ -102,10 +102,10 @@ export function guardErrors(emitter: { on(ev: 'error', fn: (e: Error) => void): 
 export function pgSession(client: PgQueryable, release: (destroy?: boolean) => void): Session {
   let released = false;
   return {
-    async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
       const withParams = params !== undefined && params.length > 0;
       const res = await client.query(
-        withParams ? { text: toDollarParams(sql), values: [...params] } : { text: sql },
+        withParams ? { text: toDollarParams(sql), values: [...params] } : opts?.single ? { text: sql, values: [], queryMode: 'extended' } : { text: sql },
       );
       // A multi-statement simple query yields one result per statement: report the last.
       const last = Array.isArray(res) ? res[res.length - 1] : res;

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { PGlite, PGliteInterface, Results } from '@electric-sql/pglite';
-import type { Driver, QueryResult, Session } from './driver.js';
+import type { Driver, QueryOptions, QueryResult, Session } from './driver.js';
 import { InvalidInputError } from '../errors.js';
 import { toDollarParams, connectError } from './pg.js';
 
@@ -29,10 +29,12 @@ function toResult<T>(res: Results | undefined): QueryResult<T> {
 
 function pgliteSession(db: PGliteLike): Session {
   return {
-    async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
       if (params !== undefined && params.length > 0) {
         return toResult<T>(await db.query(toDollarParams(sql), [...params], { parsers: PARSERS }));
       }
+      // query is the extended protocol: one statement.
+      if (opts?.single) return toResult<T>(await db.query(sql, [], { parsers: PARSERS }));
       // exec (simple protocol) accepts several statements, like pg without params.
       const all = await db.exec(sql, { parsers: PARSERS });
       return toResult<T>(all[all.length - 1]);

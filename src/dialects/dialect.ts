@@ -212,6 +212,12 @@ export interface Dialect {
   typeIssue(s: Session, type: string): Promise<string | null>;
   /** Statement starting a read-only transaction. */
   readonly beginReadOnly: string;
+  /**
+   * A query whose one value is the same for as long as the current
+   * transaction lasts and differs in the next (PostgreSQL: its start time):
+   * proof that an author's text did not end the transaction it was checked in.
+   */
+  readonly transactionMark?: string;
 
   /** Statements bounding lock waits: at the start of a DDL transaction, or for a session running a step outside one. */
   lockTimeout(ms: number, scope: 'transaction' | 'session'): string[];
@@ -312,16 +318,43 @@ export function resolveExpr(e: string | { postgres?: string; mysql?: string }, d
  * inside a read-only transaction that is rolled back; the error text, or null.
  */
 export async function compileExpression(s: Session, dialect: Dialect, check: ExpressionCheck): Promise<string | null> {
-  await s.query(dialect.beginReadOnly);
   try {
-    await s.query(dialect.expressionQuery(check));
+    await readOnly(s, dialect, () => s.query(dialect.expressionQuery(check), undefined, { single: true }));
     return null;
   } catch (err) {
+    if (err instanceof EscapedTransactionError) throw err;
     // An expression that writes (nextval) is refused once it runs, so it compiled; where the check allows, that is all it can prove.
     if (check.evaluate === 'unlessWrites' && isReadOnlyRefusal(err)) return null;
     const message = (err as Error).message ?? String(err);
     return check.explain ? check.explain(message) : message;
+  }
+}
+
+/** An author's text ended plan's read-only transaction: never expected (texts run as one statement), never ignored. */
+export class EscapedTransactionError extends Error {}
+
+/**
+ * Run `fn`, which runs SQL holding an author's text (one statement each), in
+ * a read-only transaction that is always rolled back, and prove afterwards
+ * that it is the same transaction: nothing it ran can have been committed.
+ */
+export async function readOnly<T>(s: Session, dialect: Dialect, fn: () => Promise<T>): Promise<T> {
+  await s.query(dialect.beginReadOnly);
+  const mark = async () => (dialect.transactionMark ? JSON.stringify((await s.query(dialect.transactionMark)).rows) : '');
+  const before = await mark();
+  let failure: unknown;
+  try {
+    return await fn();
+  } catch (err) {
+    failure = err;
+    throw err;
   } finally {
+    // After an error the transaction is aborted (PostgreSQL) and answers nothing; it was open, or the error would say so.
+    if (failure === undefined && (await mark()) !== before) {
+      await s.query('ROLLBACK').catch(() => undefined);
+      // eslint-disable-next-line no-unsafe-finally
+      throw new EscapedTransactionError('an expression ended the read-only transaction it was checked in; refusing to go on');
+    }
     await s.query('ROLLBACK');
   }
 }

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Session } from '../db/driver.js';
-import { compileExpression, resolveExpr, type Dialect } from '../dialects/dialect.js';
+import { compileExpression, EscapedTransactionError, readOnly, resolveExpr, type Dialect } from '../dialects/dialect.js';
 import { InvalidInputError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition, type OperationKind, type OperationSpec } from '../migration/schema.js';
@@ -103,16 +103,16 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
 /** A few rows that violate `check`, shown as `key=value ...` lines, or null when none does. Read-only. */
 async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null> {
   const shown = exampleColumns(dialect, model.rowKey(check.table) ?? [], check.show);
-  await s.query(dialect.beginReadOnly);
+  const sql = `SELECT ${shown} FROM ${dialect.quote(check.table)} WHERE ${check.violation} LIMIT 5`;
+  let rows: Record<string, unknown>[];
   try {
-    const rows = (await s.query<Record<string, unknown>>(`SELECT ${shown} FROM ${dialect.quote(check.table)} WHERE ${check.violation} LIMIT 5`)).rows;
-    return rows.length === 0 ? null : formatRows(rows);
-  } catch {
+    rows = await readOnly(s, dialect, async () => (await s.query<Record<string, unknown>>(sql, undefined, { single: true })).rows);
+  } catch (err) {
+    if (err instanceof EscapedTransactionError) throw err;
     // The table or column is made by an earlier migration of this run and has no rows yet; `apply` checks again once it exists.
     return null;
-  } finally {
-    await s.query('ROLLBACK');
   }
+  return rows.length === 0 ? null : formatRows(rows);
 }
 
 function where(file: string, opIndex: number, kind: string, path: (string | number)[]): string {

@@ -90,6 +90,7 @@ export class PostgresDialect implements Dialect {
   }
 
   readonly beginReadOnly = 'BEGIN READ ONLY';
+  readonly transactionMark = `SELECT now()::text AS started, txid_current_if_assigned()::text AS xid`;
 
   async typeIssue(s: Session, type: string): Promise<string | null> {
     try {
@@ -97,7 +98,7 @@ export class PostgresDialect implements Dialect {
       const known = (await s.query<{ t: string | null }>('SELECT to_regtype(?)::text AS t', [type])).rows[0]?.t;
       if (!known) return `type "${type}" does not exist`;
       // Now known to be one type: its modifiers (varchar(-1), numeric(1000)) are checked by using it.
-      await s.query(`SELECT CAST(NULL AS ${type})`);
+      await s.query(`SELECT CAST(NULL AS ${type})`, undefined, { single: true });
       return null;
     } catch (err) {
       return `"${type}" is not a type: ${(err as Error).message}`;

@@ -1,0 +1,34 @@
+/**
+ * Issue 11: what an adversarial campaign fed xc. A migration file is trusted
+ * code, like any SQL migration, but `plan` must change nothing, ever (CI runs
+ * it on pull requests), and a text that is meant to be one type or one
+ * expression must never become several statements.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { refused, setup } from '../helpers/scenario.js';
+
+for (const target of targets) {
+  target.describe(`hostile input (${target.name})`, () => {
+    const schema = [`CREATE TABLE users (id int PRIMARY KEY, name varchar(40))`, `INSERT INTO users (id, name) VALUES (1, 'ada')`, `CREATE TABLE orders (id int PRIMARY KEY)`, `INSERT INTO orders (id) VALUES (7)`];
+    const drop = 'DROP TABLE orders';
+
+    const attempts: [string, unknown][] = [
+      ['a type with a statement after it (item 1)', { addColumn: { table: 'users', column: { name: 'c', type: `int; ${drop}; --` } } }],
+      ['a type closing a cast (item 1)', { alterColumn: { table: 'users', column: 'name', to: 'name2', type: `text); ${drop}; SELECT CAST(NULL AS text`, up: 'name', down: 'name2' } }],
+      ['an index predicate that commits and drops (item 2)', { addIndex: { table: 'users', columns: ['name'], where: `true) LIMIT 0; COMMIT; ${drop}; SELECT (1` } }],
+      ['a check expression with a second statement (item 2)', { addCheck: { table: 'users', name: 'users_ck', expression: `id > 0) LIMIT 0; COMMIT; ${drop}; SELECT (1` } }],
+      ['an up expression with a second statement (item 2)', { addColumn: { table: 'users', column: { name: 'c', type: 'int' }, up: `1; COMMIT; ${drop}; SELECT 1` } }],
+      ['a default with a second statement (item 2)', { createTable: { table: 'notes', columns: [{ name: 'id', type: 'int', primaryKey: true, nullable: false }, { name: 'n', type: 'int', default: `1; COMMIT; ${drop}; SELECT 1` }] } }],
+    ];
+
+    for (const [what, operation] of attempts) {
+      it(`${what}: plan and apply refuse it (exit 2), and nothing changes`, async () => {
+        const s = await setup(target, schema, 'xc_hostile');
+        await s.write('0001_hostile', operation);
+        await refused(s, ['users', 'orders'], /0001_hostile\.json: operations\[0\]/);
+        expect(await s.db.count(`SELECT count(*) FROM orders`)).toBe(1);
+      });
+    }
+  });
+}
