@@ -74,8 +74,13 @@ export const addColumn: Operation<'addColumn'> = {
   notNullAtContract: (spec) => ({ table: spec.table, columns: spec.column.nullable ? [] : [spec.column.name] }),
   project(spec, model) {
     const t = model.table(spec.table);
-    if (!t || t.columns.some((c) => c.name === spec.column.name)) return;
-    t.columns.push({ name: spec.column.name, type: spec.column.type, nullable: spec.column.nullable, default: spec.column.default ?? null });
+    if (!t) return;
+    const declared = { nullable: spec.column.nullable, default: spec.column.default ?? null };
+    // In flight, the catalog shows the column as expand left it (nullable, its default held back while `up` fills it):
+    // the projection is what contract makes it (fuzz seed 102: a later MySQL MODIFY restated it without its default).
+    const existing = t.columns.find((c) => c.name === spec.column.name);
+    if (existing) Object.assign(existing, declared);
+    else t.columns.push({ name: spec.column.name, type: spec.column.type, ...declared });
   },
   plan(spec, ctx) {
     const { ddl } = ctx;

@@ -85,5 +85,16 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM pets WHERE id >= 1000`)).toBe(writers[0]!.writes);
       expect(await s.db.count(`SELECT count(*) FROM owners WHERE id >= 1000 AND favourite = 1`)).toBe(writers[1]!.writes);
     });
+
+    it("a column an in-flight addColumn gives a default keeps it through a later migration's contract (fuzz seed 102, MySQL restates it)", async () => {
+      const s = await setup(target, schema);
+      await s.write('0001_add', { addColumn: { table: 'pets', column: { name: 'tag', type: 'varchar(40)', default: "'none'" }, up: "'none'" } });
+      await s.xc.apply();
+      await s.write('0002_nn', { setNotNull: { table: 'pets', column: 'tag' } });
+      await s.xc.apply();
+      await toContracted(s, '0002_nn');
+      await s.db.query(`INSERT INTO pets (id) VALUES (10)`);
+      expect(await s.db.query(`SELECT id, tag FROM pets ORDER BY id`)).toEqual([1, 2, 3, 10].map((id) => ({ id, tag: 'none' })));
+    });
   });
 }
