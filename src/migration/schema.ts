@@ -5,7 +5,20 @@
  */
 import { z } from 'zod';
 
-const ident = z.string().min(1, 'must be a non-empty name').max(63, 'names are at most 63 characters');
+/**
+ * PostgreSQL keeps the first 63 *bytes* of a name and silently drops the rest, so a longer name can land on another
+ * one (issue 11); MySQL allows 64 characters. A file holds to the stricter of the two, so it works on both.
+ */
+export const MAX_NAME_BYTES = 63;
+const ident = z
+  .string()
+  .min(1, 'must be a non-empty name')
+  .superRefine((s, ctx) => {
+    const bytes = Buffer.byteLength(s);
+    if (bytes > MAX_NAME_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `names are at most ${MAX_NAME_BYTES} bytes in UTF-8 (PostgreSQL cuts longer ones, which can then name something else); this one is ${bytes}` });
+    }
+  });
 
 /** An SQL expression over the row's own columns, or one per dialect. Trusted SQL from the migration author. */
 export const ExprSchema = z.union([
