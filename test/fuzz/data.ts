@@ -82,14 +82,16 @@ export class DataModel {
     // On UPDATE a sync trigger sees which side changed (OLD against NEW), not which the statement named: a side set
     // to the value it held changes nothing. Unsure when that value was itself unsure.
     const unsure = (k: string) => !insert && wasSoft.has(k) && before[k] === row.get(k)?.v;
+    // A value computed from an unsure one is unsure too.
+    const softIn = (e: Ex | undefined) => !!e && columnsRead(e).some((c) => !!row.get(c)?.soft);
     const changed = (k: string) => set.has(k) && (insert || before[k] !== row.get(k)?.v || wasSoft.has(k));
     // Copy links in both directions until nothing changes: chained in-flight renames keep every shape equal.
     for (let more = true; more; ) {
       more = false;
       for (const l of links) {
         if (l.kind !== 'copy') continue;
-        if (changed(l.from) && !set.has(l.to)) derive(l, l.to, evalEx(l.up, plain(row)), unsure(l.from));
-        else if (changed(l.to) && !set.has(l.from)) derive(l, l.from, evalEx(l.down, plain(row)), unsure(l.to));
+        if (changed(l.from) && !set.has(l.to)) derive(l, l.to, evalEx(l.up, plain(row)), unsure(l.from) || softIn(l.up));
+        else if (changed(l.to) && !set.has(l.from)) derive(l, l.from, evalEx(l.down, plain(row)), unsure(l.to) || softIn(l.down));
         else continue;
         more = true;
       }
@@ -99,7 +101,7 @@ export class DataModel {
         if (l.kind === 'copy' && !set.has(l.from)) {
           // Both sides NULL: the old default fills the old side, the new is up of it (every generated down(NULL) is NULL).
           derive(l, l.from, l.fromDefault ?? null);
-          derive(l, l.to, evalEx(l.up, plain(row)));
+          derive(l, l.to, evalEx(l.up, plain(row)), softIn(l.up));
         }
       }
       for (const [name, c] of t.columns) if (!row.has(name)) row.set(name, { v: c.default ?? null, soft: false });
@@ -109,11 +111,11 @@ export class DataModel {
       if (l.kind === 'fill' && l.up) {
         // Filled whenever a write leaves it NULL; computed again when an UPDATE changes what `up` reads without setting it.
         const inputChanged = !insert && !set.has(l.col) && columnsRead(l.up).some((c) => set.has(c) && before[c] !== row.get(c)!.v);
-        if (isNull(l.col) || inputChanged) derive(l, l.col, evalEx(l.up, plain(row)) ?? l.default ?? null);
+        if (isNull(l.col) || inputChanged) derive(l, l.col, evalEx(l.up, plain(row)) ?? l.default ?? null, softIn(l.up));
       }
       // setNotNull's `up` fills NULLs whenever a write leaves one; dropColumn's `down` only on an INSERT.
-      if (l.kind === 'dropfill' && l.down && insert && isNull(l.col)) derive(l, l.col, evalEx(l.down, plain(row)));
-      if (l.kind === 'notnull' && l.up && isNull(l.col)) derive(l, l.col, evalEx(l.up, plain(row)));
+      if (l.kind === 'dropfill' && l.down && insert && isNull(l.col)) derive(l, l.col, evalEx(l.down, plain(row)), softIn(l.down));
+      if (l.kind === 'notnull' && l.up && isNull(l.col)) derive(l, l.col, evalEx(l.up, plain(row)), softIn(l.up));
     }
     t.rows.set(id, row);
   }
@@ -173,10 +175,12 @@ export class DataModel {
     for (const l of this.links.filter((x) => x.m === m)) {
       for (const row of l.table.rows.values()) {
         const r = () => plain(row);
-        if (l.kind === 'copy' && row.get(l.to)?.soft && !row.get(l.from)?.soft) row.set(l.to, { v: evalEx(l.up, r()), soft: false });
+        // The backfill computes what the link derives; from an unsure input that is unsure still.
+        const sure = (e: Ex) => !columnsRead(e).some((c) => !!row.get(c)?.soft);
+        if (l.kind === 'copy' && row.get(l.to)?.soft && sure(l.up)) row.set(l.to, { v: evalEx(l.up, r()), soft: false });
         // Only `up` makes a fill soft; without it a soft cell is another link's (a dropColumn's `down` of the same column).
-        if (l.kind === 'fill' && l.up && row.get(l.col)?.soft) row.set(l.col, { v: (l.up ? evalEx(l.up, r()) : null) ?? l.default ?? null, soft: false });
-        if (l.kind === 'notnull' && l.up && row.get(l.col)?.soft) row.set(l.col, { v: evalEx(l.up, r()), soft: false });
+        if (l.kind === 'fill' && l.up && row.get(l.col)?.soft && sure(l.up)) row.set(l.col, { v: evalEx(l.up, r()) ?? l.default ?? null, soft: false });
+        if (l.kind === 'notnull' && l.up && row.get(l.col)?.soft && sure(l.up)) row.set(l.col, { v: evalEx(l.up, r()), soft: false });
       }
     }
   }

@@ -169,8 +169,13 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
         // Without `up` on a column that holds NULLs (and old writers may add more), refusing at plan is a right answer.
         return { setNotNull: { table: t.name, column: c.name, ...(up ? { up: { lit: constantOf(c.type, c.domain) as number | string } } : {}) } };
       }
-      case 'addIndex':
-        return cols.length ? { addIndex: { table: t.name, columns: [pick(g, cols).name], ...(chance(g, 70) ? { name: names.next(`${t.name}_ix`) } : {}) } } : undefined;
+      case 'addIndex': {
+        if (!cols.length) return undefined;
+        const column = pick(g, cols).name;
+        // Unnamed, it gets `<table>_<column>_idx`: named instead where that one is taken.
+        const named = chance(g, 70) || t.indexes.some((i) => i.name === `${t.name}_${column}_idx`);
+        return { addIndex: { table: t.name, columns: [column], ...(named ? { name: names.next(`${t.name}_ix`) } : {}) } };
+      }
       case 'dropIndex':
         return t.indexes.length ? { dropIndex: { table: t.name, name: pick(g, t.indexes).name } } : undefined;
       case 'addCheck': {
