@@ -9,7 +9,7 @@ import { createPgDriver } from './pg.js';
 import { createMysqlDriver, isMysqlPool } from './mysql.js';
 import { createPgliteDriver, isPglite, wrapPglite } from './pglite.js';
 import { driverFromKnexfile, isKnex, wrapKnex } from './knex.js';
-import { addSecret, passwordOf, redactUrl } from './redact.js';
+import { addSecret, malformedUrlProblem, passwordOf, redactUrl } from './redact.js';
 
 export const HOW_TO_CONNECT =
   'give a database URL with --url, XC_DATABASE_URL, DATABASE_URL or the config key "url" ' +
@@ -55,6 +55,9 @@ export function driverFromConnection(c: unknown): Driver {
 export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: string): Promise<Driver> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   addSecret(passwordOf(url));
+  addSecret(passwordOf(url, true));
+  const malformed = scheme === 'pglite' ? null : malformedUrlProblem(url);
+  if (malformed) throw new InvalidInputError(malformed);
   for (const m of url.matchAll(/[?&;][^=&;#]*pass[^=&;#]*=([^&;#]*)/gi)) addSecret(m[1]);
   switch (scheme) {
     case 'postgres':

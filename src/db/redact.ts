@@ -27,8 +27,8 @@ export function addSecret(secret: string | null | undefined): void {
 }
 
 /** The password part of a URL, decoded, or null. Splits the authority the way WHATWG URL does. */
-export function passwordOf(url: string): string | null {
-  const parts = splitUrl(url);
+export function passwordOf(url: string, loose = false): string | null {
+  const parts = splitUrl(url, loose);
   if (!parts || parts.password === null) return null;
   try {
     return decodeURIComponent(parts.password);
@@ -44,12 +44,16 @@ interface UrlParts {
   rest: string; // host and everything after
 }
 
-function splitUrl(url: string): UrlParts | null {
+/**
+ * Scheme, user, password and the rest. `loose`: the user part runs to the last `@` of the whole string, not to
+ * the first `/`, `?` or `#`, so a password holding those raw (a malformed URL) is still found, to redact it.
+ */
+function splitUrl(url: string, loose = false): UrlParts | null {
   const m = /^([a-z][a-z0-9+.-]*:\/\/)/i.exec(url);
   if (!m) return null;
   const scheme = m[1]!;
   const after = url.slice(scheme.length);
-  const end = after.search(/[/?#]/);
+  const end = loose ? -1 : after.search(/[/?#]/);
   const authority = end < 0 ? after : after.slice(0, end);
   const at = authority.lastIndexOf('@');
   if (at < 0) return { scheme, user: null, password: null, rest: after };
@@ -65,7 +69,7 @@ function splitUrl(url: string): UrlParts | null {
 
 /** The URL with its password (and any `?password=` style parameter) replaced by `***`. */
 export function redactUrl(url: string): string {
-  const parts = splitUrl(url);
+  const parts = splitUrl(url, true);
   if (!parts) return url;
   let out = parts.scheme;
   if (parts.user !== null) out += parts.user + (parts.password !== null ? ':***' : '') + '@';
@@ -85,6 +89,25 @@ function safeDecode(s: string): string {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Why `url` cannot be read as its driver would: a password with a raw `#`, `/`, `?` or `@` moves the host
+ * (WHATWG URL parsing), so the driver would connect elsewhere or echo the URL in its error. Null when fine.
+ */
+export function malformedUrlProblem(url: string): string | null {
+  const strict = splitUrl(url);
+  const loose = splitUrl(url, true);
+  if (!strict || !loose) return null;
+  if (strict.password !== loose.password || strict.user !== loose.user) {
+    return `${redactUrl(url)} is not a valid URL: in a user name or password, write # / ? @ : as %23 %2F %3F %40 %3A`;
+  }
+  try {
+    new URL(url);
+  } catch {
+    return `${redactUrl(url)} is not a valid URL`;
+  }
+  return null;
 }
 
 /** Replace every occurrence of each secret (and its URL-encoded forms) in `text` by `***`. */

@@ -71,3 +71,24 @@ describe('openDriver', () => {
     await expect(openDriver({ connection: { hello: 1 } })).rejects.toThrow(InvalidInputError);
   });
 });
+
+describe('a password with raw # / ? in it (issue 11, item 9)', () => {
+  const urls = ['postgres://u:pa#ss/w?rd@127.0.0.1:5432/postgres', 'mysql://root:se#cr/et?x@127.0.0.1:3306/test', 'mariadb://root:a/b#c@127.0.0.1:3306/test'];
+
+  it('is redacted from a URL that does not parse', () => {
+    expect(redactUrl(urls[0]!)).toBe('postgres://u:***@127.0.0.1:5432/postgres');
+    expect(scrub(`failed: ${urls[1]} (Invalid URL)`)).toBe('failed: mysql://root:***@127.0.0.1:3306/test (Invalid URL)');
+  });
+
+  it.each(urls)('%s: exit 2 before any connection, and no field of the error holds the password', async (url) => {
+    const err = await openDriver({ url }).then(
+      () => undefined,
+      (e: unknown) => e as InvalidInputError,
+    );
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect(err!.exitCode).toBe(2);
+    expect(err!.message).toMatch(/is not a valid URL: in a user name or password, write # \/ \? @ : as %23 %2F %3F %40 %3A/);
+    const everything = JSON.stringify(err, Object.getOwnPropertyNames(err)) + String(err!.stack);
+    for (const secret of ['pa#ss', 'w?rd', 'se#cr', 'et?x', 'a/b#c']) expect(everything).not.toContain(secret);
+  });
+});
