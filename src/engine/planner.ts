@@ -58,6 +58,13 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   const holder = `${o.migrationId} (operations[${o.opIndex}].${o.kind})`;
   const synced = op.synced?.(o.spec as never, validateContext(dialect, model));
   const problems = synced && synced.columns.length > 0 ? model.holds.sync(synced.table, synced.columns, holder) : [];
+  for (const c of new Set(synced?.columns ?? [])) {
+    if (model.table(synced!.table)?.columns.find((x) => x.name === c)?.filledAfterTriggers) {
+      problems.push(
+        `"${synced!.table}"."${c}" gets its value from the server only after triggers run (AUTO_INCREMENT or a generated column): on INSERT xc's trigger would read 0 or NULL there and store a wrong value — compute from other columns`,
+      );
+    }
+  }
   const renamed = op.renamesAtExpand?.(o.spec as never);
   if (renamed !== undefined) problems.push(...model.holds.rename(renamed));
   model.holds.contractsOn(op.contractTables?.(o.spec as never, model) ?? [], holder);

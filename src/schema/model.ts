@@ -13,6 +13,11 @@ export interface ColumnModel {
   default: string | null;
   /** Identity or generated columns are written by the database, never synced. */
   generated?: boolean;
+  /**
+   * The server gives it its value only after BEFORE triggers ran (MySQL AUTO_INCREMENT, generated columns):
+   * an xc trigger would read 0 or NULL on INSERT.
+   */
+  filledAfterTriggers?: boolean;
   /** Attributes a full column restatement must repeat (MySQL `MODIFY`: ON UPDATE, COMMENT). */
   extra?: string;
   /** Set by the database whenever an UPDATE changes the row (MySQL `ON UPDATE CURRENT_TIMESTAMP`). */

@@ -74,7 +74,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
       /\binvisible\b/i.test(r.extra) ? 'INVISIBLE' : undefined,
     ].filter(Boolean);
     const autoUpdated = /on update/i.test(r.extra);
-    t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated, ...(extra.length > 0 ? { extra: extra.join(' ') } : {}), ...(autoUpdated ? { autoUpdated } : {}) });
+    t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated, ...(generated ? { filledAfterTriggers: true } : {}), ...(extra.length > 0 ? { extra: extra.join(' ') } : {}), ...(autoUpdated ? { autoUpdated } : {}) });
   }
 
   const indexRows = (await s.query<IndexRow>(

@@ -9,7 +9,7 @@ const COLUMNS = `
 SELECT c.relname AS table_name, c.relkind::text AS kind, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
        pg_get_expr(d.adbin, d.adrelid) AS default_expr,
-       (a.attidentity <> '' OR a.attgenerated <> '') AS generated, col_description(c.oid, a.attnum) AS comment
+       (a.attidentity <> '' OR a.attgenerated <> '') AS generated, a.attgenerated <> '' AS late, col_description(c.oid, a.attnum) AS comment
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -46,7 +46,7 @@ ORDER BY t.relname, con.conname`;
 
 const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
-interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; comment: string | null }
+interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null }
 interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; columns: string[] }
 interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; columns: string[]; ref_columns: string[] }
 
@@ -59,7 +59,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
       t = { name: r.table_name, kind: r.kind === 'v' ? 'view' : 'table', columns: [], primaryKey: [], indexes: [], checks: [], foreignKeys: [] };
       tables.set(t.name, t);
     }
-    t.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: r.default_expr, generated: r.generated, ...(r.comment !== null ? { comment: r.comment } : {}) });
+    t.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: r.default_expr, generated: r.generated, ...(r.late ? { filledAfterTriggers: true } : {}), ...(r.comment !== null ? { comment: r.comment } : {}) });
   }
   for (const r of (await s.query<IndexRow>(INDEXES)).rows) {
     const t = table(r.table_name);
