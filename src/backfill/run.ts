@@ -16,7 +16,7 @@ import { sleep, type EngineContext } from '../engine/context.js';
 import { withSession, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { BackfillRow } from '../state/store.js';
-import { assignments, estimateRows, keyRange, type Cursor, type KeyRange } from './keyset.js';
+import { assignments, estimateRows, keyColumns, keyOf, keyRange, type Cursor, type KeyRange } from './keyset.js';
 import { ChunkFinder, type Chunk } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk } from './parts.js';
 
@@ -103,6 +103,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
       rows = (await converter.convert(session, keyRange(d, spec.key!, cursor, chunk.end))) ?? chunk.rows;
       await store.advanceBackfill(session, migration, part.seq, part.part, chunk.end ?? cursor ?? [], rows, size);
       if (chunk.last) await store.finishBackfill(session, migration, part.seq, part.part);
+      await ctx.lockHeld?.();
       await session.query('COMMIT');
       lockFailures = 0;
     } catch (err) {
@@ -186,9 +187,8 @@ class Converter {
       return null;
     }
     const key = spec.key!;
-    const cols = key.map((k, i) => `${d.castText(d.quote(k))} AS k${i}`).join(', ');
-    const found = await s.query<Record<string, string>>(`SELECT ${cols} FROM ${d.quote(spec.table)} WHERE ${range.sql} AND (${spec.where}) LIMIT ${SPARSE + 1}`, range.params);
-    const keys = found.rows.map((r) => key.map((_, i) => String(r[`k${i}`])));
+    const found = await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)} FROM ${d.quote(spec.table)} WHERE ${range.sql} AND (${spec.where}) LIMIT ${SPARSE + 1}`, range.params);
+    const keys = found.rows.map((r) => keyOf(r, key));
     this.dense = keys.length > SPARSE;
     if (this.dense) await this.update(s, range);
     else if (keys.length > 0) {

@@ -223,6 +223,12 @@ export interface Dialect {
   lockTimeout(ms: number, scope: 'transaction' | 'session'): string[];
   /** Undo session-scoped settings before a session goes back to a pool that may be the application's. */
   resetSession(): string[];
+  /**
+   * Lift, on this session only, the time limit the server, the database or
+   * the role puts on every statement (see db/statementLimit.ts). Returns the
+   * statements putting it back as it was; none when there was no limit.
+   */
+  liftStatementLimit(s: Session): Promise<Array<{ sql: string; params: unknown[] }>>;
   /** Gave up waiting for a lock, or was chosen as a deadlock's victim: nothing was done, a retry is right. */
   isLockTimeout(err: unknown): boolean;
   /**
@@ -269,6 +275,10 @@ export interface Dialect {
 
   tryAdvisoryLock(s: Session, key: string): Promise<boolean>;
   releaseAdvisoryLock(s: Session, key: string): Promise<void>;
+  /** Whether this session still holds the advisory lock (false, or an error, once the session was ended). */
+  holdsAdvisoryLock(s: Session, key: string): Promise<boolean>;
+  /** Session settings that keep an idle session from being ended by the server's idle timeouts (the lock session idles for minutes). */
+  keepAliveSession(): string[];
   /** Who holds the advisory lock, in words, if it can be seen. */
   advisoryLockHolder(s: Session, key: string): Promise<string | null>;
   /**

@@ -38,6 +38,13 @@ export interface EngineContext {
   actor: string;
   command: string;
   emit(event: XcEvent): void;
+  /**
+   * Throws (exit 4) when the advisory lock this command holds was lost (its
+   * session ended: an idle timeout, a proxy, pg_terminate_backend), so a second
+   * xc may be running: called before every phase transition, DDL step and
+   * backfill batch commit. Set by withAdvisoryLock; a no-op outside it.
+   */
+  lockHeld?: () => Promise<void>;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

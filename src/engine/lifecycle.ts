@@ -19,6 +19,7 @@ type Row = Pick<MigrationRow, 'id' | 'phase' | 'plan'>;
 /** Move to `to`, logged; `journal` writes the steps of the phase being entered in the same transaction. */
 async function transition(ctx: EngineContext, row: Row, to: MigrationRow['phase'], extra?: { reason?: string | null; detail?: unknown; journal?: StepPhase }): Promise<void> {
   const from = row.phase;
+  await ctx.lockHeld?.();
   await inTransaction(ctx.driver, async (s) => {
     if (extra?.journal) await ctx.store.journal(s, row.id, extra.journal, row.plan[extra.journal]);
     await ctx.store.setPhase(s, row.id, to);

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { LockHeldError } from '../errors.js';
+import type { Session } from '../db/driver.js';
 import { sleep, type EngineContext } from './context.js';
 
 const LOCK_KEY = 'expand-contract';
@@ -25,9 +26,56 @@ export async function withAdvisoryLock<T>(ctx: EngineContext, fn: () => Promise<
       announced = true;
       await sleep(Math.min(500, Math.max(10, deadline - Date.now())));
     }
-    return await fn();
+    for (const q of ctx.dialect.keepAliveSession()) await s.query(q).catch(() => undefined);
+    const keeper = keepHeld(ctx, s);
+    try {
+      return await fn();
+    } finally {
+      keeper.stop();
+    }
   } finally {
     if (held) await ctx.dialect.releaseAdvisoryLock(s, LOCK_KEY).catch(() => undefined);
     s.release(!held);
   }
+}
+
+/** Below the usual idle timeouts of servers, proxies and NAT tables (often 60 s or more). */
+const PING_MS = 20_000;
+
+/**
+ * While `fn` runs: ping the lock session so nothing between here and the
+ * server ends it for idling, and give `ctx.lockHeld` a check that the lock is
+ * still this session's. Once lost it stays lost: the command stops at its next
+ * step, batch or phase change, exit 4, and a re-run continues where it stopped.
+ */
+function keepHeld(ctx: EngineContext, s: Session): { stop(): void } {
+  let lost: string | undefined;
+  let checking: Promise<void> | undefined;
+  const check = () =>
+    (checking ??= (async () => {
+      try {
+        if (!(await ctx.dialect.holdsAdvisoryLock(s, LOCK_KEY))) lost = 'the server no longer shows it held by this xc';
+      } catch (err) {
+        lost = `its session ended (${(err as Error).message})`;
+      } finally {
+        checking = undefined;
+      }
+    })());
+  const timer = setInterval(() => void check(), PING_MS);
+  timer.unref();
+  ctx.lockHeld = async () => {
+    if (!lost) await check();
+    if (lost) {
+      throw new LockHeldError(
+        `xc's advisory lock on this database was lost: ${lost} (an idle timeout, a proxy or a terminated session); another xc may be working now, so this one stopped before its next change — run the command again to continue`,
+        { holder: null },
+      );
+    }
+  };
+  return {
+    stop() {
+      clearInterval(timer);
+      ctx.lockHeld = undefined;
+    },
+  };
 }

@@ -74,6 +74,7 @@ async function runTransactional(ctx: EngineContext, migration: string, phase: St
         await s.query(step.sql);
         await ctx.store.markStep(s, migration, phase, from + k, 'done');
       }
+      await ctx.lockHeld?.();
       await s.query('COMMIT');
     } catch (err) {
       await s.query('ROLLBACK').catch(() => undefined);
@@ -120,6 +121,7 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
       if (step.cleanup) await s.query(step.cleanup);
       const blockers = step.tables.length > 0 ? ((await ctx.dialect.preflight?.(s, step.tables, ctx.options.lockTimeoutMs)) ?? []) : [];
       if (blockers.length > 0) throw new PreflightBlocked(blockers);
+      await ctx.lockHeld?.();
       await ctx.store.markStep(s, migration, phase, seq, 'running');
       await attempt.watch(s);
       ctx.emit({ event: 'step', migration, phase: EVENT_PHASE[phase], description: step.description, sql: step.sql });

@@ -3,8 +3,9 @@
  * regression test each, on every database it applies to.
  */
 import { expect, it } from 'vitest';
+import { createXc } from '../../src/index.js';
 import { targets } from '../helpers/targets.js';
-import { refused, setup, toContracted } from '../helpers/scenario.js';
+import { onCleanup, refused, rejection, setup, toContracted } from '../helpers/scenario.js';
 
 for (const target of targets) {
   target.describe(`campaign findings (${target.name})`, () => {
@@ -22,6 +23,49 @@ for (const target of targets) {
       await s.write('0001_code', { addColumn: { table: 'items', column: { name: 'code', type: 'varchar(40)' }, up: concat('name') } });
       await toContracted(s, '0001_code');
       expect(await s.db.query(`SELECT id, code FROM items ORDER BY id`)).toEqual([{ id: 1, code: 'cone' }]);
+    });
+
+    it('item 4: a lost advisory lock stops the command (exit 4) before its next batch; a re-run finishes the work', async () => {
+      const rows = pg ? `INSERT INTO items (id, n) SELECT g, g FROM generate_series(1, 400) g` : `INSERT INTO items (id, n) SELECT seq, seq FROM seq_1_to_400`;
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`, rows], 'xc_campaign');
+      await s.write('0001_m', { addColumn: { table: 'items', column: { name: 'm', type: 'int' }, up: '(n * 2)' } });
+      // What an idle timeout, a proxy or a DBA does to the session that holds the lock.
+      const killLockHolder = async () => {
+        if (pg) {
+          await s.db.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+        } else {
+          const [row] = await s.db.query<{ id: number | null }>(`SELECT IS_USED_LOCK(CONCAT('xc:', DATABASE(), ':expand-contract')) AS id`);
+          if (row?.id) await s.db.query(`KILL ${Number(row.id)}`);
+        }
+      };
+      let kill: Promise<void> | undefined;
+      const xc = createXc({
+        url: s.db.url,
+        dir: s.dir,
+        batchSize: 10,
+        batchDelayMs: 20,
+        onEvent: (e) => void (e.event === 'backfill' && e.done >= 50 && (kill ??= killLockHolder())),
+      });
+      onCleanup(() => xc.close());
+      const err = await rejection(xc.apply());
+      expect(kill, 'the lock session was killed mid-backfill').toBeDefined();
+      await kill;
+      expect(err.exitCode, err.message).toBe(4);
+      expect(err.message).toMatch(/advisory lock on this database was lost/);
+      expect(await s.db.count(`SELECT count(*) FROM items WHERE m IS NOT NULL`)).toBeLessThan(400);
+      await s.xc.apply();
+      expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(400);
+    });
+
+    it.skipIf(!pg)('item 4: a server idle-session timeout shorter than the command does not end the lock session', async () => {
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`, `INSERT INTO items (id, n) SELECT g, g FROM generate_series(1, 200) g`], 'xc_campaign');
+      const [{ db }] = await s.db.query<{ db: string }>(`SELECT current_database() AS db`);
+      await s.db.query(`ALTER DATABASE "${db}" SET idle_session_timeout = '300ms'`);
+      await s.write('0001_m', { addColumn: { table: 'items', column: { name: 'm', type: 'int' }, up: '(n * 2)' } });
+      const xc = createXc({ url: s.db.url, dir: s.dir, batchSize: 10, batchDelayMs: 50 }); // about 1 s of backfill
+      onCleanup(() => xc.close());
+      await xc.apply();
+      expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(200);
     });
   });
 }

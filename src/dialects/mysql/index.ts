@@ -178,6 +178,21 @@ export class MysqlDialect implements Dialect {
     return this.mariadb ? base : [...base, 'SET SESSION foreign_key_checks = DEFAULT', 'SET @xc_violation = NULL'];
   }
 
+  /**
+   * MariaDB's max_statement_time (seconds; also set per account, `GRANT ...
+   * WITH MAX_STATEMENT_TIME`, which `= DEFAULT` would not give back: so it is
+   * put back by value), MySQL's max_execution_time (milliseconds, SELECTs
+   * only: xc's chunk look-ups and verify reads).
+   */
+  async liftStatementLimit(s: Session): Promise<Array<{ sql: string; params: unknown[] }>> {
+    const variable = this.mariadb ? (this.atLeast(10, 1, 1) ? 'max_statement_time' : null) : this.atLeast(5, 7, 8) ? 'max_execution_time' : null;
+    if (!variable) return [];
+    const was = Number((await s.query<{ v: unknown }>(`SELECT @@SESSION.${variable} AS v`)).rows[0]?.v ?? 0);
+    if (!(was > 0)) return [];
+    await s.query(`SET SESSION ${variable} = 0`);
+    return [{ sql: `SET SESSION ${variable} = ?`, params: [was] }];
+  }
+
   /** 1205: lock wait timeout (metadata or row). 1213: deadlock; the statement was rolled back, so a retry is right (the backfill treats it so too). */
   isLockTimeout(err: unknown): boolean {
     const errno = (err as { errno?: number })?.errno;
@@ -329,6 +344,16 @@ export class MysqlDialect implements Dialect {
   async tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
     const r = await s.query<{ ok: number | string | null }>('SELECT GET_LOCK(?, 0) AS ok', [await this.lockName(s, key)]);
     return Number(r.rows[0]?.ok) === 1;
+  }
+
+  async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    const r = await s.query<{ ok: number | string | null }>('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS ok', [await this.lockName(s, key)]);
+    return Number(r.rows[0]?.ok) === 1;
+  }
+
+  keepAliveSession(): string[] {
+    // A year: the most both servers accept. The lock session idles while other sessions work.
+    return ['SET SESSION wait_timeout = 31536000'];
   }
 
   async releaseAdvisoryLock(s: Session, key: string): Promise<void> {

@@ -132,6 +132,25 @@ export class PostgresDialect implements Dialect {
     return ['RESET lock_timeout'];
   }
 
+  /**
+   * statement_timeout, and PostgreSQL 17's transaction_timeout (NULL before),
+   * which would cancel a long DDL transaction or index build the same way.
+   * Put back by value: RESET would also drop one the application SET itself.
+   */
+  async liftStatementLimit(s: Session): Promise<Array<{ sql: string; params: unknown[] }>> {
+    const r = await s.query<{ st: string | null; tt: string | null }>(
+      `SELECT current_setting('statement_timeout') AS st, current_setting('transaction_timeout', true) AS tt`,
+    );
+    const was = { statement_timeout: r.rows[0]?.st, transaction_timeout: r.rows[0]?.tt };
+    const restore: Array<{ sql: string; params: unknown[] }> = [];
+    for (const [name, value] of Object.entries(was)) {
+      if (value == null || value === '0') continue;
+      await s.query(`SELECT set_config(?, '0', false)`, [name]);
+      restore.push({ sql: `SELECT set_config(?, ?, false)`, params: [name, value] });
+    }
+    return restore;
+  }
+
   /** 55P03: lock_timeout or NOWAIT. 40P01: a deadlock's victim; its transaction was rolled back. */
   isLockTimeout(err: unknown): boolean {
     const code = (err as { code?: string })?.code;
@@ -212,6 +231,19 @@ export class PostgresDialect implements Dialect {
 
   async tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
     return (await s.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(?::bigint) AS ok', [lockKey(key)])).rows[0]!.ok;
+  }
+
+  async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    const r = await s.query<{ ok: boolean }>(
+      `SELECT EXISTS(SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND classid = 0 AND objid = ?::bigint AND objsubid = 1) AS ok`,
+      [lockKey(key)],
+    );
+    return r.rows[0]?.ok === true;
+  }
+
+  keepAliveSession(): string[] {
+    // idle_session_timeout exists from PostgreSQL 14; on older servers the SET fails and is skipped.
+    return ['SET idle_in_transaction_session_timeout = 0', 'SET idle_session_timeout = 0'];
   }
 
   async releaseAdvisoryLock(s: Session, key: string): Promise<void> {
