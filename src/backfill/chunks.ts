@@ -14,7 +14,7 @@
  */
 import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { chunkEnd, countRows, keyRange, lookAhead, type Cursor, type Lookahead } from './keyset.js';
+import { chunkEnd, countRows, integerOf, keyRange, lookAhead, type Cursor, type Lookahead } from './keyset.js';
 import { clampToPart, keyBounds, type KeySpan } from './parts.js';
 
 export interface Chunk {
@@ -72,11 +72,11 @@ export class ChunkFinder {
       const bounds = await this.bounds(s);
       if (!bounds) return { end: this.span.to, last: true, rows: 0 };
       from = bounds.lo - 1n;
-    } else from = BigInt(cursor[0]!);
+    } else from = integerOf(cursor[0]!);
     const end = from + BigInt(size);
     if (this.span.to !== null) {
       const chunk = clampToPart([String(end)], this.span.to);
-      return { ...chunk, rows: keysAfter(from, BigInt(chunk.end![0]!)) };
+      return { ...chunk, rows: keysAfter(from, integerOf(chunk.end![0]!)) };
     }
     // A part that runs to the end of the table leaves its last chunk open, so rows inserted meanwhile are in it too.
     if (this.hi === null || end >= this.hi) await this.bounds(s);

@@ -1,19 +1,47 @@
-/** Keyset walking by a (possibly composite) row key: cursors are the key's values as text. */
+/** Keyset walking by a (possibly composite) row key: cursors are the key's values, as text or bytes (keyColumns). */
 import { withSession, type Driver, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { BackfillSpec } from '../operations/types.js';
 
-export type Cursor = string[] | null;
+/** One key value as a cursor holds it: its exact text, or its bytes for a binary key. */
+export type KeyValue = string | Buffer;
+export type Cursor = KeyValue[] | null;
 
 export interface KeyRange {
   /** SQL condition for rows after `after` and up to `upTo` (null: no bound). */
   sql: string;
-  params: string[];
+  params: KeyValue[];
 }
+
+/**
+ * The select list that reads a row's key: each column as exact text (`k0`,
+ * …) and as the driver returns it (`r0`, …). Text carries every key type
+ * exactly but bytes: a binary key's text is not its value (MySQL's CAST(…
+ * AS CHAR) turns bytes that are not UTF-8 into '?'), so the walk would
+ * restart from a wrong place. Where the driver returns bytes (mysql2 for
+ * BINARY/VARBINARY, pg and PGlite for bytea) they are kept, and bound again
+ * as bytes, so the server compares binary to binary.
+ */
+export function keyColumns(d: Dialect, key: string[]): string {
+  return key.map((k, i) => `${d.castText(d.quote(k))} AS k${i}, ${d.quote(k)} AS r${i}`).join(', ');
+}
+
+/** A row read with keyColumns, as a cursor. */
+export function keyOf(row: Record<string, unknown>, key: string[]): KeyValue[] {
+  return key.map((_, i) => {
+    const raw = row[`r${i}`];
+    // A Buffer whatever the driver gave (PGlite: a bare Uint8Array): mysql2 binds only a Buffer as bytes.
+    if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    return String(row[`k${i}`]);
+  });
+}
+
+/** An integer key's value (only those are split or walked by arithmetic): never bytes. */
+export const integerOf = (v: KeyValue): bigint => BigInt(v as string);
 
 export function keyRange(d: Dialect, key: string[], after: Cursor, upTo: Cursor): KeyRange {
   const parts: string[] = [];
-  const params: string[] = [];
+  const params: KeyValue[] = [];
   for (const [values, op] of [[after, '>'], [upTo, '<=']] as const) {
     if (!values) continue;
     const c = d.keyCondition(key, op);
@@ -29,14 +57,13 @@ export function keyRange(d: Dialect, key: string[], after: Cursor, upTo: Cursor)
  */
 export async function chunkEnd(s: Session, d: Dialect, table: string, key: string[], after: Cursor, size: number): Promise<Cursor> {
   const range = keyRange(d, key, after, null);
-  const cols = key.map((k, i) => `${d.castText(d.quote(k))} AS k${i}`).join(', ');
   const order = key.map((k) => d.quote(k)).join(', ');
-  const r = await s.query<Record<string, string>>(
-    `SELECT ${cols} FROM ${d.quote(table)} WHERE ${range.sql} ORDER BY ${order} LIMIT 1 OFFSET ${Math.max(0, Math.floor(size) - 1)}`,
+  const r = await s.query<Record<string, unknown>>(
+    `SELECT ${keyColumns(d, key)} FROM ${d.quote(table)} WHERE ${range.sql} ORDER BY ${order} LIMIT 1 OFFSET ${Math.max(0, Math.floor(size) - 1)}`,
     range.params,
   );
   const row = r.rows[0];
-  return row ? key.map((_, i) => String(row[`k${i}`])) : null;
+  return row ? keyOf(row, key) : null;
 }
 
 /**

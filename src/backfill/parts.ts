@@ -15,7 +15,7 @@
 import type { Session } from '../db/driver.js';
 import type { EngineContext } from '../engine/context.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { estimateRows, type Cursor } from './keyset.js';
+import { estimateRows, integerOf, type Cursor } from './keyset.js';
 
 /** Rows with a key after `from` and up to `to` (inclusive); null: unbounded on that side. */
 export interface KeySpan {
@@ -81,7 +81,7 @@ export function splitKeySpan(bounds: { lo: bigint; hi: bigint }, parts: number):
  */
 export function clampToPart(end: Cursor, to: Cursor): { end: Cursor; last: boolean } {
   if (to === null) return { end, last: end === null };
-  if (end === null || BigInt(end[0]!) >= BigInt(to[0]!)) return { end: to, last: true };
+  if (end === null || integerOf(end[0]!) >= integerOf(to[0]!)) return { end: to, last: true };
   return { end, last: false };
 }
 

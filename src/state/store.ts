@@ -9,6 +9,7 @@ import type { Dialect } from '../dialects/dialect.js';
 import type { Phase } from '../api.js';
 import type { OperationPlan, Step } from '../operations/types.js';
 import type { MigrationDefinition } from '../migration/schema.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 export interface MigrationRow {
   id: string;
@@ -149,7 +150,7 @@ export class StateStore {
       `SELECT seq, part, table_name, position, upper_bound, done, total, batch_size, finished_at FROM ${this.t('backfill')} WHERE migration_id = ? ORDER BY seq, part`,
       [id],
     );
-    const json = (v: unknown) => (v == null ? null : (JSON.parse(String(v)) as unknown[]));
+    const json = (v: unknown) => decodeCursor(v == null ? null : String(v));
     return r.rows.map((row) => ({
       seq: Number(row.seq),
       part: Number(row.part),
@@ -185,7 +186,7 @@ export class StateStore {
 
   /** A pass's parts, all in one statement: a pass is split once, and a resumed one keeps its split. */
   async createBackfill(s: Session, id: string, seq: number, table: string, parts: { from: unknown[] | null; to: unknown[] | null; total: number }[]): Promise<void> {
-    const json = (v: unknown[] | null) => (v === null ? null : JSON.stringify(v));
+    const json = (v: unknown[] | null) => (v === null ? null : encodeCursor(v));
     await s.query(
       `INSERT INTO ${this.t('backfill')} (migration_id, seq, part, table_name, position, upper_bound, total) VALUES ${parts.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       parts.flatMap((p, i) => [id, seq, i, table, json(p.from), json(p.to), p.total]),
@@ -196,7 +197,7 @@ export class StateStore {
   async advanceBackfill(s: Session, id: string, seq: number, part: number, cursor: unknown[], rows: number, batchSize: number): Promise<void> {
     await s.query(
       `UPDATE ${this.t('backfill')} SET position = ?, done = done + ?, batch_size = ?, updated_at = CURRENT_TIMESTAMP(6) WHERE migration_id = ? AND seq = ? AND part = ?`,
-      [JSON.stringify(cursor), rows, batchSize, id, seq, part],
+      [encodeCursor(cursor), rows, batchSize, id, seq, part],
     );
   }
 
