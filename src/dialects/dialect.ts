@@ -275,6 +275,13 @@ export interface Dialect {
 
   tryAdvisoryLock(s: Session, key: string): Promise<boolean>;
   releaseAdvisoryLock(s: Session, key: string): Promise<void>;
+  /**
+   * The user's objects that depend on `table` (other relations only), or on
+   * its `column`: views, materialized views, generated columns, policies, and
+   * triggers whose body names the column — xc's own triggers excepted. Each
+   * as `view "name"`.
+   */
+  dependents(s: Session, table: string, column?: string): Promise<string[]>;
   /** Whether this session still holds the advisory lock (false, or an error, once the session was ended). */
   holdsAdvisoryLock(s: Session, key: string): Promise<boolean>;
   /** Session settings that keep an idle session from being ended by the server's idle timeouts (the lock session idles for minutes). */

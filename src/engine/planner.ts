@@ -100,6 +100,18 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     }
   }
   if (issues.length > 0) return issues;
+  for (const r of op.removesAtContract?.(spec as never) ?? []) {
+    // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's.
+    const theirs = (await dialect.dependents(session, r.table, r.column)).filter((d) => !d.startsWith('view "') || model.table(d.slice(6, -1))?.kind === 'view').sort();
+    if (theirs.length > 0) {
+      const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
+      issues.push({
+        path: r.path,
+        message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration removes at contract: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration)`,
+      });
+    }
+  }
+  if (issues.length > 0) return issues;
   for (const check of op.rowChecks?.(spec as never, vctx) ?? []) {
     const examples = await violatingRows(session, dialect, model, check);
     if (examples) issues.push({ path: check.path, message: `${check.message}; for example:\n${examples}` });

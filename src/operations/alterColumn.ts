@@ -61,6 +61,7 @@ export const alterColumn: Operation<'alterColumn'> = {
   types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
   synced: (spec, { model, expr }) => triggerColumns(model, spec.table, [spec.column, spec.to], [expr(spec.up), expr(spec.down)]),
   backfillTables: (spec) => [spec.table],
+  removesAtContract: (spec) => [{ path: ['column'], table: spec.table, column: spec.column }],
   contractTables: (spec, model) => copyContractTables(model, spec.table, spec.column),
   project(spec, model) {
     projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model);

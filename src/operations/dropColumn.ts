@@ -22,6 +22,7 @@ export const dropColumn: Operation<'dropColumn'> = {
     return spec.down === undefined || !col ? [] : exprCheck(['down'], spec.table, expr(spec.down), columnsOf(t), col.type);
   },
   synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.down === undefined ? [] : [spec.column], [spec.down === undefined ? undefined : expr(spec.down)]),
+  removesAtContract: (spec) => [{ path: ['column'], table: spec.table, column: spec.column }],
   contractTables: (spec) => [spec.table],
   project(spec, model) {
     const t = model.table(spec.table);

@@ -19,6 +19,7 @@ export const dropTable: Operation<'dropTable'> = {
     return issues;
   },
 
+  removesAtContract: (spec) => [{ path: ['table'], table: spec.table }],
   contractTables: (spec) => [spec.table],
 
   project(spec, model) {

@@ -15,6 +15,7 @@ export const renameColumn: Operation<'renameColumn'> = {
   },
   synced: (spec) => ({ table: spec.table, columns: [spec.from, spec.to] }),
   backfillTables: (spec) => [spec.table],
+  removesAtContract: (spec) => [{ path: ['from'], table: spec.table, column: spec.from }],
   contractTables: (spec, model) => copyContractTables(model, spec.table, spec.from),
   project(spec, model) {
     projectColumnCopy({ ...spec, up: spec.from, down: spec.to }, model);

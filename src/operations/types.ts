@@ -187,6 +187,12 @@ export interface Operation<K extends OperationKind = OperationKind> {
   validate(spec: OperationSpec<K>, ctx: ValidateContext): ValidationIssue[];
   /** Conditions existing rows must meet, checked at plan time. */
   rowChecks?(spec: OperationSpec<K>, ctx: ValidateContext): RowCheck[];
+  /**
+   * What its contract removes (a column, or a whole table): objects of the
+   * user's that depend on it (views, generated columns, policies, triggers)
+   * would make the contract fail or break, so plan refuses while they exist.
+   */
+  removesAtContract?(spec: OperationSpec<K>): { path: (string | number)[]; table: string; column?: string }[];
   /** SQL types the operation declares, each checked by the server (Dialect.typeIssue) before any expression. */
   types?(spec: OperationSpec<K>): { path: (string | number)[]; type: string }[];
   /** Expressions to test-compile against the database. */

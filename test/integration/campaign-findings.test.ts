@@ -67,5 +67,31 @@ for (const target of targets) {
       await xc.apply();
       expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(200);
     });
+
+    it('item 8: a view, a generated column or a trigger of the user that needs the dropped column is named at plan (exit 2)', async () => {
+      const trigger = pg
+        ? [
+            `CREATE FUNCTION audit_name() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.note := NEW.name; RETURN NEW; END $$`,
+            `CREATE TRIGGER audit_name BEFORE INSERT ON people FOR EACH ROW EXECUTE FUNCTION audit_name()`,
+          ]
+        : [`CREATE TRIGGER audit_name BEFORE INSERT ON people FOR EACH ROW SET NEW.note = NEW.name`];
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE people (id int PRIMARY KEY, name varchar(40), note varchar(40), age int)`,
+          `INSERT INTO people (id, name, age) VALUES (1, 'ada', 36)`,
+          `CREATE VIEW named_people AS SELECT id, name FROM people`,
+          `ALTER TABLE people ADD COLUMN shout varchar(80) GENERATED ALWAYS AS (upper(name)) ${pg ? 'STORED' : 'VIRTUAL'}`,
+          ...trigger,
+        ],
+        'xc_campaign',
+      );
+      await s.write('0001_drop', { dropColumn: { table: 'people', column: 'name' } });
+      await refused(s, ['people'], /operations\[0\]\.dropColumn\.column: generated column "shout", trigger "audit_name", view "named_people" depend on "people"\."name", which this migration removes at contract/);
+      // A column nothing depends on goes as before.
+      await s.write('0001_drop', { dropColumn: { table: 'people', column: 'age' } });
+      await toContracted(s, '0001_drop');
+      expect(await s.db.query(`SELECT id, name FROM named_people`)).toEqual([{ id: 1, name: 'ada' }]);
+    });
   });
 }
