@@ -1,7 +1,7 @@
 /**
  * The backfill walks any row key to its end, each row once, on every dialect:
  * a binary key (MySQL BINARY(16) holding UUIDs and VARBINARY(20),
- * PostgreSQL bytea), a text key in a case- and accent-insensitive collation
+ * PostgreSQL bytea, PGlite's too), a text key in a case- and accent-insensitive collation
  * (MySQL's default) and a composite (int, varchar) key, in many small
  * batches; the verify before contract walks them too; and a walk interrupted
  * after a few batches resumes from its stored cursor — a binary key's bytes,
@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { PGlite } from '@electric-sql/pglite';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createXc, type XcEvent, type XcOptions } from '../../src/index.js';
 import { decodeCursor } from '../../src/state/cursor.js';
 import { rejection } from '../helpers/cli.js';
@@ -194,3 +195,23 @@ for (const target of targets) {
     );
   });
 }
+
+describe('backfill over a bytea key (PGlite)', () => {
+  it('walks it to its end, every row given its value: PGlite returns bytes as a bare Uint8Array', async () => {
+    const db = new PGlite();
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-keys-'));
+    const xc = createXc({ connection: db, dir, batchSize: 40 });
+    try {
+      await db.exec(`CREATE TABLE blobs (id bytea PRIMARY KEY, v int NOT NULL)`);
+      const keys = varbinaryKeys(300);
+      await db.query(`INSERT INTO blobs (id, v) VALUES ${keys.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')}`, keys.flatMap((k, i) => [k, i]));
+      await writeFile(path.join(dir, '0001.json'), JSON.stringify({ operations: [{ addColumn: { table: 'blobs', column: { name: 'w', type: 'int', nullable: false }, up: 'v * 2 + 1' } }] }));
+      await xc.apply();
+      expect((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM blobs WHERE w = v * 2 + 1`)).rows[0]!.n).toBe(300);
+      expect((await db.query<{ done: number }>(`SELECT done::int AS done FROM xc.backfill`)).rows).toEqual([{ done: 300 }]);
+    } finally {
+      await xc.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
