@@ -38,6 +38,26 @@ for (const target of targets) {
       await refused(s, ['users', existing], /0001_long\.json: operations\[0\]\.createTable\.table: names are at most 63 bytes in UTF-8 .* this one is 65/);
       expect(await s.db.count(`SELECT count(*) FROM ${q(target.name, existing)}`)).toBe(1);
     });
+
+    it('names holding $xc$ (the dollar-quote tag of xc\'s PostgreSQL bodies) go through apply, rollback and contract (item 11)', async () => {
+      const t = 't$xc$';
+      const s = await setup(target, [`CREATE TABLE ${q(target.name, t)} (id int PRIMARY KEY, ${q(target.name, 'a$xc$b')} int)`, `INSERT INTO ${q(target.name, t)} VALUES (1, 5)`], 'xc_hostile');
+      await s.write('0001_dollar', { renameTable: { from: t, to: 'u$xc$' } }, { renameColumn: { table: 'u$xc$', from: 'a$xc$b', to: 'c$xc$' } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO ${q(target.name, t)} (id, ${q(target.name, 'a$xc$b')}) VALUES (2, 6)`);
+      await s.xc.rollback();
+      expect(await s.db.query(`SELECT id, ${q(target.name, 'a$xc$b')} AS v FROM ${q(target.name, t)} ORDER BY id`)).toEqual([
+        { id: 1, v: 5 },
+        { id: 2, v: 6 },
+      ]);
+      await s.xc.apply();
+      await s.xc.deploy.record({ app: 'shop', version: 'v2', level: '0001_dollar' });
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, ${q(target.name, 'c$xc$')} AS v FROM ${q(target.name, 'u$xc$')} ORDER BY id`)).toEqual([
+        { id: 1, v: 5 },
+        { id: 2, v: 6 },
+      ]);
+    });
   });
 }
 

@@ -11,6 +11,7 @@ import type { Ddl, ForeignKeySpec, IndexSpec } from '../dialect.js';
 import type { IndexModel, SchemaModel } from '../../schema/model.js';
 import type { Column } from '../../migration/schema.js';
 import { atomic, type Step } from '../../operations/types.js';
+import { dollarTag } from './triggers.js';
 
 export interface PostgresDdlOptions {
   /** False on PGlite (one connection): plain, transactional CREATE/DROP INDEX. */
@@ -120,16 +121,18 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
 
     restoreTableName(from, to) {
       // Tolerates an expand that never ran: only a view is dropped, only an existing table renamed back.
-      const sql = [
-        'DO $xc$ BEGIN',
+      const body = [
+        ' BEGIN',
         `  IF (SELECT relkind FROM pg_class WHERE oid = ${regclass(from)}) = 'v' THEN`,
         `    DROP VIEW ${q(from)};`,
         '  END IF;',
         `  IF ${regclass(from)} IS NULL AND ${regclass(to)} IS NOT NULL THEN`,
         `    ALTER TABLE ${q(to)} RENAME TO ${q(from)};`,
         '  END IF;',
-        'END $xc$',
+        'END ',
       ].join('\n');
+      const tag = dollarTag(body);
+      const sql = `DO ${tag}${body}${tag}`;
       return [tx(sql, `rename table ${q(to)} back to ${q(from)}`, instant('ACCESS EXCLUSIVE', to, from), [to, from])];
     },
 

@@ -9,7 +9,7 @@ import type { ExpressionCheck } from '../../operations/types.js';
 import type { SchemaModel } from '../../schema/model.js';
 import { introspectPostgres } from './catalog.js';
 import { createPostgresDdl, literal } from './ddl.js';
-import { BYPASS_SETTING, pgFillTrigger, pgSyncTrigger } from './triggers.js';
+import { BYPASS_SETTING, dollarTag, pgFillTrigger, pgSyncTrigger } from './triggers.js';
 
 export const STATE_SCHEMA = 'xc';
 
@@ -159,7 +159,11 @@ export class PostgresDialect implements Dialect {
 
   lockTables(tables: string[]): string[] {
     // Catalog-only statements run in the transaction these locks are for, milliseconds: ACCESS EXCLUSIVE covers every one of them.
-    return tables.map((t) => `DO $xc$ BEGIN IF to_regclass(${literal(quotePg(t))}) IS NOT NULL THEN LOCK TABLE ${quotePg(t)} IN ACCESS EXCLUSIVE MODE; END IF; END $xc$`);
+    return tables.map((t) => {
+      const body = ` BEGIN IF to_regclass(${literal(quotePg(t))}) IS NOT NULL THEN LOCK TABLE ${quotePg(t)} IN ACCESS EXCLUSIVE MODE; END IF; END `;
+      const tag = dollarTag(body);
+      return `DO ${tag}${body}${tag}`;
+    });
   }
 
   backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {

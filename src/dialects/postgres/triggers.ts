@@ -27,11 +27,20 @@ function overRow(expr: string): string {
 /** Unchanged by this UPDATE, compared as text: every type has a text form, not every type has `=` (json). */
 const unchanged = (q: Quote, c: string) => `CAST(NEW.${q(c)} AS text) IS NOT DISTINCT FROM CAST(OLD.${q(c)} AS text)`;
 
+/** A dollar-quote tag that does not occur in `body` (a column or an expression may hold `$xc$`). */
+export function dollarTag(body: string): string {
+  let tag = '$xc$';
+  for (let n = 1; body.includes(tag); n++) tag = `$xc${n}$`;
+  return tag;
+}
+
 function triggerSteps(q: Quote, name: string, table: string, body: string, what: string, declare = ''): TriggerSteps {
   const fn = q(name);
+  const source = `${declare ? `DECLARE\n  ${declare}\n` : ''}BEGIN\n${body}\n  RETURN NEW;\nEND`;
+  const tag = dollarTag(source);
   const create: Step[] = [
     {
-      sql: `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $xc$\n${declare ? `DECLARE\n  ${declare}\n` : ''}BEGIN\n${body}\n  RETURN NEW;\nEND\n$xc$`,
+      sql: `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS ${tag}\n${source}\n${tag}`,
       description: `create trigger function ${name} (${what})`,
       lock: 'none',
       transactional: true,
