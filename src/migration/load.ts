@@ -113,7 +113,12 @@ function parseYaml(text: string, file: string): unknown {
     });
     throw new InvalidInputError(lines.join('\n'), { file, line: doc.errors[0]!.linePos?.[0]?.line ?? null });
   }
-  return doc.toJS();
+  try {
+    // The yaml package refuses aliases that would expand without bound (a "billion laughs" file) here.
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new InvalidInputError(`${file}: invalid YAML: ${(err as Error).message}`, { file });
+  }
 }
 
 /** Parse a file of any supported format into its raw (unvalidated) value. */

@@ -123,6 +123,13 @@ describe('loadMigrations', () => {
     ['TS without default export', '0002_x.ts', `export const operations = [];\n`, [/0002_x\.ts: no default export; expected `export default defineMigration/]],
     ['nested wrong type', '0002_x.yaml', 'operations:\n  - addColumn:\n      table: a\n      column: { name: c, type: text, nullable: maybe }\n', [/operations\[0\]\.addColumn\.column\.nullable: expected boolean, received string/]],
     ['not an object', '0002_x.json', '[1]', [/0002_x\.json: expected object, received array/]],
+    [
+      'a YAML alias bomb (issue 11)',
+      '0002_x.yaml',
+      ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdef'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdef'[i]}`).join(', ')}]`), 'operations: [*f]\n'].join('\n'),
+      [/0002_x\.yaml: invalid YAML: Excessive alias count/],
+    ],
+    ['a __proto__ key (issue 11)', '0002_x.json', '{"__proto__": {"polluted": 1}, "operations": [{"dropTable": {"table": "a"}}]}', [/0002_x\.json: unknown key "__proto__"/]],
   ];
   for (const [what, name, text, patterns] of bad) {
     it(`reports ${what} with file, path and what was expected`, async () => {
