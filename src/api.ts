@@ -51,6 +51,13 @@ export interface XcOptions {
   actor?: string;
   /** Progress and phase events. */
   onEvent?: (event: XcEvent) => void;
+  /**
+   * Asks the command under way to stop: it finishes the statement or batch in
+   * flight, records why on the migration (last_error), and rejects with an
+   * InterruptedError (exit 130, or 143 when the reason is 'SIGTERM'). A re-run
+   * continues where it stopped. The CLI wires SIGINT and SIGTERM to it.
+   */
+  signal?: AbortSignal;
 }
 
 export type XcEvent =

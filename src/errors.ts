@@ -9,6 +9,9 @@ export const ExitCode = {
   refused: 3,
   lockHeld: 4,
   lockTimeout: 5,
+  /** Stopped by SIGINT / SIGTERM (128 + the signal's number, as shells report it). */
+  interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -85,4 +88,11 @@ export class SqlFailedError extends XcError {
 
 export function exitCodeOf(err: unknown): ExitCodeValue {
   return err instanceof XcError ? err.exitCode : ExitCode.failed;
+}
+
+/** Exit 130/143: asked to stop (SIGINT/SIGTERM, or the library's `signal`); stopped between two statements or batches. */
+export class InterruptedError extends XcError {
+  constructor(message: string, signal: 'SIGINT' | 'SIGTERM' | string) {
+    super(message, signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted, { signal });
+  }
 }

@@ -76,7 +76,7 @@ class XcImpl implements Xc {
 
   private async context(command: string): Promise<EngineContext> {
     const { driver, dialect, store } = await this.connect();
-    return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: (e) => this.options.onEvent?.(e) };
+    return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: (e) => this.options.onEvent?.(e), signal: this.options.signal };
   }
 
   private async load(ctx: EngineContext, files?: MigrationFile[]): Promise<Loaded> {

@@ -12,7 +12,7 @@
  */
 import type { BackfillSpec } from '../operations/types.js';
 import { LockTimeoutError } from '../errors.js';
-import { sleep, type EngineContext } from '../engine/context.js';
+import { sleep, stopIfAsked, type EngineContext } from '../engine/context.js';
 import { withSession, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { BackfillRow } from '../state/store.js';
@@ -106,6 +106,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
       await ctx.lockHeld?.();
       await session.query('COMMIT');
       lockFailures = 0;
+      stopIfAsked(ctx); // the batch is in: a re-run resumes after it
     } catch (err) {
       chunks.reset();
       await session.query('ROLLBACK').catch(() => undefined);

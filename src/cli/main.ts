@@ -119,11 +119,19 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = args[args.length - 1] as Command;
     const options = await resolveOptions(flagsOf(cmd), process.env, process.cwd());
     out = createOutput({ json: options.json });
-    const xc = createXc({ ...options, onEvent: (e) => out!.event(e) });
+    // SIGINT / SIGTERM: finish the statement or batch under way, record it, print the result line; a second one ends at once.
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stop.signal.aborted) process.exit(signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted);
+      stop.abort(signal);
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    const xc = createXc({ ...options, onEvent: (e) => out!.event(e), signal: stop.signal });
     try {
       // Commander passes the declared arguments, then the options object, then the Command.
       await handler({ options, out, xc }, ...(args.slice(0, -1) as A));
     } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       await xc.close();
     }
   };

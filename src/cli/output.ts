@@ -22,6 +22,8 @@ const EXIT_MEANING: Record<number, string> = {
   [ExitCode.refused]: 'refused; safe to retry later',
   [ExitCode.lockHeld]: 'another xc holds the lock',
   [ExitCode.lockTimeout]: 'gave up waiting for database locks',
+  [ExitCode.interrupted]: 'stopped by SIGINT; run it again to continue',
+  [ExitCode.terminated]: 'stopped by SIGTERM; run it again to continue',
 };
 
 /** Every string inside a value, scrubbed (before JSON escaping could hide a secret from `scrub`). */

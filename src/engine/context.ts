@@ -3,6 +3,7 @@ import type { Driver } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { StateStore } from '../state/store.js';
 import type { XcEvent } from '../api.js';
+import { InterruptedError } from '../errors.js';
 
 export interface EngineOptions {
   lockTimeoutMs: number;
@@ -45,6 +46,15 @@ export interface EngineContext {
    * backfill batch commit. Set by withAdvisoryLock; a no-op outside it.
    */
   lockHeld?: () => Promise<void>;
+  /** Aborted when the command is asked to stop (XcOptions.signal). */
+  signal?: AbortSignal;
+}
+
+/** Throws an InterruptedError when a stop was asked for: called where the command can stop with nothing half done. */
+export function stopIfAsked(ctx: Pick<EngineContext, 'signal'>): void {
+  if (!ctx.signal?.aborted) return;
+  const reason = String(ctx.signal.reason ?? 'stop requested');
+  throw new InterruptedError(`stopped (${reason}) between two steps, nothing half done — run the command again to continue`, reason);
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -11,7 +11,7 @@ import { XcError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import type { OperationPlan } from '../operations/types.js';
 import type { MigrationRow, StepPhase } from '../state/store.js';
-import type { EngineContext } from './context.js';
+import { stopIfAsked, type EngineContext } from './context.js';
 import { probe, runSteps } from './steps.js';
 
 type Row = Pick<MigrationRow, 'id' | 'phase' | 'plan'>;
@@ -19,6 +19,7 @@ type Row = Pick<MigrationRow, 'id' | 'phase' | 'plan'>;
 /** Move to `to`, logged; `journal` writes the steps of the phase being entered in the same transaction. */
 async function transition(ctx: EngineContext, row: Row, to: MigrationRow['phase'], extra?: { reason?: string | null; detail?: unknown; journal?: StepPhase }): Promise<void> {
   const from = row.phase;
+  stopIfAsked(ctx);
   await ctx.lockHeld?.();
   await inTransaction(ctx.driver, async (s) => {
     if (extra?.journal) await ctx.store.journal(s, row.id, extra.journal, row.plan[extra.journal]);

@@ -14,7 +14,7 @@ import { SqlFailedError, XcError } from '../errors.js';
 import type { Step } from '../operations/types.js';
 import type { StepPhase } from '../state/store.js';
 import type { Phase } from '../api.js';
-import type { EngineContext } from './context.js';
+import { stopIfAsked, type EngineContext } from './context.js';
 import { PreflightBlocked, withLockRetry } from './retry.js';
 import { backfillTable } from '../backfill/run.js';
 
@@ -38,6 +38,7 @@ export async function runSteps(ctx: EngineContext, migration: string, phase: Ste
       i++;
       continue;
     }
+    stopIfAsked(ctx);
     let j = i;
     if (steps[i]!.fill) {
       await runFill(ctx, migration, phase, steps[i]!, i);

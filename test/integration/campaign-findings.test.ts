@@ -2,9 +2,11 @@
  * Issue 11: what the adversarial campaign found beyond hostile input, one
  * regression test each, on every database it applies to.
  */
+import { spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
 import { targets } from '../helpers/targets.js';
+import { BIN } from '../helpers/cli.js';
 import { onCleanup, refused, rejection, setup, toContracted } from '../helpers/scenario.js';
 
 for (const target of targets) {
@@ -93,5 +95,38 @@ for (const target of targets) {
       await toContracted(s, '0001_drop');
       expect(await s.db.query(`SELECT id, name FROM named_people`)).toEqual([{ id: 1, name: 'ada' }]);
     });
+
+    it('item 11: SIGINT and SIGTERM stop after the batch under way, with last_error, a final JSON line and exit 130/143; a re-run finishes', async () => {
+      const rows = pg ? `INSERT INTO items (id, n) SELECT g, g FROM generate_series(1, 400) g` : `INSERT INTO items (id, n) SELECT seq, seq FROM seq_1_to_400`;
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`, rows], 'xc_campaign');
+      await s.write('0001_m', { addColumn: { table: 'items', column: { name: 'm', type: 'int' }, up: '(n * 2)' } });
+      for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+        const run = await new Promise<{ code: number | null; lines: string[] }>((resolve) => {
+          const child = spawn(process.execPath, [BIN, 'apply', '--url', s.db.url, '--dir', s.dir, '--batch-size', '10', '--batch-delay', '30', '--json'], { env: { ...process.env, XC_FORCE_SOURCE: '1' } });
+          let out = '';
+          let sent = false;
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (!sent && /"event":"backfill"/.test(out)) {
+              sent = true;
+              child.kill(signal);
+            }
+          });
+          child.on('close', (c) => resolve({ code: c, lines: out.trim().split('\n') }));
+        });
+        expect(run.code).toBe(code);
+        const last = JSON.parse(run.lines.at(-1)!) as { ok: boolean; error: { exitCode: number; message: string } };
+        expect(last).toMatchObject({ ok: false, error: { exitCode: code } });
+        expect(last.error.message).toMatch(new RegExp(`stopped \\(${signal}\\)`));
+        const [row] = await s.db.query<{ phase: string; last_error: string }>(`SELECT phase, last_error FROM ${pg ? 'xc.migrations' : 'xc_migrations'}`);
+        expect(row).toMatchObject({ phase: 'backfilling' });
+        expect(row!.last_error).toMatch(/stopped/);
+      }
+      const done = await s.db.count(`SELECT count(*) FROM items WHERE m IS NOT NULL`);
+      expect(done).toBeGreaterThan(0);
+      expect(done).toBeLessThan(400);
+      await s.xc.apply();
+      expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(400);
+    }, 120_000);
   });
 }
