@@ -8,6 +8,7 @@ import os from 'node:os';
 import type { CheckResult, GateBlocker, MigrationOutcome, Phase, PlanResult, RunResult, StatusResult, Xc, XcOptions } from './api.js';
 import { withSession, type Driver } from './db/driver.js';
 import { openDriver } from './db/connect.js';
+import { withoutStatementLimit } from './db/statementLimit.js';
 import { detectDialect } from './dialects/index.js';
 import type { Dialect } from './dialects/dialect.js';
 import { CannotSucceedError, InvalidInputError, RefusedError } from './errors.js';
@@ -67,8 +68,10 @@ class XcImpl implements Xc {
 
   private connect() {
     this.connected ??= (async () => {
-      const driver = await openDriver({ url: this.options.url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, schema: this.options.schema, cwd: process.cwd() });
-      const dialect = await detectDialect(driver);
+      const opened = await openDriver({ url: this.options.url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, schema: this.options.schema, cwd: process.cwd() });
+      const dialect = await detectDialect(opened);
+      // Every session xc takes works without the application's statement time limit, put back before it returns.
+      const driver = withoutStatementLimit(opened, dialect);
       return { driver, dialect, store: new StateStore(dialect) };
     })();
     return this.connected;

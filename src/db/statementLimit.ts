@@ -1,0 +1,52 @@
+/**
+ * xc's own sessions work without the time limit a server, a database or a
+ * role may put on every statement for the application (PostgreSQL
+ * `statement_timeout`, MariaDB `max_statement_time`, MySQL
+ * `max_execution_time`): an index build, a constraint's validation, a table
+ * rebuild or a verify read is long by design and would be cancelled on every
+ * run, and a backfill batch is sized by time already (--batch-time). Lock
+ * waits stay bounded by the lock timeout, which xc sets itself.
+ *
+ * The limit is lifted on the session only (never server-wide), when xc takes
+ * it from the pool, and put back as it was before it returns: the pool may
+ * be the application's. Where there is no limit nothing is changed.
+ */
+import type { Driver, Session } from './driver.js';
+import type { Dialect } from '../dialects/dialect.js';
+
+export function withoutStatementLimit(driver: Driver, dialect: Dialect): Driver {
+  // PGlite: one session shared by every acquire, so no one holder may put the limit back under another; and no pool of the application's to protect.
+  if (driver.singleConnection) return driver;
+  return {
+    singleConnection: false,
+    label: driver.label,
+    close: () => driver.close(),
+    async acquire(): Promise<Session> {
+      const s = await driver.acquire();
+      let restore: Awaited<ReturnType<Dialect['liftStatementLimit']>>;
+      try {
+        restore = await dialect.liftStatementLimit(s);
+      } catch (err) {
+        s.release();
+        throw err;
+      }
+      if (restore.length === 0) return s;
+      return {
+        query: (sql, params, opts) => s.query(sql, params, opts),
+        release(destroy?: boolean) {
+          if (destroy) return s.release(true);
+          const put = async () => {
+            for (const q of restore) await s.query(q.sql, q.params);
+          };
+          // A session whose limit could not be put back is closed, never handed on unlimited.
+          put()
+            .then(
+              () => s.release(),
+              () => s.release(true),
+            )
+            .catch(() => undefined); // the pool was closed meanwhile
+        },
+      };
+    },
+  };
+}
