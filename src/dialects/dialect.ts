@@ -210,6 +210,12 @@ export interface Dialect {
    * SQL until the server has read it as exactly one type. Changes nothing.
    */
   typeIssue(s: Session, type: string): Promise<string | null>;
+  /**
+   * A syntax error in `sql` (statements, not run), or null; absent where the
+   * server cannot parse without running (MySQL): there the statements meet
+   * the server at apply.
+   */
+  sqlSyntaxIssue?(s: Session, sql: string): Promise<string | null>;
   /** Statement starting a read-only transaction. */
   readonly beginReadOnly: string;
   /**

@@ -68,7 +68,7 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   const renamed = op.renamesAtExpand?.(o.spec as never);
   if (renamed !== undefined) problems.push(...model.holds.rename(renamed));
   model.holds.contractsOn(op.contractTables?.(o.spec as never, model) ?? [], holder);
-  const notNull = op.notNullAtContract?.(o.spec as never);
+  const notNull = op.notNullAtContract?.(o.spec as never, model);
   if (notNull) model.holds.notNullAtContract(notNull.table, notNull.columns, holder);
   const before = namesOf(model);
   op.project(o.spec as never, model);
@@ -88,6 +88,10 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     if (issue) issues.push({ path: t.path, message: issue });
   }
   if (issues.length > 0) return issues; // a bad type is never pasted into the expressions compiled as it
+  for (const st of dialect.sqlSyntaxIssue ? (op.statements?.(spec as never) ?? []) : []) {
+    const error = await dialect.sqlSyntaxIssue!(session, st.sql);
+    if (error) issues.push({ path: st.path, message: `not valid SQL: ${error}` });
+  }
   for (const check of op.expressions?.(spec as never, vctx) ?? []) {
     const error = await compileExpression(session, dialect, check);
     if (error) issues.push({ path: check.path, message: error });

@@ -62,6 +62,11 @@ export const alterColumn: Operation<'alterColumn'> = {
   synced: (spec, { model, expr }) => triggerColumns(model, spec.table, [spec.column, spec.to], [expr(spec.up), expr(spec.down)]),
   backfillTables: (spec) => [spec.table],
   removesAtContract: (spec) => [{ path: ['column'], table: spec.table, column: spec.column }],
+  // The new column is NOT NULL from contract on when asked, or when it carries the old column's NOT NULL.
+  notNullAtContract: (spec, model) => {
+    const old = model.table(spec.table)?.columns.find((c) => c.name === spec.column);
+    return { table: spec.table, columns: (spec.nullable ?? old?.nullable ?? true) ? [] : [spec.to] };
+  },
   contractTables: (spec, model) => copyContractTables(model, spec.table, spec.column),
   project(spec, model) {
     projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model);

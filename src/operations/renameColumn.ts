@@ -16,6 +16,8 @@ export const renameColumn: Operation<'renameColumn'> = {
   synced: (spec) => ({ table: spec.table, columns: [spec.from, spec.to] }),
   backfillTables: (spec) => [spec.table],
   removesAtContract: (spec) => [{ path: ['from'], table: spec.table, column: spec.from }],
+  // The new column carries the old one's NOT NULL, from contract on.
+  notNullAtContract: (spec, model) => ({ table: spec.table, columns: model.table(spec.table)?.columns.find((c) => c.name === spec.from)?.nullable === false ? [spec.to] : [] }),
   contractTables: (spec, model) => copyContractTables(model, spec.table, spec.from),
   project(spec, model) {
     projectColumnCopy({ ...spec, up: spec.from, down: spec.to }, model);

@@ -37,6 +37,8 @@ export const sql: Operation<'sql'> = {
     return checks;
   },
 
+  statements: (spec) => (['expand', 'contract', 'rollback'] as const).flatMap((phase) => (spec[phase] === undefined ? [] : [{ path: [phase], sql: spec[phase]! }])),
+
   backfillTables(spec) {
     return spec.backfill ? [spec.backfill.table] : [];
   },

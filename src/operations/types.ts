@@ -193,6 +193,8 @@ export interface Operation<K extends OperationKind = OperationKind> {
    * would make the contract fail or break, so plan refuses while they exist.
    */
   removesAtContract?(spec: OperationSpec<K>): { path: (string | number)[]; table: string; column?: string }[];
+  /** The author's own statements (the `sql` operation), checked for syntax by the server where it can without running them. */
+  statements?(spec: OperationSpec<K>): { path: (string | number)[]; sql: string }[];
   /** SQL types the operation declares, each checked by the server (Dialect.typeIssue) before any expression. */
   types?(spec: OperationSpec<K>): { path: (string | number)[]; type: string }[];
   /** Expressions to test-compile against the database. */
@@ -203,7 +205,7 @@ export interface Operation<K extends OperationKind = OperationKind> {
    */
   synced?(spec: OperationSpec<K>, ctx: ValidateContext): { table: string; columns: string[] };
   /** Columns its contract makes NOT NULL (they must not be dropped or renamed away before). */
-  notNullAtContract?(spec: OperationSpec<K>): { table: string; columns: string[] };
+  notNullAtContract?(spec: OperationSpec<K>, model: SchemaModel): { table: string; columns: string[] };
   /**
    * Tables its contract steps name, referenced tables of the foreign keys
    * they (re)create included, read in the model before this operation: they

@@ -252,6 +252,8 @@ function removedColumn(op: GenOp): string | undefined {
 function record(h: History, s: SchemaDef, op: GenOp): void {
   if ('setNotNull' in op) h.madeNotNull.push(`${op.setNotNull.table}.${op.setNotNull.column}`);
   if ('addColumn' in op && !op.addColumn.column.nullable) h.madeNotNull.push(`${op.addColumn.table}.${op.addColumn.column.name}`);
+  if ('renameColumn' in op && column(s, op.renameColumn.table, op.renameColumn.from)?.nullable === false) h.madeNotNull.push(`${op.renameColumn.table}.${op.renameColumn.to}`);
+  if ('alterColumn' in op && !(op.alterColumn.nullable ?? column(s, op.alterColumn.table, op.alterColumn.column)?.nullable ?? true)) h.madeNotNull.push(`${op.alterColumn.table}.${op.alterColumn.to}`);
   h.triggered.push(...triggerColumns(op));
   const [kind, spec] = Object.entries(op)[0] as [string, { table?: string }];
   if (spec.table && kind !== 'createTable' && kind !== 'addIndex') h.contractTables.push(spec.table);

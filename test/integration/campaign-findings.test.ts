@@ -128,5 +128,14 @@ for (const target of targets) {
       await s.xc.apply();
       expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(400);
     }, 120_000);
+
+    it.skipIf(!pg)('item 11: raw sql with a syntax error is refused at plan (exit 2, nothing created); valid statements pass and run', async () => {
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`], 'xc_campaign');
+      await s.write('0001_raw', { sql: { expand: 'ALTER TABLE items ADD COLUMN m int', rollback: 'ALTER TABLE items DROPP COLUMN m' } });
+      await refused(s, ['items'], /operations\[0\]\.sql\.rollback: not valid SQL: syntax error at or near "DROPP"/);
+      await s.write('0001_raw', { sql: { expand: 'ALTER TABLE items ADD COLUMN m int; CREATE INDEX items_m ON items (m)', rollback: 'ALTER TABLE items DROP COLUMN IF EXISTS m' } });
+      await s.xc.apply();
+      expect((await s.db.columns('items')).map((c) => c.name)).toContain('m');
+    });
   });
 }

@@ -96,5 +96,11 @@ for (const target of targets) {
       await s.db.query(`INSERT INTO pets (id) VALUES (10)`);
       expect(await s.db.query(`SELECT id, tag FROM pets ORDER BY id`)).toEqual([1, 2, 3, 10].map((id) => ({ id, tag: 'none' })));
     });
+
+    it('a copy made NOT NULL at contract is not dropped in the same migration: new writers would fail between the two (fuzz seed 8)', async () => {
+      const s = await setup(target, schema);
+      await s.write('0001_m', { alterColumn: { table: 'pets', column: 'kind', to: 'kind2', nullable: false, up: "COALESCE(kind, 'none')", down: 'kind2' } }, { dropColumn: { table: 'pets', column: 'kind2' } });
+      await refused(s, ['pets'], /operations\[1\]\.dropColumn: column "pets"\."kind2" is made NOT NULL by 0001_m \(operations\[0\]\.alterColumn\) at its contract/);
+    });
   });
 }

@@ -237,6 +237,22 @@ export class PostgresDialect implements Dialect {
     return (await s.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(?::bigint) AS ok', [lockKey(key)])).rows[0]!.ok;
   }
 
+  async sqlSyntaxIssue(s: Session, sql: string): Promise<string | null> {
+    // PL/pgSQL parses every statement of a function body when the function is created, and runs none: a temporary
+    // function, created in a transaction that is rolled back, is a parser that touches nothing.
+    const body = `BEGIN\n${sql}\n;\nEND`;
+    const tag = dollarTag(body);
+    await s.query('BEGIN');
+    try {
+      await s.query(`CREATE FUNCTION pg_temp.xc_syntax_check() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`, undefined, { single: true });
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      await s.query('ROLLBACK');
+    }
+  }
+
   async dependents(s: Session, table: string, column?: string): Promise<string[]> {
     const rel = literal(quotePg(table));
     // The column's number, or 0 for the whole table (then only other relations' views count).
