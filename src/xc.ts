@@ -198,8 +198,14 @@ class XcImpl implements Xc {
         if (upTo !== undefined && row.id > upTo) continue;
         const from = row.phase;
         // Named explicitly, a backfilled migration is converted again (the repair the verify's refusal points to).
-        if (row.phase === 'backfilled' && row.id === opts.id) outcomes.push({ id: row.id, from, phase: row.phase, rows: await convertAgain(ctx, row) });
-        else if (['dual_write', 'backfilling'].includes(row.phase)) outcomes.push({ id: row.id, from, phase: row.phase, rows: await advance(ctx, row, 'backfill') });
+        // The phase is read after the run: the object's fields are evaluated in order.
+        if (row.phase === 'backfilled' && row.id === opts.id) {
+          const rows = await convertAgain(ctx, row);
+          outcomes.push({ id: row.id, from, phase: row.phase, rows });
+        } else if (['dual_write', 'backfilling'].includes(row.phase)) {
+          const rows = await advance(ctx, row, 'backfill');
+          outcomes.push({ id: row.id, from, phase: row.phase, rows });
+        }
       }
       return { ok: true as const, migrations: outcomes };
     });

@@ -137,5 +137,12 @@ for (const target of targets) {
       await s.xc.apply();
       expect((await s.db.columns('items')).map((c) => c.name)).toContain('m');
     });
+
+    it('item 11: backfill reports the phase it leaves the migration in, not the one it found', async () => {
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`, `INSERT INTO items (id, n) VALUES (1, 1), (2, 2)`], 'xc_campaign');
+      await s.write('0001_m', { addColumn: { table: 'items', column: { name: 'm', type: 'int' }, up: '(n * 2)' } });
+      await s.xc.apply({ to: 'expand' });
+      expect((await s.xc.backfill()).migrations).toEqual([expect.objectContaining({ id: '0001_m', from: 'dual_write', phase: 'backfilled' })]);
+    });
   });
 }
