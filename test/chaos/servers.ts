@@ -1,0 +1,132 @@
+/**
+ * Private PostgreSQL and MariaDB instances for the chaos suite, in a temp dir
+ * on free ports: the suite restarts and reconfigures them at will, which it
+ * must never do to the shared servers on 5432/3306.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, chownSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface Server {
+  dialect: 'postgres' | 'mysql';
+  /** Admin URL (database `postgres` / `mysql`). */
+  url: string;
+  /** URL of database `name` on this server. */
+  urlOf(name: string): string;
+  /** Stop and start again (fast shutdown: sessions are cut, as in a crash-restart). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startPostgres(): Promise<Server> {
+  const bindir = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' }).stdout.trim();
+  const root = mkdtempSync(path.join(tmpdir(), 'xc-chaos-pg-'));
+  const pw = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim();
+  const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim();
+  chownSync(root, Number(pw), Number(gid));
+  const data = path.join(root, 'data');
+  const port = await freePort();
+  const asPg = (args: string[]) => run('runuser', ['-u', 'postgres', '--', ...args]);
+  asPg([`${bindir}/initdb`, '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  const ctl = (...args: string[]) => asPg([`${bindir}/pg_ctl`, '-D', data, '-l', path.join(root, 'log'), '-w', '-t', '60', ...args]);
+  const cleanup = () => rmSync(root, { recursive: true, force: true });
+  try {
+    ctl('-o', opts, 'start');
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return {
+    dialect: 'postgres',
+    url,
+    urlOf: (name) => `postgres://postgres@127.0.0.1:${port}/${name}`,
+    restart: async () => ctl('-m', 'fast', '-o', opts, 'restart'),
+    stop: async () => {
+      try {
+        ctl('-m', 'immediate', 'stop');
+      } catch {
+        // already down
+      }
+      cleanup();
+    },
+  };
+}
+
+export async function startMariadb(): Promise<Server> {
+  const root = mkdtempSync(path.join(tmpdir(), 'xc-chaos-my-'));
+  const data = path.join(root, 'data');
+  mkdirSync(data);
+  const port = await freePort();
+  const socket = path.join(root, 'mysqld.sock');
+  const cleanup = () => rmSync(root, { recursive: true, force: true });
+  try {
+    run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db']);
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(
+      'mariadbd',
+      ['--no-defaults', `--datadir=${data}`, `--port=${port}`, `--socket=${socket}`, '--user=root', '--bind-address=127.0.0.1', `--pid-file=${root}/mysqld.pid`, '--innodb-flush-log-at-trx-commit=2', '--max-connections=300', `--log-error=${root}/error.log`],
+      { stdio: 'ignore' },
+    );
+    for (let i = 0; i < 600; i++) {
+      if (child.exitCode !== null) throw new Error(`mariadbd exited ${child.exitCode}; see ${root}/error.log`);
+      if (spawnSync('mariadb-admin', ['--no-defaults', '-h', '127.0.0.1', '-P', String(port), '-uroot', 'ping'], { stdio: 'ignore' }).status === 0) return;
+      await sleep(100);
+    }
+    throw new Error('mariadbd did not come up');
+  };
+  const kill = async () => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const gone = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await gone;
+  };
+  try {
+    await start();
+  } catch (err) {
+    await kill();
+    cleanup();
+    throw err;
+  }
+  return {
+    dialect: 'mysql',
+    url: `mysql://root@127.0.0.1:${port}/mysql`,
+    urlOf: (name) => `mysql://root@127.0.0.1:${port}/${name}`,
+    // A crash, not a polite shutdown: InnoDB recovers at start.
+    restart: async () => {
+      await kill();
+      await start();
+    },
+    stop: async () => {
+      await kill();
+      cleanup();
+    },
+  };
+}
