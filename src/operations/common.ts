@@ -6,7 +6,11 @@ export function requireTable(model: SchemaModel, table: string, path: (string | 
   const t = model.table(table);
   if (!t) issues.push({ path, message: `table "${table}" does not exist` });
   else if (t.kind !== 'table') issues.push({ path, message: `"${table}" is a view, not a table` });
-  return t?.kind === 'table' ? t : undefined;
+  else if (t.partitioned) {
+    // CREATE INDEX CONCURRENTLY and a partitioned table's NOT VALID foreign keys fail there, half-way through an apply.
+    issues.push({ path, message: `"${table}" is a partitioned table, which xc's online steps do not cover: change it with \`sql\` operations, partition by partition` });
+  }
+  return t?.kind === 'table' && !t.partitioned ? t : undefined;
 }
 
 export function requireColumn(t: TableModel | undefined, column: string, path: (string | number)[], issues: ValidationIssue[]): void {

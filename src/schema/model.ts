@@ -55,6 +55,8 @@ export interface ForeignKeyModel {
 export interface TableModel {
   name: string;
   kind: 'table' | 'view';
+  /** A partitioned table (PostgreSQL): xc's online recipes (CONCURRENTLY, per-row triggers, NOT VALID) do not cover it. */
+  partitioned?: boolean;
   columns: ColumnModel[];
   primaryKey: string[];
   indexes: IndexModel[];

@@ -144,5 +144,11 @@ for (const target of targets) {
       await s.xc.apply({ to: 'expand' });
       expect((await s.xc.backfill()).migrations).toEqual([expect.objectContaining({ id: '0001_m', from: 'dual_write', phase: 'backfilled' })]);
     });
+
+    it.skipIf(!pg)('item 11: a partitioned table is refused at plan (exit 2), before an apply could fail half-way', async () => {
+      const s = await setup(target, [`CREATE TABLE events (id int, at date NOT NULL, n int, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)`, `CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')`], 'xc_campaign');
+      await s.write('0001_ix', { addIndex: { table: 'events', columns: ['n'] } });
+      await refused(s, ['events'], /operations\[0\]\.addIndex\.table: "events" is a partitioned table/);
+    });
   });
 }

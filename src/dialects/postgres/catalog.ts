@@ -56,7 +56,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
   for (const r of (await s.query<ColumnRow>(COLUMNS)).rows) {
     let t = table(r.table_name);
     if (!t) {
-      t = { name: r.table_name, kind: r.kind === 'v' ? 'view' : 'table', columns: [], primaryKey: [], indexes: [], checks: [], foreignKeys: [] };
+      t = { name: r.table_name, kind: r.kind === 'v' ? 'view' : 'table', ...(r.kind === 'p' ? { partitioned: true } : {}), columns: [], primaryKey: [], indexes: [], checks: [], foreignKeys: [] };
       tables.set(t.name, t);
     }
     t.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: r.default_expr, generated: r.generated, ...(r.late ? { filledAfterTriggers: true } : {}), ...(r.comment !== null ? { comment: r.comment } : {}) });
