@@ -13,6 +13,7 @@ const LOCK_KEY = 'expand-contract';
 export async function withAdvisoryLock<T>(ctx: EngineContext, fn: () => Promise<T>): Promise<T> {
   const s = await ctx.driver.acquire();
   let held = false;
+  let lost = false;
   try {
     await ctx.dialect.labelSession(s, `xc ${ctx.command} pid ${process.pid} on ${os.hostname()}`);
     const deadline = Date.now() + ctx.options.waitLockMs;
@@ -31,11 +32,11 @@ export async function withAdvisoryLock<T>(ctx: EngineContext, fn: () => Promise<
     try {
       return await fn();
     } finally {
-      keeper.stop();
+      lost = keeper.stop();
     }
   } finally {
-    if (held) await ctx.dialect.releaseAdvisoryLock(s, LOCK_KEY).catch(() => undefined);
-    s.release(!held);
+    if (held && !lost) await ctx.dialect.releaseAdvisoryLock(s, LOCK_KEY).catch(() => undefined);
+    s.release(!held || lost); // a session that lost the lock is not given back to the pool
   }
 }
 
@@ -48,7 +49,7 @@ const PING_MS = 20_000;
  * still this session's. Once lost it stays lost: the command stops at its next
  * step, batch or phase change, exit 4, and a re-run continues where it stopped.
  */
-function keepHeld(ctx: EngineContext, s: Session): { stop(): void } {
+function keepHeld(ctx: EngineContext, s: Session): { stop(): boolean } {
   let lost: string | undefined;
   let checking: Promise<void> | undefined;
   const check = () =>
@@ -73,9 +74,11 @@ function keepHeld(ctx: EngineContext, s: Session): { stop(): void } {
     }
   };
   return {
+    /** Whether the lock was found lost. */
     stop() {
       clearInterval(timer);
       ctx.lockHeld = undefined;
+      return lost !== undefined;
     },
   };
 }
