@@ -103,6 +103,8 @@ export async function runFault(server: Server, kind: Kind, command: Command, ref
       if (r.last.code !== 0) throw new Error(`${c} did not converge in ${r.runs} runs: exit ${r.last.code} ${r.last.stderr.slice(0, 300)} ${JSON.stringify(r.last.events.at(-1))}`);
       if (kind === 'timeouts' && r.runs > 1) out.problems.push(`${c} under server-wide timeouts needed ${r.runs} runs; the first ended: ${JSON.stringify(r.first.events.slice(-3))}`);
     };
+    const cancelledBefore = server.cancelled().length;
+    let cancelled: string[] = [];
     await step('apply');
     neu = await poll.writer; // the migration is backfilled now: the poll sees it at once
     if (flow === 'contract') {
@@ -116,7 +118,11 @@ export async function runFault(server: Server, kind: Kind, command: Command, ref
       await step('rollback');
       await old.stop();
     }
-    if (kind === 'timeouts') await serverTimeouts(server, false);
+    if (kind === 'timeouts') {
+      await serverTimeouts(server, false);
+      // Name the statements the server cancelled (the writers lift the limit for themselves, so these are xc's): a retried one is no failure, but tells which failed.
+      cancelled = server.cancelled().slice(cancelledBefore);
+    }
     // The faulted run's own ending: what each kind must produce when it landed.
     if (out.injected) {
       const ok: Record<Kind, (s: string) => boolean> = {
@@ -138,6 +144,7 @@ export async function runFault(server: Server, kind: Kind, command: Command, ref
     const check = await compare(db, flow, refs.snap[flow], writers);
     out.rowsChecked = check.rowsChecked;
     out.problems.push(...check.problems);
+    if (out.problems.length && cancelled.length) out.problems.push(`statements the server-wide timeout cancelled: ${[...new Set(cancelled)].slice(0, 5).join(' | ')}`);
   } catch (err) {
     out.problems.push(`${(err as Error).message}`);
   } finally {

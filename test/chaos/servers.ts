@@ -4,7 +4,7 @@
  * must never do to the shared servers on 5432/3306.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, chownSync, mkdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,8 @@ export interface Server {
   url: string;
   /** URL of database `name` on this server. */
   urlOf(name: string): string;
+  /** The server's log lines about cancelled statements (PostgreSQL logs the statement with them), to name what a timeout hit. */
+  cancelled(): string[];
   /** Stop and start again (fast shutdown: sessions are cut, as in a crash-restart). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -62,6 +64,11 @@ export async function startPostgres(): Promise<Server> {
     dialect: 'postgres',
     url,
     urlOf: (name) => `postgres://postgres@127.0.0.1:${port}/${name}`,
+    cancelled: () => {
+      const log = path.join(root, 'log');
+      const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
+      return lines.flatMap((l, i) => (/canceling statement due to statement timeout/.test(l) ? [`${l.replace(/^.*ERROR:\s*/, '')} — ${(lines[i + 1] ?? '').replace(/^.*STATEMENT:\s*/, '')}`] : []));
+    },
     restart: async () => ctl('-m', 'fast', '-o', opts, 'restart'),
     stop: async () => {
       try {
@@ -119,6 +126,7 @@ export async function startMariadb(): Promise<Server> {
     dialect: 'mysql',
     url: `mysql://root@127.0.0.1:${port}/mysql`,
     urlOf: (name) => `mysql://root@127.0.0.1:${port}/${name}`,
+    cancelled: () => [], // MariaDB does not log them
     // A crash, not a polite shutdown: InnoDB recovers at start.
     restart: async () => {
       await kill();
