@@ -61,9 +61,13 @@ export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: s
   for (const m of url.matchAll(/[?&;][^=&;#]*pass[^=&;#]*=([^&;#]*)/gi)) addSecret(m[1]);
   switch (scheme) {
     case 'postgres':
-    case 'postgresql':
-      // search_path as a startup option: no SET on shared sessions, survives poolers.
-      return schema ? createPgDriver({ connectionString: url, options: `-c search_path=${schema.replace(/[\s\\]/g, '\\$&')}` }, { label: redactUrl(url) }) : createPgDriver(url);
+    case 'postgresql': {
+      // Startup options, so they hold from the first statement on: search_path (no SET on shared sessions, survives
+      // poolers), and no statement time limit — xc's own pool, so none to keep for an application; even the first
+      // query (which server is this?) must not be cancelled on a loaded server (statementLimit.ts lifts it elsewhere).
+      const startup = ['-c statement_timeout=0', ...(schema ? [`-c search_path=${schema.replace(/[\s\\]/g, '\\$&')}`] : [])].join(' ');
+      return createPgDriver({ connectionString: url, options: startup }, { label: redactUrl(url) });
+    }
     case 'mysql':
     case 'mariadb':
       return createMysqlDriver(url);
