@@ -63,7 +63,17 @@ export async function importModule(file: string): Promise<Record<string, unknown
   const abs = path.resolve(file);
   const jiti = await getJiti();
   delete jiti.cache[abs];
-  const mod: unknown = await jiti.import(abs);
+  // A file that calls process.exit while it loads would end xc silently, with its own exit code: refused as a load error.
+  const exit = process.exit;
+  process.exit = ((code?: number) => {
+    throw new Error(`it called process.exit(${code ?? ''}) while loading`);
+  }) as typeof process.exit;
+  let mod: unknown;
+  try {
+    mod = await jiti.import(abs);
+  } finally {
+    process.exit = exit;
+  }
   // A CJS file may export a primitive: treat it as the default export.
   return (mod !== null && (typeof mod === 'object' || typeof mod === 'function') ? mod : { default: mod }) as Record<string, unknown>;
 }

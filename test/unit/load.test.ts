@@ -129,6 +129,7 @@ describe('loadMigrations', () => {
       ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdef'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdef'[i]}`).join(', ')}]`), 'operations: [*f]\n'].join('\n'),
       [/0002_x\.yaml: invalid YAML: Excessive alias count/],
     ],
+    ['TS that calls process.exit while it loads (issue 11)', '0002_x.ts', `process.exit(0);\nexport default {};\n`, [/0002_x\.ts: failed to load: it called process\.exit\(0\) while loading/]],
     ['a __proto__ key (issue 11)', '0002_x.json', '{"__proto__": {"polluted": 1}, "operations": [{"dropTable": {"table": "a"}}]}', [/0002_x\.json: unknown key "__proto__"/]],
   ];
   for (const [what, name, text, patterns] of bad) {
