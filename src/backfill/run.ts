@@ -13,6 +13,7 @@
 import type { BackfillSpec } from '../operations/types.js';
 import { LockTimeoutError } from '../errors.js';
 import { sleep, stopIfAsked, type EngineContext } from '../engine/context.js';
+import { describeBlockers, sampleBlockers } from '../engine/retry.js';
 import { withSession, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { BackfillRow } from '../state/store.js';
@@ -88,6 +89,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
   const chunks = new ChunkFinder(ctx.driver, d, spec.table, spec.key!, arithmetic, { from: cursor, to: part.to as Cursor });
   const converter = new Converter(d, spec);
   let lockFailures = 0;
+  let lockLostSince: number | undefined;
 
   while (!stopped()) {
     if (ctx.options.maxLoad !== undefined) await waitForLoad(ctx, migration, spec.table, ctx.options.maxLoad);
@@ -106,14 +108,21 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
       await ctx.lockHeld?.();
       await session.query('COMMIT');
       lockFailures = 0;
+      lockLostSince = undefined;
       stopIfAsked(ctx); // the batch is in: a re-run resumes after it
     } catch (err) {
       chunks.reset();
       await session.query('ROLLBACK').catch(() => undefined);
       if (!d.isLockTimeout(err)) throw err;
-      // Lost a lock fight with the application: back off, retry smaller.
-      if (++lockFailures * ctx.options.lockTimeoutMs > ctx.options.lockRetryForMs) {
-        throw new LockTimeoutError(`backfill of "${spec.table}" could not lock its rows for ${Math.round(ctx.options.lockRetryForMs / 1000)}s`, { migration, table: spec.table });
+      // Lost a lock fight with the application: back off, retry smaller — for --lock-retry-for of wall time, then name who holds the rows.
+      lockFailures++;
+      lockLostSince ??= Date.now();
+      if (Date.now() - lockLostSince > ctx.options.lockRetryForMs) {
+        const blockers = await sampleBlockers(ctx, null, [spec.table]);
+        throw new LockTimeoutError(
+          `backfill of "${spec.table}" could not lock its rows for ${Math.round(ctx.options.lockRetryForMs / 1000)}s (${lockFailures} attempts); blocked by:\n${describeBlockers(blockers)}`,
+          { migration, table: spec.table, blockers },
+        );
       }
       size = Math.max(MIN_BATCH, Math.floor(size / 2));
       await sleep(100 + Math.random() * 400);

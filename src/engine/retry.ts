@@ -62,7 +62,7 @@ export async function withLockRetry<T>(
   }
 }
 
-async function sampleBlockers(ctx: EngineContext, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
+export async function sampleBlockers(ctx: EngineContext, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
   if (ctx.driver.singleConnection) return [];
   const s = await ctx.driver.acquire();
   try {

@@ -150,5 +150,27 @@ for (const target of targets) {
       await s.write('0001_ix', { addIndex: { table: 'events', columns: ['n'] } });
       await refused(s, ['events'], /operations\[0\]\.addIndex\.table: "events" is a partitioned table/);
     });
+
+    it('item 11: a backfill that keeps losing its rows to a transaction stops after --lock-retry-for of wall time, exit 5, naming it', async () => {
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`, `INSERT INTO items (id, n) VALUES (1, 1), (2, 2), (3, 3)`], 'xc_campaign');
+      await s.write('0001_m', { addColumn: { table: 'items', column: { name: 'm', type: 'int' }, up: '(n * 2)' } });
+      await s.xc.apply({ to: 'expand' });
+      const holder = await s.db.connection();
+      await holder.query(pg ? 'BEGIN' : 'START TRANSACTION');
+      await holder.query(`UPDATE items SET n = n WHERE id = 1`);
+      try {
+        const xc = createXc({ url: s.db.url, dir: s.dir, lockTimeoutMs: 200, lockRetryForMs: 1500 });
+        onCleanup(() => xc.close());
+        const started = Date.now();
+        const err = await rejection(xc.backfill());
+        expect(err.exitCode, err.message).toBe(5);
+        expect(err.message).toMatch(/backfill of "items" could not lock its rows for 2s \(\d+ attempts\); blocked by:\n  session \d+/);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+      } finally {
+        await holder.query('ROLLBACK');
+      }
+      await s.xc.backfill();
+      expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(3);
+    });
   });
 }
