@@ -66,7 +66,7 @@ export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: s
       // poolers), and no statement time limit — xc's own pool, so none to keep for an application; even the first
       // query (which server is this?) must not be cancelled on a loaded server (statementLimit.ts lifts it elsewhere).
       const startup = ['-c statement_timeout=0', ...(schema ? [`-c search_path=${schema.replace(/[\s\\]/g, '\\$&')}`] : [])].join(' ');
-      return createPgDriver({ connectionString: url, options: startup }, { label: redactUrl(url) });
+      return { ...createPgDriver({ connectionString: url, options: startup }, { label: redactUrl(url) }), unlimited: true };
     }
     case 'mysql':
     case 'mariadb':

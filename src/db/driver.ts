@@ -31,6 +31,8 @@ export interface Driver {
   readonly singleConnection: boolean;
   /** Shown in messages instead of the URL: never contains a password. */
   readonly label: string;
+  /** Its sessions start without a statement time limit (a pool xc opened with one turned off): nothing to lift per session. */
+  readonly unlimited?: boolean;
 }
 
 /** Run `fn` on a session of its own, always released. */

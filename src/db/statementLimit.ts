@@ -16,7 +16,7 @@ import type { Dialect } from '../dialects/dialect.js';
 
 export function withoutStatementLimit(driver: Driver, dialect: Dialect): Driver {
   // PGlite: one session shared by every acquire, so no one holder may put the limit back under another; and no pool of the application's to protect.
-  if (driver.singleConnection) return driver;
+  if (driver.singleConnection || driver.unlimited) return driver;
   return {
     singleConnection: false,
     label: driver.label,
