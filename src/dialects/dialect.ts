@@ -176,6 +176,12 @@ export interface Ddl {
   raw(sql: string, description: string): Step;
 }
 
+/** An object of the user's that depends on a table or column: `{ kind: 'view', name: 'active_users' }`. */
+export interface Dependent {
+  kind: string;
+  name: string;
+}
+
 export interface Dialect {
   readonly name: DialectName;
   /** DDL can run inside a transaction together with its journal row. */
@@ -284,10 +290,9 @@ export interface Dialect {
   /**
    * The user's objects that depend on `table` (other relations only), or on
    * its `column`: views, materialized views, generated columns, policies, and
-   * triggers whose body names the column — xc's own triggers excepted. Each
-   * as `view "name"`.
+   * triggers whose body names the column — xc's own triggers excepted.
    */
-  dependents(s: Session, table: string, column?: string): Promise<string[]>;
+  dependents(s: Session, table: string, column?: string): Promise<Dependent[]>;
   /** Whether this session still holds the advisory lock (false, or an error, once the session was ended). */
   holdsAdvisoryLock(s: Session, key: string): Promise<boolean>;
   /** Session settings that keep an idle session from being ended by the server's idle timeouts (the lock session idles for minutes). */

@@ -106,7 +106,10 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   if (issues.length > 0) return issues;
   for (const r of op.removesAtContract?.(spec as never) ?? []) {
     // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's.
-    const theirs = (await dialect.dependents(session, r.table, r.column)).filter((d) => !d.startsWith('view "') || model.table(d.slice(6, -1))?.kind === 'view').sort();
+    const theirs = (await dialect.dependents(session, r.table, r.column))
+      .filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view')
+      .map((d) => `${d.kind} "${d.name}"`)
+      .sort();
     if (theirs.length > 0) {
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
       issues.push({

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Session } from '../../db/driver.js';
 import type { SchemaModel } from '../../schema/model.js';
-import { markRemovals, type Blocker, type Dialect, type Ddl } from '../dialect.js';
+import { markRemovals, type Blocker, type Dependent, type Dialect, type Ddl } from '../dialect.js';
 import type { ExpressionCheck } from '../../operations/types.js';
 import { introspectMysql, type CatalogFlavor } from './catalog.js';
 import { createMysqlDdl, type MysqlFeatures } from './ddl.js';
@@ -346,25 +346,25 @@ export class MysqlDialect implements Dialect {
     return Number(r.rows[0]?.ok) === 1;
   }
 
-  async dependents(s: Session, table: string, column?: string): Promise<string[]> {
+  async dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
     // MySQL keeps no dependency graph: views and triggers are matched on their text, which the server stores with
     // every name in backquotes (views as `table`.`column`), generated columns on their expression.
     const named = column === undefined ? `%\`${table}\`%` : `%\`${table}\`.\`${column}\`%`;
     const views = await s.query<{ name: string }>(
-      `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> ? AND VIEW_DEFINITION LIKE ? ORDER BY 1`,
+      `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> ? AND VIEW_DEFINITION LIKE ?`,
       [table, named],
     );
-    const found = views.rows.map((r) => `view "${r.name}"`);
+    const found = views.rows.map((r) => ({ kind: 'view', name: r.name }));
     if (column === undefined) return found;
     const generated = await s.query<{ name: string }>(
-      `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME <> ? AND GENERATION_EXPRESSION LIKE ? ORDER BY 1`,
+      `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME <> ? AND GENERATION_EXPRESSION LIKE ?`,
       [table, column, `%\`${column}\`%`],
     );
     const triggers = await s.query<{ name: string }>(
-      `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = ? AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ? ORDER BY 1`,
+      `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = ? AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?`,
       [table, `\\b${column.replace(/[^A-Za-z0-9_]/g, '.')}\\b`],
     );
-    return [...found, ...generated.rows.map((r) => `generated column "${r.name}"`), ...triggers.rows.map((r) => `trigger "${r.name}"`)];
+    return [...found, ...generated.rows.map((r) => ({ kind: 'generated column', name: r.name })), ...triggers.rows.map((r) => ({ kind: 'trigger', name: r.name }))];
   }
 
   async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {

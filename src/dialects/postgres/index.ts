@@ -4,7 +4,7 @@
  * statement and its journal row commit together.
  */
 import type { Session } from '../../db/driver.js';
-import { markRemovals, type Blocker, type Dialect, type Ddl } from '../dialect.js';
+import { markRemovals, type Blocker, type Dependent, type Dialect, type Ddl } from '../dialect.js';
 import type { ExpressionCheck } from '../../operations/types.js';
 import type { SchemaModel } from '../../schema/model.js';
 import { introspectPostgres } from './catalog.js';
@@ -253,26 +253,26 @@ export class PostgresDialect implements Dialect {
     }
   }
 
-  async dependents(s: Session, table: string, column?: string): Promise<string[]> {
+  async dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
     const rel = literal(quotePg(table));
     // The column's number, or 0 for the whole table (then only other relations' views count).
     const attnum = column === undefined ? '0' : `(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(${rel}) AND attname = ${literal(column)} AND NOT attisdropped)`;
     const onIt = `d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass(${rel}) AND (${attnum} = 0 OR d.refobjsubid = ${attnum})`;
     const sql = [
-      `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END || ' "' || v.relname || '"' AS what
+      `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text
          FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
         WHERE ${onIt} AND v.oid <> d.refobjid`,
       ...(column === undefined
         ? []
         : [
-            `SELECT 'generated column "' || a.attname || '"' FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+            `SELECT 'generated column', a.attname::text FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
                JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ${onIt} AND a.attgenerated <> '' AND a.attnum <> ${attnum}`,
-            `SELECT 'policy "' || p.polname || '"' FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt}`,
-            `SELECT 'trigger "' || t.tgname || '"' FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+            `SELECT 'policy', p.polname::text FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt}`,
+            `SELECT 'trigger', t.tgname::text FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
               WHERE t.tgrelid = to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${literal(`\\m${column.replace(/[^A-Za-z0-9_]/g, '.')}\\M`)}`,
           ]),
     ].join('\nUNION\n');
-    return (await s.query<{ what: string }>(`SELECT what FROM (${sql}) AS x(what) ORDER BY 1`)).rows.map((r) => r.what);
+    return (await s.query<Dependent>(`SELECT kind, name FROM (${sql}) AS x(kind, name)`)).rows;
   }
 
   async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
