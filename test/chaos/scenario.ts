@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { rng } from '../fuzz/writers.js';
 import { connect, once, type Dialect } from './db.js';
 import type { Server } from './servers.js';
 import { AppWriter, OLD_BASE } from './writers.js';
@@ -17,17 +18,10 @@ export const MIGRATION = '0001_chaos';
 export type Flow = 'contract' | 'rollback';
 export type Command = 'apply' | 'contract' | 'rollback';
 
-/** Deterministic PRNG (mulberry32): the seed alone decides the data and every fault's point. */
+/** Deterministic PRNG (the fuzz suite's mulberry32): the seed alone decides the data and every fault's point. */
 export function prng(seed: number | string): () => number {
   // Hashed first: mulberry32's first draws from nearby integer seeds are correlated.
-  let a = createHash('sha256').update(String(seed)).digest().readUInt32LE(0);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return rng(createHash('sha256').update(String(seed)).digest().readUInt32LE(0));
 }
 
 export interface Db {

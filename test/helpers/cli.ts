@@ -1,6 +1,7 @@
 /** Running the real `xc` binary in tests: always from the source (never a stale dist), no colour, no inherited connection settings. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 
 export const BIN = path.resolve(import.meta.dirname, '../../bin/xc');
 
@@ -10,10 +11,35 @@ export interface Run {
   stderr: string;
 }
 
-export function runXc(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+/** The environment of a spawned xc: the source, no colour, no connection settings inherited from the test run. */
+export function xcEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(XC_|DATABASE_URL$|PG|FORCE_COLOR$)/.test(k)));
+  return { ...base, XC_FORCE_SOURCE: '1', NO_COLOR: '1', ...extra };
+}
+
+/** Calls `fn` with each line `stream` prints under --json, parsed (a line that is not JSON as `{ event: 'not_json', line }`). */
+export function onJsonLines(stream: Readable, fn: (e: Record<string, unknown>) => void): void {
+  let buf = '';
+  stream.on('data', (chunk: Buffer) => {
+    buf += chunk.toString();
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (!line) continue;
+      let e: Record<string, unknown>;
+      try {
+        e = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        e = { event: 'not_json', line };
+      }
+      fn(e);
+    }
+  });
+}
+
+export function runXc(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...base, XC_FORCE_SOURCE: '1', NO_COLOR: '1', ...opts.env } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: xcEnv(opts.env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

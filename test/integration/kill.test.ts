@@ -13,8 +13,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { targets, type Db } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
+import { BIN, onJsonLines } from '../helpers/cli.js';
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/xc');
 const SEED = 40_000;
 
 /** Nine or four xc processes in a row, each loading the CLI: on a loaded 2-core box one may take tens of seconds. */
@@ -31,20 +31,12 @@ function xc(args: string[], killWhen?: (e: Record<string, unknown>, steps: numbe
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args, '--json'], { env: { ...process.env, XC_FORCE_SOURCE: '1', NO_COLOR: '1' } });
     let stderr = '';
-    let buf = '';
     let steps = 0;
     let events = 0;
-    child.stdout.on('data', (chunk: Buffer) => {
-      buf += chunk.toString();
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        const e = JSON.parse(line) as Record<string, unknown>;
-        events++;
-        if (e.event === 'step') steps++;
-        if (killWhen?.(e, steps, events)) child.kill('SIGKILL');
-      }
+    onJsonLines(child.stdout, (e) => {
+      events++;
+      if (e.event === 'step') steps++;
+      if (killWhen?.(e, steps, events)) child.kill('SIGKILL');
     });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
