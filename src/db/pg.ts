@@ -12,22 +12,25 @@ import { redactUrl, scrub } from './redact.js';
 const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 
 /**
- * Rewrite `?` placeholders to `$1..$n`, leaving alone any `?` inside
+ * Split PostgreSQL text into code and the parts no placeholder can be in:
  * '...' / E'...' strings, "..." identifiers, $tag$...$tag$ bodies, -- and
- * (nested) block comments.
+ * (nested) block comments. Joining the parts gives back the text.
  */
-export function toDollarParams(sql: string): string {
-  let out = '';
-  let n = 0;
+export function pgSegments(sql: string): { code: boolean; text: string }[] {
+  const parts: { code: boolean; text: string }[] = [];
+  let code = '';
+  const literal = (text: string) => {
+    if (code) parts.push({ code: true, text: code });
+    code = '';
+    parts.push({ code: false, text });
+  };
   let i = 0;
   const len = sql.length;
   while (i < len) {
     const c = sql[i]!;
     const next = sql[i + 1];
-    if (c === '?') {
-      out += `$${++n}`;
-      i++;
-    } else if (c === "'") {
+    let end = -1;
+    if (c === "'") {
       // E'..' strings allow backslash escapes; '' is an escaped quote in both.
       const prev = sql[i - 1];
       const escapes = (prev === 'E' || prev === 'e') && !IDENT_CHAR.test(sql[i - 2] ?? ' ');
@@ -38,8 +41,7 @@ export function toDollarParams(sql: string): string {
         else if (sql[j] === "'") break;
         else j++;
       }
-      out += sql.slice(i, j + 1);
-      i = j + 1;
+      end = Math.min(j + 1, len);
     } else if (c === '"') {
       let j = i + 1;
       while (j < len) {
@@ -47,13 +49,10 @@ export function toDollarParams(sql: string): string {
         else if (sql[j] === '"') break;
         else j++;
       }
-      out += sql.slice(i, j + 1);
-      i = j + 1;
+      end = Math.min(j + 1, len);
     } else if (c === '-' && next === '-') {
       const j = sql.indexOf('\n', i);
-      const end = j < 0 ? len : j;
-      out += sql.slice(i, end);
-      i = end;
+      end = j < 0 ? len : j;
     } else if (c === '/' && next === '*') {
       let depth = 1;
       let j = i + 2;
@@ -62,26 +61,71 @@ export function toDollarParams(sql: string): string {
         else if (sql[j] === '*' && sql[j + 1] === '/') (depth--, (j += 2));
         else j++;
       }
-      out += sql.slice(i, j);
-      i = j;
+      end = j;
     } else if (c === '$' && !IDENT_CHAR.test(sql[i - 1] ?? ' ')) {
       const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(sql.slice(i));
       if (m) {
-        const tag = m[0];
-        const close = sql.indexOf(tag, i + tag.length);
-        const end = close < 0 ? len : close + tag.length;
-        out += sql.slice(i, end);
-        i = end;
-      } else {
-        out += c;
-        i++;
+        const close = sql.indexOf(m[0], i + m[0].length);
+        end = close < 0 ? len : close + m[0].length;
       }
-    } else {
-      out += c;
+    }
+    if (end < 0) {
+      code += c;
       i++;
+    } else {
+      literal(sql.slice(i, end));
+      i = end;
     }
   }
-  return out;
+  if (code) parts.push({ code: true, text: code });
+  return parts;
+}
+
+/** `OPERATOR(...)`, which names an operator and never holds a placeholder. */
+const OPERATOR_CALL = /(?<![A-Za-z0-9_$\u0080-\uffff])OPERATOR\s*\([^)]*\)/iy;
+/** A run of operator characters holding a `?`: jsonb `?`, `?|`, `?&`, jsonpath `@?`, geometric `?-|`, ... */
+const QUESTION_OPERATOR = /[+\-*/<>=~!@#%^&|`?]*\?[+\-*/<>=~!@#%^&|`?]*/y;
+
+/** Rewrite the code parts of `sql` at each `OPERATOR(...)` (kept as is) and each other `?`-match of `other`. */
+function rewriteCode(sql: string, other: RegExp, replace: (match: string) => string): string {
+  return pgSegments(sql)
+    .map((part) => {
+      if (!part.code) return part.text;
+      let out = '';
+      for (let i = 0; i < part.text.length; ) {
+        OPERATOR_CALL.lastIndex = i;
+        other.lastIndex = i;
+        const kept = OPERATOR_CALL.exec(part.text);
+        const hit = kept ? null : other.exec(part.text);
+        if (kept) out += kept[0];
+        else if (hit && hit[0].length > 0) out += replace(hit[0]);
+        else out += part.text[i];
+        i += kept?.[0].length || hit?.[0].length || 1;
+      }
+      return out;
+    })
+    .join('');
+}
+
+/**
+ * Rewrite `?` placeholders to `$1..$n`, outside literals, comments and
+ * `OPERATOR(...)`.
+ */
+export function toDollarParams(sql: string): string {
+  let n = 0;
+  return rewriteCode(sql, /\?/y, () => `$${++n}`);
+}
+
+/**
+ * An author's expression made safe to embed in a statement that also binds
+ * `?` parameters: each operator spelled with `?` (jsonb `data ? 'k'`) becomes
+ * `OPERATOR(?)`, the same operator at the same precedence, which
+ * toDollarParams leaves alone. Without it, the batch UPDATE of a backfill
+ * would read the author's `?` as a placeholder.
+ */
+export function quoteQuestionOperators(expr: string): string {
+  // Spaced, so `doc?'k'` does not become the identifier `docOPERATOR`.
+  return rewriteCode(expr, QUESTION_OPERATOR, (op) => ` OPERATOR(${op}) `);
 }
 
 /** What a pg session needs from a client (pg.Client, pg.PoolClient, or a knex-held pg client). */

@@ -201,6 +201,12 @@ export interface Dialect {
   stateExists(s: Session): Promise<boolean>;
 
   introspect(s: Session): Promise<SchemaModel>;
+  /**
+   * An author expression as it is embedded in xc's statements, some of which
+   * bind `?` parameters: the same expression, spelled so the driver cannot
+   * take any part of it for a placeholder (PostgreSQL's jsonb `?`).
+   */
+  embedExpression(expr: string): string;
   /** A query that compiles an author expression over typed NULL columns and reads no rows (see compileExpression). */
   expressionQuery(check: ExpressionCheck): string;
   /**

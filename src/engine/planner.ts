@@ -186,7 +186,7 @@ export async function planMigration(
       expr: (e) => {
         const sql = resolveExpr(e, dialect.name);
         if (sql === undefined) throw new InvalidInputError(`${where(file.file, opIndex, kind, [])}: an expression has no variant for ${dialect.name}`);
-        return sql;
+        return dialect.embedExpression(sql);
       },
     };
     const p = op.plan(spec as never, ctx);

@@ -56,7 +56,7 @@ export const sql: Operation<'sql'> = {
     if (spec.backfill) {
       const { table, set, where } = spec.backfill;
       const resolved = Object.fromEntries(Object.entries(set).map(([column, e]) => [column, ctx.expr(e)]));
-      plan.backfill = [{ table, set: resolved, ...(where ? { where } : {}) }];
+      plan.backfill = [{ table, set: resolved, ...(where ? { where: ctx.expr(where) } : {}) }];
     }
     return plan;
   },

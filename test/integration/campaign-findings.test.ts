@@ -138,6 +138,25 @@ for (const target of targets) {
       expect((await s.db.columns('items')).map((c) => c.name)).toContain('m');
     });
 
+    it.skipIf(!pg)("item 11: jsonb's ? operators in an up (and a raw sql backfill's where) are operators, not placeholders, in every batch", async () => {
+      const rows = Array.from({ length: 30 }, (_, i) => `(${i + 1}, '${JSON.stringify(i % 3 === 0 ? { vip: true, tags: ['a'] } : { tags: ['b'] })}')`);
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, doc jsonb NOT NULL)`, `INSERT INTO items (id, doc) VALUES ${rows.join(', ')}`], 'xc_campaign');
+      // `?`, `?|` and `?&`, and a `?` in a string and a comment that must stay text.
+      const up = "CASE WHEN doc ? 'vip' THEN 'vip?' WHEN doc->'tags' ?| array['b'] AND doc->'tags' ?& array['b'] THEN 'b' ELSE 'other' END /* why? */";
+      await s.write('0001_tier', { addColumn: { table: 'items', column: { name: 'tier', type: 'text' }, up } });
+      await s.xc.apply({ to: 'expand' });
+      await s.db.query(`INSERT INTO items (id, doc) VALUES (100, '{"vip": 1}'), (101, '{"tags": ["b"]}')`);
+      await s.xc.backfill({ batchSize: 7 });
+      await toContracted(s, '0001_tier');
+      const tiers = await s.db.query<{ id: number; tier: string }>(`SELECT id, tier FROM items ORDER BY id`);
+      expect(tiers).toHaveLength(32);
+      for (const r of tiers) expect(r.tier).toBe(r.id === 100 || (r.id <= 30 && (r.id - 1) % 3 === 0) ? 'vip?' : 'b');
+
+      await s.write('0002_flag', { sql: { expand: 'ALTER TABLE items ADD COLUMN vip boolean', rollback: 'ALTER TABLE items DROP COLUMN vip', backfill: { table: 'items', set: { vip: 'true' }, where: "doc ? 'vip'" } } });
+      await s.xc.apply({ batchSize: 5 });
+      expect(await s.db.query(`SELECT count(*)::int AS n FROM items WHERE vip`)).toEqual([{ n: 11 }]);
+    });
+
     it('item 11: backfill reports the phase it leaves the migration in, not the one it found', async () => {
       const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`, `INSERT INTO items (id, n) VALUES (1, 1), (2, 2)`], 'xc_campaign');
       await s.write('0001_m', { addColumn: { table: 'items', column: { name: 'm', type: 'int' }, up: '(n * 2)' } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { knownSecrets, redactSecrets, redactUrl, scrub, passwordOf } from '../../src/db/redact.js';
-import { toDollarParams } from '../../src/db/pg.js';
+import { quoteQuestionOperators, toDollarParams } from '../../src/db/pg.js';
 import { openDriver } from '../../src/db/connect.js';
 import { withSession } from '../../src/db/driver.js';
 import { InvalidInputError } from '../../src/errors.js';
@@ -39,11 +39,28 @@ describe('toDollarParams', () => {
     ['SELECT $fn$ ? $fn$, ?', 'SELECT $fn$ ? $fn$, $1'],
     ['SELECT a$b, ?', 'SELECT a$b, $1'],
     ['SELECT ?::int, ?::text', 'SELECT $1::int, $2::text'],
+    ["SELECT a OPERATOR(?) 'k', ?, b OPERATOR ( pg_catalog.?| ) ?", "SELECT a OPERATOR(?) 'k', $1, b OPERATOR ( pg_catalog.?| ) $2"],
+    ['SELECT myoperator(?)', 'SELECT myoperator($1)'],
     ['', ''],
   ];
   for (const [input, expected] of cases) {
     it(JSON.stringify(input), () => expect(toDollarParams(input)).toBe(expected));
   }
+});
+
+describe('quoteQuestionOperators', () => {
+  const cases: Array<[string, string]> = [
+    ["doc ? 'k'", "doc  OPERATOR(?)  'k'"],
+    ["doc?'k' AND doc ?| array['a'] OR doc?&b", "doc OPERATOR(?) 'k' AND doc  OPERATOR(?|)  array['a'] OR doc OPERATOR(?&) b"],
+    ["doc @? '$.a ? (@ > 1)'", "doc  OPERATOR(@?)  '$.a ? (@ > 1)'"],
+    ['"a?" || \'?\' -- ?\n/* ? */', '"a?" || \'?\' -- ?\n/* ? */'],
+    ["doc OPERATOR(pg_catalog.?) 'k'", "doc OPERATOR(pg_catalog.?) 'k'"],
+    ['a @> b', 'a @> b'],
+  ];
+  for (const [input, expected] of cases) {
+    it(JSON.stringify(input), () => expect(quoteQuestionOperators(input)).toBe(expected));
+  }
+  it('leaves nothing for toDollarParams to number', () => expect(toDollarParams(quoteQuestionOperators("d ? 'k' AND d ?| x"))).not.toMatch(/\$\d/));
 });
 
 describe('openDriver', () => {

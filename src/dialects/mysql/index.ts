@@ -148,6 +148,11 @@ export class MysqlDialect implements Dialect {
     return names.filter((n) => NONDETERMINISTIC.has(n));
   }
 
+  /** MySQL has no `?` operator, and mysql2 finds placeholders outside literals and comments only. */
+  embedExpression(expr: string): string {
+    return expr;
+  }
+
   expressionQuery(c: ExpressionCheck): string {
     // Typed NULLs where CAST can express the type, so the expression is compiled against columns of the right kind.
     const typed = (type: string) => {

@@ -4,6 +4,7 @@
  * statement and its journal row commit together.
  */
 import type { Session } from '../../db/driver.js';
+import { quoteQuestionOperators } from '../../db/pg.js';
 import { markRemovals, type Blocker, type Dependent, type Dialect, type Ddl } from '../dialect.js';
 import type { ExpressionCheck } from '../../operations/types.js';
 import type { SchemaModel } from '../../schema/model.js';
@@ -114,6 +115,10 @@ export class PostgresDialect implements Dialect {
       [names],
     );
     return [...keywords, ...r.rows.map((row) => row.name)];
+  }
+
+  embedExpression(expr: string): string {
+    return quoteQuestionOperators(expr);
   }
 
   expressionQuery(c: ExpressionCheck): string {
