@@ -59,3 +59,18 @@ export async function inTransaction<T>(driver: Driver, fn: (s: Session) => Promi
     }
   });
 }
+
+/**
+ * Put back what xc set on a session (statements from the dialect), then
+ * return it to its pool. A session whose settings could not be put back is
+ * closed, never handed on changed: the pool may be the application's.
+ */
+export async function releaseRestored(s: Session, restore: readonly { sql: string; params: readonly unknown[] }[]): Promise<void> {
+  try {
+    for (const q of restore) await s.query(q.sql, q.params);
+  } catch {
+    s.release(true);
+    return;
+  }
+  s.release();
+}

@@ -11,7 +11,7 @@
  * it from the pool, and put back as it was before it returns: the pool may
  * be the application's. Where there is no limit nothing is changed.
  */
-import type { Driver, Session } from './driver.js';
+import { releaseRestored, type Driver, type Session } from './driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 
 export function withoutStatementLimit(driver: Driver, dialect: Dialect): Driver {
@@ -35,16 +35,8 @@ export function withoutStatementLimit(driver: Driver, dialect: Dialect): Driver 
         query: (sql, params, opts) => s.query(sql, params, opts),
         release(destroy?: boolean) {
           if (destroy) return s.release(true);
-          const put = async () => {
-            for (const q of restore) await s.query(q.sql, q.params);
-          };
           // A session whose limit could not be put back is closed, never handed on unlimited.
-          put()
-            .then(
-              () => s.release(),
-              () => s.release(true),
-            )
-            .catch(() => undefined); // the pool was closed meanwhile
+          releaseRestored(s, restore).catch(() => undefined); // the pool was closed meanwhile
         },
       };
     },

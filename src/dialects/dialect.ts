@@ -176,6 +176,11 @@ export interface Ddl {
   raw(sql: string, description: string): Step;
 }
 
+/** Session variables by name; names come from the dialects, values are bound. */
+export type SessionValues = Record<string, string | number>;
+/** Statements that put a session's variables back as they were. */
+export type SessionRestore = Array<{ sql: string; params: unknown[] }>;
+
 /** An object of the user's that depends on a table or column: `{ kind: 'view', name: 'active_users' }`. */
 export interface Dependent {
   kind: string;
@@ -237,16 +242,32 @@ export interface Dialect {
    */
   readonly transactionMark?: string;
 
-  /** Statements bounding lock waits: at the start of a DDL transaction, or for a session running a step outside one. */
-  lockTimeout(ms: number, scope: 'transaction' | 'session'): string[];
-  /** Undo session-scoped settings before a session goes back to a pool that may be the application's. */
+  /** Statements bounding lock waits for the rest of the current DDL transaction (where DDL is transactional). */
+  lockTimeout(ms: number): string[];
+  /** The session variables bounding lock waits of a step run outside a transaction, for setSession. */
+  sessionLockTimeout(ms: number): SessionValues;
+  /**
+   * The advisory-lock session's variables, for setSession: a label others can
+   * name it by (PG application_name), and no idle timeout (it idles for
+   * minutes while other sessions work).
+   */
+  lockSession(label: string): SessionValues;
+  /**
+   * Set session variables (names the server does not know are skipped) and
+   * return what puts back the values they had. By value, never `RESET` or
+   * `DEFAULT`: the pool may be the application's, and what it set on its
+   * session (a lock_timeout, its `app@version` application_name, which the
+   * deploy gate reads) must be there when xc gives the session back.
+   */
+  setSession(s: Session, values: SessionValues): Promise<SessionRestore>;
+  /** Clear xc's own user variables a step may leave on a session (MySQL `@xc_violation`). */
   resetSession(): string[];
   /**
    * Lift, on this session only, the time limit the server, the database or
    * the role puts on every statement (see db/statementLimit.ts). Returns the
    * statements putting it back as it was; none when there was no limit.
    */
-  liftStatementLimit(s: Session): Promise<Array<{ sql: string; params: unknown[] }>>;
+  liftStatementLimit(s: Session): Promise<SessionRestore>;
   /** Gave up waiting for a lock, or was chosen as a deadlock's victim: nothing was done, a retry is right. */
   isLockTimeout(err: unknown): boolean;
   /**
@@ -301,8 +322,6 @@ export interface Dialect {
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]>;
   /** Whether this session still holds the advisory lock (false, or an error, once the session was ended). */
   holdsAdvisoryLock(s: Session, key: string): Promise<boolean>;
-  /** Session settings that keep an idle session from being ended by the server's idle timeouts (the lock session idles for minutes). */
-  keepAliveSession(): string[];
   /** Who holds the advisory lock, in words, if it can be seen. */
   advisoryLockHolder(s: Session, key: string): Promise<string | null>;
   /**
@@ -312,8 +331,6 @@ export interface Dialect {
    * connection attribute where the server shows it.
    */
   applicationSessions(s: Session): Promise<string[]>;
-  /** Mark a session so others can name it (PG application_name). */
-  labelSession(s: Session, label: string): Promise<void>;
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import os from 'node:os';
 import { LockHeldError } from '../errors.js';
-import type { Session } from '../db/driver.js';
+import { releaseRestored, type Session } from '../db/driver.js';
+import type { SessionRestore } from '../dialects/dialect.js';
 import { sleep, type EngineContext } from './context.js';
 
 const LOCK_KEY = 'expand-contract';
@@ -14,8 +15,9 @@ export async function withAdvisoryLock<T>(ctx: EngineContext, fn: () => Promise<
   const s = await ctx.driver.acquire();
   let held = false;
   let lost = false;
+  let restore: SessionRestore = [];
   try {
-    await ctx.dialect.labelSession(s, `xc ${ctx.command} pid ${process.pid} on ${os.hostname()}`);
+    restore = await ctx.dialect.setSession(s, ctx.dialect.lockSession(`xc ${ctx.command} pid ${process.pid} on ${os.hostname()}`));
     const deadline = Date.now() + ctx.options.waitLockMs;
     let announced = false;
     while (!(held = await ctx.dialect.tryAdvisoryLock(s, LOCK_KEY))) {
@@ -27,7 +29,6 @@ export async function withAdvisoryLock<T>(ctx: EngineContext, fn: () => Promise<
       announced = true;
       await sleep(Math.min(500, Math.max(10, deadline - Date.now())));
     }
-    for (const q of ctx.dialect.keepAliveSession()) await s.query(q).catch(() => undefined);
     const keeper = keepHeld(ctx, s);
     try {
       return await fn();
@@ -36,7 +37,9 @@ export async function withAdvisoryLock<T>(ctx: EngineContext, fn: () => Promise<
     }
   } finally {
     if (held && !lost) await ctx.dialect.releaseAdvisoryLock(s, LOCK_KEY).catch(() => undefined);
-    s.release(!held || lost); // a session that lost the lock is not given back to the pool
+    // A session that lost the lock is not given back to the pool; any other goes back with the label and timeouts it came with.
+    if (lost) s.release(true);
+    else await releaseRestored(s, restore);
   }
 }
 

@@ -9,7 +9,8 @@
  * - a fill step walks its table in batches, each committed with its own
  *   cursor row (numbered -1 - its step number), so a re-run resumes it.
  */
-import { withSession, type Session } from '../db/driver.js';
+import { releaseRestored, withSession, type Session } from '../db/driver.js';
+import type { SessionRestore } from '../dialects/dialect.js';
 import { SqlFailedError, XcError } from '../errors.js';
 import type { Step } from '../operations/types.js';
 import type { StepPhase } from '../state/store.js';
@@ -67,7 +68,7 @@ async function runTransactional(ctx: EngineContext, migration: string, phase: St
     try {
       await s.query('BEGIN');
       await attempt.watch(s);
-      for (const q of ctx.dialect.lockTimeout(ctx.options.lockTimeoutMs, 'transaction')) await s.query(q);
+      for (const q of ctx.dialect.lockTimeout(ctx.options.lockTimeoutMs)) await s.query(q);
       await lockTablesFirst(ctx, s, group, tables);
       for (const [k, step] of group.entries()) {
         current = step;
@@ -100,7 +101,7 @@ async function lockTablesFirst(ctx: EngineContext, s: Session, group: Step[], ta
   if (!ctx.dialect.lockTables || group.length < 2 || tables.length < 2) return;
   const [first, ...rest] = tables;
   for (const q of ctx.dialect.lockTables([first!])) await s.query(q);
-  for (const q of ctx.dialect.lockTimeout(Math.min(ctx.options.lockTimeoutMs, HELD_LOCK_WAIT_MS), 'transaction')) await s.query(q);
+  for (const q of ctx.dialect.lockTimeout(Math.min(ctx.options.lockTimeoutMs, HELD_LOCK_WAIT_MS))) await s.query(q);
   for (const q of ctx.dialect.lockTables(rest)) await s.query(q);
 }
 
@@ -113,12 +114,13 @@ export async function probe(s: Session, sql: string): Promise<boolean> {
 async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number): Promise<void> {
   await withLockRetry(ctx, { migration, description: step.description, tables: step.tables }, async (attempt) => {
     const s = await ctx.driver.acquire();
+    let restore: SessionRestore = [];
     try {
       if (step.probe && (await probe(s, step.probe))) {
         await ctx.store.markStep(s, migration, phase, seq, 'done');
         return;
       }
-      for (const q of ctx.dialect.lockTimeout(ctx.options.lockTimeoutMs, 'session')) await s.query(q);
+      restore = await ctx.dialect.setSession(s, ctx.dialect.sessionLockTimeout(ctx.options.lockTimeoutMs));
       if (step.cleanup) await s.query(step.cleanup);
       const blockers = step.tables.length > 0 ? ((await ctx.dialect.preflight?.(s, step.tables, ctx.options.lockTimeoutMs)) ?? []) : [];
       if (blockers.length > 0) throw new PreflightBlocked(blockers);
@@ -132,8 +134,7 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
       if (ctx.dialect.isLockTimeout(err) || err instanceof PreflightBlocked) throw err;
       throw failed(step, err);
     } finally {
-      for (const q of ctx.dialect.resetSession()) await s.query(q).catch(() => undefined);
-      s.release();
+      await releaseRestored(s, [...ctx.dialect.resetSession().map((sql) => ({ sql, params: [] })), ...restore]);
     }
   });
 }

@@ -144,16 +144,18 @@ for (const target of targets) {
       // `?`, `?|` and `?&`, and a `?` in a string and a comment that must stay text.
       const up = "CASE WHEN doc ? 'vip' THEN 'vip?' WHEN doc->'tags' ?| array['b'] AND doc->'tags' ?& array['b'] THEN 'b' ELSE 'other' END /* why? */";
       await s.write('0001_tier', { addColumn: { table: 'items', column: { name: 'tier', type: 'text' }, up } });
-      await s.xc.apply({ to: 'expand' });
+      const xc = createXc({ url: s.db.url, dir: s.dir, batchSize: 7 });
+      onCleanup(() => xc.close());
+      await xc.apply({ to: 'expand' });
       await s.db.query(`INSERT INTO items (id, doc) VALUES (100, '{"vip": 1}'), (101, '{"tags": ["b"]}')`);
-      await s.xc.backfill({ batchSize: 7 });
+      await xc.backfill();
       await toContracted(s, '0001_tier');
       const tiers = await s.db.query<{ id: number; tier: string }>(`SELECT id, tier FROM items ORDER BY id`);
       expect(tiers).toHaveLength(32);
       for (const r of tiers) expect(r.tier).toBe(r.id === 100 || (r.id <= 30 && (r.id - 1) % 3 === 0) ? 'vip?' : 'b');
 
       await s.write('0002_flag', { sql: { expand: 'ALTER TABLE items ADD COLUMN vip boolean', rollback: 'ALTER TABLE items DROP COLUMN vip', backfill: { table: 'items', set: { vip: 'true' }, where: "doc ? 'vip'" } } });
-      await s.xc.apply({ batchSize: 5 });
+      await xc.apply();
       expect(await s.db.query(`SELECT count(*)::int AS n FROM items WHERE vip`)).toEqual([{ n: 11 }]);
     });
 

@@ -54,7 +54,7 @@ async function run(c: Ctx, steps: Step[]): Promise<number> {
     try {
       if (await probeDone(s, step.probe!)) continue;
       if (step.cleanup) await s.query(step.cleanup);
-      for (const q of c.d.lockTimeout(1000, 'session')) await s.query(q);
+      for (const q of c.d.lockTimeout(1000)) await s.query(q);
       await s.query(step.sql);
       ran++;
       expect(await probeDone(s, step.probe!), `${step.description}: probe after running`).toBe(true);
@@ -584,13 +584,13 @@ describeMysql('MySQL dialect: lock timeouts, blockers, advisory lock', () => {
       expect(found!.application).toMatch(/\/xc_mylock_/);
       expect((await c.d.blockers(s, null, ['busy'])).map((b) => b.session)).toContain(Number(id));
 
-      for (const q of c.d.lockTimeout(1000, 'session')) await s.query(q);
+      const restore = await c.d.setSession(s, c.d.sessionLockTimeout(1000));
       const t0 = Date.now();
       const err = await failure(s.query(ddl(c).addColumn('busy', 'w', 'int')[0]!.sql));
       expect(err.errno).toBe(1205);
       expect(c.d.isLockTimeout(err)).toBe(true);
       expect(Date.now() - t0).toBeLessThan(2500);
-      for (const q of c.d.resetSession()) await s.query(q);
+      for (const q of restore) await s.query(q.sql, q.params);
       expect(Number((await s.query<{ v: number }>('SELECT @@session.lock_wait_timeout AS v')).rows[0]!.v)).toBeGreaterThan(1000);
     } finally {
       s.release();

@@ -196,14 +196,17 @@ describe('triggers', () => {
 
 describe('session statements', () => {
   const d = new MysqlDialect('10.11.19-MariaDB');
-  it('bounds lock waits in whole seconds and resets them', () => {
-    expect(d.lockTimeout(1000, 'session')).toEqual(['SET SESSION lock_wait_timeout = 1', 'SET SESSION innodb_lock_wait_timeout = 1']);
-    expect(d.lockTimeout(1500, 'session')[0]).toBe('SET SESSION lock_wait_timeout = 2');
-    expect(d.lockTimeout(10, 'session')[0]).toBe('SET SESSION lock_wait_timeout = 1');
-    // One statement each way, per batch.
-    expect(d.backfillSession(1000, ['xc_sync_1', "bad'name"])).toEqual(['SET SESSION lock_wait_timeout = 1, SESSION innodb_lock_wait_timeout = 1, @xc_bypass_xc_sync_1 = 1, @xc_bypass_badname = 1']);
-    expect(d.backfillSessionEnd(['xc_sync_1'])).toEqual(['SET SESSION lock_wait_timeout = DEFAULT, SESSION innodb_lock_wait_timeout = DEFAULT, @xc_bypass_xc_sync_1 = NULL']);
-    expect(d.backfillSession(2000, [])).toEqual(['SET SESSION lock_wait_timeout = 2, SESSION innodb_lock_wait_timeout = 2']);
+  it('bounds lock waits in whole seconds, and puts back what the session had', () => {
+    expect(d.lockTimeout(1000)).toEqual(['SET SESSION lock_wait_timeout = 1', 'SET SESSION innodb_lock_wait_timeout = 1']);
+    expect(d.sessionLockTimeout(1500)).toEqual({ lock_wait_timeout: 2, innodb_lock_wait_timeout: 2 });
+    expect(d.sessionLockTimeout(10)).toEqual({ lock_wait_timeout: 1, innodb_lock_wait_timeout: 1 });
+    // One statement each way, per batch; the session's own values kept in user variables by the same SET.
+    expect(d.backfillSession(1000, ['xc_sync_1', "bad'name"])).toEqual([
+      'SET @xc_lwt = @@SESSION.lock_wait_timeout, @xc_ilwt = @@SESSION.innodb_lock_wait_timeout, SESSION lock_wait_timeout = 1, SESSION innodb_lock_wait_timeout = 1, @xc_bypass_xc_sync_1 = 1, @xc_bypass_badname = 1',
+    ]);
+    expect(d.backfillSessionEnd(['xc_sync_1'])).toEqual([
+      'SET SESSION lock_wait_timeout = COALESCE(@xc_lwt, @@SESSION.lock_wait_timeout), SESSION innodb_lock_wait_timeout = COALESCE(@xc_ilwt, @@SESSION.innodb_lock_wait_timeout), @xc_lwt = NULL, @xc_ilwt = NULL, @xc_bypass_xc_sync_1 = NULL',
+    ]);
   });
   it('compares keys with one placeholder per column and text byte-exactly', () => {
     expect(d.keyCondition(['id'], '>')).toEqual({ sql: '`id` > ?', order: [0] });

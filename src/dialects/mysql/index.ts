@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Session } from '../../db/driver.js';
 import type { SchemaModel } from '../../schema/model.js';
-import { markRemovals, type Blocker, type Dependent, type Dialect, type Ddl } from '../dialect.js';
+import { markRemovals, type Blocker, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { ExpressionCheck } from '../../operations/types.js';
 import { introspectMysql, type CatalogFlavor } from './catalog.js';
 import { createMysqlDdl, type MysqlFeatures } from './ddl.js';
@@ -30,6 +30,8 @@ export function parseServerVersion(version: string): { mariadb: boolean; version
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
+/** A session variable's value as read back (text for big numbers), as SET needs it: a number where it is one. */
+const numeric = (v: unknown) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
 interface HolderRow { id: number | string; user: string | null; host: string | null; db: string | null; command: string | null; state: string | null; query: string | null; since: string | null }
 
 /** MySQL/MariaDB built-ins whose value changes between calls (the server keeps no volatility in its catalog). */
@@ -173,14 +175,40 @@ export class MysqlDialect implements Dialect {
   }
 
   /** Whole seconds: MySQL's lock waits have no finer unit. `lock_wait_timeout` bounds metadata locks (DDL), `innodb_lock_wait_timeout` row locks. */
-  lockTimeout(ms: number, _scope: 'transaction' | 'session'): string[] {
+  lockTimeout(ms: number): string[] {
+    // DDL is not transactional here, so never asked for a transaction's; the session's is what there is.
     return [`SET SESSION lock_wait_timeout = ${seconds(ms)}`, `SET SESSION innodb_lock_wait_timeout = ${seconds(ms)}`];
   }
 
   resetSession(): string[] {
-    const base = ['SET SESSION lock_wait_timeout = DEFAULT', 'SET SESSION innodb_lock_wait_timeout = DEFAULT'];
-    // MySQL only: a foreign key step sets foreign_key_checks on the session, a failed validation may leave @xc_violation (ddl.ts).
-    return this.mariadb ? base : [...base, 'SET SESSION foreign_key_checks = DEFAULT', 'SET @xc_violation = NULL'];
+    // A failed validation leaves @xc_violation set (ddl.ts, MySQL only).
+    return this.mariadb ? [] : ['SET @xc_violation = NULL'];
+  }
+
+  sessionLockTimeout(ms: number): SessionValues {
+    // MySQL only: a foreign key step turns foreign_key_checks off for itself (ddl.ts); it comes back as the session had it.
+    return { lock_wait_timeout: seconds(ms), innodb_lock_wait_timeout: seconds(ms), ...(this.mariadb ? {} : { foreign_key_checks: 1 }) };
+  }
+
+  lockSession(_label: string): SessionValues {
+    // A year: the most both servers accept. MySQL has no application_name; the lock's own name says it is xc's.
+    return { wait_timeout: 31536000 };
+  }
+
+  async setSession(s: Session, values: SessionValues): Promise<SessionRestore> {
+    const known: [string, unknown][] = [];
+    for (const name of Object.keys(values)) {
+      try {
+        known.push([name, (await s.query<{ v: unknown }>(`SELECT @@SESSION.${name} AS v`)).rows[0]?.v]);
+      } catch (err) {
+        if ((err as { errno?: number }).errno !== 1193) throw err; // 1193: unknown system variable
+      }
+    }
+    if (known.length === 0) return [];
+    const set = (pairs: [string, unknown][]) => ({ sql: `SET ${pairs.map(([n]) => `SESSION ${n} = ?`).join(', ')}`, params: pairs.map(([, v]) => numeric(v)) });
+    const change = set(known.map(([n]) => [n, values[n]]));
+    await s.query(change.sql, change.params);
+    return [set(known)];
   }
 
   /**
@@ -189,7 +217,7 @@ export class MysqlDialect implements Dialect {
    * put back by value), MySQL's max_execution_time (milliseconds, SELECTs
    * only: xc's chunk look-ups and verify reads).
    */
-  async liftStatementLimit(s: Session): Promise<Array<{ sql: string; params: unknown[] }>> {
+  async liftStatementLimit(s: Session): Promise<SessionRestore> {
     const variable = this.mariadb ? (this.atLeast(10, 1, 1) ? 'max_statement_time' : null) : this.atLeast(5, 7, 8) ? 'max_execution_time' : null;
     if (!variable) return [];
     const was = Number((await s.query<{ v: unknown }>(`SELECT @@SESSION.${variable} AS v`)).rows[0]?.v ?? 0);
@@ -204,15 +232,28 @@ export class MysqlDialect implements Dialect {
     return errno === 1205 || errno === 1213;
   }
 
-  /** One statement each way: set per batch, on a pooled connection. */
+  /**
+   * One statement each way, per batch, on a pooled connection: the values the
+   * session had are kept in user variables by the same SET (assignments run
+   * left to right) and put back from them, so the application's own survive.
+   */
   backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {
     const t = seconds(lockTimeoutMs);
-    return [['SET SESSION lock_wait_timeout = ' + t, 'SESSION innodb_lock_wait_timeout = ' + t, ...bypass.map((n) => `${bypassVariable(n)} = 1`)].join(', ')];
+    return [
+      ['SET @xc_lwt = @@SESSION.lock_wait_timeout', '@xc_ilwt = @@SESSION.innodb_lock_wait_timeout', `SESSION lock_wait_timeout = ${t}`, `SESSION innodb_lock_wait_timeout = ${t}`, ...bypass.map((n) => `${bypassVariable(n)} = 1`)].join(', '),
+    ];
   }
 
-  /** The pool may be the application's: nothing xc set may stay on the connection. */
   backfillSessionEnd(bypass: string[]): string[] {
-    return [['SET SESSION lock_wait_timeout = DEFAULT', 'SESSION innodb_lock_wait_timeout = DEFAULT', ...bypass.map((n) => `${bypassVariable(n)} = NULL`)].join(', ')];
+    return [
+      [
+        'SET SESSION lock_wait_timeout = COALESCE(@xc_lwt, @@SESSION.lock_wait_timeout)',
+        'SESSION innodb_lock_wait_timeout = COALESCE(@xc_ilwt, @@SESSION.innodb_lock_wait_timeout)',
+        '@xc_lwt = NULL',
+        '@xc_ilwt = NULL',
+        ...bypass.map((n) => `${bypassVariable(n)} = NULL`),
+      ].join(', '),
+    ];
   }
 
   /** NULL-safe equality; text byte-exact in a NO PAD binary collation (a _ci collation would call 'Bob' and 'bob' equal). MySQL's CAST cannot take arbitrary types, so none is applied. */
@@ -377,10 +418,6 @@ export class MysqlDialect implements Dialect {
     return Number(r.rows[0]?.ok) === 1;
   }
 
-  keepAliveSession(): string[] {
-    // A year: the most both servers accept. The lock session idles while other sessions work.
-    return ['SET SESSION wait_timeout = 31536000'];
-  }
 
   async releaseAdvisoryLock(s: Session, key: string): Promise<void> {
     await s.query('SELECT RELEASE_LOCK(?) AS released', [await this.lockName(s, key)]);
@@ -426,7 +463,4 @@ export class MysqlDialect implements Dialect {
     for (const row of running.rows) for (const m of String(row.info).matchAll(STATEMENT_TAG)) names.add(m[1]!);
     return [...names];
   }
-
-  /** MySQL has no application_name and another session's variables cannot be read: nothing to set (the holder is described from the processlist). */
-  async labelSession(_s: Session, _label: string): Promise<void> {}
 }

@@ -5,7 +5,7 @@
  */
 import type { Session } from '../../db/driver.js';
 import { quoteQuestionOperators } from '../../db/pg.js';
-import { markRemovals, type Blocker, type Dependent, type Dialect, type Ddl } from '../dialect.js';
+import { markRemovals, type Blocker, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { ExpressionCheck } from '../../operations/types.js';
 import type { SchemaModel } from '../../schema/model.js';
 import { introspectPostgres } from './catalog.js';
@@ -129,12 +129,33 @@ export class PostgresDialect implements Dialect {
     return c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
   }
 
-  lockTimeout(ms: number, scope: 'transaction' | 'session'): string[] {
-    return [`SET ${scope === 'transaction' ? 'LOCAL ' : ''}lock_timeout = '${Math.max(1, Math.floor(ms))}ms'`];
+  lockTimeout(ms: number): string[] {
+    return [`SET LOCAL lock_timeout = '${Math.max(1, Math.floor(ms))}ms'`];
+  }
+
+  sessionLockTimeout(ms: number): SessionValues {
+    return { lock_timeout: `${Math.max(1, Math.floor(ms))}ms` };
+  }
+
+  lockSession(label: string): SessionValues {
+    // idle_session_timeout exists from PostgreSQL 14; setSession skips it on older servers.
+    return { application_name: label, idle_session_timeout: '0', idle_in_transaction_session_timeout: '0' };
+  }
+
+  /** One round trip: each value is read (OFFSET 0 keeps the read in a subquery of its own, before the write) and set. */
+  async setSession(s: Session, values: SessionValues): Promise<SessionRestore> {
+    const names = Object.keys(values);
+    if (names.length === 0) return [];
+    const r = await s.query<{ name: string; was: string }>(
+      `SELECT name, was, set_config(name, v, false) FROM (SELECT n AS name, v, current_setting(n, true) AS was FROM unnest(?::text[], ?::text[]) AS x(n, v) OFFSET 0) AS cur WHERE was IS NOT NULL`,
+      [names, names.map((n) => String(values[n]))],
+    );
+    if (r.rows.length === 0) return [];
+    return [{ sql: `SELECT set_config(n, v, false) FROM unnest(?::text[], ?::text[]) AS x(n, v)`, params: [r.rows.map((w) => w.name), r.rows.map((w) => w.was)] }];
   }
 
   resetSession(): string[] {
-    return ['RESET lock_timeout'];
+    return [];
   }
 
   /**
@@ -142,12 +163,12 @@ export class PostgresDialect implements Dialect {
    * which would cancel a long DDL transaction or index build the same way.
    * Put back by value: RESET would also drop one the application SET itself.
    */
-  async liftStatementLimit(s: Session): Promise<Array<{ sql: string; params: unknown[] }>> {
+  async liftStatementLimit(s: Session): Promise<SessionRestore> {
     const r = await s.query<{ st: string | null; tt: string | null }>(
       `SELECT current_setting('statement_timeout') AS st, current_setting('transaction_timeout', true) AS tt`,
     );
     const was = { statement_timeout: r.rows[0]?.st, transaction_timeout: r.rows[0]?.tt };
-    const restore: Array<{ sql: string; params: unknown[] }> = [];
+    const restore: SessionRestore = [];
     for (const [name, value] of Object.entries(was)) {
       if (value == null || value === '0') continue;
       await s.query(`SELECT set_config(?, '0', false)`, [name]);
@@ -173,7 +194,7 @@ export class PostgresDialect implements Dialect {
 
   backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {
     const names = bypass.map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).join(',');
-    return [...this.lockTimeout(lockTimeoutMs, 'transaction'), `SET LOCAL ${BYPASS_SETTING} = '${names}'`];
+    return [...this.lockTimeout(lockTimeoutMs), `SET LOCAL ${BYPASS_SETTING} = '${names}'`];
   }
 
   backfillSessionEnd(_bypass: string[]): string[] {
@@ -288,10 +309,6 @@ export class PostgresDialect implements Dialect {
     return r.rows[0]?.ok === true;
   }
 
-  keepAliveSession(): string[] {
-    // idle_session_timeout exists from PostgreSQL 14; on older servers the SET fails and is skipped.
-    return ['SET idle_in_transaction_session_timeout = 0', 'SET idle_session_timeout = 0'];
-  }
 
   async releaseAdvisoryLock(s: Session, key: string): Promise<void> {
     await s.query('SELECT pg_advisory_unlock(?::bigint)', [lockKey(key)]);
@@ -318,7 +335,4 @@ export class PostgresDialect implements Dialect {
     return r.rows.map((row) => row.name);
   }
 
-  async labelSession(s: Session, label: string): Promise<void> {
-    await s.query(`SELECT set_config('application_name', ?, false)`, [label.slice(0, 63)]);
-  }
 }
