@@ -228,9 +228,11 @@ export interface Dialect {
    */
   typeIssue(s: Session, type: string): Promise<string | null>;
   /**
-   * A syntax error in `sql` (statements, not run), or null; absent where the
-   * server cannot parse without running (MySQL): there the statements meet
-   * the server at apply.
+   * A syntax error in `sql` (statements, parsed and not run), or null:
+   * PostgreSQL parses it as a PL/pgSQL body, MySQL/MariaDB as a prepared
+   * statement (exactly one: several are a syntax error there, as at apply).
+   * Errors other than syntax (an unknown table an earlier statement creates)
+   * are not reported: those statements meet the server at apply.
    */
   sqlSyntaxIssue?(s: Session, sql: string): Promise<string | null>;
   /** Statement starting a read-only transaction. */

@@ -88,7 +88,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     if (issue) issues.push({ path: t.path, message: issue });
   }
   if (issues.length > 0) return issues; // a bad type is never pasted into the expressions compiled as it
-  for (const st of dialect.sqlSyntaxIssue ? (op.statements?.(spec as never) ?? []) : []) {
+  for (const st of dialect.sqlSyntaxIssue ? (op.statements?.(spec as never, vctx) ?? []) : []) {
     const error = await dialect.sqlSyntaxIssue!(session, st.sql);
     if (error) issues.push({ path: st.path, message: `not valid SQL: ${error}` });
   }

@@ -1,10 +1,19 @@
 /**
  * sql: the author's own statements for each phase, plus an optional batched
  * backfill. xc cannot see inside the SQL, so it neither validates nor
- * projects what the statements do.
+ * projects what the statements do; the server parses them at plan (each
+ * dialect's sqlSyntaxIssue), so a typo is refused before anything runs.
  */
 import { columnsOf } from './common.js';
-import { emptyPlan, type ExpressionCheck, type Operation, type ValidationIssue } from './types.js';
+import { emptyPlan, type ExpressionCheck, type Operation, type ValidateContext, type ValidationIssue } from './types.js';
+import type { OperationSpec } from '../migration/schema.js';
+
+/** The backfill's table and every column it sets exist already: its expressions can be compiled against them. */
+function targetsKnown(spec: OperationSpec<'sql'>, ctx: ValidateContext): boolean {
+  const t = spec.backfill && ctx.model.table(spec.backfill.table);
+  // When the expand SQL creates the table or the target columns the model cannot know them.
+  return !!t && Object.keys(spec.backfill!.set).every((name) => t.columns.some((c) => c.name === name));
+}
 
 export const sql: Operation<'sql'> = {
   kind: 'sql',
@@ -22,10 +31,7 @@ export const sql: Operation<'sql'> = {
   expressions(spec, ctx) {
     const b = spec.backfill;
     const t = b && ctx.model.table(b.table);
-    if (!b || !t) return [];
-    // When the expand SQL creates the target columns the model cannot know them: leave those expressions to the backfill itself.
-    const targets = Object.keys(b.set).map((name) => t.columns.find((c) => c.name === name));
-    if (targets.some((c) => c === undefined)) return [];
+    if (!b || !t || !targetsKnown(spec, ctx)) return [];
     const columns = columnsOf(t);
     const checks: ExpressionCheck[] = [];
     for (const [name, e] of Object.entries(b.set)) {
@@ -37,7 +43,20 @@ export const sql: Operation<'sql'> = {
     return checks;
   },
 
-  statements: (spec) => (['expand', 'contract', 'rollback'] as const).flatMap((phase) => (spec[phase] === undefined ? [] : [{ path: [phase], sql: spec[phase]! }])),
+  statements(spec, ctx) {
+    const own = (['expand', 'contract', 'rollback'] as const).flatMap((phase) => (spec[phase] === undefined ? [] : [{ path: [phase], sql: spec[phase]! }]));
+    const b = spec.backfill;
+    if (!b || targetsKnown(spec, ctx)) return own;
+    // Columns the expand SQL creates cannot be compiled against yet (see expressions): their syntax, at least, is checked
+    // in a statement of the shape the backfill will run, parsed and never run.
+    const q = (name: string) => ctx.dialect.quote(name);
+    const set = Object.entries(b.set).flatMap(([column, e]) => {
+      const resolved = ctx.expr(e);
+      return resolved === undefined ? [] : [{ path: ['backfill', 'set', column], sql: `UPDATE ${q(b.table)} SET ${q(column)} = (${resolved})` }];
+    });
+    const where = b.where === undefined ? [] : [{ path: ['backfill', 'where'], sql: `SELECT 1 FROM ${q(b.table)} WHERE (${b.where})` }];
+    return [...own, ...set, ...where];
+  },
 
   backfillTables(spec) {
     return spec.backfill ? [spec.backfill.table] : [];

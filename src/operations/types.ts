@@ -194,7 +194,7 @@ export interface Operation<K extends OperationKind = OperationKind> {
    */
   removesAtContract?(spec: OperationSpec<K>): { path: (string | number)[]; table: string; column?: string }[];
   /** The author's own statements (the `sql` operation), checked for syntax by the server where it can without running them. */
-  statements?(spec: OperationSpec<K>): { path: (string | number)[]; sql: string }[];
+  statements?(spec: OperationSpec<K>, ctx: ValidateContext): { path: (string | number)[]; sql: string }[];
   /** SQL types the operation declares, each checked by the server (Dialect.typeIssue) before any expression. */
   types?(spec: OperationSpec<K>): { path: (string | number)[]; type: string }[];
   /** Expressions to test-compile against the database. */

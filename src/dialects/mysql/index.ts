@@ -13,6 +13,7 @@ import { introspectMysql, type CatalogFlavor } from './catalog.js';
 import { createMysqlDdl, type MysqlFeatures } from './ddl.js';
 import { castTarget, isTextType, quoteMy } from './expr.js';
 import { bypassVariable } from './triggers.js';
+import { mysqlSyntaxIssue } from './syntax.js';
 
 export { quoteMy };
 
@@ -144,6 +145,11 @@ export class MysqlDialect implements Dialect {
     } finally {
       await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
+  }
+
+  /** Parsed by the server as a prepared statement, never executed (syntax.ts). */
+  sqlSyntaxIssue(s: Session, sql: string): Promise<string | null> {
+    return mysqlSyntaxIssue(s, sql);
   }
 
   async volatileFunctions(_s: Session, names: string[]): Promise<string[]> {
