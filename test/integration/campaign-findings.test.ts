@@ -3,6 +3,7 @@
  * regression test each, on every database it applies to.
  */
 import { spawn } from 'node:child_process';
+import mysql from 'mysql2/promise';
 import { expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
 import { targets } from '../helpers/targets.js';
@@ -191,6 +192,38 @@ for (const target of targets) {
         await holder.query('ROLLBACK');
       }
       await s.xc.backfill();
+      expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(3);
+    });
+
+    it.skipIf(pg)('a user without the PROCESS privilege runs every phase; a blocker among its own sessions is still named (exit 5)', async () => {
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`, `INSERT INTO items (id, n) VALUES (1, 1), (2, 2), (3, 3)`], 'xc_campaign');
+      const user = `xc_np_${Math.random().toString(36).slice(2, 10)}`;
+      const database = decodeURIComponent(new URL(s.db.url).pathname.slice(1));
+      await s.db.query(`CREATE USER '${user}'@'%'`);
+      onCleanup(() => s.db.query(`DROP USER IF EXISTS '${user}'@'%'`).then(() => undefined));
+      await s.db.query(`GRANT ALL ON \`${database}\`.* TO '${user}'@'%'`);
+      const url = new URL(s.db.url);
+      url.username = user;
+      url.password = '';
+      await s.write('0001_m', { addColumn: { table: 'items', column: { name: 'm', type: 'int' }, up: '(n * 2)' } }, { addIndex: { table: 'items', columns: ['n'] } });
+
+      // The same user's long statement holds the table's metadata lock: PROCESSLIST shows it, INNODB_TRX is refused.
+      const holder = await mysql.createConnection({ uri: url.toString() });
+      onCleanup(() => holder.end().catch(() => undefined));
+      const [[{ id }]] = (await holder.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+      const sleeping = holder.query('SELECT SLEEP(6) FROM items LIMIT 1').catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 1500));
+      const blocked = createXc({ url: url.toString(), dir: s.dir, lockTimeoutMs: 200, lockRetryForMs: 1000 });
+      onCleanup(() => blocked.close());
+      const err = await rejection(blocked.apply());
+      expect(err.exitCode, err.message).toBe(5);
+      expect(err.message).toMatch(new RegExp(`blocked by:\\n  session ${id} user ${user}`));
+      await sleeping;
+
+      const xc = createXc({ url: url.toString(), dir: s.dir });
+      onCleanup(() => xc.close());
+      await xc.apply();
+      await xc.contract({ force: true, reason: 'test' });
       expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(3);
     });
   });

@@ -50,6 +50,8 @@ export class MysqlDialect implements Dialect {
   readonly features: MysqlFeatures;
   private readonly flavor: CatalogFlavor;
   private lockSource?: Promise<'mariadb' | 'mysql' | null>;
+  /** False once the server refused INNODB_TRX: the user has no PROCESS privilege (see holders). */
+  private canSeeTransactions = true;
 
   constructor(serverVersion: string) {
     const { mariadb, version } = parseServerVersion(serverVersion);
@@ -355,18 +357,30 @@ export class MysqlDialect implements Dialect {
           ? `p.ID IN (SELECT th.PROCESSLIST_ID FROM performance_schema.metadata_locks ml JOIN performance_schema.threads th ON th.THREAD_ID = ml.OWNER_THREAD_ID
                       WHERE ml.OBJECT_TYPE = 'TABLE' AND ml.OBJECT_SCHEMA = DATABASE() AND ml.OBJECT_NAME IN (${list}) AND ml.LOCK_STATUS = 'GRANTED')`
           : '(p.DB = DATABASE() OR p.DB IS NULL)';
-    const r = await s.query<HolderRow>(
-      `SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.DB AS db, p.COMMAND AS command, p.STATE AS state,
-              LEFT(COALESCE(p.INFO, t.trx_query), 300) AS query, CAST(t.trx_started AS CHAR) AS since
-       FROM information_schema.PROCESSLIST p
-       LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID
-       WHERE p.ID <> CONNECTION_ID() AND p.ID <> ?
-         AND p.COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Killed') AND p.USER NOT IN ('system user', 'event_scheduler')
-         AND (t.trx_started <= NOW() - INTERVAL ? SECOND OR (p.COMMAND = 'Query' AND p.TIME >= ? AND COALESCE(p.STATE, '') NOT LIKE 'Waiting for%lock%'))
-         AND ${scope}
-       ORDER BY t.trx_started IS NULL, t.trx_started, p.ID`,
-      [exclude ?? 0, minAgeSecs, Math.max(1, minAgeSecs), ...(source ? tables : [])],
-    );
+    // Without the PROCESS privilege, INNODB_TRX is refused (1227) and PROCESSLIST shows this user's own sessions only:
+    // then only those, and only by their long statements (an idle transaction cannot be told from an idle session).
+    const trx = this.canSeeTransactions
+      ? { query: 'COALESCE(p.INFO, t.trx_query)', since: 'CAST(t.trx_started AS CHAR)', join: 'LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID', old: 't.trx_started <= NOW() - INTERVAL ? SECOND OR', order: 't.trx_started IS NULL, t.trx_started, ' }
+      : { query: 'p.INFO', since: 'NULL', join: '', old: '? < 0 OR', order: '' };
+    let r;
+    try {
+      r = await s.query<HolderRow>(
+        `SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.DB AS db, p.COMMAND AS command, p.STATE AS state,
+                LEFT(${trx.query}, 300) AS query, ${trx.since} AS since
+         FROM information_schema.PROCESSLIST p
+         ${trx.join}
+         WHERE p.ID <> CONNECTION_ID() AND p.ID <> ?
+           AND p.COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Killed') AND p.USER NOT IN ('system user', 'event_scheduler')
+           AND (${trx.old} (p.COMMAND = 'Query' AND p.TIME >= ? AND COALESCE(p.STATE, '') NOT LIKE 'Waiting for%lock%'))
+           AND ${scope}
+         ORDER BY ${trx.order}p.ID`,
+        [exclude ?? 0, minAgeSecs, Math.max(1, minAgeSecs), ...(source ? tables : [])],
+      );
+    } catch (err) {
+      if ((err as { errno?: number }).errno !== 1227 || !this.canSeeTransactions) throw err;
+      this.canSeeTransactions = false;
+      return this.holders(s, tables, minAgeSecs, exclude);
+    }
     return r.rows.map((b) => ({
       session: Number(b.id),
       user: b.user,
