@@ -30,9 +30,9 @@ export function parseServerVersion(version: string): { mariadb: boolean; version
 }
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
-
 /** A session variable's value as read back (text for big numbers), as SET needs it: a number where it is one. */
 const numeric = (v: unknown) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+
 interface HolderRow { id: number | string; user: string | null; host: string | null; db: string | null; command: string | null; state: string | null; query: string | null; since: string | null }
 
 /** MySQL/MariaDB built-ins whose value changes between calls (the server keeps no volatility in its catalog). */
@@ -188,11 +188,6 @@ export class MysqlDialect implements Dialect {
     return [`SET SESSION lock_wait_timeout = ${seconds(ms)}`, `SET SESSION innodb_lock_wait_timeout = ${seconds(ms)}`];
   }
 
-  resetSession(): string[] {
-    // A failed validation leaves @xc_violation set (ddl.ts, MySQL only).
-    return this.mariadb ? [] : ['SET @xc_violation = NULL'];
-  }
-
   sessionLockTimeout(ms: number): SessionValues {
     // MySQL only: a foreign key step turns foreign_key_checks off for itself (ddl.ts); it comes back as the session had it.
     return { lock_wait_timeout: seconds(ms), innodb_lock_wait_timeout: seconds(ms), ...(this.mariadb ? {} : { foreign_key_checks: 1 }) };
@@ -217,6 +212,11 @@ export class MysqlDialect implements Dialect {
     const change = set(known.map(([n]) => [n, values[n]]));
     await s.query(change.sql, change.params);
     return [set(known)];
+  }
+
+  resetSession(): string[] {
+    // A failed validation leaves @xc_violation set (ddl.ts, MySQL only).
+    return this.mariadb ? [] : ['SET @xc_violation = NULL'];
   }
 
   /**
