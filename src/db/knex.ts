@@ -10,7 +10,7 @@ import { InvalidInputError } from '../errors.js';
 import { importDefault, loadError } from '../migration/load.js';
 import { createPgDriver, guardErrors, pgSession, connectError, type PgQueryable } from './pg.js';
 import { createMysqlDriver, mysqlSession, mysqlOptionsFromUrl, type MysqlQueryable } from './mysql.js';
-import { addSecret, passwordOf, redactUrl } from './redact.js';
+import { addSecret, malformedUrlProblem, passwordOf, redactUrl } from './redact.js';
 
 interface KnexClient {
   driverName?: string;
@@ -132,6 +132,10 @@ export async function driverFromKnexfile(file: string, envName?: string, cwd = p
   if (typeof connection === 'function') connection = await (connection as () => unknown)();
   if (typeof connection === 'string') {
     addSecret(passwordOf(connection));
+    addSecret(passwordOf(connection, true));
+    // As for --url: a URL the driver would misread (or throw on, with the URL in the error) is refused first.
+    const malformed = malformedUrlProblem(connection);
+    if (malformed) throw new InvalidInputError(`${where}: ${malformed}`);
     const label = redactUrl(connection);
     return family === 'pg'
       ? createPgDriver(connection, { label })

@@ -50,7 +50,7 @@ interface UrlParts {
  */
 function splitUrl(url: string, loose = false): UrlParts | null {
   const m = /^([a-z][a-z0-9+.-]*:\/\/)/i.exec(url);
-  if (!m) return null;
+  if (!m) return splitNoAuthority(url);
   const scheme = m[1]!;
   const after = url.slice(scheme.length);
   const end = loose ? -1 : after.search(/[/?#]/);
@@ -65,6 +65,21 @@ function splitUrl(url: string, loose = false): UrlParts | null {
     password: colon < 0 ? null : userinfo.slice(colon + 1),
     rest: after.slice(at + 1),
   };
+}
+
+/**
+ * A connection string without `//` after its scheme (`postgres:/u:p@h/db`) or without a scheme (`u:p@h/db`):
+ * no URL, but a driver may still read a user and password in it, so everything up to the last `@` is taken
+ * as `user:password`, to redact it.
+ */
+function splitNoAuthority(url: string): UrlParts | null {
+  const scheme = /^(?:postgres(?:ql)?|mysql|mariadb):\/?/i.exec(url)?.[0] ?? '';
+  const after = url.slice(scheme.length);
+  const at = after.lastIndexOf('@');
+  if (at < 0) return null;
+  const userinfo = after.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  return { scheme, user: colon < 0 ? userinfo : userinfo.slice(0, colon), password: colon < 0 ? null : userinfo.slice(colon + 1), rest: after.slice(at + 1) };
 }
 
 /** The URL with its password (and any `?password=` style parameter) replaced by `***`. */
@@ -96,6 +111,7 @@ function escapeRegExp(s: string): string {
  * (WHATWG URL parsing), so the driver would connect elsewhere or echo the URL in its error. Null when fine.
  */
 export function malformedUrlProblem(url: string): string | null {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return `${redactUrl(url)} is not a valid URL: expected scheme://user:password@host:port/database`;
   const strict = splitUrl(url);
   const loose = splitUrl(url, true);
   if (!strict || !loose) return null;

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { knownSecrets, redactSecrets, redactUrl, scrub, passwordOf } from '../../src/db/redact.js';
 import { quoteQuestionOperators, toDollarParams } from '../../src/db/pg.js';
@@ -107,5 +110,40 @@ describe('a password with raw # / ? in it (issue 11, item 9)', () => {
     expect(err!.message).toMatch(/is not a valid URL: in a user name or password, write # \/ \? @ : as %23 %2F %3F %40 %3A/);
     const everything = JSON.stringify(err, Object.getOwnPropertyNames(err)) + String(err!.stack);
     for (const secret of ['pa#ss', 'w?rd', 'se#cr', 'et?x', 'a/b#c']) expect(everything).not.toContain(secret);
+  });
+});
+
+describe('connection strings without "//" and knexfile URLs (the chaos suite\'s input corpus)', () => {
+  const everything = (err: unknown) => JSON.stringify(err, Object.getOwnPropertyNames(err)) + String((err as Error).stack);
+  const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as InvalidInputError);
+
+  it.each(['postgres:/u:Zq7%23pw%2Fx@127.0.0.1:5432/db', 'mysql:/u:Zq7%23pw%2Fx@127.0.0.1:3306/db', 'u:Zq7%23pw%2Fx@127.0.0.1:5432/db', 'postgres:u:Zq7#pw/x@127.0.0.1/db'])(
+    '%s: exit 2 before any connection, the password in no field of the error',
+    async (url) => {
+      expect(redactUrl(url)).not.toMatch(/Zq7/);
+      const err = await refusal(openDriver({ url }));
+      expect(err).toBeInstanceOf(InvalidInputError);
+      expect(err!.message).toMatch(/is not a valid URL: expected scheme:\/\/user:password@host:port\/database/);
+      expect(everything(err)).not.toMatch(/Zq7/);
+      expect(scrub(`echo ${url}`)).not.toMatch(/Zq7/);
+    },
+  );
+
+  it.each([
+    ['pg', 'postgres://u:Zq7#pw/x?y@127.0.0.1:5432/db'],
+    ['mysql2', 'mysql://u:Zq7#pw/x?y@127.0.0.1:3306/db'],
+    ['mysql2', 'mysql:/u:Zq7%23pw@127.0.0.1:3306/db'],
+  ])('a knexfile (%s) with %s: exit 2 naming the knexfile, the password in no field of the error', async (client, url) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-knexfile-'));
+    try {
+      const file = path.join(dir, 'knexfile.mjs');
+      await writeFile(file, `export default { client: '${client}', connection: ${JSON.stringify(url)} };\n`);
+      const err = await refusal(openDriver({ knexfile: file }));
+      expect(err).toBeInstanceOf(InvalidInputError);
+      expect(err!.message).toMatch(/^knexfile .*knexfile\.mjs: .* is not a valid URL/);
+      expect(everything(err)).not.toMatch(/Zq7/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
