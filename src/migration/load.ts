@@ -58,21 +58,31 @@ function getJiti(): Promise<Jiti> {
   return jitiPromise;
 }
 
+/**
+ * A file that calls process.exit while it loads would end xc silently, with its own exit code: while any file
+ * loads, process.exit throws instead (a load error). Counted, so that loads overlapping in one process (two
+ * createXc at once) give back the real process.exit when the last one ends, not each other's stand-in.
+ */
+let loading = 0;
+let realExit: typeof process.exit | undefined;
+const refuseExit = ((code?: number) => {
+  throw new Error(`it called process.exit(${code ?? ''}) while loading`);
+}) as typeof process.exit;
+
 /** Import a TS/JS file (always re-read: an edited file must be seen again in a long-running process). */
 export async function importModule(file: string): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
   const jiti = await getJiti();
   delete jiti.cache[abs];
-  // A file that calls process.exit while it loads would end xc silently, with its own exit code: refused as a load error.
-  const exit = process.exit;
-  process.exit = ((code?: number) => {
-    throw new Error(`it called process.exit(${code ?? ''}) while loading`);
-  }) as typeof process.exit;
+  if (loading++ === 0) {
+    realExit = process.exit;
+    process.exit = refuseExit;
+  }
   let mod: unknown;
   try {
     mod = await jiti.import(abs);
   } finally {
-    process.exit = exit;
+    if (--loading === 0) process.exit = realExit!;
   }
   // A CJS file may export a primitive: treat it as the default export.
   return (mod !== null && (typeof mod === 'object' || typeof mod === 'function') ? mod : { default: mod }) as Record<string, unknown>;
@@ -121,7 +131,9 @@ function parseYaml(text: string, file: string): unknown {
       const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       return `${file}${at ? `:${at.line}:${at.col}` : ''}: invalid YAML: ${msg}`;
     });
-    throw new InvalidInputError(lines.join('\n'), { file, line: doc.errors[0]!.linePos?.[0]?.line ?? null });
+    // Nesting past the parser's stack gives one error per level: the first few say it.
+    const shown = lines.length > 5 ? [...lines.slice(0, 5), `${file}: … and ${lines.length - 5} more YAML errors`] : lines;
+    throw new InvalidInputError(shown.join('\n'), { file, line: doc.errors[0]!.linePos?.[0]?.line ?? null });
   }
   try {
     // The yaml package refuses aliases that would expand without bound (a "billion laughs" file) here.
@@ -164,8 +176,27 @@ export function checksumOf(definition: MigrationDefinition): string {
   return createHash('sha256').update(canonicalJson(definition)).digest('hex');
 }
 
+/** Paths of the strings (keys included) in `v` that hold a NUL character. */
+function nulPaths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  if (typeof v === 'string') {
+    if (v.includes('\0')) out.push(at);
+  } else if (Array.isArray(v)) v.forEach((x, i) => nulPaths(x, [...at, i], out));
+  else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\0')) out.push([...at, k]);
+      nulPaths(x, [...at, k], out);
+    }
+  }
+  return out;
+}
+
 /** Validate a raw value as a migration; the error names the file and each issue's path. */
 export function validateMigration(raw: unknown, file: string): MigrationDefinition {
+  // Neither database stores a NUL in a name, text or state row: refused here, not half-way through apply.
+  const nul = nulPaths(raw);
+  if (nul.length > 0) {
+    throw new InvalidInputError(nul.map((p) => `${file}: ${formatPath(p) || 'the migration'}: holds a NUL character (\\u0000), which neither database can store`).join('\n'), { file });
+  }
   const parsed = MigrationSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const lines = formatIssues(parsed.error.issues).map((l) => `${file}: ${l}`);
@@ -218,6 +249,15 @@ export async function loadMigrations(dir: string): Promise<MigrationFile[]> {
       throw new InvalidInputError(`two migration files have the id "${id}": ${other} and ${file}; keep one`, { id, files: [other, file] });
     }
     byId.set(id, file);
+  }
+  // Ids that differ only in case are one file on a case-insensitive file system (macOS, Windows): a checkout there keeps one.
+  const byFolded = new Map<string, string>();
+  for (const [id, file] of byId) {
+    const other = byFolded.get(id.toLowerCase());
+    if (other !== undefined) {
+      throw new InvalidInputError(`two migration files have ids that differ only in case: ${other} and ${file}; a case-insensitive file system keeps one of them — rename one`, { files: [other, file] });
+    }
+    byFolded.set(id.toLowerCase(), file);
   }
   const ids = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const out: MigrationFile[] = [];

@@ -7,7 +7,9 @@ import { z } from 'zod';
 
 /**
  * PostgreSQL keeps the first 63 *bytes* of a name and silently drops the rest, so a longer name can land on another
- * one (issue 11); MySQL allows 64 characters. A file holds to the stricter of the two, so it works on both.
+ * one (issue 11); MySQL allows 64 characters. A file holds to the stricter of the two, so it works on both — and
+ * so to MySQL/MariaDB's other limits too, which would otherwise fail half-way through apply: no name ends with
+ * whitespace, and none holds a character outside the Basic Multilingual Plane (names are 3-byte UTF-8 there).
  */
 export const MAX_NAME_BYTES = 63;
 const ident = z
@@ -18,6 +20,9 @@ const ident = z
     if (bytes > MAX_NAME_BYTES) {
       ctx.addIssue({ code: 'custom', message: `names are at most ${MAX_NAME_BYTES} bytes in UTF-8 (PostgreSQL cuts longer ones, which can then name something else); this one is ${bytes}` });
     }
+    if (/\s$/u.test(s)) ctx.addIssue({ code: 'custom', message: `names cannot end with whitespace (MySQL/MariaDB refuse them): ${JSON.stringify(s)}` });
+    const astral = /[\u{10000}-\u{10FFFF}]/u.exec(s);
+    if (astral) ctx.addIssue({ code: 'custom', message: `names cannot hold ${astral[0]} (U+${astral[0].codePointAt(0)!.toString(16).toUpperCase()}) or any character past U+FFFF: MySQL/MariaDB store names in 3-byte UTF-8` });
   });
 
 /** An SQL expression over the row's own columns, or one per dialect. Trusted SQL from the migration author. */
@@ -57,7 +62,16 @@ const onDelete = z.enum(['cascade', 'restrict', 'set null', 'set default', 'no a
 export const OperationSchemas = {
   createTable: z
     .object({ table: ident, columns: z.array(ColumnSchema).min(1, 'a table needs at least one column'), primaryKey: z.array(ident).min(1).optional() })
-    .strict(),
+    .strict()
+    .superRefine((t, ctx) => {
+      // MySQL/MariaDB column names ignore case: two that differ only in it are one column there.
+      const seen = new Map<string, number>();
+      t.columns.forEach((c, i) => {
+        const first = seen.get(c.name.toLowerCase());
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['columns', i, 'name'], message: `"${c.name}" is the name of columns[${first}] up to case, the same column on MySQL/MariaDB` });
+        else seen.set(c.name.toLowerCase(), i);
+      });
+    }),
   dropTable: z.object({ table: ident }).strict(),
   renameTable: z.object({ from: ident, to: ident }).strict(),
   addColumn: z.object({ table: ident, column: ColumnSchema, up: ExprSchema.optional() }).strict(),
@@ -129,7 +143,8 @@ const OperationEntrySchema = z.unknown().transform((value, ctx): OperationEntry 
     return z.NEVER;
   }
   const kind = keys[0]!;
-  const schema = (OperationSchemas as Record<string, z.ZodType>)[kind];
+  // Own keys only: `constructor` or `toString` must not find Object.prototype's.
+  const schema = Object.hasOwn(OperationSchemas, kind) ? (OperationSchemas as Record<string, z.ZodType>)[kind] : undefined;
   if (!schema) {
     ctx.addIssue({ code: 'custom', path: [kind], message: `unknown operation "${kind}"; expected one of: ${operationKinds.join(', ')}` });
     return z.NEVER;

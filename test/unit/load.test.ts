@@ -165,3 +165,64 @@ describe('newMigrationFile', () => {
     expect(await readdir(dir)).toHaveLength(1);
   });
 });
+
+describe('found by the chaos suite\'s input corpus', () => {
+  const table = (t: string, columns: unknown[] = [{ name: 'id', type: 'int' }]) => JSON.stringify({ operations: [{ createTable: { table: t, columns } }] });
+
+  it.each(['constructor', 'toString', '__defineGetter__'])('an operation named %s is an unknown operation (exit 2), not a TypeError', async (kind) => {
+    await put('0001_a.yaml', `operations:\n  - ${kind}: { table: users }\n`);
+    expect((await loadError()).message).toMatch(new RegExp(`0001_a\\.yaml: operations\\[0\\]\\.${kind}: unknown operation "${kind}"`));
+  });
+
+  it('a NUL anywhere in a file is refused naming each path (neither database stores it)', async () => {
+    await put('0001_a.json', JSON.stringify({ operations: [{ addColumn: { table: 'users\u0000', column: { name: 'c', type: 'int' }, up: "'a\u0000'" } }] }));
+    const err = await loadError();
+    expect(err.message).toMatch(/0001_a\.json: operations\[0\]\.addColumn\.table: holds a NUL character/);
+    expect(err.message).toMatch(/0001_a\.json: operations\[0\]\.addColumn\.up: holds a NUL character/);
+  });
+
+  it.each([
+    ['trailing whitespace', 'users ', /cannot end with whitespace/],
+    ['a trailing tab', 'users\t', /cannot end with whitespace/],
+    ['an emoji', 'users🙂', /cannot hold 🙂 \(U\+1F642\)/],
+  ])('a name with %s is refused: MySQL/MariaDB would fail half-way through apply', async (_what, name, message) => {
+    await put('0001_a.json', table(name));
+    const err = await loadError();
+    expect(err.message).toMatch(/0001_a\.json: operations\[0\]\.createTable\.table: /);
+    expect(err.message).toMatch(message);
+  });
+
+  it('columns of one table whose names differ only in case are refused (one column on MySQL/MariaDB)', async () => {
+    await put('0001_a.json', table('t', [{ name: 'id', type: 'int' }, { name: 'Name', type: 'text' }, { name: 'NAME', type: 'text' }]));
+    expect((await loadError()).message).toMatch(/operations\[0\]\.createTable\.columns\[2\]\.name: "NAME" is the name of columns\[1\] up to case/);
+  });
+
+  it('ids that differ only in case are refused (one file on a case-insensitive file system)', async () => {
+    await put('0001_Init.json', table('a'));
+    await put('0001_init.json', table('b'));
+    expect((await loadError()).message).toMatch(/two migration files have ids that differ only in case: .*0001_Init\.json and .*0001_init\.json/);
+  });
+
+  it('YAML nested past the parser\'s stack is refused in a few lines, not one per level', async () => {
+    await put('0001_a.yaml', `description: ${'['.repeat(20_000)}x${']'.repeat(20_000)}\noperations: []\n`);
+    const err = await loadError();
+    expect(err.message).toMatch(/0001_a\.yaml:\d+:\d+: invalid YAML/);
+    expect(err.message.split('\n').length).toBeLessThanOrEqual(6);
+  });
+
+  it('files loading at once in one process (two createXc) leave process.exit as it was', async () => {
+    const exit = process.exit;
+    const slow = (n: number) => `await new Promise((r) => setTimeout(r, ${n}));\nexport default ${JSON.stringify(rename)};\n`;
+    const other = await mkdtemp(path.join(os.tmpdir(), 'xc-load-'));
+    try {
+      await put('0001_a.ts', slow(30));
+      await writeFile(path.join(other, '0001_b.ts'), slow(80));
+      // The second starts loading inside the first and ends after it: each used to put back what it found, the second the first's stand-in.
+      await Promise.all([loadMigrations(dir), new Promise((r) => setTimeout(r, 5)).then(() => loadMigrations(other))]);
+      expect(process.exit).toBe(exit);
+    } finally {
+      process.exit = exit;
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+});
