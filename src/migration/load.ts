@@ -143,6 +143,17 @@ function parseYaml(text: string, file: string): unknown {
   }
 }
 
+/** The bytes as UTF-8 text; bytes that are no UTF-8 are refused (decoded to U+FFFD, they would name something else). */
+function utf8(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const lossy = bytes.toString('utf8');
+    const { line, col } = lineCol(lossy, lossy.indexOf('\uFFFD'));
+    throw new InvalidInputError(`${file}:${line}:${col}: not UTF-8: bytes here are no UTF-8 character; save the file as UTF-8`, { file, line, column: col });
+  }
+}
+
 /** Parse a file of any supported format into its raw (unvalidated) value. */
 async function readRaw(file: string, ext: string): Promise<unknown> {
   if (MODULE_EXTENSIONS.has(ext)) {
@@ -157,7 +168,7 @@ async function readRaw(file: string, ext: string): Promise<unknown> {
     }
     return mod.default;
   }
-  const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  const text = utf8(await readFile(file), file).replace(/^\uFEFF/, '');
   return ext === '.json' ? parseJson(text, file) : parseYaml(text, file);
 }
 
@@ -176,15 +187,24 @@ export function checksumOf(definition: MigrationDefinition): string {
   return createHash('sha256').update(canonicalJson(definition)).digest('hex');
 }
 
-/** Paths of the strings (keys included) in `v` that hold a NUL character. */
-function nulPaths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-  if (typeof v === 'string') {
-    if (v.includes('\0')) out.push(at);
-  } else if (Array.isArray(v)) v.forEach((x, i) => nulPaths(x, [...at, i], out));
-  else if (v !== null && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      if (k.includes('\0')) out.push([...at, k]);
-      nulPaths(x, [...at, k], out);
+/** Paths of the strings (keys included) in `raw` that hold a NUL character. A loop, not recursion: a file may nest 200 000 deep. */
+function nulPaths(raw: unknown): (string | number)[][] {
+  type At = { key: string | number; up: At } | null; // a linked path: no copy per level
+  const pathOf = (at: At, last: (string | number)[] = []) => {
+    const p = [...last];
+    for (let a = at; a; a = a.up) p.unshift(a.key);
+    return p;
+  };
+  const out: (string | number)[][] = [];
+  const todo: [unknown, At][] = [[raw, null]];
+  for (let next = todo.pop(); next; next = todo.pop()) {
+    const [v, at] = next;
+    if (typeof v === 'string') {
+      if (v.includes('\0')) out.push(pathOf(at));
+    } else if (v !== null && typeof v === 'object') {
+      const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
+      for (const [k] of entries) if (typeof k === 'string' && k.includes('\0')) out.push(pathOf(at, [k]));
+      for (const [k, x] of entries.reverse()) todo.push([x, { key: k, up: at }]);
     }
   }
   return out;

@@ -226,3 +226,24 @@ describe('found by the chaos suite\'s input corpus', () => {
     }
   });
 });
+
+describe('bytes and depth (the chaos suite\'s input corpus)', () => {
+  it.each([[[0xff]], [[0xc3, 0x28]], [[0xed, 0xa0, 0x80]], [[0xc0, 0xaf]]])('bytes %j that are no UTF-8 in a JSON or YAML file are refused naming the line, not read as U+FFFD', async (bad) => {
+    const [head, tail] = JSON.stringify({ operations: [{ dropTable: { table: 'users' } }] }, null, 1).split('users');
+    await put('0001_a.json', Buffer.concat([Buffer.from(`${head}us`), Buffer.from(bad), Buffer.from(`ers${tail}`)]) as unknown as string);
+    expect((await loadError()).message).toMatch(/0001_a\.json:5:\d+: not UTF-8/);
+    await rm(path.join(dir, '0001_a.json'));
+    await put('0001_a.yaml', Buffer.concat([Buffer.from('operations:\n  - dropTable: { table: us'), Buffer.from(bad), Buffer.from('ers }\n')]) as unknown as string);
+    expect((await loadError()).message).toMatch(/0001_a\.yaml:2:\d+: not UTF-8/);
+  });
+
+  it('a UTF-8 BOM is still fine', async () => {
+    await put('0001_a.json', `\uFEFF${JSON.stringify(rename)}`);
+    expect((await loadMigrations(dir))[0]!.definition).toEqual(rename);
+  });
+
+  it('JSON nested 200 000 deep is refused naming the path (exit 2), not a stack overflow', async () => {
+    await put('0001_a.json', `{"description": ${'['.repeat(200_000)}1${']'.repeat(200_000)}, "operations": [{"dropTable": {"table": "users"}}]}`);
+    expect((await loadError()).message).toMatch(/0001_a\.json: description: /);
+  });
+});
