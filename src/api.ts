@@ -23,7 +23,13 @@ export interface XcOptions {
   /** Read the connection from a knexfile (and its environment, default NODE_ENV or development). */
   knexfile?: string;
   knexEnv?: string;
-  /** PostgreSQL: schema of the application's tables (default: the connection's search_path). */
+  /**
+   * PostgreSQL: the schema of the application's tables, exactly as written
+   * (default: the connection's search_path). A URL's sessions get it as
+   * their search_path; a connection object or knexfile keeps its own, which
+   * must resolve to it. Its state is kept in schema `xc_<schema>` (`xc`
+   * without it or for `public`), apart from other schemas'.
+   */
   schema?: string;
   /** Migrations folder (default ./migrations). */
   dir?: string;

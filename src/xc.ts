@@ -69,7 +69,7 @@ class XcImpl implements Xc {
   private connect() {
     this.connected ??= (async () => {
       const opened = await openDriver({ url: this.options.url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, schema: this.options.schema, cwd: process.cwd() });
-      const dialect = await detectDialect(opened);
+      const dialect = await detectDialect(opened, { schema: this.options.schema });
       // Every session xc takes works without the application's statement time limit, put back before it returns.
       const driver = withoutStatementLimit(opened, dialect);
       return { driver, dialect, store: new StateStore(dialect) };
@@ -79,6 +79,8 @@ class XcImpl implements Xc {
 
   private async context(command: string): Promise<EngineContext> {
     const { driver, dialect, store } = await this.connect();
+    // A --schema that is not there, or a state kept for other tables than these, is refused before anything is read or created.
+    if (dialect.checkTarget) await withSession(driver, (s) => dialect.checkTarget!(s, { creating: command === 'init' }));
     return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: (e) => this.options.onEvent?.(e), signal: this.options.signal };
   }
 
@@ -109,12 +111,14 @@ class XcImpl implements Xc {
     return withSession(ctx.driver, async (s) => {
       const model = await ctx.dialect.introspect(s);
       for (const row of loaded.rows.values()) if (isInFlight(row.phase)) project(row.id, row.definition, model, ctx.dialect);
+      // Recorded with each plan: the state it goes into is for these tables, and says so (postgres/state.ts).
+      const schema = (await ctx.dialect.targetSchema?.(s)) ?? undefined;
       const plans = new Map<string, OperationPlan>();
       for (const f of loaded.files) {
         if (upTo !== undefined && f.id > upTo) break;
         const row = loaded.rows.get(f.id);
         if (row && row.phase !== 'rolled_back') continue;
-        plans.set(f.id, await planMigration(f, model, ctx.dialect, s));
+        plans.set(f.id, { ...(await planMigration(f, model, ctx.dialect, s)), ...(schema !== undefined ? { schema } : {}) });
       }
       return plans;
     });
@@ -350,7 +354,9 @@ class XcImpl implements Xc {
   }
 
   async close() {
-    if (this.connected) await (await this.connected).driver.close();
+    // A connection that failed to open (the command already reported why) leaves nothing to close.
+    const connected = await this.connected?.catch(() => undefined);
     this.connected = undefined;
+    await connected?.driver.close();
   }
 }

@@ -45,7 +45,7 @@ const GLOBAL_OPTIONS: Array<[flags: string, description: string]> = [
   ['--knexfile <path>', 'read the connection from a knexfile'],
   ['--env <name>', 'environment: the knexfile section (default NODE_ENV or development) and, for deploy/check, the deployment\'s environment'],
   ['--dir <dir>', 'migrations folder; env XC_MIGRATIONS_DIR (default ./migrations)'],
-  ['--schema <name>', "PostgreSQL: schema of the application's tables (default: the connection's search_path)"],
+  ['--schema <name>', "PostgreSQL: schema of the application's tables, exactly as written (default: the connection's search_path); its state is kept in xc_<name>"],
   ['--json', 'JSON lines on stdout; the last line is the result'],
   ['--lock-timeout <ms>', 'lock timeout of each DDL statement (default 1000)'],
   ['--lock-retry-for <ms>', 'retry DDL that could not get its lock for this long (default 60000)'],

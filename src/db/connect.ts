@@ -20,7 +20,11 @@ export interface OpenDriverOptions {
   connection?: unknown;
   knexfile?: string;
   knexEnv?: string;
-  /** PostgreSQL: the schema holding the application's tables (the sessions' search_path). */
+  /**
+   * PostgreSQL: the schema holding the application's tables — the sessions'
+   * search_path with a URL; a connection object or knexfile keeps its own,
+   * which must be that schema (checked by the dialect).
+   */
   schema?: string;
   /** Base for relative pglite:// folders and knexfile paths (default process.cwd()). */
   cwd?: string;
@@ -51,6 +55,9 @@ export function driverFromConnection(c: unknown): Driver {
   );
 }
 
+/** A value in PostgreSQL's startup `options`, which are split on whitespace; a backslash escapes. */
+const optionValue = (v: string) => v.replace(/[\s\\]/g, '\\$&');
+
 /** Open a driver from a URL (postgres, mysql, mariadb, pglite). The password is registered for redaction. */
 export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: string): Promise<Driver> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
@@ -65,7 +72,9 @@ export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: s
       // Startup options, so they hold from the first statement on: search_path (no SET on shared sessions, survives
       // poolers), and no statement time limit — xc's own pool, so none to keep for an application; even the first
       // query (which server is this?) must not be cancelled on a loaded server (statementLimit.ts lifts it elsewhere).
-      const startup = ['-c statement_timeout=0', ...(schema ? [`-c search_path=${schema.replace(/[\s\\]/g, '\\$&')}`] : [])].join(' ');
+      // The schema is one name, quoted: exactly as written (case included, a comma is part of it), never a list.
+      const searchPath = schema === undefined ? [] : [`-c search_path=${optionValue(`"${schema.replace(/"/g, '""')}"`)}`];
+      const startup = ['-c statement_timeout=0', ...searchPath].join(' ');
       return { ...createPgDriver({ connectionString: url, options: startup }, { label: redactUrl(url) }), unlimited: true };
     }
     case 'mysql':
@@ -80,17 +89,29 @@ export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: s
   }
 }
 
+/** MySQL/MariaDB have no schema inside a database to give: `--schema` is refused there (exit 2). */
+export function schemaOnMysql(schema: string): InvalidInputError {
+  return new InvalidInputError(`--schema "${schema}": MySQL/MariaDB have no schemas inside a database — the database in the URL (mysql://host/DB) is the one xc migrates`);
+}
+
 /** Pick the driver: an existing connection, else a URL, else a knexfile. */
 export async function openDriver(o: OpenDriverOptions): Promise<Driver> {
   // Ambient passwords the drivers may fall back to.
   addSecret(process.env.PGPASSWORD);
   addSecret(process.env.MYSQL_PWD);
-  if (typeof o.connection === 'string') return driverFromUrl(o.connection, o.cwd);
-  if (o.connection !== undefined && o.connection !== null) return driverFromConnection(o.connection);
-  if (o.schema && (o.connection != null || !/^postgres(ql)?:/i.test(o.url ?? ''))) {
-    throw new InvalidInputError('--schema applies to postgres:// URLs; for other connections set search_path on the connection itself');
+  const url = typeof o.connection === 'string' ? o.connection : o.url;
+  const object = o.connection !== undefined && o.connection !== null && typeof o.connection !== 'string';
+  if (o.schema !== undefined) {
+    // Checked before any connection: a --schema that cannot apply must not leave xc on the connection's default schema.
+    // A connection object or a knexfile keeps its own search_path: the dialect checks it is that schema (postgres/state.ts).
+    if (o.schema.trim() === '') throw new InvalidInputError('--schema is empty: give the schema of the tables to migrate, or leave the option out');
+    if (!object && /^(mysql|mariadb):/i.test(url ?? '')) throw schemaOnMysql(o.schema);
+    if (!object && url && !/^postgres(ql)?:/i.test(url)) {
+      throw new InvalidInputError(`--schema "${o.schema}" applies to postgres:// URLs, connection objects and knexfiles, not to ${/^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? 'this'} URLs`);
+    }
   }
-  if (o.url) return driverFromUrl(o.url, o.cwd, o.schema);
+  if (object) return driverFromConnection(o.connection);
+  if (url) return driverFromUrl(url, o.cwd, o.schema);
   if (o.knexfile) return driverFromKnexfile(o.knexfile, o.knexEnv, o.cwd);
   throw new InvalidInputError(`no database configured; ${HOW_TO_CONNECT}`);
 }

@@ -204,6 +204,16 @@ export interface Dialect {
   /** Idempotent statements creating every state table. */
   stateSchema(): string[];
   stateExists(s: Session): Promise<boolean>;
+  /**
+   * Refuses (exit 2), reading only, a target xc cannot keep apart from
+   * others: PostgreSQL's `--schema` that does not exist or cannot be used,
+   * and a state written for the tables of another schema (postgres/state.ts).
+   * `creating`: `xc init`, which may start a schema's own state. Absent on
+   * MySQL, where the database is the target and holds its own state.
+   */
+  checkTarget?(s: Session, opts: { creating: boolean }): Promise<void>;
+  /** The schema the application's tables are in, recorded with each plan (PostgreSQL current_schema()). */
+  targetSchema?(s: Session): Promise<string | null>;
 
   introspect(s: Session): Promise<SchemaModel>;
   /**

@@ -1,7 +1,9 @@
 /**
- * One xc at a time per database (SPEC §4): an advisory lock held on a
- * session of its own for the whole command. Released by the server if the
- * process dies, so a crash never leaves a stale lock (knex #5086).
+ * One xc at a time per database (SPEC §4) — per target schema on PostgreSQL
+ * with --schema (the dialect's lock key, postgres/state.ts): an advisory
+ * lock held on a session of its own for the whole command. Released by the
+ * server if the process dies, so a crash never leaves a stale lock (knex
+ * #5086).
  */
 import os from 'node:os';
 import { LockHeldError } from '../errors.js';

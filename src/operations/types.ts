@@ -106,6 +106,12 @@ export interface OperationPlan {
    * only then may a migration whose contract failed part-way be rolled back.
    */
   removalsMarked?: boolean;
+  /**
+   * PostgreSQL: the schema its unqualified names resolved to when it was
+   * planned, whose state it is recorded in (postgres/state.ts). Absent in
+   * plans recorded before xc recorded it, and on MySQL.
+   */
+  schema?: string;
 }
 
 export interface ValidationIssue {

@@ -11,8 +11,7 @@ import type { SchemaModel } from '../../schema/model.js';
 import { introspectPostgres } from './catalog.js';
 import { createPostgresDdl, literal } from './ddl.js';
 import { BYPASS_SETTING, dollarTag, pgFillTrigger, pgSyncTrigger } from './triggers.js';
-
-export const STATE_SCHEMA = 'xc';
+import { assertTargetName, checkStateTarget, DEFAULT_STATE_SCHEMA, stateSchemaFor } from './state.js';
 
 export function quotePg(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
@@ -28,7 +27,13 @@ function lockKey(key: string): number {
 export class PostgresDialect implements Dialect {
   readonly name = 'postgres' as const;
   readonly transactionalDdl = true;
-  constructor(private readonly opts: { concurrentIndexes: boolean }) {}
+  /** The schema xc's state is kept in: one per target schema (state.ts). */
+  readonly stateSchemaName: string;
+
+  /** `schema`: the target schema given with --schema (the sessions' search_path), if any. */
+  constructor(private readonly opts: { concurrentIndexes: boolean; schema?: string }) {
+    this.stateSchemaName = stateSchemaFor(opts.schema);
+  }
 
   /** The statements depend on the model only for the tables a foreign key ties to the one they change (locked with it). */
   ddl(model: SchemaModel): Ddl {
@@ -45,13 +50,13 @@ export class PostgresDialect implements Dialect {
   }
 
   stateTable(name: string): string {
-    return `${quotePg(STATE_SCHEMA)}.${quotePg(name)}`;
+    return `${quotePg(this.stateSchemaName)}.${quotePg(name)}`;
   }
 
   stateSchema(): string[] {
     const t = (n: string) => this.stateTable(n);
     return [
-      `CREATE SCHEMA IF NOT EXISTS ${quotePg(STATE_SCHEMA)}`,
+      `CREATE SCHEMA IF NOT EXISTS ${quotePg(this.stateSchemaName)}`,
       `CREATE TABLE IF NOT EXISTS ${t('migrations')} (
         id text PRIMARY KEY, checksum text NOT NULL, description text, phase text NOT NULL,
         definition text NOT NULL, plan text, last_error text,
@@ -82,8 +87,22 @@ export class PostgresDialect implements Dialect {
   }
 
   async stateExists(s: Session): Promise<boolean> {
-    const r = await s.query<{ e: boolean }>(`SELECT to_regclass('${STATE_SCHEMA}.migrations') IS NOT NULL AS e`);
+    const r = await s.query<{ e: boolean }>('SELECT to_regclass(?) IS NOT NULL AS e', [this.stateTable('migrations')]);
     return r.rows[0]!.e;
+  }
+
+  async checkTarget(s: Session, opts: { creating: boolean }): Promise<void> {
+    if (this.opts.schema !== undefined) assertTargetName(this.opts.schema);
+    await checkStateTarget(s, this.opts.schema, this.stateSchemaName, opts.creating);
+  }
+
+  async targetSchema(s: Session): Promise<string | null> {
+    return (await s.query<{ schema: string | null }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null;
+  }
+
+  /** One lock per state schema; `xc`'s key is the one it always was, so an older xc and this one still exclude each other. */
+  private lockId(key: string): number {
+    return lockKey(this.stateSchemaName === DEFAULT_STATE_SCHEMA ? key : `${key}:${this.stateSchemaName}`);
   }
 
   introspect(s: Session) {
@@ -260,7 +279,7 @@ export class PostgresDialect implements Dialect {
   }
 
   async tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
-    return (await s.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(?::bigint) AS ok', [lockKey(key)])).rows[0]!.ok;
+    return (await s.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(?::bigint) AS ok', [this.lockId(key)])).rows[0]!.ok;
   }
 
   async sqlSyntaxIssue(s: Session, sql: string): Promise<string | null> {
@@ -304,14 +323,14 @@ export class PostgresDialect implements Dialect {
   async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
     const r = await s.query<{ ok: boolean }>(
       `SELECT EXISTS(SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND classid = 0 AND objid = ?::bigint AND objsubid = 1) AS ok`,
-      [lockKey(key)],
+      [this.lockId(key)],
     );
     return r.rows[0]?.ok === true;
   }
 
 
   async releaseAdvisoryLock(s: Session, key: string): Promise<void> {
-    await s.query('SELECT pg_advisory_unlock(?::bigint)', [lockKey(key)]);
+    await s.query('SELECT pg_advisory_unlock(?::bigint)', [this.lockId(key)]);
   }
 
   async advisoryLockHolder(s: Session, key: string): Promise<string | null> {
@@ -320,7 +339,7 @@ export class PostgresDialect implements Dialect {
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ?::bigint AND l.objsubid = 1
          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [lockKey(key)],
+      [this.lockId(key)],
     );
     const h = r.rows[0];
     if (!h) return null;

@@ -1,0 +1,119 @@
+/**
+ * Where xc keeps its state on PostgreSQL: one state schema per target schema.
+ *
+ * A database may hold the same tables in several schemas (a schema per
+ * tenant), migrated one by one with `--schema`. Each gets its own
+ * migrations, journal, cursors, events, deployments and instances, in a
+ * state schema of its own, so one tenant's migrations are never taken for
+ * another's: without --schema (or with the default, `public`) that is `xc`,
+ * as it always was; with `--schema S` it is `xc_S`. The advisory lock is
+ * taken per state schema too: tenants migrate in parallel (a fleet of
+ * tenant schemas is not serialised behind one long backfill), while two xc
+ * on the same schema still exclude each other.
+ *
+ * Each plan records the schema its unqualified names resolved to
+ * (current_schema()), so a state written for other tables than this
+ * connection's is refused (exit 2) instead of read as up to date: a pool or
+ * knexfile whose search_path moved, or state that an older xc kept in `xc`
+ * while run with --schema. Plans recorded before this have no schema and are
+ * trusted where they are.
+ */
+import type { Session } from '../../db/driver.js';
+import { InvalidInputError } from '../../errors.js';
+
+export const DEFAULT_STATE_SCHEMA = 'xc';
+/** The schema a target of `--schema public` shares its state with: the one PostgreSQL creates tables in by default. */
+const DEFAULT_TARGET = 'public';
+/** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes: a longer name is cut, silently. */
+const MAX_NAME_BYTES = 63;
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** The state schema of the tables in `target` (`--schema`; none: the connection's search_path). */
+export function stateSchemaFor(target: string | undefined): string {
+  return target === undefined || target === DEFAULT_TARGET ? DEFAULT_STATE_SCHEMA : `${DEFAULT_STATE_SCHEMA}_${target}`;
+}
+
+/** Refuses a `--schema` no state schema can be derived for, before any query. */
+export function assertTargetName(target: string): void {
+  const state = stateSchemaFor(target);
+  if (Buffer.byteLength(state, 'utf8') > MAX_NAME_BYTES) {
+    throw new InvalidInputError(
+      `--schema "${target}" is too long: xc keeps its state for it in schema "${state}", over PostgreSQL's ${MAX_NAME_BYTES}-byte limit for names — use a schema name of at most ${MAX_NAME_BYTES - DEFAULT_STATE_SCHEMA.length - 1} bytes`,
+    );
+  }
+  if (target === DEFAULT_STATE_SCHEMA || target.startsWith(`${DEFAULT_STATE_SCHEMA}_`)) {
+    throw new InvalidInputError(`--schema "${target}": schema names "xc" and "xc_…" are where xc keeps its own state, not application tables`);
+  }
+}
+
+interface Recorded {
+  schema: string | null;
+  ids: string[];
+}
+
+/** The target schemas the plans in `state` were made for (null: recorded before xc recorded it), with their migrations. */
+async function recordedTargets(s: Session, state: string): Promise<Recorded[] | null> {
+  const exists = (await s.query<{ e: boolean }>('SELECT to_regclass(?) IS NOT NULL AS e', [`${quote(state)}.${quote('migrations')}`])).rows[0]!.e;
+  if (!exists) return null;
+  const r = await s.query<{ schema: string | null; ids: string[] }>(
+    `SELECT plan::json->>'schema' AS schema, array_agg(id ORDER BY id) AS ids FROM ${quote(state)}.${quote('migrations')} GROUP BY 1 ORDER BY 1`,
+  );
+  return r.rows;
+}
+
+const listIds = (ids: string[]) => (ids.length > 3 ? `${ids.slice(0, 3).join(', ')}, …` : ids.join(', '));
+
+/**
+ * Refuses (exit 2) to work on tables whose state is elsewhere or mixed up;
+ * reads only. `creating`: the command is `xc init`, which may start a fresh
+ * state for --schema next to one an older xc left in `xc` (see below).
+ */
+export async function checkStateTarget(s: Session, target: string | undefined, state: string, creating: boolean): Promise<void> {
+  const current = (await s.query<{ current: string | null; present: boolean }>(
+    'SELECT current_schema() AS current, EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?) AS present',
+    [target ?? ''],
+  )).rows[0]!;
+  if (target !== undefined && !current.present) {
+    throw new InvalidInputError(`--schema "${target}": no such schema in this database (names are taken exactly as written, case included); nothing was done`);
+  }
+  if (target !== undefined && current.current !== target) {
+    throw new InvalidInputError(
+      `--schema "${target}": this connection's tables resolve to ${current.current === null ? 'no schema' : `schema "${current.current}"`}, not "${target}" — ` +
+        `a connection or knexfile handed to xc keeps its own search_path (set it to "${target}"), and the role needs the USAGE privilege on the schema; nothing was done`,
+    );
+  }
+  const here = current.current;
+
+  const own = await recordedTargets(s, state);
+  const foreign = (own ?? []).filter((r) => r.schema !== null && r.schema !== here);
+  if (foreign.length > 0) {
+    const [first] = foreign;
+    throw new InvalidInputError(
+      `the state in schema "${state}" is for the tables of schema "${first!.schema}" (migrations ${listIds(first!.ids)}), but this connection's tables are in ${here === null ? 'no schema' : `"${here}"`}: ` +
+        `xc would take them for migrated — give the schema with --schema (each schema's state is kept apart, in "xc_<schema>")`,
+      { state, recorded: first!.schema, target: here },
+    );
+  }
+
+  // A state of its own not started yet: is this schema's state perhaps still where an older xc kept it, in `xc`?
+  if (own !== null || state === DEFAULT_STATE_SCHEMA || target === undefined) return;
+  const legacy = (await recordedTargets(s, DEFAULT_STATE_SCHEMA)) ?? [];
+  const mine = legacy.find((r) => r.schema === target);
+  const unknown = legacy.find((r) => r.schema === null);
+  const rename = `ALTER SCHEMA ${quote(DEFAULT_STATE_SCHEMA)} RENAME TO ${quote(state)}`;
+  if (mine) {
+    throw new InvalidInputError(
+      `the state of schema "${target}" (migrations ${listIds(mine.ids)}) is in schema "${DEFAULT_STATE_SCHEMA}", where xc kept it before each schema got its own; ` +
+        `xc now looks for it in "${state}" — move it there (\`${rename}\`, when "${DEFAULT_STATE_SCHEMA}" holds no other schema's state), then run again`,
+      { state, legacy: DEFAULT_STATE_SCHEMA },
+    );
+  }
+  if (unknown && !creating) {
+    throw new InvalidInputError(
+      `schema "${state}", where xc keeps the state of schema "${target}", does not exist yet, and schema "${DEFAULT_STATE_SCHEMA}" holds migrations (${listIds(unknown.ids)}) recorded without the schema they were applied to (by an older xc, which kept every schema's state there). ` +
+        `If they were applied to "${target}": move them (\`${rename}\`). If not, and "${target}" has not been migrated yet: \`xc init --schema ${target}\` starts its own state. Nothing was done`,
+      { state, legacy: DEFAULT_STATE_SCHEMA },
+    );
+  }
+}
