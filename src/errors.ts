@@ -86,6 +86,17 @@ export class SqlFailedError extends XcError {
   }
 }
 
+/**
+ * Exit 1: an object a step was to create exists and is not xc's (another
+ * session made it after plan checked the name). It is left alone, and the
+ * journal does not count it as xc's, so a rollback leaves it too.
+ */
+export class NameTakenError extends XcError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message, ExitCode.failed, details);
+  }
+}
+
 export function exitCodeOf(err: unknown): ExitCodeValue {
   return err instanceof XcError ? err.exitCode : ExitCode.failed;
 }

@@ -98,6 +98,8 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
           return writeErr(`${err.bold(e.migration)}: ${styled(err, e.from)} → ${styled(err, e.to)}`);
         case 'step':
           return writeErr(err.dim(`  ${e.phase}: ${e.description}`));
+        case 'step_skipped':
+          return writeErr(err.yellow(`  ${e.phase}: skipped ${e.description}: ${e.reason}`));
         case 'lock_retry':
           return writeErr(err.yellow(`  ${e.description}: lock not granted, retry ${e.attempt} in ${e.waitMs} ms` +
             (e.blockers.length ? `; blocked by ${e.blockers.map((b) => `pid ${b.session}${b.application ? ` (${b.application})` : ''}`).join(', ')}` : '')));

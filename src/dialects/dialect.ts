@@ -280,8 +280,15 @@ export interface Dialect {
    * statements putting it back as it was; none when there was no limit.
    */
   liftStatementLimit(s: Session): Promise<SessionRestore>;
-  /** Gave up waiting for a lock, or was chosen as a deadlock's victim: nothing was done, a retry is right. */
+  /**
+   * Gave up waiting for a lock, was chosen as a deadlock's victim, or lost a
+   * race for a catalog row to another session's DDL (PostgreSQL "tuple
+   * concurrently updated"): nothing was done but a leftover the step's cleanup
+   * removes, a retry is right.
+   */
   isLockTimeout(err: unknown): boolean;
+  /** The server refused to create an object because one of that name exists (table, column, index, constraint...). */
+  isDuplicateObject(err: unknown): boolean;
   /**
    * Statements taking, in a DDL transaction, the locks of several of its
    * statements at once, before the first runs (tables that do not exist yet

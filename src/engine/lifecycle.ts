@@ -126,7 +126,7 @@ export async function contractUndoable(ctx: EngineContext, row: Row): Promise<bo
 export async function rollback(ctx: EngineContext, row: Row): Promise<void> {
   await recording(ctx, row.id, async () => {
     if (row.phase !== 'rolling_back') await transition(ctx, row, 'rolling_back', { journal: 'rollback' });
-    await runSteps(ctx, row.id, 'rollback', row.plan.rollback);
+    await runSteps(ctx, row.id, 'rollback', row.plan.rollback, { expand: row.plan.expand, contract: row.plan.contract });
     await transition(ctx, row, 'rolled_back');
   });
 }

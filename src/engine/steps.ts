@@ -6,30 +6,40 @@
  * - any other step (CREATE INDEX CONCURRENTLY, all MySQL DDL) is journaled
  *   intent → run → done, and on a re-run its catalog probe decides whether
  *   the statement already took effect; a half-done attempt is cleaned up;
+ * - what the journal shows xc did not create is never taken for xc's work,
+ *   nor removed by a rollback (ownership.ts);
  * - a fill step walks its table in batches, each committed with its own
  *   cursor row (numbered -1 - its step number), so a re-run resumes it.
  */
 import { releaseRestored, withSession, type Session } from '../db/driver.js';
-import type { SessionRestore } from '../dialects/dialect.js';
+import type { Blocker, SessionRestore } from '../dialects/dialect.js';
 import { SqlFailedError, XcError } from '../errors.js';
 import type { Step } from '../operations/types.js';
-import type { StepPhase } from '../state/store.js';
+import type { StepPhase, StepRow } from '../state/store.js';
 import type { Phase } from '../api.js';
 import { stopIfAsked, type EngineContext } from './context.js';
 import { PreflightBlocked, withLockRetry } from './retry.js';
 import { backfillTable } from '../backfill/run.js';
+import { nameTaken, removalsNotOurs } from './ownership.js';
 
 const EVENT_PHASE: Record<StepPhase, Phase> = { expand: 'expanding', contract: 'contracting', rollback: 'rolling_back' };
 
 /** How long a transaction that already holds locks may wait for another one (see lockTablesFirst). */
 const HELD_LOCK_WAIT_MS = 50;
 
-export async function runSteps(ctx: EngineContext, migration: string, phase: StepPhase, steps: Step[]): Promise<void> {
+/**
+ * Run `steps` as journaled for `phase`. A rollback names the phases it
+ * `undoes`: its steps removing an object those phases create but never
+ * attempted to are skipped, the object not being xc's.
+ */
+export async function runSteps(ctx: EngineContext, migration: string, phase: StepPhase, steps: Step[], undoes: Partial<Record<StepPhase, Step[]>> = {}): Promise<void> {
   const s0 = await ctx.driver.acquire();
-  let status: Map<number, string>;
+  let status: Map<number, StepRow['status']>;
+  let notOurs: Set<number>;
   try {
     await ctx.store.journal(s0, migration, phase, steps);
     status = new Map((await ctx.store.steps(s0, migration, phase)).map((j) => [j.seq, j.status]));
+    notOurs = await removalsNotOurs(ctx, s0, migration, steps, undoes);
   } finally {
     s0.release();
   }
@@ -45,9 +55,11 @@ export async function runSteps(ctx: EngineContext, migration: string, phase: Ste
       await runFill(ctx, migration, phase, steps[i]!, i);
     } else if (steps[i]!.transactional && ctx.dialect.transactionalDdl) {
       while (steps[j]!.atomicWithNext && j + 1 < steps.length && steps[j + 1]!.transactional) j++;
-      await runTransactional(ctx, migration, phase, steps, i, j);
+      await runTransactional(ctx, migration, phase, steps, i, j, notOurs);
+    } else if (notOurs.has(i)) {
+      await withSession(ctx.driver, (s) => leaveAlone(ctx, s, migration, phase, steps[i]!, i));
     } else {
-      await runAlone(ctx, migration, phase, steps[i]!, i);
+      await runAlone(ctx, migration, phase, steps[i]!, i, status.get(i) ?? 'pending');
     }
     i = j + 1;
   }
@@ -59,7 +71,15 @@ function failed(step: Step, err: unknown): XcError {
   return new SqlFailedError(`${step.description} failed: ${e.message ?? String(err)}`, { sql: step.sql, code: e.code });
 }
 
-async function runTransactional(ctx: EngineContext, migration: string, phase: StepPhase, steps: Step[], from: number, to: number): Promise<void> {
+/** A rollback step not run: what it removes is not xc's (ownership.ts). Journaled done, logged and reported. */
+async function leaveAlone(ctx: EngineContext, s: Session, migration: string, phase: StepPhase, step: Step, seq: number): Promise<void> {
+  const reason = "xc's journal shows it never created it";
+  await ctx.store.markStep(s, migration, phase, seq, 'done');
+  await ctx.store.log(s, { migration, actor: ctx.actor, command: ctx.command, event: 'step_skipped', detail: { description: step.description, reason } });
+  ctx.emit({ event: 'step_skipped', migration, phase: EVENT_PHASE[phase], description: step.description, reason });
+}
+
+async function runTransactional(ctx: EngineContext, migration: string, phase: StepPhase, steps: Step[], from: number, to: number, notOurs: Set<number>): Promise<void> {
   const group = steps.slice(from, to + 1);
   const tables = [...new Set(group.flatMap((s) => s.tables))];
   await withLockRetry(ctx, { migration, description: group.map((s) => s.description).join('; '), tables }, async (attempt) => {
@@ -72,6 +92,10 @@ async function runTransactional(ctx: EngineContext, migration: string, phase: St
       await lockTablesFirst(ctx, s, group, tables);
       for (const [k, step] of group.entries()) {
         current = step;
+        if (notOurs.has(from + k)) {
+          await leaveAlone(ctx, s, migration, phase, step, from + k);
+          continue;
+        }
         ctx.emit({ event: 'step', migration, phase: EVENT_PHASE[phase], description: step.description, sql: step.sql });
         await s.query(step.sql);
         await ctx.store.markStep(s, migration, phase, from + k, 'done');
@@ -81,6 +105,8 @@ async function runTransactional(ctx: EngineContext, migration: string, phase: St
     } catch (err) {
       await s.query('ROLLBACK').catch(() => undefined);
       if (ctx.dialect.isLockTimeout(err)) throw err;
+      // Rolled back with its journal row, which stays pending: nothing credits the object to xc.
+      if (current.creates && ctx.dialect.isDuplicateObject(err)) throw nameTaken(current, migration, (err as Error).message);
       throw failed(current, err);
     } finally {
       s.release();
@@ -111,27 +137,44 @@ export async function probe(s: Session, sql: string): Promise<boolean> {
   return v === true || v === 1 || v === '1' || v === 't';
 }
 
-async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number): Promise<void> {
+/**
+ * `status` is the step's journal row as the phase started: "pending" means
+ * never attempted. A step that says what it `creates` (plans made before that
+ * existed do not) counts its probe as its own work, and cleans up a leftover,
+ * only once it was attempted (ownership.ts).
+ */
+async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number, status: StepRow['status']): Promise<void> {
+  let attempted = status !== 'pending' || !step.creates;
   await withLockRetry(ctx, { migration, description: step.description, tables: step.tables }, async (attempt) => {
     const s = await ctx.driver.acquire();
     let restore: SessionRestore = [];
     try {
       if (step.probe && (await probe(s, step.probe))) {
+        if (!attempted) throw nameTaken(step, migration);
         await ctx.store.markStep(s, migration, phase, seq, 'done');
         return;
       }
+      const building = step.inProgress ? (await s.query<Blocker>(step.inProgress)).rows : [];
+      if (building.length > 0) throw new PreflightBlocked(building);
       restore = await ctx.dialect.setSession(s, ctx.dialect.sessionLockTimeout(ctx.options.lockTimeoutMs));
-      if (step.cleanup) await s.query(step.cleanup);
+      if (step.cleanup && attempted) await s.query(step.cleanup);
+      if (step.prepare) await s.query(step.prepare);
       const blockers = step.tables.length > 0 ? ((await ctx.dialect.preflight?.(s, step.tables, ctx.options.lockTimeoutMs)) ?? []) : [];
       if (blockers.length > 0) throw new PreflightBlocked(blockers);
       await ctx.lockHeld?.();
       await ctx.store.markStep(s, migration, phase, seq, 'running');
+      attempted = true;
       await attempt.watch(s);
       ctx.emit({ event: 'step', migration, phase: EVENT_PHASE[phase], description: step.description, sql: step.sql });
       await s.query(step.sql);
       await ctx.store.markStep(s, migration, phase, seq, 'done');
     } catch (err) {
       if (ctx.dialect.isLockTimeout(err) || err instanceof PreflightBlocked) throw err;
+      if (step.creates && ctx.dialect.isDuplicateObject(err)) {
+        // Someone else's: back to "not attempted", so no re-run or rollback takes the object for xc's.
+        await ctx.store.markStep(s, migration, phase, seq, 'pending');
+        throw nameTaken(step, migration, (err as Error).message);
+      }
       throw failed(step, err);
     } finally {
       await releaseRestored(s, [...ctx.dialect.resetSession().map((sql) => ({ sql, params: [] })), ...restore]);

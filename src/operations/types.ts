@@ -11,6 +11,13 @@ import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { SchemaModel } from '../schema/model.js';
 import type { Expr, OperationKind, OperationSpec } from '../migration/schema.js';
 
+/** A schema object as the journal matches them (engine/ownership.ts); a table's `name` is the table's. */
+export interface SchemaObject {
+  kind: 'table' | 'column' | 'index' | 'constraint';
+  table: string;
+  name: string;
+}
+
 /** One SQL statement of a phase. */
 export interface Step {
   sql: string;
@@ -32,8 +39,32 @@ export interface Step {
    * after a crash between "run" and "journal done" skips it.
    */
   probe?: string;
-  /** For non-transactional steps: undoes a half-done attempt before a retry (e.g. drop an INVALID index). */
+  /**
+   * For non-transactional steps: undoes a half-done attempt before a retry
+   * (e.g. drop an INVALID index). With `creates`, run only when the journal
+   * shows this step was attempted: otherwise the leftover is someone else's.
+   */
   cleanup?: string;
+  /** Run on the step's session just before the statement, every attempt (MySQL: foreign_key_checks = 0 to add a key without a scan). */
+  prepare?: string;
+  /**
+   * For non-transactional steps: a query listing, as Blockers (session, user,
+   * application, state, since, query), sessions still running such a
+   * statement on the step's table — an index build whose xc was killed goes
+   * on in the server. While there is one, the step waits for it as for a lock.
+   */
+  inProgress?: string;
+  /**
+   * What the statement creates. It then fails if one exists (no IF NOT
+   * EXISTS), and a probe, if any, says "the first of them exists": the journal
+   * tells xc's objects from anyone else's (engine/ownership.ts).
+   */
+  creates?: SchemaObject[];
+  /**
+   * What the statement removes (or changes on the way to removing it): in a
+   * rollback it runs only if the step that created it was attempted.
+   */
+  removes?: SchemaObject;
   /**
    * Commit together with the next step (PostgreSQL): e.g. dropping the old
    * column's default and installing the trigger that now applies it must be

@@ -140,9 +140,10 @@ export class StateStore {
     return r.rows.map((row) => ({ seq: Number(row.seq), status: row.status }));
   }
 
-  async markStep(s: Session, id: string, phase: StepPhase, seq: number, status: 'running' | 'done'): Promise<void> {
-    const at = status === 'running' ? 'started_at' : 'done_at';
-    await s.query(`UPDATE ${this.t('steps')} SET status = ?, ${at} = CURRENT_TIMESTAMP(6) WHERE migration_id = ? AND phase = ? AND seq = ?`, [status, id, phase, seq]);
+  /** Back to 'pending' (never attempted) when what the attempt met was not xc's (engine/ownership.ts). */
+  async markStep(s: Session, id: string, phase: StepPhase, seq: number, status: StepRow['status']): Promise<void> {
+    const at = { pending: 'started_at = NULL, done_at = NULL', running: 'started_at = CURRENT_TIMESTAMP(6)', done: 'done_at = CURRENT_TIMESTAMP(6)' }[status];
+    await s.query(`UPDATE ${this.t('steps')} SET status = ?, ${at} WHERE migration_id = ? AND phase = ? AND seq = ?`, [status, id, phase, seq]);
   }
 
   async backfills(s: Session, id: string): Promise<BackfillRow[]> {

@@ -99,7 +99,7 @@ describePg('xc against PostgreSQL', { concurrent: true }, () => {
       expect(await readFile(path.join(f.dir, 'migrations', file!), 'utf8')).toContain('defineMigration');
       const plan = await f.run('plan');
       expect(plan.code, plan.stderr).toBe(0);
-      expect(plan.stdout).toContain('ADD COLUMN IF NOT EXISTS "nickname" text');
+      expect(plan.stdout).toContain('ADD COLUMN "nickname" text');
       expect(plan.stdout).toMatch(/lock: /);
       const json = await f.run('new', 'in_json', '--format', 'json', '--json');
       expect(json.code).toBe(0);

@@ -227,8 +227,8 @@ for (const target of targets) {
       const expand = planned.find((p) => p.phase === 'expand')!.steps.map((s) => s.sql);
       if (db.dialect === 'postgres') {
         expect(expand).toEqual([
-          'ALTER TABLE "events" ADD COLUMN IF NOT EXISTS "level" int NOT NULL DEFAULT 5',
-          `ALTER TABLE "events" ADD COLUMN IF NOT EXISTS "source" ${text} DEFAULT 'import'`,
+          'ALTER TABLE "events" ADD COLUMN "level" int NOT NULL DEFAULT 5',
+          `ALTER TABLE "events" ADD COLUMN "source" ${text} DEFAULT 'import'`,
         ]);
       } else {
         // The server refuses ALGORITHM=INSTANT rather than rebuild: the ALTER succeeding below is the proof on MySQL/MariaDB.

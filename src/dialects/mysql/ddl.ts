@@ -3,7 +3,10 @@
  *
  * DDL commits implicitly here, so every step runs alone and carries a probe
  * on information_schema: intent → run → confirm → done, and a re-run after
- * `kill -9` skips what already took effect. Every ALTER TABLE states
+ * `kill -9` skips what already took effect. Creations carry no `IF NOT
+ * EXISTS` (the journal and the probe make them safe to re-run): a name another
+ * session took after plan checked it must fail, not pass for xc's
+ * (engine/ownership.ts). Every ALTER TABLE states
  * ALGORITHM and LOCK, so the server refuses (fails fast) rather than
  * silently copying a table under a lock.
  *
@@ -18,7 +21,7 @@
 import type { Ddl, ForeignKeySpec, IndexSpec, SyncTriggerSpec } from '../dialect.js';
 import type { ColumnModel, IndexModel, SchemaModel } from '../../schema/model.js';
 import type { Column } from '../../migration/schema.js';
-import type { BackfillSpec, Step } from '../../operations/types.js';
+import type { BackfillSpec, SchemaObject, Step } from '../../operations/types.js';
 import { InvalidInputError } from '../../errors.js';
 import { defaultConstraintName } from '../../schema/names.js';
 import { defaultClause, fitName, isLiteralDefault, literal, mentioned, parseIndexDefinition, partColumn, quoteMy as q, replaceInParts, rewriteColumns, tokens } from './expr.js';
@@ -107,6 +110,8 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
     ...extra,
   });
 
+  const object = (kind: SchemaObject['kind'], table: string, name = table): SchemaObject => ({ kind, table, name });
+
   /** Fails (a clear error on MariaDB; error 1172 on MySQL) when `violated` is true; the probe `NOT violated` skips it otherwise. */
   const raiseIf = (violated: string, message: string) =>
     f.mariadb
@@ -125,11 +130,11 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
   };
 
   const dropForeignKey = (table: string, name: string): Step =>
-    step(alter(table, `DROP FOREIGN KEY ${q(name)}`, metadataOnly), `drop foreign key ${q(name)} on ${q(table)}`, metadataLock(table), [table], missing(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(name)}`));
+    step(alter(table, `DROP FOREIGN KEY ${q(name)}`, metadataOnly), `drop foreign key ${q(name)} on ${q(table)}`, metadataLock(table), [table], missing(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(name)}`), { removes: object('constraint', table, name) });
   const dropCheckConstraint = (table: string, name: string): Step =>
-    step(alter(table, `${f.mariadb ? 'DROP CONSTRAINT' : 'DROP CHECK'} ${q(name)}`, metadataOnly), `drop check ${q(name)} on ${q(table)}`, metadataLock(table), [table], missing(`${constraint(table, name)} AND CONSTRAINT_TYPE = 'CHECK'`));
+    step(alter(table, `${f.mariadb ? 'DROP CONSTRAINT' : 'DROP CHECK'} ${q(name)}`, metadataOnly), `drop check ${q(name)} on ${q(table)}`, metadataLock(table), [table], missing(`${constraint(table, name)} AND CONSTRAINT_TYPE = 'CHECK'`), { removes: object('constraint', table, name) });
   const dropIndexStep = (table: string, name: string): Step =>
-    step(alter(table, `DROP INDEX ${q(name)}`, f.nocopy ? 'ALGORITHM=NOCOPY, LOCK=NONE' : INPLACE), `drop index ${q(name)} on ${q(table)}`, locks.metadata(table), [table], missing(index(table, name)));
+    step(alter(table, `DROP INDEX ${q(name)}`, f.nocopy ? 'ALGORITHM=NOCOPY, LOCK=NONE' : INPLACE), `drop index ${q(name)} on ${q(table)}`, locks.metadata(table), [table], missing(index(table, name)), { removes: object('index', table, name) });
 
   /** Foreign keys of `table`, the catalog's and this plan's. */
   const foreignKeysOf = (table: string): { name: string; columns: string[] }[] => [
@@ -156,7 +161,9 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
     ...foreignKeysOf(table)
       .filter((k) => !droppedKeys.has(k.name) && startsWith(columns, k.columns))
       .map((k) =>
-        step(alter(table, `ADD INDEX ${q(k.name)} (${cols(k.columns)})`, INPLACE), `give foreign key ${q(k.name)} an index of its own, unless another index than ${q(name)} serves it`, locks.scan(table), [table], coveredBesides(table, name, k.columns)),
+        step(alter(table, `ADD INDEX ${q(k.name)} (${cols(k.columns)})`, INPLACE), `give foreign key ${q(k.name)} an index of its own, unless another index than ${q(name)} serves it`, locks.scan(table), [table], coveredBesides(table, name, k.columns), {
+          removes: object('index', table, name), // on the way to removing that one
+        }),
       ),
     dropIndexStep(table, name),
   ];
@@ -201,19 +208,19 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
         lines.push(`CONSTRAINT ${q(defaultConstraintName(table, c.name, 'fkey'))} FOREIGN KEY (${q(c.name)}) REFERENCES ${q(ref.table)} (${cols(target)})${onDelete}`);
         if (ref.table !== table) referenced.push(ref.table);
       }
-      const sql = `CREATE TABLE IF NOT EXISTS ${q(table)} (\n  ${lines.join(',\n  ')}\n)`;
+      const sql = `CREATE TABLE ${q(table)} (\n  ${lines.join(',\n  ')}\n)`;
       const lock = referenced.length ? `shared metadata lock on ${on(referenced)} (instant; for the foreign keys)` : `none on existing tables (new table ${q(table)})`;
-      return [step(sql, `create table ${q(table)}`, lock, [table, ...referenced], exists(relation(table, 'BASE TABLE')))];
+      return [step(sql, `create table ${q(table)}`, lock, [table, ...referenced], exists(relation(table, 'BASE TABLE')), { creates: [object('table', table)] })];
     },
 
     dropTable(table) {
-      return [step(`DROP TABLE IF EXISTS ${q(table)}`, `drop table ${q(table)}`, locks.mdl(table), [table], missing(relation(table, 'BASE TABLE')))];
+      return [step(`DROP TABLE IF EXISTS ${q(table)}`, `drop table ${q(table)}`, locks.mdl(table), [table], missing(relation(table, 'BASE TABLE')), { removes: object('table', table) })];
     },
 
     renameTableKeepingOldName(from, to) {
       // Two statements: between them (milliseconds) old code finds no `from`; MySQL cannot create the view before the rename.
       return [
-        step(`RENAME TABLE ${q(from)} TO ${q(to)}`, `rename table ${q(from)} to ${q(to)}`, locks.mdl(from, to), [from, to], exists(relation(to, 'BASE TABLE'))),
+        step(`RENAME TABLE ${q(from)} TO ${q(to)}`, `rename table ${q(from)} to ${q(to)}`, locks.mdl(from, to), [from, to], exists(relation(to, 'BASE TABLE')), { creates: [object('table', to)] }),
         step(
           `CREATE ALGORITHM=MERGE VIEW ${q(from)} AS SELECT * FROM ${q(to)}`,
           `keep ${q(from)} working for old code (an updatable view over ${q(to)})`,
@@ -248,12 +255,12 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
         // INSTANT keeps the default in the data dictionary: existing rows read it, none is rewritten (INPLACE rebuilds online where the server lacks it).
         const sql = alter(table, `ADD COLUMN ${q(c)} ${type} ${opts.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${defaultClause(opts.default)}`, f.instantAddColumn ? INSTANT : INPLACE);
         const description = `add column ${q(table)}.${q(c)}${opts.notNull ? ' NOT NULL' : ''} with default ${opts.default} (existing rows read it${f.instantAddColumn ? '; none is rewritten' : ''})`;
-        return [step(sql, description, f.instantAddColumn ? locks.instant(table) : locks.rebuild(table), [table], exists(column(table, c)))];
+        return [step(sql, description, f.instantAddColumn ? locks.instant(table) : locks.rebuild(table), [table], exists(column(table, c)), { creates: [object('column', table, c)] })];
       }
       const placeholder = opts?.backfilled ? placeholderFor(type) : undefined;
       if (placeholder === undefined) {
         const sql = alter(table, `ADD COLUMN ${q(c)} ${type}`, f.instantAddColumn ? INSTANT : INPLACE);
-        return [step(sql, `add column ${q(table)}.${q(c)}`, f.instantAddColumn ? locks.instant(table) : locks.rebuild(table), [table], exists(column(table, c)))];
+        return [step(sql, `add column ${q(table)}.${q(c)}`, f.instantAddColumn ? locks.instant(table) : locks.rebuild(table), [table], exists(column(table, c)), { creates: [object('column', table, c)] })];
       }
       // An instantly added column is stored in no row: filling it grows every row and splits every page (11 s
       // instead of 2 s for 2M rows, see BENCHMARKS.md). Rebuilt online with a fixed-width placeholder, each row
@@ -263,7 +270,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       if (opts?.notNull) addedNotNull.set(key(table, c), placeholder);
       const sql = alter(table, `ADD COLUMN ${q(c)} ${type} ${opts?.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${placeholder}, FORCE`, INPLACE);
       return [
-        step(sql, `add column ${q(table)}.${q(c)}, stored in every row (rebuilt online)`, locks.rebuild(table), [table], exists(column(table, c))),
+        step(sql, `add column ${q(table)}.${q(c)}, stored in every row (rebuilt online)`, locks.rebuild(table), [table], exists(column(table, c)), { creates: [object('column', table, c)] }),
         ...(opts?.notNull ? [] : setDefault(table, c, null)),
       ];
     },
@@ -271,7 +278,8 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
     letWritesOmit(table, c) {
       // The placeholder default comes back, so a writer omitting the column does not fail once the trigger that filled it is gone.
       const placeholder = addedNotNull.get(key(table, c));
-      return placeholder === undefined ? [] : setDefault(table, c, placeholder);
+      // A step on the way to removing the column: a rollback leaves it to a column that is not xc's.
+      return placeholder === undefined ? [] : setDefault(table, c, placeholder).map((st) => ({ ...st, removes: object('column', table, c) }));
     },
 
     dropColumn(table, c) {
@@ -296,7 +304,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       for (const name of fkNames) if (!dropped.some((i) => i.name === name)) pre.push(dropIndexStep(table, name));
       for (const i of new Map(dropped.map((x) => [x.name, x])).values()) pre.push(...dropIndexKeepingKeys(table, i.name, i.columns, fkNames));
       const sql = alter(table, `DROP COLUMN ${q(c)}`, f.instantDropColumn ? INSTANT : INPLACE);
-      return [...pre, step(sql, `drop column ${q(table)}.${q(c)}`, f.instantDropColumn ? locks.instant(table) : locks.rebuild(table), [table], missing(column(table, c)))];
+      return [...pre, step(sql, `drop column ${q(table)}.${q(c)}`, f.instantDropColumn ? locks.instant(table) : locks.rebuild(table), [table], missing(column(table, c)), { removes: object('column', table, c) })];
     },
 
     setDefault,
@@ -335,7 +343,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       if (spec.where) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no partial indexes (where)`);
       indexes.set(key(spec.table, spec.name), { table: spec.table, name: spec.name, columns: spec.columns });
       const sql = alter(spec.table, `ADD ${spec.unique ? 'UNIQUE ' : ''}INDEX ${q(spec.name)} (${cols(spec.columns)})`, INPLACE);
-      return [step(sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`, locks.scan(spec.table), [spec.table], exists(index(spec.table, spec.name)))];
+      return [step(sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`, locks.scan(spec.table), [spec.table], exists(index(spec.table, spec.name)), { creates: [object('index', spec.table, spec.name)] })];
     },
 
     copyIndex(idx: IndexModel, table, newName, fromColumn, toColumn) {
@@ -346,7 +354,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       const shared = parsed.kind === 'FULLTEXT' || parsed.kind === 'SPATIAL';
       const sql = alter(table, `ADD ${parsed.kind ? `${parsed.kind} ` : ''}INDEX ${q(newName)} (${parts.join(', ')})`, shared ? 'ALGORITHM=INPLACE, LOCK=SHARED' : INPLACE);
       const lock = shared ? `ALGORITHM=INPLACE, LOCK=SHARED on ${q(table)} (blocks writes while the ${parsed.kind.toLowerCase()} index builds)` : locks.scan(table);
-      return [step(sql, `build index ${q(newName)} on ${q(table)}, a copy of ${q(idx.name)} over ${q(toColumn)}`, lock, [table], exists(index(table, newName)))];
+      return [step(sql, `build index ${q(newName)} on ${q(table)}, a copy of ${q(idx.name)} over ${q(toColumn)}`, lock, [table], exists(index(table, newName)), { creates: [object('index', table, newName)] })];
     },
 
     dropIndex(table, name) {
@@ -391,9 +399,11 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel): Ddl {
       const probe = exists(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(spec.table)} AND CONSTRAINT_NAME = ${literal(spec.name)}`);
       const lock = `ALGORITHM=INPLACE, LOCK=NONE on ${on([spec.table, spec.refTable])} with foreign_key_checks=0 (reads and writes continue; existing rows are checked at contract)`;
       const description = `add foreign key ${q(spec.name)} on ${q(spec.table)} for new writes (existing rows checked later)`;
+      // The probe looks for the key: the first object it creates.
+      const creates = [object('constraint', spec.table, spec.name), ...(ownIndex ? [object('index', spec.table, spec.name)] : [])];
       return f.mariadb
-        ? [step(`SET STATEMENT foreign_key_checks=0 FOR ${add}`, description, lock, [spec.table, spec.refTable], probe)]
-        : [step(add, description, lock, [spec.table, spec.refTable], probe, { cleanup: 'SET SESSION foreign_key_checks = 0' })];
+        ? [step(`SET STATEMENT foreign_key_checks=0 FOR ${add}`, description, lock, [spec.table, spec.refTable], probe, { creates })]
+        : [step(add, description, lock, [spec.table, spec.refTable], probe, { creates, prepare: 'SET SESSION foreign_key_checks = 0' })];
     },
 
     addCheck(table, name, expression) {

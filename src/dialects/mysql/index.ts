@@ -240,6 +240,11 @@ export class MysqlDialect implements Dialect {
     return errno === 1205 || errno === 1213;
   }
 
+  isDuplicateObject(err: unknown): boolean {
+    // Table or view, column, index name, constraint name (1826; MySQL 3822 for a check), trigger; 1022: a key name InnoDB already has.
+    return [1050, 1060, 1061, 1826, 3822, 1359, 1022].includes((err as { errno?: number })?.errno ?? 0);
+  }
+
   /**
    * One statement each way, per batch, on a pooled connection: the values the
    * session had are kept in user variables by the same SET (assignments run

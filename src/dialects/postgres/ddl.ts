@@ -1,16 +1,19 @@
 /**
  * PostgreSQL (12+) statements for the DDL vocabulary operations speak.
  *
- * Every step is safe to re-run: `IF [NOT] EXISTS` where PostgreSQL has it;
- * transactional steps run exactly once with their journal row anyway, and
- * the steps used by rollback check the catalog so they also work when expand
- * only partly happened. Long operations use the non-blocking recipes of
- * strong_migrations: `CONCURRENTLY` indexes, `NOT VALID` then `VALIDATE`.
+ * Every step is safe to re-run: transactional steps run exactly once with
+ * their journal row, `CREATE INDEX CONCURRENTLY` is re-run only as its probe
+ * and journal row say (engine/steps.ts), and the steps used by rollback check
+ * the catalog (`IF EXISTS`) so they also work when expand only partly
+ * happened. Creations carry no `IF NOT EXISTS`: a name another session took
+ * after plan checked it must fail, not pass for xc's (engine/ownership.ts).
+ * Long operations use the non-blocking recipes of strong_migrations:
+ * `CONCURRENTLY` indexes, `NOT VALID` then `VALIDATE`.
  */
 import type { Ddl, ForeignKeySpec, IndexSpec } from '../dialect.js';
 import type { IndexModel, SchemaModel } from '../../schema/model.js';
 import type { Column } from '../../migration/schema.js';
-import { atomic, type Step } from '../../operations/types.js';
+import { atomic, type SchemaObject, type Step } from '../../operations/types.js';
 import { dollarTag } from './triggers.js';
 
 export interface PostgresDdlOptions {
@@ -45,13 +48,15 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
   /** The table as the DDL resolves it (search_path), for catalog checks. */
   const regclass = (table: string) => `to_regclass(${literal(q(table))})`;
 
-  const tx = (sql: string, description: string, lock: string, tables: string[]): Step => ({
+  const tx = (sql: string, description: string, lock: string, tables: string[], extra: Partial<Step> = {}): Step => ({
     sql,
     description,
     lock,
     transactional: true,
     tables: [...new Set(tables)],
+    ...extra,
   });
+  const object = (kind: SchemaObject['kind'], table: string, name = table): SchemaObject => ({ kind, table, name });
 
   /** Whether a VALID index of that name exists on the table. */
   const validIndexExists = (table: string, name: string) =>
@@ -71,10 +76,15 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
           transactional: false,
           tables: [table],
           probe: `SELECT EXISTS(${validIndexExists(table, name)}) AS done`,
-          // Only run when the probe says "not done": then any index of that name is an INVALID leftover of a crashed build.
+          // Only run when the probe says "not done" after an attempt of this step: then an index of that name is its INVALID leftover.
           cleanup: `DROP INDEX CONCURRENTLY IF EXISTS ${q(name)}`,
+          // A build whose xc was killed goes on (the server notices the lost client only when it answers): wait for it, never race it.
+          inProgress:
+            `SELECT a.pid AS session, a.usename::text AS "user", a.application_name AS application, a.state, a.xact_start::text AS since, left(a.query, 300) AS query ` +
+            `FROM pg_stat_progress_create_index p JOIN pg_stat_activity a ON a.pid = p.pid WHERE p.relid = ${regclass(table)} AND p.pid <> pg_backend_pid()`,
+          creates: [object('index', table, name)],
         }
-      : tx(createSql, description, `SHARE on ${q(table)} (blocks writes while the index builds)`, [table]);
+      : tx(createSql, description, `SHARE on ${q(table)} (blocks writes while the index builds)`, [table], { creates: [object('index', table, name)] });
 
   const columnDefinition = (c: Column): string => {
     const parts = [q(c.name), c.type];
@@ -99,18 +109,18 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       const lock = referenced.length
         ? `SHARE ROW EXCLUSIVE on ${named(referenced)} (instant; for the foreign keys)`
         : `none on existing tables (new table ${q(table)})`;
-      return [tx(`CREATE TABLE IF NOT EXISTS ${q(table)} (\n  ${lines.join(',\n  ')}\n)`, `create table ${q(table)}`, lock, [table, ...referenced])];
+      return [tx(`CREATE TABLE ${q(table)} (\n  ${lines.join(',\n  ')}\n)`, `create table ${q(table)}`, lock, [table, ...referenced], { creates: [object('table', table)] })];
     },
 
     dropTable(table) {
       const tied = tiedByKeys(table);
-      return [tx(`DROP TABLE IF EXISTS ${q(table)}`, `drop table ${q(table)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied])];
+      return [tx(`DROP TABLE IF EXISTS ${q(table)}`, `drop table ${q(table)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied], { removes: object('table', table) })];
     },
 
     renameTableKeepingOldName(from, to) {
       // One transaction, so there is no moment where the old name is missing.
       return atomic(
-        [tx(`ALTER TABLE ${q(from)} RENAME TO ${q(to)}`, `rename table ${q(from)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', from), [from])],
+        [tx(`ALTER TABLE ${q(from)} RENAME TO ${q(to)}`, `rename table ${q(from)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', from), [from], { creates: [object('table', to)] })],
         [tx(`CREATE VIEW ${q(from)} AS SELECT * FROM ${q(to)}`, `keep ${q(from)} working for old code (an updatable view over ${q(to)})`, `ACCESS SHARE on ${q(to)} (instant; in the rename's transaction)`, [to])],
       );
     },
@@ -139,18 +149,18 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     addColumn(table, column, type, opts) {
       if (opts?.default !== undefined) {
         // A non-volatile default is stored once in the catalog (PostgreSQL 11+): existing rows read it, none is rewritten or scanned, NOT NULL included.
-        const sql = `ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${q(column)} ${type}${opts.notNull ? ' NOT NULL' : ''} DEFAULT ${opts.default}`;
+        const sql = `ALTER TABLE ${q(table)} ADD COLUMN ${q(column)} ${type}${opts.notNull ? ' NOT NULL' : ''} DEFAULT ${opts.default}`;
         const description = `add column ${q(table)}.${q(column)}${opts.notNull ? ' NOT NULL' : ''} with default ${opts.default} (existing rows read it; none is rewritten)`;
-        return [tx(sql, description, instant('ACCESS EXCLUSIVE', table), [table])];
+        return [tx(sql, description, instant('ACCESS EXCLUSIVE', table), [table], { creates: [object('column', table, column)] })];
       }
-      const sql = `ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${q(column)} ${type}`;
-      return [tx(sql, `add column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+      const sql = `ALTER TABLE ${q(table)} ADD COLUMN ${q(column)} ${type}`;
+      return [tx(sql, `add column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table), [table], { creates: [object('column', table, column)] })];
     },
 
     dropColumn(table, column) {
       const sql = `ALTER TABLE IF EXISTS ${q(table)} DROP COLUMN IF EXISTS ${q(column)}`;
       const tied = tiedByKeys(table, [column]);
-      return [tx(sql, `drop column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied])];
+      return [tx(sql, `drop column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied], { removes: object('column', table, column) })];
     },
 
     setDefault(table, column, expr) {
@@ -167,7 +177,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
 
     addNotNullCheck(table, { name: column }, checkName) {
       const sql = `ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(checkName)} CHECK (${q(column)} IS NOT NULL) NOT VALID`;
-      return [tx(sql, `check ${q(table)}.${q(column)} IS NOT NULL for new writes (not validated yet)`, instant('ACCESS EXCLUSIVE', table), [table])];
+      return [tx(sql, `check ${q(table)}.${q(column)} IS NOT NULL for new writes (not validated yet)`, instant('ACCESS EXCLUSIVE', table), [table], { creates: [object('constraint', table, checkName)] })];
     },
 
     enforceNotNull(table, { name: column }, checkName) {
@@ -180,8 +190,8 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
 
     createIndex(spec: IndexSpec) {
-      const head = `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${concurrentIndexes ? 'CONCURRENTLY ' : ''}IF NOT EXISTS`;
-      const sql = `${head} ${q(spec.name)} ON ${q(spec.table)} (${cols(spec.columns)})${spec.where ? ` WHERE ${spec.where}` : ''}`;
+      const head = `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${concurrentIndexes ? 'CONCURRENTLY ' : ''}`;
+      const sql = `${head}${q(spec.name)} ON ${q(spec.table)} (${cols(spec.columns)})${spec.where ? ` WHERE ${spec.where}` : ''}`;
       return [buildIndex(spec.table, spec.name, sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`)];
     },
 
@@ -198,7 +208,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
 
     dropIndex(table, name) {
       if (!concurrentIndexes) {
-        return [tx(`DROP INDEX IF EXISTS ${q(name)}`, `drop index ${q(name)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+        return [tx(`DROP INDEX IF EXISTS ${q(name)}`, `drop index ${q(name)}`, instant('ACCESS EXCLUSIVE', table), [table], { removes: object('index', table, name) })];
       }
       return [
         {
@@ -208,6 +218,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
           transactional: false,
           tables: [table],
           probe: `SELECT NOT EXISTS(${anyIndexExists(table, name)}) AS done`,
+          removes: object('index', table, name),
         },
       ];
     },
@@ -232,13 +243,15 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
         `ALTER TABLE ${q(spec.table)} ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${cols(spec.columns)}) ` +
         `REFERENCES ${q(spec.refTable)} (${cols(spec.refColumns)})${onDelete} NOT VALID`;
       return [
-        tx(sql, `add foreign key ${q(spec.name)} on ${q(spec.table)} for new writes (not validated yet)`, instant('SHARE ROW EXCLUSIVE', spec.table, spec.refTable), [spec.table, spec.refTable]),
+        tx(sql, `add foreign key ${q(spec.name)} on ${q(spec.table)} for new writes (not validated yet)`, instant('SHARE ROW EXCLUSIVE', spec.table, spec.refTable), [spec.table, spec.refTable], {
+          creates: [object('constraint', spec.table, spec.name)],
+        }),
       ];
     },
 
     addCheck(table, name, expression) {
       const sql = `ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(name)} CHECK (${expression}) NOT VALID`;
-      return [tx(sql, `add check ${q(name)} on ${q(table)} for new writes (not validated yet)`, instant('ACCESS EXCLUSIVE', table), [table])];
+      return [tx(sql, `add check ${q(name)} on ${q(table)} for new writes (not validated yet)`, instant('ACCESS EXCLUSIVE', table), [table], { creates: [object('constraint', table, name)] })];
     },
 
     validateConstraint(table, name) {
@@ -250,7 +263,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     dropConstraint(table, name) {
       const sql = `ALTER TABLE IF EXISTS ${q(table)} DROP CONSTRAINT IF EXISTS ${q(name)}`;
       const tied = tiedByKeys(table, undefined, name);
-      return [tx(sql, `drop constraint ${q(name)} on ${q(table)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied])];
+      return [tx(sql, `drop constraint ${q(name)} on ${q(table)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied], { removes: object('constraint', table, name) })];
     },
 
     letWritesOmit() {
@@ -309,6 +322,6 @@ export function rewriteIndexDefinition(
     if (before === '::' || /^collate$/i.test(before ?? '') || significant(i, 1) === '(') return t;
     return o.toColumn;
   });
-  const head = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${o.concurrently ? 'CONCURRENTLY ' : ''}IF NOT EXISTS ${o.name} ON ${o.table} `;
+  const head = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${o.concurrently ? 'CONCURRENTLY ' : ''}${o.name} ON ${o.table} `;
   return head + rewritten.join('');
 }

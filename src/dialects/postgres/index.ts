@@ -198,8 +198,14 @@ export class PostgresDialect implements Dialect {
 
   /** 55P03: lock_timeout or NOWAIT. 40P01: a deadlock's victim; its transaction was rolled back. */
   isLockTimeout(err: unknown): boolean {
-    const code = (err as { code?: string })?.code;
-    return code === '55P03' || code === '40P01';
+    const e = err as { code?: string; message?: string } | undefined;
+    // XX000 "tuple concurrently updated": a re-run's index DDL met an orphaned build finishing (kill -9 during CREATE INDEX CONCURRENTLY).
+    return e?.code === '55P03' || e?.code === '40P01' || (e?.code === 'XX000' && /tuple concurrently (updated|deleted)/.test(e.message ?? ''));
+  }
+
+  isDuplicateObject(err: unknown): boolean {
+    // duplicate_table (any relation: table, view, index), duplicate_column, duplicate_object (constraint, trigger), duplicate_function, duplicate_schema.
+    return ['42P07', '42701', '42710', '42723', '42P06'].includes((err as { code?: string })?.code ?? '');
   }
 
   lockTables(tables: string[]): string[] {
