@@ -28,11 +28,55 @@ import type { Server } from './servers.js';
 
 export const INPUT_KIND = 'input';
 
+/**
+ * Open findings of this corpus outside input handling, each described in RELIABILITY.md ("Chaos"): an input
+ * whose only violation is one of these — its apply failing with this message, and the state that left — is
+ * counted as known and printed in one line, not failed, so the kind stays a gate for anything new. Delete an
+ * entry when its fix lands.
+ */
+const KNOWN: { dialects: Dialect[]; finding: string; match: RegExp }[] = [
+  {
+    dialects: ['postgres', 'mysql'],
+    finding: 'a createTable default holding a subquery passes plan and fails at apply (exit 1, left expanding)',
+    match: /^apply: exit 1, .*(cannot use subquery in DEFAULT expression|cannot be used in the DEFAULT clause)/,
+  },
+  {
+    dialects: ['mysql'],
+    finding: 'MySQL: a type carrying a column clause (serial, UNIQUE, CHECK, DEFAULT, PRIMARY KEY, GENERATED), or a default the type does not take, passes plan and fails at apply (exit 1, left expanding) or adds the clause',
+    match: /^(apply: exit 1, .*(Multiple primary key defined|Invalid default value for|right syntax to use near '(NULL )?DEFAULT|ALGORITHM=INSTANT is not supported)|after apply: column .* with default .*: the file declared neither)/,
+  },
+  {
+    dialects: ['postgres', 'mysql'],
+    finding: "an `up` or `down` whose values the column's type does not take (PostgreSQL: text into int, not caught at plan; both: a value a cast or CHECK rejects) fails at apply with the driver's error (exit 1, left part-way)",
+    match: /^apply: exit (1|internal), .*(is of type [\w ]+ but expression is of type|invalid input syntax for type|Incorrect \w+ value: |Truncated incorrect \w+ value|CONSTRAINT `[^`]*` failed for)/,
+  },
+  {
+    dialects: ['postgres'],
+    finding: "an expression that changes its session (`set_config('search_path', …, false)`) passes plan and breaks xc's later statements on that pooled session (exit 1)",
+    match: /^apply: exit (1|internal), .*relation "[^"]+" does not exist/,
+  },
+  {
+    dialects: ['postgres'],
+    finding: 'a default with an unterminated dollar quote (`\'a\' $xc$`) passes plan and fails at apply with a syntax error (exit 1)',
+    match: /^apply: exit (1|internal), .*syntax error at or near "\$\d+"/,
+  },
+  {
+    dialects: ['mysql'],
+    finding: "MySQL: a createTable named like one of xc's state tables (`xc_events`) passes plan while they do not exist yet, and collides with them at apply (exit 1)",
+    match: /^apply: exit 1, create table `xc_(migrations|steps|backfill|events|deployments|instances)` failed: table "xc_\w+" already exists/,
+  },
+];
+
+function knownFinding(dialect: Dialect, a: Attempt): string | undefined {
+  const k = KNOWN.find((k) => k.dialects.includes(dialect) && a.problems.some((p) => k.match.test(p)));
+  return k && a.problems.every((p) => k.match.test(p) || /^apply \(exit (1|internal)\)/.test(p)) ? k.finding : undefined;
+}
+
 /** Inputs per round and dialect, and how many of them also go through the CLI. */
 const SIZE: Record<InputClass, { n: number; cli: number }> = {
-  file: { n: 160, cli: 6 },
-  hostile: { n: 100, cli: 3 },
-  url: { n: 104, cli: 8 }, // every form by every source: the count is the corpus's
+  file: { n: 120, cli: 4 },
+  hostile: { n: 80, cli: 2 },
+  url: { n: 104, cli: 6 }, // every form by every source: the count is the corpus's
 };
 const CLASSES: InputClass[] = ['file', 'hostile', 'url'];
 
@@ -41,6 +85,8 @@ export interface InputRound {
   round: number;
   attempts: Attempt[];
   seconds: number;
+  /** Per class, how long it took. */
+  classSeconds: Partial<Record<InputClass, number>>;
 }
 
 /**
@@ -50,6 +96,7 @@ export interface InputRound {
 export async function runInputs(server: Server, o: { seed: number; round: number; only?: string }): Promise<InputRound> {
   const t0 = Date.now();
   const attempts: Attempt[] = [];
+  const classSeconds: InputRound['classSeconds'] = {};
   const [onlyRound, onlyClass, onlyIndex] = o.only?.split(':') ?? [];
   if (o.only === undefined || Number(onlyRound) === o.round) {
     for (const cls of CLASSES) {
@@ -60,8 +107,9 @@ export async function runInputs(server: Server, o: { seed: number; round: number
         rnd: prng(`${o.seed}:${o.round}:input:${cls}`),
         round: o.round,
         only: onlyIndex === undefined ? undefined : Number(onlyIndex),
-        record: (a: Attempt) => void attempts.push(a),
+        record: (a: Attempt) => void attempts.push({ ...a, known: a.problems.length ? knownFinding(server.dialect, a) : undefined }),
       };
+      const c0 = Date.now();
       try {
         if (cls === 'file') await runFileInputs(ctx, SIZE.file.n, SIZE.file.cli);
         if (cls === 'hostile') await runHostileInputs(ctx, SIZE.hostile.n, SIZE.hostile.cli);
@@ -70,9 +118,10 @@ export async function runInputs(server: Server, o: { seed: number; round: number
         // The class itself broke (its database, a server error): one violation, replayed with the class's first input.
         attempts.push({ cls, index: -1, what: `the ${cls} class`, outcome: 'crashed', problems: [String((err as Error)?.stack ?? err)], cli: false });
       }
+      classSeconds[cls] = (Date.now() - c0) / 1000;
     }
   }
-  return { dialect: server.dialect, round: o.round, attempts, seconds: (Date.now() - t0) / 1000 };
+  return { dialect: server.dialect, round: o.round, attempts, seconds: (Date.now() - t0) / 1000, classSeconds };
 }
 
 /** `outcome ×count, …`, most frequent first. */
@@ -88,8 +137,12 @@ export function inputLines(r: InputRound, replay: (only: string) => string): str
   for (const cls of CLASSES) {
     const as = r.attempts.filter((a) => a.cls === cls);
     if (!as.length) continue;
-    const bad = as.filter((a) => a.problems.length);
-    lines.push(`[chaos ${r.dialect}] round ${r.round} input ${cls}: ${as.length} inputs (${as.filter((a) => a.cli).length} also by the CLI), ${bad.length} violations: ${outcomes(as)}`);
+    const bad = as.filter(violated);
+    const known = as.filter((a) => a.known);
+    lines.push(
+      `[chaos ${r.dialect}] round ${r.round} input ${cls}: ${as.length} inputs (${as.filter((a) => a.cli).length} also by the CLI) in ${Math.round(r.classSeconds[cls] ?? 0)} s, ${bad.length} violations, ${known.length} known: ${outcomes(as)}`,
+    );
+    for (const a of known) lines.push(`    ${cls} #${a.index} (${a.what}): known — ${a.known}; replay: ${replay(`${r.round}:${cls}:${a.index}`)}`);
     for (const a of bad) {
       lines.push(`    ${cls} #${a.index} (${a.what}):`);
       for (const p of a.problems) lines.push(`      ${p.replace(/\n/g, '\n      ')}`);
@@ -103,15 +156,17 @@ export function inputLines(r: InputRound, replay: (only: string) => string): str
 /** The summary table's rows for the `input` kind: per dialect and class, inputs tried, by the CLI, violations, outcomes. */
 export function inputSummary(rounds: InputRound[]): string[] {
   if (!rounds.length) return [];
-  const lines = ['dialect   input     tried  by CLI  violations  outcomes'];
+  const lines = ['dialect   input     tried  by CLI  violations  known  outcomes'];
   for (const dialect of [...new Set(rounds.map((r) => r.dialect))]) {
     for (const cls of CLASSES) {
       const as = rounds.filter((r) => r.dialect === dialect).flatMap((r) => r.attempts.filter((a) => a.cls === cls));
       if (!as.length) continue;
-      lines.push([dialect.padEnd(9), cls.padEnd(9), String(as.length).padStart(5), String(as.filter((a) => a.cli).length).padStart(7), String(as.filter((a) => a.problems.length).length).padStart(11), ` ${outcomes(as)}`].join(' '));
+      const cells = [dialect.padEnd(9), cls.padEnd(9), String(as.length).padStart(5), String(as.filter((a) => a.cli).length).padStart(7), String(as.filter(violated).length).padStart(11)];
+      lines.push([...cells, String(as.filter((a) => a.known).length).padStart(6), ` ${outcomes(as)}`].join(' '));
     }
   }
   return lines;
 }
 
-export const inputFailed = (r: InputRound) => r.attempts.some((a) => a.problems.length > 0);
+const violated = (a: Attempt) => a.problems.length > 0 && !a.known;
+export const inputFailed = (r: InputRound) => r.attempts.some(violated);

@@ -22,6 +22,8 @@ export interface Attempt {
   problems: string[];
   /** Also run through the real CLI. */
   cli: boolean;
+  /** The violation is a known open finding (inputs.ts KNOWN): reported, not failed. */
+  known?: string;
 }
 
 export interface ClassContext {

@@ -204,7 +204,8 @@ function badModule(rnd: () => number, id: string): FileInput {
     ['calls process.exit(3)', `process.exit(3);\nexport default ${good};`, ['failed to load', 'process.exit']],
     ['has a syntax error', `export default { operations: [ { createTable: } ] };`, ['failed to load']],
     ['imports a module that does not exist', `import x from './no-such-module-here';\nexport default x;`, ['failed to load']],
-    ['exports nothing', `const m = ${good};`, ['no default export']],
+    // As a script (no import/export) jiti may read it as CommonJS, whose module.exports ({}) is then the default export.
+    ['exports nothing', `const m = ${good};`, []],
     ['exports a function', `export default () => (${good});`, []],
     ['exports null', `export default null;`, []],
     ['exports a number', `export default 42;`, []],
@@ -268,6 +269,7 @@ export function sample(rnd: () => number, n: number, k: number): Set<number> {
  * — not even xc's state tables created.
  */
 export async function runFileInputs(ctx: ClassContext, n: number, cliCount: number): Promise<void> {
+  const exit = process.exit;
   const corpus = fileCorpus(ctx.rnd, n);
   const viaCli = sample(ctx.rnd, n, cliCount);
   const db = await inputDb(ctx.server, `xc_in_file_${ctx.round}`);
@@ -281,12 +283,7 @@ export async function runFileInputs(ctx: ClassContext, n: number, cliCount: numb
       try {
         for (const f of input.files) await writeFile(path.join(t.dir, f.name), f.content);
         const file = path.join(t.dir, input.files[0]!.name);
-        const exit = process.exit;
         const [plan, apply] = await withXc({ url: db.url, dir: t.dir }, async (xc) => [await call(() => xc.plan()), await call(() => xc.apply())]);
-        if (process.exit !== exit) {
-          problems.push('process.exit is no longer what it was before the module loaded');
-          process.exit = exit;
-        }
         for (const [command, r] of [['plan', plan], ['apply', apply]] as const) {
           if (r.code !== 2) problems.push(`${command}: exit ${r.code}, expected 2: ${r.message.slice(0, 400)}`);
           else for (const e of [file, ...input.expect]) if (!r.message.includes(e)) problems.push(`${command}: the message does not name ${JSON.stringify(e.slice(0, 80))}: ${r.message.slice(0, 400)}`);
@@ -313,6 +310,13 @@ export async function runFileInputs(ctx: ClassContext, n: number, cliCount: numb
         before = await db.catalog();
       }
       ctx.record({ cls: 'file', index, what: input.what, outcome, problems, cli: viaCli.has(index) });
+    }
+    // While a module loads, xc stands in for process.exit; the other dialect's round may be loading one now, so
+    // the real one must be back within a few seconds, not at once. (Loads overlapping in one process used to leave it replaced.)
+    for (let i = 0; i < 50 && process.exit !== exit; i++) await new Promise((r) => setTimeout(r, 100));
+    if (process.exit !== exit) {
+      ctx.record({ cls: 'file', index: n, what: 'process.exit after the round', outcome: 'replaced', problems: ['process.exit is still not the real one 5 s after the last module loaded'], cli: false });
+      process.exit = exit;
     }
   } finally {
     await db.drop();
