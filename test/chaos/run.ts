@@ -1,13 +1,16 @@
 /**
- * `npm run chaos -- [--runs N] [--seed S] [--dialect postgres|mysql] [--kind kill9,signal,restart,lock,timeouts] [--rows R]`:
+ * `npm run chaos -- [--runs N] [--seed S] [--dialect postgres|mysql] [--kind kill9,signal,restart,lock-lost,timeouts,blocker] [--rows R] [--migration NAME,…]`:
  * starts private PostgreSQL and MariaDB instances (temp dir, free ports),
- * runs N rounds of every fault kind per dialect against the reference run of
- * the same migration on the same seed data, and prints per kind the faults
+ * runs N rounds of every fault kind per dialect, each on a migration of the
+ * catalogue (`--migration` narrows it), against the reference run of the
+ * same migration on the same seed data, and prints per kind the faults
  * injected, how the faulted runs ended, the re-runs and the rows checked.
  * Exit 1 when a scenario failed; its replay line is printed.
  */
-import { KINDS, runFault, type Kind, type Outcome, type Refs } from './faults.js';
-import { prng, reference, type Command } from './scenario.js';
+import { migrationFor } from './catalogue.js';
+import { KINDS, runFault, type Kind, type Outcome } from './faults.js';
+import { faultLine, faultSummary } from './report.js';
+import { prng, References, type Command } from './scenario.js';
 import { startMariadb, startPostgres, type Server } from './servers.js';
 
 const args = process.argv.slice(2);
@@ -37,22 +40,21 @@ async function runDialect(dialect: 'postgres' | 'mysql'): Promise<void> {
   const server = dialect === 'postgres' ? await startPostgres() : await startMariadb();
   servers.push(server);
   console.log(`[chaos ${dialect}] private server at ${server.url}; seed ${seed}, ${rows} rows`);
-  const [c, r] = await Promise.all([reference(server, 'contract', seed, rows), reference(server, 'rollback', seed, rows)]);
-  const refs: Refs = { snap: { contract: c.snap, rollback: r.snap }, events: { contract: c.events, rollback: r.events } };
+  // Each catalogue entry's uninterrupted run, made when a scenario first needs it (`--kind input` alone makes none).
+  const refs = new References(server, seed, rows);
   for (let round = 0; round < runs; round++) {
     for (const kind of kinds) {
       // The seed, the round and the kind alone decide the fault's point: a failure replays with the same flags.
       const rnd = prng(`${seed}:${round}:${kind}`);
       const command = COMMANDS[(round + KINDS.indexOf(kind)) % COMMANDS.length]!;
       const t0 = Date.now();
-      const o = await runFault(server, kind, command, refs, rnd, `xc_chaos_${round}_${kind}`, seed, rows);
+      const migration = migrationFor(seed, round, KINDS.indexOf(kind), flag('migration')?.split(','));
+      const o = await runFault(server, kind, command, migration, refs, rnd, `xc_chaos_${round}_${kind.replace('-', '_')}`, seed, rows);
       results.push({ ...o, dialect, round });
-      const status = o.problems.length ? 'FAIL' : 'ok';
-      console.log(
-        `[chaos ${dialect}] round ${round} ${kind} in ${o.command} (${o.flow}): ${o.injected ? 'injected' : 'not injected'}, ended ${o.ended}, ${o.runs} runs, ${o.rowsChecked} rows checked, ${o.writes} writes, ${o.disconnects} disconnects, ${Math.round((Date.now() - t0) / 1000)} s: ${status}`,
-      );
+      console.log(`[chaos ${dialect}] round ${round} ${faultLine(o)}, ${Math.round((Date.now() - t0) / 1000)} s: ${o.problems.length ? 'FAIL' : 'ok'}`);
       for (const p of o.problems) console.log(`    ${p}`);
-      if (o.problems.length) console.log(`    replay: npm run chaos -- --dialect ${dialect} --seed ${seed} --rows ${rows} --runs ${round + 1} --kind ${kind}`);
+      const only = flag('migration') ? ` --migration ${flag('migration')}` : '';
+      if (o.problems.length) console.log(`    replay: npm run chaos -- --dialect ${dialect} --seed ${seed} --rows ${rows} --runs ${round + 1} --kind ${kind}${only}`);
     }
   }
 }
@@ -64,17 +66,5 @@ try {
 }
 
 console.log(`\n[chaos] seed ${seed}, ${runs} rounds, ${rows} seeded rows, ${Math.round((Date.now() - started) / 1000)} s`);
-console.log('dialect   kind      scenarios  injected  failed  rows checked  writes  disconnects  ended');
-for (const dialect of dialects) {
-  for (const kind of kinds) {
-    const rs = results.filter((r) => r.dialect === dialect && r.kind === kind);
-    if (!rs.length) continue;
-    const ended = new Map<string, number>();
-    for (const r of rs) ended.set(`${r.command}:${r.ended}`, (ended.get(`${r.command}:${r.ended}`) ?? 0) + 1);
-    const sum = (f: (r: Outcome) => number) => rs.reduce((a, r) => a + f(r), 0);
-    console.log(
-      [dialect.padEnd(9), kind.padEnd(9), String(rs.length).padStart(9), String(sum((r) => +r.injected)).padStart(9), String(sum((r) => +(r.problems.length > 0))).padStart(7), String(sum((r) => r.rowsChecked)).padStart(13), String(sum((r) => r.writes)).padStart(7), String(sum((r) => r.disconnects)).padStart(12), ' ' + [...ended].map(([k, n]) => `${k}×${n}`).join(', ')].join(' '),
-    );
-  }
-}
+for (const l of faultSummary(results, dialects, kinds)) console.log(l);
 process.exit(results.some((r) => r.problems.length) ? 1 : 0);

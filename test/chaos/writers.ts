@@ -1,39 +1,37 @@
 /**
  * Old- and new-version application writers whose every row is predictable:
- * writer w inserts id base+k (balance 0) and later sets it to value(id), so
+ * per table it writes (its targets, from the catalogue), writer w inserts id
+ * base+k and later updates it to values that follow from the id alone, so
  * after any fault the expected content of each of its rows is known exactly —
  * up to the statements whose connection died before the answer ("uncertain").
+ * Each statement's start and end are kept, to tell how long xc stalled it.
  */
+import { NEW_BASE, OLD_BASE, type ChaosMigration, type Target, type Value, type Version, type WriterRow } from './catalogue.js';
 import { connect, isConnectionError, type Conn, type Dialect } from './db.js';
-
-export const OLD_BASE = 1_000_000;
-export const NEW_BASE = 2_000_000;
-export const value = (id: number) => (id * 7919) % 1_000_003;
-
-export interface WriterRow {
-  id: number;
-  /** Expected values (in the final shape's names); `either` lists the alternatives of uncertain statements. */
-  balance: number[];
-  note: (string | null)[];
-  owner: string;
-  tag: string;
-  /** The insert's fate is unknown: the row may be missing. */
-  maybe: boolean;
-}
 
 export class AppWriter {
   readonly errors: string[] = [];
+  /** Errors the migration's knownGap allows (documented in the README), counted apart. */
+  readonly tolerated: string[] = [];
   disconnects = 0;
   writes = 0;
-  readonly rows = new Map<number, WriterRow>();
+  /** Per target (same index as the catalogue's), the rows written, by id. */
+  readonly rows: Map<number, WriterRow>[];
+  /** Each statement's [start, end] in ms since the epoch. */
+  readonly timings: [number, number][] = [];
+  private readonly targets: Target[];
   private stopped = false;
   private loop?: Promise<void>;
 
   constructor(
     private readonly dialect: Dialect,
     private readonly url: string,
-    readonly version: 'old' | 'new',
-  ) {}
+    readonly version: Version,
+    private readonly migration: ChaosMigration,
+  ) {
+    this.targets = migration.writers[version];
+    this.rows = this.targets.map(() => new Map());
+  }
 
   start(): this {
     this.loop = this.run();
@@ -53,36 +51,48 @@ export class AppWriter {
     }
   }
 
+  private tolerable(err: unknown, table: string): boolean {
+    const gap = this.migration.knownGap;
+    return !!gap && gap.dialect === this.dialect && gap.version === this.version && gap.table === table && (err as { code?: string }).code === gap.code;
+  }
+
   private async run(): Promise<void> {
     const base = this.version === 'old' ? OLD_BASE : NEW_BASE;
-    const col = this.version === 'old' ? 'balance' : 'balance_big';
+    const steps = this.targets.map(() => 0);
     let conn: Conn | undefined;
-    for (let k = 0; !this.stopped; k++) {
+    for (let n = 0; !this.stopped; n++) {
       conn ??= await this.open();
       if (!conn) {
         await new Promise((r) => setTimeout(r, 100));
-        k--;
         continue;
       }
+      // Round-robin over the targets; per target: insert, update, insert, update, …
+      const t = n % this.targets.length;
+      const target = this.targets[t]!;
+      const rows = this.rows[t]!;
+      const k = steps[t]!;
       const id = base + (k >> 1);
       let sql: string;
-      let params: unknown[];
+      let params: Value[];
       let apply: (certain: boolean) => void;
       if (k % 2 === 0) {
-        const note = this.version === 'old' && id % 3 === 0 ? null : `${this.version[0]}${id}`;
-        sql = `INSERT INTO accounts (id, ${col}, owner, tag, note) VALUES (?, 0, ?, ?, ?)`;
-        params = [id, `w${id}`, `t${id % 10}`, note];
-        apply = (certain) => this.rows.set(id, { id, balance: [0], note: [note], owner: `w${id}`, tag: `t${id % 10}`, maybe: !certain });
+        const values = target.insert(id);
+        sql = `INSERT INTO ${target.table} (${Object.keys(values).join(', ')}) VALUES (${Object.keys(values).map(() => '?').join(', ')})`;
+        params = Object.values(values);
+        apply = (certain) => rows.set(id, { id, cols: Object.fromEntries(Object.entries(values).map(([c, v]) => [c, [v]])), maybe: !certain });
       } else {
         // Update a row inserted a few writes ago (it may not exist if that insert failed: then nothing changes).
-        const target = base + Math.max(0, (k >> 1) - 3);
-        sql = `UPDATE accounts SET ${col} = ? WHERE id = ?`;
-        params = [value(target), target];
+        const row = base + Math.max(0, (k >> 1) - 3);
+        const values = target.update(row);
+        sql = `UPDATE ${target.table} SET ${Object.keys(values).map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
+        params = [...Object.values(values), row];
         apply = (certain) => {
-          const r = this.rows.get(target);
-          if (r) r.balance = certain ? [value(target)] : [...new Set([...r.balance, value(target)])];
+          const r = rows.get(row);
+          if (!r) return;
+          for (const [c, v] of Object.entries(values)) r.cols[c] = certain ? [v] : [...new Set([...(r.cols[c] ?? []), v])];
         };
       }
+      const t0 = Date.now();
       try {
         await conn.query(sql, params);
         this.writes++;
@@ -93,10 +103,14 @@ export class AppWriter {
           apply(false);
           await conn.end();
           conn = undefined;
+        } else if (this.tolerable(err, target.table)) {
+          this.tolerated.push(`${sql}: ${(err as Error).message}`);
         } else {
           this.errors.push(`${sql} ${JSON.stringify(params)}: ${(err as Error).message}`);
         }
       }
+      this.timings.push([t0, Date.now()]);
+      steps[t]!++;
       await new Promise((r) => setTimeout(r, 3));
     }
     await conn?.end();

@@ -9,6 +9,7 @@ export interface XcRun {
   stderr: string;
   /** The hook fired (the fault was injected during this run). */
   fired: boolean;
+  endedAt: number;
 }
 
 /** Returns true when it injected its fault (it is then not called again); async work it starts is its own to await. */
@@ -25,6 +26,6 @@ export function xc(args: string[], hook?: Hook): Promise<XcRun> {
       if (hook && !fired) fired = hook(e, events.length, child);
     });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code, signal) => resolve({ code, signal, events, stderr, fired }));
+    child.on('close', (code, signal) => resolve({ code, signal, events, stderr, fired, endedAt: Date.now() }));
   });
 }
