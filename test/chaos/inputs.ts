@@ -48,7 +48,7 @@ const KNOWN: { dialects: Dialect[]; finding: string; match: RegExp }[] = [
   {
     dialects: ['postgres', 'mysql'],
     finding: "an `up` or `down` whose values the column's type does not take (PostgreSQL: text into int, not caught at plan; both: a value a cast or CHECK rejects) fails at apply with the driver's error (exit 1, left part-way)",
-    match: /^apply: exit (1|internal), .*(is of type [\w ]+ but expression is of type|invalid input syntax for type|Incorrect \w+ value: |Truncated incorrect \w+ value|CONSTRAINT `[^`]*` failed for)/,
+    match: /^apply: exit (1|internal), .*(is of type [\w ]+ but expression is of type|invalid input syntax for type|Incorrect \w+ value: |Truncated incorrect \w+ value|Data too long for column|CONSTRAINT `[^`]*` failed for)/,
   },
   {
     dialects: ['postgres'],
@@ -57,13 +57,13 @@ const KNOWN: { dialects: Dialect[]; finding: string; match: RegExp }[] = [
   },
   {
     dialects: ['postgres'],
-    finding: 'a default with an unterminated dollar quote (`\'a\' $xc$`) passes plan and fails at apply with a syntax error (exit 1)',
+    finding: "a default holding `?` (jsonb's operator) or an unterminated dollar quote passes plan and fails at apply: xc's `?` placeholders are converted inside the author's text (syntax error at $N, exit 1)",
     match: /^apply: exit (1|internal), .*syntax error at or near "\$\d+"/,
   },
   {
-    dialects: ['mysql'],
-    finding: "MySQL: a createTable named like one of xc's state tables (`xc_events`) passes plan while they do not exist yet, and collides with them at apply (exit 1)",
-    match: /^apply: exit 1, create table `xc_(migrations|steps|backfill|events|deployments|instances)` failed: table "xc_\w+" already exists/,
+    dialects: ['postgres', 'mysql'],
+    finding: "a table name taken by something plan does not look at — a sequence; on MySQL also xc's own state tables (`xc_events`) — passes plan and fails at apply (exit 1, left expanding)",
+    match: /^apply: exit 1, .*(cannot lock relation "|Table '[^']+' already exists|table "xc_(migrations|steps|backfill|events|deployments|instances)" already exists|relation "[^"]+" already exists)/,
   },
 ];
 
