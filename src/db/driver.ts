@@ -10,8 +10,10 @@ export interface QueryResult<T> {
 
 export interface QueryOptions {
   /**
-   * Exactly one statement: sent so that the server refuses several (the
-   * extended protocol on PostgreSQL; MySQL sessions never accept several).
+   * Exactly one statement: sent so that the server refuses several, whatever
+   * the pool allows (the extended protocol on PostgreSQL; a server-side
+   * prepared statement on MySQL, since a pool handed to xc may have
+   * multipleStatements on).
    * For SQL with an author's text in it, which must not end the transaction
    * it is checked in and run something else.
    */

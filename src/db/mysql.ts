@@ -1,9 +1,16 @@
 /**
- * MySQL / MariaDB over mysql2. `?` placeholders are native (client-side
- * escaping through `query`, which, unlike `execute`, accepts any statement).
+ * MySQL / MariaDB over mysql2. xc's `?` placeholders are filled in here, not
+ * by mysql2, and every value is written so that it reads the same whether
+ * the session's sql_mode has NO_BACKSLASH_ESCAPES or not (a server-wide
+ * setting, or an application pool's sessions, may turn it on; mysql2's own
+ * escaping writes `\'`, which that mode reads as a backslash and the string's
+ * end). The session's sql_mode itself is never touched: triggers keep the
+ * mode of the session that creates them, and an author's literal must mean
+ * what the author's server makes of it.
  */
+import { escape, format } from 'sql-escaper';
 import mysql from 'mysql2/promise';
-import type { Driver, QueryResult, Session } from './driver.js';
+import type { Driver, QueryOptions, QueryResult, Session } from './driver.js';
 import { connectError } from './pg.js';
 import { redactUrl } from './redact.js';
 
@@ -15,24 +22,72 @@ export const MYSQL_FORCED_OPTIONS = {
   dateStrings: true,
 } as const;
 
-/** What a mysql session needs: a promise-API connection (pool connection or `conn.promise()`). */
+/** What a mysql session needs: a promise-API connection (pool connection or `conn.promise()`); `connection.config` where mysql2 has it. */
 export interface MysqlQueryable {
   query(options: { sql: string; values?: unknown[] }): Promise<[unknown, unknown]>;
+  connection?: { config?: { timezone?: string } };
+}
+
+/** sql-escaper's mode for values both sql_modes read alike: a quote doubled, a string holding a backslash rebuilt with REPLACE. */
+const EITHER_MODE = { noBackslashEscapes: true } as const;
+
+/**
+ * `sql` with its placeholders filled in; null when the text around them holds
+ * a quote after an odd run of backslashes (an author's literal such as
+ * `'it\'s'`), which the two modes end in different places.
+ */
+export function inlineValues(sql: string, params: readonly unknown[], timezone = 'local'): string | null {
+  try {
+    return format(sql, [...params] as never[], false, timezone as never, EITHER_MODE);
+  } catch (err) {
+    if (err instanceof TypeError && /backslash/.test(err.message)) return null;
+    throw err;
+  }
+}
+
+type Run = (sql: string) => Promise<unknown>;
+
+/** Statement and variable names of xc's server-side prepared statements (one at a time per session). */
+const STATEMENT = 'xc_statement';
+
+/**
+ * Run `sql` as one server-side prepared statement (PREPARE ... FROM a
+ * variable, EXECUTE): the server parses exactly one statement, whatever the
+ * connection's multipleStatements flag, and finds the placeholders itself
+ * with the session's own sql_mode. The text travels as hex and the values as
+ * variables written for either mode. Results come back as for a plain query
+ * (text protocol). Everything set is put back: the pool may be the application's.
+ */
+async function runPrepared(run: Run, sql: string, params: readonly unknown[], timezone: string): Promise<unknown> {
+  const variables = params.map((_, i) => `@${STATEMENT}_${i}`);
+  const values = params.map((v, i) => `, ${variables[i]} = ${escape(v as never, false, timezone as never, EITHER_MODE)}`);
+  await run(`SET @${STATEMENT} = CONVERT(X'${Buffer.from(sql, 'utf8').toString('hex')}' USING utf8mb4)${values.join('')}`);
+  try {
+    await run(`PREPARE ${STATEMENT} FROM @${STATEMENT}`);
+    return await run(`EXECUTE ${STATEMENT}${variables.length > 0 ? ` USING ${variables.join(', ')}` : ''}`);
+  } finally {
+    // After a failed PREPARE there is no statement to deallocate: that error says nothing.
+    await run(`DEALLOCATE PREPARE ${STATEMENT}`).catch(() => undefined);
+    await run(`SET @${STATEMENT} = NULL${variables.map((v) => `, ${v} = NULL`).join('')}`).catch(() => undefined);
+  }
 }
 
 /** A Session over one mysql2 promise connection. Shared with the knex driver. */
 export function mysqlSession(conn: MysqlQueryable, release: (destroy?: boolean) => void): Session {
   let released = false;
+  // Dates are written in the connection's timezone, as mysql2 itself would.
+  const timezone = conn.connection?.config?.timezone ?? 'local';
+  const run: Run = async (sql) => {
+    // No values for mysql2 to fill in (an empty list, so a pool with namedPlaceholders does not rewrite `:name` either);
+    // result options per query, so a wrapped knex connection answers like our own pool.
+    const [res] = await conn.query({ sql, values: [], supportBigNumbers: true, bigNumberStrings: true, dateStrings: true } as { sql: string });
+    return res;
+  };
   return {
-    async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-      // Result options per query too, so a wrapped knex connection answers like our own pool.
-      const [res] = await conn.query({
-        sql,
-        ...(params !== undefined && params.length > 0 ? { values: [...params] } : {}),
-        supportBigNumbers: true,
-        bigNumberStrings: true,
-        dateStrings: true,
-      } as { sql: string });
+    async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
+      const values = params ?? [];
+      const text = values.length > 0 ? inlineValues(sql, values, timezone) : sql;
+      const res = opts?.single || text === null ? await runPrepared(run, sql, values, timezone) : await run(text);
       if (Array.isArray(res)) {
         // CALL returns [rows..., header]: report the first row set.
         const rows = (Array.isArray(res[0]) ? res[0] : res) as T[];

@@ -222,8 +222,11 @@ export interface Dialect {
    * take any part of it for a placeholder (PostgreSQL's jsonb `?`).
    */
   embedExpression(expr: string): string;
-  /** A query that compiles an author expression over typed NULL columns and reads no rows (see compileExpression). */
-  expressionQuery(check: ExpressionCheck): string;
+  /**
+   * Queries that compile an author expression over typed NULL columns (see
+   * compileExpression), run in order, each sent as one statement.
+   */
+  expressionQueries(check: ExpressionCheck): string[];
   /**
    * Of the functions an expression calls (lower-cased names), those whose
    * value may change between two calls with the same arguments: PostgreSQL
@@ -389,7 +392,9 @@ export function resolveExpr(e: string | { postgres?: string; mysql?: string }, d
  */
 export async function compileExpression(s: Session, dialect: Dialect, check: ExpressionCheck): Promise<string | null> {
   try {
-    await readOnly(s, dialect, () => s.query(dialect.expressionQuery(check), undefined, { single: true }));
+    await readOnly(s, dialect, async () => {
+      for (const sql of dialect.expressionQueries(check)) await s.query(sql, undefined, { single: true });
+    });
     return null;
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;

@@ -135,11 +135,12 @@ export class MysqlDialect implements Dialect {
 
   async typeIssue(s: Session, type: string): Promise<string | null> {
     // No catalog function reads a type: a session-private temporary table with one column of it does (no implicit
-    // commit, invisible to other sessions). Sessions run one statement per call, so a `;` in the type cannot run another.
+    // commit, invisible to other sessions). Sent as one prepared statement, so a `;` in the type cannot run another,
+    // even on a pool that allows several statements per call.
     const table = quoteMy('xc_type_check');
     try {
       await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`);
-      await s.query(`CREATE TEMPORARY TABLE ${table} (c ${type})`);
+      await s.query(`CREATE TEMPORARY TABLE ${table} (c ${type})`, undefined, { single: true });
       const columns = (await s.query(`SHOW COLUMNS FROM ${table}`)).rows.length;
       return columns === 1 ? null : `"${type}" is not one type (it declares ${columns} columns)`;
     } catch (err) {
@@ -163,7 +164,7 @@ export class MysqlDialect implements Dialect {
     return expr;
   }
 
-  expressionQuery(c: ExpressionCheck): string {
+  expressionQueries(c: ExpressionCheck): string[] {
     // Typed NULLs where CAST can express the type, so the expression is compiled against columns of the right kind.
     const typed = (type: string) => {
       const target = castTarget(type, this.mariadb);
@@ -173,13 +174,15 @@ export class MysqlDialect implements Dialect {
     const from = `FROM (SELECT ${cols}) AS _xc_row`;
     const target = c.castTo ? castTarget(c.castTo, this.mariadb) : undefined;
     const value = target ? `CAST((${c.sql}) AS ${target})` : `(${c.sql})`;
+    const compiled = c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
     if (c.evaluate && c.castTo && this.mariadb) {
       // CAST converts leniently ('abc' → 0, a warning); storing into a variable of the type converts as a column
       // would, strictly. MySQL has no anonymous block: there the value is computed and CAST, leniently.
-      return `BEGIN NOT ATOMIC DECLARE xc_value ${c.castTo}; SELECT (${c.sql}) INTO xc_value ${from}; END`;
+      // A block is one statement however many it holds: the text is first compiled in a plain SELECT, where any `;`
+      // (outside literals and comments) is a syntax error or a second statement, both refused — so none reaches the block.
+      return [compiled, `BEGIN NOT ATOMIC DECLARE xc_value ${c.castTo}; SELECT (${c.sql}) INTO xc_value ${from}; END`];
     }
-    if (c.evaluate) return `SELECT ${value} ${from}`;
-    return c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
+    return [c.evaluate ? `SELECT ${value} ${from}` : compiled];
   }
 
   /** Whole seconds: MySQL's lock waits have no finer unit. `lock_wait_timeout` bounds metadata locks (DDL), `innodb_lock_wait_timeout` row locks. */

@@ -140,12 +140,12 @@ export class PostgresDialect implements Dialect {
     return quoteQuestionOperators(expr);
   }
 
-  expressionQuery(c: ExpressionCheck): string {
+  expressionQueries(c: ExpressionCheck): string[] {
     const cols = c.columns.length > 0 ? c.columns.map((col) => `NULL::${col.type} AS ${quotePg(col.name)}`).join(', ') : 'NULL AS _xc_none';
     const from = `FROM (SELECT ${cols}) AS _xc_row`;
     const value = c.castTo ? `CAST((${c.sql}) AS ${c.castTo})` : `(${c.sql})`;
-    if (c.evaluate) return `SELECT ${value} ${from}`; // one row: the value is computed and converted
-    return c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
+    if (c.evaluate) return [`SELECT ${value} ${from}`]; // one row: the value is computed and converted
+    return [c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`];
   }
 
   lockTimeout(ms: number): string[] {
