@@ -171,6 +171,13 @@ export async function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv, cwd: 
   const fromConfig = (k: ConfigKey): Source | undefined =>
     present(config.values[k]) ? { name: `${configName}: ${k}`, value: config.values[k] } : undefined;
   const pick = (k: ConfigKey): Source | undefined => fromFlag(k) ?? fromEnv(k) ?? fromConfig(k);
+  /** The first layer that sets `k` at all, empty values included. */
+  const given = (k: ConfigKey): Source | undefined => {
+    if (flags[k] !== undefined) return { name: flagName(k), value: flags[k] };
+    const envName = ENV_VARS[k].find((n) => env[n] !== undefined);
+    if (envName) return { name: envName, value: env[envName] };
+    return config.values[k] !== undefined ? { name: `${configName}: ${k}`, value: config.values[k] } : undefined;
+  };
   const str = (k: ConfigKey): string | undefined => {
     const s = pick(k);
     return s ? String(s.value) : undefined;
@@ -232,6 +239,11 @@ export async function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv, cwd: 
   if (knexfile !== undefined) out.knexfile = knexfile;
   const knexEnv = str('env');
   if (knexEnv !== undefined) out.knexEnv = knexEnv;
+  // An empty schema is refused, never read as "none": `--schema "$TENANT"` with $TENANT unset must not migrate the default schema.
+  const schemaSource = given('schema');
+  if (schemaSource && String(schemaSource.value).trim() === '') {
+    throw new InvalidInputError(`${schemaSource.name} is empty: give the schema of the tables to migrate, or leave it out`);
+  }
   const schema = str('schema');
   if (schema !== undefined) out.schema = schema;
   const batchSize = optNum('batchSize', true, 'rows');

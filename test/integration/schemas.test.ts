@@ -120,6 +120,28 @@ describePg('--schema: a state per schema (PostgreSQL)', () => {
     expect(await columns(db, 'a')).toEqual(['id', 'n']);
   });
 
+  it('an empty --schema (flag, XC_SCHEMA or config) is refused (exit 2) naming where it came from, not read as the default schema', async () => {
+    const { db, dir } = await setup({ public: { rows: 1, factor: 1 } });
+    // `--schema "$TENANT"` with TENANT unset: before, the public schema was migrated.
+    for (const [args, env, message] of [
+      [['--schema', ''], {}, /--schema is empty/],
+      [['--schema', '  '], {}, /--schema is empty/],
+      [[], { XC_SCHEMA: '' }, /XC_SCHEMA is empty/],
+    ] as [string[], Record<string, string>, RegExp][]) {
+      const run = await runXc(['apply', '--url', db.url, '--dir', dir, ...args], { env });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(message);
+    }
+    const cwd = await mkdtemp(path.join(tmpdir(), 'xc-schemas-cfg-'));
+    cleanup.push(() => rm(cwd, { recursive: true, force: true }));
+    await writeFile(path.join(cwd, 'xc.config.json'), JSON.stringify({ url: db.url, dir, schema: '' }));
+    const run = await runXc(['apply'], { cwd });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/xc\.config\.json: schema is empty/);
+    expect(await xcSchemas(db)).toEqual([]);
+    expect(await columns(db, 'public')).toEqual(['id', 'n']);
+  });
+
   it('two schemas migrate at once (a lock per schema); a second xc on the same schema still gets exit 4', async () => {
     const { db, xc } = await setup({ a: { rows: 300, factor: 1 }, b: { rows: 3, factor: 1 } });
     let started!: () => void;

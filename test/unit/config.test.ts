@@ -76,6 +76,18 @@ describe('resolveOptions', () => {
     expect(o.dir).toBe(path.join('db', 'migrations'));
   });
 
+  it('refuses an empty schema wherever it is given, naming where (an unset $TENANT must not mean the default schema)', async () => {
+    await expect(resolveOptions({ schema: '' }, {}, cwd)).rejects.toThrow(/^--schema is empty: give the schema of the tables to migrate, or leave it out$/);
+    await expect(resolveOptions({ schema: ' ' }, {}, cwd)).rejects.toThrow(/^--schema is empty/);
+    await expect(resolveOptions({}, { XC_SCHEMA: '' }, cwd)).rejects.toThrow(/^XC_SCHEMA is empty/);
+    await configJson({ schema: '' });
+    const err = await resolveOptions({}, {}, cwd).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as Error).message).toMatch(/^xc\.config\.json: schema is empty/);
+    // A flag given beats the empty layers below it, as any flag does.
+    expect((await resolveOptions({ schema: 'app' }, { XC_SCHEMA: '' }, cwd)).schema).toBe('app');
+  });
+
   it('flags beat env beat config', async () => {
     await configJson({ url: 'postgres://config', dir: 'cfgdir', lockTimeout: 300, batchSize: 10, json: true, schema: 'app' });
     const env = { XC_DATABASE_URL: 'postgres://xcenv', DATABASE_URL: 'postgres://env', XC_MIGRATIONS_DIR: 'envdir', XC_LOCK_TIMEOUT: '400' };
