@@ -69,7 +69,14 @@ class XcImpl implements Xc {
   private connect() {
     this.connected ??= (async () => {
       const opened = await openDriver({ url: this.options.url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, schema: this.options.schema, cwd: process.cwd() });
-      const dialect = await detectDialect(opened, { schema: this.options.schema });
+      let dialect: Dialect;
+      try {
+        dialect = await detectDialect(opened, { schema: this.options.schema });
+      } catch (err) {
+        // close() cannot reach a driver whose connect failed: a pool xc opened (and its sessions) would stay open.
+        await opened.close().catch(() => undefined);
+        throw err;
+      }
       // Every session xc takes works without the application's statement time limit, put back before it returns.
       const driver = withoutStatementLimit(opened, dialect);
       return { driver, dialect, store: new StateStore(dialect) };

@@ -242,4 +242,22 @@ describeMysql('--schema on MySQL/MariaDB', () => {
     }
     expect(await db.query(`SHOW TABLES`)).toEqual([]);
   });
+
+  it('a knexfile with --schema, refused once the server is known to be MySQL: the pool xc opened for it is closed, no session left open', async () => {
+    const db = await targets.find((t) => t.name === 'mysql')!.create('xc_schemas');
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-schemas-'));
+    cleanup.push(() => db.drop(), () => rm(dir, { recursive: true, force: true }));
+    const knexfile = path.join(dir, 'knexfile.cjs');
+    await writeFile(knexfile, `module.exports = { client: 'mysql2', connection: ${JSON.stringify(db.url)} };\n`);
+    const sessions = async () => Number((await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE()'))[0]!.n);
+    const before = await sessions();
+    const x = createXc({ knexfile, dir, schema: 'b' });
+    const err = await rejection(x.status());
+    expect(err.exitCode, err.message).toBe(2);
+    expect(err.message).toMatch(/--schema "b": MySQL\/MariaDB have no schemas inside a database/);
+    await x.close();
+    // Before, the session that asked the server's version stayed open in a pool close() could no longer reach.
+    for (let i = 0; i < 40 && (await sessions()) > before; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await sessions()).toBe(before);
+  });
 });
