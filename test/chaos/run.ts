@@ -1,14 +1,17 @@
 /**
- * `npm run chaos -- [--runs N] [--seed S] [--dialect postgres|mysql] [--kind kill9,signal,restart,lock-lost,timeouts,blocker] [--rows R] [--migration NAME,…]`:
+ * `npm run chaos -- [--runs N] [--seed S] [--dialect postgres|mysql] [--kind kill9,signal,restart,lock-lost,timeouts,blocker,input] [--rows R] [--migration NAME,…] [--input ROUND:CLASS:INDEX]`:
  * starts private PostgreSQL and MariaDB instances (temp dir, free ports),
  * runs N rounds of every fault kind per dialect, each on a migration of the
  * catalogue (`--migration` narrows it), against the reference run of the
  * same migration on the same seed data, and prints per kind the faults
  * injected, how the faulted runs ended, the re-runs and the rows checked.
+ * The `input` kind feeds a seeded bad-input corpus instead (inputs.ts); its
+ * replay line names the one input (`--input ROUND:CLASS:INDEX`).
  * Exit 1 when a scenario failed; its replay line is printed.
  */
 import { migrationFor } from './catalogue.js';
 import { KINDS, runFault, type Kind, type Outcome } from './faults.js';
+import { INPUT_KIND, inputFailed, inputLines, inputSummary, runInputs, type InputRound } from './inputs.js';
 import { faultLine, faultSummary } from './report.js';
 import { prng, References, type Command } from './scenario.js';
 import { startMariadb, startPostgres, type Server } from './servers.js';
@@ -21,7 +24,10 @@ const flag = (name: string) => {
 const runs = Number(flag('runs') ?? 3);
 const seed = Number(flag('seed') ?? Math.floor(Math.random() * 2 ** 31));
 const rows = Number(flag('rows') ?? 20_000);
-const kinds = (flag('kind')?.split(',') ?? [...KINDS]) as Kind[];
+const kinds = (flag('kind')?.split(',') ?? [...KINDS, INPUT_KIND]) as (Kind | typeof INPUT_KIND)[];
+// The bad-input corpus (`--input ROUND:CLASS:INDEX` replays one input) needs no reference run.
+const faultKinds = kinds.filter((k): k is Kind => k !== INPUT_KIND);
+const inputRounds: InputRound[] = [];
 const dialects = (flag('dialect')?.split(',') ?? ['postgres', 'mysql']) as ('postgres' | 'mysql')[];
 
 const COMMANDS: Command[] = ['apply', 'contract', 'rollback'];
@@ -44,6 +50,12 @@ async function runDialect(dialect: 'postgres' | 'mysql'): Promise<void> {
   const refs = new References(server, seed, rows);
   for (let round = 0; round < runs; round++) {
     for (const kind of kinds) {
+      if (kind === INPUT_KIND) {
+        const o = await runInputs(server, { seed, round, only: flag('input') });
+        inputRounds.push(o);
+        for (const l of inputLines(o, (only) => `npm run chaos -- --dialect ${dialect} --seed ${seed} --runs ${round + 1} --kind input --input ${only}`)) console.log(l);
+        continue;
+      }
       // The seed, the round and the kind alone decide the fault's point: a failure replays with the same flags.
       const rnd = prng(`${seed}:${round}:${kind}`);
       const command = COMMANDS[(round + KINDS.indexOf(kind)) % COMMANDS.length]!;
@@ -66,5 +78,6 @@ try {
 }
 
 console.log(`\n[chaos] seed ${seed}, ${runs} rounds, ${rows} seeded rows, ${Math.round((Date.now() - started) / 1000)} s`);
-for (const l of faultSummary(results, dialects, kinds)) console.log(l);
-process.exit(results.some((r) => r.problems.length) ? 1 : 0);
+if (faultKinds.length) for (const l of faultSummary(results, dialects, faultKinds)) console.log(l);
+for (const l of inputSummary(inputRounds)) console.log(l);
+process.exit(results.some((r) => r.problems.length) || inputRounds.some(inputFailed) ? 1 : 0);
