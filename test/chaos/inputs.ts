@@ -72,12 +72,8 @@ function knownFinding(dialect: Dialect, a: Attempt): string | undefined {
   return k && a.problems.every((p) => k.match.test(p) || /^apply \(exit (1|internal)\)/.test(p)) ? k.finding : undefined;
 }
 
-/** Inputs per round and dialect, and how many of them also go through the CLI. */
-const SIZE: Record<InputClass, { n: number; cli: number }> = {
-  file: { n: 120, cli: 4 },
-  hostile: { n: 80, cli: 2 },
-  url: { n: 104, cli: 6 }, // every form by every source: the count is the corpus's
-};
+/** Inputs per round and dialect, and how many of them also go through the CLI (`url` tries every form by every source: 104). */
+const SIZE = { file: { n: 120, cli: 4 }, hostile: { n: 80, cli: 2 }, url: { cli: 6 } };
 const CLASSES: InputClass[] = ['file', 'hostile', 'url'];
 
 export interface InputRound {

@@ -109,6 +109,13 @@ export async function tempDir(prefix: string): Promise<{ dir: string; remove(): 
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** Pick `k` of `n` indexes with `rnd`: the inputs that also go through the CLI. */
+export function sample(rnd: () => number, n: number, k: number): Set<number> {
+  const out = new Set<number>();
+  while (out.size < Math.min(k, n)) out.add(Math.floor(rnd() * n));
+  return out;
+}
+
 /** Under --json: problems if stdout holds anything but JSON lines, or its last line is not the result `ok` says it should be. */
 export function jsonProblems(r: Run, ok: boolean): string[] {
   const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');

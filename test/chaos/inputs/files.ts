@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { changed } from './catalog.js';
-import { call, cliMessage, inputDb, jsonProblems, runXc, tempDir, withXc, type ClassContext } from './common.js';
+import { call, cliMessage, inputDb, jsonProblems, runXc, sample, tempDir, withXc, type ClassContext } from './common.js';
 
 export interface FileInput {
   what: string;
@@ -252,13 +252,6 @@ export function fileCorpus(rnd: () => number, n: number): FileInput[] {
     else if (r < 0.93) out.push(badModule(rnd, id));
     else out.push(badIds(rnd, id));
   }
-  return out;
-}
-
-/** Pick `k` of `n` indexes with `rnd`. */
-export function sample(rnd: () => number, n: number, k: number): Set<number> {
-  const out = new Set<number>();
-  while (out.size < Math.min(k, n)) out.add(Math.floor(rnd() * n));
   return out;
 }
 

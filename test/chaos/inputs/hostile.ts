@@ -17,8 +17,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Conn, Dialect } from '../db.js';
 import { changed, type Catalog } from './catalog.js';
-import { call, cliMessage, inputDb, jsonProblems, runXc, tempDir, withXc, type ClassContext } from './common.js';
-import { sample } from './files.js';
+import { call, cliMessage, inputDb, jsonProblems, runXc, sample, tempDir, withXc, type ClassContext } from './common.js';
 
 type Expect =
   | { table: string }

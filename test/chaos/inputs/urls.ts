@@ -15,8 +15,7 @@ import path from 'node:path';
 import { resolveOptions, type Flags } from '../../../src/config.js';
 import { once, type Dialect } from '../db.js';
 import type { Server } from '../servers.js';
-import { call, inputDb, jsonProblems, runXc, tempDir, withXc, type ClassContext } from './common.js';
-import { sample } from './files.js';
+import { call, inputDb, jsonProblems, runXc, sample, tempDir, withXc, type ClassContext } from './common.js';
 
 export const PW_USER = 'xc_in_pw';
 const SPECIALS = ' !"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~é€';
