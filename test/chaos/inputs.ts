@@ -47,8 +47,8 @@ const KNOWN: { dialects: Dialect[]; finding: string; match: RegExp }[] = [
   },
   {
     dialects: ['postgres', 'mysql'],
-    finding: "an `up` or `down` whose values the column's type does not take (PostgreSQL: text into int, not caught at plan; both: a value a cast or CHECK rejects) fails at apply with the driver's error (exit 1, left part-way)",
-    match: /^apply: exit (1|internal), .*(is of type [\w ]+ but expression is of type|invalid input syntax for type|Incorrect \w+ value: |Truncated incorrect \w+ value|Data too long for column|CONSTRAINT `[^`]*` failed for)/,
+    finding: "an `up`, `down` or default whose values the column's type does not take (PostgreSQL: text or boolean into int — plan casts explicitly where apply assigns; both: a value a cast or CHECK rejects) fails at apply (exit 1, left part-way)",
+    match: /^apply: exit (1|internal), .*(is of type [\w ]+ but (default )?expression is of type|invalid input syntax for type|Incorrect \w+ value: |Truncated incorrect \w+ value|Data too long for column|CONSTRAINT `[^`]*` failed for)/,
   },
   {
     dialects: ['postgres'],
