@@ -36,6 +36,8 @@ export interface Hold {
   table?: string;
   /** The holder's session: PostgreSQL pid, MySQL connection id. */
   session?: number;
+  /** When it asked for the lock: a request waiting in the lock queue already holds back the writes queued after it. */
+  requestedAt?: number;
   acquiredAt?: number;
   releasedAt?: number;
   /** The hold could not be taken (its table vanished, …): no fault was injected. */
@@ -82,6 +84,7 @@ export function holdLock(dialect: Dialect, url: string, mode: HoldMode, table: s
         sleep: [],
       };
       const release = mode === 'lock-read' || mode === 'lock-write' || mode === 'ftwrl' ? 'UNLOCK TABLES' : 'ROLLBACK';
+      hold.requestedAt = Date.now();
       if (mode === 'sleep') {
         // The statement holds its lock on the table while it runs.
         hold.acquiredAt = Date.now();
@@ -123,16 +126,19 @@ export function tableAhead(events: Record<string, unknown>[], from: number, tabl
 
 /**
  * The longest time a writer statement waited for something other than the
- * holder: its duration, less the part of it inside the hold when the hold
- * stops writes itself. What xc's own waiting DDL (or anything else of xc's)
- * cost the application.
+ * holder — its duration, less the part of it inside the hold when the hold
+ * stops writes itself: what xc (its own waiting DDL, or anything else of
+ * xc's) cost the application. `during`: statements that overlapped the hold
+ * (from the lock's request on); `outside`: the others, the scenario's baseline.
  */
-export function stallNotOwedToHolder(timings: [number, number][], hold: Hold | undefined): number {
-  let worst = 0;
-  const [h0, h1] = [hold?.acquiredAt, hold?.releasedAt ?? Date.now()];
+export function stallNotOwedToHolder(timings: [number, number][], hold: Hold | undefined): { during: number; outside: number } {
+  const worst = { during: 0, outside: 0 };
+  const [h0, h1] = [hold?.acquiredAt === undefined ? undefined : hold.requestedAt, hold?.releasedAt ?? Date.now()];
   for (const [s, e] of timings) {
-    const inside = hold && h0 !== undefined && BLOCKS_WRITERS.has(hold.mode) ? Math.max(0, Math.min(e, h1) - Math.max(s, h0)) : 0;
-    worst = Math.max(worst, e - s - inside);
+    const overlaps = h0 !== undefined && s < h1 && e > h0;
+    const inside = overlaps && BLOCKS_WRITERS.has(hold!.mode) ? Math.min(e, h1) - Math.max(s, h0) : 0;
+    const which = overlaps ? 'during' : 'outside';
+    worst[which] = Math.max(worst[which], e - s - inside);
   }
   return worst;
 }

@@ -52,6 +52,10 @@ export interface Outcome {
   tolerated: number;
   /** The longest writer statement, less any wait inside a hold that stops writes itself. */
   stallMs: number;
+  /** The same, over the statements that overlapped a held lock only (blocker). */
+  holdStallMs?: number;
+  /** Blocker: the lock mode held. */
+  mode?: string;
   problems: string[];
 }
 
@@ -176,6 +180,7 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
       cancelled = server.cancelled().slice(cancelledBefore);
     }
     if (hold) {
+      out.mode = mode;
       // A hold that was never taken, or taken only after xc's run had ended, blocked nothing.
       out.injected = hold.acquiredAt !== undefined && hold.acquiredAt < firstEnded;
       const held = hold.acquiredAt !== undefined && hold.releasedAt !== undefined ? `${((hold.releasedAt - hold.acquiredAt) / 1000).toFixed(1)} s` : 'not held';
@@ -198,7 +203,9 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
       out.writes += w.writes;
       out.disconnects += w.disconnects;
       out.tolerated += w.tolerated.length;
-      out.stallMs = Math.max(out.stallMs, stallNotOwedToHolder(w.timings, hold));
+      const stall = stallNotOwedToHolder(w.timings, hold);
+      out.stallMs = Math.max(out.stallMs, stall.during, stall.outside);
+      if (hold) out.holdStallMs = Math.max(out.holdStallMs ?? 0, stall.during);
       if (w.errors.length) out.problems.push(`${w.version}-version writer: ${w.errors.length} errors, first: ${w.errors[0]}`);
     }
     if (kind !== 'restart' && out.disconnects) out.problems.push(`writers lost their connection ${out.disconnects} times without a server restart`);

@@ -5,7 +5,7 @@ import type { Kind, Outcome } from './faults.js';
 export function faultLine(o: Outcome): string {
   return (
     `${o.kind} in ${o.command} (${o.flow}) of ${o.migration} at ${o.point}${o.detail ? ` [${o.detail}]` : ''}: ${o.injected ? 'injected' : 'not injected'}, ended ${o.ended}, ` +
-    `${o.runs} runs, ${o.rowsChecked} rows checked, ${o.writes} writes, ${o.disconnects} disconnects${o.tolerated ? `, ${o.tolerated} documented writer errors` : ''}, max stall ${o.stallMs} ms`
+    `${o.runs} runs, ${o.rowsChecked} rows checked, ${o.writes} writes, ${o.disconnects} disconnects${o.tolerated ? `, ${o.tolerated} documented writer errors` : ''}, max stall ${o.stallMs} ms${o.holdStallMs !== undefined ? ` (${o.holdStallMs} ms while the lock was held)` : ''}`
   );
 }
 
@@ -33,6 +33,20 @@ export function faultSummary(results: Result[], dialects: string[], kinds: Kind[
         String(Math.max(...rs.map((r) => r.stallMs))).padStart(13),
       ];
       lines.push([...cells, ' ' + [...ended].map(([k, n]) => `${k}×${n}`).join(', ')].join(' '));
+    }
+  }
+  // Per lock held: how xc ended, and the longest writer stall not owed to the holder while it held.
+  const held = results.filter((r) => r.mode && r.injected);
+  if (held.length) {
+    lines.push('', 'blocker: per dialect and lock held, how the blocked command ended and the longest writer stall xc caused while it was held');
+    for (const dialect of dialects) {
+      const modes = [...new Set(held.filter((r) => r.dialect === dialect).map((r) => r.mode!))].sort();
+      for (const mode of modes) {
+        const rs = held.filter((r) => r.dialect === dialect && r.mode === mode);
+        const ended = new Map<string, number>();
+        for (const r of rs) ended.set(r.ended, (ended.get(r.ended) ?? 0) + 1);
+        lines.push(`  ${dialect.padEnd(9)} ${mode.padEnd(10)} ${String(rs.length).padStart(3)}×  ${[...ended].map(([k, n]) => `${k}×${n}`).join(', ').padEnd(22)} max stall ${Math.max(...rs.map((r) => r.holdStallMs ?? 0))} ms`);
+      }
     }
   }
   // Every operation in every part of every command: the faults that landed, per catalogue entry and point.
