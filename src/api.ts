@@ -1,19 +1,10 @@
 /**
  * The public shape of the library (SPEC §8). The CLI is a thin layer over it.
  */
-import type { Blocker } from './dialects/dialect.js';
-import type { Step } from './operations/types.js';
+import type { Phase, Stage, Step, XcEvent } from './plan/index.js';
 
-export type Phase =
-  | 'pending'
-  | 'expanding'
-  | 'dual_write'
-  | 'backfilling'
-  | 'backfilled'
-  | 'contracting'
-  | 'contracted'
-  | 'rolling_back'
-  | 'rolled_back';
+// Part of the public surface (index.ts exports every type of this file); they are defined with the phase machine.
+export type { Phase, XcEvent };
 
 export interface XcOptions {
   /** postgres://, postgresql://, mysql://, mariadb://, pglite://PATH, pglite://memory */
@@ -66,21 +57,8 @@ export interface XcOptions {
   signal?: AbortSignal;
 }
 
-export type XcEvent =
-  | { event: 'phase'; migration: string; from: Phase; to: Phase }
-  | { event: 'step'; migration: string; phase: Phase; description: string; sql: string }
-  /** A rollback step not run: what it would remove is not xc's (its journal shows it never created it). */
-  | { event: 'step_skipped'; migration: string; phase: Phase; description: string; reason: string }
-  | { event: 'lock_retry'; migration: string; attempt: number; waitMs: number; description: string; blockers: Blocker[] }
-  /** `pass`: 'fill' for a fill step of expand (before the triggers exist), 'backfill' for the backfill phase. */
-  | { event: 'backfill'; pass: 'fill' | 'backfill'; migration: string; table: string; done: number; total: number; batchSize: number; rowsPerSecond: number; etaSeconds: number | null }
-  | { event: 'verify'; migration: string; table: string; checked: number; total: number }
-  /** The backfill waits: `load` sessions are running a statement, more than `maxLoad`. */
-  | { event: 'throttled'; migration: string; table: string; load: number; maxLoad: number }
-  | { event: 'waiting_lock'; holder: string | null };
-
 export interface PlannedPhase {
-  phase: 'expand' | 'backfill' | 'contract' | 'rollback';
+  phase: Stage;
   steps: Step[];
   /** For backfill: the UPDATE run per batch, per table. */
   backfill?: { table: string; statement: string; key: string[] }[];

@@ -19,15 +19,12 @@ import { withAdvisoryLock } from './engine/lock.js';
 import { advance, begin, contract, convertAgain, rollback, contractUndoable } from './engine/lifecycle.js';
 import { planMigration, project } from './engine/planner.js';
 import { describePlan } from './engine/describe.js';
-import type { OperationPlan } from './operations/types.js';
+import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
 import { DeploymentStore } from './state/deployments.js';
 import { blockersFor, gatherEvidence, type Evidence } from './gate/gate.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
-import { assertKnownLevel, defaultLevel, filesIfAny, READY } from './gate/levels.js';
+import { assertKnownLevel, defaultLevel, filesIfAny } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
-
-const IN_FLIGHT: Phase[] = ['expanding', 'dual_write', 'backfilling', 'backfilled', 'contracting', 'rolling_back'];
-const isInFlight = (p: Phase) => IN_FLIGHT.includes(p);
 
 /** What moves a migration that is not yet backfilled on: finishing its rollback, or applying it. */
 const nextStep = (row: Pick<MigrationRow, 'id' | 'phase'>) => (row.phase === 'rolling_back' ? `finish its rollback with \`xc rollback ${row.id}\`` : 'run `xc apply` first');
@@ -124,7 +121,7 @@ class XcImpl implements Xc {
       for (const f of loaded.files) {
         if (upTo !== undefined && f.id > upTo) break;
         const row = loaded.rows.get(f.id);
-        if (row && row.phase !== 'rolled_back') continue;
+        if (row && !isUnstarted(row.phase)) continue;
         plans.set(f.id, { ...(await planMigration(f, model, ctx.dialect, s)), ...(schema !== undefined ? { schema } : {}) });
       }
       return plans;
@@ -167,9 +164,9 @@ class XcImpl implements Xc {
     for (const f of loaded.files) {
       if (upTo !== undefined && f.id > upTo) break;
       const row = loaded.rows.get(f.id);
-      const phase: Phase = row && row.phase !== 'rolled_back' ? row.phase : 'pending';
+      const phase: Phase = row && !isUnstarted(row.phase) ? row.phase : 'pending';
       const plan = plans.get(f.id) ?? row?.plan;
-      if (!plan || phase === 'contracted') continue;
+      if (!plan || isTerminal(phase)) continue;
       migrations.push({ id: f.id, description: f.definition.description ?? null, phase, pending: describePlan(ctx.dialect, plan, phase) });
     }
     return { ok: true, migrations };
@@ -185,10 +182,10 @@ class XcImpl implements Xc {
       for (const f of loaded.files) {
         if (upTo !== undefined && f.id > upTo) break;
         let row = loaded.rows.get(f.id);
-        const from: Phase = row && row.phase !== 'rolled_back' ? row.phase : 'pending';
+        const from: Phase = row && !isUnstarted(row.phase) ? row.phase : 'pending';
         if (row?.phase === 'rolling_back') throw new RefusedError(`${f.id} is being rolled back; finish that with \`xc rollback ${f.id}\` first`);
-        if (row && ['backfilled', 'contracting', 'contracted'].includes(row.phase)) continue;
-        if (!row || row.phase === 'rolled_back') {
+        if (nextPhase(from, 'apply') === undefined) continue; // at least backfilled: contract moves it on
+        if (!row || isUnstarted(row.phase)) {
           // Planned again where an earlier migration of this run has changed the catalog since `plans`.
           const plan = outcomes.length > 0 ? (await this.planPending(ctx, { files: [f], rows: loaded.rows }, f.id)).get(f.id) : plans.get(f.id);
           row = { ...(await begin(ctx, f, plan ?? plans.get(f.id)!, from)), checksum: f.checksum, description: null, definition: f.definition, lastError: null, updatedAt: null };
@@ -213,7 +210,7 @@ class XcImpl implements Xc {
         if (row.phase === 'backfilled' && row.id === opts.id) {
           const rows = await convertAgain(ctx, row);
           outcomes.push({ id: row.id, from, phase: row.phase, rows });
-        } else if (['dual_write', 'backfilling'].includes(row.phase)) {
+        } else if (canBackfill(row.phase)) {
           const rows = await advance(ctx, row, 'backfill');
           outcomes.push({ id: row.id, from, phase: row.phase, rows });
         }
@@ -227,7 +224,7 @@ class XcImpl implements Xc {
     return this.locked('contract', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
       const named = upTo !== undefined ? loaded.rows.get(upTo) : undefined;
-      if (upTo !== undefined && (!named || named.phase === 'rolled_back')) {
+      if (upTo !== undefined && (!named || isUnstarted(named.phase))) {
         // Asked for by name, a migration that has not started is not silently skipped.
         const what = named ? 'was rolled back' : 'has not started';
         if (!loaded.files.some((f) => f.id === upTo)) throw new CannotSucceedError(`${upTo} ${what} and ${this.dir} has no file for it: there is nothing to contract`, { migration: upTo });
@@ -238,12 +235,12 @@ class XcImpl implements Xc {
       const evidence = await this.evidence(ctx, loaded);
       // Contract happens in id order: an earlier migration that is not ready stops everything after it.
       for (const row of rows) {
-        if (!['backfilled', 'contracting'].includes(row.phase)) {
+        if (!canContract(row.phase)) {
           if (upTo === undefined) break; // default: every backfilled migration, in order, up to the first that is not
           throw new RefusedError(`${row.id} is ${row.phase}; it must be backfilled before it (and anything after it) can be contracted — ${nextStep(row)}`, { migration: row.id });
         }
         // A migration already contracting has passed the gate: finishing it is always right.
-        const blockers = row.phase === 'backfilled' ? blockersFor(row.id, evidence) : [];
+        const blockers = awaitsContract(row.phase) ? blockersFor(row.id, evidence) : [];
         if (blockers.length > 0 && !opts.force) {
           throw new RefusedError(`contract of ${row.id} refused: the old shape is still needed\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}\n(use --force --reason TEXT to override; it is logged)`, {
             migration: row.id,
@@ -300,10 +297,10 @@ class XcImpl implements Xc {
     const reasons: string[] = [];
     for (const id of [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort()) {
       const phase: Phase = loaded.rows.get(id)?.phase ?? 'pending';
-      if (level !== null && id <= level && !READY.includes(phase)) {
+      if (level !== null && id <= level && !isAtLeastBackfilled(phase)) {
         reasons.push(`${id} is ${phase}: this build needs it at least backfilled (${opts.apply ? 'it could not be applied' : 'run `xc check --apply` or `xc apply`'})`);
       }
-      if ((level === null || id > level) && (phase === 'contracted' || phase === 'contracting')) {
+      if ((level === null || id > level) && reached(phase, 'contracting')) {
         reasons.push(`${id} is ${phase}: it removed a shape this build (level ${level ?? 'none'}) still uses — a rollback deploy to it would break`);
       }
     }
@@ -337,7 +334,7 @@ class XcImpl implements Xc {
     const loaded = await this.load(ctx);
     const progress = loaded.rows.size > 0 ? await withSession(ctx.driver, (s) => ctx.store.allBackfills(s)) : new Map();
     const evidence = loaded.rows.size > 0 ? await this.evidence(ctx, loaded) : null;
-    const blockers = (id: string, phase: Phase): GateBlocker[] => (evidence && isInFlight(phase) && phase !== 'contracting' && phase !== 'rolling_back' ? blockersFor(id, evidence) : []);
+    const blockers = (id: string, phase: Phase): GateBlocker[] => (evidence && awaitsContract(phase) ? blockersFor(id, evidence) : []);
     const ids = [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort();
     const files = new Map(loaded.files.map((f) => [f.id, f]));
     return {
@@ -350,7 +347,7 @@ class XcImpl implements Xc {
           description: file?.definition.description ?? row?.description ?? null,
           phase: row?.phase ?? 'pending',
           ...(file ? {} : { missingFile: true }),
-          ...(file && row && row.phase !== 'rolled_back' && row.checksum !== file.checksum ? { drift: true } : {}),
+          ...(file && row && !isUnstarted(row.phase) && row.checksum !== file.checksum ? { drift: true } : {}),
           backfill: progress.get(id) ?? { done: 0, total: 0 },
           blockers: blockers(id, row?.phase ?? 'pending'),
           lastError: row?.lastError ?? null,

@@ -1,7 +1,7 @@
 /** Keyset walking by a (possibly composite) row key: cursors are the key's values, as text or bytes (keyColumns). */
 import { withSession, type Driver, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import type { BackfillSpec } from '../operations/types.js';
+import type { BackfillSpec } from '../plan/index.js';
 
 /** One key value as a cursor holds it: its exact text, or its bytes for a binary key. */
 export type KeyValue = string | Buffer;

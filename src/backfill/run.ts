@@ -10,7 +10,7 @@
  * backfill's WHERE skips rows that already have their value, and inside its
  * own transaction xc's triggers stand aside (it writes both shapes itself).
  */
-import type { BackfillSpec } from '../operations/types.js';
+import type { BackfillSpec } from '../plan/index.js';
 import { LockTimeoutError } from '../errors.js';
 import { sleep, stopIfAsked, type EngineContext } from '../engine/context.js';
 import { describeBlockers, sampleBlockers } from '../engine/retry.js';

@@ -4,7 +4,7 @@
  * each chunk its own short read, so a large table is checked without one
  * long-running query.
  */
-import type { AgreementCheck } from '../operations/types.js';
+import type { AgreementCheck } from '../plan/index.js';
 import { DataMismatchError } from '../errors.js';
 import type { EngineContext } from '../engine/context.js';
 import { withSession } from '../db/driver.js';

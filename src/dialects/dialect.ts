@@ -7,20 +7,9 @@
 import type { Session } from '../db/driver.js';
 import type { ColumnModel, SchemaModel, IndexModel } from '../schema/model.js';
 import type { Column } from '../migration/schema.js';
-import { removing, type BackfillSpec, type ExpressionCheck, type Step } from '../operations/types.js';
+import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type Step } from '../plan/index.js';
 
 export type DialectName = 'postgres' | 'mysql';
-
-/** Another session that holds a lock xc waits for. */
-export interface Blocker {
-  session: number;
-  user: string | null;
-  application: string | null;
-  state: string | null;
-  /** Start of its transaction, ISO text. */
-  since: string | null;
-  query: string | null;
-}
 
 /** Two columns kept equal both ways by triggers while both shapes are live. */
 export interface SyncTriggerSpec {

@@ -2,7 +2,7 @@
 import type { Driver } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { StateStore } from '../state/store.js';
-import type { XcEvent } from '../api.js';
+import type { XcEvent } from '../plan/index.js';
 import { InterruptedError } from '../errors.js';
 
 export interface EngineOptions {

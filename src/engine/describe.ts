@@ -1,23 +1,11 @@
 /** What `plan` and `apply --dry-run` show: per remaining phase, the exact SQL and its lock. */
-import type { Phase, PlannedPhase } from '../api.js';
+import type { PlannedPhase } from '../api.js';
 import type { Dialect } from '../dialects/dialect.js';
-import type { OperationPlan } from '../operations/types.js';
+import { stagesAhead, type OperationPlan, type Phase } from '../plan/index.js';
 import { backfillStatement } from '../backfill/keyset.js';
 
-const REMAINING: Record<Phase, PlannedPhase['phase'][]> = {
-  pending: ['expand', 'backfill', 'contract'],
-  expanding: ['expand', 'backfill', 'contract'],
-  dual_write: ['backfill', 'contract'],
-  backfilling: ['backfill', 'contract'],
-  backfilled: ['contract'],
-  contracting: ['contract'],
-  contracted: [],
-  rolling_back: ['rollback'],
-  rolled_back: [],
-};
-
 export function describePlan(d: Dialect, plan: OperationPlan, phase: Phase): PlannedPhase[] {
-  return REMAINING[phase].map((p) => {
+  return stagesAhead(phase).map((p) => {
     if (p !== 'backfill') return { phase: p, steps: plan[p] };
     return {
       phase: p,

@@ -3,7 +3,7 @@
  * names the command that works instead. Exit 2 when retrying can never help
  * (a wrong --dir, an edited file, a migration that cannot be undone).
  */
-import type { Phase } from '../api.js';
+import { canRollBack, isInFlight, isUnstarted, type Phase } from '../plan/index.js';
 import { CannotSucceedError, DriftError, InvalidInputError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import type { MigrationRow } from '../state/store.js';
@@ -15,22 +15,22 @@ export interface Loaded {
 
 /**
  * Why the migration `id` (its state row, if any) cannot be rolled back, or
- * null when it can. The one place that decides, so `rollback` and the drift
- * message agree. A rolled-back migration can: rolling it back again is a
- * no-op (a re-run is safe).
+ * null when it can (the phase machine decides: canRollBack), in the words
+ * `rollback` and the drift message both use. A rolled-back migration can:
+ * rolling it back again is a no-op (a re-run is safe).
  */
 export function rollbackRefusal(id: string, row: Pick<MigrationRow, 'phase'> | undefined, contractUndoable = false): string | null {
   const phase: Phase = row?.phase ?? 'pending';
+  if (canRollBack(phase, contractUndoable) || phase === 'rolled_back') return null;
   switch (phase) {
     case 'pending':
       return `${id} has not started: there is nothing to roll back (to drop it, delete or edit its file)`;
     case 'contracted':
       return `${id} is contracted: its old shape is gone and cannot be restored by xc; to undo it, write a new migration that reverses it`;
     case 'contracting':
-      if (contractUndoable) return null;
       return `${id} is contracting: the old shape is being removed and cannot be restored; finish it with \`xc contract ${id}\`, then reverse it with a new migration if needed`;
     default:
-      return null;
+      return `${id} is ${phase}: it cannot be rolled back`;
   }
 }
 
@@ -48,7 +48,7 @@ export function assertCanRollBack(id: string, row: Pick<MigrationRow, 'phase'> |
 export function assertNoMissingFiles(loaded: Loaded, dir: string, allowMissing: boolean): void {
   if (allowMissing) return;
   const files = new Set(loaded.files.map((f) => f.id));
-  const missing = [...loaded.rows.values()].filter((r) => r.phase !== 'rolled_back' && !files.has(r.id));
+  const missing = [...loaded.rows.values()].filter((r) => !isUnstarted(r.phase) && !files.has(r.id));
   if (missing.length === 0) return;
   throw new InvalidInputError(
     `the migrations folder ${dir} lacks the files of ${missing.length} migration${missing.length > 1 ? 's' : ''} this database has run: ` +
@@ -69,8 +69,8 @@ export function assertNoMissingFiles(loaded: Loaded, dir: string, allowMissing: 
 export function assertNoDrift(loaded: Loaded, command: string): void {
   for (const f of loaded.files) {
     const row = loaded.rows.get(f.id);
-    if (!row || row.phase === 'rolled_back' || row.checksum === f.checksum) continue;
-    const later = [...loaded.rows.values()].filter((r) => r.id > f.id && r.phase !== 'rolled_back' && r.phase !== 'contracted').map((r) => r.id).sort();
+    if (!row || isUnstarted(row.phase) || row.checksum === f.checksum) continue;
+    const later = [...loaded.rows.values()].filter((r) => r.id > f.id && isInFlight(r.phase)).map((r) => r.id).sort();
     const fix =
       rollbackRefusal(f.id, row) === null
         ? `To run the edited file: \`xc rollback ${f.id}\` undoes it from what the state recorded${later.length ? ` (and, first, the later ${later.join(', ')})` : ''}; then \`xc apply\`.`

@@ -3,13 +3,12 @@
  * with its timestamp and an event. Every function resumes from whatever the
  * state row says, so it can be called again after a crash at any point.
  */
-import type { Phase } from '../api.js';
 import { runBackfill } from '../backfill/run.js';
 import { verifyAgreement } from '../backfill/verify.js';
 import { inTransaction, withSession } from '../db/driver.js';
 import { XcError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
-import type { OperationPlan } from '../operations/types.js';
+import type { OperationPlan, Phase } from '../plan/index.js';
 import type { MigrationRow, StepPhase } from '../state/store.js';
 import { stopIfAsked, type EngineContext } from './context.js';
 import { probe, runSteps } from './steps.js';
@@ -23,7 +22,7 @@ async function transition(ctx: EngineContext, row: Row, to: MigrationRow['phase'
   await ctx.lockHeld?.();
   await inTransaction(ctx.driver, async (s) => {
     if (extra?.journal) await ctx.store.journal(s, row.id, extra.journal, row.plan[extra.journal]);
-    await ctx.store.setPhase(s, row.id, to);
+    await ctx.store.setPhase(s, row.id, from, to);
     await ctx.store.log(s, { migration: row.id, actor: ctx.actor, command: ctx.command, event: to, reason: extra?.reason, detail: extra?.detail });
   });
   row.phase = to;

@@ -20,7 +20,7 @@
  */
 import type { Session } from '../db/driver.js';
 import { NameTakenError } from '../errors.js';
-import type { SchemaObject, Step } from '../operations/types.js';
+import type { SchemaObject, Step } from '../plan/index.js';
 import type { StepPhase } from '../state/store.js';
 import type { EngineContext } from './context.js';
 

@@ -15,7 +15,8 @@ import { entryKind, type Expr, type MigrationDefinition, type OperationKind, typ
 import { operation } from '../operations/index.js';
 import { calledFunctions } from '../operations/common.js';
 import { backfillStatement } from '../backfill/keyset.js';
-import { emptyPlan, type Operation, type OperationPlan, type PlanContext, type RowCheck, type ValidateContext, type ValidationIssue } from '../operations/types.js';
+import type { Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
+import { emptyPlan, type OperationPlan, type RowCheck } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { SchemaModel } from '../schema/model.js';
 import { namesOf } from '../schema/holds.js';

@@ -5,7 +5,7 @@
  * (exit 5) after --lock-retry-for, naming the sessions that blocked it.
  */
 import { LockTimeoutError } from '../errors.js';
-import type { Blocker } from '../dialects/dialect.js';
+import type { Blocker } from '../plan/index.js';
 import type { Session } from '../db/driver.js';
 import { sleep, type EngineContext } from './context.js';
 

@@ -12,17 +12,14 @@
  *   cursor row (numbered -1 - its step number), so a re-run resumes it.
  */
 import { releaseRestored, withSession, type Session } from '../db/driver.js';
-import type { Blocker, SessionRestore } from '../dialects/dialect.js';
+import type { SessionRestore } from '../dialects/dialect.js';
 import { SqlFailedError, XcError } from '../errors.js';
-import type { Step } from '../operations/types.js';
+import { phaseRunning, type Blocker, type Step } from '../plan/index.js';
 import type { StepPhase, StepRow } from '../state/store.js';
-import type { Phase } from '../api.js';
 import { stopIfAsked, type EngineContext } from './context.js';
 import { PreflightBlocked, withLockRetry } from './retry.js';
 import { backfillTable } from '../backfill/run.js';
 import { nameTaken, removalsNotOurs } from './ownership.js';
-
-const EVENT_PHASE: Record<StepPhase, Phase> = { expand: 'expanding', contract: 'contracting', rollback: 'rolling_back' };
 
 /** How long a transaction that already holds locks may wait for another one (see lockTablesFirst). */
 const HELD_LOCK_WAIT_MS = 50;
@@ -76,7 +73,7 @@ async function leaveAlone(ctx: EngineContext, s: Session, migration: string, pha
   const reason = "xc's journal shows it never created it";
   await ctx.store.markStep(s, migration, phase, seq, 'done');
   await ctx.store.log(s, { migration, actor: ctx.actor, command: ctx.command, event: 'step_skipped', detail: { description: step.description, reason } });
-  ctx.emit({ event: 'step_skipped', migration, phase: EVENT_PHASE[phase], description: step.description, reason });
+  ctx.emit({ event: 'step_skipped', migration, phase: phaseRunning(phase), description: step.description, reason });
 }
 
 async function runTransactional(ctx: EngineContext, migration: string, phase: StepPhase, steps: Step[], from: number, to: number, notOurs: Set<number>): Promise<void> {
@@ -96,7 +93,7 @@ async function runTransactional(ctx: EngineContext, migration: string, phase: St
           await leaveAlone(ctx, s, migration, phase, step, from + k);
           continue;
         }
-        ctx.emit({ event: 'step', migration, phase: EVENT_PHASE[phase], description: step.description, sql: step.sql });
+        ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description: step.description, sql: step.sql });
         await s.query(step.sql);
         await ctx.store.markStep(s, migration, phase, from + k, 'done');
       }
@@ -165,7 +162,7 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
       await ctx.store.markStep(s, migration, phase, seq, 'running');
       attempted = true;
       await attempt.watch(s);
-      ctx.emit({ event: 'step', migration, phase: EVENT_PHASE[phase], description: step.description, sql: step.sql });
+      ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description: step.description, sql: step.sql });
       await s.query(step.sql);
       await ctx.store.markStep(s, migration, phase, seq, 'done');
     } catch (err) {
@@ -185,7 +182,7 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
 async function runFill(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number): Promise<void> {
   const mark = (status: 'running' | 'done') => withSession(ctx.driver, (s) => ctx.store.markStep(s, migration, phase, seq, status));
   await mark('running');
-  ctx.emit({ event: 'step', migration, phase: EVENT_PHASE[phase], description: step.description, sql: step.sql });
+  ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description: step.description, sql: step.sql });
   await backfillTable(ctx, migration, -1 - seq, step.fill!, 'fill');
   await mark('done');
 }

@@ -5,13 +5,10 @@
  * refused, exit 2, before anything is written.
  */
 import { existsSync } from 'node:fs';
-import type { Phase } from '../api.js';
 import { InvalidInputError } from '../errors.js';
 import type { Loaded } from '../engine/guards.js';
 import { loadMigrations, type MigrationFile } from '../migration/load.js';
-
-/** A build deployed at a level needs every migration up to it at least this far. */
-export const READY: Phase[] = ['backfilled', 'contracting', 'contracted'];
+import { isAtLeastBackfilled } from '../plan/index.js';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -41,7 +38,7 @@ export function assertKnownLevel(level: string, loaded: Loaded, dir: string): vo
  * while the deployment is live (fail closed).
  */
 export function defaultLevel(loaded: Loaded, dir: string): { level: string | null; warning?: string } {
-  const ready = loaded.files.filter((f) => READY.includes(loaded.rows.get(f.id)?.phase ?? 'pending'));
+  const ready = loaded.files.filter((f) => isAtLeastBackfilled(loaded.rows.get(f.id)?.phase ?? 'pending'));
   const level = ready.at(-1)?.id ?? null;
   const newer = loaded.files.filter((f) => level === null || f.id > level);
   if (loaded.files.length === 0) {

@@ -6,7 +6,8 @@
  */
 import { columnsNamed, columnsOf, requireTable } from './common.js';
 import { constraintNames } from './addForeignKey.js';
-import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+import { emptyPlan } from '../plan/index.js';
+import type { Operation, ValidationIssue } from './types.js';
 
 export const addCheck: Operation<'addCheck'> = {
   kind: 'addCheck',

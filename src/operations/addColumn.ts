@@ -5,7 +5,8 @@
  * A constant default without `up` is added with the column in one statement
  * instead: existing rows read it from the catalog, none is rewritten.
  */
-import { atomic, emptyPlan, type Operation } from './types.js';
+import { atomic, emptyPlan } from '../plan/index.js';
+import type { Operation } from './types.js';
 import { columnsNamed, columnsOf, exprCheck, requireNoColumn, requireTable, triggerColumns } from './common.js';
 
 /** Date/time input strings PostgreSQL evaluates when read ('now'::timestamptz): not constants. */

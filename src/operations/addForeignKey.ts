@@ -7,7 +7,8 @@
 import type { TableModel } from '../schema/model.js';
 import { requireColumn, requireTable } from './common.js';
 import { defaultName } from './addIndex.js';
-import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+import { emptyPlan } from '../plan/index.js';
+import type { Operation, ValidationIssue } from './types.js';
 
 /** Names of the table's constraints: checks, foreign keys, primary key and unique constraints. */
 export function constraintNames(t: TableModel): string[] {

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { IndexModel, SchemaModel } from '../schema/model.js';
 import { columnsOf, requireColumn, requireTable } from './common.js';
-import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+import { emptyPlan } from '../plan/index.js';
+import type { Operation, ValidationIssue } from './types.js';
 
 const MAX_NAME_BYTES = 63;
 

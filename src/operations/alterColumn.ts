@@ -4,7 +4,8 @@
  * until contract drops `column`.
  */
 import type { ColumnModel } from '../schema/model.js';
-import type { ExpressionCheck, Operation } from './types.js';
+import type { ExpressionCheck } from '../plan/index.js';
+import type { Operation } from './types.js';
 import { columnsOf, exprCheck, refuseUncopyable, replaceIdentifier, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
 import { changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 

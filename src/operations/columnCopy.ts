@@ -16,7 +16,8 @@
  */
 import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl } from '../dialects/dialect.js';
-import { atomic, emptyPlan, type OperationPlan, type PlanContext, type Step } from './types.js';
+import { atomic, emptyPlan, type OperationPlan, type Step } from '../plan/index.js';
+import type { PlanContext } from './types.js';
 import { replaceIdentifier } from './common.js';
 
 export interface ColumnCopy {

@@ -1,6 +1,7 @@
 /** Checks and helpers shared by the operations. */
 import type { SchemaModel, TableModel } from '../schema/model.js';
-import type { ExpressionCheck, ValidationIssue } from './types.js';
+import type { ExpressionCheck } from '../plan/index.js';
+import type { ValidationIssue } from './types.js';
 
 export function requireTable(model: SchemaModel, table: string, path: (string | number)[], issues: ValidationIssue[]): TableModel | undefined {
   const t = model.table(table);

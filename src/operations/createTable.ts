@@ -4,7 +4,8 @@ import type { SchemaModel, TableModel } from '../schema/model.js';
 import { exprCheck, requireTable } from './common.js';
 import { indexModel, relationNamed } from './addIndex.js';
 import { referenceIssues } from './addForeignKey.js';
-import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+import { emptyPlan } from '../plan/index.js';
+import type { Operation, ValidationIssue } from './types.js';
 import { defaultConstraintName } from '../schema/names.js';
 
 type CreateTableSpec = OperationSpec<'createTable'>;

@@ -3,7 +3,8 @@
  * so it is filled from `down` (or, with neither `down` nor a default, its NOT
  * NULL is lifted). Contract drops it; rollback puts NOT NULL back online.
  */
-import { atomic, emptyPlan, type Operation } from './types.js';
+import { atomic, emptyPlan } from '../plan/index.js';
+import type { Operation } from './types.js';
 import { columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
 
 export const dropColumn: Operation<'dropColumn'> = {

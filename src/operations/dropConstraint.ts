@@ -1,7 +1,8 @@
 /** dropConstraint: nothing at expand (old code may rely on it), dropped at contract. */
 import { requireTable } from './common.js';
 import { constraintNames } from './addForeignKey.js';
-import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+import { emptyPlan } from '../plan/index.js';
+import type { Operation, ValidationIssue } from './types.js';
 
 export const dropConstraint: Operation<'dropConstraint'> = {
   kind: 'dropConstraint',

@@ -1,6 +1,7 @@
 /** dropIndex: nothing at expand (old code may still rely on it), dropped online at contract. */
 import { requireTable } from './common.js';
-import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+import { emptyPlan } from '../plan/index.js';
+import type { Operation, ValidationIssue } from './types.js';
 
 export const dropIndex: Operation<'dropIndex'> = {
   kind: 'dropIndex',

@@ -1,6 +1,7 @@
 /** dropTable: nothing at expand (old code still uses it), dropped at contract; rollback has nothing to undo. */
 import { requireTable } from './common.js';
-import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+import { emptyPlan } from '../plan/index.js';
+import type { Operation, ValidationIssue } from './types.js';
 
 export const dropTable: Operation<'dropTable'> = {
   kind: 'dropTable',

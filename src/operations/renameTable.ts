@@ -5,7 +5,8 @@
  */
 import { requireTable } from './common.js';
 import { relationNamed } from './addIndex.js';
-import { emptyPlan, type Operation, type ValidationIssue } from './types.js';
+import { emptyPlan } from '../plan/index.js';
+import type { Operation, ValidationIssue } from './types.js';
 
 export const renameTable: Operation<'renameTable'> = {
   kind: 'renameTable',

@@ -10,7 +10,8 @@
  * meanwhile — a refusal there leaves the migration backfilled, from where it
  * can still be rolled back.
  */
-import { atomic, emptyPlan, removing, type Operation } from './types.js';
+import { atomic, emptyPlan, removing } from '../plan/index.js';
+import type { Operation } from './types.js';
 import { columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
 
 export const setNotNull: Operation<'setNotNull'> = {

@@ -5,7 +5,8 @@
  * dialect's sqlSyntaxIssue), so a typo is refused before anything runs.
  */
 import { columnsOf } from './common.js';
-import { emptyPlan, type ExpressionCheck, type Operation, type ValidateContext, type ValidationIssue } from './types.js';
+import { emptyPlan, type ExpressionCheck } from '../plan/index.js';
+import type { Operation, ValidateContext, ValidationIssue } from './types.js';
 import type { OperationSpec } from '../migration/schema.js';
 
 /** The backfill's table and every column it sets exist already: its expressions can be compiled against them. */

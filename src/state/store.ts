@@ -6,8 +6,7 @@
  */
 import type { Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import type { Phase } from '../api.js';
-import type { OperationPlan, Step } from '../operations/types.js';
+import { assertTransition, type OperationPlan, type Stage, type Step, type StoredPhase } from '../plan/index.js';
 import type { MigrationDefinition } from '../migration/schema.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -15,14 +14,15 @@ export interface MigrationRow {
   id: string;
   checksum: string;
   description: string | null;
-  phase: Exclude<Phase, 'pending'>;
+  phase: StoredPhase;
   definition: MigrationDefinition;
   plan: OperationPlan;
   lastError: string | null;
   updatedAt: string | null;
 }
 
-export type StepPhase = 'expand' | 'contract' | 'rollback';
+/** The stages whose steps are journaled (the backfill keeps cursors instead). */
+export type StepPhase = Exclude<Stage, 'backfill'>;
 
 export interface StepRow {
   seq: number;
@@ -45,7 +45,7 @@ export interface BackfillRow {
   finished: boolean;
 }
 
-const PHASE_COLUMN: Record<string, string> = {
+const PHASE_COLUMN: Record<StoredPhase, string> = {
   expanding: 'expanding_at',
   dual_write: 'dual_write_at',
   backfilling: 'backfilling_at',
@@ -89,8 +89,13 @@ export class StateStore {
     }));
   }
 
-  /** Start (or restart after a rollback) a migration: its row, its plan, its expand journal — in the caller's transaction. */
+  /**
+   * Start (or restart after a rollback) a migration: its row, its plan, its expand journal — in the caller's transaction.
+   * Its earlier row, journal and cursors are deleted: allowed only where the phase machine allows a new start.
+   */
   async begin(s: Session, m: { id: string; checksum: string; description: string | null; definition: MigrationDefinition; plan: OperationPlan }): Promise<void> {
+    const earlier = await s.query<{ phase: StoredPhase }>(`SELECT phase FROM ${this.t('migrations')} WHERE id = ?`, [m.id]);
+    assertTransition(earlier.rows[0]?.phase ?? 'pending', 'expanding');
     await s.query(`DELETE FROM ${this.t('steps')} WHERE migration_id = ?`, [m.id]);
     await s.query(`DELETE FROM ${this.t('backfill')} WHERE migration_id = ?`, [m.id]);
     await s.query(`DELETE FROM ${this.t('migrations')} WHERE id = ?`, [m.id]);
@@ -102,7 +107,9 @@ export class StateStore {
     await this.journal(s, m.id, 'expand', m.plan.expand);
   }
 
-  async setPhase(s: Session, id: string, phase: MigrationRow['phase']): Promise<void> {
+  /** Move a migration on from `from`, the phase the caller read; a move the phase machine does not allow is a bug and throws. */
+  async setPhase(s: Session, id: string, from: StoredPhase, phase: StoredPhase): Promise<void> {
+    assertTransition(from, phase);
     await s.query(
       `UPDATE ${this.t('migrations')} SET phase = ?, ${PHASE_COLUMN[phase]} = CURRENT_TIMESTAMP(6), updated_at = CURRENT_TIMESTAMP(6), last_error = NULL WHERE id = ?`,
       [phase, id],

@@ -15,7 +15,7 @@ import { createMysqlDriver } from '../../src/db/mysql.js';
 import type { Driver, Session } from '../../src/db/driver.js';
 import { detectDialect } from '../../src/dialects/index.js';
 import type { MysqlDialect } from '../../src/dialects/mysql/index.js';
-import type { Step } from '../../src/operations/types.js';
+import type { Step } from '../../src/plan/index.js';
 import { compileExpression, type Ddl } from '../../src/dialects/dialect.js';
 import { SchemaModel } from '../../src/schema/model.js';
 import { createXc, type Xc, type XcEvent, type XcOptions } from '../../src/index.js';

@@ -14,7 +14,8 @@ import { createPostgresDdl, literal, rewriteIndexDefinition } from '../../src/di
 import { compileExpression, resolveExpr } from '../../src/dialects/dialect.js';
 import { OperationSchemas, type OperationKind, type OperationSpec } from '../../src/migration/schema.js';
 import { SchemaModel } from '../../src/schema/model.js';
-import type { Operation, OperationPlan, PlanContext, Step, ValidationIssue } from '../../src/operations/types.js';
+import type { Operation, PlanContext, ValidationIssue } from '../../src/operations/types.js';
+import type { OperationPlan, Step } from '../../src/plan/index.js';
 import { createTable } from '../../src/operations/createTable.js';
 import { dropTable } from '../../src/operations/dropTable.js';
 import { renameTable } from '../../src/operations/renameTable.js';

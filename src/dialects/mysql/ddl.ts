@@ -21,7 +21,7 @@
 import type { Ddl, ForeignKeySpec, IndexSpec, SyncTriggerSpec } from '../dialect.js';
 import type { ColumnModel, IndexModel, SchemaModel } from '../../schema/model.js';
 import type { Column } from '../../migration/schema.js';
-import type { BackfillSpec, SchemaObject, Step } from '../../operations/types.js';
+import type { BackfillSpec, SchemaObject, Step } from '../../plan/index.js';
 import { InvalidInputError } from '../../errors.js';
 import { defaultConstraintName } from '../../schema/names.js';
 import { defaultClause, fitName, isLiteralDefault, literal, mentioned, parseIndexDefinition, partColumn, quoteMy as q, replaceInParts, rewriteColumns, tokens } from './expr.js';

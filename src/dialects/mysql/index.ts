@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { Session } from '../../db/driver.js';
 import type { SchemaModel } from '../../schema/model.js';
-import { markRemovals, type Blocker, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
-import type { ExpressionCheck } from '../../operations/types.js';
+import { markRemovals, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import { introspectMysql, type CatalogFlavor } from './catalog.js';
 import { createMysqlDdl, type MysqlFeatures } from './ddl.js';
 import { castTarget, isTextType, quoteMy } from './expr.js';

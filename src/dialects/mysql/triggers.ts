@@ -26,7 +26,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
-import type { Step } from '../../operations/types.js';
+import type { Step } from '../../plan/index.js';
 import { fitName, isTextType, literal, quoteMy as q, rewriteColumns } from './expr.js';
 
 /** The session variable that makes one xc trigger pair stand aside while set. */

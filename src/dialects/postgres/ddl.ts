@@ -13,7 +13,7 @@
 import type { Ddl, ForeignKeySpec, IndexSpec } from '../dialect.js';
 import type { IndexModel, SchemaModel } from '../../schema/model.js';
 import type { Column } from '../../migration/schema.js';
-import { atomic, type SchemaObject, type Step } from '../../operations/types.js';
+import { atomic, type SchemaObject, type Step } from '../../plan/index.js';
 import { dollarTag } from './triggers.js';
 
 export interface PostgresDdlOptions {

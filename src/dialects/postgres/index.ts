@@ -5,8 +5,8 @@
  */
 import type { Session } from '../../db/driver.js';
 import { quoteQuestionOperators } from '../../db/pg.js';
-import { markRemovals, type Blocker, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
-import type { ExpressionCheck } from '../../operations/types.js';
+import { markRemovals, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import type { SchemaModel } from '../../schema/model.js';
 import { introspectPostgres } from './catalog.js';
 import { createPostgresDdl, literal } from './ddl.js';

@@ -14,7 +14,7 @@
  * transaction-local and set only by xc.
  */
 import type { FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
-import type { Step } from '../../operations/types.js';
+import type { Step } from '../../plan/index.js';
 
 export const BYPASS_SETTING = 'xc.bypass';
 

@@ -1,0 +1,53 @@
+/**
+ * What plan checks against the database before any DDL runs: the author's
+ * expressions compile (and, where asked, evaluate), and no existing row would
+ * make the migration fail half-way. Operations say what to check; the dialect
+ * says how (Dialect.expressionQueries); the planner runs them.
+ */
+
+/** An SQL expression to check against the database before any DDL runs. */
+export interface ExpressionCheck {
+  path: (string | number)[];
+  table: string;
+  /** Resolved for the dialect. */
+  sql: string;
+  /** Columns visible to the expression, with their types. */
+  columns: { name: string; type: string }[];
+  /** Type the value must cast to, if any. */
+  castTo?: string;
+  /** A boolean condition rather than a value. */
+  boolean?: boolean;
+  /**
+   * Computed again and compared by the verify before contract, so it must give
+   * the same value every time: a volatile function (random(), now(),
+   * nextval) is refused at plan time — the check could never pass.
+   */
+  deterministic?: boolean;
+  /**
+   * Compute the value once (over NULL columns, converted to `castTo` as
+   * storing it in a column of that type would), so a value that compiles but
+   * cannot convert ('abc' → integer) fails here rather than at contract.
+   * `required`: an expression that writes (nextval) fails too, as the
+   * read-only transaction refuses it; `unlessWrites`: such an expression is
+   * only compiled.
+   */
+  evaluate?: 'required' | 'unlessWrites';
+  /** The problem in the author's terms, given the database's error. */
+  explain?: (error: string) => string;
+}
+
+/**
+ * A condition on existing rows that must hold for the migration to be able to
+ * finish: checked at plan time (the migration is refused, exit 2, naming the
+ * rows) — a contract step that would fail on data is caught before any DDL.
+ */
+export interface RowCheck {
+  path: (string | number)[];
+  table: string;
+  /** SQL boolean, true for a row that would make the migration fail. */
+  violation: string;
+  /** What is wrong with those rows and what to do, for the message. */
+  message: string;
+  /** Columns shown beside the row key for each example row. */
+  show: string[];
+}

@@ -1,0 +1,16 @@
+/** What xc reports while it works (XcOptions.onEvent; the CLI's `--json` event lines). */
+import type { Blocker } from './blockers.js';
+import type { Phase } from './phases.js';
+
+export type XcEvent =
+  | { event: 'phase'; migration: string; from: Phase; to: Phase }
+  | { event: 'step'; migration: string; phase: Phase; description: string; sql: string }
+  /** A rollback step not run: what it would remove is not xc's (its journal shows it never created it). */
+  | { event: 'step_skipped'; migration: string; phase: Phase; description: string; reason: string }
+  | { event: 'lock_retry'; migration: string; attempt: number; waitMs: number; description: string; blockers: Blocker[] }
+  /** `pass`: 'fill' for a fill step of expand (before the triggers exist), 'backfill' for the backfill phase. */
+  | { event: 'backfill'; pass: 'fill' | 'backfill'; migration: string; table: string; done: number; total: number; batchSize: number; rowsPerSecond: number; etaSeconds: number | null }
+  | { event: 'verify'; migration: string; table: string; checked: number; total: number }
+  /** The backfill waits: `load` sessions are running a statement, more than `maxLoad`. */
+  | { event: 'throttled'; migration: string; table: string; load: number; maxLoad: number }
+  | { event: 'waiting_lock'; holder: string | null };

@@ -1,0 +1,153 @@
+/**
+ * What an operation plans and the engine runs: the SQL steps of each phase,
+ * the backfill passes and the verify checks. Plans are computed once, when a
+ * migration's expand starts, and stored in the state table: contract and
+ * rollback later run exactly what was planned.
+ */
+
+/** A schema object as the journal matches them (engine/ownership.ts); a table's `name` is the table's. */
+export interface SchemaObject {
+  kind: 'table' | 'column' | 'index' | 'constraint';
+  table: string;
+  name: string;
+}
+
+/** One SQL statement of a phase. */
+export interface Step {
+  sql: string;
+  /** What it does, in words, for `plan` and the event log. */
+  description: string;
+  /** The lock it takes and for how long, for `plan`. */
+  lock: string;
+  /**
+   * May run inside a transaction together with its journal row (PostgreSQL
+   * DDL). False for `CREATE INDEX CONCURRENTLY` and for all MySQL DDL: those
+   * are journaled intent → run → confirm with `probe`.
+   */
+  transactional: boolean;
+  /** Tables whose locks this step needs: where blockers are looked for. */
+  tables: string[];
+  /**
+   * For non-transactional steps: a query returning one row `{ done }` that is
+   * true when the statement's effect is already in the catalog, so a re-run
+   * after a crash between "run" and "journal done" skips it.
+   */
+  probe?: string;
+  /**
+   * For non-transactional steps: undoes a half-done attempt before a retry
+   * (e.g. drop an INVALID index). With `creates`, run only when the journal
+   * shows this step was attempted: otherwise the leftover is someone else's.
+   */
+  cleanup?: string;
+  /** Run on the step's session just before the statement, every attempt (MySQL: foreign_key_checks = 0 to add a key without a scan). */
+  prepare?: string;
+  /**
+   * For non-transactional steps: a query listing, as Blockers (session, user,
+   * application, state, since, query), sessions still running such a
+   * statement on the step's table — an index build whose xc was killed goes
+   * on in the server. While there is one, the step waits for it as for a lock.
+   */
+  inProgress?: string;
+  /**
+   * What the statement creates. It then fails if one exists (no IF NOT
+   * EXISTS), and a probe, if any, says "the first of them exists": the journal
+   * tells xc's objects from anyone else's (engine/ownership.ts).
+   */
+  creates?: SchemaObject[];
+  /**
+   * What the statement removes (or changes on the way to removing it): in a
+   * rollback it runs only if the step that created it was attempted.
+   */
+  removes?: SchemaObject;
+  /**
+   * Commit together with the next step (PostgreSQL): e.g. dropping the old
+   * column's default and installing the trigger that now applies it must be
+   * one change, or old writers would briefly get NULLs.
+   */
+  atomicWithNext?: boolean;
+  /**
+   * Instead of running `sql` once, fill these rows in key-ordered batches
+   * with their own cursor (`sql` then shows one batch). A dialect asks for it
+   * where filling before the triggers exist is much cheaper (Ddl.fillBeforeTriggers).
+   */
+  fill?: BackfillSpec;
+  /** Set by `removing`: the old shape is gone once this step has run, so rollback is no longer possible. */
+  removesOldShape?: boolean;
+}
+
+/** Mark steps to commit as one transaction. Only for instant, catalog-only statements. */
+export function atomic(...groups: Step[][]): Step[] {
+  const steps = groups.flat();
+  return steps.map((s, i) => (i < steps.length - 1 ? { ...s, atomicWithNext: true } : { ...s }));
+}
+
+/** Rows to convert in batches: `UPDATE table SET col = expr, ... WHERE where`, keyset by the table's row key. */
+export interface BackfillSpec {
+  table: string;
+  set: Record<string, string>;
+  /** Only rows that still need it, so re-runs and rows synced by triggers are skipped. */
+  where?: string;
+  /** The row key batches walk, filled in by the planner from the table's primary (or non-null unique) key. */
+  key?: string[];
+  /** The key is one integer column, so a pass can be split into parts (backfill/parts.ts); set by the planner. */
+  integerKey?: boolean;
+  /**
+   * Columns assigned to themselves by each batch, filled in by the planner:
+   * those the database would otherwise set on every UPDATE (MySQL `ON UPDATE
+   * CURRENT_TIMESTAMP`), so a backfill leaves an `updated_at` as it was.
+   */
+  keep?: string[];
+  /**
+   * xc triggers that stand aside inside the backfill's transactions because the
+   * backfill writes what they would. Only this operation's own: other
+   * migrations' triggers on the same table must still fire.
+   */
+  bypass?: string[];
+}
+
+/** Before contract: every row of `table` must satisfy `agrees`, checked in key-ordered chunks. */
+export interface AgreementCheck {
+  table: string;
+  description: string;
+  /** SQL boolean over the row's columns, true when old and new shape agree. */
+  agrees: string;
+  /** Columns shown for mismatching example rows. */
+  show: string[];
+  /** What the user can do about rows that disagree, when it is not converting them again (`xc backfill ID`). */
+  remedy?: string;
+  /** Filled in by the planner, as for BackfillSpec. */
+  key?: string[];
+  integerKey?: boolean;
+}
+
+export interface OperationPlan {
+  expand: Step[];
+  backfill: BackfillSpec[];
+  verify: AgreementCheck[];
+  contract: Step[];
+  rollback: Step[];
+  /**
+   * Its steps carry `removesOldShape` (plans made before that existed do not):
+   * only then may a migration whose contract failed part-way be rolled back.
+   */
+  removalsMarked?: boolean;
+  /**
+   * PostgreSQL: the schema its unqualified names resolved to when it was
+   * planned, whose state it is recorded in (postgres/state.ts). Absent in
+   * plans recorded before xc recorded it, and on MySQL.
+   */
+  schema?: string;
+}
+
+/**
+ * Mark contract steps after which the old shape is gone (a column, table,
+ * index or nullability old writers relied on): once one has run, the
+ * migration can only be finished, never rolled back.
+ */
+export function removing(steps: Step[]): Step[] {
+  return steps.map((s) => ({ ...s, removesOldShape: true }));
+}
+
+export function emptyPlan(): OperationPlan {
+  return { expand: [], backfill: [], verify: [], contract: [], rollback: [] };
+}
