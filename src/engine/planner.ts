@@ -19,7 +19,6 @@ import type { Operation, PlanContext, ValidateContext, ValidationIssue } from '.
 import { emptyPlan, type OperationPlan, type RowCheck } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { SchemaModel } from '../schema/model.js';
-import { namesOf } from '../schema/holds.js';
 
 /** A short, stable name for an object xc creates, unique per migration and operation. */
 export function objectName(migrationId: string, opIndex: number, purpose: string): string {
@@ -71,9 +70,9 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   model.holds.contractsOn(op.contractTables?.(o.spec as never, model) ?? [], holder);
   const notNull = op.notNullAtContract?.(o.spec as never, model);
   if (notNull) model.holds.notNullAtContract(notNull.table, notNull.columns, holder);
-  const before = namesOf(model);
+  const before = model.names();
   op.project(o.spec as never, model);
-  return [...problems, ...model.holds.advance(before, namesOf(model), holder)];
+  return [...problems, ...model.holds.advance(before, model.names(), holder)];
 }
 
 /**

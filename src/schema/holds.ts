@@ -19,21 +19,8 @@
  * - **Columns a contract makes NOT NULL.** Dropped or renamed away before
  *   that contract, they would reject every write that omits them from then on.
  */
-import type { SchemaModel } from './model.js';
-
 /** Who holds something, in words: `0003_rename (operations[0].renameColumn)`. */
 export type Holder = string;
-
-/** Every name a model shows, as keys comparable across models. */
-export function namesOf(model: SchemaModel): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const t of model.tables.values()) {
-    names.set(`table\0${t.name}`, `${t.kind} "${t.name}"`);
-    for (const c of t.columns) names.set(`column\0${t.name}\0${c.name}`, `column "${t.name}"."${c.name}"`);
-    for (const o of [...t.indexes, ...t.checks, ...t.foreignKeys]) names.set(`object\0${t.name}\0${o.name}`, `index or constraint "${o.name}" on "${t.name}"`);
-  }
-  return names;
-}
 
 export class Holds {
   private readonly names = new Map<string, Holder>();
@@ -68,7 +55,7 @@ export class Holds {
 
   /**
    * Record what one operation's projection changed (`before` → `after`,
-   * from namesOf): names it removes are held by `holder` until its contract.
+   * from SchemaModel.names): names it removes are held by `holder` until its contract.
    * Returns a problem for each name it creates that another holds.
    */
   advance(before: Map<string, string>, after: Map<string, string>, holder: Holder): string[] {

@@ -89,6 +89,17 @@ export class SchemaModel {
     return this.tables.get(table)?.columns.find((c) => c.name === column);
   }
 
+  /** Every name the model shows, as keys comparable across models (what Holds.advance compares), each with its name in words. */
+  names(): Map<string, string> {
+    const names = new Map<string, string>();
+    for (const t of this.tables.values()) {
+      names.set(`table\0${t.name}`, `${t.kind} "${t.name}"`);
+      for (const c of t.columns) names.set(`column\0${t.name}\0${c.name}`, `column "${t.name}"."${c.name}"`);
+      for (const o of [...t.indexes, ...t.checks, ...t.foreignKeys]) names.set(`object\0${t.name}\0${o.name}`, `index or constraint "${o.name}" on "${t.name}"`);
+    }
+    return names;
+  }
+
   /** Columns that identify a row for keyset batching: the primary key, else a unique index over NOT NULL columns. */
   rowKey(table: string): string[] | undefined {
     const t = this.tables.get(table);
