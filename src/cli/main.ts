@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import type { Xc } from '../api.js';
-import { resolveOptions, type Flags, type ResolvedOptions } from '../config.js';
+import { resolveOptions, type Flags } from '../config.js';
 import { ExitCode, InvalidInputError } from '../errors.js';
 import { createXc } from '../xc.js';
 import { createOutput, type Output } from './output.js';
+import type { Action, CommandContext } from './context.js';
 import { registerInit } from './commands/init.js';
 import { registerNew } from './commands/new.js';
 import { registerPlan } from './commands/plan.js';
@@ -23,21 +23,7 @@ import { registerCheck } from './commands/check.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDemo } from './commands/demo.js';
 
-/** What a command handler gets: the resolved settings, the output, and the library (connected on first use). */
-export interface CommandContext {
-  options: ResolvedOptions;
-  out: Output;
-  xc: Xc;
-}
-
-/**
- * Wraps a command handler for commander's `.action()`: resolves settings
- * (flags > env > config), opens the library, always closes it. The last
- * argument commander passes is the Command itself.
- */
-export type Action = <A extends unknown[]>(
-  handler: (ctx: CommandContext, ...args: A) => Promise<void>,
-) => (...args: unknown[]) => Promise<void>;
+export type { Action, CommandContext };
 
 /** Global option → config key (commander camel-cases the flag to the same name). */
 const GLOBAL_OPTIONS: Array<[flags: string, description: string]> = [

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import type { PlanResult, RunResult } from '../../api.js';
 import { printPlan, printRun } from '../output.js';
-import type { Action } from '../main.js';
+import type { Action } from '../context.js';
 
 export function registerApply(program: Command, action: Action): void {
   program

@@ -1,7 +1,7 @@
 /** `xc backfill [ID]`: convert existing rows of migrations in dual_write or backfilling. */
 import type { Command } from 'commander';
 import { printRun } from '../output.js';
-import type { Action } from '../main.js';
+import type { Action } from '../context.js';
 
 export function registerBackfill(program: Command, action: Action): void {
   program

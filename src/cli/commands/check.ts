@@ -1,6 +1,6 @@
 /** `xc check --app A --version V [--level ID] [--apply]`: the pre-deploy gate for CI (exit 0: may go live; 3: not now). */
 import type { Command } from 'commander';
-import type { Action } from '../main.js';
+import type { Action } from '../context.js';
 
 export function registerCheck(program: Command, action: Action): void {
   program

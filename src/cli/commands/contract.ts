@@ -1,7 +1,7 @@
 /** `xc contract [ID] [--force --reason TEXT]`: remove the old shape, refused (exit 3) while old code may run. */
 import type { Command } from 'commander';
 import { printRun } from '../output.js';
-import type { Action } from '../main.js';
+import type { Action } from '../context.js';
 
 export function registerContract(program: Command, action: Action): void {
   program

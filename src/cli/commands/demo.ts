@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../demo/demo.js';
 import { printDemoEnd, printDemoIntro, printDemoStep } from '../../demo/print.js';
-import type { Action } from '../main.js';
+import type { Action } from '../context.js';
 
 export function registerDemo(program: Command, action: Action): void {
   program

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { DeployListResult } from '../../api.js';
-import type { Action } from '../main.js';
+import type { Action } from '../context.js';
 import type { Printer } from '../output.js';
 
 interface DeployFlags {

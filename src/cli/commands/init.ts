@@ -1,6 +1,6 @@
 /** `xc init`: create the state tables (schema `xc` on PostgreSQL, `xc_` tables on MySQL). */
 import type { Command } from 'commander';
-import type { Action } from '../main.js';
+import type { Action } from '../context.js';
 
 export function registerInit(program: Command, action: Action): void {
   program

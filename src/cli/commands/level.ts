@@ -1,6 +1,6 @@
 /** `xc level`: the schema level of this build, i.e. the id of the newest migration in --dir. */
 import type { Command } from 'commander';
-import type { Action } from '../main.js';
+import type { Action } from '../context.js';
 
 export function registerLevel(program: Command, action: Action): void {
   program

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { newMigrationFile } from '../../migration/load.js';
-import type { Action } from '../main.js';
+import type { Action } from '../context.js';
 
 export function registerNew(program: Command, action: Action): void {
   program

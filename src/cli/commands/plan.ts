@@ -1,7 +1,7 @@
 /** `xc plan [ID]`: the exact SQL of every pending phase and the lock each takes. Changes nothing. */
 import type { Command } from 'commander';
 import { printPlan } from '../output.js';
-import type { Action } from '../main.js';
+import type { Action } from '../context.js';
 
 export function registerPlan(program: Command, action: Action): void {
   program

@@ -1,7 +1,7 @@
 /** `xc rollback [ID]`: undo migrations that are not contracted, newest first, down to ID. */
 import type { Command } from 'commander';
 import { printRun } from '../output.js';
-import type { Action } from '../main.js';
+import type { Action } from '../context.js';
 
 export function registerRollback(program: Command, action: Action): void {
   program

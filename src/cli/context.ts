@@ -1,0 +1,24 @@
+/**
+ * What main.ts hands each command file (commands/*.ts). Kept apart from
+ * main.ts, which imports every command file: the commands import this, never
+ * main, so the CLI has no import cycle.
+ */
+import type { Xc } from '../api.js';
+import type { ResolvedOptions } from '../config.js';
+import type { Output } from './output.js';
+
+/** What a command handler gets: the resolved settings, the output, and the library (connected on first use). */
+export interface CommandContext {
+  options: ResolvedOptions;
+  out: Output;
+  xc: Xc;
+}
+
+/**
+ * Wraps a command handler for commander's `.action()`: resolves settings
+ * (flags > env > config), opens the library, always closes it. The last
+ * argument commander passes is the Command itself.
+ */
+export type Action = <A extends unknown[]>(
+  handler: (ctx: CommandContext, ...args: A) => Promise<void>,
+) => (...args: unknown[]) => Promise<void>;
