@@ -73,7 +73,7 @@ function knownFinding(dialect: Dialect, a: Attempt): string | undefined {
 }
 
 /** Inputs per round and dialect, and how many of them also go through the CLI (`url` tries every form by every source: 104). */
-const SIZE = { file: { n: 120, cli: 4 }, hostile: { n: 80, cli: 2 }, url: { cli: 6 } };
+const SIZE = { file: { n: 100, cli: 4 }, hostile: { n: 70, cli: 2 }, url: { cli: 6 } };
 const CLASSES: InputClass[] = ['file', 'hostile', 'url'];
 
 export interface InputRound {
