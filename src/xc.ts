@@ -14,7 +14,8 @@ import type { Dialect } from './dialects/dialect.js';
 import { CannotSucceedError, InvalidInputError, RefusedError } from './errors.js';
 import { loadMigrations, type MigrationFile } from './migration/load.js';
 import { StateStore, type MigrationRow } from './state/store.js';
-import { defaultEngineOptions, type EngineContext } from './engine/context.js';
+import type { EngineContext } from './engine/context.js';
+import { engineOptions, OPTIONS } from './options.js';
 import { withAdvisoryLock } from './engine/lock.js';
 import { advance, begin, contract, convertAgain, rollback, contractUndoable } from './engine/lifecycle.js';
 import { planMigration, project } from './engine/planner.js';
@@ -41,25 +42,8 @@ class XcImpl implements Xc {
 
   constructor(private readonly options: XcOptions) {
     const o = options;
-    this.engineOptions = {
-      ...defaultEngineOptions,
-      ...Object.fromEntries(
-        Object.entries({
-          lockTimeoutMs: o.lockTimeoutMs,
-          lockRetryForMs: o.lockRetryForMs,
-          waitLockMs: o.waitLockMs,
-          batchTimeMs: o.batchTimeMs,
-          batchSize: o.batchSize,
-          batchDelayMs: o.batchDelayMs,
-          maxRowsPerSecond: o.maxRowsPerSecond,
-          parallel: o.parallel,
-          maxLoad: o.maxLoad,
-          instanceTtlMs: o.instanceTtlMs,
-          allowDrift: o.allowDrift,
-        }).filter(([, v]) => v !== undefined),
-      ),
-    };
-    this.dir = o.dir ?? process.env.XC_MIGRATIONS_DIR ?? 'migrations';
+    this.engineOptions = engineOptions(o);
+    this.dir = o.dir ?? process.env.XC_MIGRATIONS_DIR ?? OPTIONS.dir.default;
     this.actor = o.actor ?? process.env.XC_ACTOR ?? `${os.userInfo().username}@${os.hostname()}`;
   }
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { resolveOptions, type Flags } from '../config.js';
 import { ExitCode, InvalidInputError } from '../errors.js';
+import { DURATION_EXAMPLES, globalFlag, OPTION_KEYS, OPTIONS, saysTrue } from '../options.js';
 import { createXc } from '../xc.js';
 import { createOutput, type Output } from './output.js';
 import type { Action, CommandContext } from './context.js';
@@ -25,30 +26,6 @@ import { registerDemo } from './commands/demo.js';
 
 export type { Action, CommandContext };
 
-/** Global option → config key (commander camel-cases the flag to the same name). */
-const GLOBAL_OPTIONS: Array<[flags: string, description: string]> = [
-  ['--url <url>', 'database URL (postgres://, mysql://, mariadb://, pglite://PATH); env XC_DATABASE_URL, DATABASE_URL'],
-  ['--knexfile <path>', 'read the connection from a knexfile'],
-  ['--env <name>', 'environment: the knexfile section (default NODE_ENV or development) and, for deploy/check, the deployment\'s environment'],
-  ['--dir <dir>', 'migrations folder; env XC_MIGRATIONS_DIR (default ./migrations)'],
-  ['--schema <name>', "PostgreSQL: schema of the application's tables, exactly as written (default: the connection's search_path); its state is kept in xc_<name>"],
-  ['--json', 'JSON lines on stdout; the last line is the result'],
-  ['--lock-timeout <ms>', 'lock timeout of each DDL statement (default 1000)'],
-  ['--lock-retry-for <ms>', 'retry DDL that could not get its lock for this long (default 60000)'],
-  ['--wait-lock <seconds>', 'wait this long for another xc to finish instead of exiting 4'],
-  ['--allow-drift', 'accept applied migration files that changed since'],
-  ['--allow-missing', 'accept migrations the database has run whose files are not in --dir (a folder partial on purpose)'],
-  ['--batch-time <ms>', 'target duration of a backfill batch (default 200)'],
-  ['--batch-size <n>', 'pin the backfill batch size'],
-  ['--batch-delay <ms>', 'pause between backfill batches (default 0)'],
-  ['--max-rows-per-second <n>', 'cap the backfill rate'],
-  ['--parallel <n>', 'walk each backfill, fill and verify in n parts at once (tables with a single integer key; default 2, PGlite 1)'],
-  ['--max-load <n>', 'pause the backfill while more than n sessions are running a statement (MySQL Threads_running, PostgreSQL active backends)'],
-  ['--instance-ttl <ms>', 'an instance is live while its last heartbeat is younger than this (default 60000)'],
-];
-const FLAG_KEYS = ['url', 'knexfile', 'env', 'dir', 'schema', 'json', 'lockTimeout', 'lockRetryFor', 'waitLock', 'allowDrift', 'allowMissing',
-  'batchTime', 'batchSize', 'batchDelay', 'maxRowsPerSecond', 'parallel', 'maxLoad', 'instanceTtl'] as const;
-
 function packageVersion(): string {
   try {
     // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
@@ -60,13 +37,13 @@ function packageVersion(): string {
 
 function flagsOf(cmd: Command): Flags {
   const all = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
-  return Object.fromEntries(FLAG_KEYS.map((k) => [k, all[k]]).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(OPTION_KEYS.map((k) => [k, all[k]]).filter(([, v]) => v !== undefined));
 }
 
 /** Before settings are resolved (usage and config errors), --json / XC_JSON still decide the error's form. */
 function jsonRequested(argv: string[]): boolean {
   const beforeDashes = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
-  return beforeDashes.includes('--json') || /^(1|true|yes|on)$/i.test(process.env.XC_JSON ?? '');
+  return beforeDashes.includes('--json') || OPTIONS.json.env.some((name) => saysTrue(process.env[name]));
 }
 
 export function buildProgram(action: Action): Command {
@@ -76,7 +53,12 @@ export function buildProgram(action: Action): Command {
     .option('-V, --xc-version', 'output the version number')
     .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError();
-  for (const [flags, description] of GLOBAL_OPTIONS) program.option(flags, description);
+  // The settings' flags, help and defaults come from the registry (options.ts); commander camel-cases each flag back to its key.
+  for (const key of OPTION_KEYS) {
+    const { flags, description } = globalFlag(key);
+    program.option(flags, description);
+  }
+  program.addHelpText('afterAll', `\nDurations take a unit (${DURATION_EXAMPLES}); a bare number is in the unit its flag's help names.`);
   registerInit(program, action);
   registerNew(program, action);
   registerPlan(program, action);

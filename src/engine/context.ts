@@ -4,32 +4,12 @@ import type { Dialect } from '../dialects/dialect.js';
 import type { StateStore } from '../state/store.js';
 import type { XcEvent } from '../plan/index.js';
 import { InterruptedError } from '../errors.js';
+import { engineOptions, type EngineOptionValues } from '../options.js';
 
-export interface EngineOptions {
-  lockTimeoutMs: number;
-  lockRetryForMs: number;
-  waitLockMs: number;
-  batchTimeMs: number;
-  batchSize?: number;
-  batchDelayMs: number;
-  maxRowsPerSecond?: number;
-  /** Parts of a pass walked at once (see backfill/parts.ts). */
-  parallel: number;
-  maxLoad?: number;
-  instanceTtlMs: number;
-  allowDrift: boolean;
-}
+/** The settings the engine reads, defaults filled: the registry's engine settings (src/options.ts), by their XcOptions names. */
+export type EngineOptions = EngineOptionValues;
 
-export const defaultEngineOptions: EngineOptions = {
-  lockTimeoutMs: 1000,
-  lockRetryForMs: 60_000,
-  waitLockMs: 0,
-  batchTimeMs: 200,
-  batchDelayMs: 0,
-  parallel: 2,
-  instanceTtlMs: 60_000,
-  allowDrift: false,
-};
+export const defaultEngineOptions: EngineOptions = engineOptions({});
 
 export interface EngineContext {
   driver: Driver;

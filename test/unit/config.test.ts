@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
-import { loadConfigFile, resolveOptions, flagName } from '../../src/config.js';
+import { loadConfigFile, resolveOptions } from '../../src/config.js';
+import { flagName } from '../../src/options.js';
 
 let cwd: string;
 beforeEach(async () => {
