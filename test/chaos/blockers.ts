@@ -42,7 +42,7 @@ export interface Hold {
   releasedAt?: number;
   /** The hold could not be taken (its table vanished, …): no fault was injected. */
   error?: string;
-  /** Resolves once the lock is held (or could not be). */
+  /** Resolves once the lock is held (or could not be; `sleep`: once its statement only waits for the clock). */
   acquired: Promise<void>;
   /** Resolves once it is released and the session closed. */
   released: Promise<void>;
@@ -50,8 +50,21 @@ export interface Hold {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Open a session on `url`, take `mode` on `table` (else on one of `others` that is a table now), hold it `holdMs`, release. */
-export function holdLock(dialect: Dialect, url: string, mode: HoldMode, table: string | undefined, others: string[], holdMs: number, rnd: () => number): Hold {
+/**
+ * Open a session on `url`, take `mode` on `table` (else on one of `others` that is a table now), hold it `holdMs` from
+ * when it is held and `clock` has resolved (a lock taken before xc starts counts from xc's first line: xc takes seconds
+ * to load on a busy box), release.
+ */
+export function holdLock(
+  dialect: Dialect,
+  url: string,
+  mode: HoldMode,
+  table: string | undefined,
+  others: string[],
+  holdMs: number,
+  rnd: () => number,
+  clock: Promise<unknown> = Promise.resolve(),
+): Hold {
   let acquired!: () => void;
   const hold: Hold = { mode, acquired: new Promise<void>((r) => (acquired = r)), released: Promise.resolve() };
   hold.released = (async () => {
@@ -71,7 +84,6 @@ export function holdLock(dialect: Dialect, url: string, mode: HoldMode, table: s
       hold.table = t;
       // A seeded row a little way in (the backfill's first batches meet it).
       const row = (await c.query<{ id: number }>(`SELECT id FROM ${t} WHERE id < ? ORDER BY id LIMIT 1 OFFSET ${Math.floor(rnd() * 100)}`, [OLD_BASE]))[0]?.id ?? 0;
-      const seconds = Math.max(1, Math.round(holdMs / 1000));
       const take: Record<HoldMode, string[]> = {
         read: [pg ? 'BEGIN' : 'START TRANSACTION', `SELECT * FROM ${t} LIMIT 1`],
         row: pg || rnd() < 0.5 ? [pg ? 'BEGIN' : 'START TRANSACTION', `UPDATE ${t} SET id = id WHERE id = ${Number(row)}`] : ['START TRANSACTION', `SELECT id FROM ${t} WHERE id = ${Number(row)} FOR UPDATE`],
@@ -84,18 +96,21 @@ export function holdLock(dialect: Dialect, url: string, mode: HoldMode, table: s
         sleep: [],
       };
       const release = mode === 'lock-read' || mode === 'lock-write' || mode === 'ftwrl' ? 'UNLOCK TABLES' : 'ROLLBACK';
-      hold.requestedAt = Date.now();
       if (mode === 'sleep') {
-        // The statement holds its lock on the table while it runs.
-        hold.acquiredAt = Date.now();
+        // The statement holds its lock on the table while it runs: it starts with the clock.
         acquired();
+        await clock;
+        hold.requestedAt = hold.acquiredAt = Date.now();
+        const seconds = Math.max(1, Math.round(holdMs / 1000));
         await c.query(`SELECT ${pg ? `pg_sleep(${seconds})` : `SLEEP(${seconds})`} FROM (SELECT COUNT(*) AS n FROM ${t} WHERE id = 0) x`);
         hold.releasedAt = Date.now();
         return;
       }
+      hold.requestedAt = Date.now();
       for (const sql of take[mode]) await c.query(sql);
       hold.acquiredAt = Date.now();
       acquired();
+      await clock;
       await sleep(holdMs);
       await c.query(release);
       hold.releasedAt = Date.now();

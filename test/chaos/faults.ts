@@ -107,26 +107,28 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
   const pending: Promise<unknown>[] = [];
   const settle = () => Promise.all(pending);
   let hold: Hold | undefined;
+  let startClock = () => {};
+  const clock = new Promise<void>((r) => (startClock = r));
   const takeHold = () => {
     // The table of xc's next step in the reference run: a lock there is in its way.
     const ahead = tableAhead(ref.events[command] ?? [], holdBefore ? 0 : (point?.index ?? 0) + 1, m.lockable);
-    hold = holdLock(server.dialect, server.urlOf(name), mode, ahead, m.lockable, holdMs, rnd);
+    hold = holdLock(server.dialect, server.urlOf(name), mode, ahead, m.lockable, holdMs, rnd, holdBefore ? clock : undefined);
     pending.push(hold.released);
   };
   let seen = 0;
   const due = (e: Record<string, unknown>) => point !== undefined && pointOf(e) === point.part && ++seen >= point.nth;
-  const hook: Hook | undefined =
-    kind === 'timeouts' || (kind === 'blocker' && holdBefore)
-      ? undefined
-      : (e, _i, child: ChildProcess) => {
-          if (!due(e)) return false;
-          if (kind === 'kill9') child.kill('SIGKILL');
-          if (kind === 'signal') child.kill(signal);
-          if (kind === 'restart') pending.push(server.restart());
-          if (kind === 'lock-lost') pending.push(terminateLockSession(server, name));
-          if (kind === 'blocker') takeHold();
-          return true;
-        };
+  const inject: Hook = (e, _i, child: ChildProcess) => {
+    if (!due(e)) return false;
+    if (kind === 'kill9') child.kill('SIGKILL');
+    if (kind === 'signal') child.kill(signal);
+    if (kind === 'restart') pending.push(server.restart());
+    if (kind === 'lock-lost') pending.push(terminateLockSession(server, name));
+    if (kind === 'blocker') takeHold();
+    return true;
+  };
+  // A lock taken before the command: its time runs from xc's first line, once xc is loaded and at work.
+  const clockStarts: Hook = () => (startClock(), true);
+  const hook = kind === 'timeouts' ? undefined : kind === 'blocker' && holdBefore ? clockStarts : inject;
 
   const db = await createDb(server, name, m, seed, rows);
   let old: AppWriter | undefined;
