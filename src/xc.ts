@@ -21,8 +21,8 @@ import { advance, begin, contract, convertAgain, rollback, contractUndoable } fr
 import { planMigration, project } from './engine/planner.js';
 import { describePlan } from './engine/describe.js';
 import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
-import { DeploymentStore } from './state/deployments.js';
-import { blockersFor, gatherEvidence, type Evidence } from './gate/gate.js';
+import { blockersFor, gatherEvidence } from './gate/gate.js';
+import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 import { assertKnownLevel, defaultLevel, filesIfAny } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
@@ -267,7 +267,7 @@ class XcImpl implements Xc {
   /** What runs, for the gate; a level that is no migration of --dir or the state counts as unknown. */
   private evidence(ctx: EngineContext, loaded: Loaded): Promise<Evidence> {
     const known = new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()]);
-    return withSession(ctx.driver, (s) => gatherEvidence(s, ctx.dialect, new DeploymentStore(ctx.dialect), this.engineOptions.instanceTtlMs, known));
+    return withSession(ctx.driver, (s) => gatherEvidence(s, ctx, known));
   }
 
   async check(opts: { app: string; version: string; level?: string; apply?: boolean }): Promise<CheckResult> {

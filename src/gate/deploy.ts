@@ -11,6 +11,7 @@ import { InvalidInputError } from '../errors.js';
 import type { EngineContext } from '../engine/context.js';
 import { DeploymentStore } from '../state/deployments.js';
 import { gatherEvidence } from './gate.js';
+import { evidenceSources } from './sources/index.js';
 
 /** Create the state tables if missing; a concurrent creator may win the race, so one retry. */
 export async function ensureState(ctx: EngineContext): Promise<void> {
@@ -73,14 +74,9 @@ export async function retireDeployment(ctx: EngineContext, o: { app?: string; ve
 
 export async function listDeployments(ctx: EngineContext): Promise<DeployListResult> {
   return withSession(ctx.driver, async (s) => {
-    if (!(await ctx.store.exists(s))) return { ok: true, deployments: [], instances: [], sessions: [] };
-    const ev = await gatherEvidence(s, ctx.dialect, new DeploymentStore(ctx.dialect), ctx.options.instanceTtlMs, new Set());
-    return {
-      ok: true,
-      deployments: ev.deployments,
-      instances: ev.instances.map(({ ageMs, ...i }) => ({ ...i, lastBeatSecondsAgo: Math.round(ageMs / 1000) })),
-      sessions: ev.sessions,
-    };
+    // What every source lists, under its name (deployments, instances, sessions: the shape DeployListResult spells out).
+    const listed = (await ctx.store.exists(s)) ? (await gatherEvidence(s, ctx, new Set())).listed : Object.fromEntries(evidenceSources.map((source) => [source.name, []]));
+    return { ok: true, ...listed } as DeployListResult;
   });
 }
 

@@ -1,0 +1,42 @@
+/**
+ * Evidence: the application's own database sessions, named `app@version`
+ * (how each server shows the name is the dialect's: Dialect.applicationSessions).
+ * A name says no level: a session counts at the level its version was
+ * recorded at (unknown when never recorded), and only for an app xc knows of
+ * — recorded, or seen live by a source registered before this one — since
+ * any other program may name its sessions with an `@`.
+ */
+import type { EvidenceSource, LiveVersion } from '../evidence.js';
+
+/** `app@version`, split at the last `@` (an app name may be `@scope/app`). */
+export function parseSessionName(name: string): { app: string; version: string } | null {
+  const at = name.lastIndexOf('@');
+  return at > 0 && at < name.length - 1 ? { app: name.slice(0, at), version: name.slice(at + 1) } : null;
+}
+
+export const sessionsSource: EvidenceSource = {
+  name: 'sessions',
+  async gather(ctx, earlier) {
+    const sessions = (await ctx.dialect.applicationSessions(ctx.session)).map(parseSessionName).filter((x): x is { app: string; version: string } => x !== null);
+    const recorded = await ctx.recorded();
+    const knownApps = new Set([...recorded.map((d) => d.app), ...earlier.map((v) => v.app)]);
+    const live: LiveVersion[] = [];
+    const seen = new Set<string>();
+    for (const { app, version } of sessions) {
+      const key = `${app}@${version}`;
+      if (!knownApps.has(app) || seen.has(key)) continue;
+      seen.add(key);
+      // Recorded in several environments: unknown when any of them is (or is no known migration), else the highest.
+      const levels = recorded.filter((d) => d.app === app && d.version === version).map((d) => (d.level !== null && ctx.knownLevels.has(d.level) ? d.level : null));
+      const level = levels.length === 0 || levels.includes(null) ? null : levels.sort().at(-1)!;
+      live.push({
+        kind: 'session',
+        app,
+        version,
+        level,
+        describe: (stated) => `database session "${key}" is connected at ${levels.length === 0 ? 'an unknown level (that version was never recorded)' : stated}`,
+      });
+    }
+    return { live, listed: sessions };
+  },
+};
