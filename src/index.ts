@@ -1,7 +1,7 @@
 /** The public API of expand-contract (SPEC §8). */
 export { createXc } from './xc.js';
 export { defineMigration } from './migration/schema.js';
-export type { MigrationDefinition, MigrationInput, OperationEntry, OperationKind, Column, Expr } from './migration/schema.js';
+export type { MigrationDefinition, MigrationInput, OperationInput, OperationEntry, OperationKind, Column, Expr } from './migration/schema.js';
 export type * from './api.js';
 export type { Driver, Session } from './db/driver.js';
 export { XcError, InvalidInputError, DriftError, CannotSucceedError, RefusedError, LockHeldError, LockTimeoutError, DataMismatchError, SqlFailedError, NameTakenError, ExitCode, exitCodeOf } from './errors.js';

@@ -164,11 +164,21 @@ export const MigrationSchema = z
   })
   .strict();
 export type MigrationDefinition = z.output<typeof MigrationSchema>;
-/** What an author writes (defaults may be omitted). */
-export type MigrationInput = { description?: string; operations: Array<Record<string, unknown>> };
 
-/** Identity helper that types a TypeScript migration file. */
-export function defineMigration<T extends MigrationInput>(m: T): T {
+/**
+ * One entry as an author writes it: exactly one operation key, its spec typed
+ * from the schema's *input* (defaults may be omitted), so an unknown
+ * operation, a misspelled field or a wrong type fails to compile.
+ */
+export type OperationInput = {
+  [K in OperationKind]: { [P in K]: z.input<(typeof OperationSchemas)[K]> } & { [P in Exclude<OperationKind, K>]?: never };
+}[OperationKind];
+
+/** What an author writes (defaults may be omitted). */
+export type MigrationInput = Omit<z.input<typeof MigrationSchema>, 'operations'> & { operations: OperationInput[] };
+
+/** Identity helper that types a TypeScript migration file (the file is validated again when loaded). */
+export function defineMigration(m: MigrationInput): MigrationInput {
   return m;
 }
 
