@@ -51,14 +51,14 @@ export async function loadConfigFile(cwd: string): Promise<{ path: string | null
   const file = path.join(cwd, name);
   let raw: unknown;
   if (name.endsWith('.json')) {
-    raw = parseJson((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''), name);
+    raw = parseJson((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''), name, 'invalid_config');
   } else {
     try {
       raw = await importDefault(file);
       if (typeof raw === 'function') raw = await (raw as () => unknown)();
     } catch (err) {
       if (err instanceof InvalidInputError) throw err;
-      throw loadError(name, err);
+      throw loadError(name, err, 'invalid_config');
     }
   }
   const parsed = ConfigSchema.safeParse(raw ?? {});

@@ -1,7 +1,13 @@
 /**
- * Every error xc raises on purpose is an XcError carrying the process exit
- * code of SPEC §7, so the CLI maps errors to exit codes in one place.
+ * Every error xc raises on purpose is an XcError carrying a stable,
+ * machine-readable `code` and the process exit code of SPEC §7. Both come
+ * from one table (`ERROR_CLASSES`): the exit code from the class, never from
+ * the throw site, so the CLI maps errors to exit codes in one place. An error
+ * that wraps another (a driver's, a loader's) keeps it as `cause`, as a copy
+ * scrubbed of passwords.
  */
+import { scrub } from './db/redact.js';
+
 export const ExitCode = {
   ok: 0,
   failed: 1,
@@ -15,28 +21,189 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * Each class of error: its exit code, and the codes it carries with what each
+ * means (the first is the class's default). README "Errors" lists them too.
+ */
+const ERROR_CLASSES = {
+  XcError: {
+    exitCode: ExitCode.failed,
+    codes: { failed: 'a failure with no more specific code (e.g. `xc demo` went off script); the message says what' },
+  },
+  InvalidInputError: {
+    exitCode: ExitCode.invalidInput,
+    codes: {
+      invalid_config: 'a flag, environment variable, config file or connection setting (URL, knexfile, --schema, the server) that cannot be used',
+      invalid_usage: 'a command line or call that lacks an argument or misuses one',
+      invalid_migration: 'a migration file cannot be read, or is not valid (against the database); `issues` lists each problem',
+      migration_missing: 'an id or level names no migration file and no migration in the state',
+      files_missing: 'the migrations folder lacks files of migrations the database has run',
+      state_mismatch: "the state found belongs to other tables than the connection's (PostgreSQL --schema)",
+      deployment_missing: 'deploy retire: the version was never recorded',
+      deployment_retired: 'deploy retire: the version is retired already',
+    },
+  },
+  DriftError: { exitCode: ExitCode.invalidInput, codes: { drift: "an applied migration's file changed since it was applied" } },
+  CannotSucceedError: { exitCode: ExitCode.invalidInput, codes: { cannot_succeed: 'a request that can never succeed as asked (e.g. rolling back a contracted migration)' } },
+  RefusedError: {
+    exitCode: ExitCode.refused,
+    codes: {
+      phase_order: 'refused by phase order: another step must come first (the message names it)',
+      gate_refused: 'refused by the deploy gate: the old shape is still needed (`details.blockers`, `details.reasons`)',
+    },
+  },
+  LockHeldError: {
+    exitCode: ExitCode.lockHeld,
+    codes: { lock_held: "another xc holds the advisory lock", lock_lost: "xc's advisory lock was lost while it worked" },
+  },
+  LockTimeoutError: { exitCode: ExitCode.lockTimeout, codes: { lock_timeout: 'gave up waiting for database locks (`details.blockers`)' } },
+  DataMismatchError: { exitCode: ExitCode.failed, codes: { data_mismatch: 'old and new shape disagree on some rows; contract refused (`details.examples`)' } },
+  SqlFailedError: {
+    exitCode: ExitCode.failed,
+    codes: { sql_failed: 'a statement failed (`details.code`: the server\'s own code)', connect_failed: 'the database could not be reached' },
+  },
+  NameTakenError: { exitCode: ExitCode.failed, codes: { name_taken: "an object a step creates exists and is not xc's" } },
+  InterruptedError: {
+    exitCode: (details: Record<string, unknown>) => (details.signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted),
+    codes: { interrupted: 'stopped by SIGINT/SIGTERM or the `signal` option, between two statements' },
+  },
+} as const satisfies Record<string, { exitCode: ExitCodeValue | ((details: Record<string, unknown>) => ExitCodeValue); codes: Record<string, string> }>;
+
+type ErrorClassName = keyof typeof ERROR_CLASSES;
+type CodesOf<K extends ErrorClassName> = keyof (typeof ERROR_CLASSES)[K]['codes'] & string;
+/** What went wrong, for programs: one of a fixed set, stable across versions. */
+export type ErrorCode = { [K in ErrorClassName]: CodesOf<K> }[ErrorClassName];
+
+/** Every code with its meaning, for documentation and tests. */
+export function errorCodes(): Record<ErrorCode, string> {
+  return Object.assign({}, ...Object.values(ERROR_CLASSES).map((c) => c.codes)) as Record<ErrorCode, string>;
+}
+
+/** The nearest class of `ctor` that the table knows (a subclass outside it, e.g. the demo's, counts as its parent). */
+function classEntry(ctor: Function): (typeof ERROR_CLASSES)[ErrorClassName] {
+  for (let c = ctor; c && c !== Error; c = Object.getPrototypeOf(c)) {
+    if (Object.hasOwn(ERROR_CLASSES, c.name)) return ERROR_CLASSES[c.name as ErrorClassName];
+  }
+  return ERROR_CLASSES.XcError;
+}
+
+/**
+ * What a problem in a migration is about (pgroll's style: a code and the
+ * names it concerns). The message says it in words; these are for programs.
+ */
+export type IssueFacts =
+  /** The file's shape: an unknown key, a missing or mistyped field, a bad name, a NUL character. */
+  | { code: 'invalid_format' }
+  | { code: 'table_missing'; table: string }
+  /** A view where a table is needed. */
+  | { code: 'not_a_table'; table: string }
+  /** A partitioned table, which xc's online steps do not cover. */
+  | { code: 'table_partitioned'; table: string }
+  | { code: 'column_missing'; table: string; column: string }
+  | { code: 'column_exists'; table: string; column: string }
+  /** A column declared twice in a createTable. */
+  | { code: 'duplicate_column'; table: string; column: string }
+  /** A table, index or constraint of that name exists (or will, when an earlier migration runs). */
+  | { code: 'name_taken'; name: string; table?: string }
+  /** renameTable to the name it has. */
+  | { code: 'same_name'; table: string }
+  /** A primary-key column that would have to change online. */
+  | { code: 'key_column'; table: string; column: string }
+  /** An identity or generated column, which cannot be copied online. */
+  | { code: 'generated_column'; table: string; column: string }
+  /** A foreign key of `referencing` (named `foreignKey`) depends on the table, column or constraint. */
+  | { code: 'referenced'; table: string; column?: string; constraint?: string; foreignKey: string; referencing: string }
+  | { code: 'constraint_missing'; table: string; name: string }
+  | { code: 'index_missing'; table: string; name: string }
+  /** An index that a constraint owns: dropped with dropConstraint. */
+  | { code: 'index_backs_constraint'; table: string; name: string; constraint: string }
+  | { code: 'already_not_null'; table: string; column: string }
+  /** An expression with no variant for this database. */
+  | { code: 'no_variant' }
+  /** A foreign key whose referenced and referencing column counts differ. */
+  | { code: 'column_count_mismatch'; table: string }
+  /** Referenced columns that are no primary key or unique index. */
+  | { code: 'not_unique_key'; table: string; columns: string[] }
+  /** A table with no primary key, where a reference needs one. */
+  | { code: 'no_primary_key'; table: string }
+  /** A foreign key between columns whose types do not match. */
+  | { code: 'type_mismatch'; table: string; column: string; refTable: string; refColumn: string }
+  /** A column marked primaryKey but left out of the table's primaryKey list. */
+  | { code: 'primary_key_conflict'; table: string; column: string }
+  /** A reference giving both "column" and "columns". */
+  | { code: 'ambiguous_reference' }
+  /** A primary key added to an existing table, which xc does not do online. */
+  | { code: 'primary_key_unsupported'; table: string; column: string }
+  /** A NOT NULL column with neither `up` nor a `default` to fill existing rows. */
+  | { code: 'needs_fill'; table: string; column: string }
+  /** A type the server does not take. */
+  | { code: 'invalid_type'; type: string }
+  /** SQL the server cannot parse. */
+  | { code: 'invalid_sql' }
+  /** An expression the server cannot compile against the table. */
+  | { code: 'invalid_expression' }
+  /** An expression calling functions whose value changes from call to call, where the check before contract computes it again. */
+  | { code: 'volatile_expression'; functions: string[] }
+  /** Views, triggers, generated columns or policies of the user's depend on what the contract removes. */
+  | { code: 'has_dependents'; table: string; column?: string; dependents: string[] }
+  /** Existing rows break a condition the operation needs (NOT NULL, a check, a foreign key). */
+  | { code: 'rows_violate'; table: string }
+  /** A table with no primary key or unique key over NOT NULL columns, so its rows cannot be backfilled in batches. */
+  | { code: 'no_row_key'; table: string }
+  /** A name, column or trigger a migration still in flight holds until its contract. */
+  | { code: 'held_until_contract' }
+  /** A column the server fills only after triggers run (AUTO_INCREMENT, generated). */
+  | { code: 'filled_after_triggers'; table: string; column: string };
+export type IssueCode = IssueFacts['code'];
+
+/** One problem of a migration file: where it is, what it is (`code` and its fields), in words. */
+export type MigrationIssue = IssueFacts & {
+  file: string;
+  /** Where in the file, e.g. `['operations', 0, 'renameColumn', 'from']`. */
+  path: (string | number)[];
+  message: string;
+};
+
+export interface XcErrorOptions<C extends ErrorCode = ErrorCode> {
+  /** The class's default when left out. */
+  code?: C;
+  /** The error this one wraps; kept as a copy scrubbed of passwords. */
+  cause?: unknown;
+}
+
 export class XcError extends Error {
+  readonly code: ErrorCode;
   readonly exitCode: ExitCodeValue;
   readonly details: Record<string, unknown>;
-  constructor(message: string, exitCode: ExitCodeValue, details: Record<string, unknown> = {}) {
-    super(message);
+  constructor(message: string, details: Record<string, unknown> = {}, options: XcErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: scrubbedCause(options.cause) });
     this.name = new.target.name;
-    this.exitCode = exitCode;
+    const entry = classEntry(new.target);
+    this.code = options.code ?? (Object.keys(entry.codes)[0] as ErrorCode);
+    this.exitCode = typeof entry.exitCode === 'function' ? entry.exitCode(details) : entry.exitCode;
     this.details = details;
   }
 }
 
-/** Exit 2: a migration file, flag, config or the live schema says no. Nothing was executed. */
+/**
+ * Exit 2: a migration file, flag, config or the live schema says no. Nothing
+ * was executed. `issues`: each problem of a migration file, when that is what
+ * is invalid (code `invalid_migration`).
+ */
 export class InvalidInputError extends XcError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message, ExitCode.invalidInput, details);
+  declare readonly code: CodesOf<'InvalidInputError'>;
+  readonly issues: readonly MigrationIssue[];
+  constructor(message: string, details: Record<string, unknown> = {}, options: XcErrorOptions<CodesOf<'InvalidInputError'>> & { issues?: MigrationIssue[] } = {}) {
+    super(message, details, options);
+    this.issues = options.issues ?? [];
   }
 }
 
 /** Exit 2: an applied migration's file changed since it was applied. */
 export class DriftError extends XcError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message, ExitCode.invalidInput, details);
+  declare readonly code: CodesOf<'DriftError'>;
+  constructor(message: string, details: Record<string, unknown> = {}, options: XcErrorOptions<CodesOf<'DriftError'>> = {}) {
+    super(message, details, options);
   }
 }
 
@@ -46,43 +213,49 @@ export class DriftError extends XcError {
  * instead. Nothing was executed.
  */
 export class CannotSucceedError extends XcError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message, ExitCode.invalidInput, details);
+  declare readonly code: CodesOf<'CannotSucceedError'>;
+  constructor(message: string, details: Record<string, unknown> = {}, options: XcErrorOptions<CodesOf<'CannotSucceedError'>> = {}) {
+    super(message, details, options);
   }
 }
 
 /** Exit 3: refused for now by the deploy gate or by phase order; safe to retry later (after the step the message names). */
 export class RefusedError extends XcError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message, ExitCode.refused, details);
+  declare readonly code: CodesOf<'RefusedError'>;
+  constructor(message: string, details: Record<string, unknown> = {}, options: XcErrorOptions<CodesOf<'RefusedError'>> = {}) {
+    super(message, details, options);
   }
 }
 
-/** Exit 4: another xc holds the advisory lock on this database. */
+/** Exit 4: another xc holds the advisory lock on this database (or this one lost it). */
 export class LockHeldError extends XcError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message, ExitCode.lockHeld, details);
+  declare readonly code: CodesOf<'LockHeldError'>;
+  constructor(message: string, details: Record<string, unknown> = {}, options: XcErrorOptions<CodesOf<'LockHeldError'>> = {}) {
+    super(message, details, options);
   }
 }
 
 /** Exit 5: gave up waiting for a database lock; names the blocking sessions. */
 export class LockTimeoutError extends XcError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message, ExitCode.lockTimeout, details);
+  declare readonly code: CodesOf<'LockTimeoutError'>;
+  constructor(message: string, details: Record<string, unknown> = {}, options: XcErrorOptions<CodesOf<'LockTimeoutError'>> = {}) {
+    super(message, details, options);
   }
 }
 
 /** Exit 1: old and new shape disagree on some rows; contract refused. */
 export class DataMismatchError extends XcError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message, ExitCode.failed, details);
+  declare readonly code: CodesOf<'DataMismatchError'>;
+  constructor(message: string, details: Record<string, unknown> = {}, options: XcErrorOptions<CodesOf<'DataMismatchError'>> = {}) {
+    super(message, details, options);
   }
 }
 
-/** Exit 1: a statement failed for another reason. */
+/** Exit 1: a statement failed for another reason, or the database could not be reached. */
 export class SqlFailedError extends XcError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message, ExitCode.failed, details);
+  declare readonly code: CodesOf<'SqlFailedError'>;
+  constructor(message: string, details: Record<string, unknown> = {}, options: XcErrorOptions<CodesOf<'SqlFailedError'>> = {}) {
+    super(message, details, options);
   }
 }
 
@@ -92,8 +265,17 @@ export class SqlFailedError extends XcError {
  * journal does not count it as xc's, so a rollback leaves it too.
  */
 export class NameTakenError extends XcError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message, ExitCode.failed, details);
+  declare readonly code: CodesOf<'NameTakenError'>;
+  constructor(message: string, details: Record<string, unknown> = {}, options: XcErrorOptions<CodesOf<'NameTakenError'>> = {}) {
+    super(message, details, options);
+  }
+}
+
+/** Exit 130/143: asked to stop (SIGINT/SIGTERM, or the library's `signal`); stopped between two statements or batches. */
+export class InterruptedError extends XcError {
+  declare readonly code: CodesOf<'InterruptedError'>;
+  constructor(message: string, signal: 'SIGINT' | 'SIGTERM' | string) {
+    super(message, { signal });
   }
 }
 
@@ -101,9 +283,36 @@ export function exitCodeOf(err: unknown): ExitCodeValue {
   return err instanceof XcError ? err.exitCode : ExitCode.failed;
 }
 
-/** Exit 130/143: asked to stop (SIGINT/SIGTERM, or the library's `signal`); stopped between two statements or batches. */
-export class InterruptedError extends XcError {
-  constructor(message: string, signal: 'SIGINT' | 'SIGTERM' | string) {
-    super(message, signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted, { signal });
+/** The code of any error: `failed` for one xc did not raise on purpose. */
+export function errorCodeOf(err: unknown): ErrorCode {
+  return err instanceof XcError ? err.code : 'failed';
+}
+
+/** Keys whose values are secrets whatever they hold. */
+const SECRET_KEY = /passw|secret|token/i;
+
+/**
+ * A copy of `err` to keep as a cause: its texts scrubbed of passwords (a
+ * driver's error may quote a URL, a loader's the file), its own scalar fields
+ * (code, errno, sqlState...), the errors it aggregates and its own cause, and
+ * nothing else (no config object or socket). xc's own errors are kept as they are.
+ */
+export function scrubbedCause(err: unknown, depth = 0): unknown {
+  if (err instanceof XcError) return err;
+  if (typeof err === 'string') return scrub(err);
+  if (err === null || typeof err !== 'object') return err;
+  const copy = (err instanceof Error ? new Error(scrub(err.message)) : {}) as Record<string, unknown>;
+  if (err instanceof Error) {
+    Object.defineProperty(copy, 'name', { value: err.name, writable: true, configurable: true });
+    copy.stack = err.stack === undefined ? undefined : scrub(err.stack);
   }
+  for (const [key, value] of Object.entries(err)) {
+    if (SECRET_KEY.test(key) || key === 'stack') continue;
+    if (typeof value === 'string') copy[key] = scrub(value);
+    else if (value === null || ['number', 'boolean', 'bigint', 'undefined'].includes(typeof value)) copy[key] = value;
+  }
+  const inner = err as { errors?: unknown; cause?: unknown };
+  if (depth < 3 && Array.isArray(inner.errors)) copy.errors = inner.errors.map((e) => scrubbedCause(e, depth + 1));
+  if (depth < 3 && inner.cause !== undefined) copy.cause = scrubbedCause(inner.cause, depth + 1);
+  return copy;
 }

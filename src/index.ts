@@ -4,4 +4,5 @@ export { defineMigration } from './migration/schema.js';
 export type { MigrationDefinition, MigrationInput, OperationInput, OperationEntry, OperationKind, Column, Expr } from './migration/schema.js';
 export type * from './api.js';
 export type { Driver, Session } from './db/driver.js';
-export { XcError, InvalidInputError, DriftError, CannotSucceedError, RefusedError, LockHeldError, LockTimeoutError, DataMismatchError, SqlFailedError, NameTakenError, ExitCode, exitCodeOf } from './errors.js';
+export { XcError, InvalidInputError, DriftError, CannotSucceedError, RefusedError, LockHeldError, LockTimeoutError, DataMismatchError, SqlFailedError, NameTakenError, InterruptedError, ExitCode, exitCodeOf, errorCodeOf } from './errors.js';
+export type { ErrorCode, IssueCode, IssueFacts, MigrationIssue } from './errors.js';

@@ -89,7 +89,7 @@ class XcImpl implements Xc {
 
   private targetId(loaded: Loaded, id: string | undefined): string | undefined {
     if (id !== undefined && !loaded.files.some((f) => f.id === id) && !loaded.rows.has(id)) {
-      throw new InvalidInputError(`no migration "${id}" in ${this.dir} or in the database`);
+      throw new InvalidInputError(`no migration "${id}" in ${this.dir} or in the database`, {}, { code: 'migration_missing' });
     }
     return id;
   }
@@ -204,7 +204,7 @@ class XcImpl implements Xc {
   }
 
   async contract(opts: { id?: string; force?: boolean; reason?: string } = {}): Promise<RunResult> {
-    if (opts.force && !opts.reason?.trim()) throw new InvalidInputError('--force needs --reason TEXT: a forced contract is logged with who and why');
+    if (opts.force && !opts.reason?.trim()) throw new InvalidInputError('--force needs --reason TEXT: a forced contract is logged with who and why', {}, { code: 'invalid_usage' });
     return this.locked('contract', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
       const named = upTo !== undefined ? loaded.rows.get(upTo) : undefined;
@@ -230,7 +230,7 @@ class XcImpl implements Xc {
             migration: row.id,
             blockers,
             contracted: outcomes,
-          });
+          }, { code: 'gate_refused' });
         }
         const from = row.phase;
         await contract(ctx, row, opts.force && blockers.length > 0 ? { reason: opts.reason!, blockers } : undefined);
@@ -271,7 +271,7 @@ class XcImpl implements Xc {
   }
 
   async check(opts: { app: string; version: string; level?: string; apply?: boolean }): Promise<CheckResult> {
-    if (!opts.app?.trim() || !opts.version?.trim()) throw new InvalidInputError('check needs --app and --version');
+    if (!opts.app?.trim() || !opts.version?.trim()) throw new InvalidInputError('check needs --app and --version', {}, { code: 'invalid_usage' });
     const ctx = await this.context('check');
     let loaded = await this.load(ctx);
     if (opts.level !== undefined) assertKnownLevel(opts.level, loaded, this.dir);
@@ -289,7 +289,7 @@ class XcImpl implements Xc {
       }
     }
     const who = `${opts.app}@${opts.version}`;
-    if (reasons.length > 0) throw new RefusedError(`${who} (level ${level ?? 'none'}) cannot go live now:\n${reasons.map((r) => `  - ${r}`).join('\n')}`, { reasons, level });
+    if (reasons.length > 0) throw new RefusedError(`${who} (level ${level ?? 'none'}) cannot go live now:\n${reasons.map((r) => `  - ${r}`).join('\n')}`, { reasons, level }, { code: 'gate_refused' });
     return { ok: true, app: opts.app, version: opts.version, level, applied };
   }
 

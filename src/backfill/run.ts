@@ -122,6 +122,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
         throw new LockTimeoutError(
           `backfill of "${spec.table}" could not lock its rows for ${Math.round(ctx.options.lockRetryForMs / 1000)}s (${lockFailures} attempts); blocked by:\n${describeBlockers(blockers)}`,
           { migration, table: spec.table, blockers },
+          { cause: err },
         );
       }
       size = Math.max(MIN_BATCH, Math.floor(size / 2));

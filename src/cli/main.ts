@@ -125,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.exitCode === 0) return ExitCode.ok; // --help, --version
       const message = usageErrors.join('\n') || (err.code === 'commander.help' ? 'no command given; see xc --help' : err.message);
       const output = out ?? createOutput({ json: jsonRequested(argv) });
-      output.error(new InvalidInputError(message));
+      output.error(new InvalidInputError(message, {}, { code: 'invalid_usage' }));
       output.note('see xc --help');
       return ExitCode.invalidInput;
     }

@@ -6,7 +6,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { MigrationPlanResult, Phase, PlanResult, RunResult, StatusResult, XcEvent } from '../api.js';
-import { ExitCode, exitCodeOf, XcError } from '../errors.js';
+import { errorCodeOf, ExitCode, exitCodeOf, InvalidInputError, XcError, type ErrorCode, type MigrationIssue } from '../errors.js';
 import { scrub } from '../db/redact.js';
 
 /** Colour only when the stream is a terminal, unless FORCE_COLOR asks for it (chalk already honours NO_COLOR). */
@@ -36,6 +36,18 @@ function scrubDeep(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v)]));
   }
   return value;
+}
+
+/** What `--json` adds to message, exitCode and details: the code, a migration's issues, and what the error wraps. */
+function jsonErrorFields(e: unknown): { code: ErrorCode; issues?: readonly MigrationIssue[]; cause?: { name: string; message: string; code?: unknown } } {
+  const issues = e instanceof InvalidInputError && e.issues.length > 0 ? e.issues : undefined;
+  const cause = e instanceof Error && e.cause instanceof Error ? e.cause : undefined;
+  const causeCode = (cause as { code?: unknown } | undefined)?.code;
+  return {
+    code: errorCodeOf(e),
+    ...(issues ? { issues } : {}),
+    ...(cause ? { cause: { name: cause.name, message: cause.message, ...(causeCode !== undefined ? { code: causeCode } : {}) } } : {}),
+  };
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -130,7 +142,7 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
       const message = e instanceof Error ? e.message : String(e);
       if (opts.json) {
         const details = e instanceof XcError ? e.details : {};
-        jsonLine({ ok: false, error: { message, exitCode: code, details } });
+        jsonLine({ ok: false, error: { message, exitCode: code, details, ...jsonErrorFields(e) } });
       } else {
         writeErr(`${err.red('xc:')} ${message}`);
         writeErr(err.dim(`(exit ${code}: ${EXIT_MEANING[code] ?? 'failed'})`));

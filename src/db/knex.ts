@@ -109,7 +109,7 @@ export async function driverFromKnexfile(file: string, envName?: string, cwd = p
     cfg = await importDefault(abs);
     if (typeof cfg === 'function') cfg = await (cfg as () => unknown)();
   } catch (err) {
-    throw loadError(`knexfile ${file}`, err);
+    throw loadError(`knexfile ${file}`, err, 'invalid_config');
   }
   if (!cfg || typeof cfg !== 'object') throw new InvalidInputError(`knexfile ${file}: expected an object export`);
   const envKey = envName ?? (process.env.NODE_ENV || 'development');

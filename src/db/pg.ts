@@ -212,6 +212,6 @@ export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: P
 export function connectError(label: string, err: unknown): SqlFailedError {
   const e = err as { message?: string; code?: string };
   const msg = scrub(String(e?.message ?? err));
-  const out = new SqlFailedError(`cannot connect to ${label}: ${msg}`, { code: e?.code ?? null });
+  const out = new SqlFailedError(`cannot connect to ${label}: ${msg}`, { code: e?.code ?? null }, { code: 'connect_failed', cause: err });
   return out;
 }

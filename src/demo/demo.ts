@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { CheckResult, Phase, RunResult, Xc, XcEvent } from '../api.js';
-import { ExitCode, exitCodeOf, XcError } from '../errors.js';
+import { errorCodeOf, ExitCode, exitCodeOf, XcError, type ErrorCode } from '../errors.js';
 import { createXc } from '../xc.js';
 
 export const DEMO_APP = 'shop';
@@ -78,7 +78,7 @@ export interface DemoAction {
   migrations?: DemoMigrationMove[];
   /** The library's result, or `{message, exitCode, details}` of its error. */
   result?: unknown;
-  error?: { message: string; exitCode: number; details: Record<string, unknown> };
+  error?: { message: string; exitCode: number; code: ErrorCode; details: Record<string, unknown> };
 }
 
 export interface DemoStep {
@@ -111,7 +111,7 @@ export interface DemoOptions {
 /** The step did not go as the story says: a bug in xc (or the demo), never the user's fault. */
 export class DemoOffScriptError extends XcError {
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super(`xc demo went off script: ${message}`, ExitCode.failed, details);
+    super(`xc demo went off script: ${message}`, details);
   }
 }
 
@@ -199,7 +199,7 @@ class Play {
       const exitCode = exitCodeOf(err);
       const message = err instanceof Error ? err.message : String(err);
       const details = err instanceof XcError ? err.details : {};
-      action = { kind: 'xc', command, ok: false, exitCode, output: message.split('\n'), error: { message, exitCode, details } };
+      action = { kind: 'xc', command, ok: false, exitCode, output: message.split('\n'), error: { message, exitCode, code: errorCodeOf(err), details } };
       this.takeEvents();
     }
     this.current.actions.push(action);

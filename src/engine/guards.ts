@@ -55,6 +55,7 @@ export function assertNoMissingFiles(loaded: Loaded, dir: string, allowMissing: 
       `${missing.map((r) => `${r.id} (${r.phase})`).join(', ')}. Is --dir (XC_MIGRATIONS_DIR) the right folder? ` +
       'If it is partial on purpose (e.g. old migrations squashed), pass --allow-missing',
     { dir, missing: missing.map((r) => r.id) },
+    { code: 'files_missing' },
   );
 }
 

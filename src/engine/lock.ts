@@ -56,6 +56,7 @@ const PING_MS = 20_000;
  */
 function keepHeld(ctx: EngineContext, s: Session): { stop(): boolean } {
   let lost: string | undefined;
+  let lostBy: unknown; // the error that ended the session, if that is how it was lost
   let checking: Promise<void> | undefined;
   const check = () =>
     (checking ??= (async () => {
@@ -63,6 +64,7 @@ function keepHeld(ctx: EngineContext, s: Session): { stop(): boolean } {
         if (!(await ctx.dialect.holdsAdvisoryLock(s, LOCK_KEY))) lost = 'the server no longer shows it held by this xc';
       } catch (err) {
         lost = `its session ended (${(err as Error).message})`;
+        lostBy = err;
       } finally {
         checking = undefined;
       }
@@ -75,6 +77,7 @@ function keepHeld(ctx: EngineContext, s: Session): { stop(): boolean } {
       throw new LockHeldError(
         `xc's advisory lock on this database was lost: ${lost} (an idle timeout, a proxy or a terminated session); another xc may be working now, so this one stopped before its next change — run the command again to continue`,
         { holder: null },
+        { code: 'lock_lost', cause: lostBy },
       );
     }
   };

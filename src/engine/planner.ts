@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Session } from '../db/driver.js';
 import { compileExpression, EscapedTransactionError, readOnly, resolveExpr, type Dialect } from '../dialects/dialect.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, type MigrationIssue } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition, type OperationKind, type OperationSpec } from '../migration/schema.js';
 import { operation } from '../operations/index.js';
@@ -53,27 +53,30 @@ export function project(migrationId: string, definition: MigrationDefinition, mo
  * contract (schema/holds.ts); the problems of an operation that reuses a name
  * or a synced column another one in flight still holds.
  */
-function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId: string; opIndex: number; kind: OperationKind; spec: OperationSpec }): string[] {
+function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId: string; opIndex: number; kind: OperationKind; spec: OperationSpec }): ValidationIssue[] {
   const op = operation(o.kind);
   const holder = `${o.migrationId} (operations[${o.opIndex}].${o.kind})`;
   const synced = op.synced?.(o.spec as never, validateContext(dialect, model));
-  const problems = synced && synced.columns.length > 0 ? model.holds.sync(synced.table, synced.columns, holder) : [];
+  const problems = (synced && synced.columns.length > 0 ? model.holds.sync(synced.table, synced.columns, holder) : []).map(heldUntilContract);
   for (const c of new Set(synced?.columns ?? [])) {
     if (model.table(synced!.table)?.columns.find((x) => x.name === c)?.filledAfterTriggers) {
-      problems.push(
-        `"${synced!.table}"."${c}" gets its value from the server only after triggers run (AUTO_INCREMENT or a generated column): on INSERT xc's trigger would read 0 or NULL there and store a wrong value — compute from other columns`,
-      );
+      problems.push({
+        path: [], code: 'filled_after_triggers', table: synced!.table, column: c,
+        message: `"${synced!.table}"."${c}" gets its value from the server only after triggers run (AUTO_INCREMENT or a generated column): on INSERT xc's trigger would read 0 or NULL there and store a wrong value — compute from other columns`,
+      });
     }
   }
   const renamed = op.renamesAtExpand?.(o.spec as never);
-  if (renamed !== undefined) problems.push(...model.holds.rename(renamed));
+  if (renamed !== undefined) problems.push(...model.holds.rename(renamed).map(heldUntilContract));
   model.holds.contractsOn(op.contractTables?.(o.spec as never, model) ?? [], holder);
   const notNull = op.notNullAtContract?.(o.spec as never, model);
   if (notNull) model.holds.notNullAtContract(notNull.table, notNull.columns, holder);
   const before = model.names();
   op.project(o.spec as never, model);
-  return [...problems, ...model.holds.advance(before, model.names(), holder)];
+  return [...problems, ...model.holds.advance(before, model.names(), holder).map(heldUntilContract)];
 }
+
+const heldUntilContract = (message: string): ValidationIssue => ({ path: [], code: 'held_until_contract', message });
 
 /**
  * What only the server can tell of one operation, in order, each step only
@@ -85,20 +88,20 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   const issues: ValidationIssue[] = [];
   for (const t of op.types?.(spec as never) ?? []) {
     const issue = await dialect.typeIssue(session, t.type);
-    if (issue) issues.push({ path: t.path, message: issue });
+    if (issue) issues.push({ path: t.path, code: 'invalid_type', type: t.type, message: issue });
   }
   if (issues.length > 0) return issues; // a bad type is never pasted into the expressions compiled as it
   for (const st of dialect.sqlSyntaxIssue ? (op.statements?.(spec as never, vctx) ?? []) : []) {
     const error = await dialect.sqlSyntaxIssue!(session, st.sql);
-    if (error) issues.push({ path: st.path, message: `not valid SQL: ${error}` });
+    if (error) issues.push({ path: st.path, code: 'invalid_sql', message: `not valid SQL: ${error}` });
   }
   for (const check of op.expressions?.(spec as never, vctx) ?? []) {
     const error = await compileExpression(session, dialect, check);
-    if (error) issues.push({ path: check.path, message: error });
+    if (error) issues.push({ path: check.path, code: 'invalid_expression', message: error });
     const volatile = check.deterministic && !error ? await dialect.volatileFunctions(session, calledFunctions(check.sql)) : [];
     if (volatile.length > 0) {
       issues.push({
-        path: check.path,
+        path: check.path, code: 'volatile_expression', functions: volatile,
         message: `calls ${volatile.join(', ')}, whose value changes from call to call; the check before contract computes the expression again and could never agree with the stored value — use a deterministic expression (to give a column a generated value once, use addColumn with \`up\`)`,
       });
     }
@@ -113,7 +116,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     if (theirs.length > 0) {
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
       issues.push({
-        path: r.path,
+        path: r.path, code: 'has_dependents', table: r.table, ...(r.column === undefined ? {} : { column: r.column }), dependents: theirs,
         message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration removes at contract: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration)`,
       });
     }
@@ -121,7 +124,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   if (issues.length > 0) return issues;
   for (const check of op.rowChecks?.(spec as never, vctx) ?? []) {
     const examples = await violatingRows(session, dialect, model, check);
-    if (examples) issues.push({ path: check.path, message: `${check.message}; for example:\n${examples}` });
+    if (examples) issues.push({ path: check.path, code: 'rows_violate', table: check.table, message: `${check.message}; for example:\n${examples}` });
   }
   return issues;
 }
@@ -157,6 +160,12 @@ export async function planMigration(
   session: Session | null,
 ): Promise<OperationPlan> {
   const problems: string[] = [];
+  const found: MigrationIssue[] = [];
+  /** One problem: its line in the message, and its entry in the error's `issues`. */
+  const report = (opIndex: number, kind: OperationKind, issue: ValidationIssue) => {
+    problems.push(`${where(file.file, opIndex, kind, issue.path)}: ${issue.message}`);
+    found.push({ ...issue, file: file.file, path: ['operations', opIndex, kind, ...issue.path] });
+  };
   const plan: OperationPlan = { ...emptyPlan(), removalsMarked: true };
   // One vocabulary for the whole migration: it reads `model`, which advances past each operation.
   const ddl = dialect.ddl(model);
@@ -165,15 +174,15 @@ export async function planMigration(
     const op = operation(kind);
     const vctx = validateContext(dialect, model);
     const issues = op.validate(spec as never, vctx);
-    for (const issue of issues) problems.push(`${where(file.file, opIndex, kind, issue.path)}: ${issue.message}`);
+    for (const issue of issues) report(opIndex, kind, issue);
     if (issues.length > 0) continue;
     for (const table of op.backfillTables?.(spec as never) ?? []) {
       if (!model.rowKey(table)) {
-        problems.push(`${where(file.file, opIndex, kind, [])}: table "${table}" has no primary key or unique key over NOT NULL columns; its rows cannot be backfilled in batches`);
+        report(opIndex, kind, { path: [], code: 'no_row_key', table, message: `table "${table}" has no primary key or unique key over NOT NULL columns; its rows cannot be backfilled in batches` });
       }
     }
     if (session) {
-      for (const issue of await serverChecks(session, dialect, model, op, spec, vctx)) problems.push(`${where(file.file, opIndex, kind, issue.path)}: ${issue.message}`);
+      for (const issue of await serverChecks(session, dialect, model, op, spec, vctx)) report(opIndex, kind, issue);
     }
     if (problems.length > 0) continue;
     const ctx: PlanContext = {
@@ -185,7 +194,7 @@ export async function planMigration(
       name: (purpose) => objectName(file.id, opIndex, purpose),
       expr: (e) => {
         const sql = resolveExpr(e, dialect.name);
-        if (sql === undefined) throw new InvalidInputError(`${where(file.file, opIndex, kind, [])}: an expression has no variant for ${dialect.name}`);
+        if (sql === undefined) throw new InvalidInputError(`${where(file.file, opIndex, kind, [])}: an expression has no variant for ${dialect.name}`, {}, { code: 'invalid_migration' });
         return dialect.embedExpression(sql);
       },
     };
@@ -204,10 +213,10 @@ export async function planMigration(
     plan.contract.push(...p.contract);
     // Undo in reverse: the last operation's expand is undone first.
     plan.rollback.unshift(...p.rollback);
-    for (const problem of projectOperation(model, dialect, { migrationId: file.id, opIndex, kind, spec })) problems.push(`${where(file.file, opIndex, kind, [])}: ${problem}`);
+    for (const issue of projectOperation(model, dialect, { migrationId: file.id, opIndex, kind, spec })) report(opIndex, kind, issue);
   }
   if (problems.length > 0) {
-    throw new InvalidInputError(`${file.file} is not valid against the database:\n  ${problems.join('\n  ')}`, { migration: file.id, problems });
+    throw new InvalidInputError(`${file.file} is not valid against the database:\n  ${problems.join('\n  ')}`, { migration: file.id, problems }, { code: 'invalid_migration', issues: found });
   }
   return plan;
 }

@@ -52,6 +52,7 @@ export async function withLockRetry<T>(
         throw new LockTimeoutError(
           `gave up after ${attempt} attempt(s) over ${Math.round(ctx.options.lockRetryForMs / 1000)}s waiting for locks to ${what.description}; blocked by:\n${describeBlockers(blockers)}`,
           { migration: what.migration, blockers },
+          { cause: err },
         );
       }
       ctx.emit({ event: 'lock_retry', migration: what.migration, attempt, waitMs, description: what.description, blockers });

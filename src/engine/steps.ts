@@ -65,7 +65,7 @@ export async function runSteps(ctx: EngineContext, migration: string, phase: Ste
 function failed(step: Step, err: unknown): XcError {
   if (err instanceof XcError) return err;
   const e = err as { message?: string; code?: string };
-  return new SqlFailedError(`${step.description} failed: ${e.message ?? String(err)}`, { sql: step.sql, code: e.code });
+  return new SqlFailedError(`${step.description} failed: ${e.message ?? String(err)}`, { sql: step.sql, code: e.code }, { cause: err });
 }
 
 /** A rollback step not run: what it removes is not xc's (ownership.ts). Journaled done, logged and reported. */

@@ -25,7 +25,7 @@ export async function ensureState(ctx: EngineContext): Promise<void> {
 }
 
 function required(value: string | undefined, flag: string): string {
-  if (!value?.trim()) throw new InvalidInputError(`${flag} is required`);
+  if (!value?.trim()) throw new InvalidInputError(`${flag} is required`, {}, { code: 'invalid_usage' });
   return value.trim();
 }
 
@@ -61,9 +61,9 @@ export async function retireDeployment(ctx: EngineContext, o: { app?: string; ve
     const found = all.find((x) => x.version === d.version);
     if (!found) {
       const live = all.filter((x) => x.retiredAt === null).map((x) => x.version);
-      throw new InvalidInputError(`${name} was never recorded, so there is nothing to retire; ${live.length ? `live versions of ${d.app}${d.env ? ` in ${d.env}` : ''}: ${live.join(', ')}` : `no version of ${d.app}${d.env ? ` in ${d.env}` : ''} is live`}`, { ...d, recorded: false });
+      throw new InvalidInputError(`${name} was never recorded, so there is nothing to retire; ${live.length ? `live versions of ${d.app}${d.env ? ` in ${d.env}` : ''}: ${live.join(', ')}` : `no version of ${d.app}${d.env ? ` in ${d.env}` : ''} is live`}`, { ...d, recorded: false }, { code: 'deployment_missing' });
     }
-    if (found.retiredAt !== null) throw new InvalidInputError(`${name} is already retired (since ${found.retiredAt}); nothing to do`, { ...d, recorded: true, retiredAt: found.retiredAt });
+    if (found.retiredAt !== null) throw new InvalidInputError(`${name} is already retired (since ${found.retiredAt}); nothing to do`, { ...d, recorded: true, retiredAt: found.retiredAt }, { code: 'deployment_retired' });
   });
   return withSession(ctx.driver, async (s) => {
     const n = await store.retire(s, d);

@@ -24,6 +24,7 @@ export function assertKnownLevel(level: string, loaded: Loaded, dir: string): vo
     `level "${level}" is not a migration: no file ${level}.* in ${dir}${existsSync(dir) ? '' : ' (the folder does not exist)'} and no migration of that id in the database's state. ` +
       `A level is the id of the newest migration the build ships with (\`xc level\` prints it from --dir${newest ? `; here: ${newest}` : ''})`,
     { level, dir },
+    { code: 'migration_missing' },
   );
 }
 

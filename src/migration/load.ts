@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, type MigrationIssue } from '../errors.js';
 import type { z } from 'zod';
 import { MigrationSchema, OperationSchemas, type MigrationDefinition } from './schema.js';
 
@@ -95,11 +95,11 @@ export async function importDefault(file: string): Promise<unknown> {
 }
 
 /** `file:LINE:COL: failed to load: first line`, using the location jiti's parse errors carry. */
-export function loadError(file: string, err: unknown): InvalidInputError {
+export function loadError(file: string, err: unknown, code: 'invalid_migration' | 'invalid_config' = 'invalid_migration'): InvalidInputError {
   const msg = String((err as Error)?.message ?? err);
   const loc = /:(\d+):(\d+)\s*$/m.exec(msg.split('\n').slice(1).join('\n'));
   const first = msg.split('\n')[0]!.trim();
-  return new InvalidInputError(`${file}${loc ? `:${loc[1]}:${loc[2]}` : ''}: failed to load: ${first}`, { file });
+  return new InvalidInputError(`${file}${loc ? `:${loc[1]}:${loc[2]}` : ''}: failed to load: ${first}`, { file }, { code, cause: err });
 }
 
 /** Line and column of a character offset. */
@@ -110,7 +110,7 @@ function lineCol(text: string, pos: number): { line: number; col: number } {
 }
 
 /** JSON.parse whose error names the file, line and column. */
-export function parseJson(text: string, file: string): unknown {
+export function parseJson(text: string, file: string, code: 'invalid_migration' | 'invalid_config' = 'invalid_migration'): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -119,7 +119,7 @@ export function parseJson(text: string, file: string): unknown {
     const pos = m ? Number(m[1]) : text.length;
     const { line, col } = lineCol(text, pos);
     const clean = msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
-    throw new InvalidInputError(`${file}:${line}:${col}: invalid JSON: ${clean}`, { file, line, column: col });
+    throw new InvalidInputError(`${file}:${line}:${col}: invalid JSON: ${clean}`, { file, line, column: col }, { code, cause: err });
   }
 }
 
@@ -133,13 +133,13 @@ function parseYaml(text: string, file: string): unknown {
     });
     // Nesting past the parser's stack gives one error per level: the first few say it.
     const shown = lines.length > 5 ? [...lines.slice(0, 5), `${file}: … and ${lines.length - 5} more YAML errors`] : lines;
-    throw new InvalidInputError(shown.join('\n'), { file, line: doc.errors[0]!.linePos?.[0]?.line ?? null });
+    throw new InvalidInputError(shown.join('\n'), { file, line: doc.errors[0]!.linePos?.[0]?.line ?? null }, { code: 'invalid_migration' });
   }
   try {
     // The yaml package refuses aliases that would expand without bound (a "billion laughs" file) here.
     return doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw new InvalidInputError(`${file}: invalid YAML: ${(err as Error).message}`, { file });
+    throw new InvalidInputError(`${file}: invalid YAML: ${(err as Error).message}`, { file }, { code: 'invalid_migration', cause: err });
   }
 }
 
@@ -150,7 +150,7 @@ function utf8(bytes: Buffer, file: string): string {
   } catch {
     const lossy = bytes.toString('utf8');
     const { line, col } = lineCol(lossy, lossy.indexOf('\uFFFD'));
-    throw new InvalidInputError(`${file}:${line}:${col}: not UTF-8: bytes here are no UTF-8 character; save the file as UTF-8`, { file, line, column: col });
+    throw new InvalidInputError(`${file}:${line}:${col}: not UTF-8: bytes here are no UTF-8 character; save the file as UTF-8`, { file, line, column: col }, { code: 'invalid_migration' });
   }
 }
 
@@ -164,7 +164,7 @@ async function readRaw(file: string, ext: string): Promise<unknown> {
       throw loadError(file, err);
     }
     if (!('default' in mod)) {
-      throw new InvalidInputError(`${file}: no default export; expected \`export default defineMigration({ operations: [...] })\``, { file });
+      throw new InvalidInputError(`${file}: no default export; expected \`export default defineMigration({ operations: [...] })\``, { file }, { code: 'invalid_migration' });
     }
     return mod.default;
   }
@@ -215,23 +215,26 @@ export function validateMigration(raw: unknown, file: string): MigrationDefiniti
   // Neither database stores a NUL in a name, text or state row: refused here, not half-way through apply.
   const nul = nulPaths(raw);
   if (nul.length > 0) {
-    throw new InvalidInputError(nul.map((p) => `${file}: ${formatPath(p) || 'the migration'}: holds a NUL character (\\u0000), which neither database can store`).join('\n'), { file });
+    const issues = nul.map((path): MigrationIssue => ({ code: 'invalid_format', file, path, message: 'holds a NUL character (\\u0000), which neither database can store' }));
+    throw new InvalidInputError(issues.map((i) => `${file}: ${formatPath(i.path) || 'the migration'}: ${i.message}`).join('\n'), { file }, { code: 'invalid_migration', issues });
   }
   const parsed = MigrationSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const lines = formatIssues(parsed.error.issues).map((l) => `${file}: ${l}`);
-  throw new InvalidInputError(lines.join('\n'), { file, issues: parsed.error.issues });
+  const issues = parsed.error.issues.map((i): MigrationIssue => ({ code: 'invalid_format', file, path: i.path.map((k) => (typeof k === 'number' ? k : String(k))), message: issueText(i) }));
+  throw new InvalidInputError(lines.join('\n'), { file, issues: parsed.error.issues }, { code: 'invalid_migration', issues });
 }
 
 /** Load and validate one migration file. */
 export async function loadMigrationFile(file: string): Promise<MigrationFile> {
   const ext = extensionOf(path.basename(file));
-  if (!ext) throw new InvalidInputError(`${file}: unsupported file type; expected one of ${EXTENSIONS.join(' ')}`);
+  if (!ext) throw new InvalidInputError(`${file}: unsupported file type; expected one of ${EXTENSIONS.join(' ')}`, { file }, { code: 'invalid_migration' });
   const id = path.basename(file).slice(0, -ext.length);
   if (!ID_PATTERN.test(id)) {
     throw new InvalidInputError(
       `${file}: invalid migration id "${id}"; expected letters, digits, "_", "." or "-", starting with a letter or digit (e.g. 0001_create_users)`,
       { file },
+      { code: 'invalid_migration' },
     );
   }
   const definition = validateMigration(await readRaw(file, ext), file);
@@ -256,7 +259,7 @@ export async function loadMigrations(dir: string): Promise<MigrationFile[]> {
         { dir },
       );
     }
-    throw new InvalidInputError(`cannot read migrations folder ${dir}: ${(err as Error).message}`, { dir });
+    throw new InvalidInputError(`cannot read migrations folder ${dir}: ${(err as Error).message}`, { dir }, { code: 'invalid_config', cause: err });
   }
   const byId = new Map<string, string>();
   for (const name of names.sort()) {
@@ -266,7 +269,7 @@ export async function loadMigrations(dir: string): Promise<MigrationFile[]> {
     const id = name.slice(0, -extensionOf(name)!.length);
     const other = byId.get(id);
     if (other !== undefined) {
-      throw new InvalidInputError(`two migration files have the id "${id}": ${other} and ${file}; keep one`, { id, files: [other, file] });
+      throw new InvalidInputError(`two migration files have the id "${id}": ${other} and ${file}; keep one`, { id, files: [other, file] }, { code: 'invalid_migration' });
     }
     byId.set(id, file);
   }
@@ -275,7 +278,7 @@ export async function loadMigrations(dir: string): Promise<MigrationFile[]> {
   for (const [id, file] of byId) {
     const other = byFolded.get(id.toLowerCase());
     if (other !== undefined) {
-      throw new InvalidInputError(`two migration files have ids that differ only in case: ${other} and ${file}; a case-insensitive file system keeps one of them — rename one`, { files: [other, file] });
+      throw new InvalidInputError(`two migration files have ids that differ only in case: ${other} and ${file}; a case-insensitive file system keeps one of them — rename one`, { files: [other, file] }, { code: 'invalid_migration' });
     }
     byFolded.set(id.toLowerCase(), file);
   }
@@ -301,16 +304,18 @@ export async function newMigrationFile(
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) || name.length > 100) {
     throw new InvalidInputError(
       `invalid migration name "${name}"; use letters, digits, "_" and "-", e.g. add_users_email`,
+      {},
+      { code: 'invalid_usage' },
     );
   }
   const template = TEMPLATES[format];
-  if (!template) throw new InvalidInputError(`unknown format "${format}"; expected ts, json or yaml`);
+  if (!template) throw new InvalidInputError(`unknown format "${format}"; expected ts, json or yaml`, {}, { code: 'invalid_usage' });
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${timestampId(now)}_${name}.${format}`);
   try {
     await writeFile(file, template(name), { flag: 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new InvalidInputError(`${file} already exists`, { file });
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new InvalidInputError(`${file} already exists`, { file }, { code: 'invalid_usage' });
     throw err;
   }
   return file;

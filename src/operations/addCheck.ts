@@ -16,7 +16,7 @@ export const addCheck: Operation<'addCheck'> = {
     const issues: ValidationIssue[] = [];
     const t = requireTable(ctx.model, spec.table, ['table'], issues);
     if (t && constraintNames(t).includes(spec.name)) {
-      issues.push({ path: ['name'], message: `table "${spec.table}" already has a constraint "${spec.name}"` });
+      issues.push({ path: ['name'], code: 'name_taken', name: spec.name, table: spec.table, message: `table "${spec.table}" already has a constraint "${spec.name}"` });
     }
     return issues;
   },

@@ -34,17 +34,17 @@ export const addColumn: Operation<'addColumn'> = {
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
     requireNoColumn(t, spec.column.name, ['column', 'name'], issues);
-    if (spec.column.primaryKey) issues.push({ path: ['column', 'primaryKey'], message: 'a primary key cannot be added to an existing table online' });
+    if (spec.column.primaryKey) issues.push({ path: ['column', 'primaryKey'], code: 'primary_key_unsupported', table: spec.table, column: spec.column.name, message: 'a primary key cannot be added to an existing table online' });
     if (!spec.column.nullable && spec.up === undefined && spec.column.default === undefined) {
-      issues.push({ path: ['column', 'nullable'], message: 'a NOT NULL column needs `up` or a `default` to fill existing rows and old writers\' rows' });
+      issues.push({ path: ['column', 'nullable'], code: 'needs_fill', table: spec.table, column: spec.column.name, message: 'a NOT NULL column needs `up` or a `default` to fill existing rows and old writers\' rows' });
     }
-    if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], message: 'no expression for this database' });
+    if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
     const ref = spec.column.references;
     if (ref) {
       const rt = model.table(ref.table);
-      if (!rt) issues.push({ path: ['column', 'references', 'table'], message: `table "${ref.table}" does not exist` });
+      if (!rt) issues.push({ path: ['column', 'references', 'table'], code: 'table_missing', table: ref.table, message: `table "${ref.table}" does not exist` });
       for (const rc of ref.columns ?? (ref.column ? [ref.column] : rt?.primaryKey ?? [])) {
-        if (rt && !rt.columns.some((c) => c.name === rc)) issues.push({ path: ['column', 'references'], message: `table "${ref.table}" has no column "${rc}"` });
+        if (rt && !rt.columns.some((c) => c.name === rc)) issues.push({ path: ['column', 'references'], code: 'column_missing', table: ref.table, column: rc, message: `table "${ref.table}" has no column "${rc}"` });
       }
     }
     return issues;

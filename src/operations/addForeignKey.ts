@@ -26,10 +26,10 @@ export function referenceIssues(target: TableModel, refColumns: string[], column
   const issues: ValidationIssue[] = [];
   refColumns.forEach((c, i) => requireColumn(target, c, [...path, i], issues));
   if (refColumns.length !== columnCount) {
-    issues.push({ path, message: `${refColumns.length} referenced column(s) for ${columnCount} referencing column(s)` });
+    issues.push({ path, code: 'column_count_mismatch', table: target.name, message: `${refColumns.length} referenced column(s) for ${columnCount} referencing column(s)` });
   } else if (issues.length === 0 && !isUniqueKey(target, refColumns)) {
     const list = refColumns.map((c) => `"${c}"`).join(', ');
-    issues.push({ path, message: `columns ${list} of "${target.name}" are not its primary key or a unique index; a foreign key needs one` });
+    issues.push({ path, code: 'not_unique_key', table: target.name, columns: refColumns, message: `columns ${list} of "${target.name}" are not its primary key or a unique index; a foreign key needs one` });
   }
   return issues;
 }
@@ -50,11 +50,11 @@ export const addForeignKey: Operation<'addForeignKey'> = {
       const child = t?.columns.find((col) => col.name === c);
       const parent = target?.columns.find((col) => col.name === spec.references.columns[i]);
       const problem = child && parent && ctx.dialect.foreignKeyTypeIssue(child.type, parent.type);
-      if (problem) issues.push({ path: ['columns', i], message: `"${spec.table}"."${c}" cannot reference "${spec.references.table}"."${parent.name}": ${problem}` });
+      if (problem) issues.push({ path: ['columns', i], code: 'type_mismatch', table: spec.table, column: c, refTable: spec.references.table, refColumn: parent.name, message: `"${spec.table}"."${c}" cannot reference "${spec.references.table}"."${parent.name}": ${problem}` });
     });
     const name = fkName(spec);
     if (t && constraintNames(t).includes(name)) {
-      issues.push({ path: ['name'], message: `table "${spec.table}" already has a constraint "${name}"` });
+      issues.push({ path: ['name'], code: 'name_taken', name, table: spec.table, message: `table "${spec.table}" already has a constraint "${name}"` });
     }
     return issues;
   },

@@ -53,7 +53,7 @@ export const addIndex: Operation<'addIndex'> = {
     const t = requireTable(ctx.model, spec.table, ['table'], issues);
     spec.columns.forEach((c, i) => requireColumn(t, c, ['columns', i], issues));
     const taken = relationNamed(ctx.model, indexName(spec));
-    if (taken) issues.push({ path: ['name'], message: `${taken} already exists; give the index another name` });
+    if (taken) issues.push({ path: ['name'], code: 'name_taken', name: indexName(spec), table: spec.table, message: `${taken} already exists; give the index another name` });
     return issues;
   },
 

@@ -21,10 +21,10 @@ export const alterColumn: Operation<'alterColumn'> = {
     for (const fk of spec.type ? (t?.foreignKeys ?? []).filter((k) => k.columns.includes(spec.column)) : []) {
       const parent = model.table(fk.refTable)?.columns.find((c) => c.name === fk.refColumns[fk.columns.indexOf(spec.column)]);
       const problem = parent && dialect.foreignKeyTypeIssue(spec.type!, parent.type);
-      if (problem) issues.push({ path: ['type'], message: `foreign key "${fk.name}" of "${spec.column}" references "${fk.refTable}"."${parent.name}": ${problem}` });
+      if (problem) issues.push({ path: ['type'], code: 'type_mismatch', table: spec.table, column: spec.column, refTable: fk.refTable, refColumn: parent.name, message: `foreign key "${fk.name}" of "${spec.column}" references "${fk.refTable}"."${parent.name}": ${problem}` });
     }
-    if (expr(spec.up) === undefined) issues.push({ path: ['up'], message: 'no expression for this database' });
-    if (expr(spec.down) === undefined) issues.push({ path: ['down'], message: 'no expression for this database' });
+    if (expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
+    if (expr(spec.down) === undefined) issues.push({ path: ['down'], code: 'no_variant', message: 'no expression for this database' });
     return issues;
   },
   expressions(spec, { model, expr, dialect }) {

@@ -5,21 +5,21 @@ import type { ValidationIssue } from './types.js';
 
 export function requireTable(model: SchemaModel, table: string, path: (string | number)[], issues: ValidationIssue[]): TableModel | undefined {
   const t = model.table(table);
-  if (!t) issues.push({ path, message: `table "${table}" does not exist` });
-  else if (t.kind !== 'table') issues.push({ path, message: `"${table}" is a view, not a table` });
+  if (!t) issues.push({ path, code: 'table_missing', table, message: `table "${table}" does not exist` });
+  else if (t.kind !== 'table') issues.push({ path, code: 'not_a_table', table, message: `"${table}" is a view, not a table` });
   else if (t.partitioned) {
     // CREATE INDEX CONCURRENTLY and a partitioned table's NOT VALID foreign keys fail there, half-way through an apply.
-    issues.push({ path, message: `"${table}" is a partitioned table, which xc's online steps do not cover: change it with \`sql\` operations, partition by partition` });
+    issues.push({ path, code: 'table_partitioned', table, message: `"${table}" is a partitioned table, which xc's online steps do not cover: change it with \`sql\` operations, partition by partition` });
   }
   return t?.kind === 'table' && !t.partitioned ? t : undefined;
 }
 
 export function requireColumn(t: TableModel | undefined, column: string, path: (string | number)[], issues: ValidationIssue[]): void {
-  if (t && !t.columns.some((c) => c.name === column)) issues.push({ path, message: `table "${t.name}" has no column "${column}"` });
+  if (t && !t.columns.some((c) => c.name === column)) issues.push({ path, code: 'column_missing', table: t.name, column, message: `table "${t.name}" has no column "${column}"` });
 }
 
 export function requireNoColumn(t: TableModel | undefined, column: string, path: (string | number)[], issues: ValidationIssue[]): void {
-  if (t && t.columns.some((c) => c.name === column)) issues.push({ path, message: `table "${t.name}" already has a column "${column}"` });
+  if (t && t.columns.some((c) => c.name === column)) issues.push({ path, code: 'column_exists', table: t.name, column, message: `table "${t.name}" already has a column "${column}"` });
 }
 
 /** Columns xc cannot copy online: primary-key members, identity/generated columns, FK targets of other tables. */
@@ -27,12 +27,12 @@ export function refuseUncopyable(model: SchemaModel, t: TableModel | undefined, 
   if (!t) return;
   const col = t.columns.find((c) => c.name === column);
   if (!col) return;
-  if (t.primaryKey.includes(column)) issues.push({ path, message: `"${t.name}"."${column}" is part of the primary key; changing a key column online is not supported (add a new column and switch the key in a later migration)` });
-  if (col.generated) issues.push({ path, message: `"${t.name}"."${column}" is an identity or generated column; it cannot be copied online` });
+  if (t.primaryKey.includes(column)) issues.push({ path, code: 'key_column', table: t.name, column, message: `"${t.name}"."${column}" is part of the primary key; changing a key column online is not supported (add a new column and switch the key in a later migration)` });
+  if (col.generated) issues.push({ path, code: 'generated_column', table: t.name, column, message: `"${t.name}"."${column}" is an identity or generated column; it cannot be copied online` });
   for (const other of model.tables.values()) {
     for (const fk of other.foreignKeys) {
       if (fk.refTable === t.name && fk.refColumns.includes(column)) {
-        issues.push({ path, message: `"${t.name}"."${column}" is referenced by foreign key "${fk.name}" of "${other.name}"; drop that key first` });
+        issues.push({ path, code: 'referenced', table: t.name, column, foreignKey: fk.name, referencing: other.name, message: `"${t.name}"."${column}" is referenced by foreign key "${fk.name}" of "${other.name}"; drop that key first` });
       }
     }
   }

@@ -63,18 +63,18 @@ export const createTable: Operation<'createTable'> = {
   validate(spec, ctx) {
     const issues: ValidationIssue[] = [];
     const taken = relationNamed(ctx.model, spec.table);
-    if (taken) issues.push({ path: ['table'], message: `${taken} already exists` });
+    if (taken) issues.push({ path: ['table'], code: 'name_taken', name: spec.table, message: `${taken} already exists` });
 
     const names = spec.columns.map((c) => c.name);
     names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) issues.push({ path: ['columns', i, 'name'], message: `column "${n}" is declared twice in "${spec.table}"` });
+      if (names.indexOf(n) !== i) issues.push({ path: ['columns', i, 'name'], code: 'duplicate_column', table: spec.table, column: n, message: `column "${n}" is declared twice in "${spec.table}"` });
     });
     spec.primaryKey?.forEach((n, i) => {
-      if (!names.includes(n)) issues.push({ path: ['primaryKey', i], message: `table "${spec.table}" has no column "${n}"` });
+      if (!names.includes(n)) issues.push({ path: ['primaryKey', i], code: 'column_missing', table: spec.table, column: n, message: `table "${spec.table}" has no column "${n}"` });
     });
     spec.columns.forEach((c, i) => {
       if (c.primaryKey && spec.primaryKey && !spec.primaryKey.includes(c.name)) {
-        issues.push({ path: ['columns', i, 'primaryKey'], message: `column "${c.name}" is marked primaryKey but is not in the table's primaryKey list` });
+        issues.push({ path: ['columns', i, 'primaryKey'], code: 'primary_key_conflict', table: spec.table, column: c.name, message: `column "${c.name}" is marked primaryKey but is not in the table's primaryKey list` });
       }
     });
 
@@ -84,14 +84,14 @@ export const createTable: Operation<'createTable'> = {
       if (!ref) return;
       const path = ['columns', i, 'references'];
       if (ref.column && ref.columns) {
-        issues.push({ path, message: 'give either "column" or "columns", not both' });
+        issues.push({ path, code: 'ambiguous_reference', message: 'give either "column" or "columns", not both' });
         return;
       }
       const target = ref.table === spec.table ? self : requireTable(ctx.model, ref.table, [...path, 'table'], issues);
       if (!target) return;
       const refColumns = targetColumns(ref, target);
       if (refColumns.length === 0) {
-        issues.push({ path, message: `table "${ref.table}" has no primary key to reference; name the referenced column` });
+        issues.push({ path, code: 'no_primary_key', table: ref.table, message: `table "${ref.table}" has no primary key to reference; name the referenced column` });
         return;
       }
       const refPath = [...path, ref.columns ? 'columns' : 'column'];

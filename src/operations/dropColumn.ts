@@ -13,8 +13,8 @@ export const dropColumn: Operation<'dropColumn'> = {
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
     requireColumn(t, spec.column, ['column'], issues);
-    if (t?.primaryKey.includes(spec.column)) issues.push({ path: ['column'], message: `"${spec.table}"."${spec.column}" is part of the primary key` });
-    if (spec.down !== undefined && expr(spec.down) === undefined) issues.push({ path: ['down'], message: 'no expression for this database' });
+    if (t?.primaryKey.includes(spec.column)) issues.push({ path: ['column'], code: 'key_column', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" is part of the primary key` });
+    if (spec.down !== undefined && expr(spec.down) === undefined) issues.push({ path: ['down'], code: 'no_variant', message: 'no expression for this database' });
     return issues;
   },
   expressions(spec, { model, expr }) {

@@ -12,7 +12,7 @@ export const dropConstraint: Operation<'dropConstraint'> = {
     const t = requireTable(ctx.model, spec.table, ['table'], issues);
     if (!t) return issues;
     if (!constraintNames(t).includes(spec.name)) {
-      issues.push({ path: ['name'], message: `table "${spec.table}" has no constraint "${spec.name}"` });
+      issues.push({ path: ['name'], code: 'constraint_missing', table: spec.table, name: spec.name, message: `table "${spec.table}" has no constraint "${spec.name}"` });
       return issues;
     }
     // A primary key or unique constraint may be what another table's foreign key points at.
@@ -22,7 +22,7 @@ export const dropConstraint: Operation<'dropConstraint'> = {
     for (const other of ctx.model.tables.values()) {
       for (const fk of other.foreignKeys) {
         if (fk.refTable === spec.table && same(fk.refColumns)) {
-          issues.push({ path: ['name'], message: `foreign key "${fk.name}" of "${other.name}" depends on "${spec.name}"; drop that key first` });
+          issues.push({ path: ['name'], code: 'referenced', table: spec.table, constraint: spec.name, foreignKey: fk.name, referencing: other.name, message: `foreign key "${fk.name}" of "${other.name}" depends on "${spec.name}"; drop that key first` });
         }
       }
     }

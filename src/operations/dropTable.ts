@@ -13,7 +13,7 @@ export const dropTable: Operation<'dropTable'> = {
       if (other.name === spec.table) continue;
       for (const fk of other.foreignKeys) {
         if (fk.refTable === spec.table) {
-          issues.push({ path: ['table'], message: `table "${other.name}" references "${spec.table}" through foreign key "${fk.name}"; drop that key first` });
+          issues.push({ path: ['table'], code: 'referenced', table: spec.table, foreignKey: fk.name, referencing: other.name, message: `table "${other.name}" references "${spec.table}" through foreign key "${fk.name}"; drop that key first` });
         }
       }
     }

@@ -15,10 +15,10 @@ export const renameTable: Operation<'renameTable'> = {
     const issues: ValidationIssue[] = [];
     requireTable(ctx.model, spec.from, ['from'], issues);
     if (spec.to === spec.from) {
-      issues.push({ path: ['to'], message: `"${spec.to}" is already the table's name` });
+      issues.push({ path: ['to'], code: 'same_name', table: spec.from, message: `"${spec.to}" is already the table's name` });
     } else {
       const taken = relationNamed(ctx.model, spec.to);
-      if (taken) issues.push({ path: ['to'], message: `${taken} already exists` });
+      if (taken) issues.push({ path: ['to'], code: 'name_taken', name: spec.to, message: `${taken} already exists` });
     }
     return issues;
   },

@@ -21,8 +21,8 @@ export const setNotNull: Operation<'setNotNull'> = {
     const t = requireTable(model, spec.table, ['table'], issues);
     requireColumn(t, spec.column, ['column'], issues);
     const col = t?.columns.find((c) => c.name === spec.column);
-    if (col && !col.nullable) issues.push({ path: ['column'], message: `"${spec.table}"."${spec.column}" is already NOT NULL` });
-    if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], message: 'no expression for this database' });
+    if (col && !col.nullable) issues.push({ path: ['column'], code: 'already_not_null', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" is already NOT NULL` });
+    if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
     return issues;
   },
   expressions(spec, { model, expr }) {

@@ -9,12 +9,10 @@ import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { SchemaModel } from '../schema/model.js';
 import type { Expr, OperationKind, OperationSpec } from '../migration/schema.js';
 import type { ExpressionCheck, OperationPlan, RowCheck } from '../plan/index.js';
+import type { IssueFacts } from '../errors.js';
 
-export interface ValidationIssue {
-  /** Path inside the operation spec, e.g. ['from']. */
-  path: (string | number)[];
-  message: string;
-}
+/** A problem with one operation: its code and fields (errors.ts), where in the spec (e.g. ['from']), in words. */
+export type ValidationIssue = IssueFacts & { path: (string | number)[]; message: string };
 
 export interface PlanContext {
   dialect: Dialect;

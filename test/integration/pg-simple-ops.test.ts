@@ -172,7 +172,7 @@ const cases: Case[] = [
     },
     invalid: {
       spec: { table: 'orders', columns: [{ name: 'user_id', type: 'bigint', references: { table: 'users', column: 'nme' } }] },
-      issue: { path: ['columns', 0, 'references', 'column'], message: 'table "users" has no column "nme"' },
+      issue: { path: ['columns', 0, 'references', 'column'], code: 'column_missing', table: 'users', column: 'nme', message: 'table "users" has no column "nme"' },
     },
     async afterExpand(db) {
       await db.query(`INSERT INTO orders (id, user_id, code) VALUES (1, 1, 'A')`);
@@ -198,7 +198,7 @@ const cases: Case[] = [
     },
     invalid: {
       spec: { table: 'memberships', columns: [{ name: 'user_id', type: 'bigint' }], primaryKey: ['user_id', 'tem'] },
-      issue: { path: ['primaryKey', 1], message: 'table "memberships" has no column "tem"' },
+      issue: { path: ['primaryKey', 1], code: 'column_missing', table: 'memberships', column: 'tem', message: 'table "memberships" has no column "tem"' },
     },
     async afterExpand(db) {
       await db.query(`INSERT INTO memberships VALUES (1, 'red'), (1, 'blue')`);
@@ -219,7 +219,7 @@ const cases: Case[] = [
     },
     invalid: {
       spec: { table: 'categories', columns: [{ name: 'owner', type: 'text', references: { table: 'users', column: 'email' } }] },
-      issue: { path: ['columns', 0, 'references', 'column'], message: 'columns "email" of "users" are not its primary key or a unique index; a foreign key needs one' },
+      issue: { path: ['columns', 0, 'references', 'column'], code: 'not_unique_key', table: 'users', columns: ['email'], message: 'columns "email" of "users" are not its primary key or a unique index; a foreign key needs one' },
     },
     async afterExpand(db) {
       await db.query(`INSERT INTO categories VALUES (1, NULL), (2, 1)`);
@@ -233,7 +233,7 @@ const cases: Case[] = [
     spec: { table: 'orders' },
     invalid: {
       spec: { table: 'users' },
-      issue: { path: ['table'], message: 'table "orders" references "users" through foreign key "orders_user_id_fkey"; drop that key first' },
+      issue: { path: ['table'], code: 'referenced', table: 'users', foreignKey: 'orders_user_id_fkey', referencing: 'orders', message: 'table "orders" references "users" through foreign key "orders_user_id_fkey"; drop that key first' },
     },
     async afterExpand(db) {
       await db.query(`INSERT INTO orders (user_id, total) VALUES (1, 5)`);
@@ -247,7 +247,7 @@ const cases: Case[] = [
     kind: 'renameTable',
     setup: [...users, ...orders],
     spec: { from: 'users', to: 'people' },
-    invalid: { spec: { from: 'users', to: 'orders' }, issue: { path: ['to'], message: 'table "orders" already exists' } },
+    invalid: { spec: { from: 'users', to: 'orders' }, issue: { path: ['to'], code: 'name_taken', name: 'orders', message: 'table "orders" already exists' } },
     async afterExpand(db) {
       // Old code: insert relying on defaults, update and read through the old name.
       const row = await one(db, `INSERT INTO users (email) VALUES ('c@x') RETURNING id, name`);
@@ -267,7 +267,7 @@ const cases: Case[] = [
     kind: 'addIndex',
     setup: users,
     spec: { table: 'users', columns: ['email'] },
-    invalid: { spec: { table: 'users', columns: ['nme'] }, issue: { path: ['columns', 0], message: 'table "users" has no column "nme"' } },
+    invalid: { spec: { table: 'users', columns: ['nme'] }, issue: { path: ['columns', 0], code: 'column_missing', table: 'users', column: 'nme', message: 'table "users" has no column "nme"' } },
     async afterExpand(db, plan) {
       expect(plan.expand[0]!.sql).toBe('CREATE INDEX CONCURRENTLY "users_email_idx" ON "users" ("email")');
       expect(await one(db, `SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass`)).toEqual({ indisvalid: true });
@@ -280,7 +280,7 @@ const cases: Case[] = [
     spec: { table: 'users', columns: ['email'], unique: true, where: 'deleted_at IS NULL', name: 'users_live_email' },
     invalid: {
       spec: { table: 'users', columns: ['email'], name: 'users_pkey' },
-      issue: { path: ['name'], message: 'index "users_pkey" on "users" already exists; give the index another name' },
+      issue: { path: ['name'], code: 'name_taken', name: 'users_pkey', table: 'users', message: 'index "users_pkey" on "users" already exists; give the index another name' },
     },
     async afterExpand(db) {
       await rejects(db, `INSERT INTO users (email) VALUES ('a@x')`, /duplicate key/);
@@ -292,7 +292,7 @@ const cases: Case[] = [
     kind: 'addIndex',
     setup: [`CREATE TABLE wide (id int PRIMARY KEY, ${longColumns.map((c) => `${c} int`).join(', ')})`],
     spec: { table: 'wide', columns: longColumns },
-    invalid: { spec: { table: 'nope', columns: ['id'] }, issue: { path: ['table'], message: 'table "nope" does not exist' } },
+    invalid: { spec: { table: 'nope', columns: ['id'] }, issue: { path: ['table'], code: 'table_missing', table: 'nope', message: 'table "nope" does not exist' } },
     async afterExpand(db) {
       const name = defaultName('wide', longColumns, 'idx');
       expect(name).toHaveLength(63);
@@ -307,7 +307,7 @@ const cases: Case[] = [
     spec: { table: 'users', name: 'users_email_idx' },
     invalid: {
       spec: { table: 'users', name: 'users_pkey' },
-      issue: { path: ['name'], message: 'index "users_pkey" backs the constraint "users_pkey" of "users"; drop it with dropConstraint' },
+      issue: { path: ['name'], code: 'index_backs_constraint', table: 'users', name: 'users_pkey', constraint: 'users_pkey', message: 'index "users_pkey" backs the constraint "users_pkey" of "users"; drop it with dropConstraint' },
     },
     async afterExpand(db) {
       expect(await exists(db, 'users_email_idx')).toBe(true);
@@ -323,7 +323,7 @@ const cases: Case[] = [
     spec: { table: 'orders', columns: ['user_id'], references: { table: 'users', columns: ['id'] }, onDelete: 'set null' },
     invalid: {
       spec: { table: 'orders', columns: ['user_id'], references: { table: 'users', columns: ['nme'] } },
-      issue: { path: ['references', 'columns', 0], message: 'table "users" has no column "nme"' },
+      issue: { path: ['references', 'columns', 0], code: 'column_missing', table: 'users', column: 'nme', message: 'table "users" has no column "nme"' },
     },
     async afterExpand(db) {
       expect(await validated(db, 'orders_user_id_fkey')).toBe(false);
@@ -342,7 +342,7 @@ const cases: Case[] = [
     kind: 'addCheck',
     setup: [...users, `CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric)`, `INSERT INTO orders (total) VALUES (5), (-1)`],
     spec: { table: 'orders', name: 'orders_total_positive', expression: 'total >= 0' },
-    invalid: { spec: { table: 'order', name: 'c', expression: 'true' }, issue: { path: ['table'], message: 'table "order" does not exist' } },
+    invalid: { spec: { table: 'order', name: 'c', expression: 'true' }, issue: { path: ['table'], code: 'table_missing', table: 'order', message: 'table "order" does not exist' } },
     async afterExpand(db) {
       expect(await validated(db, 'orders_total_positive')).toBe(false);
       await rejects(db, `INSERT INTO orders (total) VALUES (-2)`, /orders_total_positive/);
@@ -357,7 +357,7 @@ const cases: Case[] = [
     kind: 'dropConstraint',
     setup: [...users, `ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (email LIKE '%@%')`],
     spec: { table: 'users', name: 'users_email_at' },
-    invalid: { spec: { table: 'users', name: 'nope' }, issue: { path: ['name'], message: 'table "users" has no constraint "nope"' } },
+    invalid: { spec: { table: 'users', name: 'nope' }, issue: { path: ['name'], code: 'constraint_missing', table: 'users', name: 'nope', message: 'table "users" has no constraint "nope"' } },
     async afterExpand(db) {
       await rejects(db, `INSERT INTO users (email) VALUES ('bad')`, /users_email_at/);
     },
@@ -372,7 +372,7 @@ const cases: Case[] = [
     spec: { table: 'users', name: 'users_email_key' },
     invalid: {
       spec: { table: 'users', name: 'users_pkey' },
-      issue: { path: ['name'], message: 'foreign key "orders_user_id_fkey" of "orders" depends on "users_pkey"; drop that key first' },
+      issue: { path: ['name'], code: 'referenced', table: 'users', constraint: 'users_pkey', foreignKey: 'orders_user_id_fkey', referencing: 'orders', message: 'foreign key "orders_user_id_fkey" of "orders" depends on "users_pkey"; drop that key first' },
     },
     async afterContract(db) {
       expect(await exists(db, 'users_email_key')).toBe(false);
@@ -391,7 +391,7 @@ const cases: Case[] = [
     },
     invalid: {
       spec: { expand: 'SELECT 1', backfill: { table: 'users', set: { name_upper: { mysql: 'UPPER(name)' } } } },
-      issue: { path: ['backfill', 'set', 'name_upper'], message: 'no "postgres" variant of the expression for "name_upper"' },
+      issue: { path: ['backfill', 'set', 'name_upper'], code: 'no_variant', message: 'no "postgres" variant of the expression for "name_upper"' },
     },
     projects: false,
     async afterExpand(db, plan) {

@@ -93,6 +93,7 @@ export async function checkStateTarget(s: Session, target: string | undefined, s
       `the state in schema "${state}" is for the tables of schema "${first!.schema}" (migrations ${listIds(first!.ids)}), but this connection's tables are in ${here === null ? 'no schema' : `"${here}"`}: ` +
         `xc would take them for migrated — give the schema with --schema (each schema's state is kept apart, in "xc_<schema>")`,
       { state, recorded: first!.schema, target: here },
+      { code: 'state_mismatch' },
     );
   }
 
@@ -107,6 +108,7 @@ export async function checkStateTarget(s: Session, target: string | undefined, s
       `the state of schema "${target}" (migrations ${listIds(mine.ids)}) is in schema "${DEFAULT_STATE_SCHEMA}", where xc kept it before each schema got its own; ` +
         `xc now looks for it in "${state}" — move it there (\`${rename}\`, when "${DEFAULT_STATE_SCHEMA}" holds no other schema's state), then run again`,
       { state, legacy: DEFAULT_STATE_SCHEMA },
+      { code: 'state_mismatch' },
     );
   }
   if (unknown && !creating) {
@@ -114,6 +116,7 @@ export async function checkStateTarget(s: Session, target: string | undefined, s
       `schema "${state}", where xc keeps the state of schema "${target}", does not exist yet, and schema "${DEFAULT_STATE_SCHEMA}" holds migrations (${listIds(unknown.ids)}) recorded without the schema they were applied to (by an older xc, which kept every schema's state there). ` +
         `If they were applied to "${target}": move them (\`${rename}\`). If not, and "${target}" has not been migrated yet: \`xc init --schema ${target}\` starts its own state. Nothing was done`,
       { state, legacy: DEFAULT_STATE_SCHEMA },
+      { code: 'state_mismatch' },
     );
   }
 }
