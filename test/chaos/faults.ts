@@ -26,8 +26,7 @@ export type Kind = (typeof KINDS)[number];
 
 /** The blocker kind's first run: a short lock timeout, and a retry budget some holds outlast. */
 export const LOCK_TIMEOUT_MS = 1000;
-// Bare milliseconds: the CLI does not read units (`3s`) yet, though SPEC §5 says durations take them.
-const LOCK_RETRY_FOR_MS = 3000;
+const LOCK_RETRY_FOR = '3s';
 const HOLDS_MS = [2000, 3500, 6000];
 /** What a loaded box adds to a writer's statement beyond xc's lock timeout before a stall counts as xc's. */
 export const STALL_MARGIN_MS = 1000;
@@ -145,7 +144,7 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
         takeHold();
         await hold!.acquired;
       }
-      const extra = faulted && kind === 'blocker' ? ['--lock-timeout', String(LOCK_TIMEOUT_MS), '--lock-retry-for', String(LOCK_RETRY_FOR_MS)] : [];
+      const extra = faulted && kind === 'blocker' ? ['--lock-timeout', `${LOCK_TIMEOUT_MS}ms`, '--lock-retry-for', LOCK_RETRY_FOR] : [];
       const r = await converge(db, c, faulted ? hook : undefined, settle, extra);
       await settle();
       if (faulted) {
