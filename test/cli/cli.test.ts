@@ -72,7 +72,7 @@ describe('xc without a database', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('durations take units in flags and env; a bad one is exit 2 naming the flag; --help says what a bare number means', async () => {
+  it('durations take units in flags and env; a bad one is exit 2 naming the flag', async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'xc-cli-'));
     try {
       await mkdir(path.join(cwd, 'migrations'));
@@ -81,9 +81,6 @@ describe('xc without a database', () => {
       const bad = await xc(cwd, ['--wait-lock', '5x', 'level', '--json']);
       expect(bad.code).toBe(2);
       expect(lastJson(bad).error.message).toBe('--wait-lock: expected a number of seconds >= 0 or a duration with a unit (500ms, 1.5s, 2m, 1h), got "5x"');
-      const help = (await xc(cwd, ['--help'])).stdout.replace(/\s+/g, ' ');
-      expect(help).toContain('--lock-timeout <duration> lock timeout of each DDL statement (default 1s; a bare number is milliseconds; env XC_LOCK_TIMEOUT)');
-      expect(help).toContain('--wait-lock <duration> wait this long for another xc to finish instead of exiting 4 (default 0; a bare number is seconds; env XC_WAIT_LOCK)');
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }

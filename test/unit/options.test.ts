@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
 import { resolveOptions, type Flags } from '../../src/config.js';
 import { defaultEngineOptions } from '../../src/engine/context.js';
 import { InvalidInputError } from '../../src/errors.js';
@@ -167,6 +168,20 @@ describe('derived from the registry', () => {
       expect(flags.split(' ')[0]).toBe(flagName(key));
       expect(description).toContain(`env ${spec(key).env.join(', ')}`);
     }
+  });
+
+  it('xc --help lists every setting with its registry line, and how durations are written', () => {
+    const program = buildProgram(() => async () => undefined);
+    let help = '';
+    program.configureOutput({ writeOut: (s) => void (help += s) });
+    program.outputHelp();
+    const flat = help.replace(/\s+/g, ' ');
+    for (const key of OPTION_KEYS) {
+      const { flags, description } = globalFlag(key);
+      expect(flat).toContain(`${flags} ${description}`);
+    }
+    expect(flat).toContain('--wait-lock <duration> wait this long for another xc to finish instead of exiting 4 (default 0; a bare number is seconds; env XC_WAIT_LOCK)');
+    expect(flat).toContain('Durations take a unit (500ms, 1.5s, 2m, 1h)');
   });
 
   it('engine defaults are the registry\'s, and the library\'s options override them field by field', () => {
