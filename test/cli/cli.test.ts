@@ -61,7 +61,7 @@ describe('xc without a database', () => {
     expect(unknown.stderr).toContain("unknown option '--bogus'");
     const badChoice = await xc(cwd, ['apply', '--to', 'nowhere', '--json']);
     expect(badChoice.code).toBe(2);
-    expect(lastJson(badChoice)).toMatchObject({ ok: false, error: { exitCode: 2 } });
+    expect(lastJson(badChoice)).toMatchObject({ ok: false, error: { exitCode: 2, code: 'invalid_usage' } });
     expect(lastJson(badChoice).error.message).toContain('nowhere');
     const missing = await xc(cwd, ['new']);
     expect(missing.code).toBe(2);
@@ -129,6 +129,9 @@ describePg('xc against PostgreSQL', { concurrent: true }, () => {
         expect(r.stderr).toContain(path.join('migrations', '0001_bad.json'));
         expect(r.stderr).toContain('operations[0].addColumn.column.name');
       }
+      const json = await f.run('plan', '--json');
+      expect(lastJson(json).error).toMatchObject({ exitCode: 2, code: 'invalid_migration' });
+      expect(lastJson(json).error.issues).toContainEqual({ code: 'invalid_format', file: expect.stringContaining('0001_bad.json'), path: ['operations', 0, 'addColumn', 'column', 'name'], message: expect.any(String) });
       expect(await f.schemaExists('xc')).toBe(false);
     }));
 
@@ -193,7 +196,7 @@ describePg('xc against PostgreSQL', { concurrent: true }, () => {
       expect(human.stderr).toMatch(/^xc: .*0001_add_shout/m);
       const json = await f.run('contract', '0001_add_shout', '--json');
       expect(json.code).toBe(3);
-      expect(lastJson(json)).toMatchObject({ ok: false, error: { exitCode: 3 } });
+      expect(lastJson(json)).toMatchObject({ ok: false, error: { exitCode: 3, code: 'phase_order' } });
     }));
 
   it('level prints the newest migration id', () =>
@@ -216,6 +219,8 @@ describe('secrets', () => {
         expect(r.code, args.join(' ')).not.toBe(0);
         expect(r.stdout + r.stderr).not.toContain('s3cret');
         expect(r.stdout + r.stderr).toContain('***');
+        // The driver's error, kept as the cause, is in the JSON too: scrubbed like the rest.
+        if (args.includes('--json')) expect(lastJson(r).error).toMatchObject({ code: 'connect_failed', cause: { message: expect.stringContaining('ECONNREFUSED') } });
       }
     } finally {
       await rm(cwd, { recursive: true, force: true });

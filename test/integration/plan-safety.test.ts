@@ -10,6 +10,14 @@ import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { createXc } from '../../src/index.js';
 import { dump, onCleanup, record, refused, rejection, rollbackWhileWriting, setup, toContracted, type Setup } from '../helpers/scenario.js';
+import type { InvalidInputError } from '../../src/errors.js';
+
+/** What plan's error says of each problem beyond its words: code, file, path and fields (issue 12). */
+async function planIssues(s: Setup): Promise<Record<string, unknown>[]> {
+  const err = (await rejection(s.xc.plan())) as unknown as InvalidInputError;
+  expect(err.code).toBe('invalid_migration');
+  return err.issues.map(({ message, ...facts }) => ({ ...facts, file: facts.file.replace(/^.*[/\\]/, '') }));
+}
 
 for (const target of targets) {
   target.describe(`plan refuses what could not finish (${target.name})`, () => {
@@ -21,6 +29,9 @@ for (const target of targets) {
       const s = await setup(target, items);
       await s.write('0001_swap', { alterColumn: { table: 'items', column: 'v', to: 'v_new', up, down } }, { renameColumn: { table: 'items', from: 'v_new', to: 'v' } });
       await refused(s, ['items'], /operations\[1\]\.renameColumn: column "items"\."v" still exists until 0001_swap \(operations\[0\]\.alterColumn\) is contracted/);
+      const held = await planIssues(s); // one per line of the message
+      expect(held.length).toBeGreaterThan(0);
+      expect(held).toEqual(held.map(() => ({ code: 'held_until_contract', file: '0001_swap.json', path: ['operations', 1, 'renameColumn'] })));
     });
 
     it('defect 1: as two migrations in flight, the second waits until the first is contracted, and no value is lost', async () => {
@@ -214,6 +225,7 @@ for (const target of targets) {
       const s = await setup(target, items);
       await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w' } });
       await refused(s, ['items'], /holds NULL in existing rows[\s\S]*id="2" w=NULL/);
+      expect(await planIssues(s)).toEqual([{ code: 'rows_violate', table: 'items', file: '0001_nn.json', path: ['operations', 0, 'setNotNull', 'column'] }]);
       await s.write('0001_nn', { setNotNull: { table: 'items', column: 'w', up: 'v' } });
       await toContracted(s, '0001_nn');
       expect(await s.db.query(`SELECT id, w FROM items ORDER BY id`)).toEqual([
@@ -327,6 +339,7 @@ for (const target of targets) {
       const random = target.name === 'postgres' ? 'v || random()::text' : 'CONCAT(v, RAND())';
       await s.write('0001_rand', { alterColumn: { table: 'items', column: 'v', to: 'v_new', up: random, down } });
       await refused(s, ['items'], /operations\[0\]\.alterColumn\.up: calls (random|rand), whose value changes/);
+      expect(await planIssues(s)).toEqual([{ code: 'volatile_expression', functions: [target.name === 'postgres' ? 'random' : 'rand'], file: '0001_rand.json', path: ['operations', 0, 'alterColumn', 'up'] }]);
       await s.write('0001_rand', { alterColumn: { table: 'items', column: 'v', to: 'v_new', up, down: target.name === 'postgres' ? 'v_new || now()::text' : 'CONCAT(v_new, NOW())' } });
       await refused(s, ['items'], /alterColumn\.down: calls now, whose value changes/);
     });
@@ -342,6 +355,7 @@ for (const target of targets) {
       const s = await setup(target, items);
       await s.write('0001_t', { addColumn: { table: 'items', column: { name: 'c', type: 'textt' } } });
       await refused(s, ['items'], /operations\[0\]\.addColumn\.column\.type: .*textt/);
+      expect(await planIssues(s)).toEqual([{ code: 'invalid_type', type: 'textt', file: '0001_t.json', path: ['operations', 0, 'addColumn', 'column', 'type'] }]);
       await s.write('0001_t', { createTable: { table: 'orders', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'at', type: 'timestamp', default: 'nw()' }] } });
       await refused(s, ['items'], /operations\[0\]\.createTable\.columns\[1\]\.default: .*nw/);
       await s.write('0001_t', { addColumn: { table: 'items', column: { name: 'c', type: 'int; DROP TABLE items; --' } } });
