@@ -19,6 +19,7 @@ import type { Operation, PlanContext, ValidateContext, ValidationIssue } from '.
 import { emptyPlan, type OperationPlan, type RowCheck } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { SchemaModel } from '../schema/model.js';
+import { PlannedObjects } from '../schema/planned.js';
 
 /** A short, stable name for an object xc creates, unique per migration and operation. */
 export function objectName(migrationId: string, opIndex: number, purpose: string): string {
@@ -167,8 +168,8 @@ export async function planMigration(
     found.push({ ...issue, file: file.file, path: ['operations', opIndex, kind, ...issue.path] });
   };
   const plan: OperationPlan = { ...emptyPlan(), removalsMarked: true };
-  // One vocabulary for the whole migration: it reads `model`, which advances past each operation.
-  const ddl = dialect.ddl(model);
+  // What this migration adds before the catalog has it starts empty: its own contract and rollback read it, a later migration the projection.
+  model.planned = new PlannedObjects();
   for (const [opIndex, entry] of file.definition.operations.entries()) {
     const { kind, spec } = entryKind(entry);
     const op = operation(kind);
@@ -187,7 +188,8 @@ export async function planMigration(
     if (problems.length > 0) continue;
     const ctx: PlanContext = {
       dialect,
-      ddl,
+      // A vocabulary holds nothing between calls: it reads `model`, which advances past each operation (model.planned past each request).
+      ddl: dialect.ddl(model),
       model,
       migrationId: file.id,
       opIndex,

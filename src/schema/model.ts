@@ -4,6 +4,7 @@
  * migration is validated and planned against the schema as it will be.
  */
 import { Holds } from './holds.js';
+import { PlannedObjects } from './planned.js';
 export interface ColumnModel {
   name: string;
   /** SQL type as the catalog spells it (`integer`, `character varying(200)`). */
@@ -68,6 +69,8 @@ export class SchemaModel {
   readonly tables = new Map<string, TableModel>();
   /** What migrations in flight still hold beyond this projected shape (holds.ts). */
   holds = new Holds();
+  /** What the migration being planned adds before the catalog shows it (planned.ts). */
+  planned = new PlannedObjects();
 
   static of(tables: TableModel[]): SchemaModel {
     const m = new SchemaModel();
@@ -78,6 +81,7 @@ export class SchemaModel {
   clone(): SchemaModel {
     const m = SchemaModel.of([...this.tables.values()].map((t) => structuredClone(t)));
     m.holds = this.holds.clone();
+    m.planned = this.planned.clone();
     return m;
   }
 

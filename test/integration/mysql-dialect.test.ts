@@ -84,16 +84,8 @@ const introspect = async (c: Ctx) => {
     s.release();
   }
 };
-/** One vocabulary per context (it remembers what earlier steps added, as within one plan). */
-const vocabularies = new WeakMap<Ctx, { model: SchemaModel; ddl: Ddl }>();
-const ddl = (c: Ctx): Ddl => {
-  const model = models.get(c) ?? new SchemaModel();
-  const known = vocabularies.get(c);
-  if (known?.model === model) return known.ddl;
-  const fresh = c.d.ddl(model);
-  vocabularies.set(c, { model, ddl: fresh });
-  return fresh;
-};
+/** A vocabulary over the context's model: what earlier steps added is in that model (`model.planned`), as within one plan. */
+const ddl = (c: Ctx): Ddl => c.d.ddl(models.get(c) ?? new SchemaModel());
 const col = async (c: Ctx, table: string, name: string) => (await c.db.columns(table)).find((x) => x.name === name);
 const one = async <T = Record<string, unknown>>(c: Ctx, sql: string, params?: unknown[]) => (await c.db.query<T>(sql, params))[0]!;
 const failure = async (p: Promise<unknown>) => {

@@ -71,7 +71,7 @@ export class MysqlDialect implements Dialect {
   }
 
   ddl(model: SchemaModel): Ddl {
-    return markRemovals(createMysqlDdl(this.features, model));
+    return markRemovals(createMysqlDdl(this.features, model, this));
   }
 
   quote(identifier: string): string {

@@ -1,0 +1,183 @@
+/**
+ * MySQL / MariaDB columns: added (instantly, or stored in every row with a
+ * placeholder where the backfill would otherwise grow each row), defaults,
+ * nullability, the attributes a restatement repeats, the dual-write window's
+ * defaults, and the drop, which first removes what the server would refuse
+ * it for (foreign keys, checks) or shrink instead (multi-column indexes).
+ */
+import type { SyncTriggerSpec, TriggerSteps } from '../dialect.js';
+import type { ColumnModel } from '../../schema/model.js';
+import type { BackfillSpec, Step } from '../../plan/index.js';
+import { defaultClause, isLiteralDefault, literal, mentioned, quoteMy as q } from './expr.js';
+import { checkTriggerBase, dropPair, mysqlSyncTrigger } from './triggers.js';
+import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
+import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep } from './keys.js';
+import { dropCheckConstraint } from './constraints.js';
+
+/** COLUMN_DEFAULT as the server shows a literal default: MariaDB as SQL ('x', 5), MySQL raw (x, 5); undefined for expressions. */
+export function printedDefault(expr: string, mariadb: boolean): string | undefined {
+  const e = expr.trim();
+  if (/^-?\d+$/.test(e)) return e;
+  const m = /^'((?:[^'\\]|'')*)'$/.exec(e);
+  if (!m) return undefined;
+  return mariadb ? e : m[1]!.replace(/''/g, "'");
+}
+
+/**
+ * A value of a fixed-width type, to store a new column in every row before
+ * the backfill writes the real one; undefined where width varies anyway.
+ */
+export function placeholderFor(type: string): string | undefined {
+  const t = type.trim().toLowerCase();
+  if (/^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|double|real|bit|year)\b/.test(t)) return '0';
+  if (/^date\b/.test(t)) return "'1970-01-01'";
+  if (/^(datetime|timestamp)\b/.test(t)) return "'1970-01-02 00:00:00'";
+  if (/^time\b/.test(t)) return "'00:00:00'";
+  return undefined;
+}
+
+export type AddColumnOptions = { backfilled?: boolean; notNull?: boolean; default?: string };
+
+/** The placeholder a column added without a default is stored with in every row (see addColumn), if any. */
+export function storedPlaceholder(type: string, opts: AddColumnOptions | undefined): string | undefined {
+  return opts?.default === undefined && opts?.backfilled ? placeholderFor(type) : undefined;
+}
+
+export function setDefault(c: MysqlCompiler, table: string, column: string, expr: string | null): Step[] {
+  const { f } = c;
+  const { missing, noDefault } = c.probes;
+  if (expr === null) {
+    const sql = c.alter(table, `ALTER COLUMN ${q(column)} DROP DEFAULT`, f.instantAddColumn ? INSTANT : INPLACE);
+    return [c.step(sql, `drop the default of ${q(table)}.${q(column)}`, f.instantAddColumn ? c.locks.instant(table) : c.locks.metadata(table), [table], missing(c.probes.column(table, column, ` AND NOT ${noDefault}`)))];
+  }
+  // An expression default is instant on MariaDB; MySQL documents INSTANT for literal defaults only.
+  const instant = f.instantAddColumn && (f.mariadb || isLiteralDefault(expr));
+  const sql = c.alter(table, `ALTER COLUMN ${q(column)} SET DEFAULT ${defaultClause(expr)}`, instant ? INSTANT : INPLACE);
+  // Done when the column is gone (a rollback of a partial expand) or shows this default. Expressions are printed back
+  // normalised (upper → ucase), so for them the probe says "not done" and the idempotent statement runs again.
+  const shown = printedDefault(expr, f.mariadb);
+  const probe = `SELECT NOT EXISTS(${c.probes.column(table, column)})${shown === undefined ? '' : ` OR EXISTS(${c.probes.column(table, column, ` AND COLUMN_DEFAULT = ${literal(shown)}`)})`} AS done`;
+  return [c.step(sql, `set the default of ${q(table)}.${q(column)} to ${expr}`, instant ? c.locks.instant(table) : c.locks.metadata(table), [table], probe)];
+}
+
+export function addColumn(c: MysqlCompiler, table: string, column: string, type: string, opts?: AddColumnOptions): Step[] {
+  const { f } = c;
+  const { exists } = c.probes;
+  const creates = [c.object('column', table, column)];
+  if (opts?.default !== undefined) {
+    // INSTANT keeps the default in the data dictionary: existing rows read it, none is rewritten (INPLACE rebuilds online where the server lacks it).
+    const sql = c.alter(table, `ADD COLUMN ${q(column)} ${type} ${opts.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${defaultClause(opts.default)}`, f.instantAddColumn ? INSTANT : INPLACE);
+    const description = `add column ${q(table)}.${q(column)}${opts.notNull ? ' NOT NULL' : ''} with default ${opts.default} (existing rows read it${f.instantAddColumn ? '; none is rewritten' : ''})`;
+    return [c.step(sql, description, f.instantAddColumn ? c.locks.instant(table) : c.locks.rebuild(table), [table], exists(c.probes.column(table, column)), { creates })];
+  }
+  const placeholder = storedPlaceholder(type, opts);
+  if (placeholder === undefined) {
+    const sql = c.alter(table, `ADD COLUMN ${q(column)} ${type}`, f.instantAddColumn ? INSTANT : INPLACE);
+    return [c.step(sql, `add column ${q(table)}.${q(column)}`, f.instantAddColumn ? c.locks.instant(table) : c.locks.rebuild(table), [table], exists(c.probes.column(table, column)), { creates })];
+  }
+  // An instantly added column is stored in no row: filling it grows every row and splits every page (11 s
+  // instead of 2 s for 2M rows, see BENCHMARKS.md). Rebuilt online with a fixed-width placeholder, each row
+  // already has room. A nullable column loses the placeholder default at once: old writers' new rows get NULL,
+  // which the fill and the backfill convert. A NOT NULL one keeps it until the caller's trigger is in place and
+  // fills it (before BEFORE triggers, NOT NULL is not checked); the backfill converts what it held meanwhile.
+  const sql = c.alter(table, `ADD COLUMN ${q(column)} ${type} ${opts?.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${placeholder}, FORCE`, INPLACE);
+  return [
+    c.step(sql, `add column ${q(table)}.${q(column)}, stored in every row (rebuilt online)`, c.locks.rebuild(table), [table], exists(c.probes.column(table, column)), { creates }),
+    ...(opts?.notNull ? [] : setDefault(c, table, column, null)),
+  ];
+}
+
+export function letWritesOmit(c: MysqlCompiler, table: string, column: string): Step[] {
+  // The placeholder default comes back, so a writer omitting the column does not fail once the trigger that filled it is gone.
+  const placeholder = c.model.planned.placeholder(table, column);
+  // A step on the way to removing the column: a rollback leaves it to a column that is not xc's.
+  return placeholder === undefined ? [] : setDefault(c, table, column, placeholder).map((st) => ({ ...st, removes: c.object('column', table, column) }));
+}
+
+export function dropColumn(c: MysqlCompiler, table: string, column: string): Step[] {
+  // PostgreSQL drops what depends on the column; MySQL refuses (foreign keys, multi-column checks) or shrinks a multi-column index into another one. Drop them first.
+  const t = c.tableOf(table);
+  const { planned } = c.model;
+  const lower = column.toLowerCase();
+  const has = (list: string[]) => list.some((x) => x.toLowerCase() === lower);
+  const pre: Step[] = [];
+  const tempFrom = planned.syncDefault(table, column);
+  if (tempFrom) pre.push(...setDefault(c, table, tempFrom, null));
+  const fkNames = new Set([...(t?.foreignKeys ?? []).filter((k) => has(k.columns)).map((k) => k.name), ...planned.foreignKeysOf(table).filter((k) => has(k.columns)).map((k) => k.name)]);
+  for (const name of fkNames) pre.push(dropForeignKey(c, table, name));
+  // A check trigger naming the column would fail every write once the column is gone.
+  const checkNames = new Set([
+    ...(t?.checks ?? []).filter((k) => has(k.columns)).map((k) => k.name),
+    ...planned
+      .checksOf(table)
+      .filter((k) => mentioned(k.expression, [column]).length > 0)
+      .map((k) => k.name),
+  ]);
+  for (const name of checkNames) pre.push(...dropPair(checkTriggerBase(table, name), table), dropCheckConstraint(c, table, name));
+  const dropped = [...(t?.indexes ?? []).filter((i) => !i.primary && has(i.columns)), ...planned.indexesOf(table).filter((i) => has(i.columns))];
+  // A foreign key leaves behind the index it created under its own name: probe-guarded, so named even when absent.
+  for (const name of fkNames) if (!dropped.some((i) => i.name === name)) pre.push(dropIndexStep(c, table, name));
+  for (const i of new Map(dropped.map((x) => [x.name, x])).values()) pre.push(...dropIndexKeepingKeys(c, table, i.name, i.columns, fkNames));
+  const sql = c.alter(table, `DROP COLUMN ${q(column)}`, c.f.instantDropColumn ? INSTANT : INPLACE);
+  return [...pre, c.step(sql, `drop column ${q(table)}.${q(column)}`, c.f.instantDropColumn ? c.locks.instant(table) : c.locks.rebuild(table), [table], c.probes.missing(c.probes.column(table, column)), { removes: c.object('column', table, column) })];
+}
+
+export function carryAttributes(c: MysqlCompiler, table: string, column: ColumnModel): Step[] {
+  const extra = c.attributes(column.type, column.extra);
+  if (!extra) return [];
+  // Restating a column with only these attributes changed is metadata only (MariaDB: INSTANT; MySQL documents none).
+  const sql = c.alter(table, c.modify(table, column, column.nullable), c.metadataOnly);
+  // No catalog probe: after a crash, restating the same definition again is harmless.
+  return [c.step(sql, `give ${q(table)}.${q(column.name)} what the column it replaces had (${extra})`, c.metadataLock(table), [table], undefined)];
+}
+
+export function dropNotNull(c: MysqlCompiler, table: string, column: ColumnModel): Step[] {
+  const sql = c.alter(table, c.modify(table, column, true), INPLACE);
+  return [c.step(sql, `let ${q(table)}.${q(column.name)} be NULL`, c.locks.rebuild(table), [table], c.probes.missing(c.probes.column(table, column.name, ` AND IS_NULLABLE = 'NO'`)))];
+}
+
+/** The old column is NOT NULL: it gets a default while the sync trigger is removed (syncTrigger). */
+function oldColumnNeedsDefault(c: MysqlCompiler, spec: SyncTriggerSpec): boolean {
+  const old = c.model.column(spec.table, spec.oldColumn);
+  return old !== undefined && !old.nullable;
+}
+
+/** That default is one computed from the new column (the old column had none): a rollback's drop of the new column drops it first. */
+export function hasTemporaryDefault(c: MysqlCompiler, spec: SyncTriggerSpec): boolean {
+  return oldColumnNeedsDefault(c, spec) && spec.oldDefault === null;
+}
+
+export function syncTrigger(c: MysqlCompiler, spec: SyncTriggerSpec): TriggerSteps {
+  const old = c.model.column(spec.table, spec.oldColumn);
+  const steps = mysqlSyncTrigger(spec, old?.type);
+  // Removing the trigger is not atomic with dropping the old column: new writers that omit a NOT NULL old column would fail
+  // in between. Give it a default first: its old default, else one computed from the new column (dropped with the column at contract;
+  // on rollback, dropColumn of the new column removes it again).
+  if (oldColumnNeedsDefault(c, spec)) {
+    const expr = spec.oldDefault ?? `(${spec.down})`;
+    const [set] = setDefault(c, spec.table, spec.oldColumn, expr);
+    const probe = c.probes.missing(c.probes.column(spec.table, spec.oldColumn, ` AND ${c.probes.noDefault}`));
+    steps.drop.unshift({ ...set!, description: `let writers omit ${q(spec.oldColumn)} while the sync trigger is removed (default ${expr})`, probe });
+  }
+  return steps;
+}
+
+/**
+ * Measured on 2M rows (BENCHMARKS.md): an in-place UPDATE takes about 1.6× as long with xc's trigger pair installed,
+ * even bypassed. `sql` stands in until the planner knows the row key and writes one batch's statement there. Every
+ * row is set, none read first (no `where`): before the triggers only old writers run, and the new column is no one's yet.
+ */
+export function fillBeforeTriggers(c: MysqlCompiler, spec: BackfillSpec): Step[] {
+  const { where: _, ...fill } = spec;
+  const columns = Object.keys(spec.set).map(q).join(', ');
+  return [
+    {
+      sql: `UPDATE ${q(spec.table)} SET … (in key-ordered batches)`,
+      description: `fill ${q(spec.table)}.${columns} in key-ordered batches, before its triggers exist`,
+      lock: `row locks of one batch at a time on ${q(spec.table)}`,
+      transactional: false,
+      tables: [spec.table],
+      fill,
+    },
+  ];
+}

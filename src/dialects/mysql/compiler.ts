@@ -1,0 +1,97 @@
+/**
+ * What every MySQL / MariaDB statement builder shares: the server's features,
+ * the model it compiles against (the schema as it will be just before the
+ * request, with what the current plan adds in `model.planned`), and the
+ * pieces of a step — statement, lock in words, catalog probe. Nothing here
+ * remembers anything between calls.
+ */
+import type { Dialect } from '../dialect.js';
+import type { ColumnModel, SchemaModel } from '../../schema/model.js';
+import type { SchemaObject, Step } from '../../plan/index.js';
+import { defaultClause, literal, quoteMy as q } from './expr.js';
+
+export interface MysqlFeatures {
+  mariadb: boolean;
+  /** ADD COLUMN (nullable, at the end) and SET/DROP DEFAULT: MariaDB 10.3.7+, MySQL 8.0.12+. */
+  instantAddColumn: boolean;
+  /** DROP COLUMN: MariaDB 10.4+, MySQL 8.0.29+. */
+  instantDropColumn: boolean;
+  /** ALGORITHM=NOCOPY (no rebuild, e.g. DROP INDEX): MariaDB 10.3.7+. */
+  nocopy: boolean;
+  /** Dropping a foreign key or check, renaming an index: instant on MariaDB 10.5.2+ (INPLACE, metadata only, on MySQL). */
+  instantMetadata: boolean;
+}
+
+export const INSTANT = 'ALGORITHM=INSTANT, LOCK=DEFAULT';
+export const INPLACE = 'ALGORITHM=INPLACE, LOCK=NONE';
+
+/** The shared pieces, bound to one server's features and one model; `dialect` writes a fill's batch statement. */
+export type MysqlCompiler = ReturnType<typeof mysqlCompiler>;
+
+export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dialect) {
+  const cols = (names: string[]) => names.map(q).join(', ');
+  const tableOf = (t: string) => model.table(t);
+  /** Columns of `table`: the model's and those the current plan adds. */
+  const columnsOf = (table: string) => [...(tableOf(table)?.columns.map((c) => c.name) ?? []), ...model.planned.addedColumns(table)];
+
+  const where = (table: string) => `TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(table)}`;
+  const exists = (sql: string) => `SELECT EXISTS(${sql}) AS done`;
+  const missing = (sql: string) => `SELECT NOT EXISTS(${sql}) AS done`;
+  const relation = (table: string, type: 'BASE TABLE' | 'VIEW') => `SELECT 1 FROM information_schema.TABLES WHERE ${where(table)} AND TABLE_TYPE = '${type}'`;
+  const column = (table: string, c: string, extra = '') => `SELECT 1 FROM information_schema.COLUMNS WHERE ${where(table)} AND COLUMN_NAME = ${literal(c)}${extra}`;
+  const index = (table: string, name: string) => `SELECT 1 FROM information_schema.STATISTICS WHERE ${where(table)} AND INDEX_NAME = ${literal(name)}`;
+  const constraint = (table: string, name: string) => `SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE ${where(table)} AND CONSTRAINT_NAME = ${literal(name)}`;
+  const noDefault = f.mariadb ? `(COLUMN_DEFAULT IS NULL OR COLUMN_DEFAULT = 'NULL')` : 'COLUMN_DEFAULT IS NULL';
+
+  const on = (tables: string[]) => [...new Set(tables)].map(q).join(' and ');
+  const locks = {
+    instant: (...t: string[]) => `ALGORITHM=INSTANT on ${on(t)} (metadata lock only, instant)`,
+    metadata: (...t: string[]) => `${f.nocopy ? 'ALGORITHM=NOCOPY' : 'ALGORITHM=INPLACE'}, LOCK=NONE on ${on(t)} (reads and writes continue; metadata only, no scan)`,
+    scan: (...t: string[]) => `ALGORITHM=INPLACE, LOCK=NONE on ${on(t)} (reads and writes continue; scans the table)`,
+    rebuild: (...t: string[]) => `ALGORITHM=INPLACE, LOCK=NONE on ${on(t)} (reads and writes continue; rebuilds the table)`,
+    mdl: (...t: string[]) => `exclusive metadata lock on ${on(t)} (instant)`,
+  };
+  const metadataOnly = f.instantMetadata ? INSTANT : INPLACE;
+  const metadataLock = (...t: string[]) => (f.instantMetadata ? locks.instant(...t) : locks.metadata(...t));
+  const alter = (table: string, what: string, algorithm: string) => `ALTER TABLE ${q(table)} ${what}, ${algorithm}`;
+  const step = (sql: string, description: string, lock: string, tables: string[], probe: string | undefined, extra: Partial<Step> = {}): Step => ({
+    sql,
+    description,
+    lock,
+    transactional: false,
+    tables: [...new Set(tables)],
+    probe,
+    ...extra,
+  });
+  const object = (kind: SchemaObject['kind'], table: string, name = table): SchemaObject => ({ kind, table, name });
+
+  /** The attributes beyond type, nullability and default a column of `type` can carry: ON UPDATE only on a temporal type. */
+  const attributes = (type: string, extra: string | undefined) =>
+    (/^(timestamp|datetime)\b/i.test(type) ? extra : extra?.replace(/on update [^\s]+(\(\d*\))?\s*/i, '').trim()) || undefined;
+
+  /** MODIFY restates the whole column: type, nullability, default and the attributes the catalog reported (ON UPDATE, COMMENT). */
+  const modify = (table: string, c: ColumnModel, nullable: boolean) => {
+    const extra = attributes(c.type, c.extra ?? model.column(table, c.name)?.extra);
+    const def = c.default !== null ? ` DEFAULT ${defaultClause(c.default)}` : '';
+    return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${extra ? ` ${extra}` : ''}`;
+  };
+
+  return {
+    f,
+    model,
+    dialect,
+    cols,
+    tableOf,
+    columnsOf,
+    probes: { where, exists, missing, relation, column, index, constraint, noDefault },
+    on,
+    locks,
+    metadataOnly,
+    metadataLock,
+    alter,
+    step,
+    object,
+    attributes,
+    modify,
+  };
+}

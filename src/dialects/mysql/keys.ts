@@ -1,0 +1,130 @@
+/**
+ * MySQL / MariaDB indexes and foreign keys. InnoDB needs an index starting
+ * with a foreign key's columns, makes one under the key's name where none
+ * serves it, and refuses to drop the last one: statements here read the
+ * model's indexes and keys, and those the current plan adds
+ * (`model.planned`), to keep every key served.
+ */
+import type { ForeignKeySpec, IndexSpec } from '../dialect.js';
+import type { IndexModel } from '../../schema/model.js';
+import type { Step } from '../../plan/index.js';
+import { InvalidInputError } from '../../errors.js';
+import { literal, parseIndexDefinition, partColumn, quoteMy as q, replaceInParts } from './expr.js';
+import { INPLACE, type MysqlCompiler } from './compiler.js';
+
+const startsWith = (indexColumns: string[], columns: string[]) => columns.every((c, k) => indexColumns[k] === c);
+
+export function dropForeignKey(c: MysqlCompiler, table: string, name: string): Step {
+  const probe = c.probes.missing(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(name)}`);
+  return c.step(c.alter(table, `DROP FOREIGN KEY ${q(name)}`, c.metadataOnly), `drop foreign key ${q(name)} on ${q(table)}`, c.metadataLock(table), [table], probe, { removes: c.object('constraint', table, name) });
+}
+
+export function dropIndexStep(c: MysqlCompiler, table: string, name: string): Step {
+  const sql = c.alter(table, `DROP INDEX ${q(name)}`, c.f.nocopy ? 'ALGORITHM=NOCOPY, LOCK=NONE' : INPLACE);
+  return c.step(sql, `drop index ${q(name)} on ${q(table)}`, c.locks.metadata(table), [table], c.probes.missing(c.probes.index(table, name)), { removes: c.object('index', table, name) });
+}
+
+/** Foreign keys of `table`, the model's and the current plan's. */
+function foreignKeysOf(c: MysqlCompiler, table: string): { name: string; columns: string[] }[] {
+  const own = c.tableOf(table)?.foreignKeys ?? [];
+  return [...own, ...c.model.planned.foreignKeysOf(table).filter((k) => !own.some((o) => o.name === k.name))];
+}
+
+/** Done when an index other than `dropping` starts with `columns`. */
+function coveredBesides(c: MysqlCompiler, table: string, dropping: string, columns: string[]): string {
+  const { exists, where } = c.probes;
+  return exists(
+    `SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE ${where(table)} AND INDEX_NAME <> ${literal(dropping)} GROUP BY INDEX_NAME HAVING SUM(${columns
+      .map((col, k) => `(SEQ_IN_INDEX = ${k + 1} AND COLUMN_NAME = ${literal(col)})`)
+      .join(' + ')}) = ${columns.length}`,
+  );
+}
+
+/**
+ * Drop an index without taking a foreign key's index away: InnoDB needs an index starting with a key's columns
+ * ("Cannot drop index: needed in a foreign key constraint"). Whether another one serves is decided by the catalog
+ * at run time, because MySQL drops the index it made for a key by itself once another index starts with the key's
+ * columns (so an addIndex's rollback may find none left): where none does, an index of the key's name comes back
+ * first, as MySQL would have made it.
+ */
+export function dropIndexKeepingKeys(c: MysqlCompiler, table: string, name: string, columns: string[], droppedKeys = new Set<string>()): Step[] {
+  return [
+    ...foreignKeysOf(c, table)
+      .filter((k) => !droppedKeys.has(k.name) && startsWith(columns, k.columns))
+      .map((k) =>
+        c.step(c.alter(table, `ADD INDEX ${q(k.name)} (${c.cols(k.columns)})`, INPLACE), `give foreign key ${q(k.name)} an index of its own, unless another index than ${q(name)} serves it`, c.locks.scan(table), [table], coveredBesides(c, table, name, k.columns), {
+          removes: c.object('index', table, name), // on the way to removing that one
+        }),
+      ),
+    dropIndexStep(c, table, name),
+  ];
+}
+
+export function createIndex(c: MysqlCompiler, spec: IndexSpec): Step[] {
+  if (spec.where) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no partial indexes (where)`);
+  const sql = c.alter(spec.table, `ADD ${spec.unique ? 'UNIQUE ' : ''}INDEX ${q(spec.name)} (${c.cols(spec.columns)})`, INPLACE);
+  return [c.step(sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`, c.locks.scan(spec.table), [spec.table], c.probes.exists(c.probes.index(spec.table, spec.name)), { creates: [c.object('index', spec.table, spec.name)] })];
+}
+
+/** The kind (UNIQUE, FULLTEXT, SPATIAL or none) and key parts of a copy of `idx` with `fromColumn` replaced. */
+export function copiedIndex(idx: IndexModel, fromColumn: string, toColumn: string): { kind: string; parts: string[]; columns: string[] } {
+  const parsed = parseIndexDefinition(idx.definition) ?? { kind: idx.unique ? 'UNIQUE' : '', parts: idx.columns.map(q) };
+  const parts = replaceInParts(parsed.parts, fromColumn, toColumn);
+  return { kind: parsed.kind, parts, columns: parts.flatMap((p) => partColumn(p) ?? []) };
+}
+
+export function copyIndex(c: MysqlCompiler, idx: IndexModel, table: string, newName: string, fromColumn: string, toColumn: string): Step[] {
+  const { kind, parts } = copiedIndex(idx, fromColumn, toColumn);
+  // Full-text and spatial indexes cannot be built with LOCK=NONE: say so rather than have the server pick a lock.
+  const shared = kind === 'FULLTEXT' || kind === 'SPATIAL';
+  const sql = c.alter(table, `ADD ${kind ? `${kind} ` : ''}INDEX ${q(newName)} (${parts.join(', ')})`, shared ? 'ALGORITHM=INPLACE, LOCK=SHARED' : INPLACE);
+  const lock = shared ? `ALGORITHM=INPLACE, LOCK=SHARED on ${q(table)} (blocks writes while the ${kind.toLowerCase()} index builds)` : c.locks.scan(table);
+  return [c.step(sql, `build index ${q(newName)} on ${q(table)}, a copy of ${q(idx.name)} over ${q(toColumn)}`, lock, [table], c.probes.exists(c.probes.index(table, newName)), { creates: [c.object('index', table, newName)] })];
+}
+
+export function dropIndex(c: MysqlCompiler, table: string, name: string): Step[] {
+  const columns = (c.tableOf(table)?.indexes.find((i) => i.name === name) ?? c.model.planned.index(table, name))?.columns ?? [];
+  return dropIndexKeepingKeys(c, table, name, columns);
+}
+
+export function renameIndex(c: MysqlCompiler, table: string, from: string, to: string): Step[] {
+  // The plan's own record keeps the temporary name: the rollback, planned after the contract, drops the copy by it.
+  const sql = c.alter(table, `RENAME INDEX ${q(from)} TO ${q(to)}`, c.metadataOnly);
+  // Done once the new name exists: the index that had it before was dropped with the column it covered.
+  return [c.step(sql, `rename index ${q(from)} on ${q(table)} to ${q(to)} (no scan)`, c.metadataLock(table), [table], c.probes.exists(c.probes.index(table, to)))];
+}
+
+export function addUniqueUsingIndex(c: MysqlCompiler, table: string, constraintName: string, indexName: string): Step[] {
+  // A UNIQUE constraint is its unique index here: only the name changes.
+  if (constraintName === indexName) return [];
+  const sql = c.alter(table, `RENAME INDEX ${q(indexName)} TO ${q(constraintName)}`, c.metadataOnly);
+  return [c.step(sql, `name the unique index ${q(indexName)} ${q(constraintName)} (no scan)`, c.metadataLock(table), [table], c.probes.exists(c.probes.index(table, constraintName)))];
+}
+
+/**
+ * No index that the model or the current plan knows starts with the key's columns: the key gets one of its own
+ * name. Where the index that serves it is one an in-flight migration drops at contract (gone from the model, not yet
+ * from the catalog), MySQL would make none and that drop would fail, so the key's own index is always named.
+ */
+export function needsOwnIndex(c: MysqlCompiler, spec: ForeignKeySpec): boolean {
+  const known = [...(c.tableOf(spec.table)?.indexes ?? []), ...c.model.planned.indexesOf(spec.table)];
+  return !known.some((i) => startsWith(i.columns, spec.columns));
+}
+
+export function addForeignKey(c: MysqlCompiler, spec: ForeignKeySpec): Step[] {
+  // Without an index that starts with its columns, MySQL makes one under the key's name, which dropping the key
+  // leaves behind: this plan's drop of the key (its rollback) drops that index too. It is added in the same statement.
+  const ownIndex = needsOwnIndex(c, spec);
+  const onDelete = spec.onDelete ? ` ON DELETE ${spec.onDelete.toUpperCase()}` : '';
+  const add = c.alter(spec.table, `${ownIndex ? `ADD INDEX ${q(spec.name)} (${c.cols(spec.columns)}), ` : ''}ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${c.cols(spec.columns)}) REFERENCES ${q(spec.refTable)} (${c.cols(spec.refColumns)})${onDelete}`, INPLACE);
+  // With foreign_key_checks=0 the key is added INPLACE without reading the rows (MySQL's NOT VALID); it is enforced for new writes at once.
+  // MariaDB scopes the setting to the statement; MySQL has no SET STATEMENT, so it is set on the step's session (reset with the session).
+  const probe = c.probes.exists(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(spec.table)} AND CONSTRAINT_NAME = ${literal(spec.name)}`);
+  const lock = `ALGORITHM=INPLACE, LOCK=NONE on ${c.on([spec.table, spec.refTable])} with foreign_key_checks=0 (reads and writes continue; existing rows are checked at contract)`;
+  const description = `add foreign key ${q(spec.name)} on ${q(spec.table)} for new writes (existing rows checked later)`;
+  // The probe looks for the key: the first object it creates.
+  const creates = [c.object('constraint', spec.table, spec.name), ...(ownIndex ? [c.object('index', spec.table, spec.name)] : [])];
+  return c.f.mariadb
+    ? [c.step(`SET STATEMENT foreign_key_checks=0 FOR ${add}`, description, lock, [spec.table, spec.refTable], probe, { creates })]
+    : [c.step(add, description, lock, [spec.table, spec.refTable], probe, { creates, prepare: 'SET SESSION foreign_key_checks = 0' })];
+}

@@ -1,0 +1,137 @@
+/**
+ * What the migration being planned adds before the catalog shows it: facts
+ * of the model (SchemaModel.planned) that a later request of the same plan
+ * reads. A dialect whose statements depend on what a column carries (MySQL
+ * restates whole columns and drops a column's keys, checks and indexes
+ * itself) needs them between one operation's expand and its own rollback or
+ * contract, before the planner projects the operation, and from one
+ * operation to the next, where the projection holds only what a contract
+ * leaves (not a temporary index copy, a check enforcing NOT NULL, or the
+ * index MySQL makes for a foreign key).
+ *
+ * The dialect's vocabulary writes each fact as it compiles the request that
+ * adds the object (dialects/mysql/ddl.ts); the planner starts every
+ * migration with none, as each migration's contract and rollback concern
+ * only what that migration added.
+ */
+
+/** An index this plan builds: its plain columns. */
+export interface PlannedIndex {
+  table: string;
+  name: string;
+  columns: string[];
+}
+
+/** A foreign key this plan adds. */
+export interface PlannedForeignKey {
+  table: string;
+  name: string;
+  columns: string[];
+  refTable: string;
+  refColumns: string[];
+  onDelete?: string | null;
+}
+
+const key = (table: string, name: string) => `${table}\0${name}`;
+
+export class PlannedObjects {
+  /** Columns added, by table. */
+  private readonly columns = new Map<string, Set<string>>();
+  /** Columns added NOT NULL with a placeholder default (MySQL), and the placeholder: no NOT NULL is left to enforce at contract. */
+  private readonly placeholders = new Map<string, string>();
+  private readonly foreignKeys = new Map<string, PlannedForeignKey>();
+  /** Foreign keys added together with an index of their own name (MySQL makes one where no index serves the key). */
+  private readonly keysWithOwnIndex = new Set<string>();
+  /** Check expressions, by table and name. */
+  private readonly checks = new Map<string, string>();
+  private readonly indexes = new Map<string, PlannedIndex>();
+  /** (table, new column) → the old column that has a default only while the sync trigger between them is removed. */
+  private readonly syncDefaults = new Map<string, string>();
+
+  clone(): PlannedObjects {
+    const p = new PlannedObjects();
+    for (const [t, cs] of this.columns) p.columns.set(t, new Set(cs));
+    for (const [k, v] of this.placeholders) p.placeholders.set(k, v);
+    for (const [k, v] of this.foreignKeys) p.foreignKeys.set(k, structuredClone(v));
+    for (const k of this.keysWithOwnIndex) p.keysWithOwnIndex.add(k);
+    for (const [k, v] of this.checks) p.checks.set(k, v);
+    for (const [k, v] of this.indexes) p.indexes.set(k, structuredClone(v));
+    for (const [k, v] of this.syncDefaults) p.syncDefaults.set(k, v);
+    return p;
+  }
+
+  /** `column` is added to `table`; with `placeholder`, NOT NULL, every row holding the placeholder until filled. */
+  addColumn(table: string, column: string, placeholder?: string): void {
+    this.columns.set(table, new Set([...(this.columns.get(table) ?? []), column]));
+    if (placeholder !== undefined) this.placeholders.set(key(table, column), placeholder);
+  }
+
+  addedColumns(table: string): string[] {
+    return [...(this.columns.get(table) ?? [])];
+  }
+
+  /** The placeholder of a column added NOT NULL with one, else undefined. */
+  placeholder(table: string, column: string): string | undefined {
+    return this.placeholders.get(key(table, column));
+  }
+
+  addIndex(index: PlannedIndex): void {
+    this.indexes.set(key(index.table, index.name), index);
+  }
+
+  index(table: string, name: string): PlannedIndex | undefined {
+    return this.indexes.get(key(table, name));
+  }
+
+  indexesOf(table: string): PlannedIndex[] {
+    return [...this.indexes.values()].filter((i) => i.table === table);
+  }
+
+  /** A foreign key is added; `ownIndex`: with an index of its name (also recorded as an index). */
+  addForeignKey(fk: PlannedForeignKey, ownIndex: boolean): void {
+    this.foreignKeys.set(key(fk.table, fk.name), fk);
+    if (!ownIndex) return;
+    this.keysWithOwnIndex.add(key(fk.table, fk.name));
+    this.addIndex({ table: fk.table, name: fk.name, columns: fk.columns });
+  }
+
+  foreignKey(table: string, name: string): PlannedForeignKey | undefined {
+    return this.foreignKeys.get(key(table, name));
+  }
+
+  foreignKeysOf(table: string): PlannedForeignKey[] {
+    return [...this.foreignKeys.values()].filter((k) => k.table === table);
+  }
+
+  /** The foreign key was added with an index of its own name, which dropping the key leaves behind. */
+  hasOwnIndex(table: string, name: string): boolean {
+    return this.keysWithOwnIndex.has(key(table, name));
+  }
+
+  addCheck(table: string, name: string, expression: string): void {
+    this.checks.set(key(table, name), expression);
+  }
+
+  check(table: string, name: string): string | undefined {
+    return this.checks.get(key(table, name));
+  }
+
+  checksOf(table: string): { name: string; expression: string }[] {
+    return [...this.checks].filter(([k]) => k.startsWith(`${table}\0`)).map(([k, expression]) => ({ name: k.slice(table.length + 1), expression }));
+  }
+
+  /** `oldColumn` gets a default while the sync trigger that fills it from `newColumn` is removed. */
+  addSyncDefault(table: string, newColumn: string, oldColumn: string): void {
+    this.syncDefaults.set(key(table, newColumn), oldColumn);
+  }
+
+  /** The old column whose default stands in for the sync trigger from `newColumn`, if any. */
+  syncDefault(table: string, newColumn: string): string | undefined {
+    return this.syncDefaults.get(key(table, newColumn));
+  }
+
+  /** `newColumn` is dropped: the default that stood in for its trigger is dropped with it, once. */
+  dropSyncDefault(table: string, newColumn: string): void {
+    this.syncDefaults.delete(key(table, newColumn));
+  }
+}
