@@ -20,6 +20,19 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 const state = (db: Db, table: string) => (db.dialect === 'postgres' ? `xc.${table}` : `xc_${table}`);
+/** Every schema (PostgreSQL) and table of the database but the server's own: what a read-only command must leave as it was. */
+const everything = (db: Db) =>
+  db.dialect === 'postgres'
+    ? db.query(
+        `SELECT schema_name AS s, NULL AS t FROM information_schema.schemata WHERE schema_name NOT LIKE 'pg\\_%' AND schema_name <> 'information_schema'
+         UNION ALL SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
+      )
+    : db.query(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1`);
+/** xc's state table of migrations, wherever the dialect keeps it (PostgreSQL: schema xc), exists. */
+const hasState = async (db: Db) =>
+  db.dialect === 'postgres'
+    ? (await db.query<{ e: boolean }>(`SELECT to_regclass('xc.migrations') IS NOT NULL AS e`))[0]!.e
+    : (await db.query(`SHOW TABLES LIKE 'xc\\_migrations'`)).length > 0;
 
 const V1 = '0001_create_users';
 const V2 = '0002_rename_name';
@@ -152,12 +165,16 @@ target.describe(`the deploy gate (${target.name})`, () => {
     const xc = createXc({ url: db.url, dir });
     cleanup.push(() => db.drop(), () => xc.close());
 
+    const before = await everything(db);
     let err = await rejection(xc.check({ app: 'shop', version: 'v2' }));
     expect(err.exitCode).toBe(3);
     expect(err.details.reasons).toEqual([expect.stringContaining(`${V1} is pending`), expect.stringContaining(`${V2} is pending`)]);
-    expect(await db.columns(db.dialect === 'postgres' ? 'migrations' : 'xc_migrations')).toEqual([]); // read-only: no state created
+    // Read-only: no state created, nor any other schema or table.
+    expect(await hasState(db)).toBe(false);
+    expect(await everything(db)).toEqual(before);
 
     await xc.apply({ id: V1 });
+    expect(await hasState(db)).toBe(true); // what the check above looked for is what apply creates
     await xc.apply({ to: 'expand' });
     err = await rejection(xc.check({ app: 'shop', version: 'v2' }));
     expect(err.details.reasons).toEqual([expect.stringContaining(`${V2} is dual_write`)]);
