@@ -48,9 +48,23 @@ describe('loadMigrations', () => {
     expect(all.map((m) => m.id)).toEqual(['0001_a', '0002_b', '0003_c', '0004_d', '0005_e', '0006_f', '0007_g']);
     expect(all[0]!.file).toBe(path.join(dir, '0001_a.json'));
     expect(all[1]!.definition.operations[0]).toEqual({ addIndex: { table: 'users', columns: ['email'] } });
-    // zod defaults are filled in
-    expect(all[0]!.definition.operations).toHaveLength(1);
+    expect(all[0]!.definition).toEqual(rename);
     for (const m of all) expect(m.checksum).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('fills in zod defaults in every format: a column is nullable unless it says otherwise', async () => {
+    const columns = [{ name: 'id', type: 'int', nullable: false }, { name: 'note', type: 'text' }];
+    await put('0001_a.json', JSON.stringify({ operations: [{ createTable: { table: 't', columns } }] }));
+    await put('0002_b.yaml', 'operations:\n  - addColumn:\n      table: t\n      column: { name: tag, type: text }\n');
+    await put('0003_c.ts', `export default { operations: [{ alterColumn: { table: 't', column: 'note', to: 'memo', type: 'text', up: 'note', down: 'memo' } }, { addColumn: { table: 't', column: { name: 'n', type: 'int' } } }] };\n`);
+    const [a, b, c] = await loadMigrations(dir);
+    expect(a!.definition.operations).toEqual([{ createTable: { table: 't', columns: [{ name: 'id', type: 'int', nullable: false }, { name: 'note', type: 'text', nullable: true }] } }]);
+    expect(b!.definition.operations).toEqual([{ addColumn: { table: 't', column: { name: 'tag', type: 'text', nullable: true } } }]);
+    // alterColumn's `nullable` has no default (absent: the column keeps what it had); a Column's has.
+    expect(c!.definition.operations).toEqual([
+      { alterColumn: { table: 't', column: 'note', to: 'memo', type: 'text', up: 'note', down: 'memo' } },
+      { addColumn: { table: 't', column: { name: 'n', type: 'int', nullable: true } } },
+    ]);
   });
 
   it('keeps the dir as given in `file`', async () => {
