@@ -24,6 +24,9 @@ import { DemoOffScriptError } from '../../src/demo/demo.js';
 import { createOutput } from '../../src/cli/output.js';
 import { knownSecrets } from '../../src/db/redact.js';
 import { validateMigration } from '../../src/migration/load.js';
+import { MysqlDialect } from '../../src/dialects/mysql/index.js';
+import { planMigration } from '../../src/engine/planner.js';
+import { SchemaModel } from '../../src/schema/model.js';
 
 describe('error classes', () => {
   it.each([
@@ -146,6 +149,17 @@ describe('issues of a migration file', () => {
     expect(() => validateMigration({ operations: [{ dropTable: { table: 'a\0b' } }] }, 'f.json')).toThrow(
       expect.objectContaining({ code: 'invalid_migration', issues: [expect.objectContaining({ code: 'invalid_format', path: ['operations', 0, 'dropTable', 'table'] })] }),
     );
+  });
+});
+
+describe('a file only the dialect refuses, at plan', () => {
+  const model = () =>
+    SchemaModel.of([{ name: 't', kind: 'table', columns: [{ name: 'id', type: 'int', nullable: false, default: null }, { name: 'c', type: 'int', nullable: true, default: null }], primaryKey: ['id'], indexes: [], checks: [], foreignKeys: [] }]);
+  const plan = (operations: unknown[]) =>
+    planMigration({ id: '0001_x', file: 'm/0001_x.json', definition: validateMigration({ operations }, 'm/0001_x.json') }, model(), new MysqlDialect('10.11.19-MariaDB'), null);
+
+  it('MySQL/MariaDB: a partial index is invalid_migration (exit 2), though the file is valid', async () => {
+    await expect(plan([{ addIndex: { table: 't', columns: ['c'], where: 'c > 0' } }])).rejects.toMatchObject({ code: 'invalid_migration', exitCode: 2, message: expect.stringMatching(/no partial indexes/) });
   });
 });
 

@@ -61,7 +61,7 @@ export function dropIndexKeepingKeys(c: MysqlCompiler, table: string, name: stri
 }
 
 export function createIndex(c: MysqlCompiler, spec: IndexSpec): Step[] {
-  if (spec.where) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no partial indexes (where)`);
+  if (spec.where) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no partial indexes (where)`, {}, { code: 'invalid_migration' });
   const sql = c.alter(spec.table, `ADD ${spec.unique ? 'UNIQUE ' : ''}INDEX ${q(spec.name)} (${c.cols(spec.columns)})`, INPLACE);
   return [c.step(sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`, c.locks.scan(spec.table), [spec.table], c.probes.exists(c.probes.index(spec.table, spec.name)), { creates: [c.object('index', spec.table, spec.name)] })];
 }

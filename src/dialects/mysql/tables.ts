@@ -17,7 +17,7 @@ export function createTable(c: MysqlCompiler, table: string, columns: Column[], 
     const ref = col.references;
     if (!ref) continue;
     const target = ref.columns ?? (ref.column ? [ref.column] : ref.table === table ? pk : (c.tableOf(ref.table)?.primaryKey ?? []));
-    if (target.length === 0) throw new InvalidInputError(`createTable ${table}: name the column ${col.name} references in ${ref.table} (MySQL needs it)`);
+    if (target.length === 0) throw new InvalidInputError(`createTable ${table}: name the column ${col.name} references in ${ref.table} (MySQL needs it)`, {}, { code: 'invalid_migration' });
     const onDelete = ref.onDelete ? ` ON DELETE ${ref.onDelete.toUpperCase()}` : '';
     lines.push(`CONSTRAINT ${q(defaultConstraintName(table, col.name, 'fkey'))} FOREIGN KEY (${q(col.name)}) REFERENCES ${q(ref.table)} (${c.cols(target)})${onDelete}`);
     if (ref.table !== table) referenced.push(ref.table);
