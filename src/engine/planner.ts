@@ -14,7 +14,6 @@ import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition, type OperationKind, type OperationSpec } from '../migration/schema.js';
 import { operation } from '../operations/index.js';
 import { calledFunctions } from '../operations/common.js';
-import { backfillStatement } from '../backfill/keyset.js';
 import type { Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
 import { emptyPlan, type OperationPlan, type RowCheck } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
@@ -25,16 +24,6 @@ import { PlannedObjects } from '../schema/planned.js';
 export function objectName(migrationId: string, opIndex: number, purpose: string): string {
   const hash = createHash('sha256').update(`${migrationId}:${opIndex}`).digest('hex').slice(0, 10);
   return `xc_${purpose}_${hash}`;
-}
-
-/** An integer type as either catalog spells it (`integer`, `bigint`, `int(11) unsigned`). */
-const INTEGER_TYPE = /^(tinyint|smallint|mediumint|int|integer|bigint|int2|int4|int8|smallserial|serial|bigserial)\b/i;
-
-/** The key a pass over `table` walks, and whether it can be split by arithmetic: a single integer column. */
-function walkKey(model: SchemaModel, table: string): { key?: string[]; integerKey?: boolean } {
-  const key = model.rowKey(table);
-  const column = key?.length === 1 ? model.table(table)?.columns.find((c) => c.name === key[0]) : undefined;
-  return { key, ...(column && INTEGER_TYPE.test(column.type) ? { integerKey: true } : {}) };
 }
 
 function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext {
@@ -200,15 +189,8 @@ export async function planMigration(
         return dialect.embedExpression(sql);
       },
     };
+    // Complete as returned: walk keys and the fill steps' statements come with them (operations/batches.ts).
     const p = op.plan(spec as never, ctx);
-    const fills = p.expand.filter((st) => st.fill);
-    for (const v of p.verify) Object.assign(v, walkKey(model, v.table));
-    for (const b of [...p.backfill, ...fills.map((st) => st.fill!)]) {
-      Object.assign(b, walkKey(model, b.table));
-      const keep = model.table(b.table)?.columns.filter((c) => c.autoUpdated && !(c.name in b.set)).map((c) => c.name) ?? [];
-      if (keep.length > 0) b.keep = keep;
-    }
-    for (const step of fills) step.sql = backfillStatement(dialect, step.fill!);
     plan.expand.push(...p.expand);
     plan.backfill.push(...p.backfill);
     plan.verify.push(...p.verify);

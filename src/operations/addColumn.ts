@@ -7,6 +7,7 @@
  */
 import { atomic, emptyPlan } from '../plan/index.js';
 import type { Operation } from './types.js';
+import { keyedBackfill, keyedCheck } from './batches.js';
 import { columnsNamed, columnsOf, exprCheck, requireNoColumn, requireTable, triggerColumns } from './common.js';
 
 /** Date/time input strings PostgreSQL evaluates when read ('now'::timestamptz): not constants. */
@@ -107,7 +108,7 @@ export const addColumn: Operation<'addColumn'> = {
     // fills NULLs only) never looks again: the trigger comes first then.
     const prefill =
       up !== undefined && reads.length === 0
-        ? ddl.fillBeforeTriggers({ table: spec.table, set: { [col.name]: fill! }, where: `NOT COALESCE((${ctx.dialect.sameValue(col.name, fill!, col.type)}), FALSE)`, bypass: [fillName] })
+        ? ddl.fillBeforeTriggers(keyedBackfill(ctx, { table: spec.table, set: { [col.name]: fill! }, where: `NOT COALESCE((${ctx.dialect.sameValue(col.name, fill!, col.type)}), FALSE)`, bypass: [fillName] }))
         : [];
     plan.expand.push(
       ...atomic(
@@ -128,17 +129,19 @@ export const addColumn: Operation<'addColumn'> = {
       const refColumns = ref.columns ?? (ref.column ? [ref.column] : ctx.model.table(ref.table)!.primaryKey);
       plan.expand.push(...ddl.addForeignKey({ table: spec.table, name: fkName, columns: [col.name], refTable: ref.table, refColumns, onDelete: ref.onDelete }));
     }
-    if (fill !== undefined && !catalogOnly) plan.backfill.push({ table: spec.table, set: { [col.name]: fill }, where: `${q(col.name)} IS NULL AND (${fill}) IS NOT NULL`, bypass: [fillName] });
+    if (fill !== undefined && !catalogOnly) plan.backfill.push(keyedBackfill(ctx, { table: spec.table, set: { [col.name]: fill }, where: `${q(col.name)} IS NULL AND (${fill}) IS NOT NULL`, bypass: [fillName] }));
     // Not `column = up` for every row: the new version may write its own value, and a volatile `up` (now(), random())
     // would never agree with itself. Every row that `up` gives a value has one — what the backfill guarantees.
     if (fill !== undefined && up !== undefined) {
-      plan.verify.push({
-        table: spec.table,
-        // NOT NULL is enforced next: there every row needs a value, whatever `up` gives.
-        description: col.nullable ? `${col.name} has a value wherever up gives one` : `${col.name} has a value on every row`,
-        agrees: col.nullable ? `${q(col.name)} IS NOT NULL OR (${fill}) IS NULL` : `${q(col.name)} IS NOT NULL`,
-        show: [col.name, ...reads],
-      });
+      plan.verify.push(
+        keyedCheck(ctx, {
+          table: spec.table,
+          // NOT NULL is enforced next: there every row needs a value, whatever `up` gives.
+          description: col.nullable ? `${col.name} has a value wherever up gives one` : `${col.name} has a value on every row`,
+          agrees: col.nullable ? `${q(col.name)} IS NOT NULL OR (${fill}) IS NULL` : `${q(col.name)} IS NOT NULL`,
+          show: [col.name, ...reads],
+        }),
+      );
     }
 
     if (trigger) plan.contract.push(...atomic(trigger.drop, col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : []));

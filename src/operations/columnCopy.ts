@@ -18,6 +18,7 @@ import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl } from '../dialects/dialect.js';
 import { atomic, emptyPlan, type OperationPlan, type Step } from '../plan/index.js';
 import type { PlanContext } from './types.js';
+import { keyedBackfill, keyedCheck } from './batches.js';
 import { replaceIdentifier } from './common.js';
 
 export interface ColumnCopy {
@@ -74,7 +75,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // A new column that may not hold NULL never agrees while it does, whatever down(NULL) gives: such a row is converted.
   const converted = `${ctx.dialect.sameValue(c.to, c.up, type)} OR ${ctx.dialect.sameValue(c.from, c.down, old.type)}`;
   const agrees = nullable ? converted : `(${converted}) AND ${q(c.to)} IS NOT NULL`;
-  const backfill = { table: c.table, set: { [c.to]: c.up }, where: `NOT COALESCE((${agrees}), FALSE)`, bypass: [triggerName] };
+  const backfill = keyedBackfill(ctx, { table: c.table, set: { [c.to]: c.up }, where: `NOT COALESCE((${agrees}), FALSE)`, bypass: [triggerName] });
 
   // Expand: the column, the trigger, then the defaults the trigger now applies — one atomic change where DDL is
   // transactional; in this order where it is not (MySQL), so old writers never see a gap. Where triggers are costly
@@ -106,12 +107,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   plan.rollback.push(...atomic(old.default !== null ? ddl.setDefault(c.table, c.from, old.default) : [], ddl.letWritesOmit(c.table, c.to), trigger.drop, ddl.dropColumn(c.table, c.to)));
 
   plan.backfill.push(backfill);
-  plan.verify.push({
-    table: c.table,
-    description: `${c.from} and ${c.to} agree on every row`,
-    agrees,
-    show: [c.from, c.to],
-  });
+  plan.verify.push(keyedCheck(ctx, { table: c.table, description: `${c.from} and ${c.to} agree on every row`, agrees, show: [c.from, c.to] }));
 
   // Contract: trigger and old column go together (the trigger reads the old column), and with the old column its
   // indexes, whose names the copies take at once (one transaction where DDL is transactional, catalog only).

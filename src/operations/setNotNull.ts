@@ -12,6 +12,7 @@
  */
 import { atomic, emptyPlan, removing } from '../plan/index.js';
 import type { Operation } from './types.js';
+import { keyedBackfill, keyedCheck } from './batches.js';
 import { columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
 
 export const setNotNull: Operation<'setNotNull'> = {
@@ -55,20 +56,22 @@ export const setNotNull: Operation<'setNotNull'> = {
     const col = { ...t.columns.find((c) => c.name === spec.column)!, nullable: false };
     const plan = emptyPlan();
     const check = ctx.name('nn');
-    plan.verify.push({
-      table: spec.table,
-      description: `"${spec.column}" holds no NULL`,
-      agrees: `${q(spec.column)} IS NOT NULL`,
-      show: [spec.column],
-      remedy: `Give those rows a value (an UPDATE), then run \`xc contract\` again; or \`xc rollback ${ctx.migrationId}\`.`,
-    });
+    plan.verify.push(
+      keyedCheck(ctx, {
+        table: spec.table,
+        description: `"${spec.column}" holds no NULL`,
+        agrees: `${q(spec.column)} IS NOT NULL`,
+        show: [spec.column],
+        remedy: `Give those rows a value (an UPDATE), then run \`xc contract\` again; or \`xc rollback ${ctx.migrationId}\`.`,
+      }),
+    );
     const up = spec.up === undefined ? undefined : ctx.expr(spec.up);
     if (up !== undefined) {
       const fillName = ctx.name('fill');
       const trigger = ddl.fillTrigger({ name: fillName, table: spec.table, column: spec.column, expr: up, columns: t.columns.map((c) => c.name) });
       // Trigger first: the check must never see a NULL an old writer sent.
       plan.expand.push(...atomic(trigger.create, ddl.addNotNullCheck(spec.table, col, check)));
-      plan.backfill.push({ table: spec.table, set: { [spec.column]: up }, where: `${q(spec.column)} IS NULL`, bypass: [fillName] });
+      plan.backfill.push(keyedBackfill(ctx, { table: spec.table, set: { [spec.column]: up }, where: `${q(spec.column)} IS NULL`, bypass: [fillName] }));
       plan.contract.push(...removing(ddl.enforceNotNull(spec.table, col, check)), ...atomic(trigger.drop));
       // The check goes first: where DDL is not transactional, an old writer's NULL must never meet it without the trigger that fills it.
       plan.rollback.push(...atomic(ddl.dropConstraint(spec.table, check), trigger.drop));

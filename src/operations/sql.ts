@@ -5,6 +5,7 @@
  * dialect's sqlSyntaxIssue), so a typo is refused before anything runs.
  */
 import { columnsOf } from './common.js';
+import { keyedBackfill } from './batches.js';
 import { emptyPlan, type ExpressionCheck } from '../plan/index.js';
 import type { Operation, ValidateContext, ValidationIssue } from './types.js';
 import type { OperationSpec } from '../migration/schema.js';
@@ -76,7 +77,7 @@ export const sql: Operation<'sql'> = {
     if (spec.backfill) {
       const { table, set, where } = spec.backfill;
       const resolved = Object.fromEntries(Object.entries(set).map(([column, e]) => [column, ctx.expr(e)]));
-      plan.backfill = [{ table, set: resolved, ...(where ? { where: ctx.expr(where) } : {}) }];
+      plan.backfill = [keyedBackfill(ctx, { table, set: resolved, ...(where ? { where: ctx.expr(where) } : {}) })];
     }
     return plan;
   },

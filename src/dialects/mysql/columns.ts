@@ -8,6 +8,7 @@
 import type { SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { ColumnModel } from '../../schema/model.js';
 import type { BackfillSpec, Step } from '../../plan/index.js';
+import { backfillStatement } from '../../backfill/keyset.js';
 import { defaultClause, isLiteralDefault, literal, mentioned, quoteMy as q } from './expr.js';
 import { checkTriggerBase, dropPair, mysqlSyncTrigger } from './triggers.js';
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
@@ -164,15 +165,16 @@ export function syncTrigger(c: MysqlCompiler, spec: SyncTriggerSpec): TriggerSte
 
 /**
  * Measured on 2M rows (BENCHMARKS.md): an in-place UPDATE takes about 1.6× as long with xc's trigger pair installed,
- * even bypassed. `sql` stands in until the planner knows the row key and writes one batch's statement there. Every
+ * even bypassed. `spec` comes with its walk key (operations/batches.ts); the step shows one batch's statement. Every
  * row is set, none read first (no `where`): before the triggers only old writers run, and the new column is no one's yet.
  */
 export function fillBeforeTriggers(c: MysqlCompiler, spec: BackfillSpec): Step[] {
+  if (!spec.key?.length) throw new Error(`fill of ${spec.table}: no walk key (an operation builds it with keyedBackfill)`);
   const { where: _, ...fill } = spec;
   const columns = Object.keys(spec.set).map(q).join(', ');
   return [
     {
-      sql: `UPDATE ${q(spec.table)} SET … (in key-ordered batches)`,
+      sql: backfillStatement(c.dialect, fill),
       description: `fill ${q(spec.table)}.${columns} in key-ordered batches, before its triggers exist`,
       lock: `row locks of one batch at a time on ${q(spec.table)}`,
       transactional: false,

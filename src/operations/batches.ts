@@ -1,0 +1,35 @@
+/**
+ * What a pass over a table's rows needs from the schema, completed by the
+ * operation as it builds its backfill or its agreement check (the planner
+ * patches nothing afterwards): the row key batches walk, whether arithmetic
+ * can split it, and the columns each batch keeps as they were.
+ */
+import type { AgreementCheck, BackfillSpec } from '../plan/index.js';
+import type { PlanContext } from './types.js';
+
+/** An integer type as either catalog spells it (`integer`, `bigint`, `int(11) unsigned`). */
+const INTEGER_TYPE = /^(tinyint|smallint|mediumint|int|integer|bigint|int2|int4|int8|smallserial|serial|bigserial)\b/i;
+
+type Schema = Pick<PlanContext, 'model' | 'dialect'>;
+
+/** The key a pass over `table` walks, and whether it can be split by arithmetic: a single integer column. */
+export function walkKey({ model }: Schema, table: string): { key?: string[]; integerKey?: boolean } {
+  const key = model.rowKey(table);
+  const column = key?.length === 1 ? model.column(table, key[0]!) : undefined;
+  return { key, ...(column && INTEGER_TYPE.test(column.type) ? { integerKey: true } : {}) };
+}
+
+/** An agreement check with the key its chunks walk. */
+export function keyedCheck(schema: Schema, check: AgreementCheck): AgreementCheck {
+  return { ...check, ...walkKey(schema, check.table) };
+}
+
+/**
+ * A backfill with the key its batches walk, and the columns each batch
+ * assigns to themselves: those the database would otherwise set on every
+ * UPDATE (MySQL `ON UPDATE CURRENT_TIMESTAMP`), so an `updated_at` stays.
+ */
+export function keyedBackfill(schema: Schema, spec: BackfillSpec): BackfillSpec {
+  const keep = schema.model.table(spec.table)?.columns.filter((c) => c.autoUpdated && !(c.name in spec.set)).map((c) => c.name) ?? [];
+  return { ...spec, ...walkKey(schema, spec.table), ...(keep.length > 0 ? { keep } : {}) };
+}
