@@ -15,7 +15,9 @@ import {
 } from '../../src/dialects/mysql/expr.js';
 import { defaultExpression } from '../../src/dialects/mysql/catalog.js';
 import { MysqlDialect, parseServerVersion } from '../../src/dialects/mysql/index.js';
-import { SchemaModel } from '../../src/schema/model.js';
+import type { Ddl, TriggerSteps } from '../../src/dialects/dialect.js';
+import type { Step } from '../../src/plan/index.js';
+import { SchemaModel, type ColumnModel } from '../../src/schema/model.js';
 import { mysqlCheckTrigger, mysqlSyncTrigger, parseCheckTrigger } from '../../src/dialects/mysql/triggers.js';
 
 describe('quoting', () => {
@@ -100,6 +102,61 @@ describe('defaults and types', () => {
   });
 });
 
+const probeColumn = (name: string, type: string, more: Partial<ColumnModel> = {}): ColumnModel => ({ name, type, nullable: true, default: null, ...more });
+/** Parents `p`; `t` with a nullable `c` (indexed, checked, a foreign key to `p`) and a NOT NULL `name` without a default. */
+const probeSchema = () =>
+  SchemaModel.of([
+    { name: 'p', kind: 'table', columns: [probeColumn('id', 'int', { nullable: false })], primaryKey: ['id'], indexes: [], checks: [], foreignKeys: [] },
+    {
+      name: 't',
+      kind: 'table',
+      columns: [probeColumn('id', 'int', { nullable: false }), probeColumn('c', 'int'), probeColumn('name', 'varchar(20)', { nullable: false })],
+      primaryKey: ['id'],
+      indexes: [{ name: 'i', columns: ['c'], unique: false, primary: false, constraint: null, definition: 'CREATE INDEX `i` ON `t` (`c`)' }],
+      checks: [{ name: 'ck', expression: '`c` > 0', columns: ['c'] }],
+      foreignKeys: [{ name: 'fk', columns: ['c'], refTable: 'p', refColumns: ['id'], onDelete: null }],
+    },
+  ]);
+const triggerSteps = (t: TriggerSteps) => [...t.create, ...t.drop];
+
+/** Every method of the DDL vocabulary, called on `probeSchema` where it has something to do (several ways where it has several). */
+const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
+  createTable: (d) => d.createTable('n', [{ name: 'id', type: 'int', nullable: false, primaryKey: true }, { name: 'v', type: 'varchar(10)', nullable: true, unique: true }]),
+  dropTable: (d) => d.dropTable('p'),
+  renameTableKeepingOldName: (d) => d.renameTableKeepingOldName('t', 't2'),
+  dropOldTableName: (d) => d.dropOldTableName('t'),
+  restoreTableName: (d) => d.restoreTableName('t', 't2'),
+  addColumn: (d) => [...d.addColumn('t', 'n', 'bigint', { backfilled: true, notNull: true }), ...d.addColumn('t', 'm', 'int', { default: '0', notNull: true }), ...d.addColumn('t', 'v', 'varchar(20)')],
+  dropColumn: (d) => d.dropColumn('t', 'c'),
+  letWritesOmit: (d) => [...d.addColumn('t', 'n', 'bigint', { backfilled: true, notNull: true }), ...d.letWritesOmit('t', 'n')],
+  setDefault: (d) => [...d.setDefault('t', 'c', '1'), ...d.setDefault('t', 'c', null)],
+  dropNotNull: (d) => d.dropNotNull('t', probeColumn('name', 'varchar(20)', { nullable: false })),
+  carryAttributes: (d) => d.carryAttributes('t', probeColumn('c', 'datetime', { extra: "on update current_timestamp() COMMENT 'x'" })),
+  addNotNullCheck: (d) => d.addNotNullCheck('t', probeColumn('c', 'int', { nullable: false }), 'nn'),
+  enforceNotNull: (d) => d.enforceNotNull('t', probeColumn('c', 'int', { default: '0' }), 'nn'),
+  createIndex: (d) => [...d.createIndex({ table: 't', name: 'i2', columns: ['c'] }), ...d.createIndex({ table: 't', name: 'u2', columns: ['name'], unique: true })],
+  copyIndex: (d) => d.copyIndex(probeSchema().table('t')!.indexes[0]!, 't', 'i3', 'c', 'name'),
+  dropIndex: (d) => d.dropIndex('t', 'i'),
+  renameIndex: (d) => d.renameIndex('t', 'i', 'i4'),
+  convertedDefault: 'an expression, no steps',
+  addUniqueUsingIndex: (d) => d.addUniqueUsingIndex('t', 'u', 'i'),
+  addForeignKey: (d) => d.addForeignKey({ table: 't', name: 'fk2', columns: ['c'], refTable: 'p', refColumns: ['id'], onDelete: 'cascade' }),
+  addCheck: (d) => d.addCheck('t', 'ck2', '`c` > 1'),
+  validateConstraint: (d) => [...d.validateConstraint('t', 'ck'), ...d.validateConstraint('t', 'fk')],
+  dropConstraint: (d) => [...d.dropConstraint('t', 'fk'), ...d.dropConstraint('t', 'ck')],
+  syncTrigger: (d) => triggerSteps(d.syncTrigger({ name: 'xc_sync_1', table: 't', oldColumn: 'name', newColumn: 'label', up: '`name`', down: '`label`', oldDefault: null, columns: ['id', 'c', 'name', 'label'] })),
+  fillTrigger: (d) => triggerSteps(d.fillTrigger({ name: 'xc_fill_1', table: 't', column: 'c', expr: '1', columns: ['id', 'c', 'name'] })),
+  fillBeforeTriggers: (d) => d.fillBeforeTriggers({ table: 't', set: { c: '1' }, key: ['id'] }),
+  raw: (d) => [d.raw('UPDATE t SET c = 1', 'the author\'s')],
+};
+
+/** Methods whose steps carry no probe, each with why a re-run after a crash is still safe. */
+const WITHOUT_PROBE: Partial<Record<keyof Ddl, string>> = {
+  fillBeforeTriggers: 'a fill walks its rows in batches, each committed with its own cursor row: a re-run resumes it',
+  raw: "the author's statement: xc cannot know its effect (the README asks for statements safe to run again)",
+  carryAttributes: 'it restates the column with the definition it then already has: running it again changes nothing',
+};
+
 describe('server versions and what they allow', () => {
   it('parses MariaDB and MySQL version strings', () => {
     expect(parseServerVersion('10.11.19-MariaDB-0+deb12u1')).toEqual({ mariadb: true, version: [10, 11, 19] });
@@ -116,26 +173,22 @@ describe('server versions and what they allow', () => {
     expect(drop('8.0.29')).toContain('ALGORITHM=INSTANT');
     expect(drop('10.11.19-MariaDB')).toContain('ALGORITHM=INSTANT');
   });
-  it('states ALGORITHM and LOCK on every ALTER TABLE and gives every step a probe', () => {
+  it('states ALGORITHM and LOCK on every ALTER TABLE, runs every step alone, and gives every step of every Ddl method a probe', () => {
     for (const v of ['10.11.19-MariaDB', '8.0.36']) {
-      const ddl = new MysqlDialect(v).ddl(new SchemaModel());
-      const steps = [
-        ...ddl.addColumn('t', 'c', 'int'),
-        ...ddl.dropColumn('t', 'c'),
-        ...ddl.setDefault('t', 'c', '1'),
-        ...ddl.setDefault('t', 'c', null),
-        ...ddl.dropNotNull('t', { name: 'c', type: 'int', nullable: false, default: null }),
-        ...ddl.enforceNotNull('t', { name: 'c', type: 'int', nullable: true, default: '0' }, 'nn'),
-        ...ddl.createIndex({ table: 't', name: 'i', columns: ['c'] }),
-        ...ddl.dropIndex('t', 'i'),
-        ...ddl.addUniqueUsingIndex('t', 'u', 'i'),
-        ...ddl.addForeignKey({ table: 't', name: 'fk', columns: ['c'], refTable: 'p', refColumns: ['id'] }),
-        ...ddl.dropConstraint('t', 'fk'),
-      ];
-      for (const s of steps) {
-        if (/^(SET STATEMENT [^ ]+ FOR )?ALTER TABLE/.test(s.sql)) expect(s.sql, s.sql).toMatch(/ALGORITHM=\w+, LOCK=\w+$/);
-        expect(s.probe, s.sql).toMatch(/AS done$/);
-        expect(s.transactional).toBe(false);
+      // The table covers every method: one the vocabulary gains fails here (and does not compile) until it has an entry.
+      expect(Object.keys(new MysqlDialect(v).ddl(probeSchema())).sort()).toEqual(Object.keys(everyDdlMethod).sort());
+      for (const [method, call] of Object.entries(everyDdlMethod)) {
+        if (typeof call === 'string') continue;
+        // A vocabulary of its own per method: what one request records in the model must not hide another's steps.
+        const steps = call(new MysqlDialect(v).ddl(probeSchema()));
+        expect(steps.length, `${method} has nothing to do here: the model must give it something`).toBeGreaterThan(0);
+        for (const s of steps) {
+          const what = `${method} (${v}): ${s.sql}`;
+          if (/^(SET STATEMENT [^ ]+ FOR )?ALTER TABLE/.test(s.sql)) expect(s.sql, what).toMatch(/ALGORITHM=\w+, LOCK=\w+$/);
+          expect(s.transactional, what).toBe(false);
+          if (method in WITHOUT_PROBE) expect(s.probe, `${what}: listed as needing no probe`).toBeUndefined();
+          else expect(s.probe, what).toMatch(/AS done$/);
+        }
       }
     }
   });
