@@ -20,6 +20,7 @@ import type { BackfillRow } from '../state/store.js';
 import { assignments, estimateRows, keyColumns, keyOf, keyRange, type Cursor, type KeyRange } from './keyset.js';
 import { ChunkFinder, type Chunk } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk } from './parts.js';
+import { batchFailure } from './failure.js';
 
 const MIN_BATCH = 10;
 const MAX_BATCH = 50_000;
@@ -90,6 +91,9 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
   const converter = new Converter(d, spec);
   let lockFailures = 0;
   let lockLostSince: number | undefined;
+  /** The batch being converted, and why it failed if it did for another reason than a lock: its row is looked for once the session is back. */
+  let converting: { upTo: Cursor } | undefined;
+  let failed: { err: unknown; upTo: Cursor } | undefined;
 
   while (!stopped()) {
     if (ctx.options.maxLoad !== undefined) await waitForLoad(ctx, migration, spec.table, ctx.options.maxLoad);
@@ -98,10 +102,12 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     const session = await ctx.driver.acquire();
     let chunk: Chunk;
     let rows: number;
+    converting = undefined;
     try {
       await session.query('BEGIN');
       for (const q of d.backfillSession(ctx.options.lockTimeoutMs, spec.bypass ?? [])) await session.query(q);
       chunk = await chunks.next(session, cursor, size);
+      converting = { upTo: chunk.end };
       rows = (await converter.convert(session, keyRange(d, spec.key!, cursor, chunk.end))) ?? chunk.rows;
       await store.advanceBackfill(session, migration, part.seq, part.part, chunk.end ?? cursor ?? [], rows, size);
       if (chunk.last) await store.finishBackfill(session, migration, part.seq, part.part);
@@ -113,6 +119,10 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     } catch (err) {
       chunks.reset();
       await session.query('ROLLBACK').catch(() => undefined);
+      if (!d.isLockTimeout(err) && converting) {
+        failed = { err, upTo: converting.upTo };
+        break;
+      }
       if (!d.isLockTimeout(err)) throw err;
       // Lost a lock fight with the application: back off, retry smaller — for --lock-retry-for of wall time, then name who holds the rows.
       lockFailures++;
@@ -145,6 +155,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     if (ctx.options.maxRowsPerSecond) pause = Math.max(pause, (rows * 1000 * progress.workers) / ctx.options.maxRowsPerSecond - elapsed);
     if (pause > 0) await sleep(pause);
   }
+  if (failed) throw await batchFailure(ctx.driver, d, { migration, spec, lockTimeoutMs: ctx.options.lockTimeoutMs }, cursor, failed.upTo, failed.err);
 }
 
 /**

@@ -1,0 +1,89 @@
+/**
+ * A batch that failed for another reason than a lock: a value the column
+ * cannot take that only some rows give (`up: "name::int"` over a name that
+ * is no number; a CHECK a computed value breaks), which plan could not know.
+ * The row is found by halving the batch's rows, each try in a transaction
+ * of its own that is rolled back, and named with the server's message. The
+ * batch wrote nothing and the cursor stays before it: once the row is fixed
+ * (or the expression), the same command resumes there; `xc rollback` undoes.
+ */
+import type { Driver, Session } from '../db/driver.js';
+import type { Dialect } from '../dialects/dialect.js';
+import { SqlFailedError, XcError } from '../errors.js';
+import type { BackfillSpec } from '../plan/index.js';
+import { assignments, keyColumns, keyOf, keyRange, type Cursor, type KeyValue } from './keyset.js';
+
+/** The batch's rows searched at most: a batch is never larger (run.ts MAX_BATCH). */
+const MAX_ROWS = 50_000;
+
+/**
+ * The error to stop with for `err`, which converting the rows after `from`
+ * up to `to` raised: naming the first row that fails alone where one does,
+ * else (the error is not a row's) `err` with the batch's range.
+ */
+export async function batchFailure(driver: Driver, d: Dialect, opts: { migration: string; spec: BackfillSpec; lockTimeoutMs: number }, from: Cursor, to: Cursor, err: unknown): Promise<Error> {
+  if (err instanceof XcError) return err;
+  const { spec, migration } = opts;
+  const key = spec.key!;
+  const server = (e: unknown) => (e as Error)?.message ?? String(e);
+  let row: { key: KeyValue[]; error: unknown } | null = null;
+  try {
+    row = await firstFailingRow(driver, d, opts, from, to);
+  } catch {
+    // The search itself failed (the connection, a lock): the batch's own error is still the news.
+  }
+  const named = row ? key.map((k, i) => `${k}=${shown(row!.key[i]!)}`).join(' ') : undefined;
+  const where = named ? `at the row ${named}` : 'in a batch';
+  return new SqlFailedError(
+    `backfill of "${spec.table}" stopped ${where}: ${server(row?.error ?? err)}. Nothing of that batch was written; ` +
+      `fix the row (or the expression) and run the command again, which resumes there — or \`xc rollback ${migration}\``,
+    { migration, table: spec.table, ...(row ? { row: Object.fromEntries(key.map((k, i) => [k, shown(row!.key[i]!)])) } : {}), code: (row?.error as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown })?.code ?? null },
+    { cause: row?.error ?? err },
+  );
+}
+
+/** A key value as the message shows it: a plain word or number as is, other text quoted, bytes in hex. */
+const shown = (v: KeyValue) => (Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : /^[\w.:+-]+$/.test(v) ? v : JSON.stringify(v));
+
+/** The batch's UPDATE over one key range, in a transaction rolled back: the error it raises, or null. */
+async function tryRange(s: Session, d: Dialect, spec: BackfillSpec, lockTimeoutMs: number, after: Cursor, upTo: Cursor): Promise<unknown> {
+  const range = keyRange(d, spec.key!, after, upTo);
+  try {
+    await s.query('BEGIN');
+    for (const q of d.backfillSession(lockTimeoutMs, spec.bypass ?? [])) await s.query(q);
+    await s.query(`UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`, range.params);
+    return null;
+  } catch (err) {
+    if (d.isLockTimeout(err)) throw err; // not the row's doing
+    return err;
+  } finally {
+    await s.query('ROLLBACK').catch(() => undefined);
+    for (const q of d.backfillSessionEnd(spec.bypass ?? [])) await s.query(q).catch(() => undefined);
+  }
+}
+
+/** The first row after `from` up to `to` whose UPDATE fails alone, by halving (about 16 tries for 50,000 rows). */
+async function firstFailingRow(driver: Driver, d: Dialect, opts: { spec: BackfillSpec; lockTimeoutMs: number }, from: Cursor, to: Cursor): Promise<{ key: KeyValue[]; error: unknown } | null> {
+  const { spec, lockTimeoutMs } = opts;
+  const key = spec.key!;
+  const s = await driver.acquire();
+  try {
+    const range = keyRange(d, key, from, to);
+    const order = key.map((k) => d.quote(k)).join(', ');
+    const rows = await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)} FROM ${d.quote(spec.table)} WHERE ${range.sql} ORDER BY ${order} LIMIT ${MAX_ROWS}`, range.params);
+    const keys = rows.rows.map((r) => keyOf(r, key));
+    // keys[lo..hi] holds the first failing row; the rows before keys[lo] convert.
+    let lo = 0;
+    let hi = keys.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((await tryRange(s, d, spec, lockTimeoutMs, lo === 0 ? from : keys[lo - 1]!, keys[mid]!)) !== null) hi = mid;
+      else lo = mid + 1;
+    }
+    if (keys.length === 0) return null;
+    const error = await tryRange(s, d, spec, lockTimeoutMs, lo === 0 ? from : keys[lo - 1]!, keys[lo]!);
+    return error === null ? null : { key: keys[lo]!, error };
+  } finally {
+    s.release();
+  }
+}
