@@ -102,8 +102,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
 
   // Rollback: old default back, trigger off, new column (and its index copies) gone — the default first, so where DDL
   // is not transactional (MySQL) an old writer omitting the column never meets neither. Planned before the contract:
-  // a DDL that remembers what this plan adds (MySQL) would otherwise take the constraints contract re-adds under
-  // the old names for the new column's, and drop the originals with it.
+  // what this plan adds is a fact of the model as soon as it is planned (model.planned, which MySQL's drop of a column
+  // reads), so the constraints contract re-adds under the old names would otherwise be dropped with the new column.
   plan.rollback.push(...atomic(old.default !== null ? ddl.setDefault(c.table, c.from, old.default) : [], ddl.letWritesOmit(c.table, c.to), trigger.drop, ddl.dropColumn(c.table, c.to)));
 
   plan.backfill.push(backfill);

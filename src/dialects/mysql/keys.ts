@@ -88,7 +88,7 @@ export function dropIndex(c: MysqlCompiler, table: string, name: string): Step[]
 }
 
 export function renameIndex(c: MysqlCompiler, table: string, from: string, to: string): Step[] {
-  // The plan's own record keeps the temporary name: the rollback, planned after the contract, drops the copy by it.
+  // `model.planned` keeps the copy under its temporary name: a drop of its column planned later finds it by that name.
   const sql = c.alter(table, `RENAME INDEX ${q(from)} TO ${q(to)}`, c.metadataOnly);
   // Done once the new name exists: the index that had it before was dropped with the column it covered.
   return [c.step(sql, `rename index ${q(from)} on ${q(table)} to ${q(to)} (no scan)`, c.metadataLock(table), [table], c.probes.exists(c.probes.index(table, to)))];
