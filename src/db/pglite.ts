@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { PGlite, PGliteInterface, Results } from '@electric-sql/pglite';
 import type { Driver, QueryOptions, QueryResult, Session } from './driver.js';
 import { InvalidInputError } from '../errors.js';
-import { toDollarParams, connectError } from './pg.js';
+import { connectError } from './pg.js';
+import { toDollarParams } from '../dialects/postgres/text.js';
 
 /** int8 as strings, like node-postgres, so big keys keep their precision (arrays use it per element). */
 const PARSERS = { 20: (x: string) => x };

@@ -7,7 +7,10 @@
 import type { Session } from '../db/driver.js';
 import type { ColumnModel, SchemaModel, IndexModel } from '../schema/model.js';
 import type { Column } from '../migration/schema.js';
+import type { BaseDialect } from './base.js';
 import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type Step } from '../plan/index.js';
+
+export { resolveExpr } from './base.js';
 
 export type DialectName = 'postgres' | 'mysql';
 
@@ -176,7 +179,8 @@ export interface Dependent {
   name: string;
 }
 
-export interface Dialect {
+/** Everything that differs between servers; what they share, or derive from their facts, is BaseDialect's (base.ts). */
+export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   readonly name: DialectName;
   /** DDL can run inside a transaction together with its journal row. */
   readonly transactionalDdl: boolean;
@@ -370,11 +374,6 @@ export function markRemovals(ddl: Ddl): Ddl {
   };
 }
 
-/** Pick the dialect's variant of an author expression. */
-export function resolveExpr(e: string | { postgres?: string; mysql?: string }, dialect: DialectName): string | undefined {
-  return typeof e === 'string' ? e : e[dialect];
-}
-
 /**
  * Compile an author expression against the database without touching data,
  * inside a read-only transaction that is rolled back; the error text, or null.
@@ -388,7 +387,7 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;
     // An expression that writes (nextval) is refused once it runs, so it compiled; where the check allows, that is all it can prove.
-    if (check.evaluate === 'unlessWrites' && isReadOnlyRefusal(err)) return null;
+    if (check.evaluate === 'unlessWrites' && dialect.isReadOnlyRefusal(err)) return null;
     const message = (err as Error).message ?? String(err);
     return check.explain ? check.explain(message) : message;
   }
@@ -421,10 +420,4 @@ export async function readOnly<T>(s: Session, dialect: Dialect, fn: () => Promis
     }
     await s.query('ROLLBACK');
   }
-}
-
-/** SQLSTATE 25006 (read_only_sql_transaction), as PostgreSQL and MySQL both report it. */
-function isReadOnlyRefusal(err: unknown): boolean {
-  const e = err as { code?: unknown; sqlState?: unknown };
-  return e.code === '25006' || e.sqlState === '25006';
 }

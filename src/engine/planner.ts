@@ -6,28 +6,21 @@
  * id order, so a migration may use a column an earlier pending one adds, and
  * may not use one an in-flight one will drop.
  */
-import { createHash } from 'node:crypto';
 import type { Session } from '../db/driver.js';
-import { compileExpression, EscapedTransactionError, readOnly, resolveExpr, type Dialect } from '../dialects/dialect.js';
+import { compileExpression, EscapedTransactionError, readOnly, type Dialect } from '../dialects/dialect.js';
+import { objectName } from '../dialects/names.js';
 import { InvalidInputError, type MigrationIssue } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition, type OperationKind, type OperationSpec } from '../migration/schema.js';
 import { operation } from '../operations/index.js';
-import { calledFunctions } from '../operations/common.js';
 import type { Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
 import { emptyPlan, type OperationPlan, type RowCheck } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { SchemaModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
 
-/** A short, stable name for an object xc creates, unique per migration and operation. */
-export function objectName(migrationId: string, opIndex: number, purpose: string): string {
-  const hash = createHash('sha256').update(`${migrationId}:${opIndex}`).digest('hex').slice(0, 10);
-  return `xc_${purpose}_${hash}`;
-}
-
 function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext {
-  return { dialect, model, expr: (e: Expr) => resolveExpr(e, dialect.name) };
+  return { dialect, model, expr: (e: Expr) => dialect.resolveExpr(e) };
 }
 
 /** Change `model` into the shape after `definition` is contracted; tolerant of a partly-applied catalog. */
@@ -62,7 +55,7 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   const notNull = op.notNullAtContract?.(o.spec as never, model);
   if (notNull) model.holds.notNullAtContract(notNull.table, notNull.columns, holder);
   const before = model.names();
-  op.project(o.spec as never, model);
+  op.project(o.spec as never, model, dialect);
   return [...problems, ...model.holds.advance(before, model.names(), holder).map(heldUntilContract)];
 }
 
@@ -76,7 +69,7 @@ const heldUntilContract = (message: string): ValidationIssue => ({ path: [], cod
  */
 async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
-  for (const t of op.types?.(spec as never) ?? []) {
+  for (const t of op.types?.(spec as never, vctx) ?? []) {
     const issue = await dialect.typeIssue(session, t.type);
     if (issue) issues.push({ path: t.path, code: 'invalid_type', type: t.type, message: issue });
   }
@@ -88,7 +81,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   for (const check of op.expressions?.(spec as never, vctx) ?? []) {
     const error = await compileExpression(session, dialect, check);
     if (error) issues.push({ path: check.path, code: 'invalid_expression', message: error });
-    const volatile = check.deterministic && !error ? await dialect.volatileFunctions(session, calledFunctions(check.sql)) : [];
+    const volatile = check.deterministic && !error ? await dialect.volatileFunctions(session, dialect.calledFunctions(check.sql)) : [];
     if (volatile.length > 0) {
       issues.push({
         path: check.path, code: 'volatile_expression', functions: volatile,
@@ -184,8 +177,8 @@ export async function planMigration(
       opIndex,
       name: (purpose) => objectName(file.id, opIndex, purpose),
       expr: (e) => {
-        const sql = resolveExpr(e, dialect.name);
-        if (sql === undefined) throw new InvalidInputError(`${where(file.file, opIndex, kind, [])}: an expression has no variant for ${dialect.name}`, {}, { code: 'invalid_migration' });
+        const sql = dialect.resolveExpr(e);
+        if (sql === undefined) throw new InvalidInputError(`${where(file.file, opIndex, kind, [])}: an expression has no variant for ${dialect.exprVariant}`, {}, { code: 'invalid_migration' });
         return dialect.embedExpression(sql);
       },
     };

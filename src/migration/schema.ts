@@ -4,21 +4,21 @@
  * ones operations work with.
  */
 import { z } from 'zod';
+import { nameLength, PORTABLE_NAMES } from '../dialects/names.js';
 
 /**
  * PostgreSQL keeps the first 63 *bytes* of a name and silently drops the rest, so a longer name can land on another
- * one (issue 11); MySQL allows 64 characters. A file holds to the stricter of the two, so it works on both — and
+ * one (issue 11); MySQL allows 64 characters. A file holds to the stricter of the two (PORTABLE_NAMES), so it works on both — and
  * so to MySQL/MariaDB's other limits too, which would otherwise fail half-way through apply: no name ends with
  * whitespace, and none holds a character outside the Basic Multilingual Plane (names are 3-byte UTF-8 there).
  */
-export const MAX_NAME_BYTES = 63;
 const ident = z
   .string()
   .min(1, 'must be a non-empty name')
   .superRefine((s, ctx) => {
-    const bytes = Buffer.byteLength(s);
-    if (bytes > MAX_NAME_BYTES) {
-      ctx.addIssue({ code: 'custom', message: `names are at most ${MAX_NAME_BYTES} bytes in UTF-8 (PostgreSQL cuts longer ones, which can then name something else); this one is ${bytes}` });
+    const bytes = nameLength(s, PORTABLE_NAMES);
+    if (bytes > PORTABLE_NAMES.maxLength) {
+      ctx.addIssue({ code: 'custom', message: `names are at most ${PORTABLE_NAMES.maxLength} bytes in UTF-8 (PostgreSQL cuts longer ones, which can then name something else); this one is ${bytes}` });
     }
     if (/\s$/u.test(s)) ctx.addIssue({ code: 'custom', message: `names cannot end with whitespace (MySQL/MariaDB refuse them): ${JSON.stringify(s)}` });
     const astral = /[\u{10000}-\u{10FFFF}]/u.exec(s);

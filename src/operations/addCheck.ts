@@ -4,7 +4,7 @@
  * would fail on them at contract); from expand on, the unvalidated check
  * rejects every new one.
  */
-import { columnsNamed, columnsOf, requireTable } from './common.js';
+import { columnsOf, requireTable } from './common.js';
 import { constraintNames } from './addForeignKey.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
@@ -26,17 +26,17 @@ export const addCheck: Operation<'addCheck'> = {
   },
 
   rowChecks(spec, ctx) {
-    const columns = columnsNamed(spec.expression, ctx.model.table(spec.table)?.columns.map((c) => c.name) ?? []);
+    const columns = ctx.dialect.columnsNamed(spec.expression, ctx.model.table(spec.table)?.columns.map((c) => c.name) ?? []);
     const message = `existing rows of "${spec.table}" break the check, which would fail to validate at contract; fix those rows first (or change the expression)`;
     return [{ path: ['expression'], table: spec.table, violation: `NOT COALESCE((${spec.expression}), TRUE)`, message, show: columns }];
   },
 
   contractTables: (spec) => [spec.table],
 
-  project(spec, model) {
+  project(spec, model, dialect) {
     const t = model.table(spec.table);
     if (!t || t.checks.some((c) => c.name === spec.name)) return;
-    const columns = columnsNamed(spec.expression, t.columns.map((c) => c.name));
+    const columns = dialect.columnsNamed(spec.expression, t.columns.map((c) => c.name));
     t.checks.push({ name: spec.name, expression: spec.expression, columns });
   },
 

@@ -8,7 +8,7 @@
 import { atomic, emptyPlan } from '../plan/index.js';
 import type { Operation } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
-import { columnsNamed, columnsOf, exprCheck, requireNoColumn, requireTable, triggerColumns } from './common.js';
+import { columnsOf, exprCheck, requireNoColumn, requireTable, triggerColumns } from './common.js';
 
 /** Date/time input strings PostgreSQL evaluates when read ('now'::timestamptz): not constants. */
 const TIME_WORDS = /^'\s*(now|today|tomorrow|yesterday)\s*'/i;
@@ -67,10 +67,10 @@ export const addColumn: Operation<'addColumn'> = {
     }
     if (spec.column.nullable || up === undefined || spec.column.default !== undefined) return [];
     const message = `\`up\` gives NULL for existing rows, which the NOT NULL column would reject at contract; make \`up\` give a value for them, or give a \`default\``;
-    return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: columnsNamed(up, t.columns.map((c) => c.name)) }];
+    return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: dialect.columnsNamed(up, t.columns.map((c) => c.name)) }];
   },
   types: (spec) => [{ path: ['column', 'type'], type: spec.column.type }],
-  synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.up === undefined ? [] : [spec.column.name], [spec.up === undefined ? undefined : expr(spec.up)]),
+  synced: (spec, ctx) => triggerColumns(ctx, spec.table, spec.up === undefined ? [] : [spec.column.name], [spec.up === undefined ? undefined : ctx.expr(spec.up)]),
   backfillTables: (spec) => (spec.up !== undefined || (spec.column.default !== undefined && !addedWithDefault(spec)) ? [spec.table] : []),
   contractTables: (spec) => [spec.table],
   notNullAtContract: (spec) => ({ table: spec.table, columns: spec.column.nullable ? [] : [spec.column.name] }),
@@ -97,7 +97,7 @@ export const addColumn: Operation<'addColumn'> = {
     const fillName = ctx.name('fill');
     const catalogOnly = addedWithDefault(spec);
     // The columns `up` reads: an old writer's UPDATE of one of them computes the column again (it never goes stale).
-    const reads = up === undefined ? [] : columnsNamed(up, t.columns.map((c) => c.name));
+    const reads = up === undefined ? [] : ctx.dialect.columnsNamed(up, t.columns.map((c) => c.name));
     const trigger =
       up !== undefined ? ddl.fillTrigger({ name: fillName, table: spec.table, column: col.name, expr: fill!, columns: [...t.columns.map((c) => c.name), col.name], recomputeOn: reads }) : undefined;
 
@@ -150,7 +150,7 @@ export const addColumn: Operation<'addColumn'> = {
       const column = { name: col.name, type: col.type, nullable: false, default: col.default ?? null };
       plan.contract.push(...ddl.addNotNullCheck(spec.table, column, check), ...ddl.enforceNotNull(spec.table, column, check));
     }
-    if (col.unique) plan.contract.push(...ddl.addUniqueUsingIndex(spec.table, `${spec.table}_${col.name}_key`.slice(0, 63), uniqueIndex));
+    if (col.unique) plan.contract.push(...ddl.addUniqueUsingIndex(spec.table, ctx.dialect.constraintName(spec.table, col.name, 'key'), uniqueIndex));
     if (ref) plan.contract.push(...ddl.validateConstraint(spec.table, fkName));
 
     plan.rollback.push(...atomic(trigger?.drop ?? [], ddl.dropColumn(spec.table, col.name)));

@@ -5,8 +5,8 @@
  * would fail on them at contract); new ones are rejected from expand on.
  */
 import type { TableModel } from '../schema/model.js';
+import type { Dialect } from '../dialects/dialect.js';
 import { requireColumn, requireTable } from './common.js';
-import { defaultName } from './addIndex.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 
@@ -18,7 +18,7 @@ export function constraintNames(t: TableModel): string[] {
 /** A foreign key needs its target columns to be exactly the primary key or a full (non-partial) unique index, in any order. */
 export function isUniqueKey(t: TableModel, columns: string[]): boolean {
   const same = (key: string[]) => key.length === columns.length && key.every((c) => columns.includes(c));
-  return same(t.primaryKey) || t.indexes.some((i) => i.unique && !/ WHERE /i.test(i.definition) && same(i.columns));
+  return same(t.primaryKey) || t.indexes.some((i) => i.unique && i.where === undefined && same(i.columns));
 }
 
 /** Issues with a foreign key's target: its columns exist, match the referencing columns in number, and form a unique key. */
@@ -34,7 +34,8 @@ export function referenceIssues(target: TableModel, refColumns: string[], column
   return issues;
 }
 
-const fkName = (spec: { table: string; columns: string[]; name?: string }) => spec.name ?? defaultName(spec.table, spec.columns, 'fkey');
+/** The name given, else `<table>_<columns>_fkey` by the dialect's rules. */
+const fkName = (spec: { table: string; columns: string[]; name?: string }, dialect: Dialect) => spec.name ?? dialect.derivedName(spec.table, spec.columns, 'fkey');
 
 export const addForeignKey: Operation<'addForeignKey'> = {
   kind: 'addForeignKey',
@@ -52,7 +53,7 @@ export const addForeignKey: Operation<'addForeignKey'> = {
       const problem = child && parent && ctx.dialect.foreignKeyTypeIssue(child.type, parent.type);
       if (problem) issues.push({ path: ['columns', i], code: 'type_mismatch', table: spec.table, column: c, refTable: spec.references.table, refColumn: parent.name, message: `"${spec.table}"."${c}" cannot reference "${spec.references.table}"."${parent.name}": ${problem}` });
     });
-    const name = fkName(spec);
+    const name = fkName(spec, ctx.dialect);
     if (t && constraintNames(t).includes(name)) {
       issues.push({ path: ['name'], code: 'name_taken', name, table: spec.table, message: `table "${spec.table}" already has a constraint "${name}"` });
     }
@@ -70,16 +71,16 @@ export const addForeignKey: Operation<'addForeignKey'> = {
 
   contractTables: (spec) => [spec.table],
 
-  project(spec, model) {
+  project(spec, model, dialect) {
     const t = model.table(spec.table);
-    const name = fkName(spec);
+    const name = fkName(spec, dialect);
     if (!t || t.foreignKeys.some((f) => f.name === name)) return;
     t.foreignKeys.push({ name, columns: spec.columns, refTable: spec.references.table, refColumns: spec.references.columns, onDelete: spec.onDelete ?? null });
   },
 
   plan(spec, ctx) {
     const { ddl } = ctx;
-    const name = fkName(spec);
+    const name = fkName(spec, ctx.dialect);
     return {
       ...emptyPlan(),
       expand: ddl.addForeignKey({

@@ -6,7 +6,7 @@
 import type { ColumnModel } from '../schema/model.js';
 import type { ExpressionCheck } from '../plan/index.js';
 import type { Operation } from './types.js';
-import { columnsOf, exprCheck, refuseUncopyable, replaceIdentifier, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
+import { columnsOf, exprCheck, refuseUncopyable, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
 import { changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 
 export const alterColumn: Operation<'alterColumn'> = {
@@ -38,13 +38,12 @@ export const alterColumn: Operation<'alterColumn'> = {
       ...exprCheck(['down'], spec.table, expr(spec.down), columnsOf(t, [{ name: spec.to, type }]), old.type),
     ].map((c) => ({ ...c, deterministic: true }));
     // The column's checks come over to the new one at contract, after the old column is gone: they must hold for its type now.
-    const q = (id: string) => dialect.quote(id);
     const checks = t.checks
       .filter((k) => k.columns.includes(spec.column))
       .map((k): ExpressionCheck => ({
         path: ['type'],
         table: spec.table,
-        sql: replaceIdentifier(k.expression, spec.column, spec.to, q),
+        sql: dialect.replaceIdentifier(k.expression, spec.column, spec.to),
         columns: columnsOf(t, [{ name: spec.to, type }]),
         boolean: true,
         explain: (error) => `check "${k.name}" of "${spec.column}" cannot apply to the new type ${type}: ${error}`,
@@ -60,7 +59,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: [spec.column] }];
   },
   types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
-  synced: (spec, { model, expr }) => triggerColumns(model, spec.table, [spec.column, spec.to], [expr(spec.up), expr(spec.down)]),
+  synced: (spec, ctx) => triggerColumns(ctx, spec.table, [spec.column, spec.to], [ctx.expr(spec.up), ctx.expr(spec.down)]),
   backfillTables: (spec) => [spec.table],
   removesAtContract: (spec) => [{ path: ['column'], table: spec.table, column: spec.column }],
   // The new column is NOT NULL from contract on when asked, or when it carries the old column's NOT NULL.
@@ -69,8 +68,8 @@ export const alterColumn: Operation<'alterColumn'> = {
     return { table: spec.table, columns: (spec.nullable ?? old?.nullable ?? true) ? [] : [spec.to] };
   },
   contractTables: (spec, model) => copyContractTables(model, spec.table, spec.column),
-  project(spec, model) {
-    projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model);
+  project(spec, model, dialect) {
+    projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model, dialect);
   },
   plan(spec, ctx) {
     return planColumnCopy(

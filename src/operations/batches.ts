@@ -7,16 +7,13 @@
 import type { AgreementCheck, BackfillSpec } from '../plan/index.js';
 import type { PlanContext } from './types.js';
 
-/** An integer type as either catalog spells it (`integer`, `bigint`, `int(11) unsigned`). */
-const INTEGER_TYPE = /^(tinyint|smallint|mediumint|int|integer|bigint|int2|int4|int8|smallserial|serial|bigserial)\b/i;
-
 type Schema = Pick<PlanContext, 'model' | 'dialect'>;
 
 /** The key a pass over `table` walks, and whether it can be split by arithmetic: a single integer column. */
-export function walkKey({ model }: Schema, table: string): { key?: string[]; integerKey?: boolean } {
+export function walkKey({ model, dialect }: Schema, table: string): { key?: string[]; integerKey?: boolean } {
   const key = model.rowKey(table);
   const column = key?.length === 1 ? model.column(table, key[0]!) : undefined;
-  return { key, ...(column && INTEGER_TYPE.test(column.type) ? { integerKey: true } : {}) };
+  return { key, ...(column && dialect.isIntegerType(column.type) ? { integerKey: true } : {}) };
 }
 
 /** An agreement check with the key its chunks walk. */

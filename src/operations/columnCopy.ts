@@ -15,11 +15,10 @@
  * are added at contract under their own names, after that drop.
  */
 import type { ColumnModel, SchemaModel } from '../schema/model.js';
-import type { Ddl } from '../dialects/dialect.js';
+import type { Ddl, Dialect } from '../dialects/dialect.js';
 import { atomic, emptyPlan, type OperationPlan, type Step } from '../plan/index.js';
 import type { PlanContext } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
-import { replaceIdentifier } from './common.js';
 
 export interface ColumnCopy {
   table: string;
@@ -91,7 +90,9 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
       old.default !== null ? ddl.setDefault(c.table, c.from, null) : [],
     ),
   );
-  const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || replaceIdentifier(i.definition, c.from, c.to, q) !== i.definition));
+  // An index over the column, or one whose expressions or predicate name it.
+  const names = (sql: string | undefined) => sql !== undefined && ctx.dialect.columnsNamed(sql, [c.from]).length > 0;
+  const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || names(i.where) || names(i.definition)));
   // Each copy takes its original's name at contract: a unique constraint by adopting the copy (which renames it), an index by a rename.
   const renames: Step[] = [];
   for (const [n, idx] of indexes.entries()) {
@@ -123,7 +124,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   plan.contract.push(...ddl.carryAttributes(c.table, column));
   // The old column's drop took its checks and foreign keys along: their names are free again.
   for (const { name, expression } of t.checks.filter((k) => k.columns.includes(c.from))) {
-    plan.contract.push(...ddl.addCheck(c.table, name, replaceIdentifier(expression, c.from, c.to, q)), ...ddl.validateConstraint(c.table, name));
+    plan.contract.push(...ddl.addCheck(c.table, name, ctx.dialect.replaceIdentifier(expression, c.from, c.to)), ...ddl.validateConstraint(c.table, name));
   }
   for (const fk of t.foreignKeys.filter((k) => k.columns.includes(c.from))) {
     const { name } = fk;
@@ -143,7 +144,7 @@ export function copyContractTables(model: SchemaModel, table: string, from: stri
 }
 
 /** The model after contract: the new column in the old one's place, with what was carried over. */
-export function projectColumnCopy(c: ColumnCopy, model: SchemaModel): void {
+export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Dialect): void {
   const t = model.table(c.table);
   if (!t) return;
   const old = t.columns.find((col) => col.name === c.from);
@@ -158,7 +159,8 @@ export function projectColumnCopy(c: ColumnCopy, model: SchemaModel): void {
   for (const i of t.indexes) {
     if (i.primary || !i.columns.includes(c.from)) continue;
     i.columns = swap(i.columns);
-    i.definition = replaceIdentifier(i.definition, c.from, c.to);
+    if (i.where !== undefined) i.where = dialect.replaceIdentifier(i.where, c.from, c.to);
+    if (i.definition !== undefined) i.definition = dialect.replaceIdentifier(i.definition, c.from, c.to);
   }
   for (const k of t.checks) k.columns = swap(k.columns);
   for (const fk of t.foreignKeys) fk.columns = swap(fk.columns);

@@ -1,7 +1,7 @@
 /** Checks and helpers shared by the operations. */
 import type { SchemaModel, TableModel } from '../schema/model.js';
 import type { ExpressionCheck } from '../plan/index.js';
-import type { ValidationIssue } from './types.js';
+import type { ValidateContext, ValidationIssue } from './types.js';
 
 export function requireTable(model: SchemaModel, table: string, path: (string | number)[], issues: ValidationIssue[]): TableModel | undefined {
   const t = model.table(table);
@@ -47,38 +47,8 @@ export function exprCheck(path: (string | number)[], table: string, sql: string 
   return sql === undefined ? [] : [{ path, table, sql, columns, castTo }];
 }
 
-const doubleQuote = (id: string) => `"${id.replace(/"/g, '""')}"`;
-
-/** Tokens of an expression: string literals, double- or backtick-quoted identifiers, bare words, any other character. */
-const EXPR_TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_$]*|[\s\S]/g;
-const spellings = (name: string) => [name, doubleQuote(name), `\`${name.replace(/`/g, '``')}\``];
-
-/** Replace a whole identifier (bare, double- or backtick-quoted), never inside string literals; writes it with `quote`. */
-export function replaceIdentifier(sql: string, from: string, to: string, quote: (id: string) => string = doubleQuote): string {
-  const quoted = new Set(spellings(from));
-  return (sql.match(EXPR_TOKEN) ?? []).map((m) => (quoted.has(m) ? quote(to) : m)).join('');
-}
-
-/** Which of `columns` an expression names (bare, double- or backtick-quoted; bare names case-insensitively), never inside string literals. */
-export function columnsNamed(sql: string, columns: string[]): string[] {
-  const tokens = new Set(sql.match(EXPR_TOKEN) ?? []);
-  const lower = new Set([...tokens].map((t) => t.toLowerCase()));
-  return columns.filter((c) => spellings(c).some((s) => tokens.has(s)) || lower.has(c.toLowerCase()));
-}
-
-
-/** SQL-standard niladic functions, written without parentheses, whose value changes from one transaction to the next. */
-const TIME_KEYWORDS = new Set(['current_timestamp', 'current_date', 'current_time', 'localtime', 'localtimestamp']);
-
-/** Functions an expression calls (lower-cased names before a `(`), and the standard time keywords it uses. */
-export function calledFunctions(sql: string): string[] {
-  const tokens = (sql.match(EXPR_TOKEN) ?? []).filter((t) => !/^\s+$/.test(t));
-  const names = tokens.flatMap((t, i) => (/^[A-Za-z_]/.test(t) && (tokens[i + 1] === '(' || TIME_KEYWORDS.has(t.toLowerCase())) ? [t.toLowerCase()] : []));
-  return [...new Set(names)];
-}
-
 /** What a dual-write trigger touches: its own columns and every column of the table its expressions read. */
-export function triggerColumns(model: SchemaModel, table: string, own: string[], exprs: (string | undefined)[]): { table: string; columns: string[] } {
+export function triggerColumns({ model, dialect }: Pick<ValidateContext, 'model' | 'dialect'>, table: string, own: string[], exprs: (string | undefined)[]): { table: string; columns: string[] } {
   const names = model.table(table)?.columns.map((c) => c.name) ?? [];
-  return { table, columns: [...own, ...exprs.flatMap((e) => (e === undefined ? [] : columnsNamed(e, names)))] };
+  return { table, columns: [...own, ...exprs.flatMap((e) => (e === undefined ? [] : dialect.columnsNamed(e, names)))] };
 }

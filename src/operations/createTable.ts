@@ -2,17 +2,14 @@
 import type { Column, OperationSpec } from '../migration/schema.js';
 import type { SchemaModel, TableModel } from '../schema/model.js';
 import { exprCheck, requireTable } from './common.js';
-import { indexModel, relationNamed } from './addIndex.js';
+import { indexModel } from './addIndex.js';
 import { referenceIssues } from './addForeignKey.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
-import { defaultConstraintName } from '../schema/names.js';
+import type { Dialect } from '../dialects/dialect.js';
 
 type CreateTableSpec = OperationSpec<'createTable'>;
 
-/** serial types are shorthands: the column's type is the integer, with a sequence default. */
-const SERIAL: Record<string, string> = { smallserial: 'smallint', serial2: 'smallint', serial: 'integer', serial4: 'integer', bigserial: 'bigint', serial8: 'bigint' };
-const storedType = (type: string) => SERIAL[type.trim().toLowerCase()] ?? type;
 
 const primaryKeyOf = (spec: CreateTableSpec) => spec.primaryKey ?? spec.columns.filter((c) => c.primaryKey).map((c) => c.name);
 
@@ -22,32 +19,32 @@ function targetColumns(ref: NonNullable<Column['references']>, target: TableMode
 }
 
 /** The table as the catalog will show it once created (without its foreign keys when `model` lacks their targets). */
-export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel): TableModel {
+export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel, dialect: Dialect): TableModel {
   const pk = primaryKeyOf(spec);
   const t: TableModel = {
     name: spec.table,
     kind: 'table',
-    columns: spec.columns.map((c) => ({ name: c.name, type: storedType(c.type), nullable: c.nullable && !pk.includes(c.name), default: c.default ?? null })),
+    columns: spec.columns.map((c) => ({ name: c.name, type: dialect.storedType(c.type), nullable: c.nullable && !pk.includes(c.name), default: c.default ?? null })),
     primaryKey: pk,
     indexes: [],
     checks: [],
     foreignKeys: [],
   };
   if (pk.length > 0) {
-    const name = defaultConstraintName(spec.table, null, 'pkey');
-    t.indexes.push(indexModel({ table: spec.table, name, columns: pk, unique: true, primary: true, constraint: name }));
+    const name = dialect.constraintName(spec.table, null, 'pkey');
+    t.indexes.push(indexModel({ name, columns: pk, unique: true, primary: true, constraint: name }));
   }
   for (const c of spec.columns) {
     if (c.unique && !(pk.length === 1 && pk[0] === c.name)) {
-      const name = defaultConstraintName(spec.table, c.name, 'key');
-      t.indexes.push(indexModel({ table: spec.table, name, columns: [c.name], unique: true, constraint: name }));
+      const name = dialect.constraintName(spec.table, c.name, 'key');
+      t.indexes.push(indexModel({ name, columns: [c.name], unique: true, constraint: name }));
     }
   }
   for (const c of spec.columns) {
     if (!c.references) continue;
     const target = c.references.table === spec.table ? t : model.table(c.references.table);
     t.foreignKeys.push({
-      name: defaultConstraintName(spec.table, c.name, 'fkey'),
+      name: dialect.constraintName(spec.table, c.name, 'fkey'),
       columns: [c.name],
       refTable: c.references.table,
       refColumns: targetColumns(c.references, target),
@@ -62,7 +59,7 @@ export const createTable: Operation<'createTable'> = {
 
   validate(spec, ctx) {
     const issues: ValidationIssue[] = [];
-    const taken = relationNamed(ctx.model, spec.table);
+    const taken = ctx.dialect.nameTaken(ctx.model, 'table', spec.table);
     if (taken) issues.push({ path: ['table'], code: 'name_taken', name: spec.table, message: `${taken} already exists` });
 
     const names = spec.columns.map((c) => c.name);
@@ -78,7 +75,7 @@ export const createTable: Operation<'createTable'> = {
       }
     });
 
-    const self = tableFromSpec(spec, ctx.model);
+    const self = tableFromSpec(spec, ctx.model, ctx.dialect);
     spec.columns.forEach((c, i) => {
       const ref = c.references;
       if (!ref) return;
@@ -100,13 +97,13 @@ export const createTable: Operation<'createTable'> = {
     return issues;
   },
 
-  types: (spec) => spec.columns.map((c, i) => ({ path: ['columns', i, 'type'], type: storedType(c.type) })),
+  types: (spec, { dialect }) => spec.columns.map((c, i) => ({ path: ['columns', i, 'type'], type: dialect.storedType(c.type) })),
 
-  expressions: (spec) => spec.columns.flatMap((c, i) => exprCheck(['columns', i, 'default'], spec.table, c.default, [], storedType(c.type))),
+  expressions: (spec, { dialect }) => spec.columns.flatMap((c, i) => exprCheck(['columns', i, 'default'], spec.table, c.default, [], dialect.storedType(c.type))),
 
-  project(spec, model) {
+  project(spec, model, dialect) {
     // A catalog that already has the table (expand ran) is the better truth.
-    if (!model.table(spec.table)) model.tables.set(spec.table, tableFromSpec(spec, model));
+    if (!model.table(spec.table)) model.tables.set(spec.table, tableFromSpec(spec, model, dialect));
   },
 
   plan(spec, ctx) {

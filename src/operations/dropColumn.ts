@@ -22,7 +22,7 @@ export const dropColumn: Operation<'dropColumn'> = {
     const col = t?.columns.find((c) => c.name === spec.column);
     return spec.down === undefined || !col ? [] : exprCheck(['down'], spec.table, expr(spec.down), columnsOf(t), col.type);
   },
-  synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.down === undefined ? [] : [spec.column], [spec.down === undefined ? undefined : expr(spec.down)]),
+  synced: (spec, ctx) => triggerColumns(ctx, spec.table, spec.down === undefined ? [] : [spec.column], [spec.down === undefined ? undefined : ctx.expr(spec.down)]),
   removesAtContract: (spec) => [{ path: ['column'], table: spec.table, column: spec.column }],
   contractTables: (spec) => [spec.table],
   project(spec, model) {

@@ -19,8 +19,8 @@ export const renameColumn: Operation<'renameColumn'> = {
   // The new column carries the old one's NOT NULL, from contract on.
   notNullAtContract: (spec, model) => ({ table: spec.table, columns: model.table(spec.table)?.columns.find((c) => c.name === spec.from)?.nullable === false ? [spec.to] : [] }),
   contractTables: (spec, model) => copyContractTables(model, spec.table, spec.from),
-  project(spec, model) {
-    projectColumnCopy({ ...spec, up: spec.from, down: spec.to }, model);
+  project(spec, model, dialect) {
+    projectColumnCopy({ ...spec, up: spec.from, down: spec.to }, model, dialect);
   },
   plan(spec, ctx) {
     return planColumnCopy({ ...spec, up: ctx.dialect.quote(spec.from), down: ctx.dialect.quote(spec.to) }, ctx);

@@ -4,7 +4,6 @@
  * rollback renames back.
  */
 import { requireTable } from './common.js';
-import { relationNamed } from './addIndex.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 
@@ -17,7 +16,7 @@ export const renameTable: Operation<'renameTable'> = {
     if (spec.to === spec.from) {
       issues.push({ path: ['to'], code: 'same_name', table: spec.from, message: `"${spec.to}" is already the table's name` });
     } else {
-      const taken = relationNamed(ctx.model, spec.to);
+      const taken = ctx.dialect.nameTaken(ctx.model, 'table', spec.to);
       if (taken) issues.push({ path: ['to'], code: 'name_taken', name: spec.to, message: `${taken} already exists` });
     }
     return issues;

@@ -41,7 +41,7 @@ export const setNotNull: Operation<'setNotNull'> = {
         : { path: ['up'], table: spec.table, violation: `${isNull} AND (${up}) IS NULL`, show: [spec.column], message: `\`up\` gives NULL for existing rows whose "${spec.column}" is NULL, which NOT NULL would reject at contract; make \`up\` give a value for them` },
     ];
   },
-  synced: (spec, { model, expr }) => triggerColumns(model, spec.table, spec.up === undefined ? [] : [spec.column], [spec.up === undefined ? undefined : expr(spec.up)]),
+  synced: (spec, ctx) => triggerColumns(ctx, spec.table, spec.up === undefined ? [] : [spec.column], [spec.up === undefined ? undefined : ctx.expr(spec.up)]),
   backfillTables: (spec) => (spec.up !== undefined ? [spec.table] : []),
   contractTables: (spec) => [spec.table],
   notNullAtContract: (spec) => ({ table: spec.table, columns: [spec.column] }),

@@ -24,7 +24,7 @@ export const sql: Operation<'sql'> = {
     const issues: ValidationIssue[] = [];
     for (const [column, e] of Object.entries(spec.backfill?.set ?? {})) {
       if (ctx.expr(e) === undefined) {
-        issues.push({ path: ['backfill', 'set', column], code: 'no_variant', message: `no "${ctx.dialect.name}" variant of the expression for "${column}"` });
+        issues.push({ path: ['backfill', 'set', column], code: 'no_variant', message: `no "${ctx.dialect.exprVariant}" variant of the expression for "${column}"` });
       }
     }
     return issues;

@@ -49,7 +49,7 @@ export interface Operation<K extends OperationKind = OperationKind> {
   /** The author's own statements (the `sql` operation), checked for syntax by the server where it can without running them. */
   statements?(spec: OperationSpec<K>, ctx: ValidateContext): { path: (string | number)[]; sql: string }[];
   /** SQL types the operation declares, each checked by the server (Dialect.typeIssue) before any expression. */
-  types?(spec: OperationSpec<K>): { path: (string | number)[]; type: string }[];
+  types?(spec: OperationSpec<K>, ctx: ValidateContext): { path: (string | number)[]; type: string }[];
   /** Expressions to test-compile against the database. */
   expressions?(spec: OperationSpec<K>, ctx: ValidateContext): ExpressionCheck[];
   /**
@@ -69,7 +69,7 @@ export interface Operation<K extends OperationKind = OperationKind> {
   renamesAtExpand?(spec: OperationSpec<K>): string;
   /** Tables whose rows this operation reads or writes in backfill: each needs a row key. */
   backfillTables?(spec: OperationSpec<K>): string[];
-  /** Change `model` into the shape after contract. Must tolerate a partly-applied catalog. */
-  project(spec: OperationSpec<K>, model: SchemaModel): void;
+  /** Change `model` into the shape after contract (names and types as `dialect` gives them). Must tolerate a partly-applied catalog. */
+  project(spec: OperationSpec<K>, model: SchemaModel, dialect: Dialect): void;
   plan(spec: OperationSpec<K>, ctx: PlanContext): OperationPlan;
 }

@@ -35,8 +35,16 @@ export interface IndexModel {
   primary: boolean;
   /** Name of the constraint the index backs (PRIMARY KEY / UNIQUE), if any. */
   constraint: string | null;
-  /** Full CREATE INDEX statement as the catalog prints it. */
-  definition: string;
+  /** A partial index's predicate, as SQL over the table's columns; absent for an index over every row. */
+  where?: string;
+  /** The access method, where it is not the server's default (PostgreSQL gin, gist, hash…). */
+  method?: string;
+  /**
+   * The statement the catalog prints for it, read by the dialect that read it
+   * to copy what the facts above do not hold (expressions, operator classes,
+   * prefix lengths). Absent for an index the model was projected to have.
+   */
+  definition?: string;
 }
 
 export interface CheckModel {
@@ -110,7 +118,7 @@ export class SchemaModel {
     if (!t) return undefined;
     if (t.primaryKey.length > 0) return t.primaryKey;
     const notNull = new Set(t.columns.filter((c) => !c.nullable).map((c) => c.name));
-    const idx = t.indexes.find((i) => i.unique && i.columns.length > 0 && i.columns.every((c) => notNull.has(c)) && !/ WHERE /i.test(i.definition));
+    const idx = t.indexes.find((i) => i.unique && i.columns.length > 0 && i.columns.every((c) => notNull.has(c)) && i.where === undefined);
     return idx?.columns;
   }
 }

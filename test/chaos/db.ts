@@ -1,7 +1,7 @@
 /** Plain connections to the private servers, `?` placeholders on both dialects; no pooling, so a restart cuts exactly what it should. */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { toDollarParams } from '../../src/db/pg.js';
+import { toDollarParams } from '../../src/dialects/postgres/text.js';
 
 export type Dialect = 'postgres' | 'mysql';
 

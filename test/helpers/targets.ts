@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { toDollarParams } from '../../src/db/pg.js';
+import { toDollarParams } from '../../src/dialects/postgres/text.js';
 import { createPgDatabase, describeMysql, describePg, MYSQL_URL } from './servers.js';
 import type { Queryable } from './writers.js';
 

@@ -19,7 +19,7 @@ import type { OperationPlan, Step } from '../../src/plan/index.js';
 import { createTable } from '../../src/operations/createTable.js';
 import { dropTable } from '../../src/operations/dropTable.js';
 import { renameTable } from '../../src/operations/renameTable.js';
-import { addIndex, defaultName } from '../../src/operations/addIndex.js';
+import { addIndex } from '../../src/operations/addIndex.js';
 import { dropIndex } from '../../src/operations/dropIndex.js';
 import { addForeignKey } from '../../src/operations/addForeignKey.js';
 import { addCheck } from '../../src/operations/addCheck.js';
@@ -294,7 +294,7 @@ const cases: Case[] = [
     spec: { table: 'wide', columns: longColumns },
     invalid: { spec: { table: 'nope', columns: ['id'] }, issue: { path: ['table'], code: 'table_missing', table: 'nope', message: 'table "nope" does not exist' } },
     async afterExpand(db) {
-      const name = defaultName('wide', longColumns, 'idx');
+      const name = dialect.derivedName('wide', longColumns, 'idx');
       expect(name).toHaveLength(63);
       expect(name).toMatch(/^wide_a_rather_long_.*_[0-9a-f]{8}_idx$/);
       expect(await exists(db, name)).toBe(true);
@@ -427,11 +427,11 @@ describePg('table operations on PostgreSQL', () => {
         await c.afterExpand?.(db, plan);
 
         const projected = model.clone();
-        op.project(spec, projected);
+        op.project(spec, projected, dialect);
         if (c.projects !== false) {
           // The engine projects over catalogs where expand already ran: same result.
           const midway = await introspect(db);
-          op.project(spec, midway);
+          op.project(spec, midway, dialect);
           expect(shape(midway)).toEqual(shape(projected));
         }
 

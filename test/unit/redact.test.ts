@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { knownSecrets, redactSecrets, redactUrl, scrub, passwordOf } from '../../src/db/redact.js';
-import { quoteQuestionOperators, toDollarParams } from '../../src/db/pg.js';
+import { quoteQuestionOperators, toDollarParams } from '../../src/dialects/postgres/text.js';
 import { openDriver } from '../../src/db/connect.js';
 import { withSession } from '../../src/db/driver.js';
 import { InvalidInputError } from '../../src/errors.js';

@@ -4,7 +4,8 @@
  * CAST targets. Author expressions are trusted SQL; only identifiers are
  * rewritten, never string literals, comments or function names.
  */
-import { createHash } from 'node:crypto';
+import { fitName as fitRules, type NameRules } from '../names.js';
+import { columnsNamed, type IdentifierRules, type Token, type TokenKind } from '../sqltext.js';
 
 export function quoteMy(identifier: string): string {
   return `\`${identifier.replace(/`/g, '``')}\``;
@@ -15,11 +16,12 @@ export function literal(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
-/** A name of at most `max` characters: kept when it fits, else cut and made unique by a short hash. */
-export function fitName(name: string, suffix = '', max = 64): string {
-  if (name.length + suffix.length <= max) return name + suffix;
-  const hash = createHash('sha1').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, max - suffix.length - 9)}_${hash}${suffix}`;
+/** MySQL/MariaDB names: at most 64 characters; an index name is its table's own. */
+export const MYSQL_NAMES: NameRules = { maxLength: 64, unit: 'characters', indexNamespace: 'table' };
+
+/** A name of at most 64 characters: kept when it fits, else cut and made unique by a short hash. */
+export function fitName(name: string, suffix = ''): string {
+  return fitRules(name, suffix, MYSQL_NAMES);
 }
 
 /** Tokens: comments, strings ('…', "…"), backtick identifiers, numbers, words, whitespace, any other character. */
@@ -29,6 +31,41 @@ const TOKEN =
 export function tokens(sql: string): string[] {
   return sql.match(TOKEN) ?? [];
 }
+
+/**
+ * The same tokens, classified for expression analysis (sqltext.ts). A
+ * double-quoted text counts as an identifier (ANSI_QUOTES reads it so): when
+ * in doubt, an expression names one column more. A character set introducer
+ * or x/b/n prefix is part of the literal after it (_utf8mb4'…', x'0A').
+ */
+export function mysqlTokens(sql: string): Token[] {
+  const out: Token[] = [];
+  for (const text of tokens(sql)) {
+    const kind: TokenKind = /^\s/.test(text)
+      ? 'space'
+      : insignificant(text)
+        ? 'comment'
+        : text.startsWith("'")
+          ? 'string'
+          : text.startsWith('`') || text.startsWith('"')
+            ? 'quoted'
+            : /^\d/.test(text)
+              ? 'number'
+              : isWord(text)
+                ? 'word'
+                : 'other';
+    const last = out[out.length - 1];
+    if (kind === 'string' && last?.kind === 'word' && /^(_\w+|[xbn])$/i.test(last.text)) out[out.length - 1] = { kind, text: last.text + text };
+    else out.push({ kind, text });
+  }
+  return out;
+}
+
+/** How MySQL/MariaDB read identifiers: column names are case-insensitive however they are quoted. */
+export const MYSQL_IDENTIFIERS: IdentifierRules = {
+  names: (t, column) => (t.kind === 'quoted' ? unquote(t.text, t.text[0]!) : t.text).toLowerCase() === column.toLowerCase(),
+  quote: quoteMy,
+};
 
 const insignificant = (t: string) => /^\s/.test(t) || t.startsWith('--') || t.startsWith('#') || t.startsWith('/*');
 const isWord = (t: string) => /^[A-Za-z_$\u0080-\uffff]/.test(t);
@@ -79,12 +116,7 @@ export function unquoteSimple(sql: string): string {
 
 /** Columns of `columns` an expression names (case-insensitive; bare, backticked or double-quoted). */
 export function mentioned(expr: string, columns: string[]): string[] {
-  const named = new Set(
-    tokens(expr)
-      .filter((t) => isWord(t) || t.startsWith('`') || t.startsWith('"'))
-      .map((t) => (t.startsWith('`') ? unquote(t, '`') : t.startsWith('"') ? unquote(t, '"') : t).toLowerCase()),
-  );
-  return columns.filter((c) => named.has(c.toLowerCase()));
+  return columnsNamed(mysqlTokens(expr), columns, MYSQL_IDENTIFIERS);
 }
 
 /** A default as the DEFAULT clause needs it: literals bare, anything else in parentheses (MySQL 8.0.13+ expression defaults). */
@@ -139,11 +171,12 @@ export interface IndexDefinition {
 
 /**
  * Read an index definition: xc's own MySQL spelling
- * (CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX `n` ON `t` (parts)) or the
- * PostgreSQL-style text other modules write into the model
- * (… USING btree ("a", b) …): the first parenthesis after ON is the key list.
+ * (CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX `n` ON `t` (parts)), or any other
+ * whose first parenthesis after ON is the key list (… USING btree ("a", b) …).
+ * Undefined for an index the model only holds as facts (projected: no text).
  */
-export function parseIndexDefinition(definition: string): IndexDefinition | undefined {
+export function parseIndexDefinition(definition: string | undefined): IndexDefinition | undefined {
+  if (definition === undefined) return undefined;
   const kind = (/^\s*CREATE\s+(UNIQUE|FULLTEXT|SPATIAL)\s/i.exec(definition)?.[1]?.toUpperCase() ?? '') as IndexDefinition['kind'];
   const toks = tokens(definition);
   const on = toks.findIndex((t) => /^on$/i.test(t));

@@ -11,7 +11,9 @@ import { markRemovals, type Dependent, type Dialect, type Ddl, type SessionResto
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import { introspectMysql, type CatalogFlavor } from './catalog.js';
 import { createMysqlDdl, type MysqlFeatures } from './ddl.js';
-import { castTarget, isTextType, quoteMy } from './expr.js';
+import { BaseDialect } from '../base.js';
+import type { Token } from '../sqltext.js';
+import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, quoteMy } from './expr.js';
 import { bypassVariable } from './triggers.js';
 import { mysqlSyntaxIssue } from './syntax.js';
 
@@ -42,8 +44,11 @@ const NONDETERMINISTIC = new Set([
   'sleep', 'get_lock', 'benchmark', 'user', 'current_user', 'session_user', 'system_user',
 ]);
 
-export class MysqlDialect implements Dialect {
+export class MysqlDialect extends BaseDialect implements Dialect {
   readonly name = 'mysql' as const;
+  readonly exprVariant = 'mysql' as const;
+  readonly names = MYSQL_NAMES;
+  protected readonly identifiers = MYSQL_IDENTIFIERS;
   readonly transactionalDdl = false;
   readonly mariadb: boolean;
   readonly version: Version;
@@ -54,6 +59,7 @@ export class MysqlDialect implements Dialect {
   private canSeeTransactions = true;
 
   constructor(serverVersion: string) {
+    super();
     const { mariadb, version } = parseServerVersion(serverVersion);
     this.mariadb = mariadb;
     this.version = version;
@@ -76,6 +82,19 @@ export class MysqlDialect implements Dialect {
 
   quote(identifier: string): string {
     return quoteMy(identifier);
+  }
+
+  tokens(sql: string): Token[] {
+    return mysqlTokens(sql);
+  }
+
+  isIntegerType(type: string): boolean {
+    return /^(tinyint|smallint|mediumint|int|integer|bigint|int[1-48]|serial)\b/i.test(type);
+  }
+
+  /** SERIAL is BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE here (not PostgreSQL's integer). */
+  override storedType(type: string): string {
+    return /^\s*serial\s*$/i.test(type) ? 'bigint unsigned' : type;
   }
 
   stateTable(name: string): string {

@@ -2,16 +2,16 @@
 import type { Column } from '../../migration/schema.js';
 import type { Step } from '../../plan/index.js';
 import { InvalidInputError } from '../../errors.js';
-import { defaultConstraintName } from '../../schema/names.js';
-import { defaultClause, fitName, quoteMy as q } from './expr.js';
+import { constraintName } from '../names.js';
+import { defaultClause, fitName, MYSQL_NAMES, quoteMy as q } from './expr.js';
 import type { MysqlCompiler } from './compiler.js';
 
 export function createTable(c: MysqlCompiler, table: string, columns: Column[], primaryKey?: string[]): Step[] {
   const pk = primaryKey ?? columns.filter((col) => col.primaryKey).map((col) => col.name);
   const lines = columns.map((col) => `${q(col.name)} ${col.type}${col.nullable && !pk.includes(col.name) ? '' : ' NOT NULL'}${col.default !== undefined ? ` DEFAULT ${defaultClause(col.default)}` : ''}`);
   if (pk.length > 0) lines.push(`PRIMARY KEY (${c.cols(pk)})`);
-  // Names as the model projects them (PostgreSQL's spelling), so later operations find them.
-  for (const col of columns) if (col.unique && !(pk.length === 1 && pk[0] === col.name)) lines.push(`UNIQUE KEY ${q(defaultConstraintName(table, col.name, 'key'))} (${q(col.name)})`);
+  // Names as the model projects them (PostgreSQL's naming, by this server's length rule: dialects/names.ts), so later operations find them.
+  for (const col of columns) if (col.unique && !(pk.length === 1 && pk[0] === col.name)) lines.push(`UNIQUE KEY ${q(constraintName(table, col.name, 'key', MYSQL_NAMES))} (${q(col.name)})`);
   const referenced: string[] = [];
   for (const col of columns) {
     const ref = col.references;
@@ -19,7 +19,7 @@ export function createTable(c: MysqlCompiler, table: string, columns: Column[], 
     const target = ref.columns ?? (ref.column ? [ref.column] : ref.table === table ? pk : (c.tableOf(ref.table)?.primaryKey ?? []));
     if (target.length === 0) throw new InvalidInputError(`createTable ${table}: name the column ${col.name} references in ${ref.table} (MySQL needs it)`, {}, { code: 'invalid_migration' });
     const onDelete = ref.onDelete ? ` ON DELETE ${ref.onDelete.toUpperCase()}` : '';
-    lines.push(`CONSTRAINT ${q(defaultConstraintName(table, col.name, 'fkey'))} FOREIGN KEY (${q(col.name)}) REFERENCES ${q(ref.table)} (${c.cols(target)})${onDelete}`);
+    lines.push(`CONSTRAINT ${q(constraintName(table, col.name, 'fkey', MYSQL_NAMES))} FOREIGN KEY (${q(col.name)}) REFERENCES ${q(ref.table)} (${c.cols(target)})${onDelete}`);
     if (ref.table !== table) referenced.push(ref.table);
   }
   const sql = `CREATE TABLE ${q(table)} (\n  ${lines.join(',\n  ')}\n)`;

@@ -20,11 +20,13 @@ ORDER BY c.relname, a.attnum`;
 const INDEXES = `
 SELECT t.relname AS table_name, i.relname AS name, ix.indisunique AS unique, ix.indisprimary AS primary,
        con.conname AS constraint_name, pg_get_indexdef(ix.indexrelid) AS definition,
+       pg_get_expr(ix.indpred, ix.indrelid) AS predicate, NULLIF(am.amname::text, 'btree') AS method,
        ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
 FROM pg_index ix
 JOIN pg_class t ON t.oid = ix.indrelid
 JOIN pg_class i ON i.oid = ix.indexrelid
+JOIN pg_am am ON am.oid = i.relam
 JOIN pg_namespace n ON n.oid = t.relnamespace
 LEFT JOIN pg_constraint con ON con.conindid = ix.indexrelid AND con.conrelid = t.oid AND con.contype IN ('p', 'u', 'x')
 WHERE n.nspname = current_schema()
@@ -47,7 +49,7 @@ ORDER BY t.relname, con.conname`;
 const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
 interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null }
-interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; columns: string[] }
+interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[] }
 interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; columns: string[]; ref_columns: string[] }
 
 export async function introspectPostgres(s: Session): Promise<SchemaModel> {
@@ -64,7 +66,16 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
   for (const r of (await s.query<IndexRow>(INDEXES)).rows) {
     const t = table(r.table_name);
     if (!t) continue;
-    t.indexes.push({ name: r.name, columns: r.columns, unique: r.unique, primary: r.primary, constraint: r.constraint_name, definition: r.definition });
+    t.indexes.push({
+      name: r.name,
+      columns: r.columns,
+      unique: r.unique,
+      primary: r.primary,
+      constraint: r.constraint_name,
+      ...(r.predicate !== null ? { where: r.predicate } : {}),
+      ...(r.method !== null ? { method: r.method } : {}),
+      definition: r.definition,
+    });
     if (r.primary) t.primaryKey = r.columns;
   }
   for (const r of (await s.query<ConstraintRow>(CONSTRAINTS)).rows) {

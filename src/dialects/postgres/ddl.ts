@@ -15,6 +15,8 @@ import type { IndexModel, SchemaModel } from '../../schema/model.js';
 import type { Column } from '../../migration/schema.js';
 import { atomic, type SchemaObject, type Step } from '../../plan/index.js';
 import { dollarTag } from './triggers.js';
+import { PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
+import { replaceIdentifier } from '../sqltext.js';
 
 export interface PostgresDdlOptions {
   /** False on PGlite (one connection): plain, transactional CREATE/DROP INDEX. */
@@ -196,7 +198,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
 
     copyIndex(index: IndexModel, table, newName, fromColumn, toColumn) {
-      const sql = rewriteIndexDefinition(index.definition, {
+      const sql = rewriteIndexDefinition(index.definition ?? indexDefinition(index, table), {
         name: q(newName),
         table: q(table),
         concurrently: concurrentIndexes,
@@ -291,37 +293,30 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
   return ddl;
 }
 
-/** Tokens of an SQL text: literals, quoted and bare identifiers, `::`, whitespace, any other character. */
-const TOKEN = /[Ee]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*|::|\s+|./gs;
+/** The statement pg_get_indexdef would print for an index the model holds as facts only (projected, not yet read from the catalog). */
+export function indexDefinition(index: IndexModel, table: string): string {
+  const where = index.where === undefined ? '' : ` WHERE (${index.where})`;
+  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quotePg(index.name)} ON ${quotePg(table)} USING ${index.method ?? 'btree'} (${index.columns.map(quotePg).join(', ')})${where}`;
+}
 
 /**
  * Turn a `pg_get_indexdef` text into a statement building the same index
  * under a new name, on `table`, with `fromColumn` replaced by `toColumn`
- * (a whole identifier, never inside a string literal, a cast or a function name).
+ * (already quoted; a reference to the column, never a literal, a cast's type,
+ * a collation or a function name: sqltext.ts).
  */
 export function rewriteIndexDefinition(
   definition: string,
   o: { name: string; table: string; concurrently: boolean; fromColumn: string; toColumn: string },
 ): string {
-  const tokens = definition.match(TOKEN) ?? [];
-  const using = tokens.findIndex((t) => /^using$/i.test(t));
+  const tokens = pgTokens(definition);
+  const using = tokens.findIndex((t) => t.kind === 'word' && /^using$/i.test(t.text));
   if (using < 0) throw new Error(`cannot read index definition: ${definition}`);
   const unique = /^\s*CREATE\s+UNIQUE\s/i.test(definition);
-
-  const tail = tokens.slice(using);
-  const significant = (from: number, step: 1 | -1): string | undefined => {
-    for (let i = from + step; i >= 0 && i < tail.length; i += step) if (!/^\s+$/.test(tail[i]!)) return tail[i];
-    return undefined;
-  };
-  const firstParen = tail.indexOf('(');
-  const rewritten = tail.map((t, i) => {
-    if (firstParen < 0 || i <= firstParen) return t;
-    const isColumn = t.startsWith('"') ? t.slice(1, -1).replace(/""/g, '"') === o.fromColumn : /^[A-Za-z_\u0080-\uffff]/.test(t) && t.toLowerCase() === o.fromColumn;
-    if (!isColumn) return t;
-    const before = significant(i, -1);
-    if (before === '::' || /^collate$/i.test(before ?? '') || significant(i, 1) === '(') return t;
-    return o.toColumn;
-  });
+  // From the key list on: the method before it is no column.
+  const keys = tokens.findIndex((t, i) => i > using && t.text === '(');
+  const text = (ts: typeof tokens) => ts.map((t) => t.text).join('');
+  const rewritten = keys < 0 ? text(tokens.slice(using)) : text(tokens.slice(using, keys)) + replaceIdentifier(tokens.slice(keys), o.fromColumn, o.toColumn, { ...PG_IDENTIFIERS, quote: () => o.toColumn });
   const head = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${o.concurrently ? 'CONCURRENTLY ' : ''}${o.name} ON ${o.table} `;
-  return head + rewritten.join('');
+  return head + rewritten;
 }

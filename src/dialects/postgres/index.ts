@@ -4,18 +4,18 @@
  * statement and its journal row commit together.
  */
 import type { Session } from '../../db/driver.js';
-import { quoteQuestionOperators } from '../../db/pg.js';
 import { markRemovals, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import type { SchemaModel } from '../../schema/model.js';
+import { BaseDialect } from '../base.js';
+import type { Token } from '../sqltext.js';
 import { introspectPostgres } from './catalog.js';
+import { PG_IDENTIFIERS, PG_NAMES, pgTokens, quoteQuestionOperators, quotePg } from './text.js';
 import { createPostgresDdl, literal } from './ddl.js';
 import { BYPASS_SETTING, dollarTag, pgFillTrigger, pgSyncTrigger } from './triggers.js';
 import { assertTargetName, checkStateTarget, DEFAULT_STATE_SCHEMA, stateSchemaFor } from './state.js';
 
-export function quotePg(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
+export { quotePg };
 
 /** Advisory lock keys are 64-bit integers; derive a stable 31-bit one from a name. */
 function lockKey(key: string): number {
@@ -24,14 +24,21 @@ function lockKey(key: string): number {
   return (h >>> 0) & 0x7fffffff;
 }
 
-export class PostgresDialect implements Dialect {
+/** The serial shorthands: an integer column with a sequence default. */
+const SERIAL: Record<string, string> = { smallserial: 'smallint', serial2: 'smallint', serial: 'integer', serial4: 'integer', bigserial: 'bigint', serial8: 'bigint' };
+
+export class PostgresDialect extends BaseDialect implements Dialect {
   readonly name = 'postgres' as const;
+  readonly exprVariant = 'postgres' as const;
+  readonly names = PG_NAMES;
+  protected readonly identifiers = PG_IDENTIFIERS;
   readonly transactionalDdl = true;
   /** The schema xc's state is kept in: one per target schema (state.ts). */
   readonly stateSchemaName: string;
 
   /** `schema`: the target schema given with --schema (the sessions' search_path), if any. */
   constructor(private readonly opts: { concurrentIndexes: boolean; schema?: string }) {
+    super();
     this.stateSchemaName = stateSchemaFor(opts.schema);
   }
 
@@ -47,6 +54,18 @@ export class PostgresDialect implements Dialect {
 
   quote(identifier: string): string {
     return quotePg(identifier);
+  }
+
+  tokens(sql: string): Token[] {
+    return pgTokens(sql);
+  }
+
+  isIntegerType(type: string): boolean {
+    return /^(smallint|integer|int|bigint|int2|int4|int8|smallserial|serial|bigserial|serial2|serial4|serial8)\b/i.test(type);
+  }
+
+  override storedType(type: string): string {
+    return SERIAL[type.trim().toLowerCase()] ?? type;
   }
 
   stateTable(name: string): string {

@@ -20,14 +20,14 @@
  */
 import type { Session } from '../../db/driver.js';
 import { InvalidInputError } from '../../errors.js';
+import { nameLength } from '../names.js';
+import { PG_NAMES, quotePg } from './text.js';
 
 export const DEFAULT_STATE_SCHEMA = 'xc';
 /** The schema a target of `--schema public` shares its state with: the one PostgreSQL creates tables in by default. */
 const DEFAULT_TARGET = 'public';
-/** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes: a longer name is cut, silently. */
-const MAX_NAME_BYTES = 63;
-
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const quote = quotePg;
+const MAX_NAME_BYTES = PG_NAMES.maxLength;
 
 /** The state schema of the tables in `target` (`--schema`; none: the connection's search_path). */
 export function stateSchemaFor(target: string | undefined): string {
@@ -37,7 +37,7 @@ export function stateSchemaFor(target: string | undefined): string {
 /** Refuses a `--schema` no state schema can be derived for, before any query. */
 export function assertTargetName(target: string): void {
   const state = stateSchemaFor(target);
-  if (Buffer.byteLength(state, 'utf8') > MAX_NAME_BYTES) {
+  if (nameLength(state, PG_NAMES) > MAX_NAME_BYTES) {
     throw new InvalidInputError(
       `--schema "${target}" is too long: xc keeps its state for it in schema "${state}", over PostgreSQL's ${MAX_NAME_BYTES}-byte limit for names — use a schema name of at most ${MAX_NAME_BYTES - DEFAULT_STATE_SCHEMA.length - 1} bytes`,
     );

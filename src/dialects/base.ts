@@ -1,0 +1,80 @@
+/**
+ * What every dialect has in common, written once (kysely's base adapter):
+ * naming, expression analysis over the dialect's tokens, the type facts the
+ * engine asks about, and error classes both servers report alike. A dialect
+ * states its facts (name rules, tokenizer, identifier case rules, integer
+ * types) and overrides only what differs.
+ */
+import type { Expr } from '../migration/schema.js';
+import type { SchemaModel } from '../schema/model.js';
+import { constraintName, derivedName, nameTaken, type NameRules } from './names.js';
+import { calledFunctions, columnsNamed, replaceIdentifier, type IdentifierRules, type Token } from './sqltext.js';
+
+/** The key of a dialect's variant in a per-dialect expression (`{ postgres: …, mysql: … }`). */
+export type ExprVariant = keyof Exclude<Expr, string>;
+
+/** The variant of an author expression a dialect runs, or undefined when it has none. */
+export function resolveExpr(e: Expr, variant: ExprVariant): string | undefined {
+  return typeof e === 'string' ? e : e[variant];
+}
+
+export abstract class BaseDialect {
+  /** Which variant of a per-dialect expression this dialect runs. */
+  abstract readonly exprVariant: ExprVariant;
+  /** How long names may be on this server, and which objects share a namespace. */
+  abstract readonly names: NameRules;
+  /** Whether a bare or quoted identifier token names a column, and how to quote one. */
+  protected abstract readonly identifiers: IdentifierRules;
+
+  abstract quote(identifier: string): string;
+  /** The server's tokens of an SQL text (literals, quoted identifiers and comments as it reads them). */
+  abstract tokens(sql: string): Token[];
+  /** An integer type as this server's catalog spells it (`integer`, `int(11) unsigned`): a key of one is split by arithmetic. */
+  abstract isIntegerType(type: string): boolean;
+
+  /** This dialect's text of an author expression, or undefined when it has none. */
+  resolveExpr(e: Expr): string | undefined {
+    return resolveExpr(e, this.exprVariant);
+  }
+
+  /** The type a column declared as `type` has in the catalog (PostgreSQL `serial` is `integer`): none but the server's own shorthands differ. */
+  storedType(type: string): string {
+    return type;
+  }
+
+  /** Which of `columns` an expression refers to (never inside literals or comments). */
+  columnsNamed(sql: string, columns: string[]): string[] {
+    return columnsNamed(this.tokens(sql), columns, this.identifiers);
+  }
+
+  /** The expression with column `from` written as `to`. */
+  replaceIdentifier(sql: string, from: string, to: string): string {
+    return replaceIdentifier(this.tokens(sql), from, to, this.identifiers);
+  }
+
+  /** Functions an expression calls (lower-cased), and the standard time keywords it uses. */
+  calledFunctions(sql: string): string[] {
+    return calledFunctions(this.tokens(sql));
+  }
+
+  /** `<table>_<columns>_<suffix>`, hashed to fit: a default index or foreign-key name. */
+  derivedName(table: string, columns: string[], suffix: string): string {
+    return derivedName(table, columns, suffix, this.names);
+  }
+
+  /** The name of an unnamed constraint (`<table>_<column>_<label>`; PostgreSQL's own naming). */
+  constraintName(table: string, column: string | null, label: string): string {
+    return constraintName(table, column, label, this.names);
+  }
+
+  /** What holds `name` where a new table (or a new index on `table`) would take it, in words; undefined when free. */
+  nameTaken(model: SchemaModel, kind: 'table' | 'index', name: string, table?: string): string | undefined {
+    return nameTaken(model, this.names, kind, name, table);
+  }
+
+  /** A write refused by a read-only transaction: SQLSTATE 25006, as PostgreSQL and MySQL both report it. */
+  isReadOnlyRefusal(err: unknown): boolean {
+    const e = err as { code?: unknown; sqlState?: unknown };
+    return e.code === '25006' || e.sqlState === '25006';
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Every rule xc follows when it names something, in one place, parameterised
+ * by the server's facts (each dialect's `names`): how long a name may be,
+ * counted how, and which objects share a namespace. Names xc derives:
+ * `<table>_<columns>_<suffix>` (indexes, foreign keys), the names PostgreSQL
+ * gives unnamed constraints (xc gives them on every server), and xc's own
+ * `xc_<purpose>_<hash>`.
+ */
+import { createHash } from 'node:crypto';
+import type { SchemaModel } from '../schema/model.js';
+
+export interface NameRules {
+  /** The longest name the server keeps, counted in `unit`. */
+  maxLength: number;
+  /** PostgreSQL counts the bytes of a name's UTF-8, MySQL/MariaDB its characters. */
+  unit: 'bytes' | 'characters';
+  /**
+   * Where an index name must be unique: in the whole schema, shared with
+   * tables and views (PostgreSQL: all are relations), or on its table only
+   * (MySQL/MariaDB).
+   */
+  indexNamespace: 'schema' | 'table';
+}
+
+/**
+ * What a migration file's own names keep to: the strictest rule of every
+ * server xc supports (PostgreSQL's 63 bytes is never more than MySQL's 64
+ * characters), so one file works on each. test/unit/names.test.ts holds every
+ * dialect to it.
+ */
+export const PORTABLE_NAMES: NameRules = { maxLength: 63, unit: 'bytes', indexNamespace: 'schema' };
+
+export function nameLength(name: string, rules: Pick<NameRules, 'unit'>): number {
+  return rules.unit === 'bytes' ? Buffer.byteLength(name) : [...name].length;
+}
+
+const hash8 = (text: string) => createHash('sha1').update(text).digest('hex').slice(0, 8);
+
+/**
+ * `head` + `tail` when it fits the rules; else `head` cut, a whole character
+ * at a time, then `_<8 hex digits of hashOf's hash>` and `tail`: distinct
+ * names stay distinct as long as their `hashOf` differ.
+ */
+export function fitName(head: string, tail: string, rules: NameRules, hashOf = head): string {
+  if (nameLength(head + tail, rules) <= rules.maxLength) return head + tail;
+  const end = `_${hash8(hashOf)}${tail}`;
+  const kept = [...head];
+  while (kept.length > 0 && nameLength(kept.join('') + end, rules) > rules.maxLength) kept.pop();
+  return kept.join('') + end;
+}
+
+/** `<table>_<columns joined by _>_<suffix>` (a default index or foreign-key name), hashed to fit when too long. */
+export function derivedName(table: string, columns: string[], suffix: string, rules: NameRules): string {
+  const head = `${table}_${columns.join('_')}`;
+  return fitName(head, `_${suffix}`, rules, `${head}_${suffix}`);
+}
+
+/**
+ * The name PostgreSQL gives an unnamed constraint (makeObjectName):
+ * `<table>_<column>_<label>`, the longer of the two parts shortened first, a
+ * character at a time, to fit. xc gives unnamed constraints these names on
+ * every server, so both name alike while the names fit.
+ */
+export function constraintName(table: string, column: string | null, label: string, rules: NameRules): string {
+  const a = [...table];
+  const b = [...(column ?? '')];
+  const length = (chars: string[]) => nameLength(chars.join(''), rules);
+  const room = rules.maxLength - nameLength(label, rules) - 1 - (column === null ? 0 : 1);
+  while (length(a) + length(b) > room) {
+    if (length(a) > length(b)) a.pop();
+    else b.pop();
+  }
+  return [a.join(''), ...(column === null ? [] : [b.join('')]), label].join('_');
+}
+
+/** A short, stable name for an object xc creates (trigger, function, temporary index or check), unique per migration and operation. */
+export function objectName(migrationId: string, opIndex: number, purpose: string): string {
+  const hash = createHash('sha256').update(`${migrationId}:${opIndex}`).digest('hex').slice(0, 10);
+  return `xc_${purpose}_${hash}`;
+}
+
+/**
+ * What already holds `name` where a new table, or a new index on `table`,
+ * would take it, in words; undefined when the name is free there. Indexes
+ * and tables meet only where they share a namespace.
+ */
+export function nameTaken(model: SchemaModel, rules: NameRules, kind: 'table' | 'index', name: string, table?: string): string | undefined {
+  const shared = rules.indexNamespace === 'schema';
+  for (const t of model.tables.values()) {
+    if (t.name === name && (kind === 'table' || shared)) return `${t.kind} "${name}"`;
+    const indexesMeet = kind === 'index' ? shared || t.name === table : shared;
+    if (indexesMeet && t.indexes.some((i) => i.name === name)) return `index "${name}" on "${t.name}"`;
+  }
+  return undefined;
+}

@@ -1,0 +1,169 @@
+/**
+ * PostgreSQL's SQL text, read one way for every use: its names (how long,
+ * how quoted, how compared); the parts no placeholder or identifier can be
+ * in (literals, quoted identifiers, dollar-quoted bodies, comments); the
+ * tokens expression analysis works on (sqltext.ts); and xc's `?`
+ * placeholders told apart from PostgreSQL's own `?` operators.
+ */
+import type { NameRules } from '../names.js';
+import type { IdentifierRules, Token } from '../sqltext.js';
+
+/** 63 bytes (NAMEDATALEN - 1; a longer name is cut, silently); tables, views and indexes are all relations, named in one namespace. */
+export const PG_NAMES: NameRules = { maxLength: 63, unit: 'bytes', indexNamespace: 'schema' };
+
+export function quotePg(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+/** How PostgreSQL reads identifiers: a bare name is folded to lower case, a quoted one taken exactly. */
+export const PG_IDENTIFIERS: IdentifierRules = {
+  names: (t, column) => (t.kind === 'quoted' ? t.text.slice(1, -1).replace(/""/g, '"') : t.text.toLowerCase()) === column,
+  quote: quotePg,
+};
+
+const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
+
+/**
+ * Split PostgreSQL text into code and the parts no placeholder can be in:
+ * '...' / E'...' strings, "..." identifiers, $tag$...$tag$ bodies, -- and
+ * (nested) block comments. Joining the parts gives back the text.
+ */
+export function pgSegments(sql: string): { code: boolean; text: string }[] {
+  const parts: { code: boolean; text: string }[] = [];
+  let code = '';
+  const literal = (text: string) => {
+    if (code) parts.push({ code: true, text: code });
+    code = '';
+    parts.push({ code: false, text });
+  };
+  let i = 0;
+  const len = sql.length;
+  while (i < len) {
+    const c = sql[i]!;
+    const next = sql[i + 1];
+    let end = -1;
+    if (c === "'") {
+      // E'..' strings allow backslash escapes; '' is an escaped quote in both.
+      const prev = sql[i - 1];
+      const escapes = (prev === 'E' || prev === 'e') && !IDENT_CHAR.test(sql[i - 2] ?? ' ');
+      let j = i + 1;
+      while (j < len) {
+        if (escapes && sql[j] === '\\') j += 2;
+        else if (sql[j] === "'" && sql[j + 1] === "'") j += 2;
+        else if (sql[j] === "'") break;
+        else j++;
+      }
+      end = Math.min(j + 1, len);
+    } else if (c === '"') {
+      let j = i + 1;
+      while (j < len) {
+        if (sql[j] === '"' && sql[j + 1] === '"') j += 2;
+        else if (sql[j] === '"') break;
+        else j++;
+      }
+      end = Math.min(j + 1, len);
+    } else if (c === '-' && next === '-') {
+      const j = sql.indexOf('\n', i);
+      end = j < 0 ? len : j;
+    } else if (c === '/' && next === '*') {
+      let depth = 1;
+      let j = i + 2;
+      while (j < len && depth > 0) {
+        if (sql[j] === '/' && sql[j + 1] === '*') (depth++, (j += 2));
+        else if (sql[j] === '*' && sql[j + 1] === '/') (depth--, (j += 2));
+        else j++;
+      }
+      end = j;
+    } else if (c === '$' && !IDENT_CHAR.test(sql[i - 1] ?? ' ')) {
+      const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(sql.slice(i));
+      if (m) {
+        const close = sql.indexOf(m[0], i + m[0].length);
+        end = close < 0 ? len : close + m[0].length;
+      }
+    }
+    if (end < 0) {
+      code += c;
+      i++;
+    } else {
+      literal(sql.slice(i, end));
+      i = end;
+    }
+  }
+  if (code) parts.push({ code: true, text: code });
+  return parts;
+}
+
+/** Bare words (identifiers and keywords), numbers, `::`, whitespace, any other character: the code between literals. */
+const CODE_TOKEN = /[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|::|\s+|[\s\S]/g;
+/** Letters glued to the literal after them: E'…' (escapes), B'…' and X'…' (bit strings), N'…'. */
+const STRING_PREFIX = /^[EeBbXxNn]$/;
+
+/** The tokens of PostgreSQL text (joined, they give the text back). */
+export function pgTokens(sql: string): Token[] {
+  const out: Token[] = [];
+  for (const part of pgSegments(sql)) {
+    if (part.code) {
+      for (const text of part.text.match(CODE_TOKEN) ?? []) {
+        const kind = /^\s/.test(text) ? 'space' : /^\d/.test(text) ? 'number' : /^[A-Za-z_\u0080-\uffff]/.test(text) ? 'word' : 'other';
+        out.push({ kind, text });
+      }
+      continue;
+    }
+    const kind = part.text.startsWith('"') ? 'quoted' : part.text.startsWith('--') || part.text.startsWith('/*') ? 'comment' : 'string';
+    // A prefix right before the quote is part of the literal or identifier: U&'…' and U&"…" (Unicode escapes), E'…' and the like.
+    let text = part.text;
+    const last = out[out.length - 1];
+    const before = out[out.length - 2];
+    if (last?.text === '&' && before?.kind === 'word' && /^[Uu]$/.test(before.text)) text = out.splice(-2).map((t) => t.text).join('') + text;
+    else if (kind === 'string' && last?.kind === 'word' && STRING_PREFIX.test(last.text)) text = out.pop()!.text + text;
+    out.push({ kind, text });
+  }
+  return out;
+}
+
+/** `OPERATOR(...)`, which names an operator and never holds a placeholder. */
+const OPERATOR_CALL = /(?<![A-Za-z0-9_$\u0080-\uffff])OPERATOR\s*\([^)]*\)/iy;
+/** A run of operator characters holding a `?`: jsonb `?`, `?|`, `?&`, jsonpath `@?`, geometric `?-|`, ... */
+const QUESTION_OPERATOR = /[+\-*/<>=~!@#%^&|`?]*\?[+\-*/<>=~!@#%^&|`?]*/y;
+
+/** Rewrite the code parts of `sql` at each `OPERATOR(...)` (kept as is) and each other `?`-match of `other`. */
+function rewriteCode(sql: string, other: RegExp, replace: (match: string) => string): string {
+  return pgSegments(sql)
+    .map((part) => {
+      if (!part.code) return part.text;
+      let out = '';
+      for (let i = 0; i < part.text.length; ) {
+        OPERATOR_CALL.lastIndex = i;
+        other.lastIndex = i;
+        const kept = OPERATOR_CALL.exec(part.text);
+        const hit = kept ? null : other.exec(part.text);
+        if (kept) out += kept[0];
+        else if (hit && hit[0].length > 0) out += replace(hit[0]);
+        else out += part.text[i];
+        i += kept?.[0].length || hit?.[0].length || 1;
+      }
+      return out;
+    })
+    .join('');
+}
+
+/**
+ * Rewrite `?` placeholders to `$1..$n`, outside literals, comments and
+ * `OPERATOR(...)`.
+ */
+export function toDollarParams(sql: string): string {
+  let n = 0;
+  return rewriteCode(sql, /\?/y, () => `$${++n}`);
+}
+
+/**
+ * An author's expression made safe to embed in a statement that also binds
+ * `?` parameters: each operator spelled with `?` (jsonb `data ? 'k'`) becomes
+ * `OPERATOR(?)`, the same operator at the same precedence, which
+ * toDollarParams leaves alone. Without it, the batch UPDATE of a backfill
+ * would read the author's `?` as a placeholder.
+ */
+export function quoteQuestionOperators(expr: string): string {
+  // Spaced, so `doc?'k'` does not become the identifier `docOPERATOR`.
+  return rewriteCode(expr, QUESTION_OPERATOR, (op) => ` OPERATOR(${op}) `);
+}

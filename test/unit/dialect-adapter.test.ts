@@ -1,0 +1,83 @@
+/**
+ * What the dialect adapter answers for the engine and the operations (base.ts
+ * and each dialect's facts): which columns an expression names and renaming
+ * one, read with the server's own tokens and case rules; the functions it
+ * calls; the type facts; the expression variant.
+ */
+import { describe, expect, it } from 'vitest';
+import { PostgresDialect } from '../../src/dialects/postgres/index.js';
+import { MysqlDialect } from '../../src/dialects/mysql/index.js';
+import { pgTokens } from '../../src/dialects/postgres/text.js';
+import { mysqlTokens } from '../../src/dialects/mysql/expr.js';
+
+const pg = new PostgresDialect({ concurrentIndexes: true });
+const my = new MysqlDialect('8.0.36');
+
+describe('tokens', () => {
+  it('give the text back, and read literals, quoted names and comments as each server does', () => {
+    const pgText = `E'it\\'s name' || $q$ name $q$ || "Name" -- name\n || U&"n\\0061me" || /* a /* nested */ name */ x::name`;
+    expect(pgTokens(pgText).map((t) => t.text).join('')).toBe(pgText);
+    expect(pgTokens(pgText).filter((t) => t.kind === 'string').map((t) => t.text)).toEqual([`E'it\\'s name'`, '$q$ name $q$']);
+    expect(pgTokens(pgText).filter((t) => t.kind === 'comment')).toHaveLength(2);
+    const myText = "_utf8mb4'name' || x'0A' || `na``me` # name\n || \"name\"";
+    expect(mysqlTokens(myText).map((t) => t.text).join('')).toBe(myText);
+    expect(mysqlTokens(myText).filter((t) => t.kind === 'string').map((t) => t.text)).toEqual(["_utf8mb4'name'", "x'0A'"]);
+    expect(mysqlTokens(myText).filter((t) => t.kind === 'quoted').map((t) => t.text)).toEqual(['`na``me`', '"name"']);
+  });
+});
+
+describe('which columns an expression names', () => {
+  const columns = ['name', 'Mail', 'e', 'x'];
+
+  it('PostgreSQL: bare names fold to lower case, quoted ones are exact; never literals, comments, functions, casts or qualified names', () => {
+    expect(pg.columnsNamed(`upper(NAME) || "Mail"`, columns)).toEqual(['name', 'Mail']);
+    expect(pg.columnsNamed(`mail || "name"`, columns)).toEqual(['name']);
+    expect(pg.columnsNamed(`E'x' || $$name$$ || 'e' -- x\n`, columns)).toEqual([]);
+    expect(pg.columnsNamed(`name(1) || t.x || x.y || 1::name || y COLLATE "x"`, columns)).toEqual([]);
+  });
+
+  it('MySQL/MariaDB: any spelling, case-insensitively', () => {
+    expect(my.columnsNamed('upper(NAME) || `mail` || "X"', columns)).toEqual(['name', 'Mail', 'x']);
+    expect(my.columnsNamed("x'0A' || _utf8mb4'name' || 'e' # x\n", columns)).toEqual([]);
+    expect(my.columnsNamed('CAST(1 AS name) || t.x', columns)).toEqual([]);
+  });
+
+  it('rename a column where the expression refers to it, quoted, and nowhere else', () => {
+    expect(pg.replaceIdentifier(`lower(name) <> 'name' AND "name" IS NOT NULL AND t.name = name::text`, 'name', 'full name')).toBe(
+      `lower("full name") <> 'name' AND "full name" IS NOT NULL AND t.name = "full name"::text`,
+    );
+    expect(my.replaceIdentifier("year(created) > 2000 AND `Year` > 0 AND YEAR <> 'year'", 'year', 'yr')).toBe("year(created) > 2000 AND `yr` > 0 AND `yr` <> 'year'");
+  });
+
+  it('find the functions called, and the time keywords', () => {
+    expect(pg.calledFunctions(`random() + coalesce(x, 1) -- now()\n || current_timestamp`)).toEqual(['random', 'coalesce', 'current_timestamp']);
+    expect(my.calledFunctions(`RAND () + "now"() + 'uuid()'`)).toEqual(['rand']);
+  });
+});
+
+describe('type facts', () => {
+  it('integer types as each catalog spells them', () => {
+    for (const t of ['integer', 'bigint', 'smallint', 'int4', 'bigserial']) expect(pg.isIntegerType(t), t).toBe(true);
+    for (const t of ['int(11) unsigned', 'bigint(20)', 'tinyint', 'mediumint', 'INT']) expect(my.isIntegerType(t), t).toBe(true);
+    for (const t of ['numeric(10,0)', 'text', 'interval']) expect(pg.isIntegerType(t), t).toBe(false);
+    for (const t of ['decimal(10,0)', 'point', 'varchar(10)']) expect(my.isIntegerType(t), t).toBe(false);
+  });
+
+  it('serial: an integer with a sequence on PostgreSQL, BIGINT UNSIGNED on MySQL/MariaDB', () => {
+    expect(pg.storedType('serial')).toBe('integer');
+    expect(pg.storedType('BIGSERIAL')).toBe('bigint');
+    expect(pg.storedType('text')).toBe('text');
+    expect(my.storedType('serial')).toBe('bigint unsigned');
+    expect(my.storedType('bigserial')).toBe('bigserial'); // no such type there: the server says so at plan
+  });
+});
+
+describe('expression variants', () => {
+  it('each dialect runs its own', () => {
+    const e = { postgres: 'a::text', mysql: 'CAST(a AS CHAR)' };
+    expect(pg.resolveExpr(e)).toBe('a::text');
+    expect(my.resolveExpr(e)).toBe('CAST(a AS CHAR)');
+    expect(my.resolveExpr({ postgres: 'x' })).toBeUndefined();
+    expect(pg.resolveExpr('x + 1')).toBe('x + 1');
+  });
+});
