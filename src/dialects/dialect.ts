@@ -6,6 +6,7 @@
  */
 import type { Session } from '../db/driver.js';
 import type { ColumnModel, SchemaModel, IndexModel } from '../schema/model.js';
+import type { PlannedForeignKey } from '../schema/planned.js';
 import type { Column } from '../migration/schema.js';
 import type { BaseDialect } from './base.js';
 import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type Step } from '../plan/index.js';
@@ -71,14 +72,8 @@ export interface IndexSpec {
   where?: string;
 }
 
-export interface ForeignKeySpec {
-  table: string;
-  name: string;
-  columns: string[];
-  refTable: string;
-  refColumns: string[];
-  onDelete?: string | null;
-}
+/** A foreign key to add, as a plan records it (schema/planned.ts). */
+export type ForeignKeySpec = PlannedForeignKey;
 
 /** The DDL vocabulary operations are written in. Every method returns idempotent steps. */
 export interface Ddl {

@@ -22,7 +22,7 @@ export interface PlannedIndex {
   columns: string[];
 }
 
-/** A foreign key this plan adds. */
+/** A foreign key this plan adds (the DDL vocabulary's ForeignKeySpec). */
 export interface PlannedForeignKey {
   table: string;
   name: string;
