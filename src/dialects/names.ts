@@ -91,5 +91,8 @@ export function nameTaken(model: SchemaModel, rules: NameRules, kind: 'table' | 
     const indexesMeet = kind === 'index' ? shared || t.name === table : shared;
     if (indexesMeet && t.indexes.some((i) => i.name === name)) return `index "${name}" on "${t.name}"`;
   }
+  // A sequence, a type, xc's state table...: blocks a table, and an index where indexes share the relations' namespace.
+  const other = model.otherNames.get(name);
+  if (other && (kind === 'table' || (shared && other.relation))) return `${other.kind} "${name}"`;
   return undefined;
 }

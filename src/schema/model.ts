@@ -73,8 +73,23 @@ export interface TableModel {
   foreignKeys: ForeignKeyModel[];
 }
 
+/** A name in the tables' namespace held by something the model shows nothing else of. */
+export interface OtherName {
+  /** What holds it, in words: `sequence`, `materialized view`, `type`, `xc's state table`. */
+  kind: string;
+  /** It is a relation, whose namespace indexes share where the server's do (PostgreSQL); a type blocks only tables. */
+  relation: boolean;
+}
+
 export class SchemaModel {
   readonly tables = new Map<string, TableModel>();
+  /**
+   * Names a new table (or index) cannot take though no table of the model
+   * has them: sequences, materialized views, foreign tables and types
+   * (PostgreSQL), sequences and xc's own state tables (MySQL). Read from the
+   * catalog; no migration changes them.
+   */
+  readonly otherNames = new Map<string, OtherName>();
   /** What migrations in flight still hold beyond this projected shape (holds.ts). */
   holds = new Holds();
   /** What the migration being planned adds before the catalog shows it (planned.ts). */
@@ -90,6 +105,7 @@ export class SchemaModel {
     const m = SchemaModel.of([...this.tables.values()].map((t) => structuredClone(t)));
     m.holds = this.holds.clone();
     m.planned = this.planned.clone();
+    for (const [name, other] of this.otherNames) m.otherNames.set(name, { ...other });
     return m;
   }
 

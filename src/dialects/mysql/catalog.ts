@@ -144,7 +144,16 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     const expression = unquoteSimple(check.expression.replace(/\bNEW\.(`(?:[^`]|``)*`)/g, '$1'));
     t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.columns.map((c) => c.name)) });
   }
-  return SchemaModel.of([...tables.values()]);
+  const model = SchemaModel.of([...tables.values()]);
+  // What else holds a table's name: what is neither table nor view (MariaDB sequences), and xc's own state tables,
+  // left out above — theirs whether made yet or not (apply makes them before its first step).
+  const others = (await s.query<{ name: string; type: string }>(
+    `SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES
+     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW') AND ${notState('TABLE_NAME')}`,
+  )).rows;
+  for (const r of others) model.otherNames.set(r.name, { kind: r.type.toLowerCase().replace('system versioned', 'system-versioned table'), relation: true });
+  for (const name of STATE_TABLES) model.otherNames.set(name, { kind: "xc's own state table", relation: true });
+  return model;
 }
 
 async function readChecks(s: Session, flavor: CatalogFlavor): Promise<CheckRow[]> {

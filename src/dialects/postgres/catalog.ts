@@ -46,6 +46,24 @@ LEFT JOIN pg_class rt ON rt.oid = con.confrelid
 WHERE n.nspname = current_schema() AND con.contype IN ('c', 'f')
 ORDER BY t.relname, con.conname`;
 
+/**
+ * Other holders of names a table would take: relations the model does not
+ * show (their names are shared with tables and indexes) and types (a table
+ * makes a type of its name). Array types are left out: the server renames
+ * an automatic one out of the way.
+ */
+const OTHER_NAMES = `
+SELECT c.relname AS name, CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table'
+       WHEN 'c' THEN 'composite type' ELSE 'index' END AS kind, true AS relation
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema()
+  AND (c.relkind IN ('S', 'm', 'f', 'c')
+       OR (c.relkind IN ('i', 'I') AND NOT EXISTS (SELECT 1 FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid WHERE ix.indexrelid = c.oid AND t.relkind IN ('r', 'p', 'v'))))
+UNION ALL
+SELECT t.typname, 'type', false
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = current_schema() AND t.typrelid = 0 AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)`;
+
 const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
 interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null }
@@ -87,7 +105,9 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
       t.foreignKeys.push({ name: r.name, columns: r.columns, refTable: r.ref_table ?? '', refColumns: r.ref_columns, onDelete: ON_DELETE[r.on_delete] ?? null });
     }
   }
-  return SchemaModel.of([...tables.values()]);
+  const model = SchemaModel.of([...tables.values()]);
+  for (const r of (await s.query<{ name: string; kind: string; relation: boolean }>(OTHER_NAMES)).rows) model.otherNames.set(r.name, { kind: r.kind, relation: r.relation });
+  return model;
 }
 
 /** `CHECK ((price > 0)) NOT VALID` → `(price > 0)`. */
