@@ -144,6 +144,8 @@ export type IssueFacts =
   | { code: 'invalid_expression' }
   /** An expression calling functions whose value changes from call to call, where the check before contract computes it again. */
   | { code: 'volatile_expression'; functions: string[] }
+  /** An expression calling functions that change the session it runs on (a setting, a session lock, a connection). */
+  | { code: 'changes_session'; calls: string[] }
   /** Views, triggers, generated columns or policies of the user's depend on what the contract removes. */
   | { code: 'has_dependents'; table: string; column?: string; dependents: string[] }
   /** Existing rows break a condition the operation needs (NOT NULL, a check, a foreign key). */

@@ -216,6 +216,35 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   expressionQueries(check: ExpressionCheck): string[];
   /**
+   * Statements run before those queries, in their transaction while it can
+   * still write (then `readOnlyFromHere` makes it read-only): the temporary
+   * table a value is stored into, so it converts as storing it does
+   * (PostgreSQL). Rolled back with the transaction.
+   */
+  expressionSetup?(check: ExpressionCheck): string[];
+  /** Statement making the current transaction read-only from here on, where the server can (PostgreSQL). */
+  readonly readOnlyFromHere?: string;
+  /**
+   * Why `expr` cannot be a default of a column of `type` as the server reads
+   * a default (MySQL: a subquery, a literal the type does not take), or
+   * null; after the expression compiled. Changes nothing.
+   */
+  defaultIssue?(s: Session, type: string, expr: string): Promise<string | null>;
+  /**
+   * What in an author expression would change the session it runs on —
+   * settings, session locks, connections (PostgreSQL `set_config`,
+   * `pg_advisory_lock`; MySQL `GET_LOCK`, `@v := …`) — in words, each with
+   * why it is refused: xc's sessions and the application's (a trigger runs
+   * on them) would carry it into their next statements.
+   */
+  sessionChanges(sql: string): string[];
+  /**
+   * Why an author expression cannot be embedded in xc's statements as it
+   * is, from its text alone (PostgreSQL: it ends inside a literal or comment
+   * that would take in what xc writes after it), or null.
+   */
+  textIssue?(sql: string): string | null;
+  /**
    * Of the functions an expression calls (lower-cased names), those whose
    * value may change between two calls with the same arguments: PostgreSQL
    * asks pg_proc (a name every overload of which is not IMMUTABLE); MySQL has
@@ -374,18 +403,19 @@ export function markRemovals(ddl: Ddl): Ddl {
  * inside a read-only transaction that is rolled back; the error text, or null.
  */
 export async function compileExpression(s: Session, dialect: Dialect, check: ExpressionCheck): Promise<string | null> {
+  let error: string | null = null;
   try {
     await readOnly(s, dialect, async () => {
       for (const sql of dialect.expressionQueries(check)) await s.query(sql, undefined, { single: true });
-    });
-    return null;
+    }, dialect.expressionSetup?.(check) ?? []);
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;
     // An expression that writes (nextval) is refused once it runs, so it compiled; where the check allows, that is all it can prove.
-    if (check.evaluate === 'unlessWrites' && dialect.isReadOnlyRefusal(err)) return null;
-    const message = (err as Error).message ?? String(err);
-    return check.explain ? check.explain(message) : message;
+    if (!(check.evaluate === 'unlessWrites' && dialect.isReadOnlyRefusal(err))) error = (err as Error).message ?? String(err);
   }
+  // Compiled (or computed) as a value, a default still meets the server's own rules for defaults (MySQL: no stored function).
+  if (error === null && check.columnDefault && check.castTo && dialect.defaultIssue) error = await dialect.defaultIssue(s, check.castTo, check.sql);
+  return error !== null && check.explain ? check.explain(error) : error;
 }
 
 /** An author's text ended plan's read-only transaction: never expected (texts run as one statement), never ignored. */
@@ -396,12 +426,21 @@ export class EscapedTransactionError extends Error {}
  * a read-only transaction that is always rolled back, and prove afterwards
  * that it is the same transaction: nothing it ran can have been committed.
  */
-export async function readOnly<T>(s: Session, dialect: Dialect, fn: () => Promise<T>): Promise<T> {
-  await s.query(dialect.beginReadOnly);
+export async function readOnly<T>(s: Session, dialect: Dialect, fn: () => Promise<T>, setup: string[] = []): Promise<T> {
   const mark = async () => (dialect.transactionMark ? JSON.stringify((await s.query(dialect.transactionMark)).rows) : '');
-  const before = await mark();
+  let before = '';
   let failure: unknown;
   try {
+    // `setup` creates what `fn` stores into (temporary, one statement each), before the transaction turns read-only.
+    if (setup.length > 0) {
+      if (!dialect.readOnlyFromHere) throw new Error(`${dialect.name} cannot make a transaction read-only after it wrote: no setup`);
+      await s.query('BEGIN');
+      for (const sql of setup) await s.query(sql, undefined, { single: true });
+      await s.query(dialect.readOnlyFromHere);
+    } else {
+      await s.query(dialect.beginReadOnly);
+    }
+    before = await mark();
     return await fn();
   } catch (err) {
     failure = err;

@@ -14,7 +14,7 @@ import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition, type OperationKind, type OperationSpec } from '../migration/schema.js';
 import { operation } from '../operations/index.js';
 import type { Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
-import { emptyPlan, type OperationPlan, type RowCheck } from '../plan/index.js';
+import { emptyPlan, type ExpressionCheck, type OperationPlan, type RowCheck } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { SchemaModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
@@ -63,8 +63,10 @@ const heldUntilContract = (message: string): ValidationIssue => ({ path: [], cod
 
 /**
  * What only the server can tell of one operation, in order, each step only
- * when the one before found nothing: its types; its expressions (compiled,
- * never run, and those compared again by the verify refused when volatile);
+ * when the one before found nothing: its types; its expressions (their text
+ * read first, then compiled as apply stores them — computed only where they
+ * read no column (storedOnce) — and those compared again by the verify
+ * refused when volatile);
  * the existing rows it needs to meet a condition. Changes nothing.
  */
 async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext): Promise<ValidationIssue[]> {
@@ -78,7 +80,22 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     const error = await dialect.sqlSyntaxIssue!(session, st.sql);
     if (error) issues.push({ path: st.path, code: 'invalid_sql', message: `not valid SQL: ${error}` });
   }
-  for (const check of op.expressions?.(spec as never, vctx) ?? []) {
+  for (const written of op.expressions?.(spec as never, vctx) ?? []) {
+    // Read from the text before anything runs: compiling, let alone computing, a call that changes the session would change xc's.
+    const textIssue = dialect.textIssue?.(written.sql);
+    if (textIssue) {
+      issues.push({ path: written.path, code: 'invalid_expression', message: textIssue });
+      continue;
+    }
+    const changes = dialect.sessionChanges(written.sql);
+    if (changes.length > 0) {
+      issues.push({
+        path: written.path, code: 'changes_session', calls: changes,
+        message: `calls ${changes.join('; ')}: an expression runs on xc's pooled sessions and, in a trigger, on the application's, which would carry the change into their next statements — compute the value without it`,
+      });
+      continue;
+    }
+    const check = storedOnce(dialect, written);
     const error = await compileExpression(session, dialect, check);
     if (error) issues.push({ path: check.path, code: 'invalid_expression', message: error });
     const volatile = check.deterministic && !error ? await dialect.volatileFunctions(session, dialect.calledFunctions(check.sql)) : [];
@@ -110,6 +127,20 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     if (examples) issues.push({ path: check.path, code: 'rows_violate', table: check.table, message: `${check.message}; for example:\n${examples}` });
   }
   return issues;
+}
+
+/**
+ * A value that reads no column is the value every row gets (or a default
+ * every row may get): computed once here, converted as storing it converts,
+ * so one the column cannot take ('abc' into an integer, a string too long)
+ * is refused now rather than met by the backfill. One that reads columns
+ * depends on each row's values: only compiled, and a row it fails for stops
+ * the backfill (exit 1, naming the row), resumable once the data is fixed.
+ */
+function storedOnce(dialect: Dialect, check: ExpressionCheck): ExpressionCheck {
+  if (!check.castTo || check.boolean || check.evaluate) return check;
+  const reads = dialect.columnsNamed(check.sql, check.columns.map((c) => c.name));
+  return reads.length === 0 ? { ...check, evaluate: 'unlessWrites' } : check;
 }
 
 /** A few rows that violate `check`, shown as `key=value ...` lines, or null when none does. Read-only. */

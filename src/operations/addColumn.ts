@@ -53,7 +53,7 @@ export const addColumn: Operation<'addColumn'> = {
   expressions(spec, { model, expr }) {
     const t = model.table(spec.table);
     const checks = spec.up === undefined ? [] : exprCheck(['up'], spec.table, expr(spec.up), columnsOf(t), spec.column.type);
-    if (spec.column.default !== undefined) checks.push(...exprCheck(['column', 'default'], spec.table, spec.column.default, [], spec.column.type));
+    if (spec.column.default !== undefined) checks.push(...exprCheck(['column', 'default'], spec.table, spec.column.default, [], spec.column.type).map((k) => ({ ...k, columnDefault: true })));
     return checks;
   },
   rowChecks(spec, { model, expr, dialect }) {
@@ -93,7 +93,9 @@ export const addColumn: Operation<'addColumn'> = {
     const up = spec.up === undefined ? undefined : ctx.expr(spec.up);
     // With `up`, the trigger fills the column for old writers (falling back to the default);
     // a column default would fill it first and hide the NULL the trigger looks for, so it waits for contract.
-    const fill = up !== undefined ? (col.default !== undefined ? `COALESCE(${up}, ${col.default})` : up) : col.default;
+    // Embedded like `up`: the backfill and its check bind `?` parameters, so the default's own `?` (jsonb) must not read as one.
+    const def = col.default === undefined ? undefined : ctx.expr(col.default);
+    const fill = up !== undefined ? (def !== undefined ? `COALESCE(${up}, ${def})` : up) : def;
     const fillName = ctx.name('fill');
     const catalogOnly = addedWithDefault(spec);
     // The columns `up` reads: an old writer's UPDATE of one of them computes the column again (it never goes stale).

@@ -100,8 +100,8 @@ function defaultCheck(
     const explain = (error: string) =>
       `the default of "${spec.table}"."${spec.column}", ${old.default}, is carried over to "${spec.to}" converted to ${type}, and it cannot be: ${error}. ` +
       'Give `default` for the new column (or `default: null` for none)';
-    return [{ path: ['default'], table: spec.table, sql, columns, castTo: type, evaluate: 'required', explain }];
+    return [{ path: ['default'], table: spec.table, sql, columns, castTo: type, columnDefault: true, evaluate: 'required', explain }];
   }
   const explain = (error: string) => `${spec.default} is not a default for a column of type ${type}: ${error}`;
-  return [{ path: ['default'], table: spec.table, sql, columns, castTo: type, evaluate: 'unlessWrites', explain }];
+  return [{ path: ['default'], table: spec.table, sql, columns, castTo: type, columnDefault: true, evaluate: 'unlessWrites', explain }];
 }

@@ -99,7 +99,8 @@ export const createTable: Operation<'createTable'> = {
 
   types: (spec, { dialect }) => spec.columns.map((c, i) => ({ path: ['columns', i, 'type'], type: dialect.storedType(c.type) })),
 
-  expressions: (spec, { dialect }) => spec.columns.flatMap((c, i) => exprCheck(['columns', i, 'default'], spec.table, c.default, [], dialect.storedType(c.type))),
+  expressions: (spec, { dialect }) =>
+    spec.columns.flatMap((c, i) => exprCheck(['columns', i, 'default'], spec.table, c.default, [], dialect.storedType(c.type)).map((k) => ({ ...k, columnDefault: true }))),
 
   project(spec, model, dialect) {
     // A catalog that already has the table (expand ran) is the better truth.

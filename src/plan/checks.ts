@@ -13,8 +13,18 @@ export interface ExpressionCheck {
   sql: string;
   /** Columns visible to the expression, with their types. */
   columns: { name: string; type: string }[];
-  /** Type the value must cast to, if any. */
+  /**
+   * Type of the column the value is stored in, if any: it must convert as
+   * storing it converts — an assignment (PostgreSQL has no assignment cast
+   * from text or boolean to integer, where CAST has one), or a default.
+   */
   castTo?: string;
+  /**
+   * A column default of `castTo`: compiled where the server reads a default,
+   * which refuses more than a query does (subqueries, aggregates; MySQL: a
+   * literal the type does not take).
+   */
+  columnDefault?: boolean;
   /** A boolean condition rather than a value. */
   boolean?: boolean;
   /**

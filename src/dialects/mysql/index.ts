@@ -16,6 +16,7 @@ import type { Token } from '../sqltext.js';
 import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, quoteMy } from './expr.js';
 import { bypassVariable } from './triggers.js';
 import { mysqlSyntaxIssue } from './syntax.js';
+import { mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
 
 export { quoteMy };
 
@@ -152,21 +153,17 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   readonly beginReadOnly = 'START TRANSACTION READ ONLY';
 
-  async typeIssue(s: Session, type: string): Promise<string | null> {
-    // No catalog function reads a type: a session-private temporary table with one column of it does (no implicit
-    // commit, invisible to other sessions). Sent as one prepared statement, so a `;` in the type cannot run another,
-    // even on a pool that allows several statements per call.
-    const table = quoteMy('xc_type_check');
-    try {
-      await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`);
-      await s.query(`CREATE TEMPORARY TABLE ${table} (c ${type})`, undefined, { single: true });
-      const columns = (await s.query(`SHOW COLUMNS FROM ${table}`)).rows.length;
-      return columns === 1 ? null : `"${type}" is not one type (it declares ${columns} columns)`;
-    } catch (err) {
-      return `"${type}" is not a type: ${(err as Error).message}`;
-    } finally {
-      await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`).catch(() => undefined);
-    }
+  /** Exactly one data type, nothing of a column clause (typecheck.ts). */
+  typeIssue(s: Session, type: string): Promise<string | null> {
+    return mysqlTypeIssue(s, type);
+  }
+
+  defaultIssue(s: Session, type: string, expr: string): Promise<string | null> {
+    return mysqlDefaultIssue(s, type, expr);
+  }
+
+  sessionChanges(sql: string): string[] {
+    return mysqlSessionChanges(sql);
   }
 
   /** Parsed by the server as a prepared statement, never executed (syntax.ts). */
@@ -199,7 +196,11 @@ export class MysqlDialect extends BaseDialect implements Dialect {
       // would, strictly. MySQL has no anonymous block: there the value is computed and CAST, leniently.
       // A block is one statement however many it holds: the text is first compiled in a plain SELECT, where any `;`
       // (outside literals and comments) is a syntax error or a second statement, both refused — so none reaches the block.
-      return [compiled, `BEGIN NOT ATOMIC DECLARE xc_value ${c.castTo}; SELECT (${c.sql}) INTO xc_value ${from}; END`];
+      // MariaDB's JSON is LONGTEXT with a CHECK (json_valid) on the column, which a variable does not have: checked here.
+      const json = /^\s*json\s*$/i.test(c.castTo)
+        ? ` IF xc_value IS NOT NULL AND NOT JSON_VALID(xc_value) THEN SIGNAL SQLSTATE '22032' SET MESSAGE_TEXT = 'not valid JSON, which a json column refuses (its CHECK json_valid)'; END IF;`
+        : '';
+      return [compiled, `BEGIN NOT ATOMIC DECLARE xc_value ${c.castTo}; SELECT (${c.sql}) INTO xc_value ${from};${json} END`];
     }
     return [c.evaluate ? `SELECT ${value} ${from}` : compiled];
   }

@@ -10,7 +10,8 @@ import type { SchemaModel } from '../../schema/model.js';
 import { BaseDialect } from '../base.js';
 import type { Token } from '../sqltext.js';
 import { introspectPostgres } from './catalog.js';
-import { PG_IDENTIFIERS, PG_NAMES, pgTokens, quoteQuestionOperators, quotePg } from './text.js';
+import { PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg } from './text.js';
+import { sessionCalls } from '../sessionCalls.js';
 import { createPostgresDdl, literal } from './ddl.js';
 import { BYPASS_SETTING, dollarTag, pgFillTrigger, pgSyncTrigger } from './triggers.js';
 import { assertTargetName, checkStateTarget, DEFAULT_STATE_SCHEMA, stateSchemaFor } from './state.js';
@@ -22,6 +23,23 @@ function lockKey(key: string): number {
   let h = 0x811c9dc5;
   for (const ch of key) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
   return (h >>> 0) & 0x7fffffff;
+}
+
+/** Where plan stores a value to convert it as a column of its type does (expressionSetup). */
+const VALUE_TABLE = 'pg_temp.xc_value_check';
+
+/**
+ * Functions that change the session they run on, and how: plan checks an
+ * expression on xc's pooled sessions, a trigger runs it on the
+ * application's, and either would carry the change into later statements.
+ */
+function sessionFunction(name: string): string | undefined {
+  if (name === 'set_config') return 'changes a setting for the rest of the session (search_path: later statements find other tables)';
+  if (name === 'setseed') return 'seeds random() for the rest of the session';
+  if (/^pg_(try_)?advisory_lock(_shared)?$/.test(name)) return 'takes a session-level advisory lock, held after the statement ends';
+  if (/^pg_advisory_unlock/.test(name)) return "releases the session's advisory locks, xc's own among them";
+  if (name.startsWith('dblink')) return 'opens or uses a connection of its own, outside the transaction xc checks or runs the expression in';
+  return undefined;
 }
 
 /** The serial shorthands: an integer column with a sequence default. */
@@ -159,12 +177,44 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return quoteQuestionOperators(expr);
   }
 
+  readonly readOnlyFromHere = 'SET TRANSACTION READ ONLY';
+
+  /**
+   * A value stored in a column converts by assignment, which has no cast
+   * from text or boolean to integer where CAST has one, and a default is read
+   * as a default (no subquery, no aggregate): a temporary column of the type,
+   * made before the check turns read-only, takes the value as apply's column
+   * will. Rolled back with the check.
+   */
+  expressionSetup(c: ExpressionCheck): string[] {
+    if (!c.castTo || c.boolean) return [];
+    return [`CREATE TEMP TABLE ${VALUE_TABLE} (value ${c.castTo}${c.columnDefault ? ` DEFAULT (${c.sql})` : ''}) ON COMMIT DROP`];
+  }
+
   expressionQueries(c: ExpressionCheck): string[] {
     const cols = c.columns.length > 0 ? c.columns.map((col) => `NULL::${col.type} AS ${quotePg(col.name)}`).join(', ') : 'NULL AS _xc_none';
     const from = `FROM (SELECT ${cols}) AS _xc_row`;
-    const value = c.castTo ? `CAST((${c.sql}) AS ${c.castTo})` : `(${c.sql})`;
-    if (c.evaluate) return [`SELECT ${value} ${from}`]; // one row: the value is computed and converted
-    return [c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`];
+    // Evaluated: one row, the value computed (and stored, converted); else compiled only.
+    const rows = c.evaluate ? '' : ' LIMIT 0';
+    if (c.boolean) return [`SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0`];
+    if (!c.castTo) return [`SELECT (${c.sql}) ${from}${rows}`];
+    // A temporary table may be written in a read-only transaction (expressionSetup made it).
+    if (c.columnDefault) return c.evaluate ? [`INSERT INTO ${VALUE_TABLE} DEFAULT VALUES`] : [];
+    return [`INSERT INTO ${VALUE_TABLE} (value) SELECT (${c.sql}) ${from}${rows}`];
+  }
+
+  /** An unterminated literal or comment would take in the SQL xc writes after the expression (and its `?` placeholders). */
+  textIssue(sql: string): string | null {
+    const last = pgSegments(`${sql} x`).at(-1)!;
+    if (last.code) return null;
+    const t = last.text;
+    const what = t.startsWith('$') ? 'a dollar-quoted string' : t.startsWith('"') ? 'a quoted name' : t.startsWith('--') ? 'a -- comment' : t.startsWith('/*') ? 'a /* comment' : 'a string';
+    return `ends inside ${what} that is never closed (${JSON.stringify(t.slice(0, 24))}…), which would take in the SQL xc writes after the expression`;
+  }
+
+  sessionChanges(sql: string): string[] {
+    const nameOf = (t: Token) => (t.kind === 'word' ? t.text.toLowerCase() : t.kind === 'quoted' ? t.text.slice(1, -1).replace(/""/g, '"') : undefined);
+    return sessionCalls(pgTokens(sql), nameOf, sessionFunction);
   }
 
   lockTimeout(ms: number): string[] {
