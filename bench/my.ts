@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { mysqlOptionsFromUrl } from '../src/db/mysql.js';
+import { mysqlOptionsFromUrl } from '../src/dialects/mysql/driver.js';
 import { createXc, type Phase, type Xc } from '../src/index.js';
 import type { XcTimeline } from './pg.js';
 import type { XcVariant } from './report.js';

@@ -2,12 +2,9 @@
  * Opening the database (SPEC §2): from a URL, a knexfile, or an object the
  * library user already has (Driver, knex, pg Pool, mysql2 pool, PGlite).
  */
-import pg from 'pg';
-import type { Driver } from './driver.js';
+import type { Driver, DriverFamily } from './driver.js';
 import { InvalidInputError } from '../errors.js';
-import { createPgDriver } from './pg.js';
-import { createMysqlDriver, isMysqlPool } from './mysql.js';
-import { createPgliteDriver, isPglite, wrapPglite } from './pglite.js';
+import { DRIVER_FAMILIES } from '../dialects/drivers.js';
 import { driverFromKnexfile, isKnex, wrapKnex } from './knex.js';
 import { addSecret, malformedUrlProblem, passwordOf, redactUrl } from './redact.js';
 
@@ -35,63 +32,36 @@ export function isDriver(x: unknown): x is Driver {
   return !!o && typeof o === 'object' && typeof o.acquire === 'function' && typeof o.close === 'function' && typeof o.label === 'string';
 }
 
-function isPgPool(x: unknown): x is pg.Pool {
-  if (x instanceof pg.Pool) return true;
-  // Another copy of pg in the user's project fails instanceof: recognise its shape.
-  const o = x as Record<string, unknown> | null;
-  return !!o && typeof o === 'object' && typeof o.connect === 'function' && typeof o.query === 'function' && 'totalCount' in o && 'idleCount' in o;
-}
-
 /** Wrap an object the caller already holds. Its lifetime stays theirs: `close()` does not end it. */
 export function driverFromConnection(c: unknown): Driver {
   // Like every object handed in, a Driver stays the caller's to close.
   if (isDriver(c)) return { acquire: () => c.acquire(), close: async () => undefined, singleConnection: c.singleConnection, label: c.label };
   if (isKnex(c)) return wrapKnex(c);
-  if (isPgPool(c)) return createPgDriver(c as pg.Pool, { owned: false, label: 'pg.Pool' });
-  if (isMysqlPool(c)) return createMysqlDriver(c as Parameters<typeof createMysqlDriver>[0], { owned: false });
-  if (isPglite(c)) return wrapPglite(c, { owned: false, label: 'pglite' });
+  for (const family of DRIVER_FAMILIES) {
+    const driver = family.wrap?.(c);
+    if (driver) return driver;
+  }
   throw new InvalidInputError(
     'unsupported connection object; expected a knex instance, a pg Pool, a mysql2 pool, a PGlite instance or an xc Driver',
   );
 }
-
-/** A value in PostgreSQL's startup `options`, which are split on whitespace; a backslash escapes. */
-const optionValue = (v: string) => v.replace(/[\s\\]/g, '\\$&');
 
 /** Open a driver from a URL (postgres, mysql, mariadb, pglite). The password is registered for redaction. */
 export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: string): Promise<Driver> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   addSecret(passwordOf(url));
   addSecret(passwordOf(url, true));
-  const malformed = scheme === 'pglite' ? null : malformedUrlProblem(url);
+  const family = familyOf(scheme);
+  const malformed = family?.namesPath ? null : malformedUrlProblem(url);
   if (malformed) throw new InvalidInputError(malformed);
   for (const m of url.matchAll(/[?&;][^=&;#]*pass[^=&;#]*=([^&;#]*)/gi)) addSecret(m[1]);
-  switch (scheme) {
-    case 'postgres':
-    case 'postgresql': {
-      // Startup options, so they hold from the first statement on: search_path (no SET on shared sessions, survives
-      // poolers), and no statement time limit — xc's own pool, so none to keep for an application; even the first
-      // query (which server is this?) must not be cancelled on a loaded server (statementLimit.ts lifts it elsewhere).
-      // The schema is one name, quoted: exactly as written (case included, a comma is part of it), never a list.
-      const searchPath = schema === undefined ? [] : [`-c search_path=${optionValue(`"${schema.replace(/"/g, '""')}"`)}`];
-      const startup = ['-c statement_timeout=0', ...searchPath].join(' ');
-      return { ...createPgDriver({ connectionString: url, options: startup }, { label: redactUrl(url) }), unlimited: true };
-    }
-    case 'mysql':
-    case 'mariadb':
-      return createMysqlDriver(url);
-    case 'pglite':
-      return createPgliteDriver(url, cwd);
-    default:
-      throw new InvalidInputError(
-        `unsupported database URL ${redactUrl(url)}${scheme ? ` (scheme "${scheme}:")` : ''}; ${HOW_TO_CONNECT}`,
-      );
-  }
+  if (!family) throw new InvalidInputError(`unsupported database URL ${redactUrl(url)}${scheme ? ` (scheme "${scheme}:")` : ''}; ${HOW_TO_CONNECT}`);
+  return family.fromUrl(url, { cwd, schema });
 }
 
-/** MySQL/MariaDB have no schema inside a database to give: `--schema` is refused there (exit 2). */
-export function schemaOnMysql(schema: string): InvalidInputError {
-  return new InvalidInputError(`--schema "${schema}": MySQL/MariaDB have no schemas inside a database — the database in the URL (mysql://host/DB) is the one xc migrates`);
+/** The family that opens URLs of `scheme`. */
+function familyOf(scheme: string | undefined): DriverFamily | undefined {
+  return DRIVER_FAMILIES.find((f) => scheme !== undefined && f.schemes.includes(scheme));
 }
 
 /** Pick the driver: an existing connection, else a URL, else a knexfile. */
@@ -105,8 +75,9 @@ export async function openDriver(o: OpenDriverOptions): Promise<Driver> {
     // Checked before any connection: a --schema that cannot apply must not leave xc on the connection's default schema.
     // A connection object or a knexfile keeps its own search_path: the dialect checks it is that schema (postgres/state.ts).
     if (o.schema.trim() === '') throw new InvalidInputError('--schema is empty: give the schema of the tables to migrate, or leave the option out');
-    if (!object && /^(mysql|mariadb):/i.test(url ?? '')) throw schemaOnMysql(o.schema);
-    if (!object && url && !/^postgres(ql)?:/i.test(url)) {
+    const family = object || !url ? undefined : familyOf(/^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase());
+    if (family?.schemaRefusal) throw family.schemaRefusal(o.schema);
+    if (!object && url && !family?.takesSchema) {
       throw new InvalidInputError(`--schema "${o.schema}" applies to postgres:// URLs, connection objects and knexfiles, not to ${/^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? 'this'} URLs`);
     }
   }

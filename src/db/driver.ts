@@ -3,6 +3,9 @@
  * mysql2) is wrapped into it. xc's own SQL always uses `?` placeholders; a
  * PostgreSQL session rewrites them to `$n`.
  */
+import { SqlFailedError } from '../errors.js';
+import { scrub } from './redact.js';
+
 export interface QueryResult<T> {
   rows: T[];
   rowCount: number;
@@ -35,6 +38,63 @@ export interface Driver {
   readonly label: string;
   /** Its sessions start without a statement time limit (a pool xc opened with one turned off): nothing to lift per session. */
   readonly unlimited?: boolean;
+}
+
+/**
+ * One way of reaching a server (node-postgres, PGlite, mysql2), as openDriver
+ * (connect.ts) and the knex support (knex.ts) use it. Each dialect brings its
+ * own (src/dialects/<db>/driver.ts); src/dialects/drivers.ts lists them.
+ */
+export interface DriverFamily {
+  /** URL schemes it opens, lower case, without `:`; the first names it in labels. */
+  readonly schemes: readonly string[];
+  /** Open a URL of one of its schemes: `cwd` is the base of relative paths, `schema` the --schema given (only where `takesSchema`). */
+  fromUrl(url: string, o: { cwd: string; schema?: string }): Promise<Driver>;
+  /** Its URLs name a folder, not a server (`pglite://PATH`): no URL rules to hold them to. */
+  readonly namesPath?: boolean;
+  /** --schema applies to its URLs (PostgreSQL's search_path). */
+  readonly takesSchema?: boolean;
+  /** Why --schema cannot apply, where the server has a reason of its own to give (MySQL has no schemas inside a database). */
+  schemaRefusal?(schema: string): Error;
+  /** A Driver over a connection object the caller holds, when it is this family's (its pool, its instance); undefined otherwise. */
+  wrap?(connection: unknown): Driver | undefined;
+  /** How knex reaches it, where it can. */
+  readonly knex?: KnexFamily;
+}
+
+/** What a knex client of one family needs from xc. */
+export interface KnexFamily {
+  /** The client names a knexfile or a knex instance gives it (`client: 'pg'`). */
+  readonly clients: readonly string[];
+  /** The connections of a knex instance with this driver can carry xc's sessions. */
+  wraps(driverName: string): boolean;
+  /** A session over a connection knex lent. */
+  session(connection: unknown, release: (destroy?: boolean) => void): Session;
+  /** Close a lent connection for good (knex replaces it). */
+  destroy(connection: unknown): void;
+  /** A pool of xc's own for a knexfile's `connection` URL, shown as `label`. */
+  fromUrl(url: string, label: string): Driver;
+  /** A pool of xc's own for a knexfile's `connection` object; `config` is the whole environment (searchPath). */
+  fromObject(connection: ConnectionObject, config: Record<string, unknown>): Driver;
+}
+
+/** A knexfile's `connection` given as an object. */
+export interface ConnectionObject {
+  host?: string;
+  port?: number | string;
+  user?: string;
+  password?: string;
+  database?: string;
+  connectionString?: string;
+  ssl?: unknown;
+  [k: string]: unknown;
+}
+
+/** A connection failure, naming the redacted target and never the password. */
+export function connectError(label: string, err: unknown): SqlFailedError {
+  const e = err as { message?: string; code?: string };
+  const msg = scrub(String(e?.message ?? err));
+  return new SqlFailedError(`cannot connect to ${label}: ${msg}`, { code: e?.code ?? null }, { code: 'connect_failed', cause: err });
 }
 
 /** Run `fn` on a session of its own, always released. */

@@ -1,15 +1,13 @@
 /**
  * knex support: wrap a live knex instance (borrowing its raw connections), or
- * read a knexfile and open our own pg / mysql2 pool from its connection.
+ * read a knexfile and open our own pool from its connection — through the
+ * driver family of its client (DriverFamily.knex: pg, mysql2).
  */
 import path from 'node:path';
-import type { PoolOptions } from 'mysql2/promise';
-import type { PoolConfig } from 'pg';
-import type { Driver } from './driver.js';
+import { connectError, type ConnectionObject, type Driver, type KnexFamily } from './driver.js';
 import { InvalidInputError } from '../errors.js';
 import { importDefault, loadError } from '../migration/load.js';
-import { createPgDriver, guardErrors, pgSession, connectError, type PgQueryable } from './pg.js';
-import { createMysqlDriver, mysqlSession, mysqlOptionsFromUrl, type MysqlQueryable } from './mysql.js';
+import { DRIVER_FAMILIES } from '../dialects/drivers.js';
 import { addSecret, malformedUrlProblem, passwordOf, redactUrl } from './redact.js';
 
 interface KnexClient {
@@ -26,13 +24,10 @@ export function isKnex(x: unknown): x is { client: KnexClient } {
   return typeof x === 'function' && !!c && typeof c.acquireConnection === 'function';
 }
 
-type Family = 'pg' | 'mysql';
-
-function familyOf(client: unknown): Family | null {
+/** The family a knex client name belongs to, if xc speaks to it. */
+function familyOf(client: unknown): KnexFamily | null {
   const c = String(client ?? '').toLowerCase();
-  if (['pg', 'postgres', 'postgresql', 'pgnative'].includes(c)) return 'pg';
-  if (['mysql', 'mysql2', 'mariadb'].includes(c)) return 'mysql';
-  return null;
+  return DRIVER_FAMILIES.flatMap((f) => (f.knex?.clients.includes(c) ? [f.knex] : []))[0] ?? null;
 }
 
 /** A Driver over a knex instance's pool. `close()` leaves the instance alone: it is the caller's. */
@@ -40,7 +35,7 @@ export function wrapKnex(knex: { client: KnexClient }): Driver {
   const client = knex.client;
   const name = client.driverName ?? String(client.config?.client ?? 'unknown');
   const family = familyOf(client.driverName) ?? familyOf(client.dialect);
-  if (family === null || name === 'mysql') {
+  if (family === null || !family.wraps(name)) {
     throw new InvalidInputError(
       `knex client "${name}" is not supported; xc works with knex over "pg" (PostgreSQL) or "mysql2" (MySQL/MariaDB)`,
     );
@@ -59,46 +54,20 @@ export function wrapKnex(knex: { client: KnexClient }): Driver {
       const done = (destroy?: boolean) => {
         // A destroyed connection fails knex's validation and is replaced on next acquire.
         if (destroy) {
-          const r = raw as { end?: () => unknown; destroy?: () => unknown; __knex__disposed?: unknown };
           try {
-            if (family === 'pg') {
-              r.__knex__disposed = 'closed by xc';
-              void Promise.resolve(r.end?.()).catch(() => undefined);
-            } else r.destroy?.();
+            family.destroy(raw);
           } catch {
             // already gone
           }
         }
         void Promise.resolve(client.releaseConnection(raw)).catch(() => undefined);
       };
-      if (family === 'pg') {
-        guardErrors(raw as { on(ev: 'error', fn: (e: Error) => void): unknown });
-        return pgSession(raw as PgQueryable, done);
-      }
-      // knex holds mysql2's callback connection; promise() gives the promise API over it.
-      const conn = raw as { promise(): MysqlQueryable };
-      return mysqlSession(conn.promise(), done);
+      return family.session(raw, done);
     },
     async close() {
       // Not ours to destroy.
     },
   };
-}
-
-interface ConnectionObject {
-  host?: string;
-  port?: number | string;
-  user?: string;
-  password?: string;
-  database?: string;
-  connectionString?: string;
-  ssl?: unknown;
-  [k: string]: unknown;
-}
-
-function labelOf(scheme: string, c: ConnectionObject): string {
-  const auth = c.user ? `${c.user}${c.password ? ':***' : ''}@` : '';
-  return `${scheme}://${auth}${c.host ?? 'localhost'}${c.port ? `:${c.port}` : ''}/${c.database ?? ''}`;
 }
 
 /** Read a knexfile (`module.exports`/default export, keyed by environment or a single config) and open a driver. */
@@ -136,29 +105,12 @@ export async function driverFromKnexfile(file: string, envName?: string, cwd = p
     // As for --url: a URL the driver would misread (or throw on, with the URL in the error) is refused first.
     const malformed = malformedUrlProblem(connection);
     if (malformed) throw new InvalidInputError(`${where}: ${malformed}`);
-    const label = redactUrl(connection);
-    return family === 'pg'
-      ? createPgDriver(connection, { label })
-      : createMysqlDriver(mysqlOptionsFromUrl(connection), { label });
+    return family.fromUrl(connection, redactUrl(connection));
   }
   if (!connection || typeof connection !== 'object') {
     throw new InvalidInputError(`${where}: expected "connection" as a URL string or an object with host, user, password, database`);
   }
   const c = connection as ConnectionObject;
   addSecret(c.password);
-  if (family === 'pg') {
-    if (c.connectionString) addSecret(passwordOf(c.connectionString));
-    const label = c.connectionString ? redactUrl(c.connectionString) : labelOf('postgres', c);
-    const searchPath = config.searchPath;
-    const extra =
-      searchPath && !c.options
-        ? { options: `-c search_path=${([] as unknown[]).concat(searchPath).join(',')}` }
-        : {};
-    const pgConfig = { ...c, ...extra, port: c.port === undefined ? undefined : Number(c.port) } as PoolConfig;
-    return createPgDriver(pgConfig, { label });
-  }
-  const { connectionString, ...rest } = c;
-  const base = (typeof connectionString === 'string' ? { ...mysqlOptionsFromUrl(connectionString), ...rest } : rest) as PoolOptions;
-  if (base.port !== undefined) base.port = Number(base.port);
-  return createMysqlDriver(base, { label: labelOf('mysql', c) });
+  return family.fromObject(c, config);
 }

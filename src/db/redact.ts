@@ -82,6 +82,12 @@ function splitNoAuthority(url: string): UrlParts | null {
   return { scheme, user: colon < 0 ? userinfo : userinfo.slice(0, colon), password: colon < 0 ? null : userinfo.slice(colon + 1), rest: after.slice(at + 1) };
 }
 
+/** A connection given as an object, shown as a URL without its password: `scheme://user:***@host:port/database`. */
+export function connectionLabel(scheme: string, c: { host?: string; port?: number | string; user?: string; password?: string; database?: string }): string {
+  const auth = c.user ? `${c.user}${c.password ? ':***' : ''}@` : '';
+  return `${scheme}://${auth}${c.host ?? 'localhost'}${c.port ? `:${c.port}` : ''}/${c.database ?? ''}`;
+}
+
 /** The URL with its password (and any `?password=` style parameter) replaced by `***`. */
 export function redactUrl(url: string): string {
   const parts = splitUrl(url, true);

@@ -1,7 +1,7 @@
 /** Picks the dialect by asking the server what it is, so every way of connecting gets the right one. */
 import type { Driver } from '../db/driver.js';
 import { InvalidInputError } from '../errors.js';
-import { schemaOnMysql } from '../db/connect.js';
+import { schemaOnMysql } from './mysql/driver.js';
 import type { Dialect } from './dialect.js';
 import { PostgresDialect } from './postgres/index.js';
 import { MysqlDialect } from './mysql/index.js';

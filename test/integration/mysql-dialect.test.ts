@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createMysqlDriver } from '../../src/db/mysql.js';
+import { createMysqlDriver } from '../../src/dialects/mysql/driver.js';
 import type { Driver, Session } from '../../src/db/driver.js';
 import { detectDialect } from '../../src/dialects/index.js';
 import type { MysqlDialect } from '../../src/dialects/mysql/index.js';

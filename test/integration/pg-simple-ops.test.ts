@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { expect, it } from 'vitest';
 import type { z } from 'zod';
-import { pgSession } from '../../src/db/pg.js';
+import { pgSession } from '../../src/dialects/postgres/driver.js';
 import { introspectPostgres } from '../../src/dialects/postgres/catalog.js';
 import { PostgresDialect } from '../../src/dialects/postgres/index.js';
 import { createPostgresDdl, literal, rewriteIndexDefinition } from '../../src/dialects/postgres/ddl.js';

@@ -5,7 +5,7 @@
  * before any state table or row exists — never a migration stuck half-way.
  */
 import { expect, it } from 'vitest';
-import { createMysqlDriver } from '../../src/db/mysql.js';
+import { createMysqlDriver } from '../../src/dialects/mysql/driver.js';
 import { detectDialect } from '../../src/dialects/index.js';
 import { targets } from '../helpers/targets.js';
 import { onCleanup, refused, setup, rejection } from '../helpers/scenario.js';

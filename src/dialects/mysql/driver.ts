@@ -10,9 +10,9 @@
  */
 import { escape, format } from 'sql-escaper';
 import mysql from 'mysql2/promise';
-import type { Driver, QueryOptions, QueryResult, Session } from './driver.js';
-import { connectError } from './pg.js';
-import { redactUrl } from './redact.js';
+import { connectError, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
+import { InvalidInputError } from '../../errors.js';
+import { connectionLabel, redactUrl } from '../../db/redact.js';
 
 /** Options xc always uses: one statement per call, exact big numbers and dates as text. */
 export const MYSQL_FORCED_OPTIONS = {
@@ -179,3 +179,30 @@ export function isMysqlPool(x: unknown): boolean {
     (typeof o.pool === 'object' || typeof o.promise === 'function')
   );
 }
+
+/** MySQL/MariaDB have no schema inside a database to give: `--schema` is refused there (exit 2). */
+export function schemaOnMysql(schema: string): InvalidInputError {
+  return new InvalidInputError(`--schema "${schema}": MySQL/MariaDB have no schemas inside a database — the database in the URL (mysql://host/DB) is the one xc migrates`);
+}
+
+export const mysqlDriver: DriverFamily = {
+  schemes: ['mysql', 'mariadb'],
+  fromUrl: async (url) => createMysqlDriver(url),
+  schemaRefusal: schemaOnMysql,
+  wrap: (c) => (isMysqlPool(c) ? createMysqlDriver(c as Parameters<typeof createMysqlDriver>[0], { owned: false }) : undefined),
+  knex: {
+    clients: ['mysql', 'mysql2', 'mariadb'],
+    // knex's old `mysql` driver lends connections of that package, not mysql2's.
+    wraps: (driverName) => driverName !== 'mysql',
+    // knex holds mysql2's callback connection; promise() gives the promise API over it.
+    session: (connection, release) => mysqlSession((connection as { promise(): MysqlQueryable }).promise(), release),
+    destroy: (connection) => (connection as { destroy?: () => unknown }).destroy?.(),
+    fromUrl: (url, label) => createMysqlDriver(mysqlOptionsFromUrl(url), { label }),
+    fromObject(c: ConnectionObject) {
+      const { connectionString, ...rest } = c;
+      const base = (typeof connectionString === 'string' ? { ...mysqlOptionsFromUrl(connectionString), ...rest } : rest) as mysql.PoolOptions;
+      if (base.port !== undefined) base.port = Number(base.port);
+      return createMysqlDriver(base, { label: connectionLabel('mysql', c) });
+    },
+  },
+};

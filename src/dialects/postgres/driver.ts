@@ -1,14 +1,14 @@
 /**
- * PostgreSQL over node-postgres. xc writes `?` placeholders everywhere; they
+ * PostgreSQL over node-postgres: from a postgres:// URL, a pg Pool the caller
+ * holds, or knex's pg client. xc writes `?` placeholders everywhere; they
  * are rewritten to `$n` here, and only when params are given, so raw SQL
  * without params (e.g. a migration's `sql` operation using the jsonb `?`
  * operator) passes through untouched.
  */
 import pg from 'pg';
-import type { Driver, QueryOptions, QueryResult, Session } from './driver.js';
-import { SqlFailedError } from '../errors.js';
-import { redactUrl, scrub } from './redact.js';
-import { toDollarParams } from '../dialects/postgres/text.js';
+import { connectError, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
+import { addSecret, connectionLabel, passwordOf, redactUrl } from '../../db/redact.js';
+import { toDollarParams } from './text.js';
 
 /** What a pg session needs from a client (pg.Client, pg.PoolClient, or a knex-held pg client). */
 export interface PgQueryable {
@@ -90,10 +90,49 @@ export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: P
   };
 }
 
-/** A connection failure, naming the redacted target and never the password. */
-export function connectError(label: string, err: unknown): SqlFailedError {
-  const e = err as { message?: string; code?: string };
-  const msg = scrub(String(e?.message ?? err));
-  const out = new SqlFailedError(`cannot connect to ${label}: ${msg}`, { code: e?.code ?? null }, { code: 'connect_failed', cause: err });
-  return out;
+/** A pg Pool, also one from another copy of pg in the caller's project (instanceof fails there: its shape is recognised). */
+function isPgPool(x: unknown): x is pg.Pool {
+  if (x instanceof pg.Pool) return true;
+  const o = x as Record<string, unknown> | null;
+  return !!o && typeof o === 'object' && typeof o.connect === 'function' && typeof o.query === 'function' && 'totalCount' in o && 'idleCount' in o;
 }
+
+/** A value in PostgreSQL's startup `options`, which are split on whitespace; a backslash escapes. */
+const optionValue = (v: string) => v.replace(/[\s\\]/g, '\\$&');
+
+export const postgresDriver: DriverFamily = {
+  schemes: ['postgres', 'postgresql'],
+  takesSchema: true,
+  async fromUrl(url, { schema }) {
+    // Startup options, so they hold from the first statement on: search_path (no SET on shared sessions, survives
+    // poolers), and no statement time limit — xc's own pool, so none to keep for an application; even the first
+    // query (which server is this?) must not be cancelled on a loaded server (db/statementLimit.ts lifts it elsewhere).
+    // The schema is one name, quoted: exactly as written (case included, a comma is part of it), never a list.
+    const searchPath = schema === undefined ? [] : [`-c search_path=${optionValue(`"${schema.replace(/"/g, '""')}"`)}`];
+    const startup = ['-c statement_timeout=0', ...searchPath].join(' ');
+    return { ...createPgDriver({ connectionString: url, options: startup }, { label: redactUrl(url) }), unlimited: true };
+  },
+  wrap: (c) => (isPgPool(c) ? createPgDriver(c, { owned: false, label: 'pg.Pool' }) : undefined),
+  knex: {
+    clients: ['pg', 'postgres', 'postgresql', 'pgnative'],
+    wraps: () => true,
+    session(connection, release) {
+      guardErrors(connection as { on(ev: 'error', fn: (e: Error) => void): unknown });
+      return pgSession(connection as PgQueryable, release);
+    },
+    destroy(connection) {
+      // Marked disposed, knex's validation fails it, and it is replaced on the next acquire.
+      const c = connection as { end?: () => unknown; __knex__disposed?: unknown };
+      c.__knex__disposed = 'closed by xc';
+      void Promise.resolve(c.end?.()).catch(() => undefined);
+    },
+    fromUrl: (url, label) => createPgDriver(url, { label }),
+    fromObject(c: ConnectionObject, config) {
+      if (c.connectionString) addSecret(passwordOf(c.connectionString));
+      const label = c.connectionString ? redactUrl(c.connectionString) : connectionLabel('postgres', c);
+      const searchPath = config.searchPath;
+      const extra = searchPath && !c.options ? { options: `-c search_path=${([] as unknown[]).concat(searchPath).join(',')}` } : {};
+      return createPgDriver({ ...c, ...extra, port: c.port === undefined ? undefined : Number(c.port) } as pg.PoolConfig, { label });
+    },
+  },
+};

@@ -5,10 +5,9 @@
  */
 import path from 'node:path';
 import type { PGlite, PGliteInterface, Results } from '@electric-sql/pglite';
-import type { Driver, QueryOptions, QueryResult, Session } from './driver.js';
-import { InvalidInputError } from '../errors.js';
-import { connectError } from './pg.js';
-import { toDollarParams } from '../dialects/postgres/text.js';
+import { connectError, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
+import { InvalidInputError } from '../../errors.js';
+import { toDollarParams } from './text.js';
 
 /** int8 as strings, like node-postgres, so big keys keep their precision (arrays use it per element). */
 const PARSERS = { 20: (x: string) => x };
@@ -84,3 +83,10 @@ export function isPglite(x: unknown): x is PGliteLike {
   const o = x as Record<string, unknown> | null;
   return !!o && typeof o === 'object' && typeof o.query === 'function' && typeof o.exec === 'function' && 'waitReady' in o;
 }
+
+export const pgliteDriver: DriverFamily = {
+  schemes: ['pglite'],
+  namesPath: true,
+  fromUrl: (url, { cwd }) => createPgliteDriver(url, cwd),
+  wrap: (c) => (isPglite(c) ? wrapPglite(c, { owned: false, label: 'pglite' }) : undefined),
+};
