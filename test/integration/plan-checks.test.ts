@@ -1,0 +1,202 @@
+/**
+ * Issue 11, the chaos suite's bad-input findings: migration files that
+ * passed `plan` and failed at `apply`, part-way. Each is refused at plan now
+ * (exit 2, the message naming the file and the path, nothing created) — but
+ * for a value only particular rows break, which stops the backfill naming
+ * the row (exit 1) and is resumable once the data is fixed.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { refused, rejection, setup, type Setup } from '../helpers/scenario.js';
+
+const USERS = [`CREATE TABLE users (id int PRIMARY KEY, name varchar(40), n int)`, `INSERT INTO users (id, name, n) VALUES (1, 'ada', 1), (2, '42', 2)`];
+const pk = { name: 'id', type: 'int', primaryKey: true, nullable: false };
+
+for (const target of targets) {
+  const pg = target.name === 'postgres';
+  /** The table does not exist (nothing was created under its name). */
+  const absent = async (s: Setup, table: string) =>
+    expect(await s.db.count(pg ? `SELECT count(*) FROM pg_class WHERE relname = ? AND relkind = 'r'` : `SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`, [table])).toBe(0);
+
+  target.describe(`plan checks what apply would meet (${target.name})`, () => {
+    it('item 1: a default holding a subquery or an aggregate is refused at plan, createTable and addColumn alike', async () => {
+      const s = await setup(target, USERS, 'xc_pc');
+      await s.write('0001_sub', { createTable: { table: 'notes', columns: [pk, { name: 'n', type: 'int', default: '(SELECT max(id) FROM users)' }] } });
+      await refused(s, ['users'], /0001_sub\.json: operations\[0\]\.createTable\.columns\[1\]\.default: .*(cannot use subquery in DEFAULT expression|cannot be used in the DEFAULT clause)/);
+      await absent(s, 'notes');
+      await s.write('0001_sub', { addColumn: { table: 'users', column: { name: 'm', type: 'int', default: '(SELECT 1)' } } });
+      await refused(s, ['users'], /0001_sub\.json: operations\[0\]\.addColumn\.column\.default: .*(cannot use subquery in DEFAULT expression|cannot be used in the DEFAULT clause)/);
+      if (pg) {
+        await s.write('0001_sub', { createTable: { table: 'notes', columns: [pk, { name: 'n', type: 'bigint', default: 'count(*)' }] } });
+        await refused(s, ['users'], /columns\[1\]\.default: .*aggregate functions are not allowed in DEFAULT expressions/);
+      } else {
+        // A stored function, here one that writes: computing it is refused by the read-only check, the default clause by the server.
+        await s.db.query(`CREATE FUNCTION bump() RETURNS int MODIFIES SQL DATA BEGIN INSERT INTO users (id) VALUES (99); RETURN 1; END`);
+        await s.write('0001_sub', { addColumn: { table: 'users', column: { name: 'm', type: 'int', default: 'bump()' } } });
+        await refused(s, ['users'], /operations\[0\]\.addColumn\.column\.default: .*cannot be used in the DEFAULT clause/);
+        expect(await s.db.count(`SELECT count(*) FROM users`)).toBe(2);
+      }
+    });
+
+    it('item 2: a type carrying a column clause is refused naming the clause, serial outside createTable naming what it is', async () => {
+      const s = await setup(target, USERS, 'xc_pc');
+      const clauses = ['int UNIQUE', 'int PRIMARY KEY', 'int DEFAULT 7', 'int NOT NULL', 'int CHECK (c > 0)', 'int GENERATED ALWAYS AS (1) STORED', "int COMMENT 'x'"];
+      for (const type of clauses) {
+        await s.write('0001_type', { addColumn: { table: 'users', column: { name: 'c', type } } });
+        await refused(s, ['users'], pg ? /operations\[0\]\.addColumn\.column\.type: / : /operations\[0\]\.addColumn\.column\.type: ".*" is not one data type: ".*" is a column clause/);
+        await s.write('0001_type', { createTable: { table: 'notes', columns: [pk, { name: 'c', type }] } });
+        await refused(s, ['users'], /operations\[0\]\.createTable\.columns\[1\]\.type: /);
+        await absent(s, 'notes');
+      }
+      await s.write('0001_type', { addColumn: { table: 'users', column: { name: 'c', type: 'serial' } } });
+      await refused(s, ['users'], pg ? /column\.type: type "serial" does not exist/ : /column\.type: "serial" is not a data type on MySQL\/MariaDB but BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE/);
+    });
+
+    it('item 2: what belongs to a type passes (lengths, UNSIGNED, ZEROFILL, CHARACTER SET, COLLATE, ENUM lists, json) and is made as written', async () => {
+      const s = await setup(target, USERS, 'xc_pc');
+      const types = pg
+        ? ['varchar(10)', 'numeric(10,2)', 'int[]', 'jsonb', 'timestamp(3) with time zone']
+        : ['varchar(10) CHARACTER SET latin1 COLLATE latin1_bin', 'int unsigned zerofill', "enum('a','b')", 'json', 'decimal(10,2)', 'timestamp'];
+      await s.write('0001_types', { createTable: { table: 'notes', columns: [pk, ...types.map((type, i) => ({ name: `c${i}`, type }))] } });
+      await s.xc.apply();
+      const columns = await s.db.columns('notes');
+      expect(columns.map((c) => [c.name, c.nullable, c.default])).toEqual([['id', false, null], ...types.map((_, i) => [`c${i}`, true, pg ? null : expect.toBeOneOf([null, 'NULL'])])]);
+    });
+
+    it('item 2: a default the type does not take is refused at plan', async () => {
+      const s = await setup(target, USERS, 'xc_pc');
+      await s.write('0001_def', { createTable: { table: 'notes', columns: [pk, { name: 'c', type: 'varchar(3)', default: "'abcdef'" }] } });
+      await refused(s, ['users'], /0001_def\.json: operations\[0\]\.createTable\.columns\[1\]\.default: .*(value too long for type character varying\(3\)|Invalid default value for|Data too long)/);
+      await s.write('0001_def', { addColumn: { table: 'users', column: { name: 'c', type: 'int', default: "'abc'" } } });
+      await refused(s, ['users'], /operations\[0\]\.addColumn\.column\.default: .*(invalid input syntax for type integer|Invalid default value for|Incorrect integer value)/);
+      await absent(s, 'notes');
+    });
+
+    it('item 3: a value the column takes only by an explicit cast is refused as apply assigns it (PostgreSQL); a constant the type does not take, on both', async () => {
+      const s = await setup(target, USERS, 'xc_pc');
+      if (pg) {
+        await s.write('0001_val', { addColumn: { table: 'users', column: { name: 'c', type: 'int' }, up: "CONCAT(name, ';')" } });
+        await refused(s, ['users'], /0001_val\.json: operations\[0\]\.addColumn\.up: column "value" is of type integer but expression is of type text/);
+        await s.write('0001_val', { addColumn: { table: 'users', column: { name: 'c', type: 'int', default: 'true' } } });
+        await refused(s, ['users'], /operations\[0\]\.addColumn\.column\.default: column "value" is of type integer but default expression is of type boolean/);
+        await s.write('0001_val', { alterColumn: { table: 'users', column: 'n', to: 'n2', type: 'bigint', up: 'n', down: "n2::text || ''" } });
+        await refused(s, ['users'], /operations\[0\]\.alterColumn\.down: column "value" is of type integer but expression is of type text/);
+      }
+      await s.write('0001_val', { addColumn: { table: 'users', column: { name: 'c', type: 'varchar(3)' }, up: "'abcdef'" } });
+      await refused(s, ['users'], /operations\[0\]\.addColumn\.up: .*(value too long for type character varying\(3\)|Data too long)/);
+      await s.write('0001_val', { setNotNull: { table: 'users', column: 'n', up: "'abc'" } });
+      await refused(s, ['users'], /operations\[0\]\.setNotNull\.up: .*(invalid input syntax for type integer|Incorrect integer value)/);
+      if (!pg) {
+        await s.write('0001_val', { addColumn: { table: 'users', column: { name: 'c', type: 'varchar(10) CHARACTER SET latin1' }, up: "'é🙂'" } });
+        await refused(s, ['users'], /operations\[0\]\.addColumn\.up: .*Incorrect string value/);
+        await s.write('0001_val', { addColumn: { table: 'users', column: { name: 'c', type: 'json' }, up: "'not json'" } });
+        await refused(s, ['users'], /operations\[0\]\.addColumn\.up: .*not valid JSON/);
+      }
+    });
+
+    it('item 3: a value only some rows cannot convert stops the backfill naming the row (exit 1), and apply goes on once the row is fixed', async () => {
+      const s = await setup(target, USERS, 'xc_pc');
+      // `name` is text: 'ada' is no integer, '42' is. Only the rows can tell.
+      await s.write('0001_rows', { addColumn: { table: 'users', column: { name: 'c', type: 'int' }, up: pg ? 'name::int' : 'CONCAT(name, \'\')' } });
+      await s.xc.plan();
+      const err = await rejection(s.xc.apply());
+      expect(err.exitCode, err.message).toBe(1);
+      expect(err.message).toMatch(/id=1/);
+      expect(err.message).toMatch(/invalid input syntax for type integer: "ada"|Incorrect integer value: 'ada'|Truncated incorrect INTEGER value: 'ada'/);
+      await s.db.query(`UPDATE users SET name = '7' WHERE id = 1`);
+      await s.xc.apply();
+      expect(await s.db.query(`SELECT id, c FROM users ORDER BY id`)).toEqual([{ id: 1, c: 7 }, { id: 2, c: 42 }]);
+    });
+
+    it('item 3: a constant a CHECK rejects on some rows stops the backfill naming the row, and the migration rolls back to the table it found', async () => {
+      const s = await setup(target, [...USERS, `CREATE TABLE tags (id int PRIMARY KEY, label varchar(10) CHECK (label <> 'x'))`, `INSERT INTO tags VALUES (1, 'a'), (2, NULL)`], 'xc_pc');
+      const before = await s.db.columns('tags');
+      // The CHECK rejects the constant only where it fills: rows whose label is NULL.
+      await s.write('0001_check', { setNotNull: { table: 'tags', column: 'label', up: "'x'" } });
+      await s.xc.plan();
+      const err = await rejection(s.xc.apply());
+      expect(err.exitCode, err.message).toBe(1);
+      expect(err.message).toMatch(/backfill of "tags" stopped at the row id=2: .*(violates check constraint|CONSTRAINT .* failed)/);
+      await s.xc.rollback();
+      expect(await s.db.columns('tags')).toEqual(before);
+      expect(await s.db.triggers()).toEqual([]);
+      expect(await s.db.query(`SELECT id, label FROM tags ORDER BY id`)).toEqual([{ id: 1, label: 'a' }, { id: 2, label: null }]);
+    });
+
+    it('item 4: an expression calling what changes its session is refused before anything runs, and the session is left as it was', async () => {
+      const s = await setup(target, USERS, 'xc_pc');
+      const calls = pg
+        ? ["set_config('search_path', 'pg_catalog', false)", "pg_catalog.SET_CONFIG('search_path', 'pg_catalog', false)", `"set_config"('search_path', 'pg_catalog', false)`, 'setseed(0.5)::text', 'pg_advisory_lock(42)::text', "dblink_connect('x', 'dbname=postgres')"]
+        : ["GET_LOCK('xc_test_lock', 0)", "RELEASE_ALL_LOCKS()", "@x := 'y'"];
+      for (const up of calls) {
+        await s.write('0001_session', { addColumn: { table: 'users', column: { name: 'c', type: 'text' }, up } });
+        await refused(s, ['users'], /0001_session\.json: operations\[0\]\.addColumn\.up: calls .*(set_config|setseed|pg_advisory_lock|dblink_connect|get_lock|release_all_locks|@variable).*\(\), which|calls `@variable := …`/);
+      }
+      await s.write('0001_session', { addIndex: { table: 'users', columns: ['name'], where: pg ? 'pg_try_advisory_lock(7)' : "GET_LOCK('xc_test_lock', 0) = 1" } });
+      await refused(s, ['users'], /operations\[0\]\.addIndex\.where: calls /);
+      // Nothing ran: no session of the server holds the lock, xc's search_path is the default one.
+      const held = pg ? `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid IN (7, 42)` : `SELECT IS_USED_LOCK('xc_test_lock') IS NOT NULL`;
+      expect(await s.db.count(held)).toBe(0);
+      await s.write('0001_session', { addColumn: { table: 'users', column: { name: 'c', type: 'text' }, up: "'ok'" } });
+      await s.xc.apply();
+      expect(await s.db.query(`SELECT c FROM users ORDER BY id`)).toEqual([{ c: 'ok' }, { c: 'ok' }]);
+    });
+
+    if (pg) {
+      it("item 5: a default holding jsonb's ? operator is filled by the backfill as written", async () => {
+        const s = await setup(target, USERS, 'xc_pc');
+        await s.write('0001_q', { addColumn: { table: 'users', column: { name: 'has_a', type: 'boolean', default: `'{"a":1}'::jsonb ? 'a'` } } });
+        await s.xc.apply();
+        expect(await s.db.query(`SELECT id, has_a FROM users ORDER BY id`)).toEqual([{ id: 1, has_a: true }, { id: 2, has_a: true }]);
+      });
+
+      it('item 5: an expression ending inside a dollar quote, a string or a comment is refused at plan, saying so', async () => {
+        const s = await setup(target, USERS, 'xc_pc');
+        const texts: [string, RegExp][] = [
+          ['$$ unterminated', /a dollar-quoted string that is never closed/],
+          ["'a' $xc$", /a dollar-quoted string that is never closed/],
+          ["'unterminated", /a string that is never closed/],
+          ['1 /* open', /a \/\* comment that is never closed/],
+        ];
+        for (const [text, message] of texts) {
+          await s.write('0001_open', { addColumn: { table: 'users', column: { name: 'c', type: 'text', default: text } } });
+          await refused(s, ['users'], new RegExp(`0001_open\\.json: operations\\[0\\]\\.addColumn\\.column\\.default: ends inside ${message.source}`));
+          await s.write('0001_open', { setNotNull: { table: 'users', column: 'name', up: text } });
+          await refused(s, ['users'], new RegExp(`operations\\[0\\]\\.setNotNull\\.up: ends inside ${message.source}`));
+        }
+      });
+    }
+
+    it('item 6: a table name held by something plan did not look at is refused naming the holder', async () => {
+      const holders = pg
+        ? [`CREATE SEQUENCE notes`, `CREATE MATERIALIZED VIEW notes AS SELECT 1 AS x`, `CREATE TYPE notes AS ENUM ('a')`, `CREATE VIEW notes AS SELECT 1 AS x`, `CREATE INDEX notes ON users (name)`]
+        : [`CREATE SEQUENCE notes`, `CREATE VIEW notes AS SELECT 1 AS x`];
+      const words = pg ? ['sequence', 'materialized view', 'type', 'view', 'index'] : ['sequence', 'view'];
+      for (const [i, holder] of holders.entries()) {
+        const s = await setup(target, [...USERS, holder], 'xc_pc');
+        await s.write('0001_name', { createTable: { table: 'notes', columns: [pk] } });
+        await refused(s, ['users'], new RegExp(`0001_name\\.json: operations\\[0\\]\\.createTable\\.table: ${words[i]} "notes"(?: on "users")? already exists`));
+        await absent(s, 'notes');
+        await s.write('0001_name', { renameTable: { from: 'users', to: 'notes' } });
+        await refused(s, ['users'], new RegExp(`operations\\[0\\]\\.renameTable\\.to: ${words[i]} "notes"`));
+      }
+      if (pg) {
+        // Indexes share the relations' namespace there: a sequence holds an index's name too.
+        const s = await setup(target, [...USERS, `CREATE SEQUENCE users_by_name`], 'xc_pc');
+        await s.write('0001_name', { addIndex: { table: 'users', name: 'users_by_name', columns: ['name'] } });
+        await refused(s, ['users'], /operations\[0\]\.addIndex\.name: sequence "users_by_name" already exists/);
+      } else {
+        // xc's own state tables, which the model leaves out: before xc made them (apply makes them first), and after.
+        const s = await setup(target, USERS, 'xc_pc');
+        await s.write('0001_name', { renameTable: { from: 'users', to: 'xc_migrations' } });
+        await refused(s, ['users'], /0001_name\.json: operations\[0\]\.renameTable\.to: xc's own state table "xc_migrations" already exists/);
+        await s.write('0001_name', { addColumn: { table: 'users', column: { name: 'c', type: 'int' } } });
+        await s.xc.apply();
+        for (const table of ['xc_events', 'xc_migrations']) {
+          await s.write('0002_name', { createTable: { table, columns: [pk] } });
+          await refused(s, ['users'], new RegExp(`0002_name\\.json: operations\\[0\\]\\.createTable\\.table: xc's own state table "${table}" already exists`));
+        }
+      }
+    });
+  });
+}
