@@ -1,0 +1,99 @@
+/** dropColumn: the old version keeps writing it and the new one may omit it (`down` or its default fills it); dropped at contract; its constraints back at rollback. */
+import { expect } from 'vitest';
+import { column, describeOperation, range, rejects, rows, SOAK_ROWS } from '../../helpers/operations.js';
+
+
+describeOperation('dropColumn', [
+  {
+    name: 'new writers omit it, down fills it for old readers',
+    async setup(db) {
+      await db.query(`CREATE TABLE items (id int PRIMARY KEY, title varchar(50) NOT NULL, legacy_code varchar(60) NOT NULL)`);
+      await db.seed('items', ['id', 'title', 'legacy_code'], range(SOAK_ROWS).map((g) => [g, `t${g}`, `L${g}`]));
+    },
+    operations: [{ dropColumn: { table: 'items', column: 'legacy_code', down: `CONCAT('L-', title)` } }],
+    soak: {
+      rows: SOAK_ROWS,
+      backfills: false,
+      old: (i) => ({ sql: `INSERT INTO items (id, title, legacy_code) VALUES (?, 'o', 'OLD')`, params: [100000 + i] }),
+      new: (i) => ({ sql: `INSERT INTO items (id, title) VALUES (?, ?)`, params: [200000 + i, `n${i}`] }),
+    },
+    async afterExpand(db) {
+      expect(await column(db, 'items', 'legacy_code')).toBeTruthy();
+    },
+    async afterStart(db) {
+      expect(await db.count(`SELECT count(*) FROM items WHERE id >= 200000 AND legacy_code <> CONCAT('L-', title)`)).toBe(0);
+      expect(await db.count(`SELECT count(*) FROM items WHERE id >= 100000 AND id < 200000 AND legacy_code <> 'OLD'`)).toBe(0);
+    },
+    async afterComplete(db) {
+      expect(await column(db, 'items', 'legacy_code')).toBeUndefined();
+    },
+    async afterRollback(db) {
+      expect((await column(db, 'items', 'legacy_code'))?.nullable).toBe(false);
+      expect(await db.triggers()).toEqual([]);
+    },
+  },
+  {
+    name: 'a nullable column without down: the new version leaves it NULL',
+    setup: [`CREATE TABLE users (id int PRIMARY KEY, name varchar(20), nickname varchar(20))`, `INSERT INTO users VALUES (1, 'ann', 'annie'), (2, 'bob', NULL)`],
+    operations: [{ dropColumn: { table: 'users', column: 'nickname' } }],
+    writes: { old: [`INSERT INTO users (id, name, nickname) VALUES (3, 'cy', 'c')`, `UPDATE users SET nickname = 'bobby' WHERE id = 2`], new: [`INSERT INTO users (id, name) VALUES (4, 'di')`, `UPDATE users SET name = 'ann2' WHERE id = 1`] },
+    async afterStart(db) {
+      expect(await rows(db, `SELECT id, name, nickname FROM users ORDER BY id`)).toEqual([
+        { id: '1', name: 'ann2', nickname: 'annie' },
+        { id: '2', name: 'bob', nickname: 'bobby' },
+        { id: '3', name: 'cy', nickname: 'c' },
+        { id: '4', name: 'di', nickname: null },
+      ]);
+    },
+    async afterComplete(db) {
+      expect((await db.columns('users')).map((c) => c.name)).toEqual(['id', 'name']);
+      expect(await rows(db, `SELECT id, name FROM users ORDER BY id`)).toEqual([
+        { id: '1', name: 'ann2' },
+        { id: '2', name: 'bob' },
+        { id: '3', name: 'cy' },
+        { id: '4', name: 'di' },
+      ]);
+    },
+    async afterRollback(db) {
+      expect(await rows(db, `SELECT id, nickname FROM users ORDER BY id`)).toEqual([
+        { id: '1', nickname: 'annie' },
+        { id: '2', nickname: 'bobby' },
+        { id: '3', nickname: 'c' },
+        { id: '4', nickname: null },
+      ]);
+    },
+  },
+  {
+    name: 'NOT NULL with a default and an index: the new version omits it and gets the default; the index goes with it',
+    setup: [`CREATE TABLE tags (id int PRIMARY KEY, label varchar(20), kind varchar(10) NOT NULL DEFAULT 'plain')`, `CREATE INDEX tags_kind_idx ON tags (kind)`, `INSERT INTO tags VALUES (1, 'a', 'hot'), (2, 'b', 'plain')`],
+    operations: [{ dropColumn: { table: 'tags', column: 'kind' } }],
+    writes: { old: [`INSERT INTO tags (id, label, kind) VALUES (3, 'c', 'cold')`], new: [`INSERT INTO tags (id, label) VALUES (4, 'd')`] },
+    async afterStart(db) {
+      expect(await rows(db, `SELECT id, kind FROM tags ORDER BY id`)).toEqual([
+        { id: '1', kind: 'hot' },
+        { id: '2', kind: 'plain' },
+        { id: '3', kind: 'cold' },
+        { id: '4', kind: 'plain' },
+      ]);
+      // The old version still may not write a NULL.
+      await rejects(db, `INSERT INTO tags (id, label, kind) VALUES (5, 'e', NULL)`);
+    },
+    async afterComplete(db) {
+      expect(await column(db, 'tags', 'kind')).toBeUndefined();
+      expect(await db.indexes('tags')).toEqual([]);
+      expect(await db.count(`SELECT count(*) FROM tags`)).toBe(4);
+    },
+    async afterRollback(db) {
+      const c = await column(db, 'tags', 'kind');
+      expect(c?.nullable).toBe(false);
+      expect(c?.default).toContain('plain');
+      expect((await db.indexes('tags')).map((i) => i.name)).toEqual(['tags_kind_idx']);
+      expect(await rows(db, `SELECT id, kind FROM tags ORDER BY id`)).toEqual([
+        { id: '1', kind: 'hot' },
+        { id: '2', kind: 'plain' },
+        { id: '3', kind: 'cold' },
+        { id: '4', kind: 'plain' },
+      ]);
+    },
+  },
+]);
