@@ -16,6 +16,7 @@ import type { Token } from '../sqltext.js';
 import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, quoteMy } from './expr.js';
 import { bypassVariable } from './triggers.js';
 import { mysqlSyntaxIssue } from './syntax.js';
+import { MysqlLockHolders } from './locks.js';
 import { mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
 
 export { quoteMy };
@@ -36,8 +37,6 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 /** A session variable's value as read back (text for big numbers), as SET needs it: a number where it is one. */
 const numeric = (v: unknown) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
 
-interface HolderRow { id: number | string; user: string | null; host: string | null; db: string | null; command: string | null; state: string | null; query: string | null; since: string | null }
-
 /** MySQL/MariaDB built-ins whose value changes between calls (the server keeps no volatility in its catalog). */
 const NONDETERMINISTIC = new Set([
   'rand', 'uuid', 'uuid_short', 'sys_guid', 'random_bytes', 'now', 'sysdate', 'curdate', 'curtime', 'current_timestamp', 'current_date', 'current_time',
@@ -55,9 +54,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   readonly version: Version;
   readonly features: MysqlFeatures;
   private readonly flavor: CatalogFlavor;
-  private lockSource?: Promise<'mariadb' | 'mysql' | null>;
-  /** False once the server refused INNODB_TRX: the user has no PROCESS privilege (see holders). */
-  private canSeeTransactions = true;
+  private readonly locks: MysqlLockHolders;
 
   constructor(serverVersion: string) {
     super();
@@ -68,6 +65,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     this.features = mariadb
       ? { mariadb, instantAddColumn: at(10, 3, 7), instantDropColumn: at(10, 4, 0), nocopy: at(10, 3, 7), instantMetadata: at(10, 5, 2) }
       : { mariadb, instantAddColumn: at(8, 0, 12), instantDropColumn: at(8, 0, 29), nocopy: false, instantMetadata: false };
+    this.locks = new MysqlLockHolders(mariadb);
     this.flavor = { mariadb, indexExpressions: !mariadb && at(8, 0, 13), checks: mariadb ? at(10, 2, 1) : at(8, 0, 16) };
   }
 
@@ -346,86 +344,13 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return Number((await s.query<{ id: number | string }>('SELECT CONNECTION_ID() AS id')).rows[0]!.id);
   }
 
-  /** Where metadata locks can be seen: MariaDB's METADATA_LOCK_INFO plugin, MySQL's performance_schema.metadata_locks, else nowhere. */
-  private metadataLocks(s: Session): Promise<'mariadb' | 'mysql' | null> {
-    this.lockSource ??= (async () => {
-      try {
-        if (this.mariadb) {
-          const r = await s.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE'`);
-          return Number(r.rows[0]!.n) > 0 ? 'mariadb' : null;
-        }
-        await s.query('SELECT 1 FROM performance_schema.metadata_locks LIMIT 1');
-        const on = await s.query<{ ps: number | string }>('SELECT @@performance_schema AS ps');
-        return Number(on.rows[0]!.ps) === 1 ? 'mysql' : null;
-      } catch {
-        return null;
-      }
-    })();
-    return this.lockSource;
-  }
-
-  /**
-   * Sessions in a transaction (or a statement) older than `minAgeSecs` that hold locks on `tables`.
-   * With metadata-lock information: exactly the holders of metadata locks on the tables. Without it
-   * (MariaDB without the plugin, performance_schema off): every such session using this database —
-   * conservative; a session elsewhere is still bounded by lock_wait_timeout.
-   */
-  private async holders(s: Session, tables: string[], minAgeSecs: number, exclude: number | null): Promise<Blocker[]> {
-    const source = await this.metadataLocks(s);
-    const list = tables.map(() => '?').join(', ');
-    if (!source) {
-      // Without lock information, a table nobody can have touched yet (CREATE TABLE) has no blockers.
-      const r = await s.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${list})`, tables);
-      if (Number(r.rows[0]!.n) === 0) return [];
-    }
-    const scope =
-      source === 'mariadb'
-        ? `p.ID IN (SELECT m.THREAD_ID FROM information_schema.METADATA_LOCK_INFO m WHERE m.TABLE_SCHEMA = DATABASE() AND m.TABLE_NAME IN (${list}))`
-        : source === 'mysql'
-          ? `p.ID IN (SELECT th.PROCESSLIST_ID FROM performance_schema.metadata_locks ml JOIN performance_schema.threads th ON th.THREAD_ID = ml.OWNER_THREAD_ID
-                      WHERE ml.OBJECT_TYPE = 'TABLE' AND ml.OBJECT_SCHEMA = DATABASE() AND ml.OBJECT_NAME IN (${list}) AND ml.LOCK_STATUS = 'GRANTED')`
-          : '(p.DB = DATABASE() OR p.DB IS NULL)';
-    // Without the PROCESS privilege, INNODB_TRX is refused (1227) and PROCESSLIST shows this user's own sessions only:
-    // then only those, and only by their long statements (an idle transaction cannot be told from an idle session).
-    const trx = this.canSeeTransactions
-      ? { query: 'COALESCE(p.INFO, t.trx_query)', since: 'CAST(t.trx_started AS CHAR)', join: 'LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID', old: 't.trx_started <= NOW() - INTERVAL ? SECOND OR', order: 't.trx_started IS NULL, t.trx_started, ' }
-      : { query: 'p.INFO', since: 'NULL', join: '', old: '? < 0 OR', order: '' };
-    let r;
-    try {
-      r = await s.query<HolderRow>(
-        `SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.DB AS db, p.COMMAND AS command, p.STATE AS state,
-                LEFT(${trx.query}, 300) AS query, ${trx.since} AS since
-         FROM information_schema.PROCESSLIST p
-         ${trx.join}
-         WHERE p.ID <> CONNECTION_ID() AND p.ID <> ?
-           AND p.COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Killed') AND p.USER NOT IN ('system user', 'event_scheduler')
-           AND (${trx.old} (p.COMMAND = 'Query' AND p.TIME >= ? AND COALESCE(p.STATE, '') NOT LIKE 'Waiting for%lock%'))
-           AND ${scope}
-         ORDER BY ${trx.order}p.ID`,
-        [exclude ?? 0, minAgeSecs, Math.max(1, minAgeSecs), ...(source ? tables : [])],
-      );
-    } catch (err) {
-      if ((err as { errno?: number }).errno !== 1227 || !this.canSeeTransactions) throw err;
-      this.canSeeTransactions = false;
-      return this.holders(s, tables, minAgeSecs, exclude);
-    }
-    return r.rows.map((b) => ({
-      session: Number(b.id),
-      user: b.user,
-      application: b.host ? `${b.host}${b.db ? `/${b.db}` : ''}` : b.db,
-      state: b.command === 'Sleep' ? 'idle in transaction' : [b.command, b.state].filter(Boolean).join(': ') || null,
-      since: b.since,
-      query: b.query,
-    }));
-  }
-
-  /** Before DDL: transactions older than the lock timeout that would hold its metadata lock (so the DDL would queue every query behind it). */
+  /** Before DDL: sessions holding its metadata lock for longer than the lock timeout (so the DDL would queue every query behind it); definite evidence only (locks.ts). */
   preflight(s: Session, tables: string[], lockTimeoutMs: number): Promise<Blocker[]> {
-    return this.holders(s, tables, seconds(lockTimeoutMs), null);
+    return this.locks.holders(s, tables, seconds(lockTimeoutMs), null, false);
   }
 
   blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
-    return this.holders(s, tables, 0, sessionId);
+    return this.locks.holders(s, tables, 0, sessionId, true);
   }
 
   /** GET_LOCK names are server-wide, so the database is part of it; MySQL allows 64 characters. */
@@ -434,10 +359,13 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     const name = `xc:${db}:${key}`;
     return name.length <= 64 ? name : `xc:${createHash('sha1').update(name).digest('hex')}`;
   }
+  /** For reports: without metadata-lock information, idle sessions are named as possible holders (locks.ts). */
 
   async tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
-    const r = await s.query<{ ok: number | string | null }>('SELECT GET_LOCK(?, 0) AS ok', [await this.lockName(s, key)]);
-    return Number(r.rows[0]?.ok) === 1;
+    const r = await s.query<{ ok: number | string | null; id: number | string }>('SELECT GET_LOCK(?, 0) AS ok, CONNECTION_ID() AS id', [await this.lockName(s, key)]);
+    const held = Number(r.rows[0]?.ok) === 1;
+    if (held) this.locks.advisorySession = Number(r.rows[0]!.id);
+    return held;
   }
 
   async dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {

@@ -1,0 +1,137 @@
+/**
+ * Who holds the locks a MySQL/MariaDB statement of xc waits for. Metadata
+ * locks are visible through MariaDB's METADATA_LOCK_INFO plugin or MySQL's
+ * performance_schema.metadata_locks; there, a session holding a lock on the
+ * table, or the server-wide backup lock (FLUSH TABLES WITH READ LOCK, BACKUP
+ * STAGE, LOCK INSTANCE FOR BACKUP), is a holder even while it idles — as an
+ * idle `LOCK TABLES` or FTWRL session does. Without that information only
+ * old transactions and long statements are evidence; an idle session cannot
+ * be told from an idle pool connection, so it is named as a possible holder
+ * in reports only, never a reason to refuse DDL.
+ */
+import type { Session } from '../../db/driver.js';
+import type { Blocker } from '../../plan/index.js';
+
+type LockSource = 'mariadb' | 'mysql' | null;
+
+interface HolderRow { id: number | string; user: string | null; host: string | null; db: string | null; command: string | null; state: string | null; time: number | string | null; query: string | null; since: string | null }
+
+/** MariaDB's backup lock modes held by FTWRL and BACKUP STAGE (not MDL_BACKUP_DML and the like, which every writer holds). */
+const MARIADB_BACKUP_MODES = `m.LOCK_MODE LIKE 'MDL\\_BACKUP\\_FTWRL%' OR m.LOCK_MODE IN ('MDL_BACKUP_START', 'MDL_BACKUP_FLUSH', 'MDL_BACKUP_WAIT_FLUSH', 'MDL_BACKUP_WAIT_DDL', 'MDL_BACKUP_WAIT_COMMIT', 'MDL_BACKUP_BLOCK_DDL')`;
+/** MySQL: FTWRL holds GLOBAL and COMMIT shared, LOCK INSTANCE FOR BACKUP the BACKUP LOCK shared (writers hold intention locks only). */
+const MYSQL_BACKUP_LOCKS = `(ml.OBJECT_TYPE IN ('GLOBAL', 'COMMIT', 'BACKUP LOCK') AND ml.LOCK_TYPE = 'SHARED')`;
+
+export class MysqlLockHolders {
+  private source?: Promise<LockSource>;
+  /** False once the server refused INNODB_TRX: the user has no PROCESS privilege. */
+  private canSeeTransactions = true;
+  /** The session holding xc's advisory lock: it idles, and is never anyone's blocker. */
+  advisorySession: number | null = null;
+
+  constructor(private readonly mariadb: boolean) {}
+
+  /** Where metadata locks can be seen: MariaDB's METADATA_LOCK_INFO plugin, MySQL's performance_schema.metadata_locks, else nowhere. */
+  private lockSource(s: Session): Promise<LockSource> {
+    this.source ??= (async () => {
+      try {
+        if (this.mariadb) {
+          const r = await s.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE'`);
+          return Number(r.rows[0]!.n) > 0 ? 'mariadb' : null;
+        }
+        await s.query('SELECT 1 FROM performance_schema.metadata_locks LIMIT 1');
+        const on = await s.query<{ ps: number | string }>('SELECT @@performance_schema AS ps');
+        return Number(on.rows[0]!.ps) === 1 ? 'mysql' : null;
+      } catch {
+        return null;
+      }
+    })();
+    return this.source;
+  }
+
+  /**
+   * Sessions that hold, or (with `possible`) may hold, locks on `tables` or
+   * the server-wide backup lock, idle or busy for at least `minAgeSecs`.
+   * Definite evidence only unless `possible`: see the file's comment.
+   */
+  async holders(s: Session, tables: string[], minAgeSecs: number, exclude: number | null, possible: boolean): Promise<Blocker[]> {
+    const source = await this.lockSource(s);
+    const list = tables.length > 0 ? tables.map(() => '?').join(', ') : null;
+    const inTables = (column: string) => (list ? `${column} IN (${list})` : 'FALSE');
+    let untouched = false;
+    if (!source) {
+      // Without lock information, a table nobody can have touched yet (CREATE TABLE) has no transaction holding it.
+      const r = list ? await s.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${list})`, tables) : null;
+      untouched = !r || Number(r.rows[0]!.n) === 0;
+    }
+    const scope =
+      source === 'mariadb'
+        ? `p.ID IN (SELECT m.THREAD_ID FROM information_schema.METADATA_LOCK_INFO m WHERE (m.TABLE_SCHEMA = DATABASE() AND ${inTables('m.TABLE_NAME')}) OR ${MARIADB_BACKUP_MODES})`
+        : source === 'mysql'
+          ? `p.ID IN (SELECT th.PROCESSLIST_ID FROM performance_schema.metadata_locks ml JOIN performance_schema.threads th ON th.THREAD_ID = ml.OWNER_THREAD_ID
+                      WHERE ml.LOCK_STATUS = 'GRANTED' AND ((ml.OBJECT_TYPE = 'TABLE' AND ml.OBJECT_SCHEMA = DATABASE() AND ${inTables('ml.OBJECT_NAME')}) OR ${MYSQL_BACKUP_LOCKS}))`
+          : '(p.DB = DATABASE() OR p.DB IS NULL)';
+    // Holding a metadata lock is evidence enough: an idle session that does (LOCK TABLES, FTWRL) is a holder.
+    const idleHolder = source ? `(p.COMMAND = 'Sleep' AND p.TIME >= ?) OR` : '? < 0 OR';
+    const found = untouched ? [] : await this.query(s, scope, idleHolder, source && list ? tables : [], minAgeSecs, exclude);
+    if (source || found.length > 0 || !possible) return found;
+    return this.idleSessions(s, exclude);
+  }
+
+  private async query(s: Session, scope: string, idleHolder: string, tables: string[], minAgeSecs: number, exclude: number | null): Promise<Blocker[]> {
+    // Without the PROCESS privilege, INNODB_TRX is refused (1227) and PROCESSLIST shows this user's own sessions only:
+    // then only those, and only by their long statements (an idle transaction cannot be told from an idle session).
+    const trx = this.canSeeTransactions
+      ? { query: 'COALESCE(p.INFO, t.trx_query)', since: 'CAST(t.trx_started AS CHAR)', join: 'LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID', old: 't.trx_started <= NOW() - INTERVAL ? SECOND OR', order: 't.trx_started IS NULL, t.trx_started, ' }
+      : { query: 'p.INFO', since: 'NULL', join: '', old: '? < 0 OR', order: '' };
+    let r;
+    try {
+      r = await s.query<HolderRow>(
+        `SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.DB AS db, p.COMMAND AS command, p.STATE AS state, p.TIME AS time,
+                LEFT(${trx.query}, 300) AS query, ${trx.since} AS since
+         FROM information_schema.PROCESSLIST p
+         ${trx.join}
+         WHERE p.ID <> CONNECTION_ID() AND p.ID <> ? AND p.ID <> ?
+           AND p.COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Killed') AND p.USER NOT IN ('system user', 'event_scheduler')
+           AND (${trx.old} ${idleHolder} (p.COMMAND = 'Query' AND p.TIME >= ? AND COALESCE(p.STATE, '') NOT LIKE 'Waiting for%lock%'))
+           AND ${scope}
+         ORDER BY ${trx.order}p.ID`,
+        [exclude ?? 0, this.advisorySession ?? 0, minAgeSecs, minAgeSecs, Math.max(1, minAgeSecs), ...tables],
+      );
+    } catch (err) {
+      if ((err as { errno?: number }).errno !== 1227 || !this.canSeeTransactions) throw err;
+      this.canSeeTransactions = false;
+      return this.query(s, scope, idleHolder, tables, minAgeSecs, exclude);
+    }
+    return r.rows.map((b) => blocker(b, b.command === 'Sleep' ? (b.since ? 'idle in transaction' : `idle for ${b.time}s, holding a lock`) : null));
+  }
+
+  /**
+   * No evidence anywhere: the sessions idling on this database (or on none),
+   * longest first, as possible holders — a `LOCK TABLES` or FTWRL session
+   * looks exactly like an idle pool connection when no lock can be seen.
+   */
+  private async idleSessions(s: Session, exclude: number | null): Promise<Blocker[]> {
+    const r = await s.query<HolderRow>(
+      `SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.DB AS db, p.COMMAND AS command, p.STATE AS state, p.TIME AS time, NULL AS query, NULL AS since
+       FROM information_schema.PROCESSLIST p
+       WHERE p.ID <> CONNECTION_ID() AND p.ID <> ? AND p.ID <> ? AND p.COMMAND = 'Sleep' AND p.USER NOT IN ('system user', 'event_scheduler')
+         AND (p.DB = DATABASE() OR p.DB IS NULL)
+       ORDER BY p.TIME DESC, p.ID LIMIT 10`,
+      [exclude ?? 0, this.advisorySession ?? 0],
+    );
+    return r.rows.map((b) =>
+      blocker(b, `possible holder: idle for ${b.time}s (LOCK TABLES or FLUSH TABLES WITH READ LOCK cannot be seen without the metadata_lock_info plugin)`),
+    );
+  }
+}
+
+function blocker(b: HolderRow, idle: string | null): Blocker {
+  return {
+    session: Number(b.id),
+    user: b.user,
+    application: b.host ? `${b.host}${b.db ? `/${b.db}` : ''}` : b.db,
+    state: idle ?? ([b.command, b.state].filter(Boolean).join(': ') || null),
+    since: b.since,
+    query: b.query,
+  };
+}
