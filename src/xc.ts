@@ -17,6 +17,7 @@ import { StateStore, type MigrationRow } from './state/store.js';
 import type { EngineContext } from './engine/context.js';
 import { engineOptions, OPTIONS } from './options.js';
 import { withAdvisoryLock } from './engine/lock.js';
+import { asLockTimeout, ensureState } from './engine/retry.js';
 import { advance, begin, contract, convertAgain, rollback, contractUndoable } from './engine/lifecycle.js';
 import { planMigration, project } from './engine/planner.js';
 import { describePlan } from './engine/describe.js';
@@ -59,7 +60,8 @@ class XcImpl implements Xc {
         throw err;
       }
       // Every session xc takes works without the application's statement time limit, put back before it returns.
-      const driver = withoutStatementLimit(opened, dialect);
+      // and no lock wait longer than --lock-retry-for (a MySQL statement's default is a day).
+      const driver = withoutStatementLimit(opened, dialect, this.engineOptions.lockRetryForMs);
       return { driver, dialect, store: new StateStore(dialect) };
     })();
     return this.connected;
@@ -123,13 +125,15 @@ class XcImpl implements Xc {
     return withAdvisoryLock(ctx, async () => {
       const loaded = await this.load(ctx, files);
       this.checkFiles(loaded, command);
-      return fn(ctx, loaded, async () => void (await withSession(ctx.driver, (s) => ctx.store.ensure(s))));
+      return fn(ctx, loaded, async () => void (await ensureState(ctx)));
+    }).catch(async (err) => {
+      throw await asLockTimeout(ctx, err);
     });
   }
 
   async init() {
     const ctx = await this.context('init');
-    const created = await withAdvisoryLock(ctx, () => withSession(ctx.driver, (s) => ctx.store.ensure(s)));
+    const created = await withAdvisoryLock(ctx, () => ensureState(ctx));
     return { ok: true as const, created };
   }
 

@@ -10,24 +10,33 @@
  * The limit is lifted on the session only (never server-wide), when xc takes
  * it from the pool, and put back as it was before it returns: the pool may
  * be the application's. Where there is no limit nothing is changed.
+ *
+ * Lock waits, the other way round, get a bound where the dialect's default
+ * has none worth the name (MySQL's lock_wait_timeout: a day): no statement of
+ * xc waits longer than `lockWaitMs` (--lock-retry-for) for a lock, so a
+ * backup lock (FLUSH TABLES WITH READ LOCK) held before xc started makes it
+ * give up (exit 5, xc.ts) instead of waiting without limit.
  */
 import { releaseRestored, type Driver, type Session } from './driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 
-export function withoutStatementLimit(driver: Driver, dialect: Dialect): Driver {
+export function withoutStatementLimit(driver: Driver, dialect: Dialect, lockWaitMs?: number): Driver {
   // PGlite: one session shared by every acquire, so no one holder may put the limit back under another; and no pool of the application's to protect.
-  if (driver.singleConnection || driver.unlimited) return driver;
+  if (driver.singleConnection) return driver;
+  const boundLockWaits = lockWaitMs === undefined ? undefined : dialect.boundLockWaits?.bind(dialect);
+  if (driver.unlimited && !boundLockWaits) return driver;
   return {
     singleConnection: false,
     label: driver.label,
     close: () => driver.close(),
     async acquire(): Promise<Session> {
       const s = await driver.acquire();
-      let restore: Awaited<ReturnType<Dialect['liftStatementLimit']>>;
+      let restore: Awaited<ReturnType<Dialect['liftStatementLimit']>> = [];
       try {
-        restore = await dialect.liftStatementLimit(s);
+        restore = driver.unlimited ? [] : await dialect.liftStatementLimit(s);
+        if (boundLockWaits) restore = [...restore, ...(await boundLockWaits(s, lockWaitMs!))];
       } catch (err) {
-        s.release();
+        s.release(restore.length > 0); // the limit already lifted cannot be left on a pooled session
         throw err;
       }
       if (restore.length === 0) return s;

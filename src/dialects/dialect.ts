@@ -301,6 +301,14 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   liftStatementLimit(s: Session): Promise<SessionRestore>;
   /**
+   * Bound, on this session only, how long any statement waits for a lock to
+   * at most `ms` (never lengthened; see db/statementLimit.ts). Where the
+   * server's default wait is unbounded in practice (MySQL's lock_wait_timeout
+   * is a day or a year), a state write queued behind a backup lock would
+   * otherwise outwait every budget. Returns what puts the values back.
+   */
+  boundLockWaits?(s: Session, ms: number): Promise<SessionRestore>;
+  /**
    * Gave up waiting for a lock, was chosen as a deadlock's victim, or lost a
    * race for a catalog row to another session's DDL (PostgreSQL "tuple
    * concurrently updated"): nothing was done but a leftover the step's cleanup

@@ -6,7 +6,8 @@
  */
 import { LockTimeoutError } from '../errors.js';
 import type { Blocker } from '../plan/index.js';
-import type { Session } from '../db/driver.js';
+import { releaseRestored, type Session } from '../db/driver.js';
+import type { SessionRestore } from '../dialects/dialect.js';
 import { sleep, type EngineContext } from './context.js';
 
 /** A dialect's preflight found sessions the DDL would wait for: treated like a lock timeout. */
@@ -61,6 +62,45 @@ export async function withLockRetry<T>(
       if (timer) clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Create xc's state tables (none yet: a first run) as a DDL step is run:
+ * under the lock timeout, retried up to --lock-retry-for, then exit 5 naming
+ * the holder — a backup lock (FLUSH TABLES WITH READ LOCK) blocks even a
+ * table nobody uses.
+ */
+export function ensureState(ctx: EngineContext): Promise<boolean> {
+  let creating = false; // once begun, a retry finishes it (the first table alone says "exists")
+  return withLockRetry(ctx, { migration: '', description: "create xc's state tables", tables: [] }, async (attempt) => {
+    const s = await ctx.driver.acquire();
+    let restore: SessionRestore = [];
+    try {
+      if (!creating && (await ctx.store.exists(s))) return false;
+      creating = true;
+      restore = await ctx.dialect.setSession(s, ctx.dialect.sessionLockTimeout(ctx.options.lockTimeoutMs));
+      await attempt.watch(s);
+      await ctx.store.create(s);
+      return true;
+    } finally {
+      await releaseRestored(s, restore);
+    }
+  });
+}
+
+/**
+ * A statement outside the step runner (a state write) gave up waiting for a
+ * lock — its session's wait is bounded by --lock-retry-for
+ * (db/statementLimit.ts): exit 5 naming who holds it, as the step runner's.
+ */
+export async function asLockTimeout(ctx: EngineContext, err: unknown): Promise<unknown> {
+  if (err instanceof LockTimeoutError || !ctx.dialect.isLockTimeout(err)) return err;
+  const blockers = await sampleBlockers(ctx, null, []);
+  return new LockTimeoutError(
+    `gave up waiting for a lock (at most --lock-retry-for, ${Math.round(ctx.options.lockRetryForMs / 1000)}s) on a statement of xc's own: ${(err as Error).message}; blocked by:\n${describeBlockers(blockers)}`,
+    { blockers },
+    { cause: err },
+  );
 }
 
 export async function sampleBlockers(ctx: EngineContext, sessionId: number | null, tables: string[]): Promise<Blocker[]> {

@@ -69,8 +69,13 @@ export class StateStore {
 
   async ensure(s: Session): Promise<boolean> {
     if (await this.exists(s)) return false;
-    for (const sql of this.dialect.stateSchema()) await s.query(sql);
+    await this.create(s);
     return true;
+  }
+
+  /** Every state table (each statement IF NOT EXISTS: finishes what an interrupted creation began). */
+  async create(s: Session): Promise<void> {
+    for (const sql of this.dialect.stateSchema()) await s.query(sql);
   }
 
   async migrations(s: Session): Promise<MigrationRow[]> {

@@ -255,6 +255,16 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return [{ sql: `SET SESSION ${variable} = ?`, params: [was] }];
   }
 
+  /** Metadata (and backup) lock waits, and row lock waits, each lowered to `ms` where longer; put back by value. */
+  async boundLockWaits(s: Session, ms: number): Promise<SessionRestore> {
+    const r = await s.query<{ lwt: unknown; ilwt: unknown }>('SELECT @@SESSION.lock_wait_timeout AS lwt, @@SESSION.innodb_lock_wait_timeout AS ilwt');
+    const was = { lock_wait_timeout: Number(r.rows[0]?.lwt), innodb_lock_wait_timeout: Number(r.rows[0]?.ilwt) };
+    const longer = Object.entries(was).filter(([, v]) => v > seconds(ms));
+    if (longer.length === 0) return [];
+    await s.query(`SET ${longer.map(([n]) => `SESSION ${n} = ?`).join(', ')}`, longer.map(() => seconds(ms)));
+    return [{ sql: `SET ${longer.map(([n]) => `SESSION ${n} = ?`).join(', ')}`, params: longer.map(([, v]) => v) }];
+  }
+
   /** 1205: lock wait timeout (metadata or row). 1213: deadlock; the statement was rolled back, so a retry is right (the backfill treats it so too). */
   isLockTimeout(err: unknown): boolean {
     const errno = (err as { errno?: number })?.errno;
@@ -349,6 +359,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return this.locks.holders(s, tables, seconds(lockTimeoutMs), null, false);
   }
 
+  /** For reports: without metadata-lock information, idle sessions are named as possible holders (locks.ts). */
   blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
     return this.locks.holders(s, tables, 0, sessionId, true);
   }
@@ -359,7 +370,6 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     const name = `xc:${db}:${key}`;
     return name.length <= 64 ? name : `xc:${createHash('sha1').update(name).digest('hex')}`;
   }
-  /** For reports: without metadata-lock information, idle sessions are named as possible holders (locks.ts). */
 
   async tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
     const r = await s.query<{ ok: number | string | null; id: number | string }>('SELECT GET_LOCK(?, 0) AS ok, CONNECTION_ID() AS id', [await this.lockName(s, key)]);

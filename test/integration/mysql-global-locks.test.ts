@@ -1,0 +1,168 @@
+/**
+ * Issue 11, two findings of the chaos suite's `blocker` kind on MariaDB:
+ * - An idle session holding `LOCK TABLES t WRITE` or `FLUSH TABLES WITH READ
+ *   LOCK` (FTWRL) has no old transaction and no running statement: exit 5
+ *   named no blocker. With metadata-lock information (the metadata_lock_info
+ *   plugin) it is named as a holder; without it, the idle sessions of the
+ *   database are named as possible holders (reports only, never preflight).
+ * - An FTWRL held before xc starts made xc wait without limit: creating the
+ *   state tables, or any state write, queued "Waiting for backup lock" under
+ *   MariaDB's default lock_wait_timeout (a day). Now no statement of xc waits
+ *   longer than --lock-retry-for, and giving up is exit 5 naming the holder.
+ * FTWRL stops every write of the whole server, so those tests run on a
+ * private MariaDB (test/chaos/servers.ts), never on the shared one.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { startMariadb, type Server } from '../chaos/servers.js';
+import { BIN, xcEnv } from '../helpers/cli.js';
+import { describeMysql, MYSQL_URL } from '../helpers/servers.js';
+
+/** The retry budget the runs get: every exit 5 must come well within BOUND_MS of it. */
+const RETRY_FOR = '3s';
+const BOUND_MS = 25_000;
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f().catch(() => undefined);
+});
+
+interface Outcome { code: number | null; ms: number; error?: { message: string; details: { blockers?: { session: number; state: string | null }[] } } }
+
+/** `xc apply --json`, killed after BOUND_MS (code null: it was still waiting). */
+function apply(url: string, dir: string): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const args = ['apply', '--url', url, '--dir', dir, '--lock-timeout', '500ms', '--lock-retry-for', RETRY_FOR, '--json'];
+    const child = spawn(process.execPath, [BIN, ...args], { env: xcEnv() });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), BOUND_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const last = stdout.trim().split('\n').map((l) => { try { return JSON.parse(l) as { error?: Outcome['error'] }; } catch { return {}; } }).find((l) => l.error);
+      resolve({ code, ms: Date.now() - started, error: last?.error });
+    });
+  });
+}
+
+async function database(adminUrl: string, urlOf: (name: string) => string) {
+  const name = `xc_glock_${Math.random().toString(16).slice(2, 10)}`;
+  const admin = await mysql.createConnection({ uri: adminUrl });
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = urlOf(name);
+  const connections: mysql.Connection[] = [];
+  const connect = async () => {
+    const c = await mysql.createConnection({ uri: url });
+    connections.push(c);
+    return c;
+  };
+  const main = await connect();
+  await main.query('CREATE TABLE items (id int PRIMARY KEY, v int)');
+  await main.query('INSERT INTO items VALUES (1, 1), (2, 2), (3, 3)');
+  const dir = await mkdtemp(path.join(tmpdir(), 'xc-glock-'));
+  cleanup.push(async () => {
+    for (const c of connections) await c.end().catch(() => undefined);
+    const a = await mysql.createConnection({ uri: adminUrl });
+    await a.query(`DROP DATABASE IF EXISTS ${name}`);
+    await a.end();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const migration = (id: string, column: string) =>
+    writeFile(path.join(dir, `${id}.json`), JSON.stringify({ operations: [{ addColumn: { table: 'items', column: { name: column, type: 'int' } } }] }));
+  const columns = async () => ((await main.query(`SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'items' ORDER BY ordinal_position`))[0] as { c: string }[]).map((r) => r.c);
+  /** A session that took `lock` and then idles, holding it; its connection id. */
+  const holder = async (lock: string) => {
+    const c = await connect();
+    await c.query(lock);
+    const [rows] = await c.query('SELECT CONNECTION_ID() AS id');
+    return { id: Number((rows as { id: number }[])[0]!.id), release: () => c.query('UNLOCK TABLES') };
+  };
+  return { url, dir, migration, columns, holder, apply: () => apply(url, dir) };
+}
+
+/** Exit 5 within the bound, naming `holder` among its blockers (definite, or as a possible holder). */
+function expectNamed(run: Outcome, holder: number, kind: 'definite' | 'possible') {
+  expect(run.code, `exit code after ${run.ms} ms: ${run.error?.message ?? 'no error line'}`).toBe(5);
+  expect(run.ms).toBeLessThan(BOUND_MS);
+  const named = run.error!.details.blockers!.find((b) => b.session === holder);
+  expect(named, run.error!.message).toBeDefined();
+  if (kind === 'definite') expect(named!.state).not.toMatch(/possible/);
+  else expect(named!.state).toMatch(/possible holder/);
+  expect(run.error!.message).toContain(`session ${holder}`);
+}
+
+describeMysql('MariaDB: idle LOCK TABLES holder, shared server (no metadata_lock_info)', () => {
+  it('an idle LOCK TABLES items WRITE holder: exit 5 naming it as a possible holder; after UNLOCK TABLES the re-run converges (its idle session refuses nothing)', async () => {
+    const db = await database(MYSQL_URL!, (name) => Object.assign(new URL(MYSQL_URL!), { pathname: `/${name}` }).toString());
+    await db.migration('0001_note', 'note');
+    const held = await db.holder('LOCK TABLES items WRITE');
+    await new Promise((r) => setTimeout(r, 1200)); // idle for longer than the lock timeout
+    expectNamed(await db.apply(), held.id, 'possible');
+    await held.release();
+    // The released session still idles on the database: no definite evidence, so the preflight lets the DDL run.
+    const rerun = await db.apply();
+    expect(rerun.code, rerun.error?.message).toBe(0);
+    expect(await db.columns()).toEqual(['id', 'v', 'note']);
+  }, 60_000);
+});
+
+describeMysql('MariaDB: FLUSH TABLES WITH READ LOCK and LOCK TABLES on a private server', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await startMariadb();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const open = () => database(server.url, (name) => server.urlOf(name));
+
+  it('without metadata_lock_info: FTWRL held before xc starts (no state yet, then a state write) → exit 5 within the budget naming it; after release a re-run converges', async () => {
+    const db = await open();
+    await db.migration('0001_note', 'note');
+    let held = await db.holder('FLUSH TABLES WITH READ LOCK');
+    expectNamed(await db.apply(), held.id, 'possible'); // creating the state tables
+    await held.release();
+    expect((await db.apply()).code).toBe(0);
+    expect(await db.columns()).toEqual(['id', 'v', 'note']);
+
+    // The state exists: now the first state write (the new migration's row) meets the backup lock.
+    await db.migration('0002_extra', 'extra');
+    held = await db.holder('FLUSH TABLES WITH READ LOCK');
+    expectNamed(await db.apply(), held.id, 'possible');
+    await held.release();
+    const rerun = await db.apply();
+    expect(rerun.code, rerun.error?.message).toBe(0);
+    expect(await db.columns()).toEqual(['id', 'v', 'note', 'extra']);
+  }, 120_000);
+
+  it('with metadata_lock_info: an idle LOCK TABLES WRITE holder and an FTWRL holder are named as holders (not possible ones); re-runs converge', async () => {
+    const admin = await mysql.createConnection({ uri: server.url });
+    await admin.query(`INSTALL SONAME 'metadata_lock_info'`).catch((err: { errno?: number }) => {
+      if (err.errno !== 1968) throw err; // already installed
+    });
+    await admin.end();
+    const db = await open();
+    await db.migration('0001_note', 'note');
+    let held = await db.holder('FLUSH TABLES WITH READ LOCK');
+    expectNamed(await db.apply(), held.id, 'definite');
+    await held.release();
+    expect((await db.apply()).code).toBe(0);
+
+    await db.migration('0002_extra', 'extra');
+    held = await db.holder('LOCK TABLES items WRITE');
+    await new Promise((r) => setTimeout(r, 1200));
+    expectNamed(await db.apply(), held.id, 'definite');
+    await held.release();
+    const rerun = await db.apply();
+    expect(rerun.code, rerun.error?.message).toBe(0);
+    expect(await db.columns()).toEqual(['id', 'v', 'note', 'extra']);
+  }, 120_000);
+});
