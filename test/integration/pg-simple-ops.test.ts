@@ -395,7 +395,8 @@ const cases: Case[] = [
     },
     projects: false,
     async afterExpand(db, plan) {
-      expect(plan.backfill).toEqual([{ table: 'users', set: { name_upper: 'upper(name)' }, where: 'name_upper IS NULL' }]);
+      // The operation completes the walk key itself (the planner no longer patches it in).
+      expect(plan.backfill).toEqual([{ table: 'users', set: { name_upper: 'upper(name)' }, where: 'name_upper IS NULL', key: ['id'], integerKey: true }]);
       const b = plan.backfill[0]!;
       await db.query(`UPDATE ${b.table} SET ${Object.entries(b.set).map(([c, e]) => `${c} = ${e}`).join(', ')} WHERE ${b.where}`);
       expect((await db.query(`SELECT name_upper FROM users ORDER BY id`)).rows).toEqual([{ name_upper: 'ANN' }, { name_upper: 'BOB' }]);
