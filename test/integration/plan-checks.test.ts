@@ -125,17 +125,20 @@ for (const target of targets) {
 
     it('item 4: an expression calling what changes its session is refused before anything runs, and the session is left as it was', async () => {
       const s = await setup(target, USERS, 'xc_pc');
+      // Lock keys of this test's own: other runs may share the server.
+      const [k1, k2] = [1 + Math.floor(Math.random() * 2 ** 30), 1 + Math.floor(Math.random() * 2 ** 30)];
+      const name = `xc_test_lock_${k1}`;
       const calls = pg
-        ? ["set_config('search_path', 'pg_catalog', false)", "pg_catalog.SET_CONFIG('search_path', 'pg_catalog', false)", `"set_config"('search_path', 'pg_catalog', false)`, 'setseed(0.5)::text', 'pg_advisory_lock(42)::text', "dblink_connect('x', 'dbname=postgres')"]
-        : ["GET_LOCK('xc_test_lock', 0)", "RELEASE_ALL_LOCKS()", "@x := 'y'"];
+        ? ["set_config('search_path', 'pg_catalog', false)", "pg_catalog.SET_CONFIG('search_path', 'pg_catalog', false)", `"set_config"('search_path', 'pg_catalog', false)`, 'setseed(0.5)::text', `pg_advisory_lock(${k2})::text`, "dblink_connect('x', 'dbname=postgres')"]
+        : [`GET_LOCK('${name}', 0)`, "RELEASE_ALL_LOCKS()", "@x := 'y'"];
       for (const up of calls) {
         await s.write('0001_session', { addColumn: { table: 'users', column: { name: 'c', type: 'text' }, up } });
         await refused(s, ['users'], /0001_session\.json: operations\[0\]\.addColumn\.up: calls .*(set_config|setseed|pg_advisory_lock|dblink_connect|get_lock|release_all_locks|@variable).*\(\), which|calls `@variable := …`/);
       }
-      await s.write('0001_session', { addIndex: { table: 'users', columns: ['name'], where: pg ? 'pg_try_advisory_lock(7)' : "GET_LOCK('xc_test_lock', 0) = 1" } });
+      await s.write('0001_session', { addIndex: { table: 'users', columns: ['name'], where: pg ? `pg_try_advisory_lock(${k1})` : `GET_LOCK('${name}', 0) = 1` } });
       await refused(s, ['users'], /operations\[0\]\.addIndex\.where: calls /);
       // Nothing ran: no session of the server holds the lock, xc's search_path is the default one.
-      const held = pg ? `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid IN (7, 42)` : `SELECT IS_USED_LOCK('xc_test_lock') IS NOT NULL`;
+      const held = pg ? `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid IN (${k1}, ${k2})` : `SELECT IS_USED_LOCK('${name}') IS NOT NULL`;
       expect(await s.db.count(held)).toBe(0);
       await s.write('0001_session', { addColumn: { table: 'users', column: { name: 'c', type: 'text' }, up: "'ok'" } });
       await s.xc.apply();
