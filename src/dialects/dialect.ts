@@ -180,6 +180,12 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   /** DDL can run inside a transaction together with its journal row. */
   readonly transactionalDdl: boolean;
   /**
+   * A UNIQUE constraint is nothing but its index (MySQL/MariaDB list every
+   * unique index as one): dropping the index drops it. PostgreSQL keeps them
+   * apart, and refuses DROP INDEX of an index a constraint owns.
+   */
+  readonly uniqueKeysAreIndexes: boolean;
+  /**
    * The DDL vocabulary for planning against `model` (the schema as it will be
    * just before the planned operations; the planner advances it in place).
    * MySQL reads it to restate whole columns and to drop what depends on one.

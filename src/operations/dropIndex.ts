@@ -12,7 +12,7 @@ export const dropIndex: Operation<'dropIndex'> = {
     if (!t) return issues;
     const index = t.indexes.find((i) => i.name === spec.name);
     if (!index) issues.push({ path: ['name'], code: 'index_missing', table: spec.table, name: spec.name, message: `table "${spec.table}" has no index "${spec.name}"` });
-    else if (index.constraint) {
+    else if (index.constraint && (index.primary || !ctx.dialect.uniqueKeysAreIndexes)) {
       issues.push({ path: ['name'], code: 'index_backs_constraint', table: spec.table, name: spec.name, constraint: index.constraint, message: `index "${spec.name}" backs the constraint "${index.constraint}" of "${spec.table}"; drop it with dropConstraint` });
     }
     return issues;

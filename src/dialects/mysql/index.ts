@@ -50,6 +50,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   readonly names = MYSQL_NAMES;
   protected readonly identifiers = MYSQL_IDENTIFIERS;
   readonly transactionalDdl = false;
+  readonly uniqueKeysAreIndexes = true;
   readonly mariadb: boolean;
   readonly version: Version;
   readonly features: MysqlFeatures;

@@ -51,6 +51,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   readonly names = PG_NAMES;
   protected readonly identifiers = PG_IDENTIFIERS;
   readonly transactionalDdl = true;
+  readonly uniqueKeysAreIndexes = false;
   /** The schema xc's state is kept in: one per target schema (state.ts). */
   readonly stateSchemaName: string;
 

@@ -5,9 +5,7 @@ import { describeOperation, rejects } from '../../helpers/operations.js';
 describeOperation('dropIndex', [
   {
     name: 'a unique index the old version relies on: enforced until contract',
-    // MySQL/MariaDB read every unique index as a constraint, and xc refuses dropIndex of it (exit 2, "drop it with
-    // dropConstraint"), while PostgreSQL refuses dropConstraint of it: no one migration drops it on both (reported, issue 12).
-    only: 'postgres',
+    // MySQL/MariaDB list every unique index as a constraint too: dropIndex drops it there as on PostgreSQL.
     setup: [`CREATE TABLE users (id int PRIMARY KEY, email varchar(50))`, `CREATE UNIQUE INDEX users_email_uq ON users (email)`, `INSERT INTO users VALUES (1, 'a@x')`],
     operations: [{ dropIndex: { table: 'users', name: 'users_email_uq' } }],
     writes: { old: [`INSERT INTO users VALUES (2, 'b@x')`], new: [`INSERT INTO users VALUES (3, 'c@x')`] },
