@@ -85,11 +85,16 @@ export async function startMariadb(): Promise<Server> {
   const root = mkdtempSync(path.join(tmpdir(), 'xc-chaos-my-'));
   const data = path.join(root, 'data');
   mkdirSync(data);
+  // A temp dir of its own: at start-up mariadbd deletes every #sql* file in its tmpdir (tables left by a crash), and with
+  // the default /tmp those are the live temporary tables of every other MariaDB on the machine — the shared one included
+  // ("Error on delete of '/tmp/#sql-temptable-…'" in the shared server's queries while a test started a private one).
+  const tmp = path.join(root, 'tmp');
+  mkdirSync(tmp);
   const port = await freePort();
   const socket = path.join(root, 'mysqld.sock');
   const cleanup = () => rmSync(root, { recursive: true, force: true });
   try {
-    run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db']);
+    run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, `--tmpdir=${tmp}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db']);
   } catch (err) {
     cleanup();
     throw err;
@@ -98,7 +103,7 @@ export async function startMariadb(): Promise<Server> {
   const start = async () => {
     child = spawn(
       'mariadbd',
-      ['--no-defaults', `--datadir=${data}`, `--port=${port}`, `--socket=${socket}`, '--user=root', '--bind-address=127.0.0.1', `--pid-file=${root}/mysqld.pid`, '--innodb-flush-log-at-trx-commit=2', '--max-connections=300', `--log-error=${root}/error.log`],
+      ['--no-defaults', `--datadir=${data}`, `--port=${port}`, `--socket=${socket}`, '--user=root', '--bind-address=127.0.0.1', `--pid-file=${root}/mysqld.pid`, `--tmpdir=${tmp}`, '--innodb-flush-log-at-trx-commit=2', '--max-connections=300', `--log-error=${root}/error.log`],
       { stdio: 'ignore' },
     );
     for (let i = 0; i < 600; i++) {
