@@ -221,13 +221,20 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
 
   async setSession(s: Session, values: SessionValues): Promise<SessionRestore> {
-    const known: [string, unknown][] = [];
-    for (const name of Object.keys(values)) {
-      try {
-        known.push([name, (await s.query<{ v: unknown }>(`SELECT @@SESSION.${name} AS v`)).rows[0]?.v]);
-      } catch (err) {
-        if ((err as { errno?: number }).errno !== 1193) throw err; // 1193: unknown system variable
-      }
+    const names = Object.keys(values);
+    if (names.length === 0) return [];
+    // One round trip to read them all; only when the server knows one of them not (1193) are they read one by one.
+    const read = async (of: string[]) => {
+      const row = (await s.query<Record<string, unknown>>(`SELECT ${of.map((n, i) => `@@SESSION.${n} AS v${i}`).join(', ')}`)).rows[0] ?? {};
+      return of.map((n, i): [string, unknown] => [n, row[`v${i}`]]);
+    };
+    let known: [string, unknown][];
+    try {
+      known = await read(names);
+    } catch (err) {
+      if ((err as { errno?: number }).errno !== 1193) throw err; // 1193: unknown system variable
+      known = [];
+      for (const name of names) known.push(...(await read([name]).catch((e) => ((e as { errno?: number }).errno === 1193 ? [] : Promise.reject(e)))));
     }
     if (known.length === 0) return [];
     const set = (pairs: [string, unknown][]) => ({ sql: `SET ${pairs.map(([n]) => `SESSION ${n} = ?`).join(', ')}`, params: pairs.map(([, v]) => numeric(v)) });
