@@ -2,6 +2,14 @@
 import { expect } from 'vitest';
 import { column, describeOperation, range, rejects, rows, SOAK_ROWS } from '../../helpers/operations.js';
 
+/** The `with up` case's rows once expanded: every NULL either version wrote is the `up` value, the new version's own value kept. */
+const FILLED_ROLES = [
+  { id: '1', role: 'member' },
+  { id: '2', role: 'member' },
+  { id: '3', role: 'member' },
+  { id: '4', role: 'member' },
+  { id: '5', role: 'owner' },
+];
 
 describeOperation('setNotNull', [
   {
@@ -39,13 +47,7 @@ describeOperation('setNotNull', [
     operations: [{ setNotNull: { table: 'users', column: 'role', up: `'member'` } }],
     writes: { old: [`INSERT INTO users (id) VALUES (3)`, `INSERT INTO users (id, role) VALUES (4, NULL)`, `UPDATE users SET role = NULL WHERE id = 1`], new: [`INSERT INTO users (id, role) VALUES (5, 'owner')`] },
     async afterStart(db) {
-      expect(await rows(db, `SELECT id, role FROM users ORDER BY id`)).toEqual([
-        { id: '1', role: 'member' },
-        { id: '2', role: 'member' },
-        { id: '3', role: 'member' },
-        { id: '4', role: 'member' },
-        { id: '5', role: 'owner' },
-      ]);
+      expect(await rows(db, `SELECT id, role FROM users ORDER BY id`)).toEqual(FILLED_ROLES);
     },
     async afterComplete(db) {
       expect((await column(db, 'users', 'role'))?.nullable).toBe(false);
@@ -55,14 +57,7 @@ describeOperation('setNotNull', [
     async afterRollback(db) {
       expect((await column(db, 'users', 'role'))?.nullable).toBe(true);
       await db.query(`INSERT INTO users (id, role) VALUES (6, NULL)`);
-      expect(await rows(db, `SELECT id, role FROM users ORDER BY id`)).toEqual([
-        { id: '1', role: 'member' },
-        { id: '2', role: 'member' },
-        { id: '3', role: 'member' },
-        { id: '4', role: 'member' },
-        { id: '5', role: 'owner' },
-        { id: '6', role: null },
-      ]);
+      expect(await rows(db, `SELECT id, role FROM users ORDER BY id`)).toEqual([...FILLED_ROLES, { id: '6', role: null }]);
       await db.query(`DELETE FROM users WHERE id = 6`);
     },
   },
