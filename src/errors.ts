@@ -155,7 +155,9 @@ export type IssueFacts =
   /** A name, column or trigger a migration still in flight holds until its contract. */
   | { code: 'held_until_contract' }
   /** A column the server fills only after triggers run (AUTO_INCREMENT, generated). */
-  | { code: 'filled_after_triggers'; table: string; column: string };
+  | { code: 'filled_after_triggers'; table: string; column: string }
+  /** Something this database does not have (PostgreSQL's replica identity or index options on MySQL/MariaDB): `feature` names it. */
+  | { code: 'unsupported'; feature?: string };
 export type IssueCode = IssueFacts['code'];
 
 /** One problem of a migration file: where it is, what it is (`code` and its fields), in words. */
