@@ -35,14 +35,31 @@ export const ExprSchema = z.union([
 ]);
 export type Expr = z.infer<typeof ExprSchema>;
 
+/** What a foreign key does to its rows when the parent row is deleted or its key updated. */
+export const ReferentialActionSchema = z.enum(['cascade', 'restrict', 'set null', 'set default', 'no action']);
+
 export const ReferencesSchema = z
   .object({
+    /** The foreign key's name; default `<table>_<column>_fkey` (createTable) or xc's own (addColumn). */
+    name: ident.optional(),
     table: ident,
     columns: z.array(ident).min(1).optional(),
     column: ident.optional(),
-    onDelete: z.enum(['cascade', 'restrict', 'set null', 'set default', 'no action']).optional(),
+    onDelete: ReferentialActionSchema.optional(),
+    onUpdate: ReferentialActionSchema.optional(),
+    /** PostgreSQL's MATCH; MySQL/MariaDB parse it and ignore it, so only 'simple' (their behaviour) is taken there. */
+    matchType: z.enum(['simple', 'full', 'partial']).optional(),
+    deferrable: z.boolean().optional(),
+    initiallyDeferred: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    // PostgreSQL refuses INITIALLY DEFERRED on a constraint declared NOT DEFERRABLE.
+    if (r.initiallyDeferred && r.deferrable === false) ctx.addIssue({ code: 'custom', path: ['initiallyDeferred'], message: 'a constraint checked at commit (initiallyDeferred) must be deferrable' });
+    // PostgreSQL has not implemented MATCH PARTIAL.
+    if (r.matchType === 'partial') ctx.addIssue({ code: 'custom', path: ['matchType'], message: "MATCH PARTIAL is not implemented by PostgreSQL (nor MySQL/MariaDB); use 'simple' or 'full'" });
+  });
+export type References = z.infer<typeof ReferencesSchema>;
 
 export const ColumnSchema = z
   .object({
@@ -113,7 +130,8 @@ export const OperationSchemas = {
   dropConstraint: z.object({ table: ident, name: ident }).strict(),
   sql: z
     .object({
-      expand: z.string().min(1),
+      // Optional when `contract` is given: statements run only once the old version is gone (pgroll's onComplete).
+      expand: z.string().min(1).optional(),
       contract: z.string().min(1).optional(),
       rollback: z.string().min(1).optional(),
       backfill: z
@@ -121,7 +139,10 @@ export const OperationSchemas = {
         .strict()
         .optional(),
     })
-    .strict(),
+    .strict()
+    .superRefine((o, ctx) => {
+      if (o.expand === undefined && o.contract === undefined) ctx.addIssue({ code: 'custom', path: ['expand'], message: 'give `expand`, `contract`, or both: the statements to run at expand or at contract' });
+    }),
 } as const;
 
 export type OperationKind = keyof typeof OperationSchemas;

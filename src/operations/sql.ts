@@ -1,8 +1,10 @@
 /**
  * sql: the author's own statements for each phase, plus an optional batched
- * backfill. xc cannot see inside the SQL, so it neither validates nor
- * projects what the statements do; the server parses them at plan (each
- * dialect's sqlSyntaxIssue), so a typo is refused before anything runs.
+ * backfill. Only `contract` may be given (pgroll's onComplete): nothing runs
+ * at expand, and the statements run once the old version is gone. xc cannot
+ * see inside the SQL, so it neither validates nor projects what the
+ * statements do; the server parses them at plan (each dialect's
+ * sqlSyntaxIssue), so a typo is refused before anything runs.
  */
 import { columnsOf } from './common.js';
 import { keyedBackfill } from './batches.js';
@@ -71,7 +73,7 @@ export const sql: Operation<'sql'> = {
   plan(spec, ctx) {
     const { ddl } = ctx;
     const plan = emptyPlan();
-    plan.expand = [ddl.raw(spec.expand, 'author SQL (expand)')];
+    if (spec.expand) plan.expand = [ddl.raw(spec.expand, 'author SQL (expand)')];
     if (spec.contract) plan.contract = [ddl.raw(spec.contract, 'author SQL (contract)')];
     if (spec.rollback) plan.rollback = [ddl.raw(spec.rollback, 'author SQL (rollback)')];
     if (spec.backfill) {

@@ -1,9 +1,35 @@
 /** sql: the author's statements for expand, contract and rollback, and an optional backfill xc runs in batches. */
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { column, describeOperation, range, rejects, rows, SOAK_ROWS } from '../../helpers/operations.js';
+import { MigrationSchema } from '../../../src/migration/schema.js';
+
+it('sql needs `expand`, `contract` or both: neither is refused naming the path', () => {
+  const r = MigrationSchema.safeParse({ operations: [{ sql: { rollback: 'SELECT 1' } }] });
+  expect(r.success).toBe(false);
+  expect(r.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['operations.0.sql.expand', 'give `expand`, `contract`, or both: the statements to run at expand or at contract']]);
+  expect(MigrationSchema.safeParse({ operations: [{ sql: { contract: 'SELECT 1' } }] }).success).toBe(true);
+});
 
 
 describeOperation('sql', [
+  {
+    // pgroll's 32_sql_on_complete: nothing at expand, the statement runs at contract.
+    name: 'contract only (on complete)',
+    setup: [`CREATE TABLE people (id int PRIMARY KEY, name varchar(20))`, `INSERT INTO people VALUES (1, 'ann')`],
+    operations: [{ sql: { contract: 'ALTER TABLE people ADD COLUMN birth_date timestamp NULL' } }],
+    writes: { old: [`INSERT INTO people VALUES (2, 'bob')`], new: [`INSERT INTO people VALUES (3, 'cy')`] },
+    async afterStart(db) {
+      expect(await column(db, 'people', 'birth_date')).toBeUndefined();
+      expect(await db.count(`SELECT count(*) FROM people`)).toBe(3);
+    },
+    async afterComplete(db) {
+      expect(await column(db, 'people', 'birth_date')).toMatchObject({ nullable: true });
+      expect(await rows(db, `SELECT id, birth_date FROM people ORDER BY id`)).toEqual([1, 2, 3].map((id) => ({ id: String(id), birth_date: null })));
+    },
+    async afterRollback(db) {
+      expect(await column(db, 'people', 'birth_date')).toBeUndefined();
+    },
+  },
   {
     name: 'with a backfill',
     async setup(db) {
