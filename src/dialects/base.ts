@@ -18,7 +18,18 @@ export function resolveExpr(e: Expr, variant: ExprVariant): string | undefined {
   return typeof e === 'string' ? e : e[variant];
 }
 
+/** Options of the file format only some servers have (see BaseDialect.lacks). */
+export type ServerFeature = 'deferrable' | 'matchFull' | 'exclude' | 'nullsNotDistinct' | 'include' | 'storageParameters' | 'identityAlways';
+
 export abstract class BaseDialect {
+  /** Why this server lacks each feature it lacks, in words: a validation issue (code 'unsupported') names the option and this. */
+  protected readonly lacking: Partial<Record<ServerFeature, string>> = {};
+
+  /** Why this server lacks `feature`, or undefined when it has it. */
+  lacks(feature: ServerFeature): string | undefined {
+    return this.lacking[feature];
+  }
+
   /** Which variant of a per-dialect expression this dialect runs. */
   abstract readonly exprVariant: ExprVariant;
   /** How long names may be on this server, and which objects share a namespace. */

@@ -8,6 +8,8 @@
 import { atomic, emptyPlan } from '../plan/index.js';
 import type { Operation } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
+import { constraintNames, referenceOptionIssues } from './addForeignKey.js';
+import { referenceOptions } from '../dialects/references.js';
 import { columnsOf, exprCheck, requireNoColumn, requireTable, triggerColumns } from './common.js';
 
 /** Date/time input strings PostgreSQL evaluates when read ('now'::timestamptz): not constants. */
@@ -31,7 +33,7 @@ const addedWithDefault = (spec: { up?: unknown; column: { default?: string } }) 
 
 export const addColumn: Operation<'addColumn'> = {
   kind: 'addColumn',
-  validate(spec, { model, expr }) {
+  validate(spec, { model, expr, dialect }) {
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
     requireNoColumn(t, spec.column.name, ['column', 'name'], issues);
@@ -42,6 +44,8 @@ export const addColumn: Operation<'addColumn'> = {
     if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
     const ref = spec.column.references;
     if (ref) {
+      issues.push(...referenceOptionIssues(ref, ['column', 'references'], dialect));
+      if (ref.name && t && constraintNames(t).includes(ref.name)) issues.push({ path: ['column', 'references', 'name'], code: 'name_taken', name: ref.name, table: spec.table, message: `table "${spec.table}" already has a constraint "${ref.name}"` });
       const rt = model.table(ref.table);
       if (!rt) issues.push({ path: ['column', 'references', 'table'], code: 'table_missing', table: ref.table, message: `table "${ref.table}" does not exist` });
       for (const rc of ref.columns ?? (ref.column ? [ref.column] : rt?.primaryKey ?? [])) {
@@ -125,11 +129,11 @@ export const addColumn: Operation<'addColumn'> = {
     );
     const uniqueIndex = ctx.name('uq');
     if (col.unique) plan.expand.push(...ddl.createIndex({ table: spec.table, name: uniqueIndex, columns: [col.name], unique: true }));
-    const fkName = ctx.name('fk');
     const ref = col.references;
+    const fkName = ref?.name ?? ctx.name('fk');
     if (ref) {
       const refColumns = ref.columns ?? (ref.column ? [ref.column] : ctx.model.table(ref.table)!.primaryKey);
-      plan.expand.push(...ddl.addForeignKey({ table: spec.table, name: fkName, columns: [col.name], refTable: ref.table, refColumns, onDelete: ref.onDelete }));
+      plan.expand.push(...ddl.addForeignKey({ table: spec.table, name: fkName, columns: [col.name], refTable: ref.table, refColumns, ...referenceOptions(ref) }));
     }
     if (fill !== undefined && !catalogOnly) plan.backfill.push(keyedBackfill(ctx, { table: spec.table, set: { [col.name]: fill }, where: `${q(col.name)} IS NULL AND (${fill}) IS NOT NULL`, bypass: [fillName] }));
     // Not `column = up` for every row: the new version may write its own value, and a volatile `up` (now(), random())

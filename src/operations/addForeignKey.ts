@@ -34,6 +34,19 @@ export function referenceIssues(target: TableModel, refColumns: string[], column
   return issues;
 }
 
+/**
+ * A reference's options this server does not have: DEFERRABLE and MATCH FULL
+ * are PostgreSQL's (MySQL/MariaDB check every key at once and ignore MATCH).
+ */
+export function referenceOptionIssues(ref: { matchType?: string; deferrable?: boolean; initiallyDeferred?: boolean }, path: (string | number)[], dialect: Dialect): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const refuse = (key: string, why: string | undefined) => why && issues.push({ path: [...path, key], code: 'unsupported', feature: key, message: `${key}: ${why}` });
+  if (ref.matchType === 'full') refuse('matchType', dialect.lacks('matchFull'));
+  if (ref.deferrable) refuse('deferrable', dialect.lacks('deferrable'));
+  if (ref.initiallyDeferred) refuse('initiallyDeferred', dialect.lacks('deferrable'));
+  return issues;
+}
+
 /** The name given, else `<table>_<columns>_fkey` by the dialect's rules. */
 const fkName = (spec: { table: string; columns: string[]; name?: string }, dialect: Dialect) => spec.name ?? dialect.derivedName(spec.table, spec.columns, 'fkey');
 

@@ -18,6 +18,7 @@ import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl, Dialect } from '../dialects/dialect.js';
 import { atomic, emptyPlan, type OperationPlan, type Step } from '../plan/index.js';
 import type { PlanContext } from './types.js';
+import { referenceOptions } from '../dialects/references.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 
 export interface ColumnCopy {
@@ -129,7 +130,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   for (const fk of t.foreignKeys.filter((k) => k.columns.includes(c.from))) {
     const { name } = fk;
     plan.contract.push(
-      ...ddl.addForeignKey({ table: c.table, name, columns: fk.columns.map((col) => (col === c.from ? c.to : col)), refTable: fk.refTable, refColumns: fk.refColumns, onDelete: fk.onDelete }),
+      ...ddl.addForeignKey({ table: c.table, name, columns: fk.columns.map((col) => (col === c.from ? c.to : col)), refTable: fk.refTable, refColumns: fk.refColumns, ...referenceOptions(fk) }),
       ...ddl.validateConstraint(c.table, name),
     );
   }

@@ -3,7 +3,8 @@ import type { Column, OperationSpec } from '../migration/schema.js';
 import type { SchemaModel, TableModel } from '../schema/model.js';
 import { exprCheck, requireTable } from './common.js';
 import { indexModel } from './addIndex.js';
-import { referenceIssues } from './addForeignKey.js';
+import { referenceIssues, referenceOptionIssues } from './addForeignKey.js';
+import { referenceOptions } from '../dialects/references.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 import type { Dialect } from '../dialects/dialect.js';
@@ -44,10 +45,11 @@ export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel, dialect
     if (!c.references) continue;
     const target = c.references.table === spec.table ? t : model.table(c.references.table);
     t.foreignKeys.push({
-      name: dialect.constraintName(spec.table, c.name, 'fkey'),
+      name: c.references.name ?? dialect.constraintName(spec.table, c.name, 'fkey'),
       columns: [c.name],
       refTable: c.references.table,
       refColumns: targetColumns(c.references, target),
+      ...referenceOptions(c.references),
       onDelete: c.references.onDelete ?? null,
     });
   }
@@ -80,6 +82,7 @@ export const createTable: Operation<'createTable'> = {
       const ref = c.references;
       if (!ref) return;
       const path = ['columns', i, 'references'];
+      issues.push(...referenceOptionIssues(ref, path, ctx.dialect));
       if (ref.column && ref.columns) {
         issues.push({ path, code: 'ambiguous_reference', message: 'give either "column" or "columns", not both' });
         return;

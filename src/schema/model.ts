@@ -59,6 +59,12 @@ export interface ForeignKeyModel {
   refTable: string;
   refColumns: string[];
   onDelete: string | null;
+  /** Absent or null: NO ACTION (RESTRICT on MySQL, the same there). */
+  onUpdate?: string | null;
+  /** 'full' where the key is MATCH FULL (PostgreSQL); absent for MATCH SIMPLE. */
+  matchType?: string | null;
+  deferrable?: boolean;
+  initiallyDeferred?: boolean;
 }
 
 export interface TableModel {

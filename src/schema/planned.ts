@@ -30,6 +30,11 @@ export interface PlannedForeignKey {
   refTable: string;
   refColumns: string[];
   onDelete?: string | null;
+  onUpdate?: string | null;
+  /** 'full' (PostgreSQL); absent or 'simple': the servers' default. */
+  matchType?: string | null;
+  deferrable?: boolean;
+  initiallyDeferred?: boolean;
 }
 
 const key = (table: string, name: string) => `${table}\0${name}`;

@@ -37,7 +37,7 @@ const notState = (col: string) => `${col} NOT IN (${STATE_TABLES.map((t) => `'${
 
 interface ColumnRow { table_name: string; table_type: string; name: string; column_type: string; nullable: string; column_default: string | null; extra: string; generation: string | null; collation: string | null; charset: string | null; table_collation: string | null; comment: string; data_type: string }
 interface IndexRow { table_name: string; name: string; non_unique: number | string; column_name: string | null; sub_part: number | string | null; collation: string | null; index_type: string; expression?: string | null }
-interface FkRow { table_name: string; name: string; column_name: string; ref_table: string; ref_column: string; delete_rule: string }
+interface FkRow { table_name: string; name: string; column_name: string; ref_table: string; ref_column: string; delete_rule: string; update_rule: string }
 interface CheckRow { table_name: string; name: string; clause: string; level?: string }
 
 export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promise<SchemaModel> {
@@ -106,7 +106,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
 
   const fkRows = (await s.query<FkRow>(
     `SELECT k.TABLE_NAME AS table_name, k.CONSTRAINT_NAME AS name, k.COLUMN_NAME AS column_name,
-            k.REFERENCED_TABLE_NAME AS ref_table, k.REFERENCED_COLUMN_NAME AS ref_column, r.DELETE_RULE AS delete_rule
+            k.REFERENCED_TABLE_NAME AS ref_table, k.REFERENCED_COLUMN_NAME AS ref_column, r.DELETE_RULE AS delete_rule, r.UPDATE_RULE AS update_rule
      FROM information_schema.KEY_COLUMN_USAGE k
      JOIN information_schema.REFERENTIAL_CONSTRAINTS r
        ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
@@ -119,8 +119,9 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     let fk = t.foreignKeys.find((f) => f.name === r.name);
     if (!fk) {
       // RESTRICT and NO ACTION are the same thing in InnoDB: both the default.
-      const rule = r.delete_rule.toLowerCase();
-      fk = { name: r.name, columns: [], refTable: r.ref_table, refColumns: [], onDelete: rule === 'restrict' || rule === 'no action' ? null : rule };
+      const action = (rule: string) => (/^(restrict|no action)$/i.test(rule) ? null : rule.toLowerCase());
+      const onUpdate = action(r.update_rule);
+      fk = { name: r.name, columns: [], refTable: r.ref_table, refColumns: [], onDelete: action(r.delete_rule), ...(onUpdate ? { onUpdate } : {}) };
       t.foreignKeys.push(fk);
     }
     fk.columns.push(r.column_name);

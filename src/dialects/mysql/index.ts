@@ -56,6 +56,15 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   readonly features: MysqlFeatures;
   private readonly flavor: CatalogFlavor;
   private readonly locks: MysqlLockHolders;
+  protected override readonly lacking = {
+    deferrable: 'MySQL/MariaDB check every constraint at once, per row: none is DEFERRABLE',
+    matchFull: 'MySQL/MariaDB parse MATCH FULL/PARTIAL and ignore it (every key is MATCH SIMPLE)',
+    exclude: 'MySQL/MariaDB have no exclusion constraints (PostgreSQL EXCLUDE USING gist)',
+    nullsNotDistinct: 'MySQL/MariaDB unique keys always treat NULLs as distinct',
+    include: 'MySQL/MariaDB indexes have no INCLUDE columns',
+    storageParameters: 'MySQL/MariaDB have no per-index or per-constraint storage parameters (WITH (...))',
+    identityAlways: "MySQL/MariaDB have no GENERATED ALWAYS AS IDENTITY: AUTO_INCREMENT takes an explicit value (use identity: 'byDefault')",
+  };
 
   constructor(serverVersion: string) {
     super();

@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../errors.js';
 import { constraintName } from '../names.js';
 import { defaultClause, fitName, MYSQL_NAMES, quoteMy as q } from './expr.js';
 import type { MysqlCompiler } from './compiler.js';
+import { referenceClauses, referenceOptions } from '../references.js';
 
 export function createTable(c: MysqlCompiler, table: string, columns: Column[], primaryKey?: string[]): Step[] {
   const pk = primaryKey ?? columns.filter((col) => col.primaryKey).map((col) => col.name);
@@ -18,8 +19,7 @@ export function createTable(c: MysqlCompiler, table: string, columns: Column[], 
     if (!ref) continue;
     const target = ref.columns ?? (ref.column ? [ref.column] : ref.table === table ? pk : (c.tableOf(ref.table)?.primaryKey ?? []));
     if (target.length === 0) throw new InvalidInputError(`createTable ${table}: name the column ${col.name} references in ${ref.table} (MySQL needs it)`, {}, { code: 'invalid_migration' });
-    const onDelete = ref.onDelete ? ` ON DELETE ${ref.onDelete.toUpperCase()}` : '';
-    lines.push(`CONSTRAINT ${q(constraintName(table, col.name, 'fkey', MYSQL_NAMES))} FOREIGN KEY (${q(col.name)}) REFERENCES ${q(ref.table)} (${c.cols(target)})${onDelete}`);
+    lines.push(`CONSTRAINT ${q(ref.name ?? constraintName(table, col.name, 'fkey', MYSQL_NAMES))} FOREIGN KEY (${q(col.name)}) REFERENCES ${q(ref.table)} (${c.cols(target)})${referenceClauses(referenceOptions(ref), 'mysql')}`);
     if (ref.table !== table) referenced.push(ref.table);
   }
   const sql = `CREATE TABLE ${q(table)} (\n  ${lines.join(',\n  ')}\n)`;

@@ -35,6 +35,7 @@ ORDER BY t.relname, i.relname`;
 const CONSTRAINTS = `
 SELECT t.relname AS table_name, con.conname AS name, con.contype::text AS type,
        pg_get_constraintdef(con.oid) AS definition, rt.relname AS ref_table, con.confdeltype::text AS on_delete,
+       con.confupdtype::text AS on_update, con.confmatchtype::text AS match_type, con.condeferrable AS deferrable, con.condeferred AS deferred,
        ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
        ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
@@ -68,7 +69,7 @@ const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'c
 
 interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null }
 interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[] }
-interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; columns: string[]; ref_columns: string[] }
+interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; columns: string[]; ref_columns: string[] }
 
 export async function introspectPostgres(s: Session): Promise<SchemaModel> {
   const tables = new Map<string, TableModel>();
@@ -102,7 +103,17 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
     if (r.type === 'c') {
       t.checks.push({ name: r.name, expression: checkExpression(r.definition), columns: r.columns });
     } else {
-      t.foreignKeys.push({ name: r.name, columns: r.columns, refTable: r.ref_table ?? '', refColumns: r.ref_columns, onDelete: ON_DELETE[r.on_delete] ?? null });
+      t.foreignKeys.push({
+        name: r.name,
+        columns: r.columns,
+        refTable: r.ref_table ?? '',
+        refColumns: r.ref_columns,
+        onDelete: ON_DELETE[r.on_delete] ?? null,
+        ...(ON_DELETE[r.on_update] ? { onUpdate: ON_DELETE[r.on_update] } : {}),
+        ...(r.match_type === 'f' ? { matchType: 'full' } : {}),
+        ...(r.deferrable ? { deferrable: true } : {}),
+        ...(r.deferred ? { initiallyDeferred: true } : {}),
+      });
     }
   }
   const model = SchemaModel.of([...tables.values()]);

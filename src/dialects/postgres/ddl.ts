@@ -17,6 +17,7 @@ import { atomic, type SchemaObject, type Step } from '../../plan/index.js';
 import { dollarTag } from './triggers.js';
 import { PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
 import { replaceIdentifier } from '../sqltext.js';
+import { referenceClauses, referenceOptions } from '../references.js';
 
 export interface PostgresDdlOptions {
   /** False on PGlite (one connection): plain, transactional CREATE/DROP INDEX. */
@@ -95,8 +96,8 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     if (c.unique) parts.push('UNIQUE');
     if (c.references) {
       const refCols = c.references.columns ?? (c.references.column ? [c.references.column] : []);
-      parts.push(`REFERENCES ${q(c.references.table)}${refCols.length ? ` (${cols(refCols)})` : ''}`);
-      if (c.references.onDelete) parts.push(`ON DELETE ${c.references.onDelete.toUpperCase()}`);
+      if (c.references.name) parts.push(`CONSTRAINT ${q(c.references.name)}`);
+      parts.push(`REFERENCES ${q(c.references.table)}${refCols.length ? ` (${cols(refCols)})` : ''}${referenceClauses(referenceOptions(c.references), 'postgres')}`);
     }
     return parts.join(' ');
   };
@@ -240,10 +241,9 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
 
     addForeignKey(spec: ForeignKeySpec) {
-      const onDelete = spec.onDelete ? ` ON DELETE ${spec.onDelete.toUpperCase()}` : '';
       const sql =
         `ALTER TABLE ${q(spec.table)} ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${cols(spec.columns)}) ` +
-        `REFERENCES ${q(spec.refTable)} (${cols(spec.refColumns)})${onDelete} NOT VALID`;
+        `REFERENCES ${q(spec.refTable)} (${cols(spec.refColumns)})${referenceClauses(spec, 'postgres')} NOT VALID`;
       return [
         tx(sql, `add foreign key ${q(spec.name)} on ${q(spec.table)} for new writes (not validated yet)`, instant('SHARE ROW EXCLUSIVE', spec.table, spec.refTable), [spec.table, spec.refTable], {
           creates: [object('constraint', spec.table, spec.name)],

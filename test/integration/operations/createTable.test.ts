@@ -1,6 +1,16 @@
 /** createTable: created at expand (only the new version writes it); nothing at contract; dropped at rollback. */
 import { expect } from 'vitest';
 import { column, describeOperation, foreignKeys, rejects, rows } from '../../helpers/operations.js';
+import type { Db } from '../../helpers/targets.js';
+
+/** A foreign key's update and delete rules as the catalog has them (both servers), `name: UPDATE DELETE`. */
+async function keyRules(db: Db, table: string): Promise<string[]> {
+  const sql =
+    db.dialect === 'postgres'
+      ? `SELECT c.constraint_name AS n, c.update_rule AS u, c.delete_rule AS d FROM information_schema.referential_constraints c JOIN information_schema.table_constraints t ON t.constraint_name = c.constraint_name AND t.constraint_schema = c.constraint_schema WHERE t.table_schema = current_schema() AND t.table_name = ? ORDER BY 1`
+      : `SELECT constraint_name AS n, update_rule AS u, delete_rule AS d FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE() AND table_name = ? ORDER BY 1`;
+  return (await db.query<{ n: string; u: string; d: string }>(sql, [table])).map((r) => `${r.n}: ${r.u} ${r.d}`);
+}
 
 describeOperation('createTable', [
   {
@@ -48,6 +58,67 @@ describeOperation('createTable', [
     async afterRollback(db) {
       await rejects(db, `SELECT count(*) FROM orders`);
       expect(await db.count(`SELECT count(*) FROM users`)).toBe(3);
+    },
+  },
+  {
+    name: 'a named foreign key that cascades updates',
+    setup: [`CREATE TABLE users (id int PRIMARY KEY)`, `INSERT INTO users VALUES (1), (2)`],
+    operations: [
+      {
+        createTable: {
+          table: 'orders',
+          columns: [
+            { name: 'id', type: 'int', primaryKey: true },
+            { name: 'user_id', type: 'int', references: { name: 'orders_owner', table: 'users', column: 'id', onUpdate: 'cascade', onDelete: 'set null', matchType: 'simple' } },
+          ],
+        },
+      },
+    ],
+    writes: { new: [`INSERT INTO orders VALUES (10, 1), (11, 2)`] },
+    async afterStart(db) {
+      expect(await keyRules(db, 'orders')).toEqual(['orders_owner: CASCADE SET NULL']);
+      await db.query(`UPDATE users SET id = 5 WHERE id = 1`);
+      await db.query(`DELETE FROM users WHERE id = 2`);
+      expect(await rows(db, `SELECT id, user_id FROM orders ORDER BY id`)).toEqual([
+        { id: '10', user_id: '5' },
+        { id: '11', user_id: null },
+      ]);
+    },
+    async afterComplete(db) {
+      expect(await keyRules(db, 'orders')).toEqual(['orders_owner: CASCADE SET NULL']);
+      await db.query(`UPDATE users SET id = 6 WHERE id = 5`);
+      expect(await rows(db, `SELECT user_id FROM orders WHERE id = 10`)).toEqual([{ user_id: '6' }]);
+    },
+    async afterRollback(db) {
+      await rejects(db, `SELECT count(*) FROM orders`);
+    },
+  },
+  {
+    name: 'a deferrable MATCH FULL foreign key, checked at commit',
+    only: 'postgres',
+    setup: [`CREATE TABLE users (id int PRIMARY KEY)`, `INSERT INTO users VALUES (1)`],
+    operations: [
+      {
+        createTable: {
+          table: 'orders',
+          columns: [
+            { name: 'id', type: 'int', primaryKey: true },
+            { name: 'user_id', type: 'int', references: { table: 'users', column: 'id', matchType: 'full', deferrable: true, initiallyDeferred: true } },
+          ],
+        },
+      },
+    ],
+    async afterStart(db) {
+      expect(await foreignKeys(db, 'orders')).toEqual(['orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) MATCH FULL DEFERRABLE INITIALLY DEFERRED']);
+    },
+    async afterComplete(db) {
+      // Checked at commit: the child may come before its parent in one transaction.
+      await db.query(`DO $$ BEGIN INSERT INTO orders VALUES (2, 7); INSERT INTO users VALUES (7); END $$`);
+      await rejects(db, `DO $$ BEGIN INSERT INTO orders VALUES (3, 8); END $$`);
+      expect(await rows(db, `SELECT id FROM orders`)).toEqual([{ id: '2' }]);
+    },
+    async afterRollback(db) {
+      await rejects(db, `SELECT count(*) FROM orders`);
     },
   },
   {
