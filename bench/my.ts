@@ -13,7 +13,8 @@ import mysql from 'mysql2/promise';
 import { mysqlOptionsFromUrl } from '../src/dialects/mysql/driver.js';
 import { createXc, type Phase, type Xc } from '../src/index.js';
 import type { XcTimeline } from './pg.js';
-import type { XcVariant } from './report.js';
+import type { Check, Checks, XcVariant } from './report.js';
+import { Writer, type WriterStats } from './writer.js';
 
 export interface MyBenchDb {
   url: string;
@@ -158,9 +159,10 @@ export async function withXc<T>(
   table: string,
   opts: XcVariant,
   fn: (xc: Xc, t: MyXcTimeline) => Promise<T>,
+  migration: object = ALTER_COLUMN_MIGRATION(table),
 ): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-bench-'));
-  await writeFile(path.join(dir, `0001_${table}_amount_bigint.json`), JSON.stringify(ALTER_COLUMN_MIGRATION(table), null, 2));
+  await writeFile(path.join(dir, `0001_${table}_amount_bigint.json`), JSON.stringify(migration, null, 2));
   const timeline: MyXcTimeline = { phaseAt: new Map(), batches: [], steps: [], verifies: [] };
   const xc = createXc({
     url: db.url,
@@ -281,4 +283,42 @@ export async function settle(db: MyBenchDb, table?: string): Promise<void> {
     if ((history < 1000 && Date.now() - stableSince >= 1000) || Date.now() > deadline) return;
     await new Promise((res) => setTimeout(res, 250));
   }
+}
+
+export interface LoadRun {
+  label: string;
+  ms: number;
+  writer: WriterStats;
+}
+
+/**
+ * Run `change` while a writer writes to `t`; afterwards check that every
+ * write landed (row count, sum) in the column the change leaves, that it has
+ * no NULL, and its type.
+ */
+export async function underWriter(
+  db: MyBenchDb, t: string, N: number, label: string, checks: Checks, change: (w: Writer) => Promise<string>,
+  /** More checks of the table after the change, before it is dropped. */
+  after?: (t: string) => Promise<Check[]>,
+): Promise<LoadRun> {
+  await loadTable(db, t, N);
+  const sum0 = await one(db, `SELECT SUM(amount) FROM \`${t}\``);
+  await settle(db);
+  const writer = new Writer(await db.connect(), `\`${t}\``, N, 2, 'mysql').start();
+  let column = 'amount';
+  const { ms } = await timed(async () => {
+    column = await change(writer);
+  });
+  const stats = await writer.stop();
+  checks.add(
+    { table: t, what: 'row count = loaded + inserted', expected: N + stats.inserts, found: await one(db, `SELECT COUNT(*) FROM \`${t}\``) },
+    { table: t, what: `rows where ${column} IS NULL`, expected: 0, found: await one(db, `SELECT COUNT(*) FROM \`${t}\` WHERE \`${column}\` IS NULL`) },
+    // Inserts write 1, updates add 1: any lost or doubled write shows here.
+    { table: t, what: `sum(${column}) = loaded + writes`, expected: sum0 + stats.writes, found: await one(db, `SELECT SUM(\`${column}\`) FROM \`${t}\``) },
+    { table: t, what: `type of ${column}`, expected: 'bigint', found: ((await columnType(db, t, column)) ?? 'missing').replace(/\(\d+\)/, '') },
+  );
+  if (column !== 'amount') checks.add({ table: t, what: 'column amount dropped', expected: 'yes', found: (await columnType(db, t, 'amount')) === null ? 'yes' : 'no' });
+  if (after) checks.add(...(await after(t)));
+  await db.conn.query(`DROP TABLE \`${t}\``);
+  return { label, ms, writer: stats };
 }

@@ -6,9 +6,8 @@
  * backfill's time goes on this engine. Rounds alternate xc and pt-osc so a
  * noisy neighbour hurts both alike.
  */
-import { between, columnType, createMyBenchDb, lineAt, loadTable, one, phaseAtTime, ptOscFlags, ptOscVersion, runPtOsc, settle, stepDurations, timed, withXc, type MyBenchDb, type MyXcTimeline, type PtOscRun } from './my.js';
+import { between, createMyBenchDb, lineAt, loadTable, one, phaseAtTime, ptOscFlags, ptOscVersion, runPtOsc, settle, stepDurations, timed, underWriter, withXc, type LoadRun, type MyBenchDb, type MyXcTimeline, type PtOscRun } from './my.js';
 import { Checks, DEFAULTS_LABEL, median, millis, perSec, ratio, secs, variantLabel, variantSuffix, type Check, type Section, type Table, type XcVariant } from './report.js';
-import { Writer, type WriterStats } from './writer.js';
 import { MysqlDialect } from '../src/dialects/mysql/index.js';
 
 export interface MyBenchOptions {
@@ -23,12 +22,6 @@ export interface MyBenchOptions {
 const ALTER = 'MODIFY amount BIGINT NOT NULL DEFAULT 0';
 const WORST_LATENCY_TARGET_MS = 1000;
 
-interface LoadRun {
-  label: string;
-  ms: number;
-  writer: WriterStats;
-}
-
 interface XcRun extends LoadRun {
   variant?: XcVariant;
   /** fill: the part of expand that fills the new column before its triggers exist. */
@@ -40,7 +33,7 @@ interface XcRun extends LoadRun {
   worstPhase: string | null;
 }
 
-interface PtRun extends LoadRun {
+export interface PtRun extends LoadRun {
   run: PtOscRun;
   copyMs: number | null;
   worstDuring: string | null;
@@ -233,33 +226,6 @@ export async function mysqlSection(o: MyBenchOptions, log: (line: string) => voi
   }
 }
 
-/**
- * Run `change` while a writer writes to `t`; afterwards check that every
- * write landed (row count, sum) in the column the change leaves, that it has
- * no NULL, and its type.
- */
-async function underWriter(db: MyBenchDb, t: string, N: number, label: string, checks: Checks, change: (w: Writer) => Promise<string>): Promise<LoadRun> {
-  await loadTable(db, t, N);
-  const sum0 = await one(db, `SELECT SUM(amount) FROM \`${t}\``);
-  await settle(db);
-  const writer = new Writer(await db.connect(), `\`${t}\``, N, 2, 'mysql').start();
-  let column = 'amount';
-  const { ms } = await timed(async () => {
-    column = await change(writer);
-  });
-  const stats = await writer.stop();
-  checks.add(
-    { table: t, what: 'row count = loaded + inserted', expected: N + stats.inserts, found: await one(db, `SELECT COUNT(*) FROM \`${t}\``) },
-    { table: t, what: `rows where ${column} IS NULL`, expected: 0, found: await one(db, `SELECT COUNT(*) FROM \`${t}\` WHERE \`${column}\` IS NULL`) },
-    // Inserts write 1, updates add 1: any lost or doubled write shows here.
-    { table: t, what: `sum(${column}) = loaded + writes`, expected: sum0 + stats.writes, found: await one(db, `SELECT SUM(\`${column}\`) FROM \`${t}\``) },
-    { table: t, what: `type of ${column}`, expected: 'bigint', found: ((await columnType(db, t, column)) ?? 'missing').replace(/\(\d+\)/, '') },
-  );
-  if (column !== 'amount') checks.add({ table: t, what: 'column amount dropped', expected: 'yes', found: (await columnType(db, t, 'amount')) === null ? 'yes' : 'no' });
-  await db.conn.query(`DROP TABLE \`${t}\``);
-  return { label, ms, writer: stats };
-}
-
 async function xcLifecycle(db: MyBenchDb, N: number, variant: XcVariant | undefined, checks: Checks): Promise<XcRun> {
   const t = `bench_xc_live${variantSuffix(variant)}`;
   let tl!: MyXcTimeline;
@@ -297,7 +263,7 @@ async function xcLifecycle(db: MyBenchDb, N: number, variant: XcVariant | undefi
   };
 }
 
-async function ptOsc(db: MyBenchDb, N: number, checks: Checks): Promise<PtRun> {
+export async function ptOsc(db: MyBenchDb, N: number, checks: Checks): Promise<PtRun> {
   const t = 'bench_ptosc';
   let run!: PtOscRun;
   let t0 = 0;

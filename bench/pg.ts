@@ -103,9 +103,14 @@ export function phaseAtTime(t: XcTimeline, at: number): Phase | null {
  * bigint of `table`. Afterwards xc's state schema is dropped, so the next
  * scenario starts from nothing.
  */
-export async function withXc<T>(db: BenchDb, table: string, opts: XcVariant, fn: (xc: Xc, t: XcTimeline) => Promise<T>): Promise<T> {
+export async function withXc<T>(
+  db: BenchDb,
+  table: string,
+  opts: XcVariant,
+  fn: (xc: Xc, t: XcTimeline) => Promise<T>,
+  migration: object = { operations: [{ alterColumn: { table, column: 'amount', to: 'amount_big', type: 'bigint', up: 'amount', down: 'CAST(amount_big AS int)' } }] },
+): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-bench-'));
-  const migration = { operations: [{ alterColumn: { table, column: 'amount', to: 'amount_big', type: 'bigint', up: 'amount', down: 'CAST(amount_big AS int)' } }] };
   await writeFile(path.join(dir, `0001_${table}_amount_bigint.json`), JSON.stringify(migration, null, 2));
   const timeline: XcTimeline = { phaseAt: new Map(), batches: [] };
   const xc = createXc({

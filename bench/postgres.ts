@@ -5,7 +5,7 @@
  * own freshly loaded, vacuumed table and starts after a CHECKPOINT.
  */
 import { between, checkpoint, createBenchDb, loadTable, one, phaseAtTime, timed, withXc, type BenchDb, type XcTimeline } from './pg.js';
-import { Checks, median, millis, perSec, ratio, secs, variantLabel, variantSuffix, type Section, type XcVariant } from './report.js';
+import { Checks, median, millis, perSec, ratio, secs, variantLabel, variantSuffix, type Check, type Section, type XcVariant } from './report.js';
 import { Writer, type WriterStats } from './writer.js';
 
 export interface PgBenchOptions {
@@ -29,7 +29,7 @@ interface BackfillRun {
   largestBatch: number;
 }
 
-interface LoadRun {
+export interface LoadRun {
   label: string;
   ms: number;
   writer: WriterStats;
@@ -172,7 +172,11 @@ async function xcBackfill(db: BenchDb, N: number, variant: XcVariant | undefined
 }
 
 /** Run `change` while a writer writes to `table`; check afterwards that every write landed in `column`. */
-async function underWriter(db: BenchDb, t: string, N: number, label: string, checks: Checks, change: (w: Writer) => Promise<string>): Promise<LoadRun> {
+export async function underWriter(
+  db: BenchDb, t: string, N: number, label: string, checks: Checks, change: (w: Writer) => Promise<string>,
+  /** More checks of the table after the change, before it is dropped. */
+  after?: (t: string) => Promise<Check[]>,
+): Promise<LoadRun> {
   await loadTable(db, t, N);
   const sum0 = Number(await one<string>(db, `SELECT sum(amount) FROM ${t}`));
   await checkpoint(db);
@@ -189,6 +193,7 @@ async function underWriter(db: BenchDb, t: string, N: number, label: string, che
     // Inserts write 1, updates add 1: any lost or doubled write shows here.
     { table: t, what: `sum(${column}) = loaded + writes`, expected: sum0 + stats.writes, found: Number(await one<string>(db, `SELECT sum(${column}) FROM ${t}`)) },
   );
+  if (after) checks.add(...(await after(t)));
   await db.client.query(`DROP TABLE ${t}`);
   return { label, ms, writer: stats };
 }

@@ -88,6 +88,24 @@ export function renderDocument(h: Header, sections: Section[]): string {
   ].join('\n');
 }
 
+/**
+ * `previous` (an earlier BENCHMARKS.md) with the sections of this run put in
+ * place of those of the same title (new ones appended); its header and the
+ * sections this run did not measure stay as they were. Each section of this
+ * run says when, where and how it was measured, since the header does not.
+ */
+export function mergeDocument(previous: string, h: Header, sections: Section[]): string {
+  const [head, ...old] = previous.split(/^(?=## )/m);
+  const titleOf = (text: string) => text.slice(3, text.indexOf('\n')).trim();
+  const rendered = sections.map((s) => {
+    const run = `_Measured in a separate run (${h.date}, ${h.rows.toLocaleString('en-US')} rows per table; ${h.machine}). Reproduce: \`${h.command}\`._`;
+    return { title: s.title, text: renderSection({ ...s, intro: [run, '', ...s.intro] }) + '\n\n' };
+  });
+  const kept = old.map((text) => rendered.find((r) => r.title === titleOf(text))?.text ?? text);
+  const added = rendered.filter((r) => !old.some((text) => titleOf(text) === r.title)).map((r) => r.text);
+  return [head!, ...kept, ...added].join('').replace(/\n*$/, '\n');
+}
+
 /** Latency summary of a writer's samples (milliseconds). */
 export function percentile(samples: number[], p: number): number {
   if (samples.length === 0) return 0;

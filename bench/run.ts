@@ -13,23 +13,27 @@
  *   XC_BENCH_MYSQL_URL    MySQL/MariaDB server (default mysql://root@127.0.0.1:3306/test); the bench
  *                         creates its own database xc_bench_<random> and drops it. The section is skipped,
  *                         with a note in BENCHMARKS.md, when the server or pt-online-schema-change is missing.
- *   XC_BENCH_SECTIONS     which sections to run (default "postgres,mysql")
+ *   XC_BENCH_SECTIONS     which sections to run (default "postgres,mysql,inplace"); e.g. XC_BENCH_SECTIONS=inplace
+ *                         runs only that one. BENCHMARKS.md keeps the sections this run did not measure, as they were.
  *
- * Sections: one per database.
+ * Sections: one per database, then `inplace` (alterColumn without `to` on both: vs pt-osc on
+ * MySQL/MariaDB, vs a plain ALTER COLUMN TYPE on PostgreSQL; its MySQL half is "not measured" when
+ * the server or pt-osc is missing).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { redactUrl } from '../src/db/redact.js';
 import { connectAdmin, ptOscMissing } from './my.js';
+import { inplaceSection } from './inplace.js';
 import { mysqlSection } from './mysql.js';
 import { postgresSection } from './postgres.js';
-import { renderDocument, renderSection, type Section } from './report.js';
+import { mergeDocument, renderDocument, renderSection, type Section } from './report.js';
 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306/test';
-const DEFAULT_SECTIONS = ['postgres', 'mysql'];
+const DEFAULT_SECTIONS = ['postgres', 'mysql', 'inplace'];
 const DEFAULT_ROWS = 2_000_000;
 const DEFAULT_REPEAT = 3;
 
@@ -88,6 +92,11 @@ async function main(): Promise<void> {
       sections.push(await mysqlSection({ url: myUrl, rows, repeat, variants }, log));
     }
   }
+  if (wanted.includes('inplace')) {
+    const myMissing = await mysqlMissing(myUrl);
+    if (myMissing) log(`in-place section: its MySQL/MariaDB half skipped: ${myMissing}`);
+    sections.push(await inplaceSection({ pgUrl, myUrl, myMissing, rows, repeat }, log));
+  }
 
   const cpus = os.cpus();
   const header = {
@@ -99,7 +108,10 @@ async function main(): Promise<void> {
     command: command(pgUrl, myUrl, wanted, rows, repeat, batchTimes, parallels),
   };
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  await writeFile(path.join(root, 'BENCHMARKS.md'), renderDocument(header, sections));
+  const file = path.join(root, 'BENCHMARKS.md');
+  // A run of some sections only keeps the others' numbers from the file as they were.
+  const previous = wanted.length < DEFAULT_SECTIONS.length ? await readFile(file, 'utf8').catch(() => null) : null;
+  await writeFile(file, previous ? mergeDocument(previous, header, sections) : renderDocument(header, sections));
   process.stdout.write(sections.map(renderSection).join('\n\n') + '\n');
   log(`wrote ${path.join(root, 'BENCHMARKS.md')}`);
   if (sections.some((s) => s.failed)) process.exitCode = 1;
