@@ -118,6 +118,7 @@ export type IssueFacts =
   /** An index that a constraint owns: dropped with dropConstraint. */
   | { code: 'index_backs_constraint'; table: string; name: string; constraint: string }
   | { code: 'already_not_null'; table: string; column: string }
+  | { code: 'already_nullable'; table: string; column: string }
   /** An expression with no variant for this database. */
   | { code: 'no_variant' }
   /** A foreign key whose referenced and referencing column counts differ. */

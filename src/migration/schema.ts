@@ -107,6 +107,7 @@ export const OperationSchemas = {
     })
     .strict(),
   setNotNull: z.object({ table: ident, column: ident, up: ExprSchema.optional() }).strict(),
+  dropNotNull: z.object({ table: ident, column: ident }).strict(),
   addIndex: z
     .object({
       table: ident,

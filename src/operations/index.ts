@@ -9,6 +9,7 @@ import { dropColumn } from './dropColumn.js';
 import { renameColumn } from './renameColumn.js';
 import { alterColumn } from './alterColumn.js';
 import { setNotNull } from './setNotNull.js';
+import { dropNotNull } from './dropNotNull.js';
 import { addIndex } from './addIndex.js';
 import { dropIndex } from './dropIndex.js';
 import { addForeignKey } from './addForeignKey.js';
@@ -25,6 +26,7 @@ export const operations: { [K in OperationKind]: Operation<K> } = {
   renameColumn,
   alterColumn,
   setNotNull,
+  dropNotNull,
   addIndex,
   dropIndex,
   addForeignKey,

@@ -1,0 +1,59 @@
+/**
+ * dropNotNull: the column may hold NULL from expand on, in place (pgroll's
+ * alter_column with nullable: true, without the copy). Old writers always
+ * send a value, so nothing is synced and contract has nothing to do.
+ * PostgreSQL: DROP NOT NULL, catalog only. MySQL/MariaDB: MODIFY restating
+ * the column, ALGORITHM=INPLACE, LOCK=NONE — an online rebuild (MariaDB 10.11
+ * does it INSTANT only for ROW_FORMAT=REDUNDANT tables, so xc does not ask
+ * for INSTANT; stating the algorithm makes the server refuse a table copy).
+ *
+ * Rollback restores NOT NULL the way setNotNull's contract does: an
+ * unvalidated check guards new writes, is validated without blocking
+ * writers, then NOT NULL is set without a scan. A NULL the new version wrote
+ * meanwhile makes that validation fail, so the rollback stops there (the
+ * column still nullable, new NULLs refused by the check): give those rows a
+ * value, then run the rollback again, which resumes at the validation.
+ */
+import { emptyPlan } from '../plan/index.js';
+import type { Operation, ValidationIssue } from './types.js';
+import { requireColumn, requireTable } from './common.js';
+
+export const dropNotNull: Operation<'dropNotNull'> = {
+  kind: 'dropNotNull',
+
+  validate(spec, { model }) {
+    const issues: ValidationIssue[] = [];
+    const t = requireTable(model, spec.table, ['table'], issues);
+    requireColumn(t, spec.column, ['column'], issues);
+    const col = t?.columns.find((c) => c.name === spec.column);
+    if (!t || !col) return issues;
+    if (t.primaryKey.includes(spec.column)) {
+      issues.push({ path: ['column'], code: 'key_column', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" is part of the primary key, which cannot hold NULL` });
+    } else if (col.nullable) {
+      issues.push({ path: ['column'], code: 'already_nullable', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" already allows NULL` });
+    }
+    return issues;
+  },
+
+  project(spec, model) {
+    const col = model.column(spec.table, spec.column);
+    if (col) col.nullable = true;
+  },
+
+  plan(spec, ctx) {
+    const { ddl } = ctx;
+    const col = ctx.model.column(spec.table, spec.column)!;
+    const check = ctx.name('nn');
+    const notNull = { ...col, nullable: false };
+    return {
+      ...emptyPlan(),
+      expand: ddl.dropNotNull(spec.table, { ...col, nullable: true }),
+      rollback: [
+        ...ddl.addNotNullCheck(spec.table, notNull, check),
+        // Validated on its own first: a NULL left fails here, naming the check (MySQL's MODIFY would only say "Data truncated"); PostgreSQL's second VALIDATE is a no-op.
+        ...ddl.validateConstraint(spec.table, check),
+        ...ddl.enforceNotNull(spec.table, notNull, check),
+      ],
+    };
+  },
+};
