@@ -5,7 +5,7 @@
  * dialect returns the statements, their locks and their crash-safety probes.
  */
 import type { Session } from '../db/driver.js';
-import type { ColumnModel, SchemaModel, IndexModel } from '../schema/model.js';
+import type { ColumnModel, SchemaModel, IndexModel, ReplicaIdentity } from '../schema/model.js';
 import type { PlannedForeignKey } from '../schema/planned.js';
 import type { Column } from '../migration/schema.js';
 import type { BaseDialect } from './base.js';
@@ -142,6 +142,8 @@ export interface Ddl {
    * so it stays as written.
    */
   convertedDefault(expr: string, type: string): string;
+  /** PostgreSQL's ALTER TABLE … REPLICA IDENTITY (catalog only); absent where the server has none (validation refuses it there). */
+  setReplicaIdentity?(table: string, identity: ReplicaIdentity): Step[];
   /** Turn a unique index into a named UNIQUE constraint without a scan. */
   addUniqueUsingIndex(table: string, constraint: string, index: string): Step[];
   addForeignKey(spec: ForeignKeySpec): Step[];

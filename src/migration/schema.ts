@@ -118,6 +118,16 @@ export const OperationSchemas = {
     })
     .strict(),
   dropIndex: z.object({ table: ident, name: ident }).strict(),
+  setReplicaIdentity: z
+    .object({
+      table: ident,
+      identity: z.object({ type: z.enum(['nothing', 'default', 'full', 'index']), index: ident.optional() }).strict(),
+    })
+    .strict()
+    .superRefine((o, ctx) => {
+      if (o.identity.type === 'index' && o.identity.index === undefined) ctx.addIssue({ code: 'custom', path: ['identity', 'index'], message: "type 'index' needs `index`: the unique index whose columns identify a row" });
+      if (o.identity.type !== 'index' && o.identity.index !== undefined) ctx.addIssue({ code: 'custom', path: ['identity', 'index'], message: `\`index\` belongs to type 'index', not '${o.identity.type}'` });
+    }),
   addForeignKey: z
     .object({
       table: ident,

@@ -10,6 +10,7 @@ import { renameColumn } from './renameColumn.js';
 import { alterColumn } from './alterColumn.js';
 import { setNotNull } from './setNotNull.js';
 import { dropNotNull } from './dropNotNull.js';
+import { setReplicaIdentity } from './setReplicaIdentity.js';
 import { addIndex } from './addIndex.js';
 import { dropIndex } from './dropIndex.js';
 import { addForeignKey } from './addForeignKey.js';
@@ -27,6 +28,7 @@ export const operations: { [K in OperationKind]: Operation<K> } = {
   alterColumn,
   setNotNull,
   dropNotNull,
+  setReplicaIdentity,
   addIndex,
   dropIndex,
   addForeignKey,

@@ -77,6 +77,14 @@ export interface TableModel {
   indexes: IndexModel[];
   checks: CheckModel[];
   foreignKeys: ForeignKeyModel[];
+  /** What PostgreSQL logical decoding writes of an old row (pg_class.relreplident); absent: the default (the primary key), and on MySQL. */
+  replicaIdentity?: ReplicaIdentity;
+}
+
+/** A table's replica identity (PostgreSQL): `index` names the unique index it uses. */
+export interface ReplicaIdentity {
+  type: 'nothing' | 'default' | 'full' | 'index';
+  index?: string;
 }
 
 /** A name in the tables' namespace held by something the model shows nothing else of. */

@@ -64,6 +64,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     include: 'MySQL/MariaDB indexes have no INCLUDE columns',
     storageParameters: 'MySQL/MariaDB have no per-index or per-constraint storage parameters (WITH (...))',
     identityAlways: "MySQL/MariaDB have no GENERATED ALWAYS AS IDENTITY: AUTO_INCREMENT takes an explicit value (use identity: 'byDefault')",
+    replicaIdentity: 'MySQL/MariaDB have no replica identity: the binary log (binlog_row_image) decides what a row event carries, for the whole server',
   };
 
   constructor(serverVersion: string) {

@@ -9,7 +9,8 @@ const COLUMNS = `
 SELECT c.relname AS table_name, c.relkind::text AS kind, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
        pg_get_expr(d.adbin, d.adrelid) AS default_expr,
-       (a.attidentity <> '' OR a.attgenerated <> '') AS generated, a.attgenerated <> '' AS late, col_description(c.oid, a.attnum) AS comment
+       (a.attidentity <> '' OR a.attgenerated <> '') AS generated, a.attgenerated <> '' AS late, col_description(c.oid, a.attnum) AS comment,
+       c.relreplident::text AS replident
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -19,7 +20,7 @@ ORDER BY c.relname, a.attnum`;
 
 const INDEXES = `
 SELECT t.relname AS table_name, i.relname AS name, ix.indisunique AS unique, ix.indisprimary AS primary,
-       con.conname AS constraint_name, pg_get_indexdef(ix.indexrelid) AS definition,
+       con.conname AS constraint_name, pg_get_indexdef(ix.indexrelid) AS definition, ix.indisreplident AS replident,
        pg_get_expr(ix.indpred, ix.indrelid) AS predicate, NULLIF(am.amname::text, 'btree') AS method,
        ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
@@ -65,10 +66,13 @@ SELECT t.typname, 'type', false
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE n.nspname = current_schema() AND t.typrelid = 0 AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)`;
 
+/** pg_class.relreplident; 'd' (the primary key) is left out, as the model's default. */
+const REPLICA_IDENTITY: Record<string, 'nothing' | 'full' | 'index'> = { n: 'nothing', f: 'full', i: 'index' };
+
 const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
-interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null }
-interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[] }
+interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string }
+interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[]; replident: boolean }
 interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; columns: string[]; ref_columns: string[] }
 
 export async function introspectPostgres(s: Session): Promise<SchemaModel> {
@@ -78,6 +82,9 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
     let t = table(r.table_name);
     if (!t) {
       t = { name: r.table_name, kind: r.kind === 'v' ? 'view' : 'table', ...(r.kind === 'p' ? { partitioned: true } : {}), columns: [], primaryKey: [], indexes: [], checks: [], foreignKeys: [] };
+      // 'i' names its index below (pg_index.indisreplident).
+      const replident = REPLICA_IDENTITY[r.replident];
+      if (replident && r.kind !== 'v') t.replicaIdentity = { type: replident };
       tables.set(t.name, t);
     }
     t.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: r.default_expr, generated: r.generated, ...(r.late ? { filledAfterTriggers: true } : {}), ...(r.comment !== null ? { comment: r.comment } : {}) });
@@ -96,6 +103,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
       definition: r.definition,
     });
     if (r.primary) t.primaryKey = r.columns;
+    if (r.replident && t.replicaIdentity?.type === 'index') t.replicaIdentity.index = r.name;
   }
   for (const r of (await s.query<ConstraintRow>(CONSTRAINTS)).rows) {
     const t = table(r.table_name);

@@ -226,6 +226,11 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       ];
     },
 
+    setReplicaIdentity(table, identity) {
+      const what = identity.type === 'index' ? `USING INDEX ${q(identity.index!)}` : identity.type.toUpperCase();
+      return [tx(`ALTER TABLE IF EXISTS ${q(table)} REPLICA IDENTITY ${what}`, `set the replica identity of ${q(table)} to ${identity.type === 'index' ? `index ${q(identity.index!)}` : identity.type}`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
     renameIndex(table, from, to) {
       const sql = `ALTER INDEX IF EXISTS ${q(from)} RENAME TO ${q(to)}`;
       return [tx(sql, `rename index ${q(from)} on ${q(table)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', table), [table])];
