@@ -361,7 +361,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   async sqlSyntaxIssue(s: Session, sql: string): Promise<string | null> {
     // PL/pgSQL parses every statement of a function body when the function is created, and runs none: a temporary
     // function, created in a transaction that is rolled back, is a parser that touches nothing.
-    const body = `BEGIN\n${sql}\n;\nEND`;
+    // A text ending in its own `;` (pgroll's example 40) runs as it is; PL/pgSQL would read `;;` as an empty statement.
+    const body = `BEGIN\n${sql.replace(/[\s;]+$/, '')}\n;\nEND`;
     const tag = dollarTag(body);
     await s.query('BEGIN');
     try {
