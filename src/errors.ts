@@ -135,6 +135,8 @@ export type IssueFacts =
   | { code: 'ambiguous_reference' }
   /** A primary key added to an existing table, which xc does not do online. */
   | { code: 'primary_key_unsupported'; table: string; column: string }
+  /** createConstraint of a primary key on a table that has one. */
+  | { code: 'primary_key_exists'; table: string; constraint: string }
   /** A NOT NULL column with neither `up` nor a `default` to fill existing rows. */
   | { code: 'needs_fill'; table: string; column: string }
   /** A type the server does not take. */
@@ -158,7 +160,9 @@ export type IssueFacts =
   /** A column the server fills only after triggers run (AUTO_INCREMENT, generated). */
   | { code: 'filled_after_triggers'; table: string; column: string }
   /** Something this database does not have (PostgreSQL's replica identity or index options on MySQL/MariaDB): `feature` names it. */
-  | { code: 'unsupported'; feature?: string };
+  | { code: 'unsupported'; feature?: string }
+  /** An operation that would change nothing (alterColumn in place with no change given). */
+  | { code: 'nothing_to_change' };
 export type IssueCode = IssueFacts['code'];
 
 /** One problem of a migration file: where it is, what it is (`code` and its fields), in words. */

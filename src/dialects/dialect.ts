@@ -7,7 +7,7 @@
 import type { Session } from '../db/driver.js';
 import type { ColumnModel, SchemaModel, IndexModel, ReplicaIdentity } from '../schema/model.js';
 import type { PlannedForeignKey } from '../schema/planned.js';
-import type { Column } from '../migration/schema.js';
+import type { Column, TableConstraint } from '../migration/schema.js';
 import type { BaseDialect } from './base.js';
 import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type Step } from '../plan/index.js';
 
@@ -57,6 +57,35 @@ export interface FillTriggerSpec {
    * the column; an UPDATE leaves the row's value, NULL included, as it was).
    */
   insertOnly?: boolean;
+  /**
+   * Compute the column on every INSERT and UPDATE, whatever the write gave it:
+   * a shadow column no application writes (operations/shadow.ts), which must
+   * always be `expr` of the row.
+   */
+  always?: boolean;
+}
+
+/** What an in-place change of a column changes; absent: unchanged. */
+export interface ColumnChange {
+  type?: string;
+  nullable?: true;
+  default?: string | null;
+  comment?: string | null;
+}
+
+/** The cut-over of columns changed in place (operations/shadow.ts): each shadow takes its column's place and name. */
+export interface ColumnSwapSpec {
+  table: string;
+  /** The steps removing the trigger that keeps every shadow equal to `up` of its column. */
+  dropTrigger: Step[];
+  columns: { column: string; shadow: string; up: string; type: string; nullable: boolean }[];
+  /** Indexes to drop before the swap because they name a column and another (the server would shrink them instead). */
+  dropIndexes: string[];
+  /** Foreign keys and checks over the columns, dropped in the swap (the caller adds them again over the new columns). */
+  dropForeignKeys: string[];
+  dropChecks: string[];
+  /** Index copies built on the shadows, renamed to their originals' names once those are gone (`constraint`: a UNIQUE constraint of that name adopts it). */
+  renameIndexes: { from: string; to: string; constraint?: string }[];
 }
 
 export interface TriggerSteps {
@@ -70,6 +99,26 @@ export interface IndexSpec {
   columns: string[];
   unique?: boolean;
   where?: string;
+  /** Columns stored in the index beyond its key (PostgreSQL INCLUDE; validation refuses it where the server has none). */
+  include?: string[];
+  /** A unique index treating NULLs as equal (PostgreSQL 15 NULLS NOT DISTINCT). */
+  nullsNotDistinct?: boolean;
+}
+
+/** When a constraint is checked: at each statement (default) or, deferrable, possibly at commit (PostgreSQL). */
+export interface ConstraintTiming {
+  deferrable?: boolean;
+  initiallyDeferred?: boolean;
+}
+
+/** A table to create: its columns, primary key, table-level constraints and comment, as the file gives them. */
+export interface TableSpec {
+  table: string;
+  columns: Column[];
+  /** The key's columns (from `primaryKey` or the columns flagged), and its name if given; none when empty. */
+  primaryKey: { name?: string; columns: string[] };
+  constraints: TableConstraint[];
+  comment?: string;
 }
 
 /** A foreign key to add, as a plan records it (schema/planned.ts). */
@@ -77,7 +126,7 @@ export type ForeignKeySpec = PlannedForeignKey;
 
 /** The DDL vocabulary operations are written in. Every method returns idempotent steps. */
 export interface Ddl {
-  createTable(table: string, columns: Column[], primaryKey?: string[]): Step[];
+  createTable(spec: TableSpec): Step[];
   dropTable(table: string): Step[];
   /** Rename the table and leave the old name working (an updatable view). */
   renameTableKeepingOldName(from: string, to: string): Step[];
@@ -102,8 +151,11 @@ export interface Ddl {
    * the catalog, MySQL/MariaDB add it ALGORITHM=INSTANT where the server can.
    * `notNull` then makes it NOT NULL in that same statement: no row can be
    * NULL, and old writers, which omit the column, get the default.
+   *
+   * `comment`: the column's comment, given with it (MySQL COMMENT; PostgreSQL
+   * COMMENT ON COLUMN in the same transaction).
    */
-  addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean; notNull?: boolean; default?: string }): Step[];
+  addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean; notNull?: boolean; default?: string; comment?: string }): Step[];
   dropColumn(table: string, column: string): Step[];
   /**
    * Before a column this plan added goes while writers may still omit it (a
@@ -142,10 +194,26 @@ export interface Ddl {
    * so it stays as written.
    */
   convertedDefault(expr: string, type: string): string;
+  /**
+   * Rename a constraint, leaving nothing unenforced meanwhile; with `from`
+   * gone and `to` there already (a rollback of an expand that never ran it,
+   * reversed), nothing. PostgreSQL renames a unique or primary key's index
+   * with it; MySQL/MariaDB: mysql/renames.ts.
+   */
+  renameConstraint(table: string, from: string, to: string): Step[];
   /** PostgreSQL's ALTER TABLE … REPLICA IDENTITY (catalog only); absent where the server has none (validation refuses it there). */
   setReplicaIdentity?(table: string, identity: ReplicaIdentity): Step[];
   /** Turn a unique index into a named UNIQUE constraint without a scan. */
-  addUniqueUsingIndex(table: string, constraint: string, index: string): Step[];
+  addUniqueUsingIndex(table: string, constraint: string, index: string, timing?: ConstraintTiming): Step[];
+  /**
+   * Make a unique index over NOT NULL `columns` the table's primary key
+   * without a scan: PostgreSQL attaches it (ADD CONSTRAINT … PRIMARY KEY
+   * USING INDEX); MySQL/MariaDB add the key online (INPLACE, LOCK=NONE,
+   * rebuilding the table) and drop the index in the same statement. `index`
+   * null: none was built (Dialect.uniqueIndexMayCluster), the key is added
+   * by itself, online (MySQL/MariaDB only).
+   */
+  addPrimaryKeyUsingIndex(table: string, constraint: string, index: string | null, columns: string[], timing?: ConstraintTiming): Step[];
   addForeignKey(spec: ForeignKeySpec): Step[];
   addCheck(table: string, name: string, expression: string): Step[];
   validateConstraint(table: string, name: string): Step[];
@@ -161,6 +229,31 @@ export interface Ddl {
    * triggers with WHEN before calling them: none.
    */
   fillBeforeTriggers(spec: BackfillSpec): Step[];
+  /**
+   * Whether changing `column` to `type` only changes the catalog (no row is
+   * rewritten or scanned), so an in-place alterColumn needs no shadow column.
+   * PostgreSQL: a binary-coercible widening (varchar(n) → varchar(m ≥ n), text;
+   * numeric precision up, same scale); MySQL/MariaDB: what ALGORITHM=INSTANT
+   * takes (varchar widened within its length-byte class). Conservative: a
+   * false "no" costs a shadow, a false "yes" an expand failing fast.
+   */
+  changesTypeInCatalog(table: string, column: ColumnModel, type: string): boolean;
+  /**
+   * Change what `change` gives of a column (`column`, as it is), catalog only:
+   * a type changesTypeInCatalog accepts, NULL allowed (never NOT NULL, which
+   * needs a scan), the default (null: none), the comment (null: none).
+   */
+  alterColumnInCatalog(table: string, column: ColumnModel, change: ColumnChange): Step[];
+  /**
+   * The cut-over of an in-place change: trigger gone, each column dropped and
+   * its shadow renamed to its name, index copies renamed to the originals'
+   * names — with no write in between reaching a column without its shadow.
+   * PostgreSQL: one transaction. MySQL/MariaDB: one step holding LOCK TABLES
+   * … WRITE around DROP TRIGGER and one ALTER TABLE; a re-run after an
+   * interrupted attempt converts, under that lock, the rows written while no
+   * trigger was there.
+   */
+  swapColumns(spec: ColumnSwapSpec): Step[];
   /** Author's SQL, run as given. */
   raw(sql: string, description: string): Step;
 }
@@ -187,6 +280,12 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * apart, and refuses DROP INDEX of an index a constraint owns.
    */
   readonly uniqueKeysAreIndexes: boolean;
+  /**
+   * A unique index over NOT NULL columns of a table without a primary key
+   * becomes its clustered key (InnoDB), which then drops only by copying the
+   * table under a write lock: a rollback could not drop such an index online.
+   */
+  readonly uniqueIndexMayCluster: boolean;
   /**
    * The DDL vocabulary for planning against `model` (the schema as it will be
    * just before the planned operations; the planner advances it in place).
@@ -406,6 +505,8 @@ export function markRemovals(ddl: Ddl): Ddl {
     dropIndex: (...a) => removing(ddl.dropIndex(...a)),
     dropConstraint: (...a) => removing(ddl.dropConstraint(...a)),
     enforceNotNull: (...a) => removing(ddl.enforceNotNull(...a)),
+    swapColumns: (...a) => removing(ddl.swapColumns(...a)),
+    alterColumnInCatalog: (...a) => removing(ddl.alterColumnInCatalog(...a)),
     raw: (...a) => removing([ddl.raw(...a)])[0]!,
     syncTrigger: (spec) => {
       const steps = ddl.syncTrigger(spec);

@@ -70,15 +70,95 @@ export const ColumnSchema = z
     unique: z.boolean().optional(),
     primaryKey: z.boolean().optional(),
     references: ReferencesSchema.optional(),
+    /** A check on the row (named `<table>_<column>_check` unless `name` is given). */
+    check: z.object({ name: ident.optional(), expression: z.string().min(1, 'must be a non-empty SQL condition') }).strict().optional(),
+    comment: z.string().optional(),
+    /** Computed by the server: from an expression over the row (STORED), or an identity (PostgreSQL; MySQL AUTO_INCREMENT). */
+    generated: z
+      .union([z.object({ expression: z.string().min(1, 'must be a non-empty SQL expression') }).strict(), z.object({ identity: z.enum(['always', 'byDefault']) }).strict()])
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.generated && c.default !== undefined) ctx.addIssue({ code: 'custom', path: ['default'], message: 'a generated column has no default: the server computes its value' });
+  });
 export type Column = z.infer<typeof ColumnSchema>;
+
+/** A table-level constraint of createTable (pgroll's `constraints`); each `type` takes its own fields (tableConstraintShape). */
+export const TableConstraintSchema = z
+  .object({
+    name: ident,
+    type: z.enum(['unique', 'check', 'primary_key', 'foreign_key', 'exclude']),
+    columns: z.array(ident).min(1).optional(),
+    check: z.string().min(1).optional(),
+    references: z
+      .object({ table: ident, columns: z.array(ident).min(1), onDelete: ReferentialActionSchema.optional(), onUpdate: ReferentialActionSchema.optional(), matchType: z.enum(['simple', 'full', 'partial']).optional() })
+      .strict()
+      .optional(),
+    deferrable: z.boolean().optional(),
+    initiallyDeferred: z.boolean().optional(),
+    nullsNotDistinct: z.boolean().optional(),
+    include: z.array(ident).min(1).optional(),
+    storageParameters: z.string().min(1).optional(),
+    exclude: z.object({ method: z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'an index method such as gist or btree').optional(), elements: z.string().min(1), where: z.string().min(1).optional() }).strict().optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const keyed = c.type === 'unique' || c.type === 'primary_key' || c.type === 'foreign_key';
+    if (keyed && !c.columns) issue('columns', `a ${c.type} constraint needs \`columns\``);
+    if (!keyed && c.columns) issue('columns', `\`columns\` belongs to types unique, primary_key and foreign_key, not ${c.type}`);
+    if ((c.type === 'check') !== (c.check !== undefined)) issue('check', c.type === 'check' ? 'a check constraint needs `check`, its expression' : `\`check\` belongs to type check, not ${c.type}`);
+    if ((c.type === 'foreign_key') !== (c.references !== undefined)) issue('references', c.type === 'foreign_key' ? 'a foreign key needs `references`' : `\`references\` belongs to type foreign_key, not ${c.type}`);
+    if ((c.type === 'exclude') !== (c.exclude !== undefined)) issue('exclude', c.type === 'exclude' ? 'an exclusion constraint needs `exclude`: { elements }' : `\`exclude\` belongs to type exclude, not ${c.type}`);
+    if (c.nullsNotDistinct !== undefined && c.type !== 'unique') issue('nullsNotDistinct', `\`nullsNotDistinct\` belongs to type unique, not ${c.type}`);
+    const indexed = c.type === 'unique' || c.type === 'primary_key' || c.type === 'exclude';
+    if (c.include && !indexed) issue('include', `\`include\` belongs to types unique, primary_key and exclude, not ${c.type}`);
+    if (c.storageParameters && !indexed) issue('storageParameters', `\`storageParameters\` belongs to types unique, primary_key and exclude (their index), not ${c.type}`);
+    // PostgreSQL's checks are always immediate.
+    if (c.type === 'check' && (c.deferrable || c.initiallyDeferred)) issue('deferrable', 'a check constraint cannot be deferrable');
+    if (c.initiallyDeferred && c.deferrable === false) issue('initiallyDeferred', 'a constraint checked at commit (initiallyDeferred) must be deferrable');
+    if (c.references?.matchType === 'partial') ctx.addIssue({ code: 'custom', path: ['references', 'matchType'], message: "MATCH PARTIAL is not implemented by PostgreSQL (nor MySQL/MariaDB); use 'simple' or 'full'" });
+    c.include?.forEach((col, i) => {
+      if (c.columns?.includes(col)) ctx.addIssue({ code: 'custom', path: ['include', i], message: `column "${col}" is a key column already; \`include\` adds columns outside the key` });
+    });
+  });
+export type TableConstraint = z.infer<typeof TableConstraintSchema>;
 
 const onDelete = z.enum(['cascade', 'restrict', 'set null', 'set default', 'no action']);
 
+/** createConstraint: the fields each `type` takes (the rest is checked against the schema, operations/createConstraint.ts). */
+function createConstraintShape(
+  c: { type: string; columns: string[]; check?: string; references?: unknown; deferrable?: boolean; initiallyDeferred?: boolean; nullsNotDistinct?: boolean; include?: string[] },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (c.type === 'check' && c.check === undefined) issue('check', 'a check constraint needs `check`, its expression');
+  if (c.type !== 'check' && c.check !== undefined) issue('check', `\`check\` belongs to type check, not ${c.type}`);
+  if (c.type === 'foreign_key' && c.references === undefined) issue('references', 'a foreign key needs `references`: the table (and columns) it points at');
+  if (c.type !== 'foreign_key' && c.references !== undefined) issue('references', `\`references\` belongs to type foreign_key, not ${c.type}`);
+  if (c.nullsNotDistinct !== undefined && c.type !== 'unique') issue('nullsNotDistinct', `\`nullsNotDistinct\` belongs to type unique, not ${c.type}`);
+  if (c.include !== undefined && c.type !== 'unique' && c.type !== 'primary_key') issue('include', `\`include\` belongs to types unique and primary_key, not ${c.type}`);
+  // PostgreSQL's checks are always immediate.
+  if (c.type === 'check' && (c.deferrable || c.initiallyDeferred)) issue('deferrable', 'a check constraint cannot be deferrable');
+  if (c.initiallyDeferred && c.deferrable === false) issue('initiallyDeferred', 'a constraint checked at commit (initiallyDeferred) must be deferrable');
+  c.columns.forEach((col, i) => {
+    if (c.columns.indexOf(col) !== i) ctx.addIssue({ code: 'custom', path: ['columns', i], message: `column "${col}" is named twice` });
+  });
+  c.include?.forEach((col, i) => {
+    if (c.columns.includes(col)) ctx.addIssue({ code: 'custom', path: ['include', i], message: `column "${col}" is a key column already; \`include\` adds columns outside the key` });
+  });
+}
+
 export const OperationSchemas = {
   createTable: z
-    .object({ table: ident, columns: z.array(ColumnSchema).min(1, 'a table needs at least one column'), primaryKey: z.array(ident).min(1).optional() })
+    .object({
+      table: ident,
+      columns: z.array(ColumnSchema).min(1, 'a table needs at least one column'),
+      primaryKey: z.union([z.array(ident).min(1), z.object({ name: ident.optional(), columns: z.array(ident).min(1) }).strict()]).optional(),
+      constraints: z.array(TableConstraintSchema).optional(),
+      comment: z.string().optional(),
+    })
     .strict()
     .superRefine((t, ctx) => {
       // MySQL/MariaDB column names ignore case: two that differ only in it are one column there.
@@ -98,12 +178,16 @@ export const OperationSchemas = {
     .object({
       table: ident,
       column: ident,
-      to: ident,
+      /** A new column of that name (copied both ways until contract); absent: the column is changed in place (operations/shadow.ts). */
+      to: ident.optional(),
       type: z.string().min(1).optional(),
       nullable: z.boolean().optional(),
       default: z.string().min(1).nullable().optional(),
-      up: ExprSchema,
-      down: ExprSchema,
+      comment: z.string().nullable().optional(),
+      /** The new value from the row; default: the column itself, converted as storing it converts. */
+      up: ExprSchema.optional(),
+      /** With `to`: the old value from the new column (default: the new column). In place: unused (rollback needs none). */
+      down: ExprSchema.optional(),
     })
     .strict(),
   setNotNull: z.object({ table: ident, column: ident, up: ExprSchema.optional() }).strict(),
@@ -118,6 +202,7 @@ export const OperationSchemas = {
     })
     .strict(),
   dropIndex: z.object({ table: ident, name: ident }).strict(),
+  renameConstraint: z.object({ table: ident, from: ident, to: ident }).strict(),
   setReplicaIdentity: z
     .object({
       table: ident,
@@ -139,6 +224,30 @@ export const OperationSchemas = {
     .strict(),
   addCheck: z.object({ table: ident, name: ident, expression: z.string().min(1) }).strict(),
   dropConstraint: z.object({ table: ident, name: ident }).strict(),
+  createConstraint: z
+    .object({
+      table: ident,
+      name: ident,
+      type: z.enum(['unique', 'check', 'foreign_key', 'primary_key']),
+      columns: z.array(ident).min(1),
+      /** type check: the expression. */
+      check: z.string().min(1).optional(),
+      /** type foreign_key: the parent table and columns (default: its primary key) and the key's options. */
+      references: ReferencesSchema.optional(),
+      deferrable: z.boolean().optional(),
+      initiallyDeferred: z.boolean().optional(),
+      /** type unique (PostgreSQL 15+): NULLs are equal to each other. */
+      nullsNotDistinct: z.boolean().optional(),
+      /** type unique or primary_key (PostgreSQL): columns stored in the index, not part of the key. */
+      include: z.array(ident).min(1).optional(),
+      up: z.record(ident, ExprSchema).optional(),
+      down: z.record(ident, ExprSchema).optional(),
+    })
+    .strict()
+    .superRefine(createConstraintShape),
+  dropMultiColumnConstraint: z
+    .object({ table: ident, name: ident, up: z.record(ident, ExprSchema).optional(), down: z.record(ident, ExprSchema).optional() })
+    .strict(),
   sql: z
     .object({
       // Optional when `contract` is given: statements run only once the old version is gone (pgroll's onComplete).

@@ -11,11 +11,14 @@ import { alterColumn } from './alterColumn.js';
 import { setNotNull } from './setNotNull.js';
 import { dropNotNull } from './dropNotNull.js';
 import { setReplicaIdentity } from './setReplicaIdentity.js';
+import { renameConstraint } from './renameConstraint.js';
 import { addIndex } from './addIndex.js';
 import { dropIndex } from './dropIndex.js';
 import { addForeignKey } from './addForeignKey.js';
 import { addCheck } from './addCheck.js';
 import { dropConstraint } from './dropConstraint.js';
+import { createConstraint } from './createConstraint.js';
+import { dropMultiColumnConstraint } from './dropMultiColumnConstraint.js';
 import { sql } from './sql.js';
 
 export const operations: { [K in OperationKind]: Operation<K> } = {
@@ -29,11 +32,14 @@ export const operations: { [K in OperationKind]: Operation<K> } = {
   setNotNull,
   dropNotNull,
   setReplicaIdentity,
+  renameConstraint,
   addIndex,
   dropIndex,
   addForeignKey,
   addCheck,
   dropConstraint,
+  createConstraint,
+  dropMultiColumnConstraint,
   sql,
 };
 

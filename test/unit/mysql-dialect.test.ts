@@ -121,7 +121,8 @@ const triggerSteps = (t: TriggerSteps) => [...t.create, ...t.drop];
 
 /** Every method of the DDL vocabulary, called on `probeSchema` where it has something to do (several ways where it has several). */
 const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
-  createTable: (d) => d.createTable('n', [{ name: 'id', type: 'int', nullable: false, primaryKey: true }, { name: 'v', type: 'varchar(10)', nullable: true, unique: true }]),
+  createTable: (d) =>
+    d.createTable({ table: 'n', columns: [{ name: 'id', type: 'int', nullable: false, primaryKey: true }, { name: 'v', type: 'varchar(10)', nullable: true, unique: true }], primaryKey: { columns: ['id'] }, constraints: [] }),
   dropTable: (d) => d.dropTable('p'),
   renameTableKeepingOldName: (d) => d.renameTableKeepingOldName('t', 't2'),
   dropOldTableName: (d) => d.dropOldTableName('t'),
@@ -140,6 +141,8 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   renameIndex: (d) => d.renameIndex('t', 'i', 'i4'),
   convertedDefault: 'an expression, no steps',
   addUniqueUsingIndex: (d) => d.addUniqueUsingIndex('t', 'u', 'i'),
+  renameConstraint: (d) => [...d.renameConstraint('t', 'ck', 'ck2'), ...d.renameConstraint('t', 'fk', 'fk2')],
+  addPrimaryKeyUsingIndex: (d) => d.addPrimaryKeyUsingIndex('t', 'pk', 'i', ['c']),
   addForeignKey: (d) => d.addForeignKey({ table: 't', name: 'fk2', columns: ['c'], refTable: 'p', refColumns: ['id'], onDelete: 'cascade' }),
   addCheck: (d) => d.addCheck('t', 'ck2', '`c` > 1'),
   validateConstraint: (d) => [...d.validateConstraint('t', 'ck'), ...d.validateConstraint('t', 'fk')],
@@ -148,6 +151,9 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   fillTrigger: (d) => triggerSteps(d.fillTrigger({ name: 'xc_fill_1', table: 't', column: 'c', expr: '1', columns: ['id', 'c', 'name'] })),
   fillBeforeTriggers: (d) => d.fillBeforeTriggers({ table: 't', set: { c: '1' }, key: ['id'] }),
   raw: (d) => [d.raw('UPDATE t SET c = 1', 'the author\'s')],
+  changesTypeInCatalog: 'a decision, no steps',
+  alterColumnInCatalog: (d) => [...d.alterColumnInCatalog('t', probeColumn('name', 'varchar(20)', { nullable: false }), { type: 'varchar(30)', comment: 'x' }), ...d.alterColumnInCatalog('t', probeColumn('c', 'int'), { default: '1' })],
+  swapColumns: (d) => d.swapColumns({ table: 't', dropTrigger: triggerSteps(d.fillTrigger({ name: 'xc_sh', table: 't', column: 's', expr: '`c`', columns: ['id', 'c', 's'], always: true })).slice(2), columns: [{ column: 'c', shadow: 's', up: '`c`', type: 'bigint', nullable: true }], dropIndexes: [], dropForeignKeys: ['fk'], dropChecks: ['ck'], renameIndexes: [{ from: 'i5', to: 'i' }] }),
 };
 
 /** Methods whose steps carry no probe, each with why a re-run after a crash is still safe. */
@@ -155,6 +161,7 @@ const WITHOUT_PROBE: Partial<Record<keyof Ddl, string>> = {
   fillBeforeTriggers: 'a fill walks its rows in batches, each committed with its own cursor row: a re-run resumes it',
   raw: "the author's statement: xc cannot know its effect (the README asks for statements safe to run again)",
   carryAttributes: 'it restates the column with the definition it then already has: running it again changes nothing',
+  alterColumnInCatalog: 'it restates the column with the definition it then already has: running it again changes nothing',
 };
 
 describe('server versions and what they allow', () => {

@@ -30,9 +30,11 @@ import type { SchemaModel } from '../../schema/model.js';
 import { mysqlFillTrigger } from './triggers.js';
 import { mysqlCompiler, type MysqlFeatures } from './compiler.js';
 import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, restoreTableName } from './tables.js';
+import { renameConstraint } from './renames.js';
 import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, letWritesOmit, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
-import { addForeignKey, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, needsOwnIndex, renameIndex } from './keys.js';
+import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
+import { alterColumnInCatalog, instantVarcharWidening, swapColumns } from './inplace.js';
 
 export type { MysqlFeatures } from './compiler.js';
 
@@ -87,6 +89,9 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     dropIndex: (table, name) => dropIndex(c, table, name),
     renameIndex: (table, from, to) => renameIndex(c, table, from, to),
     addUniqueUsingIndex: (table, constraintName, indexName) => addUniqueUsingIndex(c, table, constraintName, indexName),
+    renameConstraint: (table, from, to) => renameConstraint(c, table, from, to),
+    // No DEFERRABLE here (validation refuses it): `timing` is never set.
+    addPrimaryKeyUsingIndex: (table, _constraint, indexName, columns) => addPrimaryKeyUsingIndex(c, table, indexName, columns),
 
     addForeignKey(spec) {
       const steps = addForeignKey(c, spec);
@@ -109,6 +114,14 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     },
     fillTrigger: (spec) => mysqlFillTrigger(spec),
     fillBeforeTriggers: (spec) => fillBeforeTriggers(c, spec),
+    changesTypeInCatalog: (_table, column, type) => instantVarcharWidening(column.type, type),
+    alterColumnInCatalog: (table, column, change) => alterColumnInCatalog(c, table, column, change),
+    swapColumns(spec) {
+      const steps = swapColumns(c, spec);
+      // The shadows are the columns now: a later request of this plan (a rollback's) must not take them for this plan's additions.
+      for (const col of spec.columns) planned().dropSyncDefault(spec.table, col.shadow);
+      return steps;
+    },
 
     raw(sql, description) {
       // The author's statement: xc cannot probe its effect, so a re-run after a crash runs it again (write it idempotent).

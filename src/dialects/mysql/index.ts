@@ -11,7 +11,7 @@ import { markRemovals, type Dependent, type Dialect, type Ddl, type SessionResto
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import { introspectMysql, type CatalogFlavor } from './catalog.js';
 import { createMysqlDdl, type MysqlFeatures } from './ddl.js';
-import { BaseDialect } from '../base.js';
+import { BaseDialect, type ServerFeature } from '../base.js';
 import type { Token } from '../sqltext.js';
 import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, quoteMy } from './expr.js';
 import { bypassVariable } from './triggers.js';
@@ -51,6 +51,8 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   protected readonly identifiers = MYSQL_IDENTIFIERS;
   readonly transactionalDdl = false;
   readonly uniqueKeysAreIndexes = true;
+  override readonly foreignKeyIndexFollowsRename = true;
+  readonly uniqueIndexMayCluster = true;
   readonly mariadb: boolean;
   readonly version: Version;
   readonly features: MysqlFeatures;
@@ -64,8 +66,15 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     include: 'MySQL/MariaDB indexes have no INCLUDE columns',
     storageParameters: 'MySQL/MariaDB have no per-index or per-constraint storage parameters (WITH (...))',
     identityAlways: "MySQL/MariaDB have no GENERATED ALWAYS AS IDENTITY: AUTO_INCREMENT takes an explicit value (use identity: 'byDefault')",
+    generatedNotNull: 'MariaDB refuses NOT NULL on a generated column (leave it nullable: its expression decides)',
     replicaIdentity: 'MySQL/MariaDB have no replica identity: the binary log (binlog_row_image) decides what a row event carries, for the whole server',
+    renamePrimaryKey: 'MySQL/MariaDB name every primary key PRIMARY',
   };
+
+  /** MySQL takes NOT NULL on a generated column; MariaDB does not. */
+  override lacks(feature: ServerFeature): string | undefined {
+    return feature === 'generatedNotNull' && !this.mariadb ? undefined : super.lacks(feature);
+  }
 
   constructor(serverVersion: string) {
     super();

@@ -63,6 +63,8 @@ export function dropIndexKeepingKeys(c: MysqlCompiler, table: string, name: stri
 
 export function createIndex(c: MysqlCompiler, spec: IndexSpec): Step[] {
   if (spec.where) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no partial indexes (where)`, {}, { code: 'invalid_migration' });
+  // Validation refuses these first (Dialect.lacks); never silently built without them.
+  if (spec.include?.length || spec.nullsNotDistinct) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no INCLUDE columns nor NULLS NOT DISTINCT`, {}, { code: 'invalid_migration' });
   const sql = c.alter(spec.table, `ADD ${spec.unique ? 'UNIQUE ' : ''}INDEX ${q(spec.name)} (${c.cols(spec.columns)})`, INPLACE);
   return [c.step(sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`, c.locks.scan(spec.table), [spec.table], c.probes.exists(c.probes.index(spec.table, spec.name)), { creates: [c.object('index', spec.table, spec.name)] })];
 }
@@ -100,6 +102,17 @@ export function addUniqueUsingIndex(c: MysqlCompiler, table: string, constraintN
   if (constraintName === indexName) return [];
   const sql = c.alter(table, `RENAME INDEX ${q(indexName)} TO ${q(constraintName)}`, c.metadataOnly);
   return [c.step(sql, `name the unique index ${q(indexName)} ${q(constraintName)} (no scan)`, c.metadataLock(table), [table], c.probes.exists(c.probes.index(table, constraintName)))];
+}
+
+/**
+ * The primary key over `columns`, added online (InnoDB rebuilds the table INPLACE, LOCK=NONE: reads and writes
+ * continue; a NULL or a duplicate fails it, changing nothing), with the unique index that enforced it until now, if
+ * any, dropped in the same statement. MySQL/MariaDB call every primary key PRIMARY: `constraint` is not kept.
+ */
+export function addPrimaryKeyUsingIndex(c: MysqlCompiler, table: string, index: string | null, columns: string[]): Step[] {
+  const sql = c.alter(table, `ADD PRIMARY KEY (${c.cols(columns)})${index === null ? '' : `, DROP INDEX ${q(index)}`}`, INPLACE);
+  const description = `make ${c.cols(columns)} the primary key of ${q(table)}${index === null ? ' (fails, changing nothing, on a duplicate)' : `, replacing the unique index ${q(index)}`}`;
+  return [c.step(sql, description, c.locks.rebuild(table), [table], c.probes.exists(c.probes.index(table, 'PRIMARY')))];
 }
 
 /**

@@ -17,7 +17,8 @@ import { atomic, type SchemaObject, type Step } from '../../plan/index.js';
 import { dollarTag } from './triggers.js';
 import { PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
 import { replaceIdentifier } from '../sqltext.js';
-import { referenceClauses, referenceOptions } from '../references.js';
+import { referenceClauses } from '../references.js';
+import { pgCreateTable } from './tables.js';
 
 export interface PostgresDdlOptions {
   /** False on PGlite (one connection): plain, transactional CREATE/DROP INDEX. */
@@ -89,30 +90,19 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
         }
       : tx(createSql, description, `SHARE on ${q(table)} (blocks writes while the index builds)`, [table], { creates: [object('index', table, name)] });
 
-  const columnDefinition = (c: Column): string => {
-    const parts = [q(c.name), c.type];
-    if (!c.nullable) parts.push('NOT NULL');
-    if (c.default !== undefined) parts.push(`DEFAULT ${c.default}`);
-    if (c.unique) parts.push('UNIQUE');
-    if (c.references) {
-      const refCols = c.references.columns ?? (c.references.column ? [c.references.column] : []);
-      if (c.references.name) parts.push(`CONSTRAINT ${q(c.references.name)}`);
-      parts.push(`REFERENCES ${q(c.references.table)}${refCols.length ? ` (${cols(refCols)})` : ''}${referenceClauses(referenceOptions(c.references), 'postgres')}`);
-    }
-    return parts.join(' ');
-  };
-
   const ddl: Omit<Ddl, 'syncTrigger' | 'fillTrigger'> = {
-    createTable(table, columns, primaryKey) {
-      // Always a table-level key: one spelling for a single column, several flagged columns or the `primaryKey` list.
-      const pk = primaryKey ?? columns.filter((c) => c.primaryKey).map((c) => c.name);
-      const lines = columns.map(columnDefinition);
-      if (pk.length > 0) lines.push(`PRIMARY KEY (${cols(pk)})`);
-      const referenced = columns.flatMap((c) => (c.references && c.references.table !== table ? [c.references.table] : []));
+    createTable(spec) {
+      const { table } = spec;
+      // The key is always a table-level one: one spelling for a single column, several flagged columns or the `primaryKey` list.
+      const { create, comments, referenced } = pgCreateTable(q, spec);
       const lock = referenced.length
         ? `SHARE ROW EXCLUSIVE on ${named(referenced)} (instant; for the foreign keys)`
         : `none on existing tables (new table ${q(table)})`;
-      return [tx(`CREATE TABLE ${q(table)} (\n  ${lines.join(',\n  ')}\n)`, `create table ${q(table)}`, lock, [table, ...referenced], { creates: [object('table', table)] })];
+      // The comments in the same transaction: the table is never seen without them.
+      return atomic(
+        [tx(create, `create table ${q(table)}`, lock, [table, ...referenced], { creates: [object('table', table)] })],
+        comments.map((sql) => tx(sql, `comment on ${q(table)}`, `none on existing tables (new table ${q(table)})`, [table])),
+      );
     },
 
     dropTable(table) {
@@ -150,14 +140,19 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
 
     addColumn(table, column, type, opts) {
+      // The comment in the same transaction: the column is never seen without it.
+      const withComment = (steps: Step[]) =>
+        opts?.comment === undefined
+          ? steps
+          : atomic(steps, [tx(`COMMENT ON COLUMN ${q(table)}.${q(column)} IS ${literal(opts.comment)}`, `comment on ${q(table)}.${q(column)}`, instant('SHARE UPDATE EXCLUSIVE', table), [table])]);
       if (opts?.default !== undefined) {
         // A non-volatile default is stored once in the catalog (PostgreSQL 11+): existing rows read it, none is rewritten or scanned, NOT NULL included.
         const sql = `ALTER TABLE ${q(table)} ADD COLUMN ${q(column)} ${type}${opts.notNull ? ' NOT NULL' : ''} DEFAULT ${opts.default}`;
         const description = `add column ${q(table)}.${q(column)}${opts.notNull ? ' NOT NULL' : ''} with default ${opts.default} (existing rows read it; none is rewritten)`;
-        return [tx(sql, description, instant('ACCESS EXCLUSIVE', table), [table], { creates: [object('column', table, column)] })];
+        return withComment([tx(sql, description, instant('ACCESS EXCLUSIVE', table), [table], { creates: [object('column', table, column)] })]);
       }
       const sql = `ALTER TABLE ${q(table)} ADD COLUMN ${q(column)} ${type}`;
-      return [tx(sql, `add column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table), [table], { creates: [object('column', table, column)] })];
+      return withComment([tx(sql, `add column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table), [table], { creates: [object('column', table, column)] })]);
     },
 
     dropColumn(table, column) {
@@ -194,7 +189,9 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
 
     createIndex(spec: IndexSpec) {
       const head = `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${concurrentIndexes ? 'CONCURRENTLY ' : ''}`;
-      const sql = `${head}${q(spec.name)} ON ${q(spec.table)} (${cols(spec.columns)})${spec.where ? ` WHERE ${spec.where}` : ''}`;
+      const include = spec.include?.length ? ` INCLUDE (${cols(spec.include)})` : '';
+      const nulls = spec.nullsNotDistinct ? ' NULLS NOT DISTINCT' : '';
+      const sql = `${head}${q(spec.name)} ON ${q(spec.table)} (${cols(spec.columns)})${include}${nulls}${spec.where ? ` WHERE ${spec.where}` : ''}`;
       return [buildIndex(spec.table, spec.name, sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`)];
     },
 
@@ -226,6 +223,19 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       ];
     },
 
+    renameConstraint(table, from, to) {
+      // Guarded by the catalog: a rollback's reverse rename does nothing where the expand never ran.
+      const body = [
+        ' BEGIN',
+        `  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = ${regclass(table)} AND conname = ${literal(from)}) THEN`,
+        `    ALTER TABLE ${q(table)} RENAME CONSTRAINT ${q(from)} TO ${q(to)};`,
+        '  END IF;',
+        'END ',
+      ].join('\n');
+      const tag = dollarTag(body);
+      return [tx(`DO ${tag}${body}${tag}`, `rename constraint ${q(from)} on ${q(table)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
     setReplicaIdentity(table, identity) {
       const what = identity.type === 'index' ? `USING INDEX ${q(identity.index!)}` : identity.type.toUpperCase();
       return [tx(`ALTER TABLE IF EXISTS ${q(table)} REPLICA IDENTITY ${what}`, `set the replica identity of ${q(table)} to ${identity.type === 'index' ? `index ${q(identity.index!)}` : identity.type}`, instant('ACCESS EXCLUSIVE', table), [table])];
@@ -240,9 +250,17 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return `CAST((${expr}) AS ${type})`;
     },
 
-    addUniqueUsingIndex(table, constraint, index) {
-      const sql = `ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(constraint)} UNIQUE USING INDEX ${q(index)}`;
+    addUniqueUsingIndex(table, constraint, index, timing) {
+      const sql = `ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(constraint)} UNIQUE USING INDEX ${q(index)}${timingClause(timing)}`;
       return [tx(sql, `make index ${q(index)} the unique constraint ${q(constraint)} (no scan)`, instant('ACCESS EXCLUSIVE', table), [table])];
+    },
+
+    addPrimaryKeyUsingIndex(table, constraint, index, _columns, timing) {
+      // ADD PRIMARY KEY without an index would build one under ACCESS EXCLUSIVE: PostgreSQL always gets the index built at expand.
+      if (index === null) throw new Error(`primary key ${constraint} on ${table}: PostgreSQL adds a primary key only over an index built beforehand`);
+      // The columns are NOT NULL already (the caller saw to it): no scan, catalog only.
+      const sql = `ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(constraint)} PRIMARY KEY USING INDEX ${q(index)}${timingClause(timing)}`;
+      return [tx(sql, `make index ${q(index)} the primary key ${q(constraint)} of ${q(table)} (no scan)`, instant('ACCESS EXCLUSIVE', table), [table])];
     },
 
     addForeignKey(spec: ForeignKeySpec) {
@@ -273,6 +291,40 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(sql, `drop constraint ${q(name)} on ${q(table)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied], { removes: object('constraint', table, name) })];
     },
 
+    changesTypeInCatalog(_table, column, type) {
+      return pgCatalogOnlyType(column.type, type);
+    },
+
+    alterColumnInCatalog(table, column, change) {
+      const c = q(column.name);
+      const steps: Step[] = [];
+      const alter = (what: string, description: string) => steps.push(tx(`ALTER TABLE ${q(table)} ALTER COLUMN ${c} ${what}`, description, instant('ACCESS EXCLUSIVE', table), [table]));
+      // Binary-coercible (changesTypeInCatalog): PostgreSQL neither rewrites the table nor rebuilds its indexes.
+      if (change.type !== undefined) alter(`TYPE ${change.type}`, `change the type of ${q(table)}.${c} to ${change.type} (catalog only: no row rewritten)`);
+      if (change.nullable) alter('DROP NOT NULL', `allow NULL in ${q(table)}.${c}`);
+      if (change.default !== undefined) alter(change.default === null ? 'DROP DEFAULT' : `SET DEFAULT ${change.default}`, change.default === null ? `drop the default of ${q(table)}.${c}` : `set the default of ${q(table)}.${c}`);
+      if (change.comment !== undefined) {
+        const sql = `COMMENT ON COLUMN ${q(table)}.${c} IS ${change.comment === null ? 'NULL' : literal(change.comment)}`;
+        steps.push(tx(sql, `${change.comment === null ? 'remove the comment of' : 'comment'} ${q(table)}.${c}`, instant('SHARE UPDATE EXCLUSIVE', table), [table]));
+      }
+      return atomic(steps);
+    },
+
+    swapColumns(spec) {
+      const { table } = spec;
+      const steps: Step[] = [...spec.dropTrigger];
+      for (const name of spec.dropIndexes) steps.push(tx(`DROP INDEX IF EXISTS ${q(name)}`, `drop index ${q(name)}`, instant('ACCESS EXCLUSIVE', table), [table]));
+      for (const name of [...spec.dropForeignKeys, ...spec.dropChecks]) steps.push(...ddl.dropConstraint(table, name));
+      for (const col of spec.columns) {
+        steps.push(...ddl.dropColumn(table, col.column));
+        const sql = `ALTER TABLE ${q(table)} RENAME COLUMN ${q(col.shadow)} TO ${q(col.column)}`;
+        steps.push(tx(sql, `${q(table)}.${q(col.shadow)} takes the place and name of ${q(col.column)}`, instant('ACCESS EXCLUSIVE', table), [table]));
+      }
+      for (const r of spec.renameIndexes) steps.push(...(r.constraint ? ddl.addUniqueUsingIndex(table, r.constraint, r.from) : ddl.renameIndex(table, r.from, r.to)));
+      // One transaction: no write ever sees the column without its shadow kept in step.
+      return atomic(steps);
+    },
+
     letWritesOmit() {
       return []; // the columns xc adds are nullable here, and a rollback is one transaction
     },
@@ -296,6 +348,12 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
   };
   return ddl;
+}
+
+/** ` DEFERRABLE [INITIALLY DEFERRED]`, or nothing for a constraint checked at each statement. */
+function timingClause(t: { deferrable?: boolean; initiallyDeferred?: boolean } | undefined): string {
+  if (!t?.deferrable && !t?.initiallyDeferred) return '';
+  return ` DEFERRABLE${t.initiallyDeferred ? ' INITIALLY DEFERRED' : ''}`;
 }
 
 /** The statement pg_get_indexdef would print for an index the model holds as facts only (projected, not yet read from the catalog). */
@@ -324,4 +382,29 @@ export function rewriteIndexDefinition(
   const rewritten = keys < 0 ? text(tokens.slice(using)) : text(tokens.slice(using, keys)) + replaceIdentifier(tokens.slice(keys), o.fromColumn, o.toColumn, { ...PG_IDENTIFIERS, quote: () => o.toColumn });
   const head = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${o.concurrently ? 'CONCURRENTLY ' : ''}${o.name} ON ${o.table} `;
   return head + rewritten;
+}
+
+/**
+ * Whether PostgreSQL changes a column of type `from` to `to` in the catalog
+ * only (binary-coercible, ATColumnChangeRequiresRewrite says no rewrite):
+ * varchar widened or unbounded, varchar ↔ text, numeric precision up with
+ * the same scale or unconstrained. Everything else rewrites the table.
+ */
+export function pgCatalogOnlyType(from: string, to: string): boolean {
+  const norm = (t: string) => t.trim().toLowerCase().replace(/\s+/g, ' ').replace(/^varchar\b/, 'character varying');
+  const a = norm(from);
+  const b = norm(to);
+  const varchar = (t: string) => /^character varying(?:\s*\(\s*(\d+)\s*\))?$/.exec(t);
+  const va = varchar(a);
+  const vb = varchar(b);
+  if (va && (b === 'text' || (vb && (vb[1] === undefined || (va[1] !== undefined && Number(vb[1]) >= Number(va[1])))))) return true;
+  if (a === 'text' && vb && vb[1] === undefined) return true;
+  const numeric = (t: string) => /^(?:numeric|decimal)(?:\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?$/.exec(t);
+  const na = numeric(a);
+  const nb = numeric(b);
+  if (na && nb) {
+    if (nb[1] === undefined) return true;
+    return na[1] !== undefined && Number(nb[1]) >= Number(na[1]) && Number(nb[2] ?? 0) === Number(na[2] ?? 0);
+  }
+  return false;
 }

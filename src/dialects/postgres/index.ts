@@ -52,6 +52,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   protected readonly identifiers = PG_IDENTIFIERS;
   readonly transactionalDdl = true;
   readonly uniqueKeysAreIndexes = false;
+  readonly uniqueIndexMayCluster = false;
   /** The schema xc's state is kept in: one per target schema (state.ts). */
   readonly stateSchemaName: string;
 

@@ -1,0 +1,286 @@
+/**
+ * createConstraint (pgroll's create_constraint): a unique, check, foreign or
+ * primary key over existing columns, built at expand without blocking writes
+ * and enforced for every new write from then on; validated or attached at
+ * contract; dropped at rollback.
+ *
+ * - unique: a unique index built online (PostgreSQL CONCURRENTLY, MySQL
+ *   INPLACE), attached as the named constraint at contract (no scan).
+ * - primary_key: the same, plus, for a nullable column, the NOT NULL path of
+ *   setNotNull (an unvalidated check at expand; validated, then NOT NULL, at
+ *   contract); the index becomes the primary key at contract. MySQL/MariaDB
+ *   add the key then (INPLACE, LOCK=NONE) and drop the index with it: a
+ *   primary key dropped on rollback would copy the table under a write lock.
+ * - check and foreign_key: as addCheck and addForeignKey (PostgreSQL NOT
+ *   VALID, then VALIDATE; MySQL a trigger pair or a key added without a
+ *   scan, then a query that fails on a violating row).
+ *
+ * Existing rows that break it (duplicates, NULLs in a key, a failing check,
+ * an orphan) are refused at plan time, naming them. `up`/`down` (pgroll
+ * converts old writers' values through copies of the columns) are refused:
+ * see `upDownIssues`.
+ */
+import type { OperationSpec } from '../migration/schema.js';
+import type { TableModel } from '../schema/model.js';
+import type { ForeignKeySpec } from '../dialects/dialect.js';
+import type { RowCheck } from '../plan/index.js';
+import { columnsOf, requireColumn, requireTable } from './common.js';
+import { constraintNames, referenceIssues } from './addForeignKey.js';
+import { indexModel } from './addIndex.js';
+import { keyedCheck } from './batches.js';
+import { emptyPlan, removing } from '../plan/index.js';
+import type { Operation, PlanContext, ValidateContext, ValidationIssue } from './types.js';
+
+type Spec = OperationSpec<'createConstraint'>;
+type Feature = Parameters<ValidateContext['dialect']['lacks']>[0];
+
+/** The parent's columns: as written, else its primary key. */
+function refColumns(spec: Spec, target: TableModel | undefined): string[] {
+  const r = spec.references;
+  if (!r) return [];
+  return r.columns ?? (r.column ? [r.column] : (target?.primaryKey ?? []));
+}
+
+/** The foreign key as the DDL vocabulary takes it; timing from the operation or its `references`. */
+function foreignKey(spec: Spec, refCols: string[]): ForeignKeySpec {
+  const r = spec.references!;
+  const deferrable = spec.deferrable || spec.initiallyDeferred || r.deferrable || r.initiallyDeferred;
+  const initiallyDeferred = spec.initiallyDeferred || r.initiallyDeferred;
+  return {
+    table: spec.table,
+    name: spec.name,
+    columns: spec.columns,
+    refTable: r.table,
+    refColumns: refCols,
+    onDelete: r.onDelete ?? null,
+    ...(r.onUpdate ? { onUpdate: r.onUpdate } : {}),
+    ...(r.matchType === 'full' ? { matchType: 'full' } : {}),
+    ...(deferrable ? { deferrable: true } : {}),
+    ...(initiallyDeferred ? { initiallyDeferred: true } : {}),
+  };
+}
+
+/** The key columns a primary key must make NOT NULL (nullable ones). */
+const nullableKeyColumns = (spec: Spec, t: TableModel | undefined) => (spec.type === 'primary_key' ? (t?.columns.filter((c) => spec.columns.includes(c.name) && c.nullable) ?? []) : []);
+
+/**
+ * pgroll converts the values old writers send through copies of the columns
+ * (`up`), so they never break the new constraint. xc builds the constraint on
+ * the columns themselves: a write that breaks it is refused from expand on,
+ * whichever version sends it. Said, never silently ignored.
+ */
+function upDownIssues(spec: { up?: object; down?: object }): ValidationIssue[] {
+  return (['up', 'down'] as const).flatMap((key) =>
+    spec[key] === undefined
+      ? []
+      : [
+          {
+            path: [key],
+            code: 'unsupported' as const,
+            feature: key,
+            message:
+              `\`${key}\` is not yet supported here: xc builds the constraint on the columns as they are (no copies of them to convert old writers' values into), ` +
+              'so from expand on a write that breaks it is refused, from either version. Leave out `up` and `down`, and fix the data or the old writers first (a `sql` operation, or a migration of its own)',
+          },
+        ],
+  );
+}
+
+export const createConstraint: Operation<'createConstraint'> = {
+  kind: 'createConstraint',
+
+  validate(spec, ctx) {
+    const issues: ValidationIssue[] = [...upDownIssues(spec)];
+    const lacking = (path: (string | number)[], feature: Feature, option: string) => {
+      const why = ctx.dialect.lacks(feature);
+      if (why) issues.push({ path, code: 'unsupported', feature: option, message: `${option} is not available on this database: ${why}` });
+    };
+    if (spec.include) lacking(['include'], 'include', 'include');
+    if (spec.nullsNotDistinct) lacking(['nullsNotDistinct'], 'nullsNotDistinct', 'nullsNotDistinct');
+    if (spec.deferrable || spec.initiallyDeferred) lacking([spec.deferrable ? 'deferrable' : 'initiallyDeferred'], 'deferrable', 'deferrable');
+    const r = spec.references;
+    if (r?.deferrable || r?.initiallyDeferred) lacking(['references', r.deferrable ? 'deferrable' : 'initiallyDeferred'], 'deferrable', 'deferrable');
+    if (r?.matchType === 'full') lacking(['references', 'matchType'], 'matchFull', 'matchType full');
+
+    const t = requireTable(ctx.model, spec.table, ['table'], issues);
+    spec.columns.forEach((c, i) => requireColumn(t, c, ['columns', i], issues));
+    spec.include?.forEach((c, i) => requireColumn(t, c, ['include', i], issues));
+    if (!t) return issues;
+
+    if (constraintNames(t).includes(spec.name)) {
+      issues.push({ path: ['name'], code: 'name_taken', name: spec.name, table: spec.table, message: `table "${spec.table}" already has a constraint "${spec.name}"` });
+    } else if (spec.type === 'unique' || spec.type === 'primary_key') {
+      // Its index takes the name too: where indexes share the relations' namespace (PostgreSQL), schema-wide.
+      const taken = ctx.dialect.nameTaken(ctx.model, 'index', spec.name, spec.table);
+      if (taken) issues.push({ path: ['name'], code: 'name_taken', name: spec.name, table: spec.table, message: `${taken} already exists; give the constraint another name` });
+    }
+    if (spec.type === 'primary_key' && t.primaryKey.length > 0) {
+      const existing = t.indexes.find((i) => i.primary)?.constraint ?? 'PRIMARY';
+      issues.push({ path: ['type'], code: 'primary_key_exists', table: spec.table, constraint: existing, message: `table "${spec.table}" already has a primary key ("${existing}" over ${t.primaryKey.map((c) => `"${c}"`).join(', ')}); drop it first (dropConstraint)` });
+    }
+    if (spec.type === 'foreign_key' && r) {
+      if (r.column && r.columns) {
+        issues.push({ path: ['references'], code: 'ambiguous_reference', message: 'give either "column" or "columns", not both' });
+        return issues;
+      }
+      const target = r.table === spec.table ? t : requireTable(ctx.model, r.table, ['references', 'table'], issues);
+      if (!target) return issues;
+      const rc = refColumns(spec, target);
+      if (rc.length === 0) {
+        issues.push({ path: ['references'], code: 'no_primary_key', table: r.table, message: `table "${r.table}" has no primary key to reference; name the referenced columns` });
+        return issues;
+      }
+      const base = ['references', r.column ? 'column' : 'columns'];
+      issues.push(...referenceIssues(target, rc, spec.columns.length, base).map((i) => (r.column ? { ...i, path: base } : i)));
+      // MySQL wants integer types to match exactly (bigint cannot reference int): said here, not by the server at expand.
+      spec.columns.forEach((c, i) => {
+        const child = t.columns.find((col) => col.name === c);
+        const parent = target.columns.find((col) => col.name === rc[i]);
+        const problem = child && parent && ctx.dialect.foreignKeyTypeIssue(child.type, parent.type);
+        if (problem) issues.push({ path: ['columns', i], code: 'type_mismatch', table: spec.table, column: c, refTable: r.table, refColumn: parent.name, message: `"${spec.table}"."${c}" cannot reference "${r.table}"."${parent.name}": ${problem}` });
+      });
+    }
+    return issues;
+  },
+
+  expressions(spec, ctx) {
+    if (spec.type !== 'check' || spec.check === undefined) return [];
+    return [{ path: ['check'], table: spec.table, sql: spec.check, columns: columnsOf(ctx.model.table(spec.table)), boolean: true }];
+  },
+
+  rowChecks(spec, { model, dialect }) {
+    const t = model.table(spec.table);
+    if (!t) return [];
+    const q = (c: string) => dialect.quote(c);
+    const own = (c: string) => `${q(spec.table)}.${q(c)}`;
+    const list = spec.columns.map((c) => `"${c}"`).join(', ');
+    const checks: RowCheck[] = [];
+    if (spec.type === 'unique' || spec.type === 'primary_key') {
+      const grouped = `FROM ${q(spec.table)} _xc_dup GROUP BY ${spec.columns.map((c) => `_xc_dup.${q(c)}`).join(', ')} HAVING count(*) > 1`;
+      // A row equal to another in every key column; NULLs are equal only with nullsNotDistinct (a row-value IN never matches a NULL).
+      const violation = spec.nullsNotDistinct
+        ? `EXISTS (SELECT 1 FROM (SELECT ${spec.columns.map((c, i) => `_xc_dup.${q(c)} AS ${q(`_xc_k${i}`)}`).join(', ')} ${grouped}) _xc_dups WHERE ${spec.columns
+            .map((c, i) => dialect.sameValue(c, `_xc_dups.${q(`_xc_k${i}`)}`, t.columns.find((x) => x.name === c)?.type ?? 'text'))
+            .join(' AND ')})`
+        : `(${spec.columns.map(own).join(', ')}) IN (SELECT ${spec.columns.map((c) => `_xc_dup.${q(c)}`).join(', ')} ${grouped})`;
+      const what = spec.type === 'unique' ? 'unique constraint' : 'primary key';
+      checks.push({ path: ['columns'], table: spec.table, violation, show: spec.columns, message: `existing rows of "${spec.table}" share their values of ${list}, which the ${what}'s index would refuse at expand; remove or change the duplicates first` });
+      if (spec.type === 'primary_key') {
+        const nulls = spec.columns.map((c) => `${own(c)} IS NULL`).join(' OR ');
+        checks.push({ path: ['columns'], table: spec.table, violation: nulls, show: spec.columns, message: `existing rows of "${spec.table}" hold NULL in ${list}, which a primary key refuses (it makes its columns NOT NULL at contract); give those rows values first` });
+      }
+    } else if (spec.type === 'check' && spec.check !== undefined) {
+      const columns = dialect.columnsNamed(spec.check, t.columns.map((c) => c.name));
+      checks.push({ path: ['check'], table: spec.table, violation: `NOT COALESCE((${spec.check}), TRUE)`, show: columns, message: `existing rows of "${spec.table}" break the check, which would fail to validate at contract; fix those rows first (or change the expression)` });
+    } else if (spec.type === 'foreign_key' && spec.references) {
+      const target = spec.references.table === spec.table ? t : model.table(spec.references.table);
+      const rc = refColumns(spec, target);
+      if (rc.length !== spec.columns.length) return [];
+      const parentRow = rc.map((p, i) => `_xc_parent.${q(p)} = ${own(spec.columns[i]!)}`).join(' AND ');
+      const orphan = `${spec.columns.map((c) => `${own(c)} IS NOT NULL`).join(' AND ')} AND NOT EXISTS (SELECT 1 FROM ${q(spec.references.table)} _xc_parent WHERE ${parentRow})`;
+      // MATCH FULL: a key is all NULL or all set; one partly NULL fails too.
+      const partly = `(${spec.columns.map((c) => `${own(c)} IS NULL`).join(' OR ')}) AND NOT (${spec.columns.map((c) => `${own(c)} IS NULL`).join(' AND ')})`;
+      const violation = spec.references.matchType === 'full' && spec.columns.length > 1 ? `(${orphan}) OR (${partly})` : orphan;
+      checks.push({ path: ['columns'], table: spec.table, violation, show: spec.columns, message: `existing rows of "${spec.table}" reference no row of "${spec.references.table}", so the foreign key would fail to validate at contract; fix or delete those rows first` });
+    }
+    return checks;
+  },
+
+  contractTables: (spec) => [spec.table],
+
+  notNullAtContract(spec, model) {
+    return { table: spec.table, columns: nullableKeyColumns(spec, model.table(spec.table)).map((c) => c.name) };
+  },
+
+  project(spec, model, dialect) {
+    const t = model.table(spec.table);
+    if (!t) return;
+    if (spec.type === 'unique') {
+      if (!t.indexes.some((i) => i.name === spec.name)) t.indexes.push(indexModel({ name: spec.name, columns: spec.columns, unique: true, constraint: spec.name }));
+    } else if (spec.type === 'primary_key') {
+      if (t.primaryKey.length > 0) return; // the catalog shows it (contracted), under the server's name for it
+      t.indexes = t.indexes.filter((i) => i.name !== spec.name);
+      t.indexes.push(indexModel({ name: spec.name, columns: spec.columns, unique: true, primary: true, constraint: spec.name }));
+      t.primaryKey = [...spec.columns];
+      for (const c of t.columns) if (spec.columns.includes(c.name)) c.nullable = false;
+    } else if (spec.type === 'check' && spec.check !== undefined) {
+      if (!t.checks.some((c) => c.name === spec.name)) t.checks.push({ name: spec.name, expression: spec.check, columns: dialect.columnsNamed(spec.check, t.columns.map((c) => c.name)) });
+    } else if (spec.type === 'foreign_key' && spec.references) {
+      if (t.foreignKeys.some((f) => f.name === spec.name)) return;
+      const fk = foreignKey(spec, refColumns(spec, spec.references.table === spec.table ? t : model.table(spec.references.table)));
+      const { table: _table, ...rest } = fk;
+      t.foreignKeys.push({ ...rest, onDelete: rest.onDelete ?? null });
+    }
+  },
+
+  plan(spec, ctx) {
+    switch (spec.type) {
+      case 'unique':
+        return keyPlan(spec, ctx);
+      case 'primary_key':
+        return keyPlan(spec, ctx);
+      case 'check':
+        return {
+          ...emptyPlan(),
+          expand: ctx.ddl.addCheck(spec.table, spec.name, spec.check!),
+          contract: ctx.ddl.validateConstraint(spec.table, spec.name),
+          rollback: ctx.ddl.dropConstraint(spec.table, spec.name),
+        };
+      case 'foreign_key': {
+        const target = ctx.model.table(spec.references!.table);
+        return {
+          ...emptyPlan(),
+          expand: ctx.ddl.addForeignKey(foreignKey(spec, refColumns(spec, target))),
+          contract: ctx.ddl.validateConstraint(spec.table, spec.name),
+          rollback: ctx.ddl.dropConstraint(spec.table, spec.name),
+        };
+      }
+    }
+  },
+};
+
+/**
+ * Unique and primary keys: a unique index named as the constraint is built
+ * online at expand and enforces it for every write from then on (an index
+ * has no NOT VALID); at contract it becomes the constraint, without a scan.
+ */
+function keyPlan(spec: Spec, ctx: PlanContext) {
+  const { ddl, dialect } = ctx;
+  const plan = emptyPlan();
+  const timing = { deferrable: spec.deferrable || spec.initiallyDeferred, initiallyDeferred: spec.initiallyDeferred };
+  const index = ddl.createIndex({ table: spec.table, name: spec.name, columns: spec.columns, unique: true, include: spec.include, nullsNotDistinct: spec.nullsNotDistinct });
+  // Where the constraint is more than its index (PostgreSQL), a contract that attached it before failing leaves it owning the index.
+  const dropKey = [...(dialect.uniqueKeysAreIndexes ? [] : ddl.dropConstraint(spec.table, spec.name)), ...ddl.dropIndex(spec.table, spec.name)];
+  if (spec.type === 'unique') {
+    plan.expand.push(...index);
+    plan.contract.push(...ddl.addUniqueUsingIndex(spec.table, spec.name, spec.name, timing));
+    plan.rollback.push(...dropKey);
+    return plan;
+  }
+  // A primary key's columns are NOT NULL: setNotNull's path for each nullable one (an unvalidated check now; validated, then NOT NULL, at contract).
+  const nullable = nullableKeyColumns(spec, ctx.model.table(spec.table)).map((c, i) => ({ column: { ...c, nullable: false }, check: ctx.name(`nn${i}`) }));
+  // InnoDB would make a unique index over NOT NULL columns of this key-less table its clustered key, which a rollback
+  // could then drop only by copying the table: no index at expand, and the key is added online at contract (where a
+  // duplicate written meanwhile fails it, changing nothing). Over a nullable column the index is never clustered.
+  const ownIndex = !(dialect.uniqueIndexMayCluster && nullable.length === 0);
+  plan.expand.push(...nullable.flatMap((n) => ddl.addNotNullCheck(spec.table, n.column, n.check)), ...(ownIndex ? index : []));
+  if (nullable.length > 0 && ctx.model.rowKey(spec.table)) {
+    const q = (c: string) => dialect.quote(c);
+    plan.verify.push(
+      keyedCheck(ctx, {
+        table: spec.table,
+        description: `${nullable.map((n) => `"${n.column.name}"`).join(', ')} hold no NULL`,
+        agrees: nullable.map((n) => `${q(n.column.name)} IS NOT NULL`).join(' AND '),
+        show: spec.columns,
+        remedy: `Give those rows a value (an UPDATE), then run \`xc contract\` again; or \`xc rollback ${ctx.migrationId}\`.`,
+      }),
+    );
+  }
+  plan.contract.push(
+    ...nullable.flatMap((n) => ddl.enforceNotNull(spec.table, n.column, n.check)),
+    // Once the key is there, undoing it would drop a primary key (MySQL: a table copy under a write lock): from here the migration can only be finished.
+    ...removing(ddl.addPrimaryKeyUsingIndex(spec.table, spec.name, ownIndex ? spec.name : null, spec.columns, timing)),
+  );
+  plan.rollback.push(...(ownIndex ? dropKey : []), ...nullable.flatMap((n) => ddl.dropConstraint(spec.table, n.check)));
+  return plan;
+}

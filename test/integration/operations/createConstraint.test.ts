@@ -1,0 +1,393 @@
+/**
+ * createConstraint (pgroll's create_constraint): unique and primary keys built as a unique index online at expand
+ * (enforced for every write from then on) and attached at contract; checks and foreign keys added unvalidated at
+ * expand and validated at contract; everything dropped at rollback. Then what plan refuses: rows that break the
+ * constraint, a second primary key, a name in use, options the server lacks, `up`/`down`.
+ */
+import { expect, it } from 'vitest';
+import { describeOperation, foreignKeys, range, rejects, rows, SOAK_ROWS } from '../../helpers/operations.js';
+import { targets, type Db } from '../../helpers/targets.js';
+import { refused, setup } from '../../helpers/scenario.js';
+import { MigrationSchema } from '../../../src/migration/schema.js';
+
+/** Constraints of a table as `name definition` (PostgreSQL: pg_get_constraintdef), sorted. */
+async function constraints(db: Db, table: string): Promise<string[]> {
+  if (db.dialect === 'postgres') {
+    return (await db.query<{ d: string }>(`SELECT conname || ' ' || pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conrelid = to_regclass(?) ORDER BY 1`, [`"${table}"`])).map((r) => r.d);
+  }
+  const r = await db.query<{ d: string }>(
+    `SELECT CONCAT(c.constraint_name, ' ', c.constraint_type, ' (', GROUP_CONCAT(k.column_name ORDER BY k.ordinal_position SEPARATOR ', '), ')') AS d
+       FROM information_schema.table_constraints c JOIN information_schema.key_column_usage k USING (constraint_schema, constraint_name, table_name)
+      WHERE c.constraint_schema = DATABASE() AND c.table_name = ? GROUP BY c.constraint_name, c.constraint_type ORDER BY 1`,
+    [table],
+  );
+  return r.map((x) => x.d);
+}
+
+/** The primary key's columns, as the catalog has them. */
+async function primaryKey(db: Db, table: string): Promise<string[]> {
+  const sql =
+    db.dialect === 'postgres'
+      ? `SELECT a.attname AS c FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass(?) AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)`
+      : `SELECT column_name AS c FROM information_schema.key_column_usage WHERE table_schema = DATABASE() AND table_name = ? AND constraint_name = 'PRIMARY' ORDER BY ordinal_position`;
+  return (await db.query<{ c: string }>(sql, [db.dialect === 'postgres' ? `"${table}"` : table])).map((r) => r.c);
+}
+
+const TICKETS = [`CREATE TABLE tickets (id int PRIMARY KEY, sellers_name varchar(20), sellers_zip int)`, `INSERT INTO tickets VALUES (1, 'alice', 0), (2, 'bob', 10), (3, NULL, 5)`];
+const SELLERS = [`CREATE TABLE sellers (name varchar(20), zip int, PRIMARY KEY (name, zip))`, `INSERT INTO sellers VALUES ('alice', 0), ('bob', 10), ('bob', 20)`];
+
+describeOperation('createConstraint', [
+  {
+    name: 'unique, one column: a unique index online at expand, the constraint at contract, under writers of both versions',
+    async setup(db) {
+      await db.query(`CREATE TABLE users (id int PRIMARY KEY, email varchar(40))`);
+      await db.seed('users', ['id', 'email'], range(SOAK_ROWS).map((i) => [i, i % 10 === 0 ? null : `u${i}`]));
+    },
+    operations: [{ createConstraint: { table: 'users', name: 'users_email_key', type: 'unique', columns: ['email'] } }],
+    writes: { old: [`INSERT INTO users VALUES (100001, 'old')`, `INSERT INTO users VALUES (100002, NULL)`], new: [`INSERT INTO users VALUES (100003, 'new')`] },
+    soak: {
+      rows: SOAK_ROWS,
+      backfills: false,
+      old: (i) => ({ sql: `INSERT INTO users (id, email) VALUES (?, ?)`, params: [200000 + i, `old${i}`] }),
+      new: (i) => ({ sql: `UPDATE users SET email = ? WHERE id = ?`, params: [`new${i}`, 1 + (i % SOAK_ROWS)] }),
+    },
+    async afterExpand(db) {
+      expect((await db.indexes('users')).find((i) => i.name === 'users_email_key')).toEqual({ name: 'users_email_key', columns: ['email'], unique: true });
+      // PostgreSQL: an index, not yet the constraint (MySQL has no difference between the two).
+      if (db.dialect === 'postgres') expect(await db.uniques('users')).toEqual([]);
+    },
+    async afterStart(db) {
+      // The soak's new writer changes the seeded rows' emails: those of the rows it leaves alone are the duplicates here.
+      await rejects(db, `INSERT INTO users VALUES (100004, 'old')`);
+      await rejects(db, `UPDATE users SET email = 'old' WHERE id = 100003`);
+      // NULLs are distinct: more of them are fine.
+      await db.query(`INSERT INTO users VALUES (100005, NULL)`);
+      expect(await rows(db, `SELECT id, email FROM users WHERE id BETWEEN 100001 AND 199999 ORDER BY id`)).toEqual([
+        { id: '100001', email: 'old' },
+        { id: '100002', email: null },
+        { id: '100003', email: 'new' },
+        { id: '100005', email: null },
+      ]);
+    },
+    async afterComplete(db) {
+      expect(await db.uniques('users')).toEqual([['email']]);
+      expect((await constraints(db, 'users')).filter((c) => c.startsWith('users_email_key'))).toEqual([db.dialect === 'postgres' ? 'users_email_key UNIQUE (email)' : 'users_email_key UNIQUE (email)']);
+      await rejects(db, `INSERT INTO users VALUES (100006, 'new')`);
+    },
+    async afterRollback(db) {
+      expect((await db.indexes('users')).map((i) => i.name)).toEqual([]);
+      await db.query(`INSERT INTO users VALUES (100006, 'new')`);
+      await db.query(`DELETE FROM users WHERE id = 100006`);
+    },
+  },
+  {
+    // pgroll's 44_add_table_unique_constraint, without up/down.
+    name: 'unique over two columns',
+    setup: TICKETS,
+    operations: [{ createConstraint: { type: 'unique', table: 'tickets', name: 'unique_zip_name', columns: ['sellers_name', 'sellers_zip'] } }],
+    writes: { old: [`INSERT INTO tickets VALUES (4, 'alice', 10)`], new: [`INSERT INTO tickets VALUES (5, 'bob', 0)`, `INSERT INTO tickets VALUES (6, NULL, 5)`] },
+    async afterStart(db) {
+      await rejects(db, `INSERT INTO tickets VALUES (7, 'alice', 0)`);
+      await db.query(`INSERT INTO tickets VALUES (7, 'alice', 1)`);
+      expect(await db.count(`SELECT count(*) FROM tickets`)).toBe(7);
+    },
+    async afterComplete(db) {
+      expect(await db.uniques('tickets')).toEqual([['sellers_name', 'sellers_zip']]);
+      await rejects(db, `INSERT INTO tickets VALUES (8, 'bob', 10)`);
+    },
+    async afterRollback(db) {
+      expect(await db.uniques('tickets')).toEqual([]);
+      expect(await db.indexes('tickets')).toEqual([]);
+    },
+  },
+  {
+    name: 'unique with include and nulls not distinct (PostgreSQL 15)',
+    only: 'postgres',
+    setup: [`CREATE TABLE slots (id int PRIMARY KEY, room int, day int, note text)`, `INSERT INTO slots VALUES (1, 1, 1, 'a'), (2, 1, NULL, 'b'), (3, NULL, NULL, 'c')`],
+    operations: [{ createConstraint: { table: 'slots', name: 'slots_room_day', type: 'unique', columns: ['room', 'day'], include: ['note'], nullsNotDistinct: true } }],
+    writes: { old: [`INSERT INTO slots VALUES (4, 2, NULL, 'd')`], new: [`INSERT INTO slots VALUES (5, 2, 2, 'e')`] },
+    async afterStart(db) {
+      // NULL equals NULL here: a second (1, NULL) or (NULL, NULL) is a duplicate.
+      await rejects(db, `INSERT INTO slots VALUES (6, 1, NULL, 'x')`);
+      await rejects(db, `INSERT INTO slots VALUES (6, NULL, NULL, 'x')`);
+      expect((await db.query<{ d: string }>(`SELECT pg_get_indexdef('slots_room_day'::regclass) AS d`))[0]!.d).toMatch(/\(room, day\) INCLUDE \(note\) NULLS NOT DISTINCT$/);
+    },
+    async afterComplete(db) {
+      expect(await constraints(db, 'slots')).toEqual(['slots_pkey PRIMARY KEY (id)', 'slots_room_day UNIQUE NULLS NOT DISTINCT (room, day) INCLUDE (note)']);
+      await rejects(db, `INSERT INTO slots VALUES (6, 2, NULL, 'x')`);
+    },
+    async afterRollback(db) {
+      expect(await constraints(db, 'slots')).toEqual(['slots_pkey PRIMARY KEY (id)']);
+      await db.query(`INSERT INTO slots VALUES (6, 1, NULL, 'x')`);
+      await db.query(`DELETE FROM slots WHERE id = 6`);
+    },
+  },
+  {
+    // pgroll's 45_add_table_check_constraint, without up/down.
+    name: 'check over two columns: unvalidated at expand, validated at contract',
+    setup: TICKETS,
+    operations: [{ createConstraint: { type: 'check', table: 'tickets', name: 'check_zip_name', columns: ['sellers_name', 'sellers_zip'], check: "sellers_name = 'alice' OR sellers_zip > 0" } }],
+    writes: { old: [`INSERT INTO tickets VALUES (4, 'alice', -1)`], new: [`INSERT INTO tickets VALUES (5, 'carol', 3)`] },
+    async afterStart(db) {
+      const checks = await db.checks('tickets');
+      expect(checks).toHaveLength(1);
+      if (db.dialect === 'postgres') expect(checks[0]).toMatch(/NOT VALID$/);
+      await rejects(db, `INSERT INTO tickets VALUES (6, 'bob', 0)`);
+      await rejects(db, `UPDATE tickets SET sellers_zip = -5 WHERE id = 2`);
+      expect(await db.count(`SELECT count(*) FROM tickets`)).toBe(5);
+    },
+    async afterComplete(db) {
+      const checks = await db.checks('tickets');
+      expect(checks).toHaveLength(1);
+      expect(checks[0]).not.toMatch(/NOT VALID/);
+      if (db.dialect === 'postgres') expect((await constraints(db, 'tickets')).filter((c) => c.startsWith('check_zip_name'))).toHaveLength(1);
+      await rejects(db, `INSERT INTO tickets VALUES (6, 'bob', 0)`);
+    },
+    async afterRollback(db) {
+      expect(await db.checks('tickets')).toEqual([]);
+      await db.query(`INSERT INTO tickets VALUES (6, 'bob', 0)`);
+      await db.query(`DELETE FROM tickets WHERE id = 6`);
+    },
+  },
+  {
+    // pgroll's 47_add_table_foreign_key_constraint, without up/down, with both actions.
+    name: 'foreign key over two columns, on delete and on update cascade: unvalidated at expand, validated at contract',
+    setup: [...SELLERS, ...TICKETS.slice(0, 1), `INSERT INTO tickets VALUES (1, 'alice', 0), (2, 'bob', 10), (3, NULL, 99)`],
+    operations: [
+      {
+        createConstraint: {
+          type: 'foreign_key', table: 'tickets', name: 'fk_sellers', columns: ['sellers_name', 'sellers_zip'],
+          references: { table: 'sellers', columns: ['name', 'zip'], onDelete: 'cascade', onUpdate: 'cascade' },
+        },
+      },
+    ],
+    writes: { old: [`INSERT INTO tickets VALUES (4, 'bob', 20)`], new: [`INSERT INTO tickets VALUES (5, 'alice', 0)`] },
+    async afterStart(db) {
+      const [fk, ...more] = await foreignKeys(db, 'tickets');
+      expect(more).toEqual([]);
+      if (db.dialect === 'postgres') expect(fk).toBe('fk_sellers FOREIGN KEY (sellers_name, sellers_zip) REFERENCES sellers(name, zip) ON UPDATE CASCADE ON DELETE CASCADE NOT VALID');
+      else expect(fk).toBe('fk_sellers FOREIGN KEY (sellers_name, sellers_zip) REFERENCES sellers(name, zip) ON DELETE CASCADE');
+      await rejects(db, `INSERT INTO tickets VALUES (6, 'carol', 1)`);
+      await db.query(`UPDATE sellers SET zip = 21 WHERE name = 'bob' AND zip = 20`);
+      await db.query(`DELETE FROM sellers WHERE name = 'alice'`);
+      expect(await rows(db, `SELECT id, sellers_name, sellers_zip FROM tickets ORDER BY id`)).toEqual([
+        { id: '2', sellers_name: 'bob', sellers_zip: '10' },
+        { id: '3', sellers_name: null, sellers_zip: '99' },
+        { id: '4', sellers_name: 'bob', sellers_zip: '21' },
+      ]);
+    },
+    async afterComplete(db) {
+      const fks = await foreignKeys(db, 'tickets');
+      expect(fks).toHaveLength(1);
+      expect(fks[0]).not.toMatch(/NOT VALID/);
+      if (db.dialect === 'mysql') {
+        expect(await db.query(`SELECT update_rule AS u, delete_rule AS d FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE() AND constraint_name = 'fk_sellers'`)).toEqual([{ u: 'CASCADE', d: 'CASCADE' }]);
+      }
+      await rejects(db, `INSERT INTO tickets VALUES (6, 'carol', 1)`);
+      await db.query(`UPDATE sellers SET zip = 11 WHERE name = 'bob' AND zip = 10`);
+      expect(await rows(db, `SELECT id, sellers_zip FROM tickets WHERE id = 2`)).toEqual([{ id: '2', sellers_zip: '11' }]);
+    },
+    async afterRollback(db) {
+      expect(await foreignKeys(db, 'tickets')).toEqual([]);
+      await db.query(`INSERT INTO tickets VALUES (6, 'carol', 1)`);
+      await db.query(`DELETE FROM tickets WHERE id = 6`);
+    },
+  },
+  {
+    name: 'foreign key, deferrable and initially deferred, match full (PostgreSQL)',
+    only: 'postgres',
+    setup: [...SELLERS, `CREATE TABLE orders (id int PRIMARY KEY, seller varchar(20), zip int)`, `INSERT INTO orders VALUES (1, 'bob', 10), (2, NULL, NULL)`],
+    operations: [{ createConstraint: { type: 'foreign_key', table: 'orders', name: 'orders_seller_fk', columns: ['seller', 'zip'], references: { table: 'sellers', matchType: 'full' }, initiallyDeferred: true } }],
+    writes: { new: [`INSERT INTO orders VALUES (3, 'bob', 20)`] },
+    async afterStart(db) {
+      expect(await foreignKeys(db, 'orders')).toEqual(['orders_seller_fk FOREIGN KEY (seller, zip) REFERENCES sellers(name, zip) MATCH FULL DEFERRABLE INITIALLY DEFERRED NOT VALID']);
+      await rejects(db, `INSERT INTO orders VALUES (4, 'bob', NULL)`);
+      // Deferred: a child may come before its parent inside one transaction.
+      await db.query(`BEGIN; INSERT INTO orders VALUES (4, 'dan', 1); INSERT INTO sellers VALUES ('dan', 1); COMMIT`);
+    },
+    async afterComplete(db) {
+      expect(await foreignKeys(db, 'orders')).toEqual(['orders_seller_fk FOREIGN KEY (seller, zip) REFERENCES sellers(name, zip) MATCH FULL DEFERRABLE INITIALLY DEFERRED']);
+      await rejects(db, `INSERT INTO orders VALUES (5, 'eve', 1)`);
+    },
+    async afterRollback(db) {
+      expect(await foreignKeys(db, 'orders')).toEqual([]);
+    },
+  },
+  {
+    // pgroll's 55_add_primary_key_constraint_to_table, on a table that has rows, without up/down.
+    name: 'primary key on a table without one, its column nullable: made NOT NULL by a validated check, attached at contract',
+    setup: [`CREATE TABLE tasks (id int, title varchar(40) NOT NULL)`, `INSERT INTO tasks VALUES (1, 'a'), (2, 'b')`],
+    operations: [{ createConstraint: { name: 'tasks_pkey', table: 'tasks', columns: ['id'], type: 'primary_key' } }],
+    writes: { old: [`INSERT INTO tasks VALUES (3, 'c')`], new: [`INSERT INTO tasks VALUES (4, 'd')`] },
+    async afterStart(db) {
+      expect(await primaryKey(db, 'tasks')).toEqual([]);
+      expect((await db.indexes('tasks')).find((i) => i.name === 'tasks_pkey')).toMatchObject({ unique: true, columns: ['id'] });
+      await rejects(db, `INSERT INTO tasks VALUES (1, 'dup')`);
+      await rejects(db, `INSERT INTO tasks VALUES (NULL, 'null')`);
+      await rejects(db, `UPDATE tasks SET id = NULL WHERE id = 2`);
+      expect(await db.count(`SELECT count(*) FROM tasks`)).toBe(4);
+    },
+    async afterComplete(db) {
+      expect(await primaryKey(db, 'tasks')).toEqual(['id']);
+      if (db.dialect === 'postgres') expect(await constraints(db, 'tasks')).toEqual(['tasks_pkey PRIMARY KEY (id)']);
+      else expect(await constraints(db, 'tasks')).toEqual(['PRIMARY PRIMARY KEY (id)']);
+      expect((await db.columns('tasks')).map((c) => [c.name, c.nullable])).toEqual([['id', false], ['title', false]]);
+      // Nothing of the way there is left: no check, no second index.
+      expect(await db.checks('tasks')).toEqual([]);
+      expect((await db.indexes('tasks')).filter((i) => i.name !== 'tasks_pkey')).toEqual([]);
+      await rejects(db, `INSERT INTO tasks VALUES (1, 'dup')`);
+      await rejects(db, `INSERT INTO tasks VALUES (NULL, 'null')`);
+    },
+    async afterRollback(db) {
+      expect(await primaryKey(db, 'tasks')).toEqual([]);
+      expect(await db.indexes('tasks')).toEqual([]);
+      expect(await db.checks('tasks')).toEqual([]);
+      await db.query(`INSERT INTO tasks VALUES (NULL, 'null')`);
+      await db.query(`DELETE FROM tasks WHERE id IS NULL`);
+    },
+  },
+  {
+    name: 'primary key over two NOT NULL columns: attached at contract, nothing else',
+    setup: [`CREATE TABLE memberships (org int NOT NULL, member int NOT NULL, role varchar(10))`, `INSERT INTO memberships VALUES (1, 1, 'a'), (1, 2, 'b'), (2, 1, 'c')`],
+    operations: [{ createConstraint: { name: 'memberships_pk', table: 'memberships', columns: ['org', 'member'], type: 'primary_key' } }],
+    writes: { old: [`INSERT INTO memberships VALUES (2, 2, 'd')`], new: [`UPDATE memberships SET role = 'z' WHERE org = 1 AND member = 1`] },
+    async afterStart(db) {
+      expect(await db.checks('memberships')).toEqual([]);
+      if (db.dialect === 'postgres') {
+        await rejects(db, `INSERT INTO memberships VALUES (1, 2, 'dup')`);
+      } else {
+        // InnoDB would cluster on a unique index over these NOT NULL columns (dropped only by a table copy): none until contract.
+        expect(await db.indexes('memberships')).toEqual([]);
+      }
+    },
+    async afterComplete(db) {
+      expect(await primaryKey(db, 'memberships')).toEqual(['org', 'member']);
+      await rejects(db, `INSERT INTO memberships VALUES (1, 2, 'dup')`);
+      expect(await rows(db, `SELECT org, member, role FROM memberships ORDER BY org, member`)).toEqual([
+        { org: '1', member: '1', role: 'z' },
+        { org: '1', member: '2', role: 'b' },
+        { org: '2', member: '1', role: 'c' },
+        { org: '2', member: '2', role: 'd' },
+      ]);
+    },
+    async afterRollback(db) {
+      expect(await primaryKey(db, 'memberships')).toEqual([]);
+      expect(await db.indexes('memberships')).toEqual([]);
+    },
+  },
+]);
+
+it('the file format: the fields each type takes', () => {
+  const issues = (op: unknown) => {
+    const r = MigrationSchema.safeParse({ operations: [{ createConstraint: op }] });
+    return r.success ? [] : r.error.issues.map((i) => [i.path.slice(3).join('.'), i.message]);
+  };
+  const base = { table: 't', name: 'c', columns: ['a'] };
+  expect(issues({ ...base, type: 'check' })).toEqual([['check', 'a check constraint needs `check`, its expression']]);
+  expect(issues({ ...base, type: 'unique', check: 'a > 0' })).toEqual([['check', '`check` belongs to type check, not unique']]);
+  expect(issues({ ...base, type: 'foreign_key' })).toEqual([['references', 'a foreign key needs `references`: the table (and columns) it points at']]);
+  expect(issues({ ...base, type: 'check', check: 'a > 0', nullsNotDistinct: true, include: ['b'], deferrable: true })).toEqual([
+    ['nullsNotDistinct', '`nullsNotDistinct` belongs to type unique, not check'],
+    ['include', '`include` belongs to types unique and primary_key, not check'],
+    ['deferrable', 'a check constraint cannot be deferrable'],
+  ]);
+  expect(issues({ ...base, type: 'unique', columns: ['a', 'a'], include: ['a'] })).toEqual([
+    ['columns.1', 'column "a" is named twice'],
+    ['include.0', 'column "a" is a key column already; `include` adds columns outside the key'],
+  ]);
+  expect(issues({ ...base, type: 'unique' })).toEqual([]);
+});
+
+for (const target of targets) {
+  const pg = target.name === 'postgres';
+  target.describe(`createConstraint: what plan refuses (${target.name})`, () => {
+    it('rows that break it: duplicates, NULLs in a primary key, a failing check, orphans — named, nothing done', async () => {
+      const s = await setup(target, [...SELLERS, `CREATE TABLE t (id int, a int, b varchar(20), z int)`, `INSERT INTO t VALUES (1, 5, 'x', 0), (2, 5, 'y', 0), (NULL, 6, 'carol', 7)`], 'xc_cc');
+      const op = (o: object) => ({ createConstraint: { table: 't', name: 't_c', ...o } });
+      await s.write('0001_c', op({ type: 'unique', columns: ['a'] }));
+      await refused(s, ['t'], /operations\[0\]\.createConstraint\.columns: existing rows of "t" share their values of "a", which the unique constraint's index would refuse at expand; remove or change the duplicates first; for example:\n.*a="5"\n.*a="5"$/);
+      await s.write('0001_c', op({ type: 'primary_key', columns: ['id'] }));
+      await refused(s, ['t'], /createConstraint\.columns: existing rows of "t" hold NULL in "id", which a primary key refuses .*for example:\n  id=NULL$/);
+      await s.write('0001_c', op({ type: 'check', columns: ['a'], check: 'a > 5' }));
+      await refused(s, ['t'], /createConstraint\.check: existing rows of "t" break the check.*for example:\n.*a="5"\n.*a="5"$/);
+      await s.write('0001_c', op({ type: 'foreign_key', columns: ['b', 'z'], references: { table: 'sellers', columns: ['name', 'zip'] } }));
+      await refused(s, ['t'], /createConstraint\.columns: existing rows of "t" reference no row of "sellers".*for example:\n  b="x" z="0"\n  b="y" z="0"\n  b="carol" z="7"$/);
+      // Once the rows are fixed, the same files go through.
+      await s.db.query(`UPDATE t SET a = 4 WHERE id = 1`);
+      await s.write('0001_c', op({ type: 'unique', columns: ['a'] }));
+      await s.xc.apply();
+      expect((await s.db.indexes('t')).map((i) => [i.name, i.unique])).toEqual([['t_c', true]]);
+    });
+
+    it('a second primary key, a name in use, an unknown column, a parent key that is not unique; up and down', async () => {
+      const s = await setup(target, [...SELLERS, `CREATE TABLE t (id int PRIMARY KEY, a int, b varchar(20), z int)`, `CREATE INDEX t_a_idx ON t (a)`, `ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0)`], 'xc_cc');
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_pk2', type: 'primary_key', columns: ['a'] } });
+      await refused(s, ['t'], /createConstraint\.type: table "t" already has a primary key \("(t_pkey|PRIMARY)" over "id"\); drop it first/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_a_check', type: 'unique', columns: ['a'] } });
+      await refused(s, ['t'], /createConstraint\.name: table "t" already has a constraint "t_a_check"/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_a_idx', type: 'unique', columns: ['a'] } });
+      await refused(s, ['t'], /createConstraint\.name: index "t_a_idx" on "t" already exists; give the constraint another name/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_u', type: 'unique', columns: ['a', 'nope'] } });
+      await refused(s, ['t'], /createConstraint\.columns\[1\]: table "t" has no column "nope"/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_fk', type: 'foreign_key', columns: ['z'], references: { table: 'sellers', columns: ['zip'] } } });
+      await refused(s, ['t'], /createConstraint\.references\.columns: columns "zip" of "sellers" are not its primary key or a unique index/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_u', type: 'unique', columns: ['a'], up: { a: 'a' }, down: { a: 'a' } } });
+      await refused(s, ['t'], /createConstraint\.up: `up` is not yet supported here.*\n.*createConstraint\.down: `down` is not yet supported here/);
+    });
+
+    it(pg ? 'PostgreSQL: include and nullsNotDistinct pass; the expand takes no long ACCESS EXCLUSIVE lock' : 'MySQL/MariaDB: include, nullsNotDistinct, deferrable and match full are refused, saying why', async () => {
+      const s = await setup(target, [...SELLERS, `CREATE TABLE t (id int, a int, b varchar(20), z int)`], 'xc_cc');
+      const ops = [
+        { createConstraint: { table: 't', name: 't_u', type: 'unique', columns: ['a'], include: ['id'], nullsNotDistinct: true } },
+        { createConstraint: { table: 't', name: 't_fk', type: 'foreign_key', columns: ['b', 'z'], references: { table: 'sellers', matchType: 'full', deferrable: true } } },
+        { createConstraint: { table: 't', name: 't_ck', type: 'check', columns: ['a'], check: 'a > 0' } },
+        { createConstraint: { table: 't', name: 't_pkey', type: 'primary_key', columns: ['id'] } },
+      ];
+      await s.write('0001_c', ...ops);
+      if (!pg) {
+        await refused(
+          s,
+          ['t'],
+          new RegExp(
+            [
+              /operations\[0\]\.createConstraint\.include: include is not available on this database: MySQL\/MariaDB indexes have no INCLUDE columns/,
+              /operations\[0\]\.createConstraint\.nullsNotDistinct: nullsNotDistinct is not available on this database: MySQL\/MariaDB unique keys always treat NULLs as distinct/,
+              /operations\[1\]\.createConstraint\.references\.deferrable: deferrable is not available on this database: .*none is DEFERRABLE/,
+              /operations\[1\]\.createConstraint\.references\.matchType: matchType full is not available on this database: MySQL\/MariaDB parse MATCH FULL\/PARTIAL and ignore it/,
+            ]
+              .map((r) => r.source)
+              .join('(.|\\n)*'),
+          ),
+        );
+        return;
+      }
+      const plan = await s.xc.plan();
+      const expand = plan.migrations[0]!.pending.find((p) => p.phase === 'expand')!.steps;
+      expect(expand.map((st) => st.description)).toEqual([
+        'build unique index "t_u" on "t"',
+        'add foreign key "t_fk" on "t" for new writes (not validated yet)',
+        'add check "t_ck" on "t" for new writes (not validated yet)',
+        expect.stringMatching(/^check "t"\."id" IS NOT NULL for new writes/),
+        'build unique index "t_pkey" on "t"',
+      ]);
+      // Index builds take SHARE UPDATE EXCLUSIVE (writes go on); an ACCESS EXCLUSIVE lock only for a catalog change.
+      for (const st of expand) expect(st.lock).toMatch(/^SHARE UPDATE EXCLUSIVE .*reads and writes continue|^(ACCESS EXCLUSIVE|SHARE ROW EXCLUSIVE) on .*\(catalog only, instant\)$/);
+      expect(expand.filter((st) => /^SHARE UPDATE EXCLUSIVE/.test(st.lock)).map((st) => st.sql)).toEqual([
+        'CREATE UNIQUE INDEX CONCURRENTLY "t_u" ON "t" ("a") INCLUDE ("id") NULLS NOT DISTINCT',
+        'CREATE UNIQUE INDEX CONCURRENTLY "t_pkey" ON "t" ("id")',
+      ]);
+      const contract = plan.migrations[0]!.pending.find((p) => p.phase === 'contract')!.steps.map((st) => st.sql);
+      expect(contract).toContain('ALTER TABLE "t" ADD CONSTRAINT "t_u" UNIQUE USING INDEX "t_u"');
+      expect(contract.at(-1)).toBe('ALTER TABLE "t" ADD CONSTRAINT "t_pkey" PRIMARY KEY USING INDEX "t_pkey"');
+      await s.xc.apply();
+      await s.xc.deploy.record({ app: 'shop', version: 'v2' });
+      await s.xc.contract();
+      expect(await constraints(s.db, 't')).toEqual([
+        't_ck CHECK ((a > 0))',
+        't_fk FOREIGN KEY (b, z) REFERENCES sellers(name, zip) MATCH FULL DEFERRABLE',
+        't_pkey PRIMARY KEY (id)',
+        't_u UNIQUE NULLS NOT DISTINCT (a) INCLUDE (id)',
+      ]);
+    });
+  });
+}
