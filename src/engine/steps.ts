@@ -142,6 +142,8 @@ export async function probe(s: Session, sql: string): Promise<boolean> {
  */
 async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number, status: StepRow['status']): Promise<void> {
   let attempted = status !== 'pending' || !step.creates;
+  // Statements of a several-statement step may have run part-way: a process killed while it ran, or an attempt failed past its first.
+  let interrupted = status === 'running';
   await withLockRetry(ctx, { migration, description: step.description, tables: step.tables }, async (attempt) => {
     const s = await ctx.driver.acquire();
     let restore: SessionRestore = [];
@@ -163,9 +165,14 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
       attempted = true;
       await attempt.watch(s);
       ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description: step.description, sql: step.sql });
-      await s.query(step.sql);
+      if (step.statements) {
+        interrupted = await runStatements(s, step, interrupted);
+      } else {
+        await s.query(step.sql);
+      }
       await ctx.store.markStep(s, migration, phase, seq, 'done');
     } catch (err) {
+      if ((err as { xcInterrupted?: boolean }).xcInterrupted) interrupted = true;
       if (ctx.dialect.isLockTimeout(err) || err instanceof PreflightBlocked) throw err;
       if (step.creates && ctx.dialect.isDuplicateObject(err)) {
         // Someone else's: back to "not attempted", so no re-run or rollback takes the object for xc's.
@@ -185,4 +192,27 @@ async function runFill(ctx: EngineContext, migration: string, phase: StepPhase, 
   ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description: step.description, sql: step.sql });
   await backfillTable(ctx, migration, -1 - seq, step.fill!, 'fill');
   await mark('done');
+}
+
+/**
+ * A several-statement step on one session (Step.statements), then its
+ * `release` whatever happened, before the session writes the journal.
+ * Returns whether a later attempt must count this one as interrupted.
+ */
+async function runStatements(s: Session, step: Step, interrupted: boolean): Promise<boolean> {
+  let ran = 0;
+  try {
+    for (const st of step.statements!) {
+      if (typeof st !== 'string' && !interrupted) continue;
+      await s.query(typeof st === 'string' ? st : st.sql);
+      ran++;
+    }
+  } catch (err) {
+    if (step.release) await s.query(step.release).catch(() => undefined);
+    // Past the first statement (the lock), something may have changed: the next attempt repairs what a half-done one left.
+    (err as { xcInterrupted?: boolean }).xcInterrupted = interrupted || ran > 0;
+    throw err;
+  }
+  if (step.release) await s.query(step.release);
+  return interrupted;
 }

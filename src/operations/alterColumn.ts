@@ -1,93 +1,214 @@
 /**
- * alterColumn: a new column `to` with the new definition; `up` computes it
- * from the old shape and `down` the old column from the new one, both ways,
- * until contract drops `column`.
+ * alterColumn, two ways:
+ *
+ * - with `to`: a new column of that name with the new definition; `up`
+ *   computes it from the old shape and `down` the old column from the new
+ *   one, both ways, until contract drops `column` (columnCopy.ts);
+ * - without `to`: the column is changed in place and keeps its name. Until
+ *   contract it is the old column, old type and all, for both versions;
+ *   contract switches it to the new definition. A change the server makes
+ *   in its catalog alone (a varchar widened, a default, a comment, NULL
+ *   allowed) is one short ALTER at contract; anything else goes through a
+ *   shadow column kept equal to `up` of the column (shadow.ts). `down` is
+ *   not used in place: rollback never has to convert anything back.
  */
-import type { ColumnModel } from '../schema/model.js';
-import type { ExpressionCheck } from '../plan/index.js';
-import type { Operation } from './types.js';
+import type { ColumnModel, SchemaModel } from '../schema/model.js';
+import type { Ddl, Dialect } from '../dialects/dialect.js';
+import type { OperationSpec } from '../migration/schema.js';
+import { emptyPlan, type ExpressionCheck } from '../plan/index.js';
+import type { Operation, ValidateContext } from './types.js';
 import { columnsOf, exprCheck, refuseUncopyable, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
 import { changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
+import { keyedCheck } from './batches.js';
+import { planShadowColumns, shadowIssues } from './shadow.js';
+
+type Spec = OperationSpec<'alterColumn'>;
+
+/** The in-place change needs a shadow column: a conversion (`up`), a type the catalog alone cannot change, or NOT NULL filled by `up`. */
+export function needsShadow(spec: Spec, old: ColumnModel, ddl: Pick<Ddl, 'changesTypeInCatalog'>): boolean {
+  return spec.up !== undefined || (changesType(spec.type, old) && !ddl.changesTypeInCatalog(spec.table, old, spec.type));
+}
+
+const oldColumn = (model: SchemaModel, spec: Spec) => model.table(spec.table)?.columns.find((c) => c.name === spec.column);
+const shadowed = (spec: Spec, { model, dialect }: Pick<ValidateContext, 'model' | 'dialect'>) => {
+  const old = oldColumn(model, spec);
+  return spec.to === undefined && old !== undefined && needsShadow(spec, old, dialect.ddl(model));
+};
+/** The new value in place: `up`, else the column itself (converted as storing it in the new type converts). */
+const upOf = (spec: Spec, expr: (e: NonNullable<Spec['up']>) => string | undefined, dialect: Dialect) => (spec.up === undefined ? dialect.quote(spec.column) : expr(spec.up));
+/** With `to`: `up` defaults to the old column, `down` to the new one. */
+const copyExprs = (spec: Spec & { to: string }, expr: (e: NonNullable<Spec['up']>) => string | undefined, dialect: Dialect) => ({
+  up: spec.up === undefined ? dialect.quote(spec.column) : expr(spec.up),
+  down: spec.down === undefined ? dialect.quote(spec.to) : expr(spec.down),
+});
 
 export const alterColumn: Operation<'alterColumn'> = {
   kind: 'alterColumn',
-  validate(spec, { model, expr, dialect }) {
+  validate(spec, ctx) {
+    const { model, expr, dialect } = ctx;
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
     requireColumn(t, spec.column, ['column'], issues);
-    requireNoColumn(t, spec.to, ['to'], issues);
-    refuseUncopyable(model, t, spec.column, ['column'], issues);
+    const old = t?.columns.find((c) => c.name === spec.column);
+    if (spec.to !== undefined) {
+      requireNoColumn(t, spec.to, ['to'], issues);
+      refuseUncopyable(model, t, spec.column, ['column'], issues);
+      if (spec.comment !== undefined) issues.push({ path: ['comment'], code: 'unsupported', message: '`comment` is for a column changed in place (without `to`); comment the new column in a later migration' });
+    } else {
+      const changes = spec.type !== undefined || spec.nullable !== undefined || spec.default !== undefined || spec.comment !== undefined || spec.up !== undefined;
+      if (!changes) issues.push({ path: [], code: 'nothing_to_change', message: 'give at least one of `type`, `nullable`, `default`, `comment`, `up` (or `to` for a new column)' });
+      if (old && shadowed(spec, ctx)) {
+        refuseUncopyable(model, t, spec.column, ['column'], issues);
+        issues.push(...shadowIssues(ctx, spec.table, [spec.column], ['column']));
+      }
+    }
     // The foreign keys of the column come over to the new one at contract: its new type must suit them now, not then.
     for (const fk of spec.type ? (t?.foreignKeys ?? []).filter((k) => k.columns.includes(spec.column)) : []) {
       const parent = model.table(fk.refTable)?.columns.find((c) => c.name === fk.refColumns[fk.columns.indexOf(spec.column)]);
       const problem = parent && dialect.foreignKeyTypeIssue(spec.type!, parent.type);
       if (problem) issues.push({ path: ['type'], code: 'type_mismatch', table: spec.table, column: spec.column, refTable: fk.refTable, refColumn: parent.name, message: `foreign key "${fk.name}" of "${spec.column}" references "${fk.refTable}"."${parent.name}": ${problem}` });
     }
-    if (expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
-    if (expr(spec.down) === undefined) issues.push({ path: ['down'], code: 'no_variant', message: 'no expression for this database' });
+    if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
+    if (spec.down !== undefined && expr(spec.down) === undefined) issues.push({ path: ['down'], code: 'no_variant', message: 'no expression for this database' });
     return issues;
   },
-  expressions(spec, { model, expr, dialect }) {
+  expressions(spec, ctx) {
+    const { model, expr, dialect } = ctx;
     const t = model.table(spec.table);
     const old = t?.columns.find((c) => c.name === spec.column);
     if (!t || !old) return [];
     const type = spec.type ?? old.type;
+    const target = spec.to ?? spec.column;
     // up and down are computed again by the verify before contract: they must be deterministic.
-    const conversions = [
-      ...exprCheck(['up'], spec.table, expr(spec.up), columnsOf(t), type),
-      ...exprCheck(['down'], spec.table, expr(spec.down), columnsOf(t, [{ name: spec.to, type }]), old.type),
-    ].map((c) => ({ ...c, deterministic: true }));
-    // The column's checks come over to the new one at contract, after the old column is gone: they must hold for its type now.
+    const conversions =
+      spec.to !== undefined
+        ? [
+            ...exprCheck(['up'], spec.table, copyExprs({ ...spec, to: spec.to }, expr, dialect).up, columnsOf(t), type),
+            ...exprCheck(['down'], spec.table, copyExprs({ ...spec, to: spec.to }, expr, dialect).down, columnsOf(t, [{ name: spec.to, type }]), old.type),
+          ]
+        : shadowed(spec, ctx)
+          ? exprCheck(['up'], spec.table, upOf(spec, expr, dialect), columnsOf(t), type)
+          : [];
+    // The column's checks hold over the new one at contract: they must apply to its type now.
+    const newColumns = spec.to !== undefined ? columnsOf(t, [{ name: spec.to, type }]) : columnsOf(t).map((c) => (c.name === spec.column ? { ...c, type } : c));
     const checks = t.checks
       .filter((k) => k.columns.includes(spec.column))
       .map((k): ExpressionCheck => ({
         path: ['type'],
         table: spec.table,
-        sql: dialect.replaceIdentifier(k.expression, spec.column, spec.to),
-        columns: columnsOf(t, [{ name: spec.to, type }]),
+        sql: spec.to !== undefined ? dialect.replaceIdentifier(k.expression, spec.column, spec.to) : k.expression,
+        columns: newColumns,
         boolean: true,
         explain: (error) => `check "${k.name}" of "${spec.column}" cannot apply to the new type ${type}: ${error}`,
       }));
-    return [...conversions, ...defaultCheck(spec, old, type, columnsOf(t), dialect.ddl(model)), ...checks];
+    const defaults = defaultCheck({ ...spec, target }, old, type, columnsOf(t), dialect.ddl(model));
+    return [...conversions.map((c) => ({ ...c, deterministic: true })), ...defaults, ...checks];
   },
-  rowChecks(spec, { model, expr }) {
-    const t = model.table(spec.table);
-    const old = t?.columns.find((c) => c.name === spec.column);
-    const up = expr(spec.up);
-    if (!t || !old || up === undefined || (spec.nullable ?? old.nullable)) return [];
-    const message = `\`up\` gives NULL for existing rows, which the NOT NULL column "${spec.to}" would reject at contract; make \`up\` give a value for them`;
+  rowChecks(spec, ctx) {
+    const { model, expr, dialect } = ctx;
+    const old = oldColumn(model, spec);
+    if (!old || (spec.nullable ?? old.nullable)) return [];
+    if (spec.to === undefined && !shadowed(spec, ctx)) {
+      if (!old.nullable) return [];
+      const message = `"${spec.table}"."${spec.column}" holds NULL in existing rows, which NOT NULL would reject at contract; give \`up\` to convert them, or fix those rows first`;
+      return [{ path: ['nullable'], table: spec.table, violation: `${dialect.quote(spec.column)} IS NULL`, message, show: [spec.column] }];
+    }
+    const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect);
+    if (up === undefined) return [];
+    const message = `\`up\` gives NULL for existing rows, which the NOT NULL column "${spec.to ?? spec.column}" would reject at contract; make \`up\` give a value for them`;
     return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: [spec.column] }];
   },
   types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
-  synced: (spec, ctx) => triggerColumns(ctx, spec.table, [spec.column, spec.to], [ctx.expr(spec.up), ctx.expr(spec.down)]),
+  synced(spec, ctx) {
+    if (spec.to !== undefined) {
+      const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect);
+      return triggerColumns(ctx, spec.table, [spec.column, spec.to], [up, down]);
+    }
+    return shadowed(spec, ctx) ? triggerColumns(ctx, spec.table, [spec.column], [upOf(spec, ctx.expr, ctx.dialect)]) : { table: spec.table, columns: [] };
+  },
   backfillTables: (spec) => [spec.table],
+  // In place too: a view over the column keeps PostgreSQL from changing its type, as from dropping it.
   removesAtContract: (spec) => [{ path: ['column'], table: spec.table, column: spec.column }],
-  // The new column is NOT NULL from contract on when asked, or when it carries the old column's NOT NULL.
+  // The column is NOT NULL from contract on when asked, or when it keeps (or, with `to`, carries over) its NOT NULL.
   notNullAtContract: (spec, model) => {
-    const old = model.table(spec.table)?.columns.find((c) => c.name === spec.column);
-    return { table: spec.table, columns: (spec.nullable ?? old?.nullable ?? true) ? [] : [spec.to] };
+    const old = oldColumn(model, spec);
+    return { table: spec.table, columns: (spec.nullable ?? old?.nullable ?? true) ? [] : [spec.to ?? spec.column] };
   },
   contractTables: (spec, model) => copyContractTables(model, spec.table, spec.column),
   project(spec, model, dialect) {
-    projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model, dialect);
+    if (spec.to !== undefined) {
+      projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model, dialect);
+      return;
+    }
+    const col = oldColumn(model, spec);
+    if (!col) return;
+    if (spec.type !== undefined) col.type = spec.type;
+    if (spec.nullable !== undefined) col.nullable = spec.nullable;
+    if (spec.default !== undefined) col.default = spec.default;
+    if (spec.comment !== undefined) {
+      if (spec.comment === null) delete col.comment;
+      else col.comment = spec.comment;
+    }
   },
   plan(spec, ctx) {
-    return planColumnCopy(
-      { table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: ctx.expr(spec.up), down: ctx.expr(spec.down) },
-      ctx,
-    );
+    if (spec.to !== undefined) {
+      const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect);
+      return planColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: up!, down: down! }, ctx);
+    }
+    const old = oldColumn(ctx.model, spec)!;
+    const type = spec.type ?? old.type;
+    const nullable = spec.nullable ?? old.nullable;
+    if (needsShadow(spec, old, ctx.ddl)) {
+      const def = copiedDefault({ type: spec.type, default: spec.default }, old, ctx.ddl);
+      return planShadowColumns(ctx, spec.table, [{ column: spec.column, type, nullable, default: def, comment: spec.comment, up: upOf(spec, ctx.expr, ctx.dialect)! }]);
+    }
+    return planInCatalog(spec, old, ctx);
   },
 };
 
 /**
- * Contract sets the new column's default; one that fails there would leave
- * the migration stuck half-contracted. So it is computed now, converted to
- * the new type: a default carried over through a type change must convert
- * (an expression that writes, like nextval, cannot be proven and is refused);
- * a default given must be a value of the new type.
+ * The change the catalog alone makes, at contract: before it the column is
+ * the old one for both versions (nothing to roll back); NOT NULL, which
+ * needs every row read, through an unvalidated check validated without a
+ * write lock (setNotNull's way), the rows checked by the verify first.
+ */
+function planInCatalog(spec: Spec, old: ColumnModel, ctx: Parameters<Operation['plan']>[1]) {
+  const { ddl } = ctx;
+  const plan = emptyPlan();
+  const change = {
+    ...(changesType(spec.type, old) ? { type: spec.type } : {}),
+    ...(spec.nullable === true && !old.nullable ? { nullable: true as const } : {}),
+    ...(spec.default !== undefined ? { default: spec.default } : {}),
+    ...(spec.comment !== undefined ? { comment: spec.comment } : {}),
+  };
+  if (Object.keys(change).length > 0) plan.contract.push(...ddl.alterColumnInCatalog(spec.table, old, change));
+  if (spec.nullable === false && old.nullable) {
+    const col: ColumnModel = { ...old, type: spec.type ?? old.type, nullable: false, default: spec.default === undefined ? old.default : spec.default };
+    const check = ctx.name('nn');
+    plan.verify.push(
+      keyedCheck(ctx, {
+        table: spec.table,
+        description: `"${spec.column}" holds no NULL`,
+        agrees: `${ctx.dialect.quote(spec.column)} IS NOT NULL`,
+        show: [spec.column],
+        remedy: `Give those rows a value (an UPDATE), then run \`xc contract\` again; or \`xc rollback ${ctx.migrationId}\`.`,
+      }),
+    );
+    plan.contract.push(...ddl.addNotNullCheck(spec.table, col, check), ...ddl.enforceNotNull(spec.table, col, check));
+    plan.rollback.push(...ddl.dropConstraint(spec.table, check));
+  }
+  return plan;
+}
+
+/**
+ * Contract sets the new default; one that fails there would leave the
+ * migration stuck half-contracted. So it is computed now, converted to the
+ * new type: a default carried over through a type change must convert (an
+ * expression that writes, like nextval, cannot be proven and is refused); a
+ * default given must be a value of the new type.
  */
 function defaultCheck(
-  spec: { table: string; column: string; to: string; type?: string; default?: string | null },
+  spec: { table: string; column: string; target: string; type?: string; default?: string | null },
   old: ColumnModel,
   type: string,
   columns: { name: string; type: string }[],
@@ -98,7 +219,7 @@ function defaultCheck(
   if (spec.default === undefined) {
     if (!changesType(spec.type, old)) return [];
     const explain = (error: string) =>
-      `the default of "${spec.table}"."${spec.column}", ${old.default}, is carried over to "${spec.to}" converted to ${type}, and it cannot be: ${error}. ` +
+      `the default of "${spec.table}"."${spec.column}", ${old.default}, is carried over to "${spec.target}" converted to ${type}, and it cannot be: ${error}. ` +
       'Give `default` for the new column (or `default: null` for none)';
     return [{ path: ['default'], table: spec.table, sql, columns, castTo: type, columnDefault: true, evaluate: 'required', explain }];
   }

@@ -72,7 +72,17 @@ export interface Step {
    */
   fill?: BackfillSpec;
   /** Set by `removing`: the old shape is gone once this step has run, so rollback is no longer possible. */
-  removesOldShape?: boolean;
+  removesOldShape?: boolean;  /**
+   * Several statements run in order on the step's one session instead of
+   * `sql` (which shows them), for a change that must hold a lock across
+   * statements where DDL commits one statement at a time (MySQL: LOCK TABLES
+   * around an in-place column's cut-over, operations/shadow.ts). One marked
+   * `afterInterruption` runs only when an earlier attempt of the step may
+   * have stopped half-way (a crash, or a failure past the first statement).
+   */
+  statements?: Array<string | { sql: string; afterInterruption: true }>;
+  /** Run on that session after `statements`, whether they failed or not (MySQL `UNLOCK TABLES`). */
+  release?: string;
 }
 
 /** Mark steps to commit as one transaction. Only for instant, catalog-only statements. */

@@ -111,6 +111,7 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string): TriggerS
 export function mysqlFillTrigger(s: FillTriggerSpec): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
   const fill = `SET ${c} = (${rewriteColumns(s.expr, s.columns, 'NEW.')});`;
+  if (s.always) return pair(s.name, s.table, { i: guarded(s.name, `  ${fill}`), u: guarded(s.name, `  ${fill}`) }, `keeps ${s.column} computed from the row on every write`);
   const insert = guarded(s.name, `  IF ${c} IS NULL THEN ${fill} END IF;`);
   const reads = (s.recomputeOn ?? []).filter((col) => col.toLowerCase() !== s.column.toLowerCase());
   if (s.insertOnly) return pair(s.name, s.table, { i: insert }, `fills ${s.column} when an insert leaves it NULL`);

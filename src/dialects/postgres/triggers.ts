@@ -130,6 +130,7 @@ export function pgFillTrigger(q: Quote, s: FillTriggerSpec): TriggerSteps {
   const fill = `${c} := ${overRow(s.expr)};`;
   const reads = (s.recomputeOn ?? []).filter((col) => col !== s.column);
   const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column)} AND NOT (${reads.map((col) => unchanged(q, col)).join(' AND ')}) THEN ${fill} END IF;`;
+  if (s.always) return triggerSteps(q, s.name, s.table, `  ${fill}`, `keeps ${s.column} computed from the row on every write`);
   const body = s.insertOnly ? `  IF TG_OP = 'INSERT' AND ${c} IS NULL THEN ${fill} END IF;` : `  IF ${c} IS NULL THEN ${fill}${recompute}\n  END IF;`;
   return triggerSteps(q, s.name, s.table, body, reads.length ? `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} change` : `fills ${s.column} when a write leaves it NULL`);
 }

@@ -1,6 +1,11 @@
 /** alterColumn: a new column `to` of the new definition, kept in step both ways by `up` and `down`, backfilled; the old one dropped at contract, the new one at rollback. */
 import { expect } from 'vitest';
 import { column, describeOperation, range, rejects, rows, SOAK_ROWS } from '../../helpers/operations.js';
+import type { Db } from '../../helpers/targets.js';
+
+/** The shadow column an in-place change keeps beside the column (operations/shadow.ts), if any. */
+const shadowOf = async (db: Db, table: string) => (await db.columns(table)).find((c) => c.name.startsWith('xc_shadow'))?.name;
+const q = (db: Db, id: string) => (db.dialect === 'postgres' ? `"${id}"` : `\`${id}\``);
 
 const castInt = (e: string) => ({ postgres: `CAST(${e} AS int)`, mysql: `CAST(${e} AS SIGNED)` });
 
@@ -110,6 +115,45 @@ describeOperation('alterColumn', [
       ]);
       await db.query(`INSERT INTO users (id) VALUES (7)`);
       expect(await rows(db, `SELECT nick FROM users WHERE id = 7`)).toEqual([{ nick: null }]);
+    },
+  },
+  {
+    name: 'in place: int → bigint keeps its name, its index and every write of both versions',
+    async setup(db) {
+      await db.query(`CREATE TABLE orders (id int PRIMARY KEY, amount int, note varchar(20))`);
+      await db.query(`CREATE INDEX orders_amount_idx ON orders (amount)`);
+      await db.seed('orders', ['id', 'amount', 'note'], range(SOAK_ROWS).map((g) => [g, g * 10, 'n']));
+    },
+    operations: [{ alterColumn: { table: 'orders', column: 'amount', type: 'bigint' } }],
+    soak: {
+      rows: SOAK_ROWS,
+      // Both versions write the column under its name, old-type values, until contract.
+      old: (i) => (i % 2 ? { sql: `INSERT INTO orders (id, amount) VALUES (?, ?)`, params: [100000 + i, i] } : { sql: `UPDATE orders SET amount = amount + 1 WHERE id = ?`, params: [1 + (i % SOAK_ROWS)] }),
+      new: (i) => (i % 2 ? { sql: `INSERT INTO orders (id, amount) VALUES (?, ?)`, params: [200000 + i, i * 7] } : { sql: `UPDATE orders SET amount = amount + 5 WHERE id = ?`, params: [3 + (i % SOAK_ROWS)] }),
+    },
+    async afterExpand(db) {
+      expect((await column(db, 'orders', 'amount'))?.type).toMatch(/^int/);
+      expect(await shadowOf(db, 'orders')).toBeDefined();
+    },
+    async afterStart(db) {
+      const shadow = (await shadowOf(db, 'orders'))!;
+      // Every row's shadow is the column converted: the backfill's rows and those both versions wrote.
+      expect(await db.count(`SELECT count(*) FROM orders WHERE ${q(db, shadow)} IS NULL OR ${q(db, shadow)} <> amount`)).toBe(0);
+      expect(await db.count(`SELECT count(*) FROM orders`)).toBeGreaterThan(SOAK_ROWS);
+    },
+    async afterComplete(db) {
+      expect((await column(db, 'orders', 'amount'))?.type).toBe('bigint');
+      expect(await shadowOf(db, 'orders')).toBeUndefined();
+      expect((await db.indexes('orders')).find((i) => i.name === 'orders_amount_idx')?.columns).toEqual(['amount']);
+      expect(await db.count(`SELECT count(*) FROM orders WHERE amount IS NULL AND id <= ${SOAK_ROWS}`)).toBe(0);
+      // The rows no writer touched kept their values; a value past int's range now fits.
+      expect(await rows(db, `SELECT amount FROM orders WHERE id = 2`)).toEqual([{ amount: '20' }]);
+      await db.query(`INSERT INTO orders (id, amount) VALUES (900001, 5000000000)`);
+      expect(await rows(db, `SELECT amount FROM orders WHERE id = 900001`)).toEqual([{ amount: '5000000000' }]);
+    },
+    async afterRollback(db) {
+      expect((await column(db, 'orders', 'amount'))?.type).toMatch(/^int/);
+      expect(await shadowOf(db, 'orders')).toBeUndefined();
     },
   },
 ]);

@@ -1,0 +1,109 @@
+/**
+ * MySQL / MariaDB: a column changed in place (operations/shadow.ts) — the
+ * catalog-only change where ALGORITHM=INSTANT takes it, and the cut-over of
+ * shadow columns.
+ *
+ * DDL commits one statement at a time here, so the cut-over holds LOCK
+ * TABLES … WRITE on one session around DROP TRIGGER and the one ALTER TABLE
+ * that drops each column and renames its shadow (and the index copies) to
+ * its name: no writer runs between the trigger's removal and the swap. A
+ * process killed in between loses the session, hence the lock, with the
+ * trigger maybe gone and the old column still there; writers then reach the
+ * column without its shadow. The step, run again (Step.statements), converts
+ * under the lock the rows whose shadow disagrees before it swaps: a scan
+ * holding the write lock, but only after such an interruption.
+ */
+import type { ColumnChange, ColumnSwapSpec } from '../dialect.js';
+import type { ColumnModel } from '../../schema/model.js';
+import type { Step } from '../../plan/index.js';
+import { defaultClause, literal, quoteMy as q } from './expr.js';
+import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
+import { checkTriggerBase, dropPair } from './triggers.js';
+
+/** varchar(n), its length and nothing after it (no CHARACTER SET: that would change with a restatement). */
+const varcharLength = (type: string) => {
+  const m = /^\s*varchar\s*\(\s*(\d+)\s*\)\s*$/i.exec(type);
+  return m ? Number(m[1]) : undefined;
+};
+
+/**
+ * InnoDB stores a varchar's length in 1 byte while its maximum is ≤ 255 bytes
+ * (or a value is < 128 bytes), else 2: a widening is INSTANT unless it moves
+ * a column of 128–255 bytes past 255. The model does not hold the column's
+ * character set, so this must hold for 1 to 4 bytes a character.
+ */
+export function instantVarcharWidening(from: string, to: string): boolean {
+  const n = varcharLength(from);
+  const m = varcharLength(to);
+  if (n === undefined || m === undefined || m < n) return false;
+  return [1, 2, 3, 4].every((k) => n * k <= 127 || m * k <= 255 || n * k > 255);
+}
+
+/** The attributes of `extra` with the COMMENT replaced by `comment` (null: none; undefined: kept). */
+function withComment(extra: string | undefined, comment: string | null | undefined): string | undefined {
+  if (comment === undefined) return extra;
+  const rest = (extra ?? '').replace(/COMMENT\s+'(?:[^'\\]|\\.|'')*'/i, '').trim();
+  const added = comment === null || comment === '' ? '' : `COMMENT ${literal(comment)}`;
+  return [rest, added].filter(Boolean).join(' ') || undefined;
+}
+
+export function alterColumnInCatalog(c: MysqlCompiler, table: string, column: ColumnModel, change: ColumnChange): Step[] {
+  const changed: ColumnModel = {
+    ...column,
+    type: change.type ?? column.type,
+    nullable: change.nullable ?? column.nullable,
+    default: change.default === undefined ? column.default : change.default,
+  };
+  const extra = withComment(column.extra ?? c.model.column(table, column.name)?.extra, change.comment);
+  // Only the default: SET/DROP DEFAULT, instant wherever the server has it.
+  const onlyDefault = change.type === undefined && !change.nullable && change.comment === undefined;
+  // NOT NULL → NULL rebuilds the table online on MariaDB 10.11 (INSTANT refuses it); the rest is metadata only.
+  const algorithm = change.nullable ? INPLACE : c.f.instantMetadata ? INSTANT : INPLACE;
+  const sql = c.alter(table, c.modify(table, { ...changed, extra: extra ?? '' }, changed.nullable), algorithm);
+  const what = [
+    change.type !== undefined ? `type ${change.type}` : '',
+    change.nullable ? 'NULL allowed' : '',
+    change.default !== undefined ? (change.default === null ? 'no default' : `default ${change.default}`) : '',
+    change.comment !== undefined ? (change.comment === null ? 'no comment' : 'comment') : '',
+  ].filter(Boolean);
+  const description = `change ${q(table)}.${q(column.name)}: ${what.join(', ')} (${change.nullable ? 'rebuilt online' : 'catalog only: no row rewritten'})`;
+  if (onlyDefault) {
+    const action = change.default === null ? 'DROP DEFAULT' : `SET DEFAULT ${defaultClause(change.default!)}`;
+    return [c.step(c.alter(table, `ALTER COLUMN ${q(column.name)} ${action}`, c.f.instantAddColumn ? INSTANT : INPLACE), description, c.locks.instant(table), [table], undefined)];
+  }
+  // No probe: restating the same definition again after a crash is harmless.
+  return [c.step(sql, description, change.nullable ? c.locks.rebuild(table) : c.metadataLock(table), [table], undefined)];
+}
+
+export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
+  const { table } = spec;
+  const t = c.tableOf(table);
+  const keep = (t?.columns ?? []).filter((col) => col.autoUpdated).map((col) => `${q(col.name)} = ${q(col.name)}`);
+  // After an interrupted attempt: the rows written while the trigger was gone, converted under the lock (see above).
+  const catchUp = spec.columns.map((col) => {
+    const agrees = c.dialect.sameValue(col.shadow, col.up, col.type);
+    return { sql: `UPDATE ${q(table)} SET ${[`${q(col.shadow)} = (${col.up})`, ...keep].join(', ')} WHERE NOT COALESCE((${agrees}), FALSE)`, afterInterruption: true as const };
+  });
+  // xc's checks are trigger pairs here (triggers.ts), removed with the sync trigger; a CHECK of that name goes in the ALTER.
+  const checkTriggers = spec.dropChecks.flatMap((name) => dropPair(checkTriggerBase(table, name), table).map((st) => st.sql));
+  const actions = [
+    ...spec.dropForeignKeys.map((name) => `DROP FOREIGN KEY ${q(name)}`),
+    ...spec.dropChecks.map((name) => `${c.f.mariadb ? 'DROP CONSTRAINT IF EXISTS' : 'DROP CHECK'} ${q(name)}`),
+    ...spec.dropIndexes.map((name) => `DROP INDEX ${q(name)}`),
+    ...spec.columns.flatMap((col) => [`DROP COLUMN ${q(col.column)}`, `RENAME COLUMN ${q(col.shadow)} TO ${q(col.column)}`]),
+    // A UNIQUE constraint is its index here: a rename is all it takes.
+    ...spec.renameIndexes.map((r) => `RENAME INDEX ${q(r.from)} TO ${q(r.to)}`),
+  ];
+  // Dropping a column drops its indexes, which INSTANT refuses; NOCOPY changes no row either.
+  const alter = c.alter(table, actions.join(', '), c.f.nocopy ? 'ALGORITHM=NOCOPY, LOCK=DEFAULT' : 'ALGORITHM=INPLACE, LOCK=DEFAULT');
+  const statements: Step['statements'] = [`LOCK TABLES ${q(table)} WRITE`, ...spec.dropTrigger.map((st) => st.sql), ...checkTriggers, ...catchUp, alter];
+  const shadows = spec.columns.map((col) => literal(col.shadow)).join(', ');
+  const probe = c.probes.missing(`SELECT 1 FROM information_schema.COLUMNS WHERE ${c.probes.where(table)} AND COLUMN_NAME IN (${shadows})`);
+  const names = spec.columns.map((col) => q(col.column)).join(', ');
+  return [
+    c.step(statements.map((st) => (typeof st === 'string' ? st : `-- only after an interrupted attempt:\n${st.sql}`)).join(';\n'), `cut over ${names} of ${q(table)}: trigger removed, each column replaced by its shadow under its name`, `LOCK TABLES ${q(table)} WRITE (reads and writes wait; metadata only, no row rewritten)`, [table], probe, {
+      statements,
+      release: 'UNLOCK TABLES',
+    }),
+  ];
+}

@@ -1,0 +1,140 @@
+/**
+ * Columns changed in place, keeping their names (alterColumn without `to`;
+ * later createConstraint / dropMultiColumnConstraint with up/down).
+ *
+ * Until contract each column IS the old column, with its old type: both
+ * versions of the application read and write old-type values under its
+ * name. Beside it, a shadow column named by xc holds the new definition, and
+ * a one-way trigger keeps shadow = up(row) on every INSERT and UPDATE (no
+ * application writes a shadow, so there is nothing to sync back and `down`
+ * is not needed). The backfill converts the rows written before the trigger,
+ * in keyset batches; the verify proves every shadow agrees with up(row).
+ * Index copies over the shadows are built at expand (CONCURRENTLY / online).
+ *
+ * Contract is the cut-over, short and under the lock timeout: NOT NULL (via
+ * an unvalidated check, validated without a write lock) and the new default
+ * go onto the shadows first, where the trigger overrides whatever a write
+ * gives them; then Ddl.swapColumns removes the trigger, drops each column
+ * and renames its shadow to its name, and the index copies to the originals'
+ * names (PostgreSQL: one transaction; MySQL/MariaDB: one step under LOCK
+ * TABLES … WRITE). Checks and foreign keys over the columns are added again
+ * over the new ones unvalidated in that same transaction, then validated
+ * without a write lock; comments and MySQL's ON UPDATE come over.
+ *
+ * Rollback before contract: trigger and shadows (with their index copies)
+ * dropped; the columns were never touched.
+ */
+import type { ColumnModel } from '../schema/model.js';
+import { atomic, emptyPlan, type OperationPlan, type Step } from '../plan/index.js';
+import type { PlanContext, ValidateContext, ValidationIssue } from './types.js';
+import { keyedBackfill, keyedCheck } from './batches.js';
+
+export interface ShadowColumn {
+  column: string;
+  /** The definition from contract on. */
+  type: string;
+  nullable: boolean;
+  /** The default from contract on, as it is set (already converted to `type`), or null for none. */
+  default: string | null;
+  /** The comment from contract on; undefined: the column's own is carried over. */
+  comment?: string | null;
+  /** The new value, from the row as it is (resolved for the dialect). */
+  up: string;
+}
+
+/** Indexes over `columns` other than the primary key: each gets a copy over the shadow. */
+function indexesOver(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: string, columns: string[]) {
+  const t = ctx.model.table(table)!;
+  const names = (sql: string | undefined) => sql !== undefined && ctx.dialect.columnsNamed(sql, columns).length > 0;
+  return t.indexes.filter((i) => !i.primary && (i.columns.some((c) => columns.includes(c)) || names(i.where) || names(i.definition)));
+}
+
+/** What planShadowColumns cannot do for these columns yet: an index over two of them (a copy replaces one column). */
+export function shadowIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: string, columns: string[], path: (string | number)[]): ValidationIssue[] {
+  if (!ctx.model.table(table)) return [];
+  return indexesOver(ctx, table, columns)
+    .filter((i) => columns.filter((c) => i.columns.includes(c)).length > 1)
+    .map((i) => ({ path, code: 'unsupported', table, message: `index "${i.name}" covers more than one of the columns changed in place; drop it first and add it again afterwards` }));
+}
+
+export function planShadowColumns(ctx: PlanContext, table: string, columns: ShadowColumn[]): OperationPlan {
+  const { ddl, dialect } = ctx;
+  const q = (id: string) => dialect.quote(id);
+  const t = ctx.model.table(table)!;
+  const plan = emptyPlan();
+  const cols = columns.map((c, i) => ({ ...c, old: t.columns.find((x) => x.name === c.column)!, shadow: ctx.name(`shadow${i}`), trigger: ctx.name(`shadowsync${i}`) }));
+  const rowColumns = [...t.columns.map((c) => c.name), ...cols.map((c) => c.shadow)];
+  const triggers = cols.map((c) => ddl.fillTrigger({ name: c.trigger, table, column: c.shadow, expr: c.up, columns: rowColumns, always: true }));
+
+  const agrees = cols.map((c) => dialect.sameValue(c.shadow, c.up, c.type)).join(' AND ');
+  const backfill = keyedBackfill(ctx, { table, set: Object.fromEntries(cols.map((c) => [c.shadow, c.up])), where: `NOT COALESCE((${agrees}), FALSE)`, bypass: cols.map((c) => c.trigger) });
+  // Stored NOT NULL at once where the column is NOT NULL and stays so (MySQL then needs no second rebuild at contract).
+  const notNullAtOnce = (c: (typeof cols)[number]) => !c.nullable && !c.old.nullable;
+
+  // Expand: shadows, filled before the triggers where that is cheaper (MySQL), triggers; the index copies after.
+  plan.expand.push(
+    ...atomic(
+      ...cols.map((c) => ddl.addColumn(table, c.shadow, c.type, { backfilled: true, notNull: notNullAtOnce(c) })),
+      ddl.fillBeforeTriggers({ ...backfill }),
+      ...triggers.map((tr) => tr.create),
+      // MySQL's placeholder default of a NOT NULL shadow: the trigger now gives every write its value.
+      ...cols.filter(notNullAtOnce).map((c) => ddl.setDefault(table, c.shadow, null)),
+    ),
+  );
+  const renameIndexes: { from: string; to: string; constraint?: string }[] = [];
+  const dropIndexes: string[] = [];
+  for (const [n, idx] of indexesOver(ctx, table, cols.map((c) => c.column)).entries()) {
+    const c = cols.find((x) => idx.columns.includes(x.column)) ?? cols.find((x) => dialect.columnsNamed(`${idx.where ?? ''} ${idx.definition ?? ''}`, [x.column]).length > 0)!;
+    const temporary = ctx.name(`shidx${n}`);
+    plan.expand.push(...ddl.copyIndex(idx, table, temporary, c.column, c.shadow));
+    renameIndexes.push({ from: temporary, to: idx.name, ...(idx.constraint ? { constraint: idx.constraint } : {}) });
+    // An index over other columns too would be shrunk by the column's drop where the server does that (MySQL): dropped first.
+    if (idx.columns.length > 1) dropIndexes.push(idx.name);
+  }
+
+  plan.rollback.push(...atomic(...cols.map((c) => ddl.letWritesOmit(table, c.shadow)), ...triggers.map((tr) => tr.drop), ...cols.map((c) => ddl.dropColumn(table, c.shadow))));
+
+  plan.backfill.push(backfill);
+  const filled = cols.filter((c) => !c.nullable).map((c) => ` AND ${q(c.shadow)} IS NOT NULL`).join('');
+  plan.verify.push(
+    keyedCheck(ctx, {
+      table,
+      description: `${cols.map((c) => c.column).join(', ')}: each shadow agrees with up of its column${filled ? ', and holds no NULL where the column will be NOT NULL' : ''}`,
+      agrees: `COALESCE((${agrees}), FALSE)${filled}`,
+      show: cols.flatMap((c) => [c.column, c.shadow]),
+      remedy: filled ? `Rows whose \`up\` is NULL cannot become NOT NULL: fix them (an UPDATE), then run \`xc contract\` again; or \`xc rollback ${ctx.migrationId}\`.` : undefined,
+    }),
+  );
+
+  // Contract, before the cut-over: what the shadows need from then on, which no write can disturb while the trigger sets them.
+  const shadowModel = (c: (typeof cols)[number]): ColumnModel => ({ name: c.shadow, type: c.type, nullable: false, default: null });
+  for (const c of cols.filter((x) => !x.nullable)) {
+    const check = ctx.name(`shnn${cols.indexOf(c)}`);
+    plan.contract.push(...ddl.addNotNullCheck(table, shadowModel(c), check), ...ddl.enforceNotNull(table, shadowModel(c), check));
+  }
+  for (const c of cols.filter((x) => x.default !== null)) plan.contract.push(...ddl.setDefault(table, c.shadow, c.default));
+
+  // The cut-over, with the checks and foreign keys over the new columns added unvalidated in it (one transaction where DDL is).
+  const touches = (list: string[]) => list.some((x) => cols.some((c) => c.column === x));
+  const checks = t.checks.filter((k) => touches(k.columns));
+  const keys = t.foreignKeys.filter((k) => touches(k.columns));
+  const swap = ddl.swapColumns({
+    table,
+    dropTrigger: triggers.flatMap((tr) => tr.drop),
+    columns: cols.map((c) => ({ column: c.column, shadow: c.shadow, up: c.up, type: c.type, nullable: c.nullable })),
+    dropIndexes,
+    dropForeignKeys: keys.map((k) => k.name),
+    dropChecks: checks.map((k) => k.name),
+    renameIndexes,
+  });
+  const readd: Step[] = [...checks.flatMap((k) => ddl.addCheck(table, k.name, k.expression)), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
+  plan.contract.push(...atomic(swap, readd));
+  for (const k of [...checks, ...keys]) plan.contract.push(...ddl.validateConstraint(table, k.name));
+  // What else each column had (PostgreSQL: COMMENT; MySQL: ON UPDATE, COMMENT), then the comment asked for.
+  for (const c of cols) {
+    const now: ColumnModel = { name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}) };
+    plan.contract.push(...ddl.carryAttributes(table, now));
+    if (c.comment !== undefined) plan.contract.push(...ddl.alterColumnInCatalog(table, now, { comment: c.comment }));
+  }
+  return plan;
+}
