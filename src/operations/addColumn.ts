@@ -1,7 +1,11 @@
 /**
  * addColumn: added nullable and without a scan; old writers, which do not
  * know the column, get it filled from `up` by a trigger; existing rows are
- * backfilled; contract enforces NOT NULL, default and unique as declared.
+ * backfilled; contract enforces NOT NULL, default, unique and check as
+ * declared (the check only then: an old writer's row, filled from `up`,
+ * must not be refused before contract; a verify finds rows breaking it
+ * first). A generated or identity column is refused: adding one rewrites
+ * the table under an exclusive lock (PostgreSQL) or copies it (MySQL).
  * A constant default without `up` is added with the column in one statement
  * instead: existing rows read it from the catalog, none is rewritten.
  */
@@ -9,6 +13,7 @@ import { atomic, emptyPlan } from '../plan/index.js';
 import type { Operation } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 import { constraintNames, referenceOptionIssues } from './addForeignKey.js';
+import { checkName, columnExpressions } from './tableOptions.js';
 import { referenceOptions } from '../dialects/references.js';
 import { columnsOf, exprCheck, requireNoColumn, requireTable, triggerColumns } from './common.js';
 
@@ -42,6 +47,16 @@ export const addColumn: Operation<'addColumn'> = {
       issues.push({ path: ['column', 'nullable'], code: 'needs_fill', table: spec.table, column: spec.column.name, message: 'a NOT NULL column needs `up` or a `default` to fill existing rows and old writers\' rows' });
     }
     if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
+    if (spec.column.generated) {
+      const what = 'identity' in spec.column.generated ? 'an identity' : 'a generated';
+      const message = `${what} column cannot be added to an existing table online: the server computes it for every row, rewriting the table under an exclusive lock (PostgreSQL) or copying it (MySQL/MariaDB); add a plain column filled by \`up\`, or create the table with it`;
+      issues.push({ path: ['column', 'generated'], code: 'unsupported', feature: 'generated', message });
+    }
+    const check = spec.column.check;
+    if (check && t) {
+      const name = checkName(spec.table, spec.column.name, check, dialect);
+      if (constraintNames(t).includes(name)) issues.push({ path: ['column', 'check', 'name'], code: 'name_taken', name, table: spec.table, message: `table "${spec.table}" already has a constraint "${name}"` });
+    }
     const ref = spec.column.references;
     if (ref) {
       issues.push(...referenceOptionIssues(ref, ['column', 'references'], dialect));
@@ -58,6 +73,7 @@ export const addColumn: Operation<'addColumn'> = {
     const t = model.table(spec.table);
     const checks = spec.up === undefined ? [] : exprCheck(['up'], spec.table, expr(spec.up), columnsOf(t), spec.column.type);
     if (spec.column.default !== undefined) checks.push(...exprCheck(['column', 'default'], spec.table, spec.column.default, [], spec.column.type).map((k) => ({ ...k, columnDefault: true })));
+    checks.push(...columnExpressions(spec.table, spec.column, ['column'], columnsOf(t, [{ name: spec.column.name, type: spec.column.type }])));
     return checks;
   },
   rowChecks(spec, { model, expr, dialect }) {
@@ -78,10 +94,16 @@ export const addColumn: Operation<'addColumn'> = {
   backfillTables: (spec) => (spec.up !== undefined || (spec.column.default !== undefined && !addedWithDefault(spec)) ? [spec.table] : []),
   contractTables: (spec) => [spec.table],
   notNullAtContract: (spec) => ({ table: spec.table, columns: spec.column.nullable ? [] : [spec.column.name] }),
-  project(spec, model) {
+  project(spec, model, dialect) {
     const t = model.table(spec.table);
     if (!t) return;
-    const declared = { nullable: spec.column.nullable, default: spec.column.default ?? null };
+    const declared = { nullable: spec.column.nullable, default: spec.column.default ?? null, ...(spec.column.comment !== undefined ? { comment: spec.column.comment } : {}) };
+    const check = spec.column.check;
+    if (check) {
+      const name = checkName(spec.table, spec.column.name, check, dialect);
+      const names = [...t.columns.map((c) => c.name), spec.column.name];
+      if (!t.checks.some((k) => k.name === name)) t.checks.push({ name, expression: check.expression, columns: dialect.columnsNamed(check.expression, names) });
+    }
     // In flight, the catalog shows the column as expand left it (nullable, its default held back while `up` fills it):
     // the projection is what contract makes it (fuzz seed 102: a later MySQL MODIFY restated it without its default).
     const existing = t.columns.find((c) => c.name === spec.column.name);
@@ -102,6 +124,7 @@ export const addColumn: Operation<'addColumn'> = {
     const fill = up !== undefined ? (def !== undefined ? `COALESCE(${up}, ${def})` : up) : def;
     const fillName = ctx.name('fill');
     const catalogOnly = addedWithDefault(spec);
+    const comment = col.comment !== undefined ? { comment: col.comment } : {};
     // The columns `up` reads: an old writer's UPDATE of one of them computes the column again (it never goes stale).
     const reads = up === undefined ? [] : ctx.dialect.columnsNamed(up, t.columns.map((c) => c.name));
     const trigger =
@@ -119,9 +142,9 @@ export const addColumn: Operation<'addColumn'> = {
     plan.expand.push(
       ...atomic(
         catalogOnly
-          ? ddl.addColumn(spec.table, col.name, col.type, { default: col.default!, notNull: !col.nullable })
+          ? ddl.addColumn(spec.table, col.name, col.type, { default: col.default!, notNull: !col.nullable, ...comment })
           : // Stored in every row first (MySQL, with a placeholder) only where the prefill below replaces the placeholder at once.
-            ddl.addColumn(spec.table, col.name, col.type, { backfilled: prefill.length > 0 }),
+            ddl.addColumn(spec.table, col.name, col.type, { backfilled: prefill.length > 0, ...comment }),
         up === undefined && col.default !== undefined && !catalogOnly ? ddl.setDefault(spec.table, col.name, col.default) : [],
         prefill,
         trigger?.create ?? [],
@@ -153,11 +176,18 @@ export const addColumn: Operation<'addColumn'> = {
     if (trigger) plan.contract.push(...atomic(trigger.drop, col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : []));
     if (!col.nullable && !catalogOnly) {
       const check = ctx.name('nn');
-      const column = { name: col.name, type: col.type, nullable: false, default: col.default ?? null };
+      const column = { name: col.name, type: col.type, nullable: false, default: col.default ?? null, ...comment };
       plan.contract.push(...ddl.addNotNullCheck(spec.table, column, check), ...ddl.enforceNotNull(spec.table, column, check));
     }
     if (col.unique) plan.contract.push(...ddl.addUniqueUsingIndex(spec.table, ctx.dialect.constraintName(spec.table, col.name, 'key'), uniqueIndex));
     if (ref) plan.contract.push(...ddl.validateConstraint(spec.table, fkName));
+    if (col.check) {
+      // Old writers are gone at contract: added there unvalidated (instant), then validated without blocking writes.
+      const name = checkName(spec.table, col.name, col.check, ctx.dialect);
+      const agrees = `COALESCE((${col.check.expression}), TRUE)`;
+      plan.verify.push(keyedCheck(ctx, { table: spec.table, description: `every row satisfies the check ${name}`, agrees, show: [col.name, ...ctx.dialect.columnsNamed(col.check.expression, t.columns.map((c) => c.name))] }));
+      plan.contract.push(...ddl.addCheck(spec.table, name, col.check.expression), ...ddl.validateConstraint(spec.table, name));
+    }
 
     plan.rollback.push(...atomic(trigger?.drop ?? [], ddl.dropColumn(spec.table, col.name)));
     return plan;

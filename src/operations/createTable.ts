@@ -5,14 +5,12 @@ import { exprCheck, requireTable } from './common.js';
 import { indexModel } from './addIndex.js';
 import { referenceIssues, referenceOptionIssues } from './addForeignKey.js';
 import { referenceOptions } from '../dialects/references.js';
+import { checkName, columnExpressions, constraintExpressions, isIdentity, primaryKeyOf, projectTableOptions, tableOptionIssues } from './tableOptions.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 import type { Dialect } from '../dialects/dialect.js';
 
 type CreateTableSpec = OperationSpec<'createTable'>;
-
-
-const primaryKeyOf = (spec: CreateTableSpec) => spec.primaryKey ?? spec.columns.filter((c) => c.primaryKey).map((c) => c.name);
 
 /** The referenced columns: as written, else the target's primary key. */
 function targetColumns(ref: NonNullable<Column['references']>, target: TableModel | undefined): string[] {
@@ -21,18 +19,26 @@ function targetColumns(ref: NonNullable<Column['references']>, target: TableMode
 
 /** The table as the catalog will show it once created (without its foreign keys when `model` lacks their targets). */
 export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel, dialect: Dialect): TableModel {
-  const pk = primaryKeyOf(spec);
+  const { columns: pk, name: pkName } = primaryKeyOf(spec);
   const t: TableModel = {
     name: spec.table,
     kind: 'table',
-    columns: spec.columns.map((c) => ({ name: c.name, type: dialect.storedType(c.type), nullable: c.nullable && !pk.includes(c.name), default: c.default ?? null })),
+    columns: spec.columns.map((c) => ({
+      name: c.name,
+      type: dialect.storedType(c.type),
+      nullable: c.nullable && !pk.includes(c.name) && !isIdentity(c),
+      default: c.default ?? null,
+      // Written by the server; whether before or after BEFORE triggers differs (the catalog says, once read): assume after.
+      ...(c.generated ? { generated: true, filledAfterTriggers: true } : {}),
+      ...(c.comment !== undefined ? { comment: c.comment } : {}),
+    })),
     primaryKey: pk,
     indexes: [],
     checks: [],
     foreignKeys: [],
   };
   if (pk.length > 0) {
-    const name = dialect.constraintName(spec.table, null, 'pkey');
+    const name = pkName ?? dialect.constraintName(spec.table, null, 'pkey');
     t.indexes.push(indexModel({ name, columns: pk, unique: true, primary: true, constraint: name }));
   }
   for (const c of spec.columns) {
@@ -53,6 +59,7 @@ export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel, dialect
       onDelete: c.references.onDelete ?? null,
     });
   }
+  projectTableOptions(spec, t, dialect);
   return t;
 }
 
@@ -68,16 +75,20 @@ export const createTable: Operation<'createTable'> = {
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) issues.push({ path: ['columns', i, 'name'], code: 'duplicate_column', table: spec.table, column: n, message: `column "${n}" is declared twice in "${spec.table}"` });
     });
-    spec.primaryKey?.forEach((n, i) => {
-      if (!names.includes(n)) issues.push({ path: ['primaryKey', i], code: 'column_missing', table: spec.table, column: n, message: `table "${spec.table}" has no column "${n}"` });
+    const listed = spec.primaryKey === undefined ? undefined : Array.isArray(spec.primaryKey) ? spec.primaryKey : spec.primaryKey.columns;
+    const listPath = Array.isArray(spec.primaryKey) ? ['primaryKey'] : ['primaryKey', 'columns'];
+    listed?.forEach((n, i) => {
+      if (!names.includes(n)) issues.push({ path: [...listPath, i], code: 'column_missing', table: spec.table, column: n, message: `table "${spec.table}" has no column "${n}"` });
     });
+    const pk = primaryKeyOf(spec).columns;
     spec.columns.forEach((c, i) => {
-      if (c.primaryKey && spec.primaryKey && !spec.primaryKey.includes(c.name)) {
-        issues.push({ path: ['columns', i, 'primaryKey'], code: 'primary_key_conflict', table: spec.table, column: c.name, message: `column "${c.name}" is marked primaryKey but is not in the table's primaryKey list` });
+      if (c.primaryKey && (listed || spec.constraints?.some((k) => k.type === 'primary_key')) && !pk.includes(c.name)) {
+        issues.push({ path: ['columns', i, 'primaryKey'], code: 'primary_key_conflict', table: spec.table, column: c.name, message: `column "${c.name}" is marked primaryKey but is not in the table's primary key` });
       }
     });
 
     const self = tableFromSpec(spec, ctx.model, ctx.dialect);
+    issues.push(...tableOptionIssues(spec, self, ctx));
     spec.columns.forEach((c, i) => {
       const ref = c.references;
       if (!ref) return;
@@ -102,8 +113,14 @@ export const createTable: Operation<'createTable'> = {
 
   types: (spec, { dialect }) => spec.columns.map((c, i) => ({ path: ['columns', i, 'type'], type: dialect.storedType(c.type) })),
 
-  expressions: (spec, { dialect }) =>
-    spec.columns.flatMap((c, i) => exprCheck(['columns', i, 'default'], spec.table, c.default, [], dialect.storedType(c.type)).map((k) => ({ ...k, columnDefault: true }))),
+  expressions(spec, { dialect }) {
+    const columns = spec.columns.map((c) => ({ name: c.name, type: dialect.storedType(c.type) }));
+    return [
+      ...spec.columns.flatMap((c, i) => exprCheck(['columns', i, 'default'], spec.table, c.default, [], dialect.storedType(c.type)).map((k) => ({ ...k, columnDefault: true }))),
+      ...spec.columns.flatMap((c, i) => columnExpressions(spec.table, c, ['columns', i], columns)),
+      ...constraintExpressions(spec, columns),
+    ];
+  },
 
   project(spec, model, dialect) {
     // A catalog that already has the table (expand ran) is the better truth.
@@ -111,10 +128,15 @@ export const createTable: Operation<'createTable'> = {
   },
 
   plan(spec, ctx) {
-    const { ddl } = ctx;
+    const { ddl, dialect } = ctx;
+    const constraints = spec.constraints ?? [];
+    // A primary_key constraint is the key itself, made with its options where the constraints are.
+    const primaryKey = constraints.some((k) => k.type === 'primary_key') ? { columns: [] } : primaryKeyOf(spec);
+    // Column checks named here, so both servers give them the name the model projects.
+    const columns = spec.columns.map((c) => (c.check ? { ...c, check: { name: checkName(spec.table, c.name, c.check, dialect), expression: c.check.expression } } : c));
     return {
       ...emptyPlan(),
-      expand: ddl.createTable(spec.table, spec.columns, spec.primaryKey),
+      expand: ddl.createTable({ table: spec.table, columns, primaryKey, constraints, ...(spec.comment !== undefined ? { comment: spec.comment } : {}) }),
       rollback: ddl.dropTable(spec.table),
     };
   },

@@ -254,11 +254,16 @@ describeMysql('MySQL dialect: catalog and DDL steps', () => {
   it('creates and drops tables; renames one keeping the old name as an updatable view; restores it', async () => {
     await c.db.query(`CREATE TABLE owners (id int PRIMARY KEY)`);
     await introspect(c);
-    const create = ddl(c).createTable('pets', [
-      { name: 'id', type: 'int', nullable: false, primaryKey: true },
-      { name: 'name', type: 'varchar(20)', nullable: false, default: `'rex'`, unique: true },
-      { name: 'owner_id', type: 'int', nullable: true, references: { table: 'owners', onDelete: 'set null' } },
-    ]);
+    const create = ddl(c).createTable({
+      table: 'pets',
+      columns: [
+        { name: 'id', type: 'int', nullable: false, primaryKey: true },
+        { name: 'name', type: 'varchar(20)', nullable: false, default: `'rex'`, unique: true },
+        { name: 'owner_id', type: 'int', nullable: true, references: { table: 'owners', onDelete: 'set null' } },
+      ],
+      primaryKey: { columns: ['id'] },
+      constraints: [],
+    });
     await runTwice(c, create);
     const pets = (await introspect(c)).table('pets')!;
     expect(pets.primaryKey).toEqual(['id']);

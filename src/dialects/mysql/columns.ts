@@ -37,7 +37,7 @@ export function placeholderFor(type: string): string | undefined {
   return undefined;
 }
 
-export type AddColumnOptions = { backfilled?: boolean; notNull?: boolean; default?: string };
+export type AddColumnOptions = { backfilled?: boolean; notNull?: boolean; default?: string; comment?: string };
 
 /** The placeholder a column added without a default is stored with in every row (see addColumn), if any. */
 export function storedPlaceholder(type: string, opts: AddColumnOptions | undefined): string | undefined {
@@ -65,15 +65,17 @@ export function addColumn(c: MysqlCompiler, table: string, column: string, type:
   const { f } = c;
   const { exists } = c.probes;
   const creates = [c.object('column', table, column)];
+  // Part of the column's definition here: instant as the column is.
+  const comment = opts?.comment !== undefined ? ` COMMENT ${literal(opts.comment)}` : '';
   if (opts?.default !== undefined) {
     // INSTANT keeps the default in the data dictionary: existing rows read it, none is rewritten (INPLACE rebuilds online where the server lacks it).
-    const sql = c.alter(table, `ADD COLUMN ${q(column)} ${type} ${opts.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${defaultClause(opts.default)}`, f.instantAddColumn ? INSTANT : INPLACE);
+    const sql = c.alter(table, `ADD COLUMN ${q(column)} ${type} ${opts.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${defaultClause(opts.default)}${comment}`, f.instantAddColumn ? INSTANT : INPLACE);
     const description = `add column ${q(table)}.${q(column)}${opts.notNull ? ' NOT NULL' : ''} with default ${opts.default} (existing rows read it${f.instantAddColumn ? '; none is rewritten' : ''})`;
     return [c.step(sql, description, f.instantAddColumn ? c.locks.instant(table) : c.locks.rebuild(table), [table], exists(c.probes.column(table, column)), { creates })];
   }
   const placeholder = storedPlaceholder(type, opts);
   if (placeholder === undefined) {
-    const sql = c.alter(table, `ADD COLUMN ${q(column)} ${type}`, f.instantAddColumn ? INSTANT : INPLACE);
+    const sql = c.alter(table, `ADD COLUMN ${q(column)} ${type}${comment}`, f.instantAddColumn ? INSTANT : INPLACE);
     return [c.step(sql, `add column ${q(table)}.${q(column)}`, f.instantAddColumn ? c.locks.instant(table) : c.locks.rebuild(table), [table], exists(c.probes.column(table, column)), { creates })];
   }
   // An instantly added column is stored in no row: filling it grows every row and splits every page (11 s
@@ -81,7 +83,7 @@ export function addColumn(c: MysqlCompiler, table: string, column: string, type:
   // already has room. A nullable column loses the placeholder default at once: old writers' new rows get NULL,
   // which the fill and the backfill convert. A NOT NULL one keeps it until the caller's trigger is in place and
   // fills it (before BEFORE triggers, NOT NULL is not checked); the backfill converts what it held meanwhile.
-  const sql = c.alter(table, `ADD COLUMN ${q(column)} ${type} ${opts?.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${placeholder}, FORCE`, INPLACE);
+  const sql = c.alter(table, `ADD COLUMN ${q(column)} ${type} ${opts?.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${placeholder}${comment}, FORCE`, INPLACE);
   return [
     c.step(sql, `add column ${q(table)}.${q(column)}, stored in every row (rebuilt online)`, c.locks.rebuild(table), [table], exists(c.probes.column(table, column)), { creates }),
     ...(opts?.notNull ? [] : setDefault(c, table, column, null)),

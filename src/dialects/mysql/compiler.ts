@@ -71,7 +71,9 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
 
   /** MODIFY restates the whole column: type, nullability, default and the attributes the catalog reported (ON UPDATE, COMMENT). */
   const modify = (table: string, c: ColumnModel, nullable: boolean) => {
-    const extra = attributes(c.type, c.extra ?? model.column(table, c.name)?.extra);
+    const read = attributes(c.type, c.extra ?? model.column(table, c.name)?.extra);
+    // A column this plan adds with a comment has none in the catalog's attributes yet: it must not lose it.
+    const extra = c.comment !== undefined && !/\bCOMMENT\b/i.test(read ?? '') ? `${read ?? ''} COMMENT ${literal(c.comment)}`.trim() : read;
     const def = c.default !== null ? ` DEFAULT ${defaultClause(c.default)}` : '';
     return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${extra ? ` ${extra}` : ''}`;
   };

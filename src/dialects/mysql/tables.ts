@@ -1,18 +1,37 @@
 /** MySQL / MariaDB tables: created, dropped, and renamed with the old name kept working by a view. */
-import type { Column } from '../../migration/schema.js';
+import type { TableSpec } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
 import { InvalidInputError } from '../../errors.js';
 import { constraintName } from '../names.js';
-import { defaultClause, fitName, MYSQL_NAMES, quoteMy as q } from './expr.js';
+import { defaultClause, fitName, literal, MYSQL_NAMES, quoteMy as q } from './expr.js';
 import type { MysqlCompiler } from './compiler.js';
 import { referenceClauses, referenceOptions } from '../references.js';
 
-export function createTable(c: MysqlCompiler, table: string, columns: Column[], primaryKey?: string[]): Step[] {
-  const pk = primaryKey ?? columns.filter((col) => col.primaryKey).map((col) => col.name);
-  const lines = columns.map((col) => `${q(col.name)} ${col.type}${col.nullable && !pk.includes(col.name) ? '' : ' NOT NULL'}${col.default !== undefined ? ` DEFAULT ${defaultClause(col.default)}` : ''}`);
+/** Options of a table-level constraint MySQL/MariaDB lack (validation refuses them first, naming why: BaseDialect.lacks). */
+function refuse(table: string, what: string): never {
+  throw new InvalidInputError(`createTable ${table}: MySQL and MariaDB have no ${what}`, {}, { code: 'invalid_migration' });
+}
+
+export function createTable(c: MysqlCompiler, spec: TableSpec): Step[] {
+  const { table, columns } = spec;
+  const pk = spec.primaryKey.columns;
+  const keyed = new Set([...(pk.length > 0 ? [pk[0]!] : []), ...columns.filter((col) => col.unique).map((col) => col.name), ...spec.constraints.flatMap((k) => (k.type === 'unique' || k.type === 'primary_key' ? [k.columns![0]!] : []))]);
+  const lines = columns.map((col) => {
+    const g = col.generated;
+    // A STORED generated column, as PostgreSQL's (computed on write, readable by indexes and keys); MariaDB refuses NOT NULL on one (validation says so).
+    const generated = g && 'expression' in g ? ` GENERATED ALWAYS AS (${g.expression}) STORED` : '';
+    const notNull = col.nullable && !pk.includes(col.name) && !(g && 'identity' in g) ? '' : ' NOT NULL';
+    const def = col.default !== undefined ? ` DEFAULT ${defaultClause(col.default)}` : '';
+    const identity = g && 'identity' in g ? (g.identity === 'always' ? refuse(table, 'GENERATED ALWAYS AS IDENTITY') : ' AUTO_INCREMENT') : '';
+    const comment = col.comment !== undefined ? ` COMMENT ${literal(col.comment)}` : '';
+    return `${q(col.name)} ${col.type}${generated}${notNull}${def}${identity}${comment}`;
+  });
   if (pk.length > 0) lines.push(`PRIMARY KEY (${c.cols(pk)})`);
   // Names as the model projects them (PostgreSQL's naming, by this server's length rule: dialects/names.ts), so later operations find them.
   for (const col of columns) if (col.unique && !(pk.length === 1 && pk[0] === col.name)) lines.push(`UNIQUE KEY ${q(constraintName(table, col.name, 'key', MYSQL_NAMES))} (${q(col.name)})`);
+  // AUTO_INCREMENT needs an index starting with its column: one of its own where no key gives it one.
+  for (const col of columns) if (col.generated && 'identity' in col.generated && !keyed.has(col.name)) lines.push(`KEY ${q(constraintName(table, col.name, 'idx', MYSQL_NAMES))} (${q(col.name)})`);
+  for (const col of columns) if (col.check) lines.push(`CONSTRAINT ${q(col.check.name ?? constraintName(table, col.name, 'check', MYSQL_NAMES))} CHECK (${col.check.expression})`);
   const referenced: string[] = [];
   for (const col of columns) {
     const ref = col.references;
@@ -22,7 +41,22 @@ export function createTable(c: MysqlCompiler, table: string, columns: Column[], 
     lines.push(`CONSTRAINT ${q(ref.name ?? constraintName(table, col.name, 'fkey', MYSQL_NAMES))} FOREIGN KEY (${q(col.name)}) REFERENCES ${q(ref.table)} (${c.cols(target)})${referenceClauses(referenceOptions(ref), 'mysql')}`);
     if (ref.table !== table) referenced.push(ref.table);
   }
-  const sql = `CREATE TABLE ${q(table)} (\n  ${lines.join(',\n  ')}\n)`;
+  for (const k of spec.constraints) {
+    if (k.include) refuse(table, 'INCLUDE columns');
+    if (k.storageParameters) refuse(table, 'storage parameters');
+    if (k.nullsNotDistinct) refuse(table, 'NULLS NOT DISTINCT');
+    if (k.deferrable || k.initiallyDeferred) refuse(table, 'DEFERRABLE constraints');
+    if (k.type === 'unique') lines.push(`UNIQUE KEY ${q(k.name)} (${c.cols(k.columns!)})`);
+    // The server names every primary key PRIMARY: the name is PostgreSQL's only.
+    else if (k.type === 'primary_key') lines.push(`PRIMARY KEY (${c.cols(k.columns!)})`);
+    else if (k.type === 'check') lines.push(`CONSTRAINT ${q(k.name)} CHECK (${k.check})`);
+    else if (k.type === 'foreign_key') {
+      const r = k.references!;
+      lines.push(`CONSTRAINT ${q(k.name)} FOREIGN KEY (${c.cols(k.columns!)}) REFERENCES ${q(r.table)} (${c.cols(r.columns)})${referenceClauses(referenceOptions(r), 'mysql')}`);
+      if (r.table !== table) referenced.push(r.table);
+    } else refuse(table, 'exclusion constraints');
+  }
+  const sql = `CREATE TABLE ${q(table)} (\n  ${lines.join(',\n  ')}\n)${spec.comment !== undefined ? ` COMMENT=${literal(spec.comment)}` : ''}`;
   const lock = referenced.length ? `shared metadata lock on ${c.on(referenced)} (instant; for the foreign keys)` : `none on existing tables (new table ${q(table)})`;
   return [c.step(sql, `create table ${q(table)}`, lock, [table, ...referenced], c.probes.exists(c.probes.relation(table, 'BASE TABLE')), { creates: [c.object('table', table)] })];
 }

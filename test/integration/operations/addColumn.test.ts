@@ -1,6 +1,33 @@
 /** addColumn: added nullable at expand, filled from `up` for the old version's writes and backfilled; NOT NULL, default and unique enforced at contract; dropped at rollback. */
 import { expect } from 'vitest';
 import { column, describeOperation, range, rejects, rows, SOAK_ROWS } from '../../helpers/operations.js';
+import type { Db } from '../../helpers/targets.js';
+
+/** A column's comment as the catalog has it ('' for none). */
+async function columnComment(db: Db, table: string, name: string): Promise<string> {
+  const sql =
+    db.dialect === 'postgres'
+      ? `SELECT coalesce(col_description(attrelid, attnum), '') AS c FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname = ?`
+      : `SELECT COLUMN_COMMENT AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?`;
+  return (await db.query<{ c: string }>(sql, [table, name]))[0]?.c ?? '';
+}
+
+/** Checks on the table that mention `word`: PostgreSQL's by name and definition, MySQL's (CHECK constraints or xc's trigger pairs) by definition. */
+async function checksOn(db: Db, table: string, word: string): Promise<string[]> {
+  if (db.dialect === 'postgres') {
+    return (await db.query<{ d: string }>(`SELECT conname || ' ' || pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'c' ORDER BY 1`, [table])).map((r) => r.d).filter((d) => d.includes(word));
+  }
+  return (await db.checks(table)).filter((d) => d.includes(word));
+}
+
+/** A foreign key's update and delete rules (both servers), `name: UPDATE DELETE`. */
+async function keyRules(db: Db, table: string): Promise<string[]> {
+  const sql =
+    db.dialect === 'postgres'
+      ? `SELECT c.constraint_name AS n, c.update_rule AS u, c.delete_rule AS d FROM information_schema.referential_constraints c JOIN information_schema.table_constraints t ON t.constraint_name = c.constraint_name AND t.constraint_schema = c.constraint_schema WHERE t.table_schema = current_schema() AND t.table_name = ? ORDER BY 1`
+      : `SELECT constraint_name AS n, update_rule AS u, delete_rule AS d FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE() AND table_name = ? ORDER BY 1`;
+  return (await db.query<{ n: string; u: string; d: string }>(sql, [table])).map((r) => `${r.n}: ${r.u} ${r.d}`);
+}
 
 
 describeOperation('addColumn', [
@@ -121,6 +148,94 @@ describeOperation('addColumn', [
         { id: '3', first: 'Cy', last: 'Old' },
         { id: '4', first: 'Di', last: 'New' },
       ]);
+    },
+  },
+  {
+    name: 'a named check and a comment: the old version\'s rows are not refused before contract, enforced from contract on',
+    setup: [`CREATE TABLE people (id int PRIMARY KEY, name varchar(20))`, `INSERT INTO people VALUES (1, 'ann'), (2, 'bob')`],
+    operations: [
+      {
+        addColumn: {
+          table: 'people',
+          column: { name: 'age', type: 'int', check: { name: 'age_check', expression: 'age >= 18' }, comment: "in years, 'whole'" },
+          up: `CASE WHEN name = 'kid' THEN 5 ELSE 20 END`,
+        },
+      },
+    ],
+    // The old version's row gets 5 from `up`, which the check refuses: taken all the same until contract, the new version fixes it.
+    writes: { old: [`INSERT INTO people (id, name) VALUES (3, 'kid')`], new: [`UPDATE people SET age = 30 WHERE id = 3`, `INSERT INTO people (id, name, age) VALUES (4, 'new', 40)`] },
+    async afterExpand(db) {
+      expect(await checksOn(db, 'people', 'age')).toEqual([]);
+      expect(await columnComment(db, 'people', 'age')).toBe("in years, 'whole'");
+    },
+    async afterStart(db) {
+      expect(await rows(db, `SELECT id, age FROM people ORDER BY id`)).toEqual([
+        { id: '1', age: '20' },
+        { id: '2', age: '20' },
+        { id: '3', age: '30' },
+        { id: '4', age: '40' },
+      ]);
+    },
+    async afterComplete(db) {
+      expect(await checksOn(db, 'people', 'age')).toHaveLength(1);
+      if (db.dialect === 'postgres') expect(await checksOn(db, 'people', 'age')).toEqual(['age_check CHECK ((age >= 18))']);
+      expect(await columnComment(db, 'people', 'age')).toBe("in years, 'whole'");
+      await rejects(db, `INSERT INTO people (id, name, age) VALUES (5, 'x', 17)`);
+      await rejects(db, `UPDATE people SET age = 1 WHERE id = 1`);
+      await db.query(`INSERT INTO people (id, name, age) VALUES (6, 'y', 18)`);
+      expect(await db.count(`SELECT count(*) FROM people`)).toBe(5);
+    },
+    async afterRollback(db) {
+      expect(await column(db, 'people', 'age')).toBeUndefined();
+      expect(await checksOn(db, 'people', 'age')).toEqual([]);
+    },
+  },
+  {
+    name: 'NOT NULL with a comment: the contract\'s restatement keeps the comment',
+    setup: [`CREATE TABLE items (id int PRIMARY KEY)`, `INSERT INTO items VALUES (1), (2)`],
+    operations: [{ addColumn: { table: 'items', column: { name: 'qty', type: 'int', nullable: false, comment: 'how many' }, up: 'id * 10' } }],
+    writes: { old: [`INSERT INTO items (id) VALUES (3)`] },
+    async afterStart(db) {
+      expect(await rows(db, `SELECT id, qty FROM items ORDER BY id`)).toEqual([
+        { id: '1', qty: '10' },
+        { id: '2', qty: '20' },
+        { id: '3', qty: '30' },
+      ]);
+    },
+    async afterComplete(db) {
+      expect((await column(db, 'items', 'qty'))?.nullable).toBe(false);
+      expect(await columnComment(db, 'items', 'qty')).toBe('how many');
+    },
+    async afterRollback(db) {
+      expect(await column(db, 'items', 'qty')).toBeUndefined();
+    },
+  },
+  {
+    name: 'a named foreign key that cascades updates',
+    setup: [`CREATE TABLE users (id int PRIMARY KEY)`, `CREATE TABLE orders (id int PRIMARY KEY)`, `INSERT INTO users VALUES (1), (2)`, `INSERT INTO orders VALUES (10), (11)`],
+    operations: [{ addColumn: { table: 'orders', column: { name: 'user_id', type: 'int', references: { name: 'orders_owner', table: 'users', column: 'id', onUpdate: 'cascade', onDelete: 'cascade' } }, up: `CASE WHEN id = 10 THEN 1 ELSE 2 END` } }],
+    writes: { old: [`INSERT INTO orders (id) VALUES (12)`] },
+    async afterStart(db) {
+      expect(await keyRules(db, 'orders')).toEqual(['orders_owner: CASCADE CASCADE']);
+      expect(await rows(db, `SELECT id, user_id FROM orders ORDER BY id`)).toEqual([
+        { id: '10', user_id: '1' },
+        { id: '11', user_id: '2' },
+        { id: '12', user_id: '2' },
+      ]);
+    },
+    async afterComplete(db) {
+      expect(await keyRules(db, 'orders')).toEqual(['orders_owner: CASCADE CASCADE']);
+      await db.query(`UPDATE users SET id = 9 WHERE id = 2`);
+      expect(await rows(db, `SELECT id, user_id FROM orders ORDER BY id`)).toEqual([
+        { id: '10', user_id: '1' },
+        { id: '11', user_id: '9' },
+        { id: '12', user_id: '9' },
+      ]);
+      await rejects(db, `INSERT INTO orders VALUES (13, 5)`);
+    },
+    async afterRollback(db) {
+      expect(await column(db, 'orders', 'user_id')).toBeUndefined();
+      expect(await keyRules(db, 'orders')).toEqual([]);
     },
   },
 ]);
