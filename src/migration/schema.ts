@@ -203,6 +203,7 @@ export const OperationSchemas = {
     .strict(),
   dropIndex: z.object({ table: ident, name: ident }).strict(),
   renameConstraint: z.object({ table: ident, from: ident, to: ident }).strict(),
+  renameConstraint: z.object({ table: ident, from: ident, to: ident }).strict(),
   setReplicaIdentity: z
     .object({
       table: ident,

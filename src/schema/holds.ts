@@ -80,6 +80,12 @@ export class Holds {
     return problems;
   }
 
+  /** Problems for renaming a constraint of `table` at expand while a contract step names the table: it may name the constraint (VALIDATE, a drop). */
+  renameConstraint(table: string): string[] {
+    const by = this.contracting.get(table);
+    return by ? [`the contract steps of ${by} name "${table}" and may name its constraints (validating or dropping one) until it is contracted; renaming one before would leave them naming a constraint that is gone — contract that migration first`] : [];
+  }
+
   /** Problems for a new dual-write trigger over `columns` of `table`, which then become held too. */
   sync(table: string, columns: string[], holder: Holder): string[] {
     const problems: string[] = [];

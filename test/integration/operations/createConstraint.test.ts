@@ -335,6 +335,26 @@ for (const target of targets) {
       await refused(s, ['t'], /createConstraint\.up: `up` is not yet supported here.*\n.*createConstraint\.down: `down` is not yet supported here/);
     });
 
+    it('a primary key over NOT NULL columns: a duplicate written during dual-write is refused at once (PostgreSQL) or stops the contract, changing nothing, until removed (MySQL/MariaDB)', async () => {
+      const s = await setup(target, [`CREATE TABLE m (org int NOT NULL, member int NOT NULL)`, `INSERT INTO m VALUES (1, 1), (1, 2)`], 'xc_cc');
+      await s.write('0001_pk', { createConstraint: { table: 'm', name: 'm_pk', type: 'primary_key', columns: ['org', 'member'] } });
+      await s.xc.apply();
+      await s.xc.deploy.record({ app: 'shop', version: 'v2' });
+      if (pg) {
+        await rejects(s.db, `INSERT INTO m VALUES (1, 2)`);
+      } else {
+        await s.db.query(`INSERT INTO m VALUES (1, 2)`);
+        const err = await s.xc.contract().then(() => null, (e: Error) => e);
+        expect(err?.message).toMatch(/Duplicate entry '1-2'/);
+        expect(await primaryKey(s.db, 'm')).toEqual([]);
+        expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracting']);
+        await s.db.query(`DELETE FROM m WHERE org = 1 AND member = 2 LIMIT 1`);
+      }
+      await s.xc.contract();
+      expect(await primaryKey(s.db, 'm')).toEqual(['org', 'member']);
+      expect(await s.db.count(`SELECT count(*) FROM m`)).toBe(2);
+    });
+
     it(pg ? 'PostgreSQL: include and nullsNotDistinct pass; the expand takes no long ACCESS EXCLUSIVE lock' : 'MySQL/MariaDB: include, nullsNotDistinct, deferrable and match full are refused, saying why', async () => {
       const s = await setup(target, [...SELLERS, `CREATE TABLE t (id int, a int, b varchar(20), z int)`], 'xc_cc');
       const ops = [

@@ -1,0 +1,56 @@
+/**
+ * renameConstraint: done at once, at expand (SPEC §3: catalog only;
+ * contract nothing; rollback: the rename undone). PostgreSQL: ALTER TABLE …
+ * RENAME CONSTRAINT, which renames a unique or primary key's index too.
+ * MySQL/MariaDB rename nothing but a unique key in place: how each kind is
+ * renamed there without a scan or a write lock is in mysql/renames.ts; a
+ * primary key (always PRIMARY there) is refused.
+ *
+ * The old name is free in the projected schema from here on, but a reuse of
+ * it is refused until this migration is contracted (schema/holds.ts): a
+ * rollback renames back to it.
+ */
+import { emptyPlan } from '../plan/index.js';
+import type { Operation, ValidationIssue } from './types.js';
+import { requireTable } from './common.js';
+import { constraintNames } from './addForeignKey.js';
+
+export const renameConstraint: Operation<'renameConstraint'> = {
+  kind: 'renameConstraint',
+
+  validate(spec, { dialect, model }) {
+    const issues: ValidationIssue[] = [];
+    const t = requireTable(model, spec.table, ['table'], issues);
+    if (!t) return issues;
+    const names = constraintNames(t);
+    if (!names.includes(spec.from)) return [{ path: ['from'], code: 'constraint_missing', table: spec.table, name: spec.from, message: `table "${spec.table}" has no constraint "${spec.from}"` }];
+    if (spec.from === spec.to) return [{ path: ['to'], code: 'same_name', table: spec.table, message: `constraint "${spec.from}" already has that name` }];
+    for (const message of model.holds.renameConstraint(spec.table)) issues.push({ path: ['from'], code: 'held_until_contract', message });
+    if (names.includes(spec.to)) issues.push({ path: ['to'], code: 'name_taken', name: spec.to, table: spec.table, message: `table "${spec.table}" already has a constraint "${spec.to}"` });
+    const idx = t.indexes.find((i) => i.constraint === spec.from);
+    const lacking = idx?.primary ? dialect.lacks('renamePrimaryKey') : undefined;
+    if (lacking) issues.push({ path: ['from'], code: 'unsupported', feature: 'renamePrimaryKey', message: `"${spec.from}" is the primary key of "${spec.table}", which cannot be renamed: ${lacking}` });
+    // Its index takes the new name too (PostgreSQL renames a key's index with it; on MySQL/MariaDB the key is its index).
+    const renamesIndex = idx !== undefined || (dialect.foreignKeyIndexFollowsRename && t.indexes.some((i) => i.name === spec.from));
+    const taken = renamesIndex && !names.includes(spec.to) ? dialect.nameTaken(model, 'index', spec.to, spec.table) : undefined;
+    if (taken) issues.push({ path: ['to'], code: 'name_taken', name: spec.to, table: spec.table, message: `${taken} already exists, and the index of "${spec.from}" would take its name; choose another name` });
+    return issues;
+  },
+
+  project(spec, model, dialect) {
+    const t = model.table(spec.table);
+    if (!t) return;
+    for (const c of t.checks) if (c.name === spec.from) c.name = spec.to;
+    const fk = t.foreignKeys.find((k) => k.name === spec.from);
+    if (fk) fk.name = spec.to;
+    // A copy of the index (its column renamed later) reads its definition from USING on: the old name in it does no harm.
+    for (const i of t.indexes) {
+      if (i.constraint === spec.from) Object.assign(i, { constraint: spec.to, name: spec.to });
+      else if (fk && dialect.foreignKeyIndexFollowsRename && i.name === spec.from && i.constraint === null) i.name = spec.to;
+    }
+  },
+
+  plan(spec, ctx) {
+    return { ...emptyPlan(), expand: ctx.ddl.renameConstraint(spec.table, spec.from, spec.to), rollback: ctx.ddl.renameConstraint(spec.table, spec.to, spec.from) };
+  },
+};
