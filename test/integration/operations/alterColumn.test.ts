@@ -1,11 +1,26 @@
 /** alterColumn: a new column `to` of the new definition, kept in step both ways by `up` and `down`, backfilled; the old one dropped at contract, the new one at rollback. */
 import { expect } from 'vitest';
-import { column, describeOperation, range, rejects, rows, SOAK_ROWS } from '../../helpers/operations.js';
+import { column, describeOperation, foreignKeys, range, rejects, rows, SOAK_ROWS } from '../../helpers/operations.js';
 import type { Db } from '../../helpers/targets.js';
 
 /** The shadow column an in-place change keeps beside the column (operations/shadow.ts), if any. */
 const shadowOf = async (db: Db, table: string) => (await db.columns(table)).find((c) => c.name.startsWith('xc_shadow'))?.name;
 const q = (db: Db, id: string) => (db.dialect === 'postgres' ? `"${id}"` : `\`${id}\``);
+
+/** A column's comment, '' when none. */
+const commentOf = async (db: Db, table: string, c: string) =>
+  db.dialect === 'postgres'
+    ? ((await db.query<{ d: string | null }>(`SELECT col_description(to_regclass(?), a.attnum) AS d FROM pg_attribute a WHERE a.attrelid = to_regclass(?) AND a.attname = ?`, [table, table, c]))[0]?.d ?? '')
+    : ((await db.query<{ d: string }>(`SELECT COLUMN_COMMENT AS d FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?`, [table, c]))[0]?.d ?? '');
+/** Names of the table's constraints, and (MySQL) of the checks xc enforces by trigger. */
+const constraintNames = async (db: Db, table: string) =>
+  db.dialect === 'postgres'
+    ? (await db.query<{ n: string }>(`SELECT conname AS n FROM pg_constraint WHERE conrelid = to_regclass(?)`, [table])).map((r) => r.n)
+    : [...(await db.query<{ n: string }>(`SELECT CONSTRAINT_NAME AS n FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table])).map((r) => r.n), ...(await db.checks(table)).flatMap((body) => /CONSTRAINT `([^`]+)` failed/.exec(body)?.slice(1) ?? [])];
+const maxLength = async (db: Db, table: string, c: string) =>
+  db.count(`SELECT character_maximum_length FROM information_schema.columns WHERE table_schema = ${db.dialect === 'postgres' ? 'current_schema()' : 'DATABASE()'} AND table_name = ? AND column_name = ?`, [table, c]);
+/** PostgreSQL: the table's storage file after expand, by database. */
+const storage = new Map<string, number>();
 
 const castInt = (e: string) => ({ postgres: `CAST(${e} AS int)`, mysql: `CAST(${e} AS SIGNED)` });
 
@@ -154,6 +169,165 @@ describeOperation('alterColumn', [
     async afterRollback(db) {
       expect((await column(db, 'orders', 'amount'))?.type).toMatch(/^int/);
       expect(await shadowOf(db, 'orders')).toBeUndefined();
+    },
+  },
+  {
+    name: 'in place: int → bigint carrying a unique constraint, a check, NOT NULL and the comment; a new default and comment from contract on',
+    setup: {
+      postgres: [
+        `CREATE TABLE items (id int PRIMARY KEY, qty int NOT NULL DEFAULT 1, CONSTRAINT items_qty_key UNIQUE (qty), CONSTRAINT items_qty_check CHECK (qty >= 0))`,
+        `COMMENT ON COLUMN items.qty IS 'how many'`,
+        `INSERT INTO items VALUES (1, 10), (2, 20), (3, 30)`,
+      ],
+      mysql: [
+        `CREATE TABLE items (id int PRIMARY KEY, qty int NOT NULL DEFAULT 1 COMMENT 'how many', CONSTRAINT items_qty_key UNIQUE (qty), CONSTRAINT items_qty_check CHECK (qty >= 0))`,
+        `INSERT INTO items VALUES (1, 10), (2, 20), (3, 30)`,
+      ],
+    },
+    operations: [{ alterColumn: { table: 'items', column: 'qty', type: 'bigint', default: '5', comment: 'how many, wide' } }],
+    writes: {
+      // Before contract both versions get the old default when they leave the column out.
+      old: [`INSERT INTO items (id) VALUES (4)`, `UPDATE items SET qty = 11 WHERE id = 1`],
+      new: [`INSERT INTO items (id, qty) VALUES (5, 50)`, `UPDATE items SET qty = 21 WHERE id = 2`],
+    },
+    async afterStart(db) {
+      const shadow = (await shadowOf(db, 'items'))!;
+      expect(await rows(db, `SELECT id, qty, ${q(db, shadow)} AS s FROM items ORDER BY id`)).toEqual([
+        { id: '1', qty: '11', s: '11' },
+        { id: '2', qty: '21', s: '21' },
+        { id: '3', qty: '30', s: '30' },
+        { id: '4', qty: '1', s: '1' },
+        { id: '5', qty: '50', s: '50' },
+      ]);
+      // The old column's rules hold for both versions until contract.
+      await rejects(db, `INSERT INTO items (id, qty) VALUES (6, 30)`);
+      await rejects(db, `INSERT INTO items (id, qty) VALUES (6, -1)`);
+    },
+    async afterComplete(db) {
+      const c = await column(db, 'items', 'qty');
+      expect([c?.type, c?.nullable]).toEqual(['bigint', false]);
+      expect(c?.default).toContain('5');
+      expect(await shadowOf(db, 'items')).toBeUndefined();
+      expect(await commentOf(db, 'items', 'qty')).toBe('how many, wide');
+      expect(await db.uniques('items')).toEqual([['qty']]);
+      expect(await constraintNames(db, 'items')).toEqual(expect.arrayContaining(['items_qty_key', 'items_qty_check']));
+      expect(await rows(db, `SELECT id, qty FROM items ORDER BY id`)).toEqual([
+        { id: '1', qty: '11' },
+        { id: '2', qty: '21' },
+        { id: '3', qty: '30' },
+        { id: '4', qty: '1' },
+        { id: '5', qty: '50' },
+      ]);
+      await db.query(`INSERT INTO items (id) VALUES (7)`);
+      expect(await rows(db, `SELECT qty FROM items WHERE id = 7`)).toEqual([{ qty: '5' }]);
+      await rejects(db, `INSERT INTO items (id, qty) VALUES (8, 30)`);
+      await rejects(db, `INSERT INTO items (id, qty) VALUES (8, -1)`);
+      await rejects(db, `INSERT INTO items (id, qty) VALUES (8, NULL)`);
+      await db.query(`INSERT INTO items (id, qty) VALUES (9, 5000000000)`);
+    },
+    async afterRollback(db) {
+      expect((await column(db, 'items', 'qty'))?.type).toMatch(/^int/);
+      expect(await commentOf(db, 'items', 'qty')).toBe('how many');
+      expect((await column(db, 'items', 'qty'))?.default).toContain('1');
+      expect(await rows(db, `SELECT id, qty FROM items ORDER BY id`)).toEqual([
+        { id: '1', qty: '11' },
+        { id: '2', qty: '21' },
+        { id: '3', qty: '30' },
+        { id: '4', qty: '1' },
+        { id: '5', qty: '50' },
+      ]);
+    },
+  },
+  {
+    name: 'in place: a foreign key to a parent comes over, validated; NULLs converted by up for NOT NULL',
+    setup: [
+      `CREATE TABLE teams (id int PRIMARY KEY)`,
+      `INSERT INTO teams VALUES (1), (2)`,
+      `CREATE TABLE players (id int PRIMARY KEY, team int, CONSTRAINT players_team_fkey FOREIGN KEY (team) REFERENCES teams (id))`,
+      `CREATE INDEX players_team_idx ON players (team)`,
+      `INSERT INTO players VALUES (1, 2), (2, NULL)`,
+    ],
+    operations: [{ alterColumn: { table: 'players', column: 'team', nullable: false, up: 'COALESCE(team, 1)' } }],
+    writes: {
+      old: [`INSERT INTO players (id, team) VALUES (3, NULL)`],
+      new: [`INSERT INTO players (id, team) VALUES (4, 2)`],
+    },
+    async afterStart(db) {
+      const shadow = (await shadowOf(db, 'players'))!;
+      expect(await rows(db, `SELECT id, team, ${q(db, shadow)} AS s FROM players ORDER BY id`)).toEqual([
+        { id: '1', team: '2', s: '2' },
+        { id: '2', team: null, s: '1' },
+        { id: '3', team: null, s: '1' },
+        { id: '4', team: '2', s: '2' },
+      ]);
+      await rejects(db, `INSERT INTO players (id, team) VALUES (5, 9)`);
+    },
+    async afterComplete(db) {
+      expect((await column(db, 'players', 'team'))?.nullable).toBe(false);
+      expect(await rows(db, `SELECT id, team FROM players ORDER BY id`)).toEqual([
+        { id: '1', team: '2' },
+        { id: '2', team: '1' },
+        { id: '3', team: '1' },
+        { id: '4', team: '2' },
+      ]);
+      const [fk] = await foreignKeys(db, 'players');
+      expect(fk).toMatch(/^players_team_fkey FOREIGN KEY \(team\) REFERENCES teams ?\(id\)/);
+      expect(fk).not.toContain('NOT VALID');
+      expect((await db.indexes('players')).find((i) => i.name === 'players_team_idx')?.columns).toEqual(['team']);
+      await rejects(db, `INSERT INTO players (id, team) VALUES (5, 9)`);
+      await rejects(db, `INSERT INTO players (id, team) VALUES (5, NULL)`);
+    },
+    async afterRollback(db) {
+      expect((await column(db, 'players', 'team'))?.nullable).toBe(true);
+    },
+  },
+  {
+    name: 'in place, catalog only: varchar widened with no shadow and no rewrite',
+    setup: [`CREATE TABLE tags (id int PRIMARY KEY, label varchar(10) NOT NULL)`, `CREATE INDEX tags_label_idx ON tags (label)`, `INSERT INTO tags VALUES (1, 'a'), (2, 'bb')`],
+    operations: [{ alterColumn: { table: 'tags', column: 'label', type: 'varchar(20)' } }],
+    writes: { old: [`INSERT INTO tags VALUES (3, 'ccc')`], new: [`INSERT INTO tags VALUES (4, 'dddd')`] },
+    async afterExpand(db) {
+      expect(await shadowOf(db, 'tags')).toBeUndefined();
+      expect(await db.triggers()).toEqual([]);
+      expect(await maxLength(db, 'tags', 'label')).toBe(10);
+      if (db.dialect === 'postgres') storage.set(db.url, await db.count(`SELECT pg_relation_filenode('tags')`));
+    },
+    async afterStart(db) {
+      expect(await shadowOf(db, 'tags')).toBeUndefined();
+      expect(await maxLength(db, 'tags', 'label')).toBe(10);
+    },
+    async afterComplete(db) {
+      expect(await maxLength(db, 'tags', 'label')).toBe(20);
+      expect((await column(db, 'tags', 'label'))?.nullable).toBe(false);
+      expect((await db.indexes('tags')).find((i) => i.name === 'tags_label_idx')?.columns).toEqual(['label']);
+      // The same storage: nothing was rewritten.
+      if (db.dialect === 'postgres') expect(await db.count(`SELECT pg_relation_filenode('tags')`)).toBe(storage.get(db.url));
+      await db.query(`INSERT INTO tags VALUES (5, '${'x'.repeat(20)}')`);
+      expect(await db.count(`SELECT count(*) FROM tags`)).toBe(5);
+    },
+    async afterRollback(db) {
+      expect(await maxLength(db, 'tags', 'label')).toBe(10);
+    },
+  },
+  {
+    name: 'in place: text → jsonb, converted by up',
+    only: 'postgres',
+    setup: [`CREATE TABLE events (id int PRIMARY KEY, body text)`, `INSERT INTO events VALUES (1, '{"a": 1}'), (2, NULL)`],
+    operations: [{ alterColumn: { table: 'events', column: 'body', type: 'jsonb', up: 'CAST(body AS jsonb)' } }],
+    writes: { old: [`INSERT INTO events VALUES (3, '[1, 2]')`], new: [`UPDATE events SET body = '{"b": true}' WHERE id = 2`] },
+    async afterStart(db) {
+      expect((await column(db, 'events', 'body'))?.type).toBe('text');
+    },
+    async afterComplete(db) {
+      expect((await column(db, 'events', 'body'))?.type).toBe('jsonb');
+      expect(await rows(db, `SELECT id, body->>'b' AS b, jsonb_typeof(body) AS t FROM events ORDER BY id`)).toEqual([
+        { id: '1', b: null, t: 'object' },
+        { id: '2', b: 'true', t: 'object' },
+        { id: '3', b: null, t: 'array' },
+      ]);
+    },
+    async afterRollback(db) {
+      expect((await column(db, 'events', 'body'))?.type).toBe('text');
     },
   },
 ]);
