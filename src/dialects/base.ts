@@ -19,7 +19,7 @@ export function resolveExpr(e: Expr, variant: ExprVariant): string | undefined {
 }
 
 /** Options of the file format only some servers have (see BaseDialect.lacks). */
-export type ServerFeature = 'deferrable' | 'matchFull' | 'exclude' | 'nullsNotDistinct' | 'include' | 'storageParameters' | 'identityAlways' | 'replicaIdentity' | 'renamePrimaryKey' | 'renamePrimaryKey' | 'generatedNotNull';
+export type ServerFeature = 'deferrable' | 'matchFull' | 'exclude' | 'nullsNotDistinct' | 'include' | 'storageParameters' | 'identityAlways' | 'replicaIdentity' | 'renamePrimaryKey' | 'generatedNotNull';
 
 export abstract class BaseDialect {
   /** Why this server lacks each feature it lacks, in words: a validation issue (code 'unsupported') names the option and this. */
@@ -29,12 +29,6 @@ export abstract class BaseDialect {
   lacks(feature: ServerFeature): string | undefined {
     return this.lacking[feature];
   }
-
-  /**
-   * Renaming a foreign key renames an index of the key's old name with it
-   * (MySQL/MariaDB, where the server made that index for the key: mysql/renames.ts).
-   */
-  readonly foreignKeyIndexFollowsRename: boolean = false;
 
   /**
    * Renaming a foreign key renames an index of the key's old name with it

@@ -201,13 +201,6 @@ export interface Ddl {
    * with it; MySQL/MariaDB: mysql/renames.ts.
    */
   renameConstraint(table: string, from: string, to: string): Step[];
-  /**
-   * Rename a constraint, leaving nothing unenforced meanwhile; with `from`
-   * gone and `to` there already (a rollback of an expand that never ran it,
-   * reversed), nothing. PostgreSQL renames a unique or primary key's index
-   * with it; MySQL/MariaDB: mysql/renames.ts.
-   */
-  renameConstraint(table: string, from: string, to: string): Step[];
   /** PostgreSQL's ALTER TABLE … REPLICA IDENTITY (catalog only); absent where the server has none (validation refuses it there). */
   setReplicaIdentity?(table: string, identity: ReplicaIdentity): Step[];
   /** Turn a unique index into a named UNIQUE constraint without a scan. */

@@ -203,7 +203,6 @@ export const OperationSchemas = {
     .strict(),
   dropIndex: z.object({ table: ident, name: ident }).strict(),
   renameConstraint: z.object({ table: ident, from: ident, to: ident }).strict(),
-  renameConstraint: z.object({ table: ident, from: ident, to: ident }).strict(),
   setReplicaIdentity: z
     .object({
       table: ident,

@@ -12,7 +12,6 @@ import { setNotNull } from './setNotNull.js';
 import { dropNotNull } from './dropNotNull.js';
 import { setReplicaIdentity } from './setReplicaIdentity.js';
 import { renameConstraint } from './renameConstraint.js';
-import { renameConstraint } from './renameConstraint.js';
 import { addIndex } from './addIndex.js';
 import { dropIndex } from './dropIndex.js';
 import { addForeignKey } from './addForeignKey.js';
@@ -33,7 +32,6 @@ export const operations: { [K in OperationKind]: Operation<K> } = {
   setNotNull,
   dropNotNull,
   setReplicaIdentity,
-  renameConstraint,
   renameConstraint,
   addIndex,
   dropIndex,

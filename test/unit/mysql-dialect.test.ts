@@ -142,7 +142,6 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   convertedDefault: 'an expression, no steps',
   addUniqueUsingIndex: (d) => d.addUniqueUsingIndex('t', 'u', 'i'),
   renameConstraint: (d) => [...d.renameConstraint('t', 'ck', 'ck2'), ...d.renameConstraint('t', 'fk', 'fk2')],
-  renameConstraint: (d) => [...d.renameConstraint('t', 'ck', 'ck2'), ...d.renameConstraint('t', 'fk', 'fk2')],
   addPrimaryKeyUsingIndex: (d) => d.addPrimaryKeyUsingIndex('t', 'pk', 'i', ['c']),
   addForeignKey: (d) => d.addForeignKey({ table: 't', name: 'fk2', columns: ['c'], refTable: 'p', refColumns: ['id'], onDelete: 'cascade' }),
   addCheck: (d) => d.addCheck('t', 'ck2', '`c` > 1'),

@@ -31,7 +31,6 @@ import { mysqlFillTrigger } from './triggers.js';
 import { mysqlCompiler, type MysqlFeatures } from './compiler.js';
 import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, restoreTableName } from './tables.js';
 import { renameConstraint } from './renames.js';
-import { renameConstraint } from './renames.js';
 import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, letWritesOmit, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
@@ -90,7 +89,6 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     dropIndex: (table, name) => dropIndex(c, table, name),
     renameIndex: (table, from, to) => renameIndex(c, table, from, to),
     addUniqueUsingIndex: (table, constraintName, indexName) => addUniqueUsingIndex(c, table, constraintName, indexName),
-    renameConstraint: (table, from, to) => renameConstraint(c, table, from, to),
     renameConstraint: (table, from, to) => renameConstraint(c, table, from, to),
     // No DEFERRABLE here (validation refuses it): `timing` is never set.
     addPrimaryKeyUsingIndex: (table, _constraint, indexName, columns) => addPrimaryKeyUsingIndex(c, table, indexName, columns),

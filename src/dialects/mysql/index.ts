@@ -52,7 +52,6 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   readonly transactionalDdl = false;
   readonly uniqueKeysAreIndexes = true;
   override readonly foreignKeyIndexFollowsRename = true;
-  override readonly foreignKeyIndexFollowsRename = true;
   readonly uniqueIndexMayCluster = true;
   readonly mariadb: boolean;
   readonly version: Version;
@@ -69,7 +68,6 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     identityAlways: "MySQL/MariaDB have no GENERATED ALWAYS AS IDENTITY: AUTO_INCREMENT takes an explicit value (use identity: 'byDefault')",
     generatedNotNull: 'MariaDB refuses NOT NULL on a generated column (leave it nullable: its expression decides)',
     replicaIdentity: 'MySQL/MariaDB have no replica identity: the binary log (binlog_row_image) decides what a row event carries, for the whole server',
-    renamePrimaryKey: 'MySQL/MariaDB name every primary key PRIMARY',
     renamePrimaryKey: 'MySQL/MariaDB name every primary key PRIMARY',
   };
 

@@ -236,19 +236,6 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(`DO ${tag}${body}${tag}`, `rename constraint ${q(from)} on ${q(table)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', table), [table])];
     },
 
-    renameConstraint(table, from, to) {
-      // Guarded by the catalog: a rollback's reverse rename does nothing where the expand never ran.
-      const body = [
-        ' BEGIN',
-        `  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = ${regclass(table)} AND conname = ${literal(from)}) THEN`,
-        `    ALTER TABLE ${q(table)} RENAME CONSTRAINT ${q(from)} TO ${q(to)};`,
-        '  END IF;',
-        'END ',
-      ].join('\n');
-      const tag = dollarTag(body);
-      return [tx(`DO ${tag}${body}${tag}`, `rename constraint ${q(from)} on ${q(table)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', table), [table])];
-    },
-
     setReplicaIdentity(table, identity) {
       const what = identity.type === 'index' ? `USING INDEX ${q(identity.index!)}` : identity.type.toUpperCase();
       return [tx(`ALTER TABLE IF EXISTS ${q(table)} REPLICA IDENTITY ${what}`, `set the replica identity of ${q(table)} to ${identity.type === 'index' ? `index ${q(identity.index!)}` : identity.type}`, instant('ACCESS EXCLUSIVE', table), [table])];
