@@ -16,11 +16,11 @@
  *   scan, then a query that fails on a violating row).
  *
  * Existing rows that break it (duplicates, NULLs in a key, a failing check,
- * an orphan) are refused at plan time, naming them. `up`/`down` (pgroll
- * converts old writers' values through copies of the columns) are refused:
- * see `upDownIssues`.
+ * an orphan) are refused at plan time, naming them. `up`/`down` that
+ * convert (pgroll converts old writers' values through copies of the
+ * columns) are refused: see `upDownIssues`.
  */
-import type { OperationSpec } from '../migration/schema.js';
+import type { Expr, OperationSpec } from '../migration/schema.js';
 import type { TableModel } from '../schema/model.js';
 import type { ForeignKeySpec } from '../dialects/dialect.js';
 import type { RowCheck } from '../plan/index.js';
@@ -65,32 +65,46 @@ const nullableKeyColumns = (spec: Spec, t: TableModel | undefined) => (spec.type
 
 /**
  * pgroll converts the values old writers send through copies of the columns
- * (`up`), so they never break the new constraint. xc builds the constraint on
- * the columns themselves: a write that breaks it is refused from expand on,
- * whichever version sends it. Said, never silently ignored.
+ * (`up`; `down` back), so they never break the new constraint. xc builds the
+ * constraint on the columns themselves: `up`/`down` that are the column
+ * itself (pgroll's default, and what its examples write) ask for exactly
+ * that and are taken; one that converts is refused, never silently ignored —
+ * from expand on a write that breaks the constraint is refused, whichever
+ * version sends it. A key that is none of `columns` is refused as pgroll does.
  */
-function upDownIssues(spec: { up?: object; down?: object }): ValidationIssue[] {
-  return (['up', 'down'] as const).flatMap((key) =>
-    spec[key] === undefined
-      ? []
-      : [
-          {
-            path: [key],
-            code: 'unsupported' as const,
-            feature: key,
-            message:
-              `\`${key}\` is not yet supported here: xc builds the constraint on the columns as they are (no copies of them to convert old writers' values into), ` +
-              'so from expand on a write that breaks it is refused, from either version. Leave out `up` and `down`, and fix the data or the old writers first (a `sql` operation, or a migration of its own)',
-          },
-        ],
-  );
+export function upDownIssues(spec: { table: string; up?: Record<string, Expr>; down?: Record<string, Expr> }, columns: string[], ctx: Pick<ValidateContext, 'dialect'>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const key of ['up', 'down'] as const) {
+    for (const [column, e] of Object.entries(spec[key] ?? {})) {
+      const path = [key, column];
+      if (!columns.includes(column)) {
+        issues.push({ path, code: 'column_missing', table: spec.table, column, message: `"${column}" is none of the constraint's columns (${columns.map((c) => `"${c}"`).join(', ')}); \`${key}\` names only those` });
+        continue;
+      }
+      const sql = ctx.dialect.resolveExpr(e)?.trim();
+      if (sql === undefined) {
+        issues.push({ path, code: 'no_variant', message: 'no expression for this database' });
+      } else if (sql !== column && sql !== ctx.dialect.quote(column)) {
+        issues.push({
+          path,
+          code: 'unsupported',
+          feature: `${key} conversion`,
+          message:
+            `\`${key}\` converting "${column}" is not yet supported: xc builds the constraint on the columns as they are (no copies of them to convert values into), ` +
+            `so from expand on a write that breaks it is refused, from either version. Give \`${column}\` itself (no conversion) or leave \`${key}\` out, ` +
+            'and fix the data or the old writers first (a `sql` operation, or a migration of its own)',
+        });
+      }
+    }
+  }
+  return issues;
 }
 
 export const createConstraint: Operation<'createConstraint'> = {
   kind: 'createConstraint',
 
   validate(spec, ctx) {
-    const issues: ValidationIssue[] = [...upDownIssues(spec)];
+    const issues: ValidationIssue[] = upDownIssues(spec, spec.columns, ctx);
     const lacking = (path: (string | number)[], feature: Feature, option: string) => {
       const why = ctx.dialect.lacks(feature);
       if (why) issues.push({ path, code: 'unsupported', feature: option, message: `${option} is not available on this database: ${why}` });

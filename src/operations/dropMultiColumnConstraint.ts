@@ -1,32 +1,30 @@
 /**
  * dropMultiColumnConstraint (pgroll's drop_multicolumn_constraint): a
  * constraint over one or more columns, dropped at contract as dropConstraint
- * drops it (old code may rely on it until then). pgroll's `up`/`down`, which
- * let the new version write what the constraint refuses through copies of its
- * columns, are refused as createConstraint refuses them.
+ * drops it (old code may rely on it until then). pgroll's `up`/`down` let the
+ * new version write what the constraint refuses, through copies of its
+ * columns; here the constraint stays on the columns until contract, so both
+ * versions' writes meet it: `up`/`down` that are the column itself are
+ * taken, a conversion is refused (createConstraint's upDownIssues).
  */
+import type { TableModel } from '../schema/model.js';
 import { dropConstraint } from './dropConstraint.js';
-import type { Operation, ValidationIssue } from './types.js';
+import { upDownIssues } from './createConstraint.js';
+import type { Operation } from './types.js';
+
+/** The columns the named constraint covers. */
+function constraintColumns(t: TableModel | undefined, name: string): string[] {
+  if (!t) return [];
+  return (t.checks.find((c) => c.name === name) ?? t.foreignKeys.find((f) => f.name === name) ?? t.indexes.find((i) => i.constraint === name))?.columns ?? [];
+}
 
 export const dropMultiColumnConstraint: Operation<'dropMultiColumnConstraint'> = {
   kind: 'dropMultiColumnConstraint',
 
   validate(spec, ctx) {
-    const issues: ValidationIssue[] = (['up', 'down'] as const).flatMap((key) =>
-      spec[key] === undefined
-        ? []
-        : [
-            {
-              path: [key],
-              code: 'unsupported' as const,
-              feature: key,
-              message:
-                `\`${key}\` is not yet supported here: the constraint stays on the columns until contract (no copies of them for the new version to write freely), ` +
-                'so until then writes from both versions must meet it. Leave out `up` and `down`',
-            },
-          ],
-    );
-    return [...issues, ...dropConstraint.validate({ table: spec.table, name: spec.name }, ctx)];
+    const issues = dropConstraint.validate({ table: spec.table, name: spec.name }, ctx);
+    if (issues.length > 0) return issues;
+    return upDownIssues(spec, constraintColumns(ctx.model.table(spec.table), spec.name), ctx);
   },
 
   contractTables: (spec) => [spec.table],
