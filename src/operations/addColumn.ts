@@ -104,6 +104,12 @@ export const addColumn: Operation<'addColumn'> = {
       const names = [...t.columns.map((c) => c.name), spec.column.name];
       if (!t.checks.some((k) => k.name === name)) t.checks.push({ name, expression: check.expression, columns: dialect.columnsNamed(check.expression, names) });
     }
+    // A named foreign key, so later operations find it by that name (xc's own name for an unnamed one is the plan's).
+    const ref = spec.column.references;
+    const refColumns = ref && (ref.columns ?? (ref.column ? [ref.column] : model.table(ref.table)?.primaryKey));
+    if (ref?.name && refColumns && !t.foreignKeys.some((k) => k.name === ref.name)) {
+      t.foreignKeys.push({ name: ref.name, columns: [spec.column.name], refTable: ref.table, refColumns, ...referenceOptions(ref), onDelete: ref.onDelete ?? null });
+    }
     // In flight, the catalog shows the column as expand left it (nullable, its default held back while `up` fills it):
     // the projection is what contract makes it (fuzz seed 102: a later MySQL MODIFY restated it without its default).
     const existing = t.columns.find((c) => c.name === spec.column.name);

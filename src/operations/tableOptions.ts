@@ -45,8 +45,9 @@ export function columnIssues(c: Column, path: Path, dialect: Dialect): Validatio
     if (dialect.storedType(c.type) !== c.type || !dialect.isIntegerType(c.type)) {
       issues.push({ path: [...path, 'type'], code: 'invalid_type', type: c.type, message: `an identity column needs a plain integer type (smallint, integer, bigint), not "${c.type}"` });
     }
-  } else if (!c.nullable) {
-    unsupported(['nullable'], 'generated NOT NULL', dialect.lacks('generatedNotNull'));
+  } else {
+    if (dialect.storedType(c.type) !== c.type) issues.push({ path: [...path, 'type'], code: 'invalid_type', type: c.type, message: `"${c.type}" comes with a default of its own; a generated column needs a plain type` });
+    if (!c.nullable) unsupported(['nullable'], 'generated NOT NULL', dialect.lacks('generatedNotNull'));
   }
   return issues;
 }

@@ -60,6 +60,8 @@ for (const target of targets) {
         [table({}, [id, { name: 'a', type: 'int', check: { expression: 'zz > 1' } }]), /columns\[1\]\.check\.expression: /],
         [table({}, [id, { name: 'a', type: 'varchar(10)', generated: { identity: 'byDefault' } }]), /columns\[1\]\.type: an identity column needs a plain integer type/],
         [table({}, [id, { name: 'a', type: 'int', default: '1', generated: { expression: 'id + 1' } }]), /columns\[1\]\.default: a generated column has no default/],
+        [table({}, [id, { name: 'a', type: 'timestamp', generated: { expression: 'now()' } }]), /columns\[1\]\.generated\.expression: .*now/],
+        [table({}, [id, { name: 'a', type: 'int', generated: { expression: 'nope + 1' } }]), /columns\[1\]\.generated\.expression: /],
         [{ addColumn: { table: 'users', column: { name: 'n2', type: 'int', generated: { expression: 'id * 2' } } } }, /addColumn\.column\.generated: a generated column cannot be added to an existing table online/],
         [{ addColumn: { table: 'users', column: { name: 'n2', type: 'int', generated: { identity: 'byDefault' } } } }, /addColumn\.column\.generated: an identity column cannot be added/],
         [{ addColumn: { table: 'users', column: { name: 'n2', type: 'int', check: { name: 'users_pkey', expression: 'n2 > 0' } } } }, pg ? /addColumn\.column\.check\.name: table "users" already has a constraint "users_pkey"/ : /./],
@@ -77,6 +79,14 @@ for (const target of targets) {
       await s.write('0001_gen', table({}, [id, { name: 'a', type: 'int' }, { name: 'b', type: 'int', nullable: false, generated: { expression: 'a * 2' } }]));
       if (mariadb) await refused(s, ['users'], /columns\[2\]\.nullable: MariaDB refuses NOT NULL on a generated column/);
       else expect((await s.xc.plan()).migrations.length).toBe(1);
+    });
+
+    it("names addColumn gives its check and foreign key are known to the next migration of the same plan", async () => {
+      const s = await setup(target, USERS, 'xc_topt');
+      await s.write('0001_boss', { addColumn: { table: 'users', column: { name: 'boss', type: 'int', references: { name: 'users_boss', table: 'users', column: 'id' }, check: { name: 'no_self', expression: 'boss <> id' } } } });
+      await s.write('0002_drop', { dropConstraint: { table: 'users', name: 'users_boss' } }, { dropConstraint: { table: 'users', name: 'no_self' } });
+      const plan = await s.xc.plan();
+      expect(plan.migrations.map((m) => m.id)).toEqual(['0001_boss', '0002_drop']);
     });
 
     it("addColumn's check: a row the new version wrote breaking it stops the contract before anything is removed", async () => {
