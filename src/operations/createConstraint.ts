@@ -200,7 +200,8 @@ export const createConstraint: Operation<'createConstraint'> = {
     return checks;
   },
 
-  contractTables: (spec) => [spec.table],
+  // A foreign key's validation reads its parent too (MySQL: a query over both tables).
+  contractTables: (spec) => [spec.table, ...(spec.type === 'foreign_key' && spec.references ? [spec.references.table] : [])],
 
   notNullAtContract(spec, model) {
     return { table: spec.table, columns: nullableKeyColumns(spec, model.table(spec.table)).map((c) => c.name) };

@@ -108,10 +108,10 @@ describeOperation('createConstraint', [
     },
   },
   {
-    name: 'unique with include and nulls not distinct (PostgreSQL 15)',
+    name: 'unique with include, nulls not distinct (PostgreSQL 15), deferrable',
     only: 'postgres',
     setup: [`CREATE TABLE slots (id int PRIMARY KEY, room int, day int, note text)`, `INSERT INTO slots VALUES (1, 1, 1, 'a'), (2, 1, NULL, 'b'), (3, NULL, NULL, 'c')`],
-    operations: [{ createConstraint: { table: 'slots', name: 'slots_room_day', type: 'unique', columns: ['room', 'day'], include: ['note'], nullsNotDistinct: true } }],
+    operations: [{ createConstraint: { table: 'slots', name: 'slots_room_day', type: 'unique', columns: ['room', 'day'], include: ['note'], nullsNotDistinct: true, deferrable: true } }],
     writes: { old: [`INSERT INTO slots VALUES (4, 2, NULL, 'd')`], new: [`INSERT INTO slots VALUES (5, 2, 2, 'e')`] },
     async afterStart(db) {
       // NULL equals NULL here: a second (1, NULL) or (NULL, NULL) is a duplicate.
@@ -120,7 +120,7 @@ describeOperation('createConstraint', [
       expect((await db.query<{ d: string }>(`SELECT pg_get_indexdef('slots_room_day'::regclass) AS d`))[0]!.d).toMatch(/\(room, day\) INCLUDE \(note\) NULLS NOT DISTINCT$/);
     },
     async afterComplete(db) {
-      expect(await constraints(db, 'slots')).toEqual(['slots_pkey PRIMARY KEY (id)', 'slots_room_day UNIQUE NULLS NOT DISTINCT (room, day) INCLUDE (note)']);
+      expect(await constraints(db, 'slots')).toEqual(['slots_pkey PRIMARY KEY (id)', 'slots_room_day UNIQUE NULLS NOT DISTINCT (room, day) INCLUDE (note) DEFERRABLE']);
       await rejects(db, `INSERT INTO slots VALUES (6, 2, NULL, 'x')`);
     },
     async afterRollback(db) {
