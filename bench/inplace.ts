@@ -33,6 +33,8 @@ const PG_ALTER = 'ALTER COLUMN amount TYPE bigint';
 interface XcRun extends LoadRun {
   phases: { expand: number; backfill: number; verify: number; contract: number };
   worstPhase: string | null;
+  /** MySQL/MariaDB: the step of that phase under way. */
+  worstStep?: string;
 }
 
 type Log = (line: string) => void;
@@ -63,7 +65,7 @@ export async function inplaceSection(o: InplaceOptions, log: Log): Promise<Secti
         head: ['round', 'xc whole (s)', 'pt-osc whole (s)', 'xc / pt-osc', 'xc worst (ms)', 'xc worst during', 'pt-osc worst (ms)', 'pt-osc worst during'],
         rows: my.xc.map((x, i) => {
           const p = my.pt[i]!;
-          return [i + 1, secs(x.ms), secs(p.ms), ratio(x.ms, p.ms), millis(x.writer.worstMs), `\`${x.worstPhase ?? 'start-up'}\``, millis(p.writer.worstMs), p.worstDuring ?? '—'];
+          return [i + 1, secs(x.ms), secs(p.ms), ratio(x.ms, p.ms), millis(x.writer.worstMs), `\`${x.worstPhase ?? 'start-up'}\`${x.worstStep ? `: ${x.worstStep}` : ''}`, millis(p.writer.worstMs), p.worstDuring ?? '—'];
         }),
         notes: ['xc / pt-osc: the two runs of the same round, back to back on the same server. "worst during": xc\'s phase, or the pt-osc output line last printed, when the worst write started.'],
       },
@@ -116,8 +118,9 @@ export async function inplaceSection(o: InplaceOptions, log: Log): Promise<Secti
     server: [my ? my.server : 'MySQL/MariaDB: not measured', pg.server].join('; '),
     intro: [
       `Servers: ${[my?.server ?? `MySQL/MariaDB not measured (${o.myMissing})`, pg.server].join('; ')}.`,
-      `xc runs \`${JSON.stringify({ alterColumn: { table: 't', ...INPLACE_SPEC } })}\` with default options: a shadow column xc names, filled and kept in step by triggers, ` +
-        'then at contract the agreement check and one short cut-over (drop the old column, rename the shadow). ' +
+      `xc runs \`${JSON.stringify({ alterColumn: { table: 't', ...INPLACE_SPEC } })}\` with default options: until contract \`amount\` stays the old int column for both versions; ` +
+        'a shadow column xc names holds the new definition, kept equal to `amount` by a one-way trigger, backfilled and verified; contract is the cut-over ' +
+        '(PostgreSQL: one transaction; MySQL/MariaDB: one step holding `LOCK TABLES … WRITE` around `DROP TRIGGER` and one `ALTER TABLE` that drops the old column and renames the shadow). ' +
         `Tables, loading and the writer are those of the sections above: \`(id int primary key, amount int not null default 0, pad …)\`, ${o.rows.toLocaleString('en-US')} rows, ` +
         'a fresh table per run; the writer alternates `INSERT` of a new row with `UPDATE t SET amount = amount + 1 WHERE id = <random>`, 2 ms apart, on its own connection, ' +
         'from just before the change to just after.',
@@ -213,7 +216,10 @@ async function myXc(db: MyBenchDb, N: number, checks: Checks): Promise<XcRun> {
     },
     migration(t),
   );
-  return { ...run, phases: phasesOf(tl), worstPhase: myPhaseAt(tl, run.writer.worstAt) };
+  // The step last begun when the worst write started (phase events alone say little on MySQL, where expand is several steps).
+  const step = [...tl.steps].reverse().find((st) => st.at <= run.writer.worstAt);
+  const phase = myPhaseAt(tl, run.writer.worstAt);
+  return { ...run, phases: phasesOf(tl), worstPhase: phase, worstStep: phase && step?.phase === phase ? step.description.replace(/[`|]/g, '').slice(0, 90) : undefined };
 }
 
 async function postgresRuns(o: InplaceOptions, log: Log, checks: Checks): Promise<{ server: string; xc: XcRun[]; naive: LoadRun[] }> {
