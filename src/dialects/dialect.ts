@@ -5,7 +5,7 @@
  * dialect returns the statements, their locks and their crash-safety probes.
  */
 import type { Session } from '../db/driver.js';
-import type { ColumnModel, SchemaModel, IndexModel, ReplicaIdentity } from '../schema/model.js';
+import type { ColumnModel, SchemaModel, IndexKey, IndexModel, ReplicaIdentity } from '../schema/model.js';
 import type { PlannedForeignKey } from '../schema/planned.js';
 import type { Column, TableConstraint } from '../migration/schema.js';
 import type { BaseDialect } from './base.js';
@@ -96,7 +96,14 @@ export interface TriggerSteps {
 export interface IndexSpec {
   table: string;
   name: string;
+  /** The plain columns of its keys. */
   columns: string[];
+  /** Its keys with their options (addIndex); absent: `columns`, ascending. */
+  keys?: IndexKey[];
+  /** Access method (PostgreSQL); absent: the server's default (B-tree). */
+  method?: string;
+  /** PostgreSQL WITH (…): `fillfactor=70`. */
+  storageParameters?: string;
   unique?: boolean;
   where?: string;
   /** Columns stored in the index beyond its key (PostgreSQL INCLUDE; validation refuses it where the server has none). */

@@ -150,6 +150,23 @@ function createConstraintShape(
   });
 }
 
+/** One key of addIndex: a column by name, or a string of one, or an expression; with its options (PostgreSQL but `sort`). */
+const IndexColumnSchema = z.union([
+  ident,
+  z
+    .object({
+      name: ident.optional(),
+      expression: z.string().min(1).optional(),
+      opclass: z.string().regex(/^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/, 'must be an operator class name, such as "text_pattern_ops"').optional(),
+      sort: z.enum(['asc', 'desc']).optional(),
+      nulls: z.enum(['first', 'last']).optional(),
+      collate: ident.optional(),
+    })
+    .strict()
+    .refine((k) => (k.name === undefined) !== (k.expression === undefined), 'give exactly one of `name` (a column) and `expression`'),
+]);
+export type IndexColumn = z.infer<typeof IndexColumnSchema>;
+
 export const OperationSchemas = {
   createTable: z
     .object({
@@ -195,12 +212,23 @@ export const OperationSchemas = {
   addIndex: z
     .object({
       table: ident,
-      columns: z.array(ident).min(1),
+      columns: z.array(IndexColumnSchema).min(1),
       name: ident.optional(),
       unique: z.boolean().optional(),
       where: z.string().min(1).optional(),
+      method: z.enum(['btree', 'hash', 'gin', 'gist', 'brin', 'spgist']).optional(),
+      /** PostgreSQL's WITH (…) of the index: `fillfactor=70`, `fastupdate=off, gin_pending_list_limit=128`. */
+      storageParameters: z
+        .string()
+        .regex(/^\s*[A-Za-z_][\w.]*\s*=\s*[\w.'-]+\s*(,\s*[A-Za-z_][\w.]*\s*=\s*[\w.'-]+\s*)*$/, 'must be name=value pairs separated by commas, such as "fillfactor=70"')
+        .optional(),
+      include: z.array(ident).min(1).optional(),
     })
-    .strict(),
+    .strict()
+    .superRefine((o, ctx) => {
+      // A derived name is made of column names: an expression has none.
+      if (o.name === undefined && o.columns.some((c) => typeof c !== 'string' && c.expression !== undefined)) ctx.addIssue({ code: 'custom', path: ['name'], message: 'an index over an expression needs a `name`' });
+    }),
   dropIndex: z.object({ table: ident, name: ident }).strict(),
   renameConstraint: z.object({ table: ident, from: ident, to: ident }).strict(),
   setReplicaIdentity: z

@@ -1,28 +1,102 @@
 /**
- * addIndex: built online in expand (PostgreSQL CONCURRENTLY, MySQL INPLACE),
- * nothing to do at contract, dropped on rollback.
+ * addIndex: built online in expand (PostgreSQL CONCURRENTLY, MySQL INPLACE
+ * with LOCK=NONE), nothing to do at contract, dropped on rollback.
+ *
+ * Keys are columns or (PostgreSQL) expressions, each with an operator class,
+ * ASC/DESC, NULLS FIRST/LAST and a collation; the index may name its access
+ * method, storage parameters (WITH) and INCLUDE columns. MySQL/MariaDB have
+ * B-trees and DESC only: the rest is refused there, each with why
+ * (Dialect.lacks), before anything runs.
  */
-import type { IndexModel } from '../schema/model.js';
+import type { IndexKey, IndexModel } from '../schema/model.js';
 import type { Dialect } from '../dialects/dialect.js';
+import type { IndexColumn, OperationSpec } from '../migration/schema.js';
 import { columnsOf, requireColumn, requireTable } from './common.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
+import type { ServerFeature } from '../dialects/base.js';
 
 /** The model of an index xc creates: facts only (the dialect renders its statement). */
-export function indexModel(o: { name: string; columns: string[]; unique: boolean; primary?: boolean; constraint?: string | null; where?: string }): IndexModel {
-  return { name: o.name, columns: o.columns, unique: o.unique, primary: o.primary ?? false, constraint: o.constraint ?? null, ...(o.where !== undefined ? { where: o.where } : {}) };
+export function indexModel(o: {
+  name: string;
+  columns: string[];
+  unique: boolean;
+  primary?: boolean;
+  constraint?: string | null;
+  where?: string;
+  method?: string;
+  keys?: IndexKey[];
+  include?: string[];
+  storageParameters?: string;
+}): IndexModel {
+  return {
+    name: o.name,
+    columns: o.columns,
+    unique: o.unique,
+    primary: o.primary ?? false,
+    constraint: o.constraint ?? null,
+    ...(o.where !== undefined ? { where: o.where } : {}),
+    // The model holds the method only where it is not the default.
+    ...(o.method !== undefined && o.method !== 'btree' ? { method: o.method } : {}),
+    ...(o.keys !== undefined ? { keys: o.keys } : {}),
+    ...(o.include !== undefined ? { include: o.include } : {}),
+    ...(o.storageParameters !== undefined ? { storageParameters: o.storageParameters } : {}),
+  };
 }
 
-/** The name given, else `<table>_<columns>_idx` by the dialect's rules. */
-const indexName = (spec: { table: string; columns: string[]; name?: string }, dialect: Dialect) => spec.name ?? dialect.derivedName(spec.table, spec.columns, 'idx');
+/** A file's key as the model and the dialects take it. */
+const keyOf = (c: IndexColumn): IndexKey => {
+  if (typeof c === 'string') return { column: c };
+  const { name, ...rest } = c;
+  return { ...(name !== undefined ? { column: name } : {}), ...rest };
+};
+const keysOf = (spec: OperationSpec<'addIndex'>) => spec.columns.map(keyOf);
+/** The plain columns of its keys. */
+const plainColumns = (spec: OperationSpec<'addIndex'>) => keysOf(spec).flatMap((k) => (k.column !== undefined ? [k.column] : []));
+/** Keys with nothing but a column: the index is described by `columns` alone. */
+const onlyColumns = (spec: OperationSpec<'addIndex'>) => spec.columns.every((c) => typeof c === 'string' || (c.name !== undefined && Object.keys(c).length === 1));
+
+/** The name given, else `<table>_<columns>_idx` by the dialect's rules (an expression needs a name: the schema says so). */
+const indexName = (spec: OperationSpec<'addIndex'>, dialect: Dialect) => spec.name ?? dialect.derivedName(spec.table, plainColumns(spec), 'idx');
+
+/** The options of `spec` the server lacks: [path, feature, what the file asked for]. */
+function lacking(spec: OperationSpec<'addIndex'>): [(string | number)[], ServerFeature, string][] {
+  const wanted: [(string | number)[], ServerFeature, string][] = [];
+  if (spec.method !== undefined && spec.method !== 'btree') wanted.push([['method'], 'indexMethod', `method ${spec.method}`]);
+  if (spec.storageParameters !== undefined) wanted.push([['storageParameters'], 'storageParameters', 'storage parameters']);
+  if (spec.include !== undefined) wanted.push([['include'], 'include', 'INCLUDE columns']);
+  spec.columns.forEach((c, i) => {
+    if (typeof c === 'string') return;
+    if (c.expression !== undefined) wanted.push([['columns', i, 'expression'], 'expressionIndex', 'an index on an expression']);
+    if (c.opclass !== undefined) wanted.push([['columns', i, 'opclass'], 'opclass', 'an operator class']);
+    if (c.nulls !== undefined) wanted.push([['columns', i, 'nulls'], 'nullsOrder', `NULLS ${c.nulls.toUpperCase()}`]);
+    if (c.collate !== undefined) wanted.push([['columns', i, 'collate'], 'indexCollate', 'a collation per key']);
+  });
+  return wanted;
+}
 
 export const addIndex: Operation<'addIndex'> = {
   kind: 'addIndex',
 
   validate(spec, ctx) {
     const issues: ValidationIssue[] = [];
+    for (const [path, feature, what] of lacking(spec)) {
+      const why = ctx.dialect.lacks(feature);
+      if (why) issues.push({ path, code: 'unsupported', feature, message: `${what}: ${why}` });
+    }
     const t = requireTable(ctx.model, spec.table, ['table'], issues);
-    spec.columns.forEach((c, i) => requireColumn(t, c, ['columns', i], issues));
+    spec.columns.forEach((c, i) => {
+      if (typeof c === 'string') requireColumn(t, c, ['columns', i], issues);
+      else if (c.name !== undefined) requireColumn(t, c.name, ['columns', i, 'name'], issues);
+    });
+    const plain = plainColumns(spec);
+    spec.include?.forEach((c, i) => {
+      requireColumn(t, c, ['include', i], issues);
+      if (plain.includes(c)) issues.push({ path: ['include', i], code: 'invalid_format', message: `"${c}" is a key column already; \`include\` adds columns outside the key` });
+    });
+    // PostgreSQL's own rules, refused here rather than by a failed build half-way through an apply.
+    if (spec.unique && spec.method !== undefined && spec.method !== 'btree') issues.push({ path: ['method'], code: 'invalid_format', message: `only btree indexes can be unique, not ${spec.method}` });
+    if (spec.include && spec.method !== undefined && !['btree', 'gist', 'spgist'].includes(spec.method)) issues.push({ path: ['include'], code: 'invalid_format', message: `INCLUDE needs method btree, gist or spgist, not ${spec.method}` });
     const name = indexName(spec, ctx.dialect);
     const taken = ctx.dialect.nameTaken(ctx.model, 'index', name, spec.table);
     if (taken) issues.push({ path: ['name'], code: 'name_taken', name, table: spec.table, message: `${taken} already exists; give the index another name` });
@@ -30,23 +104,42 @@ export const addIndex: Operation<'addIndex'> = {
   },
 
   expressions(spec, ctx) {
-    if (!spec.where) return [];
-    return [{ path: ['where'], table: spec.table, sql: spec.where, columns: columnsOf(ctx.model.table(spec.table)), boolean: true }];
+    const columns = columnsOf(ctx.model.table(spec.table));
+    const keys = spec.columns.flatMap((c, i) => (typeof c !== 'string' && c.expression !== undefined ? [{ path: ['columns', i, 'expression'], table: spec.table, sql: c.expression, columns }] : []));
+    return [...keys, ...(spec.where ? [{ path: ['where'], table: spec.table, sql: spec.where, columns, boolean: true }] : [])];
   },
 
   project(spec, model, dialect) {
     const t = model.table(spec.table);
     const name = indexName(spec, dialect);
     if (!t || t.indexes.some((i) => i.name === name)) return;
-    t.indexes.push(indexModel({ name, columns: spec.columns, unique: spec.unique ?? false, where: spec.where }));
+    t.indexes.push(
+      indexModel({
+        name,
+        columns: plainColumns(spec),
+        unique: spec.unique ?? false,
+        where: spec.where,
+        method: spec.method,
+        ...(onlyColumns(spec) ? {} : { keys: keysOf(spec) }),
+        include: spec.include,
+        storageParameters: spec.storageParameters,
+      }),
+    );
   },
 
   plan(spec, ctx) {
     const name = indexName(spec, ctx.dialect);
-    return {
-      ...emptyPlan(),
-      expand: ctx.ddl.createIndex({ table: spec.table, name, columns: spec.columns, unique: spec.unique, where: spec.where }),
-      rollback: ctx.ddl.dropIndex(spec.table, name),
+    const index = {
+      table: spec.table,
+      name,
+      columns: plainColumns(spec),
+      unique: spec.unique,
+      where: spec.where,
+      ...(onlyColumns(spec) ? {} : { keys: keysOf(spec) }),
+      ...(spec.method !== undefined ? { method: spec.method } : {}),
+      ...(spec.storageParameters !== undefined ? { storageParameters: spec.storageParameters } : {}),
+      ...(spec.include !== undefined ? { include: spec.include } : {}),
     };
+    return { ...emptyPlan(), expand: ctx.ddl.createIndex(index), rollback: ctx.ddl.dropIndex(spec.table, name) };
   },
 };

@@ -93,7 +93,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   );
   // An index over the column, or one whose expressions or predicate name it.
   const names = (sql: string | undefined) => sql !== undefined && ctx.dialect.columnsNamed(sql, [c.from]).length > 0;
-  const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || names(i.where) || names(i.definition)));
+  const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || names(i.where) || names(i.definition) || i.include?.includes(c.from) || i.keys?.some((k) => names(k.expression))));
   // Each copy takes its original's name at contract: a unique constraint by adopting the copy (which renames it), an index by a rename.
   const renames: Step[] = [];
   for (const [n, idx] of indexes.entries()) {
@@ -158,10 +158,14 @@ export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Di
   const swap = (cols: string[]) => cols.map((col) => (col === c.from ? c.to : col));
   t.indexes = t.indexes.filter((i) => !i.columns.includes(c.to) || i.columns.includes(c.from));
   for (const i of t.indexes) {
-    if (i.primary || !i.columns.includes(c.from)) continue;
+    const inExpression = (sql: string | undefined) => sql !== undefined && dialect.columnsNamed(sql, [c.from]).length > 0;
+    if (i.primary || !(i.columns.includes(c.from) || i.include?.includes(c.from) || inExpression(i.definition) || i.keys?.some((k) => inExpression(k.expression)))) continue;
     i.columns = swap(i.columns);
     if (i.where !== undefined) i.where = dialect.replaceIdentifier(i.where, c.from, c.to);
     if (i.definition !== undefined) i.definition = dialect.replaceIdentifier(i.definition, c.from, c.to);
+    if (i.include) i.include = swap(i.include);
+    // Projected keys (addIndex's): their columns and expressions, as the copy built at expand has them.
+    if (i.keys) i.keys = i.keys.map((k) => ({ ...k, ...(k.column === c.from ? { column: c.to } : {}), ...(k.expression !== undefined ? { expression: dialect.replaceIdentifier(k.expression, c.from, c.to) } : {}) }));
   }
   for (const k of t.checks) k.columns = swap(k.columns);
   for (const fk of t.foreignKeys) fk.columns = swap(fk.columns);

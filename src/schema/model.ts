@@ -40,11 +40,31 @@ export interface IndexModel {
   /** The access method, where it is not the server's default (PostgreSQL gin, gist, hash…). */
   method?: string;
   /**
+   * Its keys with their options as addIndex gave them (expressions, operator
+   * classes, order, collations), for an index the model was projected to
+   * have; read from `definition` otherwise.
+   */
+  keys?: IndexKey[];
+  /** Columns stored beyond the key (PostgreSQL INCLUDE), projected. */
+  include?: string[];
+  /** PostgreSQL's WITH (…), as written (`fillfactor=70`), projected. */
+  storageParameters?: string;
+  /**
    * The statement the catalog prints for it, read by the dialect that read it
    * to copy what the facts above do not hold (expressions, operator classes,
    * prefix lengths). Absent for an index the model was projected to have.
    */
   definition?: string;
+}
+
+/** One key of an index: a column or an expression, and how it is ordered and compared. */
+export interface IndexKey {
+  column?: string;
+  expression?: string;
+  opclass?: string;
+  sort?: 'asc' | 'desc';
+  nulls?: 'first' | 'last';
+  collate?: string;
 }
 
 export interface CheckModel {

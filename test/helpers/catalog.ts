@@ -124,7 +124,7 @@ async function mysqlShape(db: Db): Promise<SchemaShape> {
     }
     for (const t of triggers.filter((x) => x.table === r.name && x.name.endsWith('_i'))) {
       const m = CHECK_TRIGGER.exec(t.body.trim());
-      if (m && t.name.startsWith('xc_ck_')) constraints[m[2]!] = `CHECK (${m[1]}) [trigger]`;
+      if (m && t.name.startsWith('xc_ck_')) constraints[m[2]!] = `CHECK (${m[1]!.replaceAll('NEW.`', '`')}) [trigger]`;
     }
     out.tables[r.name] = {
       columns,

@@ -66,7 +66,15 @@ export const PGROLL_EXAMPLES: PgrollExample[] = [
   { id: '0015_set_column_unique', pgroll: '15_set_column_unique', translation: oneToOne(), mysql: same },
   { id: '0016_set_nullable', pgroll: '16_set_nullable', translation: oneToOne(), mysql: same },
   { id: '0017_add_rating_column', pgroll: '17_add_rating_column', translation: oneToOne(), mysql: same },
-  { id: '0018_change_column_type', pgroll: '18_change_column_type', translation: oneToOne(), mysql: same },
+  {
+    id: '0018_change_column_type',
+    pgroll: '18_change_column_type',
+    translation: {
+      kind: 'adapted',
+      how: "default: null added: pgroll sets the old default ('0'::text) on the integer copy and ignores the error when it does not fit, so rating ends with none; xc carries a default over converted (0), so the file asks for pgroll's result",
+    },
+    mysql: same,
+  },
   { id: '0019_create_orders_table', pgroll: '19_create_orders_table', translation: oneToOne(), mysql: same },
   { id: '0020_create_posts_table', pgroll: '20_create_posts_table', translation: oneToOne(), mysql: same },
   { id: '0021_add_foreign_key_constraint', pgroll: '21_add_foreign_key_constraint', translation: oneToOne(), mysql: variant('the key is fk_posts_users_id: a foreign key name is unique in the whole database there, and 0019 gave fk_users_id to orders') },

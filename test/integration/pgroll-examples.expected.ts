@@ -47,9 +47,10 @@ const postgres: SchemaShape = {
         fruits_pkey: btree('id'),
         fruits_name_key: btree('name'),
         idx_fruits_id_gt_10: 'USING btree (id) WHERE (id > 10)',
-        idx_fruits_name: 'USING hash (name) WITH (fillfactor=70)',
+        idx_fruits_name: "USING hash (name) WITH (fillfactor='70')",
         idx_fruits_unique_name: btree('name'),
-        idx_fruits_custom_opclass: 'USING btree (id int8_ops)',
+        // int8_ops is bigint's default operator class: the catalog prints none
+        idx_fruits_custom_opclass: 'USING btree (id)',
       },
     },
     // 12, 13 (role → job_title, its comment carried)
@@ -205,7 +206,7 @@ const mysql: SchemaShape = {
         description: `${vcm} NOT NULL COMMENT This is a comment for the description column`,
         birth_date: 'timestamp',
       },
-      constraints: { ...my.pk().constraints, name_length_check: 'CHECK (octet_length(`name`) > 3)', age_check: 'CHECK (`age` >= 18)' },
+      constraints: { ...my.pk().constraints, name_length_check: 'CHECK (octet_length(`name`) > 3) [trigger]', age_check: 'CHECK (`age` >= 18) [trigger]' },
       indexes: my.pk().indexes,
     },
     items: {

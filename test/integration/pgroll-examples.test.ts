@@ -28,6 +28,14 @@ const ROLLBACK_SAMPLE = new Set([
 
 const phaseOf = async (xc: Xc, id: string) => (await xc.status()).migrations.find((m) => m.id === id)?.phase;
 
+/**
+ * A check as a CHECK constraint or as xc's trigger pair is the same check: on MySQL/MariaDB renameConstraint enforces a
+ * check under its new name by triggers (a CHECK can only be added by copying the table), and so under its old name
+ * again on rollback (dialects/mysql/renames.ts).
+ */
+const sameChecks = (shape: SchemaShape): SchemaShape =>
+  JSON.parse(JSON.stringify(shape, (_, v: unknown) => (typeof v === 'string' ? v.replace(/ \[trigger\]$/, '') : v))) as SchemaShape;
+
 /** Drop from a schema what an example that did not run would have made or changed (TOUCHES: `table`, `table.columns.c`, …). */
 function without(shape: SchemaShape, ids: string[]): SchemaShape {
   const copy = structuredClone(shape);
@@ -97,7 +105,7 @@ for (const target of targets) {
               expect(await phaseOf(xc, id)).toBe('backfilled');
               await xc.rollback({ id });
               expect(await phaseOf(xc, id)).toBe('rolled_back');
-              expect(await shapeOf(db)).toEqual(before);
+              expect(sameChecks(await shapeOf(db))).toEqual(sameChecks(before));
             }
             await xc.apply({ id });
             expect(await phaseOf(xc, id)).toBe('backfilled');

@@ -69,6 +69,11 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     generatedNotNull: 'MariaDB refuses NOT NULL on a generated column (leave it nullable: its expression decides)',
     replicaIdentity: 'MySQL/MariaDB have no replica identity: the binary log (binlog_row_image) decides what a row event carries, for the whole server',
     renamePrimaryKey: 'MySQL/MariaDB name every primary key PRIMARY',
+    indexMethod: 'InnoDB indexes are B-trees: it accepts USING HASH and builds a B-tree anyway (only MEMORY tables honour HASH), and has no gin, gist, brin or spgist',
+    opclass: 'MySQL/MariaDB indexes have no operator classes',
+    nullsOrder: 'MySQL/MariaDB have no NULLS FIRST/LAST: NULLs sort first ascending, last descending',
+    indexCollate: 'MySQL/MariaDB index a column in its own collation (change the column, or index a generated column)',
+    expressionIndex: 'MariaDB 10.11 has no functional indexes (xc refuses them on MySQL 8 too, so a file means the same on both): index a generated column instead',
   };
 
   /** MySQL takes NOT NULL on a generated column; MariaDB does not. */

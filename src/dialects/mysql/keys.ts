@@ -65,13 +65,19 @@ export function createIndex(c: MysqlCompiler, spec: IndexSpec): Step[] {
   if (spec.where) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no partial indexes (where)`, {}, { code: 'invalid_migration' });
   // Validation refuses these first (Dialect.lacks); never silently built without them.
   if (spec.include?.length || spec.nullsNotDistinct) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no INCLUDE columns nor NULLS NOT DISTINCT`, {}, { code: 'invalid_migration' });
-  const sql = c.alter(spec.table, `ADD ${spec.unique ? 'UNIQUE ' : ''}INDEX ${q(spec.name)} (${c.cols(spec.columns)})`, INPLACE);
+  const unsupported = (spec.method !== undefined && spec.method !== 'btree') || spec.storageParameters !== undefined || spec.keys?.some((k) => k.expression !== undefined || k.opclass || k.nulls || k.collate);
+  if (unsupported) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no such index options (method, storage parameters, expressions, operator classes, NULLS order, collations)`, {}, { code: 'invalid_migration' });
+  // DESC is honoured by MariaDB 10.8+ and MySQL 8 (InnoDB B-trees are the only method: none is stated).
+  const parts = (spec.keys ?? spec.columns.map((column) => ({ column, sort: undefined }))).map((k) => `${q(k.column!)}${k.sort === 'desc' ? ' DESC' : ''}`);
+  const sql = c.alter(spec.table, `ADD ${spec.unique ? 'UNIQUE ' : ''}INDEX ${q(spec.name)} (${parts.join(', ')})`, INPLACE);
   return [c.step(sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`, c.locks.scan(spec.table), [spec.table], c.probes.exists(c.probes.index(spec.table, spec.name)), { creates: [c.object('index', spec.table, spec.name)] })];
 }
 
 /** The kind (UNIQUE, FULLTEXT, SPATIAL or none) and key parts of a copy of `idx` with `fromColumn` replaced. */
 export function copiedIndex(idx: IndexModel, fromColumn: string, toColumn: string): { kind: string; parts: string[]; columns: string[] } {
-  const parsed = parseIndexDefinition(idx.definition) ?? { kind: idx.unique ? 'UNIQUE' : '', parts: idx.columns.map(q) };
+  // A projected index (no definition yet) keeps the order addIndex gave its keys.
+  const projected = idx.keys?.every((k) => k.column !== undefined) ? idx.keys.map((k) => `${q(k.column!)}${k.sort === 'desc' ? ' DESC' : ''}`) : idx.columns.map(q);
+  const parsed = parseIndexDefinition(idx.definition) ?? { kind: idx.unique ? 'UNIQUE' : '', parts: projected };
   const parts = replaceInParts(parsed.parts, fromColumn, toColumn);
   return { kind: parsed.kind, parts, columns: parts.flatMap((p) => partColumn(p) ?? []) };
 }

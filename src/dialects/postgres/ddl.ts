@@ -11,7 +11,7 @@
  * `CONCURRENTLY` indexes, `NOT VALID` then `VALIDATE`.
  */
 import type { Ddl, ForeignKeySpec, IndexSpec } from '../dialect.js';
-import type { IndexModel, SchemaModel } from '../../schema/model.js';
+import type { IndexKey, IndexModel, SchemaModel } from '../../schema/model.js';
 import type { Column } from '../../migration/schema.js';
 import { atomic, type SchemaObject, type Step } from '../../plan/index.js';
 import { dollarTag } from './triggers.js';
@@ -191,7 +191,9 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       const head = `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${concurrentIndexes ? 'CONCURRENTLY ' : ''}`;
       const include = spec.include?.length ? ` INCLUDE (${cols(spec.include)})` : '';
       const nulls = spec.nullsNotDistinct ? ' NULLS NOT DISTINCT' : '';
-      const sql = `${head}${q(spec.name)} ON ${q(spec.table)} (${cols(spec.columns)})${include}${nulls}${spec.where ? ` WHERE ${spec.where}` : ''}`;
+      const using = spec.method ? ` USING ${spec.method}` : '';
+      const params = spec.storageParameters ? ` WITH (${spec.storageParameters.trim()})` : '';
+      const sql = `${head}${q(spec.name)} ON ${q(spec.table)}${using} (${indexKeys(spec, q)})${include}${nulls}${params}${spec.where ? ` WHERE ${spec.where}` : ''}`;
       return [buildIndex(spec.table, spec.name, sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`)];
     },
 
@@ -359,7 +361,17 @@ function timingClause(t: { deferrable?: boolean; initiallyDeferred?: boolean } |
 /** The statement pg_get_indexdef would print for an index the model holds as facts only (projected, not yet read from the catalog). */
 export function indexDefinition(index: IndexModel, table: string): string {
   const where = index.where === undefined ? '' : ` WHERE (${index.where})`;
-  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quotePg(index.name)} ON ${quotePg(table)} USING ${index.method ?? 'btree'} (${index.columns.map(quotePg).join(', ')})${where}`;
+  const include = index.include?.length ? ` INCLUDE (${index.include.map(quotePg).join(', ')})` : '';
+  const params = index.storageParameters ? ` WITH (${index.storageParameters.trim()})` : '';
+  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quotePg(index.name)} ON ${quotePg(table)} USING ${index.method ?? 'btree'} (${indexKeys(index, quotePg)})${include}${params}${where}`;
+}
+
+/** The key list: each column or (expression), then COLLATE, operator class, ASC/DESC, NULLS FIRST/LAST. */
+export function indexKeys(o: { columns: string[]; keys?: IndexKey[] }, quote: (id: string) => string): string {
+  const dotted = (name: string) => name.split('.').map(quote).join('.');
+  const key = (k: IndexKey) =>
+    [k.expression !== undefined ? `(${k.expression})` : quote(k.column!), k.collate && `COLLATE ${dotted(k.collate)}`, k.opclass && dotted(k.opclass), k.sort?.toUpperCase(), k.nulls && `NULLS ${k.nulls.toUpperCase()}`].filter(Boolean).join(' ');
+  return (o.keys ?? o.columns.map((column) => ({ column }))).map(key).join(', ');
 }
 
 /**
