@@ -25,6 +25,9 @@ export abstract class BaseDialect {
   /** Why this server lacks each feature it lacks, in words: a validation issue (code 'unsupported') names the option and this. */
   protected readonly lacking: Partial<Record<ServerFeature, string>> = {};
 
+  /** An identity column gets its value only after BEFORE triggers ran (MySQL AUTO_INCREMENT); PostgreSQL's comes with the row's defaults. */
+  readonly identityFilledAfterTriggers: boolean = false;
+
   /** Why this server lacks `feature`, or undefined when it has it. */
   lacks(feature: ServerFeature): string | undefined {
     return this.lacking[feature];

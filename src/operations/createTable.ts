@@ -28,8 +28,8 @@ export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel, dialect
       type: dialect.storedType(c.type),
       nullable: c.nullable && !pk.includes(c.name) && !isIdentity(c),
       default: c.default ?? null,
-      // Written by the server; whether before or after BEFORE triggers differs (the catalog says, once read): assume after.
-      ...(c.generated ? { generated: true, filledAfterTriggers: true } : {}),
+      // Written by the server: a generated value after BEFORE triggers on both, an identity on MySQL only (as the catalogs say once read).
+      ...(c.generated ? { generated: true, ...(!isIdentity(c) || dialect.identityFilledAfterTriggers ? { filledAfterTriggers: true } : {}) } : {}),
       ...(c.comment !== undefined ? { comment: c.comment } : {}),
     })),
     primaryKey: pk,

@@ -89,6 +89,18 @@ for (const target of targets) {
       expect(plan.migrations.map((m) => m.id)).toEqual(['0001_boss', '0002_drop']);
     });
 
+    it('a column derived by `up` from a new identity column: PostgreSQL fills the identity before triggers, MySQL/MariaDB after (refused)', async () => {
+      const s = await setup(target, USERS, 'xc_topt');
+      await s.write('0001_t', table({}, [{ name: 'id', type: 'int', primaryKey: true, generated: { identity: 'byDefault' } }, { name: 'a', type: 'int' }]));
+      await s.write('0002_twice', { addColumn: { table: 't', column: { name: 'twice', type: 'int' }, up: 'id * 2' } });
+      if (pg) expect((await s.xc.plan()).migrations.map((m) => m.id)).toEqual(['0001_t', '0002_twice']);
+      else await refused(s, ['users'], /"t"\."id" gets its value from the server only after triggers run/);
+      // A generated column, on both.
+      await s.write('0001_t', table({}, [id, { name: 'a', type: 'int' }, { name: 'g', type: 'int', generated: { expression: 'a + 1' } }]));
+      await s.write('0002_twice', { addColumn: { table: 't', column: { name: 'twice', type: 'int' }, up: 'g * 2' } });
+      await refused(s, ['users'], /"t"\."g" gets its value from the server only after triggers run/);
+    });
+
     it("addColumn's check: a row the new version wrote breaking it stops the contract before anything is removed", async () => {
       const s = await setup(target, USERS, 'xc_topt');
       await s.write('0001_age', { addColumn: { table: 'users', column: { name: 'age', type: 'int', check: { name: 'age_check', expression: 'age >= 18' } }, up: '20' } });

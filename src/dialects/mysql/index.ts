@@ -76,6 +76,8 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     expressionIndex: 'MariaDB 10.11 has no functional indexes (xc refuses them on MySQL 8 too, so a file means the same on both): index a generated column instead',
   };
 
+  override readonly identityFilledAfterTriggers = true;
+
   /** MySQL takes NOT NULL on a generated column; MariaDB does not. */
   override lacks(feature: ServerFeature): string | undefined {
     return feature === 'generatedNotNull' && !this.mariadb ? undefined : super.lacks(feature);
