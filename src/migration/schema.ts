@@ -99,7 +99,11 @@ export const TableConstraintSchema = z
     initiallyDeferred: z.boolean().optional(),
     nullsNotDistinct: z.boolean().optional(),
     include: z.array(ident).min(1).optional(),
-    storageParameters: z.string().min(1).optional(),
+    /** WITH (…) of the constraint's index: name=value pairs, as addIndex's. */
+    storageParameters: z
+      .string()
+      .regex(/^\s*[A-Za-z_][\w.]*\s*=\s*[\w.'-]+\s*(,\s*[A-Za-z_][\w.]*\s*=\s*[\w.'-]+\s*)*$/, 'must be name=value pairs separated by commas, such as "fillfactor=70"')
+      .optional(),
     exclude: z.object({ method: z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'an index method such as gist or btree').optional(), elements: z.string().min(1), where: z.string().min(1).optional() }).strict().optional(),
   })
   .strict()

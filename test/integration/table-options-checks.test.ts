@@ -56,6 +56,7 @@ for (const target of targets) {
         [table({ constraints: [{ name: 'c', type: 'check', check: 'nope > 0' }] }), /constraints\[0\]\.check: /],
         [table({ constraints: [{ name: 'c', type: 'check', check: 'a > 0', deferrable: true }] }), /constraints\[0\]\.deferrable: a check constraint cannot be deferrable/],
         [table({ constraints: [{ name: 'u', type: 'unique' }] }), /constraints\[0\]\.columns: a unique constraint needs `columns`/],
+        [table({ constraints: [{ name: 'u', type: 'unique', columns: ['a'], storageParameters: 'fillfactor=70); DROP TABLE users; --' }] }), /constraints\[0\]\.storageParameters: must be name=value pairs/],
         [table({}, [id, { name: 'a', type: 'int', references: { table: 'users', column: 'id', matchType: 'partial' } }]), /references\.matchType: MATCH PARTIAL is not implemented/],
         [table({}, [id, { name: 'a', type: 'int', check: { expression: 'zz > 1' } }]), /columns\[1\]\.check\.expression: /],
         [table({}, [id, { name: 'a', type: 'varchar(10)', generated: { identity: 'byDefault' } }]), /columns\[1\]\.type: an identity column needs a plain integer type/],
