@@ -70,7 +70,8 @@ function declaredNames(spec: CreateTableSpec, dialect: Dialect): { name: string;
   else if (!spec.constraints?.some((k) => k.type === 'primary_key') && pk.columns.length > 0) names.push({ name: dialect.constraintName(spec.table, null, 'pkey'), path: ['primaryKey'] });
   spec.columns.forEach((c, i) => {
     if (c.check) names.push({ name: checkName(spec.table, c.name, c.check, dialect), path: ['columns', i, 'check'] });
-    if (c.references?.name) names.push({ name: c.references.name, path: ['columns', i, 'references', 'name'] });
+    if (c.references) names.push({ name: c.references.name ?? dialect.constraintName(spec.table, c.name, 'fkey'), path: ['columns', i, 'references', ...(c.references.name ? ['name'] : [])] });
+    if (c.unique && !(pk.columns.length === 1 && pk.columns[0] === c.name)) names.push({ name: dialect.constraintName(spec.table, c.name, 'key'), path: ['columns', i, 'unique'] });
   });
   spec.constraints?.forEach((k, i) => names.push({ name: k.name, path: ['constraints', i, 'name'] }));
   return names;

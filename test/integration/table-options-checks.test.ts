@@ -52,6 +52,7 @@ for (const target of targets) {
         [table({ primaryKey: { name: 'k', columns: ['nope'] } }), /createTable\.primaryKey\.columns\[0\]: table "t" has no column "nope"/],
         [table({ constraints: [{ name: 'u', type: 'unique', columns: ['zz'] }] }), /constraints\[0\]\.columns\[0\]: table "t" has no column "zz"/],
         [table({ constraints: [{ name: 'same', type: 'check', check: 'a > 0' }, { name: 'same', type: 'unique', columns: ['b'] }] }), /constraints\[1\]\.name: constraint name "same" is given twice/],
+        [table({ constraints: [{ name: 't_a_key', type: 'check', check: 'b > 0' }] }, [id, { name: 'a', type: 'int', unique: true }, { name: 'b', type: 'int' }]), /constraints\[0\]\.name: constraint name "t_a_key" is given twice \(first at columns\.1\.unique\)/],
         [table({ constraints: [{ name: 'f', type: 'foreign_key', columns: ['a'], references: { table: 'users', columns: ['name'] } }] }), /constraints\[0\]\.references\.columns: .*not its primary key or a unique index/],
         [table({ constraints: [{ name: 'c', type: 'check', check: 'nope > 0' }] }), /constraints\[0\]\.check: /],
         [table({ constraints: [{ name: 'c', type: 'check', check: 'a > 0', deferrable: true }] }), /constraints\[0\]\.deferrable: a check constraint cannot be deferrable/],
