@@ -19,7 +19,7 @@ export function resolveExpr(e: Expr, variant: ExprVariant): string | undefined {
 }
 
 /** Options of the file format only some servers have (see BaseDialect.lacks). */
-export type ServerFeature = 'deferrable' | 'matchFull' | 'exclude' | 'nullsNotDistinct' | 'include' | 'storageParameters' | 'identityAlways' | 'replicaIdentity' | 'renamePrimaryKey' | 'indexMethod' | 'opclass' | 'nullsOrder' | 'indexCollate' | 'expressionIndex' | 'generatedNotNull';
+export type ServerFeature = 'deferrable' | 'matchFull' | 'exclude' | 'nullsNotDistinct' | 'include' | 'storageParameters' | 'identityAlways' | 'replicaIdentity' | 'renamePrimaryKey' | 'indexMethod' | 'opclass' | 'nullsOrder' | 'indexCollate' | 'expressionIndex' | 'partialIndex' | 'generatedNotNull';
 
 export abstract class BaseDialect {
   /** Why this server lacks each feature it lacks, in words: a validation issue (code 'unsupported') names the option and this. */

@@ -63,6 +63,7 @@ const indexName = (spec: OperationSpec<'addIndex'>, dialect: Dialect) => spec.na
 function lacking(spec: OperationSpec<'addIndex'>): [(string | number)[], ServerFeature, string][] {
   const wanted: [(string | number)[], ServerFeature, string][] = [];
   if (spec.method !== undefined && spec.method !== 'btree') wanted.push([['method'], 'indexMethod', `method ${spec.method}`]);
+  if (spec.where !== undefined) wanted.push([['where'], 'partialIndex', 'a partial index (where)']);
   if (spec.storageParameters !== undefined) wanted.push([['storageParameters'], 'storageParameters', 'storage parameters']);
   if (spec.include !== undefined) wanted.push([['include'], 'include', 'INCLUDE columns']);
   spec.columns.forEach((c, i) => {

@@ -74,6 +74,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     nullsOrder: 'MySQL/MariaDB have no NULLS FIRST/LAST: NULLs sort first ascending, last descending',
     indexCollate: 'MySQL/MariaDB index a column in its own collation (change the column, or index a generated column)',
     expressionIndex: 'MariaDB 10.11 has no functional indexes (xc refuses them on MySQL 8 too, so a file means the same on both): index a generated column instead',
+    partialIndex: 'MySQL and MariaDB have no partial indexes: an index covers every row',
   };
 
   override readonly identityFilledAfterTriggers = true;

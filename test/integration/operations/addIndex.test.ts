@@ -221,6 +221,7 @@ for (const target of targets) {
       it('MySQL/MariaDB: every PostgreSQL-only option is refused naming its path and why, nothing run', async () => {
         const s = await setup(target, [`CREATE TABLE fruits (id int PRIMARY KEY, name varchar(50), size int)`], 'xc_ix');
         const cases: [unknown, RegExp][] = [
+          [{ columns: ['name'], where: 'size > 0' }, /addIndex\.where: a partial index \(where\): MySQL and MariaDB have no partial indexes/],
           [{ columns: ['name'], method: 'hash' }, /addIndex\.method: method hash: InnoDB indexes are B-trees: it accepts USING HASH and builds a B-tree anyway/],
           [{ columns: ['name'], method: 'gin' }, /addIndex\.method: method gin: InnoDB indexes are B-trees/],
           [{ columns: ['name'], storageParameters: 'fillfactor=70' }, /addIndex\.storageParameters: storage parameters: MySQL\/MariaDB have no per-index/],
