@@ -191,6 +191,30 @@ describeOperation('addColumn', [
     },
   },
   {
+    name: 'a check under load: both versions write throughout, none refused, the check enforced after contract',
+    async setup(db) {
+      await db.query(`CREATE TABLE scores (id int PRIMARY KEY, points int NOT NULL)`);
+      await db.seed('scores', ['id', 'points'], range(SOAK_ROWS).map((g) => [g, g % 50]));
+    },
+    operations: [{ addColumn: { table: 'scores', column: { name: 'grade', type: 'int', nullable: false, check: { expression: 'grade BETWEEN 0 AND 100' } }, up: 'points * 2' } }],
+    soak: {
+      rows: SOAK_ROWS,
+      old: (i) => ({ sql: `INSERT INTO scores (id, points) VALUES (?, ?)`, params: [100000 + i, i % 50] }),
+      new: (i) => ({ sql: `INSERT INTO scores (id, points, grade) VALUES (?, ?, ?)`, params: [200000 + i, 1, i % 101] }),
+    },
+    async afterStart(db) {
+      expect(await db.count(`SELECT count(*) FROM scores WHERE id < 200000 AND (grade IS NULL OR grade <> points * 2)`)).toBe(0);
+    },
+    async afterComplete(db) {
+      await rejects(db, `INSERT INTO scores (id, points, grade) VALUES (1000000, 1, 101)`);
+      await rejects(db, `UPDATE scores SET grade = -1 WHERE id = 1`);
+      expect(await db.count(`SELECT count(*) FROM scores WHERE grade NOT BETWEEN 0 AND 100`)).toBe(0);
+    },
+    async afterRollback(db) {
+      expect(await column(db, 'scores', 'grade')).toBeUndefined();
+    },
+  },
+  {
     name: 'NOT NULL with a comment: the contract\'s restatement keeps the comment',
     setup: [`CREATE TABLE items (id int PRIMARY KEY)`, `INSERT INTO items VALUES (1), (2)`],
     operations: [{ addColumn: { table: 'items', column: { name: 'qty', type: 'int', nullable: false, comment: 'how many' }, up: 'id * 10' } }],
