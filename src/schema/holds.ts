@@ -80,6 +80,11 @@ export class Holds {
     return problems;
   }
 
+  /** The migration in flight whose contract makes the column NOT NULL, if any. */
+  makesNotNull(table: string, column: string): Holder | undefined {
+    return this.madeNotNull.get(`column\0${table}\0${column}`);
+  }
+
   /** Problems for renaming a constraint of `table` at expand while a contract step names the table: it may name the constraint (VALIDATE, a drop). */
   renameConstraint(table: string): string[] {
     const by = this.contracting.get(table);

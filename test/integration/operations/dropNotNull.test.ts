@@ -97,6 +97,10 @@ for (const target of targets) {
       await refused(s, ['posts'], /0001_nullable\.json: operations\[0\]\.dropNotNull\.column: "posts"\."title" already allows NULL/);
       await s.write('0001_nullable', { dropNotNull: { table: 'posts', column: 'id' } });
       await refused(s, ['posts'], /operations\[0\]\.dropNotNull\.column: "posts"\."id" is part of the primary key/);
+      // A setNotNull in flight sets NOT NULL at its contract, after this expand: refused until it is contracted.
+      await s.write('0001_nullable', { setNotNull: { table: 'posts', column: 'title', up: "'x'" } });
+      await s.write('0002_again', { dropNotNull: { table: 'posts', column: 'title' } });
+      await refused(s, ['posts'], /0002_again\.json: operations\[0\]\.dropNotNull\.column: "posts"\."title" is made NOT NULL by 0001_nullable \(operations\[0\]\.setNotNull\) at its contract/);
     });
   });
 }
