@@ -366,6 +366,22 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM m`)).toBe(2);
     });
 
+    if (!pg) {
+      it('MySQL/MariaDB: a contract stopped by a duplicate primary key can still be rolled back, leaving the table as it was', async () => {
+        const s = await setup(target, [`CREATE TABLE m (org int NOT NULL, member int NOT NULL)`, `INSERT INTO m VALUES (1, 1), (1, 2)`], 'xc_cc');
+        await s.write('0001_pk', { createConstraint: { table: 'm', name: 'm_pk', type: 'primary_key', columns: ['org', 'member'] } });
+        await s.xc.apply();
+        await s.xc.deploy.record({ app: 'shop', version: 'v2' });
+        await s.db.query(`INSERT INTO m VALUES (1, 2)`);
+        await expect(s.xc.contract()).rejects.toThrow(/Duplicate entry '1-2'/);
+        await s.xc.rollback();
+        expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+        expect(await primaryKey(s.db, 'm')).toEqual([]);
+        expect(await s.db.indexes('m')).toEqual([]);
+        expect(await s.db.count(`SELECT count(*) FROM m`)).toBe(3);
+      });
+    }
+
     it(pg ? 'PostgreSQL: include and nullsNotDistinct pass; the expand takes no long ACCESS EXCLUSIVE lock' : 'MySQL/MariaDB: include, nullsNotDistinct, deferrable and match full are refused, saying why', async () => {
       const s = await setup(target, [...SELLERS, `CREATE TABLE t (id int, a int, b varchar(20), z int)`], 'xc_cc');
       const ops = [
