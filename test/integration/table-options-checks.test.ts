@@ -9,7 +9,7 @@
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
-import { refused, rejection, record, setup } from '../helpers/scenario.js';
+import { refused, rejection, record, setup, toContracted } from '../helpers/scenario.js';
 
 const USERS = [`CREATE TABLE users (id int PRIMARY KEY, name varchar(40))`, `INSERT INTO users VALUES (1, 'ada')`];
 const id = { name: 'id', type: 'int', primaryKey: true };
@@ -101,6 +101,19 @@ for (const target of targets) {
       await s.write('0001_t', table({}, [id, { name: 'a', type: 'int' }, { name: 'g', type: 'int', generated: { expression: 'a + 1' } }]));
       await s.write('0002_twice', { addColumn: { table: 't', column: { name: 'twice', type: 'int' }, up: 'g * 2' } });
       await refused(s, ['users'], /"t"\."g" gets its value from the server only after triggers run/);
+    });
+
+    it('a renamed column keeps its foreign key whole: ON UPDATE, and on PostgreSQL MATCH FULL and DEFERRABLE', async () => {
+      const key = pg ? 'MATCH FULL ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED' : 'ON UPDATE CASCADE';
+      const s = await setup(target, [...USERS, `CREATE TABLE pets (id int PRIMARY KEY, owner int, CONSTRAINT pets_owner FOREIGN KEY (owner) REFERENCES users (id) ${key})`, `INSERT INTO pets VALUES (1, 1)`], 'xc_topt');
+      await s.write('0001_rename', { renameColumn: { table: 'pets', from: 'owner', to: 'owner_id' } });
+      await toContracted(s, '0001_rename');
+      const rule = pg
+        ? `SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conname = 'pets_owner'`
+        : `SELECT UPDATE_RULE AS d FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_NAME = 'pets_owner'`;
+      expect((await s.db.query<{ d: string }>(rule)).map((r) => r.d)).toEqual([pg ? 'FOREIGN KEY (owner_id) REFERENCES users(id) MATCH FULL ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED' : 'CASCADE']);
+      await s.db.query(`UPDATE users SET id = 5 WHERE id = 1`);
+      expect(await s.db.count(`SELECT owner_id FROM pets WHERE id = 1`)).toBe(5);
     });
 
     it("addColumn's check: a row the new version wrote breaking it stops the contract before anything is removed", async () => {
