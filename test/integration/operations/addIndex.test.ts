@@ -123,6 +123,24 @@ describeOperation('addIndex', [
     },
   },
   {
+    name: 'a descending key whose column the next migration renames: the copy stays descending',
+    setup: [`CREATE TABLE fruits (id int PRIMARY KEY, name varchar(50) NOT NULL, size int)`, `INSERT INTO fruits VALUES (1, 'apple', 3), (2, 'banana', 5)`],
+    migrations: [[{ addIndex: { table: 'fruits', name: 'idx_fruits_size', columns: [{ name: 'size', sort: 'desc' }, 'id'] } }], [{ renameColumn: { table: 'fruits', from: 'size', to: 'weight' } }]],
+    writes: { old: [`INSERT INTO fruits (id, name, size) VALUES (3, 'cherry', 1)`], new: [`INSERT INTO fruits (id, name, weight) VALUES (4, 'date', 2)`] },
+    async afterStart(db) {
+      if (db.dialect === 'postgres') expect(await indexdef(db, 'idx_fruits_size')).toMatch(/USING btree \(size DESC, id\)$/);
+      else expect(await parts(db, 'fruits', 'idx_fruits_size')).toEqual(['size DESC', 'id']);
+    },
+    async afterComplete(db) {
+      if (db.dialect === 'postgres') expect(await indexdef(db, 'idx_fruits_size')).toMatch(/USING btree \(weight DESC, id\)$/);
+      else expect(await parts(db, 'fruits', 'idx_fruits_size')).toEqual(['weight DESC', 'id']);
+      expect(await rows(db, `SELECT id, weight FROM fruits ORDER BY id`)).toEqual([1, 2, 3, 4].map((id) => ({ id: String(id), weight: String([3, 5, 1, 2][id - 1]) })));
+    },
+    async afterRollback(db) {
+      expect(await db.indexes('fruits')).toEqual([]);
+    },
+  },
+  {
     // pgroll's 10_create_index and 42_create_unique_index (keys as objects), and a descending key.
     name: 'keys as objects, one descending',
     setup: [`CREATE TABLE fruits (id int PRIMARY KEY, name varchar(50) NOT NULL, size int)`, `INSERT INTO fruits VALUES (1, 'apple', 3), (2, 'banana', 5)`],
