@@ -1,0 +1,164 @@
+/**
+ * kill -9 during the cut-over of a column changed in place (alterColumn
+ * without `to`, operations/shadow.ts), with writers of both versions running:
+ * the re-run converges and no write is lost.
+ *
+ * The worst moment is on MySQL/MariaDB, where DDL commits statement by
+ * statement: after the cut-over's DROP TRIGGER and before its ALTER TABLE.
+ * The killed session's LOCK TABLES goes with it, so writers then reach the
+ * column with no trigger keeping its shadow equal. The test gets xc to that
+ * point for certain: a transaction of its own holds the table, so xc's cut-over
+ * (journaled as running) waits for its lock; xc is killed there; the trigger
+ * is removed as the killed statement would have; the writers then write for a
+ * while with no trigger (the test checks that shadows now disagree), and only
+ * then is `xc contract` run again. On PostgreSQL the cut-over is one
+ * transaction: the kill leaves nothing half-done.
+ *
+ * Every write adds exactly 1 to the column's sum (an UPDATE +1, an INSERT of 1):
+ * a write lost at the cut-over would leave the sum short.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createXc } from '../../src/index.js';
+import { targets, type Db } from '../helpers/targets.js';
+import { Writer, type Queryable } from '../helpers/writers.js';
+import { BIN, onJsonLines, xcEnv } from '../helpers/cli.js';
+
+const ROWS = 3000;
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Run the CLI with --json; SIGKILL it at the first event `killWhen` accepts. */
+function xc(args: string[], killWhen?: (e: Record<string, unknown>) => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args, '--json'], { env: xcEnv() });
+    let stderr = '';
+    onJsonLines(child.stdout, (e) => {
+      if (killWhen?.(e)) child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+const state = (db: Db, table: string) => (db.dialect === 'postgres' ? `xc.${table}` : `xc_${table}`);
+const shadowOf = async (db: Db) => (await db.columns('accounts')).find((c) => c.name.startsWith('xc_shadow'))?.name;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const target of targets) {
+  target.describe(`alterColumn in place: kill -9 during the cut-over (${target.name})`, () => {
+    it('killed inside the cut-over while both versions write; re-run converges and no write is lost', async () => {
+      const db = await target.create('xc_ipkill');
+      cleanups.push(() => db.drop());
+      const qi = (id: string) => (db.dialect === 'postgres' ? `"${id}"` : `\`${id}\``);
+      await db.query(`CREATE TABLE accounts (id int PRIMARY KEY, balance int, note varchar(20))`);
+      await db.query(`CREATE INDEX accounts_balance_idx ON accounts (balance)`);
+      await db.seed('accounts', ['id', 'balance', 'note'], Array.from({ length: ROWS }, (_, i) => [i + 1, 1, 'n']));
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-ipkill-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      // Nullable, no default: the cut-over is the contract's first step.
+      await writeFile(path.join(dir, '0001_balance_bigint.json'), JSON.stringify({ operations: [{ alterColumn: { table: 'accounts', column: 'balance', type: 'bigint' } }] }));
+      const args = ['--url', db.url, '--dir', dir];
+
+      const lib = createXc({ url: db.url, dir, batchSize: 500 });
+      cleanups.push(() => lib.close());
+      await lib.apply();
+      await lib.deploy.record({ app: 'bank', version: 'v2' });
+      const shadow = (await shadowOf(db))!;
+      expect(shadow).toBeDefined();
+
+      // Both versions write the column by its name, old-type values; each write adds 1 to the sum.
+      const writes = (base: number) => (i: number) =>
+        i % 3 === 0 ? { sql: `INSERT INTO accounts (id, balance) VALUES (?, 1)`, params: [base + i] } : { sql: `UPDATE accounts SET balance = balance + 1 WHERE id = ?`, params: [1 + ((i * 7919 + base) % ROWS)] };
+      const writers = [new Writer(await db.connection(), writes(100_000)).start(), new Writer(await db.connection(), writes(200_000)).start()];
+      cleanups.push(() => Promise.all(writers.map((w) => w.stop())));
+
+      // A transaction of the test's own holds the table: the cut-over, journaled as running, waits for its lock.
+      const holder: Queryable = await db.connection();
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM accounts WHERE id = 1');
+      const cutOver = (e: Record<string, unknown>) => e.event === 'step' && /cut over|remove trigger xc_shadowsync/.test(String(e.description));
+      const killed = await xc(['contract', ...args, '--lock-timeout', '60000'], cutOver);
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      expect(await db.query(`SELECT phase FROM ${state(db, 'migrations')}`)).toEqual([{ phase: 'contracting' }]);
+      expect(await shadowOf(db)).toBe(shadow);
+
+      // The holder lets go (the killed session's waiting LOCK TABLES dies with its connection).
+      await holder.query('ROLLBACK');
+      if (db.dialect === 'mysql') {
+        // Where the killed session would have been one statement later: its trigger gone, the column not yet swapped.
+        expect(await db.query(`SELECT status FROM ${state(db, 'steps')} WHERE phase = 'contract' AND seq = 0`)).toEqual([{ status: 'running' }]);
+        for (const { n } of await db.query<{ n: string }>(`SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME LIKE 'xc\\_shadowsync%'`)) await db.query(`DROP TRIGGER ${qi(n)}`);
+      } else {
+        // One transaction: the kill undid all of it.
+        expect((await db.triggers()).filter((t) => t.startsWith('xc_shadowsync'))).toHaveLength(1);
+      }
+      // The writers go on: on MySQL now with no trigger, so the shadows of the rows they touch fall behind.
+      const before = writers.reduce((n, w) => n + w.writes, 0);
+      while (writers.reduce((n, w) => n + w.writes, 0) < before + 200) await sleep(20);
+      if (db.dialect === 'mysql') expect(await db.count(`SELECT count(*) FROM accounts WHERE NOT (${qi(shadow)} <=> balance)`)).toBeGreaterThan(0);
+
+      const done = await xc(['contract', ...args]);
+      expect(done.code, done.stderr).toBe(0);
+      await sleep(200); // writes after the cut-over, to the new column
+      for (const w of writers) await w.stop();
+
+      for (const w of writers) {
+        expect(w.errors).toEqual([]);
+        expect(w.writes).toBeGreaterThan(100);
+      }
+      expect(await db.query(`SELECT phase FROM ${state(db, 'migrations')}`)).toEqual([{ phase: 'contracted' }]);
+      expect((await db.columns('accounts')).find((c) => c.name === 'balance')?.type).toBe('bigint');
+      expect(await shadowOf(db)).toBeUndefined();
+      expect(await db.triggers()).toEqual([]);
+      expect((await db.indexes('accounts')).find((i) => i.name === 'accounts_balance_idx')?.columns).toEqual(['balance']);
+      // No write lost: the sum is the seed's plus one for each write that succeeded.
+      const total = writers.reduce((n, w) => n + w.writes, 0);
+      expect(await db.count(`SELECT SUM(balance) FROM accounts`)).toBe(ROWS + total);
+      expect(await db.count(`SELECT count(*) FROM accounts WHERE balance IS NULL`)).toBe(0);
+    }, 300_000);
+
+    it('contract killed at each of its steps in turn (NOT NULL, default, cut-over) while a writer writes; the last run converges', async () => {
+      const db = await target.create('xc_ipkill2');
+      cleanups.push(() => db.drop());
+      await db.query(`CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL DEFAULT 0, note varchar(20))`);
+      await db.seed('accounts', ['id', 'balance', 'note'], Array.from({ length: ROWS }, (_, i) => [i + 1, 1, 'n']));
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-ipkill2-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      await writeFile(path.join(dir, '0001_balance_bigint.json'), JSON.stringify({ operations: [{ alterColumn: { table: 'accounts', column: 'balance', type: 'bigint' } }] }));
+      const args = ['--url', db.url, '--dir', dir];
+      const lib = createXc({ url: db.url, dir, batchSize: 500 });
+      cleanups.push(() => lib.close());
+      await lib.apply();
+      await lib.deploy.record({ app: 'bank', version: 'v2' });
+      const writer = new Writer(await db.connection(), (i) =>
+        i % 3 === 0 ? { sql: `INSERT INTO accounts (id, balance) VALUES (?, 1)`, params: [100_000 + i] } : { sql: `UPDATE accounts SET balance = balance + 1 WHERE id = ?`, params: [1 + ((i * 7919) % ROWS)] },
+      ).start();
+      cleanups.push(() => writer.stop());
+      // Each run is killed when it announces its k-th statement: one more done each time where DDL commits alone.
+      for (let k = 1; k <= 4; k++) {
+        let steps = 0;
+        const run = await xc(['contract', ...args], (e) => e.event === 'step' && ++steps >= k);
+        if (run.signal !== 'SIGKILL') {
+          expect(run.code, run.stderr).toBe(0);
+          break;
+        }
+      }
+      const done = await xc(['contract', ...args]);
+      expect(done.code, done.stderr).toBe(0);
+      await sleep(100);
+      await writer.stop();
+      expect(writer.errors).toEqual([]);
+      expect((await db.columns('accounts')).find((c) => c.name === 'balance')).toMatchObject({ type: 'bigint', nullable: false });
+      expect(await shadowOf(db)).toBeUndefined();
+      expect(await db.triggers()).toEqual([]);
+      expect(await db.count(`SELECT SUM(balance) FROM accounts`)).toBe(ROWS + writer.writes);
+    }, 300_000);
+  });
+}
