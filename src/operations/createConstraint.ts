@@ -16,15 +16,16 @@
  *   scan, then a query that fails on a violating row).
  *
  * Existing rows that break it (duplicates, NULLs in a key, a failing check,
- * an orphan) are refused at plan time, naming them. `up`/`down` that
- * convert (pgroll converts old writers' values through copies of the
- * columns) are refused: see `upDownIssues`.
+ * an orphan) are refused at plan time, naming them. `up`/`down`: see
+ * constraintConversion.ts (a check's `up` converts through shadow columns;
+ * other conversions are refused).
  */
 import type { Expr, OperationSpec } from '../migration/schema.js';
 import type { TableModel } from '../schema/model.js';
 import type { ForeignKeySpec } from '../dialects/dialect.js';
 import type { RowCheck } from '../plan/index.js';
-import { columnsOf, requireColumn, requireTable } from './common.js';
+import { columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
+import { conversionIssues, conversions, convertingCheckPlan, overConverted, upDownIssues } from './constraintConversion.js';
 import { constraintNames, referenceIssues } from './addForeignKey.js';
 import { indexModel } from './addIndex.js';
 import { keyedCheck } from './batches.js';
@@ -60,51 +61,17 @@ function foreignKey(spec: Spec, refCols: string[]): ForeignKeySpec {
   };
 }
 
+/** `up` of `column` may convert (it is not the column itself, bare or quoted, in every variant): known without the dialect. */
+const mayConvert = (column: string, e: Expr) => (typeof e === 'string' ? [e] : Object.values(e)).some((v) => v !== undefined && v.trim().replace(/^(["`])(.*)\1$/, '$2') !== column);
+
 /** The key columns a primary key must make NOT NULL (nullable ones). */
 const nullableKeyColumns = (spec: Spec, t: TableModel | undefined) => (spec.type === 'primary_key' ? (t?.columns.filter((c) => spec.columns.includes(c.name) && c.nullable) ?? []) : []);
-
-/**
- * pgroll converts the values old writers send through copies of the columns
- * (`up`; `down` back), so they never break the new constraint. xc builds the
- * constraint on the columns themselves: `up`/`down` that are the column
- * itself (pgroll's default, and what its examples write) ask for exactly
- * that and are taken; one that converts is refused, never silently ignored —
- * from expand on a write that breaks the constraint is refused, whichever
- * version sends it. A key that is none of `columns` is refused as pgroll does.
- */
-export function upDownIssues(spec: { table: string; up?: Record<string, Expr>; down?: Record<string, Expr> }, columns: string[], ctx: Pick<ValidateContext, 'dialect'>): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  for (const key of ['up', 'down'] as const) {
-    for (const [column, e] of Object.entries(spec[key] ?? {})) {
-      const path = [key, column];
-      if (!columns.includes(column)) {
-        issues.push({ path, code: 'column_missing', table: spec.table, column, message: `"${column}" is none of the constraint's columns (${columns.map((c) => `"${c}"`).join(', ')}); \`${key}\` names only those` });
-        continue;
-      }
-      const sql = ctx.dialect.resolveExpr(e)?.trim();
-      if (sql === undefined) {
-        issues.push({ path, code: 'no_variant', message: 'no expression for this database' });
-      } else if (sql !== column && sql !== ctx.dialect.quote(column)) {
-        issues.push({
-          path,
-          code: 'unsupported',
-          feature: `${key} conversion`,
-          message:
-            `\`${key}\` converting "${column}" is not yet supported: xc builds the constraint on the columns as they are (no copies of them to convert values into), ` +
-            `so from expand on a write that breaks it is refused, from either version. Give \`${column}\` itself (no conversion) or leave \`${key}\` out, ` +
-            'and fix the data or the old writers first (a `sql` operation, or a migration of its own)',
-        });
-      }
-    }
-  }
-  return issues;
-}
 
 export const createConstraint: Operation<'createConstraint'> = {
   kind: 'createConstraint',
 
   validate(spec, ctx) {
-    const issues: ValidationIssue[] = upDownIssues(spec, spec.columns, ctx);
+    const issues: ValidationIssue[] = upDownIssues(spec, spec.columns, ctx, { convertible: spec.type === 'check' });
     const lacking = (path: (string | number)[], feature: Feature, option: string) => {
       const why = ctx.dialect.lacks(feature);
       if (why) issues.push({ path, code: 'unsupported', feature: option, message: `${option} is not available on this database: ${why}` });
@@ -120,6 +87,7 @@ export const createConstraint: Operation<'createConstraint'> = {
     spec.columns.forEach((c, i) => requireColumn(t, c, ['columns', i], issues));
     spec.include?.forEach((c, i) => requireColumn(t, c, ['include', i], issues));
     if (!t) return issues;
+    if (spec.type === 'check' && issues.length === 0) issues.push(...conversionIssues(spec, ctx));
 
     if (constraintNames(t).includes(spec.name)) {
       issues.push({ path: ['name'], code: 'name_taken', name: spec.name, table: spec.table, message: `table "${spec.table}" already has a constraint "${spec.name}"` });
@@ -159,8 +127,19 @@ export const createConstraint: Operation<'createConstraint'> = {
 
   expressions(spec, ctx) {
     if (spec.type !== 'check' || spec.check === undefined) return [];
-    return [{ path: ['check'], table: spec.table, sql: spec.check, columns: columnsOf(ctx.model.table(spec.table)), boolean: true }];
+    const t = ctx.model.table(spec.table);
+    // Computed again by the verify before contract: deterministic.
+    const ups = conversions(spec, ctx.expr, ctx.dialect).flatMap((c) => exprCheck(['up', c.column], spec.table, c.up, columnsOf(t), t?.columns.find((x) => x.name === c.column)?.type).map((k) => ({ ...k, deterministic: true })));
+    return [{ path: ['check'], table: spec.table, sql: spec.check, columns: columnsOf(t), boolean: true }, ...ups];
   },
+
+  // A check's `up` that converts: shadows of those columns, kept equal to `up` by a trigger, backfilled, put in their place at contract.
+  synced(spec, ctx) {
+    const convs = spec.type === 'check' ? conversions(spec, ctx.expr, ctx.dialect) : [];
+    return triggerColumns(ctx, spec.table, convs.map((c) => c.column), convs.map((c) => c.up));
+  },
+  backfillTables: (spec) => (spec.type === 'check' && Object.entries(spec.up ?? {}).some(([c, e]) => mayConvert(c, e)) ? [spec.table] : []),
+  removesAtContract: (spec) => (spec.type === 'check' ? Object.entries(spec.up ?? {}).filter(([c, e]) => mayConvert(c, e)).map(([c]) => ({ path: ['up', c], table: spec.table, column: c })) : []),
 
   rowChecks(spec, { model, dialect }) {
     const t = model.table(spec.table);
@@ -185,7 +164,14 @@ export const createConstraint: Operation<'createConstraint'> = {
       }
     } else if (spec.type === 'check' && spec.check !== undefined) {
       const columns = dialect.columnsNamed(spec.check, t.columns.map((c) => c.name));
-      checks.push({ path: ['check'], table: spec.table, violation: `NOT COALESCE((${spec.check}), TRUE)`, show: columns, message: `existing rows of "${spec.table}" break the check, which would fail to validate at contract; fix those rows first (or change the expression)` });
+      const convs = conversions(spec, (e) => dialect.resolveExpr(e), dialect);
+      if (convs.length > 0) {
+        // The check over each row as `up` converts it (the backfill stores it so): the converted columns' names stand for `up`.
+        const converted = overConverted(spec.check, convs, dialect, (c) => `(${c.up})`);
+        checks.push({ path: ['up'], table: spec.table, violation: `NOT COALESCE((${converted}), TRUE)`, show: columns, message: `existing rows of "${spec.table}" break the check even as \`up\` converts them, so the backfill would stop on them; make \`up\` give values that meet it, or fix those rows first` });
+      } else {
+        checks.push({ path: ['check'], table: spec.table, violation: `NOT COALESCE((${spec.check}), TRUE)`, show: columns, message: `existing rows of "${spec.table}" break the check, which would fail to validate at contract; fix those rows first (or change the expression)` });
+      }
     } else if (spec.type === 'foreign_key' && spec.references) {
       const target = spec.references.table === spec.table ? t : model.table(spec.references.table);
       const rc = refColumns(spec, target);
@@ -235,6 +221,7 @@ export const createConstraint: Operation<'createConstraint'> = {
       case 'primary_key':
         return keyPlan(spec, ctx);
       case 'check':
+        if (conversions(spec, ctx.expr, ctx.dialect).length > 0) return convertingCheckPlan(spec, ctx);
         return {
           ...emptyPlan(),
           expand: ctx.ddl.addCheck(spec.table, spec.name, spec.check!),

@@ -5,11 +5,11 @@
  * new version write what the constraint refuses, through copies of its
  * columns; here the constraint stays on the columns until contract, so both
  * versions' writes meet it: `up`/`down` that are the column itself are
- * taken, a conversion is refused (createConstraint's upDownIssues).
+ * taken, a conversion is refused (constraintConversion.ts).
  */
 import type { TableModel } from '../schema/model.js';
 import { dropConstraint } from './dropConstraint.js';
-import { upDownIssues } from './createConstraint.js';
+import { upDownIssues } from './constraintConversion.js';
 import type { Operation } from './types.js';
 
 /** The columns the named constraint covers. */
@@ -24,7 +24,8 @@ export const dropMultiColumnConstraint: Operation<'dropMultiColumnConstraint'> =
   validate(spec, ctx) {
     const issues = dropConstraint.validate({ table: spec.table, name: spec.name }, ctx);
     if (issues.length > 0) return issues;
-    return upDownIssues(spec, constraintColumns(ctx.model.table(spec.table), spec.name), ctx);
+    const why = 'the constraint stays on the columns until contract (no copies of them for the new version to write freely), so until then writes from both versions must meet it';
+    return upDownIssues(spec, constraintColumns(ctx.model.table(spec.table), spec.name), ctx, { why });
   },
 
   contractTables: (spec) => [spec.table],
