@@ -24,15 +24,22 @@ import { planShadowColumns, shadowIssues } from './shadow.js';
 
 type Spec = OperationSpec<'alterColumn'>;
 
-/** The in-place change needs a shadow column: a conversion (`up`), a type the catalog alone cannot change, or NOT NULL filled by `up`. */
-export function needsShadow(spec: Spec, old: ColumnModel, ddl: Pick<Ddl, 'changesTypeInCatalog'>): boolean {
-  return spec.up !== undefined || (changesType(spec.type, old) && !ddl.changesTypeInCatalog(spec.table, old, spec.type));
+/**
+ * The in-place change needs a shadow column: a conversion (`up`), or a type
+ * the catalog alone cannot change — nor one of a foreign key's columns, whose
+ * key MySQL will not let change type under it (the shadow re-creates it).
+ */
+export function needsShadow(spec: Spec, old: ColumnModel, ddl: Pick<Ddl, 'changesTypeInCatalog'>, model: SchemaModel): boolean {
+  if (spec.up !== undefined) return true;
+  if (!changesType(spec.type, old)) return false;
+  const keyed = model.table(spec.table)?.foreignKeys.some((k) => k.columns.includes(spec.column)) ?? false;
+  return keyed || !ddl.changesTypeInCatalog(spec.table, old, spec.type);
 }
 
 const oldColumn = (model: SchemaModel, spec: Spec) => model.table(spec.table)?.columns.find((c) => c.name === spec.column);
 const shadowed = (spec: Spec, { model, dialect }: Pick<ValidateContext, 'model' | 'dialect'>) => {
   const old = oldColumn(model, spec);
-  return spec.to === undefined && old !== undefined && needsShadow(spec, old, dialect.ddl(model));
+  return spec.to === undefined && old !== undefined && needsShadow(spec, old, dialect.ddl(model), model);
 };
 /** The new value in place: `up`, else the column itself (converted as storing it in the new type converts). */
 const upOf = (spec: Spec, expr: (e: NonNullable<Spec['up']>) => string | undefined, dialect: Dialect) => (spec.up === undefined ? dialect.quote(spec.column) : expr(spec.up));
@@ -60,6 +67,9 @@ export const alterColumn: Operation<'alterColumn'> = {
       if (old && shadowed(spec, ctx)) {
         refuseUncopyable(model, t, spec.column, ['column'], issues);
         issues.push(...shadowIssues(ctx, spec.table, [spec.column], ['column']));
+      } else if (old && changesType(spec.type, old)) {
+        // Catalog only, yet the foreign keys of other tables over it would have to change type with it (MySQL refuses; PostgreSQL re-checks them all).
+        refuseUncopyable(model, t, spec.column, ['column'], issues);
       }
     }
     // The foreign keys of the column come over to the new one at contract: its new type must suit them now, not then.
@@ -158,7 +168,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     const old = oldColumn(ctx.model, spec)!;
     const type = spec.type ?? old.type;
     const nullable = spec.nullable ?? old.nullable;
-    if (needsShadow(spec, old, ctx.ddl)) {
+    if (needsShadow(spec, old, ctx.ddl, ctx.model)) {
       const def = copiedDefault({ type: spec.type, default: spec.default }, old, ctx.ddl);
       return planShadowColumns(ctx, spec.table, [{ column: spec.column, type, nullable, default: def, comment: spec.comment, up: upOf(spec, ctx.expr, ctx.dialect)! }]);
     }

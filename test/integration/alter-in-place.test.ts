@@ -1,0 +1,98 @@
+/**
+ * alterColumn without `to`, what `plan` says and what it refuses, on both
+ * databases: a change the catalog alone makes is one ALTER at contract, said
+ * so in its step, with no shadow, trigger or backfill; any other goes
+ * through a shadow column; a column other tables' foreign keys reference,
+ * and an operation changing nothing, are refused (exit 2) before any DDL.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createXc, type Xc } from '../../src/index.js';
+import type { PlanResult } from '../../src/api.js';
+import { targets, type Db, type Target } from '../helpers/targets.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(target: Target, statements: string[], operations: unknown[]): Promise<{ db: Db; xc: Xc }> {
+  const db = await target.create('xc_inplace');
+  cleanups.push(() => db.drop());
+  for (const sql of statements) await db.query(sql);
+  const dir = await mkdtemp(path.join(tmpdir(), 'xc-inplace-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(path.join(dir, '0001_change.json'), JSON.stringify({ operations }));
+  const xc = createXc({ url: db.url, dir });
+  cleanups.push(() => xc.close());
+  return { db, xc };
+}
+
+const phase = (plan: PlanResult, stage: string) => plan.migrations[0]!.pending.find((p) => p.phase === stage);
+const descriptions = (plan: PlanResult, stage: string) => (phase(plan, stage)?.steps ?? []).map((s) => s.description);
+
+async function rejection(p: Promise<unknown>): Promise<Error & { exitCode?: number; issues?: { code: string; path: unknown[]; message: string }[] }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error & { exitCode?: number };
+  }
+  throw new Error('expected a rejection');
+}
+
+for (const target of targets) {
+  target.describe(`alterColumn in place: plan and refusals (${target.name})`, () => {
+    it('a varchar widened is catalog only: one ALTER at contract, said so; no shadow, trigger or backfill', async () => {
+      const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, label varchar(10))`], [{ alterColumn: { table: 't', column: 'label', type: 'varchar(40)' } }]);
+      const plan = await xc.plan();
+      expect(descriptions(plan, 'expand')).toEqual([]);
+      expect(phase(plan, 'backfill')?.backfill ?? []).toEqual([]);
+      const contract = descriptions(plan, 'contract');
+      expect(contract).toHaveLength(1);
+      expect(contract[0]).toMatch(/catalog only: no row rewritten/);
+      expect(contract[0]).toContain('varchar(40)');
+    });
+
+    it('int → bigint goes through a shadow: added and synced at expand, backfilled, cut over at contract', async () => {
+      const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`, `CREATE INDEX t_n_idx ON t (n)`], [{ alterColumn: { table: 't', column: 'n', type: 'bigint' } }]);
+      const plan = await xc.plan();
+      const expand = descriptions(plan, 'expand').join('\n');
+      expect(expand).toMatch(/add column .*xc_shadow/);
+      expect(expand).toMatch(/keeps xc_shadow\w* computed from the row on every write/);
+      expect(expand).toMatch(/copy of .*t_n_idx/);
+      expect(phase(plan, 'backfill')?.backfill?.map((b) => b.table)).toEqual(['t']);
+      expect(descriptions(plan, 'contract').join('\n')).toMatch(/cut over|takes the place and name of/);
+    });
+
+    it('refuses a column other tables reference, naming the key, before any DDL', async () => {
+      const { db, xc } = await setup(
+        target,
+        [`CREATE TABLE p (id int PRIMARY KEY, code int NOT NULL, UNIQUE (code))`, `CREATE TABLE c (id int PRIMARY KEY, code int, CONSTRAINT c_code_fkey FOREIGN KEY (code) REFERENCES p (code))`],
+        [{ alterColumn: { table: 'p', column: 'code', type: 'bigint' } }],
+      );
+      const err = await rejection(xc.apply());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/referenced by foreign key "c_code_fkey" of "c"/);
+      expect((await db.columns('p')).map((c) => c.name)).toEqual(['id', 'code']);
+      expect(await db.triggers()).toEqual([]);
+    });
+
+    it('refuses an in-place change that changes nothing', async () => {
+      const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`], [{ alterColumn: { table: 't', column: 'n' } }]);
+      const err = await rejection(xc.plan());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/give at least one of `type`, `nullable`, `default`, `comment`, `up`/);
+    });
+
+    // MySQL/MariaDB convert every type to every other on assignment; a value that does not convert stops the backfill at its row.
+    it.runIf(target.name === 'postgres')('refuses a conversion the server makes only by CAST (text → jsonb) until up gives it', async () => {
+      const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, body text)`], [{ alterColumn: { table: 't', column: 'body', type: 'jsonb' } }]);
+      const err = await rejection(xc.plan());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/up/);
+      expect(err.message).toMatch(/jsonb/);
+    });
+  });
+}
