@@ -39,6 +39,9 @@ interface XcRun extends LoadRun {
 
 type Log = (line: string) => void;
 
+/** Column order after each change, by table (the last round's): a shadow renamed into place comes last. */
+const orders = new Map<string, string>();
+
 export async function inplaceSection(o: InplaceOptions, log: Log): Promise<Section & { server: string }> {
   const checks = new Checks();
   const my = o.myMissing ? null : await mariadbRuns(o, log, checks);
@@ -76,6 +79,8 @@ export async function inplaceSection(o: InplaceOptions, log: Log): Promise<Secti
       `MariaDB: xc in place took ${secs(med(my.xc.map((x) => x.ms)))} s against pt-online-schema-change's ${secs(med(my.pt.map((x) => x.ms)))} s ` +
         `(median of the per-round ratios ${r.toFixed(2)}×, ${range(my.xc.map((x, i) => x.ms / my.pt[i]!.ms), (v) => `${v.toFixed(2)}×`)}). ` +
         `Worst write: xc ${stall(my.xc)} ms, pt-osc ${stall(my.pt)} ms (median, min–max); writer errors: xc ${errors(my.xc)}, pt-osc ${errors(my.pt)}.`,
+      `MariaDB: xc's expand (the shadow column added by an online rebuild, then filled by UPDATE before its trigger exists) is ${secs(med(my.xc.map((x) => x.phases.expand)))} s of its ` +
+        `${secs(med(my.xc.map((x) => x.ms)))} s: two passes that write every row, where pt-osc's copy writes each once; the cut-over under \`LOCK TABLES … WRITE\` took ${spread(my.xc.map((x) => x.phases.contract), secs)} s.`,
     );
   } else {
     conclusions.push(`MariaDB: not measured — ${o.myMissing}.`);
@@ -101,11 +106,15 @@ export async function inplaceSection(o: InplaceOptions, log: Log): Promise<Secti
       title: 'Data checks',
       head: ['table', 'check', 'expected', 'found', 'ok'],
       rows: checks.all.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']),
-      notes: ['Counts and sums are summed over the rounds; the catalog checks hold in every round. `bench_ptosc` is the MariaDB table pt-osc changed.'],
+      notes: [
+        'Counts and sums are summed over the rounds; the catalog checks hold in every round. `bench_ptosc` is the MariaDB table pt-osc changed.',
+        `Column order afterwards (not checked; loaded as id, amount, pad): ${[...orders].map(([t, o]) => `${t} ${o.replace(/,/g, ', ')}`).join('; ')}.`,
+      ],
     },
   );
   conclusions.push(
-    `PostgreSQL: xc's worst write ${stall(pg.xc)} ms (p99 ${spread(pg.xc.map((r) => r.writer.p99Ms), millis)} ms) against the plain ALTER's ${stall(pg.naive)} ms ` +
+    `PostgreSQL: the plain ALTER's worst write is ${med(pg.xc.map((x, i) => pg.naive[i]!.writer.worstMs / Math.max(x.writer.worstMs, 0.001))).toFixed(1)}× xc's (median of the per-round ratios). ` +
+      `xc's worst write ${stall(pg.xc)} ms (p99 ${spread(pg.xc.map((r) => r.writer.p99Ms), millis)} ms) against the plain ALTER's ${stall(pg.naive)} ms ` +
       `(p99 ${spread(pg.naive.map((r) => r.writer.p99Ms), millis)} ms); whole time xc ${spread(pg.xc.map((r) => r.ms), secs)} s, ALTER ${spread(pg.naive.map((r) => r.ms), secs)} s; ` +
       `writer errors: xc ${errors(pg.xc)}, ALTER ${errors(pg.naive)}.`,
     failed.length === 0
@@ -117,7 +126,7 @@ export async function inplaceSection(o: InplaceOptions, log: Log): Promise<Secti
     title: INPLACE_TITLE,
     server: [my ? my.server : 'MySQL/MariaDB: not measured', pg.server].join('; '),
     intro: [
-      `Servers: ${[my?.server ?? `MySQL/MariaDB not measured (${o.myMissing})`, pg.server].join('; ')}.`,
+      `Servers: ${[my ? `${my.server} (${my.settings})` : `MySQL/MariaDB not measured (${o.myMissing})`, pg.server].join('; ')}.`,
       `xc runs \`${JSON.stringify({ alterColumn: { table: 't', ...INPLACE_SPEC } })}\` with default options: until contract \`amount\` stays the old int column for both versions; ` +
         'a shadow column xc names holds the new definition, kept equal to `amount` by a one-way trigger, backfilled and verified; contract is the cut-over ' +
         '(PostgreSQL: one transaction; MySQL/MariaDB: one step holding `LOCK TABLES … WRITE` around `DROP TRIGGER` and one `ALTER TABLE` that drops the old column and renames the shadow). ' +
@@ -163,22 +172,23 @@ function phasesOf(tl: XcTimeline & { contractCalledAt?: number }): XcRun['phases
   };
 }
 
-async function mariadbRuns(o: InplaceOptions, log: Log, checks: Checks): Promise<{ server: string; xc: XcRun[]; pt: PtRun[] }> {
+async function mariadbRuns(o: InplaceOptions, log: Log, checks: Checks): Promise<{ server: string; settings: string; xc: XcRun[]; pt: PtRun[] }> {
   const db = await createMyBenchDb(o.myUrl);
   const stop = () => void db.drop().finally(() => process.exit(130));
   process.once('SIGINT', stop);
   try {
     const version = await myOne<string>(db, 'SELECT VERSION()');
+    const settings = await myOne<string>(db, `SELECT CONCAT('innodb_buffer_pool_size ', @@innodb_buffer_pool_size DIV 1048576, ' MiB, innodb_flush_log_at_trx_commit ', @@innodb_flush_log_at_trx_commit)`);
     const xc: XcRun[] = [];
     const pt: PtRun[] = [];
     for (let round = 1; round <= o.repeat; round++) {
       for (const who of round % 2 === 1 ? ['xc', 'pt'] : ['pt', 'xc']) {
         log(`inplace mariadb round ${round}/${o.repeat}: ${who === 'xc' ? 'xc in place' : 'pt-online-schema-change'} under a writer`);
         if (who === 'xc') xc.push(await myXc(db, o.rows, checks));
-        else pt.push(await ptOsc(db, o.rows, checks));
+        else pt.push(await ptOsc(db, o.rows, checks, (t) => myLeftovers(db, t)));
       }
     }
-    return { server: /mariadb/i.test(version) ? `MariaDB ${version}` : `MySQL ${version}`, xc, pt };
+    return { server: /mariadb/i.test(version) ? `MariaDB ${version}` : `MySQL ${version}`, settings, xc, pt };
   } finally {
     process.off('SIGINT', stop);
     await db.drop();
@@ -188,6 +198,7 @@ async function mariadbRuns(o: InplaceOptions, log: Log, checks: Checks): Promise
 /** After an in-place change on MySQL/MariaDB: the table has its three columns again, and no trigger. */
 async function myLeftovers(db: MyBenchDb, t: string): Promise<Check[]> {
   const cols = await myOne<string>(db, 'SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY COLUMN_NAME) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [t]);
+  orders.set(t, await myOne<string>(db, 'SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [t]));
   const trig = await myOne<string | null>(db, 'SELECT GROUP_CONCAT(TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = ?', [t]);
   return [
     { table: t, what: 'columns afterwards', expected: 'amount,id,pad', found: cols },
@@ -249,6 +260,7 @@ async function postgresRuns(o: InplaceOptions, log: Log, checks: Checks): Promis
 
 /** After the change on PostgreSQL: amount is bigint NOT NULL DEFAULT 0, the table has its three columns, and no trigger. */
 async function pgLeftovers(db: BenchDb, t: string): Promise<Check[]> {
+  orders.set(t, await pgOne<string>(db, `SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = '${t}'::regclass AND attnum > 0 AND NOT attisdropped`));
   const col = await pgOne<string>(db, `SELECT coalesce((SELECT format_type(atttypid, atttypmod) || CASE WHEN attnotnull THEN ' not null' ELSE '' END
     FROM pg_attribute WHERE attrelid = '${t}'::regclass AND attname = 'amount' AND NOT attisdropped), 'missing')`);
   // The default as written may differ (`0`, `(0)::bigint`); what it gives must not.

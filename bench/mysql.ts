@@ -263,7 +263,7 @@ async function xcLifecycle(db: MyBenchDb, N: number, variant: XcVariant | undefi
   };
 }
 
-export async function ptOsc(db: MyBenchDb, N: number, checks: Checks): Promise<PtRun> {
+export async function ptOsc(db: MyBenchDb, N: number, checks: Checks, after?: (t: string) => Promise<Check[]>): Promise<PtRun> {
   const t = 'bench_ptosc';
   let run!: PtOscRun;
   let t0 = 0;
@@ -271,7 +271,7 @@ export async function ptOsc(db: MyBenchDb, N: number, checks: Checks): Promise<P
     t0 = performance.now();
     run = await runPtOsc(db, t, ALTER);
     return 'amount';
-  });
+  }, after);
   const start = lineAt(run, /Copying approximately/);
   const end = lineAt(run, /Copied rows OK/);
   // The last output line before the worst write started.
