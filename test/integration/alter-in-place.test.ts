@@ -14,6 +14,9 @@ import type { PlanResult } from '../../src/api.js';
 import { targets, type Db, type Target } from '../helpers/targets.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
+/** Each test database's migration directory. */
+const dirs = new Map<string, string>();
+const latestDir = async (db: Db) => dirs.get(db.url)!;
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -25,6 +28,7 @@ async function setup(target: Target, statements: string[], operations: unknown[]
   const dir = await mkdtemp(path.join(tmpdir(), 'xc-inplace-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   await writeFile(path.join(dir, '0001_change.json'), JSON.stringify({ operations }));
+  dirs.set(db.url, dir);
   const xc = createXc({ url: db.url, dir });
   cleanups.push(() => xc.close());
   return { db, xc };
@@ -84,6 +88,19 @@ for (const target of targets) {
       const err = await rejection(xc.plan());
       expect(err.exitCode).toBe(2);
       expect(err.message).toMatch(/give at least one of `type`, `nullable`, `default`, `comment`, `up`/);
+    });
+
+    it.runIf(target.name === 'mysql')('MariaDB: a column made json in place reads back as json (its check keeps the name the shadow had)', async () => {
+      const { db, xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, body text)`], [{ alterColumn: { table: 't', column: 'body', type: 'json' } }]);
+      await xc.apply();
+      await xc.deploy.record({ app: 'shop', version: 'v1' });
+      await xc.contract();
+      expect(await db.checks('t')).toEqual(['json_valid(`body`)']);
+      // Asked for json again: nothing to do, as the column already is json to xc.
+      await writeFile(path.join(await latestDir(db), '0002_again.json'), JSON.stringify({ operations: [{ alterColumn: { table: 't', column: 'body', type: 'json' } }] }));
+      const plan = await xc.plan();
+      expect(plan.migrations.map((m) => m.id)).toEqual(['0002_again']);
+      expect(plan.migrations[0]!.pending.flatMap((p) => p.steps)).toEqual([]);
     });
 
     // MySQL/MariaDB convert every type to every other on assignment; a value that does not convert stops the backfill at its row.

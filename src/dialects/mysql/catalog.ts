@@ -54,8 +54,10 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
   )).rows;
 
   const checkRows = flavor.checks ? await readChecks(s, flavor) : [];
-  // MariaDB's JSON: a column-level json_valid(`c`) check named after the column.
-  const jsonColumns = new Set(checkRows.filter((c) => c.level === 'Column' && /^json_valid\(`(?:[^`]|``)+`\)$/i.test(c.clause)).map((c) => `${c.table_name}.${c.name}`));
+  // MariaDB's JSON: a column-level json_valid(`c`) check, named after the column — or after the name it was added
+  // under, when a column was renamed since (an in-place alterColumn's shadow): the column is the one the check names.
+  const jsonColumnOf = (c: (typeof checkRows)[number]) => (c.level === 'Column' ? /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(c.clause)?.[1]?.replace(/``/g, '`') : undefined);
+  const jsonColumns = new Set(checkRows.flatMap((c) => (jsonColumnOf(c) === undefined ? [] : [`${c.table_name}.${jsonColumnOf(c)}`])));
 
   for (const r of columns) {
     let t = tables.get(r.table_name);
@@ -130,7 +132,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
 
   for (const r of checkRows) {
     const t = tables.get(r.table_name);
-    if (!t || jsonColumns.has(`${r.table_name}.${r.name}`)) continue;
+    if (!t || jsonColumnOf(r) !== undefined) continue;
     const expression = unquoteSimple(r.clause);
     t.checks.push({ name: r.name, expression, columns: mentioned(expression, t.columns.map((c) => c.name)) });
   }

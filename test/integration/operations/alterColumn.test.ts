@@ -330,4 +330,31 @@ describeOperation('alterColumn', [
       expect((await column(db, 'events', 'body'))?.type).toBe('text');
     },
   },
+  {
+    name: 'in place: text → json, valid JSON enforced from contract on',
+    only: 'mysql',
+    setup: [`CREATE TABLE events (id int PRIMARY KEY, body text)`, `INSERT INTO events VALUES (1, '{"a": 1}'), (2, NULL)`],
+    operations: [{ alterColumn: { table: 'events', column: 'body', type: 'json' } }],
+    writes: { old: [`INSERT INTO events (id, body) VALUES (3, '[1, 2]')`], new: [`UPDATE events SET body = '{"b": "yes"}' WHERE id = 2`] },
+    async afterStart(db) {
+      // Until contract the column is text for both versions.
+      await db.query(`INSERT INTO events (id, body) VALUES (9, '[3]')`);
+      await db.query(`DELETE FROM events WHERE id = 9`);
+      // A value the shadow cannot hold (up cannot convert it) fails the write already, as it would after contract.
+      await rejects(db, `INSERT INTO events (id, body) VALUES (9, 'not json')`);
+    },
+    async afterComplete(db) {
+      expect(await rows(db, `SELECT id, JSON_VALUE(body, '$.b') AS b, JSON_TYPE(body) AS t FROM events ORDER BY id`)).toEqual([
+        { id: '1', b: null, t: 'OBJECT' },
+        { id: '2', b: 'yes', t: 'OBJECT' },
+        { id: '3', b: null, t: 'ARRAY' },
+      ]);
+      await rejects(db, `INSERT INTO events VALUES (4, 'not json')`);
+    },
+    async afterRollback(db) {
+      expect((await column(db, 'events', 'body'))?.type).toBe('text');
+      await db.query(`INSERT INTO events VALUES (4, 'not json')`);
+      await db.query(`DELETE FROM events WHERE id = 4`);
+    },
+  },
 ]);
