@@ -205,7 +205,9 @@ export const createConstraint: Operation<'createConstraint'> = {
       t.primaryKey = [...spec.columns];
       for (const c of t.columns) if (spec.columns.includes(c.name)) c.nullable = false;
     } else if (spec.type === 'check' && spec.check !== undefined) {
-      if (!t.checks.some((c) => c.name === spec.name)) t.checks.push({ name: spec.name, expression: spec.check, columns: dialect.columnsNamed(spec.check, t.columns.map((c) => c.name)) });
+      // In flight with a converting `up`, the catalog shows it over the shadows: after contract it is over the columns.
+      t.checks = t.checks.filter((c) => c.name !== spec.name);
+      t.checks.push({ name: spec.name, expression: spec.check, columns: dialect.columnsNamed(spec.check, t.columns.map((c) => c.name)) });
     } else if (spec.type === 'foreign_key' && spec.references) {
       if (t.foreignKeys.some((f) => f.name === spec.name)) return;
       const fk = foreignKey(spec, refColumns(spec, spec.references.table === spec.table ? t : model.table(spec.references.table)));

@@ -315,7 +315,11 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     swapColumns(spec) {
       const { table } = spec;
       const steps: Step[] = [...spec.dropTrigger];
-      for (const name of spec.dropIndexes) steps.push(tx(`DROP INDEX IF EXISTS ${q(name)}`, `drop index ${q(name)}`, instant('ACCESS EXCLUSIVE', table), [table]));
+      for (const name of spec.dropIndexes) {
+        // An index a UNIQUE constraint owns goes with the constraint (PostgreSQL refuses DROP INDEX of it); its copy adopts the name again below.
+        const owner = model.table(table)?.indexes.find((i) => i.name === name)?.constraint;
+        steps.push(...(owner ? ddl.dropConstraint(table, owner) : [tx(`DROP INDEX IF EXISTS ${q(name)}`, `drop index ${q(name)}`, instant('ACCESS EXCLUSIVE', table), [table])]));
+      }
       for (const name of [...spec.dropForeignKeys, ...spec.dropChecks]) steps.push(...ddl.dropConstraint(table, name));
       for (const col of spec.columns) {
         steps.push(...ddl.dropColumn(table, col.column));

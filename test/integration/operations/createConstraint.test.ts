@@ -214,6 +214,42 @@ describeOperation('createConstraint', [
     },
   },
   {
+    // pgroll's 44 then 45: the unique constraint over both columns is carried over to the converted one at contract.
+    name: 'check whose up converts a column a unique constraint covers with another',
+    setup: [...TICKETS, `INSERT INTO tickets VALUES (4, 'bea', -1)`, `ALTER TABLE tickets ADD CONSTRAINT unique_zip_name UNIQUE (sellers_name, sellers_zip)`],
+    operations: [
+      {
+        createConstraint: {
+          type: 'check', table: 'tickets', name: 'check_zip_name', columns: ['sellers_name', 'sellers_zip'], check: "sellers_name = 'alice' OR sellers_zip > 0",
+          up: { sellers_zip: "CASE WHEN sellers_name != 'alice' AND sellers_zip <= 0 THEN 123 ELSE sellers_zip END" },
+        },
+      },
+    ],
+    writes: { old: [`INSERT INTO tickets (id, sellers_name, sellers_zip) VALUES (5, 'carol', 0)`], new: [`UPDATE tickets SET sellers_zip = -7 WHERE id = 2`] },
+    async afterStart(db) {
+      // MySQL/MariaDB list the copy over the shadow column too (a unique index is a unique constraint there).
+      expect((await db.uniques('tickets')).filter((u) => !u.some((c) => c.startsWith('xc_')))).toEqual([['sellers_name', 'sellers_zip']]);
+      // The copy over the shadow judges converted values: bea's -1 is (bea, 123) there.
+      await rejects(db, `INSERT INTO tickets (id, sellers_name, sellers_zip) VALUES (6, 'bea', 123)`);
+    },
+    async afterComplete(db) {
+      expect(await db.uniques('tickets')).toEqual([['sellers_name', 'sellers_zip']]);
+      expect(await rows(db, `SELECT id, sellers_zip FROM tickets ORDER BY id`)).toEqual([
+        { id: '1', sellers_zip: '0' },
+        { id: '2', sellers_zip: '123' },
+        { id: '3', sellers_zip: '5' },
+        { id: '4', sellers_zip: '123' },
+        { id: '5', sellers_zip: '123' },
+      ]);
+      await rejects(db, `INSERT INTO tickets VALUES (6, 'bea', 123)`);
+      await rejects(db, `INSERT INTO tickets VALUES (6, 'dan', -1)`);
+    },
+    async afterRollback(db) {
+      expect(await db.uniques('tickets')).toEqual([['sellers_name', 'sellers_zip']]);
+      expect(await db.checks('tickets')).toEqual([]);
+    },
+  },
+  {
     // pgroll's 47_add_table_foreign_key_constraint, without up/down, with both actions.
     name: 'foreign key over two columns, on delete and on update cascade: unvalidated at expand, validated at contract',
     setup: [...SELLERS, ...TICKETS.slice(0, 1), `INSERT INTO tickets VALUES (1, 'alice', 0), (2, 'bob', 10), (3, NULL, 99)`],
