@@ -29,17 +29,22 @@ type Spec = OperationSpec<'alterColumn'>;
  * the catalog alone cannot change — nor one of a foreign key's columns, whose
  * key MySQL will not let change type under it (the shadow re-creates it).
  */
-export function needsShadow(spec: Spec, old: ColumnModel, ddl: Pick<Ddl, 'changesTypeInCatalog'>, model: SchemaModel): boolean {
-  if (spec.up !== undefined) return true;
+export function needsShadow(spec: Spec, old: ColumnModel, ddl: Pick<Ddl, 'changesTypeInCatalog'>, model: SchemaModel, dialect: Pick<Dialect, 'quote'>): boolean {
+  if (spec.up !== undefined && !upIsColumn(spec, dialect)) return true;
   if (!changesType(spec.type, old)) return false;
   const keyed = model.table(spec.table)?.foreignKeys.some((k) => k.columns.includes(spec.column)) ?? false;
   return keyed || !ddl.changesTypeInCatalog(spec.table, old, spec.type);
 }
 
+/** `up` is the column itself, for every dialect (pgroll's examples write it so): no conversion asked. */
+function upIsColumn(spec: Spec, dialect: Pick<Dialect, 'quote'>): boolean {
+  const variants = typeof spec.up === 'string' ? [spec.up] : Object.values(spec.up ?? {});
+  return variants.length > 0 && variants.every((e) => e !== undefined && [spec.column, dialect.quote(spec.column)].includes(e.trim()));
+}
 const oldColumn = (model: SchemaModel, spec: Spec) => model.table(spec.table)?.columns.find((c) => c.name === spec.column);
 const shadowed = (spec: Spec, { model, dialect }: Pick<ValidateContext, 'model' | 'dialect'>) => {
   const old = oldColumn(model, spec);
-  return spec.to === undefined && old !== undefined && needsShadow(spec, old, dialect.ddl(model), model);
+  return spec.to === undefined && old !== undefined && needsShadow(spec, old, dialect.ddl(model), model, dialect);
 };
 /** The new value in place: `up`, else the column itself (converted as storing it in the new type converts). */
 const upOf = (spec: Spec, expr: (e: NonNullable<Spec['up']>) => string | undefined, dialect: Dialect) => (spec.up === undefined ? dialect.quote(spec.column) : expr(spec.up));
@@ -168,7 +173,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     const old = oldColumn(ctx.model, spec)!;
     const type = spec.type ?? old.type;
     const nullable = spec.nullable ?? old.nullable;
-    if (needsShadow(spec, old, ctx.ddl, ctx.model)) {
+    if (needsShadow(spec, old, ctx.ddl, ctx.model, ctx.dialect)) {
       const def = copiedDefault({ type: spec.type, default: spec.default }, old, ctx.ddl);
       return planShadowColumns(ctx, spec.table, [{ column: spec.column, type, nullable, default: def, comment: spec.comment, up: upOf(spec, ctx.expr, ctx.dialect)! }]);
     }

@@ -357,4 +357,31 @@ describeOperation('alterColumn', [
       await db.query(`DELETE FROM events WHERE id = 4`);
     },
   },
+  {
+    name: 'in place: a default dropped at contract (catalog only; up the column itself asks for no shadow)',
+    setup: [`CREATE TABLE tickets (id int PRIMARY KEY, kind varchar(20) DEFAULT 'bug')`, `INSERT INTO tickets (id) VALUES (1)`],
+    operations: [{ alterColumn: { table: 'tickets', column: 'kind', default: null, up: 'kind', down: 'kind' } }],
+    // Until contract both versions still get the default: it never changes what the other version writes.
+    writes: { old: [`INSERT INTO tickets (id) VALUES (2)`], new: [`INSERT INTO tickets (id) VALUES (3)`] },
+    async afterExpand(db) {
+      expect(await shadowOf(db, 'tickets')).toBeUndefined();
+      expect(await db.triggers()).toEqual([]);
+    },
+    async afterStart(db) {
+      expect(await rows(db, `SELECT id, kind FROM tickets ORDER BY id`)).toEqual([
+        { id: '1', kind: 'bug' },
+        { id: '2', kind: 'bug' },
+        { id: '3', kind: 'bug' },
+      ]);
+    },
+    async afterComplete(db) {
+      // MariaDB shows a column with no default as 'NULL'.
+      expect([null, 'NULL']).toContain((await column(db, 'tickets', 'kind'))?.default ?? null);
+      await db.query(`INSERT INTO tickets (id) VALUES (4)`);
+      expect(await rows(db, `SELECT kind FROM tickets WHERE id = 4`)).toEqual([{ kind: null }]);
+    },
+    async afterRollback(db) {
+      expect((await column(db, 'tickets', 'kind'))?.default).toContain('bug');
+    },
+  },
 ]);
