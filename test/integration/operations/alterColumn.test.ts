@@ -384,4 +384,35 @@ describeOperation('alterColumn', [
       expect((await column(db, 'tickets', 'kind'))?.default).toContain('bug');
     },
   },
+  {
+    name: 'in place: two columns of one table in one migration, each through its shadow, and a catalog-only third',
+    setup: [`CREATE TABLE m (id int PRIMARY KEY, a int, b smallint NOT NULL, c varchar(10))`, `CREATE INDEX m_ab_idx ON m (a, id)`, `INSERT INTO m VALUES (1, 1, 2, 'x'), (2, NULL, 3, NULL)`],
+    operations: [
+      { alterColumn: { table: 'm', column: 'a', type: 'bigint' } },
+      { alterColumn: { table: 'm', column: 'b', type: 'int' } },
+      { alterColumn: { table: 'm', column: 'c', type: 'varchar(30)' } },
+    ],
+    writes: { old: [`INSERT INTO m (id, a, b, c) VALUES (3, 30, 4, 'y')`, `UPDATE m SET a = 10, b = 20 WHERE id = 1`], new: [`UPDATE m SET a = 5 WHERE id = 2`] },
+    async afterStart(db) {
+      expect((await db.columns('m')).filter((c) => c.name.startsWith('xc_shadow'))).toHaveLength(2);
+    },
+    async afterComplete(db) {
+      const types = Object.fromEntries((await db.columns('m')).map((c) => [c.name, c.type]));
+      expect(Object.keys(types).sort()).toEqual(['a', 'b', 'c', 'id']);
+      expect([types.a, types.b]).toEqual(['bigint', db.dialect === 'postgres' ? 'integer' : 'int']);
+      expect(await maxLength(db, 'm', 'c')).toBe(30);
+      expect((await column(db, 'm', 'b'))?.nullable).toBe(false);
+      // The copy keeps its original's name and its column order (the PostgreSQL helper's list is unordered: read the definition).
+      if (db.dialect === 'postgres') expect(await rows(db, `SELECT pg_get_indexdef('m_ab_idx'::regclass) AS d`)).toEqual([{ d: 'CREATE INDEX m_ab_idx ON public.m USING btree (a, id)' }]);
+      else expect((await db.indexes('m')).find((i) => i.name === 'm_ab_idx')?.columns).toEqual(['a', 'id']);
+      expect(await rows(db, `SELECT id, a, b, c FROM m ORDER BY id`)).toEqual([
+        { id: '1', a: '10', b: '20', c: 'x' },
+        { id: '2', a: '5', b: '3', c: null },
+        { id: '3', a: '30', b: '4', c: 'y' },
+      ]);
+    },
+    async afterRollback(db) {
+      expect((await db.columns('m')).map((c) => c.name)).toEqual(['id', 'a', 'b', 'c']);
+    },
+  },
 ]);
