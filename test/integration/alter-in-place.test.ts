@@ -59,6 +59,15 @@ for (const target of targets) {
       expect(contract[0]).toContain('varchar(40)');
     });
 
+    it('a varchar widened under a CHECK: PostgreSQL through a shadow (ALTER … TYPE would validate the check again under its lock), MySQL/MariaDB catalog only', async () => {
+      const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, label varchar(10), CONSTRAINT t_label_check CHECK (label <> ''))`], [{ alterColumn: { table: 't', column: 'label', type: 'varchar(40)' } }]);
+      const plan = await xc.plan();
+      const expand = descriptions(plan, 'expand').join('\n');
+      if (target.name === 'postgres') expect(expand).toMatch(/add column .*xc_shadow/);
+      else expect(descriptions(plan, 'contract').join('\n')).toMatch(/catalog only: no row rewritten/);
+      if (target.name === 'mysql') expect(expand).toBe('');
+    });
+
     it('int → bigint goes through a shadow: added and synced at expand, backfilled, cut over at contract', async () => {
       const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`, `CREATE INDEX t_n_idx ON t (n)`], [{ alterColumn: { table: 't', column: 'n', type: 'bigint' } }]);
       const plan = await xc.plan();

@@ -293,8 +293,11 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(sql, `drop constraint ${q(name)} on ${q(table)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied], { removes: object('constraint', table, name) })];
     },
 
-    changesTypeInCatalog(_table, column, type) {
-      return pgCatalogOnlyType(column.type, type);
+    changesTypeInCatalog(table, column, type) {
+      // A CHECK over the column is validated again by ALTER … TYPE, a scan under ACCESS EXCLUSIVE (measured: 2M rows, 0.2 s
+      // instead of 2 ms): such a column goes through a shadow, whose check is added unvalidated and validated online.
+      const checked = model.table(table)?.checks.some((k) => k.columns.includes(column.name)) ?? false;
+      return !checked && pgCatalogOnlyType(column.type, type);
     },
 
     alterColumnInCatalog(table, column, change) {

@@ -1,0 +1,45 @@
+/** Which type changes of an in-place alterColumn the catalog alone makes (Ddl.changesTypeInCatalog), per server. */
+import { describe, expect, it } from 'vitest';
+import { pgCatalogOnlyType } from '../../src/dialects/postgres/ddl.js';
+import { instantVarcharWidening } from '../../src/dialects/mysql/inplace.js';
+
+describe('PostgreSQL: binary-coercible changes, no rewrite', () => {
+  it.each([
+    ['character varying(10)', 'varchar(20)'],
+    ['character varying(10)', 'character varying(10)'],
+    ['character varying(10)', 'varchar'],
+    ['character varying(10)', 'text'],
+    ['character varying', 'text'],
+    ['text', 'varchar'],
+    ['numeric(10,2)', 'numeric(12,2)'],
+    ['numeric(10,2)', 'numeric'],
+    ['numeric(10)', 'decimal(12)'],
+  ])('%s → %s is catalog only', (from, to) => expect(pgCatalogOnlyType(from, to)).toBe(true));
+  it.each([
+    ['character varying(20)', 'varchar(10)'],
+    ['text', 'varchar(20)'],
+    ['integer', 'bigint'],
+    ['numeric(10,2)', 'numeric(12,3)'],
+    ['numeric', 'numeric(12,2)'],
+    ['text', 'jsonb'],
+    ['character(10)', 'character(20)'],
+  ])('%s → %s rewrites (or checks every row)', (from, to) => expect(pgCatalogOnlyType(from, to)).toBe(false));
+});
+
+describe('MySQL/MariaDB: ALGORITHM=INSTANT varchar widening, whatever the character set', () => {
+  it.each([
+    ['varchar(10)', 'varchar(20)'],
+    ['varchar(10)', 'varchar(300)'],
+    ['varchar(31)', 'varchar(63)'],
+    ['varchar(300)', 'varchar(1000)'],
+  ])('%s → %s is instant', (from, to) => expect(instantVarcharWidening(from, to)).toBe(true));
+  it.each([
+    // 63 characters of utf8mb4 is 252 bytes, 64 is 256: the length takes 2 bytes then (the server refuses INSTANT).
+    ['varchar(63)', 'varchar(64)'],
+    ['varchar(50)', 'varchar(100)'],
+    ['varchar(20)', 'varchar(10)'],
+    ['varchar(10) CHARACTER SET latin1 COLLATE latin1_bin', 'varchar(20)'],
+    ['int', 'bigint'],
+    ['varchar(10)', 'text'],
+  ])('%s → %s is not', (from, to) => expect(instantVarcharWidening(from, to)).toBe(false));
+});
