@@ -5,13 +5,14 @@
  *
  * xc builds a constraint on the columns themselves, which both versions
  * write: `up`/`down` that are the column itself (pgroll's default, and what
- * its examples write) ask for exactly that and are taken. A check's `up`
- * that converts goes through shadow columns (shadow.ts): each converted
- * column gets a shadow kept equal to `up` of the row, the check is built
- * over the shadows at expand (so it judges converted values, and a write it
- * would break is stored converted), and the contract's cut-over puts the
- * shadows in the columns' place, the check added again over them and
- * validated. Any other conversion is refused, never silently ignored: there
+ * its examples write) ask for exactly that and are taken. A check's `up`,
+ * or a one-column unique constraint's, that converts goes through shadow
+ * columns (shadow.ts): each converted column gets a shadow kept equal to
+ * `up` of the row, the constraint is built over the shadows at expand (so it
+ * judges converted values: a write is refused only where `up` cannot mend
+ * it), both versions read and write the columns as they are, and the
+ * contract's cut-over puts the shadows in the columns' place, the constraint
+ * with them. Any other conversion is refused, never silently ignored: there
  * a write breaking the constraint is refused from expand on, whichever
  * version sends it. `down` has nothing to convert back: no version writes a
  * shadow.
@@ -63,13 +64,31 @@ export function upDownIssues(
         const why =
           key === 'down'
             ? `no version writes a copy of "${column}" to convert back from (both write the column itself); give \`${column}\` itself or leave \`down\` out`
-            : `${opts.why ?? 'xc builds this constraint on the columns as they are (only a check converts, through copies of its columns), so from expand on a write that breaks it is refused, from either version'}. ` +
+            : `${opts.why ?? 'xc builds this constraint on the columns as they are, so from expand on a write that breaks it is refused, from either version'}. ` +
               `Give \`${column}\` itself (no conversion) or leave \`up\` out, and fix the data or the old writers first (a \`sql\` operation, or a migration of its own)`;
         issues.push({ path, code: 'unsupported', feature: `${key} conversion`, message: `\`${key}\` converting "${column}" is not supported here: ${why}` });
       }
     }
   }
   return issues;
+}
+
+/**
+ * Whether `up` may convert for this constraint, and why not: a check, or a
+ * unique constraint over one column (its index is copied over the shadow,
+ * as shadow.ts copies an index, and takes its name at the cut-over).
+ */
+export function convertibility(spec: Spec): { convertible: boolean; why?: string } {
+  if (spec.type === 'check') return { convertible: true };
+  if (spec.type === 'unique' && spec.columns.length === 1) {
+    return spec.include || spec.nullsNotDistinct || spec.deferrable || spec.initiallyDeferred
+      ? { convertible: false, why: 'a unique constraint with `include`, `nullsNotDistinct` or deferrable converts nothing here (the copy of its index over the shadow column would not keep them), so from expand on a write that breaks it is refused, from either version' }
+      : { convertible: true };
+  }
+  return {
+    convertible: false,
+    why: `a ${spec.type === 'unique' ? 'unique constraint over several columns' : spec.type.replace('_', ' ')} converts nothing here (only a check, or a unique constraint over one column, does, through a copy of the column), so from expand on a write that breaks it is refused, from either version`,
+  };
 }
 
 /** What the shadows of the converted columns cannot take (a key column, one another table references, an index over two of them). */
@@ -114,4 +133,21 @@ export function convertingCheckPlan(spec: Spec, ctx: PlanContext): OperationPlan
   // The check goes first: it names the shadows the rest of the rollback drops.
   plan.rollback.unshift(...ctx.ddl.dropConstraint(spec.table, spec.name));
   return plan;
+}
+
+/**
+ * A unique constraint over one column whose `up` converts: the column's
+ * shadow (shadow.ts) with a copy of the constraint's index over it, built at
+ * expand, so the index judges converted values; the cut-over at contract
+ * gives the copy the constraint's name (PostgreSQL: ADD CONSTRAINT … UNIQUE
+ * USING INDEX). Everything is the shadow machinery's: the constraint is
+ * handed to it as if the column had it already.
+ */
+export function convertingUniquePlan(spec: Spec, ctx: PlanContext): OperationPlan {
+  const t = ctx.model.table(spec.table)!;
+  const [conv] = conversions(spec, ctx.expr, ctx.dialect);
+  const col = t.columns.find((x) => x.name === conv!.column)!;
+  const withKey = ctx.model.clone();
+  withKey.table(spec.table)!.indexes.push({ name: spec.name, columns: spec.columns, unique: true, primary: false, constraint: spec.name });
+  return planShadowColumns({ ...ctx, model: withKey }, spec.table, [{ column: col.name, type: col.type, nullable: col.nullable, default: col.default, up: conv!.up }]);
 }

@@ -25,7 +25,7 @@ import type { TableModel } from '../schema/model.js';
 import type { ForeignKeySpec } from '../dialects/dialect.js';
 import type { RowCheck } from '../plan/index.js';
 import { columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
-import { conversionIssues, conversions, convertingCheckPlan, overConverted, upDownIssues } from './constraintConversion.js';
+import { conversionIssues, conversions, convertibility, convertingCheckPlan, convertingUniquePlan, overConverted, upDownIssues } from './constraintConversion.js';
 import { constraintNames, referenceIssues } from './addForeignKey.js';
 import { indexModel } from './addIndex.js';
 import { keyedCheck } from './batches.js';
@@ -71,7 +71,7 @@ export const createConstraint: Operation<'createConstraint'> = {
   kind: 'createConstraint',
 
   validate(spec, ctx) {
-    const issues: ValidationIssue[] = upDownIssues(spec, spec.columns, ctx, { convertible: spec.type === 'check' });
+    const issues: ValidationIssue[] = upDownIssues(spec, spec.columns, ctx, convertibility(spec));
     const lacking = (path: (string | number)[], feature: Feature, option: string) => {
       const why = ctx.dialect.lacks(feature);
       if (why) issues.push({ path, code: 'unsupported', feature: option, message: `${option} is not available on this database: ${why}` });
@@ -87,7 +87,7 @@ export const createConstraint: Operation<'createConstraint'> = {
     spec.columns.forEach((c, i) => requireColumn(t, c, ['columns', i], issues));
     spec.include?.forEach((c, i) => requireColumn(t, c, ['include', i], issues));
     if (!t) return issues;
-    if (spec.type === 'check' && issues.length === 0) issues.push(...conversionIssues(spec, ctx));
+    if (convertibility(spec).convertible && issues.length === 0) issues.push(...conversionIssues(spec, ctx));
 
     if (constraintNames(t).includes(spec.name)) {
       issues.push({ path: ['name'], code: 'name_taken', name: spec.name, table: spec.table, message: `table "${spec.table}" already has a constraint "${spec.name}"` });
@@ -126,20 +126,22 @@ export const createConstraint: Operation<'createConstraint'> = {
   },
 
   expressions(spec, ctx) {
-    if (spec.type !== 'check' || spec.check === undefined) return [];
     const t = ctx.model.table(spec.table);
     // Computed again by the verify before contract: deterministic.
-    const ups = conversions(spec, ctx.expr, ctx.dialect).flatMap((c) => exprCheck(['up', c.column], spec.table, c.up, columnsOf(t), t?.columns.find((x) => x.name === c.column)?.type).map((k) => ({ ...k, deterministic: true })));
+    const ups = convertibility(spec).convertible
+      ? conversions(spec, ctx.expr, ctx.dialect).flatMap((c) => exprCheck(['up', c.column], spec.table, c.up, columnsOf(t), t?.columns.find((x) => x.name === c.column)?.type).map((k) => ({ ...k, deterministic: true })))
+      : [];
+    if (spec.type !== 'check' || spec.check === undefined) return ups;
     return [{ path: ['check'], table: spec.table, sql: spec.check, columns: columnsOf(t), boolean: true }, ...ups];
   },
 
   // A check's `up` that converts: shadows of those columns, kept equal to `up` by a trigger, backfilled, put in their place at contract.
   synced(spec, ctx) {
-    const convs = spec.type === 'check' ? conversions(spec, ctx.expr, ctx.dialect) : [];
+    const convs = convertibility(spec).convertible ? conversions(spec, ctx.expr, ctx.dialect) : [];
     return triggerColumns(ctx, spec.table, convs.map((c) => c.column), convs.map((c) => c.up));
   },
-  backfillTables: (spec) => (spec.type === 'check' && Object.entries(spec.up ?? {}).some(([c, e]) => mayConvert(c, e)) ? [spec.table] : []),
-  removesAtContract: (spec) => (spec.type === 'check' ? Object.entries(spec.up ?? {}).filter(([c, e]) => mayConvert(c, e)).map(([c]) => ({ path: ['up', c], table: spec.table, column: c })) : []),
+  backfillTables: (spec) => (convertibility(spec).convertible && Object.entries(spec.up ?? {}).some(([c, e]) => mayConvert(c, e)) ? [spec.table] : []),
+  removesAtContract: (spec) => (convertibility(spec).convertible ? Object.entries(spec.up ?? {}).filter(([c, e]) => mayConvert(c, e)).map(([c]) => ({ path: ['up', c], table: spec.table, column: c })) : []),
 
   rowChecks(spec, { model, dialect }) {
     const t = model.table(spec.table);
@@ -148,7 +150,12 @@ export const createConstraint: Operation<'createConstraint'> = {
     const own = (c: string) => `${q(spec.table)}.${q(c)}`;
     const list = spec.columns.map((c) => `"${c}"`).join(', ');
     const checks: RowCheck[] = [];
-    if (spec.type === 'unique' || spec.type === 'primary_key') {
+    const [conv] = spec.type === 'unique' && convertibility(spec).convertible ? conversions(spec, (e) => dialect.resolveExpr(e), dialect) : [];
+    if (conv) {
+      // Duplicates among the values `up` gives (the backfill stores them so under the index's copy).
+      const violation = `(${conv.up}) IN (SELECT (${conv.up}) FROM ${q(spec.table)} GROUP BY (${conv.up}) HAVING count(*) > 1)`;
+      checks.push({ path: ['up', conv.column], table: spec.table, violation, show: spec.columns, message: `existing rows of "${spec.table}" share the value \`up\` gives them, which the unique constraint would refuse as the backfill converts them; make \`up\` tell them apart, or fix those rows first` });
+    } else if (spec.type === 'unique' || spec.type === 'primary_key') {
       const grouped = `FROM ${q(spec.table)} _xc_dup GROUP BY ${spec.columns.map((c) => `_xc_dup.${q(c)}`).join(', ')} HAVING count(*) > 1`;
       // A row equal to another in every key column; NULLs are equal only with nullsNotDistinct (a row-value IN never matches a NULL).
       const violation = spec.nullsNotDistinct
@@ -219,6 +226,7 @@ export const createConstraint: Operation<'createConstraint'> = {
   plan(spec, ctx) {
     switch (spec.type) {
       case 'unique':
+        if (conversions(spec, ctx.expr, ctx.dialect).length > 0) return convertingUniquePlan(spec, ctx);
         return keyPlan(spec, ctx);
       case 'primary_key':
         return keyPlan(spec, ctx);

@@ -250,6 +250,40 @@ describeOperation('createConstraint', [
     },
   },
   {
+    name: 'unique over one column whose up converts (empty strings become NULL): judged as converted until contract, converted then',
+    setup: [`CREATE TABLE accounts (id int PRIMARY KEY, email varchar(40))`, `INSERT INTO accounts VALUES (1, 'a@x'), (2, ''), (3, '')`],
+    operations: [{ createConstraint: { table: 'accounts', name: 'accounts_email_key', type: 'unique', columns: ['email'], up: { email: "CASE WHEN email = '' THEN NULL ELSE email END" } } }],
+    writes: { old: [`INSERT INTO accounts (id, email) VALUES (4, '')`], new: [`INSERT INTO accounts (id, email) VALUES (5, 'b@x')`] },
+    async afterStart(db) {
+      expect(await rows(db, `SELECT id, email FROM accounts ORDER BY id`)).toEqual([
+        { id: '1', email: 'a@x' },
+        { id: '2', email: '' },
+        { id: '3', email: '' },
+        { id: '4', email: '' },
+        { id: '5', email: 'b@x' },
+      ]);
+      await rejects(db, `INSERT INTO accounts (id, email) VALUES (6, 'a@x')`);
+      await db.query(`INSERT INTO accounts (id, email) VALUES (6, '')`);
+    },
+    async afterComplete(db) {
+      expect(await db.uniques('accounts')).toEqual([['email']]);
+      expect(await constraints(db, 'accounts')).toContain('accounts_email_key UNIQUE (email)');
+      expect(await rows(db, `SELECT id, email FROM accounts ORDER BY id`)).toEqual([
+        { id: '1', email: 'a@x' },
+        { id: '2', email: null },
+        { id: '3', email: null },
+        { id: '4', email: null },
+        { id: '5', email: 'b@x' },
+        { id: '6', email: null },
+      ]);
+      await rejects(db, `INSERT INTO accounts VALUES (7, 'b@x')`);
+    },
+    async afterRollback(db) {
+      expect(await db.uniques('accounts')).toEqual([]);
+      expect(await db.count(`SELECT count(*) FROM accounts WHERE email = ''`)).toBe(3);
+    },
+  },
+  {
     // pgroll's 47_add_table_foreign_key_constraint, without up/down, with both actions.
     name: 'foreign key over two columns, on delete and on update cascade: unvalidated at expand, validated at contract',
     setup: [...SELLERS, ...TICKETS.slice(0, 1), `INSERT INTO tickets VALUES (1, 'alice', 0), (2, 'bob', 10), (3, NULL, 99)`],
@@ -437,11 +471,13 @@ for (const target of targets) {
       await s.db.query(`INSERT INTO t (id, a) VALUES (1, 5), (2, 5), (3, 9)`);
       await s.write('0001_c', { createConstraint: { table: 't', name: 't_ck', type: 'check', columns: ['a'], check: 'a > 5', up: { a: 'a - 1' } } });
       await refused(s, ['t'], /createConstraint\.up: existing rows of "t" break the check even as `up` converts them, so the backfill would stop on them; make `up` give values that meet it, or fix those rows first; for example:\n  id="?1"? a="?5"?\n  id="?2"? a="?5"?$/);
-      await s.write('0001_c', { createConstraint: { table: 't', name: 't_u', type: 'unique', columns: ['a'], up: { a: 'a + 1', z: 'z' }, down: { a: 'a - 1' } } });
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_u', type: 'unique', columns: ['a'], up: { a: 'a - (a % 5)' } } });
+      await refused(s, ['t'], /createConstraint\.up\.a: existing rows of "t" share the value `up` gives them, which the unique constraint would refuse as the backfill converts them.*; for example:\n  id="?1"? a="?5"?\n  id="?2"? a="?5"?\n  id="?3"? a="?9"?$/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_u', type: 'unique', columns: ['a', 'b'], up: { a: 'a + 1', z: 'z' }, down: { a: 'a - 1' } } });
       await refused(
         s,
         ['t'],
-        /createConstraint\.up\.a: `up` converting "a" is not supported here: xc builds this constraint on the columns as they are \(only a check converts.*Give `a` itself \(no conversion\) or leave `up` out.*\n.*createConstraint\.up\.z: "z" is none of the constraint's columns \("a"\); `up` names only those\n.*createConstraint\.down\.a: `down` converting "a" is not supported here: no version writes a copy of "a"/,
+        /createConstraint\.up\.a: `up` converting "a" is not supported here: a unique constraint over several columns converts nothing here \(only a check, or a unique constraint over one column, does.*Give `a` itself \(no conversion\) or leave `up` out.*\n.*createConstraint\.up\.z: "z" is none of the constraint's columns \("a", "b"\); `up` names only those\n.*createConstraint\.down\.a: `down` converting "a" is not supported here: no version writes a copy of "a"/,
       );
     });
 
