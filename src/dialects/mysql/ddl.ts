@@ -116,12 +116,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     fillBeforeTriggers: (spec) => fillBeforeTriggers(c, spec),
     changesTypeInCatalog: (_table, column, type) => instantVarcharWidening(column.type, type),
     alterColumnInCatalog: (table, column, change) => alterColumnInCatalog(c, table, column, change),
-    swapColumns(spec) {
-      const steps = swapColumns(c, spec);
-      // The shadows are the columns now: a later request of this plan (a rollback's) must not take them for this plan's additions.
-      for (const col of spec.columns) planned().dropSyncDefault(spec.table, col.shadow);
-      return steps;
-    },
+    swapColumns: (spec) => swapColumns(c, spec),
 
     raw(sql, description) {
       // The author's statement: xc cannot probe its effect, so a re-run after a crash runs it again (write it idempotent).
