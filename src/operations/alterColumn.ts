@@ -194,11 +194,12 @@ function planInCatalog(spec: Spec, old: ColumnModel, ctx: Parameters<Operation['
     ...(changesType(spec.type, old) ? { type: spec.type } : {}),
     ...(spec.nullable === true && !old.nullable ? { nullable: true as const } : {}),
     ...(spec.default !== undefined ? { default: spec.default } : {}),
-    ...(spec.comment !== undefined ? { comment: spec.comment } : {}),
   };
   if (Object.keys(change).length > 0) plan.contract.push(...ddl.alterColumnInCatalog(spec.table, old, change));
+  // The column as it is after each step: MySQL restates it whole (the comment last, after any restatement of NOT NULL).
+  const now: ColumnModel = { ...old, type: spec.type ?? old.type, nullable: spec.nullable ?? old.nullable, default: spec.default === undefined ? old.default : spec.default };
   if (spec.nullable === false && old.nullable) {
-    const col: ColumnModel = { ...old, type: spec.type ?? old.type, nullable: false, default: spec.default === undefined ? old.default : spec.default };
+    const col: ColumnModel = { ...now, nullable: false };
     const check = ctx.name('nn');
     plan.verify.push(
       keyedCheck(ctx, {
@@ -212,6 +213,7 @@ function planInCatalog(spec: Spec, old: ColumnModel, ctx: Parameters<Operation['
     plan.contract.push(...ddl.addNotNullCheck(spec.table, col, check), ...ddl.enforceNotNull(spec.table, col, check));
     plan.rollback.push(...ddl.dropConstraint(spec.table, check));
   }
+  if (spec.comment !== undefined) plan.contract.push(...ddl.alterColumnInCatalog(spec.table, now, { comment: spec.comment }));
   return plan;
 }
 

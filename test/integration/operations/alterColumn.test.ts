@@ -415,4 +415,40 @@ describeOperation('alterColumn', [
       expect((await db.columns('m')).map((c) => c.name)).toEqual(['id', 'a', 'b', 'c']);
     },
   },
+  {
+    name: 'in place: NOT NULL alone, no shadow (an unvalidated check validated at contract), with a comment removed and NULL allowed elsewhere',
+    setup: {
+      postgres: [`CREATE TABLE notes (id int PRIMARY KEY, body varchar(50), tag varchar(5) NOT NULL)`, `COMMENT ON COLUMN notes.body IS 'text'`, `INSERT INTO notes VALUES (1, 'a', 't')`],
+      mysql: [`CREATE TABLE notes (id int PRIMARY KEY, body varchar(50) COMMENT 'text', tag varchar(5) NOT NULL)`, `INSERT INTO notes VALUES (1, 'a', 't')`],
+    },
+    operations: [
+      { alterColumn: { table: 'notes', column: 'body', nullable: false, comment: null } },
+      { alterColumn: { table: 'notes', column: 'tag', nullable: true } },
+    ],
+    writes: { old: [`INSERT INTO notes (id, body, tag) VALUES (2, 'b', 'u')`], new: [`INSERT INTO notes (id, body, tag) VALUES (3, 'c', 'v')`] },
+    async afterExpand(db) {
+      expect(await shadowOf(db, 'notes')).toBeUndefined();
+      // Until contract both columns are as they were.
+      expect((await db.columns('notes')).map((c) => [c.name, c.nullable])).toEqual([
+        ['id', false],
+        ['body', true],
+        ['tag', false],
+      ]);
+    },
+    async afterStart() {},
+    async afterComplete(db) {
+      expect((await db.columns('notes')).map((c) => [c.name, c.nullable])).toEqual([
+        ['id', false],
+        ['body', false],
+        ['tag', true],
+      ]);
+      expect(await commentOf(db, 'notes', 'body')).toBe('');
+      expect(await db.checks('notes')).toEqual([]);
+      await rejects(db, `INSERT INTO notes (id, body, tag) VALUES (4, NULL, 'w')`);
+      await db.query(`INSERT INTO notes (id, body, tag) VALUES (4, 'd', NULL)`);
+    },
+    async afterRollback(db) {
+      expect(await commentOf(db, 'notes', 'body')).toBe('text');
+    },
+  },
 ]);
