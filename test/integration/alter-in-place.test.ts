@@ -92,6 +92,15 @@ for (const target of targets) {
       expect(await db.triggers()).toEqual([]);
     });
 
+    it('refuses NOT NULL over existing NULLs at plan, naming the rows, unless up converts them', async () => {
+      const { db, xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`, `INSERT INTO t VALUES (1, 5), (2, NULL)`], [{ alterColumn: { table: 't', column: 'n', nullable: false } }]);
+      const err = await rejection(xc.apply());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/alterColumn\.nullable/);
+      expect(err.message).toMatch(/holds NULL in existing rows/);
+      expect(await db.triggers()).toEqual([]);
+    });
+
     it('refuses an in-place change that changes nothing', async () => {
       const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`], [{ alterColumn: { table: 't', column: 'n' } }]);
       const err = await rejection(xc.plan());
