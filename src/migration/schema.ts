@@ -133,7 +133,7 @@ const onDelete = z.enum(['cascade', 'restrict', 'set null', 'set default', 'no a
 
 /** createConstraint: the fields each `type` takes (the rest is checked against the schema, operations/createConstraint.ts). */
 function createConstraintShape(
-  c: { type: string; columns: string[]; check?: string; references?: unknown; deferrable?: boolean; initiallyDeferred?: boolean; nullsNotDistinct?: boolean; include?: string[] },
+  c: { type: string; columns: string[]; check?: string; references?: { name?: string }; deferrable?: boolean; initiallyDeferred?: boolean; nullsNotDistinct?: boolean; include?: string[] },
   ctx: z.RefinementCtx,
 ): void {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -141,6 +141,7 @@ function createConstraintShape(
   if (c.type !== 'check' && c.check !== undefined) issue('check', `\`check\` belongs to type check, not ${c.type}`);
   if (c.type === 'foreign_key' && c.references === undefined) issue('references', 'a foreign key needs `references`: the table (and columns) it points at');
   if (c.type !== 'foreign_key' && c.references !== undefined) issue('references', `\`references\` belongs to type foreign_key, not ${c.type}`);
+  if (c.references?.name !== undefined) ctx.addIssue({ code: 'custom', path: ['references', 'name'], message: 'the foreign key is named by the constraint\'s own `name`' });
   if (c.nullsNotDistinct !== undefined && c.type !== 'unique') issue('nullsNotDistinct', `\`nullsNotDistinct\` belongs to type unique, not ${c.type}`);
   if (c.include !== undefined && c.type !== 'unique' && c.type !== 'primary_key') issue('include', `\`include\` belongs to types unique and primary_key, not ${c.type}`);
   // PostgreSQL's checks are always immediate.

@@ -17,8 +17,8 @@
  *
  * Existing rows that break it (duplicates, NULLs in a key, a failing check,
  * an orphan) are refused at plan time, naming them. `up`/`down`: see
- * constraintConversion.ts (a check's `up` converts through shadow columns;
- * other conversions are refused).
+ * constraintConversion.ts (a check's `up`, and a one-column unique's,
+ * converts through shadow columns; other conversions are refused).
  */
 import type { Expr, OperationSpec } from '../migration/schema.js';
 import type { TableModel } from '../schema/model.js';

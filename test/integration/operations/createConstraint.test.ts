@@ -429,6 +429,7 @@ it('the file format: the fields each type takes', () => {
     ['columns.1', 'column "a" is named twice'],
     ['include.0', 'column "a" is a key column already; `include` adds columns outside the key'],
   ]);
+  expect(issues({ ...base, type: 'foreign_key', references: { table: 'p', name: 'x' } })).toEqual([['references.name', "the foreign key is named by the constraint's own `name`"]]);
   expect(issues({ ...base, type: 'unique' })).toEqual([]);
 });
 
