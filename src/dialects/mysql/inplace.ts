@@ -11,7 +11,8 @@
  * trigger maybe gone and the old column still there; writers then reach the
  * column without its shadow. The step, run again (Step.statements), converts
  * under the lock the rows whose shadow disagrees before it swaps: a scan
- * holding the write lock, but only after such an interruption.
+ * holding the write lock, but only after such an interruption (and, on
+ * MariaDB, only when a trigger is in fact gone).
  */
 import type { ColumnChange, ColumnSwapSpec } from '../dialect.js';
 import type { ColumnModel } from '../../schema/model.js';
@@ -80,10 +81,14 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const t = c.tableOf(table);
   const keep = (t?.columns ?? []).filter((col) => col.autoUpdated).map((col) => `${q(col.name)} = ${q(col.name)}`);
   // After an interrupted attempt: the rows written while the trigger was gone, converted under the lock (see above).
-  const catchUp = spec.columns.map((col) => {
-    const agrees = c.dialect.sameValue(col.shadow, col.up, col.type);
-    return { sql: `UPDATE ${q(table)} SET ${[`${q(col.shadow)} = (${col.up})`, ...keep].join(', ')} WHERE NOT COALESCE((${agrees}), FALSE)`, afterInterruption: true as const };
-  });
+  const updates = spec.columns.map((col) => `UPDATE ${q(table)} SET ${[`${q(col.shadow)} = (${col.up})`, ...keep].join(', ')} WHERE NOT COALESCE((${c.dialect.sameValue(col.shadow, col.up, col.type)}), FALSE)`);
+  // MariaDB asks first, under the lock, whether a trigger is gone at all (a crash before the DROP TRIGGER left them, and
+  // nothing to convert): only then the scan. MySQL has no anonymous blocks: it converts whatever the crash left.
+  const gone = spec.dropTrigger.flatMap((st) => (st.probe ? [`(${st.probe})`] : []));
+  const catchUp =
+    c.f.mariadb && gone.length > 0
+      ? [{ sql: `BEGIN NOT ATOMIC IF ${gone.join(' OR ')} THEN ${updates.map((u) => `${u};`).join(' ')} END IF; END`, afterInterruption: true as const }]
+      : updates.map((sql) => ({ sql, afterInterruption: true as const }));
   // xc's checks are trigger pairs here (triggers.ts), removed with the sync trigger; a CHECK of that name goes in the ALTER.
   const checkTriggers = spec.dropChecks.flatMap((name) => dropPair(checkTriggerBase(table, name), table).map((st) => st.sql));
   const actions = [
@@ -96,7 +101,7 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   ];
   // Dropping a column drops its indexes, which INSTANT refuses; NOCOPY changes no row either.
   const alter = c.alter(table, actions.join(', '), c.f.nocopy ? 'ALGORITHM=NOCOPY, LOCK=DEFAULT' : 'ALGORITHM=INPLACE, LOCK=DEFAULT');
-  const statements: Step['statements'] = [`LOCK TABLES ${q(table)} WRITE`, ...spec.dropTrigger.map((st) => st.sql), ...checkTriggers, ...catchUp, alter];
+  const statements: Step['statements'] = [`LOCK TABLES ${q(table)} WRITE`, ...catchUp, ...spec.dropTrigger.map((st) => st.sql), ...checkTriggers, alter];
   const shadows = spec.columns.map((col) => literal(col.shadow)).join(', ');
   const probe = c.probes.missing(`SELECT 1 FROM information_schema.COLUMNS WHERE ${c.probes.where(table)} AND COLUMN_NAME IN (${shadows})`);
   const names = spec.columns.map((col) => q(col.column)).join(', ');
