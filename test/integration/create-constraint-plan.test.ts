@@ -1,0 +1,178 @@
+/**
+ * createConstraint: what plan refuses (rows that break the constraint, a second primary key, a name in use, options
+ * the server lacks, conversions it cannot make) and what the plan holds (PostgreSQL: no long ACCESS EXCLUSIVE lock at
+ * expand); a MySQL/MariaDB primary key stopped at contract by a duplicate. The per-operation cases are in
+ * operations/createConstraint.test.ts.
+ */
+import { expect, it } from 'vitest';
+import { rejects } from '../helpers/operations.js';
+import { targets } from '../helpers/targets.js';
+import { refused, setup } from '../helpers/scenario.js';
+import { constraints, primaryKey } from '../helpers/constraint-catalog.js';
+import { MigrationSchema } from '../../src/migration/schema.js';
+
+const SELLERS = [`CREATE TABLE sellers (name varchar(20), zip int, PRIMARY KEY (name, zip))`, `INSERT INTO sellers VALUES ('alice', 0), ('bob', 10), ('bob', 20)`];
+
+it('the file format: the fields each type takes', () => {
+  const issues = (op: unknown) => {
+    const r = MigrationSchema.safeParse({ operations: [{ createConstraint: op }] });
+    return r.success ? [] : r.error.issues.map((i) => [i.path.slice(3).join('.'), i.message]);
+  };
+  const base = { table: 't', name: 'c', columns: ['a'] };
+  expect(issues({ ...base, type: 'check' })).toEqual([['check', 'a check constraint needs `check`, its expression']]);
+  expect(issues({ ...base, type: 'unique', check: 'a > 0' })).toEqual([['check', '`check` belongs to type check, not unique']]);
+  expect(issues({ ...base, type: 'foreign_key' })).toEqual([['references', 'a foreign key needs `references`: the table (and columns) it points at']]);
+  expect(issues({ ...base, type: 'check', check: 'a > 0', nullsNotDistinct: true, include: ['b'], deferrable: true })).toEqual([
+    ['nullsNotDistinct', '`nullsNotDistinct` belongs to type unique, not check'],
+    ['include', '`include` belongs to types unique and primary_key, not check'],
+    ['deferrable', 'a check constraint cannot be deferrable'],
+  ]);
+  expect(issues({ ...base, type: 'unique', columns: ['a', 'a'], include: ['a'] })).toEqual([
+    ['columns.1', 'column "a" is named twice'],
+    ['include.0', 'column "a" is a key column already; `include` adds columns outside the key'],
+  ]);
+  expect(issues({ ...base, type: 'foreign_key', references: { table: 'p', name: 'x' } })).toEqual([['references.name', "the foreign key is named by the constraint's own `name`"]]);
+  expect(issues({ ...base, type: 'unique' })).toEqual([]);
+});
+
+for (const target of targets) {
+  const pg = target.name === 'postgres';
+  target.describe(`createConstraint: what plan refuses (${target.name})`, () => {
+    it('rows that break it: duplicates, NULLs in a primary key, a failing check, orphans — named, nothing done', async () => {
+      const s = await setup(target, [...SELLERS, `CREATE TABLE t (id int, a int, b varchar(20), z int)`, `INSERT INTO t VALUES (1, 5, 'x', 0), (2, 5, 'y', 0), (NULL, 6, 'carol', 7)`], 'xc_cc');
+      const op = (o: object) => ({ createConstraint: { table: 't', name: 't_c', ...o } });
+      await s.write('0001_c', op({ type: 'unique', columns: ['a'] }));
+      await refused(s, ['t'], /operations\[0\]\.createConstraint\.columns: existing rows of "t" share their values of "a", which the unique constraint's index would refuse at expand; remove or change the duplicates first; for example:\n.*a="5"\n.*a="5"$/);
+      await s.write('0001_c', op({ type: 'primary_key', columns: ['id'] }));
+      await refused(s, ['t'], /createConstraint\.columns: existing rows of "t" hold NULL in "id", which a primary key refuses .*for example:\n  id=NULL$/);
+      await s.write('0001_c', op({ type: 'check', columns: ['a'], check: 'a > 5' }));
+      await refused(s, ['t'], /createConstraint\.check: existing rows of "t" break the check.*for example:\n.*a="5"\n.*a="5"$/);
+      await s.write('0001_c', op({ type: 'foreign_key', columns: ['b', 'z'], references: { table: 'sellers', columns: ['name', 'zip'] } }));
+      await refused(s, ['t'], /createConstraint\.columns: existing rows of "t" reference no row of "sellers".*for example:\n  b="x" z="0"\n  b="y" z="0"\n  b="carol" z="7"$/);
+      // Once the rows are fixed, the same files go through.
+      await s.db.query(`UPDATE t SET a = 4 WHERE id = 1`);
+      await s.write('0001_c', op({ type: 'unique', columns: ['a'] }));
+      await s.xc.apply();
+      expect((await s.db.indexes('t')).map((i) => [i.name, i.unique])).toEqual([['t_c', true]]);
+    });
+
+    it('a second primary key, a name in use, an unknown column, a parent key that is not unique; up and down that convert', async () => {
+      const s = await setup(target, [...SELLERS, `CREATE TABLE t (id int PRIMARY KEY, a int, b varchar(20), z int)`, `CREATE INDEX t_a_idx ON t (a)`, `ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0)`], 'xc_cc');
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_pk2', type: 'primary_key', columns: ['a'] } });
+      await refused(s, ['t'], /createConstraint\.type: table "t" already has a primary key \("(t_pkey|PRIMARY)" over "id"\); drop it first/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_a_check', type: 'unique', columns: ['a'] } });
+      await refused(s, ['t'], /createConstraint\.name: table "t" already has a constraint "t_a_check"/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_a_idx', type: 'unique', columns: ['a'] } });
+      await refused(s, ['t'], /createConstraint\.name: index "t_a_idx" on "t" already exists; give the constraint another name/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_u', type: 'unique', columns: ['a', 'nope'] } });
+      await refused(s, ['t'], /createConstraint\.columns\[1\]: table "t" has no column "nope"/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_fk', type: 'foreign_key', columns: ['z'], references: { table: 'sellers', columns: ['zip'] } } });
+      await refused(s, ['t'], /createConstraint\.references\.columns: columns "zip" of "sellers" are not its primary key or a unique index/);
+      // A check's `up` converts through a shadow column: not a key column's, and the rows must meet the check as converted.
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_ck', type: 'check', columns: ['id'], check: 'id > 0', up: { id: 'abs(id)' } } });
+      await refused(s, ['t'], /createConstraint\.up\.id: "t"\."id" is part of the primary key; changing a key column online is not supported/);
+      await s.db.query(`INSERT INTO t (id, a) VALUES (1, 5), (2, 5), (3, 9)`);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_ck', type: 'check', columns: ['a'], check: 'a > 5', up: { a: 'a - 1' } } });
+      await refused(s, ['t'], /createConstraint\.up: existing rows of "t" break the check even as `up` converts them, so the backfill would stop on them; make `up` give values that meet it, or fix those rows first; for example:\n  id="?1"? a="?5"?\n  id="?2"? a="?5"?$/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_u', type: 'unique', columns: ['a'], up: { a: 'a - (a % 5)' } } });
+      await refused(s, ['t'], /createConstraint\.up\.a: existing rows of "t" share the value `up` gives them, which the unique constraint would refuse as the backfill converts them.*; for example:\n  id="?1"? a="?5"?\n  id="?2"? a="?5"?\n  id="?3"? a="?9"?$/);
+      await s.write('0001_c', { createConstraint: { table: 't', name: 't_u', type: 'unique', columns: ['a', 'b'], up: { a: 'a + 1', z: 'z' }, down: { a: 'a - 1' } } });
+      await refused(
+        s,
+        ['t'],
+        /createConstraint\.up\.a: `up` converting "a" is not supported here: a unique constraint over several columns converts nothing here \(only a check, or a unique constraint over one column, does.*Give `a` itself \(no conversion\) or leave `up` out.*\n.*createConstraint\.up\.z: "z" is none of the constraint's columns \("a", "b"\); `up` names only those\n.*createConstraint\.down\.a: `down` converting "a" is not supported here: no version writes a copy of "a"/,
+      );
+    });
+
+    it('a primary key over NOT NULL columns: a duplicate written during dual-write is refused at once (PostgreSQL) or stops the contract, changing nothing, until removed (MySQL/MariaDB)', async () => {
+      const s = await setup(target, [`CREATE TABLE m (org int NOT NULL, member int NOT NULL)`, `INSERT INTO m VALUES (1, 1), (1, 2)`], 'xc_cc');
+      await s.write('0001_pk', { createConstraint: { table: 'm', name: 'm_pk', type: 'primary_key', columns: ['org', 'member'] } });
+      await s.xc.apply();
+      await s.xc.deploy.record({ app: 'shop', version: 'v2' });
+      if (pg) {
+        await rejects(s.db, `INSERT INTO m VALUES (1, 2)`);
+      } else {
+        await s.db.query(`INSERT INTO m VALUES (1, 2)`);
+        const err = await s.xc.contract().then(() => null, (e: Error) => e);
+        expect(err?.message).toMatch(/Duplicate entry '1-2'/);
+        expect(await primaryKey(s.db, 'm')).toEqual([]);
+        expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracting']);
+        await s.db.query(`DELETE FROM m WHERE org = 1 AND member = 2 LIMIT 1`);
+      }
+      await s.xc.contract();
+      expect(await primaryKey(s.db, 'm')).toEqual(['org', 'member']);
+      expect(await s.db.count(`SELECT count(*) FROM m`)).toBe(2);
+    });
+
+    if (!pg) {
+      it('MySQL/MariaDB: a contract stopped by a duplicate primary key can still be rolled back, leaving the table as it was', async () => {
+        const s = await setup(target, [`CREATE TABLE m (org int NOT NULL, member int NOT NULL)`, `INSERT INTO m VALUES (1, 1), (1, 2)`], 'xc_cc');
+        await s.write('0001_pk', { createConstraint: { table: 'm', name: 'm_pk', type: 'primary_key', columns: ['org', 'member'] } });
+        await s.xc.apply();
+        await s.xc.deploy.record({ app: 'shop', version: 'v2' });
+        await s.db.query(`INSERT INTO m VALUES (1, 2)`);
+        await expect(s.xc.contract()).rejects.toThrow(/Duplicate entry '1-2'/);
+        await s.xc.rollback();
+        expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+        expect(await primaryKey(s.db, 'm')).toEqual([]);
+        expect(await s.db.indexes('m')).toEqual([]);
+        expect(await s.db.count(`SELECT count(*) FROM m`)).toBe(3);
+      });
+    }
+
+    it(pg ? 'PostgreSQL: include and nullsNotDistinct pass; the expand takes no long ACCESS EXCLUSIVE lock' : 'MySQL/MariaDB: include, nullsNotDistinct, deferrable and match full are refused, saying why', async () => {
+      const s = await setup(target, [...SELLERS, `CREATE TABLE t (id int, a int, b varchar(20), z int)`], 'xc_cc');
+      const ops = [
+        { createConstraint: { table: 't', name: 't_u', type: 'unique', columns: ['a'], include: ['id'], nullsNotDistinct: true } },
+        { createConstraint: { table: 't', name: 't_fk', type: 'foreign_key', columns: ['b', 'z'], references: { table: 'sellers', matchType: 'full', deferrable: true } } },
+        { createConstraint: { table: 't', name: 't_ck', type: 'check', columns: ['a'], check: 'a > 0' } },
+        { createConstraint: { table: 't', name: 't_pkey', type: 'primary_key', columns: ['id'] } },
+      ];
+      await s.write('0001_c', ...ops);
+      if (!pg) {
+        await refused(
+          s,
+          ['t'],
+          new RegExp(
+            [
+              /operations\[0\]\.createConstraint\.include: include is not available on this database: MySQL\/MariaDB indexes have no INCLUDE columns/,
+              /operations\[0\]\.createConstraint\.nullsNotDistinct: nullsNotDistinct is not available on this database: MySQL\/MariaDB unique keys always treat NULLs as distinct/,
+              /operations\[1\]\.createConstraint\.references\.deferrable: deferrable is not available on this database: .*none is DEFERRABLE/,
+              /operations\[1\]\.createConstraint\.references\.matchType: matchType full is not available on this database: MySQL\/MariaDB parse MATCH FULL\/PARTIAL and ignore it/,
+            ]
+              .map((r) => r.source)
+              .join('(.|\\n)*'),
+          ),
+        );
+        return;
+      }
+      const plan = await s.xc.plan();
+      const expand = plan.migrations[0]!.pending.find((p) => p.phase === 'expand')!.steps;
+      expect(expand.map((st) => st.description)).toEqual([
+        'build unique index "t_u" on "t"',
+        'add foreign key "t_fk" on "t" for new writes (not validated yet)',
+        'add check "t_ck" on "t" for new writes (not validated yet)',
+        expect.stringMatching(/^check "t"\."id" IS NOT NULL for new writes/),
+        'build unique index "t_pkey" on "t"',
+      ]);
+      // Index builds take SHARE UPDATE EXCLUSIVE (writes go on); an ACCESS EXCLUSIVE lock only for a catalog change.
+      for (const st of expand) expect(st.lock).toMatch(/^SHARE UPDATE EXCLUSIVE .*reads and writes continue|^(ACCESS EXCLUSIVE|SHARE ROW EXCLUSIVE) on .*\(catalog only, instant\)$/);
+      expect(expand.filter((st) => /^SHARE UPDATE EXCLUSIVE/.test(st.lock)).map((st) => st.sql)).toEqual([
+        'CREATE UNIQUE INDEX CONCURRENTLY "t_u" ON "t" ("a") INCLUDE ("id") NULLS NOT DISTINCT',
+        'CREATE UNIQUE INDEX CONCURRENTLY "t_pkey" ON "t" ("id")',
+      ]);
+      const contract = plan.migrations[0]!.pending.find((p) => p.phase === 'contract')!.steps.map((st) => st.sql);
+      expect(contract).toContain('ALTER TABLE "t" ADD CONSTRAINT "t_u" UNIQUE USING INDEX "t_u"');
+      expect(contract.at(-1)).toBe('ALTER TABLE "t" ADD CONSTRAINT "t_pkey" PRIMARY KEY USING INDEX "t_pkey"');
+      await s.xc.apply();
+      await s.xc.deploy.record({ app: 'shop', version: 'v2' });
+      await s.xc.contract();
+      expect(await constraints(s.db, 't')).toEqual([
+        't_ck CHECK ((a > 0))',
+        't_fk FOREIGN KEY (b, z) REFERENCES sellers(name, zip) MATCH FULL DEFERRABLE',
+        't_pkey PRIMARY KEY (id)',
+        't_u UNIQUE NULLS NOT DISTINCT (a) INCLUDE (id)',
+      ]);
+    });
+  });
+}
