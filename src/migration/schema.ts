@@ -206,6 +206,10 @@ export const OperationSchemas = {
       nullable: z.boolean().optional(),
       default: z.string().min(1).nullable().optional(),
       comment: z.string().nullable().optional(),
+      /** In place, one at a time and alone: the column gets the constraint as createConstraint over it gives it. */
+      unique: z.union([z.boolean(), z.object({ name: ident }).strict()]).optional(),
+      check: z.object({ name: ident, expression: z.string().min(1) }).strict().optional(),
+      references: ReferencesSchema.optional(),
       /** The new value from the row; default: the column itself, converted as storing it converts. */
       up: ExprSchema.optional(),
       /** With `to`: the old value from the new column (default: the new column). In place: unused (rollback needs none). */

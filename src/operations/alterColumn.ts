@@ -21,6 +21,8 @@ import { columnsOf, exprCheck, refuseUncopyable, requireColumn, requireNoColumn,
 import { changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
+import { asConstraint, constraintIssues, constraintOption, placed } from './alterColumnConstraint.js';
+import { createConstraint } from './createConstraint.js';
 
 type Spec = OperationSpec<'alterColumn'>;
 
@@ -57,6 +59,7 @@ const copyExprs = (spec: Spec & { to: string }, expr: (e: NonNullable<Spec['up']
 export const alterColumn: Operation<'alterColumn'> = {
   kind: 'alterColumn',
   validate(spec, ctx) {
+    if (constraintOption(spec)) return constraintIssues(spec, ctx);
     const { model, expr, dialect } = ctx;
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
@@ -88,6 +91,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     return issues;
   },
   expressions(spec, ctx) {
+    if (constraintOption(spec)) return placed(spec, createConstraint.expressions?.(asConstraint(spec, ctx.dialect), ctx) ?? []);
     const { model, expr, dialect } = ctx;
     const t = model.table(spec.table);
     const old = t?.columns.find((c) => c.name === spec.column);
@@ -120,6 +124,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     return [...conversions.map((c) => ({ ...c, deterministic: true })), ...defaults, ...checks];
   },
   rowChecks(spec, ctx) {
+    if (constraintOption(spec)) return placed(spec, createConstraint.rowChecks?.(asConstraint(spec, ctx.dialect), ctx) ?? []);
     const { model, expr, dialect } = ctx;
     const old = oldColumn(model, spec);
     if (!old || (spec.nullable ?? old.nullable)) return [];
@@ -135,22 +140,25 @@ export const alterColumn: Operation<'alterColumn'> = {
   },
   types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
   synced(spec, ctx) {
+    if (constraintOption(spec)) return createConstraint.synced?.(asConstraint(spec, ctx.dialect), ctx) ?? { table: spec.table, columns: [] };
     if (spec.to !== undefined) {
       const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect);
       return triggerColumns(ctx, spec.table, [spec.column, spec.to], [up, down]);
     }
     return shadowed(spec, ctx) ? triggerColumns(ctx, spec.table, [spec.column], [upOf(spec, ctx.expr, ctx.dialect)]) : { table: spec.table, columns: [] };
   },
-  backfillTables: (spec) => [spec.table],
+  backfillTables: (spec) => (constraintOption(spec) ? (createConstraint.backfillTables?.(asConstraint(spec)) ?? []) : [spec.table]),
   // In place too: a view over the column keeps PostgreSQL from changing its type, as from dropping it.
-  removesAtContract: (spec) => [{ path: ['column'], table: spec.table, column: spec.column }],
+  removesAtContract: (spec) => (constraintOption(spec) ? placed(spec, createConstraint.removesAtContract?.(asConstraint(spec)) ?? []) : [{ path: ['column'], table: spec.table, column: spec.column }]),
   // The column is NOT NULL from contract on when asked, or when it keeps (or, with `to`, carries over) its NOT NULL.
   notNullAtContract: (spec, model) => {
+    if (constraintOption(spec)) return createConstraint.notNullAtContract?.(asConstraint(spec), model) ?? { table: spec.table, columns: [] };
     const old = oldColumn(model, spec);
     return { table: spec.table, columns: (spec.nullable ?? old?.nullable ?? true) ? [] : [spec.to ?? spec.column] };
   },
-  contractTables: (spec, model) => copyContractTables(model, spec.table, spec.column),
+  contractTables: (spec, model) => (constraintOption(spec) ? (createConstraint.contractTables?.(asConstraint(spec), model) ?? [spec.table]) : copyContractTables(model, spec.table, spec.column)),
   project(spec, model, dialect) {
+    if (constraintOption(spec)) return createConstraint.project(asConstraint(spec, dialect), model, dialect);
     if (spec.to !== undefined) {
       projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model, dialect);
       return;
@@ -166,6 +174,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     }
   },
   plan(spec, ctx) {
+    if (constraintOption(spec)) return createConstraint.plan(asConstraint(spec, ctx.dialect), ctx);
     if (spec.to !== undefined) {
       const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect);
       return planColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: up!, down: down! }, ctx);

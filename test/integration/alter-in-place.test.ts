@@ -101,6 +101,21 @@ for (const target of targets) {
       expect(await db.triggers()).toEqual([]);
     });
 
+    it('a constraint option changes the column by itself: with a type, or a second option, refused naming it', async () => {
+      const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`], [{ alterColumn: { table: 't', column: 'n', type: 'bigint', unique: true, check: { name: 'n_pos', expression: 'n > 0' } } }]);
+      const err = await rejection(xc.plan());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/alterColumn\.check: `unique` changes the column in place by itself: give `check` in an alterColumn operation of its own/);
+      expect(err.message).toMatch(/alterColumn\.type: `unique` changes the column in place by itself/);
+    });
+
+    it('a unique option over existing duplicates is refused at plan, as createConstraint refuses it', async () => {
+      const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`, `INSERT INTO t VALUES (1, 5), (2, 5)`], [{ alterColumn: { table: 't', column: 'n', unique: { name: 't_n_unique' } } }]);
+      const err = await rejection(xc.plan());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/alterColumn/);
+    });
+
     it('refuses an in-place change that changes nothing', async () => {
       const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`], [{ alterColumn: { table: 't', column: 'n' } }]);
       const err = await rejection(xc.plan());
