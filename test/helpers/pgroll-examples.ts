@@ -63,7 +63,15 @@ export const PGROLL_EXAMPLES: PgrollExample[] = [
   { id: '0012_create_employees_table', pgroll: '12_create_employees_table', translation: oneToOne(), mysql: same },
   { id: '0013_rename_column', pgroll: '13_rename_column', translation: oneToOne(), mysql: same },
   { id: '0014_add_reviews_table', pgroll: '14_add_reviews_table', translation: oneToOne(), mysql: variant(`review is varchar(255): 0015 makes it unique, and ${TEXT_KEY}`) },
-  { id: '0015_set_column_unique', pgroll: '15_set_column_unique', pending: 'alterColumn unique (in place)', translation: oneToOne(), mysql: same },
+  {
+    id: '0015_set_column_unique',
+    pgroll: '15_set_column_unique',
+    translation: {
+      kind: 'adapted',
+      how: 'up appends the row’s id, not random(): xc checks before contract that every row holds what `up` gives by computing it again, which a volatile expression never matches (refused at plan); the id makes each value unique, as the random suffix meant to. On MySQL/MariaDB, where an AUTO_INCREMENT id is filled only after triggers run, `up` is the column itself: a duplicate is refused instead of converted',
+    },
+    mysql: same,
+  },
   { id: '0016_set_nullable', pgroll: '16_set_nullable', translation: oneToOne(), mysql: same },
   { id: '0017_add_rating_column', pgroll: '17_add_rating_column', translation: oneToOne(), mysql: same },
   {
@@ -77,8 +85,16 @@ export const PGROLL_EXAMPLES: PgrollExample[] = [
   },
   { id: '0019_create_orders_table', pgroll: '19_create_orders_table', translation: oneToOne(), mysql: same },
   { id: '0020_create_posts_table', pgroll: '20_create_posts_table', translation: oneToOne(), mysql: same },
-  { id: '0021_add_foreign_key_constraint', pgroll: '21_add_foreign_key_constraint', pending: 'alterColumn references (in place)', translation: oneToOne(), mysql: variant('the key is fk_posts_users_id: a foreign key name is unique in the whole database there, and 0019 gave fk_users_id to orders') },
-  { id: '0022_add_check_constraint', pgroll: '22_add_check_constraint', pending: 'alterColumn check (in place)', translation: oneToOne('check.constraint → check.expression'), mysql: same },
+  {
+    id: '0021_add_foreign_key_constraint',
+    pgroll: '21_add_foreign_key_constraint',
+    translation: {
+      kind: 'adapted',
+      how: 'no `up` (pgroll: NULL for a user_id without a user): xc adds the key to the column in place, NOT VALID then validated, and converts nothing for a foreign key (only a check or a one-column unique constraint goes through a copy of the column), so an old writer’s orphan user_id is refused from expand instead of set to NULL',
+    },
+    mysql: variant('the key is fk_posts_users_id: a foreign key name is unique in the whole database there, and 0019 gave fk_users_id to orders'),
+  },
+  { id: '0022_add_check_constraint', pgroll: '22_add_check_constraint', translation: oneToOne('check.constraint → check.expression'), mysql: same },
   { id: '0023_drop_check_constraint', pgroll: '23_drop_check_constraint', pending: 'dropConstraint up/down', translation: oneToOne(), mysql: same },
   { id: '0024_drop_foreign_key_constraint', pgroll: '24_drop_foreign_key_constraint', pending: 'dropConstraint up/down', translation: oneToOne(), mysql: variant('drops fk_posts_users_id, the name mysql/0021 gave the key') },
   { id: '0025_add_table_with_check_constraint', pgroll: '25_add_table_with_check_constraint', translation: oneToOne(), mysql: same },
@@ -94,7 +110,11 @@ export const PGROLL_EXAMPLES: PgrollExample[] = [
   {
     id: '0035_alter_column_multiple',
     pgroll: '35_alter_column_multiple',
-    pending: 'alterColumn unique and check (in place)', translation: { kind: 'adapted', how: 'down: name instead of pgroll’s `down: event_name`, which names no column: pgroll never compiles it (the first write of the new version would fail); xc compiles expressions at plan and refuses it' },
+    files: ['0035_alter_column_multiple', '0035_alter_column_multiple_check', '0035_alter_column_multiple_unique'],
+    translation: {
+      kind: 'adapted',
+      how: 'three migrations: xc changes a column in place with a new unique constraint by itself and with a check by itself (type, default, NOT NULL and comment first, then the check, then the unique constraint; as three operations of one migration the contract fails, see the report); no `down`: pgroll’s `down: event_name` names no column (never compiled by pgroll; the first write of the new version would fail), and in place xc needs none',
+    },
     mysql: variant(`the new type is varchar(255): ${TEXT_KEY}`),
   },
   { id: '0036_set_comment_to_null', pgroll: '36_set_comment_to_null', translation: oneToOne(), mysql: same },
