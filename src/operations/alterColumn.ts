@@ -15,13 +15,13 @@
 import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { OperationSpec } from '../migration/schema.js';
-import { emptyPlan, type ExpressionCheck } from '../plan/index.js';
+import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext } from './types.js';
 import { columnsOf, exprCheck, refuseUncopyable, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
 import { changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
-import { asConstraint, constraintIssues, constraintOption, placed } from './alterColumnConstraint.js';
+import { asConstraint, combinationIssues, constraintIssues, constraintOption, delegated, nameIssues, placed, shadowConstraints } from './alterColumnConstraint.js';
 import { createConstraint } from './createConstraint.js';
 
 type Spec = OperationSpec<'alterColumn'>;
@@ -32,7 +32,9 @@ type Spec = OperationSpec<'alterColumn'>;
  * key MySQL will not let change type under it (the shadow re-creates it).
  */
 export function needsShadow(spec: Spec, old: ColumnModel, ddl: Pick<Ddl, 'changesTypeInCatalog'>, model: SchemaModel, dialect: Pick<Dialect, 'quote'>): boolean {
+  // Constraints given with other changes ride on the shadow (planWithConstraints).
   if (spec.up !== undefined && !upIsColumn(spec, dialect)) return true;
+  if (shadowConstraints(spec).length > 0) return true;
   if (!changesType(spec.type, old)) return false;
   const keyed = model.table(spec.table)?.foreignKeys.some((k) => k.columns.includes(spec.column)) ?? false;
   return keyed || !ddl.changesTypeInCatalog(spec.table, old, spec.type);
@@ -59,7 +61,7 @@ const copyExprs = (spec: Spec & { to: string }, expr: (e: NonNullable<Spec['up']
 export const alterColumn: Operation<'alterColumn'> = {
   kind: 'alterColumn',
   validate(spec, ctx) {
-    if (constraintOption(spec)) return constraintIssues(spec, ctx);
+    if (delegated(spec)) return constraintIssues(spec, ctx);
     const { model, expr, dialect } = ctx;
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
@@ -69,7 +71,9 @@ export const alterColumn: Operation<'alterColumn'> = {
       requireNoColumn(t, spec.to, ['to'], issues);
       refuseUncopyable(model, t, spec.column, ['column'], issues);
       if (spec.comment !== undefined) issues.push({ path: ['comment'], code: 'unsupported', message: '`comment` is for a column changed in place (without `to`); comment the new column in a later migration' });
-    } else {
+    }
+    if (constraintOption(spec)) issues.push(...combinationIssues(spec), ...nameIssues(spec, ctx));
+    if (spec.to === undefined) {
       const changes = spec.type !== undefined || spec.nullable !== undefined || spec.default !== undefined || spec.comment !== undefined || spec.up !== undefined;
       if (!changes) issues.push({ path: [], code: 'nothing_to_change', message: 'give at least one of `type`, `nullable`, `default`, `comment`, `up` (or `to` for a new column)' });
       if (old && shadowed(spec, ctx)) {
@@ -91,7 +95,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     return issues;
   },
   expressions(spec, ctx) {
-    if (constraintOption(spec)) return placed(spec, createConstraint.expressions?.(asConstraint(spec, ctx.dialect), ctx) ?? []);
+    if (delegated(spec)) return placed(spec, createConstraint.expressions?.(asConstraint(spec, ctx.dialect), ctx) ?? []);
     const { model, expr, dialect } = ctx;
     const t = model.table(spec.table);
     const old = t?.columns.find((c) => c.name === spec.column);
@@ -121,44 +125,37 @@ export const alterColumn: Operation<'alterColumn'> = {
         explain: (error) => `check "${k.name}" of "${spec.column}" cannot apply to the new type ${type}: ${error}`,
       }));
     const defaults = defaultCheck({ ...spec, target }, old, type, columnsOf(t), dialect.ddl(model));
-    return [...conversions.map((c) => ({ ...c, deterministic: true })), ...defaults, ...checks];
+    // A check given with other changes holds over the column of the new type (the shadow).
+    const given: ExpressionCheck[] = spec.check && spec.to === undefined ? [{ path: ['check', 'expression'], table: spec.table, sql: spec.check.expression, columns: newColumns, boolean: true }] : [];
+    return [...conversions.map((c) => ({ ...c, deterministic: true })), ...defaults, ...checks, ...given];
   },
   rowChecks(spec, ctx) {
-    if (constraintOption(spec)) return placed(spec, createConstraint.rowChecks?.(asConstraint(spec, ctx.dialect), ctx) ?? []);
-    const { model, expr, dialect } = ctx;
-    const old = oldColumn(model, spec);
-    if (!old || (spec.nullable ?? old.nullable)) return [];
-    if (spec.to === undefined && !shadowed(spec, ctx)) {
-      if (!old.nullable) return [];
-      const message = `"${spec.table}"."${spec.column}" holds NULL in existing rows, which NOT NULL would reject at contract; give \`up\` to convert them, or fix those rows first`;
-      return [{ path: ['nullable'], table: spec.table, violation: `${dialect.quote(spec.column)} IS NULL`, message, show: [spec.column] }];
-    }
-    const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect);
-    if (up === undefined) return [];
-    const message = `\`up\` gives NULL for existing rows, which the NOT NULL column "${spec.to ?? spec.column}" would reject at contract; make \`up\` give a value for them`;
-    return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: [spec.column] }];
+    if (delegated(spec)) return placed(spec, createConstraint.rowChecks?.(asConstraint(spec, ctx.dialect), ctx) ?? []);
+    // Existing rows, as `up` converts them, must meet the constraints the shadow carries (duplicates, a failing check).
+    const constraints = spec.to === undefined ? shadowConstraints(spec, ctx.dialect).flatMap((c) => placed(spec, createConstraint.rowChecks?.(c, ctx) ?? [], c.type === 'check' ? 'check' : 'unique')) : [];
+    return [...constraints, ...columnRowChecks(spec, ctx)];
   },
   types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
   synced(spec, ctx) {
-    if (constraintOption(spec)) return createConstraint.synced?.(asConstraint(spec, ctx.dialect), ctx) ?? { table: spec.table, columns: [] };
+    if (delegated(spec)) return createConstraint.synced?.(asConstraint(spec, ctx.dialect), ctx) ?? { table: spec.table, columns: [] };
     if (spec.to !== undefined) {
       const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect);
       return triggerColumns(ctx, spec.table, [spec.column, spec.to], [up, down]);
     }
     return shadowed(spec, ctx) ? triggerColumns(ctx, spec.table, [spec.column], [upOf(spec, ctx.expr, ctx.dialect)]) : { table: spec.table, columns: [] };
   },
-  backfillTables: (spec) => (constraintOption(spec) ? (createConstraint.backfillTables?.(asConstraint(spec)) ?? []) : [spec.table]),
+  backfillTables: (spec) => (delegated(spec) ? (createConstraint.backfillTables?.(asConstraint(spec)) ?? []) : [spec.table]),
   // In place too: a view over the column keeps PostgreSQL from changing its type, as from dropping it.
-  removesAtContract: (spec) => (constraintOption(spec) ? placed(spec, createConstraint.removesAtContract?.(asConstraint(spec)) ?? []) : [{ path: ['column'], table: spec.table, column: spec.column }]),
+  removesAtContract: (spec) => (delegated(spec) ? placed(spec, createConstraint.removesAtContract?.(asConstraint(spec)) ?? []) : [{ path: ['column'], table: spec.table, column: spec.column }]),
   // The column is NOT NULL from contract on when asked, or when it keeps (or, with `to`, carries over) its NOT NULL.
   notNullAtContract: (spec, model) => {
-    if (constraintOption(spec)) return createConstraint.notNullAtContract?.(asConstraint(spec), model) ?? { table: spec.table, columns: [] };
+    if (delegated(spec)) return createConstraint.notNullAtContract?.(asConstraint(spec), model) ?? { table: spec.table, columns: [] };
     const old = oldColumn(model, spec);
     return { table: spec.table, columns: (spec.nullable ?? old?.nullable ?? true) ? [] : [spec.to ?? spec.column] };
   },
-  contractTables: (spec, model) => (constraintOption(spec) ? (createConstraint.contractTables?.(asConstraint(spec), model) ?? [spec.table]) : copyContractTables(model, spec.table, spec.column)),
+  contractTables: (spec, model) => (delegated(spec) ? (createConstraint.contractTables?.(asConstraint(spec), model) ?? [spec.table]) : copyContractTables(model, spec.table, spec.column)),
   project(spec, model, dialect) {
-    if (constraintOption(spec)) return createConstraint.project(asConstraint(spec, dialect), model, dialect);
+    if (delegated(spec)) return createConstraint.project(asConstraint(spec, dialect), model, dialect);
     if (spec.to !== undefined) {
       projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model, dialect);
       return;
@@ -172,9 +169,10 @@ export const alterColumn: Operation<'alterColumn'> = {
       if (spec.comment === null) delete col.comment;
       else col.comment = spec.comment;
     }
+    for (const c of shadowConstraints(spec, dialect)) createConstraint.project(c, model, dialect);
   },
   plan(spec, ctx) {
-    if (constraintOption(spec)) return createConstraint.plan(asConstraint(spec, ctx.dialect), ctx);
+    if (delegated(spec)) return createConstraint.plan(asConstraint(spec, ctx.dialect), ctx);
     if (spec.to !== undefined) {
       const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect);
       return planColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: up!, down: down! }, ctx);
@@ -184,11 +182,57 @@ export const alterColumn: Operation<'alterColumn'> = {
     const nullable = spec.nullable ?? old.nullable;
     if (needsShadow(spec, old, ctx.ddl, ctx.model, ctx.dialect)) {
       const def = copiedDefault({ type: spec.type, default: spec.default }, old, ctx.ddl);
-      return planShadowColumns(ctx, spec.table, [{ column: spec.column, type, nullable, default: def, comment: spec.comment, up: upOf(spec, ctx.expr, ctx.dialect)! }]);
+      const shadow = { column: spec.column, type, nullable, default: def, comment: spec.comment, up: upOf(spec, ctx.expr, ctx.dialect)! };
+      return shadowConstraints(spec).length > 0 ? planWithConstraints(spec, shadow, ctx) : planShadowColumns(ctx, spec.table, [shadow]);
     }
     return planInCatalog(spec, old, ctx);
   },
 };
+
+/**
+ * A shadow carrying the constraints given with the other changes (pgroll's
+ * 35): handed to the shadow machinery as if the column had them already —
+ * a unique key's index copied over the shadow at expand and given the
+ * constraint's name at the cut-over; a check over the shadow from expand
+ * (each write judged as `up` converts it), dropped by the cut-over and added
+ * again over the column, then validated — as createConstraint converts
+ * (constraintConversion.ts).
+ */
+function planWithConstraints(spec: Spec, shadow: Parameters<typeof planShadowColumns>[2][number], ctx: Parameters<Operation['plan']>[1]) {
+  const constraints = shadowConstraints(spec, ctx.dialect);
+  const names = ctx.model.table(spec.table)!.columns.map((c) => c.name);
+  const withThem = ctx.model.clone();
+  const t = withThem.table(spec.table)!;
+  for (const c of constraints) {
+    if (c.type === 'unique') t.indexes.push({ name: c.name, columns: [spec.column], unique: true, primary: false, constraint: c.name });
+    else t.checks.push({ name: c.name, expression: c.check!, columns: ctx.dialect.columnsNamed(c.check!, names) });
+  }
+  const plan = planShadowColumns({ ...ctx, model: withThem }, spec.table, [shadow]);
+  const added = plan.expand.flatMap((st) => st.creates ?? []).find((o) => o.kind === 'column' && o.table === spec.table)?.name;
+  if (added === undefined) throw new Error(`alterColumn ${spec.table}.${spec.column}: the plan adds no shadow column`);
+  for (const c of constraints.filter((x) => x.type === 'check')) {
+    plan.expand.push(...ctx.ddl.addCheck(spec.table, c.name, ctx.dialect.replaceIdentifier(c.check!, spec.column, added)));
+    // First in the rollback: it names the shadow the rest drops.
+    plan.rollback.unshift(...ctx.ddl.dropConstraint(spec.table, c.name));
+  }
+  return plan;
+}
+
+/** The NULLs NOT NULL would meet at contract, from the rows as they are or as `up` converts them. */
+function columnRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
+  const { model, expr, dialect } = ctx;
+  const old = oldColumn(model, spec);
+  if (!old || (spec.nullable ?? old.nullable)) return [];
+  if (spec.to === undefined && !shadowed(spec, ctx)) {
+    if (!old.nullable) return [];
+    const message = `"${spec.table}"."${spec.column}" holds NULL in existing rows, which NOT NULL would reject at contract; give \`up\` to convert them, or fix those rows first`;
+    return [{ path: ['nullable'], table: spec.table, violation: `${dialect.quote(spec.column)} IS NULL`, message, show: [spec.column] }];
+  }
+  const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect);
+  if (up === undefined) return [];
+  const message = `\`up\` gives NULL for existing rows, which the NOT NULL column "${spec.to ?? spec.column}" would reject at contract; make \`up\` give a value for them`;
+  return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: [spec.column] }];
+}
 
 /**
  * The change the catalog alone makes, at contract: before it the column is

@@ -12,16 +12,46 @@
  */
 import type { OperationSpec } from '../migration/schema.js';
 import type { Dialect } from '../dialects/dialect.js';
-import type { ValidationIssue } from './types.js';
+import type { ValidateContext, ValidationIssue } from './types.js';
 import { createConstraint } from './createConstraint.js';
 
 type Spec = OperationSpec<'alterColumn'>;
 type ConstraintSpec = OperationSpec<'createConstraint'>;
 
-/** Which constraint option the operation gives, if any (`unique: false` asks for nothing). */
+/** The constraint options the operation gives (`unique: false` asks for nothing). */
+export const constraintOptions = (spec: Spec) => (['unique', 'check', 'references'] as const).filter((k) => spec[k] !== undefined && spec[k] !== false);
+
+/** Which constraint option the operation gives, if any. */
 export function constraintOption(spec: Spec): 'unique' | 'check' | 'references' | undefined {
-  const given = (['unique', 'check', 'references'] as const).filter((k) => spec[k] !== undefined && spec[k] !== false);
-  return given[0];
+  return constraintOptions(spec)[0];
+}
+
+/** The column's other changes given with them. */
+const otherChanges = (spec: Spec) => (['to', 'type', 'nullable', 'default', 'comment'] as const).filter((k) => spec[k] !== undefined);
+
+/**
+ * One constraint option alone: createConstraint over the column does it all.
+ * Otherwise (pgroll's 35: a type, a default, NOT NULL, a comment, unique and
+ * check at once) the column goes through a shadow with the constraints on it
+ * (alterColumn.ts, planWithConstraints).
+ */
+export const delegated = (spec: Spec) => constraintOptions(spec).length === 1 && otherChanges(spec).length === 0;
+
+/** The constraints a shadow of the column carries (unique, check): their createConstraint specs. */
+export function shadowConstraints(spec: Spec, dialect?: Pick<Dialect, 'constraintName'>): ConstraintSpec[] {
+  return constraintOptions(spec)
+    .filter((k) => k !== 'references')
+    .map((k) => asConstraint({ table: spec.table, column: spec.column, [k]: spec[k], ...(spec.up !== undefined ? { up: spec.up } : {}) } as Spec, dialect));
+}
+
+/** What the shadow path cannot take with constraint options: `to`, a foreign key. */
+export function combinationIssues(spec: Spec): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (spec.to !== undefined) issues.push({ path: ['to'], code: 'unsupported', feature: 'to', message: 'a constraint option changes the column in place: without `to` (rename the column in an operation of its own)' });
+  if (spec.references !== undefined) {
+    issues.push({ path: ['references'], code: 'unsupported', feature: 'references', message: '`references` changes the column by itself: give the other changes in an alterColumn operation of their own (before or after this one)' });
+  }
+  return issues;
 }
 
 /** The createConstraint the option stands for. */
@@ -54,21 +84,25 @@ function mapPath(path: (string | number)[], option: string): (string | number)[]
   return [option];
 }
 
-/** Issues of the option itself, then createConstraint's, placed in the operation. */
+/** createConstraint's issues, placed in the operation. */
 export function constraintIssues(spec: Spec, ctx: Parameters<typeof createConstraint.validate>[1]): ValidationIssue[] {
-  const option = constraintOption(spec)!;
-  const others = (['unique', 'check', 'references'] as const).filter((k) => k !== option && spec[k] !== undefined && spec[k] !== false);
-  const changes = (['to', 'type', 'nullable', 'default', 'comment'] as const).filter((k) => spec[k] !== undefined);
-  const issues: ValidationIssue[] = [];
-  for (const k of [...others, ...changes]) {
-    issues.push({ path: [k], code: 'unsupported', feature: k, message: `\`${option}\` changes the column in place by itself: give \`${k}\` in an alterColumn operation of its own (before or after this one)` });
-  }
-  if (issues.length > 0) return issues;
-  return createConstraint.validate(asConstraint(spec, ctx.dialect), ctx).map((i) => ({ ...i, path: mapPath(i.path, option) }));
+  return createConstraint.validate(asConstraint(spec, ctx.dialect), ctx).map((i) => ({ ...i, path: mapPath(i.path, constraintOption(spec)!) }));
 }
 
-/** createConstraint's answers, with paths placed in the operation (expressions, row checks). */
-export function placed<T extends { path: (string | number)[] }>(spec: Spec, items: T[]): T[] {
-  const option = constraintOption(spec)!;
+/** The name of each constraint a shadow carries, not taken on the table (nor, for a unique key's index, where indexes share names). */
+export function nameIssues(spec: Spec, ctx: Pick<ValidateContext, 'model' | 'dialect'>): ValidationIssue[] {
+  const t = ctx.model.table(spec.table);
+  if (!t) return [];
+  const taken = new Set([...t.checks.map((k) => k.name), ...t.foreignKeys.map((k) => k.name), ...t.indexes.flatMap((i) => [i.name, i.constraint ?? ''])]);
+  return shadowConstraints(spec, ctx.dialect).flatMap((c): ValidationIssue[] => {
+    const path = [c.type === 'check' ? 'check' : 'unique', 'name'];
+    if (taken.has(c.name)) return [{ path, code: 'name_taken', name: c.name, table: spec.table, message: `table "${spec.table}" already has a constraint or index "${c.name}"` }];
+    const held = c.type === 'unique' ? ctx.dialect.nameTaken(ctx.model, 'index', c.name, spec.table) : undefined;
+    return held ? [{ path, code: 'name_taken', name: c.name, table: spec.table, message: `${held} already exists; give the constraint another name` }] : [];
+  });
+}
+
+/** createConstraint's answers, with paths placed in the operation (expressions, row checks); `option`: whose they are. */
+export function placed<T extends { path: (string | number)[] }>(spec: Spec, items: T[], option = constraintOption(spec)!): T[] {
   return items.map((i) => ({ ...i, path: mapPath(i.path, option) }));
 }

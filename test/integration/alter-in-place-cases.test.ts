@@ -375,4 +375,55 @@ describeOperation('alterColumn', [
       expect(await foreignKeys(db, 'posts')).toEqual([]);
     },
   },
+  {
+    name: 'in place, pgroll 35: type, default, NOT NULL, comment, unique and check at once, values converted by up',
+    // pgroll's new type is text; MySQL/MariaDB take no unique key over text without a prefix length: a wider varchar on both.
+    setup: [`CREATE TABLE events (id int PRIMARY KEY, name varchar(100))`, `INSERT INTO events VALUES (1, 'launch party'), (2, NULL)`],
+    operations: [
+      {
+        alterColumn: {
+          table: 'events',
+          column: 'name',
+          type: 'varchar(255)',
+          default: "'unknown event'",
+          nullable: false,
+          comment: 'the full name of the event',
+          unique: { name: 'events_event_name_unique' },
+          check: { name: 'event_name_length', expression: 'length(name) > 3' },
+          up: `CASE WHEN name IS NULL OR LENGTH(name) <= 3 THEN 'placeholder' ELSE name END`,
+          down: 'name',
+        },
+      },
+    ],
+    writes: { old: [`INSERT INTO events (id, name) VALUES (4, 'meetup')`], new: [`UPDATE events SET name = 'kickoff' WHERE id = 1`] },
+    async afterStart(db) {
+      // Until contract the column is the old one: NULL and short names still go in; a duplicate of a converted value does not.
+      expect(await rows(db, `SELECT id, name FROM events ORDER BY id`)).toEqual([
+        { id: '1', name: 'kickoff' },
+        { id: '2', name: null },
+        { id: '4', name: 'meetup' },
+      ]);
+      await rejects(db, `INSERT INTO events (id, name) VALUES (5, 'meetup')`);
+    },
+    async afterComplete(db) {
+      const c = await column(db, 'events', 'name');
+      expect(c?.nullable).toBe(false);
+      expect(c?.default).toContain('unknown event');
+      expect(await commentOf(db, 'events', 'name')).toBe('the full name of the event');
+      expect(await rows(db, `SELECT id, name FROM events ORDER BY id`)).toEqual([
+        { id: '1', name: 'kickoff' },
+        { id: '2', name: 'placeholder' },
+        { id: '4', name: 'meetup' },
+      ]);
+      expect(await constraintNames(db, 'events')).toEqual(expect.arrayContaining(['events_event_name_unique', 'event_name_length']));
+      await rejects(db, `INSERT INTO events (id, name) VALUES (6, 'meetup')`);
+      await rejects(db, `INSERT INTO events (id, name) VALUES (6, 'ab')`);
+      await db.query(`INSERT INTO events (id) VALUES (7)`);
+      expect(await rows(db, `SELECT name FROM events WHERE id = 7`)).toEqual([{ name: 'unknown event' }]);
+    },
+    async afterRollback(db) {
+      expect((await column(db, 'events', 'name'))?.nullable).toBe(true);
+      expect(await constraintNames(db, 'events')).not.toContain('event_name_length');
+    },
+  },
 ]);

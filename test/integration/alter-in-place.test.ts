@@ -101,12 +101,19 @@ for (const target of targets) {
       expect(await db.triggers()).toEqual([]);
     });
 
-    it('a constraint option changes the column by itself: with a type, or a second option, refused naming it', async () => {
-      const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`], [{ alterColumn: { table: 't', column: 'n', type: 'bigint', unique: true, check: { name: 'n_pos', expression: 'n > 0' } } }]);
+    it('references changes the column by itself: with a type, refused naming it; unique and check ride on the shadow (no refusal)', async () => {
+      const { xc } = await setup(
+        target,
+        [`CREATE TABLE p (id bigint PRIMARY KEY)`, `CREATE TABLE t (id int PRIMARY KEY, n int)`],
+        [{ alterColumn: { table: 't', column: 'n', type: 'bigint', references: { table: 'p', column: 'id' } } }],
+      );
       const err = await rejection(xc.plan());
       expect(err.exitCode).toBe(2);
-      expect(err.message).toMatch(/alterColumn\.check: `unique` changes the column in place by itself: give `check` in an alterColumn operation of its own/);
-      expect(err.message).toMatch(/alterColumn\.type: `unique` changes the column in place by itself/);
+      expect(err.message).toMatch(/alterColumn\.references: `references` changes the column by itself/);
+      const ok = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`], [{ alterColumn: { table: 't', column: 'n', type: 'bigint', unique: true, check: { name: 'n_pos', expression: 'n > 0' } } }]);
+      const expand = descriptions(await ok.xc.plan(), 'expand').join('\n');
+      expect(expand).toMatch(/xc_shadow/);
+      expect(expand).toMatch(/n_pos/);
     });
 
     it('a unique option over existing duplicates is refused at plan, as createConstraint refuses it', async () => {
