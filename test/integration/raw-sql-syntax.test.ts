@@ -43,6 +43,13 @@ for (const target of targets) {
       });
     }
 
+    it("a text ending in its own ';' (pgroll's example 40) passes plan and runs", async () => {
+      const s = await setup(target, schema, 'xc_rawsql');
+      await s.write('0001_semicolon', { sql: { expand: `${addM};\n`, rollback: 'ALTER TABLE items DROP COLUMN m ;' } });
+      await s.xc.apply();
+      expect((await s.db.columns('items')).map((c) => c.name)).toEqual(['id', 'n', 'm']);
+    });
+
     it('with the state already there, a syntax error adds no state row, no step and no column', async () => {
       const s = await setup(target, schema, 'xc_rawsql');
       await s.write('0001_k', { sql: { expand: 'ALTER TABLE items ADD COLUMN k int', rollback: 'ALTER TABLE items DROP COLUMN k' } });
