@@ -6,7 +6,7 @@
  * pgroll-examples.expected.ts. On MySQL/MariaDB the same, with the variants and skips of the mapping
  * (test/helpers/pgroll-examples.ts). An example whose feature has not landed is skipped visibly, by the mapping.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -139,7 +139,8 @@ for (const target of targets) {
 
     it(`the final schema is the one pgroll's examples make${skipped.length ? ` (leaving out what ${skipped.join(', ')} would make)` : ''}`, async () => {
       const actual = await shapeOf(db);
-      if (process.env.PGX_DUMP) (await import('node:fs')).writeFileSync(`${process.env.PGX_DUMP}.${target.name}.json`, JSON.stringify(actual, null, 1));
+      // XC_PGROLL_DUMP=<path prefix> writes what the catalog shows, to compare at length with the expectation (vitest cuts long diffs).
+      if (process.env.XC_PGROLL_DUMP) writeFileSync(`${process.env.XC_PGROLL_DUMP}.${target.name}.json`, JSON.stringify(actual, null, 1));
       // A pending example is left out of both sides; a MySQL skip is already absent from the MySQL expectation.
       const pending = PGROLL_EXAMPLES.filter((e) => e.pending && skipReason(e, target.name)).map((e) => e.id);
       expect(without(actual, pending)).toEqual(without(EXPECTED[target.name], pending));
