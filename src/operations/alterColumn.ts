@@ -11,6 +11,9 @@
  *   allowed) is one short ALTER at contract; anything else goes through a
  *   shadow column kept equal to `up` of the column (shadow.ts). `down` is
  *   not used in place: rollback never has to convert anything back.
+ *   `unique`, `check`, `references`: one alone is createConstraint over the
+ *   column; unique and check with other changes ride on the shadow
+ *   (alterColumnConstraint.ts, planWithConstraints).
  */
 import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl, Dialect } from '../dialects/dialect.js';
