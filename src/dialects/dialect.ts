@@ -65,6 +65,33 @@ export interface FillTriggerSpec {
   always?: boolean;
 }
 
+/** A constraint as a convert trigger tests it on the row being written (ConvertTriggerSpec). */
+export type ConstraintTest =
+  /** Broken when the expression (over the row's columns) is FALSE. */
+  | { kind: 'check'; expression: string }
+  /** Broken when no key column is NULL and another row holds the same key (PRIMARY KEY or UNIQUE). */
+  | { kind: 'unique'; columns: string[] }
+  /** Broken when no key column is NULL and no row of `refTable` holds the key (MATCH SIMPLE). */
+  | { kind: 'foreignKey'; columns: string[]; refTable: string; refColumns: string[] };
+
+/**
+ * dropConstraint's `down` (operations/dropConstraint.ts): until contract, a
+ * write that would break the constraint, still in place, has its columns set
+ * by `set` (each over the row as written) instead of being refused. Tests
+ * committed rows as the trigger sees them: a race between two writes of the
+ * same key is left to the constraint, which refuses as before.
+ */
+export interface ConvertTriggerSpec {
+  name: string;
+  table: string;
+  /** The constraint's name: MySQL makes the trigger run before the pair enforcing a check xc added. */
+  constraint: string;
+  test: ConstraintTest;
+  set: { column: string; expr: string }[];
+  /** Every column of the row. */
+  columns: string[];
+}
+
 /** What an in-place change of a column changes; absent: unchanged. */
 export interface ColumnChange {
   type?: string;
@@ -227,6 +254,8 @@ export interface Ddl {
   dropConstraint(table: string, name: string): Step[];
   syncTrigger(spec: SyncTriggerSpec): TriggerSteps;
   fillTrigger(spec: FillTriggerSpec): TriggerSteps;
+  /** A write that would break a constraint is converted instead (ConvertTriggerSpec); not bypassed by any backfill. */
+  convertTrigger(spec: ConvertTriggerSpec): TriggerSteps;
   /**
    * Steps, placed after a column is added and before the triggers that will
    * keep it in step, that fill it in batches while no trigger exists yet;

@@ -260,7 +260,8 @@ export const OperationSchemas = {
     })
     .strict(),
   addCheck: z.object({ table: ident, name: ident, expression: z.string().min(1) }).strict(),
-  dropConstraint: z.object({ table: ident, name: ident }).strict(),
+  // up/down: pgroll's; `down` converts a write the constraint would refuse until contract (operations/dropConstraint.ts).
+  dropConstraint: z.object({ table: ident, name: ident, up: ExprSchema.optional(), down: ExprSchema.optional() }).strict(),
   createConstraint: z
     .object({
       table: ident,

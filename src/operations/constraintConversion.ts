@@ -27,7 +27,7 @@ import type { PlanContext, ValidateContext, ValidationIssue } from './types.js';
 type Spec = OperationSpec<'createConstraint'>;
 
 /** `up` or `down` of `column` asks for a conversion: it is not the column itself. */
-const converts = (column: string, sql: string, dialect: Pick<Dialect, 'quote'>) => sql !== column && sql !== dialect.quote(column);
+export const converts = (column: string, sql: string, dialect: Pick<Dialect, 'quote'>) => sql !== column && sql !== dialect.quote(column);
 
 /** The columns `up` converts, each with its expression as `resolve` gives it, in `columns` order. */
 export function conversions(spec: Pick<Spec, 'columns' | 'up'>, resolve: (e: Expr) => string | undefined, dialect: Pick<Dialect, 'quote' | 'resolveExpr'>): { column: string; up: string }[] {

@@ -1,8 +1,55 @@
-/** dropConstraint: nothing at expand (old code may rely on it), dropped at contract. */
+/**
+ * dropConstraint: nothing at expand (old code may rely on it), dropped at
+ * contract.
+ *
+ * pgroll's `up`/`down` (one-column constraints): pgroll copies the column,
+ * lets the new version write the copy freely (`up` the column itself) and
+ * converts its writes back with `down`. xc keeps one column written by both
+ * versions and the constraint on it until contract: `down` converts, until
+ * then, any write that would break the constraint instead of refusing it
+ * (constraintDown.ts); `up` can only be the column itself (there is no copy
+ * to convert into, and the new shape has no constraint to meet).
+ */
+import { atomic, emptyPlan } from '../plan/index.js';
 import { requireTable } from './common.js';
 import { constraintNames } from './addForeignKey.js';
-import { emptyPlan } from '../plan/index.js';
-import type { Operation, ValidationIssue } from './types.js';
+import { converts } from './constraintConversion.js';
+import { constraintTest, downColumns, downExpressions, downIssues, downTrigger, type Down } from './constraintDown.js';
+import type { Operation, ValidateContext, ValidationIssue } from './types.js';
+import type { OperationSpec } from '../migration/schema.js';
+
+type Spec = OperationSpec<'dropConstraint'>;
+
+/** The `down` that converts, on the constraint's one column; none when absent or the column itself. */
+function downs(spec: Spec, ctx: Pick<ValidateContext, 'model' | 'dialect'>): Down[] {
+  const t = ctx.model.table(spec.table);
+  if (spec.down === undefined || !t) return [];
+  const [column, ...more] = constraintTest(t, spec.name).columns;
+  const sql = ctx.dialect.resolveExpr(spec.down)?.trim();
+  if (column === undefined || more.length > 0 || (sql !== undefined && !converts(column, sql, ctx.dialect))) return [];
+  return [{ column, down: spec.down, path: ['down'] }];
+}
+
+/** `up`/`down` need a constraint over one column; `up` is that column itself. */
+function upDownIssues(spec: Spec, t: NonNullable<ReturnType<ValidateContext['model']['table']>>, ctx: ValidateContext): ValidationIssue[] {
+  if (spec.up === undefined && spec.down === undefined) return [];
+  const { columns } = constraintTest(t, spec.name);
+  if (columns.length !== 1) {
+    const key = spec.up !== undefined ? 'up' : 'down';
+    const over = columns.length === 0 ? 'no column' : `${columns.length} columns (${columns.map((c) => `"${c}"`).join(', ')})`;
+    return [{ path: [key], code: 'unsupported', feature: `${key} of a constraint over ${columns.length === 0 ? 'no column' : 'several columns'}`, message: `"${spec.name}" covers ${over}: \`up\`/\`down\` name one column's conversion; use dropMultiColumnConstraint, whose \`up\`/\`down\` give one per column` }];
+  }
+  const column = columns[0]!;
+  const issues: ValidationIssue[] = [];
+  if (spec.up !== undefined) {
+    const up = ctx.dialect.resolveExpr(spec.up)?.trim();
+    if (up === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
+    else if (converts(column, up, ctx.dialect)) {
+      issues.push({ path: ['up'], code: 'unsupported', feature: 'up conversion', message: `\`up\` converting "${column}" is not supported here: xc keeps no copy of "${column}" for the new version (both versions write the column itself until contract), and the new shape has no constraint to convert for; give \`${column}\` itself or leave \`up\` out` });
+    }
+  }
+  return [...issues, ...downIssues(spec.table, spec.name, downs(spec, ctx), ctx)];
+}
 
 export const dropConstraint: Operation<'dropConstraint'> = {
   kind: 'dropConstraint',
@@ -15,6 +62,7 @@ export const dropConstraint: Operation<'dropConstraint'> = {
       issues.push({ path: ['name'], code: 'constraint_missing', table: spec.table, name: spec.name, message: `table "${spec.table}" has no constraint "${spec.name}"` });
       return issues;
     }
+    issues.push(...upDownIssues(spec, t, ctx));
     // A primary key or unique constraint may be what another table's foreign key points at.
     const key = t.indexes.find((i) => i.constraint === spec.name)?.columns;
     if (!key) return issues;
@@ -27,6 +75,12 @@ export const dropConstraint: Operation<'dropConstraint'> = {
       }
     }
     return issues;
+  },
+
+  expressions: (spec, ctx) => downExpressions(spec.table, downs(spec, ctx), ctx),
+
+  synced(spec, ctx) {
+    return { table: spec.table, columns: downColumns(spec.table, downs(spec, ctx), ctx) };
   },
 
   contractTables: (spec) => [spec.table],
@@ -42,6 +96,11 @@ export const dropConstraint: Operation<'dropConstraint'> = {
   },
 
   plan(spec, ctx) {
-    return { ...emptyPlan(), contract: ctx.ddl.dropConstraint(spec.table, spec.name) };
+    const drop = ctx.ddl.dropConstraint(spec.table, spec.name);
+    const d = downs(spec, ctx);
+    if (d.length === 0) return { ...emptyPlan(), contract: drop };
+    const trigger = downTrigger(spec.table, spec.name, d, ctx);
+    // The constraint first: until it is gone the trigger still converts, so no write is refused in between.
+    return { ...emptyPlan(), expand: trigger.create, contract: atomic(drop, trigger.drop), rollback: trigger.drop };
   },
 };

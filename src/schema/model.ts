@@ -71,6 +71,8 @@ export interface CheckModel {
   name: string;
   expression: string;
   columns: string[];
+  /** MySQL: enforced by xc's trigger pair (mysql/triggers.ts), not a CHECK constraint. */
+  trigger?: boolean;
 }
 
 export interface ForeignKeyModel {

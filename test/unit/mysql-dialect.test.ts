@@ -149,6 +149,7 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   dropConstraint: (d) => [...d.dropConstraint('t', 'fk'), ...d.dropConstraint('t', 'ck')],
   syncTrigger: (d) => triggerSteps(d.syncTrigger({ name: 'xc_sync_1', table: 't', oldColumn: 'name', newColumn: 'label', up: '`name`', down: '`label`', oldDefault: null, columns: ['id', 'c', 'name', 'label'] })),
   fillTrigger: (d) => triggerSteps(d.fillTrigger({ name: 'xc_fill_1', table: 't', column: 'c', expr: '1', columns: ['id', 'c', 'name'] })),
+  convertTrigger: (d) => triggerSteps(d.convertTrigger({ name: 'xc_down_1', table: 't', constraint: 'ck', test: { kind: 'check', expression: '`c` > 0' }, set: [{ column: 'c', expr: '1' }], columns: ['id', 'c', 'name'] })),
   fillBeforeTriggers: (d) => d.fillBeforeTriggers({ table: 't', set: { c: '1' }, key: ['id'] }),
   raw: (d) => [d.raw('UPDATE t SET c = 1', 'the author\'s')],
   changesTypeInCatalog: 'a decision, no steps',

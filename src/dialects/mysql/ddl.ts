@@ -27,7 +27,7 @@
  */
 import type { Ddl, Dialect } from '../dialect.js';
 import type { SchemaModel } from '../../schema/model.js';
-import { mysqlFillTrigger } from './triggers.js';
+import { checkTriggerBase, mysqlConvertTrigger, mysqlFillTrigger } from './triggers.js';
 import { mysqlCompiler, type MysqlFeatures } from './compiler.js';
 import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, restoreTableName } from './tables.js';
 import { renameConstraint } from './renames.js';
@@ -114,6 +114,11 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     },
     fillTrigger: (spec) => mysqlFillTrigger(spec),
     fillBeforeTriggers: (spec) => fillBeforeTriggers(c, spec),
+    convertTrigger(spec) {
+      // A check xc added is a trigger pair (no CHECK constraint), which would refuse the row before this one converted it.
+      const viaTrigger = spec.test.kind === 'check' && (planned().check(spec.table, spec.constraint) !== undefined || c.tableOf(spec.table)?.checks.find((k) => k.name === spec.constraint)?.trigger === true);
+      return mysqlConvertTrigger(spec, viaTrigger ? checkTriggerBase(spec.table, spec.constraint) : undefined);
+    },
     changesTypeInCatalog: (_table, column, type) => instantVarcharWidening(column.type, type),
     alterColumnInCatalog: (table, column, change) => alterColumnInCatalog(c, table, column, change),
     swapColumns: (spec) => swapColumns(c, spec),

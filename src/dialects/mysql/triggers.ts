@@ -25,7 +25,7 @@
  * costs only a metadata lock; the catalog reads them back as checks.
  */
 import { createHash } from 'node:crypto';
-import type { FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
+import type { ConstraintTest, ConvertTriggerSpec, FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
 import { fitName, isTextType, literal, quoteMy as q, rewriteColumns } from './expr.js';
 
@@ -39,11 +39,12 @@ const triggerExists = (name: string) => `SELECT 1 FROM information_schema.TRIGGE
 const lock = (table: string) => `metadata lock on ${q(table)} (instant)`;
 
 /** CREATE and DROP steps of a BEFORE UPDATE / BEFORE INSERT pair; UPDATE first, so every row an old writer touches from then on is kept in step. */
-function pair(name: string, table: string, bodies: { i: string; u?: string }, what: string): TriggerSteps {
+function pair(name: string, table: string, bodies: { i: string; u?: string }, what: string, precedes?: string): TriggerSteps {
   const create = (['u', 'i'] as const).filter((e) => bodies[e] !== undefined).map((e): Step => {
     const trigger = triggerName(name, e);
+    const order = precedes === undefined ? '' : ` PRECEDES ${q(triggerName(precedes, e))}`;
     return {
-      sql: `CREATE TRIGGER ${q(trigger)} BEFORE ${e === 'i' ? 'INSERT' : 'UPDATE'} ON ${q(table)} FOR EACH ROW\n${bodies[e]}`,
+      sql: `CREATE TRIGGER ${q(trigger)} BEFORE ${e === 'i' ? 'INSERT' : 'UPDATE'} ON ${q(table)} FOR EACH ROW${order}\n${bodies[e]}`,
       description: `install trigger ${trigger} on ${table} (${what}, on ${e === 'i' ? 'INSERT' : 'UPDATE'})`,
       lock: lock(table),
       transactional: false,
@@ -118,6 +119,31 @@ export function mysqlFillTrigger(s: FillTriggerSpec): TriggerSteps {
   if (reads.length === 0) return pair(s.name, s.table, { i: insert, u: insert }, `fills ${s.column} when a write leaves it NULL`);
   const update = guarded(s.name, `  IF ${c} IS NULL THEN ${fill}\n  ELSEIF ${same(s.column)} AND NOT (${reads.map(same).join(' AND ')}) THEN ${fill}\n  END IF;`);
   return pair(s.name, s.table, { i: insert, u: update }, `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} change`);
+}
+
+/** SQL true when the row being written would break the constraint; `update`: OLD is there (pgBreaks). */
+function mysqlBreaks(table: string, t: ConstraintTest, columns: string[], update: boolean): string {
+  if (t.kind === 'check') return `NOT COALESCE((${rewriteColumns(t.expression, columns, 'NEW.')}), TRUE)`;
+  const keyed = t.columns.map((c) => `NEW.${q(c)} IS NOT NULL`).join(' AND ');
+  if (t.kind === 'foreignKey') {
+    const match = t.columns.map((c, i) => `xc_parent.${q(t.refColumns[i]!)} = NEW.${q(c)}`).join(' AND ');
+    return `${keyed} AND NOT EXISTS (SELECT 1 FROM ${q(t.refTable)} AS xc_parent WHERE ${match})`;
+  }
+  // Another row: the row's own old version has the old key (equal as the key's collation compares), which no other row held.
+  const same = t.columns.map((c) => `xc_other.${q(c)} = NEW.${q(c)}`).join(' AND ');
+  const notOwn = update ? ` AND COALESCE(NOT (${t.columns.map((c) => `xc_other.${q(c)} = OLD.${q(c)}`).join(' AND ')}), TRUE)` : '';
+  return `${keyed} AND EXISTS (SELECT 1 FROM ${q(table)} AS xc_other WHERE ${same}${notOwn})`;
+}
+
+/**
+ * A write that would break the constraint gets its columns converted instead
+ * (ConvertTriggerSpec). `precedes`: the base name of the pair enforcing the
+ * constraint (a check xc added), which must see the converted row.
+ */
+export function mysqlConvertTrigger(s: ConvertTriggerSpec, precedes?: string): TriggerSteps {
+  const set = s.set.map((x) => `SET NEW.${q(x.column)} = (${rewriteColumns(x.expr, s.columns, 'NEW.')});`).join(' ');
+  const body = (update: boolean) => `IF ${mysqlBreaks(s.table, s.test, s.columns, update)} THEN ${set} END IF`;
+  return pair(s.name, s.table, { i: body(false), u: body(true) }, `converts writes that would break ${s.constraint}`, precedes);
 }
 
 /** The trigger pair's base name for a check: unique per table and check name, within the 64-character limit. */

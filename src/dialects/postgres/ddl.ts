@@ -33,7 +33,7 @@ export function literal(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrigger' | 'fillTrigger'> {
+export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrigger' | 'fillTrigger' | 'convertTrigger'> {
   const { concurrentIndexes, model } = opts;
   /**
    * Tables a foreign key over `columns` of `table` (all of them when undefined) ties to it: dropping such a key
@@ -90,7 +90,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
         }
       : tx(createSql, description, `SHARE on ${q(table)} (blocks writes while the index builds)`, [table], { creates: [object('index', table, name)] });
 
-  const ddl: Omit<Ddl, 'syncTrigger' | 'fillTrigger'> = {
+  const ddl: Omit<Ddl, 'syncTrigger' | 'fillTrigger' | 'convertTrigger'> = {
     createTable(spec) {
       const { table } = spec;
       // The key is always a table-level one: one spelling for a single column, several flagged columns or the `primaryKey` list.

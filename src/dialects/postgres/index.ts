@@ -13,7 +13,7 @@ import { introspectPostgres } from './catalog.js';
 import { PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg } from './text.js';
 import { sessionCalls } from '../sessionCalls.js';
 import { createPostgresDdl, literal } from './ddl.js';
-import { BYPASS_SETTING, dollarTag, pgFillTrigger, pgSyncTrigger } from './triggers.js';
+import { BYPASS_SETTING, dollarTag, pgConvertTrigger, pgFillTrigger, pgSyncTrigger } from './triggers.js';
 import { assertTargetName, checkStateTarget, DEFAULT_STATE_SCHEMA, stateSchemaFor } from './state.js';
 
 export { quotePg };
@@ -69,6 +69,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
       ...createPostgresDdl({ concurrentIndexes: this.opts.concurrentIndexes, quote: q, model }),
       syncTrigger: (spec) => pgSyncTrigger(q, spec),
       fillTrigger: (spec) => pgFillTrigger(q, spec),
+      convertTrigger: (spec) => pgConvertTrigger(q, spec),
     });
   }
 

@@ -13,7 +13,7 @@
  * other migrations on the same table still fire. The setting is
  * transaction-local and set only by xc.
  */
-import type { FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
+import type { ConstraintTest, ConvertTriggerSpec, FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
 
 export const BYPASS_SETTING = 'xc.bypass';
@@ -34,13 +34,14 @@ export function dollarTag(body: string): string {
   return tag;
 }
 
-function triggerSteps(q: Quote, name: string, table: string, body: string, what: string, declare = ''): TriggerSteps {
+/** `pinPath`: the body names tables, found through the search_path xc created it under, never the writer's. */
+function triggerSteps(q: Quote, name: string, table: string, body: string, what: string, declare = '', pinPath = false): TriggerSteps {
   const fn = q(name);
   const source = `${declare ? `DECLARE\n  ${declare}\n` : ''}BEGIN\n${body}\n  RETURN NEW;\nEND`;
   const tag = dollarTag(source);
   const create: Step[] = [
     {
-      sql: `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS ${tag}\n${source}\n${tag}`,
+      sql: `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql${pinPath ? ' SET search_path FROM CURRENT' : ''} AS ${tag}\n${source}\n${tag}`,
       description: `create trigger function ${name} (${what})`,
       lock: 'none',
       transactional: true,
@@ -133,4 +134,25 @@ export function pgFillTrigger(q: Quote, s: FillTriggerSpec): TriggerSteps {
   if (s.always) return triggerSteps(q, s.name, s.table, `  ${fill}`, `keeps ${s.column} computed from the row on every write`);
   const body = s.insertOnly ? `  IF TG_OP = 'INSERT' AND ${c} IS NULL THEN ${fill} END IF;` : `  IF ${c} IS NULL THEN ${fill}${recompute}\n  END IF;`;
   return triggerSteps(q, s.name, s.table, body, reads.length ? `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} change` : `fills ${s.column} when a write leaves it NULL`);
+}
+
+/** SQL true when the row being written (NEW; OLD on UPDATE, NULL on INSERT) would break the constraint. */
+function pgBreaks(q: Quote, table: string, t: ConstraintTest): string {
+  if (t.kind === 'check') return `NOT COALESCE(${overRow(t.expression)}, TRUE)`;
+  const keyed = t.columns.map((c) => `NEW.${q(c)} IS NOT NULL`).join(' AND ');
+  if (t.kind === 'foreignKey') {
+    const match = t.columns.map((c, i) => `_xc_parent.${q(t.refColumns[i]!)} = NEW.${q(c)}`).join(' AND ');
+    return `${keyed} AND NOT EXISTS (SELECT 1 FROM ${q(t.refTable)} AS _xc_parent WHERE ${match})`;
+  }
+  // Another row: the row's own old version has the old key, which no other row held (the constraint holds).
+  const same = t.columns.map((c) => `_xc_other.${q(c)} = NEW.${q(c)}`).join(' AND ');
+  const wasKey = t.columns.map((c) => `_xc_other.${q(c)} = OLD.${q(c)}`).join(' AND ');
+  return `${keyed} AND EXISTS (SELECT 1 FROM ${q(table)} AS _xc_other WHERE ${same} AND COALESCE(NOT (${wasKey}), TRUE))`;
+}
+
+/** A write that would break the constraint gets its columns converted instead (ConvertTriggerSpec). */
+export function pgConvertTrigger(q: Quote, s: ConvertTriggerSpec): TriggerSteps {
+  const set = s.set.map((x) => `NEW.${q(x.column)} := ${overRow(x.expr)};`).join(' ');
+  const body = `  IF ${pgBreaks(q, s.table, s.test)} THEN ${set} END IF;`;
+  return triggerSteps(q, s.name, s.table, body, `converts writes that would break ${s.constraint}`, '', true);
 }

@@ -1,6 +1,22 @@
-/** dropConstraint: nothing at expand (the old version may rely on it); dropped at contract; nothing to undo at rollback. */
-import { expect } from 'vitest';
-import { describeOperation, foreignKeys, rejects } from '../../helpers/operations.js';
+/**
+ * dropConstraint: nothing at expand (the old version may rely on it); dropped at contract; nothing to undo at rollback.
+ * With a `down` (pgroll 23, 24, 27): until contract, a write from either version that would break the constraint is
+ * stored as `down` converts it; other writes are stored as sent; after contract nothing is converted.
+ */
+import { expect, it } from 'vitest';
+import { describeOperation, foreignKeys, rejects, rows } from '../../helpers/operations.js';
+import type { Db } from '../../helpers/targets.js';
+import { targets } from '../../helpers/targets.js';
+import { refused, setup } from '../../helpers/scenario.js';
+
+const byId = async (db: Db, sql: string) => Object.fromEntries((await rows(db, sql)).map((r) => [r.id, r.v]));
+
+/** pgroll 23: a title of 3 characters or fewer is padded to 4. */
+const PAD = 'CASE WHEN length(title) <= 3 THEN LPAD(title, 4, \'-\') ELSE title END';
+/** pgroll 24: a user_id without its user becomes NULL. */
+const ORPHAN = 'CASE WHEN EXISTS (SELECT 1 FROM users WHERE users.id = user_id) THEN user_id ELSE NULL END';
+/** pgroll 27: a duplicate review gets random digits appended (volatile: nothing computes it again). */
+const SUFFIX = { postgres: `review || '-' || (random()*1000000)::integer`, mysql: `CONCAT(review, '-', FLOOR(RAND()*1000000))` };
 
 describeOperation('dropConstraint', [
   {
@@ -61,4 +77,114 @@ describeOperation('dropConstraint', [
       await rejects(db, `INSERT INTO orders VALUES (13, 99)`);
     },
   },
+  {
+    name: 'pgroll 23, a check with down: a short title from either version is padded until contract',
+    setup: [`CREATE TABLE posts (id int PRIMARY KEY, title varchar(255) NOT NULL, CONSTRAINT title_length CHECK (length(title) > 3))`, `INSERT INTO posts VALUES (1, 'first post')`],
+    operations: [{ dropConstraint: { table: 'posts', name: 'title_length', up: 'title', down: { postgres: `SELECT ${PAD}`, mysql: PAD } } }],
+    writes: { old: [`INSERT INTO posts VALUES (2, 'ab')`, `INSERT INTO posts VALUES (3, 'third')`], new: [`INSERT INTO posts VALUES (4, 'x')`, `UPDATE posts SET title = 'yo' WHERE id = 3`] },
+    async afterStart(db) {
+      expect(await byId(db, `SELECT id, title AS v FROM posts`)).toEqual({ 1: 'first post', 2: '--ab', 3: '--yo', 4: '---x' });
+      expect(await db.checks('posts')).toHaveLength(1);
+      await db.query(`INSERT INTO posts VALUES (5, 'abc'), (6, 'abcd')`);
+      expect(await byId(db, `SELECT id, title AS v FROM posts WHERE id >= 5`)).toEqual({ 5: '-abc', 6: 'abcd' });
+    },
+    async afterComplete(db) {
+      expect(await db.checks('posts')).toEqual([]);
+      await db.query(`INSERT INTO posts VALUES (7, 'ab')`);
+      await db.query(`UPDATE posts SET title = 'z' WHERE id = 1`);
+      expect(await byId(db, `SELECT id, title AS v FROM posts WHERE id IN (1, 2, 7)`)).toEqual({ 1: 'z', 2: '--ab', 7: 'ab' });
+    },
+    async afterRollback(db) {
+      expect(await db.checks('posts')).toHaveLength(1);
+      await rejects(db, `INSERT INTO posts VALUES (7, 'ab')`);
+      expect(await byId(db, `SELECT id, title AS v FROM posts`)).toEqual({ 1: 'first post', 2: '--ab', 3: '--yo', 4: '---x' });
+    },
+  },
+  {
+    name: 'pgroll 24, a foreign key with down: a user_id without its user becomes NULL until contract',
+    setup: [
+      `CREATE TABLE users (id int PRIMARY KEY)`,
+      `CREATE TABLE posts (id int PRIMARY KEY, user_id int, CONSTRAINT fk_users_id FOREIGN KEY (user_id) REFERENCES users (id))`,
+      `INSERT INTO users VALUES (1), (2)`,
+      `INSERT INTO posts VALUES (1, 1), (2, 2)`,
+    ],
+    operations: [{ dropConstraint: { table: 'posts', name: 'fk_users_id', up: 'user_id', down: { postgres: `SELECT ${ORPHAN}`, mysql: ORPHAN } } }],
+    writes: { old: [`INSERT INTO posts VALUES (3, 99)`, `INSERT INTO posts VALUES (4, 2)`], new: [`INSERT INTO posts VALUES (5, NULL)`, `UPDATE posts SET user_id = 42 WHERE id = 1`] },
+    async afterStart(db) {
+      expect(await byId(db, `SELECT id, user_id AS v FROM posts`)).toEqual({ 1: null, 2: '2', 3: null, 4: '2', 5: null });
+      expect(await foreignKeys(db, 'posts')).toHaveLength(1);
+    },
+    async afterComplete(db) {
+      expect(await foreignKeys(db, 'posts')).toEqual([]);
+      await db.query(`INSERT INTO posts VALUES (6, 99)`);
+      await db.query(`UPDATE posts SET user_id = 77 WHERE id = 2`);
+      expect(await byId(db, `SELECT id, user_id AS v FROM posts WHERE id IN (2, 6)`)).toEqual({ 2: '77', 6: '99' });
+    },
+    async afterRollback(db) {
+      expect(await foreignKeys(db, 'posts')).toHaveLength(1);
+      await rejects(db, `INSERT INTO posts VALUES (6, 99)`);
+    },
+  },
+  {
+    name: 'pgroll 27, a unique constraint with down: a duplicate review gets digits appended until contract',
+    setup: [`CREATE TABLE reviews (id int PRIMARY KEY, review varchar(100), stars int, CONSTRAINT reviews_review_unique UNIQUE (review))`, `INSERT INTO reviews VALUES (1, 'good', 1), (2, 'fine', 1)`],
+    operations: [{ dropConstraint: { table: 'reviews', name: 'reviews_review_unique', up: 'review', down: SUFFIX } }],
+    writes: {
+      old: [`INSERT INTO reviews VALUES (3, 'good', 1)`, `INSERT INTO reviews VALUES (4, NULL, 1), (5, NULL, 1)`],
+      // An UPDATE leaving the key as it was (stars, or 'fine' → 'fine') is no duplicate of itself.
+      new: [`INSERT INTO reviews VALUES (6, 'new', 1)`, `UPDATE reviews SET review = 'good' WHERE id = 6`, `UPDATE reviews SET stars = 5 WHERE id = 1`, `UPDATE reviews SET review = 'fine', stars = 2 WHERE id = 2`],
+    },
+    async afterStart(db) {
+      const v = await byId(db, `SELECT id, review AS v FROM reviews`);
+      expect(v).toMatchObject({ 1: 'good', 2: 'fine', 4: null, 5: null });
+      expect(v[3]).toMatch(/^good-\d+$/);
+      expect(v[6]).toMatch(/^good-\d+$/);
+      expect(await db.uniques('reviews')).toEqual([['review']]);
+      await db.query(`INSERT INTO reviews VALUES (7, 'fine', 1), (8, 'other', 1)`);
+      expect((await byId(db, `SELECT id, review AS v FROM reviews WHERE id >= 7`))).toMatchObject({ 7: expect.stringMatching(/^fine-\d+$/), 8: 'other' });
+    },
+    async afterComplete(db) {
+      expect(await db.uniques('reviews')).toEqual([]);
+      await db.query(`INSERT INTO reviews VALUES (9, 'good', 1)`);
+      expect(await db.count(`SELECT count(*) FROM reviews WHERE review = 'good'`)).toBe(2);
+    },
+    async afterRollback(db) {
+      expect(await db.uniques('reviews')).toEqual([['review']]);
+      await rejects(db, `INSERT INTO reviews VALUES (9, 'good', 1)`);
+    },
+  },
+  {
+    name: 'a check added in the same apply (MySQL: a trigger pair), dropped with down: the conversion runs first',
+    setup: [`CREATE TABLE posts (id int PRIMARY KEY, title varchar(255) NOT NULL)`, `INSERT INTO posts VALUES (1, 'first post')`],
+    migrations: [[{ addCheck: { table: 'posts', name: 'title_length', expression: 'length(title) > 3' } }], [{ dropConstraint: { table: 'posts', name: 'title_length', down: PAD } }]],
+    writes: { old: [`INSERT INTO posts VALUES (2, 'ab')`], new: [`UPDATE posts SET title = 'x' WHERE id = 1`] },
+    async afterStart(db) {
+      expect(await byId(db, `SELECT id, title AS v FROM posts`)).toEqual({ 1: '---x', 2: '--ab' });
+      expect(await db.checks('posts')).toHaveLength(1);
+    },
+    async afterComplete(db) {
+      expect(await db.checks('posts')).toEqual([]);
+      await db.query(`INSERT INTO posts VALUES (3, 'ab')`);
+      expect(await byId(db, `SELECT id, title AS v FROM posts WHERE id = 3`)).toEqual({ 3: 'ab' });
+    },
+    async afterRollback(db) {
+      expect(await db.checks('posts')).toEqual([]);
+      expect(await byId(db, `SELECT id, title AS v FROM posts`)).toEqual({ 1: '---x', 2: '--ab' });
+    },
+  },
 ]);
+
+for (const target of targets) {
+  target.describe(`dropConstraint: what plan refuses (${target.name})`, () => {
+    it('up that converts, up/down over several columns, a down that does not compile', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int, b int, CONSTRAINT a_pos CHECK (a > 0), CONSTRAINT ab_uq UNIQUE (a, b))`], 'xc_dc');
+      await s.write('0001_d', { dropConstraint: { table: 't', name: 'a_pos', up: 'a + 1' } });
+      await refused(s, ['t'], /dropConstraint\.up: `up` converting "a" is not supported here: xc keeps no copy of "a"/);
+      await s.write('0001_d', { dropConstraint: { table: 't', name: 'ab_uq', down: 'a + 1' } });
+      await refused(s, ['t'], /dropConstraint\.down: "ab_uq" covers 2 columns \("a", "b"\).*use dropMultiColumnConstraint/);
+      await s.write('0001_d', { dropConstraint: { table: 't', name: 'a_pos', down: 'no_such_function(a)' } });
+      await refused(s, ['t'], /dropConstraint\.down: .*no_such_function/i);
+      expect(await s.db.triggers()).toEqual([]);
+    });
+  });
+}
