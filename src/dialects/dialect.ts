@@ -11,6 +11,9 @@ import type { Column, TableConstraint } from '../migration/schema.js';
 import type { BaseDialect } from './base.js';
 import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type Step } from '../plan/index.js';
 
+/** xc's state tables, by short name (Dialect.stateTable qualifies them); every one is created by Dialect.stateSchema. */
+export const STATE_TABLES = ['migrations', 'steps', 'backfill', 'events', 'deployments', 'instances'] as const;
+
 export { resolveExpr } from './base.js';
 
 export type DialectName = 'postgres' | 'mysql';
@@ -105,7 +108,21 @@ export interface ColumnSwapSpec {
   table: string;
   /** The steps removing the trigger that keeps every shadow equal to `up` of its column. */
   dropTrigger: Step[];
-  columns: { column: string; shadow: string; up: string; type: string; nullable: boolean }[];
+  columns: {
+    column: string;
+    shadow: string;
+    up: string;
+    type: string;
+    nullable: boolean;
+    /** What the column is from the cut-over on, for a server that sets it in the swap itself (MySQL: CHANGE COLUMN). */
+    final?: ColumnModel;
+    /** The column before it in the table (null: the first), where the server can put the shadow back in its place. */
+    after?: string | null;
+  }[];
+  /** The steps adding again the checks and foreign keys dropped below, over the new columns: part of the cut-over (MySQL: under its lock). */
+  readd?: Step[];
+  /** The steps creating the trigger `dropTrigger` removes: put back where a cut-over that is not one transaction fails. */
+  createTrigger?: Step[];
   /** Indexes to drop before the swap because they name a column and another (the server would shrink them instead). */
   dropIndexes: string[];
   /** Foreign keys and checks over the columns, dropped in the swap (the caller adds them again over the new columns). */
@@ -113,6 +130,25 @@ export interface ColumnSwapSpec {
   dropChecks: string[];
   /** Index copies built on the shadows, renamed to their originals' names once those are gone (`constraint`: a UNIQUE constraint of that name adopts it). */
   renameIndexes: { from: string; to: string; constraint?: string }[];
+  /** The primary key over a column swapped (dropped with it): added again under `name` over the unique copy `index` (Ddl.shadowKeyIssues said it can). */
+  primaryKey?: { name: string; index: string };
+  /** Other tables' foreign keys referencing the columns: dropped before the swap, added again after it without reading a row (validated later by the caller). */
+  referencing?: ForeignKeySpec[];
+}
+
+/** What swapColumns cannot carry: the primary key, the identity or AUTO_INCREMENT, or one referencing key (named). */
+export type ShadowKeyIssue = { message: string } & ({ code: 'key_column' | 'generated_column' } | { code: 'referenced'; foreignKey: string; referencing: string });
+
+/** A column about to change in place through a shadow, with the keys swapColumns would have to carry. */
+export interface ShadowKeySpec {
+  table: string;
+  column: ColumnModel;
+  /** Its new type. */
+  type: string;
+  /** It is (part of) the primary key. */
+  primary: boolean;
+  /** Other tables' foreign keys referencing it, each with its column over it. */
+  referencing: { table: string; name: string; column: ColumnModel }[];
 }
 
 export interface TriggerSteps {
@@ -290,6 +326,12 @@ export interface Ddl {
    * trigger was there.
    */
   swapColumns(spec: ColumnSwapSpec): Step[];
+  /**
+   * Why swapColumns cannot carry this column's keys (its primary key, the
+   * foreign keys referencing it) or its identity to a shadow of the new type,
+   * each reason a sentence naming what to do instead; empty when it can.
+   */
+  shadowKeyIssues(spec: ShadowKeySpec): ShadowKeyIssue[];
   /** Author's SQL, run as given. */
   raw(sql: string, description: string): Step;
 }
@@ -332,8 +374,15 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   quote(identifier: string): string;
   /** Name of one of xc's state tables, qualified: `"xc"."migrations"` or `` `xc_migrations` ``. */
   stateTable(name: string): string;
-  /** Idempotent statements creating every state table. */
+  /**
+   * Idempotent statements creating every state table (each IF NOT EXISTS:
+   * they complete a state an interrupted creation left part-made); run in
+   * one transaction where DDL is transactional.
+   */
   stateSchema(): string[];
+  /** Which of STATE_TABLES are there (a kill -9 or a hand may have left some out). */
+  stateTables(s: Session): Promise<string[]>;
+  /** Every state table is there: only then is the state usable as it is. */
   stateExists(s: Session): Promise<boolean>;
   /**
    * Refuses (exit 2), reading only, a target xc cannot keep apart from

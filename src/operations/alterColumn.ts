@@ -24,6 +24,7 @@ import { columnsOf, exprCheck, refuseUncopyable, requireColumn, requireNoColumn,
 import { changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
+import { referencingKeys, shadowKeyIssues } from './shadowKeys.js';
 import { asConstraint, combinationIssues, constraintIssues, constraintOption, delegated, nameIssues, placed, shadowConstraints } from './alterColumnConstraint.js';
 import { createConstraint } from './createConstraint.js';
 
@@ -40,13 +41,20 @@ export function needsShadow(spec: Spec, old: ColumnModel, ddl: Pick<Ddl, 'change
   if (shadowConstraints(spec).length > 0) return true;
   if (!changesType(spec.type, old)) return false;
   const keyed = model.table(spec.table)?.foreignKeys.some((k) => k.columns.includes(spec.column)) ?? false;
-  return keyed || !ddl.changesTypeInCatalog(spec.table, old, spec.type);
+  // A key column, or one other tables reference: the shadow carries the keys (shadowKeys.ts).
+  const key = (model.table(spec.table)?.primaryKey.includes(spec.column) ?? false) || referencingKeys({ model }, spec.table, [spec.column]).length > 0;
+  return keyed || key || !ddl.changesTypeInCatalog(spec.table, old, spec.type);
 }
 
 /** `up` is the column itself, for every dialect (pgroll's examples write it so): no conversion asked. */
 function upIsColumn(spec: Spec, dialect: Pick<Dialect, 'quote'>): boolean {
   const variants = typeof spec.up === 'string' ? [spec.up] : Object.values(spec.up ?? {});
   return variants.length > 0 && variants.every((e) => e !== undefined && [spec.column, dialect.quote(spec.column)].includes(e.trim()));
+}
+/** A new character type keeps the column's own collation unless it names one (alterColumn changes what it is asked to). */
+export function carriedType(type: string, old: ColumnModel): string {
+  const textual = /^\s*(national\s+)?(character|char|varchar|nchar|nvarchar|bpchar|text|tinytext|mediumtext|longtext|citext|enum|set)\b/i.test(type);
+  return old.collation && textual && !/\b(collate|character\s+set|charset)\b/i.test(type) ? `${type} ${old.collation}` : type;
 }
 const oldColumn = (model: SchemaModel, spec: Spec) => model.table(spec.table)?.columns.find((c) => c.name === spec.column);
 const shadowed = (spec: Spec, { model, dialect }: Pick<ValidateContext, 'model' | 'dialect'>) => {
@@ -80,7 +88,7 @@ export const alterColumn: Operation<'alterColumn'> = {
       const changes = spec.type !== undefined || spec.nullable !== undefined || spec.default !== undefined || spec.comment !== undefined || spec.up !== undefined;
       if (!changes) issues.push({ path: [], code: 'nothing_to_change', message: 'give at least one of `type`, `nullable`, `default`, `comment`, `up` (or `to` for a new column)' });
       if (old && shadowed(spec, ctx)) {
-        refuseUncopyable(model, t, spec.column, ['column'], issues);
+        issues.push(...shadowKeyIssues(ctx, spec.table, spec.column, spec.type ?? old.type, ['column']));
         issues.push(...shadowIssues(ctx, spec.table, [spec.column], ['column']));
       } else if (old && changesType(spec.type, old)) {
         // Catalog only, yet the foreign keys of other tables over it would have to change type with it (MySQL refuses; PostgreSQL re-checks them all).
@@ -165,7 +173,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     }
     const col = oldColumn(model, spec);
     if (!col) return;
-    if (spec.type !== undefined) col.type = spec.type;
+    if (spec.type !== undefined) col.type = carriedType(spec.type, col);
     if (spec.nullable !== undefined) col.nullable = spec.nullable;
     if (spec.default !== undefined) col.default = spec.default;
     if (spec.comment !== undefined) {
@@ -181,7 +189,7 @@ export const alterColumn: Operation<'alterColumn'> = {
       return planColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: up!, down: down! }, ctx);
     }
     const old = oldColumn(ctx.model, spec)!;
-    const type = spec.type ?? old.type;
+    const type = spec.type === undefined ? old.type : carriedType(spec.type, old);
     const nullable = spec.nullable ?? old.nullable;
     if (needsShadow(spec, old, ctx.ddl, ctx.model, ctx.dialect)) {
       const def = copiedDefault({ type: spec.type, default: spec.default }, old, ctx.ddl);
@@ -247,13 +255,13 @@ function planInCatalog(spec: Spec, old: ColumnModel, ctx: Parameters<Operation['
   const { ddl } = ctx;
   const plan = emptyPlan();
   const change = {
-    ...(changesType(spec.type, old) ? { type: spec.type } : {}),
+    ...(changesType(spec.type, old) ? { type: carriedType(spec.type!, old) } : {}),
     ...(spec.nullable === true && !old.nullable ? { nullable: true as const } : {}),
     ...(spec.default !== undefined ? { default: spec.default } : {}),
   };
   if (Object.keys(change).length > 0) plan.contract.push(...ddl.alterColumnInCatalog(spec.table, old, change));
   // The column as it is after each step: MySQL restates it whole (the comment last, after any restatement of NOT NULL).
-  const now: ColumnModel = { ...old, type: spec.type ?? old.type, nullable: spec.nullable ?? old.nullable, default: spec.default === undefined ? old.default : spec.default };
+  const now: ColumnModel = { ...old, type: spec.type === undefined ? old.type : carriedType(spec.type, old), nullable: spec.nullable ?? old.nullable, default: spec.default === undefined ? old.default : spec.default };
   if (spec.nullable === false && old.nullable) {
     const col: ColumnModel = { ...now, nullable: false };
     const check = ctx.name('nn');
@@ -294,7 +302,9 @@ function defaultCheck(
     const explain = (error: string) =>
       `the default of "${spec.table}"."${spec.column}", ${old.default}, is carried over to "${spec.target}" converted to ${type}, and it cannot be: ${error}. ` +
       'Give `default` for the new column (or `default: null` for none)';
-    return [{ path: ['default'], table: spec.table, sql, columns, castTo: type, columnDefault: true, evaluate: 'required', explain }];
+    // In place, a default the dialect carries unchanged (PostgreSQL: a serial's nextval, whose sequence the cut-over carries) cannot be evaluated read-only.
+    const evaluate = spec.target === spec.column && sql === old.default ? 'unlessWrites' : 'required';
+    return [{ path: ['default'], table: spec.table, sql, columns, castTo: type, columnDefault: true, evaluate, explain }];
   }
   const explain = (error: string) => `${spec.default} is not a default for a column of type ${type}: ${error}`;
   return [{ path: ['default'], table: spec.table, sql, columns, castTo: type, columnDefault: true, evaluate: 'unlessWrites', explain }];

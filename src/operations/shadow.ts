@@ -28,6 +28,7 @@ import type { ColumnModel } from '../schema/model.js';
 import { atomic, emptyPlan, type OperationPlan, type Step } from '../plan/index.js';
 import type { PlanContext, ValidateContext, ValidationIssue } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
+import { childrenAgree, primaryIndexOver, referencingKeys } from './shadowKeys.js';
 
 export interface ShadowColumn {
   column: string;
@@ -91,6 +92,14 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
     // An index over other columns too would be shrunk by the column's drop where the server does that (MySQL): dropped first.
     if (idx.columns.length > 1) dropIndexes.push(idx.name);
   }
+  // The primary key: a unique copy over the shadow, made the key under its name at the cut-over (shadowKeys.ts).
+  const pk = primaryIndexOver(ctx, table, cols.map((c) => c.column));
+  const primaryKey = pk && { name: pk.constraint ?? pk.name, index: ctx.name('shpk') };
+  if (pk && primaryKey) {
+    const c = cols.find((x) => pk.columns.includes(x.column))!;
+    plan.expand.push(...ddl.copyIndex(pk, table, primaryKey.index, c.column, c.shadow));
+  }
+  const referencing = referencingKeys(ctx, table, cols.map((c) => c.column));
 
   plan.rollback.push(...atomic(...cols.map((c) => ddl.letWritesOmit(table, c.shadow)), ...triggers.map((tr) => tr.drop), ...cols.map((c) => ddl.dropColumn(table, c.shadow))));
 
@@ -104,6 +113,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
       show: cols.flatMap((c) => [c.column, c.shadow]),
       remedy: filled ? `Rows whose \`up\` is NULL cannot become NOT NULL: fix them (an UPDATE), then run \`xc contract\` again; or \`xc rollback ${ctx.migrationId}\`.` : undefined,
     }),
+    ...childrenAgree(ctx, table, new Map(cols.map((c) => [c.column, c.shadow]))),
   );
 
   // Contract, before the cut-over: what the shadows need from then on, which no write can disturb while the trigger sets them.
@@ -118,21 +128,31 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const touches = (list: string[]) => list.some((x) => cols.some((c) => c.column === x));
   const checks = t.checks.filter((k) => touches(k.columns));
   const keys = t.foreignKeys.filter((k) => touches(k.columns));
+  // Added again inside the cut-over by swapColumns (one transaction; MySQL: under its lock), unvalidated.
+  const readd: Step[] = [...checks.flatMap((k) => ddl.addCheck(table, k.name, k.expression)), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
+  // The column as it is from the cut-over on (what else it had: PostgreSQL COMMENT; MySQL ON UPDATE, COMMENT), and its place.
+  const final = (c: (typeof cols)[number]): ColumnModel => ({ name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}) });
+  const after = (c: (typeof cols)[number]) => t.columns[t.columns.indexOf(c.old) - 1]?.name ?? null;
   const swap = ddl.swapColumns({
     table,
     dropTrigger: triggers.flatMap((tr) => tr.drop),
-    columns: cols.map((c) => ({ column: c.column, shadow: c.shadow, up: c.up, type: c.type, nullable: c.nullable })),
+    createTrigger: triggers.flatMap((tr) => tr.create),
+    readd,
+    columns: cols.map((c) => ({ column: c.column, shadow: c.shadow, up: c.up, type: c.type, nullable: c.nullable, final: final(c), after: after(c) })),
     dropIndexes,
     dropForeignKeys: keys.map((k) => k.name),
     dropChecks: checks.map((k) => k.name),
     renameIndexes,
+    ...(primaryKey ? { primaryKey } : {}),
+    ...(referencing.length > 0 ? { referencing } : {}),
   });
-  const readd: Step[] = [...checks.flatMap((k) => ddl.addCheck(table, k.name, k.expression)), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
-  plan.contract.push(...atomic(swap, readd));
+  plan.contract.push(...atomic(swap));
   for (const k of [...checks, ...keys]) plan.contract.push(...ddl.validateConstraint(table, k.name));
+  // Other tables' keys came back unvalidated in the cut-over: validated now, writes going on (the verify proved them).
+  for (const k of referencing) plan.contract.push(...ddl.validateConstraint(k.table, k.name));
   // What else each column had (PostgreSQL: COMMENT; MySQL: ON UPDATE, COMMENT), then the comment asked for.
   for (const c of cols) {
-    const now: ColumnModel = { name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}) };
+    const now = final(c);
     plan.contract.push(...ddl.carryAttributes(table, now));
     if (c.comment !== undefined) plan.contract.push(...ddl.alterColumnInCatalog(table, now, { comment: c.comment }));
   }

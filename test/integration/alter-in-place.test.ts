@@ -79,16 +79,28 @@ for (const target of targets) {
       expect(descriptions(plan, 'contract').join('\n')).toMatch(/cut over|takes the place and name of/);
     });
 
-    it('refuses a column other tables reference, naming the key, before any DDL', async () => {
+    // PostgreSQL carries all three (alter-in-place-keys.test.ts); MariaDB refuses them at plan, saying why and what to do.
+    it.runIf(target.name === 'mysql')('MariaDB refuses, before any DDL: a referenced int made bigint under int children, a primary key, an AUTO_INCREMENT column', async () => {
       const { db, xc } = await setup(
         target,
-        [`CREATE TABLE p (id int PRIMARY KEY, code int NOT NULL, UNIQUE (code))`, `CREATE TABLE c (id int PRIMARY KEY, code int, CONSTRAINT c_code_fkey FOREIGN KEY (code) REFERENCES p (code))`],
-        [{ alterColumn: { table: 'p', column: 'code', type: 'bigint' } }],
+        [
+          `CREATE TABLE p (id int PRIMARY KEY, code int NOT NULL, n int AUTO_INCREMENT, UNIQUE (code), UNIQUE (n))`,
+          `CREATE TABLE c (id int PRIMARY KEY, code int, CONSTRAINT c_code_fkey FOREIGN KEY (code) REFERENCES p (code))`,
+        ],
+        [{ alterColumn: { table: 'p', column: 'code', type: 'bigint' } }, { alterColumn: { table: 'p', column: 'id', type: 'bigint' } }, { alterColumn: { table: 'p', column: 'n', type: 'bigint' } }],
       );
       const err = await rejection(xc.apply());
       expect(err.exitCode).toBe(2);
-      expect(err.message).toMatch(/referenced by foreign key "c_code_fkey" of "c"/);
-      expect((await db.columns('p')).map((c) => c.name)).toEqual(['id', 'code']);
+      expect(err.issues?.map((i) => [i.path.join('.'), i.code])).toEqual([
+        ['operations.0.alterColumn.column', 'referenced'],
+        ['operations.1.alterColumn.column', 'key_column'],
+        ['operations.2.alterColumn.column', 'generated_column'],
+      ]);
+      expect(err.message).toMatch(/referenced by foreign key "c_code_fkey" of "c" \(its column "code" int\(11\)\), which InnoDB would not accept over bigint/);
+      expect(err.message).toMatch(/Drop the key, change both columns in place/);
+      expect(err.message).toMatch(/"p"."id" is part of the primary key, which InnoDB clusters the rows by/);
+      expect(err.message).toMatch(/"p"."n" is a generated or AUTO_INCREMENT column, which the server fills only after BEFORE triggers run/);
+      expect((await db.columns('p')).map((c) => c.name)).toEqual(['id', 'code', 'n']);
       expect(await db.triggers()).toEqual([]);
     });
 

@@ -35,6 +35,7 @@ import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
 import { alterColumnInCatalog, instantVarcharWidening, swapColumns } from './inplace.js';
+import { mysqlShadowKeyIssues } from './keyswap.js';
 
 export type { MysqlFeatures } from './compiler.js';
 
@@ -122,6 +123,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     changesTypeInCatalog: (_table, column, type) => instantVarcharWidening(column.type, type),
     alterColumnInCatalog: (table, column, change) => alterColumnInCatalog(c, table, column, change),
     swapColumns: (spec) => swapColumns(c, spec),
+    shadowKeyIssues: (spec) => mysqlShadowKeyIssues(c, spec),
 
     raw(sql, description) {
       // The author's statement: xc cannot probe its effect, so a re-run after a crash runs it again (write it idempotent).

@@ -19,6 +19,8 @@ import { PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
 import { replaceIdentifier } from '../sqltext.js';
 import { referenceClauses } from '../references.js';
 import { pgCreateTable } from './tables.js';
+import { afterRename, beforeDrop, isIntegerTypeName, pgShadowKeyIssues, serialSequence } from './keyswap.js';
+import { restoreComments, saveComments } from './comments.js';
 
 export interface PostgresDdlOptions {
   /** False on PGlite (one connection): plain, transactional CREATE/DROP INDEX. */
@@ -249,6 +251,8 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
 
     convertedDefault(expr, type) {
+      // A serial's draw from its sequence (bigint) suits any integer column as it is: carried unchanged, with the sequence (keyswap.ts).
+      if (serialSequence({ default: expr }) !== undefined && isIntegerTypeName(type)) return expr;
       return `CAST((${expr}) AS ${type})`;
     },
 
@@ -317,22 +321,34 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
 
     swapColumns(spec) {
       const { table } = spec;
-      const steps: Step[] = [...spec.dropTrigger];
+      const steps: Step[] = [saveComments(table, tx), ...spec.dropTrigger];
       for (const name of spec.dropIndexes) {
         // An index a UNIQUE constraint owns goes with the constraint (PostgreSQL refuses DROP INDEX of it); its copy adopts the name again below.
         const owner = model.table(table)?.indexes.find((i) => i.name === name)?.constraint;
         steps.push(...(owner ? ddl.dropConstraint(table, owner) : [tx(`DROP INDEX IF EXISTS ${q(name)}`, `drop index ${q(name)}`, instant('ACCESS EXCLUSIVE', table), [table])]));
       }
       for (const name of [...spec.dropForeignKeys, ...spec.dropChecks]) steps.push(...ddl.dropConstraint(table, name));
-      for (const col of spec.columns) {
+      // Other tables' keys referencing the columns hang on their key's index: gone first, back (NOT VALID) once the new key stands.
+      for (const k of spec.referencing ?? []) steps.push(...ddl.dropConstraint(k.table, k.name));
+      const keyswap = { tx, q, literal, instant };
+      const olds = spec.columns.map((col) => model.table(table)?.columns.find((x) => x.name === col.column));
+      for (const [i, col] of spec.columns.entries()) {
+        if (olds[i]) steps.push(...beforeDrop(keyswap, table, olds[i]!, i));
         steps.push(...ddl.dropColumn(table, col.column));
         const sql = `ALTER TABLE ${q(table)} RENAME COLUMN ${q(col.shadow)} TO ${q(col.column)}`;
         steps.push(tx(sql, `${q(table)}.${q(col.shadow)} takes the place and name of ${q(col.column)}`, instant('ACCESS EXCLUSIVE', table), [table]));
+        if (olds[i]) steps.push(...afterRename(keyswap, table, olds[i]!, col.type, i));
       }
       for (const r of spec.renameIndexes) steps.push(...(r.constraint ? ddl.addUniqueUsingIndex(table, r.constraint, r.from) : ddl.renameIndex(table, r.from, r.to)));
+      // The primary key went with its column: the unique copy over the shadow (NOT NULL already) becomes it, under its name.
+      if (spec.primaryKey) steps.push(...ddl.addPrimaryKeyUsingIndex(table, spec.primaryKey.name, spec.primaryKey.index, [], undefined));
+      for (const k of spec.referencing ?? []) steps.push(...ddl.addForeignKey(k));
+      steps.push(...(spec.readd ?? []), restoreComments(table, tx));
       // One transaction: no write ever sees the column without its shadow kept in step.
       return atomic(steps);
     },
+
+    shadowKeyIssues: (spec) => pgShadowKeyIssues(spec),
 
     letWritesOmit() {
       return []; // the columns xc adds are nullable here, and a rollback is one transaction

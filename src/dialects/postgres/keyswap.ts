@@ -1,0 +1,79 @@
+/**
+ * PostgreSQL: what a column's cut-over (Ddl.swapColumns) carries beyond the
+ * column itself when it is a key or numbered by a sequence — all catalog
+ * changes inside the cut-over's one transaction:
+ *
+ * - a serial column's sequence (its default `nextval('seq'::regclass)`): the
+ *   sequence is owned by the column, so dropping the column would drop it;
+ *   it is let go first (OWNED BY NONE), then widened to the new integer type
+ *   (AS bigint: a default maximum becomes the new type's) and owned by the
+ *   new column. The default itself is on the shadow since before the cut-over.
+ * - an identity column: its sequence goes with the column (an identity
+ *   sequence cannot change owner). Before the drop, the kind (ALWAYS / BY
+ *   DEFAULT), increment and cache, and the next value (nextval: a value never
+ *   handed out) are kept in transaction-local settings; after the rename the
+ *   new column becomes an identity starting there. ADD GENERATED … AS
+ *   IDENTITY reads no row (the column is NOT NULL already, without default).
+ */
+import type { ColumnModel } from '../../schema/model.js';
+import type { ShadowKeyIssue, ShadowKeySpec } from '../dialect.js';
+import type { Step } from '../../plan/index.js';
+
+const INTEGER = /^(smallint|integer|int|int2|int4|int8|bigint)$/i;
+export const isIntegerTypeName = (type: string) => INTEGER.test(type.trim());
+
+/** The sequence a serial column's default draws from, as written inside nextval('…'). */
+export function serialSequence(column: Pick<ColumnModel, 'default'>): string | undefined {
+  return /^nextval\('((?:[^']|'')+)'::regclass\)$/.exec(column.default?.trim() ?? '')?.[1]?.replace(/''/g, "'");
+}
+
+/** An identity column (PostgreSQL marks a stored generated column filled after triggers; an identity is filled before them). */
+export const isIdentity = (column: ColumnModel) => column.generated === true && !column.filledAfterTriggers;
+
+export function pgShadowKeyIssues(spec: ShadowKeySpec): ShadowKeyIssue[] {
+  const { column, type } = spec;
+  if (isIdentity(column) && !INTEGER.test(type.trim())) {
+    return [{ code: 'generated_column', message: `"${spec.table}"."${column.name}" is an identity column, and an identity needs an integer type, not ${type}: keep an integer type` }];
+  }
+  return [];
+}
+
+type Tx = (sql: string, description: string, lock: string, tables: string[]) => Step;
+interface KeyswapHelpers {
+  tx: Tx;
+  q: (id: string) => string;
+  literal: (s: string) => string;
+  instant: (mode: string, ...tables: string[]) => string;
+}
+
+/** The settings one column's identity is kept in between the drop and the rename. */
+const setting = (i: number) => `xc.identity${i}`;
+
+/** Before the column is dropped: its sequence let go of, or its identity remembered. */
+export function beforeDrop(h: KeyswapHelpers, table: string, column: ColumnModel, i: number): Step[] {
+  const seq = serialSequence(column);
+  if (seq !== undefined) {
+    return [h.tx(`ALTER SEQUENCE ${seq} OWNED BY NONE`, `let sequence ${seq} outlive ${h.q(table)}.${h.q(column.name)} (owned by the new column after the swap)`, `${h.instant('ACCESS EXCLUSIVE', table)}`, [table])];
+  }
+  if (!isIdentity(column)) return [];
+  const sql =
+    `SELECT set_config(${h.literal(setting(i))}, format('%s AS IDENTITY (INCREMENT BY %s CACHE %s%s START WITH %s)', ` +
+    `CASE a.attidentity WHEN 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END, s.seqincrement, s.seqcache, CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END, nextval(s.seqrelid)), true) ` +
+    `FROM pg_attribute a JOIN pg_sequence s ON s.seqrelid = pg_get_serial_sequence(${h.literal(h.q(table))}, ${h.literal(column.name)})::regclass ` +
+    `WHERE a.attrelid = ${h.literal(h.q(table))}::regclass AND a.attname = ${h.literal(column.name)}`;
+  return [h.tx(sql, `remember the identity of ${h.q(table)}.${h.q(column.name)} and its next value (nextval: never handed out)`, 'none (reads the catalog; draws one value)', [table])];
+}
+
+/** After the shadow took the column's name: the sequence owned by it and widened, or the identity given back. */
+export function afterRename(h: KeyswapHelpers, table: string, old: ColumnModel, type: string, i: number): Step[] {
+  const c = `${h.q(table)}.${h.q(old.name)}`;
+  const seq = serialSequence(old);
+  if (seq !== undefined) {
+    const widen = INTEGER.test(type.trim()) ? [h.tx(`ALTER SEQUENCE ${seq} AS ${type}`, `sequence ${seq} numbers ${type} values (a default maximum becomes the type's)`, 'ACCESS EXCLUSIVE on the sequence (catalog only, instant)', [table])] : [];
+    return [...widen, h.tx(`ALTER SEQUENCE ${seq} OWNED BY ${c}`, `sequence ${seq} owned by the new ${c}`, h.instant('ACCESS EXCLUSIVE', table), [table])];
+  }
+  if (!isIdentity(old)) return [];
+  const body = `BEGIN EXECUTE format('ALTER TABLE %s ALTER COLUMN %I ADD GENERATED %s', ${h.literal(h.q(table))}, ${h.literal(old.name)}, current_setting(${h.literal(setting(i))})); END`;
+  const tag = body.includes('$xc_identity$') ? '$xc_identity1$' : '$xc_identity$';
+  return [h.tx(`DO ${tag} ${body} ${tag}`, `${c} an identity again, continuing where the old one stopped (no row read: NOT NULL already)`, h.instant('ACCESS EXCLUSIVE', table), [table])];
+}
