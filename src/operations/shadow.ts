@@ -128,17 +128,10 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const touches = (list: string[]) => list.some((x) => cols.some((c) => c.column === x));
   const checks = t.checks.filter((k) => touches(k.columns));
   const keys = t.foreignKeys.filter((k) => touches(k.columns));
-  // Added again inside the cut-over by swapColumns (one transaction; MySQL: under its lock), unvalidated.
-  const readd: Step[] = [...checks.flatMap((k) => ddl.addCheck(table, k.name, k.expression)), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
-  // The column as it is from the cut-over on (what else it had: PostgreSQL COMMENT; MySQL ON UPDATE, COMMENT), and its place.
-  const final = (c: (typeof cols)[number]): ColumnModel => ({ name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}) });
-  const after = (c: (typeof cols)[number]) => t.columns[t.columns.indexOf(c.old) - 1]?.name ?? null;
   const swap = ddl.swapColumns({
     table,
     dropTrigger: triggers.flatMap((tr) => tr.drop),
-    createTrigger: triggers.flatMap((tr) => tr.create),
-    readd,
-    columns: cols.map((c) => ({ column: c.column, shadow: c.shadow, up: c.up, type: c.type, nullable: c.nullable, final: final(c), after: after(c) })),
+    columns: cols.map((c) => ({ column: c.column, shadow: c.shadow, up: c.up, type: c.type, nullable: c.nullable })),
     dropIndexes,
     dropForeignKeys: keys.map((k) => k.name),
     dropChecks: checks.map((k) => k.name),
@@ -146,13 +139,14 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
     ...(primaryKey ? { primaryKey } : {}),
     ...(referencing.length > 0 ? { referencing } : {}),
   });
-  plan.contract.push(...atomic(swap));
+  const readd: Step[] = [...checks.flatMap((k) => ddl.addCheck(table, k.name, k.expression)), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
+  plan.contract.push(...atomic(swap, readd));
   for (const k of [...checks, ...keys]) plan.contract.push(...ddl.validateConstraint(table, k.name));
   // Other tables' keys came back unvalidated in the cut-over: validated now, writes going on (the verify proved them).
   for (const k of referencing) plan.contract.push(...ddl.validateConstraint(k.table, k.name));
   // What else each column had (PostgreSQL: COMMENT; MySQL: ON UPDATE, COMMENT), then the comment asked for.
   for (const c of cols) {
-    const now = final(c);
+    const now: ColumnModel = { name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}) };
     plan.contract.push(...ddl.carryAttributes(table, now));
     if (c.comment !== undefined) plan.contract.push(...ddl.alterColumnInCatalog(table, now, { comment: c.comment }));
   }
