@@ -50,6 +50,7 @@ const ERROR_CLASSES = {
     codes: {
       phase_order: 'refused by phase order: another step must come first (the message names it)',
       gate_refused: 'refused by the deploy gate: the old shape is still needed (`details.blockers`, `details.reasons`)',
+      state_incomplete: "a read-only command found xc's state part-made (`details.missing`: its missing tables); `xc init` completes it",
     },
   },
   LockHeldError: {

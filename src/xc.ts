@@ -74,10 +74,30 @@ class XcImpl implements Xc {
     return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: (e) => this.options.onEvent?.(e), signal: this.options.signal };
   }
 
-  private async load(ctx: EngineContext, files?: MigrationFile[]): Promise<Loaded> {
+  private async load(ctx: EngineContext, files?: MigrationFile[]): Promise<Loaded & { missing: string[] }> {
     files ??= await loadMigrations(this.dir);
-    const rows = await withSession(ctx.driver, async (s) => ((await ctx.store.exists(s)) ? ctx.store.migrations(s) : []));
-    return { files, rows: new Map(rows.map((r) => [r.id, r])) };
+    // A part-made state (missing tables) still has its migrations read: they are what the database has run.
+    const { rows, missing } = await withSession(ctx.driver, async (s) => {
+      const { present, missing } = await ctx.store.presence(s);
+      return { rows: present.includes('migrations') ? await ctx.store.migrations(s) : [], missing };
+    });
+    return { files, rows: new Map(rows.map((r) => [r.id, r])), missing };
+  }
+
+  /**
+   * A read-only command never creates (SPEC §4), so it cannot complete a
+   * part-made state. Without a migration recorded it is a state not begun
+   * (a first run killed while creating it): everything is pending. With
+   * some, what the missing tables held cannot be shown: refused, naming the
+   * command that completes it.
+   */
+  private assertReadable(loaded: Loaded & { missing: string[] }): void {
+    if (loaded.missing.length === 0 || loaded.rows.size === 0) return;
+    throw new RefusedError(
+      `xc's state is incomplete: ${loaded.missing.join(', ')} ${loaded.missing.length > 1 ? 'are' : 'is'} missing (dropped, or left out by an interrupted creation); \`xc init\` (or any command that changes the database) creates ${loaded.missing.length > 1 ? 'them' : 'it'} again — nothing was done`,
+      { missing: loaded.missing },
+      { code: 'state_incomplete' },
+    );
   }
 
   /**
@@ -125,6 +145,8 @@ class XcImpl implements Xc {
     return withAdvisoryLock(ctx, async () => {
       const loaded = await this.load(ctx, files);
       this.checkFiles(loaded, command);
+      // A part-made state is completed before anything else reads or writes it (contract and rollback create nothing else).
+      if (loaded.missing.length > 0) await ensureState(ctx);
       return fn(ctx, loaded, async () => void (await ensureState(ctx)));
     }).catch(async (err) => {
       throw await asLockTimeout(ctx, err);
@@ -145,6 +167,7 @@ class XcImpl implements Xc {
   async plan(opts: { id?: string } = {}): Promise<PlanResult> {
     const ctx = await this.context('plan');
     const loaded = await this.load(ctx);
+    this.assertReadable(loaded);
     this.checkFiles(loaded, 'apply');
     const upTo = this.targetId(loaded, opts.id);
     const plans = await this.planPending(ctx, loaded, upTo);
@@ -278,6 +301,7 @@ class XcImpl implements Xc {
     if (!opts.app?.trim() || !opts.version?.trim()) throw new InvalidInputError('check needs --app and --version', {}, { code: 'invalid_usage' });
     const ctx = await this.context('check');
     let loaded = await this.load(ctx);
+    if (!opts.apply) this.assertReadable(loaded); // --apply completes it
     if (opts.level !== undefined) assertKnownLevel(opts.level, loaded, this.dir);
     const level = opts.level ?? loaded.files.at(-1)?.id ?? null;
     const applied = opts.apply && level !== null ? ((await this.apply({ id: level })) as RunResult).migrations : [];
@@ -320,6 +344,7 @@ class XcImpl implements Xc {
   async status(): Promise<StatusResult> {
     const ctx = await this.context('status');
     const loaded = await this.load(ctx);
+    this.assertReadable(loaded);
     const progress = loaded.rows.size > 0 ? await withSession(ctx.driver, (s) => ctx.store.allBackfills(s)) : new Map();
     const evidence = loaded.rows.size > 0 ? await this.evidence(ctx, loaded) : null;
     const blockers = (id: string, phase: Phase): GateBlocker[] => (evidence && awaitsContract(phase) ? blockersFor(id, evidence) : []);

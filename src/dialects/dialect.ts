@@ -11,6 +11,9 @@ import type { Column, TableConstraint } from '../migration/schema.js';
 import type { BaseDialect } from './base.js';
 import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type Step } from '../plan/index.js';
 
+/** xc's state tables, by short name (Dialect.stateTable qualifies them); every one is created by Dialect.stateSchema. */
+export const STATE_TABLES = ['migrations', 'steps', 'backfill', 'events', 'deployments', 'instances'] as const;
+
 export { resolveExpr } from './base.js';
 
 export type DialectName = 'postgres' | 'mysql';
@@ -105,7 +108,21 @@ export interface ColumnSwapSpec {
   table: string;
   /** The steps removing the trigger that keeps every shadow equal to `up` of its column. */
   dropTrigger: Step[];
-  columns: { column: string; shadow: string; up: string; type: string; nullable: boolean }[];
+  columns: {
+    column: string;
+    shadow: string;
+    up: string;
+    type: string;
+    nullable: boolean;
+    /** What the column is from the cut-over on, for a server that sets it in the swap itself (MySQL: CHANGE COLUMN). */
+    final?: ColumnModel;
+    /** The column before it in the table (null: the first), where the server can put the shadow back in its place. */
+    after?: string | null;
+  }[];
+  /** The steps adding again the checks and foreign keys dropped below, over the new columns: part of the cut-over (MySQL: under its lock). */
+  readd?: Step[];
+  /** The steps creating the trigger `dropTrigger` removes: put back where a cut-over that is not one transaction fails. */
+  createTrigger?: Step[];
   /** Indexes to drop before the swap because they name a column and another (the server would shrink them instead). */
   dropIndexes: string[];
   /** Foreign keys and checks over the columns, dropped in the swap (the caller adds them again over the new columns). */
@@ -357,8 +374,15 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   quote(identifier: string): string;
   /** Name of one of xc's state tables, qualified: `"xc"."migrations"` or `` `xc_migrations` ``. */
   stateTable(name: string): string;
-  /** Idempotent statements creating every state table. */
+  /**
+   * Idempotent statements creating every state table (each IF NOT EXISTS:
+   * they complete a state an interrupted creation left part-made); run in
+   * one transaction where DDL is transactional.
+   */
   stateSchema(): string[];
+  /** Which of STATE_TABLES are there (a kill -9 or a hand may have left some out). */
+  stateTables(s: Session): Promise<string[]>;
+  /** Every state table is there: only then is the state usable as it is. */
   stateExists(s: Session): Promise<boolean>;
   /**
    * Refuses (exit 2), reading only, a target xc cannot keep apart from

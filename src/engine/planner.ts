@@ -18,6 +18,7 @@ import { emptyPlan, type ExpressionCheck, type OperationPlan, type RowCheck } fr
 import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { SchemaModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
+import { overHeld } from './held.js';
 
 function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext {
   return { dialect, model, expr: (e: Expr) => dialect.resolveExpr(e) };
@@ -54,8 +55,14 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   model.holds.contractsOn(op.contractTables?.(o.spec as never, model) ?? [], holder);
   const notNull = op.notNullAtContract?.(o.spec as never, model);
   if (notNull) model.holds.notNullAtContract(notNull.table, notNull.columns, holder);
+  const key = op.keyAtContract?.(o.spec as never);
   const before = model.names();
   op.project(o.spec as never, model, dialect);
+  problems.push(...overHeld(model, before, dialect).map(heldUntilContract));
+  // Held from here on, not against the operation's own objects: a column it removes at contract yet keeps is replaced by a shadow.
+  const removed = (op.removesAtContract?.(o.spec as never) ?? []).filter((r) => r.column !== undefined && r.table === synced?.table && synced.columns.includes(r.column));
+  model.holds.shadow(synced?.table ?? '', removed.map((r) => r.column!).filter((c) => model.column(synced!.table, c)), holder);
+  if (key) model.holds.keyAtContract(key.table, key.name, key.columns, holder);
   return [...problems, ...model.holds.advance(before, model.names(), holder).map(heldUntilContract)];
 }
 

@@ -71,13 +71,12 @@ export async function withLockRetry<T>(
  * table nobody uses.
  */
 export function ensureState(ctx: EngineContext): Promise<boolean> {
-  let creating = false; // once begun, a retry finishes it (the first table alone says "exists")
+  // "Exists" means every table: a state a kill -9 left part-made (MySQL commits each CREATE) is completed here.
   return withLockRetry(ctx, { migration: '', description: "create xc's state tables", tables: [] }, async (attempt) => {
     const s = await ctx.driver.acquire();
     let restore: SessionRestore = [];
     try {
-      if (!creating && (await ctx.store.exists(s))) return false;
-      creating = true;
+      if (await ctx.store.exists(s)) return false;
       restore = await ctx.dialect.setSession(s, ctx.dialect.sessionLockTimeout(ctx.options.lockTimeoutMs));
       await attempt.watch(s);
       await ctx.store.create(s);

@@ -201,13 +201,17 @@ async function runFill(ctx: EngineContext, migration: string, phase: StepPhase, 
  */
 async function runStatements(s: Session, step: Step, interrupted: boolean): Promise<boolean> {
   let ran = 0;
+  let current: (typeof step.statements & {})[number] | undefined;
   try {
     for (const st of step.statements!) {
-      if (typeof st !== 'string' && !interrupted) continue;
+      if (typeof st !== 'string' && st.afterInterruption && !interrupted) continue;
+      current = st;
       await s.query(typeof st === 'string' ? st : st.sql);
       ran++;
     }
   } catch (err) {
+    // Put back what the statements before it removed (the failed one changed nothing), while the lock still holds.
+    for (const sql of typeof current === 'object' ? (current.onFailure ?? []) : []) await s.query(sql).catch(() => undefined);
     if (step.release) await s.query(step.release).catch(() => undefined);
     // Past the first statement (the lock), something may have changed: the next attempt repairs what a half-done one left.
     (err as { xcInterrupted?: boolean }).xcInterrupted = interrupted || ran > 0;

@@ -56,6 +56,8 @@ export async function retireDeployment(ctx: EngineContext, o: { app?: string; ve
   const d = { app: required(o.app, '--app'), version: required(o.version, '--version'), env: o.env ?? '' };
   const store = new DeploymentStore(ctx.dialect);
   const name = `${d.app}@${d.version}${d.env ? ` (env ${d.env})` : ''}`;
+  // A part-made state (a kill -9 while creating it) is completed, so what it holds is read, not taken for nothing.
+  if ((await withSession(ctx.driver, (s) => ctx.store.presence(s))).missing.length > 0) await ensureState(ctx);
   await withSession(ctx.driver, async (s) => {
     const all = (await ctx.store.exists(s)) ? (await store.deployments(s)).filter((x) => x.app === d.app && x.env === d.env) : [];
     const found = all.find((x) => x.version === d.version);

@@ -51,6 +51,11 @@ function upIsColumn(spec: Spec, dialect: Pick<Dialect, 'quote'>): boolean {
   const variants = typeof spec.up === 'string' ? [spec.up] : Object.values(spec.up ?? {});
   return variants.length > 0 && variants.every((e) => e !== undefined && [spec.column, dialect.quote(spec.column)].includes(e.trim()));
 }
+/** A new character type keeps the column's own collation unless it names one (alterColumn changes what it is asked to). */
+export function carriedType(type: string, old: ColumnModel): string {
+  const textual = /^\s*(national\s+)?(character|char|varchar|nchar|nvarchar|bpchar|text|tinytext|mediumtext|longtext|citext|enum|set)\b/i.test(type);
+  return old.collation && textual && !/\b(collate|character\s+set|charset)\b/i.test(type) ? `${type} ${old.collation}` : type;
+}
 const oldColumn = (model: SchemaModel, spec: Spec) => model.table(spec.table)?.columns.find((c) => c.name === spec.column);
 const shadowed = (spec: Spec, { model, dialect }: Pick<ValidateContext, 'model' | 'dialect'>) => {
   const old = oldColumn(model, spec);
@@ -168,7 +173,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     }
     const col = oldColumn(model, spec);
     if (!col) return;
-    if (spec.type !== undefined) col.type = spec.type;
+    if (spec.type !== undefined) col.type = carriedType(spec.type, col);
     if (spec.nullable !== undefined) col.nullable = spec.nullable;
     if (spec.default !== undefined) col.default = spec.default;
     if (spec.comment !== undefined) {
@@ -184,7 +189,7 @@ export const alterColumn: Operation<'alterColumn'> = {
       return planColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: up!, down: down! }, ctx);
     }
     const old = oldColumn(ctx.model, spec)!;
-    const type = spec.type ?? old.type;
+    const type = spec.type === undefined ? old.type : carriedType(spec.type, old);
     const nullable = spec.nullable ?? old.nullable;
     if (needsShadow(spec, old, ctx.ddl, ctx.model, ctx.dialect)) {
       const def = copiedDefault({ type: spec.type, default: spec.default }, old, ctx.ddl);
@@ -250,13 +255,13 @@ function planInCatalog(spec: Spec, old: ColumnModel, ctx: Parameters<Operation['
   const { ddl } = ctx;
   const plan = emptyPlan();
   const change = {
-    ...(changesType(spec.type, old) ? { type: spec.type } : {}),
+    ...(changesType(spec.type, old) ? { type: carriedType(spec.type!, old) } : {}),
     ...(spec.nullable === true && !old.nullable ? { nullable: true as const } : {}),
     ...(spec.default !== undefined ? { default: spec.default } : {}),
   };
   if (Object.keys(change).length > 0) plan.contract.push(...ddl.alterColumnInCatalog(spec.table, old, change));
   // The column as it is after each step: MySQL restates it whole (the comment last, after any restatement of NOT NULL).
-  const now: ColumnModel = { ...old, type: spec.type ?? old.type, nullable: spec.nullable ?? old.nullable, default: spec.default === undefined ? old.default : spec.default };
+  const now: ColumnModel = { ...old, type: spec.type === undefined ? old.type : carriedType(spec.type, old), nullable: spec.nullable ?? old.nullable, default: spec.default === undefined ? old.default : spec.default };
   if (spec.nullable === false && old.nullable) {
     const col: ColumnModel = { ...now, nullable: false };
     const check = ctx.name('nn');

@@ -196,6 +196,9 @@ export const createConstraint: Operation<'createConstraint'> = {
   // A foreign key's validation reads its parent too (MySQL: a query over both tables).
   contractTables: (spec) => [spec.table, ...(spec.type === 'foreign_key' && spec.references ? [spec.references.table] : [])],
 
+  // The primary key is made at contract (MySQL: its index too); a deferrable unique key is immediate until then.
+  keyAtContract: (spec) => (spec.type === 'primary_key' || (spec.type === 'unique' && (spec.deferrable || spec.initiallyDeferred)) ? { table: spec.table, name: spec.name, columns: spec.columns } : undefined),
+
   notNullAtContract(spec, model) {
     return { table: spec.table, columns: nullableKeyColumns(spec, model.table(spec.table)).map((c) => c.name) };
   },

@@ -128,10 +128,17 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const touches = (list: string[]) => list.some((x) => cols.some((c) => c.column === x));
   const checks = t.checks.filter((k) => touches(k.columns));
   const keys = t.foreignKeys.filter((k) => touches(k.columns));
+  // Added again inside the cut-over by swapColumns (one transaction; MySQL: under its lock), unvalidated.
+  const readd: Step[] = [...checks.flatMap((k) => ddl.addCheck(table, k.name, k.expression)), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
+  // The column as it is from the cut-over on (what else it had: PostgreSQL COMMENT; MySQL ON UPDATE, COMMENT), and its place.
+  const final = (c: (typeof cols)[number]): ColumnModel => ({ name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}) });
+  const after = (c: (typeof cols)[number]) => t.columns[t.columns.indexOf(c.old) - 1]?.name ?? null;
   const swap = ddl.swapColumns({
     table,
     dropTrigger: triggers.flatMap((tr) => tr.drop),
-    columns: cols.map((c) => ({ column: c.column, shadow: c.shadow, up: c.up, type: c.type, nullable: c.nullable })),
+    createTrigger: triggers.flatMap((tr) => tr.create),
+    readd,
+    columns: cols.map((c) => ({ column: c.column, shadow: c.shadow, up: c.up, type: c.type, nullable: c.nullable, final: final(c), after: after(c) })),
     dropIndexes,
     dropForeignKeys: keys.map((k) => k.name),
     dropChecks: checks.map((k) => k.name),
@@ -139,14 +146,13 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
     ...(primaryKey ? { primaryKey } : {}),
     ...(referencing.length > 0 ? { referencing } : {}),
   });
-  const readd: Step[] = [...checks.flatMap((k) => ddl.addCheck(table, k.name, k.expression)), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
-  plan.contract.push(...atomic(swap, readd));
+  plan.contract.push(...atomic(swap));
   for (const k of [...checks, ...keys]) plan.contract.push(...ddl.validateConstraint(table, k.name));
   // Other tables' keys came back unvalidated in the cut-over: validated now, writes going on (the verify proved them).
   for (const k of referencing) plan.contract.push(...ddl.validateConstraint(k.table, k.name));
   // What else each column had (PostgreSQL: COMMENT; MySQL: ON UPDATE, COMMENT), then the comment asked for.
   for (const c of cols) {
-    const now: ColumnModel = { name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}) };
+    const now = final(c);
     plan.contract.push(...ddl.carryAttributes(table, now));
     if (c.comment !== undefined) plan.contract.push(...ddl.alterColumnInCatalog(table, now, { comment: c.comment }));
   }

@@ -59,6 +59,8 @@ export interface Operation<K extends OperationKind = OperationKind> {
   synced?(spec: OperationSpec<K>, ctx: ValidateContext): { table: string; columns: string[] };
   /** Columns its contract makes NOT NULL (they must not be dropped or renamed away before). */
   notNullAtContract?(spec: OperationSpec<K>, model: SchemaModel): { table: string; columns: string[] };
+  /** A key it makes only at contract (a primary key, a deferrable unique key): no foreign key may reference it before. */
+  keyAtContract?(spec: OperationSpec<K>): { table: string; name: string; columns: string[] } | undefined;
   /**
    * Tables its contract steps name, referenced tables of the foreign keys
    * they (re)create included, read in the model before this operation: they

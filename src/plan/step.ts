@@ -79,8 +79,11 @@ export interface Step {
    * around an in-place column's cut-over, operations/shadow.ts). One marked
    * `afterInterruption` runs only when an earlier attempt of the step may
    * have stopped half-way (a crash, or a failure past the first statement).
+   * `onFailure`: run (best effort) on the same session, before `release`,
+   * when this statement fails — e.g. the MySQL cut-over's ALTER puts back the
+   * trigger it needs, so a failed cut-over leaves the table as it was.
    */
-  statements?: Array<string | { sql: string; afterInterruption: true }>;
+  statements?: Array<string | { sql: string; afterInterruption?: true; onFailure?: string[] }>;
   /** Run on that session after `statements`, whether they failed or not (MySQL `UNLOCK TABLES`). */
   release?: string;
 }

@@ -18,6 +18,16 @@
  *   a column another keeps in sync is refused until the first is contracted.
  * - **Columns a contract makes NOT NULL.** Dropped or renamed away before
  *   that contract, they would reject every write that omits them from then on.
+ * - **Columns replaced by a shadow at contract** (alterColumn in place,
+ *   createConstraint converting): that contract drops the column and renames
+ *   its shadow to its name. An index, constraint or foreign key made over
+ *   the column (or referencing it) meanwhile would go with the old column
+ *   (PostgreSQL), or keep the drop from happening (a foreign key; MySQL's
+ *   copies): refused until that contract.
+ * - **Keys made only at contract** (createConstraint primary_key, or a
+ *   deferrable unique key): a foreign key referencing their columns before
+ *   finds no key to reference (MySQL errno 150), or one that then changes
+ *   under it.
  */
 /** Who holds something, in words: `0003_rename (operations[0].renameColumn)`. */
 export type Holder = string;
@@ -27,6 +37,8 @@ export class Holds {
   private readonly synced = new Map<string, Holder>();
   private readonly contracting = new Map<string, Holder>();
   private readonly madeNotNull = new Map<string, Holder>();
+  private readonly shadowed = new Map<string, Holder>();
+  private readonly keys: { table: string; name: string; columns: string[]; holder: Holder }[] = [];
 
   clone(): Holds {
     const h = new Holds();
@@ -34,7 +46,30 @@ export class Holds {
     for (const [k, v] of this.synced) h.synced.set(k, v);
     for (const [k, v] of this.contracting) h.contracting.set(k, v);
     for (const [k, v] of this.madeNotNull) h.madeNotNull.set(k, v);
+    for (const [k, v] of this.shadowed) h.shadowed.set(k, v);
+    h.keys.push(...this.keys.map((k) => ({ ...k, columns: [...k.columns] })));
     return h;
+  }
+
+  /** `holder`'s contract replaces these columns by their shadows (drops each, renames its shadow to its name). */
+  shadow(table: string, columns: string[], holder: Holder): void {
+    for (const c of columns) if (!this.shadowed.has(`${table}\0${c}`)) this.shadowed.set(`${table}\0${c}`, holder);
+  }
+
+  /** The migration in flight whose contract replaces the column by its shadow, if any. */
+  shadowedBy(table: string, column: string): Holder | undefined {
+    return this.shadowed.get(`${table}\0${column}`);
+  }
+
+  /** `holder` makes the key `name` over `columns` of `table` only at its contract. */
+  keyAtContract(table: string, name: string, columns: string[], holder: Holder): void {
+    this.keys.push({ table, name, columns: [...columns], holder });
+  }
+
+  /** A key over exactly `columns` of `table` (in any order) made only at a contract in flight. */
+  keyMadeAtContract(table: string, columns: string[]): { name: string; holder: Holder } | undefined {
+    const same = (a: string[]) => a.length === columns.length && a.every((c) => columns.includes(c));
+    return this.keys.find((k) => k.table === table && same(k.columns));
   }
 
   /** `holder`'s contract makes these columns NOT NULL. */

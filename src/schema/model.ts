@@ -25,6 +25,12 @@ export interface ColumnModel {
   autoUpdated?: boolean;
   /** PostgreSQL's COMMENT ON COLUMN (MySQL's COMMENT is part of `extra`). */
   comment?: string;
+  /**
+   * The clause that keeps the column's own collation where it is not the
+   * default, for a new type to carry it: PostgreSQL `COLLATE pg_catalog."C"`,
+   * MySQL `CHARACTER SET latin1 COLLATE latin1_bin` (also part of its `type`).
+   */
+  collation?: string;
 }
 
 export interface IndexModel {
@@ -49,6 +55,13 @@ export interface IndexModel {
   include?: string[];
   /** PostgreSQL's WITH (…), as written (`fillfactor=70`), projected. */
   storageParameters?: string;
+  /** The constraint it backs is DEFERRABLE [INITIALLY DEFERRED] (PostgreSQL). */
+  deferrable?: boolean;
+  initiallyDeferred?: boolean;
+  /** A unique index whose NULLs are equal (PostgreSQL 15 NULLS NOT DISTINCT). */
+  nullsNotDistinct?: boolean;
+  /** It backs an exclusion constraint (PostgreSQL EXCLUDE), not a unique or primary key. */
+  exclusion?: boolean;
   /**
    * The statement the catalog prints for it, read by the dialect that read it
    * to copy what the facts above do not hold (expressions, operator classes,

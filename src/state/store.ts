@@ -5,7 +5,7 @@
  * dialect. JSON is stored as text so both dialects read it the same way.
  */
 import type { Session } from '../db/driver.js';
-import type { Dialect } from '../dialects/dialect.js';
+import { STATE_TABLES, type Dialect } from '../dialects/dialect.js';
 import { assertTransition, type OperationPlan, type Stage, type Step, type StoredPhase } from '../plan/index.js';
 import type { MigrationDefinition } from '../migration/schema.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -63,8 +63,20 @@ export class StateStore {
     return this.dialect.stateTable(name);
   }
 
+  /** Every state table is there (a part-made state is not: the next command that writes completes it). */
   exists(s: Session): Promise<boolean> {
     return this.dialect.stateExists(s);
+  }
+
+  /**
+   * The state tables there, and those missing from a state begun but not
+   * complete (qualified; [] when complete or not begun at all): a kill -9
+   * during creation on MySQL, where each CREATE commits, or a hand.
+   */
+  async presence(s: Session): Promise<{ present: string[]; missing: string[] }> {
+    const present = await this.dialect.stateTables(s);
+    const missing = present.length === 0 ? [] : STATE_TABLES.filter((n) => !present.includes(n)).map((n) => this.t(n));
+    return { present, missing };
   }
 
   async ensure(s: Session): Promise<boolean> {
@@ -73,9 +85,25 @@ export class StateStore {
     return true;
   }
 
-  /** Every state table (each statement IF NOT EXISTS: finishes what an interrupted creation began). */
+  /**
+   * Every state table, each statement IF NOT EXISTS: finishes what an
+   * interrupted creation began. Where DDL is transactional, all of it in
+   * one transaction, so a kill -9 part-way leaves nothing half-made.
+   */
   async create(s: Session): Promise<void> {
-    for (const sql of this.dialect.stateSchema()) await s.query(sql);
+    const statements = this.dialect.stateSchema();
+    if (!this.dialect.transactionalDdl) {
+      for (const sql of statements) await s.query(sql);
+      return;
+    }
+    await s.query('BEGIN');
+    try {
+      for (const sql of statements) await s.query(sql);
+      await s.query('COMMIT');
+    } catch (err) {
+      await s.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   }
 
   async migrations(s: Session): Promise<MigrationRow[]> {

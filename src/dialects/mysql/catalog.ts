@@ -67,7 +67,8 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     }
     const json = jsonColumns.has(`${r.table_name}.${r.name}`);
     const ownCollation = !json && r.collation && r.table_collation && r.collation !== r.table_collation;
-    const type = json ? 'json' : `${r.column_type}${ownCollation ? ` CHARACTER SET ${r.charset} COLLATE ${r.collation}` : ''}`;
+    const collation = ownCollation ? `CHARACTER SET ${r.charset} COLLATE ${r.collation}` : undefined;
+    const type = json ? 'json' : `${r.column_type}${collation ? ` ${collation}` : ''}`;
     // MySQL marks expression defaults DEFAULT_GENERATED: those columns are written by the application, not generated.
     const generated = /auto_increment|(virtual|stored) generated|^\s*(virtual|persistent)\s*$/i.test(r.extra) || !!r.generation;
     const extra = [
@@ -76,7 +77,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
       /\binvisible\b/i.test(r.extra) ? 'INVISIBLE' : undefined,
     ].filter(Boolean);
     const autoUpdated = /on update/i.test(r.extra);
-    t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated, ...(generated ? { filledAfterTriggers: true } : {}), ...(extra.length > 0 ? { extra: extra.join(' ') } : {}), ...(autoUpdated ? { autoUpdated } : {}) });
+    t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated, ...(generated ? { filledAfterTriggers: true } : {}), ...(extra.length > 0 ? { extra: extra.join(' ') } : {}), ...(autoUpdated ? { autoUpdated } : {}), ...(collation ? { collation } : {}) });
   }
 
   const indexRows = (await s.query<IndexRow>(

@@ -28,6 +28,12 @@ export const INPLACE = 'ALGORITHM=INPLACE, LOCK=NONE';
 /** The shared pieces, bound to one server's features and one model; `dialect` writes a fill's batch statement. */
 export type MysqlCompiler = ReturnType<typeof mysqlCompiler>;
 
+/** ON UPDATE CURRENT_TIMESTAMP must have the column's precision (the server refuses another): a new type's, when it changed. */
+function onUpdateAtPrecision(type: string, extra: string | undefined): string | undefined {
+  const fsp = /^\w+\s*\(\s*(\d)\s*\)/.exec(type)?.[1] ?? '';
+  return extra?.replace(/(on update )(current_timestamp|now|localtimestamp)\s*(\(\s*\d*\s*\))?/i, (_, on: string, fn: string) => `${on}${fn}(${fsp})`);
+}
+
 export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dialect) {
   const cols = (names: string[]) => names.map(q).join(', ');
   const tableOf = (t: string) => model.table(t);
@@ -67,7 +73,7 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
 
   /** The attributes beyond type, nullability and default a column of `type` can carry: ON UPDATE only on a temporal type. */
   const attributes = (type: string, extra: string | undefined) =>
-    (/^(timestamp|datetime)\b/i.test(type) ? extra : extra?.replace(/on update [^\s]+(\(\d*\))?\s*/i, '').trim()) || undefined;
+    (/^(timestamp|datetime)\b/i.test(type) ? onUpdateAtPrecision(type, extra) : extra?.replace(/on update [^\s]+(\(\d*\))?\s*/i, '').trim()) || undefined;
 
   /** MODIFY restates the whole column: type, nullability, default and the attributes the catalog reported (ON UPDATE, COMMENT). */
   const modify = (table: string, c: ColumnModel, nullable: boolean) => {

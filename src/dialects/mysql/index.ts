@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Session } from '../../db/driver.js';
 import type { SchemaModel } from '../../schema/model.js';
-import { markRemovals, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import { markRemovals, STATE_TABLES, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import { introspectMysql, type CatalogFlavor } from './catalog.js';
 import { createMysqlDdl, type MysqlFeatures } from './ddl.js';
@@ -164,11 +164,17 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     ];
   }
 
-  async stateExists(s: Session): Promise<boolean> {
-    const r = await s.query<{ n: number | string }>(
-      `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'xc_migrations'`,
+  async stateTables(s: Session): Promise<string[]> {
+    const r = await s.query<{ n: string }>(
+      `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${STATE_TABLES.map(() => '?').join(', ')})`,
+      STATE_TABLES.map((n) => `xc_${n}`),
     );
-    return Number(r.rows[0]!.n) > 0;
+    const present = new Set(r.rows.map((row) => String(row.n)));
+    return STATE_TABLES.filter((n) => present.has(`xc_${n}`));
+  }
+
+  async stateExists(s: Session): Promise<boolean> {
+    return (await this.stateTables(s)).length === STATE_TABLES.length;
   }
 
   /** Also kept for the DDL: which indexes, keys and checks a dropped column takes along, what MODIFY must restate. */

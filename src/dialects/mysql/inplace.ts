@@ -21,6 +21,7 @@ import { defaultClause, literal, quoteMy as q } from './expr.js';
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
 import { checkTriggerBase, dropPair } from './triggers.js';
 import { referencingStatements } from './keyswap.js';
+import { placeholderFor } from './columns.js';
 
 /** varchar(n), its length and nothing after it (no CHARACTER SET: that would change with a restatement). */
 const varcharLength = (type: string) => {
@@ -77,6 +78,19 @@ export function alterColumnInCatalog(c: MysqlCompiler, table: string, column: Co
   return [c.step(sql, description, change.nullable ? c.locks.rebuild(table) : c.metadataLock(table), [table], undefined)];
 }
 
+/**
+ * A NOT NULL shadow without a default gets one before the cut-over: should it stop between DROP TRIGGER and the
+ * ALTER (a crash, or an ALTER that fails), writers omitting the shadow must not fail. The value is converted under the
+ * lock by the next attempt (the catch-up above); the ALTER's CHANGE COLUMN removes the default.
+ */
+function omittable(c: MysqlCompiler, table: string, col: ColumnSwapSpec['columns'][number]): Step {
+  const value = placeholderFor(col.type) ?? (/char|text|blob|binary/i.test(col.type) ? "''" : `(${col.up})`);
+  const sql = c.alter(table, `ALTER COLUMN ${q(col.shadow)} SET DEFAULT ${value}`, c.f.instantAddColumn ? INSTANT : INPLACE);
+  // Done once the cut-over took the shadow away; before that, setting it again is harmless.
+  const probe = c.probes.missing(c.probes.column(table, col.shadow));
+  return c.step(sql, `let writers omit ${q(table)}.${q(col.shadow)} during the cut-over (default ${value}, removed by it)`, c.locks.instant(table), [table], probe);
+}
+
 export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const { table } = spec;
   const t = c.tableOf(table);
@@ -92,27 +106,50 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
       : updates.map((sql) => ({ sql, afterInterruption: true as const }));
   // xc's checks are trigger pairs here (triggers.ts), removed with the sync trigger; a CHECK of that name goes in the ALTER.
   const checkTriggers = spec.dropChecks.flatMap((name) => dropPair(checkTriggerBase(table, name), table).map((st) => st.sql));
+  // The shadow takes the column's name with what it is from now on (default, ON UPDATE, COMMENT: metadata only, its
+  // type and NULL-ness unchanged) and, on MariaDB (instant reordering), the column's place in the table.
+  const place = (after: string | null | undefined) => (after === undefined || !c.f.mariadb ? '' : after === null ? ' FIRST' : ` AFTER ${q(after)}`);
+  const change = (col: ColumnSwapSpec['columns'][number]) =>
+    col.final ? `CHANGE COLUMN ${q(col.shadow)} ${c.modify(table, col.final, col.final.nullable).replace(/^MODIFY COLUMN /, '')}${place(col.after)}` : `RENAME COLUMN ${q(col.shadow)} TO ${q(col.column)}`;
   const actions = [
     ...spec.dropForeignKeys.map((name) => `DROP FOREIGN KEY ${q(name)}`),
     ...spec.dropChecks.map((name) => `${c.f.mariadb ? 'DROP CONSTRAINT IF EXISTS' : 'DROP CHECK'} ${q(name)}`),
     ...spec.dropIndexes.map((name) => `DROP INDEX ${q(name)}`),
-    ...spec.columns.flatMap((col) => [`DROP COLUMN ${q(col.column)}`, `RENAME COLUMN ${q(col.shadow)} TO ${q(col.column)}`]),
+    ...spec.columns.map((col) => `DROP COLUMN ${q(col.column)}`),
+    ...spec.columns.map(change),
     // A UNIQUE constraint is its index here: a rename is all it takes.
     ...spec.renameIndexes.map((r) => `RENAME INDEX ${q(r.from)} TO ${q(r.to)}`),
   ];
   // Dropping a column drops its indexes, which INSTANT refuses; NOCOPY changes no row either.
   const alter = c.alter(table, actions.join(', '), c.f.nocopy ? 'ALGORITHM=NOCOPY, LOCK=DEFAULT' : 'ALGORITHM=INPLACE, LOCK=DEFAULT');
+  // A failed ALTER changed nothing: the sync trigger comes back before the lock goes, so writes keep converting and a
+  // rollback or another attempt finds the table as it was.
+  const onFailure = (spec.createTrigger ?? []).map((st) => st.sql);
+  // The checks and foreign keys over the new columns, before any writer comes in (foreign keys without a scan: validated after).
+  const readd = (spec.readd ?? []).flatMap((st) => (st.prepare ? [st.prepare, st.sql] : [st.sql]));
   // Other tables' keys referencing the columns: their tables locked too, each key dropped before the ALTER and added after (keyswap.ts).
   const refs = referencingStatements(c, spec.referencing ?? []);
-  const statements: Step['statements'] = [[`LOCK TABLES ${q(table)} WRITE`, ...refs.lock].join(', '), ...catchUp, ...spec.dropTrigger.map((st) => st.sql), ...checkTriggers, ...refs.drop, alter, ...refs.add];
+  const statements: Step['statements'] = [
+    [`LOCK TABLES ${q(table)} WRITE`, ...refs.lock].join(', '),
+    ...catchUp,
+    ...spec.dropTrigger.map((st) => st.sql),
+    ...checkTriggers,
+    ...refs.drop,
+    { sql: alter, onFailure: [...onFailure, ...refs.add] },
+    ...readd,
+    ...refs.add,
+  ];
   const shadows = spec.columns.map((col) => literal(col.shadow)).join(', ');
   const probe = c.probes.missing(`SELECT 1 FROM information_schema.COLUMNS WHERE ${c.probes.where(table)} AND COLUMN_NAME IN (${shadows})`);
   const names = spec.columns.map((col) => q(col.column)).join(', ');
   return [
-    c.step(statements.map((st) => (typeof st === 'string' ? st : `-- only after an interrupted attempt:\n${st.sql}`)).join(';\n'), `cut over ${names} of ${q(table)}: trigger removed, each column replaced by its shadow under its name`, `LOCK TABLES ${q(table)} WRITE (reads and writes wait; metadata only, no row rewritten)`, [table], probe, {
+    ...spec.columns.filter((col) => !col.nullable && (col.final?.default ?? null) === null).map((col) => omittable(c, table, col)),
+    c.step(statements.map((st) => (typeof st === 'string' ? st : st.afterInterruption ? `-- only after an interrupted attempt:\n${st.sql}` : st.sql)).join(';\n'), `cut over ${names} of ${q(table)}: trigger removed, each column replaced by its shadow under its name`, `LOCK TABLES ${q(table)} WRITE (reads and writes wait; metadata only, no row rewritten)`, [table], probe, {
       statements,
       release: 'UNLOCK TABLES',
     }),
     ...refs.after,
+    // Already run under the lock; here for an attempt stopped before them (each skipped by its probe, so no creation of xc's).
+    ...(spec.readd ?? []).map(({ creates: _, ...st }) => st),
   ];
 }

@@ -10,7 +10,9 @@ SELECT c.relname AS table_name, c.relkind::text AS kind, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
        pg_get_expr(d.adbin, d.adrelid) AS default_expr,
        (a.attidentity <> '' OR a.attgenerated <> '') AS generated, a.attgenerated <> '' AS late, col_description(c.oid, a.attnum) AS comment,
-       c.relreplident::text AS replident
+       c.relreplident::text AS replident,
+       (SELECT 'COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+         WHERE co.oid = a.attcollation AND a.attcollation <> (SELECT typcollation FROM pg_type WHERE oid = a.atttypid)) AS collation
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -71,7 +73,7 @@ const REPLICA_IDENTITY: Record<string, 'nothing' | 'full' | 'index'> = { n: 'not
 
 const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
-interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string }
+interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null }
 interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[]; replident: boolean }
 interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; columns: string[]; ref_columns: string[] }
 
@@ -87,7 +89,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
       if (replident && r.kind !== 'v') t.replicaIdentity = { type: replident };
       tables.set(t.name, t);
     }
-    t.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: r.default_expr, generated: r.generated, ...(r.late ? { filledAfterTriggers: true } : {}), ...(r.comment !== null ? { comment: r.comment } : {}) });
+    t.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: r.default_expr, generated: r.generated, ...(r.late ? { filledAfterTriggers: true } : {}), ...(r.comment !== null ? { comment: r.comment } : {}), ...(r.collation !== null ? { collation: r.collation } : {}) });
   }
   for (const r of (await s.query<IndexRow>(INDEXES)).rows) {
     const t = table(r.table_name);

@@ -20,6 +20,7 @@ import { replaceIdentifier } from '../sqltext.js';
 import { referenceClauses } from '../references.js';
 import { pgCreateTable } from './tables.js';
 import { afterRename, beforeDrop, isIntegerTypeName, pgShadowKeyIssues, serialSequence } from './keyswap.js';
+import { restoreComments, saveComments } from './comments.js';
 
 export interface PostgresDdlOptions {
   /** False on PGlite (one connection): plain, transactional CREATE/DROP INDEX. */
@@ -320,7 +321,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
 
     swapColumns(spec) {
       const { table } = spec;
-      const steps: Step[] = [...spec.dropTrigger];
+      const steps: Step[] = [saveComments(table, tx), ...spec.dropTrigger];
       for (const name of spec.dropIndexes) {
         // An index a UNIQUE constraint owns goes with the constraint (PostgreSQL refuses DROP INDEX of it); its copy adopts the name again below.
         const owner = model.table(table)?.indexes.find((i) => i.name === name)?.constraint;
@@ -342,6 +343,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       // The primary key went with its column: the unique copy over the shadow (NOT NULL already) becomes it, under its name.
       if (spec.primaryKey) steps.push(...ddl.addPrimaryKeyUsingIndex(table, spec.primaryKey.name, spec.primaryKey.index, [], undefined));
       for (const k of spec.referencing ?? []) steps.push(...ddl.addForeignKey(k));
+      steps.push(...(spec.readd ?? []), restoreComments(table, tx));
       // One transaction: no write ever sees the column without its shadow kept in step.
       return atomic(steps);
     },

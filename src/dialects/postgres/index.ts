@@ -4,7 +4,7 @@
  * statement and its journal row commit together.
  */
 import type { Session } from '../../db/driver.js';
-import { markRemovals, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import { markRemovals, STATE_TABLES, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import type { SchemaModel } from '../../schema/model.js';
 import { BaseDialect } from '../base.js';
@@ -93,9 +93,17 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return `${quotePg(this.stateSchemaName)}.${quotePg(name)}`;
   }
 
+  /**
+   * Run in one transaction (StateStore.create; DDL is transactional here): a
+   * kill -9 part-way leaves nothing. The transaction-level advisory lock (not
+   * the session one xc holds while it works) makes a concurrent creator — a
+   * `deploy record` takes no xc lock — wait, then find everything there,
+   * instead of failing on a duplicate name.
+   */
   stateSchema(): string[] {
     const t = (n: string) => this.stateTable(n);
     return [
+      `SELECT pg_advisory_xact_lock(${this.lockId('state-creation')})`,
       `CREATE SCHEMA IF NOT EXISTS ${quotePg(this.stateSchemaName)}`,
       `CREATE TABLE IF NOT EXISTS ${t('migrations')} (
         id text PRIMARY KEY, checksum text NOT NULL, description text, phase text NOT NULL,
@@ -126,9 +134,16 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     ];
   }
 
+  async stateTables(s: Session): Promise<string[]> {
+    const r = await s.query<Record<string, boolean>>(
+      `SELECT ${STATE_TABLES.map((_, i) => `to_regclass(?) IS NOT NULL AS t${i}`).join(', ')}`,
+      STATE_TABLES.map((n) => this.stateTable(n)),
+    );
+    return STATE_TABLES.filter((_, i) => r.rows[0]![`t${i}`]);
+  }
+
   async stateExists(s: Session): Promise<boolean> {
-    const r = await s.query<{ e: boolean }>('SELECT to_regclass(?) IS NOT NULL AS e', [this.stateTable('migrations')]);
-    return r.rows[0]!.e;
+    return (await this.stateTables(s)).length === STATE_TABLES.length;
   }
 
   async checkTarget(s: Session, opts: { creating: boolean }): Promise<void> {
@@ -299,7 +314,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
 
   sameValue(column: string, expr: string, type: string): string {
-    return `${quotePg(column)} IS NOT DISTINCT FROM CAST((${expr}) AS ${type})`;
+    // A column's COLLATE (carried by alterColumn's type) is no part of a cast's type; equality does not depend on it here.
+    return `${quotePg(column)} IS NOT DISTINCT FROM CAST((${expr}) AS ${type.replace(/\s+COLLATE\s[\s\S]*$/i, '')})`;
   }
 
   /** PostgreSQL range-scans the row comparison itself. */

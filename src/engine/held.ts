@@ -1,0 +1,48 @@
+/**
+ * The objects one operation's projection adds over what a migration in
+ * flight holds until its contract (schema/holds.ts): a column that contract
+ * replaces by its shadow, a key it makes only then. Read from the model
+ * before and after the operation, so every operation that makes an index,
+ * a constraint or a foreign key (addIndex, createConstraint, createTable,
+ * addColumn's references, addForeignKey…) is covered alike.
+ */
+import type { Dialect } from '../dialects/dialect.js';
+import type { SchemaModel } from '../schema/model.js';
+
+/** Problems for each object in `model` whose key is not in `before` (SchemaModel.names) and that names a held column or key. */
+export function overHeld(model: SchemaModel, before: Map<string, string>, dialect: Pick<Dialect, 'columnsNamed'>): string[] {
+  const problems: string[] = [];
+  const first = (table: string, columns: string[]) => columns.map((c) => ({ c, by: model.holds.shadowedBy(table, c) })).find((x) => x.by);
+  const shadowed = (what: string, table: string, columns: string[]) => {
+    const hit = first(table, columns);
+    if (hit) {
+      problems.push(
+        `${what} is over "${table}"."${hit.c}", which ${hit.by} replaces at its contract (the column is dropped and its shadow, of the new type, renamed to its name); made before, it would be lost with the old column or keep that contract from finishing — contract that migration first, then add it in a later migration`,
+      );
+    }
+  };
+  for (const t of model.tables.values()) {
+    const isNew = (name: string) => !before.has(`object\0${t.name}\0${name}`);
+    const named = (sql: string | undefined) => (sql === undefined ? [] : dialect.columnsNamed(sql, t.columns.map((c) => c.name)));
+    for (const i of t.indexes.filter((x) => isNew(x.name))) {
+      const exprs = (i.keys ?? []).flatMap((k) => named(k.expression));
+      shadowed(`index or key "${i.name}"`, t.name, [...i.columns, ...exprs, ...named(i.where), ...(i.include ?? [])]);
+    }
+    for (const k of t.checks.filter((x) => isNew(x.name))) shadowed(`check "${k.name}"`, t.name, k.columns);
+    for (const fk of t.foreignKeys.filter((x) => isNew(x.name))) {
+      shadowed(`foreign key "${fk.name}" of "${t.name}"`, t.name, fk.columns);
+      shadowed(`foreign key "${fk.name}" of "${t.name}"`, fk.refTable, fk.refColumns);
+      const key = model.holds.keyMadeAtContract(fk.refTable, fk.refColumns);
+      // Another unique index over the same columns, immediate and over every row, serves the foreign key now.
+      const served = model.table(fk.refTable)?.indexes.some(
+        (i) => i.name !== key?.name && i.unique && i.where === undefined && !i.deferrable && i.columns.length === fk.refColumns.length && fk.refColumns.every((c) => i.columns.includes(c)),
+      );
+      if (key && !served) {
+        problems.push(
+          `foreign key "${fk.name}" of "${t.name}" references ${fk.refColumns.map((c) => `"${c}"`).join(', ')} of "${fk.refTable}", whose key "${key.name}" ${key.holder} makes only at its contract (until then there is no key to reference, or one that changes under the foreign key) — contract that migration first, then add the foreign key in a later migration`,
+        );
+      }
+    }
+  }
+  return problems;
+}

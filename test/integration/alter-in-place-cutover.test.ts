@@ -1,0 +1,167 @@
+/**
+ * alterColumn in place: what the cut-over (Ddl.swapColumns) carries and how
+ * it fails — the column's collation and place (MariaDB), its ON UPDATE at the
+ * new precision (MariaDB), the comments of its check, foreign key and index
+ * (PostgreSQL); on MySQL/MariaDB, a cut-over whose ALTER fails puts the sync
+ * trigger back and never leaves a shadow that writers must fill, and the
+ * checks and foreign keys come back under the cut-over's lock.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createXc } from '../../src/index.js';
+import { column, describeOperation, rows } from '../helpers/operations.js';
+import { targets, type Db } from '../helpers/targets.js';
+
+const order = async (db: Db, table: string) => (await db.columns(table)).map((c) => c.name).filter((n) => !n.startsWith('xc_'));
+const length = async (db: Db, table: string, c: string) =>
+  db.count(`SELECT character_maximum_length FROM information_schema.columns WHERE table_schema = ${db.dialect === 'postgres' ? 'current_schema()' : 'DATABASE()'} AND table_name = ? AND column_name = ?`, [table, c]);
+const collation = async (db: Db, table: string, c: string) =>
+  (await db.query<{ n: string | null }>(`SELECT collation_name AS n FROM information_schema.columns WHERE table_schema = ${db.dialect === 'postgres' ? 'current_schema()' : 'DATABASE()'} AND table_name = ? AND column_name = ?`, [table, c]))[0]?.n ?? null;
+
+describeOperation('alterColumn', [
+  {
+    name: 'in place: varchar(10) → varchar(8) keeps the column’s own collation (and, on MariaDB, its place among the columns)',
+    setup: {
+      postgres: [`CREATE TABLE t (id int PRIMARY KEY, c varchar(10) COLLATE "C" NOT NULL, pad int)`, `INSERT INTO t VALUES (1, 'b', 1), (2, 'B', 2)`],
+      mysql: [`CREATE TABLE t (id int PRIMARY KEY, c varchar(10) CHARACTER SET latin1 COLLATE latin1_bin NOT NULL, pad int) DEFAULT CHARSET utf8mb4`, `INSERT INTO t VALUES (1, 'b', 1), (2, 'B', 2)`],
+    },
+    operations: [{ alterColumn: { table: 't', column: 'c', type: 'varchar(8)' } }],
+    writes: { old: [`INSERT INTO t (id, c, pad) VALUES (3, 'a', 3)`], new: [`INSERT INTO t (id, c, pad) VALUES (4, 'A', 4)`] },
+    async afterStart(db) {
+      expect(await length(db, 't', 'c')).toBe(10);
+    },
+    async afterComplete(db) {
+      expect(await length(db, 't', 'c')).toBe(8);
+      expect(await collation(db, 't', 'c')).toBe(db.dialect === 'postgres' ? 'C' : 'latin1_bin');
+      // Binary collations: 'B' and 'b' are two values, upper case first.
+      expect((await rows(db, `SELECT c FROM t ORDER BY c, id`)).map((r) => r.c)).toEqual(['A', 'B', 'a', 'b']);
+      // MariaDB reorders instantly; PostgreSQL cannot reorder columns (README: name columns, do not rely on SELECT *).
+      expect(await order(db, 't')).toEqual(db.dialect === 'postgres' ? ['id', 'pad', 'c'] : ['id', 'c', 'pad']);
+    },
+    async afterRollback(db) {
+      expect(await collation(db, 't', 'c')).toBe(db.dialect === 'postgres' ? 'C' : 'latin1_bin');
+      expect(await order(db, 't')).toEqual(['id', 'c', 'pad']);
+    },
+  },
+  {
+    name: 'in place: timestamp(3) ON UPDATE CURRENT_TIMESTAMP(3) → timestamp(6) keeps ON UPDATE, at the new precision',
+    only: 'mysql',
+    setup: [
+      `CREATE TABLE t (id int PRIMARY KEY, b int, ts timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))`,
+      `INSERT INTO t (id, b, ts) VALUES (1, 1, '2020-01-01 00:00:00.123')`,
+    ],
+    operations: [{ alterColumn: { table: 't', column: 'ts', type: 'timestamp(6)' } }],
+    async afterStart() {},
+    async afterComplete(db) {
+      const extra = await db.query<{ e: string }>(`SELECT EXTRA AS e FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'ts'`);
+      expect(extra[0]?.e.toLowerCase()).toContain('on update current_timestamp(6)');
+      expect(await order(db, 't')).toEqual(['id', 'b', 'ts']);
+      await db.query(`UPDATE t SET b = 2 WHERE id = 1`);
+      expect((await rows(db, `SELECT ts > '2021-01-01' AS moved FROM t WHERE id = 1`))[0]?.moved).toBe('1');
+    },
+    async afterRollback() {},
+  },
+  {
+    name: 'in place: int → bigint keeps the comments of the column’s check, foreign key and index',
+    only: 'postgres',
+    setup: [
+      `CREATE TABLE p (id int PRIMARY KEY)`,
+      `INSERT INTO p SELECT generate_series(1, 10)`,
+      `CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL CONSTRAINT a_pos CHECK (a > 0) CONSTRAINT t_a_fk REFERENCES p (id), b int)`,
+      `CREATE INDEX t_a_idx ON t (a)`,
+      `COMMENT ON CONSTRAINT a_pos ON t IS 'ck comment'`,
+      `COMMENT ON CONSTRAINT t_a_fk ON t IS 'fk comment'`,
+      `COMMENT ON INDEX t_a_idx IS 'idx comment'`,
+      `INSERT INTO t SELECT g, g, g FROM generate_series(1, 10) g`,
+    ],
+    operations: [{ alterColumn: { table: 't', column: 'a', type: 'bigint' } }],
+    async afterStart() {},
+    async afterComplete(db) {
+      expect((await column(db, 't', 'a'))?.type).toBe('bigint');
+      const comments = await rows(
+        db,
+        `SELECT conname AS name, obj_description(oid, 'pg_constraint') AS d FROM pg_constraint WHERE conrelid = 't'::regclass AND contype IN ('c', 'f')
+         UNION ALL SELECT relname, obj_description(oid, 'pg_class') FROM pg_class WHERE relname = 't_a_idx' ORDER BY 1`,
+      );
+      expect(comments).toEqual([
+        { name: 'a_pos', d: 'ck comment' },
+        { name: 't_a_fk', d: 'fk comment' },
+        { name: 't_a_idx', d: 'idx comment' },
+      ]);
+    },
+    async afterRollback() {},
+  },
+]);
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+for (const target of targets.filter((t) => t.name === 'mysql')) {
+  target.describe(`alterColumn in place: the cut-over on MySQL/MariaDB (${target.name})`, () => {
+    async function setup(statements: string[], operations: unknown[]) {
+      const db = await target.create('xc_cutover');
+      cleanups.push(() => db.drop());
+      for (const sql of statements) await db.query(sql);
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-cutover-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      await writeFile(path.join(dir, '0001_change.json'), JSON.stringify({ operations }));
+      const xc = createXc({ url: db.url, dir });
+      cleanups.push(() => xc.close());
+      return { db, xc };
+    }
+
+    it('an ALTER that fails puts the sync trigger back; writers omitting the NOT NULL shadow never fail; a retry converges', { timeout: 240_000 }, async () => {
+      const { db, xc } = await setup([`CREATE TABLE t (id int AUTO_INCREMENT PRIMARY KEY, a int NOT NULL, b int)`, `INSERT INTO t (a, b) VALUES (1, 1), (2, 2)`], [{ alterColumn: { table: 't', column: 'a', type: 'bigint' } }]);
+      await xc.apply();
+      const triggers = await db.triggers();
+      expect(triggers.length).toBeGreaterThan(0);
+      // Not xc's: MariaDB refuses to drop a column of a multi-column unique key, so the cut-over's ALTER fails.
+      await db.query(`ALTER TABLE t ADD UNIQUE KEY u_ab (a, b)`);
+      await expect(xc.contract({ force: true, reason: 'test' })).rejects.toThrow();
+      expect(await db.triggers()).toEqual(triggers);
+      const shadow = (await db.columns('t')).find((c) => c.name.startsWith('xc_shadow'))!.name;
+      await db.query(`INSERT INTO t (a, b) VALUES (3, 3)`);
+      expect(await rows(db, `SELECT a, \`${shadow}\` AS s FROM t WHERE b = 3`)).toEqual([{ a: '3', s: '3' }]);
+      // As if the cut-over had stopped right after DROP TRIGGER: a writer leaving the shadow out still succeeds.
+      for (const name of triggers) await db.query(`DROP TRIGGER \`${name}\``);
+      await db.query(`INSERT INTO t (a, b) VALUES (4, 4)`);
+      await db.query(`ALTER TABLE t DROP INDEX u_ab`);
+      await xc.contract({ force: true, reason: 'test' });
+      const a = await column(db, 't', 'a');
+      expect([a?.type, a?.nullable, a?.default ?? null]).toEqual(['bigint', false, null]);
+      expect(await rows(db, `SELECT a, b FROM t ORDER BY id`)).toEqual([1, 2, 3, 4].map((n) => ({ a: String(n), b: String(n) })));
+      expect(await order(db, 't')).toEqual(['id', 'a', 'b']);
+    });
+
+    it('the checks and foreign keys over the column come back inside the locked cut-over, before UNLOCK TABLES', { timeout: 240_000 }, async () => {
+      const { db, xc } = await setup(
+        [
+          `CREATE TABLE p (code varchar(10) PRIMARY KEY)`,
+          `INSERT INTO p VALUES ('x'), ('y')`,
+          `CREATE TABLE t (id int PRIMARY KEY, a varchar(10) NOT NULL, CONSTRAINT a_pos CHECK (a <> 'y'), CONSTRAINT t_a_fk FOREIGN KEY (a) REFERENCES p (code))`,
+          `INSERT INTO t VALUES (1, 'x')`,
+        ],
+        [{ alterColumn: { table: 't', column: 'a', type: 'varchar(8)' } }],
+      );
+      const plan = await xc.plan();
+      const contract = plan.migrations[0]!.pending.find((p) => p.phase === 'contract')!.steps;
+      // The cut-over is one step: its statements run on one session between LOCK TABLES and UNLOCK TABLES.
+      const cutover = contract.find((s) => /cut over/.test(s.description))!.sql;
+      expect(cutover.indexOf('ALTER TABLE `t` DROP FOREIGN KEY')).toBeGreaterThan(0);
+      const readdCheck = cutover.search(/CREATE TRIGGER `xc_ck_[^`]*` BEFORE INSERT/);
+      const readdKey = cutover.search(/ADD CONSTRAINT `t_a_fk` FOREIGN KEY/);
+      expect(readdCheck).toBeGreaterThan(cutover.indexOf('DROP COLUMN'));
+      expect(readdKey).toBeGreaterThan(cutover.indexOf('DROP COLUMN'));
+      await xc.apply();
+      await xc.contract({ force: true, reason: 'test' });
+      expect(await length(db, 't', 'a')).toBe(8);
+      await expect(db.query(`INSERT INTO t VALUES (2, 'y')`)).rejects.toThrow(/a_pos/);
+      await expect(db.query(`INSERT INTO t VALUES (3, 'z')`)).rejects.toThrow(/foreign key/i);
+      await db.query(`INSERT INTO t VALUES (4, 'x')`);
+    });
+  });
+}

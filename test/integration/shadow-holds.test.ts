@@ -1,0 +1,70 @@
+/**
+ * What a migration in flight holds until its contract, beyond the projected
+ * schema (schema/holds.ts, engine/held.ts): a column it changes in place
+ * through a shadow (replaced at the cut-over) takes no new index, constraint
+ * or foreign key, from the same migration or a later one; a key it makes
+ * only at contract (a primary key) is referenced by no foreign key until
+ * then. Refused at plan (exit 2, nothing done); accepted once contracted.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { record, refused, setup } from '../helpers/scenario.js';
+
+const T = [`CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL UNIQUE, b int)`, `INSERT INTO t VALUES (1, 1, 1), (2, 2, 2)`, `CREATE TABLE o (id int PRIMARY KEY, t_a bigint)`];
+const held = /replaces at its contract \(the column is dropped and its shadow, of the new type, renamed to its name\).*contract that migration first/;
+
+for (const target of targets) {
+  target.describe(`holds until contract: shadowed columns and keys made at contract (${target.name})`, () => {
+    it('a column changed in place through a shadow takes no new index, unique or check, nor a foreign key from or to it, until that contract', async () => {
+      const s = await setup(target, T, 'xc_sh');
+      await s.write('0001_alter', { alterColumn: { table: 't', column: 'a', type: 'bigint' } });
+      // In the same migration, after the alterColumn.
+      await s.write('0001_alter', { alterColumn: { table: 't', column: 'a', type: 'bigint' } }, { addIndex: { table: 't', name: 't_a_idx', columns: ['a'] } });
+      await refused(s, ['t'], new RegExp(`0001_alter\\.json: operations\\[1\\]\\.addIndex: index or key "t_a_idx" is over "t"\\."a", which 0001_alter \\(operations\\[0\\]\\.alterColumn\\) ${held.source}`));
+      await s.write('0001_alter', { alterColumn: { table: 't', column: 'a', type: 'bigint' } });
+      await s.xc.apply();
+      const later: [object, RegExp][] = [
+        [{ addIndex: { table: 't', name: 't_a_idx', columns: ['a'] } }, /operations\[0\]\.addIndex: index or key "t_a_idx" is over "t"\."a", which 0001_alter \(operations\[0\]\.alterColumn\)/],
+        [{ createConstraint: { table: 't', name: 't_a_b_uq', type: 'unique', columns: ['a', 'b'] } }, /operations\[0\]\.createConstraint: index or key "t_a_b_uq" is over "t"\."a"/],
+        [{ createConstraint: { table: 't', name: 't_a_ck', type: 'check', columns: ['a'], check: 'a > 0' } }, /operations\[0\]\.createConstraint: check "t_a_ck" is over "t"\."a"/],
+        [{ createTable: { table: 'child', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 't_a', type: 'bigint', references: { table: 't', column: 'a' } }] } }, /operations\[0\]\.createTable: foreign key "\w+" of "child" is over "t"\."a"/],
+        [{ createConstraint: { table: 'o', name: 'o_fk', type: 'foreign_key', columns: ['t_a'], references: { table: 't', columns: ['a'] } } }, /operations\[0\]\.createConstraint: foreign key "o_fk" of "o" is over "t"\."a"/],
+      ];
+      for (const [op, message] of later) {
+        await s.write('0002_later', op);
+        await refused(s, ['t', 'o'], new RegExp(`0002_later\\.json: ${message.source}.*${held.source}`));
+      }
+      // Once contracted, the same objects go through and stay.
+      await s.write('0002_later', { addIndex: { table: 't', name: 't_a_idx', columns: ['a'] } }, later[1]![0], later[3]![0]);
+      await record(s.xc, '0001_alter');
+      await s.xc.contract({ id: '0001_alter' });
+      await s.xc.apply();
+      await record(s.xc, '0002_later');
+      await s.xc.contract();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted', 'contracted']);
+      expect((await s.db.indexes('t')).map((i) => i.name)).toEqual(expect.arrayContaining(['t_a_idx', 't_a_b_uq']));
+      expect((await s.db.columns('t')).find((c) => c.name === 'a')?.type).toMatch(/^bigint/);
+    });
+
+    it('a primary key made at contract is referenced by no foreign key until then; after, it is', async () => {
+      const s = await setup(target, [`CREATE TABLE p (id int, a int NOT NULL, b int NOT NULL)`, `INSERT INTO p VALUES (1, 1, 1)`], 'xc_sh');
+      await s.write('0001_pk', { createConstraint: { table: 'p', name: 'p_a_b_key', type: 'primary_key', columns: ['a', 'b'] } });
+      await s.xc.apply();
+      const child = {
+        createTable: {
+          table: 'ch',
+          columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'a', type: 'int' }, { name: 'b', type: 'int' }],
+          constraints: [{ name: 'ch_fk', type: 'foreign_key', columns: ['a', 'b'], references: { table: 'p', columns: ['a', 'b'] } }],
+        },
+      };
+      await s.write('0002_child', child);
+      await refused(s, ['p'], /0002_child\.json: operations\[0\]\.createTable: foreign key "ch_fk" of "ch" references "a", "b" of "p", whose key "p_a_b_key" 0001_pk \(operations\[0\]\.createConstraint\) makes only at its contract .* contract that migration first/);
+      await record(s.xc, '0001_pk');
+      await s.xc.contract({ id: '0001_pk' });
+      await s.xc.apply();
+      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_pk', 'contracted'], ['0002_child', 'backfilled']]);
+      await s.db.query(`INSERT INTO ch VALUES (1, 1, 1)`);
+      await expect(s.db.query(`INSERT INTO ch VALUES (2, 1, 2)`)).rejects.toThrow(/foreign key/i);
+    });
+  });
+}
