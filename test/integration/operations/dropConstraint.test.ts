@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { describeOperation, foreignKeys, rejects, rows } from '../../helpers/operations.js';
 import type { Db } from '../../helpers/targets.js';
 import { targets } from '../../helpers/targets.js';
-import { refused, setup } from '../../helpers/scenario.js';
+import { refused, setup, toContracted } from '../../helpers/scenario.js';
 
 const byId = async (db: Db, sql: string) => Object.fromEntries((await rows(db, sql)).map((r) => [r.id, r.v]));
 
@@ -176,6 +176,23 @@ describeOperation('dropConstraint', [
 
 for (const target of targets) {
   target.describe(`dropConstraint: what plan refuses (${target.name})`, () => {
+    it('a check xc added in an earlier migration (MySQL: its trigger pair, read back from the catalog): converted before it judges the row', async () => {
+      const s = await setup(target, [`CREATE TABLE posts (id int PRIMARY KEY, title varchar(255) NOT NULL)`, `INSERT INTO posts VALUES (1, 'first post')`], 'xc_dc');
+      await s.write('0001_check', { alterColumn: { table: 'posts', column: 'title', check: { name: 'title_length', expression: 'length(title) > 3' } } });
+      await toContracted(s, '0001_check');
+      await rejects(s.db, `INSERT INTO posts VALUES (2, 'ab')`);
+      await s.write('0002_drop', { dropConstraint: { table: 'posts', name: 'title_length', up: 'title', down: PAD } });
+      await s.xc.apply({ to: 'expand' });
+      await s.db.query(`INSERT INTO posts VALUES (2, 'ab')`);
+      await s.db.query(`UPDATE posts SET title = 'x' WHERE id = 1`);
+      expect(await byId(s.db, `SELECT id, title AS v FROM posts`)).toEqual({ 1: '---x', 2: '--ab' });
+      await toContracted(s, '0002_drop');
+      expect(await s.db.checks('posts')).toEqual([]);
+      await s.db.query(`INSERT INTO posts VALUES (3, 'ab')`);
+      expect(await byId(s.db, `SELECT id, title AS v FROM posts WHERE id = 3`)).toEqual({ 3: 'ab' });
+      expect(await s.db.triggers()).toEqual([]);
+    });
+
     it('up that converts, up/down over several columns, a down that does not compile', async () => {
       const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int, b int, CONSTRAINT a_pos CHECK (a > 0), CONSTRAINT ab_uq UNIQUE (a, b))`], 'xc_dc');
       await s.write('0001_d', { dropConstraint: { table: 't', name: 'a_pos', up: 'a + 1' } });
