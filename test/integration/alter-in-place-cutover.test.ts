@@ -55,8 +55,10 @@ describeOperation('alterColumn', [
     operations: [{ alterColumn: { table: 't', column: 'ts', type: 'timestamp(6)' } }],
     async afterStart() {},
     async afterComplete(db) {
-      const extra = await db.query<{ e: string }>(`SELECT EXTRA AS e FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'ts'`);
+      const extra = await db.query<{ e: string; d: string }>(`SELECT EXTRA AS e, COLUMN_DEFAULT AS d FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'ts'`);
       expect(extra[0]?.e.toLowerCase()).toContain('on update current_timestamp(6)');
+      // The default carried over at the new precision too (MySQL refuses another).
+      expect(extra[0]?.d.toLowerCase()).toBe('current_timestamp(6)');
       expect(await order(db, 't')).toEqual(['id', 'b', 'ts']);
       await db.query(`UPDATE t SET b = 2 WHERE id = 1`);
       expect((await rows(db, `SELECT ts > '2021-01-01' AS moved FROM t WHERE id = 1`))[0]?.moved).toBe('1');

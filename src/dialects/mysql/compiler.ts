@@ -28,6 +28,13 @@ export const INPLACE = 'ALGORITHM=INPLACE, LOCK=NONE';
 /** The shared pieces, bound to one server's features and one model; `dialect` writes a fill's batch statement. */
 export type MysqlCompiler = ReturnType<typeof mysqlCompiler>;
 
+/** A CURRENT_TIMESTAMP default carried to a temporal type of another precision: at that precision (MySQL refuses another). */
+export function currentTimestampAt(expr: string, type: string): string {
+  const fsp = /^\s*(timestamp|datetime)\b\s*(?:\(\s*(\d)\s*\))?/i.exec(type);
+  if (!fsp) return expr;
+  return expr.replace(/^\s*(current_timestamp|now|localtimestamp)\s*(\(\s*\d*\s*\))?\s*$/i, (_, fn: string) => `${fn}(${fsp[2] ?? ''})`);
+}
+
 /** ON UPDATE CURRENT_TIMESTAMP must have the column's precision (the server refuses another): a new type's, when it changed. */
 function onUpdateAtPrecision(type: string, extra: string | undefined): string | undefined {
   const fsp = /^\w+\s*\(\s*(\d)\s*\)/.exec(type)?.[1] ?? '';

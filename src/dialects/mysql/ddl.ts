@@ -28,7 +28,7 @@
 import type { Ddl, Dialect } from '../dialect.js';
 import type { SchemaModel } from '../../schema/model.js';
 import { checkTriggerBase, mysqlConvertTrigger, mysqlFillTrigger } from './triggers.js';
-import { mysqlCompiler, type MysqlFeatures } from './compiler.js';
+import { currentTimestampAt, mysqlCompiler, type MysqlFeatures } from './compiler.js';
 import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, restoreTableName } from './tables.js';
 import { renameConstraint } from './renames.js';
 import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, letWritesOmit, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
@@ -67,7 +67,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     carryAttributes: (table, column) => carryAttributes(c, table, column),
     dropNotNull: (table, column) => dropNotNull(c, table, column),
     // A literal default is converted when set, an expression default on each insert: both as a column converts a value, strictly.
-    convertedDefault: (expr) => expr,
+    convertedDefault: (expr, type) => currentTimestampAt(expr, type),
 
     addNotNullCheck(table, column, checkName) {
       const steps = addNotNullCheck(c, table, column, checkName);
@@ -114,12 +114,12 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
       return steps;
     },
     fillTrigger: (spec) => mysqlFillTrigger(spec),
-    fillBeforeTriggers: (spec) => fillBeforeTriggers(c, spec),
     convertTrigger(spec) {
       // A check xc added is a trigger pair (no CHECK constraint), which would refuse the row before this one converted it.
       const viaTrigger = spec.test.kind === 'check' && (planned().check(spec.table, spec.constraint) !== undefined || c.tableOf(spec.table)?.checks.find((k) => k.name === spec.constraint)?.trigger === true);
       return mysqlConvertTrigger(spec, viaTrigger ? checkTriggerBase(spec.table, spec.constraint) : undefined);
     },
+    fillBeforeTriggers: (spec) => fillBeforeTriggers(c, spec),
     changesTypeInCatalog: (_table, column, type) => instantVarcharWidening(column.type, type),
     alterColumnInCatalog: (table, column, change) => alterColumnInCatalog(c, table, column, change),
     swapColumns: (spec) => swapColumns(c, spec),
