@@ -207,7 +207,9 @@ export const createConstraint: Operation<'createConstraint'> = {
     const t = model.table(spec.table);
     if (!t) return;
     if (spec.type === 'unique') {
-      if (!t.indexes.some((i) => i.name === spec.name)) t.indexes.push(indexModel({ name: spec.name, columns: spec.columns, unique: true, constraint: spec.name }));
+      // Its timing and NULLs as the catalog will show them (alterColumn in place refuses to copy such an index).
+      const timing = { ...(spec.deferrable || spec.initiallyDeferred ? { deferrable: true } : {}), ...(spec.initiallyDeferred ? { initiallyDeferred: true } : {}), ...(spec.nullsNotDistinct ? { nullsNotDistinct: true } : {}) };
+      if (!t.indexes.some((i) => i.name === spec.name)) t.indexes.push({ ...indexModel({ name: spec.name, columns: spec.columns, unique: true, constraint: spec.name }), ...timing });
     } else if (spec.type === 'primary_key') {
       if (t.primaryKey.length > 0) return; // the catalog shows it (contracted), under the server's name for it
       t.indexes = t.indexes.filter((i) => i.name !== spec.name);

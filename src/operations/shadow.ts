@@ -50,12 +50,26 @@ function indexesOver(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: str
   return t.indexes.filter((i) => !i.primary && (i.columns.some((c) => columns.includes(c)) || names(i.where) || names(i.definition)));
 }
 
-/** What planShadowColumns cannot do for these columns yet: an index over two of them (a copy replaces one column). */
+/**
+ * What planShadowColumns cannot do for these columns yet: an index over two
+ * of them (a copy replaces one column); and an index whose copy over the
+ * shadow would not be what it is (PostgreSQL): an exclusion constraint's (a
+ * plain index enforcing nothing, which cannot become one at the cut-over), a
+ * DEFERRABLE key's (an index copy is checked at once, refusing statements the
+ * key allows, and comes out immediate), a NULLS NOT DISTINCT one's (built
+ * before the backfill, over a shadow NULL in every row, it fails).
+ */
 export function shadowIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: string, columns: string[], path: (string | number)[]): ValidationIssue[] {
   if (!ctx.model.table(table)) return [];
-  return indexesOver(ctx, table, columns)
-    .filter((i) => columns.filter((c) => i.columns.includes(c)).length > 1)
-    .map((i) => ({ path, code: 'unsupported', table, message: `index "${i.name}" covers more than one of the columns changed in place; drop it first and add it again afterwards` }));
+  const again = 'drop it first (dropConstraint or dropIndex), and add it again in a migration after this one is contracted';
+  return indexesOver(ctx, table, columns).flatMap((i) => {
+    const what = i.constraint ? `constraint "${i.constraint}"` : `index "${i.name}"`;
+    if (columns.filter((c) => i.columns.includes(c)).length > 1) return [{ path, code: 'unsupported', table, message: `index "${i.name}" covers more than one of the columns changed in place; drop it first and add it again afterwards` }];
+    if (i.exclusion) return [{ path, code: 'unsupported', table, feature: 'exclusion', message: `exclusion ${what} covers the column changed in place: a copy of its index over the shadow column would enforce nothing of it until contract, and cannot become an exclusion constraint at the cut-over; ${again}` }];
+    if (i.deferrable) return [{ path, code: 'unsupported', table, feature: 'deferrable', message: `${what} is DEFERRABLE: a copy of its index over the shadow column would be checked at once until contract (refusing statements the constraint allows, such as UPDATE … SET a = a + 1) and would not be deferrable after it; ${again}` }];
+    if (i.nullsNotDistinct) return [{ path, code: 'unsupported', table, feature: 'nullsNotDistinct', message: `${what} is NULLS NOT DISTINCT: its copy over the shadow column is built before the backfill, while the shadow is NULL in every row, and would fail there; ${again}` }];
+    return [];
+  });
 }
 
 export function planShadowColumns(ctx: PlanContext, table: string, columns: ShadowColumn[]): OperationPlan {
@@ -129,14 +143,16 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const checks = t.checks.filter((k) => touches(k.columns));
   const keys = t.foreignKeys.filter((k) => touches(k.columns));
   // Added again inside the cut-over by swapColumns (one transaction; MySQL: under its lock), unvalidated.
-  const readd: Step[] = [...checks.flatMap((k) => ddl.addCheck(table, k.name, k.expression)), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
+  const checkSteps = checks.map((k) => ({ k, steps: ddl.addCheck(table, k.name, k.expression) }));
+  const readd: Step[] = [...checkSteps.flatMap((x) => x.steps), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
   // The column as it is from the cut-over on (what else it had: PostgreSQL COMMENT; MySQL ON UPDATE, COMMENT), and its place.
   const final = (c: (typeof cols)[number]): ColumnModel => ({ name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}) });
   const after = (c: (typeof cols)[number]) => t.columns[t.columns.indexOf(c.old) - 1]?.name ?? null;
   const swap = ddl.swapColumns({
     table,
     dropTrigger: triggers.flatMap((tr) => tr.drop),
-    createTrigger: triggers.flatMap((tr) => tr.create),
+    // A failed cut-over puts back the sync triggers, and the trigger-enforced checks over the column as they were (not one riding on the shadow).
+    createTrigger: [...triggers.flatMap((tr) => tr.create), ...checkSteps.filter((x) => x.k.trigger).flatMap((x) => x.steps)],
     readd,
     columns: cols.map((c) => ({ column: c.column, shadow: c.shadow, up: c.up, type: c.type, nullable: c.nullable, final: final(c), after: after(c) })),
     dropIndexes,

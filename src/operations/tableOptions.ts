@@ -131,13 +131,15 @@ export function projectTableOptions(spec: CreateTableSpec, t: TableModel, dialec
   const names = t.columns.map((c) => c.name);
   const check = (name: string, expression: string) => t.checks.push({ name, expression, columns: dialect.columnsNamed(expression, names) });
   for (const c of spec.columns) if (c.check) check(checkName(spec.table, c.name, c.check, dialect), c.check.expression);
-  for (const k of spec.constraints ?? []) addConstraint(t, k, check);
+  for (const k of spec.constraints ?? []) addConstraint(t, k, check, (sql) => dialect.columnsNamed(sql, names));
 }
 
-function addConstraint(t: TableModel, k: TableConstraint, check: (name: string, expression: string) => void): void {
+function addConstraint(t: TableModel, k: TableConstraint, check: (name: string, expression: string) => void, named: (sql: string) => string[]): void {
+  // Timing, NULLs and exclusion as the catalog will show them (alterColumn in place refuses to copy such an index).
+  const timing = { ...(k.deferrable || k.initiallyDeferred ? { deferrable: true } : {}), ...(k.initiallyDeferred ? { initiallyDeferred: true } : {}), ...(k.nullsNotDistinct ? { nullsNotDistinct: true } : {}) };
   if (k.type === 'check') check(k.name, k.check!);
-  else if (k.type === 'unique') t.indexes.push(indexModel({ name: k.name, columns: k.columns!, unique: true, constraint: k.name }));
-  else if (k.type === 'exclude') t.indexes.push({ ...indexModel({ name: k.name, columns: [], unique: false, constraint: k.name }), method: k.exclude!.method ?? 'gist' });
+  else if (k.type === 'unique') t.indexes.push({ ...indexModel({ name: k.name, columns: k.columns!, unique: true, constraint: k.name }), ...timing });
+  else if (k.type === 'exclude') t.indexes.push({ ...indexModel({ name: k.name, columns: named(k.exclude!.elements), unique: false, constraint: k.name }), method: k.exclude!.method ?? 'gist', exclusion: true, ...timing });
   else if (k.type === 'foreign_key') {
     const r = k.references!;
     t.foreignKeys.push({ name: k.name, columns: k.columns!, refTable: r.table, refColumns: r.columns, ...referenceOptions({ ...r, deferrable: k.deferrable, initiallyDeferred: k.initiallyDeferred }), onDelete: r.onDelete ?? null });

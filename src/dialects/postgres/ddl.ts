@@ -340,6 +340,9 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
         if (olds[i]) steps.push(...afterRename(keyswap, table, olds[i]!, col.type, i));
       }
       for (const r of spec.renameIndexes) steps.push(...(r.constraint ? ddl.addUniqueUsingIndex(table, r.constraint, r.from) : ddl.renameIndex(table, r.from, r.to)));
+      // The replica identity's index went with its column, leaving REPLICA IDENTITY INDEX over none (every UPDATE fails under a publication): its copy takes it over.
+      const identity = model.table(table)?.replicaIdentity;
+      if (identity?.type === 'index' && spec.renameIndexes.some((r) => r.to === identity.index)) steps.push(...ddl.setReplicaIdentity!(table, identity));
       // The primary key went with its column: the unique copy over the shadow (NOT NULL already) becomes it, under its name.
       if (spec.primaryKey) steps.push(...ddl.addPrimaryKeyUsingIndex(table, spec.primaryKey.name, spec.primaryKey.index, [], undefined));
       for (const k of spec.referencing ?? []) steps.push(...ddl.addForeignKey(k));

@@ -1,0 +1,73 @@
+/**
+ * alterColumn in place copies each index over the column onto its shadow
+ * (shadow.ts); the copy must be what the index was (PostgreSQL only: MySQL
+ * and MariaDB have no replica identity, exclusion constraint, deferrable key
+ * or NULLS NOT DISTINCT). The replica identity index is given back to the
+ * copy at the cut-over; an index whose copy could not be what it is
+ * (exclusion, DEFERRABLE, NULLS NOT DISTINCT) is refused at plan, naming it.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { record, refused, setup } from '../helpers/scenario.js';
+
+for (const target of targets.filter((t) => t.name === 'postgres')) {
+  target.describe(`alterColumn in place: what an index copy keeps (${target.name})`, () => {
+    it('the replica identity index: its copy is the identity after contract, and UPDATE/DELETE go on under a publication', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE t (id int NOT NULL, a int NOT NULL, b int)`,
+          `CREATE UNIQUE INDEX t_id_a ON t (id, a)`,
+          `INSERT INTO t SELECT g, g, g FROM generate_series(1, 20) g`,
+          `ALTER TABLE t REPLICA IDENTITY USING INDEX t_id_a`,
+        ],
+        'xc_sc',
+      );
+      const pub = `${s.db.url.split('/').pop()}_pub`;
+      await s.db.query(`CREATE PUBLICATION ${pub} FOR TABLE t`);
+      try {
+        await s.write('0001_alter', { alterColumn: { table: 't', column: 'a', type: 'bigint' } });
+        await s.xc.apply();
+        await record(s.xc, '0001_alter');
+        await s.xc.contract();
+        const identity = await s.db.query<{ name: string; relreplident: string }>(
+          `SELECT i.relname AS name, c.relreplident::text AS relreplident FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid WHERE c.relname = 't' AND x.indisreplident`,
+        );
+        expect(identity).toEqual([{ name: 't_id_a', relreplident: 'i' }]);
+        await s.db.query(`UPDATE t SET b = 0 WHERE id = 1`);
+        await s.db.query(`DELETE FROM t WHERE id = 2`);
+        expect(await s.db.count(`SELECT count(*) FROM t WHERE b = 0`)).toBe(1);
+        expect((await s.db.columns('t')).find((c) => c.name === 'a')?.type).toBe('bigint');
+      } finally {
+        await s.db.query(`DROP PUBLICATION ${pub}`);
+      }
+    });
+
+    it('an exclusion constraint, a DEFERRABLE unique key, a NULLS NOT DISTINCT one over the column: refused at plan, naming it, nothing done', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE EXTENSION IF NOT EXISTS btree_gist`,
+          `CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL, b int, c int, d int)`,
+          `INSERT INTO t SELECT g, g, g, g, g FROM generate_series(1, 20) g`,
+          `ALTER TABLE t ADD CONSTRAINT t_excl EXCLUDE USING gist (a WITH =, c WITH =)`,
+          `ALTER TABLE t ADD CONSTRAINT t_b_key UNIQUE (b) DEFERRABLE`,
+          `ALTER TABLE t ADD CONSTRAINT t_d_key UNIQUE NULLS NOT DISTINCT (d)`,
+        ],
+        'xc_sc',
+      );
+      const cases: [string, RegExp][] = [
+        ['a', /alterColumn\.column: exclusion constraint "t_excl" covers the column changed in place: .*cannot become an exclusion constraint at the cut-over; drop it first/],
+        ['b', /alterColumn\.column: constraint "t_b_key" is DEFERRABLE: a copy of its index over the shadow column would be checked at once until contract .*; drop it first/],
+        ['d', /alterColumn\.column: constraint "t_d_key" is NULLS NOT DISTINCT: its copy over the shadow column is built before the backfill, .*would fail there; drop it first/],
+      ];
+      for (const [column, message] of cases) {
+        await s.write('0001_alter', { alterColumn: { table: 't', column, type: 'bigint' } });
+        await refused(s, ['t'], new RegExp(`0001_alter\\.json: operations\\[0\\]\\.${message.source}`));
+      }
+      // The same change over a column under none of them goes through (c is in the exclusion constraint, but not changed).
+      await s.write('0001_alter', { alterColumn: { table: 't', column: 'id', type: 'bigint' } }, { alterColumn: { table: 't', column: 'c', nullable: true } });
+      await expect(s.xc.plan()).resolves.toBeDefined();
+    });
+  });
+}
