@@ -72,8 +72,8 @@ export interface FillTriggerSpec {
 export type ConstraintTest =
   /** Broken when the expression (over the row's columns) is FALSE. */
   | { kind: 'check'; expression: string }
-  /** Broken when no key column is NULL and another row holds the same key (PRIMARY KEY or UNIQUE). */
-  | { kind: 'unique'; columns: string[] }
+  /** Broken when no key column is NULL (with `nullsNotDistinct`, PostgreSQL 15: NULLs too) and another row holds the same key (PRIMARY KEY or UNIQUE). */
+  | { kind: 'unique'; columns: string[]; nullsNotDistinct?: boolean }
   /** Broken when no key column is NULL and no row of `refTable` holds the key (MATCH SIMPLE). */
   | { kind: 'foreignKey'; columns: string[]; refTable: string; refColumns: string[] };
 

@@ -145,6 +145,11 @@ function pgBreaks(q: Quote, table: string, t: ConstraintTest): string {
     return `${keyed} AND NOT EXISTS (SELECT 1 FROM ${q(t.refTable)} AS _xc_parent WHERE ${match})`;
   }
   // Another row: the row's own old version has the old key, which no other row held (the constraint holds).
+  if (t.nullsNotDistinct) {
+    const same = t.columns.map((c) => `_xc_other.${q(c)} IS NOT DISTINCT FROM NEW.${q(c)}`).join(' AND ');
+    const wasKey = t.columns.map((c) => `_xc_other.${q(c)} IS NOT DISTINCT FROM OLD.${q(c)}`).join(' AND ');
+    return `EXISTS (SELECT 1 FROM ${q(table)} AS _xc_other WHERE ${same} AND (TG_OP = 'INSERT' OR NOT (${wasKey})))`;
+  }
   const same = t.columns.map((c) => `_xc_other.${q(c)} = NEW.${q(c)}`).join(' AND ');
   const wasKey = t.columns.map((c) => `_xc_other.${q(c)} = OLD.${q(c)}`).join(' AND ');
   return `${keyed} AND EXISTS (SELECT 1 FROM ${q(table)} AS _xc_other WHERE ${same} AND COALESCE(NOT (${wasKey}), TRUE))`;

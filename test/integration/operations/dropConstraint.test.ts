@@ -154,6 +154,23 @@ describeOperation('dropConstraint', [
     },
   },
   {
+    name: 'a unique constraint NULLS NOT DISTINCT with down: a second NULL is a duplicate too',
+    only: 'postgres',
+    setup: [`CREATE TABLE codes (id int PRIMARY KEY, code varchar(20), CONSTRAINT code_uq UNIQUE NULLS NOT DISTINCT (code))`, `INSERT INTO codes VALUES (1, NULL), (2, 'a')`],
+    operations: [{ dropConstraint: { table: 'codes', name: 'code_uq', down: `COALESCE(code, 'none') || '-' || id` } }],
+    writes: { old: [`INSERT INTO codes VALUES (3, NULL)`], new: [`INSERT INTO codes VALUES (4, 'a')`, `UPDATE codes SET code = NULL WHERE id = 1`, `INSERT INTO codes VALUES (5, 'b')`] },
+    async afterStart(db) {
+      expect(await byId(db, `SELECT id, code AS v FROM codes`)).toEqual({ 1: null, 2: 'a', 3: 'none-3', 4: 'a-4', 5: 'b' });
+    },
+    async afterComplete(db) {
+      await db.query(`INSERT INTO codes VALUES (6, NULL)`);
+      expect(await db.count(`SELECT count(*) FROM codes WHERE code IS NULL`)).toBe(2);
+    },
+    async afterRollback(db) {
+      await rejects(db, `INSERT INTO codes VALUES (6, NULL)`);
+    },
+  },
+  {
     name: 'a check added in the same apply (MySQL: a trigger pair), dropped with down: the conversion runs first',
     setup: [`CREATE TABLE posts (id int PRIMARY KEY, title varchar(255) NOT NULL)`, `INSERT INTO posts VALUES (1, 'first post')`],
     migrations: [[{ addCheck: { table: 'posts', name: 'title_length', expression: 'length(title) > 3' } }], [{ dropConstraint: { table: 'posts', name: 'title_length', down: PAD } }]],
