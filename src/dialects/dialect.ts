@@ -121,7 +121,7 @@ export interface ColumnSwapSpec {
   }[];
   /** The steps adding again the checks and foreign keys dropped below, over the new columns: part of the cut-over (MySQL: under its lock). */
   readd?: Step[];
-  /** The steps creating the trigger `dropTrigger` removes: put back where a cut-over that is not one transaction fails. */
+  /** The steps creating the triggers the cut-over removes (the sync trigger, xc's check triggers): put back where a cut-over that is not one transaction fails. */
   createTrigger?: Step[];
   /** Indexes to drop before the swap because they name a column and another (the server would shrink them instead). */
   dropIndexes: string[];

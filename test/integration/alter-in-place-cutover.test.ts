@@ -113,18 +113,27 @@ for (const target of targets.filter((t) => t.name === 'mysql')) {
       await writeFile(path.join(dir, '0001_change.json'), JSON.stringify({ operations }));
       const xc = createXc({ url: db.url, dir });
       cleanups.push(() => xc.close());
-      return { db, xc };
+      return { db, xc, dir };
     }
 
-    it('an ALTER that fails puts the sync trigger back; writers omitting the NOT NULL shadow never fail; a retry converges', { timeout: 240_000 }, async () => {
-      const { db, xc } = await setup([`CREATE TABLE t (id int AUTO_INCREMENT PRIMARY KEY, a int NOT NULL, b int)`, `INSERT INTO t (a, b) VALUES (1, 1), (2, 2)`], [{ alterColumn: { table: 't', column: 'a', type: 'bigint' } }]);
+    it('an ALTER that fails puts the sync trigger and the check triggers back; writers omitting the NOT NULL shadow never fail; a retry converges', { timeout: 240_000 }, async () => {
+      // The check is xc's (a trigger pair here), over the column before the change.
+      const { db, xc, dir } = await setup(
+        [`CREATE TABLE t (id int AUTO_INCREMENT PRIMARY KEY, a int NOT NULL, b int)`, `INSERT INTO t (a, b) VALUES (1, 1), (2, 2)`],
+        [{ createConstraint: { table: 't', name: 'a_pos', type: 'check', columns: ['a'], check: 'a > 0' } }],
+      );
+      await xc.apply();
+      await xc.contract({ force: true, reason: 'test' });
+      await writeFile(path.join(dir, '0002_change.json'), JSON.stringify({ operations: [{ alterColumn: { table: 't', column: 'a', type: 'bigint' } }] }));
       await xc.apply();
       const triggers = await db.triggers();
-      expect(triggers.length).toBeGreaterThan(0);
+      expect(triggers.filter((n) => n.startsWith('xc_ck_'))).toHaveLength(2);
+      expect(triggers.filter((n) => n.startsWith('xc_shadowsync'))).toHaveLength(2);
       // Not xc's: MariaDB refuses to drop a column of a multi-column unique key, so the cut-over's ALTER fails.
       await db.query(`ALTER TABLE t ADD UNIQUE KEY u_ab (a, b)`);
       await expect(xc.contract({ force: true, reason: 'test' })).rejects.toThrow();
       expect(await db.triggers()).toEqual(triggers);
+      await expect(db.query(`INSERT INTO t (a, b) VALUES (0, 0)`)).rejects.toThrow(/a_pos/);
       const shadow = (await db.columns('t')).find((c) => c.name.startsWith('xc_shadow'))!.name;
       await db.query(`INSERT INTO t (a, b) VALUES (3, 3)`);
       expect(await rows(db, `SELECT a, \`${shadow}\` AS s FROM t WHERE b = 3`)).toEqual([{ a: '3', s: '3' }]);
@@ -137,6 +146,7 @@ for (const target of targets.filter((t) => t.name === 'mysql')) {
       expect([a?.type, a?.nullable, a?.default ?? null]).toEqual(['bigint', false, null]);
       expect(await rows(db, `SELECT a, b FROM t ORDER BY id`)).toEqual([1, 2, 3, 4].map((n) => ({ a: String(n), b: String(n) })));
       expect(await order(db, 't')).toEqual(['id', 'a', 'b']);
+      await expect(db.query(`INSERT INTO t (a, b) VALUES (0, 0)`)).rejects.toThrow(/a_pos/);
     });
 
     it('the checks and foreign keys over the column come back inside the locked cut-over, before UNLOCK TABLES', { timeout: 240_000 }, async () => {
