@@ -164,7 +164,11 @@ export const alterColumn: Operation<'alterColumn'> = {
     const old = oldColumn(model, spec);
     return { table: spec.table, columns: (spec.nullable ?? old?.nullable ?? true) ? [] : [spec.to ?? spec.column] };
   },
-  contractTables: (spec, model) => (delegated(spec) ? (createConstraint.contractTables?.(asConstraint(spec), model) ?? [spec.table]) : copyContractTables(model, spec.table, spec.column)),
+  contractTables: (spec, model) =>
+    delegated(spec)
+      ? (createConstraint.contractTables?.(asConstraint(spec), model) ?? [spec.table])
+      : // In place, the cut-over drops and adds again the keys of the tables referencing the column (shadowKeys.ts).
+        [...copyContractTables(model, spec.table, spec.column), ...(spec.to === undefined ? referencingKeys({ model }, spec.table, [spec.column]).map((k) => k.table) : [])],
   project(spec, model, dialect) {
     if (delegated(spec)) return createConstraint.project(asConstraint(spec, dialect), model, dialect);
     if (spec.to !== undefined) {

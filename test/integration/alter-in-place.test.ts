@@ -104,6 +104,19 @@ for (const target of targets) {
       expect(await db.triggers()).toEqual([]);
     });
 
+    it.runIf(target.name === 'postgres')('a referenced key changed in place holds the referencing tables\' names until its contract (its cut-over adds their keys again)', async () => {
+      const { db, xc } = await setup(
+        target,
+        [`CREATE TABLE p (id int PRIMARY KEY)`, `CREATE TABLE c (id int PRIMARY KEY, p_id int, CONSTRAINT c_p_fkey FOREIGN KEY (p_id) REFERENCES p (id))`],
+        [{ alterColumn: { table: 'p', column: 'id', type: 'bigint' } }],
+      );
+      await xc.apply({ to: 'expand' });
+      await writeFile(path.join(await latestDir(db), '0002_rename.json'), JSON.stringify({ operations: [{ renameTable: { from: 'c', to: 'kids' } }] }));
+      const err = await rejection(xc.apply());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/table "c" is named by .*0001_change.* until it is contracted/);
+    });
+
     it('refuses NOT NULL over existing NULLs at plan, naming the rows, unless up converts them', async () => {
       const { db, xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`, `INSERT INTO t VALUES (1, 5), (2, NULL)`], [{ alterColumn: { table: 't', column: 'n', nullable: false } }]);
       const err = await rejection(xc.apply());
