@@ -1,10 +1,9 @@
 /**
  * xc's own state tables converge from any part-made state (SPEC §4), on
- * every dialect. The first `xc apply` is SIGKILLed while it creates them: a
- * test session holds a lock the creation of the fifth table waits for (an
- * uncommitted CREATE TABLE of that name on PostgreSQL, a CREATE TABLE …
- * SELECT SLEEP on MySQL, which holds the name's metadata lock), so the kill
- * lands between two CREATE statements every time. Then: read-only commands
+ * every dialect. The first `xc apply` is SIGKILLed while it creates them:
+ * on PostgreSQL while the fifth CREATE TABLE waits for a lock a test session
+ * holds; on MySQL/MariaDB as soon as the first table shows, until a kill
+ * lands between two CREATE TABLEs. Then: read-only commands
  * create nothing and report it sensibly, the re-run completes the state and
  * the migration. States made part-way by hand (tables dropped), and first
  * runs at once, converge too.
@@ -23,8 +22,8 @@ const SPAWN_MS = 30_000;
 const budget = (spawns: number) => spawns * SPAWN_MS + 30_000;
 
 const ALL = ['backfill', 'deployments', 'events', 'instances', 'migrations', 'steps'];
-/** Created in this order by stateSchema(): the kill lands while the fifth waits. */
-const BEFORE_BLOCKED = ['backfill', 'events', 'migrations', 'steps'];
+/** The order stateSchema() creates them in. */
+const CREATION_ORDER = ['migrations', 'steps', 'backfill', 'events', 'deployments', 'instances'];
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -65,60 +64,78 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 90_000): P
 }
 
 /**
- * Holds the name of the state table `deployments`, so a CREATE TABLE of it
- * waits; returns the release. PostgreSQL: an uncommitted CREATE TABLE of the
- * name in schema `xc` (which must exist: made empty here, as a kill right
- * after CREATE SCHEMA left it); MySQL: CREATE TABLE … SELECT SLEEP holds the
- * name's metadata lock, and is killed (so creates nothing) to release it.
+ * PostgreSQL: the first apply, SIGKILLed while its CREATE TABLE of
+ * `deployments` waits for a test session's uncommitted CREATE TABLE of that
+ * name, in schema `xc` (made empty here first, as a kill right after its
+ * CREATE SCHEMA would leave it). The four tables before it are created by
+ * then; nothing of them may be left.
  */
-async function holdDeploymentsName(db: Db): Promise<() => Promise<void>> {
+async function killWhileBlockedPg(db: Db, args: string[]): Promise<void> {
   const blocker: Queryable = await db.connection();
-  if (db.dialect === 'postgres') {
-    await db.query('CREATE SCHEMA xc');
-    await blocker.query('BEGIN');
-    await blocker.query('CREATE TABLE xc.deployments (held int)');
-    return async () => void (await blocker.query('ROLLBACK'));
-  }
-  const id = Number(Object.values(((await blocker.query('SELECT CONNECTION_ID() AS id')) as [Record<string, unknown>[]])[0][0]!)[0]);
-  const running = blocker.query('CREATE TABLE xc_deployments AS SELECT SLEEP(300) AS held').catch(() => undefined);
-  await until('the blocker runs', async () => (await db.count(`SELECT count(*) FROM information_schema.processlist WHERE id = ? AND state = 'User sleep'`, [id])) > 0);
-  return async () => {
-    await db.query(`KILL ${id}`);
-    await running;
+  await db.query('CREATE SCHEMA xc');
+  await blocker.query('BEGIN');
+  await blocker.query('CREATE TABLE xc.deployments (held int)');
+  let released = false;
+  const release = async () => {
+    if (!released) await blocker.query('ROLLBACK');
+    released = true;
   };
-}
-
-/** The first apply, SIGKILLed while its CREATE TABLE of `deployments` waits for the held name. */
-async function killWhileCreating(db: Db, args: string[]): Promise<void> {
-  const release = await holdDeploymentsName(db);
+  cleanups.push(release);
   const child = spawn(process.execPath, [BIN, 'apply', ...args, '--lock-timeout', '120s', '--json'], { env: xcEnv() });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  const waiting =
-    db.dialect === 'postgres'
-      ? `SELECT pid AS id FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'CREATE TABLE IF NOT EXISTS "xc"."deployments"%'`
-      : `SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND state = 'Waiting for table metadata lock' AND info LIKE 'CREATE TABLE IF NOT EXISTS \`xc_deployments\`%'`;
-  await until(`xc waits to create the deployments table (${stderr})`, async () => (await db.query(waiting)).length > 0);
+  const waiting = `SELECT pid AS id FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'CREATE TABLE IF NOT EXISTS "xc"."deployments"%'`;
+  await until('xc waits to create the deployments table', async () => (await db.query(waiting)).length > 0 || child.exitCode !== null);
+  expect(child.exitCode, stderr).toBe(null);
   child.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
-  // The server may not notice the dead client while its statement waits: end that session too, then let go of the name.
+  // The server does not notice the dead client while its statement waits: end that session (asynchronous: until it is gone), then let go.
   const zombies = (await db.query<{ id: number }>(waiting)).map((r) => Number(r.id));
-  for (const id of zombies) await db.query(db.dialect === 'postgres' ? `SELECT pg_terminate_backend(${id})` : `KILL ${id}`);
-  // Both take effect asynchronously: the name is let go of only once those sessions are gone.
-  const alive = db.dialect === 'postgres' ? 'SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(?::int[])' : 'SELECT count(*) FROM information_schema.processlist WHERE FIND_IN_SET(id, ?)';
-  await until('the dead xc sessions are gone', async () => zombies.length === 0 || (await db.count(alive, [db.dialect === 'postgres' ? `{${zombies.join(',')}}` : zombies.join(',')])) === 0);
+  for (const id of zombies) await db.query('SELECT pg_terminate_backend(?)', [id]);
+  await until('the dead xc session is gone', async () => (await db.count(`SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(?::int[])`, [`{${zombies.join(',')}}`])) === 0);
   await release();
+}
+
+/**
+ * MySQL/MariaDB: the first apply, SIGKILLed as soon as its first state table
+ * shows, in a fresh database each try until the kill lands between two
+ * CREATE TABLEs (each commits; the statement running when the client dies
+ * still completes). A test session cannot hold a table name here instead:
+ * that lock also stops xc's reading of the catalog, before the creation.
+ */
+async function killMidCreationMysql(target: Target): Promise<{ db: Db; args: string[]; left: string[] }> {
+  for (let attempt = 1; attempt <= 8; attempt++) {
+    const { db, args } = await setup(target);
+    const child = spawn(process.execPath, [BIN, 'apply', ...args, '--json'], { env: xcEnv() });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const end = Date.now() + 90_000;
+    while (child.exitCode === null && Date.now() < end && (await db.count(`SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'xc\\_%'`)) === 0);
+    child.kill('SIGKILL');
+    await exited;
+    // Let the statement a dead client left running finish, so what is left is what stays.
+    await until('the dead xc sessions are gone', async () => (await db.count(`SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()`)) === 0);
+    const left = await stateTables(db);
+    if (left.length > 0 && left.length < ALL.length) return { db, args, left };
+  }
+  throw new Error('in 8 tries, no kill landed between two CREATE TABLEs of the state');
 }
 
 for (const target of targets) {
   target.describe(`state creation converges from any part-made state (${target.name})`, () => {
     it('a first apply killed while it creates the state tables: read-only commands create nothing, the re-run completes state and migration', async () => {
-      const { db, args } = await setup(target);
-      await killWhileCreating(db, args);
-      // PostgreSQL creates them in one transaction: nothing of it is left. MySQL commits each CREATE: the four before it are.
-      const left = await stateTables(db);
-      expect(left).toEqual(db.dialect === 'postgres' ? [] : BEFORE_BLOCKED);
+      let db: Db, args: string[], left: string[];
+      if (target.name === 'postgres') {
+        ({ db, args } = await setup(target));
+        await killWhileBlockedPg(db, args);
+        // Created in one transaction: nothing of the four tables made before the kill is left.
+        left = await stateTables(db);
+        expect(left).toEqual([]);
+      } else {
+        // Each CREATE commits: the tables made before the kill stay, in the order stateSchema() makes them.
+        ({ db, args, left } = await killMidCreationMysql(target));
+        expect(left).toEqual(CREATION_ORDER.slice(0, left.length).sort());
+      }
 
       // Read-only: no migration recorded, so "not initialised" — everything pending, nothing created.
       const [status, plan, dry] = await Promise.all([xc(['status', ...args]), xc(['plan', ...args]), xc(['apply', ...args, '--dry-run'])]);
@@ -141,7 +158,7 @@ for (const target of targets) {
       const init = await runXc(['init', ...args]);
       expect(init.code, init.stderr).toBe(0);
       expect(init.stdout).toContain('already exist');
-    }, budget(7));
+    }, budget(14));
 
     it('tables dropped by hand before any migration: read-only commands show it pending and create nothing, init completes it', async () => {
       const { db, args } = await setup(target);
