@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
-import { column, describeOperation, rows } from '../helpers/operations.js';
+import { column, describeCases, describeOperation, rows } from '../helpers/operations.js';
 import { targets, type Db } from '../helpers/targets.js';
 
 const order = async (db: Db, table: string) => (await db.columns(table)).map((c) => c.name).filter((n) => !n.startsWith('xc_'));
@@ -94,6 +94,38 @@ describeOperation('alterColumn', [
       ]);
     },
     async afterRollback() {},
+  },
+]);
+
+describeCases('the in-place cut-over of several columns', [
+  {
+    name: 'MariaDB: two columns converted at once (a check whose up converts both, named in reverse order) keep their places',
+    only: 'mysql',
+    setup: [`CREATE TABLE t (id int PRIMARY KEY, a int, b int, pad int)`, `INSERT INTO t VALUES (1, -1, 5, 1), (2, 3, -2, 2)`],
+    operations: [
+      {
+        createConstraint: {
+          table: 't',
+          name: 'ab_pos',
+          type: 'check',
+          columns: ['b', 'a'],
+          check: 'a > 0 AND b > 0',
+          up: { a: 'CASE WHEN a <= 0 THEN 1 ELSE a END', b: 'CASE WHEN b <= 0 THEN 1 ELSE b END' },
+          down: { a: 'a', b: 'b' },
+        },
+      },
+    ],
+    async afterStart() {},
+    async afterComplete(db) {
+      expect(await order(db, 't')).toEqual(['id', 'a', 'b', 'pad']);
+      expect(await rows(db, `SELECT a, b FROM t ORDER BY id`)).toEqual([
+        { a: '1', b: '5' },
+        { a: '3', b: '1' },
+      ]);
+    },
+    async afterRollback(db) {
+      expect(await order(db, 't')).toEqual(['id', 'a', 'b', 'pad']);
+    },
   },
 ]);
 

@@ -111,12 +111,14 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const place = (after: string | null | undefined) => (after === undefined || !c.f.mariadb ? '' : after === null ? ' FIRST' : ` AFTER ${q(after)}`);
   const change = (col: ColumnSwapSpec['columns'][number]) =>
     col.final ? `CHANGE COLUMN ${q(col.shadow)} ${c.modify(table, col.final, col.final.nullable).replace(/^MODIFY COLUMN /, '')}${place(col.after)}` : `RENAME COLUMN ${q(col.shadow)} TO ${q(col.column)}`;
+  const position = (name: string) => t?.columns.findIndex((x) => x.name === name) ?? 0;
   const actions = [
     ...spec.dropForeignKeys.map((name) => `DROP FOREIGN KEY ${q(name)}`),
     ...spec.dropChecks.map((name) => `${c.f.mariadb ? 'DROP CONSTRAINT IF EXISTS' : 'DROP CHECK'} ${q(name)}`),
     ...spec.dropIndexes.map((name) => `DROP INDEX ${q(name)}`),
     ...spec.columns.map((col) => `DROP COLUMN ${q(col.column)}`),
-    ...spec.columns.map(change),
+    // In the table's order: each AFTER names a column already in its place (one changed before it, too).
+    ...[...spec.columns].sort((x, y) => position(x.column) - position(y.column)).map(change),
     // A UNIQUE constraint is its index here: a rename is all it takes.
     ...spec.renameIndexes.map((r) => `RENAME INDEX ${q(r.from)} TO ${q(r.to)}`),
   ];
