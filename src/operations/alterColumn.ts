@@ -177,7 +177,8 @@ export const alterColumn: Operation<'alterColumn'> = {
     }
     const col = oldColumn(model, spec);
     if (!col) return;
-    if (spec.type !== undefined) col.type = carriedType(spec.type, col);
+    // The type as asked; `collation` stays, for the next change to carry (as the catalog reads a PostgreSQL column).
+    if (spec.type !== undefined) col.type = spec.type;
     if (spec.nullable !== undefined) col.nullable = spec.nullable;
     if (spec.default !== undefined) col.default = spec.default;
     if (spec.comment !== undefined) {
