@@ -66,6 +66,22 @@ describeOperation('alterColumn', [
     async afterRollback() {},
   },
   {
+    name: 'in place: a serial column (not a key) int → bigint keeps its sequence, owned by the new column and widened',
+    only: 'postgres',
+    setup: [`CREATE TABLE t (id int PRIMARY KEY, n serial, b int)`, `INSERT INTO t (id, b) SELECT g, g FROM generate_series(1, 5) g`],
+    operations: [{ alterColumn: { table: 't', column: 'n', type: 'bigint' } }],
+    writes: { old: [`INSERT INTO t (id, b) VALUES (6, 6)`], new: [`INSERT INTO t (id, b) VALUES (7, 7)`] },
+    async afterStart() {},
+    async afterComplete(db) {
+      expect((await column(db, 't', 'n'))?.type).toBe('bigint');
+      const seq = await rows(db, `SELECT pg_get_serial_sequence('t', 'n') AS s, (SELECT format_type(seqtypid, NULL) FROM pg_sequence WHERE seqrelid = pg_get_serial_sequence('t', 'n')::regclass) AS type`);
+      expect(seq).toEqual([{ s: 'public.t_n_seq', type: 'bigint' }]);
+      await db.query(`INSERT INTO t (id, b) VALUES (8, 8)`);
+      expect((await rows(db, `SELECT n FROM t ORDER BY id`)).map((r) => r.n)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    },
+    async afterRollback() {},
+  },
+  {
     name: 'in place: int → bigint keeps the comments of the column’s check, foreign key and index',
     only: 'postgres',
     setup: [
