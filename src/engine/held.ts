@@ -46,3 +46,28 @@ export function overHeld(model: SchemaModel, before: Map<string, string>, dialec
   }
   return problems;
 }
+
+/**
+ * Problems for shadowing `columns` of `table` (an operation about to hold
+ * them): each index over one of them gets a copy over its shadow, which
+ * also covers its other columns — one another migration in flight replaces
+ * at its contract would take the copy with it.
+ */
+export function copiesOverHeld(model: SchemaModel, table: string, columns: string[], dialect: Pick<Dialect, 'columnsNamed'>): string[] {
+  const t = model.table(table);
+  if (!t || columns.length === 0) return [];
+  const named = (sql: string | undefined) => (sql === undefined ? [] : dialect.columnsNamed(sql, t.columns.map((c) => c.name)));
+  const problems: string[] = [];
+  for (const i of t.indexes.filter((x) => !x.primary)) {
+    const over = [...i.columns, ...(i.keys ?? []).flatMap((k) => named(k.expression)), ...named(i.where), ...named(i.definition)];
+    if (!over.some((c) => columns.includes(c))) continue;
+    const other = over.find((c) => !columns.includes(c) && model.holds.shadowedBy(table, c));
+    if (other) {
+      problems.push(
+        `index "${i.name}" is over "${table}"."${other}" too, which ${model.holds.shadowedBy(table, other)} replaces at its contract (the column is dropped and its shadow renamed to its name); the copy of the index this change builds would be lost with that column — contract that migration first`,
+      );
+    }
+  }
+  return problems;
+}
+

@@ -18,7 +18,7 @@ import { emptyPlan, type ExpressionCheck, type OperationPlan, type RowCheck } fr
 import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { SchemaModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
-import { overHeld } from './held.js';
+import { copiesOverHeld, overHeld } from './held.js';
 
 function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext {
   return { dialect, model, expr: (e: Expr) => dialect.resolveExpr(e) };
@@ -61,7 +61,9 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   problems.push(...overHeld(model, before, dialect).map(heldUntilContract));
   // Held from here on, not against the operation's own objects: a column it removes at contract yet keeps is replaced by a shadow.
   const removed = (op.removesAtContract?.(o.spec as never) ?? []).filter((r) => r.column !== undefined && r.table === synced?.table && synced.columns.includes(r.column));
-  model.holds.shadow(synced?.table ?? '', removed.map((r) => r.column!).filter((c) => model.column(synced!.table, c)), holder);
+  const shadows = removed.map((r) => r.column!).filter((c) => model.column(synced!.table, c));
+  problems.push(...copiesOverHeld(model, synced?.table ?? '', shadows, dialect).map(heldUntilContract));
+  model.holds.shadow(synced?.table ?? '', shadows, holder);
   if (key) model.holds.keyAtContract(key.table, key.name, key.columns, holder);
   return [...problems, ...model.holds.advance(before, model.names(), holder).map(heldUntilContract)];
 }

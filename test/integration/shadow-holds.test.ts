@@ -46,6 +46,21 @@ for (const target of targets) {
       expect((await s.db.columns('t')).find((c) => c.name === 'a')?.type).toMatch(/^bigint/);
     });
 
+    it('a second column changed in place under an index over the first too: its index copy would go with the first column, so it waits for that contract', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL)`, `CREATE INDEX t_ab ON t (a, b)`, `INSERT INTO t VALUES (1, 1, 1), (2, 2, 2)`], 'xc_sh');
+      await s.write('0001_a', { alterColumn: { table: 't', column: 'a', type: 'bigint' } });
+      await s.xc.apply();
+      await s.write('0002_b', { alterColumn: { table: 't', column: 'b', type: 'bigint' } });
+      await refused(s, ['t'], /0002_b\.json: operations\[0\]\.alterColumn: index "t_ab" is over "t"\."a" too, which 0001_a \(operations\[0\]\.alterColumn\) replaces at its contract .*contract that migration first/);
+      await record(s.xc, '0001_a');
+      await s.xc.contract({ id: '0001_a' });
+      await s.xc.apply();
+      await record(s.xc, '0002_b');
+      await s.xc.contract();
+      expect((await s.db.indexes('t')).map((i) => [i.name, i.columns])).toEqual(expect.arrayContaining([['t_ab', ['a', 'b']]]));
+      expect((await s.db.columns('t')).filter((c) => c.type.startsWith('bigint')).map((c) => c.name).sort()).toEqual(['a', 'b']);
+    });
+
     it('a primary key made at contract is referenced by no foreign key until then; after, it is', async () => {
       const s = await setup(target, [`CREATE TABLE p (id int, a int NOT NULL, b int NOT NULL)`, `INSERT INTO p VALUES (1, 1, 1)`], 'xc_sh');
       await s.write('0001_pk', { createConstraint: { table: 'p', name: 'p_a_b_key', type: 'primary_key', columns: ['a', 'b'] } });
