@@ -18,8 +18,10 @@
  * and renames its shadow to its name, and the index copies to the originals'
  * names (PostgreSQL: one transaction; MySQL/MariaDB: one step under LOCK
  * TABLES … WRITE). Checks and foreign keys over the columns are added again
- * over the new ones unvalidated in that same transaction, then validated
- * without a write lock; comments and MySQL's ON UPDATE come over.
+ * over the new ones unvalidated in that same transaction (under that lock),
+ * then validated without a write lock; comments, the collation (the type
+ * alterColumn gives) and MySQL's ON UPDATE come over; MariaDB keeps the
+ * column's place (PostgreSQL cannot reorder: the column ends up last).
  *
  * Rollback before contract: trigger and shadows (with their index copies)
  * dropped; the columns were never touched.

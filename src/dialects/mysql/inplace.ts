@@ -12,7 +12,14 @@
  * column without its shadow. The step, run again (Step.statements), converts
  * under the lock the rows whose shadow disagrees before it swaps: a scan
  * holding the write lock, but only after such an interruption (and, on
- * MariaDB, only when a trigger is in fact gone).
+ * MariaDB, only when a trigger is in fact gone). The checks and foreign keys
+ * over the columns are added again before UNLOCK TABLES, so no writer meets
+ * the new column without them. The ALTER restates each shadow under the
+ * column's name (CHANGE COLUMN: final default, ON UPDATE, COMMENT; MariaDB:
+ * the column's place), metadata only. Writers must never fail on a shadow:
+ * a NOT NULL one without default gets a placeholder default before the step
+ * (should it stop after DROP TRIGGER), and a failed ALTER creates the
+ * triggers it removed again before the lock goes.
  */
 import type { ColumnChange, ColumnSwapSpec } from '../dialect.js';
 import type { ColumnModel } from '../../schema/model.js';
