@@ -159,6 +159,6 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
     }),
     ...refs.after,
     // Already run under the lock; here for an attempt stopped before them (each skipped by its probe, so no creation of xc's).
-    ...(spec.readd ?? []).map(({ creates: _, ...st }) => st),
+    ...(spec.readd ?? []).map(({ creates: _, ...st }) => ({ ...st, description: `${st.description} — done in the cut-over under its lock; here only if it stopped first (skipped by its probe otherwise)` })),
   ];
 }
