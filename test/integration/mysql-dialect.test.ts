@@ -242,7 +242,7 @@ describeMysql('MySQL dialect: catalog and DDL steps', () => {
     const err = await failure(c.db.query(`INSERT INTO t4 VALUES (3, -5, 'c')`));
     expect([err.sqlState, err.message]).toEqual(['23000', 'CONSTRAINT `t4_price_ck` failed']);
     await c.db.query(`INSERT INTO t4 VALUES (4, NULL, 'd')`); // NULL passes, as with CHECK
-    expect((await introspect(c)).table('t4')!.checks).toEqual([{ name: 't4_price_ck', expression: '`price` > 0'.replace(/`/g, ''), columns: ['price'] }]);
+    expect((await introspect(c)).table('t4')!.checks).toEqual([{ name: 't4_price_ck', expression: '`price` > 0'.replace(/`/g, ''), columns: ['price'], trigger: true }]);
     const validate = ddl(c).validateConstraint('t4', 't4_price_ck');
     await expect(run(c, validate)).rejects.toThrow(/check t4_price_ck: rows of t4 violate it/);
     await c.db.query(`UPDATE t4 SET price = 1 WHERE id = 2`);
