@@ -6,7 +6,7 @@
  * what MariaDB refuses, at plan, before any DDL.
  */
 import { expect } from 'vitest';
-import { column, describeCases, foreignKeys, rejects, rows, type OperationCase } from '../helpers/operations.js';
+import { column, describeCases, foreignKeys, rejects, rows, SOAK_ROWS, type OperationCase } from '../helpers/operations.js';
 import type { Db } from '../helpers/targets.js';
 
 const shadowOf = async (db: Db, table: string) => (await db.columns(table)).find((c) => c.name.startsWith('xc_shadow'))?.name;
@@ -120,6 +120,40 @@ const cases: OperationCase[] = [
     async afterRollback(db) {
       await familyRolledBack(db);
       expect(await sequenceOf(db, 'parents', 'id')).toEqual({ seq: 'public.parents_id_seq', type: 'integer', identity: 'a' });
+    },
+  },
+  {
+    name: 'PostgreSQL: a serial primary key int → bigint under writers of both versions adding parents and children through the cut-over',
+    only: 'postgres',
+    async setup(db) {
+      await db.query(`CREATE TABLE parents (id serial PRIMARY KEY, name text NOT NULL)`);
+      await db.query(`CREATE TABLE kids (id int PRIMARY KEY, parent_id int NOT NULL, CONSTRAINT kids_parent_fkey FOREIGN KEY (parent_id) REFERENCES parents (id))`);
+      await db.query(`INSERT INTO parents (name) SELECT 'p' || g FROM generate_series(1, ${SOAK_ROWS}) g`);
+    },
+    operations: [{ alterColumn: { table: 'parents', column: 'id', type: 'bigint' } }],
+    soak: {
+      rows: SOAK_ROWS,
+      // Every other write a parent (numbered by the sequence), else a child of a seeded parent.
+      old: (i) => (i % 2 ? { sql: `INSERT INTO parents (name) VALUES ('old')` } : { sql: `INSERT INTO kids VALUES (?, ?)`, params: [100_000 + i, 1 + (i % SOAK_ROWS)] }),
+      new: (i) => (i % 2 ? { sql: `INSERT INTO parents (name) VALUES ('new')` } : { sql: `INSERT INTO kids VALUES (?, ?)`, params: [200_000 + i, 1 + (i % SOAK_ROWS)] }),
+    },
+    async afterStart(db) {
+      const shadow = (await shadowOf(db, 'parents'))!;
+      expect(await db.count(`SELECT count(*) FROM parents WHERE "${shadow}" IS DISTINCT FROM id`)).toBe(0);
+    },
+    async afterComplete(db) {
+      expect((await column(db, 'parents', 'id'))?.type).toBe('bigint');
+      expect(await primaryKey(db, 'parents')).toEqual(['parents_pkey PRIMARY KEY (id)']);
+      expect(await referencing(db, 'parents')).toEqual(['kids.kids_parent_fkey true']);
+      expect(await sequenceOf(db, 'parents', 'id')).toEqual({ seq: 'public.parents_id_seq', type: 'bigint', identity: '' });
+      // Every parent the writers added has its own id, none lost: ids are unique and the count is the seed's plus theirs.
+      expect(await db.count(`SELECT count(*) FROM parents WHERE name IN ('old', 'new')`)).toBeGreaterThan(0);
+      expect(await db.count(`SELECT count(*) FROM kids k LEFT JOIN parents p ON p.id = k.parent_id WHERE p.id IS NULL`)).toBe(0);
+      await rejects(db, `INSERT INTO kids VALUES (1, 999999)`);
+    },
+    async afterRollback(db) {
+      expect((await column(db, 'parents', 'id'))?.type).toBe('integer');
+      expect(await referencing(db, 'parents')).toEqual(['kids.kids_parent_fkey true']);
     },
   },
   {
