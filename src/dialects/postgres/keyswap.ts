@@ -11,7 +11,8 @@
  * - an identity column: its sequence goes with the column (an identity
  *   sequence cannot change owner). Before the drop, the kind (ALWAYS / BY
  *   DEFAULT), increment and cache, and the next value (nextval: a value never
- *   handed out) are kept in transaction-local settings; after the rename the
+ *   handed out; past the highest id if one was given explicitly) are kept in
+ *   transaction-local settings; after the rename the
  *   new column becomes an identity starting there. ADD GENERATED … AS
  *   IDENTITY reads no row (the column is NOT NULL already, without default).
  */
@@ -58,7 +59,9 @@ export function beforeDrop(h: KeyswapHelpers, table: string, column: ColumnModel
   if (!isIdentity(column)) return [];
   const sql =
     `SELECT set_config(${h.literal(setting(i))}, format('%s AS IDENTITY (INCREMENT BY %s CACHE %s%s START WITH %s)', ` +
-    `CASE a.attidentity WHEN 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END, s.seqincrement, s.seqcache, CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END, nextval(s.seqrelid)), true) ` +
+    `CASE a.attidentity WHEN 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END, s.seqincrement, s.seqcache, CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END, ` +
+    // Past the highest id too (BY DEFAULT takes explicit ones): read from the key's index, no scan.
+    `CASE WHEN s.seqincrement > 0 THEN GREATEST(nextval(s.seqrelid), (SELECT max(${h.q(column.name)}) FROM ${h.q(table)}) + s.seqincrement) ELSE nextval(s.seqrelid) END), true) ` +
     `FROM pg_attribute a JOIN pg_sequence s ON s.seqrelid = pg_get_serial_sequence(${h.literal(h.q(table))}, ${h.literal(column.name)})::regclass ` +
     `WHERE a.attrelid = ${h.literal(h.q(table))}::regclass AND a.attname = ${h.literal(column.name)}`;
   return [h.tx(sql, `remember the identity of ${h.q(table)}.${h.q(column.name)} and its next value (nextval: never handed out)`, 'none (reads the catalog; draws one value)', [table])];
