@@ -120,6 +120,7 @@ export type IssueFacts =
   | { code: 'index_backs_constraint'; table: string; name: string; constraint: string }
   | { code: 'already_not_null'; table: string; column: string }
   | { code: 'already_nullable'; table: string; column: string }
+  | { code: 'replica_identity'; table: string; column: string; index: string }
   /** An expression with no variant for this database. */
   | { code: 'no_variant' }
   /** A foreign key whose referenced and referencing column counts differ. */

@@ -20,7 +20,7 @@ import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext } from './types.js';
-import { columnsOf, exprCheck, refuseUncopyable, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
+import { columnsOf, exprCheck, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
 import { changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
@@ -87,6 +87,8 @@ export const alterColumn: Operation<'alterColumn'> = {
     if (spec.to === undefined) {
       const changes = spec.type !== undefined || spec.nullable !== undefined || spec.default !== undefined || spec.comment !== undefined || spec.up !== undefined;
       if (!changes) issues.push({ path: [], code: 'nothing_to_change', message: 'give at least one of `type`, `nullable`, `default`, `comment`, `up` (or `to` for a new column)' });
+      const identity = spec.nullable === true && old && !old.nullable ? replicaIdentityIssue(t, spec.column, ['nullable']) : null;
+      if (identity) issues.push(identity);
       if (old && shadowed(spec, ctx)) {
         issues.push(...shadowKeyIssues(ctx, spec.table, spec.column, spec.type ?? old.type, ['column']));
         issues.push(...shadowIssues(ctx, spec.table, [spec.column], ['column']));

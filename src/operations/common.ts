@@ -52,3 +52,13 @@ export function triggerColumns({ model, dialect }: Pick<ValidateContext, 'model'
   const names = model.table(table)?.columns.map((c) => c.name) ?? [];
   return { table, columns: [...own, ...exprs.flatMap((e) => (e === undefined ? [] : dialect.columnsNamed(e, names)))] };
 }
+
+/** NULL allowed in a column of the replica identity's index (PostgreSQL refuses it: the identity would be lost), or null. */
+export function replicaIdentityIssue(t: TableModel | undefined, column: string, path: (string | number)[]): ValidationIssue | null {
+  const index = t?.replicaIdentity?.type === 'index' ? t.indexes.find((i) => i.name === t.replicaIdentity!.index) : undefined;
+  if (!t || !index?.columns.includes(column)) return null;
+  return {
+    path, code: 'replica_identity', table: t.name, column, index: index.name,
+    message: `"${t.name}"."${column}" is a column of "${index.name}", the table's replica identity, which needs it NOT NULL; set another replica identity first (setReplicaIdentity)`,
+  };
+}

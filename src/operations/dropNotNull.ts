@@ -16,7 +16,7 @@
  */
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
-import { requireColumn, requireTable } from './common.js';
+import { replicaIdentityIssue, requireColumn, requireTable } from './common.js';
 
 export const dropNotNull: Operation<'dropNotNull'> = {
   kind: 'dropNotNull',
@@ -32,6 +32,8 @@ export const dropNotNull: Operation<'dropNotNull'> = {
     } else if (col.nullable) {
       issues.push({ path: ['column'], code: 'already_nullable', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" already allows NULL` });
     }
+    const identity = replicaIdentityIssue(t, spec.column, ['column']);
+    if (identity) issues.push(identity);
     // NOT NULL set by that contract, after this expand, would undo this.
     const by = model.holds.makesNotNull(spec.table, spec.column);
     if (by) issues.push({ path: ['column'], code: 'held_until_contract', message: `"${spec.table}"."${spec.column}" is made NOT NULL by ${by} at its contract, which would undo this — contract that migration first` });

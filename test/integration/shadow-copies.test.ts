@@ -43,6 +43,23 @@ for (const target of targets.filter((t) => t.name === 'postgres')) {
       }
     });
 
+    it('a column of the replica identity index made nullable (alterColumn in place, with or without a shadow; dropNotNull): refused at plan, naming the index', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int NOT NULL, a int NOT NULL, b int NOT NULL)`, `CREATE UNIQUE INDEX t_id_a ON t (id, a)`, `ALTER TABLE t REPLICA IDENTITY USING INDEX t_id_a`], 'xc_sc');
+      const message = /"t"\."a" is a column of "t_id_a", the table's replica identity, which needs it NOT NULL; set another replica identity first/;
+      for (const [op, path] of [
+        [{ alterColumn: { table: 't', column: 'a', type: 'bigint', nullable: true } }, 'alterColumn\\.nullable'],
+        [{ alterColumn: { table: 't', column: 'a', nullable: true } }, 'alterColumn\\.nullable'],
+        [{ dropNotNull: { table: 't', column: 'a' } }, 'dropNotNull\\.column'],
+      ] as const) {
+        await s.write('0001_null', op);
+        await refused(s, ['t'], new RegExp(`operations\\[0\\]\\.${path}: ${message.source}`));
+      }
+      // Another column, outside the identity's index, may still take NULL.
+      await s.write('0001_null', { dropNotNull: { table: 't', column: 'b' } });
+      await s.xc.apply();
+      expect((await s.db.columns('t')).find((c) => c.name === 'b')?.nullable).toBe(true);
+    });
+
     it('an exclusion constraint, a DEFERRABLE unique key, a NULLS NOT DISTINCT one over the column: refused at plan, naming it, nothing done', async () => {
       const s = await setup(
         target,
