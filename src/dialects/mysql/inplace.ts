@@ -153,7 +153,7 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const names = spec.columns.map((col) => q(col.column)).join(', ');
   return [
     ...spec.columns.filter((col) => !col.nullable && (col.final?.default ?? null) === null).map((col) => omittable(c, table, col)),
-    c.step(statements.map((st) => (typeof st === 'string' ? st : st.afterInterruption ? `-- only after an interrupted attempt:\n${st.sql}` : st.sql)).join(';\n'), `cut over ${names} of ${q(table)}: trigger removed, each column replaced by its shadow under its name`, `LOCK TABLES ${q(table)} WRITE (reads and writes wait; metadata only, no row rewritten)`, [table], probe, {
+    c.step(statements.map((st) => (typeof st === 'string' ? st : st.afterInterruption ? `-- only after an interrupted attempt:\n${st.sql}` : st.sql)).join(';\n'), `cut over ${names} of ${q(table)}: trigger removed, each column replaced by its shadow under its name`, `${[`LOCK TABLES ${q(table)} WRITE`, ...refs.lock].join(', ')} (reads and writes wait; metadata only, no row rewritten)`, [table, ...(spec.referencing ?? []).map((k) => k.table)], probe, {
       statements,
       release: 'UNLOCK TABLES',
     }),
