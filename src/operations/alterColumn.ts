@@ -89,6 +89,10 @@ export const alterColumn: Operation<'alterColumn'> = {
       if (!changes) issues.push({ path: [], code: 'nothing_to_change', message: 'give at least one of `type`, `nullable`, `default`, `comment`, `up` (or `to` for a new column)' });
       const identity = spec.nullable === true && old && !old.nullable ? replicaIdentityIssue(t, spec.column, ['nullable']) : null;
       if (identity) issues.push(identity);
+      // A primary key's column is NOT NULL for good (the server refuses DROP NOT NULL; a shadow could not become the key).
+      if (spec.nullable === true && t?.primaryKey.includes(spec.column)) {
+        issues.push({ path: ['nullable'], code: 'key_column', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" is part of the primary key, which never takes NULL: drop \`nullable: true\`` });
+      }
       if (old && shadowed(spec, ctx)) {
         issues.push(...shadowKeyIssues(ctx, spec.table, spec.column, spec.type ?? old.type, ['column']));
         issues.push(...shadowIssues(ctx, spec.table, [spec.column], ['column']));

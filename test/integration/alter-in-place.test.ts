@@ -117,6 +117,18 @@ for (const target of targets) {
       expect(err.message).toMatch(/table "c" is named by .*0001_change.* until it is contracted/);
     });
 
+    it('refuses NULL allowed in a primary-key column, with a type change or without, before any DDL', async () => {
+      const { db, xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`], [{ alterColumn: { table: 't', column: 'id', type: 'bigint', nullable: true } }, { alterColumn: { table: 't', column: 'id', nullable: true } }]);
+      const err = await rejection(xc.apply());
+      expect(err.exitCode).toBe(2);
+      expect(err.issues?.filter((i) => i.path.at(-1) === 'nullable').map((i) => [i.path.join('.'), i.code])).toEqual([
+        ['operations.0.alterColumn.nullable', 'key_column'],
+        ['operations.1.alterColumn.nullable', 'key_column'],
+      ]);
+      expect(err.message).toMatch(/"t"."id" is part of the primary key, which never takes NULL/);
+      expect((await db.columns('t')).map((c) => c.name)).toEqual(['id', 'n']);
+    });
+
     it('refuses NOT NULL over existing NULLs at plan, naming the rows, unless up converts them', async () => {
       const { db, xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`, `INSERT INTO t VALUES (1, 5), (2, NULL)`], [{ alterColumn: { table: 't', column: 'n', nullable: false } }]);
       const err = await rejection(xc.apply());
