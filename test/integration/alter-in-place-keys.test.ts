@@ -141,6 +141,34 @@ const cases: OperationCase[] = [
     },
   },
   {
+    name: 'PostgreSQL: one column of a two-column primary key int → bigint, referenced by a two-column key (DEFERRABLE, ON UPDATE CASCADE)',
+    only: 'postgres',
+    setup: [
+      `CREATE TABLE parents (a int, b int, name text, CONSTRAINT parents_ab_pk PRIMARY KEY (a, b))`,
+      `CREATE TABLE kids (id int PRIMARY KEY, a int, b int, CONSTRAINT kids_ab_fkey FOREIGN KEY (a, b) REFERENCES parents (a, b) ON UPDATE CASCADE DEFERRABLE)`,
+      `INSERT INTO parents VALUES (1, 1, 'x'), (1, 2, 'y')`,
+      `INSERT INTO kids VALUES (1, 1, 2)`,
+    ],
+    operations: [{ alterColumn: { table: 'parents', column: 'a', type: 'bigint' } }],
+    writes: { old: [`INSERT INTO parents VALUES (2, 1, 'z')`, `INSERT INTO kids VALUES (2, 2, 1)`], new: [`UPDATE parents SET a = 3 WHERE a = 2`] },
+    async afterStart(db) {
+      expect(await rows(db, `SELECT id, a, b FROM kids ORDER BY id`)).toEqual([{ id: '1', a: '1', b: '2' }, { id: '2', a: '3', b: '1' }]);
+    },
+    async afterComplete(db) {
+      expect((await column(db, 'parents', 'a'))?.type).toBe('bigint');
+      expect(await primaryKey(db, 'parents')).toEqual(['parents_ab_pk PRIMARY KEY (a, b)']);
+      expect(await foreignKeys(db, 'kids')).toEqual(['kids_ab_fkey FOREIGN KEY (a, b) REFERENCES parents(a, b) ON UPDATE CASCADE DEFERRABLE']);
+      expect(await referencing(db, 'parents')).toEqual(['kids.kids_ab_fkey true']);
+      await db.query(`UPDATE parents SET a = 4 WHERE a = 3`);
+      expect(await rows(db, `SELECT a FROM kids WHERE id = 2`)).toEqual([{ a: '4' }]);
+      await rejects(db, `INSERT INTO parents VALUES (1, 1, 'dup')`);
+    },
+    async afterRollback(db) {
+      expect(await primaryKey(db, 'parents')).toEqual(['parents_ab_pk PRIMARY KEY (a, b)']);
+      expect((await column(db, 'parents', 'a'))?.type).toBe('integer');
+    },
+  },
+  {
     name: 'PostgreSQL: a serial primary key int → bigint under writers of both versions adding parents and children through the cut-over',
     only: 'postgres',
     async setup(db) {
