@@ -88,3 +88,25 @@ for (const target of targets.filter((t) => t.name === 'postgres')) {
     });
   });
 }
+
+for (const target of targets.filter((t) => t.name === 'mysql')) {
+  target.describe(`alterColumn in place: what an index copy keeps (${target.name})`, () => {
+    it("an index's comment and its IGNORED (MySQL: INVISIBLE) come with its copy", async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL, b int)`, `INSERT INTO t VALUES (1, 1, 1), (2, 2, 2)`, `CREATE INDEX t_a ON t (a) COMMENT 'it''s the a index'`, `CREATE INDEX t_ab ON t (a, b)`], 'xc_sc');
+      const maria = (await s.db.query<{ v: string }>(`SELECT VERSION() AS v`))[0]!.v.includes('MariaDB');
+      await s.db.query(`ALTER TABLE t ALTER INDEX t_ab ${maria ? 'IGNORED' : 'INVISIBLE'}`);
+      const read = async () =>
+        (await s.db.query<{ name: string; comment: string; hidden: string }>(
+          `SELECT DISTINCT INDEX_NAME AS name, INDEX_COMMENT AS comment, ${maria ? 'IGNORED' : "IF(IS_VISIBLE = 'NO', 'YES', 'NO')"} AS hidden FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' ORDER BY 1`,
+        )).map((r) => [r.name, r.comment, r.hidden]);
+      const before = await read();
+      expect(before).toEqual([['PRIMARY', '', 'NO'], ['t_a', "it's the a index", 'NO'], ['t_ab', '', 'YES']]);
+      await s.write('0001_alter', { alterColumn: { table: 't', column: 'a', type: 'bigint' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_alter');
+      await s.xc.contract();
+      expect(await read()).toEqual(before);
+      expect((await s.db.columns('t')).find((c) => c.name === 'a')?.type).toMatch(/^bigint/);
+    });
+  });
+}

@@ -64,8 +64,11 @@ describe('rewriteColumns (author expressions inside triggers)', () => {
 
 describe('index definitions', () => {
   it('reads xc spelling and the PostgreSQL-style text of projected models', () => {
-    expect(parseIndexDefinition('CREATE UNIQUE INDEX `u` ON `t` (`a`(10) DESC, `b`)')).toEqual({ kind: 'UNIQUE', parts: ['`a`(10) DESC', '`b`'] });
-    expect(parseIndexDefinition('CREATE INDEX t_a_idx ON t USING btree ("full_name", b)')).toEqual({ kind: '', parts: ['`full_name`', '`b`'] });
+    expect(parseIndexDefinition('CREATE UNIQUE INDEX `u` ON `t` (`a`(10) DESC, `b`)')).toEqual({ kind: 'UNIQUE', parts: ['`a`(10) DESC', '`b`'], options: '' });
+    expect(parseIndexDefinition('CREATE INDEX t_a_idx ON t USING btree ("full_name", b)')).toEqual({ kind: '', parts: ['`full_name`', '`b`'], options: '' });
+    // The options a copy carries: the comment and IGNORED/INVISIBLE, nothing else.
+    expect(parseIndexDefinition("CREATE INDEX `c` ON `t` (`a`) COMMENT 'it''s (a)' IGNORED")?.options).toBe("COMMENT 'it''s (a)' IGNORED");
+    expect(parseIndexDefinition('CREATE INDEX t_w ON t USING btree (a) INCLUDE (b) WHERE (a > 0)')?.options).toBe('');
     expect(parseIndexDefinition('CREATE FULLTEXT INDEX `f` ON `t` (`body`)')?.kind).toBe('FULLTEXT');
     expect(parseIndexDefinition('CREATE INDEX `e` ON `t` ((lower(`a`)))')?.parts).toEqual(['(lower(`a`))']);
   });

@@ -19,7 +19,7 @@
  */
 import type { Session } from '../../db/driver.js';
 import { SchemaModel, type TableModel } from '../../schema/model.js';
-import { mentioned, quoteMy, unquoteSimple } from './expr.js';
+import { literal, mentioned, quoteMy, unquoteSimple } from './expr.js';
 import { parseCheckTrigger } from './triggers.js';
 
 export const STATE_TABLES = ['migrations', 'steps', 'backfill', 'events', 'deployments', 'instances'].map((n) => `xc_${n}`);
@@ -31,12 +31,14 @@ export interface CatalogFlavor {
   indexExpressions: boolean;
   /** information_schema.CHECK_CONSTRAINTS exists. */
   checks: boolean;
+  /** STATISTICS.IGNORED (MariaDB 10.6+) or IS_VISIBLE (MySQL 8.0+). */
+  hiddenIndexes?: boolean;
 }
 
 const notState = (col: string) => `${col} NOT IN (${STATE_TABLES.map((t) => `'${t}'`).join(', ')})`;
 
 interface ColumnRow { table_name: string; table_type: string; name: string; column_type: string; nullable: string; column_default: string | null; extra: string; generation: string | null; collation: string | null; charset: string | null; table_collation: string | null; comment: string; data_type: string }
-interface IndexRow { table_name: string; name: string; non_unique: number | string; column_name: string | null; sub_part: number | string | null; collation: string | null; index_type: string; expression?: string | null }
+interface IndexRow { table_name: string; name: string; non_unique: number | string; column_name: string | null; sub_part: number | string | null; collation: string | null; index_type: string; expression?: string | null; index_comment: string | null; hidden?: string }
 interface FkRow { table_name: string; name: string; column_name: string; ref_table: string; ref_column: string; delete_rule: string; update_rule: string }
 interface CheckRow { table_name: string; name: string; clause: string; level?: string }
 
@@ -82,7 +84,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
 
   const indexRows = (await s.query<IndexRow>(
     `SELECT TABLE_NAME AS table_name, INDEX_NAME AS name, NON_UNIQUE AS non_unique, COLUMN_NAME AS column_name,
-            SUB_PART AS sub_part, COLLATION AS collation, INDEX_TYPE AS index_type${flavor.indexExpressions ? ', EXPRESSION AS expression' : ''}
+            SUB_PART AS sub_part, COLLATION AS collation, INDEX_TYPE AS index_type, INDEX_COMMENT AS index_comment${flavor.indexExpressions ? ', EXPRESSION AS expression' : ''}${flavor.hiddenIndexes ? `, ${flavor.mariadb ? 'IGNORED' : 'IS_VISIBLE'} AS hidden` : ''}
      FROM information_schema.STATISTICS
      WHERE TABLE_SCHEMA = DATABASE() AND ${notState('TABLE_NAME')}
      ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
@@ -102,7 +104,10 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
         : `(${r.expression ?? ''})${r.collation === 'D' ? ' DESC' : ''}`,
     );
     const cols = rows.flatMap((r) => (r.column_name !== null ? [r.column_name] : []));
-    const definition = `CREATE ${kind}INDEX ${quoteMy(first.name)} ON ${quoteMy(first.table_name)} (${parts.join(', ')})`;
+    // Options a copy carries (keys.ts copyIndex): the comment; MariaDB IGNORED (YES), MySQL INVISIBLE (IS_VISIBLE NO).
+    const hidden = first.hidden === (flavor.mariadb ? 'YES' : 'NO') ? (flavor.mariadb ? ' IGNORED' : ' INVISIBLE') : '';
+    const options = `${first.index_comment ? ` COMMENT ${literal(first.index_comment)}` : ''}${hidden}`;
+    const definition = `CREATE ${kind}INDEX ${quoteMy(first.name)} ON ${quoteMy(first.table_name)} (${parts.join(', ')})${options}`;
     t.indexes.push({ name: first.name, columns: cols, unique, primary, constraint: unique ? first.name : null, definition });
     if (primary) t.primaryKey = cols;
   }

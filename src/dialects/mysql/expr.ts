@@ -167,6 +167,8 @@ export interface IndexDefinition {
   kind: '' | 'UNIQUE' | 'FULLTEXT' | 'SPATIAL';
   /** Key parts as SQL: `name`, `name`(10) DESC, or an expression in parentheses. */
   parts: string[];
+  /** What follows the key parts (`COMMENT '…'`, `IGNORED`/`INVISIBLE`), carried to a copy; '' for none. */
+  options: string;
 }
 
 /**
@@ -185,16 +187,24 @@ export function parseIndexDefinition(definition: string | undefined): IndexDefin
   const parts: string[] = [];
   let depth = 0;
   let current = '';
-  for (const t of toks.slice(open + 1)) {
+  let close = toks.length;
+  for (const [i, t] of toks.slice(open + 1).entries()) {
     if (t === '(') depth++;
-    if (t === ')' && depth-- === 0) break;
+    if (t === ')' && depth-- === 0) {
+      close = open + 1 + i;
+      break;
+    }
     if (t === ',' && depth === 0) {
       parts.push(current.trim());
       current = '';
     } else current += t;
   }
   if (current.trim()) parts.push(current.trim());
-  return { kind, parts: parts.map(normalizePart) };
+  // Only the options xc's spelling writes (catalog.ts); anything else after the parts (a projected PostgreSQL-style text's) is not carried.
+  const rest = toks.slice(close + 1).filter((t) => !/^\s+$/.test(t));
+  const comment = rest.findIndex((t, i) => /^comment$/i.test(t) && /^'/.test(rest[i + 1] ?? ''));
+  const options = [...(comment >= 0 ? [`COMMENT ${rest[comment + 1]}`] : []), ...rest.filter((t) => /^(ignored|invisible)$/i.test(t)).map((t) => t.toUpperCase())];
+  return { kind, parts: parts.map(normalizePart), options: options.join(' ') };
 }
 
 /** A key part with its column re-quoted with backticks ("a" and a, as other modules write them, become `a`). */

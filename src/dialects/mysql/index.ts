@@ -94,7 +94,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
       ? { mariadb, instantAddColumn: at(10, 3, 7), instantDropColumn: at(10, 4, 0), nocopy: at(10, 3, 7), instantMetadata: at(10, 5, 2) }
       : { mariadb, instantAddColumn: at(8, 0, 12), instantDropColumn: at(8, 0, 29), nocopy: false, instantMetadata: false };
     this.locks = new MysqlLockHolders(mariadb);
-    this.flavor = { mariadb, indexExpressions: !mariadb && at(8, 0, 13), checks: mariadb ? at(10, 2, 1) : at(8, 0, 16) };
+    this.flavor = { mariadb, indexExpressions: !mariadb && at(8, 0, 13), checks: mariadb ? at(10, 2, 1) : at(8, 0, 16), hiddenIndexes: mariadb ? at(10, 6, 0) : at(8, 0, 0) };
   }
 
   /** The server is at least version a.b.c (of its own line: MariaDB or MySQL). */

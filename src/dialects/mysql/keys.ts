@@ -74,19 +74,20 @@ export function createIndex(c: MysqlCompiler, spec: IndexSpec): Step[] {
 }
 
 /** The kind (UNIQUE, FULLTEXT, SPATIAL or none) and key parts of a copy of `idx` with `fromColumn` replaced. */
-export function copiedIndex(idx: IndexModel, fromColumn: string, toColumn: string): { kind: string; parts: string[]; columns: string[] } {
+export function copiedIndex(idx: IndexModel, fromColumn: string, toColumn: string): { kind: string; parts: string[]; columns: string[]; options: string } {
   // A projected index (no definition yet) keeps the order addIndex gave its keys.
   const projected = idx.keys?.every((k) => k.column !== undefined) ? idx.keys.map((k) => `${q(k.column!)}${k.sort === 'desc' ? ' DESC' : ''}`) : idx.columns.map(q);
-  const parsed = parseIndexDefinition(idx.definition) ?? { kind: idx.unique ? 'UNIQUE' : '', parts: projected };
+  const parsed = parseIndexDefinition(idx.definition) ?? { kind: idx.unique ? 'UNIQUE' : '', parts: projected, options: '' };
   const parts = replaceInParts(parsed.parts, fromColumn, toColumn);
-  return { kind: parsed.kind, parts, columns: parts.flatMap((p) => partColumn(p) ?? []) };
+  return { kind: parsed.kind, parts, columns: parts.flatMap((p) => partColumn(p) ?? []), options: parsed.options };
 }
 
 export function copyIndex(c: MysqlCompiler, idx: IndexModel, table: string, newName: string, fromColumn: string, toColumn: string): Step[] {
-  const { kind, parts } = copiedIndex(idx, fromColumn, toColumn);
+  const { kind, parts, options } = copiedIndex(idx, fromColumn, toColumn);
   // Full-text and spatial indexes cannot be built with LOCK=NONE: say so rather than have the server pick a lock.
   const shared = kind === 'FULLTEXT' || kind === 'SPATIAL';
-  const sql = c.alter(table, `ADD ${kind ? `${kind} ` : ''}INDEX ${q(newName)} (${parts.join(', ')})`, shared ? 'ALGORITHM=INPLACE, LOCK=SHARED' : INPLACE);
+  // Its comment, and MariaDB's IGNORED (MySQL's INVISIBLE), come with the copy.
+  const sql = c.alter(table, `ADD ${kind ? `${kind} ` : ''}INDEX ${q(newName)} (${parts.join(', ')})${options ? ` ${options}` : ''}`, shared ? 'ALGORITHM=INPLACE, LOCK=SHARED' : INPLACE);
   const lock = shared ? `ALGORITHM=INPLACE, LOCK=SHARED on ${q(table)} (blocks writes while the ${kind.toLowerCase()} index builds)` : c.locks.scan(table);
   return [c.step(sql, `build index ${q(newName)} on ${q(table)}, a copy of ${q(idx.name)} over ${q(toColumn)}`, lock, [table], c.probes.exists(c.probes.index(table, newName)), { creates: [c.object('index', table, newName)] })];
 }
