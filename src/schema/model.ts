@@ -62,6 +62,8 @@ export interface IndexModel {
   nullsNotDistinct?: boolean;
   /** It backs an exclusion constraint (PostgreSQL EXCLUDE), not a unique or primary key. */
   exclusion?: boolean;
+  /** The table is marked CLUSTER ON it (PostgreSQL pg_index.indisclustered). */
+  clustered?: boolean;
   /**
    * The statement the catalog prints for it, read by the dialect that read it
    * to copy what the facts above do not hold (expressions, operator classes,

@@ -12,7 +12,7 @@ import { record, refused, setup } from '../helpers/scenario.js';
 
 for (const target of targets.filter((t) => t.name === 'postgres')) {
   target.describe(`alterColumn in place: what an index copy keeps (${target.name})`, () => {
-    it('the replica identity index: its copy is the identity after contract, and UPDATE/DELETE go on under a publication', async () => {
+    it('the replica identity index: its copy is the identity after contract, and UPDATE/DELETE go on under a publication; the CLUSTER ON mark comes over too', async () => {
       const s = await setup(
         target,
         [
@@ -20,6 +20,8 @@ for (const target of targets.filter((t) => t.name === 'postgres')) {
           `CREATE UNIQUE INDEX t_id_a ON t (id, a)`,
           `INSERT INTO t SELECT g, g, g FROM generate_series(1, 20) g`,
           `ALTER TABLE t REPLICA IDENTITY USING INDEX t_id_a`,
+          `CREATE INDEX t_a ON t (a)`,
+          `ALTER TABLE t CLUSTER ON t_a`,
         ],
         'xc_sc',
       );
@@ -34,6 +36,7 @@ for (const target of targets.filter((t) => t.name === 'postgres')) {
           `SELECT i.relname AS name, c.relreplident::text AS relreplident FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid WHERE c.relname = 't' AND x.indisreplident`,
         );
         expect(identity).toEqual([{ name: 't_id_a', relreplident: 'i' }]);
+        expect(await s.db.query(`SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = 't'::regclass AND x.indisclustered`)).toEqual([{ name: 't_a' }]);
         await s.db.query(`UPDATE t SET b = 0 WHERE id = 1`);
         await s.db.query(`DELETE FROM t WHERE id = 2`);
         expect(await s.db.count(`SELECT count(*) FROM t WHERE b = 0`)).toBe(1);

@@ -25,7 +25,7 @@ SELECT t.relname AS table_name, i.relname AS name, ix.indisunique AS unique, ix.
        con.conname AS constraint_name, pg_get_indexdef(ix.indexrelid) AS definition, ix.indisreplident AS replident,
        pg_get_expr(ix.indpred, ix.indrelid) AS predicate, NULLIF(am.amname::text, 'btree') AS method,
        con.contype::text AS constraint_type, COALESCE(con.condeferrable, false) AS deferrable, COALESCE(con.condeferred, false) AS deferred,
-       ix.indnullsnotdistinct AS nulls_not_distinct,
+       ix.indnullsnotdistinct AS nulls_not_distinct, ix.indisclustered AS clustered,
        ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
 FROM pg_index ix
@@ -76,7 +76,7 @@ const REPLICA_IDENTITY: Record<string, 'nothing' | 'full' | 'index'> = { n: 'not
 const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
 interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null }
-interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[]; replident: boolean; constraint_type: string | null; deferrable: boolean; deferred: boolean; nulls_not_distinct: boolean }
+interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[]; replident: boolean; constraint_type: string | null; deferrable: boolean; deferred: boolean; nulls_not_distinct: boolean; clustered: boolean }
 interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; columns: string[]; ref_columns: string[] }
 
 export async function introspectPostgres(s: Session): Promise<SchemaModel> {
@@ -107,6 +107,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
       ...(r.deferrable ? { deferrable: true, ...(r.deferred ? { initiallyDeferred: true } : {}) } : {}),
       ...(r.nulls_not_distinct ? { nullsNotDistinct: true } : {}),
       ...(r.constraint_type === 'x' ? { exclusion: true } : {}),
+      ...(r.clustered ? { clustered: true } : {}),
       definition: r.definition,
     });
     if (r.primary) t.primaryKey = r.columns;

@@ -343,6 +343,9 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       // The replica identity's index went with its column, leaving REPLICA IDENTITY INDEX over none (every UPDATE fails under a publication): its copy takes it over.
       const identity = model.table(table)?.replicaIdentity;
       if (identity?.type === 'index' && spec.renameIndexes.some((r) => r.to === identity.index)) steps.push(...ddl.setReplicaIdentity!(table, identity));
+      // So does the CLUSTER ON mark (which index a bare CLUSTER orders the table by): catalog only.
+      const clustered = model.table(table)?.indexes.find((i) => i.clustered && spec.renameIndexes.some((r) => r.to === i.name));
+      if (clustered) steps.push(tx(`ALTER TABLE ${q(table)} CLUSTER ON ${q(clustered.name)}`, `mark ${q(table)} to be clustered on ${q(clustered.name)} again (catalog only)`, instant('SHARE UPDATE EXCLUSIVE', table), [table]));
       // The primary key went with its column: the unique copy over the shadow (NOT NULL already) becomes it, under its name.
       if (spec.primaryKey) steps.push(...ddl.addPrimaryKeyUsingIndex(table, spec.primaryKey.name, spec.primaryKey.index, [], undefined));
       for (const k of spec.referencing ?? []) steps.push(...ddl.addForeignKey(k));
