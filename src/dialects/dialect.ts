@@ -129,7 +129,7 @@ export interface ColumnSwapSpec {
   dropForeignKeys: string[];
   dropChecks: string[];
   /** Index copies built on the shadows, renamed to their originals' names once those are gone (`constraint`: a UNIQUE constraint of that name adopts it). */
-  renameIndexes: { from: string; to: string; constraint?: string }[];
+  renameIndexes: { from: string; to: string; constraint?: string; /** The copy backs a constraint named `from` already (a DEFERRABLE key's): that constraint is renamed. */ attached?: boolean }[];
   /** The primary key over a column swapped (dropped with it): added again under `name` over the unique copy `index` (Ddl.shadowKeyIssues said it can). */
   primaryKey?: { name: string; index: string };
   /** Other tables' foreign keys referencing the columns: dropped before the swap, added again after it without reading a row (validated later by the caller). */

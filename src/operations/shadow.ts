@@ -57,21 +57,22 @@ function indexesOver(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: str
  * of them (a copy replaces one column); and an index whose copy over the
  * shadow would not be what it is (PostgreSQL): an exclusion constraint's (a
  * plain index enforcing nothing, which cannot become one at the cut-over), a
- * DEFERRABLE key's (an index copy is checked at once, refusing statements the
- * key allows, and comes out immediate), a NULLS NOT DISTINCT one's (built
- * before the backfill, over a shadow NULL in every row, it fails).
+ * DEFERRABLE primary key's (made the key immediate), a NULLS NOT DISTINCT
+ * one's (built before the backfill, over a shadow NULL in every row, it fails).
  */
 export function shadowIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: string, columns: string[], path: (string | number)[]): ValidationIssue[] {
   if (!ctx.model.table(table)) return [];
   const again = 'drop it first (dropConstraint or dropIndex), and add it again in a migration after this one is contracted';
-  return indexesOver(ctx, table, columns).flatMap((i) => {
+  // A DEFERRABLE unique key's copy is a key of its timing from expand on (planShadowColumns); a primary key's is made the key at the cut-over immediate.
+  const deferredKey = ctx.model.table(table)!.indexes.find((i) => i.primary && i.deferrable && i.columns.some((c) => columns.includes(c)));
+  const key = deferredKey ? [{ path, code: 'unsupported' as const, feature: 'deferrable', message: `primary key "${deferredKey.constraint ?? deferredKey.name}" is DEFERRABLE, which its copy over the shadow column would not be; ${again}` }] : [];
+  return [...key, ...indexesOver(ctx, table, columns).flatMap((i) => {
     const what = i.constraint ? `constraint "${i.constraint}"` : `index "${i.name}"`;
-    if (columns.filter((c) => i.columns.includes(c)).length > 1) return [{ path, code: 'unsupported', table, message: `index "${i.name}" covers more than one of the columns changed in place; drop it first and add it again afterwards` }];
-    if (i.exclusion) return [{ path, code: 'unsupported', table, feature: 'exclusion', message: `exclusion ${what} covers the column changed in place: a copy of its index over the shadow column would enforce nothing of it until contract, and cannot become an exclusion constraint at the cut-over; ${again}` }];
-    if (i.deferrable) return [{ path, code: 'unsupported', table, feature: 'deferrable', message: `${what} is DEFERRABLE: a copy of its index over the shadow column would be checked at once until contract (refusing statements the constraint allows, such as UPDATE … SET a = a + 1) and would not be deferrable after it; ${again}` }];
-    if (i.nullsNotDistinct) return [{ path, code: 'unsupported', table, feature: 'nullsNotDistinct', message: `${what} is NULLS NOT DISTINCT: its copy over the shadow column is built before the backfill, while the shadow is NULL in every row, and would fail there; ${again}` }];
+    if (columns.filter((c) => i.columns.includes(c)).length > 1) return [{ path, code: 'unsupported' as const, table, message: `index "${i.name}" covers more than one of the columns changed in place; drop it first and add it again afterwards` }];
+    if (i.exclusion) return [{ path, code: 'unsupported' as const, table, feature: 'exclusion', message: `exclusion ${what} covers the column changed in place: a copy of its index over the shadow column would enforce nothing of it until contract, and cannot become an exclusion constraint at the cut-over; ${again}` }];
+    if (i.nullsNotDistinct) return [{ path, code: 'unsupported' as const, table, feature: 'nullsNotDistinct', message: `${what} is NULLS NOT DISTINCT: its copy over the shadow column is built before the backfill, while the shadow is NULL in every row, and would fail there; ${again}` }];
     return [];
-  });
+  })];
 }
 
 export function planShadowColumns(ctx: PlanContext, table: string, columns: ShadowColumn[]): OperationPlan {
@@ -88,23 +89,33 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   // Stored NOT NULL at once where the column is NOT NULL and stays so (MySQL then needs no second rebuild at contract).
   const notNullAtOnce = (c: (typeof cols)[number]) => !c.nullable && !c.old.nullable;
 
+  const copies = indexesOver(ctx, table, cols.map((c) => c.column)).map((idx, n) => ({
+    idx,
+    c: cols.find((x) => idx.columns.includes(x.column)) ?? cols.find((x) => dialect.columnsNamed(`${idx.where ?? ''} ${idx.definition ?? ''}`, [x.column]).length > 0)!,
+    temporary: ctx.name(`shidx${n}`),
+    // A DEFERRABLE key's copy (PostgreSQL) is a key of the same timing from the start: built while the shadow is still
+    // NULL in every row, before the triggers write it, so no write is ever checked at once by an immediate copy.
+    deferrable: idx.deferrable === true && idx.constraint !== null,
+  }));
+  const keyed = copies.filter((x) => x.deferrable);
+  const shadows = cols.map((c) => ddl.addColumn(table, c.shadow, c.type, { backfilled: true, notNull: notNullAtOnce(c) }));
+  const early = keyed.flatMap((x) => [...ddl.copyIndex(x.idx, table, x.temporary, x.c.column, x.c.shadow), ...ddl.addUniqueUsingIndex(table, x.temporary, x.temporary, { deferrable: true, initiallyDeferred: x.idx.initiallyDeferred })]);
   // Expand: shadows, filled before the triggers where that is cheaper (MySQL), triggers; the index copies after.
   plan.expand.push(
+    ...(early.length > 0 ? [...atomic(...shadows), ...early] : []),
     ...atomic(
-      ...cols.map((c) => ddl.addColumn(table, c.shadow, c.type, { backfilled: true, notNull: notNullAtOnce(c) })),
+      ...(early.length > 0 ? [] : shadows),
       ddl.fillBeforeTriggers({ ...backfill }),
       ...triggers.map((tr) => tr.create),
       // MySQL's placeholder default of a NOT NULL shadow: the trigger now gives every write its value.
       ...cols.filter(notNullAtOnce).map((c) => ddl.setDefault(table, c.shadow, null)),
     ),
   );
-  const renameIndexes: { from: string; to: string; constraint?: string }[] = [];
+  const renameIndexes: { from: string; to: string; constraint?: string; attached?: boolean }[] = [];
   const dropIndexes: string[] = [];
-  for (const [n, idx] of indexesOver(ctx, table, cols.map((c) => c.column)).entries()) {
-    const c = cols.find((x) => idx.columns.includes(x.column)) ?? cols.find((x) => dialect.columnsNamed(`${idx.where ?? ''} ${idx.definition ?? ''}`, [x.column]).length > 0)!;
-    const temporary = ctx.name(`shidx${n}`);
-    plan.expand.push(...ddl.copyIndex(idx, table, temporary, c.column, c.shadow));
-    renameIndexes.push({ from: temporary, to: idx.name, ...(idx.constraint ? { constraint: idx.constraint } : {}) });
+  for (const { idx, c, temporary, deferrable } of copies) {
+    if (!deferrable) plan.expand.push(...ddl.copyIndex(idx, table, temporary, c.column, c.shadow));
+    renameIndexes.push({ from: temporary, to: idx.name, ...(idx.constraint ? { constraint: idx.constraint } : {}), ...(deferrable ? { attached: true } : {}) });
     // An index over other columns too would be shrunk by the column's drop where the server does that (MySQL): dropped first.
     if (idx.columns.length > 1) dropIndexes.push(idx.name);
   }

@@ -339,7 +339,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
         steps.push(tx(sql, `${q(table)}.${q(col.shadow)} takes the place and name of ${q(col.column)}`, instant('ACCESS EXCLUSIVE', table), [table]));
         if (olds[i]) steps.push(...afterRename(keyswap, table, olds[i]!, col.type, i));
       }
-      for (const r of spec.renameIndexes) steps.push(...(r.constraint ? ddl.addUniqueUsingIndex(table, r.constraint, r.from) : ddl.renameIndex(table, r.from, r.to)));
+      for (const r of spec.renameIndexes) steps.push(...(r.attached ? ddl.renameConstraint(table, r.from, r.constraint!) : r.constraint ? ddl.addUniqueUsingIndex(table, r.constraint, r.from) : ddl.renameIndex(table, r.from, r.to)));
       // The replica identity's index went with its column, leaving REPLICA IDENTITY INDEX over none (every UPDATE fails under a publication): its copy takes it over.
       const identity = model.table(table)?.replicaIdentity;
       if (identity?.type === 'index' && spec.renameIndexes.some((r) => r.to === identity.index)) steps.push(...ddl.setReplicaIdentity!(table, identity));
