@@ -1,0 +1,185 @@
+/**
+ * What operations hand the DDL vocabulary (Ddl in dialect.ts): triggers, index
+ * and table specs, the in-place cut-over's column swap. Plain data, shared by
+ * both dialects.
+ */
+import type { ColumnModel, IndexKey } from '../schema/model.js';
+import type { PlannedForeignKey } from '../schema/planned.js';
+import type { Column, TableConstraint } from '../migration/schema.js';
+import type { Step } from '../plan/index.js';
+
+/** Two columns kept equal both ways by triggers while both shapes are live. */
+export interface SyncTriggerSpec {
+  /** Unique name for the trigger (and function) of this operation. */
+  name: string;
+  table: string;
+  oldColumn: string;
+  newColumn: string;
+  /** SQL over the row's columns computing the new column from the old shape. */
+  up: string;
+  /** SQL over the row's columns computing the old column from the new shape. */
+  down: string;
+  /** Default the old column had (now applied by the trigger, so it never overwrites a value the new version wrote). */
+  oldDefault: string | null;
+  /**
+   * The new column may hold NULL once contracted (undefined: it may). Decides
+   * an INSERT that leaves both sides NULL: only an old writer can have
+   * written it when the new column may not be NULL.
+   */
+  newNullable?: boolean;
+  /** Every column the row has while the trigger is installed (old and new). */
+  columns: string[];
+}
+
+/** One column filled from an expression when a write leaves it NULL. */
+export interface FillTriggerSpec {
+  name: string;
+  table: string;
+  column: string;
+  expr: string;
+  columns: string[];
+  /**
+   * Columns `expr` reads, for a column derived from them (addColumn's `up`):
+   * an UPDATE that changes one of them and leaves the column as it was
+   * computes the column again, so it never goes stale. Absent: only NULLs
+   * are filled (setNotNull's `up`, dropColumn's `down`).
+   */
+  recomputeOn?: string[];
+  /**
+   * Fill only rows being inserted (dropColumn's `down`: a new writer omits
+   * the column; an UPDATE leaves the row's value, NULL included, as it was).
+   */
+  insertOnly?: boolean;
+  /**
+   * Compute the column on every INSERT and UPDATE, whatever the write gave it:
+   * a shadow column no application writes (operations/shadow.ts), which must
+   * always be `expr` of the row.
+   */
+  always?: boolean;
+}
+
+/** A constraint as a convert trigger tests it on the row being written (ConvertTriggerSpec). */
+export type ConstraintTest =
+  /** Broken when the expression (over the row's columns) is FALSE. */
+  | { kind: 'check'; expression: string }
+  /** Broken when no key column is NULL (with `nullsNotDistinct`, PostgreSQL 15: NULLs too) and another row holds the same key (PRIMARY KEY or UNIQUE). */
+  | { kind: 'unique'; columns: string[]; nullsNotDistinct?: boolean }
+  /** Broken when no key column is NULL and no row of `refTable` holds the key (MATCH SIMPLE). */
+  | { kind: 'foreignKey'; columns: string[]; refTable: string; refColumns: string[] };
+
+/**
+ * dropConstraint's `down` (operations/dropConstraint.ts): until contract, a
+ * write that would break the constraint, still in place, has its columns set
+ * by `set` (each over the row as written) instead of being refused. Tests
+ * committed rows as the trigger sees them: a race between two writes of the
+ * same key is left to the constraint, which refuses as before.
+ */
+export interface ConvertTriggerSpec {
+  name: string;
+  table: string;
+  /** The constraint's name: MySQL makes the trigger run before the pair enforcing a check xc added. */
+  constraint: string;
+  test: ConstraintTest;
+  set: { column: string; expr: string }[];
+  /** Every column of the row. */
+  columns: string[];
+}
+
+/** What an in-place change of a column changes; absent: unchanged. */
+export interface ColumnChange {
+  type?: string;
+  nullable?: true;
+  default?: string | null;
+  comment?: string | null;
+}
+
+/** The cut-over of columns changed in place (operations/shadow.ts): each shadow takes its column's place and name. */
+export interface ColumnSwapSpec {
+  table: string;
+  /** The steps removing the trigger that keeps every shadow equal to `up` of its column. */
+  dropTrigger: Step[];
+  columns: {
+    column: string;
+    shadow: string;
+    up: string;
+    type: string;
+    nullable: boolean;
+    /** What the column is from the cut-over on, for a server that sets it in the swap itself (MySQL: CHANGE COLUMN). */
+    final?: ColumnModel;
+    /** The column before it in the table (null: the first), where the server can put the shadow back in its place. */
+    after?: string | null;
+  }[];
+  /** The steps adding again the checks and foreign keys dropped below, over the new columns: part of the cut-over (MySQL: under its lock). */
+  readd?: Step[];
+  /** The steps creating the triggers the cut-over removes (the sync trigger, xc's check triggers): put back where a cut-over that is not one transaction fails. */
+  createTrigger?: Step[];
+  /** Indexes to drop before the swap because they name a column and another (the server would shrink them instead). */
+  dropIndexes: string[];
+  /** Foreign keys and checks over the columns, dropped in the swap (the caller adds them again over the new columns). */
+  dropForeignKeys: string[];
+  dropChecks: string[];
+  /** Index copies built on the shadows, renamed to their originals' names once those are gone (`constraint`: a UNIQUE constraint of that name adopts it). */
+  renameIndexes: { from: string; to: string; constraint?: string; /** The copy backs a constraint named `from` already (a DEFERRABLE key's): that constraint is renamed. */ attached?: boolean }[];
+  /** The primary key over a column swapped (dropped with it): added again under `name` over the unique copy `index` (Ddl.shadowKeyIssues said it can). */
+  primaryKey?: { name: string; index: string };
+  /** Other tables' foreign keys referencing the columns: dropped before the swap, added again after it without reading a row (validated later by the caller). */
+  referencing?: ForeignKeySpec[];
+}
+
+/** What swapColumns cannot carry: the primary key, the identity or AUTO_INCREMENT, or one referencing key (named). */
+export type ShadowKeyIssue = { message: string } & ({ code: 'key_column' | 'generated_column' } | { code: 'referenced'; foreignKey: string; referencing: string });
+
+/** A column about to change in place through a shadow, with the keys swapColumns would have to carry. */
+export interface ShadowKeySpec {
+  table: string;
+  column: ColumnModel;
+  /** Its new type. */
+  type: string;
+  /** It is (part of) the primary key. */
+  primary: boolean;
+  /** Other tables' foreign keys referencing it, each with its column over it. */
+  referencing: { table: string; name: string; column: ColumnModel }[];
+}
+
+export interface TriggerSteps {
+  create: Step[];
+  drop: Step[];
+}
+
+export interface IndexSpec {
+  table: string;
+  name: string;
+  /** The plain columns of its keys. */
+  columns: string[];
+  /** Its keys with their options (addIndex); absent: `columns`, ascending. */
+  keys?: IndexKey[];
+  /** Access method (PostgreSQL); absent: the server's default (B-tree). */
+  method?: string;
+  /** PostgreSQL WITH (…): `fillfactor=70`. */
+  storageParameters?: string;
+  unique?: boolean;
+  where?: string;
+  /** Columns stored in the index beyond its key (PostgreSQL INCLUDE; validation refuses it where the server has none). */
+  include?: string[];
+  /** A unique index treating NULLs as equal (PostgreSQL 15 NULLS NOT DISTINCT). */
+  nullsNotDistinct?: boolean;
+}
+
+/** When a constraint is checked: at each statement (default) or, deferrable, possibly at commit (PostgreSQL). */
+export interface ConstraintTiming {
+  deferrable?: boolean;
+  initiallyDeferred?: boolean;
+}
+
+/** A table to create: its columns, primary key, table-level constraints and comment, as the file gives them. */
+export interface TableSpec {
+  table: string;
+  columns: Column[];
+  /** The key's columns (from `primaryKey` or the columns flagged), and its name if given; none when empty. */
+  primaryKey: { name?: string; columns: string[] };
+  constraints: TableConstraint[];
+  comment?: string;
+}
+
+/** A foreign key to add, as a plan records it (schema/planned.ts). */
+export type ForeignKeySpec = PlannedForeignKey;
