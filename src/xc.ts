@@ -243,7 +243,8 @@ class XcImpl implements Xc {
       }
       const outcomes: MigrationOutcome[] = [];
       const rows = [...loaded.rows.values()].filter((r) => isInFlight(r.phase) && (upTo === undefined || r.id <= upTo));
-      const evidence = await this.evidence(ctx, loaded);
+      // Nothing in flight (a database xc never changed has no state to read evidence from): nothing to ask the gate.
+      const evidence = rows.length > 0 ? await this.evidence(ctx, loaded) : undefined;
       // Contract happens in id order: an earlier migration that is not ready stops everything after it.
       for (const row of rows) {
         if (!canContract(row.phase)) {
@@ -251,7 +252,7 @@ class XcImpl implements Xc {
           throw new RefusedError(`${row.id} is ${row.phase}; it must be backfilled before it (and anything after it) can be contracted — ${nextStep(row)}`, { migration: row.id });
         }
         // A migration already contracting has passed the gate: finishing it is always right.
-        const blockers = awaitsContract(row.phase) ? blockersFor(row.id, evidence) : [];
+        const blockers = awaitsContract(row.phase) ? blockersFor(row.id, evidence!) : [];
         if (blockers.length > 0 && !opts.force) {
           throw new RefusedError(`contract of ${row.id} refused: the old shape is still needed\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}\n(use --force --reason TEXT to override; it is logged)`, {
             migration: row.id,

@@ -176,6 +176,17 @@ for (const target of targets) {
       expect(await stateTables(db)).toEqual(ALL);
     }, budget(4));
 
+    it('contract on a database xc never changed: nothing to contract (exit 0), no gate evidence read from tables that do not exist, nothing created', async () => {
+      const { db, args } = await setup(target);
+      const contract = await xc(['contract', ...args]);
+      expect(contract.code, contract.stderr).toBe(0);
+      expect(json(contract)).toMatchObject({ ok: true, migrations: [] });
+      const named = await xc(['contract', '0001_add', ...args]);
+      expect(named.code, named.stderr).toBe(3);
+      expect(named.stdout + named.stderr).toContain('0001_add has not started');
+      expect(await stateTables(db)).toEqual([]);
+    }, budget(2));
+
     it('a table dropped by hand after a migration: read-only commands refuse naming it and create nothing, a writing command completes it', async () => {
       const { db, args } = await setup(target);
       expect((await xc(['apply', ...args])).code).toBe(0);
