@@ -294,11 +294,36 @@ export function timestampId(now: Date): string {
   return `${p(now.getUTCFullYear(), 4)}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
 }
 
-/** Create `dir` if needed and write a new migration from a template. Returns its path. */
+export const NEW_FORMATS = ['ts', 'json', 'yaml'] as const;
+export type NewFormat = (typeof NEW_FORMATS)[number];
+
+/**
+ * The format `xc new` writes when none is given: that of the newest migration
+ * in `dir` when it is .ts/.mts, .json or .yaml/.yml (a YAML project keeps
+ * getting YAML without a flag), else ts.
+ */
+export async function defaultNewFormat(dir: string): Promise<NewFormat> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 'ts';
+  }
+  const newest = names.filter((n) => !n.startsWith('.') && extensionOf(n)).sort().at(-1);
+  const ext = newest ? extensionOf(newest) : null;
+  if (ext === '.json') return 'json';
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
+  return 'ts';
+}
+
+/**
+ * Create `dir` if needed and write a new migration from a template, with an
+ * empty `operations` list (refused until one is added). Returns its path.
+ */
 export async function newMigrationFile(
   dir: string,
   name: string,
-  format: 'ts' | 'json' | 'yaml' = 'ts',
+  format?: NewFormat,
   now = new Date(),
 ): Promise<string> {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) || name.length > 100) {
@@ -308,8 +333,11 @@ export async function newMigrationFile(
       { code: 'invalid_usage' },
     );
   }
+  format ??= await defaultNewFormat(dir);
+  if (!(NEW_FORMATS as readonly string[]).includes(format)) {
+    throw new InvalidInputError(`unknown format "${format}"; expected ts, json or yaml`, { format }, { code: 'invalid_usage' });
+  }
   const template = TEMPLATES[format];
-  if (!template) throw new InvalidInputError(`unknown format "${format}"; expected ts, json or yaml`, {}, { code: 'invalid_usage' });
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${timestampId(now)}_${name}.${format}`);
   try {
@@ -391,35 +419,32 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 
 // ---- templates for `xc new` ----------------------------------------------
 
-const EXAMPLE = { addColumn: { table: 'users', column: { name: 'nickname', type: 'text' } } };
-
-const TEMPLATES: Record<string, (name: string) => string> = {
+// An empty list on purpose: a forgotten file is refused (exit 2, "add an
+// operation") instead of changing a real table; the examples stay comments.
+const TEMPLATES: Record<NewFormat, (name: string) => string> = {
   ts: (name) => `import { defineMigration } from 'expand-contract';
 
-// Each operation is one object with one key. Others: createTable, dropTable,
-// renameTable, dropColumn, renameColumn, alterColumn, setNotNull, addIndex,
-// dropIndex, addForeignKey, addCheck, dropConstraint, sql.
+// Add your operations below; while the list is empty, xc refuses this file.
+// Each operation is one object with one key (README, "Operations"), e.g.:
+//   { alterColumn: { table: 'users', column: 'email', type: 'varchar(320)' } }   // in place
+//   { addColumn: { table: 'users', column: { name: 'nickname', type: 'text' }, up: 'name' } }
 //   { renameColumn: { table: 'users', from: 'name', to: 'full_name' } }
 //   { addIndex: { table: 'users', columns: ['email'], unique: true } }
 export default defineMigration({
-  description: ${JSON.stringify(name.replace(/[_-]+/g, ' '))},
-  operations: [
-    // Example: replace it with your change.
-    { addColumn: { table: 'users', column: { name: 'nickname', type: 'text' } } },
-  ],
+  description: ${JSON.stringify(describe(name))},
+  operations: [],
 });
 `,
-  json: (name) => `${JSON.stringify({ description: name.replace(/[_-]+/g, ' '), operations: [EXAMPLE] }, null, 2)}\n`,
-  yaml: (name) => `# Each operation is one object with one key. Others: createTable, dropTable,
-# renameTable, dropColumn, renameColumn, alterColumn, setNotNull, addIndex,
-# dropIndex, addForeignKey, addCheck, dropConstraint, sql.
-description: ${JSON.stringify(name.replace(/[_-]+/g, ' '))}
-operations:
-  # Example: replace it with your change.
-  - addColumn:
-      table: users
-      column:
-        name: nickname
-        type: text
+  json: (name) => `${JSON.stringify({ description: `${describe(name)} (add operations: README, section Operations, has examples)`, operations: [] }, null, 2)}\n`,
+  yaml: (name) => `# Add your operations below; while the list is empty, xc refuses this file.
+# Each operation is one object with one key (README, "Operations"), e.g.:
+#   - alterColumn: { table: users, column: email, type: varchar(320) }   # in place
+#   - addColumn: { table: users, column: { name: nickname, type: text }, up: name }
+#   - renameColumn: { table: users, from: name, to: full_name }
+#   - addIndex: { table: users, columns: [email], unique: true }
+description: ${JSON.stringify(describe(name))}
+operations: []
 `,
 };
+
+const describe = (name: string) => name.replace(/[_-]+/g, ' ');

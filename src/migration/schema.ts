@@ -339,7 +339,7 @@ const OperationEntrySchema = z.unknown().transform((value, ctx): OperationEntry 
 export const MigrationSchema = z
   .object({
     description: z.string().optional(),
-    operations: z.array(OperationEntrySchema).min(1, 'a migration needs at least one operation'),
+    operations: z.array(OperationEntrySchema).min(1, 'empty: a migration needs at least one operation; add one (README, section Operations)'),
   })
   .strict();
 export type MigrationDefinition = z.output<typeof MigrationSchema>;

@@ -30,7 +30,16 @@ defineMigration({
 const table: string = 'users';
 defineMigration({ operations: [{ addIndex: { table, columns: ['email'] } }] });
 // What `xc new NAME --format ts` writes (src/migration/load.ts).
-defineMigration({ description: 'add users nickname', operations: [{ addColumn: { table: 'users', column: { name: 'nickname', type: 'text' } } }] });
+defineMigration({ description: 'add users nickname', operations: [] });
+// Its commented examples, once uncommented.
+defineMigration({
+  operations: [
+    { alterColumn: { table: 'users', column: 'email', type: 'varchar(320)' } },
+    { addColumn: { table: 'users', column: { name: 'nickname', type: 'text' }, up: 'name' } },
+    { renameColumn: { table: 'users', from: 'name', to: 'full_name' } },
+    { addIndex: { table: 'users', columns: ['email'], unique: true } },
+  ],
+});
 // The return value is the input, typed.
 const m: MigrationInput = defineMigration({ operations: [{ dropTable: { table: 'x' } }] });
 void m;

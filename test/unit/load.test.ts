@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
 import { loadMigrations, newMigrationFile, canonicalJson } from '../../src/migration/load.js';
+import { rejection } from '../helpers/cli.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -129,7 +130,7 @@ describe('loadMigrations', () => {
     ['wrong type', '0002_x.json', JSON.stringify({ operations: [{ renameColumn: { table: 'a', from: 1, to: 'b' } }] }), [/operations\[0\]\.renameColumn\.from: expected string, received number/]],
     ['unknown field', '0002_x.json', JSON.stringify({ operations: [{ renameColumn: { table: 'a', from: 'x', to: 'b', frm: 1 } }] }), [/operations\[0\]\.renameColumn: unknown key "frm"; expected only: table, from, to/]],
     ['two keys in one op', '0002_x.json', JSON.stringify({ operations: [{ dropTable: { table: 'a' }, dropIndex: { table: 'a', name: 'i' } }] }), [/operations\[0\]: expected exactly one key/, /dropTable, dropIndex/]],
-    ['zero operations', '0002_x.json', JSON.stringify({ operations: [] }), [/operations: a migration needs at least one operation/]],
+    ['zero operations', '0002_x.json', JSON.stringify({ operations: [] }), [/operations: empty: a migration needs at least one operation; add one/]],
     ['bad JSON', '0002_x.json', '{\n  "operations": [\n    { "dropTable": { "table": "a" } }\n  ],,\n}\n', [/0002_x\.json:4:\d+: invalid JSON/]],
     ['bad YAML', '0002_x.yaml', 'operations:\n  - dropTable:\n      table: a\n     bad: [\n', [/0002_x\.yaml:\d+:\d+: invalid YAML/]],
     ['TS that throws', '0002_x.ts', `const x: number = 1;\nthrow new Error('boom ' + x);\nexport default {};\n`, [/0002_x\.ts: failed to load: .*boom 1/]],
@@ -161,15 +162,41 @@ describe('loadMigrations', () => {
 describe('newMigrationFile', () => {
   const now = new Date(Date.UTC(2026, 10, 27, 12, 0, 5));
   for (const format of ['ts', 'json', 'yaml'] as const) {
-    it(`writes a ${format} template that validates`, async () => {
+    it(`writes a ${format} template with no operation, refused (exit 2) naming the file`, async () => {
       const target = path.join(dir, 'migrations');
       const file = await newMigrationFile(target, 'add_nickname', format, now);
       expect(path.basename(file)).toBe(`20261127120005_add_nickname.${format}`);
-      const [m] = await loadMigrations(target);
-      expect(m!.id).toBe('20261127120005_add_nickname');
-      expect(m!.definition.operations).toHaveLength(1);
+      const e = await rejection(loadMigrations(target));
+      expect(e.exitCode).toBe(2);
+      expect(e.message).toContain(file);
+      expect(e.message).toMatch(/operations: empty: .*add one \(README, section Operations\)/);
     });
   }
+
+  // The commented examples are real: uncommented, each one loads.
+  for (const format of ['ts', 'yaml'] as const) {
+    it(`the ${format} template's examples are valid operations once uncommented`, async () => {
+      const target = path.join(dir, 'migrations');
+      const file = await newMigrationFile(target, 'add_nickname', format, now);
+      const text = await readFile(file, 'utf8');
+      const examples = format === 'ts' ? [...text.matchAll(/^\/\/ {3}(\{.*\})(?: {3}\/\/.*)?$/gm)] : [...text.matchAll(/^# {3}(- .*?)(?: {3}#.*)?$/gm)];
+      expect(examples.map((m) => m[1]!.match(/\w+(?=:)/)![0])).toEqual(['alterColumn', 'addColumn', 'renameColumn', 'addIndex']);
+      const list = format === 'ts' ? `[${examples.map((m) => m[1]).join(', ')}]` : `\n${examples.map((m) => `  ${m[1]}`).join('\n')}`;
+      await writeFile(file, text.replace(/operations: \[\]/, `operations: ${list}`));
+      const [m] = await loadMigrations(target);
+      expect(m!.definition.operations.map((o) => Object.keys(o)[0])).toEqual(['alterColumn', 'addColumn', 'renameColumn', 'addIndex']);
+      expect(m!.definition.operations[1]).toMatchObject({ addColumn: { table: 'users', column: { name: 'nickname', type: 'text' }, up: 'name' } });
+    });
+  }
+
+  it('without a format: that of the newest migration in the folder, else ts', async () => {
+    const target = path.join(dir, 'migrations');
+    expect(path.extname(await newMigrationFile(target, 'first', undefined, now))).toBe('.ts');
+    await writeFile(path.join(target, '20990101000000_later.yml'), 'operations: [{ dropTable: { table: t } }]\n');
+    expect(path.extname(await newMigrationFile(target, 'second', undefined, now))).toBe('.yaml');
+    await writeFile(path.join(target, '20990101000001_later.json'), '{}');
+    expect(path.extname(await newMigrationFile(target, 'third', undefined, now))).toBe('.json');
+  });
 
   it('refuses unsafe names and existing files', async () => {
     await expect(newMigrationFile(dir, '../evil')).rejects.toThrow(InvalidInputError);
