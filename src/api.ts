@@ -24,6 +24,8 @@ export interface XcOptions {
   schema?: string;
   /** Migrations folder (default ./migrations). */
   dir?: string;
+  /** Give up opening a connection after this long, on pools xc opens from a URL or knexfile (default 10000; not a pool handed in). */
+  connectTimeoutMs?: number;
   lockTimeoutMs?: number; // default 1000
   lockRetryForMs?: number; // default 60000
   /** Wait this long for another xc's advisory lock instead of failing at once (exit 4). */

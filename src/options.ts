@@ -84,6 +84,10 @@ export const OPTIONS = {
     help: "PostgreSQL: schema of the application's tables, exactly as written; its state is kept in xc_<name>",
   },
   json: { kind: 'boolean', scope: 'cli', env: ['XC_JSON'], default: false, help: 'JSON lines on stdout; the last line is the result' },
+  connectTimeout: {
+    kind: 'duration', field: 'connectTimeoutMs', bare: 'ms', default: 10_000, positive: true, scope: 'library', env: ['XC_CONNECT_TIMEOUT'],
+    help: 'give up opening a connection to the server after this long (exit 1 naming host and port); PGlite has none',
+  },
   lockTimeout: {
     kind: 'duration', field: 'lockTimeoutMs', bare: 'ms', default: 1000, positive: true, scope: 'engine', env: ['XC_LOCK_TIMEOUT'],
     help: 'lock timeout of each DDL statement',

@@ -50,7 +50,7 @@ class XcImpl implements Xc {
 
   private connect() {
     this.connected ??= (async () => {
-      const opened = await openDriver({ url: this.options.url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, schema: this.options.schema, cwd: process.cwd() });
+      const opened = await openDriver({ url: this.options.url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, schema: this.options.schema, cwd: process.cwd(), connectTimeoutMs: this.options.connectTimeoutMs ?? OPTIONS.connectTimeout.default });
       let dialect: Dialect;
       try {
         dialect = await detectDialect(opened, { schema: this.options.schema });

@@ -25,6 +25,8 @@ export interface OpenDriverOptions {
   schema?: string;
   /** Base for relative pglite:// folders and knexfile paths (default process.cwd()). */
   cwd?: string;
+  /** Give up opening a connection after this long, on pools opened here (not on a connection object: the caller's). */
+  connectTimeoutMs?: number;
 }
 
 export function isDriver(x: unknown): x is Driver {
@@ -47,7 +49,7 @@ export function driverFromConnection(c: unknown): Driver {
 }
 
 /** Open a driver from a URL (postgres, mysql, mariadb, pglite). The password is registered for redaction. */
-export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: string): Promise<Driver> {
+export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: string, connectTimeoutMs?: number): Promise<Driver> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   addSecret(passwordOf(url));
   addSecret(passwordOf(url, true));
@@ -56,7 +58,7 @@ export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: s
   if (malformed) throw new InvalidInputError(malformed);
   for (const m of url.matchAll(/[?&;][^=&;#]*pass[^=&;#]*=([^&;#]*)/gi)) addSecret(m[1]);
   if (!family) throw new InvalidInputError(`unsupported database URL ${redactUrl(url)}${scheme ? ` (scheme "${scheme}:")` : ''}; ${HOW_TO_CONNECT}`);
-  return family.fromUrl(url, { cwd, schema });
+  return family.fromUrl(url, { cwd, schema, connectTimeoutMs });
 }
 
 /** The family that opens URLs of `scheme`. */
@@ -82,7 +84,7 @@ export async function openDriver(o: OpenDriverOptions): Promise<Driver> {
     }
   }
   if (object) return driverFromConnection(o.connection);
-  if (url) return driverFromUrl(url, o.cwd, o.schema);
-  if (o.knexfile) return driverFromKnexfile(o.knexfile, o.knexEnv, o.cwd);
+  if (url) return driverFromUrl(url, o.cwd, o.schema, o.connectTimeoutMs);
+  if (o.knexfile) return driverFromKnexfile(o.knexfile, o.knexEnv, o.cwd, o.connectTimeoutMs);
   throw new InvalidInputError(`no database configured; ${HOW_TO_CONNECT}`);
 }

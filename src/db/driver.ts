@@ -5,6 +5,7 @@
  */
 import { SqlFailedError } from '../errors.js';
 import { scrub } from './redact.js';
+import { formatDuration } from '../options.js';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -49,7 +50,7 @@ export interface DriverFamily {
   /** URL schemes it opens, lower case, without `:`; the first names it in labels. */
   readonly schemes: readonly string[];
   /** Open a URL of one of its schemes: `cwd` is the base of relative paths, `schema` the --schema given (only where `takesSchema`). */
-  fromUrl(url: string, o: { cwd: string; schema?: string }): Promise<Driver>;
+  fromUrl(url: string, o: { cwd: string; schema?: string; connectTimeoutMs?: number }): Promise<Driver>;
   /** Its URLs name a folder, not a server (`pglite://PATH`): no URL rules to hold them to. */
   readonly namesPath?: boolean;
   /** --schema applies to its URLs (PostgreSQL's search_path). */
@@ -73,9 +74,9 @@ export interface KnexFamily {
   /** Close a lent connection for good (knex replaces it). */
   destroy(connection: unknown): void;
   /** A pool of xc's own for a knexfile's `connection` URL, shown as `label`. */
-  fromUrl(url: string, label: string): Driver;
+  fromUrl(url: string, label: string, connectTimeoutMs?: number): Driver;
   /** A pool of xc's own for a knexfile's `connection` object; `config` is the whole environment (searchPath). */
-  fromObject(connection: ConnectionObject, config: Record<string, unknown>): Driver;
+  fromObject(connection: ConnectionObject, config: Record<string, unknown>, connectTimeoutMs?: number): Driver;
 }
 
 /** A knexfile's `connection` given as an object. */
@@ -95,6 +96,19 @@ export function connectError(label: string, err: unknown): SqlFailedError {
   const e = err as { message?: string; code?: string };
   const msg = scrub(String(e?.message ?? err));
   return new SqlFailedError(`cannot connect to ${label}: ${msg}`, { code: e?.code ?? null }, { code: 'connect_failed', cause: err });
+}
+
+/**
+ * A connection that got no answer within --connect-timeout: names the server as host:port (the label may hold
+ * neither, e.g. for a URL without a port) and the label, never the password.
+ */
+export function connectTimeoutError(label: string, server: { host?: string; port?: number | string }, timeoutMs: number, err: unknown): SqlFailedError {
+  const where = scrub(`${server.host ?? 'localhost'}:${server.port ?? ''}`);
+  return new SqlFailedError(
+    `cannot connect to ${where} (${label}): no answer within ${formatDuration(timeoutMs)} (--connect-timeout)`,
+    { code: (err as { code?: string })?.code ?? null, host: server.host ?? null, port: server.port === undefined ? null : Number(server.port), timeoutMs },
+    { code: 'connect_failed', cause: err },
+  );
 }
 
 /** Run `fn` on a session of its own, always released. */

@@ -71,7 +71,7 @@ export function wrapKnex(knex: { client: KnexClient }): Driver {
 }
 
 /** Read a knexfile (`module.exports`/default export, keyed by environment or a single config) and open a driver. */
-export async function driverFromKnexfile(file: string, envName?: string, cwd = process.cwd()): Promise<Driver> {
+export async function driverFromKnexfile(file: string, envName?: string, cwd = process.cwd(), connectTimeoutMs?: number): Promise<Driver> {
   const abs = path.resolve(cwd, file);
   let cfg: unknown;
   try {
@@ -105,12 +105,12 @@ export async function driverFromKnexfile(file: string, envName?: string, cwd = p
     // As for --url: a URL the driver would misread (or throw on, with the URL in the error) is refused first.
     const malformed = malformedUrlProblem(connection);
     if (malformed) throw new InvalidInputError(`${where}: ${malformed}`);
-    return family.fromUrl(connection, redactUrl(connection));
+    return family.fromUrl(connection, redactUrl(connection), connectTimeoutMs);
   }
   if (!connection || typeof connection !== 'object') {
     throw new InvalidInputError(`${where}: expected "connection" as a URL string or an object with host, user, password, database`);
   }
   const c = connection as ConnectionObject;
   addSecret(c.password);
-  return family.fromObject(c, config);
+  return family.fromObject(c, config, connectTimeoutMs);
 }

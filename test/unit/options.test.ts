@@ -109,6 +109,15 @@ describe('durations', () => {
     expect(await resolveOptions({}, {}, cwd)).toMatchObject({ batchTimeMs: 1000, waitLockMs: 1500, instanceTtlMs: 3_600_000 });
   });
 
+  it('--connect-timeout: 10 s by default, a duration like the others', async () => {
+    expect(OPTIONS.connectTimeout.default).toBe(10_000);
+    expect((await resolveOptions({}, {}, cwd)).connectTimeoutMs).toBe(10_000);
+    expect(globalFlag('connectTimeout').description).toMatch(/\(default 10s; a bare number is milliseconds; env XC_CONNECT_TIMEOUT\)$/);
+    expect(await ms('connectTimeout', '500ms')).toBe(500);
+    expect(await ms('connectTimeout', '2')).toBe(2);
+    await expect(ms('connectTimeout', '0')).rejects.toThrow(/--connect-timeout: expected .* greater than 0/);
+  });
+
   it.each([
     ['lockTimeout', '1.5ms', /^--lock-timeout: expected a whole number of milliseconds greater than 0 or a duration with a unit \(500ms, 1\.5s, 2m, 1h\), got "1\.5ms"$/],
     ['lockTimeout', '1.5', /whole number of milliseconds/],

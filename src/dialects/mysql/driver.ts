@@ -10,7 +10,7 @@
  */
 import { escape, format } from 'sql-escaper';
 import mysql from 'mysql2/promise';
-import { connectError, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
+import { connectError, connectTimeoutError, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
 import { InvalidInputError } from '../../errors.js';
 import { connectionLabel, redactUrl } from '../../db/redact.js';
 
@@ -130,7 +130,7 @@ type PromisePool = mysql.Pool;
 /** A Driver over a mysql2 pool: created from a URL or options, or wrapping a given pool (promise or callback API). */
 export function createMysqlDriver(
   source: string | mysql.PoolOptions | PromisePool | { promise(): PromisePool },
-  opts: { label?: string; owned?: boolean } = {},
+  opts: { label?: string; owned?: boolean; connectTimeoutMs?: number } = {},
 ): Driver {
   let pool: PromisePool;
   let owned: boolean;
@@ -143,7 +143,9 @@ export function createMysqlDriver(
     label = opts.label ?? 'mysql2 pool';
   } else {
     const base = typeof source === 'string' ? mysqlOptionsFromUrl(source) : (source as mysql.PoolOptions);
-    pool = mysql.createPool({ connectionLimit: 10, ...base, ...MYSQL_FORCED_OPTIONS });
+    // mysql2's connectTimeout runs until the handshake is done (an accepting but silent server included).
+    const timeout = opts.connectTimeoutMs ? { connectTimeout: opts.connectTimeoutMs } : {};
+    pool = mysql.createPool({ connectionLimit: 10, ...timeout, ...base, ...MYSQL_FORCED_OPTIONS });
     owned = opts.owned ?? true;
     label = opts.label ?? (typeof source === 'string' ? redactUrl(source) : 'mysql');
   }
@@ -157,6 +159,11 @@ export function createMysqlDriver(
       try {
         conn = await pool.getConnection();
       } catch (err) {
+        const config = (pool.pool as unknown as { config?: { connectionConfig?: { host?: string; port?: number; connectTimeout?: number } } }).config?.connectionConfig;
+        // ETIMEDOUT: mysql2's connectTimeout (or the system's own TCP timeout), both a server that did not answer in time.
+        if (opts.connectTimeoutMs && (err as { code?: string })?.code === 'ETIMEDOUT') {
+          throw connectTimeoutError(label, { host: config?.host, port: config?.port }, config?.connectTimeout ?? opts.connectTimeoutMs, err);
+        }
         throw connectError(label, err);
       }
       const core = conn.connection as unknown as NodeJS.EventEmitter;
@@ -187,7 +194,7 @@ export function schemaOnMysql(schema: string): InvalidInputError {
 
 export const mysqlDriver: DriverFamily = {
   schemes: ['mysql', 'mariadb'],
-  fromUrl: async (url) => createMysqlDriver(url),
+  fromUrl: async (url, { connectTimeoutMs }) => createMysqlDriver(url, { connectTimeoutMs }),
   schemaRefusal: schemaOnMysql,
   wrap: (c) => (isMysqlPool(c) ? createMysqlDriver(c as Parameters<typeof createMysqlDriver>[0], { owned: false }) : undefined),
   knex: {
@@ -197,12 +204,12 @@ export const mysqlDriver: DriverFamily = {
     // knex holds mysql2's callback connection; promise() gives the promise API over it.
     session: (connection, release) => mysqlSession((connection as { promise(): MysqlQueryable }).promise(), release),
     destroy: (connection) => (connection as { destroy?: () => unknown }).destroy?.(),
-    fromUrl: (url, label) => createMysqlDriver(mysqlOptionsFromUrl(url), { label }),
-    fromObject(c: ConnectionObject) {
+    fromUrl: (url, label, connectTimeoutMs) => createMysqlDriver(mysqlOptionsFromUrl(url), { label, connectTimeoutMs }),
+    fromObject(c: ConnectionObject, _config, connectTimeoutMs) {
       const { connectionString, ...rest } = c;
       const base = (typeof connectionString === 'string' ? { ...mysqlOptionsFromUrl(connectionString), ...rest } : rest) as mysql.PoolOptions;
       if (base.port !== undefined) base.port = Number(base.port);
-      return createMysqlDriver(base, { label: connectionLabel('mysql', c) });
+      return createMysqlDriver(base, { label: connectionLabel('mysql', c), connectTimeoutMs });
     },
   },
 };

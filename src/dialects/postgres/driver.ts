@@ -6,7 +6,7 @@
  * operator) passes through untouched.
  */
 import pg from 'pg';
-import { connectError, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
+import { connectError, connectTimeoutError, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
 import { addSecret, connectionLabel, passwordOf, redactUrl } from '../../db/redact.js';
 import { toDollarParams } from './text.js';
 
@@ -51,13 +51,35 @@ export interface PgDriverOptions {
   label?: string;
   /** Close the pool on `close()` (true when we created it). */
   owned?: boolean;
+  /** A new pool's connections give up connecting after this long (a given pool keeps its own settings). */
+  connectTimeoutMs?: number;
 }
+
+/**
+ * pg.Client with a connect timeout, remembering the server it resolved (URL, config, PGHOST/PGPORT) for the error.
+ * Set on the client, not the pool: pg.Pool's connectionTimeoutMillis also times out waiting for a free client.
+ */
+function timedClient(timeoutMs: number, server: { host?: string; port?: number }): typeof pg.Client {
+  return class extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: timeoutMs });
+      const resolved = this as unknown as { host?: string; port?: number };
+      server.host = resolved.host;
+      server.port = resolved.port;
+    }
+  };
+}
+
+/** pg's own words when its connectionTimeoutMillis fires (client.js). */
+const PG_TIMED_OUT = /connection timeout|timeout expired/i;
 
 /** A Driver over a pg.Pool: created from a URL or config, or wrapping a given pool. */
 export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: PgDriverOptions = {}): Driver {
   let pool: pg.Pool;
   let owned: boolean;
   let label: string;
+  const server: { host?: string; port?: number } = {};
+  const timeoutMs = source instanceof pg.Pool ? undefined : opts.connectTimeoutMs;
   if (source instanceof pg.Pool) {
     pool = source;
     owned = opts.owned ?? false;
@@ -65,7 +87,8 @@ export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: P
   } else {
     const config: pg.PoolConfig = typeof source === 'string' ? { connectionString: source } : source;
     // A name in the URL (application_name=...) wins over this default.
-    pool = new pg.Pool({ max: 10, application_name: 'xc', ...config });
+    const timed = timeoutMs ? { Client: timedClient(timeoutMs, server) } : {};
+    pool = new pg.Pool({ max: 10, application_name: 'xc', ...config, ...timed });
     owned = opts.owned ?? true;
     label = opts.label ?? (typeof source === 'string' ? redactUrl(source) : 'postgres');
   }
@@ -79,6 +102,7 @@ export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: P
       try {
         client = await pool.connect();
       } catch (err) {
+        if (timeoutMs && PG_TIMED_OUT.test(String((err as Error)?.message))) throw connectTimeoutError(label, server, timeoutMs, err);
         throw connectError(label, err);
       }
       guardErrors(client);
@@ -103,14 +127,14 @@ const optionValue = (v: string) => v.replace(/[\s\\]/g, '\\$&');
 export const postgresDriver: DriverFamily = {
   schemes: ['postgres', 'postgresql'],
   takesSchema: true,
-  async fromUrl(url, { schema }) {
+  async fromUrl(url, { schema, connectTimeoutMs }) {
     // Startup options, so they hold from the first statement on: search_path (no SET on shared sessions, survives
     // poolers), and no statement time limit — xc's own pool, so none to keep for an application; even the first
     // query (which server is this?) must not be cancelled on a loaded server (db/statementLimit.ts lifts it elsewhere).
     // The schema is one name, quoted: exactly as written (case included, a comma is part of it), never a list.
     const searchPath = schema === undefined ? [] : [`-c search_path=${optionValue(`"${schema.replace(/"/g, '""')}"`)}`];
     const startup = ['-c statement_timeout=0', ...searchPath].join(' ');
-    return { ...createPgDriver({ connectionString: url, options: startup }, { label: redactUrl(url) }), unlimited: true };
+    return { ...createPgDriver({ connectionString: url, options: startup }, { label: redactUrl(url), connectTimeoutMs }), unlimited: true };
   },
   wrap: (c) => (isPgPool(c) ? createPgDriver(c, { owned: false, label: 'pg.Pool' }) : undefined),
   knex: {
@@ -126,13 +150,13 @@ export const postgresDriver: DriverFamily = {
       c.__knex__disposed = 'closed by xc';
       void Promise.resolve(c.end?.()).catch(() => undefined);
     },
-    fromUrl: (url, label) => createPgDriver(url, { label }),
-    fromObject(c: ConnectionObject, config) {
+    fromUrl: (url, label, connectTimeoutMs) => createPgDriver(url, { label, connectTimeoutMs }),
+    fromObject(c: ConnectionObject, config, connectTimeoutMs) {
       if (c.connectionString) addSecret(passwordOf(c.connectionString));
       const label = c.connectionString ? redactUrl(c.connectionString) : connectionLabel('postgres', c);
       const searchPath = config.searchPath;
       const extra = searchPath && !c.options ? { options: `-c search_path=${([] as unknown[]).concat(searchPath).join(',')}` } : {};
-      return createPgDriver({ ...c, ...extra, port: c.port === undefined ? undefined : Number(c.port) } as pg.PoolConfig, { label });
+      return createPgDriver({ ...c, ...extra, port: c.port === undefined ? undefined : Number(c.port) } as pg.PoolConfig, { label, connectTimeoutMs });
     },
   },
 };

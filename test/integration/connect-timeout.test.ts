@@ -1,0 +1,78 @@
+/**
+ * --connect-timeout (issue 14 point 8): a server that accepts TCP and never answers (a dead proxy, a wedged
+ * server) must not hang xc. Each driver xc opens gives up after the timeout: exit 1, host:port named, no password.
+ * No database server needed: the silent server lives in the test.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runXc } from '../helpers/cli.js';
+
+const PASSWORD = 'Sup3rSecretPw';
+let server: net.Server;
+let port = 0;
+const sockets = new Set<net.Socket>();
+let acceptedTotal = 0;
+let cwd = '';
+
+beforeAll(async () => {
+  server = net.createServer((s) => {
+    // Accept and say nothing: no PostgreSQL startup reply, no MySQL handshake.
+    sockets.add(s);
+    acceptedTotal++;
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as net.AddressInfo).port;
+  cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'xc-connect-timeout-'));
+});
+
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await new Promise((resolve) => server.close(resolve));
+  fs.rmSync(cwd, { recursive: true, force: true });
+});
+
+/** Run xc, timing it; check the failure it must end with. */
+async function timesOut(args: string[], opts: { cwd?: string } = {}): Promise<void> {
+  const accepted = acceptedTotal;
+  const started = Date.now();
+  const r = await runXc(args, { cwd: opts.cwd ?? cwd });
+  const elapsed = Date.now() - started;
+  const out = r.stdout + r.stderr;
+  expect(r.code, out).toBe(1);
+  expect(r.stderr).toMatch(new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port} .*no answer within 500ms \\(--connect-timeout\\)`));
+  expect(out).not.toContain(PASSWORD);
+  expect(out).not.toMatch(/at .*\.js:\d+/); // a message, not a stack
+  // The default is 10 s: a loaded 2-core box starts xc in ~2 s, so 7 s still tells 500 ms from 10 s.
+  expect(elapsed).toBeLessThan(7000);
+  // It did reach the silent server (the timeout is the one that fired, not a refused connection).
+  expect(acceptedTotal).toBeGreaterThan(accepted);
+}
+
+describe('--connect-timeout', () => {
+  for (const scheme of ['postgres', 'mysql'] as const) {
+    it(`${scheme}:// URL: exit 1 naming host:port, without the password, well before the default`, async () => {
+      await timesOut(['status', '--url', `${scheme}://app:${PASSWORD}@127.0.0.1:${port}/db`, '--connect-timeout', '500ms']);
+    }, 30_000);
+  }
+
+  it('the config key and a knexfile pool (pg, connection object) take it too', async () => {
+    const dir = fs.mkdtempSync(path.join(cwd, 'knex-'));
+    fs.writeFileSync(
+      path.join(dir, 'knexfile.cjs'),
+      `module.exports = { client: 'pg', connection: { host: '127.0.0.1', port: ${port}, user: 'app', password: '${PASSWORD}', database: 'db' } };\n`,
+    );
+    fs.writeFileSync(path.join(dir, 'xc.config.json'), JSON.stringify({ connectTimeout: '500ms' }));
+    await timesOut(['status', '--knexfile', 'knexfile.cjs'], { cwd: dir });
+  }, 30_000);
+
+  it('a mysql2 knexfile pool from a URL', async () => {
+    const dir = fs.mkdtempSync(path.join(cwd, 'knex-'));
+    fs.writeFileSync(path.join(dir, 'knexfile.cjs'), `module.exports = { client: 'mysql2', connection: 'mysql://app:${PASSWORD}@127.0.0.1:${port}/db' };\n`);
+    await timesOut(['status', '--knexfile', 'knexfile.cjs', '--connect-timeout', '0.5s'], { cwd: dir });
+  }, 30_000);
+});
