@@ -122,7 +122,8 @@ export interface GateBlocker {
 
 export interface DeploymentInfo {
   app: string;
-  env: string;
+  /** null when recorded without an environment (as in blockers). */
+  env: string | null;
   version: string;
   level: string | null;
   recordedAt: string;
@@ -134,7 +135,7 @@ export interface DeployListResult {
   ok: true;
   deployments: DeploymentInfo[];
   /** Live instances (heartbeat younger than the TTL). */
-  instances: { id: string; app: string; version: string; env: string; level: string | null; host: string | null; pid: number | null; lastBeatSecondsAgo: number }[];
+  instances: { id: string; app: string; version: string; env: string | null; level: string | null; host: string | null; pid: number | null; lastBeatSecondsAgo: number }[];
   /** Sessions named `app@version` connected now. */
   sessions: { app: string; version: string }[];
 }

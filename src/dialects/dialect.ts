@@ -201,6 +201,12 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   /** Name of one of xc's state tables, qualified: `"xc"."migrations"` or `` `xc_migrations` ``. */
   stateTable(name: string): string;
   /**
+   * A state table's time column as SQL text, ISO 8601 UTC with `Z`
+   * (`2026-11-29T18:48:12.076333Z`), NULL for NULL: the one way state times
+   * are read, so no driver or session setting changes what `--json` shows.
+   */
+  stateTime(column: string): string;
+  /**
    * Idempotent statements creating every state table (each IF NOT EXISTS:
    * they complete a state an interrupted creation left part-made); run in
    * one transaction where DDL is transactional.

@@ -37,13 +37,13 @@ export async function recordDeployment(ctx: EngineContext, o: { app?: string; ve
     await s.query('BEGIN');
     try {
       await store.record(s, d);
-      await ctx.store.log(s, { migration: null, actor: ctx.actor, command: ctx.command, event: 'deploy_record', detail: { app: d.app, version: d.version, env: d.env, level: d.level } });
+      await ctx.store.log(s, { migration: null, actor: ctx.actor, command: ctx.command, event: 'deploy_record', detail: { app: d.app, version: d.version, env: d.env || null, level: d.level } });
       await s.query('COMMIT');
     } catch (err) {
       await s.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
-    return (await store.deployments(s)).find((x) => x.app === d.app && x.env === d.env && x.version === d.version)!;
+    return (await store.deployments(s)).find((x) => x.app === d.app && (x.env ?? '') === d.env && x.version === d.version)!;
   });
 }
 
@@ -59,7 +59,7 @@ export async function retireDeployment(ctx: EngineContext, o: { app?: string; ve
   // A part-made state (a kill -9 while creating it) is completed, so what it holds is read, not taken for nothing.
   if ((await withSession(ctx.driver, (s) => ctx.store.presence(s))).missing.length > 0) await ensureState(ctx);
   await withSession(ctx.driver, async (s) => {
-    const all = (await ctx.store.exists(s)) ? (await store.deployments(s)).filter((x) => x.app === d.app && x.env === d.env) : [];
+    const all = (await ctx.store.exists(s)) ? (await store.deployments(s)).filter((x) => x.app === d.app && (x.env ?? '') === d.env) : [];
     const found = all.find((x) => x.version === d.version);
     if (!found) {
       const live = all.filter((x) => x.retiredAt === null).map((x) => x.version);

@@ -14,7 +14,8 @@ export interface InstanceRow {
   id: string;
   app: string;
   version: string;
-  env: string;
+  /** null: recorded without --env. */
+  env: string | null;
   level: string | null;
   host: string | null;
   pid: number | null;
@@ -22,8 +23,10 @@ export interface InstanceRow {
   ageMs: number;
 }
 
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v == null ? null : String(v));
-const millis = (v: unknown) => (v instanceof Date ? v.getTime() : new Date(String(v).replace(' ', 'T')).getTime());
+// Times come as ISO 8601 UTC text (Dialect.stateTime); no environment is null, alike in deployments, instances and blockers.
+const iso = (v: unknown) => (v == null ? null : String(v));
+const millis = (v: unknown) => new Date(String(v)).getTime();
+const envOf = (v: unknown) => (v == null || v === '' ? null : String(v));
 
 export class DeploymentStore {
   constructor(private readonly dialect: Dialect) {}
@@ -48,10 +51,10 @@ export class DeploymentStore {
   }
 
   async deployments(s: Session): Promise<DeploymentRow[]> {
-    const r = await s.query<Record<string, unknown>>(`SELECT app, env, version, level, recorded_at, retired_at, actor FROM ${this.t('deployments')} ORDER BY app, env, recorded_at, version`);
+    const r = await s.query<Record<string, unknown>>(`SELECT app, env, version, level, ${this.dialect.stateTime('recorded_at')} AS recorded_at, ${this.dialect.stateTime('retired_at')} AS retired_at, actor FROM ${this.t('deployments')} ORDER BY app, env, recorded_at, version`);
     return r.rows.map((row) => ({
       app: String(row.app),
-      env: String(row.env),
+      env: envOf(row.env),
       version: String(row.version),
       level: (row.level as string | null) ?? null,
       recordedAt: iso(row.recorded_at)!,
@@ -75,13 +78,13 @@ export class DeploymentStore {
   /** Instances not stopped, with the age of their last beat (the caller applies the TTL). */
   async instances(s: Session): Promise<InstanceRow[]> {
     const r = await s.query<Record<string, unknown>>(
-      `SELECT id, app, version, env, level, host, pid, last_beat_at, CURRENT_TIMESTAMP(6) AS now_at FROM ${this.t('instances')} WHERE stopped_at IS NULL ORDER BY app, version`,
+      `SELECT id, app, version, env, level, host, pid, ${this.dialect.stateTime('last_beat_at')} AS last_beat_at, ${this.dialect.stateTime('CURRENT_TIMESTAMP(6)')} AS now_at FROM ${this.t('instances')} WHERE stopped_at IS NULL ORDER BY app, version`,
     );
     return r.rows.map((row) => ({
       id: String(row.id),
       app: String(row.app),
       version: String(row.version),
-      env: String(row.env),
+      env: envOf(row.env),
       level: (row.level as string | null) ?? null,
       host: (row.host as string | null) ?? null,
       pid: row.pid == null ? null : Number(row.pid),

@@ -108,7 +108,7 @@ export class StateStore {
 
   async migrations(s: Session): Promise<MigrationRow[]> {
     const r = await s.query<Record<string, unknown>>(
-      `SELECT id, checksum, description, phase, definition, plan, last_error, updated_at FROM ${this.t('migrations')} ORDER BY id`,
+      `SELECT id, checksum, description, phase, definition, plan, last_error, ${this.dialect.stateTime('updated_at')} AS updated_at FROM ${this.t('migrations')} ORDER BY id`,
     );
     return r.rows.map((row) => ({
       id: String(row.id),
@@ -118,7 +118,7 @@ export class StateStore {
       definition: JSON.parse(String(row.definition)) as MigrationDefinition,
       plan: JSON.parse(String(row.plan ?? 'null')) as OperationPlan,
       lastError: (row.last_error as string | null) ?? null,
-      updatedAt: row.updated_at instanceof Date ? row.updated_at.toISOString() : ((row.updated_at as string | null) ?? null),
+      updatedAt: row.updated_at == null ? null : String(row.updated_at),
     }));
   }
 

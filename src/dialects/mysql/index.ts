@@ -128,6 +128,11 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return quoteMy(`xc_${name}`);
   }
 
+  /** DATETIME has no zone: CURRENT_TIMESTAMP(6) wrote the session's local time, so it is turned back into UTC here. */
+  stateTime(column: string): string {
+    return `DATE_FORMAT(CONVERT_TZ(${column}, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%s.%fZ')`;
+  }
+
   stateSchema(): string[] {
     const t = (n: string) => this.stateTable(n);
     const at = 'DATETIME(6) NULL';

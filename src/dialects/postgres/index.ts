@@ -93,6 +93,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return `${quotePg(this.stateSchemaName)}.${quotePg(name)}`;
   }
 
+  stateTime(column: string): string {
+    return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  }
+
   /**
    * Run in one transaction (StateStore.create; DDL is transactional here): a
    * kill -9 part-way leaves nothing. The transaction-level advisory lock (not
