@@ -103,14 +103,21 @@ describe('xc without a database', () => {
 });
 
 describePg('xc against PostgreSQL', { concurrent: true }, () => {
-  it('new writes a TypeScript migration that plan accepts', () =>
+  it('new writes a TypeScript migration that plan refuses while empty and accepts once it has an operation', () =>
     withFixture(async (f) => {
       await f.db.query('CREATE TABLE users (id bigint PRIMARY KEY, name text)');
       const created = await f.run('new', 'add_nickname');
       expect(created.code, created.stderr).toBe(0);
       const [file] = await readdir(path.join(f.dir, 'migrations'));
       expect(file).toMatch(/^\d{14}_add_nickname\.ts$/);
-      expect(await readFile(path.join(f.dir, 'migrations', file!), 'utf8')).toContain('defineMigration');
+      const written = path.join(f.dir, 'migrations', file!);
+      const template = await readFile(written, 'utf8');
+      expect(template).toContain('defineMigration');
+      // A forgotten template changes nothing: plan refuses it until an operation is added.
+      const empty = await f.run('plan');
+      expect(empty.code, empty.stderr).toBe(2);
+      expect(empty.stderr).toContain('add one');
+      await writeFile(written, template.replace('operations: [],', `operations: [{ addColumn: { table: 'users', column: { name: 'nickname', type: 'text' } } }],`));
       const plan = await f.run('plan');
       expect(plan.code, plan.stderr).toBe(0);
       expect(plan.stdout).toContain('ADD COLUMN "nickname" text');
