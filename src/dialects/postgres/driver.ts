@@ -62,7 +62,10 @@ export interface PgDriverOptions {
 function timedClient(timeoutMs: number, server: { host?: string; port?: number }): typeof pg.Client {
   return class extends pg.Client {
     constructor(config?: pg.ClientConfig) {
-      super({ ...config, connectionTimeoutMillis: timeoutMs });
+      // Own properties copied whole: pg.Pool keeps `password` non-enumerable, which a spread would drop.
+      const own = Object.defineProperties({}, Object.getOwnPropertyDescriptors(config ?? {})) as pg.ClientConfig;
+      own.connectionTimeoutMillis = timeoutMs;
+      super(own);
       const resolved = this as unknown as { host?: string; port?: number };
       server.host = resolved.host;
       server.port = resolved.port;
