@@ -58,3 +58,16 @@ export async function rejection(p: Promise<unknown>): Promise<{ exitCode: number
   }
   throw new Error('expected a rejection');
 }
+
+/** Run the CLI with --json; SIGKILL it at the first event `killWhen` accepts. */
+export function runXcKillingAt(args: string[], killWhen?: (e: Record<string, unknown>) => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args, '--json'], { env: xcEnv() });
+    let stderr = '';
+    onJsonLines(child.stdout, (e) => {
+      if (killWhen?.(e)) child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}

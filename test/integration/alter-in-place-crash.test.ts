@@ -17,7 +17,6 @@
  * Every write adds exactly 1 to the column's sum (an UPDATE +1, an INSERT of 1):
  * a write lost at the cut-over would leave the sum short.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,7 +24,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
 import { targets, type Db } from '../helpers/targets.js';
 import { Writer, type Queryable } from '../helpers/writers.js';
-import { BIN, onJsonLines, xcEnv } from '../helpers/cli.js';
+import { runXcKillingAt } from '../helpers/cli.js';
 
 const ROWS = 3000;
 
@@ -34,18 +33,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** Run the CLI with --json; SIGKILL it at the first event `killWhen` accepts. */
-function xc(args: string[], killWhen?: (e: Record<string, unknown>) => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--json'], { env: xcEnv() });
-    let stderr = '';
-    onJsonLines(child.stdout, (e) => {
-      if (killWhen?.(e)) child.kill('SIGKILL');
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
-  });
-}
+const xc = runXcKillingAt;
 
 const state = (db: Db, table: string) => (db.dialect === 'postgres' ? `xc.${table}` : `xc_${table}`);
 const shadowOf = async (db: Db) => (await db.columns('accounts')).find((c) => c.name.startsWith('xc_shadow'))?.name;

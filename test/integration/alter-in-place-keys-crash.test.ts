@@ -8,7 +8,6 @@
  * contract` again: it must converge with every child's key back, enforced,
  * and no row lost.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,25 +16,14 @@ import { createXc } from '../../src/index.js';
 import { foreignKeys, rejects } from '../helpers/operations.js';
 import { targets, type Db } from '../helpers/targets.js';
 import type { Queryable } from '../helpers/writers.js';
-import { BIN, onJsonLines, xcEnv } from '../helpers/cli.js';
+import { runXcKillingAt } from '../helpers/cli.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** Run the CLI with --json; SIGKILL it at the first event `killWhen` accepts. */
-function xc(args: string[], killWhen?: (e: Record<string, unknown>) => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--json'], { env: xcEnv() });
-    let stderr = '';
-    onJsonLines(child.stdout, (e) => {
-      if (killWhen?.(e)) child.kill('SIGKILL');
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
-  });
-}
+const xc = runXcKillingAt;
 
 const shadowOf = async (db: Db) => (await db.columns('parents')).find((c) => c.name.startsWith('xc_shadow'))?.name;
 
