@@ -4,12 +4,12 @@
  * process.exit: the bin sets the exit code once stdout has drained.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { resolveOptions, type Flags } from '../config.js';
+import { Command, CommanderError, Option } from 'commander';
+import type { Flags } from '../config.js';
 import { ExitCode, InvalidInputError } from '../errors.js';
-import { DURATION_EXAMPLES, globalFlag, OPTION_KEYS, OPTIONS, saysTrue } from '../options.js';
-import { createXc } from '../xc.js';
+import { DURATION_EXAMPLES, flagOf, OPTION_KEYS, OPTIONS, saysTrue, type OptionSpec } from '../options.js';
 import { createOutput, type Output } from './output.js';
+import { helpConfiguration } from './help.js';
 import type { Action, CommandContext } from './context.js';
 import { registerInit } from './commands/init.js';
 import { registerNew } from './commands/new.js';
@@ -23,6 +23,7 @@ import { registerLevel } from './commands/level.js';
 import { registerCheck } from './commands/check.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDemo } from './commands/demo.js';
+import { registerLog } from './commands/log.js';
 
 export type { Action, CommandContext };
 
@@ -40,6 +41,13 @@ function flagsOf(cmd: Command): Flags {
   return Object.fromEntries(OPTION_KEYS.map((k) => [k, all[k]]).filter(([, v]) => v !== undefined));
 }
 
+/** `deploy record` for that command: its name under xc's. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
 /** Before settings are resolved (usage and config errors), --json / XC_JSON still decide the error's form. */
 function jsonRequested(argv: string[]): boolean {
   const beforeDashes = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
@@ -49,15 +57,19 @@ function jsonRequested(argv: string[]): boolean {
 export function buildProgram(action: Action): Command {
   const program = new Command('xc')
     .description('zero-downtime schema changes: expand → dual-write → backfill → contract')
-    // Not commander's .version(): its --version would swallow `deploy record --version V` (program options parse anywhere).
-    .option('-V, --xc-version', 'output the version number')
-    .configureHelp({ showGlobalOptions: true })
+    // Not commander's .version(): its --version would swallow `deploy record --version V`; main() answers a lone -V (help.ts shows it).
+    .configureHelp(helpConfiguration)
     .showSuggestionAfterError();
   // The settings' flags, help and defaults come from the registry (options.ts); commander camel-cases each flag back to its key.
   for (const key of OPTION_KEYS) {
-    const { flags, description } = globalFlag(key);
+    const spec: OptionSpec = OPTIONS[key];
+    if (spec.commands) continue; // a command's own flag: that command declares it
+    const { flags, description } = flagOf(key);
     program.option(flags, description);
   }
+  // --env anywhere, hidden: the deployment environment on the commands that declare it (their --help shows it), the
+  // knexfile section on the others (compatibility, config.ts). Program options parse anywhere, so this one always gets it.
+  program.addOption(new Option(flagOf('env').flags).hideHelp());
   program.addHelpText('afterAll', `\nDurations take a unit (${DURATION_EXAMPLES}); a bare number is in the unit its flag's help names.`);
   registerInit(program, action);
   registerNew(program, action);
@@ -70,6 +82,7 @@ export function buildProgram(action: Action): Command {
   registerLevel(program, action);
   registerCheck(program, action);
   registerDeploy(program, action);
+  registerLog(program, action);
   registerDemo(program, action);
   return program;
 }
@@ -85,8 +98,11 @@ export async function main(argv: string[]): Promise<number> {
 
   const action: Action = <A extends unknown[]>(handler: (ctx: CommandContext, ...args: A) => Promise<void>) => async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
-    const options = await resolveOptions(flagsOf(cmd), process.env, process.cwd());
+    // Loaded here, not at the top: --help, --version and usage errors need neither the config reader nor the library (start-up cost).
+    const [{ resolveOptions }, { createXc }] = await Promise.all([import('../config.js'), import('../xc.js')]);
+    const options = await resolveOptions(flagsOf(cmd), process.env, process.cwd(), commandPath(cmd));
     out = createOutput({ json: options.json });
+    for (const note of options.notes) out.note(`note: ${note}`);
     // SIGINT / SIGTERM: finish the statement or batch under way, record it, print the result line; a second one ends at once.
     const stop = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
