@@ -149,6 +149,38 @@ export interface CheckResult {
   applied: MigrationOutcome[];
 }
 
+/** One entry of xc's append-only event log (SPEC §4). */
+export interface LogEvent {
+  /** ISO 8601 UTC with `Z`, by the database's clock. */
+  at: string;
+  /** Who: --actor / XC_ACTOR, default OS user@host. */
+  actor: string;
+  /** The command that wrote it: `apply`, `contract`, `deploy record`... */
+  command: string;
+  /** A phase entered (`expanding` … `contracted`, `rolling_back`...), or `failed`, `step_skipped`, `backfill_again`, `deploy_record`, `deploy_retire`. */
+  event: string;
+  migration: string | null;
+  /** The --reason of a forced step. */
+  reason: string | null;
+  /** What the event carries, parsed (a forced contract: `{ forced: true, blockers }`, the gate's blockers it overrode); null when nothing. */
+  detail: unknown;
+}
+
+export interface LogQuery {
+  /** Only events at or after this: a Date, an ISO 8601 date or time (UTC unless it has an offset), or a span back from the database's clock (`90m`, `2h`, `7d`). */
+  since?: string | Date;
+  /** Only this migration's events. */
+  migration?: string;
+  /** Only the newest N (still oldest first). */
+  limit?: number;
+}
+
+export interface LogResult {
+  ok: true;
+  /** Oldest first, in the order they were written. */
+  events: LogEvent[];
+}
+
 export interface Heartbeat {
   readonly id: string;
   /** Ends the instance at once (it stops counting as live). */
@@ -163,6 +195,8 @@ export interface Xc {
   contract(opts?: { id?: string; force?: boolean; reason?: string }): Promise<RunResult>;
   rollback(opts?: { id?: string }): Promise<RunResult>;
   status(): Promise<StatusResult>;
+  /** The event log, oldest first (read-only: a database without xc's state has no events). */
+  log(opts?: LogQuery): Promise<LogResult>;
   /** Pre-deploy gate: may this build (at `level`, default the newest file) go live now? Exit 3 with reasons if not. */
   check(opts: { app: string; version: string; level?: string; apply?: boolean }): Promise<CheckResult>;
   deploy: {

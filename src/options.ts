@@ -177,10 +177,16 @@ export function engineOptions(given: Partial<EngineOptionValues>): EngineOptionV
   return values as EngineOptionValues;
 }
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const UNIT_NAME = { ms: 'milliseconds', s: 'seconds' } as const;
 const WITH_UNIT = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)$/;
 export const DURATION_EXAMPLES = '500ms, 1.5s, 2m, 1h';
+
+/** Milliseconds of a span back in time (`xc log --since 2h`): a duration with its unit, days (`7d`) too; null when `text` is not one. */
+export function agoMs(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  return m ? Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]) : null;
+}
 
 /** 60000 → `1m`, 1500 → `1500ms`: the largest unit that divides it. */
 export function formatDuration(ms: number): string {

@@ -5,7 +5,7 @@
  * each migration through its phases from wherever it stands.
  */
 import os from 'node:os';
-import type { CheckResult, GateBlocker, MigrationOutcome, Phase, PlanResult, RunResult, StatusResult, Xc, XcOptions } from './api.js';
+import type { CheckResult, GateBlocker, LogQuery, LogResult, MigrationOutcome, Phase, PlanResult, RunResult, StatusResult, Xc, XcOptions } from './api.js';
 import { withSession, type Driver } from './db/driver.js';
 import { openDriver } from './db/connect.js';
 import { withoutStatementLimit } from './db/statementLimit.js';
@@ -13,7 +13,9 @@ import { detectDialect } from './dialects/index.js';
 import type { Dialect } from './dialects/dialect.js';
 import { CannotSucceedError, InvalidInputError, RefusedError } from './errors.js';
 import { loadMigrations, type MigrationFile } from './migration/load.js';
+import { newestMigrationId } from './migration/files.js';
 import { StateStore, type MigrationRow } from './state/store.js';
+import { parseLimit, parseSince, sinceCutoff } from './state/logQuery.js';
 import type { EngineContext } from './engine/context.js';
 import { engineOptions, OPTIONS } from './options.js';
 import { withAdvisoryLock } from './engine/lock.js';
@@ -160,8 +162,7 @@ class XcImpl implements Xc {
   }
 
   async level() {
-    const files = await loadMigrations(this.dir);
-    return files.at(-1)?.id ?? null;
+    return newestMigrationId(this.dir);
   }
 
   async plan(opts: { id?: string } = {}): Promise<PlanResult> {
@@ -369,6 +370,21 @@ class XcImpl implements Xc {
         };
       }),
     };
+  }
+
+  async log(opts: LogQuery = {}): Promise<LogResult> {
+    // Checked before connecting: a bad value touches nothing.
+    const since = opts.since !== undefined ? parseSince(opts.since) : undefined;
+    const limit = opts.limit !== undefined ? parseLimit(opts.limit) : undefined;
+    const ctx = await this.context('log');
+    // Read-only (SPEC §4): a part-made state is read as status reads it; no events table, no events.
+    this.assertReadable(await this.load(ctx, []));
+    const events = await withSession(ctx.driver, async (s) => {
+      if (!(await ctx.dialect.stateTables(s)).includes('events')) return [];
+      const cutoff = since && sinceCutoff(since, await ctx.store.now(s));
+      return ctx.store.events(s, { migration: opts.migration, since: cutoff, limit });
+    });
+    return { ok: true, events };
   }
 
   async close() {

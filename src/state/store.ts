@@ -8,7 +8,18 @@ import type { Session } from '../db/driver.js';
 import { STATE_TABLES, type Dialect } from '../dialects/dialect.js';
 import { assertTransition, type OperationPlan, type Stage, type Step, type StoredPhase } from '../plan/index.js';
 import type { MigrationDefinition } from '../migration/schema.js';
+import type { LogEvent } from '../api.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+
+/** An event's detail as written (JSON text); a row written by hand that is not JSON stays text. */
+function parseDetail(v: unknown): unknown {
+  if (v == null) return null;
+  try {
+    return JSON.parse(String(v)) as unknown;
+  } catch {
+    return String(v);
+  }
+}
 
 export interface MigrationRow {
   id: string;
@@ -245,6 +256,48 @@ export class StateStore {
   /** The part is walked: its total becomes what it counted, no longer the estimate it started with. */
   async finishBackfill(s: Session, id: string, seq: number, part: number): Promise<void> {
     await s.query(`UPDATE ${this.t('backfill')} SET finished_at = CURRENT_TIMESTAMP(6), total = done WHERE migration_id = ? AND seq = ? AND part = ?`, [id, seq, part]);
+  }
+
+  /**
+   * The event log, oldest first (in the order written). `since`: ISO 8601
+   * UTC text of six fractional digits, compared with the times as stateTime
+   * writes them — one fixed format, so text order is time order on both
+   * dialects. `limit`: the newest N.
+   */
+  async events(s: Session, f: { migration?: string; since?: string; limit?: number }): Promise<LogEvent[]> {
+    const at = this.dialect.stateTime('at');
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.migration !== undefined) {
+      where.push('migration_id = ?');
+      params.push(f.migration);
+    }
+    if (f.since !== undefined) {
+      where.push(`${at} >= ?`);
+      params.push(f.since);
+    }
+    if (f.limit !== undefined) params.push(f.limit);
+    const r = await s.query<Record<string, unknown>>(
+      `SELECT ${at} AS at, actor, command, event, migration_id, reason, detail FROM ${this.t('events')}` +
+        `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${f.limit !== undefined ? 'DESC LIMIT ?' : ''}`,
+      params,
+    );
+    const rows = r.rows.map((row) => ({
+      at: String(row.at),
+      actor: String(row.actor),
+      command: String(row.command),
+      event: String(row.event),
+      migration: (row.migration_id as string | null) ?? null,
+      reason: (row.reason as string | null) ?? null,
+      detail: parseDetail(row.detail),
+    }));
+    return f.limit !== undefined ? rows.reverse() : rows;
+  }
+
+  /** The database's clock, ISO 8601 UTC (what event times are compared with). */
+  async now(s: Session): Promise<string> {
+    const r = await s.query<{ now: string }>(`SELECT ${this.dialect.stateTime('CURRENT_TIMESTAMP(6)')} AS now`);
+    return String(r.rows[0]!.now);
   }
 
   async log(s: Session, e: { migration: string | null; actor: string; command: string; event: string; reason?: string | null; detail?: unknown }): Promise<void> {
