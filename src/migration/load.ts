@@ -5,13 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { InvalidInputError, type MigrationIssue } from '../errors.js';
 import type { z } from 'zod';
 import { MigrationSchema, OperationSchemas, type MigrationDefinition } from './schema.js';
+import { extensionOf, listMigrations, migrationIdOf, NEW_FORMATS, type NewFormat } from './files.js';
+
+export { NEW_FORMATS, type NewFormat } from './files.js';
 
 export interface MigrationFile {
   id: string;
@@ -21,9 +24,7 @@ export interface MigrationFile {
   definition: MigrationDefinition;
 }
 
-const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.json', '.yaml', '.yml'];
 const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
-const ID_PATTERN = /^[0-9A-Za-z][0-9A-Za-z_.-]*$/;
 
 type Jiti = import('jiti').Jiti;
 let jitiPromise: Promise<Jiti> | undefined;
@@ -227,64 +228,15 @@ export function validateMigration(raw: unknown, file: string): MigrationDefiniti
 
 /** Load and validate one migration file. */
 export async function loadMigrationFile(file: string): Promise<MigrationFile> {
-  const ext = extensionOf(path.basename(file));
-  if (!ext) throw new InvalidInputError(`${file}: unsupported file type; expected one of ${EXTENSIONS.join(' ')}`, { file }, { code: 'invalid_migration' });
-  const id = path.basename(file).slice(0, -ext.length);
-  if (!ID_PATTERN.test(id)) {
-    throw new InvalidInputError(
-      `${file}: invalid migration id "${id}"; expected letters, digits, "_", "." or "-", starting with a letter or digit (e.g. 0001_create_users)`,
-      { file },
-      { code: 'invalid_migration' },
-    );
-  }
+  const { id, ext } = migrationIdOf(file);
   const definition = validateMigration(await readRaw(file, ext), file);
   return { id, file, checksum: checksumOf(definition), definition };
 }
 
-function extensionOf(name: string): string | null {
-  if (/\.d\.[mc]?ts$/.test(name)) return null;
-  return EXTENSIONS.find((e) => name.endsWith(e) && name.length > e.length) ?? null;
-}
-
 /** Every migration of `dir` (non-recursive), sorted by id. */
 export async function loadMigrations(dir: string): Promise<MigrationFile[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new InvalidInputError(
-        `migrations folder ${dir} does not exist; create one with \`xc new NAME\` or point --dir (XC_MIGRATIONS_DIR) at yours`,
-        { dir },
-      );
-    }
-    throw new InvalidInputError(`cannot read migrations folder ${dir}: ${(err as Error).message}`, { dir }, { code: 'invalid_config', cause: err });
-  }
-  const byId = new Map<string, string>();
-  for (const name of names.sort()) {
-    if (name.startsWith('.') || !extensionOf(name)) continue;
-    const file = path.join(dir, name);
-    if (!(await stat(file)).isFile()) continue;
-    const id = name.slice(0, -extensionOf(name)!.length);
-    const other = byId.get(id);
-    if (other !== undefined) {
-      throw new InvalidInputError(`two migration files have the id "${id}": ${other} and ${file}; keep one`, { id, files: [other, file] }, { code: 'invalid_migration' });
-    }
-    byId.set(id, file);
-  }
-  // Ids that differ only in case are one file on a case-insensitive file system (macOS, Windows): a checkout there keeps one.
-  const byFolded = new Map<string, string>();
-  for (const [id, file] of byId) {
-    const other = byFolded.get(id.toLowerCase());
-    if (other !== undefined) {
-      throw new InvalidInputError(`two migration files have ids that differ only in case: ${other} and ${file}; a case-insensitive file system keeps one of them — rename one`, { files: [other, file] }, { code: 'invalid_migration' });
-    }
-    byFolded.set(id.toLowerCase(), file);
-  }
-  const ids = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const out: MigrationFile[] = [];
-  for (const id of ids) out.push(await loadMigrationFile(byId.get(id)!));
+  for (const { file } of await listMigrations(dir)) out.push(await loadMigrationFile(file));
   return out;
 }
 
@@ -293,9 +245,6 @@ export function timestampId(now: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${p(now.getUTCFullYear(), 4)}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
 }
-
-export const NEW_FORMATS = ['ts', 'json', 'yaml'] as const;
-export type NewFormat = (typeof NEW_FORMATS)[number];
 
 /**
  * The format `xc new` writes when none is given: that of the newest migration

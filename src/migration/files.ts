@@ -1,0 +1,82 @@
+/**
+ * The migrations folder by file name alone (SPEC §3): which files are
+ * migrations, their ids, and in which order. Nothing here reads a file's
+ * content, so `xc level` (SPEC §6: the id of the newest migration) and
+ * `xc new` need neither the validator (zod) nor the parsers (yaml, jiti).
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidInputError } from '../errors.js';
+
+export const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.json', '.yaml', '.yml'];
+const ID_PATTERN = /^[0-9A-Za-z][0-9A-Za-z_.-]*$/;
+
+/** The formats `xc new` writes. */
+export const NEW_FORMATS = ['ts', 'json', 'yaml'] as const;
+export type NewFormat = (typeof NEW_FORMATS)[number];
+
+/** The migration extension `name` ends with, if any (declaration files are not migrations). */
+export function extensionOf(name: string): string | null {
+  if (/\.d\.[mc]?ts$/.test(name)) return null;
+  return EXTENSIONS.find((e) => name.endsWith(e) && name.length > e.length) ?? null;
+}
+
+/** The id of migration file `file` (its name without the extension), refused when it is not a valid id. */
+export function migrationIdOf(file: string): { id: string; ext: string } {
+  const ext = extensionOf(path.basename(file));
+  if (!ext) throw new InvalidInputError(`${file}: unsupported file type; expected one of ${EXTENSIONS.join(' ')}`, { file }, { code: 'invalid_migration' });
+  const id = path.basename(file).slice(0, -ext.length);
+  if (!ID_PATTERN.test(id)) {
+    throw new InvalidInputError(
+      `${file}: invalid migration id "${id}"; expected letters, digits, "_", "." or "-", starting with a letter or digit (e.g. 0001_create_users)`,
+      { file },
+      { code: 'invalid_migration' },
+    );
+  }
+  return { id, ext };
+}
+
+/** Every migration file of `dir` (non-recursive) with its id, sorted by id; two files of one id are refused. */
+export async function listMigrations(dir: string): Promise<{ id: string; file: string }[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new InvalidInputError(
+        `migrations folder ${dir} does not exist; create one with \`xc new NAME\` or point --dir (XC_MIGRATIONS_DIR) at yours`,
+        { dir },
+      );
+    }
+    throw new InvalidInputError(`cannot read migrations folder ${dir}: ${(err as Error).message}`, { dir }, { code: 'invalid_config', cause: err });
+  }
+  const byId = new Map<string, string>();
+  for (const name of names.sort()) {
+    if (name.startsWith('.') || !extensionOf(name)) continue;
+    const file = path.join(dir, name);
+    if (!(await stat(file)).isFile()) continue;
+    const id = name.slice(0, -extensionOf(name)!.length);
+    const other = byId.get(id);
+    if (other !== undefined) {
+      throw new InvalidInputError(`two migration files have the id "${id}": ${other} and ${file}; keep one`, { id, files: [other, file] }, { code: 'invalid_migration' });
+    }
+    byId.set(id, file);
+  }
+  // Ids that differ only in case are one file on a case-insensitive file system (macOS, Windows): a checkout there keeps one.
+  const byFolded = new Map<string, string>();
+  for (const [id, file] of byId) {
+    const other = byFolded.get(id.toLowerCase());
+    if (other !== undefined) {
+      throw new InvalidInputError(`two migration files have ids that differ only in case: ${other} and ${file}; a case-insensitive file system keeps one of them — rename one`, { files: [other, file] }, { code: 'invalid_migration' });
+    }
+    byFolded.set(id.toLowerCase(), file);
+  }
+  const ids = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return ids.map((id) => ({ id: migrationIdOf(byId.get(id)!).id, file: byId.get(id)! }));
+}
+
+/** The schema level of a build: the id of the newest migration in `dir`, or null when it has none. */
+export async function newestMigrationId(dir: string): Promise<string | null> {
+  return (await listMigrations(dir)).at(-1)?.id ?? null;
+}
