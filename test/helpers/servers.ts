@@ -1,30 +1,35 @@
 /**
  * Where the test servers are (SPEC §9): XC_TEST_PG_URL / XC_TEST_MYSQL_URL,
- * set by .ci/run or by test/global-setup.ts (testcontainers, where Docker
- * runs). Without a server a test is skipped with a printed reason — or, under
- * CI=true, fails.
+ * set by .ci/run, by you, or by test/global-setup.ts (testcontainers, where a
+ * Docker engine answers). Without a server a suite is skipped with a printed
+ * reason — or, under CI=true, fails (test/helpers/test-servers-decision.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { describe } from 'vitest';
 import pg from 'pg';
+import { TEST_SERVERS, planServer, type TestServer } from './test-servers-decision.js';
 
 export const PG_URL = process.env.XC_TEST_PG_URL;
 export const MYSQL_URL = process.env.XC_TEST_MYSQL_URL;
 
-function gated(url: string | undefined, what: string, env: string): typeof describe {
-  if (url) return describe;
-  if (process.env.CI === 'true') {
-    return ((name: string) =>
-      describe(name, () => {
-        throw new Error(`${env} is not set and no Docker engine is available: ${what} tests cannot run under CI=true`);
+function gated(name: TestServer['name']): typeof describe {
+  // The global setup already started any container it could: no probe here.
+  const plan = planServer(TEST_SERVERS.find((s) => s.name === name)!, process.env);
+  if (plan.kind === 'fail') {
+    return ((suite: string) =>
+      describe(suite, () => {
+        throw new Error(plan.reason);
       })) as unknown as typeof describe;
   }
-  console.warn(`skipping ${what} tests: set ${env} (or run Docker for testcontainers)`);
-  return describe.skip as unknown as typeof describe;
+  if (plan.kind === 'skip') {
+    console.warn(plan.reason);
+    return describe.skip as unknown as typeof describe;
+  }
+  return describe; // 'url': without a Docker status no container is planned
 }
 
-export const describePg = gated(PG_URL, 'PostgreSQL', 'XC_TEST_PG_URL');
-export const describeMysql = gated(MYSQL_URL, 'MySQL/MariaDB', 'XC_TEST_MYSQL_URL');
+export const describePg = gated('postgres');
+export const describeMysql = gated('mariadb');
 
 export interface TestDb {
   url: string;
