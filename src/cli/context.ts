@@ -14,11 +14,15 @@ export interface CommandContext {
   xc: Xc;
 }
 
+/** What a command that needs no database gets (`level`, `new`, `demo`): the library is not even loaded (start-up time). */
+export type LocalContext = Omit<CommandContext, 'xc'>;
+
 /**
  * Wraps a command handler for commander's `.action()`: resolves settings
- * (flags > env > config), opens the library, always closes it. The last
- * argument commander passes is the Command itself.
+ * (flags > env > config), opens the library (unless `{ library: false }`),
+ * always closes it. The last argument commander passes is the Command itself.
  */
-export type Action = <A extends unknown[]>(
-  handler: (ctx: CommandContext, ...args: A) => Promise<void>,
-) => (...args: unknown[]) => Promise<void>;
+export interface Action {
+  <A extends unknown[]>(handler: (ctx: CommandContext, ...args: A) => Promise<void>): (...args: unknown[]) => Promise<void>;
+  <A extends unknown[]>(handler: (ctx: LocalContext, ...args: A) => Promise<void>, use: { library: false }): (...args: unknown[]) => Promise<void>;
+}
