@@ -8,11 +8,18 @@
  * mode of the session that creates them, and an author's literal must mean
  * what the author's server makes of it.
  */
+import { createRequire } from 'node:module';
 import { escape, format } from 'sql-escaper';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { connectError, connectTimeoutError, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
 import { InvalidInputError } from '../../errors.js';
 import { connectionLabel, redactUrl } from '../../db/redact.js';
+
+let mysqlLoaded: typeof mysql | undefined;
+/** mysql2, loaded on first use: a command that opens no MySQL connection never pays for it (start-up time). */
+function mysqlLib(): typeof mysql {
+  return (mysqlLoaded ??= createRequire(import.meta.url)('mysql2/promise') as typeof mysql);
+}
 
 /** Options xc always uses: one statement per call, exact big numbers and dates as text. */
 export const MYSQL_FORCED_OPTIONS = {
@@ -145,7 +152,7 @@ export function createMysqlDriver(
     const base = typeof source === 'string' ? mysqlOptionsFromUrl(source) : (source as mysql.PoolOptions);
     // mysql2's connectTimeout runs until the handshake is done (an accepting but silent server included).
     const timeout = opts.connectTimeoutMs ? { connectTimeout: opts.connectTimeoutMs } : {};
-    pool = mysql.createPool({ connectionLimit: 10, ...timeout, ...base, ...MYSQL_FORCED_OPTIONS });
+    pool = mysqlLib().createPool({ connectionLimit: 10, ...timeout, ...base, ...MYSQL_FORCED_OPTIONS });
     owned = opts.owned ?? true;
     label = opts.label ?? (typeof source === 'string' ? redactUrl(source) : 'mysql');
   }

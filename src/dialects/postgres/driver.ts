@@ -5,10 +5,17 @@
  * without params (e.g. a migration's `sql` operation using the jsonb `?`
  * operator) passes through untouched.
  */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { connectError, connectTimeoutError, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
 import { addSecret, connectionLabel, passwordOf, redactUrl } from '../../db/redact.js';
 import { toDollarParams } from './text.js';
+
+let pgLoaded: typeof pg | undefined;
+/** node-postgres, loaded on first use: a command that opens no PostgreSQL connection never pays for it (start-up time). */
+function pgLib(): typeof pg {
+  return (pgLoaded ??= createRequire(import.meta.url)('pg') as typeof pg);
+}
 
 /** What a pg session needs from a client (pg.Client, pg.PoolClient, or a knex-held pg client). */
 export interface PgQueryable {
@@ -60,7 +67,7 @@ export interface PgDriverOptions {
  * Set on the client, not the pool: pg.Pool's connectionTimeoutMillis also times out waiting for a free client.
  */
 function timedClient(timeoutMs: number, server: { host?: string; port?: number }): typeof pg.Client {
-  return class extends pg.Client {
+  return class extends pgLib().Client {
     constructor(config?: pg.ClientConfig) {
       // Own properties copied whole: pg.Pool keeps `password` non-enumerable, which a spread would drop.
       const own = Object.defineProperties({}, Object.getOwnPropertyDescriptors(config ?? {})) as pg.ClientConfig;
@@ -82,8 +89,8 @@ export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: P
   let owned: boolean;
   let label: string;
   const server: { host?: string; port?: number } = {};
-  const timeoutMs = source instanceof pg.Pool ? undefined : opts.connectTimeoutMs;
-  if (source instanceof pg.Pool) {
+  const timeoutMs = source instanceof pgLib().Pool ? undefined : opts.connectTimeoutMs;
+  if (source instanceof pgLib().Pool) {
     pool = source;
     owned = opts.owned ?? false;
     label = opts.label ?? 'pg.Pool';
@@ -91,7 +98,7 @@ export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: P
     const config: pg.PoolConfig = typeof source === 'string' ? { connectionString: source } : source;
     // A name in the URL (application_name=...) wins over this default.
     const timed = timeoutMs ? { Client: timedClient(timeoutMs, server) } : {};
-    pool = new pg.Pool({ max: 10, application_name: 'xc', ...config, ...timed });
+    pool = new (pgLib().Pool)({ max: 10, application_name: 'xc', ...config, ...timed });
     owned = opts.owned ?? true;
     label = opts.label ?? (typeof source === 'string' ? redactUrl(source) : 'postgres');
   }
@@ -119,9 +126,10 @@ export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: P
 
 /** A pg Pool, also one from another copy of pg in the caller's project (instanceof fails there: its shape is recognised). */
 function isPgPool(x: unknown): x is pg.Pool {
-  if (x instanceof pg.Pool) return true;
   const o = x as Record<string, unknown> | null;
-  return !!o && typeof o === 'object' && typeof o.connect === 'function' && typeof o.query === 'function' && 'totalCount' in o && 'idleCount' in o;
+  if (!!o && typeof o === 'object' && typeof o.connect === 'function' && typeof o.query === 'function' && 'totalCount' in o && 'idleCount' in o) return true;
+  // Last: it loads pg, which a caller handing in another family's pool has no use for.
+  return x instanceof pgLib().Pool;
 }
 
 /** A value in PostgreSQL's startup `options`, which are split on whitespace; a backslash escapes. */
