@@ -5,27 +5,31 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { XcOptions } from './api.js';
 import { InvalidInputError } from './errors.js';
-import { importDefault, loadError, parseJson } from './migration/load.js';
-import { fieldOf, flagName, OPTION_KEYS, OPTIONS, parseOption, type LibraryField, type OptionKey, type OptionSpec, type OptionValues, type Source } from './options.js';
+import { DEPLOYMENT_COMMANDS, fieldOf, flagName, OPTION_KEYS, OPTIONS, parseOption, type LibraryField, type OptionKey, type OptionSpec, type OptionValues, type Source } from './options.js';
 
 export const CONFIG_FILES = ['xc.config.ts', 'xc.config.mjs', 'xc.config.js', 'xc.config.json'];
 
-/** A config file's value per kind of setting: numbers, durations and switches may be written as text too (`"30s"`, `"yes"`). */
-const CONFIG_VALUE: Record<OptionSpec['kind'], z.ZodType> = {
-  text: z.string(),
-  boolean: z.union([z.boolean(), z.string()]),
-  duration: z.union([z.number(), z.string()]),
-  number: z.union([z.number(), z.string()]),
-};
-
-/** The config file: every setting of the registry (options.ts) by its key, none required, nothing else. */
-export const ConfigSchema = z
-  .object(Object.fromEntries(OPTION_KEYS.map((k) => [k, CONFIG_VALUE[OPTIONS[k].kind]])) as Record<OptionKey, z.ZodType>)
-  .partial()
-  .strict();
+/**
+ * The config file: every setting of the registry (options.ts) by its key, none required, nothing else.
+ * Built (and zod loaded) only when there is a config file: most runs have none (start-up time).
+ */
+async function configSchema() {
+  const { z } = await import('zod');
+  // A config file's value per kind of setting: numbers, durations and switches may be written as text too (`"30s"`, `"yes"`).
+  const value: Record<OptionSpec['kind'], z.ZodType> = {
+    text: z.string(),
+    boolean: z.union([z.boolean(), z.string()]),
+    duration: z.union([z.number(), z.string()]),
+    number: z.union([z.number(), z.string()]),
+  };
+  return z
+    .object(Object.fromEntries(OPTION_KEYS.map((k) => [k, value[OPTIONS[k].kind]])) as Record<OptionKey, z.ZodType>)
+    .partial()
+    .strict();
+}
 export type ConfigKey = OptionKey;
 
 /** Flags as the CLI parsed them; leave a flag undefined when it was not given. */
@@ -38,6 +42,8 @@ export type ResolvedOptions = XcOptions &
     dir: string;
     /** The config file used, or null. */
     configPath: string | null;
+    /** Deprecations to tell the user (stderr), e.g. --env read as the knexfile section. */
+    notes: string[];
   };
 
 // Compile-time: every library and engine setting is an XcOptions field (api.ts documents them) of the registry's type.
@@ -49,6 +55,7 @@ export async function loadConfigFile(cwd: string): Promise<{ path: string | null
   const name = CONFIG_FILES.find((f) => existsSync(path.join(cwd, f)));
   if (!name) return { path: null, values: {} };
   const file = path.join(cwd, name);
+  const { importDefault, loadError, parseJson } = await import('./migration/load.js');
   let raw: unknown;
   if (name.endsWith('.json')) {
     raw = parseJson((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''), name, 'invalid_config');
@@ -61,7 +68,7 @@ export async function loadConfigFile(cwd: string): Promise<{ path: string | null
       throw loadError(name, err, 'invalid_config');
     }
   }
-  const parsed = ConfigSchema.safeParse(raw ?? {});
+  const parsed = (await configSchema()).safeParse(raw ?? {});
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       if (i.code === 'unrecognized_keys') {
@@ -79,8 +86,12 @@ function present(v: unknown): boolean {
   return v !== undefined && v !== null && v !== '';
 }
 
-/** Resolve every setting from flags, env, the config file in `cwd` and the defaults. */
-export async function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv, cwd: string): Promise<ResolvedOptions> {
+/**
+ * Resolve every setting from flags, env, the config file in `cwd` and the
+ * defaults, for `command` (`deploy record`; none: a command that is not one of
+ * DEPLOYMENT_COMMANDS).
+ */
+export async function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv, cwd: string, command?: string): Promise<ResolvedOptions> {
   const config = await loadConfigFile(cwd);
   const configName = config.path ? path.basename(config.path) : 'config';
 
@@ -122,6 +133,18 @@ export async function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv, cwd: 
     break;
   }
 
+  // Before --knex-env, --env (flag or config key `env`) named the knexfile section too: outside the deployment
+  // commands, with a knexfile and no knexEnv at the same layer or above, it still does, with a note.
+  const notes: string[] = [];
+  const envAsKnexEnv = knexfile !== undefined && !DEPLOYMENT_COMMANDS.includes(command ?? '');
+  const knexEnvSource = (): Source | undefined => {
+    const compat = (s: Source | undefined) => (envAsKnexEnv && s ? { ...s, deprecated: true } : undefined);
+    const source: (Source & { deprecated?: boolean }) | undefined =
+      fromFlag('knexEnv') ?? compat(fromFlag('env')) ?? fromEnv('knexEnv') ?? fromConfig('knexEnv') ?? compat(fromConfig('env'));
+    if (source?.deprecated) notes.push(`${source.name} selects the knexfile section only for compatibility; use ${source.name === '--env' ? '--knex-env' : 'knexEnv'}`);
+    return source;
+  };
+
   // Every other setting: the first layer that gives it, else the registry's default (none: left out).
   const values: Record<string, unknown> = {};
   for (const key of OPTION_KEYS) {
@@ -129,7 +152,7 @@ export async function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv, cwd: 
     const spec: OptionSpec = OPTIONS[key];
     const empty = spec.refuseEmpty ? given(key) : undefined;
     if (empty && String(empty.value).trim() === '') throw new InvalidInputError(`${empty.name} is empty: ${spec.refuseEmpty}`);
-    const source = pick(key);
+    const source = key === 'knexEnv' ? knexEnvSource() : pick(key);
     const value = source ? parseOption(key, source) : spec.default;
     if (value !== undefined) values[fieldOf(key)] = value;
   }
@@ -143,5 +166,6 @@ export async function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv, cwd: 
     ...(url !== undefined ? { url } : {}),
     ...(knexfile !== undefined ? { knexfile } : {}),
     configPath: config.path,
+    notes,
   };
 }

@@ -29,6 +29,11 @@ interface CommonSpec {
   defaultHelp?: string;
   /** An empty value is refused with this advice, instead of being read as not given. */
   refuseEmpty?: string;
+  /**
+   * A command's own flag, not a global one: those commands (`deploy record`)
+   * declare it (flagOf) and list it first in their --help.
+   */
+  commands?: readonly string[];
 }
 
 interface TextSpec extends CommonSpec {
@@ -72,9 +77,17 @@ export const OPTIONS = {
     help: 'database URL: postgres://, mysql://, mariadb://, pglite://PATH',
   },
   knexfile: { kind: 'text', arg: 'path', scope: 'library', env: ['XC_KNEXFILE'], help: 'read the connection from a knexfile' },
+  knexEnv: {
+    kind: 'text', arg: 'name', scope: 'library', env: ['XC_KNEX_ENV'], defaultHelp: 'NODE_ENV or development',
+    help: 'the section of the knexfile to read',
+  },
   env: {
-    kind: 'text', arg: 'name', scope: 'library', field: 'knexEnv', env: ['XC_KNEX_ENV'], defaultHelp: 'NODE_ENV or development',
-    help: "environment: the knexfile section and, for deploy/check, the deployment's environment",
+    kind: 'text', arg: 'name', scope: 'cli', env: ['XC_DEPLOY_ENV'], commands: ['deploy record', 'deploy retire'],
+    help: 'the deployment environment (production, staging): versions are recorded, and retired, per app and environment',
+  },
+  app: {
+    // The app's name is fixed per repository, so a config key makes sense; its version never (no file may say what is live).
+    kind: 'text', arg: 'name', scope: 'cli', env: ['XC_APP'], commands: ['deploy record', 'deploy retire', 'check'], help: 'application name',
   },
   dir: { kind: 'text', arg: 'dir', scope: 'library', env: ['XC_MIGRATIONS_DIR'], default: 'migrations', defaultHelp: './migrations', help: 'migrations folder' },
   schema: {
@@ -194,8 +207,16 @@ export function formatDuration(ms: number): string {
   return ms === 0 ? '0' : `${ms}ms`;
 }
 
-/** The commander flag of a setting (`--lock-timeout <duration>`) and its --help line. */
-export function globalFlag(key: OptionKey): { flags: string; description: string } {
+/**
+ * Commands reading or recording deployments. There `--env` is the deployment
+ * environment alone; on the others, given as a flag or config key with a
+ * knexfile and no knexEnv, it still picks the knexfile section (deprecated: it
+ * meant both before --knex-env existed).
+ */
+export const DEPLOYMENT_COMMANDS: readonly string[] = ['deploy record', 'deploy retire', 'deploy list', 'check'];
+
+/** The commander flag of a setting (`--lock-timeout <duration>`) and its --help line, global or a command's own. */
+export function flagOf(key: OptionKey): { flags: string; description: string } {
   const spec: OptionSpec = OPTIONS[key];
   const arg = spec.kind === 'boolean' ? '' : spec.kind === 'duration' ? ' <duration>' : ` <${spec.arg}>`;
   const shownDefault = spec.defaultHelp ?? (spec.kind === 'duration' ? formatDuration(spec.default) : spec.kind === 'boolean' ? undefined : spec.default);

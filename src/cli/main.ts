@@ -67,9 +67,13 @@ export function buildProgram(action: Action): Command {
     const { flags, description } = flagOf(key);
     program.option(flags, description);
   }
-  // --env anywhere, hidden: the deployment environment on the commands that declare it (their --help shows it), the
-  // knexfile section on the others (compatibility, config.ts). Program options parse anywhere, so this one always gets it.
+  // --env parses anywhere (program options do), hidden: on a command that does not declare it, the knexfile section
+  // (compatibility, config.ts); a command that declares it (deploy record: the deployment environment) gets the value.
   program.addOption(new Option(flagOf('env').flags).hideHelp());
+  program.hook('preAction', (_, leaf) => {
+    const env: unknown = program.getOptionValue('env');
+    if (env !== undefined && leaf.options.some((o) => o.long === '--env')) leaf.setOptionValueWithSource('env', env, 'cli');
+  });
   program.addHelpText('afterAll', `\nDurations take a unit (${DURATION_EXAMPLES}); a bare number is in the unit its flag's help names.`);
   registerInit(program, action);
   registerNew(program, action);
@@ -96,10 +100,10 @@ export async function main(argv: string[]): Promise<number> {
   let out: Output | undefined;
   const usageErrors: string[] = [];
 
-  const action: Action = <A extends unknown[]>(handler: (ctx: CommandContext, ...args: A) => Promise<void>) => async (...args: unknown[]) => {
+  const action: Action = <A extends unknown[]>(handler: (ctx: CommandContext, ...args: A) => Promise<void>, use?: { library: false }) => async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     // Loaded here, not at the top: --help, --version and usage errors need neither the config reader nor the library (start-up cost).
-    const [{ resolveOptions }, { createXc }] = await Promise.all([import('../config.js'), import('../xc.js')]);
+    const { resolveOptions } = await import('../config.js');
     const options = await resolveOptions(flagsOf(cmd), process.env, process.cwd(), commandPath(cmd));
     out = createOutput({ json: options.json });
     for (const note of options.notes) out.note(`note: ${note}`);
@@ -110,13 +114,13 @@ export async function main(argv: string[]): Promise<number> {
       stop.abort(signal);
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-    const xc = createXc({ ...options, onEvent: (e) => out!.event(e), signal: stop.signal });
+    const xc = use?.library === false ? undefined : (await import('../xc.js')).createXc({ ...options, onEvent: (e) => out!.event(e), signal: stop.signal });
     try {
-      // Commander passes the declared arguments, then the options object, then the Command.
-      await handler({ options, out, xc }, ...(args.slice(0, -1) as A));
+      // Commander passes the declared arguments, then the options object, then the Command. Without the library, no xc (LocalContext).
+      await handler({ options, out, xc: xc! }, ...(args.slice(0, -1) as A));
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      await xc.close();
+      await xc?.close();
     }
   };
 

@@ -10,7 +10,7 @@ import { addSecret, malformedUrlProblem, passwordOf, redactUrl } from './redact.
 
 export const HOW_TO_CONNECT =
   'give a database URL with --url, XC_DATABASE_URL, DATABASE_URL or the config key "url" ' +
-  '(postgres://, postgresql://, mysql://, mariadb://, pglite://PATH, pglite://memory), or a knexfile with --knexfile PATH [--env NAME]';
+  '(postgres://, postgresql://, mysql://, mariadb://, pglite://PATH, pglite://memory), or a knexfile with --knexfile PATH [--knex-env NAME]';
 
 export interface OpenDriverOptions {
   url?: string;

@@ -87,7 +87,7 @@ export async function driverFromKnexfile(file: string, envName?: string, cwd = p
     const picked = config[envKey];
     if (!picked || typeof picked !== 'object') {
       throw new InvalidInputError(
-        `knexfile ${file}: no environment "${envKey}"; it has: ${Object.keys(config).join(', ') || 'none'} (choose with --env NAME)`,
+        `knexfile ${file}: no environment "${envKey}"; it has: ${Object.keys(config).join(', ') || 'none'} (choose with --knex-env NAME)`,
       );
     }
     config = picked as Record<string, unknown>;

@@ -125,5 +125,51 @@ describe('resolveOptions', () => {
   it('maps key names to flag names', () => {
     expect(flagName('maxRowsPerSecond')).toBe('--max-rows-per-second');
     expect(flagName('env')).toBe('--env');
+    expect(flagName('knexEnv')).toBe('--knex-env');
+  });
+});
+
+describe('--knex-env and --env', () => {
+  const knexfile = { knexfile: 'knexfile.js' };
+  const NOTE = '--env selects the knexfile section only for compatibility; use --knex-env';
+  /** What resolves to the knexfile section, the deployment environment and the notes. */
+  const envs = async (...args: Parameters<typeof resolveOptions>) => {
+    const o = await resolveOptions(...args);
+    return { knexEnv: o.knexEnv, env: o.env, notes: o.notes };
+  };
+
+  it('--knex-env (XC_KNEX_ENV, knexEnv) picks the knexfile section; --env (XC_DEPLOY_ENV, env) is the deployment environment', async () => {
+    const o = await resolveOptions({ ...knexfile, knexEnv: 'development', env: 'production' }, {}, cwd, 'deploy record');
+    expect(o).toMatchObject({ knexEnv: 'development', env: 'production', notes: [] });
+    expect(await resolveOptions(knexfile, { XC_KNEX_ENV: 'ci', XC_DEPLOY_ENV: 'staging' }, cwd, 'deploy retire')).toMatchObject({ knexEnv: 'ci', env: 'staging', notes: [] });
+    await configJson({ knexEnv: 'qa', env: 'production', app: 'shop' });
+    expect(await resolveOptions(knexfile, {}, cwd, 'deploy record')).toMatchObject({ knexEnv: 'qa', env: 'production', app: 'shop', notes: [] });
+  });
+
+  it('on deploy and check, --env never picks the knexfile section', async () => {
+    for (const command of ['deploy record', 'deploy retire', 'deploy list', 'check']) {
+      const o = await resolveOptions({ ...knexfile, env: 'production' }, {}, cwd, command);
+      expect(o.knexEnv, command).toBeUndefined(); // the knexfile reader's default: NODE_ENV or development
+      expect(o.env, command).toBe('production');
+      expect(o.notes, command).toEqual([]);
+    }
+  });
+
+  it('elsewhere, --env with a knexfile and no --knex-env still picks the section, with a deprecation note', async () => {
+    expect(await resolveOptions({ ...knexfile, env: 'staging' }, {}, cwd, 'apply')).toMatchObject({ knexEnv: 'staging', notes: [NOTE] });
+    // As before --knex-env: the flag beats XC_KNEX_ENV; --knex-env beats it.
+    expect(await resolveOptions({ ...knexfile, env: 'staging' }, { XC_KNEX_ENV: 'ci' }, cwd, 'status')).toMatchObject({ knexEnv: 'staging', notes: [NOTE] });
+    expect(await resolveOptions({ ...knexfile, env: 'staging', knexEnv: 'qa' }, {}, cwd, 'apply')).toMatchObject({ knexEnv: 'qa', notes: [] });
+    // Without a knexfile there is no section to pick.
+    expect(await envs({ url: 'postgres://h/db', env: 'staging' }, {}, cwd, 'apply')).toEqual({ knexEnv: undefined, env: 'staging', notes: [] });
+    // XC_DEPLOY_ENV is new: it never meant the section.
+    expect(await envs(knexfile, { XC_DEPLOY_ENV: 'staging' }, cwd, 'apply')).toEqual({ knexEnv: undefined, env: 'staging', notes: [] });
+  });
+
+  it('a config file\'s old `env` key still picks the section outside deploy and check, below XC_KNEX_ENV, with a note naming knexEnv', async () => {
+    await configJson({ knexfile: 'knexfile.js', env: 'staging' });
+    expect(await resolveOptions({}, {}, cwd, 'apply')).toMatchObject({ knexEnv: 'staging', notes: ['xc.config.json: env selects the knexfile section only for compatibility; use knexEnv'] });
+    expect(await resolveOptions({}, { XC_KNEX_ENV: 'ci' }, cwd, 'apply')).toMatchObject({ knexEnv: 'ci', notes: [] });
+    expect(await envs({}, {}, cwd, 'deploy record')).toEqual({ knexEnv: undefined, env: 'staging', notes: [] });
   });
 });

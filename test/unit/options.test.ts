@@ -12,7 +12,7 @@ import { buildProgram } from '../../src/cli/main.js';
 import { resolveOptions, type Flags } from '../../src/config.js';
 import { defaultEngineOptions } from '../../src/engine/context.js';
 import { InvalidInputError } from '../../src/errors.js';
-import { engineOptions, fieldOf, flagName, formatDuration, globalFlag, OPTION_KEYS, OPTIONS, type OptionKey, type OptionSpec } from '../../src/options.js';
+import { engineOptions, fieldOf, flagName, formatDuration, flagOf, OPTION_KEYS, OPTIONS, type OptionKey, type OptionSpec } from '../../src/options.js';
 
 let cwd: string;
 beforeEach(async () => {
@@ -112,7 +112,7 @@ describe('durations', () => {
   it('--connect-timeout: 10 s by default, a duration like the others', async () => {
     expect(OPTIONS.connectTimeout.default).toBe(10_000);
     expect((await resolveOptions({}, {}, cwd)).connectTimeoutMs).toBe(10_000);
-    expect(globalFlag('connectTimeout').description).toMatch(/\(default 10s; a bare number is milliseconds; env XC_CONNECT_TIMEOUT\)$/);
+    expect(flagOf('connectTimeout').description).toMatch(/\(default 10s; a bare number is milliseconds; env XC_CONNECT_TIMEOUT\)$/);
     expect(await ms('connectTimeout', '500ms')).toBe(500);
     expect(await ms('connectTimeout', '2')).toBe(2);
     await expect(ms('connectTimeout', '0')).rejects.toThrow(/--connect-timeout: expected .* greater than 0/);
@@ -168,26 +168,32 @@ describe('a bad value names its flag, env variable or config key and what was ex
 
 describe('derived from the registry', () => {
   it('gives each setting its flag and --help line: the default, a bare number\'s unit and the env variables', () => {
-    expect(globalFlag('lockTimeout')).toEqual({ flags: '--lock-timeout <duration>', description: 'lock timeout of each DDL statement (default 1s; a bare number is milliseconds; env XC_LOCK_TIMEOUT)' });
-    expect(globalFlag('waitLock').description).toBe('wait this long for another xc to finish instead of exiting 4 (default 0; a bare number is seconds; env XC_WAIT_LOCK)');
-    expect(globalFlag('json')).toEqual({ flags: '--json', description: 'JSON lines on stdout; the last line is the result (env XC_JSON)' });
-    expect(globalFlag('parallel')).toEqual({ flags: '--parallel <n>', description: expect.stringContaining('(default 2, PGlite 1; env XC_PARALLEL)') });
+    expect(flagOf('lockTimeout')).toEqual({ flags: '--lock-timeout <duration>', description: 'lock timeout of each DDL statement (default 1s; a bare number is milliseconds; env XC_LOCK_TIMEOUT)' });
+    expect(flagOf('waitLock').description).toBe('wait this long for another xc to finish instead of exiting 4 (default 0; a bare number is seconds; env XC_WAIT_LOCK)');
+    expect(flagOf('json')).toEqual({ flags: '--json', description: 'JSON lines on stdout; the last line is the result (env XC_JSON)' });
+    expect(flagOf('parallel')).toEqual({ flags: '--parallel <n>', description: expect.stringContaining('(default 2, PGlite 1; env XC_PARALLEL)') });
     for (const key of OPTION_KEYS) {
-      const { flags, description } = globalFlag(key);
+      const { flags, description } = flagOf(key);
       expect(flags.split(' ')[0]).toBe(flagName(key));
       expect(description).toContain(`env ${spec(key).env.join(', ')}`);
     }
   });
 
-  it('xc --help lists every setting with its registry line, and how durations are written', () => {
+  it('xc --help lists every global setting with its registry line, a command\'s own setting is in its --help alone, and how durations are written', () => {
     const program = buildProgram(() => async () => undefined);
+    const flatHelp = (cmd: typeof program) => cmd.helpInformation().replace(/\s+/g, ' ');
     let help = '';
     program.configureOutput({ writeOut: (s) => void (help += s) });
-    program.outputHelp();
+    program.outputHelp(); // with the text added after it
     const flat = help.replace(/\s+/g, ' ');
     for (const key of OPTION_KEYS) {
-      const { flags, description } = globalFlag(key);
-      expect(flat).toContain(`${flags} ${description}`);
+      const { flags, description } = flagOf(key);
+      const commands = spec(key).commands ?? [];
+      expect(flat.includes(`${flags} ${description}`), key).toBe(commands.length === 0);
+      for (const name of commands) {
+        const cmd = name.split(' ').reduce((c, n) => c.commands.find((sub) => sub.name() === n)!, program);
+        expect(flatHelp(cmd)).toContain(`${flags} ${description}`);
+      }
     }
     expect(flat).toContain('--wait-lock <duration> wait this long for another xc to finish instead of exiting 4 (default 0; a bare number is seconds; env XC_WAIT_LOCK)');
     expect(flat).toContain('Durations take a unit (500ms, 1.5s, 2m, 1h)');

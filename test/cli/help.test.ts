@@ -1,0 +1,67 @@
+/**
+ * --help and -V (issue 14): a command's own flags come first, the global ones
+ * after under their own heading; `xc --help` lists the commands before the
+ * flags; `-V` / `--version` print the version, while `deploy record --version V`
+ * stays the deployed version.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
+import { runXc } from '../helpers/cli.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const program = buildProgram(() => async () => undefined);
+const commandAt = (...names: string[]) => names.reduce((c: Command, n) => c.commands.find((sub) => sub.name() === n)!, program);
+/** The flags of each section of a help text, by heading: `{ 'Options:': ['--app', ...] }`. */
+function sections(help: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  let heading = '';
+  for (const line of help.split('\n')) {
+    if (/^\S.*:$/.test(line)) out[(heading = line)] = [];
+    else if (heading && /^ {2}\S/.test(line)) out[heading]!.push(line.trim().split(/[ ,]/)[0]!);
+  }
+  return out;
+}
+
+describe('--help', () => {
+  it('deploy record: its own flags (--app, --version, --env, --level) first, then the global ones', () => {
+    const help = commandAt('deploy', 'record').helpInformation();
+    const s = sections(help);
+    expect(Object.keys(s)).toEqual(['Options:', 'Global Options:']);
+    expect(s['Options:']).toEqual(['--app', '--version', '--env', '--level', '-h']);
+    expect(s['Global Options:']).toEqual(expect.arrayContaining(['--url', '--knexfile', '--knex-env', '--dir', '--json']));
+    expect(s['Global Options:']).not.toContain('--env');
+    expect(help).toMatch(/--env <name> +the deployment environment/);
+    expect(help.indexOf('--level')).toBeLessThan(help.indexOf('Global Options:'));
+  });
+
+  it('apply: --to and --dry-run first; the globals after, without the deprecated --env', () => {
+    const s = sections(commandAt('apply').helpInformation());
+    expect(Object.keys(s)).toEqual(['Arguments:', 'Options:', 'Global Options:']);
+    expect(s['Options:']).toEqual(['--to', '--dry-run', '-h']);
+    expect(s['Global Options:']).toContain('--knex-env');
+    expect(s['Global Options:']).not.toContain('--env');
+    expect(s['Global Options:']).not.toContain('--app');
+  });
+
+  it('xc --help: the commands, then the flags, with -V, --version and no --xc-version', () => {
+    const help = program.helpInformation();
+    expect(Object.keys(sections(help))).toEqual(['Commands:', 'Options:']);
+    expect(sections(help)['Options:'].slice(0, 3)).toEqual(['-V', '--url', '--knexfile']);
+    expect(help).toMatch(/^ {2}-V, --version +print the version number$/m);
+    expect(help).not.toContain('--xc-version');
+    // xc deploy: its commands first too.
+    expect(Object.keys(sections(commandAt('deploy').helpInformation()))).toEqual(['Commands:', 'Options:', 'Global Options:']);
+  });
+});
+
+describe('-V', () => {
+  it('xc -V and xc --version print the version', { timeout: 60_000 }, async () => {
+    for (const flag of ['-V', '--version']) {
+      const r = await runXc([flag]);
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, `${VERSION}\n`, '']);
+    }
+  });
+});
