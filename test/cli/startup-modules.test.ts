@@ -1,0 +1,88 @@
+/**
+ * Start-up cost (issue 14.1): each command loads only what it uses. The CLI
+ * runs with a preload that records every module the process resolves
+ * (test/helpers/record-modules.mjs); the packages among them are checked:
+ * --help, --version and level load no driver and no validator, a postgres://
+ * URL loads pg alone, a mysql:// URL mysql2 alone. (Run from the source, so
+ * jiti itself is always there: it runs the TypeScript.)
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, xcEnv, type Run } from '../helpers/cli.js';
+import { targets } from '../helpers/targets.js';
+
+const RECORDER = path.resolve(import.meta.dirname, '../helpers/record-modules.mjs');
+const DRIVERS = ['pg', 'mysql2', '@electric-sql/pglite', 'knex'];
+/** Spawning from the source costs seconds on a loaded box. */
+const TIMEOUT = 120_000;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'xc-startup-'));
+  await writeFile(path.join(dir, '0001_users.json'), JSON.stringify({ operations: [{ createTable: { table: 'users', columns: [{ name: 'id', type: 'bigint', primaryKey: true }] } }] }));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** Run xc with `args`; the npm packages it loaded, by name. */
+async function packagesLoaded(args: string[], env: Record<string, string> = {}): Promise<{ run: Run; packages: Set<string> }> {
+  const log = path.join(dir, `modules-${Math.random().toString(36).slice(2)}.txt`);
+  await writeFile(log, '');
+  const run = await new Promise<Run>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', RECORDER, BIN, ...args], { cwd: dir, env: xcEnv({ ...env, XC_RECORD_MODULES: log }) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  const packages = new Set<string>();
+  for (const line of (await readFile(log, 'utf8')).split('\n')) {
+    // The last node_modules/ in the path names the package the file belongs to.
+    const m = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(line);
+    if (m) packages.add(m[1]!);
+  }
+  return { run, packages };
+}
+
+describe('xc start-up: what each command loads', () => {
+  it('the recorder sees what is loaded (commander, always)', { timeout: TIMEOUT }, async () => {
+    const { run, packages } = await packagesLoaded(['--version']);
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    expect(packages).toContain('commander');
+  });
+
+  for (const args of [['--help'], ['--version'], ['-V'], ['level', '--dir', '.'], ['level', '--help'], ['new', '--help']]) {
+    it(`xc ${args.join(' ')}: no driver, no zod, no yaml`, { timeout: TIMEOUT }, async () => {
+      const { run, packages } = await packagesLoaded(args);
+      expect(run.code, run.stderr).toBe(0);
+      if (args[0] === 'level' && args[1] === '--dir') expect(run.stdout).toBe('0001_users\n');
+      for (const name of [...DRIVERS, 'zod', 'yaml']) expect([...packages], name).not.toContain(name);
+    });
+  }
+});
+
+for (const target of targets) {
+  target.describe(`xc start-up against ${target.name}: its driver only`, () => {
+    const [own, other] = target.name === 'postgres' ? ['pg', 'mysql2'] : ['mysql2', 'pg'];
+    for (const args of [['status'], ['check', '--app', 'a', '--version', 'v']]) {
+      it(`xc ${args.join(' ')} loads ${own}, not ${other}, PGlite or knex`, { timeout: TIMEOUT }, async () => {
+        const db = await target.create('xc_startup');
+        try {
+          const { run, packages } = await packagesLoaded([...args, '--dir', '.', '--json'], { XC_DATABASE_URL: db.url });
+          // It did reach the database: status lists the migration pending; check refuses it (not applied: exit 3).
+          const result = JSON.parse(run.stdout.trimEnd().split('\n').at(-1)!) as Record<string, any>;
+          if (args[0] === 'status') expect(result.migrations.map((m: { id: string; phase: string }) => `${m.id} ${m.phase}`)).toEqual(['0001_users pending']);
+          else expect([run.code, result.error?.code]).toEqual([3, 'gate_refused']);
+          expect([...packages]).toContain(own);
+          for (const name of DRIVERS.filter((d) => d !== own)) expect([...packages], name).not.toContain(name);
+        } finally {
+          await db.drop();
+        }
+      });
+    }
+  });
+}
