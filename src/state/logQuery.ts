@@ -38,11 +38,13 @@ export function parseSince(value: unknown): Since {
   if (span !== null) return { agoMs: span };
   const m = DATE_TIME.exec(text);
   if (!m) throw sinceError(value);
-  const [y, mo, d, h = 0, mi = 0, s = 0] = m.slice(1, 7).map((x) => Number(x ?? 0));
-  const local = Date.UTC(y!, mo! - 1, d!, h, mi, s);
+  const parts = m.slice(1, 7).map((x) => Number(x ?? 0));
+  const [y, mo, d, h, mi, s] = parts as [number, number, number, number, number, number];
+  const local = Date.UTC(y, mo - 1, d, h, mi, s);
   const back = new Date(local);
-  // Date.UTC rolls 2026-02-30 over to March: a date that is not one is refused, not moved.
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo! - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) throw sinceError(value);
+  // Date.UTC rolls 2026-02-30 over to March and 08:60 to 09:00: a time that is not one is refused, not moved.
+  const read = [back.getUTCFullYear(), back.getUTCMonth() + 1, back.getUTCDate(), back.getUTCHours(), back.getUTCMinutes(), back.getUTCSeconds()];
+  if (read.some((v, i) => v !== parts[i])) throw sinceError(value);
   const zone = m[8]?.toUpperCase();
   const offset = zone && zone !== 'Z' ? (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2))) : 0;
   return { at: utcText(local - offset * 60_000, (m[7] ?? '').padEnd(6, '0').slice(0, 6)) };
