@@ -30,9 +30,12 @@ function describe(e: LogEvent): string {
   return [reason, JSON.stringify(d)].filter(Boolean).join('; ');
 }
 
+/** An error's message may span lines (a refusal lists its blockers): an event stays one line. */
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
+
 export function printLog(p: Printer, result: LogResult): void {
   if (result.events.length === 0) return p.line('no events');
-  const rows = result.events.map((e) => ({ at: e.at, actor: e.actor, command: e.command, migration: e.migration ?? '-', event: e.event, note: describe(e), forced: isObject(e.detail) && e.detail.forced === true }));
+  const rows = result.events.map((e) => ({ at: e.at, actor: e.actor, command: e.command, migration: e.migration ?? '-', event: e.event, note: oneLine(describe(e)), forced: isObject(e.detail) && e.detail.forced === true }));
   const header = { at: 'AT', actor: 'ACTOR', command: 'COMMAND', migration: 'MIGRATION', event: 'EVENT' };
   const keys = ['at', 'actor', 'command', 'migration', 'event'] as const;
   const width = Object.fromEntries(keys.map((k) => [k, Math.max(header[k].length, ...rows.map((r) => r[k].length))])) as Record<(typeof keys)[number], number>;
