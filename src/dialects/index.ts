@@ -3,19 +3,18 @@ import type { Driver } from '../db/driver.js';
 import { InvalidInputError } from '../errors.js';
 import { schemaOnMysql } from './mysql/driver.js';
 import type { Dialect } from './dialect.js';
-import { PostgresDialect } from './postgres/index.js';
-import { MysqlDialect } from './mysql/index.js';
 
 /** `schema`: PostgreSQL's target schema (--schema), which decides where its state is kept. */
 export async function detectDialect(driver: Driver, opts: { schema?: string } = {}): Promise<Dialect> {
   const s = await driver.acquire();
   try {
     const version = String((await s.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v ?? '');
-    if (/postgres/i.test(version)) return new PostgresDialect({ concurrentIndexes: !driver.singleConnection, schema: opts.schema });
+    // Each dialect is loaded once the server has said which it is: a PostgreSQL run never loads MySQL's, and back (start-up time).
+    if (/postgres/i.test(version)) return new (await import('./postgres/index.js')).PostgresDialect({ concurrentIndexes: !driver.singleConnection, schema: opts.schema });
     // MariaDB says so (10.11.19-MariaDB-…); MySQL and its forks answer a bare number (8.0.36, 8.0.36-28).
     if (/mariadb|mysql/i.test(version) || /^\d+\.\d+\.\d+/.test(version)) {
       if (opts.schema !== undefined) throw schemaOnMysql(opts.schema); // a pool or knexfile handed in: only now is it known to be MySQL
-      return new MysqlDialect(version);
+      return new (await import('./mysql/index.js')).MysqlDialect(version);
     }
     throw new InvalidInputError(`${driver.label}: unsupported database server (${version})`);
   } finally {

@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
 import { InvalidInputError, type MigrationIssue } from '../errors.js';
 import type { z } from 'zod';
 import { MigrationSchema, OperationSchemas, type MigrationDefinition } from './schema.js';
@@ -124,7 +123,9 @@ export function parseJson(text: string, file: string, code: 'invalid_migration' 
   }
 }
 
-function parseYaml(text: string, file: string): unknown {
+async function parseYaml(text: string, file: string): Promise<unknown> {
+  // Loaded with the first YAML file: a project of JSON or TS migrations never pays for the parser (start-up time).
+  const { default: YAML } = await import('yaml');
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => {
@@ -170,7 +171,7 @@ async function readRaw(file: string, ext: string): Promise<unknown> {
     return mod.default;
   }
   const text = utf8(await readFile(file), file).replace(/^\uFEFF/, '');
-  return ext === '.json' ? parseJson(text, file) : parseYaml(text, file);
+  return ext === '.json' ? parseJson(text, file) : await parseYaml(text, file);
 }
 
 /** JSON with object keys sorted at every level: equal for semantically equal values. */
