@@ -7,10 +7,13 @@
  * InnoDB (the key is the table) is a walk over the chunk's rows. That walk is
  * done ahead, on a second session, while the chunk before it is worked on.
  *
- * A chunk's `rows` is known without reading the chunk: exactly `size` for one
- * found by lookup, its key values for one found by arithmetic (the same, on a
- * key without gaps). So a pass's reads can filter to the rows that matter
- * instead of counting every row: on MariaDB, a read about a third cheaper.
+ * A chunk found by lookup holds exactly `size` rows, known without reading
+ * it, so a pass's reads can filter to the rows that matter instead of
+ * counting every row: on MariaDB, a read about a third cheaper. One found by
+ * arithmetic spans `size` key values, which are not its rows where the key
+ * has gaps (up to 4 key values a row, parts.ts): `rowsIn` counts those
+ * (progress and the rows a pass reports are rows, not key span), unless the
+ * caller has its count from its own statement (a fill's UPDATE).
  */
 import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
@@ -22,8 +25,8 @@ export interface Chunk {
   end: Cursor;
   /** The part's last chunk. */
   last: boolean;
-  /** Rows it holds, for progress: see above. */
-  rows: number;
+  /** Rows it holds, for progress; null where only a count can tell (`rowsIn`). */
+  rows: number | null;
 }
 
 export class ChunkFinder {
@@ -61,6 +64,11 @@ export class ChunkFinder {
     return { ...chunk, rows: full ? sized : await countRows(s, this.d, this.table, keyRange(this.d, this.key, cursor, chunk.end)) };
   }
 
+  /** The rows `chunk` (the one after `after`) holds: known, else counted on `s`. */
+  async rowsIn(s: Session, after: Cursor, chunk: Chunk): Promise<number> {
+    return chunk.rows ?? countRows(s, this.d, this.table, keyRange(this.d, this.key, after, chunk.end));
+  }
+
   /** The look-ahead went past a chunk that failed: forget it. */
   reset(): void {
     this.ahead = null;
@@ -76,12 +84,12 @@ export class ChunkFinder {
     const end = from + BigInt(size);
     if (this.span.to !== null) {
       const chunk = clampToPart([String(end)], this.span.to);
-      return { ...chunk, rows: keysAfter(from, integerOf(chunk.end![0]!)) };
+      return { ...chunk, rows: integerOf(chunk.end![0]!) > from ? null : 0 };
     }
     // A part that runs to the end of the table leaves its last chunk open, so rows inserted meanwhile are in it too.
     if (this.hi === null || end >= this.hi) await this.bounds(s);
-    if (this.hi === null || end >= this.hi) return { end: null, last: true, rows: this.hi === null ? 0 : keysAfter(from, this.hi) };
-    return { end: [String(end)], last: false, rows: size };
+    if (this.hi === null || end >= this.hi) return { end: null, last: true, rows: this.hi === null ? 0 : null };
+    return { end: [String(end)], last: false, rows: null };
   }
 
   private async bounds(s: Session): Promise<{ lo: bigint; hi: bigint } | null> {
@@ -89,9 +97,4 @@ export class ChunkFinder {
     this.hi = bounds?.hi ?? null;
     return bounds;
   }
-}
-
-/** Key values after `from`, up to `to`: never more than one chunk's size here. */
-function keysAfter(from: bigint, to: bigint): number {
-  return to > from ? Number(to - from) : 0;
 }

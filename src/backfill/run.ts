@@ -61,12 +61,15 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
     total: parts.reduce((n, p) => n + p.total, 0),
     doneAtStart,
     started: Date.now(),
+    lastBatchSize: 0,
   };
   await forEachPart(
     open,
     parallel,
     (part, stopped) => walkPart(ctx, migration, spec, part, arithmetic, part.batchSize ?? (learned || FIRST_BATCH), progress, stopped),
   );
+  // The pass is over: its last event says so, the rows walked being the total (the one before was against an estimate).
+  if (open.length > 0) emitProgress(ctx, migration, spec.table, progress, progress.lastBatchSize, true);
   return progress.done - progress.doneAtStart;
 }
 
@@ -79,6 +82,14 @@ interface PassProgress {
   total: number;
   doneAtStart: number;
   started: number;
+  lastBatchSize: number;
+}
+
+/** A `backfill` event; `ended`: the pass is over, so `done` is its total. */
+function emitProgress(ctx: EngineContext, migration: string, table: string, progress: PassProgress, batchSize: number, ended = false): void {
+  const rate = ((progress.done - progress.doneAtStart) * 1000) / Math.max(1, Date.now() - progress.started);
+  const total = ended ? progress.done : Math.max(progress.total, progress.done);
+  ctx.emit({ event: 'backfill', pass: progress.pass, migration, table, done: progress.done, total, batchSize, rowsPerSecond: Math.round(rate), etaSeconds: ended ? 0 : rate > 0 ? Math.round((total - progress.done) / rate) : null });
 }
 
 /** One part's keyset walk: batch after batch, each committed with the part's cursor. */
@@ -108,7 +119,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
       for (const q of d.backfillSession(ctx.options.lockTimeoutMs, spec.bypass ?? [])) await session.query(q);
       chunk = await chunks.next(session, cursor, size);
       converting = { upTo: chunk.end };
-      rows = (await converter.convert(session, keyRange(d, spec.key!, cursor, chunk.end))) ?? chunk.rows;
+      rows = (await converter.convert(session, keyRange(d, spec.key!, cursor, chunk.end))) ?? (await chunks.rowsIn(session, cursor, chunk));
       await store.advanceBackfill(session, migration, part.seq, part.part, chunk.end ?? cursor ?? [], rows, size);
       if (chunk.last) await store.finishBackfill(session, migration, part.seq, part.part);
       await ctx.lockHeld?.();
@@ -145,9 +156,8 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
 
     const elapsed = Math.max(1, Date.now() - t0);
     progress.done += rows;
-    const rate = ((progress.done - progress.doneAtStart) * 1000) / Math.max(1, Date.now() - progress.started);
-    const total = Math.max(progress.total, progress.done);
-    ctx.emit({ event: 'backfill', pass: progress.pass, migration, table: spec.table, done: progress.done, total, batchSize: size, rowsPerSecond: Math.round(rate), etaSeconds: rate > 0 ? Math.round((total - progress.done) / rate) : null });
+    progress.lastBatchSize = size;
+    emitProgress(ctx, migration, spec.table, progress, size);
     if (chunk.last) return;
     cursor = chunk.end;
     if (pinned === undefined) size = nextBatchSize(size, elapsed, ctx.options.batchTimeMs);

@@ -39,15 +39,15 @@ async function verifyPart(ctx: EngineContext, migration: string, check: Agreemen
   let cursor = span.from;
   while (!stopped()) {
     await chunks.ready();
-    const { chunk, bad } = await withSession(ctx.driver, async (s) => {
+    const { chunk, bad, rows } = await withSession(ctx.driver, async (s) => {
       const chunk = await chunks.next(s, cursor, CHUNK);
       const range = keyRange(d, check.key!, cursor, chunk.end);
       // One read of the chunk, filtered to the rows that disagree (none, normally): their first few are the examples.
       const bad = (await s.query<Record<string, unknown>>(`SELECT ${shown(d, check)} FROM ${t} WHERE ${range.sql} AND ${disagrees} LIMIT ${EXAMPLES}`, range.params)).rows;
-      return { chunk, bad };
+      return { chunk, bad, rows: bad.length > 0 ? 0 : await chunks.rowsIn(s, cursor, chunk) };
     });
     if (bad.length > 0) throw mismatch(migration, check, bad);
-    progress.checked += chunk.rows;
+    progress.checked += rows;
     ctx.emit({ event: 'verify', migration, table: check.table, checked: progress.checked, total: progress.checked });
     if (chunk.last) return;
     cursor = chunk.end;

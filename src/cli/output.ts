@@ -4,17 +4,26 @@
  * result (`"ok"`). Every string printed goes through `scrub()` so no password
  * can leak, whatever an error or a driver put in its message.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
-import type { MigrationPlanResult, Phase, PlanResult, RunResult, StatusResult, XcEvent } from '../api.js';
+import { Chalk, supportsColor, supportsColorStderr, type ChalkInstance } from 'chalk';
+import type { MigrationPlanResult, Phase, PlanResult, RunResult, XcEvent } from '../api.js';
 import { errorCodeOf, ExitCode, exitCodeOf, InvalidInputError, XcError, type ErrorCode, type MigrationIssue } from '../errors.js';
 import { scrub } from '../db/redact.js';
+import { ProgressLine, type Field } from './progress.js';
 
-/** Colour only when the stream is a terminal, unless FORCE_COLOR asks for it (chalk already honours NO_COLOR). */
-function paletteFor(stream: NodeJS.WriteStream): ChalkInstance {
-  const base = new Chalk();
-  const forced = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0';
-  return new Chalk({ level: stream.isTTY || forced ? base.level : 0 });
+/**
+ * Colour on a terminal, unless NO_COLOR is set and not empty (no-color.org);
+ * FORCE_COLOR beats it, turning colour on even when piped, or off with 0 or
+ * false (as supports-color reads it). Chalk itself does not read NO_COLOR.
+ */
+export function colourLevel(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): 0 | 1 | 2 | 3 {
+  // What the terminal supports (TERM, CI, FORCE_COLOR's level), as chalk detects it for that stream.
+  const detected = (stream === process.stderr ? supportsColorStderr : supportsColor) || { level: 0 as const };
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false' ? 0 : Math.max(1, detected.level) as 1 | 2 | 3;
+  if (env.NO_COLOR) return 0;
+  return stream.isTTY ? detected.level : 0;
 }
+
+const paletteFor = (stream: NodeJS.WriteStream): ChalkInstance => new Chalk({ level: colourLevel(stream) });
 
 const EXIT_MEANING: Record<number, string> = {
   [ExitCode.failed]: 'failed',
@@ -50,8 +59,9 @@ function jsonErrorFields(e: unknown): { code: ErrorCode; issues?: readonly Migra
   };
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
-const percent = (done: number, total: number) => (total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 100);
+export const count = (n: number) => n.toLocaleString('en-US');
+const scrubbed = (fields: Field[]): Field[] => fields.map((f) => ({ ...f, text: scrub(f.text) }));
+export const percent = (done: number, total: number) => (total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 100);
 
 export interface Output {
   readonly json: boolean;
@@ -118,14 +128,30 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
         case 'waiting_lock':
           return writeErr(err.yellow(`waiting for another xc${e.holder ? ` (${e.holder})` : ''} to release the lock`));
         case 'backfill':
-          return progress.show(scrub(
-            `${e.pass} ${e.migration} ${e.table}  ${count(e.done)}/${count(e.total)} rows (${percent(e.done, e.total)}%)  ` +
-            `${count(e.rowsPerSecond)} rows/s  ETA ${e.etaSeconds === null ? '?' : `${e.etaSeconds}s`}  batch ${e.batchSize}`,
-          ), `${e.pass} ${e.migration} ${e.table} ${e.done}`, e.done >= e.total);
+          // Fields by importance: the batch size goes first when the terminal is narrow, then rows/s, ETA, the table.
+          return progress.show({
+            pass: `${e.pass} ${e.migration} ${e.table}`,
+            key: `${e.pass} ${e.migration} ${e.table} ${e.done}/${e.total}`,
+            fields: scrubbed([
+              { text: `${e.pass} ${e.migration}`, drop: 0, shrink: true },
+              { text: e.table, drop: 4, sep: ' ' },
+              { text: `${count(e.done)}/${count(e.total)} rows (${percent(e.done, e.total)}%)`, drop: 0 },
+              { text: `${count(e.rowsPerSecond)} rows/s`, drop: 2 },
+              { text: `ETA ${e.etaSeconds === null ? '?' : `${e.etaSeconds}s`}`, drop: 3 },
+              { text: `batch ${e.batchSize}`, drop: 1 },
+            ]),
+          });
         case 'throttled':
-          return progress.show(scrub(`throttled ${e.migration} ${e.table}  ${e.load} sessions running (max ${e.maxLoad}), waiting`), `throttled ${e.migration} ${e.table} ${e.load}`, false);
+          return progress.show({
+            key: `throttled ${e.migration} ${e.table} ${e.load}`,
+            fields: scrubbed([{ text: `throttled ${e.migration}`, drop: 0, shrink: true }, { text: e.table, drop: 2, sep: ' ' }, { text: `${e.load} sessions running (max ${e.maxLoad}), waiting`, drop: 0 }]),
+          });
         case 'verify':
-          return progress.show(scrub(`verify ${e.migration} ${e.table}  ${count(e.checked)} rows checked`), `verify ${e.migration} ${e.table} ${e.checked}`, false);
+          return progress.show({
+            pass: `verify ${e.migration} ${e.table}`,
+            key: `verify ${e.migration} ${e.table} ${e.checked}`,
+            fields: scrubbed([{ text: `verify ${e.migration}`, drop: 0, shrink: true }, { text: e.table, drop: 1, sep: ' ' }, { text: `${count(e.checked)} rows checked`, drop: 0 }]),
+          });
       }
     },
     note(text) {
@@ -150,38 +176,6 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
       return code;
     },
   };
-}
-
-/** One line on stderr: rewritten in place on a terminal, else printed every ~2 s at most. */
-class ProgressLine {
-  private shown = false;
-  private lastPrinted = 0;
-  private lastKey = '';
-  constructor(private readonly stream: NodeJS.WriteStream) {}
-
-  /** `key` names the position (e.g. rows done): the same position is not printed twice when not a TTY. */
-  show(text: string, key: string, final: boolean): void {
-    const now = Date.now();
-    if (this.stream.isTTY) {
-      if (!final && this.shown && now - this.lastPrinted < 100) return; // ~10 redraws a second is plenty
-      this.stream.write(`\r\x1b[2K${text}`);
-      this.shown = true;
-      this.lastPrinted = now;
-      return;
-    }
-    if (key !== this.lastKey && (final || now - this.lastPrinted >= 2000)) {
-      this.stream.write(text + '\n');
-      this.lastPrinted = now;
-      this.lastKey = key;
-    }
-  }
-
-  /** End the in-place line so the next output starts on a line of its own. */
-  clear(): void {
-    if (!this.shown) return;
-    this.stream.write('\n');
-    this.shown = false;
-  }
 }
 
 // ---- human printers of the results ---------------------------------------
@@ -217,28 +211,5 @@ export function printRun(p: Printer, result: RunResult, verb: string): void {
   for (const m of result.migrations) {
     const rows = m.rows !== undefined ? p.c.dim(`  ${count(m.rows)} rows backfilled`) : '';
     p.line(`${p.c.bold(m.id)}  ${p.phase(m.from)} → ${p.phase(m.phase)}${rows}`);
-  }
-}
-
-export function printStatus(p: Printer, result: StatusResult): void {
-  if (result.migrations.length === 0) return p.line('no migrations');
-  const rows = result.migrations.map((m) => {
-    const { done, total } = m.backfill;
-    const marks = [m.missingFile ? 'file missing' : '', m.drift ? 'file changed' : ''].filter(Boolean).join(', ');
-    return {
-      id: m.id,
-      phase: m.phase,
-      backfill: total > 0 ? `${count(done)}/${count(total)} (${percent(done, total)}%)` : '-',
-      note: [marks, m.lastError ?? '', m.blockers.map((b) => b.detail).join('; ')].filter(Boolean).join('; '),
-    };
-  });
-  const header = { id: 'ID', phase: 'PHASE', backfill: 'BACKFILL', note: 'LAST ERROR / NOTES' };
-  const width = (k: 'id' | 'phase' | 'backfill') => Math.max(header[k].length, ...rows.map((r) => r[k].length));
-  const [wi, wp, wb] = [width('id'), width('phase'), width('backfill')];
-  // Padding is computed on the plain text, then coloured, so colour codes do not break alignment.
-  p.line(p.c.bold(`${header.id.padEnd(wi)}  ${header.phase.padEnd(wp)}  ${header.backfill.padEnd(wb)}  ${header.note}`));
-  for (const r of rows) {
-    const phase = p.phase(r.phase) + ' '.repeat(wp - r.phase.length);
-    p.line(`${r.id.padEnd(wi)}  ${phase}  ${r.backfill.padEnd(wb)}  ${r.note ? p.c.red(r.note) : ''}`.trimEnd());
   }
 }

@@ -16,6 +16,7 @@ import type { EngineOptions } from '../engine/context.js';
 import { DeploymentStore, type DeploymentRow } from '../state/deployments.js';
 import type { Evidence, EvidenceContext, LiveVersion } from './evidence.js';
 import { evidenceSources } from './sources/index.js';
+import { noDeploymentText, RECORD_HINT } from './hints.js';
 
 /** Asks every registered source, in order, on one session. */
 export async function gatherEvidence(s: Session, ctx: { dialect: Dialect; options: EngineOptions }, knownLevels: ReadonlySet<string>): Promise<Evidence> {
@@ -50,7 +51,7 @@ export function blockersFor(migrationId: string, ev: Evidence): GateBlocker[] {
       ...(v.since !== undefined ? { since: v.since } : {}),
     }));
   if (!ev.live.some((v) => v.provesRollout && !below(real(v.level), migrationId))) {
-    blockers.push({ kind: 'no_deployment', level: null, detail: `no live deployment at or above ${migrationId} has been recorded (run \`xc deploy record --app A --version V\` once the new version is out)` });
+    blockers.push({ kind: 'no_deployment', level: null, detail: `${noDeploymentText(migrationId)} (${RECORD_HINT})` });
   }
   return blockers;
 }

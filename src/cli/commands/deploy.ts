@@ -3,10 +3,9 @@
  * `--app` and `--env` (the deployment environment) are settings (options.ts): a config key or env variable may give them.
  */
 import type { Command } from 'commander';
-import type { DeployListResult } from '../../api.js';
 import { flagOf } from '../../options.js';
 import type { Action } from '../context.js';
-import type { Printer } from '../output.js';
+import { printDeployments } from '../tables.js';
 
 interface DeployFlags {
   version: string;
@@ -46,14 +45,4 @@ export function registerDeploy(program: Command, action: Action): void {
       const r = await xc.deploy.list();
       out.result(r, (p) => printDeployments(p, r));
     }));
-}
-
-function printDeployments(p: Printer, r: DeployListResult): void {
-  if (r.deployments.length + r.instances.length + r.sessions.length === 0) return p.line('nothing recorded');
-  for (const d of r.deployments) {
-    const state = d.retiredAt ? p.c.dim(`retired ${d.retiredAt}`) : p.c.green('live');
-    p.line(`deployment  ${`${d.app}@${d.version}`.padEnd(24)} ${(d.env || '-').padEnd(12)} level ${(d.level ?? 'unknown').padEnd(24)} ${state}`);
-  }
-  for (const i of r.instances) p.line(`instance    ${`${i.app}@${i.version}`.padEnd(24)} ${(i.env || '-').padEnd(12)} level ${(i.level ?? 'unknown').padEnd(24)} ${i.host ?? ''} pid ${i.pid ?? '?'}, beat ${i.lastBeatSecondsAgo}s ago`);
-  for (const s of r.sessions) p.line(`session     ${s.app}@${s.version}`);
 }

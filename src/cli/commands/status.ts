@@ -1,6 +1,6 @@
 /** `xc status`: every migration of --dir and of the state, with phase, backfill progress and last error. */
 import type { Command } from 'commander';
-import { printStatus } from '../output.js';
+import { printStatus } from '../tables.js';
 import type { Action } from '../context.js';
 
 export function registerStatus(program: Command, action: Action): void {

@@ -1,0 +1,53 @@
+/**
+ * Piped (CI) output ends each pass with the count it reached, in rows: the
+ * backfill's last progress line and "N rows backfilled", and the verify's
+ * last "N rows checked", all equal the table's rows. The table's keys have
+ * gaps (every other id), which a walk by key arithmetic counted as rows
+ * (14,297 for 7,149); and the last throttled progress line was dropped
+ * (verify printed "3,574 rows checked", its first of two parts).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { runXc, type Run } from '../helpers/cli.js';
+import { targets } from '../helpers/targets.js';
+
+const ROWS = 7149;
+
+const lastMatch = (text: string, re: RegExp) => [...text.matchAll(new RegExp(re, re.flags + 'g'))].at(-1)?.[1];
+
+for (const target of targets) {
+  target.describe(`piped output counts rows (${target.name})`, () => {
+    it('backfill and verify print their final count, equal to the rows of a table whose key has gaps', { timeout: 180_000 }, async () => {
+      const db = await target.create('xc_out_counts');
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-out-counts-'));
+      try {
+        await mkdir(path.join(dir, 'migrations'));
+        const write = (id: string, op: unknown) => writeFile(path.join(dir, 'migrations', `${id}.json`), JSON.stringify({ operations: [op] }));
+        await write('0001_users', { createTable: { table: 'users', columns: [{ name: 'id', type: 'bigint', primaryKey: true }, { name: 'name', type: 'text' }] } });
+        await write('0002_shout', { addColumn: { table: 'users', column: { name: 'shout', type: 'text' }, up: 'upper(name)' } });
+        const run = (...args: string[]): Promise<Run> => runXc(args, { cwd: dir, env: { XC_DATABASE_URL: db.url } });
+        expect((await run('apply', '0001_users')).code).toBe(0);
+        await db.seed('users', ['id', 'name'], Array.from({ length: ROWS }, (_, i) => [2 * (i + 1), `n${i}`]));
+        await db.query(target.name === 'postgres' ? 'ANALYZE users' : 'ANALYZE TABLE users');
+
+        // Batches of 100 with a pause: several progress lines, the last ones within the 2 s a piped line waits.
+        const apply = await run('apply', '--batch-size', '100', '--batch-delay', '20ms');
+        expect(apply.code, apply.stderr).toBe(0);
+        expect(lastMatch(apply.stderr, /^backfill 0002_shout users {2}([\d,]+\/[\d,]+) rows/m)).toBe('7,149/7,149');
+        expect(apply.stdout).toContain('0002_shout  pending → backfilled  7,149 rows backfilled');
+        const status = await run('status', '--json');
+        expect(JSON.parse(status.stdout.trim().split('\n').at(-1)!).migrations.find((m: { id: string }) => m.id === '0002_shout').backfill).toEqual({ done: ROWS, total: ROWS });
+
+        expect((await run('deploy', 'record', '--app', 'web', '--version', '1')).code).toBe(0);
+        const contract = await run('contract');
+        expect(contract.code, contract.stderr).toBe(0);
+        expect(lastMatch(contract.stderr, /^verify 0002_shout users {2}([\d,]+) rows checked/m)).toBe('7,149');
+      } finally {
+        await db.drop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
