@@ -207,7 +207,8 @@ export interface Xc {
     record(opts: { app: string; version: string; env?: string; level?: string }): Promise<{ ok: true; deployment: DeploymentInfo; warning?: string }>;
     /** Exit 2 when that version is not live (never recorded, or already retired). */
     retire(opts: { app: string; version: string; env?: string }): Promise<{ ok: true; retired: number }>;
-    list(): Promise<DeployListResult>;
+    /** With `env`: only the deployments and instances of that environment (sessions have none: all of them). */
+    list(opts?: { env?: string }): Promise<DeployListResult>;
   };
   /** Register a running instance; it beats every TTL/3 until `stop()`. */
   startHeartbeat(opts: { app: string; version: string; env?: string; level?: string | null; intervalMs?: number }): Promise<Heartbeat>;

@@ -82,8 +82,8 @@ export const OPTIONS = {
     help: 'the section of the knexfile to read',
   },
   env: {
-    kind: 'text', arg: 'name', scope: 'cli', env: ['XC_DEPLOY_ENV'], commands: ['deploy record', 'deploy retire'],
-    help: 'the deployment environment (production, staging): versions are recorded, and retired, per app and environment',
+    kind: 'text', arg: 'name', scope: 'cli', env: ['XC_DEPLOY_ENV'], commands: ['deploy record', 'deploy retire', 'deploy list'],
+    help: 'the deployment environment (production, staging): versions are recorded, retired and listed per app and environment',
   },
   app: {
     // The app's name is fixed per repository, so a config key makes sense; its version never (no file may say what is live).

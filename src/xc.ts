@@ -334,7 +334,7 @@ class XcImpl implements Xc {
       return { ok: true as const, deployment, ...(warning ? { warning } : {}) };
     },
     retire: async (o: { app: string; version: string; env?: string }) => ({ ok: true as const, retired: await retireDeployment(await this.context('deploy retire'), o) }),
-    list: async () => listDeployments(await this.context('deploy list')),
+    list: async (o: { env?: string } = {}) => listDeployments(await this.context('deploy list'), o.env),
   };
 
   async startHeartbeat(o: { app: string; version: string; env?: string; level?: string | null; intervalMs?: number }) {

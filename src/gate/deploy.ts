@@ -74,11 +74,14 @@ export async function retireDeployment(ctx: EngineContext, o: { app?: string; ve
   });
 }
 
-export async function listDeployments(ctx: EngineContext): Promise<DeployListResult> {
+export async function listDeployments(ctx: EngineContext, env?: string): Promise<DeployListResult> {
   return withSession(ctx.driver, async (s) => {
     // What every source lists, under its name (deployments, instances, sessions: the shape DeployListResult spells out).
     const listed = (await ctx.store.exists(s)) ? (await gatherEvidence(s, ctx, new Set())).listed : Object.fromEntries(evidenceSources.map((source) => [source.name, []]));
-    return { ok: true, ...listed } as DeployListResult;
+    if (env === undefined) return { ok: true, ...listed } as DeployListResult;
+    // Only that environment's; what has no environment (a session) is listed whatever it is.
+    const inEnv = (x: object) => !('env' in x) || ((x.env as string | null) ?? '') === env;
+    return { ok: true, ...Object.fromEntries(Object.entries(listed).map(([name, items]) => [name, items.filter(inEnv)])) } as DeployListResult;
   });
 }
 

@@ -2,7 +2,8 @@
  * `--knex-env` picks the knexfile section, `--env` is the deployment
  * environment (issue 14): `deploy record --env production` with a knexfile
  * whose only section is `development` records production through
- * development; elsewhere `--env` still picks the section, with a note. The
+ * development, and `deploy list --env` lists that environment's alone;
+ * elsewhere `--env` still picks the section, with a note. The
  * sections nobody should pick point at a database that does not exist, so
  * reading the wrong one fails the command.
  */
@@ -59,6 +60,10 @@ for (const target of targets) {
         const fromConfig = await run('deploy', 'record', '--version', 'v3', '--json');
         expect(fromConfig.code, fromConfig.stderr).toBe(0);
         expect(lastJson(fromConfig).deployment).toMatchObject({ app: 'shop', version: 'v3', env: 'staging' });
+        // deploy list --env: that environment's deployments only (the flag beats the config file's env).
+        const listed = await run('deploy', 'list', '--env', 'production', '--json');
+        expect(listed.code, listed.stderr).toBe(0);
+        expect(lastJson(listed).deployments.map((d: { version: string; env: string }) => [d.version, d.env])).toEqual([['v2', 'production']]);
         const rows = await db.query<{ app: string; env: string; version: string }>(`SELECT app, env, version FROM ${target.name === 'postgres' ? 'xc.deployments' : 'xc_deployments'} ORDER BY version`);
         expect(rows.map((r) => [r.app, r.env, r.version])).toEqual([['shop', 'production', 'v2'], ['shop', 'staging', 'v3']]);
       } finally {

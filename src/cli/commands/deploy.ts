@@ -41,8 +41,9 @@ export function registerDeploy(program: Command, action: Action): void {
   deploy
     .command('list')
     .description('deployments, live instances and application sessions')
-    .action(action(async ({ xc, out }) => {
-      const r = await xc.deploy.list();
+    .option(env.flags, env.description)
+    .action(action(async ({ xc, out, options }) => {
+      const r = await xc.deploy.list({ env: options.env });
       out.result(r, (p) => printDeployments(p, r));
     }));
 }
