@@ -3,6 +3,7 @@
  * the config file, which beats the defaults.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -17,7 +18,8 @@ export const CONFIG_FILES = ['xc.config.ts', 'xc.config.mjs', 'xc.config.js', 'x
  * Built (and zod loaded) only when there is a config file: most runs have none (start-up time).
  */
 async function configSchema() {
-  const { z } = await import('zod');
+  // As migration/schema.ts: zod's CommonJS build (one copy of zod in the process, and sooner loaded).
+  const { z } = createRequire(import.meta.url)('zod') as { z: typeof import('zod').z };
   // A config file's value per kind of setting: numbers, durations and switches may be written as text too (`"30s"`, `"yes"`).
   const value: Record<OptionSpec['kind'], z.ZodType> = {
     text: z.string(),
