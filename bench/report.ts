@@ -101,7 +101,8 @@ export function mergeDocument(previous: string, h: Header, sections: Section[]):
     const run = `_Measured in a separate run (${h.date}, ${h.rows.toLocaleString('en-US')} rows per table; ${h.machine}). Reproduce: \`${h.command}\`._`;
     return { title: s.title, text: renderSection({ ...s, intro: [run, '', ...s.intro] }) + '\n\n' };
   });
-  const kept = old.map((text) => rendered.find((r) => r.title === titleOf(text))?.text ?? text);
+  // Each old section ends in one blank line, as rendered ones do (the file's last one had none): an appended heading stays apart.
+  const kept = old.map((text) => rendered.find((r) => r.title === titleOf(text))?.text ?? text.replace(/\n*$/, '\n\n'));
   const added = rendered.filter((r) => !old.some((text) => titleOf(text) === r.title)).map((r) => r.text);
   return [head!, ...kept, ...added].join('').replace(/\n*$/, '\n');
 }

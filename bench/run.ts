@@ -13,12 +13,14 @@
  *   XC_BENCH_MYSQL_URL    MySQL/MariaDB server (default mysql://root@127.0.0.1:3306/test); the bench
  *                         creates its own database xc_bench_<random> and drops it. The section is skipped,
  *                         with a note in BENCHMARKS.md, when the server or pt-online-schema-change is missing.
- *   XC_BENCH_SECTIONS     which sections to run (default "postgres,mysql,inplace"); e.g. XC_BENCH_SECTIONS=inplace
+ *   XC_BENCH_SECTIONS     which sections to run (default "postgres,mysql,inplace,startup"); e.g. XC_BENCH_SECTIONS=inplace
  *                         runs only that one. BENCHMARKS.md keeps the sections this run did not measure, as they were.
+ *   XC_BENCH_STARTUP_RUNS runs of each command in the startup section (default 20)
  *
  * Sections: one per database, then `inplace` (alterColumn without `to` on both: vs pt-osc on
  * MySQL/MariaDB, vs a plain ALTER COLUMN TYPE on PostgreSQL; its MySQL half is "not measured" when
- * the server or pt-osc is missing).
+ * the server or pt-osc is missing), then `startup` (the CLI's start-up time from the build — it runs
+ * `npm run build` first — against `node -e 0`, on the PostgreSQL server; bench/startup.ts).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -29,11 +31,12 @@ import { connectAdmin, ptOscMissing } from './my.js';
 import { inplaceSection } from './inplace.js';
 import { mysqlSection } from './mysql.js';
 import { postgresSection } from './postgres.js';
+import { startupSection } from './startup.js';
 import { mergeDocument, renderDocument, renderSection, type Section } from './report.js';
 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306/test';
-const DEFAULT_SECTIONS = ['postgres', 'mysql', 'inplace'];
+const DEFAULT_SECTIONS = ['postgres', 'mysql', 'inplace', 'startup'];
 const DEFAULT_ROWS = 2_000_000;
 const DEFAULT_REPEAT = 3;
 
@@ -97,6 +100,8 @@ async function main(): Promise<void> {
     if (myMissing) log(`in-place section: its MySQL/MariaDB half skipped: ${myMissing}`);
     sections.push(await inplaceSection({ pgUrl, myUrl, myMissing, rows, repeat }, log));
   }
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  if (wanted.includes('startup')) sections.push(await startupSection({ pgUrl, runs: envInt('XC_BENCH_STARTUP_RUNS', 20), root }, log));
 
   const cpus = os.cpus();
   const header = {
@@ -107,7 +112,6 @@ async function main(): Promise<void> {
     rows,
     command: command(pgUrl, myUrl, wanted, rows, repeat, batchTimes, parallels),
   };
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const file = path.join(root, 'BENCHMARKS.md');
   // A run of some sections only keeps the others' numbers from the file as they were.
   const previous = wanted.length < DEFAULT_SECTIONS.length ? await readFile(file, 'utf8').catch(() => null) : null;
