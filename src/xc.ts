@@ -20,15 +20,23 @@ import type { EngineContext } from './engine/context.js';
 import { engineOptions, OPTIONS } from './options.js';
 import { withAdvisoryLock } from './engine/lock.js';
 import { asLockTimeout, ensureState } from './engine/retry.js';
-import { advance, begin, contract, convertAgain, rollback, contractUndoable } from './engine/lifecycle.js';
-import { planMigration, project } from './engine/planner.js';
-import { describePlan } from './engine/describe.js';
 import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
 import { blockersFor, gatherEvidence } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 import { assertKnownLevel, defaultLevel, filesIfAny } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
+
+type Engine = typeof import('./engine/planner.js') & typeof import('./engine/lifecycle.js') & typeof import('./engine/describe.js');
+let engineLoaded: Promise<Engine> | undefined;
+/**
+ * The planner and the phase runner (every operation, the backfill, the DDL): loaded by the commands that plan or
+ * change the database, not by status, check, level or deploy (start-up time).
+ */
+function engine(): Promise<Engine> {
+  engineLoaded ??= Promise.all([import('./engine/planner.js'), import('./engine/lifecycle.js'), import('./engine/describe.js')]).then(([p, l, d]) => ({ ...p, ...l, ...d }));
+  return engineLoaded;
+}
 
 /** What moves a migration that is not yet backfilled on: finishing its rollback, or applying it. */
 const nextStep = (row: Pick<MigrationRow, 'id' | 'phase'>) => (row.phase === 'rolling_back' ? `finish its rollback with \`xc rollback ${row.id}\`` : 'run `xc apply` first');
@@ -120,6 +128,7 @@ class XcImpl implements Xc {
 
   /** Validate and plan every migration not yet started, in id order, against the schema as it will be. */
   private async planPending(ctx: EngineContext, loaded: Loaded, upTo: string | undefined): Promise<Map<string, OperationPlan>> {
+    const { planMigration, project } = await engine();
     return withSession(ctx.driver, async (s) => {
       const model = await ctx.dialect.introspect(s);
       for (const row of loaded.rows.values()) if (isInFlight(row.phase)) project(row.id, row.definition, model, ctx.dialect);
@@ -172,6 +181,7 @@ class XcImpl implements Xc {
     this.checkFiles(loaded, 'apply');
     const upTo = this.targetId(loaded, opts.id);
     const plans = await this.planPending(ctx, loaded, upTo);
+    const { describePlan } = await engine();
     const migrations = [];
     for (const f of loaded.files) {
       if (upTo !== undefined && f.id > upTo) break;
@@ -189,6 +199,7 @@ class XcImpl implements Xc {
     return this.locked('apply', async (ctx, loaded, ensureState) => {
       const upTo = this.targetId(loaded, opts.id);
       const plans = await this.planPending(ctx, loaded, upTo); // every file is valid before anything runs
+      const { advance, begin } = await engine();
       await ensureState();
       const outcomes: MigrationOutcome[] = [];
       for (const f of loaded.files) {
@@ -213,6 +224,7 @@ class XcImpl implements Xc {
   async backfill(opts: { id?: string } = {}): Promise<RunResult> {
     return this.locked('backfill', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
+      const { advance, convertAgain } = await engine();
       const outcomes: MigrationOutcome[] = [];
       for (const row of loaded.rows.values()) {
         if (upTo !== undefined && row.id > upTo) continue;
@@ -235,6 +247,7 @@ class XcImpl implements Xc {
     if (opts.force && !opts.reason?.trim()) throw new InvalidInputError('--force needs --reason TEXT: a forced contract is logged with who and why', {}, { code: 'invalid_usage' });
     return this.locked('contract', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
+      const { contract } = await engine();
       const named = upTo !== undefined ? loaded.rows.get(upTo) : undefined;
       if (upTo !== undefined && (!named || isUnstarted(named.phase))) {
         // Asked for by name, a migration that has not started is not silently skipped.
@@ -276,6 +289,7 @@ class XcImpl implements Xc {
   async rollback(opts: { id?: string } = {}): Promise<RunResult> {
     return this.locked('rollback', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
+      const { contractUndoable, rollback } = await engine();
       const all = [...loaded.rows.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const undoable = async (row: MigrationRow | undefined) => row !== undefined && (await contractUndoable(ctx, row));
       if (upTo !== undefined) assertCanRollBack(upTo, loaded.rows.get(upTo), await undoable(loaded.rows.get(upTo))); // a rolled-back one: only what is after it

@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** Run xc with `args`; the npm packages it loaded, by name. */
-async function packagesLoaded(args: string[], env: Record<string, string> = {}): Promise<{ run: Run; packages: Set<string> }> {
+async function packagesLoaded(args: string[], env: Record<string, string> = {}): Promise<{ run: Run; packages: Set<string>; files: string[] }> {
   const log = path.join(dir, `modules-${Math.random().toString(36).slice(2)}.txt`);
   await writeFile(log, '');
   const run = await new Promise<Run>((resolve, reject) => {
@@ -40,12 +40,13 @@ async function packagesLoaded(args: string[], env: Record<string, string> = {}):
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   const packages = new Set<string>();
-  for (const line of (await readFile(log, 'utf8')).split('\n')) {
+  const files = (await readFile(log, 'utf8')).split('\n');
+  for (const line of files) {
     // The last node_modules/ in the path names the package the file belongs to.
     const m = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(line);
     if (m) packages.add(m[1]!);
   }
-  return { run, packages };
+  return { run, packages, files };
 }
 
 describe('xc start-up: what each command loads', () => {
@@ -72,13 +73,15 @@ for (const target of targets) {
       it(`xc ${args.join(' ')} loads ${own}, not ${other}, PGlite or knex`, { timeout: TIMEOUT }, async () => {
         const db = await target.create('xc_startup');
         try {
-          const { run, packages } = await packagesLoaded([...args, '--dir', '.', '--json'], { XC_DATABASE_URL: db.url });
+          const { run, packages, files } = await packagesLoaded([...args, '--dir', '.', '--json'], { XC_DATABASE_URL: db.url });
           // It did reach the database: status lists the migration pending; check refuses it (not applied: exit 3).
           const result = JSON.parse(run.stdout.trimEnd().split('\n').at(-1)!) as Record<string, any>;
           if (args[0] === 'status') expect(result.migrations.map((m: { id: string; phase: string }) => `${m.id} ${m.phase}`)).toEqual(['0001_users pending']);
           else expect([run.code, result.error?.code]).toEqual([3, 'gate_refused']);
           expect([...packages]).toContain(own);
           for (const name of DRIVERS.filter((d) => d !== own)) expect([...packages], name).not.toContain(name);
+          // Nor the planner and the phase runner (every operation, the backfill): they plan and change, these only read.
+          expect(files.filter((f) => /\/src\/engine\/(planner|lifecycle)\.ts$/.test(f))).toEqual([]);
         } finally {
           await db.drop();
         }
