@@ -15,7 +15,7 @@
  *                         with a note in BENCHMARKS.md, when the server or pt-online-schema-change is missing.
  *   XC_BENCH_SECTIONS     which sections to run (default "postgres,mysql,inplace,startup"); e.g. XC_BENCH_SECTIONS=inplace
  *                         runs only that one. BENCHMARKS.md keeps the sections this run did not measure, as they were.
- *   XC_BENCH_STARTUP_RUNS runs of each command in the startup section (default 20)
+ *   XC_BENCH_STARTUP_RUNS runs of each command in the startup section (default 40)
  *
  * Sections: one per database, then `inplace` (alterColumn without `to` on both: vs pt-osc on
  * MySQL/MariaDB, vs a plain ALTER COLUMN TYPE on PostgreSQL; its MySQL half is "not measured" when
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     sections.push(await inplaceSection({ pgUrl, myUrl, myMissing, rows, repeat }, log));
   }
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  if (wanted.includes('startup')) sections.push(await startupSection({ pgUrl, runs: envInt('XC_BENCH_STARTUP_RUNS', 20), root }, log));
+  if (wanted.includes('startup')) sections.push(await startupSection({ pgUrl, runs: envInt('XC_BENCH_STARTUP_RUNS', 40), root }, log));
 
   const cpus = os.cpus();
   const header = {
