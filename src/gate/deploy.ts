@@ -30,7 +30,7 @@ function required(value: string | undefined, flag: string): string {
 }
 
 export async function recordDeployment(ctx: EngineContext, o: { app?: string; version?: string; env?: string; level: string | null }): Promise<DeploymentInfo> {
-  const d = { app: required(o.app, '--app'), version: required(o.version, '--version'), env: o.env ?? '', level: o.level, actor: ctx.actor };
+  const d = { app: required(o.app, '--app (or XC_APP, config key app)'), version: required(o.version, '--version'), env: o.env ?? '', level: o.level, actor: ctx.actor };
   await ensureState(ctx);
   const store = new DeploymentStore(ctx.dialect);
   return withSession(ctx.driver, async (s) => {
@@ -53,7 +53,7 @@ export async function recordDeployment(ctx: EngineContext, o: { app?: string; ve
  * details say when), so a script can tell it from a typo.
  */
 export async function retireDeployment(ctx: EngineContext, o: { app?: string; version?: string; env?: string }): Promise<number> {
-  const d = { app: required(o.app, '--app'), version: required(o.version, '--version'), env: o.env ?? '' };
+  const d = { app: required(o.app, '--app (or XC_APP, config key app)'), version: required(o.version, '--version'), env: o.env ?? '' };
   const store = new DeploymentStore(ctx.dialect);
   const name = `${d.app}@${d.version}${d.env ? ` (env ${d.env})` : ''}`;
   // A part-made state (a kill -9 while creating it) is completed, so what it holds is read, not taken for nothing.

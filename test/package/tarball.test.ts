@@ -119,7 +119,7 @@ afterAll(() => {
 
 describe('npm package', () => {
   it('ships the build, the bin, the README and what it names; no sources or tests', () => {
-    for (const f of ['package.json', 'README.md', 'BENCHMARKS.md', 'RELIABILITY.md', 'bin/xc', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'migrations-examples/0001_create_users.json', 'migrations-examples/pipelines/github-actions.yml']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'BENCHMARKS.md', 'RELIABILITY.md', 'bin/xc', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'migrations-examples/0001_create_users.json', 'migrations-examples/pipelines/github-actions.yml']) {
       expect(shipped).toContain(f);
     }
     expect(shipped.filter((f) => /^(src|test|bench|node_modules|\.ci)\//.test(f) || f === 'dist/stale-probe.js')).toEqual([]);
