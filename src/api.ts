@@ -42,6 +42,16 @@ export interface XcOptions {
   parallel?: number;
   /** Pause the backfill while more sessions than this are running a statement (pt-osc's `--max-load Threads_running=N`). */
   maxLoad?: number;
+  /** Pause the backfill while the server writes more WAL / redo log than this many bytes per second (default off). */
+  maxWalRate?: number;
+  /** PostgreSQL: do not pause the backfill while a VACUUM runs on its table (default false: pause). */
+  ignoreVacuum?: boolean;
+  /** Pause the backfill while a replica lags more than this (default 5000). */
+  maxReplicaLagMs?: number;
+  /** Replicas to watch for lag, by URL (default: those the primary lists). */
+  replicas?: string[];
+  /** Give up (RefusedError 'throttled', exit 3, resumable) after the backfill has been paused by a health signal this long without a break (default 1800000). */
+  throttleTimeoutMs?: number;
   instanceTtlMs?: number; // default 60000
   allowDrift?: boolean;
   /** Accept migrations the state has run whose files are not in `dir` (a folder partial on purpose); default: exit 2 naming them. */

@@ -26,6 +26,8 @@ async function configSchema() {
     boolean: z.union([z.boolean(), z.string()]),
     duration: z.union([z.number(), z.string()]),
     number: z.union([z.number(), z.string()]),
+    bytes: z.union([z.number(), z.string()]),
+    list: z.union([z.array(z.string()), z.string()]),
   };
   return z
     .object(Object.fromEntries(OPTION_KEYS.map((k) => [k, value[OPTIONS[k].kind]])) as Record<OptionKey, z.ZodType>)
@@ -35,7 +37,7 @@ async function configSchema() {
 export type ConfigKey = OptionKey;
 
 /** Flags as the CLI parsed them; leave a flag undefined when it was not given. */
-export type Flags = Partial<Record<ConfigKey, string | number | boolean | undefined>>;
+export type Flags = Partial<Record<ConfigKey, string | number | boolean | string[] | undefined>>;
 
 /** Every setting resolved (flags > env > config file > default), by its XcOptions name: what the CLI hands createXc. */
 export type ResolvedOptions = XcOptions &

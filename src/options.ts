@@ -34,6 +34,8 @@ interface CommonSpec {
    * declare it (flagOf) and list it first in their --help.
    */
   commands?: readonly string[];
+  /** The flag's name when it is not the key's (`replicas` → `--replica`, given once per value). */
+  flag?: string;
 }
 
 interface TextSpec extends CommonSpec {
@@ -69,7 +71,21 @@ interface NumberSpec extends CommonSpec {
   default?: number;
 }
 
-export type OptionSpec = TextSpec | SwitchSpec | DurationSpec | NumberSpec;
+/** A number of bytes (a rate: per second), given as `64MB`, `512kB`, `1.5GB` (units of 1024) or a bare number of bytes. */
+interface BytesSpec extends CommonSpec {
+  kind: 'bytes';
+  arg: string;
+  default?: number;
+}
+
+/** Several values: the flag given once per value, the env variable comma-separated, the config key an array. */
+interface ListSpec extends CommonSpec {
+  kind: 'list';
+  arg: string;
+  default?: readonly string[];
+}
+
+export type OptionSpec = TextSpec | SwitchSpec | DurationSpec | NumberSpec | BytesSpec | ListSpec;
 
 export const OPTIONS = {
   url: {
@@ -144,6 +160,26 @@ export const OPTIONS = {
     kind: 'number', arg: 'n', unit: 'sessions', integer: true, positive: true, scope: 'engine', env: ['XC_MAX_LOAD'], defaultHelp: 'off',
     help: 'pause the backfill while more than n sessions are running a statement: MySQL Threads_running, PostgreSQL active backends',
   },
+  maxWalRate: {
+    kind: 'bytes', arg: 'size', scope: 'engine', env: ['XC_MAX_WAL_RATE'], defaultHelp: 'off',
+    help: 'pause the backfill while the server writes more WAL (PostgreSQL) or redo log (MySQL, MariaDB) than this per second: 64MB, 512kB, a bare number of bytes',
+  },
+  ignoreVacuum: {
+    kind: 'boolean', scope: 'engine', env: ['XC_IGNORE_VACUUM'], default: false,
+    help: 'PostgreSQL: backfill on while a VACUUM (autovacuum or not) runs on the table, instead of pausing until it ends',
+  },
+  maxReplicaLag: {
+    kind: 'duration', field: 'maxReplicaLagMs', bare: 'ms', default: 5000, positive: true, scope: 'engine', env: ['XC_MAX_REPLICA_LAG'],
+    help: 'pause the backfill while a replica is further behind than this',
+  },
+  replicas: {
+    kind: 'list', arg: 'url', flag: 'replica', scope: 'engine', env: ['XC_REPLICAS'], defaultHelp: 'the replicas the primary lists',
+    help: 'a replica to watch for lag, by URL; repeat the flag for more (XC_REPLICAS: comma-separated)',
+  },
+  throttleTimeout: {
+    kind: 'duration', field: 'throttleTimeoutMs', bare: 'ms', default: 1_800_000, positive: true, scope: 'engine', env: ['XC_THROTTLE_TIMEOUT'],
+    help: 'give up (exit 3, resumable) when the backfill has been paused by a health signal this long without a break',
+  },
   instanceTtl: {
     kind: 'duration', field: 'instanceTtlMs', bare: 'ms', default: 60_000, positive: true, scope: 'engine', env: ['XC_INSTANCE_TTL'],
     help: 'an instance is live while its last heartbeat is younger than this',
@@ -155,7 +191,7 @@ export const OPTION_KEYS = Object.keys(OPTIONS) as OptionKey[];
 
 type Spec<K extends OptionKey> = (typeof OPTIONS)[K];
 type FieldOf<K extends OptionKey> = K extends OptionKey ? (Spec<K> extends { field: infer F extends string } ? F : K) : never;
-type ValueOf<S> = S extends { kind: 'boolean' } ? boolean : S extends { kind: 'text' } ? string : number;
+type ValueOf<S> = S extends { kind: 'boolean' } ? boolean : S extends { kind: 'text' } ? string : S extends { kind: 'list' } ? string[] : number;
 type WithDefault = { [K in OptionKey]: Spec<K> extends { default: unknown } ? K : never }[OptionKey];
 type InScope<S extends CommonSpec['scope']> = { [K in OptionKey]: Spec<K>['scope'] extends S ? K : never }[OptionKey];
 
@@ -173,9 +209,15 @@ export function fieldOf(key: OptionKey): string {
   return spec.field ?? key;
 }
 
-/** `lockTimeout` → `--lock-timeout` */
+/** `lockTimeout` → `--lock-timeout`; `replicas` → `--replica` (its own flag name). */
 export function flagName(key: OptionKey): string {
-  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  return '--' + flagAttribute(key).replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** Where commander puts the flag's value: the flag's name camel-cased, the key unless the flag has its own name. */
+export function flagAttribute(key: OptionKey): string {
+  const spec: OptionSpec = OPTIONS[key];
+  return spec.flag ?? key;
 }
 
 /** EngineOptions from the library's options (XcOptions): each engine setting given, else its default. */
@@ -201,6 +243,17 @@ export function agoMs(text: string): number | null {
   return m ? Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]) : null;
 }
 
+const UNIT_BYTES = { b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 } as const;
+const BYTES = /^(\d+(?:\.\d+)?|\.\d+)\s*(b|kb|k|mb|m|gb|g)?(?:\/s)?$/i;
+
+/** 67108864 → `64MB`, 1536 → `1.5kB`: for messages. */
+export function formatBytes(n: number): string {
+  for (const [unit, size] of [['GB', 1024 ** 3], ['MB', 1024 ** 2], ['kB', 1024]] as const) {
+    if (n >= size) return `${Math.round((n / size) * 10) / 10}${unit}`;
+  }
+  return `${Math.round(n)}B`;
+}
+
 /** 60000 → `1m`, 1500 → `1500ms`: the largest unit that divides it. */
 export function formatDuration(ms: number): string {
   for (const unit of ['h', 'm', 's'] as const) if (ms > 0 && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
@@ -219,7 +272,7 @@ export const DEPLOYMENT_COMMANDS: readonly string[] = ['deploy record', 'deploy 
 export function flagOf(key: OptionKey): { flags: string; description: string } {
   const spec: OptionSpec = OPTIONS[key];
   const arg = spec.kind === 'boolean' ? '' : spec.kind === 'duration' ? ' <duration>' : ` <${spec.arg}>`;
-  const shownDefault = spec.defaultHelp ?? (spec.kind === 'duration' ? formatDuration(spec.default) : spec.kind === 'boolean' ? undefined : spec.default);
+  const shownDefault = spec.defaultHelp ?? (spec.kind === 'duration' ? formatDuration(spec.default) : spec.kind === 'boolean' || spec.kind === 'list' ? undefined : spec.default);
   const notes = [
     ...(shownDefault !== undefined ? [`default ${shownDefault}`] : []),
     ...(spec.kind === 'duration' ? [`a bare number is ${UNIT_NAME[spec.bare]}`] : []),
@@ -235,9 +288,13 @@ export interface Source {
 }
 
 /** The value of `key` from one source, of the setting's kind and within its bounds; else exit 2 naming the source. */
-export function parseOption(key: OptionKey, src: Source): string | number | boolean {
+export function parseOption(key: OptionKey, src: Source): string | number | boolean | string[] {
   const spec: OptionSpec = OPTIONS[key];
   switch (spec.kind) {
+    case 'bytes':
+      return parseBytes(src);
+    case 'list':
+      return parseList(src);
     case 'text':
       return String(src.value);
     case 'boolean':
@@ -269,6 +326,22 @@ function parseBool(src: Source): boolean {
 /** A bare number as JavaScript reads it (`2.5`, `1e3`), NaN for anything else. */
 function bareNumber(v: unknown): number {
   return typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : NaN;
+}
+
+/** Bytes from `64MB`, `512kB`, `1.5GB`, `64MB/s` (units of 1024, any case) or a bare number of bytes; more than 0. */
+function parseBytes(src: Source): number {
+  const v = src.value;
+  const m = typeof v === 'number' ? [String(v), String(v), 'b'] : BYTES.exec(String(v).trim());
+  const n = m ? Math.round(Number(m[1]) * UNIT_BYTES[(m[2] ?? 'b').toLowerCase() as keyof typeof UNIT_BYTES]) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidInputError(`${src.name}: expected a size greater than 0 (64MB, 512kB, 1.5GB, or a number of bytes), got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Values given once per flag or as a config array (kept whole), or comma-separated (env, a config string); empty ones dropped. */
+function parseList(src: Source): string[] {
+  const v = src.value;
+  const items = Array.isArray(v) ? v.map(String) : src.name.startsWith('--') ? [String(v)] : String(v).split(',');
+  return items.map((x) => x.trim()).filter((x) => x !== '');
 }
 
 function parseNumber(spec: NumberSpec, src: Source): number {

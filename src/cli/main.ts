@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { Flags } from '../config.js';
 import { ExitCode, InvalidInputError } from '../errors.js';
-import { DURATION_EXAMPLES, flagOf, OPTION_KEYS, OPTIONS, saysTrue, type OptionSpec } from '../options.js';
+import { DURATION_EXAMPLES, flagAttribute, flagOf, OPTION_KEYS, OPTIONS, saysTrue, type OptionSpec } from '../options.js';
 import { createOutput, type Output } from './output.js';
 import { helpConfiguration } from './help.js';
 import type { Action, CommandContext } from './context.js';
@@ -37,8 +37,8 @@ function packageVersion(): string {
 }
 
 function flagsOf(cmd: Command): Flags {
-  const all = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
-  return Object.fromEntries(OPTION_KEYS.map((k) => [k, all[k]]).filter(([, v]) => v !== undefined));
+  const all = cmd.optsWithGlobals() as Record<string, string | boolean | string[] | undefined>;
+  return Object.fromEntries(OPTION_KEYS.map((k) => [k, all[flagAttribute(k)]]).filter(([, v]) => v !== undefined));
 }
 
 /** `deploy record` for that command: its name under xc's. */
@@ -65,7 +65,9 @@ export function buildProgram(action: Action): Command {
     const spec: OptionSpec = OPTIONS[key];
     if (spec.commands) continue; // a command's own flag: that command declares it
     const { flags, description } = flagOf(key);
-    program.option(flags, description);
+    // A list's flag is given once per value (--replica A --replica B).
+    if (spec.kind === 'list') program.option(flags, description, (v: string, all: string[] = []) => [...all, v]);
+    else program.option(flags, description);
   }
   // --env parses anywhere (program options do), hidden: on a command that does not declare it, the knexfile section
   // (compatibility, config.ts); a command that declares it (deploy record: the deployment environment) gets the value.

@@ -49,6 +49,11 @@ function samples(key: OptionKey): Record<'flag' | 'env' | 'config', { given: unk
       };
     case 'number':
       return { flag: { given: '5', resolved: 5 }, env: { given: '6', resolved: 6 }, config: { given: 7, resolved: 7 } };
+    case 'bytes':
+      return { flag: { given: '64MB', resolved: 64 * 1024 ** 2 }, env: { given: '1.5kB', resolved: 1536 }, config: { given: 7, resolved: 7 } };
+    case 'list':
+      // The flag's values come one per flag (commander collects them); env and a config string are comma-separated.
+      return { flag: { given: ['a,b', 'c'], resolved: ['a,b', 'c'] }, env: { given: 'd, e', resolved: ['d', 'e'] }, config: { given: ['f'], resolved: ['f'] } };
   }
 }
 
@@ -72,6 +77,31 @@ describe('every setting resolves flag > env > config file > default', () => {
   it('reads the first env variable of a setting that has several', async () => {
     expect(OPTIONS.url.env).toEqual(['XC_DATABASE_URL', 'DATABASE_URL']);
     expect((await resolveOptions({}, { XC_DATABASE_URL: 'postgres://first', DATABASE_URL: 'postgres://second' }, cwd)).url).toBe('postgres://first');
+  });
+});
+
+describe('sizes and lists', () => {
+  const value = async (key: OptionKey, v: unknown) => (await resolveOptions({ [key]: v } as Flags, {}, cwd))[fieldOf(key) as never];
+
+  it('--max-wal-rate: units of 1024, any case, an optional /s; off by default; 0 and words refused', async () => {
+    expect((await resolveOptions({}, {}, cwd)).maxWalRate).toBeUndefined();
+    expect(await value('maxWalRate', '64MB')).toBe(67_108_864);
+    expect(await value('maxWalRate', '512kb/s')).toBe(524_288);
+    expect(await value('maxWalRate', '1g')).toBe(1024 ** 3);
+    expect(await value('maxWalRate', '1000')).toBe(1000);
+    await expect(value('maxWalRate', '0')).rejects.toThrow(/--max-wal-rate: expected a size greater than 0/);
+    await expect(value('maxWalRate', 'lots')).rejects.toThrow(/--max-wal-rate: expected a size/);
+  });
+
+  it('--replica is given once per replica; XC_REPLICAS and a config string are comma-separated', async () => {
+    expect(flagOf('replicas').flags).toBe('--replica <url>');
+    expect((await resolveOptions({}, { XC_REPLICAS: 'mysql://r1:3307/db,mysql://r2:3308/db' }, cwd)).replicas).toEqual(['mysql://r1:3307/db', 'mysql://r2:3308/db']);
+    await configJson({ replicas: 'postgres://a/x, postgres://b/x' });
+    expect((await resolveOptions({}, {}, cwd)).replicas).toEqual(['postgres://a/x', 'postgres://b/x']);
+  });
+
+  it('--max-replica-lag 5s and --throttle-timeout 30m by default', async () => {
+    expect(await resolveOptions({}, {}, cwd)).toMatchObject({ maxReplicaLagMs: 5000, throttleTimeoutMs: 1_800_000, ignoreVacuum: false });
   });
 });
 
@@ -148,10 +178,11 @@ describe('durations', () => {
 });
 
 describe('a bad value names its flag, env variable or config key and what was expected', () => {
-  const checked = OPTION_KEYS.filter((k) => spec(k).kind !== 'text');
+  // Any text is a text or an item of a list.
+  const checked = OPTION_KEYS.filter((k) => spec(k).kind !== 'text' && spec(k).kind !== 'list');
 
   it.each(checked)('%s', async (key) => {
-    const expected = { boolean: 'true or false', duration: 'or a duration with a unit', number: 'greater than 0' }[spec(key).kind as 'boolean'];
+    const expected = { boolean: 'true or false', duration: 'or a duration with a unit', number: 'greater than 0', bytes: 'a size greater than 0' }[spec(key).kind as 'boolean'];
     const refusal = async (run: Promise<unknown>) => {
       const err = await run.catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InvalidInputError);
@@ -209,6 +240,9 @@ describe('derived from the registry', () => {
       parallel: 2,
       instanceTtlMs: 60_000,
       allowDrift: false,
+      ignoreVacuum: false,
+      maxReplicaLagMs: 5000,
+      throttleTimeoutMs: 1_800_000,
     });
     expect(engineOptions({ lockTimeoutMs: 5, batchSize: 10, maxLoad: undefined, url: 'postgres://x', dir: 'm' } as never)).toEqual({ ...defaultEngineOptions, lockTimeoutMs: 5, batchSize: 10 });
   });
