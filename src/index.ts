@@ -1,5 +1,7 @@
 /** The public API of expand-contract (SPEC §8). */
 export { createXc } from './xc.js';
+export { createFleet } from './fleet/index.js';
+export type * from './fleet/api.js';
 export { defineMigration } from './migration/schema.js';
 export type { MigrationDefinition, MigrationInput, OperationInput, OperationEntry, OperationKind, Column, Expr } from './migration/schema.js';
 export type * from './api.js';

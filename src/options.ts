@@ -87,6 +87,9 @@ interface ListSpec extends CommonSpec {
 
 export type OptionSpec = TextSpec | SwitchSpec | DurationSpec | NumberSpec | BytesSpec | ListSpec;
 
+/** The commands of fleet mode, which declare its settings. */
+const FLEET_COMMANDS = ['fleet apply', 'fleet contract', 'fleet status', 'fleet check'] as const;
+
 export const OPTIONS = {
   url: {
     kind: 'text', arg: 'url', scope: 'library', env: ['XC_DATABASE_URL', 'DATABASE_URL'],
@@ -103,7 +106,15 @@ export const OPTIONS = {
   },
   app: {
     // The app's name is fixed per repository, so a config key makes sense; its version never (no file may say what is live).
-    kind: 'text', arg: 'name', scope: 'cli', env: ['XC_APP'], commands: ['deploy record', 'deploy retire', 'check'], help: 'application name',
+    kind: 'text', arg: 'name', scope: 'cli', env: ['XC_APP'], commands: ['deploy record', 'deploy retire', 'check', 'fleet check'], help: 'application name',
+  },
+  targets: {
+    kind: 'text', arg: 'file', scope: 'cli', env: ['XC_TARGETS'], commands: FLEET_COMMANDS,
+    help: 'the databases of `xc fleet`: a file of URLs (`URL` or `NAME URL` a line), or JSON/YAML entries { name, url } / { name, knexEnv }',
+  },
+  concurrency: {
+    kind: 'number', arg: 'n', unit: 'targets', integer: true, positive: true, default: 4, scope: 'cli', env: ['XC_CONCURRENCY'], commands: FLEET_COMMANDS,
+    help: '`xc fleet`: work on this many targets at once',
   },
   dir: { kind: 'text', arg: 'dir', scope: 'library', env: ['XC_MIGRATIONS_DIR'], default: 'migrations', defaultHelp: './migrations', help: 'migrations folder' },
   schema: {

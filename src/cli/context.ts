@@ -12,6 +12,8 @@ export interface CommandContext {
   options: ResolvedOptions;
   out: Output;
   xc: Xc;
+  /** Aborted by SIGINT / SIGTERM (the library gets it too): finish the batch under way, then stop. */
+  signal: AbortSignal;
 }
 
 /** What a command that needs no database gets (`level`, `new`, `demo`): the library is not even loaded (start-up time). */
@@ -24,5 +26,6 @@ export type LocalContext = Omit<CommandContext, 'xc'>;
  */
 export interface Action {
   <A extends unknown[]>(handler: (ctx: CommandContext, ...args: A) => Promise<void>): (...args: unknown[]) => Promise<void>;
-  <A extends unknown[]>(handler: (ctx: LocalContext, ...args: A) => Promise<void>, use: { library: false }): (...args: unknown[]) => Promise<void>;
+  /** A handler may return the exit code, when its outcome is not an error it throws (xc fleet). */
+  <A extends unknown[]>(handler: (ctx: LocalContext, ...args: A) => Promise<void | number>, use: { library: false }): (...args: unknown[]) => Promise<void>;
 }

@@ -24,6 +24,7 @@ import { registerCheck } from './commands/check.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDemo } from './commands/demo.js';
 import { registerLog } from './commands/log.js';
+import { registerFleet } from './commands/fleet.js';
 
 export type { Action, CommandContext };
 
@@ -89,6 +90,7 @@ export function buildProgram(action: Action): Command {
   registerCheck(program, action);
   registerDeploy(program, action);
   registerLog(program, action);
+  registerFleet(program, action);
   registerDemo(program, action);
   return program;
 }
@@ -100,9 +102,11 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.ok;
   }
   let out: Output | undefined;
+  // A command may end with its own exit code (xc fleet: its targets' outcome) after printing its result.
+  let commandExit: number = ExitCode.ok;
   const usageErrors: string[] = [];
 
-  const action: Action = <A extends unknown[]>(handler: (ctx: CommandContext, ...args: A) => Promise<void>, use?: { library: false }) => async (...args: unknown[]) => {
+  const action: Action = <A extends unknown[]>(handler: (ctx: CommandContext, ...args: A) => Promise<void | number>, use?: { library: false }) => async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     // Loaded here, not at the top: --help, --version and usage errors need neither the config reader nor the library (start-up cost).
     const { resolveOptions } = await import('../config.js');
@@ -119,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     const xc = use?.library === false ? undefined : (await import('../xc.js')).createXc({ ...options, onEvent: (e) => out!.event(e), signal: stop.signal });
     try {
       // Commander passes the declared arguments, then the options object, then the Command. Without the library, no xc (LocalContext).
-      await handler({ options, out, xc: xc! }, ...(args.slice(0, -1) as A));
+      commandExit = (await handler({ options, out, xc: xc!, signal: stop.signal }, ...(args.slice(0, -1) as A))) ?? ExitCode.ok;
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       await xc?.close();
@@ -141,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
 
   try {
     await program.parseAsync(argv);
-    return ExitCode.ok;
+    return commandExit;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return ExitCode.ok; // --help, --version

@@ -125,7 +125,7 @@ export function parseJson(text: string, file: string, code: 'invalid_migration' 
   }
 }
 
-async function parseYaml(text: string, file: string): Promise<unknown> {
+export async function parseYaml(text: string, file: string, code: 'invalid_migration' | 'invalid_config' = 'invalid_migration'): Promise<unknown> {
   // Loaded with the first YAML file: a project of JSON or TS migrations never pays for the parser (start-up time).
   const { default: YAML } = await import('yaml');
   const doc = YAML.parseDocument(text, { prettyErrors: true });
@@ -137,13 +137,13 @@ async function parseYaml(text: string, file: string): Promise<unknown> {
     });
     // Nesting past the parser's stack gives one error per level: the first few say it.
     const shown = lines.length > 5 ? [...lines.slice(0, 5), `${file}: … and ${lines.length - 5} more YAML errors`] : lines;
-    throw new InvalidInputError(shown.join('\n'), { file, line: doc.errors[0]!.linePos?.[0]?.line ?? null }, { code: 'invalid_migration' });
+    throw new InvalidInputError(shown.join('\n'), { file, line: doc.errors[0]!.linePos?.[0]?.line ?? null }, { code });
   }
   try {
     // The yaml package refuses aliases that would expand without bound (a "billion laughs" file) here.
     return doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw new InvalidInputError(`${file}: invalid YAML: ${(err as Error).message}`, { file }, { code: 'invalid_migration', cause: err });
+    throw new InvalidInputError(`${file}: invalid YAML: ${(err as Error).message}`, { file }, { code, cause: err });
   }
 }
 

@@ -1,0 +1,61 @@
+/** Human lines of `xc fleet`: one per target as it finishes, then the summary (and, for status, the phases across the fleet). */
+import type { CheckResult, PlanResult, RunResult, StatusResult } from '../api.js';
+import type { FleetEvent, FleetResult, FleetStatusResult } from '../fleet/api.js';
+import { count, type Printer } from './output.js';
+
+/** What one target's result says, in a few words. */
+function outcome(p: Printer, command: string, result: unknown): string {
+  if (command === 'status') {
+    const ms = (result as StatusResult).migrations;
+    const byPhase = new Map<string, number>();
+    for (const m of ms) byPhase.set(m.phase, (byPhase.get(m.phase) ?? 0) + 1);
+    return ms.length === 0 ? 'no migrations' : [...byPhase].map(([phase, n]) => `${n} ${p.phase(phase)}`).join(', ');
+  }
+  if (command === 'check') {
+    const r = result as CheckResult;
+    return p.c.green(`may go live (level ${r.level ?? 'none'})`);
+  }
+  const r = result as RunResult | PlanResult;
+  // A dry run's plan: its migrations carry what is pending.
+  if (r.migrations.some((m) => 'pending' in m)) return `${r.migrations.length} migrations to run`;
+  if (r.migrations.length === 0) return p.c.dim(`nothing to ${command}`);
+  const moved = (r as RunResult).migrations;
+  // Many migrations on one line would wrap: say how many reached which phase, and the rows.
+  if (moved.length > 2) {
+    const rows = moved.reduce((n, m) => n + (m.rows ?? 0), 0);
+    return `${moved.length} migrations → ${[...new Set(moved.map((m) => m.phase))].map((ph) => p.phase(ph)).join(', ')} (${count(rows)} rows)`;
+  }
+  return moved
+    .map((m) => `${m.id} ${p.phase(m.from)} → ${p.phase(m.phase)}${m.rows !== undefined ? ` (${count(m.rows)} rows)` : ''}`)
+    .join(', ');
+}
+
+export function printFleetTarget(p: Printer, e: FleetEvent): void {
+  const where = `[${e.done}/${e.total}] ${p.c.bold(e.name)}`;
+  if (e.ok) return p.line(`${p.c.green('ok')}   ${where}  ${outcome(p, e.command, e.result)}`);
+  // A multi-line message (a migration's issues) keeps its first line here; --json has it whole.
+  const message = (e.message ?? '').split('\n')[0];
+  p.line(`${p.c.red('fail')} ${where}  exit ${e.exitCode} ${e.code ?? ''}: ${message}`);
+}
+
+export function printFleetResult(p: Printer, r: FleetResult<unknown>): void {
+  if ('phases' in r) printPhases(p, r as FleetStatusResult);
+  const s = r.summary;
+  const codes = Object.entries(s.exitCodes).filter(([code]) => code !== '0').map(([code, n]) => `exit ${code}: ${n}`);
+  const tail = [
+    `${s.ok} ok`,
+    ...(s.failed ? [p.c.red(`${s.failed} failed`) + (codes.length ? ` (${codes.join(', ')})` : '')] : []),
+    ...(s.notStarted ? [`${s.notStarted} not started`] : []),
+  ];
+  p.line(`${r.command} on ${s.total} targets: ${tail.join(', ')}`);
+  if (r.command === 'check') p.line(r.ok ? p.c.green('may go live on every target') : p.c.red('may not go live: not on every target'));
+}
+
+function printPhases(p: Printer, r: FleetStatusResult): void {
+  const ids = Object.keys(r.phases);
+  if (ids.length === 0) return p.line(p.c.dim('no migrations on any target'));
+  const width = Math.max(...ids.map((id) => id.length));
+  for (const id of ids) {
+    p.line(`${p.c.bold(id.padEnd(width))}  ${Object.entries(r.phases[id]!).map(([phase, n]) => `${p.phase(phase)} ${n}`).join(', ')}`);
+  }
+}
