@@ -101,12 +101,12 @@ export const OPTIONS = {
     help: 'the section of the knexfile to read',
   },
   env: {
-    kind: 'text', arg: 'name', scope: 'cli', env: ['XC_DEPLOY_ENV'], commands: ['deploy record', 'deploy retire', 'deploy list'],
+    kind: 'text', arg: 'name', scope: 'cli', env: ['XC_DEPLOY_ENV'], commands: ['deploy record', 'deploy retire', 'deploy list', 'fleet deploy record', 'fleet deploy retire'],
     help: 'the deployment environment (production, staging): versions are recorded, retired and listed per app and environment',
   },
   app: {
     // The app's name is fixed per repository, so a config key makes sense; its version never (no file may say what is live).
-    kind: 'text', arg: 'name', scope: 'cli', env: ['XC_APP'], commands: ['deploy record', 'deploy retire', 'check', 'fleet check'], help: 'application name',
+    kind: 'text', arg: 'name', scope: 'cli', env: ['XC_APP'], commands: ['deploy record', 'deploy retire', 'check', 'fleet check', 'fleet deploy record', 'fleet deploy retire'], help: 'application name',
   },
   targets: {
     kind: 'text', arg: 'file', scope: 'cli', env: ['XC_TARGETS'], commands: FLEET_COMMANDS,
@@ -277,7 +277,7 @@ export function formatDuration(ms: number): string {
  * knexfile and no knexEnv, it still picks the knexfile section (deprecated: it
  * meant both before --knex-env existed).
  */
-export const DEPLOYMENT_COMMANDS: readonly string[] = ['deploy record', 'deploy retire', 'deploy list', 'check'];
+export const DEPLOYMENT_COMMANDS: readonly string[] = ['deploy record', 'deploy retire', 'deploy list', 'check', 'fleet deploy record', 'fleet deploy retire', 'fleet check'];
 
 /** The commander flag of a setting (`--lock-timeout <duration>`) and its --help line, global or a command's own. */
 export function flagOf(key: OptionKey): { flags: string; description: string } {

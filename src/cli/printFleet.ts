@@ -1,5 +1,5 @@
 /** Human lines of `xc fleet`: one per target as it finishes, then the summary (and, for status, the phases across the fleet). */
-import type { CheckResult, PlanResult, RunResult, StatusResult } from '../api.js';
+import type { CheckResult, DeploymentInfo, PlanResult, RunResult, StatusResult } from '../api.js';
 import type { FleetEvent, FleetResult, FleetStatusResult } from '../fleet/api.js';
 import { count, type Printer } from './output.js';
 
@@ -11,6 +11,11 @@ function outcome(p: Printer, command: string, result: unknown): string {
     for (const m of ms) byPhase.set(m.phase, (byPhase.get(m.phase) ?? 0) + 1);
     return ms.length === 0 ? 'no migrations' : [...byPhase].map(([phase, n]) => `${n} ${p.phase(phase)}`).join(', ');
   }
+  if (command === 'deploy record') {
+    const d = (result as { deployment: DeploymentInfo }).deployment;
+    return `recorded ${d.app}@${d.version}${d.env ? ` (${d.env})` : ''} at level ${d.level ?? p.c.red('unknown')}`;
+  }
+  if (command === 'deploy retire') return 'retired';
   if (command === 'check') {
     const r = result as CheckResult;
     return p.c.green(`may go live (level ${r.level ?? 'none'})`);

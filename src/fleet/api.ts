@@ -1,5 +1,5 @@
 /** The public shape of fleet mode (`createFleet`, `xc fleet ...`): one migration run across many databases. */
-import type { CheckResult, PlanResult, RunResult, StatusResult, XcOptions } from '../api.js';
+import type { CheckResult, DeploymentInfo, PlanResult, RunResult, StatusResult, XcOptions } from '../api.js';
 import type { ErrorCode } from '../errors.js';
 
 /** One database of the fleet: a URL, or a section of a knexfile. */
@@ -44,7 +44,7 @@ export interface FleetSummary {
 export interface FleetResult<R> {
   /** Every target ok. */
   ok: boolean;
-  command: 'apply' | 'contract' | 'status' | 'check';
+  command: 'apply' | 'contract' | 'status' | 'check' | 'deploy record' | 'deploy retire';
   /**
    * 0 when every target is ok; else the exit code the failed targets share
    * (3: only the gate or phase order refused), 1 when they differ, 130/143
@@ -67,4 +67,9 @@ export interface Fleet {
   status(): Promise<FleetStatusResult>;
   /** The gate on every target: `ok` (exit 0) only if the build may go live on each. */
   check(opts: { app: string; version: string; level?: string; apply?: boolean }): Promise<FleetResult<CheckResult>>;
+  /** The deployments, on every target: each target's gate reads its own. */
+  deploy: {
+    record(opts: { app: string; version: string; env?: string; level?: string }): Promise<FleetResult<{ ok: true; deployment: DeploymentInfo; warning?: string }>>;
+    retire(opts: { app: string; version: string; env?: string }): Promise<FleetResult<{ ok: true; retired: number }>>;
+  };
 }

@@ -57,6 +57,10 @@ export function createFleet(options: FleetOptions): Fleet {
     apply: (opts = {}) => run('apply', (xc) => xc.apply(opts)),
     contract: (opts = {}) => run('contract', (xc) => xc.contract(opts)),
     check: (opts) => run('check', (xc) => xc.check(opts)),
+    deploy: {
+      record: (opts) => run('deploy record', (xc) => xc.deploy.record(opts)),
+      retire: (opts) => run('deploy retire', (xc) => xc.deploy.retire(opts)),
+    },
     async status(): Promise<FleetStatusResult> {
       const result = await run('status', (xc) => xc.status());
       return { ...result, phases: phaseCounts(result) };

@@ -19,7 +19,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildProgram, type Action } from '../../src/cli/main.js';
 
 const DIR = fileURLToPath(new URL('../../migrations-examples/pipelines/', import.meta.url));
-const FILES = ['github-actions.yml', 'kubernetes.yaml', 'deploy.sh'];
+const FILES = ['github-actions.yml', 'kubernetes.yaml', 'deploy.sh', 'fleet-kubernetes.yaml', 'fleet-github-actions.yml'];
 const read = (name: string) => readFileSync(path.join(DIR, name), 'utf8');
 
 /** Shell/YAML placeholders (`$APP`, `${VAR}`, `$(VAR)`, `${{ expr }}`) become a plain value. */
@@ -99,9 +99,14 @@ async function parse(args: string[]): Promise<Parsed> {
 }
 
 const commandPath = (cmd: Command): string => (cmd.parent ? `${commandPath(cmd.parent)} ${cmd.name()}`.trim() : '');
+/** The command a line runs: `check`, `deploy record`, `fleet apply`, `fleet deploy record`. */
+const commandOf = (words: string[]): string => {
+  const depth = words[0] === 'deploy' ? 2 : words[0] === 'fleet' ? (words[1] === 'deploy' ? 3 : 2) : 1;
+  return words.slice(0, depth).join(' ');
+};
 
 const workflow = () => YAML.parse(read('github-actions.yml')) as any;
-const kubernetes = () => YAML.parseAllDocuments(read('kubernetes.yaml')).map((d) => d.toJS() as any);
+const kubernetes = (file = 'kubernetes.yaml') => YAML.parseAllDocuments(read(file)).map((d) => d.toJS() as any);
 const hook = (docs: any[], name: string) => docs.find((d) => d.kind === 'Job' && d.metadata.annotations?.['argocd.argoproj.io/hook'] === name);
 
 /**
@@ -159,10 +164,11 @@ const deployList = (current: string) =>
   });
 
 /** Run `argv` with the stand-ins first on PATH; `exits` are the codes xc answers per command. */
-function runWithStubs(argv: string[], env: Record<string, string>, exits: Record<string, number> = {}): Ran {
+function runWithStubs(argv: string[], env: Record<string, string>, exits: Record<string, number> = {}, cwd?: string): Ran {
   const log = path.join(stubs, `log-${Math.random().toString(36).slice(2)}`);
   writeFileSync(log, '');
   const r = spawnSync(argv[0]!, argv.slice(1), {
+    cwd,
     encoding: 'utf8',
     timeout: 60_000,
     env: {
@@ -189,10 +195,10 @@ function runStep(step: { run: string; shell?: string }, exits: Record<string, nu
 const stepNamed = (job: string, name: string) => (workflow().jobs[job].steps as { name?: string; run: string; shell?: string }[]).find((s) => s.name === name)!;
 
 /** A pod's container command, run as Kubernetes runs it (here: /bin/sh -c script), with the container's plain env values. */
-function runPod(podSpec: any, exits: Record<string, number> = {}): Ran {
+function runPod(podSpec: any, exits: Record<string, number> = {}, extraEnv: Record<string, string> = {}): Ran {
   const [container] = podSpec.containers as any[];
-  const env = Object.fromEntries((container.env as { name: string; value?: string }[]).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
-  return runWithStubs([...container.command, ...(container.args ?? [])], { ...env, XC_DATABASE_URL: 'postgres://db/shop', VERSION_UNDER_TEST: env.APP_VERSION ?? '' }, exits);
+  const env = Object.fromEntries(((container.env ?? []) as { name: string; value?: string }[]).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+  return runWithStubs([...container.command, ...(container.args ?? [])], { ...env, XC_DATABASE_URL: 'postgres://db/shop', VERSION_UNDER_TEST: env.APP_VERSION ?? '', ...extraEnv }, exits);
 }
 
 describe('pipeline examples', () => {
@@ -245,10 +251,12 @@ describe('pipeline examples', () => {
   });
 
   it('finds the xc command lines of each file', () => {
-    const commands = (f: string) => new Set(xcCommandLines(read(f)).map((w) => (w[0] === 'deploy' ? `deploy ${w[1]}` : w[0])));
-    for (const f of FILES) {
-      expect([...commands(f)].sort(), f).toEqual(['check', 'contract', 'deploy list', 'deploy record', 'deploy retire']);
+    const commands = (f: string) => [...new Set(xcCommandLines(read(f)).map(commandOf))].sort();
+    for (const f of ['github-actions.yml', 'kubernetes.yaml', 'deploy.sh']) {
+      expect(commands(f), f).toEqual(['check', 'contract', 'deploy list', 'deploy record', 'deploy retire']);
     }
+    expect(commands('fleet-kubernetes.yaml')).toEqual(['fleet apply', 'fleet check', 'fleet contract', 'fleet deploy record', 'fleet deploy retire']);
+    expect(commands('fleet-github-actions.yml')).toEqual(['apply', 'fleet check']);
   });
 
   describe.each(FILES)('%s: every xc command line is accepted by the CLI', (file) => {
@@ -256,7 +264,7 @@ describe('pipeline examples', () => {
       const { program, leaf, error } = await parse(words);
       expect(error?.message, `usage error for: xc ${words.join(' ')}`).toBeUndefined();
       expect(leaf, 'no command ran').toBeDefined();
-      expect(commandPath(leaf!)).toBe(words[0] === 'deploy' ? `deploy ${words[1]}` : words[0]);
+      expect(commandPath(leaf!)).toBe(commandOf(words));
       // Every flag on the line reaches the command that declares it: its own option if it has one, else the global one.
       for (const word of words.filter((w) => w.startsWith('--'))) {
         const flag = word.split('=')[0]!;
@@ -330,5 +338,55 @@ describe('pipeline examples, run with a stand-in xc', () => {
     expect(refused.stderr).toContain('deploy aborted');
     expect(deploy({ contract: 3 })).toMatchObject({ code: 0, calls: ok.calls });
     expect(deploy({ contract: 1 }).code).toBe(1);
+  });
+
+  const tenantUrls = { TENANT_ACME_URL: 'postgres://u:pw@acme/db', TENANT_GLOBEX_URL: 'postgres://u:pw@globex/db', TENANT_INITECH_URL: 'postgres://u:pw@initech/db' };
+
+  run('fleet on Kubernetes: PreSync applies on every tenant then gates (a non-zero exit fails the sync), PostSync records and retires on each, the CronJob contracts treating exit 3 as done; the targets file names each tenant', async () => {
+    const docs = kubernetes('fleet-kubernetes.yaml');
+    const { readTargets } = await import('../../src/fleet/targets.js');
+    const targetsFile = path.join(stubs, 'targets.yaml');
+    writeFileSync(targetsFile, docs.find((d) => d.kind === 'ConfigMap').data['targets.yaml']);
+    expect(await readTargets(targetsFile, stubs, tenantUrls)).toEqual([
+      { name: 'tenant-acme', url: tenantUrls.TENANT_ACME_URL },
+      { name: 'tenant-globex', url: tenantUrls.TENANT_GLOBEX_URL },
+      { name: 'tenant-initech', url: tenantUrls.TENANT_INITECH_URL },
+    ]);
+    const pre = hook(docs, 'PreSync').spec.template.spec;
+    expect(pre.containers[0].env.find((e: any) => e.name === 'XC_TARGETS').value).toBe('/etc/xc/targets.yaml');
+    expect(runPod(pre)).toMatchObject({ code: 0, calls: ['xc fleet apply --concurrency 8 --wait-lock 600', 'xc fleet check --app shop --version v42 --concurrency 8'] });
+    for (const code of [1, 3, 5]) expect(runPod(pre, { fleet: code })).toMatchObject({ code, calls: ['xc fleet apply --concurrency 8 --wait-lock 600'] });
+    const post = hook(docs, 'PostSync').spec.template.spec;
+    expect(runPod(post)).toMatchObject({ code: 0, calls: ['xc fleet deploy record --app shop --version v42 --env production', 'xc fleet deploy retire --app shop --version v41 --env production'] });
+    expect(runPod(post, { fleet: 1 })).toMatchObject({ code: 1, calls: ['xc fleet deploy record --app shop --version v42 --env production'] });
+    const cron = docs.find((d) => d.kind === 'CronJob').spec.jobTemplate.spec.template.spec;
+    expect(runPod(cron, {}, tenantUrls)).toMatchObject({ code: 0, calls: ['xc fleet contract --targets /etc/xc/targets.yaml --concurrency 4'] });
+    expect(runPod(cron, { fleet: 3 }).code).toBe(0);
+    for (const code of [1, 4]) expect(runPod(cron, { fleet: code }).code).toBe(code);
+  });
+
+  run('fleet as a GitHub matrix: one apply per tenant with its URL, fail-fast off; the gate job checks every tenant from a targets file holding no password', async () => {
+    const wf = YAML.parse(read('fleet-github-actions.yml')) as any;
+    expect(Object.keys(wf.jobs)).toEqual(['migrate', 'gate']);
+    expect(wf.jobs.migrate.strategy['fail-fast']).toBe(false);
+    expect(wf.jobs.gate.needs).toBe('migrate');
+    const tenants = wf.jobs.migrate.strategy.matrix.target as string[];
+    const apply = wf.jobs.migrate.steps.find((st: any) => st.name === 'Apply on one tenant');
+    expect(apply.env.TARGET_URL).toBe("${{ secrets[format('DB_URL_{0}', matrix.target)] }}");
+    expect(runWithStubs(['bash', '-e', '-c', apply.run], { TARGET_URL: 'postgres://u:pw@acme/db' })).toMatchObject({ code: 0, calls: ['xc apply --url postgres://u:pw@acme/db --wait-lock 600'] });
+    const gate = wf.jobs.gate.steps.find((st: any) => st.name === 'Gate on every tenant');
+    // The gate job's environment has each tenant's secret the matrix uses.
+    expect(Object.keys(gate.env).sort()).toEqual(tenants.map((t) => `DB_URL_${t}`).sort());
+    const cwd = mkdtempSync(path.join(stubs, 'gate-'));
+    const env = { APP: 'shop', GITHUB_SHA: 'abc123', DB_URL_ACME: 'postgres://u:pw@acme/db', DB_URL_GLOBEX: 'postgres://u:pw@globex/db', DB_URL_INITECH: 'postgres://u:pw@initech/db' };
+    expect(runWithStubs(['bash', '-e', '-c', gate.run], env, {}, cwd)).toMatchObject({ code: 0, calls: ['xc fleet check --app shop --version abc123 --targets targets.txt'] });
+    expect(readFileSync(path.join(cwd, 'targets.txt'), 'utf8')).not.toContain('pw@');
+    const { readTargets } = await import('../../src/fleet/targets.js');
+    expect(await readTargets('targets.txt', cwd, env)).toEqual([
+      { name: 'acme', url: env.DB_URL_ACME },
+      { name: 'globex', url: env.DB_URL_GLOBEX },
+      { name: 'initech', url: env.DB_URL_INITECH },
+    ]);
+    expect(runWithStubs(['bash', '-e', '-c', gate.run], env, { fleet: 3 }, cwd).code).toBe(3);
   });
 });

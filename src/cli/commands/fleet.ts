@@ -54,4 +54,17 @@ export function registerFleet(program: Command, action: Action): void {
     .requiredOption('--version <version>', 'the version about to be deployed')
     .option('--level <id>', 'schema level of that build (default: `xc level` of --dir)')
     .option('--apply', 'first expand and backfill every migration up to that level, on each target');
+  const deploy = fleet.command('deploy').description('record or retire a deployment on every target (each target\'s gate reads its own)');
+  const [app, env] = [flagOf('app'), flagOf('env')];
+  fleetCommand(deploy, action, 'record', 'version V of app A is live, on every target', (f, { options }, o: { version: string; level?: string }) =>
+    f.deploy.record({ app: options.app!, version: o.version, env: options.env, level: o.level }))
+    .option(app.flags, app.description)
+    .requiredOption('--version <version>', 'the version now live')
+    .option(env.flags, env.description)
+    .option('--level <id>', 'schema level of that build (default: on each target, the newest migration at least backfilled)');
+  fleetCommand(deploy, action, 'retire', 'version V of app A is gone, on every target; exit 2 where it is not live', (f, { options }, o: { version: string }) =>
+    f.deploy.retire({ app: options.app!, version: o.version, env: options.env }))
+    .option(app.flags, app.description)
+    .requiredOption('--version <version>', 'the version that is gone')
+    .option(env.flags, env.description);
 }
