@@ -3,13 +3,16 @@
  * time, with one target held by another session's lock (exit 5 there, the
  * others expanded and backfilled); a re-run does work on that one alone; the
  * gate per target and in aggregate (fleet check, fleet contract before and
- * after fleet deploy record); fleet status counts the phases.
+ * after fleet deploy record); fleet status counts the phases. SIGINT: no
+ * new target starts, the running ones stop after their batch; a re-run ends
+ * the work.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { runXc } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, runXc, xcEnv, type Run } from '../helpers/cli.js';
 import { targets, type Db } from '../helpers/targets.js';
 
 const DATABASES = 20;
@@ -117,6 +120,63 @@ for (const target of targets) {
       expect(status.code).toBe(0);
       expect(jsonLines(status.stdout).at(-1)!.phases).toEqual({ [MIGRATION]: { contracted: DATABASES } });
       for (const db of dbs) expect(await converted(db)).toBe(ROWS);
+    }, 600_000);
+
+    it('SIGINT: no new target starts, the running ones stop after their batch (exit 130); a re-run finishes every target', async () => {
+      const sigDbs: Db[] = [];
+      const sigDir = await mkdtemp(path.join(tmpdir(), 'xc-fleet-sigint-'));
+      try {
+        for (let i = 0; i < 6; i++) {
+          const db = await target.create('xc_fleet_sig');
+          sigDbs.push(db);
+          await db.query('CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)');
+          await db.seed('accounts', ['id', 'balance'], Array.from({ length: 3000 }, (_, r) => [r + 1, r]));
+        }
+        await mkdir(path.join(sigDir, 'migrations'));
+        await writeFile(path.join(sigDir, 'migrations', `${MIGRATION}.json`), JSON.stringify({
+          operations: [{ addColumn: { table: 'accounts', column: { name: 'balance_cents', type: 'bigint', nullable: true }, up: 'balance * 100' } }],
+        }));
+        await writeFile(path.join(sigDir, 'targets.txt'), sigDbs.map((db, i) => `${name(i)} ${db.url}`).join('\n'));
+        const args = ['fleet', 'apply', '--targets', path.join(sigDir, 'targets.txt'), '--dir', path.join(sigDir, 'migrations'), '--json', '--concurrency', '2'];
+        // Slow batches (50 rows, 200 ms apart: ~12 s a target), so the first two are mid-backfill when SIGINT comes.
+        const child = spawn(process.execPath, [BIN, ...args, '--batch-size', '50', '--batch-delay', '200ms', '--parallel', '1'], { env: xcEnv() });
+        const run: Run = { code: null, stdout: '', stderr: '' };
+        child.stdout.on('data', (d: Buffer) => (run.stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (run.stderr += d.toString()));
+        const closed = new Promise<void>((resolve) => child.on('close', (code) => ((run.code = code), resolve())));
+        const stateTable = target.name === 'postgres' ? 'xc.migrations' : 'xc_migrations';
+        const backfilling = async () => {
+          for (const db of sigDbs) {
+            const phase = await db.query<{ phase: string }>(`SELECT phase FROM ${stateTable}`).catch(() => []);
+            if (phase.some((r) => r.phase === 'backfilling')) return true;
+          }
+          return false;
+        };
+        for (let waited = 0; !(await backfilling()); waited += 100) {
+          if (waited > 120_000 || run.code !== null) throw new Error(`no target reached backfilling: ${run.stdout}${run.stderr}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        child.kill('SIGINT');
+        await closed;
+        expect(run.code, run.stdout + run.stderr).toBe(130);
+        const result = jsonLines(run.stdout).at(-1)!;
+        expect(result).toMatchObject({ ok: false, exitCode: 130 });
+        const started = (result.targets as Line[]).filter((t) => t.code !== 'not_started');
+        expect(result.summary.notStarted).toBeGreaterThanOrEqual(6 - 3);
+        expect(started.length).toBeGreaterThanOrEqual(1);
+        // The ones under way stopped between batches, interrupted, with their rows partly converted.
+        expect(started.filter((t) => t.code === 'interrupted').length).toBeGreaterThanOrEqual(1);
+        for (const t of started) expect([0, 130]).toContain(t.exitCode);
+
+        const again = await runXc(args);
+        expect(again.code, again.stdout + again.stderr).toBe(0);
+        const finished = jsonLines(again.stdout).at(-1)!;
+        expect(finished.summary).toMatchObject({ total: 6, ok: 6 });
+        for (const db of sigDbs) expect(await converted(db)).toBe(3000);
+      } finally {
+        for (const db of sigDbs) await db.drop().catch(() => undefined);
+        await rm(sigDir, { recursive: true, force: true });
+      }
     }, 600_000);
   });
 }
