@@ -37,10 +37,12 @@ function outcome(p: Printer, command: string, result: unknown): string {
 
 export function printFleetTarget(p: Printer, e: FleetEvent): void {
   const where = `[${e.done}/${e.total}] ${p.c.bold(e.name)}`;
-  if (e.ok) return p.line(`${p.c.green('ok')}   ${where}  ${outcome(p, e.command, e.result)}`);
+  if (e.ok) return p.line(`${p.c.green('ok'.padEnd(7))} ${where}  ${outcome(p, e.command, e.result)}`);
   // A multi-line message (a migration's issues) keeps its first line here; --json has it whole.
   const message = (e.message ?? '').split('\n')[0];
-  p.line(`${p.c.red('fail')} ${where}  exit ${e.exitCode} ${e.code ?? ''}: ${message}`);
+  // Exit 3 is an answer (the gate or the phase order said not now), not a breakage.
+  const label = e.exitCode === 3 ? p.c.yellow('refused') : p.c.red('failed '.padEnd(7));
+  p.line(`${label} ${where}  exit ${e.exitCode} ${e.code ?? ''}: ${message}`);
 }
 
 export function printFleetResult(p: Printer, r: FleetResult<unknown>): void {
