@@ -51,6 +51,7 @@ const ERROR_CLASSES = {
       phase_order: 'refused by phase order: another step must come first (the message names it)',
       gate_refused: 'refused by the deploy gate: the old shape is still needed (`details.blockers`, `details.reasons`)',
       state_incomplete: "a read-only command found xc's state part-made (`details.missing`: its missing tables); `xc init` completes it",
+      throttled: 'a backfill was held back by a health signal for --throttle-timeout (`details.signal`, `value`, `limit`, `unit`, `source`); its batches are committed, a re-run resumes',
     },
   },
   LockHeldError: {

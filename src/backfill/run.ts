@@ -21,6 +21,7 @@ import { assignments, estimateRows, keyColumns, keyOf, keyRange, type Cursor, ty
 import { ChunkFinder, type Chunk } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk } from './parts.js';
 import { batchFailure } from './failure.js';
+import { Throttle } from './throttle/throttle.js';
 
 const MIN_BATCH = 10;
 const MAX_BATCH = 50_000;
@@ -63,11 +64,17 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
     started: Date.now(),
     lastBatchSize: 0,
   };
-  await forEachPart(
-    open,
-    parallel,
-    (part, stopped) => walkPart(ctx, migration, spec, part, arithmetic, part.batchSize ?? (learned || FIRST_BATCH), progress, stopped),
-  );
+  // One throttle for the pass: its parts share each reading of the signals.
+  const throttle = await Throttle.open(ctx, migration, spec.table);
+  try {
+    await forEachPart(
+      open,
+      parallel,
+      (part, stopped) => walkPart(ctx, migration, spec, part, arithmetic, part.batchSize ?? (learned || FIRST_BATCH), progress, throttle, stopped),
+    );
+  } finally {
+    await throttle.close();
+  }
   // The pass is over: its last event says so, the rows walked being the total (the one before was against an estimate).
   if (open.length > 0) emitProgress(ctx, migration, spec.table, progress, progress.lastBatchSize, true);
   return progress.done - progress.doneAtStart;
@@ -93,7 +100,7 @@ function emitProgress(ctx: EngineContext, migration: string, table: string, prog
 }
 
 /** One part's keyset walk: batch after batch, each committed with the part's cursor. */
-async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpec, part: BackfillRow, arithmetic: boolean, firstSize: number, progress: PassProgress, stopped: () => boolean): Promise<void> {
+async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpec, part: BackfillRow, arithmetic: boolean, firstSize: number, progress: PassProgress, throttle: Throttle, stopped: () => boolean): Promise<void> {
   const { dialect: d, store } = ctx;
   const pinned = ctx.options.batchSize;
   let size = pinned ?? firstSize;
@@ -107,7 +114,8 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
   let failed: { err: unknown; upTo: Cursor } | undefined;
 
   while (!stopped()) {
-    if (ctx.options.maxLoad !== undefined) await waitForLoad(ctx, migration, spec.table, ctx.options.maxLoad);
+    // Held back by a health signal: go on with smaller batches (the adaptive size grows back as they run fast).
+    if ((await throttle.wait()) && pinned === undefined) size = Math.max(MIN_BATCH, Math.floor(size / 2));
     const t0 = Date.now();
     await chunks.ready();
     const session = await ctx.driver.acquire();
@@ -233,15 +241,5 @@ class Converter {
   private update(s: Session, where: KeyRange) {
     const { d, spec } = this;
     return s.query(`UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${where.sql}${spec.where ? ` AND (${spec.where})` : ''}`, where.params);
-  }
-}
-
-/** Before a batch: wait while the server is busier than `maxLoad` (pt-osc's and gh-ost's `--max-load`), checking each second. */
-async function waitForLoad(ctx: EngineContext, migration: string, table: string, maxLoad: number): Promise<void> {
-  for (;;) {
-    const load = await withSession(ctx.driver, (s) => ctx.dialect.load(s));
-    if (load <= maxLoad) return;
-    ctx.emit({ event: 'throttled', migration, table, load, maxLoad });
-    await sleep(1000);
   }
 }

@@ -12,6 +12,7 @@ import type { Dialect } from '../dialects/dialect.js';
 import { keyRange } from './keyset.js';
 import { ChunkFinder } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk, type KeySpan } from './parts.js';
+import { Throttle } from './throttle/throttle.js';
 
 const CHUNK = 50_000;
 const EXAMPLES = 5;
@@ -27,17 +28,24 @@ export async function verifyAgreement(ctx: EngineContext, migration: string, che
     }
     const plan = await withSession(ctx.driver, (s) => planWalk(s, ctx.dialect, check.table, check.key!, check.integerKey, parallel));
     const progress = { checked: 0 };
-    await forEachPart(plan.spans, parallel, (span, stopped) => verifyPart(ctx, migration, check, span, plan.arithmetic, progress, stopped));
+    // Read-only, but it loads the server as a backfill does: held back by the same signals (pt-osc throttles its checksums too).
+    const throttle = await Throttle.open(ctx, migration, check.table);
+    try {
+      await forEachPart(plan.spans, parallel, (span, stopped) => verifyPart(ctx, migration, check, span, plan.arithmetic, progress, throttle, stopped));
+    } finally {
+      await throttle.close();
+    }
   }
 }
 
-async function verifyPart(ctx: EngineContext, migration: string, check: AgreementCheck, span: KeySpan, arithmetic: boolean, progress: { checked: number }, stopped: () => boolean): Promise<void> {
+async function verifyPart(ctx: EngineContext, migration: string, check: AgreementCheck, span: KeySpan, arithmetic: boolean, progress: { checked: number }, throttle: Throttle, stopped: () => boolean): Promise<void> {
   const d = ctx.dialect;
   const t = d.quote(check.table);
   const disagrees = disagreeing(check);
   const chunks = new ChunkFinder(ctx.driver, d, check.table, check.key!, arithmetic, span);
   let cursor = span.from;
   while (!stopped()) {
+    await throttle.wait();
     await chunks.ready();
     const { chunk, bad, rows } = await withSession(ctx.driver, async (s) => {
       const chunk = await chunks.next(s, cursor, CHUNK);

@@ -9,6 +9,7 @@ import type { MigrationPlanResult, Phase, PlanResult, RunResult, XcEvent } from 
 import { errorCodeOf, ExitCode, exitCodeOf, InvalidInputError, XcError, type ErrorCode, type MigrationIssue } from '../errors.js';
 import { scrub } from '../db/redact.js';
 import { ProgressLine, type Field } from './progress.js';
+import { describeReadings } from '../backfill/throttle/describe.js';
 
 /**
  * Colour on a terminal, unless NO_COLOR is set and not empty (no-color.org);
@@ -143,8 +144,8 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
           });
         case 'throttled':
           return progress.show({
-            key: `throttled ${e.migration} ${e.table} ${e.load}`,
-            fields: scrubbed([{ text: `throttled ${e.migration}`, drop: 0, shrink: true }, { text: e.table, drop: 2, sep: ' ' }, { text: `${e.load} sessions running (max ${e.maxLoad}), waiting`, drop: 0 }]),
+            key: `throttled ${e.migration} ${e.table} ${e.signal} ${e.source ?? ''} ${e.value}`,
+            fields: scrubbed([{ text: `throttled ${e.migration}`, drop: 0, shrink: true }, { text: e.table, drop: 2, sep: ' ' }, { text: `${describeReadings([e])}, waiting`, drop: 0 }]),
           });
         case 'verify':
           return progress.show({

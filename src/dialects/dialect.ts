@@ -370,6 +370,10 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   foreignKeyTypeIssue(childType: string, parentType: string): string | undefined;
   /** Sessions other than this one running a statement right now: the load `--max-load` compares. */
   load(s: Session): Promise<number>;
+  /** Bytes of WAL (PostgreSQL) or redo log (InnoDB) written up to now, from a fixed point: `--max-wal-rate` divides the difference of two readings by the time between them. */
+  logPosition(s: Session): Promise<number>;
+  /** VACUUMs running on `table` now, autovacuum or not (PostgreSQL); undefined where the database has none to watch (MySQL). */
+  vacuumsOn(s: Session, table: string): Promise<number | undefined>;
   /** The planner's row count of a table, for progress and ETA; null when it has none (never analyzed). */
   estimateRows(s: Session, table: string): Promise<number | null>;
   sessionId(s: Session): Promise<number>;

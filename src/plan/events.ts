@@ -11,6 +11,6 @@ export type XcEvent =
   /** `pass`: 'fill' for a fill step of expand (before the triggers exist), 'backfill' for the backfill phase. */
   | { event: 'backfill'; pass: 'fill' | 'backfill'; migration: string; table: string; done: number; total: number; batchSize: number; rowsPerSecond: number; etaSeconds: number | null }
   | { event: 'verify'; migration: string; table: string; checked: number; total: number }
-  /** The backfill waits: `load` sessions are running a statement, more than `maxLoad`. */
-  | { event: 'throttled'; migration: string; table: string; load: number; maxLoad: number }
+  /** A pass waits: a health signal (`load`, `replica_lag`, `autovacuum`, `wal_rate`) reads `value` over its `limit`, in `unit`; `source`: what was measured (a replica, a table). */
+  | { event: 'throttled'; migration: string; table: string; signal: string; source?: string; value: number; limit: number; unit: string }
   | { event: 'waiting_lock'; holder: string | null };

@@ -164,6 +164,16 @@ export class StateStore {
     await s.query(`UPDATE ${this.t('migrations')} SET last_error = ?, updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?`, [error, id]);
   }
 
+  /**
+   * The throttle's note on the migration's row (`xc status` shows it): set
+   * while a backfill is held back; null clears it, and only a note starting
+   * with `prefix` (never another error).
+   */
+  async noteThrottle(s: Session, id: string, prefix: string, note: string | null): Promise<void> {
+    if (note !== null) await s.query(`UPDATE ${this.t('migrations')} SET last_error = ? WHERE id = ?`, [note, id]);
+    else await s.query(`UPDATE ${this.t('migrations')} SET last_error = NULL WHERE id = ? AND last_error LIKE ?`, [id, `${prefix}%`]);
+  }
+
   async setChecksum(s: Session, id: string, checksum: string): Promise<void> {
     await s.query(`UPDATE ${this.t('migrations')} SET checksum = ? WHERE id = ?`, [checksum, id]);
   }

@@ -50,8 +50,8 @@ for (const target of targets) {
       await xc.apply();
       const quietFrom = await busy;
       const throttled = events.filter(({ e }) => e.event === 'throttled');
-      expect(throttled[0]?.e).toMatchObject({ event: 'throttled', table: 'users', maxLoad: 4, load: expect.any(Number) });
-      expect((throttled[0]!.e as { load: number }).load).toBeGreaterThanOrEqual(8);
+      expect(throttled[0]?.e).toMatchObject({ event: 'throttled', table: 'users', signal: 'load', limit: 4, unit: 'sessions', value: expect.any(Number) });
+      expect((throttled[0]!.e as { value: number }).value).toBeGreaterThanOrEqual(8);
       // Every batch waited for the sleepers (other test files' sessions may have held it back longer).
       const batches = events.filter(({ e }) => e.event === 'backfill');
       expect(batches.length).toBeGreaterThan(0);

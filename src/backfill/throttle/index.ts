@@ -4,5 +4,8 @@
  * or not available on this database).
  */
 import type { SignalFactory } from './signal.js';
+import { load } from './load.js';
+import { autovacuum } from './autovacuum.js';
+import { walRate } from './walRate.js';
 
-export const signalFactories: SignalFactory[] = [];
+export const signalFactories: SignalFactory[] = [load, autovacuum, walRate];

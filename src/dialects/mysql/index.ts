@@ -380,6 +380,19 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return Math.max(0, Number(r.rows[0]?.Value ?? 1) - 1); // this session is one of them
   }
 
+  async logPosition(s: Session): Promise<number> {
+    // MariaDB: Innodb_lsn_current; MySQL 8.0.30+: Innodb_redo_log_current_lsn; older MySQL: Innodb_os_log_written (bytes). All count bytes.
+    const r = await s.query<{ Variable_name: string; Value: string }>(
+      `SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', 'Innodb_redo_log_current_lsn', 'Innodb_os_log_written')`,
+    );
+    const value = (name: string) => r.rows.find((row) => row.Variable_name.toLowerCase() === name.toLowerCase())?.Value;
+    return Number(value('Innodb_lsn_current') ?? value('Innodb_redo_log_current_lsn') ?? value('Innodb_os_log_written') ?? 0);
+  }
+
+  async vacuumsOn(): Promise<undefined> {
+    return undefined; // InnoDB purges in the background, not per table: nothing to pause for
+  }
+
   foreignKeyTypeIssue(childType: string, parentType: string): string | undefined {
     const norm = (t: string) =>
       t.toLowerCase().replace(/\binteger\b/, 'int').replace(/\bnumeric\b/, 'decimal').replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1').replace(/\s+/g, ' ').trim();

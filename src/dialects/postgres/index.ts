@@ -340,6 +340,17 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return Number(r.rows[0]?.n ?? 0);
   }
 
+  async logPosition(s: Session): Promise<number> {
+    const r = await s.query<{ bytes: string }>(`SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::text AS bytes`);
+    return Number(r.rows[0]!.bytes);
+  }
+
+  async vacuumsOn(s: Session, table: string): Promise<number> {
+    // Manual VACUUMs show here too: the same work on the same table, and the one a test can start.
+    const r = await s.query<{ n: string | number }>(`SELECT count(*) AS n FROM pg_stat_progress_vacuum WHERE relid = to_regclass(?)`, [quotePg(table)]);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
   /** PostgreSQL needs an equality operator between the two types: numbers with numbers, strings with strings, else the same type. */
   foreignKeyTypeIssue(childType: string, parentType: string): string | undefined {
     const family = (t: string) => {
