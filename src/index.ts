@@ -2,7 +2,7 @@
 export { createXc } from './xc.js';
 export { createFleet } from './fleet/index.js';
 export type * from './fleet/api.js';
-export { defineMigration } from './migration/schema.js';
+export { defineMigration } from './migration/define.js';
 export type { MigrationDefinition, MigrationInput, OperationInput, OperationEntry, OperationKind, Column, Expr } from './migration/schema.js';
 export type * from './api.js';
 export type { Driver, Session } from './db/driver.js';

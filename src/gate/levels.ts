@@ -17,7 +17,13 @@ export async function filesIfAny(dir: string): Promise<MigrationFile[]> {
   return existsSync(dir) ? loadMigrations(dir) : [];
 }
 
-export function assertKnownLevel(level: string, loaded: Loaded, dir: string): void {
+/** The migrations known to --dir (by file name) and to the state: all a level is checked against. */
+export interface KnownMigrations {
+  files: readonly { id: string }[];
+  rows: ReadonlyMap<string, unknown>;
+}
+
+export function assertKnownLevel(level: string, loaded: KnownMigrations, dir: string): void {
   if (loaded.files.some((f) => f.id === level) || loaded.rows.has(level)) return;
   const newest = loaded.files.at(-1)?.id ?? [...loaded.rows.keys()].sort(byId).at(-1);
   throw new InvalidInputError(

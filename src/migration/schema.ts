@@ -69,7 +69,7 @@ export const ColumnSchema = z
   .object({
     name: ident,
     type: z.string().min(1, 'must be an SQL type such as "text" or "bigint"'),
-    nullable: z.boolean().default(true),
+    nullable: z.boolean().default(true), // a default: defaults.ts puts it in without zod too
     default: z.string().min(1).optional(),
     unique: z.boolean().optional(),
     primaryKey: z.boolean().optional(),
@@ -360,10 +360,7 @@ export type OperationInput = {
 /** What an author writes (defaults may be omitted). */
 export type MigrationInput = Omit<Z.input<typeof MigrationSchema>, 'operations'> & { operations: OperationInput[] };
 
-/** Identity helper that types a TypeScript migration file (the file is validated again when loaded). */
-export function defineMigration(m: MigrationInput): MigrationInput {
-  return m;
-}
+// defineMigration, the helper that types a TS migration: define.ts (it must load without zod).
 
 /** Split an entry into its kind and spec. */
 export function entryKind(entry: OperationEntry): { kind: OperationKind; spec: OperationSpec } {

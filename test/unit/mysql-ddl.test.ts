@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Ddl } from '../../src/dialects/dialect.js';
 import { MysqlDialect } from '../../src/dialects/mysql/index.js';
 import { planMigration, project } from '../../src/engine/planner.js';
-import { validateMigration } from '../../src/migration/load.js';
+import { validateMigration } from '../../src/migration/validate.js';
 import type { Step } from '../../src/plan/index.js';
 import { SchemaModel, type ColumnModel, type TableModel } from '../../src/schema/model.js';
 
