@@ -126,6 +126,8 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
         case 'lock_retry':
           return writeErr(err.yellow(`  ${e.description}: lock not granted, retry ${e.attempt} in ${e.waitMs} ms` +
             (e.blockers.length ? `; blocked by ${e.blockers.map((b) => `pid ${b.session}${b.application ? ` (${b.application})` : ''}`).join(', ')}` : '')));
+        case 'replica_skipped':
+          return writeErr(err.yellow(`  ${e.table}: replica ${e.replica} not watched for lag: ${e.reason}`));
         case 'waiting_lock':
           return writeErr(err.yellow(`waiting for another xc${e.holder ? ` (${e.holder})` : ''} to release the lock`));
         case 'backfill':

@@ -7,6 +7,7 @@
 import type { Session } from '../db/driver.js';
 import type { ColumnModel, SchemaModel, IndexModel, ReplicaIdentity } from '../schema/model.js';
 import type { BaseDialect } from './base.js';
+import type { ReplicaHeartbeat } from './replicaProbe.js';
 import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type Step } from '../plan/index.js';
 
 /** xc's state tables, by short name (Dialect.stateTable qualifies them); every one is created by Dialect.stateSchema. */
@@ -374,6 +375,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   logPosition(s: Session): Promise<number>;
   /** VACUUMs running on `table` now, autovacuum or not (PostgreSQL); undefined where the database has none to watch (MySQL). */
   vacuumsOn(s: Session, table: string): Promise<number | undefined>;
+  /** Replica lag's marks on the primary and their reading on replicas (`--max-replica-lag`): dialects/<db>/replicas.ts. */
+  replicaHeartbeat(primary: Session): Promise<ReplicaHeartbeat>;
   /** The planner's row count of a table, for progress and ETA; null when it has none (never analyzed). */
   estimateRows(s: Session, table: string): Promise<number | null>;
   sessionId(s: Session): Promise<number>;

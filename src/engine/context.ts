@@ -26,6 +26,8 @@ export interface EngineContext {
    * backfill batch commit. Set by withAdvisoryLock; a no-op outside it.
    */
   lockHeld?: () => Promise<void>;
+  /** The URL xc connected with, when it was given one: discovered replicas are reached with its credentials (throttle/replicaLag.ts). Never printed. */
+  primaryUrl?: string;
   /** Aborted when the command is asked to stop (XcOptions.signal). */
   signal?: AbortSignal;
 }

@@ -13,4 +13,6 @@ export type XcEvent =
   | { event: 'verify'; migration: string; table: string; checked: number; total: number }
   /** A pass waits: a health signal (`load`, `replica_lag`, `autovacuum`, `wal_rate`) reads `value` over its `limit`, in `unit`; `source`: what was measured (a replica, a table). */
   | { event: 'throttled'; migration: string; table: string; signal: string; source?: string; value: number; limit: number; unit: string }
+  /** A replica the primary lists could not be read (replica lag): left out of this run, said once. */
+  | { event: 'replica_skipped'; migration: string; table: string; replica: string; reason: string }
   | { event: 'waiting_lock'; holder: string | null };

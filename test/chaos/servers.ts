@@ -40,15 +40,25 @@ function run(cmd: string, args: string[]): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startPostgres(): Promise<Server> {
-  const bindir = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' }).stdout.trim();
-  const root = mkdtempSync(path.join(tmpdir(), 'xc-chaos-pg-'));
-  const pw = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim();
+/** The PostgreSQL binaries' folder, and a command run as user postgres (initdb and pg_ctl refuse root). */
+export const pgBindir = () => spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' }).stdout.trim();
+export const asPostgres = (args: string[]) => run('runuser', ['-u', 'postgres', '--', ...args]);
+
+/** A temp dir owned by user postgres. */
+export function postgresOwnedDir(prefix: string): string {
+  const root = mkdtempSync(path.join(tmpdir(), prefix));
+  const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim();
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim();
-  chownSync(root, Number(pw), Number(gid));
+  chownSync(root, Number(uid), Number(gid));
+  return root;
+}
+
+export async function startPostgres(): Promise<Server> {
+  const bindir = pgBindir();
+  const root = postgresOwnedDir('xc-chaos-pg-');
   const data = path.join(root, 'data');
   const port = await freePort();
-  const asPg = (args: string[]) => run('runuser', ['-u', 'postgres', '--', ...args]);
+  const asPg = asPostgres;
   asPg([`${bindir}/initdb`, '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
   const ctl = (...args: string[]) => asPg([`${bindir}/pg_ctl`, '-D', data, '-l', path.join(root, 'log'), '-w', '-t', '60', ...args]);
@@ -81,7 +91,8 @@ export async function startPostgres(): Promise<Server> {
   };
 }
 
-export async function startMariadb(): Promise<Server> {
+/** `extraArgs`: more mariadbd options, given the port it listens on (replication: test/helpers/replicas.ts). */
+export async function startMariadb(extraArgs: (port: number) => string[] = () => []): Promise<Server> {
   const root = mkdtempSync(path.join(tmpdir(), 'xc-chaos-my-'));
   const data = path.join(root, 'data');
   mkdirSync(data);
@@ -103,7 +114,7 @@ export async function startMariadb(): Promise<Server> {
   const start = async () => {
     child = spawn(
       'mariadbd',
-      ['--no-defaults', `--datadir=${data}`, `--port=${port}`, `--socket=${socket}`, '--user=root', '--bind-address=127.0.0.1', `--pid-file=${root}/mysqld.pid`, `--tmpdir=${tmp}`, '--innodb-flush-log-at-trx-commit=2', '--max-connections=300', `--log-error=${root}/error.log`],
+      ['--no-defaults', `--datadir=${data}`, `--port=${port}`, `--socket=${socket}`, '--user=root', '--bind-address=127.0.0.1', `--pid-file=${root}/mysqld.pid`, `--tmpdir=${tmp}`, '--innodb-flush-log-at-trx-commit=2', '--max-connections=300', `--log-error=${root}/error.log`, ...extraArgs(port)],
       { stdio: 'ignore' },
     );
     for (let i = 0; i < 600; i++) {

@@ -7,5 +7,6 @@ import type { SignalFactory } from './signal.js';
 import { load } from './load.js';
 import { autovacuum } from './autovacuum.js';
 import { walRate } from './walRate.js';
+import { replicaLag } from './replicaLag.js';
 
-export const signalFactories: SignalFactory[] = [load, autovacuum, walRate];
+export const signalFactories: SignalFactory[] = [load, autovacuum, walRate, replicaLag];

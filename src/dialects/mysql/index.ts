@@ -10,6 +10,8 @@ import type { SchemaModel } from '../../schema/model.js';
 import { markRemovals, STATE_TABLES, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import { introspectMysql, type CatalogFlavor } from './catalog.js';
+import { mysqlReplicaHeartbeat } from './replicas.js';
+import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import { createMysqlDdl, type MysqlFeatures } from './ddl.js';
 import { BaseDialect, type ServerFeature } from '../base.js';
 import type { Token } from '../sqltext.js';
@@ -373,6 +375,10 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   castText(expr: string): string {
     return `CAST(${expr} AS CHAR)`;
+  }
+
+  replicaHeartbeat(primary: Session): Promise<ReplicaHeartbeat> {
+    return mysqlReplicaHeartbeat(primary);
   }
 
   async load(s: Session): Promise<number> {

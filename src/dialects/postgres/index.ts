@@ -10,6 +10,8 @@ import type { SchemaModel } from '../../schema/model.js';
 import { BaseDialect } from '../base.js';
 import type { Token } from '../sqltext.js';
 import { introspectPostgres } from './catalog.js';
+import { pgReplicaHeartbeat } from './replicas.js';
+import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import { PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg } from './text.js';
 import { sessionCalls } from '../sessionCalls.js';
 import { createPostgresDdl, literal } from './ddl.js';
@@ -331,6 +333,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   castText(expr: string): string {
     return `CAST(${expr} AS text)`;
+  }
+
+  async replicaHeartbeat(): Promise<ReplicaHeartbeat> {
+    return pgReplicaHeartbeat;
   }
 
   async load(s: Session): Promise<number> {
