@@ -65,7 +65,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
     lastBatchSize: 0,
   };
   // One throttle for the pass: its parts share each reading of the signals.
-  const throttle = await Throttle.open(ctx, migration, spec.table);
+  const throttle = await Throttle.open(ctx, migration, spec.table, pass);
   try {
     await forEachPart(
       open,

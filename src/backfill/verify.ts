@@ -29,7 +29,7 @@ export async function verifyAgreement(ctx: EngineContext, migration: string, che
     const plan = await withSession(ctx.driver, (s) => planWalk(s, ctx.dialect, check.table, check.key!, check.integerKey, parallel));
     const progress = { checked: 0 };
     // Read-only, but it loads the server as a backfill does: held back by the same signals (pt-osc throttles its checksums too).
-    const throttle = await Throttle.open(ctx, migration, check.table);
+    const throttle = await Throttle.open(ctx, migration, check.table, 'verify');
     try {
       await forEachPart(plan.spans, parallel, (span, stopped) => verifyPart(ctx, migration, check, span, plan.arithmetic, progress, throttle, stopped));
     } finally {

@@ -56,7 +56,7 @@ for (const target of targets) {
           const m = (JSON.parse(status.stdout.trim().split('\n').pop()!) as { migrations?: { lastError: string | null }[] }).migrations?.[0];
           if (m?.lastError?.startsWith('throttled: ')) note = m.lastError;
         }
-        expect(note).toMatch(/^throttled: wal_rate [\d.]+(B|kB|MB|GB)\/s over the limit 1kB\/s \(backfill of "users" held since \d{4}-/);
+        expect(note).toMatch(/^throttled: wal_rate [\d.]+(B|kB|MB|GB)\/s over the limit 1kB\/s \((fill|backfill) of "users" held since \d{4}-/);
 
         const first = await held;
         expect(first.code).toBe(3);
@@ -67,12 +67,12 @@ for (const target of targets) {
         expect(throttled.every((e) => e.signal === 'wal_rate' && e.value > 1024)).toBe(true);
         const result = lines.pop()!;
         expect(result).toMatchObject({ ok: false, error: { code: 'throttled', exitCode: 3, details: { signal: 'wal_rate', limit: 1024, unit: 'bytes/s' } } });
-        expect(result.error.message).toMatch(/^backfill of "users" held back for \d+s \(--throttle-timeout\) by wal_rate .* over the limit 1kB\/s; every batch before is committed: run the command again to resume/);
+        expect(result.error.message).toMatch(/^(fill|backfill) of "users" held back for \d+s \(--throttle-timeout\) by wal_rate .* over the limit 1kB\/s; every batch before is committed: run the command again to resume/);
 
         // The batches before the hold are committed; the re-run goes on from them and converts every row.
         const after = JSON.parse((await runXc(['status', ...common])).stdout.trim().split('\n').pop()!) as { migrations: { backfill: { done: number }; lastError: string }[] };
         expect(after.migrations[0]!.backfill.done).toBeGreaterThan(0);
-        expect(after.migrations[0]!.lastError).toMatch(/^backfill of "users" held back/);
+        expect(after.migrations[0]!.lastError).toMatch(/^(fill|backfill) of "users" held back/);
         expect(await unconverted(db)).toBeGreaterThan(0);
         await writer.stop();
         const rerun = await runXc(['apply', ...common]);

@@ -40,7 +40,7 @@ describe('Throttle', () => {
     let calls = 0;
     // Over for the first three readings (about 1.5–6 s of waiting), then under.
     const { ctx, events, notes } = harness(() => (++calls <= 3 ? [reading('wal_rate', 5 * 1024 ** 2, 1024 ** 2, 'bytes/s'), reading('replica_lag', 9000, 5000, 'ms', 'r1:5433')] : [reading('wal_rate', 0, 1024 ** 2, 'bytes/s')]));
-    const throttle = await Throttle.open(ctx, '0001', 'users');
+    const throttle = await Throttle.open(ctx, '0001', 'users', 'backfill');
     const t0 = Date.now();
     expect(await throttle.wait()).toBe(true);
     const waited = Date.now() - t0;
@@ -62,7 +62,7 @@ describe('Throttle', () => {
 
   it('gives up after --throttle-timeout: exit 3, code throttled, naming the signal, its value and limit', async () => {
     const { ctx, notes } = harness(() => [reading('load', 12, 4, 'sessions')], 1);
-    const throttle = await Throttle.open(ctx, '0001', 'users');
+    const throttle = await Throttle.open(ctx, '0001', 'users', 'backfill');
     const err = (await throttle.wait().catch((e: unknown) => e)) as { exitCode: number; code: string; message: string; details: Record<string, unknown> };
     expect(err).toMatchObject({ exitCode: 3, code: 'throttled', details: { migration: '0001', table: 'users', signal: 'load', value: 12, limit: 4, unit: 'sessions' } });
     expect(err.message).toMatch(/^backfill of "users" held back for \d+s \(--throttle-timeout\) by load 12 sessions over the limit 4 sessions; every batch before is committed: run the command again to resume/);
@@ -72,7 +72,7 @@ describe('Throttle', () => {
   it('without an enabled signal a wait reads nothing and writes nothing', async () => {
     const { ctx, notes } = harness(() => []);
     signalFactories.splice(0, signalFactories.length, async () => undefined);
-    const throttle = await Throttle.open(ctx, '0001', 'users');
+    const throttle = await Throttle.open(ctx, '0001', 'users', 'backfill');
     expect(await throttle.wait()).toBe(false);
     expect(notes).toEqual([]);
   });

@@ -25,6 +25,9 @@ const NOTE_EVERY_MS = 5000;
 /** Notes written by the throttle start so: a throttle opening clears one left by a run that stopped while held. */
 const NOTE_PREFIX = 'throttled: ';
 
+/** What the throttle holds, for messages. */
+type Pass = 'fill' | 'backfill' | 'verify';
+
 export class Throttle {
   private reading: { at: number; readings: Promise<HealthReading[]> } | undefined;
   private readonly lastEvent = new Map<string, number>();
@@ -36,11 +39,12 @@ export class Throttle {
     private readonly ctx: EngineContext,
     private readonly migration: string,
     private readonly table: string,
+    private readonly pass: Pass,
     private readonly signals: HealthSignal[],
   ) {}
 
   /** The signals the options enable for this table; none: every wait returns at once. */
-  static async open(ctx: EngineContext, migration: string, table: string): Promise<Throttle> {
+  static async open(ctx: EngineContext, migration: string, table: string, pass: Pass): Promise<Throttle> {
     const signals: HealthSignal[] = [];
     try {
       for (const factory of signalFactories) {
@@ -51,7 +55,7 @@ export class Throttle {
       await Promise.all(signals.map((s) => s.close().catch(() => undefined)));
       throw err;
     }
-    const throttle = new Throttle(ctx, migration, table, signals);
+    const throttle = new Throttle(ctx, migration, table, pass, signals);
     if (signals.length > 0) await throttle.setNote(null);
     return throttle;
   }
@@ -111,7 +115,7 @@ export class Throttle {
 
   /** The hold on the migration's row, for `xc status`: which signal, how far over, since when. */
   private async note(over: HealthReading[], since: number): Promise<void> {
-    const text = `${NOTE_PREFIX}${describeReadings(over)} (backfill of "${this.table}" held since ${new Date(since).toISOString()})`;
+    const text = `${NOTE_PREFIX}${describeReadings(over)} (${this.pass} of "${this.table}" held since ${new Date(since).toISOString()})`;
     if (this.noted && (this.noted.text === text || Date.now() - this.noted.at < NOTE_EVERY_MS)) return;
     this.noted = { at: Date.now(), text };
     await this.setNote(text);
@@ -126,7 +130,7 @@ export class Throttle {
   private timedOut(over: HealthReading[], heldMs: number): RefusedError {
     const first = over[0]!;
     return new RefusedError(
-      `backfill of "${this.table}" held back for ${formatDuration(Math.round(heldMs / 1000) * 1000)} (--throttle-timeout) by ${describeReadings(over)}; ` +
+      `${this.pass} of "${this.table}" held back for ${formatDuration(Math.round(heldMs / 1000) * 1000)} (--throttle-timeout) by ${describeReadings(over)}; ` +
         `every batch before is committed: run the command again to resume, once the database is healthier (or raise the limit)`,
       { migration: this.migration, table: this.table, signal: first.signal, ...(first.source !== undefined ? { source: first.source } : {}), value: first.value, limit: first.limit, unit: first.unit, readings: over },
       { code: 'throttled' },
