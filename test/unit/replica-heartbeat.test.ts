@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeartbeatLog, siblingUrl } from '../../src/backfill/throttle/replicaLag.js';
 import { parseLsn } from '../../src/dialects/postgres/replicas.js';
+import { createOutput } from '../../src/cli/output.js';
 
 describe('replica heartbeat log', () => {
   it('lag is the time since the first mark past what the replica applied; 0 once it has them all', () => {
@@ -33,5 +34,12 @@ describe('replica heartbeat log', () => {
 
   it('a discovered replica is reached with the primary URL, its host and port swapped', () => {
     expect(siblingUrl('mysql://app:s3cret@10.0.0.1:3306/shop?ssl=true', '10.0.0.7', 3307)).toBe('mysql://app:s3cret@10.0.0.7:3307/shop?ssl=true');
+  });
+
+  it('a discovered replica left out is said on stderr, one line', () => {
+    let err = '';
+    const stream = { isTTY: false, write: (t: string) => ((err += t), true) } as unknown as NodeJS.WriteStream;
+    createOutput({ json: false, stdout: stream, stderr: stream }).event({ event: 'replica_skipped', migration: '0001', table: 'users', replica: '10.0.0.7:3306', reason: 'connect ECONNREFUSED 10.0.0.7:3306' });
+    expect(err).toBe('  users: replica 10.0.0.7:3306 not watched for lag: connect ECONNREFUSED 10.0.0.7:3306\n');
   });
 });
