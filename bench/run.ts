@@ -13,14 +13,17 @@
  *   XC_BENCH_MYSQL_URL    MySQL/MariaDB server (default mysql://root@127.0.0.1:3306/test); the bench
  *                         creates its own database xc_bench_<random> and drops it. The section is skipped,
  *                         with a note in BENCHMARKS.md, when the server or pt-online-schema-change is missing.
- *   XC_BENCH_SECTIONS     which sections to run (default "postgres,mysql,inplace,startup"); e.g. XC_BENCH_SECTIONS=inplace
+ *   XC_BENCH_SECTIONS     which sections to run (default "postgres,mysql,inplace,startup,replica,fleet"); e.g. XC_BENCH_SECTIONS=inplace
  *                         runs only that one. BENCHMARKS.md keeps the sections this run did not measure, as they were.
  *   XC_BENCH_STARTUP_RUNS runs of each command in the startup section (default 40)
  *
  * Sections: one per database, then `inplace` (alterColumn without `to` on both: vs pt-osc on
  * MySQL/MariaDB, vs a plain ALTER COLUMN TYPE on PostgreSQL; its MySQL half is "not measured" when
  * the server or pt-osc is missing), then `startup` (the CLI's start-up time from the build — it runs
- * `npm run build` first — against `node -e 0`, on the PostgreSQL server; bench/startup.ts).
+ * `npm run build` first — against `node -e 0`, on the PostgreSQL server; bench/startup.ts), then `replica`
+ * (peak replica lag during a backfill with and without --max-replica-lag, on a private primary and replica
+ * per dialect the section starts itself; bench/replica.ts), then `fleet` (one alterColumn across 20 and 100
+ * PostgreSQL databases: xc fleet apply at concurrency 1, 4, 8 vs sequential xc apply processes; bench/fleet.ts).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,11 +35,13 @@ import { inplaceSection } from './inplace.js';
 import { mysqlSection } from './mysql.js';
 import { postgresSection } from './postgres.js';
 import { startupSection } from './startup.js';
+import { fleetSection } from './fleet.js';
+import { replicaSection } from './replica.js';
 import { mergeDocument, renderDocument, renderSection, type Section } from './report.js';
 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306/test';
-const DEFAULT_SECTIONS = ['postgres', 'mysql', 'inplace', 'startup'];
+const DEFAULT_SECTIONS = ['postgres', 'mysql', 'inplace', 'startup', 'replica', 'fleet'];
 const DEFAULT_ROWS = 2_000_000;
 const DEFAULT_REPEAT = 3;
 
@@ -102,6 +107,8 @@ async function main(): Promise<void> {
   }
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   if (wanted.includes('startup')) sections.push(await startupSection({ pgUrl, runs: envInt('XC_BENCH_STARTUP_RUNS', 40), root }, log));
+  if (wanted.includes('replica')) sections.push(await replicaSection({ rows }, log));
+  if (wanted.includes('fleet')) sections.push(await fleetSection({ pgUrl, root }, log));
 
   const cpus = os.cpus();
   const header = {
