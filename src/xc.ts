@@ -12,8 +12,8 @@ import { withoutStatementLimit } from './db/statementLimit.js';
 import { detectDialect } from './dialects/index.js';
 import type { Dialect } from './dialects/dialect.js';
 import { CannotSucceedError, InvalidInputError, RefusedError } from './errors.js';
-import { loadMigrations, type MigrationFile } from './migration/load.js';
-import { newestMigrationId } from './migration/files.js';
+import { loadMigrations, loadRecordedFile, type MigrationFile } from './migration/load.js';
+import { listMigrations, newestMigrationId } from './migration/files.js';
 import { StateStore, type MigrationRow } from './state/store.js';
 import { parseLimit, parseSince, sinceCutoff } from './state/logQuery.js';
 import type { EngineContext } from './engine/context.js';
@@ -24,7 +24,7 @@ import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlig
 import { blockersFor, gatherEvidence } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
-import { assertKnownLevel, defaultLevel, filesIfAny } from './gate/levels.js';
+import { assertKnownLevel, defaultLevel, filesIfAny, type KnownMigrations } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
 
 type Engine = typeof import('./engine/planner.js') & typeof import('./engine/lifecycle.js') & typeof import('./engine/describe.js');
@@ -81,17 +81,27 @@ class XcImpl implements Xc {
     const { driver, dialect, store } = await this.connect();
     // A --schema that is not there, or a state kept for other tables than these, is refused before anything is read or created.
     if (dialect.checkTarget) await withSession(driver, (s) => dialect.checkTarget!(s, { creating: command === 'init' }));
-    return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: (e) => this.options.onEvent?.(e), signal: this.options.signal };
+    return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: (e) => this.options.onEvent?.(e), signal: this.options.signal, primaryUrl: this.primaryUrl() };
+  }
+
+  /** The URL connected with, if any (a knexfile or a connection object has none). */
+  private primaryUrl(): string | undefined {
+    return typeof this.options.connection === 'string' ? this.options.connection : this.options.connection === undefined ? this.options.url : undefined;
   }
 
   private async load(ctx: EngineContext, files?: MigrationFile[]): Promise<Loaded & { missing: string[] }> {
     files ??= await loadMigrations(this.dir);
+    return { files, ...(await this.readState(ctx)) };
+  }
+
+  /** The state's migrations by id, and the state tables missing. */
+  private async readState(ctx: EngineContext): Promise<{ rows: Map<string, MigrationRow>; missing: string[] }> {
     // A part-made state (missing tables) still has its migrations read: they are what the database has run.
     const { rows, missing } = await withSession(ctx.driver, async (s) => {
       const { present, missing } = await ctx.store.presence(s);
       return { rows: present.includes('migrations') ? await ctx.store.migrations(s) : [], missing };
     });
-    return { files, rows: new Map(rows.map((r) => [r.id, r])), missing };
+    return { rows: new Map(rows.map((r) => [r.id, r])), missing };
   }
 
   /**
@@ -101,7 +111,7 @@ class XcImpl implements Xc {
    * some, what the missing tables held cannot be shown: refused, naming the
    * command that completes it.
    */
-  private assertReadable(loaded: Loaded & { missing: string[] }): void {
+  private assertReadable(loaded: { rows: ReadonlyMap<string, unknown>; missing: string[] }): void {
     if (loaded.missing.length === 0 || loaded.rows.size === 0) return;
     throw new RefusedError(
       `xc's state is incomplete: ${loaded.missing.join(', ')} ${loaded.missing.length > 1 ? 'are' : 'is'} missing (dropped, or left out by an interrupted creation); \`xc init\` (or any command that changes the database) creates ${loaded.missing.length > 1 ? 'them' : 'it'} again — nothing was done`,
@@ -308,7 +318,7 @@ class XcImpl implements Xc {
   }
 
   /** What runs, for the gate; a level that is no migration of --dir or the state counts as unknown. */
-  private evidence(ctx: EngineContext, loaded: Loaded): Promise<Evidence> {
+  private evidence(ctx: EngineContext, loaded: KnownMigrations): Promise<Evidence> {
     const known = new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()]);
     return withSession(ctx.driver, (s) => gatherEvidence(s, ctx, known));
   }
@@ -316,12 +326,14 @@ class XcImpl implements Xc {
   async check(opts: { app: string; version: string; level?: string; apply?: boolean }): Promise<CheckResult> {
     if (!opts.app?.trim() || !opts.version?.trim()) throw new InvalidInputError('check needs --app and --version', {}, { code: 'invalid_usage' });
     const ctx = await this.context('check');
-    let loaded = await this.load(ctx);
+    // The gate compares ids and phases: the files' names are enough (no parser, no validator); --apply validates them.
+    const files = await listMigrations(this.dir);
+    let loaded = { files, ...(await this.readState(ctx)) };
     if (!opts.apply) this.assertReadable(loaded); // --apply completes it
     if (opts.level !== undefined) assertKnownLevel(opts.level, loaded, this.dir);
     const level = opts.level ?? loaded.files.at(-1)?.id ?? null;
     const applied = opts.apply && level !== null ? ((await this.apply({ id: level })) as RunResult).migrations : [];
-    if (applied.length > 0) loaded = await this.load(ctx, loaded.files);
+    if (applied.length > 0) loaded = { files, ...(await this.readState(ctx)) };
     const reasons: string[] = [];
     for (const id of [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort()) {
       const phase: Phase = loaded.rows.get(id)?.phase ?? 'pending';
@@ -359,7 +371,7 @@ class XcImpl implements Xc {
 
   async status(): Promise<StatusResult> {
     const ctx = await this.context('status');
-    const loaded = await this.load(ctx);
+    const loaded = await this.loadForStatus(ctx);
     this.assertReadable(loaded);
     const progress = loaded.rows.size > 0 ? await withSession(ctx.driver, (s) => ctx.store.allBackfills(s)) : new Map();
     const evidence = loaded.rows.size > 0 ? await this.evidence(ctx, loaded) : null;
@@ -373,7 +385,7 @@ class XcImpl implements Xc {
         const file = files.get(id);
         return {
           id,
-          description: file?.definition.description ?? row?.description ?? null,
+          description: file?.definition?.description ?? row?.description ?? null,
           phase: row?.phase ?? 'pending',
           ...(file ? {} : { missingFile: true }),
           ...(file && row && !isUnstarted(row.phase) && row.checksum !== file.checksum ? { drift: true } : {}),
@@ -384,6 +396,22 @@ class XcImpl implements Xc {
         };
       }),
     };
+  }
+
+  /**
+   * What status shows of --dir: every file's id, and the definition (for drift and the description) of those whose
+   * migration has started — a file unchanged since is not validated again. A pending file is not read: plan, apply
+   * and lint validate it (start-up time: no parser, no validator for a folder of pending migrations).
+   */
+  private async loadForStatus(ctx: EngineContext): Promise<{ files: (MigrationFile | { id: string; file: string; definition?: undefined; checksum?: undefined })[]; rows: Map<string, MigrationRow>; missing: string[] }> {
+    const listed = await listMigrations(this.dir);
+    const state = await this.readState(ctx);
+    const files = [];
+    for (const f of listed) {
+      const row = state.rows.get(f.id);
+      files.push(row && !isUnstarted(row.phase) ? await loadRecordedFile(f.file, row.checksum) : f);
+    }
+    return { files, ...state };
   }
 
   async log(opts: LogQuery = {}): Promise<LogResult> {

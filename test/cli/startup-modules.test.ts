@@ -26,12 +26,12 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-/** Run xc with `args`; the npm packages it loaded, by name. */
-async function packagesLoaded(args: string[], env: Record<string, string> = {}): Promise<{ run: Run; packages: Set<string>; files: string[] }> {
+/** Run xc with `args` (in `cwd`, default the folder above); the npm packages it loaded, by name. */
+async function packagesLoaded(args: string[], env: Record<string, string> = {}, cwd = dir): Promise<{ run: Run; packages: Set<string>; files: string[] }> {
   const log = path.join(dir, `modules-${Math.random().toString(36).slice(2)}.txt`);
   await writeFile(log, '');
   const run = await new Promise<Run>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', RECORDER, BIN, ...args], { cwd: dir, env: xcEnv({ ...env, XC_RECORD_MODULES: log }) });
+    const child = spawn(process.execPath, ['--import', RECORDER, BIN, ...args], { cwd, env: xcEnv({ ...env, XC_RECORD_MODULES: log }) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -87,5 +87,62 @@ for (const target of targets) {
         }
       });
     }
+  });
+}
+
+/**
+ * The gate and status read no file they do not need: check compares ids and phases (file names); status reads the
+ * files of started migrations (for drift) and, when one is what was applied, without the validator (zod).
+ */
+for (const target of targets) {
+  target.describe(`xc check and status against ${target.name}: no parser, no validator for files they need not read`, () => {
+    let folder: string;
+    let mark: string;
+    beforeAll(async () => {
+      folder = await mkdtemp(path.join(os.tmpdir(), 'xc-startup-files-'));
+      mark = path.join(folder, 'imported.log');
+      // Columns without `nullable`: the validator fills in its default, so must the check of an unchanged file.
+      await writeFile(path.join(folder, '0001_a.json'), JSON.stringify({ description: 'table a', operations: [{ createTable: { table: 'xs_a', columns: [{ name: 'id', type: 'bigint', primaryKey: true }, { name: 'v', type: 'text' }] } }] }));
+      await writeFile(path.join(folder, '0002_b.yaml'), 'description: column w\noperations:\n  - addColumn: { table: xs_a, column: { name: w, type: text } }\n');
+      await writeFile(
+        path.join(folder, '0003_c.ts'),
+        `import { appendFileSync } from 'node:fs';\nimport { defineMigration } from 'expand-contract';\nappendFileSync(${JSON.stringify(mark)}, 'imported\\n');\n` +
+          `export default defineMigration({ description: 'table c', operations: [{ createTable: { table: 'xs_c', columns: [{ name: 'id', type: 'bigint', primaryKey: true }] } }] });\n`,
+      );
+    });
+    afterAll(() => rm(folder, { recursive: true, force: true }));
+    const imports = () => readFile(mark, 'utf8').then((t) => t.split('\n').length - 1, () => 0);
+    const lastJson = (run: Run) => JSON.parse(run.stdout.trimEnd().split('\n').at(-1)!) as Record<string, any>;
+    const validator = (files: string[]) => files.filter((f) => /\/src\/migration\/(validate|schema)\.ts$/.test(f));
+
+    it('pending files: check and status load no zod, no yaml, and import no TS migration; after apply, status reads them without zod', { timeout: 4 * TIMEOUT }, async () => {
+      const db = await target.create('xc_startup_files');
+      try {
+        const env = { XC_DATABASE_URL: db.url };
+        const check = await packagesLoaded(['check', '--app', 'a', '--version', 'v', '--dir', folder, '--json'], env, folder);
+        expect([check.run.code, lastJson(check.run).error?.code], check.run.stderr).toEqual([3, 'gate_refused']);
+        expect(lastJson(check.run).error.message).toMatch(/0001_a is pending[\s\S]*0002_b is pending[\s\S]*0003_c is pending/);
+        const status = await packagesLoaded(['status', '--dir', folder, '--json'], env, folder);
+        expect(lastJson(status.run).migrations.map((m: { id: string; phase: string }) => `${m.id} ${m.phase}`), status.run.stderr).toEqual(['0001_a pending', '0002_b pending', '0003_c pending']);
+        for (const { packages, files } of [check, status]) {
+          for (const name of ['zod', 'yaml']) expect([...packages], name).not.toContain(name);
+          expect(validator(files)).toEqual([]);
+        }
+        expect(await imports()).toBe(0);
+
+        const apply = await packagesLoaded(['apply', '--dir', folder], env, folder);
+        expect(apply.run.code, apply.run.stderr).toBe(0);
+        expect(await imports()).toBe(1);
+        const after = await packagesLoaded(['status', '--dir', folder, '--json'], env, folder);
+        const rows = lastJson(after.run).migrations.map((m: Record<string, unknown>) => [m.id, m.phase, m.description, m.drift ?? false]);
+        expect(rows, after.run.stderr).toEqual([['0001_a', 'backfilled', 'table a', false], ['0002_b', 'backfilled', 'column w', false], ['0003_c', 'backfilled', 'table c', false]]);
+        expect(await imports()).toBe(2); // read again for drift
+        expect([...after.packages]).toContain('yaml');
+        expect([...after.packages]).not.toContain('zod');
+        expect(validator(after.files)).toEqual([]);
+      } finally {
+        await db.drop();
+      }
+    });
   });
 }
