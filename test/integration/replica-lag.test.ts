@@ -74,12 +74,13 @@ for (const [name, describeDb, start] of cases) {
       }
     }
 
-    async function signal(db: string, replicas: string[]): Promise<{ sig: HealthSignal; close(): Promise<void>; events: XcEvent[] }> {
+    /** The signal over database `db` of the primary; `primaryUrl`: the URL discovered replicas are reached with (credentials, database). */
+    async function signal(db: string, replicas: string[], primaryUrl = pair.primary.urlOf(db)): Promise<{ sig: HealthSignal; close(): Promise<void>; events: XcEvent[] }> {
       const url = pair.primary.urlOf(db);
       const driver = await openDriver({ url });
       const dialect = await detectDialect(driver, {});
       const events: XcEvent[] = [];
-      const ctx = { driver, dialect, options: engineOptions({ replicas, maxReplicaLagMs: 1000 }), emit: (e: XcEvent) => events.push(e), primaryUrl: url } as unknown as EngineContext;
+      const ctx = { driver, dialect, options: engineOptions({ replicas, maxReplicaLagMs: 1000 }), emit: (e: XcEvent) => events.push(e), primaryUrl } as unknown as EngineContext;
       const sig = await replicaLag({ ctx, table: 'users', migration: 'm' });
       expect(sig).toBeDefined();
       return { sig: sig!, events, close: async () => (await sig!.close(), await driver.close()) };
@@ -136,6 +137,20 @@ for (const [name, describeDb, start] of cases) {
       try {
         const r = await sig.read();
         expect(r).toEqual([expect.objectContaining({ signal: 'replica_lag', over: true, source: expect.stringMatching(/^127\.0\.0\.1:1 \(.+\)$/) })]);
+      } finally {
+        await close();
+      }
+    }, 60_000);
+
+    it.skipIf(name !== 'MariaDB')('a discovered replica xc cannot log in to is reported once (replica_skipped) and left out', async () => {
+      const db = await database(10);
+      const port = new URL(pair.replicaUrlOf(db)).port;
+      const { sig, close, events } = await signal(db, [], pair.primary.urlOf(db).replace('root@', 'nobody:wrong@'));
+      try {
+        expect(await sig.read()).toEqual([]);
+        expect(await sig.read()).toEqual([]);
+        expect(events).toEqual([{ event: 'replica_skipped', migration: 'm', table: 'users', replica: `127.0.0.1:${port}`, reason: expect.stringMatching(/denied/i) }]);
+        expect(JSON.stringify(events)).not.toContain('wrong');
       } finally {
         await close();
       }
