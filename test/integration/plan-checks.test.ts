@@ -200,6 +200,9 @@ for (const target of targets) {
           await s.write('0002_name', { createTable: { table, columns: [pk] } });
           await refused(s, ['users'], new RegExp(`0002_name\\.json: operations\\[0\\]\\.createTable\\.table: xc's own state table "${table}" already exists`));
         }
+        // The replica-lag heartbeat (made on first use by --replica/--max-replica-lag) is xc's too: not a table a migration may take or drop.
+        await s.write('0002_name', { createTable: { table: 'xc_heartbeat', columns: [pk] } });
+        await refused(s, ['users'], /0002_name\.json: operations\[0\]\.createTable\.table: xc's replica-lag heartbeat table "xc_heartbeat" already exists/);
       }
     });
   });

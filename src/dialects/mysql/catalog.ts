@@ -20,9 +20,12 @@
 import type { Session } from '../../db/driver.js';
 import { SchemaModel, type TableModel } from '../../schema/model.js';
 import { literal, mentioned, quoteMy, unquoteSimple } from './expr.js';
+import { HEARTBEAT_TABLE } from './replicas.js';
 import { parseCheckTrigger } from './triggers.js';
 
 export const STATE_TABLES = ['migrations', 'steps', 'backfill', 'events', 'deployments', 'instances'].map((n) => `xc_${n}`);
+/** Every table of xc's in the target database: the state, and the replica-lag heartbeat (made on first use, not a state table). */
+const XC_TABLES = [...STATE_TABLES, HEARTBEAT_TABLE];
 
 
 export interface CatalogFlavor {
@@ -35,7 +38,7 @@ export interface CatalogFlavor {
   hiddenIndexes?: boolean;
 }
 
-const notState = (col: string) => `${col} NOT IN (${STATE_TABLES.map((t) => `'${t}'`).join(', ')})`;
+const notState = (col: string) => `${col} NOT IN (${XC_TABLES.map((t) => `'${t}'`).join(', ')})`;
 
 interface ColumnRow { table_name: string; table_type: string; name: string; column_type: string; nullable: string; column_default: string | null; extra: string; generation: string | null; collation: string | null; charset: string | null; table_collation: string | null; comment: string; data_type: string }
 interface IndexRow { table_name: string; name: string; non_unique: number | string; column_name: string | null; sub_part: number | string | null; collation: string | null; index_type: string; expression?: string | null; index_comment: string | null; hidden?: string }
@@ -161,7 +164,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW') AND ${notState('TABLE_NAME')}`,
   )).rows;
   for (const r of others) model.otherNames.set(r.name, { kind: r.type.toLowerCase().replace('system versioned', 'system-versioned table'), relation: true });
-  for (const name of STATE_TABLES) model.otherNames.set(name, { kind: "xc's own state table", relation: true });
+  for (const name of XC_TABLES) model.otherNames.set(name, { kind: name === HEARTBEAT_TABLE ? "xc's replica-lag heartbeat table" : "xc's own state table", relation: true });
   return model;
 }
 
