@@ -7,6 +7,7 @@
  */
 import { OLD_BASE } from './catalogue.js';
 import { connect, type Conn, type Dialect } from './db.js';
+import { loopGaps } from './lag.js';
 
 export const HOLD_MODES = {
   postgres: [
@@ -139,21 +140,42 @@ export function tableAhead(events: Record<string, unknown>[], from: number, tabl
   return undefined;
 }
 
+/** The length of the union of `intervals` (each already within one statement). */
+function covered(intervals: [number, number][]): number {
+  let total = 0;
+  let end = -Infinity;
+  for (const [a, b] of [...intervals].sort((x, y) => x[0] - y[0])) {
+    if (b <= end) continue;
+    total += b - Math.max(a, end);
+    end = b;
+  }
+  return total;
+}
+
 /**
  * The longest time a writer statement waited for something other than the
  * holder — its duration, less the part of it inside the hold when the hold
- * stops writes itself: what xc (its own waiting DDL, or anything else of
- * xc's) cost the application. `during`: statements that overlapped the hold
- * (from the lock's request on); `outside`: the others, the scenario's baseline.
+ * stops writes itself, and less the gaps when this process could not run
+ * (`gaps`, lag.ts: the statement's end was seen late): what xc (its own
+ * waiting DDL, or anything else of xc's) cost the application. `during`:
+ * statements that overlapped the hold (from the lock's request on);
+ * `outside`: the others, the scenario's baseline; `lag`: the most gap time
+ * taken off one statement.
  */
-export function stallNotOwedToHolder(timings: [number, number][], hold: Hold | undefined): { during: number; outside: number } {
-  const worst = { during: 0, outside: 0 };
+export function stallNotOwedToHolder(
+  timings: [number, number][],
+  hold: Hold | undefined,
+  gaps: (from: number, to: number) => [number, number][] = loopGaps,
+): { during: number; outside: number; lag: number } {
+  const worst = { during: 0, outside: 0, lag: 0 };
   const [h0, h1] = [hold?.acquiredAt === undefined ? undefined : hold.requestedAt, hold?.releasedAt ?? Date.now()];
   for (const [s, e] of timings) {
     const overlaps = h0 !== undefined && s < h1 && e > h0;
-    const inside = overlaps && BLOCKS_WRITERS.has(hold!.mode) ? Math.min(e, h1) - Math.max(s, h0) : 0;
+    const inside: [number, number][] = overlaps && BLOCKS_WRITERS.has(hold!.mode) ? [[Math.max(s, h0), Math.min(e, h1)]] : [];
+    const lagged = gaps(s, e);
     const which = overlaps ? 'during' : 'outside';
-    worst[which] = Math.max(worst[which], e - s - inside);
+    worst[which] = Math.max(worst[which], e - s - covered([...inside, ...lagged]));
+    worst.lag = Math.max(worst.lag, covered(lagged));
   }
   return worst;
 }

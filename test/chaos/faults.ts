@@ -28,7 +28,7 @@ export type Kind = (typeof KINDS)[number];
 export const LOCK_TIMEOUT_MS = 1000;
 const LOCK_RETRY_FOR = '3s';
 const HOLDS_MS = [2000, 3500, 6000];
-/** What a loaded box adds to a writer's statement beyond xc's lock timeout before a stall counts as xc's. */
+/** What a loaded box adds to a writer's statement beyond xc's lock timeout before a stall counts as xc's (time this process could not run is taken off first: lag.ts). */
 export const STALL_MARGIN_MS = 1000;
 
 export interface Outcome {
@@ -53,6 +53,8 @@ export interface Outcome {
   stallMs: number;
   /** The same, over the statements that overlapped a held lock only (blocker). */
   holdStallMs?: number;
+  /** The most time taken off one statement because this process could not run then (lag.ts). */
+  lagMs: number;
   /** Blocker: the lock mode held. */
   mode?: string;
   problems: string[];
@@ -91,7 +93,7 @@ async function metadataLockInfo(server: Server, on: boolean): Promise<void> {
 export async function runFault(server: Server, kind: Kind, command: Command, m: ChaosMigration, refs: References, rnd: () => number, name: string, seed: number, rows: number): Promise<Outcome> {
   const flow: Flow = command === 'apply' ? (rnd() < 0.5 ? 'contract' : 'rollback') : command;
   const ref = await refs.get(m, flow).catch((err: Error) => err);
-  if (ref instanceof Error) return { kind, migration: m.name, flow, command, point: '', injected: false, ended: '', detail: '', runs: 0, rowsChecked: 0, writes: 0, disconnects: 0, tolerated: 0, stallMs: 0, problems: [ref.message] };
+  if (ref instanceof Error) return { kind, migration: m.name, flow, command, point: '', injected: false, ended: '', detail: '', runs: 0, rowsChecked: 0, writes: 0, disconnects: 0, tolerated: 0, stallMs: 0, lagMs: 0, problems: [ref.message] };
   const point = pickPoint(ref.events[command] ?? [], rnd);
   const signal: NodeJS.Signals = rnd() < 0.5 ? 'SIGINT' : 'SIGTERM';
   const modes = HOLD_MODES[server.dialect];
@@ -100,7 +102,7 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
   const holdBefore = rnd() < 1 / 3;
   const lockInfo = server.dialect === 'mysql' && rnd() < 0.5;
   const out: Outcome = {
-    ...{ kind, migration: m.name, flow, command, injected: false, ended: '', detail: '', runs: 0, rowsChecked: 0, writes: 0, disconnects: 0, tolerated: 0, stallMs: 0, problems: [] },
+    ...{ kind, migration: m.name, flow, command, injected: false, ended: '', detail: '', runs: 0, rowsChecked: 0, writes: 0, disconnects: 0, tolerated: 0, stallMs: 0, lagMs: 0, problems: [] },
     point: kind === 'timeouts' ? 'whole run' : kind === 'blocker' && holdBefore ? 'before the command' : point ? `${point.part} #${point.nth}` : 'nowhere',
   };
   const pending: Promise<unknown>[] = [];
@@ -206,12 +208,13 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
       out.tolerated += w.tolerated.length;
       const stall = stallNotOwedToHolder(w.timings, hold);
       out.stallMs = Math.max(out.stallMs, stall.during, stall.outside);
+      out.lagMs = Math.max(out.lagMs, stall.lag);
       if (hold) out.holdStallMs = Math.max(out.holdStallMs ?? 0, stall.during);
       if (w.errors.length) out.problems.push(`${w.version}-version writer: ${w.errors.length} errors, first: ${w.errors[0]}`);
     }
     if (kind !== 'restart' && out.disconnects) out.problems.push(`writers lost their connection ${out.disconnects} times without a server restart`);
     if (kind === 'blocker' && out.stallMs > LOCK_TIMEOUT_MS + STALL_MARGIN_MS) {
-      out.problems.push(`a writer waited ${out.stallMs} ms beyond what the held lock itself cost it (xc's lock timeout ${LOCK_TIMEOUT_MS} ms + ${STALL_MARGIN_MS} ms margin)`);
+      out.problems.push(`a writer waited ${out.stallMs} ms beyond what the held lock itself cost it and the time the harness could not run (xc's lock timeout ${LOCK_TIMEOUT_MS} ms + ${STALL_MARGIN_MS} ms margin)`);
     }
     const check = await compare(db, m, flow, ref.snap, writers);
     out.rowsChecked = check.rowsChecked;

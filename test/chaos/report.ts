@@ -5,7 +5,7 @@ import type { Kind, Outcome } from './faults.js';
 export function faultLine(o: Outcome): string {
   return (
     `${o.kind} in ${o.command} (${o.flow}) of ${o.migration} at ${o.point}${o.detail ? ` [${o.detail}]` : ''}: ${o.injected ? 'injected' : 'not injected'}, ended ${o.ended}, ` +
-    `${o.runs} runs, ${o.rowsChecked} rows checked, ${o.writes} writes, ${o.disconnects} disconnects${o.tolerated ? `, ${o.tolerated} documented writer errors` : ''}, max stall ${o.stallMs} ms${o.holdStallMs !== undefined ? ` (${o.holdStallMs} ms while the lock was held)` : ''}`
+    `${o.runs} runs, ${o.rowsChecked} rows checked, ${o.writes} writes, ${o.disconnects} disconnects${o.tolerated ? `, ${o.tolerated} documented writer errors` : ''}, max stall ${o.stallMs} ms${o.holdStallMs !== undefined ? ` (${o.holdStallMs} ms while the lock was held)` : ''}${o.lagMs ? `, harness lag taken off up to ${o.lagMs} ms` : ''}`
   );
 }
 

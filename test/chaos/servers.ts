@@ -38,6 +38,27 @@ function run(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
 }
 
+/**
+ * `cmd` run without holding this process, to its exit code (and output). Both dialects' scenarios share this
+ * process: a server restarted with spawnSync (pg_ctl restart -w takes seconds on a loaded box) froze the other
+ * dialect's writers, whose statements then looked stalled by xc (chaos seed 1381550935).
+ */
+function exited(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (err) => resolve({ code: null, output: err.message }));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+async function runAsync(cmd: string, args: string[]): Promise<void> {
+  const r = await exited(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.output}`);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The PostgreSQL binaries' folder, and a command run as user postgres (initdb and pg_ctl refuse root). */
@@ -61,7 +82,8 @@ export async function startPostgres(): Promise<Server> {
   const asPg = asPostgres;
   asPg([`${bindir}/initdb`, '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  const ctl = (...args: string[]) => asPg([`${bindir}/pg_ctl`, '-D', data, '-l', path.join(root, 'log'), '-w', '-t', '60', ...args]);
+  const ctlArgs = (args: string[]) => [`${bindir}/pg_ctl`, '-D', data, '-l', path.join(root, 'log'), '-w', '-t', '60', ...args];
+  const ctl = (...args: string[]) => asPg(ctlArgs(args));
   const cleanup = () => rmSync(root, { recursive: true, force: true });
   try {
     ctl('-o', opts, 'start');
@@ -79,7 +101,8 @@ export async function startPostgres(): Promise<Server> {
       const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
       return lines.flatMap((l, i) => (/canceling statement due to statement timeout/.test(l) ? [`${l.replace(/^.*ERROR:\s*/, '')} — ${(lines[i + 1] ?? '').replace(/^.*STATEMENT:\s*/, '')}`] : []));
     },
-    restart: async () => ctl('-m', 'fast', '-o', opts, 'restart'),
+    // While the other dialect's writers run: not synchronously (see exited).
+    restart: () => runAsync('runuser', ['-u', 'postgres', '--', ...ctlArgs(['-m', 'fast', '-o', opts, 'restart'])]),
     stop: async () => {
       try {
         ctl('-m', 'immediate', 'stop');
@@ -119,7 +142,8 @@ export async function startMariadb(extraArgs: (port: number) => string[] = () =>
     );
     for (let i = 0; i < 600; i++) {
       if (child.exitCode !== null) throw new Error(`mariadbd exited ${child.exitCode}; see ${root}/error.log`);
-      if (spawnSync('mariadb-admin', ['--no-defaults', '-h', '127.0.0.1', '-P', String(port), '-uroot', 'ping'], { stdio: 'ignore' }).status === 0) return;
+      // Also at a restart, while the other dialect's writers run: not synchronously (see exited).
+      if ((await exited('mariadb-admin', ['--no-defaults', '-h', '127.0.0.1', '-P', String(port), '-uroot', 'ping'])).code === 0) return;
       await sleep(100);
     }
     throw new Error('mariadbd did not come up');
