@@ -31,11 +31,13 @@ type Engine = typeof import('./engine/planner.js') & typeof import('./engine/lif
 let engineLoaded: Promise<Engine> | undefined;
 /**
  * The planner and the phase runner (every operation, the backfill, the DDL): loaded by the commands that plan or
- * change the database, not by status, check, level or deploy (start-up time).
+ * change the database, with the dialect's DDL builders, not by status, check, level or deploy (start-up time).
  */
-function engine(): Promise<Engine> {
+async function engine(dialect: Dialect): Promise<Engine> {
   engineLoaded ??= Promise.all([import('./engine/planner.js'), import('./engine/lifecycle.js'), import('./engine/describe.js')]).then(([p, l, d]) => ({ ...p, ...l, ...d }));
-  return engineLoaded;
+  // The dialect's DDL builders with it: the operations ask for its ddl() as they plan (dialects/<db>/core.ts).
+  const [loaded] = await Promise.all([engineLoaded, dialect.loadDdl()]);
+  return loaded;
 }
 
 /** What moves a migration that is not yet backfilled on: finishing its rollback, or applying it. */
@@ -138,7 +140,7 @@ class XcImpl implements Xc {
 
   /** Validate and plan every migration not yet started, in id order, against the schema as it will be. */
   private async planPending(ctx: EngineContext, loaded: Loaded, upTo: string | undefined): Promise<Map<string, OperationPlan>> {
-    const { planMigration, project } = await engine();
+    const { planMigration, project } = await engine(ctx.dialect);
     return withSession(ctx.driver, async (s) => {
       const model = await ctx.dialect.introspect(s);
       for (const row of loaded.rows.values()) if (isInFlight(row.phase)) project(row.id, row.definition, model, ctx.dialect);
@@ -191,7 +193,7 @@ class XcImpl implements Xc {
     this.checkFiles(loaded, 'apply');
     const upTo = this.targetId(loaded, opts.id);
     const plans = await this.planPending(ctx, loaded, upTo);
-    const { describePlan } = await engine();
+    const { describePlan } = await engine(ctx.dialect);
     const migrations = [];
     for (const f of loaded.files) {
       if (upTo !== undefined && f.id > upTo) break;
@@ -209,7 +211,7 @@ class XcImpl implements Xc {
     return this.locked('apply', async (ctx, loaded, ensureState) => {
       const upTo = this.targetId(loaded, opts.id);
       const plans = await this.planPending(ctx, loaded, upTo); // every file is valid before anything runs
-      const { advance, begin } = await engine();
+      const { advance, begin } = await engine(ctx.dialect);
       await ensureState();
       const outcomes: MigrationOutcome[] = [];
       for (const f of loaded.files) {
@@ -234,7 +236,7 @@ class XcImpl implements Xc {
   async backfill(opts: { id?: string } = {}): Promise<RunResult> {
     return this.locked('backfill', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
-      const { advance, convertAgain } = await engine();
+      const { advance, convertAgain } = await engine(ctx.dialect);
       const outcomes: MigrationOutcome[] = [];
       for (const row of loaded.rows.values()) {
         if (upTo !== undefined && row.id > upTo) continue;
@@ -257,7 +259,7 @@ class XcImpl implements Xc {
     if (opts.force && !opts.reason?.trim()) throw new InvalidInputError('--force needs --reason TEXT: a forced contract is logged with who and why', {}, { code: 'invalid_usage' });
     return this.locked('contract', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
-      const { contract } = await engine();
+      const { contract } = await engine(ctx.dialect);
       const named = upTo !== undefined ? loaded.rows.get(upTo) : undefined;
       if (upTo !== undefined && (!named || isUnstarted(named.phase))) {
         // Asked for by name, a migration that has not started is not silently skipped.
@@ -299,7 +301,7 @@ class XcImpl implements Xc {
   async rollback(opts: { id?: string } = {}): Promise<RunResult> {
     return this.locked('rollback', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
-      const { contractUndoable, rollback } = await engine();
+      const { contractUndoable, rollback } = await engine(ctx.dialect);
       const all = [...loaded.rows.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const undoable = async (row: MigrationRow | undefined) => row !== undefined && (await contractUndoable(ctx, row));
       if (upTo !== undefined) assertCanRollBack(upTo, loaded.rows.get(upTo), await undoable(loaded.rows.get(upTo))); // a rolled-back one: only what is after it

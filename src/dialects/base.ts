@@ -21,6 +21,11 @@ export function resolveExpr(e: Expr, variant: ExprVariant): string | undefined {
 /** Options of the file format only some servers have (see BaseDialect.lacks). */
 export type ServerFeature = 'deferrable' | 'matchFull' | 'exclude' | 'nullsNotDistinct' | 'include' | 'storageParameters' | 'identityAlways' | 'replicaIdentity' | 'renamePrimaryKey' | 'indexMethod' | 'opclass' | 'nullsOrder' | 'indexCollate' | 'expressionIndex' | 'partialIndex' | 'generatedNotNull';
 
+/** Dialect.ddl before Dialect.loadDdl: a programming error, not the user's. */
+export function ddlNotLoaded(): never {
+  throw new Error('the dialect\'s DDL builders are not loaded: await dialect.loadDdl() before dialect.ddl()');
+}
+
 export abstract class BaseDialect {
   /** Why this server lacks each feature it lacks, in words: a validation issue (code 'unsupported') names the option and this. */
   protected readonly lacking: Partial<Record<ServerFeature, string>> = {};

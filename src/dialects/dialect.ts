@@ -197,6 +197,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * MySQL reads it to restate whole columns and to drop what depends on one.
    */
   ddl(model: SchemaModel): Ddl;
+  /**
+   * Load what ddl() builds with (the engine does, before it plans): status and check never plan, so they never load
+   * it (start-up time). Before it, ddl() throws. Idempotent.
+   */
+  loadDdl(): Promise<void>;
 
   quote(identifier: string): string;
   /** Name of one of xc's state tables, qualified: `"xc"."migrations"` or `` `xc_migrations` ``. */

@@ -16,6 +16,8 @@ import { targets } from '../helpers/targets.js';
 
 const RECORDER = path.resolve(import.meta.dirname, '../helpers/record-modules.mjs');
 const DRIVERS = ['pg', 'mysql2', '@electric-sql/pglite', 'knex'];
+/** A dialect's DDL builders and catalog reader (dialects/<db>/ddlKit.ts and what it loads): only commands that plan load them. */
+const DIALECT_DDL = /\/src\/dialects\/(postgres|mysql)\/(ddlKit|ddl|catalog|keyswap|tables)\.ts$/;
 /** Spawning from the source costs seconds on a loaded box. */
 const TIMEOUT = 120_000;
 
@@ -82,6 +84,9 @@ for (const target of targets) {
           for (const name of DRIVERS.filter((d) => d !== own)) expect([...packages], name).not.toContain(name);
           // Nor the planner and the phase runner (every operation, the backfill): they plan and change, these only read.
           expect(files.filter((f) => /\/src\/engine\/(planner|lifecycle)\.ts$/.test(f))).toEqual([]);
+          // Nor the dialect's DDL builders and catalog reader: its core is loaded, they load when a command plans.
+          expect(files.filter((f) => f.endsWith(`/src/dialects/${target.name}/core.ts`))).toHaveLength(1);
+          expect(files.filter((f) => DIALECT_DDL.test(f))).toEqual([]);
         } finally {
           await db.drop();
         }
@@ -132,6 +137,7 @@ for (const target of targets) {
 
         const apply = await packagesLoaded(['apply', '--dir', folder], env, folder);
         expect(apply.run.code, apply.run.stderr).toBe(0);
+        expect(apply.files.filter((f) => DIALECT_DDL.test(f)).length, 'apply plans: it loads the DDL builders').toBeGreaterThanOrEqual(4);
         expect(await imports()).toBe(1);
         const after = await packagesLoaded(['status', '--dir', folder, '--json'], env, folder);
         const rows = lastJson(after.run).migrations.map((m: Record<string, unknown>) => [m.id, m.phase, m.description, m.drift ?? false]);

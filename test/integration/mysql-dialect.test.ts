@@ -36,6 +36,7 @@ async function open(prefix: string): Promise<Ctx> {
   const db = await mysqlTarget.create(prefix);
   const driver = createMysqlDriver(db.url);
   const d = (await detectDialect(driver)) as MysqlDialect;
+  await d.loadDdl(); // these tests call ddl() themselves: the engine loads it before planning
   return { db, driver, d };
 }
 

@@ -14,8 +14,7 @@ import type { Ddl, ForeignKeySpec, IndexSpec } from '../dialect.js';
 import type { IndexKey, IndexModel, SchemaModel } from '../../schema/model.js';
 import type { Column } from '../../migration/schema.js';
 import { atomic, type SchemaObject, type Step } from '../../plan/index.js';
-import { dollarTag } from './triggers.js';
-import { PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
+import { dollarTag, literal, PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
 import { replaceIdentifier } from '../sqltext.js';
 import { referenceClauses } from '../references.js';
 import { pgCreateTable } from './tables.js';
@@ -30,10 +29,8 @@ export interface PostgresDdlOptions {
   model: SchemaModel;
 }
 
-/** An SQL string literal. */
-export function literal(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
+/** In text.ts (the core uses it too); exported here as before. */
+export { literal };
 
 export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrigger' | 'fillTrigger' | 'convertTrigger'> {
   const { concurrentIndexes, model } = opts;

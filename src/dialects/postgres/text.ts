@@ -167,3 +167,18 @@ export function quoteQuestionOperators(expr: string): string {
   // Spaced, so `doc?'k'` does not become the identifier `docOPERATOR`.
   return rewriteCode(expr, QUESTION_OPERATOR, (op) => ` OPERATOR(${op}) `);
 }
+
+/** An SQL string literal. */
+export function literal(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** A dollar-quote tag that does not occur in `body` (a column or an expression may hold `$xc$`). */
+export function dollarTag(body: string): string {
+  let tag = '$xc$';
+  for (let n = 1; body.includes(tag); n++) tag = `$xc${n}$`;
+  return tag;
+}
+
+/** The transaction-local setting naming the migrations whose triggers a backfill bypasses (triggers.ts). */
+export const BYPASS_SETTING = 'xc.bypass';

@@ -15,8 +15,10 @@
  */
 import type { ConstraintTest, ConvertTriggerSpec, FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
+import { BYPASS_SETTING, dollarTag } from './text.js';
 
-export const BYPASS_SETTING = 'xc.bypass';
+/** In text.ts (the dialect's core uses them too); exported here as before. */
+export { BYPASS_SETTING, dollarTag };
 
 type Quote = (id: string) => string;
 
@@ -26,13 +28,6 @@ function overRow(expr: string): string {
 
 /** Unchanged by this UPDATE, compared as text: every type has a text form, not every type has `=` (json). */
 const unchanged = (q: Quote, c: string) => `CAST(NEW.${q(c)} AS text) IS NOT DISTINCT FROM CAST(OLD.${q(c)} AS text)`;
-
-/** A dollar-quote tag that does not occur in `body` (a column or an expression may hold `$xc$`). */
-export function dollarTag(body: string): string {
-  let tag = '$xc$';
-  for (let n = 1; body.includes(tag); n++) tag = `$xc${n}$`;
-  return tag;
-}
 
 /** `pinPath`: the body names tables, found through the search_path xc created it under, never the writer's. */
 function triggerSteps(q: Quote, name: string, table: string, body: string, what: string, declare = '', pinPath = false): TriggerSteps {

@@ -1,0 +1,530 @@
+/**
+ * MySQL 8 and MariaDB 10.11 behind the Dialect interface. DDL commits
+ * implicitly, so every step runs alone behind its catalog probe (ddl.ts);
+ * dual-write uses BEFORE triggers (triggers.ts). The server's version picks
+ * what each ALTER may claim (INSTANT, NOCOPY) and which catalog tables exist.
+ * The core: the DDL builders (ddlKit.ts) and the catalog reader are loaded
+ * when a command plans (loadDdl, introspect), not by status or check
+ * (start-up time); index.ts has the dialect with its builders loaded up front.
+ */
+import { createHash } from 'node:crypto';
+import type { Session } from '../../db/driver.js';
+import type { SchemaModel } from '../../schema/model.js';
+import { markRemovals, STATE_TABLES, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import type { Blocker, ExpressionCheck } from '../../plan/index.js';
+import type { CatalogFlavor } from './catalog.js';
+import type { ReplicaHeartbeat } from '../replicaProbe.js';
+import type { MysqlFeatures } from './compiler.js';
+import { BaseDialect, ddlNotLoaded, type ServerFeature } from '../base.js';
+import type { Token } from '../sqltext.js';
+import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, quoteMy } from './expr.js';
+import { bypassVariable } from './triggers.js';
+import { mysqlSyntaxIssue } from './syntax.js';
+import { MysqlLockHolders } from './locks.js';
+import { mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
+
+/** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
+type MysqlDdlKit = typeof import('./ddlKit.js');
+
+export { quoteMy };
+
+/** A block comment `xc:app@version` in a statement's text: the application running it. */
+const STATEMENT_TAG = /\/\*\s*xc:([^\s*@]+@[^\s*]+)\s*\*\//g;
+
+type Version = [number, number, number];
+
+/** `10.11.19-MariaDB-0+deb12u1` → mariadb 10.11.19; `8.0.36` → mysql 8.0.36. */
+export function parseServerVersion(version: string): { mariadb: boolean; version: Version } {
+  const mariadb = /mariadb/i.test(version);
+  const m = (mariadb ? /(\d+)\.(\d+)\.(\d+)-MariaDB/i.exec(version) : null) ?? /(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return { mariadb, version: m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0] };
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+/** A session variable's value as read back (text for big numbers), as SET needs it: a number where it is one. */
+const numeric = (v: unknown) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+
+/** MySQL/MariaDB built-ins whose value changes between calls (the server keeps no volatility in its catalog). */
+const NONDETERMINISTIC = new Set([
+  'rand', 'uuid', 'uuid_short', 'sys_guid', 'random_bytes', 'now', 'sysdate', 'curdate', 'curtime', 'current_timestamp', 'current_date', 'current_time',
+  'localtime', 'localtimestamp', 'utc_timestamp', 'utc_date', 'utc_time', 'connection_id', 'last_insert_id', 'nextval', 'lastval', 'row_count', 'found_rows',
+  'sleep', 'get_lock', 'benchmark', 'user', 'current_user', 'session_user', 'system_user',
+]);
+
+export class MysqlDialect extends BaseDialect implements Dialect {
+  readonly name = 'mysql' as const;
+  readonly exprVariant = 'mysql' as const;
+  readonly names = MYSQL_NAMES;
+  protected readonly identifiers = MYSQL_IDENTIFIERS;
+  readonly transactionalDdl = false;
+  readonly uniqueKeysAreIndexes = true;
+  override readonly foreignKeyIndexFollowsRename = true;
+  readonly uniqueIndexMayCluster = true;
+  readonly mariadb: boolean;
+  readonly version: Version;
+  readonly features: MysqlFeatures;
+  private readonly flavor: CatalogFlavor;
+  private readonly locks: MysqlLockHolders;
+  protected override readonly lacking = {
+    deferrable: 'MySQL/MariaDB check every constraint at once, per row: none is DEFERRABLE',
+    matchFull: 'MySQL/MariaDB parse MATCH FULL/PARTIAL and ignore it (every key is MATCH SIMPLE)',
+    exclude: 'MySQL/MariaDB have no exclusion constraints (PostgreSQL EXCLUDE USING gist)',
+    nullsNotDistinct: 'MySQL/MariaDB unique keys always treat NULLs as distinct',
+    include: 'MySQL/MariaDB indexes have no INCLUDE columns',
+    storageParameters: 'MySQL/MariaDB have no per-index or per-constraint storage parameters (WITH (...))',
+    identityAlways: "MySQL/MariaDB have no GENERATED ALWAYS AS IDENTITY: AUTO_INCREMENT takes an explicit value (use identity: 'byDefault')",
+    generatedNotNull: 'MariaDB refuses NOT NULL on a generated column (leave it nullable: its expression decides)',
+    replicaIdentity: 'MySQL/MariaDB have no replica identity: the binary log (binlog_row_image) decides what a row event carries, for the whole server',
+    renamePrimaryKey: 'MySQL/MariaDB name every primary key PRIMARY',
+    indexMethod: 'InnoDB indexes are B-trees: it accepts USING HASH and builds a B-tree anyway (only MEMORY tables honour HASH), and has no gin, gist, brin or spgist',
+    opclass: 'MySQL/MariaDB indexes have no operator classes',
+    nullsOrder: 'MySQL/MariaDB have no NULLS FIRST/LAST: NULLs sort first ascending, last descending',
+    indexCollate: 'MySQL/MariaDB index a column in its own collation (change the column, or index a generated column)',
+    expressionIndex: 'MariaDB 10.11 has no functional indexes (xc refuses them on MySQL 8 too, so a file means the same on both): index a generated column instead',
+    partialIndex: 'MySQL and MariaDB have no partial indexes: an index covers every row',
+  };
+
+  override readonly identityFilledAfterTriggers = true;
+
+  /** MySQL takes NOT NULL on a generated column; MariaDB does not. */
+  override lacks(feature: ServerFeature): string | undefined {
+    return feature === 'generatedNotNull' && !this.mariadb ? undefined : super.lacks(feature);
+  }
+
+  /** `kit`: the DDL builders, when loaded already (index.ts); else loadDdl loads them. */
+  constructor(
+    serverVersion: string,
+    private kit?: MysqlDdlKit,
+  ) {
+    super();
+    const { mariadb, version } = parseServerVersion(serverVersion);
+    this.mariadb = mariadb;
+    this.version = version;
+    const at = (a: number, b: number, c: number) => this.atLeast(a, b, c);
+    this.features = mariadb
+      ? { mariadb, instantAddColumn: at(10, 3, 7), instantDropColumn: at(10, 4, 0), nocopy: at(10, 3, 7), instantMetadata: at(10, 5, 2) }
+      : { mariadb, instantAddColumn: at(8, 0, 12), instantDropColumn: at(8, 0, 29), nocopy: false, instantMetadata: false };
+    this.locks = new MysqlLockHolders(mariadb);
+    this.flavor = { mariadb, indexExpressions: !mariadb && at(8, 0, 13), checks: mariadb ? at(10, 2, 1) : at(8, 0, 16), hiddenIndexes: mariadb ? at(10, 6, 0) : at(8, 0, 0) };
+  }
+
+  /** The server is at least version a.b.c (of its own line: MariaDB or MySQL). */
+  atLeast(a: number, b: number, c: number): boolean {
+    const [x, y, z] = this.version;
+    return x !== a ? x > a : y !== b ? y > b : z >= c;
+  }
+
+  async loadDdl(): Promise<void> {
+    this.kit ??= await import('./ddlKit.js');
+  }
+
+  ddl(model: SchemaModel): Ddl {
+    return markRemovals((this.kit ?? ddlNotLoaded()).createMysqlDdl(this.features, model, this));
+  }
+
+  quote(identifier: string): string {
+    return quoteMy(identifier);
+  }
+
+  tokens(sql: string): Token[] {
+    return mysqlTokens(sql);
+  }
+
+  isIntegerType(type: string): boolean {
+    return /^(tinyint|smallint|mediumint|int|integer|bigint|int[1-48]|serial)\b/i.test(type);
+  }
+
+  /** SERIAL is BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE here (not PostgreSQL's integer). */
+  override storedType(type: string): string {
+    return /^\s*serial\s*$/i.test(type) ? 'bigint unsigned' : type;
+  }
+
+  stateTable(name: string): string {
+    return quoteMy(`xc_${name}`);
+  }
+
+  /** DATETIME has no zone: CURRENT_TIMESTAMP(6) wrote the session's local time, so it is turned back into UTC here. */
+  stateTime(column: string): string {
+    return `DATE_FORMAT(CONVERT_TZ(${column}, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%s.%fZ')`;
+  }
+
+  stateSchema(): string[] {
+    const t = (n: string) => this.stateTable(n);
+    const at = 'DATETIME(6) NULL';
+    const now = 'DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)';
+    // Binary collation: ids sort and compare exactly as in JavaScript.
+    const opts = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+    return [
+      `CREATE TABLE IF NOT EXISTS ${t('migrations')} (
+        id VARCHAR(255) NOT NULL PRIMARY KEY, checksum VARCHAR(255) NOT NULL, description TEXT, phase VARCHAR(32) NOT NULL,
+        definition LONGTEXT NOT NULL, plan LONGTEXT, last_error LONGTEXT,
+        expanding_at ${at}, dual_write_at ${at}, backfilling_at ${at}, backfilled_at ${at},
+        contracting_at ${at}, contracted_at ${at}, rolling_back_at ${at}, rolled_back_at ${at},
+        updated_at ${now}) ${opts}`,
+      `CREATE TABLE IF NOT EXISTS ${t('steps')} (
+        migration_id VARCHAR(255) NOT NULL, phase VARCHAR(32) NOT NULL, seq INT NOT NULL, description TEXT NOT NULL,
+        statement LONGTEXT NOT NULL, status VARCHAR(16) NOT NULL, started_at ${at}, done_at ${at},
+        PRIMARY KEY (migration_id, phase, seq)) ${opts}`,
+      `CREATE TABLE IF NOT EXISTS ${t('backfill')} (
+        migration_id VARCHAR(255) NOT NULL, seq INT NOT NULL, part INT NOT NULL DEFAULT 0, table_name VARCHAR(255) NOT NULL,
+        position LONGTEXT, upper_bound LONGTEXT, done BIGINT NOT NULL DEFAULT 0, total BIGINT NOT NULL DEFAULT 0, batch_size INT,
+        finished_at ${at}, updated_at ${now},
+        PRIMARY KEY (migration_id, seq, part)) ${opts}`,
+      `CREATE TABLE IF NOT EXISTS ${t('events')} (
+        id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, at ${now}, migration_id VARCHAR(255), actor TEXT NOT NULL,
+        command TEXT NOT NULL, event TEXT NOT NULL, reason TEXT, detail LONGTEXT) ${opts}`,
+      `CREATE TABLE IF NOT EXISTS ${t('deployments')} (
+        app VARCHAR(191) NOT NULL, env VARCHAR(191) NOT NULL DEFAULT '', version VARCHAR(191) NOT NULL, level VARCHAR(255),
+        recorded_at ${now}, retired_at ${at}, actor TEXT,
+        PRIMARY KEY (app, env, version)) ${opts}`,
+      `CREATE TABLE IF NOT EXISTS ${t('instances')} (
+        id VARCHAR(255) NOT NULL PRIMARY KEY, app VARCHAR(255) NOT NULL, version VARCHAR(255) NOT NULL, env VARCHAR(255) NOT NULL DEFAULT '',
+        level VARCHAR(255), host VARCHAR(255), pid INT, started_at ${now},
+        last_beat_at ${now}, stopped_at ${at}) ${opts}`,
+    ];
+  }
+
+  async stateTables(s: Session): Promise<string[]> {
+    const r = await s.query<{ n: string }>(
+      `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${STATE_TABLES.map(() => '?').join(', ')})`,
+      STATE_TABLES.map((n) => `xc_${n}`),
+    );
+    const present = new Set(r.rows.map((row) => String(row.n)));
+    return STATE_TABLES.filter((n) => present.has(`xc_${n}`));
+  }
+
+  async stateExists(s: Session): Promise<boolean> {
+    return (await this.stateTables(s)).length === STATE_TABLES.length;
+  }
+
+  /** Also kept for the DDL: which indexes, keys and checks a dropped column takes along, what MODIFY must restate. */
+  async introspect(s: Session) {
+    const model = await (await import('./catalog.js')).introspectMysql(s, this.flavor);
+    return model;
+  }
+
+  readonly beginReadOnly = 'START TRANSACTION READ ONLY';
+
+  /** Exactly one data type, nothing of a column clause (typecheck.ts). */
+  typeIssue(s: Session, type: string): Promise<string | null> {
+    return mysqlTypeIssue(s, type);
+  }
+
+  defaultIssue(s: Session, type: string, expr: string): Promise<string | null> {
+    return mysqlDefaultIssue(s, type, expr);
+  }
+
+  sessionChanges(sql: string): string[] {
+    return mysqlSessionChanges(sql);
+  }
+
+  /** Parsed by the server as a prepared statement, never executed (syntax.ts). */
+  sqlSyntaxIssue(s: Session, sql: string): Promise<string | null> {
+    return mysqlSyntaxIssue(s, sql);
+  }
+
+  async volatileFunctions(_s: Session, names: string[]): Promise<string[]> {
+    return names.filter((n) => NONDETERMINISTIC.has(n));
+  }
+
+  /** MySQL has no `?` operator, and mysql2 finds placeholders outside literals and comments only. */
+  embedExpression(expr: string): string {
+    return expr;
+  }
+
+  expressionQueries(c: ExpressionCheck): string[] {
+    // Typed NULLs where CAST can express the type, so the expression is compiled against columns of the right kind.
+    const typed = (type: string) => {
+      const target = castTarget(type, this.mariadb);
+      return target ? `CAST(NULL AS ${target})` : 'NULL';
+    };
+    const cols = c.columns.length > 0 ? c.columns.map((col) => `${typed(col.type)} AS ${quoteMy(col.name)}`).join(', ') : 'NULL AS _xc_none';
+    const from = `FROM (SELECT ${cols}) AS _xc_row`;
+    const target = c.castTo ? castTarget(c.castTo, this.mariadb) : undefined;
+    const value = target ? `CAST((${c.sql}) AS ${target})` : `(${c.sql})`;
+    const compiled = c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;
+    if (c.evaluate && c.castTo && this.mariadb) {
+      // CAST converts leniently ('abc' → 0, a warning); storing into a variable of the type converts as a column
+      // would, strictly. MySQL has no anonymous block: there the value is computed and CAST, leniently.
+      // A block is one statement however many it holds: the text is first compiled in a plain SELECT, where any `;`
+      // (outside literals and comments) is a syntax error or a second statement, both refused — so none reaches the block.
+      // MariaDB's JSON is LONGTEXT with a CHECK (json_valid) on the column, which a variable does not have: checked here.
+      const json = /^\s*json\s*$/i.test(c.castTo)
+        ? ` IF xc_value IS NOT NULL AND NOT JSON_VALID(xc_value) THEN SIGNAL SQLSTATE '22032' SET MESSAGE_TEXT = 'not valid JSON, which a json column refuses (its CHECK json_valid)'; END IF;`
+        : '';
+      return [compiled, `BEGIN NOT ATOMIC DECLARE xc_value ${c.castTo}; SELECT (${c.sql}) INTO xc_value ${from};${json} END`];
+    }
+    return [c.evaluate ? `SELECT ${value} ${from}` : compiled];
+  }
+
+  /** Whole seconds: MySQL's lock waits have no finer unit. `lock_wait_timeout` bounds metadata locks (DDL), `innodb_lock_wait_timeout` row locks. */
+  lockTimeout(ms: number): string[] {
+    // DDL is not transactional here, so never asked for a transaction's; the session's is what there is.
+    return [`SET SESSION lock_wait_timeout = ${seconds(ms)}`, `SET SESSION innodb_lock_wait_timeout = ${seconds(ms)}`];
+  }
+
+  sessionLockTimeout(ms: number): SessionValues {
+    // MySQL only: a foreign key step turns foreign_key_checks off for itself (ddl.ts); it comes back as the session had it.
+    return { lock_wait_timeout: seconds(ms), innodb_lock_wait_timeout: seconds(ms), ...(this.mariadb ? {} : { foreign_key_checks: 1 }) };
+  }
+
+  lockSession(_label: string): SessionValues {
+    // A year: the most both servers accept. MySQL has no application_name; the lock's own name says it is xc's.
+    return { wait_timeout: 31536000 };
+  }
+
+  async setSession(s: Session, values: SessionValues): Promise<SessionRestore> {
+    const names = Object.keys(values);
+    if (names.length === 0) return [];
+    // One round trip to read them all; only when the server knows one of them not (1193) are they read one by one.
+    const read = async (of: string[]) => {
+      const row = (await s.query<Record<string, unknown>>(`SELECT ${of.map((n, i) => `@@SESSION.${n} AS v${i}`).join(', ')}`)).rows[0] ?? {};
+      return of.map((n, i): [string, unknown] => [n, row[`v${i}`]]);
+    };
+    let known: [string, unknown][];
+    try {
+      known = await read(names);
+    } catch (err) {
+      if ((err as { errno?: number }).errno !== 1193) throw err; // 1193: unknown system variable
+      known = [];
+      for (const name of names) known.push(...(await read([name]).catch((e) => ((e as { errno?: number }).errno === 1193 ? [] : Promise.reject(e)))));
+    }
+    if (known.length === 0) return [];
+    const set = (pairs: [string, unknown][]) => ({ sql: `SET ${pairs.map(([n]) => `SESSION ${n} = ?`).join(', ')}`, params: pairs.map(([, v]) => numeric(v)) });
+    const change = set(known.map(([n]) => [n, values[n]]));
+    await s.query(change.sql, change.params);
+    return [set(known)];
+  }
+
+  resetSession(): string[] {
+    // A failed validation leaves @xc_violation set (ddl.ts, MySQL only).
+    return this.mariadb ? [] : ['SET @xc_violation = NULL'];
+  }
+
+  /**
+   * MariaDB's max_statement_time (seconds; also set per account, `GRANT ...
+   * WITH MAX_STATEMENT_TIME`, which `= DEFAULT` would not give back: so it is
+   * put back by value), MySQL's max_execution_time (milliseconds, SELECTs
+   * only: xc's chunk look-ups and verify reads).
+   */
+  async liftStatementLimit(s: Session): Promise<SessionRestore> {
+    const variable = this.mariadb ? (this.atLeast(10, 1, 1) ? 'max_statement_time' : null) : this.atLeast(5, 7, 8) ? 'max_execution_time' : null;
+    if (!variable) return [];
+    const was = Number((await s.query<{ v: unknown }>(`SELECT @@SESSION.${variable} AS v`)).rows[0]?.v ?? 0);
+    if (!(was > 0)) return [];
+    await s.query(`SET SESSION ${variable} = 0`);
+    return [{ sql: `SET SESSION ${variable} = ?`, params: [was] }];
+  }
+
+  /** Metadata (and backup) lock waits, and row lock waits, each lowered to `ms` where longer; put back by value. */
+  async boundLockWaits(s: Session, ms: number): Promise<SessionRestore> {
+    const r = await s.query<{ lwt: unknown; ilwt: unknown }>('SELECT @@SESSION.lock_wait_timeout AS lwt, @@SESSION.innodb_lock_wait_timeout AS ilwt');
+    const was = { lock_wait_timeout: Number(r.rows[0]?.lwt), innodb_lock_wait_timeout: Number(r.rows[0]?.ilwt) };
+    const longer = Object.entries(was).filter(([, v]) => v > seconds(ms));
+    if (longer.length === 0) return [];
+    await s.query(`SET ${longer.map(([n]) => `SESSION ${n} = ?`).join(', ')}`, longer.map(() => seconds(ms)));
+    return [{ sql: `SET ${longer.map(([n]) => `SESSION ${n} = ?`).join(', ')}`, params: longer.map(([, v]) => v) }];
+  }
+
+  /** 1205: lock wait timeout (metadata or row). 1213: deadlock; the statement was rolled back, so a retry is right (the backfill treats it so too). */
+  isLockTimeout(err: unknown): boolean {
+    const errno = (err as { errno?: number })?.errno;
+    return errno === 1205 || errno === 1213;
+  }
+
+  isDuplicateObject(err: unknown): boolean {
+    // Table or view, column, index name, constraint name (1826; MySQL 3822 for a check), trigger; 1022: a key name InnoDB already has.
+    return [1050, 1060, 1061, 1826, 3822, 1359, 1022].includes((err as { errno?: number })?.errno ?? 0);
+  }
+
+  /**
+   * One statement each way, per batch, on a pooled connection: the values the
+   * session had are kept in user variables by the same SET (assignments run
+   * left to right) and put back from them, so the application's own survive.
+   */
+  backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {
+    const t = seconds(lockTimeoutMs);
+    return [
+      ['SET @xc_lwt = @@SESSION.lock_wait_timeout', '@xc_ilwt = @@SESSION.innodb_lock_wait_timeout', `SESSION lock_wait_timeout = ${t}`, `SESSION innodb_lock_wait_timeout = ${t}`, ...bypass.map((n) => `${bypassVariable(n)} = 1`)].join(', '),
+    ];
+  }
+
+  backfillSessionEnd(bypass: string[]): string[] {
+    return [
+      [
+        'SET SESSION lock_wait_timeout = COALESCE(@xc_lwt, @@SESSION.lock_wait_timeout)',
+        'SESSION innodb_lock_wait_timeout = COALESCE(@xc_ilwt, @@SESSION.innodb_lock_wait_timeout)',
+        '@xc_lwt = NULL',
+        '@xc_ilwt = NULL',
+        ...bypass.map((n) => `${bypassVariable(n)} = NULL`),
+      ].join(', '),
+    ];
+  }
+
+  /** NULL-safe equality; text byte-exact in a NO PAD binary collation (a _ci collation would call 'Bob' and 'bob' equal). MySQL's CAST cannot take arbitrary types, so none is applied. */
+  sameValue(column: string, expr: string, type: string): string {
+    if (!isTextType(type)) return `${quoteMy(column)} <=> (${expr})`;
+    const bin = this.mariadb ? 'utf8mb4_nopad_bin' : this.atLeast(8, 0, 17) ? 'utf8mb4_0900_bin' : 'utf8mb4_bin';
+    return `CONVERT(${quoteMy(column)} USING utf8mb4) COLLATE ${bin} <=> CONVERT((${expr}) USING utf8mb4) COLLATE ${bin}`;
+  }
+
+  /**
+   * The row constructor `(a, b) > (x, y)` is correct on both servers, but
+   * MariaDB 10.11 does not range-scan it (an UPDATE would read and lock every
+   * row per batch). This expanded form it does: a >= x AND (a > x OR (a = x AND b > y)).
+   */
+  keyCondition(columns: string[], op: '>' | '<='): { sql: string; order: number[] } {
+    const q = quoteMy;
+    const strict = op === '>' ? '>' : '<';
+    const nest = (i: number): { sql: string; order: number[] } => {
+      if (i === columns.length - 1) return { sql: `${q(columns[i]!)} ${op} ?`, order: [i] };
+      const inner = nest(i + 1);
+      return { sql: `${q(columns[i]!)} ${strict} ? OR (${q(columns[i]!)} = ? AND (${inner.sql}))`, order: [i, i, ...inner.order] };
+    };
+    if (columns.length === 1) return nest(0);
+    const body = nest(0);
+    return { sql: `${q(columns[0]!)} ${op === '>' ? '>=' : '<='} ? AND (${body.sql})`, order: [0, ...body.order] };
+  }
+
+  castText(expr: string): string {
+    return `CAST(${expr} AS CHAR)`;
+  }
+
+  async replicaHeartbeat(primary: Session): Promise<ReplicaHeartbeat> {
+    return (await import('./replicas.js')).mysqlReplicaHeartbeat(primary);
+  }
+
+  async load(s: Session): Promise<number> {
+    const r = await s.query<{ Value: string }>(`SHOW GLOBAL STATUS LIKE 'Threads_running'`);
+    return Math.max(0, Number(r.rows[0]?.Value ?? 1) - 1); // this session is one of them
+  }
+
+  async logPosition(s: Session): Promise<number> {
+    // MariaDB: Innodb_lsn_current; MySQL 8.0.30+: Innodb_redo_log_current_lsn; older MySQL: Innodb_os_log_written (bytes). All count bytes.
+    const r = await s.query<{ Variable_name: string; Value: string }>(
+      `SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', 'Innodb_redo_log_current_lsn', 'Innodb_os_log_written')`,
+    );
+    const value = (name: string) => r.rows.find((row) => row.Variable_name.toLowerCase() === name.toLowerCase())?.Value;
+    return Number(value('Innodb_lsn_current') ?? value('Innodb_redo_log_current_lsn') ?? value('Innodb_os_log_written') ?? 0);
+  }
+
+  async vacuumsOn(): Promise<undefined> {
+    return undefined; // InnoDB purges in the background, not per table: nothing to pause for
+  }
+
+  foreignKeyTypeIssue(childType: string, parentType: string): string | undefined {
+    const norm = (t: string) =>
+      t.toLowerCase().replace(/\binteger\b/, 'int').replace(/\bnumeric\b/, 'decimal').replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1').replace(/\s+/g, ' ').trim();
+    const exact = /^(tinyint|smallint|mediumint|int|bigint|decimal)\b/;
+    const [c, p] = [norm(childType), norm(parentType)];
+    if ((exact.test(c) || exact.test(p)) && c !== p) return `MySQL needs a foreign key's integer or decimal column to match the one it references exactly (${p}), not ${c}`;
+    return undefined;
+  }
+
+  async estimateRows(s: Session, table: string): Promise<number | null> {
+    // InnoDB's sampled estimate (often off by tens of percent); 0 right after the table was created.
+    const r = await s.query<{ n: number | string | null }>(`SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table]);
+    const n = Number(r.rows[0]?.n ?? 0);
+    return n > 0 ? n : null;
+  }
+
+  async sessionId(s: Session): Promise<number> {
+    return Number((await s.query<{ id: number | string }>('SELECT CONNECTION_ID() AS id')).rows[0]!.id);
+  }
+
+  /** Before DDL: sessions holding its metadata lock for longer than the lock timeout (so the DDL would queue every query behind it); definite evidence only (locks.ts). */
+  preflight(s: Session, tables: string[], lockTimeoutMs: number): Promise<Blocker[]> {
+    return this.locks.holders(s, tables, seconds(lockTimeoutMs), null, false);
+  }
+
+  /** For reports: without metadata-lock information, idle sessions are named as possible holders (locks.ts). */
+  blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
+    return this.locks.holders(s, tables, 0, sessionId, true);
+  }
+
+  /** GET_LOCK names are server-wide, so the database is part of it; MySQL allows 64 characters. */
+  private async lockName(s: Session, key: string): Promise<string> {
+    const db = String((await s.query<{ db: string | null }>('SELECT DATABASE() AS db')).rows[0]?.db ?? '');
+    const name = `xc:${db}:${key}`;
+    return name.length <= 64 ? name : `xc:${createHash('sha1').update(name).digest('hex')}`;
+  }
+
+  async tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    const r = await s.query<{ ok: number | string | null; id: number | string }>('SELECT GET_LOCK(?, 0) AS ok, CONNECTION_ID() AS id', [await this.lockName(s, key)]);
+    const held = Number(r.rows[0]?.ok) === 1;
+    if (held) this.locks.advisorySession = Number(r.rows[0]!.id);
+    return held;
+  }
+
+  async dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
+    // MySQL keeps no dependency graph: views and triggers are matched on their text, which the server stores with
+    // every name in backquotes (views as `table`.`column`), generated columns on their expression.
+    const named = column === undefined ? `%\`${table}\`%` : `%\`${table}\`.\`${column}\`%`;
+    const views = await s.query<{ name: string }>(
+      `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> ? AND VIEW_DEFINITION LIKE ?`,
+      [table, named],
+    );
+    const found = views.rows.map((r) => ({ kind: 'view', name: r.name }));
+    if (column === undefined) return found;
+    const generated = await s.query<{ name: string }>(
+      `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME <> ? AND GENERATION_EXPRESSION LIKE ?`,
+      [table, column, `%\`${column}\`%`],
+    );
+    const triggers = await s.query<{ name: string }>(
+      `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = ? AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?`,
+      [table, `\\b${column.replace(/[^A-Za-z0-9_]/g, '.')}\\b`],
+    );
+    return [...found, ...generated.rows.map((r) => ({ kind: 'generated column', name: r.name })), ...triggers.rows.map((r) => ({ kind: 'trigger', name: r.name }))];
+  }
+
+  async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    const r = await s.query<{ ok: number | string | null }>('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS ok', [await this.lockName(s, key)]);
+    return Number(r.rows[0]?.ok) === 1;
+  }
+
+
+  async releaseAdvisoryLock(s: Session, key: string): Promise<void> {
+    await s.query('SELECT RELEASE_LOCK(?) AS released', [await this.lockName(s, key)]);
+  }
+
+  async advisoryLockHolder(s: Session, key: string): Promise<string | null> {
+    const id = (await s.query<{ id: number | string | null }>('SELECT IS_USED_LOCK(?) AS id', [await this.lockName(s, key)])).rows[0]?.id;
+    if (id === null || id === undefined) return null;
+    const p = (await s.query<{ user: string; host: string; db: string | null; time: number | string; command: string; info: string | null }>(
+      'SELECT USER AS user, HOST AS host, DB AS db, TIME AS time, COMMAND AS command, INFO AS info FROM information_schema.PROCESSLIST WHERE ID = ?',
+      [Number(id)],
+    )).rows[0];
+    // The lock's name is xc's own: whoever holds it is an xc process, even though MySQL has no application_name to show.
+    if (!p) return `an xc process (session ${id})`;
+    const doing = p.command === 'Sleep' ? `idle for ${p.time}s` : `running for ${p.time}s${p.info ? `: ${p.info.slice(0, 120)}` : ''}`;
+    return `an xc process (session ${id}, user ${p.user} from ${p.host}${p.db ? `, database ${p.db}` : ''}, ${doing})`;
+  }
+
+  /**
+   * The gate's session evidence, on this database: the `program_name`
+   * connection attribute (mysql2: `connectAttributes: { program_name:
+   * 'app@version' }`), from performance_schema where it is on (MySQL's
+   * default); and, from the processlist, which every server has, each
+   * statement running right now whose text carries a block comment
+   * `xc:app@version` — MariaDB's performance_schema is off by default,
+   * and a long query of an old version is what a contract must not break.
+   */
+  async applicationSessions(s: Session): Promise<string[]> {
+    const names = new Set<string>();
+    try {
+      const r = await s.query<{ name: string }>(
+        `SELECT DISTINCT a.ATTR_VALUE AS name FROM performance_schema.session_connect_attrs a
+         JOIN performance_schema.threads t ON t.PROCESSLIST_ID = a.PROCESSLIST_ID
+         WHERE a.ATTR_NAME = 'program_name' AND a.PROCESSLIST_ID <> CONNECTION_ID() AND t.PROCESSLIST_DB = DATABASE() AND a.ATTR_VALUE LIKE '%_@_%'`,
+      );
+      for (const row of r.rows) names.add(row.name);
+    } catch {
+      // performance_schema not readable: the processlist still speaks
+    }
+    const running = await s.query<{ info: string }>(
+      `SELECT INFO AS info FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND DB = DATABASE() AND INFO LIKE '%/*%xc:%@%*/%'`,
+    );
+    for (const row of running.rows) for (const m of String(row.info).matchAll(STATEMENT_TAG)) names.add(m[1]!);
+    return [...names];
+  }
+}

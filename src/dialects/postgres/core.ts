@@ -1,0 +1,486 @@
+/**
+ * PostgreSQL (and PGlite, its embedded WASM build) behind the Dialect
+ * interface. DDL is transactional here, so most steps run exactly once: the
+ * statement and its journal row commit together. The core: the DDL builders
+ * (ddlKit.ts) and the catalog reader are loaded when a command plans
+ * (loadDdl, introspect), not by status or check (start-up time); index.ts has
+ * the dialect with its builders loaded up front.
+ */
+import type { Session } from '../../db/driver.js';
+import { markRemovals, STATE_TABLES, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import type { Blocker, ExpressionCheck } from '../../plan/index.js';
+import type { SchemaModel } from '../../schema/model.js';
+import { BaseDialect, ddlNotLoaded } from '../base.js';
+import type { Token } from '../sqltext.js';
+import type { ReplicaHeartbeat } from '../replicaProbe.js';
+import { BYPASS_SETTING, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg } from './text.js';
+import { sessionCalls } from '../sessionCalls.js';
+import { assertTargetName, checkStateTarget, DEFAULT_STATE_SCHEMA, stateSchemaFor } from './state.js';
+
+/** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
+type PgDdlKit = typeof import('./ddlKit.js');
+
+export { quotePg };
+
+/** Advisory lock keys are 64-bit integers; derive a stable 31-bit one from a name. */
+function lockKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of key) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  return (h >>> 0) & 0x7fffffff;
+}
+
+/** Where plan stores a value to convert it as a column of its type does (expressionSetup). */
+const VALUE_TABLE = 'pg_temp.xc_value_check';
+
+/**
+ * Functions that change the session they run on, and how: plan checks an
+ * expression on xc's pooled sessions, a trigger runs it on the
+ * application's, and either would carry the change into later statements.
+ */
+function sessionFunction(name: string): string | undefined {
+  if (name === 'set_config') return 'changes a setting for the rest of the session (search_path: later statements find other tables)';
+  if (name === 'setseed') return 'seeds random() for the rest of the session';
+  if (/^pg_(try_)?advisory_lock(_shared)?$/.test(name)) return 'takes a session-level advisory lock, held after the statement ends';
+  if (/^pg_advisory_unlock/.test(name)) return "releases the session's advisory locks, xc's own among them";
+  if (name.startsWith('dblink')) return 'opens or uses a connection of its own, outside the transaction xc checks or runs the expression in';
+  return undefined;
+}
+
+/** The serial shorthands: an integer column with a sequence default. */
+const SERIAL: Record<string, string> = { smallserial: 'smallint', serial2: 'smallint', serial: 'integer', serial4: 'integer', bigserial: 'bigint', serial8: 'bigint' };
+
+export class PostgresDialect extends BaseDialect implements Dialect {
+  readonly name = 'postgres' as const;
+  readonly exprVariant = 'postgres' as const;
+  readonly names = PG_NAMES;
+  protected readonly identifiers = PG_IDENTIFIERS;
+  readonly transactionalDdl = true;
+  readonly uniqueKeysAreIndexes = false;
+  readonly uniqueIndexMayCluster = false;
+  /** The schema xc's state is kept in: one per target schema (state.ts). */
+  readonly stateSchemaName: string;
+
+  /**
+   * `schema`: the target schema given with --schema (the sessions' search_path), if any. `kit`: the DDL builders,
+   * when loaded already (index.ts); else loadDdl loads them.
+   */
+  constructor(
+    private readonly opts: { concurrentIndexes: boolean; schema?: string },
+    private kit?: PgDdlKit,
+  ) {
+    super();
+    this.stateSchemaName = stateSchemaFor(opts.schema);
+  }
+
+  async loadDdl(): Promise<void> {
+    this.kit ??= await import('./ddlKit.js');
+  }
+
+  /** The statements depend on the model only for the tables a foreign key ties to the one they change (locked with it). */
+  ddl(model: SchemaModel): Ddl {
+    const kit = this.kit ?? ddlNotLoaded();
+    const q = quotePg;
+    return markRemovals({
+      ...kit.createPostgresDdl({ concurrentIndexes: this.opts.concurrentIndexes, quote: q, model }),
+      syncTrigger: (spec) => kit.pgSyncTrigger(q, spec),
+      fillTrigger: (spec) => kit.pgFillTrigger(q, spec),
+      convertTrigger: (spec) => kit.pgConvertTrigger(q, spec),
+    });
+  }
+
+  quote(identifier: string): string {
+    return quotePg(identifier);
+  }
+
+  tokens(sql: string): Token[] {
+    return pgTokens(sql);
+  }
+
+  isIntegerType(type: string): boolean {
+    return /^(smallint|integer|int|bigint|int2|int4|int8|smallserial|serial|bigserial|serial2|serial4|serial8)\b/i.test(type);
+  }
+
+  override storedType(type: string): string {
+    return SERIAL[type.trim().toLowerCase()] ?? type;
+  }
+
+  stateTable(name: string): string {
+    return `${quotePg(this.stateSchemaName)}.${quotePg(name)}`;
+  }
+
+  stateTime(column: string): string {
+    return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  }
+
+  /**
+   * Run in one transaction (StateStore.create; DDL is transactional here): a
+   * kill -9 part-way leaves nothing. The transaction-level advisory lock (not
+   * the session one xc holds while it works) makes a concurrent creator — a
+   * `deploy record` takes no xc lock — wait, then find everything there,
+   * instead of failing on a duplicate name.
+   */
+  stateSchema(): string[] {
+    const t = (n: string) => this.stateTable(n);
+    return [
+      `SELECT pg_advisory_xact_lock(${this.lockId('state-creation')})`,
+      `CREATE SCHEMA IF NOT EXISTS ${quotePg(this.stateSchemaName)}`,
+      `CREATE TABLE IF NOT EXISTS ${t('migrations')} (
+        id text PRIMARY KEY, checksum text NOT NULL, description text, phase text NOT NULL,
+        definition text NOT NULL, plan text, last_error text,
+        expanding_at timestamptz, dual_write_at timestamptz, backfilling_at timestamptz, backfilled_at timestamptz,
+        contracting_at timestamptz, contracted_at timestamptz, rolling_back_at timestamptz, rolled_back_at timestamptz,
+        updated_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS ${t('steps')} (
+        migration_id text NOT NULL, phase text NOT NULL, seq integer NOT NULL, description text NOT NULL,
+        statement text NOT NULL, status text NOT NULL, started_at timestamptz, done_at timestamptz,
+        PRIMARY KEY (migration_id, phase, seq))`,
+      `CREATE TABLE IF NOT EXISTS ${t('backfill')} (
+        migration_id text NOT NULL, seq integer NOT NULL, part integer NOT NULL DEFAULT 0, table_name text NOT NULL,
+        position text, upper_bound text, done bigint NOT NULL DEFAULT 0, total bigint NOT NULL DEFAULT 0, batch_size integer,
+        finished_at timestamptz, updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (migration_id, seq, part))`,
+      `CREATE TABLE IF NOT EXISTS ${t('events')} (
+        id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), migration_id text, actor text NOT NULL,
+        command text NOT NULL, event text NOT NULL, reason text, detail text)`,
+      `CREATE TABLE IF NOT EXISTS ${t('deployments')} (
+        app text NOT NULL, env text NOT NULL DEFAULT '', version text NOT NULL, level text,
+        recorded_at timestamptz NOT NULL DEFAULT now(), retired_at timestamptz, actor text,
+        PRIMARY KEY (app, env, version))`,
+      `CREATE TABLE IF NOT EXISTS ${t('instances')} (
+        id text PRIMARY KEY, app text NOT NULL, version text NOT NULL, env text NOT NULL DEFAULT '', level text,
+        host text, pid integer, started_at timestamptz NOT NULL DEFAULT now(),
+        last_beat_at timestamptz NOT NULL DEFAULT now(), stopped_at timestamptz)`,
+    ];
+  }
+
+  async stateTables(s: Session): Promise<string[]> {
+    const r = await s.query<Record<string, boolean>>(
+      `SELECT ${STATE_TABLES.map((_, i) => `to_regclass(?) IS NOT NULL AS t${i}`).join(', ')}`,
+      STATE_TABLES.map((n) => this.stateTable(n)),
+    );
+    return STATE_TABLES.filter((_, i) => r.rows[0]![`t${i}`]);
+  }
+
+  async stateExists(s: Session): Promise<boolean> {
+    return (await this.stateTables(s)).length === STATE_TABLES.length;
+  }
+
+  async checkTarget(s: Session, opts: { creating: boolean }): Promise<void> {
+    if (this.opts.schema !== undefined) assertTargetName(this.opts.schema);
+    await checkStateTarget(s, this.opts.schema, this.stateSchemaName, opts.creating);
+  }
+
+  async targetSchema(s: Session): Promise<string | null> {
+    return (await s.query<{ schema: string | null }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null;
+  }
+
+  /** One lock per state schema; `xc`'s key is the one it always was, so an older xc and this one still exclude each other. */
+  private lockId(key: string): number {
+    return lockKey(this.stateSchemaName === DEFAULT_STATE_SCHEMA ? key : `${key}:${this.stateSchemaName}`);
+  }
+
+  async introspect(s: Session) {
+    return (await import('./catalog.js')).introspectPostgres(s);
+  }
+
+  readonly beginReadOnly = 'BEGIN READ ONLY';
+  readonly transactionMark = `SELECT now()::text AS started, txid_current_if_assigned()::text AS xid`;
+
+  async typeIssue(s: Session, type: string): Promise<string | null> {
+    try {
+      // Bound, never pasted: the parser reads it as one type name or fails.
+      const known = (await s.query<{ t: string | null }>('SELECT to_regtype(?)::text AS t', [type])).rows[0]?.t;
+      if (!known) return `type "${type}" does not exist`;
+      // Now known to be one type: its modifiers (varchar(-1), numeric(1000)) are checked by using it.
+      await s.query(`SELECT CAST(NULL AS ${type})`, undefined, { single: true });
+      return null;
+    } catch (err) {
+      return `"${type}" is not a type: ${(err as Error).message}`;
+    }
+  }
+
+  async volatileFunctions(s: Session, names: string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    // The standard time keywords are functions of the transaction's start (STABLE): they differ between the trigger and the verify.
+    const keywords = names.filter((n) => ['current_timestamp', 'current_date', 'current_time', 'localtime', 'localtimestamp'].includes(n));
+    const r = await s.query<{ name: string }>(
+      `SELECT proname::text AS name FROM pg_proc WHERE proname = ANY(?::text[]) GROUP BY proname HAVING bool_and(provolatile <> 'i') ORDER BY 1`,
+      [names],
+    );
+    return [...keywords, ...r.rows.map((row) => row.name)];
+  }
+
+  embedExpression(expr: string): string {
+    return quoteQuestionOperators(expr);
+  }
+
+  readonly readOnlyFromHere = 'SET TRANSACTION READ ONLY';
+
+  /**
+   * A value stored in a column converts by assignment, which has no cast
+   * from text or boolean to integer where CAST has one, and a default is read
+   * as a default (no subquery, no aggregate): a temporary column of the type,
+   * made before the check turns read-only, takes the value as apply's column
+   * will. Rolled back with the check.
+   */
+  expressionSetup(c: ExpressionCheck): string[] {
+    if (!c.castTo || c.boolean) return [];
+    return [`CREATE TEMP TABLE ${VALUE_TABLE} (value ${c.castTo}${c.columnDefault ? ` DEFAULT (${c.sql})` : ''}) ON COMMIT DROP`];
+  }
+
+  expressionQueries(c: ExpressionCheck): string[] {
+    const cols = c.columns.length > 0 ? c.columns.map((col) => `NULL::${col.type} AS ${quotePg(col.name)}`).join(', ') : 'NULL AS _xc_none';
+    const from = `FROM (SELECT ${cols}) AS _xc_row`;
+    // Evaluated: one row, the value computed (and stored, converted); else compiled only.
+    const rows = c.evaluate ? '' : ' LIMIT 0';
+    if (c.boolean) return [`SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0`];
+    if (!c.castTo) return [`SELECT (${c.sql}) ${from}${rows}`];
+    // A temporary table may be written in a read-only transaction (expressionSetup made it).
+    if (c.columnDefault) return c.evaluate ? [`INSERT INTO ${VALUE_TABLE} DEFAULT VALUES`] : [];
+    return [`INSERT INTO ${VALUE_TABLE} (value) SELECT (${c.sql}) ${from}${rows}`];
+  }
+
+  /** An unterminated literal or comment would take in the SQL xc writes after the expression (and its `?` placeholders). */
+  textIssue(sql: string): string | null {
+    const last = pgSegments(`${sql} x`).at(-1)!;
+    if (last.code) return null;
+    const t = last.text;
+    const what = t.startsWith('$') ? 'a dollar-quoted string' : t.startsWith('"') ? 'a quoted name' : t.startsWith('--') ? 'a -- comment' : t.startsWith('/*') ? 'a /* comment' : 'a string';
+    return `ends inside ${what} that is never closed (${JSON.stringify(t.slice(0, 24))}…), which would take in the SQL xc writes after the expression`;
+  }
+
+  sessionChanges(sql: string): string[] {
+    const nameOf = (t: Token) => (t.kind === 'word' ? t.text.toLowerCase() : t.kind === 'quoted' ? t.text.slice(1, -1).replace(/""/g, '"') : undefined);
+    return sessionCalls(pgTokens(sql), nameOf, sessionFunction);
+  }
+
+  lockTimeout(ms: number): string[] {
+    return [`SET LOCAL lock_timeout = '${Math.max(1, Math.floor(ms))}ms'`];
+  }
+
+  sessionLockTimeout(ms: number): SessionValues {
+    return { lock_timeout: `${Math.max(1, Math.floor(ms))}ms` };
+  }
+
+  lockSession(label: string): SessionValues {
+    // idle_session_timeout exists from PostgreSQL 14; setSession skips it on older servers.
+    return { application_name: label, idle_session_timeout: '0', idle_in_transaction_session_timeout: '0' };
+  }
+
+  /** One round trip: each value is read (OFFSET 0 keeps the read in a subquery of its own, before the write) and set. */
+  async setSession(s: Session, values: SessionValues): Promise<SessionRestore> {
+    const names = Object.keys(values);
+    if (names.length === 0) return [];
+    const r = await s.query<{ name: string; was: string }>(
+      `SELECT name, was, set_config(name, v, false) FROM (SELECT n AS name, v, current_setting(n, true) AS was FROM unnest(?::text[], ?::text[]) AS x(n, v) OFFSET 0) AS cur WHERE was IS NOT NULL`,
+      [names, names.map((n) => String(values[n]))],
+    );
+    if (r.rows.length === 0) return [];
+    return [{ sql: `SELECT set_config(n, v, false) FROM unnest(?::text[], ?::text[]) AS x(n, v)`, params: [r.rows.map((w) => w.name), r.rows.map((w) => w.was)] }];
+  }
+
+  resetSession(): string[] {
+    return [];
+  }
+
+  /**
+   * statement_timeout, and PostgreSQL 17's transaction_timeout (NULL before),
+   * which would cancel a long DDL transaction or index build the same way.
+   * Put back by value: RESET would also drop one the application SET itself.
+   */
+  async liftStatementLimit(s: Session): Promise<SessionRestore> {
+    const r = await s.query<{ st: string | null; tt: string | null }>(
+      `SELECT current_setting('statement_timeout') AS st, current_setting('transaction_timeout', true) AS tt`,
+    );
+    const was = { statement_timeout: r.rows[0]?.st, transaction_timeout: r.rows[0]?.tt };
+    const restore: SessionRestore = [];
+    for (const [name, value] of Object.entries(was)) {
+      if (value == null || value === '0') continue;
+      await s.query(`SELECT set_config(?, '0', false)`, [name]);
+      restore.push({ sql: `SELECT set_config(?, ?, false)`, params: [name, value] });
+    }
+    return restore;
+  }
+
+  /** 55P03: lock_timeout or NOWAIT. 40P01: a deadlock's victim; its transaction was rolled back. */
+  isLockTimeout(err: unknown): boolean {
+    const e = err as { code?: string; message?: string } | undefined;
+    // XX000 "tuple concurrently updated": a re-run's index DDL met an orphaned build finishing (kill -9 during CREATE INDEX CONCURRENTLY).
+    return e?.code === '55P03' || e?.code === '40P01' || (e?.code === 'XX000' && /tuple concurrently (updated|deleted)/.test(e.message ?? ''));
+  }
+
+  isDuplicateObject(err: unknown): boolean {
+    // duplicate_table (any relation: table, view, index), duplicate_column, duplicate_object (constraint, trigger), duplicate_function, duplicate_schema.
+    return ['42P07', '42701', '42710', '42723', '42P06'].includes((err as { code?: string })?.code ?? '');
+  }
+
+  lockTables(tables: string[]): string[] {
+    // Catalog-only statements run in the transaction these locks are for, milliseconds: ACCESS EXCLUSIVE covers every one of them.
+    return tables.map((t) => {
+      const body = ` BEGIN IF to_regclass(${literal(quotePg(t))}) IS NOT NULL THEN LOCK TABLE ${quotePg(t)} IN ACCESS EXCLUSIVE MODE; END IF; END `;
+      const tag = dollarTag(body);
+      return `DO ${tag}${body}${tag}`;
+    });
+  }
+
+  backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {
+    const names = bypass.map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).join(',');
+    return [...this.lockTimeout(lockTimeoutMs), `SET LOCAL ${BYPASS_SETTING} = '${names}'`];
+  }
+
+  backfillSessionEnd(_bypass: string[]): string[] {
+    return []; // SET LOCAL ends with the transaction
+  }
+
+  sameValue(column: string, expr: string, type: string): string {
+    // A column's COLLATE (carried by alterColumn's type) is no part of a cast's type; equality does not depend on it here.
+    return `${quotePg(column)} IS NOT DISTINCT FROM CAST((${expr}) AS ${type.replace(/\s+COLLATE\s[\s\S]*$/i, '')})`;
+  }
+
+  /** PostgreSQL range-scans the row comparison itself. */
+  keyCondition(columns: string[], op: '>' | '<='): { sql: string; order: number[] } {
+    const order = columns.map((_, i) => i);
+    if (columns.length === 1) return { sql: `${quotePg(columns[0]!)} ${op} ?`, order };
+    return { sql: `(${columns.map(quotePg).join(', ')}) ${op} (${columns.map(() => '?').join(', ')})`, order };
+  }
+
+  castText(expr: string): string {
+    return `CAST(${expr} AS text)`;
+  }
+
+  async replicaHeartbeat(): Promise<ReplicaHeartbeat> {
+    return (await import('./replicas.js')).pgReplicaHeartbeat;
+  }
+
+  async load(s: Session): Promise<number> {
+    const r = await s.query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  async logPosition(s: Session): Promise<number> {
+    const r = await s.query<{ bytes: string }>(`SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::text AS bytes`);
+    return Number(r.rows[0]!.bytes);
+  }
+
+  async vacuumsOn(s: Session, table: string): Promise<number> {
+    // Manual VACUUMs show here too: the same work on the same table, and the one a test can start.
+    const r = await s.query<{ n: string | number }>(`SELECT count(*) AS n FROM pg_stat_progress_vacuum WHERE relid = to_regclass(?)`, [quotePg(table)]);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  /** PostgreSQL needs an equality operator between the two types: numbers with numbers, strings with strings, else the same type. */
+  foreignKeyTypeIssue(childType: string, parentType: string): string | undefined {
+    const family = (t: string) => {
+      const base = t.toLowerCase().replace(/\(.*\)/, '').replace(/\[\]/g, '[]').trim();
+      if (/^(smallint|integer|int|int2|int4|int8|bigint|numeric|decimal|real|double precision|float4|float8|smallserial|serial|bigserial)$/.test(base)) return 'number';
+      if (/^(text|character varying|varchar|character|char|bpchar|name|citext)$/.test(base)) return 'string';
+      return base;
+    };
+    return family(childType) === family(parentType) ? undefined : `PostgreSQL cannot compare ${childType} with ${parentType} in a foreign key`;
+  }
+
+  async estimateRows(s: Session, table: string): Promise<number | null> {
+    // reltuples is -1 until the table is first vacuumed or analyzed.
+    const r = await s.query<{ n: number | null }>(`SELECT reltuples AS n FROM pg_class WHERE oid = to_regclass($1)`, [quotePg(table)]);
+    const n = r.rows[0]?.n;
+    return n == null || Number(n) < 0 ? null : Math.round(Number(n));
+  }
+
+  async sessionId(s: Session): Promise<number> {
+    return (await s.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  }
+
+  async blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
+    const r = await s.query<{ pid: number; usename: string | null; application_name: string | null; state: string | null; xact_start: string | null; query: string | null }>(
+      `SELECT a.pid, a.usename::text, a.application_name, a.state, a.xact_start::text, left(a.query, 300) AS query
+       FROM pg_stat_activity a
+       WHERE a.pid <> pg_backend_pid() AND a.pid IS DISTINCT FROM ?::int
+         AND (a.pid = ANY(pg_blocking_pids(coalesce(?::int, 0)))
+              OR a.pid IN (SELECT l.pid FROM pg_locks l
+                           WHERE l.granted AND l.relation IN (SELECT to_regclass(x) FROM json_array_elements_text(?::json) x)))
+       ORDER BY a.xact_start NULLS LAST`,
+      [sessionId, sessionId, JSON.stringify(tables.map(quotePg))],
+    );
+    return r.rows.map((b) => ({ session: b.pid, user: b.usename, application: b.application_name, state: b.state, since: b.xact_start, query: b.query }));
+  }
+
+  async tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    return (await s.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(?::bigint) AS ok', [this.lockId(key)])).rows[0]!.ok;
+  }
+
+  async sqlSyntaxIssue(s: Session, sql: string): Promise<string | null> {
+    // PL/pgSQL parses every statement of a function body when the function is created, and runs none: a temporary
+    // function, created in a transaction that is rolled back, is a parser that touches nothing.
+    // A text ending in its own `;` (pgroll's example 40) runs as it is; PL/pgSQL would read `;;` as an empty statement.
+    const body = `BEGIN\n${sql.replace(/[\s;]+$/, '')}\n;\nEND`;
+    const tag = dollarTag(body);
+    await s.query('BEGIN');
+    try {
+      await s.query(`CREATE FUNCTION pg_temp.xc_syntax_check() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`, undefined, { single: true });
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      await s.query('ROLLBACK');
+    }
+  }
+
+  async dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
+    const rel = literal(quotePg(table));
+    // The column's number, or 0 for the whole table (then only other relations' views count).
+    const attnum = column === undefined ? '0' : `(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(${rel}) AND attname = ${literal(column)} AND NOT attisdropped)`;
+    const onIt = `d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass(${rel}) AND (${attnum} = 0 OR d.refobjsubid = ${attnum})`;
+    const sql = [
+      `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text
+         FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
+        WHERE ${onIt} AND v.oid <> d.refobjid`,
+      ...(column === undefined
+        ? []
+        : [
+            `SELECT 'generated column', a.attname::text FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+               JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ${onIt} AND a.attgenerated <> '' AND a.attnum <> ${attnum}`,
+            `SELECT 'policy', p.polname::text FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt}`,
+            `SELECT 'trigger', t.tgname::text FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+              WHERE t.tgrelid = to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${literal(`\\m${column.replace(/[^A-Za-z0-9_]/g, '.')}\\M`)}`,
+          ]),
+    ].join('\nUNION\n');
+    return (await s.query<Dependent>(`SELECT kind, name FROM (${sql}) AS x(kind, name)`)).rows;
+  }
+
+  async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    const r = await s.query<{ ok: boolean }>(
+      `SELECT EXISTS(SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND classid = 0 AND objid = ?::bigint AND objsubid = 1) AS ok`,
+      [this.lockId(key)],
+    );
+    return r.rows[0]?.ok === true;
+  }
+
+
+  async releaseAdvisoryLock(s: Session, key: string): Promise<void> {
+    await s.query('SELECT pg_advisory_unlock(?::bigint)', [this.lockId(key)]);
+  }
+
+  async advisoryLockHolder(s: Session, key: string): Promise<string | null> {
+    const r = await s.query<{ pid: number; application_name: string; usename: string; client_addr: string | null; backend_start: string }>(
+      `SELECT a.pid, a.application_name, a.usename::text, a.client_addr::text, a.backend_start::text
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ?::bigint AND l.objsubid = 1
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [this.lockId(key)],
+    );
+    const h = r.rows[0];
+    if (!h) return null;
+    return `${h.application_name || 'a session'} (pid ${h.pid}, user ${h.usename}${h.client_addr ? `, from ${h.client_addr}` : ''}, connected since ${h.backend_start})`;
+  }
+
+  async applicationSessions(s: Session): Promise<string[]> {
+    const r = await s.query<{ name: string }>(
+      `SELECT DISTINCT application_name AS name FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE '%_@_%'`,
+    );
+    return r.rows.map((row) => row.name);
+  }
+
+}
