@@ -120,7 +120,7 @@ export async function startupSection(o: { pgUrl: string; runs: number; root: str
           head: ['command', 'mean', '± σ', 'min', 'user CPU', 'mean vs `node -e 0`', 'min vs `node -e 0`', 'target met'],
           rows,
           notes: [
-            'What each loads: `--version`/`--help` commander and the options registry only; `level` the file names of `--dir` (no driver, no validator); `status`/`check` the library with the one driver and dialect of the URL\'s scheme (pg here; mysql2 for mysql://); `check` the file names of `--dir` alone (no parser, no validator); `status` the files of started migrations (here all 8: yaml for the YAML ones, jiti for the TS one) for drift, without zod when unchanged since applied.',
+            'What each loads: `--version`/`--help` commander and the options registry only; `level` the file names of `--dir` (no driver, no validator); `status`/`check` the library with the one driver of the URL\'s scheme (pg here; mysql2 for mysql://) and the core of its dialect (state, sessions, gate queries: its DDL builders and schema reader load only for a command that plans); `check` the file names of `--dir` alone (no parser, no validator); `status` the files of started migrations (here all 8: yaml for the YAML ones, jiti for the TS one) for drift, without zod when unchanged since applied.',
           ],
         },
       ],
@@ -128,7 +128,7 @@ export async function startupSection(o: { pgUrl: string; runs: number; root: str
         missed.length === 0
           ? 'Every target met in this run.'
           : `Not met in this run: ${missed.map((c) => `${c.label} (target ${c.target}×)`).join(', ')}. ` +
-            'Their time is loading code, compiled afresh on every run (Node 20 has no compile cache): the library (~80 modules of dist/: every command registered, the whole dialect), commander, pg, and for status yaml and jiti to read the applied YAML and TS files for drift; the database round trips are a small part.',
+            'Their time is loading code, compiled afresh on every run (Node 20 has no compile cache): the library (~73 modules of dist/: every command registered, the dialect\'s core; a TS migration\'s `import … from \'expand-contract\'` loads the library entry, the fleet with it), commander, pg, and for status yaml and jiti to read the applied YAML and TS files for drift; the database round trips are a small part.',
       ],
       failed: false,
     };
