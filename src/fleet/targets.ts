@@ -18,7 +18,10 @@ type Entry = { name?: unknown; url?: unknown; knexEnv?: unknown; knexfile?: unkn
 const invalid = (file: string, message: string) => new InvalidInputError(`${file}: ${message}`, { file }, { code: 'invalid_config' });
 
 /** `${VAR}` / `$VAR` from `env`; an unset one is an error naming it (a URL with a hole would connect elsewhere). */
-function expand(text: string, env: NodeJS.ProcessEnv, where: string): string {
+/** The environment ${VAR} is read from. Not NodeJS.ProcessEnv: the published types must not need @types/node. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+function expand(text: string, env: Environment, where: string): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced: string | undefined, bare: string | undefined) => {
     const name = (braced ?? bare)!;
     const value = env[name];
@@ -38,7 +41,7 @@ export function nameOfUrl(url: string): string {
   }
 }
 
-function targetOf(entry: unknown, where: string, file: string, env: NodeJS.ProcessEnv): FleetTarget {
+function targetOf(entry: unknown, where: string, file: string, env: Environment): FleetTarget {
   const e: Entry = typeof entry === 'string' ? { url: entry } : entry && typeof entry === 'object' && !Array.isArray(entry) ? (entry as Entry) : {};
   const unknownKeys = typeof entry === 'object' && entry ? Object.keys(entry).filter((k) => !['name', 'url', 'knexEnv', 'knexfile'].includes(k)) : [];
   if (unknownKeys.length) throw invalid(where, `unknown key ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected name, url, knexEnv, knexfile`);
@@ -73,7 +76,7 @@ function textEntries(text: string, file: string): Array<{ entry: Entry; where: s
 }
 
 /** Targets from a parsed value (library callers pass one directly). `file`: where it came from, for messages and relative knexfiles. */
-export function targetsOf(value: unknown, file: string, env: NodeJS.ProcessEnv = process.env): FleetTarget[] {
+export function targetsOf(value: unknown, file: string, env: Environment = process.env): FleetTarget[] {
   const list = value && typeof value === 'object' && !Array.isArray(value) && 'targets' in value ? (value as { targets: unknown }).targets : value;
   if (!Array.isArray(list)) throw invalid(file, 'expected a list of targets');
   return checked(list.map((entry, i) => targetOf(entry, `${file}: targets[${i}]`, file, env)), file);
@@ -91,7 +94,7 @@ function checked(targets: FleetTarget[], file: string): FleetTarget[] {
 }
 
 /** Read the targets file `file` (relative to `cwd`). */
-export async function readTargets(file: string, cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): Promise<FleetTarget[]> {
+export async function readTargets(file: string, cwd: string = process.cwd(), env: Environment = process.env): Promise<FleetTarget[]> {
   const abs = path.resolve(cwd, file);
   let text: string;
   try {
