@@ -108,7 +108,12 @@ async function main(): Promise<void> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   if (wanted.includes('startup')) sections.push(await startupSection({ pgUrl, runs: envInt('XC_BENCH_STARTUP_RUNS', 40), root }, log));
   if (wanted.includes('replica')) sections.push(await replicaSection({ rows }, log));
-  if (wanted.includes('fleet')) sections.push(await fleetSection({ pgUrl, root }, log));
+  if (wanted.includes('fleet')) {
+    // The MariaDB half needs only the server (not pt-osc).
+    const myUp = await connectAdmin(myUrl).then((c) => c.end()).then(() => true, () => false);
+    if (!myUp) log(`fleet section: its MariaDB half skipped: no server at ${redactUrl(myUrl)}`);
+    sections.push(await fleetSection({ pgUrl, myUrl: myUp ? myUrl : null, root }, log));
+  }
 
   const cpus = os.cpus();
   const header = {

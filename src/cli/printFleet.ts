@@ -54,7 +54,7 @@ export function printFleetResult(p: Printer, r: FleetResult<unknown>): void {
     ...(s.failed ? [p.c.red(`${s.failed} failed`) + (codes.length ? ` (${codes.join(', ')})` : '')] : []),
     ...(s.notStarted ? [`${s.notStarted} not started`] : []),
   ];
-  p.line(`${r.command} on ${s.total} targets: ${tail.join(', ')}`);
+  p.line(`${r.command} on ${s.total} target${s.total === 1 ? '' : 's'}: ${tail.join(', ')}`);
   if (r.command === 'check') p.line(r.ok ? p.c.green('may go live on every target') : p.c.red('may not go live: not on every target'));
 }
 
