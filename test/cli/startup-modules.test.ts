@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, xcEnv, type Run } from '../helpers/cli.js';
+import { BIN, collect, xcEnv, type Run } from '../helpers/cli.js';
 import { targets } from '../helpers/targets.js';
 
 const RECORDER = path.resolve(import.meta.dirname, '../helpers/record-modules.mjs');
@@ -32,15 +32,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 async function packagesLoaded(args: string[], env: Record<string, string> = {}, cwd = dir): Promise<{ run: Run; packages: Set<string>; files: string[] }> {
   const log = path.join(dir, `modules-${Math.random().toString(36).slice(2)}.txt`);
   await writeFile(log, '');
-  const run = await new Promise<Run>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', RECORDER, BIN, ...args], { cwd, env: xcEnv({ ...env, XC_RECORD_MODULES: log }) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const run = await collect(spawn(process.execPath, ['--import', RECORDER, BIN, ...args], { cwd, env: xcEnv({ ...env, XC_RECORD_MODULES: log }) }));
   const packages = new Set<string>();
   const files = (await readFile(log, 'utf8')).split('\n');
   for (const line of files) {

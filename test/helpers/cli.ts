@@ -1,5 +1,5 @@
 /** Running the real `xc` binary in tests: always from the source (never a stale dist), no colour, no inherited connection settings. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -37,9 +37,9 @@ export function onJsonLines(stream: Readable, fn: (e: Record<string, unknown>) =
   });
 }
 
-export function runXc(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+/** A spawned process's exit code and everything it printed, once it has closed. */
+export function collect(child: ChildProcess & { stdout: Readable; stderr: Readable }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: xcEnv(opts.env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -47,6 +47,10 @@ export function runXc(args: string[], opts: { cwd?: string; env?: Record<string,
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+export function runXc(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  return collect(spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: xcEnv(opts.env) }));
 }
 
 /** The error a promise rejects with (the test fails if it resolves). */

@@ -1,6 +1,6 @@
 /** Running the real `xc` on a pseudo-terminal of a given width (util-linux `script`), as a user at a terminal would. */
 import { spawn } from 'node:child_process';
-import { BIN, xcEnv, type Run } from './cli.js';
+import { BIN, collect, xcEnv, type Run } from './cli.js';
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -14,15 +14,7 @@ export function runXcInPty(args: string[], opts: { cwd: string; columns?: number
   const command = `stty cols ${opts.columns ?? 80} rows 50; exec ${quote(process.execPath)} ${[BIN, ...args].map(quote).join(' ')}`;
   const env = xcEnv({ TERM: 'xterm-256color', ...opts.env });
   if (opts.env?.NO_COLOR === undefined) delete env.NO_COLOR;
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return collect(spawn('script', ['-qfec', command, '/dev/null'], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** SGR (colour, bold, dim) escape codes: `\x1b[2K` (erase line) is not one. */

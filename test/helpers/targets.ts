@@ -161,3 +161,15 @@ export const targets: Target[] = [
   { name: 'postgres', describe: describePg, create: pgDb },
   { name: 'mysql', describe: describeMysql, create: mysqlDb },
 ];
+
+/** One of xc's state tables, wherever the dialect keeps it (PostgreSQL: schema xc). */
+export const stateTable = (db: Db, table: string) => (db.dialect === 'postgres' ? `xc.${table}` : `xc_${table}`);
+
+/** Every schema (PostgreSQL) and table of the database but the server's own: what a read-only command must leave as it was. */
+export const everything = (db: Db) =>
+  db.dialect === 'postgres'
+    ? db.query(
+        `SELECT schema_name AS s, NULL AS t FROM information_schema.schemata WHERE schema_name NOT LIKE 'pg\\_%' AND schema_name <> 'information_schema'
+         UNION ALL SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
+      )
+    : db.query(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1`);

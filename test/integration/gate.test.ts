@@ -13,21 +13,12 @@ import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { rejection } from '../helpers/cli.js';
 import { createXc, type Xc, type XcOptions } from '../../src/index.js';
-import { targets, type Db } from '../helpers/targets.js';
+import { everything, stateTable as state, targets, type Db } from '../helpers/targets.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
-const state = (db: Db, table: string) => (db.dialect === 'postgres' ? `xc.${table}` : `xc_${table}`);
-/** Every schema (PostgreSQL) and table of the database but the server's own: what a read-only command must leave as it was. */
-const everything = (db: Db) =>
-  db.dialect === 'postgres'
-    ? db.query(
-        `SELECT schema_name AS s, NULL AS t FROM information_schema.schemata WHERE schema_name NOT LIKE 'pg\\_%' AND schema_name <> 'information_schema'
-         UNION ALL SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
-      )
-    : db.query(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1`);
 /** xc's state table of migrations, wherever the dialect keeps it (PostgreSQL: schema xc), exists. */
 const hasState = async (db: Db) =>
   db.dialect === 'postgres'

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createXc, type LogEvent } from '../../src/index.js';
 import { rejection, runXc, type Run } from '../helpers/cli.js';
-import { targets, type Db } from '../helpers/targets.js';
+import { everything, stateTable as state, targets, type Db } from '../helpers/targets.js';
 
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 const V1 = '0001_users';
@@ -24,15 +24,6 @@ afterEach(async () => {
 });
 
 const lastJson = (r: Run) => JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as Record<string, any>;
-const state = (db: Db, table: string) => (db.dialect === 'postgres' ? `xc.${table}` : `xc_${table}`);
-/** Every schema (PostgreSQL) and table of the database but the server's own: what a read-only command must leave as it was. */
-const everything = (db: Db) =>
-  db.dialect === 'postgres'
-    ? db.query(
-        `SELECT schema_name AS s, NULL AS t FROM information_schema.schemata WHERE schema_name NOT LIKE 'pg\\_%' AND schema_name <> 'information_schema'
-         UNION ALL SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
-      )
-    : db.query(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1`);
 /** The same instant written in India's time (+05:30), microseconds kept. */
 const inKolkata = (at: string) => `${new Date(Date.parse(at) + 330 * 60_000).toISOString().slice(0, 19)}.${at.slice(20, 26)}+05:30`;
 const key = (e: LogEvent) => `${e.command}/${e.event}/${e.migration ?? '-'}`;

@@ -10,28 +10,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, type Run } from '../helpers/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SPAWN_TIMEOUT = 240_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function run(cmd: string, args: string[], cwd: string): Promise<Run> {
   // Not the test run's XC_* settings (XC_FORCE_SOURCE would be ignored anyway: the package has no src/).
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(XC_|DATABASE_URL$)/.test(k)));
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return collect(spawn(cmd, args, { cwd, env: { ...env, NO_COLOR: '1' } }));
 }
 
 async function ok(cmd: string, args: string[], cwd: string): Promise<string> {
