@@ -26,6 +26,23 @@ function overRow(expr: string): string {
   return `(SELECT (${expr}) FROM (SELECT NEW.*) AS _xc_row)`;
 }
 
+/** Keywords a bare word means as an expression, even where a column has that name (created quoted). */
+const VALUE_KEYWORDS = new Set(['true', 'false', 'null', 'default', 'user', 'current_user', 'session_user', 'system_user', 'current_role', 'current_date', 'current_time', 'current_timestamp', 'localtime', 'localtimestamp', 'current_catalog', 'current_schema']);
+
+/**
+ * `expr` over the row. An expression that is only one of the row's columns (`"amount"`, or `amount`
+ * unquoted in lower case; renameColumn's up/down, alterColumn's default up) is read straight off NEW:
+ * plpgsql evaluates that as a simple expression, where the query over the row goes through the executor
+ * for every row written (1.2 µs of the 3 µs the sync trigger of a rename added per updated row).
+ */
+function rowValue(q: Quote, expr: string, columns: string[]): string {
+  const e = expr.trim();
+  const quoted = /^"((?:[^"]|"")+)"$/.exec(e)?.[1]?.replace(/""/g, '"');
+  const bare = /^[a-z_][a-z0-9_$]*$/.test(e) && !VALUE_KEYWORDS.has(e) ? e : undefined;
+  const column = quoted ?? bare;
+  return column !== undefined && columns.includes(column) ? `NEW.${q(column)}` : overRow(expr);
+}
+
 /** Unchanged by this UPDATE, compared as text: every type has a text form, not every type has `=` (json). */
 const unchanged = (q: Quote, c: string) => `CAST(NEW.${q(c)} AS text) IS NOT DISTINCT FROM CAST(OLD.${q(c)} AS text)`;
 
@@ -96,12 +113,12 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
 export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec): TriggerSteps {
   const o = `NEW.${q(s.oldColumn)}`;
   const n = `NEW.${q(s.newColumn)}`;
-  const up = `${n} := ${overRow(s.up)};`;
-  const down = `${o} := ${overRow(s.down)};`;
+  const up = `${n} := ${rowValue(q, s.up, s.columns)};`;
+  const down = `${o} := ${rowValue(q, s.down, s.columns)};`;
   const applyDefault = s.oldDefault === null ? '' : `\n    IF ${o} IS NULL AND ${n} IS NULL THEN ${o} := ${s.oldDefault}; END IF;`;
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
   // down(row) assigned to a copy of the row takes the old column's type, as the backfill's CAST does.
-  const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${overRow(s.down)};\n    IF CAST(${o} AS text) IS DISTINCT FROM CAST(_xc_conv.${q(s.oldColumn)} AS text) THEN ${up} END IF;`;
+  const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns)};\n    IF CAST(${o} AS text) IS DISTINCT FROM CAST(_xc_conv.${q(s.oldColumn)} AS text) THEN ${up} END IF;`;
   const body = `  IF TG_OP = 'INSERT' THEN${applyDefault}
     IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}
     ELSIF ${n} IS NULL THEN ${up}
@@ -123,7 +140,7 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec): TriggerSteps {
  */
 export function pgFillTrigger(q: Quote, s: FillTriggerSpec): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
-  const fill = `${c} := ${overRow(s.expr)};`;
+  const fill = `${c} := ${rowValue(q, s.expr, s.columns)};`;
   const reads = (s.recomputeOn ?? []).filter((col) => col !== s.column);
   const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column)} AND NOT (${reads.map((col) => unchanged(q, col)).join(' AND ')}) THEN ${fill} END IF;`;
   if (s.always) return triggerSteps(q, s.name, s.table, `  ${fill}`, `keeps ${s.column} computed from the row on every write`);

@@ -1,0 +1,36 @@
+/**
+ * PostgreSQL trigger bodies read an `up`/`down` that is only one of the row's columns straight off NEW
+ * (a plpgsql simple expression, not a query per written row); anything else, and a bare word that
+ * means a keyword, is still evaluated over the row. Without a database: the generated function text.
+ */
+import { describe, expect, it } from 'vitest';
+import { pgFillTrigger, pgSyncTrigger } from '../../src/dialects/postgres/triggers.js';
+import { quotePg as q } from '../../src/dialects/postgres/text.js';
+
+const fnOf = (steps: { create: { sql: string }[] }) => steps.create[0]!.sql;
+const sync = (up: string, down: string, columns = ['id', 'amount', 'amount_new', 'user']) =>
+  fnOf(pgSyncTrigger(q, { name: 'xc_t', table: 't', oldColumn: 'amount', newColumn: 'amount_new', up, down, oldDefault: null, columns }));
+
+describe('PostgreSQL trigger bodies: a column as up/down', () => {
+  it('reads a quoted or bare lower-case column off NEW, with no query over the row', () => {
+    for (const [up, down] of [['"amount"', '"amount_new"'], ['amount', 'amount_new'], [' amount ', '"amount_new"']]) {
+      const sql = sync(up!, down!);
+      expect(sql).toContain('NEW."amount_new" := NEW."amount";');
+      expect(sql).toContain('NEW."amount" := NEW."amount_new";');
+      expect(sql).not.toContain('_xc_row');
+    }
+  });
+  it('keeps the query over the row for expressions, keywords, other case and names not in the row', () => {
+    expect(sync('amount * 2', 'amount_new / 2')).toContain('NEW."amount_new" := (SELECT (amount * 2) FROM (SELECT NEW.*) AS _xc_row);');
+    // A column named "user" exists, but bare `user` means the current user.
+    expect(sync('user', '"amount_new"')).toContain('NEW."amount_new" := (SELECT (user) FROM (SELECT NEW.*) AS _xc_row);');
+    expect(sync('"user"', '"amount_new"')).toContain('NEW."amount_new" := NEW."user";');
+    // Unquoted names fold to lower case: `Amount` is column amount only through the query.
+    expect(sync('Amount', '"amount_new"')).toContain('(SELECT (Amount) FROM (SELECT NEW.*) AS _xc_row)');
+    expect(sync('"other"', '"amount_new"')).toContain('(SELECT ("other") FROM (SELECT NEW.*) AS _xc_row)');
+  });
+  it('does the same for fill triggers (an in-place shadow column)', () => {
+    const fill = fnOf(pgFillTrigger(q, { name: 'xc_s', table: 't', column: 'xc_shadow0', expr: '"amount"', columns: ['id', 'amount', 'xc_shadow0'], always: true }));
+    expect(fill).toContain('NEW."xc_shadow0" := NEW."amount";');
+  });
+});
