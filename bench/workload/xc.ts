@@ -1,0 +1,47 @@
+/**
+ * An xc for the workload section, on either database: the alterColumn amount int → amount_big bigint,
+ * with every event timed on the epoch clock the workload's queries use (pgbench logs epoch times), so a
+ * slow query can be put beside the xc step that ran when it started. xc's state is dropped afterwards.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createXc, type Xc } from '../../src/index.js';
+import { ALTER_COLUMN_MIGRATION } from '../my.js';
+
+export interface XcEvents {
+  phases: Map<string, number>;
+  /** Each DDL / fill step with when it started (epoch ms) and its SQL. */
+  steps: { at: number; phase: string; description: string; sql: string }[];
+  batches: { at: number; size: number }[];
+}
+
+export async function withWorkloadXc<T>(url: string, table: string, dropState: () => Promise<void>, fn: (xc: Xc, events: XcEvents) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-workload-'));
+  await writeFile(path.join(dir, `0001_${table}_amount_bigint.json`), JSON.stringify(ALTER_COLUMN_MIGRATION(table), null, 2));
+  const events: XcEvents = { phases: new Map(), steps: [], batches: [] };
+  const xc = createXc({
+    url,
+    dir,
+    onEvent: (e) => {
+      const at = Date.now();
+      if (e.event === 'phase') events.phases.set(e.to, at);
+      if (e.event === 'step') events.steps.push({ at, phase: e.phase, description: e.description, sql: e.sql });
+      if (e.event === 'backfill') events.batches.push({ at, size: e.batchSize });
+    },
+  });
+  try {
+    return await fn(xc, events);
+  } finally {
+    await xc.close();
+    await rm(dir, { recursive: true, force: true });
+    await dropState();
+  }
+}
+
+/** The step that was running at `at` (the last one started before it), or null. */
+export function stepAt(events: XcEvents, at: number): XcEvents['steps'][number] | null {
+  let found: XcEvents['steps'][number] | null = null;
+  for (const s of events.steps) if (s.at <= at) found = s;
+  return found;
+}
