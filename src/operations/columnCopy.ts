@@ -74,7 +74,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // Rows the new version wrote (old = down(new)) are never overwritten, whatever the new column held before.
   // A new column that may not hold NULL never agrees while it does, whatever down(NULL) gives: such a row is converted.
   const converted = `${ctx.dialect.sameValue(c.to, c.up, type)} OR ${ctx.dialect.sameValue(c.from, c.down, old.type)}`;
-  const agrees = nullable ? converted : `(${converted}) AND ${q(c.to)} IS NOT NULL`;
+  // The NULL test first: AND stops at it, so a first pass (every new value NULL) skips the two conversions per row.
+  const agrees = nullable ? converted : `${q(c.to)} IS NOT NULL AND (${converted})`;
   const backfill = keyedBackfill(ctx, { table: c.table, set: { [c.to]: c.up }, where: `NOT COALESCE((${agrees}), FALSE)`, bypass: [triggerName] });
 
   // Expand: the column, the trigger, then the defaults the trigger now applies — one atomic change where DDL is
