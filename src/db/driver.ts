@@ -28,6 +28,13 @@ export interface Session {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>>;
   /** Return the session to its pool (or close it when `destroy`). */
   release(destroy?: boolean): void;
+  /**
+   * The pooled connection behind the session, the same object each time the
+   * pool hands that connection out. Set only by a driver over a pool xc
+   * opened itself (no application shares its sessions), so what xc set up on
+   * such a connection may stay for its life (db/statementLimit.ts).
+   */
+  readonly pooled?: object;
 }
 
 export interface Driver {

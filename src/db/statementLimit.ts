@@ -16,6 +16,13 @@
  * xc waits longer than `lockWaitMs` (--lock-retry-for) for a lock, so a
  * backup lock (FLUSH TABLES WITH READ LOCK) held before xc started makes it
  * give up (exit 5, xc.ts) instead of waiting without limit.
+ *
+ * On a pool xc opened itself (Session.pooled) both are set once per
+ * connection and kept for its life: no application takes its sessions, and
+ * xc's own changes to them are put back by whoever makes them. Reading and
+ * setting them on every acquire cost four round trips per backfill batch or
+ * verify chunk (~1 s of a 2M-row in-place change under a busy writer on
+ * MariaDB, bench/busy.ts).
  */
 import { releaseRestored, type Driver, type Session } from './driver.js';
 import type { Dialect } from '../dialects/dialect.js';
@@ -25,12 +32,15 @@ export function withoutStatementLimit(driver: Driver, dialect: Dialect, lockWait
   if (driver.singleConnection) return driver;
   const boundLockWaits = lockWaitMs === undefined ? undefined : dialect.boundLockWaits?.bind(dialect);
   if (driver.unlimited && !boundLockWaits) return driver;
+  /** Connections of xc's own pool already set up. */
+  const ready = new WeakSet<object>();
   return {
     singleConnection: false,
     label: driver.label,
     close: () => driver.close(),
     async acquire(): Promise<Session> {
       const s = await driver.acquire();
+      if (s.pooled && ready.has(s.pooled)) return s;
       let restore: Awaited<ReturnType<Dialect['liftStatementLimit']>> = [];
       try {
         restore = driver.unlimited ? [] : await dialect.liftStatementLimit(s);
@@ -39,7 +49,8 @@ export function withoutStatementLimit(driver: Driver, dialect: Dialect, lockWait
         s.release(restore.length > 0); // the limit already lifted cannot be left on a pooled session
         throw err;
       }
-      if (restore.length === 0) return s;
+      if (s.pooled) ready.add(s.pooled);
+      if (restore.length === 0 || s.pooled) return s;
       return {
         query: (sql, params, opts) => s.query(sql, params, opts),
         release(destroy?: boolean) {

@@ -442,9 +442,16 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return this.locks.holders(s, tables, 0, sessionId, true);
   }
 
+  /** The database of each lock session, read once: the lock is checked before every backfill batch commits (engine/lock.ts). */
+  private readonly sessionDatabases = new WeakMap<Session, string>();
+
   /** GET_LOCK names are server-wide, so the database is part of it; MySQL allows 64 characters. */
   private async lockName(s: Session, key: string): Promise<string> {
-    const db = String((await s.query<{ db: string | null }>('SELECT DATABASE() AS db')).rows[0]?.db ?? '');
+    let db = this.sessionDatabases.get(s);
+    if (db === undefined) {
+      db = String((await s.query<{ db: string | null }>('SELECT DATABASE() AS db')).rows[0]?.db ?? '');
+      this.sessionDatabases.set(s, db);
+    }
     const name = `xc:${db}:${key}`;
     return name.length <= 64 ? name : `xc:${createHash('sha1').update(name).digest('hex')}`;
   }

@@ -80,7 +80,7 @@ async function runPrepared(run: Run, sql: string, params: readonly unknown[], ti
 }
 
 /** A Session over one mysql2 promise connection. Shared with the knex driver. */
-export function mysqlSession(conn: MysqlQueryable, release: (destroy?: boolean) => void): Session {
+export function mysqlSession(conn: MysqlQueryable, release: (destroy?: boolean) => void, pooled?: object): Session {
   let released = false;
   // Dates are written in the connection's timezone, as mysql2 itself would.
   const timezone = conn.connection?.config?.timezone ?? 'local';
@@ -91,6 +91,7 @@ export function mysqlSession(conn: MysqlQueryable, release: (destroy?: boolean) 
     return res;
   };
   return {
+    ...(pooled ? { pooled } : {}),
     async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
       const values = params ?? [];
       const text = values.length > 0 ? inlineValues(sql, values, timezone) : sql;
@@ -175,7 +176,8 @@ export function createMysqlDriver(
       }
       const core = conn.connection as unknown as NodeJS.EventEmitter;
       if (core.listenerCount?.('error') === 0) core.on('error', () => undefined);
-      return mysqlSession(conn as unknown as MysqlQueryable, (destroy) => (destroy ? conn.destroy() : conn.release()));
+      // A pool xc opened: its connections are xc's alone, so a session says which one it is (Session.pooled).
+      return mysqlSession(conn as unknown as MysqlQueryable, (destroy) => (destroy ? conn.destroy() : conn.release()), owned ? conn : undefined);
     },
     async close() {
       if (owned) await pool.end();
