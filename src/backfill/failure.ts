@@ -13,7 +13,7 @@ import { SqlFailedError, XcError } from '../errors.js';
 import type { BackfillSpec } from '../plan/index.js';
 import { assignments, keyColumns, keyOf, keyRange, type Cursor, type KeyValue } from './keyset.js';
 
-/** The batch's rows searched at most: a batch is never larger (run.ts MAX_BATCH). */
+/** The batch's rows searched at most: a batch is never larger (sizer.ts MAX_BATCH). */
 const MAX_ROWS = 50_000;
 
 /**

@@ -3,7 +3,7 @@
  * one short transaction that also advances the cursor — so a crash redoes
  * nothing and loses nothing. A pass is walked in parts at once (parts.ts,
  * --parallel), each with its own cursor. Batch size adapts toward
- * --batch-time (nextBatchSize), unless --batch-size pins it; a batch that
+ * --batch-time (sizer.ts), unless --batch-size pins it; a batch that
  * times out on a lock is retried at half the size.
  *
  * Rows written while the backfill runs are kept right by the triggers; the
@@ -22,9 +22,8 @@ import { ChunkFinder, type Chunk } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk } from './parts.js';
 import { batchFailure } from './failure.js';
 import { Throttle } from './throttle/throttle.js';
+import { BatchSizer, MIN_BATCH } from './sizer.js';
 
-const MIN_BATCH = 10;
-const MAX_BATCH = 50_000;
 const FIRST_BATCH = 1000;
 
 export async function runBackfill(ctx: EngineContext, migration: string, specs: BackfillSpec[]): Promise<number> {
@@ -76,7 +75,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
     await throttle.close();
   }
   // The pass is over: its last event says so, the rows walked being the total (the one before was against an estimate).
-  if (open.length > 0) emitProgress(ctx, migration, spec.table, progress, progress.lastBatchSize, true);
+  if (open.length > 0) emitProgress(ctx, migration, spec.table, progress, progress.lastBatchSize, 0, true);
   return progress.done - progress.doneAtStart;
 }
 
@@ -93,10 +92,10 @@ interface PassProgress {
 }
 
 /** A `backfill` event; `ended`: the pass is over, so `done` is its total. */
-function emitProgress(ctx: EngineContext, migration: string, table: string, progress: PassProgress, batchSize: number, ended = false): void {
+function emitProgress(ctx: EngineContext, migration: string, table: string, progress: PassProgress, batchSize: number, batchMs: number, ended = false): void {
   const rate = ((progress.done - progress.doneAtStart) * 1000) / Math.max(1, Date.now() - progress.started);
   const total = ended ? progress.done : Math.max(progress.total, progress.done);
-  ctx.emit({ event: 'backfill', pass: progress.pass, migration, table, done: progress.done, total, batchSize, rowsPerSecond: Math.round(rate), etaSeconds: ended ? 0 : rate > 0 ? Math.round((total - progress.done) / rate) : null });
+  ctx.emit({ event: 'backfill', pass: progress.pass, migration, table, done: progress.done, total, batchSize, batchMs, rowsPerSecond: Math.round(rate), etaSeconds: ended ? 0 : rate > 0 ? Math.round((total - progress.done) / rate) : null });
 }
 
 /** One part's keyset walk: batch after batch, each committed with the part's cursor. */
@@ -104,6 +103,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
   const { dialect: d, store } = ctx;
   const pinned = ctx.options.batchSize;
   let size = pinned ?? firstSize;
+  const sizer = new BatchSizer(ctx.options.batchTimeMs);
   let cursor = part.cursor as Cursor;
   const chunks = new ChunkFinder(ctx.driver, d, spec.table, spec.key!, arithmetic, { from: cursor, to: part.to as Cursor });
   const converter = new Converter(d, spec);
@@ -168,28 +168,15 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     const elapsed = Math.max(1, Date.now() - t0);
     progress.done += rows;
     progress.lastBatchSize = size;
-    emitProgress(ctx, migration, spec.table, progress, size);
+    emitProgress(ctx, migration, spec.table, progress, size, elapsed);
     if (chunk.last) return;
     cursor = chunk.end;
-    if (pinned === undefined) size = nextBatchSize(size, elapsed, ctx.options.batchTimeMs);
+    if (pinned === undefined) size = sizer.next(size, elapsed);
     let pause = ctx.options.batchDelayMs;
     if (ctx.options.maxRowsPerSecond) pause = Math.max(pause, (rows * 1000 * progress.workers) / ctx.options.maxRowsPerSecond - elapsed);
     if (pause > 0) await sleep(pause);
   }
   if (failed) throw await batchFailure(ctx.driver, d, { migration, spec, lockTimeoutMs: ctx.options.lockTimeoutMs }, cursor, failed.upTo, failed.err);
-}
-
-/**
- * The next batch size, toward the target time per batch: shrink at once (by
- * half at most); grow at most ×1.2 a step (GitLab's bound against
- * overshooting), or ×4 while a batch takes under an eighth of the target
- * and ×2 under a quarter, where the next batch still stays under half of it
- * — from the first 1,000 rows to 50,000 in about 4 to 6 steps instead of 22.
- */
-export function nextBatchSize(size: number, elapsedMs: number, targetMs: number): number {
-  const ratio = targetMs / Math.max(1, elapsedMs);
-  const factor = ratio >= 8 ? 4 : ratio >= 4 ? 2 : Math.min(1.2, Math.max(0.5, ratio));
-  return Math.round(Math.min(MAX_BATCH, Math.max(MIN_BATCH, size * factor)));
 }
 
 /** Up to this many rows left to change in a chunk are updated by key, not by range. */

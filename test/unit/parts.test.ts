@@ -1,7 +1,6 @@
-/** Splitting a pass into parts, and the batch-size rule, without a database. */
+/** Splitting a pass into parts, without a database (the batch-size rule: batch-sizer.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { clampToPart, forEachPart, planWalk, splitKeySpan } from '../../src/backfill/parts.js';
-import { nextBatchSize } from '../../src/backfill/run.js';
 import type { Session } from '../../src/db/driver.js';
 import type { Dialect } from '../../src/dialects/dialect.js';
 
@@ -99,17 +98,5 @@ describe('forEachPart', () => {
     });
     await expect(run).rejects.toThrow('part 0 failed');
     expect(batches.filter((p) => p === 1).length).toBeLessThan(5);
-  });
-});
-
-describe('nextBatchSize', () => {
-  it('grows ×4, then ×2 while far under the target, then by at most 1.2, and shrinks at once', () => {
-    expect(nextBatchSize(1000, 10, 200)).toBe(4000);
-    expect(nextBatchSize(1000, 40, 200)).toBe(2000);
-    expect(nextBatchSize(1000, 100, 200)).toBe(1200);
-    expect(nextBatchSize(1000, 400, 200)).toBe(500);
-    expect(nextBatchSize(1000, 4000, 200)).toBe(500);
-    expect(nextBatchSize(40_000, 1, 200)).toBe(50_000);
-    expect(nextBatchSize(10, 4000, 200)).toBe(10);
   });
 });

@@ -1,0 +1,321 @@
+/**
+ * The adaptive-batching section (issue 16, item 5): a backfill under a writer
+ * load that doubles halfway through. `alterColumn` int → bigint with `to` on a
+ * table of XC_BENCH_ADAPTIVE_ROWS rows (default 2,000,000), default options
+ * (batchTimeMs 200, parallel 2), on PostgreSQL and MariaDB. XC_BENCH_ADAPTIVE_WRITERS
+ * (default 2) paced writer connections write from the start; as many again join
+ * when xc's progress events say half the rows are done. Each writer alternates
+ * `UPDATE t SET amount = amount + 1 WHERE id = <random>` with an INSERT of a new
+ * row, XC_BENCH_ADAPTIVE_PAUSE_MS (default 2) apart. The same loads run for
+ * XC_BENCH_ADAPTIVE_QUIET_MS (default 5000) each with no migration before the
+ * backfill (quiet), and with xc's triggers installed but no backfill after it.
+ * Batch times come from the `batchMs` of xc's backfill events. XC_BENCH_ADAPTIVE_ONLY=PostgreSQL or
+ * MariaDB runs one database only; XC_BENCH_ADAPTIVE_DUMP=<file> writes every batch and write timing as JSON.
+ */
+import { createXc } from '../src/index.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchContext, BenchLog, BenchSection } from './context.js';
+import { ALTER_COLUMN_MIGRATION, createMyBenchDb, dropXcState, loadTable as myLoad, settle } from './my.js';
+import { createBenchDb, loadTable as pgLoad } from './pg.js';
+import { Checks, median, millis, percentile, type Section, type Table } from './report.js';
+import { Load, myDb, pgDb, type Sample } from './adaptive-load.js';
+
+const TITLE = 'Adaptive batching under a changing load';
+const BAND = 0.25; // "near the target": a batch within ±25 % of batchTimeMs
+const SETTLED_RUN = 3; // settled: this many batches in a row inside the band
+const TARGET_MS = 200; // xc's default batchTimeMs, which this section runs with
+const MAX_ROWS = 50_000; // xc's largest batch (src/backfill/run.ts)
+
+const envInt = (name: string, fallback: number) => {
+  const n = Number((process.env[name] ?? '').replace(/_/g, '') || fallback);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
+  return n;
+};
+
+/** One database's connections as the section needs them: the writers' and the setup's. */
+export interface AdaptiveDb {
+  dialect: 'postgres' | 'mysql';
+  url: string;
+  server: string;
+  /** A new connection that runs one statement and returns the rows it changed. */
+  writerConnection(): Promise<(sql: string, params: unknown[]) => Promise<number>>;
+  one(sql: string): Promise<number>;
+  load(table: string, rows: number): Promise<void>;
+  /** Let the server catch up on the load's writes before a timed part. */
+  settle(table: string): Promise<void>;
+  /** Row-lock waits so far (MariaDB's Innodb_row_lock_waits); null where the server has no such counter. */
+  lockWaits(): Promise<number | null>;
+  exec(sql: string): Promise<void>;
+  dropXc(): Promise<void>;
+  drop(): Promise<void>;
+}
+
+interface Batch {
+  at: number;
+  ms: number;
+  size: number;
+  pass: string;
+}
+
+interface Run {
+  db: string;
+  server: string;
+  quiet: Sample[][]; // by load level: [N writers, 2N writers]
+  triggers: Sample[][];
+  backfill: Sample[];
+  batches: Batch[];
+  /** Batches of the other pass, if any (MariaDB's backfill after the fill). */
+  others: Batch[];
+  pass: string;
+  doubledAt: number;
+  passStart: number;
+  passEnd: number;
+  lockWaits: number | null;
+  errors: string[];
+}
+
+export const adaptiveSection: BenchSection = async (ctx: BenchContext, log: BenchLog) => {
+  const rows = envInt('XC_BENCH_ADAPTIVE_ROWS', 2_000_000);
+  const writers = envInt('XC_BENCH_ADAPTIVE_WRITERS', 2);
+  const pauseMs = envInt('XC_BENCH_ADAPTIVE_PAUSE_MS', 2);
+  const quietMs = envInt('XC_BENCH_ADAPTIVE_QUIET_MS', 5000);
+  const checks = new Checks();
+  const runs: Run[] = [];
+  const dbs: [string, () => Promise<AdaptiveDb>][] = [['PostgreSQL', () => pgDb(ctx.pgUrl, createBenchDb, pgLoad)]];
+  if (ctx.myUp) dbs.push(['MariaDB', () => myDb(ctx.myUrl, createMyBenchDb, myLoad, settle, dropXcState)]);
+  // XC_BENCH_ADAPTIVE_ONLY=PostgreSQL|MariaDB: one database, while working on it.
+  const only = process.env.XC_BENCH_ADAPTIVE_ONLY?.toLowerCase();
+  for (const [name, open] of dbs.filter(([n]) => !only || n.toLowerCase() === only)) {
+    const db = await open();
+    try {
+      runs.push(await runOne(name, db, { rows, writers, pauseMs, quietMs }, checks, log));
+    } finally {
+      await db.drop();
+    }
+  }
+  if (process.env.XC_BENCH_ADAPTIVE_DUMP) await writeFile(process.env.XC_BENCH_ADAPTIVE_DUMP, JSON.stringify(runs));
+  return report(runs, checks, { rows, writers, pauseMs, quietMs }, ctx);
+};
+
+interface Sizes {
+  rows: number;
+  writers: number;
+  pauseMs: number;
+  quietMs: number;
+}
+
+async function runOne(name: string, db: AdaptiveDb, o: Sizes, checks: Checks, log: BenchLog): Promise<Run> {
+  const t = 'bench_adaptive';
+  const q = (id: string) => (db.dialect === 'mysql' ? `\`${id}\`` : `"${id}"`);
+  log(`adaptive ${name}: loading ${o.rows.toLocaleString('en-US')} rows`);
+  await db.load(t, o.rows);
+  const sum0 = await db.one(`SELECT SUM(amount) FROM ${q(t)}`);
+  const load = await Load.open(db, t, o.rows, 2 * o.writers, o.pauseMs);
+  const levels = async (label: string) => {
+    const out: Sample[][] = [];
+    for (const n of [o.writers, 2 * o.writers]) {
+      await db.settle(t);
+      log(`adaptive ${name}: ${label}, ${n} writers for ${o.quietMs} ms`);
+      const from = performance.now();
+      load.run(n);
+      await new Promise((r) => setTimeout(r, o.quietMs));
+      await load.run(0);
+      out.push(load.samplesBetween(from, performance.now()));
+    }
+    return out;
+  };
+  const quiet = await levels('quiet (no migration)');
+
+  await db.settle(t);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-bench-adaptive-'));
+  await writeFile(path.join(dir, `0001_${t}_amount_bigint.json`), JSON.stringify(ALTER_COLUMN_MIGRATION(t)));
+  const batches: Batch[] = [];
+  let doubledAt = NaN;
+  let doubledIn = '';
+  const xc = createXc({
+    url: db.url,
+    dir,
+    onEvent: (e) => {
+      if (e.event !== 'backfill' || e.batchMs === 0) return;
+      batches.push({ at: performance.now(), ms: e.batchMs, size: e.batchSize, pass: e.pass });
+      // Half the table done in the first pass over it (MariaDB: expand's fill; PostgreSQL: the backfill): the load doubles.
+      if (Number.isNaN(doubledAt) && e.done >= o.rows / 2) {
+        doubledAt = performance.now();
+        doubledIn = e.pass;
+        log(`adaptive ${name}: ${e.done} rows done, writers ${o.writers} → ${2 * o.writers}`);
+        load.run(2 * o.writers);
+      }
+    },
+  });
+  let triggers: Sample[][] = [];
+  let backfill: Sample[] = [];
+  let lockWaits: number | null = null;
+  try {
+    log(`adaptive ${name}: xc apply under ${o.writers} writers`);
+    const waits0 = await db.lockWaits();
+    const applyStart = performance.now();
+    load.run(o.writers);
+    await xc.apply();
+    await load.run(0);
+    const waits1 = await db.lockWaits();
+    lockWaits = waits0 === null || waits1 === null ? null : waits1 - waits0;
+    backfill = load.samplesBetween(applyStart, performance.now());
+    triggers = await levels("xc's triggers installed, no backfill");
+  } finally {
+    await xc.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const stats = load.totals();
+  await load.close();
+
+  // The pass the load doubled in, which wrote every row (PostgreSQL: backfill; MariaDB: expand's fill, before the triggers, then a backfill pass that converts only the rows written meanwhile).
+  const pass = doubledIn;
+  const main = batches.filter((b) => b.pass === pass);
+  const others = batches.filter((b) => b.pass !== pass);
+  const passStart = main.length ? main[0]!.at - main[0]!.ms : NaN;
+  const passEnd = main.length ? main[main.length - 1]!.at : NaN;
+
+  const n = async (sql: string) => db.one(sql);
+  checks.add(
+    { table: `${name} ${t}`, what: 'row count = loaded + inserted', expected: o.rows + stats.inserts, found: await n(`SELECT COUNT(*) FROM ${q(t)}`) },
+    { table: `${name} ${t}`, what: 'sum(amount) = loaded + inserts + updates', expected: sum0 + stats.inserts + stats.updated, found: await n(`SELECT SUM(amount) FROM ${q(t)}`) },
+    { table: `${name} ${t}`, what: 'rows where amount_big IS NULL', expected: 0, found: await n(`SELECT COUNT(*) FROM ${q(t)} WHERE amount_big IS NULL`) },
+    { table: `${name} ${t}`, what: 'rows where amount_big differs from amount', expected: 0, found: await n(`SELECT COUNT(*) FROM ${q(t)} WHERE amount_big <> amount`) },
+    { table: `${name} ${t}`, what: 'writer errors', expected: 0, found: stats.errors.length },
+  );
+  await db.dropXc();
+  await db.exec(`DROP TABLE ${q(t)}`);
+  return { db: name, server: db.server, quiet, triggers, backfill, batches: main, others, pass, doubledAt, passStart, passEnd, lockWaits, errors: stats.errors };
+}
+
+/** Index of the first batch from which the median of SETTLED_RUN batches lies inside the band; the list's length if none. */
+function settledAfter(bs: Batch[]): number {
+  for (let i = 0; i + SETTLED_RUN <= bs.length; i++) if (Math.abs(median(bs.slice(i, i + SETTLED_RUN).map((b) => b.ms)) - TARGET_MS) <= BAND * TARGET_MS) return i;
+  return bs.length;
+}
+
+const lat = (ss: Sample[]) => ss.map((s) => s.ms);
+const p = (xs: number[], q: number) => (xs.length ? percentile(xs, q) : NaN);
+const fmt = (v: number) => (Number.isNaN(v) ? '—' : millis(v));
+const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
+
+interface Verdict {
+  batchOk: boolean;
+  writerOk: boolean;
+  lines: string[];
+}
+
+function analyse(r: Run): { tables: Table[]; verdict: Verdict } {
+  const before = r.batches.filter((b) => b.at < r.doubledAt);
+  const after = r.batches.filter((b) => !(b.at < r.doubledAt));
+  const ramp = settledAfter(before);
+  const steady = before.slice(ramp);
+  const resettle = settledAfter(after);
+  const afterSettled = after.slice(resettle);
+  const row = (label: string, bs: Batch[]) => {
+    const ms = bs.map((b) => b.ms);
+    const inBand = ms.filter((m) => Math.abs(m - TARGET_MS) <= BAND * TARGET_MS).length;
+    return [label, bs.length, fmt(p(ms, 50)), fmt(p(ms, 90)), fmt(max(ms)), bs.length ? `${Math.round((100 * inBand) / bs.length)} %` : '—', bs.length ? Math.round(median(bs.map((b) => b.size))) : '—'];
+  };
+  const batchTable: Table = {
+    title: `${r.db}: batch time against the ${TARGET_MS} ms target (pass \`${r.pass}\`, ${r.batches.length} batches)`,
+    head: ['batches', 'count', 'median (ms)', 'p90 (ms)', 'max (ms)', `within ±${BAND * 100} %`, 'median size (rows)'],
+    rows: [
+      row(`before the doubling, first ${ramp} (ramp-up from the first size) left out`, steady),
+      row('after the doubling, all', after),
+      row(`after the doubling, once re-settled (first ${resettle} left out)`, afterSettled),
+    ],
+    notes: [
+      `Batch time: xc's own measure of each committed batch (the \`batchMs\` of its backfill events: chunk, UPDATE, cursor advance, COMMIT), ${r.batches.length} batches of both parts (parallel 2) in the order they committed. ` +
+        `Ramp-up / re-settle: batches until the median of ${SETTLED_RUN} in a row falls within ±${BAND * 100} % of the target. Size: rows per batch as the sizer chose it. ` +
+        `Cost per 1,000 rows over all batches, p10 / median / p90: ${[10, 50, 90].map((q) => fmt(p(r.batches.map((b) => (1000 * b.ms) / b.size), q))).join(' / ')} ms — how much of the batch times' spread is the server's, not the sizer's.` +
+        (r.lockWaits === null ? '' : ` Row-lock waits on the server during apply(): ${r.lockWaits}.`) +
+        (r.others.length
+          ? ` Not in the table: the ${r.others.length} batches of the \`${r.others[0]!.pass}\` pass after it (median ${fmt(median(r.others.map((b) => b.ms)))} ms, size median ${Math.round(median(r.others.map((b) => b.size)))} rows; it reads each chunk for the few rows written meanwhile, so most of its batches reach the ${MAX_ROWS.toLocaleString('en-US')}-row cap before the time target).`
+          : ''),
+    ],
+  };
+  const level = (i: number) => {
+    const live = r.backfill.filter((s) => (i === 0 ? s.at >= r.passStart && s.at < r.doubledAt : s.at >= r.doubledAt && s.at <= r.passEnd));
+    const cells = (ss: Sample[]) => [ss.length, fmt(p(lat(ss), 50)), fmt(p(lat(ss), 99)), fmt(max(lat(ss)))];
+    return { live, quiet: r.quiet[i]!, trig: r.triggers[i]!, cells };
+  };
+  const writerRows: (string | number)[][] = [];
+  const ratios: number[] = [];
+  for (const i of [0, 1]) {
+    const l = level(i);
+    const n = i === 0 ? 'N' : '2N';
+    writerRows.push([`${n}: quiet (no migration)`, ...l.cells(l.quiet), '1.00×']);
+    writerRows.push([`${n}: xc's triggers, no backfill`, ...l.cells(l.trig), `${(p(lat(l.trig), 99) / p(lat(l.quiet), 99)).toFixed(2)}×`]);
+    const rr = p(lat(l.live), 99) / p(lat(l.quiet), 99);
+    ratios.push(rr);
+    writerRows.push([`${n}: during the backfill ${i === 0 ? 'before' : 'after'} the doubling`, ...l.cells(l.live), `${rr.toFixed(2)}×`]);
+  }
+  const writerTable: Table = {
+    title: `${r.db}: the writers' latency, per load level, against the same load with no migration`,
+    head: ['load', 'writes', 'p50 (ms)', 'p99 (ms)', 'max (ms)', 'p99 / quiet p99'],
+    rows: writerRows,
+    notes: [
+      'Every write timed on the client, start to reply. "During the backfill": writes that started between the pass\'s first batch and the doubling, then between the doubling and its last batch. ' +
+        'Quiet: the same writers and pause, before the migration; "triggers, no backfill": after apply(), while xc\'s dual-write triggers are installed (the cost of item 2, apart from the backfill\'s).',
+      ...(r.errors.length ? [`First writer error: \`${r.errors[0]!.slice(0, 200)}\``] : []),
+    ],
+  };
+  const medBefore = p(steady.map((b) => b.ms), 50);
+  const medAfter = p(after.map((b) => b.ms), 50);
+  const p90 = Math.max(p(steady.map((b) => b.ms), 90), p(after.map((b) => b.ms), 90));
+  const batchOk = [medBefore, medAfter].every((m) => Math.abs(m - TARGET_MS) <= BAND * TARGET_MS) && p90 <= 2 * TARGET_MS;
+  const writerOk = ratios.every((x) => x <= 2);
+  const sizeB = median(steady.map((b) => b.size));
+  const sizeA = afterSettled.length ? median(afterSettled.map((b) => b.size)) : NaN;
+  return {
+    tables: [batchTable, writerTable],
+    verdict: {
+      batchOk,
+      writerOk,
+      lines: [
+        `${r.db}: batch time median ${fmt(medBefore)} ms before the doubling and ${fmt(medAfter)} ms after, p90 at most ${fmt(p90)} ms against ${TARGET_MS} ms ` +
+          `(target: median within ±${BAND * 100} %, p90 ≤ ${2 * TARGET_MS} ms): target ${batchOk ? 'met' : '**not met**'}. ` +
+          `Batch size ${Math.round(sizeB)} → ${Number.isNaN(sizeA) ? '—' : Math.round(sizeA)} rows (${Number.isNaN(sizeA) ? '—' : `${Math.round((100 * sizeA) / sizeB)} %`}); ramp-up ${ramp} batches, re-settled after ${resettle} batches.`,
+        `${r.db}: writers' p99 during the backfill ${ratios.map((x) => `${x.toFixed(2)}×`).join(' (N) and ')} (2N) the quiet p99 at the same load (target ≤ 2×): target ${writerOk ? 'met' : '**not met**'}.`,
+      ],
+    },
+  };
+}
+
+function report(runs: Run[], checks: Checks, o: Sizes, ctx: BenchContext): Section & { server: string } {
+  const tables: Table[] = [];
+  const conclusions: string[] = [];
+  for (const r of runs) {
+    const { tables: ts, verdict } = analyse(r);
+    tables.push(...ts);
+    conclusions.push(...verdict.lines);
+  }
+  if (!ctx.myUp) conclusions.push('MariaDB: not measured — no server answered.');
+  const failed = checks.failed;
+  tables.push({
+    title: 'Data checks',
+    head: ['table', 'check', 'expected', 'found', 'ok'],
+    rows: checks.all.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']),
+    notes: ['After apply() and the trigger-only runs, before the table is dropped: every write landed once in `amount` and was carried to `amount_big`.'],
+  });
+  conclusions.push(failed.length === 0 ? `Data checks: all ${checks.all.length} passed.` : `**Data checks FAILED**: ${failed.map((c) => `${c.table} ${c.what}: expected ${c.expected}, found ${c.found}`).join('; ')}.`);
+  const sizes = [o.rows !== 2_000_000 ? `XC_BENCH_ADAPTIVE_ROWS=${o.rows}` : '', o.writers !== 2 ? `XC_BENCH_ADAPTIVE_WRITERS=${o.writers}` : '', o.pauseMs !== 2 ? `XC_BENCH_ADAPTIVE_PAUSE_MS=${o.pauseMs}` : '', o.quietMs !== 5000 ? `XC_BENCH_ADAPTIVE_QUIET_MS=${o.quietMs}` : ''].filter(Boolean);
+  return {
+    title: TITLE,
+    server: runs.map((r) => r.server).join('; '),
+    intro: [
+      `Servers: ${runs.map((r) => r.server).join('; ')}. Reproduce: \`${[...sizes, 'XC_BENCH_SECTIONS=adaptive npm run bench'].join(' ')}\`.`,
+      `xc runs \`alterColumn\` amount int → amount_big bigint (with \`to\`) on ${o.rows.toLocaleString('en-US')} rows with default options (batchTimeMs ${TARGET_MS}, parallel 2), through \`apply()\`. ` +
+        `N = ${o.writers} writer connections write from the start, each alternating \`UPDATE t SET amount = amount + 1 WHERE id = <random>\` with an INSERT of a new row, ${o.pauseMs} ms apart; ` +
+        `when xc's progress events report half the rows done, ${o.writers} more join (2N). The same two loads run ${(o.quietMs / 1000).toFixed(0)} s each before the migration (quiet) and after apply() (triggers installed, no backfill).`,
+      `"Near the target": median batch time within ±${BAND * 100} % of ${TARGET_MS} ms and p90 ≤ 2× — the sizer steers by the time of the batch just done, so single batches scatter with the machine's noise (other sessions' CPU and I/O); ` +
+        'what the target guards is the typical lock hold (the median) and a bounded tail (p90), well under the 1 s lock timeout the writers could wait on.',
+    ],
+    tables,
+    conclusions,
+    failed: failed.length > 0,
+  };
+}

@@ -1,0 +1,79 @@
+/** The adaptive batch size (src/backfill/sizer.ts), fed batch timings: no database, no clock. */
+import { describe, expect, it } from 'vitest';
+import { BatchSizer, MAX_BATCH, MIN_BATCH } from '../../src/backfill/sizer.js';
+
+const TARGET = 200;
+
+/** A deterministic noise source (an LCG), so the runs below are the same every time. */
+function noise(seed: number, sigma: number): () => number {
+  let s = seed;
+  const u = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  // Roughly log-normal: a batch is as likely to take ×1.5 as ×1/1.5.
+  return () => Math.exp(sigma * 2 * (u() + u() + u() - 1.5));
+}
+
+/** Batch times of a walk where a row costs `msPerRow(i)` for batch i, times noise, plus 3 ms a batch. */
+function walk(batches: number, msPerRow: (i: number) => number, jitter: () => number = () => 1): { times: number[]; sizes: number[] } {
+  const sizer = new BatchSizer(TARGET);
+  let size = 1000;
+  const times: number[] = [];
+  const sizes: number[] = [];
+  for (let i = 0; i < batches; i++) {
+    const ms = 3 + size * msPerRow(i) * jitter();
+    times.push(ms);
+    sizes.push(size);
+    size = sizer.next(size, ms);
+  }
+  return { times, sizes };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+describe('BatchSizer', () => {
+  it('grows ×4, then ×2 while far under the target, then by at most 1.2; shrinks by half at most; stays in bounds', () => {
+    expect(new BatchSizer(TARGET).next(1000, 10)).toBe(4000);
+    expect(new BatchSizer(TARGET).next(1000, 40)).toBe(2000);
+    expect(new BatchSizer(TARGET).next(1000, 100)).toBe(1200);
+    expect(new BatchSizer(TARGET).next(1000, 4000)).toBe(500);
+    expect(new BatchSizer(TARGET).next(40_000, 1)).toBe(MAX_BATCH);
+    expect(new BatchSizer(TARGET).next(MIN_BATCH, 4000)).toBe(MIN_BATCH);
+  });
+
+  it('reaches the target from the first 1,000 rows in a few batches', () => {
+    const { times } = walk(12, () => 0.01); // 20,000 rows make 200 ms
+    const first = times.findIndex((t) => Math.abs(t - TARGET) <= 0.25 * TARGET);
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(8);
+    expect(times.slice(first).every((t) => Math.abs(t - TARGET) <= 0.25 * TARGET)).toBe(true);
+  });
+
+  it('one slow batch does not cut the size in proportion', () => {
+    const sizer = new BatchSizer(TARGET);
+    let size = 20_000;
+    for (let i = 0; i < 10; i++) size = sizer.next(size, 190);
+    const steady = size;
+    // A checkpoint or a lock wait: one batch takes 3× the target; the load has not changed.
+    const after = sizer.next(size, 3 * TARGET);
+    expect(after).toBeGreaterThan(0.7 * steady); // the last batch alone would give a third (bounded to a half)
+    expect(after).toBeLessThan(steady);
+  });
+
+  it('follows a doubling of the cost per row within a few batches', () => {
+    const { times, sizes } = walk(60, (i) => (i < 30 ? 0.01 : 0.02));
+    const resettled = times.slice(30).findIndex((t, k, all) => all.slice(k, k + 3).every((x) => Math.abs(x - TARGET) <= 0.25 * TARGET));
+    expect(resettled).toBeGreaterThanOrEqual(0);
+    expect(resettled).toBeLessThanOrEqual(5);
+    expect(Math.max(...times.slice(30))).toBeLessThanOrEqual(2.1 * TARGET); // the first batch at the new cost
+    expect(sizes.at(-1)! / sizes[29]!).toBeGreaterThan(0.4);
+    expect(sizes.at(-1)! / sizes[29]!).toBeLessThan(0.6);
+  });
+
+  it('keeps the median batch near the target when single batches scatter', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const { times } = walk(300, (i) => (i < 150 ? 0.01 : 0.02), noise(seed, 0.5));
+      const settled = times.slice(20);
+      // The last batch's time alone (the rule before) put the median at ~155 ms here: each slow batch cut the size.
+      expect(Math.abs(median(settled) - TARGET)).toBeLessThanOrEqual(0.1 * TARGET);
+    }
+  });
+});
