@@ -182,6 +182,29 @@ describeMysql('MySQL driver', () => {
     await knex.destroy();
   });
 
+  it("names the pooled connection behind a session of its own pool only (a mysql2 pool handed in is the application's)", async () => {
+    const connectionIds = async (d: Driver) => {
+      const seen: { pooled: object | undefined; id: unknown }[] = [];
+      for (let i = 0; i < 2; i++) {
+        await withSession(d, async (s) => void seen.push({ pooled: s.pooled, id: (await s.query<{ id: unknown }>('SELECT CONNECTION_ID() AS id')).rows[0]!.id }));
+      }
+      return seen;
+    };
+    const own = await openDriver({ url: MYSQL_URL! });
+    const [a, b] = await connectionIds(own);
+    await own.close();
+    // The same connection handed out twice is the same object (mysql2 wraps it anew each time: statementLimit.ts keys on it).
+    expect(a!.pooled).toBeDefined();
+    expect(a!.id).toBe(b!.id);
+    expect(b!.pooled).toBe(a!.pooled);
+
+    const pool = mysql.createPool(MYSQL_URL!);
+    const theirs = await openDriver({ connection: pool });
+    expect((await connectionIds(theirs)).map((x) => x.pooled)).toEqual([undefined, undefined]);
+    await theirs.close();
+    await pool.end();
+  });
+
   it('opens a knexfile with a URL connection', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-knexfile-'));
     try {

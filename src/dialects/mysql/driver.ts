@@ -176,8 +176,9 @@ export function createMysqlDriver(
       }
       const core = conn.connection as unknown as NodeJS.EventEmitter;
       if (core.listenerCount?.('error') === 0) core.on('error', () => undefined);
-      // A pool xc opened: its connections are xc's alone, so a session says which one it is (Session.pooled).
-      return mysqlSession(conn as unknown as MysqlQueryable, (destroy) => (destroy ? conn.destroy() : conn.release()), owned ? conn : undefined);
+      // A pool xc opened: its connections are xc's alone, so a session says which one it is (Session.pooled): the
+      // core connection, as mysql2 wraps it in a new promise object on every getConnection.
+      return mysqlSession(conn as unknown as MysqlQueryable, (destroy) => (destroy ? conn.destroy() : conn.release()), owned ? core : undefined);
     },
     async close() {
       if (owned) await pool.end();
