@@ -29,6 +29,14 @@ describe('PostgreSQL trigger bodies: a column as up/down', () => {
     expect(sync('Amount', '"amount_new"')).toContain('(SELECT (Amount) FROM (SELECT NEW.*) AS _xc_row)');
     expect(sync('"other"', '"amount_new"')).toContain('(SELECT ("other") FROM (SELECT NEW.*) AS _xc_row)');
   });
+  it('reads a CAST of a column off NEW too, and keeps the query for any other CAST', () => {
+    expect(sync('"amount"', 'CAST(amount_new AS int)')).toContain('NEW."amount" := CAST(NEW."amount_new" AS int);');
+    expect(sync('"amount"', 'cast("amount_new" as numeric(10, 2))')).toContain('NEW."amount" := CAST(NEW."amount_new" AS numeric(10, 2));');
+    expect(sync('"amount"', 'CAST(amount_new AS double precision)')).toContain('NEW."amount" := CAST(NEW."amount_new" AS double precision);');
+    expect(sync('"amount"', 'CAST(user AS text)')).toContain('(SELECT (CAST(user AS text)) FROM (SELECT NEW.*) AS _xc_row)');
+    expect(sync('"amount"', 'CAST(amount_new + 1 AS int)')).toContain('(SELECT (CAST(amount_new + 1 AS int)) FROM (SELECT NEW.*) AS _xc_row)');
+    expect(sync('"amount"', 'CAST(amount_new AS int) + 1')).toContain('(SELECT (CAST(amount_new AS int) + 1) FROM (SELECT NEW.*) AS _xc_row)');
+  });
   it('does the same for fill triggers (an in-place shadow column)', () => {
     const fill = fnOf(pgFillTrigger(q, { name: 'xc_s', table: 't', column: 'xc_shadow0', expr: '"amount"', columns: ['id', 'amount', 'xc_shadow0'], always: true }));
     expect(fill).toContain('NEW."xc_shadow0" := NEW."amount";');

@@ -31,16 +31,26 @@ const VALUE_KEYWORDS = new Set(['true', 'false', 'null', 'default', 'user', 'cur
 
 /**
  * `expr` over the row. An expression that is only one of the row's columns (`"amount"`, or `amount`
- * unquoted in lower case; renameColumn's up/down, alterColumn's default up) is read straight off NEW:
+ * unquoted in lower case; renameColumn's up/down, alterColumn's default up), or a CAST of one, is read off NEW:
  * plpgsql evaluates that as a simple expression, where the query over the row goes through the executor
- * for every row written (1.2 µs of the 3 µs the sync trigger of a rename added per updated row).
+ * for every row written (a rename's sync trigger cost 13 µs per updated row, 6 µs without the query).
  */
 function rowValue(q: Quote, expr: string, columns: string[]): string {
+  const column = rowColumn(expr, columns);
+  if (column !== undefined) return `NEW.${q(column)}`;
+  // `CAST(col AS type)` (alterColumn's usual down) likewise; the type is a plain name, with a modifier or [].
+  const cast = /^\s*CAST\s*\(\s*("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\s+AS\s+([A-Za-z_][A-Za-z0-9_ ]*(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])?)\s*\)\s*$/i.exec(expr);
+  const castColumn = cast ? rowColumn(cast[1]!, columns) : undefined;
+  return castColumn !== undefined ? `CAST(NEW.${q(castColumn)} AS ${cast![2]!.trim()})` : overRow(expr);
+}
+
+/** The row's column `expr` is, when it is only that. */
+function rowColumn(expr: string, columns: string[]): string | undefined {
   const e = expr.trim();
   const quoted = /^"((?:[^"]|"")+)"$/.exec(e)?.[1]?.replace(/""/g, '"');
   const bare = /^[a-z_][a-z0-9_$]*$/.test(e) && !VALUE_KEYWORDS.has(e) ? e : undefined;
   const column = quoted ?? bare;
-  return column !== undefined && columns.includes(column) ? `NEW.${q(column)}` : overRow(expr);
+  return column !== undefined && columns.includes(column) ? column : undefined;
 }
 
 /** Unchanged by this UPDATE, compared as text: every type has a text form, not every type has `=` (json). */
