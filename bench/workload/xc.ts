@@ -39,9 +39,10 @@ export async function withWorkloadXc<T>(url: string, table: string, dropState: (
   }
 }
 
-/** The step that was running at `at` (the last one started before it), or null. */
+/** What xc was doing at `at`: the last step or phase change before it (a phase's own work, e.g. the backfill's batches, has no step), or null. */
 export function stepAt(events: XcEvents, at: number): XcEvents['steps'][number] | null {
+  const phases = [...events.phases].map(([phase, t]) => ({ at: t, phase, description: `phase ${phase} began`, sql: '' }));
   let found: XcEvents['steps'][number] | null = null;
-  for (const s of events.steps) if (s.at <= at) found = s;
+  for (const s of [...events.steps, ...phases].sort((a, b) => a.at - b.at)) if (s.at <= at) found = s;
   return found;
 }
