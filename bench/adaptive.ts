@@ -73,7 +73,6 @@ interface Run {
   passStart: number;
   passEnd: number;
   lockWaits: number | null;
-  rows: number;
   errors: string[];
 }
 
@@ -188,7 +187,7 @@ async function runOne(name: string, db: AdaptiveDb, o: Sizes, checks: Checks, lo
   );
   await db.dropXc();
   await db.exec(`DROP TABLE ${q(t)}`);
-  return { db: name, server: db.server, quiet, triggers, backfill, batches: main, others, pass, doubledAt, passStart, passEnd, lockWaits, rows: o.rows, errors: stats.errors };
+  return { db: name, server: db.server, quiet, triggers, backfill, batches: main, others, pass, doubledAt, passStart, passEnd, lockWaits, errors: stats.errors };
 }
 
 /** Index of the first batch from which the median of SETTLED_RUN batches lies inside the band; the list's length if none. */
@@ -267,9 +266,12 @@ function analyse(r: Run): { tables: Table[]; verdict: Verdict } {
   const medBefore = p(steady.map((b) => b.ms), 50);
   const medAfter = p(after.map((b) => b.ms), 50);
   const p90 = Math.max(p(steady.map((b) => b.ms), 90), p(after.map((b) => b.ms), 90));
-  const batchOk = [medBefore, medAfter].every((m) => Math.abs(m - TARGET_MS) <= BAND * TARGET_MS) && p90 <= 2 * TARGET_MS;
+  // Under the band only because the size is at xc's cap: the time target is a ceiling there, not missed by the sizer.
+  const capped = (bs: Batch[]) => bs.length > 0 && median(bs.map((b) => b.size)) >= MAX_ROWS;
+  const near = (m: number, bs: Batch[]) => Math.abs(m - TARGET_MS) <= BAND * TARGET_MS || (m < TARGET_MS && capped(bs));
+  const batchOk = near(medBefore, steady) && near(medAfter, after) && p90 <= 2 * TARGET_MS;
+  const capNote = capped(steady) || capped(after) ? ` The batches ran at the ${MAX_ROWS.toLocaleString('en-US')}-row cap (src/backfill/sizer.ts), under the time target: the sizer had nothing to shrink or grow toward there.` : '';
   const writerOk = ratios.every((x) => x <= 2);
-  const held = (100 * 2 * median(r.batches.map((b) => b.size))) / r.rows;
   // Do the slow writes end as a batch commits (a wait on its row locks, or on its WAL/redo flush), or anywhere (the machine)?
   const commits = r.batches.map((b) => b.at);
   const toCommit = (x: Sample) => Math.min(...commits.map((c) => Math.abs(c - (x.at + x.ms))));
@@ -289,11 +291,10 @@ function analyse(r: Run): { tables: Table[]; verdict: Verdict } {
       lines: [
         `${r.db}: batch time median ${fmt(medBefore)} ms before the doubling and ${fmt(medAfter)} ms after, p90 at most ${fmt(p90)} ms against ${TARGET_MS} ms ` +
           `(target: median within ±${BAND * 100} %, p90 ≤ ${2 * TARGET_MS} ms): target ${batchOk ? 'met' : '**not met**'}. ` +
-          `Batch size ${Math.round(sizeB)} → ${Number.isNaN(sizeA) ? '—' : Math.round(sizeA)} rows (${Number.isNaN(sizeA) ? '—' : `${Math.round((100 * sizeA) / sizeB)} %`}); ramp-up ${ramp} batches, re-settled after ${resettle} batches.`,
+          `Batch size ${Math.round(sizeB)} → ${Number.isNaN(sizeA) ? '—' : Math.round(sizeA)} rows (${Number.isNaN(sizeA) ? '—' : `${Math.round((100 * sizeA) / sizeB)} %`}); ramp-up ${ramp} batches, re-settled after ${resettle} batches.${capNote}`,
         `${r.db}: writers' p99 during the backfill ${ratios.map((x) => `${x.toFixed(2)}×`).join(' (N) and ')} (2N) the quiet p99 at the same load (target ≤ 2×): target ${writerOk ? 'met' : '**not met**'}. ` +
-          `Where the tail could come from: an UPDATE of a random row finds it in a batch not yet committed about ${held.toFixed(1)} % of the time (2 parts × median batch ${Math.round(median(r.batches.map((b) => b.size)))} rows / ${r.rows.toLocaleString('en-US')} rows), ` +
-          `and then waits for that batch's COMMIT, up to a whole batch time; half the writes are UPDATEs, so about ${(held / 2).toFixed(1)} % of writes may wait${r.lockWaits === null ? '' : ` (row-lock waits counted by the server during apply(): ${r.lockWaits}, of ${r.backfill.length} writes)`}. ` +
-          `Past 1 % such waits would be the p99, scaling with batchTimeMs (fewer rows per batch — a lower batchTimeMs, or --parallel 1 — bring it under). Measured: ${coupling}`,
+          `A write that lands on a row of a batch not yet committed waits for that COMMIT (up to a batch time), and every COMMIT flushes the batch's log: both would end slow writes as batches commit. ` +
+          `${r.lockWaits === null ? '' : `Row-lock waits counted by the server during apply(): ${r.lockWaits}, for ${r.backfill.length} writes. `}${coupling}`,
       ],
     },
   };
