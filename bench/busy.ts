@@ -76,14 +76,14 @@ interface Run {
   events: Event[];
   procs: { cmd: string; start: number; end: number }[];
   lines: { at: number; text: string }[];
-  /** xc: rows updated server-wide during the backfill pass, less the writer's updates then (≈ rows the pass reconverted). */
+  /** xc: rows updated server-wide during the backfill pass (Handler_update), less the writer's updates and xc's cursor writes then (≈ rows the pass reconverted). */
   reconverted?: number;
 }
 
 async function counters(c: mysql.Connection): Promise<{ waits: number; time: number; updated: number }> {
-  const [rows] = await c.query(`SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_row_lock_waits', 'Innodb_row_lock_time', 'Innodb_rows_updated')`);
+  const [rows] = await c.query(`SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_row_lock_waits', 'Innodb_row_lock_time', 'Handler_update')`);
   const v = Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, Number(r.Value)]));
-  return { waits: v.Innodb_row_lock_waits ?? 0, time: v.Innodb_row_lock_time ?? 0, updated: v.Innodb_rows_updated ?? 0 };
+  return { waits: v.Innodb_row_lock_waits ?? 0, time: v.Innodb_row_lock_time ?? 0, updated: v.Handler_update ?? 0 };
 }
 
 /** The table of the issue, ids 1..rows (v = id % 1000), by INSERT … SELECT doubling; analyzed and flushed. */
@@ -136,8 +136,10 @@ async function xcChange(db: MyBenchDb, bin: string, dir: string, mon: mysql.Conn
   }
   await Promise.all(pending);
   const [b0, b1] = [at.backfilling, at.backfilled];
+  // Less the writer's updates and xc's cursor row, written once per batch.
   const writes = b0 && b1 ? writerEnds().filter((t) => t >= b0.t && t <= b1.t).length : 0;
-  return { events, procs, reconverted: b0 && b1 ? Math.max(0, b1.updated - b0.updated - writes) : undefined };
+  const cursorWrites = events.filter((x) => x.e.event === 'backfill' && x.e.pass === 'backfill').length;
+  return { events, procs, reconverted: b0 && b1 ? b1.updated - b0.updated - writes - cursorWrites : undefined };
 }
 
 async function oneRun(db: MyBenchDb, who: 'xc' | 'pt', kind: WriterKind, rows: number, checks: Checks, bin: string, dir: string): Promise<Run> {
@@ -213,6 +215,25 @@ function passStats(r: Run, pass: string): { batches: number; medSize: number; mi
   return { batches: b.length, medSize: sizes.length ? median(sizes) : 0, minSize: sizes.length ? Math.min(...sizes) : 0, medMs: gaps.length ? median(gaps) : 0 };
 }
 
+/** Where xc's time goes under the busy writer, against the paced one: its largest parts, and the fill's batches. */
+function whereTimeGoes(runs: Record<WriterKind, { xc: Run[]; pt: Run[] }>): string {
+  const med = (kind: WriterKind) => {
+    const parts = runs[kind].xc.map(xcParts);
+    return Object.fromEntries(Object.keys(parts[0]!).map((n) => [n, median(parts.map((p) => p[n]!))]));
+  };
+  const busy = med('busy');
+  const paced = med('paced');
+  const whole = median(runs.busy.xc.map((r) => r.ms));
+  const top = Object.entries(busy).sort((a, b) => b[1] - a[1]).slice(0, 4);
+  const startUps = busy['apply start-up']! + busy['deploy record']! + busy['contract start-up']!;
+  const fill = (kind: WriterKind) => median(runs[kind].xc.map((r) => passStats(r, 'fill').medSize));
+  return (
+    `Where xc's time goes under the busy writer (medians): ${top.map(([n, ms]) => `${n} ${secs(ms)} s (${Math.round((ms * 100) / whole)}%; paced ${secs(paced[n]!)} s)`).join(', ')}; ` +
+    `the three processes' start-up and state work (apply to \`expanding\`, deploy record, contract to its first verify read) ${secs(startUps)} s. ` +
+    `The fill's median batch: ${fill('busy')} rows under the busy writer, ${fill('paced')} under the paced one (the adaptive size follows each batch's time); lock retries: ${median(runs.busy.xc.map((r) => r.events.filter((x) => x.e.event === 'lock_retry').length))}.`
+  );
+}
+
 /** What xc was doing (its last event) when the worst write began. */
 function during(r: Run): string {
   const last = [...r.events].reverse().find((x) => x.at <= r.writer.worstAt && (x.e.event === 'step' || x.e.event === 'phase' || x.e.event === 'verify'));
@@ -221,6 +242,7 @@ function during(r: Run): string {
   return last.e.event === 'verify' ? 'verify' : String(last.e.to);
 }
 
+const perSecond = (rs: Run[]) => Math.round(median(rs.map((r) => (r.writer.writes * 1000) / r.ms)));
 const spread = (xs: number[], f: (n: number) => string) => (xs.length > 1 ? `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : f(xs[0] ?? NaN));
 
 export const busySection: BenchSection = async (ctx: BenchContext, log: BenchLog) => {
@@ -268,7 +290,7 @@ function report(rows: number, repeat: number, checks: Checks, runs: Record<Write
     })),
     notes: [
       'xc: the three CLI processes one after the other (`node bin/xc … --json`, from the build), from the first spawn to the last exit; pt-osc: its process, start-up to exit, flags ' + `\`${ptOscFlags(PT_ALTER).filter((f) => f !== '--alter' && f !== PT_ALTER).join(' ')}\`.`,
-      'Row-lock waits / time: the server\'s `Innodb_row_lock_waits` / `Innodb_row_lock_time` over the change (everyone\'s waits: the writer\'s and the tool\'s).',
+      'Row-lock waits / time: the server\'s `Innodb_row_lock_waits` / `Innodb_row_lock_time` over the change (server-wide: the writer\'s and the tool\'s waits, and those of anything else the server runs meanwhile).',
       ...WRITERS.flatMap((k) => [...runs[k].xc, ...runs[k].pt].filter((r) => r.writer.errors.length).slice(0, 1).map((r) => `First ${k} writer error: \`${r.writer.errors[0]!.slice(0, 160)}\``)),
     ],
   });
@@ -299,7 +321,7 @@ function report(rows: number, repeat: number, checks: Checks, runs: Record<Write
       const b = xs.map((r) => passStats(r, 'backfill'));
       return [kind, median(f.map((x) => x.batches)), `${median(f.map((x) => x.medSize))} / ${Math.min(...f.map((x) => x.minSize))}`, millis(median(f.map((x) => x.medMs))), median(b.map((x) => x.batches)), `${median(b.map((x) => x.medSize))} / ${Math.min(...b.map((x) => x.minSize))}`, median(xs.map((r) => r.events.filter((x) => x.e.event === 'lock_retry').length)), kind === 'busy' ? median(xs.map((r) => r.reconverted ?? 0)) : '—'];
     }),
-    notes: ['Batch interval: between consecutive `backfill` events of the pass (two parts walk at once, so about half a batch\'s time). Rows reconverted: `Innodb_rows_updated` between the `backfilling` and `backfilled` events less the writer\'s updates that finished in between (approximate: xc\'s own state rows count too).'],
+    notes: ['Batch interval: between consecutive `backfill` events of the pass (two parts walk at once, so about half a batch\'s time). Rows reconverted: the server\'s `Handler_update` between the `backfilling` and `backfilled` events, less the writer\'s updates that finished in between and one cursor write per batch (approximate: the readings are taken as the events arrive).'],
   });
   const failed = checks.failed;
   tables.push({
@@ -315,8 +337,11 @@ function report(rows: number, repeat: number, checks: Checks, runs: Record<Write
   conclusions.push(
     `Busy writer: xc took ${secs(median(runs.busy.xc.map((x) => x.ms)))} s against pt-osc's ${secs(median(runs.busy.pt.map((x) => x.ms)))} s, median of the per-round ratios ${busyRatio.toFixed(2)}× (${Math.min(...r('busy')).toFixed(2)}–${Math.max(...r('busy')).toFixed(2)}×): ` +
       `target ≤ 1.0× ${busyRatio <= 1 ? '**met**' : '**not met**'}. xc's worst write ${millis(busyStall)} ms (max ${millis(maxStall)} ms) against its 1 s lock timeout: ${maxStall < 1000 ? '**met**' : '**not met**'}; pt-osc's ${millis(median(runs.busy.pt.map((x) => x.writer.worstMs)))} ms. ` +
-      `Writes done: xc ${median(runs.busy.xc.map((x) => x.writer.writes))}, pt-osc ${median(runs.busy.pt.map((x) => x.writer.writes))}; errors: xc ${errors(runs.busy.xc)}, pt-osc ${errors(runs.busy.pt)}.`,
+      `Writes done: xc ${median(runs.busy.xc.map((x) => x.writer.writes))}, pt-osc ${median(runs.busy.pt.map((x) => x.writer.writes))}; errors: xc ${errors(runs.busy.xc)}, pt-osc ${errors(runs.busy.pt)}. ` +
+      `Writes per second while each ran: xc ${perSecond(runs.busy.xc)}, pt-osc ${perSecond(runs.busy.pt)} (p99 ${millis(median(runs.busy.xc.map((x) => x.writer.p99Ms)))} against ${millis(median(runs.busy.pt.map((x) => x.writer.p99Ms)))} ms): ` +
+      'pt-osc\'s copy reads its chunks with LOCK IN SHARE MODE, so the writer mostly waits while it copies; xc\'s batches leave it running.',
     `Paced writer (reference): xc / pt-osc ${median(r('paced')).toFixed(2)}× (${Math.min(...r('paced')).toFixed(2)}–${Math.max(...r('paced')).toFixed(2)}×); worst write xc ${millis(median(runs.paced.xc.map((x) => x.writer.worstMs)))} ms, pt-osc ${millis(median(runs.paced.pt.map((x) => x.writer.worstMs)))} ms.`,
+    whereTimeGoes(runs),
     failed.length === 0 ? `Data checks: all ${checks.all.length} passed.` : `**Data checks FAILED**: ${failed.map((c) => `${c.table} ${c.what}: expected ${c.expected}, found ${c.found}`).join('; ')}.`,
   );
   return {
