@@ -122,6 +122,7 @@ export const amplificationSection: BenchSection = async (ctx, log) => {
   const tables: Table[] = [];
   const conclusions: string[] = [];
   const servers: string[] = [];
+  const settings: string[] = [];
   const sides: [string, (url: string) => Promise<Side>, boolean][] = [
     ['PostgreSQL', (u) => postgresSide(u, rows, clients), true],
     ['MariaDB', (u) => mariadbSide(u, rows, clients), ctx.myUp],
@@ -136,6 +137,7 @@ export const amplificationSection: BenchSection = async (ctx, log) => {
     const side = await open(name === 'PostgreSQL' ? ctx.pgUrl : ctx.myUrl);
     try {
       servers.push(side.server);
+      settings.push(`${side.db}: ${side.settings}`);
       const runs: CaseRun[] = [];
       for (const c of cases) runs.push(await runCase(side, c, rows, rounds, ms, clients, checks, log));
       report(side, runs, tables, conclusions);
@@ -159,7 +161,7 @@ export const amplificationSection: BenchSection = async (ctx, log) => {
     title: 'Write amplification of dual-write (sync triggers)',
     server: servers.join('; '),
     intro: [
-      `Servers: ${servers.join('; ')}, default settings (every commit flushed: PostgreSQL synchronous_commit on, InnoDB flush_log_at_trx_commit 1).`,
+      `Servers: ${servers.join('; ')} (${settings.join('; ')}).`,
       `Tables \`(id int primary key, amount int not null default 0, pad)\` of ${rows.toLocaleString('en-US')} rows, two identical copies per case: xc \`apply()\` on one (its triggers in place, phase \`backfilled\`), nothing on the other; both then rewritten alike and flushed. ` +
         `Closed-loop clients on their own connections, prepared statements, autocommit: \`INSERT\` of a new id, or \`UPDATE … SET amount = amount + 1 WHERE id = <random>\`; ` +
         `each workload ${ms} ms per table and round, in ${SLICES} slices alternating between the two tables (ABBAAB, the order turning each workload and round), ${rounds} rounds. The new version's writes run on the migrated table against the old version's on the plain one.`,

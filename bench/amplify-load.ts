@@ -23,6 +23,8 @@ export interface WriteConn {
 export interface Side {
   db: 'PostgreSQL' | 'MariaDB';
   server: string;
+  /** The server settings that decide what a commit costs. */
+  settings: string;
   q(id: string): string;
   /** The n-th bind placeholder (1-based). */
   p(n: number): string;
@@ -57,6 +59,7 @@ export async function postgresSide(url: string, rows: number, clients: number): 
     return {
       db: 'PostgreSQL',
       server: (await pgOne<string>(db, 'SELECT version()')).replace(/ on .*/, ''),
+      settings: await pgOne<string>(db, `SELECT 'synchronous_commit ' || current_setting('synchronous_commit') || ', fsync ' || current_setting('fsync') || ', shared_buffers ' || current_setting('shared_buffers')`),
       q,
       p: (n) => `$${n}`,
       scalar: async (sql) => Number(await pgOne(db, sql)),
@@ -103,6 +106,7 @@ export async function mariadbSide(url: string, rows: number, clients: number): P
     return {
       db: 'MariaDB',
       server: /mariadb/i.test(version) ? `MariaDB ${version}` : `MySQL ${version}`,
+      settings: await myOne<string>(db, `SELECT CONCAT('innodb_flush_log_at_trx_commit ', @@innodb_flush_log_at_trx_commit, ', innodb_buffer_pool_size ', @@innodb_buffer_pool_size DIV 1048576, ' MiB')`),
       q,
       p: () => '?',
       scalar: async (sql) => Number(await myOne(db, sql)),
