@@ -65,7 +65,7 @@ describe('Throttle', () => {
     const throttle = await Throttle.open(ctx, '0001', 'users', 'backfill');
     const err = (await throttle.wait().catch((e: unknown) => e)) as { exitCode: number; code: string; message: string; details: Record<string, unknown> };
     expect(err).toMatchObject({ exitCode: 3, code: 'throttled', details: { migration: '0001', table: 'users', signal: 'load', value: 12, limit: 4, unit: 'sessions' } });
-    expect(err.message).toMatch(/^backfill of "users" held back for \d+s \(--throttle-timeout\) by load 12 sessions over the limit 4 sessions; every batch before is committed: run the command again to resume/);
+    expect(err.message).toMatch(/^backfill of "users" held back for \d+m?s \(--throttle-timeout\) by load 12 sessions over the limit 4 sessions; every batch before is committed: run the command again to resume/);
     expect(notes.at(-1)).toBeNull();
   }, 30_000);
 

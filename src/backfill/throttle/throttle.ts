@@ -130,10 +130,13 @@ export class Throttle {
   private timedOut(over: HealthReading[], heldMs: number): RefusedError {
     const first = over[0]!;
     return new RefusedError(
-      `${this.pass} of "${this.table}" held back for ${formatDuration(Math.round(heldMs / 1000) * 1000)} (--throttle-timeout) by ${describeReadings(over)}; ` +
+      `${this.pass} of "${this.table}" held back for ${heldFor(heldMs)} (--throttle-timeout) by ${describeReadings(over)}; ` +
         `every batch before is committed: run the command again to resume, once the database is healthier (or raise the limit)`,
       { migration: this.migration, table: this.table, signal: first.signal, ...(first.source !== undefined ? { source: first.source } : {}), value: first.value, limit: first.limit, unit: first.unit, readings: over },
       { code: 'throttled' },
     );
   }
 }
+
+/** Whole seconds, or milliseconds under one (a short --throttle-timeout said "held back for 0"). */
+const heldFor = (ms: number) => (ms < 1000 ? `${Math.max(1, Math.round(ms))}ms` : formatDuration(Math.round(ms / 1000) * 1000));
