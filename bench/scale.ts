@@ -10,6 +10,7 @@
  *   XC_BENCH_SCALE_ROWS        PostgreSQL sizes (default "100000,1000000,5000000,20000000")
  *   XC_BENCH_SCALE_MY_ROWS     MariaDB sizes (default "100000,1000000,5000000"; empty string: none)
  *   XC_BENCH_SCALE_PLAIN_MAX   largest PostgreSQL size that also runs the single plain UPDATE (default 1000000)
+ *   XC_BENCH_SCALE_ROUNDS      alternating rounds of xc and the split UPDATE at sizes up to 1M, medians reported (default 3; one above 1M)
  *   XC_BENCH_SCALE_BUDGET_S    the section's budget in seconds (default 600): a MariaDB size projected past it is left out
  */
 import { statfs } from 'node:fs/promises';
@@ -28,6 +29,8 @@ const SPLIT_TARGET = 1.15;
 /** Linear: time per row at every size from 1M up within this of the 1M run's. */
 const LINEAR_TARGET = 1.25;
 /** The section's time budget (issue 16's brief: 10 minutes at the default sizes); MariaDB sizes past it are left out. */
+/** Rounds of the xc / split pair at sizes up to 1M (XC_BENCH_SCALE_ROUNDS); one above. */
+const ROUNDS_SMALL = Number(process.env.XC_BENCH_SCALE_ROUNDS ?? 3);
 const BUDGET_MS = Number(process.env.XC_BENCH_SCALE_BUDGET_S ?? 600) * 1000;
 
 function sizes(name: string, fallback: string): number[] {
@@ -55,6 +58,7 @@ interface PgSize {
   split: PgRun;
   plain?: PgRun;
   firstRan: 'xc' | 'split';
+  rounds: number;
 }
 interface MySize {
   rows: number;
@@ -72,6 +76,8 @@ export const scaleSection: BenchSection = async (ctx, log) => {
   const pgSizes = sizes('XC_BENCH_SCALE_ROWS', '100000,1000000,5000000,20000000');
   const mySizes = ctx.myUp ? sizes('XC_BENCH_SCALE_MY_ROWS', '100000,1000000,5000000') : [];
   const plainMax = Number(process.env.XC_BENCH_SCALE_PLAIN_MAX ?? 1_000_000);
+  // Small sizes are cheap and the noisiest: several alternating rounds; a large size, one pair.
+  const roundsMax = 1_000_000;
   if (!ctx.myUp) notes.push('MariaDB half not measured: no server answered.');
 
   const pgRuns: PgSize[] = [];
@@ -95,7 +101,7 @@ export const scaleSection: BenchSection = async (ctx, log) => {
         notes.push(`PostgreSQL ${fmt(N)} rows skipped: it needs about ${mb(perRow * N)} and the disk has ${mb(room)} free.`);
         continue;
       }
-      pgRuns.push(await pgSize(db, N, i % 2 === 0 ? 'xc' : 'split', N <= plainMax, checks, log));
+      pgRuns.push(await pgSize(db, N, i % 2 === 0 ? 'xc' : 'split', N <= roundsMax ? ROUNDS_SMALL : 1, N <= plainMax, checks, log));
     }
   } finally {
     await db.drop();
@@ -158,31 +164,38 @@ async function checkPg(db: BenchDb, t: string, what: string, checks: Checks): Pr
   return after;
 }
 
-async function pgSize(db: BenchDb, N: number, first: 'xc' | 'split', plain: boolean, checks: Checks, log: BenchLog): Promise<PgSize> {
+/**
+ * `rounds` rounds of xc and the split UPDATE (the one that goes first alternating, starting with `first`),
+ * then the plain UPDATE once; each run's median over the rounds (the run of median time, WAL and batches).
+ */
+async function pgSize(db: BenchDb, N: number, first: 'xc' | 'split', rounds: number, plain: boolean, checks: Checks, log: BenchLog): Promise<PgSize> {
   let bytes = 0;
   let bytesAfter = 0;
-  const runs: Partial<Record<'xc' | 'split' | 'plain', PgRun>> = {};
-  const order: ('xc' | 'split' | 'plain')[] = first === 'xc' ? ['xc', 'split'] : ['split', 'xc'];
-  if (plain) order.push('plain');
-  for (const kind of order) {
-    log(`scale: PostgreSQL ${fmt(N)} rows, ${kind === 'xc' ? 'xc backfill' : kind === 'split' ? `UPDATE split over ${PARALLEL} sessions` : 'single plain UPDATE'}`);
-    const t = `scale_${kind}`;
-    bytes = await prepare(db, t, N);
-    if (kind === 'xc') {
-      await checkpoint(db);
-      const lsn = await walLsn(db.client);
-      runs.xc = { ...(await pgXcBackfill(db, t)), walBytes: 0 };
-      runs.xc.walBytes = await walSince(db, lsn);
-    } else {
-      await db.client.query(`ALTER TABLE ${t} ADD COLUMN amount_big bigint`);
-      await checkpoint(db);
-      const lsn = await walLsn(db.client);
-      const ms = kind === 'split' ? await splitUpdate(db, t, N) : (await timed(() => db.client.query(`UPDATE ${t} SET amount_big = amount`))).ms;
-      runs[kind] = { ms, walBytes: await walSince(db, lsn) };
+  const runs: Record<'xc' | 'split' | 'plain', PgRun[]> = { xc: [], split: [], plain: [] };
+  for (let round = 0; round < rounds; round++) {
+    const order: ('xc' | 'split' | 'plain')[] = (first === 'xc') === (round % 2 === 0) ? ['xc', 'split'] : ['split', 'xc'];
+    if (plain && round === rounds - 1) order.push('plain');
+    for (const kind of order) {
+      log(`scale: PostgreSQL ${fmt(N)} rows, round ${round + 1}/${rounds}, ${kind === 'xc' ? 'xc backfill' : kind === 'split' ? `UPDATE split over ${PARALLEL} sessions` : 'single plain UPDATE'}`);
+      const t = `scale_${kind}`;
+      bytes = await prepare(db, t, N);
+      if (kind === 'xc') {
+        await checkpoint(db);
+        const lsn = await walLsn(db.client);
+        const run = await pgXcBackfill(db, t);
+        runs.xc.push({ ...run, walBytes: await walSince(db, lsn) });
+      } else {
+        await db.client.query(`ALTER TABLE ${t} ADD COLUMN amount_big bigint`);
+        await checkpoint(db);
+        const lsn = await walLsn(db.client);
+        const ms = kind === 'split' ? await splitUpdate(db, t, N) : (await timed(() => db.client.query(`UPDATE ${t} SET amount_big = amount`))).ms;
+        runs[kind].push({ ms, walBytes: await walSince(db, lsn) });
+      }
+      bytesAfter = await checkPg(db, t, `${fmt(N)} rows, ${kind}`, checks);
     }
-    bytesAfter = await checkPg(db, t, `${fmt(N)} rows, ${kind}`, checks);
   }
-  return { rows: N, bytes, bytesAfter, xc: runs.xc!, split: runs.split!, plain: runs.plain, firstRan: first };
+  const mid = (rs: PgRun[]) => [...rs].sort((a, b) => a.ms - b.ms)[Math.floor((rs.length - 1) / 2)];
+  return { rows: N, bytes, bytesAfter, xc: mid(runs.xc)!, split: mid(runs.split)!, plain: mid(runs.plain), firstRan: first, rounds };
 }
 
 /** The physical limit for xc's parallelism: PARALLEL sessions, each one UPDATE over its share of the key range, at once. */
@@ -268,23 +281,23 @@ function report(pgRuns: PgSize[], myRuns: MySize[], server: string, myServer: st
   const refName = (r: { rows: number } | undefined) => (r ? fmt(r.rows) : '—');
   const tables: Table[] = [];
   const conclusions: string[] = [];
-  const cmd = `XC_BENCH_SECTIONS=scale${process.env.XC_BENCH_SCALE_ROWS ? ` XC_BENCH_SCALE_ROWS=${pgSizes.join(',')}` : ''}${process.env.XC_BENCH_SCALE_MY_ROWS !== undefined ? ` XC_BENCH_SCALE_MY_ROWS=${mySizes.join(',')}` : ''} npm run bench`;
+  const cmd = `XC_BENCH_SECTIONS=scale${process.env.XC_BENCH_SCALE_ROWS ? ` XC_BENCH_SCALE_ROWS=${pgSizes.join(',')}` : ''}${process.env.XC_BENCH_SCALE_MY_ROWS !== undefined ? ` XC_BENCH_SCALE_MY_ROWS=${mySizes.join(',')}` : ''}${process.env.XC_BENCH_SCALE_ROUNDS ? ` XC_BENCH_SCALE_ROUNDS=${ROUNDS_SMALL}` : ''} npm run bench`;
 
   if (pgRuns.length) {
     tables.push({
-      title: `PostgreSQL: backfill by table size, xc against the UPDATE split over ${PARALLEL} sessions (one round per size)`,
-      head: ['rows', 'table on disk', 'after', 'xc backfill (s)', 'xc rows/s', 'xc time/row vs ' + refName(pgRef), `split UPDATE ×${PARALLEL} (s)`, 'split rows/s', 'xc vs split', 'plain UPDATE (s)', 'xc vs plain', 'xc batches', 'WAL xc / split', 'ran first'],
+      title: `PostgreSQL: backfill by table size, xc against the UPDATE split over ${PARALLEL} sessions (median of alternating rounds up to 1M rows, one pair above)`,
+      head: ['rows', 'table on disk', 'after', 'xc backfill (s)', 'xc rows/s', 'xc time/row vs ' + refName(pgRef), `split UPDATE ×${PARALLEL} (s)`, 'split rows/s', 'xc vs split', 'plain UPDATE (s)', 'xc vs plain', 'xc batches', 'WAL xc / split', 'rounds, first'],
       rows: pgRuns.map((r) => [
         fmt(r.rows), mb(r.bytes), mb(r.bytesAfter), secs(r.xc.ms), rate(r.rows, r.xc.ms), perRowVs(r.xc.ms, r.rows, pgRef && { ms: pgRef.xc.ms, rows: pgRef.rows }),
         secs(r.split.ms), rate(r.rows, r.split.ms), ratio(r.xc.ms, r.split.ms), r.plain ? secs(r.plain.ms) : '—', r.plain ? ratio(r.xc.ms, r.plain.ms) : '—',
-        `${r.xc.batches}${r.xc.throttled ? ` (${r.xc.throttled} throttled)` : ''}`, `${mb(r.xc.walBytes)} / ${mb(r.split.walBytes)}`, r.firstRan,
+        `${r.xc.batches}${r.xc.throttled ? ` (${r.xc.throttled} throttled)` : ''}`, `${mb(r.xc.walBytes)} / ${mb(r.split.walBytes)}`, `${r.rounds}, ${r.firstRan}`,
       ]),
       notes: [
         'Table `(id int primary key, amount int not null default 0, pad text)` loaded by `generate_series` (`pad = md5(id)`), `VACUUM ANALYZE`, `CHECKPOINT` before the timed part; a fresh table for every run, dropped once checked. ' +
           '"table on disk": `pg_total_relation_size` after the load; "after": after the run (each updated row leaves its old version until vacuumed).',
         `xc: \`apply()\` of \`{"alterColumn":{"column":"amount","to":"amount_big","type":"bigint","up":"amount"}}\` with default options (--parallel ${PARALLEL}, batchTime 200 ms), timed from the \`backfilling\` phase event to \`backfilled\`. ` +
           `Split: \`ALTER TABLE t ADD COLUMN amount_big bigint\`, then ${PARALLEL} sessions each running \`UPDATE t SET amount_big = amount WHERE id BETWEEN a AND b\` over its half of the keys, at the same time, timed until both return. ` +
-          `Plain: one \`UPDATE t SET amount_big = amount\` (sizes up to ${fmt(plainMax)}). Which of xc and split runs first alternates by size.`,
+          `Plain: one \`UPDATE t SET amount_big = amount\` (sizes up to ${fmt(plainMax)}). Which of xc and split runs first alternates by round and by size ("rounds, first": the first round's); times, batches and WAL are the median run's; the plain UPDATE runs once, after the last round.`,
         'WAL: `pg_current_wal_lsn()` difference over the timed part, server-wide (xc includes its state writes; anything else the server ran meanwhile counts too).',
       ],
     });
