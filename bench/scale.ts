@@ -298,6 +298,10 @@ function report(pgRuns: PgSize[], myRuns: MySize[], server: string, myServer: st
         `xc: \`apply()\` of \`{"alterColumn":{"column":"amount","to":"amount_big","type":"bigint","up":"amount"}}\` with default options (--parallel ${PARALLEL}, batchTime 200 ms), timed from the \`backfilling\` phase event to \`backfilled\`. ` +
           `Split: \`ALTER TABLE t ADD COLUMN amount_big bigint\`, then ${PARALLEL} sessions each running \`UPDATE t SET amount_big = amount WHERE id BETWEEN a AND b\` over its half of the keys, at the same time, timed until both return. ` +
           `Plain: one \`UPDATE t SET amount_big = amount\` (sizes up to ${fmt(plainMax)}). Which of xc and split runs first alternates by round and by size ("rounds, first": the first round's); times, batches and WAL are the median run's; the plain UPDATE runs once, after the last round.`,
+        "What an xc batch is beyond the split's UPDATE: its own transaction — one `set_config` (lock timeout, the bypass of xc's trigger, `synchronous_commit` off), a `COUNT` of the chunk's rows " +
+          "(run before its UPDATE: an index-only scan while the pages are all-visible), the UPDATE with the backfill's `WHERE` (rows not yet converted; its NOT NULL test first), the cursor's UPDATE, " +
+          "a check that xc still holds its advisory lock, `COMMIT` — and the sync trigger stays installed: skipped by its `WHEN`, which PostgreSQL still evaluates for every row. " +
+          'The batch size starts at 1,000 rows and grows toward the 200 ms batch time, which weighs at the smallest sizes.',
         'WAL: `pg_current_wal_lsn()` difference over the timed part, server-wide (xc includes its state writes; anything else the server ran meanwhile counts too).',
       ],
     });
