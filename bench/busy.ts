@@ -23,6 +23,7 @@ import { columnType, createMyBenchDb, one, runPtOsc, settle, dropXcState, ptOscF
 import { ensureBuild, type BenchContext, type BenchLog, type BenchSection } from './context.js';
 import { Checks, median, millis, percentile, ratio, secs, type Table } from './report.js';
 import { Writer } from './writer.js';
+import { CpuMeter, cpuConclusion, cpuTable, type CpuGroup, type CpuMark, type CpuUse } from './cpu.js';
 
 const TABLE = 't';
 const PT_ALTER = 'MODIFY v BIGINT NOT NULL';
@@ -78,6 +79,8 @@ interface Run {
   lines: { at: number; text: string }[];
   /** xc: rows updated server-wide during the backfill pass (Handler_update), less the writer's updates and xc's cursor writes then (≈ rows the pass reconverted). */
   reconverted?: number;
+  /** Who used the CPU over the run (bench/cpu.ts); absent when the server's process is not readable here. */
+  cpu?: CpuUse;
 }
 
 async function counters(c: mysql.Connection): Promise<{ waits: number; time: number; updated: number }> {
@@ -142,12 +145,13 @@ async function xcChange(db: MyBenchDb, bin: string, dir: string, mon: mysql.Conn
   return { events, procs, reconverted: b0 && b1 ? b1.updated - b0.updated - writes - cursorWrites : undefined };
 }
 
-async function oneRun(db: MyBenchDb, who: 'xc' | 'pt', kind: WriterKind, rows: number, checks: Checks, bin: string, dir: string): Promise<Run> {
+async function oneRun(db: MyBenchDb, who: 'xc' | 'pt', kind: WriterKind, rows: number, checks: Checks, bin: string, dir: string, meter?: CpuMeter): Promise<Run> {
   await load(db, rows);
   const sum0 = await one(db, `SELECT SUM(v) FROM \`${TABLE}\``);
   await settle(db, TABLE);
   const mon = await db.connect();
   const wconn = await db.connect();
+  const tid = meter ? await CpuMeter.threadOf(wconn) : 0;
   let busy: BusyWriter | undefined;
   let paced: Writer | undefined;
   if (kind === 'busy') busy = new BusyWriter(wconn, rows).start();
@@ -157,18 +161,23 @@ async function oneRun(db: MyBenchDb, who: 'xc' | 'pt', kind: WriterKind, rows: n
     paced.start();
   }
   const c0 = await counters(mon);
+  const m0 = meter?.mark(tid);
   const t0 = performance.now();
   let r: Pick<Run, 'events' | 'procs' | 'reconverted' | 'lines'> = { events: [], procs: [], lines: [] };
   let ms = 0;
   let writer: Stats;
+  let m1: CpuMark | undefined;
   try {
     if (who === 'xc') r = { ...(await xcChange(db, bin, dir, mon, () => busy?.ends ?? [])), lines: [] };
     else r = { events: [], procs: [], lines: (await runPtOsc(db, TABLE, PT_ALTER)).lines.map((l) => ({ at: t0 + l.ms, text: l.text })) };
   } finally {
     ms = performance.now() - t0;
+    // Read before the writer stops: the after-reading belongs to the same span as the wall time.
+    m1 = m0 ? meter!.mark(tid) : undefined;
     writer = busy ? await busy.stop() : { ...(await paced!.stop()), ends: [] };
   }
   const c1 = await counters(mon);
+  const cpu = m0 && m1 ? { ...CpuMeter.use(m0, m1), threadChanged: (await CpuMeter.threadOf(wconn)) !== tid } : undefined;
   const t = `${TABLE} (${who === 'xc' ? 'xc' : 'pt-osc'}, ${kind})`;
   // Inserts write 1, updates add 1: any write lost or doubled shows in the sum.
   checks.add(
@@ -182,7 +191,7 @@ async function oneRun(db: MyBenchDb, who: 'xc' | 'pt', kind: WriterKind, rows: n
   await db.conn.query(`DROP TABLE \`${TABLE}\``);
   await dropXcState(db);
   for (const c of [mon, wconn]) await c.end().catch(() => c.destroy());
-  return { ms, writer, lockWaits: c1.waits - c0.waits, lockTimeMs: c1.time - c0.time, ...r };
+  return { ms, writer, lockWaits: c1.waits - c0.waits, lockTimeMs: c1.time - c0.time, ...r, cpu };
 }
 
 /** xc's time by part, from its events (ms): start-up to the first phase, each expand step, backfill, the later processes. */
@@ -256,6 +265,7 @@ export const busySection: BenchSection = async (ctx: BenchContext, log: BenchLog
   const checks = new Checks();
   const runs: Record<WriterKind, { xc: Run[]; pt: Run[] }> = { busy: { xc: [], pt: [] }, paced: { xc: [], pt: [] } };
   let server = '';
+  const meter = await CpuMeter.open(db.conn);
   try {
     await writeFile(path.join(dir, '0001_t_v_bigint.json'), JSON.stringify(MIGRATION, null, 2));
     server = `MariaDB ${await one<string>(db, 'SELECT VERSION()')}`;
@@ -263,9 +273,9 @@ export const busySection: BenchSection = async (ctx: BenchContext, log: BenchLog
       for (let round = 1; round <= ctx.repeat; round++) {
         for (const who of round % 2 === 1 ? (['xc', 'pt'] as const) : (['pt', 'xc'] as const)) {
           log(`busy: ${kind} writer, round ${round}/${ctx.repeat}: ${who === 'xc' ? 'xc apply + deploy record + contract' : 'pt-online-schema-change'}`);
-          const r = await oneRun(db, who, kind, rows, checks, bin, dir);
+          const r = await oneRun(db, who, kind, rows, checks, bin, dir, typeof meter === 'string' ? undefined : meter);
           runs[kind][who].push(r);
-          log(`  ${secs(r.ms)} s, worst write ${millis(r.writer.worstMs)} ms, ${r.writer.writes} writes, ${r.writer.errors.length} errors`);
+          log(`  ${secs(r.ms)} s, worst write ${millis(r.writer.worstMs)} ms, ${r.writer.writes} writes, ${r.writer.errors.length} errors` + (r.cpu ? `; core-s: change ${(r.cpu.changeClient + r.cpu.changeServer).toFixed(2)}, writer ${(r.cpu.writerServer + r.cpu.writerClient).toFixed(2)}, other ${r.cpu.other.toFixed(2)}, idle ${r.cpu.machineIdle.toFixed(2)}` : ''));
         }
       }
     }
@@ -273,10 +283,10 @@ export const busySection: BenchSection = async (ctx: BenchContext, log: BenchLog
     await rm(dir, { recursive: true, force: true });
     await db.drop();
   }
-  return { ...report(rows, ctx.repeat, checks, runs), server };
+  return { ...report(rows, ctx.repeat, checks, runs, typeof meter === 'string' ? meter : undefined), server };
 };
 
-function report(rows: number, repeat: number, checks: Checks, runs: Record<WriterKind, { xc: Run[]; pt: Run[] }>) {
+function report(rows: number, repeat: number, checks: Checks, runs: Record<WriterKind, { xc: Run[]; pt: Run[] }>, cpuUnavailable?: string) {
   const tables: Table[] = [];
   const conclusions: string[] = [];
   const errors = (rs: Run[]) => rs.reduce((n, r) => n + r.writer.errors.length, 0);
@@ -323,6 +333,8 @@ function report(rows: number, repeat: number, checks: Checks, runs: Record<Write
     }),
     notes: ['Batch interval: between consecutive `backfill` events of the pass (two parts walk at once, so about half a batch\'s time). Rows reconverted: the server\'s `Handler_update` between the `backfilling` and `backfilled` events, less the writer\'s updates that finished in between and one cursor write per batch (approximate: the readings are taken as the events arrive).'],
   });
+  const cpuGroup = (kind: WriterKind, who: 'xc' | 'pt'): CpuGroup => ({ writer: kind, change: who === 'xc' ? 'xc' : 'pt-osc', runs: runs[kind][who].map((x) => ({ ms: x.ms, writes: x.writer.writes, cpu: x.cpu?.threadChanged ? undefined : x.cpu })) });
+  tables.push(cpuTable(WRITERS.flatMap((kind) => [cpuGroup(kind, 'xc'), cpuGroup(kind, 'pt')]), cpuUnavailable));
   const failed = checks.failed;
   tables.push({
     title: 'Data checks',
@@ -341,6 +353,7 @@ function report(rows: number, repeat: number, checks: Checks, runs: Record<Write
       `Writes per second while each ran: xc ${perSecond(runs.busy.xc)}, pt-osc ${perSecond(runs.busy.pt)} (p99 ${millis(median(runs.busy.xc.map((x) => x.writer.p99Ms)))} against ${millis(median(runs.busy.pt.map((x) => x.writer.p99Ms)))} ms): ` +
       'the two do not finish the same amount of application work, so the whole-time ratio alone flatters the tool that holds the writer back.',
     `Paced writer (reference): xc / pt-osc ${median(r('paced')).toFixed(2)}× (${Math.min(...r('paced')).toFixed(2)}–${Math.max(...r('paced')).toFixed(2)}×); worst write xc ${millis(median(runs.paced.xc.map((x) => x.writer.worstMs)))} ms, pt-osc ${millis(median(runs.paced.pt.map((x) => x.writer.worstMs)))} ms.`,
+    ...WRITERS.map((kind) => cpuConclusion(`CPU, ${kind} writer`, cpuGroup(kind, 'xc'), cpuGroup(kind, 'pt'))),
     whereTimeGoes(runs),
     failed.length === 0 ? `Data checks: all ${checks.all.length} passed.` : `**Data checks FAILED**: ${failed.map((c) => `${c.table} ${c.what}: expected ${c.expected}, found ${c.found}`).join('; ')}.`,
   );
