@@ -341,7 +341,7 @@ export const workloadSection: BenchSection = async (ctx: BenchContext, log: Benc
         `${ROWS.toLocaleString('en-US')} rows (\`XC_BENCH_WORKLOAD_ROWS\`), loaded fresh for each condition. ` +
         'xc: `{"alterColumn":{"column":"amount","to":"amount_big","type":"bigint","up":"amount","down":…}}` with default options (lock timeout 1 s), through the library.',
       `PostgreSQL: \`${pgbenchShown(RATE)}\` (scripts in bench/workload/; each transaction first reads a one-row control table that says which version to run and when to stop). ` +
-        'MariaDB: 16 mysql2 connections in the bench process (bench/workload/driver.ts). Reproduce: `XC_BENCH_SECTIONS=workload npm run bench`.',
+        'MariaDB: 16 mysql2 connections in a worker thread of the bench process, its own event loop (bench/workload/driver.ts). Reproduce: `XC_BENCH_SECTIONS=workload npm run bench`.',
     ],
     tables,
     conclusions,
