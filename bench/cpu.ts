@@ -180,22 +180,27 @@ export function cpuConclusion(label: string, xc: CpuGroup, pt: CpuGroup): string
   const [cx, cp] = [medOf(xc, changeCpu), medOf(pt, changeCpu)];
   const [wx, wp] = [medOf(xc, writerCpu), medOf(pt, writerCpu)];
   const share = (g: CpuGroup, f: (u: CpuUse) => number) => Math.round(median(g.runs.filter((r) => r.cpu).map((r) => (f(r.cpu!) * 100) / (r.cpu!.machineBusy + r.cpu!.machineIdle))));
-  // The hypothesis: the wall-time gap is the writer's CPU, not xc doing more work. It holds when xc's change costs
-  // about what pt-osc's does (≤ 1.2×) while its wall time is well above; it fails when the CPU ratio follows the wall ratio.
-  const verdict = changeRatio <= 1.2 && wallRatio > 1.3
-    ? "**holds**: xc's change costs about the CPU pt-osc's does; its longer wall time goes to sharing the cores with a writer that runs at full speed"
-    : changeRatio >= 0.8 * wallRatio
-      ? "**does not hold**: xc's change itself uses about as much more CPU as it takes more wall time — xc does more work"
-      : `**holds in part**: xc's change uses ${changeRatio.toFixed(2)}× pt-osc's CPU, less than its ${wallRatio.toFixed(2)}× wall time; the rest of the gap is the cores the writer takes`;
-  // Where the extra busy core-seconds of xc's run went: on saturated cores, extra wall time ≈ extra busy time / cores.
-  const busyOf = (g: CpuGroup) => medOf(g, (u) => u.machineBusy);
-  const extra = busyOf(xc) - busyOf(pt);
-  const part = (f: (u: CpuUse) => number) => `${cs(medOf(xc, f) - medOf(pt, f))} (${Math.round(((medOf(xc, f) - medOf(pt, f)) * 100) / extra)}%)`;
-  const split = extra > 0
-    ? `xc's run kept the cores ${100 - share(xc, (u) => u.machineIdle)}% busy, pt-osc's ${100 - share(pt, (u) => u.machineIdle)}%; of the ${cs(extra)} more busy core-s of xc's run, its change took ${part(changeCpu)}, the writer ${part(writerCpu)}, other processes ${part((u) => u.other)}. `
-    : '';
+  // The extra core-seconds of xc's run that are the runs' own (other processes left out: they are the shared
+  // machine's noise): how much is the writer running faster, how much is xc's change costing more.
+  const dChange = cx - cp;
+  const dWriter = wx - wp;
+  const writerPart = dWriter > 0 ? Math.round((dWriter * 100) / (Math.max(dChange, 0) + dWriter)) : 0;
+  const cores = os.cpus().length;
+  const floorS = cx / cores;
+  const ptWall = median(pt.runs.map((r) => r.ms)) / 1000;
+  const split =
+    `Of the ${cs(Math.max(dChange, 0) + Math.max(dWriter, 0))} more core-s the two runs' own work took under xc, the writer's faster pace is ${cs(dWriter)} (${writerPart}%) and xc's change doing more work ${cs(dChange)} (${100 - writerPart}%). ` +
+    `xc's run kept the cores ${100 - share(xc, (u) => u.machineIdle)}% busy, pt-osc's ${100 - share(pt, (u) => u.machineIdle)}% (pt-osc copies in one session: it leaves a core idle). ` +
+    `With the ${cores} cores to itself, no writer and no other process, xc's change could take no less than ${cs(cx)} / ${cores} = ${cs(floorS)} s against pt-osc's ${cs(ptWall)} s here (${(floorS / ptWall).toFixed(2)}×). `;
+  // The hypothesis: the wall-time gap is the writer's CPU, not xc doing more work. It holds when xc's change costs about
+  // what pt-osc's does (≤ 1.2×); it fails when most of the extra core-seconds are xc's change's own.
+  const verdict = changeRatio <= 1.2
+    ? "**holds**: xc's change costs about the CPU pt-osc's does; its longer wall time is the cores it shares with a writer running at full speed (and other processes)"
+    : writerPart < 25
+      ? `**does not hold**: xc's change itself costs ${changeRatio.toFixed(2)}× pt-osc's CPU, most of the extra core-seconds — xc does more work`
+      : `**holds in part**: the writer's CPU is ${writerPart}% of the extra core-seconds, but xc's change itself costs ${changeRatio.toFixed(2)}× pt-osc's CPU — xc also does more work`;
   return (
-    `${label}: xc's change used ${cs(cx)} core-s against pt-osc's ${cs(cp)} (${changeRatio.toFixed(2)}×, median of per-round ratios) next to a wall-time ratio of ${wallRatio.toFixed(2)}×; ` +
+    `${label}: xc's change used ${cs(cx)} core-s against pt-osc's ${cs(cp)} (${changeRatio.toFixed(2)}×, median of per-round ratios) next to a wall-time ratio of ${wallRatio.toFixed(2)}× (xc: its processes ${cs(medOf(xc, (u) => u.changeClient))} + server ${cs(medOf(xc, (u) => u.changeServer))}; pt-osc: perl ${cs(medOf(pt, (u) => u.changeClient))} + server ${cs(medOf(pt, (u) => u.changeServer))}); ` +
     `the writer used ${cs(wx)} core-s during xc (${share(xc, writerCpu)}% of the machine's capacity over the run) against ${cs(wp)} during pt-osc (${share(pt, writerCpu)}%); ` +
     `other processes took ${share(xc, (u) => u.other)}% / ${share(pt, (u) => u.other)}% and the cores sat idle ${share(xc, (u) => u.machineIdle)}% / ${share(pt, (u) => u.machineIdle)}%. ` +
     split +
