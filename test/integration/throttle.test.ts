@@ -42,13 +42,17 @@ for (const target of targets) {
       async () => {
         const { db, dir } = await setup();
         await db.query(db.dialect === 'postgres' ? 'CREATE TABLE noise (id serial PRIMARY KEY, pad text)' : 'CREATE TABLE noise (id int AUTO_INCREMENT PRIMARY KEY, pad text)');
-        const writer = new Writer(await db.connection(), () => ({ sql: 'INSERT INTO noise (pad) VALUES (?)', params: ['x'.repeat(4000)] })).start();
+        const writer = new Writer(await db.connection(), () => ({ sql: 'INSERT INTO noise (pad) VALUES (?)', params: ['x'.repeat(4000)] }));
         cleanup.push(() => writer.stop());
         const common = ['--url', db.url, '--dir', dir, '--json'];
 
-        const held = runXc(['apply', ...common, '--batch-size', '100', '--batch-delay', '20ms', '--max-wal-rate', '1kB', '--throttle-timeout', '15s']);
+        const held = runXc(['apply', ...common, '--batch-size', '100', '--batch-delay', '200ms', '--max-wal-rate', '1kB', '--throttle-timeout', '15s']);
         let settled = false;
         void held.then(() => (settled = true));
+        // The writer starts once a first batch is in, so there are batches before the hold for the re-run to go on
+        // from (started at once, it held the first batch whenever xc's start-up outlasted the writer's first second).
+        while (!settled && (await unconverted(db).catch(() => ROWS)) === ROWS) await new Promise((r) => setTimeout(r, 20));
+        writer.start();
         // From another process while the backfill is held: status names the signal.
         let note: string | null = null;
         while (!settled && note === null) {
