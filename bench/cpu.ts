@@ -190,7 +190,7 @@ export function cpuConclusion(label: string, xc: CpuGroup, pt: CpuGroup): string
   const ptWall = median(pt.runs.map((r) => r.ms)) / 1000;
   const split =
     `Of the ${cs(Math.max(dChange, 0) + Math.max(dWriter, 0))} more core-s the two runs' own work took under xc, the writer's faster pace is ${cs(dWriter)} (${writerPart}%) and xc's change doing more work ${cs(dChange)} (${100 - writerPart}%). ` +
-    `xc's run kept the cores ${100 - share(xc, (u) => u.machineIdle)}% busy, pt-osc's ${100 - share(pt, (u) => u.machineIdle)}% (pt-osc copies in one session: it leaves a core idle). ` +
+    `The runs' own work (change + writer) filled ${share(xc, (u) => changeCpu(u) + writerCpu(u))}% of the machine's capacity under xc, ${share(pt, (u) => changeCpu(u) + writerCpu(u))}% under pt-osc (${100 / cores}% is one core); the cores were ${100 - share(xc, (u) => u.machineIdle)}% / ${100 - share(pt, (u) => u.machineIdle)}% busy in all. ` +
     `With the ${cores} cores to itself, no writer and no other process, xc's change could take no less than ${cs(cx)} / ${cores} = ${cs(floorS)} s against pt-osc's ${cs(ptWall)} s here (${(floorS / ptWall).toFixed(2)}×). `;
   // The hypothesis: the wall-time gap is the writer's CPU, not xc doing more work. It holds when xc's change costs about
   // what pt-osc's does (≤ 1.2×); it fails when most of the extra core-seconds are xc's change's own.
