@@ -16,6 +16,8 @@
  *   XC_BENCH_SECTIONS     which sections to run (default "postgres,mysql,inplace,startup,replica,fleet"); e.g. XC_BENCH_SECTIONS=inplace
  *                         runs only that one. BENCHMARKS.md keeps the sections this run did not measure, as they were.
  *   XC_BENCH_STARTUP_RUNS runs of each command in the startup section (default 40)
+ *   Issue 16's sections (busy, amplification, workload, scale, adaptive) read their own sizes, named in
+ *   each file's header (e.g. XC_BENCH_SCALE_ROWS); each takes the same BenchContext.
  *
  * Sections: one per database, then `inplace` (alterColumn without `to` on both: vs pt-osc on
  * MySQL/MariaDB, vs a plain ALTER COLUMN TYPE on PostgreSQL; its MySQL half is "not measured" when
@@ -38,10 +40,24 @@ import { startupSection } from './startup.js';
 import { fleetSection } from './fleet.js';
 import { replicaSection } from './replica.js';
 import { mergeDocument, renderDocument, renderSection, type Section } from './report.js';
+import type { BenchContext, BenchSection } from './context.js';
+import { busySection } from './busy.js';
+import { amplificationSection } from './amplification.js';
+import { workloadSection } from './workload.js';
+import { scaleSection } from './scale.js';
+import { adaptiveSection } from './adaptive.js';
 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306/test';
-const DEFAULT_SECTIONS = ['postgres', 'mysql', 'inplace', 'startup', 'replica', 'fleet'];
+/** Issue 16's sections, each a function of the same BenchContext (bench/context.ts). */
+const CONTEXT_SECTIONS: Record<string, BenchSection> = {
+  busy: busySection,
+  amplification: amplificationSection,
+  workload: workloadSection,
+  scale: scaleSection,
+  adaptive: adaptiveSection,
+};
+const DEFAULT_SECTIONS = ['postgres', 'mysql', 'inplace', 'startup', 'replica', 'fleet', ...Object.keys(CONTEXT_SECTIONS)];
 const DEFAULT_ROWS = 2_000_000;
 const DEFAULT_REPEAT = 3;
 
@@ -113,6 +129,13 @@ async function main(): Promise<void> {
     const myUp = await connectAdmin(myUrl).then((c) => c.end()).then(() => true, () => false);
     if (!myUp) log(`fleet section: its MariaDB half skipped: no server at ${redactUrl(myUrl)}`);
     sections.push(await fleetSection({ pgUrl, myUrl: myUp ? myUrl : null, root }, log));
+  }
+  const contextual = wanted.filter((w) => w in CONTEXT_SECTIONS);
+  if (contextual.length) {
+    const myMissing = await mysqlMissing(myUrl);
+    const myUp = await connectAdmin(myUrl).then((c) => c.end()).then(() => true, () => false);
+    const ctx: BenchContext = { pgUrl, myUrl, myUp, ptOscMissing: myMissing, rows, repeat, root };
+    for (const name of contextual) sections.push(await CONTEXT_SECTIONS[name]!(ctx, log));
   }
 
   const cpus = os.cpus();
