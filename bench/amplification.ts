@@ -148,14 +148,14 @@ export const amplificationSection: BenchSection = async (ctx, log) => {
   tables.push({
     title: 'Write amplification: data checks',
     head: ['table', 'check', 'expected', 'found', 'ok'],
-    rows: checks.all.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']),
+    rows: checks.tableRows,
     notes: ['Disagreeing rows are counted after every run on the migrated table and summed over the runs; counts and sums at the end of each case.'],
   });
   const failed = checks.failed;
   conclusions.push(
     failed.length === 0
       ? `Data checks: all ${checks.all.length} passed — after every run, the column xc added agreed with the old one on every row (the triggers did their work for old and new writers), and no write was lost.`
-      : `**Data checks FAILED**: ${failed.map((c) => `${c.table} ${c.what}: expected ${c.expected}, found ${c.found}`).join('; ')}.`,
+      : checks.failedLine(),
   );
   return {
     title: 'Write amplification of dual-write (sync triggers)',

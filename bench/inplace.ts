@@ -105,7 +105,7 @@ export async function inplaceSection(o: InplaceOptions, log: Log): Promise<Secti
     {
       title: 'Data checks',
       head: ['table', 'check', 'expected', 'found', 'ok'],
-      rows: checks.all.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']),
+      rows: checks.tableRows,
       notes: [
         'Counts and sums are summed over the rounds; the catalog checks hold in every round. `bench_ptosc` is the MariaDB table pt-osc changed.',
         `Column order afterwards (not checked; loaded as id, amount, pad): ${[...orders].map(([t, o]) => `${t} ${o.replace(/,/g, ', ')}`).join('; ')}.`,
@@ -119,7 +119,7 @@ export async function inplaceSection(o: InplaceOptions, log: Log): Promise<Secti
       `writer errors: xc ${errors(pg.xc)}, ALTER ${errors(pg.naive)}.`,
     failed.length === 0
       ? `Data checks: all ${checks.all.length} passed (every write landed in \`amount\`, which is bigint afterwards; no column or trigger of xc's left).`
-      : `**Data checks FAILED**: ${failed.map((c) => `${c.table} ${c.what}: expected ${c.expected}, found ${c.found}`).join('; ')}.`,
+      : checks.failedLine(),
   );
 
   return {

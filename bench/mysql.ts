@@ -162,7 +162,7 @@ export async function mysqlSection(o: MyBenchOptions, log: (line: string) => voi
       {
         title: 'Data checks',
         head: ['table', 'check', 'expected', 'found', 'ok'],
-        rows: checks.all.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']),
+        rows: checks.tableRows,
         notes: ['Counts and sums of a table used in several rounds are summed over the rounds; column checks hold in every round.'],
       },
     ];
@@ -216,7 +216,7 @@ export async function mysqlSection(o: MyBenchOptions, log: (line: string) => voi
           `(${ratio(plain.writer.worstMs, Math.max(xcWorst, 0.001))} xc's worst).`,
         failed.length === 0
           ? `Data checks: all ${checks.all.length} passed (row counts = loaded + inserted, no NULL in amount_big after xc, bigint after pt-osc and ALTER, sums as the writes predict).`
-          : `**Data checks FAILED**: ${failed.map((c) => `${c.table} ${c.what}: expected ${c.expected}, found ${c.found}`).join('; ')}.`,
+          : checks.failedLine(),
       ],
       failed: failed.length > 0,
     };

@@ -119,7 +119,7 @@ export async function postgresSection(o: PgBenchOptions, log: (line: string) => 
         {
           title: 'Data checks',
           head: ['table', 'check', 'expected', 'found', 'ok'],
-          rows: checks.all.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']),
+          rows: checks.tableRows,
         },
       ],
       conclusions: [
@@ -131,7 +131,7 @@ export async function postgresSection(o: PgBenchOptions, log: (line: string) => 
           `(${ratio(naive.writer.worstMs, Math.max(xcRun.writer.worstMs, 0.001))} xc's worst); the writer managed ${perSec(naive.writer.writes, naive.ms)} writes/s against ${perSec(xcRun.writer.writes, xcRun.ms)} under xc.`,
         failed.length === 0
           ? `Data checks: all ${checks.all.length} passed (no NULL in the new column, row counts and sums as the writes predict).`
-          : `**Data checks FAILED**: ${failed.map((c) => `${c.table} ${c.what}: expected ${c.expected}, found ${c.found}`).join('; ')}.`,
+          : checks.failedLine(),
       ],
       failed: failed.length > 0,
     };

@@ -146,4 +146,14 @@ export class Checks {
   get failed(): Check[] {
     return this.all.filter((c) => c.expected !== c.found);
   }
+
+  /** The rows of a data-checks table: table, check, expected, found, ok. */
+  get tableRows(): (string | number)[][] {
+    return this.all.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']);
+  }
+
+  /** The conclusion naming every failed check. */
+  failedLine(): string {
+    return `**Data checks FAILED**: ${this.failed.map((c) => `${c.table} ${c.what}: expected ${c.expected}, found ${c.found}`).join('; ')}.`;
+  }
 }

@@ -323,14 +323,14 @@ export const workloadSection: BenchSection = async (ctx: BenchContext, log: Benc
   tables.push({
     title: 'Data checks after each run',
     head: ['run', 'check', 'expected', 'found', 'ok'],
-    rows: checks.all.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']),
+    rows: checks.tableRows,
     notes: ['Inserted and updated: the successful INSERT and UPDATE queries the workload counted (PostgreSQL: from pgbench\'s per-transaction log).'],
   });
   const failed = checks.failed;
   conclusions.push(
     failed.length === 0
       ? `Data checks: all ${checks.all.length} passed.`
-      : `**Data checks FAILED**: ${failed.map((c) => `${c.table} ${c.what}: expected ${c.expected}, found ${c.found}`).join('; ')}.`,
+      : checks.failedLine(),
   );
   return {
     title: 'The application under a real workload',
