@@ -8,6 +8,7 @@
  *
  * Env: XC_BENCH_WORKLOAD_ROWS rows of the table (default 5000000); XC_BENCH_WORKLOAD_RATE queries/s over the 16
  * connections, each on a Poisson schedule as pgbench -R (default 0: a closed loop, each connection back to back).
+ * XC_BENCH_WORKLOAD_XC_OPTIONS xc's options as JSON (e.g. {"parallel":1}; default xc's defaults).
  * A closed loop is the default because no fixed rate suits both a quiet and a busy 2-core machine in every
  * condition (at 1,000/s MariaDB fell behind during the online rebuild on a loaded box, and latency then
  * measures the backlog); its blind spot: a stall shows in the queries that waited, not in those never sent.

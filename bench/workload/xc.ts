@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createXc, type Xc } from '../../src/index.js';
+import { createXc, type Xc, type XcOptions } from '../../src/index.js';
 import { ALTER_COLUMN_MIGRATION } from '../my.js';
 
 export interface XcEvents {
@@ -16,6 +16,9 @@ export interface XcEvents {
   batches: { at: number; size: number }[];
 }
 
+/** XC_BENCH_WORKLOAD_XC_OPTIONS: xc's options as JSON, e.g. {"parallel":1}, to try the workload under other settings (default: xc's defaults). */
+const XC_OPTIONS = JSON.parse(process.env.XC_BENCH_WORKLOAD_XC_OPTIONS || '{}') as Partial<XcOptions>;
+
 export async function withWorkloadXc<T>(url: string, table: string, dropState: () => Promise<void>, fn: (xc: Xc, events: XcEvents) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-workload-'));
   await writeFile(path.join(dir, `0001_${table}_amount_bigint.json`), JSON.stringify(ALTER_COLUMN_MIGRATION(table), null, 2));
@@ -23,6 +26,7 @@ export async function withWorkloadXc<T>(url: string, table: string, dropState: (
   const xc = createXc({
     url,
     dir,
+    ...XC_OPTIONS,
     onEvent: (e) => {
       const at = Date.now();
       if (e.event === 'phase') events.phases.set(e.to, at);
