@@ -347,6 +347,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   isLockTimeout(err: unknown): boolean;
   /** The server refused to create an object because one of that name exists (table, column, index, constraint...). */
   isDuplicateObject(err: unknown): boolean;
+  /** What a user can do about a failed statement the server explains poorly (appended to the step's error), or null. */
+  failureHint?(err: unknown): string | null;
   /**
    * Statements taking, in a DDL transaction, the locks of several of its
    * statements at once, before the first runs (tables that do not exist yet

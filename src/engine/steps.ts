@@ -62,10 +62,10 @@ export async function runSteps(ctx: EngineContext, migration: string, phase: Ste
   }
 }
 
-function failed(step: Step, err: unknown): XcError {
+function failed(step: Step, err: unknown, hint: string | null | undefined): XcError {
   if (err instanceof XcError) return err;
   const e = err as { message?: string; code?: string };
-  return new SqlFailedError(`${step.description} failed: ${e.message ?? String(err)}`, { sql: step.sql, code: e.code }, { cause: err });
+  return new SqlFailedError(`${step.description} failed: ${e.message ?? String(err)}${hint ? `\n${hint}` : ''}`, { sql: step.sql, code: e.code }, { cause: err });
 }
 
 /** A rollback step not run: what it removes is not xc's (ownership.ts). Journaled done, logged and reported. */
@@ -104,7 +104,7 @@ async function runTransactional(ctx: EngineContext, migration: string, phase: St
       if (ctx.dialect.isLockTimeout(err)) throw err;
       // Rolled back with its journal row, which stays pending: nothing credits the object to xc.
       if (current.creates && ctx.dialect.isDuplicateObject(err)) throw nameTaken(current, migration, (err as Error).message);
-      throw failed(current, err);
+      throw failed(current, err, ctx.dialect.failureHint?.(err));
     } finally {
       s.release();
     }
@@ -179,7 +179,7 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
         await ctx.store.markStep(s, migration, phase, seq, 'pending');
         throw nameTaken(step, migration, (err as Error).message);
       }
-      throw failed(step, err);
+      throw failed(step, err, ctx.dialect.failureHint?.(err));
     } finally {
       await releaseRestored(s, [...ctx.dialect.resetSession().map((sql) => ({ sql, params: [] })), ...restore]);
     }

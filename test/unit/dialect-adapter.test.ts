@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { PostgresDialect } from '../../src/dialects/postgres/index.js';
 import { MysqlDialect } from '../../src/dialects/mysql/index.js';
+import type { Dialect } from '../../src/dialects/dialect.js';
 import { pgTokens } from '../../src/dialects/postgres/text.js';
 import { mysqlTokens } from '../../src/dialects/mysql/expr.js';
 
@@ -79,5 +80,16 @@ describe('expression variants', () => {
     expect(my.resolveExpr(e)).toBe('CAST(a AS CHAR)');
     expect(my.resolveExpr({ postgres: 'x' })).toBeUndefined();
     expect(pg.resolveExpr('x + 1')).toBe('x + 1');
+  });
+});
+
+describe('failure hints', () => {
+  const my = new MysqlDialect('10.11.19-MariaDB');
+  it('MySQL 1799 (an online rebuild outgrew innodb_online_alter_log_max_size) says nothing changed and what to do; other errors get none', () => {
+    const err = Object.assign(new Error("Creating index 'PRIMARY' required more than 'innodb_online_alter_log_max_size' bytes of modification log. Please try again"), { errno: 1799 });
+    expect(my.failureHint(err)).toMatch(/rolled back, nothing changed: run it again when the table is less busy, or raise innodb_online_alter_log_max_size/);
+    expect(my.failureHint(Object.assign(new Error('lock wait'), { errno: 1205 }))).toBeNull();
+    expect(my.failureHint(new Error('no errno'))).toBeNull();
+    expect((pg as Dialect).failureHint).toBeUndefined();
   });
 });

@@ -332,6 +332,18 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return errno === 1205 || errno === 1213;
   }
 
+  /**
+   * 1799: during an online rebuild (LOCK=NONE) the table took more writes than the server's row log for it holds
+   * (innodb_online_alter_log_max_size, 128 MiB by default, global only). The ALTER was rolled back whole.
+   */
+  failureHint(err: unknown): string | null {
+    if ((err as { errno?: number })?.errno !== 1799) return null;
+    return (
+      'the table took more writes during its online rebuild than the server logs for one (innodb_online_alter_log_max_size); ' +
+      'the ALTER was rolled back, nothing changed: run it again when the table is less busy, or raise innodb_online_alter_log_max_size (SET GLOBAL) first'
+    );
+  }
+
   isDuplicateObject(err: unknown): boolean {
     // Table or view, column, index name, constraint name (1826; MySQL 3822 for a check), trigger; 1022: a key name InnoDB already has.
     return [1050, 1060, 1061, 1826, 3822, 1359, 1022].includes((err as { errno?: number })?.errno ?? 0);
