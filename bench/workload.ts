@@ -8,7 +8,7 @@
  *
  * Env: XC_BENCH_WORKLOAD_ROWS rows of the table (default 5000000); XC_BENCH_WORKLOAD_RATE queries/s over the 16
  * connections, each on a Poisson schedule as pgbench -R (default 0: a closed loop, each connection back to back).
- * XC_BENCH_WORKLOAD_XC_OPTIONS xc's options as JSON (e.g. {"parallel":1}; default xc's defaults).
+ * XC_BENCH_WORKLOAD_DATABASES which (default "postgres,mysql"); XC_BENCH_WORKLOAD_XC_OPTIONS xc's options as JSON (e.g. {"parallel":1}; default xc's defaults).
  * A closed loop is the default because no fixed rate suits both a quiet and a busy 2-core machine in every
  * condition (at 1,000/s MariaDB fell behind during the online rebuild on a loaded box, and latency then
  * measures the backlog); its blind spot: a stall shows in the queries that waited, not in those never sent.
@@ -267,9 +267,15 @@ const HEAD = ['', 'seconds', 'queries', 'queries/s', 'failed', 'p50 (ms)', 'p99 
 
 export const workloadSection: BenchSection = async (ctx: BenchContext, log: BenchLog) => {
   const checks = new Checks();
+  const notMeasured: string[] = [];
   const results: DbResult[] = [];
   const servers: string[] = [];
-  const sides: (() => Promise<Side>)[] = [() => pgSide(ctx.pgUrl), ...(ctx.myUp ? [() => mySide(ctx.myUrl)] : [])];
+  const wanted = (process.env.XC_BENCH_WORKLOAD_DATABASES || 'postgres,mysql').split(',');
+  const sides: (() => Promise<Side>)[] = [
+    ...(wanted.includes('postgres') ? [() => pgSide(ctx.pgUrl)] : []),
+    ...(ctx.myUp && wanted.includes('mysql') ? [() => mySide(ctx.myUrl)] : []),
+  ];
+  if (!wanted.includes('mysql')) notMeasured.push('MariaDB: not measured in this run (XC_BENCH_WORKLOAD_DATABASES).');
   for (const make of sides) {
     const side = await make();
     servers.push(side.server);
@@ -341,6 +347,7 @@ export const workloadSection: BenchSection = async (ctx: BenchContext, log: Benc
     );
   }
   if (!ctx.myUp) conclusions.push('MariaDB: not measured (no server answered at the MySQL URL).');
+  conclusions.push(...notMeasured);
   tables.push({
     title: 'Data checks after each run',
     head: ['run', 'check', 'expected', 'found', 'ok'],
