@@ -310,12 +310,7 @@ function report(runs: Run[], checks: Checks, o: Sizes, ctx: BenchContext): Secti
   }
   if (!ctx.myUp) conclusions.push('MariaDB: not measured — no server answered.');
   const failed = checks.failed;
-  tables.push({
-    title: 'Data checks',
-    head: ['table', 'check', 'expected', 'found', 'ok'],
-    rows: checks.tableRows,
-    notes: ['After apply() and the trigger-only runs, before the table is dropped: every write landed once in `amount` and was carried to `amount_big`.'],
-  });
+  tables.push(checks.table(['After apply() and the trigger-only runs, before the table is dropped: every write landed once in `amount` and was carried to `amount_big`.']));
   conclusions.push(failed.length === 0 ? `Data checks: all ${checks.all.length} passed.` : checks.failedLine());
   const sizes = [o.rows !== 2_000_000 ? `XC_BENCH_ADAPTIVE_ROWS=${o.rows}` : '', o.writers !== 2 ? `XC_BENCH_ADAPTIVE_WRITERS=${o.writers}` : '', o.pauseMs !== 2 ? `XC_BENCH_ADAPTIVE_PAUSE_MS=${o.pauseMs}` : '', o.quietMs !== 5000 ? `XC_BENCH_ADAPTIVE_QUIET_MS=${o.quietMs}` : ''].filter(Boolean);
   return {

@@ -145,12 +145,7 @@ export const amplificationSection: BenchSection = async (ctx, log) => {
       await side.drop();
     }
   }
-  tables.push({
-    title: 'Write amplification: data checks',
-    head: ['table', 'check', 'expected', 'found', 'ok'],
-    rows: checks.tableRows,
-    notes: ['Disagreeing rows are counted after every run on the migrated table and summed over the runs; counts and sums at the end of each case.'],
-  });
+  tables.push(checks.table(['Disagreeing rows are counted after every run on the migrated table and summed over the runs; counts and sums at the end of each case.'], 'Write amplification: data checks'));
   const failed = checks.failed;
   conclusions.push(
     failed.length === 0

@@ -336,12 +336,7 @@ function report(rows: number, repeat: number, checks: Checks, runs: Record<Write
   const cpuGroup = (kind: WriterKind, who: 'xc' | 'pt'): CpuGroup => ({ writer: kind, change: who === 'xc' ? 'xc' : 'pt-osc', runs: runs[kind][who].map((x) => ({ ms: x.ms, writes: x.writer.writes, cpu: x.cpu?.threadChanged ? undefined : x.cpu })) });
   tables.push(cpuTable(WRITERS.flatMap((kind) => [cpuGroup(kind, 'xc'), cpuGroup(kind, 'pt')]), cpuUnavailable));
   const failed = checks.failed;
-  tables.push({
-    title: 'Data checks',
-    head: ['table', 'check', 'expected', 'found', 'ok'],
-    rows: checks.tableRows,
-    notes: ['Counts and sums are summed over the rounds of each row\'s runs.'],
-  });
+  tables.push(checks.table(['Counts and sums are summed over the rounds of each row\'s runs.']));
   const r = (kind: WriterKind) => runs[kind].xc.map((x, i) => x.ms / runs[kind].pt[i]!.ms);
   const busyRatio = median(r('busy'));
   const busyStall = median(runs.busy.xc.map((x) => x.writer.worstMs));

@@ -102,15 +102,10 @@ export async function inplaceSection(o: InplaceOptions, log: Log): Promise<Secti
       }),
     },
     phaseTable('PostgreSQL', pg.xc),
-    {
-      title: 'Data checks',
-      head: ['table', 'check', 'expected', 'found', 'ok'],
-      rows: checks.tableRows,
-      notes: [
+    checks.table([
         'Counts and sums are summed over the rounds; the catalog checks hold in every round. `bench_ptosc` is the MariaDB table pt-osc changed.',
         `Column order afterwards (not checked; loaded as id, amount, pad): ${[...orders].map(([t, o]) => `${t} ${o.replace(/,/g, ', ')}`).join('; ')}.`,
-      ],
-    },
+      ]),
   );
   conclusions.push(
     `PostgreSQL: the plain ALTER's worst write is ${med(pg.xc.map((x, i) => pg.naive[i]!.writer.worstMs / Math.max(x.writer.worstMs, 0.001))).toFixed(1)}× xc's (median of the per-round ratios). ` +

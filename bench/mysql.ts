@@ -159,12 +159,7 @@ export async function mysqlSection(o: MyBenchOptions, log: (line: string) => voi
             'Redo: the server-wide `Innodb_os_log_written` delta over the statement; table data: `DATA_LENGTH` after `ANALYZE TABLE` (for the copy: of the new table).',
         ],
       },
-      {
-        title: 'Data checks',
-        head: ['table', 'check', 'expected', 'found', 'ok'],
-        rows: checks.tableRows,
-        notes: ['Counts and sums of a table used in several rounds are summed over the rounds; column checks hold in every round.'],
-      },
+      checks.table(['Counts and sums of a table used in several rounds are summed over the rounds; column checks hold in every round.']),
     ];
 
     const xcVsPt = xcMs / ptMs;

@@ -116,11 +116,7 @@ export async function postgresSection(o: PgBenchOptions, log: (line: string) => 
           rows: [[secs(phases.expand), secs(phases.backfill), secs(phases.verify), secs(phases.contract), secs(xcRun.ms)]],
           notes: ['verify: from `backfilled` to `contracting` (includes contract() loading its state); contract DDL: `contracting` → `contracted`.'],
         },
-        {
-          title: 'Data checks',
-          head: ['table', 'check', 'expected', 'found', 'ok'],
-          rows: checks.tableRows,
-        },
+        checks.table(),
       ],
       conclusions: [
         `xc backfill is ${ratio(of(runs[0]!, 'backfillMs'), plainMs)} the plain UPDATE (target ≤ ${THROUGHPUT_TARGET}×): ${met(backfillRatio <= THROUGHPUT_TARGET)}.`,

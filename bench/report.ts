@@ -147,9 +147,14 @@ export class Checks {
     return this.all.filter((c) => c.expected !== c.found);
   }
 
-  /** The rows of a data-checks table: table, check, expected, found, ok. */
-  get tableRows(): (string | number)[][] {
-    return this.all.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']);
+  /** The data-checks table: one row per check (what it was run on, the check, expected, found, ok). */
+  table(notes: string[] = [], title = 'Data checks', on = 'table'): Table {
+    return {
+      title,
+      head: [on, 'check', 'expected', 'found', 'ok'],
+      rows: this.all.map((c) => [c.table, c.what, c.expected, c.found, c.expected === c.found ? 'yes' : '**NO**']),
+      ...(notes.length ? { notes } : {}),
+    };
   }
 
   /** The conclusion naming every failed check. */

@@ -348,12 +348,7 @@ export const workloadSection: BenchSection = async (ctx: BenchContext, log: Benc
   }
   if (!ctx.myUp) conclusions.push('MariaDB: not measured (no server answered at the MySQL URL).');
   conclusions.push(...notMeasured);
-  tables.push({
-    title: 'Data checks after each run',
-    head: ['run', 'check', 'expected', 'found', 'ok'],
-    rows: checks.tableRows,
-    notes: ['Inserted and updated: the successful INSERT and UPDATE queries the workload counted (PostgreSQL: from pgbench\'s per-transaction log).'],
-  });
+  tables.push(checks.table(['Inserted and updated: the successful INSERT and UPDATE queries the workload counted (PostgreSQL: from pgbench\'s per-transaction log).'], 'Data checks after each run', 'run'));
   const failed = checks.failed;
   conclusions.push(
     failed.length === 0
