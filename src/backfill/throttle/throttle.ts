@@ -139,4 +139,4 @@ export class Throttle {
 }
 
 /** Whole seconds, or milliseconds under one (a short --throttle-timeout said "held back for 0"). */
-const heldFor = (ms: number) => (ms < 1000 ? `${Math.max(1, Math.round(ms))}ms` : formatDuration(Math.round(ms / 1000) * 1000));
+const heldFor = (ms: number) => formatDuration(ms < 1000 ? Math.max(1, Math.round(ms)) : Math.round(ms / 1000) * 1000);
