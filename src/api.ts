@@ -44,6 +44,12 @@ export interface XcOptions {
   maxLoad?: number;
   /** Pause the backfill while the server writes more WAL / redo log than this many bytes per second (default off). */
   maxWalRate?: number;
+  /**
+   * MySQL/MariaDB: a column the backfill will fill is stored in every row by an online rebuild only while its
+   * table takes at most this many row writes per second, measured just before (default 2000); a busier table
+   * gets the column instantly instead (engine/busy.ts).
+   */
+  maxRebuildWriteRate?: number;
   /** PostgreSQL: do not pause the backfill while a VACUUM runs on its table (default false: pause). */
   ignoreVacuum?: boolean;
   /** Pause the backfill while a replica lags more than this (default 5000). */

@@ -175,6 +175,10 @@ export const OPTIONS = {
     kind: 'bytes', arg: 'size', scope: 'engine', env: ['XC_MAX_WAL_RATE'], defaultHelp: 'off',
     help: 'pause the backfill while the server writes more WAL (PostgreSQL) or redo log (MySQL, MariaDB) than this per second: 64MB, 512kB, a bare number of bytes',
   },
+  maxRebuildWriteRate: {
+    kind: 'number', arg: 'n', unit: 'writes per second', integer: false, positive: true, default: 2000, scope: 'engine', env: ['XC_MAX_REBUILD_WRITE_RATE'],
+    help: 'MySQL/MariaDB: add a column the backfill will fill by an online table rebuild only while its table takes at most n row writes per second (measured just before); a busier table gets the column instantly and a slower fill, not the stall at the rebuild\'s end',
+  },
   ignoreVacuum: {
     kind: 'boolean', scope: 'engine', env: ['XC_IGNORE_VACUUM'], default: false,
     help: 'PostgreSQL: backfill on while a VACUUM (autovacuum or not) runs on the table, instead of pausing until it ends',

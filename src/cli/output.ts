@@ -204,6 +204,10 @@ function printMigrationPlan(p: Printer, m: MigrationPlanResult): void {
     for (const step of phase.steps) {
       p.line(`    ${p.c.dim(`-- ${step.description}; lock: ${step.lock}`)}`);
       p.line(`    ${step.sql.trim().replace(/;?$/, ';').replace(/\n/g, '\n    ')}`);
+      if (step.ifBusy) {
+        p.line(`    ${p.c.dim(`-- or, if the table takes more writes per second than --max-rebuild-write-rate when this runs: ${step.ifBusy.description}; lock: ${step.ifBusy.lock}`)}`);
+        p.line(`    ${step.ifBusy.sql.trim().replace(/;?$/, ';')}`);
+      }
     }
   }
   p.line();

@@ -380,6 +380,16 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   load(s: Session): Promise<number>;
   /** Bytes of WAL (PostgreSQL) or redo log (InnoDB) written up to now, from a fixed point: `--max-wal-rate` divides the difference of two readings by the time between them. */
   logPosition(s: Session): Promise<number>;
+  /**
+   * Rows inserted, updated or deleted in `table` since a point the server may
+   * move (InnoDB resets it when it recalculates the table's statistics), or
+   * undefined where it keeps no count: a step with `ifBusy` divides the
+   * difference of two readings by the time between them (engine/busy.ts).
+   * Only dialects whose plans have `ifBusy` steps need it.
+   */
+  rowsWritten?(s: Session, table: string): Promise<number | undefined>;
+  /** The server gave up a statement for the writes its table took while it ran (MySQL 1799, the online rebuild's row log full): nothing changed. */
+  isOverwhelmed?(err: unknown): boolean;
   /** VACUUMs running on `table` now, autovacuum or not (PostgreSQL); undefined where the database has none to watch (MySQL). */
   vacuumsOn(s: Session, table: string): Promise<number | undefined>;
   /** Replica lag's marks on the primary and their reading on replicas (`--max-replica-lag`): dialects/<db>/replicas.ts. */

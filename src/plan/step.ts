@@ -86,6 +86,23 @@ export interface Step {
   statements?: Array<string | { sql: string; afterInterruption?: true; onFailure?: string[] }>;
   /** Run on that session after `statements`, whether they failed or not (MySQL `UNLOCK TABLES`). */
   release?: string;
+  /**
+   * Run instead of `sql` when the step's first table is busy: it takes more
+   * writes per second than `--max-rebuild-write-rate` just before the step
+   * runs, or the server gave up `sql` for the writes it took meanwhile
+   * (Dialect.isOverwhelmed). Same effect, same probe; a plan shows both.
+   * MySQL: a column added instantly instead of by an online rebuild, which
+   * logs concurrent writes and replays them at its end under a latch no lock
+   * timeout bounds (engine/busy.ts).
+   */
+  ifBusy?: BusyAlternative;
+}
+
+/** What a step runs instead when its table is busy (Step.ifBusy). */
+export interface BusyAlternative {
+  sql: string;
+  description: string;
+  lock: string;
 }
 
 /** Mark steps to commit as one transaction. Only for instant, catalog-only statements. */

@@ -240,6 +240,7 @@ describe('derived from the registry', () => {
       parallel: 2,
       instanceTtlMs: 60_000,
       allowDrift: false,
+      maxRebuildWriteRate: 2000,
       ignoreVacuum: false,
       maxReplicaLagMs: 5000,
       throttleTimeoutMs: 1_800_000,

@@ -83,9 +83,17 @@ export function addColumn(c: MysqlCompiler, table: string, column: string, type:
   // already has room. A nullable column loses the placeholder default at once: old writers' new rows get NULL,
   // which the fill and the backfill convert. A NOT NULL one keeps it until the caller's trigger is in place and
   // fills it (before BEFORE triggers, NOT NULL is not checked); the backfill converts what it held meanwhile.
-  const sql = c.alter(table, `ADD COLUMN ${q(column)} ${type} ${opts?.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${placeholder}${comment}, FORCE`, INPLACE);
+  // A busy table gets it instantly instead, the same column with the same default (engine/busy.ts): the rebuild's
+  // end would stall its writers, and the fill pays for the growing rows.
+  const definition = `ADD COLUMN ${q(column)} ${type} ${opts?.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${placeholder}${comment}`;
+  const instead = f.instantAddColumn
+    ? { sql: c.alter(table, definition, INSTANT), description: `add column ${q(table)}.${q(column)} instantly (the table is busy: no rebuild)`, lock: c.locks.instant(table) }
+    : undefined;
   return [
-    c.step(sql, `add column ${q(table)}.${q(column)}, stored in every row (rebuilt online)`, c.locks.rebuild(table), [table], exists(c.probes.column(table, column)), { creates }),
+    c.step(c.alter(table, `${definition}, FORCE`, INPLACE), `add column ${q(table)}.${q(column)}, stored in every row (rebuilt online)`, c.locks.rebuild(table), [table], exists(c.probes.column(table, column)), {
+      creates,
+      ...(instead ? { ifBusy: instead } : {}),
+    }),
     ...(opts?.notNull ? [] : setDefault(c, table, column, null)),
   ];
 }

@@ -420,6 +420,17 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return Number(value('Innodb_lsn_current') ?? value('Innodb_redo_log_current_lsn') ?? value('Innodb_os_log_written') ?? 0);
   }
 
+  async rowsWritten(s: Session, table: string): Promise<number | undefined> {
+    // InnoDB's per-table modification counter (what triggers its statistics' recalculation): MariaDB and MySQL 5.7 name the view INNODB_SYS_TABLESTATS, MySQL 8 INNODB_TABLESTATS.
+    const view = this.features.mariadb ? 'INNODB_SYS_TABLESTATS' : 'INNODB_TABLESTATS';
+    const r = await s.query<{ n: string | number }>(`SELECT MODIFIED_COUNTER AS n FROM information_schema.${view} WHERE NAME = CONCAT(DATABASE(), '/', ?)`, [table]);
+    return r.rows[0] === undefined ? undefined : Number(r.rows[0].n);
+  }
+
+  isOverwhelmed(err: unknown): boolean {
+    return (err as { errno?: number })?.errno === 1799;
+  }
+
   async vacuumsOn(): Promise<undefined> {
     return undefined; // InnoDB purges in the background, not per table: nothing to pause for
   }
