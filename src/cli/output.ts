@@ -120,7 +120,7 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
         case 'phase':
           return writeErr(`${err.bold(e.migration)}: ${styled(err, e.from)} → ${styled(err, e.to)}`);
         case 'step':
-          return writeErr(err.dim(`  ${e.phase}: ${e.description}`));
+          return writeErr(e.busy === undefined ? err.dim(`  ${e.phase}: ${e.description}`) : err.yellow(`  ${e.phase}: ${e.description}: ${e.busy}`));
         case 'step_skipped':
           return writeErr(err.yellow(`  ${e.phase}: skipped ${e.description}: ${e.reason}`));
         case 'lock_retry':

@@ -23,6 +23,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createXc, type XcOptions } from '../../src/index.js';
 import type { XcEvent } from '../../src/plan/index.js';
 import { startMariadb } from '../chaos/servers.js';
+import { runXc, type Run } from '../helpers/cli.js';
 import { describeMysql } from '../helpers/servers.js';
 import { targets, type Db } from '../helpers/targets.js';
 import { Writer, type Queryable } from '../helpers/writers.js';
@@ -117,6 +118,24 @@ describeMysql('a column the backfill fills: online rebuild only while the table 
     expect(logged).toHaveLength(1);
     expect(JSON.parse(logged[0]!.detail)).toMatchObject({ planned: expect.stringMatching(/rebuilt online/), ran: add.description, reason: add.busy });
   });
+
+  it('the CLI: --max-rebuild-write-rate (and XC_MAX_REBUILD_WRITE_RATE) sets the limit, and apply says which statement ran and why', async () => {
+    const db = await database();
+    const dir = await migrations();
+    const writer = busyWriter(await db.connection());
+    cleanups.push(() => writer.stop());
+    while (writer.writes < 50) await new Promise((r) => setTimeout(r, 20));
+    let run: Run;
+    try {
+      // The env variable's limit alone would rebuild; the flag beats it.
+      run = await runXc(['apply', '--url', db.url, '--dir', dir, '--max-rebuild-write-rate', '5'], { env: { XC_MAX_REBUILD_WRITE_RATE: '1000000000' } });
+    } finally {
+      await writer.stop();
+    }
+    expect(run.stderr).toMatch(/expanding: add column `t`\.`xc_shadow\w+` instantly \(the table is busy: no rebuild\): t took [\d,]+ row writes\/s, over --max-rebuild-write-rate 5\n/);
+    expect(run.code).toBe(0);
+    expect(writer.errors).toEqual([]);
+  }, 120_000);
 
   it('a quiet table is rebuilt online, as planned; plan shows the instant statement as the alternative', async () => {
     const db = await database();
