@@ -12,7 +12,7 @@ import { ALTER_COLUMN_MIGRATION } from '../my.js';
 export interface XcEvents {
   phases: Map<string, number>;
   /** Each DDL / fill step with when it started (epoch ms) and its SQL. */
-  steps: { at: number; phase: string; description: string; sql: string }[];
+  steps: { at: number; phase: string; description: string; sql: string; writesPerSecond?: number; busy?: string }[];
   batches: { at: number; size: number }[];
 }
 
@@ -30,7 +30,7 @@ export async function withWorkloadXc<T>(url: string, table: string, dropState: (
     onEvent: (e) => {
       const at = Date.now();
       if (e.event === 'phase') events.phases.set(e.to, at);
-      if (e.event === 'step') events.steps.push({ at, phase: e.phase, description: e.description, sql: e.sql });
+      if (e.event === 'step') events.steps.push({ at, phase: e.phase, description: e.description, sql: e.sql, writesPerSecond: e.writesPerSecond, busy: e.busy });
       if (e.event === 'backfill') events.batches.push({ at, size: e.batchSize });
     },
   });

@@ -390,6 +390,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   rowsWritten?(s: Session, table: string): Promise<number | undefined>;
   /** The server gave up a statement for the writes its table took while it ran (MySQL 1799, the online rebuild's row log full): nothing changed. */
   isOverwhelmed?(err: unknown): boolean;
+  /** Cancels the statement session `sessionId` is running, if any (MySQL `KILL QUERY`): a step's `ifBusy` watcher (engine/busy.ts). */
+  cancel?(s: Session, sessionId: number): Promise<void>;
   /** VACUUMs running on `table` now, autovacuum or not (PostgreSQL); undefined where the database has none to watch (MySQL). */
   vacuumsOn(s: Session, table: string): Promise<number | undefined>;
   /** Replica lag's marks on the primary and their reading on replicas (`--max-replica-lag`): dialects/<db>/replicas.ts. */

@@ -21,14 +21,22 @@ import { sleep, type EngineContext } from './context.js';
 /** How long the table's writes are counted before the decision: long enough to see a steady writer, short beside a rebuild. */
 export const BUSY_WINDOW_MS = 500;
 
-/** Why `step` should run its `ifBusy` alternative, or undefined: not busy, nothing to measure with, or no alternative. */
-export async function busyReason(ctx: Pick<EngineContext, 'dialect' | 'options'>, s: Session, step: Step): Promise<string | undefined> {
+/** What was measured of a step's table before it ran: its write rate (where the server counts), and why it is too busy for the step's statement. */
+export interface BusyReading {
+  writesPerSecond?: number;
+  busy?: string;
+}
+
+/** The table's write rate before a step with an `ifBusy` alternative, and whether it is over --max-rebuild-write-rate; nothing for other steps. */
+export async function measureBusy(ctx: Pick<EngineContext, 'dialect' | 'options'>, s: Session, step: Step): Promise<BusyReading> {
   const table = step.tables[0];
-  if (!step.ifBusy || table === undefined) return undefined;
+  if (!step.ifBusy || table === undefined) return {};
   const rate = await writeRate(ctx.dialect, s, table, BUSY_WINDOW_MS);
+  if (rate === undefined) return {};
+  const writesPerSecond = Math.round(rate);
   const limit = ctx.options.maxRebuildWriteRate;
-  if (rate === undefined || rate <= limit) return undefined;
-  return `${table} took ${Math.round(rate).toLocaleString('en-US')} row writes/s, over --max-rebuild-write-rate ${limit.toLocaleString('en-US')}`;
+  if (rate <= limit) return { writesPerSecond };
+  return { writesPerSecond, busy: `${table} took ${writesPerSecond.toLocaleString('en-US')} row writes/s, over --max-rebuild-write-rate ${limit.toLocaleString('en-US')}` };
 }
 
 /** Rows written to `table` per second over about `windowMs`; undefined where the server keeps no count. */
@@ -46,4 +54,48 @@ export async function writeRate(dialect: Pick<Dialect, 'rowsWritten'>, s: Sessio
     [before, since] = [after, now];
   }
   return undefined;
+}
+
+/** While a planned statement runs: how often its table's writes are counted, and how many readings in a row over the limit cancel it. */
+export const WATCH_EVERY_MS = 1000;
+export const WATCH_READINGS = 3;
+
+/**
+ * Watches the table of a step with an `ifBusy` alternative while its planned
+ * statement runs on the session `sessionId`: when it takes more writes than
+ * --max-rebuild-write-rate for WATCH_READINGS readings in a row, the
+ * statement is cancelled (the server rolls the rebuild back; nothing changes)
+ * and `reason` says why, so the caller runs the alternative. The rate a step
+ * was admitted on is half a second's; a rebuild runs for minutes, and the
+ * writes it must log and replay are those of its whole run.
+ */
+export function watchWhileRunning(ctx: Pick<EngineContext, 'dialect' | 'options' | 'driver'>, step: Step, sessionId: number): { stop(): Promise<string | undefined> } {
+  const table = step.tables[0];
+  const { dialect } = ctx;
+  if (!step.ifBusy || table === undefined || !dialect.cancel || !dialect.rowsWritten || ctx.driver.singleConnection) return { stop: async () => undefined };
+  let stopped = false;
+  let reason: string | undefined;
+  const limit = ctx.options.maxRebuildWriteRate;
+  const loop = (async () => {
+    const s = await ctx.driver.acquire();
+    try {
+      for (let over = 0; !stopped; ) {
+        const rate = await writeRate(dialect, s, table, WATCH_EVERY_MS);
+        over = rate !== undefined && rate > limit ? over + 1 : 0;
+        if (over < WATCH_READINGS || stopped) continue;
+        reason = `${table} took over ${limit.toLocaleString('en-US')} row writes/s (--max-rebuild-write-rate) for ${WATCH_READINGS} s while "${step.description}" ran (${Math.round(rate!).toLocaleString('en-US')} in the last second): cancelled`;
+        await dialect.cancel!(s, sessionId);
+        return;
+      }
+    } finally {
+      s.release();
+    }
+  })().catch(() => undefined); // a watcher that fails leaves the statement to run as planned
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return reason;
+    },
+  };
 }

@@ -20,7 +20,7 @@ import { stopIfAsked, type EngineContext } from './context.js';
 import { PreflightBlocked, withLockRetry } from './retry.js';
 import { backfillTable } from '../backfill/run.js';
 import { nameTaken, removalsNotOurs } from './ownership.js';
-import { busyReason } from './busy.js';
+import { measureBusy, watchWhileRunning, type BusyReading } from './busy.js';
 
 /** How long a transaction that already holds locks may wait for another one (see lockTablesFirst). */
 const HELD_LOCK_WAIT_MS = 50;
@@ -145,8 +145,8 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
   let attempted = status !== 'pending' || !step.creates;
   // Statements of a several-statement step may have run part-way: a process killed while it ran, or an attempt failed past its first.
   let interrupted = status === 'running';
-  // Why the step's table is too busy for its planned statement (Step.ifBusy); measured once, not again on a lock retry.
-  let busy: string | undefined | null = null;
+  // The step's table's write rate, and whether it is too busy for the planned statement (Step.ifBusy): measured once, not again on a lock retry.
+  let reading: BusyReading | undefined;
   await withLockRetry(ctx, { migration, description: step.description, tables: step.tables }, async (attempt) => {
     const s = await ctx.driver.acquire();
     let restore: SessionRestore = [];
@@ -163,7 +163,7 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
       if (step.prepare) await s.query(step.prepare);
       const blockers = step.tables.length > 0 ? ((await ctx.dialect.preflight?.(s, step.tables, ctx.options.lockTimeoutMs)) ?? []) : [];
       if (blockers.length > 0) throw new PreflightBlocked(blockers);
-      if (busy === null) busy = await busyReason(ctx, s, step);
+      reading ??= await measureBusy(ctx, s, step);
       await ctx.lockHeld?.();
       await ctx.store.markStep(s, migration, phase, seq, 'running');
       attempted = true;
@@ -172,7 +172,7 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
         ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description: step.description, sql: step.sql });
         interrupted = await runStatements(s, step, interrupted);
       } else {
-        busy = await runStatement(ctx, s, migration, phase, step, busy);
+        reading = await runStatement(ctx, s, migration, phase, step, reading);
       }
       await ctx.store.markStep(s, migration, phase, seq, 'done');
     } catch (err) {
@@ -192,30 +192,38 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
 
 /**
  * The step's statement, or its alternative for a busy table (Step.ifBusy):
- * when `busy` says why, or when the server gave the statement up for the
- * writes the table took while it ran (nothing changed, so the alternative
- * runs at once). Returns why the alternative ran, logged as `step_busy`.
+ * when the reading says it is busy; when it grew busy while the statement
+ * ran (watchWhileRunning cancels it); or when the server gave the statement
+ * up for the writes the table took meanwhile. Either way nothing changed, so
+ * the alternative runs at once, logged as `step_busy` with why. Returns the
+ * reading, with why the alternative ran when it did.
  */
-async function runStatement(ctx: EngineContext, s: Session, migration: string, phase: StepPhase, step: Step, busy: string | undefined): Promise<string | undefined> {
-  const run = async (why: string | undefined) => {
-    const { sql, description } = why !== undefined && step.ifBusy ? step.ifBusy : step;
-    if (why !== undefined) await ctx.store.log(s, { migration, actor: ctx.actor, command: ctx.command, event: 'step_busy', detail: { planned: step.description, ran: description, reason: why } });
-    ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description, sql, ...(why !== undefined ? { busy: why } : {}) });
+async function runStatement(ctx: EngineContext, s: Session, migration: string, phase: StepPhase, step: Step, reading: BusyReading): Promise<BusyReading> {
+  const run = async (busy: string | undefined) => {
+    const { sql, description } = busy !== undefined && step.ifBusy ? step.ifBusy : step;
+    if (busy !== undefined) await ctx.store.log(s, { migration, actor: ctx.actor, command: ctx.command, event: 'step_busy', detail: { planned: step.description, ran: description, reason: busy, writesPerSecond: reading.writesPerSecond ?? null } });
+    const measured = reading.writesPerSecond !== undefined ? { writesPerSecond: reading.writesPerSecond } : {};
+    ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description, sql, ...measured, ...(busy !== undefined ? { busy } : {}) });
     await s.query(sql);
   };
-  if (busy !== undefined) {
-    await run(busy);
-    return busy;
+  if (reading.busy !== undefined || !step.ifBusy) {
+    await run(reading.busy);
+    return reading;
   }
+  const watcher = watchWhileRunning(ctx, step, await ctx.dialect.sessionId(s));
+  let failure: unknown;
   try {
     await run(undefined);
-    return undefined;
   } catch (err) {
-    if (!step.ifBusy || !ctx.dialect.isOverwhelmed?.(err)) throw err;
-    const why = `the server gave up "${step.description}" for the writes its table took meanwhile (${(err as Error).message})`;
-    await run(why);
-    return why;
+    failure = err;
   }
+  // Stopped before anything else runs on this session, so a late cancel finds it idle.
+  const cancelled = await watcher.stop();
+  if (failure === undefined) return reading;
+  const busy = cancelled ?? (ctx.dialect.isOverwhelmed?.(failure) ? `the server gave up "${step.description}" for the writes its table took meanwhile (${(failure as Error).message})` : undefined);
+  if (busy === undefined) throw failure;
+  await run(busy);
+  return { ...reading, busy };
 }
 
 async function runFill(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number): Promise<void> {

@@ -4,8 +4,11 @@ import type { Phase } from './phases.js';
 
 export type XcEvent =
   | { event: 'phase'; migration: string; from: Phase; to: Phase }
-  /** `busy`: why the step's alternative for a busy table runs instead of the planned statement (Step.ifBusy). */
-  | { event: 'step'; migration: string; phase: Phase; description: string; sql: string; busy?: string }
+  /**
+   * A statement starts. For a step with an alternative for a busy table (Step.ifBusy): `writesPerSecond`, the
+   * table's row writes per second just before (where the server counts them); `busy`, why the alternative runs.
+   */
+  | { event: 'step'; migration: string; phase: Phase; description: string; sql: string; writesPerSecond?: number; busy?: string }
   /** A rollback step not run: what it would remove is not xc's (its journal shows it never created it). */
   | { event: 'step_skipped'; migration: string; phase: Phase; description: string; reason: string }
   | { event: 'lock_retry'; migration: string; attempt: number; waitMs: number; description: string; blockers: Blocker[] }

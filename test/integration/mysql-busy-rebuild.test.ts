@@ -111,13 +111,56 @@ describeMysql('a column the backfill fills: online rebuild only while the table 
     expect(add.sql).toMatch(/ALGORITHM=INSTANT/);
     expect(add.sql).not.toMatch(/FORCE/);
     expect(add.busy).toMatch(/^t took [\d,]+ row writes\/s, over --max-rebuild-write-rate 5$/);
+    expect(add.writesPerSecond).toBeGreaterThan(5);
     expect(writer.errors).toEqual([]);
     expect(writer.writes).toBeGreaterThan(50);
     await expectConverged(db.query, writer.writes);
     const logged = await db.query<{ detail: string }>(`SELECT detail FROM xc_events WHERE event = 'step_busy'`);
     expect(logged).toHaveLength(1);
-    expect(JSON.parse(logged[0]!.detail)).toMatchObject({ planned: expect.stringMatching(/rebuilt online/), ran: add.description, reason: add.busy });
+    expect(JSON.parse(logged[0]!.detail)).toEqual({ planned: expect.stringMatching(/rebuilt online/), ran: add.description, reason: add.busy, writesPerSecond: add.writesPerSecond });
   });
+
+  it('a table that grows busy while its rebuild runs: the rebuild is cancelled (nothing changed) and the column added instantly, every write kept', async () => {
+    const rows = 1_000_000;
+    const db = await mysqlTarget.create('xc_busy');
+    cleanups.push(() => db.drop());
+    await seed((sql) => db.query(sql), rows);
+    // A second index makes the rebuild long enough to be watched for a few seconds on a fast machine.
+    await db.query('CREATE INDEX t_pad ON t (pad)');
+    const dir = await migrations();
+    const writers: Writer[] = [];
+    let starting: Promise<void> | undefined;
+    const events: XcEvent[] = [];
+    const xc = createXc({
+      url: db.url,
+      dir,
+      maxRebuildWriteRate: 5,
+      onEvent: (e) => {
+        events.push(e);
+        // Quiet when measured; busy from the moment the rebuild starts.
+        if (e.event === 'step' && /rebuilt online/.test(e.description) && !starting)
+          starting = (async () => {
+            for (let i = 0; i < 4; i++) writers.push(busyWriter(await db.connection(), rows));
+          })();
+      },
+    });
+    cleanups.push(() => xc.close());
+    try {
+      await xc.apply();
+      await xc.deploy.record({ app: 'shop', version: 'v2' });
+      await xc.contract();
+    } finally {
+      await starting;
+      for (const w of writers) await w.stop();
+    }
+    const [rebuild, add] = addSteps(events);
+    expect(rebuild?.writesPerSecond).toBeLessThanOrEqual(5);
+    expect(rebuild?.busy).toBeUndefined();
+    expect(add?.description).toMatch(/instantly/);
+    expect(add?.busy).toMatch(/^t took over 5 row writes\/s \(--max-rebuild-write-rate\) for 3 s while "add column `t`\.`xc_shadow\w+`, stored in every row \(rebuilt online\)" ran \([\d,]+ in the last second\): cancelled$/);
+    expect(writers.flatMap((w) => w.errors)).toEqual([]);
+    await expectConverged(db.query, writers.reduce((n, w) => n + w.writes, 0), rows);
+  }, 240_000);
 
   it('the CLI: --max-rebuild-write-rate (and XC_MAX_REBUILD_WRITE_RATE) sets the limit, and apply says which statement ran and why', async () => {
     const db = await database();
@@ -149,6 +192,7 @@ describeMysql('a column the backfill fills: online rebuild only while the table 
     const add = addStep(events);
     expect(add.description).toMatch(/rebuilt online/);
     expect(add.busy).toBeUndefined();
+    expect(add.writesPerSecond).toBe(0);
     await expectConverged(db.query, 0);
     expect(await db.query(`SELECT 1 FROM xc_events WHERE event = 'step_busy'`)).toEqual([]);
   });

@@ -1,7 +1,7 @@
 /** engine/busy.ts: a table's write rate from two readings of the server's counter, and the choice it makes for a step with `ifBusy`. No database. */
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../../src/db/driver.js';
-import { busyReason, writeRate } from '../../src/engine/busy.js';
+import { measureBusy, watchWhileRunning, WATCH_EVERY_MS, WATCH_READINGS, writeRate } from '../../src/engine/busy.js';
 import type { Step } from '../../src/plan/index.js';
 
 const session = {} as Session;
@@ -39,20 +39,68 @@ describe('writeRate', () => {
   });
 });
 
-describe('busyReason', () => {
+describe('measureBusy', () => {
   const options = (maxRebuildWriteRate: number) => ({ maxRebuildWriteRate }) as never;
 
-  it('names the table, its rate and the limit when the rate is over it', async () => {
-    const why = await busyReason({ dialect: counter(0, 10_000) as never, options: options(2000) }, session, step);
-    expect(why).toMatch(/^t took [\d,]+ row writes\/s, over --max-rebuild-write-rate 2,000$/);
+  it('gives the rate, and names the table, its rate and the limit when the rate is over it', async () => {
+    const reading = await measureBusy({ dialect: counter(0, 10_000) as never, options: options(2000) }, session, step);
+    expect(reading.writesPerSecond).toBeGreaterThan(2000);
+    expect(reading.busy).toMatch(/^t took [\d,]+ row writes\/s, over --max-rebuild-write-rate 2,000$/);
   });
 
-  it('is undefined at or under the limit, without a count, or for a step with no alternative', async () => {
-    expect(await busyReason({ dialect: counter(0, 0) as never, options: options(2000) }, session, step)).toBeUndefined();
-    expect(await busyReason({ dialect: {} as never, options: options(1) }, session, step)).toBeUndefined();
+  it('is not busy at or under the limit, nor without a count; a step with no alternative is not measured', async () => {
+    expect(await measureBusy({ dialect: counter(0, 0) as never, options: options(2000) }, session, step)).toEqual({ writesPerSecond: 0 });
+    expect(await measureBusy({ dialect: {} as never, options: options(1) }, session, step)).toEqual({});
     let read = false;
     const watching = { rowsWritten: async () => ((read = true), 0) };
-    expect(await busyReason({ dialect: watching as never, options: options(1) }, session, { ...step, ifBusy: undefined })).toBeUndefined();
+    expect(await measureBusy({ dialect: watching as never, options: options(1) }, session, { ...step, ifBusy: undefined })).toEqual({});
     expect(read).toBe(false);
+  });
+});
+
+describe('watchWhileRunning', () => {
+  /** A driver whose sessions are plain objects, and a dialect counting `perSecond` writes a second of the clock, recording cancels. */
+  function fakes(perSecond: () => number) {
+    const t0 = performance.now();
+    const cancelled: number[] = [];
+    const dialect = {
+      rowsWritten: async () => Math.round(((performance.now() - t0) / 1000) * perSecond()),
+      cancel: async (_s: Session, id: number) => void cancelled.push(id),
+    };
+    const driver = { singleConnection: false, acquire: async () => ({ release: () => undefined }) };
+    return { ctx: { dialect, driver, options: { maxRebuildWriteRate: 100 } } as never, cancelled };
+  }
+
+  it(`cancels the statement after ${WATCH_READINGS} readings in a row over the limit, and says why`, async () => {
+    const { ctx, cancelled } = fakes(() => 10_000);
+    const started = performance.now();
+    const watcher = watchWhileRunning(ctx, step, 42);
+    while (cancelled.length === 0 && performance.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
+    // Timers never fire early: never before the readings' time.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(WATCH_EVERY_MS * WATCH_READINGS);
+    const why = await watcher.stop();
+    expect(cancelled).toEqual([42]);
+    expect(why).toMatch(/^t took over 100 row writes\/s \(--max-rebuild-write-rate\) for 3 s while "add column `t`\.`s`, stored in every row \(rebuilt online\)" ran \([\d,]+ in the last second\): cancelled$/);
+  }, 30_000);
+
+  it('leaves a statement alone on a quiet table, and one stopped before its readings add up', async () => {
+    const quiet = fakes(() => 50);
+    const w1 = watchWhileRunning(quiet.ctx, step, 1);
+    await new Promise((r) => setTimeout(r, WATCH_EVERY_MS * WATCH_READINGS + 500));
+    expect(await w1.stop()).toBeUndefined();
+    expect(quiet.cancelled).toEqual([]);
+    const busy = fakes(() => 10_000);
+    const w2 = watchWhileRunning(busy.ctx, step, 2);
+    await new Promise((r) => setTimeout(r, WATCH_EVERY_MS * (WATCH_READINGS - 1) - 300));
+    expect(await w2.stop()).toBeUndefined();
+    expect(busy.cancelled).toEqual([]);
+  }, 15_000);
+
+  it('watches nothing for a step without an alternative, or a driver with one connection', async () => {
+    const { ctx, cancelled } = fakes(() => 10_000);
+    expect(await watchWhileRunning(ctx, { ...step, ifBusy: undefined }, 3).stop()).toBeUndefined();
+    const single = { ...(ctx as object), driver: { singleConnection: true } } as never;
+    expect(await watchWhileRunning(single, step, 4).stop()).toBeUndefined();
+    expect(cancelled).toEqual([]);
   });
 });

@@ -431,6 +431,11 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return (err as { errno?: number })?.errno === 1799;
   }
 
+  async cancel(s: Session, sessionId: number): Promise<void> {
+    // KILL takes no placeholder; the id is the server's own connection id, an integer.
+    await s.query(`KILL QUERY ${Math.trunc(Number(sessionId))}`);
+  }
+
   async vacuumsOn(): Promise<undefined> {
     return undefined; // InnoDB purges in the background, not per table: nothing to pause for
   }
