@@ -190,9 +190,17 @@ async function runOne(name: string, db: AdaptiveDb, o: Sizes, checks: Checks, lo
   return { db: name, server: db.server, quiet, triggers, backfill, batches: main, others, pass, doubledAt, passStart, passEnd, lockWaits, errors: stats.errors };
 }
 
-/** Index of the first batch from which the median of SETTLED_RUN batches lies inside the band; the list's length if none. */
+/**
+ * Index of the first batch from which the median of SETTLED_RUN batches lies inside the band, or from which
+ * they all sit at the size cap (the sizer can do no more: the rows are cheaper than the target allows); the
+ * list's length if neither. Without the cap case, a pass whose batches all run under the target at the cap
+ * (MariaDB's fill) counted every batch as ramp-up and showed none.
+ */
 function settledAfter(bs: Batch[]): number {
-  for (let i = 0; i + SETTLED_RUN <= bs.length; i++) if (Math.abs(median(bs.slice(i, i + SETTLED_RUN).map((b) => b.ms)) - TARGET_MS) <= BAND * TARGET_MS) return i;
+  for (let i = 0; i + SETTLED_RUN <= bs.length; i++) {
+    const run = bs.slice(i, i + SETTLED_RUN);
+    if (Math.abs(median(run.map((b) => b.ms)) - TARGET_MS) <= BAND * TARGET_MS || run.every((b) => b.size >= MAX_ROWS)) return i;
+  }
   return bs.length;
 }
 
@@ -229,7 +237,7 @@ function analyse(r: Run): { tables: Table[]; verdict: Verdict } {
     ],
     notes: [
       `Batch time: xc's own measure of each committed batch (the \`batchMs\` of its backfill events: chunk, UPDATE, cursor advance, COMMIT), ${r.batches.length} batches of both parts (parallel 2) in the order they committed. ` +
-        `Ramp-up / re-settle: batches until the median of ${SETTLED_RUN} in a row falls within ±${BAND * 100} % of the target. Size: rows per batch as the sizer chose it. ` +
+        `Ramp-up / re-settle: batches until the median of ${SETTLED_RUN} in a row falls within ±${BAND * 100} % of the target, or ${SETTLED_RUN} in a row sit at the ${MAX_ROWS.toLocaleString('en-US')}-row cap. Size: rows per batch as the sizer chose it. ` +
         `Cost per 1,000 rows over all batches, p10 / median / p90: ${[10, 50, 90].map((q) => fmt(p(r.batches.map((b) => (1000 * b.ms) / b.size), q))).join(' / ')} ms — how much of the batch times' spread is the server's, not the sizer's.` +
         (r.lockWaits === null ? '' : ` Row-lock waits on the server during apply(): ${r.lockWaits}.`) +
         (r.others.length
