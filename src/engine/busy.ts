@@ -74,11 +74,13 @@ export function watchWhileRunning(ctx: Pick<EngineContext, 'dialect' | 'options'
   const { dialect } = ctx;
   if (!step.ifBusy || table === undefined || !dialect.cancel || !dialect.rowsWritten || ctx.driver.singleConnection) return { stop: async () => undefined };
   let stopped = false;
+  let watching = false;
   let reason: string | undefined;
   const limit = ctx.options.maxRebuildWriteRate;
   const loop = (async () => {
     const s = await ctx.driver.acquire();
     try {
+      watching = !stopped;
       for (let over = 0; !stopped; ) {
         const rate = await writeRate(dialect, s, table, WATCH_EVERY_MS);
         over = rate !== undefined && rate > limit ? over + 1 : 0;
@@ -94,7 +96,8 @@ export function watchWhileRunning(ctx: Pick<EngineContext, 'dialect' | 'options'
   return {
     stop: async () => {
       stopped = true;
-      await loop;
+      // Still waiting for a session (a pool of one, held by the statement): it gives it back as soon as it gets it.
+      if (watching) await loop;
       return reason;
     },
   };

@@ -104,3 +104,18 @@ describe('watchWhileRunning', () => {
     expect(cancelled).toEqual([]);
   });
 });
+
+describe('watchWhileRunning on a pool of one session', () => {
+  it('stops at once while still waiting for a session, and gives it back when it gets it', async () => {
+    let give: ((s: unknown) => void) | undefined;
+    let released = 0;
+    const driver = { singleConnection: false, acquire: () => new Promise((r) => (give = r)) };
+    const dialect = { rowsWritten: async () => 0, cancel: async () => undefined };
+    const watcher = watchWhileRunning({ dialect, driver, options: { maxRebuildWriteRate: 1 } } as never, step, 1);
+    // The statement's session is the pool's only one: stop() must not wait for the watcher's.
+    expect(await watcher.stop()).toBeUndefined();
+    give!({ release: () => void released++ });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(released).toBe(1);
+  });
+});
