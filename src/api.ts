@@ -44,9 +44,11 @@ export interface XcOptions {
   maxLoad?: number;
   /** Pause the backfill while the server writes more WAL / redo log than this many bytes per second (default off). */
   maxWalRate?: number;
+  /** After a backfill batch or verify chunk, pause half its time for each other session running a statement, up to this many times its time (default 3; 0: back to back; backfill/share.ts). */
+  busyPause?: number;
   /**
    * MySQL/MariaDB: a column the backfill will fill is stored in every row by an online rebuild only while its
-   * table takes at most this many row writes per second, measured just before (default 2000); a busier table
+   * table takes at most this many row writes per second, measured just before (default 4000); a busier table
    * gets the column instantly instead (engine/busy.ts).
    */
   maxRebuildWriteRate?: number;

@@ -67,7 +67,8 @@ interface NumberSpec extends CommonSpec {
   /** What is counted, for the error: `rows`, `parts`. */
   unit: string;
   integer: boolean;
-  positive: true;
+  /** Greater than 0; otherwise 0 is allowed. */
+  positive: boolean;
   default?: number;
 }
 
@@ -175,8 +176,12 @@ export const OPTIONS = {
     kind: 'bytes', arg: 'size', scope: 'engine', env: ['XC_MAX_WAL_RATE'], defaultHelp: 'off',
     help: 'pause the backfill while the server writes more WAL (PostgreSQL) or redo log (MySQL, MariaDB) than this per second: 64MB, 512kB, a bare number of bytes',
   },
+  busyPause: {
+    kind: 'number', arg: 'factor', unit: 'batch times', integer: false, positive: false, default: 3, scope: 'engine', env: ['XC_BUSY_PAUSE'],
+    help: 'after a backfill batch or verify chunk, pause half its time for each other session running a statement, up to this many times its time (0: back to back)',
+  },
   maxRebuildWriteRate: {
-    kind: 'number', arg: 'n', unit: 'writes per second', integer: false, positive: true, default: 2000, scope: 'engine', env: ['XC_MAX_REBUILD_WRITE_RATE'],
+    kind: 'number', arg: 'n', unit: 'writes per second', integer: false, positive: true, default: 4000, scope: 'engine', env: ['XC_MAX_REBUILD_WRITE_RATE'],
     help: 'MySQL/MariaDB: add a column the backfill will fill by an online table rebuild only while its table takes at most n row writes per second (measured just before); a busier table gets the column instantly and a slower fill, not the stall at the rebuild\'s end',
   },
   ignoreVacuum: {
@@ -361,9 +366,9 @@ function parseList(src: Source): string[] {
 
 function parseNumber(spec: NumberSpec, src: Source): number {
   const n = bareNumber(src.value);
-  if (!Number.isFinite(n) || (spec.integer && !Number.isInteger(n)) || n <= 0) {
+  if (!Number.isFinite(n) || (spec.integer && !Number.isInteger(n)) || n < 0 || (spec.positive && n === 0)) {
     const kind = spec.integer ? 'a whole number' : 'a number';
-    throw new InvalidInputError(`${src.name}: expected ${kind} of ${spec.unit} greater than 0, got ${JSON.stringify(src.value)}`);
+    throw new InvalidInputError(`${src.name}: expected ${kind} of ${spec.unit} ${spec.positive ? 'greater than 0' : '>= 0'}, got ${JSON.stringify(src.value)}`);
   }
   return n;
 }

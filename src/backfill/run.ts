@@ -23,6 +23,7 @@ import { forEachPart, partsAtOnce, planWalk } from './parts.js';
 import { batchFailure } from './failure.js';
 import { Throttle } from './throttle/throttle.js';
 import { BatchSizer, MIN_BATCH } from './sizer.js';
+import { shareOfBatch } from './share.js';
 
 const FIRST_BATCH = 1000;
 
@@ -75,7 +76,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
     await throttle.close();
   }
   // The pass is over: its last event says so, the rows walked being the total (the one before was against an estimate).
-  if (open.length > 0) emitProgress(ctx, migration, spec.table, progress, progress.lastBatchSize, 0, true);
+  if (open.length > 0) emitProgress(ctx, migration, spec.table, progress, progress.lastBatchSize, 0, 0, true);
   return progress.done - progress.doneAtStart;
 }
 
@@ -92,10 +93,10 @@ interface PassProgress {
 }
 
 /** A `backfill` event; `ended`: the pass is over, so `done` is its total. */
-function emitProgress(ctx: EngineContext, migration: string, table: string, progress: PassProgress, batchSize: number, batchMs: number, ended = false): void {
+function emitProgress(ctx: EngineContext, migration: string, table: string, progress: PassProgress, batchSize: number, batchMs: number, pauseMs: number, ended = false): void {
   const rate = ((progress.done - progress.doneAtStart) * 1000) / Math.max(1, Date.now() - progress.started);
   const total = ended ? progress.done : Math.max(progress.total, progress.done);
-  ctx.emit({ event: 'backfill', pass: progress.pass, migration, table, done: progress.done, total, batchSize, batchMs, rowsPerSecond: Math.round(rate), etaSeconds: ended ? 0 : rate > 0 ? Math.round((total - progress.done) / rate) : null });
+  ctx.emit({ event: 'backfill', pass: progress.pass, migration, table, done: progress.done, total, batchSize, batchMs, pauseMs, rowsPerSecond: Math.round(rate), etaSeconds: ended ? 0 : rate > 0 ? Math.round((total - progress.done) / rate) : null });
 }
 
 /** One part's keyset walk: batch after batch, each committed with the part's cursor. */
@@ -121,6 +122,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     const session = await ctx.driver.acquire();
     let chunk: Chunk;
     let rows: number;
+    let share = 0;
     converting = undefined;
     try {
       await session.query('BEGIN');
@@ -135,6 +137,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
       if (chunk.last) await store.finishBackfill(session, migration, part.seq, part.part);
       await ctx.lockHeld?.();
       await session.query('COMMIT');
+      share = await shareOfBatch(ctx, session, progress.workers);
       lockFailures = 0;
       lockLostSince = undefined;
       stopIfAsked(ctx); // the batch is in: a re-run resumes after it
@@ -168,12 +171,12 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     const elapsed = Math.max(1, Date.now() - t0);
     progress.done += rows;
     progress.lastBatchSize = size;
-    emitProgress(ctx, migration, spec.table, progress, size, elapsed);
+    let pause = chunk.last ? 0 : Math.max(ctx.options.batchDelayMs, elapsed * share);
+    if (ctx.options.maxRowsPerSecond && !chunk.last) pause = Math.max(pause, (rows * 1000 * progress.workers) / ctx.options.maxRowsPerSecond - elapsed);
+    emitProgress(ctx, migration, spec.table, progress, size, elapsed, Math.max(0, Math.round(pause)));
     if (chunk.last) return;
     cursor = chunk.end;
     if (pinned === undefined) size = sizer.next(size, elapsed);
-    let pause = ctx.options.batchDelayMs;
-    if (ctx.options.maxRowsPerSecond) pause = Math.max(pause, (rows * 1000 * progress.workers) / ctx.options.maxRowsPerSecond - elapsed);
     if (pause > 0) await sleep(pause);
   }
   if (failed) throw await batchFailure(ctx.driver, d, { migration, spec, lockTimeoutMs: ctx.options.lockTimeoutMs }, cursor, failed.upTo, failed.err);

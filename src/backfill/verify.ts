@@ -6,13 +6,14 @@
  */
 import type { AgreementCheck } from '../plan/index.js';
 import { DataMismatchError } from '../errors.js';
-import type { EngineContext } from '../engine/context.js';
+import { sleep, type EngineContext } from '../engine/context.js';
 import { withSession } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { keyRange } from './keyset.js';
 import { ChunkFinder } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk, type KeySpan } from './parts.js';
 import { Throttle } from './throttle/throttle.js';
+import { shareOfBatch } from './share.js';
 
 const CHUNK = 50_000;
 const EXAMPLES = 5;
@@ -31,14 +32,15 @@ export async function verifyAgreement(ctx: EngineContext, migration: string, che
     // Read-only, but it loads the server as a backfill does: held back by the same signals (pt-osc throttles its checksums too).
     const throttle = await Throttle.open(ctx, migration, check.table, 'verify');
     try {
-      await forEachPart(plan.spans, parallel, (span, stopped) => verifyPart(ctx, migration, check, span, plan.arithmetic, progress, throttle, stopped));
+      const workers = Math.min(parallel, plan.spans.length);
+      await forEachPart(plan.spans, parallel, (span, stopped) => verifyPart(ctx, migration, check, span, plan.arithmetic, progress, throttle, workers, stopped));
     } finally {
       await throttle.close();
     }
   }
 }
 
-async function verifyPart(ctx: EngineContext, migration: string, check: AgreementCheck, span: KeySpan, arithmetic: boolean, progress: { checked: number }, throttle: Throttle, stopped: () => boolean): Promise<void> {
+async function verifyPart(ctx: EngineContext, migration: string, check: AgreementCheck, span: KeySpan, arithmetic: boolean, progress: { checked: number }, throttle: Throttle, workers: number, stopped: () => boolean): Promise<void> {
   const d = ctx.dialect;
   const t = d.quote(check.table);
   const disagrees = disagreeing(check);
@@ -47,18 +49,21 @@ async function verifyPart(ctx: EngineContext, migration: string, check: Agreemen
   while (!stopped()) {
     await throttle.wait();
     await chunks.ready();
-    const { chunk, bad, rows } = await withSession(ctx.driver, async (s) => {
+    const t0 = Date.now();
+    const { chunk, bad, rows, share } = await withSession(ctx.driver, async (s) => {
       const chunk = await chunks.next(s, cursor, CHUNK);
       const range = keyRange(d, check.key!, cursor, chunk.end);
       // One read of the chunk, filtered to the rows that disagree (none, normally): their first few are the examples.
       const bad = (await s.query<Record<string, unknown>>(`SELECT ${shown(d, check)} FROM ${t} WHERE ${range.sql} AND ${disagrees} LIMIT ${EXAMPLES}`, range.params)).rows;
-      return { chunk, bad, rows: bad.length > 0 ? 0 : await chunks.rowsIn(s, cursor, chunk) };
+      const rows = bad.length > 0 ? 0 : await chunks.rowsIn(s, cursor, chunk);
+      return { chunk, bad, rows, share: bad.length > 0 ? 0 : await shareOfBatch(ctx, s, workers) };
     });
     if (bad.length > 0) throw mismatch(migration, check, bad);
     progress.checked += rows;
     ctx.emit({ event: 'verify', migration, table: check.table, checked: progress.checked, total: progress.checked });
     if (chunk.last) return;
     cursor = chunk.end;
+    if (share > 0) await sleep((Date.now() - t0) * share);
   }
 }
 

@@ -12,8 +12,8 @@ export type XcEvent =
   /** A rollback step not run: what it would remove is not xc's (its journal shows it never created it). */
   | { event: 'step_skipped'; migration: string; phase: Phase; description: string; reason: string }
   | { event: 'lock_retry'; migration: string; attempt: number; waitMs: number; description: string; blockers: Blocker[] }
-  /** `pass`: 'fill' for a fill step of expand (before the triggers exist), 'backfill' for the backfill phase. `batchMs`: how long the batch just committed took (0 on the pass's closing event), the time the adaptive size aims at --batch-time. */
-  | { event: 'backfill'; pass: 'fill' | 'backfill'; migration: string; table: string; done: number; total: number; batchSize: number; batchMs: number; rowsPerSecond: number; etaSeconds: number | null }
+  /** `pass`: 'fill' for a fill step of expand (before the triggers exist), 'backfill' for the backfill phase. `batchMs`: how long the batch just committed took (0 on the pass's closing event), the time the adaptive size aims at --batch-time. `pauseMs`: how long the part waits before its next batch (--batch-delay, --max-rows-per-second, or sharing a busy server, backfill/share.ts). */
+  | { event: 'backfill'; pass: 'fill' | 'backfill'; migration: string; table: string; done: number; total: number; batchSize: number; batchMs: number; pauseMs: number; rowsPerSecond: number; etaSeconds: number | null }
   | { event: 'verify'; migration: string; table: string; checked: number; total: number }
   /** A pass waits: a health signal (`load`, `replica_lag`, `autovacuum`, `wal_rate`) reads `value` over its `limit`, in `unit`; `source`: what was measured (a replica, a table). */
   | { event: 'throttled'; migration: string; table: string; signal: string; source?: string; value: number; limit: number; unit: string }

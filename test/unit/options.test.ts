@@ -172,6 +172,12 @@ describe('durations', () => {
     expect(await ms('lockRetryFor', 0)).toBe(0);
   });
 
+  it('a number that may be 0 (--busy-pause) takes 0 and fractions, refuses a negative one', async () => {
+    expect((await resolveOptions({ busyPause: '0' }, {}, cwd)).busyPause).toBe(0);
+    expect((await resolveOptions({ busyPause: '0.5' }, {}, cwd)).busyPause).toBe(0.5);
+    await expect(resolveOptions({ busyPause: '-1' }, {}, cwd)).rejects.toThrow(/^--busy-pause: expected a number of batch times >= 0, got "-1"$/);
+  });
+
   it('formats a default in the largest unit that divides it', () => {
     expect([0, 200, 1000, 1500, 60_000, 7_200_000].map(formatDuration)).toEqual(['0', '200ms', '1s', '1500ms', '1m', '2h']);
   });
@@ -182,7 +188,8 @@ describe('a bad value names its flag, env variable or config key and what was ex
   const checked = OPTION_KEYS.filter((k) => spec(k).kind !== 'text' && spec(k).kind !== 'list');
 
   it.each(checked)('%s', async (key) => {
-    const expected = { boolean: 'true or false', duration: 'or a duration with a unit', number: 'greater than 0', bytes: 'a size greater than 0' }[spec(key).kind as 'boolean'];
+    const s = spec(key);
+    const expected = { boolean: 'true or false', duration: 'or a duration with a unit', number: s.kind === 'number' && !s.positive ? '>= 0' : 'greater than 0', bytes: 'a size greater than 0' }[s.kind as 'boolean'];
     const refusal = async (run: Promise<unknown>) => {
       const err = await run.catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InvalidInputError);
@@ -240,7 +247,8 @@ describe('derived from the registry', () => {
       parallel: 2,
       instanceTtlMs: 60_000,
       allowDrift: false,
-      maxRebuildWriteRate: 2000,
+      busyPause: 3,
+      maxRebuildWriteRate: 4000,
       ignoreVacuum: false,
       maxReplicaLagMs: 5000,
       throttleTimeoutMs: 1_800_000,
