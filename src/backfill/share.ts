@@ -12,10 +12,10 @@
  * BENCHMARKS.md under 16 pgbench connections ("The application under a real
  * workload"): walking back to back, the application's p99 went to 2.9× quiet;
  * with a quarter of a batch per session, 2.2×; with 3 batch times, about 2×,
- * for a backfill 3.3× longer. The
- * number of sessions is the only reading of the machine's load a client has
- * (neither server tells its cores), so the rate is a setting. The reading is
- * one query on the batch's own session (PostgreSQL pg_stat_activity, MySQL
+ * for a backfill 3.3× longer. The number of sessions is the only reading of
+ * the machine's load a client has (neither server tells its cores), so the
+ * rate is a setting. The reading is one query on the batch's own session
+ * (PostgreSQL pg_stat_activity, every database's client backends; MySQL
  * Threads_running), the `load` --max-load reads.
  */
 import type { Session } from '../db/driver.js';
