@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeployListResult, DeploymentInfo, Heartbeat } from '../api.js';
 import { withSession } from '../db/driver.js';
 import { InvalidInputError } from '../errors.js';
-import type { EngineContext } from '../engine/context.js';
+import { sleep, type EngineContext } from '../engine/context.js';
 import { DeploymentStore } from '../state/deployments.js';
 import { gatherEvidence } from './gate.js';
 import { evidenceSources } from './sources/index.js';
@@ -33,19 +33,32 @@ export async function recordDeployment(ctx: EngineContext, o: { app?: string; ve
   const d = { app: required(o.app, '--app (or XC_APP, config key app)'), version: required(o.version, '--version'), env: o.env ?? '', level: o.level, actor: ctx.actor };
   await ensureState(ctx);
   const store = new DeploymentStore(ctx.dialect);
-  return withSession(ctx.driver, async (s) => {
-    await s.query('BEGIN');
+  // Deploy records take no xc lock: a pipeline records several apps at once. On MySQL/MariaDB the record's UPDATE of a
+  // row not there yet takes a gap lock (REPEATABLE READ), and two such transactions deadlock on their INSERTs (9 of 12
+  // records at once failed so): the victim, rolled back whole, is run again.
+  for (let attempt = 1; ; attempt++) {
     try {
-      await store.record(s, d);
-      await ctx.store.log(s, { migration: null, actor: ctx.actor, command: ctx.command, event: 'deploy_record', detail: { app: d.app, version: d.version, env: d.env || null, level: d.level } });
-      await s.query('COMMIT');
+      return await withSession(ctx.driver, async (s) => {
+        await s.query('BEGIN');
+        try {
+          await store.record(s, d);
+          await ctx.store.log(s, { migration: null, actor: ctx.actor, command: ctx.command, event: 'deploy_record', detail: { app: d.app, version: d.version, env: d.env || null, level: d.level } });
+          await s.query('COMMIT');
+        } catch (err) {
+          await s.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+        return (await store.deployments(s)).find((x) => x.app === d.app && (x.env ?? '') === d.env && x.version === d.version)!;
+      });
     } catch (err) {
-      await s.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      if (attempt >= RECORD_ATTEMPTS || !ctx.dialect.isLockTimeout(err)) throw err;
+      await sleep(Math.random() * 20 * attempt);
     }
-    return (await store.deployments(s)).find((x) => x.app === d.app && (x.env ?? '') === d.env && x.version === d.version)!;
-  });
+  }
 }
+
+/** How often a deploy record that lost a deadlock (or a lock wait) is run again before its error is the command's. */
+const RECORD_ATTEMPTS = 10;
 
 /**
  * Retiring what is not live exits 2, never silently 0: a typo in --version or

@@ -1,0 +1,42 @@
+/**
+ * Deploy records of different apps at once (a pipeline deploying several
+ * services in parallel): each is recorded, none fails. On MySQL/MariaDB the
+ * record's UPDATE of a row not there yet takes a gap lock under REPEATABLE
+ * READ, and two such transactions then deadlock on their INSERTs; the
+ * record is retried as a whole, as a deadlock's victim should be. Seen in CI
+ * (test/integration/state-creation-crash.test.ts, "first runs at once").
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createXc } from '../../src/index.js';
+import { targets } from '../helpers/targets.js';
+
+const APPS = 12;
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+for (const target of targets) {
+  target.describe(`deploy records at once (${target.name})`, () => {
+    it(`${APPS} apps recorded at the same moment, each by its own xc: all recorded, none fails`, async () => {
+      const db = await target.create('xc_deploys');
+      cleanups.push(() => db.drop());
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-deploys-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const first = createXc({ url: db.url, dir });
+      await first.init();
+      await first.close();
+      for (let round = 0; round < 3; round++) {
+        const xcs = Array.from({ length: APPS }, () => createXc({ url: db.url, dir }));
+        cleanups.push(() => Promise.all(xcs.map((x) => x.close())));
+        const results = await Promise.allSettled(xcs.map((x, i) => x.deploy.record({ app: `app${i}`, version: `v${round}` })));
+        expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+      }
+      const rows = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${target.name === 'postgres' ? 'xc.deployments' : 'xc_deployments'}`);
+      expect(Number(rows[0]!.n)).toBe(APPS * 3);
+    }, 120_000);
+  });
+}
