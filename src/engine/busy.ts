@@ -75,19 +75,20 @@ export function watchWhileRunning(ctx: Pick<EngineContext, 'dialect' | 'options'
   const { dialect } = ctx;
   if (!step.ifBusy || table === undefined || !dialect.cancel || !dialect.rowsWritten || ctx.driver.singleConnection) return { stop: async () => undefined };
   let stopped = false;
-  let watching = false;
+  let cancelling: Promise<void> | undefined;
   let reason: string | undefined;
   const limit = ctx.options.maxRebuildWriteRate;
-  const loop = (async () => {
+  void (async () => {
     const s = await ctx.driver.acquire();
     try {
-      watching = !stopped;
       for (let over = 0; !stopped; ) {
         const rate = await writeRate(dialect, s, table, WATCH_EVERY_MS);
         over = rate !== undefined && rate > limit ? over + 1 : 0;
+        // Checked and decided in one turn of the event loop: once stop() is called, no cancel starts.
         if (over < WATCH_READINGS || stopped) continue;
         reason = `${table} took over ${limit.toLocaleString('en-US')} row writes/s (--max-rebuild-write-rate) for ${WATCH_READINGS} s while "${step.description}" ran (${Math.round(rate!).toLocaleString('en-US')} in the last second): cancelled`;
-        await dialect.cancel!(s, sessionId);
+        cancelling = dialect.cancel!(s, sessionId).catch(() => undefined);
+        await cancelling;
         return;
       }
     } finally {
@@ -95,10 +96,11 @@ export function watchWhileRunning(ctx: Pick<EngineContext, 'dialect' | 'options'
     }
   })().catch(() => undefined); // a watcher that fails leaves the statement to run as planned
   return {
+    // Waits only for a cancel under way, so the statement's session runs nothing else until it has landed; a reading
+    // in progress (up to a second), or a session still awaited from a pool of one, finishes on its own and is let go.
     stop: async () => {
       stopped = true;
-      // Still waiting for a session (a pool of one, held by the statement): it gives it back as soon as it gets it.
-      if (watching) await loop;
+      await cancelling;
       return reason;
     },
   };

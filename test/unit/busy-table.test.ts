@@ -105,6 +105,18 @@ describe('watchWhileRunning', () => {
   });
 });
 
+describe('watchWhileRunning, stopped mid-reading', () => {
+  it('returns at once: the statement it watched ended, and its session must not wait a second for the watcher', async () => {
+    let reads = 0;
+    // The second reading never answers: stop() returning at all shows it does not wait for a reading in progress.
+    const dialect = { rowsWritten: () => (++reads === 1 ? Promise.resolve(0) : new Promise<number>(() => undefined)), cancel: async () => undefined };
+    const driver = { singleConnection: false, acquire: async () => ({ release: () => undefined }) };
+    const watcher = watchWhileRunning({ dialect, driver, options: { maxRebuildWriteRate: 1 } } as never, step, 1);
+    while (reads < 2) await new Promise((r) => setTimeout(r, 20));
+    expect(await watcher.stop()).toBeUndefined();
+  });
+});
+
 describe('watchWhileRunning on a pool of one session', () => {
   it('stops at once while still waiting for a session, and gives it back when it gets it', async () => {
     let give: ((s: unknown) => void) | undefined;
