@@ -86,6 +86,14 @@ async function expectConverged(query: <T>(sql: string) => Promise<T[]>, writes: 
 }
 
 describeMysql('a column the backfill fills: online rebuild only while the table is quiet (MariaDB)', () => {
+  /** A busy writer on its own connection, going (50 writes in) before the rate is measured; stopped after the test. */
+  async function runningWriter(db: Db): Promise<Writer> {
+    const writer = busyWriter(await db.connection());
+    cleanups.push(() => writer.stop());
+    while (writer.writes < 50) await new Promise((r) => setTimeout(r, 20));
+    return writer;
+  }
+
   async function database(): Promise<Db> {
     const db = await mysqlTarget.create('xc_busy');
     cleanups.push(() => db.drop());
@@ -96,10 +104,7 @@ describeMysql('a column the backfill fills: online rebuild only while the table 
   it('a table written faster than --max-rebuild-write-rate gets the column instantly: the step says why, the log keeps it, every write is kept', async () => {
     const db = await database();
     const dir = await migrations();
-    const writer = busyWriter(await db.connection());
-    cleanups.push(() => writer.stop());
-    // Let the writer get going before the rate is measured.
-    while (writer.writes < 50) await new Promise((r) => setTimeout(r, 20));
+    const writer = await runningWriter(db);
     let events: XcEvent[];
     try {
       events = await lifecycle({ url: db.url, dir, maxRebuildWriteRate: 5 });
@@ -165,9 +170,7 @@ describeMysql('a column the backfill fills: online rebuild only while the table 
   it('the CLI: --max-rebuild-write-rate (and XC_MAX_REBUILD_WRITE_RATE) sets the limit, and apply says which statement ran and why', async () => {
     const db = await database();
     const dir = await migrations();
-    const writer = busyWriter(await db.connection());
-    cleanups.push(() => writer.stop());
-    while (writer.writes < 50) await new Promise((r) => setTimeout(r, 20));
+    const writer = await runningWriter(db);
     let run: Run;
     try {
       // The env variable's limit alone would rebuild; the flag beats it.
