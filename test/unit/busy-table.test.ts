@@ -21,15 +21,16 @@ const step: Step = {
 describe('writeRate', () => {
   it('divides the rows written between two readings by the time between them', async () => {
     const rate = await writeRate(counter(1000, 1500), session, 't', 50);
-    // 500 rows over a window of at least 50 ms (timers never fire early; a loaded machine makes it longer).
+    // 500 rows over a window of about 50 ms: a loaded machine makes it longer, and Node's timers may fire up to a
+    // millisecond early by performance.now() (CI saw 49.7 ms), so the bound allows 2 ms.
     expect(rate).toBeGreaterThan(500 / 0.5);
-    expect(rate).toBeLessThanOrEqual(500 / 0.05);
+    expect(rate).toBeLessThanOrEqual(500 / 0.048);
   });
 
   it('measures again when the count went down (the server reset it), once', async () => {
     const again = await writeRate(counter(900_000, 10, 60), session, 't', 20);
     expect(again).toBeGreaterThan(0);
-    expect(again).toBeLessThanOrEqual(50 / 0.02);
+    expect(again).toBeLessThanOrEqual(50 / 0.018);
     expect(await writeRate(counter(900_000, 10, 5), session, 't', 20)).toBeUndefined();
   });
 
