@@ -56,6 +56,8 @@ interface PgSize {
   bytesAfter: number;
   xc: PgRun;
   split: PgRun;
+  /** The split UPDATE with a BEFORE UPDATE row trigger installed, which its sessions skip as xc's batches do. */
+  trig: PgRun;
   plain?: PgRun;
   firstRan: 'xc' | 'split';
   rounds: number;
@@ -171,12 +173,12 @@ async function checkPg(db: BenchDb, t: string, what: string, checks: Checks): Pr
 async function pgSize(db: BenchDb, N: number, first: 'xc' | 'split', rounds: number, plain: boolean, checks: Checks, log: BenchLog): Promise<PgSize> {
   let bytes = 0;
   let bytesAfter = 0;
-  const runs: Record<'xc' | 'split' | 'plain', PgRun[]> = { xc: [], split: [], plain: [] };
+  const runs: Record<Kind, PgRun[]> = { xc: [], split: [], trig: [], plain: [] };
   for (let round = 0; round < rounds; round++) {
-    const order: ('xc' | 'split' | 'plain')[] = (first === 'xc') === (round % 2 === 0) ? ['xc', 'split'] : ['split', 'xc'];
+    const order: Kind[] = (first === 'xc') === (round % 2 === 0) ? ['xc', 'split', 'trig'] : ['trig', 'split', 'xc'];
     if (plain && round === rounds - 1) order.push('plain');
     for (const kind of order) {
-      log(`scale: PostgreSQL ${fmt(N)} rows, round ${round + 1}/${rounds}, ${kind === 'xc' ? 'xc backfill' : kind === 'split' ? `UPDATE split over ${PARALLEL} sessions` : 'single plain UPDATE'}`);
+      log(`scale: PostgreSQL ${fmt(N)} rows, round ${round + 1}/${rounds}, ${KIND_NAMES[kind]}`);
       const t = `scale_${kind}`;
       bytes = await prepare(db, t, N);
       if (kind === 'xc') {
@@ -186,22 +188,42 @@ async function pgSize(db: BenchDb, N: number, first: 'xc' | 'split', rounds: num
         runs.xc.push({ ...run, walBytes: await walSince(db, lsn) });
       } else {
         await db.client.query(`ALTER TABLE ${t} ADD COLUMN amount_big bigint`);
+        if (kind === 'trig') await addSkippedTrigger(db, t);
         await checkpoint(db);
         const lsn = await walLsn(db.client);
-        const ms = kind === 'split' ? await splitUpdate(db, t, N) : (await timed(() => db.client.query(`UPDATE ${t} SET amount_big = amount`))).ms;
+        const ms = kind === 'plain' ? (await timed(() => db.client.query(`UPDATE ${t} SET amount_big = amount`))).ms : await splitUpdate(db, t, N, kind === 'trig');
         runs[kind].push({ ms, walBytes: await walSince(db, lsn) });
       }
       bytesAfter = await checkPg(db, t, `${fmt(N)} rows, ${kind}`, checks);
     }
   }
   const mid = (rs: PgRun[]) => [...rs].sort((a, b) => a.ms - b.ms)[Math.floor((rs.length - 1) / 2)];
-  return { rows: N, bytes, bytesAfter, xc: mid(runs.xc)!, split: mid(runs.split)!, plain: mid(runs.plain), firstRan: first, rounds };
+  return { rows: N, bytes, bytesAfter, xc: mid(runs.xc)!, split: mid(runs.split)!, trig: mid(runs.trig)!, plain: mid(runs.plain), firstRan: first, rounds };
+}
+
+type Kind = 'xc' | 'split' | 'trig' | 'plain';
+const KIND_NAMES: Record<Kind, string> = {
+  xc: 'xc backfill',
+  split: `UPDATE split over ${PARALLEL} sessions`,
+  trig: `UPDATE split over ${PARALLEL} sessions, a skipped BEFORE UPDATE trigger installed`,
+  plain: 'single plain UPDATE',
+};
+
+/**
+ * A BEFORE UPDATE row trigger like the dual-write trigger xc keeps on the table while it backfills. The split
+ * sessions skip it as xc's batches do (session_replication_role = replica): PostgreSQL still fetches and locks
+ * each row for it before it finds the trigger skipped (ExecBRUpdateTriggers), which is the cost this run shows.
+ */
+async function addSkippedTrigger(db: BenchDb, t: string): Promise<void> {
+  await db.client.query(`CREATE OR REPLACE FUNCTION bench_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.amount_big := NEW.amount; RETURN NEW; END $$`);
+  await db.client.query(`CREATE TRIGGER bench_sync BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION bench_sync()`);
 }
 
 /** The physical limit for xc's parallelism: PARALLEL sessions, each one UPDATE over its share of the key range, at once. */
-async function splitUpdate(db: BenchDb, t: string, N: number): Promise<number> {
+async function splitUpdate(db: BenchDb, t: string, N: number, skipTriggers = false): Promise<number> {
   const sessions = await Promise.all(Array.from({ length: PARALLEL }, () => db.connect()));
   try {
+    if (skipTriggers) for (const s of sessions) await s.query('SET session_replication_role = replica');
     const bounds = Array.from({ length: PARALLEL + 1 }, (_, i) => Math.floor((N * i) / PARALLEL));
     const { ms } = await timed(() =>
       Promise.all(sessions.map((s, i) => s.query(`UPDATE ${t} SET amount_big = amount WHERE id BETWEEN $1 AND $2`, [bounds[i]! + 1, bounds[i + 1]!]))),
@@ -286,11 +308,11 @@ function report(pgRuns: PgSize[], myRuns: MySize[], server: string, myServer: st
   if (pgRuns.length) {
     tables.push({
       title: `PostgreSQL: backfill by table size, xc against the UPDATE split over ${PARALLEL} sessions (median of alternating rounds up to 1M rows, one pair above)`,
-      head: ['rows', 'table on disk', 'after', 'xc backfill (s)', 'xc rows/s', 'xc time/row vs ' + refName(pgRef), `split UPDATE ×${PARALLEL} (s)`, 'split rows/s', 'xc vs split', 'plain UPDATE (s)', 'xc vs plain', 'xc batches', 'WAL xc / split', 'rounds, first'],
+      head: ['rows', 'table on disk', 'after', 'xc backfill (s)', 'xc rows/s', 'xc time/row vs ' + refName(pgRef), `split UPDATE ×${PARALLEL} (s)`, 'split rows/s', 'xc vs split', 'split, trigger installed (s)', 'xc vs it', 'plain UPDATE (s)', 'xc vs plain', 'xc batches', 'WAL xc / split / trigger', 'rounds, first'],
       rows: pgRuns.map((r) => [
         fmt(r.rows), mb(r.bytes), mb(r.bytesAfter), secs(r.xc.ms), rate(r.rows, r.xc.ms), perRowVs(r.xc.ms, r.rows, pgRef && { ms: pgRef.xc.ms, rows: pgRef.rows }),
-        secs(r.split.ms), rate(r.rows, r.split.ms), ratio(r.xc.ms, r.split.ms), r.plain ? secs(r.plain.ms) : '—', r.plain ? ratio(r.xc.ms, r.plain.ms) : '—',
-        `${r.xc.batches}${r.xc.throttled ? ` (${r.xc.throttled} throttled)` : ''}`, `${mb(r.xc.walBytes)} / ${mb(r.split.walBytes)}`, `${r.rounds}, ${r.firstRan}`,
+        secs(r.split.ms), rate(r.rows, r.split.ms), ratio(r.xc.ms, r.split.ms), secs(r.trig.ms), ratio(r.xc.ms, r.trig.ms), r.plain ? secs(r.plain.ms) : '—', r.plain ? ratio(r.xc.ms, r.plain.ms) : '—',
+        `${r.xc.batches}${r.xc.throttled ? ` (${r.xc.throttled} throttled)` : ''}`, `${mb(r.xc.walBytes)} / ${mb(r.split.walBytes)} / ${mb(r.trig.walBytes)}`, `${r.rounds}, ${r.firstRan}`,
       ]),
       notes: [
         'Table `(id int primary key, amount int not null default 0, pad text)` loaded by `generate_series` (`pad = md5(id)`), `VACUUM ANALYZE`, `CHECKPOINT` before the timed part; a fresh table for every run, dropped once checked. ' +
@@ -298,9 +320,10 @@ function report(pgRuns: PgSize[], myRuns: MySize[], server: string, myServer: st
         `xc: \`apply()\` of \`{"alterColumn":{"column":"amount","to":"amount_big","type":"bigint","up":"amount"}}\` with default options (--parallel ${PARALLEL}, batchTime 200 ms), timed from the \`backfilling\` phase event to \`backfilled\`. ` +
           `Split: \`ALTER TABLE t ADD COLUMN amount_big bigint\`, then ${PARALLEL} sessions each running \`UPDATE t SET amount_big = amount WHERE id BETWEEN a AND b\` over its half of the keys, at the same time, timed until both return. ` +
           `Plain: one \`UPDATE t SET amount_big = amount\` (sizes up to ${fmt(plainMax)}). Which of xc and split runs first alternates by round and by size ("rounds, first": the first round's); times, batches and WAL are the median run's; the plain UPDATE runs once, after the last round.`,
-        "What an xc batch is beyond the split's UPDATE: its own transaction — one `set_config` (lock timeout, the bypass of xc's trigger, `synchronous_commit` off), a `COUNT` of the chunk's rows " +
+        "What an xc batch is beyond the split's UPDATE: its own transaction — one statement of settings (lock timeout, the bypass of xc's trigger, `synchronous_commit` off, and `session_replication_role = replica` where only triggers that would do nothing are installed), a `COUNT` of the chunk's rows " +
           "(run before its UPDATE: an index-only scan while the pages are all-visible), the UPDATE with the backfill's `WHERE` (rows not yet converted; its NOT NULL test first), the cursor's UPDATE, " +
-          "a check that xc still holds its advisory lock, `COMMIT` — and the sync trigger stays installed: skipped by its `WHEN`, which PostgreSQL still evaluates for every row. " +
+          "a check that xc still holds its advisory lock, `COMMIT` — and the sync trigger stays installed (the application's writes need it). Skipped, it still costs: PostgreSQL fetches and locks each row for a BEFORE UPDATE row trigger before it finds the trigger disabled, " +
+          'one more row lock in the WAL per row (pg_waldump: 2 Heap/LOCK records per updated row against 1). "split, trigger installed" is the split UPDATE with such a trigger, skipped the same way: the floor for any backfill that keeps both versions live. ' +
           'The batch size starts at 1,000 rows and grows toward the 200 ms batch time, which weighs at the smallest sizes.',
         'WAL: `pg_current_wal_lsn()` difference over the timed part, server-wide (xc includes its state writes; anything else the server ran meanwhile counts too).',
       ],
@@ -311,6 +334,8 @@ function report(pgRuns: PgSize[], myRuns: MySize[], server: string, myServer: st
     conclusions.push(
       `PostgreSQL, xc against the UPDATE split over ${PARALLEL} sessions: ${pgRuns.map((r) => `${ratio(r.xc.ms, r.split.ms)} at ${fmt(r.rows)}`).join(', ')} (target ≤ ${SPLIT_TARGET}×): ` +
         `${met(over.length === 0)}${over.length ? ` (missed at ${over.map((r) => fmt(r.rows)).join(', ')})` : ''}.`,
+      `PostgreSQL, xc against the same split UPDATE with a skipped BEFORE UPDATE trigger installed, as dual-write keeps one: ${pgRuns.map((r) => `${ratio(r.xc.ms, r.trig.ms)} at ${fmt(r.rows)}`).join(', ')}; ` +
+        `the trigger alone makes the split ${pgRuns.map((r) => ratio(r.trig.ms, r.split.ms)).join(', ')} slower.`,
       worstGrowth === null
         ? 'PostgreSQL growth: fewer than two sizes from 1M up; not judged.'
         : `PostgreSQL, xc's time per row from ${refName(pgRef)} rows up is at most ${worstGrowth.toFixed(2)}× the ${refName(pgRef)}-row run's ` +

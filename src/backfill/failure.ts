@@ -11,7 +11,7 @@ import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { SqlFailedError, XcError } from '../errors.js';
 import type { BackfillSpec } from '../plan/index.js';
-import { assignments, keyColumns, keyOf, keyRange, type Cursor, type KeyValue } from './keyset.js';
+import { assignments, backfillTarget, keyColumns, keyOf, keyRange, type Cursor, type KeyValue } from './keyset.js';
 
 /** The batch's rows searched at most: a batch is never larger (sizer.ts MAX_BATCH). */
 const MAX_ROWS = 50_000;
@@ -50,7 +50,7 @@ async function tryRange(s: Session, d: Dialect, spec: BackfillSpec, lockTimeoutM
   const range = keyRange(d, spec.key!, after, upTo);
   try {
     await s.query('BEGIN');
-    for (const q of d.backfillSession(lockTimeoutMs, spec.bypass ?? [])) await s.query(q);
+    for (const q of d.backfillSession(lockTimeoutMs, spec.bypass ?? [], backfillTarget(spec))) await s.query(q);
     await s.query(`UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`, range.params);
     return null;
   } catch (err) {

@@ -97,6 +97,11 @@ export function backfillStatement(d: Dialect, spec: BackfillSpec): string {
   return `UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`;
 }
 
+/** The table a batch updates and the columns its SET list assigns (Dialect.backfillSession). */
+export function backfillTarget(spec: BackfillSpec): { table: string; columns: string[] } {
+  return { table: spec.table, columns: [...Object.keys(spec.set), ...(spec.keep ?? [])] };
+}
+
 /** The SET list of a backfill batch: the new values, then the columns that must keep theirs. */
 export function assignments(d: Dialect, spec: BackfillSpec): string {
   return [...Object.entries(spec.set).map(([c, e]) => `${d.quote(c)} = (${e})`), ...(spec.keep ?? []).map((c) => `${d.quote(c)} = ${d.quote(c)}`)].join(', ');

@@ -17,7 +17,7 @@ import { describeBlockers, sampleBlockers } from '../engine/retry.js';
 import { withSession, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { BackfillRow } from '../state/store.js';
-import { assignments, estimateRows, keyColumns, keyOf, keyRange, type Cursor, type KeyRange } from './keyset.js';
+import { assignments, backfillTarget, estimateRows, keyColumns, keyOf, keyRange, type Cursor, type KeyRange } from './keyset.js';
 import { ChunkFinder, type Chunk } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk } from './parts.js';
 import { batchFailure } from './failure.js';
@@ -126,7 +126,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     converting = undefined;
     try {
       await session.query('BEGIN');
-      for (const q of d.backfillSession(ctx.options.lockTimeoutMs, spec.bypass ?? [])) await session.query(q);
+      for (const q of d.backfillSession(ctx.options.lockTimeoutMs, spec.bypass ?? [], backfillTarget(spec))) await session.query(q);
       chunk = await chunks.next(session, cursor, size);
       converting = { upTo: chunk.end };
       // Counted before the UPDATE, not after: on pages it has not touched yet the count is an index-only scan; after it,

@@ -355,8 +355,13 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * are skipped); where DDL is not transactional, absent.
    */
   lockTables?(tables: string[]): string[];
-  /** Statements that start a backfill transaction, in which the named xc triggers stand aside (the backfill writes both shapes itself). */
-  backfillSession(lockTimeoutMs: number, bypass: string[]): string[];
+  /**
+   * Statements that start a backfill transaction, in which the named xc
+   * triggers stand aside (the backfill writes both shapes itself). `target`:
+   * the table and the columns the batch assigns (PostgreSQL skips the
+   * trigger machinery where nothing else would fire).
+   */
+  backfillSession(lockTimeoutMs: number, bypass: string[], target: BackfillTarget): string[];
   /** Statements that end a backfill transaction's session settings (run after COMMIT or ROLLBACK). */
   backfillSessionEnd(bypass: string[]): string[];
   /** SQL true when `column` holds the value of `expr` (NULL equal to NULL), compared as `type`. */
@@ -514,4 +519,10 @@ export async function readOnly<T>(s: Session, dialect: Dialect, fn: () => Promis
     }
     await s.query('ROLLBACK');
   }
+}
+
+/** The table a backfill batch updates and the columns it assigns. */
+export interface BackfillTarget {
+  table: string;
+  columns: string[];
 }

@@ -7,7 +7,7 @@
  * the dialect with its builders loaded up front.
  */
 import type { Session } from '../../db/driver.js';
-import { markRemovals, STATE_TABLES, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import { markRemovals, STATE_TABLES, type BackfillTarget, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import type { SchemaModel } from '../../schema/model.js';
 import { BaseDialect, ddlNotLoaded } from '../base.js';
@@ -15,6 +15,7 @@ import type { Token } from '../sqltext.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import { BYPASS_SETTING, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg } from './text.js';
 import { sessionCalls } from '../sessionCalls.js';
+import { pgBackfillSession } from './backfillSession.js';
 import { assertTargetName, checkStateTarget, DEFAULT_STATE_SCHEMA, stateSchemaFor } from './state.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
@@ -323,14 +324,16 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     });
   }
 
-  backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {
+  backfillSession(lockTimeoutMs: number, bypass: string[], target: BackfillTarget): string[] {
     const names = bypass.map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).join(',');
     // One statement per batch (set_config(…, true) is SET LOCAL). synchronous_commit off: the batch's COMMIT does not wait
     // for its WAL flush (a few ms of each ~200 ms batch on a busy disk). Crash-safe still: a server crash can lose only the
     // last batches, each with its own cursor (one transaction), which the re-run redoes; and any later commit with the
-    // default setting (the phase event that ends the pass) flushes them first.
+    // default setting (the phase event that ends the pass) flushes them first. Replica mode where it skips only
+    // triggers that would do nothing: backfillSession.ts.
     const timeout = `${Math.max(1, Math.floor(lockTimeoutMs))}ms`;
-    return [`SELECT set_config('lock_timeout', '${timeout}', true), set_config('${BYPASS_SETTING}', '${names}', true), set_config('synchronous_commit', 'off', true)`];
+    const settings = `set_config('lock_timeout', '${timeout}', true), set_config('${BYPASS_SETTING}', '${names}', true), set_config('synchronous_commit', 'off', true)`;
+    return [pgBackfillSession(settings, bypass, target)];
   }
 
   backfillSessionEnd(_bypass: string[]): string[] {
