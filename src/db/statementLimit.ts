@@ -19,7 +19,11 @@
  *
  * On a pool xc opened itself (Session.pooled) both are set once per
  * connection and kept for its life: no application takes its sessions, and
- * xc's own changes to them are put back by whoever makes them. Reading and
+ * xc's own changes to them are put back by whoever makes them. Such a
+ * connection also loses the server's idle limit (Dialect.keepAlive): a
+ * connection the server closes while it waits in the pool fails the command
+ * that takes it next (seen with a 2 s idle_session_timeout / wait_timeout on
+ * a loaded machine, test/chaos "timeouts"). Reading and
  * setting them on every acquire cost four round trips per backfill batch or
  * verify chunk (~1 s of a 2M-row in-place change under a busy writer on
  * MariaDB, bench/busy.ts).
@@ -31,7 +35,6 @@ export function withoutStatementLimit(driver: Driver, dialect: Dialect, lockWait
   // PGlite: one session shared by every acquire, so no one holder may put the limit back under another; and no pool of the application's to protect.
   if (driver.singleConnection) return driver;
   const boundLockWaits = lockWaitMs === undefined ? undefined : dialect.boundLockWaits?.bind(dialect);
-  if (driver.unlimited && !boundLockWaits) return driver;
   /** Connections of xc's own pool already set up. */
   const ready = new WeakSet<object>();
   return {
@@ -41,10 +44,12 @@ export function withoutStatementLimit(driver: Driver, dialect: Dialect, lockWait
     async acquire(): Promise<Session> {
       const s = await driver.acquire();
       if (s.pooled && ready.has(s.pooled)) return s;
+      if (!s.pooled && driver.unlimited && !boundLockWaits) return s;
       let restore: Awaited<ReturnType<Dialect['liftStatementLimit']>> = [];
       try {
         restore = driver.unlimited ? [] : await dialect.liftStatementLimit(s);
         if (boundLockWaits) restore = [...restore, ...(await boundLockWaits(s, lockWaitMs!))];
+        if (s.pooled) await dialect.setSession(s, dialect.keepAlive()); // kept for the connection's life, like the rest
       } catch (err) {
         s.release(restore.length > 0); // the limit already lifted cannot be left on a pooled session
         throw err;

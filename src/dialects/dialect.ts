@@ -315,6 +315,13 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   lockSession(label: string): SessionValues;
   /**
+   * The session variables that keep a connection of xc's own pool from being
+   * closed by the server for idling (PG idle_session_timeout, MySQL
+   * wait_timeout), for setSession: a part waits for another, a pass for a
+   * lock, for longer than an application's idle limit may allow.
+   */
+  keepAlive(): SessionValues;
+  /**
    * Set session variables (names the server does not know are skipped) and
    * return what puts back the values they had. By value, never `RESET` or
    * `DEFAULT`: the pool may be the application's, and what it set on its

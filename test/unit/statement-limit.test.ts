@@ -35,10 +35,16 @@ const dialect = {
     await s.query('bound lock waits');
     return [{ sql: 'restore lock waits', params: [] }];
   },
+  keepAlive: () => ({ idle_limit: 0 }),
+  setSession: async (s: Session, values: Record<string, unknown>) => {
+    await s.query(`keep alive ${Object.keys(values).join(',')}`);
+    return [{ sql: 'restore idle limit', params: [] }];
+  },
 } as unknown as Dialect;
 
-async function twoBatches(driver: Driver): Promise<void> {
-  const d = withoutStatementLimit(driver, dialect, 60_000);
+/** Two batches through `driver` wrapped by withoutStatementLimit, lock waits bounded unless `lockWaitMs` is null. */
+async function twoBatches(driver: Driver, lockWaitMs: number | null = 60_000): Promise<void> {
+  const d = withoutStatementLimit(driver, dialect, lockWaitMs ?? undefined);
   for (let i = 0; i < 2; i++) {
     const s = await d.acquire();
     await s.query('batch');
@@ -48,10 +54,16 @@ async function twoBatches(driver: Driver): Promise<void> {
 }
 
 describe('withoutStatementLimit', () => {
-  it("sets up a connection of xc's own pool once, and puts nothing back: no application shares it", async () => {
+  it("sets up a connection of xc's own pool once, its idle limit lifted too, and puts nothing back: no application shares it", async () => {
     const { driver, log } = pool(true);
     await twoBatches(driver);
-    expect(log).toEqual(['read limit', 'lift limit', 'read lock waits', 'bound lock waits', 'batch', 'batch']);
+    expect(log).toEqual(['read limit', 'lift limit', 'read lock waits', 'bound lock waits', 'keep alive idle_limit', 'batch', 'batch']);
+  });
+
+  it("lifts the idle limit of xc's own pool where no statement limit needs lifting (PostgreSQL: startup options)", async () => {
+    const { driver: own, log } = pool(true);
+    await twoBatches({ ...own, unlimited: true }, null);
+    expect(log).toEqual(['keep alive idle_limit', 'batch', 'batch']);
   });
 
   it("sets up an application's pooled session on every acquire and puts it back on release", async () => {

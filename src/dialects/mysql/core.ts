@@ -269,7 +269,12 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
 
   lockSession(_label: string): SessionValues {
-    // A year: the most both servers accept. MySQL has no application_name; the lock's own name says it is xc's.
+    // MySQL has no application_name; the lock's own name says it is xc's.
+    return this.keepAlive();
+  }
+
+  keepAlive(): SessionValues {
+    // A year: the most both servers accept.
     return { wait_timeout: 31536000 };
   }
 

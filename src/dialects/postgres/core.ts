@@ -264,8 +264,12 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
 
   lockSession(label: string): SessionValues {
+    return { application_name: label, ...this.keepAlive() };
+  }
+
+  keepAlive(): SessionValues {
     // idle_session_timeout exists from PostgreSQL 14; setSession skips it on older servers.
-    return { application_name: label, idle_session_timeout: '0', idle_in_transaction_session_timeout: '0' };
+    return { idle_session_timeout: '0', idle_in_transaction_session_timeout: '0' };
   }
 
   /** One round trip: each value is read (OFFSET 0 keeps the read in a subquery of its own, before the write) and set. */

@@ -42,9 +42,10 @@ export function guardErrors(emitter: { on(ev: 'error', fn: (e: Error) => void): 
 }
 
 /** A Session over one pg client. Shared with the knex driver. */
-export function pgSession(client: PgQueryable, release: (destroy?: boolean) => void): Session {
+export function pgSession(client: PgQueryable, release: (destroy?: boolean) => void, pooled?: object): Session {
   let released = false;
   return {
+    ...(pooled ? { pooled } : {}),
     async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
       const withParams = params !== undefined && params.length > 0;
       const res = await client.query(
@@ -126,7 +127,8 @@ export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: P
         throw connectError(label, err);
       }
       guardErrors(client);
-      return pgSession(client, (destroy) => client.release(destroy ? true : undefined));
+      // A pool xc opened: its connections are xc's alone, and pg-pool hands out the same client object each time (Session.pooled).
+      return pgSession(client, (destroy) => client.release(destroy ? true : undefined), owned ? client : undefined);
     },
     async close() {
       if (owned) await pool.end();
