@@ -1,6 +1,6 @@
 /** Keyset walking by a (possibly composite) row key: cursors are the key's values, as text or bytes (keyColumns). */
 import { withSession, type Driver, type Session } from '../db/driver.js';
-import type { Dialect } from '../dialects/dialect.js';
+import type { BackfillTarget, Dialect } from '../dialects/dialect.js';
 import type { BackfillSpec } from '../plan/index.js';
 
 /** One key value as a cursor holds it: its exact text, or its bytes for a binary key. */
@@ -98,7 +98,7 @@ export function backfillStatement(d: Dialect, spec: BackfillSpec): string {
 }
 
 /** The table a batch updates and the columns its SET list assigns (Dialect.backfillSession). */
-export function backfillTarget(spec: BackfillSpec): { table: string; columns: string[] } {
+export function backfillTarget(spec: BackfillSpec): BackfillTarget {
   return { table: spec.table, columns: [...Object.keys(spec.set), ...(spec.keep ?? [])] };
 }
 
