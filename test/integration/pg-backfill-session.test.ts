@@ -16,7 +16,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
 import { PostgresDialect } from '../../src/dialects/postgres/core.js';
-import { createPgDatabase, describePg, type TestDb } from '../helpers/servers.js';
+import { createPgDatabase, describePg, PG_URL, type TestDb } from '../helpers/servers.js';
 import { Writer } from '../helpers/writers.js';
 
 describePg('PostgreSQL backfill session', () => {
@@ -32,7 +32,7 @@ describePg('PostgreSQL backfill session', () => {
   });
   afterAll(async () => {
     await db?.drop();
-    const a = new pg.Client({ connectionString: process.env.XC_TEST_PG_URL });
+    const a = new pg.Client({ connectionString: PG_URL });
     await a.connect();
     await a.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
     await a.end();

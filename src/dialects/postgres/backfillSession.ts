@@ -28,20 +28,21 @@ import { dollarTag, literal, quotePg } from './text.js';
 export function pgBackfillSession(settings: string, bypass: string[], target: BackfillTarget): string {
   const rel = literal(quotePg(target.table));
   const names = `ARRAY[${bypass.map(literal).join(', ')}]::name[]`;
-  const columns = `ARRAY(SELECT attnum FROM pg_attribute WHERE attrelid = rel AND attname = ANY (ARRAY[${target.columns.map(literal).join(', ')}]::name[]))::int2[]`;
+  const columns = `ARRAY(SELECT attnum FROM pg_attribute WHERE attrelid = rel AND attname = ANY (ARRAY[${target.columns.map(literal).join(', ')}]::name[]))`;
   const untouchedKey = `EXISTS (SELECT 1 FROM pg_constraint c WHERE c.oid = tg.tgconstraint AND c.contype = 'f'
-        AND NOT (c.conrelid = rel AND c.conkey && ${columns}) AND NOT (c.confrelid = rel AND c.confkey && ${columns}))`;
+        AND NOT (c.conrelid = rel AND c.conkey && cols) AND NOT (c.confrelid = rel AND c.confkey && cols))`;
   const nothingElseFires = `NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = rel AND tg.tgenabled <> 'D' AND tg.tgname <> ALL (${names})
         AND NOT (tg.tgisinternal AND ${untouchedKey}))
       AND NOT EXISTS (SELECT 1 FROM pg_rewrite WHERE ev_class = rel)
       AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = rel)`;
-  const body = ` DECLARE rel regclass := to_regclass(${rel}); may boolean := current_setting('is_superuser') = 'on'; BEGIN
+  const body = ` DECLARE rel regclass := to_regclass(${rel}); may boolean := current_setting('is_superuser') = 'on'; cols int2[]; BEGIN
   PERFORM ${settings};
   IF rel IS NULL THEN RETURN; END IF;
   -- has_parameter_privilege is PostgreSQL 15's: PL/pgSQL parses it only where this branch runs.
   IF NOT may AND current_setting('server_version_num')::int >= 150000 THEN may := has_parameter_privilege('session_replication_role', 'SET'); END IF;
   IF NOT may THEN RETURN; END IF;
   LOCK TABLE ${quotePg(target.table)} IN ROW EXCLUSIVE MODE;
+  cols := ${columns};
   IF ${nothingElseFires} THEN
     PERFORM set_config('session_replication_role', 'replica', true);
   END IF;
