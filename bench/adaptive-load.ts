@@ -12,7 +12,18 @@ export interface Sample {
   /** performance.now() when the write started. */
   at: number;
   ms: number;
+  /** An UPDATE of a loaded row may wait on a batch's row locks; an INSERT of a new key never does. */
+  insert: boolean;
 }
+
+/** One reading of the wait sampler: what each writer running a statement was waiting on ('CPU': on nothing). */
+export interface WaitTick {
+  at: number;
+  waits: string[];
+}
+/** The sampler's period: short against a batch (~200 ms), long against one query of pg_stat_activity. */
+export const WAIT_TICK_MS = 10;
+const WRITER_APP = 'xc-bench-writer';
 
 type Exec = (sql: string, params: unknown[]) => Promise<number>;
 
@@ -66,7 +77,7 @@ export class Load {
       } catch (err) {
         this.errors.push(`${sql}: ${(err as Error).message}`);
       }
-      this.samples.push({ at: t0, ms: performance.now() - t0 });
+      this.samples.push({ at: t0, ms: performance.now() - t0, insert });
       await new Promise((r) => setTimeout(r, this.pauseMs));
     }
     this.loops[i] = null;
@@ -94,7 +105,33 @@ export async function pgDb(url: string, create: (url: string) => Promise<BenchDb
     server: version.replace(/ on .*/, ''),
     writerConnection: async () => {
       const c = await db.connect();
+      await c.query(`SET application_name = '${WRITER_APP}'`); // how the wait sampler finds the writers
       return async (sql, params) => (await c.query(sql, params)).rowCount ?? 0;
+    },
+    waitSampler: async () => {
+      const c = await db.connect();
+      const ticks: WaitTick[] = [];
+      let on = true;
+      const loop = (async () => {
+        while (on) {
+          const at = performance.now();
+          const r = await c.query(
+            `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS w FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'`,
+            [WRITER_APP],
+          );
+          ticks.push({ at, waits: r.rows.map((x: { w: string }) => x.w) });
+          await new Promise((res) => setTimeout(res, WAIT_TICK_MS));
+        }
+      })();
+      let stopped: Promise<WaitTick[]> | undefined;
+      // Idempotent: the section stops it after apply(), and again, harmlessly, if apply() threw first.
+      return () =>
+        (stopped ??= (async () => {
+          on = false;
+          await loop;
+          await c.end();
+          return ticks;
+        })());
     },
     one: async (sql) => Number(Object.values((await db.client.query(sql)).rows[0] as Record<string, unknown>)[0]),
     load: (t, rows) => load(db, t, rows),
@@ -137,6 +174,7 @@ export async function myDb(
     one,
     load: (t, rows) => load(db, t, rows),
     settle: (t) => settle(db, t),
+    waitSampler: async () => null, // a session's wait events need performance_schema, off by default on MariaDB
     lockWaits: () => one(`SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_ROW_LOCK_WAITS'`),
     exec: async (sql) => {
       await db.conn.query(sql);

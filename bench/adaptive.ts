@@ -10,9 +10,10 @@
  * XC_BENCH_ADAPTIVE_QUIET_MS (default 5000) each with no migration before the
  * backfill (quiet), and with xc's triggers installed but no backfill after it.
  * Batch times come from the `batchMs` of xc's backfill events. XC_BENCH_ADAPTIVE_ONLY=PostgreSQL or
- * MariaDB runs one database only; XC_BENCH_ADAPTIVE_DUMP=<file> writes every batch and write timing as JSON.
+ * MariaDB runs one database only; XC_BENCH_ADAPTIVE_DUMP=<file> writes every batch and write timing as JSON;
+ * XC_BENCH_ADAPTIVE_XC_OPTIONS xc's options as JSON (e.g. {"parallel":1}) to try other settings (default xc's defaults).
  */
-import { createXc } from '../src/index.js';
+import { createXc, type XcOptions } from '../src/index.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +21,7 @@ import type { BenchContext, BenchLog, BenchSection } from './context.js';
 import { ALTER_COLUMN_MIGRATION, createMyBenchDb, dropXcState, loadTable as myLoad, settle } from './my.js';
 import { createBenchDb, loadTable as pgLoad } from './pg.js';
 import { Checks, median, millis, percentile, type Section, type Table } from './report.js';
-import { Load, myDb, pgDb, type Sample } from './adaptive-load.js';
+import { Load, myDb, pgDb, WAIT_TICK_MS, type Sample, type WaitTick } from './adaptive-load.js';
 
 const TITLE = 'Adaptive batching under a changing load';
 const BAND = 0.25; // "near the target": a batch within ±25 % of batchTimeMs
@@ -45,6 +46,8 @@ export interface AdaptiveDb {
   load(table: string, rows: number): Promise<void>;
   /** Let the server catch up on the load's writes before a timed part. */
   settle(table: string): Promise<void>;
+  /** Starts reading the writers' wait events every WAIT_TICK_MS; the function it gives stops it and returns the readings. Null where the server cannot tell. */
+  waitSampler(): Promise<(() => Promise<WaitTick[]>) | null>;
   /** Row-lock waits so far (MariaDB's Innodb_row_lock_waits); null where the server has no such counter. */
   lockWaits(): Promise<number | null>;
   exec(sql: string): Promise<void>;
@@ -73,6 +76,8 @@ interface Run {
   passStart: number;
   passEnd: number;
   lockWaits: number | null;
+  /** The writers' wait events from before the quiet loads to the end of apply() (PostgreSQL; empty elsewhere). */
+  waits: WaitTick[];
   errors: string[];
 }
 
@@ -126,6 +131,13 @@ async function runOne(name: string, db: AdaptiveDb, o: Sizes, checks: Checks, lo
     }
     return out;
   };
+  // Warm-up, not recorded: the first seconds of a fresh table and writer process (cold caches, unoptimised code)
+  // ran with a p99 twice that of the same writers later (3.3 against 1.1–1.6 ms), which made every ratio to quiet look better.
+  log(`adaptive ${name}: warm-up, ${2 * o.writers} writers for ${o.quietMs} ms`);
+  load.run(2 * o.writers);
+  await new Promise((r) => setTimeout(r, o.quietMs));
+  await load.run(0);
+  const stopSampler = await db.waitSampler();
   const quiet = await levels('quiet (no migration)');
 
   await db.settle(t);
@@ -137,6 +149,7 @@ async function runOne(name: string, db: AdaptiveDb, o: Sizes, checks: Checks, lo
   const xc = createXc({
     url: db.url,
     dir,
+    ...(JSON.parse(process.env.XC_BENCH_ADAPTIVE_XC_OPTIONS || '{}') as Partial<XcOptions>),
     onEvent: (e) => {
       if (e.event !== 'backfill' || e.batchMs === 0) return;
       batches.push({ at: performance.now(), ms: e.batchMs, size: e.batchSize, pass: e.pass });
@@ -152,6 +165,7 @@ async function runOne(name: string, db: AdaptiveDb, o: Sizes, checks: Checks, lo
   let triggers: Sample[][] = [];
   let backfill: Sample[] = [];
   let lockWaits: number | null = null;
+  let waits: WaitTick[] = [];
   try {
     log(`adaptive ${name}: xc apply under ${o.writers} writers`);
     const waits0 = await db.lockWaits();
@@ -162,8 +176,10 @@ async function runOne(name: string, db: AdaptiveDb, o: Sizes, checks: Checks, lo
     const waits1 = await db.lockWaits();
     lockWaits = waits0 === null || waits1 === null ? null : waits1 - waits0;
     backfill = load.samplesBetween(applyStart, performance.now());
+    waits = (await stopSampler?.()) ?? [];
     triggers = await levels("xc's triggers installed, no backfill");
   } finally {
+    await stopSampler?.();
     await xc.close();
     await rm(dir, { recursive: true, force: true });
   }
@@ -187,7 +203,7 @@ async function runOne(name: string, db: AdaptiveDb, o: Sizes, checks: Checks, lo
   );
   await db.dropXc();
   await db.exec(`DROP TABLE ${q(t)}`);
-  return { db: name, server: db.server, quiet, triggers, backfill, batches: main, others, pass, doubledAt, passStart, passEnd, lockWaits, errors: stats.errors };
+  return { db: name, server: db.server, quiet, triggers, backfill, batches: main, others, pass, doubledAt, passStart, passEnd, lockWaits, waits, errors: stats.errors };
 }
 
 /**
@@ -247,7 +263,7 @@ function analyse(r: Run): { tables: Table[]; verdict: Verdict } {
   };
   const level = (i: number) => {
     const live = r.backfill.filter((s) => (i === 0 ? s.at >= r.passStart && s.at < r.doubledAt : s.at >= r.doubledAt && s.at <= r.passEnd));
-    const cells = (ss: Sample[]) => [ss.length, fmt(p(lat(ss), 50)), fmt(p(lat(ss), 99)), fmt(max(lat(ss)))];
+    const cells = (ss: Sample[]) => [ss.length, fmt(p(lat(ss), 50)), fmt(p(lat(ss), 99)), fmt(max(lat(ss))), `${fmt(p(lat(ss.filter((x) => x.insert)), 99))} / ${fmt(p(lat(ss.filter((x) => !x.insert)), 99))}`];
     return { live, quiet: r.quiet[i]!, trig: r.triggers[i]!, cells };
   };
   const writerRows: (string | number)[][] = [];
@@ -263,11 +279,12 @@ function analyse(r: Run): { tables: Table[]; verdict: Verdict } {
   }
   const writerTable: Table = {
     title: `${r.db}: the writers' latency, per load level, against the same load with no migration`,
-    head: ['load', 'writes', 'p50 (ms)', 'p99 (ms)', 'max (ms)', 'p99 / quiet p99'],
+    head: ['load', 'writes', 'p50 (ms)', 'p99 (ms)', 'max (ms)', 'p99 INSERT / UPDATE (ms)', 'p99 / quiet p99'],
     rows: writerRows,
     notes: [
       'Every write timed on the client, start to reply. "During the backfill": writes that started between the pass\'s first batch and the doubling, then between the doubling and its last batch. ' +
-        'Quiet: the same writers and pause, before the migration; "triggers, no backfill": after apply(), while xc\'s dual-write triggers are installed (the cost of item 2, apart from the backfill\'s).',
+        'Quiet: the same writers and pause, before the migration; "triggers, no backfill": after apply(), while xc\'s dual-write triggers are installed (the cost of item 2, apart from the backfill\'s). ' +
+        'p99 INSERT / UPDATE: an INSERT of a new key never waits on a batch\'s row locks, an UPDATE of a loaded row may: an INSERT as slow as the UPDATEs is slowed by the machine (CPU, the log), not by the batch\'s locks.',
       ...(r.errors.length ? [`First writer error: \`${r.errors[0]!.slice(0, 200)}\``] : []),
     ],
   };
@@ -280,19 +297,19 @@ function analyse(r: Run): { tables: Table[]; verdict: Verdict } {
   const batchOk = near(medBefore, steady) && near(medAfter, after) && p90 <= 2 * TARGET_MS;
   const capNote = capped(steady) || capped(after) ? ` The batches ran at the ${MAX_ROWS.toLocaleString('en-US')}-row cap (src/backfill/sizer.ts), under the time target: the sizer had nothing to shrink or grow toward there.` : '';
   const writerOk = ratios.every((x) => x <= 2);
-  // Do the slow writes end as a batch commits (a wait on its row locks, or on its WAL/redo flush), or anywhere (the machine)?
-  const commits = r.batches.map((b) => b.at);
-  const toCommit = (x: Sample) => Math.min(...commits.map((c) => Math.abs(c - (x.at + x.ms))));
+  // Is the tail the batches' row locks (only an UPDATE of a loaded row can wait on them) or the machine (both kinds)?
   const live = r.backfill.filter((x) => x.at >= r.passStart && x.at <= r.passEnd);
   const slowWrites = live.filter((x) => x.ms > 2 * p(lat(x.at < r.doubledAt ? r.quiet[0]! : r.quiet[1]!), 99));
+  const [insP99, updP99] = [p(lat(live.filter((x) => x.insert)), 99), p(lat(live.filter((x) => !x.insert)), 99)];
   const coupling = slowWrites.length
-    ? `${slowWrites.length} writes took over 2× the quiet p99; the median distance from their end to the nearest batch COMMIT is ${fmt(median(slowWrites.map(toCommit)))} ms, against ${fmt(median(live.map(toCommit)))} ms for all writes ` +
-      `(${median(slowWrites.map(toCommit)) < 0.5 * median(live.map(toCommit)) ? 'they end as batches commit: waits on the batches' : 'no closer: stalls of the machine rather than waits on the batches'}).`
+    ? `${slowWrites.length} writes took over 2× the quiet p99, ${slowWrites.filter((x) => x.insert).length} of them INSERTs; p99 during the backfill INSERT ${fmt(insP99)} ms, UPDATE ${fmt(updP99)} ms ` +
+      `(${insP99 >= 0.75 * updP99 ? 'the INSERTs, which no batch lock can hold, are about as slow: the machine — CPU, the log flushed at every COMMIT — sets the tail more than the batches\' row locks' : 'the UPDATEs are slower: the batches\' row locks add to the tail'}).`
     : 'No write took over 2× the quiet p99.';
   const sizeB = median(steady.map((b) => b.size));
   const sizeA = afterSettled.length ? median(afterSettled.map((b) => b.size)) : NaN;
+  const waits = waitTable(r);
   return {
-    tables: [batchTable, writerTable],
+    tables: [batchTable, writerTable, ...(waits ? [waits.table] : [])],
     verdict: {
       batchOk,
       writerOk,
@@ -301,10 +318,66 @@ function analyse(r: Run): { tables: Table[]; verdict: Verdict } {
           `(target: median within ±${BAND * 100} %, p90 ≤ ${2 * TARGET_MS} ms): target ${batchOk ? 'met' : '**not met**'}. ` +
           `Batch size ${Math.round(sizeB)} → ${Number.isNaN(sizeA) ? '—' : Math.round(sizeA)} rows (${Number.isNaN(sizeA) ? '—' : `${Math.round((100 * sizeA) / sizeB)} %`}); ramp-up ${ramp} batches, re-settled after ${resettle} batches.${capNote}`,
         `${r.db}: writers' p99 during the backfill ${ratios.map((x) => `${x.toFixed(2)}×`).join(' (N) and ')} (2N) the quiet p99 at the same load (target ≤ 2×): target ${writerOk ? 'met' : '**not met**'}. ` +
-          `A write that lands on a row of a batch not yet committed waits for that COMMIT (up to a batch time), and every COMMIT flushes the batch's log: both would end slow writes as batches commit. ` +
+          `A write that lands on a row of a batch not yet committed waits for that COMMIT (up to a batch time); every write's COMMIT flushes the log, the batch's records written before it included. ` +
           `${r.lockWaits === null ? '' : `Row-lock waits counted by the server during apply(): ${r.lockWaits}, for ${r.backfill.length} writes. `}${coupling}`,
+        ...(waits ? [waits.line] : []),
       ],
     },
+  };
+}
+
+/** What a writer's wait event means here; the sampler's raw `type:event` where none of these. */
+const WAIT_GROUPS: [string, (w: string) => boolean][] = [
+  ['running (no wait event: CPU, or waiting for one)', (w) => w === 'CPU'],
+  ["the log, at the writer's COMMIT (IO:WALSync, IO:WALWrite, LWLock:WALWrite, LWLock:WALInsert)", (w) => /^(IO:WAL(Sync|Write)|LWLock:WAL(Write|Insert))$/.test(w)],
+  ["a row a batch holds (Lock:transactionid, Lock:tuple)", (w) => w === 'Lock:transactionid' || w === 'Lock:tuple'],
+  ['data files (IO:DataFile*)', (w) => w.startsWith('IO:DataFile')],
+];
+
+/**
+ * Where the writers' time went (PostgreSQL): each WAIT_TICK_MS the sampler reads what every writer running a
+ * statement waits on; a group's share is its readings per tick, i.e. how many writers were in that state on
+ * average. Quiet against during the backfill, per load level: what the backfill added, and in which state.
+ */
+function waitTable(r: Run): { table: Table; line: string } | null {
+  if (!r.waits.length) return null;
+  const span = (ss: Sample[]): [number, number] => [Math.min(...ss.map((x) => x.at)), Math.max(...ss.map((x) => x.at + x.ms))];
+  const windows: [string, [number, number]][] = [
+    ['N quiet', span(r.quiet[0]!)],
+    ['N backfill', [r.passStart, r.doubledAt]],
+    ['2N quiet', span(r.quiet[1]!)],
+    ['2N backfill', [r.doubledAt, r.passEnd]],
+  ];
+  const groupOf = (w: string) => WAIT_GROUPS.find(([, m]) => m(w))?.[0] ?? w;
+  const perTick = windows.map(([, [from, to]]) => {
+    const ticks = r.waits.filter((t) => t.at >= from && t.at <= to);
+    const by = new Map<string, number>();
+    for (const t of ticks) for (const w of t.waits) by.set(groupOf(w), (by.get(groupOf(w)) ?? 0) + 1);
+    return { ticks: ticks.length, avg: (g: string) => (ticks.length ? (by.get(g) ?? 0) / ticks.length : NaN), groups: [...by.keys()] };
+  });
+  const groups = [...new Set([...WAIT_GROUPS.map(([g]) => g), ...perTick.flatMap((x) => x.groups)])];
+  const cell = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(3));
+  const rows = groups.filter((g) => perTick.some((x) => x.avg(g) > 0)).map((g) => [g, ...perTick.map((x) => cell(x.avg(g)))]);
+  rows.push(['all states (writers running a statement)', ...perTick.map((x) => cell(groups.reduce((n, g) => n + (x.avg(g) || 0), 0)))]);
+  // What grew most from quiet to the backfill, over both load levels.
+  const growth = groups.map((g) => [g, perTick[1]!.avg(g) - perTick[0]!.avg(g) + (perTick[3]!.avg(g) - perTick[2]!.avg(g))] as const).sort((a, b) => b[1] - a[1]);
+  const total = growth.reduce((n, [, d]) => n + Math.max(0, d), 0);
+  return {
+    table: {
+      title: `${r.db}: where the writers' time went — writers in each state, on average (sampled every ${WAIT_TICK_MS} ms)`,
+      head: ['state (pg_stat_activity wait event)', ...windows.map(([w]) => w)],
+      rows,
+      notes: [
+        `Each ${WAIT_TICK_MS} ms a separate session read \`wait_event_type:wait_event\` of every writer running a statement; a cell is how many writers were in that state per reading, on average (${perTick.map((x, i) => `${windows[i]![0]}: ${x.ticks} readings`).join(', ')}). ` +
+          'The rise from quiet to the backfill, at the same load, is what the backfill added to the writers\' statements, and where.',
+      ],
+    },
+    line:
+      `${r.db}: of what the backfill added to the writers' time (sampled, both load levels), ${growth
+        .filter(([, d]) => d > 0)
+        .slice(0, 3)
+        .map(([g, d]) => `${Math.round((100 * d) / total)} % was ${g}`)
+        .join(', ')}.`,
   };
 }
 
@@ -328,7 +401,7 @@ function report(runs: Run[], checks: Checks, o: Sizes, ctx: BenchContext): Secti
       `Servers: ${runs.map((r) => r.server).join('; ')}. Reproduce: \`${[...sizes, 'XC_BENCH_SECTIONS=adaptive npm run bench'].join(' ')}\`.`,
       `xc runs \`alterColumn\` amount int → amount_big bigint (with \`to\`) on ${o.rows.toLocaleString('en-US')} rows with default options (batchTimeMs ${TARGET_MS}, parallel 2), through \`apply()\`. ` +
         `N = ${o.writers} writer connections write from the start, each alternating \`UPDATE t SET amount = amount + 1 WHERE id = <random>\` with an INSERT of a new row, ${o.pauseMs} ms apart; ` +
-        `when xc's progress events report half the rows done, ${o.writers} more join (2N). The same two loads run ${(o.quietMs / 1000).toFixed(0)} s each before the migration (quiet) and after apply() (triggers installed, no backfill).`,
+        `when xc's progress events report half the rows done, ${o.writers} more join (2N). The same two loads run ${(o.quietMs / 1000).toFixed(0)} s each before the migration (quiet, after as long a warm-up at 2N that is not recorded) and after apply() (triggers installed, no backfill).`,
       `"Near the target": median batch time within ±${BAND * 100} % of ${TARGET_MS} ms and p90 ≤ 2× — the sizer steers by the time of the batch just done, so single batches scatter with the machine's noise (other sessions' CPU and I/O); ` +
         'what the target guards is the typical lock hold (the median) and a bounded tail (p90), well under the 1 s lock timeout the writers could wait on.',
     ],
