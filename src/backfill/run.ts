@@ -42,7 +42,7 @@ export async function runBackfill(ctx: EngineContext, migration: string, specs: 
 export async function backfillTable(ctx: EngineContext, migration: string, seq: number, spec: BackfillSpec, pass: 'fill' | 'backfill'): Promise<number> {
   const parallel = partsAtOnce(ctx);
   const { parts, learned, arithmetic } = await withSession(ctx.driver, async (s) => {
-    const plan = await planWalk(s, ctx.dialect, spec.table, spec.key!, spec.integerKey, parallel);
+    const plan = await planWalk(s, ctx.dialect, spec.table, spec.key!, spec.integerKey, parallel, pass === 'fill');
     let rows = await ctx.store.backfills(s, migration);
     if (!rows.some((b) => b.seq === seq)) {
       const total = plan.rows ?? (await estimateRows(s, ctx.dialect, spec.table));

@@ -72,6 +72,29 @@ describe('xc without a database', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('xc fleet refuses --url and --knex-env on the command line (its targets have their own), and ignores them from the environment', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'xc-fleet-url-'));
+    try {
+      await writeFile(path.join(cwd, 'targets.txt'), 'a pglite://memory\n');
+      await mkdir(path.join(cwd, 'migrations'));
+      for (const args of [['fleet', 'apply', '--url', 'postgres://u:hunter2@127.0.0.1:1/x'], ['fleet', 'deploy', 'record', '--app', 'a', '--version', 'v', '--knex-env', 'production']]) {
+        const r = await xc(cwd, [...args, '--targets', 'targets.txt', '--json']);
+        expect(r.code).toBe(2);
+        const error = lastJson(r).error;
+        expect(error).toMatchObject({ exitCode: 2, code: 'invalid_usage' });
+        expect(error.message).toContain(args.includes('--url') ? '--url' : '--knex-env');
+        expect(error.message).toContain('--targets');
+        expect(r.stdout + r.stderr).not.toContain('hunter2');
+      }
+      // From the environment (a pipeline's DATABASE_URL): the fleet runs on its targets, here an empty in-memory database.
+      const fromEnv = await xc(cwd, ['fleet', 'status', '--targets', 'targets.txt', '--json'], { DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:1/x' });
+      expect(fromEnv.code).toBe(0);
+      expect(lastJson(fromEnv)).toMatchObject({ ok: true, command: 'status', summary: { total: 1, ok: 1 } });
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
   it('durations take units in flags and env; a bad one is exit 2 naming the flag', async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'xc-cli-'));
     try {

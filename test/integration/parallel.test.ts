@@ -126,6 +126,37 @@ for (const target of targets) {
       }
     });
 
+    it("a fill ends at the key its split saw: rows inserted past it meanwhile are the backfill's, which converts them", async () => {
+      const { db, xc } = await setup(`CREATE TABLE items (id bigint PRIMARY KEY, v int)`, 'items', ['id', 'v'], Array.from({ length: DENSE }, (_, i) => [i + 1, i]), alter, {
+        parallel: 2,
+        batchSize: 100,
+        batchDelayMs: 20,
+      });
+      // The old version inserts past the key's end, back to back, while the fill walks (an unbounded last part chased these).
+      const inserter = new Writer(await db.connection(), (i) => ({ sql: 'INSERT INTO items (id, v) VALUES (?, ?)', params: [3_000_000 + i, i] }), 1);
+      inserter.start();
+      await xc.apply();
+      await inserter.stop();
+      expect(inserter.errors).toEqual([]);
+      expect(await db.count(`SELECT count(*) FROM items WHERE id > ${DENSE}`)).toBeGreaterThan(0);
+      expect(await db.count(`SELECT count(*) FROM items WHERE v_big IS NULL OR v_big <> v`)).toBe(0);
+      const passes = await db.query<{ seq: number; part: number; done: number; upper_bound: unknown }>(`SELECT seq, part, done, upper_bound FROM ${state(db, 'backfill')} ORDER BY seq, part`);
+      const cursor = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v); // a JSON column comes back as text on MariaDB
+      const fill = passes.filter((p) => Number(p.seq) < 0);
+      const backfill = passes.filter((p) => Number(p.seq) >= 0);
+      if (db.dialect === 'mysql') {
+        // The fill's last part ended at the largest key of its split (the inserter's keys only grow, so the rows up to
+        // it are those the split saw) and walked exactly those; rows were inserted after it, and the backfill converted them.
+        const top = cursor(fill.at(-1)!.upper_bound) as string[] | null;
+        expect(top).not.toBeNull();
+        expect(fill.reduce((n, p) => n + Number(p.done), 0)).toBe(await db.count(`SELECT count(*) FROM items WHERE id <= ${Number(top![0])}`));
+        expect(await db.count(`SELECT count(*) FROM items WHERE id > ${Number(top![0])}`)).toBeGreaterThan(0);
+      } else expect(fill).toEqual([]);
+      // The backfill's last part stays open: it walked every row there was, those inserted during the fill included.
+      expect(cursor(backfill.at(-1)!.upper_bound)).toBeNull();
+      expect(backfill.reduce((n, p) => n + Number(p.done), 0)).toBeGreaterThan(DENSE);
+    });
+
     it('walks a composite key whole, whatever --parallel says', async () => {
       const rows = Array.from({ length: 1500 }, (_, i) => [i % 7, i, `n${i}`]);
       const { db, xc } = await setup(`CREATE TABLE pairs (a int NOT NULL, b int NOT NULL, name varchar(20), PRIMARY KEY (a, b))`, 'pairs', ['a', 'b', 'name'], rows, [{ renameColumn: { table: 'pairs', from: 'name', to: 'label' } }], {

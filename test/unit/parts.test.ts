@@ -36,6 +36,14 @@ describe('splitKeySpan', () => {
     expect(splitKeySpan(bounds(1n, 100n), 1)).toEqual([{ from: null, to: null }]);
     expect(splitKeySpan(bounds(1n, 3n), 8)).toHaveLength(3);
   });
+
+  it("closed above (a fill): the last part ends at the split's largest key, the others as before", () => {
+    expect(splitKeySpan(bounds(1n, 100n), 2, true)).toEqual([
+      { from: null, to: ['50'] },
+      { from: ['50'], to: ['100'] },
+    ]);
+    expect(splitKeySpan(bounds(7n, 7n), 4, true)).toEqual([{ from: null, to: ['7'] }]);
+  });
 });
 
 describe('planWalk', () => {

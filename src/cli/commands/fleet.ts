@@ -35,8 +35,21 @@ function fleetCommand<A extends unknown[]>(
     }, { library: false }));
 }
 
+/**
+ * The connection settings of one database have no meaning for a fleet, whose connections are its targets'. From the
+ * environment or a config they are ignored (a pipeline's DATABASE_URL is no mistake), but given on the command line
+ * they are refused: `xc fleet apply --url X` reads as "apply on X", which the fleet would not do.
+ */
+const NOT_FOR_A_FLEET = ['url', 'knexEnv'] as const;
+
 export function registerFleet(program: Command, action: Action): void {
   const fleet = program.command('fleet').description('run apply, contract, status or check on every database of --targets, --concurrency at a time');
+  fleet.hook('preAction', () => {
+    const given = NOT_FOR_A_FLEET.filter((key) => program.getOptionValueSource(key) === 'cli').map((key) => flagOf(key).flags.split(' ')[0]);
+    if (given.length) {
+      throw new InvalidInputError(`${given.join(' and ')} cannot be given to xc fleet: each target has its own connection, from --targets FILE (a line \`NAME URL\`, or an entry { name, knexEnv })`, { flags: given }, { code: 'invalid_usage' });
+    }
+  });
   fleetCommand(fleet, action, 'apply', 'expand and backfill pending migrations on every target', (f, _ctx, id: string | undefined, o: { to?: 'expand' | 'backfill'; dryRun?: boolean }) =>
     f.apply({ id, to: o.to, dryRun: o.dryRun === true }))
     .argument('[id]', 'apply up to this migration (default: all)')
