@@ -352,7 +352,7 @@ function waitTable(r: Run): { table: Table; line: string } | null {
   const perTick = windows.map(([, [from, to]]) => {
     const ticks = r.waits.filter((t) => t.at >= from && t.at <= to);
     const by = new Map<string, number>();
-    for (const t of ticks) for (const w of t.waits) by.set(groupOf(w), (by.get(groupOf(w)) ?? 0) + 1);
+    for (const g of ticks.flatMap((t) => t.waits.map(groupOf))) by.set(g, (by.get(g) ?? 0) + 1);
     return { ticks: ticks.length, avg: (g: string) => (ticks.length ? (by.get(g) ?? 0) / ticks.length : NaN), groups: [...by.keys()] };
   });
   const groups = [...new Set([...WAIT_GROUPS.map(([g]) => g), ...perTick.flatMap((x) => x.groups)])];

@@ -14,13 +14,10 @@
  * UPDATE before the triggers exist), whose last part ends at the largest key
  * of the split: the backfill pass after it walks the whole table again and
  * converts every row the fill left, those inserted meanwhile included. An
- * unbounded fill chased the application's inserts: under 16 connections
- * inserting at the end of the table, a fill held to small batches by the busy
- * server walked 834,000 rows inserted after it began, a third of its part
- * (bench workload, MariaDB, 5M rows: 3,380,017 rows for a part of 2,546,207),
- * and one slower than the inserts would never end. The backfill converts those
- * rows with the triggers in place, at about twice the cost per row on MariaDB:
- * that run's whole change took 1,533 s bounded against 1,383 s open (one each).
+ * open fill chases the application's inserts (a third more rows under the
+ * bench's 16 connections) and, slower than them, never ends; the price of the
+ * bound, those rows converted with the triggers in place, is in the README
+ * ("Parts at once").
  */
 import type { Session } from '../db/driver.js';
 import type { EngineContext } from '../engine/context.js';
