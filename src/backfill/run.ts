@@ -76,7 +76,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
     await throttle.close();
   }
   // The pass is over: its last event says so, the rows walked being the total (the one before was against an estimate).
-  if (open.length > 0) emitProgress(ctx, migration, spec.table, progress, progress.lastBatchSize, 0, 0, true);
+  if (open.length > 0) emitProgress(ctx, migration, spec.table, progress, progress.lastBatchSize, 0, 0, 0, true);
   return progress.done - progress.doneAtStart;
 }
 
@@ -93,10 +93,10 @@ interface PassProgress {
 }
 
 /** A `backfill` event; `ended`: the pass is over, so `done` is its total. */
-function emitProgress(ctx: EngineContext, migration: string, table: string, progress: PassProgress, batchSize: number, batchMs: number, pauseMs: number, ended = false): void {
+function emitProgress(ctx: EngineContext, migration: string, table: string, progress: PassProgress, batchSize: number, batchMs: number, pauseMs: number, blocked: number, ended = false): void {
   const rate = ((progress.done - progress.doneAtStart) * 1000) / Math.max(1, Date.now() - progress.started);
   const total = ended ? progress.done : Math.max(progress.total, progress.done);
-  ctx.emit({ event: 'backfill', pass: progress.pass, migration, table, done: progress.done, total, batchSize, batchMs, pauseMs, rowsPerSecond: Math.round(rate), etaSeconds: ended ? 0 : rate > 0 ? Math.round((total - progress.done) / rate) : null });
+  ctx.emit({ event: 'backfill', pass: progress.pass, migration, table, done: progress.done, total, batchSize, batchMs, pauseMs, blocked, rowsPerSecond: Math.round(rate), etaSeconds: ended ? 0 : rate > 0 ? Math.round((total - progress.done) / rate) : null });
 }
 
 /** One part's keyset walk: batch after batch, each committed with the part's cursor. */
@@ -122,6 +122,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     const session = await ctx.driver.acquire();
     let chunk: Chunk;
     let rows: number;
+    let blocked = 0;
     let share = 0;
     converting = undefined;
     try {
@@ -135,6 +136,8 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
       rows = (await converter.convert(session, keyRange(d, spec.key!, cursor, chunk.end))) ?? counted!;
       await store.advanceBackfill(session, migration, part.seq, part.part, chunk.end ?? cursor ?? [], rows, size);
       if (chunk.last) await store.finishBackfill(session, migration, part.seq, part.part);
+      // Last before COMMIT: who waits now has waited on this batch's locks, however long it ran. A batch that only read holds none.
+      if (pinned === undefined && converter.wrote) blocked = await d.lockWaiters(session);
       await ctx.lockHeld?.();
       await session.query('COMMIT');
       share = await shareOfBatch(ctx, session, progress.workers);
@@ -173,10 +176,10 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
     progress.lastBatchSize = size;
     let pause = chunk.last ? 0 : Math.max(ctx.options.batchDelayMs, elapsed * share);
     if (ctx.options.maxRowsPerSecond && !chunk.last) pause = Math.max(pause, (rows * 1000 * progress.workers) / ctx.options.maxRowsPerSecond - elapsed);
-    emitProgress(ctx, migration, spec.table, progress, size, elapsed, Math.max(0, Math.round(pause)));
+    emitProgress(ctx, migration, spec.table, progress, size, elapsed, Math.max(0, Math.round(pause)), blocked);
     if (chunk.last) return;
     cursor = chunk.end;
-    if (pinned === undefined) size = sizer.next(size, elapsed);
+    if (pinned === undefined) size = sizer.next(size, elapsed, blocked > 0);
     if (pause > 0) await sleep(pause);
   }
   if (failed) throw await batchFailure(ctx.driver, d, { migration, spec, lockTimeoutMs: ctx.options.lockTimeoutMs }, cursor, failed.upTo, failed.err);
@@ -205,6 +208,8 @@ const SPARSE = 100;
  */
 class Converter {
   private dense = false;
+  /** The last chunk was written to (an UPDATE ran), so its rows are locked until COMMIT. */
+  wrote = false;
 
   constructor(
     private readonly d: Dialect,
@@ -214,6 +219,7 @@ class Converter {
   /** The rows the chunk held where the UPDATE counts them (a fill); otherwise null. */
   async convert(s: Session, range: KeyRange): Promise<number | null> {
     const { d, spec } = this;
+    this.wrote = false;
     if (!spec.where) return (await this.update(s, range)).rowCount;
     if (this.dense) {
       this.dense = (await this.update(s, range)).rowCount > SPARSE;
@@ -233,6 +239,7 @@ class Converter {
 
   private update(s: Session, where: KeyRange) {
     const { d, spec } = this;
+    this.wrote = true;
     return s.query(`UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${where.sql}${spec.where ? ` AND (${spec.where})` : ''}`, where.params);
   }
 }

@@ -371,6 +371,14 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   backfillSession(lockTimeoutMs: number, bypass: string[], target: BackfillTarget): string[];
   /** Statements that end a backfill transaction's session settings (run after COMMIT or ROLLBACK). */
   backfillSessionEnd(bypass: string[]): string[];
+  /**
+   * Sessions waiting, right now, for a lock this session's transaction holds:
+   * the application's writes a backfill batch holds up, counted before its
+   * COMMIT (the batch sizer shrinks batches that block, sizer.ts). Where the
+   * server cannot tell them apart cheaply and fresh, every row-lock wait on
+   * the server (MySQL): an upper bound, which errs toward smaller batches.
+   */
+  lockWaiters(s: Session): Promise<number>;
   /** SQL true when `column` holds the value of `expr` (NULL equal to NULL), compared as `type`. */
   sameValue(column: string, expr: string, type: string): string;
   /**

@@ -1,6 +1,6 @@
 /** The adaptive batch size (src/backfill/sizer.ts), fed batch timings: no database, no clock. */
 import { describe, expect, it } from 'vitest';
-import { BatchSizer, MAX_BATCH, MIN_BATCH } from '../../src/backfill/sizer.js';
+import { BatchSizer, CONTENDED_FLOOR, MAX_BATCH, MIN_BATCH } from '../../src/backfill/sizer.js';
 
 const TARGET = 200;
 
@@ -12,8 +12,11 @@ function noise(seed: number, sigma: number): () => number {
   return () => Math.exp(sigma * 2 * (u() + u() + u() - 1.5));
 }
 
-/** Batch times of a walk where a row costs `msPerRow(i)` for batch i, times noise, plus 3 ms a batch. */
-function walk(batches: number, msPerRow: (i: number) => number, jitter: () => number = () => 1): { times: number[]; sizes: number[] } {
+/**
+ * Batch times of a walk where a row costs `msPerRow(i)` for batch i, times noise, plus 3 ms a batch;
+ * `blocks(size, i)`: whether batch i of `size` rows ended with a writer waiting for its locks.
+ */
+function walk(batches: number, msPerRow: (i: number) => number, jitter: () => number = () => 1, blocks: (size: number, i: number) => boolean = () => false): { times: number[]; sizes: number[] } {
   const sizer = new BatchSizer(TARGET);
   let size = 1000;
   const times: number[] = [];
@@ -22,7 +25,7 @@ function walk(batches: number, msPerRow: (i: number) => number, jitter: () => nu
     const ms = 3 + size * msPerRow(i) * jitter();
     times.push(ms);
     sizes.push(size);
-    size = sizer.next(size, ms);
+    size = sizer.next(size, ms, blocks(size, i));
   }
   return { times, sizes };
 }
@@ -75,5 +78,42 @@ describe('BatchSizer', () => {
       // The last batch's time alone (the rule before) put the median at ~155 ms here: each slow batch cut the size.
       expect(Math.abs(median(settled) - TARGET)).toBeLessThanOrEqual(0.1 * TARGET);
     }
+  });
+
+  it('a batch that blocked writers halves the size, never under the floor; batches that block no one grow it back to the time target', () => {
+    const sizer = new BatchSizer(TARGET);
+    let size = 20_000;
+    for (let i = 0; i < 10; i++) size = sizer.next(size, 190);
+    const steady = size;
+    expect(sizer.next(size, 190, true)).toBe(Math.round(steady / 2));
+    size = steady / 2;
+    for (let i = 0; i < 10; i++) size = sizer.next(size, 95, true);
+    expect(size).toBe(CONTENDED_FLOOR);
+    // Contention over: ×1.1 a batch (the timed size wants more), until the cap passes the timed size and is lifted.
+    const grown = sizer.next(size, 10);
+    expect(grown).toBe(Math.round(CONTENDED_FLOOR * 1.1));
+    for (let i = 0; i < 60; i++) size = sizer.next(size, (size / steady) * 190);
+    expect(Math.abs(size - steady) / steady).toBeLessThan(0.1);
+  });
+
+  it('under writers who meet a locked row in proportion to the rows a batch locks, settles where about one batch in eight blocks', () => {
+    // A batch locking `size` rows of 2M meets one of 4,000 random writes/s, each hitting a locked row with chance size/2M, during its time.
+    let seed = 7;
+    const u = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const perRow = 0.004;
+    const hit = (size: number) => u() < 1 - Math.exp(-4 * (3 + size * perRow) * (size / 2_000_000));
+    const { sizes } = walk(600, () => perRow, () => 1, hit);
+    const settled = sizes.slice(100);
+    const blocked = settled.filter(hit).length / settled.length;
+    expect(median(settled)).toBeLessThan(0.5 * (TARGET / perRow)); // the time target alone: 50,000 rows
+    expect(median(settled)).toBeGreaterThanOrEqual(CONTENDED_FLOOR);
+    expect(blocked).toBeGreaterThan(0.03);
+    expect(blocked).toBeLessThan(0.3);
+  });
+
+  it('no writer blocked: sizes as without the cap', () => {
+    const a = walk(50, () => 0.01).sizes;
+    const b = walk(50, () => 0.01, () => 1, () => false).sizes;
+    expect(b).toEqual(a);
   });
 });

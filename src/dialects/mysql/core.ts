@@ -366,6 +366,14 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     ];
   }
 
+  async lockWaiters(s: Session): Promise<number> {
+    // Server-wide: row-lock waits in progress, which while a batch holds its rows are mostly the ones it causes. The
+    // per-transaction view (information_schema.INNODB_LOCK_WAITS) is a snapshot InnoDB refreshes only once 100 ms pass
+    // without a read of it: batches that end faster than that, or a monitor polling it, see the same stale rows forever.
+    const r = await s.query<{ Value: string }>(`SHOW GLOBAL STATUS LIKE 'Innodb_row_lock_current_waits'`);
+    return Number(r.rows[0]?.Value ?? 0);
+  }
+
   backfillSessionEnd(bypass: string[]): string[] {
     return [
       [

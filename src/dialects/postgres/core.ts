@@ -344,6 +344,16 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return []; // SET LOCAL ends with the transaction
   }
 
+  async lockWaiters(s: Session): Promise<number> {
+    // A writer held up by a row the batch updated waits for the batch's transaction id (more writers of the same row
+    // queue behind the first on its tuple lock: one counted a row, which is enough to tell). pg_locks is readable by
+    // every role. txid_current_if_assigned() modulo 2^32 is the xid pg_locks shows; null (no xid yet) counts none.
+    const r = await s.query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND transactionid::text = (txid_current_if_assigned() % 4294967296)::text`,
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
   sameValue(column: string, expr: string, type: string): string {
     // A column's COLLATE (carried by alterColumn's type) is no part of a cast's type; equality does not depend on it here.
     return `${quotePg(column)} IS NOT DISTINCT FROM CAST((${expr}) AS ${type.replace(/\s+COLLATE\s[\s\S]*$/i, '')})`;
