@@ -223,6 +223,8 @@ function settledAfter(bs: Batch[]): number {
 }
 
 const lat = (ss: Sample[]) => ss.map((s) => s.ms);
+/** Batches that ended with a writer waiting for their rows. */
+const heldUp = (bs: Batch[]) => bs.filter((b) => b.blocked > 0).length;
 const p = (xs: number[], q: number) => (xs.length ? percentile(xs, q) : NaN);
 const fmt = (v: number) => (Number.isNaN(v) ? '—' : millis(v));
 const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
@@ -244,7 +246,7 @@ function analyse(r: Run): { tables: Table[]; verdict: Verdict } {
     const ms = bs.map((b) => b.ms);
     const inBand = ms.filter((m) => Math.abs(m - TARGET_MS) <= BAND * TARGET_MS).length;
     const pct = (n: number) => (bs.length ? `${Math.round((100 * n) / bs.length)} %` : '—');
-    return [label, bs.length, fmt(p(ms, 50)), fmt(p(ms, 90)), fmt(max(ms)), pct(inBand), bs.length ? Math.round(median(bs.map((b) => b.size))) : '—', pct(bs.filter((b) => b.blocked > 0).length)];
+    return [label, bs.length, fmt(p(ms, 50)), fmt(p(ms, 90)), fmt(max(ms)), pct(inBand), bs.length ? Math.round(median(bs.map((b) => b.size))) : '—', pct(heldUp(bs))];
   };
   const batchTable: Table = {
     title: `${r.db}: batch time against the ${TARGET_MS} ms target (pass \`${r.pass}\`, ${r.batches.length} batches)`,
@@ -297,13 +299,13 @@ function analyse(r: Run): { tables: Table[]; verdict: Verdict } {
   // Under the band only because the size is at xc's cap: the time target is a ceiling there, not missed by the sizer.
   const capped = (bs: Batch[]) => bs.length > 0 && median(bs.map((b) => b.size)) >= MAX_ROWS;
   // Under the band because batches held writers up: the sizer's cap for the application (sizer.ts), the target a ceiling there too.
-  const yielded = (bs: Batch[]) => bs.filter((b) => b.blocked > 0).length >= 0.05 * bs.length;
+  const yielded = (bs: Batch[]) => heldUp(bs) >= 0.05 * bs.length;
   const near = (m: number, bs: Batch[]) => Math.abs(m - TARGET_MS) <= BAND * TARGET_MS || (m < TARGET_MS && (capped(bs) || yielded(bs)));
   const batchOk = near(medBefore, steady) && near(medAfter, after) && p90 <= 2 * TARGET_MS;
   const capNote =
     (capped(steady) || capped(after) ? ` The batches ran at the ${MAX_ROWS.toLocaleString('en-US')}-row cap (src/backfill/sizer.ts), under the time target: the sizer had nothing to shrink or grow toward there.` : '') +
     (yielded(steady) || yielded(after)
-      ? ` ${Math.round((100 * r.batches.filter((b) => b.blocked > 0).length) / r.batches.length)} % of the batches ended with a writer waiting for their rows, and the sizer kept them smaller than the time target asks (the target is a ceiling: src/backfill/sizer.ts).`
+      ? ` ${Math.round((100 * heldUp(r.batches)) / r.batches.length)} % of the batches ended with a writer waiting for their rows, and the sizer kept them smaller than the time target asks (the target is a ceiling: src/backfill/sizer.ts).`
       : '');
   const writerOk = ratios.every((x) => x <= 2);
   // Is the tail the batches' row locks (only an UPDATE of a loaded row can wait on them) or the machine (both kinds)?
