@@ -24,7 +24,7 @@ import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlig
 import { blockersFor, gatherEvidence } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
-import { assertKnownLevel, defaultLevel, filesIfAny, type KnownMigrations } from './gate/levels.js';
+import { assertKnownLevel, defaultLevel, idsIfAny, type KnownMigrations } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
 
 type Engine = typeof import('./engine/planner.js') & typeof import('./engine/lifecycle.js') & typeof import('./engine/describe.js');
@@ -355,7 +355,7 @@ class XcImpl implements Xc {
     record: async (o: { app: string; version: string; env?: string; level?: string }) => {
       // Checked before anything is written: a typo must not open the gate.
       const ctx = await this.context('deploy record');
-      const loaded = await this.load(ctx, await filesIfAny(this.dir));
+      const loaded = { files: await idsIfAny(this.dir), ...(await this.readState(ctx)) };
       if (o.level !== undefined) assertKnownLevel(o.level, loaded, this.dir);
       const { level, warning } = o.level !== undefined ? { level: o.level, warning: undefined } : defaultLevel(loaded, this.dir);
       const deployment = await recordDeployment(ctx, { ...o, level });

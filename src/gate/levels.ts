@@ -6,15 +6,20 @@
  */
 import { existsSync } from 'node:fs';
 import { InvalidInputError } from '../errors.js';
-import type { Loaded } from '../engine/guards.js';
-import { loadMigrations, type MigrationFile } from '../migration/load.js';
-import { isAtLeastBackfilled } from '../plan/index.js';
+import { listMigrations } from '../migration/files.js';
+import { isAtLeastBackfilled, type Phase } from '../plan/index.js';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The migrations of `dir`, or none when the folder does not exist (a deploy step may run without it). */
-export async function filesIfAny(dir: string): Promise<MigrationFile[]> {
-  return existsSync(dir) ? loadMigrations(dir) : [];
+/**
+ * The migration ids of `dir` by file name, or none when the folder does not
+ * exist (a deploy step may run without it). A level is an id: the files are
+ * not parsed, so a broken file elsewhere in the folder cannot keep a rollout
+ * that happened from being recorded (an unrecorded live version is one the
+ * gate does not protect), and a big folder costs a directory listing.
+ */
+export async function idsIfAny(dir: string): Promise<{ id: string }[]> {
+  return existsSync(dir) ? listMigrations(dir) : [];
 }
 
 /** The migrations known to --dir (by file name) and to the state: all a level is checked against. */
@@ -44,7 +49,7 @@ export function assertKnownLevel(level: string, loaded: KnownMigrations, dir: st
  * Nothing of --dir backfilled: an unknown level, which blocks every contract
  * while the deployment is live (fail closed).
  */
-export function defaultLevel(loaded: Loaded, dir: string): { level: string | null; warning?: string } {
+export function defaultLevel(loaded: { files: readonly { id: string }[]; rows: ReadonlyMap<string, { phase: Phase }> }, dir: string): { level: string | null; warning?: string } {
   const ready = loaded.files.filter((f) => isAtLeastBackfilled(loaded.rows.get(f.id)?.phase ?? 'pending'));
   const level = ready.at(-1)?.id ?? null;
   const newer = loaded.files.filter((f) => level === null || f.id > level);

@@ -153,6 +153,25 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id', 'name']);
   });
 
+  it('deploy record reads ids, not files: a broken file in --dir does not keep a rollout that happened from being recorded', async () => {
+    const { db, dir, xc, cli } = await setup(target);
+    await xc.apply(); // V2 backfilled
+    // A later migration still being written (or from a bad merge): apply refuses it; the rollout of v2 already happened.
+    await writeFile(path.join(dir, `${V3}.json`), '{"operations": [{"addColumn": ');
+    expect((await rejection(xc.apply())).exitCode).toBe(2);
+    const r = await xc.deploy.record({ app: 'shop', version: 'v2' });
+    expect(r.deployment.level).toBe(V2);
+    expect(r.warning).toContain(`${V3} (pending)`);
+    const run = await cli('deploy', 'record', '--app', 'shop', '--version', 'v2b', '--level', V2);
+    expect(run.code, run.stderr).toBe(0);
+    // A typo still opens nothing: the level is checked against the ids.
+    expect((await cli('deploy', 'record', '--app', 'shop', '--version', 'v9', '--level', '0099_nope')).code).toBe(2);
+    expect(await db.query(`SELECT version, level FROM ${state(db, 'deployments')} WHERE version LIKE 'v2%' OR version = 'v9' ORDER BY version`)).toEqual([
+      { version: 'v2', level: V2 },
+      { version: 'v2b', level: V2 },
+    ]);
+  });
+
   it('deploy record without --level and nothing backfilled: an unknown level, which blocks, and a warning', async () => {
     const db = await target.create('xc_gin0');
     const dir = await mkdtemp(path.join(tmpdir(), 'xc-gin0-'));
