@@ -86,8 +86,25 @@ function command(pgUrl: string, myUrl: string, sections: string[], rows: number,
     repeat !== DEFAULT_REPEAT ? `XC_BENCH_REPEAT=${repeat}` : '',
     batchTimes.length ? `XC_BENCH_BATCH_TIMES=${batchTimes.join(',')}` : '',
     parallels.length ? `XC_BENCH_PARALLEL=${parallels.join(',')}` : '',
+    ...otherSettings(),
   ].filter(Boolean);
   return `${env.join(' ')} npm run bench`;
+}
+
+/** The variables above, written from their parsed values; URLs are given redacted or not at all. */
+const WRITTEN = new Set(['XC_BENCH_SECTIONS', 'XC_BENCH_ROWS', 'XC_BENCH_REPEAT', 'XC_BENCH_BATCH_TIMES', 'XC_BENCH_PARALLEL']);
+
+/**
+ * Every other XC_ variable set: a section's own (XC_BENCH_SCALE_BUDGET_S, …)
+ * and xc's settings (XC_BUSY_PAUSE, …) change what a table measures, so a
+ * reproduce line without them would not reproduce it. Shell-quoted.
+ */
+function otherSettings(): string[] {
+  const quote = (v: string) => (/^[\w.,:/=@%+-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  return Object.entries(process.env)
+    .filter(([k, v]) => k.startsWith('XC_') && !k.endsWith('_URL') && !WRITTEN.has(k) && v)
+    .map(([k, v]) => `${k}=${quote(v!)}`)
+    .sort();
 }
 
 async function main(): Promise<void> {
