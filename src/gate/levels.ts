@@ -49,7 +49,7 @@ export function assertKnownLevel(level: string, loaded: KnownMigrations, dir: st
  * Nothing of --dir backfilled: an unknown level, which blocks every contract
  * while the deployment is live (fail closed).
  */
-export function defaultLevel(loaded: { files: readonly { id: string }[]; rows: ReadonlyMap<string, { phase: Phase }> }, dir: string): { level: string | null; warning?: string } {
+export function defaultLevel(loaded: Pick<KnownMigrations, 'files'> & { rows: ReadonlyMap<string, { phase: Phase }> }, dir: string): { level: string | null; warning?: string } {
   const ready = loaded.files.filter((f) => isAtLeastBackfilled(loaded.rows.get(f.id)?.phase ?? 'pending'));
   const level = ready.at(-1)?.id ?? null;
   const newer = loaded.files.filter((f) => level === null || f.id > level);
