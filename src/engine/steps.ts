@@ -204,7 +204,7 @@ async function runStatement(ctx: EngineContext, s: Session, migration: string, p
     if (busy !== undefined) await ctx.store.log(s, { migration, actor: ctx.actor, command: ctx.command, event: 'step_busy', detail: { planned: step.description, ran: description, reason: busy, writesPerSecond: reading.writesPerSecond ?? null } });
     const measured = reading.writesPerSecond !== undefined ? { writesPerSecond: reading.writesPerSecond } : {};
     ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description, sql, ...measured, ...(busy !== undefined ? { busy } : {}) });
-    await s.query(sql);
+    await (step.withoutQueueing ? untilLocked(ctx, s, sql) : s.query(sql));
   };
   if (reading.busy !== undefined || !step.ifBusy) {
     await run(reading.busy);
@@ -224,6 +224,20 @@ async function runStatement(ctx: EngineContext, s: Session, migration: string, p
   if (busy === undefined) throw failure;
   await run(busy);
   return { ...reading, busy };
+}
+
+/** Step.withoutQueueing: `sql`, again while the server refuses it for a lock someone holds, until the lock timeout. */
+async function untilLocked(ctx: EngineContext, s: Session, sql: string): Promise<void> {
+  const deadline = Date.now() + ctx.options.lockTimeoutMs;
+  for (;;) {
+    try {
+      await s.query(sql);
+      return;
+    } catch (err) {
+      if (!ctx.dialect.isLockTimeout(err) || Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
 }
 
 async function runFill(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number): Promise<void> {

@@ -96,6 +96,16 @@ export interface Step {
    * timeout bounds (engine/busy.ts).
    */
   ifBusy?: BusyAlternative;
+  /**
+   * The statement does not queue for its locks (MariaDB `RENAME TABLE ...
+   * NOWAIT`): it is repeated, a millisecond apart, until it gets them all at
+   * once or the lock timeout passes (then that is the attempt's lock
+   * timeout). For a DDL whose queued lock would make an application
+   * statement the victim of a deadlock: a RENAME that locks a view's base
+   * table, then waits for the view, which a statement holds while it waits
+   * for that base table (dialects/mysql/tables.ts, restoreTableName).
+   */
+  withoutQueueing?: true;
 }
 
 /** What a step runs instead when its table is busy (Step.ifBusy). */

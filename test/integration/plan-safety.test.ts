@@ -11,6 +11,7 @@ import { targets } from '../helpers/targets.js';
 import { createXc } from '../../src/index.js';
 import { dump, onCleanup, record, refused, rejection, rollbackWhileWriting, setup, toContracted, type Setup } from '../helpers/scenario.js';
 import type { InvalidInputError } from '../../src/errors.js';
+import { Writer } from '../helpers/writers.js';
 
 /** What plan's error says of each problem beyond its words: code, file, path and fields (issue 12). */
 async function planIssues(s: Setup): Promise<Record<string, unknown>[]> {
@@ -99,16 +100,25 @@ for (const target of targets) {
       await refused(s, ['items'], /renameTable: table "goods" is named by 0001_twice \(operations\[0\]\.renameTable\) until it is contracted/);
     });
 
+    // Several rounds, two writers: on MariaDB one swap in five met a statement half-way through the view (CI found it).
     it('a renameTable rolled back while old code writes under the old name: no write fails (fuzz seed 1068312716)', async () => {
       const s = await setup(target, items);
       await s.write('0001_rename', { renameTable: { from: 'items', to: 'goods' } }, { dropIndex: { table: 'goods', name: 'items_w_idx' } });
       await s.db.query(`CREATE INDEX items_w_idx ON items (w)`);
-      await s.xc.apply();
-      const writer = await rollbackWhileWriting(s, (i) => (i % 2 ? { sql: `UPDATE items SET w = ? WHERE id = 1`, params: [`w${i}`] } : { sql: `INSERT INTO items (id, v) VALUES (?, 'x')`, params: [1000 + i] }));
-      expect(writer.errors).toEqual([]);
-      expect(writer.writes).toBeGreaterThan(0);
-      expect(await s.db.count(`SELECT count(*) FROM items WHERE id >= 1000`)).toBe(Math.ceil(writer.writes / 2));
-      expect((await s.db.indexes('items')).map((i) => i.name)).toContain('items_w_idx');
+      let inserted = 0;
+      for (let round = 0; round < 8; round++) {
+        await s.xc.apply();
+        const first = 1000 * (round + 1);
+        const updater = new Writer(await s.db.connection(), (i) => ({ sql: `UPDATE items SET v = ? WHERE id = 2`, params: [`v${i}`] }), 0).start();
+        const writer = await rollbackWhileWriting(s, (i) => (i % 2 ? { sql: `UPDATE items SET w = ? WHERE id = 1`, params: [`w${i}`] } : { sql: `INSERT INTO items (id, v) VALUES (?, 'x')`, params: [first + i] }));
+        await updater.stop();
+        expect([...writer.errors, ...updater.errors], `round ${round}`).toEqual([]);
+        expect(updater.writes).toBeGreaterThan(0);
+        expect(writer.writes).toBeGreaterThan(0);
+        inserted += Math.ceil(writer.writes / 2);
+        expect(await s.db.count(`SELECT count(*) FROM items WHERE id >= 1000`)).toBe(inserted);
+        expect((await s.db.indexes('items')).map((i) => i.name)).toContain('items_w_idx');
+      }
     });
 
     it('an integer addColumn whose up reads another column fills every existing row (fuzz seed 20261129, MySQL)', async () => {

@@ -20,6 +20,8 @@ export interface MysqlFeatures {
   nocopy: boolean;
   /** Dropping a foreign key or check, renaming an index: instant on MariaDB 10.5.2+ (INPLACE, metadata only, on MySQL). */
   instantMetadata: boolean;
+  /** RENAME TABLE t NOWAIT: MariaDB 10.3+ (Step.withoutQueueing). */
+  renameNowait: boolean;
 }
 
 export const INSTANT = 'ALGORITHM=INSTANT, LOCK=DEFAULT';
