@@ -47,8 +47,6 @@ export interface Outcome {
   rowsChecked: number;
   writes: number;
   disconnects: number;
-  /** Writer errors the catalogue entry's knownGap allows (README), counted apart. */
-  tolerated: number;
   /** The longest writer statement, less any wait inside a hold that stops writes itself. */
   stallMs: number;
   /** The same, over the statements that overlapped a held lock only (blocker). */
@@ -96,7 +94,7 @@ async function metadataLockInfo(server: Server, on: boolean): Promise<void> {
 export async function runFault(server: Server, kind: Kind, command: Command, m: ChaosMigration, refs: References, rnd: () => number, name: string, seed: number, rows: number): Promise<Outcome> {
   const flow: Flow = command === 'apply' ? (rnd() < 0.5 ? 'contract' : 'rollback') : command;
   const ref = await refs.get(m, flow).catch((err: Error) => err);
-  if (ref instanceof Error) return { kind, migration: m.name, flow, command, point: '', injected: false, ended: '', detail: '', runs: 0, rowsChecked: 0, writes: 0, disconnects: 0, tolerated: 0, stallMs: 0, lagMs: 0, problems: [ref.message] };
+  if (ref instanceof Error) return { kind, migration: m.name, flow, command, point: '', injected: false, ended: '', detail: '', runs: 0, rowsChecked: 0, writes: 0, disconnects: 0, stallMs: 0, lagMs: 0, problems: [ref.message] };
   const point = pickPoint(ref.events[command] ?? [], rnd);
   const signal: NodeJS.Signals = rnd() < 0.5 ? 'SIGINT' : 'SIGTERM';
   const modes = HOLD_MODES[server.dialect];
@@ -105,7 +103,7 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
   const holdBefore = rnd() < 1 / 3;
   const lockInfo = server.dialect === 'mysql' && rnd() < 0.5;
   const out: Outcome = {
-    ...{ kind, migration: m.name, flow, command, injected: false, ended: '', detail: '', runs: 0, rowsChecked: 0, writes: 0, disconnects: 0, tolerated: 0, stallMs: 0, lagMs: 0, problems: [] },
+    ...{ kind, migration: m.name, flow, command, injected: false, ended: '', detail: '', runs: 0, rowsChecked: 0, writes: 0, disconnects: 0, stallMs: 0, lagMs: 0, problems: [] },
     point: kind === 'timeouts' ? 'whole run' : kind === 'blocker' && holdBefore ? 'before the command' : point ? `${point.part} #${point.nth}` : 'nowhere',
   };
   const pending: Promise<unknown>[] = [];
@@ -208,7 +206,6 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
     for (const w of Object.values(writers)) {
       out.writes += w.writes;
       out.disconnects += w.disconnects;
-      out.tolerated += w.tolerated.length;
       const stall = stallNotOwedToHolder(w.timings, hold);
       out.stallMs = Math.max(out.stallMs, stall.during, stall.outside);
       out.lagMs = Math.max(out.lagMs, stall.lag);

@@ -5,14 +5,14 @@ import type { Kind, Outcome } from './faults.js';
 export function faultLine(o: Outcome): string {
   return (
     `${o.kind} in ${o.command} (${o.flow}) of ${o.migration} at ${o.point}${o.detail ? ` [${o.detail}]` : ''}: ${o.injected ? 'injected' : 'not injected'}, ended ${o.ended}, ` +
-    `${o.runs} runs, ${o.rowsChecked} rows checked, ${o.writes} writes, ${o.disconnects} disconnects${o.tolerated ? `, ${o.tolerated} documented writer errors` : ''}, max stall ${o.stallMs} ms${o.holdStallMs !== undefined ? ` (${o.holdStallMs} ms while the lock was held)` : ''}${o.lagMs ? `, harness lag taken off up to ${o.lagMs} ms` : ''}`
+    `${o.runs} runs, ${o.rowsChecked} rows checked, ${o.writes} writes, ${o.disconnects} disconnects, max stall ${o.stallMs} ms${o.holdStallMs !== undefined ? ` (${o.holdStallMs} ms while the lock was held)` : ''}${o.lagMs ? `, harness lag taken off up to ${o.lagMs} ms` : ''}`
   );
 }
 
 type Result = Outcome & { dialect: string };
 
 export function faultSummary(results: Result[], dialects: string[], kinds: Kind[]): string[] {
-  const lines = ['dialect   kind       scenarios  injected  failed  rows checked  writes  disconnects  documented  max stall ms  ended'];
+  const lines = ['dialect   kind       scenarios  injected  failed  rows checked  writes  disconnects  max stall ms  ended'];
   for (const dialect of dialects) {
     for (const kind of kinds) {
       const rs = results.filter((r) => r.dialect === dialect && r.kind === kind);
@@ -29,7 +29,6 @@ export function faultSummary(results: Result[], dialects: string[], kinds: Kind[
         String(sum((r) => r.rowsChecked)).padStart(13),
         String(sum((r) => r.writes)).padStart(7),
         String(sum((r) => r.disconnects)).padStart(12),
-        String(sum((r) => r.tolerated)).padStart(11),
         String(Math.max(...rs.map((r) => r.stallMs))).padStart(13),
       ];
       lines.push([...cells, ' ' + [...ended].map(([k, n]) => `${k}×${n}`).join(', ')].join(' '));

@@ -11,8 +11,6 @@ import { connect, isConnectionError, type Conn, type Dialect } from './db.js';
 
 export class AppWriter {
   readonly errors: string[] = [];
-  /** Errors the migration's knownGap allows (documented in the README), counted apart. */
-  readonly tolerated: string[] = [];
   disconnects = 0;
   writes = 0;
   /** Per target (same index as the catalogue's), the rows written, by id. */
@@ -51,11 +49,6 @@ export class AppWriter {
       else this.disconnects++;
       return undefined;
     }
-  }
-
-  private tolerable(err: unknown, table: string): boolean {
-    const gap = this.migration.knownGap;
-    return !!gap && gap.dialect === this.dialect && gap.version === this.version && gap.table === table && (err as { code?: string }).code === gap.code;
   }
 
   private async run(): Promise<void> {
@@ -105,8 +98,6 @@ export class AppWriter {
           apply(false);
           await conn.end();
           conn = undefined;
-        } else if (this.tolerable(err, target.table)) {
-          this.tolerated.push(`${sql}: ${(err as Error).message}`);
         } else {
           this.errors.push(`${sql} ${JSON.stringify(params)}: ${(err as Error).message}`);
         }

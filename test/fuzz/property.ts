@@ -46,7 +46,7 @@ export interface FuzzResult {
 }
 
 export async function fuzz(target: Target, opts: FuzzOptions, log: (line: string) => void = console.log): Promise<FuzzResult> {
-  const stats: Stats = { sequences: 0, commands: 0, rowsChecked: 0, writes: 0, refused: 0, renameWindowErrors: 0, refusals: {}, notes: [] };
+  const stats: Stats = { sequences: 0, commands: 0, rowsChecked: 0, writes: 0, refused: 0, refusals: {}, notes: [] };
   let lastError: unknown;
   let firstFailureAt: number | undefined;
   const property = fc.asyncProperty(scenarioArbitrary({ conflicts: !opts.avoidConflicts, avoid: new Set(opts.avoidKinds) }), async (sc) => {
@@ -65,7 +65,7 @@ export async function fuzz(target: Target, opts: FuzzOptions, log: (line: string
   });
   log(`[fuzz ${target.name}] seed ${opts.seed}, ${opts.runs} scenarios${opts.path ? `, replaying path ${opts.path}` : ''}${opts.avoidConflicts ? ', plausible operations only' : ''}${opts.avoidKinds.length ? `, never ${opts.avoidKinds.join('/')}` : ''}`);
   const details = await fc.check(property, { numRuns: opts.runs, seed: opts.seed, ...(opts.path ? { path: opts.path } : {}) });
-  log(`[fuzz ${target.name}] seed ${opts.seed}: ${stats.sequences} sequences held, ${stats.commands} commands, ${stats.rowsChecked} rows checked, ${stats.writes} writes, ${stats.refused} refused migrations, ${stats.renameWindowErrors} writes in MySQL's renameTable window`);
+  log(`[fuzz ${target.name}] seed ${opts.seed}: ${stats.sequences} sequences held, ${stats.commands} commands, ${stats.rowsChecked} rows checked, ${stats.writes} writes, ${stats.refused} refused migrations`);
   for (const note of stats.notes) log(`[fuzz ${target.name}] note: ${note}`);
   for (const [reason, n] of Object.entries(stats.refusals).sort((a, b) => b[1] - a[1])) log(`[fuzz ${target.name}] refused ${n} time(s): ${reason}`);
   if (!details.failed) return { stats };

@@ -100,25 +100,29 @@ for (const target of targets) {
       await refused(s, ['items'], /renameTable: table "goods" is named by 0001_twice \(operations\[0\]\.renameTable\) until it is contracted/);
     });
 
-    // Several rounds, two writers: on MariaDB one swap in five met a statement half-way through the view (CI found it).
-    it('a renameTable rolled back while old code writes under the old name: no write fails (fuzz seed 1068312716)', async () => {
+    // Several rounds under two writers: on MariaDB, every expand failed a write or two (the old name missing between
+    // RENAME and CREATE VIEW), and one rollback in five failed one (a statement through the view made a deadlock's victim).
+    it('a renameTable applied and rolled back while old code writes under the old name: no write fails (fuzz seed 1068312716)', async () => {
       const s = await setup(target, items);
       await s.write('0001_rename', { renameTable: { from: 'items', to: 'goods' } }, { dropIndex: { table: 'goods', name: 'items_w_idx' } });
       await s.db.query(`CREATE INDEX items_w_idx ON items (w)`);
-      let inserted = 0;
-      for (let round = 0; round < 8; round++) {
-        await s.xc.apply();
-        const first = 1000 * (round + 1);
-        const updater = new Writer(await s.db.connection(), (i) => ({ sql: `UPDATE items SET v = ? WHERE id = 2`, params: [`v${i}`] }), 0).start();
-        const writer = await rollbackWhileWriting(s, (i) => (i % 2 ? { sql: `UPDATE items SET w = ? WHERE id = 1`, params: [`w${i}`] } : { sql: `INSERT INTO items (id, v) VALUES (?, 'x')`, params: [first + i] }));
+      const updater = new Writer(await s.db.connection(), (i) => ({ sql: `UPDATE items SET w = ? WHERE id = 1`, params: [`w${i}`] }), 0).start();
+      const inserter = new Writer(await s.db.connection(), (i) => ({ sql: `INSERT INTO items (id, v) VALUES (?, 'x')`, params: [1000 + i] }), 0).start();
+      try {
+        for (let round = 0; round < 8; round++) {
+          await s.xc.apply();
+          expect(await s.db.count(`SELECT count(*) FROM goods WHERE id = 1`)).toBe(1);
+          await s.xc.rollback();
+        }
+      } finally {
         await updater.stop();
-        expect([...writer.errors, ...updater.errors], `round ${round}`).toEqual([]);
-        expect(updater.writes).toBeGreaterThan(0);
-        expect(writer.writes).toBeGreaterThan(0);
-        inserted += Math.ceil(writer.writes / 2);
-        expect(await s.db.count(`SELECT count(*) FROM items WHERE id >= 1000`)).toBe(inserted);
-        expect((await s.db.indexes('items')).map((i) => i.name)).toContain('items_w_idx');
+        await inserter.stop();
       }
+      expect([...updater.errors, ...inserter.errors]).toEqual([]);
+      expect(updater.writes).toBeGreaterThan(0);
+      expect(await s.db.count(`SELECT count(*) FROM items WHERE id >= 1000`)).toBe(inserter.writes);
+      expect((await s.db.indexes('items')).map((i) => i.name)).toContain('items_w_idx');
+      expect((await s.db.query(`SELECT w FROM items WHERE id = 1`))[0]).toEqual({ w: `w${updater.writes - 1}` });
     });
 
     it('an integer addColumn whose up reads another column fills every existing row (fuzz seed 20261129, MySQL)', async () => {

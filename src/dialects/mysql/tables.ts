@@ -65,13 +65,34 @@ export function dropTable(c: MysqlCompiler, table: string): Step[] {
   return [c.step(`DROP TABLE IF EXISTS ${q(table)}`, `drop table ${q(table)}`, c.locks.mdl(table), [table], c.probes.missing(c.probes.relation(table, 'BASE TABLE')), { removes: c.object('table', table) })];
 }
 
+/**
+ * Old code must never find the old name missing, so the table and a view under its old name appear in one
+ * RENAME TABLE. A view can only be made over a table that exists, and MySQL keeps it by name: so it is made over
+ * a placeholder under the new name (the table's visible columns, for `SELECT *` to list), parked under a
+ * temporary name, and the RENAME moves the placeholder aside, the table to its new name and the view to the old
+ * one. No statement of old code waits on the placeholder or the parked view, so the RENAME, queued behind it,
+ * never deadlocks with it (as the rollback's swap can: restoreTableName). Before this, the table was renamed and
+ * then the view made: under a busy writer every rename failed a write or two (1146, no such table).
+ */
 export function renameTableKeepingOldName(c: MysqlCompiler, from: string, to: string): Step[] {
-  const { exists, relation } = c.probes;
-  // Two statements: between them (milliseconds) old code finds no `from`; MySQL cannot create the view before the rename.
+  const { exists, missing, relation } = c.probes;
+  const names = renameTableNames(from, to);
+  const visible = (c.tableOf(from)?.columns ?? []).filter((col) => !/\binvisible\b/i.test(col.extra ?? ''));
+  // A key, for servers that require one (sql_require_primary_key, innodb_force_primary_key).
+  const placeholder = `CREATE TABLE ${q(to)} (${visible.map((col) => `${q(col.name)} int`).join(', ')}, PRIMARY KEY (${q(visible[0]?.name ?? from)})) COMMENT=${literal(`xc: placeholder while ${from} is renamed to ${to}`)}`;
+  const swapped = exists(relation(from, 'VIEW'));
+  const either = (a: string, b: string) => `SELECT EXISTS(${a}) OR EXISTS(${b}) AS done`;
   return [
-    c.step(`RENAME TABLE ${q(from)} TO ${q(to)}`, `rename table ${q(from)} to ${q(to)}`, c.locks.mdl(from, to), [from, to], exists(relation(to, 'BASE TABLE')), { creates: [c.object('table', to)] }),
-    c.step(`CREATE ALGORITHM=MERGE VIEW ${q(from)} AS SELECT * FROM ${q(to)}`, `keep ${q(from)} working for old code (an updatable view over ${q(to)})`, c.locks.mdl(from), [from, to], exists(relation(from, 'VIEW'))),
+    c.step(placeholder, `create an empty placeholder ${q(to)} for the view to name`, `none on existing tables (new table ${q(to)})`, [to], either(relation(to, 'BASE TABLE'), relation(from, 'VIEW')), { creates: [c.object('table', to)] }),
+    c.step(`CREATE ALGORITHM=MERGE VIEW ${q(names.view)} AS SELECT * FROM ${q(to)}`, `make the view that will keep ${q(from)} working for old code (an updatable view over ${q(to)})`, `none on existing tables (new view ${q(names.view)})`, [to], either(relation(names.view, 'VIEW'), relation(from, 'VIEW')), { creates: [c.object('table', names.view)] }),
+    c.step(`RENAME TABLE ${q(to)} TO ${q(names.placeholder)}, ${q(from)} TO ${q(to)}, ${q(names.view)} TO ${q(from)}`, `rename table ${q(from)} to ${q(to)}, in one statement with the view that takes its old name`, c.locks.mdl(from, to), [from, to], swapped, { creates: [c.object('table', names.placeholder)] }),
+    c.step(`DROP TABLE IF EXISTS ${q(names.placeholder)}`, `drop the placeholder (parked as ${q(names.placeholder)})`, c.locks.mdl(names.placeholder), [names.placeholder], missing(relation(names.placeholder, 'BASE TABLE'))),
   ];
+}
+
+/** The temporary names renameTableKeepingOldName parks its view and its placeholder under. */
+function renameTableNames(from: string, to: string): { view: string; placeholder: string } {
+  return { view: fitName(`xc_new_${from}`), placeholder: fitName(`xc_stub_${to}`) };
 }
 
 export function dropOldTableName(c: MysqlCompiler, from: string): Step[] {
@@ -89,6 +110,7 @@ export function restoreTableName(c: MysqlCompiler, from: string, to: string): St
   // busy writer). NOWAIT never waits while holding a lock, so it is retried until it gets them all at once
   // (Step.withoutQueueing). MySQL has no NOWAIT for RENAME; there the swap queues as before (not measured: no MySQL here).
   const parked = fitName(`xc_old_${from}`);
+  const names = renameTableNames(from, to);
   const nowait = c.f.renameNowait ? ' NOWAIT' : '';
   const restored = `SELECT EXISTS(${relation(from, 'BASE TABLE')}) OR NOT EXISTS(${relation(to, 'BASE TABLE')}) AS done`;
   const named = `SELECT EXISTS(SELECT 1 FROM information_schema.TABLES WHERE ${where(from)}) OR NOT EXISTS(${relation(to, 'BASE TABLE')}) AS done`;
@@ -96,5 +118,10 @@ export function restoreTableName(c: MysqlCompiler, from: string, to: string): St
     c.step(`CREATE ALGORITHM=MERGE VIEW ${q(from)} AS SELECT * FROM ${q(to)}`, `make sure ${q(from)} names ${q(to)} (a view)`, c.locks.mdl(from), [from, to], named),
     c.step(`RENAME TABLE ${q(from)}${nowait} TO ${q(parked)}, ${q(to)} TO ${q(from)}`, `rename table ${q(to)} back to ${q(from)}, in one statement with the view it replaces`, c.locks.mdl(to, from), [to, from], restored, nowait ? { withoutQueueing: true } : {}),
     c.step(`DROP VIEW IF EXISTS ${q(parked)}`, `drop the view ${q(from)} was (parked as ${q(parked)})`, c.locks.mdl(parked), [parked], missing(relation(parked, 'VIEW'))),
+    // What an expand stopped part-way leaves (renameTableKeepingOldName): each only if its step was attempted (Step.removes).
+    c.step(`DROP VIEW IF EXISTS ${q(names.view)}`, `drop the view made for ${q(from)} (parked as ${q(names.view)})`, c.locks.mdl(names.view), [names.view], missing(relation(names.view, 'VIEW')), { removes: c.object('table', names.view) }),
+    c.step(`DROP TABLE IF EXISTS ${q(names.placeholder)}`, `drop the placeholder (parked as ${q(names.placeholder)})`, c.locks.mdl(names.placeholder), [names.placeholder], missing(relation(names.placeholder, 'BASE TABLE')), { removes: c.object('table', names.placeholder) }),
+    // The placeholder still under the new name: only while the table has its old one (else that name is the table's, and it was renamed back above).
+    c.step(`DROP TABLE IF EXISTS ${q(to)}`, `drop the placeholder ${q(to)}`, c.locks.mdl(to), [to], `SELECT NOT EXISTS(${relation(to, 'BASE TABLE')}) OR NOT EXISTS(${relation(from, 'BASE TABLE')}) AS done`, { removes: c.object('table', to) }),
   ];
 }
