@@ -42,6 +42,9 @@ export interface Section {
 
 export interface Header {
   date: string;
+  /** The machine, without the servers: each section names its own. */
+  host: string;
+  /** The host and every section's servers. */
   machine: string;
   rows: number;
   command: string;
@@ -94,17 +97,23 @@ export function renderDocument(h: Header, sections: Section[]): string {
  * sections this run did not measure stay as they were. Each section of this
  * run says when, where and how it was measured, since the header does not.
  */
-export function mergeDocument(previous: string, h: Header, sections: Section[]): string {
+export function mergeDocument(previous: string, h: Header, sections: (Section & { server?: string })[]): string {
   const [head, ...old] = previous.split(/^(?=## )/m);
   const titleOf = (text: string) => text.slice(3, text.indexOf('\n')).trim();
   const rendered = sections.map((s) => {
-    const run = `_Measured in a separate run (${h.date}, ${h.rows.toLocaleString('en-US')} rows per table; ${h.machine}). Reproduce: \`${h.command}\`._`;
+    const where = s.server ? `${h.host}; ${servers([s.server])}` : h.machine;
+    const run = `_Measured in a separate run (${h.date}, ${h.rows.toLocaleString('en-US')} rows per table; ${where}). Reproduce: \`${h.command}\`._`;
     return { title: s.title, text: renderSection({ ...s, intro: [run, '', ...s.intro] }) + '\n\n' };
   });
   // Each old section ends in one blank line, as rendered ones do (the file's last one had none): an appended heading stays apart.
   const kept = old.map((text) => rendered.find((r) => r.title === titleOf(text))?.text ?? text.replace(/\n*$/, '\n\n'));
   const added = rendered.filter((r) => !old.some((text) => titleOf(text) === r.title)).map((r) => r.text);
   return [head!, ...kept, ...added].join('').replace(/\n*$/, '\n');
+}
+
+/** Servers as sections describe them (`a; b`), each named once, in the order first named. */
+export function servers(descriptions: string[]): string {
+  return [...new Set(descriptions.flatMap((d) => d.split('; ')).map((d) => d.trim()).filter(Boolean))].join('; ');
 }
 
 /** Latency summary of a writer's samples (milliseconds). */

@@ -39,7 +39,7 @@ import { postgresSection } from './postgres.js';
 import { startupSection } from './startup.js';
 import { fleetSection } from './fleet.js';
 import { replicaSection } from './replica.js';
-import { mergeDocument, renderDocument, renderSection, type Section } from './report.js';
+import { mergeDocument, renderDocument, renderSection, servers, type Section } from './report.js';
 import type { BenchContext, BenchSection } from './context.js';
 import { busySection } from './busy.js';
 import { amplificationSection } from './amplification.js';
@@ -156,11 +156,11 @@ async function main(): Promise<void> {
   }
 
   const cpus = os.cpus();
+  const host = `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.type()} ${os.release()}, Node ${process.version}`;
   const header = {
     date: new Date().toISOString(),
-    machine:
-      `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ` +
-      `${os.type()} ${os.release()}, Node ${process.version}; ${sections.map((s) => s.server).join('; ')}`,
+    host,
+    machine: `${host}; ${servers(sections.map((s) => s.server))}`,
     rows,
     command: command(pgUrl, myUrl, wanted, rows, repeat, batchTimes, parallels),
   };
