@@ -97,6 +97,15 @@ export abstract class BaseDialect {
     return nameTaken(model, this.names, kind, name, table);
   }
 
+  /**
+   * Tables or views a renameTable from `from` to `to` creates for a moment
+   * under names of its own (MySQL: a placeholder and parked views, as MySQL
+   * keeps a view's table by name); plan refuses the rename while one is taken.
+   */
+  renameTableTemporaries(_from: string, _to: string): string[] {
+    return [];
+  }
+
   /** A write refused by a read-only transaction: SQLSTATE 25006, as PostgreSQL and MySQL both report it. */
   isReadOnlyRefusal(err: unknown): boolean {
     const e = err as { code?: unknown; sqlState?: unknown };

@@ -18,6 +18,10 @@ export const renameTable: Operation<'renameTable'> = {
     } else {
       const taken = ctx.dialect.nameTaken(ctx.model, 'table', spec.to);
       if (taken) issues.push({ path: ['to'], code: 'name_taken', name: spec.to, message: `${taken} already exists` });
+      for (const name of ctx.dialect.renameTableTemporaries(spec.from, spec.to)) {
+        const held = ctx.dialect.nameTaken(ctx.model, 'table', name);
+        if (held) issues.push({ path: [], code: 'name_taken', name, message: `${held} already exists: the rename needs that name for a moment (its old name's view is built under it, or the new name's placeholder parked there; README, MySQL and MariaDB); rename that table first` });
+      }
     }
     return issues;
   },

@@ -100,6 +100,18 @@ for (const target of targets) {
       await refused(s, ['items'], /renameTable: table "goods" is named by 0001_twice \(operations\[0\]\.renameTable\) until it is contracted/);
     });
 
+    it('a renameTable is refused before any DDL while a name it needs for a moment is taken (MySQL; PostgreSQL needs none)', async () => {
+      const s = await setup(target, [...items, `CREATE TABLE xc_new_items (id int PRIMARY KEY)`]);
+      await s.write('0001_rename', { renameTable: { from: 'items', to: 'goods' } });
+      if (target.name === 'postgres') {
+        await s.xc.apply();
+        expect(await s.db.count(`SELECT count(*) FROM goods`)).toBe(2);
+        return;
+      }
+      await refused(s, ['items', 'xc_new_items'], /0001_rename\.json: operations\[0\]\.renameTable: table "xc_new_items" already exists: the rename needs that name for a moment/);
+      expect(await planIssues(s)).toEqual([{ code: 'name_taken', name: 'xc_new_items', file: '0001_rename.json', path: ['operations', 0, 'renameTable'] }]);
+    });
+
     // Several rounds under two writers: on MariaDB, every expand failed a write or two (the old name missing between
     // RENAME and CREATE VIEW), and one rollback in five failed one (a statement through the view made a deadlock's victim).
     it('a renameTable applied and rolled back while old code writes under the old name: no write fails (fuzz seed 1068312716)', async () => {

@@ -17,7 +17,7 @@ import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import type { MysqlFeatures } from './compiler.js';
 import { BaseDialect, ddlNotLoaded, type ServerFeature } from '../base.js';
 import type { Token } from '../sqltext.js';
-import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, quoteMy } from './expr.js';
+import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, quoteMy, renameTableNames } from './expr.js';
 import { bypassVariable } from './triggers.js';
 import { mysqlSyntaxIssue } from './syntax.js';
 import { MysqlLockHolders } from './locks.js';
@@ -89,6 +89,10 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   /** MySQL takes NOT NULL on a generated column; MariaDB does not. */
   override lacks(feature: ServerFeature): string | undefined {
     return feature === 'generatedNotNull' && !this.mariadb ? undefined : super.lacks(feature);
+  }
+
+  override renameTableTemporaries(from: string, to: string): string[] {
+    return Object.values(renameTableNames(from, to));
   }
 
   /** `kit`: the DDL builders, when loaded already (index.ts); else loadDdl loads them. */

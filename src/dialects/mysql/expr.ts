@@ -24,6 +24,14 @@ export function fitName(name: string, suffix = ''): string {
   return fitRules(name, suffix, MYSQL_NAMES);
 }
 
+/**
+ * The names a renameTable takes for a moment (tables.ts): the view made for the old name and the new name's
+ * placeholder (expand), the old name's view parked by a rollback. Plan refuses the rename while one is taken.
+ */
+export function renameTableNames(from: string, to: string): { view: string; placeholder: string; parked: string } {
+  return { view: fitName(`xc_new_${from}`), placeholder: fitName(`xc_stub_${to}`), parked: fitName(`xc_old_${from}`) };
+}
+
 /** Tokens: comments, strings ('…', "…"), backtick identifiers, numbers, words, whitespace, any other character. */
 const TOKEN =
   /--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^'\\]|\\[\s\S]|'')*'|"(?:[^"\\]|\\[\s\S]|"")*"|`(?:[^`]|``)*`|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*|\s+|[\s\S]/g;

@@ -3,7 +3,7 @@ import type { TableSpec } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
 import { InvalidInputError } from '../../errors.js';
 import { constraintName } from '../names.js';
-import { defaultClause, fitName, literal, MYSQL_NAMES, quoteMy as q } from './expr.js';
+import { defaultClause, literal, MYSQL_NAMES, quoteMy as q, renameTableNames } from './expr.js';
 import type { MysqlCompiler } from './compiler.js';
 import { referenceClauses, referenceOptions } from '../references.js';
 
@@ -90,11 +90,6 @@ export function renameTableKeepingOldName(c: MysqlCompiler, from: string, to: st
   ];
 }
 
-/** The temporary names renameTableKeepingOldName parks its view and its placeholder under. */
-function renameTableNames(from: string, to: string): { view: string; placeholder: string } {
-  return { view: fitName(`xc_new_${from}`), placeholder: fitName(`xc_stub_${to}`) };
-}
-
 export function dropOldTableName(c: MysqlCompiler, from: string): Step[] {
   return [c.step(`DROP VIEW IF EXISTS ${q(from)}`, `drop view ${q(from)} (the table's old name)`, c.locks.mdl(from), [from], c.probes.missing(c.probes.relation(from, 'VIEW')))];
 }
@@ -109,8 +104,8 @@ export function restoreTableName(c: MysqlCompiler, from: string, to: string): St
   // deadlock's victim, and its retry fails ("View ... references invalid table(s)", 1356; a fifth of swaps under a
   // busy writer). NOWAIT never waits while holding a lock, so it is retried until it gets them all at once
   // (Step.withoutQueueing). MySQL has no NOWAIT for RENAME; there the swap queues as before (not measured: no MySQL here).
-  const parked = fitName(`xc_old_${from}`);
   const names = renameTableNames(from, to);
+  const { parked } = names;
   const nowait = c.f.renameNowait ? ' NOWAIT' : '';
   const restored = `SELECT EXISTS(${relation(from, 'BASE TABLE')}) OR NOT EXISTS(${relation(to, 'BASE TABLE')}) AS done`;
   const named = `SELECT EXISTS(SELECT 1 FROM information_schema.TABLES WHERE ${where(from)}) OR NOT EXISTS(${relation(to, 'BASE TABLE')}) AS done`;
