@@ -83,11 +83,18 @@ export function holdLock(
       if (!names.length) throw new Error(`none of ${candidates.join(', ')} is a table now`);
       const t = table && names.includes(table) ? table : names[Math.floor(rnd() * names.length)]!;
       hold.table = t;
-      // A seeded row a little way in (the backfill's first batches meet it).
-      const row = (await c.query<{ id: number }>(`SELECT id FROM ${t} WHERE id < ? ORDER BY id LIMIT 1 OFFSET ${Math.floor(rnd() * 100)}`, [OLD_BASE]))[0]?.id ?? 0;
+      // A seeded row a little way in (the backfill's first batches meet it). A table with none (one the migration
+      // creates) gets a read instead: locking a missing key locks its gap — on MySQL, of an empty table, every
+      // insert — and a writer's own row stops that writer: the holder's doing either way, not xc's.
+      const offset = Math.floor(rnd() * 100);
+      const row = (await c.query<{ id: number }>(`SELECT id FROM ${t} WHERE id < ? ORDER BY id LIMIT 1 OFFSET ${offset}`, [OLD_BASE]))[0]?.id;
+      const read = [pg ? 'BEGIN' : 'START TRANSACTION', `SELECT * FROM ${t} LIMIT 1`];
       const take: Record<HoldMode, string[]> = {
-        read: [pg ? 'BEGIN' : 'START TRANSACTION', `SELECT * FROM ${t} LIMIT 1`],
-        row: pg || rnd() < 0.5 ? [pg ? 'BEGIN' : 'START TRANSACTION', `UPDATE ${t} SET id = id WHERE id = ${Number(row)}`] : ['START TRANSACTION', `SELECT id FROM ${t} WHERE id = ${Number(row)} FOR UPDATE`],
+        read,
+        row:
+          row === undefined ? read
+          : pg || rnd() < 0.5 ? [pg ? 'BEGIN' : 'START TRANSACTION', `UPDATE ${t} SET id = id WHERE id = ${Number(row)}`]
+          : ['START TRANSACTION', `SELECT id FROM ${t} WHERE id = ${Number(row)} FOR UPDATE`],
         share: ['BEGIN', `LOCK TABLE ${t} IN SHARE MODE`],
         exclusive: ['BEGIN', `LOCK TABLE ${t} IN ACCESS EXCLUSIVE MODE`],
         snapshot: ['BEGIN ISOLATION LEVEL REPEATABLE READ', 'SELECT 1'],

@@ -156,7 +156,8 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
         firstEnded = r.first.endedAt;
         if (kind === 'blocker' && r.first.code === 5) {
           const named = ((r.first.events.at(-1)?.error as { details?: { blockers?: { session: number }[] } })?.details?.blockers ?? []).map((b) => b.session);
-          if (hold?.session !== undefined && !named.includes(hold.session)) out.problems.push(`exit 5 without naming the holder (session ${hold.session}); named: ${JSON.stringify(named)}`);
+          const said = String((r.first.events.at(-1)?.error as { message?: string })?.message ?? '').slice(0, 800);
+          if (hold?.session !== undefined && !named.includes(hold.session)) out.problems.push(`exit 5 without naming the holder (session ${hold.session}); named: ${JSON.stringify(named)}; xc said: ${said}`);
         }
       }
       out.runs += r.runs;

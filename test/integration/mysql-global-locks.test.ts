@@ -84,7 +84,7 @@ async function database(adminUrl: string, urlOf: (name: string) => string) {
     const [rows] = await c.query('SELECT CONNECTION_ID() AS id');
     return { id: Number((rows as { id: number }[])[0]!.id), release: () => c.query('UNLOCK TABLES') };
   };
-  return { url, dir, migration, columns, holder, apply: () => apply(url, dir) };
+  return { url, dir, migration, columns, holder, connect, apply: () => apply(url, dir) };
 }
 
 /** Exit 5 within the bound, naming `holder` among its blockers (definite, or as a possible holder). */
@@ -138,6 +138,36 @@ describeMysql('MariaDB: FLUSH TABLES WITH READ LOCK and LOCK TABLES on a private
     held = await db.holder('FLUSH TABLES WITH READ LOCK');
     expectNamed(await db.apply(), held.id, 'possible');
     await held.release();
+    const rerun = await db.apply();
+    expect(rerun.code, rerun.error?.message).toBe(0);
+    expect(await db.columns()).toEqual(['id', 'v', 'note', 'extra']);
+  }, 120_000);
+
+  it('without metadata_lock_info: an FTWRL still waiting for a long write (it stops other writes already) → exit 5 naming it; once both end a re-run converges', async () => {
+    const db = await open();
+    await db.migration('0001_note', 'note');
+    expect((await db.apply()).code).toBe(0);
+    await db.migration('0002_extra', 'extra');
+    const id = async (c: mysql.Connection) => Number(((await c.query('SELECT CONNECTION_ID() AS id'))[0] as { id: number }[])[0]!.id);
+    const slow = await db.connect();
+    const slowId = await id(slow);
+    const writing = slow.query('UPDATE items SET v = v + SLEEP(120) WHERE id = 1').catch(() => undefined);
+    const flusher = await db.connect();
+    const flusherId = await id(flusher);
+    const flushed = flusher.query('FLUSH TABLES WITH READ LOCK');
+    const watcher = await db.connect();
+    // Until the FTWRL is seen waiting for the write to end: from then on it stops every other write.
+    for (let waiting = false; !waiting; await new Promise((r) => setTimeout(r, 100))) {
+      const [rows] = await watcher.query('SELECT STATE AS state FROM information_schema.PROCESSLIST WHERE ID = ?', [flusherId]);
+      waiting = /backup lock|flush/i.test(String((rows as { state: string | null }[])[0]?.state));
+    }
+    const run = await db.apply();
+    expectNamed(run, flusherId, 'possible');
+    expect(run.error!.details.blockers!.find((b) => b.session === flusherId)!.state).toMatch(/running for \d+s/);
+    await watcher.query(`KILL QUERY ${slowId}`);
+    await writing;
+    await flushed;
+    await flusher.query('UNLOCK TABLES');
     const rerun = await db.apply();
     expect(rerun.code, rerun.error?.message).toBe(0);
     expect(await db.columns()).toEqual(['id', 'v', 'note', 'extra']);

@@ -108,19 +108,28 @@ export class MysqlLockHolders {
   /**
    * No evidence anywhere: the sessions idling on this database (or on none),
    * longest first, as possible holders — a `LOCK TABLES` or FTWRL session
-   * looks exactly like an idle pool connection when no lock can be seen.
+   * looks exactly like an idle pool connection when no lock can be seen —
+   * and, first, any session still running a FLUSH, LOCK or BACKUP statement:
+   * an FTWRL that waits for a long statement to close its tables already
+   * stops every write, xc's included (the chaos suite's blocker kind found
+   * exit 5 naming only idle sessions then).
    */
   private async idleSessions(s: Session, exclude: number | null): Promise<Blocker[]> {
     const r = await s.query<HolderRow>(
-      `SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.DB AS db, p.COMMAND AS command, p.STATE AS state, p.TIME AS time, NULL AS query, NULL AS since
+      `SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.DB AS db, p.COMMAND AS command, p.STATE AS state, p.TIME AS time, LEFT(p.INFO, 300) AS query, NULL AS since
        FROM information_schema.PROCESSLIST p
-       WHERE p.ID <> CONNECTION_ID() AND p.ID <> ? AND p.ID <> ? AND p.COMMAND = 'Sleep' AND p.USER NOT IN ('system user', 'event_scheduler')
-         AND (p.DB = DATABASE() OR p.DB IS NULL)
-       ORDER BY p.TIME DESC, p.ID LIMIT 10`,
+       WHERE p.ID <> CONNECTION_ID() AND p.ID <> ? AND p.ID <> ? AND p.USER NOT IN ('system user', 'event_scheduler')
+         AND (p.COMMAND = 'Sleep' AND (p.DB = DATABASE() OR p.DB IS NULL) OR p.COMMAND = 'Query' AND p.INFO REGEXP '^[[:space:]]*(FLUSH|LOCK|BACKUP)[[:space:]]')
+       ORDER BY p.COMMAND = 'Query' DESC, p.TIME DESC, p.ID LIMIT 10`,
       [exclude ?? 0, this.advisorySession ?? 0],
     );
     return r.rows.map((b) =>
-      blocker(b, `possible holder: idle for ${b.time}s (LOCK TABLES or FLUSH TABLES WITH READ LOCK cannot be seen without the metadata_lock_info plugin)`),
+      blocker(
+        b,
+        b.command === 'Query'
+          ? `possible holder: running for ${b.time}s${b.state ? ` (${b.state})` : ''}`
+          : `possible holder: idle for ${b.time}s (LOCK TABLES or FLUSH TABLES WITH READ LOCK cannot be seen without the metadata_lock_info plugin)`,
+      ),
     );
   }
 }
