@@ -110,9 +110,9 @@ export class MysqlLockHolders {
    * longest first, as possible holders — a `LOCK TABLES` or FTWRL session
    * looks exactly like an idle pool connection when no lock can be seen —
    * and, first, any session still running a FLUSH, LOCK or BACKUP statement:
-   * an FTWRL that waits for a long statement to close its tables already
-   * stops every write, xc's included (the chaos suite's blocker kind found
-   * exit 5 naming only idle sessions then).
+   * an FTWRL still waiting for a running write to end already stops every
+   * other write, xc's included (the chaos suite's blocker kind found exit 5
+   * naming only idle sessions then).
    */
   private async idleSessions(s: Session, exclude: number | null): Promise<Blocker[]> {
     const r = await s.query<HolderRow>(
