@@ -77,14 +77,14 @@ async function database(adminUrl: string, urlOf: (name: string) => string) {
   const migration = (id: string, column: string) =>
     writeFile(path.join(dir, `${id}.json`), JSON.stringify({ operations: [{ addColumn: { table: 'items', column: { name: column, type: 'int' } } }] }));
   const columns = async () => ((await main.query(`SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'items' ORDER BY ordinal_position`))[0] as { c: string }[]).map((r) => r.c);
+  const sessionId = async (c: mysql.Connection) => Number(((await c.query('SELECT CONNECTION_ID() AS id'))[0] as { id: number }[])[0]!.id);
   /** A session that took `lock` and then idles, holding it; its connection id. */
   const holder = async (lock: string) => {
     const c = await connect();
     await c.query(lock);
-    const [rows] = await c.query('SELECT CONNECTION_ID() AS id');
-    return { id: Number((rows as { id: number }[])[0]!.id), release: () => c.query('UNLOCK TABLES') };
+    return { id: await sessionId(c), release: () => c.query('UNLOCK TABLES') };
   };
-  return { url, dir, migration, columns, holder, connect, apply: () => apply(url, dir) };
+  return { url, dir, migration, columns, holder, connect, sessionId, apply: () => apply(url, dir) };
 }
 
 /** Exit 5 within the bound, naming `holder` among its blockers (definite, or as a possible holder). */
@@ -148,12 +148,11 @@ describeMysql('MariaDB: FLUSH TABLES WITH READ LOCK and LOCK TABLES on a private
     await db.migration('0001_note', 'note');
     expect((await db.apply()).code).toBe(0);
     await db.migration('0002_extra', 'extra');
-    const id = async (c: mysql.Connection) => Number(((await c.query('SELECT CONNECTION_ID() AS id'))[0] as { id: number }[])[0]!.id);
     const slow = await db.connect();
-    const slowId = await id(slow);
+    const slowId = await db.sessionId(slow);
     const writing = slow.query('UPDATE items SET v = v + SLEEP(120) WHERE id = 1').catch(() => undefined);
     const flusher = await db.connect();
-    const flusherId = await id(flusher);
+    const flusherId = await db.sessionId(flusher);
     const flushed = flusher.query('FLUSH TABLES WITH READ LOCK');
     const watcher = await db.connect();
     // Until the FTWRL is seen waiting for the write to end: from then on it stops every other write.

@@ -11,14 +11,18 @@ import { createXc } from '../../src/index.js';
 import { targets } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
 import { onCleanup, setup, type Setup } from '../helpers/scenario.js';
+import { STATE_TABLES } from '../../src/dialects/mysql/catalog.js';
+import { HEARTBEAT_TABLE } from '../../src/dialects/mysql/replicas.js';
+
+/** MySQL keeps xc's state beside the user's tables (PostgreSQL in its own schema). */
+const XC_TABLES = new Set([...STATE_TABLES, HEARTBEAT_TABLE]);
 
 /** The relations of the scenario's schema, by kind, xc's own state tables left out. */
 async function relations(s: Setup, postgres: boolean): Promise<Record<string, string>> {
   const rows = (await s.db.query(
     `SELECT table_name AS name, table_type AS type FROM information_schema.tables WHERE table_schema = ${postgres ? 'current_schema()' : 'DATABASE()'}`,
   )) as { name: string; type: string }[];
-  const state = /^xc_(migrations|steps|backfill|events|deployments|instances|heartbeat)$/;
-  return Object.fromEntries(rows.filter((r) => !state.test(r.name)).map((r) => [r.name, r.type === 'VIEW' ? 'view' : 'table']));
+  return Object.fromEntries(rows.filter((r) => !XC_TABLES.has(r.name)).map((r) => [r.name, r.type === 'VIEW' ? 'view' : 'table']));
 }
 
 for (const target of targets) {

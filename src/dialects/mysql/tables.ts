@@ -75,7 +75,7 @@ export function dropTable(c: MysqlCompiler, table: string): Step[] {
  * then the view made: under a busy writer every rename failed a write or two (1146, no such table).
  */
 export function renameTableKeepingOldName(c: MysqlCompiler, from: string, to: string): Step[] {
-  const { exists, missing, relation } = c.probes;
+  const { exists, relation } = c.probes;
   const names = renameTableNames(from, to);
   const visible = (c.tableOf(from)?.columns ?? []).filter((col) => !/\binvisible\b/i.test(col.extra ?? ''));
   // A key, for servers that require one (sql_require_primary_key, innodb_force_primary_key).
@@ -86,8 +86,13 @@ export function renameTableKeepingOldName(c: MysqlCompiler, from: string, to: st
     c.step(placeholder, `create an empty placeholder ${q(to)} for the view to name`, `none on existing tables (new table ${q(to)})`, [to], either(relation(to, 'BASE TABLE'), relation(from, 'VIEW')), { creates: [c.object('table', to)] }),
     c.step(`CREATE ALGORITHM=MERGE VIEW ${q(names.view)} AS SELECT * FROM ${q(to)}`, `make the view that will keep ${q(from)} working for old code (an updatable view over ${q(to)})`, `none on existing tables (new view ${q(names.view)})`, [to], either(relation(names.view, 'VIEW'), relation(from, 'VIEW')), { creates: [c.object('table', names.view)] }),
     c.step(`RENAME TABLE ${q(to)} TO ${q(names.placeholder)}, ${q(from)} TO ${q(to)}, ${q(names.view)} TO ${q(from)}`, `rename table ${q(from)} to ${q(to)}, in one statement with the view that takes its old name`, c.locks.mdl(from, to), [from, to], swapped, { creates: [c.object('table', names.placeholder)] }),
-    c.step(`DROP TABLE IF EXISTS ${q(names.placeholder)}`, `drop the placeholder (parked as ${q(names.placeholder)})`, c.locks.mdl(names.placeholder), [names.placeholder], missing(relation(names.placeholder, 'BASE TABLE'))),
+    dropParkedPlaceholder(c, names.placeholder),
   ];
+}
+
+function dropParkedPlaceholder(c: MysqlCompiler, placeholder: string, extra: Partial<Step> = {}): Step {
+  const { missing, relation } = c.probes;
+  return c.step(`DROP TABLE IF EXISTS ${q(placeholder)}`, `drop the placeholder (parked as ${q(placeholder)})`, c.locks.mdl(placeholder), [placeholder], missing(relation(placeholder, 'BASE TABLE')), extra);
 }
 
 export function dropOldTableName(c: MysqlCompiler, from: string): Step[] {
@@ -115,7 +120,7 @@ export function restoreTableName(c: MysqlCompiler, from: string, to: string): St
     c.step(`DROP VIEW IF EXISTS ${q(parked)}`, `drop the view ${q(from)} was (parked as ${q(parked)})`, c.locks.mdl(parked), [parked], missing(relation(parked, 'VIEW'))),
     // What an expand stopped part-way leaves (renameTableKeepingOldName): each only if its step was attempted (Step.removes).
     c.step(`DROP VIEW IF EXISTS ${q(names.view)}`, `drop the view made for ${q(from)} (parked as ${q(names.view)})`, c.locks.mdl(names.view), [names.view], missing(relation(names.view, 'VIEW')), { removes: c.object('table', names.view) }),
-    c.step(`DROP TABLE IF EXISTS ${q(names.placeholder)}`, `drop the placeholder (parked as ${q(names.placeholder)})`, c.locks.mdl(names.placeholder), [names.placeholder], missing(relation(names.placeholder, 'BASE TABLE')), { removes: c.object('table', names.placeholder) }),
+    dropParkedPlaceholder(c, names.placeholder, { removes: c.object('table', names.placeholder) }),
     // The placeholder still under the new name: only while the table has its old one (else that name is the table's, and it was renamed back above).
     c.step(`DROP TABLE IF EXISTS ${q(to)}`, `drop the placeholder ${q(to)}`, c.locks.mdl(to), [to], `SELECT NOT EXISTS(${relation(to, 'BASE TABLE')}) OR NOT EXISTS(${relation(from, 'BASE TABLE')}) AS done`, { removes: c.object('table', to) }),
   ];
