@@ -29,6 +29,15 @@ export interface SyncTriggerSpec {
   newNullable?: boolean;
   /** Every column the row has while the trigger is installed (old and new). */
   columns: string[];
+  /** The columns' types: how a change of each is told (PostgreSQL: json or point have no `=`). */
+  oldType?: string;
+  newType?: string;
+  /**
+   * The server sets the old column on every UPDATE that changes the row (MySQL ON UPDATE CURRENT_TIMESTAMP) and
+   * it keeps its default: the new column, which has neither until contract, changed only where the new version
+   * named it, and then wins.
+   */
+  oldAutoUpdated?: boolean;
 }
 
 /** One column filled from an expression when a write leaves it NULL. */

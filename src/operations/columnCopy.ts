@@ -56,6 +56,10 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   const type = c.type ?? old.type;
   const nullable = c.nullable ?? old.nullable;
   const newDefault = copiedDefault(c, old, ddl);
+  // A column the server sets on every UPDATE (MySQL ON UPDATE CURRENT_TIMESTAMP) keeps its default: MariaDB's DROP
+  // DEFAULT would take the ON UPDATE with it, and no restatement keeps one without the other. The trigger lets the
+  // new column win where the new version named it (mysqlSyncTrigger).
+  const movesDefault = old.default !== null && !old.autoUpdated;
   const triggerName = ctx.name('sync');
   const trigger = ddl.syncTrigger({
     name: triggerName,
@@ -67,6 +71,9 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     oldDefault: old.default,
     newNullable: nullable,
     columns: [...t.columns.map((col) => col.name), c.to],
+    oldType: old.type,
+    newType: type,
+    ...(old.autoUpdated ? { oldAutoUpdated: true } : {}),
   });
   const plan = emptyPlan();
 
@@ -89,7 +96,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
       ddl.fillBeforeTriggers({ ...backfill }),
       trigger.create,
       notNull ? ddl.setDefault(c.table, c.to, null) : [],
-      old.default !== null ? ddl.setDefault(c.table, c.from, null) : [],
+      movesDefault ? ddl.setDefault(c.table, c.from, null) : [],
     ),
   );
   // An index over the column, or one whose expressions or predicate name it.
@@ -107,7 +114,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // is not transactional (MySQL) an old writer omitting the column never meets neither. Planned before the contract:
   // what this plan adds is a fact of the model as soon as it is planned (model.planned, which MySQL's drop of a column
   // reads), so the constraints contract re-adds under the old names would otherwise be dropped with the new column.
-  plan.rollback.push(...atomic(old.default !== null ? ddl.setDefault(c.table, c.from, old.default) : [], ddl.letWritesOmit(c.table, c.to), trigger.drop, ddl.dropColumn(c.table, c.to)));
+  plan.rollback.push(...atomic(movesDefault ? ddl.setDefault(c.table, c.from, old.default) : [], ddl.letWritesOmit(c.table, c.to), trigger.drop, ddl.dropColumn(c.table, c.to)));
 
   plan.backfill.push(backfill);
   plan.verify.push(keyedCheck(ctx, { table: c.table, description: `${c.from} and ${c.to} agree on every row`, agrees, show: [c.from, c.to] }));
@@ -115,10 +122,12 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // Contract: trigger and old column go together (the trigger reads the old column), and with the old column its
   // indexes, whose names the copies take at once (one transaction where DDL is transactional, catalog only).
   // The new default goes first: where DDL is not transactional, new writers relying on it never see a gap.
-  plan.contract.push(...atomic(newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], trigger.drop, ddl.dropColumn(c.table, c.from), renames));
-  // What else the old column had (MySQL: ON UPDATE, COMMENT; PostgreSQL: COMMENT) — not during dual-write, where an
-  // ON UPDATE on both columns would race the trigger that keeps them equal.
+  // What else the old column had (MySQL: ON UPDATE, COMMENT; PostgreSQL: COMMENT) — not during dual-write, where the
+  // old version's UPDATEs must move the old column first. An ON UPDATE comes before the trigger goes (the trigger
+  // keeps the old column equal to the new one meanwhile), so no UPDATE of the new version misses it.
   const column = { name: c.to, type, nullable, default: newDefault, ...(old.extra ? { extra: old.extra } : {}), ...(old.comment !== undefined ? { comment: old.comment } : {}) };
+  const autoUpdate = old.autoUpdated ? ddl.carryAttributes(c.table, { ...column, nullable: !notNull }) : [];
+  plan.contract.push(...atomic(newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], autoUpdate, trigger.drop, ddl.dropColumn(c.table, c.from), renames));
   if (!nullable) {
     const check = ctx.name('nn');
     plan.contract.push(...ddl.addNotNullCheck(c.table, column, check), ...ddl.enforceNotNull(c.table, column, check));

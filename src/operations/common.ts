@@ -10,8 +10,11 @@ export function requireTable(model: SchemaModel, table: string, path: (string | 
   else if (t.partitioned) {
     // CREATE INDEX CONCURRENTLY and a partitioned table's NOT VALID foreign keys fail there, half-way through an apply.
     issues.push({ path, code: 'table_partitioned', table, message: `"${table}" is a partitioned table, which xc's online steps do not cover: change it with \`sql\` operations, partition by partition` });
+  } else if (t.partitionOf !== undefined) {
+    // Its columns are the partitioned table's: adding, renaming or retyping one fails there, half-way through an apply.
+    issues.push({ path, code: 'table_partitioned', table, message: `"${table}" is a partition of "${t.partitionOf}", whose columns and keys it shares, which xc's online steps do not cover: change it with \`sql\` operations` });
   }
-  return t?.kind === 'table' && !t.partitioned ? t : undefined;
+  return t?.kind === 'table' && !t.partitioned && t.partitionOf === undefined ? t : undefined;
 }
 
 export function requireColumn(t: TableModel | undefined, column: string, path: (string | number)[], issues: ValidationIssue[]): void {

@@ -109,6 +109,8 @@ export interface TableModel {
   kind: 'table' | 'view';
   /** A partitioned table (PostgreSQL): xc's online recipes (CONCURRENTLY, per-row triggers, NOT VALID) do not cover it. */
   partitioned?: boolean;
+  /** The partitioned table this one is a partition of (PostgreSQL): its columns and keys are that table's. */
+  partitionOf?: string;
   columns: ColumnModel[];
   primaryKey: string[];
   indexes: IndexModel[];

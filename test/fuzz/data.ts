@@ -9,7 +9,7 @@
  * Once the migration is backfilled every soft cell is set from its link and
  * checked exactly from then on.
  */
-import { evalEx, type ColumnDef, type Ex, type GenOp, type SchemaDef, type Value } from './model.js';
+import { castTo, evalEx, inPlaceResult, type ColumnDef, type Ex, type GenOp, type SchemaDef, type Value } from './model.js';
 
 export interface Cell {
   v: Value;
@@ -30,7 +30,11 @@ export type Link =
   | { m: number; kind: 'copy'; table: PhysTable; from: string; to: string; up: Ex; down: Ex; fromDefault?: Value }
   | { m: number; kind: 'fill'; table: PhysTable; col: string; up?: Ex; default?: Value }
   | { m: number; kind: 'dropfill'; table: PhysTable; col: string; down?: Ex; lifted: boolean }
-  | { m: number; kind: 'notnull'; table: PhysTable; col: string; up?: Ex };
+  | { m: number; kind: 'notnull'; table: PhysTable; col: string; up?: Ex }
+  /** A dropNotNull: the column takes NULLs from expand on (catalog only); its rollback makes it NOT NULL again. */
+  | { m: number; kind: 'nullable'; table: PhysTable; col: string }
+  /** An in-place alterColumn: the column stays what it was for both versions until contract, which converts it. */
+  | { m: number; kind: 'inplace'; table: PhysTable; col: string; change: Extract<GenOp, { alterInPlace: unknown }>['alterInPlace'] };
 
 const plain = (row: Row): Record<string, Value> => Object.fromEntries([...row].map(([k, c]) => [k, c.v]));
 
@@ -106,6 +110,8 @@ export class DataModel {
       }
       for (const [name, c] of t.columns) if (!row.has(name)) row.set(name, { v: c.default ?? null, soft: false });
     }
+    // A write racing the cut-over of an in-place change lands before it (converted) or after it (stored as given).
+    for (const l of links) if (l.kind === 'inplace' && racing.has(l.m) && (insert || set.has(l.col))) row.set(l.col, { v: row.get(l.col)?.v ?? null, soft: true });
     const isNull = (col: string) => (row.get(col)?.v ?? null) === null;
     for (const l of links) {
       if (l.kind === 'fill' && l.up) {
@@ -161,6 +167,16 @@ export class DataModel {
         this.links.push({ m, kind: 'dropfill', table: t, col: op.dropColumn.column, down: op.dropColumn.down, lifted });
         // A NULL written while the trigger was being installed may have been filled from `down` (see write()).
         if (op.dropColumn.down) for (const row of t.rows.values()) if (row.get(op.dropColumn.column)?.v === null) row.set(op.dropColumn.column, { v: null, soft: true });
+      } else if ('dropNotNull' in op) {
+        const t = this.resolve(op.dropNotNull.table)!;
+        const c = t.columns.get(op.dropNotNull.column);
+        if (c && !c.nullable) {
+          c.nullable = true;
+          this.links.push({ m, kind: 'nullable', table: t, col: c.name });
+        }
+      } else if ('alterInPlace' in op) {
+        const t = this.resolve(op.alterInPlace.table)!;
+        this.links.push({ m, kind: 'inplace', table: t, col: op.alterInPlace.column, change: op.alterInPlace });
       } else if ('setNotNull' in op) {
         const s = op.setNotNull;
         const t = this.resolve(s.table)!;
@@ -204,6 +220,17 @@ export class DataModel {
       }
       if (l.kind === 'dropfill') dropColumn(l.table, l.col);
       if (l.kind === 'notnull') l.table.columns.get(l.col)!.nullable = false;
+      if (l.kind === 'inplace') {
+        const old = l.table.columns.get(l.col)!;
+        const now = inPlaceResult(old, l.change);
+        l.table.columns.set(l.col, now);
+        const { up } = l.change;
+        for (const row of l.table.rows.values()) {
+          const cell = row.get(l.col);
+          const soft = !!cell?.soft || (!!up && columnsRead(up).some((c) => !!row.get(c)?.soft));
+          row.set(l.col, { v: up ? evalEx(up, plain(row)) : castTo(now.type, cell?.v ?? null), soft });
+        }
+      }
     }
     this.links = this.links.filter((x) => x.m !== m);
     for (const op of ops) {
@@ -225,6 +252,10 @@ export class DataModel {
       }
       if (l.kind === 'fill') dropColumn(l.table, l.col);
       if (l.kind === 'dropfill' && l.lifted) l.table.columns.get(l.col)!.nullable = false;
+      if (l.kind === 'nullable') {
+        const c = l.table.columns.get(l.col);
+        if (c) c.nullable = false;
+      }
     }
     this.links = this.links.filter((x) => x.m !== m);
     for (const op of [...ops].reverse()) {
@@ -239,9 +270,19 @@ export class DataModel {
     }
   }
 
-  /** Columns whose value a write may omit and get the default without any trigger involved. */
+  /** Columns whose value a write may omit and get the default without any trigger involved (an in-place change's shadow is computed from the column, default or not). */
   untouched(t: PhysTable, col: string): boolean {
-    return !this.links.some((l) => l.table === t && (l.kind === 'copy' ? l.from === col || l.to === col : l.col === col));
+    return !this.links.some((l) => l.table === t && l.kind !== 'inplace' && l.kind !== 'nullable' && (l.kind === 'copy' ? l.from === col || l.to === col : l.col === col));
+  }
+
+  /** The column as it is until an in-flight in-place change of it is contracted: what both versions may write. */
+  inFlightColumn(t: PhysTable, col: string): ColumnDef | undefined {
+    return this.links.some((l) => l.table === t && l.kind === 'inplace' && l.col === col) ? t.columns.get(col) : undefined;
+  }
+
+  /** Whether an in-place change of `t` is in flight (its shadow column, named by xc, exists or may). */
+  shadowed(t: PhysTable): boolean {
+    return this.links.some((l) => l.table === t && l.kind === 'inplace');
   }
 }
 

@@ -63,6 +63,11 @@ interface History {
   contractTables: string[];
   /** Columns an earlier operation's contract makes NOT NULL (dropping or renaming one away may be refused meanwhile). */
   madeNotNull: string[];
+  /**
+   * Columns an earlier in-place alterColumn changes at its contract: later operations leave them alone but for
+   * indexes (an operation written for the new type would meet the old one while that migration is in flight).
+   */
+  inPlace: string[];
 }
 
 function genSchema(g: G, names: Names): SchemaDef {
@@ -130,6 +135,27 @@ function genAlter(g: G, t: SchemaDef['tables'][0], c: ColumnDef, to: string): Ge
   return op;
 }
 
+/** An in-place change of the column (it keeps its name): a type, a conversion, NOT NULL or a default. */
+function genInPlace(g: G, t: SchemaDef['tables'][0], c: ColumnDef): GenOp | undefined {
+  const spec = { table: t.name, column: c.name };
+  const checked = t.checks.some((k) => k.column === c.name);
+  const options: (() => GenOp)[] = [];
+  if (isInt(c)) {
+    // As for genAlter: a foreign-key column keeps its type, a checked one stays an integer.
+    if (!c.ref) options.push(() => ({ alterInPlace: { ...spec, type: c.type === 'int' ? 'bigint' : 'int', domain: c.domain } }));
+    if (!c.ref) options.push(() => ({ alterInPlace: { ...spec, domain: c.domain, up: { add: { col: c.name }, n: 1 } } }));
+    if (!c.ref && !checked) options.push(() => ({ alterInPlace: { ...spec, type: 'varchar(40)', domain: 'digits', up: { toText: { col: c.name } } } }));
+  } else {
+    if (c.domain === 'text') options.push(() => ({ alterInPlace: { ...spec, domain: 'text', up: { upper: { col: c.name } } } }));
+    if (c.domain === 'digits' && !checked) options.push(() => ({ alterInPlace: { ...spec, type: 'int', domain: 'digits', up: { toInt: { col: c.name } } } }));
+  }
+  if (c.nullable) options.push(() => ({ alterInPlace: { ...spec, domain: c.domain, nullable: false, up: { coalesce: { col: c.name }, v: constantOf(c.type, c.domain) as number | string } } }));
+  options.push(() => ({ alterInPlace: { ...spec, domain: c.domain, default: constantOf(c.type, c.domain) } }));
+  const op = pick(g, options)();
+  if ('alterInPlace' in op && op.alterInPlace.default === undefined && chance(g, 20)) op.alterInPlace.default = constantOf(op.alterInPlace.type ?? c.type, op.alterInPlace.domain);
+  return op;
+}
+
 /** One plausible operation on the schema as projected so far, or a colliding one; projects it. */
 function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean, avoid: ReadonlySet<string>): { ops: GenOp[]; conflict: boolean } | undefined {
   // Rarely: a refused migration ends its scenario, so collisions would otherwise crowd out the sequences that run.
@@ -139,8 +165,9 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
   }
   if (s.tables.length === 0) return { ops: [{ createTable: { table: pick(g, TABLES), columns: [genColumn(g, 'alpha')] } }], conflict: false };
   const t = pick(g, s.tables);
-  const cols = t.columns;
-  const kinds = ['addColumn', 'renameColumn', 'alterColumn', 'dropColumn', 'setNotNull', 'addIndex', 'dropIndex', 'addCheck', 'addForeignKey', 'createTable', 'dropTable', 'renameTable'] as const;
+  const cols = t.columns.filter((c) => !h.inPlace.includes(`${t.name}.${c.name}`));
+  const free = { ...t, columns: cols };
+  const kinds = ['addColumn', 'renameColumn', 'alterColumn', 'alterInPlace', 'dropColumn', 'setNotNull', 'addIndex', 'dropIndex', 'addCheck', 'addForeignKey', 'createTable', 'dropTable', 'renameTable', 'dropNotNull', 'renameConstraint', 'dropConstraint'] as const;
   const kind = pick(g, kinds);
   if (avoid.has(kind)) return undefined;
   const op = ((): GenOp | undefined => {
@@ -149,12 +176,14 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
         const c = genColumn(g, freeColumn(g, t, h));
         const withUp = chance(g, 60);
         if (!c.nullable && !withUp && c.default === undefined) c.default = constantOf(c.type, c.domain);
-        return { addColumn: { table: t.name, column: c, ...(withUp ? { up: genUp(g, t, c, !c.nullable && c.default === undefined) } : {}) } };
+        return { addColumn: { table: t.name, column: c, ...(withUp ? { up: genUp(g, free, c, !c.nullable && c.default === undefined) } : {}) } };
       }
       case 'renameColumn':
         return cols.length ? { renameColumn: { table: t.name, from: pick(g, cols).name, to: freeColumn(g, t, h) } } : undefined;
       case 'alterColumn':
         return cols.length ? genAlter(g, t, pick(g, cols), freeColumn(g, t, h)) : undefined;
+      case 'alterInPlace':
+        return cols.length ? genInPlace(g, t, pick(g, cols)) : undefined;
       case 'dropColumn': {
         if (cols.length < 2) return undefined;
         const c = pick(g, cols);
@@ -169,9 +198,21 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
         // Without `up` on a column that holds NULLs (and old writers may add more), refusing at plan is a right answer.
         return { setNotNull: { table: t.name, column: c.name, ...(up ? { up: { lit: constantOf(c.type, c.domain) as number | string } } : {}) } };
       }
+      case 'dropNotNull': {
+        const notNull = cols.filter((c) => !c.nullable);
+        return notNull.length ? { dropNotNull: { table: t.name, column: pick(g, notNull).name } } : undefined;
+      }
+      case 'renameConstraint': {
+        const named = [...t.checks, ...t.fks];
+        return named.length ? { renameConstraint: { table: t.name, from: pick(g, named).name, to: names.next(`${t.name}_cn`) } } : undefined;
+      }
+      case 'dropConstraint': {
+        const named = [...t.checks, ...t.fks];
+        return named.length ? { dropConstraint: { table: t.name, name: pick(g, named).name } } : undefined;
+      }
       case 'addIndex': {
-        if (!cols.length) return undefined;
-        const column = pick(g, cols).name;
+        if (!t.columns.length) return undefined;
+        const column = pick(g, t.columns).name;
         // Unnamed, it gets `<table>_<column>_idx`: named instead where that one is taken.
         const named = chance(g, 70) || t.indexes.some((i) => i.name === `${t.name}_${column}_idx`);
         return { addIndex: { table: t.name, columns: [column], ...(named ? { name: names.next(`${t.name}_ix`) } : {}) } };
@@ -209,7 +250,7 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
 function genConflict(g: G, s: SchemaDef, h: History): GenOp[] | undefined {
   const options: (() => GenOp[] | undefined)[] = [];
   // Renamed back while the first rename may still be in flight.
-  for (const r of h.renamedColumns) if (column(s, r.table, r.to) && !column(s, r.table, r.from)) options.push(() => [{ renameColumn: { table: r.table, from: r.to, to: r.from } }]);
+  for (const r of h.renamedColumns) if (column(s, r.table, r.to) && !column(s, r.table, r.from) && !h.inPlace.includes(`${r.table}.${r.to}`)) options.push(() => [{ renameColumn: { table: r.table, from: r.to, to: r.from } }]);
   // A dropped column's name used again.
   for (const d of h.droppedColumns) {
     if (table(s, d.table) && !column(s, d.table, d.column)) options.push(() => [{ addColumn: { table: d.table, column: { name: d.column, type: d.type, domain: d.type === 'varchar(40)' ? 'text' : 'int', nullable: true } } }]);
@@ -218,11 +259,12 @@ function genConflict(g: G, s: SchemaDef, h: History): GenOp[] | undefined {
   for (const d of h.droppedTables) if (!table(s, d)) options.push(() => [{ createTable: { table: d, columns: [{ name: 'alpha', type: 'int', domain: 'int', nullable: true }] } }]);
   // Issue 10 defect 1: a column altered to a new name and the new name renamed back, in one migration. One option
   // (of a random column), not one per column: it would otherwise crowd out every other collision.
-  const withColumns = s.tables.filter((t) => t.columns.length > 0);
+  const movable = (t: SchemaDef['tables'][0]) => t.columns.filter((c) => !h.inPlace.includes(`${t.name}.${c.name}`));
+  const withColumns = s.tables.filter((t) => movable(t).length > 0);
   if (withColumns.length) {
     options.push(() => {
       const t = pick(g, withColumns);
-      const c = pick(g, t.columns);
+      const c = pick(g, movable(t));
       const to = `${c.name}_new`;
       const alter = genAlter(g, t, c, to);
       return alter ? [alter, { renameColumn: { table: t.name, from: to, to: c.name } }] : undefined;
@@ -238,6 +280,7 @@ function triggerColumns(op: GenOp): string[] {
   if ('addColumn' in op && op.addColumn.up) return [op.addColumn.column.name, ...columnsRead(op.addColumn.up)].map((c) => `${op.addColumn.table}.${c}`);
   if ('setNotNull' in op && op.setNotNull.up) return [`${op.setNotNull.table}.${op.setNotNull.column}`];
   if ('dropColumn' in op && op.dropColumn.down) return [`${op.dropColumn.table}.${op.dropColumn.column}`];
+  if ('alterInPlace' in op) return [`${op.alterInPlace.table}.${op.alterInPlace.column}`];
   return [];
 }
 
@@ -254,6 +297,10 @@ function record(h: History, s: SchemaDef, op: GenOp): void {
   if ('addColumn' in op && !op.addColumn.column.nullable) h.madeNotNull.push(`${op.addColumn.table}.${op.addColumn.column.name}`);
   if ('renameColumn' in op && column(s, op.renameColumn.table, op.renameColumn.from)?.nullable === false) h.madeNotNull.push(`${op.renameColumn.table}.${op.renameColumn.to}`);
   if ('alterColumn' in op && !(op.alterColumn.nullable ?? column(s, op.alterColumn.table, op.alterColumn.column)?.nullable ?? true)) h.madeNotNull.push(`${op.alterColumn.table}.${op.alterColumn.to}`);
+  if ('alterInPlace' in op) {
+    h.inPlace.push(`${op.alterInPlace.table}.${op.alterInPlace.column}`);
+    if (op.alterInPlace.nullable === false) h.madeNotNull.push(`${op.alterInPlace.table}.${op.alterInPlace.column}`);
+  }
   h.triggered.push(...triggerColumns(op));
   const [kind, spec] = Object.entries(op)[0] as [string, { table?: string }];
   if (spec.table && kind !== 'createTable' && kind !== 'addIndex') h.contractTables.push(spec.table);
@@ -269,6 +316,8 @@ function record(h: History, s: SchemaDef, op: GenOp): void {
   }
   if ('renameTable' in op) {
     h.renamedTables.push({ ...op.renameTable });
+    const { from, to } = op.renameTable;
+    h.inPlace = h.inPlace.map((c) => (c.startsWith(`${from}.`) ? `${to}.${c.slice(from.length + 1)}` : c));
     h.contractTables.push(op.renameTable.to); // reached under its old name through a view until contract
   }
   if ('dropTable' in op) h.droppedTables.push(op.dropTable.table);
@@ -281,7 +330,7 @@ export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySe
     const names: Names = { n: 0, next: (p) => `${p}${++names.n}` };
     const schema = genSchema(g, names);
     const s = cloneSchema(schema);
-    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [], contractTables: [], madeNotNull: [] };
+    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [], contractTables: [], madeNotNull: [], inPlace: [] };
     const migrations: GenMigration[] = [];
     const count = int(g, 1, 4);
     for (let m = 0; m < count; m++) {
@@ -296,7 +345,12 @@ export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySe
         const collides =
           made.ops.some((op) => triggerColumns(op).some((c) => h.triggered.includes(c))) ||
           made.ops.some((op) => 'renameTable' in op && h.contractTables.includes(op.renameTable.from)) ||
-          made.ops.some((op) => removedColumn(op) !== undefined && h.madeNotNull.includes(removedColumn(op)!));
+          // Likewise a constraint renamed or dropped on such a table: that contract may name it.
+          made.ops.some((op) => ('renameConstraint' in op || 'dropConstraint' in op) && h.contractTables.includes(Object.values(op)[0].table)) ||
+          made.ops.some((op) => removedColumn(op) !== undefined && h.madeNotNull.includes(removedColumn(op)!)) ||
+          made.ops.some((op) => 'dropNotNull' in op && h.madeNotNull.includes(`${op.dropNotNull.table}.${op.dropNotNull.column}`)) ||
+          // An index over a column an in-place change replaces at its contract is refused until that contract.
+          made.ops.some((op) => 'addIndex' in op && op.addIndex.columns.some((c) => h.inPlace.includes(`${op.addIndex.table}.${c}`)));
         if (collides && !made.conflict && !chance(g, 15)) continue;
         if (collides) made.conflict = true;
         for (const op of made.ops) {

@@ -106,7 +106,12 @@ export type GenOp =
   | { dropColumn: { table: string; column: string; down?: Ex } }
   | { renameColumn: { table: string; from: string; to: string } }
   | { alterColumn: { table: string; column: string; to: string; type?: ColType; domain: Domain; nullable?: boolean; default?: Value; up: Ex; down: Ex } }
+  /** `alterColumn` without `to`: the column keeps its name, through a shadow xc names (or in the catalog only). */
+  | { alterInPlace: { table: string; column: string; type?: ColType; domain: Domain; nullable?: boolean; default?: Value; up?: Ex } }
   | { setNotNull: { table: string; column: string; up?: Ex } }
+  | { dropNotNull: { table: string; column: string } }
+  | { renameConstraint: { table: string; from: string; to: string } }
+  | { dropConstraint: { table: string; name: string } }
   | { addIndex: { table: string; columns: string[]; name?: string } }
   | { dropIndex: { table: string; name: string } }
   | { addCheck: { table: string; name: string; column: string; expression: string } }
@@ -143,6 +148,10 @@ export function migrationJson(m: GenMigration, description: string): { descripti
       const { domain: _domain, default: dflt, up, down, ...rest } = op.alterColumn;
       return { alterColumn: { ...rest, ...(dflt !== undefined ? { default: dflt === null ? null : lit(dflt) } : {}), up: exprJson(up), down: exprJson(down) } };
     }
+    if ('alterInPlace' in op) {
+      const { domain: _domain, default: dflt, up, ...rest } = op.alterInPlace;
+      return { alterColumn: { ...rest, ...(dflt !== undefined ? { default: dflt === null ? null : lit(dflt) } : {}), ...(up ? { up: exprJson(up) } : {}) } };
+    }
     if ('setNotNull' in op) {
       const s = op.setNotNull;
       return { setNotNull: { table: s.table, column: s.column, ...(s.up ? { up: exprJson(s.up) } : {}) } };
@@ -162,6 +171,22 @@ export function migrationJson(m: GenMigration, description: string): { descripti
     return op;
   });
   return { description, operations };
+}
+
+/** A value stored into a column of `type` (a default converted as the server converts it). */
+export function castTo(type: ColType, v: Value): Value {
+  if (v === null) return null;
+  return type === 'varchar(40)' ? String(v) : Number(v);
+}
+
+/**
+ * The column an in-place alterColumn leaves at contract: the new type, domain and nullability, and the default
+ * given, else the old one converted to the new type (README, alterColumn in place).
+ */
+export function inPlaceResult(c: ColumnDef, a: { type?: ColType; domain: Domain; nullable?: boolean; default?: Value }): ColumnDef {
+  const type = a.type ?? c.type;
+  const dflt = a.default !== undefined ? (a.default ?? undefined) : c.default === undefined ? undefined : (castTo(type, c.default) ?? undefined);
+  return { ...c, type, domain: a.domain, nullable: a.nullable ?? c.nullable, default: dflt };
 }
 
 export function cloneSchema(s: SchemaDef): SchemaDef {
@@ -216,9 +241,27 @@ export function project(s: SchemaDef, op: GenOp): void {
     for (const i of t.indexes) i.columns = i.columns.map((x) => (x === a.column ? a.to : x));
     for (const k of t.checks) if (k.column === a.column) k.column = a.to;
     for (const k of t.fks) if (k.column === a.column) k.column = a.to;
+  } else if ('alterInPlace' in op) {
+    const a = op.alterInPlace;
+    const c = t.columns.find((x) => x.name === a.column);
+    if (!c) return;
+    const was = c.type;
+    Object.assign(c, inPlaceResult(c, a));
+    if (c.type !== 'int' && c.type !== 'bigint' && was !== c.type) c.ref = undefined;
   } else if ('setNotNull' in op) {
     const c = t.columns.find((x) => x.name === op.setNotNull.column);
     if (c) c.nullable = false;
+  } else if ('dropNotNull' in op) {
+    const c = t.columns.find((x) => x.name === op.dropNotNull.column);
+    if (c) c.nullable = true;
+  } else if ('renameConstraint' in op) {
+    const { from, to } = op.renameConstraint;
+    for (const k of [...t.checks, ...t.fks]) if (k.name === from) k.name = to;
+  } else if ('dropConstraint' in op) {
+    const { name } = op.dropConstraint;
+    for (const k of t.fks) if (k.name === name) delete t.columns.find((c) => c.name === k.column)?.ref;
+    t.checks = t.checks.filter((k) => k.name !== name);
+    t.fks = t.fks.filter((k) => k.name !== name);
   } else if ('addIndex' in op) {
     const name = op.addIndex.name ?? `${t.name}_${op.addIndex.columns.join('_')}_idx`;
     if (!t.indexes.some((i) => i.name === name)) t.indexes.push({ name, columns: [...op.addIndex.columns] });

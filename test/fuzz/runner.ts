@@ -258,19 +258,39 @@ class Run {
     const nulls = m.operations.flatMap((op) => ('setNotNull' in op && !op.setNotNull.up ? [op.setNotNull] : [])).filter((s) => [...(this.model.resolve(s.table)?.rows.values() ?? [])].some((r) => r.get(s.column)?.v === null));
     if (nulls.length === 0) this.fail(message);
     this.stats.notes.push(`${message} — NULLs from old writers; trying the way out`);
-    const q = (id: string) => (this.db.dialect === 'postgres' ? `"${id}"` : `\`${id}\``);
-    for (const s of nulls) {
-      const t = this.model.resolve(s.table)!;
-      const fix = valueFor({ ...t.columns.get(s.column)!, nullable: false }, this.random);
-      await this.db.query(`UPDATE ${q(t.name)} SET ${q(s.column)} = ? WHERE ${q(s.column)} IS NULL`, [fix]);
-      for (const [id, row] of t.rows) if (row.get(s.column)?.v === null) this.model.write(t, id, { [s.column]: fix }, new Set());
-    }
+    for (const s of nulls) await this.fillNulls(s.table, s.column);
     try {
       await this.xc.contract({ id: idOf(k) });
       this.model.contract(k, m.operations);
     } catch (again) {
       this.fail(`${message}\n  and after the NULLs were fixed, contract failed again (exit ${exitCodeOf(again)}): ${(again as Error).message} — stuck`);
     }
+  }
+
+  /**
+   * A rollback failed. Acceptable only where it makes a column NOT NULL again (dropNotNull) that the new version
+   * wrote NULLs into meanwhile — and then giving those rows a value must let the rollback finish (dropNotNull.ts).
+   */
+  private async rollbackAfterNulls(from: number, err: unknown): Promise<void> {
+    const message = `rollback ${idOf(from)} failed (exit ${exitCodeOf(err)}): ${(err as Error).message}`;
+    const nulls = this.model.links.flatMap((l) => (l.kind === 'nullable' && l.m >= from && [...l.table.rows.values()].some((r) => r.get(l.col)?.v === null) ? [l] : []));
+    if (nulls.length === 0) this.fail(message);
+    this.stats.notes.push(`${message} — NULLs from the new version; trying the way out`);
+    for (const l of nulls) await this.fillNulls(l.table.name, l.col);
+    try {
+      await this.xc.rollback({ id: idOf(from) });
+    } catch (again) {
+      this.fail(`${message}\n  and after the NULLs were given values, rollback failed again (exit ${exitCodeOf(again)}): ${(again as Error).message} — stuck`);
+    }
+  }
+
+  /** Gives the rows of `table` whose `column` is NULL a value, in the database and in the model. */
+  private async fillNulls(table: string, column: string): Promise<void> {
+    const q = (id: string) => (this.db.dialect === 'postgres' ? `"${id}"` : `\`${id}\``);
+    const t = this.model.resolve(table)!;
+    const fix = valueFor({ ...t.columns.get(column)!, nullable: false }, this.random);
+    await this.db.query(`UPDATE ${q(t.name)} SET ${q(column)} = ? WHERE ${q(column)} IS NULL`, [fix]);
+    for (const [id, row] of t.rows) if (row.get(column)?.v === null) this.model.write(t, id, { [column]: fix }, new Set());
   }
 
   private async contractAll(): Promise<void> {
@@ -294,7 +314,7 @@ class Run {
         try {
           await this.xc.rollback({ id: idOf(from) });
         } catch (err) {
-          this.fail(`rollback ${idOf(from)} failed (exit ${exitCodeOf(err)}): ${(err as Error).message}`);
+          await this.rollbackAfterNulls(from, err);
         }
         for (let k = this.applied - 1; k >= from; k--) this.model.rollback(k, this.sc.migrations[k]!.operations);
       });

@@ -7,7 +7,7 @@
  * to the model; every one that fails is an error (each is legal for its version).
  */
 import type { Queryable } from '../helpers/writers.js';
-import { columnsRead, type DataModel } from './data.js';
+import { columnsRead, type DataModel, type PhysTable } from './data.js';
 import type { ColumnDef, Dialect, SchemaDef, Value } from './model.js';
 
 /** mulberry32: a small seeded PRNG, so rows and writes follow from the scenario's data seed. */
@@ -54,6 +54,15 @@ export class VersionWriter {
     return this.dialect === 'postgres' ? `"${id}"` : `\`${id}\``;
   }
 
+  /**
+   * What this version writes into a column: as it sees it, but until an in-place change of the column is contracted,
+   * the old type, default and constraints (README, alterColumn in place) and its own NOT NULL if stricter.
+   */
+  private written(phys: PhysTable | undefined, c: ColumnDef): ColumnDef {
+    const now = phys && this.model.inFlightColumn(phys, c.name);
+    return now ? { ...now, nullable: now.nullable && c.nullable } : c;
+  }
+
   /** One write; false when there was nothing to write to. */
   async one(): Promise<boolean> {
     const r = this.random;
@@ -69,8 +78,9 @@ export class VersionWriter {
       id = this.model.nextId(this.parity);
       values = { id };
       for (const c of t.columns) {
-        const omit = c.default !== undefined && phys !== undefined && this.model.untouched(phys, c.name) && r() < 0.2;
-        if (!omit) values[c.name] = valueFor(c, r);
+        const def = this.written(phys, c);
+        const omit = def.default !== undefined && phys !== undefined && this.model.untouched(phys, c.name) && r() < 0.2;
+        if (!omit) values[c.name] = valueFor(def, r);
       }
       const cols = Object.keys(values);
       sql = `INSERT INTO ${this.q(t.name)} (${cols.map((c) => this.q(c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
@@ -83,7 +93,7 @@ export class VersionWriter {
       const candidates = t.columns.filter((c) => this.parity === 0 || !fillSources.has(c.name));
       if (candidates.length === 0) return false;
       const c = candidates[Math.floor(r() * candidates.length)]!;
-      values = { [c.name]: valueFor(c, r) };
+      values = { [c.name]: valueFor(this.written(phys, c), r) };
       sql = `UPDATE ${this.q(t.name)} SET ${this.q(c.name)} = ? WHERE id = ?`;
       params = [values[c.name], id];
     }

@@ -93,14 +93,18 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string): TriggerS
   const n = `NEW.${q(s.newColumn)}`;
   const up = `SET ${n} = (${row(s.up)});`;
   const down = `SET ${o} = (${row(s.down)});`;
-  const applyDefault = s.oldDefault === null ? '' : `  IF ${o} IS NULL AND ${n} IS NULL THEN SET ${o} = (${row(s.oldDefault)}); END IF;\n`;
+  // An old column the server sets on UPDATE keeps its default (SyncTriggerSpec.oldAutoUpdated): the server applies it.
+  const applyDefault = s.oldDefault === null || s.oldAutoUpdated ? '' : `  IF ${o} IS NULL AND ${n} IS NULL THEN SET ${o} = (${row(s.oldDefault)}); END IF;\n`;
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
-  const insert = `${applyDefault}  IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}\n  ELSEIF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}\n  END IF;`;
+  // Both set on INSERT: where the old column keeps its default, only the new version names the new column.
+  const bothSet = s.oldAutoUpdated ? `\n  ELSE ${down}` : '';
+  const insert = `${applyDefault}  IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}\n  ELSEIF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}${bothSet}\n  END IF;`;
   const agrees = oldType === undefined || isTextType(oldType) ? `CAST(${o} AS BINARY) <=> CAST((${row(s.down)}) AS BINARY)` : `${o} <=> (${row(s.down)})`;
-  const update =
-    `  IF NOT (${same(s.oldColumn)}) AND ${same(s.newColumn)} THEN ${up}\n` +
-    `  ELSEIF NOT (${same(s.newColumn)}) AND ${same(s.oldColumn)} THEN ${down}\n` +
-    `  ELSEIF ${n} IS NULL THEN ${s.newNullable === false ? up : `IF NOT (${agrees}) THEN ${up} END IF;`}\n  END IF;`;
+  // Where the server's ON UPDATE moved the old column in the same UPDATE that named the new one, the new one wins.
+  const changed = s.oldAutoUpdated
+    ? `  IF NOT (${same(s.newColumn)}) THEN ${down}\n  ELSEIF NOT (${same(s.oldColumn)}) THEN ${up}\n`
+    : `  IF NOT (${same(s.oldColumn)}) AND ${same(s.newColumn)} THEN ${up}\n  ELSEIF NOT (${same(s.newColumn)}) AND ${same(s.oldColumn)} THEN ${down}\n`;
+  const update = `${changed}  ELSEIF ${n} IS NULL THEN ${s.newNullable === false ? up : `IF NOT (${agrees}) THEN ${up} END IF;`}\n  END IF;`;
   return pair(s.name, s.table, { i: guarded(s.name, insert), u: guarded(s.name, update) }, `keeps ${s.oldColumn} and ${s.newColumn} in sync`);
 }
 

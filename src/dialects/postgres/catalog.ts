@@ -11,6 +11,7 @@ SELECT c.relname AS table_name, c.relkind::text AS kind, a.attname AS name,
        pg_get_expr(d.adbin, d.adrelid) AS default_expr,
        (a.attidentity <> '' OR a.attgenerated <> '') AS generated, a.attgenerated <> '' AS late, col_description(c.oid, a.attnum) AS comment,
        c.relreplident::text AS replident,
+       CASE WHEN c.relispartition THEN (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid) END AS partition_of,
        (SELECT 'COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
          WHERE co.oid = a.attcollation AND a.attcollation <> (SELECT typcollation FROM pg_type WHERE oid = a.atttypid)) AS collation
 FROM pg_class c
@@ -75,7 +76,7 @@ const REPLICA_IDENTITY: Record<string, 'nothing' | 'full' | 'index'> = { n: 'not
 
 const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
-interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null }
+interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null; partition_of: string | null }
 interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[]; replident: boolean; constraint_type: string | null; deferrable: boolean; deferred: boolean; nulls_not_distinct: boolean; clustered: boolean }
 interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; columns: string[]; ref_columns: string[] }
 
@@ -85,7 +86,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
   for (const r of (await s.query<ColumnRow>(COLUMNS)).rows) {
     let t = table(r.table_name);
     if (!t) {
-      t = { name: r.table_name, kind: r.kind === 'v' ? 'view' : 'table', ...(r.kind === 'p' ? { partitioned: true } : {}), columns: [], primaryKey: [], indexes: [], checks: [], foreignKeys: [] };
+      t = { name: r.table_name, kind: r.kind === 'v' ? 'view' : 'table', ...(r.kind === 'p' ? { partitioned: true } : {}), ...(r.partition_of ? { partitionOf: r.partition_of } : {}), columns: [], primaryKey: [], indexes: [], checks: [], foreignKeys: [] };
       // 'i' names its index below (pg_index.indisreplident).
       const replident = REPLICA_IDENTITY[r.replident];
       if (replident && r.kind !== 'v') t.replicaIdentity = { type: replident };

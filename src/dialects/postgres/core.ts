@@ -13,7 +13,7 @@ import type { SchemaModel } from '../../schema/model.js';
 import { BaseDialect, ddlNotLoaded } from '../base.js';
 import type { Token } from '../sqltext.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
-import { BYPASS_SETTING, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg } from './text.js';
+import { BYPASS_SETTING, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg, valuesDiffer } from './text.js';
 import { sessionCalls } from '../sessionCalls.js';
 import { pgBackfillSession } from './backfillSession.js';
 import { assertTargetName, checkStateTarget, DEFAULT_STATE_SCHEMA, stateSchemaFor } from './state.js';
@@ -356,7 +356,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   sameValue(column: string, expr: string, type: string): string {
     // A column's COLLATE (carried by alterColumn's type) is no part of a cast's type; equality does not depend on it here.
-    return `${quotePg(column)} IS NOT DISTINCT FROM CAST((${expr}) AS ${type.replace(/\s+COLLATE\s[\s\S]*$/i, '')})`;
+    return `NOT (${valuesDiffer(quotePg(column), `CAST((${expr}) AS ${type.replace(/\s+COLLATE\s[\s\S]*$/i, '')})`, type)})`;
   }
 
   /** PostgreSQL range-scans the row comparison itself. */

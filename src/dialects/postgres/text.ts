@@ -182,3 +182,30 @@ export function dollarTag(body: string): string {
 
 /** The transaction-local setting naming the migrations whose triggers a backfill bypasses (triggers.ts). */
 export const BYPASS_SETTING = 'xc.bypass';
+
+/**
+ * Types whose `=` is sameness of value, so `IS DISTINCT FROM` tells a changed value. Any other type is
+ * compared by its text form (`valuesDiffer`): json, point, xml and others have no `=` at all (an UPDATE of
+ * such a row would fail), and box or circle have one that compares areas (a change to a box of the same
+ * area would look like no change). Enums and domains are compared as text too: correct, a little slower.
+ */
+const VALUE_EQUALITY =
+  /^(smallint|integer|int|int2|int4|int8|bigint|numeric|decimal|real|float4|float8|double precision|float|boolean|bool|text|varchar|character varying|character|char|bpchar|name|bytea|date|time|timetz|timestamp|timestamptz|time with(out)? time zone|timestamp with(out)? time zone|interval|uuid|jsonb|inet|cidr|macaddr|macaddr8|money|bit|bit varying|varbit|oid)$/;
+
+export function hasValueEquality(type: string | undefined): boolean {
+  if (type === undefined) return false;
+  const base = type
+    .toLowerCase()
+    .replace(/\s+collate\s[\s\S]*$/, '')
+    .replace(/\(\s*\d+\s*(,\s*\d+\s*)?\)/g, '')
+    .replace(/(\[\d*\])+$/, '')
+    .replace(/^pg_catalog\./, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return VALUE_EQUALITY.test(base);
+}
+
+/** SQL true when `a` and `b`, both of `type`, differ (NULL against a value included). */
+export function valuesDiffer(a: string, b: string, type: string | undefined): string {
+  return hasValueEquality(type) ? `${a} IS DISTINCT FROM ${b}` : `CAST(${a} AS text) IS DISTINCT FROM CAST(${b} AS text)`;
+}

@@ -15,7 +15,7 @@
  */
 import type { ConstraintTest, ConvertTriggerSpec, FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
-import { BYPASS_SETTING, dollarTag } from './text.js';
+import { BYPASS_SETTING, dollarTag, valuesDiffer } from './text.js';
 
 /** In text.ts (the dialect's core uses them too); exported here as before. */
 export { BYPASS_SETTING, dollarTag };
@@ -129,13 +129,15 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec): TriggerSteps {
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
   // down(row) assigned to a copy of the row takes the old column's type, as the backfill's CAST does.
   const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns)};\n    IF CAST(${o} AS text) IS DISTINCT FROM CAST(_xc_conv.${q(s.oldColumn)} AS text) THEN ${up} END IF;`;
+  const oldChanged = `(${valuesDiffer(o, `OLD.${q(s.oldColumn)}`, s.oldType)})`;
+  const newChanged = `(${valuesDiffer(n, `OLD.${q(s.newColumn)}`, s.newType)})`;
   const body = `  IF TG_OP = 'INSERT' THEN${applyDefault}
     IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}
     ELSIF ${n} IS NULL THEN ${up}
     ELSIF ${o} IS NULL THEN ${down}
     END IF;
-  ELSIF ${o} IS DISTINCT FROM OLD.${q(s.oldColumn)} AND ${n} IS NOT DISTINCT FROM OLD.${q(s.newColumn)} THEN ${up}
-  ELSIF ${n} IS DISTINCT FROM OLD.${q(s.newColumn)} AND ${o} IS NOT DISTINCT FROM OLD.${q(s.oldColumn)} THEN ${down}
+  ELSIF ${oldChanged} AND NOT ${newChanged} THEN ${up}
+  ELSIF ${newChanged} AND NOT ${oldChanged} THEN ${down}
   ELSIF ${n} IS NULL THEN
     ${s.newNullable === false ? up : agrees}
   END IF;`;

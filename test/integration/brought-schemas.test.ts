@@ -1,0 +1,128 @@
+/**
+ * Schemas users bring from other tools (a campaign of 2026-12-01): column
+ * types, defaults and tables the rest of the suite does not make. One test
+ * per finding, on every database it applies to.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { Writer } from '../helpers/writers.js';
+import { record, refused, setup } from '../helpers/scenario.js';
+
+for (const target of targets) {
+  target.describe(`schemas users bring (${target.name})`, () => {
+    const pg = target.name === 'postgres';
+
+    it.skipIf(!pg)('renaming json, point and box columns: old writers keep updating, and a box moved to one of the same area is a change', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE docs (id int PRIMARY KEY, body json, loc point, shape box, note text)`,
+          `INSERT INTO docs SELECT g, json_build_object('g', g), point(g, g), box(point(0, 0), point(g, 1)), 'n' FROM generate_series(1, 40) g`,
+        ],
+        'xc_brought',
+      );
+      await s.write(
+        '0001_rename',
+        { renameColumn: { table: 'docs', from: 'body', to: 'payload' } },
+        { renameColumn: { table: 'docs', from: 'loc', to: 'location' } },
+        { renameColumn: { table: 'docs', from: 'shape', to: 'outline' } },
+      );
+      // The old version updates the renamed columns and an unrelated one while the migration expands and backfills.
+      const old = new Writer(await s.db.connection(), (i) => {
+        const id = (i % 40) + 1;
+        return i % 2 ? { sql: `UPDATE docs SET note = ? WHERE id = ?`, params: [`w${i}`, id] } : { sql: `UPDATE docs SET body = ?::json, loc = point(?, 0) WHERE id = ?`, params: [`{"w": ${i}}`, i, id] };
+      }).start();
+      await s.xc.apply();
+      await old.stop();
+      expect(old.errors).toEqual([]);
+      expect(old.writes).toBeGreaterThan(0);
+
+      // Same area (2), another place: `=` on box says equal, the row changed.
+      await s.db.query(`UPDATE docs SET shape = box(point(5, 5), point(7, 6)) WHERE id = 2`);
+      // The new version writes its own names.
+      await s.db.query(`UPDATE docs SET payload = '{"new": true}', location = point(9, 9) WHERE id = 3`);
+      const both = await s.db.query<Record<string, string>>(
+        `SELECT count(*)::int AS n FROM docs WHERE body::text IS DISTINCT FROM payload::text OR loc::text IS DISTINCT FROM location::text OR shape::text IS DISTINCT FROM outline::text`,
+      );
+      expect(both).toEqual([{ n: 0 }]);
+
+      await record(s.xc, '0001_rename');
+      await s.xc.contract();
+      const rows = await s.db.query<Record<string, string>>(`SELECT id, payload::text AS payload, location::text AS location, outline::text AS outline FROM docs WHERE id IN (2, 3) ORDER BY id`);
+      expect(rows[0]).toMatchObject({ id: 2, outline: '(7,6),(5,5)' });
+      expect(rows[1]).toMatchObject({ id: 3, payload: '{"new": true}', location: '(9,9)' });
+    });
+
+    it.skipIf(pg)('renaming an ON UPDATE CURRENT_TIMESTAMP column: every UPDATE of either version still moves it, and rollback keeps the ON UPDATE', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE items (id int PRIMARY KEY, v int, updated_at timestamp NOT NULL DEFAULT current_timestamp ON UPDATE current_timestamp)`,
+          `INSERT INTO items (id, v, updated_at) SELECT seq, 0, '2020-01-01 00:00:00' FROM seq_1_to_20`,
+        ],
+        'xc_brought',
+      );
+      const definition = async () => ((await s.db.query<Record<string, string>>(`SHOW CREATE TABLE items`))[0]!['Create Table'] ?? '').split('\n').filter((l) => /updated_at|modified_at/.test(l)).map((l) => l.trim());
+      const before = await definition();
+      await s.write('0001_rename', { renameColumn: { table: 'items', from: 'updated_at', to: 'modified_at' } });
+      // The old version updates back to back while the migration expands and backfills (rows 11-20 only).
+      const old = new Writer(await s.db.connection(), (i) => ({ sql: `UPDATE items SET v = v + 1 WHERE id = ?`, params: [11 + (i % 10)] })).start();
+      await s.xc.apply();
+      await old.stop();
+      expect(old.errors).toEqual([]);
+      const stale = `SELECT id FROM items WHERE NOT (updated_at <=> modified_at) ORDER BY id`;
+      expect(await s.db.query(stale)).toEqual([]);
+      // Both versions at once: the old one leaves the column to the server, the new one names it or not.
+      const writers = [
+        new Writer(await s.db.connection(), (i) => ({ sql: `UPDATE items SET v = v + 1 WHERE id = ?`, params: [11 + (i % 5)] })),
+        new Writer(await s.db.connection(), (i) => (i % 2 ? { sql: `UPDATE items SET modified_at = ? WHERE id = ?`, params: [`2023-01-${String(1 + (i % 28)).padStart(2, '0')} 00:00:00`, 16 + (i % 5)] } : { sql: `UPDATE items SET v = v + 1 WHERE id = ?`, params: [16 + (i % 5)] })),
+      ].map((w) => w.start());
+      await new Promise((r) => setTimeout(r, 400));
+      for (const w of writers) await w.stop();
+      expect(writers.flatMap((w) => w.errors)).toEqual([]);
+      expect(await s.db.query(stale)).toEqual([]);
+
+      await s.db.query(`UPDATE items SET v = 1 WHERE id = 1`); // old version: the server's ON UPDATE moves updated_at
+      await s.db.query(`UPDATE items SET modified_at = '2021-05-05 00:00:00' WHERE id = 2`); // new version names its column
+      await s.db.query(`UPDATE items SET v = 1 WHERE id = 3`); // new version, the column left to the server
+      await s.db.query(`INSERT INTO items (id, v, modified_at) VALUES (100, 0, '2022-01-01 00:00:00')`);
+      await s.db.query(`INSERT INTO items (id, v) VALUES (101, 0)`);
+      expect(await s.db.query(stale)).toEqual([]);
+      const at = async (ids: number[]) => (await s.db.query<{ id: number; m: string }>(`SELECT id, DATE_FORMAT(modified_at, '%Y-%m-%d') AS m FROM items WHERE id IN (${ids.join(', ')}) ORDER BY id`)).map((r) => `${r.id}:${r.m}`);
+      const today = (await s.db.query<{ d: string }>(`SELECT DATE_FORMAT(now(), '%Y-%m-%d') AS d`))[0]!.d;
+      expect(await at([1, 2, 3, 4, 100, 101])).toEqual([`1:${today}`, '2:2021-05-05', `3:${today}`, '4:2020-01-01', '100:2022-01-01', `101:${today}`]);
+
+      await s.xc.rollback();
+      expect(await definition()).toEqual(before);
+      await s.db.query(`UPDATE items SET v = 5 WHERE id = 4`);
+      expect(await s.db.query(`SELECT DATE_FORMAT(updated_at, '%Y-%m-%d') AS d FROM items WHERE id = 4`)).toEqual([{ d: today }]);
+
+      await s.xc.apply();
+      await record(s.xc, '0001_rename');
+      await s.xc.contract();
+      expect((await definition()).join('\n')).toMatch(/`modified_at` timestamp NOT NULL DEFAULT current_timestamp\(\) ON UPDATE current_timestamp\(\)/);
+      await s.db.query(`UPDATE items SET v = 9 WHERE id = 5`);
+      expect(await at([5, 6])).toEqual([`5:${today}`, '6:2020-01-01']);
+    });
+
+    it.skipIf(!pg)('an operation on a partition is refused at plan (exit 2), as on its partitioned table, before an apply could fail half-way', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE measurements (id int, at date NOT NULL, v int, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)`,
+          `CREATE TABLE measurements_2024 PARTITION OF measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`,
+          `INSERT INTO measurements VALUES (1, '2024-05-01', 1)`,
+        ],
+        'xc_brought',
+      );
+      for (const op of [
+        { renameColumn: { table: 'measurements_2024', from: 'v', to: 'value' } },
+        { addColumn: { table: 'measurements_2024', column: { name: 'w', type: 'int' } } },
+        { alterColumn: { table: 'measurements_2024', column: 'v', type: 'bigint' } },
+      ]) {
+        await s.write('0001_m', op);
+        await refused(s, ['measurements', 'measurements_2024'], /operations\[0\]\.\w+\.table: "measurements_2024" is a partition of "measurements"/);
+      }
+    });
+  });
+}
