@@ -45,6 +45,8 @@ export interface FillTriggerSpec {
   name: string;
   table: string;
   column: string;
+  /** The column's type, where the schema does not have the column yet (a shadow, a column being added). */
+  type?: string;
   expr: string;
   columns: string[];
   /**

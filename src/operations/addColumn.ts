@@ -134,7 +134,7 @@ export const addColumn: Operation<'addColumn'> = {
     // The columns `up` reads: an old writer's UPDATE of one of them computes the column again (it never goes stale).
     const reads = up === undefined ? [] : ctx.dialect.columnsNamed(up, t.columns.map((c) => c.name));
     const trigger =
-      up !== undefined ? ddl.fillTrigger({ name: fillName, table: spec.table, column: col.name, expr: fill!, columns: [...t.columns.map((c) => c.name), col.name], recomputeOn: reads }) : undefined;
+      up !== undefined ? ddl.fillTrigger({ name: fillName, table: spec.table, column: col.name, type: col.type, expr: fill!, columns: [...t.columns.map((c) => c.name), col.name], recomputeOn: reads }) : undefined;
 
     // With an `up` that reads no column, where triggers are costly even when bypassed (MySQL), existing rows are filled
     // before the trigger exists: no new writer can write the column yet, so every row still holds what the expand put

@@ -104,6 +104,23 @@ export const addIndex: Operation<'addIndex'> = {
     return issues;
   },
 
+  /**
+   * A unique index over rows that already share a key fails as it is built at expand, half-way through an apply
+   * (PostgreSQL leaves an INVALID index): such rows are named at plan. Keys grouped as the index compares them; one
+   * with its own collation or operator class is left to the build, where GROUP BY could call equal what it does not.
+   */
+  rowChecks(spec, { model, dialect }) {
+    const keys = keysOf(spec);
+    if (!spec.unique || !model.table(spec.table) || keys.some((k) => k.collate !== undefined || k.opclass !== undefined)) return [];
+    const q = (c: string) => dialect.quote(c);
+    const inner = keys.map((k) => (k.column !== undefined ? `_xc_dup.${q(k.column)}` : `(${k.expression})`));
+    const outer = keys.map((k) => (k.column !== undefined ? `${q(spec.table)}.${q(k.column)}` : `(${k.expression})`));
+    const only = spec.where !== undefined ? ` WHERE (${spec.where})` : '';
+    const violation = `(${outer.join(', ')}) IN (SELECT ${inner.join(', ')} FROM ${q(spec.table)} _xc_dup${only} GROUP BY ${inner.join(', ')} HAVING count(*) > 1)${spec.where !== undefined ? ` AND (${spec.where})` : ''}`;
+    const list = keys.map((k) => (k.column !== undefined ? `"${k.column}"` : k.expression)).join(', ');
+    return [{ path: ['columns'], table: spec.table, violation, show: plainColumns(spec), message: `existing rows of "${spec.table}" share their values of ${list}, which the unique index would refuse as it is built at expand; remove or change the duplicates first` }];
+  },
+
   expressions(spec, ctx) {
     const columns = columnsOf(ctx.model.table(spec.table));
     const keys = spec.columns.flatMap((c, i) => (typeof c !== 'string' && c.expression !== undefined ? [{ path: ['columns', i, 'expression'], table: spec.table, sql: c.expression, columns }] : []));

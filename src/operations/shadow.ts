@@ -82,7 +82,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const plan = emptyPlan();
   const cols = columns.map((c, i) => ({ ...c, old: t.columns.find((x) => x.name === c.column)!, shadow: ctx.name(`shadow${i}`), trigger: ctx.name(`shadowsync${i}`) }));
   const rowColumns = [...t.columns.map((c) => c.name), ...cols.map((c) => c.shadow)];
-  const triggers = cols.map((c) => ddl.fillTrigger({ name: c.trigger, table, column: c.shadow, expr: c.up, columns: rowColumns, always: true }));
+  const triggers = cols.map((c) => ddl.fillTrigger({ name: c.trigger, table, column: c.shadow, type: c.type, expr: c.up, columns: rowColumns, always: true }));
 
   const agrees = cols.map((c) => dialect.sameValue(c.shadow, c.up, c.type)).join(' AND ');
   const backfill = keyedBackfill(ctx, { table, set: Object.fromEntries(cols.map((c) => [c.shadow, c.up])), where: `NOT COALESCE((${agrees}), FALSE)`, bypass: cols.map((c) => c.trigger) });
@@ -138,7 +138,9 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
       description: `${cols.map((c) => c.column).join(', ')}: each shadow agrees with up of its column${filled ? ', and holds no NULL where the column will be NOT NULL' : ''}`,
       agrees: `COALESCE((${agrees}), FALSE)${filled}`,
       show: cols.flatMap((c) => [c.column, c.shadow]),
-      remedy: filled ? `Rows whose \`up\` is NULL cannot become NOT NULL: fix them (an UPDATE), then run \`xc contract\` again; or \`xc rollback ${ctx.migrationId}\`.` : undefined,
+      remedy:
+        `A shadow that holds a value other than \`up\` of its column was converted where xc's session would convert otherwise (MySQL/MariaDB: a writer in another time_zone) or changed where no trigger saw it: \`xc backfill ${ctx.migrationId}\` converts those rows again, then run \`xc contract\` again.` +
+        (filled ? ` Rows whose \`up\` is NULL cannot become NOT NULL: fix them (an UPDATE) first; or \`xc rollback ${ctx.migrationId}\`.` : ''),
     }),
     ...childrenAgree(ctx, table, new Map(cols.map((c) => [c.column, c.shadow]))),
   );

@@ -124,5 +124,61 @@ for (const target of targets) {
         await refused(s, ['measurements', 'measurements_2024'], /operations\[0\]\.\w+\.table: "measurements_2024" is a partition of "measurements"/);
       }
     });
+
+    it('a unique index over rows that share a key is refused at plan (exit 2) naming them; rows outside a partial index do not count', async () => {
+      // MariaDB's default collation is case-insensitive: these two emails are one key there, two on PostgreSQL.
+      const s = await setup(
+        target,
+        [`CREATE TABLE users (id int PRIMARY KEY, email varchar(80), active int)`, `INSERT INTO users VALUES (1, 'a@x.com', 1), (2, 'b@x.com', 0), (3, 'b@x.com', 0), (4, 'Foo@x.com', 1), (5, 'foo@X.COM', 1), (6, NULL, 1), (7, NULL, 1)`],
+        'xc_brought',
+      );
+      await s.write('0001_uq', { addIndex: { table: 'users', name: 'users_email_uq', columns: ['email'], unique: true } });
+      await refused(s, ['users'], /operations\[0\]\.addIndex\.columns: existing rows of "users" share their values of "email"[\s\S]*id="2"/);
+      if (pg) {
+        // Duplicates only among inactive rows (and NULLs): the partial index takes them.
+        await s.write('0001_uq', { addIndex: { table: 'users', name: 'users_email_uq', columns: ['email'], unique: true, where: 'active = 1' } });
+        await s.xc.apply();
+        expect(await s.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'users_email_uq'`)).toEqual([{ indexdef: expect.stringMatching(/UNIQUE INDEX users_email_uq ON public.users USING btree \(email\) WHERE \(active = 1\)/) }]);
+        await s.write('0002_lower', { addIndex: { table: 'users', name: 'users_lower_uq', columns: [{ expression: 'lower(email)' }], unique: true, where: 'active = 1' } });
+        await refused(s, ['users'], /operations\[0\]\.addIndex\.columns: existing rows of "users" share their values of lower\(email\)[\s\S]*id="4"/);
+      } else {
+        await s.db.query(`DELETE FROM users WHERE id IN (3, 5)`);
+        await s.xc.apply();
+        expect((await s.db.indexes('users')).map((i) => i.name)).toContain('users_email_uq');
+      }
+    });
+
+    it.skipIf(!pg)('timestamp → timestamptz in place while the application writes in another TimeZone: converted as xc converts, and contract passes', async () => {
+      const s = await setup(
+        target,
+        [`CREATE TABLE events (id int PRIMARY KEY, n int, happened_at timestamp NOT NULL DEFAULT now())`, `INSERT INTO events SELECT g, g, timestamp '2024-01-01 10:00' FROM generate_series(1, 30) g`],
+        'xc_brought',
+      );
+      const [{ tz }] = await s.db.query<{ tz: string }>(`SELECT current_setting('TimeZone') AS tz`);
+      const elsewhere = tz === 'Asia/Tokyo' ? 'America/Lima' : 'Asia/Tokyo';
+      await s.write('0001_tz', { alterColumn: { table: 'events', column: 'happened_at', type: 'timestamptz' } });
+      const plan = JSON.stringify(await s.xc.plan());
+      expect(plan).toMatch(/SET TimeZone FROM CURRENT SET DateStyle FROM CURRENT SET IntervalStyle FROM CURRENT/);
+      await s.xc.apply();
+      // The application's pool runs in another TimeZone (PGTZ, SET TIME ZONE): both versions write.
+      const app = await s.db.connection();
+      await app.query(`SET TimeZone = '${elsewhere}'`);
+      const writer = new Writer(app, (i) =>
+        i % 2 ? { sql: `UPDATE events SET happened_at = ? WHERE id = ?`, params: ['2024-06-02 12:00', 1 + (i % 30)] } : { sql: `INSERT INTO events (id, n, happened_at) VALUES (?, 0, '2024-06-02 12:00')`, params: [1000 + i] },
+      ).start();
+      await new Promise((r) => setTimeout(r, 300));
+      await writer.stop();
+      expect(writer.errors).toEqual([]);
+      await record(s.xc, '0001_tz');
+      await s.xc.contract();
+      // Every value written is that wall-clock time in xc's (the database's) TimeZone, as the backfill converted the rest.
+      const rows = await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE happened_at NOT IN (timestamp '2024-01-01 10:00' AT TIME ZONE '${tz}', timestamp '2024-06-02 12:00' AT TIME ZONE '${tz}')`);
+      expect(rows).toEqual([{ n: 0 }]);
+      expect(await s.db.count(`SELECT count(*) FROM events`)).toBe(30 + Math.ceil(writer.writes / 2));
+
+      // A change that converts no date or time pays for no settings.
+      await s.write('0002_n', { alterColumn: { table: 'events', column: 'n', type: 'bigint' } });
+      expect(JSON.stringify(await s.xc.plan())).not.toMatch(/SET TimeZone/);
+    });
   });
 }

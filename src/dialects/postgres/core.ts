@@ -81,10 +81,13 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   ddl(model: SchemaModel): Ddl {
     const kit = this.kit ?? ddlNotLoaded();
     const q = quotePg;
+    // The types a trigger converts between: the columns it writes and those its expressions read.
+    const settingsRead = (table: string, types: (string | undefined)[], exprs: string[], columns: string[]) =>
+      kit.readsSessionSettings([...types, ...exprs.flatMap((e) => this.columnsNamed(e, columns)).map((c) => model.column(table, c)?.type)], exprs);
     return markRemovals({
       ...kit.createPostgresDdl({ concurrentIndexes: this.opts.concurrentIndexes, quote: q, model }),
-      syncTrigger: (spec) => kit.pgSyncTrigger(q, spec),
-      fillTrigger: (spec) => kit.pgFillTrigger(q, spec),
+      syncTrigger: (spec) => kit.pgSyncTrigger(q, spec, settingsRead(spec.table, [spec.oldType, spec.newType], [spec.up, spec.down], spec.columns)),
+      fillTrigger: (spec) => kit.pgFillTrigger(q, spec, settingsRead(spec.table, [spec.type ?? model.column(spec.table, spec.column)?.type], [spec.expr], spec.columns)),
       convertTrigger: (spec) => kit.pgConvertTrigger(q, spec),
     });
   }

@@ -56,14 +56,32 @@ function rowColumn(expr: string, columns: string[]): string | undefined {
 /** Unchanged by this UPDATE, compared as text: every type has a text form, not every type has `=` (json). */
 const unchanged = (q: Quote, c: string) => `CAST(NEW.${q(c)} AS text) IS NOT DISTINCT FROM CAST(OLD.${q(c)} AS text)`;
 
-/** `pinPath`: the body names tables, found through the search_path xc created it under, never the writer's. */
-function triggerSteps(q: Quote, name: string, table: string, body: string, what: string, declare = '', pinPath = false): TriggerSteps {
+/** Types whose conversions read the session's TimeZone, DateStyle or IntervalStyle, and SQL that does. */
+const TEMPORAL_TYPE = /\b(date|time|timetz|timestamp|timestamptz|interval)\b/i;
+const TEMPORAL_SQL = /\b(date|time|timetz|timestamp|timestamptz|interval|now|current_date|current_time|current_timestamp|localtime|localtimestamp|to_char|to_date|to_timestamp|zone)\b/i;
+
+/**
+ * Whether a trigger converting between these types with these expressions gives what it gives under the writer's
+ * session settings (timestamp → timestamptz in the writer's TimeZone): then it runs under xc's own, the ones its
+ * backfill and verify convert under. Only then: a function's SET clauses cost 3–5 µs a row (measured here, 200k rows).
+ */
+export function readsSessionSettings(types: (string | undefined)[], exprs: string[]): boolean {
+  return types.some((t) => t !== undefined && TEMPORAL_TYPE.test(t)) || exprs.some((e) => TEMPORAL_SQL.test(e));
+}
+
+const PINNED_SETTINGS = ' SET TimeZone FROM CURRENT SET DateStyle FROM CURRENT SET IntervalStyle FROM CURRENT';
+
+/**
+ * `pinPath`: the body names tables, found through the search_path xc created it under, never the writer's.
+ * `pinSettings`: its conversions run under the TimeZone, DateStyle and IntervalStyle xc created it under (readsSessionSettings).
+ */
+function triggerSteps(q: Quote, name: string, table: string, body: string, what: string, declare = '', pinPath = false, pinSettings = false): TriggerSteps {
   const fn = q(name);
   const source = `${declare ? `DECLARE\n  ${declare}\n` : ''}BEGIN\n${body}\n  RETURN NEW;\nEND`;
   const tag = dollarTag(source);
   const create: Step[] = [
     {
-      sql: `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql${pinPath ? ' SET search_path FROM CURRENT' : ''} AS ${tag}\n${source}\n${tag}`,
+      sql: `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql${pinPath ? ' SET search_path FROM CURRENT' : ''}${pinSettings ? PINNED_SETTINGS : ''} AS ${tag}\n${source}\n${tag}`,
       description: `create trigger function ${name} (${what})`,
       lock: 'none',
       transactional: true,
@@ -120,7 +138,7 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
  * that changes both sides to values that disagree and leaves the new one
  * NULL.
  */
-export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec): TriggerSteps {
+export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false): TriggerSteps {
   const o = `NEW.${q(s.oldColumn)}`;
   const n = `NEW.${q(s.newColumn)}`;
   const up = `${n} := ${rowValue(q, s.up, s.columns)};`;
@@ -141,7 +159,7 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec): TriggerSteps {
   ELSIF ${n} IS NULL THEN
     ${s.newNullable === false ? up : agrees}
   END IF;`;
-  return triggerSteps(q, s.name, s.table, body, `keeps ${s.oldColumn} and ${s.newColumn} in sync`, '_xc_conv record;');
+  return triggerSteps(q, s.name, s.table, body, `keeps ${s.oldColumn} and ${s.newColumn} in sync`, '_xc_conv record;', false, pinSettings);
 }
 
 /**
@@ -150,14 +168,14 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec): TriggerSteps {
  * expression reads and leaves this one as it was (a write that sets the
  * column itself keeps its value).
  */
-export function pgFillTrigger(q: Quote, s: FillTriggerSpec): TriggerSteps {
+export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
   const fill = `${c} := ${rowValue(q, s.expr, s.columns)};`;
   const reads = (s.recomputeOn ?? []).filter((col) => col !== s.column);
   const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column)} AND NOT (${reads.map((col) => unchanged(q, col)).join(' AND ')}) THEN ${fill} END IF;`;
-  if (s.always) return triggerSteps(q, s.name, s.table, `  ${fill}`, `keeps ${s.column} computed from the row on every write`);
+  if (s.always) return triggerSteps(q, s.name, s.table, `  ${fill}`, `keeps ${s.column} computed from the row on every write`, '', false, pinSettings);
   const body = s.insertOnly ? `  IF TG_OP = 'INSERT' AND ${c} IS NULL THEN ${fill} END IF;` : `  IF ${c} IS NULL THEN ${fill}${recompute}\n  END IF;`;
-  return triggerSteps(q, s.name, s.table, body, reads.length ? `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} change` : `fills ${s.column} when a write leaves it NULL`);
+  return triggerSteps(q, s.name, s.table, body, reads.length ? `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} change` : `fills ${s.column} when a write leaves it NULL`, '', false, pinSettings);
 }
 
 /** SQL true when the row being written (NEW; OLD on UPDATE, NULL on INSERT) would break the constraint. */
