@@ -4,8 +4,8 @@
  * means a keyword, is still evaluated over the row. Without a database: the generated function text.
  */
 import { describe, expect, it } from 'vitest';
-import { pgFillTrigger, pgSyncTrigger } from '../../src/dialects/postgres/triggers.js';
-import { quotePg as q } from '../../src/dialects/postgres/text.js';
+import { pgFillTrigger, pgSyncTrigger, readsSessionSettings } from '../../src/dialects/postgres/triggers.js';
+import { hasValueEquality, quotePg as q, valuesDiffer } from '../../src/dialects/postgres/text.js';
 
 const fnOf = (steps: { create: { sql: string }[] }) => steps.create[0]!.sql;
 const sync = (up: string, down: string, columns = ['id', 'amount', 'amount_new', 'user']) =>
@@ -40,5 +40,29 @@ describe('PostgreSQL trigger bodies: a column as up/down', () => {
   it('does the same for fill triggers (an in-place shadow column)', () => {
     const fill = fnOf(pgFillTrigger(q, { name: 'xc_s', table: 't', column: 'xc_shadow0', expr: '"amount"', columns: ['id', 'amount', 'xc_shadow0'], always: true }));
     expect(fill).toContain('NEW."xc_shadow0" := NEW."amount";');
+  });
+});
+
+describe('PostgreSQL: how a change of a value is told', () => {
+  it('by IS DISTINCT FROM where = is sameness, by the text for any other type (json, point, box, enums)', () => {
+    for (const t of ['integer', 'bigint', 'numeric(10,2)', 'character varying(40)', 'text COLLATE "C"', 'timestamp with time zone', 'jsonb', 'uuid', 'integer[]', 'boolean']) {
+      expect(hasValueEquality(t), t).toBe(true);
+    }
+    for (const t of ['json', 'point', 'box', 'circle', 'xml', 'json[]', 'mood', 'public.my_domain', undefined]) expect(hasValueEquality(t), String(t)).toBe(false);
+    expect(valuesDiffer('a', 'b', 'json')).toBe('CAST(a AS text) IS DISTINCT FROM CAST(b AS text)');
+    expect(valuesDiffer('a', 'b', 'bigint')).toBe('a IS DISTINCT FROM b');
+  });
+  it('in the sync trigger, per column', () => {
+    const sql = fnOf(pgSyncTrigger(q, { name: 'xc_t', table: 't', oldColumn: 'body', newColumn: 'n', up: 'body', down: 'n', oldDefault: null, columns: ['id', 'body', 'n'], oldType: 'json', newType: 'integer' }));
+    expect(sql).toContain('(CAST(NEW."body" AS text) IS DISTINCT FROM CAST(OLD."body" AS text))');
+    expect(sql).toContain('(NEW."n" IS DISTINCT FROM OLD."n")');
+  });
+  it('pins TimeZone, DateStyle and IntervalStyle only where a date or time is converted', () => {
+    expect(readsSessionSettings(['timestamp without time zone', 'timestamp with time zone'], ['happened_at'])).toBe(true);
+    expect(readsSessionSettings(['text', 'text'], ["to_char(n, '999')"])).toBe(true);
+    expect(readsSessionSettings(['integer', 'bigint'], ['amount'])).toBe(false);
+    const spec = { name: 'xc_t', table: 't', oldColumn: 'a', newColumn: 'b', up: 'a', down: 'b', oldDefault: null, columns: ['a', 'b'] };
+    expect(fnOf(pgSyncTrigger(q, spec, true))).toContain(' SET TimeZone FROM CURRENT SET DateStyle FROM CURRENT SET IntervalStyle FROM CURRENT AS ');
+    expect(fnOf(pgSyncTrigger(q, spec))).not.toContain('SET TimeZone');
   });
 });
