@@ -261,7 +261,8 @@ function genConflict(g: G, s: SchemaDef, h: History): GenOp[] | undefined {
   // (of a random column), not one per column: it would otherwise crowd out every other collision.
   const movable = (t: SchemaDef['tables'][0]) => t.columns.filter((c) => !h.inPlace.includes(`${t.name}.${c.name}`));
   const withColumns = s.tables.filter((t) => movable(t).length > 0);
-  if (withColumns.length) {
+  // Refused ever since (a column kept in step by a trigger is not renamed again): rarely, or it ends most scenarios.
+  if (withColumns.length && chance(g, 25)) {
     options.push(() => {
       const t = pick(g, withColumns);
       const c = pick(g, movable(t));
