@@ -6,6 +6,7 @@
  */
 import type { AgreementCheck, BackfillSpec } from '../plan/index.js';
 import type { PlanContext } from './types.js';
+import { serverStamped } from '../schema/model.js';
 
 type Schema = Pick<PlanContext, 'model' | 'dialect'>;
 
@@ -27,6 +28,6 @@ export function keyedCheck(schema: Schema, check: AgreementCheck): AgreementChec
  * UPDATE (MySQL `ON UPDATE CURRENT_TIMESTAMP`), so an `updated_at` stays.
  */
 export function keyedBackfill(schema: Schema, spec: BackfillSpec): BackfillSpec {
-  const keep = schema.model.table(spec.table)?.columns.filter((c) => c.autoUpdated && !(c.name in spec.set)).map((c) => c.name) ?? [];
+  const keep = serverStamped(schema.model.table(spec.table), (c) => c in spec.set);
   return { ...spec, ...walkKey(schema, spec.table), ...(keep.length > 0 ? { keep } : {}) };
 }

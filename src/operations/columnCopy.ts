@@ -161,6 +161,7 @@ export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Di
   const old = t.columns.find((col) => col.name === c.from);
   if (!old) return;
   t.columns = t.columns.filter((col) => col.name !== c.to);
+  if (old.autoUpdated) old.autoUpdatedCopyOf = c.from;
   old.name = c.to;
   if (c.type) old.type = c.type;
   if (c.nullable !== undefined) old.nullable = c.nullable;

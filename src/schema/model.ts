@@ -23,6 +23,11 @@ export interface ColumnModel {
   extra?: string;
   /** Set by the database whenever an UPDATE changes the row (MySQL `ON UPDATE CURRENT_TIMESTAMP`). */
   autoUpdated?: boolean;
+  /**
+   * Projected: the column this one is a copy of until its migration's contract, still there and set by the
+   * database on every UPDATE (it keeps its ON UPDATE through dual-write, operations/columnCopy.ts).
+   */
+  autoUpdatedCopyOf?: string;
   /** PostgreSQL's COMMENT ON COLUMN (MySQL's COMMENT is part of `extra`). */
   comment?: string;
   /**
@@ -190,4 +195,9 @@ export class SchemaModel {
     const idx = t.indexes.find((i) => i.unique && i.columns.length > 0 && i.columns.every((c) => notNull.has(c)) && i.where === undefined);
     return idx?.columns;
   }
+}
+
+/** The columns an UPDATE of xc's own must assign to themselves, so the database does not stamp them (an `updated_at` stays). */
+export function serverStamped(t: TableModel | undefined, except: (name: string) => boolean = () => false): string[] {
+  return (t?.columns ?? []).filter((c) => c.autoUpdated).flatMap((c) => [c.name, ...(c.autoUpdatedCopyOf !== undefined ? [c.autoUpdatedCopyOf] : [])]).filter((n) => !except(n));
 }

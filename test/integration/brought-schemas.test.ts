@@ -98,7 +98,12 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT DATE_FORMAT(updated_at, '%Y-%m-%d') AS d FROM items WHERE id = 4`)).toEqual([{ d: today }]);
 
       await s.xc.apply();
-      await record(s.xc, '0001_rename');
+      // Another migration's backfill, while the rename is in flight, stamps neither column (xc's UPDATEs keep both).
+      await s.write('0002_double', { addColumn: { table: 'items', column: { name: 'doubled', type: 'int' }, up: 'v * 2' } });
+      await s.xc.apply();
+      expect(await at([6, 7])).toEqual(['6:2020-01-01', '7:2020-01-01']);
+      expect(await s.db.query(stale)).toEqual([]);
+      await record(s.xc, '0002_double');
       await s.xc.contract();
       expect((await definition()).join('\n')).toMatch(/`modified_at` timestamp NOT NULL DEFAULT current_timestamp\(\) ON UPDATE current_timestamp\(\)/);
       await s.db.query(`UPDATE items SET v = 9 WHERE id = 5`);

@@ -22,7 +22,7 @@
  * triggers it removed again before the lock goes.
  */
 import type { ColumnChange, ColumnSwapSpec } from '../dialect.js';
-import type { ColumnModel } from '../../schema/model.js';
+import { serverStamped, type ColumnModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
 import { defaultClause, literal, quoteMy as q } from './expr.js';
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
@@ -101,7 +101,7 @@ function omittable(c: MysqlCompiler, table: string, col: ColumnSwapSpec['columns
 export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const { table } = spec;
   const t = c.tableOf(table);
-  const keep = (t?.columns ?? []).filter((col) => col.autoUpdated).map((col) => `${q(col.name)} = ${q(col.name)}`);
+  const keep = serverStamped(t).map((name) => `${q(name)} = ${q(name)}`);
   // After an interrupted attempt: the rows written while the trigger was gone, converted under the lock (see above).
   const updates = spec.columns.map((col) => `UPDATE ${q(table)} SET ${[`${q(col.shadow)} = (${col.up})`, ...keep].join(', ')} WHERE NOT COALESCE((${c.dialect.sameValue(col.shadow, col.up, col.type)}), FALSE)`);
   // MariaDB asks first, under the lock, whether a trigger is gone at all (a crash before the DROP TRIGGER left them, and
