@@ -257,6 +257,8 @@ class XcImpl implements Xc {
 
   async contract(opts: { id?: string; force?: boolean; reason?: string } = {}): Promise<RunResult> {
     if (opts.force && !opts.reason?.trim()) throw new InvalidInputError('--force needs --reason TEXT: a forced contract is logged with who and why', {}, { code: 'invalid_usage' });
+    // A reason alone overrides nothing and would be logged nowhere: most likely --force was forgotten.
+    if (!opts.force && opts.reason !== undefined) throw new InvalidInputError('--reason goes with --force: without it the deploy gate is not overridden and no reason is logged', {}, { code: 'invalid_usage' });
     return this.locked('contract', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
       const { contract } = await engine(ctx.dialect);

@@ -40,7 +40,8 @@ export const renameConstraint: Operation<'renameConstraint'> = {
   project(spec, model, dialect) {
     const t = model.table(spec.table);
     if (!t) return;
-    for (const c of t.checks) if (c.name === spec.from) c.name = spec.to;
+    // A check enforced by a trigger pair (MySQL) gets a pair of its new name: the old pair's base goes with it.
+    for (const c of t.checks) if (c.name === spec.from) Object.assign(c, { name: spec.to, triggerBase: undefined });
     const fk = t.foreignKeys.find((k) => k.name === spec.from);
     if (fk) fk.name = spec.to;
     // A copy of the index (its column renamed later) reads its definition from USING on: the old name in it does no harm.

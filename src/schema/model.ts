@@ -93,6 +93,11 @@ export interface CheckModel {
   columns: string[];
   /** MySQL: enforced by xc's trigger pair (mysql/triggers.ts), not a CHECK constraint. */
   trigger?: boolean;
+  /**
+   * MySQL: that pair's base name, as the catalog shows it. It was made from the table's name at the time, which a
+   * renameTable since changed: later steps find the pair by this, not by the name they would make now.
+   */
+  triggerBase?: string;
 }
 
 export interface ForeignKeyModel {

@@ -185,5 +185,37 @@ for (const target of targets) {
       await s.write('0002_n', { alterColumn: { table: 'events', column: 'n', type: 'bigint' } });
       expect(JSON.stringify(await s.xc.plan())).not.toMatch(/SET TimeZone/);
     });
+
+    it('a check added, its table renamed, then its column renamed, retyped in place and the check dropped: enforced once, as long as it exists, writes go on', async () => {
+      const s = await setup(target, [], 'xc_brought');
+      const steps: [string, unknown][] = [
+        ['0001_items', [{ createTable: { table: 'items', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'qty', type: 'int' }] } }, { addCheck: { table: 'items', name: 'qty_pos', expression: 'qty >= 0' } }]],
+        ['0002_products', [{ renameTable: { from: 'items', to: 'products' } }]],
+        ['0003_quantity', [{ renameColumn: { table: 'products', from: 'qty', to: 'quantity' } }]],
+        ['0004_bigint', [{ alterColumn: { table: 'products', column: 'quantity', type: 'bigint' } }]],
+        ['0005_drop', [{ dropConstraint: { table: 'products', name: 'qty_pos', down: 'GREATEST(quantity, 0)' } }]],
+      ];
+      const column = (id: string) => (id < '0003' ? 'qty' : 'quantity');
+      const table = (id: string) => (id < '0002' ? 'items' : 'products');
+      for (const [id, operations] of steps) {
+        await s.write(id, ...(operations as unknown[]));
+        await s.xc.apply();
+        await record(s.xc, id);
+        await s.xc.contract();
+        // The version at this level writes; the check holds until 0005 drops it.
+        await s.db.query(`INSERT INTO ${table(id)} (id, ${column(id)}) VALUES (${Number(id.slice(0, 4))}, 3)`);
+        const negative = s.db.query(`UPDATE ${table(id)} SET ${column(id)} = -1 WHERE id = ${Number(id.slice(0, 4))}`);
+        if (id === '0005_drop') await negative;
+        else await expect(negative).rejects.toThrow(/qty_pos/);
+      }
+      if (!pg) expect(await s.db.query(`SELECT trigger_name AS t FROM information_schema.triggers WHERE trigger_schema = DATABASE()`)).toEqual([]);
+      expect((await s.db.query<{ id: number; quantity: string }>(`SELECT id, quantity FROM products ORDER BY id`)).map((r) => ({ id: r.id, quantity: Number(r.quantity) }))).toEqual([
+        { id: 1, quantity: 3 },
+        { id: 2, quantity: 3 },
+        { id: 3, quantity: 3 },
+        { id: 4, quantity: 3 },
+        { id: 5, quantity: -1 },
+      ]);
+    });
   });
 }

@@ -139,6 +139,8 @@ target.describe(`the deploy gate (${target.name})`, () => {
   it('--force --reason overrides the gate and is logged with who, why and what blocked', async () => {
     const { db, xc } = await setup(target);
     expect((await rejection(xc.contract({ force: true }))).exitCode).toBe(2); // --force without --reason
+    const alone = await rejection(xc.contract({ reason: 'forgot --force' })); // nothing overridden, nothing logged: refused
+    expect([alone.exitCode, alone.message]).toEqual([2, expect.stringContaining('--reason goes with --force')]);
     await xc.contract({ force: true, reason: 'v1 pods are drained, registry lags' });
     const [ev] = await db.query<{ actor: string; reason: string; detail: string; command: string }>(`SELECT actor, reason, detail, command FROM ${state(db, 'events')} WHERE event = 'contracting' AND migration_id = ?`, [V2]);
     expect(ev!.reason).toBe('v1 pods are drained, registry lags');

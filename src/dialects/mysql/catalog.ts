@@ -154,7 +154,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     const check = parseCheckTrigger(r.body);
     if (!t || !check || t.checks.some((c) => c.name === check.name)) continue;
     const expression = unquoteSimple(check.expression.replace(/\bNEW\.(`(?:[^`]|``)*`)/g, '$1'));
-    t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.columns.map((c) => c.name)), trigger: true });
+    t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.columns.map((c) => c.name)), trigger: true, triggerBase: r.name.replace(/_[iu]$/, '') });
   }
   const model = SchemaModel.of([...tables.values()]);
   // What else holds a table's name: what is neither table nor view (MariaDB sequences), and xc's own state tables,

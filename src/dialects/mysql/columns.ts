@@ -10,7 +10,7 @@ import type { ColumnModel } from '../../schema/model.js';
 import type { BackfillSpec, Step } from '../../plan/index.js';
 import { backfillStatement } from '../../backfill/keyset.js';
 import { defaultClause, isLiteralDefault, literal, mentioned, quoteMy as q } from './expr.js';
-import { checkTriggerBase, dropPair, mysqlSyncTrigger } from './triggers.js';
+import { dropPair, mysqlSyncTrigger } from './triggers.js';
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
 import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep } from './keys.js';
 import { dropCheckConstraint } from './constraints.js';
@@ -124,7 +124,7 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
       .filter((k) => mentioned(k.expression, [column]).length > 0)
       .map((k) => k.name),
   ]);
-  for (const name of checkNames) pre.push(...dropPair(checkTriggerBase(table, name), table), dropCheckConstraint(c, table, name));
+  for (const name of checkNames) pre.push(...dropPair(c.checkBase(table, name), table), dropCheckConstraint(c, table, name));
   const dropped = [...(t?.indexes ?? []).filter((i) => !i.primary && has(i.columns)), ...planned.indexesOf(table).filter((i) => has(i.columns))];
   // A foreign key leaves behind the index it created under its own name: probe-guarded, so named even when absent.
   for (const name of fkNames) if (!dropped.some((i) => i.name === name)) pre.push(dropIndexStep(c, table, name));

@@ -9,6 +9,7 @@ import type { Dialect } from '../dialect.js';
 import type { ColumnModel, SchemaModel } from '../../schema/model.js';
 import type { SchemaObject, Step } from '../../plan/index.js';
 import { defaultClause, literal, quoteMy as q } from './expr.js';
+import { checkTriggerBase } from './triggers.js';
 
 export interface MysqlFeatures {
   mariadb: boolean;
@@ -93,10 +94,14 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
     return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${extra ? ` ${extra}` : ''}`;
   };
 
+  /** The base name of the trigger pair enforcing check `name` of `table`: the one it has (catalog), else the one xc makes for it now. */
+  const checkBase = (table: string, name: string) => tableOf(table)?.checks.find((k) => k.name === name)?.triggerBase ?? checkTriggerBase(table, name);
+
   return {
     f,
     model,
     dialect,
+    checkBase,
     cols,
     tableOf,
     columnsOf,

@@ -8,7 +8,7 @@
 import type { ColumnModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
 import { literal, quoteMy as q, rewriteColumns, tokens } from './expr.js';
-import { checkTriggerBase, dropPair, mysqlCheckTrigger } from './triggers.js';
+import { dropPair, mysqlCheckTrigger } from './triggers.js';
 import { INPLACE, type MysqlCompiler } from './compiler.js';
 import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep } from './keys.js';
 
@@ -57,7 +57,7 @@ export function enforceNotNull(c: MysqlCompiler, table: string, column: ColumnMo
   const sql = c.alter(table, c.modify(table, column, false), INPLACE);
   return [
     c.step(sql, `make ${q(table)}.${q(column.name)} NOT NULL (checks every row while rebuilding)`, c.locks.rebuild(table), [table], c.probes.missing(c.probes.column(table, column.name, ` AND IS_NULLABLE = 'YES'`))),
-    ...dropPair(checkTriggerBase(table, checkName), table),
+    ...dropPair(c.checkBase(table, checkName), table),
   ];
 }
 
@@ -93,5 +93,5 @@ export function dropConstraint(c: MysqlCompiler, table: string, name: string): S
   const { planned } = c.model;
   if (planned.foreignKey(table, name) || t?.foreignKeys.some((k) => k.name === name)) return [dropForeignKey(c, table, name), ...(planned.hasOwnIndex(table, name) ? [dropIndexStep(c, table, name)] : [])];
   // A check: the trigger pair xc enforces it with, and a CHECK constraint of that name; each step skipped when absent.
-  return [...dropPair(checkTriggerBase(table, name), table), dropCheckConstraint(c, table, name)];
+  return [...dropPair(c.checkBase(table, name), table), dropCheckConstraint(c, table, name)];
 }

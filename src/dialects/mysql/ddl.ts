@@ -27,7 +27,7 @@
  */
 import type { Ddl, Dialect } from '../dialect.js';
 import type { SchemaModel } from '../../schema/model.js';
-import { checkTriggerBase, mysqlConvertTrigger, mysqlFillTrigger } from './triggers.js';
+import { mysqlConvertTrigger, mysqlFillTrigger } from './triggers.js';
 import { currentTimestampAt, mysqlCompiler, type MysqlFeatures } from './compiler.js';
 import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, restoreTableName } from './tables.js';
 import { renameConstraint } from './renames.js';
@@ -117,7 +117,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     convertTrigger(spec) {
       // A check xc added is a trigger pair (no CHECK constraint), which would refuse the row before this one converted it.
       const viaTrigger = spec.test.kind === 'check' && (planned().check(spec.table, spec.constraint) !== undefined || c.tableOf(spec.table)?.checks.find((k) => k.name === spec.constraint)?.trigger === true);
-      return mysqlConvertTrigger(spec, viaTrigger ? checkTriggerBase(spec.table, spec.constraint) : undefined);
+      return mysqlConvertTrigger(spec, viaTrigger ? c.checkBase(spec.table, spec.constraint) : undefined);
     },
     fillBeforeTriggers: (spec) => fillBeforeTriggers(c, spec),
     changesTypeInCatalog: (_table, column, type) => instantVarcharWidening(column.type, type),

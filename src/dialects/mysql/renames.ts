@@ -15,7 +15,7 @@
  */
 import type { Step } from '../../plan/index.js';
 import { literal, quoteMy as q, tokens } from './expr.js';
-import { checkTriggerBase, dropPair, mysqlCheckTrigger } from './triggers.js';
+import { dropPair, mysqlCheckTrigger } from './triggers.js';
 import { INPLACE, type MysqlCompiler } from './compiler.js';
 import { renameIndex } from './keys.js';
 import { dropCheckConstraint } from './constraints.js';
@@ -54,5 +54,5 @@ export function renameConstraint(c: MysqlCompiler, table: string, from: string, 
   // Backticked names in a check can only be columns: include them even when the catalog does not know them yet.
   const quoted = tokens(expression).filter((x) => x.startsWith('`')).map((x) => x.slice(1, -1).replace(/``/g, '`'));
   planned.addCheck(table, to, expression);
-  return [...mysqlCheckTrigger(table, to, expression, [...c.columnsOf(table), ...quoted]).create, ...dropPair(checkTriggerBase(table, from), table), dropCheckConstraint(c, table, from)];
+  return [...mysqlCheckTrigger(table, to, expression, [...c.columnsOf(table), ...quoted]).create, ...dropPair(c.checkBase(table, from), table), dropCheckConstraint(c, table, from)];
 }
