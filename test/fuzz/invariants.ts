@@ -125,12 +125,24 @@ export async function checkFinalSchema(db: Db, expected: SchemaDef): Promise<str
     }
     const indexes = (await db.indexes(t.name)).map((i) => i.name);
     for (const i of t.indexes) if (!indexes.includes(i.name)) problems.push(`${t.name}: index ${i.name} is gone (have ${indexes})`);
+    // Every check the last version expects, once, and no other (a pair left behind on MySQL still refuses writes).
+    const checks = await checkNames(db, t.name);
+    if (JSON.stringify(checks) !== JSON.stringify(t.checks.map((k) => k.name).sort())) problems.push(`${t.name}: checks are [${checks}], expected [${t.checks.map((k) => k.name).sort()}]`);
     const constraints = await constraintNames(db, t.name);
     // On MySQL xc enforces the checks it adds with a trigger pair named after a hash, not the check: names are not comparable.
     const named = db.dialect === 'postgres' ? [...t.checks, ...t.fks] : t.fks;
     for (const k of named) if (!constraints.includes(k.name)) problems.push(`${t.name}: constraint ${k.name} is gone (have ${constraints})`);
   }
   return problems;
+}
+
+/** The checks of `table` by name, sorted, one entry per enforcement (MySQL: a server CHECK or xc's trigger pair). */
+async function checkNames(db: Db, table: string): Promise<string[]> {
+  if (db.dialect === 'postgres') return (await db.query<{ n: string }>(`SELECT conname AS n FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'c'`, [`public.${table}`])).map((r) => r.n).sort();
+  const server = await db.query<{ n: string }>(`SELECT constraint_name AS n FROM information_schema.check_constraints WHERE constraint_schema = DATABASE() AND table_name = ?`, [table]);
+  const pairs = await db.query<{ s: string }>(`SELECT action_statement AS s FROM information_schema.triggers WHERE trigger_schema = DATABASE() AND event_object_table = ? AND trigger_name LIKE 'xc\\_ck\\_%' AND event_manipulation = 'INSERT'`, [table]);
+  const byPair = pairs.flatMap((p) => /CONSTRAINT `((?:[^`]|``)+)` failed/.exec(p.s)?.[1]?.replace(/``/g, '`') ?? []);
+  return [...server.map((r) => r.n), ...byPair].sort();
 }
 
 async function constraintNames(db: Db, table: string): Promise<string[]> {

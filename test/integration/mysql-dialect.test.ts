@@ -243,7 +243,7 @@ describeMysql('MySQL dialect: catalog and DDL steps', () => {
     const err = await failure(c.db.query(`INSERT INTO t4 VALUES (3, -5, 'c')`));
     expect([err.sqlState, err.message]).toEqual(['23000', 'CONSTRAINT `t4_price_ck` failed']);
     await c.db.query(`INSERT INTO t4 VALUES (4, NULL, 'd')`); // NULL passes, as with CHECK
-    expect((await introspect(c)).table('t4')!.checks).toEqual([{ name: 't4_price_ck', expression: '`price` > 0'.replace(/`/g, ''), columns: ['price'], trigger: true }]);
+    expect((await introspect(c)).table('t4')!.checks).toEqual([{ name: 't4_price_ck', expression: '`price` > 0'.replace(/`/g, ''), columns: ['price'], trigger: true, triggerBase: expect.stringMatching(/^xc_ck_[0-9a-f]{12}$/) }]);
     const validate = ddl(c).validateConstraint('t4', 't4_price_ck');
     await expect(run(c, validate)).rejects.toThrow(/check t4_price_ck: rows of t4 violate it/);
     await c.db.query(`UPDATE t4 SET price = 1 WHERE id = 2`);
@@ -569,13 +569,16 @@ describeMysql('MySQL dialect: lock timeouts, blockers, advisory lock', () => {
 
   it('preflight names a long transaction on the table; the DDL fails after the lock timeout instead of hanging', async () => {
     const [[{ id }]] = (await other.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+    const began = Date.now();
     await other.query('START TRANSACTION');
     await other.query('SELECT * FROM busy LIMIT 1'); // holds a shared metadata lock until it ends
     const s = await c.driver.acquire();
     try {
       // Other sessions of a shared server may show up too (without lock information, a long statement with no database
       // counts): only this one's presence is asserted.
-      expect((await c.d.preflight(s, ['busy'], 1000)).map((b) => b.session)).not.toContain(Number(id)); // younger than the lock timeout: let the DDL try
+      const early = (await c.d.preflight(s, ['busy'], 1000)).map((b) => b.session);
+      // Younger than the lock timeout: let the DDL try. On a box so loaded that it is not younger any more, not asserted.
+      if (Date.now() - began < 900) expect(early).not.toContain(Number(id));
       await new Promise((r) => setTimeout(r, 1200));
       const found = (await c.d.preflight(s, ['busy'], 1000)).find((b) => b.session === Number(id));
       expect(found).toMatchObject({ user: expect.any(String), state: 'idle in transaction', since: expect.stringMatching(/^\d{4}-/) });
@@ -587,7 +590,7 @@ describeMysql('MySQL dialect: lock timeouts, blockers, advisory lock', () => {
       const err = await failure(s.query(ddl(c).addColumn('busy', 'w', 'int')[0]!.sql));
       expect(err.errno).toBe(1205);
       expect(c.d.isLockTimeout(err)).toBe(true);
-      expect(Date.now() - t0).toBeLessThan(2500);
+      expect(Date.now() - t0).toBeLessThan(10_000); // the lock timeout (1 s) and a loaded box's slack, not the server's default of a year
       for (const q of restore) await s.query(q.sql, q.params);
       expect(Number((await s.query<{ v: number }>('SELECT @@session.lock_wait_timeout AS v')).rows[0]!.v)).toBeGreaterThan(1000);
     } finally {
