@@ -87,10 +87,15 @@ for (const target of targets) {
       await s.db.query(`UPDATE items SET v = 1 WHERE id = 3`); // new version, the column left to the server
       await s.db.query(`INSERT INTO items (id, v, modified_at) VALUES (100, 0, '2022-01-01 00:00:00')`);
       await s.db.query(`INSERT INTO items (id, v) VALUES (101, 0)`);
+      // The expand's moment between the trigger and the removal of the new column's placeholder default (or a crash
+      // there): an old writer's row must keep its own time, not take the placeholder's.
+      await s.db.query(`ALTER TABLE items ALTER COLUMN modified_at SET DEFAULT '1970-01-02 00:00:00'`);
+      await s.db.query(`INSERT INTO items (id, v) VALUES (102, 0)`);
+      await s.db.query(`ALTER TABLE items ALTER COLUMN modified_at DROP DEFAULT`);
       expect(await s.db.query(stale)).toEqual([]);
       const at = async (ids: number[]) => (await s.db.query<{ id: number; m: string }>(`SELECT id, DATE_FORMAT(modified_at, '%Y-%m-%d') AS m FROM items WHERE id IN (${ids.join(', ')}) ORDER BY id`)).map((r) => `${r.id}:${r.m}`);
       const today = (await s.db.query<{ d: string }>(`SELECT DATE_FORMAT(now(), '%Y-%m-%d') AS d`))[0]!.d;
-      expect(await at([1, 2, 3, 4, 100, 101])).toEqual([`1:${today}`, '2:2021-05-05', `3:${today}`, '4:2020-01-01', '100:2022-01-01', `101:${today}`]);
+      expect(await at([1, 2, 3, 4, 100, 101, 102])).toEqual([`1:${today}`, '2:2021-05-05', `3:${today}`, '4:2020-01-01', '100:2022-01-01', `101:${today}`, `102:${today}`]);
 
       await s.xc.rollback();
       expect(await definition()).toEqual(before);

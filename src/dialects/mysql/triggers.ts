@@ -87,7 +87,7 @@ const same = (c: string) => `CAST(NEW.${q(c)} AS BINARY) <=> CAST(OLD.${q(c)} AS
  * `oldType` picks that last comparison: byte for byte for text (as `same`),
  * by value otherwise (a DECIMAL 0.00 equals a down giving 0).
  */
-export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string): TriggerSteps {
+export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, newPlaceholder?: string): TriggerSteps {
   const row = (e: string) => rewriteColumns(e, s.columns, 'NEW.');
   const o = `NEW.${q(s.oldColumn)}`;
   const n = `NEW.${q(s.newColumn)}`;
@@ -96,8 +96,11 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string): TriggerS
   // An old column the server sets on UPDATE keeps its default (SyncTriggerSpec.oldAutoUpdated): the server applies it.
   const applyDefault = s.oldDefault === null || s.oldAutoUpdated ? '' : `  IF ${o} IS NULL AND ${n} IS NULL THEN SET ${o} = (${row(s.oldDefault)}); END IF;\n`;
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
-  // Both set on INSERT: where the old column keeps its default, only the new version names the new column.
-  const bothSet = s.oldAutoUpdated ? `\n  ELSE ${down}` : '';
+  // Both set on INSERT: where the old column keeps its default, only the new version names the new column — but for
+  // the new column's placeholder, which an old writer's row gets until the expand removes it right after this trigger
+  // is made (columns.ts addColumn; a crash in between keeps it until the expand runs again): that is "not given". An
+  // ON UPDATE column is a date and time: its placeholder, 1970-01-02 00:00:00, is no time a new version writes.
+  const bothSet = !s.oldAutoUpdated ? '' : `${newPlaceholder === undefined ? '' : `\n  ELSEIF ${n} <=> ${newPlaceholder} THEN ${up}`}\n  ELSE ${down}`;
   const insert = `${applyDefault}  IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}\n  ELSEIF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}${bothSet}\n  END IF;`;
   const agrees = oldType === undefined || isTextType(oldType) ? `CAST(${o} AS BINARY) <=> CAST((${row(s.down)}) AS BINARY)` : `${o} <=> (${row(s.down)})`;
   // Where the server's ON UPDATE moved the old column in the same UPDATE that named the new one, the new one wins.
