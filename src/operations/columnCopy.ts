@@ -132,7 +132,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     const check = ctx.name('nn');
     plan.contract.push(...ddl.addNotNullCheck(c.table, column, check), ...ddl.enforceNotNull(c.table, column, check));
   }
-  plan.contract.push(...ddl.carryAttributes(c.table, column));
+  // Restated once: above already, for an ON UPDATE column whose nullability stays as it was stored.
+  if (!old.autoUpdated || nullable !== !notNull) plan.contract.push(...ddl.carryAttributes(c.table, column));
   // The old column's drop took its checks and foreign keys along: their names are free again.
   for (const { name, expression } of t.checks.filter((k) => k.columns.includes(c.from))) {
     plan.contract.push(...ddl.addCheck(c.table, name, ctx.dialect.replaceIdentifier(expression, c.from, c.to)), ...ddl.validateConstraint(c.table, name));
