@@ -159,9 +159,10 @@ export function hasTemporaryDefault(c: MysqlCompiler, spec: SyncTriggerSpec): bo
 }
 
 export function syncTrigger(c: MysqlCompiler, spec: SyncTriggerSpec): TriggerSteps {
-  const old = c.model.column(spec.table, spec.oldColumn);
+  // The old column's type comes with the spec now (its copy planned it); the model's is the fallback for a spec without.
   // The placeholder the new column is added with (addColumn), not registered yet: the trigger is planned before the column.
-  const steps = mysqlSyncTrigger(spec, old?.type, spec.newType === undefined ? undefined : placeholderFor(spec.newType));
+  const oldType = spec.oldType ?? c.model.column(spec.table, spec.oldColumn)?.type;
+  const steps = mysqlSyncTrigger(spec, oldType, spec.newType === undefined ? undefined : placeholderFor(spec.newType));
   // Removing the trigger is not atomic with dropping the old column: new writers that omit a NOT NULL old column would fail
   // in between. Give it a default first: its old default, else one computed from the new column (dropped with the column at contract;
   // on rollback, dropColumn of the new column removes it again).
