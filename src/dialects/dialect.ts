@@ -116,6 +116,14 @@ export interface Ddl {
   validateConstraint(table: string, name: string): Step[];
   dropConstraint(table: string, name: string): Step[];
   syncTrigger(spec: SyncTriggerSpec): TriggerSteps;
+  /**
+   * Whether the old column of a copy to `type` can keep its default while the
+   * sync trigger runs (SyncTriggerSpec.oldKeepsDefault). `storedNotNull`: the
+   * new column is added NOT NULL (MySQL: with a placeholder default the INSERT
+   * trigger must read as "not given" until it is gone; MySQL 8 cannot replace
+   * that trigger in one statement, so there the default moves into it).
+   */
+  keepsDefaultThroughSync(type: string, storedNotNull: boolean): boolean;
   fillTrigger(spec: FillTriggerSpec): TriggerSteps;
   /** A write that would break a constraint is converted instead (ConvertTriggerSpec); not bypassed by any backfill. */
   convertTrigger(spec: ConvertTriggerSpec): TriggerSteps;
@@ -473,7 +481,7 @@ export function markRemovals(ddl: Ddl): Ddl {
     raw: (...a) => removing([ddl.raw(...a)])[0]!,
     syncTrigger: (spec) => {
       const steps = ddl.syncTrigger(spec);
-      return { create: steps.create, drop: removing(steps.drop) };
+      return { ...steps, drop: removing(steps.drop) };
     },
   };
 }

@@ -19,8 +19,16 @@ export interface SyncTriggerSpec {
   up: string;
   /** SQL over the row's columns computing the old column from the new shape. */
   down: string;
-  /** Default the old column had (now applied by the trigger, so it never overwrites a value the new version wrote). */
+  /** Default the old column had. */
   oldDefault: string | null;
+  /**
+   * The old column keeps that default through dual-write, so a write naming
+   * it with the `DEFAULT` keyword gets it (Ddl.keepsDefaultThroughSync). On
+   * INSERT only the new version names the new column, so where both sides
+   * are set the new one wins. Otherwise the column has none meanwhile and
+   * the trigger applies it, where an INSERT leaves both sides NULL.
+   */
+  oldKeepsDefault?: boolean;
   /**
    * The new column may hold NULL once contracted (undefined: it may). Decides
    * an INSERT that leaves both sides NULL: only an old writer can have
@@ -155,6 +163,15 @@ export interface ShadowKeySpec {
 export interface TriggerSteps {
   create: Step[];
   drop: Step[];
+  /**
+   * Run once the new column's placeholder default is gone (after `create`):
+   * until then an old writer's row holds the placeholder, which the trigger
+   * reads as "not given"; from then on it may be a value the new version
+   * wrote (MariaDB: the INSERT trigger replaced, in one statement).
+   */
+  settle?: Step[];
+  /** A rollback's undoing of `settle`, before the placeholder default comes back (Ddl.letWritesOmit). */
+  unsettle?: Step[];
 }
 
 export interface IndexSpec {

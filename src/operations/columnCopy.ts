@@ -56,10 +56,13 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   const type = c.type ?? old.type;
   const nullable = c.nullable ?? old.nullable;
   const newDefault = copiedDefault(c, old, ddl);
-  // A column the server sets on every UPDATE (MySQL ON UPDATE CURRENT_TIMESTAMP) keeps its default: MariaDB's DROP
-  // DEFAULT would take the ON UPDATE with it, and no restatement keeps one without the other. The trigger lets the
-  // new column win where the new version named it (mysqlSyncTrigger).
-  const movesDefault = old.default !== null && !old.autoUpdated;
+  // Added NOT NULL where both shapes forbid NULL (MySQL: with a placeholder default until the trigger fills it).
+  const notNull = !nullable && !old.nullable;
+  // The old column keeps its default, so an old writer's `DEFAULT` keyword (knex writes it in multi-row inserts) gets
+  // it; the trigger lets the new column win where the new version named it. A column the server sets on every UPDATE
+  // (MySQL ON UPDATE CURRENT_TIMESTAMP) always does: MariaDB's DROP DEFAULT would take the ON UPDATE with it.
+  const keepsDefault = old.default !== null && (old.autoUpdated === true || ddl.keepsDefaultThroughSync(type, notNull));
+  const movesDefault = old.default !== null && !keepsDefault;
   const triggerName = ctx.name('sync');
   const trigger = ddl.syncTrigger({
     name: triggerName,
@@ -69,6 +72,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     up: c.up,
     down: c.down,
     oldDefault: old.default,
+    oldKeepsDefault: keepsDefault,
     newNullable: nullable,
     columns: [...t.columns.map((col) => col.name), c.to],
     oldType: old.type,
@@ -89,13 +93,13 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // transactional; in this order where it is not (MySQL), so old writers never see a gap. Where triggers are costly
   // even when bypassed (MySQL), the column is filled first: only old writers run before dual_write (the gate
   // admits the new version once backfilled), and the backfill then converts the rows they changed meanwhile.
-  const notNull = !nullable && !old.nullable;
   plan.expand.push(
     ...atomic(
       ddl.addColumn(c.table, c.to, type, { backfilled: true, notNull }),
       ddl.fillBeforeTriggers({ ...backfill }),
       trigger.create,
       notNull ? ddl.setDefault(c.table, c.to, null) : [],
+      trigger.settle ?? [],
       movesDefault ? ddl.setDefault(c.table, c.from, null) : [],
     ),
   );
@@ -111,10 +115,11 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   }
 
   // Rollback: old default back, trigger off, new column (and its index copies) gone — the default first, so where DDL
-  // is not transactional (MySQL) an old writer omitting the column never meets neither. Planned before the contract:
+  // is not transactional (MySQL) an old writer omitting the column never meets neither; the INSERT trigger reads the
+  // new column's placeholder as "not given" again before it comes back (for the same writers). Planned before the contract:
   // what this plan adds is a fact of the model as soon as it is planned (model.planned, which MySQL's drop of a column
   // reads), so the constraints contract re-adds under the old names would otherwise be dropped with the new column.
-  plan.rollback.push(...atomic(movesDefault ? ddl.setDefault(c.table, c.from, old.default) : [], ddl.letWritesOmit(c.table, c.to), trigger.drop, ddl.dropColumn(c.table, c.to)));
+  plan.rollback.push(...atomic(movesDefault ? ddl.setDefault(c.table, c.from, old.default) : [], trigger.unsettle ?? [], ddl.letWritesOmit(c.table, c.to), trigger.drop, ddl.dropColumn(c.table, c.to)));
 
   plan.backfill.push(backfill);
   plan.verify.push(keyedCheck(ctx, { table: c.table, description: `${c.from} and ${c.to} agree on every row`, agrees, show: [c.from, c.to] }));

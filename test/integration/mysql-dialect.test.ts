@@ -406,6 +406,33 @@ describeMysql('MySQL dialect: triggers with old and new writers', () => {
     expect(await c.db.triggers()).toEqual(['people_hits']);
   });
 
+  it('a NOT NULL copy keeps the old default: the placeholder is "not given" only until the INSERT trigger is settled, and again once a rollback unsettles it', async () => {
+    await c.db.query(`CREATE TABLE stock (id int PRIMARY KEY, qty int NOT NULL DEFAULT 1)`);
+    await introspect(c);
+    const d = ddl(c);
+    const add = d.addColumn('stock', 'quantity', 'int', { backfilled: true, notNull: true });
+    const sync = d.syncTrigger({ name: 'xc_sync_t4', table: 'stock', oldColumn: 'qty', newColumn: 'quantity', up: 'qty', down: 'quantity', oldDefault: '1', oldKeepsDefault: true, newNullable: false, oldType: 'int', newType: 'int', columns: ['id', 'qty', 'quantity'] });
+    expect(sync.settle).toHaveLength(1);
+    const rows = async () => (await c.db.query<{ id: number; qty: number; quantity: number }>(`SELECT id, qty, quantity FROM stock ORDER BY id`)).map((r) => [r.id, r.qty, r.quantity]);
+    await runTwice(c, [...add, ...sync.create]);
+    // The expand's moment before the placeholder default goes: only old writers, whose rows hold it.
+    await c.db.query(`INSERT INTO stock (id, qty) VALUES (1, 5), (2, DEFAULT)`);
+    await c.db.query(`INSERT INTO stock (id) VALUES (3)`);
+    await runTwice(c, [...d.setDefault('stock', 'quantity', null), ...sync.settle!]);
+    // Dual-write: the new version's 0 is its own; the old version's DEFAULT is the old default.
+    await c.db.query(`INSERT INTO stock (id, quantity) VALUES (4, 0)`);
+    await c.db.query(`INSERT INTO stock (id, qty) VALUES (5, DEFAULT)`);
+    await c.db.query(`UPDATE stock SET qty = DEFAULT WHERE id = 1`);
+    expect(await rows()).toEqual([[1, 1, 1], [2, 1, 1], [3, 1, 1], [4, 0, 0], [5, 1, 1]]);
+    // Rollback: unsettled before the placeholder default comes back, old writers keep their values until the trigger goes.
+    await runTwice(c, [...sync.unsettle!, ...d.letWritesOmit('stock', 'quantity')]);
+    await c.db.query(`INSERT INTO stock (id, qty) VALUES (6, 7), (7, DEFAULT)`);
+    await runTwice(c, [...sync.drop, ...d.dropColumn('stock', 'quantity')]);
+    await c.db.query(`INSERT INTO stock (id) VALUES (8)`);
+    expect(await c.db.query(`SELECT id, qty FROM stock WHERE id > 5 ORDER BY id`)).toEqual([{ id: 6, qty: 7 }, { id: 7, qty: 1 }, { id: 8, qty: 1 }]);
+    expect(await col(c, 'stock', 'qty')).toMatchObject({ nullable: false, default: '1' });
+  });
+
   it('removes a default computed from the new column before a rollback drops that column', async () => {
     await c.db.query(`CREATE TABLE acct (id int PRIMARY KEY, owner varchar(20) NOT NULL)`);
     await introspect(c);

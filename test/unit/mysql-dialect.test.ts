@@ -120,7 +120,7 @@ const probeSchema = () =>
       foreignKeys: [{ name: 'fk', columns: ['c'], refTable: 'p', refColumns: ['id'], onDelete: null }],
     },
   ]);
-const triggerSteps = (t: TriggerSteps) => [...t.create, ...t.drop];
+const triggerSteps = (t: TriggerSteps) => [...t.create, ...t.drop, ...(t.settle ?? []), ...(t.unsettle ?? [])];
 
 /** Every method of the DDL vocabulary, called on `probeSchema` where it has something to do (several ways where it has several). */
 const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
@@ -150,7 +150,12 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   addCheck: (d) => d.addCheck('t', 'ck2', '`c` > 1'),
   validateConstraint: (d) => [...d.validateConstraint('t', 'ck'), ...d.validateConstraint('t', 'fk')],
   dropConstraint: (d) => [...d.dropConstraint('t', 'fk'), ...d.dropConstraint('t', 'ck')],
-  syncTrigger: (d) => triggerSteps(d.syncTrigger({ name: 'xc_sync_1', table: 't', oldColumn: 'name', newColumn: 'label', up: '`name`', down: '`label`', oldDefault: null, columns: ['id', 'c', 'name', 'label'] })),
+  syncTrigger: (d) => [
+    ...triggerSteps(d.syncTrigger({ name: 'xc_sync_1', table: 't', oldColumn: 'name', newColumn: 'label', up: '`name`', down: '`label`', oldDefault: null, columns: ['id', 'c', 'name', 'label'] })),
+    // A NOT NULL copy whose old column keeps its default: the INSERT trigger is replaced once the placeholder is gone.
+    ...triggerSteps(d.syncTrigger({ name: 'xc_sync_2', table: 't', oldColumn: 'name', newColumn: 'n', up: 'CAST(`name` AS SIGNED)', down: '`n`', oldDefault: "'0'", oldKeepsDefault: true, newNullable: false, newType: 'bigint', columns: ['id', 'c', 'name', 'n'] })),
+  ],
+  keepsDefaultThroughSync: 'a decision, no steps',
   fillTrigger: (d) => triggerSteps(d.fillTrigger({ name: 'xc_fill_1', table: 't', column: 'c', expr: '1', columns: ['id', 'c', 'name'] })),
   convertTrigger: (d) => triggerSteps(d.convertTrigger({ name: 'xc_down_1', table: 't', constraint: 'ck', test: { kind: 'check', expression: '`c` > 0' }, set: [{ column: 'c', expr: '1' }], columns: ['id', 'c', 'name'] })),
   fillBeforeTriggers: (d) => d.fillBeforeTriggers({ table: 't', set: { c: '1' }, key: ['id'] }),

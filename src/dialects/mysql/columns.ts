@@ -162,7 +162,9 @@ export function syncTrigger(c: MysqlCompiler, spec: SyncTriggerSpec): TriggerSte
   // The old column's type comes with the spec now (its copy planned it); the model's is the fallback for a spec without.
   // The placeholder the new column is added with (addColumn), not registered yet: the trigger is planned before the column.
   const oldType = spec.oldType ?? c.model.column(spec.table, spec.oldColumn)?.type;
-  const steps = mysqlSyncTrigger(spec, oldType, spec.newType === undefined ? undefined : placeholderFor(spec.newType));
+  // The new column holds a placeholder until the expand drops its default where it is added NOT NULL (columnCopy).
+  const value = spec.newType !== undefined && spec.newNullable === false && oldColumnNeedsDefault(c, spec) ? placeholderFor(spec.newType) : undefined;
+  const steps = mysqlSyncTrigger(spec, oldType, value === undefined ? undefined : { value, replaceable: c.f.mariadb });
   // Removing the trigger is not atomic with dropping the old column: new writers that omit a NOT NULL old column would fail
   // in between. Give it a default first: its old default, else one computed from the new column (dropped with the column at contract;
   // on rollback, dropColumn of the new column removes it again).

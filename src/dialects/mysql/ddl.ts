@@ -31,7 +31,7 @@ import { mysqlConvertTrigger, mysqlFillTrigger } from './triggers.js';
 import { currentTimestampAt, mysqlCompiler, type MysqlFeatures } from './compiler.js';
 import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, restoreTableName } from './tables.js';
 import { renameConstraint } from './renames.js';
-import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, letWritesOmit, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
+import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, letWritesOmit, placeholderFor, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
 import { alterColumnInCatalog, instantVarcharWidening, swapColumns } from './inplace.js';
@@ -113,6 +113,8 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
       if (hasTemporaryDefault(c, spec)) planned().addSyncDefault(spec.table, spec.newColumn, spec.oldColumn);
       return steps;
     },
+    // MariaDB replaces the INSERT trigger that reads the placeholder in one statement (CREATE OR REPLACE TRIGGER).
+    keepsDefaultThroughSync: (type, storedNotNull) => c.f.mariadb || !storedNotNull || placeholderFor(type) === undefined,
     fillTrigger: (spec) => mysqlFillTrigger(spec),
     convertTrigger(spec) {
       // A check xc added is a trigger pair (no CHECK constraint), which would refuse the row before this one converted it.

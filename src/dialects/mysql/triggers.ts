@@ -87,28 +87,55 @@ const same = (c: string) => `CAST(NEW.${q(c)} AS BINARY) <=> CAST(OLD.${q(c)} AS
  * `oldType` picks that last comparison: byte for byte for text (as `same`),
  * by value otherwise (a DECIMAL 0.00 equals a down giving 0).
  */
-export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, newPlaceholder?: string): TriggerSteps {
+export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placeholder?: { value: string; replaceable: boolean }): TriggerSteps {
   const row = (e: string) => rewriteColumns(e, s.columns, 'NEW.');
   const o = `NEW.${q(s.oldColumn)}`;
   const n = `NEW.${q(s.newColumn)}`;
   const up = `SET ${n} = (${row(s.up)});`;
   const down = `SET ${o} = (${row(s.down)});`;
-  // An old column the server sets on UPDATE keeps its default (SyncTriggerSpec.oldAutoUpdated): the server applies it.
-  const applyDefault = s.oldDefault === null || s.oldAutoUpdated ? '' : `  IF ${o} IS NULL AND ${n} IS NULL THEN SET ${o} = (${row(s.oldDefault)}); END IF;\n`;
+  // An old column the server sets on UPDATE always keeps its default (SyncTriggerSpec.oldAutoUpdated).
+  const keeps = s.oldDefault !== null && (s.oldKeepsDefault === true || s.oldAutoUpdated === true);
+  const applyDefault = s.oldDefault === null || keeps ? '' : `  IF ${o} IS NULL AND ${n} IS NULL THEN SET ${o} = (${row(s.oldDefault)}); END IF;\n`;
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
   // Both set on INSERT: where the old column keeps its default, only the new version names the new column — but for
   // the new column's placeholder, which an old writer's row gets until the expand removes it right after this trigger
-  // is made (columns.ts addColumn; a crash in between keeps it until the expand runs again): that is "not given". An
-  // ON UPDATE column is a date and time: its placeholder, 1970-01-02 00:00:00, is no time a new version writes.
-  const bothSet = !s.oldAutoUpdated ? '' : `${newPlaceholder === undefined ? '' : `\n  ELSEIF ${n} <=> ${newPlaceholder} THEN ${up}`}\n  ELSE ${down}`;
-  const insert = `${applyDefault}  IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}\n  ELSEIF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}${bothSet}\n  END IF;`;
+  // is made (columns.ts addColumn; a crash in between keeps it until the expand runs again): that is "not given".
+  // Once it is gone, `settle` replaces the INSERT trigger by one without that test, so a new writer may write the
+  // placeholder's value. Where it cannot (MySQL 8), only an ON UPDATE column keeps its default and that test: its
+  // placeholder, 1970-01-02 00:00:00, is no time a new version writes.
+  const bothSet = (readsPlaceholder: boolean) => (!keeps ? '' : `${readsPlaceholder && placeholder ? `\n  ELSEIF ${n} <=> ${placeholder.value} THEN ${up}` : ''}\n  ELSE ${down}`);
+  const insert = (readsPlaceholder: boolean) =>
+    guarded(s.name, `${applyDefault}  IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}\n  ELSEIF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}${bothSet(readsPlaceholder)}\n  END IF;`);
   const agrees = oldType === undefined || isTextType(oldType) ? `CAST(${o} AS BINARY) <=> CAST((${row(s.down)}) AS BINARY)` : `${o} <=> (${row(s.down)})`;
   // Where the server's ON UPDATE moved the old column in the same UPDATE that named the new one, the new one wins.
   const changed = s.oldAutoUpdated
     ? `  IF NOT (${same(s.newColumn)}) THEN ${down}\n  ELSEIF NOT (${same(s.oldColumn)}) THEN ${up}\n`
     : `  IF NOT (${same(s.oldColumn)}) AND ${same(s.newColumn)} THEN ${up}\n  ELSEIF NOT (${same(s.newColumn)}) AND ${same(s.oldColumn)} THEN ${down}\n`;
   const update = `${changed}  ELSEIF ${n} IS NULL THEN ${s.newNullable === false ? up : `IF NOT (${agrees}) THEN ${up} END IF;`}\n  END IF;`;
-  return pair(s.name, s.table, { i: guarded(s.name, insert), u: guarded(s.name, update) }, `keeps ${s.oldColumn} and ${s.newColumn} in sync`);
+  const steps = pair(s.name, s.table, { i: insert(true), u: guarded(s.name, update) }, `keeps ${s.oldColumn} and ${s.newColumn} in sync`);
+  if (keeps && placeholder?.replaceable) {
+    steps.settle = [replaceInsertTrigger(s.name, s.table, insert(false), `keeps ${s.oldColumn} and ${s.newColumn} in sync, ${s.newColumn}'s placeholder gone`)];
+    steps.unsettle = [replaceInsertTrigger(s.name, s.table, insert(true), `keeps ${s.oldColumn} and ${s.newColumn} in sync, reading ${s.newColumn}'s placeholder as not given again`)];
+  }
+  return steps;
+}
+
+/**
+ * MariaDB's CREATE OR REPLACE TRIGGER: one statement under the table's metadata lock, so no write meets neither
+ * trigger. The replacement runs after the table's other triggers, as the original did when it was just made.
+ */
+function replaceInsertTrigger(name: string, table: string, body: string, what: string): Step {
+  const trigger = triggerName(name, 'i');
+  return {
+    sql: `CREATE OR REPLACE TRIGGER ${q(trigger)} BEFORE INSERT ON ${q(table)} FOR EACH ROW\n${body}`,
+    description: `replace trigger ${trigger} on ${table} (${what}, on INSERT)`,
+    lock: lock(table),
+    transactional: false,
+    tables: [table],
+    // The server keeps a body as written: done once it is this one (again after a crash would move it after later
+    // triggers), or when there is none to replace (a rollback of an expand that stopped before making it).
+    probe: `SELECT NOT EXISTS(${triggerExists(trigger)} AND NOT (ACTION_STATEMENT <=> ${literal(body)})) AS done`,
+  };
 }
 
 /**

@@ -160,6 +160,8 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(sql, `drop column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied], { removes: object('column', table, column) })];
     },
 
+    // Expand is one transaction and the new column is added nullable: no placeholder for a trigger to tell apart.
+    keepsDefaultThroughSync: () => true,
     setDefault(table, column, expr) {
       const action = expr === null ? 'DROP DEFAULT' : `SET DEFAULT ${expr}`;
       const sql = `ALTER TABLE IF EXISTS ${q(table)} ALTER COLUMN ${q(column)} ${action}`;

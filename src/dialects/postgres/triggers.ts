@@ -122,9 +122,10 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
  * read off the row, and `up`/`down` convert NULL like any other value:
  *
  * - INSERT with one side NULL: it is computed from the other (`up` old → new,
- *   `down` new → old). With both NULL, the old default (removed from the
- *   column, applied here so it never overwrites a value the new version
- *   wrote) fills the old side first; if that leaves both NULL, the row is
+ *   `down` new → old); with both set where the old column keeps its default,
+ *   the new side wins (only the new version names the new column; the old
+ *   one got its default). With both NULL (a default that moved into the
+ *   trigger applied first), the row is
  *   read as the new version writing NULL (old := down) unless the new column
  *   may not hold NULL or down gives NULL too, then as the old version writing
  *   NULL (new := up). Either way one side is the conversion of the other.
@@ -143,7 +144,9 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
   const n = `NEW.${q(s.newColumn)}`;
   const up = `${n} := ${rowValue(q, s.up, s.columns)};`;
   const down = `${o} := ${rowValue(q, s.down, s.columns)};`;
-  const applyDefault = s.oldDefault === null ? '' : `\n    IF ${o} IS NULL AND ${n} IS NULL THEN ${o} := ${s.oldDefault}; END IF;`;
+  const applyDefault = s.oldDefault === null || s.oldKeepsDefault ? '' : `\n    IF ${o} IS NULL AND ${n} IS NULL THEN ${o} := ${s.oldDefault}; END IF;`;
+  // The old column applies its own default: only the new version names the new column, which then wins.
+  const bothSet = s.oldKeepsDefault && s.oldDefault !== null ? `\n    ELSE ${down}` : '';
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
   // down(row) assigned to a copy of the row takes the old column's type, as the backfill's CAST does.
   const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns)};\n    IF CAST(${o} AS text) IS DISTINCT FROM CAST(_xc_conv.${q(s.oldColumn)} AS text) THEN ${up} END IF;`;
@@ -152,7 +155,7 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
   const body = `  IF TG_OP = 'INSERT' THEN${applyDefault}
     IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}
     ELSIF ${n} IS NULL THEN ${up}
-    ELSIF ${o} IS NULL THEN ${down}
+    ELSIF ${o} IS NULL THEN ${down}${bothSet}
     END IF;
   ELSIF ${oldChanged} AND NOT ${newChanged} THEN ${up}
   ELSIF ${newChanged} AND NOT ${oldChanged} THEN ${down}
