@@ -21,7 +21,7 @@ import type { OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext } from './types.js';
 import { columnsOf, exprCheck, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
-import { changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
+import { carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
 import { referencingKeys, shadowKeyIssues } from './shadowKeys.js';
@@ -50,11 +50,6 @@ export function needsShadow(spec: Spec, old: ColumnModel, ddl: Pick<Ddl, 'change
 function upIsColumn(spec: Spec, dialect: Pick<Dialect, 'quote'>): boolean {
   const variants = typeof spec.up === 'string' ? [spec.up] : Object.values(spec.up ?? {});
   return variants.length > 0 && variants.every((e) => e !== undefined && [spec.column, dialect.quote(spec.column)].includes(e.trim()));
-}
-/** A new character type keeps the column's own collation unless it names one (alterColumn changes what it is asked to). */
-export function carriedType(type: string, old: ColumnModel): string {
-  const textual = /^\s*(national\s+)?(character|char|varchar|nchar|nvarchar|bpchar|text|tinytext|mediumtext|longtext|citext|enum|set)\b/i.test(type);
-  return old.collation && textual && !/\b(collate|character\s+set|charset)\b/i.test(type) ? `${type} ${old.collation}` : type;
 }
 const oldColumn = (model: SchemaModel, spec: Spec) => model.table(spec.table)?.columns.find((c) => c.name === spec.column);
 const shadowed = (spec: Spec, { model, dialect }: Pick<ValidateContext, 'model' | 'dialect'>) => {

@@ -38,6 +38,11 @@ export function changesType(type: string | undefined, old: Pick<ColumnModel, 'ty
   return type !== undefined && type.trim().toLowerCase() !== old.type.trim().toLowerCase();
 }
 
+/** A new character type keeps the column's own collation unless it names one (alterColumn changes what it is asked to). */
+export function carriedType(type: string, old: ColumnModel): string {
+  const textual = /^\s*(national\s+)?(character|char|varchar|nchar|nvarchar|bpchar|text|tinytext|mediumtext|longtext|citext|enum|set)\b/i.test(type);
+  return old.collation && textual && !/\b(collate|character\s+set|charset)\b/i.test(type) ? `${type} ${old.collation}` : type;
+}
 /**
  * The new column's default from contract on: the one given, else the old
  * column's; converted to the new type when the type changes (a text default
@@ -53,7 +58,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   const q = (id: string) => ctx.dialect.quote(id);
   const t = ctx.model.table(c.table)!;
   const old = t.columns.find((col) => col.name === c.from)!;
-  const type = c.type ?? old.type;
+  // The column's own collation comes along (PostgreSQL keeps it apart from the type; MySQL's type spells it).
+  const type = carriedType(c.type ?? old.type, old);
   const nullable = c.nullable ?? old.nullable;
   const newDefault = copiedDefault(c, old, ddl);
   // Added NOT NULL where both shapes forbid NULL (MySQL: with a placeholder default until the trigger fills it).

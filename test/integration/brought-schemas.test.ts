@@ -285,6 +285,76 @@ for (const target of targets) {
       expect(triggers[0]!.body).not.toMatch(/<=> 0/);
     });
 
+    it('renamed and copied string columns keep their own collation, and so their unique keys keep their meaning', async () => {
+      const s = await setup(
+        target,
+        pg
+          ? [
+              `CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`,
+              `CREATE TABLE acct (id int PRIMARY KEY, login varchar(30) COLLATE ci NOT NULL, handle varchar(30) COLLATE "C")`,
+              `CREATE UNIQUE INDEX acct_login_key ON acct (login)`,
+              `INSERT INTO acct VALUES (1, 'Alice', 'a'), (2, 'bob', 'B')`,
+            ]
+          : [
+              `CREATE TABLE acct (id int PRIMARY KEY, login varchar(30) NOT NULL, handle varchar(30) CHARACTER SET latin1 COLLATE latin1_bin, UNIQUE KEY acct_handle_key (handle))`,
+              `INSERT INTO acct VALUES (1, 'Alice', 'x'), (2, 'bob', 'X')`,
+            ],
+        'xc_brought',
+      );
+      await s.write('0001_names', { renameColumn: { table: 'acct', from: 'login', to: 'username' } }, { alterColumn: { table: 'acct', column: 'handle', to: 'nick', type: 'varchar(60)' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_names');
+      await s.xc.contract();
+      const collations = await s.db.query<{ c: string; k: string }>(
+        pg
+          ? `SELECT attname AS c, collname AS k FROM pg_attribute JOIN pg_collation ON pg_collation.oid = attcollation WHERE attrelid = 'acct'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`
+          : `SELECT column_name AS c, collation_name AS k FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'acct' AND collation_name IS NOT NULL ORDER BY ordinal_position`,
+      );
+      const tableDefault = pg ? 'default' : (await s.db.query<{ k: string }>(`SELECT table_collation AS k FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'acct'`))[0]!.k;
+      expect(collations).toEqual([{ c: 'username', k: pg ? 'ci' : tableDefault }, { c: 'nick', k: pg ? 'C' : 'latin1_bin' }]);
+      // The key compares as it did: case-insensitively on PostgreSQL's username, byte for byte on MariaDB's nick.
+      if (pg) await expect(s.db.query(`INSERT INTO acct VALUES (3, 'ALICE', 'c')`)).rejects.toThrow(/duplicate key/);
+      else {
+        await s.db.query(`INSERT INTO acct VALUES (3, 'carl', 'Y'), (4, 'dan', 'y')`);
+        await expect(s.db.query(`INSERT INTO acct VALUES (5, 'eve', 'x')`)).rejects.toThrow(/Duplicate entry/);
+      }
+    });
+
+    it.skipIf(!pg)('a change = calls no change is one: interval, unscaled numeric, -0, case under a nondeterministic collation; both ways, and a derived column follows', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`,
+          `CREATE TABLE plans (id int PRIMARY KEY, period interval NOT NULL, price numeric, ratio float8, name varchar(20) COLLATE ci, tag text COLLATE ci)`,
+          `INSERT INTO plans VALUES (1, '1 mon', 1.0, 0, 'bob', 'bob'), (2, '1 day', 5, 1, 'ann', 'ann')`,
+        ],
+        'xc_brought',
+      );
+      await s.write(
+        '0001_rename',
+        { renameColumn: { table: 'plans', from: 'period', to: 'billing_period' } },
+        { renameColumn: { table: 'plans', from: 'price', to: 'cost' } },
+        { renameColumn: { table: 'plans', from: 'ratio', to: 'factor' } },
+        { renameColumn: { table: 'plans', from: 'name', to: 'title' } },
+        { addColumn: { table: 'plans', column: { name: 'tag_x', type: 'text' }, up: "tag || '!'" } },
+      );
+      await s.xc.apply();
+      // The old version, then the new one, each writing what = calls equal to what the row holds.
+      await s.db.query(`UPDATE plans SET period = '30 days', price = 1.000, ratio = '-0', name = 'BOB', tag = 'BOB' WHERE id = 1`);
+      await s.db.query(`UPDATE plans SET billing_period = '24 hours', cost = 5.00, factor = 1, title = 'ANN' WHERE id = 2`);
+      const row = `SELECT id, period::text AS p, billing_period::text AS bp, price::text AS pr, cost::text AS co, ratio::text AS r, factor::text AS f, name AS n, title AS t, tag_x AS x FROM plans ORDER BY id`;
+      expect(await s.db.query(row)).toEqual([
+        { id: 1, p: '30 days', bp: '30 days', pr: '1.000', co: '1.000', r: '-0', f: '-0', n: 'BOB', t: 'BOB', x: 'BOB!' },
+        { id: 2, p: '24:00:00', bp: '24:00:00', pr: '5.00', co: '5.00', r: '1', f: '1', n: 'ANN', t: 'ANN', x: 'ann!' },
+      ]);
+      await record(s.xc, '0001_rename');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, billing_period::text AS bp, cost::text AS co, factor::text AS f, title AS t, tag_x AS x FROM plans ORDER BY id`)).toEqual([
+        { id: 1, bp: '30 days', co: '1.000', f: '-0', t: 'BOB', x: 'BOB!' },
+        { id: 2, bp: '24:00:00', co: '5.00', f: '1', t: 'ANN', x: 'ann!' },
+      ]);
+    });
+
     it('a check added, its table renamed, then its column renamed, retyped in place and the check dropped: enforced once, as long as it exists, writes go on', async () => {
       const s = await setup(target, [], 'xc_brought');
       const steps: [string, unknown][] = [

@@ -44,17 +44,20 @@ describe('PostgreSQL trigger bodies: a column as up/down', () => {
 });
 
 describe('PostgreSQL: how a change of a value is told', () => {
-  it('by IS DISTINCT FROM where = is sameness, by the text for any other type (json, point, box, enums)', () => {
-    for (const t of ['integer', 'bigint', 'numeric(10,2)', 'character varying(40)', 'text COLLATE "C"', 'timestamp with time zone', 'jsonb', 'uuid', 'integer[]', 'boolean']) {
-      expect(hasValueEquality(t), t).toBe(true);
+  it('by IS DISTINCT FROM where = is sameness; strings under "C", floats by their bytes, any other type by its text (json, point, box, interval, enums)', () => {
+    for (const t of ['integer', 'bigint', 'numeric(10,2)', 'timestamp with time zone', 'jsonb', 'uuid', 'integer[]', 'boolean']) expect(hasValueEquality(t), t).toBe(true);
+    // '1 mon' = '30 days', 1.0 = 1.000 (no scale), 0 = -0, and 'bob' = 'BOB' under a nondeterministic collation.
+    for (const t of ['json', 'point', 'box', 'circle', 'xml', 'json[]', 'mood', 'public.my_domain', 'interval', 'numeric', 'double precision', 'real', 'character varying(40)', 'text COLLATE "C"', undefined]) {
+      expect(hasValueEquality(t), String(t)).toBe(false);
     }
-    for (const t of ['json', 'point', 'box', 'circle', 'xml', 'json[]', 'mood', 'public.my_domain', undefined]) expect(hasValueEquality(t), String(t)).toBe(false);
-    expect(valuesDiffer('a', 'b', 'json')).toBe('CAST(a AS text) IS DISTINCT FROM CAST(b AS text)');
+    expect(valuesDiffer('a', 'b', 'json')).toBe('CAST(a AS text) COLLATE "C" IS DISTINCT FROM CAST(b AS text) COLLATE "C"');
     expect(valuesDiffer('a', 'b', 'bigint')).toBe('a IS DISTINCT FROM b');
+    expect(valuesDiffer('a', 'b', 'varchar(40)')).toBe('(a) COLLATE "C" IS DISTINCT FROM (b) COLLATE "C"');
+    expect(valuesDiffer('a', 'b', 'float8')).toBe('float8send(a) IS DISTINCT FROM float8send(b)');
   });
   it('in the sync trigger, per column', () => {
     const sql = fnOf(pgSyncTrigger(q, { name: 'xc_t', table: 't', oldColumn: 'body', newColumn: 'n', up: 'body', down: 'n', oldDefault: null, columns: ['id', 'body', 'n'], oldType: 'json', newType: 'integer' }));
-    expect(sql).toContain('(CAST(NEW."body" AS text) IS DISTINCT FROM CAST(OLD."body" AS text))');
+    expect(sql).toContain('(CAST(NEW."body" AS text) COLLATE "C" IS DISTINCT FROM CAST(OLD."body" AS text) COLLATE "C")');
     expect(sql).toContain('(NEW."n" IS DISTINCT FROM OLD."n")');
   });
   it('pins TimeZone, DateStyle and IntervalStyle only where a date or time is converted', () => {

@@ -184,28 +184,50 @@ export function dollarTag(body: string): string {
 export const BYPASS_SETTING = 'xc.bypass';
 
 /**
- * Types whose `=` is sameness of value, so `IS DISTINCT FROM` tells a changed value. Any other type is
- * compared by its text form (`valuesDiffer`): json, point, xml and others have no `=` at all (an UPDATE of
- * such a row would fail), and box or circle have one that compares areas (a change to a box of the same
- * area would look like no change). Enums and domains are compared as text too: correct, a little slower.
+ * How a change of a value of each type is told (`valuesDiffer`). `IS DISTINCT FROM` where `=` is sameness;
+ * strings under the "C" collation (a nondeterministic one calls 'bob' and 'BOB' equal); floats by their
+ * binary form (0 = -0); any other type by its text form: json, point, xml and others have no `=` at all (an
+ * UPDATE of such a row would fail), box or circle one that compares areas, interval one that calls '1 mon'
+ * and '30 days' equal, numeric without a scale one that calls 1.0 and 1.000 equal. Enums and domains are
+ * compared as text too: correct, a little slower.
  */
 const VALUE_EQUALITY =
-  /^(smallint|integer|int|int2|int4|int8|bigint|numeric|decimal|real|float4|float8|double precision|float|boolean|bool|text|varchar|character varying|character|char|bpchar|name|bytea|date|time|timetz|timestamp|timestamptz|time with(out)? time zone|timestamp with(out)? time zone|interval|uuid|jsonb|inet|cidr|macaddr|macaddr8|money|bit|bit varying|varbit|oid)$/;
+  /^(smallint|integer|int|int2|int4|int8|bigint|numeric\(.*\)|decimal\(.*\)|boolean|bool|bytea|date|time|timetz|timestamp|timestamptz|time with(out)? time zone|timestamp with(out)? time zone|uuid|jsonb|inet|cidr|macaddr|macaddr8|money|bit|bit varying|varbit|oid)$/;
+const STRINGS = /^(text|varchar|character varying|character|char|bpchar|name)$/;
+const FLOATS = /^(real|float4|float8|double precision|float)$/;
 
-export function hasValueEquality(type: string | undefined): boolean {
-  if (type === undefined) return false;
-  const base = type
+function comparison(type: string | undefined): 'value' | 'string' | 'float' | 'text' {
+  if (type === undefined) return 'text';
+  const spelled = type
     .toLowerCase()
     .replace(/\s+collate\s[\s\S]*$/, '')
-    .replace(/\(\s*\d+\s*(,\s*\d+\s*)?\)/g, '')
     .replace(/(\[\d*\])+$/, '')
     .replace(/^pg_catalog\./, '')
     .replace(/\s+/g, ' ')
     .trim();
-  return VALUE_EQUALITY.test(base);
+  // A scale fixes how a numeric is written; other typmods (lengths, precisions) do not change how `=` compares.
+  const base = /^(numeric|decimal)\s*\(\s*\d+\s*,\s*\d+\s*\)$/.test(spelled) ? spelled : spelled.replace(/\s*\(\s*\d+\s*(,\s*\d+\s*)?\)/g, '');
+  if (VALUE_EQUALITY.test(base)) return 'value';
+  if (STRINGS.test(base)) return 'string';
+  if (FLOATS.test(base) && !/\[/.test(type)) return 'float';
+  return 'text';
+}
+
+/** Whether `IS DISTINCT FROM` alone tells a change of a value of `type`, as it is (no collation, cast or text form needed). */
+export function hasValueEquality(type: string | undefined): boolean {
+  return comparison(type) === 'value';
 }
 
 /** SQL true when `a` and `b`, both of `type`, differ (NULL against a value included). */
 export function valuesDiffer(a: string, b: string, type: string | undefined): string {
-  return hasValueEquality(type) ? `${a} IS DISTINCT FROM ${b}` : `CAST(${a} AS text) IS DISTINCT FROM CAST(${b} AS text)`;
+  switch (comparison(type)) {
+    case 'value':
+      return `${a} IS DISTINCT FROM ${b}`;
+    case 'string':
+      return `(${a}) COLLATE "C" IS DISTINCT FROM (${b}) COLLATE "C"`;
+    case 'float':
+      return `float8send(${a}) IS DISTINCT FROM float8send(${b})`;
+    default:
+      return `CAST(${a} AS text) COLLATE "C" IS DISTINCT FROM CAST(${b} AS text) COLLATE "C"`;
+  }
 }

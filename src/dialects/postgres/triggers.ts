@@ -54,7 +54,8 @@ function rowColumn(expr: string, columns: string[]): string | undefined {
 }
 
 /** Unchanged by this UPDATE, compared as text: every type has a text form, not every type has `=` (json). */
-const unchanged = (q: Quote, c: string) => `CAST(NEW.${q(c)} AS text) IS NOT DISTINCT FROM CAST(OLD.${q(c)} AS text)`;
+// By text, under "C": a nondeterministic collation would call 'bob' → 'BOB' no change.
+const unchanged = (q: Quote, c: string) => `CAST(NEW.${q(c)} AS text) COLLATE "C" IS NOT DISTINCT FROM CAST(OLD.${q(c)} AS text) COLLATE "C"`;
 
 /** Types whose conversions read the session's TimeZone, DateStyle or IntervalStyle, and SQL that does. */
 const TEMPORAL_TYPE = /\b(date|time|timetz|timestamp|timestamptz|interval)\b/i;
@@ -149,7 +150,7 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
   const bothSet = s.oldKeepsDefault && s.oldDefault !== null ? `\n    ELSE ${down}` : '';
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
   // down(row) assigned to a copy of the row takes the old column's type, as the backfill's CAST does.
-  const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns)};\n    IF CAST(${o} AS text) IS DISTINCT FROM CAST(_xc_conv.${q(s.oldColumn)} AS text) THEN ${up} END IF;`;
+  const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns)};\n    IF CAST(${o} AS text) COLLATE "C" IS DISTINCT FROM CAST(_xc_conv.${q(s.oldColumn)} AS text) COLLATE "C" THEN ${up} END IF;`;
   const oldChanged = `(${valuesDiffer(o, `OLD.${q(s.oldColumn)}`, s.oldType)})`;
   const newChanged = `(${valuesDiffer(n, `OLD.${q(s.newColumn)}`, s.newType)})`;
   const body = `  IF TG_OP = 'INSERT' THEN${applyDefault}
