@@ -71,9 +71,10 @@ export class DataModel {
     const row: Row = t.rows.get(id) ?? new Map();
     const before = plain(row);
     const links = this.links.filter((l) => l.table === t);
-    // On INSERT the trigger cannot tell an explicit NULL from "not given" (README, Dual-write triggers): the same.
-    // The same holds for a column an in-flight addColumn fills from `up`, or a dropColumn from `down`.
-    const filled = (l: Link) => (l.kind === 'copy' ? [l.from, l.to] : (l.kind === 'fill' && l.up) || (l.kind === 'dropfill' && l.down) ? [l.col] : []);
+    // On INSERT the trigger cannot tell an explicit NULL in the new column from "not given" (README, Dual-write
+    // triggers): the same. The old column keeps its default, so a NULL written there is NULL. The same holds for a
+    // column an in-flight addColumn fills from `up`, or a dropColumn from `down`.
+    const filled = (l: Link) => (l.kind === 'copy' ? [l.to] : (l.kind === 'fill' && l.up) || (l.kind === 'dropfill' && l.down) ? [l.col] : []);
     const copied = new Set(links.flatMap(filled));
     const set = new Set(Object.keys(values).filter((k) => !(insert && values[k] === null && copied.has(k))));
     const wasSoft = new Set([...row].flatMap(([k, c]) => (c.soft ? [k] : [])));
@@ -103,7 +104,7 @@ export class DataModel {
     if (insert) {
       for (const l of links) {
         if (l.kind === 'copy' && !set.has(l.from)) {
-          // Both sides NULL: the old default fills the old side, the new is up of it (every generated down(NULL) is NULL).
+          // Neither side given: the old column's default, the new is up of it.
           derive(l, l.from, l.fromDefault ?? null);
           derive(l, l.to, evalEx(l.up, plain(row)), softIn(l.up));
         }
@@ -151,13 +152,7 @@ export class DataModel {
         t.columns.set(a.to, { ...old, name: a.to, type, domain: 'domain' in a ? a.domain : old.domain, nullable: true, default: undefined });
         const link: Link = { m, kind: 'copy', table: t, from: a.column, to: a.to, up: a.up, down: a.down, fromDefault: old.default };
         this.links.push(link);
-        for (const row of t.rows.values()) {
-          // A NULL written while the trigger was being installed may have become the default (see write()).
-          if (row.get(a.column)?.v === null && old.default !== undefined) row.set(a.column, { v: null, soft: true });
-          row.set(a.to, { v: evalEx(a.up, plain(row)), soft: true });
-        }
-        // The old column's default moves into the trigger for the duration of dual-write.
-        old.default = undefined;
+        for (const row of t.rows.values()) row.set(a.to, { v: evalEx(a.up, plain(row)), soft: true });
       } else if ('dropColumn' in op) {
         const t = this.resolve(op.dropColumn.table)!;
         const c = t.columns.get(op.dropColumn.column);
@@ -245,11 +240,7 @@ export class DataModel {
   /** Rollback of migration `m` (before contract): what its expand added goes, the old shape is whole again. */
   rollback(m: number, ops: GenOp[]): void {
     for (const l of this.links.filter((x) => x.m === m)) {
-      if (l.kind === 'copy') {
-        dropColumn(l.table, l.to);
-        const old = l.table.columns.get(l.from);
-        if (old) old.default = l.fromDefault;
-      }
+      if (l.kind === 'copy') dropColumn(l.table, l.to);
       if (l.kind === 'fill') dropColumn(l.table, l.col);
       if (l.kind === 'dropfill' && l.lifted) l.table.columns.get(l.col)!.nullable = false;
       if (l.kind === 'nullable') {
