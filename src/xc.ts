@@ -24,7 +24,7 @@ import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlig
 import { blockersFor, gatherEvidence } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
-import { assertKnownLevel, defaultLevel, idsIfAny, type KnownMigrations } from './gate/levels.js';
+import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, type KnownMigrations } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
 
 type Engine = typeof import('./engine/planner.js') & typeof import('./engine/lifecycle.js') & typeof import('./engine/describe.js');
@@ -223,7 +223,7 @@ class XcImpl implements Xc {
         if (!row || isUnstarted(row.phase)) {
           // Planned again where an earlier migration of this run has changed the catalog since `plans`.
           const plan = outcomes.length > 0 ? (await this.planPending(ctx, { files: [f], rows: loaded.rows }, f.id)).get(f.id) : plans.get(f.id);
-          row = { ...(await begin(ctx, f, plan ?? plans.get(f.id)!, from)), checksum: f.checksum, description: null, definition: f.definition, lastError: null, updatedAt: null };
+          row = { ...(await begin(ctx, f, plan ?? plans.get(f.id)!, from)), checksum: f.checksum, description: null, definition: f.definition, lastError: null, updatedAt: null, expandedAt: null };
           loaded.rows.set(f.id, row);
         }
         const rows = await advance(ctx, row, opts.to ?? 'backfill');
@@ -280,16 +280,22 @@ class XcImpl implements Xc {
           throw new RefusedError(`${row.id} is ${row.phase}; it must be backfilled before it (and anything after it) can be contracted — ${nextStep(row)}`, { migration: row.id });
         }
         // A migration already contracting has passed the gate: finishing it is always right.
-        const blockers = awaitsContract(row.phase) ? blockersFor(row.id, evidence!) : [];
-        if (blockers.length > 0 && !opts.force) {
-          throw new RefusedError(`contract of ${row.id} refused: the old shape is still needed\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}\n(use --force --reason TEXT to override; it is logged)`, {
+        const gated = awaitsContract(row.phase);
+        const refuse = (blockers: GateBlocker[]) =>
+          new RefusedError(`contract of ${row.id} refused: the old shape is still needed\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}\n(use --force --reason TEXT to override; it is logged)`, {
             migration: row.id,
             blockers,
             contracted: outcomes,
           }, { code: 'gate_refused' });
-        }
+        const blockers = gated ? blockersFor(row.id, evidence!, row.expandedAt) : [];
+        if (blockers.length > 0 && !opts.force) throw refuse(blockers);
+        // Asked again after the verify (what runs may have changed meanwhile), before anything is removed.
+        const again = async () => {
+          const now = blockersFor(row.id, await this.evidence(ctx, loaded), row.expandedAt);
+          if (now.length > 0) throw refuse(now);
+        };
         const from = row.phase;
-        await contract(ctx, row, opts.force && blockers.length > 0 ? { reason: opts.reason!, blockers } : undefined);
+        await contract(ctx, row, opts.force && blockers.length > 0 ? { reason: opts.reason!, blockers } : undefined, gated && !opts.force ? again : undefined);
         outcomes.push({ id: row.id, from, phase: row.phase });
       }
       const waiting = rows[outcomes.length];
@@ -333,19 +339,25 @@ class XcImpl implements Xc {
     // The gate compares ids and phases: the files' names are enough (no parser, no validator); --apply validates them.
     const files = await listMigrations(this.dir);
     let loaded = { files, ...(await this.readState(ctx)) };
-    if (!opts.apply) this.assertReadable(loaded); // --apply completes it
     if (opts.level !== undefined) assertKnownLevel(opts.level, loaded, this.dir);
     const level = opts.level ?? loaded.files.at(-1)?.id ?? null;
-    const applied = opts.apply && level !== null ? ((await this.apply({ id: level })) as RunResult).migrations : [];
+    // Applied only where this build needs something: an older build (a rollback deploy, an overlapping pipeline) lacks
+    // the newer files the state has, which apply refuses; the gate below answers for it.
+    const pending = level !== null && files.some((f) => f.id <= level && !isAtLeastBackfilled(loaded.rows.get(f.id)?.phase ?? 'pending'));
+    const applying = opts.apply === true && pending;
+    if (!applying) this.assertReadable(loaded); // an apply completes it
+    const applied = applying ? ((await this.apply({ id: level! })) as RunResult).migrations : [];
     if (applied.length > 0) loaded = { files, ...(await this.readState(ctx)) };
     const reasons: string[] = [];
+    const missed = missedByBuild(files, loaded.rows);
     for (const id of [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort()) {
       const phase: Phase = loaded.rows.get(id)?.phase ?? 'pending';
-      if (level !== null && id <= level && !isAtLeastBackfilled(phase)) {
+      if (level !== null && id <= level && !missed.has(id) && !isAtLeastBackfilled(phase)) {
         reasons.push(`${id} is ${phase}: this build needs it at least backfilled (${opts.apply ? 'it could not be applied' : 'run `xc check --apply` or `xc apply`'})`);
       }
-      if ((level === null || id > level) && reached(phase, 'contracting')) {
-        reasons.push(`${id} is ${phase}: it removed a shape this build (level ${level ?? 'none'}) still uses — a rollback deploy to it would break`);
+      if ((level === null || id > level || missed.has(id)) && reached(phase, 'contracting')) {
+        const why = missed.has(id) ? 'this build lacks it (merged after the build was cut) and still uses the shape it removed' : `it removed a shape this build (level ${level ?? 'none'}) still uses`;
+        reasons.push(`${id} is ${phase}: ${why} — a rollback deploy to it would break`);
       }
     }
     const who = `${opts.app}@${opts.version}`;
@@ -359,8 +371,10 @@ class XcImpl implements Xc {
       const ctx = await this.context('deploy record');
       const loaded = { files: await idsIfAny(this.dir), ...(await this.readState(ctx)) };
       if (o.level !== undefined) assertKnownLevel(o.level, loaded, this.dir);
-      const { level, warning } = o.level !== undefined ? { level: o.level, warning: undefined } : defaultLevel(loaded, this.dir);
-      const deployment = await recordDeployment(ctx, { ...o, level });
+      const asked = o.level !== undefined ? { level: o.level, warning: undefined } : defaultLevel(loaded, this.dir);
+      const built = levelOfBuild(asked.level, loaded.files, loaded.rows);
+      const warning = [asked.warning, built.warning].filter(Boolean).join('; ');
+      const deployment = await recordDeployment(ctx, { ...o, level: built.level });
       return { ok: true as const, deployment, ...(warning ? { warning } : {}) };
     },
     retire: async (o: { app: string; version: string; env?: string }) => ({ ok: true as const, retired: await retireDeployment(await this.context('deploy retire'), o) }),
@@ -379,7 +393,7 @@ class XcImpl implements Xc {
     this.assertReadable(loaded);
     const progress = loaded.rows.size > 0 ? await withSession(ctx.driver, (s) => ctx.store.allBackfills(s)) : new Map();
     const evidence = loaded.rows.size > 0 ? await this.evidence(ctx, loaded) : null;
-    const blockers = (id: string, phase: Phase): GateBlocker[] => (evidence && awaitsContract(phase) ? blockersFor(id, evidence) : []);
+    const blockers = (id: string, phase: Phase): GateBlocker[] => (evidence && awaitsContract(phase) ? blockersFor(id, evidence, loaded.rows.get(id)?.expandedAt) : []);
     const ids = [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort();
     const files = new Map(loaded.files.map((f) => [f.id, f]));
     return {

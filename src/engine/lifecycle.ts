@@ -89,10 +89,15 @@ export async function convertAgain(ctx: EngineContext, row: Row): Promise<number
 }
 
 /** backfilled → (verified) contracting → contracted. */
-export async function contract(ctx: EngineContext, row: Row, forced?: { reason: string; blockers: unknown[] }): Promise<void> {
+/**
+ * `gate` is asked again once the verify has passed, right before the old shape starts going: the verify of a big
+ * table takes minutes, in which a deployment may be recorded (it throws to refuse).
+ */
+export async function contract(ctx: EngineContext, row: Row, forced?: { reason: string; blockers: unknown[] }, gate?: () => Promise<void>): Promise<void> {
   await recording(ctx, row.id, async () => {
     if (row.phase === 'backfilled') {
       await verifyAgreement(ctx, row.id, row.plan.verify);
+      await gate?.();
       await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'contract' } : { journal: 'contract' });
     }
     if (row.phase === 'contracting') {

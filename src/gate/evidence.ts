@@ -26,6 +26,11 @@ export interface LiveVersion {
   /** When it went live, when the source knows (the blocker's `since`). */
   since?: string;
   /**
+   * When its level was set (recorded, or the instance started; UTC, the database's clock): a migration that began
+   * expanding after that cannot be in its build, whatever its id — a branch merged with an id below the level.
+   */
+  levelSetAt?: string;
+  /**
    * The pipeline recorded this version as rolled out. The gate fails closed:
    * only such a version at or above a migration proves the code that needs
    * its new shape is out.

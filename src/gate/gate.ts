@@ -36,21 +36,26 @@ export async function gatherEvidence(s: Session, ctx: { dialect: Dialect; option
 const below = (level: string | null, id: string) => level === null || level < id;
 const levelText = (level: string | null) => (level === null ? 'an unknown level' : `level ${level}`);
 
-export function blockersFor(migrationId: string, ev: Evidence): GateBlocker[] {
+/**
+ * The blockers of contracting `migrationId`, which began expanding at `expandedAt`. An id is no date: a branch
+ * merged with an id below a live build's level was never in that build. So a version whose level was set (recorded,
+ * started) before the migration began expanding does not count as having it — pipelines expand before they deploy.
+ */
+export function blockersFor(migrationId: string, ev: Evidence, expandedAt?: string | null): GateBlocker[] {
   const real = (level: string | null) => (level !== null && ev.knownLevels.has(level) ? level : null);
   const stated = (level: string | null) => (level !== null && real(level) === null ? `level ${level}, which is no migration of --dir or the state (counted as unknown)` : levelText(level));
-  const blockers: GateBlocker[] = ev.live
-    .filter((v) => below(real(v.level), migrationId))
-    .map((v) => ({
-      kind: v.kind,
-      app: v.app,
-      version: v.version,
-      ...(v.env !== undefined ? { env: v.env } : {}),
-      level: v.level,
-      detail: v.describe(stated(v.level)),
-      ...(v.since !== undefined ? { since: v.since } : {}),
-    }));
-  if (!ev.live.some((v) => v.provesRollout && !below(real(v.level), migrationId))) {
+  const predates = (v: LiveVersion) => expandedAt != null && v.levelSetAt !== undefined && v.levelSetAt < expandedAt;
+  const lacks = (v: LiveVersion) => below(real(v.level), migrationId) || predates(v);
+  const blockers: GateBlocker[] = ev.live.filter(lacks).map((v) => ({
+    kind: v.kind,
+    app: v.app,
+    version: v.version,
+    ...(v.env !== undefined ? { env: v.env } : {}),
+    level: v.level,
+    detail: `${v.describe(stated(v.level))}${below(real(v.level), migrationId) ? '' : `, set before ${migrationId} began expanding: its build cannot have it (an id below its level, merged later)`}`,
+    ...(v.since !== undefined ? { since: v.since } : {}),
+  }));
+  if (!ev.live.some((v) => v.provesRollout && !lacks(v))) {
     blockers.push({ kind: 'no_deployment', level: null, detail: `${noDeploymentText(migrationId)} (${RECORD_HINT})` });
   }
   return blockers;

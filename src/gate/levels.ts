@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { InvalidInputError } from '../errors.js';
 import { listMigrations } from '../migration/files.js';
-import { isAtLeastBackfilled, type Phase } from '../plan/index.js';
+import { isAtLeastBackfilled, isUnstarted, type Phase } from '../plan/index.js';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -62,5 +62,29 @@ export function defaultLevel(loaded: Pick<KnownMigrations, 'files'> & { rows: Re
   return {
     level,
     warning: `no --level given: ${recorded}; ${dir} has newer ${phases}. If this build ships ${newer.length > 1 ? 'them' : 'it'}, run \`xc apply\` and record again with --level ${newer.at(-1)!.id}`,
+  };
+}
+
+/**
+ * Migrations the state has run (in flight or contracted) that a build's folder lacks though it has files on both
+ * sides of them: merged from another branch after the build was cut, with an id below its level. The build never had
+ * them, whatever its level says. (Older ones missing are squashed away; newer ones belong to newer builds.)
+ */
+export function missedByBuild(files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase }>): Set<string> {
+  const ids = new Set(files.map((f) => f.id));
+  const oldest = files[0]?.id;
+  const newest = files.at(-1)?.id;
+  if (oldest === undefined || newest === undefined) return new Set();
+  return new Set([...rows].filter(([id, r]) => !isUnstarted(r.phase) && !ids.has(id) && id > oldest && id < newest).map(([id]) => id));
+}
+
+/** `level` lowered below the first migration the build lacks (missedByBuild): the newest of its own files before it. */
+export function levelOfBuild(level: string | null, files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase }>): { level: string | null; warning?: string } {
+  const gap = [...missedByBuild(files, rows)].sort(byId).find((id) => level !== null && id <= level);
+  if (gap === undefined) return { level };
+  const lowered = files.filter((f) => f.id < gap).at(-1)?.id ?? null;
+  return {
+    level: lowered,
+    warning: `this build's migrations lack ${gap}, which the database has (merged after the build was cut): recorded at ${lowered === null ? 'an unknown level' : `level ${lowered}`}, the newest it has every migration up to, so the gate keeps the shapes ${gap} changes for it`,
   };
 }

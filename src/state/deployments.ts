@@ -21,6 +21,8 @@ export interface InstanceRow {
   pid: number | null;
   /** Milliseconds since its last heartbeat, by the database's clock. */
   ageMs: number;
+  /** Its first heartbeat (UTC, the database's clock). */
+  startedAt: string;
 }
 
 // Times come as ISO 8601 UTC text (Dialect.stateTime); no environment is null, alike in deployments, instances and blockers.
@@ -78,7 +80,7 @@ export class DeploymentStore {
   /** Instances not stopped, with the age of their last beat (the caller applies the TTL). */
   async instances(s: Session): Promise<InstanceRow[]> {
     const r = await s.query<Record<string, unknown>>(
-      `SELECT id, app, version, env, level, host, pid, ${this.dialect.stateTime('last_beat_at')} AS last_beat_at, ${this.dialect.stateTime('CURRENT_TIMESTAMP(6)')} AS now_at FROM ${this.t('instances')} WHERE stopped_at IS NULL ORDER BY app, version`,
+      `SELECT id, app, version, env, level, host, pid, ${this.dialect.stateTime('last_beat_at')} AS last_beat_at, ${this.dialect.stateTime('started_at')} AS started_at, ${this.dialect.stateTime('CURRENT_TIMESTAMP(6)')} AS now_at FROM ${this.t('instances')} WHERE stopped_at IS NULL ORDER BY app, version`,
     );
     return r.rows.map((row) => ({
       id: String(row.id),
@@ -89,6 +91,7 @@ export class DeploymentStore {
       host: (row.host as string | null) ?? null,
       pid: row.pid == null ? null : Number(row.pid),
       ageMs: millis(row.now_at) - millis(row.last_beat_at),
+      startedAt: String(row.started_at),
     }));
   }
 }

@@ -30,6 +30,8 @@ export interface MigrationRow {
   plan: OperationPlan;
   lastError: string | null;
   updatedAt: string | null;
+  /** When it last began expanding (UTC, the database's clock): a version whose level was set before cannot have it (gate.ts). */
+  expandedAt: string | null;
 }
 
 /** The stages whose steps are journaled (the backfill keeps cursors instead). */
@@ -119,9 +121,11 @@ export class StateStore {
 
   async migrations(s: Session): Promise<MigrationRow[]> {
     const r = await s.query<Record<string, unknown>>(
-      `SELECT id, checksum, description, phase, definition, plan, last_error, ${this.dialect.stateTime('updated_at')} AS updated_at FROM ${this.t('migrations')} ORDER BY id`,
+      `SELECT id, checksum, description, phase, definition, plan, last_error, ${this.dialect.stateTime('updated_at')} AS updated_at, ${this.dialect.stateTime('expanding_at')} AS expanding_at FROM ${this.t('migrations')}`,
     );
-    return r.rows.map((row) => ({
+    // In id order as the files are ordered (code units): ORDER BY would use the database's collation (ICU puts `0003_b` before `0003-a`).
+    const rows = r.rows.sort((a, b) => (String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0));
+    return rows.map((row) => ({
       id: String(row.id),
       checksum: String(row.checksum),
       description: (row.description as string | null) ?? null,
@@ -130,6 +134,7 @@ export class StateStore {
       plan: JSON.parse(String(row.plan ?? 'null')) as OperationPlan,
       lastError: (row.last_error as string | null) ?? null,
       updatedAt: row.updated_at == null ? null : String(row.updated_at),
+      expandedAt: row.expanding_at == null ? null : String(row.expanding_at),
     }));
   }
 

@@ -14,6 +14,7 @@ export const deploymentsSource: EvidenceSource = {
         env: d.env || null,
         level: d.level,
         since: d.recordedAt,
+        levelSetAt: d.recordedAt,
         provesRollout: true,
         describe: (level: string) => `deployment ${who(d.app, d.version, d.env)} is live at ${level}${d.actor ? ` (recorded by ${d.actor})` : ''}`,
       }));

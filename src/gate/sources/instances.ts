@@ -11,9 +11,10 @@ export const instancesSource: EvidenceSource = {
       version: i.version,
       env: i.env || null,
       level: i.level,
+      levelSetAt: i.startedAt,
       describe: (level: string) => `instance ${who(i.app, i.version, i.env)}${i.host ? ` on ${i.host}` : ''}${i.pid ? ` pid ${i.pid}` : ''} is live at ${level} (last heartbeat ${Math.round(i.ageMs / 1000)}s ago)`,
     }));
-    const listed = instances.map(({ ageMs, ...i }) => ({ ...i, lastBeatSecondsAgo: Math.round(ageMs / 1000) }));
+    const listed = instances.map(({ ageMs, startedAt: _, ...i }) => ({ ...i, lastBeatSecondsAgo: Math.round(ageMs / 1000) }));
     return { live, listed };
   },
 };

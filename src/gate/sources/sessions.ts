@@ -27,13 +27,17 @@ export const sessionsSource: EvidenceSource = {
       if (!knownApps.has(app) || seen.has(key)) continue;
       seen.add(key);
       // Recorded in several environments: unknown when any of them is (or is no known migration), else the highest.
-      const levels = recorded.filter((d) => d.app === app && d.version === version).map((d) => (d.level !== null && ctx.knownLevels.has(d.level) ? d.level : null));
+      const records = recorded.filter((d) => d.app === app && d.version === version);
+      const levels = records.map((d) => (d.level !== null && ctx.knownLevels.has(d.level) ? d.level : null));
       const level = levels.length === 0 || levels.includes(null) ? null : levels.sort().at(-1)!;
+      // Its build is what was recorded first: a migration begun after that is not in it.
+      const levelSetAt = records.map((d) => d.recordedAt).sort()[0];
       live.push({
         kind: 'session',
         app,
         version,
         level,
+        ...(levelSetAt !== undefined ? { levelSetAt } : {}),
         describe: (stated) => `database session "${key}" is connected at ${levels.length === 0 ? 'an unknown level (that version was never recorded)' : stated}`,
       });
     }

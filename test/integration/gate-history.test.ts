@@ -1,0 +1,117 @@
+/**
+ * The gate and what a build really has (an adversarial campaign of
+ * 2026-12-01): an id is no date — a branch merged with an id below a live
+ * build's level was never in that build; a deployment recorded while the
+ * contract verifies counts; an older checkout's `check --apply` answers as
+ * the gate does (exit 3), not as a broken folder (exit 2).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createXc, type Xc, type XcOptions } from '../../src/index.js';
+import { BIN, rejection, xcEnv } from '../helpers/cli.js';
+import { targets, type Db } from '../helpers/targets.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+const BASE = '0001_base';
+const MERGED = '0002_rename_name';
+const EMAIL = '0003_add_email';
+const files: Record<string, unknown> = {
+  [BASE]: { operations: [{ sql: { expand: 'SELECT 1' } }] },
+  [MERGED]: { operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] },
+  [EMAIL]: { operations: [{ addColumn: { table: 'users', column: { name: 'email', type: 'varchar(100)' } } }] },
+};
+
+/** A folder with the given migrations: one build's checkout. */
+async function checkout(ids: string[]): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'xc-gateh-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  for (const id of ids) await writeFile(path.join(dir, `${id}.json`), JSON.stringify(files[id]));
+  return dir;
+}
+
+async function database(target: (typeof targets)[number]): Promise<Db> {
+  const db = await target.create('xc_gateh');
+  cleanup.push(() => db.drop());
+  await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
+  await db.query(`INSERT INTO users VALUES (1, 'ann'), (2, 'bob')`);
+  return db;
+}
+
+function xcOn(db: Db, dir: string, opts: Partial<XcOptions> = {}): Xc {
+  const xc = createXc({ url: db.url, dir, ...opts });
+  cleanup.push(() => xc.close());
+  return xc;
+}
+
+const columns = async (db: Db) => (await db.columns('users')).map((c) => c.name).sort();
+
+for (const target of targets) {
+  target.describe(`the gate and what a build has (${target.name})`, () => {
+    it('a migration merged with an id below a live build level is not in that build: contract waits for it, and its checkout is refused once it is contracted', async () => {
+      const db = await database(target);
+      const v1 = xcOn(db, await checkout([BASE, EMAIL]));
+      const v2 = xcOn(db, await checkout([BASE, MERGED, EMAIL]));
+      await v1.apply();
+      expect((await v1.deploy.record({ app: 'web', version: 'v1' })).deployment.level).toBe(EMAIL);
+      await v1.contract();
+
+      // The other branch merges; v2's pipeline expands it before deploying.
+      expect((await v2.check({ app: 'web', version: 'v2', apply: true })).applied.map((m) => m.id)).toEqual([MERGED]);
+      const before = await rejection(v2.contract());
+      expect(before.exitCode).toBe(3);
+      expect(before.message).toMatch(new RegExp(`deployment web@v1 is live at level ${EMAIL}[^\n]*, set before ${MERGED} began expanding`));
+      expect(await columns(db)).toEqual(['email', 'full_name', 'id', 'name']);
+      await db.query(`INSERT INTO users (id, name) VALUES (3, 'cy')`); // v1 still writes its shape
+
+      await v2.deploy.record({ app: 'web', version: 'v2' });
+      expect((await rejection(v2.contract())).exitCode).toBe(3); // v1 is still live
+      // v1 recorded again from its own checkout (a rollback deploy, a second environment): at the level it has all of.
+      const again = await v1.deploy.record({ app: 'web', version: 'v1' });
+      expect(again.deployment.level).toBe(BASE);
+      expect(again.warning).toMatch(new RegExp(`lack ${MERGED}`));
+      expect((await rejection(v2.contract())).exitCode).toBe(3);
+
+      await v2.deploy.retire({ app: 'web', version: 'v1' });
+      await v2.contract();
+      expect(await columns(db)).toEqual(['email', 'full_name', 'id']);
+      // A rollback deploy to v1 would break: refused from its checkout, with --apply too (exit 3, not a folder error).
+      for (const apply of [false, true]) {
+        const refused = await rejection(v1.check({ app: 'web', version: 'v1', apply }));
+        expect(refused.exitCode, refused.message).toBe(3);
+        expect(refused.message).toContain(`${MERGED} is contracted: this build lacks it (merged after the build was cut)`);
+      }
+    });
+
+    it('a deployment recorded while the contract verifies stops it before the old shape goes', async () => {
+      const db = await database(target);
+      const dir = await checkout([BASE, MERGED]);
+      let recorded = false;
+      const xc = xcOn(db, dir, {
+        onEvent: (e) => {
+          if (e.event !== 'verify' || recorded) return;
+          recorded = true;
+          // Synchronous: the verify goes on only once the older version is recorded live, as a pipeline could do meanwhile.
+          execFileSync(process.execPath, [BIN, 'deploy', 'record', '--app', 'web', '--version', 'v0', '--level', BASE, '--url', db.url, '--dir', dir], { env: xcEnv(), stdio: 'ignore' });
+        },
+      });
+      await xc.apply();
+      await xc.deploy.record({ app: 'web', version: 'v2' });
+      const err = await rejection(xc.contract());
+      expect(recorded).toBe(true);
+      expect(err.exitCode).toBe(3);
+      expect(err.message).toContain(`deployment web@v0 is live at level ${BASE}`);
+      expect((await xc.status()).migrations.find((m) => m.id === MERGED)!.phase).toBe('backfilled');
+      expect(await columns(db)).toEqual(['full_name', 'id', 'name']);
+      await xc.deploy.retire({ app: 'web', version: 'v0' });
+      await xc.contract();
+      expect(await columns(db)).toEqual(['full_name', 'id']);
+    }, 120_000);
+  });
+}
