@@ -45,7 +45,7 @@ export function printStatus(p: Printer, result: StatusResult): void {
   const [header, ...lines] = tableLines([['ID', 'PHASE', 'BACKFILL', 'LAST ERROR / NOTES'], ...rows]);
   p.line(p.c.bold(header!));
   for (const line of lines) p.line(line);
-  if (hint) p.line(p.c.dim(`(no live deployment: ${RECORD_HINT})`));
+  if (hint) p.line(p.c.dim(`(no live deployment at or above those migrations: ${RECORD_HINT})`));
 }
 
 export function printDeployments(p: Printer, r: DeployListResult): void {

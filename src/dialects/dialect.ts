@@ -200,6 +200,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   readonly uniqueIndexMayCluster: boolean;
   /**
+   * Every row meets every foreign key the catalog shows as valid (PostgreSQL). MySQL/MariaDB: rows written with
+   * foreign_key_checks=0 may break one, and nothing records it.
+   */
+  readonly foreignKeysTrusted: boolean;
+  /**
    * The DDL vocabulary for planning against `model` (the schema as it will be
    * just before the planned operations; the planner advances it in place).
    * MySQL reads it to restate whole columns and to drop what depends on one.

@@ -50,6 +50,14 @@ export function referenceOptionIssues(ref: { matchType?: string; deferrable?: bo
 /** The name given, else `<table>_<columns>_fkey` by the dialect's rules. */
 const fkName = (spec: { table: string; columns: string[]; name?: string }, dialect: Dialect) => spec.name ?? dialect.derivedName(spec.table, spec.columns, 'fkey');
 
+/** SQL true for a row of `table` whose key (all of it set) matches no row of `refTable`. */
+export function orphaned(d: Pick<Dialect, 'quote'>, table: string, columns: string[], refTable: string, refColumns: string[]): string {
+  const q = (c: string) => d.quote(c);
+  const child = (c: string) => `${q(table)}.${q(c)}`;
+  const parentRow = refColumns.map((rc, i) => `_xc_parent.${q(rc)} = ${child(columns[i]!)}`).join(' AND ');
+  return `${columns.map((c) => `${child(c)} IS NOT NULL`).join(' AND ')} AND NOT EXISTS (SELECT 1 FROM ${q(refTable)} _xc_parent WHERE ${parentRow})`;
+}
+
 export const addForeignKey: Operation<'addForeignKey'> = {
   kind: 'addForeignKey',
 
@@ -74,10 +82,7 @@ export const addForeignKey: Operation<'addForeignKey'> = {
   },
 
   rowChecks(spec, { dialect: d }) {
-    const q = (c: string) => d.quote(c);
-    const child = (c: string) => `${q(spec.table)}.${q(c)}`;
-    const parentRow = spec.references.columns.map((rc, i) => `_xc_parent.${q(rc)} = ${child(spec.columns[i]!)}`).join(' AND ');
-    const violation = `${spec.columns.map((c) => `${child(c)} IS NOT NULL`).join(' AND ')} AND NOT EXISTS (SELECT 1 FROM ${q(spec.references.table)} _xc_parent WHERE ${parentRow})`;
+    const violation = orphaned(d, spec.table, spec.columns, spec.references.table, spec.references.columns);
     const message = `existing rows of "${spec.table}" reference no row of "${spec.references.table}", so the foreign key would fail to validate at contract; fix or delete those rows first`;
     return [{ path: ['columns'], table: spec.table, violation, message, show: spec.columns }];
   },

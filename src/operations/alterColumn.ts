@@ -21,7 +21,7 @@ import type { OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext } from './types.js';
 import { columnsOf, exprCheck, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
-import { carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
+import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
 import { referencingKeys, shadowKeyIssues } from './shadowKeys.js';
@@ -145,7 +145,8 @@ export const alterColumn: Operation<'alterColumn'> = {
     if (delegated(spec)) return placed(spec, createConstraint.rowChecks?.(asConstraint(spec, ctx.dialect), ctx) ?? []);
     // Existing rows, as `up` converts them, must meet the constraints the shadow carries (duplicates, a failing check).
     const constraints = spec.to === undefined ? shadowConstraints(spec, ctx.dialect).flatMap((c) => placed(spec, createConstraint.rowChecks?.(c, ctx) ?? [], c.type === 'check' ? 'check' : 'unique')) : [];
-    return [...constraints, ...columnRowChecks(spec, ctx)];
+    const carried = spec.to !== undefined ? carriedKeyRowChecks(ctx, spec.table, spec.column, ['column']) : [];
+    return [...constraints, ...columnRowChecks(spec, ctx), ...carried];
   },
   types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
   synced(spec, ctx) {
@@ -248,7 +249,8 @@ function columnRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
   const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect);
   if (up === undefined) return [];
   const message = `\`up\` gives NULL for existing rows, which the NOT NULL column "${spec.to ?? spec.column}" would reject at contract; make \`up\` give a value for them`;
-  return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: [spec.column] }];
+  // `= TRUE`: MariaDB reads `date_column IS NULL` in a WHERE as "is the zero date" where the column is NOT NULL.
+  return [{ path: ['up'], table: spec.table, violation: `((${up}) IS NULL) = TRUE`, message, show: [spec.column] }];
 }
 
 /**

@@ -20,6 +20,8 @@ import { atomic, emptyPlan, type OperationPlan, type Step } from '../plan/index.
 import type { PlanContext } from './types.js';
 import { referenceOptions } from '../dialects/references.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
+import { orphaned } from './addForeignKey.js';
+import type { RowCheck } from '../plan/index.js';
 
 export interface ColumnCopy {
   table: string;
@@ -95,13 +97,28 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   const agrees = nullable ? converted : `${q(c.to)} IS NOT NULL AND (${converted})`;
   const backfill = keyedBackfill(ctx, { table: c.table, set: { [c.to]: c.up }, where: `NOT COALESCE((${agrees}), FALSE)`, bypass: [triggerName] });
 
+  // An index over the column, or one whose expressions or predicate name it.
+  const names = (sql: string | undefined) => sql !== undefined && ctx.dialect.columnsNamed(sql, [c.from]).length > 0;
+  const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || names(i.where) || names(i.definition) || i.include?.includes(c.from) || i.keys?.some((k) => names(k.expression))));
+  const copies = indexes.map((idx, n) => ({
+    idx,
+    temporary: ctx.name(`idx${n}`),
+    // A DEFERRABLE key's copy (PostgreSQL) is a key of the same timing from the start, made before the trigger writes
+    // the column: an immediate copy would refuse what the key lets a statement do (`SET pos = pos + 1`).
+    deferrable: idx.deferrable === true && idx.constraint !== null,
+  }));
+  const early = copies
+    .filter((x) => x.deferrable)
+    .flatMap((x) => [...ddl.copyIndex(x.idx, c.table, x.temporary, c.from, c.to), ...ddl.addUniqueUsingIndex(c.table, x.temporary, x.temporary, { deferrable: true, initiallyDeferred: x.idx.initiallyDeferred })]);
   // Expand: the column, the trigger, then the defaults the trigger now applies — one atomic change where DDL is
   // transactional; in this order where it is not (MySQL), so old writers never see a gap. Where triggers are costly
   // even when bypassed (MySQL), the column is filled first: only old writers run before dual_write (the gate
   // admits the new version once backfilled), and the backfill then converts the rows they changed meanwhile.
+  const added = ddl.addColumn(c.table, c.to, type, { backfilled: true, notNull });
   plan.expand.push(
+    ...(early.length > 0 ? [...atomic(added), ...early] : []),
     ...atomic(
-      ddl.addColumn(c.table, c.to, type, { backfilled: true, notNull }),
+      early.length > 0 ? [] : added,
       ddl.fillBeforeTriggers({ ...backfill }),
       trigger.create,
       notNull ? ddl.setDefault(c.table, c.to, null) : [],
@@ -109,15 +126,11 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
       movesDefault ? ddl.setDefault(c.table, c.from, null) : [],
     ),
   );
-  // An index over the column, or one whose expressions or predicate name it.
-  const names = (sql: string | undefined) => sql !== undefined && ctx.dialect.columnsNamed(sql, [c.from]).length > 0;
-  const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || names(i.where) || names(i.definition) || i.include?.includes(c.from) || i.keys?.some((k) => names(k.expression))));
   // Each copy takes its original's name at contract: a unique constraint by adopting the copy (which renames it), an index by a rename.
   const renames: Step[] = [];
-  for (const [n, idx] of indexes.entries()) {
-    const temporary = ctx.name(`idx${n}`);
-    plan.expand.push(...ddl.copyIndex(idx, c.table, temporary, c.from, c.to));
-    renames.push(...(idx.constraint ? ddl.addUniqueUsingIndex(c.table, idx.constraint, temporary) : ddl.renameIndex(c.table, temporary, idx.name)));
+  for (const x of copies) {
+    if (!x.deferrable) plan.expand.push(...ddl.copyIndex(x.idx, c.table, x.temporary, c.from, c.to));
+    renames.push(...(x.deferrable ? ddl.renameConstraint(c.table, x.temporary, x.idx.constraint!) : x.idx.constraint ? ddl.addUniqueUsingIndex(c.table, x.idx.constraint, x.temporary) : ddl.renameIndex(c.table, x.temporary, x.idx.name)));
   }
 
   // Rollback: old default back, trigger off, new column (and its index copies) gone — the default first, so where DDL
@@ -146,18 +159,37 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // Restated once: above already, for an ON UPDATE column whose nullability stays as it was stored.
   if (!old.autoUpdated || nullable !== !notNull) plan.contract.push(...ddl.carryAttributes(c.table, column));
   // The old column's drop took its checks and foreign keys along: their names are free again.
-  for (const { name, expression } of t.checks.filter((k) => k.columns.includes(c.from))) {
-    plan.contract.push(...ddl.addCheck(c.table, name, ctx.dialect.replaceIdentifier(expression, c.from, c.to)), ...ddl.validateConstraint(c.table, name));
+  // Each as it was: one the user left NOT VALID stays so (rows may break it; validating would fail with the old column gone).
+  const validated = (k: { name: string; validated?: false }) => (k.validated === false ? [] : ddl.validateConstraint(c.table, k.name));
+  for (const k of t.checks.filter((x) => x.columns.includes(c.from))) {
+    plan.contract.push(...ddl.addCheck(c.table, k.name, ctx.dialect.replaceIdentifier(k.expression, c.from, c.to)), ...validated(k));
   }
   for (const fk of t.foreignKeys.filter((k) => k.columns.includes(c.from))) {
     const { name } = fk;
     plan.contract.push(
       ...ddl.addForeignKey({ table: c.table, name, columns: fk.columns.map((col) => (col === c.from ? c.to : col)), refTable: fk.refTable, refColumns: fk.refColumns, ...referenceOptions(fk) }),
-      ...ddl.validateConstraint(c.table, name),
+      ...validated(fk),
     );
   }
 
   return plan;
+}
+
+/**
+ * Rows breaking a foreign key over the copied column, which the contract adds again over the new column and
+ * checks, once the old column is gone: where the server's keys may hide such rows (Dialect.foreignKeysTrusted),
+ * they are named at plan. (PostgreSQL: a valid key has none; one left NOT VALID is added back NOT VALID.)
+ */
+export function carriedKeyRowChecks(ctx: Pick<PlanContext, 'model' | 'dialect'>, table: string, column: string, path: (string | number)[]): RowCheck[] {
+  if (ctx.dialect.foreignKeysTrusted) return [];
+  const keys = ctx.model.table(table)?.foreignKeys.filter((k) => k.columns.includes(column)) ?? [];
+  return keys.map((k) => ({
+    path,
+    table,
+    violation: orphaned(ctx.dialect, table, k.columns, k.refTable, k.refColumns),
+    message: `existing rows of "${table}" reference no row of "${k.refTable}" through foreign key "${k.name}" (written with its checks off); the contract adds the key again over the new column and checks every row, after the old column is gone: fix or delete those rows first`,
+    show: k.columns,
+  }));
 }
 
 /** Tables a column copy's contract names: its own, and the parents of the foreign keys it re-creates on the new column. */

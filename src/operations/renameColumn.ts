@@ -1,7 +1,7 @@
 /** renameColumn: a new column `to`, synced both ways with `from` until contract drops `from`. */
 import type { Operation } from './types.js';
 import { refuseUncopyable, requireColumn, requireNoColumn, requireTable } from './common.js';
-import { copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
+import { carriedKeyRowChecks, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 
 export const renameColumn: Operation<'renameColumn'> = {
   kind: 'renameColumn',
@@ -13,6 +13,7 @@ export const renameColumn: Operation<'renameColumn'> = {
     refuseUncopyable(model, t, spec.from, ['from'], issues);
     return issues;
   },
+  rowChecks: (spec, ctx) => carriedKeyRowChecks(ctx, spec.table, spec.from, ['from']),
   synced: (spec) => ({ table: spec.table, columns: [spec.from, spec.to] }),
   backfillTables: (spec) => [spec.table],
   removesAtContract: (spec) => [{ path: ['from'], table: spec.table, column: spec.from }],

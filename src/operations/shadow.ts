@@ -178,7 +178,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
     ...(referencing.length > 0 ? { referencing } : {}),
   });
   plan.contract.push(...atomic(swap));
-  for (const k of [...checks, ...keys]) plan.contract.push(...ddl.validateConstraint(table, k.name));
+  for (const k of [...checks, ...keys]) if (k.validated !== false) plan.contract.push(...ddl.validateConstraint(table, k.name));
   // Other tables' keys came back unvalidated in the cut-over: validated now, writes going on (the verify proved them).
   for (const k of referencing) plan.contract.push(...ddl.validateConstraint(k.table, k.name));
   // What else each column had (PostgreSQL: COMMENT; MySQL: ON UPDATE, COMMENT), then the comment asked for.

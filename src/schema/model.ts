@@ -98,6 +98,8 @@ export interface CheckModel {
    * renameTable since changed: later steps find the pair by this, not by the name they would make now.
    */
   triggerBase?: string;
+  /** false: added NOT VALID and never validated (PostgreSQL; rows may break it); a copy stays so. */
+  validated?: false;
 }
 
 export interface ForeignKeyModel {
@@ -112,6 +114,8 @@ export interface ForeignKeyModel {
   matchType?: string | null;
   deferrable?: boolean;
   initiallyDeferred?: boolean;
+  /** false: added NOT VALID and never validated (PostgreSQL; rows may break it); a copy stays so. */
+  validated?: false;
 }
 
 export interface TableModel {

@@ -60,6 +60,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   readonly uniqueKeysAreIndexes = true;
   override readonly foreignKeyIndexFollowsRename = true;
   readonly uniqueIndexMayCluster = true;
+  readonly foreignKeysTrusted = false;
   readonly mariadb: boolean;
   readonly version: Version;
   readonly features: MysqlFeatures;

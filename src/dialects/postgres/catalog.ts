@@ -41,7 +41,7 @@ ORDER BY t.relname, i.relname`;
 const CONSTRAINTS = `
 SELECT t.relname AS table_name, con.conname AS name, con.contype::text AS type,
        pg_get_constraintdef(con.oid) AS definition, rt.relname AS ref_table, con.confdeltype::text AS on_delete,
-       con.confupdtype::text AS on_update, con.confmatchtype::text AS match_type, con.condeferrable AS deferrable, con.condeferred AS deferred,
+       con.confupdtype::text AS on_update, con.confmatchtype::text AS match_type, con.condeferrable AS deferrable, con.condeferred AS deferred, con.convalidated AS validated,
        ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
        ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
@@ -78,7 +78,7 @@ const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'c
 
 interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null; partition_of: string | null }
 interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[]; replident: boolean; constraint_type: string | null; deferrable: boolean; deferred: boolean; nulls_not_distinct: boolean; clustered: boolean }
-interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; columns: string[]; ref_columns: string[] }
+interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; validated: boolean; columns: string[]; ref_columns: string[] }
 
 export async function introspectPostgres(s: Session): Promise<SchemaModel> {
   const tables = new Map<string, TableModel>();
@@ -118,7 +118,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
     const t = table(r.table_name);
     if (!t) continue;
     if (r.type === 'c') {
-      t.checks.push({ name: r.name, expression: checkExpression(r.definition), columns: r.columns });
+      t.checks.push({ name: r.name, expression: checkExpression(r.definition), columns: r.columns, ...(r.validated ? {} : { validated: false as const }) });
     } else {
       t.foreignKeys.push({
         name: r.name,
@@ -130,6 +130,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
         ...(r.match_type === 'f' ? { matchType: 'full' } : {}),
         ...(r.deferrable ? { deferrable: true } : {}),
         ...(r.deferred ? { initiallyDeferred: true } : {}),
+        ...(r.validated ? {} : { validated: false as const }),
       });
     }
   }

@@ -58,6 +58,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   readonly transactionalDdl = true;
   readonly uniqueKeysAreIndexes = false;
   readonly uniqueIndexMayCluster = false;
+  readonly foreignKeysTrusted = true;
   /** The schema xc's state is kept in: one per target schema (state.ts). */
   readonly stateSchemaName: string;
 

@@ -1,0 +1,81 @@
+/**
+ * What a copied column carries, as it was (adversarial campaigns of
+ * 2026-12-01): a constraint left NOT VALID stays so (a row breaking a check
+ * stops the backfill, which writes it, as it would any UPDATE), a key MySQL never
+ * checked (foreign_key_checks=0) is named at plan, a DEFERRABLE unique key
+ * keeps its timing during dual-write and after, a NOT NULL datetime holding
+ * MariaDB's zero date is no NULL.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { record, refused, setup } from '../helpers/scenario.js';
+
+for (const target of targets) {
+  target.describe(`carried as they were (${target.name})`, () => {
+    const pg = target.name === 'postgres';
+
+    it('a foreign key over a renamed column with rows breaking it: kept NOT VALID (PostgreSQL), named at plan where the server never checked them (MySQL)', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE op (id int PRIMARY KEY)`,
+          `CREATE TABLE oc (id int PRIMARY KEY, pid int, qty int)`,
+          `INSERT INTO op VALUES (1), (2)`,
+          `INSERT INTO oc VALUES (1, 1, 1), (2, 2, 1), (3, 7, 1)`,
+          ...(pg
+            ? [`ALTER TABLE oc ADD CONSTRAINT oc_fk FOREIGN KEY (pid) REFERENCES op (id) NOT VALID`, `ALTER TABLE oc ADD CONSTRAINT oc_qty CHECK (qty > 0) NOT VALID`]
+            : [`SET foreign_key_checks = 0`, `ALTER TABLE oc ADD CONSTRAINT oc_fk FOREIGN KEY (pid) REFERENCES op (id)`, `SET foreign_key_checks = 1`]),
+        ],
+        'xc_carried',
+      );
+      await s.write('0001_rename', { renameColumn: { table: 'oc', from: 'pid', to: 'parent_id' } }, ...(pg ? [{ renameColumn: { table: 'oc', from: 'qty', to: 'quantity' } }] : []));
+      if (!pg) {
+        await refused(s, ['op', 'oc'], /renameColumn\.from: existing rows of "oc" reference no row of "op" through foreign key "oc_fk"[\s\S]*pid="7"/);
+        return;
+      }
+      await s.xc.apply();
+      await record(s.xc, '0001_rename');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT conname AS name, convalidated AS valid FROM pg_constraint WHERE conrelid = 'oc'::regclass AND contype IN ('f', 'c') ORDER BY conname`)).toEqual([
+        { name: 'oc_fk', valid: false },
+        { name: 'oc_qty', valid: false },
+      ]);
+      // Enforced for new writes, as before.
+      await expect(s.db.query(`INSERT INTO oc VALUES (4, 9, 1)`)).rejects.toThrow(/oc_fk/);
+      await expect(s.db.query(`INSERT INTO oc VALUES (4, 1, 0)`)).rejects.toThrow(/oc_qty/);
+    });
+
+    it.skipIf(!pg)('a DEFERRABLE unique key over a renamed column: a statement that swaps keys works for both versions during dual-write, and the key stays DEFERRABLE', async () => {
+      const s = await setup(
+        target,
+        [`CREATE TABLE item (id int PRIMARY KEY, pos int NOT NULL, CONSTRAINT item_pos_key UNIQUE (pos) DEFERRABLE INITIALLY IMMEDIATE)`, `INSERT INTO item SELECT g, g FROM generate_series(1, 20) g`],
+        'xc_carried',
+      );
+      await s.write('0001_rename', { renameColumn: { table: 'item', from: 'pos', to: 'position' } });
+      await s.xc.apply();
+      await s.db.query(`UPDATE item SET pos = pos + 1`); // the old version
+      await s.db.query(`UPDATE item SET position = position + 1`); // the new version
+      expect(await s.db.query(`SELECT min(pos) AS lo, max(position) AS hi, count(*) FILTER (WHERE pos <> position) AS off FROM item`)).toEqual([{ lo: 3, hi: 22, off: '0' }]);
+      await record(s.xc, '0001_rename');
+      await s.xc.contract();
+      await s.db.query(`UPDATE item SET position = position + 1`);
+      expect(await s.db.query(`SELECT conname AS name, condeferrable AS deferrable FROM pg_constraint WHERE conrelid = 'item'::regclass AND contype = 'u'`)).toEqual([{ name: 'item_pos_key', deferrable: true }]);
+    });
+
+    it.skipIf(pg)('a NOT NULL datetime holding the zero date is no NULL: a copy to another precision plans, and keeps it', async () => {
+      const s = await setup(
+        target,
+        [`SET SESSION sql_mode = ''`, `CREATE TABLE t2 (id int PRIMARY KEY, ts datetime NOT NULL DEFAULT '0000-00-00 00:00:00')`, `INSERT INTO t2 VALUES (1, '0000-00-00 00:00:00'), (2, '2024-01-01 10:00:00')`],
+        'xc_carried',
+      );
+      await s.write('0001_precise', { alterColumn: { table: 't2', column: 'ts', to: 'ts3', type: 'datetime(3)' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_precise');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, CAST(ts3 AS CHAR) AS ts3 FROM t2 ORDER BY id`)).toEqual([
+        { id: 1, ts3: '0000-00-00 00:00:00.000' },
+        { id: 2, ts3: '2024-01-01 10:00:00.000' },
+      ]);
+    });
+  });
+}
