@@ -180,6 +180,8 @@ export type SessionRestore = Array<{ sql: string; params: unknown[] }>;
 export interface Dependent {
   kind: string;
   name: string;
+  /** The table holding it, where that is not the table depended on: `audit.log` for another schema's foreign key. */
+  of?: string;
 }
 
 /** Everything that differs between servers; what they share, or derive from their facts, is BaseDialect's (base.ts). */
@@ -446,8 +448,9 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   releaseAdvisoryLock(s: Session, key: string): Promise<void>;
   /**
    * The user's objects that depend on `table` (other relations only), or on
-   * its `column`: views, materialized views, generated columns, policies, and
-   * triggers whose body names the column — xc's own triggers excepted.
+   * its `column`: views, materialized views, generated columns, policies,
+   * triggers whose body names the column — xc's own triggers excepted — and
+   * foreign keys of tables the model does not show (another schema's).
    */
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]>;
   /** Whether this session still holds the advisory lock (false, or an error, once the session was ended). */

@@ -120,7 +120,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's.
     const theirs = (await dialect.dependents(session, r.table, r.column))
       .filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view')
-      .map((d) => `${d.kind} "${d.name}"`)
+      .map((d) => `${d.kind} "${d.name}"${d.of === undefined ? '' : ` of "${d.of}"`}`)
       .sort();
     if (theirs.length > 0) {
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;

@@ -51,6 +51,18 @@ export function shadowKeyIssues(ctx: Schema, table: string, column: string, type
   for (const k of t.foreignKeys.filter((x) => x.refTable === table && x.refColumns.includes(column))) {
     issues.push({ path, code: 'referenced', table, column, foreignKey: k.name, referencing: table, message: `"${table}"."${column}" is referenced by foreign key "${k.name}" of its own table: not carried in place; drop the key, change the column, add the key again` });
   }
+  // A partitioned table's key (and its clone on each partition) cannot be added again NOT VALID: PostgreSQL would check every partition's rows under the cut-over's lock, or refuse.
+  for (const k of referencingKeys(ctx, table, [column])) {
+    const child = ctx.model.table(k.table);
+    const parent = child?.partitionOf === undefined ? undefined : ctx.model.table(child.partitionOf);
+    if (parent?.foreignKeys.some((p) => p.name === k.name && p.refTable === table)) continue; // the partitioned table's key, named below
+    if (!child?.partitioned && !parent) continue;
+    const which = child!.partitioned ? `partitioned table "${k.table}"` : `"${k.table}", a partition of "${child!.partitionOf}"`;
+    issues.push({
+      path, code: 'referenced', table, column, foreignKey: k.name, referencing: k.table,
+      message: `"${table}"."${column}" is referenced by foreign key "${k.name}" of ${which}, which the cut-over cannot add again without reading every partition's rows under its lock (no NOT VALID on a partitioned table): drop the key (a \`sql\` operation), change the column, then add the key again`,
+    });
+  }
   const referencing = referencingKeys(ctx, table, [column]).map((k) => ({ table: k.table, name: k.name, column: ctx.model.column(k.table, k.columns[k.refColumns.indexOf(column)]!)! }));
   const reasons = ctx.dialect.ddl(ctx.model).shadowKeyIssues({ table, column: col, type, primary: t.primaryKey.includes(column), referencing: referencing.filter((r) => r.column) });
   for (const r of reasons) issues.push(r.code === 'referenced' ? { path, table, column, ...r } : { path, table, column, code: r.code, message: r.message });

@@ -397,5 +397,38 @@ for (const target of targets) {
       await s.write('0002_bad', { createTable: { table: 'orders', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'n', type: 'int', default: "'x' +" }] } });
       await refused(s, ['items'], /0002_bad\.json: operations\[0\]\.createTable\.columns\[1\]\.default/);
     });
+
+    // Keys the cut-over or a copy's contract could not carry (adversarial findings, PostgreSQL 15): refused up front, not stuck at contract.
+    const users = [`CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE)`, `INSERT INTO users (email) VALUES ('a@x'), ('b@x')`];
+    const toBigint = { alterColumn: { table: 'users', column: 'id', type: 'bigint' } };
+
+    it.skipIf(target.name !== 'postgres')('a partitioned table referencing the key changed in place is refused at plan', async () => {
+      const s = await setup(target, [
+        ...users,
+        `CREATE TABLE events (id bigserial, user_id int NOT NULL REFERENCES users (id) ON DELETE CASCADE, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)`,
+        `CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`,
+        `INSERT INTO events (user_id, at) VALUES (1, '2025-03-01'), (2, '2025-04-01')`,
+      ]);
+      await s.write('0001_widen', toBigint);
+      await refused(s, ['users', 'events', 'events_2025'], /foreign key "events_user_id_fkey" of partitioned table "events", which the cut-over cannot add again .*drop the key/);
+      // Named once: the partition's clone of the key is the partitioned table's.
+      expect((await planIssues(s)).map((i) => [i.code, i.referencing])).toEqual([['referenced', 'events']]);
+      expect(await s.db.query(`SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'id'`)).toEqual([{ type: 'integer' }]);
+      expect(await s.db.count(`SELECT count(*) FROM events_2025 JOIN users ON users.id = events_2025.user_id`)).toBe(2);
+    });
+
+    it.skipIf(target.name !== 'postgres')("another schema's foreign key on the column or table is refused at plan, naming it", async () => {
+      const s = await setup(target, [...users, `CREATE SCHEMA audit`, `CREATE TABLE audit.log (id serial PRIMARY KEY, user_id int REFERENCES public.users (id), email text REFERENCES public.users (email))`, `INSERT INTO audit.log (user_id, email) VALUES (1, 'a@x')`]);
+      await s.write('0001_widen', toBigint);
+      await refused(s, ['users'], /foreign key "log_user_id_fkey" of "audit\.log" depends on "users"\."id", which this migration removes at contract.*drop it first/s);
+      await s.write('0001_widen', { renameColumn: { table: 'users', from: 'email', to: 'mail' } });
+      await refused(s, ['users'], /foreign key "log_email_fkey" of "audit\.log" depends on "users"\."email"/);
+      await s.write('0001_widen', { dropTable: { table: 'users' } });
+      await refused(s, ['users'], /foreign key "log_email_fkey" of "audit\.log", foreign key "log_user_id_fkey" of "audit\.log" depend on "users"/);
+      // The table is not held back otherwise.
+      await s.write('0001_widen', { addColumn: { table: 'users', column: { name: 'n', type: 'int' } } });
+      await toContracted(s, '0001_widen');
+      expect(await s.db.count(`SELECT count(*) FROM audit.log JOIN users USING (email)`)).toBe(1);
+    });
   });
 }

@@ -455,24 +455,30 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   async dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
     const rel = literal(quotePg(table));
-    // The column's number, or 0 for the whole table (then only other relations' views count).
+    // The column's number, or 0 for the whole table (then only other relations' views and foreign keys count).
     const attnum = column === undefined ? '0' : `(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(${rel}) AND attname = ${literal(column)} AND NOT attisdropped)`;
     const onIt = `d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass(${rel}) AND (${attnum} = 0 OR d.refobjsubid = ${attnum})`;
     const sql = [
-      `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text
+      `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text, NULL::text
          FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
         WHERE ${onIt} AND v.oid <> d.refobjid`,
+      // Another schema's foreign key: the model (current_schema() only) cannot carry it, and the column's or table's drop fails on it.
+      `SELECT 'foreign key', k.conname::text, format('%s.%s', kn.nspname, kt.relname)
+         FROM pg_depend d JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND d.objid = k.oid AND k.contype = 'f'
+         JOIN pg_class kt ON kt.oid = k.conrelid JOIN pg_namespace kn ON kn.oid = kt.relnamespace
+        WHERE ${onIt} AND kn.nspname <> current_schema()`,
       ...(column === undefined
         ? []
         : [
-            `SELECT 'generated column', a.attname::text FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+            `SELECT 'generated column', a.attname::text, NULL FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
                JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ${onIt} AND a.attgenerated <> '' AND a.attnum <> ${attnum}`,
-            `SELECT 'policy', p.polname::text FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt}`,
-            `SELECT 'trigger', t.tgname::text FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+            `SELECT 'policy', p.polname::text, NULL FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt}`,
+            `SELECT 'trigger', t.tgname::text, NULL FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
               WHERE t.tgrelid = to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${literal(`\\m${column.replace(/[^A-Za-z0-9_]/g, '.')}\\M`)}`,
           ]),
     ].join('\nUNION\n');
-    return (await s.query<Dependent>(`SELECT kind, name FROM (${sql}) AS x(kind, name)`)).rows;
+    const rows = (await s.query<{ kind: string; name: string; holder: string | null }>(`SELECT kind, name, holder FROM (${sql}) AS x(kind, name, holder)`)).rows;
+    return rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
   }
 
   async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
