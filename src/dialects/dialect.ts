@@ -167,6 +167,15 @@ export interface Ddl {
    * each reason a sentence naming what to do instead; empty when it can.
    */
   shadowKeyIssues(spec: ShadowKeySpec): ShadowKeyIssue[];
+  /**
+   * Before a column copy's contract drops `from`, once the new column `to`
+   * (of `type`) has its default: the sequence `from` owns (PostgreSQL
+   * serial), where that default draws from it, owned by `to` instead — else
+   * the drop would take it, and fails on the default depending on it. Empty
+   * where columns own no sequence (MySQL/MariaDB: AUTO_INCREMENT is refused
+   * for a copy at plan).
+   */
+  handOverSequence(table: string, from: ColumnModel, to: string, type: string): Step[];
   /** Author's SQL, run as given. */
   raw(sql: string, description: string): Step;
 }

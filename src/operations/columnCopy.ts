@@ -151,7 +151,9 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // keeps the old column equal to the new one meanwhile), so no UPDATE of the new version misses it.
   const column = { name: c.to, type, nullable, default: newDefault, ...(old.extra ? { extra: old.extra } : {}), ...(old.comment !== undefined ? { comment: old.comment } : {}) };
   const autoUpdate = old.autoUpdated ? ddl.carryAttributes(c.table, { ...column, nullable: !notNull }) : [];
-  plan.contract.push(...atomic(newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], autoUpdate, trigger.drop, ddl.dropColumn(c.table, c.from), renames));
+  // A sequence the old column owns (PostgreSQL serial) would go with it, though the new default draws from it: handed over first.
+  const sequence = newDefault !== null ? ddl.handOverSequence(c.table, old, c.to, type) : [];
+  plan.contract.push(...atomic(newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], autoUpdate, trigger.drop, sequence, ddl.dropColumn(c.table, c.from), renames));
   if (!nullable) {
     const check = ctx.name('nn');
     plan.contract.push(...ddl.addNotNullCheck(c.table, column, check), ...ddl.enforceNotNull(c.table, column, check));

@@ -126,6 +126,8 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     alterColumnInCatalog: (table, column, change) => alterColumnInCatalog(c, table, column, change),
     swapColumns: (spec) => swapColumns(c, spec),
     shadowKeyIssues: (spec) => mysqlShadowKeyIssues(c, spec),
+    // No column owns a sequence here (MariaDB's sequences are tables; AUTO_INCREMENT is not copied).
+    handOverSequence: () => [],
 
     raw(sql, description) {
       // The author's statement: xc cannot probe its effect, so a re-run after a crash runs it again (write it idempotent).

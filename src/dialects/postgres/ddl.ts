@@ -18,7 +18,7 @@ import { dollarTag, literal, PG_IDENTIFIERS, pgTokens, quotePg } from './text.js
 import { replaceIdentifier } from '../sqltext.js';
 import { referenceClauses } from '../references.js';
 import { pgCreateTable } from './tables.js';
-import { afterRename, beforeDrop, isIntegerTypeName, pgShadowKeyIssues, serialSequence } from './keyswap.js';
+import { afterRename, beforeDrop, handOverSequence, isIntegerTypeName, pgShadowKeyIssues, serialSequence } from './keyswap.js';
 import { restoreComments, saveComments } from './comments.js';
 
 export interface PostgresDdlOptions {
@@ -354,6 +354,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
 
     shadowKeyIssues: (spec) => pgShadowKeyIssues(spec),
+    handOverSequence: (table, from, to, type) => handOverSequence({ tx, q, literal, instant }, table, from, to, type),
 
     letWritesOmit() {
       return []; // the columns xc adds are nullable here, and a rollback is one transaction

@@ -80,3 +80,28 @@ export function afterRename(h: KeyswapHelpers, table: string, old: ColumnModel, 
   const tag = body.includes('$xc_identity$') ? '$xc_identity1$' : '$xc_identity$';
   return [h.tx(`DO ${tag} ${body} ${tag}`, `${c} an identity again, continuing where the old one stopped (no row read: NOT NULL already)`, h.instant('ACCESS EXCLUSIVE', table), [table])];
 }
+
+/**
+ * A column copy's contract (columnCopy.ts), once the new column has its
+ * default and before the old column's drop: the sequence the old column owns
+ * (serial), which that drop would take along — and fail on, the new default
+ * drawing from it — owned by the new column instead, and widened for a
+ * bigint. Decided at run time from the catalog: a sequence the old column
+ * does not own, or the new default does not use, is left alone.
+ */
+export function handOverSequence(h: KeyswapHelpers, table: string, from: ColumnModel, to: string, type: string): Step[] {
+  const seq = serialSequence(from);
+  if (seq === undefined) return [];
+  const t = h.literal(h.q(table));
+  const widen = /^(bigint|int8)$/i.test(type.trim()) ? `EXECUTE format('ALTER SEQUENCE %s AS bigint', s); ` : '';
+  const usedByNew =
+    `EXISTS (SELECT 1 FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid ` +
+    `JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum ` +
+    `WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = s AND ad.adrelid = ${t}::regclass AND a.attname = ${h.literal(to)})`;
+  const body =
+    `DECLARE s regclass := pg_get_serial_sequence(${t}, ${h.literal(from.name)})::regclass; ` +
+    `BEGIN IF s IS NOT NULL AND ${usedByNew} THEN ${widen}EXECUTE format('ALTER SEQUENCE %s OWNED BY %s.%I', s, ${t}, ${h.literal(to)}); END IF; END`;
+  const tag = body.includes('$xc_sequence$') ? '$xc_sequence1$' : '$xc_sequence$';
+  const c = `${h.q(table)}.${h.q(to)}`;
+  return [h.tx(`DO ${tag} ${body} ${tag}`, `sequence ${seq} owned by ${c}, whose default draws from it (the drop of ${h.q(table)}.${h.q(from.name)} would take it)`, h.instant('ACCESS EXCLUSIVE', table), [table])];
+}
