@@ -417,18 +417,28 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM events_2025 JOIN users ON users.id = events_2025.user_id`)).toBe(2);
     });
 
-    it.skipIf(target.name !== 'postgres')("another schema's foreign key on the column or table is refused at plan, naming it", async () => {
-      const s = await setup(target, [...users, `CREATE SCHEMA audit`, `CREATE TABLE audit.log (id serial PRIMARY KEY, user_id int REFERENCES public.users (id), email text REFERENCES public.users (email))`, `INSERT INTO audit.log (user_id, email) VALUES (1, 'a@x')`]);
-      await s.write('0001_widen', toBigint);
-      await refused(s, ['users'], /foreign key "log_user_id_fkey" of "audit\.log" depends on "users"\."id", which this migration removes at contract.*drop it first/s);
+    it("another schema's (MySQL: database's) foreign key on the column or table is refused at plan, naming it", async () => {
+      const pg = target.name === 'postgres';
+      const s = await setup(target, pg ? users : [`CREATE TABLE users (id int PRIMARY KEY, email varchar(50) NOT NULL UNIQUE)`, `INSERT INTO users VALUES (1, 'a@x'), (2, 'b@x')`]);
+      const home = pg ? 'public' : (await s.db.query<{ d: string }>(`SELECT DATABASE() AS d`))[0]!.d;
+      const other = pg ? 'audit' : `${home}_audit`;
+      await s.db.query(pg ? `CREATE SCHEMA audit` : `CREATE DATABASE ${other}`);
+      if (!pg) onCleanup(async () => void (await s.db.query(`DROP DATABASE IF EXISTS ${other}`)));
+      await s.db.query(`CREATE TABLE ${other}.log (id int PRIMARY KEY, user_id int, email varchar(50), CONSTRAINT log_user_id_fkey FOREIGN KEY (user_id) REFERENCES ${home}.users (id), CONSTRAINT log_email_fkey FOREIGN KEY (email) REFERENCES ${home}.users (email))`);
+      await s.db.query(`INSERT INTO ${other}.log VALUES (1, 1, 'a@x')`);
+      const named = (key: string) => `foreign key "${key}" of "${other}\\.log"`;
+      if (pg) {
+        await s.write('0001_widen', toBigint);
+        await refused(s, ['users'], new RegExp(`${named('log_user_id_fkey')} depends on "users"\\."id", which this migration removes at contract.*drop it first`, 's'));
+      }
       await s.write('0001_widen', { renameColumn: { table: 'users', from: 'email', to: 'mail' } });
-      await refused(s, ['users'], /foreign key "log_email_fkey" of "audit\.log" depends on "users"\."email"/);
+      await refused(s, ['users'], new RegExp(`${named('log_email_fkey')} depends on "users"\\."email"`));
       await s.write('0001_widen', { dropTable: { table: 'users' } });
-      await refused(s, ['users'], /foreign key "log_email_fkey" of "audit\.log", foreign key "log_user_id_fkey" of "audit\.log" depend on "users"/);
+      await refused(s, ['users'], new RegExp(`${named('log_email_fkey')}, ${named('log_user_id_fkey')} depend on "users"`));
       // The table is not held back otherwise.
       await s.write('0001_widen', { addColumn: { table: 'users', column: { name: 'n', type: 'int' } } });
       await toContracted(s, '0001_widen');
-      expect(await s.db.count(`SELECT count(*) FROM audit.log JOIN users USING (email)`)).toBe(1);
+      expect(await s.db.count(`SELECT count(*) FROM ${other}.log JOIN users USING (email)`)).toBe(1);
     });
 
     it.skipIf(target.name !== 'postgres')('a serial column renamed or copied keeps its sequence: owned by the new column, numbering on after contract and after rollback', async () => {

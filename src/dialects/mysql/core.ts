@@ -517,7 +517,13 @@ export class MysqlDialect extends BaseDialect implements Dialect {
       `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> ? AND VIEW_DEFINITION LIKE ?`,
       [table, named],
     );
-    const found = views.rows.map((r) => ({ kind: 'view', name: r.name }));
+    // Another database's foreign key: the model (DATABASE() only) cannot carry it, and the column's, its index's or the table's drop fails on it.
+    const keys = await s.query<{ name: string; holder: string }>(
+      `SELECT DISTINCT CONSTRAINT_NAME AS name, CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) AS holder FROM information_schema.KEY_COLUMN_USAGE
+       WHERE REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME = ? AND TABLE_SCHEMA <> DATABASE()${column === undefined ? '' : ' AND REFERENCED_COLUMN_NAME = ?'}`,
+      column === undefined ? [table] : [table, column],
+    );
+    const found = [...views.rows.map((r) => ({ kind: 'view', name: r.name })), ...keys.rows.map((r) => ({ kind: 'foreign key', name: r.name, of: r.holder }))];
     if (column === undefined) return found;
     const generated = await s.query<{ name: string }>(
       `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME <> ? AND GENERATION_EXPRESSION LIKE ?`,
