@@ -122,6 +122,8 @@ export type IssueFacts =
   | { code: 'already_not_null'; table: string; column: string }
   | { code: 'already_nullable'; table: string; column: string }
   | { code: 'replica_identity'; table: string; column: string; index: string }
+  /** An index InnoDB clusters a table without primary key by (or would): dropping it, or a NULL in its columns, copies the table under a write lock. */
+  | { code: 'cluster_key'; table: string; index: string }
   /** An expression with no variant for this database. */
   | { code: 'no_variant' }
   /** A foreign key whose referenced and referencing column counts differ. */

@@ -5,7 +5,7 @@
  * dialect returns the statements, their locks and their crash-safety probes.
  */
 import type { Session } from '../db/driver.js';
-import type { ColumnModel, SchemaModel, IndexModel, ReplicaIdentity } from '../schema/model.js';
+import type { ColumnModel, SchemaModel, IndexModel, ReplicaIdentity, TableModel } from '../schema/model.js';
 import type { BaseDialect } from './base.js';
 import type { ReplicaHeartbeat } from './replicaProbe.js';
 import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type Step } from '../plan/index.js';
@@ -215,6 +215,17 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * foreign_key_checks=0 may break one, and nothing records it.
    */
   readonly foreignKeysTrusted: boolean;
+  /**
+   * The unique indexes the storage engine may cluster `table`'s rows by in
+   * place of the primary key it lacks (InnoDB: the first UNIQUE index over
+   * whole NOT NULL columns). Dropping such an index, or letting one of its
+   * columns take NULL, changes the clustered key: the server does that only
+   * by copying the table under a write lock. Several when several qualify
+   * (which one the engine took depends on their order, which the model does
+   * not keep); none where the table has a primary key, or the server has no
+   * such rule (PostgreSQL).
+   */
+  implicitClusterKeys(table: TableModel): IndexModel[];
   /**
    * The DDL vocabulary for planning against `model` (the schema as it will be
    * just before the planned operations; the planner advances it in place).

@@ -20,7 +20,7 @@ import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext } from './types.js';
-import { columnsOf, exprCheck, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
+import { clusterKeyIssues, columnsOf, exprCheck, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
 import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
@@ -76,6 +76,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     if (spec.to !== undefined) {
       requireNoColumn(t, spec.to, ['to'], issues);
       refuseUncopyable(model, t, spec.column, ['column'], issues);
+      issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `alterColumn copies "${spec.column}" to "${spec.to}" and drops it at contract, with`, ['column']));
       if (spec.comment !== undefined) issues.push({ path: ['comment'], code: 'unsupported', message: '`comment` is for a column changed in place (without `to`); comment the new column in a later migration' });
     }
     if (constraintOption(spec)) issues.push(...combinationIssues(spec), ...nameIssues(spec, ctx));
@@ -84,6 +85,7 @@ export const alterColumn: Operation<'alterColumn'> = {
       if (!changes) issues.push({ path: [], code: 'nothing_to_change', message: 'give at least one of `type`, `nullable`, `default`, `comment`, `up` (or `to` for a new column)' });
       const identity = spec.nullable === true && old && !old.nullable ? replicaIdentityIssue(t, spec.column, ['nullable']) : null;
       if (identity) issues.push(identity);
+      if (spec.nullable === true && old && !old.nullable) issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `\`nullable: true\` on "${spec.column}" takes away`, ['nullable']));
       // A primary key's column is NOT NULL for good (the server refuses DROP NOT NULL; a shadow could not become the key).
       if (spec.nullable === true && t?.primaryKey.includes(spec.column)) {
         issues.push({ path: ['nullable'], code: 'key_column', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" is part of the primary key, which never takes NULL: drop \`nullable: true\`` });

@@ -1,5 +1,6 @@
 /** Checks and helpers shared by the operations. */
-import type { SchemaModel, TableModel } from '../schema/model.js';
+import type { IndexModel, SchemaModel, TableModel } from '../schema/model.js';
+import type { Dialect } from '../dialects/dialect.js';
 import type { ExpressionCheck } from '../plan/index.js';
 import type { ValidateContext, ValidationIssue } from './types.js';
 
@@ -64,4 +65,38 @@ export function replicaIdentityIssue(t: TableModel | undefined, column: string, 
     path, code: 'replica_identity', table: t.name, column, index: index.name,
     message: `"${t.name}"."${column}" is a column of "${index.name}", the table's replica identity, which needs it NOT NULL; set another replica identity first (setReplicaIdentity)`,
   };
+}
+
+/**
+ * Refused: `what` removes an index the engine clusters `t` by in place of a primary key (Dialect.implicitClusterKeys),
+ * those `affects` picks. The server changes the clustered key only by copying the table under a write lock
+ * (MySQL/MariaDB 1846 "Dropping a primary key is not allowed…" for NOCOPY and INPLACE): the step would fail half-way
+ * through the migration, a contract's after it dropped the triggers.
+ */
+export function clusterKeyIssues(dialect: Pick<Dialect, 'implicitClusterKeys'>, t: TableModel | undefined, affects: (i: IndexModel) => boolean, what: string, path: (string | number)[]): ValidationIssue[] {
+  if (!t) return [];
+  const keys = dialect.implicitClusterKeys(t);
+  return keys.filter(affects).map((i) => {
+    const others = keys.filter((k) => k !== i).map((k) => `"${k.name}"`);
+    const by = others.length > 0 ? `one of the unique indexes InnoDB may cluster "${t.name}" by (with ${others.join(', ')}: the first of them)` : `the unique index InnoDB clusters "${t.name}" by`;
+    return {
+      path, code: 'cluster_key', table: t.name, index: i.name,
+      message: `${what} "${i.name}", ${by} as it has no primary key: the server changes a clustered key only by copying the table under a write lock, so this cannot be done online. Give "${t.name}" a primary key first, in an earlier migration (createConstraint type primary_key); its unique indexes then drop online`,
+    };
+  });
+}
+
+/**
+ * Refused: a unique index over `columns` that would become the key the engine clusters `t` by (no primary key, no
+ * other index it clusters by): it is built online, but its rollback could drop it only by copying the table under a
+ * write lock.
+ */
+export function newClusterKeyIssues(dialect: Pick<Dialect, 'implicitClusterKeys'>, t: TableModel | undefined, name: string, columns: string[], path: (string | number)[]): ValidationIssue[] {
+  if (!t || dialect.implicitClusterKeys(t).length > 0) return [];
+  const index: IndexModel = { name, columns, unique: true, primary: false, constraint: null };
+  if (!dialect.implicitClusterKeys({ ...t, indexes: [...t.indexes, index] }).includes(index)) return [];
+  return [{
+    path, code: 'cluster_key', table: t.name, index: name,
+    message: `the unique index "${name}" over NOT NULL columns would become the key InnoDB clusters "${t.name}" by, which has no primary key; a rollback could then drop it only by copying the table under a write lock. Make it the primary key instead (createConstraint type primary_key), or give "${t.name}" a primary key in an earlier migration`,
+  }];
 }

@@ -5,15 +5,17 @@
  */
 import { atomic, emptyPlan } from '../plan/index.js';
 import type { Operation } from './types.js';
-import { columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
+import { clusterKeyIssues, columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
 
 export const dropColumn: Operation<'dropColumn'> = {
   kind: 'dropColumn',
-  validate(spec, { model, expr }) {
+  validate(spec, { model, expr, dialect }) {
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
     requireColumn(t, spec.column, ['column'], issues);
     if (t?.primaryKey.includes(spec.column)) issues.push({ path: ['column'], code: 'key_column', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" is part of the primary key` });
+    // Its NOT NULL lifted at expand, or the column dropped at contract, would take the index with it.
+    issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `dropColumn of "${spec.column}" drops`, ['column']));
     if (spec.down !== undefined && expr(spec.down) === undefined) issues.push({ path: ['down'], code: 'no_variant', message: 'no expression for this database' });
     return issues;
   },

@@ -11,7 +11,7 @@
  * to convert into, and the new shape has no constraint to meet).
  */
 import { atomic, emptyPlan } from '../plan/index.js';
-import { requireTable } from './common.js';
+import { clusterKeyIssues, requireTable } from './common.js';
 import { constraintNames } from './addForeignKey.js';
 import { converts } from './constraintConversion.js';
 import { constraintTest, downColumns, downExpressions, downIssues, downTrigger, type Down } from './constraintDown.js';
@@ -63,6 +63,7 @@ export const dropConstraint: Operation<'dropConstraint'> = {
       return issues;
     }
     issues.push(...upDownIssues(spec, t, ctx));
+    issues.push(...clusterKeyIssues(ctx.dialect, t, (i) => i.constraint === spec.name, 'dropConstraint drops', ['name']));
     // A primary key or unique constraint may be what another table's foreign key points at.
     const key = t.indexes.find((i) => i.constraint === spec.name)?.columns;
     if (!key) return issues;

@@ -1,5 +1,5 @@
 /** dropIndex: nothing at expand (old code may still rely on it), dropped online at contract. */
-import { requireTable } from './common.js';
+import { clusterKeyIssues, requireTable } from './common.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 
@@ -15,6 +15,7 @@ export const dropIndex: Operation<'dropIndex'> = {
     else if (index.constraint && (index.primary || !ctx.dialect.uniqueKeysAreIndexes)) {
       issues.push({ path: ['name'], code: 'index_backs_constraint', table: spec.table, name: spec.name, constraint: index.constraint, message: `index "${spec.name}" backs the constraint "${index.constraint}" of "${spec.table}"; drop it with dropConstraint` });
     }
+    issues.push(...clusterKeyIssues(ctx.dialect, t, (i) => i.name === spec.name, 'dropIndex drops', ['name']));
     return issues;
   },
 

@@ -16,12 +16,12 @@
  */
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
-import { replicaIdentityIssue, requireColumn, requireTable } from './common.js';
+import { clusterKeyIssues, replicaIdentityIssue, requireColumn, requireTable } from './common.js';
 
 export const dropNotNull: Operation<'dropNotNull'> = {
   kind: 'dropNotNull',
 
-  validate(spec, { model }) {
+  validate(spec, { model, dialect }) {
     const issues: ValidationIssue[] = [];
     const t = requireTable(model, spec.table, ['table'], issues);
     requireColumn(t, spec.column, ['column'], issues);
@@ -34,6 +34,7 @@ export const dropNotNull: Operation<'dropNotNull'> = {
     }
     const identity = replicaIdentityIssue(t, spec.column, ['column']);
     if (identity) issues.push(identity);
+    if (!col.nullable) issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `dropNotNull of "${spec.column}" takes away`, ['column']));
     // NOT NULL set by that contract, after this expand, would undo this.
     const by = model.holds.makesNotNull(spec.table, spec.column);
     if (by) issues.push({ path: ['column'], code: 'held_until_contract', message: `"${spec.table}"."${spec.column}" is made NOT NULL by ${by} at its contract, which would undo this — contract that migration first` });

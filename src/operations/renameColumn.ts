@@ -1,16 +1,18 @@
 /** renameColumn: a new column `to`, synced both ways with `from` until contract drops `from`. */
 import type { Operation } from './types.js';
-import { refuseUncopyable, requireColumn, requireNoColumn, requireTable } from './common.js';
+import { clusterKeyIssues, refuseUncopyable, requireColumn, requireNoColumn, requireTable } from './common.js';
 import { carriedKeyRowChecks, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 
 export const renameColumn: Operation<'renameColumn'> = {
   kind: 'renameColumn',
-  validate(spec, { model }) {
+  validate(spec, { model, dialect }) {
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
     requireColumn(t, spec.from, ['from'], issues);
     requireNoColumn(t, spec.to, ['to'], issues);
     refuseUncopyable(model, t, spec.from, ['from'], issues);
+    // Contract drops `from`, and its indexes with it (their copies over `to` take their names).
+    issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.from), `renameColumn copies "${spec.from}" and drops it at contract, with`, ['from']));
     return issues;
   },
   rowChecks: (spec, ctx) => carriedKeyRowChecks(ctx, spec.table, spec.from, ['from']),

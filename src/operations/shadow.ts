@@ -30,6 +30,7 @@ import type { ColumnModel } from '../schema/model.js';
 import { atomic, emptyPlan, type OperationPlan, type Step } from '../plan/index.js';
 import type { PlanContext, ValidateContext, ValidationIssue } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
+import { clusterKeyIssues } from './common.js';
 import { childrenAgree, primaryIndexOver, referencingKeys } from './shadowKeys.js';
 
 export interface ShadowColumn {
@@ -66,7 +67,9 @@ export function shadowIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>, ta
   // A DEFERRABLE unique key's copy is a key of its timing from expand on (planShadowColumns); a primary key's is made the key at the cut-over immediate.
   const deferredKey = ctx.model.table(table)!.indexes.find((i) => i.primary && i.deferrable && i.columns.some((c) => columns.includes(c)));
   const key = deferredKey ? [{ path, code: 'unsupported' as const, feature: 'deferrable', message: `primary key "${deferredKey.constraint ?? deferredKey.name}" is DEFERRABLE, which its copy over the shadow column would not be; ${again}` }] : [];
-  return [...key, ...indexesOver(ctx, table, columns).flatMap((i) => {
+  // The cut-over drops each column with its indexes (their copies over the shadow take their names).
+  const clustered = clusterKeyIssues(ctx.dialect, ctx.model.table(table), (i) => i.columns.some((c) => columns.includes(c)), `changing ${columns.map((c) => `"${c}"`).join(', ')} in place through a shadow column drops it at contract, with`, path);
+  return [...key, ...clustered, ...indexesOver(ctx, table, columns).flatMap((i) => {
     const what = i.constraint ? `constraint "${i.constraint}"` : `index "${i.name}"`;
     if (columns.filter((c) => i.columns.includes(c)).length > 1) return [{ path, code: 'unsupported' as const, table, message: `index "${i.name}" covers more than one of the columns changed in place; drop it first and add it again afterwards` }];
     if (i.exclusion) return [{ path, code: 'unsupported' as const, table, feature: 'exclusion', message: `exclusion ${what} covers the column changed in place: a copy of its index over the shadow column would enforce nothing of it until contract, and cannot become an exclusion constraint at the cut-over; ${again}` }];

@@ -6,6 +6,8 @@
  * exit 2 and leaves the database exactly as it was; each accepted sequence is
  * run to the end and its data checked.
  */
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { createXc } from '../../src/index.js';
@@ -389,6 +391,94 @@ for (const target of targets) {
       await s.write('0001_t', { alterColumn: { table: 'items', column: 'v', to: 'v_new', type: 'varchar(10), x int', up, down } });
       await refused(s, ['items'], /operations\[0\]\.alterColumn\.type/);
       expect(await s.db.count(`SELECT count(*) FROM items`)).toBe(2);
+    });
+
+    // InnoDB clusters a table without primary key by its first unique index over NOT NULL columns: only a table copy
+    // under a write lock drops it (MariaDB 10.11: contract failed after its triggers were gone; rollback could not drop
+    // an index that had become that key). PostgreSQL's heap tables have no such key: the same files run there.
+    const clustered = [`CREATE TABLE nk (code varchar(20) NOT NULL, v int)`, `CREATE UNIQUE INDEX nk_code ON nk (code)`, `INSERT INTO nk VALUES ('a', 1), ('b', 2)`];
+    /** Apply `id`, roll it back and remove its file (a rolled-back migration is pending again). */
+    const appliedAndRolledBack = async (s: Setup, id: string) => {
+      await s.xc.apply();
+      await s.xc.rollback({ id });
+      await unlink(path.join(s.dir, `${id}.json`));
+    };
+    const clusters = (what: string, index: string, table: string) => new RegExp(`${what}[^\\n]*"${index}", the unique index InnoDB clusters "${table}" by as it has no primary key[^\\n]*Give "${table}" a primary key first, in an earlier migration`);
+
+    it('a column copy of the unique key InnoDB clusters a key-less table by is refused at plan on MySQL, contracts on PostgreSQL', async () => {
+      const s = await setup(target, clustered);
+      const copies = [
+        { renameColumn: { table: 'nk', from: 'code', to: 'sku' } },
+        { alterColumn: { table: 'nk', column: 'code', to: 'sku', type: 'varchar(30)', up: 'code', down: 'sku' } },
+      ];
+      for (const op of copies) {
+        await s.write('0001_copy', op);
+        if (target.name === 'postgres') continue;
+        await refused(s, ['nk'], clusters('copies "code"', 'nk_code', 'nk'));
+        expect(await planIssues(s)).toEqual([expect.objectContaining({ code: 'cluster_key', table: 'nk', index: 'nk_code' })]);
+      }
+      if (target.name === 'postgres') {
+        await s.write('0001_copy', copies[0]);
+        await toContracted(s, '0001_copy');
+        expect(await s.db.query(`SELECT sku, v FROM nk ORDER BY sku`)).toEqual([{ sku: 'a', v: 1 }, { sku: 'b', v: 2 }]);
+      }
+    });
+
+    it('dropping or letting NULL into the unique key InnoDB clusters a key-less table by is refused at plan on MySQL, runs on PostgreSQL', async () => {
+      const s = await setup(target, [...clustered, `CREATE TABLE nc (code varchar(20) NOT NULL, v int, CONSTRAINT nc_code UNIQUE (code))`, `INSERT INTO nc VALUES ('a', 1)`]);
+      const cases: [unknown, string, string, string][] = [
+        [{ dropIndex: { table: 'nk', name: 'nk_code' } }, 'dropIndex drops', 'nk_code', 'nk'],
+        [{ dropConstraint: { table: 'nc', name: 'nc_code' } }, 'dropConstraint drops', 'nc_code', 'nc'],
+        [{ dropColumn: { table: 'nk', column: 'code' } }, 'dropColumn of "code" drops', 'nk_code', 'nk'],
+        [{ dropNotNull: { table: 'nk', column: 'code' } }, 'dropNotNull of "code" takes away', 'nk_code', 'nk'],
+        [{ alterColumn: { table: 'nk', column: 'code', nullable: true } }, '`nullable: true` on "code" takes away', 'nk_code', 'nk'],
+        [{ alterColumn: { table: 'nk', column: 'code', type: 'varchar(10)' } }, 'changing "code" in place through a shadow column', 'nk_code', 'nk'],
+      ];
+      for (const [n, [op, what, index, table]] of cases.entries()) {
+        const id = `000${n + 1}_drop`;
+        await s.write(id, op);
+        if (target.name === 'postgres') {
+          await appliedAndRolledBack(s, id);
+        } else {
+          await refused(s, ['nk', 'nc'], clusters(what, index, table));
+          await unlink(path.join(s.dir, `${id}.json`));
+        }
+      }
+      if (target.name === 'postgres') {
+        await s.write('0009_drop', cases[0]![0], cases[1]![0]);
+        await toContracted(s, '0009_drop');
+        expect((await s.db.indexes('nk')).map((i) => i.name)).toEqual([]);
+      }
+    });
+
+    it('a unique index over NOT NULL columns that would become the key InnoDB clusters a key-less table by is refused at plan on MySQL, rolls back on PostgreSQL', async () => {
+      const s = await setup(target, [`CREATE TABLE log (a int NOT NULL, b varchar(20) NOT NULL, v int)`, `INSERT INTO log VALUES (1, 'x', 1), (2, 'y', 2)`]);
+      const adds: [unknown, string][] = [
+        [{ addIndex: { table: 'log', columns: ['a'], unique: true, name: 'log_a_uq' } }, 'log_a_uq'],
+        [{ createConstraint: { table: 'log', name: 'log_ab_uq', type: 'unique', columns: ['a', 'b'] } }, 'log_ab_uq'],
+      ];
+      for (const [n, [op, name]] of adds.entries()) {
+        const id = `000${n + 1}_add`;
+        await s.write(id, op);
+        if (target.name === 'postgres') {
+          await appliedAndRolledBack(s, id);
+          expect(await s.db.indexes('log')).toEqual([]);
+        } else {
+          await refused(s, ['log'], new RegExp(`the unique index "${name}" over NOT NULL columns would become the key InnoDB clusters "log" by[^\\n]*Make it the primary key instead`));
+          await unlink(path.join(s.dir, `${id}.json`));
+        }
+      }
+      // Over a nullable column it never is that key, nor once the table has a primary key: its rollback drops it online.
+      await s.write('0003_add', { addIndex: { table: 'log', columns: ['v'], unique: true, name: 'log_v_uq' } });
+      await appliedAndRolledBack(s, '0003_add');
+      await s.write('0004_pk', { createConstraint: { table: 'log', name: 'log_pk', type: 'primary_key', columns: ['b'] } });
+      await s.write('0005_add', adds[0]![0]);
+      await s.xc.apply({ id: '0004_pk' });
+      await record(s.xc, '0004_pk');
+      await s.xc.contract();
+      await s.xc.apply();
+      await s.xc.rollback({ id: '0005_add' });
+      expect((await s.db.indexes('log')).map((i) => i.name).filter((n) => n !== 'PRIMARY' && n !== 'log_pk')).toEqual([]);
     });
 
     it('defect 8: a bad file after good ones refuses the whole run before the first runs', async () => {

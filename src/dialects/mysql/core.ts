@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Session } from '../../db/driver.js';
-import type { SchemaModel } from '../../schema/model.js';
+import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
 import { markRemovals, STATE_TABLES, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import type { CatalogFlavor } from './catalog.js';
@@ -17,7 +17,7 @@ import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import type { MysqlFeatures } from './compiler.js';
 import { BaseDialect, ddlNotLoaded, type ServerFeature } from '../base.js';
 import type { Token } from '../sqltext.js';
-import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, quoteMy, renameTableNames } from './expr.js';
+import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, parseIndexDefinition, quoteMy, renameTableNames } from './expr.js';
 import { bypassVariable } from './triggers.js';
 import { mysqlSyntaxIssue } from './syntax.js';
 import { MysqlLockHolders } from './locks.js';
@@ -61,6 +61,20 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   override readonly foreignKeyIndexFollowsRename = true;
   readonly uniqueIndexMayCluster = true;
   readonly foreignKeysTrusted = false;
+
+  /**
+   * Without a PRIMARY KEY, InnoDB clusters the rows by the first UNIQUE index whose key parts are whole NOT NULL
+   * columns (the server sorts those first; a prefix or an expression part does not qualify).
+   */
+  implicitClusterKeys(table: TableModel): IndexModel[] {
+    if (table.primaryKey.length > 0) return [];
+    const notNull = (name: string) => table.columns.find((c) => c.name === name)?.nullable === false;
+    const wholeColumns = (i: IndexModel) => {
+      const parts = parseIndexDefinition(i.definition)?.parts ?? i.columns.map(quoteMy);
+      return parts.length === i.columns.length && parts.every((p) => /^`(?:[^`]|``)*`(\s+(ASC|DESC))?$/i.test(p.trim())) && !i.keys?.some((k) => k.expression !== undefined);
+    };
+    return table.indexes.filter((i) => i.unique && !i.primary && i.columns.length > 0 && i.columns.every(notNull) && wholeColumns(i));
+  }
   readonly mariadb: boolean;
   readonly version: Version;
   readonly features: MysqlFeatures;

@@ -9,7 +9,7 @@
 import type { Session } from '../../db/driver.js';
 import { markRemovals, STATE_TABLES, type BackfillTarget, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
-import type { SchemaModel } from '../../schema/model.js';
+import type { IndexModel, SchemaModel } from '../../schema/model.js';
 import { BaseDialect, ddlNotLoaded } from '../base.js';
 import type { Token } from '../sqltext.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
@@ -59,6 +59,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   readonly uniqueKeysAreIndexes = false;
   readonly uniqueIndexMayCluster = false;
   readonly foreignKeysTrusted = true;
+  /** Heap tables: no index holds the rows. */
+  implicitClusterKeys(): IndexModel[] {
+    return [];
+  }
   /** The schema xc's state is kept in: one per target schema (state.ts). */
   readonly stateSchemaName: string;
 
