@@ -15,7 +15,7 @@ import { keyedBackfill, keyedCheck } from './batches.js';
 import { constraintNames, referenceOptionIssues } from './addForeignKey.js';
 import { checkName, columnExpressions } from './tableOptions.js';
 import { referenceOptions } from '../dialects/references.js';
-import { columnsOf, exprCheck, requireNoColumn, requireTable, triggerColumns } from './common.js';
+import { columnsOf, exprCheck, newClusterKeyIssues, requireNoColumn, requireTable, triggerColumns } from './common.js';
 
 /** Date/time input strings PostgreSQL evaluates when read ('now'::timestamptz): not constants. */
 const TIME_WORDS = /^'\s*(now|today|tomorrow|yesterday)\s*'/i;
@@ -56,6 +56,11 @@ export const addColumn: Operation<'addColumn'> = {
     if (check && t) {
       const name = checkName(spec.table, spec.column.name, check, dialect);
       if (constraintNames(t).includes(name)) issues.push({ path: ['column', 'check', 'name'], code: 'name_taken', name, table: spec.table, message: `table "${spec.table}" already has a constraint "${name}"` });
+    }
+    // Added NOT NULL with its default at expand, its unique index would be over NOT NULL columns from then on.
+    if (t && spec.column.unique && !spec.column.nullable && addedWithDefault(spec)) {
+      const added = { ...t, columns: [...t.columns, { name: spec.column.name, type: spec.column.type, nullable: false, default: spec.column.default ?? null }] };
+      issues.push(...newClusterKeyIssues(dialect, added, dialect.constraintName(spec.table, spec.column.name, 'key'), [spec.column.name], ['column', 'unique']));
     }
     const ref = spec.column.references;
     if (ref) {

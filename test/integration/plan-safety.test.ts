@@ -452,19 +452,21 @@ for (const target of targets) {
     });
 
     it('a unique index over NOT NULL columns that would become the key InnoDB clusters a key-less table by is refused at plan on MySQL, rolls back on PostgreSQL', async () => {
-      const s = await setup(target, [`CREATE TABLE log (a int NOT NULL, b varchar(20) NOT NULL, v int)`, `INSERT INTO log VALUES (1, 'x', 1), (2, 'y', 2)`]);
-      const adds: [unknown, string][] = [
-        [{ addIndex: { table: 'log', columns: ['a'], unique: true, name: 'log_a_uq' } }, 'log_a_uq'],
-        [{ createConstraint: { table: 'log', name: 'log_ab_uq', type: 'unique', columns: ['a', 'b'] } }, 'log_ab_uq'],
+      const s = await setup(target, [`CREATE TABLE log (a int NOT NULL, b varchar(20) NOT NULL, v int)`, `INSERT INTO log VALUES (1, 'x', 1), (2, 'y', 2)`, `CREATE TABLE solo (a int NOT NULL)`, `INSERT INTO solo VALUES (1)`]);
+      const adds: [unknown, string, string][] = [
+        [{ addIndex: { table: 'log', columns: ['a'], unique: true, name: 'log_a_uq' } }, 'log_a_uq', 'log'],
+        [{ createConstraint: { table: 'log', name: 'log_ab_uq', type: 'unique', columns: ['a', 'b'] } }, 'log_ab_uq', 'log'],
+        // Added NOT NULL with its default at once (one row: no duplicate yet), indexed at expand.
+        [{ addColumn: { table: 'solo', column: { name: 'u', type: 'int', nullable: false, default: '0', unique: true } } }, 'solo_u_key', 'solo'],
       ];
-      for (const [n, [op, name]] of adds.entries()) {
+      for (const [n, [op, name, table]] of adds.entries()) {
         const id = `000${n + 1}_add`;
         await s.write(id, op);
         if (target.name === 'postgres') {
           await appliedAndRolledBack(s, id);
-          expect(await s.db.indexes('log')).toEqual([]);
+          expect([...(await s.db.indexes('log')), ...(await s.db.indexes('solo'))]).toEqual([]);
         } else {
-          await refused(s, ['log'], new RegExp(`the unique index "${name}" over NOT NULL columns would become the key InnoDB clusters "log" by[^\\n]*Make it the primary key instead`));
+          await refused(s, ['log', 'solo'], new RegExp(`the unique index "${name}" over NOT NULL columns would become the key InnoDB clusters "${table}" by[^\\n]*Make it the primary key instead`));
           await unlink(path.join(s.dir, `${id}.json`));
         }
       }
