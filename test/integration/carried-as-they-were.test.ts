@@ -4,7 +4,7 @@
  * stops the backfill, which writes it, as it would any UPDATE), a key MySQL never
  * checked (foreign_key_checks=0) is named at plan, a DEFERRABLE unique key
  * keeps its timing during dual-write and after, a NOT NULL datetime holding
- * MariaDB's zero date is no NULL.
+ * MariaDB's zero date is no NULL, a narrowing in place verifies as stored.
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
@@ -60,6 +60,32 @@ for (const target of targets) {
       await s.xc.contract();
       await s.db.query(`UPDATE item SET position = position + 1`);
       expect(await s.db.query(`SELECT conname AS name, condeferrable AS deferrable FROM pg_constraint WHERE conrelid = 'item'::regclass AND contype = 'u'`)).toEqual([{ name: 'item_pos_key', deferrable: true }]);
+    });
+
+    it.skipIf(pg)('narrowing changes that round, truncate or normalise verify as the column stores them, and contract', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE t (id int PRIMARY KEY, code varchar(10), amt decimal(12,4), ts datetime(6), r double, st varchar(10))`,
+          `INSERT INTO t VALUES (1, 'ab ', 1.2345, '2024-01-01 10:00:00.654321', 0.1, 'NEW'), (2, 'x', 2.5, '2024-01-02 00:00:00', 1.5, 'paid')`,
+        ],
+        'xc_carried',
+      );
+      await s.write(
+        '0001_narrow',
+        { alterColumn: { table: 't', column: 'amt', type: 'decimal(8,2)' } },
+        { alterColumn: { table: 't', column: 'ts', type: 'datetime' } },
+        { alterColumn: { table: 't', column: 'r', type: 'float' } },
+        { alterColumn: { table: 't', column: 'code', type: 'char(10)' } },
+        { alterColumn: { table: 't', column: 'st', type: "enum('new','paid')" } },
+      );
+      await s.xc.apply();
+      await record(s.xc, '0001_narrow');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, code, CAST(amt AS CHAR) AS amt, CAST(ts AS CHAR) AS ts, r = CAST(0.1 AS FLOAT) OR r = 1.5 AS r, st FROM t ORDER BY id`)).toEqual([
+        { id: 1, code: 'ab', amt: '1.23', ts: '2024-01-01 10:00:00', r: 1, st: 'new' },
+        { id: 2, code: 'x', amt: '2.50', ts: '2024-01-02 00:00:00', r: 1, st: 'paid' },
+      ]);
     });
 
     it.skipIf(pg)('a NOT NULL datetime holding the zero date is no NULL: a copy to another precision plans, and keeps it', async () => {

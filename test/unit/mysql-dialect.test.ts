@@ -288,7 +288,12 @@ describe('session statements', () => {
     expect(d.keyCondition(['a', 'b'], '<=')).toEqual({ sql: '`a` <= ? AND (`a` < ? OR (`a` = ? AND (`b` <= ?)))', order: [0, 0, 0, 1] });
     expect(d.keyCondition(['id'], '<=')).toEqual({ sql: '`id` <= ?', order: [0] });
     expect(d.sameValue('n', 'upper(name)', 'varchar(10)')).toBe('CONVERT(`n` USING utf8mb4) COLLATE utf8mb4_nopad_bin <=> CONVERT((upper(name)) USING utf8mb4) COLLATE utf8mb4_nopad_bin');
-    expect(d.sameValue('n', 'v', 'bigint')).toBe('`n` <=> (v)');
+    // As the column stores it: a number cast to the type, a CHAR without trailing spaces, an ENUM member as matched.
+    expect(d.sameValue('n', 'v', 'bigint')).toBe('`n` <=> CAST((v) AS SIGNED)');
+    expect(d.sameValue('n', 'v', 'decimal(8,2)')).toBe('`n` <=> CAST((v) AS DECIMAL(8,2))');
+    expect(d.sameValue('n', 'v', 'char(10)')).toContain('CONVERT(RTRIM(v) USING utf8mb4)');
+    expect(d.sameValue('n', 'v', "enum('a','b')")).toBe('`n` <=> (v)');
+    expect(d.sameValue('n', 'v', 'year')).toBe('`n` <=> (v)');
     expect(new MysqlDialect('8.4.0').sameValue('n', 'v', 'text')).toContain('COLLATE utf8mb4_0900_bin');
     expect(new MysqlDialect('8.0.16').sameValue('n', 'v', 'text')).toContain('COLLATE utf8mb4_bin');
     expect(d.isLockTimeout({ errno: 1205 }) && d.isLockTimeout({ errno: 1213 }) && !d.isLockTimeout({ errno: 1062 })).toBe(true);

@@ -405,11 +405,22 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     ];
   }
 
-  /** NULL-safe equality; text byte-exact in a NO PAD binary collation (a _ci collation would call 'Bob' and 'bob' equal). MySQL's CAST cannot take arbitrary types, so none is applied. */
+  /**
+   * NULL-safe equality with `expr` as the column stores it: cast to the type where CAST can say it (a DECIMAL(8,2)
+   * holds 1.23 of 1.2345, a DATETIME the second of 10:00:00.654), a CHAR without its trailing spaces, an ENUM member
+   * as the column matches it ('NEW' is 'new'); other text byte-exact in a NO PAD binary collation (a _ci collation
+   * would call 'Bob' and 'bob' equal). Without the conversion a narrowing change could never verify.
+   */
   sameValue(column: string, expr: string, type: string): string {
-    if (!isTextType(type)) return `${quoteMy(column)} <=> (${expr})`;
+    const c = quoteMy(column);
+    if (/^\s*enum\b/i.test(type)) return `${c} <=> (${expr})`;
+    if (!isTextType(type)) {
+      const target = /^\s*float\b/i.test(type) && this.mariadb ? 'FLOAT' : castTarget(type, this.mariadb);
+      return target === undefined ? `${c} <=> (${expr})` : `${c} <=> CAST((${expr}) AS ${target})`;
+    }
     const bin = this.mariadb ? 'utf8mb4_nopad_bin' : this.atLeast(8, 0, 17) ? 'utf8mb4_0900_bin' : 'utf8mb4_bin';
-    return `CONVERT(${quoteMy(column)} USING utf8mb4) COLLATE ${bin} <=> CONVERT((${expr}) USING utf8mb4) COLLATE ${bin}`;
+    const value = /^\s*n?char\b/i.test(type) ? `RTRIM(${expr})` : `(${expr})`;
+    return `CONVERT(${c} USING utf8mb4) COLLATE ${bin} <=> CONVERT(${value} USING utf8mb4) COLLATE ${bin}`;
   }
 
   /**
