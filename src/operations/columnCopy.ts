@@ -141,7 +141,11 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   plan.rollback.push(...atomic(movesDefault ? ddl.setDefault(c.table, c.from, old.default) : [], trigger.unsettle ?? [], ddl.letWritesOmit(c.table, c.to), trigger.drop, ddl.dropColumn(c.table, c.to)));
 
   plan.backfill.push(backfill);
-  plan.verify.push(keyedCheck(ctx, { table: c.table, description: `${c.from} and ${c.to} agree on every row`, agrees, show: [c.from, c.to] }));
+  // A NULL that `up` gives for a row an old writer wrote cannot fill a NOT NULL new column: no backfill converts it.
+  const remedy = nullable
+    ? undefined
+    : `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${ctx.migrationId}\`; where ${c.to} is NULL, \`up\` gives NULL for the row, which the NOT NULL ${c.to} cannot hold: fix the row (an UPDATE of ${c.from}), or \`xc rollback ${ctx.migrationId}\`.`;
+  plan.verify.push(keyedCheck(ctx, { table: c.table, description: `${c.from} and ${c.to} agree on every row`, agrees, show: [c.from, c.to], ...(remedy ? { remedy } : {}) }));
 
   // Contract: trigger and old column go together (the trigger reads the old column), and with the old column its
   // indexes, whose names the copies take at once (one transaction where DDL is transactional, catalog only).
