@@ -10,11 +10,12 @@ import type { References } from '../migration/schema.js';
 import type { PlannedForeignKey } from '../schema/planned.js';
 
 /** The options of a foreign key beyond its columns. */
-export type ReferenceOptions = Pick<PlannedForeignKey, 'onDelete' | 'onUpdate' | 'matchType' | 'deferrable' | 'initiallyDeferred'>;
+export type ReferenceOptions = Pick<PlannedForeignKey, 'onDelete' | 'onDeleteColumns' | 'onUpdate' | 'matchType' | 'deferrable' | 'initiallyDeferred'>;
 
 /** The options a file's `references` (or a key the catalog shows) gives, without the ones left out. */
 export function referenceOptions(ref: ReferenceOptions | Pick<References, 'onDelete' | 'onUpdate' | 'matchType' | 'deferrable' | 'initiallyDeferred'>): ReferenceOptions {
   const o: ReferenceOptions = { onDelete: ref.onDelete ?? null };
+  if ('onDeleteColumns' in ref && ref.onDeleteColumns?.length) o.onDeleteColumns = ref.onDeleteColumns;
   if (ref.onUpdate) o.onUpdate = ref.onUpdate;
   if (ref.matchType && ref.matchType !== 'simple') o.matchType = ref.matchType;
   if (ref.deferrable || ref.initiallyDeferred) o.deferrable = true;
@@ -31,6 +32,8 @@ export function referenceClauses(o: ReferenceOptions, server: 'postgres' | 'mysq
   let s = '';
   if (o.matchType && o.matchType !== 'simple') s += ` MATCH ${o.matchType.toUpperCase()}`;
   if (o.onDelete) s += ` ON DELETE ${o.onDelete.toUpperCase()}`;
+  // Only PostgreSQL's catalog shows a column list (15+), in its own quoting.
+  if (o.onDelete && o.onDeleteColumns?.length && !mysql) s += ` (${o.onDeleteColumns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ')})`;
   if (o.onUpdate) s += ` ON UPDATE ${o.onUpdate.toUpperCase()}`;
   if (o.deferrable || o.initiallyDeferred) s += ' DEFERRABLE';
   if (o.initiallyDeferred) s += ' INITIALLY DEFERRED';

@@ -170,10 +170,11 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   for (const k of t.checks.filter((x) => x.columns.includes(c.from))) {
     plan.contract.push(...ddl.addCheck(c.table, k.name, ctx.dialect.replaceIdentifier(k.expression, c.from, c.to)), ...validated(k));
   }
+  const swap = (cols: string[]) => cols.map((col) => (col === c.from ? c.to : col));
   for (const fk of t.foreignKeys.filter((k) => k.columns.includes(c.from))) {
     const { name } = fk;
     plan.contract.push(
-      ...ddl.addForeignKey({ table: c.table, name, columns: fk.columns.map((col) => (col === c.from ? c.to : col)), refTable: fk.refTable, refColumns: fk.refColumns, ...referenceOptions(fk) }),
+      ...ddl.addForeignKey({ table: c.table, name, columns: swap(fk.columns), refTable: fk.refTable, refColumns: fk.refColumns, ...referenceOptions(fk), ...(fk.onDeleteColumns ? { onDeleteColumns: swap(fk.onDeleteColumns) } : {}) }),
       ...validated(fk),
     );
   }
@@ -229,6 +230,9 @@ export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Di
     if (i.keys) i.keys = i.keys.map((k) => ({ ...k, ...(k.column === c.from ? { column: c.to } : {}), ...(k.expression !== undefined ? { expression: dialect.replaceIdentifier(k.expression, c.from, c.to) } : {}) }));
   }
   for (const k of t.checks) k.columns = swap(k.columns);
-  for (const fk of t.foreignKeys) fk.columns = swap(fk.columns);
+  for (const fk of t.foreignKeys) {
+    fk.columns = swap(fk.columns);
+    if (fk.onDeleteColumns) fk.onDeleteColumns = swap(fk.onDeleteColumns);
+  }
 }
 

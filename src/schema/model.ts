@@ -108,6 +108,8 @@ export interface ForeignKeyModel {
   refTable: string;
   refColumns: string[];
   onDelete: string | null;
+  /** `ON DELETE SET NULL (a)` / `SET DEFAULT (a)`: only these columns are set (PostgreSQL 15+); absent: all of the key's. */
+  onDeleteColumns?: string[];
   /** Absent or null: NO ACTION (RESTRICT on MySQL, the same there). */
   onUpdate?: string | null;
   /** 'full' where the key is MATCH FULL (PostgreSQL); absent for MATCH SIMPLE. */

@@ -30,6 +30,8 @@ export interface PlannedForeignKey {
   refTable: string;
   refColumns: string[];
   onDelete?: string | null;
+  /** ForeignKeyModel.onDeleteColumns. */
+  onDeleteColumns?: string[];
   onUpdate?: string | null;
   /** 'full' (PostgreSQL); absent or 'simple': the servers' default. */
   matchType?: string | null;

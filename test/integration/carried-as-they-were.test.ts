@@ -45,6 +45,37 @@ for (const target of targets) {
       await expect(s.db.query(`INSERT INTO oc VALUES (4, 1, 0)`)).rejects.toThrow(/oc_qty/);
     });
 
+    it.skipIf(!pg)('ON DELETE SET NULL (a column list) comes back with its list: after the parent key changes type, and after the child column is renamed', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE p (tenant int, id int, PRIMARY KEY (tenant, id))`,
+          `CREATE TABLE c (id int PRIMARY KEY, tenant int NOT NULL, pid int, CONSTRAINT c_fk FOREIGN KEY (tenant, pid) REFERENCES p (tenant, id) ON DELETE SET NULL (pid) ON UPDATE CASCADE)`,
+          `INSERT INTO p VALUES (1, 7), (1, 8), (1, 9)`,
+          `INSERT INTO c VALUES (1, 1, 7), (2, 1, 8), (3, 1, 9)`,
+        ],
+        'xc_carried',
+      );
+      const definition = async () => (await s.db.query<{ d: string }>(`SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conname = 'c_fk'`))[0]!.d;
+      await s.write('0001_bigint', { alterColumn: { table: 'p', column: 'id', type: 'bigint' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_bigint');
+      await s.xc.contract();
+      expect(await definition()).toMatch(/ON DELETE SET NULL \(pid\)/);
+      await s.db.query(`DELETE FROM p WHERE id = 7`); // sets pid only: tenant is NOT NULL
+      await s.write('0002_rename', { renameColumn: { table: 'c', from: 'pid', to: 'parent_id' } });
+      await s.xc.apply();
+      await record(s.xc, '0002_rename');
+      await s.xc.contract();
+      expect(await definition()).toMatch(/ON DELETE SET NULL \(parent_id\)/);
+      await s.db.query(`DELETE FROM p WHERE id = 8`);
+      expect(await s.db.query(`SELECT id, tenant, parent_id FROM c ORDER BY id`)).toEqual([
+        { id: 1, tenant: 1, parent_id: null },
+        { id: 2, tenant: 1, parent_id: null },
+        { id: 3, tenant: 1, parent_id: 9 },
+      ]);
+    });
+
     it.skipIf(!pg)('a DEFERRABLE unique key over a renamed column: a statement that swaps keys works for both versions during dual-write, and the key stays DEFERRABLE', async () => {
       const s = await setup(
         target,

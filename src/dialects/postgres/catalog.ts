@@ -74,6 +74,14 @@ WHERE n.nspname = current_schema() AND t.typrelid = 0 AND NOT EXISTS (SELECT 1 F
 /** pg_class.relreplident; 'd' (the primary key) is left out, as the model's default. */
 const REPLICA_IDENTITY: Record<string, 'nothing' | 'full' | 'index'> = { n: 'nothing', f: 'full', i: 'index' };
 
+/** `ON DELETE SET NULL (a, "B")` as pg_get_constraintdef prints it (PostgreSQL 15+): the columns, unquoted. */
+function onDeleteColumns(definition: string): { onDeleteColumns?: string[] } {
+  const list = /ON DELETE SET (?:NULL|DEFAULT) \(((?:[^()"]|"(?:[^"]|"")*")*)\)/.exec(definition)?.[1];
+  if (list === undefined) return {};
+  const names = [...list.matchAll(/\s*("((?:[^"]|"")*)"|[^,\s]+)\s*(?:,|$)/g)].map((m) => (m[2] !== undefined ? m[2].replace(/""/g, '"') : m[1]!));
+  return { onDeleteColumns: names };
+}
+
 const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
 interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null; partition_of: string | null }
@@ -126,6 +134,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
         refTable: r.ref_table ?? '',
         refColumns: r.ref_columns,
         onDelete: ON_DELETE[r.on_delete] ?? null,
+        ...onDeleteColumns(r.definition),
         ...(ON_DELETE[r.on_update] ? { onUpdate: ON_DELETE[r.on_update] } : {}),
         ...(r.match_type === 'f' ? { matchType: 'full' } : {}),
         ...(r.deferrable ? { deferrable: true } : {}),
