@@ -14,6 +14,13 @@ export const dropColumn: Operation<'dropColumn'> = {
     const t = requireTable(model, spec.table, ['table'], issues);
     requireColumn(t, spec.column, ['column'], issues);
     if (t?.primaryKey.includes(spec.column)) issues.push({ path: ['column'], code: 'key_column', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" is part of the primary key` });
+    // Another table's foreign key over it: the contract's drop would fail on it (PostgreSQL: it depends on the column's
+    // unique index; MySQL: "needed in a foreign key constraint"), with the old version gone.
+    for (const other of model.tables.values()) {
+      for (const k of other.name === spec.table ? [] : other.foreignKeys.filter((f) => f.refTable === spec.table && f.refColumns.includes(spec.column))) {
+        issues.push({ path: ['column'], code: 'referenced', table: spec.table, column: spec.column, foreignKey: k.name, referencing: other.name, message: `"${spec.table}"."${spec.column}" is referenced by foreign key "${k.name}" of "${other.name}": drop that key first (dropConstraint, in an earlier migration)` });
+      }
+    }
     // Its NOT NULL lifted at expand, or the column dropped at contract, would take the index with it.
     issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `dropColumn of "${spec.column}" drops`, ['column']));
     if (spec.down !== undefined && expr(spec.down) === undefined) issues.push({ path: ['down'], code: 'no_variant', message: 'no expression for this database' });

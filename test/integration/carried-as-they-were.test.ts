@@ -4,7 +4,8 @@
  * stops the backfill, which writes it, as it would any UPDATE), a key MySQL never
  * checked (foreign_key_checks=0) is named at plan, a DEFERRABLE unique key
  * keeps its timing during dual-write and after, a NOT NULL datetime holding
- * MariaDB's zero date is no NULL, a narrowing in place verifies as stored.
+ * MariaDB's zero date is no NULL, a narrowing in place verifies as stored; and
+ * a column another table's key references is not dropped from under it.
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
@@ -43,6 +44,21 @@ for (const target of targets) {
       // Enforced for new writes, as before.
       await expect(s.db.query(`INSERT INTO oc VALUES (4, 9, 1)`)).rejects.toThrow(/oc_fk/);
       await expect(s.db.query(`INSERT INTO oc VALUES (4, 1, 0)`)).rejects.toThrow(/oc_qty/);
+    });
+
+    it('dropping a column another table references is refused at plan (its contract would fail on the key), and goes once the key is dropped', async () => {
+      const s = await setup(
+        target,
+        [`CREATE TABLE pa (id int PRIMARY KEY, code varchar(10) UNIQUE)`, `CREATE TABLE ch (id int PRIMARY KEY, code varchar(10), CONSTRAINT ch_code_fk FOREIGN KEY (code) REFERENCES pa (code))`, `INSERT INTO pa VALUES (1, 'a')`, `INSERT INTO ch VALUES (1, 'a')`],
+        'xc_carried',
+      );
+      await s.write('0001_drop', { dropColumn: { table: 'pa', column: 'code' } });
+      await refused(s, ['pa', 'ch'], /dropColumn\.column: "pa"\."code" is referenced by foreign key "ch_code_fk" of "ch": drop that key first/);
+      await s.write('0001_drop', { dropConstraint: { table: 'ch', name: 'ch_code_fk' } }, { dropColumn: { table: 'pa', column: 'code' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_drop');
+      await s.xc.contract();
+      expect((await s.db.columns('pa')).map((c) => c.name)).toEqual(['id']);
     });
 
     it.skipIf(!pg)('ON DELETE SET NULL (a column list) comes back with its list: after the parent key changes type, and after the child column is renamed', async () => {
