@@ -3,9 +3,12 @@
  * 2026-12-01): an id is no date — a branch merged with an id below a live
  * build's level was never in that build; a deployment recorded while the
  * contract verifies counts; an older checkout's `check --apply` answers as
- * the gate does (exit 3), not as a broken folder (exit 2).
+ * the gate does (exit 3), not as a broken folder (exit 2); ids are ordered
+ * as the files are, whatever the database's collation.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -113,5 +116,40 @@ for (const target of targets) {
       await xc.contract();
       expect(await columns(db)).toEqual(['full_name', 'id']);
     }, 120_000);
+
+    it.skipIf(target.name !== 'postgres')('on a database whose collation sorts ids otherwise (ICU: 0003_b before 0003-a), migrations are contracted in id order as the files sort', async () => {
+      const name = `xc_icu_${randomBytes(5).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: process.env.XC_TEST_PG_URL });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`);
+      cleanup.push(async () => {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+      });
+      const u = new URL(process.env.XC_TEST_PG_URL!);
+      u.pathname = `/${name}`;
+      const client = new pg.Client({ connectionString: u.toString() });
+      await client.connect();
+      cleanup.push(() => client.end());
+      await client.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(20))`);
+      await client.query(`INSERT INTO users VALUES (1, '1'), (2, 'x')`);
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-gateh-'));
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      await writeFile(path.join(dir, '0003-a.json'), JSON.stringify({ operations: [{ addColumn: { table: 'users', column: { name: 'num', type: 'int' }, up: 'CAST(name AS int)' } }] }));
+      await writeFile(path.join(dir, '0003_b.json'), JSON.stringify({ operations: [{ addIndex: { table: 'users', columns: ['id', 'name'] } }] }));
+      const xc = createXc({ url: u.toString(), dir });
+      cleanup.push(() => xc.close());
+      expect((await client.query(`SELECT '0003_b' < '0003-a' AS icu`)).rows).toEqual([{ icu: true }]);
+      await xc.apply({ to: 'expand' });
+      expect((await rejection(xc.backfill())).exitCode).toBe(1); // 0003-a stops at the row whose name is no number
+      await xc.deploy.record({ app: 'web', version: 'v2', level: '0003_b' });
+      const err = await rejection(xc.contract());
+      expect(err.exitCode).toBe(3);
+      expect(err.message).toContain('the oldest migration in flight, 0003-a');
+      expect((await xc.status()).migrations.map((m) => [m.id, m.phase === 'contracted'])).toEqual([
+        ['0003-a', false],
+        ['0003_b', false],
+      ]);
+    });
   });
 }
