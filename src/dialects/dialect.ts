@@ -416,6 +416,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   lockWaiters(s: Session): Promise<number>;
   /** SQL true when `column` holds the value of `expr` (NULL equal to NULL), compared as `type`. */
   sameValue(column: string, expr: string, type: string): string;
+  /** `expr` as a column of `type` would hold and compare it, its collation included (a unique key's duplicates under a new type). */
+  storedAs(expr: string, type: string): string;
   /**
    * Keyset condition `(a, b) > (x, y)` (or `<=`) in a form the server
    * range-scans; `order[i]` is the index of the key value the i-th `?` takes

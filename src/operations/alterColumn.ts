@@ -148,7 +148,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     // Existing rows, as `up` converts them, must meet the constraints the shadow carries (duplicates, a failing check).
     const constraints = spec.to === undefined ? shadowConstraints(spec, ctx.dialect).flatMap((c) => placed(spec, createConstraint.rowChecks?.(c, ctx) ?? [], c.type === 'check' ? 'check' : 'unique')) : [];
     const carried = spec.to !== undefined ? carriedKeyRowChecks(ctx, spec.table, spec.column, ['column']) : [];
-    return [...constraints, ...columnRowChecks(spec, ctx), ...carried];
+    return [...constraints, ...columnRowChecks(spec, ctx), ...carried, ...uniqueUnderNewType(spec, ctx)];
   },
   types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
   synced(spec, ctx) {
@@ -253,6 +253,34 @@ function columnRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
   const message = `\`up\` gives NULL for existing rows, which the NOT NULL column "${spec.to ?? spec.column}" would reject at contract; make \`up\` give a value for them`;
   // `= TRUE`: MariaDB reads `date_column IS NULL` in a WHERE as "is the zero date" where the column is NOT NULL.
   return [{ path: ['up'], table: spec.table, violation: `((${up}) IS NULL) = TRUE`, message, show: [spec.column] }];
+}
+
+/**
+ * Rows sharing a key of a unique index over the column once `up` is stored as the new type (`citext`, a
+ * case-insensitive collation, a narrower number): the index's copy onto the new or shadow column would fail as it
+ * is built at expand, half-way through an apply. Plain column keys only: partial and expression indexes are left
+ * to the build.
+ */
+function uniqueUnderNewType(spec: Spec, ctx: ValidateContext): RowCheck[] {
+  const { model, expr, dialect } = ctx;
+  const old = oldColumn(model, spec);
+  if (!old || !changesType(spec.type, old) || (spec.to === undefined && !shadowed(spec, ctx))) return [];
+  const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect);
+  if (up === undefined) return [];
+  const type = carriedType(spec.type!, old);
+  const q = (c: string) => dialect.quote(c);
+  const unique = model.table(spec.table)?.indexes.filter((i) => i.unique && i.columns.includes(spec.column) && i.where === undefined && !i.keys && !i.include?.length) ?? [];
+  return unique.map((i) => {
+    const key = i.columns.map((c) => (c === spec.column ? dialect.storedAs(up, type) : q(c))).join(', ');
+    return {
+      path: ['type'],
+      table: spec.table,
+      // Inside the subquery the bare names of `up` are the inner row's.
+      violation: `(${key}) IN (SELECT ${key} FROM ${q(spec.table)} _xc_dup GROUP BY ${key} HAVING count(*) > 1)`,
+      show: [spec.column],
+      message: `existing rows of "${spec.table}" share a key of unique index "${i.name}" once stored as ${type}, which its copy would refuse as it is built at expand; remove or change the duplicates first`,
+    };
+  });
 }
 
 /**

@@ -61,6 +61,28 @@ for (const target of targets) {
       expect((await s.db.columns('pa')).map((c) => c.name)).toEqual(['id']);
     });
 
+    it('a unique key whose rows collide once stored as the new type (citext, a case-insensitive collation) is refused at plan, in place and copied', async () => {
+      const s = await setup(
+        target,
+        [
+          ...(pg ? [`CREATE EXTENSION IF NOT EXISTS citext`, `CREATE TABLE u (id int PRIMARY KEY, email varchar(100) COLLATE "C")`] : [`CREATE TABLE u (id int PRIMARY KEY, email varchar(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin)`]),
+          `CREATE UNIQUE INDEX u_email_key ON u (email)`,
+          `INSERT INTO u VALUES (1, 'Bob@x.com'), (2, 'bob@x.com'), (3, 'ann@x.com')`,
+        ],
+        'xc_carried',
+      );
+      const type = pg ? 'citext' : 'varchar(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci';
+      for (const to of [undefined, 'email_ci']) {
+        await s.write('0001_ci', { alterColumn: { table: 'u', column: 'email', type, ...(to ? { to } : {}) } });
+        await refused(s, ['u'], /alterColumn\.type: existing rows of "u" share a key of unique index "u_email_key" once stored as[\s\S]*email="(Bob|bob)@x\.com"/);
+      }
+      await s.db.query(`DELETE FROM u WHERE id = 2`);
+      await s.xc.apply();
+      await record(s.xc, '0001_ci');
+      await s.xc.contract();
+      await expect(s.db.query(`INSERT INTO u VALUES (4, 'BOB@x.com')`)).rejects.toThrow(/duplicate|Duplicate/);
+    });
+
     it.skipIf(!pg)('ON DELETE SET NULL (a column list) comes back with its list: after the parent key changes type, and after the child column is renamed', async () => {
       const s = await setup(
         target,

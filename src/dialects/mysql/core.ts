@@ -423,6 +423,17 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return `CONVERT(${c} USING utf8mb4) COLLATE ${bin} <=> CONVERT(${value} USING utf8mb4) COLLATE ${bin}`;
   }
 
+  storedAs(expr: string, type: string): string {
+    if (isTextType(type)) {
+      // Compared in the collation the type names; without one, as the expression's own (the column's it reads).
+      const collation = /\bCOLLATE\s+(\w+)/i.exec(type)?.[1];
+      const charset = /\b(?:CHARACTER\s+SET|CHARSET)\s+(\w+)/i.exec(type)?.[1] ?? collation?.split('_')[0];
+      return collation ? `CONVERT((${expr}) USING ${charset}) COLLATE ${collation}` : `(${expr})`;
+    }
+    const target = castTarget(type, this.mariadb);
+    return target === undefined ? `(${expr})` : `CAST((${expr}) AS ${target})`;
+  }
+
   /**
    * The row constructor `(a, b) > (x, y)` is correct on both servers, but
    * MariaDB 10.11 does not range-scan it (an UPDATE would read and lock every

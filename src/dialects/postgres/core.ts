@@ -367,6 +367,11 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return `NOT (${valuesDiffer(quotePg(column), `CAST((${expr}) AS ${type.replace(/\s+COLLATE\s[\s\S]*$/i, '')})`, type)})`;
   }
 
+  storedAs(expr: string, type: string): string {
+    const collate = /\s+(COLLATE\s[\s\S]*)$/i.exec(type);
+    return `CAST((${expr}) AS ${collate ? type.slice(0, collate.index) : type})${collate ? ` ${collate[1]}` : ''}`;
+  }
+
   /** PostgreSQL range-scans the row comparison itself. */
   keyCondition(columns: string[], op: '>' | '<='): { sql: string; order: number[] } {
     const order = columns.map((_, i) => i);
