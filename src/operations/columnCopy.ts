@@ -16,12 +16,11 @@
  */
 import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl, Dialect } from '../dialects/dialect.js';
-import { atomic, emptyPlan, type OperationPlan, type Step } from '../plan/index.js';
+import { atomic, emptyPlan, type OperationPlan, type RowCheck, type Step } from '../plan/index.js';
 import type { PlanContext } from './types.js';
 import { referenceOptions } from '../dialects/references.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 import { orphaned } from './addForeignKey.js';
-import type { RowCheck } from '../plan/index.js';
 
 export interface ColumnCopy {
   table: string;
