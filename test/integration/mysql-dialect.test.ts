@@ -433,6 +433,23 @@ describeMysql('MySQL dialect: triggers with old and new writers', () => {
     expect(await col(c, 'stock', 'qty')).toMatchObject({ nullable: false, default: '1' });
   });
 
+  it('a TIMESTAMP copy: the placeholder reads as "not given" whatever time_zone the old writer is in', async () => {
+    await c.db.query(`CREATE TABLE stamps (id int PRIMARY KEY, ts timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)`);
+    await introspect(c);
+    const d = ddl(c);
+    const sync = d.syncTrigger({ name: 'xc_sync_t5', table: 'stamps', oldColumn: 'ts', newColumn: 'ts2', up: 'ts', down: 'ts2', oldDefault: 'CURRENT_TIMESTAMP', oldKeepsDefault: true, newNullable: false, oldType: 'timestamp', newType: 'timestamp', columns: ['id', 'ts', 'ts2'] });
+    await runTwice(c, [...d.addColumn('stamps', 'ts2', 'timestamp', { backfilled: true, notNull: true }), ...sync.create]);
+    const writer = await c.db.connection();
+    await writer.query(`SET time_zone = '+05:00'`);
+    await writer.query(`INSERT INTO stamps (id, ts) VALUES (1, '2025-01-01 00:00:00')`); // an old writer, the placeholder default still there
+    await writer.query(`SET time_zone = '-08:00'`);
+    await writer.query(`INSERT INTO stamps (id, ts) VALUES (2, '2025-01-01 00:00:00')`);
+    expect(await c.db.query(`SELECT id, UNIX_TIMESTAMP(ts) = UNIX_TIMESTAMP(ts2) AS same, YEAR(ts) AS y FROM stamps ORDER BY id`)).toEqual([
+      { id: 1, same: 1, y: 2024 },
+      { id: 2, same: 1, y: 2025 },
+    ]);
+  });
+
   it('removes a default computed from the new column before a rollback drops that column', async () => {
     await c.db.query(`CREATE TABLE acct (id int PRIMARY KEY, owner varchar(20) NOT NULL)`);
     await introspect(c);

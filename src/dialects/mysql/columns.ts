@@ -164,7 +164,10 @@ export function syncTrigger(c: MysqlCompiler, spec: SyncTriggerSpec): TriggerSte
   const oldType = spec.oldType ?? c.model.column(spec.table, spec.oldColumn)?.type;
   // The new column holds a placeholder until the expand drops its default where it is added NOT NULL (columnCopy).
   const value = spec.newType !== undefined && spec.newNullable === false && oldColumnNeedsDefault(c, spec) ? placeholderFor(spec.newType) : undefined;
-  const steps = mysqlSyncTrigger(spec, oldType, value === undefined ? undefined : { value, replaceable: c.f.mariadb });
+  // A TIMESTAMP reads in the writer's time_zone: its placeholder, stored as an instant in xc's, is any time of the
+  // first two days of 1970 UTC (only old writers run while the test stands, and they never name the column).
+  const test = (column: string) => (/^\s*timestamp\b/i.test(spec.newType!) ? `UNIX_TIMESTAMP(${column}) < 172800` : `${column} <=> ${value}`);
+  const steps = mysqlSyncTrigger(spec, oldType, value === undefined ? undefined : { test, replaceable: c.f.mariadb });
   // Removing the trigger is not atomic with dropping the old column: new writers that omit a NOT NULL old column would fail
   // in between. Give it a default first: its old default, else one computed from the new column (dropped with the column at contract;
   // on rollback, dropColumn of the new column removes it again).

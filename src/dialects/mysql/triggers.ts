@@ -87,7 +87,7 @@ const same = (c: string) => `CAST(NEW.${q(c)} AS BINARY) <=> CAST(OLD.${q(c)} AS
  * `oldType` picks that last comparison: byte for byte for text (as `same`),
  * by value otherwise (a DECIMAL 0.00 equals a down giving 0).
  */
-export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placeholder?: { value: string; replaceable: boolean }): TriggerSteps {
+export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placeholder?: { test: (column: string) => string; replaceable: boolean }): TriggerSteps {
   const row = (e: string) => rewriteColumns(e, s.columns, 'NEW.');
   const o = `NEW.${q(s.oldColumn)}`;
   const n = `NEW.${q(s.newColumn)}`;
@@ -103,7 +103,7 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placehold
   // Once it is gone, `settle` replaces the INSERT trigger by one without that test, so a new writer may write the
   // placeholder's value. Where it cannot (MySQL 8), only an ON UPDATE column keeps its default and that test: its
   // placeholder, 1970-01-02 00:00:00, is no time a new version writes.
-  const bothSet = (readsPlaceholder: boolean) => (!keeps ? '' : `${readsPlaceholder && placeholder ? `\n  ELSEIF ${n} <=> ${placeholder.value} THEN ${up}` : ''}\n  ELSE ${down}`);
+  const bothSet = (readsPlaceholder: boolean) => (!keeps ? '' : `${readsPlaceholder && placeholder ? `\n  ELSEIF ${placeholder.test(n)} THEN ${up}` : ''}\n  ELSE ${down}`);
   const insert = (readsPlaceholder: boolean) =>
     guarded(s.name, `${applyDefault}  IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}\n  ELSEIF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}${bothSet(readsPlaceholder)}\n  END IF;`);
   const agrees = oldType === undefined || isTextType(oldType) ? `CAST(${o} AS BINARY) <=> CAST((${row(s.down)}) AS BINARY)` : `${o} <=> (${row(s.down)})`;
