@@ -349,10 +349,13 @@ class XcImpl implements Xc {
     const applied = applying ? ((await this.apply({ id: level! })) as RunResult).migrations : [];
     if (applied.length > 0) loaded = { files, ...(await this.readState(ctx)) };
     const reasons: string[] = [];
-    const missed = missedByBuild(files, loaded.rows);
+    const missed = missedByBuild(files, loaded.rows, this.options.allowMissing === true);
+    const own = new Set(files.map((f) => f.id));
     for (const id of [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort()) {
       const phase: Phase = loaded.rows.get(id)?.phase ?? 'pending';
-      if (level !== null && id <= level && !missed.has(id) && !isAtLeastBackfilled(phase)) {
+      // What the build needs is its own migrations: one the state has without its file was squashed away, rolled back
+      // and removed, or merged after the build was cut.
+      if (level !== null && id <= level && own.has(id) && !isAtLeastBackfilled(phase)) {
         reasons.push(`${id} is ${phase}: this build needs it at least backfilled (${opts.apply ? 'it could not be applied' : 'run `xc check --apply` or `xc apply`'})`);
       }
       if ((level === null || id > level || missed.has(id)) && reached(phase, 'contracting')) {
@@ -372,7 +375,7 @@ class XcImpl implements Xc {
       const loaded = { files: await idsIfAny(this.dir), ...(await this.readState(ctx)) };
       if (o.level !== undefined) assertKnownLevel(o.level, loaded, this.dir);
       const asked = o.level !== undefined ? { level: o.level, warning: undefined } : defaultLevel(loaded, this.dir);
-      const built = levelOfBuild(asked.level, loaded.files, loaded.rows);
+      const built = levelOfBuild(asked.level, loaded.files, loaded.rows, this.options.allowMissing === true);
       // Recorded all the same (it is live: the gate must know), but it needs a shape a contract already removed.
       const own = new Set(loaded.files.map((f) => f.id));
       const removed = [...loaded.rows.values()].filter((r) => reached(r.phase, 'contracting') && !own.has(r.id) && (built.level === null || r.id > built.level)).map((r) => r.id);
@@ -386,9 +389,14 @@ class XcImpl implements Xc {
   };
 
   async startHeartbeat(o: { app: string; version: string; env?: string; level?: string | null; intervalMs?: number }) {
-    // Without a level, the instance is at the level of the migrations it ships with, if it has them.
-    const level = o.level !== undefined ? o.level : await this.level().catch(() => null);
-    return startHeartbeat(await this.context('heartbeat'), { ...o, level });
+    // Without a level, the instance is at the level of the migrations it ships with, if it has them; either way no
+    // higher than the newest it has every migration up to (levelOfBuild: a branch merged later with a lower id).
+    const asked = o.level !== undefined ? o.level : await this.level().catch(() => null);
+    const ctx = await this.context('heartbeat');
+    const files = await idsIfAny(this.dir);
+    const state = files.length > 0 && asked !== null ? await this.readState(ctx).catch(() => undefined) : undefined;
+    const level = state ? levelOfBuild(asked, files, state.rows, this.options.allowMissing === true).level : asked;
+    return startHeartbeat(ctx, { ...o, level });
   }
 
   async status(): Promise<StatusResult> {

@@ -52,7 +52,7 @@ export function blockersFor(migrationId: string, ev: Evidence, expandedAt?: stri
     version: v.version,
     ...(v.env !== undefined ? { env: v.env } : {}),
     level: v.level,
-    detail: `${v.describe(stated(v.level))}${below(real(v.level), migrationId) ? '' : `, set before ${migrationId} began expanding: its build cannot have it (an id below its level, merged later)`}`,
+    detail: `${v.describe(stated(v.level))}${below(real(v.level), migrationId) ? '' : `, set before ${migrationId} began expanding: its build cannot have it (an id below its level, merged later) — or ${migrationId} was rolled back and applied again since: record the version again if its build has it`}`,
     ...(v.since !== undefined ? { since: v.since } : {}),
   }));
   if (!ev.live.some((v) => v.provesRollout && !lacks(v))) {

@@ -70,7 +70,9 @@ export function defaultLevel(loaded: Pick<KnownMigrations, 'files'> & { rows: Re
  * sides of them: merged from another branch after the build was cut, with an id below its level. The build never had
  * them, whatever its level says. (Older ones missing are squashed away; newer ones belong to newer builds.)
  */
-export function missedByBuild(files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase }>): Set<string> {
+export function missedByBuild(files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase }>, allowMissing = false): Set<string> {
+  // --allow-missing: the folder is partial on purpose (squashed), so a missing id says nothing about the build.
+  if (allowMissing) return new Set();
   const ids = new Set(files.map((f) => f.id));
   const oldest = files[0]?.id;
   const newest = files.at(-1)?.id;
@@ -79,8 +81,8 @@ export function missedByBuild(files: readonly { id: string }[], rows: ReadonlyMa
 }
 
 /** `level` lowered below the first migration the build lacks (missedByBuild): the newest of its own files before it. */
-export function levelOfBuild(level: string | null, files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase }>): { level: string | null; warning?: string } {
-  const gap = [...missedByBuild(files, rows)].sort(byId).find((id) => level !== null && id <= level);
+export function levelOfBuild(level: string | null, files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase }>, allowMissing = false): { level: string | null; warning?: string } {
+  const gap = [...missedByBuild(files, rows, allowMissing)].sort(byId).find((id) => level !== null && id <= level);
   if (gap === undefined) return { level };
   const lowered = files.filter((f) => f.id < gap).at(-1)?.id ?? null;
   return {

@@ -41,8 +41,10 @@ export function changesType(type: string | undefined, old: Pick<ColumnModel, 'ty
 
 /** A new character type keeps the column's own collation unless it names one (alterColumn changes what it is asked to). */
 export function carriedType(type: string, old: ColumnModel): string {
-  const textual = /^\s*(national\s+)?(character|char|varchar|nchar|nvarchar|bpchar|text|tinytext|mediumtext|longtext|citext|enum|set)\b/i.test(type);
-  return old.collation && textual && !/\b(collate|character\s+set|charset)\b/i.test(type) ? `${type} ${old.collation}` : type;
+  const textual = /^\s*(character|char|varchar|bpchar|text|tinytext|mediumtext|longtext|citext|enum|set)\b/i.test(type);
+  // A type that names its character set another way (MySQL NATIONAL/NCHAR, ASCII, UNICODE, BYTE) takes no clause.
+  const ownCharset = /^\s*(national|nchar|nvarchar)\b|\b(collate|character\s+set|charset|ascii|unicode|byte)\b/i.test(type);
+  return old.collation && textual && !ownCharset ? `${type} ${old.collation}` : type;
 }
 /**
  * The new column's default from contract on: the one given, else the old

@@ -320,13 +320,13 @@ for (const target of targets) {
       }
     });
 
-    it.skipIf(!pg)('a change = calls no change is one: interval, unscaled numeric, -0, case under a nondeterministic collation; both ways, and a derived column follows', async () => {
+    it.skipIf(!pg)('a change = calls no change is one: interval, unscaled numeric, jsonb numbers, -0, case under a nondeterministic collation; both ways, and a derived column follows', async () => {
       const s = await setup(
         target,
         [
           `CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`,
-          `CREATE TABLE plans (id int PRIMARY KEY, period interval NOT NULL, price numeric, ratio float8, name varchar(20) COLLATE ci, tag text COLLATE ci)`,
-          `INSERT INTO plans VALUES (1, '1 mon', 1.0, 0, 'bob', 'bob'), (2, '1 day', 5, 1, 'ann', 'ann')`,
+          `CREATE TABLE plans (id int PRIMARY KEY, period interval NOT NULL, price numeric, ratio float8, name varchar(20) COLLATE ci, tag text COLLATE ci, meta jsonb)`,
+          `INSERT INTO plans VALUES (1, '1 mon', 1.0, 0, 'bob', 'bob', '{"p": 10}'), (2, '1 day', 5, 1, 'ann', 'ann', '{"p": 10}')`,
         ],
         'xc_brought',
       );
@@ -336,12 +336,17 @@ for (const target of targets) {
         { renameColumn: { table: 'plans', from: 'price', to: 'cost' } },
         { renameColumn: { table: 'plans', from: 'ratio', to: 'factor' } },
         { renameColumn: { table: 'plans', from: 'name', to: 'title' } },
+        { renameColumn: { table: 'plans', from: 'meta', to: 'info' } },
         { addColumn: { table: 'plans', column: { name: 'tag_x', type: 'text' }, up: "tag || '!'" } },
       );
       await s.xc.apply();
       // The old version, then the new one, each writing what = calls equal to what the row holds.
-      await s.db.query(`UPDATE plans SET period = '30 days', price = 1.000, ratio = '-0', name = 'BOB', tag = 'BOB' WHERE id = 1`);
-      await s.db.query(`UPDATE plans SET billing_period = '24 hours', cost = 5.00, factor = 1, title = 'ANN' WHERE id = 2`);
+      await s.db.query(`UPDATE plans SET period = '30 days', price = 1.000, ratio = '-0', name = 'BOB', tag = 'BOB', meta = '{"p": 10.00}' WHERE id = 1`);
+      await s.db.query(`UPDATE plans SET billing_period = '24 hours', cost = 5.00, factor = 1, title = 'ANN', info = '{"p": 10.0}' WHERE id = 2`);
+      expect(await s.db.query(`SELECT id, meta::text AS m, info::text AS i FROM plans ORDER BY id`)).toEqual([
+        { id: 1, m: '{"p": 10.00}', i: '{"p": 10.00}' },
+        { id: 2, m: '{"p": 10.0}', i: '{"p": 10.0}' },
+      ]);
       const row = `SELECT id, period::text AS p, billing_period::text AS bp, price::text AS pr, cost::text AS co, ratio::text AS r, factor::text AS f, name AS n, title AS t, tag_x AS x FROM plans ORDER BY id`;
       expect(await s.db.query(row)).toEqual([
         { id: 1, p: '30 days', bp: '30 days', pr: '1.000', co: '1.000', r: '-0', f: '-0', n: 'BOB', t: 'BOB', x: 'BOB!' },

@@ -149,8 +149,8 @@ for (const target of targets) {
       const s = await setup(
         target,
         [
-          `CREATE TABLE t (id int PRIMARY KEY, code varchar(10), amt decimal(12,4), ts datetime(6), r double, st varchar(10))`,
-          `INSERT INTO t VALUES (1, 'ab ', 1.2345, '2024-01-01 10:00:00.654321', 0.1, 'NEW'), (2, 'x', 2.5, '2024-01-02 00:00:00', 1.5, 'paid')`,
+          `CREATE TABLE t (id int PRIMARY KEY, code varchar(10), amt decimal(12,4), ts datetime(6), r double, st varchar(10), d decimal(10,4))`,
+          `INSERT INTO t VALUES (1, 'ab ', 1.2345, '2024-01-01 10:00:00.654321', 0.1, 'NEW', 1.2345), (2, 'x', 2.5, '2024-01-02 00:00:00', 1.5, 'paid', 2)`,
         ],
         'xc_carried',
       );
@@ -161,13 +161,14 @@ for (const target of targets) {
         { alterColumn: { table: 't', column: 'r', type: 'float' } },
         { alterColumn: { table: 't', column: 'code', type: 'char(10)' } },
         { alterColumn: { table: 't', column: 'st', type: "enum('new','paid')" } },
+        { alterColumn: { table: 't', column: 'd', to: 'd2', type: 'double(10,2)' } },
       );
       await s.xc.apply();
       await record(s.xc, '0001_narrow');
       await s.xc.contract();
-      expect(await s.db.query(`SELECT id, code, CAST(amt AS CHAR) AS amt, CAST(ts AS CHAR) AS ts, r = CAST(0.1 AS FLOAT) OR r = 1.5 AS r, st FROM t ORDER BY id`)).toEqual([
-        { id: 1, code: 'ab', amt: '1.23', ts: '2024-01-01 10:00:00', r: 1, st: 'new' },
-        { id: 2, code: 'x', amt: '2.50', ts: '2024-01-02 00:00:00', r: 1, st: 'paid' },
+      expect(await s.db.query(`SELECT id, code, CAST(amt AS CHAR) AS amt, CAST(ts AS CHAR) AS ts, r = CAST(0.1 AS FLOAT) OR r = 1.5 AS r, st, CAST(d2 AS CHAR) AS d2 FROM t ORDER BY id`)).toEqual([
+        { id: 1, code: 'ab', amt: '1.23', ts: '2024-01-01 10:00:00', r: 1, st: 'new', d2: '1.23' },
+        { id: 2, code: 'x', amt: '2.50', ts: '2024-01-02 00:00:00', r: 1, st: 'paid', d2: '2.00' },
       ]);
     });
 

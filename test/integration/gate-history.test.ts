@@ -25,10 +25,12 @@ afterEach(async () => {
 const BASE = '0001_base';
 const MERGED = '0002_rename_name';
 const EMAIL = '0003_add_email';
+const INDEX = '0004_index';
 const files: Record<string, unknown> = {
   [BASE]: { operations: [{ sql: { expand: 'SELECT 1' } }] },
   [MERGED]: { operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] },
   [EMAIL]: { operations: [{ addColumn: { table: 'users', column: { name: 'email', type: 'varchar(100)' } } }] },
+  [INDEX]: { operations: [{ addIndex: { table: 'users', columns: ['id', 'name'] } }] },
 };
 
 /** A folder with the given migrations: one build's checkout. */
@@ -92,6 +94,50 @@ for (const target of targets) {
         expect(refused.exitCode, refused.message).toBe(3);
         expect(refused.message).toContain(`${MERGED} is contracted: this build lacks it (merged after the build was cut)`);
       }
+    });
+
+    it('an instance heartbeating from a checkout that lacks the merged migration blocks its contract', async () => {
+      const db = await database(target);
+      const v1 = xcOn(db, await checkout([BASE, EMAIL]));
+      const v2 = xcOn(db, await checkout([BASE, MERGED, EMAIL]));
+      await v1.apply();
+      await v1.deploy.record({ app: 'web', version: 'v1' });
+      await v1.contract();
+      await v2.check({ app: 'web', version: 'v2', apply: true });
+      await v2.deploy.record({ app: 'web', version: 'v2' });
+      await v2.deploy.retire({ app: 'web', version: 'v1' });
+      // A v1 instance (re)started after the merge, from v1's build, at the level `xc level` gives it.
+      const beat = await v1.startHeartbeat({ app: 'web', version: 'v1', level: await v1.level() });
+      try {
+        const err = await rejection(v2.contract());
+        expect(err.exitCode).toBe(3);
+        expect(err.message).toContain(`instance web@v1`);
+        expect(err.message).toContain(`level ${BASE}`);
+      } finally {
+        await beat.stop();
+      }
+      await v2.contract();
+      expect(await columns(db)).toEqual(['email', 'full_name', 'id']);
+    });
+
+    it('a checkout without files the state has for other reasons is no build lacking them: rolled back and removed, or squashed (--allow-missing)', async () => {
+      const db = await database(target);
+      const all = await checkout([BASE, MERGED]);
+      const xc = xcOn(db, all);
+      await xc.apply();
+      await xc.rollback({ id: MERGED }); // the pull request is reverted: its file goes
+      const next = xcOn(db, await checkout([BASE, EMAIL]));
+      expect((await next.check({ app: 'web', version: 'v3', apply: true })).applied.map((m) => m.id)).toEqual([EMAIL]);
+      expect((await next.deploy.record({ app: 'web', version: 'v3' })).deployment.level).toBe(EMAIL);
+      await next.contract();
+      expect((await next.check({ app: 'web', version: 'v3' })).ok).toBe(true);
+      // Squashed: 0003 applied and contracted, its file gone from a folder kept partial on purpose.
+      const squashed = xcOn(db, await checkout([BASE, INDEX]), { allowMissing: true });
+      expect((await squashed.check({ app: 'web', version: 'v4', apply: true })).applied.map((m) => m.id)).toEqual([INDEX]);
+      expect((await squashed.deploy.record({ app: 'web', version: 'v4' })).deployment.level).toBe(INDEX);
+      await squashed.deploy.retire({ app: 'web', version: 'v3' });
+      await squashed.contract();
+      expect((await squashed.check({ app: 'web', version: 'v4' })).ok).toBe(true);
     });
 
     it('a deployment recorded while the contract verifies stops it before the old shape goes', async () => {

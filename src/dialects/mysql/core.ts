@@ -415,7 +415,9 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     const c = quoteMy(column);
     if (/^\s*enum\b/i.test(type)) return `${c} <=> (${expr})`;
     if (!isTextType(type)) {
-      const target = /^\s*float\b/i.test(type) && this.mariadb ? 'FLOAT' : castTarget(type, this.mariadb);
+      // FLOAT(M,D)/DOUBLE(M,D) round to D places as DECIMAL(M,D) does; a plain FLOAT is single precision.
+      const scaled = /^\s*(?:float|double|real)\s*(\(\s*\d+\s*,\s*\d+\s*\))/i.exec(type)?.[1];
+      const target = scaled ? `DECIMAL${scaled}` : /^\s*float\b/i.test(type) && this.mariadb ? 'FLOAT' : castTarget(type, this.mariadb);
       return target === undefined ? `${c} <=> (${expr})` : `${c} <=> CAST((${expr}) AS ${target})`;
     }
     const bin = this.mariadb ? 'utf8mb4_nopad_bin' : this.atLeast(8, 0, 17) ? 'utf8mb4_0900_bin' : 'utf8mb4_bin';

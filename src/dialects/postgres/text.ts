@@ -188,11 +188,11 @@ export const BYPASS_SETTING = 'xc.bypass';
  * strings under the "C" collation (a nondeterministic one calls 'bob' and 'BOB' equal); floats by their
  * binary form (0 = -0); any other type by its text form: json, point, xml and others have no `=` at all (an
  * UPDATE of such a row would fail), box or circle one that compares areas, interval one that calls '1 mon'
- * and '30 days' equal, numeric without a scale one that calls 1.0 and 1.000 equal. Enums and domains are
- * compared as text too: correct, a little slower.
+ * and '30 days' equal, numeric without a scale one that calls 1.0 and 1.000 equal (jsonb too, inside). Enums and
+ * domains are compared as text too: correct, a little slower.
  */
 const VALUE_EQUALITY =
-  /^(smallint|integer|int|int2|int4|int8|bigint|numeric\(.*\)|decimal\(.*\)|boolean|bool|bytea|date|time|timetz|timestamp|timestamptz|time with(out)? time zone|timestamp with(out)? time zone|uuid|jsonb|inet|cidr|macaddr|macaddr8|money|bit|bit varying|varbit|oid)$/;
+  /^(smallint|integer|int|int2|int4|int8|bigint|numeric\(.*\)|decimal\(.*\)|boolean|bool|bytea|date|time|timetz|timestamp|timestamptz|time with(out)? time zone|timestamp with(out)? time zone|uuid|inet|cidr|macaddr|macaddr8|money|bit|bit varying|varbit|oid)$/;
 const STRINGS = /^(text|varchar|character varying|character|char|bpchar|name)$/;
 const FLOATS = /^(real|float4|float8|double precision|float)$/;
 
