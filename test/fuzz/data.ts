@@ -191,7 +191,12 @@ export class DataModel {
         if (l.kind === 'copy' && row.get(l.to)?.soft && sure(l.up)) row.set(l.to, { v: evalEx(l.up, r()), soft: false });
         // Only `up` makes a fill soft; without it a soft cell is another link's (a dropColumn's `down` of the same column).
         if (l.kind === 'fill' && l.up && row.get(l.col)?.soft && sure(l.up)) row.set(l.col, { v: evalEx(l.up, r()) ?? l.default ?? null, soft: false });
-        if (l.kind === 'notnull' && l.up && row.get(l.col)?.soft && sure(l.up)) row.set(l.col, { v: evalEx(l.up, r()), soft: false });
+        // The backfill fills NULLs only: a soft cell of another value (a copy's trigger racing its contract may or may
+        // not have set it) may hold that value still.
+        if (l.kind === 'notnull' && l.up && row.get(l.col)?.soft && sure(l.up)) {
+          const v = evalEx(l.up, r());
+          if ([null, v].includes(row.get(l.col)!.v)) row.set(l.col, { v, soft: false });
+        }
       }
     }
   }

@@ -110,8 +110,12 @@ class Run {
     return ws;
   }
 
-  /** A command with writers running during it, then the invariants. */
-  private async command<T>(name: string, ws: VersionWriter[], fn: () => Promise<T>): Promise<T> {
+  /**
+   * A command with writers running during it, then the invariants. `after` tells the model what the command did once
+   * the writers have stopped: a write is recorded when it returns, and one that ran while a contract still had its
+   * triggers may return after the command did.
+   */
+  private async command<T>(name: string, ws: VersionWriter[], fn: () => Promise<T>, after?: (result: T) => void): Promise<T> {
     this.stats.commands++;
     for (const w of ws) w.start();
     let result: T;
@@ -121,6 +125,7 @@ class Run {
       for (const w of ws) await w.stop();
       this.stats.writes += ws.reduce((n, w) => n + w.writes, 0);
     }
+    after?.(result);
     const errors = ws.flatMap((w) => w.errors);
     if (errors.length) this.fail(`${name}: a write the running version may make failed`, errors.slice(0, 5));
     await this.check(name);
@@ -236,15 +241,18 @@ class Run {
     const m = this.sc.migrations[k]!;
     // While the contract removes its triggers, what they derive for a racing write may or may not happen: soft.
     const ws = await this.writers({ old: false, racing: [k] });
-    await this.command(`contract ${id}`, ws, async () => {
-      try {
-        await this.xc.contract({ id });
-      } catch (err) {
-        await this.noWayOut(k, err);
-        return;
-      }
-      this.model.contract(k, m.operations);
-    });
+    await this.command(
+      `contract ${id}`,
+      ws,
+      async () => {
+        try {
+          await this.xc.contract({ id });
+        } catch (err) {
+          await this.noWayOut(k, err);
+        }
+      },
+      () => this.model.contract(k, m.operations),
+    );
     this.contracted++;
   }
 
@@ -261,7 +269,6 @@ class Run {
     for (const s of nulls) await this.fillNulls(s.table, s.column);
     try {
       await this.xc.contract({ id: idOf(k) });
-      this.model.contract(k, m.operations);
     } catch (again) {
       this.fail(`${message}\n  and after the NULLs were fixed, contract failed again (exit ${exitCodeOf(again)}): ${(again as Error).message} — stuck`);
     }
@@ -310,14 +317,20 @@ class Run {
       // While the rollback removes the triggers, what they derive for a racing write may or may not happen: soft.
       const racing = Array.from({ length: this.applied - from }, (_, k) => from + k);
       const ws = await this.writers({ new: false, racing });
-      await this.command(`rollback ${idOf(from)}`, ws, async () => {
-        try {
-          await this.xc.rollback({ id: idOf(from) });
-        } catch (err) {
-          await this.rollbackAfterNulls(from, err);
-        }
-        for (let k = this.applied - 1; k >= from; k--) this.model.rollback(k, this.sc.migrations[k]!.operations);
-      });
+      await this.command(
+        `rollback ${idOf(from)}`,
+        ws,
+        async () => {
+          try {
+            await this.xc.rollback({ id: idOf(from) });
+          } catch (err) {
+            await this.rollbackAfterNulls(from, err);
+          }
+        },
+        () => {
+          for (let k = this.applied - 1; k >= from; k--) this.model.rollback(k, this.sc.migrations[k]!.operations);
+        },
+      );
       if (from === 0) {
         const diff = dumpDiff(this.baseDump, await schemaDump(this.db));
         if (diff.length) this.fail('after rolling everything back, the schema is not what it was before the first migration', diff.slice(0, 12));
