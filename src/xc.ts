@@ -24,7 +24,7 @@ import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlig
 import { blockersFor, gatherEvidence } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
-import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, type KnownMigrations } from './gate/levels.js';
+import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, removedUnder, type KnownMigrations } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
 
 type Engine = typeof import('./engine/planner.js') & typeof import('./engine/lifecycle.js') & typeof import('./engine/describe.js');
@@ -376,11 +376,7 @@ class XcImpl implements Xc {
       if (o.level !== undefined) assertKnownLevel(o.level, loaded, this.dir);
       const asked = o.level !== undefined ? { level: o.level, warning: undefined } : defaultLevel(loaded, this.dir);
       const built = levelOfBuild(asked.level, loaded.files, loaded.rows, this.options.allowMissing === true);
-      // Recorded all the same (it is live: the gate must know), but it needs a shape a contract already removed.
-      const own = new Set(loaded.files.map((f) => f.id));
-      const removed = [...loaded.rows.values()].filter((r) => reached(r.phase, 'contracting') && !own.has(r.id) && (built.level === null || r.id > built.level)).map((r) => r.id);
-      const broken = removed.length > 0 ? `${removed.join(', ')} ${removed.length > 1 ? 'are' : 'is'} contracted above this level: this version needs a shape ${removed.length > 1 ? 'they' : 'it'} removed (\`xc check\` refuses such a deploy)` : undefined;
-      const warning = [asked.warning, built.warning, broken].filter(Boolean).join('; ');
+      const warning = [asked.warning, built.warning, removedUnder(built.level, loaded.files, loaded.rows)].filter(Boolean).join('; ');
       const deployment = await recordDeployment(ctx, { ...o, level: built.level });
       return { ok: true as const, deployment, ...(warning ? { warning } : {}) };
     },

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { InvalidInputError } from '../errors.js';
 import { listMigrations } from '../migration/files.js';
-import { isAtLeastBackfilled, isUnstarted, type Phase } from '../plan/index.js';
+import { isAtLeastBackfilled, isUnstarted, reached, type Phase } from '../plan/index.js';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -89,4 +89,16 @@ export function levelOfBuild(level: string | null, files: readonly { id: string 
     level: lowered,
     warning: `this build's migrations lack ${gap}, which the database has (merged after the build was cut): recorded at ${lowered === null ? 'an unknown level' : `level ${lowered}`}, the newest it has every migration up to, so the gate keeps the shapes ${gap} changes for it`,
   };
+}
+
+/**
+ * A version recorded at `level` needs the shapes of the contracted migrations above it that its folder lacks: it is
+ * recorded all the same (it runs, so the gate must know), with these words.
+ */
+export function removedUnder(level: string | null, files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase }>): string | undefined {
+  const own = new Set(files.map((f) => f.id));
+  const removed = [...rows].filter(([id, r]) => reached(r.phase, 'contracting') && !own.has(id) && (level === null || id > level)).map(([id]) => id);
+  if (removed.length === 0) return undefined;
+  const many = removed.length > 1;
+  return `${removed.join(', ')} ${many ? 'are' : 'is'} contracted above this level: this version needs a shape ${many ? 'they' : 'it'} removed (\`xc check\` refuses such a deploy)`;
 }
