@@ -206,7 +206,8 @@ export class DataModel {
     for (const l of this.links.filter((x) => x.m === m)) {
       if (l.kind === 'copy') {
         const c = l.table.columns.get(l.to)!;
-        const op = ops.find((o) => ('renameColumn' in o && o.renameColumn.to === l.to) || ('alterColumn' in o && o.alterColumn.to === l.to));
+        // Of this link's table: one migration may give columns of one name to several tables.
+        const op = ops.find((o) => ('renameColumn' in o && o.renameColumn.to === l.to && this.resolve(o.renameColumn.table) === l.table) || ('alterColumn' in o && o.alterColumn.to === l.to && this.resolve(o.alterColumn.table) === l.table));
         const old = l.table.columns.get(l.from);
         const alter = op && 'alterColumn' in op ? op.alterColumn : undefined;
         c.nullable = alter?.nullable ?? old?.nullable ?? c.nullable;
@@ -215,7 +216,7 @@ export class DataModel {
       }
       if (l.kind === 'fill') {
         const c = l.table.columns.get(l.col)!;
-        const op = ops.find((o) => 'addColumn' in o && o.addColumn.column.name === l.col);
+        const op = ops.find((o) => 'addColumn' in o && o.addColumn.column.name === l.col && this.resolve(o.addColumn.table) === l.table);
         if (op && 'addColumn' in op) Object.assign(c, { nullable: op.addColumn.column.nullable, default: op.addColumn.column.default });
       }
       if (l.kind === 'dropfill') dropColumn(l.table, l.col);
