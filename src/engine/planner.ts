@@ -14,9 +14,9 @@ import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition, type OperationKind, type OperationSpec } from '../migration/schema.js';
 import { operation } from '../operations/index.js';
 import type { Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
-import { emptyPlan, type ExpressionCheck, type OperationPlan, type RowCheck } from '../plan/index.js';
+import { emptyPlan, type BackfillSpec, type ExpressionCheck, type OperationPlan, type RowCheck } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
-import type { SchemaModel } from '../schema/model.js';
+import type { CheckModel, SchemaModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
 import { copiesOverHeld, overHeld } from './held.js';
 
@@ -133,7 +133,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   if (issues.length > 0) return issues;
   for (const check of op.rowChecks?.(spec as never, vctx) ?? []) {
     const examples = await violatingRows(session, dialect, model, check);
-    if (examples) issues.push({ path: check.path, code: 'rows_violate', table: check.table, message: `${check.message}; for example:\n${examples}` });
+    if (typeof examples === 'string') issues.push({ path: check.path, code: 'rows_violate', table: check.table, message: `${check.message}; for example:\n${examples}` });
   }
   return issues;
 }
@@ -152,8 +152,32 @@ function storedOnce(dialect: Dialect, check: ExpressionCheck): ExpressionCheck {
   return reads.length === 0 ? { ...check, evaluate: 'unlessWrites' } : check;
 }
 
-/** A few rows that violate `check`, shown as `key=value ...` lines, or null when none does. Read-only. */
-async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null> {
+/**
+ * An UPDATE checks every CHECK constraint of the row it writes, one added NOT VALID too (PostgreSQL): a row
+ * that already breaks one stops the backfill at that row. Such rows are named at plan instead, among those
+ * the backfill rewrites: its `where` where it can be read now; one naming what expand creates (a copy's new
+ * column) holds for every row yet.
+ */
+async function unvalidatedCheckIssues(session: Session, dialect: Dialect, model: SchemaModel, backfills: BackfillSpec[]): Promise<ValidationIssue[]> {
+  const issues: ValidationIssue[] = [];
+  for (const b of backfills) {
+    // A check over a column the backfill writes is judged on the value written, not read here: left to the backfill.
+    const judged = (k: CheckModel) => k.validated === false && !k.trigger && dialect.columnsNamed(k.expression, Object.keys(b.set)).length === 0;
+    for (const k of model.table(b.table)?.checks.filter(judged) ?? []) {
+      const check: RowCheck = {
+        path: [], table: b.table, violation: `NOT (${k.expression})`, show: k.columns,
+        message: `existing rows of "${b.table}" break its check "${k.name}", which was added NOT VALID; the backfill rewrites them and the server checks every constraint of a row it writes, so it would stop there — fix those rows (or drop the check) first`,
+      };
+      let examples = b.where === undefined ? undefined : await violatingRows(session, dialect, model, { ...check, violation: `(${b.where}) AND ${check.violation}` });
+      if (examples === undefined) examples = await violatingRows(session, dialect, model, check);
+      if (typeof examples === 'string') issues.push({ path: check.path, code: 'rows_violate', table: b.table, message: `${check.message}; for example:\n${examples}` });
+    }
+  }
+  return issues;
+}
+
+/** A few rows that violate `check`, shown as `key=value ...` lines; null when none does; undefined when it cannot be read now. Read-only. */
+async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null | undefined> {
   const shown = exampleColumns(dialect, model.rowKey(check.table) ?? [], check.show);
   const sql = `SELECT ${shown} FROM ${dialect.quote(check.table)} WHERE ${check.violation} LIMIT 5`;
   let rows: Record<string, unknown>[];
@@ -161,8 +185,8 @@ async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, c
     rows = await readOnly(s, dialect, async () => (await s.query<Record<string, unknown>>(sql, undefined, { single: true })).rows);
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;
-    // The table or column is made by an earlier migration of this run and has no rows yet; `apply` checks again once it exists.
-    return null;
+    // The table or column is made by an earlier migration of this run, or by this one's expand: `apply` checks again once it exists.
+    return undefined;
   }
   return rows.length === 0 ? null : formatRows(rows);
 }
@@ -224,6 +248,7 @@ export async function planMigration(
     };
     // Complete as returned: walk keys and the fill steps' statements come with them (operations/batches.ts).
     const p = op.plan(spec as never, ctx);
+    if (session) for (const issue of await unvalidatedCheckIssues(session, dialect, model, p.backfill)) report(opIndex, kind, issue);
     plan.expand.push(...p.expand);
     plan.backfill.push(...p.backfill);
     plan.verify.push(...p.verify);

@@ -1,7 +1,7 @@
 /**
  * What a copied column carries, as it was (adversarial campaigns of
- * 2026-12-01): a constraint left NOT VALID stays so (a row breaking a check
- * stops the backfill, which writes it, as it would any UPDATE), a key MySQL never
+ * 2026-12-01): a constraint left NOT VALID stays so (rows breaking a check,
+ * which stop a backfill that rewrites them, are named at plan), a key MySQL never
  * checked (foreign_key_checks=0) is named at plan, a DEFERRABLE unique key
  * keeps its timing during dual-write and after, a NOT NULL datetime holding
  * MariaDB's zero date is no NULL, a narrowing in place verifies as stored; and
@@ -44,6 +44,27 @@ for (const target of targets) {
       // Enforced for new writes, as before.
       await expect(s.db.query(`INSERT INTO oc VALUES (4, 9, 1)`)).rejects.toThrow(/oc_fk/);
       await expect(s.db.query(`INSERT INTO oc VALUES (4, 1, 0)`)).rejects.toThrow(/oc_qty/);
+    });
+
+    it('rows breaking a NOT VALID check that a backfill would rewrite are named at plan; rows it does not rewrite, or fixes, are not (PostgreSQL)', async () => {
+      if (!pg) return; // MariaDB has no NOT VALID: its checks hold for every row
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE nv (id int PRIMARY KEY, qty int, note text, tag text)`,
+          `INSERT INTO nv VALUES (1, 1, 'a', 'x'), (2, 0, 'b', 'y'), (3, 5, NULL, NULL)`,
+          `ALTER TABLE nv ADD CONSTRAINT nv_qty CHECK (qty > 0) NOT VALID`,
+          `ALTER TABLE nv ADD CONSTRAINT nv_tag CHECK (tag IS NOT NULL) NOT VALID`,
+        ],
+        'xc_carried',
+      );
+      // Before: plan passed, and the backfill stopped at row 2 (exit 1).
+      await s.write('0001_rename', { renameColumn: { table: 'nv', from: 'note', to: 'body' } });
+      await refused(s, ['nv'], /renameColumn: existing rows of "nv" break its check "nv_qty", which was added NOT VALID[\s\S]*id="2" qty="0"/);
+      // setNotNull rewrites only the rows whose column is NULL (row 3: qty 5), and the check over its own column holds once `up` filled it.
+      await s.write('0001_rename', { setNotNull: { table: 'nv', column: 'tag', up: "'none'" } });
+      await s.xc.apply();
+      expect(await s.db.query(`SELECT id, tag FROM nv ORDER BY id`)).toEqual([{ id: 1, tag: 'x' }, { id: 2, tag: 'y' }, { id: 3, tag: 'none' }]);
     });
 
     it('dropping a column another table references is refused at plan (its contract would fail on the key), and goes once the key is dropped', async () => {
