@@ -111,6 +111,30 @@ describeOperation('alterColumn', [
     },
     async afterRollback() {},
   },
+  {
+    name: 'in place: a parent key int → bigint keeps the comments of the children’s foreign keys, added again over it',
+    only: 'postgres',
+    setup: [
+      `CREATE TABLE p (id int PRIMARY KEY, v int)`,
+      `INSERT INTO p SELECT g, g FROM generate_series(1, 10) g`,
+      `CREATE TABLE c1 (id int PRIMARY KEY, pid int CONSTRAINT same_name REFERENCES p (id))`,
+      `CREATE TABLE c2 (id int PRIMARY KEY, pid int CONSTRAINT same_name REFERENCES p (id))`,
+      `COMMENT ON CONSTRAINT same_name ON c1 IS 'c1 key'`,
+      `COMMENT ON CONSTRAINT same_name ON c2 IS 'c2 key'`,
+      `INSERT INTO c1 VALUES (1, 1)`,
+    ],
+    operations: [{ alterColumn: { table: 'p', column: 'id', type: 'bigint' } }],
+    async afterStart() {},
+    async afterComplete(db) {
+      expect((await column(db, 'p', 'id'))?.type).toBe('bigint');
+      const comments = await rows(db, `SELECT conrelid::regclass::text AS t, obj_description(oid, 'pg_constraint') AS d FROM pg_constraint WHERE confrelid = 'p'::regclass ORDER BY 1`);
+      expect(comments).toEqual([
+        { t: 'c1', d: 'c1 key' },
+        { t: 'c2', d: 'c2 key' },
+      ]);
+    },
+    async afterRollback() {},
+  },
 ]);
 
 describeCases('the in-place cut-over of several columns', [
