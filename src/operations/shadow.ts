@@ -182,8 +182,9 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   });
   plan.contract.push(...atomic(swap));
   for (const k of [...checks, ...keys]) if (k.validated !== false) plan.contract.push(...ddl.validateConstraint(table, k.name));
-  // Other tables' keys came back unvalidated in the cut-over: validated now, writes going on (the verify proved them).
-  for (const k of referencing) plan.contract.push(...ddl.validateConstraint(k.table, k.name));
+  // Other tables' keys came back unvalidated in the cut-over: validated now, writes going on (the verify proved them); one
+  // that was NOT VALID stays so.
+  for (const k of referencing.filter((x) => x.validated !== false)) plan.contract.push(...ddl.validateConstraint(k.table, k.name));
   // What else each column had (PostgreSQL: COMMENT; MySQL: ON UPDATE, COMMENT), then the comment asked for.
   for (const c of cols) {
     const now = final(c);

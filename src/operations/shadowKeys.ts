@@ -73,6 +73,8 @@ export function shadowKeyIssues(ctx: Schema, table: string, column: string, type
  * The verify's proof that the referencing keys, added again over the new
  * column without reading a row, hold: every child row's key is found among
  * the parents' shadows (MATCH SIMPLE: a NULL in the key is not checked).
+ * A key left NOT VALID (PostgreSQL) may have rows that found no parent
+ * before: it comes back NOT VALID, and only rows `up` would orphan count.
  */
 export function childrenAgree(ctx: Pick<PlanContext, 'model' | 'dialect'>, table: string, shadows: Map<string, string>): AgreementCheck[] {
   const q = (id: string) => ctx.dialect.quote(id);
@@ -80,12 +82,14 @@ export function childrenAgree(ctx: Pick<PlanContext, 'model' | 'dialect'>, table
     const child = (c: string) => `${q(k.table)}.${q(c)}`;
     const match = k.columns.map((c, i) => `xc_parent.${q(shadows.get(k.refColumns[i]!) ?? k.refColumns[i]!)} = ${child(c)}`).join(' AND ');
     const nulls = k.columns.map((c) => `${child(c)} IS NULL`).join(' OR ');
+    const before = k.columns.map((c, i) => `xc_parent.${q(k.refColumns[i]!)} = ${child(c)}`).join(' AND ');
+    const orphanBefore = k.validated === false ? ` OR NOT EXISTS (SELECT 1 FROM ${q(table)} xc_parent WHERE ${before})` : '';
     return keyedCheck(ctx, {
       table: k.table,
       description: `rows of ${k.table}: each finds its parent through the new ${table}.${k.refColumns.join(', ')} (foreign key ${k.name}, added again at contract)`,
-      agrees: `(${nulls}) OR EXISTS (SELECT 1 FROM ${q(table)} xc_parent WHERE ${match})`,
+      agrees: `(${nulls}) OR EXISTS (SELECT 1 FROM ${q(table)} xc_parent WHERE ${match})${orphanBefore}`,
       show: k.columns,
-      remedy: `\`up\` changes values rows of ${k.table} reference: fix those rows (or \`up\`), then run \`xc contract\` again; or roll back.`,
+      remedy: `these rows of ${k.table} reference no row of ${table} once converted: \`up\` changes values they reference, or they referenced none to begin with (written with the key's checks off); fix those rows (or \`up\`), then run \`xc contract\` again; or roll back.`,
     });
   });
 }

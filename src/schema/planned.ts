@@ -37,6 +37,8 @@ export interface PlannedForeignKey {
   matchType?: string | null;
   deferrable?: boolean;
   initiallyDeferred?: boolean;
+  /** ForeignKeyModel.validated: a key carried as it was stays NOT VALID. */
+  validated?: false;
 }
 
 const key = (table: string, name: string) => `${table}\0${name}`;

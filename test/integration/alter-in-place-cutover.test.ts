@@ -135,6 +135,27 @@ describeOperation('alterColumn', [
     },
     async afterRollback() {},
   },
+  {
+    name: 'in place: a parent key int → bigint whose child key was left NOT VALID over rows with no parent: the key comes back NOT VALID, the rows stay',
+    only: 'postgres',
+    setup: [
+      `CREATE TABLE p (id int PRIMARY KEY)`,
+      `INSERT INTO p SELECT generate_series(1, 5)`,
+      `CREATE TABLE c (id int PRIMARY KEY, pid int)`,
+      `INSERT INTO c VALUES (1, 1), (2, 99)`,
+      `ALTER TABLE c ADD CONSTRAINT c_pid_fk FOREIGN KEY (pid) REFERENCES p (id) NOT VALID`,
+    ],
+    operations: [{ alterColumn: { table: 'p', column: 'id', type: 'bigint' } }],
+    writes: { old: [`INSERT INTO c VALUES (3, 2)`], new: [`INSERT INTO c VALUES (4, 3)`] },
+    async afterStart() {},
+    async afterComplete(db) {
+      expect((await column(db, 'p', 'id'))?.type).toBe('bigint');
+      expect(await rows(db, `SELECT conname AS name, convalidated AS valid FROM pg_constraint WHERE confrelid = 'p'::regclass`)).toEqual([{ name: 'c_pid_fk', valid: 'false' }]);
+      expect((await rows(db, `SELECT pid FROM c ORDER BY id`)).map((r) => String(r.pid))).toEqual(['1', '99', '2', '3']);
+      await expect(db.query(`INSERT INTO c VALUES (5, 98)`)).rejects.toThrow(/c_pid_fk/);
+    },
+    async afterRollback() {},
+  },
 ]);
 
 describeCases('the in-place cut-over of several columns', [
