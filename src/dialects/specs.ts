@@ -30,6 +30,13 @@ export interface SyncTriggerSpec {
    */
   oldKeepsDefault?: boolean;
   /**
+   * That default, computed in the trigger, gives the value it gave the row (a constant, or the statement's or
+   * transaction's time): an INSERT setting both sides is read as the new version's only where the old side holds
+   * it. One setting both to other values that disagree (an old version writing back a row it read with `SELECT *`,
+   * the new column included) cannot be told from the new version's: both are kept, and the verify names the row.
+   */
+  oldDefaultTestable?: boolean;
+  /**
    * The new column may hold NULL once contracted (undefined: it may). Decides
    * an INSERT that leaves both sides NULL: only an old writer can have
    * written it when the new column may not be NULL.

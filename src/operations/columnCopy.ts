@@ -21,6 +21,7 @@ import type { PlanContext } from './types.js';
 import { referenceOptions } from '../dialects/references.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 import { orphaned } from './addForeignKey.js';
+import { isConstantDefault } from './addColumn.js';
 
 export interface ColumnCopy {
   table: string;
@@ -82,6 +83,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     down: c.down,
     oldDefault: old.default,
     oldKeepsDefault: keepsDefault,
+    ...(keepsDefault && defaultTestable(old.default!) ? { oldDefaultTestable: true } : {}),
     newNullable: nullable,
     columns: [...t.columns.map((col) => col.name), c.to],
     oldType: old.type,
@@ -143,9 +145,11 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
 
   plan.backfill.push(backfill);
   // A NULL that `up` gives for a row an old writer wrote cannot fill a NOT NULL new column: no backfill converts it.
+  // A row inserted with both columns set to values that disagree: which version wrote it cannot be told (SyncTriggerSpec.oldDefaultTestable).
+  const both = `A row inserted with both ${c.from} and ${c.to} set, to values that disagree (an old version writing back a row it read with \`SELECT *\`), is kept as written: \`xc backfill ${ctx.migrationId}\` takes ${c.from}'s value for it; or set the one that is right (an UPDATE of that column).`;
   const remedy = nullable
-    ? undefined
-    : `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${ctx.migrationId}\`; where ${c.to} is NULL, \`up\` gives NULL for the row, which the NOT NULL ${c.to} cannot hold: fix the row (an UPDATE of ${c.from}), or \`xc rollback ${ctx.migrationId}\`.`;
+    ? `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${ctx.migrationId}\`. ${both}`
+    : `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${ctx.migrationId}\`; where ${c.to} is NULL, \`up\` gives NULL for the row, which the NOT NULL ${c.to} cannot hold: fix the row (an UPDATE of ${c.from}), or \`xc rollback ${ctx.migrationId}\`. ${both}`;
   plan.verify.push(keyedCheck(ctx, { table: c.table, description: `${c.from} and ${c.to} agree on every row`, agrees, show: [c.from, c.to], ...(remedy ? { remedy } : {}) }));
 
   // Contract: trigger and old column go together (the trigger reads the old column), and with the old column its
@@ -181,6 +185,12 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   }
 
   return plan;
+}
+
+/** A constant, or the statement's or transaction's time: the value a trigger computes is the one the default gave. */
+const STABLE_TIME = /^\s*(now\(\)|current_timestamp(\(\s*\d*\s*\))?|current_date(\(\))?|localtimestamp(\(\s*\d*\s*\))?|transaction_timestamp\(\))\s*$/i;
+function defaultTestable(d: string): boolean {
+  return isConstantDefault(d) || STABLE_TIME.test(d);
 }
 
 /**

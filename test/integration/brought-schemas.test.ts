@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
 import { runXcKillingAt } from '../helpers/cli.js';
-import { record, refused, setup } from '../helpers/scenario.js';
+import { record, refused, rejection, setup } from '../helpers/scenario.js';
 
 for (const target of targets) {
   target.describe(`schemas users bring (${target.name})`, () => {
@@ -188,6 +188,43 @@ for (const target of targets) {
       // A change that converts no date or time pays for no settings.
       await s.write('0002_n', { alterColumn: { table: 'events', column: 'n', type: 'bigint' } });
       expect(JSON.stringify(await s.xc.plan())).not.toMatch(/SET TimeZone/);
+    });
+
+    it('an old version writing back a row it read with SELECT * (the new column included, stale): its edit is kept, or the row named at contract — never the stale side silently', async () => {
+      const s = await setup(
+        target,
+        [`CREATE TABLE people (id int PRIMARY KEY, name varchar(20) NOT NULL DEFAULT 'anon', pad int)`, `INSERT INTO people (id, name) VALUES (1, 'u1'), (2, 'u2')`],
+        'xc_brought',
+      );
+      await s.write('0001_rename', { renameColumn: { table: 'people', from: 'name', to: 'full_name' } });
+      await s.xc.apply();
+      const rows = async () => (await s.db.query<{ id: unknown; name: string; full_name: string }>(`SELECT id, name, full_name FROM people ORDER BY id`)).map((r) => ({ ...r, id: Number(r.id) }));
+      // An upsert of the edited copy: the conflict's UPDATE sees the old side change.
+      const upsert = pg
+        ? `INSERT INTO people SELECT id, 'U1', pad, full_name FROM people WHERE id = 1 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name`
+        : `INSERT INTO people SELECT id, 'U1', pad, full_name FROM people WHERE id = 1 ON DUPLICATE KEY UPDATE name = VALUES(name)`;
+      await s.db.query(upsert);
+      // A new row from an edited archive copy: both sides set, disagreeing, neither the default.
+      await s.db.query(`INSERT INTO people (id, name, pad, full_name) VALUES (3, 'restored', NULL, 'stale')`);
+      // The new version, and the old one, each naming only its own column; the new one with the old default's value.
+      await s.db.query(`INSERT INTO people (id, full_name) VALUES (4, 'v2'), (5, 'anon')`);
+      await s.db.query(`INSERT INTO people (id, name) VALUES (6, 'v1')`);
+      expect(await rows()).toEqual([
+        { id: 1, name: 'U1', full_name: 'U1' },
+        { id: 2, name: 'u2', full_name: 'u2' },
+        { id: 3, name: 'restored', full_name: 'stale' },
+        { id: 4, name: 'v2', full_name: 'v2' },
+        { id: 5, name: 'anon', full_name: 'anon' },
+        { id: 6, name: 'v1', full_name: 'v1' },
+      ]);
+      // Before: the new side won both inserts (row 1 lost 'U1' at contract, row 3 'restored'), silently.
+      await record(s.xc, '0001_rename');
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toMatch(/id="3" name="restored" full_name="stale"[\s\S]*both name and full_name set, to values that disagree[\s\S]*takes name's value/);
+      await s.xc.backfill({ id: '0001_rename' });
+      await s.xc.contract();
+      expect((await s.db.query<{ full_name: string }>(`SELECT full_name FROM people ORDER BY id`)).map((r) => r.full_name)).toEqual(['U1', 'u2', 'restored', 'v2', 'anon', 'v1']);
     });
 
     it('the DEFAULT keyword into renamed columns during dual-write (knex writes it in multi-row inserts): the old default, on both sides, from old writers running through apply', async () => {

@@ -125,7 +125,8 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
  * - INSERT with one side NULL: it is computed from the other (`up` old → new,
  *   `down` new → old); with both set where the old column keeps its default,
  *   the new side wins (only the new version names the new column; the old
- *   one got its default). With both NULL (a default that moved into the
+ *   one got its default) — if the old side holds that default, where that can
+ *   be told; otherwise both are kept as written. With both NULL (a default that moved into the
  *   trigger applied first), the row is
  *   read as the new version writing NULL (old := down) unless the new column
  *   may not hold NULL or down gives NULL too, then as the old version writing
@@ -146,8 +147,10 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
   const up = `${n} := ${rowValue(q, s.up, s.columns)};`;
   const down = `${o} := ${rowValue(q, s.down, s.columns)};`;
   const applyDefault = s.oldDefault === null || s.oldKeepsDefault ? '' : `\n    IF ${o} IS NULL AND ${n} IS NULL THEN ${o} := ${s.oldDefault}; END IF;`;
-  // The old column applies its own default: only the new version names the new column, which then wins.
-  const bothSet = s.oldKeepsDefault && s.oldDefault !== null ? `\n    ELSE ${down}` : '';
+  // The old column applies its own default: only the new version names the new column, which then wins — where the
+  // old side holds that default, when it can be told (SyncTriggerSpec.oldDefaultTestable).
+  const oldIsDefault = s.oldDefaultTestable ? `NOT ${valuesDiffer(o, `(${s.oldDefault})`, s.oldType)}` : undefined;
+  const bothSet = s.oldKeepsDefault && s.oldDefault !== null ? (oldIsDefault ? `\n    ELSIF ${oldIsDefault} THEN ${down}` : `\n    ELSE ${down}`) : '';
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
   // down(row) assigned to a copy of the row takes the old column's type, as the backfill's CAST does.
   const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns)};\n    IF CAST(${o} AS text) COLLATE "C" IS DISTINCT FROM CAST(_xc_conv.${q(s.oldColumn)} AS text) COLLATE "C" THEN ${up} END IF;`;
