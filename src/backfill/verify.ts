@@ -18,13 +18,14 @@ import { shareOfBatch } from './share.js';
 const CHUNK = 50_000;
 const EXAMPLES = 5;
 
-export async function verifyAgreement(ctx: EngineContext, migration: string, checks: AgreementCheck[]): Promise<void> {
+/** `command`: what the rows hold back, for the message. */
+export async function verifyAgreement(ctx: EngineContext, migration: string, checks: AgreementCheck[], command: 'contract' | 'rollback' = 'contract'): Promise<void> {
   const parallel = partsAtOnce(ctx);
   for (const check of checks) {
     if (!check.key) {
       // A table without a row key (only checks that need no backfill have one): one read of the whole table.
       const bad = await withSession(ctx.driver, async (s) => (await s.query<Record<string, unknown>>(`SELECT ${shown(ctx.dialect, check)} FROM ${ctx.dialect.quote(check.table)} WHERE ${disagreeing(check)} LIMIT ${EXAMPLES}`)).rows);
-      if (bad.length > 0) throw mismatch(migration, check, bad);
+      if (bad.length > 0) throw mismatch(migration, check, bad, command);
       continue;
     }
     const plan = await withSession(ctx.driver, (s) => planWalk(s, ctx.dialect, check.table, check.key!, check.integerKey, parallel));
@@ -33,14 +34,14 @@ export async function verifyAgreement(ctx: EngineContext, migration: string, che
     const throttle = await Throttle.open(ctx, migration, check.table, 'verify');
     try {
       const workers = Math.min(parallel, plan.spans.length);
-      await forEachPart(plan.spans, parallel, (span, stopped) => verifyPart(ctx, migration, check, span, plan.arithmetic, progress, throttle, workers, stopped));
+      await forEachPart(plan.spans, parallel, (span, stopped) => verifyPart(ctx, migration, check, span, plan.arithmetic, progress, throttle, workers, stopped, command));
     } finally {
       await throttle.close();
     }
   }
 }
 
-async function verifyPart(ctx: EngineContext, migration: string, check: AgreementCheck, span: KeySpan, arithmetic: boolean, progress: { checked: number }, throttle: Throttle, workers: number, stopped: () => boolean): Promise<void> {
+async function verifyPart(ctx: EngineContext, migration: string, check: AgreementCheck, span: KeySpan, arithmetic: boolean, progress: { checked: number }, throttle: Throttle, workers: number, stopped: () => boolean, command: 'contract' | 'rollback'): Promise<void> {
   const d = ctx.dialect;
   const t = d.quote(check.table);
   const disagrees = disagreeing(check);
@@ -58,7 +59,7 @@ async function verifyPart(ctx: EngineContext, migration: string, check: Agreemen
       const rows = bad.length > 0 ? 0 : await chunks.rowsIn(s, cursor, chunk);
       return { chunk, bad, rows, share: bad.length > 0 ? 0 : await shareOfBatch(ctx, s, workers) };
     });
-    if (bad.length > 0) throw mismatch(migration, check, bad);
+    if (bad.length > 0) throw mismatch(migration, check, bad, command);
     progress.checked += rows;
     ctx.emit({ event: 'verify', migration, table: check.table, checked: progress.checked, total: progress.checked });
     if (chunk.last) return;
@@ -74,9 +75,9 @@ export function formatRows(rows: Record<string, unknown>[]): string {
   return rows.map((r) => '  ' + Object.entries(r).map(([k, v]) => `${k}=${v === null ? 'NULL' : JSON.stringify(v)}`).join(' ')).join('\n');
 }
 
-function mismatch(migration: string, check: AgreementCheck, bad: Record<string, unknown>[]): DataMismatchError {
+function mismatch(migration: string, check: AgreementCheck, bad: Record<string, unknown>[], command: 'contract' | 'rollback'): DataMismatchError {
   const remedy = check.remedy ?? `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${migration}\`.`;
-  return new DataMismatchError(`contract refused: not every row of "${check.table}" agrees (${check.description}); for example:\n${formatRows(bad)}\n${remedy}`, {
+  return new DataMismatchError(`${command} refused: not every row of "${check.table}" agrees (${check.description}); for example:\n${formatRows(bad)}\n${remedy}`, {
     migration,
     table: check.table,
     examples: bad,

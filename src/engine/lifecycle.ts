@@ -129,6 +129,8 @@ export async function contractUndoable(ctx: EngineContext, row: Row): Promise<bo
 /** Any phase before contracting (or a contract stopped before it removed anything) → rolling_back → rolled_back. */
 export async function rollback(ctx: EngineContext, row: Row): Promise<void> {
   await recording(ctx, row.id, async () => {
+    // Again on a re-run: a row written since the last attempt is named, not met by a validation.
+    await verifyAgreement(ctx, row.id, row.plan.rollbackVerify ?? [], 'rollback');
     if (row.phase !== 'rolling_back') await transition(ctx, row, 'rolling_back', { journal: 'rollback' });
     await runSteps(ctx, row.id, 'rollback', row.plan.rollback, { expand: row.plan.expand, contract: row.plan.contract });
     await transition(ctx, row, 'rolled_back');

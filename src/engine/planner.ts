@@ -253,6 +253,7 @@ export async function planMigration(
     plan.backfill.push(...p.backfill);
     plan.verify.push(...p.verify);
     plan.contract.push(...p.contract);
+    if (p.rollbackVerify) (plan.rollbackVerify ??= []).push(...p.rollbackVerify);
     // Undo in reverse: the last operation's expand is undone first.
     plan.rollback.unshift(...p.rollback);
     for (const issue of projectOperation(model, dialect, { migrationId: file.id, opIndex, kind, spec })) report(opIndex, kind, issue);

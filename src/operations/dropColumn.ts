@@ -1,11 +1,13 @@
 /**
  * dropColumn: old writers keep writing the column; new writers may omit it,
  * so it is filled from `down` (or, with neither `down` nor a default, its NOT
- * NULL is lifted). Contract drops it; rollback puts NOT NULL back online.
+ * NULL is lifted). Contract drops it; rollback puts NOT NULL back online,
+ * once no row the new version wrote holds NULL (dropNotNull's notNullBack).
  */
 import { atomic, emptyPlan } from '../plan/index.js';
 import type { Operation } from './types.js';
 import { clusterKeyIssues, columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
+import { notNullBack } from './dropNotNull.js';
 
 export const dropColumn: Operation<'dropColumn'> = {
   kind: 'dropColumn',
@@ -59,8 +61,9 @@ export const dropColumn: Operation<'dropColumn'> = {
     plan.contract.push(...atomic(trigger?.drop ?? [], ddl.dropColumn(spec.table, spec.column)));
     if (trigger) plan.rollback.push(...atomic(trigger.drop));
     if (liftNotNull) {
-      const check = ctx.name('nn');
-      plan.rollback.push(...ddl.addNotNullCheck(spec.table, col, check), ...ddl.enforceNotNull(spec.table, col, check));
+      const back = notNullBack(ctx, spec.table, col);
+      plan.rollback.push(...back.rollback);
+      plan.rollbackVerify = back.rollbackVerify;
     }
     return plan;
   },

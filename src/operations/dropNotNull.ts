@@ -10,12 +10,16 @@
  * Rollback restores NOT NULL the way setNotNull's contract does: an
  * unvalidated check guards new writes, is validated without blocking
  * writers, then NOT NULL is set without a scan. A NULL the new version wrote
- * meanwhile makes that validation fail, so the rollback stops there (the
- * column still nullable, new NULLs refused by the check): give those rows a
- * value, then run the rollback again, which resumes at the validation.
+ * meanwhile is named before the rollback changes anything (exit 1): give
+ * those rows a value, then run the rollback again. One written between that
+ * read and the check makes the validation fail, so the rollback stops there
+ * (the column still nullable, new NULLs refused by the check) and resumes at
+ * the validation.
  */
-import { emptyPlan } from '../plan/index.js';
-import type { Operation, ValidationIssue } from './types.js';
+import { emptyPlan, type AgreementCheck, type Step } from '../plan/index.js';
+import type { Operation, PlanContext, ValidationIssue } from './types.js';
+import type { ColumnModel } from '../schema/model.js';
+import { keyedCheck } from './batches.js';
 import { clusterKeyIssues, replicaIdentityIssue, requireColumn, requireTable } from './common.js';
 
 export const dropNotNull: Operation<'dropNotNull'> = {
@@ -47,19 +51,35 @@ export const dropNotNull: Operation<'dropNotNull'> = {
   },
 
   plan(spec, ctx) {
-    const { ddl } = ctx;
     const col = ctx.model.column(spec.table, spec.column)!;
-    const check = ctx.name('nn');
-    const notNull = { ...col, nullable: false };
-    return {
-      ...emptyPlan(),
-      expand: ddl.dropNotNull(spec.table, { ...col, nullable: true }),
-      rollback: [
-        ...ddl.addNotNullCheck(spec.table, notNull, check),
-        // Validated on its own first: a NULL left fails here, naming the check (MySQL's MODIFY would only say "Data truncated"); PostgreSQL's second VALIDATE is a no-op.
-        ...ddl.validateConstraint(spec.table, check),
-        ...ddl.enforceNotNull(spec.table, notNull, check),
-      ],
-    };
+    return { ...emptyPlan(), expand: ctx.ddl.dropNotNull(spec.table, { ...col, nullable: true }), ...notNullBack(ctx, spec.table, col) };
   },
 };
+
+/**
+ * A rollback that makes `col` NOT NULL again, online (setNotNull's contract), and the read before it that names the
+ * rows the new version left NULL (also dropColumn's, where the new version omits the column).
+ */
+export function notNullBack(ctx: PlanContext, table: string, col: ColumnModel): { rollback: Step[]; rollbackVerify: AgreementCheck[] } {
+  const { ddl } = ctx;
+  const check = ctx.name('nn');
+  const notNull = { ...col, nullable: false };
+  const q = (id: string) => ctx.dialect.quote(id);
+  return {
+    rollback: [
+      ...ddl.addNotNullCheck(table, notNull, check),
+      // Validated on its own first: a NULL left fails here, naming the check (MySQL's MODIFY would only say "Data truncated"); PostgreSQL's second VALIDATE is a no-op.
+      ...ddl.validateConstraint(table, check),
+      ...ddl.enforceNotNull(table, notNull, check),
+    ],
+    rollbackVerify: [
+      keyedCheck(ctx, {
+        table,
+        description: `"${col.name}" holds no NULL, as the NOT NULL the rollback puts back requires`,
+        agrees: `${q(col.name)} IS NOT NULL`,
+        show: [col.name],
+        remedy: `These rows were written while "${col.name}" took NULL (by the new version): give them a value (an UPDATE), then run \`xc rollback ${ctx.migrationId}\` again. Nothing was changed.`,
+      }),
+    ],
+  };
+}

@@ -167,6 +167,13 @@ export interface OperationPlan {
   contract: Step[];
   rollback: Step[];
   /**
+   * Read before a rollback changes anything: rows its steps would refuse — a
+   * NULL the new version wrote where NOT NULL comes back. Named then (exit 1),
+   * nothing done, instead of a rollback stopped half-way with new writes
+   * refused. Absent in plans recorded before it existed.
+   */
+  rollbackVerify?: AgreementCheck[];
+  /**
    * Its steps carry `removesOldShape` (plans made before that existed do not):
    * only then may a migration whose contract failed part-way be rolled back.
    */

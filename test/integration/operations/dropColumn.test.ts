@@ -1,6 +1,8 @@
 /** dropColumn: the old version keeps writing it and the new one may omit it (`down` or its default fills it); dropped at contract; its constraints back at rollback. */
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { column, describeOperation, range, rejects, rows, SOAK_ROWS } from '../../helpers/operations.js';
+import { targets } from '../../helpers/targets.js';
+import { rejection, setup } from '../../helpers/scenario.js';
 
 
 describeOperation('dropColumn', [
@@ -97,3 +99,32 @@ describeOperation('dropColumn', [
     },
   },
 ]);
+
+for (const target of targets) {
+  target.describe(`dropColumn, beyond the table (${target.name})`, () => {
+    it('a NOT NULL column without down or default: rollback is refused, nothing changed, while rows the new version wrote hold NULL; once filled, it finishes', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, legacy varchar(20) NOT NULL, v int)`, `INSERT INTO t VALUES (1, 'a', 1)`], 'xc_dcol');
+      await s.write('0001_drop', { dropColumn: { table: 't', column: 'legacy' } });
+      await s.xc.apply();
+      // The new version omits it: the point of the phase.
+      await s.db.query(`INSERT INTO t (id, v) VALUES (2, 2), (3, 3)`);
+      const err = await rejection(s.xc.rollback());
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toMatch(/rollback refused[\s\S]*id="2" legacy=NULL\n\s*id="3" legacy=NULL[\s\S]*give them a value \(an UPDATE\), then run `xc rollback 0001_drop` again/);
+      // Before: the rollback stopped at its validation ("violated by some row"; MariaDB "Data truncated"), in rolling_back, the new version's inserts refused.
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+      await s.db.query(`INSERT INTO t (id, v) VALUES (4, 4)`);
+      await s.db.query(`UPDATE t SET legacy = 'filled' WHERE legacy IS NULL`);
+      await s.xc.rollback();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+      expect((await column(s.db, 't', 'legacy'))?.nullable).toBe(false);
+      expect(await s.db.checks('t')).toEqual([]);
+      expect(await rows(s.db, `SELECT id, legacy FROM t ORDER BY id`)).toEqual([
+        { id: '1', legacy: 'a' },
+        { id: '2', legacy: 'filled' },
+        { id: '3', legacy: 'filled' },
+        { id: '4', legacy: 'filled' },
+      ]);
+    });
+  });
+}
