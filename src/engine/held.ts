@@ -49,11 +49,12 @@ export function overHeld(model: SchemaModel, before: Map<string, string>, dialec
 
 /**
  * Problems for shadowing `columns` of `table` (an operation about to hold
- * them): each index over one of them gets a copy over its shadow, which
- * also covers its other columns — one another migration in flight replaces
- * at its contract would take the copy with it.
+ * them), or for copying a column to them (`copy`: renameColumn, alterColumn
+ * with `to`): each index over one of them gets a copy over the shadow or the
+ * new column, which also covers its other columns — one another operation
+ * in flight replaces at its contract would take the copy with it.
  */
-export function copiesOverHeld(model: SchemaModel, table: string, columns: string[], dialect: Pick<Dialect, 'columnsNamed'>): string[] {
+export function copiesOverHeld(model: SchemaModel, table: string, columns: string[], dialect: Pick<Dialect, 'columnsNamed'>, copy = false): string[] {
   const t = model.table(table);
   if (!t || columns.length === 0) return [];
   const named = (sql: string | undefined) => (sql === undefined ? [] : dialect.columnsNamed(sql, t.columns.map((c) => c.name)));
@@ -64,7 +65,7 @@ export function copiesOverHeld(model: SchemaModel, table: string, columns: strin
     const other = over.find((c) => !columns.includes(c) && model.holds.shadowedBy(table, c));
     if (other) {
       problems.push(
-        `index "${i.name}" is over "${table}"."${other}" too, which ${model.holds.shadowedBy(table, other)} replaces at its contract (the column is dropped and its shadow renamed to its name); the copy of the index this change builds would be lost with that column — contract that migration first`,
+        `index "${i.name}" is over "${table}"."${other}" too, which ${model.holds.shadowedBy(table, other)} replaces at its contract (the column is dropped and its shadow renamed to its name); the copy of the index this change builds would be lost with that column — contract that migration first${copy ? ' (in one migration, rename or copy the column before changing the other in place)' : ''}`,
       );
     }
   }

@@ -62,7 +62,10 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   // Held from here on, not against the operation's own objects: a column it removes at contract yet keeps is replaced by a shadow.
   const removed = (op.removesAtContract?.(o.spec as never) ?? []).filter((r) => r.column !== undefined && r.table === synced?.table && synced.columns.includes(r.column));
   const shadows = removed.map((r) => r.column!).filter((c) => model.column(synced!.table, c));
+  // A copy (a column removed at contract, gone from the model): its new column's indexes are copies built at expand, as a shadow's are.
+  const copies = removed.length > shadows.length ? synced!.columns.filter((c) => !removed.some((r) => r.column === c) && model.column(synced!.table, c)) : [];
   problems.push(...copiesOverHeld(model, synced?.table ?? '', shadows, dialect).map(heldUntilContract));
+  problems.push(...copiesOverHeld(model, synced?.table ?? '', copies, dialect, true).map(heldUntilContract));
   model.holds.shadow(synced?.table ?? '', shadows, holder);
   if (key) model.holds.keyAtContract(key.table, key.name, key.columns, holder);
   return [...problems, ...model.holds.advance(before, model.names(), holder).map(heldUntilContract)];

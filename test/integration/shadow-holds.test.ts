@@ -61,6 +61,21 @@ for (const target of targets) {
       expect((await s.db.columns('t')).filter((c) => c.type.startsWith('bigint')).map((c) => c.name).sort()).toEqual(['a', 'b']);
     });
 
+    it('a column renamed after another was changed in place, under one unique index over both: refused (the index was lost at contract); renamed first, both go through and the index stays', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, b varchar(20), x int NOT NULL DEFAULT 0)`, `CREATE UNIQUE INDEX t_bx ON t (b, x)`, `INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2)`], 'xc_sh');
+      const inPlace = { alterColumn: { table: 't', column: 'x', type: 'bigint' } };
+      const rename = { renameColumn: { table: 't', from: 'b', to: 'bb' } };
+      // Before: PostgreSQL's contract dropped both copies of t_bx with the two old columns and exited 0; MariaDB's cut-over failed.
+      await s.write('0001_both', inPlace, rename);
+      await refused(s, ['t'], /operations\[1\]\.renameColumn: index "t_bx" is over "t"\."x" too, which 0001_both \(operations\[0\]\.alterColumn\) replaces at its contract .*rename or copy the column before changing the other in place/);
+      await s.write('0001_both', rename, inPlace);
+      await s.xc.apply();
+      await record(s.xc, '0001_both');
+      await s.xc.contract();
+      expect((await s.db.indexes('t')).filter((i) => i.name === 't_bx')).toEqual([{ name: 't_bx', columns: ['bb', 'x'], unique: true }]);
+      await expect(s.db.query(`INSERT INTO t (id, bb, x) VALUES (3, 'a', 1)`)).rejects.toThrow();
+    });
+
     it('a primary key made at contract is referenced by no foreign key until then; after, it is', async () => {
       const s = await setup(target, [`CREATE TABLE p (id int, a int NOT NULL, b int NOT NULL)`, `INSERT INTO p VALUES (1, 1, 1)`], 'xc_sh');
       await s.write('0001_pk', { createConstraint: { table: 'p', name: 'p_a_b_key', type: 'primary_key', columns: ['a', 'b'] } });
