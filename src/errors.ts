@@ -59,7 +59,13 @@ const ERROR_CLASSES = {
     codes: { lock_held: "another xc holds the advisory lock", lock_lost: "xc's advisory lock was lost while it worked" },
   },
   LockTimeoutError: { exitCode: ExitCode.lockTimeout, codes: { lock_timeout: 'gave up waiting for database locks (`details.blockers`)' } },
-  DataMismatchError: { exitCode: ExitCode.failed, codes: { data_mismatch: 'old and new shape disagree on some rows; contract refused (`details.examples`)' } },
+  DataMismatchError: {
+    exitCode: ExitCode.failed,
+    codes: {
+      data_mismatch: 'old and new shape disagree on some rows; contract refused (`details.examples`)',
+      expand_undone: 'an index or constraint the expand built is gone (dropped by hand); contract refused (`details.missing`)',
+    },
+  },
   SqlFailedError: {
     exitCode: ExitCode.failed,
     codes: { sql_failed: 'a statement failed (`details.code`: the server\'s own code)', connect_failed: 'the database could not be reached' },

@@ -12,6 +12,7 @@ import type { OperationPlan, Phase } from '../plan/index.js';
 import type { MigrationRow, StepPhase } from '../state/store.js';
 import { stopIfAsked, type EngineContext } from './context.js';
 import { probe, runSteps } from './steps.js';
+import { requireExpandIntact } from './intact.js';
 
 type Row = Pick<MigrationRow, 'id' | 'phase' | 'plan'>;
 
@@ -96,6 +97,7 @@ export async function convertAgain(ctx: EngineContext, row: Row): Promise<number
 export async function contract(ctx: EngineContext, row: Row, forced?: { reason: string; blockers: unknown[] }, gate?: () => Promise<void>): Promise<void> {
   await recording(ctx, row.id, async () => {
     if (row.phase === 'backfilled') {
+      await requireExpandIntact(ctx, row);
       await verifyAgreement(ctx, row.id, row.plan.verify);
       await gate?.();
       await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'contract' } : { journal: 'contract' });

@@ -67,6 +67,27 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT id, tag FROM nv ORDER BY id`)).toEqual([{ id: 1, tag: 'x' }, { id: 2, tag: 'y' }, { id: 3, tag: 'none' }]);
     });
 
+    it('an index copy the expand built, dropped by hand before contract: contract refused, nothing changed; rolled back and applied again, the index is whole', async () => {
+      const s = await setup(target, [`CREATE TABLE cp (id int PRIMARY KEY, a int NOT NULL, b varchar(10))`, `CREATE UNIQUE INDEX cp_ab ON cp (a, b)`, `INSERT INTO cp VALUES (1, 1, 'x'), (2, 2, 'y')`], 'xc_carried');
+      await s.write('0001_rename', { renameColumn: { table: 'cp', from: 'a', to: 'aa' } });
+      await s.xc.apply();
+      const copy = (await s.db.indexes('cp')).find((i) => i.name.startsWith('xc_'))!;
+      await s.db.query(pg ? `DROP INDEX "${copy.name}"` : `DROP INDEX \`${copy.name}\` ON cp`);
+      await record(s.xc, '0001_rename');
+      // Before: the contract exited 0 and cp_ab was gone (the old column took it; the copy's rename found nothing).
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toContain(`contract refused: index "${copy.name}" on "cp", which the expand of 0001_rename built, is gone`);
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+      expect((await s.db.columns('cp')).map((c) => c.name)).toEqual(['id', 'a', 'b', 'aa']);
+      await s.xc.rollback();
+      await s.xc.apply();
+      await record(s.xc, '0001_rename');
+      await s.xc.contract();
+      expect((await s.db.indexes('cp')).filter((i) => i.name === 'cp_ab').map((i) => ({ ...i, columns: i.columns.sort() }))).toEqual([{ name: 'cp_ab', columns: ['aa', 'b'], unique: true }]);
+      await expect(s.db.query(`INSERT INTO cp (id, aa, b) VALUES (3, 1, 'x')`)).rejects.toThrow();
+    });
+
     it('dropping a column another table references is refused at plan (its contract would fail on the key), and goes once the key is dropped', async () => {
       const s = await setup(
         target,

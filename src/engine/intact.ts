@@ -1,0 +1,49 @@
+/**
+ * Before a contract removes anything: the indexes and constraints its expand
+ * built are still there. One dropped by hand since (a copy `xc_idx…` that
+ * looked like debris) would not be missed by the contract: the old column
+ * takes the original index with it, and the rename that gives the copy its
+ * name finds nothing to rename — a unique key lost, exit 0. Read from the
+ * catalog once, before the first contract step; a contract resumed after a
+ * crash has renamed some already and is not read again.
+ */
+import { withSession } from '../db/driver.js';
+import { DataMismatchError } from '../errors.js';
+import type { SchemaObject, Step } from '../plan/index.js';
+import type { MigrationRow } from '../state/store.js';
+import type { EngineContext } from './context.js';
+import { describeObject } from './ownership.js';
+
+const key = (o: Pick<SchemaObject, 'kind' | 'name'>) => `${o.kind}\0${o.name}`;
+
+/** Indexes and constraints the expand creates and does not remove again itself. */
+function built(expand: Step[]): SchemaObject[] {
+  return expand.flatMap((step, seq) =>
+    (step.creates ?? []).filter((o) => (o.kind === 'index' || o.kind === 'constraint') && !expand.slice(seq + 1).some((later) => later.removes && key(later.removes) === key(o))),
+  );
+}
+
+export async function requireExpandIntact(ctx: EngineContext, row: Pick<MigrationRow, 'id' | 'plan'>): Promise<void> {
+  const expected = built(row.plan.expand);
+  if (expected.length === 0) return;
+  const model = await withSession(ctx.driver, (s) => ctx.dialect.introspect(s));
+  // By name across tables: a table renamed since by a later migration keeps its indexes and constraints.
+  const present = new Set<string>();
+  for (const t of model.tables.values()) {
+    for (const i of t.indexes) {
+      present.add(key({ kind: 'index', name: i.name }));
+      if (i.constraint) present.add(key({ kind: 'constraint', name: i.constraint }));
+    }
+    for (const k of [...t.checks, ...t.foreignKeys]) present.add(key({ kind: 'constraint', name: k.name }));
+  }
+  const missing = expected.filter((o) => !present.has(key(o)));
+  if (missing.length === 0) return;
+  const them = missing.length === 1 ? 'it' : 'them';
+  throw new DataMismatchError(
+    `contract refused: ${missing.map(describeObject).join(', ')}, which the expand of ${row.id} built, ${missing.length === 1 ? 'is' : 'are'} gone (dropped since, not by xc); ` +
+      `the contract relies on ${them} (a copy takes the original's name once the old column is gone). Nothing was changed. ` +
+      `Roll the migration back (\`xc rollback ${row.id}\`) and apply it again, which builds ${them} anew.`,
+    { migration: row.id, missing },
+    { code: 'expand_undone' },
+  );
+}
