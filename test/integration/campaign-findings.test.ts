@@ -97,6 +97,45 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT id, name FROM named_people`)).toEqual([{ id: 1, name: 'ada' }]);
     });
 
+    it('what else needs a column a contract removes is named at plan: a trigger taking it as an argument, firing on it, a rule, a SQL-body function, a publication column list, statistics, another table\'s trigger', async () => {
+      const others = pg
+        ? [
+            `CREATE TABLE docs (id int PRIMARY KEY, title text, body text, tsv tsvector, status text, kind text)`,
+            // A C trigger function reading columns named in its arguments (no plpgsql source to read).
+            `CREATE TRIGGER docs_tsv BEFORE INSERT OR UPDATE ON docs FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger(tsv, 'pg_catalog.english', title, body)`,
+            `CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,
+            `CREATE TRIGGER docs_when AFTER UPDATE ON docs FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION noop()`,
+            `CREATE TABLE docs_log (id int PRIMARY KEY, s text)`,
+            `CREATE RULE docs_rule AS ON UPDATE TO docs DO ALSO INSERT INTO docs_log VALUES (NEW.id, NEW.status)`,
+            `CREATE FUNCTION open_docs() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM docs WHERE status = 'open'; END`,
+            `CREATE PUBLICATION docs_pub FOR TABLE docs (id, status)`,
+            `CREATE STATISTICS docs_stats ON status, kind FROM docs`,
+            `CREATE FUNCTION close_docs() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE docs SET status = 'closed' WHERE id = NEW.id; RETURN NEW; END $$`,
+            `CREATE TRIGGER log_closes AFTER INSERT ON docs_log FOR EACH ROW EXECUTE FUNCTION close_docs()`,
+          ]
+        : [
+            `CREATE TABLE docs (id int PRIMARY KEY, title text, status varchar(20))`,
+            `CREATE TABLE docs_log (id int PRIMARY KEY, s text)`,
+            `CREATE TRIGGER log_closes AFTER INSERT ON docs_log FOR EACH ROW UPDATE docs SET status = 'closed' WHERE id = NEW.id`,
+          ];
+      const s = await setup(target, [...others, `INSERT INTO docs (id, title, status) VALUES (1, 'a', 'open')`], 'xc_campaign');
+      const named = (what: string[]) => new RegExp(`renameColumn\\.from: ${what.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(', ')} depends? on "docs"\\."status", which this migration removes at contract`);
+      if (pg) {
+        await s.write('0001_rename', { renameColumn: { table: 'docs', from: 'title', to: 'headline' } });
+        await refused(s, ['docs'], /renameColumn\.from: trigger "docs_tsv" depends on "docs"\."title"/);
+      }
+      // Before: plan passed, and the contract's DROP COLUMN failed ("other objects depend on it") or, for another table's trigger, succeeded and broke its writes.
+      await s.write('0001_rename', { renameColumn: { table: 'docs', from: 'status', to: 'state' } });
+      await refused(
+        s,
+        ['docs'],
+        named(pg ? ['function "open_docs"', 'publication "docs_pub"', 'rule "docs_rule"', 'statistics object "docs_stats"', 'trigger "docs_when"', 'trigger "log_closes" of "docs_log"'] : ['trigger "log_closes" of "docs_log"']),
+      );
+      // The same for a table dropped: another table's trigger writing to it.
+      await s.write('0001_rename', { dropTable: { table: 'docs' } });
+      await refused(s, ['docs'], /dropTable\.table: .*trigger "log_closes" of "docs_log" depends? on "docs"/);
+    });
+
     it('item 11: SIGINT and SIGTERM stop after the batch under way, with last_error, a final JSON line and exit 130/143; a re-run finishes', async () => {
       const rows = pg ? `INSERT INTO items (id, n) SELECT g, g FROM generate_series(1, 400) g` : `INSERT INTO items (id, n) SELECT seq, seq FROM seq_1_to_400`;
       const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`, rows], 'xc_campaign');

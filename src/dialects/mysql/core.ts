@@ -561,7 +561,18 @@ export class MysqlDialect extends BaseDialect implements Dialect {
        WHERE REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME = ? AND TABLE_SCHEMA <> DATABASE()${column === undefined ? '' : ' AND REFERENCED_COLUMN_NAME = ?'}`,
       column === undefined ? [table] : [table, column],
     );
-    const found = [...views.rows.map((r) => ({ kind: 'view', name: r.name })), ...keys.rows.map((r) => ({ kind: 'foreign key', name: r.name, of: r.holder }))];
+    const word = (name: string) => `\\b${name.replace(/[^A-Za-z0-9_]/g, '.')}\\b`;
+    // Another table's trigger whose body names this table (and column): it fails once they are gone.
+    const elsewhere = await s.query<{ name: string; holder: string }>(
+      `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE <> ?
+         AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?${column === undefined ? '' : ' AND ACTION_STATEMENT REGEXP ?'}`,
+      column === undefined ? [table, word(table)] : [table, word(table), word(column)],
+    );
+    const found = [
+      ...views.rows.map((r) => ({ kind: 'view', name: r.name })),
+      ...keys.rows.map((r) => ({ kind: 'foreign key', name: r.name, of: r.holder })),
+      ...elsewhere.rows.map((r) => ({ kind: 'trigger', name: r.name, of: r.holder })),
+    ];
     if (column === undefined) return found;
     const generated = await s.query<{ name: string }>(
       `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME <> ? AND GENERATION_EXPRESSION LIKE ?`,
@@ -569,7 +580,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     );
     const triggers = await s.query<{ name: string }>(
       `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = ? AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?`,
-      [table, `\\b${column.replace(/[^A-Za-z0-9_]/g, '.')}\\b`],
+      [table, word(column)],
     );
     return [...found, ...generated.rows.map((r) => ({ kind: 'generated column', name: r.name })), ...triggers.rows.map((r) => ({ kind: 'trigger', name: r.name }))];
   }
