@@ -71,6 +71,18 @@ export interface Ddl {
    * has none of these: nothing.
    */
   carryAttributes(table: string, column: ColumnModel): Step[];
+  /**
+   * Give column `to`, just added beside `from` (a copy's new column, an
+   * in-place change's shadow), the column-level privileges `from` has, as
+   * they are when the step runs: the new version reads and writes it, and a
+   * shadow takes the column's name at the cut-over. Placed in the addition's
+   * transaction where DDL is transactional. Table-level privileges cover
+   * every column: nothing to do for them. PostgreSQL: one GRANT per entry of
+   * the old column's ACL (catalog only), granted by whoever runs xc.
+   * MySQL/MariaDB: nothing (grants are by column name, in mysql.columns_priv,
+   * which xc may neither read nor grant from: see README).
+   */
+  carryColumnPrivileges(table: string, from: string, to: string): Step[];
   /** An unvalidated `CHECK (column IS NOT NULL)`: enforced for new writes, no scan. */
   addNotNullCheck(table: string, column: ColumnModel, checkName: string): Step[];
   /** Validate that check without blocking writes, then NOT NULL (no scan), then drop the check. */

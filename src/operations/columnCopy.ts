@@ -5,7 +5,8 @@
  *
  * What the old column had is carried over unless the operation says
  * otherwise: nullability, default, indexes, unique, check and foreign-key
- * constraints. Indexes are built at expand (the new version queries the new
+ * constraints; column-level privileges too (given at expand, with the new
+ * column). Indexes are built at expand (the new version queries the new
  * column while dual-writing); constraints are added at contract, once the
  * old version is gone, so they can never reject an old writer's row.
  *
@@ -117,7 +118,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // transactional; in this order where it is not (MySQL), so old writers never see a gap. Where triggers are costly
   // even when bypassed (MySQL), the column is filled first: only old writers run before dual_write (the gate
   // admits the new version once backfilled), and the backfill then converts the rows they changed meanwhile.
-  const added = ddl.addColumn(c.table, c.to, type, { backfilled: true, notNull });
+  // The old column's column-level privileges with it, in its transaction: the new version reads and writes it from now on.
+  const added = [...ddl.addColumn(c.table, c.to, type, { backfilled: true, notNull }), ...ddl.carryColumnPrivileges(c.table, c.from, c.to)];
   plan.expand.push(
     ...(early.length > 0 ? [...atomic(added), ...early] : []),
     ...atomic(

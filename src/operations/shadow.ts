@@ -20,7 +20,8 @@
  * TABLES … WRITE). Checks and foreign keys over the columns are added again
  * over the new ones unvalidated in that same transaction (under that lock),
  * then validated without a write lock; comments, the collation (the type
- * alterColumn gives) and MySQL's ON UPDATE come over; MariaDB keeps the
+ * alterColumn gives) and MySQL's ON UPDATE come over, and the column's
+ * privileges (PostgreSQL: given to the shadow at expand); MariaDB keeps the
  * column's place (PostgreSQL cannot reorder: the column ends up last).
  *
  * Rollback before contract: trigger and shadows (with their index copies)
@@ -101,7 +102,8 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
     deferrable: idx.deferrable === true && idx.constraint !== null,
   }));
   const keyed = copies.filter((x) => x.deferrable);
-  const shadows = cols.map((c) => ddl.addColumn(table, c.shadow, c.type, { backfilled: true, notNull: notNullAtOnce(c) }));
+  // Each shadow with its column's column-level privileges (in its transaction), which it keeps through the cut-over's rename.
+  const shadows = cols.map((c) => [...ddl.addColumn(table, c.shadow, c.type, { backfilled: true, notNull: notNullAtOnce(c) }), ...ddl.carryColumnPrivileges(table, c.column, c.shadow)]);
   const early = keyed.flatMap((x) => [...ddl.copyIndex(x.idx, table, x.temporary, x.c.column, x.c.shadow), ...ddl.addUniqueUsingIndex(table, x.temporary, x.temporary, { deferrable: true, initiallyDeferred: x.idx.initiallyDeferred })]);
   // Expand: shadows, filled before the triggers where that is cheaper (MySQL), triggers; the index copies after.
   plan.expand.push(

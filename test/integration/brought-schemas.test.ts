@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
 import { runXcKillingAt } from '../helpers/cli.js';
-import { record, refused, rejection, setup } from '../helpers/scenario.js';
+import { onCleanup, record, refused, rejection, setup } from '../helpers/scenario.js';
 
 for (const target of targets) {
   target.describe(`schemas users bring (${target.name})`, () => {
@@ -52,6 +52,80 @@ for (const target of targets) {
       const rows = await s.db.query<Record<string, string>>(`SELECT id, payload::text AS payload, location::text AS location, outline::text AS outline FROM docs WHERE id IN (2, 3) ORDER BY id`);
       expect(rows[0]).toMatchObject({ id: 2, outline: '(7,6),(5,5)' });
       expect(rows[1]).toMatchObject({ id: 3, payload: '{"new": true}', location: '(9,9)' });
+    });
+
+    it.skipIf(!pg)('column-level grants: a renamed column and an in-place change carry them, the new version has them from expand, and nothing more', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE items (id int PRIMARY KEY, qty int, secret text)`,
+          `CREATE TABLE scores (id int PRIMARY KEY, points int, secret text)`,
+          `INSERT INTO items SELECT g, g, 's' FROM generate_series(1, 10) g`,
+          `INSERT INTO scores SELECT g, g, 's' FROM generate_series(1, 10) g`,
+        ],
+        'xc_brought',
+      );
+      const role = `xc_colgrant_${Math.random().toString(36).slice(2, 10)}`;
+      await s.db.query(`CREATE ROLE ${role}`);
+      onCleanup(async () => {
+        await s.db.query(`DROP OWNED BY ${role}`);
+        await s.db.query(`DROP ROLE ${role}`);
+      });
+      // Column grants only: no table-level privilege at all.
+      for (const t of ['items', 'scores']) {
+        const c = t === 'items' ? 'qty' : 'points';
+        await s.db.query(`GRANT SELECT (id, ${c}), INSERT (id, ${c}) ON ${t} TO ${role}`);
+        await s.db.query(`GRANT UPDATE (${c}) ON ${t} TO ${role} WITH GRANT OPTION`);
+        await s.db.query(`GRANT REFERENCES (${c}) ON ${t} TO PUBLIC`);
+      }
+      /** The column's own ACL, grantor aside: (privilege, grantee, grantable). */
+      const acl = (table: string, column: string) =>
+        s.db.query(
+          `SELECT x.privilege_type AS privilege, CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END AS grantee, x.is_grantable AS grantable
+           FROM pg_attribute a, aclexplode(a.attacl) x WHERE a.attrelid = to_regclass(?) AND a.attname = ? AND NOT a.attisdropped ORDER BY 1, 2`,
+          [table, column],
+        );
+      const before = { items: await acl('items', 'qty'), scores: await acl('scores', 'points') };
+      expect(before.items).toHaveLength(4);
+      const app = await s.db.connection();
+      await app.query(`SET ROLE ${role}`);
+      const denied = (sql: string) => expect(app.query(sql)).rejects.toThrow(/permission denied/);
+
+      await s.write('0001_grants', { renameColumn: { table: 'items', from: 'qty', to: 'amount' } }, { alterColumn: { table: 'scores', column: 'points', type: 'bigint' } });
+      await s.xc.apply();
+      // Dual-write: the new version, as the role, reads and writes the new column; the old one its old column.
+      await app.query(`UPDATE items SET amount = 70 WHERE id = 7`);
+      await app.query(`INSERT INTO items (id, amount) VALUES (11, 110)`);
+      await app.query(`UPDATE items SET qty = 80 WHERE id = 8`);
+      expect((await app.query(`SELECT id, qty, amount FROM items WHERE id IN (7, 8, 11) ORDER BY id`)) as { rows: unknown[] }).toMatchObject({
+        rows: [{ id: 7, qty: 70, amount: 70 }, { id: 8, qty: 80, amount: 80 }, { id: 11, qty: 110, amount: 110 }],
+      });
+      await app.query(`UPDATE scores SET points = 70 WHERE id = 7`);
+      await app.query(`INSERT INTO scores (id, points) VALUES (11, 110)`);
+      await denied(`SELECT secret FROM items`);
+      await denied(`UPDATE items SET id = 12 WHERE id = 11`);
+
+      await record(s.xc, '0001_grants');
+      await s.xc.contract();
+      // Contracted: the column under its final name has the old column's grants, exactly.
+      expect(await acl('items', 'amount')).toEqual(before.items);
+      expect(await acl('scores', 'points')).toEqual(before.scores);
+      expect((await app.query(`SELECT id, amount FROM items WHERE id IN (7, 11) ORDER BY id`)) as { rows: unknown[] }).toMatchObject({ rows: [{ id: 7, amount: 70 }, { id: 11, amount: 110 }] });
+      expect((await app.query(`SELECT id, points FROM scores WHERE id IN (7, 11) ORDER BY id`)) as { rows: unknown[] }).toMatchObject({ rows: [{ id: 7, points: '70' }, { id: 11, points: '110' }] });
+      await app.query(`UPDATE items SET amount = 5 WHERE id = 1`);
+      await app.query(`UPDATE scores SET points = 5 WHERE id = 1`);
+      await app.query(`INSERT INTO items (id, amount) VALUES (12, 1)`);
+      await app.query(`INSERT INTO scores (id, points) VALUES (12, 1)`);
+      // With its grant option: the role may pass the privilege on.
+      await app.query(`GRANT UPDATE (amount) ON items TO PUBLIC`);
+      await app.query(`REVOKE UPDATE (amount) ON items FROM PUBLIC`);
+      // Nothing it was not granted.
+      await denied(`SELECT secret FROM items`);
+      await denied(`SELECT secret FROM scores`);
+      await denied(`SELECT * FROM scores`);
+      await denied(`UPDATE items SET id = 13 WHERE id = 12`);
+      await denied(`DELETE FROM scores WHERE id = 12`);
+      await app.query('RESET ROLE');
     });
 
     it.skipIf(pg)('renaming an ON UPDATE CURRENT_TIMESTAMP column: every UPDATE of either version still moves it, and rollback keeps the ON UPDATE', async () => {

@@ -163,6 +163,7 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   changesTypeInCatalog: 'a decision, no steps',
   shadowKeyIssues: 'a decision, no steps',
   handOverSequence: 'no column owns a sequence here: no steps',
+  carryColumnPrivileges: 'grants are by column name here, and xc carries none to a copy: no steps (README)',
   alterColumnInCatalog: (d) => [...d.alterColumnInCatalog('t', probeColumn('name', 'varchar(20)', { nullable: false }), { type: 'varchar(30)', comment: 'x' }), ...d.alterColumnInCatalog('t', probeColumn('c', 'int'), { default: '1' })],
   swapColumns: (d) => d.swapColumns({ table: 't', dropTrigger: triggerSteps(d.fillTrigger({ name: 'xc_sh', table: 't', column: 's', expr: '`c`', columns: ['id', 'c', 's'], always: true })).slice(2), columns: [{ column: 'c', shadow: 's', up: '`c`', type: 'bigint', nullable: true }], dropIndexes: [], dropForeignKeys: ['fk'], dropChecks: ['ck'], renameIndexes: [{ from: 'i5', to: 'i' }] }),
 };

@@ -65,6 +65,9 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     },
     setDefault: (table, column, expr) => setDefault(c, table, column, expr),
     carryAttributes: (table, column) => carryAttributes(c, table, column),
+    // Column grants are by name (mysql.columns_priv): an in-place change keeps them; a copy's new column would need
+    // GRANTs read from mysql.columns_priv and given with GRANT OPTION, which xc's user may not have (README).
+    carryColumnPrivileges: () => [],
     dropNotNull: (table, column) => dropNotNull(c, table, column),
     // A literal default is converted when set, an expression default on each insert: both as a column converts a value, strictly.
     convertedDefault: (expr, type) => currentTimestampAt(expr, type),

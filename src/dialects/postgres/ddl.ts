@@ -367,6 +367,27 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(sql, `give ${q(table)}.${q(column.name)} the comment of the column it replaces`, instant('SHARE UPDATE EXCLUSIVE', table), [table])];
     },
 
+    carryColumnPrivileges(table, from, to) {
+      // The old column's own ACL (pg_attribute.attacl holds column-level grants only; table-level ones cover every
+      // column), read when the step runs: each privilege granted again on the new column, to the same grantee (oid 0:
+      // PUBLIC), with its grant option. The grantor is whoever runs xc (the table's owner, or a member of its role).
+      const body = [
+        ' DECLARE g record;',
+        'BEGIN',
+        '  FOR g IN SELECT DISTINCT x.privilege_type, x.grantee, x.is_grantable',
+        '    FROM pg_attribute a, aclexplode(a.attacl) x',
+        `    WHERE a.attrelid = ${regclass(table)} AND a.attname = ${literal(from)} AND NOT a.attisdropped`,
+        '  LOOP',
+        `    EXECUTE format('GRANT %s (%I) ON %s TO %s%s', g.privilege_type, ${literal(to)}, ${literal(q(table))},`,
+        "      CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END,",
+        "      CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);",
+        '  END LOOP;',
+        'END ',
+      ].join('\n');
+      const tag = dollarTag(body);
+      return [tx(`DO ${tag}${body}${tag}`, `give ${q(table)}.${q(to)} the column privileges of ${q(from)} (GRANTs on that column alone)`, `none on ${q(table)} (catalog only)`, [table])];
+    },
+
     fillBeforeTriggers() {
       // The triggers' WHEN skips them for the backfill before they are called: nothing to gain.
       return [];
