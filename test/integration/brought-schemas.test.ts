@@ -54,6 +54,45 @@ for (const target of targets) {
       expect(rows[1]).toMatchObject({ id: 3, payload: '{"new": true}', location: '(9,9)' });
     });
 
+    it.skipIf(!pg)('renameTable: old code running as its own role keeps its privileges through the old name, and the table\'s row-level security', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE docs (id int PRIMARY KEY, tenant text NOT NULL, body text)`,
+          `INSERT INTO docs VALUES (1, 'a', 'a1'), (2, 'b', 'b1')`,
+          `ALTER TABLE docs ENABLE ROW LEVEL SECURITY`,
+          `CREATE POLICY tenant_only ON docs USING (tenant = current_setting('app.tenant', true)) WITH CHECK (tenant = current_setting('app.tenant', true))`,
+        ],
+        'xc_brought',
+      );
+      const role = `xc_rtgrant_${Math.random().toString(36).slice(2, 10)}`;
+      const reader = `${role}_r`;
+      for (const r of [role, reader]) {
+        await s.db.query(`CREATE ROLE ${r}`);
+        onCleanup(async () => {
+          await s.db.query(`DROP OWNED BY ${r}`);
+          await s.db.query(`DROP ROLE ${r}`);
+        });
+      }
+      await s.db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON docs TO ${role}`);
+      await s.db.query(`GRANT SELECT (id, body) ON docs TO ${reader}`);
+      await s.write('0001_rename', { renameTable: { from: 'docs', to: 'documents' } });
+      await s.xc.apply();
+      const app = await s.db.connection();
+      await app.query(`SET ROLE ${role}`);
+      await app.query(`SET app.tenant = 'a'`);
+      // Before: "permission denied for view docs"; with the grant given by hand, tenant a saw tenant b's rows.
+      expect((await app.query(`SELECT id FROM docs ORDER BY id`)).rows).toEqual([{ id: 1 }]);
+      await app.query(`INSERT INTO docs VALUES (3, 'a', 'a3')`);
+      await expect(app.query(`INSERT INTO docs VALUES (4, 'b', 'b4')`)).rejects.toThrow(/row-level security/);
+      expect((await app.query(`SELECT id FROM documents ORDER BY id`)).rows).toEqual([{ id: 1 }, { id: 3 }]);
+      const only = await s.db.connection();
+      await only.query(`SET ROLE ${reader}`);
+      await expect(only.query(`SELECT tenant FROM docs`)).rejects.toThrow(/permission denied/);
+      await app.query(`RESET ROLE`);
+      await only.query(`RESET ROLE`);
+    });
+
     it.skipIf(!pg)('column-level grants: a renamed column and an in-place change carry them, the new version has them from expand, and nothing more', async () => {
       const s = await setup(
         target,

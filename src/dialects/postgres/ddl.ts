@@ -32,6 +32,40 @@ export interface PostgresDdlOptions {
 /** In text.ts (the core uses it too); exported here as before. */
 export { literal };
 
+/**
+ * The view under a renamed table's old name, used as the table was: the privileges granted on the table (and on
+ * its columns) granted on the view too, to the same roles — the application's role, not the owner, is who old code
+ * runs as — and `security_invoker` (PostgreSQL 15+), so the table's row-level security applies to whoever reads
+ * through the view, not to its owner (who would bypass it). Before 15, a table with row-level security on is
+ * refused here: the view would show every row to every role.
+ */
+function viewAsTable(view: string, table: string): string {
+  const v = literal(quotePg(view));
+  const t = `${literal(quotePg(table))}::regclass`;
+  const grantee = `CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END`;
+  const option = `CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END`;
+  const kinds = `('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER')`;
+  const body = [
+    ' DECLARE g record;',
+    'BEGIN',
+    `  IF current_setting('server_version_num')::int >= 150000 THEN EXECUTE format('ALTER VIEW %s SET (security_invoker = true)', ${v});`,
+    `  ELSIF (SELECT relrowsecurity FROM pg_class WHERE oid = ${t}) THEN`,
+    `    RAISE EXCEPTION 'table % has row-level security, which a view under its old name would bypass before PostgreSQL 15 (no security_invoker): rename it in a release where old code no longer uses the old name, or upgrade', ${v};`,
+    '  END IF;',
+    `  FOR g IN SELECT DISTINCT x.privilege_type, x.grantee, x.is_grantable FROM pg_class c, aclexplode(c.relacl) x`,
+    `    WHERE c.oid = ${t} AND x.grantee <> c.relowner AND x.privilege_type IN ${kinds} LOOP`,
+    `    EXECUTE format('GRANT %s ON %s TO %s%s', g.privilege_type, ${v}, ${grantee}, ${option});`,
+    '  END LOOP;',
+    `  FOR g IN SELECT DISTINCT a.attname, x.privilege_type, x.grantee, x.is_grantable FROM pg_attribute a, aclexplode(a.attacl) x`,
+    `    WHERE a.attrelid = ${t} AND a.attnum > 0 AND NOT a.attisdropped AND x.privilege_type IN ${kinds} LOOP`,
+    `    EXECUTE format('GRANT %s (%I) ON %s TO %s%s', g.privilege_type, g.attname, ${v}, ${grantee}, ${option});`,
+    '  END LOOP;',
+    'END ',
+  ].join('\n');
+  const tag = dollarTag(body);
+  return `DO ${tag}${body}${tag}`;
+}
+
 export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrigger' | 'fillTrigger' | 'convertTrigger'> {
   const { concurrentIndexes, model } = opts;
   /**
@@ -114,6 +148,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return atomic(
         [tx(`ALTER TABLE ${q(from)} RENAME TO ${q(to)}`, `rename table ${q(from)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', from), [from], { creates: [object('table', to)] })],
         [tx(`CREATE VIEW ${q(from)} AS SELECT * FROM ${q(to)}`, `keep ${q(from)} working for old code (an updatable view over ${q(to)})`, `ACCESS SHARE on ${q(to)} (instant; in the rename's transaction)`, [to])],
+        [tx(viewAsTable(from, to), `let ${q(from)} be used as ${q(to)} is: the application's privileges on it, its row-level security`, `none beyond the rename's (catalog only)`, [to])],
       );
     },
 
