@@ -156,6 +156,8 @@ export type IssueFacts =
   | { code: 'invalid_sql' }
   /** An expression the server cannot compile against the table. */
   | { code: 'invalid_expression' }
+  /** A default carried through a type change that is not what `up` gives for the old default. */
+  | { code: 'default_disagrees'; table: string; column: string }
   /** An expression calling functions whose value changes from call to call, where the check before contract computes it again. */
   | { code: 'volatile_expression'; functions: string[] }
   /** An expression calling functions that change the session it runs on (a setting, a session lock, a connection). */

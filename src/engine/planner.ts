@@ -13,7 +13,7 @@ import { InvalidInputError, type MigrationIssue } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition, type OperationKind, type OperationSpec } from '../migration/schema.js';
 import { operation } from '../operations/index.js';
-import type { Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
+import type { CarriedDefault, Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
 import { emptyPlan, type BackfillSpec, type ExpressionCheck, type OperationPlan, type RowCheck } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { CheckModel, SchemaModel } from '../schema/model.js';
@@ -118,6 +118,10 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       });
     }
   }
+  for (const d of issues.length > 0 ? [] : (op.carriedDefaults?.(spec as never, vctx) ?? [])) {
+    const issue = await carriedDefaultIssue(session, dialect, d);
+    if (issue) issues.push(issue);
+  }
   if (issues.length > 0) return issues;
   for (const r of op.removesAtContract?.(spec as never) ?? []) {
     // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's.
@@ -153,6 +157,28 @@ function storedOnce(dialect: Dialect, check: ExpressionCheck): ExpressionCheck {
   if (!check.castTo || check.boolean || check.evaluate) return check;
   const reads = dialect.columnsNamed(check.sql, check.columns.map((c) => c.name));
   return reads.length === 0 ? { ...check, evaluate: 'unlessWrites' } : check;
+}
+
+/**
+ * The carried default against `up` over a row holding the old default (CarriedDefault), both as the new column
+ * stores them, read-only. One that cannot be computed here is another check's to name (or the row's to decide).
+ */
+async function carriedDefaultIssue(session: Session, dialect: Dialect, d: CarriedDefault): Promise<ValidationIssue | undefined> {
+  const row = `(SELECT ${dialect.storedAs(d.oldDefault, d.oldType)} AS ${dialect.quote(d.column)}) AS _xc_row`;
+  const sql = `SELECT ${dialect.castText(dialect.storedAs(d.up, d.newType))} AS via_up, ${dialect.castText(dialect.storedAs(d.carried, d.newType))} AS carried FROM ${row}`;
+  let values: { via_up: string | null; carried: string | null } | undefined;
+  try {
+    values = await readOnly(session, dialect, async () => (await session.query<{ via_up: string | null; carried: string | null }>(sql, undefined, { single: true })).rows[0]);
+  } catch (err) {
+    if (err instanceof EscapedTransactionError) throw err;
+    return undefined;
+  }
+  if (!values || values.via_up === values.carried) return undefined;
+  const shown = (v: string | null) => (v === null ? 'NULL' : v);
+  return {
+    path: d.path, code: 'default_disagrees', table: d.table, column: d.column,
+    message: `the default of "${d.table}"."${d.column}", ${d.oldDefault}, carried over as ${d.newType}, gives ${shown(values.carried)}, where \`up\` gives ${shown(values.via_up)} for it: rows the new version inserts without the column would get ${shown(values.via_up)} until contract and ${shown(values.carried)} after — give \`default\` for the new column (${shown(values.via_up)}, if that is what \`up\` means), or \`default: null\``,
+  };
 }
 
 /**

@@ -27,6 +27,7 @@ import { planShadowColumns, shadowIssues } from './shadow.js';
 import { referencingKeys, shadowKeyIssues } from './shadowKeys.js';
 import { asConstraint, combinationIssues, constraintIssues, constraintOption, delegated, nameIssues, placed, shadowConstraints } from './alterColumnConstraint.js';
 import { createConstraint } from './createConstraint.js';
+import { isConstantDefault } from './addColumn.js';
 
 type Spec = OperationSpec<'alterColumn'>;
 
@@ -142,6 +143,17 @@ export const alterColumn: Operation<'alterColumn'> = {
     // A check given with other changes holds over the column of the new type (the shadow).
     const given: ExpressionCheck[] = spec.check && spec.to === undefined ? [{ path: ['check', 'expression'], table: spec.table, sql: spec.check.expression, columns: newColumns, boolean: true }] : [];
     return [...conversions.map((c) => ({ ...c, deterministic: true })), ...defaults, ...checks, ...given];
+  },
+  carriedDefaults(spec, { model, expr, dialect }) {
+    const t = model.table(spec.table);
+    const old = t?.columns.find((c) => c.name === spec.column);
+    if (delegated(spec) || !t || !old || spec.default !== undefined || old.default === null || !changesType(spec.type, old) || !isConstantDefault(old.default)) return [];
+    const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect);
+    // Only an `up` over the column alone can be computed for its default; one reading other columns depends on the row.
+    const others = t.columns.map((c) => c.name).filter((c) => c !== spec.column);
+    if (up === undefined || dialect.columnsNamed(up, others).length > 0) return [];
+    const carried = copiedDefault({ type: spec.type, default: spec.default }, old, dialect.ddl(model));
+    return carried === null ? [] : [{ path: ['default'], table: spec.table, column: spec.column, oldType: old.type, oldDefault: old.default, newType: spec.type!, up, carried }];
   },
   rowChecks(spec, ctx) {
     if (delegated(spec)) return placed(spec, createConstraint.rowChecks?.(asConstraint(spec, ctx.dialect), ctx) ?? []);

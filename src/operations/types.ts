@@ -11,6 +11,18 @@ import type { Expr, OperationKind, OperationSpec } from '../migration/schema.js'
 import type { ExpressionCheck, OperationPlan, RowCheck } from '../plan/index.js';
 import type { IssueFacts } from '../errors.js';
 
+/** A default carried to `newType` (CAST where the dialect converts it), beside `up` over a row holding only the old default. */
+export interface CarriedDefault {
+  path: (string | number)[];
+  table: string;
+  column: string;
+  oldType: string;
+  oldDefault: string;
+  newType: string;
+  up: string;
+  carried: string;
+}
+
 /** A problem with one operation: its code and fields (errors.ts), where in the spec (e.g. ['from']), in words. */
 export type ValidationIssue = IssueFacts & { path: (string | number)[]; message: string };
 
@@ -50,6 +62,12 @@ export interface Operation<K extends OperationKind = OperationKind> {
   statements?(spec: OperationSpec<K>, ctx: ValidateContext): { path: (string | number)[]; sql: string }[];
   /** SQL types the operation declares, each checked by the server (Dialect.typeIssue) before any expression. */
   types?(spec: OperationSpec<K>, ctx: ValidateContext): { path: (string | number)[]; type: string }[];
+  /**
+   * Defaults carried through a type change, not given: the value `up` gives for the old default must be the one
+   * the carried default gives, or the new version's inserts would get one value during dual-write (the trigger
+   * computes `up` over the old column's default) and another from contract on. Computed by the server at plan.
+   */
+  carriedDefaults?(spec: OperationSpec<K>, ctx: ValidateContext): CarriedDefault[];
   /** Expressions to test-compile against the database. */
   expressions?(spec: OperationSpec<K>, ctx: ValidateContext): ExpressionCheck[];
   /**

@@ -88,6 +88,27 @@ for (const target of targets) {
       await expect(s.db.query(`INSERT INTO cp (id, aa, b) VALUES (3, 1, 'x')`)).rejects.toThrow();
     });
 
+    it('a default carried through a type change that is not what `up` gives for it is refused at plan; one that is, or given, goes', async () => {
+      const s = await setup(target, [`CREATE TABLE pr (id int PRIMARY KEY, price numeric(10,2) NOT NULL DEFAULT 1.50, note varchar(20))`, `INSERT INTO pr (id) VALUES (1)`], 'xc_carried');
+      const cents = { table: 'pr', column: 'price', type: 'bigint', up: 'round(price * 100)', down: 'price_cents / 100.0' };
+      // Before: the new version got 150 during dual-write (the trigger computes up over the old default) and 2 after contract.
+      await s.write('0001_cents', { alterColumn: { ...cents, to: 'price_cents' } });
+      await refused(s, ['pr'], /alterColumn\.default: the default of "pr"\."price", 1\.50?, carried over as bigint, gives 2, where `up` gives 150 for it[\s\S]*give `default` for the new column \(150/);
+      // In place too (up without to).
+      await s.write('0001_cents', { alterColumn: { table: 'pr', column: 'price', type: 'bigint', up: 'round(price * 100)' } });
+      await refused(s, ['pr'], /gives 2, where `up` gives 150/);
+      // An up that converts the default as the cast does passes.
+      await s.write('0001_cents', { alterColumn: { table: 'pr', column: 'price', type: 'numeric(12,3)', up: 'price' } });
+      await s.xc.plan();
+      await s.write('0001_cents', { alterColumn: { ...cents, to: 'price_cents', default: '150' } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO pr (id, note) VALUES (2, 'v2')`);
+      await record(s.xc, '0001_cents');
+      await s.xc.contract();
+      await s.db.query(`INSERT INTO pr (id, note) VALUES (3, 'after')`);
+      expect((await s.db.query<{ c: unknown }>(`SELECT price_cents AS c FROM pr ORDER BY id`)).map((r) => Number(r.c))).toEqual([150, 150, 150]);
+    });
+
     it('dropping a column another table references is refused at plan (its contract would fail on the key), and goes once the key is dropped', async () => {
       const s = await setup(
         target,
