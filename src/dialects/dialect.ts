@@ -487,6 +487,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * foreign keys of tables the model does not show (another schema's).
    */
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]>;
+  /** Which of the triggers named (as the catalog has them) exist in the schema. */
+  triggersPresent(s: Session, names: string[]): Promise<Set<string>>;
   /** Whether this session still holds the advisory lock (false, or an error, once the session was ended). */
   holdsAdvisoryLock(s: Session, key: string): Promise<boolean>;
   /** Who holds the advisory lock, in words, if it can be seen. */

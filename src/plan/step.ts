@@ -71,6 +71,8 @@ export interface Step {
    * where filling before the triggers exist is much cheaper (Ddl.fillBeforeTriggers).
    */
   fill?: BackfillSpec;
+  /** The trigger the statement installs, as the catalog names it: looked up before contract (engine/intact.ts). */
+  installs?: string;
   /** Set by `removing`: the old shape is gone once this step has run, so rollback is no longer possible. */
   removesOldShape?: boolean;  /**
    * Several statements run in order on the step's one session instead of

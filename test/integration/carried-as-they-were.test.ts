@@ -88,6 +88,28 @@ for (const target of targets) {
       await expect(s.db.query(`INSERT INTO cp (id, aa, b) VALUES (3, 1, 'x')`)).rejects.toThrow();
     });
 
+    it('a sync trigger the expand installed, dropped by hand: contract refused before the verify, naming it; rolled back and applied again, it goes through', async () => {
+      const s = await setup(target, [`CREATE TABLE tr (id int PRIMARY KEY, a int)`, `INSERT INTO tr VALUES (1, 1), (2, 2)`], 'xc_carried');
+      await s.write('0001_rename', { renameColumn: { table: 'tr', from: 'a', to: 'aa' } });
+      await s.xc.apply();
+      const triggers = pg
+        ? (await s.db.query<{ name: string }>(`SELECT tgname::text AS name FROM pg_trigger WHERE tgrelid = 'tr'::regclass AND NOT tgisinternal`)).map((r) => r.name)
+        : (await s.db.query<{ name: string }>(`SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = 'tr' ORDER BY 1`)).map((r) => r.name);
+      const gone = triggers[triggers.length - 1]!;
+      await s.db.query(pg ? `DROP TRIGGER "${gone}" ON tr` : `DROP TRIGGER \`${gone}\``);
+      await record(s.xc, '0001_rename');
+      // Before: the verify passed (nothing had drifted yet), and old code's writes after it would have been lost with "a".
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toContain(`contract refused: trigger "${gone}", which the expand of 0001_rename built, is gone`);
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+      await s.xc.rollback();
+      await s.xc.apply();
+      await record(s.xc, '0001_rename');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, aa FROM tr ORDER BY id`)).toEqual([{ id: 1, aa: 1 }, { id: 2, aa: 2 }]);
+    });
+
     it('a default carried through a type change that is not what `up` gives for it is refused at plan; one that is, or given, goes', async () => {
       const s = await setup(target, [`CREATE TABLE pr (id int PRIMARY KEY, price numeric(10,2) NOT NULL DEFAULT 1.50, note varchar(20))`, `INSERT INTO pr (id) VALUES (1)`], 'xc_carried');
       const cents = { table: 'pr', column: 'price', type: 'bigint', up: 'round(price * 100)', down: 'price_cents / 100.0' };

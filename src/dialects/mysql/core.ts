@@ -585,6 +585,12 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return [...found, ...generated.rows.map((r) => ({ kind: 'generated column', name: r.name })), ...triggers.rows.map((r) => ({ kind: 'trigger', name: r.name }))];
   }
 
+  async triggersPresent(s: Session, names: string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    const r = await s.query<{ name: string }>(`SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME IN (${names.map(() => '?').join(', ')})`, names);
+    return new Set(r.rows.map((x) => x.name));
+  }
+
   async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
     const r = await s.query<{ ok: number | string | null }>('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS ok', [await this.lockName(s, key)]);
     return Number(r.rows[0]?.ok) === 1;

@@ -50,6 +50,7 @@ function pair(name: string, table: string, bodies: { i: string; u?: string }, wh
       transactional: false,
       tables: [table],
       probe: `SELECT EXISTS(${triggerExists(trigger)}) AS done`,
+      installs: trigger,
     };
   });
   return { create, drop: dropPair(name, table) };

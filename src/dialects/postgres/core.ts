@@ -508,6 +508,11 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
   }
 
+  async triggersPresent(s: Session, names: string[]): Promise<Set<string>> {
+    const r = await s.query<{ name: string }>(`SELECT tgname::text AS name FROM pg_trigger JOIN pg_class c ON c.oid = tgrelid WHERE c.relnamespace = current_schema()::regnamespace AND NOT tgisinternal AND tgname::text = ANY (?::text[])`, [names]);
+    return new Set(r.rows.map((x) => x.name));
+  }
+
   async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
     const r = await s.query<{ ok: boolean }>(
       `SELECT EXISTS(SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND classid = 0 AND objid = ?::bigint AND objsubid = 1) AS ok`,

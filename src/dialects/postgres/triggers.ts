@@ -103,6 +103,7 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
       lock: `SHARE ROW EXCLUSIVE on ${q(table)} (instant)`,
       transactional: true,
       tables: [table],
+      installs: name,
     },
   ];
   const drop: Step[] = [
