@@ -107,6 +107,8 @@ export type IssueFacts =
   | { code: 'not_a_table'; table: string }
   /** A partitioned table, which xc's online steps do not cover. */
   | { code: 'table_partitioned'; table: string }
+  /** A table in a PostgreSQL inheritance tree (INHERITS), which xc's triggers and backfill do not cover. */
+  | { code: 'table_inherited'; table: string }
   | { code: 'column_missing'; table: string; column: string }
   | { code: 'column_exists'; table: string; column: string }
   /** A column declared twice in a createTable. */

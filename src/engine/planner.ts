@@ -13,6 +13,7 @@ import { InvalidInputError, type MigrationIssue } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition, type OperationKind, type OperationSpec } from '../migration/schema.js';
 import { operation } from '../operations/index.js';
+import { inheritanceIssue } from '../operations/common.js';
 import type { CarriedDefault, Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
 import { emptyPlan, type BackfillSpec, type ExpressionCheck, type OperationPlan, type RowCheck } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
@@ -252,6 +253,13 @@ export async function planMigration(
     const issues = op.validate(spec as never, vctx);
     for (const issue of issues) report(opIndex, kind, issue);
     if (issues.length > 0) continue;
+    // Here, not in requireTable: what neither syncs nor backfills (addIndex, a plain addColumn) runs on such a table as on any.
+    const synced = op.synced?.(spec as never, vctx);
+    const changed = new Set([...(synced && synced.columns.length > 0 ? [synced.table] : []), ...(op.backfillTables?.(spec as never) ?? [])]);
+    for (const table of changed) {
+      const issue = inheritanceIssue(model.table(table), 'table' in spec ? ['table'] : []);
+      if (issue) report(opIndex, kind, issue);
+    }
     for (const table of op.backfillTables?.(spec as never) ?? []) {
       if (!model.rowKey(table)) {
         report(opIndex, kind, { path: [], code: 'no_row_key', table, message: `table "${table}" has no primary key or unique key over NOT NULL columns; its rows cannot be backfilled in batches` });

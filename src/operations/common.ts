@@ -18,6 +18,21 @@ export function requireTable(model: SchemaModel, table: string, path: (string | 
   return t?.kind === 'table' && !t.partitioned && t.partitionOf === undefined ? t : undefined;
 }
 
+/**
+ * Refused: a dual-write trigger, a backfill or a column changed in place on a table in an inheritance tree
+ * (PostgreSQL `INHERITS`). The trigger fires only for rows of the table it is on, so a write made straight into a
+ * child is never synced, while the backfill's queries of the parent read and rewrite the children's rows too — the
+ * verify would then send to `xc backfill`, which overwrites what the new version wrote there.
+ */
+export function inheritanceIssue(t: TableModel | undefined, path: (string | number)[]): ValidationIssue | null {
+  if (!t || (!t.inheritedBy && !t.inheritsFrom)) return null;
+  const list = (names: string[]) => names.map((n) => `"${n}"`).join(', ');
+  const message = t.inheritedBy
+    ? `"${t.name}" has inheritance children (${list(t.inheritedBy)}, INHERITS): xc's triggers act on one table's rows, so a write made straight into a child would not be kept in step, while the backfill's queries of "${t.name}" rewrite the children's rows too — change it with \`sql\` operations, or detach the children first (ALTER TABLE … NO INHERIT "${t.name}")`
+    : `"${t.name}" inherits from ${list(t.inheritsFrom!)} (INHERITS), which shares its inherited columns and whose queries read and write its rows: xc's triggers, backfill and column copies act on one table only — change it with \`sql\` operations, or detach it first (ALTER TABLE "${t.name}" NO INHERIT …)`;
+  return { path, code: 'table_inherited', table: t.name, message };
+}
+
 export function requireColumn(t: TableModel | undefined, column: string, path: (string | number)[], issues: ValidationIssue[]): void {
   if (t && !t.columns.some((c) => c.name === column)) issues.push({ path, code: 'column_missing', table: t.name, column, message: `table "${t.name}" has no column "${column}"` });
 }

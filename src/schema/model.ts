@@ -127,6 +127,13 @@ export interface TableModel {
   partitioned?: boolean;
   /** The partitioned table this one is a partition of (PostgreSQL): its columns and keys are that table's. */
   partitionOf?: string;
+  /**
+   * The tables this one inherits from (PostgreSQL `INHERITS`, not a partition), and those inheriting from it. A row
+   * trigger fires only for rows of its own table, while a query of the parent reads and writes the children's too:
+   * xc's dual-write triggers and backfill do not cover such a table.
+   */
+  inheritsFrom?: string[];
+  inheritedBy?: string[];
   columns: ColumnModel[];
   primaryKey: string[];
   indexes: IndexModel[];

@@ -5,6 +5,9 @@
 import type { Session } from '../../db/driver.js';
 import { SchemaModel, type TableModel } from '../../schema/model.js';
 
+/** A relation's name as the model shows it: qualified only when it is not in the current schema (a child may be elsewhere). */
+const relation = (alias: string) => `CASE WHEN ${alias}.relnamespace = c.relnamespace THEN ${alias}.relname::text ELSE ${alias}.relnamespace::regnamespace::text || '.' || ${alias}.relname END`;
+
 const COLUMNS = `
 SELECT c.relname AS table_name, c.relkind::text AS kind, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
@@ -12,6 +15,8 @@ SELECT c.relname AS table_name, c.relkind::text AS kind, a.attname AS name,
        (a.attidentity <> '' OR a.attgenerated <> '') AS generated, a.attgenerated <> '' AS late, col_description(c.oid, a.attnum) AS comment,
        c.relreplident::text AS replident,
        CASE WHEN c.relispartition THEN (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid) END AS partition_of,
+       CASE WHEN NOT c.relispartition THEN ARRAY(SELECT ${relation('p')} FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid ORDER BY i.inhseqno) END AS inherits_from,
+       CASE WHEN c.relkind = 'r' THEN ARRAY(SELECT ${relation('ch')} FROM pg_inherits i JOIN pg_class ch ON ch.oid = i.inhrelid WHERE i.inhparent = c.oid ORDER BY 1) END AS inherited_by,
        (SELECT 'COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
          WHERE co.oid = a.attcollation AND a.attcollation <> (SELECT typcollation FROM pg_type WHERE oid = a.atttypid)) AS collation
 FROM pg_class c
@@ -84,9 +89,14 @@ function onDeleteColumns(definition: string): { onDeleteColumns?: string[] } {
 
 const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
-interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null; partition_of: string | null }
+interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null; partition_of: string | null; inherits_from: string[] | null; inherited_by: string[] | null }
 interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[]; replident: boolean; constraint_type: string | null; deferrable: boolean; deferred: boolean; nulls_not_distinct: boolean; clustered: boolean }
 interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; validated: boolean; columns: string[]; ref_columns: string[] }
+
+/** A table's INHERITS links, either way; none for a partition or a partitioned table (partitionOf, partitioned). */
+function inheritance(r: Pick<ColumnRow, 'inherits_from' | 'inherited_by'>): Pick<TableModel, 'inheritsFrom' | 'inheritedBy'> {
+  return { ...(r.inherits_from?.length ? { inheritsFrom: r.inherits_from } : {}), ...(r.inherited_by?.length ? { inheritedBy: r.inherited_by } : {}) };
+}
 
 export async function introspectPostgres(s: Session): Promise<SchemaModel> {
   const tables = new Map<string, TableModel>();
@@ -94,7 +104,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
   for (const r of (await s.query<ColumnRow>(COLUMNS)).rows) {
     let t = table(r.table_name);
     if (!t) {
-      t = { name: r.table_name, kind: r.kind === 'v' ? 'view' : 'table', ...(r.kind === 'p' ? { partitioned: true } : {}), ...(r.partition_of ? { partitionOf: r.partition_of } : {}), columns: [], primaryKey: [], indexes: [], checks: [], foreignKeys: [] };
+      t = { name: r.table_name, kind: r.kind === 'v' ? 'view' : 'table', ...(r.kind === 'p' ? { partitioned: true } : {}), ...(r.partition_of ? { partitionOf: r.partition_of } : {}), ...inheritance(r), columns: [], primaryKey: [], indexes: [], checks: [], foreignKeys: [] };
       // 'i' names its index below (pg_index.indisreplident).
       const replident = REPLICA_IDENTITY[r.replident];
       if (replident && r.kind !== 'v') t.replicaIdentity = { type: replident };
