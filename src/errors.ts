@@ -109,6 +109,8 @@ export type IssueFacts =
   | { code: 'table_partitioned'; table: string }
   /** A table in a PostgreSQL inheritance tree (INHERITS), which xc's triggers and backfill do not cover. */
   | { code: 'table_inherited'; table: string }
+  /** A MySQL/MariaDB table of another engine than InnoDB (MyISAM, Aria, MEMORY…): no transactions, no online DDL. */
+  | { code: 'table_engine'; table: string; engine: string }
   | { code: 'column_missing'; table: string; column: string }
   | { code: 'column_exists'; table: string; column: string }
   /** A column declared twice in a createTable. */

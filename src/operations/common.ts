@@ -4,18 +4,29 @@ import type { Dialect } from '../dialects/dialect.js';
 import type { ExpressionCheck } from '../plan/index.js';
 import type { ValidateContext, ValidationIssue } from './types.js';
 
-export function requireTable(model: SchemaModel, table: string, path: (string | number)[], issues: ValidationIssue[]): TableModel | undefined {
+/**
+ * The table an operation names, when xc's online steps can change it; an issue otherwise. `toDrop`: dropTable, which
+ * runs no online step, only a DROP TABLE at contract, takes a table of any engine.
+ */
+export function requireTable(model: SchemaModel, table: string, path: (string | number)[], issues: ValidationIssue[], { toDrop = false } = {}): TableModel | undefined {
   const t = model.table(table);
+  const before = issues.length;
   if (!t) issues.push({ path, code: 'table_missing', table, message: `table "${table}" does not exist` });
   else if (t.kind !== 'table') issues.push({ path, code: 'not_a_table', table, message: `"${table}" is a view, not a table` });
-  else if (t.partitioned) {
+  else if (t.engine !== undefined && !/^innodb$/i.test(t.engine) && !toDrop) {
+    // ALGORITHM=INPLACE, LOCK=NONE fails on it at the first step, and a backfill batch could not commit with its cursor.
+    issues.push({
+      path, code: 'table_engine', table, engine: t.engine,
+      message: `"${table}" uses the ${t.engine} storage engine, not InnoDB: xc needs transactions (each backfill batch commits with its cursor) and online DDL (ALGORITHM=INPLACE, LOCK=NONE), which it does not have — convert the table first (ALTER TABLE … ENGINE=InnoDB, which copies it under a write lock), or change it with \`sql\` operations`,
+    });
+  } else if (t.partitioned) {
     // CREATE INDEX CONCURRENTLY and a partitioned table's NOT VALID foreign keys fail there, half-way through an apply.
     issues.push({ path, code: 'table_partitioned', table, message: `"${table}" is a partitioned table, which xc's online steps do not cover: change it with \`sql\` operations, partition by partition` });
   } else if (t.partitionOf !== undefined) {
     // Its columns are the partitioned table's: adding, renaming or retyping one fails there, half-way through an apply.
     issues.push({ path, code: 'table_partitioned', table, message: `"${table}" is a partition of "${t.partitionOf}", whose columns and keys it shares, which xc's online steps do not cover: change it with \`sql\` operations` });
   }
-  return t?.kind === 'table' && !t.partitioned && t.partitionOf === undefined ? t : undefined;
+  return issues.length === before ? t : undefined;
 }
 
 /**

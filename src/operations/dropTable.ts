@@ -8,7 +8,7 @@ export const dropTable: Operation<'dropTable'> = {
 
   validate(spec, ctx) {
     const issues: ValidationIssue[] = [];
-    if (!requireTable(ctx.model, spec.table, ['table'], issues)) return issues;
+    if (!requireTable(ctx.model, spec.table, ['table'], issues, { toDrop: true })) return issues;
     for (const other of ctx.model.tables.values()) {
       if (other.name === spec.table) continue;
       for (const fk of other.foreignKeys) {

@@ -134,6 +134,8 @@ export interface TableModel {
    */
   inheritsFrom?: string[];
   inheritedBy?: string[];
+  /** The storage engine (MySQL/MariaDB), e.g. `InnoDB`, `MyISAM`; absent on PostgreSQL and for a table xc creates (InnoDB). */
+  engine?: string;
   columns: ColumnModel[];
   primaryKey: string[];
   indexes: IndexModel[];

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
 import { runXcKillingAt } from '../helpers/cli.js';
-import { onCleanup, record, refused, rejection, setup } from '../helpers/scenario.js';
+import { onCleanup, record, refused, rejection, setup, toContracted } from '../helpers/scenario.js';
 
 for (const target of targets) {
   target.describe(`schemas users bring (${target.name})`, () => {
@@ -277,6 +277,32 @@ for (const target of targets) {
       await s.write('0001_ev', { addIndex: { table: 'events', name: 'events_at_idx', columns: ['at'] } });
       await s.xc.apply();
       expect((await s.db.indexes('events')).map((i) => i.name)).toContain('events_at_idx');
+    });
+
+    it.skipIf(pg)('a table of another engine than InnoDB (MyISAM, Aria) is refused at plan naming the engine, before the first online step could fail; dropTable takes it', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE legacy (id int PRIMARY KEY AUTO_INCREMENT, qty int) ENGINE=MyISAM`,
+          `CREATE TABLE logs (id int PRIMARY KEY, line varchar(40)) ENGINE=Aria`,
+          `INSERT INTO legacy (qty) VALUES (1), (2), (3)`,
+        ],
+        'xc_brought',
+      );
+      for (const op of [
+        { alterColumn: { table: 'legacy', column: 'qty', type: 'bigint' } },
+        { addColumn: { table: 'legacy', column: { name: 'note', type: 'varchar(20)' } } },
+        { addIndex: { table: 'legacy', name: 'legacy_qty_idx', columns: ['qty'] } },
+      ]) {
+        await s.write('0001_legacy', op);
+        // Before: plan passed, and apply stopped at its first ALTER ("ALGORITHM=INPLACE is not supported").
+        await refused(s, ['legacy'], /0001_legacy\.json: operations\[0\]\.\w+\.table: "legacy" uses the MyISAM storage engine, not InnoDB: xc needs transactions .* and online DDL/);
+      }
+      await s.write('0001_legacy', { renameColumn: { table: 'logs', from: 'line', to: 'text' } });
+      await refused(s, ['logs'], /operations\[0\]\.renameColumn\.table: "logs" uses the Aria storage engine, not InnoDB/);
+      await s.write('0001_legacy', { dropTable: { table: 'legacy' } });
+      await toContracted(s, '0001_legacy');
+      expect(await s.db.count(`SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'legacy'`)).toBe(0);
     });
 
     it('a unique index over rows that share a key is refused at plan (exit 2) naming them; rows outside a partial index do not count', async () => {
