@@ -111,6 +111,8 @@ export type IssueFacts =
   | { code: 'table_inherited'; table: string }
   /** A MySQL/MariaDB table of another engine than InnoDB (MyISAM, Aria, MEMORY…): no transactions, no online DDL. */
   | { code: 'table_engine'; table: string; engine: string }
+  /** A MariaDB system-versioned table: a history row for every row written, and its columns changed only with history kept. */
+  | { code: 'table_versioned'; table: string }
   | { code: 'column_missing'; table: string; column: string }
   | { code: 'column_exists'; table: string; column: string }
   /** A column declared twice in a createTable. */

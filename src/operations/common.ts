@@ -13,7 +13,13 @@ export function requireTable(model: SchemaModel, table: string, path: (string | 
   const before = issues.length;
   if (!t) issues.push({ path, code: 'table_missing', table, message: `table "${table}" does not exist` });
   else if (t.kind !== 'table') issues.push({ path, code: 'not_a_table', table, message: `"${table}" is a view, not a table` });
-  else if (t.engine !== undefined && !/^innodb$/i.test(t.engine) && !toDrop) {
+  else if (t.systemVersioned) {
+    // Even its DROP TABLE: the step's probe looks for a base table, finds none, and would take the drop as done.
+    issues.push({
+      path, code: 'table_versioned', table,
+      message: `"${table}" is a system-versioned table (WITH SYSTEM VERSIONING), which xc does not support: the backfill would write a history row for every row it rewrites, and the server refuses to change its columns while system_versioning_alter_history is ERROR — change it with \`sql\` operations`,
+    });
+  } else if (t.engine !== undefined && !/^innodb$/i.test(t.engine) && !toDrop) {
     // ALGORITHM=INPLACE, LOCK=NONE fails on it at the first step, and a backfill batch could not commit with its cursor.
     issues.push({
       path, code: 'table_engine', table, engine: t.engine,

@@ -305,6 +305,18 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'legacy'`)).toBe(0);
     });
 
+    it.skipIf(pg)('a system-versioned table is refused at plan as such, not as a table that does not exist', async () => {
+      const s = await setup(target, [`CREATE TABLE acct (id int PRIMARY KEY, bal int, name varchar(20)) WITH SYSTEM VERSIONING`, `INSERT INTO acct VALUES (1, 1, 'n'), (2, 2, 'n')`], 'xc_brought');
+      for (const op of [
+        { alterColumn: { table: 'acct', column: 'bal', type: 'bigint' } },
+        { addIndex: { table: 'acct', name: 'acct_name_idx', columns: ['name'] } },
+        { dropTable: { table: 'acct' } },
+      ]) {
+        await s.write('0001_acct', op);
+        await refused(s, ['acct'], /0001_acct\.json: operations\[0\]\.\w+\.table: "acct" is a system-versioned table \(WITH SYSTEM VERSIONING\), which xc does not support: the backfill would write a history row/);
+      }
+    });
+
     it('a unique index over rows that share a key is refused at plan (exit 2) naming them; rows outside a partial index do not count', async () => {
       // MariaDB's default collation is case-insensitive: these two emails are one key there, two on PostgreSQL.
       const s = await setup(

@@ -38,9 +38,15 @@ export interface CatalogFlavor {
   hiddenIndexes?: boolean;
 }
 
-/** The engine of a table; a view has none. */
-function tableKind(r: Pick<ColumnRow, 'table_type' | 'engine'>): Pick<TableModel, 'engine'> {
-  return r.engine !== null && r.table_type !== 'VIEW' ? { engine: r.engine } : {};
+/**
+ * What the model shows as a table or view. A system-versioned table (MariaDB) is one, marked so: operations on it are
+ * refused by name (operations/common.ts) rather than as a table that does not exist.
+ */
+const TABLE_TYPES = `'BASE TABLE', 'VIEW', 'SYSTEM VERSIONED'`;
+
+/** The engine of a table (a view has none) and whether it is system-versioned. */
+function tableKind(r: Pick<ColumnRow, 'table_type' | 'engine'>): Pick<TableModel, 'engine' | 'systemVersioned'> {
+  return { ...(r.engine !== null && r.table_type !== 'VIEW' ? { engine: r.engine } : {}), ...(r.table_type === 'SYSTEM VERSIONED' ? { systemVersioned: true } : {}) };
 }
 
 const notState = (col: string) => `${col} NOT IN (${XC_TABLES.map((t) => `'${t}'`).join(', ')})`;
@@ -59,7 +65,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
             c.COLUMN_COMMENT AS comment, c.DATA_TYPE AS data_type
      FROM information_schema.COLUMNS c
      JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
-     WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE IN ('BASE TABLE', 'VIEW') AND ${notState('c.TABLE_NAME')}
+     WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE IN (${TABLE_TYPES}) AND ${notState('c.TABLE_NAME')}
      ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`,
   )).rows;
 
@@ -166,9 +172,9 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
   // left out above — theirs whether made yet or not (apply makes them before its first step).
   const others = (await s.query<{ name: string; type: string }>(
     `SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES
-     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW') AND ${notState('TABLE_NAME')}`,
+     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE NOT IN (${TABLE_TYPES}) AND ${notState('TABLE_NAME')}`,
   )).rows;
-  for (const r of others) model.otherNames.set(r.name, { kind: r.type.toLowerCase().replace('system versioned', 'system-versioned table'), relation: true });
+  for (const r of others) model.otherNames.set(r.name, { kind: r.type.toLowerCase(), relation: true });
   for (const name of XC_TABLES) model.otherNames.set(name, { kind: name === HEARTBEAT_TABLE ? "xc's replica-lag heartbeat table" : "xc's own state table", relation: true });
   return model;
 }
