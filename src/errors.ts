@@ -176,6 +176,8 @@ export type IssueFacts =
   | { code: 'no_row_key'; table: string }
   /** A name, column or trigger a migration still in flight holds until its contract. */
   | { code: 'held_until_contract' }
+  /** A dropColumn's `down` over a column the server fills before any trigger runs (a default, an identity): it would never run. */
+  | { code: 'filled_before_triggers'; table: string; column: string }
   /** A column the server fills only after triggers run (AUTO_INCREMENT, generated). */
   | { code: 'filled_after_triggers'; table: string; column: string }
   /** Something this database does not have (PostgreSQL's replica identity or index options on MySQL/MariaDB): `feature` names it. */

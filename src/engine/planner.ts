@@ -56,6 +56,8 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   model.holds.contractsOn(op.contractTables?.(o.spec as never, model) ?? [], holder);
   const notNull = op.notNullAtContract?.(o.spec as never, model);
   if (notNull) model.holds.notNullAtContract(notNull.table, notNull.columns, holder);
+  const defaulted = op.defaultAtContract?.(o.spec as never);
+  if (defaulted) model.holds.defaultAtContract(defaulted.table, defaulted.column, holder);
   const key = op.keyAtContract?.(o.spec as never);
   const before = model.names();
   op.project(o.spec as never, model, dialect);

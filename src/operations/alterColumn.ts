@@ -180,6 +180,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     const old = oldColumn(model, spec);
     return { table: spec.table, columns: (spec.nullable ?? old?.nullable ?? true) ? [] : [spec.to ?? spec.column] };
   },
+  defaultAtContract: (spec) => (!delegated(spec) && spec.to === undefined && spec.default !== undefined ? { table: spec.table, column: spec.column } : undefined),
   contractTables: (spec, model) =>
     delegated(spec)
       ? (createConstraint.contractTables?.(asConstraint(spec), model) ?? [spec.table])

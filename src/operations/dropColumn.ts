@@ -6,8 +6,27 @@
  */
 import { atomic, emptyPlan } from '../plan/index.js';
 import type { Operation } from './types.js';
+import type { SchemaModel } from '../schema/model.js';
 import { clusterKeyIssues, columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
 import { notNullBack } from './dropNotNull.js';
+
+/**
+ * Why the server fills the column of an insert that omits it before any trigger runs, or null: `down`'s trigger fills
+ * only a NULL, so it would never run (the new version's inserts would get the default instead).
+ */
+function filledFirst(model: SchemaModel, table: string, column: string): string | null {
+  const col = model.column(table, column);
+  if (!col) return null;
+  const first = 'which fills an insert that omits it before any trigger';
+  if (col.default !== null) {
+    return `has a default (${col.default}), ${first}: remove \`down\` to keep the default, or drop the default first (an alterColumn with \`default: null\` in an earlier migration, contracted before this one)`;
+  }
+  const by = model.holds.defaultChangedBy(table, column);
+  if (by) return `keeps its default until ${by} is contracted, ${first} — contract that migration first`;
+  // An identity is the server's default (PostgreSQL); AUTO_INCREMENT and generated columns are filled after triggers, refused as such.
+  if (col.generated && !col.filledAfterTriggers) return `is an identity column, ${first}: remove \`down\``;
+  return null;
+}
 
 export const dropColumn: Operation<'dropColumn'> = {
   kind: 'dropColumn',
@@ -26,6 +45,8 @@ export const dropColumn: Operation<'dropColumn'> = {
     // Its NOT NULL lifted at expand, or the column dropped at contract, would take the index with it.
     issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `dropColumn of "${spec.column}" drops`, ['column']));
     if (spec.down !== undefined && expr(spec.down) === undefined) issues.push({ path: ['down'], code: 'no_variant', message: 'no expression for this database' });
+    const filled = spec.down === undefined ? null : filledFirst(model, spec.table, spec.column);
+    if (filled) issues.push({ path: ['down'], code: 'filled_before_triggers', table: spec.table, column: spec.column, message: `\`down\` would never run: "${spec.table}"."${spec.column}" ${filled}` });
     return issues;
   },
   expressions(spec, { model, expr }) {

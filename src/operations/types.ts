@@ -77,6 +77,8 @@ export interface Operation<K extends OperationKind = OperationKind> {
   synced?(spec: OperationSpec<K>, ctx: ValidateContext): { table: string; columns: string[] };
   /** Columns its contract makes NOT NULL (they must not be dropped or renamed away before). */
   notNullAtContract?(spec: OperationSpec<K>, model: SchemaModel): { table: string; columns: string[] };
+  /** A column whose default it changes only at contract (alterColumn in place): until then the column keeps the one it has. */
+  defaultAtContract?(spec: OperationSpec<K>): { table: string; column: string } | undefined;
   /** A key it makes only at contract (a primary key, a deferrable unique key): no foreign key may reference it before. */
   keyAtContract?(spec: OperationSpec<K>): { table: string; name: string; columns: string[] } | undefined;
   /**

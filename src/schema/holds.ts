@@ -24,6 +24,10 @@
  *   the column (or referencing it) meanwhile would go with the old column
  *   (PostgreSQL), or keep the drop from happening (a foreign key; MySQL's
  *   copies): refused until that contract.
+ * - **Defaults changed only at contract** (alterColumn in place): until then
+ *   the column keeps the default it has, which the server puts in an insert
+ *   that omits the column before any trigger runs — a dropColumn's `down`
+ *   meanwhile would never run.
  * - **Keys made only at contract** (createConstraint primary_key, or a
  *   deferrable unique key): a foreign key referencing their columns before
  *   finds no key to reference (MySQL errno 150), or one that then changes
@@ -38,6 +42,7 @@ export class Holds {
   private readonly contracting = new Map<string, Holder>();
   private readonly madeNotNull = new Map<string, Holder>();
   private readonly shadowed = new Map<string, Holder>();
+  private readonly defaults = new Map<string, Holder>();
   private readonly keys: { table: string; name: string; columns: string[]; holder: Holder }[] = [];
 
   clone(): Holds {
@@ -47,6 +52,7 @@ export class Holds {
     for (const [k, v] of this.contracting) h.contracting.set(k, v);
     for (const [k, v] of this.madeNotNull) h.madeNotNull.set(k, v);
     for (const [k, v] of this.shadowed) h.shadowed.set(k, v);
+    for (const [k, v] of this.defaults) h.defaults.set(k, v);
     h.keys.push(...this.keys.map((k) => ({ ...k, columns: [...k.columns] })));
     return h;
   }
@@ -59,6 +65,16 @@ export class Holds {
   /** The migration in flight whose contract replaces the column by its shadow, if any. */
   shadowedBy(table: string, column: string): Holder | undefined {
     return this.shadowed.get(`${table}\0${column}`);
+  }
+
+  /** `holder`'s contract changes the default of `column`. */
+  defaultAtContract(table: string, column: string, holder: Holder): void {
+    if (!this.defaults.has(`${table}\0${column}`)) this.defaults.set(`${table}\0${column}`, holder);
+  }
+
+  /** The migration in flight whose contract changes the column's default, if any: until then it has its old one. */
+  defaultChangedBy(table: string, column: string): Holder | undefined {
+    return this.defaults.get(`${table}\0${column}`);
   }
 
   /** `holder` makes the key `name` over `columns` of `table` only at its contract. */

@@ -224,6 +224,26 @@ for (const target of targets) {
       ]);
     });
 
+    it("dropColumn's down over a column with a default is refused at plan: the default fills an insert that omits it before any trigger, so down would never run", async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int, x int NOT NULL DEFAULT 0)`, `INSERT INTO t (id, a, x) VALUES (1, 1, 10)`]);
+      await s.write('0002_drop', { dropColumn: { table: 't', column: 'x', down: 'a * 10' } });
+      // Before: applied, and the new version's insert got x = 0, not 70.
+      await refused(s, ['t'], /0002_drop\.json: operations\[0\]\.dropColumn\.down: `down` would never run: "t"\."x" has a default \(0\), which fills an insert that omits it before any trigger: remove `down` to keep the default, or drop the default first \(an alterColumn with `default: null`/);
+      // The way the message names: the default dropped first. Pending together, the default is still there while the trigger runs.
+      await s.write('0001_no_default', { alterColumn: { table: 't', column: 'x', default: null } });
+      await refused(s, ['t'], /0002_drop\.json: operations\[0\]\.dropColumn\.down: `down` would never run: "t"\."x" keeps its default until 0001_no_default \(operations\[0\]\.alterColumn\) is contracted/);
+      await unlink(path.join(s.dir, '0002_drop.json'));
+      await toContracted(s, '0001_no_default');
+      expect((await s.db.columns('t')).find((c) => c.name === 'x')?.default ?? null).toBeNull();
+      await s.write('0002_drop', { dropColumn: { table: 't', column: 'x', down: 'a * 10' } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO t (id, a) VALUES (2, 7)`); // the new version, which no longer knows x
+      expect(await s.db.query(`SELECT id, x FROM t ORDER BY id`)).toEqual([
+        { id: 1, x: 10 },
+        { id: 2, x: 70 },
+      ]);
+    });
+
     it('a NOT NULL copy whose down maps NULL to NULL still converts every NULL (fuzz seeds 12, 13)', async () => {
       const s = await setup(target, items);
       const coalesce = "COALESCE(w, 'none')";
