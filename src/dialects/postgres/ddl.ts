@@ -20,6 +20,7 @@ import { referenceClauses } from '../references.js';
 import { pgCreateTable } from './tables.js';
 import { afterRename, beforeDrop, handOverSequence, isIntegerTypeName, pgShadowKeyIssues, serialSequence } from './keyswap.js';
 import { restoreComments, saveComments } from './comments.js';
+import { carryColumnGrants, viewAsTable } from './privileges.js';
 
 export interface PostgresDdlOptions {
   /** False on PGlite (one connection): plain, transactional CREATE/DROP INDEX. */
@@ -31,40 +32,6 @@ export interface PostgresDdlOptions {
 
 /** In text.ts (the core uses it too); exported here as before. */
 export { literal };
-
-/**
- * The view under a renamed table's old name, used as the table was: the privileges granted on the table (and on
- * its columns) granted on the view too, to the same roles — the application's role, not the owner, is who old code
- * runs as — and `security_invoker` (PostgreSQL 15+), so the table's row-level security applies to whoever reads
- * through the view, not to its owner (who would bypass it). Before 15, a table with row-level security on is
- * refused here: the view would show every row to every role.
- */
-function viewAsTable(view: string, table: string): string {
-  const v = literal(quotePg(view));
-  const t = `${literal(quotePg(table))}::regclass`;
-  const grantee = `CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END`;
-  const option = `CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END`;
-  const kinds = `('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER')`;
-  const body = [
-    ' DECLARE g record;',
-    'BEGIN',
-    `  IF current_setting('server_version_num')::int >= 150000 THEN EXECUTE format('ALTER VIEW %s SET (security_invoker = true)', ${v});`,
-    `  ELSIF (SELECT relrowsecurity FROM pg_class WHERE oid = ${t}) THEN`,
-    `    RAISE EXCEPTION 'table % has row-level security, which a view under its old name would bypass before PostgreSQL 15 (no security_invoker): rename it in a release where old code no longer uses the old name, or upgrade', ${v};`,
-    '  END IF;',
-    `  FOR g IN SELECT DISTINCT x.privilege_type, x.grantee, x.is_grantable FROM pg_class c, aclexplode(c.relacl) x`,
-    `    WHERE c.oid = ${t} AND x.grantee <> c.relowner AND x.privilege_type IN ${kinds} LOOP`,
-    `    EXECUTE format('GRANT %s ON %s TO %s%s', g.privilege_type, ${v}, ${grantee}, ${option});`,
-    '  END LOOP;',
-    `  FOR g IN SELECT DISTINCT a.attname, x.privilege_type, x.grantee, x.is_grantable FROM pg_attribute a, aclexplode(a.attacl) x`,
-    `    WHERE a.attrelid = ${t} AND a.attnum > 0 AND NOT a.attisdropped AND x.privilege_type IN ${kinds} LOOP`,
-    `    EXECUTE format('GRANT %s (%I) ON %s TO %s%s', g.privilege_type, g.attname, ${v}, ${grantee}, ${option});`,
-    '  END LOOP;',
-    'END ',
-  ].join('\n');
-  const tag = dollarTag(body);
-  return `DO ${tag}${body}${tag}`;
-}
 
 export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrigger' | 'fillTrigger' | 'convertTrigger'> {
   const { concurrentIndexes, model } = opts;
@@ -403,24 +370,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
 
     carryColumnPrivileges(table, from, to) {
-      // The old column's own ACL (pg_attribute.attacl holds column-level grants only; table-level ones cover every
-      // column), read when the step runs: each privilege granted again on the new column, to the same grantee (oid 0:
-      // PUBLIC), with its grant option. The grantor is whoever runs xc (the table's owner, or a member of its role).
-      const body = [
-        ' DECLARE g record;',
-        'BEGIN',
-        '  FOR g IN SELECT DISTINCT x.privilege_type, x.grantee, x.is_grantable',
-        '    FROM pg_attribute a, aclexplode(a.attacl) x',
-        `    WHERE a.attrelid = ${regclass(table)} AND a.attname = ${literal(from)} AND NOT a.attisdropped`,
-        '  LOOP',
-        `    EXECUTE format('GRANT %s (%I) ON %s TO %s%s', g.privilege_type, ${literal(to)}, ${literal(q(table))},`,
-        "      CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END,",
-        "      CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);",
-        '  END LOOP;',
-        'END ',
-      ].join('\n');
-      const tag = dollarTag(body);
-      return [tx(`DO ${tag}${body}${tag}`, `give ${q(table)}.${q(to)} the column privileges of ${q(from)} (GRANTs on that column alone)`, `none on ${q(table)} (catalog only)`, [table])];
+      return [tx(carryColumnGrants(table, from, to), `give ${q(table)}.${q(to)} the column privileges of ${q(from)} (GRANTs on that column alone)`, `none on ${q(table)} (catalog only)`, [table])];
     },
 
     fillBeforeTriggers() {

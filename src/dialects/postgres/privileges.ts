@@ -1,0 +1,55 @@
+/**
+ * PostgreSQL privileges that must follow what xc moves: a column copied or
+ * changed in place through a shadow (the old column's column-level grants),
+ * and a renamed table's old name, kept by a view (the table's grants, and
+ * its row-level security). Each is one `DO` block run in the step's
+ * transaction, reading the ACL when it runs and granting each entry again,
+ * to the same grantee (oid 0: PUBLIC) with its grant option. The grantor is
+ * whoever runs xc (the table's owner, or a member of its role).
+ */
+import { dollarTag, literal, quotePg } from './text.js';
+
+const GRANTEE = `CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END`;
+const OPTION = `CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END`;
+/** What a view takes of a table's privileges (a table's MAINTAIN, PostgreSQL 17, is not one). */
+const VIEW_PRIVILEGES = `('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER')`;
+
+/** Each row of `acl` (privilege_type, grantee, is_grantable[, attname]) granted again by `grant`, a format() string and its arguments. */
+const regrant = (acl: string, grant: string) => `  FOR g IN ${acl} LOOP\n    EXECUTE format(${grant}, ${GRANTEE}, ${OPTION});\n  END LOOP;`;
+
+function doBlock(lines: string[]): string {
+  const body = [' DECLARE g record;', 'BEGIN', ...lines, 'END '].join('\n');
+  const tag = dollarTag(body);
+  return `DO ${tag}${body}${tag}`;
+}
+
+/** The old column's own grants (pg_attribute.attacl: table-level ones cover every column already) on the new column. */
+export function carryColumnGrants(table: string, from: string, to: string): string {
+  const acl = `SELECT DISTINCT x.privilege_type, x.grantee, x.is_grantable FROM pg_attribute a, aclexplode(a.attacl) x
+    WHERE a.attrelid = to_regclass(${literal(quotePg(table))}) AND a.attname = ${literal(from)} AND NOT a.attisdropped`;
+  return doBlock([regrant(acl, `'GRANT %s (%I) ON %s TO %s%s', g.privilege_type, ${literal(to)}, ${literal(quotePg(table))}`)]);
+}
+
+/**
+ * The view under a renamed table's old name, used as the table was: the privileges granted on the table and its
+ * columns granted on the view too (the application's role, not the owner, is who old code runs as), and
+ * `security_invoker` (PostgreSQL 15+), so the table's row-level security applies to whoever reads through the
+ * view, not to its owner, who would bypass it. Before 15 a table with row-level security on is refused here
+ * (the rename's transaction fails, nothing done): the view would show every row to every role.
+ */
+export function viewAsTable(view: string, table: string): string {
+  const v = literal(quotePg(view));
+  const t = `${literal(quotePg(table))}::regclass`;
+  const tableAcl = `SELECT DISTINCT x.privilege_type, x.grantee, x.is_grantable FROM pg_class c, aclexplode(c.relacl) x
+    WHERE c.oid = ${t} AND x.grantee <> c.relowner AND x.privilege_type IN ${VIEW_PRIVILEGES}`;
+  const columnAcl = `SELECT DISTINCT a.attname, x.privilege_type, x.grantee, x.is_grantable FROM pg_attribute a, aclexplode(a.attacl) x
+    WHERE a.attrelid = ${t} AND a.attnum > 0 AND NOT a.attisdropped AND x.privilege_type IN ${VIEW_PRIVILEGES}`;
+  return doBlock([
+    `  IF current_setting('server_version_num')::int >= 150000 THEN EXECUTE format('ALTER VIEW %s SET (security_invoker = true)', ${v});`,
+    `  ELSIF (SELECT relrowsecurity FROM pg_class WHERE oid = ${t}) THEN`,
+    `    RAISE EXCEPTION 'table % has row-level security, which a view under its old name would bypass before PostgreSQL 15 (no security_invoker): rename it in a release where old code no longer uses the old name, or upgrade', ${v};`,
+    '  END IF;',
+    regrant(tableAcl, `'GRANT %s ON %s TO %s%s', g.privilege_type, ${v}`),
+    regrant(columnAcl, `'GRANT %s (%I) ON %s TO %s%s', g.privilege_type, g.attname, ${v}`),
+  ]);
+}
