@@ -82,6 +82,32 @@ describeOperation('alterColumn', [
     async afterRollback() {},
   },
   {
+    name: 'in place: a key drawing from a sequence another table’s column owns leaves the sequence to its owner',
+    only: 'postgres',
+    setup: [
+      `CREATE TABLE b (id int PRIMARY KEY)`,
+      `CREATE SEQUENCE shared_seq OWNED BY b.id`,
+      `ALTER TABLE b ALTER id SET DEFAULT nextval('shared_seq')`,
+      `CREATE TABLE t (id int PRIMARY KEY DEFAULT nextval('shared_seq'), v text)`,
+      `INSERT INTO t (v) SELECT 'x' FROM generate_series(1, 3)`,
+      `INSERT INTO b DEFAULT VALUES`,
+    ],
+    operations: [{ alterColumn: { table: 't', column: 'id', type: 'bigint' } }],
+    writes: { old: [`INSERT INTO t (v) VALUES ('old')`], new: [`INSERT INTO t (v) VALUES ('new')`] },
+    async afterStart() {},
+    async afterComplete(db) {
+      expect((await column(db, 't', 'id'))?.type).toBe('bigint');
+      // Before: the cut-over made t.id its owner: b lost its serial link, and a DROP TABLE t would have taken b's default.
+      expect(await rows(db, `SELECT pg_get_serial_sequence('b', 'id') AS b, pg_get_serial_sequence('t', 'id') AS t, (SELECT format_type(seqtypid, NULL) FROM pg_sequence WHERE seqrelid = 'shared_seq'::regclass) AS type`)).toEqual([
+        { b: 'public.shared_seq', t: null, type: 'bigint' },
+      ]);
+      await db.query(`INSERT INTO t (v) VALUES ('after')`);
+      await db.query(`INSERT INTO b DEFAULT VALUES`);
+      expect(Number((await rows(db, `SELECT count(DISTINCT id) AS n FROM t`))[0]!.n)).toBe(6);
+    },
+    async afterRollback() {},
+  },
+  {
     name: 'in place: int → bigint keeps the comments of the column’s check, foreign key and index',
     only: 'postgres',
     setup: [

@@ -8,6 +8,9 @@
  *   it is let go first (OWNED BY NONE), then widened to the new integer type
  *   (AS bigint: a default maximum becomes the new type's) and owned by the
  *   new column. The default itself is on the shadow since before the cut-over.
+ *   A sequence the column draws from but does not own (one another table's
+ *   column owns, shared) is left as it is: decided in the transaction, from
+ *   the catalog.
  * - an identity column: its sequence goes with the column (an identity
  *   sequence cannot change owner). Before the drop, the kind (ALWAYS / BY
  *   DEFAULT), increment and cache, and the next value (nextval: a value never
@@ -47,14 +50,18 @@ interface KeyswapHelpers {
   instant: (mode: string, ...tables: string[]) => string;
 }
 
-/** The settings one column's identity is kept in between the drop and the rename. */
+/** The settings one column's identity, or its owning its sequence, is kept in between the drop and the rename. */
 const setting = (i: number) => `xc.identity${i}`;
+const owned = (i: number) => `xc.owned${i}`;
 
 /** Before the column is dropped: its sequence let go of, or its identity remembered. */
 export function beforeDrop(h: KeyswapHelpers, table: string, column: ColumnModel, i: number): Step[] {
   const seq = serialSequence(column);
   if (seq !== undefined) {
-    return [h.tx(`ALTER SEQUENCE ${seq} OWNED BY NONE`, `let sequence ${seq} outlive ${h.q(table)}.${h.q(column.name)} (owned by the new column after the swap)`, `${h.instant('ACCESS EXCLUSIVE', table)}`, [table])];
+    const body =
+      `BEGIN IF pg_get_serial_sequence(${h.literal(h.q(table))}, ${h.literal(column.name)})::regclass = ${h.literal(seq)}::regclass THEN ` +
+      `ALTER SEQUENCE ${seq} OWNED BY NONE; PERFORM set_config(${h.literal(owned(i))}, 'on', true); END IF; END`;
+    return [h.tx(`DO $xc_owned$ ${body} $xc_owned$`, `let sequence ${seq} outlive ${h.q(table)}.${h.q(column.name)}, where the column owns it (owned by the new column after the swap)`, `${h.instant('ACCESS EXCLUSIVE', table)}`, [table])];
   }
   if (!isIdentity(column)) return [];
   const sql =
@@ -72,8 +79,10 @@ export function afterRename(h: KeyswapHelpers, table: string, old: ColumnModel, 
   const c = `${h.q(table)}.${h.q(old.name)}`;
   const seq = serialSequence(old);
   if (seq !== undefined) {
-    const widen = INTEGER.test(type.trim()) ? [h.tx(`ALTER SEQUENCE ${seq} AS ${type}`, `sequence ${seq} numbers ${type} values (a default maximum becomes the type's)`, 'ACCESS EXCLUSIVE on the sequence (catalog only, instant)', [table])] : [];
-    return [...widen, h.tx(`ALTER SEQUENCE ${seq} OWNED BY ${c}`, `sequence ${seq} owned by the new ${c}`, h.instant('ACCESS EXCLUSIVE', table), [table])];
+    // Only where the column owned it (beforeDrop): a shared sequence keeps its owner and its type, which its other column needs.
+    const widen = INTEGER.test(type.trim()) ? `ALTER SEQUENCE ${seq} AS ${type}; ` : '';
+    const body = `BEGIN IF current_setting(${h.literal(owned(i))}, true) = 'on' THEN ${widen}ALTER SEQUENCE ${seq} OWNED BY ${c}; END IF; END`;
+    return [h.tx(`DO $xc_owned$ ${body} $xc_owned$`, `sequence ${seq}${widen ? ` numbering ${type} values (a default maximum becomes the type's),` : ''} owned by the new ${c}, where the old one owned it`, h.instant('ACCESS EXCLUSIVE', table), [table])];
   }
   if (!isIdentity(old)) return [];
   const body = `BEGIN EXECUTE format('ALTER TABLE %s ALTER COLUMN %I ADD GENERATED %s', ${h.literal(h.q(table))}, ${h.literal(old.name)}, current_setting(${h.literal(setting(i))})); END`;
