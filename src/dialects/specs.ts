@@ -30,12 +30,14 @@ export interface SyncTriggerSpec {
    */
   oldKeepsDefault?: boolean;
   /**
-   * That default, computed in the trigger, gives the value it gave the row (a constant, or the statement's or
-   * transaction's time): an INSERT setting both sides is read as the new version's only where the old side holds
-   * it. One setting both to other values that disagree (an old version writing back a row it read with `SELECT *`,
-   * the new column included) cannot be told from the new version's: both are kept, and the verify names the row.
+   * That default as the old column stores it (Dialect.storedAs), where the trigger can compare the column with
+   * it exactly: a constant, in a type whose `=` is exact (integers, decimals, strings, booleans, uuid). An INSERT
+   * setting both sides is then read as the new version's only where the old side holds it. One setting both to
+   * other values that disagree (an old version writing back a row it read with `SELECT *`, the new column
+   * included) cannot be told from the new version's: both are kept, and the verify names the row. Absent: the
+   * new side wins wherever both are set (a time default the writer's zone or rounding makes, floats, money…).
    */
-  oldDefaultTestable?: boolean;
+  oldDefaultStored?: string;
   /**
    * The new column may hold NULL once contracted (undefined: it may). Decides
    * an INSERT that leaves both sides NULL: only an old writer can have

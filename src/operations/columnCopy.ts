@@ -84,7 +84,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     down: c.down,
     oldDefault: old.default,
     oldKeepsDefault: keepsDefault,
-    ...(keepsDefault && defaultTestable(old.default!) ? { oldDefaultTestable: true } : {}),
+    ...(keepsDefault && defaultComparable(old) ? { oldDefaultStored: ctx.dialect.storedAs(old.default!, carriedType(old.type, old)) } : {}),
     newNullable: nullable,
     columns: [...t.columns.map((col) => col.name), c.to],
     oldType: old.type,
@@ -189,10 +189,14 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   return plan;
 }
 
-/** A constant, or the statement's or transaction's time: the value a trigger computes is the one the default gave. */
-const STABLE_TIME = /^\s*(now\(\)|current_timestamp(\(\s*\d*\s*\))?|current_date(\(\))?|localtimestamp(\(\s*\d*\s*\))?|transaction_timestamp\(\))\s*$/i;
-function defaultTestable(d: string): boolean {
-  return isConstantDefault(d) || STABLE_TIME.test(d);
+/**
+ * Types a trigger compares with a constant default exactly, once stored as the column stores it: no rounding a
+ * writer's session or the server's float formats could make differ, an `=` in every case (PostgreSQL `money`
+ * has none with a number). Time defaults are left out: the trigger may run in another time zone than the writer.
+ */
+const EXACT = /^\s*(smallint|integer|int|bigint|int2|int4|int8|tinyint|mediumint|numeric|decimal|text|varchar|character varying|character|char|bpchar|tinytext|mediumtext|longtext|boolean|bool|uuid)\b(\s*\([\d\s,]*\))?(\s+unsigned)?(\s+zerofill)?\s*$/i;
+function defaultComparable(old: ColumnModel): boolean {
+  return old.default !== null && isConstantDefault(old.default) && EXACT.test(old.type);
 }
 
 /**

@@ -410,6 +410,23 @@ for (const target of targets) {
       expect((await s.db.query<{ full_name: string }>(`SELECT full_name FROM people ORDER BY id`)).map((r) => r.full_name)).toEqual(['U1', 'u2', 'restored', 'v2', 'anon', 'v1']);
     });
 
+    it('a new-version insert naming only the new columns, whose old columns have defaults no trigger compares exactly (time, float, money, another charset): copied to the old side', async () => {
+      const cols = pg
+        ? `ts timestamp(0) NOT NULL DEFAULT now(), r real NOT NULL DEFAULT 0.1, m money NOT NULL DEFAULT 0, d date NOT NULL DEFAULT CURRENT_DATE`
+        : `ts datetime NOT NULL DEFAULT CURRENT_TIMESTAMP, r float NOT NULL DEFAULT 0.1, m decimal(6,2) NOT NULL DEFAULT 0, d varchar(10) CHARACTER SET latin1 NOT NULL DEFAULT 'é'`;
+      const s = await setup(target, [`CREATE TABLE dflt (id int PRIMARY KEY, ${cols})`, `INSERT INTO dflt (id) VALUES (1)`], 'xc_brought');
+      await s.write('0001_rename', ...['ts', 'r', 'm', 'd'].map((c) => ({ renameColumn: { table: 'dflt', from: c, to: `${c}2` } })));
+      await s.xc.apply();
+      // Before (this session's first rule): "money = integer" failed the insert; the others were kept as written, disagreeing.
+      const app = await s.db.connection();
+      if (pg) await app.query(`SET TimeZone = 'America/New_York'`);
+      await app.query(`INSERT INTO dflt (id, ts2, r2, m2, d2) VALUES (2, '2001-01-01 10:00:00', 5.5, 12.5, ${pg ? `'2001-01-02'` : `'zz'`})`);
+      const [row] = await s.db.query<Record<string, unknown>>(`SELECT ${pg ? 'ts::text AS ts, r::text AS r, m::numeric::text AS m, d::text AS d' : 'CAST(ts AS char) AS ts, CAST(r AS char) AS r, CAST(m AS char) AS m, d'} FROM dflt WHERE id = 2`);
+      expect(row).toEqual({ ts: '2001-01-01 10:00:00', r: '5.5', m: '12.50', d: pg ? '2001-01-02' : 'zz' });
+      await record(s.xc, '0001_rename');
+      await s.xc.contract();
+    });
+
     it('the DEFAULT keyword into renamed columns during dual-write (knex writes it in multi-row inserts): the old default, on both sides, from old writers running through apply', async () => {
       const s = await setup(
         target,

@@ -104,9 +104,9 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placehold
   // Once it is gone, `settle` replaces the INSERT trigger by one without that test, so a new writer may write the
   // placeholder's value. Where it cannot (MySQL 8), only an ON UPDATE column keeps its default and that test: its
   // placeholder, 1970-01-02 00:00:00, is no time a new version writes.
-  // And the new side wins only where the old one holds its default, when that can be told (SyncTriggerSpec.oldDefaultTestable).
-  const isDefault = oldType === undefined || isTextType(oldType) ? `CAST(${o} AS BINARY) <=> CAST((${s.oldDefault}) AS BINARY)` : `${o} <=> (${s.oldDefault})`;
-  const newWins = s.oldDefaultTestable ? `\n  ELSEIF ${isDefault} THEN ${down}` : `\n  ELSE ${down}`;
+  // And the new side wins only where the old one holds its default, when that can be told (SyncTriggerSpec.oldDefaultStored):
+  // compared as the column compares (a latin1 column with a utf8mb4 literal; its collation's case rules).
+  const newWins = s.oldDefaultStored !== undefined ? `\n  ELSEIF ${o} <=> ${s.oldDefaultStored} THEN ${down}` : `\n  ELSE ${down}`;
   const bothSet = (readsPlaceholder: boolean) => (!keeps ? '' : `${readsPlaceholder && placeholder ? `\n  ELSEIF ${placeholder.test(n)} THEN ${up}` : ''}${newWins}`);
   const insert = (readsPlaceholder: boolean) =>
     guarded(s.name, `${applyDefault}  IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}\n  ELSEIF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}${bothSet(readsPlaceholder)}\n  END IF;`);

@@ -150,7 +150,7 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
   const applyDefault = s.oldDefault === null || s.oldKeepsDefault ? '' : `\n    IF ${o} IS NULL AND ${n} IS NULL THEN ${o} := ${s.oldDefault}; END IF;`;
   // The old column applies its own default: only the new version names the new column, which then wins — where the
   // old side holds that default, when it can be told (SyncTriggerSpec.oldDefaultTestable).
-  const oldIsDefault = s.oldDefaultTestable ? `NOT ${valuesDiffer(o, `(${s.oldDefault})`, s.oldType)}` : undefined;
+  const oldIsDefault = s.oldDefaultStored !== undefined ? `NOT ${valuesDiffer(o, s.oldDefaultStored, s.oldType)}` : undefined;
   const bothSet = s.oldKeepsDefault && s.oldDefault !== null ? (oldIsDefault ? `\n    ELSIF ${oldIsDefault} THEN ${down}` : `\n    ELSE ${down}`) : '';
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
   // down(row) assigned to a copy of the row takes the old column's type, as the backfill's CAST does.
