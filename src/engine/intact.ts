@@ -18,10 +18,16 @@ import { describeObject } from './ownership.js';
 
 const key = (o: Pick<SchemaObject, 'kind' | 'name'>) => `${o.kind}\0${o.name}`;
 
-/** Indexes and constraints the expand creates and does not remove again itself. */
-function built(expand: Step[]): SchemaObject[] {
+/**
+ * Indexes and constraints the expand creates, does not remove again itself, and the contract names (renames a
+ * copy, validates a check): one the contract leaves alone (addIndex's) may go its own way meanwhile — a later
+ * migration may rename or drop it.
+ */
+function built(expand: Step[], contract: Step[]): SchemaObject[] {
   return expand.flatMap((step, seq) =>
-    (step.creates ?? []).filter((o) => (o.kind === 'index' || o.kind === 'constraint') && !expand.slice(seq + 1).some((later) => later.removes && key(later.removes) === key(o))),
+    (step.creates ?? []).filter(
+      (o) => (o.kind === 'index' || o.kind === 'constraint') && !expand.slice(seq + 1).some((later) => later.removes && key(later.removes) === key(o)) && contract.some((c) => c.sql.includes(o.name)),
+    ),
   );
 }
 
@@ -31,7 +37,7 @@ function installed(expand: Step[]): string[] {
 }
 
 export async function requireExpandIntact(ctx: EngineContext, row: Pick<MigrationRow, 'id' | 'plan'>): Promise<void> {
-  const expected = built(row.plan.expand);
+  const expected = built(row.plan.expand, row.plan.contract);
   const triggers = installed(row.plan.expand);
   if (expected.length === 0 && triggers.length === 0) return;
   const { model, present: triggersThere } = await withSession(ctx.driver, async (s) => ({ model: await ctx.dialect.introspect(s), present: await ctx.dialect.triggersPresent(s, triggers) }));

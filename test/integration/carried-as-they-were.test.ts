@@ -88,6 +88,20 @@ for (const target of targets) {
       await expect(s.db.query(`INSERT INTO cp (id, aa, b) VALUES (3, 1, 'x')`)).rejects.toThrow();
     });
 
+    it('an index addIndex built, renamed by a later migration before its contract: the contract, which leaves it alone, goes through', async () => {
+      const s = await setup(target, [`CREATE TABLE ix (id int PRIMARY KEY, a int)`], 'xc_carried');
+      await s.write('0001_ix', { addIndex: { table: 'ix', columns: ['a'], name: 'ix_a' } });
+      await s.xc.apply();
+      const rename = pg ? { expand: 'ALTER INDEX ix_a RENAME TO ix_a2', rollback: 'ALTER INDEX ix_a2 RENAME TO ix_a' } : { expand: 'ALTER TABLE ix RENAME INDEX ix_a TO ix_a2', rollback: 'ALTER TABLE ix RENAME INDEX ix_a2 TO ix_a' };
+      await s.write('0002_rename', { sql: rename });
+      await s.xc.apply();
+      await record(s.xc, '0002_rename');
+      // Before: refused, "index ix_a … is gone", even with --force.
+      await s.xc.contract();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted', 'contracted']);
+      expect((await s.db.indexes('ix')).map((i) => i.name)).toContain('ix_a2');
+    });
+
     it('a sync trigger the expand installed, dropped by hand: contract refused before the verify, naming it; rolled back and applied again, it goes through', async () => {
       const s = await setup(target, [`CREATE TABLE tr (id int PRIMARY KEY, a int)`, `INSERT INTO tr VALUES (1, 1), (2, 2)`], 'xc_carried');
       await s.write('0001_rename', { renameColumn: { table: 'tr', from: 'a', to: 'aa' } });
