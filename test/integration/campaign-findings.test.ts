@@ -134,6 +134,22 @@ for (const target of targets) {
       // The same for a table dropped: another table's trigger writing to it.
       await s.write('0001_rename', { dropTable: { table: 'docs' } });
       await refused(s, ['docs'], /dropTable\.table: .*trigger "log_closes" of "docs_log" depends? on "docs"/);
+      // A trigger that only says the words (a comment, NEW.status of its own table) is no dependent.
+      await s.db.query(`CREATE TABLE status (id int PRIMARY KEY)`);
+      await s.db.query(`CREATE TABLE orders (id int PRIMARY KEY, status varchar(10))`);
+      await s.db.query(
+        pg
+          ? `CREATE FUNCTION orders_default() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN -- the docs' title is not copied; status from the status table
+               IF NEW.status IS NULL THEN NEW.status := 'new'; END IF; RETURN NEW; END $$`
+          : `CREATE TRIGGER orders_default BEFORE INSERT ON orders FOR EACH ROW SET NEW.status = COALESCE(NEW.status, 'new')`,
+      );
+      if (pg) await s.db.query(`CREATE TRIGGER orders_default BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION orders_default()`);
+      await s.write('0001_rename', { dropTable: { table: 'status' } });
+      await s.xc.plan();
+      if (pg) {
+        await s.write('0001_rename', { renameColumn: { table: 'docs', from: 'title', to: 'headline' } });
+        await refused(s, ['docs'], /renameColumn\.from: trigger "docs_tsv" depends on "docs"\."title", which/);
+      }
     });
 
     it('item 11: SIGINT and SIGTERM stop after the batch under way, with last_error, a final JSON line and exit 130/143; a re-run finishes', async () => {

@@ -561,12 +561,15 @@ export class MysqlDialect extends BaseDialect implements Dialect {
        WHERE REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME = ? AND TABLE_SCHEMA <> DATABASE()${column === undefined ? '' : ' AND REFERENCED_COLUMN_NAME = ?'}`,
       column === undefined ? [table] : [table, column],
     );
-    const word = (name: string) => `\\b${name.replace(/[^A-Za-z0-9_]/g, '.')}\\b`;
-    // Another table's trigger whose body names this table (and column): it fails once they are gone.
+    const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
+    const word = (name: string) => `\\b${pattern(name)}\\b`;
+    // Another table's trigger whose body writes or reads this table (UPDATE/INSERT INTO/FROM/JOIN it) and names the
+    // column: it fails once they are gone. A word in a comment or a string is not enough.
+    const statementOn = `\\b(from|join|update|into)\\s+(\`?\\w+\`?\\.)?\`?${pattern(table)}(\`|\\b)`;
     const elsewhere = await s.query<{ name: string; holder: string }>(
       `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE <> ?
          AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?${column === undefined ? '' : ' AND ACTION_STATEMENT REGEXP ?'}`,
-      column === undefined ? [table, word(table)] : [table, word(table), word(column)],
+      column === undefined ? [table, statementOn] : [table, statementOn, word(column)],
     );
     const found = [
       ...views.rows.map((r) => ({ kind: 'view', name: r.name })),

@@ -467,10 +467,13 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     // The column's number, or 0 for the whole table (then only other relations' views and foreign keys count).
     const attnum = column === undefined ? '0' : `(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(${rel}) AND attname = ${literal(column)} AND NOT attisdropped)`;
     const onIt = `d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass(${rel}) AND (${attnum} = 0 OR d.refobjsubid = ${attnum})`;
-    const word = (name: string) => literal(`\\m${name.replace(/[^A-Za-z0-9_]/g, '.')}\\M`);
-    // Another table's trigger whose function names this table (and column): it fails once they are gone.
+    const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
+    const word = (name: string) => literal(`\\m${pattern(name)}\\M`);
+    // Another table's trigger whose function writes or reads this table (UPDATE/INSERT INTO/FROM/JOIN it) and names
+    // the column: it fails once they are gone. A word in a comment or a string is not enough.
+    const statementOn = literal(`\\m(from|join|update|into)\\s+([[:alnum:]_"]+\\.)?"?${pattern(table)}("|\\M)`);
     const namedElsewhere = `SELECT 'trigger', t.tgname::text, t.tgrelid::regclass::text FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-              WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${word(table)}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
+              WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${statementOn}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
     const sql = [
       `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text, NULL::text
          FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
