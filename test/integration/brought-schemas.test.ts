@@ -70,7 +70,7 @@ for (const target of targets) {
       for (const r of [role, reader]) {
         await s.db.query(`CREATE ROLE ${r}`);
         onCleanup(async () => {
-          await s.db.query(`DROP OWNED BY ${r}`);
+          await s.db.query(`DROP OWNED BY ${r} CASCADE`);
           await s.db.query(`DROP ROLE ${r}`);
         });
       }
@@ -92,6 +92,15 @@ for (const target of targets) {
       await expect(only.query(`SELECT tenant FROM docs`)).rejects.toThrow(/permission denied/);
       await app.query(`RESET ROLE`);
       await only.query(`RESET ROLE`);
+      // A table the application's role owns, renamed by xc running as another role: the owner keeps the old name too.
+      await s.db.query(`CREATE TABLE owned (id int PRIMARY KEY, v text)`);
+      await s.db.query(`ALTER TABLE owned OWNER TO ${role}`);
+      await s.write('0002_owned', { renameTable: { from: 'owned', to: 'owned2' } });
+      await s.xc.apply();
+      await app.query(`SET ROLE ${role}`);
+      await app.query(`INSERT INTO owned VALUES (1, 'old')`);
+      expect(await read(`SELECT v FROM owned`)).toEqual([{ v: 'old' }]);
+      await app.query(`RESET ROLE`);
     });
 
     it.skipIf(!pg)('column-level grants: a renamed column and an in-place change carry them, the new version has them from expand, and nothing more', async () => {

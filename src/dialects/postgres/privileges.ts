@@ -40,8 +40,10 @@ export function carryColumnGrants(table: string, from: string, to: string): stri
 export function viewAsTable(view: string, table: string): string {
   const v = literal(quotePg(view));
   const t = `${literal(quotePg(table))}::regclass`;
-  const tableAcl = `SELECT DISTINCT x.privilege_type, x.grantee, x.is_grantable FROM pg_class c, aclexplode(c.relacl) x
-    WHERE c.oid = ${t} AND x.grantee <> c.relowner AND x.privilege_type IN ${VIEW_PRIVILEGES}`;
+  // The table's owner included (its privileges are implicit while the ACL is NULL: acldefault), when another role
+  // runs xc: old code may run as that owner. The view's own owner (xc's role) has them already.
+  const tableAcl = `SELECT DISTINCT x.privilege_type, x.grantee, x.is_grantable FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) x
+    WHERE c.oid = ${t} AND x.grantee <> (SELECT relowner FROM pg_class WHERE oid = ${v}::regclass) AND x.privilege_type IN ${VIEW_PRIVILEGES}`;
   const columnAcl = `SELECT DISTINCT a.attname, x.privilege_type, x.grantee, x.is_grantable FROM pg_attribute a, aclexplode(a.attacl) x
     WHERE a.attrelid = ${t} AND a.attnum > 0 AND NOT a.attisdropped AND x.privilege_type IN ${VIEW_PRIVILEGES}`;
   return doBlock([
