@@ -11,7 +11,11 @@
  *   later run or rollback takes the object for xc's;
  * - a rollback step that removes an object (Step.removes) runs only when the
  *   step that created it was attempted; where the plan creates it and the
- *   journal shows that step never ran, the object is not xc's and stays.
+ *   journal shows that step never ran, the object is not xc's and stays;
+ * - so does every rollback step on a table the plan creates and never made
+ *   (an expand stopped before its createTable): there is nothing to undo on
+ *   it — a NOT NULL put back on a table that is not there would fail the
+ *   rollback for good.
  *
  * One hole is left on purpose: killed between a failed attempt and putting
  * its journal row back, a step stays "running" and a later rollback would
@@ -71,7 +75,15 @@ export async function removalsNotOurs(ctx: EngineContext, s: Session, migration:
     }
   }
   const skip = new Set<number>();
+  const unmade = neverAttempted.filter((o) => o.kind === 'table' && !attempted.some((a) => sameObject(a, o))).map((o) => o.name);
+  // By the tables it locks, or names (a read takes no lock: MySQL's check of a constraint's rows).
+  const on = (step: Step, table: string) => step.tables.includes(table) || step.sql.includes(ctx.dialect.quote(table));
   for (const [seq, step] of steps.entries()) {
+    const gone = unmade.filter((t) => on(step, t));
+    if (gone.length > 0 && !steps.slice(0, seq).some((st) => st.creates?.some((c) => c.kind === 'table' && gone.includes(c.name)))) {
+      skip.add(seq);
+      continue;
+    }
     const o = step.removes;
     if (!o || !neverAttempted.some((c) => sameObject(c, o))) continue;
     const createdBefore = steps.slice(0, seq).some((st) => st.creates?.some((c) => sameObject(c, o)));

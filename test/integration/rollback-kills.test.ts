@@ -70,5 +70,20 @@ for (const target of targets) {
       // Every insert of the old version is there.
       expect(await s.db.count(`SELECT count(*) FROM t WHERE id >= 1000`)).toBe(await s.db.count(`SELECT count(*) FROM t WHERE id >= 1000 AND b IS NOT NULL`));
     }, 120_000);
+    it('an expand stopped before the createTable a later operation of it puts NOT NULL back on: the rollback skips what is not there and finishes', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY)`, `INSERT INTO t VALUES (1)`], 'xc_rbk');
+      await s.write(
+        '0001_m',
+        { sql: { expand: 'INSERT INTO t (id) VALUES (1)', rollback: 'DELETE FROM t WHERE id = 2' } },
+        { createTable: { table: 'u', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'c', type: 'int', nullable: false }] } },
+        { dropNotNull: { table: 'u', column: 'c' } },
+      );
+      // The first step fails (a duplicate key): u is never made.
+      expect((await rejection(s.xc.apply())).exitCode).toBe(1);
+      // Before: the rollback failed for good on the table that is not there ("relation u does not exist"), in rolling_back.
+      await s.xc.rollback();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+      expect((await s.db.query<{ id: unknown }>(`SELECT id FROM t`)).map((r) => Number(r.id))).toEqual([1]);
+    });
   });
 }
