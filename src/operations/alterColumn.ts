@@ -20,7 +20,7 @@ import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext } from './types.js';
-import { clusterKeyIssues, columnsOf, exprCheck, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
+import { clusterKeyIssues, columnsOf, domainDefaultIssue, exprCheck, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
 import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
@@ -77,6 +77,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     if (spec.to !== undefined) {
       requireNoColumn(t, spec.to, ['to'], issues);
       refuseUncopyable(model, t, spec.column, ['column'], issues);
+      issues.push(...domainDefaultIssue(t, spec.column, ['column']));
       issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `alterColumn copies "${spec.column}" to "${spec.to}" and drops it at contract, with`, ['column']));
       if (spec.comment !== undefined) issues.push({ path: ['comment'], code: 'unsupported', message: '`comment` is for a column changed in place (without `to`); comment the new column in a later migration' });
     }

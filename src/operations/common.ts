@@ -74,6 +74,16 @@ export function refuseUncopyable(model: SchemaModel, t: TableModel | undefined, 
   }
 }
 
+/** Refused for a column copy (renameColumn, alterColumn with `to`): a column whose domain type has a default (ColumnModel.domainDefault). */
+export function domainDefaultIssue(t: TableModel | undefined, column: string, path: (string | number)[]): ValidationIssue[] {
+  const col = t?.columns.find((c) => c.name === column);
+  if (!t || !col?.domainDefault) return [];
+  return [{
+    path, code: 'unsupported', feature: 'domain_default',
+    message: `"${t.name}"."${column}" is of a domain type with a default (${col.domainDefault}), which its copy would get too (and the column has in every row a writer leaves it out of): dual-write could not tell a value one version left out from one it wrote — move the default from the domain to the column first (ALTER DOMAIN … DROP DEFAULT, then the column's own DEFAULT: a \`sql\` operation in an earlier migration)`,
+  }];
+}
+
 export function columnsOf(t: TableModel | undefined, extra: { name: string; type: string }[] = []): { name: string; type: string }[] {
   return [...(t?.columns.map((c) => ({ name: c.name, type: c.type })) ?? []), ...extra];
 }

@@ -36,6 +36,11 @@ export interface ColumnModel {
    * MySQL `CHARACTER SET latin1 COLLATE latin1_bin` (also part of its `type`).
    */
   collation?: string;
+  /**
+   * The default of the column's type, a domain (PostgreSQL): every column of that type without a default of its
+   * own gets it, a copy too, so dual-write could never tell a value a writer left out from one it wrote.
+   */
+  domainDefault?: string;
 }
 
 export interface IndexModel {

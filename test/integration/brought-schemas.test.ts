@@ -436,6 +436,28 @@ for (const target of targets) {
       await s.xc.contract();
     });
 
+    it.skipIf(!pg)('a column of a domain type with a default is not copied (each copy gets the default: no write could be told from one left out); once the default is the column\'s own, it is', async () => {
+      const s = await setup(target, [`CREATE DOMAIN st AS text DEFAULT 'new'`, `CREATE TABLE orders (id int PRIMARY KEY, s st NOT NULL)`, `INSERT INTO orders VALUES (1, 'a')`], 'xc_brought');
+      onCleanup(async () => {
+        await s.db.query(`DROP TABLE IF EXISTS orders`);
+        await s.db.query(`DROP DOMAIN IF EXISTS st`);
+      });
+      // Before: a new-version insert of s2 = 'paid' left s = 'new', an old one of s = 'old' left s2 = 'new'; the verify refused, and its repair overwrote 'paid'.
+      await s.write('0001_rename', { renameColumn: { table: 'orders', from: 's', to: 's2' } });
+      await refused(s, ['orders'], /renameColumn\.from: "orders"\."s" is of a domain type with a default \('new'::text\)/);
+      await s.db.query(`ALTER TABLE orders ALTER COLUMN s SET DEFAULT 'new'`);
+      await refused(s, ['orders'], /is of a domain type with a default/);
+      await s.db.query(`ALTER DOMAIN st DROP DEFAULT`);
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO orders (id, s2) VALUES (2, 'paid')`);
+      await s.db.query(`INSERT INTO orders (id, s) VALUES (3, 'old')`);
+      expect(await s.db.query(`SELECT id, s, s2 FROM orders ORDER BY id`)).toEqual([
+        { id: 1, s: 'a', s2: 'a' },
+        { id: 2, s: 'paid', s2: 'paid' },
+        { id: 3, s: 'old', s2: 'old' },
+      ]);
+    });
+
     it('the DEFAULT keyword into renamed columns during dual-write (knex writes it in multi-row inserts): the old default, on both sides, from old writers running through apply', async () => {
       const s = await setup(
         target,
