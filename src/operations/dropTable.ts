@@ -8,7 +8,12 @@ export const dropTable: Operation<'dropTable'> = {
 
   validate(spec, ctx) {
     const issues: ValidationIssue[] = [];
-    if (!requireTable(ctx.model, spec.table, ['table'], issues, { toDrop: true })) return issues;
+    const t = requireTable(ctx.model, spec.table, ['table'], issues, { toDrop: true });
+    if (!t) return issues;
+    // Its inheritance children depend on it (PostgreSQL): the contract's DROP TABLE would fail on them, with old code gone.
+    if (t.inheritedBy) {
+      issues.push({ path: ['table'], code: 'table_inherited', table: spec.table, message: `"${spec.table}" has inheritance children (${t.inheritedBy.map((c) => `"${c}"`).join(', ')}, INHERITS), which its drop at contract would fail on: drop them, or detach them (ALTER TABLE … NO INHERIT "${spec.table}"), first` });
+    }
     for (const other of ctx.model.tables.values()) {
       if (other.name === spec.table) continue;
       for (const fk of other.foreignKeys) {

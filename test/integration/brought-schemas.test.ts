@@ -282,6 +282,9 @@ for (const target of targets) {
       }
       await s.write('0001_ev', { renameColumn: { table: 'events_2024', from: 'payload', to: 'body' } });
       await refused(s, tables, /operations\[0\]\.renameColumn\.table: "events_2024" inherits from "events" \(INHERITS\)/);
+      // Dropping the parent: its contract's DROP TABLE would fail on the child (it passed plan and stopped there).
+      await s.write('0001_ev', { dropTable: { table: 'events' } });
+      await refused(s, tables, /operations\[0\]\.dropTable\.table: "events" has inheritance children \("events_2024", INHERITS\), which its drop at contract would fail on/);
       // What neither syncs nor backfills runs as anywhere.
       await s.write('0001_ev', { addIndex: { table: 'events', name: 'events_at_idx', columns: ['at'] } });
       await s.xc.apply();
