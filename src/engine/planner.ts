@@ -143,7 +143,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   if (issues.length > 0) return issues;
   for (const check of op.rowChecks?.(spec as never, vctx) ?? []) {
     const examples = await violatingRows(session, dialect, model, check);
-    if (typeof examples === 'string') issues.push({ path: check.path, code: 'rows_violate', table: check.table, message: `${check.message}; for example:\n${examples}` });
+    if (typeof examples === 'string') issues.push(rowsViolate(check, examples));
   }
   return issues;
 }
@@ -203,11 +203,13 @@ async function unvalidatedCheckIssues(session: Session, dialect: Dialect, model:
       };
       let examples = b.where === undefined ? undefined : await violatingRows(session, dialect, model, { ...check, violation: `(${b.where}) AND ${check.violation}` });
       if (examples === undefined) examples = await violatingRows(session, dialect, model, check);
-      if (typeof examples === 'string') issues.push({ path: check.path, code: 'rows_violate', table: b.table, message: `${check.message}; for example:\n${examples}` });
+      if (typeof examples === 'string') issues.push(rowsViolate(check, examples));
     }
   }
   return issues;
 }
+
+const rowsViolate = (check: RowCheck, examples: string): ValidationIssue => ({ path: check.path, code: 'rows_violate', table: check.table, message: `${check.message}; for example:\n${examples}` });
 
 /** A few rows that violate `check`, shown as `key=value ...` lines; null when none does; undefined when it cannot be read now. Read-only. */
 async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null | undefined> {
