@@ -7,7 +7,6 @@
  * when a command plans (loadDdl, introspect), not by status or check
  * (start-up time); index.ts has the dialect with its builders loaded up front.
  */
-import { createHash } from 'node:crypto';
 import type { Session } from '../../db/driver.js';
 import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
 import { markRemovals, STATE_TABLES, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
@@ -18,7 +17,10 @@ import type { MysqlFeatures } from './compiler.js';
 import { BaseDialect, ddlNotLoaded, type ServerFeature } from '../base.js';
 import type { Token } from '../sqltext.js';
 import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, parseIndexDefinition, quoteMy, renameTableNames } from './expr.js';
-import { bypassVariable } from './triggers.js';
+import { backfillSession, backfillSessionEnd, boundLockWaits, liftStatementLimit, seconds, setSession } from './settings.js';
+import { mysqlStateSchema, mysqlStateTable, mysqlStateTime } from './state.js';
+import { MysqlAdvisoryLock, mysqlApplicationSessions } from './sessions.js';
+import { mysqlDependents } from './dependents.js';
 import { mysqlSyntaxIssue } from './syntax.js';
 import { MysqlLockHolders } from './locks.js';
 import { mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
@@ -28,9 +30,6 @@ type MysqlDdlKit = typeof import('./ddlKit.js');
 
 export { quoteMy };
 
-/** A block comment `xc:app@version` in a statement's text: the application running it. */
-const STATEMENT_TAG = /\/\*\s*xc:([^\s*@]+@[^\s*]+)\s*\*\//g;
-
 type Version = [number, number, number];
 
 /** `10.11.19-MariaDB-0+deb12u1` → mariadb 10.11.19; `8.0.36` → mysql 8.0.36. */
@@ -39,10 +38,6 @@ export function parseServerVersion(version: string): { mariadb: boolean; version
   const m = (mariadb ? /(\d+)\.(\d+)\.(\d+)-MariaDB/i.exec(version) : null) ?? /(\d+)\.(\d+)\.(\d+)/.exec(version);
   return { mariadb, version: m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0] };
 }
-
-const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
-/** A session variable's value as read back (text for big numbers), as SET needs it: a number where it is one. */
-const numeric = (v: unknown) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
 
 /** MySQL/MariaDB built-ins whose value changes between calls (the server keeps no volatility in its catalog). */
 const NONDETERMINISTIC = new Set([
@@ -80,6 +75,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   readonly features: MysqlFeatures;
   private readonly flavor: CatalogFlavor;
   private readonly locks: MysqlLockHolders;
+  private readonly advisory: MysqlAdvisoryLock;
   protected override readonly lacking = {
     deferrable: 'MySQL/MariaDB check every constraint at once, per row: none is DEFERRABLE',
     matchFull: 'MySQL/MariaDB parse MATCH FULL/PARTIAL and ignore it (every key is MATCH SIMPLE)',
@@ -124,6 +120,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
       ? { mariadb, instantAddColumn: at(10, 3, 7), instantDropColumn: at(10, 4, 0), nocopy: at(10, 3, 7), instantMetadata: at(10, 5, 2), renameNowait: at(10, 3, 0) }
       : { mariadb, instantAddColumn: at(8, 0, 12), instantDropColumn: at(8, 0, 29), nocopy: false, instantMetadata: false, renameNowait: false };
     this.locks = new MysqlLockHolders(mariadb);
+    this.advisory = new MysqlAdvisoryLock((id) => (this.locks.advisorySession = id));
     this.flavor = { mariadb, indexExpressions: !mariadb && at(8, 0, 13), checks: mariadb ? at(10, 2, 1) : at(8, 0, 16), hiddenIndexes: mariadb ? at(10, 6, 0) : at(8, 0, 0) };
   }
 
@@ -159,48 +156,15 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
 
   stateTable(name: string): string {
-    return quoteMy(`xc_${name}`);
+    return mysqlStateTable(name);
   }
 
-  /** DATETIME has no zone: CURRENT_TIMESTAMP(6) wrote the session's local time, so it is turned back into UTC here. */
   stateTime(column: string): string {
-    return `DATE_FORMAT(CONVERT_TZ(${column}, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%s.%fZ')`;
+    return mysqlStateTime(column);
   }
 
   stateSchema(): string[] {
-    const t = (n: string) => this.stateTable(n);
-    const at = 'DATETIME(6) NULL';
-    const now = 'DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)';
-    // Binary collation: ids sort and compare exactly as in JavaScript.
-    const opts = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
-    return [
-      `CREATE TABLE IF NOT EXISTS ${t('migrations')} (
-        id VARCHAR(255) NOT NULL PRIMARY KEY, checksum VARCHAR(255) NOT NULL, description TEXT, phase VARCHAR(32) NOT NULL,
-        definition LONGTEXT NOT NULL, plan LONGTEXT, last_error LONGTEXT,
-        expanding_at ${at}, dual_write_at ${at}, backfilling_at ${at}, backfilled_at ${at},
-        contracting_at ${at}, contracted_at ${at}, rolling_back_at ${at}, rolled_back_at ${at},
-        updated_at ${now}) ${opts}`,
-      `CREATE TABLE IF NOT EXISTS ${t('steps')} (
-        migration_id VARCHAR(255) NOT NULL, phase VARCHAR(32) NOT NULL, seq INT NOT NULL, description TEXT NOT NULL,
-        statement LONGTEXT NOT NULL, status VARCHAR(16) NOT NULL, started_at ${at}, done_at ${at},
-        PRIMARY KEY (migration_id, phase, seq)) ${opts}`,
-      `CREATE TABLE IF NOT EXISTS ${t('backfill')} (
-        migration_id VARCHAR(255) NOT NULL, seq INT NOT NULL, part INT NOT NULL DEFAULT 0, table_name VARCHAR(255) NOT NULL,
-        position LONGTEXT, upper_bound LONGTEXT, done BIGINT NOT NULL DEFAULT 0, total BIGINT NOT NULL DEFAULT 0, batch_size INT,
-        finished_at ${at}, updated_at ${now},
-        PRIMARY KEY (migration_id, seq, part)) ${opts}`,
-      `CREATE TABLE IF NOT EXISTS ${t('events')} (
-        id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, at ${now}, migration_id VARCHAR(255), actor TEXT NOT NULL,
-        command TEXT NOT NULL, event TEXT NOT NULL, reason TEXT, detail LONGTEXT) ${opts}`,
-      `CREATE TABLE IF NOT EXISTS ${t('deployments')} (
-        app VARCHAR(191) NOT NULL, env VARCHAR(191) NOT NULL DEFAULT '', version VARCHAR(191) NOT NULL, level VARCHAR(255),
-        recorded_at ${now}, retired_at ${at}, actor TEXT,
-        PRIMARY KEY (app, env, version)) ${opts}`,
-      `CREATE TABLE IF NOT EXISTS ${t('instances')} (
-        id VARCHAR(255) NOT NULL PRIMARY KEY, app VARCHAR(255) NOT NULL, version VARCHAR(255) NOT NULL, env VARCHAR(255) NOT NULL DEFAULT '',
-        level VARCHAR(255), host VARCHAR(255), pid INT, started_at ${now},
-        last_beat_at ${now}, stopped_at ${at}) ${opts}`,
-    ];
+    return mysqlStateSchema();
   }
 
   async stateTables(s: Session): Promise<string[]> {
@@ -297,27 +261,8 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return { wait_timeout: 31536000 };
   }
 
-  async setSession(s: Session, values: SessionValues): Promise<SessionRestore> {
-    const names = Object.keys(values);
-    if (names.length === 0) return [];
-    // One round trip to read them all; only when the server knows one of them not (1193) are they read one by one.
-    const read = async (of: string[]) => {
-      const row = (await s.query<Record<string, unknown>>(`SELECT ${of.map((n, i) => `@@SESSION.${n} AS v${i}`).join(', ')}`)).rows[0] ?? {};
-      return of.map((n, i): [string, unknown] => [n, row[`v${i}`]]);
-    };
-    let known: [string, unknown][];
-    try {
-      known = await read(names);
-    } catch (err) {
-      if ((err as { errno?: number }).errno !== 1193) throw err; // 1193: unknown system variable
-      known = [];
-      for (const name of names) known.push(...(await read([name]).catch((e) => ((e as { errno?: number }).errno === 1193 ? [] : Promise.reject(e)))));
-    }
-    if (known.length === 0) return [];
-    const set = (pairs: [string, unknown][]) => ({ sql: `SET ${pairs.map(([n]) => `SESSION ${n} = ?`).join(', ')}`, params: pairs.map(([, v]) => numeric(v)) });
-    const change = set(known.map(([n]) => [n, values[n]]));
-    await s.query(change.sql, change.params);
-    return [set(known)];
+  setSession(s: Session, values: SessionValues): Promise<SessionRestore> {
+    return setSession(s, values);
   }
 
   resetSession(): string[] {
@@ -325,29 +270,12 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return this.mariadb ? [] : ['SET @xc_violation = NULL'];
   }
 
-  /**
-   * MariaDB's max_statement_time (seconds; also set per account, `GRANT ...
-   * WITH MAX_STATEMENT_TIME`, which `= DEFAULT` would not give back: so it is
-   * put back by value), MySQL's max_execution_time (milliseconds, SELECTs
-   * only: xc's chunk look-ups and verify reads).
-   */
-  async liftStatementLimit(s: Session): Promise<SessionRestore> {
-    const variable = this.mariadb ? (this.atLeast(10, 1, 1) ? 'max_statement_time' : null) : this.atLeast(5, 7, 8) ? 'max_execution_time' : null;
-    if (!variable) return [];
-    const was = Number((await s.query<{ v: unknown }>(`SELECT @@SESSION.${variable} AS v`)).rows[0]?.v ?? 0);
-    if (!(was > 0)) return [];
-    await s.query(`SET SESSION ${variable} = 0`);
-    return [{ sql: `SET SESSION ${variable} = ?`, params: [was] }];
+  liftStatementLimit(s: Session): Promise<SessionRestore> {
+    return liftStatementLimit(s, this.mariadb ? (this.atLeast(10, 1, 1) ? 'max_statement_time' : null) : this.atLeast(5, 7, 8) ? 'max_execution_time' : null);
   }
 
-  /** Metadata (and backup) lock waits, and row lock waits, each lowered to `ms` where longer; put back by value. */
-  async boundLockWaits(s: Session, ms: number): Promise<SessionRestore> {
-    const r = await s.query<{ lwt: unknown; ilwt: unknown }>('SELECT @@SESSION.lock_wait_timeout AS lwt, @@SESSION.innodb_lock_wait_timeout AS ilwt');
-    const was = { lock_wait_timeout: Number(r.rows[0]?.lwt), innodb_lock_wait_timeout: Number(r.rows[0]?.ilwt) };
-    const longer = Object.entries(was).filter(([, v]) => v > seconds(ms));
-    if (longer.length === 0) return [];
-    await s.query(`SET ${longer.map(([n]) => `SESSION ${n} = ?`).join(', ')}`, longer.map(() => seconds(ms)));
-    return [{ sql: `SET ${longer.map(([n]) => `SESSION ${n} = ?`).join(', ')}`, params: longer.map(([, v]) => v) }];
+  boundLockWaits(s: Session, ms: number): Promise<SessionRestore> {
+    return boundLockWaits(s, ms);
   }
 
   /** 1205: lock wait timeout (metadata or row). 1213: deadlock; the statement was rolled back, so a retry is right (the backfill treats it so too). */
@@ -373,16 +301,8 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return [1050, 1060, 1061, 1826, 3822, 1359, 1022].includes((err as { errno?: number })?.errno ?? 0);
   }
 
-  /**
-   * One statement each way, per batch, on a pooled connection: the values the
-   * session had are kept in user variables by the same SET (assignments run
-   * left to right) and put back from them, so the application's own survive.
-   */
   backfillSession(lockTimeoutMs: number, bypass: string[]): string[] {
-    const t = seconds(lockTimeoutMs);
-    return [
-      ['SET @xc_lwt = @@SESSION.lock_wait_timeout', '@xc_ilwt = @@SESSION.innodb_lock_wait_timeout', `SESSION lock_wait_timeout = ${t}`, `SESSION innodb_lock_wait_timeout = ${t}`, ...bypass.map((n) => `${bypassVariable(n)} = 1`)].join(', '),
-    ];
+    return backfillSession(lockTimeoutMs, bypass);
   }
 
   async lockWaiters(s: Session): Promise<number> {
@@ -394,15 +314,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
 
   backfillSessionEnd(bypass: string[]): string[] {
-    return [
-      [
-        'SET SESSION lock_wait_timeout = COALESCE(@xc_lwt, @@SESSION.lock_wait_timeout)',
-        'SESSION innodb_lock_wait_timeout = COALESCE(@xc_ilwt, @@SESSION.innodb_lock_wait_timeout)',
-        '@xc_lwt = NULL',
-        '@xc_ilwt = NULL',
-        ...bypass.map((n) => `${bypassVariable(n)} = NULL`),
-      ].join(', '),
-    ];
+    return backfillSessionEnd(bypass);
   }
 
   /**
@@ -526,66 +438,12 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return this.locks.holders(s, tables, 0, sessionId, true);
   }
 
-  /** The database of each lock session, read once: the lock is checked before every backfill batch commits (engine/lock.ts). */
-  private readonly sessionDatabases = new WeakMap<Session, string>();
-
-  /** GET_LOCK names are server-wide, so the database is part of it; MySQL allows 64 characters. */
-  private async lockName(s: Session, key: string): Promise<string> {
-    let db = this.sessionDatabases.get(s);
-    if (db === undefined) {
-      db = String((await s.query<{ db: string | null }>('SELECT DATABASE() AS db')).rows[0]?.db ?? '');
-      this.sessionDatabases.set(s, db);
-    }
-    const name = `xc:${db}:${key}`;
-    return name.length <= 64 ? name : `xc:${createHash('sha1').update(name).digest('hex')}`;
+  tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    return this.advisory.tryTake(s, key);
   }
 
-  async tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
-    const r = await s.query<{ ok: number | string | null; id: number | string }>('SELECT GET_LOCK(?, 0) AS ok, CONNECTION_ID() AS id', [await this.lockName(s, key)]);
-    const held = Number(r.rows[0]?.ok) === 1;
-    if (held) this.locks.advisorySession = Number(r.rows[0]!.id);
-    return held;
-  }
-
-  async dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
-    // MySQL keeps no dependency graph: views and triggers are matched on their text, which the server stores with
-    // every name in backquotes (views as `table`.`column`), generated columns on their expression.
-    const named = column === undefined ? `%\`${table}\`%` : `%\`${table}\`.\`${column}\`%`;
-    const views = await s.query<{ name: string }>(
-      `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> ? AND VIEW_DEFINITION LIKE ?`,
-      [table, named],
-    );
-    // Another database's foreign key: the model (DATABASE() only) cannot carry it, and the column's, its index's or the table's drop fails on it.
-    const keys = await s.query<{ name: string; holder: string }>(
-      `SELECT DISTINCT CONSTRAINT_NAME AS name, CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) AS holder FROM information_schema.KEY_COLUMN_USAGE
-       WHERE REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME = ? AND TABLE_SCHEMA <> DATABASE()${column === undefined ? '' : ' AND REFERENCED_COLUMN_NAME = ?'}`,
-      column === undefined ? [table] : [table, column],
-    );
-    const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
-    const word = (name: string) => `\\b${pattern(name)}\\b`;
-    // Another table's trigger whose body writes or reads this table (UPDATE/INSERT INTO/FROM/JOIN it) and names the
-    // column: it fails once they are gone. A word in a comment or a string is not enough.
-    const statementOn = `\\b(from|join|update|into)\\s+(\`?\\w+\`?\\.)?\`?${pattern(table)}(\`|\\b)`;
-    const elsewhere = await s.query<{ name: string; holder: string }>(
-      `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE <> ?
-         AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?${column === undefined ? '' : ' AND ACTION_STATEMENT REGEXP ?'}`,
-      column === undefined ? [table, statementOn] : [table, statementOn, word(column)],
-    );
-    const found = [
-      ...views.rows.map((r) => ({ kind: 'view', name: r.name })),
-      ...keys.rows.map((r) => ({ kind: 'foreign key', name: r.name, of: r.holder })),
-      ...elsewhere.rows.map((r) => ({ kind: 'trigger', name: r.name, of: r.holder })),
-    ];
-    if (column === undefined) return found;
-    const generated = await s.query<{ name: string }>(
-      `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME <> ? AND GENERATION_EXPRESSION LIKE ?`,
-      [table, column, `%\`${column}\`%`],
-    );
-    const triggers = await s.query<{ name: string }>(
-      `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = ? AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?`,
-      [table, word(column)],
-    );
-    return [...found, ...generated.rows.map((r) => ({ kind: 'generated column', name: r.name })), ...triggers.rows.map((r) => ({ kind: 'trigger', name: r.name }))];
+  dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
+    return mysqlDependents(s, table, column);
   }
 
   async triggersPresent(s: Session, names: string[]): Promise<Set<string>> {
@@ -594,54 +452,19 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return new Set(r.rows.map((x) => x.name));
   }
 
-  async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
-    const r = await s.query<{ ok: number | string | null }>('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS ok', [await this.lockName(s, key)]);
-    return Number(r.rows[0]?.ok) === 1;
+  holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    return this.advisory.holds(s, key);
   }
 
-
-  async releaseAdvisoryLock(s: Session, key: string): Promise<void> {
-    await s.query('SELECT RELEASE_LOCK(?) AS released', [await this.lockName(s, key)]);
+  releaseAdvisoryLock(s: Session, key: string): Promise<void> {
+    return this.advisory.release(s, key);
   }
 
-  async advisoryLockHolder(s: Session, key: string): Promise<string | null> {
-    const id = (await s.query<{ id: number | string | null }>('SELECT IS_USED_LOCK(?) AS id', [await this.lockName(s, key)])).rows[0]?.id;
-    if (id === null || id === undefined) return null;
-    const p = (await s.query<{ user: string; host: string; db: string | null; time: number | string; command: string; info: string | null }>(
-      'SELECT USER AS user, HOST AS host, DB AS db, TIME AS time, COMMAND AS command, INFO AS info FROM information_schema.PROCESSLIST WHERE ID = ?',
-      [Number(id)],
-    )).rows[0];
-    // The lock's name is xc's own: whoever holds it is an xc process, even though MySQL has no application_name to show.
-    if (!p) return `an xc process (session ${id})`;
-    const doing = p.command === 'Sleep' ? `idle for ${p.time}s` : `running for ${p.time}s${p.info ? `: ${p.info.slice(0, 120)}` : ''}`;
-    return `an xc process (session ${id}, user ${p.user} from ${p.host}${p.db ? `, database ${p.db}` : ''}, ${doing})`;
+  advisoryLockHolder(s: Session, key: string): Promise<string | null> {
+    return this.advisory.holder(s, key);
   }
 
-  /**
-   * The gate's session evidence, on this database: the `program_name`
-   * connection attribute (mysql2: `connectAttributes: { program_name:
-   * 'app@version' }`), from performance_schema where it is on (MySQL's
-   * default); and, from the processlist, which every server has, each
-   * statement running right now whose text carries a block comment
-   * `xc:app@version` — MariaDB's performance_schema is off by default,
-   * and a long query of an old version is what a contract must not break.
-   */
-  async applicationSessions(s: Session): Promise<string[]> {
-    const names = new Set<string>();
-    try {
-      const r = await s.query<{ name: string }>(
-        `SELECT DISTINCT a.ATTR_VALUE AS name FROM performance_schema.session_connect_attrs a
-         JOIN performance_schema.threads t ON t.PROCESSLIST_ID = a.PROCESSLIST_ID
-         WHERE a.ATTR_NAME = 'program_name' AND a.PROCESSLIST_ID <> CONNECTION_ID() AND t.PROCESSLIST_DB = DATABASE() AND a.ATTR_VALUE LIKE '%_@_%'`,
-      );
-      for (const row of r.rows) names.add(row.name);
-    } catch {
-      // performance_schema not readable: the processlist still speaks
-    }
-    const running = await s.query<{ info: string }>(
-      `SELECT INFO AS info FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND DB = DATABASE() AND INFO LIKE '%/*%xc:%@%*/%'`,
-    );
-    for (const row of running.rows) for (const m of String(row.info).matchAll(STATEMENT_TAG)) names.add(m[1]!);
-    return [...names];
+  applicationSessions(s: Session): Promise<string[]> {
+    return mysqlApplicationSessions(s);
   }
 }

@@ -16,19 +16,14 @@ import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import { BYPASS_SETTING, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg, valuesDiffer } from './text.js';
 import { sessionCalls } from '../sessionCalls.js';
 import { pgBackfillSession } from './backfillSession.js';
-import { assertTargetName, checkStateTarget, DEFAULT_STATE_SCHEMA, stateSchemaFor } from './state.js';
+import { assertTargetName, checkStateTarget, pgStateSchema, stateSchemaFor } from './state.js';
+import { PgAdvisoryLock, pgApplicationSessions, pgBlockers } from './sessions.js';
+import { pgDependents } from './dependents.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
 type PgDdlKit = typeof import('./ddlKit.js');
 
 export { quotePg };
-
-/** Advisory lock keys are 64-bit integers; derive a stable 31-bit one from a name. */
-function lockKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (const ch of key) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
-  return (h >>> 0) & 0x7fffffff;
-}
 
 /** Where plan stores a value to convert it as a column of its type does (expressionSetup). */
 const VALUE_TABLE = 'pg_temp.xc_value_check';
@@ -65,6 +60,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
   /** The schema xc's state is kept in: one per target schema (state.ts). */
   readonly stateSchemaName: string;
+  private readonly advisory: PgAdvisoryLock;
 
   /**
    * `schema`: the target schema given with --schema (the sessions' search_path), if any. `kit`: the DDL builders,
@@ -76,6 +72,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   ) {
     super();
     this.stateSchemaName = stateSchemaFor(opts.schema);
+    this.advisory = new PgAdvisoryLock(this.stateSchemaName);
   }
 
   async loadDdl(): Promise<void> {
@@ -121,45 +118,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   }
 
-  /**
-   * Run in one transaction (StateStore.create; DDL is transactional here): a
-   * kill -9 part-way leaves nothing. The transaction-level advisory lock (not
-   * the session one xc holds while it works) makes a concurrent creator — a
-   * `deploy record` takes no xc lock — wait, then find everything there,
-   * instead of failing on a duplicate name.
-   */
   stateSchema(): string[] {
-    const t = (n: string) => this.stateTable(n);
-    return [
-      `SELECT pg_advisory_xact_lock(${this.lockId('state-creation')})`,
-      `CREATE SCHEMA IF NOT EXISTS ${quotePg(this.stateSchemaName)}`,
-      `CREATE TABLE IF NOT EXISTS ${t('migrations')} (
-        id text PRIMARY KEY, checksum text NOT NULL, description text, phase text NOT NULL,
-        definition text NOT NULL, plan text, last_error text,
-        expanding_at timestamptz, dual_write_at timestamptz, backfilling_at timestamptz, backfilled_at timestamptz,
-        contracting_at timestamptz, contracted_at timestamptz, rolling_back_at timestamptz, rolled_back_at timestamptz,
-        updated_at timestamptz NOT NULL DEFAULT now())`,
-      `CREATE TABLE IF NOT EXISTS ${t('steps')} (
-        migration_id text NOT NULL, phase text NOT NULL, seq integer NOT NULL, description text NOT NULL,
-        statement text NOT NULL, status text NOT NULL, started_at timestamptz, done_at timestamptz,
-        PRIMARY KEY (migration_id, phase, seq))`,
-      `CREATE TABLE IF NOT EXISTS ${t('backfill')} (
-        migration_id text NOT NULL, seq integer NOT NULL, part integer NOT NULL DEFAULT 0, table_name text NOT NULL,
-        position text, upper_bound text, done bigint NOT NULL DEFAULT 0, total bigint NOT NULL DEFAULT 0, batch_size integer,
-        finished_at timestamptz, updated_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (migration_id, seq, part))`,
-      `CREATE TABLE IF NOT EXISTS ${t('events')} (
-        id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), migration_id text, actor text NOT NULL,
-        command text NOT NULL, event text NOT NULL, reason text, detail text)`,
-      `CREATE TABLE IF NOT EXISTS ${t('deployments')} (
-        app text NOT NULL, env text NOT NULL DEFAULT '', version text NOT NULL, level text,
-        recorded_at timestamptz NOT NULL DEFAULT now(), retired_at timestamptz, actor text,
-        PRIMARY KEY (app, env, version))`,
-      `CREATE TABLE IF NOT EXISTS ${t('instances')} (
-        id text PRIMARY KEY, app text NOT NULL, version text NOT NULL, env text NOT NULL DEFAULT '', level text,
-        host text, pid integer, started_at timestamptz NOT NULL DEFAULT now(),
-        last_beat_at timestamptz NOT NULL DEFAULT now(), stopped_at timestamptz)`,
-    ];
+    return pgStateSchema(this.stateSchemaName, this.advisory.id('state-creation'));
   }
 
   async stateTables(s: Session): Promise<string[]> {
@@ -181,11 +141,6 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   async targetSchema(s: Session): Promise<string | null> {
     return (await s.query<{ schema: string | null }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null;
-  }
-
-  /** One lock per state schema; `xc`'s key is the one it always was, so an older xc and this one still exclude each other. */
-  private lockId(key: string): number {
-    return lockKey(this.stateSchemaName === DEFAULT_STATE_SCHEMA ? key : `${key}:${this.stateSchemaName}`);
   }
 
   async introspect(s: Session) {
@@ -427,22 +382,12 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return (await s.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   }
 
-  async blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
-    const r = await s.query<{ pid: number; usename: string | null; application_name: string | null; state: string | null; xact_start: string | null; query: string | null }>(
-      `SELECT a.pid, a.usename::text, a.application_name, a.state, a.xact_start::text, left(a.query, 300) AS query
-       FROM pg_stat_activity a
-       WHERE a.pid <> pg_backend_pid() AND a.pid IS DISTINCT FROM ?::int
-         AND (a.pid = ANY(pg_blocking_pids(coalesce(?::int, 0)))
-              OR a.pid IN (SELECT l.pid FROM pg_locks l
-                           WHERE l.granted AND l.relation IN (SELECT to_regclass(x) FROM json_array_elements_text(?::json) x)))
-       ORDER BY a.xact_start NULLS LAST`,
-      [sessionId, sessionId, JSON.stringify(tables.map(quotePg))],
-    );
-    return r.rows.map((b) => ({ session: b.pid, user: b.usename, application: b.application_name, state: b.state, since: b.xact_start, query: b.query }));
+  blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
+    return pgBlockers(s, sessionId, tables);
   }
 
-  async tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
-    return (await s.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(?::bigint) AS ok', [this.lockId(key)])).rows[0]!.ok;
+  tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    return this.advisory.tryTake(s, key);
   }
 
   async sqlSyntaxIssue(s: Session, sql: string): Promise<string | null> {
@@ -462,53 +407,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     }
   }
 
-  async dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
-    const rel = literal(quotePg(table));
-    // The column's number, or 0 for the whole table (then only other relations' views and foreign keys count).
-    const attnum = column === undefined ? '0' : `(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(${rel}) AND attname = ${literal(column)} AND NOT attisdropped)`;
-    const onIt = `d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass(${rel}) AND (${attnum} = 0 OR d.refobjsubid = ${attnum})`;
-    const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
-    const word = (name: string) => literal(`\\m${pattern(name)}\\M`);
-    // Another table's trigger whose function writes or reads this table (UPDATE/INSERT INTO/FROM/JOIN it) and names
-    // the column: it fails once they are gone. A word in a comment or a string is not enough.
-    const statementOn = literal(`\\m(from|join|update|into)\\s+([[:alnum:]_"]+\\.)?"?${pattern(table)}("|\\M)`);
-    const namedElsewhere = `SELECT 'trigger', t.tgname::text, t.tgrelid::regclass::text FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-              WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${statementOn}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
-    const sql = [
-      `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text, NULL::text
-         FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
-        WHERE ${onIt} AND v.oid <> d.refobjid`,
-      // A function whose SQL body (BEGIN ATOMIC) reads it: PostgreSQL refuses the drop.
-      `SELECT 'function', p.proname::text, NULL FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid WHERE ${onIt}`,
-      namedElsewhere,
-      // Another schema's foreign key: the model (current_schema() only) cannot carry it, and the column's or table's drop fails on it.
-      `SELECT 'foreign key', k.conname::text, format('%s.%s', kn.nspname, kt.relname)
-         FROM pg_depend d JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND d.objid = k.oid AND k.contype = 'f'
-         JOIN pg_class kt ON kt.oid = k.conrelid JOIN pg_namespace kn ON kn.oid = kt.relnamespace
-        WHERE ${onIt} AND kn.nspname <> current_schema()`,
-      ...(column === undefined
-        ? []
-        : [
-            `SELECT 'generated column', a.attname::text, NULL FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
-               JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ${onIt} AND a.attgenerated <> '' AND a.attnum <> ${attnum}`,
-            `SELECT 'policy', p.polname::text, NULL FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt}`,
-            // A trigger of the table whose function names it, takes it as an argument (a C function: moddatetime(updated_at),
-            // tsvector_update_trigger(tsv, cfg, title)), or fires on it (WHEN, UPDATE OF: recorded in pg_depend).
-            `SELECT 'trigger', t.tgname::text, NULL FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-              WHERE t.tgrelid = to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%'
-                AND (f.prosrc ~* ${word(column)} OR ${literal(column)} = ANY (string_to_array(encode(t.tgargs, 'escape'), '\\000'))
-                     OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_trigger'::regclass AND d.objid = t.oid AND ${onIt}))`,
-            // A rule of the table itself (CREATE RULE … ON UPDATE TO t DO ALSO …), a publication's column list, a statistics
-            // object: the drop fails on the first two, and silently takes the last along.
-            `SELECT 'rule', r.rulename::text, NULL FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-              WHERE ${onIt} AND r.ev_class = d.refobjid`,
-            `SELECT 'publication', pb.pubname::text, NULL FROM pg_depend d JOIN pg_publication_rel pr ON d.classid = 'pg_publication_rel'::regclass AND d.objid = pr.oid
-               JOIN pg_publication pb ON pb.oid = pr.prpubid WHERE ${onIt}`,
-            `SELECT 'statistics object', st.stxname::text, NULL FROM pg_depend d JOIN pg_statistic_ext st ON d.classid = 'pg_statistic_ext'::regclass AND d.objid = st.oid WHERE ${onIt}`,
-          ]),
-    ].join('\nUNION\n');
-    const rows = (await s.query<{ kind: string; name: string; holder: string | null }>(`SELECT kind, name, holder FROM (${sql}) AS x(kind, name, holder)`)).rows;
-    return rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
+  dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
+    return pgDependents(s, table, column);
   }
 
   async triggersPresent(s: Session, names: string[]): Promise<Set<string>> {
@@ -516,38 +416,19 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return new Set(r.rows.map((x) => x.name));
   }
 
-  async holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
-    const r = await s.query<{ ok: boolean }>(
-      `SELECT EXISTS(SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND classid = 0 AND objid = ?::bigint AND objsubid = 1) AS ok`,
-      [this.lockId(key)],
-    );
-    return r.rows[0]?.ok === true;
+  holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    return this.advisory.holds(s, key);
   }
 
-
-  async releaseAdvisoryLock(s: Session, key: string): Promise<void> {
-    await s.query('SELECT pg_advisory_unlock(?::bigint)', [this.lockId(key)]);
+  releaseAdvisoryLock(s: Session, key: string): Promise<void> {
+    return this.advisory.release(s, key);
   }
 
-  async advisoryLockHolder(s: Session, key: string): Promise<string | null> {
-    const r = await s.query<{ pid: number; application_name: string; usename: string; client_addr: string | null; backend_start: string }>(
-      `SELECT a.pid, a.application_name, a.usename::text, a.client_addr::text, a.backend_start::text
-       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ?::bigint AND l.objsubid = 1
-         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [this.lockId(key)],
-    );
-    const h = r.rows[0];
-    if (!h) return null;
-    return `${h.application_name || 'a session'} (pid ${h.pid}, user ${h.usename}${h.client_addr ? `, from ${h.client_addr}` : ''}, connected since ${h.backend_start})`;
+  advisoryLockHolder(s: Session, key: string): Promise<string | null> {
+    return this.advisory.holder(s, key);
   }
 
-  async applicationSessions(s: Session): Promise<string[]> {
-    const r = await s.query<{ name: string }>(
-      `SELECT DISTINCT application_name AS name FROM pg_stat_activity
-       WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE '%_@_%'`,
-    );
-    return r.rows.map((row) => row.name);
+  applicationSessions(s: Session): Promise<string[]> {
+    return pgApplicationSessions(s);
   }
-
 }

@@ -12,7 +12,6 @@
  */
 import type { Ddl, ForeignKeySpec, IndexSpec } from '../dialect.js';
 import type { IndexKey, IndexModel, SchemaModel } from '../../schema/model.js';
-import type { Column } from '../../migration/schema.js';
 import { atomic, type SchemaObject, type Step } from '../../plan/index.js';
 import { dollarTag, literal, PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
 import { replaceIdentifier } from '../sqltext.js';

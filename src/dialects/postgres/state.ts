@@ -120,3 +120,44 @@ export async function checkStateTarget(s: Session, target: string | undefined, s
     );
   }
 }
+
+/**
+ * Run in one transaction (StateStore.create; DDL is transactional here): a
+ * kill -9 part-way leaves nothing. The transaction-level advisory lock (not
+ * the session one xc holds while it works) makes a concurrent creator — a
+ * `deploy record` takes no xc lock — wait, then find everything there,
+ * instead of failing on a duplicate name.
+ */
+export function pgStateSchema(schema: string, lockId: number): string[] {
+  const t = (n: string) => `${quote(schema)}.${quote(n)}`;
+  return [
+    `SELECT pg_advisory_xact_lock(${lockId})`,
+    `CREATE SCHEMA IF NOT EXISTS ${quote(schema)}`,
+    `CREATE TABLE IF NOT EXISTS ${t('migrations')} (
+      id text PRIMARY KEY, checksum text NOT NULL, description text, phase text NOT NULL,
+      definition text NOT NULL, plan text, last_error text,
+      expanding_at timestamptz, dual_write_at timestamptz, backfilling_at timestamptz, backfilled_at timestamptz,
+      contracting_at timestamptz, contracted_at timestamptz, rolling_back_at timestamptz, rolled_back_at timestamptz,
+      updated_at timestamptz NOT NULL DEFAULT now())`,
+    `CREATE TABLE IF NOT EXISTS ${t('steps')} (
+      migration_id text NOT NULL, phase text NOT NULL, seq integer NOT NULL, description text NOT NULL,
+      statement text NOT NULL, status text NOT NULL, started_at timestamptz, done_at timestamptz,
+      PRIMARY KEY (migration_id, phase, seq))`,
+    `CREATE TABLE IF NOT EXISTS ${t('backfill')} (
+      migration_id text NOT NULL, seq integer NOT NULL, part integer NOT NULL DEFAULT 0, table_name text NOT NULL,
+      position text, upper_bound text, done bigint NOT NULL DEFAULT 0, total bigint NOT NULL DEFAULT 0, batch_size integer,
+      finished_at timestamptz, updated_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (migration_id, seq, part))`,
+    `CREATE TABLE IF NOT EXISTS ${t('events')} (
+      id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), migration_id text, actor text NOT NULL,
+      command text NOT NULL, event text NOT NULL, reason text, detail text)`,
+    `CREATE TABLE IF NOT EXISTS ${t('deployments')} (
+      app text NOT NULL, env text NOT NULL DEFAULT '', version text NOT NULL, level text,
+      recorded_at timestamptz NOT NULL DEFAULT now(), retired_at timestamptz, actor text,
+      PRIMARY KEY (app, env, version))`,
+    `CREATE TABLE IF NOT EXISTS ${t('instances')} (
+      id text PRIMARY KEY, app text NOT NULL, version text NOT NULL, env text NOT NULL DEFAULT '', level text,
+      host text, pid integer, started_at timestamptz NOT NULL DEFAULT now(),
+      last_beat_at timestamptz NOT NULL DEFAULT now(), stopped_at timestamptz)`,
+  ];
+}

@@ -1,0 +1,57 @@
+/**
+ * What else needs a table or a column on PostgreSQL, for plan to name before
+ * a contract drops it: read from pg_depend where the server records the
+ * dependency, from a trigger function's text where it does not.
+ */
+import type { Session } from '../../db/driver.js';
+import type { Dependent } from '../dialect.js';
+import { literal, quotePg } from './text.js';
+
+export async function pgDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
+  const rel = literal(quotePg(table));
+  // The column's number, or 0 for the whole table (then only other relations' views and foreign keys count).
+  const attnum = column === undefined ? '0' : `(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(${rel}) AND attname = ${literal(column)} AND NOT attisdropped)`;
+  const onIt = `d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass(${rel}) AND (${attnum} = 0 OR d.refobjsubid = ${attnum})`;
+  const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
+  const word = (name: string) => literal(`\\m${pattern(name)}\\M`);
+  // Another table's trigger whose function writes or reads this table (UPDATE/INSERT INTO/FROM/JOIN it) and names
+  // the column: it fails once they are gone. A word in a comment or a string is not enough.
+  const statementOn = literal(`\\m(from|join|update|into)\\s+([[:alnum:]_"]+\\.)?"?${pattern(table)}("|\\M)`);
+  const namedElsewhere = `SELECT 'trigger', t.tgname::text, t.tgrelid::regclass::text FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+            WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${statementOn}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
+  const sql = [
+    `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text, NULL::text
+       FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
+      WHERE ${onIt} AND v.oid <> d.refobjid`,
+    // A function whose SQL body (BEGIN ATOMIC) reads it: PostgreSQL refuses the drop.
+    `SELECT 'function', p.proname::text, NULL FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid WHERE ${onIt}`,
+    namedElsewhere,
+    // Another schema's foreign key: the model (current_schema() only) cannot carry it, and the column's or table's drop fails on it.
+    `SELECT 'foreign key', k.conname::text, format('%s.%s', kn.nspname, kt.relname)
+       FROM pg_depend d JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND d.objid = k.oid AND k.contype = 'f'
+       JOIN pg_class kt ON kt.oid = k.conrelid JOIN pg_namespace kn ON kn.oid = kt.relnamespace
+      WHERE ${onIt} AND kn.nspname <> current_schema()`,
+    ...(column === undefined
+      ? []
+      : [
+          `SELECT 'generated column', a.attname::text, NULL FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+             JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ${onIt} AND a.attgenerated <> '' AND a.attnum <> ${attnum}`,
+          `SELECT 'policy', p.polname::text, NULL FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt}`,
+          // A trigger of the table whose function names it, takes it as an argument (a C function: moddatetime(updated_at),
+          // tsvector_update_trigger(tsv, cfg, title)), or fires on it (WHEN, UPDATE OF: recorded in pg_depend).
+          `SELECT 'trigger', t.tgname::text, NULL FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+            WHERE t.tgrelid = to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%'
+              AND (f.prosrc ~* ${word(column)} OR ${literal(column)} = ANY (string_to_array(encode(t.tgargs, 'escape'), '\\000'))
+                   OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_trigger'::regclass AND d.objid = t.oid AND ${onIt}))`,
+          // A rule of the table itself (CREATE RULE … ON UPDATE TO t DO ALSO …), a publication's column list, a statistics
+          // object: the drop fails on the first two, and silently takes the last along.
+          `SELECT 'rule', r.rulename::text, NULL FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+            WHERE ${onIt} AND r.ev_class = d.refobjid`,
+          `SELECT 'publication', pb.pubname::text, NULL FROM pg_depend d JOIN pg_publication_rel pr ON d.classid = 'pg_publication_rel'::regclass AND d.objid = pr.oid
+             JOIN pg_publication pb ON pb.oid = pr.prpubid WHERE ${onIt}`,
+          `SELECT 'statistics object', st.stxname::text, NULL FROM pg_depend d JOIN pg_statistic_ext st ON d.classid = 'pg_statistic_ext'::regclass AND d.objid = st.oid WHERE ${onIt}`,
+        ]),
+  ].join('\nUNION\n');
+  const rows = (await s.query<{ kind: string; name: string; holder: string | null }>(`SELECT kind, name, holder FROM (${sql}) AS x(kind, name, holder)`)).rows;
+  return rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
+}
