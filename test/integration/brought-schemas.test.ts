@@ -177,6 +177,43 @@ for (const target of targets) {
       await app.query('RESET ROLE');
     });
 
+    it.skipIf(!pg)('column-level grants given or revoked while an in-place change is in flight hold after its contract', async () => {
+      const s = await setup(target, [`CREATE TABLE scores (id int PRIMARY KEY, points int, secret text)`, `INSERT INTO scores SELECT g, g, 's' FROM generate_series(1, 10) g`], 'xc_brought');
+      const suffix = Math.random().toString(36).slice(2, 10);
+      const [early, late] = [`xc_early_${suffix}`, `xc_late_${suffix}`];
+      for (const r of [early, late]) {
+        await s.db.query(`CREATE ROLE ${r}`);
+        onCleanup(async () => {
+          await s.db.query(`DROP OWNED BY ${r}`);
+          await s.db.query(`DROP ROLE ${r}`);
+        });
+      }
+      await s.db.query(`GRANT SELECT (id, points), UPDATE (points) ON scores TO ${early}`);
+      const acl = async () =>
+        (await s.db.query<{ p: string }>(
+          `SELECT string_agg(x.privilege_type || ' ' || pg_get_userbyid(x.grantee), ', ' ORDER BY x.privilege_type || ' ' || pg_get_userbyid(x.grantee)) AS p
+           FROM pg_attribute a, aclexplode(a.attacl) x WHERE a.attrelid = 'scores'::regclass AND a.attname = 'points' AND NOT a.attisdropped`,
+        ))[0]!.p;
+
+      await s.write('0001_points', { alterColumn: { table: 'scores', column: 'points', type: 'bigint' } });
+      await s.xc.apply();
+      // While the change is in flight, the team gives one role the column and takes it from the other.
+      await s.db.query(`GRANT SELECT (id, points), UPDATE (points) ON scores TO ${late}`);
+      await s.db.query(`REVOKE UPDATE (points) ON scores FROM ${early}`);
+      const before = await acl();
+      await record(s.xc, '0001_points');
+      await s.xc.contract();
+      expect(await acl()).toBe(before);
+      const app = await s.db.connection();
+      await app.query(`SET ROLE ${late}`);
+      await app.query(`UPDATE scores SET points = 70 WHERE id = 7`);
+      await app.query(`RESET ROLE`);
+      await app.query(`SET ROLE ${early}`);
+      await expect(app.query(`UPDATE scores SET points = 80 WHERE id = 8`)).rejects.toThrow(/permission denied/);
+      expect((await app.query(`SELECT points FROM scores WHERE id IN (7, 8) ORDER BY id`)) as { rows: unknown[] }).toMatchObject({ rows: [{ points: '70' }, { points: '8' }] });
+      await app.query('RESET ROLE');
+    });
+
     it.skipIf(pg)('renaming an ON UPDATE CURRENT_TIMESTAMP column: every UPDATE of either version still moves it, and rollback keeps the ON UPDATE', async () => {
       const s = await setup(
         target,

@@ -334,6 +334,9 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       const olds = spec.columns.map((col) => model.table(table)?.columns.find((x) => x.name === col.column));
       for (const [i, col] of spec.columns.entries()) {
         if (olds[i]) steps.push(...beforeDrop(keyswap, table, olds[i]!, i));
+        // The column's grants as they are now (the shadow took them at expand; a GRANT or REVOKE since then counts).
+        const grants = carryColumnGrants(table, col.column, col.shadow, { replace: true });
+        steps.push(tx(grants, `give ${q(table)}.${q(col.shadow)} exactly the column privileges ${q(col.column)} has now`, `none on ${q(table)} (catalog only)`, [table]));
         steps.push(...ddl.dropColumn(table, col.column));
         const sql = `ALTER TABLE ${q(table)} RENAME COLUMN ${q(col.shadow)} TO ${q(col.column)}`;
         steps.push(tx(sql, `${q(table)}.${q(col.shadow)} takes the place and name of ${q(col.column)}`, instant('ACCESS EXCLUSIVE', table), [table]));

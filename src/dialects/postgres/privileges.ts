@@ -23,11 +23,16 @@ function doBlock(lines: string[]): string {
   return `DO ${tag}${body}${tag}`;
 }
 
-/** The old column's own grants (pg_attribute.attacl: table-level ones cover every column already) on the new column. */
-export function carryColumnGrants(table: string, from: string, to: string): string {
-  const acl = `SELECT DISTINCT x.privilege_type, x.grantee, x.is_grantable FROM pg_attribute a, aclexplode(a.attacl) x
-    WHERE a.attrelid = to_regclass(${literal(quotePg(table))}) AND a.attname = ${literal(from)} AND NOT a.attisdropped`;
-  return doBlock([regrant(acl, `'GRANT %s (%I) ON %s TO %s%s', g.privilege_type, ${literal(to)}, ${literal(quotePg(table))}`)]);
+/**
+ * The old column's own grants (pg_attribute.attacl: table-level ones cover every column already) on the new column.
+ * `replace`: the new column's own grants revoked first, so it has exactly the old column's as they are now — at an
+ * in-place change's cut-over, where a GRANT or REVOKE on the column since expand must hold for the column from then on.
+ */
+export function carryColumnGrants(table: string, from: string, to: string, opts: { replace?: boolean } = {}): string {
+  const aclOf = (column: string) => `SELECT DISTINCT x.privilege_type, x.grantee, x.is_grantable FROM pg_attribute a, aclexplode(a.attacl) x
+    WHERE a.attrelid = to_regclass(${literal(quotePg(table))}) AND a.attname = ${literal(column)} AND NOT a.attisdropped`;
+  const revoke = `  FOR g IN ${aclOf(to)} LOOP\n    EXECUTE format('REVOKE %s (%I) ON %s FROM %s CASCADE', g.privilege_type, ${literal(to)}, ${literal(quotePg(table))}, ${GRANTEE});\n  END LOOP;`;
+  return doBlock([...(opts.replace ? [revoke] : []), regrant(aclOf(from), `'GRANT %s (%I) ON %s TO %s%s', g.privilege_type, ${literal(to)}, ${literal(quotePg(table))}`)]);
 }
 
 /**
