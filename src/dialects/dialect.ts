@@ -260,6 +260,13 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   stateTime(column: string): string;
   /**
+   * The current time as a state table stores it, in every statement that
+   * writes one (never a column's DEFAULT): stateTime reads it back the same
+   * whatever session wrote it — the application's own pool, with its own
+   * time zone, writes heartbeats.
+   */
+  readonly stateNow: string;
+  /**
    * Idempotent statements creating every state table (each IF NOT EXISTS:
    * they complete a state an interrupted creation left part-made); run in
    * one transaction where DDL is transactional.
@@ -401,6 +408,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   isLockTimeout(err: unknown): boolean;
   /** The server refused to create an object because one of that name exists (table, column, index, constraint...). */
   isDuplicateObject(err: unknown): boolean;
+  /** A row's key taken already (a unique violation): a concurrent writer of the same row won. */
+  isDuplicateKey(err: unknown): boolean;
   /** What a user can do about a failed statement the server explains poorly (appended to the step's error), or null. */
   failureHint?(err: unknown): string | null;
   /**

@@ -35,7 +35,8 @@ export async function recordDeployment(ctx: EngineContext, o: { app?: string; ve
   const store = new DeploymentStore(ctx.dialect);
   // Deploy records take no xc lock: a pipeline records several apps at once. On MySQL/MariaDB the record's UPDATE of a
   // row not there yet takes a gap lock (REPEATABLE READ), and two such transactions deadlock on their INSERTs (9 of 12
-  // records at once failed so): the victim, rolled back whole, is run again.
+  // records at once failed so): the victim, rolled back whole, is run again. On PostgreSQL two records of the same new
+  // version both find no row to UPDATE, and the second INSERT meets the first's key: run again, its UPDATE finds it.
   for (let attempt = 1; ; attempt++) {
     try {
       return await withSession(ctx.driver, async (s) => {
@@ -51,7 +52,7 @@ export async function recordDeployment(ctx: EngineContext, o: { app?: string; ve
         return (await store.deployments(s)).find((x) => x.app === d.app && (x.env ?? '') === d.env && x.version === d.version)!;
       });
     } catch (err) {
-      if (attempt >= RECORD_ATTEMPTS || !ctx.dialect.isLockTimeout(err)) throw err;
+      if (attempt >= RECORD_ATTEMPTS || !(ctx.dialect.isLockTimeout(err) || ctx.dialect.isDuplicateKey(err))) throw err;
       await sleep(Math.random() * 20 * attempt);
     }
   }

@@ -1,8 +1,8 @@
 /**
  * The deploy gate's evidence in the state tables: deployments recorded by the
  * pipeline and instances heartbeating through the library. Times are the
- * database's, never the callers' clocks, and in microseconds
- * (`CURRENT_TIMESTAMP(6)`: MySQL's bare CURRENT_TIMESTAMP is whole seconds).
+ * database's, never the callers' clocks, in microseconds (MySQL's bare
+ * CURRENT_TIMESTAMP is whole seconds), and written as Dialect.stateNow.
  */
 import type { Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
@@ -39,16 +39,16 @@ export class DeploymentStore {
 
   async record(s: Session, d: { app: string; env: string; version: string; level: string | null; actor: string }): Promise<void> {
     const updated = await s.query(
-      `UPDATE ${this.t('deployments')} SET level = ?, recorded_at = CURRENT_TIMESTAMP(6), retired_at = NULL, actor = ? WHERE app = ? AND env = ? AND version = ?`,
+      `UPDATE ${this.t('deployments')} SET level = ?, recorded_at = ${this.dialect.stateNow}, retired_at = NULL, actor = ? WHERE app = ? AND env = ? AND version = ?`,
       [d.level, d.actor, d.app, d.env, d.version],
     );
     if (updated.rowCount === 0) {
-      await s.query(`INSERT INTO ${this.t('deployments')} (app, env, version, level, actor) VALUES (?, ?, ?, ?, ?)`, [d.app, d.env, d.version, d.level, d.actor]);
+      await s.query(`INSERT INTO ${this.t('deployments')} (app, env, version, level, actor, recorded_at) VALUES (?, ?, ?, ?, ?, ${this.dialect.stateNow})`, [d.app, d.env, d.version, d.level, d.actor]);
     }
   }
 
   async retire(s: Session, d: { app: string; env: string; version: string }): Promise<number> {
-    const r = await s.query(`UPDATE ${this.t('deployments')} SET retired_at = CURRENT_TIMESTAMP(6) WHERE app = ? AND env = ? AND version = ? AND retired_at IS NULL`, [d.app, d.env, d.version]);
+    const r = await s.query(`UPDATE ${this.t('deployments')} SET retired_at = ${this.dialect.stateNow} WHERE app = ? AND env = ? AND version = ? AND retired_at IS NULL`, [d.app, d.env, d.version]);
     return r.rowCount;
   }
 
@@ -66,21 +66,21 @@ export class DeploymentStore {
   }
 
   async startInstance(s: Session, i: { id: string; app: string; version: string; env: string; level: string | null; host: string; pid: number }): Promise<void> {
-    await s.query(`INSERT INTO ${this.t('instances')} (id, app, version, env, level, host, pid) VALUES (?, ?, ?, ?, ?, ?, ?)`, [i.id, i.app, i.version, i.env, i.level, i.host, i.pid]);
+    await s.query(`INSERT INTO ${this.t('instances')} (id, app, version, env, level, host, pid, started_at, last_beat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ${this.dialect.stateNow}, ${this.dialect.stateNow})`, [i.id, i.app, i.version, i.env, i.level, i.host, i.pid]);
   }
 
   async beat(s: Session, id: string): Promise<void> {
-    await s.query(`UPDATE ${this.t('instances')} SET last_beat_at = CURRENT_TIMESTAMP(6) WHERE id = ? AND stopped_at IS NULL`, [id]);
+    await s.query(`UPDATE ${this.t('instances')} SET last_beat_at = ${this.dialect.stateNow} WHERE id = ? AND stopped_at IS NULL`, [id]);
   }
 
   async stopInstance(s: Session, id: string): Promise<void> {
-    await s.query(`UPDATE ${this.t('instances')} SET stopped_at = CURRENT_TIMESTAMP(6) WHERE id = ?`, [id]);
+    await s.query(`UPDATE ${this.t('instances')} SET stopped_at = ${this.dialect.stateNow} WHERE id = ?`, [id]);
   }
 
   /** Instances not stopped, with the age of their last beat (the caller applies the TTL). */
   async instances(s: Session): Promise<InstanceRow[]> {
     const r = await s.query<Record<string, unknown>>(
-      `SELECT id, app, version, env, level, host, pid, ${this.dialect.stateTime('last_beat_at')} AS last_beat_at, ${this.dialect.stateTime('started_at')} AS started_at, ${this.dialect.stateTime('CURRENT_TIMESTAMP(6)')} AS now_at FROM ${this.t('instances')} WHERE stopped_at IS NULL ORDER BY app, version`,
+      `SELECT id, app, version, env, level, host, pid, ${this.dialect.stateTime('last_beat_at')} AS last_beat_at, ${this.dialect.stateTime('started_at')} AS started_at, ${this.dialect.stateTime(this.dialect.stateNow)} AS now_at FROM ${this.t('instances')} WHERE stopped_at IS NULL ORDER BY app, version`,
     );
     return r.rows.map((row) => ({
       id: String(row.id),

@@ -150,7 +150,7 @@ export class StateStore {
     await s.query(`DELETE FROM ${this.t('migrations')} WHERE id = ?`, [m.id]);
     await s.query(
       `INSERT INTO ${this.t('migrations')} (id, checksum, description, phase, definition, plan, expanding_at, updated_at)
-       VALUES (?, ?, ?, 'expanding', ?, ?, CURRENT_TIMESTAMP(6), CURRENT_TIMESTAMP(6))`,
+       VALUES (?, ?, ?, 'expanding', ?, ?, ${this.dialect.stateNow}, ${this.dialect.stateNow})`,
       [m.id, m.checksum, m.description, JSON.stringify(m.definition), JSON.stringify(m.plan)],
     );
     await this.journal(s, m.id, 'expand', m.plan.expand);
@@ -160,13 +160,13 @@ export class StateStore {
   async setPhase(s: Session, id: string, from: StoredPhase, phase: StoredPhase): Promise<void> {
     assertTransition(from, phase);
     await s.query(
-      `UPDATE ${this.t('migrations')} SET phase = ?, ${PHASE_COLUMN[phase]} = CURRENT_TIMESTAMP(6), updated_at = CURRENT_TIMESTAMP(6), last_error = NULL WHERE id = ?`,
+      `UPDATE ${this.t('migrations')} SET phase = ?, ${PHASE_COLUMN[phase]} = ${this.dialect.stateNow}, updated_at = ${this.dialect.stateNow}, last_error = NULL WHERE id = ?`,
       [phase, id],
     );
   }
 
   async setError(s: Session, id: string, error: string | null): Promise<void> {
-    await s.query(`UPDATE ${this.t('migrations')} SET last_error = ?, updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?`, [error, id]);
+    await s.query(`UPDATE ${this.t('migrations')} SET last_error = ?, updated_at = ${this.dialect.stateNow} WHERE id = ?`, [error, id]);
   }
 
   /**
@@ -208,7 +208,7 @@ export class StateStore {
 
   /** Back to 'pending' (never attempted) when what the attempt met was not xc's (engine/ownership.ts). */
   async markStep(s: Session, id: string, phase: StepPhase, seq: number, status: StepRow['status']): Promise<void> {
-    const at = { pending: 'started_at = NULL, done_at = NULL', running: 'started_at = CURRENT_TIMESTAMP(6)', done: 'done_at = CURRENT_TIMESTAMP(6)' }[status];
+    const at = { pending: 'started_at = NULL, done_at = NULL', running: `started_at = ${this.dialect.stateNow}`, done: `done_at = ${this.dialect.stateNow}` }[status];
     await s.query(`UPDATE ${this.t('steps')} SET status = ?, ${at} WHERE migration_id = ? AND phase = ? AND seq = ?`, [status, id, phase, seq]);
   }
 
@@ -255,7 +255,7 @@ export class StateStore {
   async createBackfill(s: Session, id: string, seq: number, table: string, parts: { from: unknown[] | null; to: unknown[] | null; total: number }[]): Promise<void> {
     const json = (v: unknown[] | null) => (v === null ? null : encodeCursor(v));
     await s.query(
-      `INSERT INTO ${this.t('backfill')} (migration_id, seq, part, table_name, position, upper_bound, total) VALUES ${parts.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO ${this.t('backfill')} (migration_id, seq, part, table_name, position, upper_bound, total, updated_at) VALUES ${parts.map(() => `(?, ?, ?, ?, ?, ?, ?, ${this.dialect.stateNow})`).join(', ')}`,
       parts.flatMap((p, i) => [id, seq, i, table, json(p.from), json(p.to), p.total]),
     );
   }
@@ -263,14 +263,14 @@ export class StateStore {
   /** Advance a part's cursor: called in the same transaction as the batch it records. */
   async advanceBackfill(s: Session, id: string, seq: number, part: number, cursor: unknown[], rows: number, batchSize: number): Promise<void> {
     await s.query(
-      `UPDATE ${this.t('backfill')} SET position = ?, done = done + ?, batch_size = ?, updated_at = CURRENT_TIMESTAMP(6) WHERE migration_id = ? AND seq = ? AND part = ?`,
+      `UPDATE ${this.t('backfill')} SET position = ?, done = done + ?, batch_size = ?, updated_at = ${this.dialect.stateNow} WHERE migration_id = ? AND seq = ? AND part = ?`,
       [encodeCursor(cursor), rows, batchSize, id, seq, part],
     );
   }
 
   /** The part is walked: its total becomes what it counted, no longer the estimate it started with. */
   async finishBackfill(s: Session, id: string, seq: number, part: number): Promise<void> {
-    await s.query(`UPDATE ${this.t('backfill')} SET finished_at = CURRENT_TIMESTAMP(6), total = done WHERE migration_id = ? AND seq = ? AND part = ?`, [id, seq, part]);
+    await s.query(`UPDATE ${this.t('backfill')} SET finished_at = ${this.dialect.stateNow}, total = done WHERE migration_id = ? AND seq = ? AND part = ?`, [id, seq, part]);
   }
 
   /**
@@ -311,12 +311,12 @@ export class StateStore {
 
   /** The database's clock, ISO 8601 UTC (what event times are compared with). */
   async now(s: Session): Promise<string> {
-    const r = await s.query<{ now: string }>(`SELECT ${this.dialect.stateTime('CURRENT_TIMESTAMP(6)')} AS now`);
+    const r = await s.query<{ now: string }>(`SELECT ${this.dialect.stateTime(this.dialect.stateNow)} AS now`);
     return String(r.rows[0]!.now);
   }
 
   async log(s: Session, e: { migration: string | null; actor: string; command: string; event: string; reason?: string | null; detail?: unknown }): Promise<void> {
-    await s.query(`INSERT INTO ${this.t('events')} (migration_id, actor, command, event, reason, detail) VALUES (?, ?, ?, ?, ?, ?)`, [
+    await s.query(`INSERT INTO ${this.t('events')} (migration_id, actor, command, event, reason, detail, at) VALUES (?, ?, ?, ?, ?, ?, ${this.dialect.stateNow})`, [
       e.migration,
       e.actor,
       e.command,

@@ -5,6 +5,8 @@
  * READ, and two such transactions then deadlock on their INSERTs; the
  * record is retried as a whole, as a deadlock's victim should be. Seen in CI
  * (test/integration/state-creation-crash.test.ts, "first runs at once").
+ * And one version recorded by several pipelines at once: on PostgreSQL both
+ * find no row to update, and the second INSERT meets the first's key.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,6 +39,24 @@ for (const target of targets) {
       }
       const rows = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${target.name === 'postgres' ? 'xc.deployments' : 'xc_deployments'}`);
       expect(Number(rows[0]!.n)).toBe(APPS * 3);
+    }, 120_000);
+
+    it('one new version recorded by several pipelines at the same moment: each record succeeds, one row', async () => {
+      const db = await target.create('xc_deploys');
+      cleanups.push(() => db.drop());
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-deploys-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const first = createXc({ url: db.url, dir });
+      await first.init();
+      await first.close();
+      for (let round = 0; round < 4; round++) {
+        const xcs = Array.from({ length: 6 }, () => createXc({ url: db.url, dir }));
+        cleanups.push(() => Promise.all(xcs.map((x) => x.close())));
+        const results = await Promise.allSettled(xcs.map((x) => x.deploy.record({ app: 'web', version: `v${round}` })));
+        expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+      }
+      const rows = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${target.name === 'postgres' ? 'xc.deployments' : 'xc_deployments'}`);
+      expect(Number(rows[0]!.n)).toBe(4);
     }, 120_000);
   });
 }

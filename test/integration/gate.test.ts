@@ -95,6 +95,42 @@ target.describe(`the deploy gate (${target.name})`, () => {
     await silent.stop();
   });
 
+  it("instances and records made through the application's own pool, in its own time zone, are read at their true time", async () => {
+    const { db, xc } = await setup(target);
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
+    // The application's pool, its sessions five hours behind the server's zone (MariaDB stores DATETIME as the session's local time).
+    const appPool = async (zone: string): Promise<unknown> => {
+      if (target.name === 'postgres') {
+        const pool = new pg.Pool({ connectionString: db.url, max: 2, options: `-c TimeZone=${zone}` });
+        cleanup.push(() => pool.end());
+        return pool;
+      }
+      const mysql = await import('mysql2/promise');
+      const pool = mysql.createPool({ uri: db.url, connectionLimit: 2 });
+      pool.pool.on('connection', (c) => void c.query(`SET time_zone = '${zone}'`));
+      cleanup.push(() => pool.end());
+      return pool;
+    };
+    const app = createXc({ connection: (await appPool('-05:00')) as XcOptions['connection'], dir: '/nonexistent' });
+    cleanup.push(() => app.close());
+    const hb = await app.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
+    cleanup.push(() => hb.stop());
+    const err = await rejection(xc.contract());
+    expect(err.exitCode).toBe(3);
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'instance', app: 'shop', version: 'v1' })]);
+    expect((await xc.deploy.list()).instances).toEqual([expect.objectContaining({ version: 'v1', lastBeatSecondsAgo: expect.any(Number) })]);
+    expect((await xc.deploy.list()).instances[0]!.lastBeatSecondsAgo).toBeLessThan(30);
+    // A record made by an xc whose sessions run ahead of the server's zone reads as made now, not in the future.
+    const ahead = createXc({ connection: (await appPool('+09:00')) as XcOptions['connection'], dir: '/nonexistent' });
+    cleanup.push(() => ahead.close());
+    await ahead.deploy.record({ app: 'shop', version: 'v3', level: V2 });
+    const v3 = (await xc.deploy.list()).deployments.find((d) => d.version === 'v3')!;
+    expect(Math.abs(Date.parse(v3.recordedAt) - Date.now())).toBeLessThan(60_000);
+    await hb.stop();
+    expect((await xc.contract()).migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
+  });
+
   it.runIf(target.name === 'postgres')('a database session named app@version blocks: at its recorded level, or unknown when never recorded', async () => {
     const { db, xc } = await setup(target);
     await xc.deploy.retire({ app: 'shop', version: 'v1' });

@@ -18,7 +18,7 @@ import { BaseDialect, ddlNotLoaded, type ServerFeature } from '../base.js';
 import type { Token } from '../sqltext.js';
 import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, parseIndexDefinition, quoteMy, renameTableNames } from './expr.js';
 import { backfillSession, backfillSessionEnd, boundLockWaits, liftStatementLimit, seconds, setSession } from './settings.js';
-import { mysqlStateSchema, mysqlStateTable, mysqlStateTime } from './state.js';
+import { MYSQL_STATE_NOW, mysqlStateSchema, mysqlStateTable, mysqlStateTime } from './state.js';
 import { MysqlAdvisoryLock, mysqlApplicationSessions } from './sessions.js';
 import { mysqlDependents } from './dependents.js';
 import { mysqlSyntaxIssue } from './syntax.js';
@@ -159,6 +159,8 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return mysqlStateTable(name);
   }
 
+  readonly stateNow = MYSQL_STATE_NOW;
+
   stateTime(column: string): string {
     return mysqlStateTime(column);
   }
@@ -294,6 +296,10 @@ export class MysqlDialect extends BaseDialect implements Dialect {
       'the table took more writes during its online rebuild than the server logs for one (innodb_online_alter_log_max_size); ' +
       'the ALTER was rolled back, nothing changed: run it again when the table is less busy, or raise innodb_online_alter_log_max_size (SET GLOBAL) first'
     );
+  }
+
+  isDuplicateKey(err: unknown): boolean {
+    return (err as { errno?: number })?.errno === 1062; // ER_DUP_ENTRY
   }
 
   isDuplicateObject(err: unknown): boolean {

@@ -7,8 +7,15 @@ import { quoteMy } from './expr.js';
 
 export const mysqlStateTable = (name: string): string => quoteMy(`xc_${name}`);
 
-/** DATETIME has no zone: CURRENT_TIMESTAMP(6) wrote the session's local time, so it is turned back into UTC here. */
-export const mysqlStateTime = (column: string): string => `DATE_FORMAT(CONVERT_TZ(${column}, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%s.%fZ')`;
+/**
+ * DATETIME has no zone, and CURRENT_TIMESTAMP is the writing session's local time: a heartbeat written through an
+ * application pool whose sessions `SET time_zone = '-05:00'` read as five hours old in xc's session, and a live
+ * instance as gone. So every state time is written in the server's global zone, whatever the session's (what
+ * CURRENT_TIMESTAMP gave any session that kept the default, so rows written before read as they did), and read
+ * from it into UTC. CONVERT_TZ takes `SYSTEM`; a named global zone has its time zone tables loaded.
+ */
+export const MYSQL_STATE_NOW = `CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', @@global.time_zone)`;
+export const mysqlStateTime = (column: string): string => `DATE_FORMAT(CONVERT_TZ(${column}, @@global.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%s.%fZ')`;
 
 export function mysqlStateSchema(): string[] {
   const t = mysqlStateTable;

@@ -114,6 +114,9 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return `${quotePg(this.stateSchemaName)}.${quotePg(name)}`;
   }
 
+  /** timestamptz: an instant, whatever the session's TimeZone. */
+  readonly stateNow = 'CURRENT_TIMESTAMP(6)';
+
   stateTime(column: string): string {
     return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   }
@@ -275,6 +278,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     const e = err as { code?: string; message?: string } | undefined;
     // XX000 "tuple concurrently updated": a re-run's index DDL met an orphaned build finishing (kill -9 during CREATE INDEX CONCURRENTLY).
     return e?.code === '55P03' || e?.code === '40P01' || (e?.code === 'XX000' && /tuple concurrently (updated|deleted)/.test(e.message ?? ''));
+  }
+
+  isDuplicateKey(err: unknown): boolean {
+    return (err as { code?: string })?.code === '23505'; // unique_violation
   }
 
   isDuplicateObject(err: unknown): boolean {
