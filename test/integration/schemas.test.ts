@@ -94,6 +94,13 @@ describePg('--schema: a state per schema (PostgreSQL)', () => {
     expect(await db.query(`SELECT id, m FROM public.items`)).toEqual([{ id: 1, m: 10 }]);
     expect(await xcSchemas(db)).toEqual(['xc', 'xc_Tenant One']);
     expect(await phases(xc())).toEqual([['0001_m', 'backfilled'], ['0002_note', 'pending']]);
+    // Contract looks its triggers up in the schema as named (once read as `tenant one`: "schema does not exist", exit 1, for good).
+    const tenant = xc({ schema: 'Tenant One' });
+    await tenant.deploy.record({ app: 'shop', version: 'v2', level: '0001_m' });
+    await tenant.contract();
+    expect(await phases(tenant)).toEqual([['0001_m', 'contracted'], ['0002_note', 'pending']]);
+    await db.query(`INSERT INTO "Tenant One".items (id, n, m) VALUES (3, 3, 7)`);
+    expect(await db.query(`SELECT id, n, m FROM "Tenant One".items ORDER BY id`)).toEqual([{ id: 1, n: 1, m: 2 }, { id: 2, n: 2, m: 4 }, { id: 3, n: 3, m: 7 }]);
   });
 
   it('a --schema that does not exist, cannot hold a state name or is xc\'s own is refused (exit 2) by every command, and nothing is created', async () => {

@@ -419,7 +419,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
 
   async triggersPresent(s: Session, names: string[]): Promise<Set<string>> {
-    const r = await s.query<{ name: string }>(`SELECT tgname::text AS name FROM pg_trigger JOIN pg_class c ON c.oid = tgrelid WHERE c.relnamespace = current_schema()::regnamespace AND NOT tgisinternal AND tgname::text = ANY (?::text[])`, [names]);
+    const r = await s.query<{ name: string }>(`SELECT tgname::text AS name FROM pg_trigger JOIN pg_class c ON c.oid = tgrelid WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND NOT tgisinternal AND tgname::text = ANY (?::text[])`, [names]);
     return new Set(r.rows.map((x) => x.name));
   }
 
