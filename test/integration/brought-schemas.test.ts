@@ -103,6 +103,30 @@ for (const target of targets) {
       await app.query(`RESET ROLE`);
     });
 
+    it.skipIf(!pg)('renameTable: a role granted some columns only reads and writes them through the old name, and no other', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id serial PRIMARY KEY, name text, password_hash text)`, `INSERT INTO users (name, password_hash) VALUES ('ann', 'h1')`], 'xc_brought');
+      const role = `xc_rtcol_${Math.random().toString(36).slice(2, 10)}`;
+      await s.db.query(`CREATE ROLE ${role}`);
+      onCleanup(async () => {
+        await s.db.query(`DROP OWNED BY ${role} CASCADE`);
+        await s.db.query(`DROP ROLE ${role}`);
+      });
+      await s.db.query(`GRANT SELECT (id, name), INSERT (name), UPDATE (name) ON users TO ${role}`);
+      await s.db.query(`GRANT USAGE ON SEQUENCE users_id_seq TO ${role}`);
+      await s.write('0001_rename', { renameTable: { from: 'users', to: 'accounts' } });
+      await s.xc.apply();
+      const app = await s.db.connection();
+      await app.query(`SET ROLE ${role}`);
+      // Once "permission denied for table accounts": an invoker's view reads every column of the table as the invoker.
+      await app.query(`UPDATE users SET name = 'anna' WHERE id = 1`);
+      await app.query(`INSERT INTO users (name) VALUES ('bob')`);
+      expect(((await app.query(`SELECT id, name FROM users ORDER BY id`)) as { rows: unknown[] }).rows).toEqual([{ id: 1, name: 'anna' }, { id: 2, name: 'bob' }]);
+      await expect(app.query(`SELECT password_hash FROM users`)).rejects.toThrow(/permission denied/);
+      await expect(app.query(`UPDATE users SET password_hash = 'x'`)).rejects.toThrow(/permission denied/);
+      await app.query(`RESET ROLE`);
+      expect(await s.db.query(`SELECT id, name, password_hash FROM accounts ORDER BY id`)).toEqual([{ id: 1, name: 'anna', password_hash: 'h1' }, { id: 2, name: 'bob', password_hash: null }]);
+    });
+
     it.skipIf(!pg)('column-level grants: a renamed column and an in-place change carry them, the new version has them from expand, and nothing more', async () => {
       const s = await setup(
         target,

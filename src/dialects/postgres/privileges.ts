@@ -37,10 +37,11 @@ export function carryColumnGrants(table: string, from: string, to: string, opts:
 
 /**
  * The view under a renamed table's old name, used as the table was: the privileges granted on the table and its
- * columns granted on the view too (the application's role, not the owner, is who old code runs as), and
- * `security_invoker` (PostgreSQL 15+), so the table's row-level security applies to whoever reads through the
- * view, not to its owner, who would bypass it. Before 15 a table with row-level security on is refused here
- * (the rename's transaction fails, nothing done): the view would show every row to every role.
+ * columns granted on the view too (the application's role, not the owner, is who old code runs as). A table with
+ * row-level security gets a `security_invoker` view (PostgreSQL 15+), so its policies apply to whoever reads through
+ * the view, not to its owner, who would bypass them; before 15 such a table is refused here (the rename's transaction
+ * fails, nothing done). Any other table's view runs with its owner's rights on the table, as views do: an invoker's
+ * view reads every column of the table as the invoker, so a role granted some columns only was refused all of them.
  */
 export function viewAsTable(view: string, table: string): string {
   const v = literal(quotePg(view));
@@ -52,9 +53,11 @@ export function viewAsTable(view: string, table: string): string {
   const columnAcl = `SELECT DISTINCT a.attname, x.privilege_type, x.grantee, x.is_grantable FROM pg_attribute a, aclexplode(a.attacl) x
     WHERE a.attrelid = ${t} AND a.attnum > 0 AND NOT a.attisdropped AND x.privilege_type IN ${VIEW_PRIVILEGES}`;
   return doBlock([
-    `  IF current_setting('server_version_num')::int >= 150000 THEN EXECUTE format('ALTER VIEW %s SET (security_invoker = true)', ${v});`,
-    `  ELSIF (SELECT relrowsecurity FROM pg_class WHERE oid = ${t}) THEN`,
-    `    RAISE EXCEPTION 'table % has row-level security, which a view under its old name would bypass before PostgreSQL 15 (no security_invoker): rename it in a release where old code no longer uses the old name, or upgrade', ${v};`,
+    `  IF (SELECT relrowsecurity FROM pg_class WHERE oid = ${t}) THEN`,
+    `    IF current_setting('server_version_num')::int < 150000 THEN`,
+    `      RAISE EXCEPTION 'table % has row-level security, which a view under its old name would bypass before PostgreSQL 15 (no security_invoker): rename it in a release where old code no longer uses the old name, or upgrade', ${v};`,
+    '    END IF;',
+    `    EXECUTE format('ALTER VIEW %s SET (security_invoker = true)', ${v});`,
     '  END IF;',
     regrant(tableAcl, `'GRANT %s ON %s TO %s%s', g.privilege_type, ${v}`),
     regrant(columnAcl, `'GRANT %s (%I) ON %s TO %s%s', g.privilege_type, g.attname, ${v}`),
