@@ -211,7 +211,8 @@ export interface Xc {
   apply(opts?: { id?: string; to?: 'expand' | 'backfill'; dryRun?: boolean }): Promise<RunResult | PlanResult>;
   backfill(opts?: { id?: string }): Promise<RunResult>;
   contract(opts?: { id?: string; force?: boolean; reason?: string }): Promise<RunResult>;
-  rollback(opts?: { id?: string }): Promise<RunResult>;
+  /** Refused (exit 3, `gate_refused`) while a live version's level has the migration: it writes the shape a rollback removes. */
+  rollback(opts?: { id?: string; force?: boolean; reason?: string }): Promise<RunResult>;
   status(): Promise<StatusResult>;
   /** The event log, oldest first (read-only: a database without xc's state has no events). */
   log(opts?: LogQuery): Promise<LogResult>;

@@ -21,7 +21,7 @@ import { engineOptions, OPTIONS } from './options.js';
 import { withAdvisoryLock } from './engine/lock.js';
 import { asLockTimeout, ensureState } from './engine/retry.js';
 import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
-import { blockersFor, gatherEvidence } from './gate/gate.js';
+import { blockersFor, gatherEvidence, rollbackBlockersFor } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, removedUnder, type KnownMigrations } from './gate/levels.js';
@@ -256,9 +256,7 @@ class XcImpl implements Xc {
   }
 
   async contract(opts: { id?: string; force?: boolean; reason?: string } = {}): Promise<RunResult> {
-    if (opts.force && !opts.reason?.trim()) throw new InvalidInputError('--force needs --reason TEXT: a forced contract is logged with who and why', {}, { code: 'invalid_usage' });
-    // A reason alone overrides nothing and would be logged nowhere: most likely --force was forgotten.
-    if (!opts.force && opts.reason !== undefined) throw new InvalidInputError('--reason goes with --force: without it the deploy gate is not overridden and no reason is logged', {}, { code: 'invalid_usage' });
+    assertForceReason(opts, 'contract');
     return this.locked('contract', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
       const { contract } = await engine(ctx.dialect);
@@ -306,7 +304,8 @@ class XcImpl implements Xc {
     });
   }
 
-  async rollback(opts: { id?: string } = {}): Promise<RunResult> {
+  async rollback(opts: { id?: string; force?: boolean; reason?: string } = {}): Promise<RunResult> {
+    assertForceReason(opts, 'rollback');
     return this.locked('rollback', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
       const { contractUndoable, rollback } = await engine(ctx.dialect);
@@ -317,10 +316,25 @@ class XcImpl implements Xc {
       if (!target) return { ok: true as const, migrations: [] };
       const rows = all.filter((r) => r.id >= target.id && isInFlight(r.phase)).reverse();
       for (const row of rows) assertCanRollBack(row.id, row, await undoable(row)); // every one, before any is touched
+      // The gate, the other way: a version live at a level that has the migration writes its new shape, which a
+      // rollback removes with what it wrote there. One already rolling back has passed it: finishing is always right.
+      const evidence = rows.some((r) => r.phase !== 'rolling_back') ? await this.evidence(ctx, loaded) : undefined;
+      const blockers = new Map(rows.filter((r) => r.phase !== 'rolling_back').map((r) => [r.id, rollbackBlockersFor(r.id, evidence!)]));
+      const first = rows.find((r) => (blockers.get(r.id) ?? []).length > 0);
+      if (first && !opts.force) {
+        const list = blockers.get(first.id)!;
+        throw new RefusedError(
+          `rollback of ${first.id} refused: a live version has it and writes its new shape, which the rollback removes with what was written there\n${list.map((b) => `  - ${b.detail}`).join('\n')}\n` +
+            '(deploy the version before it and `xc deploy retire` this one first; or use --force --reason TEXT to override; it is logged)',
+          { migration: first.id, blockers: list },
+          { code: 'gate_refused' },
+        );
+      }
       const outcomes: MigrationOutcome[] = [];
       for (const row of rows) {
         const from = row.phase;
-        await rollback(ctx, row);
+        const held = blockers.get(row.id) ?? [];
+        await rollback(ctx, row, opts.force && held.length > 0 ? { reason: opts.reason!, blockers: held } : undefined);
         outcomes.push({ id: row.id, from, phase: row.phase });
       }
       return { ok: true as const, migrations: outcomes };
@@ -461,4 +475,10 @@ class XcImpl implements Xc {
     this.connected = undefined;
     await connected?.driver.close();
   }
+}
+
+/** `--force` needs a reason (the override is logged with who and why); a reason alone overrides nothing: most likely --force was forgotten. */
+function assertForceReason(opts: { force?: boolean; reason?: string }, command: 'contract' | 'rollback'): void {
+  if (opts.force && !opts.reason?.trim()) throw new InvalidInputError(`--force needs --reason TEXT: a forced ${command} is logged with who and why`, {}, { code: 'invalid_usage' });
+  if (!opts.force && opts.reason !== undefined) throw new InvalidInputError('--reason goes with --force: without it the deploy gate is not overridden and no reason is logged', {}, { code: 'invalid_usage' });
 }

@@ -129,14 +129,16 @@ export async function contractUndoable(ctx: EngineContext, row: Row): Promise<bo
 }
 
 /** Any phase before contracting (or a contract stopped before it removed anything) → rolling_back → rolled_back. */
-export async function rollback(ctx: EngineContext, row: Row): Promise<void> {
+export async function rollback(ctx: EngineContext, row: Row, forced?: { reason: string; blockers: unknown[] }): Promise<void> {
   await recording(ctx, row.id, async () => {
     // Again on a re-run: a row written since the last attempt is named, not met by a validation. A read that fails
     // (the table an expand stopped before making) names nothing: the rollback's steps meet what is there.
     await verifyAgreement(ctx, row.id, row.plan.rollbackVerify ?? [], 'rollback').catch((err: unknown) => {
       if (err instanceof DataMismatchError) throw err;
     });
-    if (row.phase !== 'rolling_back') await transition(ctx, row, 'rolling_back', { journal: 'rollback' });
+    if (row.phase !== 'rolling_back') {
+      await transition(ctx, row, 'rolling_back', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'rollback' } : { journal: 'rollback' });
+    }
     await runSteps(ctx, row.id, 'rollback', row.plan.rollback, { expand: row.plan.expand, contract: row.plan.contract });
     await transition(ctx, row, 'rolled_back');
   });

@@ -37,6 +37,27 @@ const below = (level: string | null, id: string) => level === null || level < id
 const levelText = (level: string | null) => (level === null ? 'an unknown level' : `level ${level}`);
 
 /**
+ * The blockers of rolling back `migrationId`: what runs at a level at or above it, whose build has the migration and
+ * writes its new shape — the column, table or name a rollback removes, and the writes it made there with it. A level
+ * unknown (or no migration xc knows) proves nothing either way and does not block: a rollback is how out of a bad
+ * migration, and a version that never said which it runs cannot be shown to need it.
+ */
+export function rollbackBlockersFor(migrationId: string, ev: Evidence): GateBlocker[] {
+  const real = (level: string | null) => (level !== null && ev.knownLevels.has(level) ? level : null);
+  return ev.live
+    .filter((v) => real(v.level) !== null && !below(real(v.level), migrationId))
+    .map((v) => ({
+      kind: v.kind,
+      app: v.app,
+      version: v.version,
+      ...(v.env !== undefined ? { env: v.env } : {}),
+      level: v.level,
+      detail: v.describe(levelText(v.level)),
+      ...(v.since !== undefined ? { since: v.since } : {}),
+    }));
+}
+
+/**
  * The blockers of contracting `migrationId`, which began expanding at `expandedAt`. An id is no date: a branch
  * merged with an id below a live build's level was never in that build. So a version whose level was set (recorded,
  * started) before the migration began expanding does not count as having it — pipelines expand before they deploy.

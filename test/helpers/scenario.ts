@@ -73,6 +73,11 @@ export async function record(xc: Xc, level: string): Promise<void> {
   await xc.deploy.record({ app: 'shop', version: level, level });
 }
 
+/** A rollback deploy done: the version before is back and every live one retired, so the gate lets `xc rollback` run. */
+export async function retireLive(xc: Xc): Promise<void> {
+  for (const d of (await xc.deploy.list()).deployments.filter((x) => x.retiredAt === null)) await xc.deploy.retire({ app: d.app, version: d.version, ...(d.env ? { env: d.env } : {}) });
+}
+
 /** Apply, record the build at `level` as the only one live, contract. */
 export async function toContracted(s: Setup, level: string): Promise<void> {
   await s.xc.apply();

@@ -9,7 +9,7 @@
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
-import { record, refused, rejection, setup } from '../helpers/scenario.js';
+import { record, refused, rejection, retireLive, setup } from '../helpers/scenario.js';
 
 for (const target of targets) {
   target.describe(`carried as they were (${target.name})`, () => {
@@ -80,6 +80,7 @@ for (const target of targets) {
       expect(err.message).toContain(`contract refused: index "${copy.name}" on "cp", which the expand of 0001_rename built, is gone`);
       expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
       expect((await s.db.columns('cp')).map((c) => c.name)).toEqual(['id', 'a', 'b', 'aa']);
+      await retireLive(s.xc);
       await s.xc.rollback();
       await s.xc.apply();
       await record(s.xc, '0001_rename');
@@ -117,6 +118,7 @@ for (const target of targets) {
       expect(err.exitCode).toBe(1);
       expect(err.message).toContain(`contract refused: trigger "${gone}", which the expand of 0001_rename built, is gone`);
       expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+      await retireLive(s.xc);
       await s.xc.rollback();
       await s.xc.apply();
       await record(s.xc, '0001_rename');

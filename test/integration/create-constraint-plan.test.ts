@@ -7,7 +7,7 @@
 import { expect, it } from 'vitest';
 import { rejects } from '../helpers/operations.js';
 import { targets } from '../helpers/targets.js';
-import { refused, setup } from '../helpers/scenario.js';
+import { refused, retireLive, setup } from '../helpers/scenario.js';
 import { constraints, primaryKey } from '../helpers/constraint-catalog.js';
 import { MigrationSchema } from '../../src/migration/schema.js';
 
@@ -112,6 +112,7 @@ for (const target of targets) {
         await s.xc.deploy.record({ app: 'shop', version: 'v2' });
         await s.db.query(`INSERT INTO m VALUES (1, 2)`);
         await expect(s.xc.contract()).rejects.toThrow(/Duplicate entry '1-2'/);
+        await retireLive(s.xc);
         await s.xc.rollback();
         expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
         expect(await primaryKey(s.db, 'm')).toEqual([]);

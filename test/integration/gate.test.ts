@@ -95,6 +95,33 @@ target.describe(`the deploy gate (${target.name})`, () => {
     await silent.stop();
   });
 
+  it('rollback is refused (exit 3) while a live version has the migration, naming it; retired, or forced with a reason (logged), it runs', async () => {
+    const { db, xc } = await setup(target);
+    await xc.deploy.record({ app: 'shop', version: 'v2' }); // at V2: its build writes full_name
+    const err = await rejection(xc.rollback());
+    expect(err.exitCode).toBe(3);
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'deployment', app: 'shop', version: 'v2', level: V2 })]);
+    expect(err.message).toContain(`rollback of ${V2} refused`);
+    expect(err.message).toContain(`deployment shop@v2 is live at level ${V2}`);
+    // Nothing was touched: the new column and the writes the new version made there are all still there.
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id', 'name']);
+    expect((await xc.status()).migrations.find((m) => m.id === V2)!.phase).toBe('backfilled');
+    // --reason without --force, or --force without a reason: usage errors.
+    expect((await rejection(xc.rollback({ reason: 'x' }))).exitCode).toBe(2);
+    expect((await rejection(xc.rollback({ force: true }))).exitCode).toBe(2);
+
+    // A heartbeating instance of it blocks too; one at the level before does not.
+    await xc.deploy.retire({ app: 'shop', version: 'v2' });
+    const hb = await xc.startHeartbeat({ app: 'shop', version: 'v2', level: V2 });
+    cleanup.push(() => hb.stop());
+    expect((await rejection(xc.rollback())).details.blockers).toEqual([expect.objectContaining({ kind: 'instance', version: 'v2' })]);
+    const forced = await xc.rollback({ force: true, reason: 'v2 crashes on start' });
+    expect(forced.migrations).toEqual([expect.objectContaining({ id: V2, phase: 'rolled_back' })]);
+    const logged = (await xc.log({ migration: V2 })).events.find((e) => e.event === 'rolling_back')!;
+    expect(logged).toMatchObject({ reason: 'v2 crashes on start', detail: { forced: true, blockers: [expect.objectContaining({ kind: 'instance', version: 'v2' })] } });
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['id', 'name']);
+  });
+
   it("instances and records made through the application's own pool, in its own time zone, are read at their true time", async () => {
     const { db, xc } = await setup(target);
     await xc.deploy.retire({ app: 'shop', version: 'v1' });

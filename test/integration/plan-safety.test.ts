@@ -11,7 +11,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { createXc } from '../../src/index.js';
-import { dump, onCleanup, record, refused, rejection, rollbackWhileWriting, setup, toContracted, type Setup } from '../helpers/scenario.js';
+import { dump, onCleanup, record, refused, rejection, retireLive, rollbackWhileWriting, setup, toContracted, type Setup } from '../helpers/scenario.js';
 import type { InvalidInputError } from '../../src/errors.js';
 import { Writer } from '../helpers/writers.js';
 
@@ -338,6 +338,7 @@ for (const target of targets) {
     it('defect 2: a contract that failed before removing anything can be rolled back, and old writers work again', async () => {
       const s = await setup(target, [...items, `UPDATE items SET w = 'dos' WHERE id = 2`]);
       await failedContract(s);
+      await retireLive(s.xc);
       const r = await s.xc.rollback({ id: '0001_nn' });
       expect(r.migrations).toEqual([expect.objectContaining({ id: '0001_nn', from: 'contracting', phase: 'rolled_back' })]);
       await s.db.query(`INSERT INTO items (id, v, w) VALUES (10, 'ten', NULL)`);

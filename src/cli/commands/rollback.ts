@@ -1,4 +1,4 @@
-/** `xc rollback [ID]`: undo migrations that are not contracted, newest first, down to ID. */
+/** `xc rollback [ID] [--force --reason TEXT]`: undo migrations that are not contracted, newest first, down to ID; refused (exit 3) while a live version has them. */
 import type { Command } from 'commander';
 import { printRun } from '../output.js';
 import type { Action } from '../context.js';
@@ -8,8 +8,10 @@ export function registerRollback(program: Command, action: Action): void {
     .command('rollback')
     .description('undo started, not yet contracted migrations (default: the newest one) from the plan the state recorded; exit 2 for one that cannot be undone')
     .argument('[id]', 'roll back this migration and every later one')
-    .action(action(async ({ xc, out }, id: string | undefined) => {
-      const result = await xc.rollback({ id });
+    .option('--force', 'roll back despite a live version that has the migration (needs --reason; logged)')
+    .option('--reason <text>', 'why the gate is overridden, for the event log')
+    .action(action(async ({ xc, out }, id: string | undefined, opts: { force?: boolean; reason?: string }) => {
+      const result = await xc.rollback({ id, force: opts.force === true, reason: opts.reason });
       out.result(result, (p) => printRun(p, result, 'roll back'));
     }));
 }
