@@ -36,7 +36,7 @@ export function registerDeploy(program: Command, action: Action): void {
     .option(env.flags, env.description)
     .action(action(async ({ xc, out, options }, o: DeployFlags) => {
       const r = await xc.deploy.retire({ app: options.app!, version: o.version, env: options.env });
-      out.result(r, (p) => p.line(`retired ${options.app}@${o.version}`));
+      out.result(r, (p) => p.line(`retired ${options.app!.trim()}@${o.version.trim()}`)); // as stored: trimmed
     }));
   deploy
     .command('list')
