@@ -149,6 +149,11 @@ export interface Ddl {
    */
   fillBeforeTriggers(spec: BackfillSpec): Step[];
   /**
+   * Where fillBeforeTriggers filled: once the triggers exist, the rows written in between converted again (the
+   * spec's `where`), before a unique index is built over the column. Empty where nothing was filled before.
+   */
+  refillAfterTriggers(spec: BackfillSpec): Step[];
+  /**
    * Whether changing `column` to `type` only changes the catalog (no row is
    * rewritten or scanned), so an in-place alterColumn needs no shadow column.
    * PostgreSQL: a binary-coercible widening (varchar(n) → varchar(m ≥ n), text;

@@ -131,6 +131,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
       movesDefault ? ddl.setDefault(c.table, c.from, null) : [],
     ),
   );
+  // A unique copy must meet every row converted, those written before the triggers too.
+  if (copies.some((x) => x.idx.unique && !x.deferrable)) plan.expand.push(...ddl.refillAfterTriggers({ ...backfill }));
   // Each copy takes its original's name at contract: a unique constraint by adopting the copy (which renames it), an index by a rename.
   const renames: Step[] = [];
   for (const x of copies) {

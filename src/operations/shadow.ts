@@ -116,6 +116,8 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
       ...cols.filter(notNullAtOnce).map((c) => ddl.setDefault(table, c.shadow, null)),
     ),
   );
+  // A unique copy (or the primary key's) must meet every row converted, those written before the triggers too.
+  if (copies.some((x) => x.idx.unique && !x.deferrable) || primaryIndexOver(ctx, table, cols.map((c) => c.column))) plan.expand.push(...ddl.refillAfterTriggers({ ...backfill }));
   const renameIndexes: { from: string; to: string; constraint?: string; attached?: boolean }[] = [];
   const dropIndexes: string[] = [];
   for (const { idx, c, temporary, deferrable } of copies) {

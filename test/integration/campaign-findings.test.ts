@@ -2,7 +2,7 @@
  * Issue 11: what the adversarial campaign found beyond hostile input, one
  * regression test each, on every database it applies to.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import mysql from 'mysql2/promise';
 import { expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
@@ -280,6 +280,49 @@ for (const target of targets) {
       await xc.apply();
       await xc.contract({ force: true, reason: 'test' });
       expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(3);
+    });
+
+    it.skipIf(pg)('rows an old writer inserts between the fill and the triggers are converted before a unique copy is built (rename, and a unique key with up in place)', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, code int NOT NULL, alpha int NOT NULL DEFAULT 3)`, `CREATE UNIQUE INDEX users_code ON users (code)`, `INSERT INTO users SELECT seq, seq, 3 FROM seq_1_to_300`], 'xc_campaign');
+      const url = new URL(s.db.url);
+      let next = 1000;
+      let code = 'code'; // the old version's name for it
+      // Blocks xc (its event callback is synchronous) while another client inserts two rows: after the fill, before the triggers.
+      const insertTwo = () => {
+        for (const id of [next++, next++]) {
+          execFileSync('mariadb', ['-h', url.hostname, '-P', url.port || '3306', '-u', decodeURIComponent(url.username), url.pathname.slice(1), '-e', `INSERT INTO users (id, ${code}) VALUES (${id}, ${id})`]);
+        }
+      };
+      const applyInsertingBeforeTriggers = async () => {
+        let filled = false;
+        let done = false;
+        const xc = createXc({
+          url: s.db.url,
+          dir: s.dir,
+          onEvent: (e) => {
+            if (e.event !== 'step' || done) return;
+            if (/^fill /.test(e.description)) filled = true;
+            else if (filled) {
+              done = true;
+              insertTwo();
+            }
+          },
+        });
+        onCleanup(() => xc.close());
+        await xc.apply();
+        expect(done, 'rows were inserted between the fill and the next step').toBe(true);
+      };
+      // Before: the unique copy's build met two placeholders (0) — "Duplicate entry", exit 1 on every run.
+      await s.write('0001_rename', { renameColumn: { table: 'users', from: 'code', to: 'ref' } });
+      await applyInsertingBeforeTriggers();
+      await toContracted(s, '0001_rename');
+      expect(await s.db.count(`SELECT count(*) FROM users WHERE ref = id`)).toBe(302);
+      code = 'ref';
+      await s.write('0002_uq', { alterColumn: { table: 'users', column: 'alpha', unique: { name: 'users_alpha_uq' }, up: '(alpha * 1000000 + id)' } });
+      await applyInsertingBeforeTriggers();
+      await toContracted(s, '0002_uq');
+      expect(await s.db.count(`SELECT count(*) FROM users WHERE alpha = 3 * 1000000 + id`)).toBe(304);
+      await expect(s.db.query(`INSERT INTO users (id, ref, alpha) VALUES (9999, 9999, 3000001)`)).rejects.toThrow(/Duplicate/);
     });
   });
 }

@@ -159,6 +159,7 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   fillTrigger: (d) => triggerSteps(d.fillTrigger({ name: 'xc_fill_1', table: 't', column: 'c', expr: '1', columns: ['id', 'c', 'name'] })),
   convertTrigger: (d) => triggerSteps(d.convertTrigger({ name: 'xc_down_1', table: 't', constraint: 'ck', test: { kind: 'check', expression: '`c` > 0' }, set: [{ column: 'c', expr: '1' }], columns: ['id', 'c', 'name'] })),
   fillBeforeTriggers: (d) => d.fillBeforeTriggers({ table: 't', set: { c: '1' }, key: ['id'] }),
+  refillAfterTriggers: (d) => d.refillAfterTriggers({ table: 't', set: { c: '1' }, key: ['id'], where: 'NOT (`c` <=> 1)' }),
   raw: (d) => [d.raw('UPDATE t SET c = 1', 'the author\'s')],
   changesTypeInCatalog: 'a decision, no steps',
   shadowKeyIssues: 'a decision, no steps',
@@ -171,6 +172,7 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
 /** Methods whose steps carry no probe, each with why a re-run after a crash is still safe. */
 const WITHOUT_PROBE: Partial<Record<keyof Ddl, string>> = {
   fillBeforeTriggers: 'a fill walks its rows in batches, each committed with its own cursor row: a re-run resumes it',
+  refillAfterTriggers: 'a fill walks its rows in batches, each committed with its own cursor row: a re-run resumes it',
   raw: "the author's statement: xc cannot know its effect (the README asks for statements safe to run again)",
   carryAttributes: 'it restates the column with the definition it then already has: running it again changes nothing',
   alterColumnInCatalog: 'it restates the column with the definition it then already has: running it again changes nothing',

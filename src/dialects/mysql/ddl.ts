@@ -31,7 +31,7 @@ import { mysqlConvertTrigger, mysqlFillTrigger } from './triggers.js';
 import { currentTimestampAt, mysqlCompiler, type MysqlFeatures } from './compiler.js';
 import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, restoreTableName } from './tables.js';
 import { renameConstraint } from './renames.js';
-import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, letWritesOmit, placeholderFor, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
+import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, letWritesOmit, placeholderFor, refillAfterTriggers, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
 import { alterColumnInCatalog, instantVarcharWidening, swapColumns } from './inplace.js';
@@ -125,6 +125,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
       return mysqlConvertTrigger(spec, viaTrigger ? c.checkBase(spec.table, spec.constraint) : undefined);
     },
     fillBeforeTriggers: (spec) => fillBeforeTriggers(c, spec),
+    refillAfterTriggers: (spec) => refillAfterTriggers(c, spec),
     changesTypeInCatalog: (_table, column, type) => instantVarcharWidening(column.type, type),
     alterColumnInCatalog: (table, column, change) => alterColumnInCatalog(c, table, column, change),
     swapColumns: (spec) => swapColumns(c, spec),

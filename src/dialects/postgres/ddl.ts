@@ -375,6 +375,10 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(carryColumnGrants(table, from, to), `give ${q(table)}.${q(to)} the column privileges of ${q(from)} (GRANTs on that column alone)`, `none on ${q(table)} (catalog only)`, [table])];
     },
 
+    refillAfterTriggers() {
+      return []; // nothing is filled before the triggers here
+    },
+
     fillBeforeTriggers() {
       // The triggers' WHEN skips them for the backfill before they are called: nothing to gain.
       return [];
