@@ -33,6 +33,14 @@ export function isConstantDefault(expr: string): boolean {
   return CONSTANT.test(expr) && !TIME_WORDS.test(expr.trim());
 }
 
+/** NULL, bracketed or cast any number of times: PostgreSQL keeps a varchar's `DEFAULT NULL` as `NULL::character varying`. */
+const NULL_CONSTANT = /^[\s(]*NULL(?:[\s)]*::\s*[A-Za-z_"][\w\s."$]*(?:\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\[\d*\])*)*[\s)]*$/i;
+
+/** A default that gives NULL, as a column without one does. */
+export function isNullDefault(expr: string): boolean {
+  return NULL_CONSTANT.test(expr);
+}
+
 /** Added with its default in one statement, nothing to backfill (PostgreSQL 11+: catalog only; MySQL: INSTANT). */
 const addedWithDefault = (spec: { up?: unknown; column: { default?: string } }) => spec.up === undefined && spec.column.default !== undefined && isConstantDefault(spec.column.default);
 

@@ -22,7 +22,7 @@ import type { PlanContext } from './types.js';
 import { referenceOptions } from '../dialects/references.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 import { orphaned } from './addForeignKey.js';
-import { isConstantDefault } from './addColumn.js';
+import { isConstantDefault, isNullDefault } from './addColumn.js';
 
 export interface ColumnCopy {
   table: string;
@@ -72,8 +72,11 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // The old column keeps its default, so an old writer's `DEFAULT` keyword (knex writes it in multi-row inserts) gets
   // it; the trigger lets the new column win where the new version named it. A column the server sets on every UPDATE
   // (MySQL ON UPDATE CURRENT_TIMESTAMP) always does: MariaDB's DROP DEFAULT would take the ON UPDATE with it.
-  const keepsDefault = old.default !== null && (old.autoUpdated === true || ddl.keepsDefaultThroughSync(type, notNull));
-  const movesDefault = old.default !== null && !keepsDefault;
+  // A NULL default is none here: a row holding it may be any writer's, so an INSERT setting both sides is kept as
+  // written (and named by the verify), as without a default.
+  const oldDefault = old.default !== null && !isNullDefault(old.default) ? old.default : null;
+  const keepsDefault = oldDefault !== null && (old.autoUpdated === true || ddl.keepsDefaultThroughSync(type, notNull));
+  const movesDefault = oldDefault !== null && !keepsDefault;
   const triggerName = ctx.name('sync');
   const trigger = ddl.syncTrigger({
     name: triggerName,
@@ -82,9 +85,9 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     newColumn: c.to,
     up: c.up,
     down: c.down,
-    oldDefault: old.default,
+    oldDefault,
     oldKeepsDefault: keepsDefault,
-    ...(keepsDefault && defaultComparable(old) ? { oldDefaultStored: ctx.dialect.storedAs(old.default!, carriedType(old.type, old)) } : {}),
+    ...(keepsDefault && defaultComparable(old) ? { oldDefaultStored: ctx.dialect.storedAs(oldDefault!, carriedType(old.type, old)) } : {}),
     newNullable: nullable,
     columns: [...t.columns.map((col) => col.name), c.to],
     oldType: old.type,

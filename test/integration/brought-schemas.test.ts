@@ -483,6 +483,31 @@ for (const target of targets) {
       expect((await s.db.query<{ full_name: string }>(`SELECT full_name FROM people ORDER BY id`)).map((r) => r.full_name)).toEqual(['U1', 'u2', 'restored', 'v2', 'anon', 'v1']);
     });
 
+    it('an old version writing back a row it read with SELECT * into a column declared DEFAULT NULL: kept as written and named at contract, as without a default', async () => {
+      // PostgreSQL keeps a varchar's DEFAULT NULL as NULL::character varying; MariaDB's catalog reads it as none.
+      const s = await setup(target, [`CREATE TABLE notes (id int PRIMARY KEY, a varchar(20) DEFAULT NULL, b varchar(20))`, `INSERT INTO notes VALUES (1, 'x', 'x')`], 'xc_brought');
+      await s.write('0001_rename', { renameColumn: { table: 'notes', from: 'a', to: 'a2' } }, { renameColumn: { table: 'notes', from: 'b', to: 'b2' } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO notes (id, a, a2) VALUES (2, 'old-edit', 'stale')`);
+      await s.db.query(`INSERT INTO notes (id, b, b2) VALUES (3, 'old-edit', 'stale')`);
+      // Before (PostgreSQL): row 2 read as the new version's, a := 'stale'; the old writer's edit lost, no verify named it.
+      expect(await s.db.query(`SELECT id, a, a2, b, b2 FROM notes WHERE id > 1 ORDER BY id`)).toEqual([
+        { id: 2, a: 'old-edit', a2: 'stale', b: null, b2: null },
+        { id: 3, a: null, a2: null, b: 'old-edit', b2: 'stale' },
+      ]);
+      await record(s.xc, '0001_rename');
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toMatch(/id="2" a="old-edit" a2="stale"/);
+      await s.xc.backfill({ id: '0001_rename' });
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, a2, b2 FROM notes ORDER BY id`)).toEqual([
+        { id: 1, a2: 'x', b2: 'x' },
+        { id: 2, a2: 'old-edit', b2: null },
+        { id: 3, a2: null, b2: 'old-edit' },
+      ]);
+    });
+
     it('a new-version insert naming only the new columns, whose old columns have defaults no trigger compares exactly (time, float, money, another charset): copied to the old side', async () => {
       const cols = pg
         ? `ts timestamp(0) NOT NULL DEFAULT now(), r real NOT NULL DEFAULT 0.1, m money NOT NULL DEFAULT 0, d date NOT NULL DEFAULT CURRENT_DATE`
