@@ -508,6 +508,39 @@ for (const target of targets) {
       ]);
     });
 
+    it('an old version writing back a row it read with SELECT *, its edit only like the default (case, trailing space) in a case-insensitive collation: kept as written and named at contract', async () => {
+      const s = await setup(
+        target,
+        pg
+          ? [
+              `CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`,
+              `CREATE TABLE tickets (id int PRIMARY KEY, status varchar(20) COLLATE ci NOT NULL DEFAULT 'new', kind char(8) NOT NULL DEFAULT 'bug')`,
+            ]
+          : [`CREATE TABLE tickets (id int PRIMARY KEY, status varchar(20) NOT NULL DEFAULT 'new', kind char(8) NOT NULL DEFAULT 'bug') COLLATE utf8mb4_general_ci`],
+        'xc_brought',
+      );
+      await s.db.query(`INSERT INTO tickets VALUES (1, 'open', 'task')`);
+      await s.write('0001_rename', { renameColumn: { table: 'tickets', from: 'status', to: 'state' } }, { renameColumn: { table: 'tickets', from: 'kind', to: 'sort' } });
+      await s.xc.apply();
+      // The old version's edits, equal to the default as the column compares; the new version's row, both old sides defaulted.
+      await s.db.query(`INSERT INTO tickets (id, status, state) VALUES (2, 'NEW', 'stale'), (3, 'new ', 'stale2')`);
+      await s.db.query(`INSERT INTO tickets (id, state, sort) VALUES (4, 'paid', 'idea')`);
+      // Before (MariaDB): rows 2 and 3 read as the new version's, status := 'stale', 'stale2'; the old writer's edits lost, no verify named them.
+      expect(await s.db.query(`SELECT id, status, state, kind, sort FROM tickets ORDER BY id`)).toEqual([
+        { id: 1, status: 'open', state: 'open', kind: 'task', sort: 'task' },
+        { id: 2, status: 'NEW', state: 'stale', kind: 'bug', sort: 'bug' },
+        { id: 3, status: 'new ', state: 'stale2', kind: 'bug', sort: 'bug' },
+        { id: 4, status: 'paid', state: 'paid', kind: 'idea', sort: 'idea' },
+      ].map((r) => (pg ? { ...r, kind: r.kind.padEnd(8), sort: r.sort.padEnd(8) } : r)));
+      await record(s.xc, '0001_rename');
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toMatch(/id="2" status="NEW" state="stale"/);
+      await s.xc.backfill({ id: '0001_rename' });
+      await s.xc.contract();
+      expect((await s.db.query<{ state: string }>(`SELECT state FROM tickets ORDER BY id`)).map((r) => r.state)).toEqual(['open', 'NEW', 'new ', 'paid']);
+    });
+
     it('a new-version insert naming only the new columns, whose old columns have defaults no trigger compares exactly (time, float, money, another charset): copied to the old side', async () => {
       const cols = pg
         ? `ts timestamp(0) NOT NULL DEFAULT now(), r real NOT NULL DEFAULT 0.1, m money NOT NULL DEFAULT 0, d date NOT NULL DEFAULT CURRENT_DATE`

@@ -79,6 +79,17 @@ function guarded(name: string, body: string): string {
 const same = (c: string) => `CAST(NEW.${q(c)} AS BINARY) <=> CAST(OLD.${q(c)} AS BINARY)`;
 
 /**
+ * The old column holds its default, `stored` as the column stores it. Text in utf8mb4 bytes, whatever the column's
+ * charset (a latin1 'é' is the trigger's utf8mb4 literal), with no padding: only the exact default counts. A CHAR
+ * reads without its trailing spaces, so its default is taken without them too.
+ */
+function holdsDefault(o: string, stored: string, type: string | undefined): string {
+  if (type === undefined || !isTextType(type)) return `${o} <=> ${stored}`;
+  const value = /^\s*n?char\b/i.test(type) ? `RTRIM(${stored})` : stored;
+  return `CAST(CONVERT(${o} USING utf8mb4) AS BINARY) <=> CAST(CONVERT(${value} USING utf8mb4) AS BINARY)`;
+}
+
+/**
  * Two-way sync, the decisions of the PostgreSQL trigger (pgSyncTrigger): on
  * INSERT a side left NULL is computed from the other, and with both NULL the
  * old default, now applied here, then `down` (unless the new column may not
@@ -105,8 +116,9 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placehold
   // placeholder's value. Where it cannot (MySQL 8), only an ON UPDATE column keeps its default and that test: its
   // placeholder, 1970-01-02 00:00:00, is no time a new version writes.
   // And the new side wins only where the old one holds its default, when that can be told (SyncTriggerSpec.oldDefaultStored):
-  // compared as the column compares (a latin1 column with a utf8mb4 literal; its collation's case rules).
-  const newWins = s.oldDefaultStored !== undefined ? `\n  ELSEIF ${o} <=> ${s.oldDefaultStored} THEN ${down}` : `\n  ELSE ${down}`;
+  // a string byte for byte, as the verify compares (MysqlDialect.sameValue): in a _ci, PAD SPACE collation an old
+  // writer's 'NEW' or 'new ' would be the default 'new', and lost.
+  const newWins = s.oldDefaultStored !== undefined ? `\n  ELSEIF ${holdsDefault(o, s.oldDefaultStored, oldType)} THEN ${down}` : `\n  ELSE ${down}`;
   const bothSet = (readsPlaceholder: boolean) => (!keeps ? '' : `${readsPlaceholder && placeholder ? `\n  ELSEIF ${placeholder.test(n)} THEN ${up}` : ''}${newWins}`);
   const insert = (readsPlaceholder: boolean) =>
     guarded(s.name, `${applyDefault}  IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}\n  ELSEIF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}${bothSet(readsPlaceholder)}\n  END IF;`);
