@@ -165,18 +165,23 @@ function storedOnce(dialect: Dialect, check: ExpressionCheck): ExpressionCheck {
 /**
  * The carried default against `up` over a row holding the old default (CarriedDefault), both as the new column
  * stores them, read-only. One that cannot be computed here is another check's to name (or the row's to decide).
+ * An `up` that gives for it what storing it in the new type gives (no `up`, or one that only casts) converts no
+ * value: the carried default then differs only by what the old type kept of the declared one (real's 0.1 is
+ * 0.10000000149011612, numeric(10,2)'s 1.5 is 1.50), and is carried as declared.
  */
 async function carriedDefaultIssue(session: Session, dialect: Dialect, d: CarriedDefault): Promise<ValidationIssue | undefined> {
   const row = `(SELECT ${dialect.storedAs(d.oldDefault, d.oldType)} AS ${dialect.quote(d.column)}) AS _xc_row`;
-  const sql = `SELECT ${dialect.castText(dialect.storedAs(d.up, d.newType))} AS via_up, ${dialect.castText(dialect.storedAs(d.carried, d.newType))} AS carried FROM ${row}`;
-  let values: { via_up: string | null; carried: string | null } | undefined;
+  const as = (expr: string, name: string) => `${dialect.castText(dialect.storedAs(expr, d.newType))} AS ${name}`;
+  const sql = `SELECT ${as(d.up, 'via_up')}, ${as(d.carried, 'carried')}, ${as(dialect.quote(d.column), 'via_cast')} FROM ${row}`;
+  type Values = { via_up: string | null; carried: string | null; via_cast: string | null };
+  let values: Values | undefined;
   try {
-    values = await readOnly(session, dialect, async () => (await session.query<{ via_up: string | null; carried: string | null }>(sql, undefined, { single: true })).rows[0]);
+    values = await readOnly(session, dialect, async () => (await session.query<Values>(sql, undefined, { single: true })).rows[0]);
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;
     return undefined;
   }
-  if (!values || values.via_up === values.carried) return undefined;
+  if (!values || values.via_up === values.carried || values.via_up === values.via_cast) return undefined;
   const shown = (v: string | null) => (v === null ? 'NULL' : v);
   return {
     path: d.path, code: 'default_disagrees', table: d.table, column: d.column,

@@ -4,8 +4,9 @@
  * which stop a backfill that rewrites them, are named at plan), a key MySQL never
  * checked (foreign_key_checks=0) is named at plan, a DEFERRABLE unique key
  * keeps its timing during dual-write and after, a NOT NULL datetime holding
- * MariaDB's zero date is no NULL, a narrowing in place verifies as stored; and
- * a column another table's key references is not dropped from under it.
+ * MariaDB's zero date is no NULL, a narrowing in place verifies as stored, a
+ * widening's default is carried as declared; and a column another table's key
+ * references is not dropped from under it.
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
@@ -145,6 +146,30 @@ for (const target of targets) {
       await s.xc.contract();
       await s.db.query(`INSERT INTO pr (id, note) VALUES (3, 'after')`);
       expect((await s.db.query<{ c: unknown }>(`SELECT price_cents AS c FROM pr ORDER BY id`)).map((r) => Number(r.c))).toEqual([150, 150, 150]);
+    });
+
+    it('a widening of a column with a default, without `up` or with one that only converts: plans, and the default is carried as declared', async () => {
+      const [real, double, narrow, wide] = pg ? ['real', 'double precision', 'numeric(10,2)', 'numeric'] : ['float', 'double', 'decimal(10,2)', 'decimal(14,4)'];
+      const s = await setup(target, [`CREATE TABLE w (id int PRIMARY KEY, f ${real} DEFAULT 0.1, g ${real} DEFAULT 0.1, p ${narrow} DEFAULT 1.5, note varchar(20))`, `INSERT INTO w (id) VALUES (1)`], 'xc_carried');
+      // Before (PostgreSQL): default_disagrees, "carried over as double precision, gives 0.1, where `up` gives 0.10000000149011612".
+      await s.write(
+        '0001_widen',
+        { alterColumn: { table: 'w', column: 'f', type: double } },
+        { alterColumn: { table: 'w', column: 'g', to: 'g2', type: double, up: `CAST(g AS ${double})` } },
+        { alterColumn: { table: 'w', column: 'p', to: 'p2', type: wide } },
+      );
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO w (id, note) VALUES (2, 'v2')`);
+      await record(s.xc, '0001_widen');
+      await s.xc.contract();
+      await s.db.query(`INSERT INTO w (id, note) VALUES (3, 'after')`);
+      // What the old column stored, widened, until contract; the declared default after.
+      const text = (c: string) => (pg ? `${c}::text` : `CAST(${c} AS char)`);
+      expect(await s.db.query(`SELECT id, ${text('f')} AS f, ${text('g2')} AS g, ${text('p2')} AS p FROM w ORDER BY id`)).toEqual([
+        { id: 1, f: '0.10000000149011612', g: '0.10000000149011612', p: pg ? '1.50' : '1.5000' },
+        { id: 2, f: '0.10000000149011612', g: '0.10000000149011612', p: pg ? '1.50' : '1.5000' },
+        { id: 3, f: '0.1', g: '0.1', p: pg ? '1.5' : '1.5000' },
+      ]);
     });
 
     it('dropping a column another table references is refused at plan (its contract would fail on the key), and goes once the key is dropped', async () => {
