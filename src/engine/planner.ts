@@ -265,12 +265,13 @@ export async function planMigration(
     if (issues.length > 0) continue;
     // Here, not in requireTable: what neither syncs nor backfills (addIndex, a plain addColumn) runs on such a table as on any.
     const synced = op.synced?.(spec as never, vctx);
-    const changed = new Set([...(synced && synced.columns.length > 0 ? [synced.table] : []), ...(op.backfillTables?.(spec as never) ?? [])]);
+    const backfilled = op.backfillTables?.(spec as never, vctx) ?? [];
+    const changed = new Set([...(synced && synced.columns.length > 0 ? [synced.table] : []), ...backfilled]);
     for (const table of changed) {
       const issue = inheritanceIssue(model.table(table), 'table' in spec ? ['table'] : []);
       if (issue) report(opIndex, kind, issue);
     }
-    for (const table of op.backfillTables?.(spec as never) ?? []) {
+    for (const table of backfilled) {
       if (!model.rowKey(table)) {
         report(opIndex, kind, { path: [], code: 'no_row_key', table, message: `table "${table}" has no primary key or unique key over NOT NULL columns; its rows cannot be backfilled in batches` });
       }

@@ -20,7 +20,7 @@ import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext } from './types.js';
-import { clusterKeyIssues, columnsOf, domainDefaultIssue, exprCheck, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
+import { clusterKeyIssues, columnsOf, domainDefaultIssue, exprCheck, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
 import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
@@ -95,9 +95,14 @@ export const alterColumn: Operation<'alterColumn'> = {
       if (old && shadowed(spec, ctx)) {
         issues.push(...shadowKeyIssues(ctx, spec.table, spec.column, spec.type ?? old.type, ['column']));
         issues.push(...shadowIssues(ctx, spec.table, [spec.column], ['column']));
-      } else if (old && changesType(spec.type, old)) {
+      } else if (old) {
+        // Catalog only: nothing synced or backfilled, so an inheritance tree is refused only where the change reaches past the table.
+        const typed = changesType(spec.type, old);
+        const reaching = [typed ? 'the type change' : '', spec.nullable === true && !old.nullable ? 'DROP NOT NULL' : ''].filter(Boolean).join(' and ');
+        const inherited = reaching ? inheritedColumnIssue(model, t, spec.column, reaching, ['table']) : null;
+        if (inherited) issues.push(inherited);
         // Catalog only, yet the foreign keys of other tables over it would have to change type with it (MySQL refuses; PostgreSQL re-checks them all).
-        refuseUncopyable(model, t, spec.column, ['column'], issues);
+        if (typed) refuseUncopyable(model, t, spec.column, ['column'], issues);
       }
     }
     // The foreign keys of the column come over to the new one at contract: its new type must suit them now, not then.
@@ -172,7 +177,8 @@ export const alterColumn: Operation<'alterColumn'> = {
     }
     return shadowed(spec, ctx) ? triggerColumns(ctx, spec.table, [spec.column], [upOf(spec, ctx.expr, ctx.dialect)]) : { table: spec.table, columns: [] };
   },
-  backfillTables: (spec) => (delegated(spec) ? (createConstraint.backfillTables?.(asConstraint(spec)) ?? []) : [spec.table]),
+  // A change the catalog alone makes (a comment, a default, a varchar widened) backfills nothing: it runs on a table without a key too.
+  backfillTables: (spec, ctx) => (delegated(spec) ? (createConstraint.backfillTables?.(asConstraint(spec), ctx) ?? []) : spec.to !== undefined || shadowed(spec, ctx) ? [spec.table] : []),
   // In place too: a view over the column keeps PostgreSQL from changing its type, as from dropping it.
   removesAtContract: (spec) => (delegated(spec) ? placed(spec, createConstraint.removesAtContract?.(asConstraint(spec)) ?? []) : [{ path: ['column'], table: spec.table, column: spec.column }]),
   // The column is NOT NULL from contract on when asked, or when it keeps (or, with `to`, carries over) its NOT NULL.

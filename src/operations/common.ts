@@ -50,6 +50,22 @@ export function inheritanceIssue(t: TableModel | undefined, path: (string | numb
   return { path, code: 'table_inherited', table: t.name, message };
 }
 
+/**
+ * Refused too: a type or NOT NULL changed in the catalog alone (alterColumn in place) that reaches past the table.
+ * On a parent PostgreSQL makes the change on every child as well, whose views, keys and checks xc does not read
+ * (a view over a child's column, a child's primary key over it, would fail the contract); an inherited column of a
+ * child changes only with its parent's. A comment or a default stays the table's own.
+ */
+export function inheritedColumnIssue(model: SchemaModel, t: TableModel | undefined, column: string, what: string, path: (string | number)[]): ValidationIssue | null {
+  const parent = t?.inheritsFrom?.find((p) => model.table(p)?.columns.some((c) => c.name === column));
+  if (!t || (!t.inheritedBy && parent === undefined)) return null;
+  const list = (names: string[]) => names.map((n) => `"${n}"`).join(', ');
+  const message = t.inheritedBy
+    ? `"${t.name}" has inheritance children (${list(t.inheritedBy)}, INHERITS), on each of which PostgreSQL makes ${what} too, and whose views, keys and checks over the column xc does not read (one would fail the contract) — change it with \`sql\` operations, or detach the children first (ALTER TABLE … NO INHERIT "${t.name}")`
+    : `"${t.name}"."${column}" is inherited from "${parent}" (INHERITS), whose definition it shares: ${what} is made on "${parent}", which PostgreSQL makes on its children too — change it with \`sql\` operations`;
+  return { path, code: 'table_inherited', table: t.name, message };
+}
+
 export function requireColumn(t: TableModel | undefined, column: string, path: (string | number)[], issues: ValidationIssue[]): void {
   if (t && !t.columns.some((c) => c.name === column)) issues.push({ path, code: 'column_missing', table: t.name, column, message: `table "${t.name}" has no column "${column}"` });
 }

@@ -89,8 +89,11 @@ export interface Operation<K extends OperationKind = OperationKind> {
   contractTables?(spec: OperationSpec<K>, model: SchemaModel): string[];
   /** The table it renames at expand, if any (renameTable). */
   renamesAtExpand?(spec: OperationSpec<K>): string;
-  /** Tables whose rows this operation reads or writes in backfill: each needs a row key. */
-  backfillTables?(spec: OperationSpec<K>): string[];
+  /**
+   * Tables whose rows this operation writes in backfill: each needs a row key, and none may be in an inheritance
+   * tree. Only what is really backfilled: a change the catalog alone makes runs on any table.
+   */
+  backfillTables?(spec: OperationSpec<K>, ctx: ValidateContext): string[];
   /** Change `model` into the shape after contract (names and types as `dialect` gives them). Must tolerate a partly-applied catalog. */
   project(spec: OperationSpec<K>, model: SchemaModel, dialect: Dialect): void;
   plan(spec: OperationSpec<K>, ctx: PlanContext): OperationPlan;

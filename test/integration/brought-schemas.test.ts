@@ -352,6 +352,42 @@ for (const target of targets) {
       expect((await s.db.indexes('events')).map((i) => i.name)).toContain('events_at_idx');
     });
 
+    it.skipIf(!pg)('an inheritance tree takes what the catalog alone changes in place (a comment, a default, NOT NULL); a type or DROP NOT NULL reaching past the table is refused', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE events (id bigserial PRIMARY KEY, kind varchar(10) NOT NULL, payload text, at timestamptz, note varchar(10))`,
+          // The child's key over the inherited "kind": a DROP NOT NULL made on the parent fails on it.
+          `CREATE TABLE events_2024 (PRIMARY KEY (kind, id)) INHERITS (events)`,
+          `INSERT INTO events (kind, payload) SELECT 'p', 'p' || g FROM generate_series(1, 5) g`,
+          `INSERT INTO events_2024 (kind, payload) SELECT 'c', 'c' || g FROM generate_series(1, 5) g`,
+        ],
+        'xc_brought',
+      );
+      const tables = ['events', 'events_2024'];
+      // Before: each was refused as if xc's triggers or backfill ran on the tree.
+      await s.write(
+        '0001_catalog',
+        { alterColumn: { table: 'events', column: 'kind', comment: 'what happened', default: "'none'" } },
+        { alterColumn: { table: 'events', column: 'payload', nullable: false } },
+        { alterColumn: { table: 'events_2024', column: 'at', comment: 'in 2024' } },
+      );
+      await toContracted(s, '0001_catalog');
+      expect(await s.db.query(`SELECT col_description('events'::regclass, 2) AS k, col_description('events_2024'::regclass, 4) AS a`)).toEqual([{ k: 'what happened', a: 'in 2024' }]);
+      await expect(s.db.query(`INSERT INTO events_2024 (kind, payload) VALUES ('c', NULL)`)).rejects.toThrow(/null value in column "payload"/);
+      await s.db.query(`INSERT INTO events (payload) VALUES ('x')`);
+      expect(await s.db.query(`SELECT kind FROM ONLY events WHERE payload = 'x'`)).toEqual([{ kind: 'none' }]);
+
+      // PostgreSQL makes a type change or DROP NOT NULL of the parent on the children too, whose views and keys xc does not read.
+      await s.write('0002_reach', { alterColumn: { table: 'events', column: 'kind', type: 'varchar(20)' } });
+      await refused(s, tables, /operations\[0\]\.alterColumn\.table: "events" has inheritance children \("events_2024", INHERITS\), on each of which PostgreSQL makes the type change too/);
+      await s.write('0002_reach', { alterColumn: { table: 'events', column: 'kind', nullable: true } });
+      await refused(s, tables, /"events" has inheritance children \("events_2024", INHERITS\), on each of which PostgreSQL makes DROP NOT NULL too/);
+      // A child's inherited column changes type only with its parent's.
+      await s.write('0002_reach', { alterColumn: { table: 'events_2024', column: 'note', type: 'varchar(20)' } });
+      await refused(s, tables, /"events_2024"\."note" is inherited from "events" \(INHERITS\), whose definition it shares: the type change is made on "events"/);
+    });
+
     it.skipIf(pg)('a table of another engine than InnoDB (MyISAM, Aria) is refused at plan naming the engine, before the first online step could fail; dropTable takes it', async () => {
       const s = await setup(
         target,

@@ -504,6 +504,24 @@ for (const target of targets) {
       expect((await s.db.indexes('log')).map((i) => i.name).filter((n) => n !== 'PRIMARY' && n !== 'log_pk')).toEqual([]);
     });
 
+    it('a table without a row key takes the changes the catalog alone makes (comment, default, NULL allowed, a varchar widened); only one backfilled is refused', async () => {
+      const s = await setup(target, [`CREATE TABLE log_lines (at int NOT NULL, line varchar(10))`, `INSERT INTO log_lines VALUES (1, 'a'), (2, 'b')`]);
+      // Before: each was refused as "its rows cannot be backfilled in batches", though nothing is backfilled.
+      await s.write(
+        '0001_catalog',
+        { alterColumn: { table: 'log_lines', column: 'at', comment: 'when', default: '0', nullable: true } },
+        { alterColumn: { table: 'log_lines', column: 'line', type: 'varchar(20)' } },
+      );
+      await toContracted(s, '0001_catalog');
+      const comment = target.name === 'postgres' ? `col_description('log_lines'::regclass, 1)` : `(SELECT column_comment FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'log_lines' AND column_name = 'at')`;
+      expect(await s.db.query(`SELECT ${comment} AS c`)).toEqual([{ c: 'when' }]);
+      expect((await s.db.columns('log_lines')).map((c) => [c.name, c.nullable, String(c.default).replace(/'/g, '').toLowerCase()])).toEqual([['at', true, '0'], ['line', true, 'null']]);
+      await s.db.query(`INSERT INTO log_lines (line) VALUES ('${'x'.repeat(20)}')`);
+      // Through a shadow: backfilled in batches, which need a key.
+      await s.write('0002_shadow', { alterColumn: { table: 'log_lines', column: 'at', type: 'bigint' } });
+      await refused(s, ['log_lines'], /operations\[0\]\.alterColumn: table "log_lines" has no primary key or unique key over NOT NULL columns; its rows cannot be backfilled in batches/);
+    });
+
     it('defect 8: a bad file after good ones refuses the whole run before the first runs', async () => {
       const s = await setup(target, items);
       await s.write('0001_ok', { addColumn: { table: 'items', column: { name: 'c', type: 'int' } } });
