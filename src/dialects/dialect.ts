@@ -244,6 +244,15 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   implicitClusterKeys(table: TableModel): IndexModel[];
   /**
+   * Why the server cannot build the unique `index` of `table` online, each
+   * column of the type `typeOf` gives (a copy's column its new type), or
+   * null. MariaDB keeps a unique key over a TEXT/BLOB column without a
+   * prefix, or one longer than InnoDB's longest key, as a hidden hash column
+   * ("long unique"), which ALGORITHM=INPLACE cannot add (MySQL refuses such
+   * a key); PostgreSQL builds any.
+   */
+  uniqueIndexIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null;
+  /**
    * The DDL vocabulary for planning against `model` (the schema as it will be
    * just before the planned operations; the planner advances it in place).
    * MySQL reads it to restate whole columns and to drop what depends on one.

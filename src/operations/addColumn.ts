@@ -15,7 +15,8 @@ import { keyedBackfill, keyedCheck } from './batches.js';
 import { constraintNames, referenceOptionIssues } from './addForeignKey.js';
 import { checkName, columnExpressions } from './tableOptions.js';
 import { referenceOptions } from '../dialects/references.js';
-import { columnsOf, exprCheck, newClusterKeyIssues, requireNoColumn, requireTable, triggerColumns } from './common.js';
+import { columnsOf, exprCheck, newClusterKeyIssues, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
+import { indexModel } from './addIndex.js';
 
 /** Date/time input strings PostgreSQL evaluates when read ('now'::timestamptz): not constants. */
 const TIME_WORDS = /^'\s*(now|today|tomorrow|yesterday)\s*'/i;
@@ -69,6 +70,10 @@ export const addColumn: Operation<'addColumn'> = {
     if (t && spec.column.unique && !spec.column.nullable && addedWithDefault(spec)) {
       const added = { ...t, columns: [...t.columns, { name: spec.column.name, type: spec.column.type, nullable: false, default: spec.column.default ?? null }] };
       issues.push(...newClusterKeyIssues(dialect, added, dialect.constraintName(spec.table, spec.column.name, 'key'), [spec.column.name], ['column', 'unique']));
+    }
+    if (t && spec.column.unique) {
+      const key = indexModel({ name: dialect.constraintName(spec.table, spec.column.name, 'key'), columns: [spec.column.name], unique: true });
+      issues.push(...uniqueIndexIssues(dialect, t, key, { [spec.column.name]: spec.column.type }, ['column', 'unique']));
     }
     const ref = spec.column.references;
     if (ref) {

@@ -20,7 +20,8 @@ import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext } from './types.js';
-import { clusterKeyIssues, columnsOf, domainDefaultIssue, exprCheck, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns } from './common.js';
+import { clusterKeyIssues, columnsOf, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
+import { indexModel } from './addIndex.js';
 import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
@@ -78,6 +79,7 @@ export const alterColumn: Operation<'alterColumn'> = {
       requireNoColumn(t, spec.to, ['to'], issues);
       refuseUncopyable(model, t, spec.column, ['column'], issues);
       issues.push(...domainDefaultIssue(t, spec.column, ['column']));
+      if (old) issues.push(...copiedUniqueIndexIssues(dialect, t, spec.column, spec.type ?? old.type, ['column']));
       issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `alterColumn copies "${spec.column}" to "${spec.to}" and drops it at contract, with`, ['column']));
       if (spec.comment !== undefined) issues.push({ path: ['comment'], code: 'unsupported', message: '`comment` is for a column changed in place (without `to`); comment the new column in a later migration' });
     }
@@ -94,7 +96,12 @@ export const alterColumn: Operation<'alterColumn'> = {
       }
       if (old && shadowed(spec, ctx)) {
         issues.push(...shadowKeyIssues(ctx, spec.table, spec.column, spec.type ?? old.type, ['column']));
-        issues.push(...shadowIssues(ctx, spec.table, [spec.column], ['column']));
+        const type = spec.type ?? old.type;
+        issues.push(...shadowIssues(ctx, spec.table, [spec.column], ['column'], { [spec.column]: type }));
+        // A unique key given with the other changes is built over the shadow, of the new type.
+        for (const c of shadowConstraints(spec, dialect).filter((k) => k.type === 'unique')) {
+          issues.push(...uniqueIndexIssues(dialect, t, indexModel({ name: c.name, columns: [spec.column], unique: true }), { [spec.column]: type }, ['unique'], `unique constraint "${c.name}"`));
+        }
       } else if (old) {
         // Catalog only: nothing synced or backfilled, so an inheritance tree is refused only where the change reaches past the table.
         const typed = changesType(spec.type, old);

@@ -145,6 +145,24 @@ export function clusterKeyIssues(dialect: Pick<Dialect, 'implicitClusterKeys'>, 
 }
 
 /**
+ * Refused: a unique index xc would build online that the server cannot build so (Dialect.uniqueIndexIssue), failing
+ * the step half-way through an apply. `types`: the columns whose type is not the table's yet (a new column, the new
+ * type of a copy or shadow).
+ */
+export function uniqueIndexIssues(dialect: Pick<Dialect, 'uniqueIndexIssue'>, t: TableModel | undefined, index: IndexModel, types: Record<string, string>, path: (string | number)[], what = `unique index "${index.name}"`): ValidationIssue[] {
+  if (!t || !index.unique || index.primary) return [];
+  const problem = dialect.uniqueIndexIssue(t, index, (c) => types[c] ?? t.columns.find((x) => x.name === c)?.type);
+  if (problem === null) return [];
+  return [{ path, code: 'unsupported', feature: 'long_unique', message: `${what} of "${t.name}" cannot be built online: ${problem}. Make the column a VARCHAR short enough for the key (varchar(255) and the like), or the index not unique` }];
+}
+
+/** Refused: a copy of a unique index over `column` (a column copy's or a shadow's), its column of `type`, that the server cannot build online. */
+export function copiedUniqueIndexIssues(dialect: Pick<Dialect, 'uniqueIndexIssue'>, t: TableModel | undefined, column: string, type: string, path: (string | number)[]): ValidationIssue[] {
+  const unique = t?.indexes.filter((i) => i.unique && !i.primary && i.columns.includes(column)) ?? [];
+  return unique.flatMap((i) => uniqueIndexIssues(dialect, t, i, { [column]: type }, path, `the copy of unique index "${i.name}" over "${column}" (of type ${type})`));
+}
+
+/**
  * Refused: a unique index over `columns` that would become the key the engine clusters `t` by (no primary key, no
  * other index it clusters by): it is built online, but its rollback could drop it only by copying the table under a
  * write lock.

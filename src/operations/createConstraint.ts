@@ -24,7 +24,7 @@ import type { Expr, OperationSpec } from '../migration/schema.js';
 import type { TableModel } from '../schema/model.js';
 import type { ForeignKeySpec } from '../dialects/dialect.js';
 import type { RowCheck } from '../plan/index.js';
-import { columnsOf, exprCheck, newClusterKeyIssues, requireColumn, requireTable, triggerColumns } from './common.js';
+import { columnsOf, exprCheck, newClusterKeyIssues, requireColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
 import { conversionIssues, conversions, convertibility, convertingCheckPlan, convertingUniquePlan, overConverted, upDownIssues } from './constraintConversion.js';
 import { constraintNames, referenceIssues } from './addForeignKey.js';
 import { indexModel } from './addIndex.js';
@@ -96,7 +96,10 @@ export const createConstraint: Operation<'createConstraint'> = {
       const taken = ctx.dialect.nameTaken(ctx.model, 'index', spec.name, spec.table);
       if (taken) issues.push({ path: ['name'], code: 'name_taken', name: spec.name, table: spec.table, message: `${taken} already exists; give the constraint another name` });
     }
-    if (spec.type === 'unique') issues.push(...newClusterKeyIssues(ctx.dialect, t, spec.name, spec.columns, ['type']));
+    if (spec.type === 'unique') {
+      issues.push(...newClusterKeyIssues(ctx.dialect, t, spec.name, spec.columns, ['type']));
+      issues.push(...uniqueIndexIssues(ctx.dialect, t, indexModel({ name: spec.name, columns: spec.columns, unique: true }), {}, ['type'], `unique constraint "${spec.name}"`));
+    }
     if (spec.type === 'primary_key' && t.primaryKey.length > 0) {
       const existing = t.indexes.find((i) => i.primary)?.constraint ?? 'PRIMARY';
       issues.push({ path: ['type'], code: 'primary_key_exists', table: spec.table, constraint: existing, message: `table "${spec.table}" already has a primary key ("${existing}" over ${t.primaryKey.map((c) => `"${c}"`).join(', ')}); drop it first (dropConstraint)` });

@@ -1,6 +1,6 @@
 /** renameColumn: a new column `to`, synced both ways with `from` until contract drops `from`. */
 import type { Operation } from './types.js';
-import { clusterKeyIssues, domainDefaultIssue, refuseUncopyable, requireColumn, requireNoColumn, requireTable } from './common.js';
+import { clusterKeyIssues, copiedUniqueIndexIssues, domainDefaultIssue, refuseUncopyable, requireColumn, requireNoColumn, requireTable } from './common.js';
 import { carriedKeyRowChecks, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 
 export const renameColumn: Operation<'renameColumn'> = {
@@ -14,6 +14,8 @@ export const renameColumn: Operation<'renameColumn'> = {
     issues.push(...domainDefaultIssue(t, spec.from, ['from']));
     // Contract drops `from`, and its indexes with it (their copies over `to` take their names).
     issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.from), `renameColumn copies "${spec.from}" and drops it at contract, with`, ['from']));
+    const from = t?.columns.find((c) => c.name === spec.from);
+    if (from) issues.push(...copiedUniqueIndexIssues(dialect, t, spec.from, from.type, ['from']));
     return issues;
   },
   rowChecks: (spec, ctx) => carriedKeyRowChecks(ctx, spec.table, spec.from, ['from']),

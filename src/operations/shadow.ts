@@ -31,7 +31,7 @@ import type { ColumnModel } from '../schema/model.js';
 import { atomic, emptyPlan, type OperationPlan, type Step } from '../plan/index.js';
 import type { PlanContext, ValidateContext, ValidationIssue } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
-import { clusterKeyIssues } from './common.js';
+import { clusterKeyIssues, copiedUniqueIndexIssues } from './common.js';
 import { childrenAgree, primaryIndexOver, referencingKeys } from './shadowKeys.js';
 
 export interface ShadowColumn {
@@ -62,7 +62,7 @@ function indexesOver(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: str
  * DEFERRABLE primary key's (made the key immediate), a NULLS NOT DISTINCT
  * one's (built before the backfill, over a shadow NULL in every row, it fails).
  */
-export function shadowIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: string, columns: string[], path: (string | number)[]): ValidationIssue[] {
+export function shadowIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: string, columns: string[], path: (string | number)[], types: Record<string, string> = {}): ValidationIssue[] {
   if (!ctx.model.table(table)) return [];
   const again = 'drop it first (dropConstraint or dropIndex), and add it again in a migration after this one is contracted';
   // A DEFERRABLE unique key's copy is a key of its timing from expand on (planShadowColumns); a primary key's is made the key at the cut-over immediate.
@@ -70,7 +70,10 @@ export function shadowIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>, ta
   const key = deferredKey ? [{ path, code: 'unsupported' as const, feature: 'deferrable', message: `primary key "${deferredKey.constraint ?? deferredKey.name}" is DEFERRABLE, which its copy over the shadow column would not be; ${again}` }] : [];
   // The cut-over drops each column with its indexes (their copies over the shadow take their names).
   const clustered = clusterKeyIssues(ctx.dialect, ctx.model.table(table), (i) => i.columns.some((c) => columns.includes(c)), `changing ${columns.map((c) => `"${c}"`).join(', ')} in place through a shadow column drops it at contract, with`, path);
-  return [...key, ...clustered, ...indexesOver(ctx, table, columns).flatMap((i) => {
+  // Each unique index's copy over the shadow, of the column's new type, is built online at expand.
+  const t = ctx.model.table(table)!;
+  const copies = columns.flatMap((c) => copiedUniqueIndexIssues(ctx.dialect, t, c, types[c] ?? t.columns.find((x) => x.name === c)?.type ?? '', path));
+  return [...key, ...clustered, ...copies, ...indexesOver(ctx, table, columns).flatMap((i) => {
     const what = i.constraint ? `constraint "${i.constraint}"` : `index "${i.name}"`;
     if (columns.filter((c) => i.columns.includes(c)).length > 1) return [{ path, code: 'unsupported' as const, table, message: `index "${i.name}" covers more than one of the columns changed in place; drop it first and add it again afterwards` }];
     if (i.exclusion) return [{ path, code: 'unsupported' as const, table, feature: 'exclusion', message: `exclusion ${what} covers the column changed in place: a copy of its index over the shadow column would enforce nothing of it until contract, and cannot become an exclusion constraint at the cut-over; ${again}` }];

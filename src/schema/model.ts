@@ -141,6 +141,8 @@ export interface TableModel {
   inheritedBy?: string[];
   /** The storage engine (MySQL/MariaDB), e.g. `InnoDB`, `MyISAM`; absent on PostgreSQL and for a table xc creates (InnoDB). */
   engine?: string;
+  /** The table's default collation (MySQL/MariaDB): its character columns', unless their type names their own. */
+  collation?: string;
   /** A system-versioned table (MariaDB `WITH SYSTEM VERSIONING`): every change of a row writes a history row. */
   systemVersioned?: boolean;
   columns: ColumnModel[];

@@ -388,6 +388,43 @@ for (const target of targets) {
       await refused(s, tables, /"events_2024"\."note" is inherited from "events" \(INHERITS\), whose definition it shares: the type change is made on "events"/);
     });
 
+    it.skipIf(pg)('a unique key MariaDB would keep as a hidden hash column (TEXT/BLOB whole, or longer than 3072 bytes) is refused at plan, whatever builds it; a varchar one and a plain index over TEXT are built online', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE docs (id int PRIMARY KEY, body text, slug varchar(200), tag varchar(700), code varchar(700), latin varchar(2000) CHARACTER SET latin1)`,
+          `INSERT INTO docs VALUES (1, 'a', 'a', 'a', 'a', 'a'), (2, 'b', 'b', 'b', 'b', 'b')`,
+          // A long unique key made by a table copy: each copy of it (a rename, a change through a shadow) is built online.
+          `CREATE TABLE notes (id int PRIMARY KEY, body text, UNIQUE KEY notes_body (body))`,
+        ],
+        'xc_brought',
+      );
+      const tables = ['docs', 'notes'];
+      const cases: [unknown, RegExp][] = [
+        [{ addIndex: { table: 'docs', name: 'docs_body_uq', columns: ['body'], unique: true } }, /addIndex\.unique: unique index "docs_body_uq" of "docs" cannot be built online: "body" is text, which a unique key covers whole only as a hidden hash column \("long unique"\)[^\n]*Make the column a VARCHAR[^\n]*or the index not unique/],
+        [{ createConstraint: { table: 'docs', name: 'docs_tc_uq', type: 'unique', columns: ['tag', 'code'] } }, /unique constraint "docs_tc_uq" of "docs" cannot be built online: its key over "tag", "code" may be 5600 bytes long, more than InnoDB's 3072/],
+        [{ alterColumn: { table: 'docs', column: 'body', unique: { name: 'docs_body_key' } } }, /unique constraint "docs_body_key" of "docs" cannot be built online: "body" is text/],
+        [{ addColumn: { table: 'docs', column: { name: 'blurb', type: 'mediumtext', unique: true } } }, /addColumn\.column\.unique: unique index "docs_blurb_key" of "docs" cannot be built online: "blurb" is mediumtext/],
+        [{ renameColumn: { table: 'notes', from: 'body', to: 'text' } }, /renameColumn\.from: the copy of unique index "notes_body" over "body" \(of type text\) of "notes" cannot be built online/],
+        [{ alterColumn: { table: 'notes', column: 'body', type: 'mediumtext' } }, /alterColumn\.column: the copy of unique index "notes_body" over "body" \(of type mediumtext\) of "notes" cannot be built online/],
+      ];
+      for (const [op, message] of cases) {
+        await s.write('0001_uq', op);
+        // Before: plan passed, and apply failed at the build ("INPLACE ADD or DROP of virtual columns cannot be combined…"), the migration left expanding.
+        await refused(s, tables, message);
+      }
+      // A key that fits (800 bytes; 2000 latin1 characters), and an index over TEXT that is not unique (the server keys a prefix of it).
+      await s.write(
+        '0001_uq',
+        { addIndex: { table: 'docs', name: 'docs_slug_uq', columns: ['slug'], unique: true } },
+        { addIndex: { table: 'docs', name: 'docs_latin_uq', columns: ['latin'], unique: true } },
+        { addIndex: { table: 'docs', name: 'docs_body_idx', columns: ['body'] } },
+      );
+      await toContracted(s, '0001_uq');
+      expect((await s.db.indexes('docs')).map((i) => [i.name, i.unique]).sort()).toEqual([['docs_body_idx', false], ['docs_latin_uq', true], ['docs_slug_uq', true]]);
+      await expect(s.db.query(`INSERT INTO docs (id, slug) VALUES (3, 'a')`)).rejects.toThrow(/Duplicate entry/);
+    });
+
     it.skipIf(pg)('a table of another engine than InnoDB (MyISAM, Aria) is refused at plan naming the engine, before the first online step could fail; dropTable takes it', async () => {
       const s = await setup(
         target,

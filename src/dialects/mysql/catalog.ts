@@ -45,8 +45,12 @@ export interface CatalogFlavor {
 const TABLE_TYPES = `'BASE TABLE', 'VIEW', 'SYSTEM VERSIONED'`;
 
 /** The engine of a table (a view has none) and whether it is system-versioned. */
-function tableKind(r: Pick<ColumnRow, 'table_type' | 'engine'>): Pick<TableModel, 'engine' | 'systemVersioned'> {
-  return { ...(r.engine !== null && r.table_type !== 'VIEW' ? { engine: r.engine } : {}), ...(r.table_type === 'SYSTEM VERSIONED' ? { systemVersioned: true } : {}) };
+function tableKind(r: Pick<ColumnRow, 'table_type' | 'engine' | 'table_collation'>): Pick<TableModel, 'engine' | 'systemVersioned' | 'collation'> {
+  return {
+    ...(r.engine !== null && r.table_type !== 'VIEW' ? { engine: r.engine } : {}),
+    ...(r.table_type === 'SYSTEM VERSIONED' ? { systemVersioned: true } : {}),
+    ...(r.table_collation !== null && r.table_type !== 'VIEW' ? { collation: r.table_collation } : {}),
+  };
 }
 
 const notState = (col: string) => `${col} NOT IN (${XC_TABLES.map((t) => `'${t}'`).join(', ')})`;

@@ -24,6 +24,7 @@ import { mysqlDependents } from './dependents.js';
 import { mysqlSyntaxIssue } from './syntax.js';
 import { MysqlLockHolders } from './locks.js';
 import { mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
+import { longUniqueIssue } from './keys.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
 type MysqlDdlKit = typeof import('./ddlKit.js');
@@ -69,6 +70,9 @@ export class MysqlDialect extends BaseDialect implements Dialect {
       return parts.length === i.columns.length && parts.every((p) => /^`(?:[^`]|``)*`(\s+(ASC|DESC))?$/i.test(p.trim())) && !i.keys?.some((k) => k.expression !== undefined);
     };
     return table.indexes.filter((i) => i.unique && !i.primary && i.columns.length > 0 && i.columns.every(notNull) && wholeColumns(i));
+  }
+  uniqueIndexIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null {
+    return longUniqueIssue(table, index, typeOf);
   }
   readonly mariadb: boolean;
   readonly version: Version;

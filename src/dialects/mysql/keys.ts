@@ -6,12 +6,47 @@
  * (`model.planned`), to keep every key served.
  */
 import type { ForeignKeySpec, IndexSpec } from '../dialect.js';
-import type { IndexModel } from '../../schema/model.js';
+import type { IndexModel, TableModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
 import { InvalidInputError } from '../../errors.js';
 import { referenceClauses } from '../references.js';
 import { literal, parseIndexDefinition, partColumn, quoteMy as q, replaceInParts } from './expr.js';
 import { INPLACE, type MysqlCompiler } from './compiler.js';
+
+/** InnoDB's longest key (DYNAMIC or COMPRESSED rows, 16 KiB pages: the defaults), in bytes. */
+const MAX_KEY_BYTES = 3072;
+/** Bytes a character may take, by character set (the rest: one). */
+const CHARSET_BYTES: [RegExp, number][] = [[/^(utf8mb4|utf16|utf16le|utf32|gb18030)$/, 4], [/^(utf8|utf8mb3|ujis|eucjpms)$/, 3], [/^(ucs2|big5|gbk|sjis|cp932|euckr|gb2312)$/, 2]];
+
+/**
+ * Why MariaDB would make `index` a long unique key (a hidden hash column, which ALGORITHM=INPLACE cannot add, failing
+ * the step at apply; MySQL refuses the key instead), or null: a TEXT/BLOB column without a prefix, or a key longer than
+ * InnoDB's longest. Character columns count their widest characters, of their own character set or else the table's
+ * (utf8mb4 where neither is known, as for a table this plan creates).
+ */
+export function longUniqueIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null {
+  const parts = parseIndexDefinition(index.definition)?.parts ?? index.columns.map(q);
+  let bytes = 0;
+  for (const part of parts) {
+    const column = partColumn(part);
+    const type = column === undefined ? undefined : typeOf(column)?.trim().toLowerCase();
+    // An expression part (a functional index): MariaDB has none, MySQL sizes it itself.
+    if (column === undefined || type === undefined) continue;
+    const prefix = /^`(?:[^`]|``)*`\s*\((\d+)\)/.exec(part.trim())?.[1];
+    const charset = /character set (\w+)/.exec(type)?.[1] ?? /collate (\w+?)_/.exec(type)?.[1] ?? table.collation?.split('_')[0] ?? 'utf8mb4';
+    const perChar = CHARSET_BYTES.find(([re]) => re.test(charset))?.[1] ?? 1;
+    const unbounded = /^(tiny|medium|long)?(text|blob)\b|^json\b/.test(type);
+    if (unbounded && prefix === undefined) {
+      return `"${column}" is ${type.split(' ')[0]}, which a unique key covers whole only as a hidden hash column ("long unique") that MariaDB cannot add online (ALGORITHM=INPLACE; MySQL refuses such a key)`;
+    }
+    // A character or binary column by its length (its prefix's), anything else (a number, a date) by at most 8 bytes.
+    const length = Number(prefix ?? /^\w+\s*\((\d+)\)/.exec(type)?.[1] ?? 8);
+    bytes += /char|text/.test(type) ? length * perChar : /binary|blob/.test(type) ? length : 8;
+  }
+  if (bytes <= MAX_KEY_BYTES) return null;
+  const columns = index.columns.map((c) => `"${c}"`).join(', ');
+  return `its key over ${columns} may be ${bytes} bytes long, more than InnoDB's ${MAX_KEY_BYTES}: MariaDB would keep it as a hidden hash column ("long unique"), which it cannot add online (ALGORITHM=INPLACE; MySQL refuses such a key)`;
+}
 
 const startsWith = (indexColumns: string[], columns: string[]) => columns.every((c, k) => indexColumns[k] === c);
 

@@ -58,6 +58,9 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   implicitClusterKeys(): IndexModel[] {
     return [];
   }
+  uniqueIndexIssue(): string | null {
+    return null;
+  }
   /** The schema xc's state is kept in: one per target schema (state.ts). */
   readonly stateSchemaName: string;
   private readonly advisory: PgAdvisoryLock;
