@@ -107,6 +107,47 @@ describeOperation('alterColumn', [
     },
     async afterRollback() {},
   },
+  // The cut-over's DO blocks hold the table's name: each is quoted by a tag the name does not hold (the tags these
+  // names spell were once fixed, and the contract failed on a syntax error every time).
+  {
+    name: 'in place: a table named with a dollar-quote tag (t$xc_comments$, t$xc$) keeps its comments through the cut-over',
+    only: 'postgres',
+    setup: [
+      `CREATE TABLE "t$xc_comments$" (id int PRIMARY KEY, amount int NOT NULL CONSTRAINT amount_pos CHECK (amount > 0))`,
+      `COMMENT ON CONSTRAINT amount_pos ON "t$xc_comments$" IS 'ck comment'`,
+      `INSERT INTO "t$xc_comments$" SELECT g, g FROM generate_series(1, 5) g`,
+      `CREATE TABLE "t$xc$" (id int PRIMARY KEY, amount int NOT NULL)`,
+      `INSERT INTO "t$xc$" SELECT g, g FROM generate_series(1, 5) g`,
+    ],
+    operations: [
+      { alterColumn: { table: 't$xc_comments$', column: 'amount', type: 'bigint' } },
+      { alterColumn: { table: 't$xc$', column: 'amount', type: 'bigint' } },
+    ],
+    writes: { old: [`INSERT INTO "t$xc_comments$" VALUES (6, 6)`], new: [`INSERT INTO "t$xc$" VALUES (6, 6)`] },
+    async afterStart() {},
+    async afterComplete(db) {
+      for (const t of ['t$xc_comments$', 't$xc$']) {
+        expect((await column(db, t, 'amount'))?.type).toBe('bigint');
+        expect((await rows(db, `SELECT amount FROM "${t}" ORDER BY id`)).map((r) => r.amount)).toEqual(['1', '2', '3', '4', '5', '6']);
+      }
+      expect(await rows(db, `SELECT obj_description(oid, 'pg_constraint') AS d FROM pg_constraint WHERE conname = 'amount_pos'`)).toEqual([{ d: 'ck comment' }]);
+    },
+    async afterRollback() {},
+  },
+  {
+    name: 'in place: a serial column of a table named with a dollar-quote tag (s$xc_owned$) keeps its sequence',
+    only: 'postgres',
+    setup: [`CREATE TABLE "s$xc_owned$" (id int PRIMARY KEY, n serial)`, `INSERT INTO "s$xc_owned$" (id) SELECT generate_series(1, 5)`],
+    operations: [{ alterColumn: { table: 's$xc_owned$', column: 'n', type: 'bigint' } }],
+    writes: { old: [`INSERT INTO "s$xc_owned$" (id) VALUES (6)`] },
+    async afterStart() {},
+    async afterComplete(db) {
+      expect((await column(db, 's$xc_owned$', 'n'))?.type).toBe('bigint');
+      await db.query(`INSERT INTO "s$xc_owned$" (id) VALUES (7)`);
+      expect(await rows(db, `SELECT pg_get_serial_sequence('"s$xc_owned$"', 'n') AS s, max(n) AS n FROM "s$xc_owned$"`)).toEqual([{ s: 'public."s$xc_owned$_n_seq"', n: '7' }]);
+    },
+    async afterRollback() {},
+  },
   {
     name: 'in place: int → bigint keeps the comments of the column’s check, foreign key and index',
     only: 'postgres',

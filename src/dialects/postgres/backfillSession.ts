@@ -23,7 +23,7 @@
  * for the batch, or the check sees it). The setting is transaction-local.
  */
 import type { BackfillTarget } from '../dialect.js';
-import { dollarTag, literal, quotePg } from './text.js';
+import { doBlock, literal, quotePg } from './text.js';
 
 export function pgBackfillSession(settings: string, bypass: string[], target: BackfillTarget): string {
   const rel = literal(quotePg(target.table));
@@ -47,6 +47,5 @@ export function pgBackfillSession(settings: string, bypass: string[], target: Ba
     PERFORM set_config('session_replication_role', 'replica', true);
   END IF;
 END `;
-  const tag = dollarTag(body);
-  return `DO ${tag}${body}${tag}`;
+  return doBlock(body);
 }

@@ -10,7 +10,7 @@
  * constraint or index of that name that has none gets it back.
  */
 import type { Step } from '../../plan/index.js';
-import { quotePg as q } from './text.js';
+import { doBlock, quotePg as q } from './text.js';
 
 type Tx = (sql: string, description: string, lock: string, tables: string[]) => Step;
 
@@ -36,5 +36,5 @@ export function restoreComments(table: string, tx: Tx): Step {
     `DECLARE o record; BEGIN FOR o IN SELECT s.kind, s.rel, s.name, s.oid, ${kept.replace(/o\./g, 's.')} AS kept FROM (${objects(table)}) s WHERE s.comment IS NULL LOOP ` +
     `IF o.kept IS NOT NULL THEN IF o.kind = 'c' THEN EXECUTE format('COMMENT ON CONSTRAINT %I ON %s IS %L', o.name, o.rel, o.kept); ` +
     `ELSE EXECUTE format('COMMENT ON INDEX %s IS %L', o.oid::regclass, o.kept); END IF; END IF; END LOOP; END`;
-  return tx(`DO $xc_comments$ ${body} $xc_comments$`, `give the constraints and indexes of ${q(table)} that came back their comments`, 'none beyond the cut-over\'s (catalog only)', [table]);
+  return tx(doBlock(body), `give the constraints and indexes of ${q(table)} that came back their comments`, 'none beyond the cut-over\'s (catalog only)', [table]);
 }

@@ -13,7 +13,7 @@ import type { IndexModel, SchemaModel } from '../../schema/model.js';
 import { BaseDialect, ddlNotLoaded } from '../base.js';
 import type { Token } from '../sqltext.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
-import { BYPASS_SETTING, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg, valuesDiffer } from './text.js';
+import { BYPASS_SETTING, doBlock, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg, valuesDiffer } from './text.js';
 import { sessionCalls } from '../sessionCalls.js';
 import { pgBackfillSession } from './backfillSession.js';
 import { assertTargetName, checkStateTarget, pgStateSchema, stateSchemaFor } from './state.js';
@@ -296,8 +296,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     // Catalog-only statements run in the transaction these locks are for, milliseconds: ACCESS EXCLUSIVE covers every one of them.
     return tables.map((t) => {
       const body = ` BEGIN IF to_regclass(${literal(quotePg(t))}) IS NOT NULL THEN LOCK TABLE ${quotePg(t)} IN ACCESS EXCLUSIVE MODE; END IF; END `;
-      const tag = dollarTag(body);
-      return `DO ${tag}${body}${tag}`;
+      return doBlock(body);
     });
   }
 

@@ -13,7 +13,7 @@
 import type { Ddl, ForeignKeySpec, IndexSpec } from '../dialect.js';
 import type { IndexKey, IndexModel, SchemaModel } from '../../schema/model.js';
 import { atomic, type SchemaObject, type Step } from '../../plan/index.js';
-import { dollarTag, literal, PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
+import { doBlock, literal, PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
 import { replaceIdentifier } from '../sqltext.js';
 import { referenceClauses } from '../references.js';
 import { pgCreateTable } from './tables.js';
@@ -134,9 +134,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
         '  END IF;',
         'END ',
       ].join('\n');
-      const tag = dollarTag(body);
-      const sql = `DO ${tag}${body}${tag}`;
-      return [tx(sql, `rename table ${q(to)} back to ${q(from)}`, instant('ACCESS EXCLUSIVE', to, from), [to, from])];
+      return [tx(doBlock(body), `rename table ${q(to)} back to ${q(from)}`, instant('ACCESS EXCLUSIVE', to, from), [to, from])];
     },
 
     addColumn(table, column, type, opts) {
@@ -236,8 +234,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
         '  END IF;',
         'END ',
       ].join('\n');
-      const tag = dollarTag(body);
-      return [tx(`DO ${tag}${body}${tag}`, `rename constraint ${q(from)} on ${q(table)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', table), [table])];
+      return [tx(doBlock(body), `rename constraint ${q(from)} on ${q(table)} to ${q(to)}`, instant('ACCESS EXCLUSIVE', table), [table])];
     },
 
     setReplicaIdentity(table, identity) {

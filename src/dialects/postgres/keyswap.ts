@@ -22,6 +22,7 @@
 import type { ColumnModel } from '../../schema/model.js';
 import type { ShadowKeyIssue, ShadowKeySpec } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
+import { doBlock } from './text.js';
 
 const INTEGER = /^(smallint|integer|int|int2|int4|int8|bigint)$/i;
 export const isIntegerTypeName = (type: string) => INTEGER.test(type.trim());
@@ -61,7 +62,7 @@ export function beforeDrop(h: KeyswapHelpers, table: string, column: ColumnModel
     const body =
       `BEGIN IF pg_get_serial_sequence(${h.literal(h.q(table))}, ${h.literal(column.name)})::regclass = ${h.literal(seq)}::regclass THEN ` +
       `ALTER SEQUENCE ${seq} OWNED BY NONE; PERFORM set_config(${h.literal(owned(i))}, 'on', true); END IF; END`;
-    return [h.tx(`DO $xc_owned$ ${body} $xc_owned$`, `let sequence ${seq} outlive ${h.q(table)}.${h.q(column.name)}, where the column owns it (owned by the new column after the swap)`, `${h.instant('ACCESS EXCLUSIVE', table)}`, [table])];
+    return [h.tx(doBlock(body), `let sequence ${seq} outlive ${h.q(table)}.${h.q(column.name)}, where the column owns it (owned by the new column after the swap)`, `${h.instant('ACCESS EXCLUSIVE', table)}`, [table])];
   }
   if (!isIdentity(column)) return [];
   const sql =
@@ -82,12 +83,11 @@ export function afterRename(h: KeyswapHelpers, table: string, old: ColumnModel, 
     // Only where the column owned it (beforeDrop): a shared sequence keeps its owner and its type, which its other column needs.
     const widen = INTEGER.test(type.trim()) ? `ALTER SEQUENCE ${seq} AS ${type}; ` : '';
     const body = `BEGIN IF current_setting(${h.literal(owned(i))}, true) = 'on' THEN ${widen}ALTER SEQUENCE ${seq} OWNED BY ${c}; END IF; END`;
-    return [h.tx(`DO $xc_owned$ ${body} $xc_owned$`, `sequence ${seq}${widen ? ` numbering ${type} values (a default maximum becomes the type's),` : ''} owned by the new ${c}, where the old one owned it`, h.instant('ACCESS EXCLUSIVE', table), [table])];
+    return [h.tx(doBlock(body), `sequence ${seq}${widen ? ` numbering ${type} values (a default maximum becomes the type's),` : ''} owned by the new ${c}, where the old one owned it`, h.instant('ACCESS EXCLUSIVE', table), [table])];
   }
   if (!isIdentity(old)) return [];
   const body = `BEGIN EXECUTE format('ALTER TABLE %s ALTER COLUMN %I ADD GENERATED %s', ${h.literal(h.q(table))}, ${h.literal(old.name)}, current_setting(${h.literal(setting(i))})); END`;
-  const tag = body.includes('$xc_identity$') ? '$xc_identity1$' : '$xc_identity$';
-  return [h.tx(`DO ${tag} ${body} ${tag}`, `${c} an identity again, continuing where the old one stopped (no row read: NOT NULL already)`, h.instant('ACCESS EXCLUSIVE', table), [table])];
+  return [h.tx(doBlock(body), `${c} an identity again, continuing where the old one stopped (no row read: NOT NULL already)`, h.instant('ACCESS EXCLUSIVE', table), [table])];
 }
 
 /**
@@ -110,7 +110,6 @@ export function handOverSequence(h: KeyswapHelpers, table: string, from: ColumnM
   const body =
     `DECLARE s regclass := pg_get_serial_sequence(${t}, ${h.literal(from.name)})::regclass; ` +
     `BEGIN IF s IS NOT NULL AND ${usedByNew} THEN ${widen}EXECUTE format('ALTER SEQUENCE %s OWNED BY %s.%I', s, ${t}, ${h.literal(to)}); END IF; END`;
-  const tag = body.includes('$xc_sequence$') ? '$xc_sequence1$' : '$xc_sequence$';
   const c = `${h.q(table)}.${h.q(to)}`;
-  return [h.tx(`DO ${tag} ${body} ${tag}`, `sequence ${seq} owned by ${c}, whose default draws from it (the drop of ${h.q(table)}.${h.q(from.name)} would take it)`, h.instant('ACCESS EXCLUSIVE', table), [table])];
+  return [h.tx(doBlock(body), `sequence ${seq} owned by ${c}, whose default draws from it (the drop of ${h.q(table)}.${h.q(from.name)} would take it)`, h.instant('ACCESS EXCLUSIVE', table), [table])];
 }

@@ -7,7 +7,7 @@
  * to the same grantee (oid 0: PUBLIC) with its grant option. The grantor is
  * whoever runs xc (the table's owner, or a member of its role).
  */
-import { dollarTag, literal, quotePg } from './text.js';
+import { doBlock, literal, quotePg } from './text.js';
 
 const GRANTEE = `CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END`;
 const OPTION = `CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END`;
@@ -17,11 +17,7 @@ const VIEW_PRIVILEGES = `('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'R
 /** Each row of `acl` (privilege_type, grantee, is_grantable[, attname]) granted again by `grant`, a format() string and its arguments. */
 const regrant = (acl: string, grant: string) => `  FOR g IN ${acl} LOOP\n    EXECUTE format(${grant}, ${GRANTEE}, ${OPTION});\n  END LOOP;`;
 
-function doBlock(lines: string[]): string {
-  const body = [' DECLARE g record;', 'BEGIN', ...lines, 'END '].join('\n');
-  const tag = dollarTag(body);
-  return `DO ${tag}${body}${tag}`;
-}
+const grantBlock = (lines: string[]) => doBlock([' DECLARE g record;', 'BEGIN', ...lines, 'END '].join('\n'));
 
 /**
  * The old column's own grants (pg_attribute.attacl: table-level ones cover every column already) on the new column.
@@ -32,7 +28,7 @@ export function carryColumnGrants(table: string, from: string, to: string, opts:
   const aclOf = (column: string) => `SELECT DISTINCT x.privilege_type, x.grantee, x.is_grantable FROM pg_attribute a, aclexplode(a.attacl) x
     WHERE a.attrelid = to_regclass(${literal(quotePg(table))}) AND a.attname = ${literal(column)} AND NOT a.attisdropped`;
   const revoke = `  FOR g IN ${aclOf(to)} LOOP\n    EXECUTE format('REVOKE %s (%I) ON %s FROM %s CASCADE', g.privilege_type, ${literal(to)}, ${literal(quotePg(table))}, ${GRANTEE});\n  END LOOP;`;
-  return doBlock([...(opts.replace ? [revoke] : []), regrant(aclOf(from), `'GRANT %s (%I) ON %s TO %s%s', g.privilege_type, ${literal(to)}, ${literal(quotePg(table))}`)]);
+  return grantBlock([...(opts.replace ? [revoke] : []), regrant(aclOf(from), `'GRANT %s (%I) ON %s TO %s%s', g.privilege_type, ${literal(to)}, ${literal(quotePg(table))}`)]);
 }
 
 /**
@@ -52,7 +48,7 @@ export function viewAsTable(view: string, table: string): string {
     WHERE c.oid = ${t} AND x.grantee <> (SELECT relowner FROM pg_class WHERE oid = ${v}::regclass) AND x.privilege_type IN ${VIEW_PRIVILEGES}`;
   const columnAcl = `SELECT DISTINCT a.attname, x.privilege_type, x.grantee, x.is_grantable FROM pg_attribute a, aclexplode(a.attacl) x
     WHERE a.attrelid = ${t} AND a.attnum > 0 AND NOT a.attisdropped AND x.privilege_type IN ${VIEW_PRIVILEGES}`;
-  return doBlock([
+  return grantBlock([
     `  IF (SELECT relrowsecurity FROM pg_class WHERE oid = ${t}) THEN`,
     `    IF current_setting('server_version_num')::int < 150000 THEN`,
     `      RAISE EXCEPTION 'table % has row-level security, which a view under its old name would bypass before PostgreSQL 15 (no security_invoker): rename it in a release where old code no longer uses the old name, or upgrade', ${v};`,

@@ -180,6 +180,12 @@ export function dollarTag(body: string): string {
   return tag;
 }
 
+/** `DO` with `body` (PL/pgSQL) quoted by a tag it does not hold: a name in it (a table `t$xc$`) cannot end it early. */
+export function doBlock(body: string): string {
+  const tag = dollarTag(body);
+  return `DO ${tag} ${body} ${tag}`;
+}
+
 /** The transaction-local setting naming the migrations whose triggers a backfill bypasses (triggers.ts). */
 export const BYPASS_SETTING = 'xc.bypass';
 
