@@ -532,7 +532,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
  * the new version's writes reach only the new column, which a rollback
  * drops), or whatever an author's raw SQL does.
  * Once such a step of a contract has run, the migration can only be
- * finished; before, a failed contract can still be rolled back.
+ * finished; before, a failed contract can still be rolled back. An operation
+ * unmarks what it does to a column the old version never had (`onNewColumn`).
  */
 export function markRemovals(ddl: Ddl): Ddl {
   return {

@@ -9,7 +9,7 @@
  * A constant default without `up` is added with the column in one statement
  * instead: existing rows read it from the catalog, none is rewritten.
  */
-import { atomic, emptyPlan } from '../plan/index.js';
+import { atomic, emptyPlan, onNewColumn } from '../plan/index.js';
 import type { Operation } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 import { constraintNames, referenceOptionIssues } from './addForeignKey.js';
@@ -201,7 +201,8 @@ export const addColumn: Operation<'addColumn'> = {
     if (!col.nullable && !catalogOnly) {
       const check = ctx.name('nn');
       const column = { name: col.name, type: col.type, nullable: false, default: col.default ?? null, ...comment };
-      plan.contract.push(...ddl.addNotNullCheck(spec.table, column, check), ...ddl.enforceNotNull(spec.table, column, check));
+      // On the column a rollback drops: a contract failing after it (a check's validation) can still be rolled back.
+      plan.contract.push(...ddl.addNotNullCheck(spec.table, column, check), ...onNewColumn(ddl.enforceNotNull(spec.table, column, check)));
     }
     if (col.unique) plan.contract.push(...ddl.addUniqueUsingIndex(spec.table, ctx.dialect.constraintName(spec.table, col.name, 'key'), uniqueIndex));
     if (ref) plan.contract.push(...ddl.validateConstraint(spec.table, fkName));

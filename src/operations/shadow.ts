@@ -28,7 +28,7 @@
  * dropped; the columns were never touched.
  */
 import type { ColumnModel } from '../schema/model.js';
-import { atomic, emptyPlan, type OperationPlan, type Step } from '../plan/index.js';
+import { atomic, emptyPlan, onNewColumn, type OperationPlan, type Step } from '../plan/index.js';
 import type { PlanContext, ValidateContext, ValidationIssue } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 import { clusterKeyIssues, copiedUniqueIndexIssues } from './common.js';
@@ -156,10 +156,11 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   );
 
   // Contract, before the cut-over: what the shadows need from then on, which no write can disturb while the trigger sets them.
+  // No old writer sees a shadow, and a rollback drops it: a contract failing after these can still be rolled back.
   const shadowModel = (c: (typeof cols)[number]): ColumnModel => ({ name: c.shadow, type: c.type, nullable: false, default: null });
   for (const c of cols.filter((x) => !x.nullable)) {
     const check = ctx.name(`shnn${cols.indexOf(c)}`);
-    plan.contract.push(...ddl.addNotNullCheck(table, shadowModel(c), check), ...ddl.enforceNotNull(table, shadowModel(c), check));
+    plan.contract.push(...ddl.addNotNullCheck(table, shadowModel(c), check), ...onNewColumn(ddl.enforceNotNull(table, shadowModel(c), check)));
   }
   for (const c of cols.filter((x) => x.default !== null)) plan.contract.push(...ddl.setDefault(table, c.shadow, c.default));
 

@@ -197,6 +197,15 @@ export function removing(steps: Step[]): Step[] {
   return steps.map((s) => ({ ...s, removesOldShape: true }));
 }
 
+/**
+ * Unmark steps that change only a column the old version never had (a shadow,
+ * or the column an addColumn adds) — its NOT NULL, and the check proving it
+ * dropped on the way: a rollback drops that column, and what they did with it.
+ */
+export function onNewColumn(steps: Step[]): Step[] {
+  return steps.map(({ removesOldShape: _, ...s }) => s);
+}
+
 export function emptyPlan(): OperationPlan {
   return { expand: [], backfill: [], verify: [], contract: [], rollback: [] };
 }

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
-import { column, describeCases, describeOperation, rows } from '../helpers/operations.js';
-import { targets, type Db } from '../helpers/targets.js';
+import { column, describeCases, describeOperation, rows, schemaOf } from '../helpers/operations.js';
+import { stateTable, targets, type Db, type Target } from '../helpers/targets.js';
 
 const order = async (db: Db, table: string) => (await db.columns(table)).map((c) => c.name).filter((n) => !n.startsWith('xc_'));
 const length = async (db: Db, table: string, c: string) =>
@@ -262,19 +262,87 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+async function setupOn(target: Target, statements: string[], operations: unknown[]) {
+  const db = await target.create('xc_cutover');
+  cleanups.push(() => db.drop());
+  for (const sql of statements) await db.query(sql);
+  const dir = await mkdtemp(path.join(tmpdir(), 'xc-cutover-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(path.join(dir, '0001_change.json'), JSON.stringify({ operations }));
+  const xc = createXc({ url: db.url, dir });
+  cleanups.push(() => xc.close());
+  return { db, xc, dir };
+}
+
+/** PostgreSQL: every DDL statement whose text matches `pattern` fails (an event trigger), until the returned function is called. */
+async function failDdl(db: Db, pattern: string): Promise<() => Promise<void>> {
+  await db.query(`CREATE FUNCTION test_fail_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $f$ BEGIN IF current_query() ~ '${pattern}' THEN RAISE EXCEPTION 'injected failure'; END IF; END $f$`);
+  await db.query(`CREATE EVENT TRIGGER test_fail_ddl ON ddl_command_start EXECUTE FUNCTION test_fail_ddl()`);
+  return async () => {
+    await db.query(`DROP EVENT TRIGGER test_fail_ddl`);
+    await db.query(`DROP FUNCTION test_fail_ddl()`);
+  };
+}
+
+/** The contract steps the journal shows done, by description. */
+const contractDone = async (db: Db) =>
+  (await rows(db, `SELECT description FROM ${stateTable(db, 'steps')} WHERE phase = 'contract' AND status = 'done' ORDER BY seq`)).map((r) => r.description!);
+
+// README "No state without a way out": a shadow's NOT NULL, its check and its default are on a column no old writer sees,
+// which a rollback drops. A cut-over failing after them once left the migration contracting, rollback refused (exit 2).
+for (const target of targets) {
+  target.describe(`a contract failing after it changed only new columns is rolled back (${target.name})`, () => {
+    const pg = target.name === 'postgres';
+
+    it('in place: the shadow made NOT NULL and given its default, then the cut-over fails: rollback puts back the table as it was', { timeout: 240_000 }, async () => {
+      const { db, xc } = await setupOn(target, [`CREATE TABLE t (id int PRIMARY KEY, a int, b int)`, `INSERT INTO t VALUES (1, 1, 1), (2, 2, 2)`], [
+        { alterColumn: { table: 't', column: 'a', type: 'bigint', nullable: false, default: '7' } },
+      ]);
+      const schema = await schemaOf(db);
+      const data = await rows(db, `SELECT id, a, b FROM t ORDER BY id`);
+      await xc.apply();
+      await xc.deploy.record({ app: 'shop', version: 'v2' });
+      // PostgreSQL: the rename of the shadow, the last statement of the cut-over's transaction; MariaDB: the server will
+      // not drop a column of a multi-column unique key (not xc's), so the cut-over's ALTER fails.
+      const fixed = pg ? await failDdl(db, 'RENAME COLUMN "xc_shadow') : (await db.query(`ALTER TABLE t ADD UNIQUE KEY u_ab (a, b)`), () => db.query(`ALTER TABLE t DROP INDEX u_ab`));
+      await expect(xc.contract()).rejects.toThrow();
+      expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['contracting']);
+      const done = await contractDone(db);
+      expect(done.some((d) => /^make .*xc_shadow0_\w+.* NOT NULL/.test(d)), done.join('\n')).toBe(true);
+      expect(done.some((d) => /default of .*xc_shadow0_/.test(d)), done.join('\n')).toBe(true);
+      await fixed();
+      await xc.rollback();
+      expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+      expect(await schemaOf(db)).toEqual(schema);
+      expect(await rows(db, `SELECT id, a, b FROM t ORDER BY id`)).toEqual(data);
+      // The old version's writes: a NULL in a, an int, an update.
+      await db.query(`INSERT INTO t (id, a, b) VALUES (3, NULL, 3), (4, 4, 4)`);
+      await db.query(`UPDATE t SET a = 5 WHERE id = 1`);
+      expect(await rows(db, `SELECT id, a FROM t ORDER BY id`)).toEqual([{ id: '1', a: '5' }, { id: '2', a: '2' }, { id: '3', a: null }, { id: '4', a: '4' }]);
+    });
+
+    it.skipIf(!pg)('addColumn NOT NULL with a check: the column made NOT NULL, then the check fails to be added: rollback drops the column', { timeout: 240_000 }, async () => {
+      const { db, xc } = await setupOn(target, [`CREATE TABLE t (id int PRIMARY KEY, b int)`, `INSERT INTO t VALUES (1, 1), (2, 2)`], [
+        { addColumn: { table: 't', column: { name: 'c', type: 'int', nullable: false, check: { name: 'c_pos', expression: 'c > 0' } }, up: 'b + 1' } },
+      ]);
+      const schema = await schemaOf(db);
+      await xc.apply();
+      await xc.deploy.record({ app: 'shop', version: 'v2' });
+      const fixed = await failDdl(db, 'ADD CONSTRAINT "c_pos"');
+      await expect(xc.contract()).rejects.toThrow(/injected failure/);
+      expect((await contractDone(db)).some((d) => /^make "t"\."c" NOT NULL/.test(d))).toBe(true);
+      await fixed();
+      await xc.rollback();
+      expect(await schemaOf(db)).toEqual(schema);
+      await db.query(`INSERT INTO t (id, b) VALUES (3, 3)`);
+      expect(await rows(db, `SELECT id, b FROM t ORDER BY id`)).toEqual([1, 2, 3].map((n) => ({ id: String(n), b: String(n) })));
+    });
+  });
+}
+
 for (const target of targets.filter((t) => t.name === 'mysql')) {
   target.describe(`alterColumn in place: the cut-over on MySQL/MariaDB (${target.name})`, () => {
-    async function setup(statements: string[], operations: unknown[]) {
-      const db = await target.create('xc_cutover');
-      cleanups.push(() => db.drop());
-      for (const sql of statements) await db.query(sql);
-      const dir = await mkdtemp(path.join(tmpdir(), 'xc-cutover-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      await writeFile(path.join(dir, '0001_change.json'), JSON.stringify({ operations }));
-      const xc = createXc({ url: db.url, dir });
-      cleanups.push(() => xc.close());
-      return { db, xc, dir };
-    }
+    const setup = (statements: string[], operations: unknown[]) => setupOn(target, statements, operations);
 
     it('an ALTER that fails puts the sync trigger and the check triggers back; writers omitting the NOT NULL shadow never fail; a retry converges', { timeout: 240_000 }, async () => {
       // The check is xc's (a trigger pair here), over the column before the change.
