@@ -7,7 +7,7 @@
  */
 import type { Expr } from '../migration/schema.js';
 import type { SchemaModel } from '../schema/model.js';
-import { constraintName, derivedName, nameTaken, type NameRules } from './names.js';
+import { constraintName, derivedName, freeKeyName, nameTaken, type NameRules } from './names.js';
 import { calledFunctions, columnsNamed, replaceIdentifier, type IdentifierRules, type Token } from './sqltext.js';
 
 /** The key of a dialect's variant in a per-dialect expression (`{ postgres: …, mysql: … }`). */
@@ -90,6 +90,11 @@ export abstract class BaseDialect {
   /** The name of an unnamed constraint (`<table>_<column>_<label>`; PostgreSQL's own naming). */
   constraintName(table: string, column: string | null, label: string): string {
     return constraintName(table, column, label, this.names);
+  }
+
+  /** The name of an unnamed unique (`key`) or primary key (`pkey`, `column` null): PostgreSQL's own choice, `…_key`, `…_key1`, … the first free (names.ts). */
+  keyName(model: SchemaModel, table: string, column: string | null, label: 'key' | 'pkey', also: string[] = []): string {
+    return freeKeyName(model, this.names, table, column, label, also);
   }
 
   /** What holds `name` where a new table (or a new index on `table`) would take it, in words; undefined when free. */

@@ -20,6 +20,8 @@ export interface NameRules {
    * (MySQL/MariaDB).
    */
   indexNamespace: 'schema' | 'table';
+  /** Index and constraint names are compared without case (MySQL/MariaDB: `Users_Key` and `users_key` are one index). */
+  caseInsensitive?: true;
 }
 
 /**
@@ -71,6 +73,42 @@ export function constraintName(table: string, column: string | null, label: stri
     else b.pop();
   }
   return [a.join(''), ...(column === null ? [] : [b.join('')]), label].join('_');
+}
+
+/**
+ * The name PostgreSQL gives an unnamed unique or primary key (ChooseRelationName):
+ * the first of `<table>_<column>_<label>`, `…_<label>1`, `…_<label>2`, … —
+ * each cut as makeObjectName cuts, the number counted in the label — that
+ * `keyNameTaken` finds free, nor in `also` (names given beside it). xc names
+ * such keys so on every server.
+ */
+export function freeKeyName(model: SchemaModel, rules: NameRules, table: string, column: string | null, label: string, also: string[] = []): string {
+  const fold = (n: string) => (rules.caseInsensitive ? n.toLowerCase() : n);
+  const given = new Set(also.map(fold));
+  for (let n = 0; ; n++) {
+    const name = constraintName(table, column, n === 0 ? label : `${label}${n}`, rules);
+    if (!given.has(fold(name)) && !keyNameTaken(model, rules, name, table)) return name;
+  }
+}
+
+/**
+ * Whether a new unique or primary key `name` on `table` would meet a name
+ * already there: a relation or an index where its index would meet it, a
+ * constraint of the table — of any table where indexes share the schema's
+ * namespace (PostgreSQL's own choice avoids those too) — or one a migration
+ * in flight removes only at its contract (schema/holds.ts).
+ */
+export function keyNameTaken(model: SchemaModel, rules: NameRules, name: string, table: string): boolean {
+  const fold = (n: string) => (rules.caseInsensitive ? n.toLowerCase() : n);
+  const schemaWide = rules.indexNamespace === 'schema';
+  const key = fold(name);
+  for (const t of model.tables.values()) {
+    if (!schemaWide && t.name !== table) continue;
+    if (schemaWide && fold(t.name) === key) return true;
+    if ([...t.indexes.flatMap((i) => [i.name, i.constraint ?? '']), ...t.checks.map((k) => k.name), ...t.foreignKeys.map((k) => k.name)].some((n) => fold(n) === key)) return true;
+  }
+  if (schemaWide && model.otherNames.get(name)?.relation) return true;
+  return model.holds.holdsObject(name, schemaWide ? undefined : table, fold);
 }
 
 /** A short, stable name for an object xc creates (trigger, function, temporary index or check), unique per migration and operation. */

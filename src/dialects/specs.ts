@@ -211,7 +211,8 @@ export interface ConstraintTiming {
 /** A table to create: its columns, primary key, table-level constraints and comment, as the file gives them. */
 export interface TableSpec {
   table: string;
-  columns: Column[];
+  /** `uniqueName`: the name of a `unique` column's key, as the model projects it (createTable's keyNames). */
+  columns: (Column & { uniqueName?: string })[];
   /** The key's columns (from `primaryKey` or the columns flagged), and its name if given; none when empty. */
   primaryKey: { name?: string; columns: string[] };
   constraints: TableConstraint[];

@@ -11,6 +11,9 @@
  */
 import { atomic, emptyPlan, onNewColumn } from '../plan/index.js';
 import type { Operation } from './types.js';
+import type { SchemaModel } from '../schema/model.js';
+import type { OperationSpec } from '../migration/schema.js';
+import type { Dialect } from '../dialects/dialect.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 import { constraintNames, referenceOptionIssues } from './addForeignKey.js';
 import { checkName, columnExpressions } from './tableOptions.js';
@@ -42,6 +45,17 @@ export function isNullDefault(expr: string): boolean {
   return NULL_CONSTANT.test(expr);
 }
 
+/**
+ * The name of the column's unique key: PostgreSQL's own choice for it, the first of `<table>_<column>_key`,
+ * `…_key1`, … free in the schema as the plan sees it (an earlier column renamed away keeps its key's name)
+ * and beside the column's own check and foreign key.
+ */
+function uniqueName(spec: OperationSpec<'addColumn'>, model: SchemaModel, dialect: Dialect): string {
+  const { check, references } = spec.column;
+  const own = [...(check ? [checkName(spec.table, spec.column.name, check, dialect)] : []), ...(references?.name ? [references.name] : [])];
+  return dialect.keyName(model, spec.table, spec.column.name, 'key', own);
+}
+
 /** Added with its default in one statement, nothing to backfill (PostgreSQL 11+: catalog only; MySQL: INSTANT). */
 const addedWithDefault = (spec: { up?: unknown; column: { default?: string } }) => spec.up === undefined && spec.column.default !== undefined && isConstantDefault(spec.column.default);
 
@@ -69,10 +83,10 @@ export const addColumn: Operation<'addColumn'> = {
     // Added NOT NULL with its default at expand, its unique index would be over NOT NULL columns from then on.
     if (t && spec.column.unique && !spec.column.nullable && addedWithDefault(spec)) {
       const added = { ...t, columns: [...t.columns, { name: spec.column.name, type: spec.column.type, nullable: false, default: spec.column.default ?? null }] };
-      issues.push(...newClusterKeyIssues(dialect, added, dialect.constraintName(spec.table, spec.column.name, 'key'), [spec.column.name], ['column', 'unique']));
+      issues.push(...newClusterKeyIssues(dialect, added, uniqueName(spec, model, dialect), [spec.column.name], ['column', 'unique']));
     }
     if (t && spec.column.unique) {
-      const key = indexModel({ name: dialect.constraintName(spec.table, spec.column.name, 'key'), columns: [spec.column.name], unique: true });
+      const key = indexModel({ name: uniqueName(spec, model, dialect), columns: [spec.column.name], unique: true });
       issues.push(...uniqueIndexIssues(dialect, t, key, { [spec.column.name]: spec.column.type }, ['column', 'unique']));
     }
     const ref = spec.column.references;
@@ -127,6 +141,12 @@ export const addColumn: Operation<'addColumn'> = {
     const refColumns = ref && (ref.columns ?? (ref.column ? [ref.column] : model.table(ref.table)?.primaryKey));
     if (ref?.name && refColumns && !t.foreignKeys.some((k) => k.name === ref.name)) {
       t.foreignKeys.push({ name: ref.name, columns: [spec.column.name], refTable: ref.table, refColumns, ...referenceOptions(ref), onDelete: ref.onDelete ?? null });
+    }
+    // Its unique key, unless it is there already (a contract in flight made it); xc's temporary index (xc_…) is not it.
+    const own = (i: (typeof t.indexes)[number]) => i.unique && i.constraint && !i.constraint.startsWith('xc_') && i.columns.length === 1 && i.columns[0] === spec.column.name;
+    if (spec.column.unique && !t.indexes.some(own)) {
+      const name = uniqueName(spec, model, dialect);
+      t.indexes.push({ name, columns: [spec.column.name], unique: true, primary: false, constraint: name });
     }
     // In flight, the catalog shows the column as expand left it (nullable, its default held back while `up` fills it):
     // the projection is what contract makes it (fuzz seed 102: a later MySQL MODIFY restated it without its default).
@@ -204,7 +224,7 @@ export const addColumn: Operation<'addColumn'> = {
       // On the column a rollback drops: a contract failing after it (a check's validation) can still be rolled back.
       plan.contract.push(...ddl.addNotNullCheck(spec.table, column, check), ...onNewColumn(ddl.enforceNotNull(spec.table, column, check)));
     }
-    if (col.unique) plan.contract.push(...ddl.addUniqueUsingIndex(spec.table, ctx.dialect.constraintName(spec.table, col.name, 'key'), uniqueIndex));
+    if (col.unique) plan.contract.push(...ddl.addUniqueUsingIndex(spec.table, uniqueName(spec, ctx.model, ctx.dialect), uniqueIndex));
     if (ref) plan.contract.push(...ddl.validateConstraint(spec.table, fkName));
     if (col.check) {
       // Old writers are gone at contract: added there unvalidated (instant), then validated without blocking writes.

@@ -5,7 +5,7 @@ import { exprCheck, requireTable } from './common.js';
 import { indexModel } from './addIndex.js';
 import { referenceIssues, referenceOptionIssues } from './addForeignKey.js';
 import { referenceOptions } from '../dialects/references.js';
-import { checkName, columnExpressions, constraintExpressions, isIdentity, primaryKeyOf, projectTableOptions, tableOptionIssues } from './tableOptions.js';
+import { checkName, columnExpressions, constraintExpressions, isIdentity, keyNames, primaryKeyOf, projectTableOptions, tableOptionIssues } from './tableOptions.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 import type { Dialect } from '../dialects/dialect.js';
@@ -20,6 +20,7 @@ function targetColumns(ref: NonNullable<Column['references']>, target: TableMode
 /** The table as the catalog will show it once created (without its foreign keys when `model` lacks their targets). */
 export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel, dialect: Dialect): TableModel {
   const { columns: pk, name: pkName } = primaryKeyOf(spec);
+  const keys = keyNames(spec, model, dialect);
   const t: TableModel = {
     name: spec.table,
     kind: 'table',
@@ -38,15 +39,10 @@ export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel, dialect
     foreignKeys: [],
   };
   if (pk.length > 0) {
-    const name = pkName ?? dialect.constraintName(spec.table, null, 'pkey');
+    const name = pkName ?? keys.primaryKey!;
     t.indexes.push(indexModel({ name, columns: pk, unique: true, primary: true, constraint: name }));
   }
-  for (const c of spec.columns) {
-    if (c.unique && !(pk.length === 1 && pk[0] === c.name)) {
-      const name = dialect.constraintName(spec.table, c.name, 'key');
-      t.indexes.push(indexModel({ name, columns: [c.name], unique: true, constraint: name }));
-    }
-  }
+  for (const [column, name] of keys.unique) t.indexes.push(indexModel({ name, columns: [column], unique: true, constraint: name }));
   for (const c of spec.columns) {
     if (!c.references) continue;
     const target = c.references.table === spec.table ? t : model.table(c.references.table);
@@ -131,9 +127,14 @@ export const createTable: Operation<'createTable'> = {
     const { ddl, dialect } = ctx;
     const constraints = spec.constraints ?? [];
     // A primary_key constraint is the key itself, made with its options where the constraints are.
-    const primaryKey = constraints.some((k) => k.type === 'primary_key') ? { columns: [] } : primaryKeyOf(spec);
-    // Column checks named here, so both servers give them the name the model projects.
-    const columns = spec.columns.map((c) => (c.check ? { ...c, check: { name: checkName(spec.table, c.name, c.check, dialect), expression: c.check.expression } } : c));
+    const keys = keyNames(spec, ctx.model, dialect);
+    const primaryKey = constraints.some((k) => k.type === 'primary_key') ? { columns: [] } : { ...primaryKeyOf(spec), ...(keys.primaryKey !== undefined ? { name: keys.primaryKey } : {}) };
+    // Column checks and keys named here, so both servers give them the names the model projects.
+    const columns = spec.columns.map((c) => ({
+      ...c,
+      ...(c.check ? { check: { name: checkName(spec.table, c.name, c.check, dialect), expression: c.check.expression } } : {}),
+      ...(keys.unique.has(c.name) ? { uniqueName: keys.unique.get(c.name)! } : {}),
+    }));
     return {
       ...emptyPlan(),
       expand: ddl.createTable({ table: spec.table, columns, primaryKey, constraints, ...(spec.comment !== undefined ? { comment: spec.comment } : {}) }),

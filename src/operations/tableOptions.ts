@@ -8,7 +8,7 @@
  */
 import type { Column, OperationSpec, TableConstraint } from '../migration/schema.js';
 import type { Dialect } from '../dialects/dialect.js';
-import type { TableModel } from '../schema/model.js';
+import type { SchemaModel, TableModel } from '../schema/model.js';
 import { indexModel } from './addIndex.js';
 import { referenceIssues, referenceOptionIssues } from './addForeignKey.js';
 import { requireColumn, requireTable } from './common.js';
@@ -26,6 +26,28 @@ export function primaryKeyOf(spec: CreateTableSpec): { name?: string; columns: s
   const k = spec.constraints?.find((c) => c.type === 'primary_key');
   if (k) return { name: k.name, columns: k.columns! };
   return { columns: spec.columns.filter((c) => c.primaryKey).map((c) => c.name) };
+}
+
+/**
+ * The names of createTable's unnamed keys, its primary key's and each unique column's, as PostgreSQL chooses
+ * them: the first of `…_key`, `…_key1`, … free in the schema and beside the table's other names (two long
+ * column names may cut to one). Given to the keys on every server.
+ */
+export function keyNames(spec: CreateTableSpec, model: SchemaModel, dialect: Dialect): { primaryKey?: string; unique: Map<string, string> } {
+  const pk = primaryKeyOf(spec);
+  const given = [
+    ...(pk.name ? [pk.name] : []),
+    ...(spec.constraints ?? []).map((k) => k.name),
+    ...spec.columns.flatMap((c) => [...(c.check ? [checkName(spec.table, c.name, c.check, dialect)] : []), ...(c.references ? [c.references.name ?? dialect.constraintName(spec.table, c.name, 'fkey')] : [])]),
+  ];
+  const pick = (column: string | null, label: 'key' | 'pkey') => {
+    const name = dialect.keyName(model, spec.table, column, label, given);
+    given.push(name);
+    return name;
+  };
+  const primaryKey = pk.columns.length > 0 && pk.name === undefined ? pick(null, 'pkey') : undefined;
+  const unique = new Map(spec.columns.filter((c) => c.unique && !(pk.columns.length === 1 && pk.columns[0] === c.name)).map((c) => [c.name, pick(c.name, 'key')]));
+  return { ...(primaryKey !== undefined ? { primaryKey } : {}), unique };
 }
 
 /** A column check's name: as given, else `<table>_<column>_check` (PostgreSQL's own naming, by the dialect's length rule). */
@@ -63,15 +85,16 @@ export function columnExpressions(table: string, c: Column, path: Path, columns:
 }
 
 /** Names of the constraints createTable gives the table, with where each is declared. */
-function declaredNames(spec: CreateTableSpec, dialect: Dialect): { name: string; path: Path }[] {
-  const pk = primaryKeyOf(spec);
+function declaredNames(spec: CreateTableSpec, model: SchemaModel, dialect: Dialect): { name: string; path: Path }[] {
+  const keys = keyNames(spec, model, dialect);
   const names: { name: string; path: Path }[] = [];
   if (!Array.isArray(spec.primaryKey) && spec.primaryKey?.name) names.push({ name: spec.primaryKey.name, path: ['primaryKey', 'name'] });
-  else if (!spec.constraints?.some((k) => k.type === 'primary_key') && pk.columns.length > 0) names.push({ name: dialect.constraintName(spec.table, null, 'pkey'), path: ['primaryKey'] });
+  else if (keys.primaryKey !== undefined) names.push({ name: keys.primaryKey, path: ['primaryKey'] });
   spec.columns.forEach((c, i) => {
     if (c.check) names.push({ name: checkName(spec.table, c.name, c.check, dialect), path: ['columns', i, 'check'] });
     if (c.references) names.push({ name: c.references.name ?? dialect.constraintName(spec.table, c.name, 'fkey'), path: ['columns', i, 'references', ...(c.references.name ? ['name'] : [])] });
-    if (c.unique && !(pk.columns.length === 1 && pk.columns[0] === c.name)) names.push({ name: dialect.constraintName(spec.table, c.name, 'key'), path: ['columns', i, 'unique'] });
+    const key = keys.unique.get(c.name);
+    if (key !== undefined) names.push({ name: key, path: ['columns', i, 'unique'] });
   });
   spec.constraints?.forEach((k, i) => names.push({ name: k.name, path: ['constraints', i, 'name'] }));
   return names;
@@ -86,7 +109,7 @@ export function tableOptionIssues(spec: CreateTableSpec, self: TableModel, ctx: 
   spec.columns.forEach((c, i) => issues.push(...columnIssues(c, ['columns', i], dialect)));
 
   const seen = new Map<string, string>();
-  for (const { name, path } of declaredNames(spec, dialect)) {
+  for (const { name, path } of declaredNames(spec, model, dialect)) {
     const first = seen.get(name.toLowerCase());
     if (first !== undefined) issues.push({ path, code: 'name_taken', name, table: spec.table, message: `constraint name "${name}" is given twice (first at ${first})` });
     else seen.set(name.toLowerCase(), path.join('.'));

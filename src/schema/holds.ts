@@ -131,6 +131,19 @@ export class Holds {
     return problems;
   }
 
+  /**
+   * Whether a migration in flight removes an index or constraint named `name` only at its contract: on `table`, or
+   * on any table (or a relation of that name) where `table` is undefined; names compared as `fold` gives them.
+   */
+  holdsObject(name: string, table: string | undefined, fold: (n: string) => string = (n) => n): boolean {
+    for (const key of this.names.keys()) {
+      const [kind, on, object] = key.split('\0');
+      if (kind === 'object' && fold(object!) === fold(name) && (table === undefined || on === table)) return true;
+      if (kind === 'table' && table === undefined && fold(on!) === fold(name)) return true;
+    }
+    return false;
+  }
+
   /** The migration in flight whose contract makes the column NOT NULL, if any. */
   makesNotNull(table: string, column: string): Holder | undefined {
     return this.madeNotNull.get(`column\0${table}\0${column}`);

@@ -250,6 +250,49 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(3);
     });
 
+    // Derived unique-key names are PostgreSQL's own choice, the first free of …_key, …_key1, …: once they were taken as
+    // they came, and a name in use (a renamed-away column keeps its key's) failed the contract after v2 went live.
+    it('addColumn unique where a renamed-away column kept the key name: the key is …_key1', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE users (id int PRIMARY KEY, email varchar(40), CONSTRAINT users_email_key UNIQUE (email))`,
+          `INSERT INTO users (id, email) VALUES (1, 'A@x'), (2, 'B@x')`,
+          `ALTER TABLE users RENAME COLUMN email TO old_email`,
+        ],
+        'xc_campaign',
+      );
+      await s.write('0001_email', { addColumn: { table: 'users', column: { name: 'email', type: 'varchar(40)', unique: true }, up: 'lower(old_email)' } });
+      await toContracted(s, '0001_email');
+      const keys = (await s.db.indexes('users')).filter((i) => i.unique).map((i) => `${i.name} (${i.columns.join(', ')})`).sort();
+      expect(keys).toEqual(['users_email_key (old_email)', 'users_email_key1 (email)']);
+      expect(await s.db.query(`SELECT id, email FROM users ORDER BY id`)).toEqual([{ id: 1, email: 'a@x' }, { id: 2, email: 'b@x' }]);
+      await expect(s.db.query(`INSERT INTO users (id, old_email, email) VALUES (3, 'C@x', 'a@x')`)).rejects.toThrow(/users_email_key1|Duplicate/);
+    });
+
+    it('createTable and addColumn: unique columns whose key names cut to one at the length limit get …_key, …_key1, …_key2', async () => {
+      const L = 'a'.repeat(40);
+      const s = await setup(target, [], 'xc_campaign');
+      // Two columns whose names cut to one at the length limit, then a third added by a later migration, planned together.
+      await s.write('0001_long', { createTable: { table: `t_${L}`, columns: [{ name: 'id', type: 'int', primaryKey: true }, ...['one', 'two'].map((n) => ({ name: `c_${L}_${n}`, type: 'int', unique: true }))] } });
+      await s.write('0002_long', { addColumn: { table: `t_${L}`, column: { name: `c_${L}_three`, type: 'int', unique: true } } });
+      await toContracted(s, '0002_long');
+      // Each column its own name, cut to the server's limit, numbered in the order PostgreSQL numbers them.
+      const long = new Map((await s.db.indexes(`t_${L}`)).filter((i) => i.unique && i.columns[0] !== 'id').map((i) => [i.columns[0]!, i.name]));
+      const limit = pg ? 63 : 64;
+      expect([...long.keys()].sort()).toEqual(['one', 'three', 'two'].map((n) => `c_${L}_${n}`));
+      expect(['one', 'two', 'three'].map((n) => long.get(`c_${L}_${n}`)!.replace(/^.*_key/, '_key'))).toEqual(['_key', '_key1', '_key2']);
+      for (const name of long.values()) expect(name.length).toBe(limit);
+      if (pg) {
+        // Exactly PostgreSQL's own names, as it names the same table created and altered by hand.
+        await s.db.query(`CREATE SCHEMA own`);
+        await s.db.query(`CREATE TABLE own.t_${L} (id int PRIMARY KEY, c_${L}_one int UNIQUE, c_${L}_two int UNIQUE)`);
+        await s.db.query(`ALTER TABLE own.t_${L} ADD COLUMN c_${L}_three int UNIQUE`);
+        const own = await s.db.query<{ n: string }>(`SELECT conname AS n FROM pg_constraint WHERE conrelid = 'own.t_${L}'::regclass AND contype = 'u' ORDER BY 1`);
+        expect([...long.values()].sort()).toEqual(own.map((r) => r.n));
+      }
+    });
+
     it.skipIf(pg)('a user without the PROCESS privilege runs every phase; a blocker among its own sessions is still named (exit 5)', async () => {
       const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`, `INSERT INTO items (id, n) VALUES (1, 1), (2, 2), (3, 3)`], 'xc_campaign');
       const user = `xc_np_${Math.random().toString(36).slice(2, 10)}`;

@@ -28,7 +28,7 @@ export function createTable(c: MysqlCompiler, spec: TableSpec): Step[] {
   });
   if (pk.length > 0) lines.push(`PRIMARY KEY (${c.cols(pk)})`);
   // Names as the model projects them (PostgreSQL's naming, by this server's length rule: dialects/names.ts), so later operations find them.
-  for (const col of columns) if (col.unique && !(pk.length === 1 && pk[0] === col.name)) lines.push(`UNIQUE KEY ${q(constraintName(table, col.name, 'key', MYSQL_NAMES))} (${q(col.name)})`);
+  for (const col of columns) if (col.unique && !(pk.length === 1 && pk[0] === col.name)) lines.push(`UNIQUE KEY ${q(col.uniqueName ?? constraintName(table, col.name, 'key', MYSQL_NAMES))} (${q(col.name)})`);
   // AUTO_INCREMENT needs an index starting with its column: one of its own where no key gives it one.
   for (const col of columns) if (col.generated && 'identity' in col.generated && !keyed.has(col.name)) lines.push(`KEY ${q(constraintName(table, col.name, 'idx', MYSQL_NAMES))} (${q(col.name)})`);
   for (const col of columns) if (col.check) lines.push(`CONSTRAINT ${q(col.check.name ?? constraintName(table, col.name, 'check', MYSQL_NAMES))} CHECK (${col.check.expression})`);

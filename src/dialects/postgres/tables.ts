@@ -6,7 +6,7 @@
  * PostgreSQL keeps apart (COMMENT ON, run in the same transaction).
  */
 import type { TableSpec } from '../dialect.js';
-import type { Column, TableConstraint } from '../../migration/schema.js';
+import type { TableConstraint } from '../../migration/schema.js';
 import { referenceClauses, referenceOptions } from '../references.js';
 
 /** An SQL string literal. */
@@ -19,14 +19,14 @@ export function pgCreateTable(q: (id: string) => string, spec: TableSpec): { cre
   const cols = (names: string[]) => names.map(q).join(', ');
   const { table } = spec;
 
-  const column = (c: Column): string => {
+  const column = (c: TableSpec['columns'][number]): string => {
     const parts = [q(c.name), c.type];
     const g = c.generated;
     if (g && 'identity' in g) parts.push(`GENERATED ${g.identity === 'always' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`);
     if (g && 'expression' in g) parts.push(`GENERATED ALWAYS AS (${g.expression}) STORED`);
     if (!c.nullable) parts.push('NOT NULL');
     if (c.default !== undefined) parts.push(`DEFAULT ${c.default}`);
-    if (c.unique) parts.push('UNIQUE');
+    if (c.unique) parts.push(`${c.uniqueName ? `CONSTRAINT ${q(c.uniqueName)} ` : ''}UNIQUE`);
     if (c.check) parts.push(`${c.check.name ? `CONSTRAINT ${q(c.check.name)} ` : ''}CHECK (${c.check.expression})`);
     if (c.references) {
       const r = c.references;
