@@ -9,9 +9,11 @@
  *   someone else's, not a crashed attempt of xc's;
  * - a step that failed on an existing object goes back to pending, so no
  *   later run or rollback takes the object for xc's;
- * - a rollback step that removes an object (Step.removes) runs only when the
- *   step that created it was attempted; where the plan creates it and the
- *   journal shows that step never ran, the object is not xc's and stays;
+ * - a rollback step that removes an object (Step.removes), or clears the way
+ *   for removing one (Step.forRemovalOf: a column's indexes and keys), runs
+ *   only when the step that created it was attempted; where the plan creates
+ *   it and the journal shows that step never ran, the object is not xc's and
+ *   stays, and so does everything over it;
  * - so does every rollback step on a table the plan creates and never made
  *   (an expand stopped before its createTable): there is nothing to undo on
  *   it — a NOT NULL put back on a table that is not there would fail the
@@ -59,9 +61,10 @@ export function nameTaken(step: Step, migration: string, serverMessage?: string)
 /**
  * The seqs of a rollback's steps to skip: those removing an object that the
  * migration's expand or contract creates (`undoes`) with no creating step
- * ever attempted. A removal of something no step creates runs as planned, and
- * so does one of an object an earlier step of the rollback itself creates
- * (a check put back, then dropped once validated).
+ * ever attempted, or clearing the way for such a removal. A removal of
+ * something no step creates runs as planned, and so does one of an object an
+ * earlier step of the rollback itself creates (a check put back, then
+ * dropped once validated).
  */
 export async function removalsNotOurs(ctx: EngineContext, s: Session, migration: string, steps: Step[], undoes: Partial<Record<StepPhase, Step[]>>): Promise<Set<number>> {
   const attempted: SchemaObject[] = [];
@@ -78,16 +81,15 @@ export async function removalsNotOurs(ctx: EngineContext, s: Session, migration:
   const unmade = neverAttempted.filter((o) => o.kind === 'table' && !attempted.some((a) => sameObject(a, o))).map((o) => o.name);
   // By the tables it locks, or names (a read takes no lock: MySQL's check of a constraint's rows).
   const on = (step: Step, table: string) => step.tables.includes(table) || step.sql.includes(ctx.dialect.quote(table));
+  const notOurs = (o: SchemaObject, seq: number) =>
+    neverAttempted.some((c) => sameObject(c, o)) && !attempted.some((c) => sameObject(c, o)) && !steps.slice(0, seq).some((st) => st.creates?.some((c) => sameObject(c, o)));
   for (const [seq, step] of steps.entries()) {
     const gone = unmade.filter((t) => on(step, t));
     if (gone.length > 0 && !steps.slice(0, seq).some((st) => st.creates?.some((c) => c.kind === 'table' && gone.includes(c.name)))) {
       skip.add(seq);
       continue;
     }
-    const o = step.removes;
-    if (!o || !neverAttempted.some((c) => sameObject(c, o))) continue;
-    const createdBefore = steps.slice(0, seq).some((st) => st.creates?.some((c) => sameObject(c, o)));
-    if (!createdBefore && !attempted.some((c) => sameObject(c, o))) skip.add(seq);
+    if ([step.removes, step.forRemovalOf].some((o) => o && notOurs(o, seq))) skip.add(seq);
   }
   return skip;
 }

@@ -60,6 +60,14 @@ export interface Step {
    */
   removes?: SchemaObject;
   /**
+   * The removal this step clears the way for, where it removes something
+   * else first because the server would refuse that removal otherwise (MySQL:
+   * a column's foreign keys, checks and indexes before the column). In a
+   * rollback it runs only if that object is xc's as well: with a column xc
+   * never created, the indexes and keys over it are someone else's.
+   */
+  forRemovalOf?: SchemaObject;
+  /**
    * Commit together with the next step (PostgreSQL): e.g. dropping the old
    * column's default and installing the trigger that now applies it must be
    * one change, or old writers would briefly get NULLs.

@@ -108,6 +108,31 @@ const collisions: Collision[] = [
     expected: { columns: ['id', 'name', 'email', 'nickname'], rows: [{ id: 1, nickname: 'their-1' }, { id: 2, nickname: 'their-2' }] },
   },
   {
+    // MySQL drops a column's foreign keys, checks and indexes before the column: a rollback leaves those of a column
+    // xc never created along with the column (campaign E, repro 6: the user's unique key and foreign key were dropped).
+    name: 'addColumn, theirs with a unique index and a foreign key over it',
+    operation: { addColumn: { table: 'users', column: { name: 'org_id', type: 'int', nullable: true } } },
+    step: /add column/,
+    theirs: [
+      `CREATE TABLE orgs (id int PRIMARY KEY)`,
+      `INSERT INTO orgs (id) VALUES (1)`,
+      `ALTER TABLE users ADD COLUMN org_id int`,
+      `UPDATE users SET org_id = 1 WHERE id = 1`,
+      `CREATE UNIQUE INDEX users_org_unique ON users (org_id)`,
+      `ALTER TABLE users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id)`,
+    ],
+    snapshot: async (db) => ({
+      indexes: (await db.indexes('users')).map((i) => ({ name: i.name, columns: i.columns, unique: Boolean(i.unique) })),
+      foreignKeys: (
+        await db.query<{ name: string }>(
+          `SELECT constraint_name AS name FROM information_schema.table_constraints WHERE table_schema = ${db.dialect === 'postgres' ? 'current_schema()' : 'DATABASE()'} AND table_name = 'users' AND constraint_type = 'FOREIGN KEY'`,
+        )
+      ).map((k) => k.name),
+      rows: await db.query(`SELECT id, org_id FROM users ORDER BY id`),
+    }),
+    expected: { indexes: [{ name: 'users_org_unique', columns: ['org_id'], unique: true }], foreignKeys: ['users_org_fk'], rows: [{ id: 1, org_id: 1 }, { id: 2, org_id: null }] },
+  },
+  {
     name: 'addIndex',
     operation: { addIndex: { table: 'users', columns: ['email'] } },
     step: /build index/,
@@ -158,6 +183,37 @@ for (const target of targets) {
     }
   });
 }
+
+const my = targets.find((t) => t.name === 'mysql')!;
+
+my.describe('a rollback leaves what is over a column xc never created (mysql)', () => {
+  // Campaign E, repro 6: MariaDB's column names ignore case, so `EMAIL` is the user's `email`. The add failed on it,
+  // and the rollback, whose DROP COLUMN was skipped, still dropped the user's unique key and foreign key over it.
+  it("addColumn EMAIL next to a user's email: the rollback keeps email's keys, index and check", async () => {
+    const s = await setup(my, [
+      `CREATE TABLE contacts (email varchar(50) PRIMARY KEY)`,
+      `INSERT INTO contacts VALUES ('a@x')`,
+      `CREATE TABLE users (id int PRIMARY KEY, email varchar(50) NOT NULL, name varchar(20),
+         UNIQUE KEY users_email_unique (email), KEY users_name_email (name, email),
+         CONSTRAINT users_email_fk FOREIGN KEY (email) REFERENCES contacts (email), CONSTRAINT users_email_check CHECK (email <> ''))`,
+      `INSERT INTO users VALUES (1, 'a@x', 'ann')`,
+    ]);
+    const keys = async () => ({
+      indexes: (await s.db.indexes('users')).map((i) => i.name).sort(),
+      constraints: (await s.db.query<{ name: string }>(`SELECT CONSTRAINT_NAME AS name FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'users' ORDER BY 1`)).map((k) => k.name),
+      columns: (await s.db.columns('users')).map((c) => c.name),
+    });
+    const before = await keys();
+    expect(before.constraints).toEqual(['PRIMARY', 'users_email_check', 'users_email_fk', 'users_email_unique']);
+    await s.write('0001_email', { addColumn: { table: 'users', column: { name: 'EMAIL', type: 'varchar(50)', nullable: true } } });
+    const err = await rejection(s.xc.apply());
+    expect(err.message).toMatch(/xc did not create it/);
+    const rolled = await s.xc.rollback();
+    expect(rolled.migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+    expect(await keys()).toEqual(before);
+    await expect(s.db.query(`INSERT INTO users VALUES (2, 'a@x', 'bob')`)).rejects.toThrow(/Duplicate entry/);
+  });
+});
 
 const pg = targets.find((t) => t.name === 'postgres')!;
 

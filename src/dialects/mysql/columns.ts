@@ -112,8 +112,6 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
   const lower = column.toLowerCase();
   const has = (list: string[]) => list.some((x) => x.toLowerCase() === lower);
   const pre: Step[] = [];
-  const tempFrom = planned.syncDefault(table, column);
-  if (tempFrom) pre.push(...setDefault(c, table, tempFrom, null));
   const fkNames = new Set([...(t?.foreignKeys ?? []).filter((k) => has(k.columns)).map((k) => k.name), ...planned.foreignKeysOf(table).filter((k) => has(k.columns)).map((k) => k.name)]);
   for (const name of fkNames) pre.push(dropForeignKey(c, table, name));
   // A check trigger naming the column would fail every write once the column is gone.
@@ -129,8 +127,12 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
   // A foreign key leaves behind the index it created under its own name: probe-guarded, so named even when absent.
   for (const name of fkNames) if (!dropped.some((i) => i.name === name)) pre.push(dropIndexStep(c, table, name));
   for (const i of new Map(dropped.map((x) => [x.name, x])).values()) pre.push(...dropIndexKeepingKeys(c, table, i.name, i.columns, fkNames));
+  // There only for the column's sake: a rollback leaves them, with the column, when xc never created it (engine/ownership.ts).
+  const forColumn = pre.map((st) => ({ ...st, forRemovalOf: c.object('column', table, column) }));
+  // The other column's default this rollback set from this one (syncTrigger): xc's doing whoever made this column.
+  const tempFrom = planned.syncDefault(table, column);
   const sql = c.alter(table, `DROP COLUMN ${q(column)}`, c.f.instantDropColumn ? INSTANT : INPLACE);
-  return [...pre, c.step(sql, `drop column ${q(table)}.${q(column)}`, c.f.instantDropColumn ? c.locks.instant(table) : c.locks.rebuild(table), [table], c.probes.missing(c.probes.column(table, column)), { removes: c.object('column', table, column) })];
+  return [...(tempFrom ? setDefault(c, table, tempFrom, null) : []), ...forColumn, c.step(sql, `drop column ${q(table)}.${q(column)}`, c.f.instantDropColumn ? c.locks.instant(table) : c.locks.rebuild(table), [table], c.probes.missing(c.probes.column(table, column)), { removes: c.object('column', table, column) })];
 }
 
 export function carryAttributes(c: MysqlCompiler, table: string, column: ColumnModel): Step[] {
