@@ -20,8 +20,14 @@ export interface NameRules {
    * (MySQL/MariaDB).
    */
   indexNamespace: 'schema' | 'table';
-  /** Index and constraint names are compared without case (MySQL/MariaDB: `Users_Key` and `users_key` are one index). */
-  caseInsensitive?: true;
+  /**
+   * Whether names of columns, indexes and constraints that differ only in
+   * case are one name (MySQL/MariaDB: `EMAIL` is the column `email`) or two
+   * (PostgreSQL: a name reaches xc folded or quoted, and is compared exactly).
+   * Table names are exact on both: MySQL's follow lower_case_table_names, 0
+   * (exact) on Linux.
+   */
+  caseInsensitive: boolean;
 }
 
 /**
@@ -30,7 +36,21 @@ export interface NameRules {
  * characters), so one file works on each. test/unit/names.test.ts holds every
  * dialect to it.
  */
-export const PORTABLE_NAMES: NameRules = { maxLength: 63, unit: 'bytes', indexNamespace: 'schema' };
+export const PORTABLE_NAMES: NameRules = { maxLength: 63, unit: 'bytes', indexNamespace: 'schema', caseInsensitive: true };
+
+/**
+ * `name` as the server compares it with others: lower case where case is
+ * ignored, as MariaDB's utf8 general collation folds it (there `İ` is `i`,
+ * JavaScript makes it `i̇`).
+ */
+export function nameKey(name: string, rules: Pick<NameRules, 'caseInsensitive'>): string {
+  return rules.caseInsensitive ? name.replace(/\u0130/g, 'i').toLowerCase() : name;
+}
+
+export const sameName = (a: string, b: string, rules: Pick<NameRules, 'caseInsensitive'>) => nameKey(a, rules) === nameKey(b, rules);
+
+/** Said after a name found taken by `existing` (a `what`'s): why, where `wanted` differs from it in case only. */
+export const caseNote = (existing: string, wanted: string, what: string) => (existing === wanted ? '' : ` (the same name as "${wanted}": this server ignores case in ${what} names)`);
 
 export function nameLength(name: string, rules: Pick<NameRules, 'unit'>): number {
   return rules.unit === 'bytes' ? Buffer.byteLength(name) : [...name].length;
@@ -83,7 +103,7 @@ export function constraintName(table: string, column: string | null, label: stri
  * such keys so on every server.
  */
 export function freeKeyName(model: SchemaModel, rules: NameRules, table: string, column: string | null, label: string, also: string[] = []): string {
-  const fold = (n: string) => (rules.caseInsensitive ? n.toLowerCase() : n);
+  const fold = (n: string) => nameKey(n, rules);
   const given = new Set(also.map(fold));
   for (let n = 0; ; n++) {
     const name = constraintName(table, column, n === 0 ? label : `${label}${n}`, rules);
@@ -99,7 +119,7 @@ export function freeKeyName(model: SchemaModel, rules: NameRules, table: string,
  * in flight removes only at its contract (schema/holds.ts).
  */
 export function keyNameTaken(model: SchemaModel, rules: NameRules, name: string, table: string): boolean {
-  const fold = (n: string) => (rules.caseInsensitive ? n.toLowerCase() : n);
+  const fold = (n: string) => nameKey(n, rules);
   const schemaWide = rules.indexNamespace === 'schema';
   const key = fold(name);
   for (const t of model.tables.values()) {
@@ -127,7 +147,8 @@ export function nameTaken(model: SchemaModel, rules: NameRules, kind: 'table' | 
   for (const t of model.tables.values()) {
     if (t.name === name && (kind === 'table' || shared)) return `${t.kind} "${name}"`;
     const indexesMeet = kind === 'index' ? shared || t.name === table : shared;
-    if (indexesMeet && t.indexes.some((i) => i.name === name)) return `index "${name}" on "${t.name}"`;
+    const index = indexesMeet ? t.indexes.find((i) => sameName(i.name, name, rules)) : undefined;
+    if (index) return `index "${index.name}" on "${t.name}"${caseNote(index.name, name, 'index')}`;
   }
   // A sequence, a type, xc's state table...: blocks a table, and an index where indexes share the relations' namespace.
   const other = model.otherNames.get(name);

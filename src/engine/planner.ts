@@ -8,7 +8,7 @@
  */
 import type { Session } from '../db/driver.js';
 import { compileExpression, EscapedTransactionError, readOnly, type Dialect } from '../dialects/dialect.js';
-import { objectName } from '../dialects/names.js';
+import { nameKey, objectName } from '../dialects/names.js';
 import { InvalidInputError, type MigrationIssue } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition, type OperationKind, type OperationSpec } from '../migration/schema.js';
@@ -71,7 +71,7 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   problems.push(...copiesOverHeld(model, synced?.table ?? '', copies, dialect, true).map(heldUntilContract));
   model.holds.shadow(synced?.table ?? '', shadows, holder);
   if (key) model.holds.keyAtContract(key.table, key.name, key.columns, holder);
-  return [...problems, ...model.holds.advance(before, model.names(), holder).map(heldUntilContract)];
+  return [...problems, ...model.holds.advance(before, model.names(), holder, (name) => nameKey(name, dialect.names)).map(heldUntilContract)];
 }
 
 const heldUntilContract = (message: string): ValidationIssue => ({ path: [], code: 'held_until_contract', message });

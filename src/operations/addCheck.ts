@@ -5,7 +5,7 @@
  * rejects every new one.
  */
 import { columnsOf, requireTable } from './common.js';
-import { constraintNames } from './addForeignKey.js';
+import { constraintTaken } from './addForeignKey.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 
@@ -15,9 +15,8 @@ export const addCheck: Operation<'addCheck'> = {
   validate(spec, ctx) {
     const issues: ValidationIssue[] = [];
     const t = requireTable(ctx.model, spec.table, ['table'], issues);
-    if (t && constraintNames(t).includes(spec.name)) {
-      issues.push({ path: ['name'], code: 'name_taken', name: spec.name, table: spec.table, message: `table "${spec.table}" already has a constraint "${spec.name}"` });
-    }
+    const taken = t && constraintTaken(t, spec.name, ctx.dialect.names);
+    if (taken) issues.push({ path: ['name'], code: 'name_taken', name: spec.name, table: spec.table, message: taken });
     return issues;
   },
 

@@ -15,7 +15,7 @@ import type { SchemaModel } from '../schema/model.js';
 import type { OperationSpec } from '../migration/schema.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
-import { constraintNames, referenceOptionIssues } from './addForeignKey.js';
+import { constraintTaken, referenceOptionIssues } from './addForeignKey.js';
 import { checkName, columnExpressions } from './tableOptions.js';
 import { referenceOptions } from '../dialects/references.js';
 import { columnsOf, exprCheck, newClusterKeyIssues, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
@@ -64,7 +64,7 @@ export const addColumn: Operation<'addColumn'> = {
   validate(spec, { model, expr, dialect }) {
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
-    requireNoColumn(t, spec.column.name, ['column', 'name'], issues);
+    requireNoColumn(t, spec.column.name, ['column', 'name'], issues, dialect.names);
     if (spec.column.primaryKey) issues.push({ path: ['column', 'primaryKey'], code: 'primary_key_unsupported', table: spec.table, column: spec.column.name, message: 'a primary key cannot be added to an existing table online' });
     if (!spec.column.nullable && spec.up === undefined && spec.column.default === undefined) {
       issues.push({ path: ['column', 'nullable'], code: 'needs_fill', table: spec.table, column: spec.column.name, message: 'a NOT NULL column needs `up` or a `default` to fill existing rows and old writers\' rows' });
@@ -78,7 +78,8 @@ export const addColumn: Operation<'addColumn'> = {
     const check = spec.column.check;
     if (check && t) {
       const name = checkName(spec.table, spec.column.name, check, dialect);
-      if (constraintNames(t).includes(name)) issues.push({ path: ['column', 'check', 'name'], code: 'name_taken', name, table: spec.table, message: `table "${spec.table}" already has a constraint "${name}"` });
+      const taken = constraintTaken(t, name, dialect.names);
+      if (taken) issues.push({ path: ['column', 'check', 'name'], code: 'name_taken', name, table: spec.table, message: taken });
     }
     // Added NOT NULL with its default at expand, its unique index would be over NOT NULL columns from then on.
     if (t && spec.column.unique && !spec.column.nullable && addedWithDefault(spec)) {
@@ -92,7 +93,8 @@ export const addColumn: Operation<'addColumn'> = {
     const ref = spec.column.references;
     if (ref) {
       issues.push(...referenceOptionIssues(ref, ['column', 'references'], dialect));
-      if (ref.name && t && constraintNames(t).includes(ref.name)) issues.push({ path: ['column', 'references', 'name'], code: 'name_taken', name: ref.name, table: spec.table, message: `table "${spec.table}" already has a constraint "${ref.name}"` });
+      const taken = ref.name && t ? constraintTaken(t, ref.name, dialect.names) : undefined;
+      if (taken) issues.push({ path: ['column', 'references', 'name'], code: 'name_taken', name: ref.name!, table: spec.table, message: taken });
       const rt = model.table(ref.table);
       if (!rt) issues.push({ path: ['column', 'references', 'table'], code: 'table_missing', table: ref.table, message: `table "${ref.table}" does not exist` });
       for (const rc of ref.columns ?? (ref.column ? [ref.column] : rt?.primaryKey ?? [])) {

@@ -4,6 +4,7 @@
  * Existing rows without a parent are refused at plan time (the validation
  * would fail on them at contract); new ones are rejected from expand on.
  */
+import { caseNote, sameName, type NameRules } from '../dialects/names.js';
 import type { TableModel } from '../schema/model.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { requireColumn, requireTable } from './common.js';
@@ -13,6 +14,12 @@ import type { Operation, ValidationIssue } from './types.js';
 /** Names of the table's constraints: checks, foreign keys, primary key and unique constraints. */
 export function constraintNames(t: TableModel): string[] {
   return [...t.checks.map((c) => c.name), ...t.foreignKeys.map((f) => f.name), ...t.indexes.flatMap((i) => (i.constraint ? [i.constraint] : []))];
+}
+
+/** Why `name` is taken on `t` by one of its constraints, as the server compares names (`rules`: Dialect.names); undefined when free. */
+export function constraintTaken(t: TableModel, name: string, rules: NameRules): string | undefined {
+  const existing = constraintNames(t).find((n) => sameName(n, name, rules));
+  return existing === undefined ? undefined : `table "${t.name}" already has a constraint "${existing}"${caseNote(existing, name, 'constraint')}`;
 }
 
 /** A foreign key needs its target columns to be exactly the primary key or a full (non-partial) unique index, in any order. */
@@ -75,9 +82,8 @@ export const addForeignKey: Operation<'addForeignKey'> = {
       if (problem) issues.push({ path: ['columns', i], code: 'type_mismatch', table: spec.table, column: c, refTable: spec.references.table, refColumn: parent.name, message: `"${spec.table}"."${c}" cannot reference "${spec.references.table}"."${parent.name}": ${problem}` });
     });
     const name = fkName(spec, ctx.dialect);
-    if (t && constraintNames(t).includes(name)) {
-      issues.push({ path: ['name'], code: 'name_taken', name, table: spec.table, message: `table "${spec.table}" already has a constraint "${name}"` });
-    }
+    const taken = t && constraintTaken(t, name, ctx.dialect.names);
+    if (taken) issues.push({ path: ['name'], code: 'name_taken', name, table: spec.table, message: taken });
     return issues;
   },
 

@@ -76,7 +76,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     requireColumn(t, spec.column, ['column'], issues);
     const old = t?.columns.find((c) => c.name === spec.column);
     if (spec.to !== undefined) {
-      requireNoColumn(t, spec.to, ['to'], issues);
+      requireNoColumn(t, spec.to, ['to'], issues, dialect.names, spec.column);
       refuseUncopyable(model, t, spec.column, ['column'], issues);
       issues.push(...domainDefaultIssue(t, spec.column, ['column']));
       if (old) issues.push(...copiedUniqueIndexIssues(dialect, t, spec.column, spec.type ?? old.type, ['column']));

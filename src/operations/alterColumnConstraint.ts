@@ -14,6 +14,7 @@ import type { OperationSpec } from '../migration/schema.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { ValidateContext, ValidationIssue } from './types.js';
 import { createConstraint } from './createConstraint.js';
+import { caseNote, sameName } from '../dialects/names.js';
 
 type Spec = OperationSpec<'alterColumn'>;
 type ConstraintSpec = OperationSpec<'createConstraint'>;
@@ -93,10 +94,11 @@ export function constraintIssues(spec: Spec, ctx: Parameters<typeof createConstr
 export function nameIssues(spec: Spec, ctx: Pick<ValidateContext, 'model' | 'dialect'>): ValidationIssue[] {
   const t = ctx.model.table(spec.table);
   if (!t) return [];
-  const taken = new Set([...t.checks.map((k) => k.name), ...t.foreignKeys.map((k) => k.name), ...t.indexes.flatMap((i) => [i.name, i.constraint ?? ''])]);
+  const names = [...t.checks.map((k) => k.name), ...t.foreignKeys.map((k) => k.name), ...t.indexes.flatMap((i) => [i.name, i.constraint ?? ''])];
   return shadowConstraints(spec, ctx.dialect).flatMap((c): ValidationIssue[] => {
     const path = [c.type === 'check' ? 'check' : 'unique', 'name'];
-    if (taken.has(c.name)) return [{ path, code: 'name_taken', name: c.name, table: spec.table, message: `table "${spec.table}" already has a constraint or index "${c.name}"` }];
+    const existing = names.find((n) => sameName(n, c.name, ctx.dialect.names));
+    if (existing) return [{ path, code: 'name_taken', name: c.name, table: spec.table, message: `table "${spec.table}" already has a constraint or index "${existing}"${caseNote(existing, c.name, 'constraint and index')}` }];
     const held = c.type === 'unique' ? ctx.dialect.nameTaken(ctx.model, 'index', c.name, spec.table) : undefined;
     return held ? [{ path, code: 'name_taken', name: c.name, table: spec.table, message: `${held} already exists; give the constraint another name` }] : [];
   });

@@ -1,4 +1,5 @@
 /** Checks and helpers shared by the operations. */
+import { caseNote, sameName, type NameRules } from '../dialects/names.js';
 import type { IndexModel, SchemaModel, TableModel } from '../schema/model.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { ExpressionCheck } from '../plan/index.js';
@@ -70,8 +71,15 @@ export function requireColumn(t: TableModel | undefined, column: string, path: (
   if (t && !t.columns.some((c) => c.name === column)) issues.push({ path, code: 'column_missing', table: t.name, column, message: `table "${t.name}" has no column "${column}"` });
 }
 
-export function requireNoColumn(t: TableModel | undefined, column: string, path: (string | number)[], issues: ValidationIssue[]): void {
-  if (t && t.columns.some((c) => c.name === column)) issues.push({ path, code: 'column_exists', table: t.name, column, message: `table "${t.name}" already has a column "${column}"` });
+/** `column` is free on `t` as the server compares column names (`rules`: Dialect.names); `from`, the column being renamed to it. */
+export function requireNoColumn(t: TableModel | undefined, column: string, path: (string | number)[], issues: ValidationIssue[], rules: NameRules, from?: string): void {
+  const existing = t?.columns.find((c) => sameName(c.name, column, rules))?.name;
+  if (!t || existing === undefined) return;
+  const message =
+    existing === from
+      ? `"${column}" is the name of "${from}" itself: this server ignores case in column names, so xc cannot copy the column to it; change only the case with a \`sql\` operation (ALTER TABLE … RENAME COLUMN)`
+      : `table "${t.name}" already has a column "${existing}"${caseNote(existing, column, 'column')}`;
+  issues.push({ path, code: 'column_exists', table: t.name, column, message });
 }
 
 /** Columns xc cannot copy online: primary-key members, identity/generated columns, FK targets of other tables. */

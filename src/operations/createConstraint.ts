@@ -26,7 +26,7 @@ import type { ForeignKeySpec } from '../dialects/dialect.js';
 import type { RowCheck } from '../plan/index.js';
 import { columnsOf, exprCheck, newClusterKeyIssues, requireColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
 import { conversionIssues, conversions, convertibility, convertingCheckPlan, convertingUniquePlan, overConverted, upDownIssues } from './constraintConversion.js';
-import { constraintNames, referenceIssues } from './addForeignKey.js';
+import { constraintTaken, referenceIssues } from './addForeignKey.js';
 import { indexModel } from './addIndex.js';
 import { keyedCheck } from './batches.js';
 import { emptyPlan, removing } from '../plan/index.js';
@@ -89,8 +89,9 @@ export const createConstraint: Operation<'createConstraint'> = {
     if (!t) return issues;
     if (convertibility(spec).convertible && issues.length === 0) issues.push(...conversionIssues(spec, ctx));
 
-    if (constraintNames(t).includes(spec.name)) {
-      issues.push({ path: ['name'], code: 'name_taken', name: spec.name, table: spec.table, message: `table "${spec.table}" already has a constraint "${spec.name}"` });
+    const constraint = constraintTaken(t, spec.name, ctx.dialect.names);
+    if (constraint) {
+      issues.push({ path: ['name'], code: 'name_taken', name: spec.name, table: spec.table, message: constraint });
     } else if (spec.type === 'unique' || spec.type === 'primary_key') {
       // Its index takes the name too: where indexes share the relations' namespace (PostgreSQL), schema-wide.
       const taken = ctx.dialect.nameTaken(ctx.model, 'index', spec.name, spec.table);

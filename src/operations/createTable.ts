@@ -1,4 +1,5 @@
 /** createTable: created in expand, nothing at contract, dropped on rollback. */
+import { caseNote, nameKey } from '../dialects/names.js';
 import type { Column, OperationSpec } from '../migration/schema.js';
 import type { SchemaModel, TableModel } from '../schema/model.js';
 import { exprCheck, requireTable } from './common.js';
@@ -67,9 +68,11 @@ export const createTable: Operation<'createTable'> = {
     const taken = ctx.dialect.nameTaken(ctx.model, 'table', spec.table);
     if (taken) issues.push({ path: ['table'], code: 'name_taken', name: spec.table, message: `${taken} already exists` });
 
-    const names = spec.columns.map((c) => c.name);
+    const names = spec.columns.map((c) => nameKey(c.name, ctx.dialect.names));
     names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) issues.push({ path: ['columns', i, 'name'], code: 'duplicate_column', table: spec.table, column: n, message: `column "${n}" is declared twice in "${spec.table}"` });
+      const first = spec.columns[names.indexOf(n)]!.name;
+      const column = spec.columns[i]!.name;
+      if (names.indexOf(n) !== i) issues.push({ path: ['columns', i, 'name'], code: 'duplicate_column', table: spec.table, column, message: `column "${first}" is declared twice in "${spec.table}"${caseNote(first, column, 'column')}` });
     });
     const listed = spec.primaryKey === undefined ? undefined : Array.isArray(spec.primaryKey) ? spec.primaryKey : spec.primaryKey.columns;
     const listPath = Array.isArray(spec.primaryKey) ? ['primaryKey'] : ['primaryKey', 'columns'];

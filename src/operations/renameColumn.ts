@@ -9,7 +9,7 @@ export const renameColumn: Operation<'renameColumn'> = {
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
     requireColumn(t, spec.from, ['from'], issues);
-    requireNoColumn(t, spec.to, ['to'], issues);
+    requireNoColumn(t, spec.to, ['to'], issues, dialect.names, spec.from);
     refuseUncopyable(model, t, spec.from, ['from'], issues);
     issues.push(...domainDefaultIssue(t, spec.from, ['from']));
     // Contract drops `from`, and its indexes with it (their copies over `to` take their names).

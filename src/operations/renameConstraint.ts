@@ -13,7 +13,7 @@
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 import { requireTable } from './common.js';
-import { constraintNames } from './addForeignKey.js';
+import { constraintNames, constraintTaken } from './addForeignKey.js';
 
 export const renameConstraint: Operation<'renameConstraint'> = {
   kind: 'renameConstraint',
@@ -26,13 +26,14 @@ export const renameConstraint: Operation<'renameConstraint'> = {
     if (!names.includes(spec.from)) return [{ path: ['from'], code: 'constraint_missing', table: spec.table, name: spec.from, message: `table "${spec.table}" has no constraint "${spec.from}"` }];
     if (spec.from === spec.to) return [{ path: ['to'], code: 'same_name', table: spec.table, message: `constraint "${spec.from}" already has that name` }];
     for (const message of model.holds.renameConstraint(spec.table)) issues.push({ path: ['from'], code: 'held_until_contract', message });
-    if (names.includes(spec.to)) issues.push({ path: ['to'], code: 'name_taken', name: spec.to, table: spec.table, message: `table "${spec.table}" already has a constraint "${spec.to}"` });
+    const existing = constraintTaken(t, spec.to, dialect.names);
+    if (existing) issues.push({ path: ['to'], code: 'name_taken', name: spec.to, table: spec.table, message: existing });
     const idx = t.indexes.find((i) => i.constraint === spec.from);
     const lacking = idx?.primary ? dialect.lacks('renamePrimaryKey') : undefined;
     if (lacking) issues.push({ path: ['from'], code: 'unsupported', feature: 'renamePrimaryKey', message: `"${spec.from}" is the primary key of "${spec.table}", which cannot be renamed: ${lacking}` });
     // Its index takes the new name too (PostgreSQL renames a key's index with it; on MySQL/MariaDB the key is its index).
     const renamesIndex = idx !== undefined || (dialect.foreignKeyIndexFollowsRename && t.indexes.some((i) => i.name === spec.from));
-    const taken = renamesIndex && !names.includes(spec.to) ? dialect.nameTaken(model, 'index', spec.to, spec.table) : undefined;
+    const taken = renamesIndex && !existing ? dialect.nameTaken(model, 'index', spec.to, spec.table) : undefined;
     if (taken) issues.push({ path: ['to'], code: 'name_taken', name: spec.to, table: spec.table, message: `${taken} already exists, and the index of "${spec.from}" would take its name; choose another name` });
     return issues;
   },

@@ -107,12 +107,20 @@ export class Holds {
   /**
    * Record what one operation's projection changed (`before` → `after`,
    * from SchemaModel.names): names it removes are held by `holder` until its contract.
-   * Returns a problem for each name it creates that another holds.
+   * Returns a problem for each name it creates that another holds, names
+   * compared as the server does (`fold`: a column's, index's or
+   * constraint's name as dialects/names.ts nameKey gives it).
    */
-  advance(before: Map<string, string>, after: Map<string, string>, holder: Holder): string[] {
+  advance(before: Map<string, string>, after: Map<string, string>, holder: Holder, fold: (name: string) => string = (n) => n): string[] {
     const problems: string[] = [];
+    // `kind\0table\0name` (a column, index or constraint) folded; a table's `table\0name` stays exact.
+    const same = (key: string) => {
+      const [kind, table, name] = key.split('\0');
+      return name === undefined ? key : `${kind}\0${table}\0${fold(name)}`;
+    };
+    const had = new Set([...before.keys()].map(same));
     for (const [key, what] of after) {
-      const by = before.has(key) ? undefined : this.names.get(key);
+      const by = had.has(same(key)) ? undefined : this.names.get(same(key));
       if (by) {
         problems.push(
           `${what} still exists until ${by} is contracted (it is removed only then); reusing the name before would lose it to that contract — contract that migration first, then reuse the name in a later migration`,
@@ -121,7 +129,7 @@ export class Holds {
     }
     for (const [key, what] of before) {
       if (after.has(key)) continue;
-      this.names.set(key, holder);
+      this.names.set(same(key), holder);
       // Dropped or renamed away, its table staying, before a contract makes it NOT NULL: new writers omitting it would
       // fail from that contract on. (A dropped table's columns go with it at its own, later, contract.)
       const by = this.madeNotNull.get(key);

@@ -28,6 +28,26 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT id, code FROM items ORDER BY id`)).toEqual([{ id: 1, code: 'cone' }]);
     });
 
+    it('campaign E (5): column, index and constraint names are compared as the server does: MySQL/MariaDB ignore case, PostgreSQL does not', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(20), createdat ${pg ? 'timestamp' : 'datetime'})`, `CREATE INDEX idx_name ON users (name)`, `ALTER TABLE users ADD CONSTRAINT ck_name CHECK (name <> '')`, `INSERT INTO users VALUES (1, 'a', '2024-01-01 00:00:00')`], 'xc_campaign');
+      const cases: [unknown[], RegExp][] = [
+        [[{ renameColumn: { table: 'users', from: 'createdat', to: 'createdAt' } }], /renameColumn\.to: "createdAt" is the name of "createdat" itself: this server ignores case in column names/],
+        [[{ addColumn: { table: 'users', column: { name: 'NAME', type: 'int' } } }], /addColumn\.column\.name: table "users" already has a column "name" \(the same name as "NAME": this server ignores case in column names\)/],
+        [[{ addIndex: { table: 'users', columns: ['id', 'name'], name: 'IDX_NAME' } }], /addIndex\.name: index "idx_name" on "users" \(the same name as "IDX_NAME"/],
+        [[{ addCheck: { table: 'users', name: 'CK_NAME', expression: 'id > 0' } }], /addCheck\.name: table "users" already has a constraint "ck_name" \(the same name as "CK_NAME"/],
+        // Through the projection: a column a migration before it adds.
+        [[{ addColumn: { table: 'users', column: { name: 'nick', type: 'int' } } }, { addColumn: { table: 'users', column: { name: 'Nick', type: 'int' } } }], /operations\[1\]\.addColumn\.column\.name: table "users" already has a column "nick"/],
+      ];
+      for (const [operations, message] of cases) {
+        await s.write('0001_case', ...operations);
+        if (pg) await s.xc.plan(); // PostgreSQL: quoted names are exact, each of these is a name of its own
+        else await refused(s, ['users'], message);
+      }
+      if (!pg) return;
+      await toContracted(s, '0001_case');
+      expect((await s.db.columns('users')).map((c) => c.name)).toEqual(['id', 'name', 'createdat', 'nick', 'Nick']);
+    });
+
     it('item 4: a lost advisory lock stops the command (exit 4) before its next batch; a re-run finishes the work', async () => {
       const rows = pg ? `INSERT INTO items (id, n) SELECT g, g FROM generate_series(1, 400) g` : `INSERT INTO items (id, n) SELECT seq, seq FROM seq_1_to_400`;
       const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`, rows], 'xc_campaign');
