@@ -6,7 +6,7 @@
  * old and new writers, introspection, lock handling, and the whole
  * lifecycle through createXc.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -752,6 +752,50 @@ describeMysql('MySQL dialect: the whole lifecycle through createXc', () => {
       await xc.close();
       await c.driver.close();
       await c.db.drop();
+    }
+  });
+});
+
+describeMysql('MySQL: tables whose names differ only in case (lower_case_table_names = 0)', () => {
+  // Campaign E, repro 3: information_schema compares TABLE_NAME ignoring case, so a join on it read each column of
+  // `users` twice where a table `Users` stands too (plan refused "Duplicate column name", renameTable's placeholder
+  // failed at apply). A filter on a literal name is exact on MariaDB 10.11 already; the probes say BINARY all the same.
+  it('each is read, probed and renamed as itself', async () => {
+    const c = await open('xc_mycase');
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-mycase-'));
+    const xc = createXc({ connection: c.driver, dir });
+    const migration = (id: string, operation: unknown) => writeFile(path.join(dir, `${id}.json`), JSON.stringify({ operations: [operation] }));
+    try {
+      if (Number((await one<{ n: unknown }>(c, `SELECT @@lower_case_table_names AS n`)).n) !== 0) return; // the server folds table names: no two differ in case only
+      await c.db.query(`CREATE TABLE users (id int PRIMARY KEY, email varchar(50), name varchar(50))`);
+      await c.db.query(`INSERT INTO users VALUES (1, 'e1', 'n1'), (2, 'e2', 'n2')`);
+      await c.db.query('CREATE TABLE `Users` (id int PRIMARY KEY, x int, KEY users_x (x))');
+      const model = await introspect(c);
+      expect(model.table('users')!.columns.map((x) => x.name)).toEqual(['id', 'email', 'name']);
+      expect(model.table('Users')!.columns.map((x) => x.name)).toEqual(['id', 'x']);
+      // A column or index of `Users` is not one of `users`: adding them is not "already done".
+      for (const step of [...ddl(c).addColumn('users', 'x', 'int'), ...ddl(c).createIndex({ table: 'users', name: 'users_x', columns: ['email'] })]) {
+        const s = await c.driver.acquire();
+        try {
+          expect(await probeDone(s, step.probe!), step.description).toBe(false);
+        } finally {
+          s.release();
+        }
+      }
+
+      await migration('0001_widen', { alterColumn: { table: 'users', column: 'name', type: 'varchar(80)' } });
+      await xc.plan();
+      await rm(path.join(dir, '0001_widen.json'));
+      await migration('0001_rename', { renameTable: { from: 'users', to: 'people' } });
+      await xc.apply();
+      expect((await c.db.query<{ Field: string }>('SHOW COLUMNS FROM `people`')).map((x) => x.Field)).toEqual(['id', 'email', 'name']);
+      expect(await c.db.query(`SELECT id, email, name FROM people ORDER BY id`)).toEqual([{ id: 1, email: 'e1', name: 'n1' }, { id: 2, email: 'e2', name: 'n2' }]);
+      expect((await c.db.query<{ Field: string }>('SHOW COLUMNS FROM `Users`')).map((x) => x.Field)).toEqual(['id', 'x']);
+    } finally {
+      await xc.close();
+      await c.driver.close();
+      await c.db.drop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

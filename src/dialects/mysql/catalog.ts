@@ -53,7 +53,11 @@ function tableKind(r: Pick<ColumnRow, 'table_type' | 'engine' | 'table_collation
   };
 }
 
-const notState = (col: string) => `${col} NOT IN (${XC_TABLES.map((t) => `'${t}'`).join(', ')})`;
+/*
+ * information_schema compares TABLE_NAME ignoring case, while tables differing only in case are two under
+ * lower_case_table_names=0 (Linux's default): every join or filter on a table name here is BINARY, exact.
+ */
+const notState = (col: string) => `BINARY ${col} NOT IN (${XC_TABLES.map((t) => `'${t}'`).join(', ')})`;
 
 interface ColumnRow { table_name: string; table_type: string; engine: string | null; name: string; column_type: string; nullable: string; column_default: string | null; extra: string; generation: string | null; collation: string | null; charset: string | null; table_collation: string | null; comment: string; data_type: string }
 interface IndexRow { table_name: string; name: string; non_unique: number | string; column_name: string | null; sub_part: number | string | null; collation: string | null; index_type: string; expression?: string | null; index_comment: string | null; hidden?: string }
@@ -68,7 +72,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
             c.COLLATION_NAME AS collation, c.CHARACTER_SET_NAME AS charset, t.TABLE_COLLATION AS table_collation,
             c.COLUMN_COMMENT AS comment, c.DATA_TYPE AS data_type
      FROM information_schema.COLUMNS c
-     JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
+     JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND BINARY t.TABLE_NAME = c.TABLE_NAME
      WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE IN (${TABLE_TYPES}) AND ${notState('c.TABLE_NAME')}
      ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`,
   )).rows;
@@ -135,7 +139,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
             k.REFERENCED_TABLE_NAME AS ref_table, k.REFERENCED_COLUMN_NAME AS ref_column, r.DELETE_RULE AS delete_rule, r.UPDATE_RULE AS update_rule
      FROM information_schema.KEY_COLUMN_USAGE k
      JOIN information_schema.REFERENTIAL_CONSTRAINTS r
-       ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
+       ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND BINARY r.TABLE_NAME = k.TABLE_NAME
      WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
      ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
   )).rows;

@@ -50,7 +50,8 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
   /** Columns of `table`: the model's and those the current plan adds. */
   const columnsOf = (table: string) => [...(tableOf(table)?.columns.map((c) => c.name) ?? []), ...model.planned.addedColumns(table)];
 
-  const where = (table: string) => `TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(table)}`;
+  // BINARY: information_schema ignores case in TABLE_NAME, and `Users` is another table than `users` (catalog.ts).
+  const where = (table: string) => `TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ${literal(table)}`;
   const exists = (sql: string) => `SELECT EXISTS(${sql}) AS done`;
   const missing = (sql: string) => `SELECT NOT EXISTS(${sql}) AS done`;
   const relation = (table: string, type: 'BASE TABLE' | 'VIEW') => `SELECT 1 FROM information_schema.TABLES WHERE ${where(table)} AND TABLE_TYPE = '${type}'`;

@@ -175,7 +175,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   async stateTables(s: Session): Promise<string[]> {
     const r = await s.query<{ n: string }>(
-      `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${STATE_TABLES.map(() => '?').join(', ')})`,
+      `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME IN (${STATE_TABLES.map(() => '?').join(', ')})`,
       STATE_TABLES.map((n) => `xc_${n}`),
     );
     const present = new Set(r.rows.map((row) => String(row.n)));
@@ -429,7 +429,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   async estimateRows(s: Session, table: string): Promise<number | null> {
     // InnoDB's sampled estimate (often off by tens of percent); 0 right after the table was created.
-    const r = await s.query<{ n: number | string | null }>(`SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table]);
+    const r = await s.query<{ n: number | string | null }>(`SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ?`, [table]);
     const n = Number(r.rows[0]?.n ?? 0);
     return n > 0 ? n : null;
   }

@@ -13,13 +13,13 @@ export async function mysqlDependents(s: Session, table: string, column?: string
   // every name in backquotes (views as `table`.`column`), generated columns on their expression.
   const named = column === undefined ? `%\`${table}\`%` : `%\`${table}\`.\`${column}\`%`;
   const views = await s.query<{ name: string }>(
-    `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> ? AND VIEW_DEFINITION LIKE ?`,
+    `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME <> ? AND VIEW_DEFINITION LIKE ?`,
     [table, named],
   );
   // Another database's foreign key: the model (DATABASE() only) cannot carry it, and the column's, its index's or the table's drop fails on it.
   const keys = await s.query<{ name: string; holder: string }>(
     `SELECT DISTINCT CONSTRAINT_NAME AS name, CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) AS holder FROM information_schema.KEY_COLUMN_USAGE
-     WHERE REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME = ? AND TABLE_SCHEMA <> DATABASE()${column === undefined ? '' : ' AND REFERENCED_COLUMN_NAME = ?'}`,
+     WHERE REFERENCED_TABLE_SCHEMA = DATABASE() AND BINARY REFERENCED_TABLE_NAME = ? AND TABLE_SCHEMA <> DATABASE()${column === undefined ? '' : ' AND REFERENCED_COLUMN_NAME = ?'}`,
     column === undefined ? [table] : [table, column],
   );
   const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
@@ -28,7 +28,7 @@ export async function mysqlDependents(s: Session, table: string, column?: string
   // column: it fails once they are gone. A word in a comment or a string is not enough.
   const statementOn = `\\b(from|join|update|into)\\s+(\`?\\w+\`?\\.)?\`?${pattern(table)}(\`|\\b)`;
   const elsewhere = await s.query<{ name: string; holder: string }>(
-    `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE <> ?
+    `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND BINARY EVENT_OBJECT_TABLE <> ?
        AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?${column === undefined ? '' : ' AND ACTION_STATEMENT REGEXP ?'}`,
     column === undefined ? [table, statementOn] : [table, statementOn, word(column)],
   );
@@ -39,11 +39,11 @@ export async function mysqlDependents(s: Session, table: string, column?: string
   ];
   if (column === undefined) return found;
   const generated = await s.query<{ name: string }>(
-    `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME <> ? AND GENERATION_EXPRESSION LIKE ?`,
+    `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ? AND COLUMN_NAME <> ? AND GENERATION_EXPRESSION LIKE ?`,
     [table, column, `%\`${column}\`%`],
   );
   const triggers = await s.query<{ name: string }>(
-    `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = ? AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?`,
+    `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND BINARY EVENT_OBJECT_TABLE = ? AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?`,
     [table, word(column)],
   );
   return [...found, ...generated.rows.map((r) => ({ kind: 'generated column', name: r.name })), ...triggers.rows.map((r) => ({ kind: 'trigger', name: r.name }))];

@@ -51,7 +51,7 @@ export function longUniqueIssue(table: TableModel, index: IndexModel, typeOf: (c
 const startsWith = (indexColumns: string[], columns: string[]) => columns.every((c, k) => indexColumns[k] === c);
 
 export function dropForeignKey(c: MysqlCompiler, table: string, name: string): Step {
-  const probe = c.probes.missing(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(name)}`);
+  const probe = c.probes.missing(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(name)}`);
   return c.step(c.alter(table, `DROP FOREIGN KEY ${q(name)}`, c.metadataOnly), `drop foreign key ${q(name)} on ${q(table)}`, c.metadataLock(table), [table], probe, { removes: c.object('constraint', table, name) });
 }
 
@@ -174,7 +174,7 @@ export function addForeignKey(c: MysqlCompiler, spec: ForeignKeySpec): Step[] {
   const add = c.alter(spec.table, `${ownIndex ? `ADD INDEX ${q(spec.name)} (${c.cols(spec.columns)}), ` : ''}ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${c.cols(spec.columns)}) REFERENCES ${q(spec.refTable)} (${c.cols(spec.refColumns)})${referenceClauses(spec, 'mysql')}`, INPLACE);
   // With foreign_key_checks=0 the key is added INPLACE without reading the rows (MySQL's NOT VALID); it is enforced for new writes at once.
   // MariaDB scopes the setting to the statement; MySQL has no SET STATEMENT, so it is set on the step's session (reset with the session).
-  const probe = c.probes.exists(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(spec.table)} AND CONSTRAINT_NAME = ${literal(spec.name)}`);
+  const probe = c.probes.exists(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ${literal(spec.table)} AND CONSTRAINT_NAME = ${literal(spec.name)}`);
   const lock = `ALGORITHM=INPLACE, LOCK=NONE on ${c.on([spec.table, spec.refTable])} with foreign_key_checks=0 (reads and writes continue; existing rows are checked at contract)`;
   const description = `add foreign key ${q(spec.name)} on ${q(spec.table)} for new writes (existing rows checked later)`;
   // The probe looks for the key: the first object it creates.

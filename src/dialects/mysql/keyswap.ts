@@ -57,7 +57,7 @@ export function mysqlShadowKeyIssues(c: MysqlCompiler, spec: ShadowKeySpec): Sha
 
 /** The statements a cut-over runs for the referencing keys, and the steps after it that add back one a crash left out. */
 export function referencingStatements(c: MysqlCompiler, keys: ForeignKeySpec[]) {
-  const exists = (k: ForeignKeySpec) => `SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(k.table)} AND CONSTRAINT_NAME = ${literal(k.name)}`;
+  const exists = (k: ForeignKeySpec) => `SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ${literal(k.table)} AND CONSTRAINT_NAME = ${literal(k.name)}`;
   const add = (k: ForeignKeySpec) =>
     `SET STATEMENT foreign_key_checks=0 FOR ${c.alter(k.table, `ADD CONSTRAINT ${q(k.name)} FOREIGN KEY (${c.cols(k.columns)}) REFERENCES ${q(k.refTable)} (${c.cols(k.refColumns)})${referenceClauses(k, 'mysql')}`, 'ALGORITHM=INPLACE, LOCK=DEFAULT')}`;
   const after: Step[] = keys.map((k) =>

@@ -56,11 +56,11 @@ export class MysqlLockHolders {
   async holders(s: Session, tables: string[], minAgeSecs: number, exclude: number | null, possible: boolean): Promise<Blocker[]> {
     const source = await this.lockSource(s);
     const list = tables.length > 0 ? tables.map(() => '?').join(', ') : null;
-    const inTables = (column: string) => (list ? `${column} IN (${list})` : 'FALSE');
+    const inTables = (column: string) => (list ? `BINARY ${column} IN (${list})` : 'FALSE');
     let untouched = false;
     if (!source) {
       // Without lock information, a table nobody can have touched yet (CREATE TABLE) has no transaction holding it.
-      const r = list ? await s.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${list})`, tables) : null;
+      const r = list ? await s.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME IN (${list})`, tables) : null;
       untouched = !r || Number(r.rows[0]!.n) === 0;
     }
     const scope =

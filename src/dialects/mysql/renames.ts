@@ -41,7 +41,7 @@ export function renameConstraint(c: MysqlCompiler, table: string, from: string, 
     const sql = c.alter(table, `DROP FOREIGN KEY ${q(from)}, ${add}${ownIndex ? `, RENAME INDEX ${q(from)} TO ${q(to)}` : ''}`, INPLACE);
     planned.addForeignKey({ ...fk, table, name: to }, !!ownIndex);
     // Done once the key has its new name (also when the rename never happened and this is the rollback's: the old name is there).
-    const probe = c.probes.exists(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(to)}`);
+    const probe = c.probes.exists(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(to)}`);
     const lock = `ALGORITHM=INPLACE, LOCK=NONE on ${c.on([table, fk.refTable])} with foreign_key_checks=0 (reads and writes continue; the rows, which met the key, are not read again)`;
     const description = `rename foreign key ${q(from)} on ${q(table)} to ${q(to)} (dropped and added in one statement)`;
     return c.f.mariadb
