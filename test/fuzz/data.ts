@@ -9,6 +9,7 @@
  * Once the migration is backfilled every soft cell is set from its link and
  * checked exactly from then on.
  */
+import { contractEnforced, enforce, rollbackEnforced, type Enforced } from './enforced.js';
 import { castTo, evalEx, inPlaceResult, type ColumnDef, type Ex, type GenOp, type SchemaDef, type Value } from './model.js';
 
 export interface Cell {
@@ -36,11 +37,13 @@ export type Link =
   /** An in-place alterColumn: the column stays what it was for both versions until contract, which converts it. */
   | { m: number; kind: 'inplace'; table: PhysTable; col: string; change: Extract<GenOp, { alterInPlace: unknown }>['alterInPlace'] };
 
-const plain = (row: Row): Record<string, Value> => Object.fromEntries([...row].map(([k, c]) => [k, c.v]));
+export const plain = (row: Row): Record<string, Value> => Object.fromEntries([...row].map(([k, c]) => [k, c.v]));
 
 export class DataModel {
   tables: PhysTable[] = [];
   links: Link[] = [];
+  /** The constraints xc enforces on writes that the model can evaluate (enforced.ts). */
+  enforced: Enforced[] = [];
   /** Ids inserted so far per version parity, so writers never reuse one. */
   private inserted = [0, 0];
 
@@ -67,8 +70,13 @@ export class DataModel {
    * by a command running at the same time) may or may not have fired: what they derive is soft.
    */
   write(t: PhysTable, id: number, values: Record<string, Value>, racing: Set<number>): void {
+    t.rows.set(id, this.rowAfter(t, id, values, racing));
+  }
+
+  /** The row a write would leave (what write() records), without recording it. */
+  rowAfter(t: PhysTable, id: number, values: Record<string, Value>, racing: Set<number>): Row {
     const insert = !t.rows.has(id);
-    const row: Row = t.rows.get(id) ?? new Map();
+    const row: Row = new Map(t.rows.get(id) ?? []);
     const before = plain(row);
     const links = this.links.filter((l) => l.table === t);
     // On INSERT the trigger cannot tell an explicit NULL in the new column from "not given" (README, Dual-write
@@ -124,11 +132,12 @@ export class DataModel {
       if (l.kind === 'dropfill' && l.down && insert && isNull(l.col)) derive(l, l.col, evalEx(l.down, plain(row)), softIn(l.down));
       if (l.kind === 'notnull' && l.up && isNull(l.col)) derive(l, l.col, evalEx(l.up, plain(row)), softIn(l.up));
     }
-    t.rows.set(id, row);
+    return row;
   }
 
   /** Expand of migration `m` begins: its new columns and links exist from now on (values soft until backfilled). */
   expand(m: number, ops: GenOp[]): void {
+    enforce(this, m, ops, true);
     for (const op of ops) {
       if ('createTable' in op) {
         const s = op.createTable;
@@ -172,6 +181,12 @@ export class DataModel {
       } else if ('alterInPlace' in op) {
         const t = this.resolve(op.alterInPlace.table)!;
         this.links.push({ m, kind: 'inplace', table: t, col: op.alterInPlace.column, change: op.alterInPlace });
+      } else if ('createConstraint' in op || 'alterConstraint' in op) {
+        // A converting `up` goes through a shadow, as an in-place change: the column is converted at contract.
+        const c = 'createConstraint' in op ? op.createConstraint : op.alterConstraint;
+        const t = this.resolve(c.table);
+        const old = t?.columns.get(c.column);
+        if (t && old && c.up && !('alterConstraint' in op && op.alterConstraint.to)) this.links.push({ m, kind: 'inplace', table: t, col: c.column, change: { table: c.table, column: c.column, domain: c.domain ?? old.domain, up: c.up } });
       } else if ('setNotNull' in op) {
         const s = op.setNotNull;
         const t = this.resolve(s.table)!;
@@ -203,6 +218,7 @@ export class DataModel {
 
   /** Contract of migration `m`: the old shape goes. */
   contract(m: number, ops: GenOp[]): void {
+    contractEnforced(this, m, ops);
     for (const l of this.links.filter((x) => x.m === m)) {
       if (l.kind === 'copy') {
         const c = l.table.columns.get(l.to)!;
@@ -245,6 +261,7 @@ export class DataModel {
 
   /** Rollback of migration `m` (before contract): what its expand added goes, the old shape is whole again. */
   rollback(m: number, ops: GenOp[]): void {
+    rollbackEnforced(this, m, ops);
     for (const l of this.links.filter((x) => x.m === m)) {
       if (l.kind === 'copy') dropColumn(l.table, l.to);
       if (l.kind === 'fill') dropColumn(l.table, l.col);
@@ -297,5 +314,8 @@ export function columnsRead(e: Ex): string[] {
   if ('lower' in e) return columnsRead(e.lower);
   if ('coalesce' in e) return columnsRead(e.coalesce);
   if ('toText' in e) return columnsRead(e.toText);
+  if ('clamp' in e) return columnsRead(e.clamp);
+  if ('suffix' in e) return columnsRead(e.suffix);
+  if ('keyed' in e) return [...columnsRead(e.keyed), 'id'];
   return columnsRead(e.toInt);
 }

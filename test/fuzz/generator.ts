@@ -12,6 +12,7 @@
  */
 import fc from 'fast-check';
 import { columnsRead } from './data.js';
+import { genConstraint } from './constraints.js';
 import { cloneSchema, column, project, table, type ColType, type ColumnDef, type Domain, type Ex, type GenMigration, type GenOp, type SchemaDef, type Value, checkExpr } from './model.js';
 
 export interface Scenario {
@@ -68,6 +69,8 @@ interface History {
    * indexes (an operation written for the new type would meet the old one while that migration is in flight).
    */
   inPlace: string[];
+  /** The schema as this migration began (a constraint goes over columns that existed then). */
+  start: SchemaDef;
 }
 
 function genSchema(g: G, names: Names): SchemaDef {
@@ -167,7 +170,9 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
   const t = pick(g, s.tables);
   const cols = t.columns.filter((c) => !h.inPlace.includes(`${t.name}.${c.name}`));
   const free = { ...t, columns: cols };
-  const kinds = ['addColumn', 'renameColumn', 'alterColumn', 'alterInPlace', 'dropColumn', 'setNotNull', 'addIndex', 'dropIndex', 'addCheck', 'addForeignKey', 'createTable', 'dropTable', 'renameTable', 'dropNotNull', 'renameConstraint', 'dropConstraint'] as const;
+  // A column under a check that refuses values, or a unique one, keeps its values: no conversion, fill or copy of them.
+  const convertible = cols.filter((c) => !c.bounded && !c.unique);
+  const kinds = ['addColumn', 'renameColumn', 'alterColumn', 'alterInPlace', 'dropColumn', 'setNotNull', 'addIndex', 'dropIndex', 'addCheck', 'addForeignKey', 'createTable', 'dropTable', 'renameTable', 'dropNotNull', 'renameConstraint', 'dropConstraint', 'createConstraint', 'alterConstraint'] as const;
   const kind = pick(g, kinds);
   if (avoid.has(kind)) return undefined;
   const op = ((): GenOp | undefined => {
@@ -181,18 +186,21 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
       case 'renameColumn':
         return cols.length ? { renameColumn: { table: t.name, from: pick(g, cols).name, to: freeColumn(g, t, h) } } : undefined;
       case 'alterColumn':
-        return cols.length ? genAlter(g, t, pick(g, cols), freeColumn(g, t, h)) : undefined;
+        return convertible.length ? genAlter(g, t, pick(g, convertible), freeColumn(g, t, h)) : undefined;
       case 'alterInPlace':
-        return cols.length ? genInPlace(g, t, pick(g, cols)) : undefined;
+        return convertible.length ? genInPlace(g, t, pick(g, convertible)) : undefined;
+      case 'createConstraint':
+      case 'alterConstraint':
+        return genConstraint(g, s, h.start, t, cols, names.next, kind === 'alterConstraint');
       case 'dropColumn': {
         if (cols.length < 2) return undefined;
         const c = pick(g, cols);
         // A default fills an insert that omits the column before any trigger: `down` there is refused at plan (it would never run).
-        const down: Ex | undefined = chance(g, 40) && (c.default === undefined || c.default === null) ? { lit: constantOf(c.type, c.domain) as number | string } : undefined;
+        const down: Ex | undefined = chance(g, 40) && (c.default === undefined || c.default === null) && !c.bounded && !c.unique ? { lit: constantOf(c.type, c.domain) as number | string } : undefined;
         return { dropColumn: { table: t.name, column: c.name, ...(down ? { down } : {}) } };
       }
       case 'setNotNull': {
-        const nullable = cols.filter((c) => c.nullable);
+        const nullable = convertible.filter((c) => c.nullable);
         if (!nullable.length) return undefined;
         const c = pick(g, nullable);
         const up = chance(g, 70);
@@ -226,7 +234,7 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
         return { addCheck: { table: t.name, name: names.next(`${t.name}_ck`), column: c.name, expression: checkExpr(c) } };
       }
       case 'addForeignKey': {
-        const c = cols.find((x) => x.domain === 'int' && x.type === 'int' && !x.ref);
+        const c = cols.find((x) => x.domain === 'int' && x.type === 'int' && !x.ref && !x.unique);
         const parents = s.tables.filter((p) => p !== t && p.seeded);
         return c && parents.length ? { addForeignKey: { table: t.name, column: c.name, refTable: pick(g, parents).name, ...(chance(g, 70) ? { name: names.next(`${t.name}_fk`) } : {}) } } : undefined;
       }
@@ -244,7 +252,8 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
       }
     }
   })();
-  return op ? { ops: [op], conflict: 'setNotNull' in op && !op.setNotNull.up } : undefined;
+  // Refusing is a right answer for a setNotNull without `up` (NULLs), and the only one for a constraint option with `to`.
+  return op ? { ops: [op], conflict: ('setNotNull' in op && !op.setNotNull.up) || ('alterConstraint' in op && !!op.alterConstraint.to) } : undefined;
 }
 
 /** Operations that collide with earlier ones: a right answer is either all invariants holding, or exit 2 with nothing changed. */
@@ -260,7 +269,7 @@ function genConflict(g: G, s: SchemaDef, h: History): GenOp[] | undefined {
   for (const d of h.droppedTables) if (!table(s, d)) options.push(() => [{ createTable: { table: d, columns: [{ name: 'alpha', type: 'int', domain: 'int', nullable: true }] } }]);
   // Issue 10 defect 1: a column altered to a new name and the new name renamed back, in one migration. One option
   // (of a random column), not one per column: it would otherwise crowd out every other collision.
-  const movable = (t: SchemaDef['tables'][0]) => t.columns.filter((c) => !h.inPlace.includes(`${t.name}.${c.name}`));
+  const movable = (t: SchemaDef['tables'][0]) => t.columns.filter((c) => !h.inPlace.includes(`${t.name}.${c.name}`) && !c.bounded && !c.unique);
   const withColumns = s.tables.filter((t) => movable(t).length > 0);
   // Refused ever since (a column kept in step by a trigger is not renamed again): rarely, or it ends most scenarios.
   if (withColumns.length && chance(g, 25)) {
@@ -283,6 +292,8 @@ function triggerColumns(op: GenOp): string[] {
   if ('setNotNull' in op && op.setNotNull.up) return [`${op.setNotNull.table}.${op.setNotNull.column}`];
   if ('dropColumn' in op && op.dropColumn.down) return [`${op.dropColumn.table}.${op.dropColumn.column}`];
   if ('alterInPlace' in op) return [`${op.alterInPlace.table}.${op.alterInPlace.column}`];
+  const c = 'createConstraint' in op ? op.createConstraint : 'alterConstraint' in op ? op.alterConstraint : undefined;
+  if (c?.up) return [`${c.table}.${c.column}`];
   return [];
 }
 
@@ -299,6 +310,9 @@ function record(h: History, s: SchemaDef, op: GenOp): void {
   if ('addColumn' in op && !op.addColumn.column.nullable) h.madeNotNull.push(`${op.addColumn.table}.${op.addColumn.column.name}`);
   if ('renameColumn' in op && column(s, op.renameColumn.table, op.renameColumn.from)?.nullable === false) h.madeNotNull.push(`${op.renameColumn.table}.${op.renameColumn.to}`);
   if ('alterColumn' in op && !(op.alterColumn.nullable ?? column(s, op.alterColumn.table, op.alterColumn.column)?.nullable ?? true)) h.madeNotNull.push(`${op.alterColumn.table}.${op.alterColumn.to}`);
+  // A converting `up` of a constraint changes the column through a shadow, as an in-place alterColumn.
+  const cons = 'createConstraint' in op ? op.createConstraint : 'alterConstraint' in op ? op.alterConstraint : undefined;
+  if (cons?.up) h.inPlace.push(`${cons.table}.${cons.column}`);
   if ('alterInPlace' in op) {
     h.inPlace.push(`${op.alterInPlace.table}.${op.alterInPlace.column}`);
     if (op.alterInPlace.nullable === false) h.madeNotNull.push(`${op.alterInPlace.table}.${op.alterInPlace.column}`);
@@ -332,12 +346,13 @@ export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySe
     const names: Names = { n: 0, next: (p) => `${p}${++names.n}` };
     const schema = genSchema(g, names);
     const s = cloneSchema(schema);
-    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [], contractTables: [], madeNotNull: [], inPlace: [] };
+    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [], contractTables: [], madeNotNull: [], inPlace: [], start: s };
     const migrations: GenMigration[] = [];
     const count = int(g, 1, 4);
     for (let m = 0; m < count; m++) {
       const ops: GenOp[] = [];
       let conflict = false;
+      h.start = cloneSchema(s);
       const nops = int(g, 1, 3);
       for (let tries = 0; ops.length < nops && tries < 12; tries++) {
         const made = genOp(g, s, names, h, opts.conflicts, avoid);

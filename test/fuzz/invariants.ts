@@ -125,6 +125,8 @@ export async function checkFinalSchema(db: Db, expected: SchemaDef): Promise<str
     }
     const indexes = (await db.indexes(t.name)).map((i) => i.name);
     for (const i of t.indexes) if (!indexes.includes(i.name)) problems.push(`${t.name}: index ${i.name} is gone (have ${indexes})`);
+    // A unique constraint is its index under the constraint's name, on both servers.
+    for (const u of t.uniques ?? []) if (!indexes.includes(u.name)) problems.push(`${t.name}: unique constraint ${u.name} has no index of its name (have ${indexes})`);
     // Every check the last version expects, once, and no other (a pair left behind on MySQL still refuses writes).
     const checks = await checkNames(db, t.name);
     if (JSON.stringify(checks) !== JSON.stringify(t.checks.map((k) => k.name).sort())) problems.push(`${t.name}: checks are [${checks}], expected [${t.checks.map((k) => k.name).sort()}]`);

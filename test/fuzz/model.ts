@@ -6,6 +6,8 @@
  * onto the schema — what the next version sees once a migration is applied.
  */
 
+import { constraintJson, projectConstraint } from './constraints.js';
+
 export type ColType = 'int' | 'bigint' | 'varchar(40)';
 /** What values a column holds: small ints (1..10, so any int column can reference a table's id), words, digit strings. */
 export type Domain = 'int' | 'text' | 'digits';
@@ -20,6 +22,10 @@ export interface ColumnDef {
   default?: Value;
   /** The table whose `id` this column references (a foreign key exists or is being added). */
   ref?: string;
+  /** A check that refuses some values of the domain holds over it (createConstraint): later operations leave its values alone. */
+  bounded?: boolean;
+  /** A unique constraint holds over it: writers write fresh values, later operations leave its values alone. */
+  unique?: boolean;
 }
 
 export interface TableDef {
@@ -27,8 +33,11 @@ export interface TableDef {
   /** Always an int `id` primary key first, then these. */
   columns: ColumnDef[];
   indexes: { name: string; columns: string[] }[];
-  checks: { name: string; column: string }[];
+  /** `pred`: a check the generator can evaluate (createConstraint); without it the check never refuses a value written. */
+  checks: { name: string; column: string; pred?: Pred }[];
   fks: { name: string; column: string; refTable: string }[];
+  /** Unique constraints (createConstraint, alterColumn `unique`), over one column. */
+  uniques?: { name: string; column: string }[];
   /** Holds the seeded rows (ids 1..n, n >= 12): a foreign key to it from a column of small ints always holds. */
   seeded?: boolean;
 }
@@ -47,7 +56,19 @@ export type Ex =
   | { coalesce: Ex; v: number | string }
   | { toText: Ex }
   | { toInt: Ex }
-  | { concat: [Ex, Ex] };
+  | { concat: [Ex, Ex] }
+  /** `x` but never above `n` (a check's `up` that mends); NULL stays NULL. */
+  | { clamp: Ex; n: number }
+  /** `x` followed by `s`; NULL stays NULL. */
+  | { suffix: Ex; s: string }
+  /** `x` made unique by the row's `id` (a unique constraint's `up` that mends): never NULL. */
+  | { keyed: Ex; text: boolean };
+
+/** A check the model can evaluate: an integer at most `le`, a string of at least `minLen` characters. NULL passes. */
+export type Pred = { le: number } | { minLen: number };
+
+export const predSql = (col: string, p: Pred) => ('le' in p ? `${col} <= ${p.le}` : `char_length(${col}) >= ${p.minLen}`);
+export const predHolds = (p: Pred, v: Value) => v === null || ('le' in p ? Number(v) <= p.le : String(v).length >= p.minLen);
 
 export type Dialect = 'postgres' | 'mysql';
 
@@ -62,6 +83,10 @@ export function renderEx(e: Ex, d: Dialect): string {
   if ('coalesce' in e) return `COALESCE(${renderEx(e.coalesce, d)}, ${lit(e.v)})`;
   if ('toText' in e) return `CAST(${renderEx(e.toText, d)} AS ${d === 'postgres' ? 'varchar(40)' : 'CHAR(40)'})`;
   if ('toInt' in e) return `CAST(${renderEx(e.toInt, d)} AS ${d === 'postgres' ? 'int' : 'SIGNED'})`;
+  if ('clamp' in e) return `CASE WHEN ${renderEx(e.clamp, d)} > ${e.n} THEN ${e.n} ELSE ${renderEx(e.clamp, d)} END`;
+  if ('suffix' in e) return d === 'postgres' ? `(${renderEx(e.suffix, d)} || ${lit(e.s)})` : `CONCAT(${renderEx(e.suffix, d)}, ${lit(e.s)})`;
+  if ('keyed' in e) return e.text ? `CONCAT(COALESCE(${renderEx(e.keyed, d)}, ''), '-', CAST(id AS ${d === 'postgres' ? 'varchar(40)' : 'CHAR(40)'}))` : `(COALESCE(${renderEx(e.keyed, d)}, 0) * 1000000 + id)`;
+  if (!('concat' in e)) throw new Error('unknown expression');
   return `CONCAT(COALESCE(${renderEx(e.concat[0], d)}, ''), '-', COALESCE(${renderEx(e.concat[1], d)}, ''))`;
 }
 
@@ -96,6 +121,18 @@ export function evalEx(e: Ex, row: Record<string, Value>): Value {
     const v = evalEx(e.toInt, row);
     return v === null ? null : Number.parseInt(String(v), 10);
   }
+  if ('clamp' in e) {
+    const v = evalEx(e.clamp, row);
+    return v === null ? null : Math.min(Number(v), e.n);
+  }
+  if ('suffix' in e) {
+    const v = evalEx(e.suffix, row);
+    return v === null ? null : `${v}${e.s}`;
+  }
+  if ('keyed' in e) {
+    const v = evalEx(e.keyed, row);
+    return e.text ? `${v ?? ''}-${row.id}` : Number(v ?? 0) * 1000000 + Number(row.id);
+  }
   const [a, b] = e.concat.map((x) => evalEx(x, row));
   return `${a ?? ''}-${b ?? ''}`;
 }
@@ -118,7 +155,23 @@ export type GenOp =
   | { addForeignKey: { table: string; column: string; refTable: string; name?: string } }
   | { createTable: { table: string; columns: ColumnDef[] } }
   | { dropTable: { table: string } }
-  | { renameTable: { from: string; to: string } };
+  | { renameTable: { from: string; to: string } }
+  | { createConstraint: ConstraintGen }
+  /** alterColumn carrying one constraint option alone (`check`, `unique`, `references`), in place or (refused) with `to`. */
+  | { alterConstraint: ConstraintGen & { to?: string } };
+
+/** A one-column constraint as the generator makes it; `up` converts (a check's or a unique key's). */
+export interface ConstraintGen {
+  table: string;
+  column: string;
+  name: string;
+  type: 'check' | 'unique' | 'foreign_key';
+  pred?: Pred;
+  refTable?: string;
+  up?: Ex;
+  /** The column's domain once `up` has converted it. */
+  domain?: Domain;
+}
 
 export interface GenMigration {
   operations: GenOp[];
@@ -164,6 +217,7 @@ export function migrationJson(m: GenMigration, description: string): { descripti
       const s = op.addForeignKey;
       return { addForeignKey: { table: s.table, columns: [s.column], references: { table: s.refTable, columns: ['id'] }, ...(s.name ? { name: s.name } : {}) } };
     }
+    if ('createConstraint' in op || 'alterConstraint' in op) return constraintJson(op);
     if ('createTable' in op) {
       const s = op.createTable;
       return { createTable: { table: s.table, columns: [{ name: 'id', type: 'int', primaryKey: true, nullable: false }, ...s.columns.map(columnJson)] } };
@@ -224,6 +278,7 @@ export function project(s: SchemaDef, op: GenOp): void {
     t.indexes = t.indexes.filter((i) => !i.columns.includes(c));
     t.checks = t.checks.filter((k) => k.column !== c);
     t.fks = t.fks.filter((k) => k.column !== c);
+    t.uniques = t.uniques?.filter((k) => k.column !== c);
   } else if ('renameColumn' in op || 'alterColumn' in op) {
     const a = 'renameColumn' in op ? { column: op.renameColumn.from, to: op.renameColumn.to } : op.alterColumn;
     const c = t.columns.find((x) => x.name === a.column);
@@ -241,6 +296,7 @@ export function project(s: SchemaDef, op: GenOp): void {
     for (const i of t.indexes) i.columns = i.columns.map((x) => (x === a.column ? a.to : x));
     for (const k of t.checks) if (k.column === a.column) k.column = a.to;
     for (const k of t.fks) if (k.column === a.column) k.column = a.to;
+    for (const k of t.uniques ?? []) if (k.column === a.column) k.column = a.to;
   } else if ('alterInPlace' in op) {
     const a = op.alterInPlace;
     const c = t.columns.find((x) => x.name === a.column);
@@ -269,6 +325,8 @@ export function project(s: SchemaDef, op: GenOp): void {
     t.indexes = t.indexes.filter((i) => i.name !== op.dropIndex.name);
   } else if ('addCheck' in op) {
     t.checks.push({ name: op.addCheck.name, column: op.addCheck.column });
+  } else if ('createConstraint' in op || 'alterConstraint' in op) {
+    projectConstraint(t, op);
   } else if ('addForeignKey' in op) {
     const s2 = op.addForeignKey;
     t.fks.push({ name: s2.name ?? `${t.name}_${s2.column}_fkey`, column: s2.column, refTable: s2.refTable });

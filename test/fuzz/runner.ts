@@ -14,6 +14,7 @@ import { createXc, exitCodeOf, type Xc } from '../../src/index.js';
 import type { Db } from '../helpers/targets.js';
 import type { Queryable } from '../helpers/writers.js';
 import { DataModel } from './data.js';
+import { cancel, enforce, verdict } from './enforced.js';
 import type { Scenario } from './generator.js';
 import { checkData, checkFinalSchema, dumpDiff, schemaDump } from './invariants.js';
 import { checkExpr, cloneSchema, defaultSql, migrationJson, project, type GenMigration, type SchemaDef, type Value } from './model.js';
@@ -27,6 +28,8 @@ export interface Stats {
   refused: number;
   /** Refused migrations by reason (the operation and the first words of what was wrong). */
   refusals: Record<string, number>;
+  /** Operations of the migrations that passed plan, by kind (alterColumn carrying a constraint: alterConstraint). */
+  applied?: Record<string, number>;
   notes: string[];
 }
 
@@ -168,6 +171,10 @@ class Run {
     const file = path.join(this.dir, `${idOf(i)}.json`);
     await writeFile(file, JSON.stringify(migrationJson(m, `fuzz migration ${i + 1}`), null, 2));
     const before = await schemaDump(this.db);
+    // What plan must answer for the constraints the migration creates, from the rows there now; writers keep to them
+    // from now on (a write racing the build of a unique index would fail it).
+    const expected = verdict(this.model, m.operations, this.db.dialect);
+    enforce(this.model, i, m.operations, false);
     // The model learns the migration's links once the command returns: writes racing it are made under the links
     // before, and what the new links derive for every row is soft until the backfill.
     const ws = await this.writers({ new: true });
@@ -185,7 +192,8 @@ class Run {
       if (diff.length) this.fail(`apply ${idOf(i)} was refused (exit 2) but changed the schema`, [(err as Error).message, ...diff.slice(0, 10)]);
       const phase = (await this.xc.status()).migrations.find((x) => x.id === idOf(i))?.phase;
       if (phase !== 'pending') this.fail(`apply ${idOf(i)} was refused (exit 2) but the state says ${phase}`);
-      if (!m.conflict) this.fail(`apply ${idOf(i)} refused a plausible migration (exit 2): ${(err as Error).message}`);
+      if (!m.conflict && expected === 'pass') this.fail(`apply ${idOf(i)} refused a plausible migration (exit 2): ${(err as Error).message}`);
+      cancel(this.model, i);
       this.stats.refused++;
       const reason = /operations\[\d+\]\.(\w+)[^:]*: (.{0,48})/.exec((err as Error).message);
       const key = reason ? `${reason[1]}: ${reason[2]}` : (err as Error).message.slice(0, 60);
@@ -198,8 +206,14 @@ class Run {
     const errors = ws.flatMap((w) => w.errors);
     this.stats.writes += ws.reduce((n, w) => n + w.writes, 0);
     if (errors.length) this.fail(`apply ${idOf(i)}: a write the running version may make failed`, errors.slice(0, 5));
+    if (expected === 'refuse') this.fail(`apply ${idOf(i)} passed plan, yet existing rows break a constraint it creates (or it asks what xc refuses): plan must refuse it (exit 2)`);
     this.model.expand(i, m.operations);
     this.applied = i + 1;
+    for (const op of m.operations) {
+      const kind = Object.keys(op)[0]!;
+      this.stats.applied ??= {};
+      this.stats.applied[kind] = (this.stats.applied[kind] ?? 0) + 1;
+    }
     if (!expandFirst) this.markBackfilled(i);
     await this.check(`apply${expandFirst ? ' --to expand' : ''} of ${idOf(i)}`);
     await this.phaseIs(i, expandFirst ? 'dual_write' : 'backfilled');

@@ -8,6 +8,7 @@
  */
 import type { Queryable } from '../helpers/writers.js';
 import { columnsRead, type DataModel, type PhysTable } from './data.js';
+import { isUnique, violation } from './enforced.js';
 import type { ColumnDef, Dialect, SchemaDef, Value } from './model.js';
 
 /** mulberry32: a small seeded PRNG, so rows and writes follow from the scenario's data seed. */
@@ -74,14 +75,20 @@ export class VersionWriter {
     let params: unknown[];
     let id: number;
     let values: Record<string, Value>;
+    // A column a unique constraint holds over gets a value no row has (never its default, which others may hold).
+    const unique = (c: ColumnDef) => phys !== undefined && isUnique(this.model, phys, c.name);
+    const draw = (c: ColumnDef): Value => (unique(c) ? this.fresh(this.written(phys, c), r) : valueFor(this.written(phys, c), r));
     if (owned.length === 0 || t.columns.length === 0 || r() < 0.4) {
       id = this.model.nextId(this.parity);
       values = { id };
       for (const c of t.columns) {
         const def = this.written(phys, c);
-        const omit = def.default !== undefined && phys !== undefined && this.model.untouched(phys, c.name) && r() < 0.2;
-        if (!omit) values[c.name] = valueFor(def, r);
+        const omit = def.default !== undefined && phys !== undefined && this.model.untouched(phys, c.name) && !unique(c) && r() < 0.2;
+        if (!omit) values[c.name] = draw(c);
       }
+      // A constraint in force refuses some values (README, createConstraint): the application writes ones it takes.
+      for (let k = 0; k < 20 && phys && violation(this.model, phys, id, values, this.dialect); k++) for (const c of t.columns) if (c.name in values) values[c.name] = draw(c);
+      if (phys && violation(this.model, phys, id, values, this.dialect)) return true;
       const cols = Object.keys(values);
       sql = `INSERT INTO ${this.q(t.name)} (${cols.map((c) => this.q(c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
       params = Object.values(values);
@@ -93,7 +100,9 @@ export class VersionWriter {
       const candidates = t.columns.filter((c) => this.parity === 0 || !fillSources.has(c.name));
       if (candidates.length === 0) return false;
       const c = candidates[Math.floor(r() * candidates.length)]!;
-      values = { [c.name]: valueFor(this.written(phys, c), r) };
+      values = { [c.name]: draw(c) };
+      for (let k = 0; k < 20 && phys && violation(this.model, phys, id, values, this.dialect); k++) values[c.name] = draw(c);
+      if (phys && violation(this.model, phys, id, values, this.dialect)) return true;
       sql = `UPDATE ${this.q(t.name)} SET ${this.q(c.name)} = ? WHERE id = ?`;
       params = [values[c.name], id];
     }
@@ -106,6 +115,15 @@ export class VersionWriter {
     }
     return true;
   }
+
+  /** A value no row holds: negative numbers (no domain of the generator's holds one), apart per version. */
+  private fresh(c: ColumnDef, r: () => number): Value {
+    if (c.nullable && r() < 0.15) return null;
+    const n = -(1 + 1000 * VersionWriter.freshCount++ + 500 * this.parity);
+    return c.type === 'varchar(40)' ? (c.domain === 'digits' ? String(n) : `u${-n}`) : n;
+  }
+
+  private static freshCount = 0;
 
   async some(n: number): Promise<void> {
     for (let i = 0; i < n; i++) if (!(await this.one())) break;
