@@ -44,6 +44,8 @@ export class DataModel {
   links: Link[] = [];
   /** The constraints xc enforces on writes that the model can evaluate (enforced.ts). */
   enforced: Enforced[] = [];
+  /** Fresh values handed out for unique columns (writers.ts). */
+  freshCount = 0;
   /** Ids inserted so far per version parity, so writers never reuse one. */
   private inserted = [0, 0];
 

@@ -94,8 +94,12 @@ const unsure = (e: Enforced, row: Row) => (e.up ? columnsRead(e.up) : [e.col]).s
 /** Equal as a unique index compares them: MariaDB's default collation ignores case. */
 const key = (v: Value, d: Dialect) => (v === null ? null : d === 'mysql' ? String(v).toLowerCase() : String(v));
 
-/** Why the write would be refused by a constraint the model follows, or undefined. */
-export function violation(model: DataModel, t: PhysTable, id: number, values: Record<string, Value>, d: Dialect): string | undefined {
+/**
+ * Why the write would be refused by a constraint the model follows, or undefined. `strict` (the new version, which
+ * writes during the contract): a converting check's cut-over may come between its write and the next, so the value
+ * must meet the check both as `up` converts it and as it is.
+ */
+export function violation(model: DataModel, t: PhysTable, id: number, values: Record<string, Value>, d: Dialect, strict: boolean): string | undefined {
   const cons = model.enforced.filter((e) => e.table === t);
   if (!cons.length) return undefined;
   const row = model.rowAfter(t, id, values, new Set());
@@ -103,15 +107,20 @@ export function violation(model: DataModel, t: PhysTable, id: number, values: Re
     const v = judged(e, row);
     if (v === null) continue;
     if (e.kind === 'check' && e.pred && !predHolds(e.pred, v)) return `${e.name}: ${v}`;
+    if (e.kind === 'check' && e.pred && e.up && strict && !predHolds(e.pred, row.get(e.col)?.v ?? null)) return `${e.name} (after its cut-over): ${row.get(e.col)?.v}`;
     if (e.kind === 'unique' && [...t.rows].some(([other, r]) => other !== id && key(judged(e, r), d) === key(v, d))) return `${e.name}: ${v} taken`;
     if (e.kind === 'foreign_key' && e.refTable && !e.refTable.rows.has(Number(v))) return `${e.name}: no parent ${v}`;
   }
   return undefined;
 }
 
-/** Whether a unique constraint holds over the column now (or a copy of one being kept in step with it). */
-export function isUnique(model: DataModel, t: PhysTable, col: string): boolean {
-  const direct = (c: string) => model.enforced.some((e) => e.table === t && e.kind === 'unique' && e.col === c && !e.up);
+/**
+ * Whether a unique constraint holds over the column now (or a copy of one being kept in step with it). `strict`
+ * (the new version, which writes during the contract): also one that holds over `up` of it until its cut-over,
+ * after which the column itself is unique.
+ */
+export function isUnique(model: DataModel, t: PhysTable, col: string, strict: boolean): boolean {
+  const direct = (c: string) => model.enforced.some((e) => e.table === t && e.kind === 'unique' && e.col === c && (!e.up || strict));
   return direct(col) || model.links.some((l) => l.kind === 'copy' && l.table === t && ((l.to === col && direct(l.from)) || (l.from === col && direct(l.to))));
 }
 

@@ -85,7 +85,9 @@ export function renderEx(e: Ex, d: Dialect): string {
   if ('toInt' in e) return `CAST(${renderEx(e.toInt, d)} AS ${d === 'postgres' ? 'int' : 'SIGNED'})`;
   if ('clamp' in e) return `CASE WHEN ${renderEx(e.clamp, d)} > ${e.n} THEN ${e.n} ELSE ${renderEx(e.clamp, d)} END`;
   if ('suffix' in e) return d === 'postgres' ? `(${renderEx(e.suffix, d)} || ${lit(e.s)})` : `CONCAT(${renderEx(e.suffix, d)}, ${lit(e.s)})`;
-  if ('keyed' in e) return e.text ? `CONCAT(COALESCE(${renderEx(e.keyed, d)}, ''), '-', CAST(id AS ${d === 'postgres' ? 'varchar(40)' : 'CHAR(40)'}))` : `(COALESCE(${renderEx(e.keyed, d)}, 0) * 1000000 + id)`;
+  // PostgreSQL's concat() is only STABLE, which a converting `up` may not be (computed again before contract): `||`.
+  if ('keyed' in e && e.text) return d === 'postgres' ? `(COALESCE(${renderEx(e.keyed, d)}, '') || '-' || CAST(id AS varchar(40)))` : `CONCAT(COALESCE(${renderEx(e.keyed, d)}, ''), '-', CAST(id AS CHAR(40)))`;
+  if ('keyed' in e) return `(COALESCE(${renderEx(e.keyed, d)}, 0) * 1000000 + id)`;
   if (!('concat' in e)) throw new Error('unknown expression');
   return `CONCAT(COALESCE(${renderEx(e.concat[0], d)}, ''), '-', COALESCE(${renderEx(e.concat[1], d)}, ''))`;
 }

@@ -76,7 +76,7 @@ export class VersionWriter {
     let id: number;
     let values: Record<string, Value>;
     // A column a unique constraint holds over gets a value no row has (never its default, which others may hold).
-    const unique = (c: ColumnDef) => phys !== undefined && isUnique(this.model, phys, c.name);
+    const unique = (c: ColumnDef) => phys !== undefined && isUnique(this.model, phys, c.name, this.parity === 1);
     const draw = (c: ColumnDef): Value => (unique(c) ? this.fresh(this.written(phys, c), r) : valueFor(this.written(phys, c), r));
     if (owned.length === 0 || t.columns.length === 0 || r() < 0.4) {
       id = this.model.nextId(this.parity);
@@ -87,8 +87,8 @@ export class VersionWriter {
         if (!omit) values[c.name] = draw(c);
       }
       // A constraint in force refuses some values (README, createConstraint): the application writes ones it takes.
-      for (let k = 0; k < 20 && phys && violation(this.model, phys, id, values, this.dialect); k++) for (const c of t.columns) if (c.name in values) values[c.name] = draw(c);
-      if (phys && violation(this.model, phys, id, values, this.dialect)) return true;
+      for (let k = 0; k < 20 && phys && violation(this.model, phys, id, values, this.dialect, this.parity === 1); k++) for (const c of t.columns) if (c.name in values) values[c.name] = draw(c);
+      if (phys && violation(this.model, phys, id, values, this.dialect, this.parity === 1)) return true;
       const cols = Object.keys(values);
       sql = `INSERT INTO ${this.q(t.name)} (${cols.map((c) => this.q(c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
       params = Object.values(values);
@@ -101,8 +101,8 @@ export class VersionWriter {
       if (candidates.length === 0) return false;
       const c = candidates[Math.floor(r() * candidates.length)]!;
       values = { [c.name]: draw(c) };
-      for (let k = 0; k < 20 && phys && violation(this.model, phys, id, values, this.dialect); k++) values[c.name] = draw(c);
-      if (phys && violation(this.model, phys, id, values, this.dialect)) return true;
+      for (let k = 0; k < 20 && phys && violation(this.model, phys, id, values, this.dialect, this.parity === 1); k++) values[c.name] = draw(c);
+      if (phys && violation(this.model, phys, id, values, this.dialect, this.parity === 1)) return true;
       sql = `UPDATE ${this.q(t.name)} SET ${this.q(c.name)} = ? WHERE id = ?`;
       params = [values[c.name], id];
     }
@@ -116,14 +116,15 @@ export class VersionWriter {
     return true;
   }
 
-  /** A value no row holds: negative numbers (no domain of the generator's holds one), apart per version. */
+  /**
+   * A value no row holds: negative numbers (no domain of the generator's holds one), apart per version; small, as a
+   * unique key's `up` multiplies them by 1000000 in an int.
+   */
   private fresh(c: ColumnDef, r: () => number): Value {
     if (c.nullable && r() < 0.15) return null;
-    const n = -(1 + 1000 * VersionWriter.freshCount++ + 500 * this.parity);
+    const n = -(1 + 2 * this.model.freshCount++ + this.parity);
     return c.type === 'varchar(40)' ? (c.domain === 'digits' ? String(n) : `u${-n}`) : n;
   }
-
-  private static freshCount = 0;
 
   async some(n: number): Promise<void> {
     for (let i = 0; i < n; i++) if (!(await this.one())) break;
