@@ -5,6 +5,7 @@
  * states its facts (name rules, tokenizer, identifier case rules, integer
  * types) and overrides only what differs.
  */
+import type { Session } from '../db/driver.js';
 import type { Expr } from '../migration/schema.js';
 import type { SchemaModel } from '../schema/model.js';
 import { constraintName, derivedName, freeKeyName, nameTaken, type NameRules } from './names.js';
@@ -24,6 +25,15 @@ export type ServerFeature = 'deferrable' | 'matchFull' | 'exclude' | 'nullsNotDi
 /** Dialect.ddl before Dialect.loadDdl: a programming error, not the user's. */
 export function ddlNotLoaded(): never {
   throw new Error('the dialect\'s DDL builders are not loaded: await dialect.loadDdl() before dialect.ddl()');
+}
+
+/** xc's own lock on a database (SPEC §4: one xc at a time), the server's way (postgres/sessions.ts, mysql/sessions.ts). */
+export interface AdvisoryLock {
+  tryTake(s: Session, key: string): Promise<boolean>;
+  holds(s: Session, key: string): Promise<boolean>;
+  release(s: Session, key: string): Promise<void>;
+  /** Who holds it, in words, or null when no one does. */
+  holder(s: Session, key: string): Promise<string | null>;
 }
 
 export abstract class BaseDialect {
@@ -109,6 +119,24 @@ export abstract class BaseDialect {
    */
   renameTableTemporaries(_from: string, _to: string): string[] {
     return [];
+  }
+
+  protected abstract readonly advisory: AdvisoryLock;
+
+  tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    return this.advisory.tryTake(s, key);
+  }
+
+  holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
+    return this.advisory.holds(s, key);
+  }
+
+  releaseAdvisoryLock(s: Session, key: string): Promise<void> {
+    return this.advisory.release(s, key);
+  }
+
+  advisoryLockHolder(s: Session, key: string): Promise<string | null> {
+    return this.advisory.holder(s, key);
   }
 
   /** A write refused by a read-only transaction: SQLSTATE 25006, as PostgreSQL and MySQL both report it. */

@@ -79,7 +79,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   readonly features: MysqlFeatures;
   private readonly flavor: CatalogFlavor;
   private readonly locks: MysqlLockHolders;
-  private readonly advisory: MysqlAdvisoryLock;
+  protected readonly advisory: MysqlAdvisoryLock;
   protected override readonly lacking = {
     deferrable: 'MySQL/MariaDB check every constraint at once, per row: none is DEFERRABLE',
     matchFull: 'MySQL/MariaDB parse MATCH FULL/PARTIAL and ignore it (every key is MATCH SIMPLE)',
@@ -448,10 +448,6 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return this.locks.holders(s, tables, 0, sessionId, true);
   }
 
-  tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
-    return this.advisory.tryTake(s, key);
-  }
-
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
     return mysqlDependents(s, table, column);
   }
@@ -460,18 +456,6 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     if (names.length === 0) return new Set();
     const r = await s.query<{ name: string }>(`SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME IN (${names.map(() => '?').join(', ')})`, names);
     return new Set(r.rows.map((x) => x.name));
-  }
-
-  holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
-    return this.advisory.holds(s, key);
-  }
-
-  releaseAdvisoryLock(s: Session, key: string): Promise<void> {
-    return this.advisory.release(s, key);
-  }
-
-  advisoryLockHolder(s: Session, key: string): Promise<string | null> {
-    return this.advisory.holder(s, key);
   }
 
   applicationSessions(s: Session): Promise<string[]> {

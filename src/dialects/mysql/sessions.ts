@@ -5,11 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Session } from '../../db/driver.js';
+import type { AdvisoryLock } from '../base.js';
 
 /** A block comment `xc:app@version` in a statement's text: the application running it. */
 const STATEMENT_TAG = /\/\*\s*xc:([^\s*@]+@[^\s*]+)\s*\*\//g;
 
-export class MysqlAdvisoryLock {
+export class MysqlAdvisoryLock implements AdvisoryLock {
   /** The database of each lock session, read once: the lock is checked before every backfill batch commits (engine/lock.ts). */
   private readonly sessionDatabases = new WeakMap<Session, string>();
 

@@ -63,7 +63,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
   /** The schema xc's state is kept in: one per target schema (state.ts). */
   readonly stateSchemaName: string;
-  private readonly advisory: PgAdvisoryLock;
+  protected readonly advisory: PgAdvisoryLock;
 
   /**
    * `schema`: the target schema given with --schema (the sessions' search_path), if any. `kit`: the DDL builders,
@@ -395,10 +395,6 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return pgBlockers(s, sessionId, tables);
   }
 
-  tryAdvisoryLock(s: Session, key: string): Promise<boolean> {
-    return this.advisory.tryTake(s, key);
-  }
-
   async sqlSyntaxIssue(s: Session, sql: string): Promise<string | null> {
     // PL/pgSQL parses every statement of a function body when the function is created, and runs none: a temporary
     // function, created in a transaction that is rolled back, is a parser that touches nothing.
@@ -423,18 +419,6 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   async triggersPresent(s: Session, names: string[]): Promise<Set<string>> {
     const r = await s.query<{ name: string }>(`SELECT tgname::text AS name FROM pg_trigger JOIN pg_class c ON c.oid = tgrelid WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND NOT tgisinternal AND tgname::text = ANY (?::text[])`, [names]);
     return new Set(r.rows.map((x) => x.name));
-  }
-
-  holdsAdvisoryLock(s: Session, key: string): Promise<boolean> {
-    return this.advisory.holds(s, key);
-  }
-
-  releaseAdvisoryLock(s: Session, key: string): Promise<void> {
-    return this.advisory.release(s, key);
-  }
-
-  advisoryLockHolder(s: Session, key: string): Promise<string | null> {
-    return this.advisory.holder(s, key);
   }
 
   applicationSessions(s: Session): Promise<string[]> {

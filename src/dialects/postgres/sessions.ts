@@ -4,6 +4,7 @@
  * statement, and the applications running, for the gate.
  */
 import type { Session } from '../../db/driver.js';
+import type { AdvisoryLock } from '../base.js';
 import type { Blocker } from '../../plan/index.js';
 import { quotePg } from './text.js';
 import { DEFAULT_STATE_SCHEMA } from './state.js';
@@ -15,7 +16,7 @@ function lockKey(key: string): number {
   return (h >>> 0) & 0x7fffffff;
 }
 
-export class PgAdvisoryLock {
+export class PgAdvisoryLock implements AdvisoryLock {
   constructor(private readonly stateSchema: string) {}
 
   /** One lock per state schema; `xc`'s key is the one it always was, so an older xc and this one still exclude each other. */
