@@ -311,6 +311,7 @@ for (const target of targets) {
       expect(done.some((d) => /^make .*xc_shadow0_\w+.* NOT NULL/.test(d)), done.join('\n')).toBe(true);
       expect(done.some((d) => /default of .*xc_shadow0_/.test(d)), done.join('\n')).toBe(true);
       await fixed();
+      await xc.deploy.retire({ app: 'shop', version: 'v2' }); // the rollback deploy: v1 back, v2 gone (the gate)
       await xc.rollback();
       expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
       expect(await schemaOf(db)).toEqual(schema);
@@ -332,6 +333,7 @@ for (const target of targets) {
       await expect(xc.contract()).rejects.toThrow(/injected failure/);
       expect((await contractDone(db)).some((d) => /^make "t"\."c" NOT NULL/.test(d))).toBe(true);
       await fixed();
+      await xc.deploy.retire({ app: 'shop', version: 'v2' });
       await xc.rollback();
       expect(await schemaOf(db)).toEqual(schema);
       await db.query(`INSERT INTO t (id, b) VALUES (3, 3)`);
