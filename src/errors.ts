@@ -39,6 +39,7 @@ const ERROR_CLASSES = {
       migration_missing: 'an id or level names no migration file and no migration in the state',
       files_missing: 'the migrations folder lacks files of migrations the database has run',
       state_mismatch: "the state found belongs to other tables than the connection's (PostgreSQL --schema)",
+      state_foreign: "a table where xc keeps its state (PostgreSQL schema xc, MySQL tables xc_…) is the application's own, not xc's",
       deployment_missing: 'deploy retire: the version was never recorded',
       deployment_retired: 'deploy retire: the version is retired already',
     },

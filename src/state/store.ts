@@ -10,6 +10,18 @@ import { assertTransition, type OperationPlan, type Stage, type Step, type Store
 import type { MigrationDefinition } from '../migration/schema.js';
 import type { LogEvent } from '../api.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { InvalidInputError } from '../errors.js';
+
+type StateTable = (typeof STATE_TABLES)[number];
+/** Columns each state table has from its first version on (dialects' stateSchema): what tells it from another of its name. */
+const STATE_SIGNATURE: Record<StateTable, string[]> = {
+  migrations: ['id', 'checksum', 'phase', 'definition'],
+  steps: ['migration_id', 'phase', 'seq', 'statement'],
+  backfill: ['migration_id', 'seq', 'table_name', 'position'],
+  events: ['migration_id', 'actor', 'command', 'event'],
+  deployments: ['app', 'version', 'level', 'retired_at'],
+  instances: ['id', 'app', 'version', 'last_beat_at'],
+};
 
 /** An event's detail as written (JSON text); a row written by hand that is not JSON stays text. */
 function parseDetail(v: unknown): unknown {
@@ -76,9 +88,9 @@ export class StateStore {
     return this.dialect.stateTable(name);
   }
 
-  /** Every state table is there (a part-made state is not: the next command that writes completes it). */
-  exists(s: Session): Promise<boolean> {
-    return this.dialect.stateExists(s);
+  /** Every state table is there, and xc's (a part-made state is not: the next command that writes completes it). */
+  async exists(s: Session): Promise<boolean> {
+    return (await this.presence(s)).present.length === STATE_TABLES.length;
   }
 
   /**
@@ -88,8 +100,32 @@ export class StateStore {
    */
   async presence(s: Session): Promise<{ present: string[]; missing: string[] }> {
     const present = await this.dialect.stateTables(s);
+    if (present.length > 0) await this.assertOwn(s, present);
     const missing = present.length === 0 ? [] : STATE_TABLES.filter((n) => !present.includes(n)).map((n) => this.t(n));
     return { present, missing };
+  }
+
+  /**
+   * The state tables there are xc's, by columns of theirs (one round trip, reading no row): an application's own
+   * schema `xc` or table `xc_events` would otherwise be read as xc's state, or written into, and every command fail
+   * on a raw SQL error.
+   */
+  private async assertOwn(s: Session, present: string[]): Promise<void> {
+    const probe = (tables: string[]) =>
+      s.query(`SELECT 1 AS x FROM ${tables.map((n, i) => `(SELECT ${STATE_SIGNATURE[n as StateTable].join(', ')} FROM ${this.t(n)} WHERE 1 = 0) AS s${i}`).join(' CROSS JOIN ')}`);
+    try {
+      await probe(present);
+    } catch {
+      const foreign: string[] = [];
+      for (const n of present) if (!(await probe([n]).then(() => true, () => false))) foreign.push(this.t(n));
+      if (foreign.length === 0) return; // a passing failure (the connection), for the command's own queries to meet
+      throw new InvalidInputError(
+        `${foreign.join(', ')} ${foreign.length > 1 ? 'are' : 'is'} not xc's: xc keeps its state under ${foreign.length > 1 ? 'these names' : 'this name'} in the target database, and found a table of other columns there — ` +
+          'rename the application\'s own (or, on PostgreSQL, migrate the tables of another schema with --schema, whose state is kept apart); nothing was done',
+        { tables: foreign },
+        { code: 'state_foreign' },
+      );
+    }
   }
 
   async ensure(s: Session): Promise<boolean> {

@@ -345,6 +345,27 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(3);
     });
 
+    it("an application's own table under one of xc's state names is refused (exit 2) by every command, naming it; nothing is created beside it", async () => {
+      const own = pg ? [`CREATE SCHEMA xc`, `CREATE TABLE xc.events (id serial PRIMARY KEY, payload text)`] : [`CREATE TABLE xc_events (id int PRIMARY KEY, what text)`];
+      const s = await setup(target, [...own, `CREATE TABLE users (id int PRIMARY KEY, name varchar(20))`, `INSERT INTO users VALUES (1, 'a')`], 'xc_campaign');
+      await s.write('0001_r', { renameColumn: { table: 'users', from: 'name', to: 'full_name' } });
+      const stateTables = async () =>
+        pg
+          ? (await s.db.query<{ n: string }>(`SELECT tablename AS n FROM pg_tables WHERE schemaname = 'xc' ORDER BY 1`)).map((r) => r.n)
+          : (await s.db.query<{ n: string }>(`SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'xc\\_%' ORDER BY 1`)).map((r) => r.n);
+      const before = await stateTables();
+      // Before: a raw SQL error (exit 1) naming a column, or xc's other five tables created beside the application's.
+      const commands = { plan: () => s.xc.plan(), status: () => s.xc.status(), apply: () => s.xc.apply(), record: () => s.xc.deploy.record({ app: 'shop', version: 'v1' }), init: () => s.xc.init() };
+      for (const [name, run] of Object.entries(commands)) {
+        const err = await run().then(() => ({ exitCode: 0, message: `${name} passed`, code: undefined }), (e: unknown) => e as { exitCode: number; message: string; code?: string });
+        expect(err.exitCode, err.message).toBe(2);
+        expect(err.code, name).toBe('state_foreign');
+        expect(err.message).toContain(pg ? '"xc"."events" is not xc\'s' : '`xc_events` is not xc\'s');
+      }
+      expect(await stateTables()).toEqual(before);
+      expect((await s.db.columns('users')).map((c) => c.name)).toEqual(['id', 'name']);
+    });
+
     it.skipIf(pg)('rows an old writer inserts between the fill and the triggers are converted before a unique copy is built (rename, and a unique key with up in place)', async () => {
       const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, code int NOT NULL, alpha int NOT NULL DEFAULT 3)`, `CREATE UNIQUE INDEX users_code ON users (code)`, `INSERT INTO users SELECT seq, seq, 3 FROM seq_1_to_300`], 'xc_campaign');
       const url = new URL(s.db.url);
