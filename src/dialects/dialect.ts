@@ -424,6 +424,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   isDuplicateObject(err: unknown): boolean;
   /** A row's key taken already (a unique violation): a concurrent writer of the same row won. */
   isDuplicateKey(err: unknown): boolean;
+  /** A statement named a column its table does not have. */
+  isUndefinedColumn(err: unknown): boolean;
   /** What a user can do about a failed statement the server explains poorly (appended to the step's error), or null. */
   failureHint?(err: unknown): string | null;
   /**

@@ -115,10 +115,12 @@ export class StateStore {
       s.query(`SELECT 1 AS x FROM ${tables.map((n, i) => `(SELECT ${STATE_SIGNATURE[n as StateTable].join(', ')} FROM ${this.t(n)} WHERE 1 = 0) AS s${i}`).join(' CROSS JOIN ')}`);
     try {
       await probe(present);
-    } catch {
+    } catch (err) {
+      // Only a column it lacks tells a table from xc's; anything else (the connection, a privilege) is the command's error.
+      if (!this.dialect.isUndefinedColumn(err)) throw err;
       const foreign: string[] = [];
-      for (const n of present) if (!(await probe([n]).then(() => true, () => false))) foreign.push(this.t(n));
-      if (foreign.length === 0) return; // a passing failure (the connection), for the command's own queries to meet
+      for (const n of present) if (!(await probe([n]).then(() => true, (e: unknown) => (this.dialect.isUndefinedColumn(e) ? false : Promise.reject(e))))) foreign.push(this.t(n));
+      if (foreign.length === 0) throw err;
       throw new InvalidInputError(
         `${foreign.join(', ')} ${foreign.length > 1 ? 'are' : 'is'} not xc's: xc keeps its state under ${foreign.length > 1 ? 'these names' : 'this name'} in the target database, and found a table of other columns there — ` +
           'rename the application\'s own (or, on PostgreSQL, migrate the tables of another schema with --schema, whose state is kept apart); nothing was done',

@@ -302,6 +302,10 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     );
   }
 
+  isUndefinedColumn(err: unknown): boolean {
+    return (err as { errno?: number })?.errno === 1054; // ER_BAD_FIELD_ERROR
+  }
+
   isDuplicateKey(err: unknown): boolean {
     return (err as { errno?: number })?.errno === 1062; // ER_DUP_ENTRY
   }

@@ -283,6 +283,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return e?.code === '55P03' || e?.code === '40P01' || (e?.code === 'XX000' && /tuple concurrently (updated|deleted)/.test(e.message ?? ''));
   }
 
+  isUndefinedColumn(err: unknown): boolean {
+    return (err as { code?: string })?.code === '42703'; // undefined_column
+  }
+
   isDuplicateKey(err: unknown): boolean {
     return (err as { code?: string })?.code === '23505'; // unique_violation
   }
