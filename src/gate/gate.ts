@@ -40,12 +40,15 @@ const levelText = (level: string | null) => (level === null ? 'an unknown level'
  * The blockers of rolling back `migrationId`: what runs at a level at or above it, whose build has the migration and
  * writes its new shape — the column, table or name a rollback removes, and the writes it made there with it. A level
  * unknown (or no migration xc knows) proves nothing either way and does not block: a rollback is how out of a bad
- * migration, and a version that never said which it runs cannot be shown to need it.
+ * migration, and a version that never said which it runs cannot be shown to need it. Nor does a version whose level
+ * was set before the migration began expanding (a branch merged with a lower id).
  */
-export function rollbackBlockersFor(migrationId: string, ev: Evidence): GateBlocker[] {
+export function rollbackBlockersFor(migrationId: string, ev: Evidence, expandedAt?: string | null): GateBlocker[] {
   const real = (level: string | null) => (level !== null && ev.knownLevels.has(level) ? level : null);
+  // An id is no date (blockersFor): a version whose level was set before the migration began expanding never had it.
+  const predates = (v: LiveVersion) => expandedAt != null && v.levelSetAt !== undefined && v.levelSetAt < expandedAt;
   return ev.live
-    .filter((v) => real(v.level) !== null && !below(real(v.level), migrationId))
+    .filter((v) => real(v.level) !== null && !below(real(v.level), migrationId) && !predates(v))
     .map((v) => ({
       kind: v.kind,
       app: v.app,

@@ -122,6 +122,24 @@ target.describe(`the deploy gate (${target.name})`, () => {
     expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['id', 'name']);
   });
 
+  it('rollback: a version recorded at a level above the migration before it began expanding (a branch merged with a lower id) never had it, and does not block', async () => {
+    const db = await target.create('xc_gate');
+    await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-gate-'));
+    await writeFile(path.join(dir, `${V1}.json`), JSON.stringify({ operations: [{ sql: { expand: 'SELECT 1' } }] }));
+    await writeFile(path.join(dir, '0003_later.json'), JSON.stringify({ operations: [{ sql: { expand: 'SELECT 1' } }] }));
+    const xc = createXc({ url: db.url, dir });
+    cleanup.push(() => db.drop(), () => xc.close());
+    await xc.apply();
+    await xc.deploy.record({ app: 'shop', version: 'v3', level: '0003_later' });
+    await xc.contract();
+    // Merged later, with an id below v3's level: v3 was built without it.
+    await writeFile(path.join(dir, `${V2}.json`), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
+    await xc.apply({ id: V2 });
+    expect((await xc.rollback({ id: V2 })).migrations).toEqual([expect.objectContaining({ id: V2, phase: 'rolled_back' })]);
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['id', 'name']);
+  });
+
   it("instances and records made through the application's own pool, in its own time zone, are read at their true time", async () => {
     const { db, xc } = await setup(target);
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
