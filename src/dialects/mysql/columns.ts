@@ -189,9 +189,10 @@ export function syncTrigger(c: MysqlCompiler, spec: SyncTriggerSpec): TriggerSte
  * run, the backfill that converts them coming only after it.
  */
 export function refillAfterTriggers(c: MysqlCompiler, spec: BackfillSpec): Step[] {
-  const [fill] = fillBeforeTriggers(c, { ...spec, where: undefined });
+  const [fill] = fillBeforeTriggers(c, spec);
   const columns = Object.keys(spec.set).map(q).join(', ');
-  return [{ ...fill!, description: `convert ${q(spec.table)}.${columns} again where written between the fill and the triggers, before a unique index is built over it`, fill: { ...spec } }];
+  const description = `convert ${q(spec.table)}.${columns} again where written between the fill and the triggers, before a unique index is built over it`;
+  return [{ ...fill!, sql: backfillStatement(c.dialect, spec), description, fill: { ...spec } }];
 }
 
 /**
