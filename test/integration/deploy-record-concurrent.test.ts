@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { createXc } from '../../src/index.js';
+import { createXc, type Xc } from '../../src/index.js';
 import { targets } from '../helpers/targets.js';
 
 const APPS = 12;
@@ -21,42 +21,36 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
+/**
+ * A fresh database with xc's state; `rounds` times, `xcs` xc instances record at once (`record(xc, i, round)`).
+ * Every record must succeed; resolves to the number of deployment rows then.
+ */
+async function recordAtOnce(target: (typeof targets)[number], rounds: number, xcs: number, record: (xc: Xc, i: number, round: number) => Promise<unknown>): Promise<number> {
+  const db = await target.create('xc_deploys');
+  cleanups.push(() => db.drop());
+  const dir = await mkdtemp(path.join(tmpdir(), 'xc-deploys-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const first = createXc({ url: db.url, dir });
+  await first.init();
+  await first.close();
+  for (let round = 0; round < rounds; round++) {
+    const all = Array.from({ length: xcs }, () => createXc({ url: db.url, dir }));
+    cleanups.push(() => Promise.all(all.map((x) => x.close())));
+    const results = await Promise.allSettled(all.map((x, i) => record(x, i, round)));
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+  }
+  const rows = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${target.name === 'postgres' ? 'xc.deployments' : 'xc_deployments'}`);
+  return Number(rows[0]!.n);
+}
+
 for (const target of targets) {
   target.describe(`deploy records at once (${target.name})`, () => {
     it(`${APPS} apps recorded at the same moment, each by its own xc: all recorded, none fails`, async () => {
-      const db = await target.create('xc_deploys');
-      cleanups.push(() => db.drop());
-      const dir = await mkdtemp(path.join(tmpdir(), 'xc-deploys-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      const first = createXc({ url: db.url, dir });
-      await first.init();
-      await first.close();
-      for (let round = 0; round < 3; round++) {
-        const xcs = Array.from({ length: APPS }, () => createXc({ url: db.url, dir }));
-        cleanups.push(() => Promise.all(xcs.map((x) => x.close())));
-        const results = await Promise.allSettled(xcs.map((x, i) => x.deploy.record({ app: `app${i}`, version: `v${round}` })));
-        expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
-      }
-      const rows = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${target.name === 'postgres' ? 'xc.deployments' : 'xc_deployments'}`);
-      expect(Number(rows[0]!.n)).toBe(APPS * 3);
+      expect(await recordAtOnce(target, 3, APPS, (x, i, round) => x.deploy.record({ app: `app${i}`, version: `v${round}` }))).toBe(APPS * 3);
     }, 120_000);
 
     it('one new version recorded by several pipelines at the same moment: each record succeeds, one row', async () => {
-      const db = await target.create('xc_deploys');
-      cleanups.push(() => db.drop());
-      const dir = await mkdtemp(path.join(tmpdir(), 'xc-deploys-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      const first = createXc({ url: db.url, dir });
-      await first.init();
-      await first.close();
-      for (let round = 0; round < 4; round++) {
-        const xcs = Array.from({ length: 6 }, () => createXc({ url: db.url, dir }));
-        cleanups.push(() => Promise.all(xcs.map((x) => x.close())));
-        const results = await Promise.allSettled(xcs.map((x) => x.deploy.record({ app: 'web', version: `v${round}` })));
-        expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
-      }
-      const rows = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${target.name === 'postgres' ? 'xc.deployments' : 'xc_deployments'}`);
-      expect(Number(rows[0]!.n)).toBe(4);
+      expect(await recordAtOnce(target, 4, 6, (x, _i, round) => x.deploy.record({ app: 'web', version: `v${round}` }))).toBe(4);
     }, 120_000);
   });
 }
