@@ -8,6 +8,7 @@
  */
 import type { Column, OperationSpec, TableConstraint } from '../migration/schema.js';
 import type { Dialect } from '../dialects/dialect.js';
+import { nameKey } from '../dialects/names.js';
 import type { SchemaModel, TableModel } from '../schema/model.js';
 import { indexModel } from './addIndex.js';
 import { referenceIssues, referenceOptionIssues } from './addForeignKey.js';
@@ -110,9 +111,9 @@ export function tableOptionIssues(spec: CreateTableSpec, self: TableModel, ctx: 
 
   const seen = new Map<string, string>();
   for (const { name, path } of declaredNames(spec, model, dialect)) {
-    const first = seen.get(name.toLowerCase());
+    const first = seen.get(nameKey(name, dialect.names));
     if (first !== undefined) issues.push({ path, code: 'name_taken', name, table: spec.table, message: `constraint name "${name}" is given twice (first at ${first})` });
-    else seen.set(name.toLowerCase(), path.join('.'));
+    else seen.set(nameKey(name, dialect.names), path.join('.'));
   }
 
   spec.constraints?.forEach((k, i) => {

@@ -74,6 +74,15 @@ for (const target of targets) {
       }
     });
 
+    it('constraint names differing only in case: two names on PostgreSQL, one on MySQL/MariaDB (refused there)', async () => {
+      const s = await setup(target, USERS, 'xc_topt');
+      await s.write('0001_case', table({ constraints: [{ name: 'Pos', type: 'check', check: 'a > 0' }, { name: 'pos', type: 'check', check: 'b > 0' }] }));
+      if (!pg) return refused(s, ['users'], /constraints\[1\]\.name: constraint name "pos" is given twice/);
+      await toContracted(s, '0001_case');
+      const names = await s.db.query<{ n: string }>(`SELECT conname AS n FROM pg_constraint WHERE conrelid = 't'::regclass AND contype = 'c' ORDER BY conname COLLATE "C"`);
+      expect(names.map((r) => r.n)).toEqual(['Pos', 'pos']);
+    });
+
     it.skipIf(pg)('MariaDB: a generated column cannot be NOT NULL', async () => {
       const s = await setup(target, USERS, 'xc_topt');
       const mariadb = (await s.db.query<{ v: string }>(`SELECT VERSION() AS v`))[0]!.v.includes('MariaDB');
