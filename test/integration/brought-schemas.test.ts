@@ -519,6 +519,47 @@ for (const target of targets) {
       expect(JSON.stringify(await s.xc.plan())).not.toMatch(/SET TimeZone/);
     });
 
+    it.skipIf(!pg)("up/down naming the schema's own type and function: a writer whose search_path is empty writes as any other (the trigger runs under xc's)", async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TYPE mood AS ENUM ('sad', 'ok')`,
+          `CREATE FUNCTION norm(text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower($1) $$`,
+          `CREATE TABLE t (id int PRIMARY KEY, m mood, s text)`,
+          `INSERT INTO t VALUES (1, 'ok', 'A')`,
+        ],
+        'xc_brought',
+      );
+      const [{ schema }] = await s.db.query<{ schema: string }>(`SELECT current_schema() AS schema`);
+      await s.write('0001_mood', { alterColumn: { table: 't', column: 'm', to: 'm2', type: 'text', up: 'CAST(m AS text)', down: 'CAST(m2 AS mood)' } });
+      await s.write('0002_norm', { addColumn: { table: 't', column: { name: 'sn', type: 'text' }, up: 'norm(s)' } });
+      await s.xc.apply();
+      // The application qualifies its tables and runs with an empty search_path (a common hardening), both versions.
+      const app = await s.db.connection();
+      await app.query(`SET search_path = ''`);
+      const t = `"${schema}".t`;
+      await app.query(`INSERT INTO ${t} (id, m2, s, sn) VALUES (2, 'sad', 'B', 'b')`);
+      await app.query(`INSERT INTO ${t} (id, m, s) VALUES (3, 'sad', 'C')`);
+      await app.query(`UPDATE ${t} SET s = 'Y' WHERE id = 1`); // sn follows s (recomputed)
+      await app.query(`UPDATE ${t} SET m2 = 'ok', s = 'Q' WHERE id = 3`);
+      const rows = await s.db.query(`SELECT id, m::text AS m, m2, s, sn FROM t ORDER BY id`);
+      expect(rows).toEqual([
+        { id: 1, m: 'ok', m2: 'ok', s: 'Y', sn: 'y' },
+        { id: 2, m: 'sad', m2: 'sad', s: 'B', sn: 'b' },
+        { id: 3, m: 'ok', m2: 'ok', s: 'Q', sn: 'q' },
+      ]);
+      await record(s.xc, '0002_norm');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, m2, s, sn FROM t ORDER BY id`)).toEqual([
+        { id: 1, m2: 'ok', s: 'Y', sn: 'y' },
+        { id: 2, m2: 'sad', s: 'B', sn: 'b' },
+        { id: 3, m2: 'ok', s: 'Q', sn: 'q' },
+      ]);
+      // A trigger made of column copies and built-in casts pays for no search_path.
+      await s.write('0003_n', { renameColumn: { table: 't', from: 's', to: 's2' } }, { alterColumn: { table: 't', column: 'id', type: 'bigint' } });
+      expect(JSON.stringify(await s.xc.plan())).not.toMatch(/SET search_path/);
+    });
+
     it('an old version writing back a row it read with SELECT * (the new column included, stale): its edit is kept, or the row named at contract — never the stale side silently', async () => {
       const s = await setup(
         target,

@@ -1,7 +1,9 @@
 /**
  * Dual-write triggers for PostgreSQL. They look only at the row (NEW/OLD),
- * never at session state such as search_path, so they behave the same behind
- * PgBouncer in transaction mode (pgroll #829).
+ * never at the writer's session state: a body that names a type, a function
+ * or a table runs under the search_path xc created it under (SET ... FROM
+ * CURRENT), so it behaves the same behind PgBouncer in transaction mode
+ * (pgroll #829) and for a writer whose search_path is empty.
  *
  * Author expressions name the row's columns bare (`upper(name)`); inside the
  * trigger they are evaluated over `(SELECT NEW.*)`, so no expression
@@ -53,6 +55,25 @@ function rowColumn(expr: string, columns: string[]): string | undefined {
   return column !== undefined && columns.includes(column) ? column : undefined;
 }
 
+/** A type name PostgreSQL finds in pg_catalog whatever the session's search_path (searched first unless listed). */
+const BUILTIN_TYPE =
+  /^(smallint|integer|int|int2|int4|int8|bigint|real|float4|float8|float|double precision|numeric|decimal|text|varchar|character varying|char|character|bpchar|boolean|bool|date|time|timetz|timestamp|timestamptz|time(?:stamp)? with(?:out)? time zone|interval|uuid|json|jsonb|bytea|money|inet|cidr|macaddr|bit|bit varying|varbit)\s*(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])?$/i;
+
+/**
+ * Whether `expr` names nothing the session's search_path could find: one of the row's columns, a CAST of one to a
+ * built-in type, NULL, a number, or a string literal (cast to a built-in type or not). Anything else — a function,
+ * an operator, a user's type, a sequence's regclass in a default — is found through the search_path, which must
+ * then be xc's (the one the plan compiled the expression under), never the writer's.
+ */
+function pathFree(expr: string, columns: string[]): boolean {
+  const e = expr.trim();
+  if (rowColumn(e, columns) !== undefined || /^(null|-?\d+(\.\d+)?)$/i.test(e)) return true;
+  const literal = /^'(?:[^']|'')*'(?:::\s*(.+))?$/.exec(e);
+  if (literal) return literal[1] === undefined || BUILTIN_TYPE.test(literal[1].trim());
+  const cast = /^CAST\s*\(\s*("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\s+AS\s+(.+)\)$/i.exec(e);
+  return cast !== null && rowColumn(cast[1]!, columns) !== undefined && BUILTIN_TYPE.test(cast[2]!.trim());
+}
+
 /** Unchanged by this UPDATE, compared as text: every type has a text form, not every type has `=` (json). */
 // By text, under "C": a nondeterministic collation would call 'bob' → 'BOB' no change.
 const unchanged = (q: Quote, c: string) => `CAST(NEW.${q(c)} AS text) COLLATE "C" IS NOT DISTINCT FROM CAST(OLD.${q(c)} AS text) COLLATE "C"`;
@@ -73,7 +94,8 @@ export function readsSessionSettings(types: (string | undefined)[], exprs: strin
 const PINNED_SETTINGS = ' SET TimeZone FROM CURRENT SET DateStyle FROM CURRENT SET IntervalStyle FROM CURRENT';
 
 /**
- * `pinPath`: the body names tables, found through the search_path xc created it under, never the writer's.
+ * `pinPath`: the body names tables, types or functions, found through the search_path xc created it under (and
+ * compiled the author's expressions under), never the writer's. Only then: the SET clause costs 3–5 µs a row.
  * `pinSettings`: its conversions run under the TimeZone, DateStyle and IntervalStyle xc created it under (readsSessionSettings).
  */
 function triggerSteps(q: Quote, name: string, table: string, body: string, what: string, declare = '', pinPath = false, pinSettings = false): TriggerSteps {
@@ -167,7 +189,8 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
   ELSIF ${n} IS NULL THEN
     ${s.newNullable === false ? up : agrees}
   END IF;`;
-  return triggerSteps(q, s.name, s.table, body, `keeps ${s.oldColumn} and ${s.newColumn} in sync`, '_xc_conv record;', false, pinSettings);
+  const pinPath = ![s.up, s.down, s.oldDefault ?? 'null', s.oldDefaultStored ?? 'null'].every((e) => pathFree(e, s.columns));
+  return triggerSteps(q, s.name, s.table, body, `keeps ${s.oldColumn} and ${s.newColumn} in sync`, '_xc_conv record;', pinPath, pinSettings);
 }
 
 /**
@@ -181,9 +204,10 @@ export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false)
   const fill = `${c} := ${rowValue(q, s.expr, s.columns)};`;
   const reads = (s.recomputeOn ?? []).filter((col) => col !== s.column);
   const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column)} AND NOT (${reads.map((col) => unchanged(q, col)).join(' AND ')}) THEN ${fill} END IF;`;
-  if (s.always) return triggerSteps(q, s.name, s.table, `  ${fill}`, `keeps ${s.column} computed from the row on every write`, '', false, pinSettings);
+  const pinPath = !pathFree(s.expr, s.columns);
+  if (s.always) return triggerSteps(q, s.name, s.table, `  ${fill}`, `keeps ${s.column} computed from the row on every write`, '', pinPath, pinSettings);
   const body = s.insertOnly ? `  IF TG_OP = 'INSERT' AND ${c} IS NULL THEN ${fill} END IF;` : `  IF ${c} IS NULL THEN ${fill}${recompute}\n  END IF;`;
-  return triggerSteps(q, s.name, s.table, body, reads.length ? `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} change` : `fills ${s.column} when a write leaves it NULL`, '', false, pinSettings);
+  return triggerSteps(q, s.name, s.table, body, reads.length ? `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} change` : `fills ${s.column} when a write leaves it NULL`, '', pinPath, pinSettings);
 }
 
 /** SQL true when the row being written (NEW; OLD on UPDATE, NULL on INSERT) would break the constraint. */
