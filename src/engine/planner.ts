@@ -42,7 +42,7 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   const op = operation(o.kind);
   const holder = `${o.migrationId} (operations[${o.opIndex}].${o.kind})`;
   const synced = op.synced?.(o.spec as never, validateContext(dialect, model));
-  const problems = (synced && synced.columns.length > 0 ? model.holds.sync(synced.table, synced.columns, holder) : []).map(heldUntilContract);
+  const problems = (synced && synced.columns.length > 0 ? model.holds.sync(synced, holder) : []).map(heldUntilContract);
   for (const c of new Set(synced?.columns ?? [])) {
     if (model.table(synced!.table)?.columns.find((x) => x.name === c)?.filledAfterTriggers) {
       problems.push({

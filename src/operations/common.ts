@@ -3,7 +3,7 @@ import { caseNote, sameName, type NameRules } from '../dialects/names.js';
 import type { IndexModel, SchemaModel, TableModel } from '../schema/model.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { ExpressionCheck } from '../plan/index.js';
-import type { ValidateContext, ValidationIssue } from './types.js';
+import type { SyncedColumns, ValidateContext, ValidationIssue } from './types.js';
 
 /**
  * The table an operation names, when xc's online steps can change it; an issue otherwise. `toDrop`: dropTable, which
@@ -118,9 +118,10 @@ export function exprCheck(path: (string | number)[], table: string, sql: string 
 }
 
 /** What a dual-write trigger touches: its own columns and every column of the table its expressions read. */
-export function triggerColumns({ model, dialect }: Pick<ValidateContext, 'model' | 'dialect'>, table: string, own: string[], exprs: (string | undefined)[]): { table: string; columns: string[] } {
+export function triggerColumns({ model, dialect }: Pick<ValidateContext, 'model' | 'dialect'>, table: string, own: string[], exprs: (string | undefined)[]): SyncedColumns {
   const names = model.table(table)?.columns.map((c) => c.name) ?? [];
-  return { table, columns: [...own, ...exprs.flatMap((e) => (e === undefined ? [] : dialect.columnsNamed(e, names)))] };
+  // `own`: the columns it writes (a shadow of an own column counts as that column); the expressions' others it only reads.
+  return { table, columns: [...own, ...exprs.flatMap((e) => (e === undefined ? [] : dialect.columnsNamed(e, names)))], writes: own };
 }
 
 /** NULL allowed in a column of the replica identity's index (PostgreSQL refuses it: the identity would be lost), or null. */

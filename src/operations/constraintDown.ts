@@ -25,7 +25,7 @@ import type { ConstraintTest, TriggerSteps } from '../dialects/dialect.js';
 import type { TableModel } from '../schema/model.js';
 import type { ExpressionCheck } from '../plan/index.js';
 import { columnsOf } from './common.js';
-import type { PlanContext, ValidateContext, ValidationIssue } from './types.js';
+import type { PlanContext, SyncedColumns, ValidateContext, ValidationIssue } from './types.js';
 
 /** The constraint's columns and how a trigger tests it, or why it cannot (an exclusion constraint). */
 export function constraintTest(t: TableModel, name: string): { columns: string[]; test?: ConstraintTest; why?: string } {
@@ -80,10 +80,11 @@ export function downExpressions(table: string, downs: Down[], ctx: ValidateConte
   });
 }
 
-/** The columns the trigger writes and reads (Operation.synced). */
-export function downColumns(table: string, downs: Down[], ctx: ValidateContext): string[] {
+/** The columns the trigger writes (each `down`'s own) and reads (Operation.synced). */
+export function downColumns(table: string, downs: Down[], ctx: ValidateContext): SyncedColumns {
   const names = ctx.model.table(table)?.columns.map((c) => c.name) ?? [];
-  return [...new Set(downs.flatMap((d) => [d.column, ...ctx.dialect.columnsNamed(ctx.expr(d.down) ?? '', names)]))];
+  const columns = [...new Set(downs.flatMap((d) => [d.column, ...ctx.dialect.columnsNamed(ctx.expr(d.down) ?? '', names)]))];
+  return { table, columns, writes: downs.map((d) => d.column) };
 }
 
 /** The trigger converting writes that would break `name` (see the header). */

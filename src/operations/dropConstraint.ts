@@ -81,7 +81,7 @@ export const dropConstraint: Operation<'dropConstraint'> = {
   expressions: (spec, ctx) => downExpressions(spec.table, downs(spec, ctx), ctx),
 
   synced(spec, ctx) {
-    return { table: spec.table, columns: downColumns(spec.table, downs(spec, ctx), ctx) };
+    return downColumns(spec.table, downs(spec, ctx), ctx);
   },
 
   contractTables: (spec) => [spec.table],

@@ -47,7 +47,7 @@ export const dropMultiColumnConstraint: Operation<'dropMultiColumnConstraint'> =
 
   expressions: (spec, ctx) => downExpressions(spec.table, downs(spec, ctx), ctx),
 
-  synced: (spec, ctx) => ({ table: spec.table, columns: downColumns(spec.table, downs(spec, ctx), ctx) }),
+  synced: (spec, ctx) => downColumns(spec.table, downs(spec, ctx), ctx),
 
   contractTables: (spec) => [spec.table],
 

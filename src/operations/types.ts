@@ -12,6 +12,13 @@ import type { ExpressionCheck, OperationPlan, RowCheck } from '../plan/index.js'
 import type { IssueFacts } from '../errors.js';
 
 /** A default carried to `newType` (CAST where the dialect converts it), beside `up` over a row holding only the old default. */
+/** Operation.synced: the columns a dual-write trigger reads or writes, and which of them it writes. */
+export interface SyncedColumns {
+  table: string;
+  columns: string[];
+  writes?: string[];
+}
+
 export interface CarriedDefault {
   path: (string | number)[];
   table: string;
@@ -72,9 +79,12 @@ export interface Operation<K extends OperationKind = OperationKind> {
   expressions?(spec: OperationSpec<K>, ctx: ValidateContext): ExpressionCheck[];
   /**
    * The columns this operation's dual-write trigger reads or writes, if it
-   * installs one: no other trigger may touch them while it is in flight.
+   * installs one, and of those the ones it writes (`writes`; all of them
+   * where not given). While it is in flight no other trigger may read or
+   * write a column it writes, nor write one it reads: which trigger fires
+   * first would decide the value. Two that only read a column do not race.
    */
-  synced?(spec: OperationSpec<K>, ctx: ValidateContext): { table: string; columns: string[] };
+  synced?(spec: OperationSpec<K>, ctx: ValidateContext): SyncedColumns;
   /** Columns its contract makes NOT NULL (they must not be dropped or renamed away before). */
   notNullAtContract?(spec: OperationSpec<K>, model: SchemaModel): { table: string; columns: string[] };
   /** A column whose default it changes only at contract (alterColumn in place): until then the column keeps the one it has. */

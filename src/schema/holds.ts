@@ -12,10 +12,11 @@
  * - **Tables a contract step will name.** Renaming one at expand (renameTable)
  *   would leave that step naming the compatibility view, where it fails: the
  *   rename waits until those migrations are contracted.
- * - **Columns under a dual-write trigger.** Two xc triggers that read or
- *   write the same column race: which one runs first decides the value
- *   (PostgreSQL orders triggers by name, MySQL by creation). A second one on
- *   a column another keeps in sync is refused until the first is contracted.
+ * - **Columns under a dual-write trigger.** Two xc triggers race where one
+ *   writes a column the other reads or writes: which one runs first decides
+ *   the value (PostgreSQL orders triggers by name, MySQL by creation). Such a
+ *   second one is refused until the first is contracted; two that only read
+ *   a column (`id` in two `up`s) do not race.
  * - **Columns a contract makes NOT NULL.** Dropped or renamed away before
  *   that contract, they would reject every write that omits them from then on.
  * - **Columns replaced by a shadow at contract** (alterColumn in place,
@@ -33,12 +34,14 @@
  *   finds no key to reference (MySQL errno 150), or one that then changes
  *   under it.
  */
+import type { SyncedColumns } from '../operations/types.js';
+
 /** Who holds something, in words: `0003_rename (operations[0].renameColumn)`. */
 export type Holder = string;
 
 export class Holds {
   private readonly names = new Map<string, Holder>();
-  private readonly synced = new Map<string, Holder>();
+  private readonly synced = new Map<string, { by: Holder; writes: boolean }>();
   private readonly contracting = new Map<string, Holder>();
   private readonly madeNotNull = new Map<string, Holder>();
   private readonly shadowed = new Map<string, Holder>();
@@ -163,14 +166,19 @@ export class Holds {
     return by ? [`the contract steps of ${by} name "${table}" and may name its constraints (validating or dropping one) until it is contracted; renaming one before would leave them naming a constraint that is gone — contract that migration first`] : [];
   }
 
-  /** Problems for a new dual-write trigger over `columns` of `table`, which then become held too. */
-  sync(table: string, columns: string[], holder: Holder): string[] {
+  /**
+   * Problems for a new dual-write trigger over `columns` of `table` (Operation.synced), which then become held too:
+   * a column one trigger writes that another reads or writes. Two triggers that only read a column do not race.
+   */
+  sync({ table, columns, writes = columns }: SyncedColumns, holder: Holder): string[] {
     const problems: string[] = [];
     for (const c of new Set(columns)) {
       const key = `${table}\0${c}`;
-      const by = this.synced.get(key);
-      if (by) problems.push(`"${table}"."${c}" is kept in step by a trigger of ${by} until it is contracted; a second trigger on the same column would race it — contract that migration first`);
-      else this.synced.set(key, holder);
+      const held = this.synced.get(key);
+      const writes_ = writes.includes(c);
+      if (held && (held.writes || writes_)) {
+        problems.push(`"${table}"."${c}" is kept in step by a trigger of ${held.by} until it is contracted; a second trigger ${writes_ ? 'writing' : 'reading'} it would race the first — contract that migration first`);
+      } else if (!held || writes_) this.synced.set(key, { by: holder, writes: writes_ });
     }
     return problems;
   }

@@ -83,6 +83,35 @@ for (const target of targets) {
       await refused(s, ['items'], /"items"\."label" is kept in step by a trigger of 0001_rename \(operations\[0\]\.renameColumn\)/);
     });
 
+    it('two triggers that only read a column do not race: two unique keys converting with `up` over id, while old code writes (fuzz seed 118)', async () => {
+      const s = await setup(target, [`CREATE TABLE orders (id int PRIMARY KEY, beta int, gamma varchar(40))`, `INSERT INTO orders VALUES (1, 5, 'a'), (2, 5, 'a'), (3, NULL, NULL)`]);
+      const pg = target.name === 'postgres';
+      await s.write(
+        '0001_keys',
+        { createConstraint: { table: 'orders', name: 'orders_uq_beta', type: 'unique', columns: ['beta'], up: { beta: '(COALESCE(beta, 0) * 1000 + id)' } } },
+        { createConstraint: { table: 'orders', name: 'orders_uq_gamma', type: 'unique', columns: ['gamma'], up: { gamma: pg ? "(COALESCE(gamma, '') || '-' || CAST(id AS varchar(40)))" : "CONCAT(COALESCE(gamma, ''), '-', CAST(id AS CHAR(40)))" } } },
+      );
+      await s.xc.apply({ to: 'expand' });
+      // Old code inserts duplicates of both during dual-write; each is converted by its own trigger.
+      const old = new Writer(await s.db.connection(), (i) => ({ sql: `INSERT INTO orders (id, beta, gamma) VALUES (?, 5, 'a')`, params: [100 + i] })).start();
+      await s.xc.apply();
+      await old.stop();
+      expect(old.errors).toEqual([]);
+      await record(s.xc, '0001_keys');
+      await s.xc.contract();
+      const rows = await s.db.query<{ id: number; beta: number; gamma: string }>(`SELECT id, beta, gamma FROM orders ORDER BY id`);
+      expect(rows.length).toBe(3 + old.writes);
+      for (const r of rows) {
+        const id = Number(r.id);
+        expect([Number(r.beta), r.gamma]).toEqual(id === 3 ? [3, '-3'] : [5000 + id, `a-${id}`]);
+      }
+      // One that writes a column another's trigger reads still waits for that contract.
+      await s.write('0002_reads', { addColumn: { table: 'orders', column: { name: 'b2', type: 'int' }, up: 'beta * 2' } });
+      await s.xc.apply({ to: 'expand' });
+      await s.write('0003_writes', { renameColumn: { table: 'orders', from: 'beta', to: 'b' } });
+      await refused(s, ['orders'], /"orders"\."beta" is kept in step by a trigger of 0002_reads \(operations\[0\]\.addColumn\) until it is contracted; a second trigger writing it/);
+    });
+
     it('a table renamed while a contract step of another operation still names it is refused (fuzz seed 2)', async () => {
       const s = await setup(target, items);
       await s.write('0001_both', { addColumn: { table: 'items', column: { name: 'tag', type: 'varchar(40)' }, up: "'dflt'" } }, { renameTable: { from: 'items', to: 'goods' } });
