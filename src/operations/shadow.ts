@@ -115,8 +115,9 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
       ...(early.length > 0 ? [] : shadows),
       ddl.fillBeforeTriggers({ ...backfill }),
       ...triggers.map((tr) => tr.create),
-      // MySQL's placeholder default of a NOT NULL shadow: the trigger now gives every write its value.
-      ...cols.filter(notNullAtOnce).map((c) => ddl.setDefault(table, c.shadow, null)),
+      // MySQL's placeholder default of a NOT NULL shadow stays until the cut-over gives the column its own: the trigger
+      // overwrites it on every write, and MariaDB checks an omitted NOT NULL column without a default before triggers
+      // run in an INSERT … SELECT (1364), which no writer could avoid by naming a column it does not know.
     ),
   );
   // A unique copy (or the primary key's) must meet every row converted, those written before the triggers too.

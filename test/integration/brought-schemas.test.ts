@@ -560,6 +560,31 @@ for (const target of targets) {
       expect(JSON.stringify(await s.xc.plan())).not.toMatch(/SET search_path/);
     });
 
+    it('INSERT … SELECT during an in-place int → bigint of a NOT NULL column: the hidden shadow never makes it fail (MariaDB 1364)', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, qty int NOT NULL DEFAULT 5, note varchar(10))`, `INSERT INTO t VALUES (1, 1, 'a')`], 'xc_brought');
+      await s.write('0001_qty', { alterColumn: { table: 't', column: 'qty', type: 'bigint' } });
+      await s.xc.apply();
+      // Both versions name the same columns (an in-place change): copies of a row, a constant, and one omitting qty.
+      await s.db.query(`INSERT INTO t (id, qty, note) SELECT 2, qty, 'copy' FROM t WHERE id = 1`);
+      await s.db.query(`INSERT INTO t (id, qty, note) SELECT 3, 7, 'const'`);
+      await s.db.query(`INSERT INTO t (id, note) SELECT 4, 'omits'`);
+      await s.db.query(`INSERT INTO t (id, qty, note) VALUES (5, 9, 'values')`);
+      await s.db.query(`UPDATE t SET qty = 11 WHERE id = 3`);
+      await record(s.xc, '0001_qty');
+      await s.xc.contract();
+      const rows = await s.db.query<{ id: number; qty: unknown; note: string }>(`SELECT id, qty, note FROM t ORDER BY id`);
+      expect(rows.map((r) => [Number(r.id), Number(r.qty), r.note])).toEqual([
+        [1, 1, 'a'],
+        [2, 1, 'copy'],
+        [3, 11, 'const'],
+        [4, 5, 'omits'],
+        [5, 9, 'values'],
+      ]);
+      expect((await s.db.columns('t')).find((c) => c.name === 'qty')?.type).toMatch(/^bigint/);
+      await s.db.query(`INSERT INTO t (id, note) SELECT 6, 'after'`);
+      expect(Number((await s.db.query<{ qty: unknown }>(`SELECT qty FROM t WHERE id = 6`))[0]!.qty)).toBe(5);
+    });
+
     it('an old version writing back a row it read with SELECT * (the new column included, stale): its edit is kept, or the row named at contract — never the stale side silently', async () => {
       const s = await setup(
         target,
