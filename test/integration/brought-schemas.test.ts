@@ -6,6 +6,7 @@
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
+import { createXc } from '../../src/index.js';
 import { runXcKillingAt } from '../helpers/cli.js';
 import { onCleanup, record, refused, rejection, setup, toContracted } from '../helpers/scenario.js';
 
@@ -583,6 +584,26 @@ for (const target of targets) {
       expect((await s.db.columns('t')).find((c) => c.name === 'qty')?.type).toMatch(/^bigint/);
       await s.db.query(`INSERT INTO t (id, note) SELECT 6, 'after'`);
       expect(Number((await s.db.query<{ qty: unknown }>(`SELECT qty FROM t WHERE id = 6`))[0]!.qty)).toBe(5);
+    });
+
+    it('rolling back a rename of a NOT NULL column whose expand gave up on the lock at its first step: nothing was added, the rollback ends (MariaDB stuck on SET DEFAULT of a missing column)', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(20) NOT NULL)`, `INSERT INTO users VALUES (1, 'a')`], 'xc_brought');
+      await s.write('0001_ren', { renameColumn: { table: 'users', from: 'name', to: 'full_name' } });
+      // An application transaction holds the table (its metadata lock, or an ACCESS SHARE lock) through every retry.
+      const app = await s.db.connection();
+      await app.query(pg ? `BEGIN` : `START TRANSACTION`);
+      await app.query(`SELECT * FROM users`);
+      const xc = createXc({ url: s.db.url, dir: s.dir, lockTimeoutMs: 200, lockRetryForMs: 600 });
+      onCleanup(() => xc.close());
+      expect((await rejection(xc.apply())).exitCode).toBe(5);
+      await app.query(`COMMIT`);
+      await xc.rollback();
+      expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+      expect((await s.db.columns('users')).map((c) => [c.name, c.default ?? null])).toEqual([
+        ['id', null],
+        ['name', null],
+      ]);
+      expect(await s.db.triggers()).toEqual([]);
     });
 
     it('an old version writing back a row it read with SELECT * (the new column included, stale): its edit is kept, or the row named at contract — never the stale side silently', async () => {

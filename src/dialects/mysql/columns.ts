@@ -10,7 +10,7 @@ import type { ColumnModel } from '../../schema/model.js';
 import type { BackfillSpec, Step } from '../../plan/index.js';
 import { backfillStatement } from '../../backfill/keyset.js';
 import { defaultClause, isLiteralDefault, literal, mentioned, quoteMy as q } from './expr.js';
-import { dropPair, mysqlSyncTrigger } from './triggers.js';
+import { dropPair, mysqlSyncTrigger, pairExists } from './triggers.js';
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
 import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep } from './keys.js';
 import { dropCheckConstraint } from './constraints.js';
@@ -176,7 +176,9 @@ export function syncTrigger(c: MysqlCompiler, spec: SyncTriggerSpec): TriggerSte
   if (oldColumnNeedsDefault(c, spec)) {
     const expr = spec.oldDefault ?? `(${spec.down})`;
     const [set] = setDefault(c, spec.table, spec.oldColumn, expr);
-    const probe = c.probes.missing(c.probes.column(spec.table, spec.oldColumn, ` AND ${c.probes.noDefault}`));
+    // Done too where no trigger of the pair is there to remove: never made (a rollback after an expand that stopped
+    // before it — the new column `down` reads may be missing too, and the statement would fail on every run), or gone.
+    const probe = `SELECT NOT EXISTS(${c.probes.column(spec.table, spec.oldColumn, ` AND ${c.probes.noDefault}`)}) OR NOT EXISTS(${pairExists(spec.name)}) AS done`;
     steps.drop.unshift({ ...set!, description: `let writers omit ${q(spec.oldColumn)} while the sync trigger is removed (default ${expr})`, probe });
   }
   return steps;

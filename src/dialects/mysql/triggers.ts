@@ -36,6 +36,9 @@ export const triggerName = (name: string, event: 'i' | 'u') => fitName(name, `_$
 
 const triggerExists = (name: string) => `SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ${literal(name)}`;
 
+/** A row when either trigger of the pair `name` exists. */
+export const pairExists = (name: string) => `SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME IN (${literal(triggerName(name, 'i'))}, ${literal(triggerName(name, 'u'))})`;
+
 const lock = (table: string) => `metadata lock on ${q(table)} (instant)`;
 
 /** CREATE and DROP steps of a BEFORE UPDATE / BEFORE INSERT pair; UPDATE first, so every row an old writer touches from then on is kept in step. */
