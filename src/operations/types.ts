@@ -7,18 +7,14 @@
  */
 import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { SchemaModel } from '../schema/model.js';
+import type { SyncedColumns } from '../schema/holds.js';
+
+export type { SyncedColumns };
 import type { Expr, OperationKind, OperationSpec } from '../migration/schema.js';
 import type { ExpressionCheck, OperationPlan, RowCheck } from '../plan/index.js';
 import type { IssueFacts } from '../errors.js';
 
 /** A default carried to `newType` (CAST where the dialect converts it), beside `up` over a row holding only the old default. */
-/** Operation.synced: the columns a dual-write trigger reads or writes, and which of them it writes. */
-export interface SyncedColumns {
-  table: string;
-  columns: string[];
-  writes?: string[];
-}
-
 export interface CarriedDefault {
   path: (string | number)[];
   table: string;

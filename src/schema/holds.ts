@@ -34,7 +34,12 @@
  *   finds no key to reference (MySQL errno 150), or one that then changes
  *   under it.
  */
-import type { SyncedColumns } from '../operations/types.js';
+/** Operation.synced: the columns a dual-write trigger reads or writes, and which of them it writes (all where not given). */
+export interface SyncedColumns {
+  table: string;
+  columns: string[];
+  writes?: string[];
+}
 
 /** Who holds something, in words: `0003_rename (operations[0].renameColumn)`. */
 export type Holder = string;
