@@ -72,6 +72,15 @@ export abstract class BaseDialect {
     return resolveExpr(e, this.exprVariant);
   }
 
+  /** Storing the column converts it as comparing it does: no conversion of its own (MySQL overrides). */
+  defaultConversion(column: string, _from: string, _to: string): string {
+    return column;
+  }
+
+  conversionIssue(_column: string, _from: string, _to: string): { violation: string; what: string; up: string } | undefined {
+    return undefined;
+  }
+
   /** The type a column declared as `type` has in the catalog (PostgreSQL `serial` is `integer`): none but the server's own shorthands differ. */
   storedType(type: string): string {
     return type;

@@ -456,6 +456,14 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   /** `expr` as a column of `type` would hold and compare it, its collation included (a unique key's duplicates under a new type). */
   storedAs(expr: string, type: string): string;
   /**
+   * The conversion a column (quoted) changed in place from `from` to `to` gets without `up`: the one value the
+   * fill, the trigger, the backfill and the verify all agree on (MySQL: conversions.ts); the column itself where
+   * storing it converts as the comparison does (PostgreSQL: always).
+   */
+  defaultConversion(column: string, from: string, to: string): string;
+  /** Rows that conversion cannot store (SQL true for one), what they should hold, and an `up` to suggest; undefined where every value converts. */
+  conversionIssue(column: string, from: string, to: string): { violation: string; what: string; up: string } | undefined;
+  /**
    * Keyset condition `(a, b) > (x, y)` (or `<=`) in a form the server
    * range-scans; `order[i]` is the index of the key value the i-th `?` takes
    * (MariaDB needs the expanded form, which uses a value more than once).

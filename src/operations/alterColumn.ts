@@ -58,8 +58,16 @@ const shadowed = (spec: Spec, { model, dialect }: Pick<ValidateContext, 'model' 
   const old = oldColumn(model, spec);
   return spec.to === undefined && old !== undefined && needsShadow(spec, old, dialect.ddl(model), model, dialect);
 };
-/** The new value in place: `up`, else the column itself (converted as storing it in the new type converts). */
-const upOf = (spec: Spec, expr: (e: NonNullable<Spec['up']>) => string | undefined, dialect: Dialect) => (spec.up === undefined ? dialect.quote(spec.column) : expr(spec.up));
+/**
+ * The new value in place: `up`, else (or `up` the bare column) the column converted as the dialect's fill, trigger,
+ * backfill and verify all convert it alike (MySQL: a FLOAT into text by CAST, not by assignment; conversions.ts).
+ */
+function upOf(spec: Spec, expr: (e: NonNullable<Spec['up']>) => string | undefined, dialect: Dialect, model: SchemaModel): string | undefined {
+  if (spec.up !== undefined && !upIsColumn(spec, dialect)) return expr(spec.up);
+  const old = oldColumn(model, spec);
+  const column = dialect.quote(spec.column);
+  return old && changesType(spec.type, old) ? dialect.defaultConversion(column, old.type, spec.type!) : column;
+}
 /** With `to`: `up` defaults to the old column, `down` to the new one. */
 const copyExprs = (spec: Spec & { to: string }, expr: (e: NonNullable<Spec['up']>) => string | undefined, dialect: Dialect) => ({
   up: spec.up === undefined ? dialect.quote(spec.column) : expr(spec.up),
@@ -138,7 +146,7 @@ export const alterColumn: Operation<'alterColumn'> = {
             ...exprCheck(['down'], spec.table, copyExprs({ ...spec, to: spec.to }, expr, dialect).down, columnsOf(t, [{ name: spec.to, type }]), old.type),
           ]
         : shadowed(spec, ctx)
-          ? exprCheck(['up'], spec.table, upOf(spec, expr, dialect), columnsOf(t), type)
+          ? exprCheck(['up'], spec.table, upOf(spec, expr, dialect, model), columnsOf(t), type)
           : [];
     // The column's checks hold over the new one at contract: they must apply to its type now.
     const newColumns = spec.to !== undefined ? columnsOf(t, [{ name: spec.to, type }]) : columnsOf(t).map((c) => (c.name === spec.column ? { ...c, type } : c));
@@ -161,7 +169,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     const t = model.table(spec.table);
     const old = t?.columns.find((c) => c.name === spec.column);
     if (delegated(spec) || !t || !old || spec.default !== undefined || old.default === null || !changesType(spec.type, old) || !isConstantDefault(old.default)) return [];
-    const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect);
+    const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect, model);
     // Only an `up` over the column alone can be computed for its default; one reading other columns depends on the row.
     const others = t.columns.map((c) => c.name).filter((c) => c !== spec.column);
     if (up === undefined || dialect.columnsNamed(up, others).length > 0) return [];
@@ -173,7 +181,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     // Existing rows, as `up` converts them, must meet the constraints the shadow carries (duplicates, a failing check).
     const constraints = spec.to === undefined ? shadowConstraints(spec, ctx.dialect).flatMap((c) => placed(spec, createConstraint.rowChecks?.(c, ctx) ?? [], c.type === 'check' ? 'check' : 'unique')) : [];
     const carried = spec.to !== undefined ? carriedKeyRowChecks(ctx, spec.table, spec.column, ['column']) : [];
-    return [...constraints, ...columnRowChecks(spec, ctx), ...carried, ...uniqueUnderNewType(spec, ctx)];
+    return [...constraints, ...conversionRowChecks(spec, ctx), ...columnRowChecks(spec, ctx), ...carried, ...uniqueUnderNewType(spec, ctx)];
   },
   types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
   synced(spec, ctx) {
@@ -182,7 +190,7 @@ export const alterColumn: Operation<'alterColumn'> = {
       const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect);
       return triggerColumns(ctx, spec.table, [spec.column, spec.to], [up, down]);
     }
-    return shadowed(spec, ctx) ? triggerColumns(ctx, spec.table, [spec.column], [upOf(spec, ctx.expr, ctx.dialect)]) : { table: spec.table, columns: [] };
+    return shadowed(spec, ctx) ? triggerColumns(ctx, spec.table, [spec.column], [upOf(spec, ctx.expr, ctx.dialect, ctx.model)]) : { table: spec.table, columns: [] };
   },
   // A change the catalog alone makes (a comment, a default, a varchar widened) backfills nothing: it runs on a table without a key too.
   backfillTables: (spec, ctx) => (delegated(spec) ? (createConstraint.backfillTables?.(asConstraint(spec), ctx) ?? []) : spec.to !== undefined || shadowed(spec, ctx) ? [spec.table] : []),
@@ -229,7 +237,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     const nullable = spec.nullable ?? old.nullable;
     if (needsShadow(spec, old, ctx.ddl, ctx.model, ctx.dialect)) {
       const def = copiedDefault({ type: spec.type, default: spec.default }, old, ctx.ddl);
-      const shadow = { column: spec.column, type, nullable, default: def, comment: spec.comment, up: upOf(spec, ctx.expr, ctx.dialect)! };
+      const shadow = { column: spec.column, type, nullable, default: def, comment: spec.comment, up: upOf(spec, ctx.expr, ctx.dialect, ctx.model)! };
       return shadowConstraints(spec).length > 0 ? planWithConstraints(spec, shadow, ctx) : planShadowColumns(ctx, spec.table, [shadow]);
     }
     return planInCatalog(spec, old, ctx);
@@ -265,6 +273,20 @@ function planWithConstraints(spec: Spec, shadow: Parameters<typeof planShadowCol
   return plan;
 }
 
+/**
+ * In place without `up`: rows the conversion cannot store (MySQL: text that is not a number, or out of range, into a
+ * number), which the fill, the trigger or the backfill would fail on half-way through an apply.
+ */
+function conversionRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
+  const { model, dialect } = ctx;
+  const old = oldColumn(model, spec);
+  if (spec.to !== undefined || !old || !changesType(spec.type, old) || (spec.up !== undefined && !upIsColumn(spec, dialect)) || !shadowed(spec, ctx)) return [];
+  const issue = dialect.conversionIssue(dialect.quote(spec.column), old.type, spec.type!);
+  if (!issue) return [];
+  const message = `"${spec.table}"."${spec.column}" holds values that are not ${issue.what} in existing rows, which converting it to ${spec.type} would fail on; give \`up\` for them (for NULL there: ${JSON.stringify(issue.up)}), or fix those rows first`;
+  return [{ path: ['type'], table: spec.table, violation: issue.violation, message, show: [spec.column] }];
+}
+
 /** The NULLs NOT NULL would meet at contract, from the rows as they are or as `up` converts them. */
 function columnRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
   const { model, expr, dialect } = ctx;
@@ -275,7 +297,7 @@ function columnRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
     const message = `"${spec.table}"."${spec.column}" holds NULL in existing rows, which NOT NULL would reject at contract; give \`up\` to convert them, or fix those rows first`;
     return [{ path: ['nullable'], table: spec.table, violation: `${dialect.quote(spec.column)} IS NULL`, message, show: [spec.column] }];
   }
-  const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect);
+  const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect, model);
   if (up === undefined) return [];
   const message = `\`up\` gives NULL for existing rows, which the NOT NULL column "${spec.to ?? spec.column}" would reject at contract; make \`up\` give a value for them`;
   // `= TRUE`: MariaDB reads `date_column IS NULL` in a WHERE as "is the zero date" where the column is NOT NULL.
@@ -292,7 +314,7 @@ function uniqueUnderNewType(spec: Spec, ctx: ValidateContext): RowCheck[] {
   const { model, expr, dialect } = ctx;
   const old = oldColumn(model, spec);
   if (!old || !changesType(spec.type, old) || (spec.to === undefined && !shadowed(spec, ctx))) return [];
-  const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect);
+  const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect, model);
   if (up === undefined) return [];
   const type = carriedType(spec.type!, old);
   const q = (c: string) => dialect.quote(c);

@@ -297,6 +297,17 @@ describe('session statements', () => {
     expect(d.sameValue('n', 'v', 'char(10)')).toContain('CONVERT(RTRIM(v) USING utf8mb4)');
     expect(d.sameValue('n', 'v', "enum('a','b')")).toBe('`n` <=> (v)');
     expect(d.sameValue('n', 'v', 'year')).toBe('`n` <=> (v)');
+    // A SET as its members in the type's order ('y,x' stored in SET('x','y') is 'x,y').
+    expect(d.sameValue('n', 'v', "set('x','y')")).toContain("CONVERT((IF((v) IS NULL, NULL, CONCAT_WS(',', IF(FIND_IN_SET('x', (v)) > 0, 'x', NULL), IF(FIND_IN_SET('y', (v)) > 0, 'y', NULL)))) USING utf8mb4)");
+    // In place without `up`: one conversion the fill, trigger, backfill and verify agree on (conversions.ts).
+    expect(d.defaultConversion('`f`', 'float', 'varchar(40)')).toBe('CAST(`f` AS CHAR)');
+    expect(d.defaultConversion('`b`', 'bit(8)', 'text')).toBe('CAST(`b` + 0 AS CHAR)');
+    expect(d.defaultConversion('`b`', 'bit(8)', 'time')).toBe('(`b` + 0)');
+    expect(d.defaultConversion('`v`', 'varchar(20)', 'int unsigned')).toBe('CAST(`v` AS DECIMAL(65,30))');
+    expect(d.defaultConversion('`v`', 'varchar(20)', 'date')).toBe('`v`');
+    expect(d.conversionIssue('`v`', 'text', 'tinyint unsigned')?.violation).toContain('BETWEEN 0 AND 255');
+    expect(d.conversionIssue('`v`', 'varchar(9)', 'decimal(5,2)')?.violation).toContain('ROUND(CAST(`v` AS DECIMAL(65,30)), 2) BETWEEN -999.99 AND 999.99');
+    expect(d.conversionIssue('`v`', 'int', 'bigint')).toBeUndefined();
     expect(new MysqlDialect('8.4.0').sameValue('n', 'v', 'text')).toContain('COLLATE utf8mb4_0900_bin');
     expect(new MysqlDialect('8.0.16').sameValue('n', 'v', 'text')).toContain('COLLATE utf8mb4_bin');
     expect(d.isLockTimeout({ errno: 1205 }) && d.isLockTimeout({ errno: 1213 }) && !d.isLockTimeout({ errno: 1062 })).toBe(true);

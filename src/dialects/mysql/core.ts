@@ -25,6 +25,7 @@ import { mysqlSyntaxIssue } from './syntax.js';
 import { MysqlLockHolders } from './locks.js';
 import { mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
 import { longUniqueIssue } from './keys.js';
+import { mysqlConversionIssue, mysqlDefaultUp, setSpelling } from './conversions.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
 type MysqlDdlKit = typeof import('./ddlKit.js');
@@ -347,8 +348,17 @@ export class MysqlDialect extends BaseDialect implements Dialect {
       return target === undefined ? `${c} <=> (${expr})` : `${c} <=> CAST((${expr}) AS ${target})`;
     }
     const bin = this.mariadb ? 'utf8mb4_nopad_bin' : this.atLeast(8, 0, 17) ? 'utf8mb4_0900_bin' : 'utf8mb4_bin';
-    const value = /^\s*n?char\b/i.test(type) ? `RTRIM(${expr})` : `(${expr})`;
+    // A SET compares as the shadow spells it: its members in the type's order (conversions.ts).
+    const value = /^\s*n?char\b/i.test(type) ? `RTRIM(${expr})` : `(${setSpelling(expr, type)})`;
     return `CONVERT(${c} USING utf8mb4) COLLATE ${bin} <=> CONVERT(${value} USING utf8mb4) COLLATE ${bin}`;
+  }
+
+  override defaultConversion(column: string, from: string, to: string): string {
+    return mysqlDefaultUp(column, from, to);
+  }
+
+  override conversionIssue(column: string, from: string, to: string) {
+    return mysqlConversionIssue(column, from, to);
   }
 
   storedAs(expr: string, type: string): string {

@@ -1,0 +1,83 @@
+/**
+ * alterColumn in place without `up` (or with `up` the bare column) on MySQL/MariaDB. The fill, the sync trigger and
+ * the backfill store `up` by assignment; the backfill's "already converted?" test and the verify compare the shadow
+ * with it through MysqlDialect.sameValue (CAST / CONVERT). For the pairs below the two disagree on the bare column
+ * (a FLOAT assigned to VARCHAR is '0.10000000149011612', CONVERTed '0.1'; a BIT assigned is '5', CONVERTed the byte
+ * 0x05), or the comparison itself raises in a strict-mode UPDATE (CAST('1.5' AS SIGNED)): the explicit conversion
+ * here is `up` for all four, and gives what ALTER TABLE … MODIFY gives. A row no conversion can store is refused at
+ * plan (conversionIssue).
+ */
+import { castTarget, isTextType } from './expr.js';
+
+const base = (type: string) => /^\s*([a-z]+)/i.exec(type)?.[1]?.toLowerCase() ?? '';
+/** CHAR, VARCHAR, TEXT (not ENUM, SET: those compare as their members). */
+const isPlainText = (type: string) => isTextType(type) && !/^(enum|set)$/.test(base(type));
+const isApproximate = (type: string) => /^(float|double|real)$/.test(base(type));
+const isInteger = (type: string) => /^(tinyint|smallint|mediumint|int|integer|bigint|serial)$/.test(base(type));
+const isDecimal = (type: string) => /^(decimal|numeric|dec|fixed)$/.test(base(type));
+
+/** A number as MySQL reads one from a string, whole (no '0x10', no '12abc', no ''): anything else raises in a strict UPDATE. */
+export const NUMBER_PATTERN = '^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$';
+/** Exact, for every integer and DECIMAL(65, 30)'s 35 digits (a string's 1.5 rounds to 2 as assignment rounds it). */
+const EXACT = 'DECIMAL(65,30)';
+
+/** The conversion `up` defaults to in place, from the column (quoted) of type `from` to `to`. */
+export function mysqlDefaultUp(column: string, from: string, to: string): string {
+  // CAST(… AS CHAR) is the text MODIFY gives and CONVERT compares: '0.1' of a FLOAT, '0000' of YEAR 0.
+  if (isPlainText(to) && (isApproximate(from) || base(from) === 'year')) return `CAST(${column} AS CHAR)`;
+  // A BIT's number, as MODIFY converts it ('5', TIME 00:00:05), not its bytes (CAST(b AS CHAR) is 0x05).
+  if (base(from) === 'bit' && base(to) !== 'bit' && (isPlainText(to) || castTarget(to, true) !== undefined)) return isPlainText(to) ? `CAST(${column} + 0 AS CHAR)` : `(${column} + 0)`;
+  // Text to an integer: exact and rounding as assignment does ('1.5' → 2, '1e3' → 1000), and CAST AS SIGNED of a
+  // DECIMAL does not raise where CAST('1.5' AS SIGNED) does ("Truncated incorrect INTEGER value").
+  if (isPlainText(from) && isInteger(to)) return `CAST(${column} AS ${EXACT})`;
+  return column;
+}
+
+/** The least and greatest value of an integer or DECIMAL type, as SQL numbers. */
+function range(type: string): [string, string] | undefined {
+  const t = type.toLowerCase();
+  const unsigned = /\bunsigned\b/.test(t) || base(t) === 'serial';
+  const bits = { tinyint: 8, smallint: 16, mediumint: 24, int: 32, integer: 32, bigint: 64, serial: 64 }[base(t)];
+  if (bits !== undefined) return unsigned ? ['0', (2n ** BigInt(bits) - 1n).toString()] : [(-(2n ** BigInt(bits - 1))).toString(), (2n ** BigInt(bits - 1) - 1n).toString()];
+  if (!isDecimal(t)) return undefined;
+  const [, m = '10', d = '0'] = /\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)/.exec(t) ?? [];
+  const max = `${'9'.repeat(Math.max(Number(m) - Number(d), 0)) || '0'}${Number(d) > 0 ? `.${'9'.repeat(Number(d))}` : ''}`;
+  return [unsigned ? '0' : `-${max}`, max];
+}
+
+/**
+ * Rows whose column no conversion can store as `to` (the fill, the trigger or the backfill would raise in strict
+ * mode half-way through an apply): text that is not a number, or a number out of the type's range, into a numeric
+ * type. SQL true for such a row, and an `up` to suggest; undefined where every value converts.
+ */
+export function mysqlConversionIssue(column: string, from: string, to: string): { violation: string; what: string; up: string } | undefined {
+  if (!isPlainText(from) || !(isInteger(to) || isDecimal(to) || isApproximate(to))) return undefined;
+  const bounds = range(to);
+  const scale = isDecimal(to) ? (/,\s*(\d+)\s*\)/.exec(to)?.[1] ?? '0') : '0';
+  // AND stops at the pattern: the CAST never reads a string that is not a number (a warning, an error in an UPDATE).
+  const inRange = bounds ? ` AND ROUND(CAST(${column} AS ${EXACT}), ${scale}) BETWEEN ${bounds[0]} AND ${bounds[1]}` : '';
+  const converts = `${column} REGEXP '${NUMBER_PATTERN}'${inRange}`;
+  return {
+    violation: `${column} IS NOT NULL AND NOT (${converts})`,
+    what: bounds ? `a number ${to} can hold` : 'a number',
+    up: `CASE WHEN ${converts} THEN ${mysqlDefaultUp(column, from, to)} END`,
+  };
+}
+
+/** The members of a SET type as SQL literals, in its order; undefined for another type. */
+function setMembers(type: string): string[] | undefined {
+  const m = /^\s*set\s*\(([\s\S]*)\)/i.exec(type);
+  return m ? [...m[1]!.matchAll(/'(?:[^'\\]|\\[\s\S]|'')*'|"(?:[^"\\]|\\[\s\S]|"")*"/g)].map((x) => x[0]) : undefined;
+}
+
+/**
+ * `expr` as a SET column of `type` spells it: its members in the type's order ('y,x' of SET('x','y') stored in
+ * SET('y','x') is 'y,x'; text 'y,x' stored in SET('x','y') is 'x,y'), matched as the column matches them; the text
+ * itself for another type.
+ */
+export function setSpelling(expr: string, type: string): string {
+  const members = setMembers(type);
+  if (members === undefined || members.length === 0) return expr;
+  const each = members.map((m) => `IF(FIND_IN_SET(${m}, (${expr})) > 0, ${m}, NULL)`).join(', ');
+  return `IF((${expr}) IS NULL, NULL, CONCAT_WS(',', ${each}))`;
+}
