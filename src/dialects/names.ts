@@ -28,6 +28,12 @@ export interface NameRules {
    * (exact) on Linux.
    */
   caseInsensitive: boolean;
+  /**
+   * Where foreign-key names must be unique: in the table (PostgreSQL) or in
+   * the schema (InnoDB keeps them database-wide: "Failed to add the foreign
+   * key constraint … to system tables").
+   */
+  foreignKeyNamespace: 'schema' | 'table';
 }
 
 /**
@@ -36,7 +42,7 @@ export interface NameRules {
  * characters), so one file works on each. test/unit/names.test.ts holds every
  * dialect to it.
  */
-export const PORTABLE_NAMES: NameRules = { maxLength: 63, unit: 'bytes', indexNamespace: 'schema', caseInsensitive: true };
+export const PORTABLE_NAMES: NameRules = { maxLength: 63, unit: 'bytes', indexNamespace: 'schema', caseInsensitive: true, foreignKeyNamespace: 'schema' };
 
 /**
  * `name` as the server compares it with others: lower case where case is

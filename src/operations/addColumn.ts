@@ -15,7 +15,7 @@ import type { SchemaModel } from '../schema/model.js';
 import type { OperationSpec } from '../migration/schema.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
-import { constraintTaken, referenceOptionIssues } from './addForeignKey.js';
+import { constraintTaken, foreignKeyTakenElsewhere, referenceOptionIssues } from './addForeignKey.js';
 import { checkName, columnExpressions } from './tableOptions.js';
 import { referenceOptions } from '../dialects/references.js';
 import { columnsOf, exprCheck, newClusterKeyIssues, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
@@ -93,8 +93,9 @@ export const addColumn: Operation<'addColumn'> = {
     const ref = spec.column.references;
     if (ref) {
       issues.push(...referenceOptionIssues(ref, ['column', 'references'], dialect));
-      const taken = ref.name && t ? constraintTaken(t, ref.name, dialect.names) : undefined;
-      if (taken) issues.push({ path: ['column', 'references', 'name'], code: 'name_taken', name: ref.name!, table: spec.table, message: taken });
+      const fk = ref.name ?? dialect.constraintName(spec.table, spec.column.name, 'fkey');
+      const taken = (ref.name && t ? constraintTaken(t, ref.name, dialect.names) : undefined) ?? foreignKeyTakenElsewhere(model, spec.table, fk, dialect.names);
+      if (taken) issues.push({ path: ['column', 'references', ...(ref.name ? ['name'] : [])], code: 'name_taken', name: fk, table: spec.table, message: taken });
       const rt = model.table(ref.table);
       if (!rt) issues.push({ path: ['column', 'references', 'table'], code: 'table_missing', table: ref.table, message: `table "${ref.table}" does not exist` });
       for (const rc of ref.columns ?? (ref.column ? [ref.column] : rt?.primaryKey ?? [])) {

@@ -5,7 +5,7 @@
  * would fail on them at contract); new ones are rejected from expand on.
  */
 import { caseNote, sameName, type NameRules } from '../dialects/names.js';
-import type { TableModel } from '../schema/model.js';
+import type { SchemaModel, TableModel } from '../schema/model.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { requireColumn, requireTable } from './common.js';
 import { emptyPlan } from '../plan/index.js';
@@ -20,6 +20,20 @@ export function constraintNames(t: TableModel): string[] {
 export function constraintTaken(t: TableModel, name: string, rules: NameRules): string | undefined {
   const existing = constraintNames(t).find((n) => sameName(n, name, rules));
   return existing === undefined ? undefined : `table "${t.name}" already has a constraint "${existing}"${caseNote(existing, name, 'constraint')}`;
+}
+
+/**
+ * Why a new foreign key `name` on `table` is taken on another table, where the server keeps foreign-key names
+ * schema-wide (NameRules.foreignKeyNamespace: InnoDB); undefined when free. (Its own table: constraintTaken.)
+ */
+export function foreignKeyTakenElsewhere(model: SchemaModel, table: string, name: string, rules: NameRules): string | undefined {
+  if (rules.foreignKeyNamespace !== 'schema') return undefined;
+  for (const t of model.tables.values()) {
+    if (t.name === table) continue;
+    const existing = t.foreignKeys.find((k) => sameName(k.name, name, rules));
+    if (existing) return `table "${t.name}" already has a foreign key "${existing.name}"${caseNote(existing.name, name, 'constraint')}, and this server keeps foreign-key names unique in the whole database: give this one another name`;
+  }
+  return undefined;
 }
 
 /** A foreign key needs its target columns to be exactly the primary key or a full (non-partial) unique index, in any order. */
@@ -82,7 +96,7 @@ export const addForeignKey: Operation<'addForeignKey'> = {
       if (problem) issues.push({ path: ['columns', i], code: 'type_mismatch', table: spec.table, column: c, refTable: spec.references.table, refColumn: parent.name, message: `"${spec.table}"."${c}" cannot reference "${spec.references.table}"."${parent.name}": ${problem}` });
     });
     const name = fkName(spec, ctx.dialect);
-    const taken = t && constraintTaken(t, name, ctx.dialect.names);
+    const taken = (t && constraintTaken(t, name, ctx.dialect.names)) || foreignKeyTakenElsewhere(ctx.model, spec.table, name, ctx.dialect.names);
     if (taken) issues.push({ path: ['name'], code: 'name_taken', name, table: spec.table, message: taken });
     return issues;
   },

@@ -26,7 +26,7 @@ import type { ForeignKeySpec } from '../dialects/dialect.js';
 import type { RowCheck } from '../plan/index.js';
 import { columnsOf, exprCheck, newClusterKeyIssues, requireColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
 import { conversionIssues, conversions, convertibility, convertingCheckPlan, convertingUniquePlan, overConverted, upDownIssues } from './constraintConversion.js';
-import { constraintTaken, referenceIssues } from './addForeignKey.js';
+import { constraintTaken, foreignKeyTakenElsewhere, referenceIssues } from './addForeignKey.js';
 import { indexModel } from './addIndex.js';
 import { keyedCheck } from './batches.js';
 import { emptyPlan, removing } from '../plan/index.js';
@@ -89,7 +89,7 @@ export const createConstraint: Operation<'createConstraint'> = {
     if (!t) return issues;
     if (convertibility(spec).convertible && issues.length === 0) issues.push(...conversionIssues(spec, ctx));
 
-    const constraint = constraintTaken(t, spec.name, ctx.dialect.names);
+    const constraint = constraintTaken(t, spec.name, ctx.dialect.names) ?? (spec.type === 'foreign_key' ? foreignKeyTakenElsewhere(ctx.model, spec.table, spec.name, ctx.dialect.names) : undefined);
     if (constraint) {
       issues.push({ path: ['name'], code: 'name_taken', name: spec.name, table: spec.table, message: constraint });
     } else if (spec.type === 'unique' || spec.type === 'primary_key') {

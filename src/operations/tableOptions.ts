@@ -9,6 +9,7 @@
 import type { Column, OperationSpec, TableConstraint } from '../migration/schema.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { nameKey } from '../dialects/names.js';
+import { foreignKeyTakenElsewhere } from './addForeignKey.js';
 import type { SchemaModel, TableModel } from '../schema/model.js';
 import { indexModel } from './addIndex.js';
 import { referenceIssues, referenceOptionIssues } from './addForeignKey.js';
@@ -86,18 +87,18 @@ export function columnExpressions(table: string, c: Column, path: Path, columns:
 }
 
 /** Names of the constraints createTable gives the table, with where each is declared. */
-function declaredNames(spec: CreateTableSpec, model: SchemaModel, dialect: Dialect): { name: string; path: Path }[] {
+function declaredNames(spec: CreateTableSpec, model: SchemaModel, dialect: Dialect): { name: string; path: Path; foreignKey?: true }[] {
   const keys = keyNames(spec, model, dialect);
-  const names: { name: string; path: Path }[] = [];
+  const names: { name: string; path: Path; foreignKey?: true }[] = [];
   if (!Array.isArray(spec.primaryKey) && spec.primaryKey?.name) names.push({ name: spec.primaryKey.name, path: ['primaryKey', 'name'] });
   else if (keys.primaryKey !== undefined) names.push({ name: keys.primaryKey, path: ['primaryKey'] });
   spec.columns.forEach((c, i) => {
     if (c.check) names.push({ name: checkName(spec.table, c.name, c.check, dialect), path: ['columns', i, 'check'] });
-    if (c.references) names.push({ name: c.references.name ?? dialect.constraintName(spec.table, c.name, 'fkey'), path: ['columns', i, 'references', ...(c.references.name ? ['name'] : [])] });
+    if (c.references) names.push({ name: c.references.name ?? dialect.constraintName(spec.table, c.name, 'fkey'), path: ['columns', i, 'references', ...(c.references.name ? ['name'] : [])], foreignKey: true });
     const key = keys.unique.get(c.name);
     if (key !== undefined) names.push({ name: key, path: ['columns', i, 'unique'] });
   });
-  spec.constraints?.forEach((k, i) => names.push({ name: k.name, path: ['constraints', i, 'name'] }));
+  spec.constraints?.forEach((k, i) => names.push({ name: k.name, path: ['constraints', i, 'name'], ...(k.type === 'foreign_key' ? { foreignKey: true as const } : {}) }));
   return names;
 }
 
@@ -110,9 +111,11 @@ export function tableOptionIssues(spec: CreateTableSpec, self: TableModel, ctx: 
   spec.columns.forEach((c, i) => issues.push(...columnIssues(c, ['columns', i], dialect)));
 
   const seen = new Map<string, string>();
-  for (const { name, path } of declaredNames(spec, model, dialect)) {
+  for (const { name, path, foreignKey } of declaredNames(spec, model, dialect)) {
     const first = seen.get(nameKey(name, dialect.names));
+    const elsewhere = foreignKey && foreignKeyTakenElsewhere(model, spec.table, name, dialect.names);
     if (first !== undefined) issues.push({ path, code: 'name_taken', name, table: spec.table, message: `constraint name "${name}" is given twice (first at ${first})` });
+    else if (elsewhere) issues.push({ path, code: 'name_taken', name, table: spec.table, message: elsewhere });
     else seen.set(nameKey(name, dialect.names), path.join('.'));
   }
 

@@ -112,6 +112,34 @@ for (const target of targets) {
       await refused(s, ['orders'], /"orders"\."beta" is kept in step by a trigger of 0002_reads \(operations\[0\]\.addColumn\) until it is contracted; a second trigger writing it/);
     });
 
+    it('a foreign-key name another table has: refused on MySQL/MariaDB, where InnoDB keeps them database-wide; taken by PostgreSQL', async () => {
+      const pg = target.name === 'postgres';
+      const s = await setup(target, [
+        `CREATE TABLE parent (id int PRIMARY KEY)`,
+        `CREATE TABLE c (id int PRIMARY KEY, p int, CONSTRAINT fk_parent FOREIGN KEY (p) REFERENCES parent (id))`,
+        `CREATE TABLE d (id int PRIMARY KEY, p int)`,
+        `CREATE TABLE a (id int PRIMARY KEY)`,
+        `CREATE TABLE a_b (id int PRIMARY KEY)`,
+        `ALTER TABLE a_b ADD COLUMN c int, ADD CONSTRAINT a_b_c_fkey FOREIGN KEY (c) REFERENCES parent (id)`,
+      ]);
+      const cases: [unknown, RegExp][] = [
+        [{ addForeignKey: { table: 'd', name: 'FK_PARENT', columns: ['p'], references: { table: 'parent', columns: ['id'] } } }, /addForeignKey\.name: table "c" already has a foreign key "fk_parent" \(the same name as "FK_PARENT".*unique in the whole database/],
+        [{ createConstraint: { table: 'd', name: 'fk_parent', type: 'foreign_key', columns: ['p'], references: { table: 'parent', columns: ['id'] } } }, /createConstraint\.name: table "c" already has a foreign key "fk_parent"/],
+        // The name xc derives for an unnamed one: a + b_c meets a_b + c.
+        [{ addColumn: { table: 'a', column: { name: 'b_c', type: 'int', references: { table: 'parent', column: 'id' } } } }, /addColumn\.column\.references: table "a_b" already has a foreign key "a_b_c_fkey"/],
+        [{ createTable: { table: 'e', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'p', type: 'int', references: { name: 'fk_parent', table: 'parent', column: 'id' } }] } }, /createTable\.columns\[1\]\.references\.name: table "c" already has a foreign key "fk_parent"/],
+      ];
+      for (const [op, message] of cases) {
+        await s.write('0001_fk', op);
+        if (!pg) await refused(s, ['c', 'd', 'a'], message);
+        else expect((await s.xc.plan()).migrations.length).toBe(1);
+      }
+      if (pg) {
+        await s.write('0001_fk', cases[0]![0]);
+        await toContracted(s, '0001_fk');
+      }
+    });
+
     it('a table renamed while a contract step of another operation still names it is refused (fuzz seed 2)', async () => {
       const s = await setup(target, items);
       await s.write('0001_both', { addColumn: { table: 'items', column: { name: 'tag', type: 'varchar(40)' }, up: "'dflt'" } }, { renameTable: { from: 'items', to: 'goods' } });

@@ -17,7 +17,7 @@ export function literal(s: string): string {
 }
 
 /** MySQL/MariaDB names: at most 64 characters; an index name is its table's own. */
-export const MYSQL_NAMES: NameRules = { maxLength: 64, unit: 'characters', indexNamespace: 'table', caseInsensitive: true };
+export const MYSQL_NAMES: NameRules = { maxLength: 64, unit: 'characters', indexNamespace: 'table', caseInsensitive: true, foreignKeyNamespace: 'schema' };
 
 /** A name of at most 64 characters: kept when it fits, else cut and made unique by a short hash. */
 export function fitName(name: string, suffix = ''): string {

@@ -9,7 +9,7 @@ import type { NameRules } from '../names.js';
 import type { IdentifierRules, Token } from '../sqltext.js';
 
 /** 63 bytes (NAMEDATALEN - 1; a longer name is cut, silently); tables, views and indexes are all relations, named in one namespace. */
-export const PG_NAMES: NameRules = { maxLength: 63, unit: 'bytes', indexNamespace: 'schema', caseInsensitive: false };
+export const PG_NAMES: NameRules = { maxLength: 63, unit: 'bytes', indexNamespace: 'schema', caseInsensitive: false, foreignKeyNamespace: 'table' };
 
 export function quotePg(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
