@@ -26,6 +26,13 @@ export function requireTable(model: SchemaModel, table: string, path: (string | 
       path, code: 'table_engine', table, engine: t.engine,
       message: `"${table}" uses the ${t.engine} storage engine, not InnoDB: xc needs transactions (each backfill batch commits with its cursor) and online DDL (ALGORITHM=INPLACE, LOCK=NONE), which it does not have — convert the table first (ALTER TABLE … ENGINE=InnoDB, which copies it under a write lock), or change it with \`sql\` operations`,
     });
+  } else if (t.hashKeys?.length && !toDrop) {
+    // Every INSTANT/INPLACE/NOCOPY ALTER of the table fails there, half-way through an apply (or at a contract, after the gate).
+    const key = t.hashKeys[0]!;
+    issues.push({
+      path, code: 'table_long_unique', table, index: key,
+      message: `"${table}" has the unique key "${key}", which MariaDB keeps as a hidden hash column (over a whole TEXT/BLOB column, or past 3072 bytes): the server then refuses every online ALTER of the table (ALGORITHM=INPLACE or INSTANT) — make the key one over a prefix or a shorter column first (ALTER TABLE … ALGORITHM=COPY, under a write lock), or change the table with \`sql\` operations`,
+    });
   } else if (t.partitioned) {
     // CREATE INDEX CONCURRENTLY and a partitioned table's NOT VALID foreign keys fail there, half-way through an apply.
     issues.push({ path, code: 'table_partitioned', table, message: `"${table}" is a partitioned table, which xc's online steps do not cover: change it with \`sql\` operations, partition by partition` });

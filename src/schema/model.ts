@@ -145,6 +145,11 @@ export interface TableModel {
   collation?: string;
   /** A system-versioned table (MariaDB `WITH SYSTEM VERSIONING`): every change of a row writes a history row. */
   systemVersioned?: boolean;
+  /**
+   * MariaDB unique keys kept as a hidden hash column (over a whole TEXT/BLOB column, or past 3072 bytes): the
+   * server then refuses every INSTANT/INPLACE/NOCOPY ALTER of the table ("Try ALGORITHM=COPY").
+   */
+  hashKeys?: string[];
   columns: ColumnModel[];
   primaryKey: string[];
   indexes: IndexModel[];

@@ -464,6 +464,22 @@ for (const target of targets) {
       }
     });
 
+    it.skipIf(pg)('a table with a long unique key (a hidden hash column) is refused at plan: MariaDB takes no online ALTER of it; dropping it is taken', async () => {
+      const s = await setup(target, [`CREATE TABLE notes (id int PRIMARY KEY, body text, n int, UNIQUE KEY notes_body (body))`, `INSERT INTO notes VALUES (1, 'a', 1)`], 'xc_brought');
+      for (const op of [
+        { addColumn: { table: 'notes', column: { name: 'tag', type: 'varchar(20)' } } },
+        { renameColumn: { table: 'notes', from: 'n', to: 'num' } },
+        { addIndex: { table: 'notes', name: 'notes_n_idx', columns: ['n'] } },
+        { dropColumn: { table: 'notes', column: 'n' } },
+      ]) {
+        await s.write('0001_notes', op);
+        await refused(s, ['notes'], /operations\[0\]\.\w+\.table: "notes" has the unique key "notes_body", which MariaDB keeps as a hidden hash column .* refuses every online ALTER/);
+      }
+      await s.write('0001_notes', { dropTable: { table: 'notes' } });
+      await toContracted(s, '0001_notes');
+      expect(await s.db.query(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'notes'`)).toEqual([]);
+    });
+
     it('a unique index over rows that share a key is refused at plan (exit 2) naming them; rows outside a partial index do not count', async () => {
       // MariaDB's default collation is case-insensitive: these two emails are one key there, two on PostgreSQL.
       const s = await setup(

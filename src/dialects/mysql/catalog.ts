@@ -131,6 +131,8 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     const options = `${first.index_comment ? ` COMMENT ${literal(first.index_comment)}` : ''}${hidden}`;
     const definition = `CREATE ${kind}INDEX ${quoteMy(first.name)} ON ${quoteMy(first.table_name)} (${parts.join(', ')})${options}`;
     t.indexes.push({ name: first.name, columns: cols, unique, primary, constraint: unique ? first.name : null, definition });
+    // InnoDB has no hash indexes: a unique key of type HASH is MariaDB's long unique key (TableModel.hashKeys).
+    if (unique && first.index_type === 'HASH') t.hashKeys = [...(t.hashKeys ?? []), first.name];
     if (primary) t.primaryKey = cols;
   }
 
