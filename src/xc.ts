@@ -140,10 +140,12 @@ class XcImpl implements Xc {
 
   /** Validate and plan every migration not yet started, in id order, against the schema as it will be. */
   private async planPending(ctx: EngineContext, loaded: Loaded, upTo: string | undefined): Promise<Map<string, OperationPlan>> {
-    const { planMigration, project } = await engine(ctx.dialect);
+    const { planMigration, project, tablesInFlight } = await engine(ctx.dialect);
     return withSession(ctx.driver, async (s) => {
       const model = await ctx.dialect.introspect(s);
-      for (const row of loaded.rows.values()) if (isInFlight(row.phase)) project(row.id, row.definition, model, ctx.dialect);
+      const inFlight = [...loaded.rows.values()].filter((row) => isInFlight(row.phase));
+      for (const row of inFlight) project(row.id, row.definition, model, ctx.dialect);
+      const held = tablesInFlight(inFlight);
       // Recorded with each plan: the state it goes into is for these tables, and says so (postgres/state.ts).
       const schema = (await ctx.dialect.targetSchema?.(s)) ?? undefined;
       const plans = new Map<string, OperationPlan>();
@@ -151,7 +153,7 @@ class XcImpl implements Xc {
         if (upTo !== undefined && f.id > upTo) break;
         const row = loaded.rows.get(f.id);
         if (row && !isUnstarted(row.phase)) continue;
-        plans.set(f.id, { ...(await planMigration(f, model, ctx.dialect, s)), ...(schema !== undefined ? { schema } : {}) });
+        plans.set(f.id, { ...(await planMigration(f, model, ctx.dialect, s, held)), ...(schema !== undefined ? { schema } : {}) });
       }
       return plans;
     });

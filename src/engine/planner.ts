@@ -240,11 +240,42 @@ function where(file: string, opIndex: number, kind: string, path: (string | numb
  * return its plan. With a session, author expressions are compiled against
  * the database too (read-only). Throws InvalidInputError listing every problem.
  */
+/** The tables an operation names (a renameTable both of its names). */
+function tablesOf(kind: OperationKind, spec: OperationSpec): string[] {
+  const s = spec as { table?: string; from?: string; to?: string };
+  return [...(s.table !== undefined ? [s.table] : []), ...(kind === 'renameTable' ? [s.from!, s.to!] : [])];
+}
+
+/** Migrations in flight, with the tables each changes (what a pending migration with a lower id must leave alone). */
+export function tablesInFlight(rows: Iterable<{ id: string; definition: MigrationDefinition }>): { id: string; tables: Set<string> }[] {
+  return [...rows].map((r) => ({ id: r.id, tables: new Set(r.definition.operations.flatMap((e) => { const { kind, spec } = entryKind(e); return tablesOf(kind, spec); })) }));
+}
+
+/**
+ * A pending migration with an id below one in flight (a branch merged later) is applied after it but contracted
+ * before it (contract goes in id order): on a table both change, its contract would run against structures the
+ * other's contract has not removed yet (the view of a renamed table, a column renamed away) and fail, with the
+ * migration stuck in contracting. Refused at plan; on other tables the order does not matter.
+ */
+function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, inFlight: { id: string; tables: Set<string> }[]): ValidationIssue | null {
+  for (const table of tablesOf(kind, spec)) {
+    const later = inFlight.find((m) => m.id > id && m.tables.has(table));
+    if (later) {
+      return {
+        path: [], code: 'out_of_order', table, migration: later.id,
+        message: `table "${table}" is changed by ${later.id}, which is in flight with a higher id: xc contracts in id order, so this migration, applied after it, would be contracted before it, against a schema that migration still holds — contract ${later.id} first (\`xc contract ${later.id}\`), or give this migration an id after it`,
+      };
+    }
+  }
+  return null;
+}
+
 export async function planMigration(
   file: Pick<MigrationFile, 'id' | 'file' | 'definition'>,
   model: SchemaModel,
   dialect: Dialect,
   session: Session | null,
+  inFlight: { id: string; tables: Set<string> }[] = [],
 ): Promise<OperationPlan> {
   const problems: string[] = [];
   const found: MigrationIssue[] = [];
@@ -260,7 +291,8 @@ export async function planMigration(
     const { kind, spec } = entryKind(entry);
     const op = operation(kind);
     const vctx = validateContext(dialect, model);
-    const issues = op.validate(spec as never, vctx);
+    const order = outOfOrderIssue(file.id, kind, spec, inFlight);
+    const issues = order ? [order] : op.validate(spec as never, vctx);
     for (const issue of issues) report(opIndex, kind, issue);
     if (issues.length > 0) continue;
     // Here, not in requireTable: what neither syncs nor backfills (addIndex, a plain addColumn) runs on such a table as on any.

@@ -140,6 +140,29 @@ for (const target of targets) {
       }
     });
 
+    it('a migration merged later with a lower id, on a table one in flight with a higher id changes: refused until that one is contracted (it would be contracted first, against its view)', async () => {
+      const s = await setup(target, [`CREATE TABLE posts (id int PRIMARY KEY, body varchar(20), n int)`, `INSERT INTO posts VALUES (1, 'b', 1)`, `CREATE TABLE tags (id int PRIMARY KEY)`]);
+      await s.write('0003_rename', { renameTable: { from: 'posts', to: 'articles' } });
+      await s.xc.apply();
+      // The other branch, written against the renamed table, merged with a lower id.
+      await s.write('0002_drop', { dropColumn: { table: 'articles', column: 'body' } });
+      await refused(s, ['articles', 'tags'], /0002_drop\.json: operations\[0\]\.dropColumn: table "articles" is changed by 0003_rename, which is in flight with a higher id: xc contracts in id order.*contract 0003_rename first/);
+      // On a table no migration in flight changes, the order does not matter.
+      await s.write('0002_drop', { addColumn: { table: 'tags', column: { name: 'label', type: 'varchar(20)' } } });
+      await s.xc.apply();
+      await s.write('0001_more', { renameColumn: { table: 'articles', from: 'n', to: 'num' } });
+      await refused(s, ['articles', 'tags'], /0001_more\.json: operations\[0\]\.renameColumn: table "articles" is changed by 0003_rename/);
+      await unlink(path.join(s.dir, '0001_more.json'));
+      // Once 0003 is contracted, a lower id on its table applies and contracts after it.
+      await record(s.xc, '0003_rename');
+      await s.xc.contract();
+      await s.write('0001_more', { dropColumn: { table: 'articles', column: 'body' } });
+      await s.xc.apply();
+      await record(s.xc, '0003_rename');
+      await s.xc.contract();
+      expect((await s.db.columns('articles')).map((c) => c.name)).toEqual(['id', 'n']);
+    });
+
     it('a table renamed while a contract step of another operation still names it is refused (fuzz seed 2)', async () => {
       const s = await setup(target, items);
       await s.write('0001_both', { addColumn: { table: 'items', column: { name: 'tag', type: 'varchar(40)' }, up: "'dflt'" } }, { renameTable: { from: 'items', to: 'goods' } });
