@@ -622,6 +622,37 @@ for (const target of targets) {
       expect(await s.db.triggers()).toEqual([]);
     });
 
+    it.skipIf(!pg)('text[] → jsonb with up to_jsonb(tags) (STABLE built-in JSON builders are taken; a STABLE function of the user is not)', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE users (id int PRIMARY KEY, tags text[] NOT NULL DEFAULT '{}')`,
+          `INSERT INTO users SELECT g, CASE WHEN g % 3 = 0 THEN '{x,y}'::text[] ELSE '{}'::text[] END FROM generate_series(1, 30) g`,
+          `CREATE FUNCTION tags_json(text[]) RETURNS jsonb LANGUAGE sql STABLE AS $$ SELECT to_jsonb($1) $$`,
+        ],
+        'xc_brought',
+      );
+      await s.write('0001_tags', { alterColumn: { table: 'users', column: 'tags', type: 'jsonb', up: 'tags_json(tags)', default: "'[]'::jsonb" } });
+      await refused(s, ['users'], /calls tags_json, whose value changes from call to call/);
+      await s.write('0001_tags', { alterColumn: { table: 'users', column: 'tags', type: 'jsonb', up: 'to_jsonb(tags)', default: "'[]'::jsonb" } });
+      await s.xc.apply();
+      // The old version keeps writing arrays meanwhile.
+      await s.db.query(`UPDATE users SET tags = '{a,"b c"}' WHERE id = 1`);
+      await s.db.query(`INSERT INTO users (id, tags) VALUES (100, '{z}'), (101, DEFAULT)`);
+      await record(s.xc, '0001_tags');
+      await s.xc.contract();
+      const rows = await s.db.query<{ id: number; tags: unknown }>(`SELECT id, tags FROM users WHERE id IN (1, 3, 4, 100, 101) ORDER BY id`);
+      expect(rows).toEqual([
+        { id: 1, tags: ['a', 'b c'] },
+        { id: 3, tags: ['x', 'y'] },
+        { id: 4, tags: [] },
+        { id: 100, tags: ['z'] },
+        { id: 101, tags: [] },
+      ]);
+      await s.db.query(`INSERT INTO users (id) VALUES (102)`);
+      expect(await s.db.query(`SELECT tags FROM users WHERE id = 102`)).toEqual([{ tags: [] }]);
+    });
+
     it('an old version writing back a row it read with SELECT * (the new column included, stale): its edit is kept, or the row named at contract — never the stale side silently', async () => {
       const s = await setup(
         target,

@@ -170,12 +170,18 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
 
   async volatileFunctions(s: Session, names: string[]): Promise<string[]> {
+    const STABLE_BUILDERS = ['to_json', 'to_jsonb', 'array_to_json', 'row_to_json', 'json_build_array', 'json_build_object', 'jsonb_build_array', 'jsonb_build_object', 'json_object', 'jsonb_object'];
     if (names.length === 0) return [];
     // The standard time keywords are functions of the transaction's start (STABLE): they differ between the trigger and the verify.
     const keywords = names.filter((n) => ['current_timestamp', 'current_date', 'current_time', 'localtime', 'localtimestamp'].includes(n));
+    // JSON builders are STABLE only for what their arguments' text output reads (a timestamptz's TimeZone), which a
+    // trigger converting a date or time type runs under xc's (triggers.ts readsSessionSettings): given the same row they
+    // give the same value, and `text[]` → jsonb has no IMMUTABLE way (to_jsonb). User functions declared STABLE may
+    // read tables, and stay refused.
     const r = await s.query<{ name: string }>(
-      `SELECT proname::text AS name FROM pg_proc WHERE proname = ANY(?::text[]) GROUP BY proname HAVING bool_and(provolatile <> 'i') ORDER BY 1`,
-      [names],
+      `SELECT proname::text AS name FROM pg_proc WHERE proname = ANY(?::text[]) GROUP BY proname
+       HAVING bool_and(provolatile <> 'i') AND NOT (proname = ANY(?::text[]) AND bool_and(provolatile = 's' AND pronamespace = 'pg_catalog'::regnamespace)) ORDER BY 1`,
+      [names, STABLE_BUILDERS],
     );
     return [...keywords, ...r.rows.map((row) => row.name)];
   }
