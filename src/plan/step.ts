@@ -199,10 +199,12 @@ export interface OperationPlan {
 /**
  * Mark contract steps after which the old shape is gone (a column, table,
  * index or nullability old writers relied on): once one has run, the
- * migration can only be finished, never rolled back.
+ * migration can only be finished, never rolled back. A step its vocabulary
+ * says removes nothing (`removesOldShape: false`, one preparing a removal:
+ * a shadow's default before a cut-over) stays unmarked.
  */
 export function removing(steps: Step[]): Step[] {
-  return steps.map((s) => ({ ...s, removesOldShape: true }));
+  return steps.map((s) => ({ ...s, removesOldShape: s.removesOldShape !== false }));
 }
 
 /**

@@ -8,7 +8,7 @@ import { targets } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
 import { createXc } from '../../src/index.js';
 import { runXcKillingAt } from '../helpers/cli.js';
-import { onCleanup, record, refused, rejection, setup, toContracted } from '../helpers/scenario.js';
+import { onCleanup, record, refused, rejection, retireLive, setup, toContracted } from '../helpers/scenario.js';
 
 for (const target of targets) {
   target.describe(`schemas users bring (${target.name})`, () => {
@@ -651,6 +651,27 @@ for (const target of targets) {
       ]);
       await s.db.query(`INSERT INTO users (id) VALUES (102)`);
       expect(await s.db.query(`SELECT tags FROM users WHERE id = 102`)).toEqual([{ tags: [] }]);
+    });
+
+    it.skipIf(pg)('an in-place cut-over whose ALTER fails as a whole (a virtual column added after expand) removed nothing: the contract can be rolled back', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int, b int)`, `INSERT INTO t VALUES (1, 1, 2), (2, 2, 3)`], 'xc_brought');
+      await s.write('0001_a', { alterColumn: { table: 't', column: 'a', type: 'bigint', nullable: false, up: 'COALESCE(a, 0)', down: 'a' } });
+      await s.xc.apply();
+      await s.db.query(`ALTER TABLE t ADD COLUMN a2 int AS (a * 2) VIRTUAL`);
+      await record(s.xc, '0001_a');
+      expect((await rejection(s.xc.contract())).exitCode).toBe(1);
+      // The old column and its sync triggers are there: old writes keep converting.
+      await s.db.query(`INSERT INTO t (id, a, b) VALUES (3, 7, 0)`);
+      await retireLive(s.xc);
+      await s.xc.rollback();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+      expect((await s.db.columns('t')).map((c) => c.name)).toEqual(['id', 'a', 'b', 'a2']);
+      expect(await s.db.query(`SELECT id, a, a2 FROM t ORDER BY id`)).toEqual([
+        { id: 1, a: 1, a2: 2 },
+        { id: 2, a: 2, a2: 4 },
+        { id: 3, a: 7, a2: 14 },
+      ]);
+      expect(await s.db.triggers()).toEqual([]);
     });
 
     it('an old version writing back a row it read with SELECT * (the new column included, stale): its edit is kept, or the row named at contract — never the stale side silently', async () => {

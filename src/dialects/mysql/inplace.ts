@@ -95,7 +95,8 @@ function omittable(c: MysqlCompiler, table: string, col: ColumnSwapSpec['columns
   const sql = c.alter(table, `ALTER COLUMN ${q(col.shadow)} SET DEFAULT ${value}`, c.f.instantAddColumn ? INSTANT : INPLACE);
   // Done once the cut-over took the shadow away; before that, setting it again is harmless.
   const probe = c.probes.missing(c.probes.column(table, col.shadow));
-  return c.step(sql, `let writers omit ${q(table)}.${q(col.shadow)} during the cut-over (default ${value}, removed by it)`, c.locks.instant(table), [table], probe);
+  // Removes nothing: a cut-over that fails after it (its ALTER as a whole) leaves the migration rollbackable.
+  return { ...c.step(sql, `let writers omit ${q(table)}.${q(col.shadow)} during the cut-over (default ${value}, removed by it)`, c.locks.instant(table), [table], probe), removesOldShape: false };
 }
 
 export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
