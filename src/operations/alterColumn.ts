@@ -68,11 +68,18 @@ function upOf(spec: Spec, expr: (e: NonNullable<Spec['up']>) => string | undefin
   const column = dialect.quote(spec.column);
   return old && changesType(spec.type, old) ? dialect.defaultConversion(column, old.type, spec.type!) : column;
 }
-/** With `to`: `up` defaults to the old column, `down` to the new one. */
-const copyExprs = (spec: Spec & { to: string }, expr: (e: NonNullable<Spec['up']>) => string | undefined, dialect: Dialect) => ({
-  up: spec.up === undefined ? dialect.quote(spec.column) : expr(spec.up),
-  down: spec.down === undefined ? dialect.quote(spec.to) : expr(spec.down),
-});
+/**
+ * With `to`: `up` defaults to the old column, `down` to the new one, each converted to the other's type as the
+ * dialect converts without an expression (upOf), so the trigger, the backfill and the verify agree.
+ */
+function copyExprs(spec: Spec & { to: string }, expr: (e: NonNullable<Spec['up']>) => string | undefined, dialect: Dialect, model: SchemaModel) {
+  const old = oldColumn(model, spec);
+  const converted = (column: string, from: string | undefined, to: string | undefined) => (from !== undefined && to !== undefined && old && changesType(spec.type, old) ? dialect.defaultConversion(dialect.quote(column), from, to) : dialect.quote(column));
+  return {
+    up: spec.up === undefined ? converted(spec.column, old?.type, spec.type) : expr(spec.up),
+    down: spec.down === undefined ? converted(spec.to, spec.type, old?.type) : expr(spec.down),
+  };
+}
 
 export const alterColumn: Operation<'alterColumn'> = {
   kind: 'alterColumn',
@@ -142,8 +149,8 @@ export const alterColumn: Operation<'alterColumn'> = {
     const conversions =
       spec.to !== undefined
         ? [
-            ...exprCheck(['up'], spec.table, copyExprs({ ...spec, to: spec.to }, expr, dialect).up, columnsOf(t), type),
-            ...exprCheck(['down'], spec.table, copyExprs({ ...spec, to: spec.to }, expr, dialect).down, columnsOf(t, [{ name: spec.to, type }]), old.type),
+            ...exprCheck(['up'], spec.table, copyExprs({ ...spec, to: spec.to }, expr, dialect, model).up, columnsOf(t), type),
+            ...exprCheck(['down'], spec.table, copyExprs({ ...spec, to: spec.to }, expr, dialect, model).down, columnsOf(t, [{ name: spec.to, type }]), old.type),
           ]
         : shadowed(spec, ctx)
           ? exprCheck(['up'], spec.table, upOf(spec, expr, dialect, model), columnsOf(t), type)
@@ -169,7 +176,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     const t = model.table(spec.table);
     const old = t?.columns.find((c) => c.name === spec.column);
     if (delegated(spec) || !t || !old || spec.default !== undefined || old.default === null || !changesType(spec.type, old) || !isConstantDefault(old.default)) return [];
-    const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect, model);
+    const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect, model).up : upOf(spec, expr, dialect, model);
     // Only an `up` over the column alone can be computed for its default; one reading other columns depends on the row.
     const others = t.columns.map((c) => c.name).filter((c) => c !== spec.column);
     if (up === undefined || dialect.columnsNamed(up, others).length > 0) return [];
@@ -187,7 +194,7 @@ export const alterColumn: Operation<'alterColumn'> = {
   synced(spec, ctx) {
     if (delegated(spec)) return createConstraint.synced?.(asConstraint(spec, ctx.dialect), ctx) ?? { table: spec.table, columns: [] };
     if (spec.to !== undefined) {
-      const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect);
+      const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect, ctx.model);
       return triggerColumns(ctx, spec.table, [spec.column, spec.to], [up, down]);
     }
     return shadowed(spec, ctx) ? triggerColumns(ctx, spec.table, [spec.column], [upOf(spec, ctx.expr, ctx.dialect, ctx.model)]) : { table: spec.table, columns: [] };
@@ -229,7 +236,7 @@ export const alterColumn: Operation<'alterColumn'> = {
   plan(spec, ctx) {
     if (delegated(spec)) return createConstraint.plan(asConstraint(spec, ctx.dialect), ctx);
     if (spec.to !== undefined) {
-      const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect);
+      const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect, ctx.model);
       return planColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: up!, down: down! }, ctx);
     }
     const old = oldColumn(ctx.model, spec)!;
@@ -274,13 +281,13 @@ function planWithConstraints(spec: Spec, shadow: Parameters<typeof planShadowCol
 }
 
 /**
- * In place without `up`: rows the conversion cannot store (MySQL: text that is not a number, or out of range, into a
+ * Without `up` (in place or copied): rows the conversion cannot store (MySQL: text that is not a number, or out of range, into a
  * number), which the fill, the trigger or the backfill would fail on half-way through an apply.
  */
 function conversionRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
   const { model, dialect } = ctx;
   const old = oldColumn(model, spec);
-  if (spec.to !== undefined || !old || !changesType(spec.type, old) || (spec.up !== undefined && !upIsColumn(spec, dialect)) || !shadowed(spec, ctx)) return [];
+  if (!old || !changesType(spec.type, old) || (spec.up !== undefined && !upIsColumn(spec, dialect)) || (spec.to === undefined && !shadowed(spec, ctx))) return [];
   const issue = dialect.conversionIssue(dialect.quote(spec.column), old.type, spec.type!);
   if (!issue) return [];
   const message = `"${spec.table}"."${spec.column}" holds values that are not ${issue.what} in existing rows, which converting it to ${spec.type} would fail on; give \`up\` for them (for NULL there: ${JSON.stringify(issue.up)}), or fix those rows first`;
@@ -297,7 +304,7 @@ function columnRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
     const message = `"${spec.table}"."${spec.column}" holds NULL in existing rows, which NOT NULL would reject at contract; give \`up\` to convert them, or fix those rows first`;
     return [{ path: ['nullable'], table: spec.table, violation: `${dialect.quote(spec.column)} IS NULL`, message, show: [spec.column] }];
   }
-  const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect, model);
+  const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect, model).up : upOf(spec, expr, dialect, model);
   if (up === undefined) return [];
   const message = `\`up\` gives NULL for existing rows, which the NOT NULL column "${spec.to ?? spec.column}" would reject at contract; make \`up\` give a value for them`;
   // `= TRUE`: MariaDB reads `date_column IS NULL` in a WHERE as "is the zero date" where the column is NOT NULL.
@@ -314,7 +321,7 @@ function uniqueUnderNewType(spec: Spec, ctx: ValidateContext): RowCheck[] {
   const { model, expr, dialect } = ctx;
   const old = oldColumn(model, spec);
   if (!old || !changesType(spec.type, old) || (spec.to === undefined && !shadowed(spec, ctx))) return [];
-  const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect).up : upOf(spec, expr, dialect, model);
+  const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect, model).up : upOf(spec, expr, dialect, model);
   if (up === undefined) return [];
   const type = carriedType(spec.type!, old);
   const q = (c: string) => dialect.quote(c);

@@ -111,6 +111,28 @@ for (const target of targets) {
       ]);
     });
 
+    it.skipIf(pg)('the same conversions for a copy (`to`, no `up`/`down`): a FLOAT into text and text into an integer, written by both versions', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, f float, v varchar(40))`, `INSERT INTO t VALUES (1, 0.1, '1.5'), (2, 5, '1e3'), (3, NULL, NULL)`], 'xc_conv');
+      await s.write('0001_copy', { alterColumn: { table: 't', column: 'f', to: 'f_text', type: 'varchar(40)' } }, { alterColumn: { table: 't', column: 'v', to: 'v_int', type: 'int' } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO t (id, f, v) VALUES (4, 0.25, '2.5')`); // the old version
+      await s.db.query(`INSERT INTO t (id, f_text, v_int) VALUES (5, '0.5', 7)`); // the new version
+      await record(s.xc, '0001_copy');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, f_text, v_int FROM t ORDER BY id`)).toEqual([
+        { id: 1, f_text: '0.1', v_int: 2 },
+        { id: 2, f_text: '5', v_int: 1000 },
+        { id: 3, f_text: null, v_int: null },
+        { id: 4, f_text: '0.25', v_int: 3 },
+        { id: 5, f_text: '0.5', v_int: 7 },
+      ]);
+      // Rows no conversion stores are refused at plan for a copy too.
+      await s.db.query(`CREATE TABLE u (id int PRIMARY KEY, v varchar(40))`);
+      await s.db.query(`INSERT INTO u VALUES (1, 'abc')`);
+      await s.write('0002_u', { alterColumn: { table: 'u', column: 'v', to: 'v_int', type: 'int' } });
+      await refused(s, ['u'], /"u"\."v" holds values that are not a number int can hold/);
+    });
+
     it.skipIf(pg)('text no conversion stores as the new number type (not a number, out of range) is refused at plan, naming the column, the rows and an `up`', async () => {
       const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, v varchar(40))`, `INSERT INTO t VALUES (1, '1.5'), (2, 'abc'), (3, ''), (4, '300'), (5, '0x10'), (6, NULL), (7, '12abc')`], 'xc_conv');
       await s.write('0001_int', { alterColumn: { table: 't', column: 'v', type: 'tinyint' } });
