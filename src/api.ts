@@ -133,6 +133,11 @@ export interface GateBlocker {
   version?: string;
   env?: string | null;
   level?: string | null;
+  /**
+   * Rollback blockers only: the level the version's build asked for, when `level` was lowered below it (DeploymentInfo.buildLevel);
+   * the rollback gate judges by it.
+   */
+  buildLevel?: string;
   /** When the deployment was recorded (deployments only). */
   since?: string;
   detail: string;
@@ -144,6 +149,13 @@ export interface DeploymentInfo {
   env: string | null;
   version: string;
   level: string | null;
+  /**
+   * Present only when `level` was lowered below the level the build asked for (given with --level, or the newest of
+   * its folder at least backfilled): its folder lacks a migration merged later with a lower id, so `level` is the
+   * newest it has every migration up to (what the contract gate reads). This is what its build has (what the rollback
+   * gate reads: the build writes the new shapes of its own migrations up to it).
+   */
+  buildLevel?: string;
   recordedAt: string;
   retiredAt: string | null;
   actor: string | null;
@@ -153,7 +165,7 @@ export interface DeployListResult {
   ok: true;
   deployments: DeploymentInfo[];
   /** Live instances (heartbeat younger than the TTL). */
-  instances: { id: string; app: string; version: string; env: string | null; level: string | null; host: string | null; pid: number | null; lastBeatSecondsAgo: number }[];
+  instances: { id: string; app: string; version: string; env: string | null; level: string | null; buildLevel?: string; host: string | null; pid: number | null; lastBeatSecondsAgo: number }[];
   /** Sessions named `app@version` connected now. */
   sessions: { app: string; version: string }[];
 }

@@ -393,7 +393,8 @@ class XcImpl implements Xc {
       const asked = o.level !== undefined ? { level: o.level, warning: undefined } : defaultLevel(loaded, this.dir);
       const built = levelOfBuild(asked.level, loaded.files, loaded.rows, this.options.allowMissing === true);
       const warning = [asked.warning, built.warning, removedUnder(built.level, loaded.files, loaded.rows)].filter(Boolean).join('; ');
-      const deployment = await recordDeployment(ctx, { ...o, level: built.level });
+      // Both levels kept: the lowered one for the contract gate, the build's own for the rollback gate (gate.ts).
+      const deployment = await recordDeployment(ctx, { ...o, level: built.level, buildLevel: asked.level });
       return { ok: true as const, deployment, ...(warning ? { warning } : {}) };
     },
     retire: async (o: { app: string; version: string; env?: string }) => ({ ok: true as const, retired: await retireDeployment(await this.context('deploy retire'), o) }),
@@ -408,7 +409,7 @@ class XcImpl implements Xc {
     const files = await idsIfAny(this.dir);
     const state = files.length > 0 && asked !== null ? await this.readState(ctx).catch(() => undefined) : undefined;
     const level = state ? levelOfBuild(asked, files, state.rows, this.options.allowMissing === true).level : asked;
-    return startHeartbeat(ctx, { ...o, level });
+    return startHeartbeat(ctx, { ...o, level, buildLevel: asked });
   }
 
   async status(): Promise<StatusResult> {

@@ -23,7 +23,7 @@ function describe(e: LogEvent): string {
     case 'step_skipped':
       return `skipped ${String(d.description)}: ${String(d.reason)}`;
     case 'deploy_record':
-      return `${String(d.app)}@${String(d.version)}${d.env ? ` (${String(d.env)})` : ''} live at level ${d.level == null ? 'unknown' : String(d.level)}`;
+      return `${String(d.app)}@${String(d.version)}${d.env ? ` (${String(d.env)})` : ''} live at level ${d.level == null ? 'unknown' : String(d.level)}${d.buildLevel != null ? ` (build ${String(d.buildLevel)})` : ''}`;
     case 'deploy_retire':
       return `${String(d.app)}@${String(d.version)}${d.env ? ` (${String(d.env)})` : ''} retired`;
   }

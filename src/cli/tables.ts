@@ -48,6 +48,9 @@ export function printStatus(p: Printer, result: StatusResult): void {
   if (hint) p.line(p.c.dim(`(no live deployment at or above those migrations: ${RECORD_HINT})`));
 }
 
+/** `level L`, and the build's own level where L was lowered below it (a migration merged later that the build lacks). */
+const levelCell = (x: { level: string | null; buildLevel?: string }) => `level ${x.level ?? 'unknown'}${x.buildLevel !== undefined ? ` (build ${x.buildLevel})` : ''}`;
+
 export function printDeployments(p: Printer, r: DeployListResult): void {
   if (r.deployments.length + r.instances.length + r.sessions.length === 0) return p.line('nothing recorded');
   const rows: Cell[][] = [
@@ -55,10 +58,10 @@ export function printDeployments(p: Printer, r: DeployListResult): void {
       'deployment',
       `${d.app}@${d.version}`,
       d.env || '-',
-      `level ${d.level ?? 'unknown'}`,
+      levelCell(d),
       d.retiredAt ? { text: `retired ${d.retiredAt}`, style: p.c.dim } : { text: 'live', style: p.c.green },
     ]),
-    ...r.instances.map((i) => ['instance', `${i.app}@${i.version}`, i.env || '-', `level ${i.level ?? 'unknown'}`, `${i.host ?? ''} pid ${i.pid ?? '?'}, beat ${i.lastBeatSecondsAgo}s ago`.trim()]),
+    ...r.instances.map((i) => ['instance', `${i.app}@${i.version}`, i.env || '-', levelCell(i), `${i.host ?? ''} pid ${i.pid ?? '?'}, beat ${i.lastBeatSecondsAgo}s ago`.trim()]),
     ...r.sessions.map((s) => ['session', `${s.app}@${s.version}`]),
   ];
   for (const line of tableLines(rows)) p.line(line);

@@ -13,6 +13,13 @@ import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type S
 /** xc's state tables, by short name (Dialect.stateTable qualifies them); every one is created by Dialect.stateSchema. */
 export const STATE_TABLES = ['migrations', 'steps', 'backfill', 'events', 'deployments', 'instances'] as const;
 
+/** A column added to a state table after its first version (Dialect.stateColumnsAdded): `type` in the dialect's words. */
+export interface StateColumnAdded {
+  table: (typeof STATE_TABLES)[number];
+  column: string;
+  type: string;
+}
+
 export { resolveExpr } from './base.js';
 
 export type DialectName = 'postgres' | 'mysql';
@@ -286,6 +293,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * one transaction where DDL is transactional.
    */
   stateSchema(): string[];
+  /**
+   * Columns added to state tables after their first version (stateSchema creates them; a state an older xc made lacks
+   * them): the commands that write one add it (StateStore.addColumns), and reads take a missing one for null.
+   */
+  stateColumnsAdded(): StateColumnAdded[];
   /** Which of STATE_TABLES are there (a kill -9 or a hand may have left some out). */
   stateTables(s: Session): Promise<string[]>;
   /** Every state table is there: only then is the state usable as it is. */

@@ -29,9 +29,22 @@ function required(value: string | undefined, flag: string): string {
   return value.trim();
 }
 
-export async function recordDeployment(ctx: EngineContext, o: { app?: string; version?: string; env?: string; level: string | null }): Promise<DeploymentInfo> {
-  const d = { app: required(o.app, '--app (or XC_APP, config key app)'), version: required(o.version, '--version'), env: o.env ?? '', level: o.level, actor: ctx.actor };
+/**
+ * The state tables, with every column a deploy record or a heartbeat writes: a state an older xc made lacks the later
+ * ones (`build_level`), added here — each idempotent and safe when several records run at once (StateStore.addColumns).
+ */
+async function ensureDeployState(ctx: EngineContext): Promise<void> {
   await ensureState(ctx);
+  await withSession(ctx.driver, (s) => ctx.store.addColumns(s));
+}
+
+/**
+ * `level`: what the gate reads for contracts (lowered by levelOfBuild below a migration the build lacks); `buildLevel`:
+ * the level the build asked for, before that (the rollback gate's; null: unknown, or the same).
+ */
+export async function recordDeployment(ctx: EngineContext, o: { app?: string; version?: string; env?: string; level: string | null; buildLevel?: string | null }): Promise<DeploymentInfo> {
+  const d = { app: required(o.app, '--app (or XC_APP, config key app)'), version: required(o.version, '--version'), env: o.env ?? '', level: o.level, buildLevel: o.buildLevel ?? o.level, actor: ctx.actor };
+  await ensureDeployState(ctx);
   const store = new DeploymentStore(ctx.dialect);
   // Deploy records take no xc lock: a pipeline records several apps at once. On MySQL/MariaDB the record's UPDATE of a
   // row not there yet takes a gap lock (REPEATABLE READ), and two such transactions deadlock on their INSERTs (9 of 12
@@ -43,7 +56,7 @@ export async function recordDeployment(ctx: EngineContext, o: { app?: string; ve
         await s.query('BEGIN');
         try {
           await store.record(s, d);
-          await ctx.store.log(s, { migration: null, actor: ctx.actor, command: ctx.command, event: 'deploy_record', detail: { app: d.app, version: d.version, env: d.env || null, level: d.level } });
+          await ctx.store.log(s, { migration: null, actor: ctx.actor, command: ctx.command, event: 'deploy_record', detail: { app: d.app, version: d.version, env: d.env || null, level: d.level, ...(d.buildLevel !== d.level ? { buildLevel: d.buildLevel } : {}) } });
           await s.query('COMMIT');
         } catch (err) {
           await s.query('ROLLBACK').catch(() => undefined);
@@ -99,13 +112,14 @@ export async function listDeployments(ctx: EngineContext, env?: string): Promise
   });
 }
 
-export async function startHeartbeat(ctx: EngineContext, o: { app: string; version: string; env?: string; level?: string | null; intervalMs?: number }): Promise<Heartbeat> {
+/** `level` and `buildLevel` as for recordDeployment. */
+export async function startHeartbeat(ctx: EngineContext, o: { app: string; version: string; env?: string; level?: string | null; buildLevel?: string | null; intervalMs?: number }): Promise<Heartbeat> {
   const app = required(o.app, 'app');
   const version = required(o.version, 'version');
-  await ensureState(ctx);
+  await ensureDeployState(ctx);
   const store = new DeploymentStore(ctx.dialect);
   const id = randomUUID();
-  await withSession(ctx.driver, (s) => store.startInstance(s, { id, app, version, env: o.env ?? '', level: o.level ?? null, host: os.hostname(), pid: process.pid }));
+  await withSession(ctx.driver, (s) => store.startInstance(s, { id, app, version, env: o.env ?? '', level: o.level ?? null, buildLevel: o.buildLevel ?? o.level ?? null, host: os.hostname(), pid: process.pid }));
   const every = o.intervalMs ?? Math.max(1000, Math.floor(ctx.options.instanceTtlMs / 3));
   let beating: Promise<void> = Promise.resolve();
   // A missed beat is not fatal: the instance just ages until the next one succeeds.

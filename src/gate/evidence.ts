@@ -23,6 +23,12 @@ export interface LiveVersion {
   env?: string | null;
   /** The newest migration its build knew, as the source has it; null: unknown. The gate counts a level that is no known migration as unknown. */
   level: string | null;
+  /**
+   * The level its build asked for, when `level` was lowered below it (a migration merged later with a lower id that
+   * the build lacks: levelOfBuild). The contract gate reads `level`; the rollback gate reads this, since the build has
+   * and writes its own migrations up to it.
+   */
+  buildLevel?: string;
   /** When it went live, when the source knows (the blocker's `since`). */
   since?: string;
   /**

@@ -42,20 +42,28 @@ const levelText = (level: string | null) => (level === null ? 'an unknown level'
  * unknown (or no migration xc knows) proves nothing either way and does not block: a rollback is how out of a bad
  * migration, and a version that never said which it runs cannot be shown to need it. Nor does a version whose level
  * was set before the migration began expanding (a branch merged with a lower id).
+ *
+ * The level judged is the build's own (LiveVersion.buildLevel), not the one lowered for a migration merged later that
+ * the build lacks: that lowering keeps an old shape for the contract gate, but the build still has, and writes, its
+ * own migrations above the gap. (So a migration between the lowered level and the build's that the build lacks — the
+ * merged one — blocks too while it is in flight: conservative, and moot whenever the build's own later migration is
+ * in flight, since a rollback takes every started migration after the one named with it.)
  */
 export function rollbackBlockersFor(migrationId: string, ev: Evidence, expandedAt?: string | null): GateBlocker[] {
-  const real = (level: string | null) => (level !== null && ev.knownLevels.has(level) ? level : null);
+  const real = (level: string | null | undefined) => (level != null && ev.knownLevels.has(level) ? level : null);
+  const has = (v: LiveVersion) => real(v.buildLevel) ?? real(v.level);
   // An id is no date (blockersFor): a version whose level was set before the migration began expanding never had it.
   const predates = (v: LiveVersion) => expandedAt != null && v.levelSetAt !== undefined && v.levelSetAt < expandedAt;
   return ev.live
-    .filter((v) => real(v.level) !== null && !below(real(v.level), migrationId) && !predates(v))
+    .filter((v) => has(v) !== null && !below(has(v), migrationId) && !predates(v))
     .map((v) => ({
       kind: v.kind,
       app: v.app,
       version: v.version,
       ...(v.env !== undefined ? { env: v.env } : {}),
       level: v.level,
-      detail: v.describe(levelText(v.level)),
+      ...(v.buildLevel !== undefined ? { buildLevel: v.buildLevel } : {}),
+      detail: v.describe(`${levelText(v.level)}${v.buildLevel !== undefined ? ` (lowered for a migration its build lacks; its build has migrations up to ${v.buildLevel})` : ''}`),
       ...(v.since !== undefined ? { since: v.since } : {}),
     }));
 }

@@ -87,7 +87,7 @@ export function levelOfBuild(level: string | null, files: readonly { id: string 
   const lowered = files.filter((f) => f.id < gap).at(-1)?.id ?? null;
   return {
     level: lowered,
-    warning: `this build's migrations lack ${gap}, which the database has (merged after the build was cut): recorded at ${lowered === null ? 'an unknown level' : `level ${lowered}`}, the newest it has every migration up to, so the gate keeps the shapes ${gap} changes for it`,
+    warning: `this build's migrations lack ${gap}, which the database has (merged after the build was cut): recorded at ${lowered === null ? 'an unknown level' : `level ${lowered}`}, the newest it has every migration up to, so the gate keeps the shapes ${gap} changes for it (a rollback is judged by the level of its build, ${level}, kept beside it)`,
   };
 }
 

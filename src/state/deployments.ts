@@ -17,6 +17,8 @@ export interface InstanceRow {
   /** null: recorded without --env. */
   env: string | null;
   level: string | null;
+  /** The level its build asked for, when `level` was lowered below it (as DeploymentInfo.buildLevel). */
+  buildLevel?: string;
   host: string | null;
   pid: number | null;
   /** Milliseconds since its last heartbeat, by the database's clock. */
@@ -29,6 +31,16 @@ export interface InstanceRow {
 const iso = (v: unknown) => (v == null ? null : String(v));
 const millis = (v: unknown) => new Date(String(v)).getTime();
 const envOf = (v: unknown) => (v == null || v === '' ? null : String(v));
+/**
+ * `build_level` when above `level` (which `levelOfBuild` lowered), else nothing: the gate then reads `level` alike for
+ * both. Null or missing (a row an older xc wrote, a state whose table lacks the column: rows are read with `*`) is
+ * nothing too, as is a build level not above an unknown or higher `level` (one an older xc wrote over it).
+ */
+function buildLevelOf(row: Record<string, unknown>): { buildLevel?: string } {
+  const level = row.level == null ? null : String(row.level);
+  const build = row.build_level == null ? null : String(row.build_level);
+  return level !== null && build !== null && build > level ? { buildLevel: build } : {};
+}
 
 export class DeploymentStore {
   constructor(private readonly dialect: Dialect) {}
@@ -37,13 +49,21 @@ export class DeploymentStore {
     return this.dialect.stateTable(name);
   }
 
-  async record(s: Session, d: { app: string; env: string; version: string; level: string | null; actor: string }): Promise<void> {
+  /** `buildLevel`: the level the build asked for, before levelOfBuild lowered it to `level` (the column must be there: StateStore.addColumns). */
+  async record(s: Session, d: { app: string; env: string; version: string; level: string | null; buildLevel: string | null; actor: string }): Promise<void> {
     const updated = await s.query(
-      `UPDATE ${this.t('deployments')} SET level = ?, recorded_at = ${this.dialect.stateNow}, retired_at = NULL, actor = ? WHERE app = ? AND env = ? AND version = ?`,
-      [d.level, d.actor, d.app, d.env, d.version],
+      `UPDATE ${this.t('deployments')} SET level = ?, build_level = ?, recorded_at = ${this.dialect.stateNow}, retired_at = NULL, actor = ? WHERE app = ? AND env = ? AND version = ?`,
+      [d.level, d.buildLevel, d.actor, d.app, d.env, d.version],
     );
     if (updated.rowCount === 0) {
-      await s.query(`INSERT INTO ${this.t('deployments')} (app, env, version, level, actor, recorded_at) VALUES (?, ?, ?, ?, ?, ${this.dialect.stateNow})`, [d.app, d.env, d.version, d.level, d.actor]);
+      await s.query(`INSERT INTO ${this.t('deployments')} (app, env, version, level, build_level, actor, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ${this.dialect.stateNow})`, [
+        d.app,
+        d.env,
+        d.version,
+        d.level,
+        d.buildLevel,
+        d.actor,
+      ]);
     }
   }
 
@@ -53,20 +73,27 @@ export class DeploymentStore {
   }
 
   async deployments(s: Session): Promise<DeploymentRow[]> {
-    const r = await s.query<Record<string, unknown>>(`SELECT app, env, version, level, ${this.dialect.stateTime('recorded_at')} AS recorded_at, ${this.dialect.stateTime('retired_at')} AS retired_at, actor FROM ${this.t('deployments')} ORDER BY app, env, recorded_at, version`);
+    // `d.*`: build_level where the table has it (a state an older xc made lacks it until a deploy record adds it).
+    const r = await s.query<Record<string, unknown>>(
+      `SELECT d.*, ${this.dialect.stateTime('d.recorded_at')} AS recorded_utc, ${this.dialect.stateTime('d.retired_at')} AS retired_utc FROM ${this.t('deployments')} d ORDER BY d.app, d.env, d.recorded_at, d.version`,
+    );
     return r.rows.map((row) => ({
       app: String(row.app),
       env: envOf(row.env),
       version: String(row.version),
       level: (row.level as string | null) ?? null,
-      recordedAt: iso(row.recorded_at)!,
-      retiredAt: iso(row.retired_at),
+      ...buildLevelOf(row),
+      recordedAt: iso(row.recorded_utc)!,
+      retiredAt: iso(row.retired_utc),
       actor: (row.actor as string | null) ?? null,
     }));
   }
 
-  async startInstance(s: Session, i: { id: string; app: string; version: string; env: string; level: string | null; host: string; pid: number }): Promise<void> {
-    await s.query(`INSERT INTO ${this.t('instances')} (id, app, version, env, level, host, pid, started_at, last_beat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ${this.dialect.stateNow}, ${this.dialect.stateNow})`, [i.id, i.app, i.version, i.env, i.level, i.host, i.pid]);
+  async startInstance(s: Session, i: { id: string; app: string; version: string; env: string; level: string | null; buildLevel: string | null; host: string; pid: number }): Promise<void> {
+    await s.query(
+      `INSERT INTO ${this.t('instances')} (id, app, version, env, level, build_level, host, pid, started_at, last_beat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${this.dialect.stateNow}, ${this.dialect.stateNow})`,
+      [i.id, i.app, i.version, i.env, i.level, i.buildLevel, i.host, i.pid],
+    );
   }
 
   async beat(s: Session, id: string): Promise<void> {
@@ -80,7 +107,7 @@ export class DeploymentStore {
   /** Instances not stopped, with the age of their last beat (the caller applies the TTL). */
   async instances(s: Session): Promise<InstanceRow[]> {
     const r = await s.query<Record<string, unknown>>(
-      `SELECT id, app, version, env, level, host, pid, ${this.dialect.stateTime('last_beat_at')} AS last_beat_at, ${this.dialect.stateTime('started_at')} AS started_at, ${this.dialect.stateTime(this.dialect.stateNow)} AS now_at FROM ${this.t('instances')} WHERE stopped_at IS NULL ORDER BY app, version`,
+      `SELECT i.*, ${this.dialect.stateTime('i.last_beat_at')} AS last_beat_utc, ${this.dialect.stateTime('i.started_at')} AS started_utc, ${this.dialect.stateTime(this.dialect.stateNow)} AS now_utc FROM ${this.t('instances')} i WHERE i.stopped_at IS NULL ORDER BY i.app, i.version`,
     );
     return r.rows.map((row) => ({
       id: String(row.id),
@@ -88,10 +115,11 @@ export class DeploymentStore {
       version: String(row.version),
       env: envOf(row.env),
       level: (row.level as string | null) ?? null,
+      ...buildLevelOf(row),
       host: (row.host as string | null) ?? null,
       pid: row.pid == null ? null : Number(row.pid),
-      ageMs: millis(row.now_at) - millis(row.last_beat_at),
-      startedAt: String(row.started_at),
+      ageMs: millis(row.now_utc) - millis(row.last_beat_utc),
+      startedAt: String(row.started_utc),
     }));
   }
 }

@@ -13,7 +13,10 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { InvalidInputError } from '../errors.js';
 
 type StateTable = (typeof STATE_TABLES)[number];
-/** Columns each state table has from its first version on (dialects' stateSchema): what tells it from another of its name. */
+/**
+ * Columns each state table has from its first version on (dialects' stateSchema): what tells it from another of its
+ * name. Never one added later (Dialect.stateColumnsAdded): a state an older xc made must still count as xc's.
+ */
 const STATE_SIGNATURE: Record<StateTable, string[]> = {
   migrations: ['id', 'checksum', 'phase', 'definition'],
   steps: ['migration_id', 'phase', 'seq', 'statement'],
@@ -127,6 +130,28 @@ export class StateStore {
         { tables: foreign },
         { code: 'state_foreign' },
       );
+    }
+  }
+
+  /**
+   * Adds the columns a state an older xc made lacks (Dialect.stateColumnsAdded), each only when missing: a probe
+   * reading no row, then a plain ADD COLUMN (MySQL 8 has no ADD COLUMN IF NOT EXISTS), in autocommit. Another process
+   * adding it at once (deploy records run in parallel) makes this one's ALTER fail, or wait and fail: the column is
+   * there then, which is all that is asked. Run by the commands that write these columns; reads never change the state.
+   */
+  async addColumns(s: Session): Promise<void> {
+    for (const c of this.dialect.stateColumnsAdded()) {
+      const has = () =>
+        s.query(`SELECT ${c.column} FROM ${this.t(c.table)} WHERE 1 = 0`).then(
+          () => true,
+          (err: unknown) => (this.dialect.isUndefinedColumn(err) ? false : Promise.reject(err)),
+        );
+      if (await has()) continue;
+      try {
+        await s.query(`ALTER TABLE ${this.t(c.table)} ADD COLUMN ${c.column} ${c.type}`);
+      } catch (err) {
+        if (!(await has())) throw err;
+      }
     }
   }
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createXc, type Xc } from '../../src/index.js';
-import { targets } from '../helpers/targets.js';
+import { targets, type Db } from '../helpers/targets.js';
 
 const APPS = 12;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -25,7 +25,13 @@ afterEach(async () => {
  * A fresh database with xc's state; `rounds` times, `xcs` xc instances record at once (`record(xc, i, round)`).
  * Every record must succeed; resolves to the number of deployment rows then.
  */
-async function recordAtOnce(target: (typeof targets)[number], rounds: number, xcs: number, record: (xc: Xc, i: number, round: number) => Promise<unknown>): Promise<number> {
+async function recordAtOnce(
+  target: (typeof targets)[number],
+  rounds: number,
+  xcs: number,
+  record: (xc: Xc, i: number, round: number) => Promise<unknown>,
+  prepare: (db: Db) => Promise<unknown> = async () => undefined,
+): Promise<number> {
   const db = await target.create('xc_deploys');
   cleanups.push(() => db.drop());
   const dir = await mkdtemp(path.join(tmpdir(), 'xc-deploys-'));
@@ -33,6 +39,7 @@ async function recordAtOnce(target: (typeof targets)[number], rounds: number, xc
   const first = createXc({ url: db.url, dir });
   await first.init();
   await first.close();
+  await prepare(db);
   for (let round = 0; round < rounds; round++) {
     const all = Array.from({ length: xcs }, () => createXc({ url: db.url, dir }));
     cleanups.push(() => Promise.all(all.map((x) => x.close())));
@@ -51,6 +58,18 @@ for (const target of targets) {
 
     it('one new version recorded by several pipelines at the same moment: each record succeeds, one row', async () => {
       expect(await recordAtOnce(target, 4, 6, (x, _i, round) => x.deploy.record({ app: 'web', version: `v${round}` }))).toBe(4);
+    }, 120_000);
+
+    it('on a state an older xc made (no build_level), records and heartbeats at once each add the column or find it added: all succeed', async () => {
+      const state = (n: string) => (target.name === 'postgres' ? `xc.${n}` : `xc_${n}`);
+      const dropped = async (db: Db) => {
+        for (const t of ['deployments', 'instances']) await db.query(`ALTER TABLE ${state(t)} DROP COLUMN build_level`);
+      };
+      const beats: { stop(): Promise<void> }[] = [];
+      cleanups.push(() => Promise.all(beats.map((b) => b.stop())));
+      const record = (x: Xc, i: number) => (i % 3 === 2 ? x.startHeartbeat({ app: `app${i}`, version: 'v1', level: null }).then((b) => beats.push(b)) : x.deploy.record({ app: `app${i}`, version: 'v1' }));
+      expect(await recordAtOnce(target, 1, 9, record, dropped)).toBe(6);
+      expect(beats).toHaveLength(3);
     }, 120_000);
   });
 }

@@ -57,6 +57,39 @@ function xcOn(db: Db, dir: string, opts: Partial<XcOptions> = {}): Xc {
 
 const columns = async (db: Db) => (await db.columns('users')).map((c) => c.name).sort();
 
+/** A state table's qualified name, and its columns (xc keeps its state in schema `xc` on PostgreSQL, in `xc_` tables on MySQL). */
+const stateTable = (db: Db, name: string) => (db.dialect === 'postgres' ? `xc.${name}` : `xc_${name}`);
+async function stateColumns(db: Db, name: string): Promise<string[]> {
+  const rows =
+    db.dialect === 'postgres'
+      ? await db.query<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_schema = 'xc' AND table_name = ?`, [name])
+      : await db.query<{ c: string }>(`SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [`xc_${name}`]);
+  return rows.map((r) => r.c).sort();
+}
+/** The state as the xc before `build_level` made it. */
+async function dropBuildLevel(db: Db): Promise<void> {
+  for (const t of ['deployments', 'instances']) await db.query(`ALTER TABLE ${stateTable(db, t)} DROP COLUMN build_level`);
+}
+
+/**
+ * v2 = branch A (BASE, EMAIL) recorded; branch B's MERGED goes out with v3 (BASE, MERGED, EMAIL); then the rollback
+ * deploy back to v2, whose folder lacks MERGED: `live()` makes v2 live again (a record, or an instance) before v3 is
+ * retired. The checkouts, for what comes after.
+ */
+async function mergedLaterThenBackToV2(db: Db, live: (v2: Xc) => Promise<unknown>): Promise<{ v2: Xc; v3: Xc }> {
+  const v2 = xcOn(db, await checkout([BASE, EMAIL]));
+  const v3 = xcOn(db, await checkout([BASE, MERGED, EMAIL]));
+  await v2.check({ app: 'web', version: 'v2', apply: true });
+  expect((await v2.deploy.record({ app: 'web', version: 'v2' })).deployment.level).toBe(EMAIL);
+  expect((await v3.check({ app: 'web', version: 'v3', apply: true })).applied.map((m) => m.id)).toEqual([MERGED]);
+  await v3.deploy.record({ app: 'web', version: 'v3' });
+  await v3.deploy.retire({ app: 'web', version: 'v2' });
+  await live(v2);
+  await v3.deploy.retire({ app: 'web', version: 'v3' });
+  await db.query(`UPDATE users SET email = 'ann@example.com' WHERE id = 1`); // v2 writes its column
+  return { v2, v3 };
+}
+
 for (const target of targets) {
   target.describe(`the gate and what a build has (${target.name})`, () => {
     it('a migration merged with an id below a live build level is not in that build: contract waits for it, and its checkout is refused once it is contracted', async () => {
@@ -119,6 +152,91 @@ for (const target of targets) {
       await v2.contract();
       expect(await columns(db)).toEqual(['email', 'full_name', 'id']);
     });
+
+    it("rollback: a live version recorded at a level lowered for a migration merged later still has its own later migrations, and blocks their rollback; a genuine older build does not", async () => {
+      const db = await database(target);
+      let again: Awaited<ReturnType<Xc['deploy']['record']>> | undefined;
+      const { v3 } = await mergedLaterThenBackToV2(db, async (v2) => (again = await v2.deploy.record({ app: 'web', version: 'v2' })));
+      // Rolling back EMAIL, or MERGED (which takes EMAIL with it, newest first), would drop users.email, which v2 writes.
+      for (const id of [EMAIL, MERGED]) {
+        const err = await rejection(v3.rollback({ id }));
+        expect(err.exitCode, err.message).toBe(3);
+        expect(err.message).toContain(`rollback of ${EMAIL} refused`);
+        expect(err.message).toContain(`deployment web@v2 is live at level ${BASE} (lowered for a migration its build lacks; its build has migrations up to ${EMAIL})`);
+        expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'deployment', app: 'web', version: 'v2', level: BASE, buildLevel: EMAIL })]);
+      }
+      expect(await columns(db)).toEqual(['email', 'full_name', 'id', 'name']);
+      expect((await db.query<{ email: string | null }>(`SELECT email FROM users WHERE id = 1`))[0]!.email).toBe('ann@example.com');
+      // Recorded lowered for the contract gate (v2 lacks MERGED's new shape), its build's own level kept beside it.
+      expect(again!.deployment).toMatchObject({ level: BASE, buildLevel: EMAIL });
+      expect(again!.warning).toContain(`a rollback is judged by the level of its build, ${EMAIL}`);
+      expect((await v3.deploy.list()).deployments.find((d) => d.version === 'v2' && d.retiredAt === null)).toMatchObject({ level: BASE, buildLevel: EMAIL });
+      // The contract gate still reads the lowered level: v2 lacks MERGED's new shape.
+      expect((await rejection(v3.contract({ id: MERGED }))).message).toContain(`deployment web@v2 is live at level ${BASE}`);
+
+      // A genuine older build (only BASE), recorded after EMAIL expanded (a rollback deploy to it), has neither: it does not block.
+      const v1 = xcOn(db, await checkout([BASE]));
+      const rec = await v1.deploy.record({ app: 'web', version: 'v1' });
+      expect(rec.deployment.level).toBe(BASE);
+      expect(rec.deployment.buildLevel).toBeUndefined();
+      expect((await rejection(v3.rollback({ id: MERGED }))).details.blockers).toEqual([expect.objectContaining({ version: 'v2' })]);
+      await v3.deploy.retire({ app: 'web', version: 'v2' });
+      expect((await v3.rollback({ id: MERGED })).migrations.map((m) => [m.id, m.phase])).toEqual([
+        [EMAIL, 'rolled_back'],
+        [MERGED, 'rolled_back'],
+      ]);
+      expect(await columns(db)).toEqual(['id', 'name']);
+    }, 120_000);
+
+    it('rollback: an instance heartbeating from a checkout that lacks the merged migration blocks the rollback of its own later one', async () => {
+      const db = await database(target);
+      let beat: Awaited<ReturnType<Xc['startHeartbeat']>> | undefined;
+      // Only the instance says v2 runs again (its record was retired when v3 went out).
+      const { v3 } = await mergedLaterThenBackToV2(db, async (v2) => (beat = await v2.startHeartbeat({ app: 'web', version: 'v2' })));
+      cleanup.push(() => beat!.stop());
+      const err = await rejection(v3.rollback({ id: EMAIL }));
+      expect(err.exitCode, err.message).toBe(3);
+      expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'instance', version: 'v2', level: BASE, buildLevel: EMAIL })]);
+      expect(err.message).toContain(`instance web@v2`);
+      expect((await v3.deploy.list()).instances).toEqual([expect.objectContaining({ version: 'v2', level: BASE, buildLevel: EMAIL })]);
+      await beat!.stop();
+      expect((await v3.rollback({ id: EMAIL })).migrations.map((m) => [m.id, m.phase])).toEqual([[EMAIL, 'rolled_back']]);
+      expect(await columns(db)).toEqual(['full_name', 'id', 'name']);
+    }, 120_000);
+
+    it('a state made before build_level: reads take it for null and change nothing; deploy record and heartbeat add the column', async () => {
+      const db = await database(target);
+      const xc = xcOn(db, await checkout([BASE, EMAIL]));
+      await xc.apply();
+      await xc.deploy.record({ app: 'web', version: 'v2' });
+      const old = await xc.startHeartbeat({ app: 'web', version: 'v2' });
+      cleanup.push(() => old.stop());
+      await dropBuildLevel(db);
+      const before = { deployments: await stateColumns(db, 'deployments'), instances: await stateColumns(db, 'instances') };
+      expect(before.deployments).not.toContain('build_level');
+
+      // Reads: status, plan, deploy list, the gates.
+      expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled', 'backfilled']);
+      await xc.plan();
+      const listed = await xc.deploy.list();
+      expect(listed.deployments).toEqual([expect.objectContaining({ version: 'v2', level: EMAIL })]);
+      expect(listed.deployments[0]!.buildLevel).toBeUndefined();
+      expect(listed.instances).toEqual([expect.objectContaining({ version: 'v2', level: EMAIL })]);
+      const err = await rejection(xc.rollback({ id: EMAIL }));
+      expect(err.exitCode, err.message).toBe(3);
+      expect(err.details.blockers.map((b: { kind: string }) => b.kind)).toEqual(['deployment', 'instance']);
+      expect({ deployments: await stateColumns(db, 'deployments'), instances: await stateColumns(db, 'instances') }).toEqual(before);
+
+      // Writes: a deploy record adds it (to both tables), and so does a heartbeat's start.
+      expect((await xc.deploy.record({ app: 'web', version: 'v2' })).deployment.level).toBe(EMAIL);
+      expect(await stateColumns(db, 'deployments')).toContain('build_level');
+      expect(await stateColumns(db, 'instances')).toContain('build_level');
+      await dropBuildLevel(db);
+      const hb = await xc.startHeartbeat({ app: 'web', version: 'v3' });
+      cleanup.push(() => hb.stop());
+      expect(await stateColumns(db, 'instances')).toContain('build_level');
+      expect((await xc.deploy.list()).instances.map((i) => i.version).sort()).toEqual(['v2', 'v3']);
+    }, 120_000);
 
     it('a checkout without files the state has for other reasons is no build lacking them: rolled back and removed, or squashed (--allow-missing)', async () => {
       const db = await database(target);

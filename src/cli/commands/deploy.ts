@@ -26,7 +26,7 @@ export function registerDeploy(program: Command, action: Action): void {
       const r = await xc.deploy.record({ app: options.app!, version: o.version, env: options.env, level: o.level });
       if (r.warning) out.note(`warning: ${r.warning}`); // in --json, the result's "warning"
       const d = r.deployment;
-      out.result(r, (p) => p.line(`recorded ${p.c.bold(`${d.app}@${d.version}`)}${d.env ? ` (${d.env})` : ''} live at level ${d.level ?? p.c.red('unknown')}`));
+      out.result(r, (p) => p.line(`recorded ${p.c.bold(`${d.app}@${d.version}`)}${d.env ? ` (${d.env})` : ''} live at level ${d.level ?? p.c.red('unknown')}${d.buildLevel !== undefined ? ` (build ${d.buildLevel})` : ''}`));
     }));
   deploy
     .command('retire')

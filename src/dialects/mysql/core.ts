@@ -9,7 +9,7 @@
  */
 import type { Session } from '../../db/driver.js';
 import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
-import { markRemovals, STATE_TABLES, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import { markRemovals, STATE_TABLES, type Dependent, type StateColumnAdded, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import type { CatalogFlavor } from './catalog.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
@@ -18,7 +18,7 @@ import { BaseDialect, ddlNotLoaded, type ServerFeature } from '../base.js';
 import type { Token } from '../sqltext.js';
 import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, parseIndexDefinition, quoteMy, renameTableNames } from './expr.js';
 import { backfillSession, backfillSessionEnd, boundLockWaits, liftStatementLimit, seconds, setSession } from './settings.js';
-import { MYSQL_STATE_NOW, mysqlStateSchema, mysqlStateTable, mysqlStateTime } from './state.js';
+import { MYSQL_STATE_COLUMNS_ADDED, MYSQL_STATE_NOW, mysqlStateSchema, mysqlStateTable, mysqlStateTime } from './state.js';
 import { MysqlAdvisoryLock, mysqlApplicationSessions } from './sessions.js';
 import { mysqlDependents } from './dependents.js';
 import { mysqlSyntaxIssue } from './syntax.js';
@@ -172,6 +172,10 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   stateSchema(): string[] {
     return mysqlStateSchema();
+  }
+
+  stateColumnsAdded(): StateColumnAdded[] {
+    return MYSQL_STATE_COLUMNS_ADDED;
   }
 
   async stateTables(s: Session): Promise<string[]> {

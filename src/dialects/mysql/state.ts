@@ -3,6 +3,7 @@
  * target database (SPEC §4). Binary collation: ids sort and compare exactly
  * as in JavaScript. DATETIME has no zone, so times are read back in UTC.
  */
+import type { StateColumnAdded } from '../dialect.js';
 import { quoteMy } from './expr.js';
 
 export const mysqlStateTable = (name: string): string => quoteMy(`xc_${name}`);
@@ -16,6 +17,12 @@ export const mysqlStateTable = (name: string): string => quoteMy(`xc_${name}`);
  */
 export const MYSQL_STATE_NOW = `CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', @@global.time_zone)`;
 export const mysqlStateTime = (column: string): string => `DATE_FORMAT(CONVERT_TZ(${column}, @@global.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%s.%fZ')`;
+
+/** Columns the state tables got after their first version (in the CREATE TABLEs below too): see PG_STATE_COLUMNS_ADDED. */
+export const MYSQL_STATE_COLUMNS_ADDED: StateColumnAdded[] = [
+  { table: 'deployments', column: 'build_level', type: 'VARCHAR(255)' },
+  { table: 'instances', column: 'build_level', type: 'VARCHAR(255)' },
+];
 
 export function mysqlStateSchema(): string[] {
   const t = mysqlStateTable;
@@ -42,12 +49,12 @@ export function mysqlStateSchema(): string[] {
       id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, at ${now}, migration_id VARCHAR(255), actor TEXT NOT NULL,
       command TEXT NOT NULL, event TEXT NOT NULL, reason TEXT, detail LONGTEXT) ${opts}`,
     `CREATE TABLE IF NOT EXISTS ${t('deployments')} (
-      app VARCHAR(191) NOT NULL, env VARCHAR(191) NOT NULL DEFAULT '', version VARCHAR(191) NOT NULL, level VARCHAR(255),
+      app VARCHAR(191) NOT NULL, env VARCHAR(191) NOT NULL DEFAULT '', version VARCHAR(191) NOT NULL, level VARCHAR(255), build_level VARCHAR(255),
       recorded_at ${now}, retired_at ${at}, actor TEXT,
       PRIMARY KEY (app, env, version)) ${opts}`,
     `CREATE TABLE IF NOT EXISTS ${t('instances')} (
       id VARCHAR(255) NOT NULL PRIMARY KEY, app VARCHAR(255) NOT NULL, version VARCHAR(255) NOT NULL, env VARCHAR(255) NOT NULL DEFAULT '',
-      level VARCHAR(255), host VARCHAR(255), pid INT, started_at ${now},
+      level VARCHAR(255), build_level VARCHAR(255), host VARCHAR(255), pid INT, started_at ${now},
       last_beat_at ${now}, stopped_at ${at}) ${opts}`,
   ];
 }

@@ -7,7 +7,7 @@
  * the dialect with its builders loaded up front.
  */
 import type { Session } from '../../db/driver.js';
-import { markRemovals, STATE_TABLES, type BackfillTarget, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import { markRemovals, STATE_TABLES, type BackfillTarget, type StateColumnAdded, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import type { IndexModel, SchemaModel } from '../../schema/model.js';
 import { BaseDialect, ddlNotLoaded } from '../base.js';
@@ -16,7 +16,7 @@ import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import { BYPASS_SETTING, doBlock, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg, valuesDiffer } from './text.js';
 import { sessionCalls } from '../sessionCalls.js';
 import { pgBackfillSession } from './backfillSession.js';
-import { assertTargetName, checkStateTarget, pgStateSchema, stateSchemaFor } from './state.js';
+import { assertTargetName, checkStateTarget, PG_STATE_COLUMNS_ADDED, pgStateSchema, stateSchemaFor } from './state.js';
 import { PgAdvisoryLock, pgApplicationSessions, pgBlockers } from './sessions.js';
 import { pgDependents } from './dependents.js';
 
@@ -126,6 +126,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   stateSchema(): string[] {
     return pgStateSchema(this.stateSchemaName, this.advisory.id('state-creation'));
+  }
+
+  stateColumnsAdded(): StateColumnAdded[] {
+    return PG_STATE_COLUMNS_ADDED;
   }
 
   async stateTables(s: Session): Promise<string[]> {

@@ -20,6 +20,7 @@
  */
 import type { Session } from '../../db/driver.js';
 import { InvalidInputError } from '../../errors.js';
+import type { StateColumnAdded } from '../dialect.js';
 import { nameLength } from '../names.js';
 import { PG_NAMES, quotePg } from './text.js';
 
@@ -122,6 +123,15 @@ export async function checkStateTarget(s: Session, target: string | undefined, s
 }
 
 /**
+ * Columns the state tables got after their first version (in the CREATE TABLEs below too): `build_level`, the level a
+ * deployed or heartbeating build asked for, before `levelOfBuild` lowered it (gate/levels.ts) — the rollback gate's.
+ */
+export const PG_STATE_COLUMNS_ADDED: StateColumnAdded[] = [
+  { table: 'deployments', column: 'build_level', type: 'text' },
+  { table: 'instances', column: 'build_level', type: 'text' },
+];
+
+/**
  * Run in one transaction (StateStore.create; DDL is transactional here): a
  * kill -9 part-way leaves nothing. The transaction-level advisory lock (not
  * the session one xc holds while it works) makes a concurrent creator — a
@@ -152,11 +162,11 @@ export function pgStateSchema(schema: string, lockId: number): string[] {
       id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), migration_id text, actor text NOT NULL,
       command text NOT NULL, event text NOT NULL, reason text, detail text)`,
     `CREATE TABLE IF NOT EXISTS ${t('deployments')} (
-      app text NOT NULL, env text NOT NULL DEFAULT '', version text NOT NULL, level text,
+      app text NOT NULL, env text NOT NULL DEFAULT '', version text NOT NULL, level text, build_level text,
       recorded_at timestamptz NOT NULL DEFAULT now(), retired_at timestamptz, actor text,
       PRIMARY KEY (app, env, version))`,
     `CREATE TABLE IF NOT EXISTS ${t('instances')} (
-      id text PRIMARY KEY, app text NOT NULL, version text NOT NULL, env text NOT NULL DEFAULT '', level text,
+      id text PRIMARY KEY, app text NOT NULL, version text NOT NULL, env text NOT NULL DEFAULT '', level text, build_level text,
       host text, pid integer, started_at timestamptz NOT NULL DEFAULT now(),
       last_beat_at timestamptz NOT NULL DEFAULT now(), stopped_at timestamptz)`,
   ];

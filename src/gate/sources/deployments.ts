@@ -13,6 +13,7 @@ export const deploymentsSource: EvidenceSource = {
         version: d.version,
         env: d.env || null,
         level: d.level,
+        ...(d.buildLevel !== undefined ? { buildLevel: d.buildLevel } : {}),
         since: d.recordedAt,
         levelSetAt: d.recordedAt,
         provesRollout: true,

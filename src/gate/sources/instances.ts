@@ -11,6 +11,7 @@ export const instancesSource: EvidenceSource = {
       version: i.version,
       env: i.env || null,
       level: i.level,
+      ...(i.buildLevel !== undefined ? { buildLevel: i.buildLevel } : {}),
       levelSetAt: i.startedAt,
       describe: (level: string) => `instance ${who(i.app, i.version, i.env)}${i.host ? ` on ${i.host}` : ''}${i.pid ? ` pid ${i.pid}` : ''} is live at ${level} (last heartbeat ${Math.round(i.ageMs / 1000)}s ago)`,
     }));

@@ -30,6 +30,9 @@ export const sessionsSource: EvidenceSource = {
       const records = recorded.filter((d) => d.app === app && d.version === version);
       const levels = records.map((d) => (d.level !== null && ctx.knownLevels.has(d.level) ? d.level : null));
       const level = levels.length === 0 || levels.includes(null) ? null : levels.sort().at(-1)!;
+      // What its build has (the rollback gate's), the same way from each record's build level: only above `level`.
+      const builds = records.map((d) => d.buildLevel ?? d.level).map((l) => (l !== null && ctx.knownLevels.has(l) ? l : null));
+      const build = level === null || builds.includes(null) ? null : builds.sort().at(-1)!;
       // Its build is what was recorded first: a migration begun after that is not in it.
       const levelSetAt = records.map((d) => d.recordedAt).sort()[0];
       live.push({
@@ -37,6 +40,7 @@ export const sessionsSource: EvidenceSource = {
         app,
         version,
         level,
+        ...(build !== null && build > level! ? { buildLevel: build } : {}),
         ...(levelSetAt !== undefined ? { levelSetAt } : {}),
         describe: (stated) => `database session "${key}" is connected at ${levels.length === 0 ? 'an unknown level (that version was never recorded)' : stated}`,
       });
