@@ -114,7 +114,7 @@ export type IssueFacts =
   | { code: 'table_engine'; table: string; engine: string }
   /** A MariaDB system-versioned table: a history row for every row written, and its columns changed only with history kept. */
   | { code: 'table_versioned'; table: string }
-  /** A table a migration in flight with a higher id changes: this one would be contracted before it (id order). */
+  /** What a migration in flight with a higher id still reads, removed by this one's contract, which id order runs first. */
   | { code: 'out_of_order'; table: string; migration: string }
   /** A MariaDB table with a long unique key (a hidden hash column): it takes no online ALTER. */
   | { code: 'table_long_unique'; table: string; index: string }

@@ -240,32 +240,34 @@ function where(file: string, opIndex: number, kind: string, path: (string | numb
  * return its plan. With a session, author expressions are compiled against
  * the database too (read-only). Throws InvalidInputError listing every problem.
  */
-/** The tables an operation names (a renameTable both of its names). */
-function tablesOf(kind: OperationKind, spec: OperationSpec): string[] {
-  const s = spec as { table?: string; from?: string; to?: string };
-  return [...(s.table !== undefined ? [s.table] : []), ...(kind === 'renameTable' ? [s.from!, s.to!] : [])];
-}
-
-/** Migrations in flight, with the tables each changes (what a pending migration with a lower id must leave alone). */
-export function tablesInFlight(rows: Iterable<{ id: string; definition: MigrationDefinition }>): { id: string; tables: Set<string> }[] {
-  return [...rows].map((r) => ({ id: r.id, tables: new Set(r.definition.operations.flatMap((e) => { const { kind, spec } = entryKind(e); return tablesOf(kind, spec); })) }));
+/** Migrations in flight with the tables each renames (its view under the old name reads the table's columns until its contract). */
+export function renamesInFlight(rows: Iterable<{ id: string; definition: MigrationDefinition }>): { id: string; tables: Set<string> }[] {
+  return [...rows].map((r) => ({
+    id: r.id,
+    tables: new Set(r.definition.operations.flatMap((e) => { const { kind, spec } = entryKind(e); return kind === 'renameTable' ? [(spec as { to: string }).to] : []; })),
+  }));
 }
 
 /**
  * A pending migration with an id below one in flight (a branch merged later) is applied after it but contracted
- * before it (contract goes in id order): on a table both change, its contract would run against structures the
- * other's contract has not removed yet (the view of a renamed table, a column renamed away) and fail, with the
- * migration stuck in contracting. Refused at plan; on other tables the order does not matter.
+ * before it: contract goes in id order. Where its contract removes what that one still reads — a column of a table
+ * whose old name its view serves, or a column its dual-write trigger keeps in step — the contract would fail (the
+ * view depends on the column) or break every write (the trigger reads a column gone), with the migration stuck in
+ * contracting. Refused at plan; anything else (another table, a column added, one nothing in flight reads) is applied.
  */
-function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, inFlight: { id: string; tables: Set<string> }[]): ValidationIssue | null {
-  for (const table of tablesOf(kind, spec)) {
-    const later = inFlight.find((m) => m.id > id && m.tables.has(table));
-    if (later) {
-      return {
-        path: [], code: 'out_of_order', table, migration: later.id,
-        message: `table "${table}" is changed by ${later.id}, which is in flight with a higher id: xc contracts in id order, so this migration, applied after it, would be contracted before it, against a schema that migration still holds — contract ${later.id} first (\`xc contract ${later.id}\`), or give this migration an id after it`,
-      };
-    }
+function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, model: SchemaModel, renames: { id: string; tables: Set<string> }[]): ValidationIssue | null {
+  const later = (holder: string | undefined) => (holder !== undefined && holder.split(' ')[0]! > id ? holder.split(' ')[0]! : undefined);
+  const removed = [...(operation(kind).removesAtContract?.(spec as never) ?? []), ...(kind === 'renameTable' ? [{ table: (spec as { from: string }).from, column: undefined }] : [])];
+  for (const { table, column } of removed) {
+    const view = renames.find((m) => m.id > id && m.tables.has(table))?.id;
+    const trigger = column === undefined ? undefined : later(model.holds.syncedBy(table, column));
+    const by = view ?? trigger;
+    if (by === undefined) continue;
+    const what = view !== undefined ? `renames "${table}" and serves its old name through a view over its columns` : `keeps "${table}"."${column}" in step by a trigger`;
+    return {
+      path: [], code: 'out_of_order', table, migration: by,
+      message: `${by}, in flight with a higher id, ${what} until its contract; xc contracts in id order, so this migration, applied after it, would be contracted before it and remove ${column === undefined ? `"${table}"` : `"${table}"."${column}"`} from under it — contract ${by} first (\`xc contract ${by}\`), or give this migration an id after it`,
+    };
   }
   return null;
 }
@@ -275,7 +277,7 @@ export async function planMigration(
   model: SchemaModel,
   dialect: Dialect,
   session: Session | null,
-  inFlight: { id: string; tables: Set<string> }[] = [],
+  renames: { id: string; tables: Set<string> }[] = [],
 ): Promise<OperationPlan> {
   const problems: string[] = [];
   const found: MigrationIssue[] = [];
@@ -291,7 +293,7 @@ export async function planMigration(
     const { kind, spec } = entryKind(entry);
     const op = operation(kind);
     const vctx = validateContext(dialect, model);
-    const order = outOfOrderIssue(file.id, kind, spec, inFlight);
+    const order = outOfOrderIssue(file.id, kind, spec, model, renames);
     const issues = order ? [order] : op.validate(spec as never, vctx);
     for (const issue of issues) report(opIndex, kind, issue);
     if (issues.length > 0) continue;
