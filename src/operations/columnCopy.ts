@@ -148,6 +148,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // new column's placeholder as "not given" again before it comes back (for the same writers). Planned before the contract:
   // what this plan adds is a fact of the model as soon as it is planned (model.planned, which MySQL's drop of a column
   // reads), so the constraints contract re-adds under the old names would otherwise be dropped with the new column.
+  // The unique copies first, as in shadow.ts: an old writer's insert meanwhile would get the placeholder twice.
+  plan.rollback.push(...copies.filter((x) => x.idx.unique && !x.deferrable).flatMap((x) => ddl.dropIndex(c.table, x.temporary)));
   plan.rollback.push(...atomic(movesDefault ? ddl.setDefault(c.table, c.from, old.default) : [], trigger.unsettle ?? [], ddl.letWritesOmit(c.table, c.to), trigger.drop, ddl.dropColumn(c.table, c.to)));
 
   plan.backfill.push(backfill);

@@ -139,6 +139,10 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   }
   const referencing = referencingKeys(ctx, table, cols.map((c) => c.column));
 
+  // The unique copies first: where DDL is not transactional (MySQL) an insert between the trigger's removal and the
+  // shadow's drop gets the shadow's placeholder default, and a second one would meet the first in the copy (fuzz seed 134).
+  const uniqueCopies = [...copies.filter((x) => x.idx.unique && !x.deferrable).map((x) => x.temporary), ...(primaryKey ? [primaryKey.index] : [])];
+  plan.rollback.push(...uniqueCopies.flatMap((name) => ddl.dropIndex(table, name)));
   plan.rollback.push(...atomic(...cols.map((c) => ddl.letWritesOmit(table, c.shadow)), ...triggers.map((tr) => tr.drop), ...cols.map((c) => ddl.dropColumn(table, c.shadow))));
 
   plan.backfill.push(backfill);
