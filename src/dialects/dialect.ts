@@ -25,7 +25,7 @@ export { resolveExpr } from './base.js';
 export type DialectName = 'postgres' | 'mysql';
 
 export * from './specs.js';
-import type { ColumnSwapSpec, ConvertTriggerSpec, FillTriggerSpec, ForeignKeySpec, IndexSpec, ShadowKeyIssue, ShadowKeySpec, SyncTriggerSpec, TableSpec, TriggerSteps, ColumnChange, ConstraintTiming } from './specs.js';
+import type { CarriedConstraints, CarriedConstraintSteps, ColumnSwapSpec, ConvertTriggerSpec, FillTriggerSpec, ForeignKeySpec, IndexSpec, ShadowKeyIssue, ShadowKeySpec, SyncTriggerSpec, TableSpec, TriggerSteps, ColumnChange, ConstraintTiming } from './specs.js';
 
 
 /** The DDL vocabulary operations are written in. Every method returns idempotent steps. */
@@ -134,6 +134,14 @@ export interface Ddl {
   addCheck(table: string, name: string, expression: string): Step[];
   validateConstraint(table: string, name: string): Step[];
   dropConstraint(table: string, name: string): Step[];
+  /**
+   * A copied column's foreign keys and checks, carried to its new column at contract (operations/columnCopy.ts) so
+   * that no write meets the new column without them — not even between the old column's drop, which takes the
+   * originals along, and their return — and under their own names at the end. PostgreSQL adds them NOT VALID in
+   * the drop's transaction; MySQL/MariaDB, whose DDL commits statement by statement, adds them under temporary
+   * names before the drop and gives them their names after it.
+   */
+  carryConstraints(spec: CarriedConstraints): CarriedConstraintSteps;
   syncTrigger(spec: SyncTriggerSpec): TriggerSteps;
   /**
    * Whether the old column of a copy to `type` can keep its default while the

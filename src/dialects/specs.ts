@@ -221,3 +221,28 @@ export interface TableSpec {
 
 /** A foreign key to add, as a plan records it (schema/planned.ts). */
 export type ForeignKeySpec = PlannedForeignKey;
+
+/**
+ * The foreign keys and checks over a copied column, to carry over to its new column at contract
+ * (Ddl.carryConstraints): each under its own name, columns and expressions already over the new column, with a
+ * temporary name of xc's for where the dialect needs one while the old column's constraint still holds the name.
+ */
+export interface CarriedConstraints {
+  table: string;
+  /** The old column, whose drop takes the originals along. */
+  oldColumn: string;
+  /** The new column. */
+  newColumn: string;
+  foreignKeys: Array<ForeignKeySpec & { temporary: string }>;
+  checks: Array<{ name: string; expression: string; temporary: string; validated?: false }>;
+}
+
+/** Steps of Ddl.carryConstraints, by where they go in the contract. */
+export interface CarriedConstraintSteps {
+  /** Before the old column's drop (and its constraints'), after the removal of the sync trigger. */
+  beforeDrop: Step[];
+  /** Right after the drop, in its transaction where DDL is transactional. */
+  withDrop: Step[];
+  /** Once the new column is NOT NULL: existing rows checked, for each key or check that was validated. */
+  validate: Step[];
+}

@@ -17,7 +17,7 @@
  */
 import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl, Dialect } from '../dialects/dialect.js';
-import { atomic, emptyPlan, type OperationPlan, type RowCheck, type Step } from '../plan/index.js';
+import { atomic, emptyPlan, removing, type OperationPlan, type RowCheck, type Step } from '../plan/index.js';
 import type { PlanContext } from './types.js';
 import { referenceOptions } from '../dialects/references.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
@@ -171,27 +171,46 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   const autoUpdate = old.autoUpdated ? ddl.carryAttributes(c.table, { ...column, nullable: !notNull }) : [];
   // A sequence the old column owns (PostgreSQL serial) would go with it, though the new default draws from it: handed over first.
   const sequence = newDefault !== null ? ddl.handOverSequence(c.table, old, c.to, type) : [];
-  plan.contract.push(...atomic(newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], autoUpdate, trigger.drop, sequence, ddl.dropColumn(c.table, c.from), renames));
+  // The old column's checks and foreign keys, which its drop takes along, hold over the new column from that drop on:
+  // no write of the new version meets the new column unchecked, an ON DELETE CASCADE never misses its rows (Ddl.carryConstraints).
+  // Each as it was: one the user left NOT VALID stays so (rows may break it; validating would fail with the old column gone).
+  const swap = (cols: string[]) => cols.map((col) => (col === c.from ? c.to : col));
+  const notValid = (k: { validated?: false }) => (k.validated === false ? { validated: false as const } : {});
+  const carried = ddl.carryConstraints({
+    table: c.table,
+    oldColumn: c.from,
+    newColumn: c.to,
+    checks: t.checks
+      .filter((x) => x.columns.includes(c.from))
+      .map((k, n) => ({ name: k.name, expression: ctx.dialect.replaceIdentifier(k.expression, c.from, c.to), temporary: ctx.name(`ck${n}`), ...notValid(k) })),
+    foreignKeys: t.foreignKeys
+      .filter((k) => k.columns.includes(c.from))
+      .map((fk, n) => ({
+        table: c.table,
+        name: fk.name,
+        columns: swap(fk.columns),
+        refTable: fk.refTable,
+        refColumns: fk.refColumns,
+        ...referenceOptions(fk),
+        ...(fk.onDeleteColumns ? { onDeleteColumns: swap(fk.onDeleteColumns) } : {}),
+        temporary: ctx.name(`fk${n}`),
+        ...notValid(fk),
+      })),
+  });
+  // Where they must be made before the drop (MySQL: under temporary names), they come first, while the sync trigger
+  // still keeps the old column, and its constraints, in step with the new one: no UPDATE of the new column escapes
+  // them once the trigger is gone. Only the new version writes by now. They end the old shape: a rollback, planned
+  // before them, could not drop the new column under a key.
+  plan.contract.push(
+    ...atomic(removing(carried.beforeDrop), newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], autoUpdate, trigger.drop, sequence, ddl.dropColumn(c.table, c.from), renames, carried.withDrop),
+  );
   if (!nullable) {
     const check = ctx.name('nn');
     plan.contract.push(...ddl.addNotNullCheck(c.table, column, check), ...ddl.enforceNotNull(c.table, column, check));
   }
   // Restated once: above already, for an ON UPDATE column whose nullability stays as it was stored.
   if (!old.autoUpdated || nullable !== !notNull) plan.contract.push(...ddl.carryAttributes(c.table, column));
-  // The old column's drop took its checks and foreign keys along: their names are free again.
-  // Each as it was: one the user left NOT VALID stays so (rows may break it; validating would fail with the old column gone).
-  const validated = (k: { name: string; validated?: false }) => (k.validated === false ? [] : ddl.validateConstraint(c.table, k.name));
-  for (const k of t.checks.filter((x) => x.columns.includes(c.from))) {
-    plan.contract.push(...ddl.addCheck(c.table, k.name, ctx.dialect.replaceIdentifier(k.expression, c.from, c.to)), ...validated(k));
-  }
-  const swap = (cols: string[]) => cols.map((col) => (col === c.from ? c.to : col));
-  for (const fk of t.foreignKeys.filter((k) => k.columns.includes(c.from))) {
-    const { name } = fk;
-    plan.contract.push(
-      ...ddl.addForeignKey({ table: c.table, name, columns: swap(fk.columns), refTable: fk.refTable, refColumns: fk.refColumns, ...referenceOptions(fk), ...(fk.onDeleteColumns ? { onDeleteColumns: swap(fk.onDeleteColumns) } : {}) }),
-      ...validated(fk),
-    );
-  }
+  plan.contract.push(...carried.validate);
 
   return plan;
 }

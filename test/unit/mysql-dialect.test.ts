@@ -150,6 +150,16 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   addCheck: (d) => d.addCheck('t', 'ck2', '`c` > 1'),
   validateConstraint: (d) => [...d.validateConstraint('t', 'ck'), ...d.validateConstraint('t', 'fk')],
   dropConstraint: (d) => [...d.dropConstraint('t', 'fk'), ...d.dropConstraint('t', 'ck')],
+  carryConstraints: (d) => {
+    const steps = d.carryConstraints({
+      table: 't',
+      oldColumn: 'c',
+      newColumn: 'name',
+      foreignKeys: [{ table: 't', name: 'fk', columns: ['name'], refTable: 'p', refColumns: ['id'], onDelete: 'cascade', temporary: 'fk_t' }],
+      checks: [{ name: 'ck', expression: '`name` > 0', temporary: 'ck_t' }],
+    });
+    return [...steps.beforeDrop, ...steps.withDrop, ...steps.validate];
+  },
   syncTrigger: (d) => [
     ...triggerSteps(d.syncTrigger({ name: 'xc_sync_1', table: 't', oldColumn: 'name', newColumn: 'label', up: '`name`', down: '`label`', oldDefault: null, columns: ['id', 'c', 'name', 'label'] })),
     // A NOT NULL copy whose old column keeps its default: the INSERT trigger is replaced once the placeholder is gone.

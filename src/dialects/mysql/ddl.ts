@@ -31,6 +31,7 @@ import { mysqlConvertTrigger, mysqlFillTrigger } from './triggers.js';
 import { currentTimestampAt, mysqlCompiler, type MysqlFeatures } from './compiler.js';
 import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, restoreTableName } from './tables.js';
 import { renameConstraint } from './renames.js';
+import { carryConstraints } from './carry.js';
 import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, letWritesOmit, placeholderFor, refillAfterTriggers, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
@@ -110,6 +111,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     },
     validateConstraint: (table, name) => validateConstraint(c, table, name),
     dropConstraint: (table, name) => dropConstraint(c, table, name),
+    carryConstraints: (spec) => carryConstraints(c, spec),
 
     syncTrigger(spec) {
       const steps = syncTrigger(c, spec);
