@@ -7,13 +7,19 @@
  * otherwise: nullability, default, indexes, unique, check and foreign-key
  * constraints; column-level privileges too (given at expand, with the new
  * column). Indexes are built at expand (the new version queries the new
- * column while dual-writing); constraints are added at contract, once the
- * old version is gone, so they can never reject an old writer's row.
+ * column while dual-writing); checks and foreign keys over the new column
+ * come at contract, once the old version is gone, so they can never reject an
+ * old writer's row — and hold from the old column's drop on (which takes the
+ * originals along), so no write of the new version ever meets the new column
+ * without them: PostgreSQL adds them NOT VALID in the drop's transaction and
+ * validates them after the NOT NULL; MySQL/MariaDB adds them under temporary
+ * names before the drop and gives them their own after it
+ * (Ddl.carryConstraints, dialects/mysql/carry.ts).
  *
  * Names stay what they were, as PostgreSQL's own RENAME COLUMN keeps them:
  * index copies are built under xc's temporary names and renamed at contract,
- * in the old column's drop (which takes the originals with it); constraints
- * are added at contract under their own names, after that drop.
+ * in the old column's drop (which takes the originals with it); checks and
+ * foreign keys end under their own names too.
  */
 import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl, Dialect } from '../dialects/dialect.js';
@@ -227,7 +233,7 @@ function defaultComparable(old: ColumnModel): boolean {
 
 /**
  * Rows breaking a foreign key over the copied column, which the contract adds again over the new column and
- * checks, once the old column is gone: where the server's keys may hide such rows (Dialect.foreignKeysTrusted),
+ * checks at its end, once the old column is gone: where the server's keys may hide such rows (Dialect.foreignKeysTrusted),
  * they are named at plan. (PostgreSQL: a valid key has none; one left NOT VALID is added back NOT VALID.)
  */
 export function carriedKeyRowChecks(ctx: Pick<PlanContext, 'model' | 'dialect'>, table: string, column: string, path: (string | number)[]): RowCheck[] {
