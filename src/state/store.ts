@@ -126,7 +126,7 @@ export class StateStore {
       if (foreign.length === 0) throw err;
       throw new InvalidInputError(
         `${foreign.join(', ')} ${foreign.length > 1 ? 'are' : 'is'} not xc's: xc keeps its state under ${foreign.length > 1 ? 'these names' : 'this name'} in the target database, and found a table of other columns there — ` +
-          'rename the application\'s own (or, on PostgreSQL, migrate the tables of another schema with --schema, whose state is kept apart); nothing was done',
+          'rename the application\'s own (or, on PostgreSQL, for tables outside public, name their schema with --schema: the state is then kept apart, in xc_<schema>); nothing was done',
         { tables: foreign },
         { code: 'state_foreign' },
       );
