@@ -12,7 +12,14 @@ export const renameTable: Operation<'renameTable'> = {
 
   validate(spec, ctx) {
     const issues: ValidationIssue[] = [];
-    requireTable(ctx.model, spec.from, ['from'], issues);
+    const t = requireTable(ctx.model, spec.from, ['from'], issues);
+    const only = t?.columnOnlyGrantees;
+    if (only?.length) {
+      issues.push({
+        path: ['from'], code: 'unsupported', feature: 'rowSecurity',
+        message: `"${spec.from}" has row-level security, and ${only.join(', ')} ${only.length > 1 ? 'are' : 'is'} granted some of its columns only: the view under its old name runs as its invoker there (so the policies apply), and such a view needs the table's privileges, not some columns' — every statement of ${only.length > 1 ? 'theirs' : 'its'} through the old name would be denied. Grant the table's privilege instead (the policies still limit the rows), or rename the table in a release where old code no longer uses the old name (a \`sql\` operation)`,
+      });
+    }
     if (spec.to === spec.from) {
       issues.push({ path: ['to'], code: 'same_name', table: spec.from, message: `"${spec.to}" is already the table's name` });
     } else {

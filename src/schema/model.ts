@@ -139,6 +139,11 @@ export interface TableModel {
    */
   inheritsFrom?: string[];
   inheritedBy?: string[];
+  /**
+   * PostgreSQL, a table with row-level security: roles granted some of its columns only (a privilege on a column
+   * they lack on the table). A view under its old name must run as its invoker there, and needs the whole table.
+   */
+  columnOnlyGrantees?: string[];
   /** The storage engine (MySQL/MariaDB), e.g. `InnoDB`, `MyISAM`; absent on PostgreSQL and for a table xc creates (InnoDB). */
   engine?: string;
   /** The table's default collation (MySQL/MariaDB): its character columns', unless their type names their own. */

@@ -19,7 +19,13 @@ SELECT c.relname AS table_name, c.relkind::text AS kind, a.attname AS name,
        CASE WHEN c.relkind = 'r' THEN ARRAY(SELECT ${relation('ch')} FROM pg_inherits i JOIN pg_class ch ON ch.oid = i.inhrelid WHERE i.inhparent = c.oid ORDER BY 1) END AS inherited_by,
        (SELECT 'COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
          WHERE co.oid = a.attcollation AND a.attcollation <> (SELECT typcollation FROM pg_type WHERE oid = a.atttypid)) AS collation,
-       (SELECT ty.typdefault FROM pg_type ty WHERE ty.oid = a.atttypid AND ty.typtype = 'd') AS domain_default
+       (SELECT ty.typdefault FROM pg_type ty WHERE ty.oid = a.atttypid AND ty.typtype = 'd') AS domain_default,
+       CASE WHEN c.relrowsecurity THEN ARRAY(
+         SELECT DISTINCT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END
+         FROM pg_attribute ca, aclexplode(ca.attacl) x
+         WHERE ca.attrelid = c.oid AND ca.attnum > 0 AND NOT ca.attisdropped
+           AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) y WHERE y.grantee = x.grantee AND y.privilege_type = x.privilege_type)
+         ORDER BY 1) END AS column_only
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -90,7 +96,7 @@ function onDeleteColumns(definition: string): { onDeleteColumns?: string[] } {
 
 const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
-interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null; partition_of: string | null; inherits_from: string[] | null; inherited_by: string[] | null; domain_default: string | null }
+interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null; partition_of: string | null; inherits_from: string[] | null; inherited_by: string[] | null; domain_default: string | null; column_only: string[] | null }
 interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[]; replident: boolean; constraint_type: string | null; deferrable: boolean; deferred: boolean; nulls_not_distinct: boolean; clustered: boolean }
 interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; validated: boolean; columns: string[]; ref_columns: string[] }
 
@@ -111,6 +117,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
       if (replident && r.kind !== 'v') t.replicaIdentity = { type: replident };
       tables.set(t.name, t);
     }
+    if (r.column_only?.length) t.columnOnlyGrantees = r.column_only;
     t.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: r.default_expr, generated: r.generated, ...(r.late ? { filledAfterTriggers: true } : {}), ...(r.comment !== null ? { comment: r.comment } : {}), ...(r.collation !== null ? { collation: r.collation } : {}), ...(r.domain_default !== null ? { domainDefault: r.domain_default } : {}) });
   }
   for (const r of (await s.query<IndexRow>(INDEXES)).rows) {
