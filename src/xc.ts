@@ -321,7 +321,10 @@ class XcImpl implements Xc {
       // The gate, the other way: a version live at a level that has the migration writes its new shape, which a
       // rollback removes with what it wrote there. One already rolling back has passed it: finishing is always right.
       const evidence = rows.some((r) => r.phase !== 'rolling_back') ? await this.evidence(ctx, loaded) : undefined;
-      const blockers = new Map(rows.filter((r) => r.phase !== 'rolling_back').map((r) => [r.id, rollbackBlockersFor(r.id, evidence!, r.expandedAt)]));
+      // Not for a migration whose rollback takes nothing the new version uses (an in-place change's shadow, a check).
+      const { rollbackSparesNewVersion } = await engine(ctx.dialect);
+      const gated = rows.filter((r) => r.phase !== 'rolling_back' && !rollbackSparesNewVersion(r.definition));
+      const blockers = new Map(gated.map((r) => [r.id, rollbackBlockersFor(r.id, evidence!, r.expandedAt)]));
       const first = rows.find((r) => (blockers.get(r.id) ?? []).length > 0);
       if (first && !opts.force) {
         const list = blockers.get(first.id)!;

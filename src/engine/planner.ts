@@ -240,6 +240,14 @@ function where(file: string, opIndex: number, kind: string, path: (string | numb
  * return its plan. With a session, author expressions are compiled against
  * the database too (read-only). Throws InvalidInputError listing every problem.
  */
+/** Whether rolling `definition` back leaves a live new version everything it writes and relies on (Operation.rollbackSparesNewVersion). */
+export function rollbackSparesNewVersion(definition: MigrationDefinition): boolean {
+  return definition.operations.every((e) => {
+    const { kind, spec } = entryKind(e);
+    return operation(kind).rollbackSparesNewVersion?.(spec as never) === true;
+  });
+}
+
 /** Migrations in flight with the tables each renames (its view under the old name reads the table's columns until its contract). */
 export function renamesInFlight(rows: Iterable<{ id: string; definition: MigrationDefinition }>): { id: string; tables: Set<string> }[] {
   return [...rows].map((r) => ({

@@ -10,6 +10,7 @@ import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 
 export const addCheck: Operation<'addCheck'> = {
+  rollbackSparesNewVersion: () => true,
   kind: 'addCheck',
 
   validate(spec, ctx) {

@@ -77,6 +77,8 @@ function lacking(spec: OperationSpec<'addIndex'>): [(string | number)[], ServerF
 }
 
 export const addIndex: Operation<'addIndex'> = {
+  // A unique one may be the new version's ON CONFLICT arbiter.
+  rollbackSparesNewVersion: (spec) => !spec.unique,
   kind: 'addIndex',
 
   validate(spec, ctx) {

@@ -82,6 +82,8 @@ function copyExprs(spec: Spec & { to: string }, expr: (e: NonNullable<Spec['up']
 }
 
 export const alterColumn: Operation<'alterColumn'> = {
+  // In place, both versions write the column as it is until the cut-over: a rollback drops only xc's shadow.
+  rollbackSparesNewVersion: (spec) => spec.to === undefined && spec.unique === undefined && spec.references === undefined,
   kind: 'alterColumn',
   validate(spec, ctx) {
     if (delegated(spec)) return constraintIssues(spec, ctx);

@@ -68,6 +68,8 @@ const mayConvert = (column: string, e: Expr) => (typeof e === 'string' ? [e] : O
 const nullableKeyColumns = (spec: Spec, t: TableModel | undefined) => (spec.type === 'primary_key' ? (t?.columns.filter((c) => spec.columns.includes(c.name) && c.nullable) ?? []) : []);
 
 export const createConstraint: Operation<'createConstraint'> = {
+  // A check or a foreign key only refuses writes; a unique or primary key may be the new version's ON CONFLICT arbiter.
+  rollbackSparesNewVersion: (spec) => spec.type === 'check' || spec.type === 'foreign_key',
   kind: 'createConstraint',
 
   validate(spec, ctx) {

@@ -4,6 +4,7 @@ import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 
 export const dropTable: Operation<'dropTable'> = {
+  rollbackSparesNewVersion: () => true,
   kind: 'dropTable',
 
   validate(spec, ctx) {

@@ -16,6 +16,7 @@ import { keyedBackfill, keyedCheck } from './batches.js';
 import { columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
 
 export const setNotNull: Operation<'setNotNull'> = {
+  rollbackSparesNewVersion: () => true,
   kind: 'setNotNull',
   validate(spec, { model, expr }) {
     const issues: ReturnType<Operation['validate']> = [];

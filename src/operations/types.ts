@@ -81,6 +81,12 @@ export interface Operation<K extends OperationKind = OperationKind> {
    * first would decide the value. Two that only read a column do not race.
    */
   synced?(spec: OperationSpec<K>, ctx: ValidateContext): SyncedColumns;
+  /**
+   * Its rollback leaves the new version everything it writes and relies on (a shadow dropped, a check, a plain index):
+   * the rollback gate does not wait for live versions that have it. Absent: it removes a column, table, name or key
+   * the new version uses, or puts back a NOT NULL it may break — the gate waits (fail closed).
+   */
+  rollbackSparesNewVersion?(spec: OperationSpec<K>): boolean;
   /** Columns its contract makes NOT NULL (they must not be dropped or renamed away before). */
   notNullAtContract?(spec: OperationSpec<K>, model: SchemaModel): { table: string; columns: string[] };
   /** A column whose default it changes only at contract (alterColumn in place): until then the column keeps the one it has. */

@@ -680,6 +680,29 @@ for (const target of targets) {
       expect(await s.db.triggers()).toEqual([]);
     });
 
+    it('the rollback gate waits only where the rollback takes something the new version uses: an in-place change and a check roll back under it; a unique index does not', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int, name varchar(20))`, `INSERT INTO t VALUES (1, 1, 'a'), (2, 2, 'b')`], 'xc_brought');
+      await s.write('0001_spared', { alterColumn: { table: 't', column: 'n', type: 'bigint' } }, { addCheck: { table: 't', name: 't_name_set', expression: "name <> ''" } }, { addIndex: { table: 't', name: 't_name_idx', columns: ['name'] } });
+      await s.xc.apply();
+      await record(s.xc, '0001_spared');
+      // The new version is live and writes; the rollback takes only xc's shadow, the check and a plain index.
+      await s.db.query(`INSERT INTO t (id, n, name) VALUES (3, 3, 'c')`);
+      expect((await s.xc.rollback()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+      await s.db.query(`UPDATE t SET n = 30 WHERE id = 3`);
+      expect(await s.db.query(`SELECT id, n, name FROM t ORDER BY id`)).toEqual([
+        { id: 1, n: 1, name: 'a' },
+        { id: 2, n: 2, name: 'b' },
+        { id: 3, n: 30, name: 'c' },
+      ]);
+      // A unique index may be the new version's ON CONFLICT arbiter: the gate waits for it.
+      await s.write('0001_spared', { addIndex: { table: 't', name: 't_name_uq', columns: ['name'], unique: true } });
+      await s.xc.apply();
+      await record(s.xc, '0001_spared');
+      const err = await rejection(s.xc.rollback());
+      expect(err.exitCode, err.message).toBe(3);
+      expect(err.message).toContain('rollback of 0001_spared refused');
+    });
+
     it('an old version writing back a row it read with SELECT * (the new column included, stale): its edit is kept, or the row named at contract — never the stale side silently', async () => {
       const s = await setup(
         target,
