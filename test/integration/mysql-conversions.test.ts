@@ -141,6 +141,13 @@ for (const target of targets) {
       await refused(s, ['t'], /"t"\."v" holds values that are not a number decimal\(4,1\) can hold[^\n]*\n\s*id="2"[^\n]*\n\s*id="3"/);
       await s.write('0001_int', { alterColumn: { table: 't', column: 'v', type: 'double' } });
       await refused(s, ['t'], /"t"\."v" holds values that are not a number in existing rows[^\n]*\n\s*id="2"/);
+      // Past FLOAT's or DOUBLE's range ('1e39', '1e400': CAST clamps them where storing fails), below an unsigned type's ('-0.4').
+      await s.db.query(`CREATE TABLE w (id int PRIMARY KEY, f varchar(20), d varchar(20), u varchar(20))`);
+      await s.db.query(`INSERT INTO w VALUES (1, '1e39', '1e400', '-0.4'), (2, '1.5', '2.5', '0.4')`);
+      for (const [column, type] of [['f', 'float'], ['d', 'double'], ['u', 'int unsigned']]) {
+        await s.write('0001_int', { alterColumn: { table: 'w', column, type } });
+        await refused(s, ['t', 'w'], new RegExp(`"w"\\."${column}" holds values that are not a number[^\\n]*\\n\\s*id="1"`));
+      }
       // The `up` suggested converts the rest and leaves NULL where no number is: apply and contract go through.
       await s.write('0001_int', { alterColumn: { table: 't', column: 'v', type: 'tinyint', up: "CASE WHEN v REGEXP '^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$' AND ROUND(CAST(v AS DECIMAL(65,30)), 0) BETWEEN -128 AND 127 THEN CAST(v AS DECIMAL(65,30)) END" } });
       await s.xc.apply();

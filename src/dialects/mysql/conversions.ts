@@ -54,8 +54,12 @@ export function mysqlConversionIssue(column: string, from: string, to: string): 
   if (!isPlainText(from) || !(isInteger(to) || isDecimal(to) || isApproximate(to))) return undefined;
   const bounds = range(to);
   const scale = isDecimal(to) ? (/,\s*(\d+)\s*\)/.exec(to)?.[1] ?? '0') : '0';
+  // An unsigned type takes no negative value, not even one that rounds to 0 ('-0.4': the DECIMAL assigned is refused).
+  const unsigned = /\bunsigned\b/i.test(to) ? ` AND CAST(${column} AS ${EXACT}) >= 0` : '';
+  // FLOAT and DOUBLE: CAST clamps a value past their range to its end ('1e400' → 1.797…e308) where storing it fails.
+  const approximate = isApproximate(to) ? ` AND ABS(CAST(${column} AS DOUBLE)) < ${/^\s*float\b/i.test(to) && !/\(\s*\d+\s*,/.test(to) ? '3.402823466e38' : '1.7976931348623157e308'}` : '';
   // AND stops at the pattern: the CAST never reads a string that is not a number (a warning, an error in an UPDATE).
-  const inRange = bounds ? ` AND ROUND(CAST(${column} AS ${EXACT}), ${scale}) BETWEEN ${bounds[0]} AND ${bounds[1]}` : '';
+  const inRange = `${bounds ? ` AND ROUND(CAST(${column} AS ${EXACT}), ${scale}) BETWEEN ${bounds[0]} AND ${bounds[1]}` : ''}${unsigned}${approximate}`;
   const converts = `${column} REGEXP '${NUMBER_PATTERN}'${inRange}`;
   return {
     violation: `${column} IS NOT NULL AND NOT (${converts})`,
