@@ -86,7 +86,7 @@ export const addForeignKey: Operation<'addForeignKey'> = {
     const issues: ValidationIssue[] = [];
     const t = requireTable(ctx.model, spec.table, ['table'], issues);
     spec.columns.forEach((c, i) => requireColumn(t, c, ['columns', i], issues));
-    const target = requireTable(ctx.model, spec.references.table, ['references', 'table'], issues);
+    const target = requireTable(ctx.model, spec.references.table, ['references', 'table'], issues, { noAlter: true });
     if (target) issues.push(...referenceIssues(target, spec.references.columns, spec.columns.length, ['references', 'columns']));
     // MySQL wants integer types to match exactly (bigint cannot reference int): said here, not by the server at expand.
     spec.columns.forEach((c, i) => {

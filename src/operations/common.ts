@@ -7,9 +7,10 @@ import type { SyncedColumns, ValidateContext, ValidationIssue } from './types.js
 
 /**
  * The table an operation names, when xc's online steps can change it; an issue otherwise. `toDrop`: dropTable, which
- * runs no online step, only a DROP TABLE at contract, takes a table of any engine.
+ * runs no online step, only a DROP TABLE at contract, takes a table of any engine. `noAlter`: the operation runs no
+ * ALTER TABLE that adds or changes a column or index of it (a DROP INDEX, a RENAME TABLE, a foreign key's parent).
  */
-export function requireTable(model: SchemaModel, table: string, path: (string | number)[], issues: ValidationIssue[], { toDrop = false } = {}): TableModel | undefined {
+export function requireTable(model: SchemaModel, table: string, path: (string | number)[], issues: ValidationIssue[], { toDrop = false, noAlter = false } = {}): TableModel | undefined {
   const t = model.table(table);
   const before = issues.length;
   if (!t) issues.push({ path, code: 'table_missing', table, message: `table "${table}" does not exist` });
@@ -26,7 +27,7 @@ export function requireTable(model: SchemaModel, table: string, path: (string | 
       path, code: 'table_engine', table, engine: t.engine,
       message: `"${table}" uses the ${t.engine} storage engine, not InnoDB: xc needs transactions (each backfill batch commits with its cursor) and online DDL (ALGORITHM=INPLACE, LOCK=NONE), which it does not have — convert the table first (ALTER TABLE … ENGINE=InnoDB, which copies it under a write lock), or change it with \`sql\` operations`,
     });
-  } else if (t.hashKeys?.length && !toDrop) {
+  } else if (t.hashKeys?.length && !toDrop && !noAlter) {
     // Every INSTANT/INPLACE/NOCOPY ALTER of the table fails there, half-way through an apply (or at a contract, after the gate).
     const key = t.hashKeys[0]!;
     issues.push({

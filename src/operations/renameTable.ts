@@ -12,7 +12,7 @@ export const renameTable: Operation<'renameTable'> = {
 
   validate(spec, ctx) {
     const issues: ValidationIssue[] = [];
-    const t = requireTable(ctx.model, spec.from, ['from'], issues);
+    const t = requireTable(ctx.model, spec.from, ['from'], issues, { noAlter: true });
     const only = t?.columnOnlyGrantees;
     if (only?.length) {
       issues.push({

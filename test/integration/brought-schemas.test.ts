@@ -482,9 +482,18 @@ for (const target of targets) {
         await s.write('0001_notes', op);
         await refused(s, ['notes'], /operations\[0\]\.\w+\.table: "notes" has the unique key "notes_body", which MariaDB keeps as a hidden hash column .* refuses every online ALTER/);
       }
-      await s.write('0001_notes', { dropTable: { table: 'notes' } });
+      // What runs no such ALTER on it is taken: a foreign key to it from another table, the drop of an index (the long
+      // key's own, the way out of one), a rename.
+      await s.db.query(`CREATE TABLE refs (id int PRIMARY KEY, note int)`);
+      await s.write('0001_notes', { addForeignKey: { table: 'refs', name: 'refs_note', columns: ['note'], references: { table: 'notes', columns: ['id'] } } }, { renameTable: { from: 'notes', to: 'memos' } });
       await toContracted(s, '0001_notes');
-      expect(await s.db.query(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'notes'`)).toEqual([]);
+      await s.write('0002_key', { dropIndex: { table: 'memos', name: 'notes_body' } });
+      await toContracted(s, '0002_key');
+      expect((await s.db.indexes('memos')).map((i) => i.name)).toEqual([]);
+      await s.db.query(`DROP TABLE refs`);
+      await s.write('0003_drop', { dropTable: { table: 'memos' } });
+      await toContracted(s, '0003_drop');
+      expect(await s.db.query(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('notes', 'memos')`)).toEqual([]);
     });
 
     it('a unique index over rows that share a key is refused at plan (exit 2) naming them; rows outside a partial index do not count', async () => {
