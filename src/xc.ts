@@ -140,12 +140,12 @@ class XcImpl implements Xc {
 
   /** Validate and plan every migration not yet started, in id order, against the schema as it will be. */
   private async planPending(ctx: EngineContext, loaded: Loaded, upTo: string | undefined): Promise<Map<string, OperationPlan>> {
-    const { planMigration, project, renamesInFlight } = await engine(ctx.dialect);
+    const { planMigration, project, inFlightOperations } = await engine(ctx.dialect);
     return withSession(ctx.driver, async (s) => {
       const model = await ctx.dialect.introspect(s);
       const inFlight = [...loaded.rows.values()].filter((row) => isInFlight(row.phase));
       for (const row of inFlight) project(row.id, row.definition, model, ctx.dialect);
-      const held = renamesInFlight(inFlight);
+      const held = inFlightOperations(inFlight);
       // Recorded with each plan: the state it goes into is for these tables, and says so (postgres/state.ts).
       const schema = (await ctx.dialect.targetSchema?.(s)) ?? undefined;
       const plans = new Map<string, OperationPlan>();

@@ -248,34 +248,53 @@ export function rollbackSparesNewVersion(definition: MigrationDefinition): boole
   });
 }
 
-/** Migrations in flight with the tables each renames (its view under the old name reads the table's columns until its contract). */
-export function renamesInFlight(rows: Iterable<{ id: string; definition: MigrationDefinition }>): { id: string; tables: Set<string> }[] {
-  return [...rows].map((r) => ({
-    id: r.id,
-    tables: new Set(r.definition.operations.flatMap((e) => { const { kind, spec } = entryKind(e); return kind === 'renameTable' ? [(spec as { to: string }).to] : []; })),
-  }));
+/** A migration in flight, by its operations (what a pending migration with a lower id must leave alone). */
+export interface InFlight {
+  id: string;
+  operations: { kind: OperationKind; spec: OperationSpec }[];
+}
+
+export function inFlightOperations(rows: Iterable<{ id: string; definition: MigrationDefinition }>): InFlight[] {
+  return [...rows].map((r) => ({ id: r.id, operations: r.definition.operations.map(entryKind) }));
+}
+
+/** Every string in a spec: the names and expressions it holds. */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  return value !== null && typeof value === 'object' ? Object.values(value).flatMap(strings) : [];
+}
+
+/** The tables an operation is on (a renameTable both of its names, a foreign key its parent too). */
+function tablesOf(kind: OperationKind, spec: OperationSpec): string[] {
+  const s = spec as { table?: string; from?: string; to?: string; references?: { table?: string }; column?: { references?: { table?: string } } };
+  return [s.table, ...(kind === 'renameTable' ? [s.from, s.to] : []), s.references?.table, s.column?.references?.table].filter((t): t is string => t !== undefined);
 }
 
 /**
  * A pending migration with an id below one in flight (a branch merged later) is applied after it but contracted
- * before it: contract goes in id order. Where its contract removes what that one still reads — a column of a table
- * whose old name its view serves, or a column its dual-write trigger keeps in step — the contract would fail (the
- * view depends on the column) or break every write (the trigger reads a column gone), with the migration stuck in
- * contracting. Refused at plan; anything else (another table, a column added, one nothing in flight reads) is applied.
+ * before it: contract goes in id order. Where its contract removes what that one still uses — a table it is on, a
+ * column it names (its trigger reads it, its index or key copy covers it, its contract renames or drops it), any
+ * column of a table whose old name it serves through a view (renameTable) — that contract would fail, or the other's
+ * would (what it built is gone), with a migration stuck in contracting. Refused at plan; what removes nothing, or
+ * nothing in flight uses (another table, a column added, one no migration in flight names), is applied.
  */
-function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, model: SchemaModel, renames: { id: string; tables: Set<string> }[]): ValidationIssue | null {
-  const later = (holder: string | undefined) => (holder !== undefined && holder.split(' ')[0]! > id ? holder.split(' ')[0]! : undefined);
+function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, dialect: Dialect, inFlight: InFlight[]): ValidationIssue | null {
   const removed = [...(operation(kind).removesAtContract?.(spec as never) ?? []), ...(kind === 'renameTable' ? [{ table: (spec as { from: string }).from, column: undefined }] : [])];
   for (const { table, column } of removed) {
-    const view = renames.find((m) => m.id > id && m.tables.has(table))?.id;
-    const trigger = column === undefined ? undefined : later(model.holds.syncedBy(table, column));
-    const by = view ?? trigger;
-    if (by === undefined) continue;
-    const what = view !== undefined ? `renames "${table}" and serves its old name through a view over its columns` : `keeps "${table}"."${column}" in step by a trigger`;
-    return {
-      path: [], code: 'out_of_order', table, migration: by,
-      message: `${by}, in flight with a higher id, ${what} until its contract; xc contracts in id order, so this migration, applied after it, would be contracted before it and remove ${column === undefined ? `"${table}"` : `"${table}"."${column}"`} from under it — contract ${by} first (\`xc contract ${by}\`), or give this migration an id after it`,
-    };
+    for (const m of inFlight.filter((x) => x.id > id)) {
+      const uses = m.operations.some((o) => {
+        if (!tablesOf(o.kind, o.spec).includes(table)) return false;
+        if (column === undefined || o.kind === 'renameTable') return true;
+        return strings(o.spec).some((text) => text === column || dialect.columnsNamed(text, [column]).length > 0);
+      });
+      if (!uses) continue;
+      const what = column === undefined ? `table "${table}"` : `"${table}"."${column}"`;
+      return {
+        path: [], code: 'out_of_order', table, migration: m.id,
+        message: `${m.id}, in flight with a higher id, uses ${what} until its contract; xc contracts in id order, so this migration, applied after it, would be contracted before it and remove ${what} from under it — contract ${m.id} first (\`xc contract ${m.id}\`), or give this migration an id after it`,
+      };
+    }
   }
   return null;
 }
@@ -285,7 +304,7 @@ export async function planMigration(
   model: SchemaModel,
   dialect: Dialect,
   session: Session | null,
-  renames: { id: string; tables: Set<string> }[] = [],
+  inFlight: InFlight[] = [],
 ): Promise<OperationPlan> {
   const problems: string[] = [];
   const found: MigrationIssue[] = [];
@@ -301,7 +320,7 @@ export async function planMigration(
     const { kind, spec } = entryKind(entry);
     const op = operation(kind);
     const vctx = validateContext(dialect, model);
-    const order = outOfOrderIssue(file.id, kind, spec, model, renames);
+    const order = outOfOrderIssue(file.id, kind, spec, dialect, inFlight);
     const issues = order ? [order] : op.validate(spec as never, vctx);
     for (const issue of issues) report(opIndex, kind, issue);
     if (issues.length > 0) continue;

@@ -171,11 +171,6 @@ export class Holds {
     return by ? [`the contract steps of ${by} name "${table}" and may name its constraints (validating or dropping one) until it is contracted; renaming one before would leave them naming a constraint that is gone — contract that migration first`] : [];
   }
 
-  /** The holder whose dual-write trigger reads or writes `table`.`column`, if any. */
-  syncedBy(table: string, column: string): Holder | undefined {
-    return this.synced.get(`${table}\0${column}`)?.by;
-  }
-
   /**
    * Problems for a new dual-write trigger over `columns` of `table` (Operation.synced), which then become held too:
    * a column one trigger writes that another reads or writes. Two triggers that only read a column do not race.

@@ -142,25 +142,31 @@ for (const target of targets) {
 
     it('a migration merged later with a lower id whose contract removes what one in flight with a higher id still reads: refused until that one is contracted (it would be contracted first)', async () => {
       const pg = target.name === 'postgres';
-      const s = await setup(target, [`CREATE TABLE posts (id int PRIMARY KEY, body varchar(20), n int)`, `INSERT INTO posts VALUES (1, 'b', 1)`, `CREATE TABLE tags (id int PRIMARY KEY, label varchar(20), w int)`, `INSERT INTO tags VALUES (1, 'x', 1)`]);
+      const s = await setup(target, [`CREATE TABLE posts (id int PRIMARY KEY, body varchar(20), n int)`, `INSERT INTO posts VALUES (1, 'b', 1)`, `CREATE TABLE tags (id int PRIMARY KEY, label varchar(20), w int)`, `INSERT INTO tags VALUES (1, 'x', 1)`, `CREATE TABLE codes (id int PRIMARY KEY, a int, b int)`]);
       await s.write('0003_rename', { renameTable: { from: 'posts', to: 'articles' } });
       await s.write('0004_upper', { addColumn: { table: 'tags', column: { name: 'shout', type: 'varchar(20)' }, up: pg ? 'upper(label)' : 'UPPER(label)' } });
+      await s.write('0005_uq', { createConstraint: { table: 'codes', name: 'codes_a_uq', type: 'unique', columns: ['a'] } });
       await s.xc.apply();
       // Other branches, written against the schema as it is now, merged with lower ids.
       await s.write('0002_drop', { dropColumn: { table: 'articles', column: 'body' } });
-      await refused(s, ['articles', 'tags'], /0002_drop\.json: operations\[0\]\.dropColumn: 0003_rename, in flight with a higher id, renames "articles" and serves its old name through a view over its columns until its contract; xc contracts in id order.*contract 0003_rename first/);
+      await refused(s, ['articles', 'tags'], /0002_drop\.json: operations\[0\]\.dropColumn: 0003_rename, in flight with a higher id, uses "articles"\."body" until its contract; xc contracts in id order.*contract 0003_rename first/);
       await s.write('0002_drop', { renameColumn: { table: 'tags', from: 'label', to: 'name' } });
-      await refused(s, ['articles', 'tags'], /0004_upper, in flight with a higher id, keeps "tags"\."label" in step by a trigger until its contract/);
+      await refused(s, ['articles', 'tags'], /0004_upper, in flight with a higher id, uses "tags"\."label" until its contract/);
+      // A table one in flight is on, a column its key covers (campaign K: the other's contract then finds its index gone).
+      await s.write('0002_drop', { dropTable: { table: 'tags' } });
+      await refused(s, ['articles', 'tags'], /0004_upper, in flight with a higher id, uses table "tags"/);
+      await s.write('0002_drop', { dropColumn: { table: 'codes', column: 'a' } });
+      await refused(s, ['articles', 'tags', 'codes'], /0005_uq, in flight with a higher id, uses "codes"\."a"/);
       // What nothing in flight reads is applied (and contracted first, harmlessly): a column added, another column renamed.
-      await s.write('0002_drop', { addColumn: { table: 'articles', column: { name: 'extra', type: 'int' } } }, { renameColumn: { table: 'tags', from: 'w', to: 'weight' } });
+      await s.write('0002_drop', { addColumn: { table: 'articles', column: { name: 'extra', type: 'int' } } }, { renameColumn: { table: 'tags', from: 'w', to: 'weight' } }, { dropColumn: { table: 'codes', column: 'b' } });
       await s.xc.apply();
-      await record(s.xc, '0004_upper');
+      await record(s.xc, '0005_uq');
       await s.xc.contract();
       expect((await s.db.columns('tags')).map((c) => c.name)).toEqual(['id', 'label', 'shout', 'weight']);
       // Once those are contracted, a lower id may drop what they read.
       await s.write('0001_more', { dropColumn: { table: 'articles', column: 'body' } });
       await s.xc.apply();
-      await record(s.xc, '0004_upper');
+      await record(s.xc, '0005_uq');
       await s.xc.contract();
       expect((await s.db.columns('articles')).map((c) => c.name)).toEqual(['id', 'n', 'extra']);
     });
