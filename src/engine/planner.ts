@@ -272,6 +272,18 @@ function tablesOf(kind: OperationKind, spec: OperationSpec): string[] {
 }
 
 /**
+ * The columns of the index or constraint a drop removes at contract: one in flight that copies or carries it over
+ * them (a renamed column's key, an in-place change's unique copy) would put it back at its own contract (campaign L).
+ */
+function droppedKeyColumns(kind: OperationKind, spec: OperationSpec, model: SchemaModel): { table: string; column: string }[] {
+  if (kind !== 'dropConstraint' && kind !== 'dropIndex' && kind !== 'dropMultiColumnConstraint') return [];
+  const { table, name } = spec as { table: string; name: string };
+  const t = model.table(table);
+  const key = t?.indexes.find((i) => i.name === name || i.constraint === name) ?? t?.checks.find((k) => k.name === name) ?? t?.foreignKeys.find((k) => k.name === name);
+  return (key?.columns ?? []).map((column) => ({ table, column }));
+}
+
+/**
  * A pending migration with an id below one in flight (a branch merged later) is applied after it but contracted
  * before it: contract goes in id order. Where its contract removes what that one still uses — a table it is on, a
  * column it names (its trigger reads it, its index or key copy covers it, its contract renames or drops it), any
@@ -279,8 +291,8 @@ function tablesOf(kind: OperationKind, spec: OperationSpec): string[] {
  * would (what it built is gone), with a migration stuck in contracting. Refused at plan; what removes nothing, or
  * nothing in flight uses (another table, a column added, one no migration in flight names), is applied.
  */
-function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, dialect: Dialect, inFlight: InFlight[]): ValidationIssue | null {
-  const removed = [...(operation(kind).removesAtContract?.(spec as never) ?? []), ...(kind === 'renameTable' ? [{ table: (spec as { from: string }).from, column: undefined }] : [])];
+function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, dialect: Dialect, model: SchemaModel, inFlight: InFlight[]): ValidationIssue | null {
+  const removed = [...(operation(kind).removesAtContract?.(spec as never) ?? []), ...(kind === 'renameTable' ? [{ table: (spec as { from: string }).from, column: undefined }] : []), ...droppedKeyColumns(kind, spec, model)];
   for (const { table, column } of removed) {
     for (const m of inFlight.filter((x) => x.id > id)) {
       const uses = m.operations.some((o) => {
@@ -320,7 +332,7 @@ export async function planMigration(
     const { kind, spec } = entryKind(entry);
     const op = operation(kind);
     const vctx = validateContext(dialect, model);
-    const order = outOfOrderIssue(file.id, kind, spec, dialect, inFlight);
+    const order = outOfOrderIssue(file.id, kind, spec, dialect, model, inFlight);
     const issues = order ? [order] : op.validate(spec as never, vctx);
     for (const issue of issues) report(opIndex, kind, issue);
     if (issues.length > 0) continue;

@@ -68,8 +68,9 @@ const mayConvert = (column: string, e: Expr) => (typeof e === 'string' ? [e] : O
 const nullableKeyColumns = (spec: Spec, t: TableModel | undefined) => (spec.type === 'primary_key' ? (t?.columns.filter((c) => spec.columns.includes(c.name) && c.nullable) ?? []) : []);
 
 export const createConstraint: Operation<'createConstraint'> = {
-  // A check or a foreign key only refuses writes; a unique or primary key may be the new version's ON CONFLICT arbiter.
-  rollbackSparesNewVersion: (spec) => spec.type === 'check' || spec.type === 'foreign_key',
+  // A check, or a foreign key without an action, only refuses writes; a unique or primary key may be the new version's
+  // ON CONFLICT arbiter, and a key's ON DELETE/UPDATE action is what the new version's deletes rely on (campaign L).
+  rollbackSparesNewVersion: (spec) => spec.type === 'check' || (spec.type === 'foreign_key' && [spec.references?.onDelete, spec.references?.onUpdate].every((a) => a === undefined || /^(no action|restrict)$/i.test(a))),
   kind: 'createConstraint',
 
   validate(spec, ctx) {
@@ -112,7 +113,7 @@ export const createConstraint: Operation<'createConstraint'> = {
         issues.push({ path: ['references'], code: 'ambiguous_reference', message: 'give either "column" or "columns", not both' });
         return issues;
       }
-      const target = r.table === spec.table ? t : requireTable(ctx.model, r.table, ['references', 'table'], issues);
+      const target = r.table === spec.table ? t : requireTable(ctx.model, r.table, ['references', 'table'], issues, { noAlter: true });
       if (!target) return issues;
       const rc = refColumns(spec, target);
       if (rc.length === 0) {

@@ -97,7 +97,7 @@ export const createTable: Operation<'createTable'> = {
         issues.push({ path, code: 'ambiguous_reference', message: 'give either "column" or "columns", not both' });
         return;
       }
-      const target = ref.table === spec.table ? self : requireTable(ctx.model, ref.table, [...path, 'table'], issues);
+      const target = ref.table === spec.table ? self : requireTable(ctx.model, ref.table, [...path, 'table'], issues, { noAlter: true });
       if (!target) return;
       const refColumns = targetColumns(ref, target);
       if (refColumns.length === 0) {

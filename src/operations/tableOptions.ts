@@ -137,7 +137,7 @@ export function tableOptionIssues(spec: CreateTableSpec, self: TableModel, ctx: 
     const r = k.references;
     if (r) {
       issues.push(...referenceOptionIssues({ ...r, deferrable: k.deferrable, initiallyDeferred: k.initiallyDeferred }, path, dialect));
-      const target = r.table === spec.table ? self : requireTable(model, r.table, [...path, 'references', 'table'], issues);
+      const target = r.table === spec.table ? self : requireTable(model, r.table, [...path, 'references', 'table'], issues, { noAlter: true });
       if (target) issues.push(...referenceIssues(target, r.columns, k.columns?.length ?? 0, [...path, 'references', 'columns']));
     }
   });

@@ -80,8 +80,10 @@ for (const target of targets) {
       await s.db.query(`GRANT SELECT (id, body) ON docs TO ${reader}`);
       await s.write('0001_rename', { renameTable: { from: 'docs', to: 'documents' } });
       await refused(s, ['docs'], new RegExp(`renameTable\\.from: "docs" has row-level security, and ${reader} is granted some of its columns only`));
-      // Granted the table, it reads its rows through the old name, the policies applying to it.
+      // Granted the table's SELECT, it reads its rows through the old name, the policies applying to it; a column's
+      // UPDATE beside it is no reason to refuse (campaign L): an invoker's view updates by column.
       await s.db.query(`GRANT SELECT ON docs TO ${reader}`);
+      await s.db.query(`GRANT UPDATE (body) ON docs TO ${reader}`);
       await s.xc.apply();
       const app = await s.db.connection();
       await app.query(`SET ROLE ${role}`);
@@ -96,7 +98,8 @@ for (const target of targets) {
       await only.query(`SET ROLE ${reader}`);
       await only.query(`SET app.tenant = 'b'`);
       expect(((await only.query(`SELECT id, body FROM docs ORDER BY id`)) as { rows: unknown[] }).rows).toEqual([{ id: 2, body: 'b1' }]);
-      await expect(only.query(`UPDATE docs SET body = 'x'`)).rejects.toThrow(/permission denied/);
+      await only.query(`UPDATE docs SET body = 'b2'`);
+      await expect(only.query(`UPDATE docs SET tenant = 'a'`)).rejects.toThrow(/permission denied/);
       await app.query(`RESET ROLE`);
       await only.query(`RESET ROLE`);
       // A table the application's role owns, renamed by xc running as another role: the owner keeps the old name too.
@@ -485,14 +488,22 @@ for (const target of targets) {
       // What runs no such ALTER on it is taken: a foreign key to it from another table, the drop of an index (the long
       // key's own, the way out of one), a rename.
       await s.db.query(`CREATE TABLE refs (id int PRIMARY KEY, note int)`);
-      await s.write('0001_notes', { addForeignKey: { table: 'refs', name: 'refs_note', columns: ['note'], references: { table: 'notes', columns: ['id'] } } }, { renameTable: { from: 'notes', to: 'memos' } });
+      await s.db.query(`CREATE TABLE refs3 (id int PRIMARY KEY, note int)`);
+      await s.write(
+        '0001_notes',
+        { addForeignKey: { table: 'refs', name: 'refs_note', columns: ['note'], references: { table: 'notes', columns: ['id'] } } },
+        { createConstraint: { table: 'refs3', name: 'refs3_note', type: 'foreign_key', columns: ['note'], references: { table: 'notes', columns: ['id'] } } },
+        { createTable: { table: 'refs2', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'note', type: 'int', references: { name: 'refs2_note', table: 'notes', column: 'id' } }] } },
+      );
       await toContracted(s, '0001_notes');
-      await s.write('0002_key', { dropIndex: { table: 'memos', name: 'notes_body' } });
-      await toContracted(s, '0002_key');
+      await s.write('0002_ren', { renameTable: { from: 'notes', to: 'memos' } });
+      await toContracted(s, '0002_ren');
+      await s.write('0003_key', { dropIndex: { table: 'memos', name: 'notes_body' } });
+      await toContracted(s, '0003_key');
       expect((await s.db.indexes('memos')).map((i) => i.name)).toEqual([]);
-      await s.db.query(`DROP TABLE refs`);
-      await s.write('0003_drop', { dropTable: { table: 'memos' } });
-      await toContracted(s, '0003_drop');
+      await s.db.query(`DROP TABLE refs, refs2, refs3`);
+      await s.write('0004_drop', { dropTable: { table: 'memos' } });
+      await toContracted(s, '0004_drop');
       expect(await s.db.query(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('notes', 'memos')`)).toEqual([]);
     });
 
@@ -704,13 +715,22 @@ for (const target of targets) {
         { id: 2, n: 2, name: 'b' },
         { id: 3, n: 30, name: 'c' },
       ]);
-      // A unique index may be the new version's ON CONFLICT arbiter: the gate waits for it.
-      await s.write('0001_spared', { addIndex: { table: 't', name: 't_name_uq', columns: ['name'], unique: true } });
-      await s.xc.apply();
-      await record(s.xc, '0001_spared');
-      const err = await rejection(s.xc.rollback());
-      expect(err.exitCode, err.message).toBe(3);
-      expect(err.message).toContain('rollback of 0001_spared refused');
+      // A unique index may be the new version's ON CONFLICT arbiter, a foreign key's ON DELETE what its deletes rely on
+      // (campaign L: the child left orphaned): the gate waits for them.
+      await s.db.query(`CREATE TABLE kids (id int PRIMARY KEY, t_id int)`);
+      for (const op of [
+        { addIndex: { table: 't', name: 't_name_uq', columns: ['name'], unique: true } },
+        { createConstraint: { table: 'kids', name: 'kids_t', type: 'foreign_key', columns: ['t_id'], references: { table: 't', columns: ['id'], onDelete: 'cascade' } } },
+      ]) {
+        await s.write('0001_spared', op);
+        await s.xc.apply();
+        await record(s.xc, '0001_spared');
+        const err = await rejection(s.xc.rollback());
+        expect(err.exitCode, err.message).toBe(3);
+        expect(err.message).toContain('rollback of 0001_spared refused');
+        await retireLive(s.xc);
+        await s.xc.rollback();
+      }
     });
 
     it('an old version writing back a row it read with SELECT * (the new column included, stale): its edit is kept, or the row named at contract — never the stale side silently', async () => {

@@ -142,9 +142,10 @@ for (const target of targets) {
       await s.write('0001_int', { alterColumn: { table: 't', column: 'v', type: 'double' } });
       await refused(s, ['t'], /"t"\."v" holds values that are not a number in existing rows[^\n]*\n\s*id="2"/);
       // Past FLOAT's or DOUBLE's range ('1e39', '1e400': CAST clamps them where storing fails), below an unsigned type's ('-0.4').
-      await s.db.query(`CREATE TABLE w (id int PRIMARY KEY, f varchar(20), d varchar(20), u varchar(20))`);
-      await s.db.query(`INSERT INTO w VALUES (1, '1e39', '1e400', '-0.4'), (2, '1.5', '2.5', '0.4')`);
-      for (const [column, type] of [['f', 'float'], ['d', 'double'], ['u', 'int unsigned']]) {
+      await s.db.query(`CREATE TABLE w (id int PRIMARY KEY, f varchar(20), d varchar(20), u varchar(20), m varchar(20))`);
+      await s.db.query(`INSERT INTO w VALUES (1, '1e39', '1e400', '-0.4', '1e9'), (2, '1.5', '2.5', '0.4', '2.5')`);
+      // …and past a DOUBLE(M,D)'s (campaign L).
+      for (const [column, type] of [['f', 'float'], ['d', 'double'], ['u', 'int unsigned'], ['m', 'double(10,2)']]) {
         await s.write('0001_int', { alterColumn: { table: 'w', column, type } });
         await refused(s, ['t', 'w'], new RegExp(`"w"\\."${column}" holds values that are not a number[^\\n]*\\n\\s*id="1"`));
       }

@@ -157,8 +157,17 @@ for (const target of targets) {
       await refused(s, ['articles', 'tags'], /0004_upper, in flight with a higher id, uses table "tags"/);
       await s.write('0002_drop', { dropColumn: { table: 'codes', column: 'a' } });
       await refused(s, ['articles', 'tags', 'codes'], /0005_uq, in flight with a higher id, uses "codes"\."a"/);
+      // A key dropped under one in flight that carries it (campaign L: put back by that one's contract).
+      await s.db.query(`ALTER TABLE codes ADD CONSTRAINT codes_b_pos CHECK (b > 0)`);
+      await unlink(path.join(s.dir, '0002_drop.json'));
+      await s.write('0006_b', { renameColumn: { table: 'codes', from: 'b', to: 'bee' } });
+      await s.xc.apply();
+      await s.write('0002_drop', { dropConstraint: { table: 'codes', name: 'codes_b_pos' } });
+      await refused(s, ['articles', 'tags', 'codes'], /0006_b, in flight with a higher id, uses "codes"\."bee"/);
+      await s.xc.rollback({ id: '0006_b' });
+      await unlink(path.join(s.dir, '0006_b.json'));
       // What nothing in flight reads is applied (and contracted first, harmlessly): a column added, another column renamed.
-      await s.write('0002_drop', { addColumn: { table: 'articles', column: { name: 'extra', type: 'int' } } }, { renameColumn: { table: 'tags', from: 'w', to: 'weight' } }, { dropColumn: { table: 'codes', column: 'b' } });
+      await s.write('0002_drop', { addColumn: { table: 'articles', column: { name: 'extra', type: 'int' } } }, { renameColumn: { table: 'tags', from: 'w', to: 'weight' } }, { dropConstraint: { table: 'codes', name: 'codes_b_pos' } }, { dropColumn: { table: 'codes', column: 'b' } });
       await s.xc.apply();
       await record(s.xc, '0005_uq');
       await s.xc.contract();

@@ -39,7 +39,8 @@ function range(type: string): [string, string] | undefined {
   const unsigned = /\bunsigned\b/.test(t) || base(t) === 'serial';
   const bits = { tinyint: 8, smallint: 16, mediumint: 24, int: 32, integer: 32, bigint: 64, serial: 64 }[base(t)];
   if (bits !== undefined) return unsigned ? ['0', (2n ** BigInt(bits) - 1n).toString()] : [(-(2n ** BigInt(bits - 1))).toString(), (2n ** BigInt(bits - 1) - 1n).toString()];
-  if (!isDecimal(t)) return undefined;
+  // FLOAT(M,D) and DOUBLE(M,D) take what DECIMAL(M,D) takes (rounded to D places, M digits in all).
+  if (!isDecimal(t) && !(isApproximate(t) && /\(\s*\d+\s*,/.test(t))) return undefined;
   const [, m = '10', d = '0'] = /\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)/.exec(t) ?? [];
   const max = `${'9'.repeat(Math.max(Number(m) - Number(d), 0)) || '0'}${Number(d) > 0 ? `.${'9'.repeat(Number(d))}` : ''}`;
   return [unsigned ? '0' : `-${max}`, max];
@@ -53,7 +54,7 @@ function range(type: string): [string, string] | undefined {
 export function mysqlConversionIssue(column: string, from: string, to: string): { violation: string; what: string; up: string } | undefined {
   if (!isPlainText(from) || !(isInteger(to) || isDecimal(to) || isApproximate(to))) return undefined;
   const bounds = range(to);
-  const scale = isDecimal(to) ? (/,\s*(\d+)\s*\)/.exec(to)?.[1] ?? '0') : '0';
+  const scale = /,\s*(\d+)\s*\)/.exec(to)?.[1] ?? '0';
   // An unsigned type takes no negative value, not even one that rounds to 0 ('-0.4': the DECIMAL assigned is refused).
   const unsigned = /\bunsigned\b/i.test(to) ? ` AND CAST(${column} AS ${EXACT}) >= 0` : '';
   // FLOAT and DOUBLE: CAST clamps a value past their range to its end ('1e400' → 1.797…e308) where storing it fails.

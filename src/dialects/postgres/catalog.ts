@@ -23,7 +23,7 @@ SELECT c.relname AS table_name, c.relkind::text AS kind, a.attname AS name,
        CASE WHEN c.relrowsecurity THEN ARRAY(
          SELECT DISTINCT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END
          FROM pg_attribute ca, aclexplode(ca.attacl) x
-         WHERE ca.attrelid = c.oid AND ca.attnum > 0 AND NOT ca.attisdropped
+         WHERE ca.attrelid = c.oid AND ca.attnum > 0 AND NOT ca.attisdropped AND x.privilege_type = 'SELECT'
            AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) y WHERE y.grantee = x.grantee AND y.privilege_type = x.privilege_type)
          ORDER BY 1) END AS column_only
 FROM pg_class c
