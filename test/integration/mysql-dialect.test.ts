@@ -643,7 +643,11 @@ describeMysql('MySQL dialect: lock timeouts, blockers, advisory lock', () => {
     }
     const s2 = await c.driver.acquire();
     try {
-      expect((await c.d.preflight(s2, ['busy'], 1000)).map((b) => b.session)).not.toContain(Number(id));
+      // InnoDB refreshes its transaction snapshot (INNODB_TRX) only once 100 ms pass without a read of it: on a busy
+      // server the ended transaction may show a little longer (seen in CI). Gone within a few seconds.
+      const listed = async () => (await c.d.preflight(s2, ['busy'], 1000)).map((b) => b.session).includes(Number(id));
+      for (let i = 0; i < 50 && (await listed()); i++) await new Promise((r) => setTimeout(r, 150));
+      expect(await listed()).toBe(false);
     } finally {
       s2.release();
     }
