@@ -733,6 +733,29 @@ for (const target of targets) {
       }
     });
 
+    it.skipIf(!pg)("a copied column's checks and foreign keys keep their comments (campaign L)", async () => {
+      for (const op of [{ renameColumn: { table: 'c', from: 'p', to: 'p2' } }, { alterColumn: { table: 'c', column: 'p', to: 'p2', type: 'bigint' } }]) {
+        const s = await setup(
+          target,
+          [
+            `CREATE TABLE par (id int PRIMARY KEY)`,
+            `INSERT INTO par VALUES (1)`,
+            `CREATE TABLE c (id int PRIMARY KEY, p int CONSTRAINT c_fk REFERENCES par (id) CONSTRAINT c_ck CHECK (p > 0))`,
+            `INSERT INTO c VALUES (1, 1)`,
+            `COMMENT ON CONSTRAINT c_fk ON c IS 'fk comment'`,
+            `COMMENT ON CONSTRAINT c_ck ON c IS 'ck comment'`,
+          ],
+          'xc_brought',
+        );
+        await s.write('0001_copy', op);
+        await toContracted(s, '0001_copy');
+        expect(await s.db.query(`SELECT conname AS name, obj_description(oid, 'pg_constraint') AS comment FROM pg_constraint WHERE conrelid = 'c'::regclass AND contype IN ('f', 'c') ORDER BY 1`)).toEqual([
+          { name: 'c_ck', comment: 'ck comment' },
+          { name: 'c_fk', comment: 'fk comment' },
+        ]);
+      }
+    });
+
     it('an old version writing back a row it read with SELECT * (the new column included, stale): its edit is kept, or the row named at contract — never the stale side silently', async () => {
       const s = await setup(
         target,

@@ -307,11 +307,14 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       const inDrop = (steps: Step[], tables: string[]) =>
         steps.map((st) => ({ ...st, lock: `${st.lock.replace(/ \(catalog only, instant\)$/, '')}, in the transaction of the drop of ${q(table)}.${q(oldColumn)}, which holds ACCESS EXCLUSIVE on ${named(tables)} already (catalog only, instant)` }));
       const validate = (k: { name: string; validated?: false }) => (k.validated === false ? [] : ddl.validateConstraint(table, k.name));
+      // Their comments belong to the constraints the drop takes: kept first in the transaction, given back last (comments.ts).
+      const any = checks.length + foreignKeys.length > 0;
       return {
-        beforeDrop: [],
+        beforeDrop: any ? [{ ...saveComments(table, tx), removesOldShape: false }] : [],
         withDrop: [
           ...checks.flatMap((k) => inDrop(ddl.addCheck(table, k.name, k.expression), [table])),
           ...foreignKeys.flatMap(({ temporary: _, ...fk }) => inDrop(ddl.addForeignKey(fk), [table, fk.refTable])),
+          ...(any ? [restoreComments(table, tx)] : []),
         ],
         validate: [...checks.flatMap(validate), ...foreignKeys.flatMap(validate)],
       };
