@@ -235,11 +235,6 @@ function where(file: string, opIndex: number, kind: string, path: (string | numb
   return `${file}: operations[${opIndex}].${kind}${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`;
 }
 
-/**
- * Validate one migration against `model` (which is advanced past it) and
- * return its plan. With a session, author expressions are compiled against
- * the database too (read-only). Throws InvalidInputError listing every problem.
- */
 /** Whether rolling `definition` back leaves a live new version everything it writes and relies on (Operation.rollbackSparesNewVersion). */
 export function rollbackSparesNewVersion(definition: MigrationDefinition): boolean {
   return definition.operations.every((e) => {
@@ -311,6 +306,11 @@ function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, d
   return null;
 }
 
+/**
+ * Validate one migration against `model` (which is advanced past it) and
+ * return its plan. With a session, author expressions are compiled against
+ * the database too (read-only). Throws InvalidInputError listing every problem.
+ */
 export async function planMigration(
   file: Pick<MigrationFile, 'id' | 'file' | 'definition'>,
   model: SchemaModel,
