@@ -122,7 +122,7 @@ export class StateStore {
       // Only a column it lacks tells a table from xc's; anything else (the connection, a privilege) is the command's error.
       if (!this.dialect.isUndefinedColumn(err)) throw err;
       const foreign: string[] = [];
-      for (const n of present) if (!(await probe([n]).then(() => true, (e: unknown) => (this.dialect.isUndefinedColumn(e) ? false : Promise.reject(e))))) foreign.push(this.t(n));
+      for (const n of present) if (!(await this.hasColumns(s, n, STATE_SIGNATURE[n as StateTable]))) foreign.push(this.t(n));
       if (foreign.length === 0) throw err;
       throw new InvalidInputError(
         `${foreign.join(', ')} ${foreign.length > 1 ? 'are' : 'is'} not xc's: xc keeps its state under ${foreign.length > 1 ? 'these names' : 'this name'} in the target database, and found a table of other columns there — ` +
@@ -141,18 +141,21 @@ export class StateStore {
    */
   async addColumns(s: Session): Promise<void> {
     for (const c of this.dialect.stateColumnsAdded()) {
-      const has = () =>
-        s.query(`SELECT ${c.column} FROM ${this.t(c.table)} WHERE 1 = 0`).then(
-          () => true,
-          (err: unknown) => (this.dialect.isUndefinedColumn(err) ? false : Promise.reject(err)),
-        );
-      if (await has()) continue;
+      if (await this.hasColumns(s, c.table, [c.column])) continue;
       try {
-        await s.query(`ALTER TABLE ${this.t(c.table)} ADD COLUMN ${c.column} ${c.type}`);
+        await s.query(`ALTER TABLE ${this.t(c.table)} ADD COLUMN ${this.dialect.quote(c.column)} ${c.type}`);
       } catch (err) {
-        if (!(await has())) throw err;
+        if (!(await this.hasColumns(s, c.table, [c.column]))) throw err;
       }
     }
+  }
+
+  /** Whether state table `table` has these columns, reading no row; an error other than a column it lacks is thrown. */
+  private hasColumns(s: Session, table: string, columns: readonly string[]): Promise<boolean> {
+    return s.query(`SELECT ${columns.join(', ')} FROM ${this.t(table)} WHERE 1 = 0`).then(
+      () => true,
+      (err: unknown) => (this.dialect.isUndefinedColumn(err) ? false : Promise.reject(err)),
+    );
   }
 
   async ensure(s: Session): Promise<boolean> {
