@@ -45,6 +45,9 @@ function sessionFunction(name: string): string | undefined {
 /** The serial shorthands: an integer column with a sequence default. */
 const SERIAL: Record<string, string> = { smallserial: 'smallint', serial2: 'smallint', serial: 'integer', serial4: 'integer', bigserial: 'bigint', serial8: 'bigint' };
 
+/** Built-in JSON builders, STABLE only for their arguments' text output: taken in `up`/`down` (volatileFunctions). */
+const STABLE_BUILDERS = ['to_json', 'to_jsonb', 'array_to_json', 'row_to_json', 'json_build_array', 'json_build_object', 'jsonb_build_array', 'jsonb_build_object', 'json_object', 'jsonb_object'];
+
 export class PostgresDialect extends BaseDialect implements Dialect {
   readonly name = 'postgres' as const;
   readonly exprVariant = 'postgres' as const;
@@ -174,7 +177,6 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
 
   async volatileFunctions(s: Session, names: string[]): Promise<string[]> {
-    const STABLE_BUILDERS = ['to_json', 'to_jsonb', 'array_to_json', 'row_to_json', 'json_build_array', 'json_build_object', 'jsonb_build_array', 'jsonb_build_object', 'json_object', 'jsonb_object'];
     if (names.length === 0) return [];
     // The standard time keywords are functions of the transaction's start (STABLE): they differ between the trigger and the verify.
     const keywords = names.filter((n) => ['current_timestamp', 'current_date', 'current_time', 'localtime', 'localtimestamp'].includes(n));
