@@ -10,7 +10,7 @@
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
-import { record, refused, setup } from '../helpers/scenario.js';
+import { record, refused, setup, type Setup } from '../helpers/scenario.js';
 
 interface Column {
   name: string;
@@ -34,6 +34,16 @@ const POSTGRES: Column[] = [
   { name: 'd', from: 'double precision', to: 'text', values: ['0.1', '2.5', 'NULL'] },
 ];
 
+/** Applies while `old` (the old version) writes, and asserts every one of its writes went through. */
+async function applyWhileOldWrites(s: Setup, next: ConstructorParameters<typeof Writer>[1]): Promise<void> {
+  const old = new Writer(await s.db.connection(), next).start();
+  await s.xc.apply();
+  await new Promise((r) => setTimeout(r, 200));
+  await old.stop();
+  expect(old.errors).toEqual([]);
+  expect(old.writes).toBeGreaterThan(3);
+}
+
 for (const target of targets) {
   target.describe(`alterColumn in place converts as the server does (${target.name})`, () => {
     const pg = target.name === 'postgres';
@@ -48,16 +58,11 @@ for (const target of targets) {
       const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, ${cols.map((c) => `${q(c.name)} ${c.from}`).join(', ')})`, `INSERT INTO t VALUES ${ids.map((i) => `(${i}, ${row(i)})`).join(', ')}`], 'xc_conv');
       await s.write('0001_convert', ...cols.map((c) => ({ alterColumn: { table: 't', column: c.name, type: c.to } })));
       // The old version updates rows and inserts new ones through the columns while the migration expands and backfills.
-      const old = new Writer(await s.db.connection(), (i) =>
+      await applyWhileOldWrites(s, (i) =>
         i % 3 === 0
           ? { sql: `INSERT INTO t (id, ${names}) VALUES (${100 + i}, ${row(i + 1)})` }
           : { sql: `UPDATE t SET ${cols.map((c) => `${q(c.name)} = ${c.values[(i + 2) % c.values.length]}`).join(', ')} WHERE id = ${(i % 12) + 13}` },
-      ).start();
-      await s.xc.apply();
-      await new Promise((r) => setTimeout(r, 200));
-      await old.stop();
-      expect(old.errors).toEqual([]);
-      expect(old.writes).toBeGreaterThan(3);
+      );
       // The reference: the rows as they are now, altered by the server itself.
       await s.db.query(`CREATE TABLE ref AS SELECT id, ${names} FROM t`);
       for (const c of cols) await s.db.query(pg ? `ALTER TABLE ref ALTER COLUMN ${q(c.name)} TYPE ${c.to}` : `ALTER TABLE ref MODIFY ${q(c.name)} ${c.to}`);
@@ -84,14 +89,9 @@ for (const target of targets) {
       const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, v varchar(40), w varchar(40))`, `INSERT INTO t VALUES (1, '1.5', '1.5'), (2, '1e3', '1e3'), (3, '7', '7'), (4, ' 8', ' 8'), (5, '-2.5', '-2.5'), (6, NULL, '9223372036854775807'), (7, '2147483647.4', '.5')`], 'xc_conv');
       await s.write('0001_int', { alterColumn: { table: 't', column: 'v', type: 'int' } }, { alterColumn: { table: 't', column: 'w', type: 'bigint' } });
       const values = ['2.5', '3e2', '-0.5', '12', '1.49'];
-      const old = new Writer(await s.db.connection(), (i) =>
+      await applyWhileOldWrites(s, (i) =>
         i % 2 === 0 ? { sql: `INSERT INTO t (id, v, w) VALUES (?, ?, ?)`, params: [100 + i, values[i % 5], values[(i + 1) % 5]] } : { sql: `UPDATE t SET v = ?, w = ? WHERE id = ?`, params: [values[i % 5], values[(i + 2) % 5], 3] },
-      ).start();
-      await s.xc.apply();
-      await new Promise((r) => setTimeout(r, 200));
-      await old.stop();
-      expect(old.errors).toEqual([]);
-      expect(old.writes).toBeGreaterThan(3);
+      );
       // What the old version wrote, rounded as storing a number into an integer rounds it (half away from zero).
       const rounded = (x: string | null) => (x === null ? null : String(Math.sign(Number(x)) * Math.round(Math.abs(Number(x)))).replace(/^-0$/, '0'));
       const exact: Record<string, string> = { '9223372036854775807': '9223372036854775807' };
