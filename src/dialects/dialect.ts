@@ -58,8 +58,14 @@ export interface Ddl {
    *
    * `comment`: the column's comment, given with it (MySQL COMMENT; PostgreSQL
    * COMMENT ON COLUMN in the same transaction).
+   *
+   * `hidden`: no version of the application reads or writes the column (an
+   * in-place change's shadow, which a trigger sets): left out of `SELECT *`
+   * and of an INSERT without a column list where the server can (MySQL/
+   * MariaDB INVISIBLE, kept until the cut-over restates the column);
+   * PostgreSQL has no such thing.
    */
-  addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean; notNull?: boolean; default?: string; comment?: string }): Step[];
+  addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean; notNull?: boolean; default?: string; comment?: string; hidden?: boolean }): Step[];
   dropColumn(table: string, column: string): Step[];
   /**
    * Before a column this plan added goes while writers may still omit it (a

@@ -106,7 +106,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   }));
   const keyed = copies.filter((x) => x.deferrable);
   // Each shadow with its column's column-level privileges (in its transaction), which it keeps through the cut-over's rename.
-  const shadows = cols.map((c) => [...ddl.addColumn(table, c.shadow, c.type, { backfilled: true, notNull: notNullAtOnce(c) }), ...ddl.carryColumnPrivileges(table, c.column, c.shadow)]);
+  const shadows = cols.map((c) => [...ddl.addColumn(table, c.shadow, c.type, { backfilled: true, notNull: notNullAtOnce(c), hidden: true }), ...ddl.carryColumnPrivileges(table, c.column, c.shadow)]);
   const early = keyed.flatMap((x) => [...ddl.copyIndex(x.idx, table, x.temporary, x.c.column, x.c.shadow), ...ddl.addUniqueUsingIndex(table, x.temporary, x.temporary, { deferrable: true, initiallyDeferred: x.idx.initiallyDeferred })]);
   // Expand: shadows, filled before the triggers where that is cheaper (MySQL), triggers; the index copies after.
   plan.expand.push(

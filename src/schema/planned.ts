@@ -51,6 +51,8 @@ export class PlannedObjects {
   private readonly foreignKeys = new Map<string, PlannedForeignKey>();
   /** Foreign keys added together with an index of their own name (MySQL makes one where no index serves the key). */
   private readonly keysWithOwnIndex = new Set<string>();
+  /** Columns added hidden (Ddl.addColumn's `hidden`, MySQL INVISIBLE): a restatement keeps them so. */
+  private readonly hiddenColumns = new Set<string>();
   /** Check expressions, by table and name. */
   private readonly checks = new Map<string, string>();
   private readonly indexes = new Map<string, PlannedIndex>();
@@ -61,6 +63,7 @@ export class PlannedObjects {
     const p = new PlannedObjects();
     for (const [t, cs] of this.columns) p.columns.set(t, new Set(cs));
     for (const [k, v] of this.placeholders) p.placeholders.set(k, v);
+    for (const k of this.hiddenColumns) p.hiddenColumns.add(k);
     for (const [k, v] of this.foreignKeys) p.foreignKeys.set(k, structuredClone(v));
     for (const k of this.keysWithOwnIndex) p.keysWithOwnIndex.add(k);
     for (const [k, v] of this.checks) p.checks.set(k, v);
@@ -69,10 +72,15 @@ export class PlannedObjects {
     return p;
   }
 
-  /** `column` is added to `table`; with `placeholder`, NOT NULL, every row holding the placeholder until filled. */
-  addColumn(table: string, column: string, placeholder?: string): void {
+  /** `column` is added to `table`; with `placeholder`, NOT NULL, every row holding the placeholder until filled; `hidden`: INVISIBLE. */
+  addColumn(table: string, column: string, placeholder?: string, hidden = false): void {
     this.columns.set(table, new Set([...(this.columns.get(table) ?? []), column]));
     if (placeholder !== undefined) this.placeholders.set(key(table, column), placeholder);
+    if (hidden) this.hiddenColumns.add(key(table, column));
+  }
+
+  hidden(table: string, column: string): boolean {
+    return this.hiddenColumns.has(key(table, column));
   }
 
   addedColumns(table: string): string[] {

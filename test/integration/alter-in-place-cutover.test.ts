@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
-import { column, describeCases, describeOperation, rows, schemaOf } from '../helpers/operations.js';
+import { column, describeCases, describeOperation, range, rows, schemaOf, SOAK_ROWS } from '../helpers/operations.js';
 import { stateTable, targets, type Db, type Target } from '../helpers/targets.js';
 
 const order = async (db: Db, table: string) => (await db.columns(table)).map((c) => c.name).filter((n) => !n.startsWith('xc_'));
@@ -222,6 +222,73 @@ describeOperation('alterColumn', [
       await expect(db.query(`INSERT INTO c VALUES (5, 98)`)).rejects.toThrow(/c_pid_fk/);
     },
     async afterRollback() {},
+  },
+  {
+    // MariaDB: the shadows are INVISIBLE until the cut-over, so old code's `SELECT *` and its INSERT without a column
+    // list see the table as it was (before: one value short, 1136). Both shadow paths: n is NOT NULL from the start
+    // (placeholder default), s becomes NOT NULL at contract (MODIFY … NOT NULL, which must keep it INVISIBLE and give it
+    // a default). PostgreSQL has no invisible columns, nor a way to keep the column's place (README).
+    name: 'in place: the shadows stay out of SELECT * and of a column-less INSERT, writers of both versions through contract',
+    only: 'mysql',
+    setup: async (db) => {
+      await db.query(`CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL, s varchar(10), pad int)`);
+      for (let i = 0; i < SOAK_ROWS; i += 500) await db.query(`INSERT INTO t VALUES ${range(500).map((j) => `(${i + j}, ${i + j}, ${j % 7 ? `'s${j}'` : 'NULL'}, 0)`).join(', ')}`);
+    },
+    operations: [
+      { alterColumn: { table: 't', column: 'n', type: 'bigint' } },
+      { alterColumn: { table: 't', column: 's', type: 'varchar(20)', nullable: false, up: "COALESCE(s, '-')", down: 's' } },
+    ],
+    soak: {
+      rows: SOAK_ROWS,
+      old: (i) => ({ sql: `INSERT INTO t VALUES (?, ?, NULL, 1)`, params: [100_000 + i, i] }),
+      new: (i) => ({ sql: `INSERT INTO t VALUES (?, ?, 'new', 2)`, params: [200_000 + i, i] }),
+    },
+    async afterStart(db) {
+      const [first] = await db.query<Record<string, unknown>>(`SELECT * FROM t ORDER BY id LIMIT 1`);
+      expect(Object.keys(first!)).toEqual(['id', 'n', 's', 'pad']);
+      await db.query(`INSERT INTO t VALUES (99999, 5, NULL, 3)`);
+    },
+    async afterComplete(db) {
+      expect((await column(db, 't', 'n'))?.type).toBe('bigint');
+      expect(await order(db, 't')).toEqual(['id', 'n', 's', 'pad']);
+      // Every old-version NULL became '-'; the rows of both writers are there with their values.
+      expect(await db.count(`SELECT count(*) FROM t WHERE s IS NULL`)).toBe(0);
+      expect(await db.count(`SELECT count(*) FROM t WHERE id < 99999 AND n = id AND pad = 0 AND s = CASE WHEN ((id - 1) % 500 + 1) % 7 = 0 THEN '-' ELSE CONCAT('s', (id - 1) % 500 + 1) END`)).toBe(SOAK_ROWS);
+      expect((await rows(db, `SELECT n, s, pad FROM t WHERE id = 99999`))[0]).toEqual({ n: '5', s: '-', pad: '3' });
+      expect(await db.count(`SELECT count(*) FROM t WHERE id >= 100000 AND id < 200000 AND (n <> id - 100000 OR s <> '-' OR pad <> 1)`)).toBe(0);
+      expect(await db.count(`SELECT count(*) FROM t WHERE id >= 200000 AND (n <> id - 200000 OR s <> 'new' OR pad <> 2)`)).toBe(0);
+      await db.query(`INSERT INTO t VALUES (99998, 6, 'x', 4)`);
+    },
+    async afterRollback(db) {
+      expect(await order(db, 't')).toEqual(['id', 'n', 's', 'pad']);
+    },
+  },
+  {
+    name: 'in place: ENUM and JSON shadows stay out of SELECT * too (their hidden defaults: the first member, JSON null)',
+    only: 'mysql',
+    setup: [`CREATE TABLE t (id int PRIMARY KEY, e enum('x y','b'), j longtext, pad int)`, `INSERT INTO t VALUES (1, 'b', '{"a":1}', 0), (2, NULL, NULL, 0)`],
+    operations: [
+      { alterColumn: { table: 't', column: 'e', type: "enum('x y','b','c')", nullable: false, up: "COALESCE(e, 'c')", down: 'e' } },
+      { alterColumn: { table: 't', column: 'j', type: 'json', nullable: false, up: "COALESCE(j, '{}')", down: 'j' } },
+    ],
+    writes: { old: [`INSERT INTO t VALUES (3, NULL, '[1]', 1)`], new: [`INSERT INTO t VALUES (4, 'x y', '{}', 2)`] },
+    async afterStart(db) {
+      expect(Object.keys((await db.query<Record<string, unknown>>(`SELECT * FROM t ORDER BY id LIMIT 1`))[0]!)).toEqual(['id', 'e', 'j', 'pad']);
+      await db.query(`INSERT INTO t VALUES (5, NULL, NULL, 3)`);
+    },
+    async afterComplete(db) {
+      expect(await order(db, 't')).toEqual(['id', 'e', 'j', 'pad']);
+      expect(await rows(db, `SELECT id, e, CAST(j AS CHAR) AS j, pad FROM t ORDER BY id`)).toEqual([
+        { id: '1', e: 'b', j: '{"a":1}', pad: '0' },
+        { id: '2', e: 'c', j: '{}', pad: '0' },
+        { id: '3', e: 'c', j: '[1]', pad: '1' },
+        { id: '4', e: 'x y', j: '{}', pad: '2' },
+        { id: '5', e: 'c', j: '{}', pad: '3' },
+      ]);
+    },
+    async afterRollback(db) {
+      expect(await order(db, 't')).toEqual(['id', 'e', 'j', 'pad']);
+    },
   },
 ]);
 

@@ -9,7 +9,7 @@ import type { SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { ColumnModel } from '../../schema/model.js';
 import type { BackfillSpec, Step } from '../../plan/index.js';
 import { backfillStatement } from '../../backfill/keyset.js';
-import { defaultClause, isLiteralDefault, literal, mentioned, quoteMy as q } from './expr.js';
+import { defaultClause, hiddenColumnDefault, isLiteralDefault, literal, mentioned, placeholderFor, quoteMy as q } from './expr.js';
 import { dropPair, mysqlSyncTrigger, pairExists } from './triggers.js';
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
 import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep } from './keys.js';
@@ -24,20 +24,15 @@ export function printedDefault(expr: string, mariadb: boolean): string | undefin
   return mariadb ? e : m[1]!.replace(/''/g, "'");
 }
 
-/**
- * A value of a fixed-width type, to store a new column in every row before
- * the backfill writes the real one; undefined where width varies anyway.
- */
-export function placeholderFor(type: string): string | undefined {
-  const t = type.trim().toLowerCase();
-  if (/^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|double|real|bit|year)\b/.test(t)) return '0';
-  if (/^date\b/.test(t)) return "'1970-01-01'";
-  if (/^(datetime|timestamp)\b/.test(t)) return "'1970-01-02 00:00:00'";
-  if (/^time\b/.test(t)) return "'00:00:00'";
-  return undefined;
-}
+export type AddColumnOptions = { backfilled?: boolean; notNull?: boolean; default?: string; comment?: string; hidden?: boolean };
 
-export type AddColumnOptions = { backfilled?: boolean; notNull?: boolean; default?: string; comment?: string };
+/**
+ * A hidden column (Ddl.addColumn) is INVISIBLE where the server has that and the type a default it can keep while NOT
+ * NULL (hiddenColumnDefault): old code's `SELECT *` and column-less INSERT see the table as it was.
+ */
+export function invisible(c: Pick<MysqlCompiler, 'f'>, type: string, opts: AddColumnOptions | undefined): boolean {
+  return opts?.hidden === true && c.f.invisibleColumns && hiddenColumnDefault(type) !== undefined;
+}
 
 /** The placeholder a column added without a default is stored with in every row (see addColumn), if any. */
 export function storedPlaceholder(type: string, opts: AddColumnOptions | undefined): string | undefined {
@@ -66,7 +61,7 @@ export function addColumn(c: MysqlCompiler, table: string, column: string, type:
   const { exists } = c.probes;
   const creates = [c.object('column', table, column)];
   // Part of the column's definition here: instant as the column is.
-  const comment = opts?.comment !== undefined ? ` COMMENT ${literal(opts.comment)}` : '';
+  const comment = `${opts?.comment !== undefined ? ` COMMENT ${literal(opts.comment)}` : ''}${invisible(c, type, opts) ? ' INVISIBLE' : ''}`;
   if (opts?.default !== undefined) {
     // INSTANT keeps the default in the data dictionary: existing rows read it, none is rewritten (INPLACE rebuilds online where the server lacks it).
     const sql = c.alter(table, `ADD COLUMN ${q(column)} ${type} ${opts.notNull ? 'NOT NULL' : 'NULL'} DEFAULT ${defaultClause(opts.default)}${comment}`, f.instantAddColumn ? INSTANT : INPLACE);

@@ -8,7 +8,7 @@
 import type { Dialect } from '../dialect.js';
 import type { ColumnModel, SchemaModel } from '../../schema/model.js';
 import type { SchemaObject, Step } from '../../plan/index.js';
-import { defaultClause, literal, quoteMy as q } from './expr.js';
+import { defaultClause, hiddenColumnDefault, literal, quoteMy as q } from './expr.js';
 import { checkTriggerBase } from './triggers.js';
 
 export interface MysqlFeatures {
@@ -23,6 +23,8 @@ export interface MysqlFeatures {
   instantMetadata: boolean;
   /** RENAME TABLE t NOWAIT: MariaDB 10.3+ (Step.withoutQueueing). */
   renameNowait: boolean;
+  /** INVISIBLE columns (left out of `SELECT *` and of an INSERT without a column list): MariaDB 10.3.3+, MySQL 8.0.23+. */
+  invisibleColumns: boolean;
 }
 
 export const INSTANT = 'ALGORITHM=INSTANT, LOCK=DEFAULT';
@@ -91,8 +93,13 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
     const read = attributes(c.type, c.extra ?? model.column(table, c.name)?.extra);
     // A column this plan adds with a comment has none in the catalog's attributes yet: it must not lose it.
     const extra = c.comment !== undefined && !/\bCOMMENT\b/i.test(read ?? '') ? `${read ?? ''} COMMENT ${literal(c.comment)}`.trim() : read;
-    const def = c.default !== null ? ` DEFAULT ${defaultClause(c.default)}` : '';
-    return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${extra ? ` ${extra}` : ''}`;
+    // An INVISIBLE column (xc's hidden shadow, or one the catalog shows so) stays so; NOT NULL, it must have a default
+    // (MariaDB 4108): one writers omitting it get until the trigger that sets it runs (hiddenColumnDefault).
+    const invisible = model.planned.hidden(table, c.name) || /\bINVISIBLE\b/i.test(extra ?? '');
+    const placeholder = invisible && !nullable && c.default === null ? hiddenColumnDefault(c.type) : undefined;
+    const def = c.default !== null ? ` DEFAULT ${defaultClause(c.default)}` : placeholder !== undefined ? ` DEFAULT ${placeholder}` : '';
+    const attrs = [extra, invisible && !/\bINVISIBLE\b/i.test(extra ?? '') ? 'INVISIBLE' : undefined].filter(Boolean).join(' ');
+    return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${attrs ? ` ${attrs}` : ''}`;
   };
 
   /** The base name of the trigger pair enforcing check `name` of `table`: the one it has (catalog), else the one xc makes for it now. */

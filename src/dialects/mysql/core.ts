@@ -122,8 +122,8 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     this.version = version;
     const at = (a: number, b: number, c: number) => this.atLeast(a, b, c);
     this.features = mariadb
-      ? { mariadb, instantAddColumn: at(10, 3, 7), instantDropColumn: at(10, 4, 0), nocopy: at(10, 3, 7), instantMetadata: at(10, 5, 2), renameNowait: at(10, 3, 0) }
-      : { mariadb, instantAddColumn: at(8, 0, 12), instantDropColumn: at(8, 0, 29), nocopy: false, instantMetadata: false, renameNowait: false };
+      ? { mariadb, instantAddColumn: at(10, 3, 7), instantDropColumn: at(10, 4, 0), nocopy: at(10, 3, 7), instantMetadata: at(10, 5, 2), renameNowait: at(10, 3, 0), invisibleColumns: at(10, 3, 3) }
+      : { mariadb, instantAddColumn: at(8, 0, 12), instantDropColumn: at(8, 0, 29), nocopy: false, instantMetadata: false, renameNowait: false, invisibleColumns: at(8, 0, 23) };
     this.locks = new MysqlLockHolders(mariadb);
     this.advisory = new MysqlAdvisoryLock((id) => (this.locks.advisorySession = id));
     this.flavor = { mariadb, indexExpressions: !mariadb && at(8, 0, 13), checks: mariadb ? at(10, 2, 1) : at(8, 0, 16), hiddenIndexes: mariadb ? at(10, 6, 0) : at(8, 0, 0) };

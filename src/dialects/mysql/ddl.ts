@@ -32,11 +32,12 @@ import { currentTimestampAt, mysqlCompiler, type MysqlFeatures } from './compile
 import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, restoreTableName } from './tables.js';
 import { renameConstraint } from './renames.js';
 import { carryConstraints } from './carry.js';
-import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, letWritesOmit, placeholderFor, refillAfterTriggers, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
+import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, invisible, letWritesOmit, refillAfterTriggers, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
 import { alterColumnInCatalog, instantVarcharWidening, swapColumns } from './inplace.js';
 import { mysqlShadowKeyIssues } from './keyswap.js';
+import { placeholderFor } from './expr.js';
 
 export type { MysqlFeatures } from './compiler.js';
 
@@ -55,7 +56,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     addColumn(table, column, type, opts) {
       const steps = addColumn(c, table, column, type, opts);
       // Added NOT NULL with a placeholder: at contract there is no NOT NULL left to enforce, and a rollback gives the placeholder back as its default.
-      planned().addColumn(table, column, opts?.notNull ? storedPlaceholder(type, opts) : undefined);
+      planned().addColumn(table, column, opts?.notNull ? storedPlaceholder(type, opts) : undefined, invisible(c, type, opts));
       return steps;
     },
     letWritesOmit: (table, column) => letWritesOmit(c, table, column),

@@ -132,6 +132,32 @@ export function defaultClause(expr: string): string {
   return isLiteralDefault(expr) ? expr.trim() : `(${expr.trim()})`;
 }
 
+/**
+ * A value of a fixed-width type, to store a new column in every row before
+ * the backfill writes the real one; undefined where width varies anyway.
+ */
+export function placeholderFor(type: string): string | undefined {
+  const t = type.trim().toLowerCase();
+  if (/^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|double|real|bit|year)\b/.test(t)) return '0';
+  if (/^date\b/.test(t)) return "'1970-01-01'";
+  if (/^(datetime|timestamp)\b/.test(t)) return "'1970-01-02 00:00:00'";
+  if (/^time\b/.test(t)) return "'00:00:00'";
+  return undefined;
+}
+
+/**
+ * The default of a column no application writes (an in-place change's shadow), which a trigger sets on every write:
+ * what writers omitting it get in between. It must have one while it is INVISIBLE and NOT NULL (MariaDB 4108), and
+ * while no trigger sets it (the cut-over). Undefined for types without an obvious value (spatial).
+ */
+export function hiddenColumnDefault(type: string): string | undefined {
+  const firstMember = /^enum\s*\(\s*('(?:[^'\\]|''|\\.)*')/i.exec(type.trim())?.[1];
+  if (firstMember !== undefined) return firstMember;
+  if (/^set\b/i.test(type.trim())) return "''";
+  if (/^json\b/i.test(type.trim())) return "'null'";
+  return placeholderFor(type) ?? (/char|text|blob|binary/i.test(type) ? "''" : undefined);
+}
+
 export function isLiteralDefault(expr: string): boolean {
   const e = expr.trim();
   return (

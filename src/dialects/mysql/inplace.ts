@@ -24,11 +24,10 @@
 import type { ColumnChange, ColumnSwapSpec } from '../dialect.js';
 import { serverStamped, type ColumnModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
-import { defaultClause, literal, quoteMy as q } from './expr.js';
+import { defaultClause, hiddenColumnDefault, literal, quoteMy as q } from './expr.js';
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
 import { dropPair } from './triggers.js';
 import { referencingStatements } from './keyswap.js';
-import { placeholderFor } from './columns.js';
 
 /** varchar(n), its length and nothing after it (no CHARACTER SET: that would change with a restatement). */
 const varcharLength = (type: string) => {
@@ -91,7 +90,7 @@ export function alterColumnInCatalog(c: MysqlCompiler, table: string, column: Co
  * lock by the next attempt (the catch-up above); the ALTER's CHANGE COLUMN removes the default.
  */
 function omittable(c: MysqlCompiler, table: string, col: ColumnSwapSpec['columns'][number]): Step {
-  const value = placeholderFor(col.type) ?? (/char|text|blob|binary/i.test(col.type) ? "''" : `(${col.up})`);
+  const value = hiddenColumnDefault(col.type) ?? `(${col.up})`;
   const sql = c.alter(table, `ALTER COLUMN ${q(col.shadow)} SET DEFAULT ${value}`, c.f.instantAddColumn ? INSTANT : INPLACE);
   // Done once the cut-over took the shadow away; before that, setting it again is harmless.
   const probe = c.probes.missing(c.probes.column(table, col.shadow));
