@@ -37,16 +37,32 @@ export function isDriver(x: unknown): x is Driver {
 /** Wrap an object the caller already holds. Its lifetime stays theirs: `close()` does not end it. */
 export function driverFromConnection(c: unknown): Driver {
   // Like every object handed in, a Driver stays the caller's to close.
-  if (isDriver(c)) return { acquire: () => c.acquire(), close: async () => undefined, singleConnection: c.singleConnection, label: c.label };
-  if (isKnex(c)) return wrapKnex(c);
+  if (isDriver(c)) return roomy({ acquire: () => c.acquire(), close: async () => undefined, singleConnection: c.singleConnection, label: c.label, ...(c.maxConnections !== undefined ? { maxConnections: c.maxConnections } : {}) });
+  if (isKnex(c)) return roomy(wrapKnex(c));
   for (const family of DRIVER_FAMILIES) {
     const driver = family.wrap?.(c);
-    if (driver) return driver;
+    if (driver) return roomy(driver);
   }
   throw new InvalidInputError(
     'unsupported connection object; expected a knex instance, a pg Pool, a mysql2 pool, a PGlite instance or an xc Driver',
   );
 }
+
+/**
+ * xc holds its lock on a session of its own for the whole command (SPEC §4) and works on others: from a pool that
+ * lends one connection the second acquire would wait forever. Refused at once instead (a backend of one connection,
+ * PGlite, runs everything on it).
+ */
+function roomy(driver: Driver): Driver {
+  const max = driver.maxConnections;
+  if (driver.singleConnection || max === undefined || max >= MIN_POOL_CONNECTIONS) return driver;
+  throw new InvalidInputError(
+    `the ${driver.label} handed to xc lends at most ${max} connection${max === 1 ? '' : 's'} at once; xc needs ${MIN_POOL_CONNECTIONS}: one holds its lock (one xc at a time) while others do the work — give it a pool with a maximum of at least ${MIN_POOL_CONNECTIONS} (more lets --parallel backfill workers run side by side), or a URL`,
+  );
+}
+
+/** Sessions a command needs at once: the lock's and the work's (backfill workers, a report of who blocks a DDL, wait their turn). */
+export const MIN_POOL_CONNECTIONS = 2;
 
 /** Open a driver from a URL (postgres, mysql, mariadb, pglite). The password is registered for redaction. */
 export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: string, connectTimeoutMs?: number): Promise<Driver> {

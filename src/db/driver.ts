@@ -46,6 +46,8 @@ export interface Driver {
   readonly label: string;
   /** Its sessions start without a statement time limit (a pool xc opened with one turned off): nothing to lift per session. */
   readonly unlimited?: boolean;
+  /** The most connections a pool the caller handed in lends at once, where it says (pg `max`, mysql2 `connectionLimit`, knex `pool.max`). */
+  readonly maxConnections?: number;
 }
 
 /**

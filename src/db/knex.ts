@@ -13,7 +13,9 @@ import { addSecret, malformedUrlProblem, passwordOf, redactUrl } from './redact.
 interface KnexClient {
   driverName?: string;
   dialect?: string;
-  config?: { client?: unknown };
+  config?: { client?: unknown; pool?: { max?: number } };
+  /** tarn's pool, once knex made it. */
+  pool?: { max?: number };
   acquireConnection(): Promise<unknown>;
   releaseConnection(conn: unknown): Promise<unknown> | unknown;
 }
@@ -41,9 +43,11 @@ export function wrapKnex(knex: { client: KnexClient }): Driver {
     );
   }
   const label = `knex(${name})`;
+  const max = client.pool?.max ?? client.config?.pool?.max;
   return {
     singleConnection: false,
     label,
+    ...(typeof max === 'number' ? { maxConnections: max } : {}),
     async acquire() {
       let raw: unknown;
       try {

@@ -159,9 +159,11 @@ export function createMysqlDriver(
   }
   // Errors of idle connections must not crash the process.
   (pool.pool as unknown as NodeJS.EventEmitter).on?.('error', () => undefined);
+  const max = (pool.pool as unknown as { config?: { connectionLimit?: number } }).config?.connectionLimit;
   return {
     singleConnection: false,
     label,
+    ...(!owned && typeof max === 'number' ? { maxConnections: max } : {}),
     async acquire() {
       let conn: mysql.PoolConnection;
       try {

@@ -115,9 +115,11 @@ export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: P
   }
   // An idle client dying (server restart, pg_terminate_backend) must not crash the process.
   guardErrors(pool);
+  const max = (pool as unknown as { options?: { max?: number } }).options?.max;
   return {
     singleConnection: false,
     label,
+    ...(!owned && typeof max === 'number' ? { maxConnections: max } : {}),
     async acquire() {
       let client: pg.PoolClient;
       try {
