@@ -62,7 +62,10 @@ class XcImpl implements Xc {
 
   private connect() {
     this.connected ??= (async () => {
-      const opened = await openDriver({ url: this.options.url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, schema: this.options.schema, cwd: process.cwd(), connectTimeoutMs: this.options.connectTimeoutMs ?? OPTIONS.connectTimeout.default });
+      // As the CLI does (SPEC §2), and as `dir` reads XC_MIGRATIONS_DIR: with no url, connection or knexfile given, the environment's URL.
+      const given = this.options.url ?? this.options.connection ?? this.options.knexfile;
+      const url = given === undefined ? process.env.XC_DATABASE_URL || process.env.DATABASE_URL || undefined : this.options.url;
+      const opened = await openDriver({ url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, schema: this.options.schema, cwd: process.cwd(), connectTimeoutMs: this.options.connectTimeoutMs ?? OPTIONS.connectTimeout.default });
       let dialect: Dialect;
       try {
         dialect = await detectDialect(opened, { schema: this.options.schema });

@@ -9,8 +9,9 @@ import { driverFromKnexfile, isKnex, wrapKnex } from './knex.js';
 import { addSecret, malformedUrlProblem, passwordOf, redactUrl } from './redact.js';
 
 export const HOW_TO_CONNECT =
-  'give a database URL with --url, XC_DATABASE_URL, DATABASE_URL or the config key "url" ' +
-  '(postgres://, postgresql://, mysql://, mariadb://, pglite://PATH, pglite://memory), or a knexfile with --knexfile PATH [--knex-env NAME]';
+  'give a database URL with --url (library: the `url` option), XC_DATABASE_URL, DATABASE_URL or the config key "url" ' +
+  '(postgres://, postgresql://, mysql://, mariadb://, pglite://PATH, pglite://memory), a knexfile with --knexfile PATH [--knex-env NAME] ' +
+  '(library: `knexfile`), or, to the library, a `connection` (a knex instance, pg Pool, mysql2 pool or PGlite)';
 
 export interface OpenDriverOptions {
   url?: string;

@@ -6,6 +6,7 @@ import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDriver } from '../../src/db/connect.js';
+import { createXc } from '../../src/index.js';
 import { inTransaction, withSession, type Driver } from '../../src/db/driver.js';
 import { driverFromKnexfile } from '../../src/db/knex.js';
 import { describeMysql, describePg, MYSQL_URL, PG_URL } from '../helpers/servers.js';
@@ -69,6 +70,29 @@ describe('PGlite driver', () => {
       await db.close();
     } finally {
       await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the library without url, connection or knexfile', () => {
+  it('reads XC_DATABASE_URL, then DATABASE_URL, as the CLI does; with neither, the message says how, in library terms too', async () => {
+    const saved = { x: process.env.XC_DATABASE_URL, d: process.env.DATABASE_URL };
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-lib-env-'));
+    try {
+      await writeFile(path.join(dir, '0001_t.json'), JSON.stringify({ operations: [{ createTable: { table: 't', columns: [{ name: 'id', type: 'int', primaryKey: true }] } }] }));
+      delete process.env.XC_DATABASE_URL;
+      process.env.DATABASE_URL = 'pglite://memory';
+      const xc = createXc({ dir });
+      expect((await xc.apply()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+      await xc.close();
+      process.env.XC_DATABASE_URL = 'nosuch://x';
+      await expect(createXc({ dir }).status()).rejects.toThrow(/unsupported database URL nosuch:/);
+      delete process.env.XC_DATABASE_URL;
+      delete process.env.DATABASE_URL;
+      await expect(createXc({ dir }).status()).rejects.toThrow(/no database configured; .*library: the `url` option.*a `connection`/);
+    } finally {
+      for (const [k, v] of [['XC_DATABASE_URL', saved.x], ['DATABASE_URL', saved.d]] as const) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
