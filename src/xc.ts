@@ -6,8 +6,10 @@
  */
 import os from 'node:os';
 import type { CheckResult, GateBlocker, LogQuery, LogResult, MigrationOutcome, Phase, PlanResult, RunResult, StatusResult, Xc, XcOptions } from './api.js';
+import type { XcEvent } from './plan/events.js';
 import { withSession, type Driver } from './db/driver.js';
 import { openDriver } from './db/connect.js';
+import { scrub } from './db/redact.js';
 import { withoutStatementLimit } from './db/statementLimit.js';
 import { detectDialect } from './dialects/index.js';
 import type { Dialect } from './dialects/dialect.js';
@@ -42,6 +44,24 @@ async function engine(dialect: Dialect): Promise<Engine> {
 
 /** What moves a migration that is not yet backfilled on: finishing its rollback, or applying it. */
 const nextStep = (row: Pick<MigrationRow, 'id' | 'phase'>) => (row.phase === 'rolling_back' ? `finish its rollback with \`xc rollback ${row.id}\`` : 'run `xc apply` first');
+
+/**
+ * The caller's onEvent, kept from stopping the command: an exception in a progress callback thrown between two steps
+ * would leave a phase half done and be recorded as that step's failure. It becomes one process warning per command
+ * (Node's channel for a library's non-fatal trouble; printed to stderr unless the process listens), and the work goes on.
+ */
+function reporter(onEvent: XcOptions['onEvent']): (e: XcEvent) => void {
+  let warned = false;
+  return (e) => {
+    try {
+      onEvent?.(e);
+    } catch (err) {
+      if (warned) return;
+      warned = true;
+      process.emitWarning(`the onEvent callback threw on a "${e.event}" event; xc went on (later throws are not reported): ${scrub(err instanceof Error ? err.message : String(err))}`, { type: 'XcEventWarning', code: 'XC_ON_EVENT_THREW' });
+    }
+  };
+}
 
 export function createXc(options: XcOptions = {}): Xc {
   return new XcImpl(options);
@@ -86,7 +106,7 @@ class XcImpl implements Xc {
     const { driver, dialect, store } = await this.connect();
     // A --schema that is not there, or a state kept for other tables than these, is refused before anything is read or created.
     if (dialect.checkTarget) await withSession(driver, (s) => dialect.checkTarget!(s, { creating: command === 'init' }));
-    return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: (e) => this.options.onEvent?.(e), signal: this.options.signal, primaryUrl: this.primaryUrl() };
+    return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: reporter(this.options.onEvent), signal: this.options.signal, primaryUrl: this.primaryUrl() };
   }
 
   /** The URL connected with, if any (a knexfile or a connection object has none). */

@@ -97,6 +97,31 @@ describe('the library without url, connection or knexfile', () => {
   });
 });
 
+describe('an onEvent callback that throws', () => {
+  it('does not stop the command nor count as a step failure: one process warning, the work done', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-lib-event-'));
+    const warnings: Error[] = [];
+    const listen = (w: Error) => warnings.push(w);
+    process.on('warning', listen);
+    try {
+      await writeFile(path.join(dir, '0001_t.json'), JSON.stringify({ operations: [{ createTable: { table: 't', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'name', type: 'text' }] } }] }));
+      await writeFile(path.join(dir, '0002_r.json'), JSON.stringify({ operations: [{ renameColumn: { table: 't', from: 'name', to: 'full_name' } }] }));
+      const xc = createXc({ url: 'pglite://memory', dir, onEvent: (e) => { if (e.event === 'step') throw new Error('bug in the progress callback'); } });
+      const result = await xc.apply();
+      expect(result.migrations.map((m) => m.phase)).toEqual(['backfilled', 'backfilled']);
+      expect((await xc.status()).migrations.map((m) => m.lastError ?? null)).toEqual([null, null]);
+      await xc.close();
+      await new Promise((r) => setImmediate(r));
+      const ours = warnings.filter((w) => w.name === 'XcEventWarning');
+      expect(ours).toHaveLength(1);
+      expect(ours[0]!.message).toMatch(/onEvent callback threw on a "step" event; xc went on .*bug in the progress callback/);
+    } finally {
+      process.off('warning', listen);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describePg('PostgreSQL driver', () => {
   it('round trips from a URL', async () => {
     const d = await openDriver({ url: PG_URL! });
