@@ -60,7 +60,8 @@ export interface XcOptions {
   replicas?: string[];
   /** Give up (RefusedError 'throttled', exit 3, resumable) after the backfill has been paused by a health signal this long without a break (default 1800000). */
   throttleTimeoutMs?: number;
-  instanceTtlMs?: number; // default 60000
+  /** An instance is live while its last beat is younger than this, or than the TTL it beats for if longer (default 60000). */
+  instanceTtlMs?: number;
   allowDrift?: boolean;
   /** Accept migrations the state has run whose files are not in `dir` (a folder partial on purpose); default: exit 2 naming them. */
   allowMissing?: boolean;
@@ -164,8 +165,11 @@ export interface DeploymentInfo {
 export interface DeployListResult {
   ok: true;
   deployments: DeploymentInfo[];
-  /** Live instances (heartbeat younger than the TTL). */
-  instances: { id: string; app: string; version: string; env: string | null; level: string | null; buildLevel?: string; host: string | null; pid: number | null; lastBeatSecondsAgo: number }[];
+  /**
+   * Live instances: last heartbeat younger than the larger of the TTL each beats for (`ttlMs`, its own xc's
+   * instanceTtlMs; null when written by an older xc) and this xc's instanceTtlMs.
+   */
+  instances: { id: string; app: string; version: string; env: string | null; level: string | null; buildLevel?: string; host: string | null; pid: number | null; ttlMs: number | null; lastBeatSecondsAgo: number }[];
   /** Sessions named `app@version` connected now. */
   sessions: { app: string; version: string }[];
 }
@@ -241,7 +245,12 @@ export interface Xc {
     /** With `env`: only the deployments and instances of that environment (sessions have none: all of them). */
     list(opts?: { env?: string }): Promise<DeployListResult>;
   };
-  /** Register a running instance; it beats every TTL/3 until `stop()`. */
+  /**
+   * Register a running instance; it beats every TTL/3 (`instanceTtlMs`; at most every second, unless the TTL is under
+   * 2 s: every TTL/2) or every `intervalMs` until `stop()`, and its TTL is stored with it: a gate whose own TTL is
+   * shorter still counts it live for this one. An `intervalMs` not below the TTL is refused (InvalidInputError
+   * `invalid_usage`, exit 2): the instance would be taken for gone between its beats.
+   */
   startHeartbeat(opts: { app: string; version: string; env?: string; level?: string | null; intervalMs?: number }): Promise<Heartbeat>;
   /** The id of the newest migration in --dir, or null when there is none. */
   level(): Promise<string | null>;

@@ -31,7 +31,7 @@ function required(value: string | undefined, flag: string): string {
 
 /**
  * The state tables, with every column a deploy record or a heartbeat writes: a state an older xc made lacks the later
- * ones (`build_level`), added here — each idempotent and safe when several records run at once (StateStore.addColumns).
+ * ones (`build_level`, `ttl_ms`), added here — each idempotent and safe when several records run at once (StateStore.addColumns).
  */
 async function ensureDeployState(ctx: EngineContext): Promise<void> {
   await ensureState(ctx);
@@ -112,15 +112,41 @@ export async function listDeployments(ctx: EngineContext, env?: string): Promise
   });
 }
 
-/** `level` and `buildLevel` as for recordDeployment. */
+/** The longest delay setInterval keeps (a longer one fires every millisecond). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * How often an instance beats for TTL `ttlMs`: `intervalMs` when given — refused (exit 2) unless below the TTL, since
+ * between two beats the instance would count as gone — else every TTL/3, at most once a second (every TTL/2 for a TTL
+ * under 2 s, so a beat always comes well within it).
+ */
+export function beatInterval(ttlMs: number, intervalMs: number | undefined): number {
+  if (intervalMs === undefined) return Math.min(MAX_TIMER_MS, ttlMs >= 2000 ? Math.max(1000, Math.floor(ttlMs / 3)) : Math.max(1, Math.floor(ttlMs / 2)));
+  if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs <= 0 || intervalMs >= ttlMs || intervalMs > MAX_TIMER_MS) {
+    throw new InvalidInputError(
+      `startHeartbeat: intervalMs ${String(intervalMs)} must be a positive number of milliseconds below the instance TTL (instanceTtlMs ${ttlMs})` +
+        `${intervalMs > MAX_TIMER_MS ? ` and at most ${MAX_TIMER_MS}` : ''}: an instance counts as live only while its last beat is younger than its TTL, so a beat not due within it leaves the instance taken for gone while it runs — ` +
+        'beat more often, or give the xc a longer instanceTtlMs (--instance-ttl); nothing was recorded',
+      { intervalMs, ttlMs },
+      { code: 'invalid_usage' },
+    );
+  }
+  return intervalMs;
+}
+
+/**
+ * `level` and `buildLevel` as for recordDeployment. The instance's TTL is its xc's (instanceTtlMs), stored with it: the
+ * gate of an xc with a shorter TTL still counts it live while its beat is younger than this one (instancesSource).
+ */
 export async function startHeartbeat(ctx: EngineContext, o: { app: string; version: string; env?: string; level?: string | null; buildLevel?: string | null; intervalMs?: number }): Promise<Heartbeat> {
   const app = required(o.app, 'app');
   const version = required(o.version, 'version');
+  const ttlMs = ctx.options.instanceTtlMs;
+  const every = beatInterval(ttlMs, o.intervalMs);
   await ensureDeployState(ctx);
   const store = new DeploymentStore(ctx.dialect);
   const id = randomUUID();
-  await withSession(ctx.driver, (s) => store.startInstance(s, { id, app, version, env: o.env ?? '', level: o.level ?? null, buildLevel: o.buildLevel ?? o.level ?? null, host: os.hostname(), pid: process.pid }));
-  const every = o.intervalMs ?? Math.max(1000, Math.floor(ctx.options.instanceTtlMs / 3));
+  await withSession(ctx.driver, (s) => store.startInstance(s, { id, app, version, env: o.env ?? '', level: o.level ?? null, buildLevel: o.buildLevel ?? o.level ?? null, host: os.hostname(), pid: process.pid, ttlMs }));
   let beating: Promise<void> = Promise.resolve();
   // A missed beat is not fatal: the instance just ages until the next one succeeds.
   const timer = setInterval(() => {

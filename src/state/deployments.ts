@@ -21,6 +21,11 @@ export interface InstanceRow {
   buildLevel?: string;
   host: string | null;
   pid: number | null;
+  /**
+   * The TTL it beats for (its own xc's --instance-ttl, which its beat interval comes from); null: a row an older xc
+   * wrote, or a state whose table lacks the column — the reader's TTL then. The gate judges by the larger of the two.
+   */
+  ttlMs: number | null;
   /** Milliseconds since its last heartbeat, by the database's clock. */
   ageMs: number;
   /** Its first heartbeat (UTC, the database's clock). */
@@ -40,6 +45,12 @@ function buildLevelOf(row: Record<string, unknown>): { buildLevel?: string } {
   const level = row.level == null ? null : String(row.level);
   const build = row.build_level == null ? null : String(row.build_level);
   return level !== null && build !== null && build > level ? { buildLevel: build } : {};
+}
+
+/** A stored TTL, when it is one (a positive number of milliseconds); anything else is none: the reader's TTL then. */
+function ttlOf(v: unknown): number | null {
+  const n = v == null ? NaN : Number(v);
+  return Number.isFinite(n) && n > 0 ? n : null;
 }
 
 export class DeploymentStore {
@@ -89,10 +100,11 @@ export class DeploymentStore {
     }));
   }
 
-  async startInstance(s: Session, i: { id: string; app: string; version: string; env: string; level: string | null; buildLevel: string | null; host: string; pid: number }): Promise<void> {
+  /** `ttlMs`: the TTL it beats for (the columns must be there: StateStore.addColumns). */
+  async startInstance(s: Session, i: { id: string; app: string; version: string; env: string; level: string | null; buildLevel: string | null; host: string; pid: number; ttlMs: number }): Promise<void> {
     await s.query(
-      `INSERT INTO ${this.t('instances')} (id, app, version, env, level, build_level, host, pid, started_at, last_beat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${this.dialect.stateNow}, ${this.dialect.stateNow})`,
-      [i.id, i.app, i.version, i.env, i.level, i.buildLevel, i.host, i.pid],
+      `INSERT INTO ${this.t('instances')} (id, app, version, env, level, build_level, host, pid, ttl_ms, started_at, last_beat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${this.dialect.stateNow}, ${this.dialect.stateNow})`,
+      [i.id, i.app, i.version, i.env, i.level, i.buildLevel, i.host, i.pid, i.ttlMs],
     );
   }
 
@@ -104,7 +116,7 @@ export class DeploymentStore {
     await s.query(`UPDATE ${this.t('instances')} SET stopped_at = ${this.dialect.stateNow} WHERE id = ?`, [id]);
   }
 
-  /** Instances not stopped, with the age of their last beat (the caller applies the TTL). */
+  /** Instances not stopped, with the age of their last beat and the TTL each beats for (the caller applies the TTL). */
   async instances(s: Session): Promise<InstanceRow[]> {
     const r = await s.query<Record<string, unknown>>(
       `SELECT i.*, ${this.dialect.stateTime('i.last_beat_at')} AS last_beat_utc, ${this.dialect.stateTime('i.started_at')} AS started_utc, ${this.dialect.stateTime(this.dialect.stateNow)} AS now_utc FROM ${this.t('instances')} i WHERE i.stopped_at IS NULL ORDER BY i.app, i.version`,
@@ -118,6 +130,8 @@ export class DeploymentStore {
       ...buildLevelOf(row),
       host: (row.host as string | null) ?? null,
       pid: row.pid == null ? null : Number(row.pid),
+      // `i.*`: ttl_ms where the table has it (a state an older xc made lacks it until a heartbeat adds it).
+      ttlMs: ttlOf(row.ttl_ms),
       ageMs: millis(row.now_utc) - millis(row.last_beat_utc),
       startedAt: String(row.started_utc),
     }));

@@ -119,8 +119,8 @@ target.describe(`a new source of evidence (${target.name})`, () => {
     expect(list.deployments.map((d) => [d.version, d.level, d.retiredAt === null])).toEqual([['v1', V1, false], ['v2', V2, true], ['v1.9', V1, true]]);
     expect(Object.keys(list.deployments[0]!)).toEqual(['app', 'env', 'version', 'level', 'recordedAt', 'retiredAt', 'actor']);
     expect(list.deployments[2]!.recordedAt).toBe(deployment.since);
-    expect(list.instances).toEqual([{ id: hb.id, app: 'shop', version: 'v1', env: null, level: V1, host: expect.any(String), pid: process.pid, lastBeatSecondsAgo: expect.any(Number) }]);
-    expect(Object.keys(list.instances[0]!)).toEqual(['id', 'app', 'version', 'env', 'level', 'host', 'pid', 'lastBeatSecondsAgo']);
+    expect(list.instances).toEqual([{ id: hb.id, app: 'shop', version: 'v1', env: null, level: V1, host: expect.any(String), pid: process.pid, ttlMs: 60_000, lastBeatSecondsAgo: expect.any(Number) }]);
+    expect(Object.keys(list.instances[0]!)).toEqual(['id', 'app', 'version', 'env', 'level', 'host', 'pid', 'ttlMs', 'lastBeatSecondsAgo']);
     expect(list.sessions).toEqual([]);
   });
 });

@@ -10,9 +10,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { rejection } from '../helpers/cli.js';
 import { createXc, type Xc, type XcOptions } from '../../src/index.js';
+import { main } from '../../src/cli/main.js';
+import { MYSQL_STATE_NOW } from '../../src/dialects/mysql/state.js';
 import { everything, stateTable as state, targets, type Db } from '../helpers/targets.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -28,7 +30,7 @@ const hasState = async (db: Db) =>
 const V1 = '0001_create_users';
 const V2 = '0002_rename_name';
 
-async function setup(target: (typeof targets)[number], opts: Partial<XcOptions> = {}): Promise<{ db: Db; xc: Xc }> {
+async function setup(target: (typeof targets)[number], opts: Partial<XcOptions> = {}): Promise<{ db: Db; xc: Xc; dir: string }> {
   const db = await target.create('xc_gate');
   await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
   await db.query(`INSERT INTO users VALUES (1, 'ann'), (2, 'bob')`);
@@ -44,7 +46,35 @@ async function setup(target: (typeof targets)[number], opts: Partial<XcOptions> 
   await xc.deploy.retire({ app: 'shop', version: 'v0' });
   await xc.contract({ id: V1 });
   await xc.apply();
-  return { db, xc };
+  return { db, xc, dir };
+}
+
+/** Its last beat `seconds` ago, by the server's clock as the state keeps it (MariaDB: DATETIME in the global zone, MYSQL_STATE_NOW). */
+const beatAgo = (db: Db, id: string, seconds: number) =>
+  db.query(
+    db.dialect === 'postgres'
+      ? `UPDATE xc.instances SET last_beat_at = clock_timestamp() - interval '${seconds} seconds' WHERE id = ?`
+      : `UPDATE xc_instances SET last_beat_at = ${MYSQL_STATE_NOW} - INTERVAL ${Math.round(seconds * 1e6)} MICROSECOND WHERE id = ?`,
+    [id],
+  );
+
+/** The columns of xc's state table `name`. */
+const stateColumns = async (db: Db, name: string) =>
+  (db.dialect === 'postgres'
+    ? await db.query<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_schema = 'xc' AND table_name = ?`, [name])
+    : await db.query<{ c: string }>(`SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [`xc_${name}`])
+  ).map((r) => r.c);
+
+/** The CLI in this process: exit code and the last --json line. */
+async function cli(...args: string[]): Promise<{ code: number; last: Record<string, any> }> {
+  let stdout = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  try {
+    const code = await main(['node', 'xc', ...args, '--json']);
+    return { code, last: JSON.parse(stdout.trimEnd().split('\n').at(-1)!) as Record<string, any> };
+  } finally {
+    write.mockRestore();
+  }
 }
 
 
@@ -77,7 +107,7 @@ target.describe(`the deploy gate (${target.name})`, () => {
   });
 
   it('a heartbeating instance below the level blocks until it stops or its beat is older than the TTL', async () => {
-    const { xc } = await setup(target, { instanceTtlMs: 1500 });
+    const { db, xc, dir } = await setup(target, { instanceTtlMs: 1500 });
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
     await xc.deploy.record({ app: 'shop', version: 'v2' });
     const hb = await xc.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
@@ -86,13 +116,126 @@ target.describe(`the deploy gate (${target.name})`, () => {
     await hb.stop();
     expect((await xc.status()).migrations.find((m) => m.id === V2)!.blockers).toEqual([]);
 
-    const silent = await xc.startHeartbeat({ app: 'shop', version: 'v1', level: V1, intervalMs: 60_000 });
+    // A crashed instance: its process gone without stop(), it beats no more.
+    const crashed = createXc({ url: db.url, dir, instanceTtlMs: 1500 });
+    await crashed.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
+    await crashed.close();
     err = await rejection(xc.contract());
     expect(err.details.blockers!.map((b: { kind: string }) => b.kind)).toEqual(['instance']);
     await new Promise((r) => setTimeout(r, 1800)); // no beat within the TTL: no longer live
     const r = await xc.contract();
     expect(r.migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
-    await silent.stop();
+  });
+
+  it("an instance is live for the TTL it beats for, stored with it: a gate with a shorter --instance-ttl still counts it between its beats (contract, rollback, status, deploy list, the CLI); past its own TTL it is gone", async () => {
+    // The pipeline's xc: a TTL of 2 s. The application's: 20 s, so it beats every ~6.7 s.
+    const { db, xc, dir } = await setup(target, { instanceTtlMs: 2000 });
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
+    const app = createXc({ url: db.url, dir, instanceTtlMs: 20_000 });
+    cleanup.push(() => app.close());
+    const v1 = await app.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
+    await app.startHeartbeat({ app: 'shop', version: 'v2', level: V2 });
+    await new Promise((r) => setTimeout(r, 3000)); // no beat for 3 s: longer than the pipeline's TTL, within the instances' own
+
+    const err = await rejection(xc.contract());
+    expect(err.exitCode).toBe(3);
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'instance', app: 'shop', version: 'v1' })]);
+    expect(err.message).toContain('it beats for a TTL of 20s');
+    const listed = (await xc.deploy.list()).instances;
+    expect(listed.map((i) => [i.version, i.ttlMs])).toEqual([['v1', 20_000], ['v2', 20_000]]);
+    expect(listed[0]!.lastBeatSecondsAgo).toBeGreaterThanOrEqual(2);
+    const run = await cli('contract', '--url', db.url, '--dir', dir, '--instance-ttl', '2s');
+    expect(run.code).toBe(3);
+    expect(run.last.error.details.blockers).toEqual([expect.objectContaining({ kind: 'instance', version: 'v1' })]);
+    // The rollback gate, the other way: v2's instance has the migration.
+    const back = await rejection(xc.rollback());
+    expect(back.exitCode).toBe(3);
+    expect(back.details.blockers).toEqual([expect.objectContaining({ kind: 'deployment', version: 'v2' }), expect.objectContaining({ kind: 'instance', version: 'v2' })]);
+    expect((await xc.status()).migrations.find((m) => m.id === V2)!.blockers.map((b) => [b.kind, b.version])).toEqual([['instance', 'v1']]);
+
+    // The application crashes: it beats no more. Its last beat 15 s old still counts (its own TTL); past 20 s, gone.
+    await app.close();
+    await beatAgo(db, v1.id, 15);
+    expect((await rejection(xc.contract())).details.blockers).toEqual([expect.objectContaining({ kind: 'instance', version: 'v1' })]);
+    await beatAgo(db, v1.id, 21);
+    expect((await xc.deploy.list()).instances.map((i) => i.version)).toEqual(['v2']);
+    expect((await xc.contract()).migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
+  });
+
+  it("the gate's TTL when longer than the instance's own: an instance beating for 1 s still counts for the reader's 5 s (never shorter than either); stop() ends it at once", async () => {
+    const { db, xc, dir } = await setup(target, { instanceTtlMs: 5000 });
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
+    const app = createXc({ url: db.url, dir, instanceTtlMs: 1000 });
+    cleanup.push(() => app.close());
+    const hb = await app.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
+    expect((await xc.deploy.list()).instances.map((i) => [i.version, i.ttlMs])).toEqual([['v1', 1000]]);
+    await app.close(); // crashed
+    await beatAgo(db, hb.id, 3);
+    expect((await rejection(xc.contract())).details.blockers).toEqual([expect.objectContaining({ kind: 'instance', version: 'v1' })]);
+
+    // stop() ends an instance at once, whatever its TTL.
+    const long = createXc({ url: db.url, dir, instanceTtlMs: 600_000 });
+    cleanup.push(() => long.close());
+    await beatAgo(db, hb.id, 6); // the crashed one is gone
+    const other = await long.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
+    expect((await rejection(xc.contract())).details.blockers).toEqual([expect.objectContaining({ kind: 'instance', version: 'v1' })]);
+    await other.stop();
+    expect((await xc.deploy.list()).instances).toEqual([]);
+    expect((await xc.contract()).migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
+  });
+
+  it('a heartbeat whose intervalMs is not below its TTL is refused (exit 2, invalid_usage) and records nothing', async () => {
+    const { xc } = await setup(target, { instanceTtlMs: 5000 });
+    for (const intervalMs of [5000, 60_000, 0, -1, Number.NaN]) {
+      const err = await rejection(xc.startHeartbeat({ app: 'shop', version: 'v1', level: V1, intervalMs }));
+      expect(err.exitCode, String(intervalMs)).toBe(2);
+      expect((err as unknown as { code: string }).code).toBe('invalid_usage');
+      expect(err.details).toEqual({ intervalMs, ttlMs: 5000 });
+    }
+    expect((await rejection(xc.startHeartbeat({ app: 'shop', version: 'v1', level: V1, intervalMs: 60_000 }))).message).toContain('below the instance TTL (instanceTtlMs 5000)');
+    expect((await xc.deploy.list()).instances).toEqual([]);
+    const ok = await xc.startHeartbeat({ app: 'shop', version: 'v1', level: V1, intervalMs: 4999 });
+    expect((await xc.deploy.list()).instances.map((i) => i.ttlMs)).toEqual([5000]);
+    await ok.stop();
+  });
+
+  it('a state made before ttl_ms: reads take it for null (the reader\'s TTL) and change nothing; a heartbeat adds the column', async () => {
+    const { db, xc, dir } = await setup(target, { instanceTtlMs: 5000 });
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
+    // An instance an older xc wrote: no ttl_ms, its table without the column. Its application's TTL was 20 s.
+    const old = createXc({ url: db.url, dir, instanceTtlMs: 20_000 });
+    const oldBeat = await old.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
+    await old.close(); // it beats no more
+    await db.query(`ALTER TABLE ${state(db, 'instances')} DROP COLUMN ttl_ms`);
+    const before = (await stateColumns(db, 'instances')).sort();
+    expect(before).not.toContain('ttl_ms');
+    // Young enough for the reader's TTL: live, listed with no TTL.
+    await beatAgo(db, oldBeat.id, 0);
+    expect((await rejection(xc.contract())).details.blockers).toEqual([expect.objectContaining({ kind: 'instance', version: 'v1' })]);
+    expect((await xc.deploy.list()).instances).toEqual([expect.objectContaining({ version: 'v1', ttlMs: null })]);
+    // Older than the reader's 5 s: gone (its own 20 s was never stored).
+    await beatAgo(db, oldBeat.id, 6);
+    expect((await xc.deploy.list()).instances).toEqual([]);
+    expect((await xc.status()).migrations.find((m) => m.id === V2)!.blockers).toEqual([]);
+    expect((await stateColumns(db, 'instances')).sort()).toEqual(before); // reads changed nothing
+
+    // A heartbeat of this xc adds the column; the older row stays NULL, judged by the reader's TTL.
+    const app = createXc({ url: db.url, dir, instanceTtlMs: 20_000 });
+    cleanup.push(() => app.close());
+    const hb = await app.startHeartbeat({ app: 'shop', version: 'v1.1', level: V1 });
+    expect(await stateColumns(db, 'instances')).toContain('ttl_ms');
+    const rows = await db.query<{ id: string; ttl_ms: unknown }>(`SELECT id, ttl_ms FROM ${state(db, 'instances')}`);
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.ttl_ms == null ? null : Number(r.ttl_ms)]))).toEqual({ [oldBeat.id]: null, [hb.id]: 20_000 });
+    await app.close(); // crashed too
+    await beatAgo(db, hb.id, 6);
+    await beatAgo(db, oldBeat.id, 0);
+    expect((await xc.deploy.list()).instances.map((i) => [i.version, i.ttlMs])).toEqual([['v1', null], ['v1.1', 20_000]]);
+    await beatAgo(db, oldBeat.id, 6);
+    expect((await xc.deploy.list()).instances.map((i) => [i.version, i.ttlMs])).toEqual([['v1.1', 20_000]]);
+    expect((await rejection(xc.contract())).details.blockers).toEqual([expect.objectContaining({ kind: 'instance', version: 'v1.1' })]);
   });
 
   it('rollback is refused (exit 3) while a live version has the migration, naming it; retired, or forced with a reason (logged), it runs', async () => {

@@ -22,6 +22,7 @@ export const mysqlStateTime = (column: string): string => `DATE_FORMAT(CONVERT_T
 export const MYSQL_STATE_COLUMNS_ADDED: StateColumnAdded[] = [
   { table: 'deployments', column: 'build_level', type: 'VARCHAR(255)' },
   { table: 'instances', column: 'build_level', type: 'VARCHAR(255)' },
+  { table: 'instances', column: 'ttl_ms', type: 'BIGINT' },
 ];
 
 export function mysqlStateSchema(): string[] {
@@ -55,6 +56,6 @@ export function mysqlStateSchema(): string[] {
     `CREATE TABLE IF NOT EXISTS ${t('instances')} (
       id VARCHAR(255) NOT NULL PRIMARY KEY, app VARCHAR(255) NOT NULL, version VARCHAR(255) NOT NULL, env VARCHAR(255) NOT NULL DEFAULT '',
       level VARCHAR(255), build_level VARCHAR(255), host VARCHAR(255), pid INT, started_at ${now},
-      last_beat_at ${now}, stopped_at ${at}) ${opts}`,
+      last_beat_at ${now}, stopped_at ${at}, ttl_ms BIGINT) ${opts}`,
   ];
 }

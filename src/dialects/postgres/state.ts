@@ -124,11 +124,13 @@ export async function checkStateTarget(s: Session, target: string | undefined, s
 
 /**
  * Columns the state tables got after their first version (in the CREATE TABLEs below too): `build_level`, the level a
- * deployed or heartbeating build asked for, before `levelOfBuild` lowered it (gate/levels.ts) — the rollback gate's.
+ * deployed or heartbeating build asked for, before `levelOfBuild` lowered it (gate/levels.ts) — the rollback gate's;
+ * `ttl_ms`, the TTL an instance beats for (its own xc's --instance-ttl): the gate never judges it by a shorter one.
  */
 export const PG_STATE_COLUMNS_ADDED: StateColumnAdded[] = [
   { table: 'deployments', column: 'build_level', type: 'text' },
   { table: 'instances', column: 'build_level', type: 'text' },
+  { table: 'instances', column: 'ttl_ms', type: 'bigint' },
 ];
 
 /**
@@ -168,6 +170,6 @@ export function pgStateSchema(schema: string, lockId: number): string[] {
     `CREATE TABLE IF NOT EXISTS ${t('instances')} (
       id text PRIMARY KEY, app text NOT NULL, version text NOT NULL, env text NOT NULL DEFAULT '', level text, build_level text,
       host text, pid integer, started_at timestamptz NOT NULL DEFAULT now(),
-      last_beat_at timestamptz NOT NULL DEFAULT now(), stopped_at timestamptz)`,
+      last_beat_at timestamptz NOT NULL DEFAULT now(), stopped_at timestamptz, ttl_ms bigint)`,
   ];
 }
