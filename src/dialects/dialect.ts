@@ -274,6 +274,13 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   uniqueIndexIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null;
   /**
+   * Why the server cannot change `column` (of `type`) of `table` between NULL and NOT NULL online (`toNotNull`:
+   * NULL → NOT NULL), or null. MariaDB 10.11 refuses MODIFY … ALGORITHM=INPLACE, LOCK=NONE there ("Try
+   * ALGORITHM=COPY" / "Try LOCK=SHARED": a table copy or a write lock) — see the MySQL implementation; PostgreSQL
+   * changes the catalog only.
+   */
+  nullabilityIssue(table: TableModel, column: string, type: string, toNotNull: boolean): string | null;
+  /**
    * The DDL vocabulary for planning against `model` (the schema as it will be
    * just before the planned operations; the planner advances it in place).
    * MySQL reads it to restate whole columns and to drop what depends on one.

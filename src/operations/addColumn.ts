@@ -18,7 +18,7 @@ import { keyedBackfill, keyedCheck } from './batches.js';
 import { constraintTaken, foreignKeyTakenElsewhere, referenceOptionIssues } from './addForeignKey.js';
 import { checkName, columnExpressions } from './tableOptions.js';
 import { referenceOptions } from '../dialects/references.js';
-import { columnsOf, exprCheck, newClusterKeyIssues, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
+import { columnsOf, exprCheck, newClusterKeyIssues, nullabilityIssues, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
 import { indexModel } from './addIndex.js';
 
 /** Date/time input strings PostgreSQL evaluates when read ('now'::timestamptz): not constants. */
@@ -70,6 +70,8 @@ export const addColumn: Operation<'addColumn'> = {
       issues.push({ path: ['column', 'nullable'], code: 'needs_fill', table: spec.table, column: spec.column.name, message: 'a NOT NULL column needs `up` or a `default` to fill existing rows and old writers\' rows' });
     }
     if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
+    // Added nullable, filled, made NOT NULL at contract (unless its constant default fills it in the catalog).
+    if (!spec.column.nullable && !addedWithDefault(spec) && !spec.column.generated) issues.push(...nullabilityIssues(dialect, t, spec.column.name, spec.column.type, true, 'its contract (NOT NULL)', ['column', 'nullable']));
     if (spec.column.generated) {
       const what = 'identity' in spec.column.generated ? 'an identity' : 'a generated';
       const message = `${what} column cannot be added to an existing table online: the server computes it for every row, rewriting the table under an exclusive lock (PostgreSQL) or copying it (MySQL/MariaDB); add a plain column filled by \`up\`, or create the table with it`;

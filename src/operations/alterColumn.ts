@@ -20,7 +20,7 @@ import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext } from './types.js';
-import { clusterKeyIssues, columnsOf, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
+import { clusterKeyIssues, columnsOf, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
 import { indexModel } from './addIndex.js';
 import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
@@ -134,6 +134,15 @@ export const alterColumn: Operation<'alterColumn'> = {
       const parent = model.table(fk.refTable)?.columns.find((c) => c.name === fk.refColumns[fk.columns.indexOf(spec.column)]);
       const problem = parent && dialect.foreignKeyTypeIssue(spec.type!, parent.type);
       if (problem) issues.push({ path: ['type'], code: 'type_mismatch', table: spec.table, column: spec.column, refTable: fk.refTable, refColumn: parent.name, message: `foreign key "${fk.name}" of "${spec.column}" references "${fk.refTable}"."${parent.name}": ${problem}` });
+    }
+    if (old) {
+      // NOT NULL set on the column, its copy or its shadow (contract), or taken away in the catalog: online, or refused now.
+      const finalNullable = spec.nullable ?? old.nullable;
+      const type = spec.type ?? old.type;
+      const copied = spec.to !== undefined || shadowed(spec, ctx);
+      const path = spec.nullable !== undefined ? ['nullable'] : ['column'];
+      if (!finalNullable && (copied || old.nullable)) issues.push(...nullabilityIssues(dialect, t, spec.to ?? spec.column, type, true, 'its contract (NOT NULL)', path));
+      else if (finalNullable && !old.nullable && !copied) issues.push(...nullabilityIssues(dialect, t, spec.column, type, false, 'its contract (NULL allowed)', path));
     }
     if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
     if (spec.down !== undefined && expr(spec.down) === undefined) issues.push({ path: ['down'], code: 'no_variant', message: 'no expression for this database' });

@@ -173,6 +173,17 @@ export function uniqueIndexIssues(dialect: Pick<Dialect, 'uniqueIndexIssue'>, t:
   return [{ path, code: 'unsupported', feature: 'long_unique', message: `${what} of "${t.name}" cannot be built online: ${problem}. Make the column a VARCHAR short enough for the key (varchar(255) and the like), or the index not unique` }];
 }
 
+/**
+ * Refused: a step changing `column` of `t` between NULL and NOT NULL (`toNotNull`) — in its expand, contract or
+ * rollback — that the server cannot take online (Dialect.nullabilityIssue): it would fail there, after the plan passed,
+ * a rollback for ever (no way out). `when`: which phase needs it, for the message.
+ */
+export function nullabilityIssues(dialect: Pick<Dialect, 'nullabilityIssue'>, t: TableModel | undefined, column: string, type: string | undefined, toNotNull: boolean, when: string, path: (string | number)[]): ValidationIssue[] {
+  if (!t) return [];
+  const problem = dialect.nullabilityIssue(t, column, type ?? t.columns.find((c) => c.name === column)?.type ?? '', toNotNull);
+  return problem === null ? [] : [{ path, code: 'unsupported', feature: 'online_nullability', message: `${when}: ${problem}` }];
+}
+
 /** Refused: a copy of a unique index over `column` (a column copy's or a shadow's), its column of `type`, that the server cannot build online. */
 export function copiedUniqueIndexIssues(dialect: Pick<Dialect, 'uniqueIndexIssue'>, t: TableModel | undefined, column: string, type: string, path: (string | number)[]): ValidationIssue[] {
   const unique = t?.indexes.filter((i) => i.unique && !i.primary && i.columns.includes(column)) ?? [];

@@ -20,7 +20,7 @@ import { emptyPlan, type AgreementCheck, type Step } from '../plan/index.js';
 import type { Operation, PlanContext, ValidationIssue } from './types.js';
 import type { ColumnModel } from '../schema/model.js';
 import { keyedCheck } from './batches.js';
-import { clusterKeyIssues, replicaIdentityIssue, requireColumn, requireTable } from './common.js';
+import { clusterKeyIssues, nullabilityIssues, replicaIdentityIssue, requireColumn, requireTable } from './common.js';
 
 export const dropNotNull: Operation<'dropNotNull'> = {
   kind: 'dropNotNull',
@@ -35,6 +35,11 @@ export const dropNotNull: Operation<'dropNotNull'> = {
       issues.push({ path: ['column'], code: 'key_column', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" is part of the primary key, which cannot hold NULL` });
     } else if (col.nullable) {
       issues.push({ path: ['column'], code: 'already_nullable', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" already allows NULL` });
+    }
+    if (!col.nullable) {
+      // Its expand allows NULL, its rollback makes the column NOT NULL again: both must run online, or the rollback never could.
+      const online = nullabilityIssues(dialect, t, spec.column, col.type, false, 'its expand', ['column']);
+      issues.push(...(online.length > 0 ? online : nullabilityIssues(dialect, t, spec.column, col.type, true, 'its rollback (NOT NULL put back)', ['column'])));
     }
     const identity = replicaIdentityIssue(t, spec.column, ['column']);
     if (identity) issues.push(identity);

@@ -13,17 +13,18 @@
 import { atomic, emptyPlan, removing } from '../plan/index.js';
 import type { Operation } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
-import { columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
+import { columnsOf, exprCheck, nullabilityIssues, requireColumn, requireTable, triggerColumns } from './common.js';
 
 export const setNotNull: Operation<'setNotNull'> = {
   rollbackSparesNewVersion: () => true,
   kind: 'setNotNull',
-  validate(spec, { model, expr }) {
+  validate(spec, { model, expr, dialect }) {
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
     requireColumn(t, spec.column, ['column'], issues);
     const col = t?.columns.find((c) => c.name === spec.column);
     if (col && !col.nullable) issues.push({ path: ['column'], code: 'already_not_null', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" is already NOT NULL` });
+    else if (col) issues.push(...nullabilityIssues(dialect, t, spec.column, col.type, true, 'its contract', ['column']));
     if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
     return issues;
   },

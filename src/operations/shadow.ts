@@ -174,7 +174,8 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const checks = t.checks.filter((k) => touches(k.columns));
   const keys = t.foreignKeys.filter((k) => touches(k.columns));
   // Added again inside the cut-over by swapColumns (one transaction; MySQL: under its lock), unvalidated.
-  const checkSteps = checks.map((k) => ({ k, steps: ddl.addCheck(table, k.name, k.expression) }));
+  // A column's own CHECK (MariaDB, column-level) comes back with the column's restatement in the cut-over (CHANGE COLUMN).
+  const checkSteps = checks.filter((k) => !cols.some((c) => c.column === k.column)).map((k) => ({ k, steps: ddl.addCheck(table, k.name, k.expression) }));
   const readd: Step[] = [...checkSteps.flatMap((x) => x.steps), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
   // The column as it is from the cut-over on (what else it had: PostgreSQL COMMENT; MySQL ON UPDATE, COMMENT), and its place.
   const final = (c: (typeof cols)[number]): ColumnModel => ({ name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}) });

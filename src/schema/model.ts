@@ -21,6 +21,8 @@ export interface ColumnModel {
   filledAfterTriggers?: boolean;
   /** Attributes a full column restatement must repeat (MySQL `MODIFY`: ON UPDATE, COMMENT). */
   extra?: string;
+  /** A generated column's storage (MySQL/MariaDB): STORED (PERSISTENT) or VIRTUAL. */
+  storage?: 'stored' | 'virtual';
   /** Set by the database whenever an UPDATE changes the row (MySQL `ON UPDATE CURRENT_TIMESTAMP`). */
   autoUpdated?: boolean;
   /**
@@ -105,6 +107,11 @@ export interface CheckModel {
   triggerBase?: string;
   /** false: added NOT VALID and never validated (PostgreSQL; rows may break it); a copy stays so. */
   validated?: false;
+  /**
+   * MariaDB: a column-level CHECK (CHECK_CONSTRAINTS.LEVEL = 'Column'), part of that column's definition — a MODIFY
+   * or CHANGE COLUMN restating the column without it drops it, silently: every restatement repeats it (mysql/compiler.ts).
+   */
+  column?: string;
 }
 
 export interface ForeignKeyModel {

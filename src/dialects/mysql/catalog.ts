@@ -101,7 +101,8 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
       /\binvisible\b/i.test(r.extra) ? 'INVISIBLE' : undefined,
     ].filter(Boolean);
     const autoUpdated = /on update/i.test(r.extra);
-    t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated, ...(generated ? { filledAfterTriggers: true } : {}), ...(extra.length > 0 ? { extra: extra.join(' ') } : {}), ...(autoUpdated ? { autoUpdated } : {}), ...(collation ? { collation } : {}) });
+    const storage = /stored generated|^\s*persistent\s*$/i.test(r.extra) ? 'stored' : /virtual generated|^\s*virtual\s*$/i.test(r.extra) ? 'virtual' : undefined;
+    t.columns.push({ name: r.name, type, nullable: r.nullable === 'YES', default: defaultExpression(r, flavor.mariadb), generated, ...(generated ? { filledAfterTriggers: true } : {}), ...(extra.length > 0 ? { extra: extra.join(' ') } : {}), ...(autoUpdated ? { autoUpdated } : {}), ...(storage ? { storage } : {}), ...(collation ? { collation } : {}) });
   }
 
   const indexRows = (await s.query<IndexRow>(
@@ -164,7 +165,11 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     const t = tables.get(r.table_name);
     if (!t || jsonColumnOf(r) !== undefined) continue;
     const expression = unquoteSimple(r.clause);
-    t.checks.push({ name: r.name, expression, columns: mentioned(expression, t.columns.map((c) => c.name)) });
+    const columns = mentioned(expression, t.columns.map((c) => c.name));
+    // MariaDB names a column-level check (LEVEL 'Column') after its column — or after the name it had when the check
+    // was made, when the column was renamed since (then the one column it mentions): part of that column's definition.
+    const owner = r.level !== 'Column' ? undefined : t.columns.some((c) => c.name === r.name) ? r.name : columns.length === 1 ? columns[0] : undefined;
+    t.checks.push({ name: r.name, expression, columns, ...(owner !== undefined ? { column: owner } : {}) });
   }
   const triggers = (await s.query<{ table_name: string; name: string; body: string }>(
     `SELECT EVENT_OBJECT_TABLE AS table_name, TRIGGER_NAME AS name, ACTION_STATEMENT AS body FROM information_schema.TRIGGERS

@@ -99,8 +99,18 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
     const placeholder = invisible && !nullable && c.default === null ? hiddenColumnDefault(c.type) : undefined;
     const def = c.default !== null ? ` DEFAULT ${defaultClause(c.default)}` : placeholder !== undefined ? ` DEFAULT ${placeholder}` : '';
     const attrs = [extra, invisible && !/\bINVISIBLE\b/i.test(extra ?? '') ? 'INVISIBLE' : undefined].filter(Boolean).join(' ');
-    return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${attrs ? ` ${attrs}` : ''}`;
+    return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${attrs ? ` ${attrs}` : ''}${ownChecks(table, c.name)}`;
   };
+
+  /**
+   * MariaDB: the column's own (column-level) CHECK, which is part of its definition: a MODIFY or CHANGE COLUMN that
+   * does not repeat it drops it without a word. Repeated last (the grammar's place for it); the server allows one.
+   */
+  const ownChecks = (table: string, column: string) =>
+    (tableOf(table)?.checks ?? [])
+      .filter((k) => k.column === column && !k.trigger)
+      .map((k) => ` CHECK (${k.expression})`)
+      .join('');
 
   /** The base name of the trigger pair enforcing check `name` of `table`: the one it has (catalog), else the one xc makes for it now. */
   const checkBase = (table: string, name: string) => tableOf(table)?.checks.find((k) => k.name === name)?.triggerBase ?? checkTriggerBase(table, name);

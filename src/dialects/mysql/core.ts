@@ -75,6 +75,32 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   uniqueIndexIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null {
     return longUniqueIssue(table, index, typeOf);
   }
+  /**
+   * MariaDB 10.11 refuses MODIFY … NOT NULL with ALGORITHM=INPLACE (asking for ALGORITHM=COPY) on a table with a
+   * STORED generated column, and for a TIMESTAMP column (whose NULL it would turn into the current time: "cannot
+   * convert NULL to non-constant DEFAULT", whatever its default); and any online rebuild of a table with an indexed
+   * VIRTUAL column, a FULLTEXT or a SPATIAL index, either way, with LOCK=NONE (asking for LOCK=SHARED). A virtual
+   * column without an index, a column's other expression defaults, DATETIME, foreign keys and checks do not matter.
+   */
+  nullabilityIssue(table: TableModel, column: string, type: string, toNotNull: boolean): string | null {
+    if (!this.mariadb) return null;
+    const ref = `"${table.name}"."${column}"`;
+    const stored = table.columns.find((c) => c.storage === 'stored');
+    const indexedVirtual = table.columns.find((c) => c.storage === 'virtual' && table.indexes.some((i) => i.columns.includes(c.name)));
+    const locking = table.indexes.find((i) => /^\s*CREATE\s+(FULLTEXT|SPATIAL)\s/i.test(i.definition ?? ''));
+    const what = toNotNull ? `made NOT NULL` : `made to allow NULL`;
+    if (toNotNull && /^\s*timestamp\b/i.test(type)) {
+      return `${ref} is a TIMESTAMP column, which MariaDB refuses to make NOT NULL online (ALGORITHM=INPLACE: "cannot convert NULL to non-constant DEFAULT"; only a table copy under a write lock does it) — make it DATETIME, or change it with \`sql\` operations`;
+    }
+    if (toNotNull && stored) {
+      return `"${table.name}" has the STORED generated column "${stored.name}": MariaDB refuses to make a column of it NOT NULL online (ALGORITHM=INPLACE; only a table copy under a write lock does it), so ${ref} cannot be ${what} — make "${stored.name}" VIRTUAL first, or change the table with \`sql\` operations`;
+    }
+    const blocker = indexedVirtual ? `the indexed VIRTUAL column "${indexedVirtual.name}"` : locking ? `the ${/FULLTEXT/i.test(locking.definition ?? '') ? 'FULLTEXT' : 'SPATIAL'} index "${locking.name}"` : undefined;
+    if (blocker) {
+      return `"${table.name}" has ${blocker}: MariaDB rebuilds such a table only under a write lock (LOCK=SHARED, not LOCK=NONE), so ${ref} cannot be ${what} online — drop that index first, or change the table with \`sql\` operations`;
+    }
+    return null;
+  }
   readonly mariadb: boolean;
   readonly version: Version;
   readonly features: MysqlFeatures;

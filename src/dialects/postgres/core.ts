@@ -64,6 +64,9 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   uniqueIndexIssue(): string | null {
     return null;
   }
+  nullabilityIssue(): string | null {
+    return null;
+  }
   /** The schema xc's state is kept in: one per target schema (state.ts). */
   readonly stateSchemaName: string;
   protected readonly advisory: PgAdvisoryLock;

@@ -1,0 +1,96 @@
+/**
+ * MariaDB: a statement restating a column (MODIFY / CHANGE COLUMN) keeps the column's own, column-level CHECK; and
+ * a NULL ↔ NOT NULL change the server takes only with a table copy or a write lock is refused at plan, not met at
+ * contract or rollback (a rollback failing for ever would leave no way out).
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { record, refused, rejection, setup } from '../helpers/scenario.js';
+
+const target = targets.find((t) => t.name === 'mysql');
+const mariadb = async (s: { db: { query(sql: string): Promise<Record<string, unknown>[]> } }) => /mariadb/i.test(String(Object.values((await s.db.query('SELECT VERSION() AS v'))[0]!)[0]));
+
+if (target) {
+  target.describe('MariaDB: restated columns keep their column-level CHECK', () => {
+    const table = `CREATE TABLE t (id int PRIMARY KEY, name varchar(50) NOT NULL CHECK (name <> 'bad'), c varchar(20) CHECK (c <> 'bad'), n varchar(20) CHECK (n <> 'bad'))`;
+    const enforced = async (s: Awaited<ReturnType<typeof setup>>, id: number) => {
+      await expect(s.db.query(`INSERT INTO t (id, name, c, n) VALUES (${id}, 'bad', 'x', 'y')`)).rejects.toThrow(/CONSTRAINT/);
+      await expect(s.db.query(`INSERT INTO t (id, name, c, n) VALUES (${id}, 'ok', 'bad', 'y')`)).rejects.toThrow(/CONSTRAINT/);
+      await expect(s.db.query(`INSERT INTO t (id, name, c, n) VALUES (${id}, 'ok', 'x', 'bad')`)).rejects.toThrow(/CONSTRAINT/);
+      expect((await s.db.checks('t')).filter((k) => k.includes("'bad'")).length).toBe(3);
+    };
+    const ops = [
+      { dropNotNull: { table: 't', column: 'name' } },
+      { alterColumn: { table: 't', column: 'c', comment: 'hello' } },
+      { setNotNull: { table: 't', column: 'n', up: "coalesce(n, 'none')" } },
+    ];
+    const typeChange = { alterColumn: { table: 't', column: 'name', type: 'varchar(80)', up: 'name', down: 'name' } };
+
+    for (const [what, migration] of [['dropNotNull, alterColumn comment-only, setNotNull', ops], ['an in-place type change', [typeChange]]] as const) {
+      it(`${what}: the checks hold after expand, after contract, and after rollback; both versions' rows kept`, async () => {
+        const s = await setup(target, [table, `INSERT INTO t VALUES (1, 'a', 'x', NULL), (2, 'b', NULL, 'z')`], 'xc_ccheck');
+        if (!(await mariadb(s))) return;
+        await s.write('0001_x', ...migration);
+        await s.xc.apply();
+        await enforced(s, 10);
+        // An old-version and a new-version writer between apply and contract.
+        await s.db.query(`INSERT INTO t (id, name, c, n) VALUES (3, 'old', 'o', 'o')`);
+        await s.db.query(`INSERT INTO t (id, name, c, n) VALUES (4, 'new', 'w', 'w')`);
+        await record(s.xc, '0001_x');
+        await s.xc.contract();
+        await enforced(s, 11);
+        expect(await s.db.query(`SELECT id, name, c FROM t ORDER BY id`)).toEqual([
+          { id: 1, name: 'a', c: 'x' }, { id: 2, name: 'b', c: null }, { id: 3, name: 'old', c: 'o' }, { id: 4, name: 'new', c: 'w' },
+        ]);
+
+        const r = await setup(target, [table, `INSERT INTO t VALUES (1, 'a', 'x', NULL)`], 'xc_ccheck');
+        await r.write('0001_x', ...migration);
+        await r.xc.apply();
+        await r.db.query(`INSERT INTO t (id, name, c, n) VALUES (3, 'old', 'o', 'o')`);
+        await r.xc.rollback();
+        await enforced(r, 12);
+        expect((await r.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+        expect(await r.db.query(`SELECT id, name FROM t ORDER BY id`)).toEqual([{ id: 1, name: 'a' }, { id: 3, name: 'old' }]);
+      });
+    }
+  });
+
+  target.describe('MariaDB: NULL <-> NOT NULL the server cannot change online, refused at plan', () => {
+    const stored = `CREATE TABLE acct (id int PRIMARY KEY, name varchar(50) NOT NULL, opt varchar(50), qty int NOT NULL DEFAULT 1, total int AS (qty * 2) STORED)`;
+    const stamped = `CREATE TABLE acct (id int PRIMARY KEY, name timestamp NOT NULL DEFAULT current_timestamp(), opt timestamp NULL DEFAULT current_timestamp())`;
+    const plain = `CREATE TABLE acct (id int PRIMARY KEY, name varchar(50) NOT NULL, opt varchar(50), qty int NOT NULL DEFAULT 1, total int AS (qty * 2) VIRTUAL)`;
+    const cases = (variant: 'stored' | 'timestamp') => [
+      { op: { dropNotNull: { table: 'acct', column: 'name' } }, path: /operations\[0\]\.dropNotNull\.column: its rollback \(NOT NULL put back\)/ },
+      { op: { setNotNull: { table: 'acct', column: 'opt', up: variant === 'stored' ? "coalesce(opt, 'x')" : 'coalesce(opt, now())' } }, path: /operations\[0\]\.setNotNull\.column: its contract/ },
+      { op: { alterColumn: { table: 'acct', column: 'opt', nullable: false, up: variant === 'stored' ? "coalesce(opt, 'x')" : 'coalesce(opt, now())' } }, path: /operations\[0\]\.alterColumn\.nullable: its contract \(NOT NULL\)/ },
+      ...(variant === 'stored' ? [{ op: { addColumn: { table: 'acct', column: { name: 'k', type: 'int', nullable: false }, up: '1' } }, path: /operations\[0\]\.addColumn\.column\.nullable: its contract \(NOT NULL\)/ }] : []),
+    ];
+    for (const [variant, ddl, reason] of [['stored', stored, /"acct" has the STORED generated column "total"/], ['timestamp', stamped, /is a TIMESTAMP column, which MariaDB refuses to make NOT NULL online/]] as const) {
+      it(`${variant}: each operation is refused, exit 2, naming why; nothing executed`, async () => {
+        for (const { op, path } of cases(variant)) {
+          const s = await setup(target, [ddl], 'xc_nnon');
+          if (!(await mariadb(s))) return;
+          await s.write('0001_x', op);
+          await refused(s, ['acct'], new RegExp(`0001_x\\.json: ${path.source}[\\s\\S]*${reason.source}`));
+          expect(await rejection(s.xc.status().then(() => s.xc.plan()))).toBeTruthy();
+        }
+      });
+    }
+
+    it('the same operations on a table without them apply, contract and roll back', async () => {
+      for (const op of cases('stored').map((c) => c.op)) {
+        for (const end of ['contract', 'rollback'] as const) {
+          const s = await setup(target, [plain, `INSERT INTO acct (id, name, opt) VALUES (1, 'a', NULL)`], 'xc_nnon');
+          if (!(await mariadb(s))) return;
+          await s.write('0001_x', op);
+          await s.xc.apply();
+          if (end === 'contract') {
+            await record(s.xc, '0001_x');
+            await s.xc.contract();
+          } else await s.xc.rollback();
+          expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual([end === 'contract' ? 'contracted' : 'rolled_back']);
+        }
+      }
+    });
+  });
+}
