@@ -47,8 +47,11 @@ export const renameConstraint: Operation<'renameConstraint'> = {
     if (fk) fk.name = spec.to;
     // A copy of the index (its column renamed later) reads its definition from USING on: the old name in it does no harm.
     for (const i of t.indexes) {
+      const was = i.name;
       if (i.constraint === spec.from) Object.assign(i, { constraint: spec.to, name: spec.to });
       else if (fk && dialect.foreignKeyIndexFollowsRename && i.name === spec.from && i.constraint === null) i.name = spec.to;
+      // A replica identity names its index: a later setReplicaIdentity's rollback restores the name it has then.
+      if (i.name !== was && t.replicaIdentity?.type === 'index' && t.replicaIdentity.index === was) t.replicaIdentity = { ...t.replicaIdentity, index: i.name };
     }
   },
 
