@@ -48,6 +48,8 @@ export interface Driver {
   readonly unlimited?: boolean;
   /** The most connections a pool the caller handed in lends at once, where it says (pg `max`, mysql2 `connectionLimit`, knex `pool.max`). */
   readonly maxConnections?: number;
+  /** The server's ids of the sessions of a pool xc opened (all xc's own: never anyone's blocker), where the driver knows them. */
+  ownSessions?(): readonly number[];
 }
 
 /**

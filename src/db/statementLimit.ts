@@ -40,6 +40,7 @@ export function withoutStatementLimit(driver: Driver, dialect: Dialect, lockWait
   return {
     singleConnection: false,
     label: driver.label,
+    ...(driver.ownSessions ? { ownSessions: () => driver.ownSessions!() } : {}),
     close: () => driver.close(),
     async acquire(): Promise<Session> {
       const s = await driver.acquire();

@@ -542,7 +542,10 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   preflight?(s: Session, tables: string[], lockTimeoutMs: number): Promise<Blocker[]>;
   /** Sessions blocking `sessionId`, or holding locks on `tables`. */
-  blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]>;
+  /** `ours`: sessions of xc's own (Driver.ownSessions), never named. */
+  blockers(s: Session, sessionId: number | null, tables: string[], ours?: readonly number[]): Promise<Blocker[]>;
+  /** Why blockers() may miss the holder (MySQL: a user without PROCESS sees only its own sessions), or null. */
+  blockersHidden?(): string | null;
 
   tryAdvisoryLock(s: Session, key: string): Promise<boolean>;
   releaseAdvisoryLock(s: Session, key: string): Promise<void>;

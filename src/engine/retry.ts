@@ -31,10 +31,13 @@ export async function withLockRetry<T>(
   for (let attempt = 1; ; attempt++) {
     let sampled: Blocker[] = [];
     let timer: NodeJS.Timeout | undefined;
+    // The attempt's own session: idle once its statement gave up, it is nobody's blocker (it was named so, campaign N).
+    let watched: number | null = null;
     const watcher: Attempt = {
       watch: async (session) => {
         if (ctx.driver.singleConnection) return;
         const id = await ctx.dialect.sessionId(session);
+        watched = id;
         timer = setTimeout(() => {
           void sampleBlockers(ctx, id, what.tables).then((b) => {
             if (b.length > 0) sampled = b;
@@ -46,12 +49,12 @@ export async function withLockRetry<T>(
       return await run(watcher);
     } catch (err) {
       if (!ctx.dialect.isLockTimeout(err) && !(err instanceof PreflightBlocked)) throw err;
-      const blockers = err instanceof PreflightBlocked ? err.blockers : sampled.length > 0 ? sampled : await sampleBlockers(ctx, null, what.tables);
+      const blockers = err instanceof PreflightBlocked ? err.blockers : sampled.length > 0 ? sampled : await sampleBlockers(ctx, watched, what.tables);
       const backoff = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
       const waitMs = Math.round(backoff / 2 + Math.random() * (backoff / 2));
       if (Date.now() + waitMs >= deadline) {
         throw new LockTimeoutError(
-          `gave up after ${attempt} attempt(s) over ${Math.round(ctx.options.lockRetryForMs / 1000)}s waiting for locks to ${what.description}; blocked by:\n${describeBlockers(blockers)}`,
+          `gave up after ${attempt} attempt(s) over ${Math.round(ctx.options.lockRetryForMs / 1000)}s waiting for locks to ${what.description}; blocked by:\n${describeBlockers(blockers, ctx.dialect.blockersHidden?.())}`,
           { migration: what.migration, blockers },
           { cause: err },
         );
@@ -96,7 +99,7 @@ export async function asLockTimeout(ctx: EngineContext, err: unknown): Promise<u
   if (err instanceof LockTimeoutError || !ctx.dialect.isLockTimeout(err)) return err;
   const blockers = await sampleBlockers(ctx, null, []);
   return new LockTimeoutError(
-    `gave up waiting for a lock (at most --lock-retry-for, ${Math.round(ctx.options.lockRetryForMs / 1000)}s) on a statement of xc's own: ${(err as Error).message}; blocked by:\n${describeBlockers(blockers)}`,
+    `gave up waiting for a lock (at most --lock-retry-for, ${Math.round(ctx.options.lockRetryForMs / 1000)}s) on a statement of xc's own: ${(err as Error).message}; blocked by:\n${describeBlockers(blockers, ctx.dialect.blockersHidden?.())}`,
     { blockers },
     { cause: err },
   );
@@ -106,7 +109,7 @@ export async function sampleBlockers(ctx: EngineContext, sessionId: number | nul
   if (ctx.driver.singleConnection) return [];
   const s = await ctx.driver.acquire();
   try {
-    return await ctx.dialect.blockers(s, sessionId, tables);
+    return await ctx.dialect.blockers(s, sessionId, tables, ctx.driver.ownSessions?.() ?? []);
   } catch {
     return [];
   } finally {
@@ -114,9 +117,13 @@ export async function sampleBlockers(ctx: EngineContext, sessionId: number | nul
   }
 }
 
-export function describeBlockers(blockers: Blocker[]): string {
-  if (blockers.length === 0) return '  (no blocking session was seen; it may have finished)';
-  return blockers
-    .map((b) => `  session ${b.session}${b.user ? ` user ${b.user}` : ''}${b.application ? ` app "${b.application}"` : ''}${b.state ? ` ${b.state}` : ''}${b.since ? ` in a transaction since ${b.since}` : ''}${b.query ? `: ${b.query.replace(/\s+/g, ' ').slice(0, 120)}` : ''}`)
-    .join('\n');
+/** The blockers, one a line; `hidden`: why some may not be seen (Dialect.blockersHidden), said after them. */
+export function describeBlockers(blockers: Blocker[], hidden?: string | null): string {
+  const note = hidden ? `\n  (${hidden})` : '';
+  if (blockers.length === 0) return `  (no blocking session was seen; it may have finished)${note}`;
+  return (
+    blockers
+      .map((b) => `  session ${b.session}${b.user ? ` user ${b.user}` : ''}${b.application ? ` app "${b.application}"` : ''}${b.state ? ` ${b.state}` : ''}${b.since ? ` in a transaction since ${b.since}` : ''}${b.query ? `: ${b.query.replace(/\s+/g, ' ').slice(0, 120)}` : ''}`)
+      .join('\n') + note
+  );
 }

@@ -106,5 +106,34 @@ for (const target of targets) {
       await xc.apply();
       expect((await xc.status()).migrations[0]!.phase).toBe('backfilled');
     });
+
+    // Campaign N: connected as a user without PROCESS, another user's open transaction blocks the contract. That user
+    // sees only its own sessions: the report named one of xc's (the attempt's, idle once it gave up) as the holder.
+    it.runIf(target.name === 'mysql')('a user without PROCESS: exit 5 names none of xc\'s own sessions, and says others cannot be seen', async () => {
+      const { db, dir } = await setup(100, [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }]);
+      const user = `xc_np_${process.pid}_${Date.now() % 100000}`;
+      const database = new URL(db.url).pathname.slice(1);
+      await db.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'Np-pass-1'`);
+      cleanup.push(async () => void (await db.query(`DROP USER IF EXISTS '${user}'@'%'`)));
+      await db.query(`GRANT ALL ON \`${database}\`.* TO '${user}'@'%'`);
+      const url = new URL(db.url);
+      url.username = user;
+      url.password = 'Np-pass-1';
+      const xc = createXc({ url: url.toString(), dir, lockTimeoutMs: 200, lockRetryForMs: 1500 });
+      cleanup.push(() => xc.close());
+      await xc.apply();
+      await xc.deploy.record({ app: 'shop', version: 'v2' });
+      const blocker = await db.connection();
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT * FROM users LIMIT 1');
+      const e = await rejection(xc.contract());
+      await blocker.query('ROLLBACK');
+      expect(e.exitCode).toBe(5);
+      expect(e.message).toMatch(/lacks the PROCESS privilege/);
+      expect((e.details.blockers as { user: string | null }[]).filter((b) => b.user === user)).toEqual([]);
+      expect(e.message).not.toContain('Np-pass-1');
+      // Once the transaction is gone the contract goes through.
+      await xc.contract();
+    }, 120_000);
   });
 }

@@ -484,12 +484,18 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   /** Before DDL: sessions holding its metadata lock for longer than the lock timeout (so the DDL would queue every query behind it); definite evidence only (locks.ts). */
   preflight(s: Session, tables: string[], lockTimeoutMs: number): Promise<Blocker[]> {
-    return this.locks.holders(s, tables, seconds(lockTimeoutMs), null, false);
+    return this.locks.holders(s, tables, seconds(lockTimeoutMs), [], false);
   }
 
   /** For reports: without metadata-lock information, idle sessions are named as possible holders (locks.ts). */
-  blockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
-    return this.locks.holders(s, tables, 0, sessionId, true);
+  blockers(s: Session, sessionId: number | null, tables: string[], ours: readonly number[] = []): Promise<Blocker[]> {
+    return this.locks.holders(s, tables, 0, [...(sessionId !== null ? [sessionId] : []), ...ours], true);
+  }
+
+  blockersHidden(): string | null {
+    return this.locks.canSeeTransactions
+      ? null
+      : "xc's database user lacks the PROCESS privilege, so other users' sessions and open transactions cannot be seen: the holder may be one of them and not listed; GRANT PROCESS to that user to have it named";
   }
 
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {

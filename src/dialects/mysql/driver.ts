@@ -160,10 +160,13 @@ export function createMysqlDriver(
   // Errors of idle connections must not crash the process.
   (pool.pool as unknown as NodeJS.EventEmitter).on?.('error', () => undefined);
   const max = (pool.pool as unknown as { config?: { connectionLimit?: number } }).config?.connectionLimit;
+  // The connections of a pool xc opened: a report of who blocks xc must not name them (idle, they look like anyone's).
+  const ours = new Set<number>();
   return {
     singleConnection: false,
     label,
     ...(!owned && typeof max === 'number' ? { maxConnections: max } : {}),
+    ...(owned ? { ownSessions: () => [...ours] } : {}),
     async acquire() {
       let conn: mysql.PoolConnection;
       try {
@@ -176,8 +179,9 @@ export function createMysqlDriver(
         }
         throw connectError(label, err);
       }
-      const core = conn.connection as unknown as NodeJS.EventEmitter;
+      const core = conn.connection as unknown as NodeJS.EventEmitter & { threadId?: number | null };
       if (core.listenerCount?.('error') === 0) core.on('error', () => undefined);
+      if (owned && typeof core.threadId === 'number') ours.add(core.threadId);
       // A pool xc opened: its connections are xc's alone, so a session says which one it is (Session.pooled): the
       // core connection, as mysql2 wraps it in a new promise object on every getConnection.
       return mysqlSession(conn as unknown as MysqlQueryable, (destroy) => (destroy ? conn.destroy() : conn.release()), owned ? core : undefined);

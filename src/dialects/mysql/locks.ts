@@ -24,7 +24,7 @@ const MYSQL_BACKUP_LOCKS = `(ml.OBJECT_TYPE IN ('GLOBAL', 'COMMIT', 'BACKUP LOCK
 export class MysqlLockHolders {
   private source?: Promise<LockSource>;
   /** False once the server refused INNODB_TRX: the user has no PROCESS privilege. */
-  private canSeeTransactions = true;
+  canSeeTransactions = true;
   /** The session holding xc's advisory lock: it idles, and is never anyone's blocker. */
   advisorySession: number | null = null;
 
@@ -53,7 +53,7 @@ export class MysqlLockHolders {
    * the server-wide backup lock, idle or busy for at least `minAgeSecs`.
    * Definite evidence only unless `possible`: see the file's comment.
    */
-  async holders(s: Session, tables: string[], minAgeSecs: number, exclude: number | null, possible: boolean): Promise<Blocker[]> {
+  async holders(s: Session, tables: string[], minAgeSecs: number, exclude: readonly number[], possible: boolean): Promise<Blocker[]> {
     const source = await this.lockSource(s);
     const list = tables.length > 0 ? tables.map(() => '?').join(', ') : null;
     const inTables = (column: string) => (list ? `BINARY ${column} IN (${list})` : 'FALSE');
@@ -77,7 +77,7 @@ export class MysqlLockHolders {
     return this.idleSessions(s, exclude);
   }
 
-  private async query(s: Session, scope: string, idleHolder: string, tables: string[], minAgeSecs: number, exclude: number | null): Promise<Blocker[]> {
+  private async query(s: Session, scope: string, idleHolder: string, tables: string[], minAgeSecs: number, exclude: readonly number[]): Promise<Blocker[]> {
     // Without the PROCESS privilege, INNODB_TRX is refused (1227) and PROCESSLIST shows this user's own sessions only:
     // then only those, and only by their long statements (an idle transaction cannot be told from an idle session).
     const trx = this.canSeeTransactions
@@ -90,12 +90,12 @@ export class MysqlLockHolders {
                 LEFT(${trx.query}, 300) AS query, ${trx.since} AS since
          FROM information_schema.PROCESSLIST p
          ${trx.join}
-         WHERE p.ID <> CONNECTION_ID() AND p.ID <> ? AND p.ID <> ?
+         WHERE p.ID <> CONNECTION_ID() AND p.ID NOT IN (${notIn(exclude, this.advisorySession)})
            AND p.COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Killed') AND p.USER NOT IN ('system user', 'event_scheduler')
            AND (${trx.old} ${idleHolder} (p.COMMAND = 'Query' AND p.TIME >= ? AND COALESCE(p.STATE, '') NOT LIKE 'Waiting for%lock%'))
            AND ${scope}
          ORDER BY ${trx.order}p.ID`,
-        [exclude ?? 0, this.advisorySession ?? 0, minAgeSecs, minAgeSecs, Math.max(1, minAgeSecs), ...tables],
+        [...excluded(exclude, this.advisorySession), minAgeSecs, minAgeSecs, Math.max(1, minAgeSecs), ...tables],
       );
     } catch (err) {
       if ((err as { errno?: number }).errno !== 1227 || !this.canSeeTransactions) throw err;
@@ -114,14 +114,14 @@ export class MysqlLockHolders {
    * other write, xc's included (the chaos suite's blocker kind found exit 5
    * naming only idle sessions then).
    */
-  private async idleSessions(s: Session, exclude: number | null): Promise<Blocker[]> {
+  private async idleSessions(s: Session, exclude: readonly number[]): Promise<Blocker[]> {
     const r = await s.query<HolderRow>(
       `SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.DB AS db, p.COMMAND AS command, p.STATE AS state, p.TIME AS time, LEFT(p.INFO, 300) AS query, NULL AS since
        FROM information_schema.PROCESSLIST p
-       WHERE p.ID <> CONNECTION_ID() AND p.ID <> ? AND p.ID <> ? AND p.USER NOT IN ('system user', 'event_scheduler')
+       WHERE p.ID <> CONNECTION_ID() AND p.ID NOT IN (${notIn(exclude, this.advisorySession)}) AND p.USER NOT IN ('system user', 'event_scheduler')
          AND (p.COMMAND = 'Sleep' AND (p.DB = DATABASE() OR p.DB IS NULL) OR p.COMMAND = 'Query' AND p.INFO REGEXP '^[[:space:]]*(FLUSH|LOCK|BACKUP)[[:space:]]')
        ORDER BY p.COMMAND = 'Query' DESC, p.TIME DESC, p.ID LIMIT 10`,
-      [exclude ?? 0, this.advisorySession ?? 0],
+      excluded(exclude, this.advisorySession),
     );
     return r.rows.map((b) =>
       blocker(
@@ -133,6 +133,10 @@ export class MysqlLockHolders {
     );
   }
 }
+
+/** Sessions never named: the one blocked, xc's own, the advisory lock's (0 stands for none: no session has it). */
+const excluded = (exclude: readonly number[], advisory: number | null) => [0, ...exclude, ...(advisory !== null ? [advisory] : [])];
+const notIn = (exclude: readonly number[], advisory: number | null) => excluded(exclude, advisory).map(() => '?').join(', ');
 
 function blocker(b: HolderRow, idle: string | null): Blocker {
   return {
