@@ -80,12 +80,25 @@ class XcImpl implements Xc {
     this.actor = o.actor ?? process.env.XC_ACTOR ?? `${os.userInfo().username}@${os.hostname()}`;
   }
 
-  private connect() {
+  /** Opened by the first command (`command`), kept until close(). */
+  private connect(command: string) {
     this.connected ??= (async () => {
       // As the CLI does (SPEC §2), and as `dir` reads XC_MIGRATIONS_DIR: with no url, connection or knexfile given, the environment's URL.
       const given = this.options.url ?? this.options.connection ?? this.options.knexfile;
       const url = given === undefined ? process.env.XC_DATABASE_URL || process.env.DATABASE_URL || undefined : this.options.url;
-      const opened = await openDriver({ url, connection: this.options.connection, knexfile: this.options.knexfile, knexEnv: this.options.knexEnv, schema: this.options.schema, cwd: process.cwd(), connectTimeoutMs: this.options.connectTimeoutMs ?? OPTIONS.connectTimeout.default });
+      const opened = await openDriver({
+        url,
+        connection: this.options.connection,
+        knexfile: this.options.knexfile,
+        knexEnv: this.options.knexEnv,
+        schema: this.options.schema,
+        cwd: process.cwd(),
+        connectTimeoutMs: this.options.connectTimeoutMs ?? OPTIONS.connectTimeout.default,
+        // A pglite:// folder is xc's alone while open, read-only commands too (dialects/postgres/folderLock.ts): waited for like the advisory lock.
+        waitLockMs: this.engineOptions.waitLockMs,
+        onWaitLock: (holder) => reporter(this.options.onEvent)({ event: 'waiting_lock', holder }),
+        purpose: `xc ${command}`,
+      });
       let dialect: Dialect;
       try {
         dialect = await detectDialect(opened, { schema: this.options.schema });
@@ -103,7 +116,7 @@ class XcImpl implements Xc {
   }
 
   private async context(command: string): Promise<EngineContext> {
-    const { driver, dialect, store } = await this.connect();
+    const { driver, dialect, store } = await this.connect(command);
     // A --schema that is not there, or a state kept for other tables than these, is refused before anything is read or created.
     if (dialect.checkTarget) await withSession(driver, (s) => dialect.checkTarget!(s, { creating: command === 'init' }));
     return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: reporter(this.options.onEvent), signal: this.options.signal, primaryUrl: this.primaryUrl() };

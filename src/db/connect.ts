@@ -2,7 +2,7 @@
  * Opening the database (SPEC §2): from a URL, a knexfile, or an object the
  * library user already has (Driver, knex, pg Pool, mysql2 pool, PGlite).
  */
-import type { Driver, DriverFamily } from './driver.js';
+import type { Driver, DriverFamily, FromUrlOptions } from './driver.js';
 import { InvalidInputError } from '../errors.js';
 import { DRIVER_FAMILIES } from '../dialects/drivers.js';
 import { driverFromKnexfile, isKnex, wrapKnex } from './knex.js';
@@ -28,6 +28,11 @@ export interface OpenDriverOptions {
   cwd?: string;
   /** Give up opening a connection after this long, on pools opened here (not on a connection object: the caller's). */
   connectTimeoutMs?: number;
+  /** A pglite:// folder another xc process has open: wait this long (--wait-lock), calling `onWaitLock` once; else exit 4 at once. */
+  waitLockMs?: number;
+  onWaitLock?: (holder: string) => void;
+  /** Who opens it, in words (`xc apply`), for the one who finds a pglite:// folder taken. */
+  purpose?: string;
 }
 
 export function isDriver(x: unknown): x is Driver {
@@ -38,7 +43,11 @@ export function isDriver(x: unknown): x is Driver {
 /** Wrap an object the caller already holds. Its lifetime stays theirs: `close()` does not end it. */
 export function driverFromConnection(c: unknown): Driver {
   // Like every object handed in, a Driver stays the caller's to close.
-  if (isDriver(c)) return roomy({ acquire: () => c.acquire(), close: async () => undefined, singleConnection: c.singleConnection, label: c.label, ...(c.maxConnections !== undefined ? { maxConnections: c.maxConnections } : {}) });
+  // A single-connection Driver without a lockKey stands for its one session itself (two xc on it share that session).
+  if (isDriver(c)) {
+    const lockKey = c.lockKey ?? (c.singleConnection ? c : undefined);
+    return roomy({ acquire: () => c.acquire(), close: async () => undefined, singleConnection: c.singleConnection, label: c.label, ...(lockKey ? { lockKey } : {}), ...(c.maxConnections !== undefined ? { maxConnections: c.maxConnections } : {}) });
+  }
   if (isKnex(c)) return roomy(wrapKnex(c));
   for (const family of DRIVER_FAMILIES) {
     const driver = family.wrap?.(c);
@@ -66,7 +75,13 @@ function roomy(driver: Driver): Driver {
 export const MIN_POOL_CONNECTIONS = 2;
 
 /** Open a driver from a URL (postgres, mysql, mariadb, pglite). The password is registered for redaction. */
-export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: string, connectTimeoutMs?: number): Promise<Driver> {
+export async function driverFromUrl(
+  url: string,
+  cwd = process.cwd(),
+  schema?: string,
+  connectTimeoutMs?: number,
+  wait: Pick<FromUrlOptions, 'waitLockMs' | 'onWaitLock' | 'purpose'> = {},
+): Promise<Driver> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   addSecret(passwordOf(url));
   addSecret(passwordOf(url, true));
@@ -75,7 +90,7 @@ export async function driverFromUrl(url: string, cwd = process.cwd(), schema?: s
   if (malformed) throw new InvalidInputError(malformed);
   for (const m of url.matchAll(/[?&;][^=&;#]*pass[^=&;#]*=([^&;#]*)/gi)) addSecret(m[1]);
   if (!family) throw new InvalidInputError(`unsupported database URL ${redactUrl(url)}${scheme ? ` (scheme "${scheme}:")` : ''}; ${HOW_TO_CONNECT}`);
-  return family.fromUrl(url, { cwd, schema, connectTimeoutMs });
+  return family.fromUrl(url, { cwd, schema, connectTimeoutMs, ...wait });
 }
 
 /** The family that opens URLs of `scheme`. */
@@ -101,7 +116,7 @@ export async function openDriver(o: OpenDriverOptions): Promise<Driver> {
     }
   }
   if (object) return driverFromConnection(o.connection);
-  if (url) return driverFromUrl(url, o.cwd, o.schema, o.connectTimeoutMs);
+  if (url) return driverFromUrl(url, o.cwd, o.schema, o.connectTimeoutMs, { waitLockMs: o.waitLockMs, onWaitLock: o.onWaitLock, purpose: o.purpose });
   if (o.knexfile) return driverFromKnexfile(o.knexfile, o.knexEnv, o.cwd, o.connectTimeoutMs);
   throw new InvalidInputError(`no database configured; ${HOW_TO_CONNECT}`);
 }

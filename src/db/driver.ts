@@ -50,6 +50,28 @@ export interface Driver {
   readonly maxConnections?: number;
   /** The server's ids of the sessions of a pool xc opened (all xc's own: never anyone's blocker), where the driver knows them. */
   ownSessions?(): readonly number[];
+  /**
+   * The one session behind a `singleConnection` driver (the PGlite instance).
+   * Advisory locks are re-entrant within a session, so two xc on it would both
+   * get theirs: xc's lock is also claimed in-process under this object
+   * (engine/lock.ts).
+   */
+  readonly lockKey?: object;
+}
+
+/** What opening a driver may need besides the URL: where to start, and how to wait for another xc on a folder (PGlite). */
+export interface FromUrlOptions {
+  /** Base of relative paths (pglite://PATH). */
+  cwd: string;
+  /** The --schema given (only where the family `takesSchema`). */
+  schema?: string;
+  connectTimeoutMs?: number;
+  /** An embedded database's folder another xc process has open: wait this long for it (--wait-lock), else exit 4 at once. */
+  waitLockMs?: number;
+  /** Called once when it starts waiting for that folder, with the holder in words. */
+  onWaitLock?: (holder: string) => void;
+  /** Who is opening, in words, for the one who finds the folder taken (`xc apply`). */
+  purpose?: string;
 }
 
 /**
@@ -61,7 +83,7 @@ export interface DriverFamily {
   /** URL schemes it opens, lower case, without `:`; the first names it in labels. */
   readonly schemes: readonly string[];
   /** Open a URL of one of its schemes: `cwd` is the base of relative paths, `schema` the --schema given (only where `takesSchema`). */
-  fromUrl(url: string, o: { cwd: string; schema?: string; connectTimeoutMs?: number }): Promise<Driver>;
+  fromUrl(url: string, o: FromUrlOptions): Promise<Driver>;
   /** Its URLs name a folder, not a server (`pglite://PATH`): no URL rules to hold them to. */
   readonly namesPath?: boolean;
   /** --schema applies to its URLs (PostgreSQL's search_path). */

@@ -4,6 +4,14 @@
  * lock held on a session of its own for the whole command. Released by the
  * server if the process dies, so a crash never leaves a stale lock (knex
  * #5086).
+ *
+ * On a single-session backend (PGlite) the advisory lock is re-entrant: a
+ * second xc on the same instance would get it too, and roll back what the
+ * first is backfilling. There the lock is also claimed in-process under the
+ * instance (Driver.lockKey), before the advisory lock is asked for, and given
+ * up with it — after the command, on its error or abort alike. (Another
+ * process cannot reach that instance; a pglite:// folder xc opens is kept
+ * from other processes by its lock file, dialects/postgres/folderLock.ts.)
  */
 import os from 'node:os';
 import { LockHeldError } from '../errors.js';
@@ -13,17 +21,56 @@ import { sleep, type EngineContext } from './context.js';
 
 const LOCK_KEY = 'expand-contract';
 
+/** Per single-session connection (a PGlite instance), per state (one lock each, like the advisory lock): who holds xc's lock. */
+const heldInProcess = new WeakMap<object, Map<string, { holder: string }>>();
+
+interface Claim {
+  /** Who holds it, when it was not claimed. */
+  heldBy?: string;
+  release(): void;
+}
+
+/**
+ * Claim xc's lock in-process under `key` (none: nothing to claim) for
+ * `holder`, synchronously, so two xc starting together cannot both pass
+ * before either claimed.
+ */
+function claimInProcess(key: object | undefined, state: string, holder: string): Claim {
+  if (!key) return { release: () => undefined };
+  let claims = heldInProcess.get(key);
+  if (!claims) heldInProcess.set(key, (claims = new Map()));
+  const current = claims.get(state);
+  if (current) return { heldBy: current.holder, release: () => undefined };
+  const mine = { holder };
+  claims.set(state, mine);
+  return { release: () => void (claims.get(state) === mine && claims.delete(state)) };
+}
+
 export async function withAdvisoryLock<T>(ctx: EngineContext, fn: () => Promise<T>): Promise<T> {
   const s = await ctx.driver.acquire();
   let held = false;
   let lost = false;
   let restore: SessionRestore = [];
+  let claim: Claim = { release: () => undefined };
+  const me = `xc ${ctx.command} in this process (pid ${process.pid} on ${os.hostname()}), since ${new Date().toISOString()}`;
+  const state = ctx.dialect.stateTable('migrations');
+  const tryTake = async () => {
+    claim = claimInProcess(ctx.driver.lockKey, state, me);
+    if (claim.heldBy !== undefined) return false;
+    let took = false;
+    try {
+      took = await ctx.dialect.tryAdvisoryLock(s, LOCK_KEY);
+    } finally {
+      if (!took) claim.release();
+    }
+    return took;
+  };
   try {
     restore = await ctx.dialect.setSession(s, ctx.dialect.lockSession(`xc ${ctx.command} pid ${process.pid} on ${os.hostname()}`));
     const deadline = Date.now() + ctx.options.waitLockMs;
     let announced = false;
-    while (!(held = await ctx.dialect.tryAdvisoryLock(s, LOCK_KEY))) {
-      const holder = await ctx.dialect.advisoryLockHolder(s, LOCK_KEY);
+    while (!(held = await tryTake())) {
+      const holder = claim.heldBy ?? (await ctx.dialect.advisoryLockHolder(s, LOCK_KEY));
       if (Date.now() >= deadline) {
         throw new LockHeldError(`another xc is working on this database: ${holder ?? 'holder not visible'}${ctx.options.waitLockMs ? '' : ' (use --wait-lock SECONDS to wait for it)'}`, { holder });
       }
@@ -39,6 +86,7 @@ export async function withAdvisoryLock<T>(ctx: EngineContext, fn: () => Promise<
     }
   } finally {
     if (held && !lost) await ctx.dialect.releaseAdvisoryLock(s, LOCK_KEY).catch(() => undefined);
+    if (held) claim.release();
     // A session that lost the lock is not given back to the pool; any other goes back with the label and timeouts it came with.
     if (lost) s.release(true);
     else await releaseRestored(s, restore);

@@ -2,12 +2,18 @@
  * Embedded PostgreSQL (PGlite). One connection only: every session is the
  * same instance, and no mutex is added here (PGlite queues queries itself,
  * and a caller holding two sessions must not deadlock).
+ *
+ * A folder xc opens is locked against other xc processes while it is open
+ * (folderLock.ts); within one process, xc's lock is claimed under the
+ * instance (Driver.lockKey, engine/lock.ts), its advisory lock being
+ * re-entrant in the one session.
  */
 import path from 'node:path';
 import type { PGlite, PGliteInterface, Results } from '@electric-sql/pglite';
-import { connectError, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
+import { connectError, type Driver, type DriverFamily, type FromUrlOptions, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
 import { InvalidInputError } from '../../errors.js';
 import { toDollarParams } from './text.js';
+import { lockFolder, type FolderLock } from './folderLock.js';
 
 /** int8 as strings, like node-postgres, so big keys keep their precision (arrays use it per element). */
 const PARSERS = { 20: (x: string) => x };
@@ -45,27 +51,35 @@ function pgliteSession(db: PGliteLike): Session {
   };
 }
 
-/** Open `pglite://memory` or `pglite://PATH` (relative to cwd). */
-export async function createPgliteDriver(url: string, cwd = process.cwd()): Promise<Driver> {
+/**
+ * Open `pglite://memory` or `pglite://PATH` (relative to cwd). A folder is
+ * locked first, for as long as it is open, by every command (the read-only
+ * ones too: PGlite writes to its folder even to read) — exit 4 naming the
+ * holder, or a wait of `waitLockMs`, when another xc has it (folderLock.ts).
+ */
+export async function createPgliteDriver(url: string, cwd = process.cwd(), o: Pick<FromUrlOptions, 'waitLockMs' | 'onWaitLock' | 'purpose'> = {}): Promise<Driver> {
   const target = pgliteTarget(url, cwd);
   const { PGlite } = await import('@electric-sql/pglite');
+  const lock = target === 'memory' ? undefined : await lockFolder(target, { purpose: o.purpose ?? 'xc', waitMs: o.waitLockMs, onWait: o.onWaitLock });
   let db: PGlite;
   try {
     db = target === 'memory' ? new PGlite({ parsers: PARSERS }) : new PGlite(target, { parsers: PARSERS });
     await db.waitReady;
   } catch (err) {
+    lock?.release();
     throw connectError(url, err);
   }
-  return wrapPglite(db, { owned: true, label: target === 'memory' ? 'pglite://memory' : `pglite://${target}` });
+  return wrapPglite(db, { owned: true, label: target === 'memory' ? 'pglite://memory' : `pglite://${target}`, lock });
 }
 
-/** Wrap an existing PGlite instance; it is closed on `close()` only when `owned`. */
-export function wrapPglite(db: PGliteLike, opts: { owned?: boolean; label?: string } = {}): Driver {
+/** Wrap an existing PGlite instance; it is closed on `close()` only when `owned`, and then `lock` released. */
+export function wrapPglite(db: PGliteLike, opts: { owned?: boolean; label?: string; lock?: FolderLock } = {}): Driver {
   const session = pgliteSession(db);
   let closed = false;
   return {
     singleConnection: true,
     label: opts.label ?? 'pglite',
+    lockKey: db,
     async acquire() {
       await db.waitReady;
       return session;
@@ -73,7 +87,12 @@ export function wrapPglite(db: PGliteLike, opts: { owned?: boolean; label?: stri
     async close() {
       if (closed || !opts.owned) return;
       closed = true;
-      await db.close();
+      try {
+        await db.close();
+      } finally {
+        // Only once the folder is closed: PGlite writes to it until then.
+        opts.lock?.release();
+      }
     },
   };
 }
@@ -87,6 +106,6 @@ export function isPglite(x: unknown): x is PGliteLike {
 export const pgliteDriver: DriverFamily = {
   schemes: ['pglite'],
   namesPath: true,
-  fromUrl: (url, { cwd }) => createPgliteDriver(url, cwd),
+  fromUrl: (url, { cwd, waitLockMs, onWaitLock, purpose }) => createPgliteDriver(url, cwd, { waitLockMs, onWaitLock, purpose }),
   wrap: (c) => (isPglite(c) ? wrapPglite(c, { owned: false, label: 'pglite' }) : undefined),
 };
