@@ -165,6 +165,8 @@ export type IssueFacts =
   | { code: 'invalid_type'; type: string }
   /** SQL the server cannot parse. */
   | { code: 'invalid_sql' }
+  /** A `sql` field holding several statements, one of them PostgreSQL runs only outside a transaction block (CREATE INDEX CONCURRENTLY). */
+  | { code: 'outside_transaction' }
   /** An expression the server cannot compile against the table. */
   | { code: 'invalid_expression' }
   /** A default carried through a type change that is not what `up` gives for the old default. */

@@ -396,6 +396,13 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * are not reported: those statements meet the server at apply.
    */
   sqlSyntaxIssue?(s: Session, sql: string): Promise<string | null>;
+  /**
+   * Why an author's raw SQL (one field of a `sql` operation) would fail at
+   * apply as xc runs it, read from its text alone, or undefined: PostgreSQL —
+   * a statement it runs only outside a transaction block (CREATE INDEX
+   * CONCURRENTLY) among several, which run as one transaction.
+   */
+  rawSqlIssue?(sql: string): string | undefined;
   /** Statement starting a read-only transaction. */
   readonly beginReadOnly: string;
   /**

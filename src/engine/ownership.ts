@@ -14,6 +14,9 @@
  *   only when the step that created it was attempted; where the plan creates
  *   it and the journal shows that step never ran, the object is not xc's and
  *   stays, and so does everything over it;
+ * - an author's `rollback` SQL (the `sql` operation) runs only where that
+ *   operation's own expand SQL completed, or xc died while it ran
+ *   (authorSqlNotRun);
  * - so does every rollback step on a table the plan creates and never made
  *   (an expand stopped before its createTable): there is nothing to undo on
  *   it — a NOT NULL put back on a table that is not there would fail the
@@ -66,18 +69,21 @@ export function nameTaken(step: Step, migration: string, serverMessage?: string)
  * earlier step of the rollback itself creates (a check put back, then
  * dropped once validated).
  */
-export async function removalsNotOurs(ctx: EngineContext, s: Session, migration: string, steps: Step[], undoes: Partial<Record<StepPhase, Step[]>>): Promise<Set<number>> {
+export async function removalsNotOurs(ctx: EngineContext, s: Session, migration: string, steps: Step[], undoes: Partial<Record<StepPhase, Step[]>>): Promise<Map<number, string>> {
   const attempted: SchemaObject[] = [];
   const neverAttempted: SchemaObject[] = [];
+  const journals = new Map<StepPhase, Map<number, string>>();
   for (const [phase, planned] of Object.entries(undoes) as [StepPhase, Step[]][]) {
-    if (!planned.some((st) => st.creates)) continue;
+    if (!planned.some((st) => st.creates || st.author)) continue;
     const journal = new Map((await ctx.store.steps(s, migration, phase)).map((j) => [j.seq, j.status]));
+    journals.set(phase, journal);
     for (const [seq, step] of planned.entries()) {
       const list = (journal.get(seq) ?? 'pending') === 'pending' ? neverAttempted : attempted;
       list.push(...(step.creates ?? []));
     }
   }
-  const skip = new Set<number>();
+  const skip = new Map<number, string>();
+  const notOursReason = "xc's journal shows it never created it";
   const unmade = neverAttempted.filter((o) => o.kind === 'table' && !attempted.some((a) => sameObject(a, o))).map((o) => o.name);
   // By the tables it locks, or names (a read takes no lock: MySQL's check of a constraint's rows).
   const on = (step: Step, table: string) => step.tables.includes(table) || step.sql.includes(ctx.dialect.quote(table));
@@ -86,10 +92,32 @@ export async function removalsNotOurs(ctx: EngineContext, s: Session, migration:
   for (const [seq, step] of steps.entries()) {
     const gone = unmade.filter((t) => on(step, t));
     if (gone.length > 0 && !steps.slice(0, seq).some((st) => st.creates?.some((c) => c.kind === 'table' && gone.includes(c.name)))) {
-      skip.add(seq);
+      skip.set(seq, notOursReason);
       continue;
     }
-    if ([step.removes, step.forRemovalOf].some((o) => o && notOurs(o, seq))) skip.add(seq);
+    if ([step.removes, step.forRemovalOf].some((o) => o && notOurs(o, seq))) skip.set(seq, notOursReason);
+    const unrun = step.author?.field === 'rollback' ? authorSqlNotRun(step.author.op, undoes, journals) : undefined;
+    if (unrun) skip.set(seq, unrun);
   }
   return skip;
+}
+
+/**
+ * Why operation `op`'s `rollback` SQL has nothing to undo, or undefined when
+ * it runs: its `expand` (without one, its `contract`) never completed — its
+ * journal row is pending: never run, or refused by the server, which undid it
+ * (PostgreSQL's transaction, a MariaDB statement). Running it then would
+ * remove what was there before (pgroll's `DROP TABLE users` after a `CREATE
+ * TABLE users` that met an existing table) or fail for good (a `DROP COLUMN`
+ * of a column never added). A step xc died in (running) may have taken
+ * effect: the rollback runs.
+ */
+function authorSqlNotRun(op: number, undoes: Partial<Record<StepPhase, Step[]>>, journals: Map<StepPhase, Map<number, string>>): string | undefined {
+  for (const phase of ['expand', 'contract'] as const) {
+    const seq = undoes[phase]?.findIndex((st) => st.author?.op === op && st.author.field === phase) ?? -1;
+    if (seq < 0) continue;
+    const status = journals.get(phase)?.get(seq) ?? 'pending';
+    return status === 'pending' ? `operation ${op}'s ${phase} SQL never completed (it failed, and the server undid it, or never ran): nothing of it to undo` : undefined;
+  }
+  return undefined;
 }

@@ -33,7 +33,7 @@ const HELD_LOCK_WAIT_MS = 50;
 export async function runSteps(ctx: EngineContext, migration: string, phase: StepPhase, steps: Step[], undoes: Partial<Record<StepPhase, Step[]>> = {}): Promise<void> {
   const s0 = await ctx.driver.acquire();
   let status: Map<number, StepRow['status']>;
-  let notOurs: Set<number>;
+  let notOurs: Map<number, string>;
   try {
     await ctx.store.journal(s0, migration, phase, steps);
     status = new Map((await ctx.store.steps(s0, migration, phase)).map((j) => [j.seq, j.status]));
@@ -51,11 +51,13 @@ export async function runSteps(ctx: EngineContext, migration: string, phase: Ste
     let j = i;
     if (steps[i]!.fill) {
       await runFill(ctx, migration, phase, steps[i]!, i);
-    } else if (steps[i]!.transactional && ctx.dialect.transactionalDdl) {
+    } else if (steps[i]!.transactional && (ctx.dialect.transactionalDdl || steps[i]!.author)) {
       while (steps[j]!.atomicWithNext && j + 1 < steps.length && steps[j + 1]!.transactional) j++;
       await runTransactional(ctx, migration, phase, steps, i, j, notOurs);
     } else if (notOurs.has(i)) {
-      await withSession(ctx.driver, (s) => leaveAlone(ctx, s, migration, phase, steps[i]!, i));
+      await withSession(ctx.driver, (s) => leaveAlone(ctx, s, migration, phase, steps[i]!, i, notOurs.get(i)!));
+    } else if (steps[i]!.author) {
+      await runAuthor(ctx, migration, phase, steps[i]!, i, status.get(i) ?? 'pending');
     } else {
       await runAlone(ctx, migration, phase, steps[i]!, i, status.get(i) ?? 'pending');
     }
@@ -69,29 +71,35 @@ function failed(step: Step, err: unknown, hint: string | null | undefined): XcEr
   return new SqlFailedError(`${step.description} failed: ${e.message ?? String(err)}${hint ? `\n${hint}` : ''}`, { sql: step.sql, code: e.code }, { cause: err });
 }
 
-/** A rollback step not run: what it removes is not xc's (ownership.ts). Journaled done, logged and reported. */
-async function leaveAlone(ctx: EngineContext, s: Session, migration: string, phase: StepPhase, step: Step, seq: number): Promise<void> {
-  const reason = "xc's journal shows it never created it";
+/** A rollback step not run, for `reason`: what it removes is not xc's, or undoes what never ran (ownership.ts). Journaled done, logged and reported. */
+async function leaveAlone(ctx: EngineContext, s: Session, migration: string, phase: StepPhase, step: Step, seq: number, reason: string): Promise<void> {
   await ctx.store.markStep(s, migration, phase, seq, 'done');
   await ctx.store.log(s, { migration, actor: ctx.actor, command: ctx.command, event: 'step_skipped', detail: { description: step.description, reason } });
   ctx.emit({ event: 'step_skipped', migration, phase: phaseRunning(phase), description: step.description, reason });
 }
 
-async function runTransactional(ctx: EngineContext, migration: string, phase: StepPhase, steps: Step[], from: number, to: number, notOurs: Set<number>): Promise<void> {
+/**
+ * Steps committed in one transaction with their journal rows: PostgreSQL DDL, and on MySQL/MariaDB an author's DML
+ * statement (whose DDL commits implicitly, but a row change does not): a crash commits both or neither.
+ */
+async function runTransactional(ctx: EngineContext, migration: string, phase: StepPhase, steps: Step[], from: number, to: number, notOurs: Map<number, string>): Promise<void> {
   const group = steps.slice(from, to + 1);
   const tables = [...new Set(group.flatMap((s) => s.tables))];
   await withLockRetry(ctx, { migration, description: group.map((s) => s.description).join('; '), tables }, async (attempt) => {
     const s = await ctx.driver.acquire();
     let current = group[0]!;
+    // Where DDL is not transactional, lockTimeout sets the session's: put back as it was when the session goes back to the pool.
+    let restore: SessionRestore = [];
     try {
+      if (!ctx.dialect.transactionalDdl) restore = await ctx.dialect.setSession(s, ctx.dialect.sessionLockTimeout(ctx.options.lockTimeoutMs));
       await s.query('BEGIN');
       await attempt.watch(s);
-      for (const q of ctx.dialect.lockTimeout(ctx.options.lockTimeoutMs)) await s.query(q);
+      if (ctx.dialect.transactionalDdl) for (const q of ctx.dialect.lockTimeout(ctx.options.lockTimeoutMs)) await s.query(q);
       await lockTablesFirst(ctx, s, group, tables);
       for (const [k, step] of group.entries()) {
         current = step;
         if (notOurs.has(from + k)) {
-          await leaveAlone(ctx, s, migration, phase, step, from + k);
+          await leaveAlone(ctx, s, migration, phase, step, from + k, notOurs.get(from + k)!);
           continue;
         }
         ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description: step.description, sql: step.sql });
@@ -107,7 +115,7 @@ async function runTransactional(ctx: EngineContext, migration: string, phase: St
       if (current.creates && ctx.dialect.isDuplicateObject(err)) throw nameTaken(current, migration, (err as Error).message);
       throw failed(current, err, ctx.dialect.failureHint?.(err));
     } finally {
-      s.release();
+      await releaseRestored(s, restore);
     }
   });
 }
@@ -184,6 +192,73 @@ async function runAlone(ctx: EngineContext, migration: string, phase: StepPhase,
         throw nameTaken(step, migration, (err as Error).message);
       }
       throw failed(step, err, ctx.dialect.failureHint?.(err));
+    } finally {
+      await releaseRestored(s, [...ctx.dialect.resetSession().map((sql) => ({ sql, params: [] })), ...restore]);
+    }
+  });
+}
+
+/**
+ * An author's statement run alone (MySQL/MariaDB DDL; on PostgreSQL one it
+ * runs only outside a transaction block), journaled intent → run → done. Its
+ * effect cannot be probed in general, so the journal row says what happened
+ * (Step.author): a statement the server refused changed nothing — MariaDB's
+ * DDL is atomic per statement, and a text holds one statement there, as a
+ * PostgreSQL one that cannot run in a transaction does (plan refuses it among
+ * others) — and goes back to pending, so a rollback does not undo what never
+ * ran; it stays running only after an earlier attempt xc died in, which may
+ * have taken effect. An index build (Step.present, PostgreSQL `CREATE INDEX
+ * CONCURRENTLY name`) is handled as xc's own: the INVALID index a failed or
+ * interrupted attempt left is dropped before the next one, an index of that
+ * name that was there before the first attempt is never touched, and after
+ * a crash a valid one is the statement done.
+ */
+async function runAuthor(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number, status: StepRow['status']): Promise<void> {
+  // xc died while an earlier attempt ran: it may have taken effect (then a rollback undoes it), and an index of the step's name is its own.
+  const interrupted = status === 'running';
+  let ours = interrupted;
+  // An index of the step's name was there before xc first ran the statement: someone else's, never dropped.
+  let before: boolean | undefined;
+  await withLockRetry(ctx, { migration, description: step.description, tables: step.tables }, async (attempt) => {
+    const s = await ctx.driver.acquire();
+    let restore: SessionRestore = [];
+    let ran = false;
+    try {
+      if (ours && step.probe && (await probe(s, step.probe))) {
+        await ctx.store.markStep(s, migration, phase, seq, 'done');
+        return;
+      }
+      const building = step.inProgress ? (await s.query<Blocker>(step.inProgress)).rows : [];
+      if (building.length > 0) throw new PreflightBlocked(building);
+      restore = await ctx.dialect.setSession(s, ctx.dialect.sessionLockTimeout(ctx.options.lockTimeoutMs));
+      if (step.present) {
+        const present = await probe(s, step.present);
+        // Not valid (the probe above), so the INVALID leftover of an attempt of xc's.
+        if (ours && present && step.cleanup) await s.query(step.cleanup);
+        before ??= !ours && present;
+      }
+      const blockers = step.tables.length > 0 ? ((await ctx.dialect.preflight?.(s, step.tables, ctx.options.lockTimeoutMs)) ?? []) : [];
+      if (blockers.length > 0) throw new PreflightBlocked(blockers);
+      await ctx.lockHeld?.();
+      await ctx.store.markStep(s, migration, phase, seq, 'running');
+      ran = true;
+      await attempt.watch(s);
+      ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description: step.description, sql: step.sql });
+      await s.query(step.sql);
+      await ctx.store.markStep(s, migration, phase, seq, 'done');
+    } catch (err) {
+      if (ran) {
+        // What the failed statement left: an index of the step's name that was not there before is xc's INVALID leftover.
+        const left = step.present !== undefined && !before && (await probe(s, step.present).catch(() => true));
+        if (left) ours = true;
+        if (!interrupted && !left) await ctx.store.markStep(s, migration, phase, seq, 'pending').catch(() => undefined);
+      }
+      if (ctx.dialect.isLockTimeout(err) || err instanceof PreflightBlocked) throw err;
+      const hint = ctx.dialect.failureHint?.(err);
+      const again = interrupted
+        ? `xc was stopped while an earlier attempt of this statement ran, which may have taken effect: if it did, \`xc rollback ${migration}\` runs the operation's rollback, or make the statement safe to run again (IF NOT EXISTS, IF EXISTS) and run xc again.`
+        : undefined;
+      throw failed(step, err, [hint, again].filter(Boolean).join('\n') || undefined);
     } finally {
       await releaseRestored(s, [...ctx.dialect.resetSession().map((sql) => ({ sql, params: [] })), ...restore]);
     }

@@ -24,6 +24,10 @@ export const sql: Operation<'sql'> = {
 
   validate(spec, ctx) {
     const issues: ValidationIssue[] = [];
+    for (const field of ['expand', 'contract', 'rollback'] as const) {
+      const issue = spec[field] === undefined ? undefined : ctx.dialect.rawSqlIssue?.(spec[field]);
+      if (issue) issues.push({ path: [field], code: 'outside_transaction', message: issue });
+    }
     for (const [column, e] of Object.entries(spec.backfill?.set ?? {})) {
       if (ctx.expr(e) === undefined) {
         issues.push({ path: ['backfill', 'set', column], code: 'no_variant', message: `no "${ctx.dialect.exprVariant}" variant of the expression for "${column}"` });
@@ -73,9 +77,11 @@ export const sql: Operation<'sql'> = {
   plan(spec, ctx) {
     const { ddl } = ctx;
     const plan = emptyPlan();
-    if (spec.expand) plan.expand = [ddl.raw(spec.expand, 'author SQL (expand)')];
-    if (spec.contract) plan.contract = [ddl.raw(spec.contract, 'author SQL (contract)')];
-    if (spec.rollback) plan.rollback = [ddl.raw(spec.rollback, 'author SQL (rollback)')];
+    // Tagged with the operation and field: a rollback runs this operation's `rollback` only where its expand did something (engine/ownership.ts).
+    const author = (field: 'expand' | 'contract' | 'rollback') => ({ ...ddl.raw(spec[field]!, `author SQL (${field})`), author: { op: ctx.opIndex, field } });
+    if (spec.expand) plan.expand = [author('expand')];
+    if (spec.contract) plan.contract = [author('contract')];
+    if (spec.rollback) plan.rollback = [author('rollback')];
     if (spec.backfill) {
       const { table, set, where } = spec.backfill;
       const resolved = Object.fromEntries(Object.entries(set).map(([column, e]) => [column, ctx.expr(e)]));

@@ -21,10 +21,31 @@ export interface Step {
   lock: string;
   /**
    * May run inside a transaction together with its journal row (PostgreSQL
-   * DDL). False for `CREATE INDEX CONCURRENTLY` and for all MySQL DDL: those
-   * are journaled intent → run → confirm with `probe`.
+   * DDL; on MySQL/MariaDB an author's DML statement, `sql` operation). False
+   * for `CREATE INDEX CONCURRENTLY` and for all MySQL DDL: those are
+   * journaled intent → run → confirm with `probe`.
    */
   transactional: boolean;
+  /**
+   * An author's statement (the `sql` operation): operation `op` of the
+   * migration, its field `field`. Its journal row says what it did: done when
+   * it completed; pending when it never ran or failed, the server having
+   * undone it (a transaction, or one statement on MariaDB); running only when
+   * xc died while it ran. A rollback runs the operation's `rollback` only
+   * where its `expand` (without one, its `contract`) is done or running
+   * (engine/ownership.ts). Absent in plans recorded before it existed.
+   */
+  author?: { op: number; field: 'expand' | 'contract' | 'rollback' };
+  /**
+   * For an author's statement that builds an index outside a transaction
+   * (PostgreSQL `CREATE INDEX CONCURRENTLY name`): a query returning one row
+   * `{ done }`, true when an index of that name exists on the table, valid or
+   * not. With `probe` (valid) and `cleanup` (dropping it): an index a failed
+   * or interrupted attempt left INVALID is dropped before the next attempt,
+   * and one that was there before xc's first attempt is never touched
+   * (engine/steps.ts, runAuthor).
+   */
+  present?: string;
   /** Tables whose locks this step needs: where blockers are looked for. */
   tables: string[];
   /**

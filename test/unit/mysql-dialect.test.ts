@@ -170,7 +170,8 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   convertTrigger: (d) => triggerSteps(d.convertTrigger({ name: 'xc_down_1', table: 't', constraint: 'ck', test: { kind: 'check', expression: '`c` > 0' }, set: [{ column: 'c', expr: '1' }], columns: ['id', 'c', 'name'] })),
   fillBeforeTriggers: (d) => d.fillBeforeTriggers({ table: 't', set: { c: '1' }, key: ['id'] }),
   refillAfterTriggers: (d) => d.refillAfterTriggers({ table: 't', set: { c: '1' }, key: ['id'], where: 'NOT (`c` <=> 1)' }),
-  raw: (d) => [d.raw('UPDATE t SET c = 1', 'the author\'s')],
+  // DDL: runs alone. (An author's DML commits with its journal row instead: test/unit/raw-sql-statements.test.ts.)
+  raw: (d) => [d.raw('DROP TABLE IF EXISTS t_old', 'the author\'s')],
   changesTypeInCatalog: 'a decision, no steps',
   shadowKeyIssues: 'a decision, no steps',
   handOverSequence: 'no column owns a sequence here: no steps',
@@ -183,7 +184,7 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
 const WITHOUT_PROBE: Partial<Record<keyof Ddl, string>> = {
   fillBeforeTriggers: 'a fill walks its rows in batches, each committed with its own cursor row: a re-run resumes it',
   refillAfterTriggers: 'a fill walks its rows in batches, each committed with its own cursor row: a re-run resumes it',
-  raw: "the author's statement: xc cannot know its effect (the README asks for statements safe to run again)",
+  raw: "the author's DDL: xc cannot know its effect (the README asks for DDL safe to run again; DML commits with its journal row)",
   carryAttributes: 'it restates the column with the definition it then already has: running it again changes nothing',
   alterColumnInCatalog: 'it restates the column with the definition it then already has: running it again changes nothing',
 };

@@ -37,7 +37,18 @@ import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedInde
 import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
 import { alterColumnInCatalog, instantVarcharWidening, swapColumns } from './inplace.js';
 import { mysqlShadowKeyIssues } from './keyswap.js';
-import { placeholderFor } from './expr.js';
+import { mysqlTokens, placeholderFor } from './expr.js';
+
+/**
+ * A statement that changes rows and nothing else (INSERT, UPDATE, DELETE, REPLACE, a WITH … of them), read by its
+ * tokens: it can run in a transaction, which it never commits. An executable comment (`/*! … *\/`) may hold anything.
+ */
+export function isDml(sql: string): boolean {
+  const tokens = mysqlTokens(sql);
+  if (tokens.some((t) => /^\/\*M?!/.test(t.text))) return false;
+  const first = tokens.find((t) => t.kind !== 'space' && t.kind !== 'comment');
+  return first?.kind === 'word' && ['insert', 'update', 'delete', 'replace', 'with'].includes(first.text.toLowerCase());
+}
 
 export type { MysqlFeatures } from './compiler.js';
 
@@ -137,8 +148,10 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     handOverSequence: () => [],
 
     raw(sql, description) {
-      // The author's statement: xc cannot probe its effect, so a re-run after a crash runs it again (write it idempotent).
-      return { sql, description, lock: 'as the author wrote it (not analysed)', transactional: false, tables: [] };
+      // A DML statement commits in one transaction with its journal row (engine/steps.ts): a crash commits both or neither,
+      // so a re-run never runs it twice. Any other statement commits implicitly (DDL) or may (a CALL): xc cannot probe its
+      // effect, so a re-run after a crash while it ran runs it again (write it idempotent: IF NOT EXISTS, IF EXISTS).
+      return { sql, description, lock: 'as the author wrote it (not analysed)', transactional: isDml(sql), tables: [] };
     },
   };
 }

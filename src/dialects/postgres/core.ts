@@ -19,6 +19,7 @@ import { pgBackfillSession } from './backfillSession.js';
 import { assertTargetName, checkStateTarget, PG_STATE_COLUMNS_ADDED, pgStateSchema, stateSchemaFor } from './state.js';
 import { PgAdvisoryLock, pgApplicationSessions, pgBlockers } from './sessions.js';
 import { pgDependents } from './dependents.js';
+import { pgRawSqlIssue } from './statements.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
 type PgDdlKit = typeof import('./ddlKit.js');
@@ -429,6 +430,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     } finally {
       await s.query('ROLLBACK');
     }
+  }
+
+  rawSqlIssue(sql: string): string | undefined {
+    return pgRawSqlIssue(sql);
   }
 
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {

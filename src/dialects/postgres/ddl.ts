@@ -15,6 +15,7 @@ import type { IndexKey, IndexModel, SchemaModel } from '../../schema/model.js';
 import { atomic, type SchemaObject, type Step } from '../../plan/index.js';
 import { doBlock, literal, PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
 import { replaceIdentifier } from '../sqltext.js';
+import { concurrentIndexBuild, outsideTransaction, pgStatements } from './statements.js';
 import { referenceClauses } from '../references.js';
 import { pgCreateTable } from './tables.js';
 import { afterRename, beforeDrop, handOverSequence, isIntegerTypeName, pgShadowKeyIssues, serialSequence } from './keyswap.js';
@@ -61,13 +62,19 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
   });
   const object = (kind: SchemaObject['kind'], table: string, name = table): SchemaObject => ({ kind, table, name });
 
-  /** Whether a VALID index of that name exists on the table. */
-  const validIndexExists = (table: string, name: string) =>
+  /** Whether a VALID index of that name exists on the table (`rel`: the table as a regclass expression). */
+  const validIndexOn = (rel: string, name: string) =>
     `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid ` +
-    `WHERE i.indrelid = ${regclass(table)} AND c.relname = ${literal(name)} AND i.indisvalid`;
-  const anyIndexExists = (table: string, name: string) =>
+    `WHERE i.indrelid = ${rel} AND c.relname = ${literal(name)} AND i.indisvalid`;
+  const anyIndexOn = (rel: string, name: string) =>
     `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid ` +
-    `WHERE i.indrelid = ${regclass(table)} AND c.relname = ${literal(name)}`;
+    `WHERE i.indrelid = ${rel} AND c.relname = ${literal(name)}`;
+  /** Sessions building an index on the table (`rel`) other than this one: a build whose xc was killed goes on in the server. */
+  const buildsOn = (rel: string) =>
+    `SELECT a.pid AS session, a.usename::text AS "user", a.application_name AS application, a.state, a.xact_start::text AS since, left(a.query, 300) AS query ` +
+    `FROM pg_stat_progress_create_index p JOIN pg_stat_activity a ON a.pid = p.pid WHERE p.relid = ${rel} AND p.pid <> pg_backend_pid()`;
+  const validIndexExists = (table: string, name: string) => validIndexOn(regclass(table), name);
+  const anyIndexExists = (table: string, name: string) => anyIndexOn(regclass(table), name);
 
   /** A step building an index; `createSql` is the full statement, CONCURRENTLY included when enabled. */
   const buildIndex = (table: string, name: string, createSql: string, description: string): Step =>
@@ -82,9 +89,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
           // Only run when the probe says "not done" after an attempt of this step: then an index of that name is its INVALID leftover.
           cleanup: `DROP INDEX CONCURRENTLY IF EXISTS ${q(name)}`,
           // A build whose xc was killed goes on (the server notices the lost client only when it answers): wait for it, never race it.
-          inProgress:
-            `SELECT a.pid AS session, a.usename::text AS "user", a.application_name AS application, a.state, a.xact_start::text AS since, left(a.query, 300) AS query ` +
-            `FROM pg_stat_progress_create_index p JOIN pg_stat_activity a ON a.pid = p.pid WHERE p.relid = ${regclass(table)} AND p.pid <> pg_backend_pid()`,
+          inProgress: buildsOn(regclass(table)),
           creates: [object('index', table, name)],
         }
       : tx(createSql, description, `SHARE on ${q(table)} (blocks writes while the index builds)`, [table], { creates: [object('index', table, name)] });
@@ -408,9 +413,27 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
 
     raw(sql, description) {
-      // Statements PostgreSQL refuses inside a transaction block.
-      const transactional = !/\b(CONCURRENTLY|VACUUM|ALTER\s+SYSTEM|(CREATE|DROP)\s+DATABASE)\b/i.test(sql);
-      return { sql, description, lock: 'as the author wrote it (not analysed)', transactional, tables: [] };
+      // Read by its tokens: a word in a literal, a quoted name or a comment is no keyword. A statement PostgreSQL refuses
+      // inside a transaction block runs alone (plan refuses one among several, pgRawSqlIssue); any other text commits with its journal row.
+      const statements = pgStatements(sql);
+      const transactional = !statements.some((st) => outsideTransaction(st) !== undefined);
+      const step: Step = { sql, description, lock: 'as the author wrote it (not analysed)', transactional, tables: [] };
+      const build = statements.length === 1 ? concurrentIndexBuild(statements[0]!) : undefined;
+      if (!build?.name || !concurrentIndexes) return step;
+      // A named CREATE INDEX CONCURRENTLY: an attempt stopped by a lock timeout (or xc's death) leaves an INVALID index of
+      // that name, which the next attempt would fail on. As for xc's own builds: that leftover is dropped first, a build
+      // still going on in the server is waited for, and after a crash a valid index of that name is the statement done.
+      const rel = `to_regclass(${literal(build.table)})`;
+      const schema = build.table.includes('.') ? `${build.table.slice(0, build.table.lastIndexOf('.'))}.` : '';
+      return {
+        ...step,
+        lock: `SHARE UPDATE EXCLUSIVE on ${build.table} (reads and writes continue; scans the table, waits for older transactions)`,
+        tables: build.tableName !== undefined ? [build.tableName] : [],
+        probe: `SELECT EXISTS(${validIndexOn(rel, build.name)}) AS done`,
+        present: `SELECT EXISTS(${anyIndexOn(rel, build.name)}) AS done`,
+        cleanup: `DROP INDEX CONCURRENTLY IF EXISTS ${schema}${q(build.name)}`,
+        inProgress: buildsOn(rel),
+      };
     },
   };
   return ddl;
