@@ -264,30 +264,36 @@ describeOperation('alterColumn', [
     },
   },
   {
-    name: 'in place: ENUM and JSON shadows stay out of SELECT * too (their hidden defaults: the first member, JSON null)',
+    name: 'in place: ENUM, JSON, BOOLEAN, DEC and UUID shadows stay out of SELECT * too (their hidden defaults: the first member, JSON null, 0, the nil UUID)',
     only: 'mysql',
-    setup: [`CREATE TABLE t (id int PRIMARY KEY, e enum('x y','b'), j longtext, pad int)`, `INSERT INTO t VALUES (1, 'b', '{"a":1}', 0), (2, NULL, NULL, 0)`],
+    setup: [
+      `CREATE TABLE t (id int PRIMARY KEY, e enum('x y','b'), j longtext, f int, d int, u char(36), pad int)`,
+      `INSERT INTO t VALUES (1, 'b', '{"a":1}', 2, 3, '6ccd780c-baba-1026-9564-5b8c656024db', 0), (2, NULL, NULL, 0, NULL, NULL, 0)`,
+    ],
     operations: [
       { alterColumn: { table: 't', column: 'e', type: "enum('x y','b','c')", nullable: false, up: "COALESCE(e, 'c')", down: 'e' } },
       { alterColumn: { table: 't', column: 'j', type: 'json', nullable: false, up: "COALESCE(j, '{}')", down: 'j' } },
+      { alterColumn: { table: 't', column: 'f', type: 'boolean', nullable: false, up: 'COALESCE(f, 0) <> 0', down: 'f' } },
+      { alterColumn: { table: 't', column: 'd', type: 'dec(8,2)', nullable: false, up: 'COALESCE(d, 0)', down: 'd' } },
+      { alterColumn: { table: 't', column: 'u', type: 'uuid', up: 'u', down: 'u' } },
     ],
-    writes: { old: [`INSERT INTO t VALUES (3, NULL, '[1]', 1)`], new: [`INSERT INTO t VALUES (4, 'x y', '{}', 2)`] },
+    writes: { old: [`INSERT INTO t VALUES (3, NULL, '[1]', 5, 1, NULL, 1)`], new: [`INSERT INTO t VALUES (4, 'x y', '{}', 0, 2, '00000000-0000-0000-0000-000000000001', 2)`] },
     async afterStart(db) {
-      expect(Object.keys((await db.query<Record<string, unknown>>(`SELECT * FROM t ORDER BY id LIMIT 1`))[0]!)).toEqual(['id', 'e', 'j', 'pad']);
-      await db.query(`INSERT INTO t VALUES (5, NULL, NULL, 3)`);
+      expect(Object.keys((await db.query<Record<string, unknown>>(`SELECT * FROM t ORDER BY id LIMIT 1`))[0]!)).toEqual(['id', 'e', 'j', 'f', 'd', 'u', 'pad']);
+      await db.query(`INSERT INTO t VALUES (5, NULL, NULL, NULL, NULL, NULL, 3)`);
     },
     async afterComplete(db) {
-      expect(await order(db, 't')).toEqual(['id', 'e', 'j', 'pad']);
-      expect(await rows(db, `SELECT id, e, CAST(j AS CHAR) AS j, pad FROM t ORDER BY id`)).toEqual([
-        { id: '1', e: 'b', j: '{"a":1}', pad: '0' },
-        { id: '2', e: 'c', j: '{}', pad: '0' },
-        { id: '3', e: 'c', j: '[1]', pad: '1' },
-        { id: '4', e: 'x y', j: '{}', pad: '2' },
-        { id: '5', e: 'c', j: '{}', pad: '3' },
+      expect(await order(db, 't')).toEqual(['id', 'e', 'j', 'f', 'd', 'u', 'pad']);
+      expect(await rows(db, `SELECT id, e, CAST(j AS CHAR) AS j, f, d, CAST(u AS CHAR) AS u, pad FROM t ORDER BY id`)).toEqual([
+        { id: '1', e: 'b', j: '{"a":1}', f: '1', d: '3.00', u: '6ccd780c-baba-1026-9564-5b8c656024db', pad: '0' },
+        { id: '2', e: 'c', j: '{}', f: '0', d: '0.00', u: null, pad: '0' },
+        { id: '3', e: 'c', j: '[1]', f: '1', d: '1.00', u: null, pad: '1' },
+        { id: '4', e: 'x y', j: '{}', f: '0', d: '2.00', u: '00000000-0000-0000-0000-000000000001', pad: '2' },
+        { id: '5', e: 'c', j: '{}', f: '0', d: '0.00', u: null, pad: '3' },
       ]);
     },
     async afterRollback(db) {
-      expect(await order(db, 't')).toEqual(['id', 'e', 'j', 'pad']);
+      expect(await order(db, 't')).toEqual(['id', 'e', 'j', 'f', 'd', 'u', 'pad']);
     },
   },
 ]);

@@ -138,7 +138,8 @@ export function defaultClause(expr: string): string {
  */
 export function placeholderFor(type: string): string | undefined {
   const t = type.trim().toLowerCase();
-  if (/^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|double|real|bit|year)\b/.test(t)) return '0';
+  // With the aliases a migration may spell (BOOLEAN, DEC, FIXED, INT1…INT8, MIDDLEINT, FLOAT4/8), which the server stores as one of these.
+  if (/^(tinyint|smallint|mediumint|middleint|int|integer|int[1-48]|bigint|bool|boolean|decimal|dec|fixed|numeric|float|float4|float8|double|real|bit|year)\b/.test(t)) return '0';
   if (/^date\b/.test(t)) return "'1970-01-01'";
   if (/^(datetime|timestamp)\b/.test(t)) return "'1970-01-02 00:00:00'";
   if (/^time\b/.test(t)) return "'00:00:00'";
@@ -155,6 +156,8 @@ export function hiddenColumnDefault(type: string): string | undefined {
   if (firstMember !== undefined) return firstMember;
   if (/^set\b/i.test(type.trim())) return "''";
   if (/^json\b/i.test(type.trim())) return "'null'";
+  const fixed = { uuid: "'00000000-0000-0000-0000-000000000000'", inet6: "'::'", inet4: "'0.0.0.0'" }[/^(uuid|inet6|inet4)\b/i.exec(type.trim())?.[1]?.toLowerCase() ?? ''];
+  if (fixed !== undefined) return fixed;
   return placeholderFor(type) ?? (/char|text|blob|binary/i.test(type) ? "''" : undefined);
 }
 
