@@ -246,10 +246,36 @@ export function engineOptions(given: Partial<EngineOptionValues>): EngineOptionV
   for (const key of OPTION_KEYS) {
     const spec: OptionSpec = OPTIONS[key];
     if (spec.scope !== 'engine') continue;
-    const value = (given as Record<string, unknown>)[fieldOf(key)] ?? spec.default;
-    if (value !== undefined) values[fieldOf(key)] = value;
+    const field = fieldOf(key);
+    const own = (given as Record<string, unknown>)[field];
+    if (own !== undefined) checkLibraryValue(field, spec, own);
+    const value = own ?? spec.default;
+    if (value !== undefined) values[field] = value;
   }
   return values as EngineOptionValues;
+}
+
+/**
+ * A value the library was given (the CLI's are parsed, and so checked, from text): of the option's kind, before
+ * anything runs — a `lockTimeoutMs: '2s'` failed half-way through an expand with exit 1 (campaign N), an
+ * `instanceTtlMs: Infinity` in the database's bigint.
+ */
+function checkLibraryValue(field: string, spec: OptionSpec, value: unknown): void {
+  const refuse = (what: string) => {
+    throw new InvalidInputError(`option ${field}: ${JSON.stringify(value) ?? String(value)} is not ${what}`, { option: field });
+  };
+  if (spec.kind === 'boolean') {
+    if (typeof value !== 'boolean') refuse('true or false');
+  } else if (spec.kind === 'list') {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) refuse('an array of strings');
+  } else if (spec.kind === 'duration' || spec.kind === 'number' || spec.kind === 'bytes') {
+    const positive = spec.kind !== 'bytes' && spec.positive;
+    const whole = spec.kind === 'number' && spec.integer;
+    const what = `a ${whole ? 'whole ' : ''}number of ${spec.kind === 'duration' ? 'milliseconds' : spec.kind === 'bytes' ? 'bytes' : spec.unit}`;
+    // Within 2^53: what a JavaScript number holds exactly, and a bigint column stores.
+    const ok = typeof value === 'number' && Number.isFinite(value) && (positive ? value > 0 : value >= 0) && (!whole || Number.isInteger(value)) && value <= Number.MAX_SAFE_INTEGER;
+    if (!ok) refuse(`${what}${positive ? ' above 0' : ', 0 or more'}`);
+  }
 }
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

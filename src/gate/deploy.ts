@@ -146,7 +146,7 @@ export async function startHeartbeat(ctx: EngineContext, o: { app: string; versi
   await ensureDeployState(ctx);
   const store = new DeploymentStore(ctx.dialect);
   const id = randomUUID();
-  await withSession(ctx.driver, (s) => store.startInstance(s, { id, app, version, env: o.env ?? '', level: o.level ?? null, buildLevel: o.buildLevel ?? o.level ?? null, host: os.hostname(), pid: process.pid, ttlMs }));
+  await withSession(ctx.driver, (s) => store.startInstance(s, { id, app, version, env: o.env ?? '', level: o.level ?? null, buildLevel: o.buildLevel ?? o.level ?? null, host: os.hostname(), pid: process.pid, ttlMs: Math.ceil(ttlMs) }));
   let beating: Promise<void> = Promise.resolve();
   // A missed beat is not fatal: the instance just ages until the next one succeeds.
   const timer = setInterval(() => {

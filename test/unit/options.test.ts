@@ -256,3 +256,31 @@ describe('derived from the registry', () => {
     expect(engineOptions({ lockTimeoutMs: 5, batchSize: 10, maxLoad: undefined, url: 'postgres://x', dir: 'm' } as never)).toEqual({ ...defaultEngineOptions, lockTimeoutMs: 5, batchSize: 10 });
   });
 });
+
+describe('the library checks the options it is given before anything runs', () => {
+  it('a duration, a count or a switch of the wrong kind: exit 2 naming the option; a fractional duration is taken', async () => {
+    const { createXc } = await import('../../src/index.js');
+    for (const [options, pattern] of [
+      [{ lockTimeoutMs: '2s' }, /option lockTimeoutMs: "2s" is not a number of milliseconds above 0/],
+      [{ instanceTtlMs: Infinity }, /option instanceTtlMs: null is not a number of milliseconds above 0/],
+      [{ instanceTtlMs: 1e19 }, /option instanceTtlMs: 10000000000000000000 is not/],
+      [{ batchSize: 10.5 }, /option batchSize: 10.5 is not a whole number of rows above 0/],
+      [{ lockRetryForMs: -1 }, /option lockRetryForMs: -1 is not a number of milliseconds, 0 or more/],
+      [{ ignoreVacuum: 'yes' }, /option ignoreVacuum: "yes" is not true or false/],
+    ] as const) {
+      let caught: unknown;
+      try {
+        createXc({ url: 'pglite://memory', ...(options as object) });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toMatchObject({ exitCode: 2, code: 'invalid_config' });
+      expect((caught as Error).message).toMatch(pattern);
+    }
+    const xc = createXc({ url: 'pglite://memory', instanceTtlMs: 1500.5, dir: '/nonexistent' });
+    const beat = await xc.startHeartbeat({ app: 'a', version: 'v1', level: null });
+    expect((await xc.deploy.list()).instances.map((i) => i.ttlMs)).toEqual([1501]);
+    await beat.stop();
+    await xc.close();
+  });
+});
