@@ -55,6 +55,42 @@ if (target) {
     }
   });
 
+  target.describe('MariaDB: a column-level CHECK leaves with its column, or with a restatement without it', () => {
+    // Campaign P: DROP CONSTRAINT cannot find a column-level check (1091): every contract that dropped one (the old
+    // column's, a dropConstraint of it) failed for ever, the migration stuck in `contracting`.
+    const table = `CREATE TABLE t (id int PRIMARY KEY, c int CHECK (c > 0))`;
+    const cases = [
+      { what: 'renameColumn', op: { renameColumn: { table: 't', from: 'c', to: 'c2' } }, after: 'c2', checked: true },
+      { what: 'alterColumn with to', op: { alterColumn: { table: 't', column: 'c', to: 'c2', type: 'bigint' } }, after: 'c2', checked: true },
+      { what: 'dropColumn', op: { dropColumn: { table: 't', column: 'c' } }, after: null, checked: false },
+      { what: 'dropConstraint of it', op: { dropConstraint: { table: 't', name: 'c', up: 'c', down: 'CASE WHEN c > 0 THEN c ELSE 1 END' } }, after: 'c', checked: false },
+    ] as const;
+    for (const { what, op, after, checked } of cases) {
+      it(`${what}: contracts (the check ${checked ? 'carried' : 'gone'}), and rolls back with it`, async () => {
+        const s = await setup(target, [table, `INSERT INTO t VALUES (1, 1), (2, 2)`], 'xc_ccheck');
+        if (!(await mariadb(s))) return;
+        await s.write('0001_x', op);
+        await s.xc.apply();
+        await record(s.xc, '0001_x');
+        await s.xc.contract();
+        expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+        if (after) {
+          const insert = s.db.query(`INSERT INTO t (id, ${after}) VALUES (3, 0)`);
+          if (checked) await expect(insert).rejects.toThrow(/CONSTRAINT/);
+          else await insert;
+          expect((await s.db.query(`SELECT id, ${after} AS v FROM t WHERE id < 3 ORDER BY id`)).map((x) => [x.id, Number(x.v)])).toEqual([[1, 1], [2, 2]]);
+        }
+
+        const r = await setup(target, [table, `INSERT INTO t VALUES (1, 1)`], 'xc_ccheck');
+        await r.write('0001_x', op);
+        await r.xc.apply();
+        await r.xc.rollback();
+        await expect(r.db.query(`INSERT INTO t (id, c) VALUES (3, 0)`)).rejects.toThrow(/CONSTRAINT/);
+        expect((await r.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+      });
+    }
+  });
+
   target.describe('MariaDB: NULL <-> NOT NULL the server cannot change online, refused at plan', () => {
     const stored = `CREATE TABLE acct (id int PRIMARY KEY, name varchar(50) NOT NULL, opt varchar(50), qty int NOT NULL DEFAULT 1, total int AS (qty * 2) STORED)`;
     const stamped = `CREATE TABLE acct (id int PRIMARY KEY, name timestamp NOT NULL DEFAULT current_timestamp(), opt timestamp NULL DEFAULT current_timestamp())`;

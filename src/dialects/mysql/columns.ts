@@ -110,8 +110,9 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
   const fkNames = new Set([...(t?.foreignKeys ?? []).filter((k) => has(k.columns)).map((k) => k.name), ...planned.foreignKeysOf(table).filter((k) => has(k.columns)).map((k) => k.name)]);
   for (const name of fkNames) pre.push(dropForeignKey(c, table, name));
   // A check trigger naming the column would fail every write once the column is gone.
+  // The column's own check (MariaDB, column-level) goes with it: DROP CONSTRAINT cannot drop one (constraints.ts).
   const checkNames = new Set([
-    ...(t?.checks ?? []).filter((k) => has(k.columns)).map((k) => k.name),
+    ...(t?.checks ?? []).filter((k) => has(k.columns) && !(k.column !== undefined && k.column.toLowerCase() === lower)).map((k) => k.name),
     ...planned
       .checksOf(table)
       .filter((k) => mentioned(k.expression, [column]).length > 0)

@@ -89,7 +89,8 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
     (/^(timestamp|datetime)\b/i.test(type) ? onUpdateAtPrecision(type, extra) : extra?.replace(/on update [^\s]+(\(\d*\))?\s*/i, '').trim()) || undefined;
 
   /** MODIFY restates the whole column: type, nullability, default and the attributes the catalog reported (ON UPDATE, COMMENT). */
-  const modify = (table: string, c: ColumnModel, nullable: boolean) => {
+  /** `dropOwnCheck`: without the column's own CHECK — the one way MariaDB drops a column-level check (DROP CONSTRAINT cannot). */
+  const modify = (table: string, c: ColumnModel, nullable: boolean, dropOwnCheck = false) => {
     const read = attributes(c.type, c.extra ?? model.column(table, c.name)?.extra);
     // A column this plan adds with a comment has none in the catalog's attributes yet: it must not lose it.
     const extra = c.comment !== undefined && !/\bCOMMENT\b/i.test(read ?? '') ? `${read ?? ''} COMMENT ${literal(c.comment)}`.trim() : read;
@@ -99,7 +100,7 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
     const placeholder = invisible && !nullable && c.default === null ? hiddenColumnDefault(c.type) : undefined;
     const def = c.default !== null ? ` DEFAULT ${defaultClause(c.default)}` : placeholder !== undefined ? ` DEFAULT ${placeholder}` : '';
     const attrs = [extra, invisible && !/\bINVISIBLE\b/i.test(extra ?? '') ? 'INVISIBLE' : undefined].filter(Boolean).join(' ');
-    return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${attrs ? ` ${attrs}` : ''}${ownChecks(table, c.name)}`;
+    return `MODIFY COLUMN ${q(c.name)} ${c.type} ${nullable ? 'NULL' : 'NOT NULL'}${def}${attrs ? ` ${attrs}` : ''}${dropOwnCheck ? '' : ownChecks(table, c.name)}`;
   };
 
   /**

@@ -21,7 +21,13 @@ function raiseIf(c: MysqlCompiler, violated: string, message: string): string {
 
 export function dropCheckConstraint(c: MysqlCompiler, table: string, name: string): Step {
   const { missing, constraint } = c.probes;
-  return c.step(c.alter(table, `${c.f.mariadb ? 'DROP CONSTRAINT' : 'DROP CHECK'} ${q(name)}`, c.metadataOnly), `drop check ${q(name)} on ${q(table)}`, c.metadataLock(table), [table], missing(`${constraint(table, name)} AND CONSTRAINT_TYPE = 'CHECK'`), {
+  // A column-level check (MariaDB) is part of its column's definition: DROP CONSTRAINT cannot find it (1091, a contract
+  // stuck for ever, campaign P); restating the column without it drops it.
+  const t = c.tableOf(table);
+  const owner = t?.checks.find((k) => k.name === name && k.column !== undefined && !k.trigger)?.column;
+  const column = owner === undefined ? undefined : t?.columns.find((x) => x.name === owner);
+  const drop = column ? c.modify(table, column, column.nullable, true) : `${c.f.mariadb ? 'DROP CONSTRAINT' : 'DROP CHECK'} ${q(name)}`;
+  return c.step(c.alter(table, drop, c.metadataOnly), `drop check ${q(name)} on ${q(table)}`, c.metadataLock(table), [table], missing(`${constraint(table, name)} AND CONSTRAINT_TYPE = 'CHECK'`), {
     removes: c.object('constraint', table, name),
   });
 }
