@@ -277,9 +277,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * Why the server cannot change `column` (of `type`) of `table` between NULL and NOT NULL online (`toNotNull`:
    * NULL → NOT NULL), or null. MariaDB 10.11 refuses MODIFY … ALGORITHM=INPLACE, LOCK=NONE there ("Try
    * ALGORITHM=COPY" / "Try LOCK=SHARED": a table copy or a write lock) — see the MySQL implementation; PostgreSQL
-   * changes the catalog only.
+   * changes the catalog only. `addedNotNull`: the column is one xc adds NOT
+   * NULL from the start (the copy or shadow of a NOT NULL column), which
+   * needs no such change where the type has a placeholder to add it with.
    */
-  nullabilityIssue(table: TableModel, column: string, type: string, toNotNull: boolean): string | null;
+  nullabilityIssue(table: TableModel, column: string, type: string, toNotNull: boolean, addedNotNull?: boolean): string | null;
   /**
    * The DDL vocabulary for planning against `model` (the schema as it will be
    * just before the planned operations; the planner advances it in place).

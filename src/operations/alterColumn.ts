@@ -141,7 +141,8 @@ export const alterColumn: Operation<'alterColumn'> = {
       const type = spec.type ?? old.type;
       const copied = spec.to !== undefined || shadowed(spec, ctx);
       const path = spec.nullable !== undefined ? ['nullable'] : ['column'];
-      if (!finalNullable && (copied || old.nullable)) issues.push(...nullabilityIssues(dialect, t, spec.to ?? spec.column, type, true, 'its contract (NOT NULL)', path));
+      // A copy or shadow of a NOT NULL column that stays so is added NOT NULL from the start where the dialect can.
+      if (!finalNullable && (copied || old.nullable)) issues.push(...nullabilityIssues(dialect, t, spec.to ?? spec.column, type, true, 'its contract (NOT NULL)', path, copied && !old.nullable));
       else if (finalNullable && !old.nullable && !copied) issues.push(...nullabilityIssues(dialect, t, spec.column, type, false, 'its contract (NULL allowed)', path));
     }
     if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });

@@ -178,9 +178,9 @@ export function uniqueIndexIssues(dialect: Pick<Dialect, 'uniqueIndexIssue'>, t:
  * rollback — that the server cannot take online (Dialect.nullabilityIssue): it would fail there, after the plan passed,
  * a rollback for ever (no way out). `when`: which phase needs it, for the message.
  */
-export function nullabilityIssues(dialect: Pick<Dialect, 'nullabilityIssue'>, t: TableModel | undefined, column: string, type: string | undefined, toNotNull: boolean, when: string, path: (string | number)[]): ValidationIssue[] {
+export function nullabilityIssues(dialect: Pick<Dialect, 'nullabilityIssue'>, t: TableModel | undefined, column: string, type: string | undefined, toNotNull: boolean, when: string, path: (string | number)[], addedNotNull = false): ValidationIssue[] {
   if (!t) return [];
-  const problem = dialect.nullabilityIssue(t, column, type ?? t.columns.find((c) => c.name === column)?.type ?? '', toNotNull);
+  const problem = dialect.nullabilityIssue(t, column, type ?? t.columns.find((c) => c.name === column)?.type ?? '', toNotNull, addedNotNull);
   return problem === null ? [] : [{ path, code: 'unsupported', feature: 'online_nullability', message: `${when}: ${problem}` }];
 }
 

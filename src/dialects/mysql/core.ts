@@ -16,7 +16,7 @@ import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import type { MysqlFeatures } from './compiler.js';
 import { BaseDialect, ddlNotLoaded, type ServerFeature } from '../base.js';
 import type { Token } from '../sqltext.js';
-import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, parseIndexDefinition, quoteMy, renameTableNames } from './expr.js';
+import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, parseIndexDefinition, placeholderFor, quoteMy, renameTableNames } from './expr.js';
 import { backfillSession, backfillSessionEnd, boundLockWaits, liftStatementLimit, seconds, setSession } from './settings.js';
 import { MYSQL_STATE_COLUMNS_ADDED, MYSQL_STATE_NOW, mysqlStateSchema, mysqlStateTable, mysqlStateTime } from './state.js';
 import { MysqlAdvisoryLock, mysqlApplicationSessions } from './sessions.js';
@@ -82,8 +82,9 @@ export class MysqlDialect extends BaseDialect implements Dialect {
    * VIRTUAL column, a FULLTEXT or a SPATIAL index, either way, with LOCK=NONE (asking for LOCK=SHARED). A virtual
    * column without an index, a column's other expression defaults, DATETIME, foreign keys and checks do not matter.
    */
-  nullabilityIssue(table: TableModel, column: string, type: string, toNotNull: boolean): string | null {
-    if (!this.mariadb) return null;
+  nullabilityIssue(table: TableModel, column: string, type: string, toNotNull: boolean, addedNotNull = false): string | null {
+    // Added NOT NULL with a placeholder (columns.ts addColumn): no MODIFY ever makes it so (in-place timestamp(3) → (6)).
+    if (!this.mariadb || (addedNotNull && placeholderFor(type) !== undefined)) return null;
     const ref = `"${table.name}"."${column}"`;
     const stored = table.columns.find((c) => c.storage === 'stored');
     const indexedVirtual = table.columns.find((c) => c.storage === 'virtual' && table.indexes.some((i) => i.columns.includes(c.name)));
