@@ -283,6 +283,13 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   nullabilityIssue(table: TableModel, column: string, type: string, toNotNull: boolean, addedNotNull?: boolean): string | null;
   /**
+   * Why the server would refuse `sql`, one of xc's own statements on `table` (as planned), with the algorithm and lock
+   * it names, or null. MariaDB 10.11 adds or drops no column of a table with a FULLTEXT index or an indexed VIRTUAL
+   * column without a table copy or a write lock, and rebuilds none with a SPATIAL index online — see the MySQL
+   * implementation; PostgreSQL: null. The planner asks it of every step of every phase (engine/planner.ts).
+   */
+  alterIssue(table: TableModel, sql: string): string | null;
+  /**
    * The DDL vocabulary for planning against `model` (the schema as it will be
    * just before the planned operations; the planner advances it in place).
    * MySQL reads it to restate whole columns and to drop what depends on one.

@@ -15,7 +15,7 @@ import { entryKind, type Expr, type MigrationDefinition, type OperationKind, typ
 import { operation } from '../operations/index.js';
 import { inheritanceIssue } from '../operations/common.js';
 import type { CarriedDefault, Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
-import { emptyPlan, type BackfillSpec, type ExpressionCheck, type OperationPlan, type RowCheck } from '../plan/index.js';
+import { emptyPlan, type BackfillSpec, type ExpressionCheck, type OperationPlan, type RowCheck, type Step } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { CheckModel, SchemaModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
@@ -307,6 +307,43 @@ function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, d
 }
 
 /**
+ * Refused: a step of xc's own (not an author's statement) in this operation's expand, contract or rollback that the
+ * server would refuse on its table as it is (Dialect.alterIssue: MariaDB adds, drops or rebuilds no column of a table
+ * with a FULLTEXT index, a SPATIAL index or an indexed VIRTUAL column without a lock or a copy). One check of every
+ * statement, the busy table's alternative too, so no operation can pass plan and fail there.
+ */
+function alterIssues(dialect: Dialect, model: SchemaModel, p: OperationPlan, path: (string | number)[]): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const seen = new Set<string>();
+  const phases: Array<[string, Step[]]> = [['its expand', p.expand], ['its contract', p.contract], ['its rollback', p.rollback]];
+  for (const [when, steps] of phases) {
+    for (const step of steps) {
+      if (step.author) continue;
+      const statements = [step.sql, ...(step.statements ?? []).map((x: string | { sql: string }) => (typeof x === 'string' ? x : x.sql)), ...(step.ifBusy ? [step.ifBusy.sql] : [])];
+      for (const table of step.tables) {
+        const t = model.table(table);
+        if (!t) continue;
+        for (const sql of statements) {
+          const problem = dialect.alterIssue(t, sql);
+          if (problem === null || !mentionsTable(sql, table)) continue;
+          // One line per table: the first phase that would fail names it.
+          if (seen.has(table)) continue;
+          seen.add(table);
+          issues.push({ path, code: 'unsupported', feature: 'online_alter', message: `${when} (${step.description}): ${problem}` });
+        }
+      }
+    }
+  }
+  return issues;
+}
+
+/** `sql` alters `table` (ALTER TABLE `table` …, quoted as MySQL and PostgreSQL quote it). */
+function mentionsTable(sql: string, table: string): boolean {
+  const quoted = [`\`${table.replace(/`/g, '``')}\``, `"${table.replace(/"/g, '""')}"`];
+  return quoted.some((q) => new RegExp(`\\bALTER\\s+TABLE\\s+${q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'i').test(sql));
+}
+
+/**
  * Validate one migration against `model` (which is advanced past it) and
  * return its plan. With a session, author expressions are compiled against
  * the database too (read-only). Throws InvalidInputError listing every problem.
@@ -369,6 +406,7 @@ export async function planMigration(
     };
     // Complete as returned: walk keys and the fill steps' statements come with them (operations/batches.ts).
     const p = op.plan(spec as never, ctx);
+    for (const issue of alterIssues(dialect, model, p, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
     if (session) for (const issue of await unvalidatedCheckIssues(session, dialect, model, p.backfill)) report(opIndex, kind, issue);
     plan.expand.push(...p.expand);
     plan.backfill.push(...p.backfill);

@@ -68,6 +68,9 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   nullabilityIssue(): string | null {
     return null;
   }
+  alterIssue(): string | null {
+    return null;
+  }
   /** The schema xc's state is kept in: one per target schema (state.ts). */
   readonly stateSchemaName: string;
   protected readonly advisory: PgAdvisoryLock;
