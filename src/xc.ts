@@ -13,7 +13,7 @@ import { scrub } from './db/redact.js';
 import { withoutStatementLimit } from './db/statementLimit.js';
 import { detectDialect } from './dialects/index.js';
 import type { Dialect } from './dialects/dialect.js';
-import { CannotSucceedError, InvalidInputError, RefusedError } from './errors.js';
+import { CannotSucceedError, InterruptedError, InvalidInputError, RefusedError } from './errors.js';
 import { loadMigrations, loadRecordedFile, type MigrationFile } from './migration/load.js';
 import { listMigrations, newestMigrationId } from './migration/files.js';
 import { StateStore, type MigrationRow } from './state/store.js';
@@ -46,19 +46,18 @@ async function engine(dialect: Dialect): Promise<Engine> {
 const nextStep = (row: Pick<MigrationRow, 'id' | 'phase'>) => (row.phase === 'rolling_back' ? `finish its rollback with \`xc rollback ${row.id}\`` : 'run `xc apply` first');
 
 /**
- * The caller's onEvent, kept from stopping the command: an exception in a progress callback thrown between two steps
- * would leave a phase half done and be recorded as that step's failure. It becomes one process warning per command
- * (Node's channel for a library's non-fatal trouble; printed to stderr unless the process listens), and the work goes on.
+ * The caller's onEvent. Events are sent between two statements (a step's before it runs, a batch's after it
+ * committed), so a callback that throws stops the command there, as a stop asked for does (InterruptedError; the
+ * test suites stop xc before any chosen step this way) — not as the step's SQL failure it was taken for, with the
+ * step's statement in the message and the migration's last_error (campaign N).
  */
 function reporter(onEvent: XcOptions['onEvent']): (e: XcEvent) => void {
-  let warned = false;
   return (e) => {
     try {
       onEvent?.(e);
     } catch (err) {
-      if (warned) return;
-      warned = true;
-      process.emitWarning(`the onEvent callback threw on a "${e.event}" event; xc went on (later throws are not reported): ${scrub(err instanceof Error ? err.message : String(err))}`, { type: 'XcEventWarning', code: 'XC_ON_EVENT_THREW' });
+      const why = scrub(err instanceof Error ? err.message : String(err));
+      throw new InterruptedError(`stopped: the onEvent callback threw on a "${e.event}" event (${why}); nothing half done — run the command again to continue`, 'onEvent');
     }
   };
 }

@@ -9,11 +9,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it, vi } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { rejection } from '../helpers/cli.js';
 import { targets, type Db } from '../helpers/targets.js';
 import { createXc, type Xc } from '../../src/index.js';
-import { main } from '../../src/cli/main.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 import type { EvidenceKind, EvidenceSource } from '../../src/gate/evidence.js';
 import { evidenceSources } from '../../src/gate/sources/index.js';
 
@@ -57,17 +57,7 @@ async function setup(target: (typeof targets)[number]): Promise<{ db: Db; dir: s
   return { db, dir, xc };
 }
 
-/** The CLI in this process (a spawned one would not have the test's source registered): exit code and the last --json line. */
-async function cli(...args: string[]): Promise<{ code: number; last: Record<string, any> }> {
-  let stdout = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  try {
-    const code = await main(['node', 'xc', ...args, '--json']);
-    return { code, last: JSON.parse(stdout.trimEnd().split('\n').at(-1)!) as Record<string, any> };
-  } finally {
-    write.mockRestore();
-  }
-}
+const cli = cliInProcess;
 
 for (const target of targets) {
 target.describe(`a new source of evidence (${target.name})`, () => {

@@ -10,10 +10,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterEach, expect, it, vi } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { rejection } from '../helpers/cli.js';
 import { createXc, type Xc, type XcOptions } from '../../src/index.js';
-import { main } from '../../src/cli/main.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 import { MYSQL_STATE_NOW } from '../../src/dialects/mysql/state.js';
 import { everything, stateTable as state, targets, type Db } from '../helpers/targets.js';
 
@@ -65,17 +65,7 @@ const stateColumns = async (db: Db, name: string) =>
     : await db.query<{ c: string }>(`SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [`xc_${name}`])
   ).map((r) => r.c);
 
-/** The CLI in this process: exit code and the last --json line. */
-async function cli(...args: string[]): Promise<{ code: number; last: Record<string, any> }> {
-  let stdout = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  try {
-    const code = await main(['node', 'xc', ...args, '--json']);
-    return { code, last: JSON.parse(stdout.trimEnd().split('\n').at(-1)!) as Record<string, any> };
-  } finally {
-    write.mockRestore();
-  }
-}
+const cli = cliInProcess;
 
 
 for (const target of targets) {
