@@ -117,13 +117,19 @@ target.describe(`the deploy gate (${target.name})`, () => {
     expect(r.migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
   });
 
-  it("an instance is live for the TTL it beats for, stored with it: a gate with a shorter --instance-ttl still counts it between its beats (contract, rollback, status, deploy list, the CLI); past its own TTL it is gone", async () => {
-    // The pipeline's xc: a TTL of 2 s. The application's: 20 s, so it beats every ~6.7 s.
-    const { db, xc, dir } = await setup(target, { instanceTtlMs: 2000 });
+  /** The pipeline's xc (v1 retired, v2 recorded), and the application's, each with its own --instance-ttl. */
+  async function pipelineAndApp(pipelineTtlMs: number, appTtlMs: number) {
+    const { db, xc, dir } = await setup(target, { instanceTtlMs: pipelineTtlMs });
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
     await xc.deploy.record({ app: 'shop', version: 'v2' });
-    const app = createXc({ url: db.url, dir, instanceTtlMs: 20_000 });
+    const app = createXc({ url: db.url, dir, instanceTtlMs: appTtlMs });
     cleanup.push(() => app.close());
+    return { db, xc, dir, app };
+  }
+
+  it("an instance is live for the TTL it beats for, stored with it: a gate with a shorter --instance-ttl still counts it between its beats (contract, rollback, status, deploy list, the CLI); past its own TTL it is gone", async () => {
+    // The pipeline's xc: a TTL of 2 s. The application's: 20 s, so it beats every ~6.7 s.
+    const { db, xc, dir, app } = await pipelineAndApp(2000, 20_000);
     const v1 = await app.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
     await app.startHeartbeat({ app: 'shop', version: 'v2', level: V2 });
     await new Promise((r) => setTimeout(r, 3000)); // no beat for 3 s: longer than the pipeline's TTL, within the instances' own
@@ -154,11 +160,7 @@ target.describe(`the deploy gate (${target.name})`, () => {
   });
 
   it("the gate's TTL when longer than the instance's own: an instance beating for 1 s still counts for the reader's 5 s (never shorter than either); stop() ends it at once", async () => {
-    const { db, xc, dir } = await setup(target, { instanceTtlMs: 5000 });
-    await xc.deploy.retire({ app: 'shop', version: 'v1' });
-    await xc.deploy.record({ app: 'shop', version: 'v2' });
-    const app = createXc({ url: db.url, dir, instanceTtlMs: 1000 });
-    cleanup.push(() => app.close());
+    const { db, xc, dir, app } = await pipelineAndApp(5000, 1000);
     const hb = await app.startHeartbeat({ app: 'shop', version: 'v1', level: V1 });
     expect((await xc.deploy.list()).instances.map((i) => [i.version, i.ttlMs])).toEqual([['v1', 1000]]);
     await app.close(); // crashed
