@@ -24,7 +24,7 @@ import type { Expr, OperationSpec } from '../migration/schema.js';
 import type { TableModel } from '../schema/model.js';
 import type { ForeignKeySpec } from '../dialects/dialect.js';
 import type { RowCheck } from '../plan/index.js';
-import { columnsOf, exprCheck, newClusterKeyIssues, requireColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
+import { columnsOf, exprCheck, newClusterKeyIssues, nullabilityIssues, requireColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
 import { conversionIssues, conversions, convertibility, convertingCheckPlan, convertingUniquePlan, overConverted, upDownIssues } from './constraintConversion.js';
 import { constraintTaken, foreignKeyTakenElsewhere, referenceIssues } from './addForeignKey.js';
 import { indexModel } from './addIndex.js';
@@ -108,6 +108,8 @@ export const createConstraint: Operation<'createConstraint'> = {
       const existing = t.indexes.find((i) => i.primary)?.constraint ?? 'PRIMARY';
       issues.push({ path: ['type'], code: 'primary_key_exists', table: spec.table, constraint: existing, message: `table "${spec.table}" already has a primary key ("${existing}" over ${t.primaryKey.map((c) => `"${c}"`).join(', ')}); drop it first (dropConstraint)` });
     }
+    // Its contract makes each nullable key column NOT NULL, as setNotNull's does: the same server limits apply.
+    for (const c of nullableKeyColumns(spec, t)) issues.push(...nullabilityIssues(ctx.dialect, t, c.name, c.type, true, 'its contract (a primary key column made NOT NULL)', ['columns', spec.columns.indexOf(c.name)]));
     if (spec.type === 'foreign_key' && r) {
       if (r.column && r.columns) {
         issues.push({ path: ['references'], code: 'ambiguous_reference', message: 'give either "column" or "columns", not both' });

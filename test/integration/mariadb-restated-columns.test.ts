@@ -113,6 +113,33 @@ if (target) {
       });
     }
 
+    // createConstraint's primary key makes its nullable columns NOT NULL at contract (found while triaging campaign O's
+    // report: plan passed, the contract failed with 1846 and the migration stayed in `contracting`).
+    const keyless = {
+      stored: `CREATE TABLE keyless (code int, qty int NOT NULL DEFAULT 1, total int AS (qty * 2) STORED)`,
+      timestamp: `CREATE TABLE keyless (code timestamp NULL DEFAULT NULL, qty int)`,
+    };
+    const primaryKey = { createConstraint: { table: 'keyless', name: 'keyless_pk', type: 'primary_key', columns: ['code'] } };
+    for (const [variant, reason] of [['stored', /"keyless" has the STORED generated column "total"/], ['timestamp', /is a TIMESTAMP column, which MariaDB refuses to make NOT NULL online/]] as const) {
+      it(`${variant}: a primary key over a nullable column is refused, exit 2, naming why; nothing executed`, async () => {
+        const s = await setup(target, [keyless[variant]], 'xc_nnon');
+        if (!(await mariadb(s))) return;
+        await s.write('0001_x', primaryKey);
+        await refused(s, ['keyless'], new RegExp(`0001_x\\.json: operations\\[0\\]\\.createConstraint\\.columns\\[0\\]: its contract \\(a primary key column made NOT NULL\\)[\\s\\S]*${reason.source}`));
+      });
+    }
+    it('a primary key over a nullable column of a table without them contracts, the rows kept', async () => {
+      const s = await setup(target, [keyless.stored.replace('STORED', 'VIRTUAL'), `INSERT INTO keyless (code, qty) VALUES (1, 2), (2, 3)`], 'xc_nnon');
+      if (!(await mariadb(s))) return;
+      await s.write('0001_x', primaryKey);
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO keyless (code, qty) VALUES (3, 4)`);
+      await record(s.xc, '0001_x');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT code, qty, total FROM keyless ORDER BY code`)).toEqual([{ code: 1, qty: 2, total: 4 }, { code: 2, qty: 3, total: 6 }, { code: 3, qty: 4, total: 8 }]);
+      await expect(s.db.query(`INSERT INTO keyless (code, qty) VALUES (NULL, 1)`)).rejects.toThrow();
+    });
+
     it('the same operations on a table without them apply, contract and roll back', async () => {
       for (const op of cases('stored').map((c) => c.op)) {
         for (const end of ['contract', 'rollback'] as const) {
