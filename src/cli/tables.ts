@@ -18,7 +18,9 @@ export function firstLine(text: string): string {
 /** Rows as aligned lines, two spaces between columns; the last column is not padded. */
 export function tableLines(rows: Cell[][]): string[] {
   const plain = rows.map((r) => r.map((c) => (typeof c === 'string' ? c : c.text).replace(/\s*\r?\n\s*/g, ' ')));
-  const widths = plain.reduce<number[]>((w, r) => r.map((t, i) => Math.max(w[i] ?? 0, t.length)), []);
+  // Rows may be shorter than others (deploy list's sessions): every column's width is over all rows that have it.
+  const widths: number[] = [];
+  for (const r of plain) r.forEach((t, i) => (widths[i] = Math.max(widths[i] ?? 0, t.length)));
   return rows.map((r, ri) =>
     r
       .map((c, i) => {
@@ -61,7 +63,7 @@ export function printDeployments(p: Printer, r: DeployListResult): void {
       levelCell(d),
       d.retiredAt ? { text: `retired ${d.retiredAt}`, style: p.c.dim } : { text: 'live', style: p.c.green },
     ]),
-    ...r.instances.map((i) => ['instance', `${i.app}@${i.version}`, i.env || '-', levelCell(i), `${i.host ?? ''} pid ${i.pid ?? '?'}, beat ${i.lastBeatSecondsAgo}s ago`.trim()]),
+    ...r.instances.map((i) => ['instance', `${i.app}@${i.version}`, i.env || '-', levelCell(i), `${i.host ?? ''} pid ${i.pid ?? '?'}, beat ${i.lastBeatSecondsAgo}s ago${i.ttlMs !== null ? `, TTL ${Math.ceil(i.ttlMs / 1000)}s` : ''}`.trim()]),
     ...r.sessions.map((s) => ['session', `${s.app}@${s.version}`]),
   ];
   for (const line of tableLines(rows)) p.line(line);
