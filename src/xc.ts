@@ -97,6 +97,7 @@ class XcImpl implements Xc {
         waitLockMs: this.engineOptions.waitLockMs,
         onWaitLock: (holder) => reporter(this.options.onEvent)({ event: 'waiting_lock', holder }),
         purpose: `xc ${command}`,
+        signal: this.options.signal,
       });
       let dialect: Dialect;
       try {

@@ -31,6 +31,7 @@ export interface OpenDriverOptions {
   /** A pglite:// folder another xc process has open: wait this long (--wait-lock), calling `onWaitLock` once; else exit 4 at once. */
   waitLockMs?: number;
   onWaitLock?: (holder: string) => void;
+  signal?: AbortSignal;
   /** Who opens it, in words (`xc apply`), for the one who finds a pglite:// folder taken. */
   purpose?: string;
 }
@@ -80,7 +81,7 @@ export async function driverFromUrl(
   cwd = process.cwd(),
   schema?: string,
   connectTimeoutMs?: number,
-  wait: Pick<FromUrlOptions, 'waitLockMs' | 'onWaitLock' | 'purpose'> = {},
+  wait: Pick<FromUrlOptions, 'waitLockMs' | 'onWaitLock' | 'purpose' | 'signal'> = {},
 ): Promise<Driver> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   addSecret(passwordOf(url));
@@ -116,7 +117,7 @@ export async function openDriver(o: OpenDriverOptions): Promise<Driver> {
     }
   }
   if (object) return driverFromConnection(o.connection);
-  if (url) return driverFromUrl(url, o.cwd, o.schema, o.connectTimeoutMs, { waitLockMs: o.waitLockMs, onWaitLock: o.onWaitLock, purpose: o.purpose });
+  if (url) return driverFromUrl(url, o.cwd, o.schema, o.connectTimeoutMs, { waitLockMs: o.waitLockMs, onWaitLock: o.onWaitLock, purpose: o.purpose, signal: o.signal });
   if (o.knexfile) return driverFromKnexfile(o.knexfile, o.knexEnv, o.cwd, o.connectTimeoutMs);
   throw new InvalidInputError(`no database configured; ${HOW_TO_CONNECT}`);
 }

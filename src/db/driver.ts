@@ -72,6 +72,8 @@ export interface FromUrlOptions {
   onWaitLock?: (holder: string) => void;
   /** Who is opening, in words, for the one who finds the folder taken (`xc apply`). */
   purpose?: string;
+  /** A stop asked for (Ctrl-C) ends that wait at once: nothing is held yet. */
+  signal?: AbortSignal;
 }
 
 /**

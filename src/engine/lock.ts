@@ -17,7 +17,7 @@ import os from 'node:os';
 import { LockHeldError } from '../errors.js';
 import { releaseRestored, type Session } from '../db/driver.js';
 import type { SessionRestore } from '../dialects/dialect.js';
-import { sleep, type EngineContext } from './context.js';
+import { sleep, stopIfAsked, type EngineContext } from './context.js';
 
 const LOCK_KEY = 'expand-contract';
 
@@ -74,6 +74,7 @@ export async function withAdvisoryLock<T>(ctx: EngineContext, fn: () => Promise<
       if (Date.now() >= deadline) {
         throw new LockHeldError(`another xc is working on this database: ${holder ?? 'holder not visible'}${ctx.options.waitLockMs ? '' : ' (use --wait-lock SECONDS to wait for it)'}`, { holder });
       }
+      stopIfAsked(ctx); // a stop asked for ends the wait: nothing is held yet
       if (!announced) ctx.emit({ event: 'waiting_lock', holder });
       announced = true;
       await sleep(Math.min(500, Math.max(10, deadline - Date.now())));

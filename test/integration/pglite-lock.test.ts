@@ -84,6 +84,31 @@ describe('two xc on one PGlite instance (one process)', () => {
     }
   }, 180_000);
 
+  it('a stop asked for ends a wait for the lock at once (InterruptedError, exit 130): nothing was held, nothing done', async () => {
+    const db = new PGlite();
+    const events: XcEvent[] = [];
+    const a = createXc({ connection: db, dir, batchSize: 50, batchDelayMs: 100, onEvent: (e) => events.push(e) });
+    const stop = new AbortController();
+    const waitEvents: XcEvent[] = [];
+    const waiter = createXc({ connection: db, dir, waitLockMs: 600_000, signal: stop.signal, onEvent: (e) => waitEvents.push(e) });
+    try {
+      await a.apply({ id: '0001_create_users' });
+      await db.query(`INSERT INTO users SELECT g, 'n' || g FROM generate_series(1, 1000) g`);
+      const applying = a.apply();
+      await eventOf(events, (e) => e.event === 'backfill' && e.pass === 'backfill' && e.done > 0);
+      const waited = rejection(waiter.rollback({ id: '0002_rename_name', force: true, reason: 'test' }));
+      await eventOf(waitEvents, (e) => e.event === 'waiting_lock');
+      stop.abort('SIGINT');
+      expect(await waited).toMatchObject({ exitCode: 130, code: 'interrupted' });
+      // The first goes on undisturbed; the waiter never touched the migration.
+      expect(await applying).toMatchObject({ ok: true, migrations: [{ id: '0002_rename_name', phase: 'backfilled', rows: 1000 }] });
+    } finally {
+      await a.close();
+      await waiter.close();
+      await db.close();
+    }
+  }, 180_000);
+
   it('a refused or failed command gives the lock back', async () => {
     const db = new PGlite();
     const a = createXc({ connection: db, dir });
@@ -159,6 +184,25 @@ describe('two xc processes on one pglite:// folder', () => {
     expect(after.code).toBe(0);
     expect(JSON.parse(after.stdout.trim().split('\n').pop()!)).toMatchObject({ migrations: [{ phase: 'backfilled' }, { phase: 'backfilled' }] });
     expect(existsSync(lockFile())).toBe(false);
+  }, 240_000);
+
+  it('Ctrl-C while waiting for the folder ends the wait at once (exit 130); the holder keeps its lock', async () => {
+    await seed(10);
+    const holder = createXc({ url: url(), dir });
+    await holder.status();
+    try {
+      const child = spawn(process.execPath, [BIN, 'apply', '--url', url(), '--dir', dir, '--wait-lock', '600', '--json'], { env: xcEnv() });
+      const done = collect(child);
+      await new Promise<void>((resolve) => onJsonLines(child.stdout, (e) => e.event === 'waiting_lock' && resolve()));
+      child.kill('SIGINT');
+      const r = await done;
+      expect(r.code).toBe(130);
+      expect(r.stdout + r.stderr, r.stdout + r.stderr).toMatch(/stopped \(SIGINT\) while waiting for .*\.xc-lock; nothing was done/);
+      expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toMatchObject({ pid: process.pid, purpose: 'xc status' });
+      expect((await holder.status()).migrations.map((m) => m.phase)).toEqual(['backfilled', 'pending']);
+    } finally {
+      await holder.close();
+    }
   }, 240_000);
 
   it('a running xc apply keeps a second xc process out (exit 4 naming its pid); killed -9 mid-backfill, a re-run takes its stale lock over and converges', async () => {

@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { LockHeldError } from '../../errors.js';
+import { InterruptedError, LockHeldError } from '../../errors.js';
 
 export interface FolderLock {
   /** The lock file. */
@@ -182,7 +182,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Take `folder`'s lock: at once, or within `waitMs`, else LockHeldError (exit 4) naming the holder.
  * `purpose` says who takes it (`xc apply`).
  */
-export async function lockFolder(folder: string, o: { purpose: string; waitMs?: number; onWait?: (holder: string) => void }): Promise<FolderLock> {
+export async function lockFolder(folder: string, o: { purpose: string; waitMs?: number; onWait?: (holder: string) => void; signal?: AbortSignal }): Promise<FolderLock> {
   const file = folderLockFile(folder);
   const token = randomUUID();
   const started = startTicks(process.pid);
@@ -215,6 +215,7 @@ export async function lockFolder(folder: string, o: { purpose: string; waitMs?: 
         { holder, lockFile: file },
       );
     }
+    if (o.signal?.aborted) throw new InterruptedError(`stopped (${String(o.signal.reason ?? 'stop requested')}) while waiting for ${file}; nothing was done`, String(o.signal.reason ?? 'stop requested'));
     if (!announced) o.onWait?.(holder);
     announced = true;
     await sleep(Math.min(250, Math.max(10, deadline - Date.now())));

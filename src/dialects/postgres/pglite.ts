@@ -57,10 +57,10 @@ function pgliteSession(db: PGliteLike): Session {
  * ones too: PGlite writes to its folder even to read) — exit 4 naming the
  * holder, or a wait of `waitLockMs`, when another xc has it (folderLock.ts).
  */
-export async function createPgliteDriver(url: string, cwd = process.cwd(), o: Pick<FromUrlOptions, 'waitLockMs' | 'onWaitLock' | 'purpose'> = {}): Promise<Driver> {
+export async function createPgliteDriver(url: string, cwd = process.cwd(), o: Pick<FromUrlOptions, 'waitLockMs' | 'onWaitLock' | 'purpose' | 'signal'> = {}): Promise<Driver> {
   const target = pgliteTarget(url, cwd);
   const { PGlite } = await import('@electric-sql/pglite');
-  const lock = target === 'memory' ? undefined : await lockFolder(target, { purpose: o.purpose ?? 'xc', waitMs: o.waitLockMs, onWait: o.onWaitLock });
+  const lock = target === 'memory' ? undefined : await lockFolder(target, { purpose: o.purpose ?? 'xc', waitMs: o.waitLockMs, onWait: o.onWaitLock, signal: o.signal });
   let db: PGlite;
   try {
     db = target === 'memory' ? new PGlite({ parsers: PARSERS }) : new PGlite(target, { parsers: PARSERS });
@@ -106,6 +106,6 @@ export function isPglite(x: unknown): x is PGliteLike {
 export const pgliteDriver: DriverFamily = {
   schemes: ['pglite'],
   namesPath: true,
-  fromUrl: (url, { cwd, waitLockMs, onWaitLock, purpose }) => createPgliteDriver(url, cwd, { waitLockMs, onWaitLock, purpose }),
+  fromUrl: (url, { cwd, waitLockMs, onWaitLock, purpose, signal }) => createPgliteDriver(url, cwd, { waitLockMs, onWaitLock, purpose, signal }),
   wrap: (c) => (isPglite(c) ? wrapPglite(c, { owned: false, label: 'pglite' }) : undefined),
 };
