@@ -90,8 +90,12 @@ export interface FillTriggerSpec {
 export type ConstraintTest =
   /** Broken when the expression (over the row's columns) is FALSE. */
   | { kind: 'check'; expression: string }
-  /** Broken when no key column is NULL (with `nullsNotDistinct`, PostgreSQL 15: NULLs too) and another row holds the same key (PRIMARY KEY or UNIQUE). */
-  | { kind: 'unique'; columns: string[]; nullsNotDistinct?: boolean }
+  /**
+   * Broken when no key column is NULL (with `nullsNotDistinct`, PostgreSQL 15: NULLs too) and another row holds the
+   * same key (PRIMARY KEY or UNIQUE). `rowKey`: the table's primary key, when that is another constraint — a row
+   * holding the written row's primary key is the row itself, which an upsert or a REPLACE is about to update.
+   */
+  | { kind: 'unique'; columns: string[]; nullsNotDistinct?: boolean; rowKey?: string[] }
   /** Broken when no key column is NULL and no row of `refTable` holds the key (MATCH SIMPLE). */
   | { kind: 'foreignKey'; columns: string[]; refTable: string; refColumns: string[] };
 

@@ -37,7 +37,10 @@ export function constraintTest(t: TableModel, name: string): { columns: string[]
     return fk.matchType === 'full' ? { columns: fk.columns, why: 'a MATCH FULL foreign key is not tested by xc’s trigger' } : { columns: fk.columns, test };
   }
   const idx = t.indexes.find((i) => i.constraint === name);
-  if (idx && !idx.exclusion && (idx.unique || idx.primary)) return { columns: idx.columns, test: { kind: 'unique', columns: idx.columns, ...(idx.nullsNotDistinct ? { nullsNotDistinct: true } : {}) } };
+  if (idx && !idx.exclusion && (idx.unique || idx.primary)) {
+    const rowKey = !idx.primary && t.primaryKey.length > 0 ? { rowKey: t.primaryKey } : {};
+    return { columns: idx.columns, test: { kind: 'unique', columns: idx.columns, ...(idx.nullsNotDistinct ? { nullsNotDistinct: true } : {}), ...rowKey } };
+  }
   return { columns: idx?.columns ?? [], why: 'only a check, a foreign key, a unique or a primary key is tested by xc’s trigger' };
 }
 

@@ -218,15 +218,17 @@ function pgBreaks(q: Quote, table: string, t: ConstraintTest): string {
     const match = t.columns.map((c, i) => `_xc_parent.${q(t.refColumns[i]!)} = NEW.${q(c)}`).join(' AND ');
     return `${keyed} AND NOT EXISTS (SELECT 1 FROM ${q(t.refTable)} AS _xc_parent WHERE ${match})`;
   }
-  // Another row: the row's own old version has the old key, which no other row held (the constraint holds).
+  // Another row: the row's own old version has the old key, which no other row held (the constraint holds); a row
+  // with the written row's primary key is the one an upsert (ON CONFLICT on that key) is about to update.
+  const notSelf = t.rowKey ? ` AND COALESCE(NOT (${t.rowKey.map((c) => `_xc_other.${q(c)} = NEW.${q(c)}`).join(' AND ')}), TRUE)` : '';
   if (t.nullsNotDistinct) {
     const same = t.columns.map((c) => `_xc_other.${q(c)} IS NOT DISTINCT FROM NEW.${q(c)}`).join(' AND ');
     const wasKey = t.columns.map((c) => `_xc_other.${q(c)} IS NOT DISTINCT FROM OLD.${q(c)}`).join(' AND ');
-    return `EXISTS (SELECT 1 FROM ${q(table)} AS _xc_other WHERE ${same} AND (TG_OP = 'INSERT' OR NOT (${wasKey})))`;
+    return `EXISTS (SELECT 1 FROM ${q(table)} AS _xc_other WHERE ${same} AND (TG_OP = 'INSERT' OR NOT (${wasKey}))${notSelf})`;
   }
   const same = t.columns.map((c) => `_xc_other.${q(c)} = NEW.${q(c)}`).join(' AND ');
   const wasKey = t.columns.map((c) => `_xc_other.${q(c)} = OLD.${q(c)}`).join(' AND ');
-  return `${keyed} AND EXISTS (SELECT 1 FROM ${q(table)} AS _xc_other WHERE ${same} AND COALESCE(NOT (${wasKey}), TRUE))`;
+  return `${keyed} AND EXISTS (SELECT 1 FROM ${q(table)} AS _xc_other WHERE ${same} AND COALESCE(NOT (${wasKey}), TRUE)${notSelf})`;
 }
 
 /** A write that would break the constraint gets its columns converted instead (ConvertTriggerSpec). */

@@ -154,6 +154,37 @@ describeOperation('dropConstraint', [
     },
   },
   {
+    // Campaign U: the BEFORE INSERT trigger runs before the server looks for the conflict, so the row an upsert or a
+    // REPLACE on the primary key is about to update counted as a duplicate of itself: its key was converted ('a@x-dup').
+    name: 'a unique constraint with down: an upsert or REPLACE of a row by its primary key is no duplicate of itself',
+    setup: [`CREATE TABLE users (id int PRIMARY KEY, email varchar(50), n int, CONSTRAINT users_email_key UNIQUE (email))`, `INSERT INTO users VALUES (1, 'a@x', 0), (2, 'b@x', 0), (3, 'c@x', 0)`],
+    operations: [{ dropConstraint: { table: 'users', name: 'users_email_key', down: { postgres: `email || '-dup'`, mysql: `CONCAT(email, '-dup')` } } }],
+    writes: {
+      old: {
+        postgres: [`INSERT INTO users VALUES (1, 'a@x', 5) ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, n = EXCLUDED.n`, `INSERT INTO users VALUES (3, 'c@x', 9) ON CONFLICT (id) DO NOTHING`],
+        mysql: [`INSERT INTO users VALUES (1, 'a@x', 5) ON DUPLICATE KEY UPDATE email = VALUES(email), n = VALUES(n)`, `REPLACE INTO users VALUES (3, 'c@x', 9)`, `INSERT IGNORE INTO users VALUES (2, 'b@x', 7)`],
+      },
+      // A real duplicate from another row is still converted; an upsert moving a row onto another's key too.
+      new: {
+        postgres: [`INSERT INTO users VALUES (4, 'a@x', 1)`, `INSERT INTO users VALUES (2, 'c@x', 2) ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, n = EXCLUDED.n`],
+        mysql: [`INSERT INTO users VALUES (4, 'a@x', 1)`, `INSERT INTO users VALUES (2, 'c@x', 2) ON DUPLICATE KEY UPDATE email = VALUES(email), n = VALUES(n)`],
+      },
+    },
+    async afterStart(db) {
+      const all = await rows(db, `SELECT id, email, n FROM users ORDER BY id`);
+      const n3 = db.dialect === 'postgres' ? 0 : 9; // ON CONFLICT DO NOTHING; REPLACE replaced it
+      expect(all.map((r) => [Number(r.id), r.email, Number(r.n)])).toEqual([[1, 'a@x', 5], [2, 'c@x-dup', 2], [3, 'c@x', n3], [4, 'a@x-dup', 1]]);
+    },
+    async afterComplete(db) {
+      await db.query(`INSERT INTO users VALUES (5, 'a@x', 1)`);
+      expect(await db.count(`SELECT count(*) FROM users WHERE email = 'a@x'`)).toBe(2);
+    },
+    async afterRollback(db) {
+      await rejects(db, `INSERT INTO users VALUES (5, 'a@x', 1)`);
+      expect(await db.count(`SELECT count(*) FROM users WHERE email LIKE '%-dup'`)).toBe(2);
+    },
+  },
+  {
     name: 'a unique constraint NULLS NOT DISTINCT with down: a second NULL is a duplicate too',
     only: 'postgres',
     setup: [`CREATE TABLE codes (id int PRIMARY KEY, code varchar(20), CONSTRAINT code_uq UNIQUE NULLS NOT DISTINCT (code))`, `INSERT INTO codes VALUES (1, NULL), (2, 'a')`],
