@@ -585,6 +585,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * connection attribute where the server shows it.
    */
   applicationSessions(s: Session): Promise<string[]>;
+  /**
+   * How applicationSessions shows a session that named itself `name`: PostgreSQL keeps 63 bytes of an
+   * application_name and turns every byte outside printable ASCII into `?` (`café` → `caf??`); MySQL as given.
+   */
+  sessionNameShown(name: string): string;
 }
 
 /**

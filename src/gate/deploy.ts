@@ -24,9 +24,25 @@ export async function ensureState(ctx: EngineContext): Promise<void> {
   });
 }
 
+/**
+ * The longest app, version or environment name: the state's key columns on MySQL/MariaDB (VARCHAR(191), the most a
+ * utf8mb4 key of 767 bytes holds), on every database alike, so a name is refused the same everywhere.
+ */
+export const MAX_DEPLOY_NAME = 191;
+
+/** An app, version or environment name as stored: trimmed (as compared: MariaDB ignores trailing spaces), within the limit. */
+function deployName(value: string | undefined, flag: string): string {
+  const name = (value ?? '').trim();
+  if ([...name].length > MAX_DEPLOY_NAME) {
+    throw new InvalidInputError(`${flag} is ${[...name].length} characters long; at most ${MAX_DEPLOY_NAME} are kept (the state's key)`, {}, { code: 'invalid_usage' });
+  }
+  return name;
+}
+
 function required(value: string | undefined, flag: string): string {
-  if (!value?.trim()) throw new InvalidInputError(`${flag} is required`, {}, { code: 'invalid_usage' });
-  return value.trim();
+  const name = deployName(value, flag);
+  if (!name) throw new InvalidInputError(`${flag} is required`, {}, { code: 'invalid_usage' });
+  return name;
 }
 
 /**
@@ -43,7 +59,7 @@ async function ensureDeployState(ctx: EngineContext): Promise<void> {
  * the level the build asked for, before that (the rollback gate's; null: unknown, or the same).
  */
 export async function recordDeployment(ctx: EngineContext, o: { app?: string; version?: string; env?: string; level: string | null; buildLevel?: string | null }): Promise<DeploymentInfo> {
-  const d = { app: required(o.app, '--app (or XC_APP, config key app)'), version: required(o.version, '--version'), env: o.env ?? '', level: o.level, buildLevel: o.buildLevel ?? o.level, actor: ctx.actor };
+  const d = { app: required(o.app, '--app (or XC_APP, config key app)'), version: required(o.version, '--version'), env: deployName(o.env, '--env'), level: o.level, buildLevel: o.buildLevel ?? o.level, actor: ctx.actor };
   await ensureDeployState(ctx);
   const store = new DeploymentStore(ctx.dialect);
   // Deploy records take no xc lock: a pipeline records several apps at once. On MySQL/MariaDB the record's UPDATE of a
@@ -80,7 +96,7 @@ const RECORD_ATTEMPTS = 10;
  * details say when), so a script can tell it from a typo.
  */
 export async function retireDeployment(ctx: EngineContext, o: { app?: string; version?: string; env?: string }): Promise<number> {
-  const d = { app: required(o.app, '--app (or XC_APP, config key app)'), version: required(o.version, '--version'), env: o.env ?? '' };
+  const d = { app: required(o.app, '--app (or XC_APP, config key app)'), version: required(o.version, '--version'), env: deployName(o.env, '--env') };
   const store = new DeploymentStore(ctx.dialect);
   const name = `${d.app}@${d.version}${d.env ? ` (env ${d.env})` : ''}`;
   // A part-made state (a kill -9 while creating it) is completed, so what it holds is read, not taken for nothing.
@@ -106,6 +122,7 @@ export async function listDeployments(ctx: EngineContext, env?: string): Promise
     // What every source lists, under its name (deployments, instances, sessions: the shape DeployListResult spells out).
     const listed = (await ctx.store.exists(s)) ? (await gatherEvidence(s, ctx, new Set())).listed : Object.fromEntries(evidenceSources.map((source) => [source.name, []]));
     if (env === undefined) return { ok: true, ...listed } as DeployListResult;
+    env = env.trim();
     // Only that environment's; what has no environment (a session) is listed whatever it is.
     const inEnv = (x: object) => !('env' in x) || ((x.env as string | null) ?? '') === env;
     return { ok: true, ...Object.fromEntries(Object.entries(listed).map(([name, items]) => [name, items.filter(inEnv)])) } as DeployListResult;
@@ -146,7 +163,7 @@ export async function startHeartbeat(ctx: EngineContext, o: { app: string; versi
   await ensureDeployState(ctx);
   const store = new DeploymentStore(ctx.dialect);
   const id = randomUUID();
-  await withSession(ctx.driver, (s) => store.startInstance(s, { id, app, version, env: o.env ?? '', level: o.level ?? null, buildLevel: o.buildLevel ?? o.level ?? null, host: os.hostname(), pid: process.pid, ttlMs: Math.ceil(ttlMs) }));
+  await withSession(ctx.driver, (s) => store.startInstance(s, { id, app, version, env: deployName(o.env, 'env'), level: o.level ?? null, buildLevel: o.buildLevel ?? o.level ?? null, host: os.hostname(), pid: process.pid, ttlMs: Math.ceil(ttlMs) }));
   let beating: Promise<void> = Promise.resolve();
   // A missed beat is not fatal: the instance just ages until the next one succeeds.
   const timer = setInterval(() => {

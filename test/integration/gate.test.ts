@@ -335,6 +335,34 @@ target.describe(`the deploy gate (${target.name})`, () => {
     await Promise.all([v2.end(), stranger.end()]);
   });
 
+  it.runIf(target.name === 'postgres')('a session name the server cut (63 bytes) or mangled (non-ASCII as ?) is matched to its recorded version (campaign S: it blocked its own contract as never recorded)', async () => {
+    const { db, xc } = await setup(target);
+    const long = '2026.11.27-build.1234-gabcdef0123456789abcdef0123456789abcdef';
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.deploy.record({ app: 'shop', version: long });
+    await xc.deploy.record({ app: 'shop', version: 'v2-café' });
+    const connect = async (name: string) => {
+      const c = new pg.Client({ connectionString: db.url, application_name: name });
+      await c.connect();
+      return c;
+    };
+    const sessions = [await connect(`shop@${long}`), await connect('shop@v2-café')];
+    expect((await xc.deploy.list()).sessions).toEqual(expect.arrayContaining([{ app: 'shop', version: long.slice(0, 58) }, { app: 'shop', version: 'v2-caf??' }]));
+    // Both at the new level: nothing blocks the contract; the old version is gone.
+    await xc.deploy.record({ app: 'shop', version: 'v1', level: V1 });
+    const old = await connect('shop@v1');
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    const err = await rejection(xc.contract());
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'session', version: 'v1' })]);
+    await old.end();
+    // The rollback gate sees them too: the versions that have the migration are live.
+    const back = await rejection(xc.rollback());
+    expect(back.details.blockers).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'session', version: long }), expect.objectContaining({ kind: 'session', version: 'v2-café' })]));
+    expect(back.message).toContain(`"shop@v2-caf??" (shop@v2-café as the server shows it)`);
+    expect((await xc.contract()).migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
+    await Promise.all(sessions.map((c) => c.end()));
+  });
+
   it.runIf(target.name === 'mysql')('a statement tagged xc:app@version in the processlist blocks (MariaDB has no connection attributes by default)', async () => {
     const { db, xc } = await setup(target);
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
@@ -350,6 +378,26 @@ target.describe(`the deploy gate (${target.name})`, () => {
     // Done with it: nothing running says v1 any more.
     const r = await xc.contract();
     expect(r.migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
+  });
+
+  it("an environment is trimmed as app and version are (MariaDB compares 'prod ' equal to 'prod'); a name longer than the state keeps is refused, exit 2, nothing recorded (campaign S)", async () => {
+    const { xc } = await setup(target);
+    await xc.deploy.record({ app: 'shop', version: 'v1', env: 'prod', level: V1 });
+    // Before: PostgreSQL a second row; MariaDB the 'prod' row rewritten, then a TypeError (exit 1).
+    const again = await xc.deploy.record({ app: 'shop', version: 'v1', env: 'prod ', level: V1 });
+    expect(again.deployment).toMatchObject({ app: 'shop', version: 'v1', env: 'prod', level: V1 });
+    const prod = () => xc.deploy.list({ env: ' prod' }).then((l) => l.deployments.filter((d) => d.retiredAt === null).map((d) => [d.version, d.env]));
+    expect(await prod()).toEqual([['v1', 'prod']]);
+    await xc.deploy.retire({ app: 'shop', version: 'v1', env: 'prod  ' });
+    expect(await prod()).toEqual([]);
+
+    const before = (await xc.deploy.list()).deployments;
+    for (const o of [{ version: 'v'.repeat(192) }, { version: 'v9', env: 'e'.repeat(192) }, { version: 'v9', app: 'a'.repeat(192) }]) {
+      const err = await rejection(xc.deploy.record({ app: 'shop', level: V2, ...o }));
+      expect([err.exitCode, err.message]).toEqual([2, expect.stringMatching(/is 192 characters long; at most 191 are kept/)]);
+    }
+    expect((await xc.deploy.list()).deployments).toEqual(before);
+    expect((await xc.deploy.record({ app: 'shop', version: 'é'.repeat(191), level: V2 })).deployment).toMatchObject({ version: 'é'.repeat(191) });
   });
 
   it('--force --reason overrides the gate and is logged with who, why and what blocked', async () => {

@@ -492,4 +492,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   applicationSessions(s: Session): Promise<string[]> {
     return mysqlApplicationSessions(s);
   }
+  sessionNameShown(name: string): string {
+    return name;
+  }
 }

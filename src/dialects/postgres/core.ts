@@ -17,7 +17,7 @@ import { BYPASS_SETTING, doBlock, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, 
 import { sessionCalls } from '../sessionCalls.js';
 import { pgBackfillSession } from './backfillSession.js';
 import { assertTargetName, checkStateTarget, PG_STATE_COLUMNS_ADDED, pgStateSchema, stateSchemaFor } from './state.js';
-import { PgAdvisoryLock, pgApplicationSessions, pgBlockers } from './sessions.js';
+import { PgAdvisoryLock, pgApplicationNameShown, pgApplicationSessions, pgBlockers } from './sessions.js';
 import { pgDependents } from './dependents.js';
 import { pgRawSqlIssue } from './statements.js';
 
@@ -450,5 +450,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   applicationSessions(s: Session): Promise<string[]> {
     return pgApplicationSessions(s);
+  }
+  sessionNameShown(name: string): string {
+    return pgApplicationNameShown(name);
   }
 }

@@ -69,6 +69,14 @@ export async function pgBlockers(s: Session, sessionId: number | null, tables: s
   return r.rows.map((b) => ({ session: b.pid, user: b.usename, application: b.application_name, state: b.state, since: b.xact_start, query: b.query }));
 }
 
+/**
+ * `name` as pg_stat_activity shows an application_name set to it: every byte outside printable ASCII made `?`
+ * (check_application_name), then NAMEDATALEN - 1 = 63 bytes kept.
+ */
+export function pgApplicationNameShown(name: string): string {
+  return [...Buffer.from(name, 'utf8')].map((b) => (b >= 32 && b <= 126 ? String.fromCharCode(b) : '?')).join('').slice(0, 63);
+}
+
 /** The gate's session evidence: `application_name = 'app@version'` of the other sessions on this database. */
 export async function pgApplicationSessions(s: Session): Promise<string[]> {
   const r = await s.query<{ name: string }>(

@@ -6,7 +6,8 @@
  * — recorded, or seen live by a source registered before this one — since
  * any other program may name its sessions with an `@`.
  */
-import type { EvidenceSource, LiveVersion } from '../evidence.js';
+import type { DeploymentInfo } from '../../api.js';
+import type { EvidenceContext, EvidenceSource, LiveVersion } from '../evidence.js';
 
 /** `app@version`, split at the last `@` (an app name may be `@scope/app`). */
 export function parseSessionName(name: string): { app: string; version: string } | null {
@@ -17,34 +18,51 @@ export function parseSessionName(name: string): { app: string; version: string }
 export const sessionsSource: EvidenceSource = {
   name: 'sessions',
   async gather(ctx, earlier) {
-    const sessions = (await ctx.dialect.applicationSessions(ctx.session)).map(parseSessionName).filter((x): x is { app: string; version: string } => x !== null);
+    const names = await ctx.dialect.applicationSessions(ctx.session);
     const recorded = await ctx.recorded();
     const knownApps = new Set([...recorded.map((d) => d.app), ...earlier.map((v) => v.app)]);
     const live: LiveVersion[] = [];
     const seen = new Set<string>();
-    for (const { app, version } of sessions) {
-      const key = `${app}@${version}`;
-      if (!knownApps.has(app) || seen.has(key)) continue;
-      seen.add(key);
-      // Recorded in several environments: unknown when any of them is (or is no known migration), else the highest.
-      const records = recorded.filter((d) => d.app === app && d.version === version);
-      const levels = records.map((d) => (d.level !== null && ctx.knownLevels.has(d.level) ? d.level : null));
-      const level = levels.length === 0 || levels.includes(null) ? null : levels.sort().at(-1)!;
-      // What its build has (the rollback gate's), the same way from each record's build level: only above `level`.
-      const builds = records.map((d) => d.buildLevel ?? d.level).map((l) => (l !== null && ctx.knownLevels.has(l) ? l : null));
-      const build = level === null || builds.includes(null) ? null : builds.sort().at(-1)!;
-      // Its build is what was recorded first: a migration begun after that is not in it.
-      const levelSetAt = records.map((d) => d.recordedAt).sort()[0];
-      live.push({
-        kind: 'session',
-        app,
-        version,
-        level,
-        ...(build !== null && build > level! ? { buildLevel: build } : {}),
-        ...(levelSetAt !== undefined ? { levelSetAt } : {}),
-        describe: (stated) => `database session "${key}" is connected at ${levels.length === 0 ? 'an unknown level (that version was never recorded)' : stated}`,
-      });
+    const sessions: { app: string; version: string }[] = [];
+    for (const name of names) {
+      const parsed = parseSessionName(name);
+      if (!parsed) continue;
+      sessions.push(parsed);
+      // The server may show a name other than the one set (PostgreSQL: 63 bytes, non-ASCII as `?`): every recorded
+      // version shown so counts — several, when a cut name fits more than one (fail closed both ways).
+      const exact = recorded.some((d) => d.app === parsed.app && d.version === parsed.version);
+      const shownAs = exact ? [] : recorded.filter((d) => ctx.dialect.sessionNameShown(`${d.app}@${d.version}`) === name);
+      const versions = shownAs.length > 0 ? [...new Map(shownAs.map((d) => [`${d.app}@${d.version}`, { app: d.app, version: d.version }])).values()] : [parsed];
+      for (const { app, version } of versions) {
+        const key = `${app}@${version}`;
+        if (!knownApps.has(app) || seen.has(key)) continue;
+        seen.add(key);
+        live.push(sessionVersion(ctx, app, version, recorded.filter((d) => d.app === app && d.version === version), name));
+      }
     }
     return { live, listed: sessions };
   },
 };
+
+/** A session of `app@version` (its records, in any environment), named `name` on the server. */
+function sessionVersion(ctx: EvidenceContext, app: string, version: string, records: DeploymentInfo[], name: string): LiveVersion {
+  // Recorded in several environments: unknown when any of them is (or is no known migration), else the highest.
+  const levels = records.map((d) => (d.level !== null && ctx.knownLevels.has(d.level) ? d.level : null));
+  const level = levels.length === 0 || levels.includes(null) ? null : levels.sort().at(-1)!;
+  // What its build has (the rollback gate's), the same way from each record's build level: only above `level`.
+  const builds = records.map((d) => d.buildLevel ?? d.level).map((l) => (l !== null && ctx.knownLevels.has(l) ? l : null));
+  const build = level === null || builds.includes(null) ? null : builds.sort().at(-1)!;
+  // Its build is what was recorded first: a migration begun after that is not in it.
+  const levelSetAt = records.map((d) => d.recordedAt).sort()[0];
+  const key = `${app}@${version}`;
+  const shown = name === key ? `"${key}"` : `"${name}" (${key} as the server shows it)`;
+  return {
+    kind: 'session',
+    app,
+    version,
+    level,
+    ...(build !== null && build > level! ? { buildLevel: build } : {}),
+    ...(levelSetAt !== undefined ? { levelSetAt } : {}),
+    describe: (stated) => `database session ${shown} is connected at ${levels.length === 0 ? 'an unknown level (that version was never recorded)' : stated}`,
+  };
+}
