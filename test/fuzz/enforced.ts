@@ -11,7 +11,7 @@
  * `up` converts it until contract, whose cut-over puts the converted column
  * in its place with the constraint.
  */
-import { columnsRead, plain, type DataModel, type PhysTable, type Row } from './data.js';
+import { columnsRead, multiBreaks, plain, type DataModel, type PhysTable, type Row } from './data.js';
 import { evalEx, predHolds, type ConstraintGen, type Dialect, type Ex, type GenOp, type Pred, type Value } from './model.js';
 
 export interface Enforced {
@@ -99,10 +99,18 @@ const key = (v: Value, d: Dialect) => (v === null ? null : d === 'mysql' ? Strin
  * writes during the contract): a converting check's cut-over may come between its write and the next, so the value
  * must meet the check both as `up` converts it and as it is.
  */
-export function violation(model: DataModel, t: PhysTable, id: number, values: Record<string, Value>, d: Dialect, strict: boolean): string | undefined {
+export function violation(model: DataModel, t: PhysTable, id: number, values: Record<string, Value>, d: Dialect, strict: boolean, racing: ReadonlySet<number> = new Set()): string | undefined {
   const cons = model.enforced.filter((e) => e.table === t);
-  if (!cons.length) return undefined;
+  const multi = model.multi.filter((e) => e.table === t);
+  if (!cons.length && !multi.length) return undefined;
   const row = model.rowAfter(t, id, values, new Set());
+  // A constraint over several columns refuses what breaks it, but while its drop's `down`s convert (not while the
+  // command installing or removing them runs: the write may meet the constraint without the trigger).
+  const raw = multi.length ? plain(model.rowAfter(t, id, values, new Set(), false)) : {};
+  for (const e of multi) {
+    if (e.downs && !racing.has(e.dropM!)) continue;
+    if (multiBreaks(e, t, id, raw, d)) return `${e.name}: (${e.columns.map((c) => row.get(c)?.v).join(', ')})`;
+  }
   for (const e of cons) {
     const v = judged(e, row);
     if (v === null) continue;
@@ -121,6 +129,7 @@ export function violation(model: DataModel, t: PhysTable, id: number, values: Re
  */
 export function isUnique(model: DataModel, t: PhysTable, col: string, strict: boolean): boolean {
   const direct = (c: string) => model.enforced.some((e) => e.table === t && e.kind === 'unique' && e.col === c && (!e.up || strict));
+  if (model.multi.some((e) => e.table === t && e.kind === 'unique' && e.columns.includes(col))) return true;
   return direct(col) || model.links.some((l) => l.kind === 'copy' && l.table === t && ((l.to === col && direct(l.from)) || (l.from === col && direct(l.to))));
 }
 
@@ -134,6 +143,9 @@ export function verdict(model: DataModel, ops: GenOp[], d: Dialect): 'refuse' | 
   for (const op of ops) {
     // README (alterColumn, schema): a constraint option changes the column in place, alone: with `to` it is refused.
     if ('alterConstraint' in op && op.alterConstraint.to) return 'refuse';
+    // README: dropMultiColumnConstraint's `up` converting is refused; MySQL/MariaDB have no replica identity.
+    if ('dropMulti' in op && Object.entries(op.dropMulti.up ?? {}).some(([c, e]) => !('col' in e && e.col === c))) return 'refuse';
+    if ('setReplicaIdentity' in op && d === 'mysql') return 'refuse';
     const c = constraintOf(op);
     const t = c && model.resolve(c.table);
     if (!c || !t || !t.columns.has(c.column)) continue;

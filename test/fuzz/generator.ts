@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { columnsRead } from './data.js';
 import { genConstraint } from './constraints.js';
-import { cloneSchema, column, project, table, type ColType, type ColumnDef, type Domain, type Ex, type GenMigration, type GenOp, type SchemaDef, type Value, checkExpr } from './model.js';
+import { cloneSchema, column, project, table, type ColType, type ColumnDef, type Dialect, type Domain, type Ex, type GenMigration, type GenOp, type SchemaDef, type Value, checkExpr } from './model.js';
 
 export interface Scenario {
   schema: SchemaDef;
@@ -71,13 +71,25 @@ interface History {
   inPlace: string[];
   /** The schema as this migration began (a constraint goes over columns that existed then). */
   start: SchemaDef;
+  /**
+   * Columns of a drawn constraint over several columns (`table.column`): left alone but for indexes for the whole
+   * scenario (a copy or cut-over would carry or drop the constraint while its drop may be in flight).
+   */
+  frozen: string[];
+  /** Columns a `sql` index of this migration is built over: left alone for the rest of it (xc plans without it). */
+  sqlColumns: string[];
+  /** Indexes built by `sql` operations, for the colliding addIndex of their name. */
+  sqlIndexes: { table: string; name: string }[];
+  /** Those built by this migration's (no other operation of it may name them: xc plans without them). */
+  sqlNow: string[];
+  dialect: Dialect;
 }
 
 function genSchema(g: G, names: Names): SchemaDef {
   const s: SchemaDef = { tables: [] };
   const count = int(g, 1, 3);
   for (let i = 0; i < count; i++) {
-    const t = { name: TABLES[i]!, seeded: true, columns: [] as ColumnDef[], indexes: [] as SchemaDef['tables'][0]['indexes'], checks: [] as SchemaDef['tables'][0]['checks'], fks: [] as SchemaDef['tables'][0]['fks'] };
+    const t: SchemaDef['tables'][0] = { name: TABLES[i]!, seeded: true, columns: [], indexes: [], checks: [], fks: [] };
     const ncols = int(g, 1, 4);
     for (let c = 0; c < ncols; c++) t.columns.push(genColumn(g, COLUMNS[c]!));
     if (chance(g, 30)) t.indexes.push({ name: names.next(`${t.name}_ix`), columns: [pick(g, t.columns).name] });
@@ -90,6 +102,18 @@ function genSchema(g: G, names: Names): SchemaDef {
       refCol.ref = s.tables[int(g, 0, i - 1)]!.name;
       t.fks.push({ name: names.next(`${t.name}_fk`), column: refCol.name, refTable: refCol.ref });
     }
+    // A check over two integer columns (`a + b <= 16`: some writes break it) or a unique key over two columns.
+    const free = t.columns.filter((c) => !c.ref);
+    const ints = free.filter((c) => c.domain === 'int');
+    if (free.length >= 2 && chance(g, 45)) {
+      const check = ints.length >= 2 && chance(g, 50);
+      const from = check ? ints : free;
+      const a = int(g, 0, from.length - 1);
+      const b = (a + int(g, 1, from.length - 1)) % from.length;
+      const columns = [from[a]!.name, from[b]!.name];
+      t.multi = [check ? { name: names.next(`${t.name}_mc`), kind: 'check', columns, sum: 16 } : { name: names.next(`${t.name}_mu`), kind: 'unique', columns }];
+    }
+    t.pkey = `${t.name}_pkey`;
     s.tables.push(t);
   }
   return s;
@@ -168,12 +192,12 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
   }
   if (s.tables.length === 0) return { ops: [{ createTable: { table: pick(g, TABLES), columns: [genColumn(g, 'alpha')] } }], conflict: false };
   const t = pick(g, s.tables);
-  const cols = t.columns.filter((c) => !h.inPlace.includes(`${t.name}.${c.name}`));
+  const cols = t.columns.filter((c) => ![...h.inPlace, ...h.frozen, ...h.sqlColumns].includes(`${t.name}.${c.name}`));
   const free = { ...t, columns: cols };
   // The constraint kinds twice: most of them are refused at plan for the rows there (rightly), so fewer would run.
   // A column under a check that refuses values, or a unique one, keeps its values: no conversion, fill or copy of them.
   const convertible = cols.filter((c) => !c.bounded && !c.unique);
-  const kinds = ['addColumn', 'renameColumn', 'alterColumn', 'alterInPlace', 'dropColumn', 'setNotNull', 'addIndex', 'dropIndex', 'addCheck', 'addForeignKey', 'createTable', 'dropTable', 'renameTable', 'dropNotNull', 'renameConstraint', 'dropConstraint', 'createConstraint', 'alterConstraint', 'createConstraint', 'alterConstraint'] as const;
+  const kinds = ['addColumn', 'renameColumn', 'alterColumn', 'alterInPlace', 'dropColumn', 'setNotNull', 'addIndex', 'dropIndex', 'addCheck', 'addForeignKey', 'createTable', 'dropTable', 'renameTable', 'dropNotNull', 'renameConstraint', 'dropConstraint', 'createConstraint', 'alterConstraint', 'createConstraint', 'alterConstraint', 'dropMulti', 'setReplicaIdentity', 'sql'] as const;
   const kind = pick(g, kinds);
   if (avoid.has(kind)) return undefined;
   const op = ((): GenOp | undefined => {
@@ -227,8 +251,26 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
         const named = chance(g, 70) || t.indexes.some((i) => i.name === `${t.name}_${column}_idx`);
         return { addIndex: { table: t.name, columns: [column], ...(named ? { name: names.next(`${t.name}_ix`) } : {}) } };
       }
-      case 'dropIndex':
-        return t.indexes.length ? { dropIndex: { table: t.name, name: pick(g, t.indexes).name } } : undefined;
+      case 'dropIndex': {
+        // Not one a `sql` operation of this migration builds: xc plans without it (refused, "does not exist").
+        const known = t.indexes.filter((i) => !h.sqlNow.includes(i.name));
+        return known.length ? { dropIndex: { table: t.name, name: pick(g, known).name } } : undefined;
+      }
+      case 'dropMulti': {
+        // Of any table that has one (few do).
+        const withMulti = s.tables.filter((x) => x.multi?.length);
+        return withMulti.length ? genDropMulti(g, pick(g, withMulti), conflicts) : undefined;
+      }
+      case 'setReplicaIdentity': {
+        // MySQL/MariaDB have none: refused at plan (rarely drawn there, as a refusal ends the scenario).
+        if (h.dialect === 'mysql') return conflicts && chance(g, 15) ? { setReplicaIdentity: { table: t.name, identity: { type: 'full' } } } : undefined;
+        const type = pick(g, ['full', 'default', 'nothing', 'index'] as const);
+        if (type !== 'index') return { setReplicaIdentity: { table: t.name, identity: { type } } };
+        // The primary key's index (unique, over NOT NULL id): the seeded tables', whose name the generator knows.
+        return t.pkey ? { setReplicaIdentity: { table: t.name, identity: { type, index: t.pkey } } } : undefined;
+      }
+      case 'sql':
+        return genSql(g, t, names, h);
       case 'addCheck': {
         if (!cols.length) return undefined;
         const c = pick(g, cols);
@@ -254,7 +296,51 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
     }
   })();
   // Refusing is a right answer for a setNotNull without `up` (NULLs), and the only one for a constraint option with `to`.
-  return op ? { ops: [op], conflict: ('setNotNull' in op && !op.setNotNull.up) || ('alterConstraint' in op && !!op.alterConstraint.to) } : undefined;
+  if (op && 'sql' in op && op.sql.form === 'side' && chance(g, 50)) return { ops: [op, { sql: { form: 'sideRow', table: op.sql.table, id: int(g, 1, 9), v: int(g, 1, 99) } }], conflict: false };
+  const refused = op && (('setNotNull' in op && !op.setNotNull.up) || ('alterConstraint' in op && !!op.alterConstraint.to) || 'setReplicaIdentity' in op && h.dialect === 'mysql' || ('dropMulti' in op && upConverts(op.dropMulti.up)));
+  return op ? { ops: [op], conflict: !!refused } : undefined;
+}
+
+/** An `up` of dropMultiColumnConstraint other than the column itself (refused at plan: README). */
+export const upConverts = (up: Record<string, Ex> | undefined) => Object.entries(up ?? {}).some(([c, e]) => !('col' in e && e.col === c));
+
+/**
+ * dropMultiColumnConstraint of the table's constraint over several columns: per column, `up` left out or the
+ * column itself (rarely one that converts: refused), `down` left out, the column itself, or one that converts —
+ * for the check one that always meets it again (1, or at most 6 of the sum's 16: a column's values stay within
+ * 1..10), for the unique key one made unique by the row's id.
+ */
+function genDropMulti(g: G, t: SchemaDef['tables'][0], conflicts: boolean): GenOp | undefined {
+  if (!t.multi?.length) return undefined;
+  const k = pick(g, t.multi);
+  const up: Record<string, Ex> = {};
+  const down: Record<string, Ex> = {};
+  for (const c of k.columns) {
+    if (chance(g, 30)) up[c] = { col: c };
+    const col = t.columns.find((x) => x.name === c)!;
+    const way = int(g, 0, 2);
+    if (way === 1) down[c] = { col: c };
+    if (way === 2) down[c] = k.kind === 'check' ? (chance(g, 50) ? { lit: 1 } : { clamp: { col: c }, n: 6 }) : { keyed: { col: c }, text: col.type === 'varchar(40)' };
+  }
+  if (conflicts && chance(g, 4)) up[k.columns[0]!] = { add: { col: k.columns[0]! }, n: 1 };
+  return { dropMulti: { table: t.name, name: k.name, ...(Object.keys(up).length ? { up } : {}), ...(Object.keys(down).length ? { down } : {}) } };
+}
+
+/**
+ * A `sql` operation: an index the author builds (PostgreSQL: CONCURRENTLY, alone in its field, half the time) and
+ * drops at rollback; a side table created at expand and dropped at rollback (with, half the time, a second `sql`
+ * operation inserting a row into it); a side table created at contract only (its rollback must not run before);
+ * a no-op data fix (`UPDATE t SET c = c WHERE id <= 3`: every trigger in flight sees no change).
+ */
+function genSql(g: G, t: SchemaDef['tables'][0], names: Names, h: History): GenOp | undefined {
+  const form = pick(g, ['index', 'index', 'side', 'contractSide', 'touch'] as const);
+  if (form === 'side' || form === 'contractSide') return { sql: { form, table: names.next('side_') } };
+  // An index over a column an in-place change replaces would go with the old column at its cut-over.
+  const usable = t.columns.filter((c) => !h.inPlace.includes(`${t.name}.${c.name}`));
+  if (!usable.length) return undefined;
+  const column = pick(g, usable).name;
+  if (form === 'touch') return { sql: { form, table: t.name, column } };
+  return { sql: { form, table: t.name, name: names.next(`${t.name}_sx`), column, concurrently: chance(g, 50) } };
 }
 
 /** Operations that collide with earlier ones: a right answer is either all invariants holding, or exit 2 with nothing changed. */
@@ -268,6 +354,20 @@ function genConflict(g: G, s: SchemaDef, h: History): GenOp[] | undefined {
   }
   for (const r of h.renamedTables) if (table(s, r.to) && !table(s, r.from)) options.push(() => [{ renameTable: { from: r.to, to: r.from } }]);
   for (const d of h.droppedTables) if (!table(s, d)) options.push(() => [{ createTable: { table: d, columns: [{ name: 'alpha', type: 'int', domain: 'int', nullable: true }] } }]);
+  // An index name an earlier migration's `sql` built, given to addIndex: the name is taken (exit 2).
+  for (const x of h.sqlIndexes.filter((y) => !h.sqlNow.includes(y.name))) {
+    const t = table(s, x.table);
+    if (t?.indexes.some((i) => i.name === x.name) && t.columns.length) options.push(() => [{ addIndex: { table: t.name, columns: [t.columns[0]!.name], name: x.name } }]);
+  }
+  // The author's CREATE INDEX IF NOT EXISTS over a name the table's index has: nothing happens (both servers).
+  const indexed = s.tables.filter((t) => t.columns.length && t.indexes.some((i) => table(h.start, t.name)?.indexes.some((j) => j.name === i.name)));
+  if (indexed.length) {
+    options.push(() => {
+      const t = pick(g, indexed);
+      const i = pick(g, t.indexes.filter((x) => table(h.start, t.name)?.indexes.some((j) => j.name === x.name)));
+      return [{ sql: { form: 'index', table: t.name, name: i.name, column: pick(g, t.columns).name, ifNotExists: true } }];
+    });
+  }
   // Issue 10 defect 1: a column altered to a new name and the new name renamed back, in one migration. One option
   // (of a random column), not one per column: it would otherwise crowd out every other collision.
   const movable = (t: SchemaDef['tables'][0]) => t.columns.filter((c) => !h.inPlace.includes(`${t.name}.${c.name}`) && !c.bounded && !c.unique);
@@ -295,6 +395,7 @@ function triggerColumns(op: GenOp): string[] {
   if ('alterInPlace' in op) return [`${op.alterInPlace.table}.${op.alterInPlace.column}`];
   const c = 'createConstraint' in op ? op.createConstraint : 'alterConstraint' in op ? op.alterConstraint : undefined;
   if (c?.up) return [`${c.table}.${c.column}`];
+  if ('dropMulti' in op) return Object.entries(op.dropMulti.down ?? {}).flatMap(([col, e]) => ('col' in e && e.col === col ? [] : [`${op.dropMulti.table}.${col}`]));
   return [];
 }
 
@@ -319,8 +420,13 @@ function record(h: History, s: SchemaDef, op: GenOp): void {
     if (op.alterInPlace.nullable === false) h.madeNotNull.push(`${op.alterInPlace.table}.${op.alterInPlace.column}`);
   }
   h.triggered.push(...triggerColumns(op));
+  if ('sql' in op && op.sql.form === 'index' && !op.sql.ifNotExists) {
+    h.sqlColumns.push(`${op.sql.table}.${op.sql.column}`);
+    h.sqlNow.push(op.sql.name);
+    h.sqlIndexes.push({ table: op.sql.table, name: op.sql.name });
+  }
   const [kind, spec] = Object.entries(op)[0] as [string, { table?: string }];
-  if (spec.table && kind !== 'createTable' && kind !== 'addIndex') h.contractTables.push(spec.table);
+  if (spec.table && kind !== 'createTable' && kind !== 'addIndex' && kind !== 'sql') h.contractTables.push(spec.table);
   const copied = 'renameColumn' in op ? { table: op.renameColumn.table, from: op.renameColumn.from, to: op.renameColumn.to } : 'alterColumn' in op ? { table: op.alterColumn.table, from: op.alterColumn.column, to: op.alterColumn.to } : undefined;
   if (copied) {
     h.renamedColumns.push(copied);
@@ -334,26 +440,33 @@ function record(h: History, s: SchemaDef, op: GenOp): void {
   if ('renameTable' in op) {
     h.renamedTables.push({ ...op.renameTable });
     const { from, to } = op.renameTable;
-    h.inPlace = h.inPlace.map((c) => (c.startsWith(`${from}.`) ? `${to}.${c.slice(from.length + 1)}` : c));
+    const moved = (c: string) => (c.startsWith(`${from}.`) ? `${to}.${c.slice(from.length + 1)}` : c);
+    h.inPlace = h.inPlace.map(moved);
+    h.frozen = h.frozen.map(moved);
+    h.sqlColumns = h.sqlColumns.map(moved);
+    h.sqlIndexes = h.sqlIndexes.map((x) => (x.table === from ? { ...x, table: to } : x));
     h.contractTables.push(op.renameTable.to); // reached under its old name through a view until contract
   }
   if ('dropTable' in op) h.droppedTables.push(op.dropTable.table);
 }
 
 /** Scenarios; without `conflicts` only plausible operations; `avoid`: operation kinds never generated (to get past a known defect). */
-export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySet<string> }): fc.Arbitrary<Scenario> {
+export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySet<string>; dialect?: Dialect }): fc.Arbitrary<Scenario> {
   const avoid = opts.avoid ?? new Set<string>();
   return fc.gen().map((g) => {
     const names: Names = { n: 0, next: (p) => `${p}${++names.n}` };
     const schema = genSchema(g, names);
     const s = cloneSchema(schema);
-    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [], contractTables: [], madeNotNull: [], inPlace: [], start: s };
+    const frozen = schema.tables.flatMap((t) => (t.multi ?? []).flatMap((k) => k.columns.map((c) => `${t.name}.${c}`)));
+    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [], contractTables: [], madeNotNull: [], inPlace: [], start: s, frozen, sqlColumns: [], sqlNow: [], sqlIndexes: [], dialect: opts.dialect ?? 'postgres' };
     const migrations: GenMigration[] = [];
     const count = int(g, 1, 4);
     for (let m = 0; m < count; m++) {
       const ops: GenOp[] = [];
       let conflict = false;
       h.start = cloneSchema(s);
+      h.sqlColumns = [];
+      h.sqlNow = [];
       const nops = int(g, 1, 3);
       for (let tries = 0; ops.length < nops && tries < 12; tries++) {
         const made = genOp(g, s, names, h, opts.conflicts, avoid);
@@ -364,7 +477,7 @@ export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySe
           made.ops.some((op) => triggerColumns(op).some((c) => h.triggered.includes(c))) ||
           made.ops.some((op) => 'renameTable' in op && h.contractTables.includes(op.renameTable.from)) ||
           // Likewise a constraint renamed or dropped on such a table: that contract may name it.
-          made.ops.some((op) => ('renameConstraint' in op || 'dropConstraint' in op) && h.contractTables.includes(Object.values(op)[0].table)) ||
+          made.ops.some((op) => ('renameConstraint' in op || 'dropConstraint' in op || 'dropMulti' in op) && h.contractTables.includes(Object.values(op)[0].table)) ||
           made.ops.some((op) => removedColumn(op) !== undefined && h.madeNotNull.includes(removedColumn(op)!)) ||
           made.ops.some((op) => 'dropNotNull' in op && h.madeNotNull.includes(`${op.dropNotNull.table}.${op.dropNotNull.column}`)) ||
           // An index over a column an in-place change replaces at its contract is refused until that contract.

@@ -30,7 +30,9 @@ function checkAsEnforced(row: unknown[]): unknown[] {
 
 async function pgDump(db: Db): Promise<Record<string, unknown>[]> {
   return [
-    ...(await db.query(`SELECT 'rel', c.relname, c.relkind FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v', 'p', 'S')`)),
+    // relreplident: the replica identity (setReplicaIdentity; its rollback restores it), and the identity index.
+    ...(await db.query(`SELECT 'rel', c.relname, c.relkind, c.relreplident FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v', 'p', 'S')`)),
+    ...(await db.query(`SELECT 'replidx', i.indrelid::regclass::text, i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = 'public'::regnamespace AND i.indisreplident`)),
     ...(await db.query(`SELECT 'col', table_name, column_name, data_type, character_maximum_length, is_nullable, column_default FROM information_schema.columns WHERE table_schema = 'public'`)),
     ...(await db.query(`SELECT 'idx', tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'`)),
     ...(await db.query(`SELECT 'con', conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid), convalidated FROM pg_constraint WHERE connamespace = 'public'::regnamespace`)),
@@ -123,13 +125,25 @@ export async function checkFinalSchema(db: Db, expected: SchemaDef): Promise<str
       if (family(a.type) !== family(c.type)) problems.push(`${t.name}.${c.name}: type ${a.type}, expected ${c.type}`);
       if ((c.default ?? null) !== null && !String(a.default ?? '').includes(String(c.default))) problems.push(`${t.name}.${c.name}: default ${a.default}, expected ${c.default}`);
     }
-    const indexes = (await db.indexes(t.name)).map((i) => i.name);
+    const all = await db.indexes(t.name);
+    const indexes = all.map((i) => i.name);
     for (const i of t.indexes) if (!indexes.includes(i.name)) problems.push(`${t.name}: index ${i.name} is gone (have ${indexes})`);
-    // A unique constraint is its index under the constraint's name, on both servers.
-    for (const u of t.uniques ?? []) if (!indexes.includes(u.name)) problems.push(`${t.name}: unique constraint ${u.name} has no index of its name (have ${indexes})`);
+    // A unique constraint is its index under the constraint's name, on both servers; a dropped one is gone.
+    const uniques = [...(t.uniques ?? []).map((u) => u.name), ...(t.multi ?? []).flatMap((k) => (k.kind === 'unique' ? [k.name] : []))].sort();
+    for (const u of uniques) if (!indexes.includes(u)) problems.push(`${t.name}: unique constraint ${u} has no index of its name (have ${indexes})`);
+    const uniqueNow = all.filter((i) => i.unique).map((i) => i.name).sort();
+    if (JSON.stringify(uniqueNow) !== JSON.stringify(uniques)) problems.push(`${t.name}: unique indexes are [${uniqueNow}], expected [${uniques}]`);
     // Every check the last version expects, once, and no other (a pair left behind on MySQL still refuses writes).
+    const expectedChecks = [...t.checks.map((k) => k.name), ...(t.multi ?? []).flatMap((k) => (k.kind === 'check' ? [k.name] : []))].sort();
     const checks = await checkNames(db, t.name);
-    if (JSON.stringify(checks) !== JSON.stringify(t.checks.map((k) => k.name).sort())) problems.push(`${t.name}: checks are [${checks}], expected [${t.checks.map((k) => k.name).sort()}]`);
+    if (JSON.stringify(checks) !== JSON.stringify(expectedChecks)) problems.push(`${t.name}: checks are [${checks}], expected [${expectedChecks}]`);
+    if (db.dialect === 'postgres') {
+      // The replica identity the last setReplicaIdentity left (README: catalog only, at expand).
+      const want = { type: t.replica?.type ?? 'default', index: t.replica?.type === 'index' ? t.replica.index : null };
+      const [got] = await db.query<{ r: string; i: string | null }>(`SELECT c.relreplident AS r, (SELECT i.indexrelid::regclass::text FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident) AS i FROM pg_class c WHERE c.oid = to_regclass(?)`, [`public.${t.name}`]);
+      const type = { d: 'default', f: 'full', n: 'nothing', i: 'index' }[got?.r ?? 'd'];
+      if (type !== want.type || (want.type === 'index' && got?.i !== want.index)) problems.push(`${t.name}: replica identity ${type}${got?.i ? ` (${got.i})` : ''}, expected ${want.type}${want.index ? ` (${want.index})` : ''}`);
+    }
     const constraints = await constraintNames(db, t.name);
     // On MySQL xc enforces the checks it adds with a trigger pair named after a hash, not the check: names are not comparable.
     const named = db.dialect === 'postgres' ? [...t.checks, ...t.fks] : t.fks;

@@ -40,7 +40,38 @@ export interface TableDef {
   uniques?: { name: string; column: string }[];
   /** Holds the seeded rows (ids 1..n, n >= 12): a foreign key to it from a column of small ints always holds. */
   seeded?: boolean;
+  /** Constraints over several columns (the drawn schema's), for dropMultiColumnConstraint. */
+  multi?: MultiCon[];
+  /** Its primary key's index (a seeded table's `<table>_pkey`, kept through renames): a replica identity index. */
+  pkey?: string;
+  /** PostgreSQL's replica identity; absent: `default`. */
+  replica?: Replica;
 }
+
+/** A check `a + b <= sum` (NULL passes) or a unique key over several columns. */
+export interface MultiCon {
+  name: string;
+  kind: 'check' | 'unique';
+  columns: string[];
+  sum?: number;
+}
+
+export interface Replica {
+  type: 'full' | 'default' | 'nothing' | 'index';
+  index?: string;
+}
+
+/**
+ * The `sql` operations the generator writes (rendered per dialect, migrationJson): an index built by the author
+ * (`ifNotExists` over a name the table's index has: nothing happens), a side table created at expand (`rows`: a
+ * second sql operation's INSERT into it) or at contract only, a no-op UPDATE of some rows.
+ */
+export type SqlGen =
+  | { form: 'index'; table: string; name: string; column: string; concurrently?: boolean; ifNotExists?: boolean }
+  | { form: 'side'; table: string }
+  | { form: 'sideRow'; table: string; id: number; v: number }
+  | { form: 'contractSide'; table: string }
+  | { form: 'touch'; table: string; column: string };
 
 export interface SchemaDef {
   tables: TableDef[];
@@ -160,7 +191,11 @@ export type GenOp =
   | { renameTable: { from: string; to: string } }
   | { createConstraint: ConstraintGen }
   /** alterColumn carrying one constraint option alone (`check`, `unique`, `references`), in place or (refused) with `to`. */
-  | { alterConstraint: ConstraintGen & { to?: string } };
+  | { alterConstraint: ConstraintGen & { to?: string } }
+  /** dropMultiColumnConstraint: `up`/`down` per column (an `up` other than the column itself is refused at plan). */
+  | { dropMulti: { table: string; name: string; up?: Record<string, Ex>; down?: Record<string, Ex> } }
+  | { setReplicaIdentity: { table: string; identity: Replica } }
+  | { sql: SqlGen };
 
 /** A one-column constraint as the generator makes it; `up` converts (a check's or a unique key's). */
 export interface ConstraintGen {
@@ -189,8 +224,14 @@ function columnJson(c: ColumnDef): Record<string, unknown> {
 }
 
 /** The migration JSON a generated migration is written as (the same file serves both dialects). */
-export function migrationJson(m: GenMigration, description: string): { description: string; operations: unknown[] } {
+export function migrationJson(m: GenMigration, description: string, dialect: Dialect): { description: string; operations: unknown[] } {
   const operations = m.operations.map((op): unknown => {
+    if ('dropMulti' in op) {
+      const { table: t, name, up, down } = op.dropMulti;
+      const per = (r: Record<string, Ex> | undefined) => (r ? Object.fromEntries(Object.entries(r).map(([c, e]) => [c, exprJson(e)])) : undefined);
+      return { dropMultiColumnConstraint: { table: t, name, ...(up ? { up: per(up) } : {}), ...(down ? { down: per(down) } : {}) } };
+    }
+    if ('sql' in op) return { sql: sqlJson(op.sql, dialect) };
     if ('addColumn' in op) {
       const s = op.addColumn;
       return { addColumn: { table: s.table, column: columnJson(s.column), ...(s.up ? { up: exprJson(s.up) } : {}) } };
@@ -229,6 +270,23 @@ export function migrationJson(m: GenMigration, description: string): { descripti
   return { description, operations };
 }
 
+/** A generated `sql` operation's fields for one dialect (MySQL/MariaDB: one statement a field). */
+export function sqlJson(g: SqlGen, d: Dialect): { expand?: string; contract?: string; rollback?: string } {
+  const q = (id: string) => (d === 'postgres' ? `"${id}"` : `\`${id}\``);
+  if (g.form === 'index') {
+    const how = `${g.concurrently && d === 'postgres' ? 'CONCURRENTLY ' : ''}${g.ifNotExists ? 'IF NOT EXISTS ' : ''}`;
+    const expand = `CREATE INDEX ${how}${q(g.name)} ON ${q(g.table)} (${q(g.column)})`;
+    // An index that was there before is not the author's: IF NOT EXISTS without a rollback (it would drop that one).
+    if (g.ifNotExists) return { expand };
+    return { expand, rollback: d === 'postgres' ? `DROP INDEX ${q(g.name)}` : `DROP INDEX ${q(g.name)} ON ${q(g.table)}` };
+  }
+  if (g.form === 'side') return { expand: `CREATE TABLE ${q(g.table)} (id int PRIMARY KEY, v int)`, rollback: `DROP TABLE ${q(g.table)}` };
+  if (g.form === 'sideRow') return { expand: `INSERT INTO ${q(g.table)} (id, v) VALUES (${g.id}, ${g.v})` };
+  // Its rollback must not run before the contract ran it (README: only where its contract completed).
+  if (g.form === 'contractSide') return { contract: `CREATE TABLE ${q(g.table)} (id int PRIMARY KEY, v int)`, rollback: `DROP TABLE ${q(g.table)}` };
+  return { expand: `UPDATE ${q(g.table)} SET ${q(g.column)} = ${q(g.column)} WHERE id <= 3` };
+}
+
 /** A value stored into a column of `type` (a default converted as the server converts it). */
 export function castTo(type: ColType, v: Value): Value {
   if (v === null) return null;
@@ -262,6 +320,13 @@ export function project(s: SchemaDef, op: GenOp): void {
     s.tables = s.tables.filter((t) => t.name !== op.dropTable.table);
     return;
   }
+  if ('sql' in op) {
+    const g = op.sql;
+    const t = table(s, g.table);
+    // An index the author builds is the schema's like any other (side tables are not the application's).
+    if (g.form === 'index' && t && !t.indexes.some((i) => i.name === g.name)) t.indexes.push({ name: g.name, columns: [g.column] });
+    return;
+  }
   if ('renameTable' in op) {
     const t = table(s, op.renameTable.from);
     if (t && !table(s, op.renameTable.to)) t.name = op.renameTable.to;
@@ -281,6 +346,7 @@ export function project(s: SchemaDef, op: GenOp): void {
     t.checks = t.checks.filter((k) => k.column !== c);
     t.fks = t.fks.filter((k) => k.column !== c);
     t.uniques = t.uniques?.filter((k) => k.column !== c);
+    t.multi = t.multi?.filter((k) => !k.columns.includes(c));
   } else if ('renameColumn' in op || 'alterColumn' in op) {
     const a = 'renameColumn' in op ? { column: op.renameColumn.from, to: op.renameColumn.to } : op.alterColumn;
     const c = t.columns.find((x) => x.name === a.column);
@@ -299,6 +365,7 @@ export function project(s: SchemaDef, op: GenOp): void {
     for (const k of t.checks) if (k.column === a.column) k.column = a.to;
     for (const k of t.fks) if (k.column === a.column) k.column = a.to;
     for (const k of t.uniques ?? []) if (k.column === a.column) k.column = a.to;
+    for (const k of t.multi ?? []) k.columns = k.columns.map((x) => (x === a.column ? a.to : x));
   } else if ('alterInPlace' in op) {
     const a = op.alterInPlace;
     const c = t.columns.find((x) => x.name === a.column);
@@ -320,6 +387,12 @@ export function project(s: SchemaDef, op: GenOp): void {
     for (const k of t.fks) if (k.name === name) delete t.columns.find((c) => c.name === k.column)?.ref;
     t.checks = t.checks.filter((k) => k.name !== name);
     t.fks = t.fks.filter((k) => k.name !== name);
+  } else if ('dropMulti' in op) {
+    t.multi = t.multi?.filter((k) => k.name !== op.dropMulti.name);
+  } else if ('setReplicaIdentity' in op) {
+    const r = op.setReplicaIdentity.identity;
+    if (r.type === 'default') delete t.replica;
+    else t.replica = { ...r };
   } else if ('addIndex' in op) {
     const name = op.addIndex.name ?? `${t.name}_${op.addIndex.columns.join('_')}_idx`;
     if (!t.indexes.some((i) => i.name === name)) t.indexes.push({ name, columns: [...op.addIndex.columns] });

@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import type { Target } from '../helpers/targets.js';
 import { scenarioArbitrary, type Scenario } from './generator.js';
-import { migrationJson } from './model.js';
+import { migrationJson, type Dialect } from './model.js';
 import { FuzzFailure, idOf, runScenario, type Stats } from './runner.js';
 
 export interface FuzzOptions {
@@ -49,7 +49,7 @@ export async function fuzz(target: Target, opts: FuzzOptions, log: (line: string
   const stats: Stats = { sequences: 0, commands: 0, rowsChecked: 0, writes: 0, refused: 0, refusals: {}, notes: [] };
   let lastError: unknown;
   let firstFailureAt: number | undefined;
-  const property = fc.asyncProperty(scenarioArbitrary({ conflicts: !opts.avoidConflicts, avoid: new Set(opts.avoidKinds) }), async (sc) => {
+  const property = fc.asyncProperty(scenarioArbitrary({ conflicts: !opts.avoidConflicts, avoid: new Set(opts.avoidKinds), dialect: target.name }), async (sc) => {
     // Shrinking runs whole scenarios against the servers: past its budget every candidate "passes", which ends it.
     if (firstFailureAt !== undefined && Date.now() - firstFailureAt > opts.shrinkMs) return;
     const db = await target.create('xc_fuzz');
@@ -76,25 +76,25 @@ export async function fuzz(target: Target, opts: FuzzOptions, log: (line: string
     `[fuzz ${target.name}] FAILED after ${details.numRuns} scenarios (${details.numShrinks} shrinks)`,
     `  replay: XC_FUZZ_SEED=${details.seed} XC_FUZZ_PATH=${details.counterexamplePath} XC_FUZZ_RUNS=1 npm run fuzz`,
     `  what broke: ${err instanceof FuzzFailure ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-    sc ? describeScenario(sc) : '  (no counterexample)',
+    sc ? describeScenario(sc, target.name) : '  (no counterexample)',
   ].join('\n');
   log(report);
   return { stats, failure: report };
 }
 
 /** The scenario as a reader needs it to write a regression test: tables, rows' seed, schedule, each migration file. */
-export function describeScenario(sc: Scenario): string {
+export function describeScenario(sc: Scenario, dialect: Dialect): string {
   const lines = ['  starting schema (each table: id int PRIMARY KEY, 12-20 seeded rows):'];
   for (const t of sc.schema.tables) {
     const cols = t.columns.map((c) => `${c.name} ${c.type}${c.nullable ? '' : ' NOT NULL'}${c.default !== undefined ? ` DEFAULT ${JSON.stringify(c.default)}` : ''}${c.ref ? ` REFERENCES ${c.ref}` : ''}`);
-    const extra = [...t.indexes.map((i) => `index ${i.name}(${i.columns})`), ...t.checks.map((k) => `check ${k.name}(${k.column})`), ...t.fks.map((k) => `fk ${k.name}`)];
+    const extra = [...t.indexes.map((i) => `index ${i.name}(${i.columns})`), ...(t.multi ?? []).map((k) => `${k.kind} ${k.name}(${k.columns})${k.sum ? ` sum <= ${k.sum}` : ''}`), ...t.checks.map((k) => `check ${k.name}(${k.column})`), ...t.fks.map((k) => `fk ${k.name}`)];
     lines.push(`    ${t.name}(${cols.join(', ')})${extra.length ? ` + ${extra.join(', ')}` : ''}`);
   }
   lines.push(`  data seed ${sc.dataSeed}; end: ${sc.end.rollback ? `rollback after ${idOf(sc.end.at)}${sc.end.atExpand ? ' (expanded only)' : ''}` : 'contract everything'}`);
   sc.migrations.forEach((m, i) => {
     const s = sc.schedule[i]!;
     lines.push(`  ${idOf(i)}.json (${s.expandFirst ? 'expand, then apply' : 'apply'}; then contract ${s.contractAfter} in flight${m.conflict ? '; colliding on purpose' : ''}):`);
-    lines.push(`    ${JSON.stringify(migrationJson(m, `fuzz migration ${i + 1}`))}`);
+    lines.push(`    ${JSON.stringify(migrationJson(m, `fuzz migration ${i + 1}`, dialect))}`);
   });
   return lines.join('\n');
 }

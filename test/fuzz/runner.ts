@@ -42,11 +42,31 @@ async function createSchema(db: Db, s: SchemaDef, random: () => number): Promise
   const rows = new Map<string, Record<string, Value>[]>();
   for (const t of s.tables) {
     const cols = t.columns.map((c) => `${q(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}${c.default !== undefined ? ` DEFAULT ${defaultSql(c.default)}` : ''}`);
-    const cons = [...t.checks.map((k) => `CONSTRAINT ${q(k.name)} CHECK (${checkExpr(t.columns.find((c) => c.name === k.column)!)})`), ...t.fks.map((k) => `CONSTRAINT ${q(k.name)} FOREIGN KEY (${q(k.column)}) REFERENCES ${q(k.refTable)} (id)`)];
+    const cons = [
+      ...t.checks.map((k) => `CONSTRAINT ${q(k.name)} CHECK (${checkExpr(t.columns.find((c) => c.name === k.column)!)})`),
+      ...t.fks.map((k) => `CONSTRAINT ${q(k.name)} FOREIGN KEY (${q(k.column)}) REFERENCES ${q(k.refTable)} (id)`),
+      ...(t.multi ?? []).map((k) => `CONSTRAINT ${q(k.name)} ${k.kind === 'check' ? `CHECK (${k.columns.map(q).join(' + ')} <= ${k.sum})` : `UNIQUE (${k.columns.map(q).join(', ')})`}`),
+    ];
     await db.query(`CREATE TABLE ${q(t.name)} (id int PRIMARY KEY${cols.map((c) => `, ${c}`).join('')}${cons.map((c) => `, ${c}`).join('')})`);
     for (const i of t.indexes) await db.query(`CREATE INDEX ${q(i.name)} ON ${q(t.name)} (${i.columns.map(q).join(', ')})`);
     const n = 12 + Math.floor(random() * 9);
     const data = Array.from({ length: n }, (_, k) => ({ id: k + 1, ...Object.fromEntries(t.columns.map((c) => [c.name, valueFor(c, random)])) }) as Record<string, Value>);
+    // Seeded rows meet the constraints over several columns: a sum over the check's bound has its first column set
+    // to 1; a key another row has, its first column set to one no other row has (by the row's id).
+    for (const k of t.multi ?? []) {
+      const [first] = k.columns as [string];
+      const c = t.columns.find((x) => x.name === first)!;
+      const seen = new Set<string>();
+      for (const r of data) {
+        const vals = k.columns.map((x) => r[x] ?? null);
+        if (vals.some((v) => v === null)) continue;
+        if (k.kind === 'check' && vals.reduce<number>((a, v) => a + Number(v), 0) > k.sum!) r[first] = 1;
+        if (k.kind !== 'unique') continue;
+        const key = JSON.stringify(vals.map((v) => String(v).toLowerCase()));
+        if (seen.has(key)) r[first] = c.type === 'varchar(40)' ? (c.domain === 'digits' ? String(100 + Number(r.id)) : `w${r.id}`) : 100 + Number(r.id);
+        seen.add(JSON.stringify(k.columns.map((x) => String(r[x]).toLowerCase())));
+      }
+    }
     await db.seed(t.name, ['id', ...t.columns.map((c) => c.name)], data.map((r) => Object.values(r)));
     rows.set(t.name, data);
   }
@@ -56,7 +76,7 @@ async function createSchema(db: Db, s: SchemaDef, random: () => number): Promise
 /** Runs the scenario; returns normally when every invariant held. */
 export async function runScenario(db: Db, sc: Scenario, stats: Stats): Promise<void> {
   const random = rng(sc.dataSeed);
-  const model = new DataModel(sc.schema, await createSchema(db, sc.schema, random));
+  const model = new DataModel(sc.schema, await createSchema(db, sc.schema, random), db.dialect);
   const dir = await mkdtemp(path.join(tmpdir(), 'xc-fuzz-'));
   const xc = createXc({ url: db.url, dir, batchSize: 4, lockRetryForMs: 30000, actor: 'fuzz' });
   const run = new Run(db, sc, model, xc, dir, random, stats);
@@ -153,6 +173,8 @@ class Run {
   async all(): Promise<void> {
     const { sc } = this;
     this.baseDump = await schemaDump(this.db);
+    // Every operation kind avoided (`--avoid`): nothing to run.
+    if (sc.migrations.length === 0) return void this.stats.sequences++;
     const last = sc.end.rollback ? sc.end.at : sc.migrations.length - 1;
     for (let i = 0; i <= last; i++) {
       const m = sc.migrations[i]!;
@@ -169,7 +191,7 @@ class Run {
   /** Writes the file and runs the first command on it; false when it was refused (exit 2) — then nothing may have changed. */
   private async begin(i: number, m: GenMigration, expandFirst: boolean): Promise<boolean> {
     const file = path.join(this.dir, `${idOf(i)}.json`);
-    await writeFile(file, JSON.stringify(migrationJson(m, `fuzz migration ${i + 1}`), null, 2));
+    await writeFile(file, JSON.stringify(migrationJson(m, `fuzz migration ${i + 1}`, this.db.dialect), null, 2));
     const before = await schemaDump(this.db);
     // What plan must answer for the constraints the migration creates, from the rows there now; writers keep to them
     // from now on (a write racing the build of a unique index would fail it).
