@@ -61,7 +61,7 @@ describe('the sessions source', () => {
   const recorded = (app: string, version: string, env: string, level: string | null, retired = false): DeploymentRow => ({ app, version, env, level, recordedAt: '2024-01-01', retiredAt: retired ? '2024-01-02' : null, actor: null });
   const gather = (names: string[], deployments: DeploymentRow[], earlier: LiveVersion[] = []) => {
     // What the sessions source reads, and nothing else: the dialect's session names and the recorded deployments.
-    const ctx: Partial<EvidenceContext> = { session: {} as never, dialect: { applicationSessions: async () => names } as never, knownLevels: known, recorded: async () => deployments };
+    const ctx: Partial<EvidenceContext> = { session: {} as never, dialect: { applicationSessions: async () => names, sessionNameShown: (n: string) => n } as never, knownLevels: known, recorded: async () => deployments };
     return sessionsSource.gather(ctx as EvidenceContext, earlier);
   };
 
