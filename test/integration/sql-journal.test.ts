@@ -229,6 +229,18 @@ pg.describe("an author's CREATE INDEX CONCURRENTLY behind a long transaction (po
     expect(await indexes(s.db)).toEqual([{ name: 'items_v_idx', valid: false }]);
   });
 
+  it("plan refuses an author's transaction control (exit 2): a COMMIT inside a field would let a re-run run what it committed again (campaign R)", async () => {
+    const s = await setup(pg, ITEMS);
+    await s.db.query(`CREATE TABLE k (n int); INSERT INTO k VALUES (0)`);
+    await s.write('0001_tx', { sql: { expand: 'UPDATE k SET n = n + 1; COMMIT; INSERT INTO once VALUES (1)' } });
+    for (const run of [() => s.xc.plan(), () => s.xc.apply()]) {
+      const err = await rejection(run());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/0001_tx\.json: operations\[0\]\.sql\.expand: holds COMMIT: xc runs each field in a transaction with its journal row/);
+    }
+    expect(await s.db.count(`SELECT n FROM k`)).toBe(0);
+  });
+
   it('plan refuses it among other statements in one field (exit 2), naming file and path', async () => {
     const s = await setup(pg, [`CREATE TABLE ev (id int NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)`, `CREATE TABLE ev_2026 PARTITION OF ev FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')`]);
     await s.write('0001_pidx', {

@@ -32,6 +32,25 @@ describe('PostgreSQL: statements run only outside a transaction block', () => {
     expect(pgRawSqlIssue(`CREATE INDEX i ON ONLY p (a); CREATE INDEX CONCURRENTLY i1 ON p1 (a)`)).toMatch(/holds 2 statements, one of them CREATE INDEX CONCURRENTLY/);
   });
 
+  it('transaction control is refused (campaign R: an author COMMIT left the step pending, and a re-run ran the committed UPDATE again)', () => {
+    for (const [sql, what] of [
+      [`UPDATE k SET n = n + 1; COMMIT; INSERT INTO once VALUES (1)`, 'COMMIT'],
+      [`BEGIN; UPDATE k SET n = n + 1; COMMIT;`, 'BEGIN'],
+      [`start transaction; update k set n = 1`, 'START TRANSACTION'],
+      [`UPDATE k SET n = 1; ROLLBACK`, 'ROLLBACK'],
+      [`UPDATE k SET n = 1; END`, 'END'],
+      [`ABORT`, 'ABORT'],
+    ] as const) expect(pgRawSqlIssue(sql), sql).toMatch(new RegExp(`^holds ${what}: xc runs each field in a transaction with its journal row`));
+    // Not transaction control: a savepoint's rollback, the words in literals, comments, names, a DO block, a BEGIN ATOMIC body.
+    for (const sql of [
+      `SAVEPOINT a; UPDATE k SET n = 1; ROLLBACK TO SAVEPOINT a`,
+      `UPDATE k SET note = 'COMMIT; BEGIN' -- ROLLBACK\n`,
+      `UPDATE "commit" SET "begin" = 1`,
+      `DO $$ BEGIN UPDATE k SET n = 1; END $$`,
+      `CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END`,
+    ]) expect(pgRawSqlIssue(sql), sql).toBeUndefined();
+  });
+
   it('the index a CREATE INDEX CONCURRENTLY builds', () => {
     const build = (sql: string) => concurrentIndexBuild(pgStatements(sql)[0]!);
     expect(build(`CREATE INDEX CONCURRENTLY Items_V ON items (v)`)).toEqual({ name: 'items_v', table: 'items', tableName: 'items', ifNotExists: false });

@@ -70,6 +70,16 @@ export function outsideTransaction(st: Token[]): string | undefined {
   return undefined;
 }
 
+/** BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK (not ROLLBACK TO a savepoint), ABORT, PREPARE TRANSACTION: what ends or opens a transaction block. */
+export function transactionControl(st: Token[]): string | undefined {
+  const [a, b] = st.map(word);
+  if (a === 'begin' || a === 'commit' || a === 'end' || a === 'abort') return a.toUpperCase();
+  if (a === 'start' && b === 'transaction') return 'START TRANSACTION';
+  if (a === 'rollback' && b !== 'to') return 'ROLLBACK';
+  if (a === 'prepare' && b === 'transaction') return 'PREPARE TRANSACTION';
+  return undefined;
+}
+
 /** The index a `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] [name] ON [ONLY] table …` builds. */
 export interface ConcurrentIndexBuild {
   /** As the catalog names it; absent when the statement leaves the name to PostgreSQL. */
@@ -111,6 +121,15 @@ export function concurrentIndexBuild(st: Token[]): ConcurrentIndexBuild | undefi
  */
 export function pgRawSqlIssue(sql: string): string | undefined {
   const statements = pgStatements(sql);
+  // A SQL-standard function body (BEGIN ATOMIC … END;) is split into statements too: its END closes no transaction.
+  const atomic = statements.some((st) => st.some((t, i) => word(t) === 'begin' && word(st[i + 1]) === 'atomic'));
+  const control = statements.map(transactionControl).find((k) => k !== undefined && !(atomic && k === 'END'));
+  if (control !== undefined) {
+    return (
+      `holds ${control}: xc runs each field in a transaction with its journal row, so that a crash or a failure leaves both or neither and a re-run never runs a completed statement again — ` +
+      `the author's ${control} breaks that (what it commits would run again on a re-run). Leave transaction control out; split the work into \`sql\` operations instead`
+    );
+  }
   if (statements.length < 2) return undefined;
   const outside = statements.map(outsideTransaction).find((k) => k !== undefined);
   if (outside === undefined) return undefined;
