@@ -189,7 +189,8 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
     columns: cols.map((c) => ({ column: c.column, shadow: c.shadow, up: c.up, type: c.type, nullable: c.nullable, final: final(c), after: after(c) })),
     dropIndexes,
     dropForeignKeys: keys.map((k) => k.name),
-    dropChecks: checks.map((k) => k.name),
+    // A column's own CHECK goes with the column (DROP CONSTRAINT would find an index of its name first: MariaDB).
+    dropChecks: checks.filter((k) => !cols.some((c) => c.column === k.column)).map((k) => k.name),
     renameIndexes,
     ...(primaryKey ? { primaryKey } : {}),
     ...(referencing.length > 0 ? { referencing } : {}),

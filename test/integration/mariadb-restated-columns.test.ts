@@ -91,6 +91,28 @@ if (target) {
     }
   });
 
+  target.describe('MariaDB: an in-place change of a column with its own CHECK and an index of its name', () => {
+    // Campaign R: the cut-over's DROP CONSTRAINT IF EXISTS `c` (for the column's check) dropped the unique key `c`
+    // instead, and its DROP INDEX `c` then failed: every contract failed, the migration stuck in `contracting`.
+    it('contracts: the check comes back with the column, the key of its name over the new column; the rows kept', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, c int NOT NULL CHECK (c > 0), UNIQUE KEY (c, id))`, `INSERT INTO t VALUES (1, 1), (2, 2)`], 'xc_ccheck');
+      if (!(await mariadb(s))) return;
+      await s.write('0001_x', { alterColumn: { table: 't', column: 'c', type: 'bigint' } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO t (id, c) VALUES (3, 3000000)`);
+      await record(s.xc, '0001_x');
+      await s.xc.contract();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+      await s.db.query(`INSERT INTO t (id, c) VALUES (4, 5000000000)`);
+      expect((await s.db.query(`SELECT CAST(c AS CHAR) AS c FROM t ORDER BY id`)).map((r) => r.c)).toEqual(['1', '2', '3000000', '5000000000']);
+      await expect(s.db.query(`INSERT INTO t (id, c) VALUES (5, 0)`)).rejects.toThrow(/CONSTRAINT/);
+      await expect(s.db.query(`INSERT INTO t (id, c) VALUES (1, 1)`)).rejects.toThrow(/Duplicate/);
+      const keys = await s.db.query(`SELECT INDEX_NAME AS name, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' GROUP BY INDEX_NAME ORDER BY INDEX_NAME`);
+      expect(keys).toEqual([{ name: 'c', cols: 'c,id' }, { name: 'PRIMARY', cols: 'id' }]);
+      expect((await s.db.query(`SELECT DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'c'`))[0]).toEqual({ t: 'bigint' });
+    });
+  });
+
   target.describe('MariaDB: NULL <-> NOT NULL the server cannot change online, refused at plan', () => {
     const stored = `CREATE TABLE acct (id int PRIMARY KEY, name varchar(50) NOT NULL, opt varchar(50), qty int NOT NULL DEFAULT 1, total int AS (qty * 2) STORED)`;
     const stamped = `CREATE TABLE acct (id int PRIMARY KEY, name timestamp NOT NULL DEFAULT current_timestamp(), opt timestamp NULL DEFAULT current_timestamp())`;
