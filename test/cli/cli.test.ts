@@ -238,6 +238,27 @@ describePg('xc against PostgreSQL', { concurrent: true }, () => {
     }));
 });
 
+describe('a MySQL/MariaDB URL naming no database', () => {
+  // Campaign T: every statement failed "No database selected": plan blamed each column type, status listed every
+  // migration pending, init exited 1.
+  it('is refused before connecting, exit 2, naming the URL (password hidden) and what to add', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'xc-cli-'));
+    try {
+      await mkdir(path.join(cwd, 'migrations'));
+      for (const url of ['mysql://u:s3cret@127.0.0.1:3306', 'mariadb://u:s3cret@127.0.0.1:3306/']) {
+        for (const args of [['status'], ['plan'], ['init'], ['deploy', 'record', '--app', 'a', '--version', '1']]) {
+          const r = await xc(cwd, [...args, '--url', url], {});
+          expect(r.code, `${url} ${args.join(' ')}`).toBe(2);
+          expect(r.stderr).toContain('names no database: give the one to migrate in its path (mysql://host:3306/DB)');
+          expect(r.stdout + r.stderr).not.toContain('s3cret');
+        }
+      }
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('secrets', () => {
   it('a URL with a password that fails to connect exits non-zero and never shows the password', async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'xc-cli-'));

@@ -210,7 +210,11 @@ export function schemaOnMysql(schema: string): InvalidInputError {
 
 export const mysqlDriver: DriverFamily = {
   schemes: ['mysql', 'mariadb'],
-  fromUrl: async (url, { connectTimeoutMs }) => createMysqlDriver(url, { connectTimeoutMs }),
+  fromUrl: async (url, { connectTimeoutMs }) => {
+    // Without one, every statement fails "No database selected" — which plan reported as each column type's fault.
+    if (!mysqlOptionsFromUrl(url).database) throw new InvalidInputError(`${redactUrl(url)} names no database: give the one to migrate in its path (mysql://host:3306/DB)`);
+    return createMysqlDriver(url, { connectTimeoutMs });
+  },
   schemaRefusal: schemaOnMysql,
   wrap: (c) => (isMysqlPool(c) ? createMysqlDriver(c as Parameters<typeof createMysqlDriver>[0], { owned: false }) : undefined),
   knex: {
