@@ -167,6 +167,9 @@ async function readRaw(file: string, ext: string): Promise<unknown> {
     } catch (err) {
       throw loadError(file, err);
     }
+    // A CommonJS `module.exports = defineMigration(…)` (a .js file that also require()s xc) comes back as the
+    // exports themselves, with no default: taken as they are (a TypeScript or .mjs file must export a default).
+    if (!('default' in mod) && ext === '.js' && 'operations' in mod) return mod;
     if (!('default' in mod)) {
       throw new InvalidInputError(`${file}: no default export; expected \`export default defineMigration({ operations: [...] })\``, { file }, { code: 'invalid_migration' });
     }

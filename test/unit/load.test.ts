@@ -53,6 +53,17 @@ describe('loadMigrations', () => {
     for (const m of all) expect(m.checksum).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('CommonJS: module.exports = defineMigration(…) in a file that require()s (campaign T: "no default export")', async () => {
+    // A CommonJS project: its package.json beside the migrations folder.
+    const m = path.join(dir, 'm');
+    await mkdir(m);
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'commonjs' }));
+    await writeFile(path.join(m, '0001_a.js'), `const { defineMigration } = require('expand-contract');\nmodule.exports = defineMigration({ operations: [{ sql: { expand: 'SELECT 1' } }] });\n`);
+    await writeFile(path.join(m, '0002_b.js'), `const path = require('node:path');\nmodule.exports = { operations: [{ sql: { expand: 'SELECT ' + path.sep.length } }] };\n`);
+    const all = await loadMigrations(m);
+    expect(all.map((x) => x.definition.operations)).toEqual([[{ sql: { expand: 'SELECT 1' } }], [{ sql: { expand: 'SELECT 1' } }]]);
+  });
+
   it('fills in zod defaults in every format: a column is nullable unless it says otherwise', async () => {
     const columns = [{ name: 'id', type: 'int', nullable: false }, { name: 'note', type: 'text' }];
     await put('0001_a.json', JSON.stringify({ operations: [{ createTable: { table: 't', columns } }] }));
