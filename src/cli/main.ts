@@ -20,6 +20,7 @@ import { registerContract } from './commands/contract.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerStatus } from './commands/status.js';
 import { registerLevel } from './commands/level.js';
+import { registerLint } from './commands/lint.js';
 import { registerCheck } from './commands/check.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDemo } from './commands/demo.js';
@@ -87,6 +88,7 @@ export function buildProgram(action: Action): Command {
   registerRollback(program, action);
   registerStatus(program, action);
   registerLevel(program, action);
+  registerLint(program, action);
   registerCheck(program, action);
   registerDeploy(program, action);
   registerLog(program, action);

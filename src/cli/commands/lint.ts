@@ -1,0 +1,29 @@
+/** `xc lint [FILES]`: the `sql` operations of migration files against xc's rules, offline: no database is opened, nothing is created. */
+import type { Command } from 'commander';
+import { ExitCode, InvalidInputError } from '../../errors.js';
+import { DEFAULT_TEXT_DIALECT, textDialectOfUrl } from '../../dialects/statementText.js';
+import { lintFiles } from '../../lint/lint.js';
+import type { Action } from '../context.js';
+
+export function registerLint(program: Command, action: Action): void {
+  program
+    .command('lint')
+    .description('check the raw SQL of migration files (default: every one in --dir) for statements that break zero downtime; reads the files only, never the database')
+    .argument('[files...]', 'migration files to lint (default: every migration in --dir)')
+    .action(action(async ({ out, options }, files: string[]) => {
+      // The dialect by the URL's scheme alone (nothing is opened); none configured: PostgreSQL.
+      const dialect = textDialectOfUrl(options.url) ?? DEFAULT_TEXT_DIALECT;
+      const result = await lintFiles(files ?? [], options.dir, dialect);
+      const lines = result.findings.map((f) => `${f.file}: ${f.path}: [${f.rule}] ${f.message}`);
+      if (result.invalid.length > 0) {
+        for (const line of lines) out.note(line);
+        throw new InvalidInputError(result.invalid.map((i) => i.message).join('\n'), { files: result.invalid.map((i) => i.file), findings: result.findings }, { code: 'invalid_migration' });
+      }
+      const { ok, findings } = result;
+      out.result({ ok, findings }, (p) => {
+        for (const line of lines) p.line(line);
+        p.line(ok ? 'lint: no findings' : `lint: ${findings.length} finding${findings.length === 1 ? '' : 's'} in ${new Set(findings.map((f) => f.file)).size} file(s)`);
+      });
+      return ok ? ExitCode.ok : ExitCode.failed;
+    }, { library: false }));
+}

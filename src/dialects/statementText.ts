@@ -1,0 +1,37 @@
+/**
+ * An author's raw SQL split into statements by the tokens of the dialect it is
+ * written for (for `xc lint`): which dialect a URL names, and each statement
+ * as its significant tokens (no whitespace, no comments, no `;`).
+ */
+import type { Token } from './sqltext.js';
+import { mysqlTokens } from './mysql/expr.js';
+import { pgStatements } from './postgres/statements.js';
+
+/** The SQL dialects an author's text is read in. */
+export type TextDialect = 'postgres' | 'mysql';
+
+/** PostgreSQL: the dialect text is read in when no URL says otherwise. */
+export const DEFAULT_TEXT_DIALECT: TextDialect = 'postgres';
+
+/** The dialect of the database a URL names, by its scheme alone (nothing is opened); undefined when no known scheme. */
+export function textDialectOfUrl(url: string | undefined): TextDialect | undefined {
+  const scheme = url === undefined ? undefined : /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql' || scheme === 'pglite') return 'postgres';
+  if (scheme === 'mysql' || scheme === 'mariadb') return 'mysql';
+  return undefined;
+}
+
+/** MySQL / MariaDB's reading of the text: it has no PostgreSQL-only statements (CONCURRENTLY, NOT VALID, SET NOT NULL). */
+export const isMysqlText = (d: TextDialect): boolean => d === 'mysql';
+
+/** The statements of `sql`, split at each `;` outside literals, quoted names and comments, each as its significant tokens. */
+export function statementsOf(sql: string, dialect: TextDialect): Token[][] {
+  if (dialect === 'postgres') return pgStatements(sql);
+  const out: Token[][] = [[]];
+  for (const t of mysqlTokens(sql)) {
+    if (t.kind === 'space' || t.kind === 'comment') continue;
+    if (t.kind === 'other' && t.text === ';') out.push([]);
+    else out[out.length - 1]!.push(t);
+  }
+  return out.filter((st) => st.length > 0);
+}

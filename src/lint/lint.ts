@@ -1,0 +1,107 @@
+/**
+ * `xc lint` (SPEC §7): the `sql` operations of migration files, read offline
+ * (no database is opened), against the rules of rules.ts. A file that cannot
+ * be loaded or is no valid migration is reported as plan reports it.
+ */
+import { InvalidInputError } from '../errors.js';
+import { listMigrations } from '../migration/files.js';
+import { loadMigrationFile } from '../migration/load.js';
+import { entryKind, type MigrationDefinition, type OperationSpec } from '../migration/schema.js';
+import { DEFAULT_TEXT_DIALECT, isMysqlText, statementsOf, type TextDialect } from '../dialects/statementText.js';
+import type { Token } from '../dialects/sqltext.js';
+import { createdTable, lintStatement, type RuleCode, type SqlField } from './rules.js';
+
+export type { RuleCode } from './rules.js';
+
+export interface LintFinding {
+  file: string;
+  /** `operations[0].sql.expand` */
+  path: string;
+  rule: RuleCode;
+  severity: 'error';
+  message: string;
+  /** The statement, its tokens joined by single spaces. */
+  statement: string;
+}
+
+export interface LintResult {
+  ok: boolean;
+  findings: LintFinding[];
+  /** The files that could not be loaded or are no valid migration, each with its message (exit 2). */
+  invalid: { file: string; message: string }[];
+}
+
+const FIELDS: SqlField[] = ['expand', 'contract', 'rollback'];
+const word = (t: Token | undefined) => (t?.kind === 'word' ? t.text.toLowerCase() : undefined);
+
+/** The statement's text for a finding: its tokens joined, cut at 200 characters. */
+function statementText(st: Token[]): string {
+  const text = st.map((t) => t.text).join(' ');
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
+/**
+ * Statements of a field that belong to a routine body split at its `;`s (PostgreSQL `BEGIN ATOMIC … END`,
+ * MySQL `CREATE PROCEDURE … BEGIN … END`): their `END` (and what the body holds) is none of the field's own.
+ */
+function bodyDepthChange(st: Token[], depth: number): { inBody: boolean; depth: number } {
+  const w = st.map(word);
+  if (depth > 0) {
+    const opens = w.filter((x, i) => x === 'begin' && i > 0).length + (w[0] === 'begin' ? 1 : 0);
+    const closes = w[0] === 'end' ? 1 : 0;
+    return { inBody: true, depth: depth + opens - closes };
+  }
+  if (w[0] === 'create') {
+    const opens = w.filter((x, i) => x === 'begin' && i > 0).length;
+    return { inBody: false, depth: opens };
+  }
+  return { inBody: false, depth: 0 };
+}
+
+/** Lint one migration's `sql` operations, read in `dialect` (default PostgreSQL). */
+export function lintDefinition(file: string, definition: MigrationDefinition, dialect: TextDialect = DEFAULT_TEXT_DIALECT): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const created = new Set<string>();
+  definition.operations.forEach((entry, i) => {
+    const { kind, spec } = entryKind(entry);
+    if (kind === 'createTable') created.add((spec as OperationSpec<'createTable'>).table.toLowerCase());
+    if (kind !== 'sql') return;
+    const sql = spec as OperationSpec<'sql'>;
+    for (const field of FIELDS) {
+      const text = sql[field];
+      if (text === undefined) continue;
+      let depth = 0;
+      for (const st of statementsOf(text, dialect)) {
+        const body = bodyDepthChange(st, depth);
+        depth = body.depth;
+        if (!body.inBody) {
+          for (const h of lintStatement(st, { field, mysql: isMysqlText(dialect), createdTables: created })) {
+            findings.push({ file, path: `operations[${i}].sql.${field}`, ...h, statement: statementText(st) });
+          }
+        }
+        const table = createdTable(st);
+        if (table !== undefined && field !== 'rollback') created.add(table);
+      }
+    }
+  });
+  return findings;
+}
+
+/** Lint `files` (none: every migration of `dir`); invalid files are collected, not thrown, so the others are still linted. */
+export async function lintFiles(files: string[], dir: string, dialect: TextDialect = DEFAULT_TEXT_DIALECT): Promise<LintResult> {
+  const paths = files.length > 0 ? files : (await listMigrations(dir)).map((m) => m.file);
+  const findings: LintFinding[] = [];
+  const invalid: LintResult['invalid'] = [];
+  for (const file of paths) {
+    try {
+      const { definition } = await loadMigrationFile(file);
+      findings.push(...lintDefinition(file, definition, dialect));
+    } catch (err) {
+      if (err instanceof InvalidInputError) invalid.push({ file, message: err.message });
+      else if ((err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'EISDIR' || (err as NodeJS.ErrnoException)?.code === 'EACCES') {
+        invalid.push({ file, message: `${file}: cannot read: ${(err as Error).message}` });
+      } else throw err;
+    }
+  }
+  return { ok: findings.length === 0 && invalid.length === 0, findings, invalid };
+}

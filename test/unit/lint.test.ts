@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { lintDefinition } from '../../src/lint/lint.js';
+import type { MigrationDefinition } from '../../src/migration/schema.js';
+import type { TextDialect } from '../../src/dialects/statementText.js';
+
+type Fields = { expand?: string; contract?: string; rollback?: string };
+const rules = (fields: Fields, dialect?: TextDialect, before: MigrationDefinition['operations'] = []) =>
+  lintDefinition('m.json', { operations: [...before, { sql: fields }] } as MigrationDefinition, dialect).map((f) => f.rule);
+const expand = (sql: string, dialect?: TextDialect) => rules({ expand: sql }, dialect);
+const MY: TextDialect = 'my' + 'sql' as TextDialect;
+
+describe('xc lint rules', () => {
+  it('transaction-control: BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT', () => {
+    for (const sql of ['BEGIN', 'begin work; select 1', 'START TRANSACTION', 'select 1; COMMIT', 'END', 'ROLLBACK', 'rollback work', 'ABORT']) {
+      expect(expand(sql), sql).toContain('transaction-control');
+    }
+    expect(rules({ contract: 'COMMIT' })).toEqual(['transaction-control']);
+    expect(expand('START TRANSACTION; COMMIT', MY)).toEqual(['transaction-control', 'transaction-control']);
+  });
+
+  it('transaction-control: not in literals, comments, ROLLBACK TO SAVEPOINT or a routine body', () => {
+    expect(expand("SELECT 'COMMIT'; -- COMMIT\n/* BEGIN */ SELECT 1")).toEqual([]);
+    expect(expand('SAVEPOINT s; ROLLBACK TO SAVEPOINT s; ROLLBACK WORK TO s; RELEASE SAVEPOINT s')).toEqual([]);
+    expect(expand('CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END')).toEqual([]);
+    expect(expand('SELECT $$ COMMIT; $$')).toEqual([]);
+  });
+
+  it('blocking-index: CREATE [UNIQUE] INDEX without CONCURRENTLY on an existing table', () => {
+    expect(expand('CREATE INDEX i ON users (email)')).toEqual(['blocking-index']);
+    expect(expand('create unique index i on public.users (email)')).toEqual(['blocking-index']);
+    expect(expand('CREATE INDEX CONCURRENTLY i ON users (email)')).toEqual([]);
+    expect(expand('CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON users (email)')).toEqual([]);
+    expect(expand("COMMENT ON TABLE users IS 'CREATE INDEX i ON users (email)'")).toEqual([]);
+    // a table the migration creates: nothing reads it yet
+    expect(expand('CREATE TABLE t (id int); CREATE INDEX i ON t (id)')).toEqual([]);
+    expect(rules({ expand: 'CREATE INDEX i ON t (id)' }, undefined, [{ createTable: { table: 't', columns: [{ name: 'id', type: 'int', nullable: true }] } }])).toEqual([]);
+    expect(expand('CREATE INDEX i ON users (email)', MY)).toEqual([]);
+  });
+
+  it('table-rewrite: ALTER COLUMN … TYPE (PostgreSQL), MODIFY / CHANGE (MySQL)', () => {
+    expect(expand('ALTER TABLE users ALTER COLUMN age TYPE bigint')).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE users ALTER age SET DATA TYPE bigint')).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE users MODIFY age bigint', MY)).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE users CHANGE age age2 bigint', MY)).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE users ALTER COLUMN age SET DEFAULT 0')).toEqual([]);
+    expect(expand("ALTER TABLE users ADD COLUMN note text DEFAULT 'ALTER COLUMN age TYPE bigint'")).toEqual([]);
+  });
+
+  it('set-not-null: ALTER … SET NOT NULL (PostgreSQL)', () => {
+    expect(expand('ALTER TABLE users ALTER COLUMN email SET NOT NULL')).toEqual(['set-not-null']);
+    expect(expand('ALTER TABLE users ALTER COLUMN email DROP NOT NULL')).toEqual([]);
+    expect(expand('-- ALTER TABLE users ALTER COLUMN email SET NOT NULL\nSELECT 1')).toEqual([]);
+  });
+
+  it('validating-constraint: ADD CONSTRAINT … FOREIGN KEY | CHECK without NOT VALID (PostgreSQL)', () => {
+    expect(expand('ALTER TABLE posts ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id)')).toEqual(['validating-constraint']);
+    expect(expand('ALTER TABLE users ADD CONSTRAINT c CHECK (age > 0)')).toEqual(['validating-constraint']);
+    expect(expand('ALTER TABLE posts ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID')).toEqual([]);
+    expect(expand('ALTER TABLE users ADD CONSTRAINT c CHECK (age > 0) NOT VALID; ALTER TABLE users VALIDATE CONSTRAINT c')).toEqual([]);
+    expect(expand('ALTER TABLE users ADD CONSTRAINT u UNIQUE (email)')).toEqual([]);
+  });
+
+  it('breaks-old-version: DROP TABLE, DROP COLUMN, RENAME at expand only', () => {
+    expect(expand('DROP TABLE old_users')).toEqual(['breaks-old-version']);
+    expect(expand('ALTER TABLE users DROP COLUMN legacy')).toEqual(['breaks-old-version']);
+    expect(expand('ALTER TABLE users RENAME COLUMN a TO b')).toEqual(['breaks-old-version']);
+    expect(expand('ALTER TABLE users RENAME TO people')).toEqual(['breaks-old-version']);
+    expect(expand('RENAME TABLE users TO people', MY)).toEqual(['breaks-old-version']);
+    expect(rules({ contract: 'DROP TABLE old_users; ALTER TABLE users DROP COLUMN legacy' })).toEqual([]);
+    expect(expand('ALTER TABLE users DROP CONSTRAINT c; ALTER TABLE users RENAME CONSTRAINT a TO b')).toEqual([]);
+    expect(expand("SELECT 'DROP TABLE users'")).toEqual([]);
+    expect(expand('CREATE TABLE tmp (id int); DROP TABLE tmp')).toEqual([]);
+  });
+
+  it('long-lock: LOCK TABLE, VACUUM FULL, CLUSTER, TRUNCATE at expand or rollback', () => {
+    expect(expand('LOCK TABLE users IN ACCESS EXCLUSIVE MODE')).toEqual(['long-lock']);
+    expect(expand('VACUUM FULL users')).toEqual(['long-lock']);
+    expect(expand('VACUUM (FULL, ANALYZE) users')).toEqual(['long-lock']);
+    expect(expand('CLUSTER users USING users_pkey')).toEqual(['long-lock']);
+    expect(rules({ expand: 'SELECT 1', rollback: 'TRUNCATE users' })).toEqual(['long-lock']);
+    expect(expand('VACUUM users')).toEqual([]);
+    expect(rules({ contract: 'TRUNCATE old_users' })).toEqual([]);
+  });
+
+  it('names the field and the statement', () => {
+    const [f] = lintDefinition('m.json', { operations: [{ sql: { expand: 'select 1' } }, { sql: { expand: 'SELECT 1', rollback: 'COMMIT' } }] } as MigrationDefinition);
+    expect(f).toMatchObject({ file: 'm.json', path: 'operations[1].sql.rollback', rule: 'transaction-control', severity: 'error', statement: 'COMMIT' });
+  });
+});
