@@ -1,0 +1,63 @@
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runXc } from '../helpers/cli.js';
+
+function project(files: Record<string, unknown>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'xc-lint-'));
+  mkdirSync(path.join(dir, 'migrations'));
+  for (const [name, body] of Object.entries(files)) writeFileSync(path.join(dir, 'migrations', name), typeof body === 'string' ? body : JSON.stringify(body));
+  return dir;
+}
+
+const clean = { operations: [{ sql: { expand: "CREATE INDEX CONCURRENTLY i ON users (email) -- COMMIT", rollback: 'DROP INDEX CONCURRENTLY i' } }] };
+const bad = { operations: [{ sql: { expand: "SELECT 'x'; DROP TABLE users", contract: 'DROP TABLE old' } }] };
+
+describe('xc lint', () => {
+  it('exits 0 on clean migrations and creates nothing', async () => {
+    const dir = project({ '0001_clean.json': clean });
+    const r = await runXc(['lint', '--url', `pglite://${dir}/db`], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('no findings');
+    expect(existsSync(path.join(dir, 'db'))).toBe(false);
+  });
+
+  it('exits 1 with a finding naming file, path and rule; --json gives the findings', async () => {
+    const dir = project({ '0001_clean.json': clean, '0002_bad.json': bad });
+    const r = await runXc(['lint', '--url', `pglite://${dir}/db`], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${path.join('migrations', '0002_bad.json')}: operations[0].sql.expand: [breaks-old-version]`);
+    expect(r.stdout).not.toContain('0001_clean');
+    const j = await runXc(['lint', '--json', 'migrations/0002_bad.json'], { cwd: dir });
+    expect(j.code).toBe(1);
+    const last = JSON.parse(j.stdout.trim().split('\n').at(-1)!) as { ok: boolean; findings: Record<string, string>[] };
+    expect(last.ok).toBe(false);
+    expect(last.findings).toHaveLength(1);
+    expect(Object.keys(last.findings[0]!).sort()).toEqual(['file', 'message', 'path', 'rule', 'severity', 'statement']);
+    expect(last.findings[0]).toMatchObject({ file: 'migrations/0002_bad.json', path: 'operations[0].sql.expand', rule: 'breaks-old-version', severity: 'error', statement: 'DROP TABLE users' });
+    expect(existsSync(path.join(dir, 'db'))).toBe(false);
+  });
+
+  it('exits 2 on an invalid or missing file, naming the file and the field', async () => {
+    const dir = project({ '0001_clean.json': clean, '0002_invalid.json': { operations: [{ sql: { expnd: 'SELECT 1' } }] } });
+    const r = await runXc(['lint', '--url', `pglite://${dir}/db`], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('0002_invalid.json: operations[0].sql');
+    expect(r.stderr).toContain('expnd');
+    const missing = await runXc(['lint', 'migrations/nope.json'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.json');
+    expect(existsSync(path.join(dir, 'db'))).toBe(false);
+  });
+
+  it('reads MODIFY as MySQL when the URL is MySQL', async () => {
+    const dir = project({ '0001_m.json': { operations: [{ sql: { expand: 'ALTER TABLE users MODIFY age bigint' } }] } });
+    const pg = await runXc(['lint'], { cwd: dir });
+    expect(pg.code).toBe(0);
+    const my = await runXc(['lint', '--url', 'mysql://root@127.0.0.1:1/none'], { cwd: dir });
+    expect(my.code).toBe(1);
+    expect(my.stdout).toContain('[table-rewrite]');
+  });
+});
