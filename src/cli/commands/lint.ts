@@ -1,8 +1,6 @@
 /** `xc lint [FILES]`: the `sql` operations of migration files against xc's rules, offline: no database is opened, nothing is created. */
 import type { Command } from 'commander';
 import { ExitCode, InvalidInputError } from '../../errors.js';
-import { DEFAULT_TEXT_DIALECT, textDialectOfUrl } from '../../dialects/statementText.js';
-import { lintFiles } from '../../lint/lint.js';
 import type { Action } from '../context.js';
 
 export function registerLint(program: Command, action: Action): void {
@@ -11,6 +9,9 @@ export function registerLint(program: Command, action: Action): void {
     .description('check the raw SQL of migration files (default: every one in --dir) for statements that break zero downtime; reads the files only, never the database')
     .argument('[files...]', 'migration files to lint (default: every migration in --dir)')
     .action(action(async ({ out, options }, files: string[]) => {
+      // Loaded here: `xc --help` and the other commands need neither the tokenizers nor the loader (start-up time).
+      const { DEFAULT_TEXT_DIALECT, textDialectOfUrl } = await import('../../dialects/statementText.js');
+      const { lintFiles } = await import('../../lint/lint.js');
       // The dialect by the URL's scheme alone (nothing is opened); none configured: PostgreSQL.
       const dialect = textDialectOfUrl(options.url) ?? DEFAULT_TEXT_DIALECT;
       const result = await lintFiles(files ?? [], options.dir, dialect);
