@@ -6,6 +6,7 @@
  * downtime.
  */
 import type { Token } from '../dialects/sqltext.js';
+import { transactionControl } from '../dialects/postgres/statements.js';
 
 export type RuleCode = 'transaction-control' | 'blocking-index' | 'table-rewrite' | 'set-not-null' | 'validating-constraint' | 'breaks-old-version' | 'long-lock';
 export type SqlField = 'expand' | 'contract' | 'rollback';
@@ -73,18 +74,9 @@ export function alterTableActions(st: Token[]): { table: string | undefined; act
 
 const hit = (rule: RuleCode, message: string): RuleHit => ({ rule, severity: 'error', message });
 
-/** 1. The author's own transaction control: xc commits each field with its journal row. */
-function transactionControl(st: Token[]): RuleHit | undefined {
-  const w = st.map(word);
-  const [a, b] = w;
-  let what: string | undefined;
-  if (a === 'begin' || a === 'commit' || a === 'end' || a === 'abort') what = a.toUpperCase();
-  else if (a === 'start' && b === 'transaction') what = 'START TRANSACTION';
-  else if (a === 'rollback') {
-    // ROLLBACK [WORK | TRANSACTION] [AND [NO] CHAIN] ends the transaction; ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] s does not.
-    const next = b === 'work' || b === 'transaction' ? w[2] : b;
-    if (next !== 'to') what = 'ROLLBACK';
-  }
+/** 1. The author's own transaction control: xc commits each field with its journal row (plan refuses it on PostgreSQL). */
+function transactionControlRule(st: Token[]): RuleHit | undefined {
+  const what = transactionControl(st);
   if (what === undefined) return undefined;
   return hit(
     'transaction-control',
@@ -191,7 +183,7 @@ function longLock(st: Token[], ctx: StatementContext): RuleHit | undefined {
 
 /** Every rule's finding on one statement (its significant tokens). */
 export function lintStatement(st: Token[], ctx: StatementContext): RuleHit[] {
-  return [transactionControl(st), blockingIndex(st, ctx), ...alterTableRules(st, ctx), breaksOldVersion(st, ctx), longLock(st, ctx)].filter((h): h is RuleHit => h !== undefined);
+  return [transactionControlRule(st), blockingIndex(st, ctx), ...alterTableRules(st, ctx), breaksOldVersion(st, ctx), longLock(st, ctx)].filter((h): h is RuleHit => h !== undefined);
 }
 
 /** The table a `CREATE [TEMP…|UNLOGGED] TABLE [IF NOT EXISTS] name` creates (lower case, unqualified), else undefined. */

@@ -70,12 +70,17 @@ export function outsideTransaction(st: Token[]): string | undefined {
   return undefined;
 }
 
-/** BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK (not ROLLBACK TO a savepoint), ABORT, PREPARE TRANSACTION: what ends or opens a transaction block. */
+/**
+ * BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK (not ROLLBACK [WORK | TRANSACTION] TO a savepoint), ABORT, PREPARE
+ * TRANSACTION: what opens or ends a transaction block (the same words on MySQL/MariaDB). Its words only: the `END` of a
+ * function body split off as a statement of its own is the caller's to tell apart.
+ */
 export function transactionControl(st: Token[]): string | undefined {
-  const [a, b] = st.map(word);
+  const w = st.map(word);
+  const [a, b] = w;
   if (a === 'begin' || a === 'commit' || a === 'end' || a === 'abort') return a.toUpperCase();
   if (a === 'start' && b === 'transaction') return 'START TRANSACTION';
-  if (a === 'rollback' && b !== 'to') return 'ROLLBACK';
+  if (a === 'rollback' && (b === 'work' || b === 'transaction' ? w[2] : b) !== 'to') return 'ROLLBACK';
   if (a === 'prepare' && b === 'transaction') return 'PREPARE TRANSACTION';
   return undefined;
 }
