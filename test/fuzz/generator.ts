@@ -138,6 +138,15 @@ function genUp(g: G, t: SchemaDef['tables'][0], c: ColumnDef, notNull: boolean):
   return notNull && !('lit' in e) && !('concat' in e) ? { coalesce: e, v: constantOf(c.type, c.domain) as number | string } : e;
 }
 
+/**
+ * The column as a conversion must treat it: a foreign key this migration drops still holds until its contract (seed
+ * 166: a copy's `down` wrote orphans into the old column, refused by the key while the contract began).
+ */
+function keyedSinceStart(h: History, t: SchemaDef['tables'][0], c: ColumnDef): ColumnDef {
+  const before = table(h.start, t.name)?.columns.find((x) => x.name === c.name);
+  return c.ref || !before?.ref ? c : { ...c, ref: before.ref };
+}
+
 function genAlter(g: G, t: SchemaDef['tables'][0], c: ColumnDef, to: string): GenOp | undefined {
   const spec = { table: t.name, column: c.name, to };
   const options: (() => GenOp)[] = [];
@@ -211,9 +220,9 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
       case 'renameColumn':
         return cols.length ? { renameColumn: { table: t.name, from: pick(g, cols).name, to: freeColumn(g, t, h) } } : undefined;
       case 'alterColumn':
-        return convertible.length ? genAlter(g, t, pick(g, convertible), freeColumn(g, t, h)) : undefined;
+        return convertible.length ? genAlter(g, t, keyedSinceStart(h, t, pick(g, convertible)), freeColumn(g, t, h)) : undefined;
       case 'alterInPlace':
-        return convertible.length ? genInPlace(g, t, pick(g, convertible)) : undefined;
+        return convertible.length ? genInPlace(g, t, keyedSinceStart(h, t, pick(g, convertible))) : undefined;
       case 'createConstraint':
       case 'alterConstraint':
         return genConstraint(g, s, h.start, t, cols, names.next, kind === 'alterConstraint');
@@ -427,6 +436,9 @@ function record(h: History, s: SchemaDef, op: GenOp): void {
   }
   const [kind, spec] = Object.entries(op)[0] as [string, { table?: string }];
   if (spec.table && kind !== 'createTable' && kind !== 'addIndex' && kind !== 'sql') h.contractTables.push(spec.table);
+  // A foreign key's parent is named by its contract too (seed 163: renaming it while the key was in flight is refused).
+  const parent = 'addForeignKey' in op ? op.addForeignKey.refTable : ('createConstraint' in op ? op.createConstraint : 'alterConstraint' in op ? op.alterConstraint : undefined)?.refTable;
+  if (parent) h.contractTables.push(parent);
   const copied = 'renameColumn' in op ? { table: op.renameColumn.table, from: op.renameColumn.from, to: op.renameColumn.to } : 'alterColumn' in op ? { table: op.alterColumn.table, from: op.alterColumn.column, to: op.alterColumn.to } : undefined;
   if (copied) {
     h.renamedColumns.push(copied);
