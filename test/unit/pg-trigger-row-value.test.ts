@@ -69,3 +69,11 @@ describe('PostgreSQL: how a change of a value is told', () => {
     expect(fnOf(pgSyncTrigger(q, spec))).not.toContain('SET TimeZone');
   });
 });
+
+describe("PostgreSQL trigger steps: the lock plan shows", () => {
+  it('DROP TRIGGER, before a CREATE or at contract, locks the table ACCESS EXCLUSIVE (campaign T: the expand said SHARE ROW EXCLUSIVE)', () => {
+    const steps = pgSyncTrigger(q, { name: 'xc_t', table: 't', oldColumn: 'amount', newColumn: 'amount_new', up: 'amount', down: 'amount_new', oldDefault: null, columns: ['id', 'amount', 'amount_new'] });
+    for (const st of [...steps.create, ...steps.drop].filter((x) => x.sql.startsWith('DROP TRIGGER'))) expect(st.lock).toBe('ACCESS EXCLUSIVE on "t" (instant)');
+    expect(steps.create.find((x) => x.sql.startsWith('CREATE TRIGGER'))!.lock).toBe('SHARE ROW EXCLUSIVE on "t" (instant)');
+  });
+});

@@ -113,7 +113,8 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
     {
       sql: `DROP TRIGGER IF EXISTS ${fn} ON ${q(table)}`,
       description: `remove any earlier trigger ${name}`,
-      lock: `SHARE ROW EXCLUSIVE on ${q(table)} (instant)`,
+      // DROP TRIGGER locks the table ACCESS EXCLUSIVE, the trigger there or not (the relation is locked before the lookup).
+      lock: `ACCESS EXCLUSIVE on ${q(table)} (instant)`,
       transactional: true,
       tables: [table],
     },
