@@ -53,7 +53,7 @@ old_versions="$(live_versions_except "$VERSION")"
 # 2. Roll out. The pods set PGAPPNAME="$APP@$VERSION", so the gate also sees their sessions.
 roll_out "$VERSION"
 
-# 3. Post-deploy: this version is live, at its schema level (default: `xc level`, its newest migration).
+# 3. Post-deploy: this version is live, at its schema level (default: its newest migration at least backfilled).
 xc deploy record --app "$APP" --version "$VERSION" --env "$DEPLOY_ENV"
 
 # 4. Wait until the old pods are really gone, then say so.

@@ -171,7 +171,7 @@ export function mysqlFillTrigger(s: FillTriggerSpec): TriggerSteps {
   if (s.insertOnly) return pair(s.name, s.table, { i: insert }, `fills ${s.column} when an insert leaves it NULL`);
   if (reads.length === 0) return pair(s.name, s.table, { i: insert, u: insert }, `fills ${s.column} when a write leaves it NULL`);
   const update = guarded(s.name, `  IF ${c} IS NULL THEN ${fill}\n  ELSEIF ${same(s.column)} AND NOT (${reads.map(same).join(' AND ')}) THEN ${fill}\n  END IF;`);
-  return pair(s.name, s.table, { i: insert, u: update }, `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} change`);
+  return pair(s.name, s.table, { i: insert, u: update }, `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} ${reads.length === 1 ? 'changes' : 'change'}`);
 }
 
 /** SQL true when the row being written would break the constraint; `update`: OLD is there (pgBreaks). */
