@@ -43,6 +43,17 @@ function refersTo(tokens: Token[], i: number, column: string, rules: IdentifierR
 }
 
 /** Which of `columns` the text refers to, outside literals and comments. */
+/** Tokens split into statements at each `;` (a token outside literals, names and comments), each as its significant tokens; empty ones dropped. */
+export function splitStatements(tokens: Iterable<Token>): Token[][] {
+  const out: Token[][] = [[]];
+  for (const t of tokens) {
+    if (t.kind === 'space' || t.kind === 'comment') continue;
+    if (t.kind === 'other' && t.text === ';') out.push([]);
+    else out[out.length - 1]!.push(t);
+  }
+  return out.filter((st) => st.length > 0);
+}
+
 export function columnsNamed(tokens: Token[], columns: string[], rules: IdentifierRules): string[] {
   return columns.filter((c) => tokens.some((_, i) => refersTo(tokens, i, c, rules)));
 }

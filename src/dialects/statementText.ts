@@ -3,7 +3,7 @@
  * written for (for `xc lint`): which dialect a URL names, and each statement
  * as its significant tokens (no whitespace, no comments, no `;`).
  */
-import type { Token } from './sqltext.js';
+import { splitStatements, type Token } from './sqltext.js';
 import { mysqlTokens } from './mysql/expr.js';
 import { pgStatements } from './postgres/statements.js';
 
@@ -26,12 +26,5 @@ export const isMysqlText = (d: TextDialect): boolean => d === 'mysql';
 
 /** The statements of `sql`, split at each `;` outside literals, quoted names and comments, each as its significant tokens. */
 export function statementsOf(sql: string, dialect: TextDialect): Token[][] {
-  if (dialect === 'postgres') return pgStatements(sql);
-  const out: Token[][] = [[]];
-  for (const t of mysqlTokens(sql)) {
-    if (t.kind === 'space' || t.kind === 'comment') continue;
-    if (t.kind === 'other' && t.text === ';') out.push([]);
-    else out[out.length - 1]!.push(t);
-  }
-  return out.filter((st) => st.length > 0);
+  return dialect === 'postgres' ? pgStatements(sql) : splitStatements(mysqlTokens(sql));
 }

@@ -6,7 +6,7 @@
  * outside a transaction block (so xc cannot commit them with their journal
  * row), and the index a `CREATE INDEX CONCURRENTLY` builds.
  */
-import type { Token } from '../sqltext.js';
+import { splitStatements, type Token } from '../sqltext.js';
 import { pgTokens } from './text.js';
 
 /**
@@ -18,13 +18,7 @@ import { pgTokens } from './text.js';
  * begins like one run outside a transaction.
  */
 export function pgStatements(sql: string): Token[][] {
-  const out: Token[][] = [[]];
-  for (const t of pgTokens(sql)) {
-    if (t.kind === 'space' || t.kind === 'comment') continue;
-    if (t.kind === 'other' && t.text === ';') out.push([]);
-    else out[out.length - 1]!.push(t);
-  }
-  return out.filter((st) => st.length > 0);
+  return splitStatements(pgTokens(sql));
 }
 
 /** A bare word, lower-cased (a keyword); anything else (a quoted name, a literal) is no keyword. */
