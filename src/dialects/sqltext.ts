@@ -43,6 +43,9 @@ function refersTo(tokens: Token[], i: number, column: string, rules: IdentifierR
 }
 
 /** Which of `columns` the text refers to, outside literals and comments. */
+/** A bare word, lower-cased (a keyword); a quoted name or a literal is no keyword. */
+export const keyword = (t: Token | undefined): string | undefined => (t?.kind === 'word' ? t.text.toLowerCase() : undefined);
+
 /** Tokens split into statements at each `;` (a token outside literals, names and comments), each as its significant tokens; empty ones dropped. */
 export function splitStatements(tokens: Iterable<Token>): Token[][] {
   const out: Token[][] = [[]];

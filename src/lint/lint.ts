@@ -8,7 +8,7 @@ import { listMigrations } from '../migration/files.js';
 import { loadMigrationFile } from '../migration/load.js';
 import { entryKind, type MigrationDefinition, type OperationSpec } from '../migration/schema.js';
 import { DEFAULT_TEXT_DIALECT, isMysqlText, statementsOf, type TextDialect } from '../dialects/statementText.js';
-import type { Token } from '../dialects/sqltext.js';
+import { keyword, type Token } from '../dialects/sqltext.js';
 import { createdTable, lintStatement, type RuleCode, type SqlField } from './rules.js';
 
 export type { RuleCode } from './rules.js';
@@ -32,7 +32,7 @@ export interface LintResult {
 }
 
 const FIELDS: SqlField[] = ['expand', 'contract', 'rollback'];
-const word = (t: Token | undefined) => (t?.kind === 'word' ? t.text.toLowerCase() : undefined);
+const word = keyword;
 
 /** The statement's text for a finding: its tokens joined, cut at 200 characters. */
 function statementText(st: Token[]): string {

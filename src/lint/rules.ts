@@ -5,7 +5,7 @@
  * what to write instead, preferably the xc operation that does it without
  * downtime.
  */
-import type { Token } from '../dialects/sqltext.js';
+import { keyword, type Token } from '../dialects/sqltext.js';
 import { transactionControl } from '../dialects/postgres/statements.js';
 
 export type RuleCode = 'transaction-control' | 'blocking-index' | 'table-rewrite' | 'set-not-null' | 'validating-constraint' | 'breaks-old-version' | 'long-lock';
@@ -26,8 +26,7 @@ export interface StatementContext {
   createdTables: ReadonlySet<string>;
 }
 
-/** A bare word, lower-cased (a keyword); a quoted name or a literal is no keyword. */
-const word = (t: Token | undefined): string | undefined => (t?.kind === 'word' ? t.text.toLowerCase() : undefined);
+const word = keyword;
 
 /** A name token's value: a bare name lower-cased, a quoted one as written. */
 function nameOf(t: Token | undefined): string | undefined {

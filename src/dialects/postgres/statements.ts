@@ -6,7 +6,7 @@
  * outside a transaction block (so xc cannot commit them with their journal
  * row), and the index a `CREATE INDEX CONCURRENTLY` builds.
  */
-import { splitStatements, type Token } from '../sqltext.js';
+import { keyword, splitStatements, type Token } from '../sqltext.js';
 import { pgTokens } from './text.js';
 
 /**
@@ -21,8 +21,7 @@ export function pgStatements(sql: string): Token[][] {
   return splitStatements(pgTokens(sql));
 }
 
-/** A bare word, lower-cased (a keyword); anything else (a quoted name, a literal) is no keyword. */
-const word = (t: Token | undefined): string | undefined => (t?.kind === 'word' ? t.text.toLowerCase() : undefined);
+const word = keyword;
 
 /** The value of a name token: a bare name folded to lower case, a quoted one as written. */
 function identifier(t: Token | undefined): string | undefined {
