@@ -1,11 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runXc } from '../helpers/cli.js';
+
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 function project(files: Record<string, unknown>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'xc-lint-'));
+  made.push(dir);
   mkdirSync(path.join(dir, 'migrations'));
   for (const [name, body] of Object.entries(files)) writeFileSync(path.join(dir, 'migrations', name), typeof body === 'string' ? body : JSON.stringify(body));
   return dir;
