@@ -28,7 +28,7 @@ export async function ensureState(ctx: EngineContext): Promise<void> {
  * The longest app, version or environment name: the state's key columns on MySQL/MariaDB (VARCHAR(191), the most a
  * utf8mb4 key of 767 bytes holds), on every database alike, so a name is refused the same everywhere.
  */
-export const MAX_DEPLOY_NAME = 191;
+const MAX_DEPLOY_NAME = 191;
 
 /** An app, version or environment name as stored: trimmed (as compared: MariaDB ignores trailing spaces), within the limit. */
 function deployName(value: string | undefined, flag: string): string {
