@@ -344,6 +344,19 @@ function mentionsTable(sql: string, table: string): boolean {
 }
 
 /**
+ * Past an operation that is refused (or follows one): its names as it means them, so that a later operation on
+ * the table it creates is not also reported as naming a table that "does not exist". Only what it names: its holds
+ * are not taken, and a spec too broken to project leaves the model as it was. The migration is refused either way.
+ */
+function projectRefused(model: SchemaModel, dialect: Dialect, op: Operation, spec: OperationSpec): void {
+  try {
+    op.project(spec as never, model, dialect);
+  } catch {
+    // A spec the projection cannot read: its own issue says why; later operations are checked against the model before it.
+  }
+}
+
+/**
  * Validate one migration against `model` (which is advanced past it) and
  * return its plan. With a session, author expressions are compiled against
  * the database too (read-only). Throws InvalidInputError listing every problem.
@@ -372,7 +385,10 @@ export async function planMigration(
     const order = outOfOrderIssue(file.id, kind, spec, dialect, model, inFlight);
     const issues = order ? [order] : op.validate(spec as never, vctx);
     for (const issue of issues) report(opIndex, kind, issue);
-    if (issues.length > 0) continue;
+    if (issues.length > 0) {
+      projectRefused(model, dialect, op, spec);
+      continue;
+    }
     // Here, not in requireTable: what neither syncs nor backfills (addIndex, a plain addColumn) runs on such a table as on any.
     const synced = op.synced?.(spec as never, vctx);
     const backfilled = op.backfillTables?.(spec as never, vctx) ?? [];
@@ -389,7 +405,10 @@ export async function planMigration(
     if (session) {
       for (const issue of await serverChecks(session, dialect, model, op, spec, vctx)) report(opIndex, kind, issue);
     }
-    if (problems.length > 0) continue;
+    if (problems.length > 0) {
+      projectRefused(model, dialect, op, spec);
+      continue;
+    }
     const ctx: PlanContext = {
       dialect,
       // A vocabulary holds nothing between calls: it reads `model`, which advances past each operation (model.planned past each request).

@@ -17,7 +17,7 @@ type Entry = { name?: unknown; url?: unknown; knexEnv?: unknown; knexfile?: unkn
 
 const invalid = (file: string, message: string) => new InvalidInputError(`${file}: ${message}`, { file }, { code: 'invalid_config' });
 
-/** `${VAR}` / `$VAR` from `env`; an unset one is an error naming it (a URL with a hole would connect elsewhere). */
+/** `${VAR}` / `$VAR` from `env`; an unset or empty one is an error naming it (a URL with a hole would connect elsewhere). */
 /** The environment ${VAR} is read from. Not NodeJS.ProcessEnv: the published types must not need @types/node. */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -25,7 +25,7 @@ function expand(text: string, env: Environment, where: string): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced: string | undefined, bare: string | undefined) => {
     const name = (braced ?? bare)!;
     const value = env[name];
-    if (value === undefined || value === '') throw invalid(where, `$${name} is not set`);
+    if (value === undefined || value === '') throw invalid(where, `$${name} is ${value === undefined ? 'not set' : 'set but empty'}`);
     return value;
   });
 }

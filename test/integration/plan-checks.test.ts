@@ -171,6 +171,33 @@ for (const target of targets) {
       });
     }
 
+    it('a refused operation is the only one named: later operations on what it makes are checked as it means them', async () => {
+      // Campaign T: one bad type in a createTable also reported every later operation on the table as naming one that "does not exist".
+      const s = await setup(target, USERS, 'xc_pc');
+      await s.write('0001_notes',
+        { createTable: { table: 'notes', columns: [pk, { name: 'body', type: 'texxt' }] } },
+        { addIndex: { table: 'notes', name: 'notes_body', columns: ['body'] } },
+        { addColumn: { table: 'notes', column: { name: 'n', type: 'int' } } },
+        { addColumn: { table: 'users', column: { name: 'age', type: 'int' } } },
+        { addIndex: { table: 'users', name: 'users_age', columns: ['age'] } },
+      );
+      await refused(s, ['users'], /operations\[0\]\.createTable\.columns\[1\]\.type: /);
+      const err = await rejection(s.xc.plan());
+      expect(err.message.split('\n').filter((l) => /0001_notes\.json: operations/.test(l))).toHaveLength(1);
+      await absent(s, 'notes');
+      // A problem found against the server (a default the type does not take) stops later ones' cascade too, and a later real one is still named.
+      await s.write('0001_notes',
+        { addColumn: { table: 'users', column: { name: 'age', type: 'int', default: "'abc'" } } },
+        { addIndex: { table: 'users', name: 'users_age', columns: ['age'] } },
+        { addIndex: { table: 'users', name: 'users_nope', columns: ['nope'] } },
+      );
+      const both = await rejection(s.xc.plan());
+      expect(both.exitCode).toBe(2);
+      expect(both.message).toMatch(/operations\[0\]\.addColumn\.column\.default: /);
+      expect(both.message).not.toMatch(/operations\[1\]/);
+      expect(both.message).toMatch(/operations\[2\]\.addIndex\.columns\[0\]: .*"nope"/);
+    });
+
     it('item 6: a table name held by something plan did not look at is refused naming the holder', async () => {
       const holders = pg
         ? [`CREATE SEQUENCE notes`, `CREATE MATERIALIZED VIEW notes AS SELECT 1 AS x`, `CREATE TYPE notes AS ENUM ('a')`, `CREATE VIEW notes AS SELECT 1 AS x`, `CREATE INDEX notes ON users (name)`]

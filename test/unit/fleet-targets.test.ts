@@ -53,6 +53,12 @@ describe('the targets file', () => {
     expect(err.message).toMatch(message);
   });
 
+  it('an empty ${VAR} is refused as one that is set but empty, not as unset', async () => {
+    const err = await refusal(readTargets(file('u.txt', 'postgres://u:${EMPTY}@h/db\n'), dir, { EMPTY: '' }));
+    expect(err).toMatchObject({ exitCode: 2, code: 'invalid_config' });
+    expect(err.message).toMatch(/u\.txt:1: \$EMPTY is set but empty/);
+  });
+
   it('a missing file: exit 2 naming it', async () => {
     expect(await refusal(readTargets('missing.txt', dir, {}))).toMatchObject({ exitCode: 2, message: expect.stringContaining('missing.txt: ENOENT') });
   });
