@@ -189,6 +189,8 @@ export type IssueFacts =
   | { code: 'filled_after_triggers'; table: string; column: string }
   /** Something this database does not have (PostgreSQL's replica identity or index options on MySQL/MariaDB): `feature` names it. */
   | { code: 'unsupported'; feature?: string }
+  /** The user's triggers that fire after one xc installs (PostgreSQL: in name order) and may change the row. */
+  | { code: 'trigger_order'; table: string; triggers: string[] }
   /** An operation that would change nothing (alterColumn in place with no change given). */
   | { code: 'nothing_to_change' };
 export type IssueCode = IssueFacts['code'];

@@ -572,6 +572,12 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * foreign keys of tables the model does not show (another schema's).
    */
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]>;
+  /**
+   * The user's row triggers on `table` that fire BEFORE an INSERT or UPDATE after xc's trigger `trigger` would, and
+   * may change the row: what they set would not reach the columns xc's trigger derives (PostgreSQL fires them in name
+   * order; MySQL/MariaDB in creation order, so xc's, created last, fires last: none).
+   */
+  triggersFiringAfter(s: Session, table: string, trigger: string): Promise<string[]>;
   /** Which of the triggers named (as the catalog has them) exist in the schema. */
   triggersPresent(s: Session, names: string[]): Promise<Set<string>>;
   /** Whether this session still holds the advisory lock (false, or an error, once the session was ended). */

@@ -479,6 +479,10 @@ export class MysqlDialect extends BaseDialect implements Dialect {
       : "xc's database user lacks the PROCESS privilege, so other users' sessions and open transactions cannot be seen: the holder may be one of them and not listed; GRANT PROCESS to that user to have it named";
   }
 
+  async triggersFiringAfter(): Promise<string[]> {
+    return []; // Same timing and event: in creation order (ACTION_ORDER), and xc creates its own after the user's.
+  }
+
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
     return mysqlDependents(s, table, column);
   }

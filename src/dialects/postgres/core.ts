@@ -18,7 +18,7 @@ import { sessionCalls } from '../sessionCalls.js';
 import { pgBackfillSession } from './backfillSession.js';
 import { assertTargetName, checkStateTarget, PG_STATE_COLUMNS_ADDED, pgStateSchema, stateSchemaFor } from './state.js';
 import { PgAdvisoryLock, pgApplicationNameShown, pgApplicationSessions, pgBlockers } from './sessions.js';
-import { pgDependents } from './dependents.js';
+import { pgDependents, pgTriggersFiringAfter } from './dependents.js';
 import { pgRawSqlIssue } from './statements.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
@@ -437,6 +437,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   rawSqlIssue(sql: string): string | undefined {
     return pgRawSqlIssue(sql);
+  }
+
+  triggersFiringAfter(s: Session, table: string, trigger: string): Promise<string[]> {
+    return pgTriggersFiringAfter(s, table, trigger);
   }
 
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {

@@ -55,3 +55,23 @@ export async function pgDependents(s: Session, table: string, column?: string): 
   const rows = (await s.query<{ kind: string; name: string; holder: string | null }>(`SELECT kind, name, holder FROM (${sql}) AS x(kind, name, holder)`)).rows;
   return rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
 }
+
+/**
+ * The user's BEFORE INSERT/UPDATE row triggers on `table` that PostgreSQL fires after `trigger` (same timing and
+ * event fire in name order, byte by byte) and that may change the row: a PL/pgSQL body assigning to NEW, or a
+ * function in any other language (moddatetime, tsvector_update_trigger, plpython …), which cannot be read.
+ */
+export async function pgTriggersFiringAfter(s: Session, table: string, trigger: string): Promise<string[]> {
+  const assignsNew = literal('\\mnew\\M\\s*(\\.\\s*("([^"]|"")+"|[[:alnum:]_$]+)\\s*)?:?=');
+  const rows = await s.query<{ name: string }>(
+    `SELECT t.tgname::text AS name FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_language l ON l.oid = f.prolang
+      WHERE t.tgrelid = to_regclass(?) AND NOT t.tgisinternal AND t.tgenabled <> 'D'
+        AND t.tgname NOT LIKE 'xc\\_%' AND t.tgname::text COLLATE "C" > ?::text COLLATE "C"
+        -- tgtype bits: 1 ROW, 2 BEFORE, 4 INSERT, 16 UPDATE
+        AND t.tgtype & 3 = 3 AND t.tgtype & 20 <> 0
+        AND (l.lanname <> 'plpgsql' OR f.prosrc ~* ${assignsNew})
+      ORDER BY 1`,
+    [quotePg(table), trigger],
+  );
+  return rows.rows.map((r) => r.name);
+}

@@ -1,0 +1,68 @@
+/**
+ * Campaign W (1): the application's own BEFORE row trigger that changes the row (a normalising one, brought over
+ * from another tool) and xc's dual-write triggers on one table. xc's must fire after it, or what it derives is
+ * computed from the row before the user's trigger changed it: PostgreSQL fires such triggers in name order, so one
+ * named after "xc_" is refused at plan (renamed to sort before, it works); MySQL/MariaDB fire them in creation order,
+ * and xc's, created last, fire last.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { record, refused, setup, type Setup } from '../helpers/scenario.js';
+
+for (const target of targets) {
+  const pg = target.name === 'postgres';
+  /** A trigger `name` that capitalises first_name and stores an empty email as NULL, on INSERT and UPDATE. */
+  const normalizer = (name: string): string[] =>
+    pg
+      ? [
+          `CREATE OR REPLACE FUNCTION norm() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.first_name := initcap(NEW.first_name); NEW.email := NULLIF(NEW.email, ''); RETURN NEW; END$$`,
+          `CREATE TRIGGER ${name} BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION norm()`,
+        ]
+      : ['INSERT', 'UPDATE'].map(
+          (event) =>
+            `CREATE TRIGGER ${name}_${event[0]!.toLowerCase()} BEFORE ${event} ON people FOR EACH ROW SET NEW.first_name = CONCAT(UPPER(LEFT(NEW.first_name, 1)), SUBSTRING(NEW.first_name, 2)), NEW.email = NULLIF(NEW.email, '')`,
+        );
+  const PEOPLE = [
+    `CREATE TABLE people (id int PRIMARY KEY, first_name varchar(40) NOT NULL, last_name varchar(40) NOT NULL, email varchar(40))`,
+    `INSERT INTO people (id, first_name, last_name, email) VALUES (1, 'Ann', 'Lee', 'a@x')`,
+  ];
+  const concat = pg ? `first_name || ' ' || last_name` : `CONCAT(first_name, ' ', last_name)`;
+  const migrations = async (s: Setup) => {
+    await s.write('0001_full_name', { addColumn: { table: 'people', column: { name: 'full_name', type: 'varchar(90)', nullable: false }, up: concat } });
+    await s.write('0002_email', { setNotNull: { table: 'people', column: 'email', up: `'unknown@x'` } });
+  };
+
+  target.describe(`the application's own triggers (${target.name})`, () => {
+    if (pg) {
+      it("a BEFORE trigger that changes the row and fires after xc's is refused at plan, naming it; one that only reads, or fires before, is not", async () => {
+        const s = await setup(target, [...PEOPLE, ...normalizer('zz_normalize')], 'xc_usertrg');
+        await migrations(s);
+        await refused(s, ['people'], /operations\[0\]\.addColumn\.table: trigger "zz_normalize" on "people" fires after xc's "xc_fill_[0-9a-f]+" \(BEFORE row triggers fire in name order\) and may change the row/);
+        // An audit trigger named after xc's that only reads NEW, and an AFTER trigger, change nothing xc reads.
+        await s.db.query(`DROP TRIGGER zz_normalize ON people`);
+        await s.db.query(`CREATE TABLE audit (id int, name text)`);
+        await s.db.query(`CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO audit VALUES (NEW.id, NEW.first_name); RETURN NEW; END$$`);
+        await s.db.query(`CREATE TRIGGER zz_audit BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION audit_row()`);
+        await s.db.query(`CREATE TRIGGER zz_after AFTER INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION norm()`);
+        await s.xc.plan();
+      });
+    }
+
+    it("the user's trigger's changes reach what xc derives: old-version writes during dual-write, then contract", async () => {
+      // On PostgreSQL the one refused above, renamed to sort before "xc_" as the message advises.
+      const s = await setup(target, [...PEOPLE, ...normalizer(pg ? 'app_normalize' : 'zz_normalize')], 'xc_usertrg');
+      await migrations(s);
+      await s.xc.apply();
+      // The old version writes: lower-case names (capitalised by its trigger), an empty email (stored as NULL by it).
+      await s.db.query(`INSERT INTO people (id, first_name, last_name, email) VALUES (2, 'bob', 'Ray', 'b@x'), (3, 'dan', 'Fox', '')`);
+      await s.db.query(`UPDATE people SET first_name = 'carl' WHERE id = 1`);
+      await record(s.xc, '0002_email');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, first_name, full_name, email FROM people ORDER BY id`)).toEqual([
+        { id: 1, first_name: 'Carl', full_name: 'Carl Lee', email: 'a@x' },
+        { id: 2, first_name: 'Bob', full_name: 'Bob Ray', email: 'b@x' },
+        { id: 3, first_name: 'Dan', full_name: 'Dan Fox', email: 'unknown@x' },
+      ]);
+    });
+  });
+}
