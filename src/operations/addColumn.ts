@@ -56,6 +56,22 @@ function uniqueName(spec: OperationSpec<'addColumn'>, model: SchemaModel, dialec
   return dialect.keyName(model, spec.table, spec.column.name, 'key', own);
 }
 
+/**
+ * The column's foreign key: the name given, else `<table>_<column>_fkey` (`…_fkey1`, … where that is taken), as
+ * PostgreSQL names an unnamed one and as addForeignKey names its own (README: default names).
+ */
+function foreignKeyName(spec: OperationSpec<'addColumn'>, model: SchemaModel, dialect: Dialect): string {
+  const given = spec.column.references?.name;
+  if (given !== undefined) return given;
+  const t = model.table(spec.table);
+  for (let n = 0; ; n++) {
+    const name = dialect.constraintName(spec.table, spec.column.name, n === 0 ? 'fkey' : `fkey${n}`);
+    // Nor an index's (MySQL/MariaDB name the index a foreign key needs after it).
+    const taken = (t && constraintTaken(t, name, dialect.names)) || foreignKeyTakenElsewhere(model, spec.table, name, dialect.names) || dialect.nameTaken(model, 'index', name, spec.table);
+    if (!taken) return name;
+  }
+}
+
 /** Added with its default in one statement, nothing to backfill (PostgreSQL 11+: catalog only; MySQL: INSTANT). */
 const addedWithDefault = (spec: { up?: unknown; column: { default?: string } }) => spec.up === undefined && spec.column.default !== undefined && isConstantDefault(spec.column.default);
 
@@ -95,9 +111,9 @@ export const addColumn: Operation<'addColumn'> = {
     const ref = spec.column.references;
     if (ref) {
       issues.push(...referenceOptionIssues(ref, ['column', 'references'], dialect));
-      const fk = ref.name ?? dialect.constraintName(spec.table, spec.column.name, 'fkey');
-      const taken = (ref.name && t ? constraintTaken(t, ref.name, dialect.names) : undefined) ?? foreignKeyTakenElsewhere(model, spec.table, fk, dialect.names);
-      if (taken) issues.push({ path: ['column', 'references', ...(ref.name ? ['name'] : [])], code: 'name_taken', name: fk, table: spec.table, message: taken });
+      // An unnamed one takes the first free derived name (foreignKeyName).
+      const taken = ref.name === undefined ? undefined : ((t ? constraintTaken(t, ref.name, dialect.names) : undefined) ?? foreignKeyTakenElsewhere(model, spec.table, ref.name, dialect.names));
+      if (taken) issues.push({ path: ['column', 'references', 'name'], code: 'name_taken', name: ref.name!, table: spec.table, message: taken });
       const rt = model.table(ref.table);
       if (!rt) issues.push({ path: ['column', 'references', 'table'], code: 'table_missing', table: ref.table, message: `table "${ref.table}" does not exist` });
       for (const rc of ref.columns ?? (ref.column ? [ref.column] : rt?.primaryKey ?? [])) {
@@ -141,11 +157,12 @@ export const addColumn: Operation<'addColumn'> = {
       const names = [...t.columns.map((c) => c.name), spec.column.name];
       if (!t.checks.some((k) => k.name === name)) t.checks.push({ name, expression: check.expression, columns: dialect.columnsNamed(check.expression, names) });
     }
-    // A named foreign key, so later operations find it by that name (xc's own name for an unnamed one is the plan's).
+    // Its foreign key, so later operations find it by its name; unless it is there already (in flight, expand made it).
     const ref = spec.column.references;
     const refColumns = ref && (ref.columns ?? (ref.column ? [ref.column] : model.table(ref.table)?.primaryKey));
-    if (ref?.name && refColumns && !t.foreignKeys.some((k) => k.name === ref.name)) {
-      t.foreignKeys.push({ name: ref.name, columns: [spec.column.name], refTable: ref.table, refColumns, ...referenceOptions(ref), onDelete: ref.onDelete ?? null });
+    const made = (k: (typeof t.foreignKeys)[number]) => (ref?.name ? k.name === ref.name : k.refTable === ref?.table && k.columns.length === 1 && k.columns[0] === spec.column.name);
+    if (ref && refColumns && !t.foreignKeys.some(made)) {
+      t.foreignKeys.push({ name: foreignKeyName(spec, model, dialect), columns: [spec.column.name], refTable: ref.table, refColumns, ...referenceOptions(ref), onDelete: ref.onDelete ?? null });
     }
     // Its unique key, unless it is there already (a contract in flight made it); xc's temporary index (xc_…) is not it.
     const own = (i: (typeof t.indexes)[number]) => i.unique && i.constraint && !i.constraint.startsWith('xc_') && i.columns.length === 1 && i.columns[0] === spec.column.name;
@@ -202,7 +219,7 @@ export const addColumn: Operation<'addColumn'> = {
     const uniqueIndex = ctx.name('uq');
     if (col.unique) plan.expand.push(...ddl.createIndex({ table: spec.table, name: uniqueIndex, columns: [col.name], unique: true }));
     const ref = col.references;
-    const fkName = ref?.name ?? ctx.name('fk');
+    const fkName = foreignKeyName(spec, ctx.model, ctx.dialect);
     if (ref) {
       const refColumns = ref.columns ?? (ref.column ? [ref.column] : ctx.model.table(ref.table)!.primaryKey);
       plan.expand.push(...ddl.addForeignKey({ table: spec.table, name: fkName, columns: [col.name], refTable: ref.table, refColumns, ...referenceOptions(ref) }));

@@ -28,6 +28,28 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT id, code FROM items ORDER BY id`)).toEqual([{ id: 1, code: 'cone' }]);
     });
 
+    it("campaign W (2): addColumn's unnamed foreign key is named <table>_<column>_fkey, as README's default names say (…_fkey1 where that is taken)", async () => {
+      const s = await setup(target, [
+        `CREATE TABLE regions (id int PRIMARY KEY)`,
+        `CREATE TABLE customers (id int PRIMARY KEY, n int, CONSTRAINT customers_home_id_fkey CHECK (n > 0))`,
+        `INSERT INTO regions VALUES (1)`,
+        `INSERT INTO customers VALUES (1, 1)`,
+      ], 'xc_campaign');
+      await s.write('0001_refs',
+        { addColumn: { table: 'customers', column: { name: 'region_id', type: 'int', references: { table: 'regions', column: 'id' } }, up: '1' } },
+        { addColumn: { table: 'customers', column: { name: 'home_id', type: 'int', references: { table: 'regions', column: 'id' } } } },
+      );
+      await toContracted(s, '0001_refs');
+      const schema = pg ? 'current_schema()' : 'DATABASE()';
+      const fks = await s.db.query<{ name: string }>(`SELECT constraint_name AS name FROM information_schema.table_constraints WHERE table_schema = ${schema} AND table_name = 'customers' AND constraint_type = 'FOREIGN KEY' ORDER BY 1`);
+      expect(fks.map((k) => k.name)).toEqual(['customers_home_id_fkey1', 'customers_region_id_fkey']);
+      // Found by that name: a later migration drops it.
+      await s.write('0002_drop', { dropConstraint: { table: 'customers', name: 'customers_region_id_fkey' } });
+      await toContracted(s, '0002_drop');
+      await s.db.query(`INSERT INTO customers (id, n, region_id) VALUES (2, 1, 99)`);
+      expect(await s.db.query(`SELECT id, region_id FROM customers ORDER BY id`)).toEqual([{ id: 1, region_id: 1 }, { id: 2, region_id: 99 }]);
+    });
+
     it('campaign E (5): column, index and constraint names are compared as the server does: MySQL/MariaDB ignore case, PostgreSQL does not', async () => {
       const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(20), createdat ${pg ? 'timestamp' : 'datetime'})`, `CREATE INDEX idx_name ON users (name)`, `ALTER TABLE users ADD CONSTRAINT ck_name CHECK (name <> '')`, `INSERT INTO users VALUES (1, 'a', '2024-01-01 00:00:00')`], 'xc_campaign');
       const cases: [unknown[], RegExp][] = [
