@@ -92,10 +92,11 @@ export type ConstraintTest =
   | { kind: 'check'; expression: string }
   /**
    * Broken when no key column is NULL (with `nullsNotDistinct`, PostgreSQL 15: NULLs too) and another row holds the
-   * same key (PRIMARY KEY or UNIQUE). `rowKey`: the table's primary key, when that is another constraint — a row
-   * holding the written row's primary key is the row itself, which an upsert or a REPLACE is about to update.
+   * same key (PRIMARY KEY or UNIQUE). `rowKeys`: the table's other keys (its primary key, its other unique
+   * constraints) — a row holding the written row's value of one of them is the row an upsert (ON CONFLICT on that
+   * key, ON DUPLICATE KEY UPDATE) or a REPLACE is about to update or replace, or the write fails on that key anyway.
    */
-  | { kind: 'unique'; columns: string[]; nullsNotDistinct?: boolean; rowKey?: string[] }
+  | { kind: 'unique'; columns: string[]; nullsNotDistinct?: boolean; rowKeys?: string[][] }
   /** Broken when no key column is NULL and no row of `refTable` holds the key (MATCH SIMPLE). */
   | { kind: 'foreignKey'; columns: string[]; refTable: string; refColumns: string[] };
 

@@ -38,8 +38,10 @@ export function constraintTest(t: TableModel, name: string): { columns: string[]
   }
   const idx = t.indexes.find((i) => i.constraint === name);
   if (idx && !idx.exclusion && (idx.unique || idx.primary)) {
-    const rowKey = !idx.primary && t.primaryKey.length > 0 ? { rowKey: t.primaryKey } : {};
-    return { columns: idx.columns, test: { kind: 'unique', columns: idx.columns, ...(idx.nullsNotDistinct ? { nullsNotDistinct: true } : {}), ...rowKey } };
+    // Every other key over plain columns and every row (a partial one conflicts only inside its predicate).
+    const others = t.indexes.filter((i) => i !== idx && (i.primary || (i.unique && i.constraint !== null)) && i.where === undefined && i.columns.length > 0).map((i) => i.columns);
+    const rowKeys = [...(!idx.primary && t.primaryKey.length > 0 && !others.some((k) => k.join() === t.primaryKey.join()) ? [t.primaryKey] : []), ...others];
+    return { columns: idx.columns, test: { kind: 'unique', columns: idx.columns, ...(idx.nullsNotDistinct ? { nullsNotDistinct: true } : {}), ...(rowKeys.length ? { rowKeys } : {}) } };
   }
   return { columns: idx?.columns ?? [], why: 'only a check, a foreign key, a unique or a primary key is tested by xc’s trigger' };
 }

@@ -185,8 +185,8 @@ function mysqlBreaks(table: string, t: ConstraintTest, columns: string[], update
   // Another row: the row's own old version has the old key (equal as the key's collation compares), which no other row held.
   const same = t.columns.map((c) => `xc_other.${q(c)} = NEW.${q(c)}`).join(' AND ');
   const notOwn = update ? ` AND COALESCE(NOT (${t.columns.map((c) => `xc_other.${q(c)} = OLD.${q(c)}`).join(' AND ')}), TRUE)` : '';
-  // A row with the written row's primary key is the one ON DUPLICATE KEY UPDATE or REPLACE is about to update or replace.
-  const notSelf = t.rowKey ? ` AND COALESCE(NOT (${t.rowKey.map((c) => `xc_other.${q(c)} = NEW.${q(c)}`).join(' AND ')}), TRUE)` : '';
+  // A row with the written row's value of another key is the one ON DUPLICATE KEY UPDATE or REPLACE is about to update or replace.
+  const notSelf = (t.rowKeys ?? []).map((key) => ` AND COALESCE(NOT (${key.map((c) => `xc_other.${q(c)} = NEW.${q(c)}`).join(' AND ')}), TRUE)`).join('');
   return `${keyed} AND EXISTS (SELECT 1 FROM ${q(table)} AS xc_other WHERE ${same}${notOwn}${notSelf})`;
 }
 

@@ -220,8 +220,8 @@ function pgBreaks(q: Quote, table: string, t: ConstraintTest): string {
     return `${keyed} AND NOT EXISTS (SELECT 1 FROM ${q(t.refTable)} AS _xc_parent WHERE ${match})`;
   }
   // Another row: the row's own old version has the old key, which no other row held (the constraint holds); a row
-  // with the written row's primary key is the one an upsert (ON CONFLICT on that key) is about to update.
-  const notSelf = t.rowKey ? ` AND COALESCE(NOT (${t.rowKey.map((c) => `_xc_other.${q(c)} = NEW.${q(c)}`).join(' AND ')}), TRUE)` : '';
+  // with the written row's value of another key is the one an upsert (ON CONFLICT on that key) is about to update.
+  const notSelf = (t.rowKeys ?? []).map((key) => ` AND COALESCE(NOT (${key.map((c) => `_xc_other.${q(c)} = NEW.${q(c)}`).join(' AND ')}), TRUE)`).join('');
   if (t.nullsNotDistinct) {
     const same = t.columns.map((c) => `_xc_other.${q(c)} IS NOT DISTINCT FROM NEW.${q(c)}`).join(' AND ');
     const wasKey = t.columns.map((c) => `_xc_other.${q(c)} IS NOT DISTINCT FROM OLD.${q(c)}`).join(' AND ');

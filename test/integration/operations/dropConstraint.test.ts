@@ -185,6 +185,41 @@ describeOperation('dropConstraint', [
     },
   },
   {
+    // Campaign V: an upsert resolving on a third key (username), or a REPLACE meeting it, updates or replaces the row
+    // holding the email: no duplicate. Its email was stored converted ('a@x-dup'), the upsert taking EXCLUDED's.
+    name: 'a unique constraint with down: an upsert or REPLACE resolved on another unique key is no duplicate of the row it updates',
+    setup: [
+      `CREATE TABLE users (id int PRIMARY KEY, email varchar(50), username varchar(20) NOT NULL, n int, CONSTRAINT users_email_key UNIQUE (email), CONSTRAINT users_username_key UNIQUE (username))`,
+      `INSERT INTO users VALUES (1, 'a@x', 'ua', 0), (2, 'b@x', 'ub', 0), (3, 'c@x', 'uc', 0), (4, 'd@x', 'ud', 0)`,
+    ],
+    operations: [{ dropConstraint: { table: 'users', name: 'users_email_key', down: { postgres: `email || '-dup'`, mysql: `CONCAT(email, '-dup')` } } }],
+    writes: {
+      old: {
+        postgres: [`INSERT INTO users VALUES (10, 'a@x', 'ua', 5) ON CONFLICT (username) DO UPDATE SET email = EXCLUDED.email, n = EXCLUDED.n`],
+        mysql: [`INSERT INTO users VALUES (10, 'a@x', 'ua', 5) ON DUPLICATE KEY UPDATE email = VALUES(email), n = VALUES(n)`, `REPLACE INTO users VALUES (20, 'b@x', 'ub', 7)`],
+      },
+      // A real duplicate of another row is still converted, through the same upsert.
+      new: {
+        postgres: [`INSERT INTO users VALUES (11, 'c@x', 'ud', 6) ON CONFLICT (username) DO UPDATE SET email = EXCLUDED.email, n = EXCLUDED.n`],
+        mysql: [`INSERT INTO users VALUES (11, 'c@x', 'ud', 6) ON DUPLICATE KEY UPDATE email = VALUES(email), n = VALUES(n)`],
+      },
+    },
+    async afterStart(db) {
+      const all = await rows(db, `SELECT id, email, username, n FROM users ORDER BY id`);
+      const b = db.dialect === 'postgres' ? [2, 'b@x', 'ub', 0] : [20, 'b@x', 'ub', 7]; // REPLACE replaced row 2
+      expect(all.map((r) => [Number(r.id), r.email, r.username, Number(r.n)])).toEqual(
+        [[1, 'a@x', 'ua', 5], b, [3, 'c@x', 'uc', 0], [4, 'c@x-dup', 'ud', 6]].sort((x, y) => Number(x[0]) - Number(y[0])),
+      );
+    },
+    async afterComplete(db) {
+      await db.query(`INSERT INTO users VALUES (5, 'c@x', 'ue', 1)`);
+      expect(await db.count(`SELECT count(*) FROM users WHERE email = 'c@x'`)).toBe(2);
+    },
+    async afterRollback(db) {
+      await rejects(db, `INSERT INTO users VALUES (5, 'c@x', 'ue', 1)`);
+    },
+  },
+  {
     name: 'a unique constraint NULLS NOT DISTINCT with down: a second NULL is a duplicate too',
     only: 'postgres',
     setup: [`CREATE TABLE codes (id int PRIMARY KEY, code varchar(20), CONSTRAINT code_uq UNIQUE NULLS NOT DISTINCT (code))`, `INSERT INTO codes VALUES (1, NULL), (2, 'a')`],
