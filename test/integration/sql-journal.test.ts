@@ -241,6 +241,20 @@ pg.describe("an author's CREATE INDEX CONCURRENTLY behind a long transaction (po
     expect(await s.db.count(`SELECT n FROM k`)).toBe(0);
   });
 
+  it('a ROLLBACK TO a savepoint is no transaction control, and valid SQL: plan passes it, apply runs it (campaign V)', async () => {
+    const s = await setup(pg, ITEMS);
+    await s.db.query(`CREATE TABLE k (n int)`);
+    await s.write('0001_sp', { sql: { expand: `SAVEPOINT s1; INSERT INTO k VALUES (1); ROLLBACK TO SAVEPOINT s1; insert into k values (2); rollback work to s1; INSERT INTO k VALUES (3); RELEASE SAVEPOINT s1` } });
+    await s.xc.plan();
+    await s.xc.apply();
+    expect(await s.db.query(`SELECT n FROM k ORDER BY n`)).toEqual([{ n: 3 }]);
+    // A real syntax error beside one is still named.
+    await s.write('0002_sp', { sql: { expand: `SAVEPOINT s1; ROLLBACK TO s1; INSRT INTO k VALUES (4)` } });
+    const err = await rejection(s.xc.plan());
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(/0002_sp\.json: operations\[0\]\.sql\.expand: not valid SQL: /);
+  });
+
   it('plan refuses it among other statements in one field (exit 2), naming file and path', async () => {
     const s = await setup(pg, [`CREATE TABLE ev (id int NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)`, `CREATE TABLE ev_2026 PARTITION OF ev FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')`]);
     await s.write('0001_pidx', {

@@ -19,7 +19,7 @@ import { pgBackfillSession } from './backfillSession.js';
 import { assertTargetName, checkStateTarget, PG_STATE_COLUMNS_ADDED, pgStateSchema, stateSchemaFor } from './state.js';
 import { PgAdvisoryLock, pgApplicationNameShown, pgApplicationSessions, pgBlockers } from './sessions.js';
 import { pgDependents, pgTriggersFiringAfter } from './dependents.js';
-import { pgRawSqlIssue } from './statements.js';
+import { forPlpgsqlParser, pgRawSqlIssue } from './statements.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
 type PgDdlKit = typeof import('./ddlKit.js');
@@ -422,7 +422,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     // PL/pgSQL parses every statement of a function body when the function is created, and runs none: a temporary
     // function, created in a transaction that is rolled back, is a parser that touches nothing.
     // A text ending in its own `;` (pgroll's example 40) runs as it is; PL/pgSQL would read `;;` as an empty statement.
-    const body = `BEGIN\n${sql.replace(/[\s;]+$/, '')}\n;\nEND`;
+    // A ROLLBACK TO a savepoint is SQL that PL/pgSQL's grammar lacks: read as NULL (forPlpgsqlParser).
+    const body = `BEGIN\n${forPlpgsqlParser(sql).replace(/[\s;]+$/, '')}\n;\nEND`;
     const tag = dollarTag(body);
     await s.query('BEGIN');
     try {

@@ -64,6 +64,30 @@ export function outsideTransaction(st: Token[]): string | undefined {
 }
 
 /**
+ * `sql` as PL/pgSQL's parser can read it (the syntax check compiles it as a function body): a `ROLLBACK [WORK |
+ * TRANSACTION] TO [SAVEPOINT] name`, which SQL has and PL/pgSQL's own ROLLBACK statement (no TO) has not, read as
+ * `NULL`. Everything else, comments and literals included, as written.
+ */
+export function forPlpgsqlParser(sql: string): string {
+  const out: string[] = [];
+  let statement: Token[] = [];
+  const flush = () => {
+    const w = splitStatements(statement)[0]?.map(word) ?? [];
+    const toSavepoint = w[0] === 'rollback' && (w[1] === 'work' || w[1] === 'transaction' ? w[2] : w[1]) === 'to';
+    out.push(toSavepoint ? ' NULL' : statement.map((t) => t.text).join(''));
+    statement = [];
+  };
+  for (const t of pgTokens(sql)) {
+    if (t.kind === 'other' && t.text === ';') {
+      flush();
+      out.push(';');
+    } else statement.push(t);
+  }
+  flush();
+  return out.join('');
+}
+
+/**
  * BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK (not ROLLBACK [WORK | TRANSACTION] TO a savepoint), ABORT, PREPARE
  * TRANSACTION: what opens or ends a transaction block (the same words on MySQL/MariaDB). Its words only: the `END` of a
  * function body split off as a statement of its own is the caller's to tell apart.
