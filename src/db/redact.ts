@@ -124,10 +124,19 @@ export function malformedUrlProblem(url: string): string | null {
   if (strict.password !== loose.password || strict.user !== loose.user) {
     return `${redactUrl(url)} is not a valid URL: in a user name or password, write # / ? @ : as %23 %2F %3F %40 %3A`;
   }
+  let u: URL;
   try {
-    new URL(url);
+    u = new URL(url);
   } catch {
     return `${redactUrl(url)} is not a valid URL`;
+  }
+  // The drivers decode each part: a `%` not starting an escape (`%zz`, a bare `%`) would fail there as "URI malformed".
+  for (const [part, text] of [['user name or password', `${u.username}${u.password}`], ['host', u.hostname], ['path', u.pathname]] as const) {
+    try {
+      decodeURIComponent(text);
+    } catch {
+      return `${redactUrl(url)} is not a valid URL: its ${part} holds a % that starts no %XX escape (write a % itself as %25)`;
+    }
   }
   return null;
 }

@@ -113,6 +113,21 @@ describe('a password with raw # / ? in it (issue 11, item 9)', () => {
   });
 });
 
+describe('a % that starts no escape (campaign V: "URI malformed", exit 1)', () => {
+  it.each([
+    ['mysql://u:S3cr%zz@127.0.0.1:3306/db', /user name or password holds a % that starts no %XX escape/],
+    ['postgres://u:S3cr%zz@127.0.0.1:5432/db', /user name or password holds a % that starts no %XX escape/],
+    ['mysql://root@127.0.0.1:3306/te%st', /its path holds a % that starts no %XX escape/],
+    ['pglite:///tmp/xc-no-such%zz', /the path holds a % that starts no %XX escape/],
+  ])('%s: exit 2 before any connection, naming the part, the password in no field', async (url, message) => {
+    const err = await openDriver({ url }).then(() => undefined, (e: unknown) => e as InvalidInputError);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect(err!.exitCode).toBe(2);
+    expect(err!.message).toMatch(message);
+    expect(JSON.stringify(err, Object.getOwnPropertyNames(err)) + String(err!.stack)).not.toContain('S3cr');
+  });
+});
+
 describe('connection strings without "//" and knexfile URLs (the chaos suite\'s input corpus)', () => {
   const everything = (err: unknown) => JSON.stringify(err, Object.getOwnPropertyNames(err)) + String((err as Error).stack);
   const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as InvalidInputError);

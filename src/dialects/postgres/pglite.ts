@@ -25,7 +25,13 @@ export function pgliteTarget(url: string, cwd = process.cwd()): 'memory' | strin
   const rest = url.replace(/^pglite:\/\//i, '');
   if (rest === '') throw new InvalidInputError(`${url}: give a folder (pglite://PATH) or pglite://memory`);
   if (rest === 'memory' || rest === 'memory/') return 'memory';
-  return path.resolve(cwd, decodeURIComponent(rest));
+  let folder: string;
+  try {
+    folder = decodeURIComponent(rest);
+  } catch {
+    throw new InvalidInputError(`${url}: the path holds a % that starts no %XX escape (write a % itself as %25)`);
+  }
+  return path.resolve(cwd, folder);
 }
 
 function toResult<T>(res: Results | undefined): QueryResult<T> {
