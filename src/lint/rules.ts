@@ -84,10 +84,13 @@ function transactionControlRule(st: Token[]): RuleHit | undefined {
   );
 }
 
-/** 2. CREATE [UNIQUE] INDEX without CONCURRENTLY on an existing table blocks its writes for the whole build (PostgreSQL). */
+/** 2. CREATE [UNIQUE] INDEX or REINDEX without CONCURRENTLY on an existing table blocks its writes for the whole build (PostgreSQL). */
 function blockingIndex(st: Token[], ctx: StatementContext): RuleHit | undefined {
   if (ctx.mysql) return undefined;
   const w = st.map(word);
+  if (w[0] === 'reindex' && (w[1] === 'index' || w[1] === 'table') && w[2] !== 'concurrently') {
+    return hit('blocking-index', `REINDEX ${w[1].toUpperCase()} without CONCURRENTLY blocks every write to the table while it rebuilds; use REINDEX ${w[1].toUpperCase()} CONCURRENTLY as the only statement of its field`);
+  }
   let i = w[1] === 'unique' ? 2 : 1;
   if (w[0] !== 'create' || w[i] !== 'index') return undefined;
   i++;
@@ -128,14 +131,9 @@ function alterTableRules(st: Token[], ctx: StatementContext): RuleHit[] {
         out.push(hit('set-not-null', `ALTER TABLE ${table} ALTER COLUMN … SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock and refuses the old version's NULLs; use the setNotNull operation`));
       }
     }
-    if (!ctx.mysql && w[0] === 'add' && !isNew) {
-      // ADD [CONSTRAINT name] { FOREIGN KEY | CHECK } … [NOT VALID]
-      const k = w[1] === 'constraint' ? 3 : 1;
-      const kind = w[k] === 'foreign' ? 'FOREIGN KEY' : w[k] === 'check' ? 'CHECK' : undefined;
-      const notValid = w.some((x, i) => x === 'not' && w[i + 1] === 'valid');
-      if (kind !== undefined && !notValid) {
-        out.push(hit('validating-constraint', `ADD CONSTRAINT … ${kind} without NOT VALID checks every row of ${table} while holding a lock that blocks writes; use the ${kind === 'CHECK' ? 'addCheck' : 'addForeignKey'} (or createConstraint) operation, or add it NOT VALID and VALIDATE CONSTRAINT in a later field`));
-      }
+    if (w[0] === 'add' && !isNew) out.push(...addActionRules(action, ctx, table));
+    if (ctx.mysql && !isNew && w[0] === 'convert' && w[1] === 'to') {
+      out.push(hit('table-rewrite', `ALTER TABLE ${table} CONVERT TO CHARACTER SET rewrites every text column (a table copy, writes blocked meanwhile); change each column with the alterColumn operation`));
     }
     if (ctx.field === 'expand' && !isNew) {
       if (w[0] === 'drop' && !['constraint', 'index', 'key', 'primary', 'foreign', 'check', 'partition'].includes(w[1] ?? '')) {
@@ -146,6 +144,42 @@ function alterTableRules(st: Token[], ctx: StatementContext): RuleHit[] {
       }
     }
   }
+  return out;
+}
+
+/** Functions whose value differs per row: as a new column's DEFAULT they make PostgreSQL rewrite the table. */
+const VOLATILE = new Set(['random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'clock_timestamp', 'timeofday', 'nextval', 'txid_current']);
+
+/** ALTER TABLE's ADD on an existing table: a key, a constraint, or a column with what makes it costly. */
+function addActionRules(action: Token[], ctx: StatementContext, table: string): RuleHit[] {
+  const w = action.map(word);
+  const out: RuleHit[] = [];
+  const k = w[1] === 'constraint' ? 3 : 1; // ADD [CONSTRAINT name] …
+  const notValid = w.some((x, i) => x === 'not' && w[i + 1] === 'valid');
+  const constraint = w[k] === 'foreign' ? 'FOREIGN KEY' : w[k] === 'check' ? 'CHECK' : undefined;
+  const operation = (kind: string) => (kind === 'CHECK' ? 'addCheck' : 'addForeignKey');
+  if (constraint !== undefined) {
+    // MySQL/MariaDB have no NOT VALID: the key is checked over every row (a foreign key added with checks on copies the table).
+    if (ctx.mysql) out.push(hit('validating-constraint', `ADD CONSTRAINT … ${constraint} checks every row of ${table} as it is added (no NOT VALID here), a foreign key by copying the table; use the ${operation(constraint)} (or createConstraint) operation`));
+    else if (!notValid) out.push(hit('validating-constraint', `ADD CONSTRAINT … ${constraint} without NOT VALID checks every row of ${table} while holding a lock that blocks writes; use the ${operation(constraint)} (or createConstraint) operation, or add it NOT VALID and VALIDATE CONSTRAINT in a later field`));
+    return out;
+  }
+  if (w[k] === 'unique' || w[k] === 'primary') {
+    // PostgreSQL builds its index under ACCESS EXCLUSIVE, unless it takes one built CONCURRENTLY (USING INDEX).
+    if (!ctx.mysql && !w.includes('using')) out.push(hit('blocking-index', `ADD ${w[k] === 'unique' ? 'UNIQUE' : 'PRIMARY KEY'} on ${table} builds its index while every read and write of the table waits; use the createConstraint operation, or CREATE UNIQUE INDEX CONCURRENTLY and then ADD CONSTRAINT … USING INDEX`));
+    return out;
+  }
+  if (['constraint', 'index', 'key', 'fulltext', 'spatial', 'partition'].includes(w[1] ?? '')) return out;
+  // ADD [COLUMN] [IF NOT EXISTS] name type … : a column definition.
+  const inlineKey = w.includes('references') ? 'FOREIGN KEY' : w.includes('check') ? 'CHECK' : undefined;
+  if (inlineKey !== undefined) {
+    out.push(hit('validating-constraint', `ADD COLUMN … ${inlineKey === 'CHECK' ? 'CHECK' : 'REFERENCES'} on ${table} validates the new key over every row as it is added (it cannot be NOT VALID inline); add the column with addColumn, then the key with the ${operation(inlineKey)} operation`));
+  }
+  const stored = w.includes('generated') || w.includes('as') ? w.includes('stored') || w.includes('persistent') : false;
+  if (stored) out.push(hit('table-rewrite', `ADD COLUMN … GENERATED … STORED on ${table} computes and stores the value in every row as it is added (a table rewrite, writes blocked meanwhile); add a plain column with addColumn and its \`up\` instead`));
+  const d = w.indexOf('default');
+  const volatile = d >= 0 ? w.slice(d + 1).find((x, i) => x !== undefined && VOLATILE.has(x) && action[d + 2 + i]?.text === '(') : undefined;
+  if (!ctx.mysql && volatile !== undefined) out.push(hit('table-rewrite', `ADD COLUMN … DEFAULT ${volatile}() on ${table}: a volatile default is computed for every row as it is added (a table rewrite under ACCESS EXCLUSIVE); use the addColumn operation with \`up\`: ${volatile}() fills the rows in batches`));
   return out;
 }
 

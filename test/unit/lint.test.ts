@@ -57,7 +57,29 @@ describe('xc lint rules', () => {
     expect(expand('ALTER TABLE users ADD CONSTRAINT c CHECK (age > 0)')).toEqual(['validating-constraint']);
     expect(expand('ALTER TABLE posts ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID')).toEqual([]);
     expect(expand('ALTER TABLE users ADD CONSTRAINT c CHECK (age > 0) NOT VALID; ALTER TABLE users VALIDATE CONSTRAINT c')).toEqual([]);
-    expect(expand('ALTER TABLE users ADD CONSTRAINT u UNIQUE (email)')).toEqual([]);
+    expect(expand('ALTER TABLE users ADD CONSTRAINT u UNIQUE (email)')).toEqual(['blocking-index']);
+  });
+
+  it('campaigns V and W: what strong_migrations and squawk flag, and the rules had let through', () => {
+    // PostgreSQL: a key's index built under the lock; a REINDEX; a key added inline with a column; a stored generated
+    // column; a volatile default (each rewrites or scans the table under a lock that blocks writes).
+    expect(expand('ALTER TABLE users ADD PRIMARY KEY (id)')).toEqual(['blocking-index']);
+    expect(expand('ALTER TABLE users ADD CONSTRAINT u UNIQUE USING INDEX users_email_idx')).toEqual([]);
+    expect(expand('REINDEX TABLE users')).toEqual(['blocking-index']);
+    expect(expand('REINDEX INDEX CONCURRENTLY users_email_idx')).toEqual([]);
+    expect(expand('ALTER TABLE posts ADD COLUMN user_id int REFERENCES users (id)')).toEqual(['validating-constraint']);
+    expect(expand('ALTER TABLE users ADD COLUMN age int CHECK (age > 0)')).toEqual(['validating-constraint']);
+    expect(expand('ALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS (age * 2) STORED')).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()')).toEqual(['table-rewrite']);
+    expect(expand("ALTER TABLE users ADD COLUMN created timestamptz DEFAULT now(), ADD COLUMN note text DEFAULT 'random()'")).toEqual([]);
+    expect(expand('ALTER TABLE users ADD COLUMN nick text')).toEqual([]);
+    expect(expand('CREATE TABLE t (id int); ALTER TABLE t ADD PRIMARY KEY (id), ADD COLUMN p int REFERENCES users (id)')).toEqual([]);
+    // MySQL/MariaDB: no NOT VALID, so a foreign key or a check is checked over every row; CONVERT TO rewrites the table.
+    expect(expand('ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id)', MY)).toEqual(['validating-constraint']);
+    expect(expand('ALTER TABLE orders ADD CONSTRAINT c CHECK (n > 0)', MY)).toEqual(['validating-constraint']);
+    expect(expand('ALTER TABLE orders CONVERT TO CHARACTER SET utf8mb4', MY)).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE orders ADD COLUMN n2 int AS (n * 2) STORED', MY)).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE orders ADD COLUMN n3 int AS (n * 3) VIRTUAL, ADD INDEX i (n), ADD UNIQUE KEY u (n)', MY)).toEqual([]);
   });
 
   it('breaks-old-version: DROP TABLE, DROP COLUMN, RENAME at expand only', () => {
