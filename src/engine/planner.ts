@@ -287,6 +287,18 @@ function droppedKeyColumns(kind: OperationKind, spec: OperationSpec, model: Sche
  * nothing in flight uses (another table, a column added, one no migration in flight names), is applied.
  */
 function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, dialect: Dialect, model: SchemaModel, inFlight: InFlight[]): ValidationIssue | null {
+  // A branch written before a rename landed names the old name, which is the old version's view now (campaign Y).
+  for (const table of tablesOf(kind, spec)) {
+    for (const m of inFlight.filter((x) => x.id > id)) {
+      const rename = m.operations.find((o) => o.kind === 'renameTable' && (o.spec as { from: string }).from === table);
+      if (!rename || model.table(table)?.kind === 'table') continue;
+      const to = (rename.spec as { to: string }).to;
+      return {
+        path: 'table' in spec ? ['table'] : [], code: 'out_of_order', table, migration: m.id,
+        message: `${m.id}, in flight with a higher id, renames table "${table}" to "${to}" ("${table}" is the old version's view of it until that contract): name "${to}", as the schema is now, or give this migration an id after ${m.id}`,
+      };
+    }
+  }
   const removed = [...(operation(kind).removesAtContract?.(spec as never) ?? []), ...(kind === 'renameTable' ? [{ table: (spec as { from: string }).from, column: undefined }] : []), ...droppedKeyColumns(kind, spec, model)];
   for (const { table, column } of removed) {
     for (const m of inFlight.filter((x) => x.id > id)) {

@@ -152,6 +152,9 @@ for (const target of targets) {
       await refused(s, ['articles', 'tags'], /0002_drop\.json: operations\[0\]\.dropColumn: 0003_rename, in flight with a higher id, uses "articles"\."body" until its contract; xc contracts in id order.*contract 0003_rename first/);
       await s.write('0002_drop', { renameColumn: { table: 'tags', from: 'label', to: 'name' } });
       await refused(s, ['articles', 'tags'], /0004_upper, in flight with a higher id, uses "tags"\."label" until its contract/);
+      // A branch written before the rename, naming the old name (campaign Y: "table posts does not exist").
+      await s.write('0002_drop', { addColumn: { table: 'posts', column: { name: 'extra', type: 'int' } } });
+      await refused(s, ['articles', 'tags'], /0002_drop\.json: operations\[0\]\.addColumn\.table: 0003_rename, in flight with a higher id, renames table "posts" to "articles".*name "articles", as the schema is now/);
       // A table one in flight is on, a column its key covers (campaign K: the other's contract then finds its index gone).
       await s.write('0002_drop', { dropTable: { table: 'tags' } });
       await refused(s, ['articles', 'tags'], /0004_upper, in flight with a higher id, uses table "tags"/);
