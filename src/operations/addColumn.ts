@@ -135,7 +135,8 @@ export const addColumn: Operation<'addColumn'> = {
     if (!t) return [];
     if (spec.column.unique && up === undefined && spec.column.default !== undefined) {
       // Every existing row gets the one default: a unique index over them cannot be built once there are two.
-      const message = `every existing row would get the default ${spec.column.default}, which a unique column rejects once the table has two rows; give \`up\` to compute distinct values`;
+      // Said of every default: a volatile one (gen_random_uuid()) is fine as `up`, which computes it row by row (campaign W).
+      const message = `a unique column with a \`default\` and no \`up\` is refused on a table of two rows or more (a constant default would give every existing row one value); give \`up\` to compute each row's value — the default's own expression where it is volatile (\`up: "${spec.column.default.replace(/"/g, '\\"')}"\`)`;
       return [{ path: ['column', 'unique'], table: spec.table, violation: `(SELECT count(*) FROM ${dialect.quote(spec.table)}) > 1`, message, show: [] }];
     }
     if (spec.column.nullable || up === undefined || spec.column.default !== undefined) return [];
