@@ -22,10 +22,16 @@
  */
 import type { Expr } from '../migration/schema.js';
 import type { ConstraintTest, TriggerSteps } from '../dialects/dialect.js';
-import type { TableModel } from '../schema/model.js';
+import type { IndexModel, TableModel } from '../schema/model.js';
 import type { ExpressionCheck } from '../plan/index.js';
 import { columnsOf } from './common.js';
 import type { PlanContext, SyncedColumns, ValidateContext, ValidationIssue } from './types.js';
+
+/** Every key of the index is a column (no expression such as lower(name)), as projected or as the catalog prints it. */
+function overColumns(i: IndexModel): boolean {
+  if (i.keys) return i.keys.every((k) => k.column !== undefined && k.expression === undefined);
+  return i.definition !== undefined && /\bUSING \w+ \([^()]*\)/.test(i.definition);
+}
 
 /** The constraint's columns and how a trigger tests it, or why it cannot (an exclusion constraint). */
 export function constraintTest(t: TableModel, name: string): { columns: string[]; test?: ConstraintTest; why?: string } {
@@ -38,8 +44,9 @@ export function constraintTest(t: TableModel, name: string): { columns: string[]
   }
   const idx = t.indexes.find((i) => i.constraint === name);
   if (idx && !idx.exclusion && (idx.unique || idx.primary)) {
-    // Every other key over plain columns and every row (a partial one conflicts only inside its predicate).
-    const others = t.indexes.filter((i) => i !== idx && (i.primary || (i.unique && i.constraint !== null)) && i.where === undefined && i.columns.length > 0).map((i) => i.columns);
+    // Every other key over plain columns and every row (a partial one conflicts only inside its predicate): a
+    // constraint's, or a unique index's (ON CONFLICT (username) takes one) whose keys are all columns.
+    const others = t.indexes.filter((i) => i !== idx && (i.primary || (i.unique && (i.constraint !== null || overColumns(i)))) && i.where === undefined && i.columns.length > 0).map((i) => i.columns);
     const rowKeys = [...(!idx.primary && t.primaryKey.length > 0 && !others.some((k) => k.join() === t.primaryKey.join()) ? [t.primaryKey] : []), ...others];
     return { columns: idx.columns, test: { kind: 'unique', columns: idx.columns, ...(idx.nullsNotDistinct ? { nullsNotDistinct: true } : {}), ...(rowKeys.length ? { rowKeys } : {}) } };
   }

@@ -220,6 +220,31 @@ describeOperation('dropConstraint', [
     },
   },
   {
+    // Campaign Z: the other key a plain unique index (no constraint), which ON CONFLICT (username) takes as well.
+    name: 'a unique constraint with down: an upsert resolved on a unique index over columns is no duplicate either',
+    only: 'postgres',
+    setup: [
+      `CREATE TABLE users (id int PRIMARY KEY, email varchar(50), username varchar(20) NOT NULL, n int, CONSTRAINT users_email_key UNIQUE (email))`,
+      `CREATE UNIQUE INDEX users_username_idx ON users (username)`,
+      `INSERT INTO users VALUES (1, 'a@x', 'ua', 0), (2, 'b@x', 'ub', 0)`,
+    ],
+    operations: [{ dropConstraint: { table: 'users', name: 'users_email_key', down: `email || '-dup'` } }],
+    writes: {
+      old: [`INSERT INTO users VALUES (10, 'a@x', 'ua', 5) ON CONFLICT (username) DO UPDATE SET email = EXCLUDED.email, n = EXCLUDED.n`],
+      new: [`INSERT INTO users VALUES (11, 'a@x', 'ub', 6) ON CONFLICT (username) DO UPDATE SET email = EXCLUDED.email, n = EXCLUDED.n`],
+    },
+    async afterStart(db) {
+      const all = await rows(db, `SELECT id, email, n FROM users ORDER BY id`);
+      expect(all.map((r) => [Number(r.id), r.email, Number(r.n)])).toEqual([[1, 'a@x', 5], [2, 'a@x-dup', 6]]);
+    },
+    async afterComplete(db) {
+      await db.query(`INSERT INTO users VALUES (5, 'a@x', 'ue', 1)`);
+    },
+    async afterRollback(db) {
+      await rejects(db, `INSERT INTO users VALUES (5, 'a@x', 'ue', 1)`);
+    },
+  },
+  {
     name: 'a unique constraint NULLS NOT DISTINCT with down: a second NULL is a duplicate too',
     only: 'postgres',
     setup: [`CREATE TABLE codes (id int PRIMARY KEY, code varchar(20), CONSTRAINT code_uq UNIQUE NULLS NOT DISTINCT (code))`, `INSERT INTO codes VALUES (1, NULL), (2, 'a')`],
