@@ -45,6 +45,20 @@ for (const target of targets) {
         await s.db.query(`CREATE TRIGGER zz_audit BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION audit_row()`);
         await s.db.query(`CREATE TRIGGER zz_after AFTER INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION norm()`);
         await s.xc.plan();
+        // Campaign Z: bodies that change the row without `NEW.x :=`, and a trigger of the user's named xc_….
+        const bodies = [
+          `DECLARE r people; BEGIN r := NEW; r.first_name := initcap(r.first_name); RETURN r; END`,
+          `BEGIN SELECT initcap(NEW.first_name) INTO NEW.first_name; RETURN NEW; END`,
+          `BEGIN RETURN jsonb_populate_record(NEW, jsonb_build_object('first_name', initcap(NEW.first_name))); END`,
+          `BEGIN EXECUTE 'SELECT initcap($1)' INTO NEW.first_name USING NEW.first_name; RETURN NEW; END`,
+        ];
+        for (const [i, body] of bodies.entries()) {
+          await s.db.query(`CREATE OR REPLACE FUNCTION sneaky() RETURNS trigger LANGUAGE plpgsql AS $$${body}$$`);
+          const name = i === 3 ? 'xc_normalize' : `zz_sneaky`;
+          await s.db.query(`CREATE TRIGGER ${name} BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION sneaky()`);
+          await refused(s, ['people'], new RegExp(`trigger "${name}" on "people" fires after xc's`));
+          await s.db.query(`DROP TRIGGER ${name} ON people`);
+        }
       });
     }
 

@@ -58,18 +58,23 @@ export async function pgDependents(s: Session, table: string, column?: string): 
 
 /**
  * The user's BEFORE INSERT/UPDATE row triggers on `table` that PostgreSQL fires after `trigger` (same timing and
- * event fire in name order, byte by byte) and that may change the row: a PL/pgSQL body assigning to NEW, or a
- * function in any other language (moddatetime, tsvector_update_trigger, plpython …), which cannot be read.
+ * event fire in name order, byte by byte) and that may change the row: any but a PL/pgSQL body that plainly only
+ * reads it — one that assigns to NEW (`NEW.x :=`, `NEW :=`), reads INTO it (`SELECT … INTO NEW.x`, `EXECUTE … INTO`)
+ * or returns anything but NEW, OLD or NULL (a record built from NEW) may; a function in another language
+ * (moddatetime, tsvector_update_trigger, plpython …) cannot be read. A word in a comment counts too: it errs on
+ * the side of refusing. A trigger of the user's named `xc_…` is one too: only xc's own names (`xc_<purpose>_<hash>`) are not.
  */
 export async function pgTriggersFiringAfter(s: Session, table: string, trigger: string): Promise<string[]> {
-  const assignsNew = literal('\\mnew\\M\\s*(\\.\\s*("([^"]|"")+"|[[:alnum:]_$]+)\\s*)?:?=');
+  const changesRow = literal(
+    '\\mnew\\M\\s*(\\.\\s*("([^"]|"")+"|[[:alnum:]_$]+)\\s*)?:?=|\\minto\\s+(strict\\s+)?new\\M|\\mreturn\\M(?!\\s*(new|old|null)\\s*;)',
+  );
   const rows = await s.query<{ name: string }>(
     `SELECT t.tgname::text AS name FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_language l ON l.oid = f.prolang
       WHERE t.tgrelid = to_regclass(?) AND NOT t.tgisinternal AND t.tgenabled <> 'D'
-        AND t.tgname NOT LIKE 'xc\\_%' AND t.tgname::text COLLATE "C" > ?::text COLLATE "C"
+        AND t.tgname !~ '^xc_[a-z0-9_]+_[0-9a-f]{10}$' AND t.tgname::text COLLATE "C" > ?::text COLLATE "C"
         -- tgtype bits: 1 ROW, 2 BEFORE, 4 INSERT, 16 UPDATE
         AND t.tgtype & 3 = 3 AND t.tgtype & 20 <> 0
-        AND (l.lanname <> 'plpgsql' OR f.prosrc ~* ${assignsNew})
+        AND (l.lanname <> 'plpgsql' OR f.prosrc ~* ${changesRow})
       ORDER BY 1`,
     [quotePg(table), trigger],
   );
