@@ -180,6 +180,9 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
   const d = w.indexOf('default');
   const volatile = d >= 0 ? w.slice(d + 1).find((x, i) => x !== undefined && VOLATILE.has(x) && action[d + 2 + i]?.text === '(') : undefined;
   if (!ctx.mysql && volatile !== undefined) out.push(hit('table-rewrite', `ADD COLUMN … DEFAULT ${volatile}() on ${table}: a volatile default is computed for every row as it is added (a table rewrite under ACCESS EXCLUSIVE); use the addColumn operation with \`up\`: ${volatile}() fills the rows in batches`));
+  // serial and identity columns: an implicit nextval() default, the same rewrite.
+  const serial = w.find((x) => x !== undefined && /^(small|big)?serial[248]?$/.test(x)) ?? (w.includes('identity') ? 'GENERATED … AS IDENTITY' : undefined);
+  if (!ctx.mysql && volatile === undefined && serial !== undefined) out.push(hit('table-rewrite', `ADD COLUMN … ${serial} on ${table}: its sequence's nextval() is computed for every row as it is added (a table rewrite under ACCESS EXCLUSIVE); add a nullable column with addColumn and an \`up\` of nextval(…), or a \`sql\` backfill, then setNotNull`));
   return out;
 }
 
