@@ -93,7 +93,7 @@ export type ConstraintTest =
   /**
    * Broken when no key column is NULL (with `nullsNotDistinct`, PostgreSQL 15: NULLs too) and another row holds the
    * same key (PRIMARY KEY or UNIQUE). `rowKeys`: the table's other keys (its primary key, its other unique
-   * constraints) — a row holding the written row's value of one of them is the row an upsert (ON CONFLICT on that
+   * constraints and unique indexes over columns, none partial) — a row holding the written row's value of one of them is the row an upsert (ON CONFLICT on that
    * key, ON DUPLICATE KEY UPDATE) or a REPLACE is about to update or replace, or the write fails on that key anyway.
    */
   | { kind: 'unique'; columns: string[]; nullsNotDistinct?: boolean; rowKeys?: string[][] }

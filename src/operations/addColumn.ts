@@ -58,7 +58,7 @@ function uniqueName(spec: OperationSpec<'addColumn'>, model: SchemaModel, dialec
 
 /**
  * The column's foreign key: the name given, else `<table>_<column>_fkey` (`…_fkey1`, … where that is taken), as
- * PostgreSQL names an unnamed one and as addForeignKey names its own (README: default names).
+ * PostgreSQL names an unnamed one (constraintName, as for the column's check and unique key; README: default names).
  */
 function foreignKeyName(spec: OperationSpec<'addColumn'>, model: SchemaModel, dialect: Dialect): string {
   const given = spec.column.references?.name;
