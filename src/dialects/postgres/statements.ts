@@ -63,6 +63,9 @@ export function outsideTransaction(st: Token[]): string | undefined {
   return undefined;
 }
 
+/** A ROLLBACK's words (`w[0]`) go on `[WORK | TRANSACTION] TO …`: to a savepoint, no end of the transaction. */
+const rollsBackToSavepoint = (w: (string | undefined)[]): boolean => (w[1] === 'work' || w[1] === 'transaction' ? w[2] : w[1]) === 'to';
+
 /**
  * `sql` as PL/pgSQL's parser can read it (the syntax check compiles it as a function body): a `ROLLBACK [WORK |
  * TRANSACTION] TO [SAVEPOINT] name`, which SQL has and PL/pgSQL's own ROLLBACK statement (no TO) has not, read as
@@ -73,8 +76,7 @@ export function forPlpgsqlParser(sql: string): string {
   let statement: Token[] = [];
   const flush = () => {
     const w = splitStatements(statement)[0]?.map(word) ?? [];
-    const toSavepoint = w[0] === 'rollback' && (w[1] === 'work' || w[1] === 'transaction' ? w[2] : w[1]) === 'to';
-    out.push(toSavepoint ? ' NULL' : statement.map((t) => t.text).join(''));
+    out.push(w[0] === 'rollback' && rollsBackToSavepoint(w) ? ' NULL' : statement.map((t) => t.text).join(''));
     statement = [];
   };
   for (const t of pgTokens(sql)) {
@@ -97,7 +99,7 @@ export function transactionControl(st: Token[]): string | undefined {
   const [a, b] = w;
   if (a === 'begin' || a === 'commit' || a === 'end' || a === 'abort') return a.toUpperCase();
   if (a === 'start' && b === 'transaction') return 'START TRANSACTION';
-  if (a === 'rollback' && (b === 'work' || b === 'transaction' ? w[2] : b) !== 'to') return 'ROLLBACK';
+  if (a === 'rollback' && !rollsBackToSavepoint(w)) return 'ROLLBACK';
   if (a === 'prepare' && b === 'transaction') return 'PREPARE TRANSACTION';
   return undefined;
 }
