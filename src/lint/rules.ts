@@ -175,7 +175,7 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
   if (inlineKey !== undefined) {
     out.push(hit('validating-constraint', `ADD COLUMN … ${inlineKey === 'CHECK' ? 'CHECK' : 'REFERENCES'} on ${table} validates the new key over every row as it is added (it cannot be NOT VALID inline); add the column with addColumn, then the key with the ${operation(inlineKey)} operation`));
   }
-  const stored = w.includes('generated') || w.includes('as') ? w.includes('stored') || w.includes('persistent') : false;
+  const stored = (w.includes('generated') || w.includes('as')) && (w.includes('stored') || w.includes('persistent'));
   if (stored) out.push(hit('table-rewrite', `ADD COLUMN … GENERATED … STORED on ${table} computes and stores the value in every row as it is added (a table rewrite, writes blocked meanwhile); add a plain column with addColumn and its \`up\` instead`));
   const d = w.indexOf('default');
   const volatile = d >= 0 ? w.slice(d + 1).find((x, i) => x !== undefined && VOLATILE.has(x) && action[d + 2 + i]?.text === '(') : undefined;
