@@ -33,16 +33,24 @@ function overColumns(i: IndexModel): boolean {
   return i.definition !== undefined && /\bUSING \w+ \([^()]*\)/.test(i.definition);
 }
 
-/** The constraint's columns and how a trigger tests it, or why it cannot (an exclusion constraint). */
+/**
+ * A DEFERRABLE key is checked at the end of the statement (or the transaction): `UPDATE t SET pos = pos + 1` and a
+ * child inserted before its parent are legal there, yet a row trigger would find each row breaking it and convert it.
+ */
+const DEFERRED = 'it is DEFERRABLE, checked at the end of the statement or transaction, where a row trigger cannot tell which writes break it';
+
+/** The constraint's columns and how a trigger tests it, or why it cannot (an exclusion constraint, a deferrable key). */
 export function constraintTest(t: TableModel, name: string): { columns: string[]; test?: ConstraintTest; why?: string } {
   const check = t.checks.find((c) => c.name === name);
   if (check) return { columns: check.columns, test: { kind: 'check', expression: check.expression } };
   const fk = t.foreignKeys.find((f) => f.name === name);
   if (fk) {
     const test: ConstraintTest = { kind: 'foreignKey', columns: fk.columns, refTable: fk.refTable, refColumns: fk.refColumns };
-    return fk.matchType === 'full' ? { columns: fk.columns, why: 'a MATCH FULL foreign key is not tested by xc’s trigger' } : { columns: fk.columns, test };
+    if (fk.matchType === 'full') return { columns: fk.columns, why: 'a MATCH FULL foreign key is not tested by xc’s trigger' };
+    return fk.deferrable ? { columns: fk.columns, why: DEFERRED } : { columns: fk.columns, test };
   }
   const idx = t.indexes.find((i) => i.constraint === name);
+  if (idx?.deferrable) return { columns: idx.columns, why: DEFERRED };
   if (idx && !idx.exclusion && (idx.unique || idx.primary)) {
     // Every other key over plain columns and every row (a partial one conflicts only inside its predicate): a
     // constraint's, or a unique index's (ON CONFLICT (username) takes one) whose keys are all columns.

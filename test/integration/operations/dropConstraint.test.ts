@@ -311,5 +311,28 @@ for (const target of targets) {
       await refused(s, ['t'], /dropConstraint\.down: .*no_such_function/i);
       expect(await s.db.triggers()).toEqual([]);
     });
+
+    if (target.name === 'postgres') {
+      // Campaign AB: checked at the statement's end, `SET pos = pos + 1` and a child before its parent are legal; a row
+      // trigger found each row breaking the key and stored `down` (1002…, a NULL parent) in writes that broke nothing.
+      it('a DEFERRABLE unique or foreign key with a down: refused at plan, nothing done', async () => {
+        const s = await setup(target, [
+          `CREATE TABLE slots (id int PRIMARY KEY, pos int, CONSTRAINT slots_pos_key UNIQUE (pos) DEFERRABLE INITIALLY IMMEDIATE)`,
+          `CREATE TABLE kids (id int PRIMARY KEY, pid int, CONSTRAINT kids_pid_fkey FOREIGN KEY (pid) REFERENCES slots (id) DEFERRABLE INITIALLY DEFERRED)`,
+          `INSERT INTO slots VALUES (1, 1), (2, 2)`,
+        ], 'xc_dc');
+        await s.write('0001_d', { dropConstraint: { table: 'slots', name: 'slots_pos_key', up: 'pos', down: 'pos + 1000' } });
+        await refused(s, ['slots', 'kids'], /dropConstraint\.down: `down` cannot convert for "slots_pos_key": it is DEFERRABLE, .*leave `down` out/);
+        await s.write('0001_d', { dropConstraint: { table: 'kids', name: 'kids_pid_fkey', down: 'NULL' } });
+        await refused(s, ['slots', 'kids'], /dropConstraint\.down: `down` cannot convert for "kids_pid_fkey": it is DEFERRABLE/);
+        expect(await s.db.triggers()).toEqual([]);
+        // Without `down` the key is dropped at contract, and stays deferrable until then: the statement-end check holds.
+        await s.write('0001_d', { dropConstraint: { table: 'slots', name: 'slots_pos_key' } });
+        await s.xc.apply({ to: 'expand' });
+        await s.db.query(`UPDATE slots SET pos = pos + 1`);
+        expect(await byId(s.db, `SELECT id, pos AS v FROM slots`)).toEqual({ 1: '2', 2: '3' });
+        await toContracted(s, '0001_d');
+      });
+    }
   });
 }
