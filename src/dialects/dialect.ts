@@ -371,6 +371,12 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   defaultIssue?(s: Session, type: string, expr: string): Promise<string | null>;
   /**
+   * Why the expression cannot stand where `check.declared` puts it, as the
+   * server reads DDL (on an empty temporary table of the columns), or null;
+   * after the expression compiled. Changes nothing.
+   */
+  declaredIssue?(s: Session, check: ExpressionCheck): Promise<string | null>;
+  /**
    * What in an author expression would change the session it runs on —
    * settings, session locks, connections (PostgreSQL `set_config`,
    * `pg_advisory_lock`; MySQL `GET_LOCK`, `@v := …`) — in words, each with
@@ -572,6 +578,12 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * foreign keys of tables the model does not show (another schema's).
    */
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]>;
+  /**
+   * The user's objects that reach `table` by its name in their text, not by a reference the server keeps
+   * (PostgreSQL: trigger and other functions with a body of text; MySQL/MariaDB: views, triggers, routines):
+   * they follow no rename, and fail once the name is gone. xc's own excepted.
+   */
+  nameDependents(s: Session, table: string): Promise<Dependent[]>;
   /**
    * The user's row triggers on `table` that fire BEFORE an INSERT or UPDATE after xc's trigger `trigger` would, and
    * may change the row: what they set would not reach the columns xc's trigger derives (PostgreSQL fires them in name

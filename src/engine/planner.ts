@@ -121,6 +121,9 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
         message: `calls ${volatile.join(', ')}, whose value changes from call to call; the check before contract computes the expression again and could never agree with the stored value — use a deterministic expression (to give a column a generated value once, use addColumn with \`up\`)`,
       });
     }
+    // Compiled as a query, then where the server declares it (a CHECK, an index), which refuses more.
+    const declared = !error && volatile.length === 0 && check.declared ? await dialect.declaredIssue?.(session, check) : null;
+    if (declared) issues.push({ path: check.path, code: 'invalid_expression', message: check.explain ? check.explain(declared) : declared });
   }
   for (const d of issues.length > 0 ? [] : (op.carriedDefaults?.(spec as never, vctx) ?? [])) {
     const issue = await carriedDefaultIssue(session, dialect, d);
@@ -446,6 +449,7 @@ export async function planMigration(
     plan.verify.push(...p.verify);
     plan.contract.push(...p.contract);
     if (p.rollbackVerify) (plan.rollbackVerify ??= []).push(...p.rollbackVerify);
+    if (p.oldNames) (plan.oldNames ??= []).push(...p.oldNames);
     // Undo in reverse: the last operation's expand is undone first.
     plan.rollback.unshift(...p.rollback);
     for (const issue of projectOperation(model, dialect, { migrationId: file.id, opIndex, kind, spec })) report(opIndex, kind, issue);

@@ -22,7 +22,7 @@ export const addCheck: Operation<'addCheck'> = {
   },
 
   expressions(spec, ctx) {
-    return [{ path: ['expression'], table: spec.table, sql: spec.expression, columns: columnsOf(ctx.model.table(spec.table)), boolean: true }];
+    return [{ path: ['expression'], table: spec.table, sql: spec.expression, columns: columnsOf(ctx.model.table(spec.table)), boolean: true, declared: 'addedCheck' }];
   },
 
   rowChecks(spec, ctx) {

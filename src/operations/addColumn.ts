@@ -126,7 +126,7 @@ export const addColumn: Operation<'addColumn'> = {
     const t = model.table(spec.table);
     const checks = spec.up === undefined ? [] : exprCheck(['up'], spec.table, expr(spec.up), columnsOf(t), spec.column.type);
     if (spec.column.default !== undefined) checks.push(...exprCheck(['column', 'default'], spec.table, spec.column.default, [], spec.column.type).map((k) => ({ ...k, columnDefault: true })));
-    checks.push(...columnExpressions(spec.table, spec.column, ['column'], columnsOf(t, [{ name: spec.column.name, type: spec.column.type }])));
+    checks.push(...columnExpressions(spec.table, spec.column, ['column'], columnsOf(t, [{ name: spec.column.name, type: spec.column.type }]), 'addedCheck'));
     return checks;
   },
   rowChecks(spec, { model, expr, dialect }) {

@@ -127,8 +127,8 @@ export const addIndex: Operation<'addIndex'> = {
 
   expressions(spec, ctx) {
     const columns = columnsOf(ctx.model.table(spec.table));
-    const keys = spec.columns.flatMap((c, i) => (typeof c !== 'string' && c.expression !== undefined ? [{ path: ['columns', i, 'expression'], table: spec.table, sql: c.expression, columns }] : []));
-    return [...keys, ...(spec.where ? [{ path: ['where'], table: spec.table, sql: spec.where, columns, boolean: true }] : [])];
+    const keys = spec.columns.flatMap((c, i) => (typeof c !== 'string' && c.expression !== undefined ? [{ path: ['columns', i, 'expression'], table: spec.table, sql: c.expression, columns, declared: 'indexKey' as const }] : []));
+    return [...keys, ...(spec.where ? [{ path: ['where'], table: spec.table, sql: spec.where, columns, boolean: true, declared: 'indexPredicate' as const }] : [])];
   },
 
   project(spec, model, dialect) {

@@ -177,11 +177,12 @@ export const alterColumn: Operation<'alterColumn'> = {
         sql: spec.to !== undefined ? dialect.replaceIdentifier(k.expression, spec.column, spec.to) : k.expression,
         columns: newColumns,
         boolean: true,
+        declared: 'addedCheck',
         explain: (error) => `check "${k.name}" of "${spec.column}" cannot apply to the new type ${type}: ${error}`,
       }));
     const defaults = defaultCheck({ ...spec, target }, old, type, columnsOf(t), dialect.ddl(model));
     // A check given with other changes holds over the column of the new type (the shadow).
-    const given: ExpressionCheck[] = spec.check && spec.to === undefined ? [{ path: ['check', 'expression'], table: spec.table, sql: spec.check.expression, columns: newColumns, boolean: true }] : [];
+    const given: ExpressionCheck[] = spec.check && spec.to === undefined ? [{ path: ['check', 'expression'], table: spec.table, sql: spec.check.expression, columns: newColumns, boolean: true, declared: 'addedCheck' }] : [];
     return [...conversions.map((c) => ({ ...c, deterministic: true })), ...defaults, ...checks, ...given];
   },
   carriedDefaults(spec, { model, expr, dialect }) {

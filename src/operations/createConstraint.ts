@@ -142,7 +142,7 @@ export const createConstraint: Operation<'createConstraint'> = {
       ? conversions(spec, ctx.expr, ctx.dialect).flatMap((c) => exprCheck(['up', c.column], spec.table, c.up, columnsOf(t), t?.columns.find((x) => x.name === c.column)?.type).map((k) => ({ ...k, deterministic: true })))
       : [];
     if (spec.type !== 'check' || spec.check === undefined) return ups;
-    return [{ path: ['check'], table: spec.table, sql: spec.check, columns: columnsOf(t), boolean: true }, ...ups];
+    return [{ path: ['check'], table: spec.table, sql: spec.check, columns: columnsOf(t), boolean: true, declared: 'addedCheck' }, ...ups];
   },
 
   // A check's `up` that converts: shadows of those columns, kept equal to `up` by a trigger, backfilled, put in their place at contract.

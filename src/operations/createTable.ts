@@ -116,7 +116,7 @@ export const createTable: Operation<'createTable'> = {
     const columns = spec.columns.map((c) => ({ name: c.name, type: dialect.storedType(c.type) }));
     return [
       ...spec.columns.flatMap((c, i) => exprCheck(['columns', i, 'default'], spec.table, c.default, [], dialect.storedType(c.type)).map((k) => ({ ...k, columnDefault: true }))),
-      ...spec.columns.flatMap((c, i) => columnExpressions(spec.table, c, ['columns', i], columns)),
+      ...spec.columns.flatMap((c, i) => columnExpressions(spec.table, c, ['columns', i], columns, 'check')),
       ...constraintExpressions(spec, columns),
     ];
   },

@@ -57,6 +57,7 @@ export const renameTable: Operation<'renameTable'> = {
       expand: ddl.renameTableKeepingOldName(spec.from, spec.to),
       contract: ddl.dropOldTableName(spec.from),
       rollback: ddl.restoreTableName(spec.from, spec.to),
+      oldNames: [{ name: spec.from, renamedTo: spec.to }],
     };
   },
 };

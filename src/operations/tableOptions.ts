@@ -77,12 +77,12 @@ export function columnIssues(c: Column, path: Path, dialect: Dialect): Validatio
 }
 
 /** The expressions a column declares beyond its default: its check (a condition) and its generated value. */
-export function columnExpressions(table: string, c: Column, path: Path, columns: { name: string; type: string }[]): ExpressionCheck[] {
+export function columnExpressions(table: string, c: Column, path: Path, columns: { name: string; type: string }[], check: 'check' | 'addedCheck'): ExpressionCheck[] {
   const out: ExpressionCheck[] = [];
-  if (c.check) out.push({ path: [...path, 'check', 'expression'], table, sql: c.check.expression, columns, boolean: true });
+  if (c.check) out.push({ path: [...path, 'check', 'expression'], table, sql: c.check.expression, columns, boolean: true, declared: check });
   const g = c.generated;
   // Computed again on every write: a volatile function is refused (PostgreSQL refuses it too, at apply).
-  if (g && 'expression' in g) out.push({ path: [...path, 'generated', 'expression'], table, sql: g.expression, columns: columns.filter((x) => x.name !== c.name), castTo: c.type, deterministic: true });
+  if (g && 'expression' in g) out.push({ path: [...path, 'generated', 'expression'], table, sql: g.expression, columns: columns.filter((x) => x.name !== c.name), castTo: c.type, deterministic: true, declared: 'generated' });
   return out;
 }
 
@@ -147,8 +147,8 @@ export function tableOptionIssues(spec: CreateTableSpec, self: TableModel, ctx: 
 /** Table-level check and exclusion conditions, compiled against the new table's columns. */
 export function constraintExpressions(spec: CreateTableSpec, columns: { name: string; type: string }[]): ExpressionCheck[] {
   return (spec.constraints ?? []).flatMap((k, i): ExpressionCheck[] => {
-    if (k.check !== undefined) return [{ path: ['constraints', i, 'check'], table: spec.table, sql: k.check, columns, boolean: true }];
-    if (k.exclude?.where !== undefined) return [{ path: ['constraints', i, 'exclude', 'where'], table: spec.table, sql: k.exclude.where, columns, boolean: true }];
+    if (k.check !== undefined) return [{ path: ['constraints', i, 'check'], table: spec.table, sql: k.check, columns, boolean: true, declared: 'check' }];
+    if (k.exclude?.where !== undefined) return [{ path: ['constraints', i, 'exclude', 'where'], table: spec.table, sql: k.exclude.where, columns, boolean: true, declared: 'indexPredicate' }];
     return [];
   });
 }

@@ -28,6 +28,16 @@ export interface ExpressionCheck {
   /** A boolean condition rather than a value. */
   boolean?: boolean;
   /**
+   * Declared in DDL, where the server reads it under rules a query does not
+   * have: a check or a generated value (no subquery, no aggregate), an index
+   * key or predicate (PostgreSQL: only IMMUTABLE functions). Compiled there
+   * too (Dialect.declaredIssue), or apply would fail after the DDL before it
+   * — or, for a check added at contract, every contract would. `addedCheck`
+   * is one added to an existing table, which MySQL/MariaDB enforce by xc's
+   * trigger pair rather than a server CHECK.
+   */
+  declared?: 'check' | 'addedCheck' | 'generated' | 'indexKey' | 'indexPredicate';
+  /**
    * Computed again and compared by the verify before contract, so it must give
    * the same value every time: a volatile function (random(), now(),
    * nextval) is refused at plan time — the check could never pass.

@@ -205,6 +205,12 @@ export interface OperationPlan {
    */
   rollbackVerify?: AgreementCheck[];
   /**
+   * Table names its contract takes away while the table lives on under another (renameTable): read before the
+   * contract starts, the application's objects that reach the table by that name in their text (engine/oldNames.ts).
+   * Absent in plans recorded before it existed.
+   */
+  oldNames?: { name: string; renamedTo: string }[];
+  /**
    * Its steps carry `removesOldShape` (plans made before that existed do not):
    * only then may a migration whose contract failed part-way be rolled back.
    */

@@ -51,6 +51,10 @@ for (const target of targets) {
           `BEGIN SELECT initcap(NEW.first_name) INTO NEW.first_name; RETURN NEW; END`,
           `BEGIN RETURN jsonb_populate_record(NEW, jsonb_build_object('first_name', initcap(NEW.first_name))); END`,
           `BEGIN EXECUTE 'SELECT initcap($1)' INTO NEW.first_name USING NEW.first_name; RETURN NEW; END`,
+          // Campaign AA: through a subscript, and through the record quoted.
+          `BEGIN NEW.meta['source'] := to_jsonb('app'::text); RETURN NEW; END`,
+          `BEGIN NEW.tags[1] = 'x'; RETURN NEW; END`,
+          `BEGIN "new".first_name := initcap("new".first_name); RETURN NEW; END`,
         ];
         for (const [i, body] of bodies.entries()) {
           await s.db.query(`CREATE OR REPLACE FUNCTION sneaky() RETURNS trigger LANGUAGE plpgsql AS $$${body}$$`);
@@ -59,6 +63,27 @@ for (const target of targets) {
           await refused(s, ['people'], new RegExp(`trigger "${name}" on "people" fires after xc's`));
           await s.db.query(`DROP TRIGGER ${name} ON people`);
         }
+        // Campaign AA: `=` in a condition compares; only where a statement starts does PL/pgSQL take it as `:=`.
+        await s.db.query(`CREATE OR REPLACE FUNCTION guard() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW.first_name = 'locked' AND OLD.email = NEW.email THEN RAISE EXCEPTION 'locked'; END IF; RETURN NEW; END$$`);
+        await s.db.query(`CREATE TRIGGER zz_guard BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION guard()`);
+        await s.xc.plan();
+      });
+
+      it("xc's triggers fire for a writer in session_replication_role = replica too (campaign AA: its writes reached one shape only)", async () => {
+        const s = await setup(target, PEOPLE, 'xc_usertrg');
+        await s.write('0001_rename', { renameColumn: { table: 'people', from: 'first_name', to: 'given_name' } });
+        await s.xc.apply();
+        const loader = await s.db.connection();
+        await loader.query(`SET session_replication_role = replica`);
+        await loader.query(`UPDATE people SET first_name = 'Anna' WHERE id = 1`);
+        await loader.query(`INSERT INTO people (id, given_name, last_name) VALUES (2, 'Bo', 'Ray')`);
+        expect(await s.db.query(`SELECT id, first_name, given_name FROM people ORDER BY id`)).toEqual([
+          { id: 1, first_name: 'Anna', given_name: 'Anna' },
+          { id: 2, first_name: 'Bo', given_name: 'Bo' },
+        ]);
+        await record(s.xc, '0001_rename');
+        await s.xc.contract();
+        expect(await s.db.query(`SELECT id, given_name FROM people ORDER BY id`)).toEqual([{ id: 1, given_name: 'Anna' }, { id: 2, given_name: 'Bo' }]);
       });
     }
 

@@ -21,10 +21,10 @@ import { backfillSession, backfillSessionEnd, boundLockWaits, liftStatementLimit
 import { MYSQL_STATE_COLUMNS_ADDED, MYSQL_STATE_NOW, mysqlStateSchema, mysqlStateTable, mysqlStateTime } from './state.js';
 import { MysqlAdvisoryLock, mysqlApplicationSessions } from './sessions.js';
 import { mariadbAlterIssue, mariadbNullabilityIssue } from './online.js';
-import { mysqlDependents } from './dependents.js';
+import { mysqlDependents, mysqlNameDependents } from './dependents.js';
 import { mysqlSyntaxIssue } from './syntax.js';
 import { MysqlLockHolders } from './locks.js';
-import { mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
+import { mysqlDeclaredIssue, mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
 import { longUniqueIssue } from './keys.js';
 import { mysqlConversionIssue, mysqlDefaultUp, setSpelling } from './conversions.js';
 
@@ -213,6 +213,10 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   defaultIssue(s: Session, type: string, expr: string): Promise<string | null> {
     return mysqlDefaultIssue(s, type, expr);
+  }
+
+  declaredIssue(s: Session, c: ExpressionCheck): Promise<string | null> {
+    return mysqlDeclaredIssue(s, c);
   }
 
   sessionChanges(sql: string): string[] {
@@ -485,6 +489,10 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
     return mysqlDependents(s, table, column);
+  }
+
+  nameDependents(s: Session, table: string): Promise<Dependent[]> {
+    return mysqlNameDependents(s, table);
   }
 
   async triggersPresent(s: Session, names: string[]): Promise<Set<string>> {

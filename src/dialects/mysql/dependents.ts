@@ -8,6 +8,15 @@
 import type { Session } from '../../db/driver.js';
 import type { Dependent } from '../dialect.js';
 
+const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
+/**
+ * A statement of a body reading or writing `table` (UPDATE/INSERT INTO/FROM/JOIN it), unqualified or qualified by
+ * this database (another database's table of that name is not it): a word in a comment or a string is not enough.
+ * A pattern built in SQL around DATABASE(), of two parameters.
+ */
+const STATEMENT_ON = 'CONCAT(?, DATABASE(), ?)';
+const statementOn = (table: string) => ['\\b(from|join|update|into)\\s+(`?', `\`?\\.)?\`?${pattern(table)}(\`|\\b)`];
+
 export async function mysqlDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
   // MySQL keeps no dependency graph: views and triggers are matched on their text, which the server stores with
   // every name in backquotes (views as `table`.`column`), generated columns on their expression.
@@ -22,15 +31,12 @@ export async function mysqlDependents(s: Session, table: string, column?: string
      WHERE REFERENCED_TABLE_SCHEMA = DATABASE() AND BINARY REFERENCED_TABLE_NAME = ? AND TABLE_SCHEMA <> DATABASE()${column === undefined ? '' : ' AND REFERENCED_COLUMN_NAME = ?'}`,
     column === undefined ? [table] : [table, column],
   );
-  const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
   const word = (name: string) => `\\b${pattern(name)}\\b`;
-  // Another table's trigger whose body writes or reads this table (UPDATE/INSERT INTO/FROM/JOIN it) and names the
-  // column: it fails once they are gone. A word in a comment or a string is not enough.
-  const statementOn = `\\b(from|join|update|into)\\s+(\`?\\w+\`?\\.)?\`?${pattern(table)}(\`|\\b)`;
+  // Another table's trigger whose body writes or reads this table and names the column: it fails once they are gone.
   const elsewhere = await s.query<{ name: string; holder: string }>(
     `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND BINARY EVENT_OBJECT_TABLE <> ?
-       AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?${column === undefined ? '' : ' AND ACTION_STATEMENT REGEXP ?'}`,
-    column === undefined ? [table, statementOn] : [table, statementOn, word(column)],
+       AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ${STATEMENT_ON}${column === undefined ? '' : ' AND ACTION_STATEMENT REGEXP ?'}`,
+    column === undefined ? [table, ...statementOn(table)] : [table, ...statementOn(table), word(column)],
   );
   const found = [
     ...views.rows.map((r) => ({ kind: 'view', name: r.name })),
@@ -47,4 +53,29 @@ export async function mysqlDependents(s: Session, table: string, column?: string
     [table, word(column)],
   );
   return [...found, ...generated.rows.map((r) => ({ kind: 'generated column', name: r.name })), ...triggers.rows.map((r) => ({ kind: 'trigger', name: r.name }))];
+}
+
+/**
+ * Objects reaching `table` by its name, which follows no rename (MySQL keeps every reference as text): views naming
+ * it (the server stores `db`.`table`), any table's trigger and the database's routines reading or writing it.
+ * xc's own compatibility view under the old name, and xc's triggers, excepted.
+ */
+export async function mysqlNameDependents(s: Session, table: string): Promise<Dependent[]> {
+  const views = await s.query<{ name: string }>(
+    `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME <> ? AND VIEW_DEFINITION LIKE ?`,
+    [table, `%\`${table}\`%`],
+  );
+  const triggers = await s.query<{ name: string; holder: string }>(
+    `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ${STATEMENT_ON}`,
+    statementOn(table),
+  );
+  const routines = await s.query<{ name: string; kind: string }>(
+    `SELECT ROUTINE_NAME AS name, LOWER(ROUTINE_TYPE) AS kind FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME NOT LIKE 'xc\\_%' AND ROUTINE_DEFINITION REGEXP ${STATEMENT_ON}`,
+    statementOn(table),
+  );
+  return [
+    ...views.rows.map((r) => ({ kind: 'view', name: r.name })),
+    ...triggers.rows.map((r) => ({ kind: 'trigger', name: r.name, of: r.holder })),
+    ...routines.rows.map((r) => ({ kind: r.kind, name: r.name })),
+  ];
 }

@@ -18,8 +18,9 @@ import { sessionCalls } from '../sessionCalls.js';
 import { pgBackfillSession } from './backfillSession.js';
 import { assertTargetName, checkStateTarget, PG_STATE_COLUMNS_ADDED, pgStateSchema, stateSchemaFor } from './state.js';
 import { PgAdvisoryLock, pgApplicationNameShown, pgApplicationSessions, pgBlockers } from './sessions.js';
-import { pgDependents, pgTriggersFiringAfter } from './dependents.js';
+import { pgDependents, pgNameDependents, pgTriggersFiringAfter } from './dependents.js';
 import { forPlpgsqlParser, pgRawSqlIssue } from './statements.js';
+import { pgDeclaredIssue } from './declared.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
 type PgDdlKit = typeof import('./ddlKit.js');
@@ -215,6 +216,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   expressionSetup(c: ExpressionCheck): string[] {
     if (!c.castTo || c.boolean) return [];
     return [`CREATE TEMP TABLE ${VALUE_TABLE} (value ${c.castTo}${c.columnDefault ? ` DEFAULT (${c.sql})` : ''}) ON COMMIT DROP`];
+  }
+
+  declaredIssue(s: Session, c: ExpressionCheck): Promise<string | null> {
+    return pgDeclaredIssue(s, this, c);
   }
 
   expressionQueries(c: ExpressionCheck): string[] {
@@ -446,6 +451,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
     return pgDependents(s, table, column);
+  }
+
+  nameDependents(s: Session, table: string): Promise<Dependent[]> {
+    return pgNameDependents(s, table);
   }
 
   async triggersPresent(s: Session, names: string[]): Promise<Set<string>> {

@@ -7,6 +7,14 @@ import type { Session } from '../../db/driver.js';
 import type { Dependent } from '../dialect.js';
 import { literal, quotePg } from './text.js';
 
+/**
+ * A statement of a function body reading or writing `table` (UPDATE/INSERT INTO/FROM/JOIN it), unqualified or
+ * qualified by the current schema (another schema's table of that name is not it): a word in a comment or a string
+ * is not enough. A pattern built in SQL, around current_schema().
+ */
+const statementOn = (table: string) =>
+  `(${literal('\\m(from|join|update|into)\\s+("?')} || regexp_replace(current_schema(), '[^A-Za-z0-9_]', '.', 'g') || ${literal(`"?\\.)?"?${table.replace(/[^A-Za-z0-9_]/g, '.')}("|\\M)`)})`;
+
 export async function pgDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
   const rel = literal(quotePg(table));
   // The column's number, or 0 for the whole table (then only other relations' views and foreign keys count).
@@ -14,11 +22,9 @@ export async function pgDependents(s: Session, table: string, column?: string): 
   const onIt = `d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass(${rel}) AND (${attnum} = 0 OR d.refobjsubid = ${attnum})`;
   const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
   const word = (name: string) => literal(`\\m${pattern(name)}\\M`);
-  // Another table's trigger whose function writes or reads this table (UPDATE/INSERT INTO/FROM/JOIN it) and names
-  // the column: it fails once they are gone. A word in a comment or a string is not enough.
-  const statementOn = literal(`\\m(from|join|update|into)\\s+([[:alnum:]_"]+\\.)?"?${pattern(table)}("|\\M)`);
+  // Another table's trigger whose function writes or reads this table and names the column: it fails once they are gone.
   const namedElsewhere = `SELECT 'trigger', t.tgname::text, t.tgrelid::regclass::text FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-            WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${statementOn}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
+            WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${statementOn(table)}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
   const sql = [
     `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text, NULL::text
        FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
@@ -57,6 +63,23 @@ export async function pgDependents(s: Session, table: string, column?: string): 
 }
 
 /**
+ * Objects reaching `table` by its name in a body of text, which follows no rename: any table's trigger whose function
+ * reads or writes it, and the current schema's other functions doing so (PL/pgSQL or SQL with a string body; a
+ * `BEGIN ATOMIC` body, like a view, holds the table itself). Not an extension's, nor xc's own.
+ */
+export async function pgNameDependents(s: Session, table: string): Promise<Dependent[]> {
+  const sql = `SELECT 'trigger' AS kind, t.tgname::text AS name, t.tgrelid::regclass::text AS holder FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+                WHERE NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${statementOn(table)}
+               UNION
+               SELECT 'function', p.proname::text, NULL FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+                WHERE p.pronamespace = current_schema()::regnamespace AND l.lanname IN ('plpgsql', 'sql') AND p.proname NOT LIKE 'xc\\_%'
+                  AND p.prosrc ~* ${statementOn(table)} AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid)
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
+  const rows = (await s.query<{ kind: string; name: string; holder: string | null }>(sql)).rows;
+  return rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
+}
+
+/**
  * The user's BEFORE INSERT/UPDATE row triggers on `table` that PostgreSQL fires after `trigger` (same timing and
  * event fire in name order, byte by byte) and that may change the row: any but a PL/pgSQL body that plainly only
  * reads it — one that assigns to NEW (`NEW.x :=`, `NEW :=`), reads INTO it (`SELECT … INTO NEW.x`, `EXECUTE … INTO`)
@@ -65,8 +88,11 @@ export async function pgDependents(s: Session, table: string, column?: string): 
  * the side of refusing. A trigger of the user's named `xc_…` is one too: only xc's own names (`xc_<purpose>_<hash>`) are not.
  */
 export async function pgTriggersFiringAfter(s: Session, table: string, trigger: string): Promise<string[]> {
+  // NEW, "new", NEW.x, NEW."x", NEW.x[1], NEW.meta['k'] … assigned: by `:=` anywhere; by `=` (PL/pgSQL takes it too)
+  // only where a statement starts, since elsewhere it compares (IF NEW.status = 'locked').
+  const target = '"?\\mnew\\M"?\\s*(\\.\\s*("([^"]|"")+"|[[:alnum:]_$]+)\\s*)?(\\[[^]]*\\]\\s*)*';
   const changesRow = literal(
-    '\\mnew\\M\\s*(\\.\\s*("([^"]|"")+"|[[:alnum:]_$]+)\\s*)?:?=|\\minto\\s+(strict\\s+)?new\\M|\\mreturn\\M(?!\\s*(new|old|null)\\s*;)',
+    `${target}:=|(^|[;\\n]|\\m(begin|then|else|loop)\\M)\\s*${target}=|\\minto\\s+(strict\\s+)?"?new\\M|\\mreturn\\M(?!\\s*(new|old|null)\\s*;)`,
   );
   const rows = await s.query<{ name: string }>(
     `SELECT t.tgname::text AS name FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_language l ON l.oid = f.prolang

@@ -128,6 +128,16 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
       tables: [table],
       installs: name,
     },
+    {
+      // A session in `session_replication_role = replica` (a bulk loader, pglogical, an application that sets it)
+      // skips ordinary triggers: its writes would reach one shape only, and a backfill would then carry the stale
+      // side over the other. ALWAYS fires in every mode; xc's own batches stand aside by the WHEN above.
+      sql: `ALTER TABLE ${q(table)} ENABLE ALWAYS TRIGGER ${fn}`,
+      description: `fire trigger ${name} in every session_replication_role`,
+      lock: `SHARE ROW EXCLUSIVE on ${q(table)} (instant)`,
+      transactional: true,
+      tables: [table],
+    },
   ];
   const drop: Step[] = [
     {

@@ -1,0 +1,30 @@
+/**
+ * Before a renameTable's contract takes the old name away: nothing of the
+ * application's still reaches the table by it. A view or function bound to
+ * the table itself followed the rename at expand; one that names it in text
+ * (a PostgreSQL PL/pgSQL trigger's `INSERT INTO orders`, any MySQL/MariaDB
+ * view, trigger or routine) has been reaching it through the old name's view
+ * since, and would fail from contract on — every insert of another table
+ * whose trigger names it. Plan cannot refuse it: the new name exists only
+ * from expand, and that is when such objects can be changed to name it.
+ * Read once, before the verify; nothing is changed when refused.
+ */
+import { withSession } from '../db/driver.js';
+import { DataMismatchError } from '../errors.js';
+import type { MigrationRow } from '../state/store.js';
+import type { EngineContext } from './context.js';
+
+export async function requireOldNamesUnused(ctx: EngineContext, row: Pick<MigrationRow, 'id' | 'plan'>): Promise<void> {
+  for (const { name, renamedTo } of row.plan.oldNames ?? []) {
+    const users = await withSession(ctx.driver, (s) => ctx.dialect.nameDependents(s, name));
+    if (users.length === 0) continue;
+    const listed = users.map((d) => `${d.kind} "${d.name}"${d.of === undefined ? '' : ` of "${d.of}"`}`).sort();
+    throw new DataMismatchError(
+      `contract refused: ${listed.join(', ')} still name${listed.length === 1 ? 's' : ''} table "${name}", which ${row.id} renamed to "${renamedTo}"; ` +
+        `the old name is a view for the old version until this contract drops it, and ${listed.length === 1 ? 'it' : 'they'} would fail from then on. ` +
+        `Nothing was changed. Make ${listed.length === 1 ? 'it' : 'them'} name "${renamedTo}" (CREATE OR REPLACE), then run \`xc contract\` again.`,
+      { migration: row.id, table: name, renamedTo, dependents: listed },
+      { code: 'old_name_used' },
+    );
+  }
+}

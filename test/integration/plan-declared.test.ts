@@ -1,0 +1,55 @@
+/**
+ * Campaign AD ("plan is a promise"): an expression the server reads in DDL —
+ * a check, a generated value, an index key or predicate — is compiled there
+ * at plan, not only as a query. A query takes a subquery, `now()` or a
+ * STABLE cast; a CHECK, a generated column or an index refuses them, so
+ * plan passed and apply failed after the DDL before it — or, for a column's
+ * check added at contract, every contract failed and the migration stayed
+ * `contracting`.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { refused, setup, toContracted } from '../helpers/scenario.js';
+
+for (const target of targets) {
+  const pg = target.name === 'postgres';
+  target.describe(`plan compiles declared expressions where the server declares them (${target.name})`, () => {
+    const ddl = [`CREATE TABLE t (id int PRIMARY KEY, a int, ts ${pg ? 'timestamptz' : 'datetime'})`, `INSERT INTO t (id, a) VALUES (1, 1), (2, 2)`];
+
+    it.runIf(pg)('a subquery in a column check added at contract, now() in an index predicate, a STABLE cast as an index key: refused at plan, nothing done', async () => {
+      const s = await setup(target, ddl, 'xc_decl');
+      await s.write('0001_x', { addIndex: { table: 't', columns: ['a'], name: 't_a_idx' } }, { addColumn: { table: 't', column: { name: 'n', type: 'int', check: { expression: 'n < (SELECT 1000)' } }, up: 'a' } });
+      await refused(s, ['t'], /operations\[1\]\.addColumn\.column\.check\.expression: .*cannot use subquery in check constraint/);
+      await s.write('0001_x', { addIndex: { table: 't', columns: ['a'], name: 't_a_idx' } }, { addIndex: { table: 't', columns: ['a'], name: 't_recent', where: 'ts > now()' } });
+      await refused(s, ['t'], /operations\[1\]\.addIndex\.where: .*IMMUTABLE/);
+      await s.write('0001_x', { addIndex: { table: 't', columns: [{ expression: '(ts::date)' }], name: 't_day' } });
+      await refused(s, ['t'], /operations\[0\]\.addIndex\.columns\[0\]\.expression: .*IMMUTABLE/);
+      await s.write('0001_x', { createTable: { table: 'g', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'h', type: 'int', generated: { expression: '(SELECT 1)' } }] } });
+      await refused(s, ['t'], /operations\[0\]\.createTable\.columns\[1\]\.generated\.expression: .*subquer/);
+    });
+
+    it.runIf(!pg)('a subquery in a new table’s CHECK or generated column: refused at plan (a check added to a table is xc’s trigger pair, which takes it)', async () => {
+      const s = await setup(target, ddl, 'xc_decl');
+      const g = (column: Record<string, unknown>) => ({ createTable: { table: 'g', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'z', type: 'int', ...column }] } });
+      await s.write('0001_x', { addIndex: { table: 't', columns: ['a'], name: 't_a_idx' } }, g({ check: { expression: 'z < (SELECT 2)' } }));
+      await refused(s, ['t'], /operations\[1\]\.createTable\.columns\[1\]\.check\.expression: .*subquer/i);
+      await s.write('0001_x', g({ generated: { expression: '(SELECT 1)' } }));
+      await refused(s, ['t'], /operations\[0\]\.createTable\.columns\[1\]\.generated\.expression: .*GENERATED ALWAYS AS/);
+    });
+
+    it('the same declarations written as the server takes them go through to contract', async () => {
+      const s = await setup(target, ddl, 'xc_decl');
+      const index = pg ? [{ addIndex: { table: 't', columns: [{ expression: 'abs(a)' }], name: 't_abs', where: 'a > 0' } }] : [];
+      await s.write(
+        '0001_x',
+        { addColumn: { table: 't', column: { name: 'n', type: 'int', check: { expression: 'n < 1000' } }, up: 'a' } },
+        ...index,
+        { createTable: { table: 'g', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'z', type: 'int', check: { expression: 'z < 2' } }, { name: 'h', type: 'int', generated: { expression: 'z + 1' } }] } },
+      );
+      await toContracted(s, '0001_x');
+      expect((await s.db.query<{ id: unknown; n: unknown }>(`SELECT id, n FROM t ORDER BY id`)).map((r) => [Number(r.id), Number(r.n)])).toEqual([[1, 1], [2, 2]]);
+      await s.db.query(`INSERT INTO g (id, z) VALUES (1, 1)`);
+      expect((await s.db.query<{ h: unknown }>(`SELECT h FROM g`)).map((r) => Number(r.h))).toEqual([2]);
+    });
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * Campaign AA: renameTable's contract takes the old name away, and what names
+ * the table in text followed no rename — a PostgreSQL trigger function's
+ * `INSERT INTO orders`, a MariaDB view or trigger (MySQL keeps every
+ * reference as text). Through dual-write they reach the table by the old
+ * name's view; after the contract every insert firing such a trigger failed,
+ * and the view was broken. The contract is refused while any names it
+ * (exit 1, nothing changed, still backfilled); changed to the new name, the
+ * contract goes through and the application's objects work on.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { record, rejection, setup } from '../helpers/scenario.js';
+
+for (const target of targets) {
+  const pg = target.name === 'postgres';
+  target.describe(`renameTable: the old name is not taken away from under the application (${target.name})`, () => {
+    it('a trigger of another table writing it by name, and (MySQL) a view naming it: contract refused until they name the new one', async () => {
+      const body = (table: string) =>
+        pg
+          ? `CREATE OR REPLACE FUNCTION log_customer() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO ${table} (id, note) VALUES (NEW.id, 'welcome'); RETURN NEW; END $$`
+          : `CREATE TRIGGER log_customer AFTER INSERT ON customers FOR EACH ROW INSERT INTO ${table} (id, note) VALUES (NEW.id, 'welcome')`;
+      const view = (table: string) => `CREATE OR REPLACE VIEW welcome_notes AS SELECT id, note FROM ${table} WHERE note = 'welcome'`;
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE orders (id int PRIMARY KEY, note varchar(40))`,
+          `CREATE TABLE customers (id int PRIMARY KEY)`,
+          body('orders'),
+          ...(pg ? [`CREATE TRIGGER log_customer AFTER INSERT ON customers FOR EACH ROW EXECUTE FUNCTION log_customer()`] : [view('orders')]),
+        ],
+        'xc_rto',
+      );
+      await s.write('0001_rename', { renameTable: { from: 'orders', to: 'purchases' } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO customers (id) VALUES (1)`);
+      await record(s.xc, '0001_rename');
+
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode, err.message).toBe(1);
+      expect(err.message).toMatch(/contract refused: .*trigger "log_customer" of "customers".* still names? table "orders", which 0001_rename renamed to "purchases"/);
+      if (!pg) expect(err.message).toMatch(/view "welcome_notes"/);
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+      await s.db.query(`INSERT INTO customers (id) VALUES (2)`);
+
+      // Changed to the new name while the old one still works: the contract goes through, and so do the writes after it.
+      if (pg) await s.db.query(body('purchases'));
+      else {
+        await s.db.query(`DROP TRIGGER log_customer`);
+        await s.db.query(body('purchases'));
+        await s.db.query(view('purchases'));
+      }
+      await s.xc.contract();
+      await s.db.query(`INSERT INTO customers (id) VALUES (3)`);
+      expect((await s.db.query<{ id: unknown }>(`SELECT id FROM purchases ORDER BY id`)).map((r) => Number(r.id))).toEqual([1, 2, 3]);
+      if (!pg) expect((await s.db.query<{ id: unknown }>(`SELECT id FROM welcome_notes ORDER BY id`)).map((r) => Number(r.id))).toEqual([1, 2, 3]);
+    });
+
+    it('what reaches the table itself (a view on PostgreSQL, a trigger of its own) follows the rename: the contract goes through', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE orders (id int PRIMARY KEY, note varchar(40))`,
+          `CREATE TABLE audit (id int)`,
+          pg
+            ? `CREATE FUNCTION audit_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (NEW.id); RETURN NEW; END $$`
+            : `CREATE TRIGGER audit_order AFTER INSERT ON orders FOR EACH ROW INSERT INTO audit VALUES (NEW.id)`,
+          ...(pg ? [`CREATE TRIGGER audit_order AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION audit_order()`, `CREATE VIEW noted AS SELECT id FROM orders WHERE note IS NOT NULL`] : []),
+        ],
+        'xc_rto',
+      );
+      await s.write('0001_rename', { renameTable: { from: 'orders', to: 'purchases' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_rename');
+      await s.xc.contract();
+      await s.db.query(`INSERT INTO purchases (id, note) VALUES (1, 'x')`);
+      expect((await s.db.query<{ id: unknown }>(`SELECT id FROM audit`)).map((r) => Number(r.id))).toEqual([1]);
+      if (pg) expect((await s.db.query<{ id: unknown }>(`SELECT id FROM noted`)).map((r) => Number(r.id))).toEqual([1]);
+    });
+  });
+}
