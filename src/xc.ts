@@ -21,7 +21,7 @@ import { parseLimit, parseSince, sinceCutoff } from './state/logQuery.js';
 import type { EngineContext } from './engine/context.js';
 import { engineOptions, OPTIONS } from './options.js';
 import { withAdvisoryLock } from './engine/lock.js';
-import { asLockTimeout, ensureState } from './engine/retry.js';
+import { asLockTimeout, asSqlFailed, ensureState } from './engine/retry.js';
 import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
 import { blockersFor, gatherEvidence, rollbackBlockersFor } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
@@ -210,7 +210,7 @@ class XcImpl implements Xc {
       if (loaded.missing.length > 0) await ensureState(ctx);
       return fn(ctx, loaded, async () => void (await ensureState(ctx)));
     }).catch(async (err) => {
-      throw await asLockTimeout(ctx, err);
+      throw asSqlFailed(ctx, await asLockTimeout(ctx, err));
     });
   }
 
@@ -259,8 +259,9 @@ class XcImpl implements Xc {
         if (row?.phase === 'rolling_back') throw new RefusedError(`${f.id} is being rolled back; finish that with \`xc rollback ${f.id}\` first`);
         if (nextPhase(from, 'apply') === undefined) continue; // at least backfilled: contract moves it on
         if (!row || isUnstarted(row.phase)) {
-          // Planned again where an earlier migration of this run has changed the catalog since `plans`.
-          const plan = outcomes.length > 0 ? (await this.planPending(ctx, { files: [f], rows: loaded.rows }, f.id)).get(f.id) : plans.get(f.id);
+          // Planned again where an earlier migration of this run has changed the catalog since `plans`: its rows too,
+          // which plan cannot foresee (a unique index over a column an earlier one filled with one default, campaign AD).
+          const plan = outcomes.length > 0 ? (await this.planPending(ctx, { files: [f], rows: loaded.rows }, f.id).catch((err: unknown) => Promise.reject(afterApplied(err, outcomes)))).get(f.id) : plans.get(f.id);
           row = { ...(await begin(ctx, f, plan ?? plans.get(f.id)!, from)), checksum: f.checksum, description: null, definition: f.definition, lastError: null, updatedAt: null, expandedAt: null };
           loaded.rows.set(f.id, row);
         }
@@ -520,6 +521,13 @@ class XcImpl implements Xc {
 }
 
 /** `--force` needs a reason (the override is logged with who and why); a reason alone overrides nothing: most likely --force was forgotten. */
+/** A migration refused once the ones before it in this run were applied: the refusal says they stand. */
+function afterApplied(err: unknown, applied: MigrationOutcome[]): unknown {
+  if (!(err instanceof InvalidInputError)) return err;
+  const done = applied.map((o) => `${o.id} (now ${o.phase})`).join(', ');
+  return new InvalidInputError(`${err.message}\nApplied by this run before it, and left so: ${done}; nothing of the refused migration ran.`, { ...err.details, applied: applied.map((o) => o.id) }, { code: err.code, issues: [...err.issues] });
+}
+
 function assertForceReason(opts: { force?: boolean; reason?: string }, command: 'contract' | 'rollback'): void {
   if (opts.force && !opts.reason?.trim()) throw new InvalidInputError(`--force needs --reason TEXT: a forced ${command} is logged with who and why`, {}, { code: 'invalid_usage' });
   if (!opts.force && opts.reason !== undefined) throw new InvalidInputError('--reason goes with --force: without it the deploy gate is not overridden and no reason is logged', {}, { code: 'invalid_usage' });

@@ -174,7 +174,8 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
         jsonLine({ ok: false, error: { message, exitCode: code, details, ...jsonErrorFields(e) } });
       } else {
         writeErr(`${err.red('xc:')} ${message}`);
-        writeErr(err.dim(`(exit ${code}: ${EXIT_MEANING[code] ?? 'failed'})`));
+        const applied = e instanceof XcError && Array.isArray(e.details.applied) && e.details.applied.length > 0;
+        writeErr(err.dim(`(exit ${code}: ${applied ? 'invalid input; the migrations applied before it stand' : (EXIT_MEANING[code] ?? 'failed')})`));
       }
       return code;
     },

@@ -50,7 +50,7 @@ export function withoutStatementLimit(driver: Driver, dialect: Dialect, lockWait
       try {
         restore = driver.unlimited ? [] : await dialect.liftStatementLimit(s);
         if (boundLockWaits) restore = [...restore, ...(await boundLockWaits(s, lockWaitMs!))];
-        if (s.pooled) await dialect.setSession(s, dialect.keepAlive()); // kept for the connection's life, like the rest
+        if (s.pooled) await dialect.setSession(s, { ...dialect.keepAlive(), ...dialect.ownConnection() }); // kept for the connection's life, like the rest
       } catch (err) {
         s.release(restore.length > 0); // the limit already lifted cannot be left on a pooled session
         throw err;

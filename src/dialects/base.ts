@@ -9,7 +9,7 @@ import type { Session } from '../db/driver.js';
 import type { Expr } from '../migration/schema.js';
 import type { SchemaModel } from '../schema/model.js';
 import { constraintName, derivedName, freeKeyName, nameTaken, type NameRules } from './names.js';
-import { calledFunctions, columnsNamed, replaceIdentifier, type IdentifierRules, type Token } from './sqltext.js';
+import { calledFunctions, columnsNamed, replaceIdentifier, substituteColumn, type IdentifierRules, type Token } from './sqltext.js';
 
 /** The key of a dialect's variant in a per-dialect expression (`{ postgres: …, mysql: … }`). */
 export type ExprVariant = keyof Exclude<Expr, string>;
@@ -94,6 +94,11 @@ export abstract class BaseDialect {
   /** The expression with column `from` written as `to`. */
   replaceIdentifier(sql: string, from: string, to: string): string {
     return replaceIdentifier(this.tokens(sql), from, to, this.identifiers);
+  }
+
+  /** `sql` with every reference to `column` replaced by the expression `value`: a check over the value a row will get. */
+  substituteColumn(sql: string, column: string, value: string): string {
+    return substituteColumn(this.tokens(sql), column, value, this.identifiers);
   }
 
   /** Functions an expression calls (lower-cased), and the standard time keywords it uses. */

@@ -445,6 +445,14 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   keepAlive(): SessionValues;
   /**
+   * What a connection of xc's own pool is set to for its life, beside keepAlive: the settings a server, database or
+   * role may give every session that would make xc's statements mean something else (campaign AC) — PostgreSQL rows
+   * hidden by FORCE ROW LEVEL SECURITY (off: an error instead of a backfill and a verify that saw no row),
+   * backslashes in xc's literals read as escapes, serializable transactions failing its parallel batches; a
+   * MySQL/MariaDB server-wide autocommit=0 (a retire never committed, xc's own verify holding a metadata lock).
+   */
+  ownConnection(): SessionValues;
+  /**
    * Set session variables (names the server does not know are skipped) and
    * return what puts back the values they had. By value, never `RESET` or
    * `DEFAULT`: the pool may be the application's, and what it set on its

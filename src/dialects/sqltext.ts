@@ -66,6 +66,11 @@ export function replaceIdentifier(tokens: Token[], from: string, to: string, rul
   return tokens.map((t, i) => (refersTo(tokens, i, from, rules) ? rules.quote(to) : t.text)).join('');
 }
 
+/** The text with each reference to `column` replaced by `value` (SQL, parenthesised here). */
+export function substituteColumn(tokens: Token[], column: string, value: string, rules: IdentifierRules): string {
+  return tokens.map((t, i) => (refersTo(tokens, i, column, rules) ? `(${value})` : t.text)).join('');
+}
+
 /** SQL-standard niladic functions, written without parentheses, whose value changes from one transaction to the next. */
 const TIME_KEYWORDS = new Set(['current_timestamp', 'current_date', 'current_time', 'localtime', 'localtimestamp']);
 

@@ -4,7 +4,7 @@
  * longer than that; between attempts xc backs off with jitter, and gives up
  * (exit 5) after --lock-retry-for, naming the sessions that blocked it.
  */
-import { LockTimeoutError } from '../errors.js';
+import { LockTimeoutError, SqlFailedError, XcError } from '../errors.js';
 import type { Blocker } from '../plan/index.js';
 import { releaseRestored, type Session } from '../db/driver.js';
 import type { SessionRestore } from '../dialects/dialect.js';
@@ -103,6 +103,17 @@ export async function asLockTimeout(ctx: EngineContext, err: unknown): Promise<u
     { blockers },
     { cause: err },
   );
+}
+
+/**
+ * A server's error that reached the end of a command unnamed (a read of xc's outside any step): exit 1 with the
+ * server's code, as a step's failure is, and what the dialect says a user can do about it.
+ */
+export function asSqlFailed(ctx: EngineContext, err: unknown): unknown {
+  const code = (err as { code?: unknown })?.code;
+  if (err instanceof XcError || !(err instanceof Error) || typeof code !== 'string') return err;
+  const hint = ctx.dialect.failureHint?.(err);
+  return new SqlFailedError(`${err.message}${hint ? `\n${hint}` : ''}`, { code }, { cause: err });
 }
 
 export async function sampleBlockers(ctx: EngineContext, sessionId: number | null, tables: string[]): Promise<Blocker[]> {

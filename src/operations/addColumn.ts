@@ -9,7 +9,7 @@
  * A constant default without `up` is added with the column in one statement
  * instead: existing rows read it from the catalog, none is rewritten.
  */
-import { atomic, emptyPlan, onNewColumn } from '../plan/index.js';
+import { atomic, emptyPlan, onNewColumn, type RowCheck } from '../plan/index.js';
 import type { Operation } from './types.js';
 import type { SchemaModel } from '../schema/model.js';
 import type { OperationSpec } from '../migration/schema.js';
@@ -75,6 +75,20 @@ function foreignKeyName(spec: OperationSpec<'addColumn'>, model: SchemaModel, di
 /** Added with its default in one statement, nothing to backfill (PostgreSQL 11+: catalog only; MySQL: INSTANT). */
 const addedWithDefault = (spec: { up?: unknown; column: { default?: string } }) => spec.up === undefined && spec.column.default !== undefined && isConstantDefault(spec.column.default);
 
+/**
+ * The column's own check over the value each existing row gets (`up`, else the default): validated at contract, it
+ * would fail there on every such row, and no backfill mends a value `up` or the default gives (campaign AD).
+ */
+function ownCheck(spec: OperationSpec<'addColumn'>, up: string | undefined, dialect: Dialect, columns: string[]): RowCheck[] {
+  const check = spec.column.check;
+  const value = up ?? spec.column.default;
+  if (!check || value === undefined) return [];
+  const violation = `NOT COALESCE((${dialect.substituteColumn(check.expression, spec.column.name, value)}), TRUE)`;
+  const from = up !== undefined ? '`up`' : 'the `default`';
+  const message = `${from} gives existing rows a value the column's check refuses (${check.expression}), which would fail its validation at contract; change ${from}, or the check`;
+  return [{ path: ['column', 'check', 'expression'], table: spec.table, violation, message, show: up === undefined ? [] : dialect.columnsNamed(up, columns) }];
+}
+
 export const addColumn: Operation<'addColumn'> = {
   kind: 'addColumn',
   validate(spec, { model, expr, dialect }) {
@@ -139,9 +153,10 @@ export const addColumn: Operation<'addColumn'> = {
       const message = `a unique column with a \`default\` and no \`up\` is refused on a table of two rows or more (a constant default would give every existing row one value); give \`up\` to compute each row's value — the default's own expression where it is volatile (\`up: "${spec.column.default.replace(/"/g, '\\"')}"\`)`;
       return [{ path: ['column', 'unique'], table: spec.table, violation: `(SELECT count(*) FROM ${dialect.quote(spec.table)}) > 1`, message, show: [] }];
     }
-    if (spec.column.nullable || up === undefined || spec.column.default !== undefined) return [];
+    const checks = ownCheck(spec, up, dialect, t.columns.map((c) => c.name));
+    if (spec.column.nullable || up === undefined || spec.column.default !== undefined) return checks;
     const message = `\`up\` gives NULL for existing rows, which the NOT NULL column would reject at contract; make \`up\` give a value for them, or give a \`default\``;
-    return [{ path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: dialect.columnsNamed(up, t.columns.map((c) => c.name)) }];
+    return [...checks, { path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: dialect.columnsNamed(up, t.columns.map((c) => c.name)) }];
   },
   types: (spec) => [{ path: ['column', 'type'], type: spec.column.type }],
   synced: (spec, ctx) => triggerColumns(ctx, spec.table, spec.up === undefined ? [] : [spec.column.name], [spec.up === undefined ? undefined : ctx.expr(spec.up)]),

@@ -5,11 +5,12 @@
  * STABLE cast; a CHECK, a generated column or an index refuses them, so
  * plan passed and apply failed after the DDL before it — or, for a column's
  * check added at contract, every contract failed and the migration stayed
- * `contracting`.
+ * `contracting`. And a column's own check over the value its `up` or
+ * default gives existing rows: refused at plan, not at contract.
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
-import { refused, setup, toContracted } from '../helpers/scenario.js';
+import { refused, rejection, setup, toContracted } from '../helpers/scenario.js';
 
 for (const target of targets) {
   const pg = target.name === 'postgres';
@@ -35,6 +36,26 @@ for (const target of targets) {
       await refused(s, ['t'], /operations\[1\]\.createTable\.columns\[1\]\.check\.expression: .*subquer/i);
       await s.write('0001_x', g({ generated: { expression: '(SELECT 1)' } }));
       await refused(s, ['t'], /operations\[0\]\.createTable\.columns\[1\]\.generated\.expression: .*GENERATED ALWAYS AS/);
+    });
+
+    it('a default or `up` giving existing rows a value the column’s own check refuses: refused at plan (the contract’s validation would fail, no backfill mends it)', async () => {
+      const s = await setup(target, ddl, 'xc_decl');
+      await s.write('0001_x', { addColumn: { table: 't', column: { name: 'c', type: 'int', default: '0', check: { expression: 'c > 0' } } } });
+      await refused(s, ['t'], /operations\[0\]\.addColumn\.column\.check\.expression: the `default` gives existing rows a value the column's check refuses \(c > 0\)/);
+      await s.write('0001_x', { addColumn: { table: 't', column: { name: 'c', type: 'int', check: { expression: 'c > 1' } }, up: 'a' } });
+      await refused(s, ['t'], /operations\[0\]\.addColumn\.column\.check\.expression: `up` gives existing rows a value the column's check refuses \(c > 1\).*\n *id="1" a="1"$/);
+    });
+
+    it('a later migration refused by the rows an earlier one of the same apply filled: exit 2 saying the earlier one stands', async () => {
+      const s = await setup(target, ddl, 'xc_decl');
+      await s.write('0001_add', { addColumn: { table: 't', column: { name: 'c', type: 'varchar(10)', default: "'k'" } } });
+      await s.write('0002_uniq', { addIndex: { table: 't', columns: ['c'], unique: true } });
+      await s.xc.plan(); // plan cannot see the rows 0001 will fill
+      const err = (await rejection(s.xc.apply())) as Error & { exitCode: number; details: Record<string, unknown> };
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/0002_uniq\.json: operations\[0\]\.addIndex\.columns: existing rows of "t" share their values of "c"[^]*\nApplied by this run before it, and left so: 0001_add \(now backfilled\); nothing of the refused migration ran\.$/);
+      expect(err.details.applied).toEqual(['0001_add']);
+      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_add', 'backfilled'], ['0002_uniq', 'pending']]);
     });
 
     it('the same declarations written as the server takes them go through to contract', async () => {

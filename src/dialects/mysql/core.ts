@@ -283,6 +283,10 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return { wait_timeout: 31536000 };
   }
 
+  ownConnection(): SessionValues {
+    return { autocommit: 1 };
+  }
+
   setSession(s: Session, values: SessionValues): Promise<SessionRestore> {
     return setSession(s, values);
   }

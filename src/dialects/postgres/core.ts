@@ -265,6 +265,16 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return { idle_session_timeout: '0', idle_in_transaction_session_timeout: '0' };
   }
 
+  failureHint(err: unknown): string | null {
+    // Only where xc's role is subject to the policies: the owner under FORCE ROW LEVEL SECURITY (row_security is off on xc's sessions).
+    if (!/row-level security policy/.test((err as Error)?.message ?? '')) return null;
+    return 'xc reads and converts every row of the table, which its policies would hide from xc\'s role (the owner, under FORCE ROW LEVEL SECURITY): run xc as a role with BYPASSRLS, or ALTER TABLE … NO FORCE ROW LEVEL SECURITY until the migration is contracted';
+  }
+
+  ownConnection(): SessionValues {
+    return { row_security: 'off', standard_conforming_strings: 'on', default_transaction_isolation: 'read committed' };
+  }
+
   /** One round trip: each value is read (OFFSET 0 keeps the read in a subquery of its own, before the write) and set. */
   async setSession(s: Session, values: SessionValues): Promise<SessionRestore> {
     const names = Object.keys(values);

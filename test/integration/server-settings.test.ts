@@ -1,0 +1,119 @@
+/**
+ * Campaign AC: settings a server, a database or a role gives every session,
+ * under which xc's own statements meant something else. xc's own pooled
+ * connections set them for their life (Dialect.ownConnection):
+ *
+ * - PostgreSQL FORCE ROW LEVEL SECURITY, xc running as the table's owner: the
+ *   backfill and the verify saw no row (exit 0), and the contract dropped a
+ *   column of 1000 values. `row_security = off`: an error instead.
+ * - PostgreSQL `standard_conforming_strings = off`: the catalog queries'
+ *   regexes read as escapes, so a trigger of another table writing into a
+ *   dropped table was missed, and the application's inserts failed after the
+ *   contract.
+ * - PostgreSQL `default_transaction_isolation = serializable`: xc's parallel
+ *   backfill parts failed each other (40001), blamed on the data.
+ * - MariaDB `autocommit = 0` server-wide: `deploy retire` said done and
+ *   committed nothing; a contract waited on the metadata lock its own verify
+ *   session held.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { expect, it } from 'vitest';
+import { createXc } from '../../src/index.js';
+import { describeMysql, describePg, PG_URL } from '../helpers/servers.js';
+import { targets } from '../helpers/targets.js';
+import { onCleanup, record, refused, rejection, setup } from '../helpers/scenario.js';
+import { startMariadb } from '../chaos/servers.js';
+
+const pgTarget = targets.find((t) => t.name === 'postgres')!;
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+describePg('settings PostgreSQL gives every session (campaign AC)', () => {
+  it('FORCE ROW LEVEL SECURITY hiding rows from the owner xc runs as: the backfill fails saying so, no value is lost, the rollback is clean', async () => {
+    const role = `xc_rls_${randomBytes(4).toString('hex')}`;
+    onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`)); // after the database (cleanups run last first)
+    const s = await setup(pgTarget, [`CREATE TABLE t (id int PRIMARY KEY, tenant text NOT NULL, nick text)`, `INSERT INTO t SELECT g, 'a', 'n' || g FROM generate_series(1, 1000) g`], 'xc_rls');
+    await admin(`CREATE ROLE ${role} LOGIN`);
+    for (const sql of [
+      `GRANT CREATE ON DATABASE ${new URL(s.db.url).pathname.slice(1)} TO ${role}`,
+      `GRANT CREATE ON SCHEMA public TO ${role}`,
+      `ALTER TABLE t OWNER TO ${role}`,
+      `ALTER TABLE t ENABLE ROW LEVEL SECURITY`,
+      `ALTER TABLE t FORCE ROW LEVEL SECURITY`,
+      `CREATE POLICY by_tenant ON t USING (tenant = current_setting('app.tenant', true))`,
+    ]) {
+      await s.db.query(sql);
+    }
+    const url = new URL(s.db.url);
+    url.username = role;
+    const xc = createXc({ url: url.toString(), dir: s.dir });
+    onCleanup(() => xc.close());
+    await s.write('0001_rename', { renameColumn: { table: 't', from: 'nick', to: 'nickname' } });
+    const err = await rejection(xc.apply());
+    expect(err.exitCode, err.message).toBe(1);
+    expect(err.message).toMatch(/row-level security policy for table "t"\n.*BYPASSRLS/);
+    expect(await s.db.query(`SELECT count(nick)::int AS n FROM t`)).toEqual([{ n: 1000 }]);
+    await xc.rollback();
+    expect((await s.db.columns('t')).map((c) => c.name)).toEqual(['id', 'tenant', 'nick']);
+  });
+
+  it('standard_conforming_strings off and serializable by default: a dependent trigger is still found, a parallel backfill still runs', async () => {
+    const s = await setup(pgTarget, [
+      `CREATE TABLE audit (id int)`,
+      `CREATE TABLE users (id int PRIMARY KEY, name text)`,
+      `INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 20000) g`,
+      `CREATE FUNCTION log_user() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (NEW.id); RETURN NEW; END $$`,
+      `CREATE TRIGGER log_user AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION log_user()`,
+    ], 'xc_scs');
+    const db = new URL(s.db.url).pathname.slice(1);
+    await admin(`ALTER DATABASE ${db} SET standard_conforming_strings = off`);
+    await admin(`ALTER DATABASE ${db} SET default_transaction_isolation = 'serializable'`);
+    await s.xc.close();
+    const xc = createXc({ url: s.db.url, dir: s.dir, parallel: 2 });
+    onCleanup(() => xc.close());
+    await s.write('0001_drop', { dropTable: { table: 'audit' } });
+    await refused({ ...s, xc }, ['audit'], /trigger "log_user" of "users"/);
+    await s.write('0001_drop', { renameColumn: { table: 'users', from: 'name', to: 'full_name' } });
+    await xc.apply();
+    await record(xc, '0001_drop');
+    await xc.contract();
+    expect(await s.db.query(`SELECT count(*)::int AS n FROM users WHERE full_name = 'u' || id`)).toEqual([{ n: 20000 }]);
+  });
+});
+
+describeMysql('settings MariaDB gives every session (campaign AC)', () => {
+  it('autocommit = 0 server-wide: deploy retire is committed, a contract finishes in one run', { timeout: 300_000 }, async () => {
+    const server = await startMariadb(() => ['--autocommit=0']);
+    onCleanup(() => server.stop());
+    const name = `xc_ac_${randomBytes(4).toString('hex')}`;
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-ac-'));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const conn = await mysql.createConnection(server.url);
+    onCleanup(() => conn.end());
+    for (const sql of [`CREATE DATABASE ${name}`, `CREATE TABLE ${name}.users (id int PRIMARY KEY, name varchar(40))`, `INSERT INTO ${name}.users VALUES (1, 'a'), (2, 'b')`, `COMMIT`]) await conn.query(sql);
+    const xc = createXc({ url: server.urlOf(name), dir, lockRetryForMs: 5_000 });
+    onCleanup(() => xc.close());
+    await writeFile(path.join(dir, '0001_rename.json'), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
+    await xc.apply();
+    await xc.deploy.record({ app: 'shop', version: 'v1', level: '0001_rename' });
+    await xc.deploy.record({ app: 'shop', version: 'v2', level: '0001_rename' });
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    const live = (await xc.deploy.list()).deployments.filter((d) => d.retiredAt === null).map((d) => d.version);
+    expect(live).toEqual(['v2']);
+    await xc.contract();
+    expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+  });
+});
