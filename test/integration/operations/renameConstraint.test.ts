@@ -164,6 +164,16 @@ for (const target of targets) {
       await refused(s, ['child'], /0002_reuse\.json: operations\[0\]\.renameConstraint\.from: the contract steps of 0001_rc \(operations\[0\]\.addCheck\) name "child"/);
     });
 
+    it('a foreign key renamed after an index over its column, in one migration: InnoDB dropped the index it made for the key (fuzz seed 193)', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY)`, `CREATE TABLE orders (id int PRIMARY KEY, alpha int, CONSTRAINT orders_fk3 FOREIGN KEY (alpha) REFERENCES users (id))`, `INSERT INTO users VALUES (1)`, `INSERT INTO orders VALUES (1, 1)`], 'xc_rc');
+      await s.write('0001_rc', { addIndex: { table: 'orders', columns: ['alpha'], name: 'orders_ix4' } }, { renameConstraint: { table: 'orders', from: 'orders_fk3', to: 'orders_cn5' } });
+      await s.xc.apply();
+      expect(await failure(s.db, `INSERT INTO orders VALUES (2, 9)`)).toMatch(/orders_cn5/);
+      expect((await s.db.indexes('orders')).map((i) => i.name).sort()).toEqual(['orders_ix4']);
+      await s.xc.rollback();
+      expect(await failure(s.db, `INSERT INTO orders VALUES (2, 9)`)).toMatch(/orders_fk3/);
+    });
+
     if (mysql) {
       it('MySQL/MariaDB: the primary key, always PRIMARY, is refused', async () => {
         const s = await setup(target, [`CREATE TABLE things (id int PRIMARY KEY)`], 'xc_rc');
