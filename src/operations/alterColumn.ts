@@ -223,11 +223,15 @@ export const alterColumn: Operation<'alterColumn'> = {
     return { table: spec.table, columns: (spec.nullable ?? old?.nullable ?? true) ? [] : [spec.to ?? spec.column] };
   },
   defaultAtContract: (spec) => (!delegated(spec) && spec.to === undefined && spec.default !== undefined ? { table: spec.table, column: spec.column } : undefined),
-  contractTables: (spec, model) =>
-    delegated(spec)
-      ? (createConstraint.contractTables?.(asConstraint(spec), model) ?? [spec.table])
-      : // In place, the cut-over drops and adds again the keys of the tables referencing the column (shadowKeys.ts).
-        [...copyContractTables(model, spec.table, spec.column), ...(spec.to === undefined ? referencingKeys({ model }, spec.table, [spec.column]).map((k) => k.table) : [])],
+  contractTables: (spec, model) => {
+    if (delegated(spec)) return createConstraint.contractTables?.(asConstraint(spec), model) ?? [spec.table];
+    // In place and no type change (a default, a comment, NULL allowed): one ALTER of the table, no key carried
+    // (fuzz seed 195: its foreign key's parent held by name, a renameTable of it refused).
+    const old = spec.to === undefined ? oldColumn(model, spec) : undefined;
+    if (old && spec.up === undefined && shadowConstraints(spec).length === 0 && !changesType(spec.type, old)) return [spec.table];
+    // Else the cut-over drops and adds again the column's keys and those of the tables referencing it (shadowKeys.ts).
+    return [...copyContractTables(model, spec.table, spec.column), ...(spec.to === undefined ? referencingKeys({ model }, spec.table, [spec.column]).map((k) => k.table) : [])];
+  },
   project(spec, model, dialect) {
     if (delegated(spec)) return createConstraint.project(asConstraint(spec, dialect), model, dialect);
     if (spec.to !== undefined) {

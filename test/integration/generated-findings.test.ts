@@ -102,5 +102,18 @@ for (const target of targets) {
       await s.write('0001_m', { alterColumn: { table: 'pets', column: 'kind', to: 'kind2', nullable: false, up: "COALESCE(kind, 'none')", down: 'kind2' } }, { dropColumn: { table: 'pets', column: 'kind2' } });
       await refused(s, ['pets'], /operations\[1\]\.dropColumn: column "pets"\."kind2" is made NOT NULL by 0001_m \(operations\[0\]\.alterColumn\) at its contract/);
     });
+
+    it("a foreign key's column given a default in place, in flight: its parent table may be renamed (one ALTER of the child, no key carried; fuzz seed 195)", async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY)`, `CREATE TABLE orders (id int PRIMARY KEY, alpha int, CONSTRAINT orders_fk3 FOREIGN KEY (alpha) REFERENCES users (id))`, `INSERT INTO users VALUES (1)`, `INSERT INTO orders VALUES (1, 1)`]);
+      await s.write('0001_m', { alterColumn: { table: 'orders', column: 'alpha', default: '1' } });
+      await s.xc.apply();
+      await s.write('0002_m', { renameTable: { from: 'users', to: 'people' } });
+      await s.xc.apply();
+      await record(s.xc, '0002_m');
+      await s.xc.contract();
+      await s.db.query(`INSERT INTO orders (id) VALUES (2)`);
+      expect(await s.db.query(`SELECT o.id, p.id AS parent FROM orders o JOIN people p ON p.id = o.alpha ORDER BY o.id`)).toEqual([{ id: 1, parent: 1 }, { id: 2, parent: 1 }]);
+      expect(await rejection(s.db.query(`INSERT INTO orders VALUES (3, 9)`))).toBeTruthy();
+    });
   });
 }
