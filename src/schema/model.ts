@@ -153,6 +153,8 @@ export interface TableModel {
   columnOnlyGrantees?: string[];
   /** The storage engine (MySQL/MariaDB), e.g. `InnoDB`, `MyISAM`; absent on PostgreSQL and for a table xc creates (InnoDB). */
   engine?: string;
+  /** ROW_FORMAT=COMPRESSED (MySQL/MariaDB InnoDB): no column is added or dropped instantly, only by an online rebuild. */
+  compressed?: boolean;
   /** The table's default collation (MySQL/MariaDB): its character columns', unless their type names their own. */
   collation?: string;
   /** A system-versioned table (MariaDB `WITH SYSTEM VERSIONING`): every change of a row writes a history row. */

@@ -74,5 +74,24 @@ if (target) {
         }
       });
     }
+
+    // Campaign AD: plan promised ALGORITHM=INSTANT, and apply failed after the steps before it ran.
+    it('ROW_FORMAT=COMPRESSED: a column added (a rename’s copy too) or dropped refused at plan, nothing executed; an index or a default applies and contracts', async () => {
+      const compressed = [`CREATE TABLE t (id int PRIMARY KEY, n int, v varchar(10)) ROW_FORMAT=COMPRESSED`, `CREATE TABLE o (id int PRIMARY KEY, x int)`, `INSERT INTO t VALUES (1, 1, 'a')`];
+      for (const op of [ops.addColumn, { dropColumn: { table: 't', column: 'v' } }, { renameColumn: { table: 't', from: 'v', to: 'label' } }]) {
+        const s = await setup(target, compressed, 'xc_onrb');
+        if (!(await mariadb(s))) return;
+        await s.write('0001_x', { addIndex: { table: 'o', columns: ['x'] } }, op);
+        await refused(s, ['t', 'o'], /0001_x\.json: operations\[1\]\.\w+\.table: its (expand|contract) [\s\S]*"t" is ROW_FORMAT=COMPRESSED: MariaDB adds or drops a column of such a table only by rebuilding it/);
+      }
+      const s = await setup(target, compressed, 'xc_onrb');
+      if (!(await mariadb(s))) return;
+      await s.write('0001_x', { alterColumn: { table: 't', column: 'n', default: '5' } }, { addIndex: { table: 't', columns: ['n'] } });
+      await s.xc.apply();
+      await record(s.xc, '0001_x');
+      await s.xc.contract();
+      await s.db.query(`INSERT INTO t (id) VALUES (2)`);
+      expect(await s.db.query(`SELECT id, n, v FROM t ORDER BY id`)).toEqual([{ id: 1, n: 1, v: 'a' }, { id: 2, n: 5, v: null }]);
+    });
   });
 }

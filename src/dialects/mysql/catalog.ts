@@ -45,9 +45,10 @@ export interface CatalogFlavor {
 const TABLE_TYPES = `'BASE TABLE', 'VIEW', 'SYSTEM VERSIONED'`;
 
 /** The engine of a table (a view has none) and whether it is system-versioned. */
-function tableKind(r: Pick<ColumnRow, 'table_type' | 'engine' | 'table_collation'>): Pick<TableModel, 'engine' | 'systemVersioned' | 'collation'> {
+function tableKind(r: Pick<ColumnRow, 'table_type' | 'engine' | 'table_collation' | 'row_format'>): Pick<TableModel, 'engine' | 'systemVersioned' | 'collation' | 'compressed'> {
   return {
     ...(r.engine !== null && r.table_type !== 'VIEW' ? { engine: r.engine } : {}),
+    ...(r.row_format === 'Compressed' ? { compressed: true } : {}),
     ...(r.table_type === 'SYSTEM VERSIONED' ? { systemVersioned: true } : {}),
     ...(r.table_collation !== null && r.table_type !== 'VIEW' ? { collation: r.table_collation } : {}),
   };
@@ -59,7 +60,7 @@ function tableKind(r: Pick<ColumnRow, 'table_type' | 'engine' | 'table_collation
  */
 const notState = (col: string) => `BINARY ${col} NOT IN (${XC_TABLES.map((t) => `'${t}'`).join(', ')})`;
 
-interface ColumnRow { table_name: string; table_type: string; engine: string | null; name: string; column_type: string; nullable: string; column_default: string | null; extra: string; generation: string | null; collation: string | null; charset: string | null; table_collation: string | null; comment: string; data_type: string }
+interface ColumnRow { table_name: string; table_type: string; engine: string | null; row_format: string | null; name: string; column_type: string; nullable: string; column_default: string | null; extra: string; generation: string | null; collation: string | null; charset: string | null; table_collation: string | null; comment: string; data_type: string }
 interface IndexRow { table_name: string; name: string; non_unique: number | string; column_name: string | null; sub_part: number | string | null; collation: string | null; index_type: string; expression?: string | null; index_comment: string | null; hidden?: string }
 interface FkRow { table_name: string; name: string; column_name: string; ref_table: string; ref_column: string; delete_rule: string; update_rule: string }
 interface CheckRow { table_name: string; name: string; clause: string; level?: string }
@@ -67,7 +68,7 @@ interface CheckRow { table_name: string; name: string; clause: string; level?: s
 export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promise<SchemaModel> {
   const tables = new Map<string, TableModel>();
   const columns = (await s.query<ColumnRow>(
-    `SELECT c.TABLE_NAME AS table_name, t.TABLE_TYPE AS table_type, t.ENGINE AS engine, c.COLUMN_NAME AS name, c.COLUMN_TYPE AS column_type,
+    `SELECT c.TABLE_NAME AS table_name, t.TABLE_TYPE AS table_type, t.ENGINE AS engine, t.ROW_FORMAT AS row_format, c.COLUMN_NAME AS name, c.COLUMN_TYPE AS column_type,
             c.IS_NULLABLE AS nullable, c.COLUMN_DEFAULT AS column_default, c.EXTRA AS extra, c.GENERATION_EXPRESSION AS generation,
             c.COLLATION_NAME AS collation, c.CHARACTER_SET_NAME AS charset, t.TABLE_COLLATION AS table_collation,
             c.COLUMN_COMMENT AS comment, c.DATA_TYPE AS data_type
