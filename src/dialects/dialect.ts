@@ -265,14 +265,15 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   implicitClusterKeys(table: TableModel): IndexModel[];
   /**
-   * Why the server cannot build the unique `index` of `table` online, each
-   * column of the type `typeOf` gives (a copy's column its new type), or
-   * null. MariaDB keeps a unique key over a TEXT/BLOB column without a
-   * prefix, or one longer than InnoDB's longest key, as a hidden hash column
-   * ("long unique"), which ALGORITHM=INPLACE cannot add (MySQL refuses such
-   * a key); PostgreSQL builds any.
+   * Why the server cannot build `index` of `table` online, each column of the
+   * type `typeOf` gives (a copy's column its new type), or null. MariaDB
+   * keeps a unique key over a TEXT/BLOB column without a prefix, or one
+   * longer than InnoDB's longest key, as a hidden hash column ("long
+   * unique"), which ALGORITHM=INPLACE cannot add (MySQL refuses such a key),
+   * and refuses an index that is not unique past that length; PostgreSQL
+   * builds any.
    */
-  uniqueIndexIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null;
+  indexKeyIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null;
   /**
    * Why the server cannot change `column` (of `type`) of `table` between NULL and NOT NULL online (`toNotNull`:
    * NULL → NOT NULL), or null. MariaDB 10.11 refuses MODIFY … ALGORITHM=INPLACE, LOCK=NONE there ("Try

@@ -11,7 +11,7 @@
 import type { IndexKey, IndexModel } from '../schema/model.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { IndexColumn, OperationSpec } from '../migration/schema.js';
-import { columnsOf, newClusterKeyIssues, requireColumn, requireTable, uniqueIndexIssues } from './common.js';
+import { columnsOf, newClusterKeyIssues, plainIndexIssues, requireColumn, requireTable, uniqueIndexIssues } from './common.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 import type { ServerFeature } from '../dialects/base.js';
@@ -105,6 +105,7 @@ export const addIndex: Operation<'addIndex'> = {
     if (taken) issues.push({ path: ['name'], code: 'name_taken', name, table: spec.table, message: `${taken} already exists; give the index another name` });
     if (spec.unique && spec.where === undefined && onlyColumns(spec)) issues.push(...newClusterKeyIssues(ctx.dialect, t, name, plain, ['unique']));
     if (spec.unique) issues.push(...uniqueIndexIssues(ctx.dialect, t, indexModel({ name, columns: plain, unique: true }), {}, ['unique']));
+    else if (onlyColumns(spec)) issues.push(...plainIndexIssues(ctx.dialect, t, indexModel({ name, columns: plain, unique: false }), ['columns']));
     return issues;
   },
 

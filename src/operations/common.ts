@@ -162,15 +162,22 @@ export function clusterKeyIssues(dialect: Pick<Dialect, 'implicitClusterKeys'>, 
 }
 
 /**
- * Refused: a unique index xc would build online that the server cannot build so (Dialect.uniqueIndexIssue), failing
+ * Refused: a unique index xc would build online that the server cannot build so (Dialect.indexKeyIssue), failing
  * the step half-way through an apply. `types`: the columns whose type is not the table's yet (a new column, the new
  * type of a copy or shadow).
  */
-export function uniqueIndexIssues(dialect: Pick<Dialect, 'uniqueIndexIssue'>, t: TableModel | undefined, index: IndexModel, types: Record<string, string>, path: (string | number)[], what = `unique index "${index.name}"`): ValidationIssue[] {
+export function uniqueIndexIssues(dialect: Pick<Dialect, 'indexKeyIssue'>, t: TableModel | undefined, index: IndexModel, types: Record<string, string>, path: (string | number)[], what = `unique index "${index.name}"`): ValidationIssue[] {
   if (!t || !index.unique || index.primary) return [];
-  const problem = dialect.uniqueIndexIssue(t, index, (c) => types[c] ?? t.columns.find((x) => x.name === c)?.type);
+  const problem = dialect.indexKeyIssue(t, index, (c) => types[c] ?? t.columns.find((x) => x.name === c)?.type);
   if (problem === null) return [];
   return [{ path, code: 'unsupported', feature: 'long_unique', message: `${what} of "${t.name}" cannot be built online: ${problem}. Make the column a VARCHAR short enough for the key (varchar(255) and the like), or the index not unique` }];
+}
+
+/** Refused: an index that is not unique the server refuses to build (Dialect.indexKeyIssue: longer than its longest key). */
+export function plainIndexIssues(dialect: Pick<Dialect, 'indexKeyIssue'>, t: TableModel | undefined, index: IndexModel, path: (string | number)[]): ValidationIssue[] {
+  if (!t || index.unique) return [];
+  const problem = dialect.indexKeyIssue(t, index, (c) => t.columns.find((x) => x.name === c)?.type);
+  return problem === null ? [] : [{ path, code: 'unsupported', feature: 'long_key', message: `index "${index.name}" of "${t.name}" cannot be built: ${problem}` }];
 }
 
 /**
@@ -185,7 +192,7 @@ export function nullabilityIssues(dialect: Pick<Dialect, 'nullabilityIssue'>, t:
 }
 
 /** Refused: a copy of a unique index over `column` (a column copy's or a shadow's), its column of `type`, that the server cannot build online. */
-export function copiedUniqueIndexIssues(dialect: Pick<Dialect, 'uniqueIndexIssue'>, t: TableModel | undefined, column: string, type: string, path: (string | number)[]): ValidationIssue[] {
+export function copiedUniqueIndexIssues(dialect: Pick<Dialect, 'indexKeyIssue'>, t: TableModel | undefined, column: string, type: string, path: (string | number)[]): ValidationIssue[] {
   const unique = t?.indexes.filter((i) => i.unique && !i.primary && i.columns.includes(column)) ?? [];
   return unique.flatMap((i) => uniqueIndexIssues(dialect, t, i, { [column]: type }, path, `the copy of unique index "${i.name}" over "${column}" (of type ${type})`));
 }

@@ -25,7 +25,7 @@ import { mysqlDependents, mysqlNameDependents } from './dependents.js';
 import { mysqlSyntaxIssue } from './syntax.js';
 import { MysqlLockHolders } from './locks.js';
 import { mysqlDeclaredIssue, mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
-import { longUniqueIssue } from './keys.js';
+import { longKeyIssue } from './keys.js';
 import { mysqlConversionIssue, mysqlDefaultUp, setSpelling } from './conversions.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
@@ -73,8 +73,8 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     };
     return table.indexes.filter((i) => i.unique && !i.primary && i.columns.length > 0 && i.columns.every(notNull) && wholeColumns(i));
   }
-  uniqueIndexIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null {
-    return longUniqueIssue(table, index, typeOf);
+  indexKeyIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null {
+    return longKeyIssue(table, index, typeOf);
   }
   nullabilityIssue(table: TableModel, column: string, type: string, toNotNull: boolean, addedNotNull = false): string | null {
     return this.mariadb ? mariadbNullabilityIssue(table, column, type, toNotNull, addedNotNull) : null;

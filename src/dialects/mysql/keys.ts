@@ -19,12 +19,13 @@ const MAX_KEY_BYTES = 3072;
 const CHARSET_BYTES: [RegExp, number][] = [[/^(utf8mb4|utf16|utf16le|utf32|gb18030)$/, 4], [/^(utf8|utf8mb3|ujis|eucjpms)$/, 3], [/^(ucs2|big5|gbk|sjis|cp932|euckr|gb2312)$/, 2]];
 
 /**
- * Why MariaDB would make `index` a long unique key (a hidden hash column, which ALGORITHM=INPLACE cannot add, failing
- * the step at apply; MySQL refuses the key instead), or null: a TEXT/BLOB column without a prefix, or a key longer than
- * InnoDB's longest. Character columns count their widest characters, of their own character set or else the table's
+ * Why MariaDB would make a unique `index` a long unique key (a hidden hash column, which ALGORITHM=INPLACE cannot add,
+ * failing the step at apply; MySQL refuses the key instead), or null: a TEXT/BLOB column without a prefix, or a key
+ * longer than InnoDB's longest — which, for an index that is not unique, the server refuses outright (campaign AD; a
+ * whole TEXT it keys by a prefix). Character columns count their widest characters, of their own character set or else the table's
  * (utf8mb4 where neither is known, as for a table this plan creates).
  */
-export function longUniqueIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null {
+export function longKeyIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null {
   const parts = parseIndexDefinition(index.definition)?.parts ?? index.columns.map(q);
   let bytes = 0;
   for (const part of parts) {
@@ -36,6 +37,7 @@ export function longUniqueIssue(table: TableModel, index: IndexModel, typeOf: (c
     const charset = /character set (\w+)/.exec(type)?.[1] ?? /collate (\w+?)_/.exec(type)?.[1] ?? table.collation?.split('_')[0] ?? 'utf8mb4';
     const perChar = CHARSET_BYTES.find(([re]) => re.test(charset))?.[1] ?? 1;
     const unbounded = /^(tiny|medium|long)?(text|blob)\b|^json\b/.test(type);
+    if (unbounded && prefix === undefined && !index.unique) continue; // the server keys a prefix of it
     if (unbounded && prefix === undefined) {
       return `"${column}" is ${type.split(' ')[0]}, which a unique key covers whole only as a hidden hash column ("long unique") that MariaDB cannot add online (ALGORITHM=INPLACE; MySQL refuses such a key)`;
     }
@@ -45,6 +47,7 @@ export function longUniqueIssue(table: TableModel, index: IndexModel, typeOf: (c
   }
   if (bytes <= MAX_KEY_BYTES) return null;
   const columns = index.columns.map((c) => `"${c}"`).join(', ');
+  if (!index.unique) return `its key over ${columns} may be ${bytes} bytes long, more than InnoDB's ${MAX_KEY_BYTES}, which the server refuses ("Specified key was too long") — index shorter columns, or a prefix of them (a \`sql\` operation: \`CREATE INDEX … (c(255))\`)`;
   return `its key over ${columns} may be ${bytes} bytes long, more than InnoDB's ${MAX_KEY_BYTES}: MariaDB would keep it as a hidden hash column ("long unique"), which it cannot add online (ALGORITHM=INPLACE; MySQL refuses such a key)`;
 }
 

@@ -63,7 +63,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   implicitClusterKeys(): IndexModel[] {
     return [];
   }
-  uniqueIndexIssue(): string | null {
+  indexKeyIssue(): string | null {
     return null;
   }
   nullabilityIssue(): string | null {
