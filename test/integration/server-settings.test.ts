@@ -15,6 +15,8 @@
  * - MariaDB `autocommit = 0` server-wide: `deploy retire` said done and
  *   committed nothing; a contract waited on the metadata lock its own verify
  *   session held.
+ * - MariaDB `sql_mode = ORACLE` server-wide: xc's triggers and catalog
+ *   queries read as PL/SQL; refused up front, naming it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -115,5 +117,26 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
     expect(live).toEqual(['v2']);
     await xc.contract();
     expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+  });
+
+  it('sql_mode ORACLE server-wide: refused before anything is read or created, naming it (was a syntax error naming neither)', { timeout: 300_000 }, async () => {
+    const server = await startMariadb(() => ['--sql-mode=ORACLE']);
+    onCleanup(() => server.stop());
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-ora-'));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const conn = await mysql.createConnection(server.url);
+    onCleanup(() => conn.end());
+    await conn.query(`CREATE DATABASE ora`);
+    await conn.query(`CREATE TABLE ora.users (id int PRIMARY KEY, name varchar(40))`);
+    await writeFile(path.join(dir, '0001_rename.json'), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
+    const xc = createXc({ url: server.urlOf('ora'), dir });
+    onCleanup(() => xc.close());
+    for (const attempt of [() => xc.plan(), () => xc.apply(), () => xc.deploy.record({ app: 'shop', version: 'v1' })]) {
+      const err = await rejection(attempt());
+      expect(err.exitCode, err.message).toBe(2);
+      expect(err.message).toMatch(/sql_mode includes ORACLE/);
+    }
+    const [tables] = await conn.query(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'ora'`);
+    expect((tables as { t: string }[]).map((r) => r.t)).toEqual(['users']);
   });
 });

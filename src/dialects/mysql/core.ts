@@ -8,6 +8,7 @@
  * (start-up time); index.ts has the dialect with its builders loaded up front.
  */
 import type { Session } from '../../db/driver.js';
+import { InvalidInputError } from '../../errors.js';
 import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
 import { markRemovals, STATE_TABLES, type Dependent, type StateColumnAdded, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
@@ -199,6 +200,17 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
 
   /** Also kept for the DDL: which indexes, keys and checks a dropped column takes along, what MODIFY must restate. */
+  /**
+   * MariaDB's sql_mode=ORACLE reads stored programs, xc's triggers among them, as PL/SQL, and takes words xc's catalog
+   * reads use as keywords (campaign AC: every command failed on a syntax error naming neither): refused, naming it.
+   */
+  async checkTarget(s: Session): Promise<void> {
+    const mode = String((await s.query<{ mode: unknown }>('SELECT @@SESSION.sql_mode AS mode')).rows[0]?.mode ?? '');
+    if (/(^|,)ORACLE(,|$)/i.test(mode)) {
+      throw new InvalidInputError(`the session's sql_mode includes ORACLE (${mode}), in which MariaDB reads xc's triggers and catalog queries as PL/SQL: xc's sessions take the server's global sql_mode, so run xc against a server whose global sql_mode does not include it (an application may still SET SESSION sql_mode = 'ORACLE' for its own)`, {}, { code: 'invalid_config' });
+    }
+  }
+
   async introspect(s: Session) {
     const model = await (await import('./catalog.js')).introspectMysql(s, this.flavor);
     return model;
