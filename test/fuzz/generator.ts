@@ -445,6 +445,11 @@ function record(h: History, s: SchemaDef, op: GenOp): void {
     // Its contract re-creates the column's foreign keys on the new column: their parents are named then too.
     for (const fk of table(s, copied.table)?.fks ?? []) if (fk.column === copied.from) h.contractTables.push(fk.refTable);
   }
+  // Through a shadow (a conversion or a type): its cut-over adds the column's foreign keys again, naming their parents
+  // (seed 199); a default or NULL allowed alone is one ALTER of the table (seed 195).
+  if ('alterInPlace' in op && (op.alterInPlace.up !== undefined || op.alterInPlace.type !== undefined)) {
+    for (const fk of table(s, op.alterInPlace.table)?.fks ?? []) if (fk.column === op.alterInPlace.column) h.contractTables.push(fk.refTable);
+  }
   if ('dropColumn' in op) {
     const c = column(s, op.dropColumn.table, op.dropColumn.column);
     if (c) h.droppedColumns.push({ table: op.dropColumn.table, column: c.name, type: c.type });
