@@ -199,7 +199,6 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return (await this.stateTables(s)).length === STATE_TABLES.length;
   }
 
-  /** Also kept for the DDL: which indexes, keys and checks a dropped column takes along, what MODIFY must restate. */
   /**
    * MariaDB's sql_mode=ORACLE reads stored programs, xc's triggers among them, as PL/SQL, and takes words xc's catalog
    * reads use as keywords (campaign AC: every command failed on a syntax error naming neither): refused, naming it.
@@ -211,6 +210,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     }
   }
 
+  /** Also kept for the DDL: which indexes, keys and checks a dropped column takes along, what MODIFY must restate. */
   async introspect(s: Session) {
     const model = await (await import('./catalog.js')).introspectMysql(s, this.flavor);
     return model;
