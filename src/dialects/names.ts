@@ -161,3 +161,10 @@ export function nameTaken(model: SchemaModel, rules: NameRules, kind: 'table' | 
   if (other && (kind === 'table' || (shared && other.relation))) return `${other.kind} "${name}"`;
   return undefined;
 }
+
+/** A column name of xc's own beside `columns`, taken by none of them in any case (campaign AE: a column `_xc_key`). */
+export function freeColumn(base: string, columns: { name: string }[]): string {
+  let name = base;
+  for (let i = 1; columns.some((c) => c.name.toLowerCase() === name.toLowerCase()); i++) name = `${base}${i}`;
+  return name;
+}

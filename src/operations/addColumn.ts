@@ -81,8 +81,10 @@ const addedWithDefault = (spec: { up?: unknown; column: { default?: string } }) 
  */
 function ownCheck(spec: OperationSpec<'addColumn'>, up: string | undefined, dialect: Dialect, columns: string[]): RowCheck[] {
   const check = spec.column.check;
-  const value = up ?? spec.column.default;
-  if (!check || value === undefined) return [];
+  const given = up ?? spec.column.default;
+  if (!check || given === undefined) return [];
+  // As the column stores it: a timestamp's `up` into a date column is the date (campaign AE).
+  const value = dialect.storedAs(given, spec.column.type);
   const violation = `NOT COALESCE((${dialect.substituteColumn(check.expression, spec.column.name, value)}), TRUE)`;
   const from = up !== undefined ? '`up`' : 'the `default`';
   const message = `${from} gives existing rows a value the column's check refuses (${check.expression}), which would fail its validation at contract; change ${from}, or the check`;

@@ -128,7 +128,11 @@ export const addIndex: Operation<'addIndex'> = {
 
   expressions(spec, ctx) {
     const columns = columnsOf(ctx.model.table(spec.table));
-    const keys = spec.columns.flatMap((c, i) => (typeof c !== 'string' && c.expression !== undefined ? [{ path: ['columns', i, 'expression'], table: spec.table, sql: c.expression, columns, declared: 'indexKey' as const }] : []));
+    // Declared (tried in an index) only as btree builds it plainly: a GiST key over point(x, y) has no btree class (campaign AE).
+    const plainBtree = (c: Exclude<IndexColumn, string>) => (spec.method === undefined || spec.method === 'btree') && c.opclass === undefined && c.collate === undefined;
+    const keys = spec.columns.flatMap((c, i) =>
+      typeof c !== 'string' && c.expression !== undefined ? [{ path: ['columns', i, 'expression'], table: spec.table, sql: c.expression, columns, ...(plainBtree(c) ? { declared: 'indexKey' as const } : {}) }] : [],
+    );
     return [...keys, ...(spec.where ? [{ path: ['where'], table: spec.table, sql: spec.where, columns, boolean: true, declared: 'indexPredicate' as const }] : [])];
   },
 

@@ -58,6 +58,22 @@ for (const target of targets) {
       expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_add', 'backfilled'], ['0002_uniq', 'pending']]);
     });
 
+    it('campaign AE: a column named _xc_key, a GiST key over point(x, y), a check over the value as the column stores it', async () => {
+      const s = await setup(target, [`CREATE TABLE k (id int PRIMARY KEY, _xc_key int, qty int, x float, y float, at ${pg ? 'timestamp' : 'datetime'})`, `INSERT INTO k VALUES (1, 1, 1, 0, 0, '2026-12-05 09:00:00')`], 'xc_decl');
+      const gist = pg ? [{ addIndex: { table: 'k', name: 'k_xy', method: 'gist', columns: [{ expression: 'point(x, y)' }] } }] : [];
+      const partial = pg ? [{ addIndex: { table: 'k', name: 'k_pos', columns: ['qty'], where: 'qty > 0' } }] : [];
+      await s.write('0001_x', { addCheck: { table: 'k', name: 'k_qty', expression: 'qty >= 0' } }, ...partial, ...gist, { addColumn: { table: 'k', column: { name: 'day', type: 'date', check: { expression: `day <= '2026-12-05'` } }, up: 'at' } });
+      await s.xc.plan();
+      // Stored as a date, 2026-12-05 09:00 is 2026-12-05, which `day > '2026-12-05'` refuses (the timestamp is later).
+      await s.write('0001_x', { addColumn: { table: 'k', column: { name: 'day', type: 'date', check: { expression: `day > '2026-12-05'` } }, up: 'at' } });
+      await refused(s, ['k'], /addColumn\.column\.check\.expression: `up` gives existing rows a value the column's check refuses/);
+      if (!pg) {
+        // STORED, as xc creates it: database() is taken by a VIRTUAL column, not by a STORED one.
+        await s.write('0001_x', { createTable: { table: 'g', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'a', type: 'varchar(20)' }, { name: 'h', type: 'varchar(90)', generated: { expression: `concat(a, '@', database())` } }] } });
+        await refused(s, ['k'], /createTable\.columns\[2\]\.generated\.expression: .*database\(\)/);
+      }
+    });
+
     it('the same declarations written as the server takes them go through to contract', async () => {
       const s = await setup(target, ddl, 'xc_decl');
       const index = pg ? [{ addIndex: { table: 't', columns: [{ expression: 'abs(a)' }], name: 't_abs', where: 'a > 0' } }] : [];

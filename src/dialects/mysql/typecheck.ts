@@ -8,6 +8,7 @@
  */
 import type { Session } from '../../db/driver.js';
 import type { ExpressionCheck } from '../../plan/index.js';
+import { freeColumn } from '../names.js';
 import { sessionCalls } from '../sessionCalls.js';
 import { defaultClause, mysqlTokens, quoteMy } from './expr.js';
 
@@ -93,16 +94,18 @@ export async function mysqlDefaultIssue(s: Session, type: string, expr: string):
  * Why the expression cannot stand where `c.declared` puts it (Dialect.declaredIssue): a server CHECK of a new table
  * or a generated column refuses a subquery, a stored function, a variable. A check added to an existing table is
  * xc's trigger pair, which takes any condition; MariaDB has no index over an expression or with a predicate (refused
- * before). Tried by creating an empty temporary table (no commit, nothing locked), then dropped.
+ * before). A generated column is STORED, as xc creates it (VIRTUAL takes `database()`, STORED not: campaign AE).
+ * Tried by creating an empty temporary table (no commit, nothing locked), then dropped.
  */
 export async function mysqlDeclaredIssue(s: Session, c: ExpressionCheck): Promise<string | null> {
-  const declared = c.declared === 'check' ? `CHECK (${c.sql})` : c.declared === 'generated' && c.castTo ? `_xc_generated ${c.castTo} AS (${c.sql}) VIRTUAL` : undefined;
+  const generated = quoteMy(freeColumn('_xc_generated', c.columns));
+  const declared = c.declared === 'check' ? `CHECK (${c.sql})` : c.declared === 'generated' && c.castTo ? `${generated} ${c.castTo} AS (${c.sql}) STORED` : undefined;
   if (declared === undefined) return null;
   const table = quoteMy('xc_declared_check');
   const columns = c.columns.map((col) => `${quoteMy(col.name)} ${col.type} NULL`);
   try {
     await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`);
-    await s.query(`CREATE TEMPORARY TABLE ${table} (${[...columns, '_xc_key int', declared].join(', ')})`, undefined, { single: true });
+    await s.query(`CREATE TEMPORARY TABLE ${table} (${[...columns, declared].join(', ')})`, undefined, { single: true });
     return null;
   } catch (err) {
     return (err as Error).message;

@@ -10,27 +10,29 @@ import type { Session } from '../../db/driver.js';
 import { EscapedTransactionError, readOnly, type Dialect } from '../dialect.js';
 import type { ExpressionCheck } from '../../plan/index.js';
 import { quotePg } from './text.js';
+import { freeColumn } from '../names.js';
 
 const TABLE = 'pg_temp.xc_declared_check';
 
-function declaration(c: ExpressionCheck): string {
+function declaration(c: ExpressionCheck, key: string): string {
   switch (c.declared) {
     case 'check':
     case 'addedCheck':
       return `ALTER TABLE ${TABLE} ADD CHECK (${c.sql})`;
     case 'generated':
-      return `ALTER TABLE ${TABLE} ADD COLUMN _xc_generated ${c.castTo ?? 'text'} GENERATED ALWAYS AS (${c.sql}) STORED`;
+      return `ALTER TABLE ${TABLE} ADD COLUMN ${quotePg(freeColumn('_xc_generated', c.columns))} ${c.castTo ?? 'text'} GENERATED ALWAYS AS (${c.sql}) STORED`;
     case 'indexKey':
       return `CREATE INDEX ON ${TABLE} ((${c.sql}))`;
     default:
-      return `CREATE INDEX ON ${TABLE} (_xc_key) WHERE (${c.sql})`;
+      return `CREATE INDEX ON ${TABLE} (${quotePg(key)}) WHERE (${c.sql})`;
   }
 }
 
 export async function pgDeclaredIssue(s: Session, dialect: Dialect, c: ExpressionCheck): Promise<string | null> {
-  const columns = [...c.columns.map((col) => `${quotePg(col.name)} ${col.type}`), '_xc_key integer'];
+  const key = freeColumn('_xc_key', c.columns);
+  const columns = [...c.columns.map((col) => `${quotePg(col.name)} ${col.type}`), `${quotePg(key)} integer`];
   try {
-    await readOnly(s, dialect, async () => undefined, [`CREATE TEMP TABLE ${TABLE} (${columns.join(', ')}) ON COMMIT DROP`, declaration(c)]);
+    await readOnly(s, dialect, async () => undefined, [`CREATE TEMP TABLE ${TABLE} (${columns.join(', ')}) ON COMMIT DROP`, declaration(c, key)]);
     return null;
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;
