@@ -56,6 +56,52 @@ for (const target of targets) {
       if (!pg) expect((await s.db.query<{ id: unknown }>(`SELECT id FROM welcome_notes ORDER BY id`)).map((r) => Number(r.id))).toEqual([1, 2, 3]);
     });
 
+    it.runIf(pg)('PostgreSQL: a comma join names it, a comment does not (a string does: it may be dynamic SQL; campaign AE)', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE orders (id int PRIMARY KEY, cid int)`,
+          `CREATE TABLE customers (id int PRIMARY KEY)`,
+          `CREATE FUNCTION notes() RETURNS text LANGUAGE plpgsql AS $$ BEGIN -- we used to read from orders
+             RETURN 'archived'; END $$`,
+          `CREATE FUNCTION count_orders(c int) RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT count(*) FROM customers x, orders o WHERE o.cid = x.id AND x.id = c); END $$`,
+        ],
+        'xc_rto',
+      );
+      await s.write('0001_rename', { renameTable: { from: 'orders', to: 'purchases' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_rename');
+      const err = await rejection(s.xc.contract());
+      expect(err.message).toMatch(/contract refused: function "count_orders" still names table "orders"/);
+      await s.db.query(`DROP FUNCTION count_orders(int)`);
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT notes() AS n`)).toEqual([{ n: 'archived' }]);
+    });
+
+    it.runIf(!pg)('MySQL/MariaDB: a trigger joining it by a comma, an event writing it; a column or an alias of its name is no use of it (campaign AE)', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE orders (id int PRIMARY KEY, cid int)`,
+          `CREATE TABLE customers (id int PRIMARY KEY, orders int)`,
+          `CREATE TABLE tally (n int)`,
+          `CREATE TRIGGER count_orders AFTER INSERT ON customers FOR EACH ROW INSERT INTO tally SELECT count(*) FROM customers c, orders o WHERE o.cid = c.id`,
+          `CREATE EVENT tidy ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM orders WHERE cid IS NULL`,
+          `CREATE VIEW busy AS SELECT c.id, c.orders AS orders FROM customers c WHERE c.orders > 10`,
+        ],
+        'xc_rto',
+      );
+      await s.write('0001_rename', { renameTable: { from: 'orders', to: 'purchases' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_rename');
+      const err = await rejection(s.xc.contract());
+      expect(err.message).toMatch(/contract refused: event "tidy", trigger "count_orders" of "customers" still name table "orders"/);
+      await s.db.query(`DROP TRIGGER count_orders`);
+      await s.db.query(`DROP EVENT tidy`);
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id FROM busy`)).toEqual([]);
+    });
+
     it('what reaches the table itself (a view on PostgreSQL, a trigger of its own) follows the rename: the contract goes through', async () => {
       const s = await setup(
         target,

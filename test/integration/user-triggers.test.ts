@@ -55,6 +55,10 @@ for (const target of targets) {
           `BEGIN NEW.meta['source'] := to_jsonb('app'::text); RETURN NEW; END`,
           `BEGIN NEW.tags[1] = 'x'; RETURN NEW; END`,
           `BEGIN "new".first_name := initcap("new".first_name); RETURN NEW; END`,
+          // Campaign AE: a comment before `:=`, a field of a field, the record under an alias.
+          `BEGIN NEW.first_name /* normalise */ := initcap(NEW.first_name); RETURN NEW; END`,
+          `BEGIN NEW.addr.city := 'x'; RETURN NEW; END`,
+          `DECLARE r ALIAS FOR new; BEGIN r.first_name := initcap(r.first_name); RETURN r; END`,
         ];
         for (const [i, body] of bodies.entries()) {
           await s.db.query(`CREATE OR REPLACE FUNCTION sneaky() RETURNS trigger LANGUAGE plpgsql AS $$${body}$$`);
@@ -64,7 +68,14 @@ for (const target of targets) {
           await s.db.query(`DROP TRIGGER ${name} ON people`);
         }
         // Campaign AA: `=` in a condition compares; only where a statement starts does PL/pgSQL take it as `:=`.
-        await s.db.query(`CREATE OR REPLACE FUNCTION guard() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW.first_name = 'locked' AND OLD.email = NEW.email THEN RAISE EXCEPTION 'locked'; END IF; RETURN NEW; END$$`);
+        // Campaign AE: nor at a line's start inside a condition, nor in a string or a comment.
+        await s.db.query(
+          `CREATE OR REPLACE FUNCTION guard() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN IF NEW.first_name = 'locked' AND OLD.email = NEW.email THEN RAISE EXCEPTION 'locked'; END IF;
+           IF TG_OP = 'UPDATE' AND
+             NEW.first_name = 'frozen' THEN RAISE NOTICE 'NEW.first_name := %', NEW.first_name; END IF;
+           -- NEW.first_name := 'x';
+           RETURN NEW; END$$`,
+        );
         await s.db.query(`CREATE TRIGGER zz_guard BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION guard()`);
         await s.xc.plan();
       });

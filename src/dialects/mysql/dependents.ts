@@ -10,12 +10,12 @@ import type { Dependent } from '../dialect.js';
 
 const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
 /**
- * A statement of a body reading or writing `table` (UPDATE/INSERT INTO/FROM/JOIN it), unqualified or qualified by
- * this database (another database's table of that name is not it): a word in a comment or a string is not enough.
- * A pattern built in SQL around DATABASE(), of two parameters.
+ * A statement of a body reading or writing `table` (after FROM, JOIN, UPDATE, INTO or a comma: a join), unqualified
+ * or qualified by this database (another database's table of that name is not it): a word in a comment or a string
+ * is not enough. A pattern built in SQL around DATABASE(), of two parameters.
  */
 const STATEMENT_ON = 'CONCAT(?, DATABASE(), ?)';
-const statementOn = (table: string) => ['\\b(from|join|update|into)\\s+(`?', `\`?\\.)?\`?${pattern(table)}(\`|\\b)`];
+const statementOn = (table: string) => ['(\\b(from|join|update|into)|,)\\s*(`?', `\`?\\.)?\`?${pattern(table)}(\`|\\b)`];
 
 export async function mysqlDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
   // MySQL keeps no dependency graph: views and triggers are matched on their text, which the server stores with
@@ -57,13 +57,14 @@ export async function mysqlDependents(s: Session, table: string, column?: string
 
 /**
  * Objects reaching `table` by its name, which follows no rename (MySQL keeps every reference as text): views naming
- * it (the server stores `db`.`table`), any table's trigger and the database's routines reading or writing it.
- * xc's own compatibility view under the old name, and xc's triggers, excepted.
+ * it (the server stores `db`.`table`: another database's, or a column or alias of that name, is not it), any table's
+ * trigger and the database's routines and events reading or writing it. xc's own compatibility view under the old
+ * name, and xc's triggers, excepted.
  */
 export async function mysqlNameDependents(s: Session, table: string): Promise<Dependent[]> {
   const views = await s.query<{ name: string }>(
-    `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME <> ? AND VIEW_DEFINITION LIKE ?`,
-    [table, `%\`${table}\`%`],
+    `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME <> ? AND VIEW_DEFINITION LIKE CONCAT('%\`', DATABASE(), '\`.\`', ?, '\`%')`,
+    [table, table], // a _ or % in the name matches more, never less
   );
   const triggers = await s.query<{ name: string; holder: string }>(
     `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ${STATEMENT_ON}`,
@@ -73,9 +74,14 @@ export async function mysqlNameDependents(s: Session, table: string): Promise<De
     `SELECT ROUTINE_NAME AS name, LOWER(ROUTINE_TYPE) AS kind FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME NOT LIKE 'xc\\_%' AND ROUTINE_DEFINITION REGEXP ${STATEMENT_ON}`,
     statementOn(table),
   );
+  const events = await s.query<{ name: string }>(
+    `SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND EVENT_DEFINITION REGEXP ${STATEMENT_ON}`,
+    statementOn(table),
+  );
   return [
     ...views.rows.map((r) => ({ kind: 'view', name: r.name })),
     ...triggers.rows.map((r) => ({ kind: 'trigger', name: r.name, of: r.holder })),
     ...routines.rows.map((r) => ({ kind: r.kind, name: r.name })),
+    ...events.rows.map((r) => ({ kind: 'event', name: r.name })),
   ];
 }

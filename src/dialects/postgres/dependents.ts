@@ -8,12 +8,21 @@ import type { Dependent } from '../dialect.js';
 import { literal, quotePg } from './text.js';
 
 /**
- * A statement of a function body reading or writing `table` (UPDATE/INSERT INTO/FROM/JOIN it), unqualified or
- * qualified by the current schema (another schema's table of that name is not it): a word in a comment or a string
- * is not enough. A pattern built in SQL, around current_schema().
+ * A function body's text without its comments (line and block) and, with `strings`, its string literals, each a space:
+ * a word there is no code (campaign AE). Dynamic SQL lives in strings: left in where a hole costs more than a refusal.
  */
-const statementOn = (table: string) =>
-  `(${literal('\\m(from|join|update|into)\\s+("?')} || regexp_replace(current_schema(), '[^A-Za-z0-9_]', '.', 'g') || ${literal(`"?\\.)?"?${table.replace(/[^A-Za-z0-9_]/g, '.')}("|\\M)`)})`;
+const code = (src: string, strings = false) =>
+  `regexp_replace(${src}, ${literal(`--[^\n]*|/\\*([^*]|\\*+[^*/])*\\*+/${strings ? `|'([^']|'')*'` : ''}`)}, ' ', 'g')`;
+
+/**
+ * A statement of a function body reading or writing `table` — after FROM, JOIN, UPDATE, INTO, ONLY or a comma (a
+ * join), or as `table%ROWTYPE` — unqualified or qualified by the current schema (another schema's table of that name
+ * is not it). A pattern built in SQL, around current_schema(); matched against `code(prosrc)`.
+ */
+const statementOn = (table: string) => {
+  const name = table.replace(/[^A-Za-z0-9_]/g, '.');
+  return `(${literal('(\\m(from|join|update|into|only)|,)\\s*("?')} || regexp_replace(current_schema(), '[^A-Za-z0-9_]', '.', 'g') || ${literal(`"?\\s*\\.\\s*)?"?${name}("|\\M)|\\m${name}"?\\s*%\\s*rowtype\\M`)})`;
+};
 
 export async function pgDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
   const rel = literal(quotePg(table));
@@ -24,7 +33,7 @@ export async function pgDependents(s: Session, table: string, column?: string): 
   const word = (name: string) => literal(`\\m${pattern(name)}\\M`);
   // Another table's trigger whose function writes or reads this table and names the column: it fails once they are gone.
   const namedElsewhere = `SELECT 'trigger', t.tgname::text, t.tgrelid::regclass::text FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-            WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${statementOn(table)}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
+            WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND ${code('f.prosrc')} ~* ${statementOn(table)}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
   const sql = [
     `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text, NULL::text
        FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
@@ -69,11 +78,11 @@ export async function pgDependents(s: Session, table: string, column?: string): 
  */
 export async function pgNameDependents(s: Session, table: string): Promise<Dependent[]> {
   const sql = `SELECT 'trigger' AS kind, t.tgname::text AS name, t.tgrelid::regclass::text AS holder FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-                WHERE NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${statementOn(table)}
+                WHERE NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND ${code('f.prosrc')} ~* ${statementOn(table)}
                UNION
                SELECT 'function', p.proname::text, NULL FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
                 WHERE p.pronamespace = current_schema()::regnamespace AND l.lanname IN ('plpgsql', 'sql') AND p.proname NOT LIKE 'xc\\_%'
-                  AND p.prosrc ~* ${statementOn(table)} AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid)
+                  AND ${code('p.prosrc')} ~* ${statementOn(table)} AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid)
                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
   const rows = (await s.query<{ kind: string; name: string; holder: string | null }>(sql)).rows;
   return rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
@@ -90,9 +99,11 @@ export async function pgNameDependents(s: Session, table: string): Promise<Depen
 export async function pgTriggersFiringAfter(s: Session, table: string, trigger: string): Promise<string[]> {
   // NEW, "new", NEW.x, NEW."x", NEW.x[1], NEW.meta['k'] … assigned: by `:=` anywhere; by `=` (PL/pgSQL takes it too)
   // only where a statement starts, since elsewhere it compares (IF NEW.status = 'locked').
-  const target = '"?\\mnew\\M"?\\s*(\\.\\s*("([^"]|"")+"|[[:alnum:]_$]+)\\s*)?(\\[[^]]*\\]\\s*)*';
+  // Read without comments and strings (`RAISE NOTICE 'NEW.x := %'` assigns nothing); NEW.a.city is a field too, and
+  // `r ALIAS FOR new` makes every r.x := an assignment to the row (campaign AE).
+  const target = '"?\\mnew\\M"?\\s*(\\.\\s*("([^"]|"")+"|[[:alnum:]_$]+)\\s*)*(\\[[^]]*\\]\\s*)*';
   const changesRow = literal(
-    `${target}:=|(^|[;\\n]|\\m(begin|then|else|loop)\\M)\\s*${target}=|\\minto\\s+(strict\\s+)?"?new\\M|\\mreturn\\M(?!\\s*(new|old|null)\\s*;)`,
+    `${target}:=|(^|;|\\m(begin|then|else|loop)\\M)\\s*${target}=|\\minto\\s+(strict\\s+)?"?new\\M|\\malias\\s+for\\s+"?new\\M|\\mreturn\\M(?!\\s*(new|old|null)\\s*;)`,
   );
   const rows = await s.query<{ name: string }>(
     `SELECT t.tgname::text AS name FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_language l ON l.oid = f.prolang
@@ -100,7 +111,7 @@ export async function pgTriggersFiringAfter(s: Session, table: string, trigger: 
         AND t.tgname !~ '^xc_[a-z0-9_]+_[0-9a-f]{10}$' AND t.tgname::text COLLATE "C" > ?::text COLLATE "C"
         -- tgtype bits: 1 ROW, 2 BEFORE, 4 INSERT, 16 UPDATE
         AND t.tgtype & 3 = 3 AND t.tgtype & 20 <> 0
-        AND (l.lanname <> 'plpgsql' OR f.prosrc ~* ${changesRow})
+        AND (l.lanname <> 'plpgsql' OR ${code('f.prosrc', true)} ~* ${changesRow})
       ORDER BY 1`,
     [quotePg(table), trigger],
   );
