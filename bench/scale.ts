@@ -211,8 +211,10 @@ const KIND_NAMES: Record<Kind, string> = {
 
 /**
  * A BEFORE UPDATE row trigger like the dual-write trigger xc keeps on the table while it backfills. The split
- * sessions skip it as xc's batches do (session_replication_role = replica): PostgreSQL still fetches and locks
- * each row for it before it finds the trigger skipped (ExecBRUpdateTriggers), which is the cost this run shows.
+ * sessions skip it by session_replication_role = replica, as xc's batches did until xc's triggers were enabled
+ * ALWAYS (a writer in replica mode must be kept in step too); they now stand aside by their WHEN, evaluated per row
+ * (backfillSession.ts has the figures). PostgreSQL still fetches and locks each row for a skipped trigger before it
+ * finds it skipped (ExecBRUpdateTriggers), which is the cost this run shows.
  */
 async function addSkippedTrigger(db: BenchDb, t: string): Promise<void> {
   await db.client.query(`CREATE OR REPLACE FUNCTION bench_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.amount_big := NEW.amount; RETURN NEW; END $$`);
