@@ -36,6 +36,7 @@ const dialect = {
     return [{ sql: 'restore lock waits', params: [] }];
   },
   keepAlive: () => ({ idle_limit: 0 }),
+  ownConnection: () => ({ own_setting: 1 }),
   setSession: async (s: Session, values: Record<string, unknown>) => {
     await s.query(`keep alive ${Object.keys(values).join(',')}`);
     return [{ sql: 'restore idle limit', params: [] }];
@@ -57,13 +58,13 @@ describe('withoutStatementLimit', () => {
   it("sets up a connection of xc's own pool once, its idle limit lifted too, and puts nothing back: no application shares it", async () => {
     const { driver, log } = pool(true);
     await twoBatches(driver);
-    expect(log).toEqual(['read limit', 'lift limit', 'read lock waits', 'bound lock waits', 'keep alive idle_limit', 'batch', 'batch']);
+    expect(log).toEqual(['read limit', 'lift limit', 'read lock waits', 'bound lock waits', 'keep alive idle_limit,own_setting', 'batch', 'batch']);
   });
 
   it("lifts the idle limit of xc's own pool where no statement limit needs lifting (PostgreSQL: startup options)", async () => {
     const { driver: own, log } = pool(true);
     await twoBatches({ ...own, unlimited: true }, null);
-    expect(log).toEqual(['keep alive idle_limit', 'batch', 'batch']);
+    expect(log).toEqual(['keep alive idle_limit,own_setting', 'batch', 'batch']);
   });
 
   it("sets up an application's pooled session on every acquire and puts it back on release", async () => {
