@@ -847,7 +847,8 @@ for (const target of targets) {
       await record(s.xc, '0001_rename');
       const err = await rejection(s.xc.contract());
       expect(err.exitCode).toBe(1);
-      expect(err.message).toMatch(/id="2" status="NEW" state="stale"/);
+      // Either row (the verify's chunks may report the later one first on a loaded machine).
+      expect(err.message).toMatch(/id="2" status="NEW" state="stale"|id="3" status="new " state="stale2"/);
       await s.xc.backfill({ id: '0001_rename' });
       await s.xc.contract();
       expect((await s.db.query<{ state: string }>(`SELECT state FROM tickets ORDER BY id`)).map((r) => r.state)).toEqual(['open', 'NEW', 'new ', 'paid']);
