@@ -111,7 +111,9 @@ export async function asLockTimeout(ctx: EngineContext, err: unknown): Promise<u
  */
 export function asSqlFailed(ctx: EngineContext, err: unknown): unknown {
   const code = (err as { code?: unknown })?.code;
-  if (err instanceof XcError || !(err instanceof Error) || typeof code !== 'string') return err;
+  // A server's: pg's and PGlite's carry a severity, mysql2's the server's message (a Node system error has neither).
+  const fromServer = err instanceof Error && typeof code === 'string' && ('severity' in err || 'sqlMessage' in err);
+  if (err instanceof XcError || !fromServer) return err;
   const hint = ctx.dialect.failureHint?.(err);
   return new SqlFailedError(`${err.message}${hint ? `\n${hint}` : ''}`, { code }, { cause: err });
 }
