@@ -93,8 +93,8 @@ export async function pgNameDependents(s: Session, table: string): Promise<Depen
  * event fire in name order, byte by byte) and that may change the row: any but a PL/pgSQL body that plainly only
  * reads it — one that assigns to NEW (`NEW.x :=`, `NEW :=`), reads INTO it (`SELECT … INTO NEW.x`, `EXECUTE … INTO`)
  * or returns anything but NEW, OLD or NULL (a record built from NEW) may; a function in another language
- * (moddatetime, tsvector_update_trigger, plpython …) cannot be read. A word in a comment counts too: it errs on
- * the side of refusing. A trigger of the user's named `xc_…` is one too: only xc's own names (`xc_<purpose>_<hash>`) are not.
+ * (moddatetime, tsvector_update_trigger, plpython …) cannot be read. Read without comments and strings; what it
+ * cannot tell apart it refuses. A trigger of the user's named `xc_…` is one too: only xc's own names (`xc_<purpose>_<hash>`) are not.
  */
 export async function pgTriggersFiringAfter(s: Session, table: string, trigger: string): Promise<string[]> {
   // NEW, "new", NEW.x, NEW."x", NEW.x[1], NEW.meta['k'] … assigned: by `:=` anywhere; by `=` (PL/pgSQL takes it too)
