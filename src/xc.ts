@@ -261,7 +261,8 @@ class XcImpl implements Xc {
         if (!row || isUnstarted(row.phase)) {
           // Planned again where an earlier migration of this run has changed the catalog since `plans`: its rows too,
           // which plan cannot foresee (a unique index over a column an earlier one filled with one default, campaign AD).
-          const plan = outcomes.length > 0 ? (await this.planPending(ctx, { files: [f], rows: loaded.rows }, f.id).catch((err: unknown) => Promise.reject(afterApplied(err, outcomes)))).get(f.id) : plans.get(f.id);
+          const replanned = outcomes.length > 0 ? this.planPending(ctx, { files: [f], rows: loaded.rows }, f.id).catch((err: unknown) => { throw afterApplied(err, outcomes); }) : undefined;
+          const plan = replanned ? (await replanned).get(f.id) : plans.get(f.id);
           row = { ...(await begin(ctx, f, plan ?? plans.get(f.id)!, from)), checksum: f.checksum, description: null, definition: f.definition, lastError: null, updatedAt: null, expandedAt: null };
           loaded.rows.set(f.id, row);
         }

@@ -77,11 +77,16 @@ export async function mysqlTypeIssue(s: Session, type: string): Promise<string |
  * it as a default — no subquery, a literal the type takes ('abc' is no
  * integer default). Created, never evaluated.
  */
-export async function mysqlDefaultIssue(s: Session, type: string, expr: string): Promise<string | null> {
-  const table = quoteMy('xc_default_check');
+export function mysqlDefaultIssue(s: Session, type: string, expr: string): Promise<string | null> {
+  return temporaryTableIssue(s, 'xc_default_check', [`c ${type} NULL DEFAULT ${defaultClause(expr)}`]);
+}
+
+/** The server's refusal of an empty temporary table of `definitions` (no commit, nothing locked), or null; dropped again. */
+async function temporaryTableIssue(s: Session, name: string, definitions: string[]): Promise<string | null> {
+  const table = quoteMy(name);
   try {
     await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`);
-    await s.query(`CREATE TEMPORARY TABLE ${table} (c ${type} NULL DEFAULT ${defaultClause(expr)})`, undefined, { single: true });
+    await s.query(`CREATE TEMPORARY TABLE ${table} (${definitions.join(', ')})`, undefined, { single: true });
     return null;
   } catch (err) {
     return (err as Error).message;
@@ -95,23 +100,13 @@ export async function mysqlDefaultIssue(s: Session, type: string, expr: string):
  * or a generated column refuses a subquery, a stored function, a variable. A check added to an existing table is
  * xc's trigger pair, which takes any condition; MariaDB has no index over an expression or with a predicate (refused
  * before). A generated column is STORED, as xc creates it (VIRTUAL takes `database()`, STORED not: campaign AE).
- * Tried by creating an empty temporary table (no commit, nothing locked), then dropped.
+ * Tried on an empty temporary table of the columns.
  */
 export async function mysqlDeclaredIssue(s: Session, c: ExpressionCheck): Promise<string | null> {
   const generated = quoteMy(freeColumn('_xc_generated', c.columns));
   const declared = c.declared === 'check' ? `CHECK (${c.sql})` : c.declared === 'generated' && c.castTo ? `${generated} ${c.castTo} AS (${c.sql}) STORED` : undefined;
   if (declared === undefined) return null;
-  const table = quoteMy('xc_declared_check');
-  const columns = c.columns.map((col) => `${quoteMy(col.name)} ${col.type} NULL`);
-  try {
-    await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`);
-    await s.query(`CREATE TEMPORARY TABLE ${table} (${[...columns, declared].join(', ')})`, undefined, { single: true });
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`).catch(() => undefined);
-  }
+  return temporaryTableIssue(s, 'xc_declared_check', [...c.columns.map((col) => `${quoteMy(col.name)} ${col.type} NULL`), declared]);
 }
 
 /** Built-ins that change the session they run on, and how. */

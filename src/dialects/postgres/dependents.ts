@@ -7,6 +7,9 @@ import type { Session } from '../../db/driver.js';
 import type { Dependent } from '../dialect.js';
 import { literal, quotePg } from './text.js';
 
+/** A name as a regex, any character but a letter, digit or underscore matched by `.` (not escaped). */
+const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
+
 /**
  * A function body's text without its comments (line and block) and, with `strings`, its string literals, each a space:
  * a word there is no code (campaign AE). Dynamic SQL lives in strings: left in where a hole costs more than a refusal.
@@ -20,7 +23,7 @@ const code = (src: string, strings = false) =>
  * is not it). A pattern built in SQL, around current_schema(); matched against `code(prosrc)`.
  */
 const statementOn = (table: string) => {
-  const name = table.replace(/[^A-Za-z0-9_]/g, '.');
+  const name = pattern(table);
   return `(${literal('(\\m(from|join|update|into|only)|,)\\s*("?')} || regexp_replace(current_schema(), '[^A-Za-z0-9_]', '.', 'g') || ${literal(`"?\\s*\\.\\s*)?"?${name}("|\\M)|\\m${name}"?\\s*%\\s*rowtype\\M`)})`;
 };
 
@@ -29,7 +32,6 @@ export async function pgDependents(s: Session, table: string, column?: string): 
   // The column's number, or 0 for the whole table (then only other relations' views and foreign keys count).
   const attnum = column === undefined ? '0' : `(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(${rel}) AND attname = ${literal(column)} AND NOT attisdropped)`;
   const onIt = `d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass(${rel}) AND (${attnum} = 0 OR d.refobjsubid = ${attnum})`;
-  const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
   const word = (name: string) => literal(`\\m${pattern(name)}\\M`);
   // Another table's trigger whose function writes or reads this table and names the column: it fails once they are gone.
   const namedElsewhere = `SELECT 'trigger', t.tgname::text, t.tgrelid::regclass::text FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
