@@ -25,7 +25,7 @@ export { resolveExpr } from './base.js';
 export type DialectName = 'postgres' | 'mysql';
 
 export * from './specs.js';
-import type { CarriedConstraints, CarriedConstraintSteps, ColumnSwapSpec, ConvertTriggerSpec, FillTriggerSpec, ForeignKeySpec, IndexSpec, ShadowKeyIssue, ShadowKeySpec, SyncTriggerSpec, TableSpec, TriggerSteps, ColumnChange, ConstraintTiming } from './specs.js';
+import type { CarriedConstraints, CarriedConstraintSteps, ColumnSwapSpec, ConvertTriggerSpec, FillTriggerSpec, ForeignKeySpec, IndexBuildCheck, IndexSpec, ShadowKeyIssue, ShadowKeySpec, SyncTriggerSpec, TableSpec, TriggerSteps, ColumnChange, ConstraintTiming } from './specs.js';
 
 
 /** The DDL vocabulary operations are written in. Every method returns idempotent steps. */
@@ -377,6 +377,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * after the expression compiled. Changes nothing.
    */
   declaredIssue?(s: Session, check: ExpressionCheck): Promise<string | null>;
+  /** Why the server would not build the index (on an empty temporary table of the columns), or null. Changes nothing. */
+  indexBuildIssue?(s: Session, check: IndexBuildCheck): Promise<string | null>;
   /**
    * What in an author expression would change the session it runs on —
    * settings, session locks, connections (PostgreSQL `set_config`,

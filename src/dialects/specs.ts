@@ -3,10 +3,27 @@
  * and table specs, the in-place cut-over's column swap. Plain data, shared by
  * both dialects.
  */
-import type { ColumnModel, IndexKey } from '../schema/model.js';
+import type { ColumnModel, IndexKey, IndexModel } from '../schema/model.js';
 import type { PlannedForeignKey } from '../schema/planned.js';
 import type { Column, TableConstraint } from '../migration/schema.js';
 import type { Step } from '../plan/index.js';
+
+/**
+ * An index the migration builds: one addIndex makes, or a copy over a column
+ * of a new type (a type change through a copy or a shadow column). Built by
+ * plan on an empty temporary table of the columns (Dialect.indexBuildIssue):
+ * a method, operator class, collation, storage parameter or key the server
+ * refuses there would otherwise fail apply after the DDL before it.
+ */
+export interface IndexBuildCheck {
+  path: (string | number)[];
+  table: string;
+  index: IndexModel;
+  /** The table's columns, each of the type it has when the index is built. */
+  columns: { name: string; type: string }[];
+  /** The problem in the author's terms, given the server's error. */
+  explain: (error: string) => string;
+}
 
 /** Two columns kept equal both ways by triggers while both shapes are live. */
 export interface SyncTriggerSpec {

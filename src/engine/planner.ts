@@ -82,8 +82,8 @@ const heldUntilContract = (message: string): ValidationIssue => ({ path: [], cod
  * when the one before found nothing: its types; its expressions (their text
  * read first, then compiled as apply stores them — computed only where they
  * read no column (storedOnce) — and those compared again by the verify
- * refused when volatile);
- * the existing rows it needs to meet a condition. Changes nothing.
+ * refused when volatile); the indexes it builds, built on an empty temporary
+ * table; the existing rows it needs to meet a condition. Changes nothing.
  */
 async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
@@ -128,6 +128,10 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   for (const d of issues.length > 0 ? [] : (op.carriedDefaults?.(spec as never, vctx) ?? [])) {
     const issue = await carriedDefaultIssue(session, dialect, d);
     if (issue) issues.push(issue);
+  }
+  for (const b of issues.length > 0 ? [] : (op.indexBuilds?.(spec as never, vctx) ?? [])) {
+    const error = await dialect.indexBuildIssue?.(session, b);
+    if (error) issues.push({ path: b.path, code: 'invalid_index', table: b.table, index: b.index.name, message: b.explain(error) });
   }
   if (issues.length > 0) return issues;
   for (const r of op.removesAtContract?.(spec as never) ?? []) {

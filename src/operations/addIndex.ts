@@ -76,6 +76,20 @@ function lacking(spec: OperationSpec<'addIndex'>): [(string | number)[], ServerF
   return wanted;
 }
 
+/** The index as the model has it once built. */
+function projected(spec: OperationSpec<'addIndex'>, dialect: Dialect): IndexModel {
+  return indexModel({
+    name: indexName(spec, dialect),
+    columns: plainColumns(spec),
+    unique: spec.unique ?? false,
+    where: spec.where,
+    method: spec.method,
+    ...(onlyColumns(spec) ? {} : { keys: keysOf(spec) }),
+    include: spec.include,
+    storageParameters: spec.storageParameters,
+  });
+}
+
 export const addIndex: Operation<'addIndex'> = {
   // A unique one may be the new version's ON CONFLICT arbiter.
   rollbackSparesNewVersion: (spec) => !spec.unique,
@@ -136,22 +150,18 @@ export const addIndex: Operation<'addIndex'> = {
     return [...keys, ...(spec.where ? [{ path: ['where'], table: spec.table, sql: spec.where, columns, boolean: true, declared: 'indexPredicate' as const }] : [])];
   },
 
+  indexBuilds(spec, { model, dialect }) {
+    const t = model.table(spec.table);
+    if (!t) return [];
+    const index = projected(spec, dialect);
+    return [{ path: [], table: spec.table, index, columns: columnsOf(t), explain: (error: string) => `index "${index.name}" of "${spec.table}" cannot be built as given: ${error}` }];
+  },
+
   project(spec, model, dialect) {
     const t = model.table(spec.table);
-    const name = indexName(spec, dialect);
-    if (!t || t.indexes.some((i) => i.name === name)) return;
-    t.indexes.push(
-      indexModel({
-        name,
-        columns: plainColumns(spec),
-        unique: spec.unique ?? false,
-        where: spec.where,
-        method: spec.method,
-        ...(onlyColumns(spec) ? {} : { keys: keysOf(spec) }),
-        include: spec.include,
-        storageParameters: spec.storageParameters,
-      }),
-    );
+    const index = projected(spec, dialect);
+    if (!t || t.indexes.some((i) => i.name === index.name)) return;
+    t.indexes.push(index);
   },
 
   plan(spec, ctx) {

@@ -20,7 +20,7 @@ import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext } from './types.js';
-import { clusterKeyIssues, columnsOf, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
+import { clusterKeyIssues, columnsOf, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, indexesNaming, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
 import { indexModel } from './addIndex.js';
 import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
@@ -184,6 +184,22 @@ export const alterColumn: Operation<'alterColumn'> = {
     // A check given with other changes holds over the column of the new type (the shadow).
     const given: ExpressionCheck[] = spec.check && spec.to === undefined ? [{ path: ['check', 'expression'], table: spec.table, sql: spec.check.expression, columns: newColumns, boolean: true, declared: 'addedCheck' }] : [];
     return [...conversions.map((c) => ({ ...c, deterministic: true })), ...defaults, ...checks, ...given];
+  },
+  indexBuilds(spec, ctx) {
+    const t = ctx.model.table(spec.table);
+    const old = t?.columns.find((c) => c.name === spec.column);
+    if (delegated(spec) || !t || !old || !changesType(spec.type, old) || (spec.to === undefined && !shadowed(spec, ctx))) return [];
+    // Each index naming the column is built again over its copy or shadow, of the new type, at expand.
+    const type = carriedType(spec.type, old);
+    const columns = columnsOf(t).map((c) => (c.name === spec.column ? { ...c, type } : c));
+    return indexesNaming(ctx.dialect, t, [spec.column]).map((index) => ({
+      path: ['type'],
+      table: spec.table,
+      index,
+      columns,
+      explain: (error: string) =>
+        `index "${index.name}" of "${spec.table}" is built again at expand over "${spec.column}" as ${spec.type}, and the server would refuse it: ${error} — drop it first (dropIndex) and add one the new type takes after this migration is contracted`,
+    }));
   },
   carriedDefaults(spec, { model, expr, dialect }) {
     const t = model.table(spec.table);

@@ -29,6 +29,7 @@ import { referenceOptions } from '../dialects/references.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 import { orphaned } from './addForeignKey.js';
 import { isConstantDefault, isNullDefault } from './addColumn.js';
+import { indexesNaming } from './common.js';
 
 export interface ColumnCopy {
   table: string;
@@ -111,9 +112,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   const backfill = keyedBackfill(ctx, { table: c.table, set: { [c.to]: c.up }, where: `NOT COALESCE((${agrees}), FALSE)`, bypass: [triggerName] });
 
   // An index over the column, or one whose expressions or predicate name it.
-  const names = (sql: string | undefined) => sql !== undefined && ctx.dialect.columnsNamed(sql, [c.from]).length > 0;
-  const indexes = t.indexes.filter((i) => !i.primary && (i.columns.includes(c.from) || names(i.where) || names(i.definition) || i.include?.includes(c.from) || i.keys?.some((k) => names(k.expression))));
-  const copies = indexes.map((idx, n) => ({
+  const copies = indexesNaming(ctx.dialect, t, [c.from]).filter((i) => !i.primary).map((idx, n) => ({
     idx,
     temporary: ctx.name(`idx${n}`),
     // A DEFERRABLE key's copy (PostgreSQL) is a key of the same timing from the start, made before the trigger writes

@@ -116,6 +116,16 @@ export function domainDefaultIssue(t: TableModel | undefined, column: string, pa
   }];
 }
 
+/**
+ * The indexes of `t` that name any of `columns` — as a key, in INCLUDE, in an expression or a predicate — the primary
+ * key's among them: those a copy or a shadow of the columns builds again over the new column.
+ */
+export function indexesNaming(dialect: Dialect, t: TableModel, columns: string[]): IndexModel[] {
+  const names = (sql: string | undefined) => sql !== undefined && dialect.columnsNamed(sql, columns).length > 0;
+  const any = (list: string[] | undefined) => !!list?.some((c) => columns.includes(c));
+  return t.indexes.filter((i) => any(i.columns) || any(i.include) || names(i.where) || names(i.definition) || !!i.keys?.some((k) => names(k.expression)));
+}
+
 export function columnsOf(t: TableModel | undefined, extra: { name: string; type: string }[] = []): { name: string; type: string }[] {
   return [...(t?.columns.map((c) => ({ name: c.name, type: c.type })) ?? []), ...extra];
 }

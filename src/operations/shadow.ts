@@ -31,7 +31,7 @@ import type { ColumnModel } from '../schema/model.js';
 import { atomic, emptyPlan, onNewColumn, type OperationPlan, type Step } from '../plan/index.js';
 import type { PlanContext, ValidateContext, ValidationIssue } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
-import { clusterKeyIssues, copiedUniqueIndexIssues } from './common.js';
+import { clusterKeyIssues, copiedUniqueIndexIssues, indexesNaming } from './common.js';
 import { childrenAgree, primaryIndexOver, referencingKeys } from './shadowKeys.js';
 
 export interface ShadowColumn {
@@ -49,9 +49,7 @@ export interface ShadowColumn {
 
 /** Indexes over `columns` other than the primary key: each gets a copy over the shadow. */
 function indexesOver(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: string, columns: string[]) {
-  const t = ctx.model.table(table)!;
-  const names = (sql: string | undefined) => sql !== undefined && ctx.dialect.columnsNamed(sql, columns).length > 0;
-  return t.indexes.filter((i) => !i.primary && (i.columns.some((c) => columns.includes(c)) || names(i.where) || names(i.definition)));
+  return indexesNaming(ctx.dialect, ctx.model.table(table)!, columns).filter((i) => !i.primary);
 }
 
 /**
@@ -98,7 +96,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
 
   const copies = indexesOver(ctx, table, cols.map((c) => c.column)).map((idx, n) => ({
     idx,
-    c: cols.find((x) => idx.columns.includes(x.column)) ?? cols.find((x) => dialect.columnsNamed(`${idx.where ?? ''} ${idx.definition ?? ''}`, [x.column]).length > 0)!,
+    c: cols.find((x) => idx.columns.includes(x.column)) ?? cols.find((x) => indexesNaming(dialect, t, [x.column]).includes(idx))!,
     temporary: ctx.name(`shidx${n}`),
     // A DEFERRABLE key's copy (PostgreSQL) is a key of the same timing from the start: built while the shadow is still
     // NULL in every row, before the triggers write it, so no write is ever checked at once by an immediate copy.

@@ -6,6 +6,7 @@
  * What a plan is made of (steps, backfills, checks) is in src/plan/.
  */
 import type { Ddl, Dialect } from '../dialects/dialect.js';
+import type { IndexBuildCheck } from '../dialects/specs.js';
 import type { SchemaModel } from '../schema/model.js';
 import type { SyncedColumns } from '../schema/holds.js';
 
@@ -71,6 +72,8 @@ export interface Operation<K extends OperationKind = OperationKind> {
    * computes `up` over the old column's default) and another from contract on. Computed by the server at plan.
    */
   carriedDefaults?(spec: OperationSpec<K>, ctx: ValidateContext): CarriedDefault[];
+  /** Indexes it builds whose build the server may refuse, each tried at plan (Dialect.indexBuildIssue). */
+  indexBuilds?(spec: OperationSpec<K>, ctx: ValidateContext): IndexBuildCheck[];
   /** Expressions to test-compile against the database. */
   expressions?(spec: OperationSpec<K>, ctx: ValidateContext): ExpressionCheck[];
   /**

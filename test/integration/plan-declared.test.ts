@@ -74,6 +74,45 @@ for (const target of targets) {
       }
     });
 
+    it.runIf(pg)('an index a type change builds again over its copy or shadow, an addIndex the server would not build: refused at plan, nothing done (AE-03)', async () => {
+      // Over a timestamptz, (ts AT TIME ZONE 'UTC')::date is immutable; over a timestamp, AT TIME ZONE gives a
+      // timestamptz whose ::date depends on the session's time zone, which no index takes.
+      const s = await setup(target, [...ddl, `CREATE INDEX t_day ON t (((ts AT TIME ZONE 'UTC')::date)) WHERE a > 0`, `CREATE INDEX t_a_pattern ON t ((a::text) text_pattern_ops)`], 'xc_decl');
+      await s.write('0001_x', { alterColumn: { table: 't', column: 'ts', type: 'timestamp', up: `ts AT TIME ZONE 'UTC'`, down: `ts AT TIME ZONE 'UTC'` } });
+      await refused(s, ['t'], /operations\[0\]\.alterColumn\.type: index "t_day" of "t" is built again at expand over "ts" as timestamp, and the server would refuse it: functions in index expression must be marked IMMUTABLE/);
+      await s.write('0001_x', { alterColumn: { table: 't', column: 'ts', to: 'at', type: 'timestamp', up: `ts AT TIME ZONE 'UTC'`, down: `at AT TIME ZONE 'UTC'` } });
+      await refused(s, ['t'], /operations\[0\]\.alterColumn\.type: index "t_day" of "t" is built again at expand/);
+      // An array's text form is only STABLE.
+      await s.write('0001_x', { alterColumn: { table: 't', column: 'a', type: 'int[]', up: 'ARRAY[a]', down: 'a[1]' } });
+      await refused(s, ['t'], /operations\[0\]\.alterColumn\.type: index "t_a_pattern" of "t" is built again at expand over "a" as int\[\], and the server would refuse it: functions in index expression must be marked IMMUTABLE/);
+      await s.write(
+        '0001_x',
+        { addIndex: { table: 't', name: 't_i1', columns: [{ name: 'a', opclass: 'text_pattern_ops' }] } },
+        { addIndex: { table: 't', name: 't_i2', columns: ['a'], storageParameters: 'fillfactr=70' } },
+        { addIndex: { table: 't', name: 't_i3', columns: ['ts'], method: 'gin' } },
+      );
+      const messages = await rejection(s.xc.plan());
+      expect(messages.message).toMatch(/operations\[0\]\.addIndex: index "t_i1" of "t" cannot be built as given: operator class "text_pattern_ops" does not accept data type integer/);
+      expect(messages.message).toMatch(/operations\[1\]\.addIndex: index "t_i2" of "t" cannot be built as given: unrecognized parameter "fillfactr"/);
+      expect(messages.message).toMatch(/operations\[2\]\.addIndex: index "t_i3" of "t" cannot be built as given: .*no default operator class for access method "gin"/);
+      await refused(s, ['t'], /t_i1/);
+    });
+
+    it.runIf(pg)('indexes a type change builds again that the new type takes, and addIndex options the server takes, go through to contract', async () => {
+      const s = await setup(target, [...ddl, `CREATE INDEX t_day ON t (((ts AT TIME ZONE 'UTC')::date)) WHERE a > 0`, `CREATE INDEX t_inc ON t (id) INCLUDE (a)`], 'xc_decl');
+      await s.write(
+        '0001_x',
+        { alterColumn: { table: 't', column: 'a', type: 'bigint' } },
+        { addIndex: { table: 't', name: 't_ts', columns: [{ name: 'ts', collate: undefined, opclass: 'timestamptz_ops' }], method: 'btree', storageParameters: 'fillfactor=70' } },
+        { addIndex: { table: 't', name: 't_ts_brin', columns: ['ts'], method: 'brin' } },
+      );
+      await toContracted(s, '0001_x');
+      const indexes = await s.db.query<{ indexname: string; indexdef: string }>(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 't' ORDER BY indexname`);
+      expect(indexes.map((i) => i.indexname)).toEqual(['t_day', 't_inc', 't_pkey', 't_ts', 't_ts_brin']);
+      expect(indexes.find((i) => i.indexname === 't_inc')!.indexdef).toMatch(/INCLUDE \(a\)/);
+      expect((await s.db.query<{ data_type: string }>(`SELECT data_type FROM information_schema.columns WHERE table_name = 't' AND column_name = 'a'`))[0]!.data_type).toBe('bigint');
+    });
+
     it('the same declarations written as the server takes them go through to contract', async () => {
       const s = await setup(target, ddl, 'xc_decl');
       const index = pg ? [{ addIndex: { table: 't', columns: [{ expression: 'abs(a)' }], name: 't_abs', where: 'a > 0' } }] : [];

@@ -8,6 +8,7 @@
  */
 import type { Session } from '../../db/driver.js';
 import { markRemovals, STATE_TABLES, type BackfillTarget, type StateColumnAdded, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import type { IndexBuildCheck } from '../specs.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import type { IndexModel, SchemaModel } from '../../schema/model.js';
 import { BaseDialect, ddlNotLoaded } from '../base.js';
@@ -20,7 +21,7 @@ import { assertTargetName, checkStateTarget, PG_STATE_COLUMNS_ADDED, pgStateSche
 import { PgAdvisoryLock, pgApplicationNameShown, pgApplicationSessions, pgBlockers } from './sessions.js';
 import { pgDependents, pgNameDependents, pgTriggersFiringAfter } from './dependents.js';
 import { forPlpgsqlParser, pgRawSqlIssue } from './statements.js';
-import { pgDeclaredIssue } from './declared.js';
+import { pgDeclaredIssue, pgIndexBuildIssue } from './declared.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
 type PgDdlKit = typeof import('./ddlKit.js');
@@ -220,6 +221,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   declaredIssue(s: Session, c: ExpressionCheck): Promise<string | null> {
     return pgDeclaredIssue(s, this, c);
+  }
+
+  indexBuildIssue(s: Session, c: IndexBuildCheck): Promise<string | null> {
+    return pgIndexBuildIssue(s, this, c);
   }
 
   expressionQueries(c: ExpressionCheck): string[] {

@@ -4,12 +4,15 @@
  * under rules a query does not have — no subquery, no aggregate, and for an
  * index only IMMUTABLE functions (`now()`, `timestamptz::date`). Tried on an
  * empty temporary table of the columns, in plan's read-only transaction,
- * rolled back: no row is read, nothing of the application's is locked.
+ * rolled back: no row is read, nothing of the application's is locked. An
+ * index the migration builds is tried there the same way, whole.
  */
 import type { Session } from '../../db/driver.js';
 import { EscapedTransactionError, readOnly, type Dialect } from '../dialect.js';
 import type { ExpressionCheck } from '../../plan/index.js';
+import type { IndexBuildCheck } from '../specs.js';
 import { quotePg } from './text.js';
+import { indexDefinition, rewriteIndexDefinition } from './ddl.js';
 import { freeColumn } from '../names.js';
 
 const TABLE = 'pg_temp.xc_declared_check';
@@ -28,11 +31,26 @@ function declaration(c: ExpressionCheck, key: string): string {
   }
 }
 
-export async function pgDeclaredIssue(s: Session, dialect: Dialect, c: ExpressionCheck): Promise<string | null> {
+export function pgDeclaredIssue(s: Session, dialect: Dialect, c: ExpressionCheck): Promise<string | null> {
   const key = freeColumn('_xc_key', c.columns);
-  const columns = [...c.columns.map((col) => `${quotePg(col.name)} ${col.type}`), `${quotePg(key)} integer`];
+  return onTemporaryTable(s, dialect, [...c.columns, { name: key, type: 'integer' }], declaration(c, key));
+}
+
+/**
+ * The index built as apply builds it (its catalog definition for a copy, the operation's keys for a new one), on the
+ * temporary table instead, not concurrently: the method, operator classes, collations, storage parameters, keys and
+ * predicate over the columns' types as they will be.
+ */
+export function pgIndexBuildIssue(s: Session, dialect: Dialect, c: IndexBuildCheck): Promise<string | null> {
+  const column = c.columns[0]?.name ?? '';
+  const sql = rewriteIndexDefinition(c.index.definition ?? indexDefinition(c.index, c.table), { name: 'xc_declared_index', table: TABLE, concurrently: false, fromColumn: column, toColumn: quotePg(column) });
+  return onTemporaryTable(s, dialect, c.columns, sql);
+}
+
+async function onTemporaryTable(s: Session, dialect: Dialect, columns: { name: string; type: string }[], statement: string): Promise<string | null> {
+  const declared = columns.map((col) => `${quotePg(col.name)} ${col.type}`);
   try {
-    await readOnly(s, dialect, async () => undefined, [`CREATE TEMP TABLE ${TABLE} (${columns.join(', ')}) ON COMMIT DROP`, declaration(c, key)]);
+    await readOnly(s, dialect, async () => undefined, [`CREATE TEMP TABLE ${TABLE} (${declared.join(', ')}) ON COMMIT DROP`, statement]);
     return null;
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;
