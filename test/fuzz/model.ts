@@ -216,7 +216,9 @@ export interface GenMigration {
   conflict: boolean;
 }
 
-export const checkExpr = (c: ColumnDef) => (c.type === 'varchar(40)' ? `${c.name} <> 'zzz'` : `${c.name} <> -999`);
+/** The one value a schema's own check refuses, per type: no writer may draw it. */
+export const REFUSED_INT = -999;
+export const checkExpr = (c: ColumnDef) => (c.type === 'varchar(40)' ? `${c.name} <> 'zzz'` : `${c.name} <> ${REFUSED_INT}`);
 export const defaultSql = (v: Value) => (v === null || v === undefined ? undefined : lit(v));
 
 function columnJson(c: ColumnDef): Record<string, unknown> {
