@@ -131,7 +131,7 @@ export const addColumn: Operation<'addColumn'> = {
       const taken = ref.name === undefined ? undefined : ((t ? constraintTaken(t, ref.name, dialect.names) : undefined) ?? foreignKeyTakenElsewhere(model, spec.table, ref.name, dialect.names));
       if (taken) issues.push({ path: ['column', 'references', 'name'], code: 'name_taken', name: ref.name!, table: spec.table, message: taken });
       const rt = model.table(ref.table);
-      if (!rt) issues.push({ path: ['column', 'references', 'table'], code: 'table_missing', table: ref.table, message: `table "${ref.table}" does not exist` });
+      if (!rt) issues.push({ path: ['column', 'references', 'table'], code: 'table_missing', table: ref.table, message: `table "${ref.table}" does not exist${model.searched}` });
       for (const rc of ref.columns ?? (ref.column ? [ref.column] : rt?.primaryKey ?? [])) {
         if (rt && !rt.columns.some((c) => c.name === rc)) issues.push({ path: ['column', 'references'], code: 'column_missing', table: ref.table, column: rc, message: `table "${ref.table}" has no column "${rc}"` });
       }

@@ -196,6 +196,11 @@ export class SchemaModel {
    * catalog; no migration changes them.
    */
   readonly otherNames = new Map<string, OtherName>();
+  /**
+   * Where the catalog was read, for messages naming a table it lacks: ` in schema "public"`, ` in database "shop"`,
+   * or why nothing could be (PostgreSQL: no schema of the search_path exists). Empty where unknown.
+   */
+  searched = '';
   /** What migrations in flight still hold beyond this projected shape (holds.ts). */
   holds = new Holds();
   /** What the migration being planned adds before the catalog shows it (planned.ts). */
@@ -211,6 +216,7 @@ export class SchemaModel {
     const m = SchemaModel.of([...this.tables.values()].map((t) => structuredClone(t)));
     m.holds = this.holds.clone();
     m.planned = this.planned.clone();
+    m.searched = this.searched;
     for (const [name, other] of this.otherNames) m.otherNames.set(name, { ...other });
     return m;
   }

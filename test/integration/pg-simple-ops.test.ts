@@ -292,7 +292,7 @@ const cases: Case[] = [
     kind: 'addIndex',
     setup: [`CREATE TABLE wide (id int PRIMARY KEY, ${longColumns.map((c) => `${c} int`).join(', ')})`],
     spec: { table: 'wide', columns: longColumns },
-    invalid: { spec: { table: 'nope', columns: ['id'] }, issue: { path: ['table'], code: 'table_missing', table: 'nope', message: 'table "nope" does not exist' } },
+    invalid: { spec: { table: 'nope', columns: ['id'] }, issue: { path: ['table'], code: 'table_missing', table: 'nope', message: 'table "nope" does not exist in schema "public"' } },
     async afterExpand(db) {
       const name = dialect.derivedName('wide', longColumns, 'idx');
       expect(name).toHaveLength(63);
@@ -342,7 +342,7 @@ const cases: Case[] = [
     kind: 'addCheck',
     setup: [...users, `CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric)`, `INSERT INTO orders (total) VALUES (5), (-1)`],
     spec: { table: 'orders', name: 'orders_total_positive', expression: 'total >= 0' },
-    invalid: { spec: { table: 'order', name: 'c', expression: 'true' }, issue: { path: ['table'], code: 'table_missing', table: 'order', message: 'table "order" does not exist' } },
+    invalid: { spec: { table: 'order', name: 'c', expression: 'true' }, issue: { path: ['table'], code: 'table_missing', table: 'order', message: 'table "order" does not exist in schema "public"' } },
     async afterExpand(db) {
       expect(await validated(db, 'orders_total_positive')).toBe(false);
       await rejects(db, `INSERT INTO orders (total) VALUES (-2)`, /orders_total_positive/);

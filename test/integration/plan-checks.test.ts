@@ -8,6 +8,7 @@
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { refused, rejection, setup, type Setup } from '../helpers/scenario.js';
+import { createXc } from '../../src/index.js';
 
 const USERS = [`CREATE TABLE users (id int PRIMARY KEY, name varchar(40), n int)`, `INSERT INTO users (id, name, n) VALUES (1, 'ada', 1), (2, '42', 2)`];
 const pk = { name: 'id', type: 'int', primaryKey: true, nullable: false };
@@ -230,6 +231,25 @@ for (const target of targets) {
         // The replica-lag heartbeat (made on first use by --replica/--max-replica-lag) is xc's too: not a table a migration may take or drop.
         await s.write('0002_name', { createTable: { table: 'xc_heartbeat', columns: [pk] } });
         await refused(s, ['users'], /0002_name\.json: operations\[0\]\.createTable\.table: xc's replica-lag heartbeat table "xc_heartbeat" already exists/);
+      }
+    });
+
+    it('campaign AC: a table that does not exist is named with where it was looked for; PostgreSQL says when no schema of the search_path exists', async () => {
+      const s = await setup(target, USERS, 'xc_pc');
+      await s.write('0001_missing', { addColumn: { table: 'orders', column: { name: 'c', type: 'int' } } });
+      const where = pg ? 'schema "public"' : `database "${new URL(s.db.url).pathname.slice(1)}"`;
+      await refused(s, ['users'], new RegExp(`operations\\[0\\]\\.addColumn\\.table: table "orders" does not exist in ${where}$`, 'm'));
+      if (pg) {
+        const database = new URL(s.db.url).pathname.slice(1);
+        await s.db.query(`ALTER DATABASE "${database}" SET search_path = app_nope`);
+        const xc = createXc({ url: s.db.url, dir: s.dir });
+        try {
+          const err = await rejection(xc.plan());
+          expect(err.exitCode).toBe(2);
+          expect(err.message).toMatch(/addColumn\.table: table "orders" does not exist: no schema of the search_path \(app_nope\) exists — create it, or give --schema/);
+        } finally {
+          await xc.close();
+        }
       }
     });
   });

@@ -184,6 +184,8 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.columns.map((c) => c.name)), trigger: true, triggerBase: r.name.replace(/_[iu]$/, '') });
   }
   const model = SchemaModel.of([...tables.values()]);
+  const database = (await s.query<{ name: string | null }>(`SELECT DATABASE() AS name`)).rows[0]?.name;
+  model.searched = database ? ` in database "${database}"` : '';
   // What else holds a table's name: what is neither table nor view (MariaDB sequences), and xc's own state tables,
   // left out above — theirs whether made yet or not (apply makes them before its first step).
   const others = (await s.query<{ name: string; type: string }>(
