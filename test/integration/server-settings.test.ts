@@ -94,9 +94,55 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     await xc.contract();
     expect(await s.db.query(`SELECT count(*)::int AS n FROM users WHERE full_name = 'u' || id`)).toEqual([{ n: 20000 }]);
   });
+
+  it('a role that may not create temporary tables: plan checks what it can and applies (campaign AF-1: was refused, the index blamed)', async () => {
+    const role = `xc_notemp_${randomBytes(4).toString('hex')}`;
+    onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`));
+    const s = await setup(pgTarget, [`CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL)`, `INSERT INTO t SELECT g, 'u' || g FROM generate_series(1, 100) g`], 'xc_notemp');
+    const database = new URL(s.db.url).pathname.slice(1);
+    await admin(`CREATE ROLE ${role} LOGIN`);
+    for (const sql of [`REVOKE TEMPORARY ON DATABASE ${database} FROM PUBLIC`, `GRANT CREATE, CONNECT ON DATABASE ${database} TO ${role}`, `GRANT CREATE ON SCHEMA public TO ${role}`, `ALTER TABLE t OWNER TO ${role}`]) {
+      await s.db.query(sql);
+    }
+    const url = new URL(s.db.url);
+    url.username = role;
+    const xc = createXc({ url: url.toString(), dir: s.dir });
+    onCleanup(() => xc.close());
+    await s.write('0001_lower', { addIndex: { table: 't', name: 't_lower_email', columns: ['email'], method: 'btree' } }, { addCheck: { table: 't', name: 't_email_set', expression: `email <> ''` } });
+    await xc.apply();
+    expect((await s.db.indexes('t')).map((i) => i.name)).toContain('t_lower_email');
+    expect(await s.db.checks('t')).toEqual([expect.stringMatching(/email <> ''/)]);
+    // It is not merely skipping: with the privilege an index the server refuses is still refused at plan.
+    await s.db.query(`GRANT TEMPORARY ON DATABASE ${database} TO ${role}`);
+    await s.write('0002_bad', { addIndex: { table: 't', name: 't_bad', columns: ['email'], method: 'gin' } });
+    const err = await rejection(xc.plan());
+    expect(err.message).toMatch(/0002_bad\.json: operations\[0\]\.addIndex/);
+  });
 });
 
 describeMysql('settings MariaDB gives every session (campaign AC)', () => {
+  it('a user without CREATE TEMPORARY TABLES: plan checks what it can and applies (campaign AF-1: the type was blamed)', async () => {
+    const s = await setup(targets.find((t) => t.name === 'mysql')!, [`CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL)`, `INSERT INTO t VALUES (1, 1), (2, 2)`], 'xc_notemp');
+    const user = `xc_nt_${randomBytes(4).toString('hex')}`;
+    const database = decodeURIComponent(new URL(s.db.url).pathname.slice(1));
+    await s.db.query(`CREATE USER '${user}'@'%'`);
+    onCleanup(() => s.db.query(`DROP USER IF EXISTS '${user}'@'%'`).then(() => undefined));
+    await s.db.query(`GRANT ALL ON \`${database}\`.* TO '${user}'@'%'`);
+    await s.db.query(`REVOKE CREATE TEMPORARY TABLES ON \`${database}\`.* FROM '${user}'@'%'`);
+    const url = new URL(s.db.url);
+    url.username = user;
+    const xc = createXc({ url: url.toString(), dir: s.dir });
+    onCleanup(() => xc.close());
+    await s.write('0001_m', { addColumn: { table: 't', column: { name: 'm', type: 'varchar(20)', default: "'x'" }, up: 'CONCAT(n, 0)' } }, { addCheck: { table: 't', name: 't_n_positive', expression: 'n > 0' } });
+    await xc.apply();
+    expect(await s.db.query(`SELECT id, m FROM t ORDER BY id`)).toEqual([{ id: 1, m: '10' }, { id: 2, m: '20' }]);
+    // With the privilege, what the server refuses is still refused at plan.
+    await s.db.query(`GRANT CREATE TEMPORARY TABLES ON \`${database}\`.* TO '${user}'@'%'`);
+    await s.write('0002_bad', { addColumn: { table: 't', column: { name: 'k', type: 'int', default: "'abc'" } } });
+    const err = await rejection(xc.plan());
+    expect(err.message).toMatch(/0002_bad\.json: operations\[0\]\.addColumn\.column\.default: /);
+  });
+
   it('autocommit = 0 server-wide: deploy retire is committed, a contract finishes in one run', { timeout: 300_000 }, async () => {
     const server = await startMariadb(() => ['--autocommit=0']);
     onCleanup(() => server.stop());

@@ -65,7 +65,8 @@ export async function mysqlTypeIssue(s: Session, type: string): Promise<string |
     const extra = (Object.keys(words) as (keyof typeof words)[]).filter((k) => column[k] !== bare[k]).map((k) => words[k](String(column[k])));
     return extra.length === 0 ? null : `"${type}" is not one data type: the column it makes is ${extra.join(', ')}, where a bare ${column.Type} is not`;
   } catch (err) {
-    return err instanceof NotOneType ? `"${type}" is not one type (${err.message})` : `"${type}" is not a type: ${(err as Error).message}`;
+    if (err instanceof NotOneType) return `"${type}" is not one type (${err.message})`;
+    return (await cannotCheck(s)) ? null : `"${type}" is not a type: ${(err as Error).message}`;
   } finally {
     for (const table of [CHECK_TABLE, BARE_TABLE]) await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`).catch(() => undefined);
   }
@@ -89,7 +90,24 @@ async function temporaryTableIssue(s: Session, name: string, definitions: string
     await s.query(`CREATE TEMPORARY TABLE ${table} (${definitions.join(', ')})`, undefined, { single: true });
     return null;
   } catch (err) {
-    return (err as Error).message;
+    return (await cannotCheck(s)) ? null : (err as Error).message;
+  } finally {
+    await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`).catch(() => undefined);
+  }
+}
+
+/**
+ * After a refusal: whether the session can make a temporary table at all. A user without CREATE TEMPORARY TABLES
+ * (or a server that refuses them) makes every check above fail, the author's text blamed for it (campaign AF-1);
+ * then nothing is known and nothing is refused — what the server refuses is met at apply, as without these checks.
+ */
+async function cannotCheck(s: Session): Promise<boolean> {
+  const table = quoteMy('xc_check_harness');
+  try {
+    await s.query(`CREATE TEMPORARY TABLE ${table} (c int)`);
+    return false;
+  } catch {
+    return true;
   } finally {
     await s.query(`DROP TEMPORARY TABLE IF EXISTS ${table}`).catch(() => undefined);
   }

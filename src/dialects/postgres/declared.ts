@@ -12,7 +12,6 @@ import { EscapedTransactionError, readOnly, type Dialect } from '../dialect.js';
 import type { ExpressionCheck } from '../../plan/index.js';
 import type { IndexBuildCheck } from '../specs.js';
 import { quotePg } from './text.js';
-import { indexDefinition, rewriteIndexDefinition } from './ddl.js';
 import { freeColumn } from '../names.js';
 
 const TABLE = 'pg_temp.xc_declared_check';
@@ -41,19 +40,27 @@ export function pgDeclaredIssue(s: Session, dialect: Dialect, c: ExpressionCheck
  * temporary table instead, not concurrently: the method, operator classes, collations, storage parameters, keys and
  * predicate over the columns' types as they will be.
  */
-export function pgIndexBuildIssue(s: Session, dialect: Dialect, c: IndexBuildCheck): Promise<string | null> {
+export async function pgIndexBuildIssue(s: Session, dialect: Dialect, c: IndexBuildCheck): Promise<string | null> {
+  // The DDL builders load when a command plans (PostgresDialect.loadDdl): status and check never come here.
+  const { indexDefinition, rewriteIndexDefinition } = await import('./ddl.js');
   const column = c.columns[0]?.name ?? '';
   const sql = rewriteIndexDefinition(c.index.definition ?? indexDefinition(c.index, c.table), { name: 'xc_declared_index', table: TABLE, concurrently: false, fromColumn: column, toColumn: quotePg(column) });
   return onTemporaryTable(s, dialect, c.columns, sql);
 }
 
+/**
+ * `statement` run on an empty temporary table of `columns`: its error, or null. When the table itself cannot be
+ * made — the role may not create temporary tables (42501), a hot standby makes none (25006), or a column's type is
+ * one an earlier refused operation named — nothing is known of the statement and null is returned: a check that
+ * cannot run does not refuse (campaign AF-1; the type's own refusal is named where it is written).
+ */
 async function onTemporaryTable(s: Session, dialect: Dialect, columns: { name: string; type: string }[], statement: string): Promise<string | null> {
-  const declared = columns.map((col) => `${quotePg(col.name)} ${col.type}`);
-  try {
-    await readOnly(s, dialect, async () => undefined, [`CREATE TEMP TABLE ${TABLE} (${declared.join(', ')}) ON COMMIT DROP`, statement]);
-    return null;
-  } catch (err) {
+  const create = `CREATE TEMP TABLE ${TABLE} (${columns.map((col) => `${quotePg(col.name)} ${col.type}`).join(', ')}) ON COMMIT DROP`;
+  const failure = (setup: string[]) => readOnly(s, dialect, async () => null, setup).catch((err: unknown) => {
     if (err instanceof EscapedTransactionError) throw err;
     return (err as Error).message ?? String(err);
-  }
+  });
+  const error = await failure([create, statement]);
+  // Only on a failure: is it the statement's, or the harness's?
+  return error !== null && (await failure([create])) === null ? error : null;
 }
