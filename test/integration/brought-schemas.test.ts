@@ -438,6 +438,41 @@ for (const target of targets) {
       await expect(s.db.query(`INSERT INTO docs (id, slug) VALUES (3, 'a')`)).rejects.toThrow(/Duplicate entry/);
     });
 
+    it.skipIf(pg)('a key a widening takes past 3072 bytes: the change goes through a shadow, built at expand (campaign AF-6: the contract\'s INSTANT MODIFY failed, stuck); a long key of one column that is not unique is built as the prefix MariaDB makes (AF-7)', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE wide (id int PRIMARY KEY, s varchar(700) CHARACTER SET utf8mb4, t varchar(700) CHARACTER SET utf8mb4, label varchar(1000) CHARACTER SET utf8mb4, a varchar(500), b varchar(500), KEY wide_s (s), UNIQUE KEY wide_t (t)) DEFAULT CHARSET=utf8mb4`,
+          `INSERT INTO wide (id, s, t, label) VALUES (1, 'one', 'one', 'x'), (2, 'two', 'two', 'y'), (3, NULL, NULL, NULL)`,
+        ],
+        'xc_brought',
+      );
+      // Still refused: a unique key, or one of several columns, past the limit.
+      await s.write('0001_wide', { alterColumn: { table: 'wide', column: 't', type: 'varchar(1000)' } });
+      await refused(s, ['wide'], /unique index "wide_t" over "t" \(of type varchar\(1000\)\)[^\n]*may be 4000 bytes long/);
+      await s.write('0001_wide', { addIndex: { table: 'wide', name: 'wide_ab', columns: ['a', 'b'] } });
+      await refused(s, ['wide'], /index "wide_ab" of "wide" cannot be built: its key over "a", "b" may be 4000 bytes long/);
+      await s.write('0001_wide', { alterColumn: { table: 'wide', column: 's', type: 'varchar(1000)' } }, { addIndex: { table: 'wide', name: 'wide_label', columns: ['label'] } });
+      const plan = await s.xc.plan();
+      expect(JSON.stringify(plan)).toMatch(/copy of .*wide_s/);
+      // The application writes the column throughout, a value of 1000 characters once the new version may.
+      const writer = new Writer(await s.db.connection(), (i) => ({ sql: `UPDATE wide SET s = ? WHERE id = ?`, params: [`w${i}`, 1 + (i % 2)] })).start();
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO wide (id, s) VALUES (4, 'four')`);
+      await record(s.xc, '0001_wide');
+      await s.xc.contract();
+      await writer.stop();
+      expect(writer.errors).toEqual([]);
+      const last = (id: number) => `w${writer.writes - 1 - ((writer.writes - id) % 2)}`;
+      expect(await s.db.query(`SELECT id, s FROM wide ORDER BY id`)).toEqual([{ id: 1, s: last(1) }, { id: 2, s: last(2) }, { id: 3, s: null }, { id: 4, s: 'four' }]);
+      expect((await s.db.columns('wide')).find((c) => c.name === 's')?.type).toBe('varchar');
+      const [{ def }] = await s.db.query<{ def: string }>(`SELECT CHARACTER_MAXIMUM_LENGTH AS def FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'wide' AND COLUMN_NAME = 's'`);
+      expect(Number(def)).toBe(1000);
+      expect((await s.db.indexes('wide')).map((i) => [i.name, i.columns.join()]).sort()).toEqual([['wide_label', 'label'], ['wide_s', 's'], ['wide_t', 't']]);
+      await s.db.query(`INSERT INTO wide (id, s) VALUES (5, ${"'" + 'z'.repeat(1000) + "'"})`);
+      expect(await s.db.count(`SELECT count(*) FROM wide WHERE s = ?`, ['z'.repeat(1000)])).toBe(1);
+    });
+
     it.skipIf(pg)('a table of another engine than InnoDB (MyISAM, Aria) is refused at plan naming the engine, before the first online step could fail; dropTable takes it', async () => {
       const s = await setup(
         target,

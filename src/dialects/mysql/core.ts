@@ -75,7 +75,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return table.indexes.filter((i) => i.unique && !i.primary && i.columns.length > 0 && i.columns.every(notNull) && wholeColumns(i));
   }
   indexKeyIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null {
-    return longKeyIssue(table, index, typeOf);
+    return longKeyIssue(table, index, typeOf, this.mariadb);
   }
   nullabilityIssue(table: TableModel, column: string, type: string, toNotNull: boolean, addedNotNull = false): string | null {
     return this.mariadb ? mariadbNullabilityIssue(table, column, type, toNotNull, addedNotNull) : null;

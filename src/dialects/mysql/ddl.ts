@@ -33,7 +33,7 @@ import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, re
 import { renameConstraint } from './renames.js';
 import { carryConstraints } from './carry.js';
 import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, invisible, letWritesOmit, refillAfterTriggers, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
-import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, needsOwnIndex, renameIndex } from './keys.js';
+import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, keyFitsWhole, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
 import { alterColumnInCatalog, instantVarcharWidening, swapColumns } from './inplace.js';
 import { mysqlShadowKeyIssues } from './keyswap.js';
@@ -140,7 +140,13 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     },
     fillBeforeTriggers: (spec) => fillBeforeTriggers(c, spec),
     refillAfterTriggers: (spec) => refillAfterTriggers(c, spec),
-    changesTypeInCatalog: (_table, column, type) => instantVarcharWidening(column.type, type),
+    // A key over the column that the wider type would take past InnoDB's longest would be rebuilt (as a prefix, or a
+    // long unique key), which INSTANT refuses at contract (campaign AF-6): such a change goes through a shadow, its index copies built at expand.
+    changesTypeInCatalog: (table, column, type) => {
+      const t = c.tableOf(table);
+      const typeOf = (name: string) => (name === column.name ? type : t?.columns.find((x) => x.name === name)?.type);
+      return instantVarcharWidening(column.type, type) && (!t || t.indexes.filter((i) => i.columns.includes(column.name)).every((i) => keyFitsWhole(t, i, typeOf)));
+    },
     alterColumnInCatalog: (table, column, change) => alterColumnInCatalog(c, table, column, change),
     swapColumns: (spec) => swapColumns(c, spec),
     shadowKeyIssues: (spec) => mysqlShadowKeyIssues(c, spec),

@@ -18,14 +18,8 @@ const MAX_KEY_BYTES = 3072;
 /** Bytes a character may take, by character set (the rest: one). */
 const CHARSET_BYTES: [RegExp, number][] = [[/^(utf8mb4|utf16|utf16le|utf32|gb18030)$/, 4], [/^(utf8|utf8mb3|ujis|eucjpms)$/, 3], [/^(ucs2|big5|gbk|sjis|cp932|euckr|gb2312)$/, 2]];
 
-/**
- * Why MariaDB would make a unique `index` a long unique key (a hidden hash column, which ALGORITHM=INPLACE cannot add,
- * failing the step at apply; MySQL refuses the key instead), or null: a TEXT/BLOB column without a prefix, or a key
- * longer than InnoDB's longest — which, for an index that is not unique, the server refuses outright (campaign AD; a
- * whole TEXT it keys by a prefix). Character columns count their widest characters, of their own character set or else the table's
- * (utf8mb4 where neither is known, as for a table this plan creates).
- */
-export function longKeyIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): string | null {
+/** What a key over `index`'s parts may take: its longest length in bytes, or the TEXT/BLOB column it would cover whole. */
+function keySize(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): { bytes: number; parts: number; whole?: { column: string; type: string } } {
   const parts = parseIndexDefinition(index.definition)?.parts ?? index.columns.map(q);
   let bytes = 0;
   for (const part of parts) {
@@ -38,14 +32,34 @@ export function longKeyIssue(table: TableModel, index: IndexModel, typeOf: (colu
     const perChar = CHARSET_BYTES.find(([re]) => re.test(charset))?.[1] ?? 1;
     const unbounded = /^(tiny|medium|long)?(text|blob)\b|^json\b/.test(type);
     if (unbounded && prefix === undefined && !index.unique) continue; // the server keys a prefix of it
-    if (unbounded && prefix === undefined) {
-      return `"${column}" is ${type.split(' ')[0]}, which a unique key covers whole only as a hidden hash column ("long unique") that MariaDB cannot add online (ALGORITHM=INPLACE; MySQL refuses such a key)`;
-    }
+    if (unbounded && prefix === undefined) return { bytes: Infinity, parts: parts.length, whole: { column, type } };
     // A character or binary column by its length (its prefix's), anything else (a number, a date) by at most 8 bytes.
     const length = Number(prefix ?? /^\w+\s*\((\d+)\)/.exec(type)?.[1] ?? 8);
     bytes += /char|text/.test(type) ? length * perChar : /binary|blob/.test(type) ? length : 8;
   }
-  if (bytes <= MAX_KEY_BYTES) return null;
+  return { bytes, parts: parts.length };
+}
+
+/** Whether InnoDB keeps `index` whole, as declared, with its columns of `typeOf`'s types: no prefix the server picks, no hidden hash. */
+export function keyFitsWhole(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): boolean {
+  return keySize(table, index, typeOf).bytes <= MAX_KEY_BYTES;
+}
+
+/**
+ * Why the server would not build `index` as xc builds it online, or null: MariaDB would make a unique key longer
+ * than InnoDB's longest, or over a whole TEXT/BLOB, a long unique key (a hidden hash column, which ALGORITHM=INPLACE
+ * cannot add, failing the step at apply; MySQL refuses the key instead), and refuses such a key of several parts
+ * ("Specified key was too long"; campaign AD). A key of one character column that is not unique MariaDB keys by its
+ * longest prefix instead, with a note (`prefixesLongKey`; campaign AF-7). Character columns count their widest
+ * characters, of their own character set or else the table's (utf8mb4 where neither is known, as for a table this
+ * plan creates).
+ */
+export function longKeyIssue(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined, prefixesLongKey: boolean): string | null {
+  const { bytes, parts, whole } = keySize(table, index, typeOf);
+  if (whole) {
+    return `"${whole.column}" is ${whole.type.split(' ')[0]}, which a unique key covers whole only as a hidden hash column ("long unique") that MariaDB cannot add online (ALGORITHM=INPLACE; MySQL refuses such a key)`;
+  }
+  if (bytes <= MAX_KEY_BYTES || (prefixesLongKey && !index.unique && parts === 1)) return null;
   const columns = index.columns.map((c) => `"${c}"`).join(', ');
   if (!index.unique) return `its key over ${columns} may be ${bytes} bytes long, more than InnoDB's ${MAX_KEY_BYTES}, which the server refuses ("Specified key was too long") — index shorter columns, or a prefix of them (a \`sql\` operation: \`CREATE INDEX … (c(255))\`)`;
   return `its key over ${columns} may be ${bytes} bytes long, more than InnoDB's ${MAX_KEY_BYTES}: MariaDB would keep it as a hidden hash column ("long unique"), which it cannot add online (ALGORITHM=INPLACE; MySQL refuses such a key)`;
