@@ -380,6 +380,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   /** Why the server would not build the index (on an empty temporary table of the columns), or null. Changes nothing. */
   indexBuildIssue?(s: Session, check: IndexBuildCheck): Promise<string | null>;
   /**
+   * Why the columns `alters` (the expand's own ALTER TABLE … ADD COLUMN statements) add to `table` would make
+   * its rows longer than the server keeps, or null: tried on an empty temporary copy of the table. Changes nothing.
+   */
+  addedColumnsIssue?(s: Session, table: string, alters: string[]): Promise<string | null>;
+  /**
    * What in an author expression would change the session it runs on —
    * settings, session locks, connections (PostgreSQL `set_config`,
    * `pg_advisory_lock`; MySQL `GET_LOCK`, `@v := …`) — in words, each with

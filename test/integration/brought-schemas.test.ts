@@ -438,6 +438,36 @@ for (const target of targets) {
       await expect(s.db.query(`INSERT INTO docs (id, slug) VALUES (3, 'a')`)).rejects.toThrow(/Duplicate entry/);
     });
 
+    it.skipIf(pg)('a table whose rows a copy column would take past 8126 bytes is refused at plan, naming it (campaign AI-01: added INSTANT, then every DROP COLUMN failed, stuck)', async () => {
+      const varchars = Array.from({ length: 10 }, (_, i) => `c${i} varchar(255)`).join(', ');
+      const chars = Array.from({ length: 31 }, (_, i) => `c${i} char(255)`).join(', ');
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE compact (id int PRIMARY KEY, ${varchars}) ROW_FORMAT=COMPACT DEFAULT CHARSET=utf8mb4`,
+          `CREATE TABLE fixed (id int PRIMARY KEY, ${chars}) ROW_FORMAT=DYNAMIC DEFAULT CHARSET=latin1`,
+          `CREATE TABLE roomy (id int PRIMARY KEY, ${varchars}) ROW_FORMAT=DYNAMIC DEFAULT CHARSET=utf8mb4`,
+          `INSERT INTO compact (id, c0) VALUES (1, 'a')`,
+          `INSERT INTO fixed (id, c0) VALUES (1, 'a')`,
+          `INSERT INTO roomy (id, c0) VALUES (1, 'a')`,
+        ],
+        'xc_brought',
+      );
+      const tables = ['compact', 'fixed', 'roomy'];
+      for (const op of [{ renameColumn: { table: 'compact', from: 'c0', to: 'first' } }, { alterColumn: { table: 'fixed', column: 'c0', to: 'c0_wide', type: 'char(255)' } }]) {
+        await s.write('0001_copy', op);
+        await refused(s, tables, new RegExp(`operations\\[0\\]\\.(renameColumn|alterColumn)\\.table: the columns this migration adds to "${op.renameColumn ? 'compact' : 'fixed'}" [^\\n]*Row size too large`));
+      }
+      // Each copy fits alone, not both: the second is named.
+      await s.write('0001_copy', { addColumn: { table: 'fixed', column: { name: 'note', type: 'char(100)' } } }, { addColumn: { table: 'fixed', column: { name: 'memo', type: 'char(100)' } } });
+      await refused(s, tables, /operations\[1\]\.addColumn\.table: the columns this migration adds to "fixed"/);
+      expect((await rejection(s.xc.plan())).message).not.toMatch(/operations\[0\]/);
+      // Where the long columns live off the row (DYNAMIC), the copy goes through, and its contract.
+      await s.write('0001_copy', { renameColumn: { table: 'roomy', from: 'c0', to: 'first' } });
+      await toContracted(s, '0001_copy');
+      expect(await s.db.query(`SELECT id, first FROM roomy`)).toEqual([{ id: 1, first: 'a' }]);
+    });
+
     it.skipIf(pg)('a key a widening takes past 3072 bytes: the change goes through a shadow, built at expand (campaign AF-6: the contract\'s INSTANT MODIFY failed, stuck); a long key of one column that is not unique is built as the prefix MariaDB makes (AF-7)', async () => {
       const s = await setup(
         target,

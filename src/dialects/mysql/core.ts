@@ -25,7 +25,7 @@ import { mariadbAlterIssue, mariadbNullabilityIssue } from './online.js';
 import { mysqlDependents, mysqlNameDependents } from './dependents.js';
 import { mysqlSyntaxIssue } from './syntax.js';
 import { MysqlLockHolders } from './locks.js';
-import { mysqlDeclaredIssue, mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
+import { mysqlAddedColumnsIssue, mysqlDeclaredIssue, mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
 import { longKeyIssue } from './keys.js';
 import { mysqlConversionIssue, mysqlDefaultUp, setSpelling } from './conversions.js';
 
@@ -227,6 +227,9 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return mysqlDefaultIssue(s, type, expr);
   }
 
+  addedColumnsIssue(s: Session, table: string, alters: string[]): Promise<string | null> {
+    return mysqlAddedColumnsIssue(s, table, alters, this.mariadb);
+  }
   declaredIssue(s: Session, c: ExpressionCheck): Promise<string | null> {
     return mysqlDeclaredIssue(s, c);
   }

@@ -127,6 +127,33 @@ export async function mysqlDeclaredIssue(s: Session, c: ExpressionCheck): Promis
   return temporaryTableIssue(s, 'xc_declared_check', [...c.columns.map((col) => `${quoteMy(col.name)} ${col.type} NULL`), declared]);
 }
 
+/**
+ * Why adding the columns of `alters` (an expand's `ALTER TABLE … ADD COLUMN …, ALGORITHM=…` statements) would make
+ * `table`'s rows longer than InnoDB keeps ("Row size too large", 8126 bytes on 16 KiB pages), or null. An INSTANT ADD
+ * COLUMN does not check it, every later ALTER of the table does: a copy column on such a table was added, and its
+ * contract's and rollback's DROP COLUMN then failed for good, while the triggers' copies failed the application's
+ * writes of long rows (campaign AI-01, AI-05). Tried on an empty temporary copy of the table (CREATE … LIKE), whose
+ * ALTER checks the row size as a rebuild does, in strict mode whatever the server's; any other refusal there (a
+ * privilege, a feature a temporary table lacks) says nothing of the row, and nothing is refused.
+ */
+export async function mysqlAddedColumnsIssue(s: Session, table: string, alters: string[], mariadb: boolean): Promise<string | null> {
+  const adds = alters.flatMap((sql) => /^ALTER TABLE `(?:[^`]|``)*` (ADD COLUMN [^]*?)(?:, FORCE)?(?:, ALGORITHM=\w+(?:, LOCK=\w+)?)?$/i.exec(sql.trim())?.[1] ?? []);
+  if (adds.length === 0) return null;
+  const copy = quoteMy('xc_row_size_check');
+  try {
+    await s.query(`DROP TEMPORARY TABLE IF EXISTS ${copy}`);
+    await s.query(`CREATE TEMPORARY TABLE ${copy} LIKE ${quoteMy(table)}`);
+    const alter = `ALTER TABLE ${copy} ${adds.join(', ')}`;
+    await s.query(mariadb ? `SET STATEMENT innodb_strict_mode=1 FOR ${alter}` : alter, undefined, { single: true });
+    return null;
+  } catch (err) {
+    if ((err as { errno?: number }).errno !== 1118) return null; // ER_TOO_BIG_ROWSIZE
+    return `the columns this migration adds to "${table}" (its own, or copies it keeps during the change) take its rows past the longest InnoDB keeps: ${(err as Error).message} — the server would refuse every later ALTER of the table (the contract's and rollback's DROP COLUMN among them) and the application's writes of long rows; make the table's rows shorter first (ROW_FORMAT=DYNAMIC, or long columns TEXT)`;
+  } finally {
+    await s.query(`DROP TEMPORARY TABLE IF EXISTS ${copy}`).catch(() => undefined);
+  }
+}
+
 /** Built-ins that change the session they run on, and how. */
 const SESSION_FUNCTIONS: Record<string, string> = {
   get_lock: 'takes a user-level lock the session holds until it releases it',
