@@ -78,6 +78,39 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT notes() AS n`)).toEqual([{ n: 'archived' }]);
     });
 
+    it.runIf(pg)('PostgreSQL: every way a body names it is found — after a string holding -- or /*, after E\'…\\\'…\', as a variable\'s type, LOCK TABLE, TABLE; a table "Orders" is not named by orders (campaign AF-3)', async () => {
+      const fn = (name: string, body: string) => `CREATE FUNCTION ${name}() RETURNS bigint LANGUAGE plpgsql AS $fn$ ${body} $fn$`;
+      const uses: [string, string][] = [
+        ['after_dashes', `BEGIN RAISE NOTICE '-- counting'; RETURN (SELECT count(*) FROM orders); END`],
+        ['after_block', `BEGIN RAISE NOTICE '/* counting'; RETURN (SELECT count(*) FROM orders); END`],
+        ['after_escape', `BEGIN RAISE NOTICE E'it\\'s -- late'; RETURN (SELECT count(*) FROM orders); END`],
+        ['row_typed', `DECLARE r orders; BEGIN SELECT * INTO r FROM customers LIMIT 1; RETURN r.id; END`],
+        ['locks_it', `BEGIN LOCK TABLE orders IN SHARE MODE; RETURN 1; END`],
+        ['tables_it', `BEGIN RETURN (SELECT count(*) FROM (TABLE orders) x); END`],
+      ];
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE orders (id int PRIMARY KEY)`,
+          `CREATE TABLE customers (id int PRIMARY KEY)`,
+          `CREATE TABLE "Orders" (id int PRIMARY KEY)`,
+          ...uses.map(([name, body]) => fn(name, body)),
+          fn('mixed_case', `BEGIN RETURN (SELECT count(*) FROM orders); END`),
+        ],
+        'xc_rto',
+      );
+      // "Orders" is renamed: only a quoted "Orders" names it — not one function does.
+      await s.write('0001_rename', { renameTable: { from: 'Orders', to: 'legacy_orders' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_rename');
+      await s.xc.contract();
+      await s.write('0002_rename', { renameTable: { from: 'orders', to: 'purchases' } });
+      await s.xc.apply();
+      await record(s.xc, '0002_rename');
+      const err = await rejection(s.xc.contract());
+      for (const [name] of [...uses, ['mixed_case']]) expect(err.message).toMatch(new RegExp(`function "${name}"`));
+    });
+
     it.runIf(!pg)('MySQL/MariaDB: a trigger joining it by a comma, an event writing it; a column or an alias of its name is no use of it (campaign AE)', async () => {
       const s = await setup(
         target,

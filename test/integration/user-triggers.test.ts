@@ -59,9 +59,12 @@ for (const target of targets) {
           `BEGIN NEW.first_name /* normalise */ := initcap(NEW.first_name); RETURN NEW; END`,
           `BEGIN NEW.addr.city := 'x'; RETURN NEW; END`,
           `DECLARE r ALIAS FOR new; BEGIN r.first_name := initcap(r.first_name); RETURN r; END`,
+          // Campaign AF-5: after a string the old reading ended too early (E'…\\'…'), or a quote inside a dollar-quoted one.
+          `BEGIN RAISE NOTICE E'it\\'s %', NEW.id; NEW.first_name := initcap(NEW.first_name); RAISE NOTICE 'done'; RETURN NEW; END`,
+          `BEGIN PERFORM $q$it's$q$; NEW.first_name := initcap(NEW.first_name); PERFORM 'x'; RETURN NEW; END`,
         ];
         for (const [i, body] of bodies.entries()) {
-          await s.db.query(`CREATE OR REPLACE FUNCTION sneaky() RETURNS trigger LANGUAGE plpgsql AS $$${body}$$`);
+          await s.db.query(`CREATE OR REPLACE FUNCTION sneaky() RETURNS trigger LANGUAGE plpgsql AS $fn$${body}$fn$`);
           const name = i === 3 ? 'xc_normalize' : `zz_sneaky`;
           await s.db.query(`CREATE TRIGGER ${name} BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION sneaky()`);
           await refused(s, ['people'], new RegExp(`trigger "${name}" on "people" fires after xc's`));

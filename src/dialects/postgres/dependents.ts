@@ -5,44 +5,73 @@
  */
 import type { Session } from '../../db/driver.js';
 import type { Dependent } from '../dialect.js';
-import { literal, quotePg } from './text.js';
-
-/** A name as a regex, any character but a letter, digit or underscore matched by `.` (not escaped). */
-const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
+import { literal, pgSegments, quotePg } from './text.js';
 
 /**
- * A function body's text without its comments (line and block) and, with `strings`, its string literals, each a space:
- * a word there is no code (campaign AE). Dynamic SQL lives in strings: left in where a hole costs more than a refusal.
+ * A function body as code: comments each a space and, with `dropStrings`, its string literals (quoted, E'…', dollar-quoted)
+ * too — a word there is no code (campaign AE). Read by the tokenizer the rest of xc uses, so a `--` or `/*` inside a
+ * string, an E'…\'…' string or a $tag$ body ends where PostgreSQL ends it (campaign AF-3, AF-5: a regex over the
+ * text erased the code after one). Dynamic SQL lives in strings: kept where a hole costs more than a refusal.
  */
-const code = (src: string, strings = false) =>
-  `regexp_replace(${src}, ${literal(`--[^\n]*|/\\*([^*]|\\*+[^*/])*\\*+/${strings ? `|'([^']|'')*'` : ''}`)}, ' ', 'g')`;
+function bodyCode(body: string, dropStrings: boolean): string {
+  return pgSegments(body)
+    .map((p) => (p.code || p.text.startsWith('"') || (!dropStrings && !p.text.startsWith('--') && !p.text.startsWith('/*')) ? p.text : ' '))
+    .join('');
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const NOT_IN_WORD = '(?![A-Za-z0-9_$])';
 
 /**
- * A statement of a function body reading or writing `table` — after FROM, JOIN, UPDATE, INTO, ONLY or a comma (a
- * join), or as `table%ROWTYPE` — unqualified or qualified by the current schema (another schema's table of that name
- * is not it). A pattern built in SQL, around current_schema(); matched against `code(prosrc)`.
+ * `name` as a body names it: quoted, or unquoted where PostgreSQL's folding to lower case gives it (a table "Orders" is
+ * only ever named quoted; campaign AF-3). Matched case-insensitively, so a quoted "orders" counts for "Orders" too: a
+ * refusal, never a hole.
  */
-const statementOn = (table: string) => {
-  const name = pattern(table);
-  return `(${literal('(\\m(from|join|update|into|only)|,)\\s*("?')} || regexp_replace(current_schema(), '[^A-Za-z0-9_]', '.', 'g') || ${literal(`"?\\s*\\.\\s*)?"?${name}("|\\M)|\\m${name}"?\\s*%\\s*rowtype\\M`)})`;
-};
+const nameOf = (name: string) => `(?:"${escape(name.replace(/"/g, '""'))}"${/^[a-z_][a-z0-9_$]*$/.test(name) ? `|${escape(name)}${NOT_IN_WORD}` : ''})`;
+
+/**
+ * A statement of a function body reading, writing or locking `table`, unqualified or qualified by the current schema
+ * (another schema's table of that name is not it): after FROM, JOIN, UPDATE, INTO, ONLY, TABLE (TABLE t, LOCK TABLE,
+ * TRUNCATE TABLE), LOCK or a comma (a join); as `t%ROWTYPE`; or as a variable's type in a DECLARE section (`r t;`).
+ */
+function readsOrWrites(body: string, table: string, schema: string): boolean {
+  const code = bodyCode(body, false);
+  const name = `(?:${nameOf(schema)}\\s*\\.\\s*)?${nameOf(table)}`;
+  const statement = new RegExp(`(?:(?<![A-Za-z0-9_$])(?:from|join|update|into|only|table|lock|truncate)|,)\\s*${name}|(?<![A-Za-z0-9_$]|[."]\\s*)${name}\\s*%\\s*rowtype${NOT_IN_WORD}`, 'i');
+  if (statement.test(code)) return true;
+  const declared = new RegExp(`[A-Za-z0-9_$"]\\s+${name}\\s*(?:;|:=|=|\\[|default${NOT_IN_WORD}|not\\s+null${NOT_IN_WORD})`, 'i');
+  for (const section of code.match(/(?<![A-Za-z0-9_$])declare(?![A-Za-z0-9_$])[^]*?(?<![A-Za-z0-9_$])begin(?![A-Za-z0-9_$])/gi) ?? []) {
+    if (declared.test(section)) return true;
+  }
+  return false;
+}
+
+/** Bodies of functions that may read `table`: any naming it at all, read properly in readsOrWrites. */
+const mayName = (src: string, table: string) => `position(lower(${literal(table)}) in lower(${src})) > 0`;
+
+type BodyRow = { kind: string; name: string; holder: string | null; body: string; schema: string };
+
+/** The rows whose body reads or writes `table`, as dependents. */
+function readingBodies(rows: BodyRow[], table: string): Dependent[] {
+  return rows.filter((r) => readsOrWrites(r.body, table, r.schema)).map(({ kind, name, holder }) => (holder === null ? { kind, name } : { kind, name, of: holder }));
+}
 
 export async function pgDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
   const rel = literal(quotePg(table));
   // The column's number, or 0 for the whole table (then only other relations' views and foreign keys count).
   const attnum = column === undefined ? '0' : `(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(${rel}) AND attname = ${literal(column)} AND NOT attisdropped)`;
   const onIt = `d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass(${rel}) AND (${attnum} = 0 OR d.refobjsubid = ${attnum})`;
-  const word = (name: string) => literal(`\\m${pattern(name)}\\M`);
+  const word = (name: string) => literal(`\\m${name.replace(/[^A-Za-z0-9_]/g, '.')}\\M`);
   // Another table's trigger whose function writes or reads this table and names the column: it fails once they are gone.
-  const namedElsewhere = `SELECT 'trigger', t.tgname::text, t.tgrelid::regclass::text FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-            WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND ${code('f.prosrc')} ~* ${statementOn(table)}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
+  const namedElsewhere = `SELECT 'trigger' AS kind, t.tgname::text AS name, t.tgrelid::regclass::text AS holder, f.prosrc AS body, current_schema()::text AS schema
+       FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+      WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND ${mayName('f.prosrc', table)}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
   const sql = [
     `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text, NULL::text
        FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
       WHERE ${onIt} AND v.oid <> d.refobjid`,
     // A function whose SQL body (BEGIN ATOMIC) reads it: PostgreSQL refuses the drop.
     `SELECT 'function', p.proname::text, NULL FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid WHERE ${onIt}`,
-    namedElsewhere,
     // Another schema's foreign key: the model (current_schema() only) cannot carry it, and the column's or table's drop fails on it.
     `SELECT 'foreign key', k.conname::text, format('%s.%s', kn.nspname, kt.relname)
        FROM pg_depend d JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND d.objid = k.oid AND k.contype = 'f'
@@ -70,7 +99,9 @@ export async function pgDependents(s: Session, table: string, column?: string): 
         ]),
   ].join('\nUNION\n');
   const rows = (await s.query<{ kind: string; name: string; holder: string | null }>(`SELECT kind, name, holder FROM (${sql}) AS x(kind, name, holder)`)).rows;
-  return rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
+  const recorded: Dependent[] = rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
+  const elsewhere = readingBodies((await s.query<BodyRow>(namedElsewhere)).rows, table);
+  return [...recorded, ...elsewhere.filter((d) => !recorded.some((r) => r.kind === d.kind && r.name === d.name && r.of === d.of))];
 }
 
 /**
@@ -79,15 +110,17 @@ export async function pgDependents(s: Session, table: string, column?: string): 
  * `BEGIN ATOMIC` body, like a view, holds the table itself). Not an extension's, nor xc's own.
  */
 export async function pgNameDependents(s: Session, table: string): Promise<Dependent[]> {
-  const sql = `SELECT 'trigger' AS kind, t.tgname::text AS name, t.tgrelid::regclass::text AS holder FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-                WHERE NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND ${code('f.prosrc')} ~* ${statementOn(table)}
-               UNION
-               SELECT 'function', p.proname::text, NULL FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+  const sql = `SELECT 'trigger' AS kind, t.tgname::text AS name, t.tgrelid::regclass::text AS holder, f.prosrc AS body, current_schema()::text AS schema
+                 FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+                WHERE NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND ${mayName('f.prosrc', table)}
+               UNION ALL
+               SELECT 'function', p.proname::text, NULL, p.prosrc, current_schema()::text FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
                 WHERE p.pronamespace = current_schema()::regnamespace AND l.lanname IN ('plpgsql', 'sql') AND p.proname NOT LIKE 'xc\\_%'
-                  AND ${code('p.prosrc')} ~* ${statementOn(table)} AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid)
+                  AND ${mayName('p.prosrc', table)} AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid)
                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
-  const rows = (await s.query<{ kind: string; name: string; holder: string | null }>(sql)).rows;
-  return rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
+  const found = readingBodies((await s.query<BodyRow>(sql)).rows, table);
+  // One trigger function can serve several triggers, each its own dependent; UNION used to fold equal rows.
+  return found.filter((d, i) => found.findIndex((x) => x.kind === d.kind && x.name === d.name && x.of === d.of) === i);
 }
 
 /**
@@ -103,19 +136,20 @@ export async function pgTriggersFiringAfter(s: Session, table: string, trigger: 
   // only where a statement starts, since elsewhere it compares (IF NEW.status = 'locked').
   // Read without comments and strings (`RAISE NOTICE 'NEW.x := %'` assigns nothing); NEW.a.city is a field too, and
   // `r ALIAS FOR new` makes every r.x := an assignment to the row (campaign AE).
-  const target = '"?\\mnew\\M"?\\s*(\\.\\s*("([^"]|"")+"|[[:alnum:]_$]+)\\s*)*(\\[[^]]*\\]\\s*)*';
-  const changesRow = literal(
-    `${target}:=|(^|;|\\m(begin|then|else|loop)\\M)\\s*${target}=|\\minto\\s+(strict\\s+)?"?new\\M|\\malias\\s+for\\s+"?new\\M|\\mreturn\\M(?!\\s*(new|old|null)\\s*;)`,
+  const word = (w: string) => `(?<![A-Za-z0-9_$])${w}(?![A-Za-z0-9_$])`;
+  const target = `"?${word('new')}"?\\s*(\\.\\s*("([^"]|"")+"|[A-Za-z0-9_$]+)\\s*)*(\\[[^\\]]*\\]\\s*)*`;
+  const changesRow = new RegExp(
+    `${target}:=|(^|;|${word('(begin|then|else|loop)')})\\s*${target}=|${word('into')}\\s+(strict\\s+)?"?${word('new')}|${word('alias')}\\s+for\\s+"?${word('new')}|${word('return')}(?!\\s*(new|old|null)\\s*;)`,
+    'i',
   );
-  const rows = await s.query<{ name: string }>(
-    `SELECT t.tgname::text AS name FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_language l ON l.oid = f.prolang
+  const rows = await s.query<{ name: string; language: string; body: string }>(
+    `SELECT t.tgname::text AS name, l.lanname::text AS language, f.prosrc AS body FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_language l ON l.oid = f.prolang
       WHERE t.tgrelid = to_regclass(?) AND NOT t.tgisinternal AND t.tgenabled <> 'D'
         AND t.tgname !~ '^xc_[a-z0-9_]+_[0-9a-f]{10}$' AND t.tgname::text COLLATE "C" > ?::text COLLATE "C"
         -- tgtype bits: 1 ROW, 2 BEFORE, 4 INSERT, 16 UPDATE
         AND t.tgtype & 3 = 3 AND t.tgtype & 20 <> 0
-        AND (l.lanname <> 'plpgsql' OR ${code('f.prosrc', true)} ~* ${changesRow})
       ORDER BY 1`,
     [quotePg(table), trigger],
   );
-  return rows.rows.map((r) => r.name);
+  return rows.rows.filter((r) => r.language !== 'plpgsql' || changesRow.test(bodyCode(r.body, true))).map((r) => r.name);
 }
