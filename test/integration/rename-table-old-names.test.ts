@@ -135,6 +135,33 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT id FROM busy`)).toEqual([]);
     });
 
+    it.runIf(!pg)('MySQL/MariaDB: INSERT or REPLACE without INTO, a verb\'s modifiers, STRAIGHT_JOIN, a multi-table DELETE name it too (campaign AF-4)', async () => {
+      const uses = [
+        `INSERT orders (id) VALUES (NEW.id)`,
+        `REPLACE orders (id) VALUES (NEW.id)`,
+        `INSERT LOW_PRIORITY IGNORE INTO orders (id) VALUES (NEW.id)`,
+        `UPDATE LOW_PRIORITY IGNORE orders SET cid = NEW.id WHERE id = NEW.id`,
+        `DELETE QUICK IGNORE FROM orders WHERE id = NEW.id`,
+        `DELETE o FROM customers c STRAIGHT_JOIN orders o ON o.cid = c.id WHERE c.id = NEW.id`,
+        `INSERT INTO tally SELECT count(*) FROM customers c STRAIGHT_JOIN orders o ON o.cid = c.id`,
+      ];
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE orders (id int PRIMARY KEY, cid int)`,
+          `CREATE TABLE customers (id int PRIMARY KEY)`,
+          `CREATE TABLE tally (n int)`,
+          ...uses.map((body, i) => `CREATE TRIGGER use_${i} AFTER INSERT ON customers FOR EACH ROW ${body}`),
+        ],
+        'xc_rto',
+      );
+      await s.write('0001_rename', { renameTable: { from: 'orders', to: 'purchases' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_rename');
+      const err = await rejection(s.xc.contract());
+      for (const i of uses.keys()) expect(err.message).toMatch(new RegExp(`trigger "use_${i}" of "customers"`));
+    });
+
     it('what reaches the table itself (a view on PostgreSQL, a trigger of its own) follows the rename: the contract goes through', async () => {
       const s = await setup(
         target,

@@ -10,12 +10,17 @@ import type { Dependent } from '../dialect.js';
 
 const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
 /**
- * A statement of a body reading or writing `table` (after FROM, JOIN, UPDATE, INTO or a comma: a join), unqualified
- * or qualified by this database (another database's table of that name is not it): a word in a comment or a string
- * is not enough. A pattern built in SQL around DATABASE(), of two parameters.
+ * A statement of a body reading or writing `table`, unqualified or qualified by this database (another database's
+ * table of that name is not it): after FROM, JOIN, STRAIGHT_JOIN, UPDATE, INTO, DELETE, TABLE, TABLES or a comma (a
+ * join), or INSERT / REPLACE without INTO, each verb with its modifiers (LOW_PRIORITY, DELAYED, HIGH_PRIORITY,
+ * IGNORE, QUICK: campaign AF-4). A word in a comment or a string is not enough. A pattern built in SQL around
+ * DATABASE(), of two parameters.
  */
 const STATEMENT_ON = 'CONCAT(?, DATABASE(), ?)';
-const statementOn = (table: string) => ['(\\b(from|join|update|into)|,)\\s*(`?', `\`?\\.)?\`?${pattern(table)}(\`|\\b)`];
+const statementOn = (table: string) => [
+  '(\\b(from|join|straight_join|update|into|insert|replace|delete|table|tables)(\\s+(low_priority|delayed|high_priority|ignore|quick))*|,)\\s*(`?',
+  `\`?\\.)?\`?${pattern(table)}(\`|\\b)`,
+];
 
 export async function mysqlDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
   // MySQL keeps no dependency graph: views and triggers are matched on their text, which the server stores with
