@@ -43,6 +43,8 @@ async function engine(dialect: Dialect): Promise<Engine> {
 }
 
 /** What moves a migration that is not yet backfilled on: finishing its rollback, or applying it. */
+/** The commands that write to the database: a standby or a read-only replica is refused for them (Dialect.notPrimary). */
+const WRITING_COMMANDS = new Set(['init', 'apply', 'backfill', 'contract', 'rollback', 'deploy record', 'deploy retire', 'heartbeat']);
 const nextStep = (row: Pick<MigrationRow, 'id' | 'phase'>) => (row.phase === 'rolling_back' ? `finish its rollback with \`xc rollback ${row.id}\`` : 'run `xc apply` first');
 
 /**
@@ -119,6 +121,9 @@ class XcImpl implements Xc {
     const { driver, dialect, store } = await this.connect(command);
     // A --schema that is not there, or a state kept for other tables than these, is refused before anything is read or created.
     if (dialect.checkTarget) await withSession(driver, (s) => dialect.checkTarget!(s, { creating: command === 'init' }));
+    // A command that writes is refused on a standby or a read-only replica, before anything is read or created there.
+    const notPrimary = WRITING_COMMANDS.has(command) && dialect.notPrimary ? await withSession(driver, (s) => dialect.notPrimary!(s)) : null;
+    if (notPrimary) throw new InvalidInputError(`xc ${command} writes to the database, and ${notPrimary} — give the primary's URL`, {}, { code: 'invalid_config' });
     return { driver, dialect, store, options: this.engineOptions, actor: this.actor, command, emit: reporter(this.options.onEvent), signal: this.options.signal, primaryUrl: this.primaryUrl() };
   }
 

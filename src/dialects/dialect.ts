@@ -341,6 +341,12 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * MySQL, where the database is the target and holds its own state.
    */
   checkTarget?(s: Session, opts: { creating: boolean }): Promise<void>;
+  /**
+   * Why this server takes no writes of xc's, or should not, or null: a PostgreSQL hot standby, a MySQL/MariaDB
+   * server in read_only (a replica, whose changes are its primary's: written as a user with SUPER or READ_ONLY
+   * ADMIN, it would diverge from its primary silently; campaign AG-2). Reads only.
+   */
+  notPrimary?(s: Session): Promise<string | null>;
   /** The schema the application's tables are in, recorded with each plan (PostgreSQL current_schema()). */
   targetSchema?(s: Session): Promise<string | null>;
 

@@ -130,6 +130,31 @@ for (const [name, describeDb, start] of cases) {
       }, 120_000);
     }
 
+    it('a command that writes, given the replica\'s URL, is refused (exit 2) naming why, and writes nothing there; reads go on (campaign AG-2)', async () => {
+      const db = await database(10);
+      const replicaOnly = (sql: string) => pair.replicaValue(db, sql);
+      // The standby refuses writes by itself; MariaDB's replica is made read_only, which root (SUPER) would write past.
+      if (pair.dialect === 'mysql') replicaOnly('SET GLOBAL read_only = 1');
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-rl-'));
+      await writeFile(path.join(dir, '0001.json'), JSON.stringify({ operations: [{ addColumn: { table: 'users', column: { name: 'note', type: 'text' } } }] }));
+      const xc = createXc({ url: pair.replicaUrlOf(db), dir });
+      try {
+        for (const attempt of [() => xc.apply(), () => xc.deploy.record({ app: 'shop', version: 'v1' }), () => xc.init()]) {
+          const err = await rejection(attempt());
+          expect(err.exitCode, err.message).toBe(2);
+          expect(err.message).toMatch(pair.dialect === 'postgres' ? /writes to the database, and the server is a hot standby \(pg_is_in_recovery\(\) is true\)[^\n]*give the primary's URL/ : /writes to the database, and the server is read_only \(@@read_only = 1\)/);
+        }
+        expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['pending']);
+        await xc.plan();
+        const tables = pair.dialect === 'postgres' ? `SELECT count(*) FROM pg_tables WHERE tablename LIKE 'xc%'` : `SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${db}' AND TABLE_NAME LIKE 'xc%'`;
+        expect(replicaOnly(tables)).toBe('0');
+        expect(replicaOnly(pair.dialect === 'postgres' ? `SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'note'` : `SELECT count(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '${db}' AND COLUMN_NAME = 'note'`)).toBe('0');
+      } finally {
+        await xc.close();
+        if (pair.dialect === 'mysql') replicaOnly('SET GLOBAL read_only = 0');
+      }
+    }, 60_000);
+
     it('a given replica that cannot be reached reads as over, the reason in its source', async () => {
       const db = await database(10);
       const gone = pair.replicaUrlOf(db).replace(/:\d+\//, ':1/');

@@ -210,6 +210,12 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     }
   }
 
+  async notPrimary(s: Session): Promise<string | null> {
+    const { readOnly } = (await s.query<{ readOnly: unknown }>('SELECT @@GLOBAL.read_only AS readOnly')).rows[0]!;
+    // Active primaries of a two-way pair replicate too: read_only is what tells the one that must not be written.
+    return Number(readOnly) === 1 ? 'the server is read_only (@@read_only = 1), as a replica is: a user with SUPER or READ_ONLY ADMIN could still write, and the replica would drift from its primary' : null;
+  }
+
   /** Also kept for the DDL: which indexes, keys and checks a dropped column takes along, what MODIFY must restate. */
   async introspect(s: Session) {
     const model = await (await import('./catalog.js')).introspectMysql(s, this.flavor);

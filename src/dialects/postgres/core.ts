@@ -161,6 +161,11 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     await checkStateTarget(s, this.opts.schema, this.stateSchemaName, opts.creating);
   }
 
+  async notPrimary(s: Session): Promise<string | null> {
+    const { recovery } = (await s.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery')).rows[0]!;
+    return recovery ? 'the server is a hot standby (pg_is_in_recovery() is true): it takes no writes' : null;
+  }
+
   async targetSchema(s: Session): Promise<string | null> {
     return (await s.query<{ schema: string | null }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null;
   }
