@@ -85,5 +85,7 @@ describe('the progress line', () => {
     createOutput({ json: false, stdout: stream, stderr: stream }).event({ event: 'throttled', migration: '0001', table: 'users', signal: 'replica_lag', source: 'db2:5432', value: 7300, limit: 5000, unit: 'ms' });
     expect(err).toContain('throttled 0001 users  replica_lag (db2:5432) 7.3s over the limit 5s, waiting');
     expect(describeReadings([reading('autovacuum', 1, 0, 'workers', 'users'), reading('wal_rate', 1536, 1024, 'bytes/s')])).toBe('autovacuum (users) 1 workers over the limit 0 workers; wal_rate 1.5kB/s over the limit 1kB/s');
+    // Campaign AG-3: a replica not applying changes was "0ms over the limit 5s".
+    expect(describeReadings([reading('replica_lag', 0, 5000, 'ms', 'db2:3306 (replication SQL thread stopped)')])).toBe('replica_lag (db2:3306 (replication SQL thread stopped)) held for that reason, not for a value over the limit 5s');
   });
 });
