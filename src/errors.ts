@@ -172,6 +172,8 @@ export type IssueFacts =
   | { code: 'invalid_expression' }
   /** An index the server would not build as the migration builds it (a method, operator class, collation, storage parameter or key). */
   | { code: 'invalid_index'; table: string; index: string }
+  /** An expression a replica would compute for itself (MySQL/MariaDB: a binary log in STATEMENT format), getting other values. */
+  | { code: 'unsafe_for_replication' }
   /** Columns an expand adds that would take the table's rows past the longest row the server keeps. */
   | { code: 'row_too_large'; table: string }
   /** A default carried through a type change that is not what `up` gives for the old default. */

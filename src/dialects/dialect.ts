@@ -347,6 +347,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * ADMIN, it would diverge from its primary silently; campaign AG-2). Reads only.
    */
   notPrimary?(s: Session): Promise<string | null>;
+  /** Why the author expression `sql` would give a replica other values than the primary, as the server replicates it now, or null. Reads only. */
+  replicationIssue?(s: Session, sql: string): Promise<string | null>;
   /** The schema the application's tables are in, recorded with each plan (PostgreSQL current_schema()). */
   targetSchema?(s: Session): Promise<string | null>;
 

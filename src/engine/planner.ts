@@ -111,6 +111,8 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       });
       continue;
     }
+    const replication = await dialect.replicationIssue?.(session, written.sql);
+    if (replication) issues.push({ path: written.path, code: 'unsafe_for_replication', message: replication });
     const check = storedOnce(dialect, written);
     const error = await compileExpression(session, dialect, check);
     if (error) issues.push({ path: check.path, code: 'invalid_expression', message: error });

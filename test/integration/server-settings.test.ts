@@ -17,6 +17,10 @@
  *   session held.
  * - MariaDB `sql_mode = ORACLE` server-wide: xc's triggers and catalog
  *   queries read as PL/SQL; refused up front, naming it.
+ *
+ * And campaigns AF and AG: a role that may not create temporary tables (plan's
+ * checks blamed the migration); a binary log in STATEMENT format, which gives
+ * each replica its own UUID() (refused at plan).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -163,6 +167,33 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
     expect(live).toEqual(['v2']);
     await xc.contract();
     expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+  });
+
+  it('binlog_format = STATEMENT: an expression a replica would compute for itself (UUID()) is refused at plan; in ROW format it goes through (campaign AG-1)', { timeout: 300_000 }, async () => {
+    const server = await startMariadb(() => ['--log-bin=primary-bin', '--server-id=1', '--binlog-format=STATEMENT']);
+    onCleanup(() => server.stop());
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-sbr-'));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const conn = await mysql.createConnection(server.url);
+    onCleanup(() => conn.end());
+    await conn.query(`CREATE DATABASE sbr`);
+    await conn.query(`CREATE TABLE sbr.users (id int PRIMARY KEY, name varchar(40))`);
+    await conn.query(`INSERT INTO sbr.users VALUES (1, 'a'), (2, 'b')`);
+    await writeFile(path.join(dir, '0001_token.json'), JSON.stringify({ operations: [{ addColumn: { table: 'users', column: { name: 'token', type: 'char(36)' }, up: 'UUID()' } }, { addColumn: { table: 'users', column: { name: 'seen', type: 'datetime' }, up: 'NOW()' } }] }));
+    const xc = createXc({ url: server.urlOf('sbr'), dir });
+    onCleanup(() => xc.close());
+    const err = await rejection(xc.apply());
+    expect(err.exitCode, err.message).toBe(2);
+    expect(err.message).toMatch(/operations\[0\]\.addColumn\.up: calls UUID\(\), which the binary log in STATEMENT format \(binlog_format\) replicates as the call/);
+    expect(err.message).not.toMatch(/operations\[1\]/); // NOW() is replicated with its value
+    const [cols] = await conn.query(`SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'sbr' AND TABLE_NAME = 'users'`);
+    expect((cols as { c: string }[]).map((r) => r.c).sort()).toEqual(['id', 'name']);
+    await conn.query(`SET GLOBAL binlog_format = 'ROW'`);
+    const rowXc = createXc({ url: server.urlOf('sbr'), dir });
+    onCleanup(() => rowXc.close());
+    await rowXc.apply();
+    const [rows] = await conn.query(`SELECT count(DISTINCT token) AS n FROM sbr.users`);
+    expect(rows).toEqual([{ n: 2 }]);
   });
 
   it('sql_mode ORACLE server-wide: refused before anything is read or created, naming it (was a syntax error naming neither)', { timeout: 300_000 }, async () => {

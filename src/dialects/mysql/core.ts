@@ -50,6 +50,16 @@ const NONDETERMINISTIC = new Set([
   'sleep', 'get_lock', 'benchmark', 'user', 'current_user', 'session_user', 'system_user',
 ]);
 
+/**
+ * Functions a binary log in STATEMENT format replicates as the call, each replica computing its own value (the
+ * server only warns, "unsafe statement"): NOW(), RAND(), CONNECTION_ID(), LAST_INSERT_ID() and CURRENT_USER are
+ * replicated with their value and are not here.
+ */
+const UNSAFE_FOR_STATEMENT_LOG = new Set([
+  'uuid', 'uuid_short', 'sys_guid', 'random_bytes', 'sysdate', 'user', 'session_user', 'system_user', 'found_rows', 'row_count',
+  'load_file', 'sleep', 'get_lock', 'is_free_lock', 'is_used_lock', 'master_pos_wait', 'version',
+]);
+
 export class MysqlDialect extends BaseDialect implements Dialect {
   readonly name = 'mysql' as const;
   readonly exprVariant = 'mysql' as const;
@@ -247,6 +257,15 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   /** Parsed by the server as a prepared statement, never executed (syntax.ts). */
   sqlSyntaxIssue(s: Session, sql: string): Promise<string | null> {
     return mysqlSyntaxIssue(s, sql);
+  }
+
+  async replicationIssue(s: Session, sql: string): Promise<string | null> {
+    const unsafe = [...new Set(this.calledFunctions(sql).filter((n) => UNSAFE_FOR_STATEMENT_LOG.has(n)))];
+    if (unsafe.length === 0) return null;
+    const row = (await s.query<{ bin: unknown; global: unknown; own: unknown }>('SELECT @@GLOBAL.log_bin AS bin, @@GLOBAL.binlog_format AS global, @@SESSION.binlog_format AS own')).rows[0]!;
+    const statement = [row.global, row.own].some((f) => String(f).toUpperCase() === 'STATEMENT');
+    if (Number(row.bin) !== 1 || !statement) return null;
+    return `calls ${unsafe.map((n) => `${n.toUpperCase()}()`).join(', ')}, which the binary log in STATEMENT format (binlog_format) replicates as the call: each replica computes its own value, in xc's backfill and in the triggers the application's writes fire, and drifts from the primary without an error — set binlog_format = ROW or MIXED (globally, for the application's sessions too), or compute the value without it`;
   }
 
   async volatileFunctions(_s: Session, names: string[]): Promise<string[]> {
