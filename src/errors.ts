@@ -174,8 +174,8 @@ export type IssueFacts =
   | { code: 'invalid_index'; table: string; index: string }
   /** An expression a replica would compute for itself (MySQL/MariaDB: a binary log in STATEMENT format), getting other values. */
   | { code: 'unsafe_for_replication' }
-  /** Columns an expand adds that would take the table's rows past the longest row the server keeps. */
-  | { code: 'row_too_large'; table: string }
+  /** What an expand adds to a table (columns, index copies) that takes it past a limit of the server: its longest row, its most columns or indexes. */
+  | { code: 'table_limit'; table: string }
   /** A default carried through a type change that is not what `up` gives for the old default. */
   | { code: 'default_disagrees'; table: string; column: string }
   /** An expression calling functions whose value changes from call to call, where the check before contract computes it again. */

@@ -248,6 +248,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * table under a write lock: a rollback could not drop such an index online.
    */
   readonly uniqueIndexMayCluster: boolean;
+  /** The most key columns an index has (PostgreSQL's INDEX_MAX_KEYS, 32; MariaDB 32; MySQL 16), INCLUDE columns counted. */
+  readonly maxIndexKeys: number;
   /**
    * Every row meets every foreign key the catalog shows as valid (PostgreSQL). MySQL/MariaDB: rows written with
    * foreign_key_checks=0 may break one, and nothing records it.
@@ -388,10 +390,10 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   /** Why the server would not build the index (on an empty temporary table of the columns), or null. Changes nothing. */
   indexBuildIssue?(s: Session, check: IndexBuildCheck): Promise<string | null>;
   /**
-   * Why the columns `alters` (the expand's own ALTER TABLE … ADD COLUMN statements) add to `table` would make
-   * its rows longer than the server keeps, or null: tried on an empty temporary copy of the table. Changes nothing.
+   * Why what `alters` (the expand's own ALTER TABLE … ADD COLUMN / ADD INDEX statements) add to `table` takes it
+   * past a limit of the server — its longest row, its most columns or indexes — or null. Changes nothing.
    */
-  addedColumnsIssue?(s: Session, table: string, alters: string[]): Promise<string | null>;
+  tableGrowthIssue?(s: Session, table: string, alters: string[]): Promise<string | null>;
   /**
    * What in an author expression would change the session it runs on —
    * settings, session locks, connections (PostgreSQL `set_config`,

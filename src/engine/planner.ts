@@ -360,23 +360,23 @@ function alterIssues(dialect: Dialect, model: SchemaModel, p: OperationPlan, pat
 }
 
 /**
- * Refused: the columns an operation's expand adds to a table, with those earlier operations of the migration add,
- * that take its rows past what the server keeps (Dialect.addedColumnsIssue). Appends this operation's to `added`.
+ * Refused: what an operation's expand adds to a table (columns, index copies), with what earlier operations of the
+ * migration add, that takes it past a limit of the server (Dialect.tableGrowthIssue). Appends this operation's to `added`.
  */
-async function addedColumnsIssues(session: Session, dialect: Dialect, added: Map<string, string[]>, expand: Step[], path: (string | number)[]): Promise<ValidationIssue[]> {
-  if (!dialect.addedColumnsIssue) return [];
+async function tableGrowthIssues(session: Session, dialect: Dialect, added: Map<string, string[]>, expand: Step[], path: (string | number)[]): Promise<ValidationIssue[]> {
+  if (!dialect.tableGrowthIssue) return [];
   const grown = new Set<string>();
   for (const step of expand) {
     for (const table of step.tables) {
-      if (!/\bADD\s+COLUMN\b/i.test(step.sql) || !mentionsTable(step.sql, table)) continue;
+      if (!/\bADD\s+(COLUMN|(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX)\b/i.test(step.sql) || !mentionsTable(step.sql, table)) continue;
       added.set(table, [...(added.get(table) ?? []), step.sql]);
       grown.add(table);
     }
   }
   const issues: ValidationIssue[] = [];
   for (const table of grown) {
-    const problem = await dialect.addedColumnsIssue(session, table, added.get(table)!);
-    if (problem) issues.push({ path, code: 'row_too_large', table, message: problem });
+    const problem = await dialect.tableGrowthIssue(session, table, added.get(table)!);
+    if (problem) issues.push({ path, code: 'table_limit', table, message: problem });
   }
   return issues;
 }
@@ -420,7 +420,7 @@ export async function planMigration(
     found.push({ ...issue, file: file.file, path: ['operations', opIndex, kind, ...issue.path] });
   };
   const plan: OperationPlan = { ...emptyPlan(), removalsMarked: true };
-  /** The ADD COLUMN statements of this migration's expand so far, by table: the rows carry all of them at once. */
+  /** The ADD COLUMN / ADD INDEX statements of this migration's expand so far, by table: the table carries all of them at once. */
   const added = new Map<string, string[]>();
   // What this migration adds before the catalog has it starts empty: its own contract and rollback read it, a later migration the projection.
   model.planned = new PlannedObjects();
@@ -474,7 +474,7 @@ export async function planMigration(
     for (const issue of alterIssues(dialect, model, p, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
     if (session) for (const issue of await unvalidatedCheckIssues(session, dialect, model, p.backfill)) report(opIndex, kind, issue);
     if (session) for (const issue of await triggerOrderIssues(session, dialect, p.expand, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
-    if (session) for (const issue of await addedColumnsIssues(session, dialect, added, p.expand, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
+    if (session) for (const issue of await tableGrowthIssues(session, dialect, added, p.expand, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
     plan.expand.push(...p.expand);
     plan.backfill.push(...p.backfill);
     plan.verify.push(...p.verify);

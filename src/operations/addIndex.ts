@@ -114,6 +114,8 @@ export const addIndex: Operation<'addIndex'> = {
     // PostgreSQL's own rules, refused here rather than by a failed build half-way through an apply.
     if (spec.unique && spec.method !== undefined && spec.method !== 'btree') issues.push({ path: ['method'], code: 'invalid_format', message: `only btree indexes can be unique, not ${spec.method}` });
     if (spec.include && spec.method !== undefined && !['btree', 'gist', 'spgist'].includes(spec.method)) issues.push({ path: ['include'], code: 'invalid_format', message: `INCLUDE needs method btree, gist or spgist, not ${spec.method}` });
+    const keys = spec.columns.length + (spec.include?.length ?? 0);
+    if (keys > ctx.dialect.maxIndexKeys) issues.push({ path: ['columns'], code: 'invalid_format', message: `an index has at most ${ctx.dialect.maxIndexKeys} columns here, this one ${keys}${spec.include?.length ? ' (INCLUDE columns count)' : ''}` });
     const name = indexName(spec, ctx.dialect);
     const taken = ctx.dialect.nameTaken(ctx.model, 'index', name, spec.table);
     if (taken) issues.push({ path: ['name'], code: 'name_taken', name, table: spec.table, message: `${taken} already exists; give the index another name` });

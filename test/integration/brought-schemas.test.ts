@@ -438,7 +438,7 @@ for (const target of targets) {
       await expect(s.db.query(`INSERT INTO docs (id, slug) VALUES (3, 'a')`)).rejects.toThrow(/Duplicate entry/);
     });
 
-    it.skipIf(pg)('a table whose rows a copy column would take past 8126 bytes is refused at plan, naming it (campaign AI-01: added INSTANT, then every DROP COLUMN failed, stuck)', async () => {
+    it.skipIf(pg)('a table whose rows a copy column would take past 8126 bytes, or a 65th index, is refused at plan, naming it (campaign AI-01: added INSTANT, then every DROP COLUMN failed, stuck; AI-03)', async () => {
       const varchars = Array.from({ length: 10 }, (_, i) => `c${i} varchar(255)`).join(', ');
       const chars = Array.from({ length: 31 }, (_, i) => `c${i} char(255)`).join(', ');
       const s = await setup(
@@ -447,6 +447,7 @@ for (const target of targets) {
           `CREATE TABLE compact (id int PRIMARY KEY, ${varchars}) ROW_FORMAT=COMPACT DEFAULT CHARSET=utf8mb4`,
           `CREATE TABLE fixed (id int PRIMARY KEY, ${chars}) ROW_FORMAT=DYNAMIC DEFAULT CHARSET=latin1`,
           `CREATE TABLE roomy (id int PRIMARY KEY, ${varchars}) ROW_FORMAT=DYNAMIC DEFAULT CHARSET=utf8mb4`,
+          `CREATE TABLE many (id int PRIMARY KEY, ${Array.from({ length: 64 }, (_, i) => `c${i} int`).join(', ')}, ${Array.from({ length: 63 }, (_, i) => `KEY k${i} (c${i})`).join(', ')})`,
           `INSERT INTO compact (id, c0) VALUES (1, 'a')`,
           `INSERT INTO fixed (id, c0) VALUES (1, 'a')`,
           `INSERT INTO roomy (id, c0) VALUES (1, 'a')`,
@@ -456,16 +457,34 @@ for (const target of targets) {
       const tables = ['compact', 'fixed', 'roomy'];
       for (const op of [{ renameColumn: { table: 'compact', from: 'c0', to: 'first' } }, { alterColumn: { table: 'fixed', column: 'c0', to: 'c0_wide', type: 'char(255)' } }]) {
         await s.write('0001_copy', op);
-        await refused(s, tables, new RegExp(`operations\\[0\\]\\.(renameColumn|alterColumn)\\.table: the columns this migration adds to "${op.renameColumn ? 'compact' : 'fixed'}" [^\\n]*Row size too large`));
+        await refused(s, tables, new RegExp(`operations\\[0\\]\\.(renameColumn|alterColumn)\\.table: what this migration adds to "${op.renameColumn ? 'compact' : 'fixed'}" [^\\n]*past the longest InnoDB keeps: Row size too large`));
       }
       // Each copy fits alone, not both: the second is named.
       await s.write('0001_copy', { addColumn: { table: 'fixed', column: { name: 'note', type: 'char(100)' } } }, { addColumn: { table: 'fixed', column: { name: 'memo', type: 'char(100)' } } });
-      await refused(s, tables, /operations\[1\]\.addColumn\.table: the columns this migration adds to "fixed"/);
+      await refused(s, tables, /operations\[1\]\.addColumn\.table: what this migration adds to "fixed"/);
       expect((await rejection(s.xc.plan())).message).not.toMatch(/operations\[0\]/);
+      // A 65th index (campaign AI-03: the expand failed half-way).
+      await s.write('0001_copy', { addIndex: { table: 'many', name: 'many_last', columns: ['c63'] } });
+      await refused(s, [...tables, 'many'], /operations\[0\]\.addIndex\.table: what this migration adds to "many" [^\n]*most indexes a table has \(64\)/);
       // Where the long columns live off the row (DYNAMIC), the copy goes through, and its contract.
       await s.write('0001_copy', { renameColumn: { table: 'roomy', from: 'c0', to: 'first' } });
       await toContracted(s, '0001_copy');
       expect(await s.db.query(`SELECT id, first FROM roomy`)).toEqual([{ id: 1, first: 'a' }]);
+    });
+
+    it('an index of more columns than the server keys, and (PostgreSQL) a copy column past 1600 columns, dropped ones counted, are refused at plan (campaign AI-03: the expand failed half-way)', async () => {
+      const cols = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `c${from + i} int`).join(', ');
+      const s = await setup(target, [`CREATE TABLE wide (id int PRIMARY KEY, ${cols(40)})`, ...(pg ? [`CREATE TABLE widest (id int PRIMARY KEY, ${cols(1598)})`, `ALTER TABLE widest DROP COLUMN c0`] : [])], 'xc_brought');
+      const tables = pg ? ['wide', 'widest'] : ['wide'];
+      await s.write('0001_limits', { addIndex: { table: 'wide', name: 'wide_all', columns: Array.from({ length: 33 }, (_, i) => `c${i}`) } });
+      await refused(s, tables, /operations\[0\]\.addIndex\.columns: an index has at most 32 columns here, this one 33/);
+      if (!pg) return;
+      // 1599 columns, one of them dropped: one copy fits (1600), two do not.
+      await s.write('0001_limits', { renameColumn: { table: 'widest', from: 'c1', to: 'first' } }, { renameColumn: { table: 'widest', from: 'c2', to: 'second' } });
+      await refused(s, tables, /operations\[1\]\.renameColumn\.table: what this migration adds to "widest" \(2 columns[^\n]*past the 1600 columns a PostgreSQL table has: it has 1599, 1 of them dropped ones/);
+      expect((await rejection(s.xc.plan())).message).not.toMatch(/operations\[0\]/);
+      await s.write('0001_limits', { renameColumn: { table: 'widest', from: 'c1', to: 'first' } });
+      await toContracted(s, '0001_limits');
     });
 
     it.skipIf(pg)('a key a widening takes past 3072 bytes: the change goes through a shadow, built at expand (campaign AF-6: the contract\'s INSTANT MODIFY failed, stuck); a long key of one column that is not unique is built as the prefix MariaDB makes (AF-7)', async () => {

@@ -25,7 +25,7 @@ import { mariadbAlterIssue, mariadbNullabilityIssue } from './online.js';
 import { mysqlDependents, mysqlNameDependents } from './dependents.js';
 import { mysqlSyntaxIssue } from './syntax.js';
 import { MysqlLockHolders } from './locks.js';
-import { mysqlAddedColumnsIssue, mysqlDeclaredIssue, mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
+import { mysqlTableGrowthIssue, mysqlDeclaredIssue, mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
 import { longKeyIssue } from './keys.js';
 import { mysqlConversionIssue, mysqlDefaultUp, setSpelling } from './conversions.js';
 
@@ -69,6 +69,9 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   readonly uniqueKeysAreIndexes = true;
   override readonly foreignKeyIndexFollowsRename = true;
   readonly uniqueIndexMayCluster = true;
+  get maxIndexKeys(): number {
+    return this.mariadb ? 32 : 16;
+  }
   readonly foreignKeysTrusted = false;
 
   /**
@@ -243,8 +246,8 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return mysqlDefaultIssue(s, type, expr);
   }
 
-  addedColumnsIssue(s: Session, table: string, alters: string[]): Promise<string | null> {
-    return mysqlAddedColumnsIssue(s, table, alters, this.mariadb);
+  tableGrowthIssue(s: Session, table: string, alters: string[]): Promise<string | null> {
+    return mysqlTableGrowthIssue(s, table, alters, this.mariadb);
   }
   declaredIssue(s: Session, c: ExpressionCheck): Promise<string | null> {
     return mysqlDeclaredIssue(s, c);

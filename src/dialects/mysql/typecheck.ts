@@ -127,19 +127,27 @@ export async function mysqlDeclaredIssue(s: Session, c: ExpressionCheck): Promis
   return temporaryTableIssue(s, 'xc_declared_check', [...c.columns.map((col) => `${quoteMy(col.name)} ${col.type} NULL`), declared]);
 }
 
+/** The server's limits a table grows past, by errno, in words. */
+const GROWTH_LIMITS: Record<number, string> = {
+  1118: 'its rows past the longest InnoDB keeps', // ER_TOO_BIG_ROWSIZE (8126 bytes on 16 KiB pages; 65535 for any table)
+  1117: 'it past the most columns a table has', // ER_TOO_MANY_FIELDS
+  1069: 'it past the most indexes a table has (64)', // ER_TOO_MANY_KEYS
+  1070: 'an index past the most parts a key has', // ER_TOO_MANY_KEY_PARTS
+};
+
 /**
- * Why adding the columns of `alters` (an expand's `ALTER TABLE … ADD COLUMN …, ALGORITHM=…` statements) would make
- * `table`'s rows longer than InnoDB keeps ("Row size too large", 8126 bytes on 16 KiB pages), or null. An INSTANT ADD
- * COLUMN does not check it, every later ALTER of the table does: a copy column on such a table was added, and its
- * contract's and rollback's DROP COLUMN then failed for good, while the triggers' copies failed the application's
- * writes of long rows (campaign AI-01, AI-05). Tried on an empty temporary copy of the table (CREATE … LIKE), whose
- * ALTER checks the row size as a rebuild does, in strict mode whatever the server's; any other refusal there (a
- * privilege, a feature a temporary table lacks) says nothing of the row, and nothing is refused.
+ * Why what `alters` (an expand's `ALTER TABLE … ADD COLUMN / ADD INDEX …, ALGORITHM=…` statements) adds to `table`
+ * takes it past a limit of the server (GROWTH_LIMITS), or null. An INSTANT ADD COLUMN does not check the row size,
+ * every later ALTER of the table does: a copy column on such a table was added, and its contract's and rollback's
+ * DROP COLUMN then failed for good, while the triggers' copies failed the application's writes of long rows
+ * (campaign AI-01, AI-05); a 65th index copy failed the expand half-way (AI-03). Tried on an empty temporary copy
+ * of the table (CREATE … LIKE), whose ALTER checks as a rebuild does, in strict mode whatever the server's; any
+ * other refusal there (a privilege, a feature a temporary table lacks) says nothing of the limits, and nothing is refused.
  */
-export async function mysqlAddedColumnsIssue(s: Session, table: string, alters: string[], mariadb: boolean): Promise<string | null> {
-  const adds = alters.flatMap((sql) => /^ALTER TABLE `(?:[^`]|``)*` (ADD COLUMN [^]*?)(?:, FORCE)?(?:, ALGORITHM=\w+(?:, LOCK=\w+)?)?$/i.exec(sql.trim())?.[1] ?? []);
+export async function mysqlTableGrowthIssue(s: Session, table: string, alters: string[], mariadb: boolean): Promise<string | null> {
+  const adds = alters.flatMap((sql) => /^ALTER TABLE `(?:[^`]|``)*` (ADD [^]*?)(?:, FORCE)?(?:, ALGORITHM=\w+(?:, LOCK=\w+)?)?$/i.exec(sql.trim())?.[1] ?? []);
   if (adds.length === 0) return null;
-  const copy = quoteMy('xc_row_size_check');
+  const copy = quoteMy('xc_growth_check');
   try {
     await s.query(`DROP TEMPORARY TABLE IF EXISTS ${copy}`);
     await s.query(`CREATE TEMPORARY TABLE ${copy} LIKE ${quoteMy(table)}`);
@@ -147,8 +155,9 @@ export async function mysqlAddedColumnsIssue(s: Session, table: string, alters: 
     await s.query(mariadb ? `SET STATEMENT innodb_strict_mode=1 FOR ${alter}` : alter, undefined, { single: true });
     return null;
   } catch (err) {
-    if ((err as { errno?: number }).errno !== 1118) return null; // ER_TOO_BIG_ROWSIZE
-    return `the columns this migration adds to "${table}" (its own, or copies it keeps during the change) take its rows past the longest InnoDB keeps: ${(err as Error).message} — the server would refuse every later ALTER of the table (the contract's and rollback's DROP COLUMN among them) and the application's writes of long rows; make the table's rows shorter first (ROW_FORMAT=DYNAMIC, or long columns TEXT)`;
+    const limit = GROWTH_LIMITS[(err as { errno?: number }).errno ?? 0];
+    if (limit === undefined) return null;
+    return `what this migration adds to "${table}" (its own columns and indexes, and the copies it keeps during a change) takes ${limit}: ${(err as Error).message} — the server would refuse it half-way through the expand, or (a row too long) every later ALTER of the table, the contract's and rollback's DROP COLUMN among them, and the application's writes of long rows; make room first (fewer or shorter columns, ROW_FORMAT=DYNAMIC, long columns TEXT, fewer indexes)`;
   } finally {
     await s.query(`DROP TEMPORARY TABLE IF EXISTS ${copy}`).catch(() => undefined);
   }

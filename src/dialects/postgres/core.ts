@@ -59,6 +59,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   readonly transactionalDdl = true;
   readonly uniqueKeysAreIndexes = false;
   readonly uniqueIndexMayCluster = false;
+  readonly maxIndexKeys = 32;
   readonly foreignKeysTrusted = true;
   /** Heap tables: no index holds the rows. */
   implicitClusterKeys(): IndexModel[] {
@@ -159,6 +160,21 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   async checkTarget(s: Session, opts: { creating: boolean }): Promise<void> {
     if (this.opts.schema !== undefined) assertTargetName(this.opts.schema);
     await checkStateTarget(s, this.opts.schema, this.stateSchemaName, opts.creating);
+  }
+
+  /**
+   * A table has at most 1600 columns, its dropped ones counted until the table is rewritten (VACUUM FULL, a
+   * rewriting ALTER): the copies an expand adds past that failed it half-way (campaign AI-03).
+   */
+  async tableGrowthIssue(s: Session, table: string, alters: string[]): Promise<string | null> {
+    const adding = alters.reduce((n, sql) => n + (sql.match(/\bADD\s+COLUMN\b/gi)?.length ?? 0), 0);
+    if (adding === 0) return null;
+    const row = (await s.query<{ n: number | null; dropped: number }>(
+      'SELECT max(attnum)::int AS n, (count(*) FILTER (WHERE attisdropped))::int AS dropped FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0',
+      [quotePg(table)],
+    )).rows[0];
+    if (!row || row.n === null || row.n + adding <= 1600) return null;
+    return `what this migration adds to "${table}" (${adding} column${adding === 1 ? '' : 's'}, its own and the copies it keeps during a change) takes it past the 1600 columns a PostgreSQL table has: it has ${row.n}${row.dropped > 0 ? `, ${row.dropped} of them dropped ones, which count until the table is rewritten (VACUUM FULL)` : ''}`;
   }
 
   async notPrimary(s: Session): Promise<string | null> {
