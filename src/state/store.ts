@@ -214,11 +214,21 @@ export class StateStore {
     await s.query(`DELETE FROM ${this.t('steps')} WHERE migration_id = ?`, [m.id]);
     await s.query(`DELETE FROM ${this.t('backfill')} WHERE migration_id = ?`, [m.id]);
     await s.query(`DELETE FROM ${this.t('migrations')} WHERE id = ?`, [m.id]);
+    const [definition, plan] = [JSON.stringify(m.definition), JSON.stringify(m.plan)];
     await s.query(
       `INSERT INTO ${this.t('migrations')} (id, checksum, description, phase, definition, plan, expanding_at, updated_at)
        VALUES (?, ?, ?, 'expanding', ?, ?, ${this.dialect.stateNow}, ${this.dialect.stateNow})`,
-      [m.id, m.checksum, m.description, JSON.stringify(m.definition), JSON.stringify(m.plan)],
-    );
+      [m.id, m.checksum, m.description, definition, plan],
+    ).catch((err: unknown) => {
+      // MySQL's max_allowed_packet caps a statement: the server's words name neither xc's state nor what to do (campaign AI-04).
+      if (!/max_allowed_packet/i.test((err as Error).message ?? '')) throw err;
+      const bytes = Buffer.byteLength(definition) + Buffer.byteLength(plan);
+      throw new InvalidInputError(
+        `${m.id}: xc keeps the migration and its plan (${bytes} bytes of JSON) in its state table before the first step, and the server refused a statement that long (max_allowed_packet): nothing of the migration ran — raise max_allowed_packet (SET GLOBAL max_allowed_packet = …, and in the server's configuration), or split the migration`,
+        { migration: m.id, bytes },
+        { code: 'invalid_config' },
+      );
+    });
     await this.journal(s, m.id, 'expand', m.plan.expand);
   }
 

@@ -20,7 +20,8 @@
  *
  * And campaigns AF and AG: a role that may not create temporary tables (plan's
  * checks blamed the migration); a binary log in STATEMENT format, which gives
- * each replica its own UUID() (refused at plan).
+ * each replica its own UUID() (refused at plan); a max_allowed_packet smaller
+ * than the plan xc stores (refused, naming it).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -194,6 +195,34 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
     await rowXc.apply();
     const [rows] = await conn.query(`SELECT count(DISTINCT token) AS n FROM sbr.users`);
     expect(rows).toEqual([{ n: 2 }]);
+  });
+
+  it('max_allowed_packet smaller than the plan xc stores: refused (exit 2) naming it and the size, nothing of the migration run; raised, apply goes through (campaign AI-04)', { timeout: 300_000 }, async () => {
+    const server = await startMariadb(() => ['--max-allowed-packet=65536']);
+    onCleanup(() => server.stop());
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-packet-'));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const conn = await mysql.createConnection(server.url);
+    onCleanup(() => conn.end());
+    await conn.query(`CREATE DATABASE pkt`);
+    await conn.query(`CREATE TABLE pkt.users (id int PRIMARY KEY, name varchar(40))`);
+    await conn.query(`INSERT INTO pkt.users VALUES (1, 'a'), (2, 'b')`);
+    // Each column a long comment: the plan restates it in several steps.
+    const ops = Array.from({ length: 12 }, (_, i) => ({ addColumn: { table: 'users', column: { name: `c${i}`, type: 'int', comment: 'x'.repeat(1000) }, up: 'id' } }));
+    await writeFile(path.join(dir, '0001_many.json'), JSON.stringify({ operations: ops }));
+    const xc = createXc({ url: server.urlOf('pkt'), dir });
+    onCleanup(() => xc.close());
+    const err = await rejection(xc.apply());
+    expect(err.exitCode, err.message).toBe(2);
+    expect(err.message).toMatch(/0001_many: xc keeps the migration and its plan \(\d+ bytes of JSON\) in its state table [^\n]*\(max_allowed_packet\): nothing of the migration ran/);
+    const [cols] = await conn.query(`SELECT count(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'pkt' AND TABLE_NAME = 'users'`);
+    expect(cols).toEqual([{ n: 2 }]);
+    await conn.query(`SET GLOBAL max_allowed_packet = 4194304`);
+    const raised = createXc({ url: server.urlOf('pkt'), dir });
+    onCleanup(() => raised.close());
+    await raised.apply();
+    const [after] = await conn.query(`SELECT count(*) AS n FROM pkt.users WHERE c11 = id`);
+    expect(after).toEqual([{ n: 2 }]);
   });
 
   it('sql_mode ORACLE server-wide: refused before anything is read or created, naming it (was a syntax error naming neither)', { timeout: 300_000 }, async () => {
