@@ -438,7 +438,7 @@ for (const target of targets) {
       await expect(s.db.query(`INSERT INTO docs (id, slug) VALUES (3, 'a')`)).rejects.toThrow(/Duplicate entry/);
     });
 
-    it.skipIf(pg)('a table whose rows a copy column would take past 8126 bytes, or a 65th index, is refused at plan, naming it (campaign AI-01: added INSTANT, then every DROP COLUMN failed, stuck; AI-03)', async () => {
+    it.skipIf(pg)('a table whose rows a copy column would take past 8126 bytes, an index over a column longer than COMPACT keys, or a 65th index, is refused at plan, naming it (campaign AI-01: added INSTANT, then every DROP COLUMN failed, stuck; AF-8, AI-03)', async () => {
       const varchars = Array.from({ length: 10 }, (_, i) => `c${i} varchar(255)`).join(', ');
       const chars = Array.from({ length: 31 }, (_, i) => `c${i} char(255)`).join(', ');
       const s = await setup(
@@ -463,6 +463,9 @@ for (const target of targets) {
       await s.write('0001_copy', { addColumn: { table: 'fixed', column: { name: 'note', type: 'char(100)' } } }, { addColumn: { table: 'fixed', column: { name: 'memo', type: 'char(100)' } } });
       await refused(s, tables, /operations\[1\]\.addColumn\.table: what this migration adds to "fixed"/);
       expect((await rejection(s.xc.plan())).message).not.toMatch(/operations\[0\]/);
+      // An index over a column longer than COMPACT keys (767 bytes; campaign AF-8).
+      await s.write('0001_copy', { addIndex: { table: 'compact', name: 'compact_c0', columns: ['c0'] } });
+      await refused(s, tables, /operations\[0\]\.addIndex\.table: what this migration adds to "compact" [^\n]*767 bytes: COMPACT, REDUNDANT\): Index column size too large/);
       // A 65th index (campaign AI-03: the expand failed half-way).
       await s.write('0001_copy', { addIndex: { table: 'many', name: 'many_last', columns: ['c63'] } });
       await refused(s, [...tables, 'many'], /operations\[0\]\.addIndex\.table: what this migration adds to "many" [^\n]*most indexes a table has \(64\)/);

@@ -133,6 +133,8 @@ const GROWTH_LIMITS: Record<number, string> = {
   1117: 'it past the most columns a table has', // ER_TOO_MANY_FIELDS
   1069: 'it past the most indexes a table has (64)', // ER_TOO_MANY_KEYS
   1070: 'an index past the most parts a key has', // ER_TOO_MANY_KEY_PARTS
+  1071: 'an index past the longest key InnoDB keeps', // ER_TOO_LONG_KEY
+  1709: "an index's column past the longest InnoDB keys in this row format (767 bytes: COMPACT, REDUNDANT)", // ER_INDEX_COLUMN_TOO_LONG (campaign AF-8)
 };
 
 /**
