@@ -22,6 +22,7 @@ import { PgAdvisoryLock, pgApplicationNameShown, pgApplicationSessions, pgBlocke
 import { pgDependents, pgNameDependents, pgTriggersFiringAfter } from './dependents.js';
 import { forPlpgsqlParser, pgRawSqlIssue } from './statements.js';
 import { pgDeclaredIssue, pgIndexBuildIssue } from './declared.js';
+import { pgTableGrowthIssue } from './limits.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
 type PgDdlKit = typeof import('./ddlKit.js');
@@ -162,19 +163,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     await checkStateTarget(s, this.opts.schema, this.stateSchemaName, opts.creating);
   }
 
-  /**
-   * A table has at most 1600 columns, its dropped ones counted until the table is rewritten (VACUUM FULL, a
-   * rewriting ALTER): the copies an expand adds past that failed it half-way (campaign AI-03).
-   */
-  async tableGrowthIssue(s: Session, table: string, alters: string[]): Promise<string | null> {
-    const adding = alters.reduce((n, sql) => n + (sql.match(/\bADD\s+COLUMN\b/gi)?.length ?? 0), 0);
-    if (adding === 0) return null;
-    const row = (await s.query<{ n: number | null; dropped: number }>(
-      'SELECT max(attnum)::int AS n, (count(*) FILTER (WHERE attisdropped))::int AS dropped FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0',
-      [quotePg(table)],
-    )).rows[0];
-    if (!row || row.n === null || row.n + adding <= 1600) return null;
-    return `what this migration adds to "${table}" (${adding} column${adding === 1 ? '' : 's'}, its own and the copies it keeps during a change) takes it past the 1600 columns a PostgreSQL table has: it has ${row.n}${row.dropped > 0 ? `, ${row.dropped} of them dropped ones, which count until the table is rewritten (VACUUM FULL)` : ''}`;
+  tableGrowthIssue(s: Session, table: string, alters: string[]): Promise<string | null> {
+    return pgTableGrowthIssue(s, table, alters);
   }
 
   async notPrimary(s: Session): Promise<string | null> {
