@@ -65,7 +65,7 @@ export async function fuzz(target: Target, opts: FuzzOptions, log: (line: string
   });
   log(`[fuzz ${target.name}] seed ${opts.seed}, ${opts.runs} scenarios${opts.path ? `, replaying path ${opts.path}` : ''}${opts.avoidConflicts ? ', plausible operations only' : ''}${opts.avoidKinds.length ? `, never ${opts.avoidKinds.join('/')}` : ''}`);
   const details = await fc.check(property, { numRuns: opts.runs, seed: opts.seed, ...(opts.path ? { path: opts.path } : {}) });
-  log(`[fuzz ${target.name}] seed ${opts.seed}: ${stats.sequences} sequences held, ${stats.commands} commands, ${stats.rowsChecked} rows checked, ${stats.writes} writes, ${stats.refused} refused migrations`);
+  log(`[fuzz ${target.name}] seed ${opts.seed}: ${stats.sequences} sequences held, ${stats.commands} commands, ${stats.rowsChecked} rows checked, ${stats.writes} writes${stats.deadlocksRetried ? ` (${stats.deadlocksRetried} deadlocks between writers retried)` : ''}, ${stats.refused} refused migrations`);
   for (const note of stats.notes) log(`[fuzz ${target.name}] note: ${note}`);
   if (stats.applied) log(`[fuzz ${target.name}] operations that passed plan: ${Object.entries(stats.applied).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   for (const [reason, n] of Object.entries(stats.refusals).sort((a, b) => b[1] - a[1])) log(`[fuzz ${target.name}] refused ${n} time(s): ${reason}`);

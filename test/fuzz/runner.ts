@@ -25,6 +25,8 @@ export interface Stats {
   commands: number;
   rowsChecked: number;
   writes: number;
+  /** InnoDB deadlocks between the versions' writers, retried (VersionWriter). */
+  deadlocksRetried?: number;
   refused: number;
   /** Refused migrations by reason (the operation and the first words of what was wrong). */
   refusals: Record<string, number>;
@@ -147,6 +149,7 @@ class Run {
     } finally {
       for (const w of ws) await w.stop();
       this.stats.writes += ws.reduce((n, w) => n + w.writes, 0);
+    this.stats.deadlocksRetried = (this.stats.deadlocksRetried ?? 0) + ws.reduce((n, w) => n + w.deadlocksRetried, 0);
     }
     after?.(result);
     const errors = ws.flatMap((w) => w.errors);
@@ -166,6 +169,7 @@ class Run {
     const ws = await this.writers();
     for (const w of ws) await w.some(3);
     this.stats.writes += ws.reduce((n, w) => n + w.writes, 0);
+    this.stats.deadlocksRetried = (this.stats.deadlocksRetried ?? 0) + ws.reduce((n, w) => n + w.deadlocksRetried, 0);
     const errors = ws.flatMap((w) => w.errors);
     if (errors.length) this.fail('between commands: a write the running version may make failed', errors.slice(0, 5));
   }
@@ -229,6 +233,7 @@ class Run {
     }
     const errors = ws.flatMap((w) => w.errors);
     this.stats.writes += ws.reduce((n, w) => n + w.writes, 0);
+    this.stats.deadlocksRetried = (this.stats.deadlocksRetried ?? 0) + ws.reduce((n, w) => n + w.deadlocksRetried, 0);
     if (errors.length) this.fail(`apply ${idOf(i)}: a write the running version may make failed`, errors.slice(0, 5));
     if (expected === 'refuse') this.fail(`apply ${idOf(i)} passed plan, yet existing rows break a constraint it creates (or it asks what xc refuses): plan must refuse it (exit 2)`);
     this.model.expand(i, m.operations);

@@ -197,7 +197,13 @@ function mysqlBreaks(table: string, t: ConstraintTest, columns: string[], update
  */
 export function mysqlConvertTrigger(s: ConvertTriggerSpec, precedes?: string): TriggerSteps {
   const set = s.set.map((x) => `SET NEW.${q(x.column)} = (${rewriteColumns(x.expr, s.columns, 'NEW.')});`).join(' ');
-  const body = (update: boolean) => `IF ${mysqlBreaks(s.table, s.test, s.columns, update)} THEN ${set} END IF`;
+  const converts = (update: boolean) => `IF ${mysqlBreaks(s.table, s.test, s.columns, update)} THEN ${set} END IF`;
+  // An update keeping a key's columns cannot newly break it, and must not read for it: InnoDB reads a table in a
+  // trigger of a write with shared next-key locks, so every row of a backfill's batch locked ranges of the key that
+  // an application's write then waited on, while the batch waited on that write's row — a deadlock, the
+  // application's write its victim (fuzz seed 217). Nested: MySQL does not promise to short-circuit AND.
+  const keyed = s.test.kind === 'check' ? [] : s.test.columns;
+  const body = (update: boolean) => (update && keyed.length > 0 ? `IF NOT (${keyed.map((c) => `NEW.${q(c)} <=> OLD.${q(c)}`).join(' AND ')}) THEN ${converts(true)}; END IF` : converts(update));
   return pair(s.name, s.table, { i: body(false), u: body(true) }, `converts writes that would break ${s.constraint}`, precedes);
 }
 
