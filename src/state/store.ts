@@ -170,6 +170,18 @@ export class StateStore {
    * one transaction, so a kill -9 part-way leaves nothing half-made.
    */
   async create(s: Session): Promise<void> {
+    try {
+      await this.createTables(s);
+    } catch (err) {
+      // The server's "permission denied for database app" does not say that xc was making its own tables (campaign AH).
+      if (err instanceof Error && !err.message.startsWith('creating xc')) {
+        err.message = `creating xc's state tables (${this.t('migrations')} and the others, made once, by the first command that writes; the role needs CREATE where they go): ${err.message}`;
+      }
+      throw err;
+    }
+  }
+
+  private async createTables(s: Session): Promise<void> {
     const statements = this.dialect.stateSchema();
     if (!this.dialect.transactionalDdl) {
       for (const sql of statements) await s.query(sql);

@@ -100,6 +100,23 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     expect(await s.db.query(`SELECT count(*)::int AS n FROM users WHERE full_name = 'u' || id`)).toEqual([{ n: 20000 }]);
   });
 
+  it("a role that may not create xc's state: the error says that is what xc was making, and nothing is left (campaign AH)", async () => {
+    const role = `xc_nocreate_${randomBytes(4).toString('hex')}`;
+    onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`));
+    const s = await setup(pgTarget, [`CREATE TABLE t (id int PRIMARY KEY)`], 'xc_nocreate');
+    await admin(`CREATE ROLE ${role} LOGIN`);
+    await s.db.query(`REVOKE CREATE ON DATABASE ${new URL(s.db.url).pathname.slice(1)} FROM PUBLIC`);
+    await s.db.query(`ALTER TABLE t OWNER TO ${role}`);
+    const url = new URL(s.db.url);
+    url.username = role;
+    const xc = createXc({ url: url.toString(), dir: s.dir });
+    onCleanup(() => xc.close());
+    await s.write('0001_add', { addColumn: { table: 't', column: { name: 'note', type: 'text' } } });
+    const err = await rejection(xc.apply());
+    expect(err.message).toMatch(/creating xc's state tables \("xc"\."migrations" and the others[^)]*\): permission denied for database/);
+    expect(await s.db.count(`SELECT count(*) FROM pg_namespace WHERE nspname = 'xc'`)).toBe(0);
+  });
+
   it('a role that may not create temporary tables: plan checks what it can and applies (campaign AF-1: was refused, the index blamed)', async () => {
     const role = `xc_notemp_${randomBytes(4).toString('hex')}`;
     onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`));
