@@ -48,6 +48,28 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
+/**
+ * A private MariaDB started with `args` (a setting no test may give the shared server), database `name` holding
+ * `users (id, name)` (its `rows`), and a folder for migrations; all removed after the test.
+ */
+async function privateMariadb(args: string[], name: string, rows = `(1, 'a'), (2, 'b')`) {
+  const server = await startMariadb(() => args);
+  onCleanup(() => server.stop());
+  const dir = await mkdtemp(path.join(tmpdir(), `xc-${name}-`));
+  onCleanup(() => rm(dir, { recursive: true, force: true }));
+  const conn = await mysql.createConnection(server.url);
+  onCleanup(() => conn.end());
+  await conn.query(`CREATE DATABASE ${name}`);
+  await conn.query(`CREATE TABLE ${name}.users (id int PRIMARY KEY, name varchar(40))`);
+  if (rows) await conn.query(`INSERT INTO ${name}.users VALUES ${rows}`);
+  const xc = () => {
+    const x = createXc({ url: server.urlOf(name), dir });
+    onCleanup(() => x.close());
+    return x;
+  };
+  return { server, dir, conn, xc };
+}
+
 describePg('settings PostgreSQL gives every session (campaign AC)', () => {
   it('FORCE ROW LEVEL SECURITY hiding rows from the owner xc runs as: the backfill fails saying so, no value is lost, the rollback is clean', async () => {
     const role = `xc_rls_${randomBytes(4).toString('hex')}`;
@@ -188,72 +210,40 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
   });
 
   it('binlog_format = STATEMENT: an expression a replica would compute for itself (UUID()) is refused at plan; in ROW format it goes through (campaign AG-1)', { timeout: 300_000 }, async () => {
-    const server = await startMariadb(() => ['--log-bin=primary-bin', '--server-id=1', '--binlog-format=STATEMENT']);
-    onCleanup(() => server.stop());
-    const dir = await mkdtemp(path.join(tmpdir(), 'xc-sbr-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
-    const conn = await mysql.createConnection(server.url);
-    onCleanup(() => conn.end());
-    await conn.query(`CREATE DATABASE sbr`);
-    await conn.query(`CREATE TABLE sbr.users (id int PRIMARY KEY, name varchar(40))`);
-    await conn.query(`INSERT INTO sbr.users VALUES (1, 'a'), (2, 'b')`);
+    const { dir, conn, xc: connect } = await privateMariadb(['--log-bin=primary-bin', '--server-id=1', '--binlog-format=STATEMENT'], 'sbr');
     await writeFile(path.join(dir, '0001_token.json'), JSON.stringify({ operations: [{ addColumn: { table: 'users', column: { name: 'token', type: 'char(36)' }, up: 'UUID()' } }, { addColumn: { table: 'users', column: { name: 'seen', type: 'datetime' }, up: 'NOW()' } }] }));
-    const xc = createXc({ url: server.urlOf('sbr'), dir });
-    onCleanup(() => xc.close());
-    const err = await rejection(xc.apply());
+    const err = await rejection(connect().apply());
     expect(err.exitCode, err.message).toBe(2);
     expect(err.message).toMatch(/operations\[0\]\.addColumn\.up: calls UUID\(\), which the binary log in STATEMENT format \(binlog_format\) replicates as the call/);
     expect(err.message).not.toMatch(/operations\[1\]/); // NOW() is replicated with its value
     const [cols] = await conn.query(`SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'sbr' AND TABLE_NAME = 'users'`);
     expect((cols as { c: string }[]).map((r) => r.c).sort()).toEqual(['id', 'name']);
     await conn.query(`SET GLOBAL binlog_format = 'ROW'`);
-    const rowXc = createXc({ url: server.urlOf('sbr'), dir });
-    onCleanup(() => rowXc.close());
-    await rowXc.apply();
+    await connect().apply();
     const [rows] = await conn.query(`SELECT count(DISTINCT token) AS n FROM sbr.users`);
     expect(rows).toEqual([{ n: 2 }]);
   });
 
   it('max_allowed_packet smaller than the plan xc stores: refused (exit 2) naming it and the size, nothing of the migration run; raised, apply goes through (campaign AI-04)', { timeout: 300_000 }, async () => {
-    const server = await startMariadb(() => ['--max-allowed-packet=65536']);
-    onCleanup(() => server.stop());
-    const dir = await mkdtemp(path.join(tmpdir(), 'xc-packet-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
-    const conn = await mysql.createConnection(server.url);
-    onCleanup(() => conn.end());
-    await conn.query(`CREATE DATABASE pkt`);
-    await conn.query(`CREATE TABLE pkt.users (id int PRIMARY KEY, name varchar(40))`);
-    await conn.query(`INSERT INTO pkt.users VALUES (1, 'a'), (2, 'b')`);
+    const { dir, conn, xc: connect } = await privateMariadb(['--max-allowed-packet=65536'], 'pkt');
     // Each column a long comment: the plan restates it in several steps.
     const ops = Array.from({ length: 12 }, (_, i) => ({ addColumn: { table: 'users', column: { name: `c${i}`, type: 'int', comment: 'x'.repeat(1000) }, up: 'id' } }));
     await writeFile(path.join(dir, '0001_many.json'), JSON.stringify({ operations: ops }));
-    const xc = createXc({ url: server.urlOf('pkt'), dir });
-    onCleanup(() => xc.close());
-    const err = await rejection(xc.apply());
+    const err = await rejection(connect().apply());
     expect(err.exitCode, err.message).toBe(2);
     expect(err.message).toMatch(/0001_many: xc keeps the migration and its plan \(\d+ bytes of JSON\) in its state table [^\n]*\(max_allowed_packet\): nothing of the migration ran/);
     const [cols] = await conn.query(`SELECT count(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'pkt' AND TABLE_NAME = 'users'`);
     expect(cols).toEqual([{ n: 2 }]);
     await conn.query(`SET GLOBAL max_allowed_packet = 4194304`);
-    const raised = createXc({ url: server.urlOf('pkt'), dir });
-    onCleanup(() => raised.close());
-    await raised.apply();
+    await connect().apply();
     const [after] = await conn.query(`SELECT count(*) AS n FROM pkt.users WHERE c11 = id`);
     expect(after).toEqual([{ n: 2 }]);
   });
 
   it('sql_mode ORACLE server-wide: refused before anything is read or created, naming it (was a syntax error naming neither)', { timeout: 300_000 }, async () => {
-    const server = await startMariadb(() => ['--sql-mode=ORACLE']);
-    onCleanup(() => server.stop());
-    const dir = await mkdtemp(path.join(tmpdir(), 'xc-ora-'));
-    onCleanup(() => rm(dir, { recursive: true, force: true }));
-    const conn = await mysql.createConnection(server.url);
-    onCleanup(() => conn.end());
-    await conn.query(`CREATE DATABASE ora`);
-    await conn.query(`CREATE TABLE ora.users (id int PRIMARY KEY, name varchar(40))`);
+    const { dir, conn, xc: connect } = await privateMariadb(['--sql-mode=ORACLE'], 'ora', '');
     await writeFile(path.join(dir, '0001_rename.json'), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
-    const xc = createXc({ url: server.urlOf('ora'), dir });
-    onCleanup(() => xc.close());
+    const xc = connect();
     for (const attempt of [() => xc.plan(), () => xc.apply(), () => xc.deploy.record({ app: 'shop', version: 'v1' })]) {
       const err = await rejection(attempt());
       expect(err.exitCode, err.message).toBe(2);
