@@ -42,9 +42,9 @@ async function engine(dialect: Dialect): Promise<Engine> {
   return loaded;
 }
 
-/** What moves a migration that is not yet backfilled on: finishing its rollback, or applying it. */
 /** The commands that write to the database: a standby or a read-only replica is refused for them (Dialect.notPrimary). */
 const WRITING_COMMANDS = new Set(['init', 'apply', 'backfill', 'contract', 'rollback', 'deploy record', 'deploy retire', 'heartbeat']);
+/** What moves a migration that is not yet backfilled on: finishing its rollback, or applying it. */
 const nextStep = (row: Pick<MigrationRow, 'id' | 'phase'>) => (row.phase === 'rolling_back' ? `finish its rollback with \`xc rollback ${row.id}\`` : 'run `xc apply` first');
 
 /**

@@ -25,7 +25,8 @@ import { mariadbAlterIssue, mariadbNullabilityIssue } from './online.js';
 import { mysqlDependents, mysqlNameDependents } from './dependents.js';
 import { mysqlSyntaxIssue } from './syntax.js';
 import { MysqlLockHolders } from './locks.js';
-import { mysqlTableGrowthIssue, mysqlDeclaredIssue, mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
+import { mysqlDeclaredIssue, mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
+import { mysqlTableGrowthIssue } from './limits.js';
 import { longKeyIssue } from './keys.js';
 import { mysqlConversionIssue, mysqlDefaultUp, setSpelling } from './conversions.js';
 
