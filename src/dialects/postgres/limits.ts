@@ -31,7 +31,8 @@ function shortestRow(columns: Attribute[], bits: number): number {
 }
 
 export async function pgTableGrowthIssue(s: Session, table: string, alters: string[]): Promise<string | null> {
-  const added = alters.flatMap((sql) => [...sql.matchAll(/\bADD\s+COLUMN\s+("(?:[^"]|"")+")\s+([^]*?)(?:\s+NOT\s+NULL|\s+DEFAULT\s|,\s*ADD\s|$)/gi)].map((m) => m[2]!.trim()));
+  // The type as xc wrote it (format_type's spelling), without the clauses after it: to_regtype reads a type only.
+  const added = alters.flatMap((sql) => [...sql.matchAll(/\bADD\s+COLUMN\s+("(?:[^"]|"")+")\s+([^]*?)(?=\s+(?:NOT\s+NULL|NULL|DEFAULT|COLLATE|GENERATED|CONSTRAINT|CHECK|REFERENCES|PRIMARY|UNIQUE)\b|,\s*ADD\s|$)/gi)].map((m) => m[2]!.trim()));
   if (added.length === 0) return null;
   const attributes = (await s.query<Attribute>(
     'SELECT attlen::int AS len, attalign::text AS align, attisdropped AS dropped FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 ORDER BY attnum',
@@ -43,10 +44,12 @@ export async function pgTableGrowthIssue(s: Session, table: string, alters: stri
   if (attributes.length + added.length > MAX_COLUMNS) {
     return `${what} takes it past the ${MAX_COLUMNS} columns a PostgreSQL table has: it has ${attributes.length}${dropped > 0 ? `, ${dropped} of them dropped ones, which count until the table is rewritten (VACUUM FULL)` : ''}`;
   }
-  const types = (await s.query<Attribute>(
-    `SELECT t.typlen::int AS len, t.typalign::text AS align, false AS dropped FROM unnest(?::text[]) WITH ORDINALITY AS a(type, n) JOIN pg_type t ON t.oid = to_regtype(a.type) ORDER BY a.n`,
-    [added],
-  )).rows;
+  const types: Attribute[] = [];
+  for (const type of added) {
+    // One at a time: a type to_regtype cannot read (a syntax it does not take) is left out, not the whole estimate.
+    const row = await s.query<Attribute>(`SELECT typlen::int AS len, typalign::text AS align, false AS dropped FROM pg_type WHERE oid = to_regtype(?)`, [type]).then((r) => r.rows[0], () => undefined);
+    if (row) types.push(row);
+  }
   const before = shortestRow(attributes, 0);
   const after = shortestRow([...attributes, ...types], attributes.length + added.length);
   if (after <= MAX_ROW_BYTES || before > MAX_ROW_BYTES) return null;
