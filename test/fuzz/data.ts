@@ -24,6 +24,8 @@ export interface PhysTable {
   alias?: string;
   columns: Map<string, ColumnDef>;
   rows: Map<number, Row>;
+  /** The drawn schema's foreign keys, name → column: a column's `ref` holds until its key's drop is contracted. */
+  fks?: Map<string, string>;
 }
 
 /** What an in-flight operation makes the triggers do. `m`: the migration's index. */
@@ -90,7 +92,7 @@ export class DataModel {
     readonly dialect: Dialect = 'postgres',
   ) {
     for (const t of schema.tables) {
-      const table: PhysTable = { name: t.name, columns: new Map([['id', { name: 'id', type: 'int', domain: 'int', nullable: false }], ...t.columns.map((c) => [c.name, structuredClone(c)] as const)]), rows: new Map() };
+      const table: PhysTable = { name: t.name, columns: new Map([['id', { name: 'id', type: 'int', domain: 'int', nullable: false }], ...t.columns.map((c) => [c.name, structuredClone(c)] as const)]), rows: new Map(), fks: new Map(t.fks.map((k) => [k.name, k.column])) };
       for (const r of rows.get(t.name) ?? []) table.rows.set(Number(r.id), new Map(Object.entries(r).map(([k, v]) => [k, { v, soft: false }])));
       this.tables.push(table);
       for (const k of t.multi ?? []) this.multi.push({ name: k.name, table, kind: k.kind, columns: [...k.columns], sum: k.sum });
@@ -285,6 +287,8 @@ export class DataModel {
         c.nullable = alter?.nullable ?? old?.nullable ?? c.nullable;
         c.default = alter?.default !== undefined ? (alter.default ?? undefined) : l.fromDefault;
         dropColumn(l.table, l.from);
+        // The contract carries the old column's foreign keys over to the new one.
+        for (const [name, col] of l.table.fks ?? []) if (col === l.from) l.table.fks!.set(name, l.to);
       }
       if (l.kind === 'fill') {
         const c = l.table.columns.get(l.col)!;
@@ -308,6 +312,22 @@ export class DataModel {
     this.links = this.links.filter((x) => x.m !== m);
     this.multi = this.multi.filter((e) => e.dropM !== m);
     for (const op of ops) {
+      if ('dropConstraint' in op) {
+        const t = this.resolve(op.dropConstraint.table);
+        const col = t?.fks?.get(op.dropConstraint.name);
+        if (col !== undefined) {
+          delete t!.columns.get(col)?.ref;
+          t!.fks!.delete(op.dropConstraint.name);
+        }
+      }
+      if ('renameConstraint' in op) {
+        const t = this.resolve(op.renameConstraint.table);
+        const col = t?.fks?.get(op.renameConstraint.from);
+        if (col !== undefined) {
+          t!.fks!.delete(op.renameConstraint.from);
+          t!.fks!.set(op.renameConstraint.to, col);
+        }
+      }
       if ('sql' in op && op.sql.form === 'contractSide') this.tables.push({ name: op.sql.table, columns: new Map([['id', { name: 'id', type: 'int', domain: 'int', nullable: false }], ['v', { name: 'v', type: 'int', domain: 'int', nullable: true }]]), rows: new Map() });
       if ('dropTable' in op) {
         const t = this.resolve(op.dropTable.table);

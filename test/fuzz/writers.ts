@@ -79,7 +79,15 @@ export class VersionWriter {
     let values: Record<string, Value>;
     // A column a unique constraint holds over gets a value no row has (never its default, which others may hold).
     const unique = (c: ColumnDef) => phys !== undefined && isUnique(this.model, phys, c.name, this.parity === 1);
-    const draw = (c: ColumnDef): Value => (unique(c) ? this.fresh(this.written(phys, c), r) : valueFor(this.written(phys, c), r));
+    // A column under the schema's own foreign key takes only its parents' ids until that key's drop is contracted,
+    // whatever this version sees; unique too, one no row holds (seed 235).
+    const parent = (c: ColumnDef) => phys?.columns.get(c.name)?.ref ?? this.written(phys, c).ref;
+    const draw = (c: ColumnDef): Value => {
+      const def = this.written(phys, c);
+      if (!unique(c)) return valueFor(def, r);
+      const ref = parent(c);
+      return ref === undefined ? this.fresh(def, r) : this.freeParent(phys!, c.name, ref, def, r);
+    };
     if (owned.length === 0 || t.columns.length === 0 || r() < 0.4) {
       id = this.model.nextId(this.parity);
       values = { id };
@@ -146,6 +154,18 @@ export class VersionWriter {
     // A schema's own check refuses one number (seed 206 drew it after 499 fresh values).
     if (n === REFUSED_INT) n = -(1 + 2 * this.model.freshCount++ + this.parity);
     return c.type === 'varchar(40)' ? (c.domain === 'digits' ? String(n) : `u${-n}`) : n;
+  }
+
+  /**
+   * A seeded id of `refTable` that no row of `t` holds in `col`, of this writer's parity (the other writer never draws it),
+   * for a column both unique and a foreign key; NULL (or a fresh value, which the key refuses: no write) if none is left.
+   */
+  private freeParent(t: PhysTable, col: string, refTable: string, c: ColumnDef, r: () => number): Value {
+    const held = new Set([...t.rows.values()].map((row) => String(row.get(col)?.v ?? '')));
+    // The seeded parents only (small ids: a unique key's `up` multiplies the value by 1000000 in an int).
+    const free = [...(this.model.resolve(refTable)?.rows.keys() ?? [])].filter((id) => id < 1000 && id % 2 === this.parity && !held.has(String(id)));
+    if (free.length === 0) return c.nullable ? null : this.fresh(c, r);
+    return free[Math.floor(r() * free.length)]!;
   }
 
   async some(n: number): Promise<void> {
