@@ -48,8 +48,9 @@ export interface XcOptions {
   busyPause?: number;
   /**
    * MySQL/MariaDB: a column the backfill will fill is stored in every row by an online rebuild only while its
-   * table takes at most this many row writes per second, measured just before (default 4000); a busier table
-   * gets the column instantly instead (engine/busy.ts).
+   * table takes at most this many row writes per second, measured just before and while it runs; a busier table
+   * gets the column instantly instead. Unset: MariaDB's rebuild is watched by its row log instead (cancelled
+   * once it holds more rows than half the lock timeout applies), MySQL's by a limit of 4000 (engine/busy.ts).
    */
   maxRebuildWriteRate?: number;
   /** PostgreSQL: do not pause the backfill while a VACUUM runs on its table (default false: pause). */

@@ -181,8 +181,9 @@ export const OPTIONS = {
     help: 'after a backfill batch or verify chunk, pause half its time for each other session running a statement, up to this many times its time (0: back to back)',
   },
   maxRebuildWriteRate: {
-    kind: 'number', arg: 'n', unit: 'writes per second', integer: false, positive: true, default: 4000, scope: 'engine', env: ['XC_MAX_REBUILD_WRITE_RATE'],
-    help: 'MySQL/MariaDB: add a column the backfill will fill by an online table rebuild only while its table takes at most n row writes per second (measured just before); a busier table gets the column instantly and a slower fill, not the stall at the rebuild\'s end',
+    kind: 'number', arg: 'n', unit: 'writes per second', integer: false, positive: true, scope: 'engine', env: ['XC_MAX_REBUILD_WRITE_RATE'],
+    defaultHelp: 'MariaDB: watch the rebuild\'s row log instead; MySQL: 4000',
+    help: 'MySQL/MariaDB: add a column the backfill will fill by an online table rebuild only while its table takes at most n row writes per second (measured just before and while it runs); a busier table gets the column instantly and a slower fill, not the stall at the rebuild\'s end',
   },
   ignoreVacuum: {
     kind: 'boolean', scope: 'engine', env: ['XC_IGNORE_VACUUM'], default: false,

@@ -206,7 +206,7 @@ function printMigrationPlan(p: Printer, m: MigrationPlanResult): void {
       p.line(`    ${p.c.dim(`-- ${step.description}; lock: ${step.lock}`)}`);
       p.line(`    ${step.sql.trim().replace(/;?$/, ';').replace(/\n/g, '\n    ')}`);
       if (step.ifBusy) {
-        p.line(`    ${p.c.dim(`-- or, if the table takes more writes per second than --max-rebuild-write-rate when this runs: ${step.ifBusy.description}; lock: ${step.ifBusy.lock}`)}`);
+        p.line(`    ${p.c.dim(`-- or, if the table's writes outpace the rebuild (its log of them too long to apply within the lock timeout, or over --max-rebuild-write-rate): ${step.ifBusy.description}; lock: ${step.ifBusy.lock}`)}`);
         p.line(`    ${step.ifBusy.sql.trim().replace(/;?$/, ';')}`);
       }
     }

@@ -224,6 +224,14 @@ export type SessionValues = Record<string, string | number>;
 export type SessionRestore = Array<{ sql: string; params: unknown[] }>;
 
 /** An object of the user's that depends on a table or column: `{ kind: 'view', name: 'active_users' }`. */
+/** Dialect.rebuildLog: the rows in the online rebuild's row log and the share of it in use, and what tells one rebuild's reading from another's. */
+export interface RebuildLogReading {
+  rows: number;
+  used: number;
+  /** The server's counters of the rebuild (rows logged, progress): a reading equal to one taken before a rebuild began is the previous rebuild's. */
+  mark: string;
+}
+
 export interface Dependent {
   kind: string;
   name: string;
@@ -571,6 +579,14 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * Only dialects whose plans have `ifBusy` steps need it.
    */
   rowsWritten?(s: Session, table: string): Promise<number | undefined>;
+  /**
+   * The row log of the online rebuild running now: the rows it holds and how
+   * full it is, 0..1 of its capacity (`innodb_online_alter_log_max_size`),
+   * with a mark that changes when a new rebuild starts; undefined where the
+   * server does not say (MariaDB's `Innodb_onlineddl_*` status; MySQL has
+   * none). Server-wide: it is the last rebuild's to start, whichever table.
+   */
+  rebuildLog?(s: Session): Promise<RebuildLogReading | undefined>;
   /** The server gave up a statement for the writes its table took while it ran (MySQL 1799, the online rebuild's row log full): nothing changed. */
   isOverwhelmed?(err: unknown): boolean;
   /** Cancels the statement session `sessionId` is running, if any (MySQL `KILL QUERY`): a step's `ifBusy` watcher (engine/busy.ts). */

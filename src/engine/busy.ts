@@ -2,17 +2,25 @@
  * Whether a step's table is too busy for its planned statement (Step.ifBusy).
  *
  * MySQL/MariaDB store a column the backfill will fill in every row by an
- * online rebuild (`ALGORITHM=INPLACE, LOCK=NONE`): the fill is then 2–5×
+ * online rebuild (`ALGORITHM=INPLACE, LOCK=NONE`): the fill is then 2–8×
  * faster than into an instantly added column, whose every row grows. But the
- * rebuild logs the writes the table takes meanwhile and replays the last of
- * them at its end holding the table's index latch, which no lock timeout
- * bounds: measured here, about 0.4 s under one connection writing back to
- * back on 2M rows (~2,900 row writes/s before, 1,200 during), 4.7 s under
- * 16 busy connections on 5M rows (~5,200 row writes/s), and there a
- * rebuild that ran ten minutes until its log overflowed (1799). So the
- * rebuild runs only while the table takes at most `--max-rebuild-write-rate`
- * writes per second, measured over a short window just before the step; a
- * busier table gets the alternative (BENCHMARKS.md, README "Heavy writes").
+ * rebuild logs the writes the table takes meanwhile and applies that log at
+ * the end of its copy while the table's writes wait, a wait no lock timeout
+ * bounds: measured on 2M rows here, 270 ms for the ~2,800 rows one connection
+ * updating back to back logged, 840 ms for four connections' 8,400 (about
+ * 0.1 ms a row); and where the writes outpace the rebuild (16 connections on
+ * 5M rows larger than the buffer pool) it runs for minutes, holds every query
+ * up to 4.7 s, or overflows its log (1799).
+ *
+ * The wait is the rows logged, the write rate times the copy's length, which
+ * the rate alone does not tell (4,400 and 11,300 row writes/s gave those
+ * two). So where the server shows its rebuild's row log (MariaDB) the rebuild
+ * runs whatever the rate, and is cancelled for the instant add once the log
+ * holds more rows than half the lock timeout applies (REBUILD_LOG_ROWS_PER_MS)
+ * or is half full. Where it does not (MySQL), or when
+ * `--max-rebuild-write-rate` is set, the table's write rate decides, measured
+ * just before the step and while the rebuild runs (README "Heavy writes",
+ * BENCHMARKS.md).
  */
 import type { Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
@@ -22,21 +30,41 @@ import { sleep, type EngineContext } from './context.js';
 /** How long the table's writes are counted before the decision: long enough to see a steady writer, short beside a rebuild. */
 export const BUSY_WINDOW_MS = 500;
 
-/** What was measured of a step's table before it ran: its write rate (where the server counts), and why it is too busy for the step's statement. */
+/** The write-rate limit where the server does not show its rebuild's log and none is set: between the two workloads measured (README "Heavy writes"). */
+export const DEFAULT_REBUILD_WRITE_RATE = 4000;
+
+/**
+ * Rows of the rebuild's log per millisecond of the lock timeout: its apply took about 0.1 ms a row here (above),
+ * so the log may hold what half the lock timeout applies — 5,000 rows for the default second.
+ */
+export const REBUILD_LOG_ROWS_PER_MS = 5;
+/** The share of its log a rebuild may fill before it is cancelled, well before the server gives it up (1799) at all of it. */
+export const REBUILD_LOG_SHARE = 0.5;
+
+/** What was measured of a step's table before it ran: its write rate (where the server counts), why it is too busy for the step's statement, and the rebuild-log reading to watch from. */
 export interface BusyReading {
   writesPerSecond?: number;
   busy?: string;
+  /** Where the rebuild is watched by its row log: the reading before it began (Dialect.rebuildLog), older than any of its own. */
+  logMark?: string;
 }
 
-/** The table's write rate before a step with an `ifBusy` alternative, and whether it is over --max-rebuild-write-rate; nothing for other steps. */
+/** The write-rate limit that applies: the one set, or none where the rebuild's own log is watched. */
+function rateLimit(ctx: Pick<EngineContext, 'options'>, logWatched: boolean): number | undefined {
+  return ctx.options.maxRebuildWriteRate ?? (logWatched ? undefined : DEFAULT_REBUILD_WRITE_RATE);
+}
+
+/** The table's write rate before a step with an `ifBusy` alternative, and whether it is over the write-rate limit; nothing for other steps. */
 export async function measureBusy(ctx: Pick<EngineContext, 'dialect' | 'options'>, s: Session, step: Step): Promise<BusyReading> {
   const table = step.tables[0];
   if (!step.ifBusy || table === undefined) return {};
+  const log = ctx.options.maxRebuildWriteRate === undefined ? await ctx.dialect.rebuildLog?.(s) : undefined;
+  const watched = log !== undefined ? { logMark: log.mark } : {};
   const rate = await writeRate(ctx.dialect, s, table, BUSY_WINDOW_MS);
-  if (rate === undefined) return {};
+  if (rate === undefined) return watched;
   const writesPerSecond = Math.round(rate);
-  const limit = ctx.options.maxRebuildWriteRate;
-  if (rate <= limit) return { writesPerSecond };
+  const limit = rateLimit(ctx, log !== undefined);
+  if (limit === undefined || rate <= limit) return { writesPerSecond, ...watched };
   return { writesPerSecond, busy: `${table} took ${writesPerSecond.toLocaleString('en-US')} row writes/s, over --max-rebuild-write-rate ${limit.toLocaleString('en-US')}` };
 }
 
@@ -60,41 +88,69 @@ export async function writeRate(dialect: Pick<Dialect, 'rowsWritten'>, s: Sessio
 /** While a planned statement runs: how often its table's writes are counted, and how many readings in a row over the limit cancel it. */
 export const WATCH_EVERY_MS = 1000;
 export const WATCH_READINGS = 3;
+/** How often the rebuild's log is read (one status query): a level, not a rate, so one reading over is enough. */
+export const LOG_WATCH_EVERY_MS = 100;
 
 /**
- * Watches the table of a step with an `ifBusy` alternative while its planned
- * statement runs on the session `sessionId`: when it takes more writes than
- * --max-rebuild-write-rate for WATCH_READINGS readings in a row, the
- * statement is cancelled (the server rolls the rebuild back; nothing changes)
- * and `reason` says why, so the caller runs the alternative. The rate a step
- * was admitted on is half a second's; a rebuild runs for minutes, and the
- * writes it must log and replay are those of its whole run.
+ * Watches a step with an `ifBusy` alternative while its planned statement
+ * runs on the session `sessionId`: by the rebuild's row log where `reading`
+ * has a mark to watch from (the rows it holds, how full it is), and by its table's write rate where a limit
+ * applies (WATCH_READINGS readings in a row over it; the rate a step was
+ * admitted on is half a second's, a rebuild runs for minutes). Past either,
+ * the statement is cancelled (the server rolls the rebuild back; nothing
+ * changes) and `stop` says why, so the caller runs the alternative.
  */
-export function watchWhileRunning(ctx: Pick<EngineContext, 'dialect' | 'options' | 'driver'>, step: Step, sessionId: number): { stop(): Promise<string | undefined> } {
+export function watchWhileRunning(ctx: Pick<EngineContext, 'dialect' | 'options' | 'driver'>, step: Step, sessionId: number, reading: BusyReading = {}): { stop(): Promise<string | undefined> } {
   const table = step.tables[0];
   const { dialect } = ctx;
-  if (!step.ifBusy || table === undefined || !dialect.cancel || !dialect.rowsWritten || ctx.driver.singleConnection) return { stop: async () => undefined };
+  const logMark = dialect.rebuildLog ? reading.logMark : undefined;
+  const maxRows = Math.round(ctx.options.lockTimeoutMs * REBUILD_LOG_ROWS_PER_MS);
+  const limit = dialect.rowsWritten ? rateLimit(ctx, logMark !== undefined) : undefined;
+  if (!step.ifBusy || table === undefined || !dialect.cancel || (limit === undefined && logMark === undefined) || ctx.driver.singleConnection) return { stop: async () => undefined };
   let stopped = false;
   let cancelling: Promise<void> | undefined;
   let reason: string | undefined;
-  const limit = ctx.options.maxRebuildWriteRate;
-  void (async () => {
+  /** Cancels the statement for `why`, once; false when stopped or already cancelled. Checked and decided in one turn of the event loop: once stop() is called, no cancel starts. */
+  const cancel = (s: Session, why: string): boolean => {
+    if (stopped || reason !== undefined) return false;
+    reason = why;
+    cancelling = dialect.cancel!(s, sessionId).catch(() => undefined);
+    return true;
+  };
+  const watch = async (loop: (s: Session) => Promise<void>) => {
     const s = await ctx.driver.acquire();
     try {
-      for (let over = 0; !stopped; ) {
-        const rate = await writeRate(dialect, s, table, WATCH_EVERY_MS);
-        over = rate !== undefined && rate > limit ? over + 1 : 0;
-        // Checked and decided in one turn of the event loop: once stop() is called, no cancel starts.
-        if (over < WATCH_READINGS || stopped) continue;
-        reason = `${table} took over ${limit.toLocaleString('en-US')} row writes/s (--max-rebuild-write-rate) for ${WATCH_READINGS} s while "${step.description}" ran (${Math.round(rate!).toLocaleString('en-US')} in the last second): cancelled`;
-        cancelling = dialect.cancel!(s, sessionId).catch(() => undefined);
-        await cancelling;
-        return;
-      }
+      await loop(s);
     } finally {
       s.release();
     }
-  })().catch(() => undefined); // a watcher that fails leaves the statement to run as planned
+  };
+  const byRate = async (s: Session) => {
+    for (let over = 0; !stopped && reason === undefined; ) {
+      const rate = await writeRate(dialect, s, table, WATCH_EVERY_MS);
+      over = rate !== undefined && rate > limit! ? over + 1 : 0;
+      if (over >= WATCH_READINGS && cancel(s, `${table} took over ${limit!.toLocaleString('en-US')} row writes/s (--max-rebuild-write-rate) for ${WATCH_READINGS} s while "${step.description}" ran (${Math.round(rate!).toLocaleString('en-US')} in the last second): cancelled`)) await cancelling;
+    }
+  };
+  const byLog = async (s: Session) => {
+    for (let previous = 0; !stopped && reason === undefined; ) {
+      await sleep(LOG_WATCH_EVERY_MS);
+      const log = await dialect.rebuildLog!(s);
+      // A reading still equal to the one before the statement began is the previous rebuild's: this one has not allocated its log yet.
+      if (log === undefined || log.mark === logMark) continue;
+      // Judged by what it will hold at the next reading, at the pace since the last: the copy may end in between, and its apply begin.
+      const next = log.rows + Math.max(0, log.rows - previous);
+      previous = log.rows;
+      if (next <= maxRows && log.used < REBUILD_LOG_SHARE) continue;
+      const held = next > maxRows
+        ? `held ${log.rows.toLocaleString('en-US')} rows, on course to pass the ${maxRows.toLocaleString('en-US')} it can apply in half the lock timeout`
+        : `was ${Math.round(log.used * 1000) / 10}% full (innodb_online_alter_log_max_size)`;
+      if (cancel(s, `the online rebuild's log of ${table}'s writes ${held} while "${step.description}" ran: cancelled`)) await cancelling;
+    }
+  };
+  // A watcher that fails leaves the statement to run as planned.
+  if (limit !== undefined) void watch(byRate).catch(() => undefined);
+  if (logMark !== undefined) void watch(byLog).catch(() => undefined);
   return {
     // Waits only for a cancel under way, so the statement's session runs nothing else until it has landed; a reading
     // in progress (up to a second), or a session still awaited from a pool of one, finishes on its own and is let go.

@@ -285,7 +285,7 @@ async function runStatement(ctx: EngineContext, s: Session, migration: string, p
     await run(reading.busy);
     return reading;
   }
-  const watcher = watchWhileRunning(ctx, step, await ctx.dialect.sessionId(s));
+  const watcher = watchWhileRunning(ctx, step, await ctx.dialect.sessionId(s), reading);
   let failure: unknown;
   try {
     await run(undefined);

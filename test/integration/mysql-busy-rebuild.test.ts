@@ -243,3 +243,71 @@ describeMysql('a rebuild the server gives up for the writes it took (1799) is re
     await expectConverged(query, writes(), rows);
   }, 240_000);
 });
+
+describeMysql('unset, --max-rebuild-write-rate gives way to the rebuild\'s own log of the writes (MariaDB)', () => {
+  it('writes that outpace the rebuild fill its log past what the lock timeout allows: cancelled (nothing changed), the column added instantly, every write kept', async () => {
+    // A server of its own: the log's readings are server-wide, and no other test's rebuild may be read as this one's.
+    // Four writers that never pause log about 2,000 rows a second here; the rebuild of 800,000 200-byte rows (about two
+    // seconds) outlasts the 1,000 rows half a 200 ms lock timeout allows (the limit follows the lock timeout).
+    const server = await startMariadb();
+    cleanups.push(() => server.stop());
+    const admin = await mysql.createConnection(server.url);
+    cleanups.push(() => admin.end());
+    const name = `xc_busy_log_${process.pid}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = server.urlOf(name);
+    const conn = await mysql.createConnection(url);
+    cleanups.push(() => conn.end());
+    const rows = 800_000;
+    await seed((sql) => conn.query(sql), rows);
+    const writers: Writer[] = [];
+    for (let i = 0; i < 4; i++) {
+      const c = await mysql.createConnection(url);
+      cleanups.push(() => c.end());
+      const w = busyWriter({ query: (sql, params) => c.query(sql, params) }, rows);
+      writers.push(w);
+      cleanups.push(() => w.stop());
+    }
+    const writes = () => writers.reduce((n, w) => n + w.writes, 0);
+    while (writes() < 200) await new Promise((r) => setTimeout(r, 20));
+    let events: XcEvent[];
+    try {
+      events = await lifecycle({ url, dir: await migrations(), lockTimeoutMs: 200 });
+    } finally {
+      for (const w of writers) await w.stop();
+    }
+    const [rebuild, add] = addSteps(events);
+    // Admitted whatever its rate (the writers' is far over the old default's 4,000 on a quiet machine, and counted), then watched by its log.
+    expect(rebuild?.description).toMatch(/rebuilt online/);
+    expect(rebuild?.busy).toBeUndefined();
+    expect(rebuild?.writesPerSecond).toBeGreaterThan(0);
+    expect(add?.description).toMatch(/instantly/);
+    expect(add?.busy).toMatch(/^the online rebuild's log of t's writes held [\d,]+ rows, on course to pass the 1,000 it can apply in half the lock timeout while "add column `t`\.`xc_shadow\w+`, stored in every row \(rebuilt online\)" ran: cancelled$/);
+    expect(writers.flatMap((w) => w.errors)).toEqual([]);
+    const query = async <T>(sql: string) => (await conn.query(sql))[0] as T[];
+    await expectConverged(query, writes(), rows);
+    const logged = (await conn.query(`SELECT detail FROM xc_events WHERE event = 'step_busy'`))[0] as { detail: string }[];
+    expect(logged.map((l) => JSON.parse(l.detail).reason)).toEqual([add!.busy]);
+  }, 240_000);
+
+  it('a busy writer the rebuild keeps up with: rebuilt online, whatever its rate, every write kept', async () => {
+    const db = await mysqlTarget.create('xc_busy');
+    cleanups.push(() => db.drop());
+    await seed((sql) => db.query(sql));
+    const writer = busyWriter(await db.connection());
+    cleanups.push(() => writer.stop());
+    while (writer.writes < 50) await new Promise((r) => setTimeout(r, 20));
+    let events: XcEvent[];
+    try {
+      events = await lifecycle({ url: db.url, dir: await migrations() });
+    } finally {
+      await writer.stop();
+    }
+    const add = addStep(events);
+    expect(add.description).toMatch(/rebuilt online/);
+    expect(add.busy).toBeUndefined();
+    expect(add.writesPerSecond).toBeGreaterThan(0);
+    expect(writer.errors).toEqual([]);
+    await expectConverged(db.query, writer.writes);
+  }, 120_000);
+});

@@ -1,7 +1,7 @@
 /** engine/busy.ts: a table's write rate from two readings of the server's counter, and the choice it makes for a step with `ifBusy`. No database. */
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../../src/db/driver.js';
-import { measureBusy, watchWhileRunning, WATCH_EVERY_MS, WATCH_READINGS, writeRate } from '../../src/engine/busy.js';
+import { DEFAULT_REBUILD_WRITE_RATE, LOG_WATCH_EVERY_MS, measureBusy, REBUILD_LOG_ROWS_PER_MS, REBUILD_LOG_SHARE, watchWhileRunning, WATCH_EVERY_MS, WATCH_READINGS, writeRate } from '../../src/engine/busy.js';
 import type { Step } from '../../src/plan/index.js';
 
 const session = {} as Session;
@@ -56,6 +56,89 @@ describe('measureBusy', () => {
     const watching = { rowsWritten: async () => ((read = true), 0) };
     expect(await measureBusy({ dialect: watching as never, options: options(1) }, session, { ...step, ifBusy: undefined })).toEqual({});
     expect(read).toBe(false);
+  });
+});
+
+describe('measureBusy where the server shows its rebuild\'s row log (MariaDB)', () => {
+  const withLog = (...counts: number[]) => ({ ...counter(...counts), rebuildLog: async () => ({ rows: 10, used: 0.4, mark: 'previous' }) });
+
+  it('unset, the limit gives way to the log: any rate is admitted, and the reading before the statement is kept to watch from', async () => {
+    const reading = await measureBusy({ dialect: withLog(0, 1_000_000) as never, options: {} as never }, session, step);
+    expect(reading.writesPerSecond).toBeGreaterThan(DEFAULT_REBUILD_WRITE_RATE);
+    expect(reading).toEqual({ writesPerSecond: reading.writesPerSecond, logMark: 'previous' });
+  });
+
+  it('set, the limit decides, as where the server shows nothing; unset there, the default limit applies', async () => {
+    const set = await measureBusy({ dialect: withLog(0, 1_000_000) as never, options: { maxRebuildWriteRate: 2000 } as never }, session, step);
+    expect(set.busy).toMatch(/over --max-rebuild-write-rate 2,000$/);
+    expect(set.logMark).toBeUndefined();
+    const mysql = await measureBusy({ dialect: { ...counter(0, 1_000_000), rebuildLog: async () => undefined } as never, options: {} as never }, session, step);
+    expect(mysql.busy).toMatch(/over --max-rebuild-write-rate 4,000$/);
+  });
+});
+
+describe('watchWhileRunning by the rebuild\'s row log', () => {
+  type Log = { rows: number; used: number; mark: string };
+  /** A dialect whose log reads the given readings in turn (the last one again), recording cancels; no write count. */
+  function logged(...readings: Log[]) {
+    const cancelled: number[] = [];
+    let reads = 0;
+    const dialect = {
+      rebuildLog: async () => (reads++, readings.length > 1 ? readings.shift() : readings[0]),
+      cancel: async (_s: Session, id: number) => void cancelled.push(id),
+    };
+    const driver = { singleConnection: false, acquire: async () => ({ release: () => undefined }) };
+    return { ctx: { dialect, driver, options: { lockTimeoutMs: 1000 } } as never, cancelled, reads: () => reads };
+  }
+  const until = async (done: () => boolean, ms: number) => {
+    const t0 = performance.now();
+    while (!done() && performance.now() - t0 < ms) await new Promise((r) => setTimeout(r, 20));
+  };
+  const maxRows = 1000 * REBUILD_LOG_ROWS_PER_MS;
+  const description = '"add column `t`.`s`, stored in every row (rebuilt online)"';
+
+  it(`cancels the statement when its log is on course to hold more rows than half the lock timeout applies (${maxRows.toLocaleString('en-US')} for 1 s), and says so`, async () => {
+    // 2,000 (4,000 by the next reading at that pace) then 3,600 (5,200 next): cancelled before it has passed the limit.
+    const { ctx, cancelled } = logged({ rows: 2000, used: 0.001, mark: 'a' }, { rows: 3600, used: 0.002, mark: 'b' });
+    const watcher = watchWhileRunning(ctx, step, 7, { logMark: 'before' });
+    await until(() => cancelled.length > 0, 10_000);
+    expect(cancelled).toEqual([7]);
+    expect(await watcher.stop()).toBe(`the online rebuild's log of t's writes held 3,600 rows, on course to pass the 5,000 it can apply in half the lock timeout while ${description} ran: cancelled`);
+    // 3,000 rows one reading in: 6,000 by the next, cancelled at once.
+    const fast = logged({ rows: 3000, used: 0.001, mark: 'a' });
+    const early = watchWhileRunning(fast.ctx, step, 8, { logMark: 'before' });
+    await until(() => fast.cancelled.length > 0, 10_000);
+    expect(fast.cancelled).toEqual([8]);
+    expect(await early.stop()).toMatch(/held 3,000 rows, on course to pass the 5,000/);
+  });
+
+  it(`cancels a log ${REBUILD_LOG_SHARE * 100} % full, however few its rows (large rows: the server would give it up full)`, async () => {
+    const { ctx, cancelled } = logged({ rows: 40, used: 0.5, mark: 'a' });
+    const watcher = watchWhileRunning(ctx, step, 9, { logMark: 'before' });
+    await until(() => cancelled.length > 0, 10_000);
+    expect(await watcher.stop()).toBe(`the online rebuild's log of t's writes was 50% full (innodb_online_alter_log_max_size) while ${description} ran: cancelled`);
+  });
+
+  it('leaves alone a rebuild whose log stays short, and ignores the previous rebuild\'s reading, however long', async () => {
+    const quiet = logged({ rows: 100, used: 0.001, mark: 'x' }, { rows: 1000, used: 0.001, mark: 'y' }, { rows: 2000, used: 0.001, mark: 'z' });
+    const w1 = watchWhileRunning(quiet.ctx, step, 1, { logMark: 'before' });
+    await until(() => quiet.reads() >= 6, 10_000);
+    expect(await w1.stop()).toBeUndefined();
+    expect(quiet.cancelled).toEqual([]);
+    const stale = logged({ rows: 1_000_000, used: 0.9, mark: 'before' });
+    const w2 = watchWhileRunning(stale.ctx, step, 2, { logMark: 'before' });
+    await until(() => stale.reads() >= 6, 10_000);
+    expect(await w2.stop()).toBeUndefined();
+    expect(stale.cancelled).toEqual([]);
+  });
+
+  it('watches nothing without a mark to watch from and no limit (a dialect with neither reading)', async () => {
+    const { ctx, cancelled, reads } = logged({ rows: 1_000_000, used: 0.9, mark: 'x' });
+    const w = watchWhileRunning(ctx, step, 3, {});
+    await new Promise((r) => setTimeout(r, LOG_WATCH_EVERY_MS * 3));
+    expect(await w.stop()).toBeUndefined();
+    expect(reads()).toBe(0);
+    expect(cancelled).toEqual([]);
   });
 });
 

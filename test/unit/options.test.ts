@@ -248,7 +248,6 @@ describe('derived from the registry', () => {
       instanceTtlMs: 60_000,
       allowDrift: false,
       busyPause: 3,
-      maxRebuildWriteRate: 4000,
       ignoreVacuum: false,
       maxReplicaLagMs: 5000,
       throttleTimeoutMs: 1_800_000,

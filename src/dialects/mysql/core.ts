@@ -10,7 +10,7 @@
 import type { Session } from '../../db/driver.js';
 import { InvalidInputError } from '../../errors.js';
 import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
-import { markRemovals, STATE_TABLES, type Dependent, type StateColumnAdded, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import { markRemovals, STATE_TABLES, type Dependent, type RebuildLogReading, type StateColumnAdded, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { Blocker, ExpressionCheck } from '../../plan/index.js';
 import type { CatalogFlavor } from './catalog.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
@@ -480,6 +480,15 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     const view = this.features.mariadb ? 'INNODB_SYS_TABLESTATS' : 'INNODB_TABLESTATS';
     const r = await s.query<{ n: string | number }>(`SELECT MODIFIED_COUNTER AS n FROM information_schema.${view} WHERE NAME = CONCAT(DATABASE(), '/', ?)`, [table]);
     return r.rows[0] === undefined ? undefined : Number(r.rows[0].n);
+  }
+
+  async rebuildLog(s: Session): Promise<RebuildLogReading | undefined> {
+    // MariaDB only; the counters are in hundredths of a percent, reset when a rebuild allocates its log, kept after it ends.
+    const r = await s.query<{ Variable_name: string; Value: string }>(`SHOW GLOBAL STATUS LIKE 'Innodb\\_onlineddl\\_%'`);
+    const value = (name: string) => r.rows.find((row) => row.Variable_name.toLowerCase() === `innodb_onlineddl_${name}`)?.Value;
+    const [rows, used] = [value('rowlog_rows'), value('rowlog_pct_used')];
+    if (rows === undefined || used === undefined) return undefined;
+    return { rows: Number(rows), used: Number(used) / 10_000, mark: `${rows}/${used}/${value('pct_progress') ?? ''}` };
   }
 
   isOverwhelmed(err: unknown): boolean {
