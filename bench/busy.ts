@@ -200,13 +200,14 @@ function xcParts(r: Run): Record<string, number> {
   const phase = (to: string) => ev.find((x) => x.e.event === 'phase' && x.e.to === to)?.at ?? NaN;
   const step = (re: RegExp) => ev.find((x) => x.e.event === 'step' && re.test(String(x.e.description)))?.at ?? NaN;
   const [apply, deploy, contract] = r.procs;
-  const rebuild = step(/stored in every row/);
+  // The first add-column step: the rebuild, or (a rebuild cancelled, or the table busy) the instant add that replaced it.
+  const rebuild = step(/^add column /);
   const fill = step(/^fill /);
   const triggers = step(/^install trigger/);
   const firstVerify = ev.find((x) => x.e.event === 'verify')?.at ?? phase('contracting');
   return {
     'apply start-up': phase('expanding') - apply!.start,
-    'rebuild (add shadow)': fill - rebuild,
+    'add shadow (rebuild)': fill - rebuild,
     fill: triggers - fill,
     'triggers': phase('dual_write') - triggers,
     backfill: phase('backfilled') - phase('backfilling'),
@@ -222,6 +223,15 @@ function passStats(r: Run, pass: string): { batches: number; medSize: number; mi
   const sizes = b.map((x) => Number(x.e.batchSize));
   const gaps = b.slice(1).map((x, i) => x.at - b[i]!.at);
   return { batches: b.length, medSize: sizes.length ? median(sizes) : 0, minSize: sizes.length ? Math.min(...sizes) : 0, medMs: gaps.length ? median(gaps) : 0 };
+}
+
+/** How xc stored the shadow column: rebuilt online, or added instantly (and why, where a rebuild was cancelled or not tried). */
+function shadowAdded(r: Run): string {
+  const adds = r.events.filter((x) => x.e.event === 'step' && /^add column /.test(String(x.e.description)));
+  const last = adds.at(-1)?.e;
+  if (!last) return '—';
+  if (!/instantly/.test(String(last.description))) return 'rebuilt online';
+  return `instantly: ${String(last.busy ?? '').replace(/ while ".*" ran/, '').slice(0, 90)}`;
 }
 
 /** Where xc's time goes under the busy writer, against the paced one: its largest parts, and the fill's batches. */
@@ -306,12 +316,12 @@ function report(rows: number, repeat: number, checks: Checks, runs: Record<Write
   });
   tables.push({
     title: 'Each round',
-    head: ['writer', 'round', 'xc (s)', 'pt-osc (s)', 'xc / pt-osc', 'xc worst (ms)', 'xc worst during', 'pt-osc worst (ms)'],
+    head: ['writer', 'round', 'xc (s)', 'pt-osc (s)', 'xc / pt-osc', 'xc worst (ms)', 'xc worst during', 'pt-osc worst (ms)', 'xc stored the shadow'],
     rows: WRITERS.flatMap((kind) => runs[kind].xc.map((x, i) => {
       const p = runs[kind].pt[i]!;
-      return [kind, i + 1, secs(x.ms), secs(p.ms), ratio(x.ms, p.ms), millis(x.writer.worstMs), during(x), millis(p.writer.worstMs)];
+      return [kind, i + 1, secs(x.ms), secs(p.ms), ratio(x.ms, p.ms), millis(x.writer.worstMs), during(x), millis(p.writer.worstMs), shadowAdded(x)];
     })),
-    notes: ['The two runs of a round ran back to back (order alternating by round), each on a freshly loaded table. "worst during": xc\'s last step or phase event before the worst write began.'],
+    notes: ['The two runs of a round ran back to back (order alternating by round), each on a freshly loaded table. "worst during": xc\'s last step or phase event before the worst write began. "xc stored the shadow": by the online rebuild, or instantly (a rebuild cancelled, or the table over a write-rate limit; README "Heavy writes").'],
   });
   const partNames = Object.keys(xcParts(runs.busy.xc[0]!));
   tables.push({
@@ -319,7 +329,7 @@ function report(rows: number, repeat: number, checks: Checks, runs: Record<Write
     head: ['writer', ...partNames, 'whole'],
     rows: WRITERS.map((kind) => [kind, ...partNames.map((n) => secs(median(runs[kind].xc.map((r) => xcParts(r)[n]!)))), secs(median(runs[kind].xc.map((r) => r.ms)))]),
     notes: [
-      'From the `--json` events as they arrived: apply start-up = process spawn → `expanding`; rebuild = the online `ADD COLUMN …, FORCE` of the shadow (its final apply of the writes made meanwhile included); fill = the batched UPDATE before the trigger; backfill = `backfilling` → `backfilled` (the pass that reconverts rows the writer changed after the fill passed them); contract start-up = spawn → first verify event; cut-over = `contracting` → `contracted` (LOCK TABLES wait included). The rest is process exits.',
+      'From the `--json` events as they arrived: apply start-up = process spawn → `expanding`; add shadow = the online `ADD COLUMN …, FORCE` of the shadow (its final apply of the writes made meanwhile included; where it was cancelled, also the instant add that replaced it); fill = the batched UPDATE before the trigger; backfill = `backfilling` → `backfilled` (the pass that reconverts rows the writer changed after the fill passed them); contract start-up = spawn → first verify event; cut-over = `contracting` → `contracted` (LOCK TABLES wait included). The rest is process exits.',
     ],
   });
   tables.push({
