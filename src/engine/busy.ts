@@ -54,17 +54,21 @@ function rateLimit(ctx: Pick<EngineContext, 'options'>, logWatched: boolean): nu
   return ctx.options.maxRebuildWriteRate ?? (logWatched ? undefined : DEFAULT_REBUILD_WRITE_RATE);
 }
 
-/** The table's write rate before a step with an `ifBusy` alternative, and whether it is over the write-rate limit; nothing for other steps. */
+/**
+ * Before a step with an `ifBusy` alternative: where its rebuild will be watched by its log, the reading to watch
+ * from; else the table's write rate, and whether it is over the limit. Nothing for other steps.
+ */
 export async function measureBusy(ctx: Pick<EngineContext, 'dialect' | 'options'>, s: Session, step: Step): Promise<BusyReading> {
   const table = step.tables[0];
   if (!step.ifBusy || table === undefined) return {};
   const log = ctx.options.maxRebuildWriteRate === undefined ? await ctx.dialect.rebuildLog?.(s) : undefined;
-  const watched = log !== undefined ? { logMark: log.mark } : {};
+  // Watched by its log, the rebuild does not wait half a second for a rate nothing is decided on.
+  if (log !== undefined) return { logMark: log.mark };
   const rate = await writeRate(ctx.dialect, s, table, BUSY_WINDOW_MS);
-  if (rate === undefined) return watched;
+  if (rate === undefined) return {};
   const writesPerSecond = Math.round(rate);
-  const limit = rateLimit(ctx, log !== undefined);
-  if (limit === undefined || rate <= limit) return { writesPerSecond, ...watched };
+  const limit = ctx.options.maxRebuildWriteRate ?? DEFAULT_REBUILD_WRITE_RATE;
+  if (rate <= limit) return { writesPerSecond };
   return { writesPerSecond, busy: `${table} took ${writesPerSecond.toLocaleString('en-US')} row writes/s, over --max-rebuild-write-rate ${limit.toLocaleString('en-US')}` };
 }
 

@@ -6,7 +6,8 @@ export type XcEvent =
   | { event: 'phase'; migration: string; from: Phase; to: Phase }
   /**
    * A statement starts. For a step with an alternative for a busy table (Step.ifBusy): `writesPerSecond`, the
-   * table's row writes per second just before (where the server counts them); `busy`, why the alternative runs.
+   * table's row writes per second just before (where the server counts them and a write-rate limit decides; not
+   * where MariaDB's rebuild is watched by its log); `busy`, why the alternative runs.
    */
   | { event: 'step'; migration: string; phase: Phase; description: string; sql: string; writesPerSecond?: number; busy?: string }
   /** A rollback step not run: what it would remove is not xc's (its journal shows it never created it). */

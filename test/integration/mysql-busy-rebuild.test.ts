@@ -195,7 +195,8 @@ describeMysql('a column the backfill fills: online rebuild only while the table 
     const add = addStep(events);
     expect(add.description).toMatch(/rebuilt online/);
     expect(add.busy).toBeUndefined();
-    expect(add.writesPerSecond).toBe(0);
+    // MariaDB watches the rebuild by its log: no write rate measured beforehand.
+    expect(add.writesPerSecond).toBeUndefined();
     await expectConverged(db.query, 0);
     expect(await db.query(`SELECT 1 FROM xc_events WHERE event = 'step_busy'`)).toEqual([]);
   });
@@ -277,10 +278,10 @@ describeMysql('unset, --max-rebuild-write-rate gives way to the rebuild\'s own l
       for (const w of writers) await w.stop();
     }
     const [rebuild, add] = addSteps(events);
-    // Admitted whatever its rate (the writers' is far over the old default's 4,000 on a quiet machine, and counted), then watched by its log.
+    // Admitted whatever its rate (not measured: nothing is decided on it), then watched by its log.
     expect(rebuild?.description).toMatch(/rebuilt online/);
     expect(rebuild?.busy).toBeUndefined();
-    expect(rebuild?.writesPerSecond).toBeGreaterThan(0);
+    expect(rebuild?.writesPerSecond).toBeUndefined();
     expect(add?.description).toMatch(/instantly/);
     expect(add?.busy).toMatch(/^the online rebuild's log of t's writes held [\d,]+ rows, on course to pass the 1,000 it can apply in half the lock timeout while "add column `t`\.`xc_shadow\w+`, stored in every row \(rebuilt online\)" ran: cancelled$/);
     expect(writers.flatMap((w) => w.errors)).toEqual([]);
@@ -306,7 +307,7 @@ describeMysql('unset, --max-rebuild-write-rate gives way to the rebuild\'s own l
     const add = addStep(events);
     expect(add.description).toMatch(/rebuilt online/);
     expect(add.busy).toBeUndefined();
-    expect(add.writesPerSecond).toBeGreaterThan(0);
+    expect(add.writesPerSecond).toBeUndefined();
     expect(writer.errors).toEqual([]);
     await expectConverged(db.query, writer.writes);
   }, 120_000);
