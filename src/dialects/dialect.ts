@@ -403,6 +403,13 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   tableGrowthIssue?(s: Session, table: string, alters: string[]): Promise<string | null>;
   /**
+   * Why this session could not run an operation's `statements` (xc's own, every phase's) on `table`: PostgreSQL,
+   * it is neither the table's owner nor a member of the owner's role; MySQL, a privilege they ask for (ALTER,
+   * TRIGGER, LOCK TABLES …) is granted neither on the table, its database nor globally. Null when nothing is
+   * missing, for a table the catalog does not have yet, and where the grants cannot be read for sure. Changes nothing.
+   */
+  cannotAlter?(s: Session, table: string, statements: string[]): Promise<string | null>;
+  /**
    * What in an author expression would change the session it runs on —
    * settings, session locks, connections (PostgreSQL `set_config`,
    * `pg_advisory_lock`; MySQL `GET_LOCK`, `@v := …`) — in words, each with

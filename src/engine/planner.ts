@@ -401,6 +401,22 @@ function projectRefused(model: SchemaModel, dialect: Dialect, op: Operation, spe
 }
 
 /**
+ * Whether this session may run the operation's statements on its table (Dialect.cannotAlter): checked at plan, so
+ * a role that may not is told before anything runs instead of at apply's first ALTER or at contract's cut-over.
+ * `table`, or renameTable's `from`; each problem named once per migration.
+ */
+async function ownerIssue(session: Session, dialect: Dialect, spec: object, steps: Step[], checked: Set<string>): Promise<ValidationIssue | null> {
+  const key = 'table' in spec ? 'table' : 'from' in spec ? 'from' : undefined;
+  const table = key ? (spec as Record<string, unknown>)[key] : undefined;
+  if (!dialect.cannotAlter || typeof table !== 'string') return null;
+  const statements = steps.flatMap((st) => [st.sql, ...(st.statements ?? []).map((x) => (typeof x === 'string' ? x : x.sql)), ...(st.ifBusy ? [st.ifBusy.sql] : [])]);
+  const problem = await dialect.cannotAlter(session, table, statements);
+  if (!problem || checked.has(problem)) return null;
+  checked.add(problem);
+  return { path: [key!], code: 'not_owner', table, message: problem };
+}
+
+/**
  * Validate one migration against `model` (which is advanced past it) and
  * return its plan. With a session, author expressions are compiled against
  * the database too (read-only). Throws InvalidInputError listing every problem.
@@ -424,6 +440,8 @@ export async function planMigration(
   const added = new Map<string, string[]>();
   // What this migration adds before the catalog has it starts empty: its own contract and rollback read it, a later migration the projection.
   model.planned = new PlannedObjects();
+  /** What Dialect.cannotAlter has found already in this migration: each named once. */
+  const ownersChecked = new Set<string>();
   for (const [opIndex, entry] of file.definition.operations.entries()) {
     const { kind, spec } = entryKind(entry);
     const op = operation(kind);
@@ -475,6 +493,10 @@ export async function planMigration(
     if (session) for (const issue of await unvalidatedCheckIssues(session, dialect, model, p.backfill)) report(opIndex, kind, issue);
     if (session) for (const issue of await triggerOrderIssues(session, dialect, p.expand, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
     if (session) for (const issue of await tableGrowthIssues(session, dialect, added, p.expand, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
+    if (session) {
+      const owned = await ownerIssue(session, dialect, spec, [...p.expand, ...p.contract, ...p.rollback], ownersChecked);
+      if (owned) report(opIndex, kind, owned);
+    }
     plan.expand.push(...p.expand);
     plan.backfill.push(...p.backfill);
     plan.verify.push(...p.verify);

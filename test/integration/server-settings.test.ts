@@ -139,6 +139,40 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     expect(await s.db.count(`SELECT count(*) FROM pg_namespace WHERE nspname = 'xc'`)).toBe(0);
   });
 
+  it('a role that does not own the table: plan refuses (exit 2) naming the owner and the grant that would do, apply writes nothing; granted the owner\'s role, it applies', async () => {
+    const role = `xc_notowner_${randomBytes(4).toString('hex')}`;
+    const owner = `xc_owner_${randomBytes(4).toString('hex')}`;
+    onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`));
+    onCleanup(() => admin(`DROP ROLE IF EXISTS ${owner}`));
+    const s = await setup(pgTarget, [`CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)`, `INSERT INTO t SELECT g, g FROM generate_series(1, 100) g`], 'xc_notowner');
+    const database = new URL(s.db.url).pathname.slice(1);
+    await admin(`CREATE ROLE ${role} LOGIN`);
+    await admin(`CREATE ROLE ${owner}`);
+    // Every privilege on the table and where xc keeps its state — all but ownership, which only the owner's role gives.
+    for (const sql of [`GRANT CREATE, CONNECT, TEMPORARY ON DATABASE ${database} TO ${role}`, `GRANT CREATE, USAGE ON SCHEMA public TO ${role}`, `ALTER TABLE t OWNER TO ${owner}`, `GRANT ALL ON t TO ${role}`]) {
+      await s.db.query(sql);
+    }
+    const url = new URL(s.db.url);
+    url.username = role;
+    const xc = createXc({ url: url.toString(), dir: s.dir });
+    onCleanup(() => xc.close());
+    await s.write('0001_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
+    for (const attempt of [() => xc.plan(), () => xc.apply()]) {
+      const err = await rejection(attempt());
+      expect(err).toMatchObject({ exitCode: 2, details: { migration: '0001_widen' } });
+      expect(err.message).toContain(`operations[0].alterColumn.table: table "t" is owned by "${owner}", and xc connects as "${role}", which is not that role nor a member of it: PostgreSQL lets only a table's owner change it — connect as "${owner}", or GRANT "${owner}" TO "${role}"`);
+      expect((err as { issues?: unknown[] }).issues).toEqual([expect.objectContaining({ code: 'not_owner', table: 't', path: ['operations', 0, 'alterColumn', 'table'] })]);
+    }
+    // Nothing written: not even xc's state.
+    expect(await s.db.count(`SELECT count(*) FROM pg_namespace WHERE nspname = 'xc'`)).toBe(0);
+    await admin(`GRANT ${owner} TO ${role}`);
+    await xc.apply();
+    await xc.deploy.record({ app: 'a', version: '2' });
+    await xc.contract();
+    expect(await s.db.count(`SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'v' AND data_type = 'bigint'`)).toBe(1);
+    expect(await s.db.count(`SELECT sum(v) FROM t`)).toBe(5050);
+  });
+
   it('a role that may not create temporary tables: plan checks what it can and applies (campaign AF-1: was refused, the index blamed)', async () => {
     const role = `xc_notemp_${randomBytes(4).toString('hex')}`;
     onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`));
@@ -185,6 +219,47 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
     await s.write('0002_bad', { addColumn: { table: 't', column: { name: 'k', type: 'int', default: "'abc'" } } });
     const err = await rejection(xc.plan());
     expect(err.message).toMatch(/0002_bad\.json: operations\[0\]\.addColumn\.column\.default: /);
+  });
+
+  it('a user without a privilege the operation\'s statements ask for (ALTER, TRIGGER, LOCK TABLES for the cut-over): plan refuses (exit 2) naming what is missing and the GRANTs, apply writes nothing; an index asks only ALTER; granted, the lifecycle runs', async () => {
+    const user = `xc_nogrant_${randomBytes(4).toString('hex')}`;
+    const s = await setup(targets.find((t) => t.name === 'mysql')!, [`CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)`, `INSERT INTO t VALUES (1, 1), (2, 2)`], 'xc_nogrant');
+    const database = decodeURIComponent(new URL(s.db.url).pathname.slice(1));
+    await s.db.query(`CREATE USER '${user}'@'%'`);
+    onCleanup(() => s.db.query(`DROP USER IF EXISTS '${user}'@'%'`).then(() => undefined));
+    // What xc's state and the backfill need, on the database; nothing that changes a table.
+    await s.db.query(`GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, CREATE TEMPORARY TABLES ON \`${database}\`.* TO '${user}'@'%'`);
+    const url = new URL(s.db.url);
+    url.username = user;
+    const xc = createXc({ url: url.toString(), dir: s.dir });
+    onCleanup(() => xc.close());
+    await s.write('0001_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
+    const refusal = async (missing: string, grants: string) => {
+      for (const attempt of [() => xc.plan(), () => xc.apply()]) {
+        const err = await rejection(attempt());
+        expect(err).toMatchObject({ exitCode: 2 });
+        expect(err.message).toContain(`operations[0].alterColumn.table: xc connects as '${user}'@'%', which lacks ${missing} on table \`t\` (granted on neither the table, its database nor globally), which this operation's statements ask for — ${grants}`);
+      }
+      expect(await s.db.query(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'xc\\_%'`)).toEqual([]);
+    };
+    // In place: ALTER TABLE (expand), triggers (dual-write), LOCK TABLES (the cut-over at contract: was left contracting).
+    await refusal('ALTER and TRIGGER and LOCK TABLES', `GRANT ALTER, TRIGGER ON \`t\` TO '${user}'@'%'; GRANT LOCK TABLES ON \`${database}\`.* TO '${user}'@'%'`);
+    // ALTER on the database (as a pattern would match it too), TRIGGER on the table alone: both are read.
+    await s.db.query(`GRANT ALTER ON \`${database}\`.* TO '${user}'@'%'`);
+    await refusal('TRIGGER and LOCK TABLES', `GRANT TRIGGER ON \`t\` TO '${user}'@'%'; GRANT LOCK TABLES ON \`${database}\`.* TO '${user}'@'%'`);
+    await s.write('0001_widen', { addIndex: { table: 't', name: 't_v', columns: ['v'] } });
+    expect((await xc.plan()).migrations).toHaveLength(1);
+    await s.write('0001_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
+    await s.db.query(`GRANT TRIGGER ON \`${database}\`.\`t\` TO '${user}'@'%'`);
+    await s.db.query(`GRANT LOCK TABLES ON \`${database}\`.* TO '${user}'@'%'`);
+    // A database-level grant reaches a connection at its next USE: a new process's connections (a new instance's here) have it.
+    const granted = createXc({ url: url.toString(), dir: s.dir });
+    onCleanup(() => granted.close());
+    await granted.apply();
+    await granted.deploy.record({ app: 'a', version: '2' });
+    await granted.contract();
+    expect(await s.db.query(`SELECT DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'v'`)).toEqual([{ type: 'bigint' }]);
+    expect((await s.db.query<{ id: number; v: string | number }>(`SELECT id, v FROM t ORDER BY id`)).map((r) => [r.id, Number(r.v)])).toEqual([[1, 1], [2, 2]]);
   });
 
   it('autocommit = 0 server-wide: deploy retire is committed, a contract finishes in one run', { timeout: 300_000 }, async () => {

@@ -27,6 +27,7 @@ import { mysqlSyntaxIssue } from './syntax.js';
 import { MysqlLockHolders } from './locks.js';
 import { mysqlDeclaredIssue, mysqlDefaultIssue, mysqlSessionChanges, mysqlTypeIssue } from './typecheck.js';
 import { mysqlTableGrowthIssue } from './limits.js';
+import { mysqlCannotAlter } from './grants.js';
 import { longKeyIssue } from './keys.js';
 import { mysqlConversionIssue, mysqlDefaultUp, setSpelling } from './conversions.js';
 
@@ -249,6 +250,9 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   tableGrowthIssue(s: Session, table: string, alters: string[]): Promise<string | null> {
     return mysqlTableGrowthIssue(s, table, alters, this.mariadb);
+  }
+  cannotAlter(s: Session, table: string, statements: string[]): Promise<string | null> {
+    return mysqlCannotAlter(s, table, statements);
   }
   declaredIssue(s: Session, c: ExpressionCheck): Promise<string | null> {
     return mysqlDeclaredIssue(s, c);

@@ -22,6 +22,7 @@ import { PgAdvisoryLock, pgApplicationNameShown, pgApplicationSessions, pgBlocke
 import { pgDependents, pgNameDependents, pgTriggersFiringAfter } from './dependents.js';
 import { forPlpgsqlParser, pgRawSqlIssue } from './statements.js';
 import { pgDeclaredIssue, pgIndexBuildIssue } from './declared.js';
+import { pgCannotAlter } from './owner.js';
 import { pgTableGrowthIssue } from './limits.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
@@ -165,6 +166,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   tableGrowthIssue(s: Session, table: string, alters: string[]): Promise<string | null> {
     return pgTableGrowthIssue(s, table, alters);
+  }
+
+  cannotAlter(s: Session, table: string): Promise<string | null> {
+    return pgCannotAlter(s, table); // the owner may run them all
   }
 
   async notPrimary(s: Session): Promise<string | null> {

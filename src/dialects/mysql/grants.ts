@@ -1,0 +1,61 @@
+/**
+ * Whether this session may run an operation's statements on its table:
+ * MySQL/MariaDB ask for ALTER for each ALTER TABLE, TRIGGER for the
+ * dual-write triggers, LOCK TABLES for an in-place change's cut-over, and so
+ * on, each on the table, its database or globally. Without this check plan
+ * passed, and apply failed at its first statement ("ALTER command denied",
+ * the migration left `expanding`) or contract at its cut-over (left
+ * `contracting`).
+ *
+ * Read from information_schema's privilege views, whose rows are the grants
+ * made to the connecting account; a grant on a database pattern (`app\_%`.*)
+ * is matched as the LIKE pattern it is. What they cannot show is not guessed
+ * at: with a role active, or a server without CURRENT_ROLE(), nothing is
+ * refused and the first statement says what is missing, as before.
+ */
+import type { Session } from '../../db/driver.js';
+
+/** What each kind of statement xc runs asks for on its table (a view's or a renamed table's other name: their database). */
+const ASKS: Array<[RegExp, string[]]> = [
+  [/^ALTER\s+TABLE\b/i, ['ALTER']],
+  [/^(CREATE|DROP)\s+TRIGGER\b/i, ['TRIGGER']],
+  [/^LOCK\s+TABLES\b/i, ['LOCK TABLES']],
+  [/^RENAME\s+TABLE\b/i, ['ALTER', 'DROP']],
+  [/^DROP\s+TABLE\b/i, ['DROP']],
+  [/^CREATE\s+(OR\s+REPLACE\s+)?(ALGORITHM\s*=\s*\w+\s+)?VIEW\b/i, ['CREATE VIEW']],
+  [/^CREATE\s+(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\b/i, ['INDEX']],
+];
+/** Granted on a database or globally only, never on one table. */
+const DATABASE_ONLY = new Set(['LOCK TABLES']);
+
+export async function mysqlCannotAlter(s: Session, table: string, statements: string[]): Promise<string | null> {
+  const asked = [...new Set(statements.flatMap((sql) => ASKS.find(([verb]) => verb.test(sql.trimStart()))?.[1] ?? []))];
+  if (asked.length === 0) return null;
+  // A table the catalog does not have yet is one this migration creates (CREATE is asked for then).
+  const exists = await s.query(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table]);
+  if (exists.rows.length === 0) return null;
+  let me: { account: string; role: string | null; database: string };
+  try {
+    me = (await s.query<{ account: string; role: string | null; database: string }>(`SELECT CURRENT_USER() AS account, CURRENT_ROLE() AS role, DATABASE() AS \`database\``)).rows[0]!;
+  } catch {
+    return null; // no CURRENT_ROLE() (MySQL 5.7): a role's grants cannot be told apart from none
+  }
+  if (me.role !== null && me.role !== 'NONE') return null;
+  const at = me.account.lastIndexOf('@');
+  const grantee = `'${me.account.slice(0, at)}'@'${me.account.slice(at + 1)}'`;
+  const have = new Set((await s.query<{ p: string }>(
+    `SELECT PRIVILEGE_TYPE AS p FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ?
+     UNION SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ? AND DATABASE() LIKE TABLE_SCHEMA
+     UNION SELECT PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ? AND TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+    [grantee, grantee, grantee, table],
+  )).rows.map((r) => r.p.toUpperCase()));
+  const missing = asked.filter((p) => !have.has(p));
+  if (missing.length === 0) return null;
+  const onTable = missing.filter((p) => !DATABASE_ONLY.has(p));
+  const onDatabase = missing.filter((p) => DATABASE_ONLY.has(p));
+  const grants = [
+    ...(onTable.length > 0 ? [`GRANT ${onTable.join(', ')} ON \`${table}\` TO ${grantee}`] : []),
+    ...(onDatabase.length > 0 ? [`GRANT ${onDatabase.join(', ')} ON \`${me.database.replace(/`/g, '``')}\`.* TO ${grantee}`] : []),
+  ];
+  return `xc connects as ${grantee}, which lacks ${missing.join(' and ')} on table \`${table}\` (granted on neither the table, its database nor globally), which this operation's statements ask for — ${grants.join('; ')}`;
+}
