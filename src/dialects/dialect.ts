@@ -223,7 +223,6 @@ export type SessionValues = Record<string, string | number>;
 /** Statements that put a session's variables back as they were. */
 export type SessionRestore = Array<{ sql: string; params: unknown[] }>;
 
-/** An object of the user's that depends on a table or column: `{ kind: 'view', name: 'active_users' }`. */
 /** Dialect.rebuildLog: the rows in the online rebuild's row log and the share of it in use, and what tells one rebuild's reading from another's. */
 export interface RebuildLogReading {
   rows: number;
@@ -232,6 +231,7 @@ export interface RebuildLogReading {
   mark: string;
 }
 
+/** An object of the user's that depends on a table or column: `{ kind: 'view', name: 'active_users' }`. */
 export interface Dependent {
   kind: string;
   name: string;

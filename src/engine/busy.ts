@@ -97,12 +97,13 @@ export const LOG_WATCH_EVERY_MS = 100;
 
 /**
  * Watches a step with an `ifBusy` alternative while its planned statement
- * runs on the session `sessionId`: by the rebuild's row log where `reading`
- * has a mark to watch from (the rows it holds, how full it is), and by its table's write rate where a limit
- * applies (WATCH_READINGS readings in a row over it; the rate a step was
- * admitted on is half a second's, a rebuild runs for minutes). Past either,
- * the statement is cancelled (the server rolls the rebuild back; nothing
- * changes) and `stop` says why, so the caller runs the alternative.
+ * runs on the session `sessionId`: by the rebuild's row log (the rows it
+ * holds, how full it is) where `reading` has a mark to watch from, and by
+ * its table's write rate where a limit applies (WATCH_READINGS readings in
+ * a row over it; the rate a step was admitted on is half a second's, a
+ * rebuild runs for minutes). Past either, the statement is cancelled (the
+ * server rolls the rebuild back; nothing changes) and `stop` says why, so
+ * the caller runs the alternative.
  */
 export function watchWhileRunning(ctx: Pick<EngineContext, 'dialect' | 'options' | 'driver'>, step: Step, sessionId: number, reading: BusyReading = {}): { stop(): Promise<string | undefined> } {
   const table = step.tables[0];

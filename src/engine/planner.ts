@@ -334,6 +334,9 @@ function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, d
  * with a FULLTEXT index, a SPATIAL index or an indexed VIRTUAL column without a lock or a copy). One check of every
  * statement, the busy table's alternative too, so no operation can pass plan and fail there.
  */
+/** Every statement a step may run: its own, a several-statement step's, the busy table's alternative. */
+const stepStatements = (step: Step): string[] => [step.sql, ...(step.statements ?? []).map((x) => (typeof x === 'string' ? x : x.sql)), ...(step.ifBusy ? [step.ifBusy.sql] : [])];
+
 function alterIssues(dialect: Dialect, model: SchemaModel, p: OperationPlan, path: (string | number)[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const seen = new Set<string>();
@@ -341,7 +344,7 @@ function alterIssues(dialect: Dialect, model: SchemaModel, p: OperationPlan, pat
   for (const [when, steps] of phases) {
     for (const step of steps) {
       if (step.author) continue;
-      const statements = [step.sql, ...(step.statements ?? []).map((x: string | { sql: string }) => (typeof x === 'string' ? x : x.sql)), ...(step.ifBusy ? [step.ifBusy.sql] : [])];
+      const statements = stepStatements(step);
       for (const table of step.tables) {
         const t = model.table(table);
         if (!t) continue;
@@ -405,14 +408,13 @@ function projectRefused(model: SchemaModel, dialect: Dialect, op: Operation, spe
  * a role that may not is told before anything runs instead of at apply's first ALTER or at contract's cut-over.
  * `table`, or renameTable's `from`; each problem named once per migration.
  */
-async function ownerIssue(session: Session, dialect: Dialect, spec: object, steps: Step[], checked: Set<string>): Promise<ValidationIssue | null> {
+async function ownerIssue(session: Session, dialect: Dialect, spec: object, steps: Step[], named: Set<string>): Promise<ValidationIssue | null> {
   const key = 'table' in spec ? 'table' : 'from' in spec ? 'from' : undefined;
   const table = key ? (spec as Record<string, unknown>)[key] : undefined;
   if (!dialect.cannotAlter || typeof table !== 'string') return null;
-  const statements = steps.flatMap((st) => [st.sql, ...(st.statements ?? []).map((x) => (typeof x === 'string' ? x : x.sql)), ...(st.ifBusy ? [st.ifBusy.sql] : [])]);
-  const problem = await dialect.cannotAlter(session, table, statements);
-  if (!problem || checked.has(problem)) return null;
-  checked.add(problem);
+  const problem = await dialect.cannotAlter(session, table, steps.flatMap(stepStatements));
+  if (!problem || named.has(problem)) return null;
+  named.add(problem);
   return { path: [key!], code: 'not_owner', table, message: problem };
 }
 
@@ -441,7 +443,7 @@ export async function planMigration(
   // What this migration adds before the catalog has it starts empty: its own contract and rollback read it, a later migration the projection.
   model.planned = new PlannedObjects();
   /** What Dialect.cannotAlter has found already in this migration: each named once. */
-  const ownersChecked = new Set<string>();
+  const ownerProblems = new Set<string>();
   for (const [opIndex, entry] of file.definition.operations.entries()) {
     const { kind, spec } = entryKind(entry);
     const op = operation(kind);
@@ -494,7 +496,7 @@ export async function planMigration(
     if (session) for (const issue of await triggerOrderIssues(session, dialect, p.expand, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
     if (session) for (const issue of await tableGrowthIssues(session, dialect, added, p.expand, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
     if (session) {
-      const owned = await ownerIssue(session, dialect, spec, [...p.expand, ...p.contract, ...p.rollback], ownersChecked);
+      const owned = await ownerIssue(session, dialect, spec, [...p.expand, ...p.contract, ...p.rollback], ownerProblems);
       if (owned) report(opIndex, kind, owned);
     }
     plan.expand.push(...p.expand);
