@@ -202,31 +202,41 @@ describeMysql('a column the backfill fills: online rebuild only while the table 
   });
 });
 
+/**
+ * A private MariaDB started with `args` (server-wide settings, and server-wide readings no other test's rebuild may
+ * share), a database of `rows` seeded rows, and four writers that never pause, going (200 writes in); all stopped
+ * after the test. Each update logs the whole 200-byte row in a rebuild's log.
+ */
+async function privateBusyServer(args: string[], rows: number) {
+  const server = await startMariadb(() => args);
+  cleanups.push(() => server.stop());
+  const admin = await mysql.createConnection(server.url);
+  cleanups.push(() => admin.end());
+  const name = `xc_busy_${process.pid}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = server.urlOf(name);
+  const conn = await mysql.createConnection(url);
+  cleanups.push(() => conn.end());
+  await seed((sql) => conn.query(sql), rows);
+  const writers: Writer[] = [];
+  for (let i = 0; i < 4; i++) {
+    const c = await mysql.createConnection(url);
+    cleanups.push(() => c.end());
+    const w = busyWriter({ query: (sql, params) => c.query(sql, params) }, rows);
+    writers.push(w);
+    cleanups.push(() => w.stop());
+  }
+  const writes = () => writers.reduce((n, w) => n + w.writes, 0);
+  while (writes() < 200) await new Promise((r) => setTimeout(r, 20));
+  const query = async <T>(sql: string) => (await conn.query(sql))[0] as T[];
+  return { url, query, writers, writes };
+}
+
 describeMysql('a rebuild the server gives up for the writes it took (1799) is replaced by the instant add (private MariaDB)', () => {
   it('with a 64 KiB online alter log and a busy writer, the change converges with every write kept, the step naming the server\'s refusal', async () => {
     // The smallest log the server takes: a few hundred updated rows fill it during the rebuild.
-    const server = await startMariadb(() => ['--innodb-online-alter-log-max-size=65536', '--innodb-sort-buffer-size=65536']);
-    cleanups.push(() => server.stop());
-    const admin = await mysql.createConnection(server.url);
-    cleanups.push(() => admin.end());
-    const name = `xc_busy_${process.pid}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = server.urlOf(name);
-    const conn = await mysql.createConnection(url);
-    cleanups.push(() => conn.end());
     const rows = 500_000;
-    await seed((sql) => conn.query(sql), rows);
-    // Four writers that never pause: each update logs the whole 200-byte row.
-    const writers: Writer[] = [];
-    for (let i = 0; i < 4; i++) {
-      const c = await mysql.createConnection(url);
-      cleanups.push(() => c.end());
-      const w = busyWriter({ query: (sql, params) => c.query(sql, params) }, rows);
-      writers.push(w);
-      cleanups.push(() => w.stop());
-    }
-    const writes = () => writers.reduce((n, w) => n + w.writes, 0);
-    while (writes() < 200) await new Promise((r) => setTimeout(r, 20));
+    const { url, query, writers, writes } = await privateBusyServer(['--innodb-online-alter-log-max-size=65536', '--innodb-sort-buffer-size=65536'], rows);
     let events: XcEvent[];
     try {
       // A limit no writer reaches: the rebuild is chosen, and the server gives it up.
@@ -240,7 +250,6 @@ describeMysql('a rebuild the server gives up for the writes it took (1799) is re
     expect(add?.description).toMatch(/instantly/);
     expect(add?.busy).toMatch(/^the server gave up "add column `t`\.`xc_shadow[^"]*, stored in every row \(rebuilt online\)" for the writes its table took meanwhile \(.*innodb_online_alter_log_max_size/);
     expect(writers.flatMap((w) => w.errors)).toEqual([]);
-    const query = async <T>(sql: string) => (await conn.query(sql))[0] as T[];
     await expectConverged(query, writes(), rows);
   }, 240_000);
 });
@@ -250,27 +259,8 @@ describeMysql('unset, --max-rebuild-write-rate gives way to the rebuild\'s own l
     // A server of its own: the log's readings are server-wide, and no other test's rebuild may be read as this one's.
     // Four writers that never pause log about 2,000 rows a second here; the rebuild of 800,000 200-byte rows (about two
     // seconds) outlasts the 1,000 rows half a 200 ms lock timeout allows (the limit follows the lock timeout).
-    const server = await startMariadb();
-    cleanups.push(() => server.stop());
-    const admin = await mysql.createConnection(server.url);
-    cleanups.push(() => admin.end());
-    const name = `xc_busy_log_${process.pid}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = server.urlOf(name);
-    const conn = await mysql.createConnection(url);
-    cleanups.push(() => conn.end());
     const rows = 800_000;
-    await seed((sql) => conn.query(sql), rows);
-    const writers: Writer[] = [];
-    for (let i = 0; i < 4; i++) {
-      const c = await mysql.createConnection(url);
-      cleanups.push(() => c.end());
-      const w = busyWriter({ query: (sql, params) => c.query(sql, params) }, rows);
-      writers.push(w);
-      cleanups.push(() => w.stop());
-    }
-    const writes = () => writers.reduce((n, w) => n + w.writes, 0);
-    while (writes() < 200) await new Promise((r) => setTimeout(r, 20));
+    const { url, query, writers, writes } = await privateBusyServer([], rows);
     let events: XcEvent[];
     try {
       events = await lifecycle({ url, dir: await migrations(), lockTimeoutMs: 200 });
@@ -285,9 +275,8 @@ describeMysql('unset, --max-rebuild-write-rate gives way to the rebuild\'s own l
     expect(add?.description).toMatch(/instantly/);
     expect(add?.busy).toMatch(/^the online rebuild's log of t's writes held [\d,]+ rows, on course to pass the 1,000 it can apply in half the lock timeout while "add column `t`\.`xc_shadow\w+`, stored in every row \(rebuilt online\)" ran: cancelled$/);
     expect(writers.flatMap((w) => w.errors)).toEqual([]);
-    const query = async <T>(sql: string) => (await conn.query(sql))[0] as T[];
     await expectConverged(query, writes(), rows);
-    const logged = (await conn.query(`SELECT detail FROM xc_events WHERE event = 'step_busy'`))[0] as { detail: string }[];
+    const logged = await query<{ detail: string }>(`SELECT detail FROM xc_events WHERE event = 'step_busy'`);
     expect(logged.map((l) => JSON.parse(l.detail).reason)).toEqual([add!.busy]);
   }, 240_000);
 
