@@ -2,7 +2,7 @@
  * Whether a step's table is too busy for its planned statement (Step.ifBusy).
  *
  * MySQL/MariaDB store a column the backfill will fill in every row by an
- * online rebuild (`ALGORITHM=INPLACE, LOCK=NONE`): the fill is then 2–8×
+ * online rebuild (`ALGORITHM=INPLACE, LOCK=NONE`): the fill is then 2–5×
  * faster than into an instantly added column, whose every row grows. But the
  * rebuild logs the writes the table takes meanwhile and applies that log at
  * the end of its copy while the table's writes wait, a wait no lock timeout
