@@ -253,6 +253,9 @@ export function copyContractTables(model: SchemaModel, table: string, from: stri
   return [table, ...keys.map((k) => k.refTable)];
 }
 
+/** The name of an index copy planColumnCopy builds (`ctx.name(\`idx${n}\`)`, names.ts objectName). */
+const INDEX_COPY = /^xc_idx\d+_[0-9a-f]{10}$/;
+
 /** The model after contract: the new column in the old one's place, with what was carried over. */
 export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Dialect): void {
   const t = model.table(c.table);
@@ -266,7 +269,10 @@ export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Di
   if (c.nullable !== undefined) old.nullable = c.nullable;
   if (c.default !== undefined) old.default = c.default;
   const swap = (cols: string[]) => cols.map((col) => (col === c.from ? c.to : col));
-  t.indexes = t.indexes.filter((i) => !i.columns.includes(c.to) || i.columns.includes(c.from));
+  // The copies of the old column's indexes, built on the new one at expand under xc's names (planColumnCopy), are the
+  // originals after contract, projected below from the old column's. Any other index on the new column stays: one a
+  // later `sql` operation made there is the user's (fuzz seed 257: a later migration could not drop it).
+  t.indexes = t.indexes.filter((i) => !INDEX_COPY.test(i.name) || !i.columns.includes(c.to) || i.columns.includes(c.from));
   for (const i of t.indexes) {
     const inExpression = (sql: string | undefined) => sql !== undefined && dialect.columnsNamed(sql, [c.from]).length > 0;
     if (i.primary || !(i.columns.includes(c.from) || i.include?.includes(c.from) || inExpression(i.definition) || i.keys?.some((k) => inExpression(k.expression)))) continue;

@@ -103,6 +103,20 @@ for (const target of targets) {
       await refused(s, ['pets'], /operations\[1\]\.dropColumn: column "pets"\."kind2" is made NOT NULL by 0001_m \(operations\[0\]\.alterColumn\) at its contract/);
     });
 
+    it('an index a later sql operation makes on a renamed column, in flight: a later migration may drop it (fuzz seed 257: "has no index")', async () => {
+      const s = await setup(target, schema);
+      const create = target.name === 'postgres' ? 'CREATE INDEX "pets_sx1" ON "pets" ("breed")' : 'CREATE INDEX `pets_sx1` ON `pets` (`breed`)';
+      const drop = target.name === 'postgres' ? 'DROP INDEX "pets_sx1"' : 'DROP INDEX `pets_sx1` ON `pets`';
+      await s.write('0001_m', { renameColumn: { table: 'pets', from: 'kind', to: 'breed' } }, { sql: { expand: create, rollback: drop } });
+      await s.xc.apply();
+      await s.write('0002_m', { dropIndex: { table: 'pets', name: 'pets_sx1' } });
+      await s.xc.apply();
+      await record(s.xc, '0002_m');
+      await s.xc.contract();
+      expect((await s.db.indexes('pets')).map((i) => i.name)).not.toContain('pets_sx1');
+      expect(await s.db.query(`SELECT id, breed FROM pets ORDER BY id`)).toEqual([{ id: 1, breed: 'cat' }, { id: 2, breed: 'dog' }, { id: 3, breed: 'fox' }]);
+    });
+
     it("a foreign key's column given a default in place, in flight: its parent table may be renamed (one ALTER of the child, no key carried; fuzz seed 195)", async () => {
       const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY)`, `CREATE TABLE orders (id int PRIMARY KEY, alpha int, CONSTRAINT orders_fk3 FOREIGN KEY (alpha) REFERENCES users (id))`, `INSERT INTO users VALUES (1)`, `INSERT INTO orders VALUES (1, 1)`]);
       await s.write('0001_m', { alterColumn: { table: 'orders', column: 'alpha', default: '1' } });
