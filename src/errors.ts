@@ -115,7 +115,7 @@ export type IssueFacts =
   | { code: 'table_engine'; table: string; engine: string }
   /** A MariaDB system-versioned table: a history row for every row written, and its columns changed only with history kept. */
   | { code: 'table_versioned'; table: string }
-  /** A table the connecting role may not change (PostgreSQL: neither its owner nor a member of the owner's role). */
+  /** A table the connecting role may not change (PostgreSQL: neither its owner nor a member of the owner's role; MySQL: a privilege its statements ask for). */
   | { code: 'not_owner'; table: string }
   /** What a migration in flight with a higher id still reads, removed by this one's contract, which id order runs first. */
   | { code: 'out_of_order'; table: string; migration: string }

@@ -143,6 +143,11 @@ export function objectName(migrationId: string, opIndex: number, purpose: string
   return `xc_${purpose}_${hash}`;
 }
 
+/** Whether `name` is one objectName gives for a purpose `purpose` matches (a regular expression's source: `idx\d+`). */
+export function isObjectName(name: string, purpose: string): boolean {
+  return new RegExp(`^xc_${purpose}_[0-9a-f]{10}$`).test(name);
+}
+
 /**
  * What already holds `name` where a new table, or a new index on `table`,
  * would take it, in words; undefined when the name is free there. Indexes

@@ -67,7 +67,7 @@ export async function measureBusy(ctx: Pick<EngineContext, 'dialect' | 'options'
   const rate = await writeRate(ctx.dialect, s, table, BUSY_WINDOW_MS);
   if (rate === undefined) return {};
   const writesPerSecond = Math.round(rate);
-  const limit = ctx.options.maxRebuildWriteRate ?? DEFAULT_REBUILD_WRITE_RATE;
+  const limit = rateLimit(ctx, false)!;
   if (rate <= limit) return { writesPerSecond };
   return { writesPerSecond, busy: `${table} took ${writesPerSecond.toLocaleString('en-US')} row writes/s, over --max-rebuild-write-rate ${limit.toLocaleString('en-US')}` };
 }

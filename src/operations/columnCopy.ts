@@ -30,6 +30,7 @@ import { keyedBackfill, keyedCheck } from './batches.js';
 import { orphaned } from './addForeignKey.js';
 import { isConstantDefault, isNullDefault } from './addColumn.js';
 import { indexesNaming } from './common.js';
+import { isObjectName } from '../dialects/names.js';
 
 export interface ColumnCopy {
   table: string;
@@ -253,9 +254,6 @@ export function copyContractTables(model: SchemaModel, table: string, from: stri
   return [table, ...keys.map((k) => k.refTable)];
 }
 
-/** The name of an index copy planColumnCopy builds (`ctx.name(\`idx${n}\`)`, names.ts objectName). */
-const INDEX_COPY = /^xc_idx\d+_[0-9a-f]{10}$/;
-
 /** The model after contract: the new column in the old one's place, with what was carried over. */
 export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Dialect): void {
   const t = model.table(c.table);
@@ -272,7 +270,7 @@ export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Di
   // The copies of the old column's indexes, built on the new one at expand under xc's names (planColumnCopy), are the
   // originals after contract, projected below from the old column's. Any other index on the new column stays: one a
   // later `sql` operation made there is the user's (fuzz seed 257: a later migration could not drop it).
-  t.indexes = t.indexes.filter((i) => !INDEX_COPY.test(i.name) || !i.columns.includes(c.to) || i.columns.includes(c.from));
+  t.indexes = t.indexes.filter((i) => !isObjectName(i.name, 'idx\\d+') || !i.columns.includes(c.to) || i.columns.includes(c.from));
   for (const i of t.indexes) {
     const inExpression = (sql: string | undefined) => sql !== undefined && dialect.columnsNamed(sql, [c.from]).length > 0;
     if (i.primary || !(i.columns.includes(c.from) || i.include?.includes(c.from) || inExpression(i.definition) || i.keys?.some((k) => inExpression(k.expression)))) continue;

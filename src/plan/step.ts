@@ -120,7 +120,8 @@ export interface Step {
   /**
    * Run instead of `sql` when the step's first table is busy: it takes more
    * writes per second than `--max-rebuild-write-rate` just before the step
-   * runs or while it runs, the rebuild's row log fills past its share, or the
+   * runs or while it runs, the rebuild's log of them grows past what the lock
+   * timeout allows (engine/busy.ts), or the
    * server gave up `sql` for the writes it took meanwhile
    * (Dialect.isOverwhelmed). Same effect, same probe; a plan shows both.
    * MySQL: a column added instantly instead of by an online rebuild, which

@@ -229,21 +229,24 @@ async function privateBusyServer(args: string[], rows: number) {
   const writes = () => writers.reduce((n, w) => n + w.writes, 0);
   while (writes() < 200) await new Promise((r) => setTimeout(r, 20));
   const query = async <T>(sql: string) => (await conn.query(sql))[0] as T[];
-  return { url, query, writers, writes };
+  /** The lifecycle under the writers, which stop once it ends, however it ends. */
+  const change = async (options: Partial<XcOptions>) => {
+    try {
+      return await lifecycle({ url, dir: await migrations(), ...options });
+    } finally {
+      for (const w of writers) await w.stop();
+    }
+  };
+  return { query, writers, writes, change };
 }
 
 describeMysql('a rebuild the server gives up for the writes it took (1799) is replaced by the instant add (private MariaDB)', () => {
   it('with a 64 KiB online alter log and a busy writer, the change converges with every write kept, the step naming the server\'s refusal', async () => {
     // The smallest log the server takes: a few hundred updated rows fill it during the rebuild.
     const rows = 500_000;
-    const { url, query, writers, writes } = await privateBusyServer(['--innodb-online-alter-log-max-size=65536', '--innodb-sort-buffer-size=65536'], rows);
-    let events: XcEvent[];
-    try {
-      // A limit no writer reaches: the rebuild is chosen, and the server gives it up.
-      events = await lifecycle({ url, dir: await migrations(), maxRebuildWriteRate: 1e9 });
-    } finally {
-      for (const w of writers) await w.stop();
-    }
+    const { query, writers, writes, change } = await privateBusyServer(['--innodb-online-alter-log-max-size=65536', '--innodb-sort-buffer-size=65536'], rows);
+    // A limit no writer reaches: the rebuild is chosen, and the server gives it up.
+    const events = await change({ maxRebuildWriteRate: 1e9 });
     const [rebuild, add] = addSteps(events);
     expect(rebuild?.description).toMatch(/rebuilt online/);
     expect(rebuild?.busy).toBeUndefined();
@@ -260,13 +263,8 @@ describeMysql('unset, --max-rebuild-write-rate gives way to the rebuild\'s own l
     // Four writers that never pause log about 2,000 rows a second here; the rebuild of 800,000 200-byte rows (about two
     // seconds) outlasts the 1,000 rows half a 200 ms lock timeout allows (the limit follows the lock timeout).
     const rows = 800_000;
-    const { url, query, writers, writes } = await privateBusyServer([], rows);
-    let events: XcEvent[];
-    try {
-      events = await lifecycle({ url, dir: await migrations(), lockTimeoutMs: 200 });
-    } finally {
-      for (const w of writers) await w.stop();
-    }
+    const { query, writers, writes, change } = await privateBusyServer([], rows);
+    const events = await change({ lockTimeoutMs: 200 });
     const [rebuild, add] = addSteps(events);
     // Admitted whatever its rate (not measured: nothing is decided on it), then watched by its log.
     expect(rebuild?.description).toMatch(/rebuilt online/);

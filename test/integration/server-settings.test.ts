@@ -48,6 +48,15 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
+/** xc on a scenario's database, connecting as another role or user; closed after the test. */
+function xcAs(s: { db: { url: string }; dir: string }, name: string) {
+  const url = new URL(s.db.url);
+  url.username = name;
+  const xc = createXc({ url: url.toString(), dir: s.dir });
+  onCleanup(() => xc.close());
+  return xc;
+}
+
 /**
  * A private MariaDB started with `args` (a setting no test may give the shared server), database `name` holding
  * `users (id, name)` (its `rows`), and a folder for migrations; all removed after the test.
@@ -86,10 +95,7 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     ]) {
       await s.db.query(sql);
     }
-    const url = new URL(s.db.url);
-    url.username = role;
-    const xc = createXc({ url: url.toString(), dir: s.dir });
-    onCleanup(() => xc.close());
+    const xc = xcAs(s, role);
     await s.write('0001_rename', { renameColumn: { table: 't', from: 'nick', to: 'nickname' } });
     const err = await rejection(xc.apply());
     expect(err.exitCode, err.message).toBe(1);
@@ -129,10 +135,7 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     await admin(`CREATE ROLE ${role} LOGIN`);
     await s.db.query(`REVOKE CREATE ON DATABASE ${new URL(s.db.url).pathname.slice(1)} FROM PUBLIC`);
     await s.db.query(`ALTER TABLE t OWNER TO ${role}`);
-    const url = new URL(s.db.url);
-    url.username = role;
-    const xc = createXc({ url: url.toString(), dir: s.dir });
-    onCleanup(() => xc.close());
+    const xc = xcAs(s, role);
     await s.write('0001_add', { addColumn: { table: 't', column: { name: 'note', type: 'text' } } });
     const err = await rejection(xc.apply());
     expect(err.message).toMatch(/creating xc's state tables \("xc"\."migrations" and the others[^)]*\): permission denied for database/);
@@ -152,10 +155,7 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     for (const sql of [`GRANT CREATE, CONNECT, TEMPORARY ON DATABASE ${database} TO ${role}`, `GRANT CREATE, USAGE ON SCHEMA public TO ${role}`, `ALTER TABLE t OWNER TO ${owner}`, `GRANT ALL ON t TO ${role}`]) {
       await s.db.query(sql);
     }
-    const url = new URL(s.db.url);
-    url.username = role;
-    const xc = createXc({ url: url.toString(), dir: s.dir });
-    onCleanup(() => xc.close());
+    const xc = xcAs(s, role);
     await s.write('0001_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
     for (const attempt of [() => xc.plan(), () => xc.apply()]) {
       const err = await rejection(attempt());
@@ -182,10 +182,7 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     for (const sql of [`REVOKE TEMPORARY ON DATABASE ${database} FROM PUBLIC`, `GRANT CREATE, CONNECT ON DATABASE ${database} TO ${role}`, `GRANT CREATE ON SCHEMA public TO ${role}`, `ALTER TABLE t OWNER TO ${role}`]) {
       await s.db.query(sql);
     }
-    const url = new URL(s.db.url);
-    url.username = role;
-    const xc = createXc({ url: url.toString(), dir: s.dir });
-    onCleanup(() => xc.close());
+    const xc = xcAs(s, role);
     await s.write('0001_lower', { addIndex: { table: 't', name: 't_lower_email', columns: ['email'], method: 'btree' } }, { addCheck: { table: 't', name: 't_email_set', expression: `email <> ''` } });
     await xc.apply();
     expect((await s.db.indexes('t')).map((i) => i.name)).toContain('t_lower_email');
@@ -207,10 +204,7 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
     onCleanup(() => s.db.query(`DROP USER IF EXISTS '${user}'@'%'`).then(() => undefined));
     await s.db.query(`GRANT ALL ON \`${database}\`.* TO '${user}'@'%'`);
     await s.db.query(`REVOKE CREATE TEMPORARY TABLES ON \`${database}\`.* FROM '${user}'@'%'`);
-    const url = new URL(s.db.url);
-    url.username = user;
-    const xc = createXc({ url: url.toString(), dir: s.dir });
-    onCleanup(() => xc.close());
+    const xc = xcAs(s, user);
     await s.write('0001_m', { addColumn: { table: 't', column: { name: 'm', type: 'varchar(20)', default: "'x'" }, up: 'CONCAT(n, 0)' } }, { addCheck: { table: 't', name: 't_n_positive', expression: 'n > 0' } });
     await xc.apply();
     expect(await s.db.query(`SELECT id, m FROM t ORDER BY id`)).toEqual([{ id: 1, m: '10' }, { id: 2, m: '20' }]);
@@ -229,10 +223,7 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
     onCleanup(() => s.db.query(`DROP USER IF EXISTS '${user}'@'%'`).then(() => undefined));
     // What xc's state and the backfill need, on the database; nothing that changes a table.
     await s.db.query(`GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, CREATE TEMPORARY TABLES ON \`${database}\`.* TO '${user}'@'%'`);
-    const url = new URL(s.db.url);
-    url.username = user;
-    const xc = createXc({ url: url.toString(), dir: s.dir });
-    onCleanup(() => xc.close());
+    const xc = xcAs(s, user);
     await s.write('0001_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
     const refusal = async (missing: string, grants: string) => {
       for (const attempt of [() => xc.plan(), () => xc.apply()]) {
@@ -253,8 +244,7 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
     await s.db.query(`GRANT TRIGGER ON \`${database}\`.\`t\` TO '${user}'@'%'`);
     await s.db.query(`GRANT LOCK TABLES ON \`${database}\`.* TO '${user}'@'%'`);
     // A database-level grant reaches a connection at its next USE: a new process's connections (a new instance's here) have it.
-    const granted = createXc({ url: url.toString(), dir: s.dir });
-    onCleanup(() => granted.close());
+    const granted = xcAs(s, user);
     await granted.apply();
     await granted.deploy.record({ app: 'a', version: '2' });
     await granted.contract();

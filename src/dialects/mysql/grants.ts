@@ -31,15 +31,18 @@ const DATABASE_ONLY = new Set(['LOCK TABLES']);
 export async function mysqlCannotAlter(s: Session, table: string, statements: string[]): Promise<string | null> {
   const asked = [...new Set(statements.flatMap((sql) => ASKS.find(([verb]) => verb.test(sql.trimStart()))?.[1] ?? []))];
   if (asked.length === 0) return null;
-  // A table the catalog does not have yet is one this migration creates (CREATE is asked for then).
-  const exists = await s.query(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table]);
-  if (exists.rows.length === 0) return null;
-  let me: { account: string; role: string | null; database: string };
+  let me: { account: string; role: string | null; database: string; present: number };
   try {
-    me = (await s.query<{ account: string; role: string | null; database: string }>(`SELECT CURRENT_USER() AS account, CURRENT_ROLE() AS role, DATABASE() AS \`database\``)).rows[0]!;
+    me = (await s.query<typeof me>(
+      `SELECT CURRENT_USER() AS account, CURRENT_ROLE() AS role, DATABASE() AS \`database\`,
+         EXISTS(SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?) AS present`,
+      [table],
+    )).rows[0]!;
   } catch {
     return null; // no CURRENT_ROLE() (MySQL 5.7): a role's grants cannot be told apart from none
   }
+  // A table the catalog does not have yet is one this migration creates (CREATE is asked for then).
+  if (!Number(me.present)) return null;
   if (me.role !== null && me.role !== 'NONE') return null;
   const at = me.account.lastIndexOf('@');
   const grantee = `'${me.account.slice(0, at)}'@'${me.account.slice(at + 1)}'`;

@@ -16,6 +16,6 @@ export async function pgCannotAlter(s: Session, table: string): Promise<string |
   )).rows[0];
   // A table the catalog does not have yet is one this migration creates: its owner will be this session.
   if (!row || row.may) return null;
-  const role = (name: string) => quotePg(name);
-  return `table "${table}" is owned by ${role(row.owner)}, and xc connects as ${role(row.me)}, which is not that role nor a member of it: PostgreSQL lets only a table's owner change it — connect as ${role(row.owner)}, or GRANT ${role(row.owner)} TO ${role(row.me)}`;
+  const [owner, me] = [quotePg(row.owner), quotePg(row.me)];
+  return `table "${table}" is owned by ${owner}, and xc connects as ${me}, which is not that role nor a member of it: PostgreSQL lets only a table's owner change it — connect as ${owner}, or GRANT ${owner} TO ${me}`;
 }
