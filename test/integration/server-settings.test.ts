@@ -252,6 +252,41 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
     expect((await s.db.query<{ id: number; v: string | number }>(`SELECT id, v FROM t ORDER BY id`)).map((r) => [r.id, Number(r.v)])).toEqual([[1, 1], [2, 2]]);
   });
 
+  it('a user whose privileges on the database come from a grant TO PUBLIC (MariaDB 10.11): plan does not refuse, the lifecycle runs (was refused: only the account\'s own grants were read)', async ({ skip }) => {
+    const user = `xc_public_${randomBytes(4).toString('hex')}`;
+    const s = await setup(targets.find((t) => t.name === 'mysql')!, [`CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)`, `INSERT INTO t VALUES (1, 1), (2, 2)`], 'xc_public');
+    const [{ version }] = await s.db.query<{ version: string }>(`SELECT VERSION() AS version`);
+    const [major, minor] = version.split('.').map(Number);
+    if (!/MariaDB/i.test(version) || major! * 100 + minor! < 1011) skip('grants TO PUBLIC are MariaDB 10.11 and later');
+    const database = decodeURIComponent(new URL(s.db.url).pathname.slice(1));
+    await s.db.query(`CREATE USER '${user}'@'%'`);
+    onCleanup(() => s.db.query(`DROP USER IF EXISTS '${user}'@'%'`).then(() => undefined));
+    // Scoped to this test's own database and table: no other test's account gains anything.
+    const pattern = database.replace(/_/g, '\\_');
+    onCleanup(async () => {
+      await s.db.query(`REVOKE ALL ON \`${database}\`.\`t\` FROM PUBLIC`).catch(() => undefined);
+      await s.db.query(`REVOKE ALL ON \`${pattern}\`.* FROM PUBLIC`).catch(() => undefined);
+    });
+    // The account itself: what xc's state and the backfill need, nothing that changes a table.
+    await s.db.query(`GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, CREATE TEMPORARY TABLES ON \`${database}\`.* TO '${user}'@'%'`);
+    const xc = xcAs(s, user);
+    await s.write('0001_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
+    // On the table, ALL gives ALTER and TRIGGER, never LOCK TABLES (a database's privilege): still refused, naming that alone.
+    await s.db.query(`GRANT ALL ON \`${database}\`.\`t\` TO PUBLIC`);
+    const err = await rejection(xc.plan());
+    expect(err).toMatchObject({ exitCode: 2 });
+    expect(err.message).toContain(`xc connects as '${user}'@'%', which lacks LOCK TABLES on table \`t\``);
+    // The rest through a database pattern (LIKE, its underscores escaped), as the server matches it.
+    await s.db.query(`GRANT LOCK TABLES ON \`${pattern}\`.* TO PUBLIC`);
+    expect((await xcAs(s, user).plan()).migrations).toHaveLength(1);
+    const granted = xcAs(s, user);
+    await granted.apply();
+    await granted.deploy.record({ app: 'a', version: '2' });
+    await granted.contract();
+    expect(await s.db.query(`SELECT DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'v'`)).toEqual([{ type: 'bigint' }]);
+    expect((await s.db.query<{ id: number; v: string | number }>(`SELECT id, v FROM t ORDER BY id`)).map((r) => [r.id, Number(r.v)])).toEqual([[1, 1], [2, 2]]);
+  });
+
   it('autocommit = 0 server-wide: deploy retire is committed, a contract finishes in one run', { timeout: 300_000 }, async () => {
     const server = await startMariadb(() => ['--autocommit=0']);
     onCleanup(() => server.stop());

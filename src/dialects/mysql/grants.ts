@@ -9,8 +9,12 @@
  *
  * Read from information_schema's privilege views, whose rows are the grants
  * made to the connecting account; a grant on a database pattern (`app\_%`.*)
- * is matched as the LIKE pattern it is. What they cannot show is not guessed
- * at: with a role active, or a server without CURRENT_ROLE(), nothing is
+ * is matched as the LIKE pattern it is. MariaDB's grants `TO PUBLIC` (10.11)
+ * count for every account, as the server counts them; the views show them
+ * only to an account that may read the grant tables, so they are read from
+ * `SHOW GRANTS FOR PUBLIC`, which every account may run (a plan that refused
+ * a user whose ALTER came from PUBLIC was wrong). What they cannot show is
+ * not guessed at: with a role active, or a server without CURRENT_ROLE(), nothing is
  * refused and the first statement says what is missing, as before.
  */
 import type { Session } from '../../db/driver.js';
@@ -52,6 +56,7 @@ export async function mysqlCannotAlter(s: Session, table: string, statements: st
      UNION SELECT PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ? AND TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
     [grantee, grantee, grantee, table],
   )).rows.map((r) => r.p.toUpperCase()));
+  if (asked.some((p) => !have.has(p))) for (const p of await publicPrivileges(s, me.database, table)) have.add(p);
   const missing = asked.filter((p) => !have.has(p));
   if (missing.length === 0) return null;
   const onTable = missing.filter((p) => !DATABASE_ONLY.has(p));
@@ -62,3 +67,36 @@ export async function mysqlCannotAlter(s: Session, table: string, statements: st
   ];
   return `xc connects as ${grantee}, which lacks ${missing.join(' and ')} on table \`${table}\` (granted on neither the table, its database nor globally), which this operation's statements ask for — ${grants.join('; ')}`;
 }
+
+/**
+ * What MariaDB's `GRANT … TO PUBLIC` gives every account on `table` of `database`: the privileges of each grant
+ * line on `*.*`, on a database pattern matching it (LIKE, as the server matches it) or on the table itself. None
+ * where the server has no PUBLIC (MySQL, MariaDB before 10.11: the statement is refused).
+ */
+async function publicPrivileges(s: Session, database: string, table: string): Promise<string[]> {
+  let lines: string[];
+  try {
+    lines = (await s.query<Record<string, string>>('SHOW GRANTS FOR PUBLIC')).rows.map((r) => String(Object.values(r)[0] ?? ''));
+  } catch {
+    return [];
+  }
+  const name = '`((?:[^`]|``)*)`';
+  const grant = new RegExp(`^GRANT (.+?) ON (?:\\*|${name})\\.(?:\\*|${name}) TO PUBLIC`, 'i');
+  const privileges: string[] = [];
+  for (const line of lines) {
+    const m = grant.exec(line);
+    if (!m) continue;
+    const [, list, db, tbl] = m;
+    const unquote = (x: string) => x.replace(/``/g, '`');
+    const onTable = db !== undefined && tbl !== undefined;
+    if (onTable ? unquote(db) !== database || unquote(tbl) !== table : db !== undefined && !(await likeMatches(s, database, unquote(db)))) continue;
+    // A column list (`SELECT (a, b)`) gives nothing on the table; ALL PRIVILEGES what it gives at its level.
+    for (const p of list!.replace(/\([^)]*\)/g, '').split(',').map((x) => x.trim().toUpperCase())) {
+      const given = p === 'ALL PRIVILEGES' || p === 'ALL' ? ASKS.flatMap(([, asked]) => asked) : [p];
+      privileges.push(...given.filter((x) => !onTable || !DATABASE_ONLY.has(x)));
+    }
+  }
+  return privileges;
+}
+
+const likeMatches = async (s: Session, value: string, pattern: string) => Number((await s.query<{ m: number | string }>('SELECT ? LIKE ? AS m', [value, pattern])).rows[0]!.m) === 1;
