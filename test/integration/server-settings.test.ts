@@ -173,6 +173,39 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     expect(await s.db.count(`SELECT sum(v) FROM t`)).toBe(5050);
   });
 
+  it("a table's owner that may not create in its schema (PostgreSQL 15's public) nor the database, xc's state schema made for it: plan refuses what makes a trigger function, naming the GRANT; the rest applies into that schema; granted, the lifecycle runs", async () => {
+    const role = `xc_noschema_${randomBytes(4).toString('hex')}`;
+    onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`));
+    const s = await setup(pgTarget, [`CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)`, `INSERT INTO t SELECT g, g FROM generate_series(1, 100) g`], 'xc_noschema');
+    const database = new URL(s.db.url).pathname.slice(1);
+    await admin(`CREATE ROLE ${role} LOGIN`);
+    // As xc's error for a missing state schema asks: a DBA makes it for the role, which may create nothing else.
+    for (const sql of [`REVOKE CREATE ON DATABASE ${database} FROM PUBLIC`, `REVOKE CREATE ON SCHEMA public FROM PUBLIC`, `CREATE SCHEMA xc AUTHORIZATION ${role}`, `ALTER TABLE t OWNER TO ${role}`]) {
+      await s.db.query(sql);
+    }
+    const xc = xcAs(s, role);
+    await s.write('0001_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
+    for (const attempt of [() => xc.plan(), () => xc.apply()]) {
+      const err = await rejection(attempt());
+      expect(err).toMatchObject({ exitCode: 2, details: { migration: '0001_widen' } });
+      expect(err.message).toContain(`operations[0].alterColumn.table: xc connects as "${role}", which may not create objects in schema "public", where this operation makes its trigger functions — GRANT CREATE ON SCHEMA "public" TO "${role}"`);
+    }
+    expect(await s.db.count(`SELECT count(*) FROM pg_tables WHERE schemaname = 'xc'`)).toBe(0);
+    expect(await s.db.count(`SELECT count(*) FROM pg_proc WHERE proname LIKE 'xc\\_%'`)).toBe(0);
+    // A column without `up` makes no function: it applies, its state in the schema made for it (was: "permission
+    // denied for database", CREATE SCHEMA IF NOT EXISTS asking for the database's CREATE before it looks).
+    await s.write('0001_widen', { addColumn: { table: 't', column: { name: 'note', type: 'text' } } });
+    await xc.apply();
+    expect(await s.db.count(`SELECT count(*) FROM xc.migrations WHERE phase = 'backfilled'`)).toBe(1);
+    await s.db.query(`GRANT CREATE ON SCHEMA public TO ${role}`);
+    await s.write('0002_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
+    await xc.apply();
+    await xc.deploy.record({ app: 'a', version: '2' });
+    await xc.contract();
+    expect(await s.db.count(`SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'v' AND data_type = 'bigint'`)).toBe(1);
+    expect(await s.db.count(`SELECT sum(v) FROM t`)).toBe(5050);
+  });
+
   it('a role that may not create temporary tables: plan checks what it can and applies (campaign AF-1: was refused, the index blamed)', async () => {
     const role = `xc_notemp_${randomBytes(4).toString('hex')}`;
     onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`));

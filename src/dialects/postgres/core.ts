@@ -168,8 +168,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return pgTableGrowthIssue(s, table, alters);
   }
 
-  cannotAlter(s: Session, table: string): Promise<string | null> {
-    return pgCannotAlter(s, table); // the owner may run them all
+  cannotAlter(s: Session, table: string, statements: string[]): Promise<string | null> {
+    return pgCannotAlter(s, table, statements);
   }
 
   async notPrimary(s: Session): Promise<string | null> {

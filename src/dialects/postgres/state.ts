@@ -22,7 +22,7 @@ import type { Session } from '../../db/driver.js';
 import { InvalidInputError } from '../../errors.js';
 import type { StateColumnAdded } from '../dialect.js';
 import { nameLength } from '../names.js';
-import { PG_NAMES, quotePg } from './text.js';
+import { doBlock, literal, PG_NAMES, quotePg } from './text.js';
 
 export const DEFAULT_STATE_SCHEMA = 'xc';
 /** The schema a target of `--schema public` shares its state with: the one PostgreSQL creates tables in by default. */
@@ -144,7 +144,9 @@ export function pgStateSchema(schema: string, lockId: number): string[] {
   const t = (n: string) => `${quote(schema)}.${quote(n)}`;
   return [
     `SELECT pg_advisory_xact_lock(${lockId})`,
-    `CREATE SCHEMA IF NOT EXISTS ${quote(schema)}`,
+    // Only where it is missing: PostgreSQL asks for CREATE on the database before it looks whether the schema exists,
+    // so `IF NOT EXISTS` failed a role whose schema a DBA made for it (as the error for a missing one asks).
+    doBlock(`BEGIN IF to_regnamespace(${literal(quote(schema))}) IS NULL THEN CREATE SCHEMA ${quote(schema)}; END IF; END`),
     `CREATE TABLE IF NOT EXISTS ${t('migrations')} (
       id text PRIMARY KEY, checksum text NOT NULL, description text, phase text NOT NULL,
       definition text NOT NULL, plan text, last_error text,
