@@ -17,7 +17,7 @@
  */
 import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { chunkEnd, countRows, integerOf, keyRange, lookAhead, type Cursor, type Lookahead } from './keyset.js';
+import { chunkEnd, countRows, integerOf, keyRange, lastKey, lookAhead, type Cursor, type KeyValue, type Lookahead } from './keyset.js';
 import { clampToPart, keyBounds, type KeySpan } from './parts.js';
 
 export interface Chunk {
@@ -31,8 +31,14 @@ export interface Chunk {
 
 export class ChunkFinder {
   private ahead: Lookahead | null = null;
-  /** The key's largest value when last looked up: looked up again only once a chunk reaches it. */
-  private hi: bigint | null = null;
+  /**
+   * Where the walk ends: the part's own end, or for the part open above, the table's largest key when its walk
+   * began (null: the table was empty then); undefined until then. Rows inserted above it later were written with
+   * the triggers in place (a fill's part is never open: parts.ts). Before, the open part ran on to each new largest
+   * key it met, and chased an application inserting faster than it walked — throttled, paused on a busy server, or
+   * with a small --batch-size — without end (fuzz seed 268, walking 4 keys a batch behind a writer).
+   */
+  private to: Cursor | undefined;
 
   constructor(
     private readonly driver: Driver,
@@ -40,8 +46,10 @@ export class ChunkFinder {
     private readonly table: string,
     private readonly key: string[],
     private readonly arithmetic: boolean,
-    private readonly span: KeySpan,
-  ) {}
+    span: KeySpan,
+  ) {
+    this.to = span.to ?? undefined;
+  }
 
   /** Wait for the look-ahead, if any: before acquiring the chunk's session (PGlite has only one). */
   async ready(): Promise<void> {
@@ -51,17 +59,20 @@ export class ChunkFinder {
   /** The chunk after `cursor`, for a batch of `size` rows. */
   async next(s: Session, cursor: Cursor, size: number): Promise<Chunk> {
     size = Math.max(1, Math.floor(size));
-    if (this.arithmetic) return this.byArithmetic(s, cursor, size);
+    if (this.to === undefined) this.to = await lastKey(s, this.d, this.table, this.key);
+    // Empty when the walk began: one chunk takes whatever was inserted since.
+    if (this.to === null) return { end: null, last: true, rows: null };
+    if (this.arithmetic) return this.byArithmetic(s, cursor, size, this.to);
     const ahead = this.ahead;
     this.ahead = null;
     // A look-ahead was started for the size before; a chunk it found holds that many rows.
     const sized = ahead ? ahead.size : size;
-    const found = ahead ? await ahead.end : await chunkEnd(s, this.d, this.table, this.key, cursor, size);
-    const chunk = clampToPart(found, this.span.to);
-    if (!chunk.last) this.ahead = lookAhead(this.driver, this.d, this.table, this.key, chunk.end, size);
-    // A full chunk holds `size` rows; the part's last one, fewer: counted (it is at most one chunk's read).
-    const full = found !== null && chunk.end === found;
-    return { ...chunk, rows: full ? sized : await countRows(s, this.d, this.table, keyRange(this.d, this.key, cursor, chunk.end)) };
+    const found = ahead ? await ahead.end : await chunkEnd(s, this.d, this.table, this.key, cursor, size, this.to);
+    // None: fewer rows than a chunk are left up to the end, and this is the last chunk (counted: at most one chunk's read).
+    if (found === null) return { end: this.to, last: true, rows: await countRows(s, this.d, this.table, keyRange(this.d, this.key, cursor, this.to)) };
+    const last = sameKey(found, this.to);
+    if (!last) this.ahead = lookAhead(this.driver, this.d, this.table, this.key, found, size, this.to);
+    return { end: found, last, rows: sized };
   }
 
   /** The rows `chunk` (the one after `after`) holds: known, else counted on `s`. */
@@ -74,27 +85,19 @@ export class ChunkFinder {
     this.ahead = null;
   }
 
-  private async byArithmetic(s: Session, cursor: Cursor, size: number): Promise<Chunk> {
+  private async byArithmetic(s: Session, cursor: Cursor, size: number, to: KeyValue[]): Promise<Chunk> {
     let from: bigint;
     if (cursor === null) {
-      const bounds = await this.bounds(s);
-      if (!bounds) return { end: this.span.to, last: true, rows: 0 };
+      const bounds = await keyBounds(s, this.d, this.table, this.key[0]!);
+      if (!bounds) return { end: to, last: true, rows: 0 };
       from = bounds.lo - 1n;
     } else from = integerOf(cursor[0]!);
-    const end = from + BigInt(size);
-    if (this.span.to !== null) {
-      const chunk = clampToPart([String(end)], this.span.to);
-      return { ...chunk, rows: integerOf(chunk.end![0]!) > from ? null : 0 };
-    }
-    // A part that runs to the end of the table leaves its last chunk open, so rows inserted meanwhile are in it too.
-    if (this.hi === null || end >= this.hi) await this.bounds(s);
-    if (this.hi === null || end >= this.hi) return { end: null, last: true, rows: this.hi === null ? 0 : null };
-    return { end: [String(end)], last: false, rows: null };
+    const chunk = clampToPart([String(from + BigInt(size))], to);
+    return { ...chunk, rows: integerOf(chunk.end![0]!) > from ? null : 0 };
   }
+}
 
-  private async bounds(s: Session): Promise<{ lo: bigint; hi: bigint } | null> {
-    const bounds = await keyBounds(s, this.d, this.table, this.key[0]!);
-    this.hi = bounds?.hi ?? null;
-    return bounds;
-  }
+/** The same row's key: one row's key is read back as the same text (or bytes) every time. */
+function sameKey(a: KeyValue[], b: KeyValue[]): boolean {
+  return a.length === b.length && a.every((v, i) => (Buffer.isBuffer(v) ? Buffer.isBuffer(b[i]) && v.equals(b[i] as Buffer) : v === b[i]));
 }

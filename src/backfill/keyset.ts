@@ -52,17 +52,25 @@ export function keyRange(d: Dialect, key: string[], after: Cursor, upTo: Cursor)
 }
 
 /**
- * The key of the `size`-th row after `after`: the inclusive end of the next
- * chunk. Null when fewer rows remain (the chunk then runs to the end).
+ * The key of the `size`-th row after `after`, up to `upTo` (inclusive; null:
+ * no bound): the inclusive end of the next chunk. Null when fewer rows remain
+ * (the chunk then runs to `upTo`, or to the end).
  */
-export async function chunkEnd(s: Session, d: Dialect, table: string, key: string[], after: Cursor, size: number): Promise<Cursor> {
-  const range = keyRange(d, key, after, null);
+export async function chunkEnd(s: Session, d: Dialect, table: string, key: string[], after: Cursor, size: number, upTo: Cursor = null): Promise<Cursor> {
+  const range = keyRange(d, key, after, upTo);
   const order = key.map((k) => d.quote(k)).join(', ');
   const r = await s.query<Record<string, unknown>>(
     `SELECT ${keyColumns(d, key)} FROM ${d.quote(table)} WHERE ${range.sql} ORDER BY ${order} LIMIT 1 OFFSET ${Math.max(0, Math.floor(size) - 1)}`,
     range.params,
   );
   const row = r.rows[0];
+  return row ? keyOf(row, key) : null;
+}
+
+/** The table's largest key (one index lookup); null for an empty table. */
+export async function lastKey(s: Session, d: Dialect, table: string, key: string[]): Promise<Cursor> {
+  const order = key.map((k) => `${d.quote(k)} DESC`).join(', ');
+  const row = (await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)} FROM ${d.quote(table)} ORDER BY ${order} LIMIT 1`)).rows[0];
   return row ? keyOf(row, key) : null;
 }
 
@@ -73,8 +81,8 @@ export async function chunkEnd(s: Session, d: Dialect, table: string, key: strin
  * Await it before acquiring the session for that chunk: with a single
  * connection (PGlite) the lookup needs it first.
  */
-export function lookAhead(driver: Driver, d: Dialect, table: string, key: string[], after: Cursor, size: number): Lookahead {
-  const end = withSession(driver, (s) => chunkEnd(s, d, table, key, after, size));
+export function lookAhead(driver: Driver, d: Dialect, table: string, key: string[], after: Cursor, size: number, upTo: Cursor): Lookahead {
+  const end = withSession(driver, (s) => chunkEnd(s, d, table, key, after, size, upTo));
   end.catch(() => undefined); // dropped unawaited when the batch before it fails
   return { size, end };
 }

@@ -9,15 +9,17 @@
  * other key would itself walk the table. Parts are then equal in key span,
  * not in rows; on a key with gaps one part may hold more rows than another
  * (the pass is then as slow as its fullest part, never wrong). The first part
- * is unbounded below and the last unbounded above, so rows inserted outside
- * the key span seen at the split are covered too — except in a fill (MySQL's
- * UPDATE before the triggers exist), whose last part ends at the largest key
- * of the split: the backfill pass after it walks the whole table again and
- * converts every row the fill left, those inserted meanwhile included. An
- * open fill chases the application's inserts (a third more rows under the
- * bench's 16 connections) and, slower than them, never ends; the price of the
- * bound, those rows converted with the triggers in place, is in the README
- * ("Parts at once").
+ * is unbounded below and the last is open above at the split: it ends at the
+ * table's largest key when its walk begins (chunks.ts), so rows inserted
+ * between the split and then are covered too, and those inserted later, with
+ * the triggers in place, are not chased — a walk slower than the inserts
+ * never ended. A fill's (MySQL's UPDATE before the triggers exist) last part
+ * ends at the largest key of the split: the backfill pass after it walks the
+ * whole table again and converts every row the fill left, those inserted
+ * meanwhile included. An open fill chased the application's inserts (a third
+ * more rows under the bench's 16 connections); the price of the bound, those
+ * rows converted with the triggers in place, is in the README ("Parts at
+ * once").
  */
 import type { Session } from '../db/driver.js';
 import type { EngineContext } from '../engine/context.js';
