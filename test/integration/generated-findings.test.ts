@@ -117,6 +117,19 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT id, breed FROM pets ORDER BY id`)).toEqual([{ id: 1, breed: 'cat' }, { id: 2, breed: 'dog' }, { id: 3, breed: 'fox' }]);
     });
 
+    it('an index a sql operation makes on a column the same migration renames away: contract drops the old column with it (fuzz seed 279, MariaDB: DROP COLUMN … INSTANT refused, left contracting)', async () => {
+      const s = await setup(target, schema);
+      const create = target.name === 'postgres' ? 'CREATE INDEX "pets_sx3" ON "pets" ("kind")' : 'CREATE INDEX `pets_sx3` ON `pets` (`kind`)';
+      const drop = target.name === 'postgres' ? 'DROP INDEX IF EXISTS "pets_sx3"' : 'DROP INDEX IF EXISTS `pets_sx3` ON `pets`';
+      await s.write('0001_m', { sql: { expand: create, rollback: drop } }, { renameColumn: { table: 'pets', from: 'kind', to: 'breed' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      await s.xc.contract();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+      expect((await s.db.indexes('pets')).map((i) => i.name)).not.toContain('pets_sx3');
+      expect(await s.db.query(`SELECT id, breed FROM pets ORDER BY id`)).toEqual([{ id: 1, breed: 'cat' }, { id: 2, breed: 'dog' }, { id: 3, breed: 'fox' }]);
+    });
+
     it("a foreign key's column given a default in place, in flight: its parent table may be renamed (one ALTER of the child, no key carried; fuzz seed 195)", async () => {
       const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY)`, `CREATE TABLE orders (id int PRIMARY KEY, alpha int, CONSTRAINT orders_fk3 FOREIGN KEY (alpha) REFERENCES users (id))`, `INSERT INTO users VALUES (1)`, `INSERT INTO orders VALUES (1, 1)`]);
       await s.write('0001_m', { alterColumn: { table: 'orders', column: 'alpha', default: '1' } });

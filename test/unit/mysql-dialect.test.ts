@@ -203,7 +203,8 @@ describe('server versions and what they allow', () => {
     expect(add('8.0.12')).toContain('ALGORITHM=INSTANT');
     expect(drop('8.0.28')).toContain('ALGORITHM=INPLACE, LOCK=NONE');
     expect(drop('8.0.29')).toContain('ALGORITHM=INSTANT');
-    expect(drop('10.11.19-MariaDB')).toContain('ALGORITHM=INSTANT');
+    // MariaDB: NOCOPY, done instantly where it can be, and taking an index plan could not see with the column (fuzz seed 279).
+    expect(drop('10.11.19-MariaDB')).toContain('ALGORITHM=NOCOPY, LOCK=NONE');
   });
   it('states ALGORITHM and LOCK on every ALTER TABLE, runs every step alone, and gives every step of every Ddl method a probe', () => {
     for (const v of ['10.11.19-MariaDB', '8.0.36']) {

@@ -29,6 +29,8 @@ export interface MysqlFeatures {
 
 export const INSTANT = 'ALGORITHM=INSTANT, LOCK=DEFAULT';
 export const INPLACE = 'ALGORITHM=INPLACE, LOCK=NONE';
+/** No rebuild, reads and writes go on (MariaDB 10.3.7+: `Features.nocopy`); INSTANT where the server can. */
+export const NOCOPY_ONLINE = 'ALGORITHM=NOCOPY, LOCK=NONE';
 
 /** The shared pieces, bound to one server's features and one model; `dialect` writes a fill's batch statement. */
 export type MysqlCompiler = ReturnType<typeof mysqlCompiler>;

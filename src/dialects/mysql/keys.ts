@@ -11,7 +11,7 @@ import type { Step } from '../../plan/index.js';
 import { InvalidInputError } from '../../errors.js';
 import { referenceClauses } from '../references.js';
 import { literal, parseIndexDefinition, partColumn, quoteMy as q, replaceInParts } from './expr.js';
-import { INPLACE, type MysqlCompiler } from './compiler.js';
+import { INPLACE, NOCOPY_ONLINE, type MysqlCompiler } from './compiler.js';
 
 /** InnoDB's longest key (DYNAMIC or COMPRESSED rows, 16 KiB pages: the defaults), in bytes. */
 const MAX_KEY_BYTES = 3072;
@@ -73,7 +73,7 @@ export function dropForeignKey(c: MysqlCompiler, table: string, name: string): S
 }
 
 export function dropIndexStep(c: MysqlCompiler, table: string, name: string): Step {
-  const sql = c.alter(table, `DROP INDEX ${q(name)}`, c.f.nocopy ? 'ALGORITHM=NOCOPY, LOCK=NONE' : INPLACE);
+  const sql = c.alter(table, `DROP INDEX ${q(name)}`, c.f.nocopy ? NOCOPY_ONLINE : INPLACE);
   return c.step(sql, `drop index ${q(name)} on ${q(table)}`, c.locks.metadata(table), [table], c.probes.missing(c.probes.index(table, name)), { removes: c.object('index', table, name) });
 }
 
