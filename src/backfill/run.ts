@@ -134,6 +134,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
       // one heap visit per row version (10x the cost, ~10% of a batch on PostgreSQL). A fill's UPDATE counts its own rows.
       const counted = spec.where ? await chunks.rowsIn(session, cursor, chunk) : null;
       rows = (await converter.convert(session, keyRange(d, spec.key!, cursor, chunk.end))) ?? counted!;
+      chunks.counted(rows);
       await store.advanceBackfill(session, migration, part.seq, part.part, chunk.end ?? cursor ?? [], rows, size);
       if (chunk.last) await store.finishBackfill(session, migration, part.seq, part.part);
       // Last before COMMIT: who waits now has waited on this batch's locks, however long it ran. A batch that only read holds none.

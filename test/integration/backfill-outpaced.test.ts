@@ -13,6 +13,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createXc, type Xc } from '../../src/index.js';
+import { ChunkFinder } from '../../src/backfill/chunks.js';
+import type { Cursor } from '../../src/backfill/keyset.js';
+import { driverFromUrl } from '../../src/db/connect.js';
+import { withSession } from '../../src/db/driver.js';
+import { detectDialect } from '../../src/dialects/index.js';
 import { targets, type Db } from '../helpers/targets.js';
 
 const ROWS = 200;
@@ -104,5 +109,32 @@ for (const target of targets) {
         expect(await db.count(`SELECT count(*) FROM t WHERE w IS NULL OR w <> v + 1`)).toBe(0);
       });
     }
+
+    it('a gap past what the split saw (a row inserted far above every key): the walk by arithmetic jumps it, one lookup, instead of crawling it (fuzz seed 268)', async () => {
+      const db = await target.create('xc_outpaced');
+      cleanup.push(() => db.drop());
+      await db.query(`CREATE TABLE t (k bigint PRIMARY KEY, v int NOT NULL)`);
+      await db.seed('t', ['k', 'v'], [...Array.from({ length: ROWS }, (_, i) => [i + 1, i + 1]), [1_000_000_000_000, 7]]);
+      const driver = await driverFromUrl(db.url);
+      cleanup.push(() => driver.close());
+      const d = await detectDialect(driver);
+      // The last part of a split that saw keys up to 100, open above, walked by arithmetic 10 keys a chunk, as a pass
+      // walks it (its rows counted after each chunk): its end, read as the walk begins, is 10^12.
+      const chunks = new ChunkFinder(driver, d, 't', ['k'], true, { from: ['100'], to: null });
+      const walked: string[] = [];
+      let cursor: Cursor = ['100'];
+      await withSession(driver, async (s) => {
+        for (let n = 0; n < 100; n++) {
+          const chunk = await chunks.next(s, cursor, 10);
+          await chunks.rowsIn(s, cursor, chunk);
+          walked.push(String(chunk.end?.[0]));
+          if (chunk.last) return;
+          cursor = chunk.end;
+        }
+      });
+      // 101–110 … 191–200, an empty chunk, then a jump to the far key: a dozen chunks, not 10^11.
+      expect(walked.length).toBeLessThan(20);
+      expect(walked.at(-1)).toBe('1000000000000');
+    });
   });
 }
