@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { columnsRead } from './data.js';
 import { genConstraint } from './constraints.js';
-import { cloneSchema, column, project, table, type ColType, type ColumnDef, type Dialect, type Domain, type Ex, type GenMigration, type GenOp, type SchemaDef, type Value, checkExpr } from './model.js';
+import { cloneSchema, column, endMigration, project, table, type ColType, type ColumnDef, type Dialect, type Domain, type Ex, type GenMigration, type GenOp, type SchemaDef, type Value, checkExpr } from './model.js';
 
 export interface Scenario {
   schema: SchemaDef;
@@ -511,6 +511,7 @@ export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySe
         ops.push(...made.ops);
         conflict ||= made.conflict;
       }
+      endMigration(s);
       if (ops.length) migrations.push({ operations: ops, conflict });
     }
     const schedule = migrations.map((_, i) => ({ expandFirst: chance(g, 50), contractAfter: int(g, 0, i + 1) }));

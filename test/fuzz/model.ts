@@ -32,7 +32,8 @@ export interface TableDef {
   name: string;
   /** Always an int `id` primary key first, then these. */
   columns: ColumnDef[];
-  indexes: { name: string; columns: string[] }[];
+  /** `planless`: made by a `sql` operation of the migration being projected, which xc plans without (README). */
+  indexes: { name: string; columns: string[]; planless?: true }[];
   /** `pred`: a check the generator can evaluate (createConstraint); without it the check never refuses a value written. */
   checks: { name: string; column: string; pred?: Pred }[];
   fks: { name: string; column: string; refTable: string }[];
@@ -312,6 +313,11 @@ export function cloneSchema(s: SchemaDef): SchemaDef {
 export const table = (s: SchemaDef, name: string) => s.tables.find((t) => t.name === name);
 export const column = (s: SchemaDef, t: string, c: string) => table(s, t)?.columns.find((x) => x.name === c);
 
+/** After a migration's operations: its `sql` indexes are in the catalog the next migration is planned against. */
+export function endMigration(s: SchemaDef): void {
+  for (const t of s.tables) for (const i of t.indexes) delete i.planless;
+}
+
 /** The schema the next version sees: each operation projected as if contracted. Operations naming what is not there change nothing. */
 export function project(s: SchemaDef, op: GenOp): void {
   if ('createTable' in op) {
@@ -326,7 +332,7 @@ export function project(s: SchemaDef, op: GenOp): void {
     const g = op.sql;
     const t = table(s, g.table);
     // An index the author builds is the schema's like any other (side tables are not the application's).
-    if (g.form === 'index' && t && !t.indexes.some((i) => i.name === g.name)) t.indexes.push({ name: g.name, columns: [g.column] });
+    if (g.form === 'index' && t && !t.indexes.some((i) => i.name === g.name)) t.indexes.push({ name: g.name, columns: [g.column], planless: true });
     return;
   }
   if ('renameTable' in op) {
@@ -362,7 +368,9 @@ export function project(s: SchemaDef, op: GenOp): void {
       if (s2.default !== undefined) c.default = s2.default ?? undefined;
       if (s2.type && s2.type !== 'int' && s2.type !== 'bigint') c.ref = undefined;
     }
-    // Carried over under their own names (SPEC §3; issue 10 defect 9).
+    // Carried over under their own names (SPEC §3; issue 10 defect 9) — but one a `sql` operation of this same
+    // migration builds, which xc's plan cannot know: it goes with the old column at contract (seed 279).
+    t.indexes = t.indexes.filter((i) => !(i.planless && i.columns.includes(a.column)));
     for (const i of t.indexes) i.columns = i.columns.map((x) => (x === a.column ? a.to : x));
     for (const k of t.checks) if (k.column === a.column) k.column = a.to;
     for (const k of t.fks) if (k.column === a.column) k.column = a.to;

@@ -17,7 +17,7 @@ import { DataModel } from './data.js';
 import { cancel, enforce, verdict } from './enforced.js';
 import type { Scenario } from './generator.js';
 import { checkData, checkFinalSchema, dumpDiff, schemaDump } from './invariants.js';
-import { checkExpr, cloneSchema, defaultSql, migrationJson, project, type GenMigration, type SchemaDef, type Value } from './model.js';
+import { checkExpr, cloneSchema, defaultSql, endMigration, migrationJson, project, type GenMigration, type SchemaDef, type Value } from './model.js';
 import { rng, valueFor, VersionWriter } from './writers.js';
 
 export interface Stats {
@@ -112,6 +112,7 @@ class Run {
     for (const m of sc.migrations) {
       const v = cloneSchema(this.views.at(-1)!);
       for (const op of m.operations) project(v, op);
+      endMigration(v);
       this.views.push(v);
     }
   }
