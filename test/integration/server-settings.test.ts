@@ -30,7 +30,7 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import { createXc } from '../../src/index.js';
+import { createXc, type Xc } from '../../src/index.js';
 import { describeMysql, describePg, PG_URL } from '../helpers/servers.js';
 import { targets } from '../helpers/targets.js';
 import { onCleanup, record, refused, rejection, setup } from '../helpers/scenario.js';
@@ -55,6 +55,27 @@ function xcAs(s: { db: { url: string }; dir: string }, name: string) {
   const xc = createXc({ url: url.toString(), dir: s.dir });
   onCleanup(() => xc.close());
   return xc;
+}
+
+/** Plan and apply alike refuse `migration` (exit 2, nothing run), the message holding `problem`; the errors, for more. */
+async function refusedByPlanAndApply(xc: Xc, migration: string, problem: string): Promise<Error[]> {
+  const errors: Error[] = [];
+  for (const attempt of [() => xc.plan(), () => xc.apply()]) {
+    const err = await rejection(attempt());
+    expect(err).toMatchObject({ exitCode: 2, details: { migration } });
+    expect(err.message).toContain(problem);
+    errors.push(err);
+  }
+  return errors;
+}
+
+/** The pending int → bigint change of `t.v` through apply, deploy record and contract: the column is bigint, `sum` kept. */
+async function widenedThrough(xc: Xc, s: { db: { count(sql: string): Promise<number> } }, sum: number): Promise<void> {
+  await xc.apply();
+  await xc.deploy.record({ app: 'a', version: '2' });
+  await xc.contract();
+  expect(await s.db.count(`SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'v' AND data_type = 'bigint'`)).toBe(1);
+  expect(await s.db.count(`SELECT sum(v) FROM t`)).toBe(sum);
 }
 
 /**
@@ -157,20 +178,14 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     }
     const xc = xcAs(s, role);
     await s.write('0001_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
-    for (const attempt of [() => xc.plan(), () => xc.apply()]) {
-      const err = await rejection(attempt());
-      expect(err).toMatchObject({ exitCode: 2, details: { migration: '0001_widen' } });
-      expect(err.message).toContain(`operations[0].alterColumn.table: table "t" is owned by "${owner}", and xc connects as "${role}", which is not that role nor a member of it: PostgreSQL lets only a table's owner change it — connect as "${owner}", or GRANT "${owner}" TO "${role}"`);
+    const problem = `operations[0].alterColumn.table: table "t" is owned by "${owner}", and xc connects as "${role}", which is not that role nor a member of it: PostgreSQL lets only a table's owner change it — connect as "${owner}", or GRANT "${owner}" TO "${role}"`;
+    for (const err of await refusedByPlanAndApply(xc, '0001_widen', problem)) {
       expect((err as { issues?: unknown[] }).issues).toEqual([expect.objectContaining({ code: 'not_owner', table: 't', path: ['operations', 0, 'alterColumn', 'table'] })]);
     }
     // Nothing written: not even xc's state.
     expect(await s.db.count(`SELECT count(*) FROM pg_namespace WHERE nspname = 'xc'`)).toBe(0);
     await admin(`GRANT ${owner} TO ${role}`);
-    await xc.apply();
-    await xc.deploy.record({ app: 'a', version: '2' });
-    await xc.contract();
-    expect(await s.db.count(`SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'v' AND data_type = 'bigint'`)).toBe(1);
-    expect(await s.db.count(`SELECT sum(v) FROM t`)).toBe(5050);
+    await widenedThrough(xc, s, 5050);
   });
 
   it("a table's owner that may not create in its schema (PostgreSQL 15's public) nor the database, xc's state schema made for it: plan refuses what makes a trigger function, naming the GRANT; the rest applies into that schema; granted, the lifecycle runs", async () => {
@@ -185,11 +200,7 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     }
     const xc = xcAs(s, role);
     await s.write('0001_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
-    for (const attempt of [() => xc.plan(), () => xc.apply()]) {
-      const err = await rejection(attempt());
-      expect(err).toMatchObject({ exitCode: 2, details: { migration: '0001_widen' } });
-      expect(err.message).toContain(`operations[0].alterColumn.table: xc connects as "${role}", which may not create objects in schema "public", where this operation makes its trigger functions — GRANT CREATE ON SCHEMA "public" TO "${role}"`);
-    }
+    await refusedByPlanAndApply(xc, '0001_widen', `operations[0].alterColumn.table: xc connects as "${role}", which may not create objects in schema "public", where this operation makes its trigger functions — GRANT CREATE ON SCHEMA "public" TO "${role}"`);
     expect(await s.db.count(`SELECT count(*) FROM pg_tables WHERE schemaname = 'xc'`)).toBe(0);
     expect(await s.db.count(`SELECT count(*) FROM pg_proc WHERE proname LIKE 'xc\\_%'`)).toBe(0);
     // A column without `up` makes no function: it applies, its state in the schema made for it (was: "permission
@@ -199,11 +210,7 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     expect(await s.db.count(`SELECT count(*) FROM xc.migrations WHERE phase = 'backfilled'`)).toBe(1);
     await s.db.query(`GRANT CREATE ON SCHEMA public TO ${role}`);
     await s.write('0002_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
-    await xc.apply();
-    await xc.deploy.record({ app: 'a', version: '2' });
-    await xc.contract();
-    expect(await s.db.count(`SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'v' AND data_type = 'bigint'`)).toBe(1);
-    expect(await s.db.count(`SELECT sum(v) FROM t`)).toBe(5050);
+    await widenedThrough(xc, s, 5050);
   });
 
   it('a role that may not create temporary tables: plan checks what it can and applies (campaign AF-1: was refused, the index blamed)', async () => {
@@ -259,11 +266,7 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
     const xc = xcAs(s, user);
     await s.write('0001_widen', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
     const refusal = async (missing: string, grants: string) => {
-      for (const attempt of [() => xc.plan(), () => xc.apply()]) {
-        const err = await rejection(attempt());
-        expect(err).toMatchObject({ exitCode: 2 });
-        expect(err.message).toContain(`operations[0].alterColumn.table: xc connects as '${user}'@'%', which lacks ${missing} on table \`t\` (granted on neither the table, its database nor globally), which this operation's statements ask for — ${grants}`);
-      }
+      await refusedByPlanAndApply(xc, '0001_widen', `operations[0].alterColumn.table: xc connects as '${user}'@'%', which lacks ${missing} on table \`t\` (granted on neither the table, its database nor globally), which this operation's statements ask for — ${grants}`);
       expect(await s.db.query(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'xc\\_%'`)).toEqual([]);
     };
     // In place: ALTER TABLE (expand), triggers (dual-write), LOCK TABLES (the cut-over at contract: was left contracting).
