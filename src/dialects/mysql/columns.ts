@@ -130,8 +130,9 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
   // MariaDB: NOCOPY, which the server does instantly where it can, and where an index plan could not see is on the
   // column (one a `sql` operation made) drops it with the column, as PostgreSQL does; INSTANT refused that, and the
   // contract stayed `contracting` (fuzz seed 279). An index over it and another column it would rebuild: still refused.
-  const sql = c.alter(table, `DROP COLUMN ${q(column)}`, !c.f.instantDropColumn ? INPLACE : c.f.nocopy ? NOCOPY_ONLINE : INSTANT);
-  return [...(tempFrom ? setDefault(c, table, tempFrom, null) : []), ...forColumn, c.step(sql, `drop column ${q(table)}.${q(column)}`, c.f.instantDropColumn ? c.locks.instant(table) : c.locks.rebuild(table), [table], c.probes.missing(c.probes.column(table, column)), { removes: c.object('column', table, column) })];
+  const [algorithm, lock] = !c.f.instantDropColumn ? [INPLACE, c.locks.rebuild(table)] : c.f.nocopy ? [NOCOPY_ONLINE, c.locks.metadata(table)] : [INSTANT, c.locks.instant(table)];
+  const sql = c.alter(table, `DROP COLUMN ${q(column)}`, algorithm);
+  return [...(tempFrom ? setDefault(c, table, tempFrom, null) : []), ...forColumn, c.step(sql, `drop column ${q(table)}.${q(column)}`, lock, [table], c.probes.missing(c.probes.column(table, column)), { removes: c.object('column', table, column) })];
 }
 
 export function carryAttributes(c: MysqlCompiler, table: string, column: ColumnModel): Step[] {

@@ -14,8 +14,8 @@
  * only to an account that may read the grant tables, so they are read from
  * `SHOW GRANTS FOR PUBLIC`, which every account may run (a plan that refused
  * a user whose ALTER came from PUBLIC was wrong). What they cannot show is
- * not guessed at: with a role active, or a server without CURRENT_ROLE(), nothing is
- * refused and the first statement says what is missing, as before.
+ * not guessed at: with a role active, or a server without CURRENT_ROLE(),
+ * nothing is refused and the first statement says what is missing, as before.
  */
 import type { Session } from '../../db/driver.js';
 
