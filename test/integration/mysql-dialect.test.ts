@@ -186,7 +186,8 @@ describeMysql('MySQL dialect: catalog and DDL steps', () => {
       'ALTER TABLE `t1` DROP INDEX `t1_v_name`',
       'ALTER TABLE `t1` DROP COLUMN `v`',
     ]);
-    expect(drop.at(-1)!.lock).toBe('ALGORITHM=INSTANT on `t1` (metadata lock only, instant)');
+    // NOCOPY (instant where the server can): an index xc did not plan goes with the column (fuzz seed 279).
+    expect(drop.at(-1)!.lock).toBe('ALGORITHM=NOCOPY, LOCK=NONE on `t1` (reads and writes continue; metadata only, no scan)');
     await runTwice(c, drop);
     expect(await col(c, 't1', 'v')).toBeUndefined();
     expect((await c.db.indexes('t1')).map((i) => i.name)).not.toContain('t1_v_name');
