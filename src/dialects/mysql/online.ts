@@ -57,9 +57,9 @@ export function mariadbNullabilityIssue(table: TableModel, column: string, type:
  */
 export function mariadbAlterIssue(table: TableModel, sql: string): string | null {
   if (!/^\s*(SET\s+STATEMENT\b.*?\bFOR\s+)?ALTER\s+TABLE\b/is.test(sql)) return null;
-  // ROW_FORMAT=COMPRESSED (campaign AD): ADD / DROP COLUMN … ALGORITHM=INSTANT fails ("Try ALGORITHM=INPLACE"), after
-  // the steps before it ran; renaming a column or widening a varchar in place still runs instantly.
-  if (table.compressed && /\bALGORITHM\s*=\s*INSTANT\b/i.test(sql) && /\b(ADD|DROP)\s+COLUMN\b/i.test(sql)) {
+  // ROW_FORMAT=COMPRESSED (campaign AD): ADD / DROP COLUMN … ALGORITHM=INSTANT or NOCOPY fails ("Try ALGORITHM=INPLACE"),
+  // after the steps before it ran; renaming a column or widening a varchar in place still runs instantly.
+  if (table.compressed && /\bALGORITHM\s*=\s*(INSTANT|NOCOPY)\b/i.test(sql) && /\b(ADD|DROP)\s+COLUMN\b/i.test(sql)) {
     return `"${table.name}" is ROW_FORMAT=COMPRESSED: MariaDB adds or drops a column of such a table only by rebuilding it, not instantly as this step does — make it ROW_FORMAT=DYNAMIC first (an online rebuild: \`ALTER TABLE … ROW_FORMAT=DYNAMIC, ALGORITHM=INPLACE, LOCK=NONE\`), or change it with \`sql\` operations`;
   }
   const blocker = onlineBlocker(table);
