@@ -24,7 +24,7 @@ const ROWS = 200;
 /** apply walks ROWS at 100 rows a second, a second or two each pass: far under this unless the walk chases the writer. */
 const DEADLINE_MS = 90_000;
 
-/** Inserts `batch` rows at a time above every key there is, back to back, until stopped. */
+/** Inserts 20 rows a statement above every key there is, back to back, until stopped. */
 class Inserter {
   inserted = 0;
   private stopped = false;
@@ -42,10 +42,9 @@ class Inserter {
     this.loop = (async () => {
       const conn = await this.db.connection();
       while (!this.stopped) {
-        const rows = Array.from({ length: 20 }, (_, i) => this.from + this.inserted + i + 1);
-        const w = this.newVersion ? ', w' : '';
-        const values = rows.map(() => (this.newVersion ? '(?, ?, ?)' : '(?, ?)')).join(', ');
-        await conn.query(`INSERT INTO ${this.table} (k, v${w}) VALUES ${values}`, rows.flatMap((n) => (this.newVersion ? [this.key(n), n, n + 1] : [this.key(n), n])));
+        const rows = Array.from({ length: 20 }, (_, i) => this.from + this.inserted + i + 1).map((n) => (this.newVersion ? [this.key(n), n, n + 1] : [this.key(n), n]));
+        const columns = this.newVersion ? 'k, v, w' : 'k, v';
+        await conn.query(`INSERT INTO ${this.table} (${columns}) VALUES ${rows.map((r) => `(${r.map(() => '?').join(', ')})`).join(', ')}`, rows.flat());
         this.inserted += rows.length;
       }
     })();
