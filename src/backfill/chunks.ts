@@ -17,7 +17,7 @@
  */
 import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { chunkEnd, countRows, integerOf, keyRange, lastKey, lookAhead, type Cursor, type KeyValue, type Lookahead } from './keyset.js';
+import { chunkEnd, countRows, integerOf, keyRange, lastKey, lookAhead, type Cursor, type KeyValue, type Lookahead, type WalkKey } from './keyset.js';
 import { clampToPart, keyBounds, type KeySpan } from './parts.js';
 
 export interface Chunk {
@@ -51,7 +51,7 @@ export class ChunkFinder {
     private readonly driver: Driver,
     private readonly d: Dialect,
     private readonly table: string,
-    private readonly key: string[],
+    private readonly key: WalkKey,
     private readonly arithmetic: boolean,
     span: KeySpan,
   ) {
@@ -102,13 +102,13 @@ export class ChunkFinder {
   private async byArithmetic(s: Session, cursor: Cursor, size: number, to: KeyValue[]): Promise<Chunk> {
     let from: bigint;
     if (cursor === null) {
-      const bounds = await keyBounds(s, this.d, this.table, this.key[0]!);
+      const bounds = await keyBounds(s, this.d, this.table, this.key.columns[0]!);
       if (!bounds) return { end: to, last: true, rows: 0 };
       from = bounds.lo - 1n;
     } else from = integerOf(cursor[0]!);
     if (this.lastEmpty) {
       this.lastEmpty = false;
-      const next = await nextKey(s, this.d, this.table, this.key[0]!, from);
+      const next = await nextKey(s, this.d, this.table, this.key.columns[0]!, from);
       if (next === null || next > integerOf(to[0]!)) return { end: to, last: true, rows: 0 };
       from = next - 1n;
     }

@@ -11,7 +11,7 @@ import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { SqlFailedError, XcError } from '../errors.js';
 import type { BackfillSpec } from '../plan/index.js';
-import { assignments, backfillTarget, keyColumns, keyOf, keyRange, type Cursor, type KeyValue } from './keyset.js';
+import { assignments, backfillTarget, keyColumns, keyOf, keyRange, walkKeyOf, type Cursor, type KeyValue } from './keyset.js';
 
 /** The batch's rows searched at most: a batch is never larger (sizer.ts MAX_BATCH). */
 const MAX_ROWS = 50_000;
@@ -26,18 +26,18 @@ export async function batchFailure(driver: Driver, d: Dialect, opts: { migration
   const { spec, migration } = opts;
   const key = spec.key!;
   const server = (e: unknown) => (e as Error)?.message ?? String(e);
-  let row: { key: KeyValue[]; error: unknown } | null = null;
+  let row: { key: KeyValue[]; shown: KeyValue[]; error: unknown } | null = null;
   try {
     row = await firstFailingRow(driver, d, opts, from, to);
   } catch {
     // The search itself failed (the connection, a lock): the batch's own error is still the news.
   }
-  const named = row ? key.map((k, i) => `${k}=${shown(row!.key[i]!)}`).join(' ') : undefined;
+  const named = row ? key.map((k, i) => `${k}=${shown(row!.shown[i]!)}`).join(' ') : undefined;
   const where = named ? `at the row ${named}` : 'in a batch';
   return new SqlFailedError(
     `backfill of "${spec.table}" stopped ${where}: ${server(row?.error ?? err)}. Nothing of that batch was written; ` +
       `fix the row (or the expression) and run the command again, which resumes there — or \`xc rollback ${migration}\``,
-    { migration, table: spec.table, ...(row ? { row: Object.fromEntries(key.map((k, i) => [k, shown(row!.key[i]!)])) } : {}), code: (row?.error as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown })?.code ?? null },
+    { migration, table: spec.table, ...(row ? { row: Object.fromEntries(key.map((k, i) => [k, shown(row!.shown[i]!)])) } : {}), code: (row?.error as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown })?.code ?? null },
     { cause: row?.error ?? err },
   );
 }
@@ -47,7 +47,7 @@ const shown = (v: KeyValue) => (Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : 
 
 /** The batch's UPDATE over one key range, in a transaction rolled back: the error it raises, or null. */
 async function tryRange(s: Session, d: Dialect, spec: BackfillSpec, lockTimeoutMs: number, after: Cursor, upTo: Cursor): Promise<unknown> {
-  const range = keyRange(d, spec.key!, after, upTo);
+  const range = keyRange(d, walkKeyOf(spec), after, upTo);
   try {
     await s.query('BEGIN');
     for (const q of d.backfillSession(lockTimeoutMs, spec.bypass ?? [], backfillTarget(spec))) await s.query(q);
@@ -62,15 +62,19 @@ async function tryRange(s: Session, d: Dialect, spec: BackfillSpec, lockTimeoutM
   }
 }
 
-/** The first row after `from` up to `to` whose UPDATE fails alone, by halving (about 16 tries for 50,000 rows). */
-async function firstFailingRow(driver: Driver, d: Dialect, opts: { spec: BackfillSpec; lockTimeoutMs: number }, from: Cursor, to: Cursor): Promise<{ key: KeyValue[]; error: unknown } | null> {
+/**
+ * The first row after `from` up to `to` whose UPDATE fails alone, by halving (about 16 tries for 50,000 rows):
+ * its key, and the key as the message shows it (an ENUM by its label, not the position the walk compares).
+ */
+async function firstFailingRow(driver: Driver, d: Dialect, opts: { spec: BackfillSpec; lockTimeoutMs: number }, from: Cursor, to: Cursor): Promise<{ key: KeyValue[]; shown: KeyValue[]; error: unknown } | null> {
   const { spec, lockTimeoutMs } = opts;
-  const key = spec.key!;
+  const key = walkKeyOf(spec);
   const s = await driver.acquire();
   try {
     const range = keyRange(d, key, from, to);
-    const order = key.map((k) => d.quote(k)).join(', ');
-    const rows = await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)} FROM ${d.quote(spec.table)} WHERE ${range.sql} ORDER BY ${order} LIMIT ${MAX_ROWS}`, range.params);
+    const order = key.columns.map((k) => d.quote(k)).join(', ');
+    const labels = key.columns.map((k, i) => `, ${d.castText(d.quote(k))} AS t${i}`).join('');
+    const rows = await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)}${labels} FROM ${d.quote(spec.table)} WHERE ${range.sql} ORDER BY ${order} LIMIT ${MAX_ROWS}`, range.params);
     const keys = rows.rows.map((r) => keyOf(r, key));
     // keys[lo..hi] holds the first failing row; the rows before keys[lo] convert.
     let lo = 0;
@@ -82,7 +86,8 @@ async function firstFailingRow(driver: Driver, d: Dialect, opts: { spec: Backfil
     }
     if (keys.length === 0) return null;
     const error = await tryRange(s, d, spec, lockTimeoutMs, lo === 0 ? from : keys[lo - 1]!, keys[lo]!);
-    return error === null ? null : { key: keys[lo]!, error };
+    const shown = key.columns.map((_, i) => (key.forms?.[i] ? String(rows.rows[lo]![`t${i}`]) : keys[lo]![i]!));
+    return error === null ? null : { key: keys[lo]!, shown, error };
   } finally {
     s.release();
   }

@@ -1,7 +1,7 @@
 /** Keyset walking by a (possibly composite) row key: cursors are the key's values, as text or bytes (keyColumns). */
 import { withSession, type Driver, type Session } from '../db/driver.js';
 import type { BackfillTarget, Dialect } from '../dialects/dialect.js';
-import type { BackfillSpec } from '../plan/index.js';
+import type { BackfillSpec, KeyForms } from '../plan/index.js';
 
 /** One key value as a cursor holds it: its exact text, or its bytes for a binary key. */
 export type KeyValue = string | Buffer;
@@ -13,6 +13,17 @@ export interface KeyRange {
   params: KeyValue[];
 }
 
+/** The columns a pass walks, and how each compares where not as its text (Dialect.keyForm). */
+export interface WalkKey {
+  columns: string[];
+  forms?: KeyForms;
+}
+
+/** The key a backfill or verify walks, as its plan holds it. */
+export function walkKeyOf(spec: { key?: string[]; keyForms?: KeyForms }): WalkKey {
+  return { columns: spec.key ?? [], ...(spec.keyForms ? { forms: spec.keyForms } : {}) };
+}
+
 /**
  * The select list that reads a row's key: each column as exact text (`k0`,
  * …) and as the driver returns it (`r0`, …). Text carries every key type
@@ -20,15 +31,21 @@ export interface KeyRange {
  * AS CHAR) turns bytes that are not UTF-8 into '?'), so the walk would
  * restart from a wrong place. Where the driver returns bytes (mysql2 for
  * BINARY/VARBINARY, pg and PGlite for bytea) they are kept, and bound again
- * as bytes, so the server compares binary to binary.
+ * as bytes, so the server compares binary to binary. A column with a form
+ * is read only as its form's text (a BIT's bytes would compare as text).
  */
-export function keyColumns(d: Dialect, key: string[]): string {
-  return key.map((k, i) => `${d.castText(d.quote(k))} AS k${i}, ${d.quote(k)} AS r${i}`).join(', ');
+export function keyColumns(d: Dialect, key: WalkKey): string {
+  return key.columns
+    .map((k, i) => {
+      const form = key.forms?.[i];
+      return form ? `${d.keyText(d.quote(k), form)} AS k${i}` : `${d.keyText(d.quote(k))} AS k${i}, ${d.quote(k)} AS r${i}`;
+    })
+    .join(', ');
 }
 
 /** A row read with keyColumns, as a cursor. */
-export function keyOf(row: Record<string, unknown>, key: string[]): KeyValue[] {
-  return key.map((_, i) => {
+export function keyOf(row: Record<string, unknown>, key: WalkKey): KeyValue[] {
+  return key.columns.map((_, i) => {
     const raw = row[`r${i}`];
     // A Buffer whatever the driver gave (PGlite: a bare Uint8Array): mysql2 binds only a Buffer as bytes.
     if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -39,12 +56,12 @@ export function keyOf(row: Record<string, unknown>, key: string[]): KeyValue[] {
 /** An integer key's value (only those are split or walked by arithmetic): never bytes. */
 export const integerOf = (v: KeyValue): bigint => BigInt(v as string);
 
-export function keyRange(d: Dialect, key: string[], after: Cursor, upTo: Cursor): KeyRange {
+export function keyRange(d: Dialect, key: WalkKey, after: Cursor, upTo: Cursor): KeyRange {
   const parts: string[] = [];
   const params: KeyValue[] = [];
   for (const [values, op] of [[after, '>'], [upTo, '<=']] as const) {
     if (!values) continue;
-    const c = d.keyCondition(key, op);
+    const c = d.keyCondition(key.columns, op, key.forms);
     parts.push(`(${c.sql})`);
     params.push(...c.order.map((i) => values[i]!));
   }
@@ -56,9 +73,9 @@ export function keyRange(d: Dialect, key: string[], after: Cursor, upTo: Cursor)
  * no bound): the inclusive end of the next chunk. Null when fewer rows remain
  * (the chunk then runs to `upTo`, or to the end).
  */
-export async function chunkEnd(s: Session, d: Dialect, table: string, key: string[], after: Cursor, size: number, upTo: Cursor = null): Promise<Cursor> {
+export async function chunkEnd(s: Session, d: Dialect, table: string, key: WalkKey, after: Cursor, size: number, upTo: Cursor = null): Promise<Cursor> {
   const range = keyRange(d, key, after, upTo);
-  const order = key.map((k) => d.quote(k)).join(', ');
+  const order = key.columns.map((k) => d.quote(k)).join(', ');
   const r = await s.query<Record<string, unknown>>(
     `SELECT ${keyColumns(d, key)} FROM ${d.quote(table)} WHERE ${range.sql} ORDER BY ${order} LIMIT 1 OFFSET ${Math.max(0, Math.floor(size) - 1)}`,
     range.params,
@@ -68,8 +85,8 @@ export async function chunkEnd(s: Session, d: Dialect, table: string, key: strin
 }
 
 /** The table's largest key (one index lookup); null for an empty table. */
-export async function lastKey(s: Session, d: Dialect, table: string, key: string[]): Promise<Cursor> {
-  const order = key.map((k) => `${d.quote(k)} DESC`).join(', ');
+export async function lastKey(s: Session, d: Dialect, table: string, key: WalkKey): Promise<Cursor> {
+  const order = key.columns.map((k) => `${d.quote(k)} DESC`).join(', ');
   const row = (await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)} FROM ${d.quote(table)} ORDER BY ${order} LIMIT 1`)).rows[0];
   return row ? keyOf(row, key) : null;
 }
@@ -81,7 +98,7 @@ export async function lastKey(s: Session, d: Dialect, table: string, key: string
  * Await it before acquiring the session for that chunk: with a single
  * connection (PGlite) the lookup needs it first.
  */
-export function lookAhead(driver: Driver, d: Dialect, table: string, key: string[], after: Cursor, size: number, upTo: Cursor): Lookahead {
+export function lookAhead(driver: Driver, d: Dialect, table: string, key: WalkKey, after: Cursor, size: number, upTo: Cursor): Lookahead {
   const end = withSession(driver, (s) => chunkEnd(s, d, table, key, after, size, upTo));
   end.catch(() => undefined); // dropped unawaited when the batch before it fails
   return { size, end };
@@ -100,8 +117,8 @@ export async function countRows(s: Session, d: Dialect, table: string, range?: K
 
 /** One batch of a backfill as SQL, its key bounds as placeholders: what `plan` shows and the journal records. */
 export function backfillStatement(d: Dialect, spec: BackfillSpec): string {
-  const key = spec.key ?? [];
-  const range = keyRange(d, key, key.map(() => '?'), key.map(() => '?'));
+  const key = walkKeyOf(spec);
+  const range = keyRange(d, key, key.columns.map(() => '?'), key.columns.map(() => '?'));
   return `UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`;
 }
 

@@ -17,7 +17,7 @@ import { describeBlockers, sampleBlockers } from '../engine/retry.js';
 import { withSession, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { BackfillRow } from '../state/store.js';
-import { assignments, backfillTarget, estimateRows, keyColumns, keyOf, keyRange, type Cursor, type KeyRange } from './keyset.js';
+import { assignments, backfillTarget, estimateRows, keyColumns, keyOf, keyRange, walkKeyOf, type Cursor, type KeyRange } from './keyset.js';
 import { ChunkFinder, type Chunk } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk } from './parts.js';
 import { batchFailure } from './failure.js';
@@ -106,7 +106,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
   let size = pinned ?? firstSize;
   const sizer = new BatchSizer(ctx.options.batchTimeMs);
   let cursor = part.cursor as Cursor;
-  const chunks = new ChunkFinder(ctx.driver, d, spec.table, spec.key!, arithmetic, { from: cursor, to: part.to as Cursor });
+  const chunks = new ChunkFinder(ctx.driver, d, spec.table, walkKeyOf(spec), arithmetic, { from: cursor, to: part.to as Cursor });
   const converter = new Converter(d, spec);
   let lockFailures = 0;
   let lockLostSince: number | undefined;
@@ -133,7 +133,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
       // Counted before the UPDATE, not after: on pages it has not touched yet the count is an index-only scan; after it,
       // one heap visit per row version (10x the cost, ~10% of a batch on PostgreSQL). A fill's UPDATE counts its own rows.
       const counted = spec.where ? await chunks.rowsIn(session, cursor, chunk) : null;
-      rows = (await converter.convert(session, keyRange(d, spec.key!, cursor, chunk.end))) ?? counted!;
+      rows = (await converter.convert(session, keyRange(d, walkKeyOf(spec), cursor, chunk.end))) ?? counted!;
       chunks.counted(rows);
       await store.advanceBackfill(session, migration, part.seq, part.part, chunk.end ?? cursor ?? [], rows, size);
       if (chunk.last) await store.finishBackfill(session, migration, part.seq, part.part);
@@ -226,13 +226,13 @@ class Converter {
       this.dense = (await this.update(s, range)).rowCount > SPARSE;
       return null;
     }
-    const key = spec.key!;
+    const key = walkKeyOf(spec);
     const found = await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)} FROM ${d.quote(spec.table)} WHERE ${range.sql} AND (${spec.where}) LIMIT ${SPARSE + 1}`, range.params);
     const keys = found.rows.map((r) => keyOf(r, key));
     this.dense = keys.length > SPARSE;
     if (this.dense) await this.update(s, range);
     else if (keys.length > 0) {
-      const one = `(${key.map((k) => `${d.quote(k)} = ?`).join(' AND ')})`;
+      const one = `(${key.columns.map((k, i) => `${d.quote(k)} = ${d.keyParam(key.forms?.[i])}`).join(' AND ')})`;
       await this.update(s, { sql: `(${keys.map(() => one).join(' OR ')})`, params: keys.flat() });
     }
     return null;

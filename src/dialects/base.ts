@@ -7,6 +7,7 @@
  */
 import type { Session } from '../db/driver.js';
 import type { Expr } from '../migration/schema.js';
+import type { KeyForm } from '../plan/index.js';
 import type { SchemaModel } from '../schema/model.js';
 import { constraintName, derivedName, freeKeyName, nameTaken, type NameRules } from './names.js';
 import { calledFunctions, columnsNamed, replaceIdentifier, substituteColumn, type IdentifierRules, type Token } from './sqltext.js';
@@ -66,6 +67,21 @@ export abstract class BaseDialect {
   abstract tokens(sql: string): Token[];
   /** An integer type as this server's catalog spells it (`integer`, `int(11) unsigned`): a key of one is split by arithmetic. */
   abstract isIntegerType(type: string): boolean;
+
+  /** A key's text compares in its index's order (MySQL overrides). */
+  keyForm(_type: string): KeyForm | undefined {
+    return undefined;
+  }
+
+  keyText(column: string, _form?: KeyForm | null): string {
+    return this.castText(column);
+  }
+
+  keyParam(_form?: KeyForm | null): string {
+    return '?';
+  }
+
+  abstract castText(expr: string): string;
 
   /** This dialect's text of an author expression, or undefined when it has none. */
   resolveExpr(e: Expr): string | undefined {

@@ -8,7 +8,7 @@ import type { Session } from '../db/driver.js';
 import type { ColumnModel, SchemaModel, IndexModel, ReplicaIdentity, TableModel } from '../schema/model.js';
 import type { BaseDialect } from './base.js';
 import type { ReplicaHeartbeat } from './replicaProbe.js';
-import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type Step } from '../plan/index.js';
+import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type KeyForm, type KeyForms, type Step } from '../plan/index.js';
 
 /** xc's state tables, by short name (Dialect.stateTable qualifies them); every one is created by Dialect.stateSchema. */
 export const STATE_TABLES = ['migrations', 'steps', 'backfill', 'events', 'deployments', 'instances'] as const;
@@ -564,9 +564,18 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * range-scans; `order[i]` is the index of the key value the i-th `?` takes
    * (MariaDB needs the expanded form, which uses a value more than once).
    */
-  keyCondition(columns: string[], op: '>' | '<='): { sql: string; order: number[] };
+  keyCondition(columns: string[], op: '>' | '<=', forms?: KeyForms): { sql: string; order: number[] };
   /** The expression as text, exactly (keyset cursors are kept as text). */
   castText(expr: string): string;
+  /**
+   * How a key column of `type` is read into a cursor and compared with one, where its exact text would not
+   * compare in the index's order; undefined: as its text (every type on PostgreSQL).
+   */
+  keyForm(type: string): KeyForm | undefined;
+  /** A key column (quoted) read as a cursor holds it: its exact text, or the `form`'s. */
+  keyText(column: string, form?: KeyForm | null): string;
+  /** The placeholder a cursor's value is bound to, compared with a key column of `form`. */
+  keyParam(form?: KeyForm | null): string;
   /**
    * Why a foreign-key column of `childType` cannot reference one of
    * `parentType`, or undefined when it can. MySQL wants integer and decimal

@@ -4,17 +4,25 @@
  * patches nothing afterwards): the row key batches walk, whether arithmetic
  * can split it, and the columns each batch keeps as they were.
  */
-import type { AgreementCheck, BackfillSpec } from '../plan/index.js';
+import type { AgreementCheck, BackfillSpec, KeyForms } from '../plan/index.js';
 import type { PlanContext } from './types.js';
 import { serverStamped } from '../schema/model.js';
 
 type Schema = Pick<PlanContext, 'model' | 'dialect'>;
 
-/** The key a pass over `table` walks, and whether it can be split by arithmetic: a single integer column. */
-export function walkKey({ model, dialect }: Schema, table: string): { key?: string[]; integerKey?: boolean } {
+/**
+ * The key a pass over `table` walks, whether it can be split by arithmetic (a single integer column), and how
+ * its columns compare where not as their text.
+ */
+export function walkKey({ model, dialect }: Schema, table: string): { key?: string[]; integerKey?: boolean; keyForms?: KeyForms } {
   const key = model.rowKey(table);
-  const column = key?.length === 1 ? model.column(table, key[0]!) : undefined;
-  return { key, ...(column && dialect.isIntegerType(column.type) ? { integerKey: true } : {}) };
+  const columns = (key ?? []).map((k) => model.column(table, k));
+  const forms = columns.map((c) => (c ? (dialect.keyForm(c.type) ?? null) : null));
+  return {
+    key,
+    ...(columns.length === 1 && columns[0] && dialect.isIntegerType(columns[0].type) ? { integerKey: true } : {}),
+    ...(forms.some((f) => f !== null) ? { keyForms: forms } : {}),
+  };
 }
 
 /** An agreement check with the key its chunks walk. */

@@ -4,7 +4,7 @@
  * (test/unit/architecture.test.ts holds both to that).
  */
 export type { Blocker } from './blockers.js';
-export type { AgreementCheck, BackfillSpec, BusyAlternative, OperationPlan, SchemaObject, Step } from './step.js';
+export type { AgreementCheck, BackfillSpec, BusyAlternative, KeyForm, KeyForms, OperationPlan, SchemaObject, Step } from './step.js';
 export { atomic, emptyPlan, onNewColumn, removing } from './step.js';
 export type { ExpressionCheck, RowCheck } from './checks.js';
 export type { XcEvent } from './events.js';

@@ -154,6 +154,15 @@ export function atomic(...groups: Step[][]): Step[] {
   return steps.map((s, i) => (i < steps.length - 1 ? { ...s, atomicWithNext: true } : { ...s }));
 }
 
+/**
+ * A key column compared by something other than its text (MySQL/MariaDB): `number`, an ENUM or SET by its
+ * position and a BIT by its value (compared with a string, the server compares their text or bytes, not in
+ * the index's order); `double`, a FLOAT by the double it holds (its text is rounded to 6 digits).
+ */
+export type KeyForm = 'number' | 'double';
+/** Each key column's form, null where it compares as its text (stored in a plan: JSON has no undefined in arrays). */
+export type KeyForms = (KeyForm | null)[];
+
 /** Rows to convert in batches: `UPDATE table SET col = expr, ... WHERE where`, keyset by the table's row key. */
 export interface BackfillSpec {
   table: string;
@@ -164,6 +173,8 @@ export interface BackfillSpec {
   key?: string[];
   /** The key is one integer column, so a pass can be split into parts (backfill/parts.ts); set by the planner. */
   integerKey?: boolean;
+  /** How each key column compares where not as its text (Dialect.keyForm); set by the planner. Absent in plans recorded before it existed. */
+  keyForms?: KeyForms;
   /**
    * Columns assigned to themselves by each batch, filled in by the planner:
    * those the database would otherwise set on every UPDATE (MySQL `ON UPDATE
@@ -191,6 +202,7 @@ export interface AgreementCheck {
   /** Filled in by the planner, as for BackfillSpec. */
   key?: string[];
   integerKey?: boolean;
+  keyForms?: KeyForms;
 }
 
 export interface OperationPlan {

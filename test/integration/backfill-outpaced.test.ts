@@ -119,7 +119,7 @@ for (const target of targets) {
       const d = await detectDialect(driver);
       // The last part of a split that saw keys up to 100, open above, walked by arithmetic 10 keys a chunk, as a pass
       // walks it (its rows counted after each chunk): its end, read as the walk begins, is 10^12.
-      const chunks = new ChunkFinder(driver, d, 't', ['k'], true, { from: ['100'], to: null });
+      const chunks = new ChunkFinder(driver, d, 't', { columns: ['k'] }, true, { from: ['100'], to: null });
       const walked: string[] = [];
       let cursor: Cursor = ['100'];
       await withSession(driver, async (s) => {

@@ -11,7 +11,7 @@ import type { Session } from '../../db/driver.js';
 import { InvalidInputError } from '../../errors.js';
 import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
 import { markRemovals, STATE_TABLES, type Dependent, type RebuildLogReading, type StateColumnAdded, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
-import type { Blocker, ExpressionCheck } from '../../plan/index.js';
+import type { Blocker, ExpressionCheck, KeyForm, KeyForms } from '../../plan/index.js';
 import type { CatalogFlavor } from './catalog.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import type { MysqlFeatures } from './compiler.js';
@@ -444,21 +444,47 @@ export class MysqlDialect extends BaseDialect implements Dialect {
    * MariaDB 10.11 does not range-scan it (an UPDATE would read and lock every
    * row per batch). This expanded form it does: a >= x AND (a > x OR (a = x AND b > y)).
    */
-  keyCondition(columns: string[], op: '>' | '<='): { sql: string; order: number[] } {
+  keyCondition(columns: string[], op: '>' | '<=', forms?: KeyForms): { sql: string; order: number[] } {
     const q = quoteMy;
+    const v = (i: number) => this.keyParam(forms?.[i]);
     const strict = op === '>' ? '>' : '<';
     const nest = (i: number): { sql: string; order: number[] } => {
-      if (i === columns.length - 1) return { sql: `${q(columns[i]!)} ${op} ?`, order: [i] };
+      if (i === columns.length - 1) return { sql: `${q(columns[i]!)} ${op} ${v(i)}`, order: [i] };
       const inner = nest(i + 1);
-      return { sql: `${q(columns[i]!)} ${strict} ? OR (${q(columns[i]!)} = ? AND (${inner.sql}))`, order: [i, i, ...inner.order] };
+      return { sql: `${q(columns[i]!)} ${strict} ${v(i)} OR (${q(columns[i]!)} = ${v(i)} AND (${inner.sql}))`, order: [i, i, ...inner.order] };
     };
     if (columns.length === 1) return nest(0);
     const body = nest(0);
-    return { sql: `${q(columns[0]!)} ${op === '>' ? '>=' : '<='} ? AND (${body.sql})`, order: [0, ...body.order] };
+    return { sql: `${q(columns[0]!)} ${op === '>' ? '>=' : '<='} ${v(0)} AND (${body.sql})`, order: [0, ...body.order] };
   }
 
   castText(expr: string): string {
     return `CAST(${expr} AS CHAR)`;
+  }
+
+  /**
+   * An ENUM or SET is ordered by its number (its position, its bits) but compared with a string as text: walked
+   * by text, `k > 'z'` skipped every row whose label sorts before the last chunk's, and the verify skipped the
+   * same rows (a MariaDB ENUM key lost their converted values at contract). A BIT compared with a string compares
+   * bytes with its text. A FLOAT's text is rounded to 6 digits: the largest key's row fell outside `k <= '1'`.
+   * Each is read and bound as the number the index orders (both still range-scan the key).
+   */
+  override keyForm(type: string): KeyForm | undefined {
+    if (/^\s*(enum|set|bit)\b/i.test(type)) return 'number';
+    if (/^\s*float\b/i.test(type)) return 'double';
+    return undefined;
+  }
+
+  override keyText(column: string, form?: KeyForm | null): string {
+    if (form === 'number') return `CAST(${column} + 0 AS CHAR)`;
+    if (form === 'double') return `CAST(CAST(${column} AS DOUBLE) AS CHAR)`;
+    return this.castText(column);
+  }
+
+  override keyParam(form?: KeyForm | null): string {
+    if (form === 'number') return 'CAST(? AS UNSIGNED)';
+    if (form === 'double') return 'CAST(? AS DOUBLE)';
+    return '?';
   }
 
   async replicaHeartbeat(primary: Session): Promise<ReplicaHeartbeat> {

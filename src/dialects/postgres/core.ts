@@ -292,8 +292,9 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return 'xc reads and converts every row of the table, which its policies would hide from xc\'s role (the owner, under FORCE ROW LEVEL SECURITY): run xc as a role with BYPASSRLS, or ALTER TABLE … NO FORCE ROW LEVEL SECURITY until the migration is contracted';
   }
 
+  /** extra_float_digits: a float key's text is its exact value only above 0 (at 0, 0.30000000000000004 reads '0.3', and the walk's `k <= '0.3'` left that row out). */
   ownConnection(): SessionValues {
-    return { row_security: 'off', standard_conforming_strings: 'on', default_transaction_isolation: 'read committed' };
+    return { row_security: 'off', standard_conforming_strings: 'on', default_transaction_isolation: 'read committed', extra_float_digits: '3' };
   }
 
   /** One round trip: each value is read (OFFSET 0 keeps the read in a subquery of its own, before the write) and set. */
