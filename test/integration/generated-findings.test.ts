@@ -130,6 +130,25 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT id, breed FROM pets ORDER BY id`)).toEqual([{ id: 1, breed: 'cat' }, { id: 2, breed: 'dog' }, { id: 3, breed: 'fox' }]);
     });
 
+    it("a sql operation's index over a foreign key's column, dropped by its rollback: MariaDB refuses (it dropped the key's own index for it); the message says how to go on, and xc goes on (fuzz seed 320)", async () => {
+      const s = await setup(target, [...schema, `ALTER TABLE pets ADD CONSTRAINT pets_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id)`]);
+      const create = target.name === 'postgres' ? 'CREATE INDEX "pets_sx3" ON "pets" ("owner_id")' : 'CREATE INDEX `pets_sx3` ON `pets` (`owner_id`)';
+      const drop = target.name === 'postgres' ? 'DROP INDEX "pets_sx3"' : 'DROP INDEX `pets_sx3` ON `pets`';
+      await s.write('0001_m', { sql: { expand: create, rollback: drop } });
+      await s.xc.apply();
+      if (target.name === 'mysql') {
+        const stopped = await rejection(s.xc.rollback());
+        expect(stopped.exitCode).toBe(1);
+        expect(stopped.message).toMatch(/needed in a foreign key constraint[\s\S]*create an index over the key's columns yourself/);
+        // As the message says: an index of the key's own, then xc again.
+        await s.db.query(`CREATE INDEX pets_owner_ix ON pets (owner_id)`);
+      }
+      await s.xc.rollback();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
+      expect((await s.db.indexes('pets')).map((i) => i.name)).not.toContain('pets_sx3');
+      expect((await rejection(s.db.query(orphanInsert))).message).toMatch(/foreign key|pets_owner_fk/i);
+    });
+
     it("a foreign key's column given a default in place, in flight: its parent table may be renamed (one ALTER of the child, no key carried; fuzz seed 195)", async () => {
       const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY)`, `CREATE TABLE orders (id int PRIMARY KEY, alpha int, CONSTRAINT orders_fk3 FOREIGN KEY (alpha) REFERENCES users (id))`, `INSERT INTO users VALUES (1)`, `INSERT INTO orders VALUES (1, 1)`]);
       await s.write('0001_m', { alterColumn: { table: 'orders', column: 'alpha', default: '1' } });

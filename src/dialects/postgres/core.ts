@@ -120,8 +120,9 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return pgTokens(sql);
   }
 
+  /** The type alone: `integer[]`, an array, is no integer (its key was split by arithmetic on '{1,2}'). */
   isIntegerType(type: string): boolean {
-    return /^(smallint|integer|int|bigint|int2|int4|int8|smallserial|serial|bigserial|serial2|serial4|serial8)\b/i.test(type);
+    return /^\s*(smallint|integer|int|bigint|int2|int4|int8|smallserial|serial|bigserial|serial2|serial4|serial8)\s*$/i.test(type);
   }
 
   override storedType(type: string): string {
