@@ -106,7 +106,8 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
   let size = pinned ?? firstSize;
   const sizer = new BatchSizer(ctx.options.batchTimeMs);
   let cursor = part.cursor as Cursor;
-  const chunks = new ChunkFinder(ctx.driver, d, spec.table, walkKeyOf(spec), arithmetic, { from: cursor, to: part.to as Cursor });
+  const key = walkKeyOf(spec);
+  const chunks = new ChunkFinder(ctx.driver, d, spec.table, key, arithmetic, { from: cursor, to: part.to as Cursor });
   const converter = new Converter(d, spec);
   let lockFailures = 0;
   let lockLostSince: number | undefined;
@@ -133,7 +134,7 @@ async function walkPart(ctx: EngineContext, migration: string, spec: BackfillSpe
       // Counted before the UPDATE, not after: on pages it has not touched yet the count is an index-only scan; after it,
       // one heap visit per row version (10x the cost, ~10% of a batch on PostgreSQL). A fill's UPDATE counts its own rows.
       const counted = spec.where ? await chunks.rowsIn(session, cursor, chunk) : null;
-      rows = (await converter.convert(session, keyRange(d, walkKeyOf(spec), cursor, chunk.end))) ?? counted!;
+      rows = (await converter.convert(session, keyRange(d, key, cursor, chunk.end))) ?? counted!;
       chunks.counted(rows);
       await store.advanceBackfill(session, migration, part.seq, part.part, chunk.end ?? cursor ?? [], rows, size);
       if (chunk.last) await store.finishBackfill(session, migration, part.seq, part.part);

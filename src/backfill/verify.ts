@@ -45,7 +45,8 @@ async function verifyPart(ctx: EngineContext, migration: string, check: Agreemen
   const d = ctx.dialect;
   const t = d.quote(check.table);
   const disagrees = disagreeing(check);
-  const chunks = new ChunkFinder(ctx.driver, d, check.table, walkKeyOf(check), arithmetic, span);
+  const key = walkKeyOf(check);
+  const chunks = new ChunkFinder(ctx.driver, d, check.table, key, arithmetic, span);
   let cursor = span.from;
   while (!stopped()) {
     await throttle.wait();
@@ -53,7 +54,7 @@ async function verifyPart(ctx: EngineContext, migration: string, check: Agreemen
     const t0 = Date.now();
     const { chunk, bad, rows, share } = await withSession(ctx.driver, async (s) => {
       const chunk = await chunks.next(s, cursor, CHUNK);
-      const range = keyRange(d, walkKeyOf(check), cursor, chunk.end);
+      const range = keyRange(d, key, cursor, chunk.end);
       // One read of the chunk, filtered to the rows that disagree (none, normally): their first few are the examples.
       const bad = (await s.query<Record<string, unknown>>(`SELECT ${shown(d, check)} FROM ${t} WHERE ${range.sql} AND ${disagrees} LIMIT ${EXAMPLES}`, range.params)).rows;
       const rows = bad.length > 0 ? 0 : await chunks.rowsIn(s, cursor, chunk);

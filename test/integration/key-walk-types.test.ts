@@ -52,7 +52,7 @@ const double = (r: Rand) => String(pick(r, [r() * 10 ** int(r, -30, 30), -(r() *
 /** Single-precision values a few ulps apart, which their 6-digit text cannot tell apart. */
 const single = (r: Rand) => String(Math.fround(pick(r, [1, 0.3, 1e20, -2.5]) * (1 + int(r, -3, 3) * 2 ** -23)));
 const hex = (r: Rand, n: number) => Array.from({ length: n }, () => int(r, 0, 255).toString(16).padStart(2, '0')).join('');
-const date = (r: Rand, from: number, to: number) => `${int(r, from, to)}-${pad2(int(r, 1, 12))}-${pad2(int(r, 1, 28))}`;
+const date = (r: Rand, from: number, to: number) => `${String(int(r, from, to)).padStart(4, '0')}-${pad2(int(r, 1, 12))}-${pad2(int(r, 1, 28))}`;
 const clock = (r: Rand) => `${pad2(int(r, 0, 23))}:${pad2(int(r, 0, 59))}:${pad2(int(r, 0, 59))}.${String(int(r, 0, 999999)).padStart(6, '0')}`;
 
 const MYSQL_TYPES: KeyType[] = [
