@@ -228,7 +228,9 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
  */
 const EXACT = /^\s*(smallint|integer|int|bigint|int2|int4|int8|tinyint|mediumint|numeric|decimal|text|varchar|character varying|character|char|bpchar|tinytext|mediumtext|longtext|boolean|bool|uuid)\b(\s*\([\d\s,]*\))?(\s+unsigned)?(\s+zerofill)?\s*$/i;
 function defaultComparable(old: ColumnModel): boolean {
-  return old.default !== null && isConstantDefault(old.default) && EXACT.test(old.type);
+  // A column's own character set or collation (MySQL spells it in the type) compares its text no less exactly: as
+  // utf8mb4 bytes. Left out, the INSERT trigger let the new side win over an old writer's value (the type campaign).
+  return old.default !== null && isConstantDefault(old.default) && EXACT.test(old.type.replace(/\s+(character\s+set|charset|collate)\s[\s\S]*$/i, ''));
 }
 
 /**

@@ -60,12 +60,21 @@ describe('PostgreSQL: how a change of a value is told', () => {
     expect(sql).toContain('(CAST(NEW."body" AS text) COLLATE "C" IS DISTINCT FROM CAST(OLD."body" AS text) COLLATE "C")');
     expect(sql).toContain('(NEW."n" IS DISTINCT FROM OLD."n")');
   });
-  it('pins TimeZone, DateStyle and IntervalStyle only where a date or time is converted', () => {
+  it('pins the settings values read as text depend on only where a date or time, a float, bytea or money is converted, or a value is told changed by its text', () => {
     expect(readsSessionSettings(['timestamp without time zone', 'timestamp with time zone'], ['happened_at'])).toBe(true);
     expect(readsSessionSettings(['text', 'text'], ["to_char(n, '999')"])).toBe(true);
     expect(readsSessionSettings(['integer', 'bigint'], ['amount'])).toBe(false);
+    // A float kept as it is is told changed by its bytes; converted to text, its text reads extra_float_digits.
+    expect(readsSessionSettings(['double precision', 'double precision'], ['x'])).toBe(false);
+    expect(readsSessionSettings(['double precision', 'text'], ['x'])).toBe(true);
+    expect(readsSessionSettings(['bytea', 'text'], ['b'])).toBe(true);
+    expect(readsSessionSettings(['text COLLATE "C"', 'text COLLATE "C"'], ['s'])).toBe(false);
+    // Told changed by their text: a float array, a point, a domain.
+    for (const t of ['double precision[]', 'point', 'dfloat']) expect(readsSessionSettings([t, t], ['c']), t).toBe(true);
     const spec = { name: 'xc_t', table: 't', oldColumn: 'a', newColumn: 'b', up: 'a', down: 'b', oldDefault: null, columns: ['a', 'b'] };
-    expect(fnOf(pgSyncTrigger(q, spec, true))).toContain(' SET TimeZone FROM CURRENT SET DateStyle FROM CURRENT SET IntervalStyle FROM CURRENT AS ');
+    expect(fnOf(pgSyncTrigger(q, spec, true))).toContain(
+      ' SET TimeZone FROM CURRENT SET DateStyle FROM CURRENT SET IntervalStyle FROM CURRENT SET extra_float_digits FROM CURRENT SET bytea_output FROM CURRENT SET lc_monetary FROM CURRENT AS ',
+    );
     expect(fnOf(pgSyncTrigger(q, spec))).not.toContain('SET TimeZone');
   });
 });

@@ -132,7 +132,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     },
     // MariaDB replaces the INSERT trigger that reads the placeholder in one statement (CREATE OR REPLACE TRIGGER).
     keepsDefaultThroughSync: (type, storedNotNull) => c.f.mariadb || !storedNotNull || placeholderFor(type) === undefined,
-    fillTrigger: (spec) => mysqlFillTrigger(spec),
+    fillTrigger: (spec) => mysqlFillTrigger(spec, (column) => c.model.column(spec.table, column)?.type),
     convertTrigger(spec) {
       // A check xc added is a trigger pair (no CHECK constraint), which would refuse the row before this one converted it.
       const viaTrigger = spec.test.kind === 'check' && (planned().check(spec.table, spec.constraint) !== undefined || c.tableOf(spec.table)?.checks.find((k) => k.name === spec.constraint)?.trigger === true);

@@ -78,8 +78,13 @@ function guarded(name: string, body: string): string {
   return `IF ${bypassVariable(name)} IS NULL THEN\n${body}\nEND IF`;
 }
 
-/** Unchanged by this statement, byte for byte (a case-insensitive `<=>` would call 'Bob' → 'bob' no change). */
-const same = (c: string) => `CAST(NEW.${q(c)} AS BINARY) <=> CAST(OLD.${q(c)} AS BINARY)`;
+/**
+ * Unchanged by this statement, byte for byte (a case-insensitive `<=>` would call 'Bob' → 'bob' no change) — but a
+ * FLOAT, DOUBLE or REAL by value: a FLOAT's text has 6 digits, so 1 → 1.0000001 read as no change and the trigger
+ * left the other side as it was (the type campaign: a copy's new-version write lost at contract).
+ */
+const same = (c: string, type?: string) => (type !== undefined && APPROXIMATE.test(type) ? `NEW.${q(c)} <=> OLD.${q(c)}` : `CAST(NEW.${q(c)} AS BINARY) <=> CAST(OLD.${q(c)} AS BINARY)`);
+const APPROXIMATE = /^\s*(float|double|real)\b/i;
 
 /**
  * The old column holds its default, `stored` as the column stores it. Text in utf8mb4 bytes, whatever the column's
@@ -128,8 +133,8 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placehold
   const agrees = oldType === undefined || isTextType(oldType) ? `CAST(${o} AS BINARY) <=> CAST((${row(s.down)}) AS BINARY)` : `${o} <=> (${row(s.down)})`;
   // Where the server's ON UPDATE moved the old column in the same UPDATE that named the new one, the new one wins.
   const changed = s.oldAutoUpdated
-    ? `  IF NOT (${same(s.newColumn)}) THEN ${down}\n  ELSEIF NOT (${same(s.oldColumn)}) THEN ${up}\n`
-    : `  IF NOT (${same(s.oldColumn)}) AND ${same(s.newColumn)} THEN ${up}\n  ELSEIF NOT (${same(s.newColumn)}) AND ${same(s.oldColumn)} THEN ${down}\n`;
+    ? `  IF NOT (${same(s.newColumn, s.newType)}) THEN ${down}\n  ELSEIF NOT (${same(s.oldColumn, oldType)}) THEN ${up}\n`
+    : `  IF NOT (${same(s.oldColumn, oldType)}) AND ${same(s.newColumn, s.newType)} THEN ${up}\n  ELSEIF NOT (${same(s.newColumn, s.newType)}) AND ${same(s.oldColumn, oldType)} THEN ${down}\n`;
   const update = `${changed}  ELSEIF ${n} IS NULL THEN ${s.newNullable === false ? up : `IF NOT (${agrees}) THEN ${up} END IF;`}\n  END IF;`;
   const steps = pair(s.name, s.table, { i: insert(true), u: guarded(s.name, update) }, `keeps ${s.oldColumn} and ${s.newColumn} in sync`);
   if (keeps && placeholder?.replaceable) {
@@ -162,7 +167,7 @@ function replaceInsertTrigger(name: string, table: string, body: string, what: s
  * `recomputeOn`, an UPDATE that changes a column the expression reads and
  * leaves this one as it was computes it again (pgFillTrigger).
  */
-export function mysqlFillTrigger(s: FillTriggerSpec): TriggerSteps {
+export function mysqlFillTrigger(s: FillTriggerSpec, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
   const fill = `SET ${c} = (${rewriteColumns(s.expr, s.columns, 'NEW.')});`;
   if (s.always) return pair(s.name, s.table, { i: guarded(s.name, `  ${fill}`), u: guarded(s.name, `  ${fill}`) }, `keeps ${s.column} computed from the row on every write`);
@@ -170,7 +175,7 @@ export function mysqlFillTrigger(s: FillTriggerSpec): TriggerSteps {
   const reads = (s.recomputeOn ?? []).filter((col) => col.toLowerCase() !== s.column.toLowerCase());
   if (s.insertOnly) return pair(s.name, s.table, { i: insert }, `fills ${s.column} when an insert leaves it NULL`);
   if (reads.length === 0) return pair(s.name, s.table, { i: insert, u: insert }, `fills ${s.column} when a write leaves it NULL`);
-  const update = guarded(s.name, `  IF ${c} IS NULL THEN ${fill}\n  ELSEIF ${same(s.column)} AND NOT (${reads.map(same).join(' AND ')}) THEN ${fill}\n  END IF;`);
+  const update = guarded(s.name, `  IF ${c} IS NULL THEN ${fill}\n  ELSEIF ${same(s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((r) => same(r, typeOf(r))).join(' AND ')}) THEN ${fill}\n  END IF;`);
   return pair(s.name, s.table, { i: insert, u: update }, `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} ${reads.length === 1 ? 'changes' : 'change'}`);
 }
 

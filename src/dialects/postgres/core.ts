@@ -107,7 +107,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return markRemovals({
       ...kit.createPostgresDdl({ concurrentIndexes: this.opts.concurrentIndexes, quote: q, model }),
       syncTrigger: (spec) => kit.pgSyncTrigger(q, spec, settingsRead(spec.table, [spec.oldType, spec.newType], [spec.up, spec.down], spec.columns)),
-      fillTrigger: (spec) => kit.pgFillTrigger(q, spec, settingsRead(spec.table, [spec.type ?? model.column(spec.table, spec.column)?.type], [spec.expr], spec.columns)),
+      fillTrigger: (spec) =>
+        kit.pgFillTrigger(q, spec, settingsRead(spec.table, [spec.type ?? model.column(spec.table, spec.column)?.type], [spec.expr], spec.columns), (column) => model.column(spec.table, column)?.type),
       convertTrigger: (spec) => kit.pgConvertTrigger(q, spec),
     });
   }

@@ -74,12 +74,24 @@ function pathFree(expr: string, columns: string[]): boolean {
   return cast !== null && rowColumn(cast[1]!, columns) !== undefined && BUILTIN_TYPE.test(cast[2]!.trim());
 }
 
-/** Unchanged by this UPDATE, compared as text: every type has a text form, not every type has `=` (json). */
-// By text, under "C": a nondeterministic collation would call 'bob' → 'BOB' no change.
-const unchanged = (q: Quote, c: string) => `CAST(NEW.${q(c)} AS text) COLLATE "C" IS NOT DISTINCT FROM CAST(OLD.${q(c)} AS text) COLLATE "C"`;
+/**
+ * Unchanged by this UPDATE, as valuesDiffer tells a change of its type: a float by its bytes (by its text, 0.3 and
+ * 0.30000000000000004 were one value in a writer's session at extra_float_digits = 0, and a derived column went
+ * stale), a string under "C" (a nondeterministic collation would call 'bob' → 'BOB' no change), a type with no `=`
+ * (json) by its text.
+ */
+const unchanged = (q: Quote, c: string, type: string | undefined) => `NOT (${valuesDiffer(`NEW.${q(c)}`, `OLD.${q(c)}`, type)})`;
 
 /** Types whose conversions read the session's TimeZone, DateStyle or IntervalStyle, and SQL that does. */
 const TEMPORAL_TYPE = /\b(date|time|timetz|timestamp|timestamptz|interval)\b/i;
+/**
+ * Types whose text reads another setting: floats and the geometric types made of them (extra_float_digits), bytea
+ * (bytea_output), money (lc_monetary). A type not in BUILTIN_TYPE (a domain, a composite, an array of them) may hold
+ * one. A trigger converting such a value to text, or telling its change by its text, in a writer's session at
+ * extra_float_digits = 0 or bytea_output = 'escape' got another answer than the backfill and the verify: a contract
+ * refused while such writers ran (the type campaign).
+ */
+const FORMATTED_TYPE = /\b(real|float[48]?|double precision|bytea|money|point|line|lseg|box|path|polygon|circle)\b/i;
 const TEMPORAL_SQL = /\b(date|time|timetz|timestamp|timestamptz|interval|now|current_date|current_time|current_timestamp|localtime|localtimestamp|to_char|to_date|to_timestamp|zone)\b/i;
 
 /**
@@ -88,10 +100,15 @@ const TEMPORAL_SQL = /\b(date|time|timetz|timestamp|timestamptz|interval|now|cur
  * backfill and verify convert under. Only then: a function's SET clauses cost 3–5 µs a row (measured here, 200k rows).
  */
 export function readsSessionSettings(types: (string | undefined)[], exprs: string[]): boolean {
-  return types.some((t) => t !== undefined && TEMPORAL_TYPE.test(t)) || exprs.some((e) => TEMPORAL_SQL.test(e));
+  const spelled = types.filter((t) => t !== undefined).map((t) => t.replace(/\s+collate\s[\s\S]*$/i, '').trim());
+  // A float, bytea or money column kept as it is (a rename) is compared by value or bytes: only a conversion reads its text.
+  const converts = new Set(spelled.map((t) => t.toLowerCase())).size > 1;
+  // Told changed by its text (valuesDiffer): a type BUILTIN_TYPE does not know (point, a domain, a composite), an array of floats.
+  const textCompared = (t: string) => !BUILTIN_TYPE.test(t) || (/\[\]$/.test(t) && FORMATTED_TYPE.test(t));
+  return spelled.some((t) => TEMPORAL_TYPE.test(t) || textCompared(t) || (converts && FORMATTED_TYPE.test(t))) || exprs.some((e) => TEMPORAL_SQL.test(e));
 }
 
-const PINNED_SETTINGS = ' SET TimeZone FROM CURRENT SET DateStyle FROM CURRENT SET IntervalStyle FROM CURRENT';
+const PINNED_SETTINGS = ['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'bytea_output', 'lc_monetary'].map((s) => ` SET ${s} FROM CURRENT`).join('');
 
 /**
  * `pinPath`: the body names tables, types or functions, found through the search_path xc created it under (and
@@ -187,7 +204,7 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
   const bothSet = s.oldKeepsDefault && s.oldDefault !== null ? (oldIsDefault ? `\n    ELSIF ${oldIsDefault} THEN ${down}` : `\n    ELSE ${down}`) : '';
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
   // down(row) assigned to a copy of the row takes the old column's type, as the backfill's CAST does.
-  const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns)};\n    IF CAST(${o} AS text) COLLATE "C" IS DISTINCT FROM CAST(_xc_conv.${q(s.oldColumn)} AS text) COLLATE "C" THEN ${up} END IF;`;
+  const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns)};\n    IF ${valuesDiffer(o, `_xc_conv.${q(s.oldColumn)}`, s.oldType)} THEN ${up} END IF;`;
   const oldChanged = `(${valuesDiffer(o, `OLD.${q(s.oldColumn)}`, s.oldType)})`;
   const newChanged = `(${valuesDiffer(n, `OLD.${q(s.newColumn)}`, s.newType)})`;
   const body = `  IF TG_OP = 'INSERT' THEN${applyDefault}
@@ -210,11 +227,11 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
  * expression reads and leaves this one as it was (a write that sets the
  * column itself keeps its value).
  */
-export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false): TriggerSteps {
+export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
   const fill = `${c} := ${rowValue(q, s.expr, s.columns)};`;
   const reads = (s.recomputeOn ?? []).filter((col) => col !== s.column);
-  const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column)} AND NOT (${reads.map((col) => unchanged(q, col)).join(' AND ')}) THEN ${fill} END IF;`;
+  const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((col) => unchanged(q, col, typeOf(col))).join(' AND ')}) THEN ${fill} END IF;`;
   const pinPath = !pathFree(s.expr, s.columns);
   if (s.always) return triggerSteps(q, s.name, s.table, `  ${fill}`, `keeps ${s.column} computed from the row on every write`, '', pinPath, pinSettings);
   const body = s.insertOnly ? `  IF TG_OP = 'INSERT' AND ${c} IS NULL THEN ${fill} END IF;` : `  IF ${c} IS NULL THEN ${fill}${recompute}\n  END IF;`;
