@@ -155,11 +155,12 @@ export function atomic(...groups: Step[][]): Step[] {
 }
 
 /**
- * A key column compared by something other than its text (MySQL/MariaDB): `number`, an ENUM or SET by its
+ * A key column compared by something other than its text: `number`, a MySQL/MariaDB ENUM or SET by its
  * position and a BIT by its value (compared with a string, the server compares their text or bytes, not in
- * the index's order); `double`, a FLOAT by the double it holds (its text is rounded to 6 digits).
+ * the index's order); `double`, a FLOAT by the double it holds (its text is rounded to 6 digits); `as <type>`,
+ * a PostgreSQL cursor bound as the column's type (a composite's bare parameter reads as an anonymous record).
  */
-export type KeyForm = 'number' | 'double';
+export type KeyForm = 'number' | 'double' | `as ${string}`;
 /** Each key column's form, null where it compares as its text (stored in a plan: JSON has no undefined in arrays). */
 export type KeyForms = (KeyForm | null)[];
 

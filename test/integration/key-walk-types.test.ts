@@ -6,7 +6,7 @@
  * table three times — MariaDB's fill, the backfill, the verify before contract — in batches of a random 1–4
  * rows; every row must be walked once per pass and keep its value through the contract, whose cut-over
  * replaces the column with the walked shadow (a row a walk skipped comes out as the shadow's default, 0).
- * PostgreSQL's database is set to the session styles that change how values read as text (extra_float_digits
+ * PostgreSQL's types include an enum, a composite and a domain of the test's own. PostgreSQL's database is set to the session styles that change how values read as text (extra_float_digits
  * 0, DateStyle SQL/DMY, IntervalStyle sql_standard, a TimeZone with DST). The keys the hand-written suite
  * walks (backfill-keys.test.ts) found nothing here that this misses; this finds what a type nobody listed does.
  * XC_KEYWALK_SEED replays a run (the seed is in the test's name).
@@ -108,6 +108,9 @@ const PG_TYPES: KeyType[] = [
   { type: 'money', edges: ['-92233720368547758.08', '0.01'], random: (r) => `${int(r, -1e6, 1e6)}.${pad2(int(r, 0, 99))}` },
   { type: 'jsonb', edges: ["'null'", "'{}'", "'[]'", `'{"a":1,"b":2}'`], random: (r) => `'${JSON.stringify(pick(r, [{ [word(r)]: int(r, -9, 9) }, [int(r, 0, 9), word(r)], word(r), r()]))}'` },
   { type: 'boolean', edges: ['true', 'false'], random: (r) => String(r() < 0.5) },
+  // A composite: compared with one, a bare parameter is an anonymous record (the backfill stopped).
+  { type: 'pair', edges: [`ROW(NULL, NULL)::pair`, `ROW(1, '')::pair`, `ROW(1, NULL)::pair`], random: (r) => `ROW(${int(r, -3, 3)}, ${str(word(r))})::pair` },
+  { type: 'dint', edges: ['-2147483648', '0'], random: (r) => String(int(r, -1e6, 1e6)) },
 ];
 
 const STYLES = [`extra_float_digits = 0`, `DateStyle = 'SQL, DMY'`, `IntervalStyle = 'sql_standard'`, `TimeZone = 'America/New_York'`];
@@ -142,6 +145,8 @@ for (const target of targets) {
         cleanup.push(() => rm(dir, { recursive: true, force: true }), () => db.drop());
         if (db.dialect === 'postgres') {
           await db.query(`CREATE TYPE kind AS ENUM ('z', 'a', 'm', 'b', 'y', 'c', 'ä')`);
+          await db.query(`CREATE TYPE pair AS (a int, b text)`);
+          await db.query(`CREATE DOMAIN dint AS int`);
           for (const s of STYLES) await db.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET ${s.replace(/'/g, "''")}', current_database()); END $$`);
         }
         const tables = types.flatMap((t, i) => [

@@ -9,7 +9,7 @@
 import type { Session } from '../../db/driver.js';
 import { markRemovals, STATE_TABLES, type BackfillTarget, type StateColumnAdded, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
 import type { IndexBuildCheck } from '../specs.js';
-import type { Blocker, ExpressionCheck } from '../../plan/index.js';
+import type { Blocker, ExpressionCheck, KeyForm, KeyForms } from '../../plan/index.js';
 import type { IndexModel, SchemaModel } from '../../schema/model.js';
 import { BaseDialect, ddlNotLoaded } from '../base.js';
 import type { Token } from '../sqltext.js';
@@ -52,6 +52,10 @@ const SERIAL: Record<string, string> = { smallserial: 'smallint', serial2: 'smal
 
 /** Built-in JSON builders, STABLE only for their arguments' text output: taken in `up`/`down` (volatileFunctions). */
 const STABLE_BUILDERS = ['to_json', 'to_jsonb', 'array_to_json', 'row_to_json', 'json_build_array', 'json_build_object', 'jsonb_build_array', 'jsonb_build_object', 'json_object', 'jsonb_object'];
+
+/** Key types a bare parameter compared with them takes the type of (PostgreSQL's own scalar types). */
+const BARE_KEY_PARAM =
+  /^\s*(smallint|integer|int|bigint|int[248]|numeric|decimal|real|double precision|float[48]?|text|character varying|varchar|character|char|bpchar|name|uuid|bytea|boolean|bool|date|time|timetz|timestamp|timestamptz|time(stamp)? with(out)? time zone|interval|inet|cidr|macaddr8?|money|bit|bit varying|varbit|json|jsonb|oid)\b(\s*\([\d\s,]*\))?(\s+with(out)? time zone)?(\s+collate\s+\S+)?\s*$/i;
 
 export class PostgresDialect extends BaseDialect implements Dialect {
   readonly name = 'postgres' as const;
@@ -399,10 +403,24 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
 
   /** PostgreSQL range-scans the row comparison itself. */
-  keyCondition(columns: string[], op: '>' | '<='): { sql: string; order: number[] } {
+  keyCondition(columns: string[], op: '>' | '<=', forms?: KeyForms): { sql: string; order: number[] } {
     const order = columns.map((_, i) => i);
-    if (columns.length === 1) return { sql: `${quotePg(columns[0]!)} ${op} ?`, order };
-    return { sql: `(${columns.map(quotePg).join(', ')}) ${op} (${columns.map(() => '?').join(', ')})`, order };
+    const v = (i: number) => this.keyParam(forms?.[i]);
+    if (columns.length === 1) return { sql: `${quotePg(columns[0]!)} ${op} ${v(0)}`, order };
+    return { sql: `(${columns.map(quotePg).join(', ')}) ${op} (${columns.map((_, i) => v(i)).join(', ')})`, order };
+  }
+
+  /**
+   * A key of a type the server's own types do not name is bound as that type: compared with a composite type's
+   * column a bare parameter reads as an anonymous record, which no text can be ("input of anonymous composite
+   * types is not implemented": the backfill stopped, the type campaign). Enums, domains and arrays take it too.
+   */
+  override keyForm(type: string): KeyForm | undefined {
+    return BARE_KEY_PARAM.test(type) ? undefined : `as ${type.replace(/\s+collate\s[\s\S]*$/i, '')}`;
+  }
+
+  override keyParam(form?: KeyForm | null): string {
+    return form?.startsWith('as ') ? `CAST(? AS ${form.slice(3)})` : '?';
   }
 
   castText(expr: string): string {
