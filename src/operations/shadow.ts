@@ -60,6 +60,9 @@ function indexesOver(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: str
  * DEFERRABLE primary key's (made the key immediate), a NULLS NOT DISTINCT
  * one's (built before the backfill, over a shadow NULL in every row, it fails).
  */
+/** A shadow column's name (ctx.name(`shadow${i}`)). */
+const SHADOW = /^xc_shadow\d+_[0-9a-f]{10}$/;
+
 export function shadowIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: string, columns: string[], path: (string | number)[], types: Record<string, string> = {}): ValidationIssue[] {
   if (!ctx.model.table(table)) return [];
   const again = 'drop it first (dropConstraint or dropIndex), and add it again in a migration after this one is contracted';
@@ -177,7 +180,9 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const readd: Step[] = [...checkSteps.flatMap((x) => x.steps), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
   // The column as it is from the cut-over on (what else it had: PostgreSQL COMMENT; MySQL ON UPDATE, COMMENT), and its place.
   const final = (c: (typeof cols)[number]): ColumnModel => ({ name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}) });
-  const after = (c: (typeof cols)[number]) => t.columns[t.columns.indexOf(c.old) - 1]?.name ?? null;
+  // The column before it that will still be there (ctx.name's shadows are `xc_shadowN_<hash>`): another in-flight change's shadow (of an earlier migration, whose
+  // cut-over takes it away) is passed over — named, it failed this cut-over ("Unknown column"), for ever (fuzz seed 339).
+  const after = (c: (typeof cols)[number]) => t.columns.slice(0, t.columns.indexOf(c.old)).filter((x) => !SHADOW.test(x.name)).at(-1)?.name ?? null;
   const swap = ddl.swapColumns({
     table,
     dropTrigger: triggers.flatMap((tr) => tr.drop),
