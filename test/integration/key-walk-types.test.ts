@@ -17,22 +17,11 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
 import { targets, type Db } from '../helpers/targets.js';
+import { rng } from '../fuzz/writers.js';
 
 /** A fixed seed unless asked: a suite that gates a merge runs what was run here; `XC_KEYWALK_SEED=random` explores. */
 const SEED = process.env.XC_KEYWALK_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.XC_KEYWALK_SEED ?? 20261203);
 const ROWS = 36;
-
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 /** A key type and a generator of SQL literals of it; edges are drawn first, then random values. */
