@@ -1,15 +1,17 @@
 /**
- * Generated keys: every type each server builds a primary key over, alone and as the second column of a
- * composite key, holding random distinct values with their edges (negative and extreme numbers, floats that
- * round alike, trailing spaces, case and accents under _ci collations, bytes, times before 1970 and across a
- * DST change, ENUM labels out of alphabetical order). An in-place `alterColumn` of another column walks each
- * table three times — MariaDB's fill, the backfill, the verify before contract — in batches of a random 1–4
- * rows; every row must be walked once per pass and keep its value through the contract, whose cut-over
- * replaces the column with the walked shadow (a row a walk skipped comes out as the shadow's default, 0).
- * PostgreSQL's types include an enum, a composite and a domain of the test's own. PostgreSQL's database is set to the session styles that change how values read as text (extra_float_digits
- * 0, DateStyle SQL/DMY, IntervalStyle sql_standard, a TimeZone with DST). The keys the hand-written suite
- * walks (backfill-keys.test.ts) found nothing here that this misses; this finds what a type nobody listed does.
- * XC_KEYWALK_SEED=N replays a run (the seed is in the test's name), XC_KEYWALK_SEED=random draws one.
+ * Generated keys: the types each server builds a primary key over (23 on MariaDB, 27 on PostgreSQL), alone and
+ * as the second column of a composite key, holding random distinct values with their edges (negative and extreme
+ * numbers, floats that round alike, trailing spaces, case and accents under _ci collations, bytes, times before
+ * 1970 and across a DST change, ENUM labels out of alphabetical order; on PostgreSQL an enum, a composite and a
+ * domain of the test's own). An in-place `alterColumn` of another column walks each table three times —
+ * MariaDB's fill, the backfill, the verify before contract — in batches of a random 1–4 rows; every row must be
+ * walked once per pass and keep its value through the contract, whose cut-over replaces the column with the
+ * walked shadow (a row a walk skipped comes out as the shadow's default, 0). PostgreSQL's database is set to the
+ * session settings that change how values read as text (extra_float_digits 0, DateStyle SQL/DMY, IntervalStyle
+ * sql_standard, a TimeZone with DST). backfill-keys.test.ts walks the keys someone thought of, with writers;
+ * this one the types nobody listed (it found an ENUM key's lost rows, an integer[] and a composite key's
+ * failed backfill). XC_KEYWALK_SEED=N replays a run (the seed is in the test's name), XC_KEYWALK_SEED=random
+ * draws one.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
