@@ -73,7 +73,8 @@ async function firstFailingRow(driver: Driver, d: Dialect, opts: { spec: Backfil
   try {
     const range = keyRange(d, key, from, to);
     const order = key.columns.map((k) => d.quote(k)).join(', ');
-    const labels = key.columns.map((k, i) => `, ${d.castText(d.quote(k))} AS t${i}`).join('');
+    // A column with a form is read as its form's text: its label too, for the message (up to 50,000 rows, so only those).
+    const labels = key.columns.map((k, i) => (key.forms?.[i] ? `, ${d.castText(d.quote(k))} AS t${i}` : '')).join('');
     const rows = await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)}${labels} FROM ${d.quote(spec.table)} WHERE ${range.sql} ORDER BY ${order} LIMIT ${MAX_ROWS}`, range.params);
     const keys = rows.rows.map((r) => keyOf(r, key));
     // keys[lo..hi] holds the first failing row; the rows before keys[lo] convert.
