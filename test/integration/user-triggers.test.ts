@@ -62,6 +62,9 @@ for (const target of targets) {
           // Campaign AF-5: after a string the old reading ended too early (E'…\\'…'), or a quote inside a dollar-quoted one.
           `BEGIN RAISE NOTICE E'it\\'s %', NEW.id; NEW.first_name := initcap(NEW.first_name); RAISE NOTICE 'done'; RETURN NEW; END`,
           `BEGIN PERFORM $q$it's$q$; NEW.first_name := initcap(NEW.first_name); PERFORM 'x'; RETURN NEW; END`,
+          // `=` starting a statement after ELSE or THEN (an IF's, a CASE statement's) assigns.
+          `BEGIN IF NEW.id > 0 THEN NULL; ELSE NEW.first_name = initcap(NEW.first_name); END IF; RETURN NEW; END`,
+          `BEGIN CASE WHEN NEW.id > 0 THEN NEW.first_name = CASE WHEN NEW.id > 1 THEN 'x' ELSE 'y' END; END CASE; RETURN NEW; END`,
         ];
         for (const [i, body] of bodies.entries()) {
           await s.db.query(`CREATE OR REPLACE FUNCTION sneaky() RETURNS trigger LANGUAGE plpgsql AS $fn$${body}$fn$`);
@@ -77,6 +80,9 @@ for (const target of targets) {
            IF TG_OP = 'UPDATE' AND
              NEW.first_name = 'frozen' THEN RAISE NOTICE 'NEW.first_name := %', NEW.first_name; END IF;
            -- NEW.first_name := 'x';
+           -- A branch of a CASE expression compares (it used to be refused as an assignment).
+           IF (CASE WHEN NEW.id > 0 THEN NEW.first_name = 'a' ELSE NEW.first_name = (CASE WHEN OLD IS NULL THEN 'b' END) END) THEN RAISE NOTICE 'x'; END IF;
+           PERFORM coalesce(CASE WHEN NEW.id > 0 THEN NEW.email = 'c' END, true);
            RETURN NEW; END$$`,
         );
         await s.db.query(`CREATE TRIGGER zz_guard BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION guard()`);

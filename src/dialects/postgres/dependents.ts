@@ -138,10 +138,14 @@ export async function pgTriggersFiringAfter(s: Session, table: string, trigger: 
   // `r ALIAS FOR new` makes every r.x := an assignment to the row (campaign AE).
   const word = (w: string) => `(?<![A-Za-z0-9_$])${w}(?![A-Za-z0-9_$])`;
   const target = `"?${word('new')}"?\\s*(\\.\\s*("([^"]|"")+"|[A-Za-z0-9_$]+)\\s*)*(\\[[^\\]]*\\]\\s*)*`;
-  const changesRow = new RegExp(
-    `${target}:=|(^|;|${word('(begin|then|else|loop)')})\\s*${target}=|${word('into')}\\s+(strict\\s+)?"?${word('new')}|${word('alias')}\\s+for\\s+"?${word('new')}|${word('return')}(?!\\s*(new|old|null)\\s*;)`,
+  const assigns = new RegExp(
+    `${target}:=|(^|;|${word('(begin|loop)')})\\s*${target}=|${word('into')}\\s+(strict\\s+)?"?${word('new')}|${word('alias')}\\s+for\\s+"?${word('new')}|${word('return')}(?!\\s*(new|old|null)\\s*;)`,
     'i',
   );
+  // After THEN or ELSE, `NEW.x = …` starts a statement of an IF or a CASE statement, or is a branch of a CASE
+  // expression (`CASE WHEN … ELSE NEW.x = 1 END`), which compares.
+  const afterBranch = new RegExp(`${word('(then|else)')}\\s*${target}=`, 'gi');
+  const changesRow = (code: string) => assigns.test(code) || [...code.matchAll(afterBranch)].some((m) => !endsAsExpression(code.slice(m.index + m[0].length)));
   const rows = await s.query<{ name: string; language: string; body: string }>(
     `SELECT t.tgname::text AS name, l.lanname::text AS language, f.prosrc AS body FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_language l ON l.oid = f.prolang
       WHERE t.tgrelid = to_regclass(?) AND NOT t.tgisinternal AND t.tgenabled <> 'D'
@@ -151,5 +155,22 @@ export async function pgTriggersFiringAfter(s: Session, table: string, trigger: 
       ORDER BY 1`,
     [quotePg(table), trigger],
   );
-  return rows.rows.filter((r) => r.language !== 'plpgsql' || changesRow.test(bodyCode(r.body, true))).map((r) => r.name);
+  return rows.rows.filter((r) => r.language !== 'plpgsql' || changesRow(bodyCode(r.body, true))).map((r) => r.name);
+}
+
+/**
+ * Whether the code after a branch's `NEW.x =` ends as an expression: a `)`, or WHEN, THEN, ELSE, END or LOOP outside
+ * any parenthesis or CASE of its own, before the `;` that would end it as a statement. Anything else (the body's end
+ * included) reads as the statement PL/pgSQL takes for an assignment: a refusal, never a hole.
+ */
+export function endsAsExpression(rest: string): boolean {
+  let depth = 0;
+  for (const [token] of rest.matchAll(/[A-Za-z_][A-Za-z0-9_$]*|[();]/g)) {
+    const t = token.toLowerCase();
+    if (t === ';' && depth === 0) return false;
+    if (t === '(' || t === 'case') depth++;
+    else if ((t === ')' || t === 'end') && depth > 0) depth--;
+    else if (depth === 0 && [')', 'when', 'then', 'else', 'end', 'loop'].includes(t)) return true;
+  }
+  return false;
 }
