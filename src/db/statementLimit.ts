@@ -17,6 +17,13 @@
  * backup lock (FLUSH TABLES WITH READ LOCK) held before xc started makes it
  * give up (exit 5, xc.ts) instead of waiting without limit.
  *
+ * The settings that would make xc's own statements mean something else
+ * (Dialect.ownConnection: PostgreSQL's row_security, extra_float_digits …,
+ * MySQL's autocommit) are set the same way on a pool handed in, session by
+ * session, and put back; on a pool xc opened, once per connection. A handed
+ * pool's row_security = on under FORCE ROW LEVEL SECURITY hid rows from the
+ * backfill and the verify: the contract dropped their values.
+ *
  * On a pool xc opened itself (Session.pooled) both are set once per
  * connection and kept for its life: no application takes its sessions, and
  * xc's own changes to them are put back by whoever makes them. Such a
@@ -45,12 +52,13 @@ export function withoutStatementLimit(driver: Driver, dialect: Dialect, lockWait
     async acquire(): Promise<Session> {
       const s = await driver.acquire();
       if (s.pooled && ready.has(s.pooled)) return s;
-      if (!s.pooled && driver.unlimited && !boundLockWaits) return s;
       let restore: Awaited<ReturnType<Dialect['liftStatementLimit']>> = [];
       try {
         restore = driver.unlimited ? [] : await dialect.liftStatementLimit(s);
         if (boundLockWaits) restore = [...restore, ...(await boundLockWaits(s, lockWaitMs!))];
         if (s.pooled) await dialect.setSession(s, { ...dialect.keepAlive(), ...dialect.ownConnection() }); // kept for the connection's life, like the rest
+        // A pool handed in: its sessions get xc's meaning for the statements xc runs on them, and their own values back.
+        else restore = [...restore, ...(await dialect.setSession(s, dialect.ownConnection()))];
       } catch (err) {
         s.release(restore.length > 0); // the limit already lifted cannot be left on a pooled session
         throw err;

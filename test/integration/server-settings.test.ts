@@ -127,6 +127,63 @@ describePg('settings PostgreSQL gives every session (campaign AC)', () => {
     expect((await s.db.columns('t')).map((c) => c.name)).toEqual(['id', 'tenant', 'nick']);
   });
 
+  it("a pool handed in: FORCE ROW LEVEL SECURITY fails the backfill as on xc's own pool, float keys walk exactly at extra_float_digits = 0, and each session gets its own values back", async () => {
+    const role = `xc_rlspool_${randomBytes(4).toString('hex')}`;
+    onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`));
+    const s = await setup(pgTarget, [
+      `CREATE TABLE t (id int PRIMARY KEY, tenant text NOT NULL, nick text)`,
+      `INSERT INTO t SELECT g, 'a', 'n' || g FROM generate_series(1, 1000) g`,
+      // Keys whose text at extra_float_digits = 0 rounds to one another's: 0.1 + 0.2 reads '0.3' there.
+      `CREATE TABLE f (k float8 PRIMARY KEY, v int)`,
+      `INSERT INTO f VALUES (0.1, 1), (0.2, 2), (0.3, 3), (0.1::float8 + 0.2::float8, 4), (0.30000000000000010, 5), (0.4, 6)`,
+    ], 'xc_rlspool');
+    await admin(`CREATE ROLE ${role} LOGIN`);
+    for (const sql of [
+      `GRANT CREATE ON DATABASE ${new URL(s.db.url).pathname.slice(1)} TO ${role}`,
+      `GRANT CREATE ON SCHEMA public TO ${role}`,
+      `ALTER TABLE t OWNER TO ${role}`,
+      `ALTER TABLE f OWNER TO ${role}`,
+      `ALTER TABLE t ENABLE ROW LEVEL SECURITY`,
+      `ALTER TABLE t FORCE ROW LEVEL SECURITY`,
+      `CREATE POLICY by_tenant ON t USING (tenant = current_setting('app.tenant', true))`,
+    ]) {
+      await s.db.query(sql);
+    }
+    const url = new URL(s.db.url);
+    url.username = role;
+    // The application's pool: its sessions at extra_float_digits = 0 (a role's or database's setting, or the driver's).
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 4, options: '-c extra_float_digits=0' });
+    onCleanup(() => pool.end());
+    const xc = createXc({ connection: pool, dir: s.dir, batchSize: 1 });
+    onCleanup(() => xc.close());
+    await s.write('0001_rename', { renameColumn: { table: 't', from: 'nick', to: 'nickname' } });
+    const err = await rejection(xc.apply());
+    expect(err.exitCode, err.message).toBe(1);
+    expect(err.message).toMatch(/row-level security policy for table "t"\n.*BYPASSRLS/);
+    expect(await s.db.query(`SELECT count(nick)::int AS n FROM t`)).toEqual([{ n: 1000 }]);
+    await xc.rollback();
+    expect((await s.db.columns('t')).map((c) => c.name)).toEqual(['id', 'tenant', 'nick']);
+
+    // An in-place change of f.v walked one key a batch: every row's value must reach the new type.
+    await rm(path.join(s.dir, '0001_rename.json'));
+    await s.write('0002_widen', { alterColumn: { table: 'f', column: 'v', type: 'bigint' } });
+    await xc.apply();
+    await xc.deploy.record({ app: 'a', version: '2' });
+    await xc.contract();
+    expect(await s.db.query(`SELECT count(*)::int AS n, sum(v)::int AS total FROM f`)).toEqual([{ n: 6, total: 21 }]);
+    expect(await s.db.count(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'f' AND column_name = 'v' AND data_type = 'bigint'`)).toBe(1);
+
+    // Every session of the pool as the application had it.
+    const clients = await Promise.all([pool.connect(), pool.connect(), pool.connect(), pool.connect()]);
+    try {
+      for (const c of clients) {
+        expect((await c.query(`SELECT current_setting('row_security') AS rs, current_setting('extra_float_digits') AS efd`)).rows).toEqual([{ rs: 'on', efd: '0' }]);
+      }
+    } finally {
+      for (const c of clients) c.release();
+    }
+  });
+
   it('standard_conforming_strings off and serializable by default: a dependent trigger is still found, a parallel backfill still runs', async () => {
     const s = await setup(pgTarget, [
       `CREATE TABLE audit (id int)`,
@@ -336,6 +393,32 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
     expect(live).toEqual(['v2']);
     await xc.contract();
     expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+  });
+
+  it('a pool handed in whose sessions run at autocommit = 0: deploy retire is committed, a contract finishes in one run, and each session gets autocommit = 0 back', async () => {
+    const s = await setup(targets.find((t) => t.name === 'mysql')!, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(40))`, `INSERT INTO users VALUES (1, 'a'), (2, 'b')`], 'xc_acpool');
+    const pool = mysql.createPool({ uri: s.db.url, connectionLimit: 4 });
+    onCleanup(() => pool.end());
+    // The application's sessions: autocommit off, as a server-wide setting or its driver gives them.
+    pool.pool.on('connection', (c) => c.query('SET autocommit = 0'));
+    const xc = createXc({ connection: pool, dir: s.dir, lockRetryForMs: 5_000 });
+    onCleanup(() => xc.close());
+    await s.write('0001_rename', { renameColumn: { table: 'users', from: 'name', to: 'full_name' } });
+    await xc.apply();
+    await xc.deploy.record({ app: 'shop', version: 'v1', level: '0001_rename' });
+    await xc.deploy.record({ app: 'shop', version: 'v2', level: '0001_rename' });
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    // Read on a session of the test's own: what another session sees is what was committed.
+    expect(await s.db.count(`SELECT count(*) FROM xc_deployments WHERE retired_at IS NULL`)).toBe(1);
+    await xc.contract();
+    expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+    expect(await s.db.query(`SELECT id, full_name FROM users ORDER BY id`)).toEqual([{ id: 1, full_name: 'a' }, { id: 2, full_name: 'b' }]);
+    const sessions = await Promise.all([pool.getConnection(), pool.getConnection(), pool.getConnection(), pool.getConnection()]);
+    try {
+      for (const c of sessions) expect((await c.query(`SELECT @@SESSION.autocommit AS ac`))[0]).toEqual([{ ac: 0 }]);
+    } finally {
+      for (const c of sessions) c.release();
+    }
   });
 
   it('binlog_format = STATEMENT: an expression a replica would compute for itself (UUID()) is refused at plan; in ROW format it goes through (campaign AG-1)', { timeout: 300_000 }, async () => {

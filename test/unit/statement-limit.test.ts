@@ -38,8 +38,8 @@ const dialect = {
   keepAlive: () => ({ idle_limit: 0 }),
   ownConnection: () => ({ own_setting: 1 }),
   setSession: async (s: Session, values: Record<string, unknown>) => {
-    await s.query(`keep alive ${Object.keys(values).join(',')}`);
-    return [{ sql: 'restore idle limit', params: [] }];
+    await s.query(`set ${Object.keys(values).join(',')}`);
+    return [{ sql: `restore ${Object.keys(values).join(',')}`, params: [] }];
   },
 } as unknown as Dialect;
 
@@ -58,19 +58,19 @@ describe('withoutStatementLimit', () => {
   it("sets up a connection of xc's own pool once, its idle limit lifted too, and puts nothing back: no application shares it", async () => {
     const { driver, log } = pool(true);
     await twoBatches(driver);
-    expect(log).toEqual(['read limit', 'lift limit', 'read lock waits', 'bound lock waits', 'keep alive idle_limit,own_setting', 'batch', 'batch']);
+    expect(log).toEqual(['read limit', 'lift limit', 'read lock waits', 'bound lock waits', 'set idle_limit,own_setting', 'batch', 'batch']);
   });
 
   it("lifts the idle limit of xc's own pool where no statement limit needs lifting (PostgreSQL: startup options)", async () => {
     const { driver: own, log } = pool(true);
     await twoBatches({ ...own, unlimited: true }, null);
-    expect(log).toEqual(['keep alive idle_limit,own_setting', 'batch', 'batch']);
+    expect(log).toEqual(['set idle_limit,own_setting', 'batch', 'batch']);
   });
 
-  it("sets up an application's pooled session on every acquire and puts it back on release", async () => {
+  it("sets up an application's pooled session on every acquire, xc's own settings too but not its idle limit, and puts it back on release", async () => {
     const { driver, log } = pool(false);
     await twoBatches(driver);
-    const once = ['read limit', 'lift limit', 'read lock waits', 'bound lock waits', 'batch', 'restore limit', 'restore lock waits'];
+    const once = ['read limit', 'lift limit', 'read lock waits', 'bound lock waits', 'set own_setting', 'batch', 'restore limit', 'restore lock waits', 'restore own_setting'];
     expect(log).toEqual([...once, ...once]);
   });
 });

@@ -30,11 +30,13 @@ export async function setSession(s: Session, values: SessionValues): Promise<Ses
     known = [];
     for (const name of names) known.push(...(await read([name]).catch((e) => (errno(e) === 1193 ? [] : Promise.reject(e)))));
   }
-  if (known.length === 0) return [];
+  // Only what differs is set and put back: a pool handed in pays no round trip for a value its session already has.
+  const differ = known.filter(([n, v]) => String(numeric(v)) !== String(numeric(values[n])));
+  if (differ.length === 0) return [];
   const set = (pairs: [string, unknown][]) => ({ sql: `SET ${pairs.map(([n]) => `SESSION ${n} = ?`).join(', ')}`, params: pairs.map(([, v]) => numeric(v)) });
-  const change = set(known.map(([n]) => [n, values[n]]));
+  const change = set(differ.map(([n]) => [n, values[n]]));
   await s.query(change.sql, change.params);
-  return [set(known)];
+  return [set(differ)];
 }
 
 /**

@@ -311,8 +311,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
       `SELECT name, was, set_config(name, v, false) FROM (SELECT n AS name, v, current_setting(n, true) AS was FROM unnest(?::text[], ?::text[]) AS x(n, v) OFFSET 0) AS cur WHERE was IS NOT NULL`,
       [names, names.map((n) => String(values[n]))],
     );
-    if (r.rows.length === 0) return [];
-    return [{ sql: `SELECT set_config(n, v, false) FROM unnest(?::text[], ?::text[]) AS x(n, v)`, params: [r.rows.map((w) => w.name), r.rows.map((w) => w.was)] }];
+    // Only what changed is put back: a handed pool's session pays that round trip only where it had another value.
+    const changed = r.rows.filter((w) => w.was !== String(values[w.name]));
+    if (changed.length === 0) return [];
+    return [{ sql: `SELECT set_config(n, v, false) FROM unnest(?::text[], ?::text[]) AS x(n, v)`, params: [changed.map((w) => w.name), changed.map((w) => w.was)] }];
   }
 
   resetSession(): string[] {
