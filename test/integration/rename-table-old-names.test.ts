@@ -56,6 +56,42 @@ for (const target of targets) {
       if (!pg) expect((await s.db.query<{ id: unknown }>(`SELECT id FROM welcome_notes ORDER BY id`)).map((r) => Number(r.id))).toEqual([1, 2, 3]);
     });
 
+    it('dynamic SQL built around the name as a string (format, CONCAT): contract refused until it names the new one; after, it runs', async () => {
+      // PostgreSQL: a function formatting the statement; MariaDB: a procedure preparing it.
+      const fn = (table: string) =>
+        pg
+          ? `CREATE OR REPLACE FUNCTION purge_orders() RETURNS int LANGUAGE plpgsql AS $$ DECLARE n int; BEGIN EXECUTE format('DELETE FROM %I WHERE note IS NULL', '${table}'); GET DIAGNOSTICS n = ROW_COUNT; RETURN n; END $$`
+          : `CREATE PROCEDURE purge_orders() BEGIN SET @q = CONCAT('DELETE FROM ', '${table}', ' WHERE note IS NULL'); PREPARE st FROM @q; EXECUTE st; DEALLOCATE PREPARE st; END`;
+      const purge = () => s.db.query(pg ? `SELECT purge_orders()` : `CALL purge_orders()`);
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE orders (id int PRIMARY KEY, note varchar(40))`,
+          `INSERT INTO orders VALUES (1, 'a'), (2, NULL)`,
+          fn('orders'),
+          // Names that only contain it, or another schema's (database's) table of that name, are not it.
+          pg
+            ? `CREATE FUNCTION other_names() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN 'orders_archive' || ' ' || 'elsewhere.orders' || ' ' || 'Orders'; END $$`
+            : `CREATE PROCEDURE other_names() SELECT 'orders_archive', 'elsewhere.orders'`,
+        ],
+        'xc_rto',
+      );
+      await s.write('0001_rename', { renameTable: { from: 'orders', to: 'purchases' } });
+      await s.xc.apply();
+      await purge(); // through the old name's view
+      await record(s.xc, '0001_rename');
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode, err.message).toBe(1);
+      expect(err.message).toMatch(/contract refused: (function|procedure) "purge_orders" still names table "orders"/);
+      expect(err.message).not.toMatch(/other_names/);
+      await s.db.query(`INSERT INTO purchases VALUES (3, NULL)`);
+      if (!pg) await s.db.query(`DROP PROCEDURE purge_orders`);
+      await s.db.query(fn('purchases'));
+      await s.xc.contract();
+      await purge();
+      expect((await s.db.query<{ id: unknown }>(`SELECT id FROM purchases ORDER BY id`)).map((r) => Number(r.id))).toEqual([1]);
+    });
+
     it.runIf(pg)('PostgreSQL: a comma join names it, a comment does not (a string does: it may be dynamic SQL; campaign AE)', async () => {
       const s = await setup(
         target,

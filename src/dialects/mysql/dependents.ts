@@ -22,6 +22,14 @@ const statementOn = (table: string) => [
   `\`?\\.)?\`?${pattern(table)}(\`|\\b)`,
 ];
 
+/**
+ * A string that is the table's name alone, maybe qualified by this database: what dynamic SQL is built around
+ * (`CONCAT('DELETE FROM ', 'orders')`), or a name compared, which no rename follows.
+ */
+const NAMED_BY_STRING = `CONCAT(?, DATABASE(), ?)`;
+const namedByString = (table: string) => [`['"](\`?`, `\`?\\.)?\`?${pattern(table)}\`?['"]`];
+const namesIt = (column: string) => `(${column} REGEXP ${STATEMENT_ON} OR ${column} REGEXP ${NAMED_BY_STRING})`;
+
 export async function mysqlDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
   // MySQL keeps no dependency graph: views and triggers are matched on their text, which the server stores with
   // every name in backquotes (views as `table`.`column`), generated columns on their expression.
@@ -71,17 +79,18 @@ export async function mysqlNameDependents(s: Session, table: string): Promise<De
     `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME <> ? AND VIEW_DEFINITION LIKE CONCAT('%\`', DATABASE(), '\`.\`', ?, '\`%')`,
     [table, table], // a _ or % in the name matches more, never less
   );
+  const both = [...statementOn(table), ...namedByString(table)];
   const triggers = await s.query<{ name: string; holder: string }>(
-    `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ${STATEMENT_ON}`,
-    statementOn(table),
+    `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ${namesIt('ACTION_STATEMENT')}`,
+    both,
   );
   const routines = await s.query<{ name: string; kind: string }>(
-    `SELECT ROUTINE_NAME AS name, LOWER(ROUTINE_TYPE) AS kind FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME NOT LIKE 'xc\\_%' AND ROUTINE_DEFINITION REGEXP ${STATEMENT_ON}`,
-    statementOn(table),
+    `SELECT ROUTINE_NAME AS name, LOWER(ROUTINE_TYPE) AS kind FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME NOT LIKE 'xc\\_%' AND ${namesIt('ROUTINE_DEFINITION')}`,
+    both,
   );
   const events = await s.query<{ name: string }>(
-    `SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND EVENT_DEFINITION REGEXP ${STATEMENT_ON}`,
-    statementOn(table),
+    `SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND ${namesIt('EVENT_DEFINITION')}`,
+    both,
   );
   return [
     ...views.rows.map((r) => ({ kind: 'view', name: r.name })),

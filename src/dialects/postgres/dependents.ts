@@ -35,6 +35,7 @@ const nameOf = (name: string) => `(?:"${escape(name.replace(/"/g, '""'))}"${/^[a
  * TRUNCATE TABLE), LOCK or a comma (a join); as `t%ROWTYPE`; or as a variable's type in a DECLARE section (`r t;`).
  */
 function readsOrWrites(body: string, table: string, schema: string): boolean {
+  if (holdsName(body, table, schema)) return true;
   const code = bodyCode(body, false);
   const name = `(?:${nameOf(schema)}\\s*\\.\\s*)?${nameOf(table)}`;
   const statement = new RegExp(`(?:(?<![A-Za-z0-9_$])(?:from|join|update|into|only|table|lock|truncate)|,)\\s*${name}|(?<![A-Za-z0-9_$]|[."]\\s*)${name}\\s*%\\s*rowtype${NOT_IN_WORD}`, 'i');
@@ -44,6 +45,18 @@ function readsOrWrites(body: string, table: string, schema: string): boolean {
     if (declared.test(section)) return true;
   }
   return false;
+}
+
+/**
+ * A string that is `table`'s name alone, maybe qualified by `schema` or quoted: what dynamic SQL is built around
+ * (`format('DELETE FROM %I', 'orders')`, `'orders'::regclass`, `TG_TABLE_NAME = 'orders'`), which no rename follows.
+ * Exact, case included: `'Orders'` is read as the table "Orders" would be by `%I`.
+ */
+function holdsName(body: string, table: string, schema: string): boolean {
+  const name = (n: string) => `(?:"${escape(n.replace(/"/g, '""'))}"|${escape(n)})`;
+  const whole = new RegExp(`^\\s*(?:${name(schema)}\\s*\\.\\s*)?${name(table)}\\s*$`);
+  const content = (text: string) => (text.startsWith("'") ? text.slice(1, -1).replace(/''/g, "'") : text.replace(/^(\$[^$]*\$)([^]*)\1$/, '$2'));
+  return pgSegments(body).some((p) => !p.code && (p.text.startsWith("'") || p.text.startsWith('$')) && whole.test(content(p.text)));
 }
 
 /** Bodies of functions that may read `table`: any naming it at all, read properly in readsOrWrites. */
