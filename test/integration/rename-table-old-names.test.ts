@@ -10,7 +10,7 @@
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
-import { record, rejection, setup } from '../helpers/scenario.js';
+import { onCleanup, record, rejection, setup } from '../helpers/scenario.js';
 
 for (const target of targets) {
   const pg = target.name === 'postgres';
@@ -92,6 +92,33 @@ for (const target of targets) {
       expect((await s.db.query<{ id: unknown }>(`SELECT id FROM purchases ORDER BY id`)).map((r) => Number(r.id))).toEqual([1]);
     });
 
+    it.runIf(pg)("PostgreSQL: another schema's function naming it is found (unqualified: the caller's search_path finds it); one pinned to its own schema's table of that name is not", async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE orders (id int PRIMARY KEY)`,
+          `CREATE SCHEMA reporting`,
+          `CREATE TABLE reporting.orders (id int PRIMARY KEY)`,
+          `CREATE FUNCTION reporting.all_orders() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM public.orders $$`,
+          `CREATE FUNCTION reporting.by_name() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT reltuples::bigint FROM pg_class WHERE oid = 'public.orders'::regclass); END $$`,
+          `CREATE FUNCTION reporting.unpinned() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM orders $$`,
+          `CREATE FUNCTION reporting.own_orders() RETURNS bigint LANGUAGE sql SET search_path = reporting AS $$ SELECT count(*) FROM orders $$`,
+        ],
+        'xc_rto',
+      );
+      expect(await s.db.count(`SELECT count(*) FROM pg_namespace WHERE nspname = current_schema() AND nspname = 'public'`)).toBe(1);
+      await s.write('0001_rename', { renameTable: { from: 'orders', to: 'purchases' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_rename');
+      const err = await rejection(s.xc.contract());
+      expect(err.message).toMatch(/contract refused: function "reporting\.all_orders", function "reporting\.by_name", function "reporting\.unpinned" still name table "orders"/);
+      await s.db.query(`CREATE OR REPLACE FUNCTION reporting.all_orders() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM public.purchases $$`);
+      await s.db.query(`DROP FUNCTION reporting.by_name()`);
+      await s.db.query(`DROP FUNCTION reporting.unpinned()`);
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT reporting.all_orders()::int AS n, reporting.own_orders()::int AS m`)).toEqual([{ n: 0, m: 0 }]);
+    });
+
     it.runIf(pg)('PostgreSQL: a comma join names it, a comment does not (a string does: it may be dynamic SQL; campaign AE)', async () => {
       const s = await setup(
         target,
@@ -169,6 +196,30 @@ for (const target of targets) {
       await s.db.query(`DROP EVENT tidy`);
       await s.xc.contract();
       expect(await s.db.query(`SELECT id FROM busy`)).toEqual([]);
+    });
+
+    it.runIf(!pg)("MySQL/MariaDB: another database's procedure and view naming it qualified are found; one naming its own database's table of that name is not", async () => {
+      const s = await setup(target, [`CREATE TABLE orders (id int PRIMARY KEY)`, `INSERT INTO orders VALUES (1)`], 'xc_rto');
+      const here = new URL(s.db.url).pathname.slice(1);
+      const other = `${here}_rep`;
+      onCleanup(async () => void (await s.db.query(`DROP DATABASE IF EXISTS \`${other}\``)));
+      for (const sql of [
+        `CREATE DATABASE \`${other}\``,
+        `CREATE TABLE \`${other}\`.orders (id int PRIMARY KEY)`,
+        `CREATE PROCEDURE \`${other}\`.count_all() SELECT count(*) FROM \`${here}\`.orders`,
+        `CREATE PROCEDURE \`${other}\`.count_own() SELECT count(*) FROM orders`,
+        `CREATE VIEW \`${other}\`.mirror AS SELECT id FROM \`${here}\`.orders`,
+      ]) {
+        await s.db.query(sql);
+      }
+      await s.write('0001_rename', { renameTable: { from: 'orders', to: 'purchases' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_rename');
+      const err = await rejection(s.xc.contract());
+      for (const name of [`view "${other}.mirror"`, `procedure "${other}.count_all"`]) expect(err.message).toContain(name);
+      expect(err.message).not.toContain('count_own');
+      for (const sql of [`DROP PROCEDURE \`${other}\`.count_all`, `DROP VIEW \`${other}\`.mirror`]) await s.db.query(sql);
+      await s.xc.contract();
     });
 
     it.runIf(!pg)('MySQL/MariaDB: INSERT or REPLACE without INTO, a verb\'s modifiers, STRAIGHT_JOIN, a multi-table DELETE name it too (campaign AF-4)', async () => {

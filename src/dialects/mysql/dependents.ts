@@ -17,9 +17,9 @@ const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
  * DATABASE(), of two parameters.
  */
 const STATEMENT_ON = 'CONCAT(?, DATABASE(), ?)';
-const statementOn = (table: string) => [
+const statementOn = (table: string, qualified = false) => [
   '(\\b(from|join|straight_join|update|into|insert|replace|delete|table|tables)(\\s+(low_priority|delayed|high_priority|ignore|quick))*|,)\\s*(`?',
-  `\`?\\.)?\`?${pattern(table)}(\`|\\b)`,
+  `\`?\\.)${qualified ? '' : '?'}\`?${pattern(table)}(\`|\\b)`,
 ];
 
 /**
@@ -27,8 +27,17 @@ const statementOn = (table: string) => [
  * (`CONCAT('DELETE FROM ', 'orders')`), or a name compared, which no rename follows.
  */
 const NAMED_BY_STRING = `CONCAT(?, DATABASE(), ?)`;
-const namedByString = (table: string) => [`['"](\`?`, `\`?\\.)?\`?${pattern(table)}\`?['"]`];
-const namesIt = (column: string) => `(${column} REGEXP ${STATEMENT_ON} OR ${column} REGEXP ${NAMED_BY_STRING})`;
+const namedByString = (table: string, qualified = false) => [`['"](\`?`, `\`?\\.)${qualified ? '' : '?'}\`?${pattern(table)}\`?['"]`];
+/**
+ * A body of `schema` naming the table: by any name in this database, only qualified by it in another (whose
+ * unqualified names are its own tables). Its parameters: `namingParams`.
+ */
+const namesIt = (schema: string, column: string) =>
+  `(${schema} = DATABASE() AND (${column} REGEXP ${STATEMENT_ON} OR ${column} REGEXP ${NAMED_BY_STRING})
+    OR ${schema} <> DATABASE() AND (${column} REGEXP ${STATEMENT_ON} OR ${column} REGEXP ${NAMED_BY_STRING}))`;
+const namingParams = (table: string) => [...statementOn(table), ...namedByString(table), ...statementOn(table, true), ...namedByString(table, true)];
+/** An object's name as a message shows it: qualified where it is another database's. */
+const shown = (schema: string, name: string) => `IF(${schema} = DATABASE(), ${name}, CONCAT(${schema}, '.', ${name}))`;
 
 export async function mysqlDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
   // MySQL keeps no dependency graph: views and triggers are matched on their text, which the server stores with
@@ -75,22 +84,28 @@ export async function mysqlDependents(s: Session, table: string, column?: string
  * name, and xc's triggers, excepted.
  */
 export async function mysqlNameDependents(s: Session, table: string): Promise<Dependent[]> {
+  // Another database's view too: the server stores every name in it qualified.
   const views = await s.query<{ name: string }>(
-    `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME <> ? AND VIEW_DEFINITION LIKE CONCAT('%\`', DATABASE(), '\`.\`', ?, '\`%')`,
+    `SELECT ${shown('TABLE_SCHEMA', 'TABLE_NAME')} AS name FROM information_schema.VIEWS
+      WHERE NOT (TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ?) AND VIEW_DEFINITION LIKE CONCAT('%\`', DATABASE(), '\`.\`', ?, '\`%')`,
     [table, table], // a _ or % in the name matches more, never less
   );
-  const both = [...statementOn(table), ...namedByString(table)];
+  const params = namingParams(table);
+  // This database's triggers only: information_schema.TRIGGERS opens every table it lists, which over every database
+  // of a server of many (one per tenant) is long; routines, events and views are read from one catalog each.
   const triggers = await s.query<{ name: string; holder: string }>(
-    `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ${namesIt('ACTION_STATEMENT')}`,
-    both,
+    `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS
+      WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ${namesIt('TRIGGER_SCHEMA', 'ACTION_STATEMENT')}`,
+    params,
   );
   const routines = await s.query<{ name: string; kind: string }>(
-    `SELECT ROUTINE_NAME AS name, LOWER(ROUTINE_TYPE) AS kind FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME NOT LIKE 'xc\\_%' AND ${namesIt('ROUTINE_DEFINITION')}`,
-    both,
+    `SELECT ${shown('ROUTINE_SCHEMA', 'ROUTINE_NAME')} AS name, LOWER(ROUTINE_TYPE) AS kind FROM information_schema.ROUTINES
+      WHERE ROUTINE_NAME NOT LIKE 'xc\\_%' AND ROUTINE_SCHEMA NOT IN ('mysql', 'sys', 'information_schema', 'performance_schema') AND ${namesIt('ROUTINE_SCHEMA', 'ROUTINE_DEFINITION')}`,
+    params,
   );
   const events = await s.query<{ name: string }>(
-    `SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND ${namesIt('EVENT_DEFINITION')}`,
-    both,
+    `SELECT ${shown('EVENT_SCHEMA', 'EVENT_NAME')} AS name FROM information_schema.EVENTS WHERE ${namesIt('EVENT_SCHEMA', 'EVENT_DEFINITION')}`,
+    params,
   );
   return [
     ...views.rows.map((r) => ({ kind: 'view', name: r.name })),

@@ -34,10 +34,10 @@ const nameOf = (name: string) => `(?:"${escape(name.replace(/"/g, '""'))}"${/^[a
  * (another schema's table of that name is not it): after FROM, JOIN, UPDATE, INTO, ONLY, TABLE (TABLE t, LOCK TABLE,
  * TRUNCATE TABLE), LOCK or a comma (a join); as `t%ROWTYPE`; or as a variable's type in a DECLARE section (`r t;`).
  */
-function readsOrWrites(body: string, table: string, schema: string): boolean {
-  if (holdsName(body, table, schema)) return true;
+function readsOrWrites(body: string, table: string, schema: string, qualified: boolean): boolean {
+  if (holdsName(body, table, schema, qualified)) return true;
   const code = bodyCode(body, false);
-  const name = `(?:${nameOf(schema)}\\s*\\.\\s*)?${nameOf(table)}`;
+  const name = `(?:${nameOf(schema)}\\s*\\.\\s*)${qualified ? '' : '?'}${nameOf(table)}`;
   const statement = new RegExp(`(?:(?<![A-Za-z0-9_$])(?:from|join|update|into|only|table|lock|truncate)|,)\\s*${name}|(?<![A-Za-z0-9_$]|[."]\\s*)${name}\\s*%\\s*rowtype${NOT_IN_WORD}`, 'i');
   if (statement.test(code)) return true;
   const declared = new RegExp(`[A-Za-z0-9_$"]\\s+${name}\\s*(?:;|:=|=|\\[|default${NOT_IN_WORD}|not\\s+null${NOT_IN_WORD})`, 'i');
@@ -52,9 +52,9 @@ function readsOrWrites(body: string, table: string, schema: string): boolean {
  * (`format('DELETE FROM %I', 'orders')`, `'orders'::regclass`, `TG_TABLE_NAME = 'orders'`), which no rename follows.
  * Exact, case included: `'Orders'` is read as the table "Orders" would be by `%I`.
  */
-function holdsName(body: string, table: string, schema: string): boolean {
+function holdsName(body: string, table: string, schema: string, qualified: boolean): boolean {
   const name = (n: string) => `(?:"${escape(n.replace(/"/g, '""'))}"|${escape(n)})`;
-  const whole = new RegExp(`^\\s*(?:${name(schema)}\\s*\\.\\s*)?${name(table)}\\s*$`);
+  const whole = new RegExp(`^\\s*(?:${name(schema)}\\s*\\.\\s*)${qualified ? '' : '?'}${name(table)}\\s*$`);
   const content = (text: string) => (text.startsWith("'") ? text.slice(1, -1).replace(/''/g, "'") : text.replace(/^(\$[^$]*\$)([^]*)\1$/, '$2'));
   return pgSegments(body).some((p) => !p.code && (p.text.startsWith("'") || p.text.startsWith('$')) && whole.test(content(p.text)));
 }
@@ -62,11 +62,12 @@ function holdsName(body: string, table: string, schema: string): boolean {
 /** Bodies of functions that may read `table`: any naming it at all, read properly in readsOrWrites. */
 const mayName = (src: string, table: string) => `position(lower(${literal(table)}) in lower(${src})) > 0`;
 
-type BodyRow = { kind: string; name: string; holder: string | null; body: string; schema: string };
+/** A body and the schema `table` is in; `qualified`: another schema's function whose unqualified names are its own (a pinned search_path). */
+type BodyRow = { kind: string; name: string; holder: string | null; body: string; schema: string; qualified?: boolean };
 
 /** The rows whose body reads or writes `table`, as dependents. */
 function readingBodies(rows: BodyRow[], table: string): Dependent[] {
-  return rows.filter((r) => readsOrWrites(r.body, table, r.schema)).map(({ kind, name, holder }) => (holder === null ? { kind, name } : { kind, name, of: holder }));
+  return rows.filter((r) => readsOrWrites(r.body, table, r.schema, r.qualified === true)).map(({ kind, name, holder }) => (holder === null ? { kind, name } : { kind, name, of: holder }));
 }
 
 export async function pgDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
@@ -119,16 +120,25 @@ export async function pgDependents(s: Session, table: string, column?: string): 
 
 /**
  * Objects reaching `table` by its name in a body of text, which follows no rename: any table's trigger whose function
- * reads or writes it, and the current schema's other functions doing so (PL/pgSQL or SQL with a string body; a
- * `BEGIN ATOMIC` body, like a view, holds the table itself). Not an extension's, nor xc's own.
+ * reads or writes it, and the other functions doing so (PL/pgSQL or SQL with a string body; a `BEGIN ATOMIC` body,
+ * like a view, holds the table itself): by any name, but for another schema's function pinning a search_path without
+ * this schema (`SET search_path = reporting`), whose unqualified names are tables of its own, as in a schema per
+ * tenant: only qualified. Not an extension's, nor xc's own.
  */
 export async function pgNameDependents(s: Session, table: string): Promise<Dependent[]> {
-  const sql = `SELECT 'trigger' AS kind, t.tgname::text AS name, t.tgrelid::regclass::text AS holder, f.prosrc AS body, current_schema()::text AS schema
+  const sql = `SELECT 'trigger' AS kind, t.tgname::text AS name, t.tgrelid::regclass::text AS holder, f.prosrc AS body, current_schema()::text AS schema,
+                      false AS qualified
                  FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
                 WHERE NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND ${mayName('f.prosrc', table)}
                UNION ALL
-               SELECT 'function', p.proname::text, NULL, p.prosrc, current_schema()::text FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-                WHERE p.pronamespace = current_schema()::regnamespace AND l.lanname IN ('plpgsql', 'sql') AND p.proname NOT LIKE 'xc\\_%'
+               SELECT 'function', CASE WHEN n.nspname = current_schema() THEN p.proname::text ELSE n.nspname || '.' || p.proname END, NULL, p.prosrc,
+                      current_schema()::text,
+                      -- Unqualified names resolve by the caller's search_path, unless the function pins one without this schema.
+                      n.nspname <> current_schema() AND EXISTS (SELECT 1 FROM unnest(p.proconfig) AS c WHERE c LIKE 'search_path=%'
+                        AND NOT current_schema() = ANY (string_to_array(replace(replace(substr(c, 13), '"', ''), ' ', ''), ',')))
+                 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+                  AND l.lanname IN ('plpgsql', 'sql') AND p.proname NOT LIKE 'xc\\_%'
                   AND ${mayName('p.prosrc', table)} AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid)
                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
   const found = readingBodies((await s.query<BodyRow>(sql)).rows, table);
