@@ -138,7 +138,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   if (issues.length > 0) return issues;
   for (const r of op.removesAtContract?.(spec as never) ?? []) {
     // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's.
-    const theirs = (await dialect.dependents(session, r.table, r.column))
+    const theirs = (await dialect.dependents(session, model.readName(r.table), r.column))
       .filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view')
       .map((d) => `${d.kind} "${d.name}"${d.of === undefined ? '' : ` of "${d.of}"`}`)
       .sort();
@@ -229,7 +229,10 @@ const rowsViolate = (check: RowCheck, examples: string): ValidationIssue => ({ p
 /** A few rows that violate `check`, shown as `key=value ...` lines; null when none does; undefined when it cannot be read now. Read-only. */
 async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null | undefined> {
   const shown = exampleColumns(dialect, model.rowKey(check.table) ?? [], check.show);
-  const sql = `SELECT ${shown} FROM ${dialect.quote(check.table)} WHERE ${check.violation} LIMIT 5`;
+  // A table a rename of the plan names otherwise (not applied yet) is read by the name it has now, under the name the
+  // check gives it, in its subqueries too (a foreign key's parent, a unique key's duplicates).
+  const renamed = [...model.renamedInPlan].map(([name, now]) => `${dialect.quote(name)} AS (SELECT * FROM ${dialect.quote(now)})`);
+  const sql = `${renamed.length > 0 ? `WITH ${renamed.join(', ')} ` : ''}SELECT ${shown} FROM ${dialect.quote(check.table)} WHERE ${check.violation} LIMIT 5`;
   let rows: Record<string, unknown>[];
   try {
     rows = await readOnly(s, dialect, async () => (await s.query<Record<string, unknown>>(sql, undefined, { single: true })).rows);

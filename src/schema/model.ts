@@ -205,6 +205,11 @@ export class SchemaModel {
   holds = new Holds();
   /** What the migration being planned adds before the catalog shows it (planned.ts). */
   planned = new PlannedObjects();
+  /**
+   * Tables a rename of the plan (not applied yet) gave the name they have in the model: the name each has in the
+   * database now, by which plan reads its rows (`readName`).
+   */
+  readonly renamedInPlan = new Map<string, string>();
 
   static of(tables: TableModel[]): SchemaModel {
     const m = new SchemaModel();
@@ -218,11 +223,17 @@ export class SchemaModel {
     m.planned = this.planned.clone();
     m.searched = this.searched;
     for (const [name, other] of this.otherNames) m.otherNames.set(name, { ...other });
+    for (const [name, now] of this.renamedInPlan) m.renamedInPlan.set(name, now);
     return m;
   }
 
   table(name: string): TableModel | undefined {
     return this.tables.get(name);
+  }
+
+  /** The name `table` of the model has in the database now: another where a rename of the plan is not applied yet. */
+  readName(table: string): string {
+    return this.renamedInPlan.get(table) ?? table;
   }
 
   column(table: string, column: string): ColumnModel | undefined {
