@@ -283,7 +283,12 @@ export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Di
     // Projected keys (addIndex's): their columns and expressions, as the copy built at expand has them.
     if (i.keys) i.keys = i.keys.map((k) => ({ ...k, ...(k.column === c.from ? { column: c.to } : {}), ...(k.expression !== undefined ? { expression: dialect.replaceIdentifier(k.expression, c.from, c.to) } : {}) }));
   }
-  for (const k of t.checks) k.columns = swap(k.columns);
+  // A check's text too: another copy of the plan over one of its other columns carries it from this text (pgroll's
+  // test cases: both columns of `name <> nick` renamed, the second contract added `name <> nickname` back and failed).
+  for (const k of t.checks) {
+    if (k.columns.includes(c.from)) k.expression = dialect.replaceIdentifier(k.expression, c.from, c.to);
+    k.columns = swap(k.columns);
+  }
   for (const fk of t.foreignKeys) {
     fk.columns = swap(fk.columns);
     if (fk.onDeleteColumns) fk.onDeleteColumns = swap(fk.onDeleteColumns);
