@@ -150,6 +150,8 @@ export type IssueFacts =
   | { code: 'column_count_mismatch'; table: string }
   /** Referenced columns that are no primary key or unique index. */
   | { code: 'not_unique_key'; table: string; columns: string[] }
+  /** A referenced column this migration adds and fills by its backfill, on a server that does not fill it at expand. */
+  | { code: 'filled_by_backfill'; table: string; column: string }
   /** A table with no primary key, where a reference needs one. */
   | { code: 'no_primary_key'; table: string }
   /** A foreign key between columns whose types do not match. */

@@ -44,6 +44,12 @@ export abstract class BaseDialect {
   /** An identity column gets its value only after BEFORE triggers ran (MySQL AUTO_INCREMENT); PostgreSQL's comes with the row's defaults. */
   readonly identityFilledAfterTriggers: boolean = false;
 
+  /**
+   * A column a migration adds and fills (a copy's new column, an addColumn's `up`) holds its values from expand on
+   * (MySQL: Ddl.fillBeforeTriggers, then the rows written meanwhile); PostgreSQL's get theirs from the backfill.
+   */
+  readonly filledAtExpand: boolean = false;
+
   /** Why this server lacks `feature`, or undefined when it has it. */
   lacks(feature: ServerFeature): string | undefined {
     return this.lacking[feature];

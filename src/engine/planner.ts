@@ -461,6 +461,8 @@ export async function planMigration(
     // Here, not in requireTable: what neither syncs nor backfills (addIndex, a plain addColumn) runs on such a table as on any.
     const synced = op.synced?.(spec as never, vctx);
     const backfilled = op.backfillTables?.(spec as never, vctx) ?? [];
+    // A column its trigger keeps in step that the table does not have yet: added by this migration, filled by its backfill.
+    if (synced && backfilled.includes(synced.table)) for (const c of synced.columns) if (!model.column(synced.table, c)) model.planned.fillByBackfill(synced.table, c);
     const changed = new Set([...(synced && synced.columns.length > 0 ? [synced.table] : []), ...backfilled]);
     for (const table of changed) {
       const issue = inheritanceIssue(model.table(table), 'table' in spec ? ['table'] : []);

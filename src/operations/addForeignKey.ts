@@ -9,7 +9,7 @@ import type { SchemaModel, TableModel } from '../schema/model.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { requireColumn, requireTable } from './common.js';
 import { emptyPlan } from '../plan/index.js';
-import type { Operation, ValidationIssue } from './types.js';
+import type { Operation, ValidateContext, ValidationIssue } from './types.js';
 
 /** Names of the table's constraints: checks, foreign keys, primary key and unique constraints. */
 export function constraintNames(t: TableModel): string[] {
@@ -42,10 +42,23 @@ export function isUniqueKey(t: TableModel, columns: string[]): boolean {
   return same(t.primaryKey) || t.indexes.some((i) => i.unique && i.where === undefined && same(i.columns));
 }
 
-/** Issues with a foreign key's target: its columns exist, match the referencing columns in number, and form a unique key. */
-export function referenceIssues(target: TableModel, refColumns: string[], columnCount: number, path: (string | number)[]): ValidationIssue[] {
+/**
+ * Issues with a foreign key's target: its columns exist, match the referencing columns in number, and form a unique
+ * key — and, where the server does not fill them at expand, none is a column this migration adds and fills by its
+ * backfill: the key, added at expand, would meet NULL for every existing row until then — writes referencing those
+ * rows refused, their deletes not checked (pgroll's test cases, campaign pgrollA: the contract then failed to
+ * validate the key, left `contracting`).
+ */
+export function referenceIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>, target: TableModel, refColumns: string[], columnCount: number, path: (string | number)[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   refColumns.forEach((c, i) => requireColumn(target, c, [...path, i], issues));
+  refColumns.forEach((c, i) => {
+    if (ctx.dialect.filledAtExpand || !ctx.model.planned.filledByBackfill(target.name, c)) return;
+    issues.push({
+      path: [...path, i], code: 'filled_by_backfill', table: target.name, column: c,
+      message: `"${target.name}"."${c}" gets the values of existing rows from this migration's backfill, after the key is added at expand: until then the key would refuse writes referencing those rows and let them be deleted — add the key in a later migration (it runs after this one's backfill), or reference the column by its current name`,
+    });
+  });
   if (refColumns.length !== columnCount) {
     issues.push({ path, code: 'column_count_mismatch', table: target.name, message: `${refColumns.length} referenced column(s) for ${columnCount} referencing column(s)` });
   } else if (issues.length === 0 && !isUniqueKey(target, refColumns)) {
@@ -87,7 +100,7 @@ export const addForeignKey: Operation<'addForeignKey'> = {
     const t = requireTable(ctx.model, spec.table, ['table'], issues);
     spec.columns.forEach((c, i) => requireColumn(t, c, ['columns', i], issues));
     const target = requireTable(ctx.model, spec.references.table, ['references', 'table'], issues, { noAlter: true });
-    if (target) issues.push(...referenceIssues(target, spec.references.columns, spec.columns.length, ['references', 'columns']));
+    if (target) issues.push(...referenceIssues(ctx, target, spec.references.columns, spec.columns.length, ['references', 'columns']));
     // MySQL wants integer types to match exactly (bigint cannot reference int): said here, not by the server at expand.
     spec.columns.forEach((c, i) => {
       const child = t?.columns.find((col) => col.name === c);

@@ -123,7 +123,7 @@ export const createConstraint: Operation<'createConstraint'> = {
         return issues;
       }
       const base = ['references', r.column ? 'column' : 'columns'];
-      issues.push(...referenceIssues(target, rc, spec.columns.length, base).map((i) => (r.column ? { ...i, path: base } : i)));
+      issues.push(...referenceIssues(ctx, target, rc, spec.columns.length, base).map((i) => (r.column ? { ...i, path: base } : i)));
       // MySQL wants integer types to match exactly (bigint cannot reference int): said here, not by the server at expand.
       spec.columns.forEach((c, i) => {
         const child = t.columns.find((col) => col.name === c);

@@ -105,7 +105,7 @@ export const createTable: Operation<'createTable'> = {
         return;
       }
       const refPath = [...path, ref.columns ? 'columns' : 'column'];
-      issues.push(...referenceIssues(target, refColumns, 1, refPath).map((issue) => ({ ...issue, path: ref.columns ? issue.path : refPath })));
+      issues.push(...referenceIssues(ctx, target, refColumns, 1, refPath).map((issue) => ({ ...issue, path: ref.columns ? issue.path : refPath })));
     });
     return issues;
   },

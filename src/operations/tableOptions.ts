@@ -138,7 +138,7 @@ export function tableOptionIssues(spec: CreateTableSpec, self: TableModel, ctx: 
     if (r) {
       issues.push(...referenceOptionIssues({ ...r, deferrable: k.deferrable, initiallyDeferred: k.initiallyDeferred }, path, dialect));
       const target = r.table === spec.table ? self : requireTable(model, r.table, [...path, 'references', 'table'], issues, { noAlter: true });
-      if (target) issues.push(...referenceIssues(target, r.columns, k.columns?.length ?? 0, [...path, 'references', 'columns']));
+      if (target) issues.push(...referenceIssues({ model, dialect }, target, r.columns, k.columns?.length ?? 0, [...path, 'references', 'columns']));
     }
   });
   return issues;

@@ -58,6 +58,8 @@ export class PlannedObjects {
   private readonly indexes = new Map<string, PlannedIndex>();
   /** (table, new column) → the old column that has a default only while the sync trigger between them is removed. */
   private readonly syncDefaults = new Map<string, string>();
+  /** Columns this migration adds and its backfill fills (a copy's new column, an addColumn's with `up`). */
+  private readonly backfilled = new Set<string>();
 
   clone(): PlannedObjects {
     const p = new PlannedObjects();
@@ -69,7 +71,17 @@ export class PlannedObjects {
     for (const [k, v] of this.checks) p.checks.set(k, v);
     for (const [k, v] of this.indexes) p.indexes.set(k, structuredClone(v));
     for (const [k, v] of this.syncDefaults) p.syncDefaults.set(k, v);
+    for (const k of this.backfilled) p.backfilled.add(k);
     return p;
+  }
+
+  /** `column` of `table`, added by this migration, gets the values of existing rows from its backfill. */
+  fillByBackfill(table: string, column: string): void {
+    this.backfilled.add(key(table, column));
+  }
+
+  filledByBackfill(table: string, column: string): boolean {
+    return this.backfilled.has(key(table, column));
   }
 
   /** `column` is added to `table`; with `placeholder`, NOT NULL, every row holding the placeholder until filled; `hidden`: INVISIBLE. */

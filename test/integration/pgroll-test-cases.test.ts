@@ -8,9 +8,16 @@
  * to the new name but not its text, so the second carried `name <> nickname` — its contract failed after the old
  * column was dropped, the migration left `contracting` with its rollback refused; the change of type was refused
  * at plan ("column lo does not exist").
+ *
+ * A foreign key referencing the new column of a copy in the same migration (pgroll's op_set_fk_test): on
+ * PostgreSQL the copy gets existing rows' values from the backfill, after the key is added at expand — writes
+ * referencing them were refused, their parents' deletes not checked, and the contract failed to validate the key,
+ * left `contracting`. Refused at plan there; MariaDB fills the copy at expand and takes it.
  */
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeCases, rejects, rows } from '../helpers/operations.js';
+import { record, refused, setup } from '../helpers/scenario.js';
+import { targets } from '../helpers/targets.js';
 
 const PEOPLE = [`CREATE TABLE people (id int PRIMARY KEY, name varchar(50), nick varchar(50), CONSTRAINT different_nick CHECK (name <> nick))`, `INSERT INTO people VALUES (1, 'ann', 'a')`];
 const RANGES = [`CREATE TABLE ranges (id int PRIMARY KEY, lo int, hi int, CONSTRAINT lo_le_hi CHECK (lo <= hi))`, `INSERT INTO ranges VALUES (1, 1, 2)`];
@@ -94,3 +101,36 @@ describeCases('pgroll test cases: a check over two columns, both changed', [
     },
   },
 ]);
+
+const SUPPLIERS = [
+  `CREATE TABLE suppliers (id int PRIMARY KEY, name varchar(50), code int UNIQUE)`,
+  `CREATE TABLE items (id int PRIMARY KEY, name varchar(50), supplier_code int)`,
+  `INSERT INTO suppliers VALUES (1, 's', 11), (2, 't', 22)`,
+  `INSERT INTO items VALUES (1, 'a', 22)`,
+];
+const RENAME_CODE = { renameColumn: { table: 'suppliers', from: 'code', to: 'scode' } };
+const KEY_TO_SCODE = { alterColumn: { table: 'items', column: 'supplier_code', references: { name: 'fk_sup', table: 'suppliers', column: 'scode' } } };
+
+for (const target of targets) {
+  const pg = target.name === 'postgres';
+  target.describe(`pgroll test cases: a foreign key to a copy's new column (${target.name})`, () => {
+    it(pg ? 'in the same migration: refused at plan, nothing changed; in the next one, the key holds' : 'in the same migration: the key holds from expand (the copy is filled there)', async () => {
+      const s = await setup(target, SUPPLIERS, 'xc_pgt');
+      await s.write('0001_fk', RENAME_CODE, KEY_TO_SCODE);
+      if (pg) {
+        await refused(s, ['suppliers', 'items'], /operations\[1\]\.alterColumn\.references[^:]*: "suppliers"\."scode" gets the values of existing rows from this migration's backfill[^]*add the key in a later migration/);
+        await s.write('0001_fk', RENAME_CODE);
+        await s.write('0002_fk', KEY_TO_SCODE);
+      }
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO items VALUES (2, 'b', 11)`); // supplier 11 exists
+      await rejects(s.db, `INSERT INTO items VALUES (3, 'c', 33)`);
+      await rejects(s.db, `DELETE FROM suppliers WHERE id = 2`); // item 1 references 22
+      await record(s.xc, pg ? '0002_fk' : '0001_fk');
+      await s.xc.contract();
+      expect((await s.xc.status()).migrations.every((m) => m.phase === 'contracted')).toBe(true);
+      await rejects(s.db, `DELETE FROM suppliers WHERE id = 1`);
+      expect(await rows(s.db, `SELECT i.id, s.scode FROM items i JOIN suppliers s ON s.scode = i.supplier_code ORDER BY i.id`)).toEqual([{ id: '1', scode: '22' }, { id: '2', scode: '11' }]);
+    });
+  });
+}

@@ -124,6 +124,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   };
 
   override readonly identityFilledAfterTriggers = true;
+  override readonly filledAtExpand = true;
 
   /** MySQL takes NOT NULL on a generated column; MariaDB does not. */
   override lacks(feature: ServerFeature): string | undefined {
