@@ -231,8 +231,12 @@ async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, c
   const shown = exampleColumns(dialect, model.rowKey(check.table) ?? [], check.show);
   // A table a rename of the plan names otherwise (not applied yet) is read by the name it has now, under the name the
   // check gives it, in its subqueries too (a foreign key's parent, a unique key's duplicates).
-  const renamed = [...model.renamedInPlan].map(([name, now]) => `${dialect.quote(name)} AS (SELECT * FROM ${dialect.quote(now)})`);
-  const sql = `${renamed.length > 0 ? `WITH ${renamed.join(', ')} ` : ''}SELECT ${shown} FROM ${dialect.quote(check.table)} WHERE ${check.violation} LIMIT 5`;
+  // A column a rename of the plan gave a new name, likewise (a unique key, a check over it after a renameColumn).
+  const q = (name: string) => dialect.quote(name);
+  // Only the tables the check names: a table the plan creates has no rows to read, and would fail every other check.
+  const named = [...model.inPlan].filter(([name]) => name === check.table || check.violation.includes(q(name)));
+  const reads = named.map(([name, r]) => `${q(name)} AS (SELECT *${[...r.columns].map(([c, sql]) => `, ${sql} AS ${q(c)}`).join('')} FROM ${q(r.table)})`);
+  const sql = `${reads.length > 0 ? `WITH ${reads.join(', ')} ` : ''}SELECT ${shown} FROM ${q(check.table)} WHERE ${check.violation} LIMIT 5`;
   let rows: Record<string, unknown>[];
   try {
     rows = await readOnly(s, dialect, async () => (await s.query<Record<string, unknown>>(sql, undefined, { single: true })).rows);

@@ -26,7 +26,11 @@ export const renameColumn: Operation<'renameColumn'> = {
   notNullAtContract: (spec, model) => ({ table: spec.table, columns: model.table(spec.table)?.columns.find((c) => c.name === spec.from)?.nullable === false ? [spec.to] : [] }),
   contractTables: (spec, model) => copyContractTables(model, spec.table, spec.from),
   project(spec, model, dialect) {
+    // Not added yet (its expand is planned, not run): plan reads the rows' values under the new name from the old column.
+    const pending = model.table(spec.table) !== undefined && !model.column(spec.table, spec.to);
+    const now = model.inPlan.get(spec.table)?.columns.get(spec.from) ?? dialect.quote(spec.from);
     projectColumnCopy({ ...spec, up: spec.from, down: spec.to }, model, dialect);
+    if (pending) model.readInPlan(spec.table).columns.set(spec.to, now);
   },
   plan(spec, ctx) {
     return planColumnCopy({ ...spec, up: ctx.dialect.quote(spec.from), down: ctx.dialect.quote(spec.to) }, ctx);

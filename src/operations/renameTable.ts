@@ -42,8 +42,8 @@ export const renameTable: Operation<'renameTable'> = {
     if (t?.kind === 'table' && !model.table(spec.to)) {
       t.name = spec.to;
       model.tables.set(spec.to, t);
-      model.renamedInPlan.set(spec.to, model.readName(spec.from));
-      model.renamedInPlan.delete(spec.from);
+      model.inPlan.set(spec.to, model.readInPlan(spec.from));
+      model.inPlan.delete(spec.from);
     }
     // Also drops the compatibility view a mid-expand catalog shows under the old name.
     if (model.table(spec.to)) model.tables.delete(spec.from);

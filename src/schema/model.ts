@@ -187,6 +187,12 @@ export interface OtherName {
   relation: boolean;
 }
 
+/** A table of the plan as the database has it now: its name there, and columns of the plan's names as SQL over its row. */
+export interface InPlan {
+  table: string;
+  columns: Map<string, string>;
+}
+
 export class SchemaModel {
   readonly tables = new Map<string, TableModel>();
   /**
@@ -206,10 +212,11 @@ export class SchemaModel {
   /** What the migration being planned adds before the catalog shows it (planned.ts). */
   planned = new PlannedObjects();
   /**
-   * Tables a rename of the plan (not applied yet) gave the name they have in the model: the name each has in the
-   * database now, by which plan reads its rows (`readName`).
+   * What the plan names otherwise than the database does yet (renames not applied): by a table's name in the model,
+   * the name it has now, and its columns a rename gave a new name, each as SQL over the row as it is now. Plan reads
+   * existing rows through these (`readName`, and the planner's row checks).
    */
-  readonly renamedInPlan = new Map<string, string>();
+  readonly inPlan = new Map<string, InPlan>();
 
   static of(tables: TableModel[]): SchemaModel {
     const m = new SchemaModel();
@@ -223,7 +230,7 @@ export class SchemaModel {
     m.planned = this.planned.clone();
     m.searched = this.searched;
     for (const [name, other] of this.otherNames) m.otherNames.set(name, { ...other });
-    for (const [name, now] of this.renamedInPlan) m.renamedInPlan.set(name, now);
+    for (const [name, read] of this.inPlan) m.inPlan.set(name, { table: read.table, columns: new Map(read.columns) });
     return m;
   }
 
@@ -233,7 +240,14 @@ export class SchemaModel {
 
   /** The name `table` of the model has in the database now: another where a rename of the plan is not applied yet. */
   readName(table: string): string {
-    return this.renamedInPlan.get(table) ?? table;
+    return this.inPlan.get(table)?.table ?? table;
+  }
+
+  /** What the plan names `table` by, read as it is now (a new entry for one not renamed yet). */
+  readInPlan(table: string): InPlan {
+    const read = this.inPlan.get(table) ?? { table, columns: new Map<string, string>() };
+    this.inPlan.set(table, read);
+    return read;
   }
 
   column(table: string, column: string): ColumnModel | undefined {

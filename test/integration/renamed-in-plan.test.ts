@@ -4,7 +4,9 @@
  * check, a foreign key or NOT NULL would refuse, what depends on a column the migration drops — looked for it by
  * its new name, found no table, and let the migration through. Apply expanded it; the contract then failed on
  * those rows, the migration left `contracting` with its rollback refused (pgroll's test cases, translated:
- * campaign pgrollA, sixteenth session). Plan reads such a table by the name it has now.
+ * campaign pgrollA, sixteenth session). Plan reads such a table by the name it has now. Likewise a column renamed
+ * earlier in the plan: its rows' values are read from the column they are in now (on MariaDB a check or key left
+ * `contracting`, its rollback refused; on PostgreSQL the backfill stopped at the first such row).
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
@@ -34,6 +36,23 @@ for (const target of targets) {
         await s.db.query(`UPDATE items SET name = CASE id WHEN 1 THEN 'apples' WHEN 2 THEN 'bananas' ELSE 'cherries' END, n = NULL`);
         await toContracted(s, '0002_then');
         expect(await s.db.count(`SELECT count(*) FROM products`)).toBe(3);
+      });
+    }
+
+    const COLUMN_CASES: [string, unknown, unknown, RegExp][] = [
+      ['addCheck', { renameColumn: { table: 'items', from: 'name', to: 'title' } }, { addCheck: { table: 'items', name: 'long_title', expression: 'length(title) > 5' } }, /id="1"/],
+      ['unique', { renameColumn: { table: 'items', from: 'name', to: 'title' } }, { alterColumn: { table: 'items', column: 'title', unique: { name: 'items_title_unique' } } }, /id="1"/],
+      ['addForeignKey', { renameColumn: { table: 'items', from: 'n', to: 'n2' } }, { addForeignKey: { table: 'items', columns: ['n2'], references: { table: 'items', columns: ['id'] } } }, /id="1"/],
+      ['setNotNull', { renameColumn: { table: 'items', from: 'name', to: 'title' } }, { setNotNull: { table: 'items', column: 'title' } }, /id="3"/],
+    ];
+    for (const [label, rename, op, row] of COLUMN_CASES) {
+      it(`${label} over a column renamed earlier in the same migration: refused at plan naming the rows, nothing changed; mended, the lifecycle runs`, async () => {
+        const s = await setup(target, ITEMS, 'xc_rip');
+        await s.write('0001_rename', rename, op);
+        await refused(s, ['items'], new RegExp(`0001_rename\\.json: operations\\[1\\][^]*${row.source}`));
+        await s.db.query(`UPDATE items SET name = CASE id WHEN 1 THEN 'apples' WHEN 2 THEN 'bananas' ELSE 'cherries' END, n = NULL`);
+        await toContracted(s, '0001_rename');
+        expect(await s.db.count(`SELECT count(*) FROM items`)).toBe(3);
       });
     }
 
