@@ -15,7 +15,7 @@ import type { SchemaModel } from '../schema/model.js';
 import type { OperationSpec } from '../migration/schema.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
-import { constraintTaken, foreignKeyTakenElsewhere, referenceOptionIssues } from './addForeignKey.js';
+import { constraintTaken, foreignKeyTakenElsewhere, referenceOptionIssues, referenceTypeIssues } from './addForeignKey.js';
 import { checkName, columnExpressions } from './tableOptions.js';
 import { referenceOptions } from '../dialects/references.js';
 import { columnsOf, exprCheck, newClusterKeyIssues, nullabilityIssues, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
@@ -132,9 +132,11 @@ export const addColumn: Operation<'addColumn'> = {
       if (taken) issues.push({ path: ['column', 'references', 'name'], code: 'name_taken', name: ref.name!, table: spec.table, message: taken });
       const rt = model.table(ref.table);
       if (!rt) issues.push({ path: ['column', 'references', 'table'], code: 'table_missing', table: ref.table, message: `table "${ref.table}" does not exist${model.searched}` });
-      for (const rc of ref.columns ?? (ref.column ? [ref.column] : rt?.primaryKey ?? [])) {
+      const refColumns = ref.columns ?? (ref.column ? [ref.column] : rt?.primaryKey ?? []);
+      for (const rc of refColumns) {
         if (rt && !rt.columns.some((c) => c.name === rc)) issues.push({ path: ['column', 'references'], code: 'column_missing', table: ref.table, column: rc, message: `table "${ref.table}" has no column "${rc}"` });
       }
+      if (rt) issues.push(...referenceTypeIssues(dialect, { table: spec.table, columns: [{ name: spec.column.name, type: spec.column.type }] }, rt, refColumns, () => ['column', 'type']));
     }
     return issues;
   },

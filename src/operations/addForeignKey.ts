@@ -69,6 +69,25 @@ export function referenceIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>,
 }
 
 /**
+ * The referencing columns whose types the server cannot key on the referenced ones' (Dialect.foreignKeyTypeIssue):
+ * said at plan, not by the server at expand (MySQL errno 150 names neither). `pathOf` places each column's issue.
+ */
+export function referenceTypeIssues(
+  dialect: Dialect,
+  child: { table: string; columns: ({ name: string; type: string } | undefined)[] },
+  target: TableModel,
+  refColumns: string[],
+  pathOf: (i: number) => (string | number)[],
+): ValidationIssue[] {
+  return child.columns.flatMap((c, i) => {
+    const parent = target.columns.find((col) => col.name === refColumns[i]);
+    const problem = c && parent && dialect.foreignKeyTypeIssue(c.type, parent.type);
+    if (!problem) return [];
+    return [{ path: pathOf(i), code: 'type_mismatch', table: child.table, column: c.name, refTable: target.name, refColumn: parent.name, message: `"${child.table}"."${c.name}" cannot reference "${target.name}"."${parent.name}": ${problem}` }];
+  });
+}
+
+/**
  * A reference's options this server does not have: DEFERRABLE and MATCH FULL
  * are PostgreSQL's (MySQL/MariaDB check every key at once and ignore MATCH).
  */
@@ -102,12 +121,7 @@ export const addForeignKey: Operation<'addForeignKey'> = {
     const target = requireTable(ctx.model, spec.references.table, ['references', 'table'], issues, { noAlter: true });
     if (target) issues.push(...referenceIssues(ctx, target, spec.references.columns, spec.columns.length, ['references', 'columns']));
     // MySQL wants integer types to match exactly (bigint cannot reference int): said here, not by the server at expand.
-    spec.columns.forEach((c, i) => {
-      const child = t?.columns.find((col) => col.name === c);
-      const parent = target?.columns.find((col) => col.name === spec.references.columns[i]);
-      const problem = child && parent && ctx.dialect.foreignKeyTypeIssue(child.type, parent.type);
-      if (problem) issues.push({ path: ['columns', i], code: 'type_mismatch', table: spec.table, column: c, refTable: spec.references.table, refColumn: parent.name, message: `"${spec.table}"."${c}" cannot reference "${spec.references.table}"."${parent.name}": ${problem}` });
-    });
+    if (t && target) issues.push(...referenceTypeIssues(ctx.dialect, { table: spec.table, columns: spec.columns.map((c) => t.columns.find((col) => col.name === c)) }, target, spec.references.columns, (i) => ['columns', i]));
     const name = fkName(spec, ctx.dialect);
     const taken = (t && constraintTaken(t, name, ctx.dialect.names)) || foreignKeyTakenElsewhere(ctx.model, spec.table, name, ctx.dialect.names);
     if (taken) issues.push({ path: ['name'], code: 'name_taken', name, table: spec.table, message: taken });

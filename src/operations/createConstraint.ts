@@ -26,7 +26,7 @@ import type { ForeignKeySpec } from '../dialects/dialect.js';
 import type { RowCheck } from '../plan/index.js';
 import { columnsOf, exprCheck, newClusterKeyIssues, nullabilityIssues, requireColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
 import { conversionIssues, conversions, convertibility, convertingCheckPlan, convertingUniquePlan, overConverted, upDownIssues } from './constraintConversion.js';
-import { constraintTaken, foreignKeyTakenElsewhere, referenceIssues } from './addForeignKey.js';
+import { constraintTaken, foreignKeyTakenElsewhere, referenceIssues, referenceTypeIssues } from './addForeignKey.js';
 import { indexModel } from './addIndex.js';
 import { keyedCheck } from './batches.js';
 import { emptyPlan, removing } from '../plan/index.js';
@@ -125,12 +125,7 @@ export const createConstraint: Operation<'createConstraint'> = {
       const base = ['references', r.column ? 'column' : 'columns'];
       issues.push(...referenceIssues(ctx, target, rc, spec.columns.length, base).map((i) => (r.column ? { ...i, path: base } : i)));
       // MySQL wants integer types to match exactly (bigint cannot reference int): said here, not by the server at expand.
-      spec.columns.forEach((c, i) => {
-        const child = t.columns.find((col) => col.name === c);
-        const parent = target.columns.find((col) => col.name === rc[i]);
-        const problem = child && parent && ctx.dialect.foreignKeyTypeIssue(child.type, parent.type);
-        if (problem) issues.push({ path: ['columns', i], code: 'type_mismatch', table: spec.table, column: c, refTable: r.table, refColumn: parent.name, message: `"${spec.table}"."${c}" cannot reference "${r.table}"."${parent.name}": ${problem}` });
-      });
+      issues.push(...referenceTypeIssues(ctx.dialect, { table: spec.table, columns: spec.columns.map((c) => t.columns.find((col) => col.name === c)) }, target, rc, (i) => ['columns', i]));
     }
     return issues;
   },

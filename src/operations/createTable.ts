@@ -4,7 +4,7 @@ import type { Column, OperationSpec } from '../migration/schema.js';
 import type { SchemaModel, TableModel } from '../schema/model.js';
 import { exprCheck, requireTable } from './common.js';
 import { indexModel } from './addIndex.js';
-import { referenceIssues, referenceOptionIssues } from './addForeignKey.js';
+import { referenceIssues, referenceOptionIssues, referenceTypeIssues } from './addForeignKey.js';
 import { referenceOptions } from '../dialects/references.js';
 import { checkName, columnExpressions, constraintExpressions, isIdentity, keyNames, primaryKeyOf, projectTableOptions, tableOptionIssues } from './tableOptions.js';
 import { emptyPlan } from '../plan/index.js';
@@ -106,6 +106,7 @@ export const createTable: Operation<'createTable'> = {
       }
       const refPath = [...path, ref.columns ? 'columns' : 'column'];
       issues.push(...referenceIssues(ctx, target, refColumns, 1, refPath).map((issue) => ({ ...issue, path: ref.columns ? issue.path : refPath })));
+      issues.push(...referenceTypeIssues(ctx.dialect, { table: spec.table, columns: [self.columns.find((col) => col.name === c.name)] }, target, refColumns, () => ['columns', i, 'type']));
     });
     return issues;
   },

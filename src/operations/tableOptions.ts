@@ -12,7 +12,7 @@ import { nameKey } from '../dialects/names.js';
 import { foreignKeyTakenElsewhere } from './addForeignKey.js';
 import type { SchemaModel, TableModel } from '../schema/model.js';
 import { indexModel } from './addIndex.js';
-import { referenceIssues, referenceOptionIssues } from './addForeignKey.js';
+import { referenceIssues, referenceOptionIssues, referenceTypeIssues } from './addForeignKey.js';
 import { requireColumn, requireTable } from './common.js';
 import type { ExpressionCheck } from '../plan/index.js';
 import type { ValidateContext, ValidationIssue } from './types.js';
@@ -139,6 +139,7 @@ export function tableOptionIssues(spec: CreateTableSpec, self: TableModel, ctx: 
       issues.push(...referenceOptionIssues({ ...r, deferrable: k.deferrable, initiallyDeferred: k.initiallyDeferred }, path, dialect));
       const target = r.table === spec.table ? self : requireTable(model, r.table, [...path, 'references', 'table'], issues, { noAlter: true });
       if (target) issues.push(...referenceIssues({ model, dialect }, target, r.columns, k.columns?.length ?? 0, [...path, 'references', 'columns']));
+      if (target) issues.push(...referenceTypeIssues(dialect, { table: spec.table, columns: (k.columns ?? []).map((c) => self.columns.find((col) => col.name === c)) }, target, r.columns, (i) => [...path, 'columns', i]));
     }
   });
   return issues;

@@ -13,6 +13,10 @@
  * PostgreSQL the copy gets existing rows' values from the backfill, after the key is added at expand — writes
  * referencing them were refused, their parents' deletes not checked, and the contract failed to validate the key,
  * left `contracting`. Refused at plan there; MariaDB fills the copy at expand and takes it.
+ *
+ * A foreign key given as a column's `references` (createTable, addColumn, a table constraint) was not checked for
+ * its types at plan, as addForeignKey and createConstraint were: pgroll's usual `integer` column referencing a
+ * `serial` key (MariaDB: BIGINT UNSIGNED) passed plan and failed apply with errno 150, naming neither type.
  */
 import { expect, it } from 'vitest';
 import { describeCases, rejects, rows } from '../helpers/operations.js';
@@ -131,6 +135,26 @@ for (const target of targets) {
       expect((await s.xc.status()).migrations.every((m) => m.phase === 'contracted')).toBe(true);
       await rejects(s.db, `DELETE FROM suppliers WHERE id = 1`);
       expect(await rows(s.db, `SELECT i.id, s.scode FROM items i JOIN suppliers s ON s.scode = i.supplier_code ORDER BY i.id`)).toEqual([{ id: '1', scode: '22' }, { id: '2', scode: '11' }]);
+    });
+  });
+}
+
+for (const target of targets) {
+  const pg = target.name === 'postgres';
+  target.describe(`pgroll test cases: a column's references checked for its types at plan (${target.name})`, () => {
+    it('createTable, a table constraint and addColumn: refused (exit 2) naming both columns, nothing created', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id ${pg ? 'text' : 'bigint unsigned'} PRIMARY KEY)`], 'xc_pgt');
+      const child = pg ? 'int' : 'integer';
+      await s.write('0001_posts', { createTable: { table: 'posts', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'user_id', type: child, references: { table: 'users', column: 'id' } }] } });
+      await refused(s, ['users'], /operations\[0\]\.createTable\.columns\[1\]\.type: "posts"\."user_id" cannot reference "users"\."id"/);
+      await s.write('0001_posts', { createTable: { table: 'posts', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'user_id', type: child }], constraints: [{ name: 'posts_user', type: 'foreign_key', columns: ['user_id'], references: { table: 'users', columns: ['id'] } }] } });
+      await refused(s, ['users'], /operations\[0\]\.createTable\.constraints\[0\]\.columns\[0\]: "posts"\."user_id" cannot reference "users"\."id"/);
+      await s.write('0001_posts', { addColumn: { table: 'users', column: { name: 'boss', type: child, references: { table: 'users', column: 'id' } } } });
+      await refused(s, ['users'], /operations\[0\]\.addColumn\.column\.type: "users"\."boss" cannot reference "users"\."id"/);
+      // The type the key needs: it goes through.
+      await s.write('0001_posts', { createTable: { table: 'posts', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'user_id', type: pg ? 'text' : 'bigint unsigned', references: { table: 'users', column: 'id' } }] } });
+      await s.xc.apply();
+      await rejects(s.db, `INSERT INTO posts VALUES (1, ${pg ? "'nobody'" : '42'})`);
     });
   });
 }
