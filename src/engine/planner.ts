@@ -72,10 +72,21 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   problems.push(...copiesOverHeld(model, synced?.table ?? '', copies, dialect, true).map(heldUntilContract));
   model.holds.shadow(synced?.table ?? '', shadows, holder);
   if (key) model.holds.keyAtContract(key.table, key.name, key.columns, holder);
-  return [...problems, ...model.holds.advance(before, model.names(), holder, (name) => nameKey(name, dialect.names)).map(heldUntilContract)];
+  const all = [...problems, ...model.holds.advance(before, model.names(), holder, (name) => nameKey(name, dialect.names)).map(heldUntilContract)];
+  return all.map((p) => (p.code === 'held_until_contract' ? inOneMigration(p, o.migrationId) : p));
 }
 
 const heldUntilContract = (message: string): ValidationIssue => ({ path: [], code: 'held_until_contract', message });
+
+/**
+ * A problem held by an earlier operation of the same migration: "contract that migration first" would name the
+ * migration being planned (pgroll's test cases, campaign pgrollA): the two cannot be in one migration.
+ */
+function inOneMigration(p: ValidationIssue, migrationId: string): ValidationIssue {
+  const own = `${migrationId} (operations[`;
+  if (!p.message.includes(own) || !p.message.includes('contract that migration first')) return p;
+  return { ...p, message: p.message.replace(/contract that migration first(, then [^;]*)?/, 'that is this migration, so the two cannot be in one: move this operation to a later migration, and apply it once this one is contracted') };
+}
 
 /**
  * What only the server can tell of one operation, in order, each step only
@@ -88,7 +99,9 @@ const heldUntilContract = (message: string): ValidationIssue => ({ path: [], cod
 async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
   for (const t of op.types?.(spec as never, vctx) ?? []) {
-    const issue = await dialect.typeIssue(session, t.type);
+    // PostgreSQL's serial types are createTable's shorthand (a sequence and its default), no type the server knows elsewhere.
+    const serial = /^\s*(small|big)?serial\s*$/i.test(t.type);
+    const issue = serial ? `"${t.type.trim()}" is a shorthand only createTable takes (a sequence and a default it owns), not a type: give an integer type, and a default` : await dialect.typeIssue(session, t.type);
     if (issue) issues.push({ path: t.path, code: 'invalid_type', type: t.type, message: issue });
   }
   if (issues.length > 0) return issues; // a bad type is never pasted into the expressions compiled as it

@@ -272,7 +272,13 @@ export const addColumn: Operation<'addColumn'> = {
       // Old writers are gone at contract: added there unvalidated (instant), then validated without blocking writes.
       const name = checkName(spec.table, col.name, col.check, ctx.dialect);
       const agrees = `COALESCE((${col.check.expression}), TRUE)`;
-      plan.verify.push(keyedCheck(ctx, { table: spec.table, description: `every row satisfies the check ${name}`, agrees, show: [col.name, ...ctx.dialect.columnsNamed(col.check.expression, t.columns.map((c) => c.name))] }));
+      plan.verify.push(
+        keyedCheck(ctx, {
+          table: spec.table, description: `every row satisfies the check ${name}`, agrees, show: [col.name, ...ctx.dialect.columnsNamed(col.check.expression, t.columns.map((c) => c.name))],
+          // Such a row was written since expand (existing ones are refused at plan): no backfill changes it.
+          remedy: `The check is enforced from contract on, and rows written since expand break it: give them values it takes (an UPDATE), then run \`xc contract\` again; or \`xc rollback ${ctx.migrationId}\`.`,
+        }),
+      );
       plan.contract.push(...ddl.addCheck(spec.table, name, col.check.expression), ...ddl.validateConstraint(spec.table, name));
     }
 

@@ -20,7 +20,7 @@
  */
 import { expect, it } from 'vitest';
 import { describeCases, rejects, rows } from '../helpers/operations.js';
-import { record, refused, setup } from '../helpers/scenario.js';
+import { record, refused, rejection, setup } from '../helpers/scenario.js';
 import { targets } from '../helpers/targets.js';
 
 const PEOPLE = [`CREATE TABLE people (id int PRIMARY KEY, name varchar(50), nick varchar(50), CONSTRAINT different_nick CHECK (name <> nick))`, `INSERT INTO people VALUES (1, 'ann', 'a')`];
@@ -155,6 +155,38 @@ for (const target of targets) {
       await s.write('0001_posts', { createTable: { table: 'posts', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'user_id', type: pg ? 'text' : 'bigint unsigned', references: { table: 'users', column: 'id' } }] } });
       await s.xc.apply();
       await rejects(s.db, `INSERT INTO posts VALUES (1, ${pg ? "'nobody'" : '42'})`);
+    });
+  });
+}
+
+for (const target of targets) {
+  target.describe(`pgroll test cases: what a refusal says (${target.name})`, () => {
+    it("two operations of one migration that cannot share it: told to move the second to a later migration, not to contract the one being planned", async () => {
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, w varchar(20))`], 'xc_pgt');
+      const up = target.name === 'postgres' ? "label || '!'" : "CONCAT(label, '!')";
+      await s.write('0001_both', { renameColumn: { table: 'items', from: 'w', to: 'label' } }, { addColumn: { table: 'items', column: { name: 'tag', type: 'varchar(40)' }, up } });
+      await refused(s, ['items'], /operations\[1\]\.addColumn: "items"\."label" is kept in step by a trigger of 0001_both \(operations\[0\]\.renameColumn\) until it is contracted; a second trigger reading it would race the first — that is this migration, so the two cannot be in one: move this operation to a later migration, and apply it once this one is contracted/);
+    });
+
+    it("a new version's write breaking an added column's check before contract: the refusal says to mend the row, not to backfill", async () => {
+      const s = await setup(target, [`CREATE TABLE people (id int PRIMARY KEY)`, `INSERT INTO people VALUES (1)`], 'xc_pgt');
+      await s.write('0001_age', { addColumn: { table: 'people', column: { name: 'age', type: 'int', default: '18', check: { name: 'adult', expression: 'age >= 18' } } } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO people (id, age) VALUES (2, 3)`);
+      await record(s.xc, '0001_age');
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode, err.message).toBe(1);
+      expect(err.message).toMatch(/every row satisfies the check adult[^]*id="2"[^]*give them values it takes \(an UPDATE\), then run `xc contract` again/);
+      expect(err.message).not.toMatch(/xc backfill|xc\.bypass/);
+      await s.db.query(`UPDATE people SET age = 30 WHERE id = 2`);
+      await s.xc.contract();
+      await rejects(s.db, `INSERT INTO people (id, age) VALUES (3, 3)`);
+    });
+
+    it('addColumn of a serial type: said to be createTable\'s shorthand, not a type the server lacks', async () => {
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY)`], 'xc_pgt');
+      await s.write('0001_serial', { addColumn: { table: 'items', column: { name: 'n', type: 'bigserial' } } });
+      await refused(s, ['items'], /operations\[0\]\.addColumn[^:]*: "bigserial" is a shorthand only createTable takes/);
     });
   });
 }
