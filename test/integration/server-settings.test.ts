@@ -101,68 +101,65 @@ async function privateMariadb(args: string[], name: string, rows = `(1, 'a'), (2
   return { server, dir, conn, xc };
 }
 
+const TENANTS = [`CREATE TABLE t (id int PRIMARY KEY, tenant text NOT NULL, nick text)`, `INSERT INTO t SELECT g, 'a', 'n' || g FROM generate_series(1, 1000) g`];
+
+/** A role's name, dropped after the test: taken before the scenario's database, so dropped after it (cleanups run last first). */
+function roleName(prefix: string): string {
+  const role = `${prefix}_${randomBytes(4).toString('hex')}`;
+  onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`));
+  return role;
+}
+
+/** `role`, made a login role owning `t` (and `others`) under FORCE ROW LEVEL SECURITY, whose policy shows it no row. */
+async function rlsOwner(s: { db: Db }, role: string, others: string[] = []): Promise<string> {
+  await admin(`CREATE ROLE ${role} LOGIN`);
+  for (const sql of [
+    `GRANT CREATE ON DATABASE ${new URL(s.db.url).pathname.slice(1)} TO ${role}`,
+    `GRANT CREATE ON SCHEMA public TO ${role}`,
+    ...['t', ...others].map((table) => `ALTER TABLE ${table} OWNER TO ${role}`),
+    `ALTER TABLE t ENABLE ROW LEVEL SECURITY`,
+    `ALTER TABLE t FORCE ROW LEVEL SECURITY`,
+    `CREATE POLICY by_tenant ON t USING (tenant = current_setting('app.tenant', true))`,
+  ]) {
+    await s.db.query(sql);
+  }
+  return role;
+}
+
+/** `xc`'s apply of a rename of `t.nick` fails on the policy (exit 1, naming BYPASSRLS), no value lost; rolled back clean. */
+async function failsOnPolicy(s: { db: Db; write: (id: string, ...ops: unknown[]) => Promise<void> }, xc: Xc): Promise<void> {
+  await s.write('0001_rename', { renameColumn: { table: 't', from: 'nick', to: 'nickname' } });
+  const err = await rejection(xc.apply());
+  expect(err.exitCode, err.message).toBe(1);
+  expect(err.message).toMatch(/row-level security policy for table "t"\n.*BYPASSRLS/);
+  expect(await s.db.query(`SELECT count(nick)::int AS n FROM t`)).toEqual([{ n: 1000 }]);
+  await xc.rollback();
+  expect((await s.db.columns('t')).map((c) => c.name)).toEqual(['id', 'tenant', 'nick']);
+}
+
 describePg('settings PostgreSQL gives every session (campaign AC)', () => {
   it('FORCE ROW LEVEL SECURITY hiding rows from the owner xc runs as: the backfill fails saying so, no value is lost, the rollback is clean', async () => {
-    const role = `xc_rls_${randomBytes(4).toString('hex')}`;
-    onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`)); // after the database (cleanups run last first)
-    const s = await setup(pgTarget, [`CREATE TABLE t (id int PRIMARY KEY, tenant text NOT NULL, nick text)`, `INSERT INTO t SELECT g, 'a', 'n' || g FROM generate_series(1, 1000) g`], 'xc_rls');
-    await admin(`CREATE ROLE ${role} LOGIN`);
-    for (const sql of [
-      `GRANT CREATE ON DATABASE ${new URL(s.db.url).pathname.slice(1)} TO ${role}`,
-      `GRANT CREATE ON SCHEMA public TO ${role}`,
-      `ALTER TABLE t OWNER TO ${role}`,
-      `ALTER TABLE t ENABLE ROW LEVEL SECURITY`,
-      `ALTER TABLE t FORCE ROW LEVEL SECURITY`,
-      `CREATE POLICY by_tenant ON t USING (tenant = current_setting('app.tenant', true))`,
-    ]) {
-      await s.db.query(sql);
-    }
-    const xc = xcAs(s, role);
-    await s.write('0001_rename', { renameColumn: { table: 't', from: 'nick', to: 'nickname' } });
-    const err = await rejection(xc.apply());
-    expect(err.exitCode, err.message).toBe(1);
-    expect(err.message).toMatch(/row-level security policy for table "t"\n.*BYPASSRLS/);
-    expect(await s.db.query(`SELECT count(nick)::int AS n FROM t`)).toEqual([{ n: 1000 }]);
-    await xc.rollback();
-    expect((await s.db.columns('t')).map((c) => c.name)).toEqual(['id', 'tenant', 'nick']);
+    const role = roleName('xc_rls');
+    const s = await setup(pgTarget, TENANTS, 'xc_rls');
+    await failsOnPolicy(s, xcAs(s, await rlsOwner(s, role)));
   });
 
   it("a pool handed in: FORCE ROW LEVEL SECURITY fails the backfill as on xc's own pool, float keys walk exactly at extra_float_digits = 0, and each session gets its own values back", async () => {
-    const role = `xc_rlspool_${randomBytes(4).toString('hex')}`;
-    onCleanup(() => admin(`DROP ROLE IF EXISTS ${role}`));
+    const role = roleName('xc_rlspool');
     const s = await setup(pgTarget, [
-      `CREATE TABLE t (id int PRIMARY KEY, tenant text NOT NULL, nick text)`,
-      `INSERT INTO t SELECT g, 'a', 'n' || g FROM generate_series(1, 1000) g`,
+      ...TENANTS,
       // Keys whose text at extra_float_digits = 0 rounds to one another's: 0.1 + 0.2 reads '0.3' there.
       `CREATE TABLE f (k float8 PRIMARY KEY, v int)`,
       `INSERT INTO f VALUES (0.1, 1), (0.2, 2), (0.3, 3), (0.1::float8 + 0.2::float8, 4), (0.30000000000000010, 5), (0.4, 6)`,
     ], 'xc_rlspool');
-    await admin(`CREATE ROLE ${role} LOGIN`);
-    for (const sql of [
-      `GRANT CREATE ON DATABASE ${new URL(s.db.url).pathname.slice(1)} TO ${role}`,
-      `GRANT CREATE ON SCHEMA public TO ${role}`,
-      `ALTER TABLE t OWNER TO ${role}`,
-      `ALTER TABLE f OWNER TO ${role}`,
-      `ALTER TABLE t ENABLE ROW LEVEL SECURITY`,
-      `ALTER TABLE t FORCE ROW LEVEL SECURITY`,
-      `CREATE POLICY by_tenant ON t USING (tenant = current_setting('app.tenant', true))`,
-    ]) {
-      await s.db.query(sql);
-    }
     const url = new URL(s.db.url);
-    url.username = role;
+    url.username = await rlsOwner(s, role, ['f']);
     // The application's pool: its sessions at extra_float_digits = 0 (a role's or database's setting, or the driver's).
     const pool = new pg.Pool({ connectionString: url.toString(), max: 4, options: '-c extra_float_digits=0' });
     onCleanup(() => pool.end());
     const xc = createXc({ connection: pool, dir: s.dir, batchSize: 1 });
     onCleanup(() => xc.close());
-    await s.write('0001_rename', { renameColumn: { table: 't', from: 'nick', to: 'nickname' } });
-    const err = await rejection(xc.apply());
-    expect(err.exitCode, err.message).toBe(1);
-    expect(err.message).toMatch(/row-level security policy for table "t"\n.*BYPASSRLS/);
-    expect(await s.db.query(`SELECT count(nick)::int AS n FROM t`)).toEqual([{ n: 1000 }]);
-    await xc.rollback();
-    expect((await s.db.columns('t')).map((c) => c.name)).toEqual(['id', 'tenant', 'nick']);
+    await failsOnPolicy(s, xc);
 
     // An in-place change of f.v walked one key a batch: every row's value must reach the new type.
     await rm(path.join(s.dir, '0001_rename.json'));
