@@ -99,7 +99,7 @@ function inOneMigration(p: ValidationIssue, migrationId: string): ValidationIssu
 async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
   for (const t of op.types?.(spec as never, vctx) ?? []) {
-    // PostgreSQL's serial types are createTable's shorthand (a sequence and its default), no type the server knows elsewhere.
+    // A migration file's serial types are createTable's shorthand (README, Migration files), no type a server takes elsewhere.
     const serial = /^\s*(small|big)?serial\s*$/i.test(t.type);
     const issue = serial ? `"${t.type.trim()}" is a shorthand only createTable takes (a sequence and a default it owns), not a type: give an integer type, and a default` : await dialect.typeIssue(session, t.type);
     if (issue) issues.push({ path: t.path, code: 'invalid_type', type: t.type, message: issue });
@@ -242,11 +242,10 @@ const rowsViolate = (check: RowCheck, examples: string): ValidationIssue => ({ p
 /** A few rows that violate `check`, shown as `key=value ...` lines; null when none does; undefined when it cannot be read now. Read-only. */
 async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null | undefined> {
   const shown = exampleColumns(dialect, model.rowKey(check.table) ?? [], check.show);
-  // A table a rename of the plan names otherwise (not applied yet) is read by the name it has now, under the name the
-  // check gives it, in its subqueries too (a foreign key's parent, a unique key's duplicates).
-  // A column a rename of the plan gave a new name, likewise (a unique key, a check over it after a renameColumn).
+  // A table or column a rename of the plan (not applied yet) names otherwise is read as it is now, under the name the
+  // check gives it, in its subqueries too (a foreign key's parent, a unique key's duplicates) — only the tables the
+  // check names: a table the plan creates has no rows to read, and would fail the query.
   const q = (name: string) => dialect.quote(name);
-  // Only the tables the check names: a table the plan creates has no rows to read, and would fail every other check.
   const named = [...model.inPlan].filter(([name]) => name === check.table || check.violation.includes(q(name)));
   const reads = named.map(([name, r]) => `${q(name)} AS (SELECT *${[...r.columns].map(([c, sql]) => `, ${sql} AS ${q(c)}`).join('')} FROM ${q(r.table)})`);
   const sql = `${reads.length > 0 ? `WITH ${reads.join(', ')} ` : ''}SELECT ${shown} FROM ${q(check.table)} WHERE ${check.violation} LIMIT 5`;

@@ -186,7 +186,7 @@ export async function pgTriggersFiringAfter(s: Session, table: string, trigger: 
  * any parenthesis or CASE of its own, before the `;` that would end it as a statement. Anything else (the body's end
  * included) reads as the statement PL/pgSQL takes for an assignment: a refusal, never a hole.
  */
-export function endsAsExpression(rest: string): boolean {
+function endsAsExpression(rest: string): boolean {
   let depth = 0;
   for (const [token] of rest.matchAll(/[A-Za-z_][A-Za-z0-9_$]*|[();]/g)) {
     const t = token.toLowerCase();
