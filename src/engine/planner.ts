@@ -99,9 +99,7 @@ function inOneMigration(p: ValidationIssue, migrationId: string): ValidationIssu
 async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
   for (const t of op.types?.(spec as never, vctx) ?? []) {
-    // A migration file's serial types are createTable's shorthand (README, Migration files), no type a server takes elsewhere.
-    const serial = /^\s*(small|big)?serial\s*$/i.test(t.type);
-    const issue = serial ? `"${t.type.trim()}" is a shorthand only createTable takes (a sequence and a default it owns), not a type: give an integer type, and a default` : await dialect.typeIssue(session, t.type);
+    const issue = await dialect.typeIssue(session, t.type);
     if (issue) issues.push({ path: t.path, code: 'invalid_type', type: t.type, message: issue });
   }
   if (issues.length > 0) return issues; // a bad type is never pasted into the expressions compiled as it

@@ -198,6 +198,9 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     try {
       // Bound, never pasted: the parser reads it as one type name or fails.
       const known = (await s.query<{ t: string | null }>('SELECT to_regtype(?)::text AS t', [type])).rows[0]?.t;
+      // createTable takes the serial shorthands (its column types are not checked here); no other operation does.
+      const integer = SERIAL[type.trim().toLowerCase()];
+      if (!known && integer) return `"${type}" is not a type but a shorthand only createTable takes (${integer} with a sequence it owns as its default): give ${integer}, and a default`;
       if (!known) return `type "${type}" does not exist`;
       // Now known to be one type: its modifiers (varchar(-1), numeric(1000)) are checked by using it.
       await s.query(`SELECT CAST(NULL AS ${type})`, undefined, { single: true });
