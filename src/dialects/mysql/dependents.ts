@@ -28,14 +28,12 @@ const statementOn = (table: string, qualified = false) => [
  */
 const NAMED_BY_STRING = `CONCAT(?, DATABASE(), ?)`;
 const namedByString = (table: string, qualified = false) => [`['"](\`?`, `\`?\\.)${qualified ? '' : '?'}\`?${pattern(table)}\`?['"]`];
-/**
- * A body of `schema` naming the table: by any name in this database, only qualified by it in another (whose
- * unqualified names are its own tables). Its parameters: `namingParams`.
- */
-const namesIt = (schema: string, column: string) =>
-  `(${schema} = DATABASE() AND (${column} REGEXP ${STATEMENT_ON} OR ${column} REGEXP ${NAMED_BY_STRING})
-    OR ${schema} <> DATABASE() AND (${column} REGEXP ${STATEMENT_ON} OR ${column} REGEXP ${NAMED_BY_STRING}))`;
-const namingParams = (table: string) => [...statementOn(table), ...namedByString(table), ...statementOn(table, true), ...namedByString(table, true)];
+/** A body naming the table in a statement or as a string; its parameters: `namingParams`, unqualified names counted or not. */
+const names = (column: string) => `(${column} REGEXP ${STATEMENT_ON} OR ${column} REGEXP ${NAMED_BY_STRING})`;
+const namingParams = (table: string, qualified = false) => [...statementOn(table, qualified), ...namedByString(table, qualified)];
+/** A body of `schema` naming the table: by any name in this database, only qualified by it in another (whose unqualified names are its own tables). */
+const namesIt = (schema: string, column: string) => `(${schema} = DATABASE() AND ${names(column)} OR ${schema} <> DATABASE() AND ${names(column)})`;
+const everywhere = (table: string) => [...namingParams(table), ...namingParams(table, true)];
 /** An object's name as a message shows it: qualified where it is another database's. */
 const shown = (schema: string, name: string) => `IF(${schema} = DATABASE(), ${name}, CONCAT(${schema}, '.', ${name}))`;
 
@@ -90,22 +88,21 @@ export async function mysqlNameDependents(s: Session, table: string): Promise<De
       WHERE NOT (TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ?) AND VIEW_DEFINITION LIKE CONCAT('%\`', DATABASE(), '\`.\`', ?, '\`%')`,
     [table, table], // a _ or % in the name matches more, never less
   );
-  const params = namingParams(table);
   // This database's triggers only: information_schema.TRIGGERS opens every table it lists, which over every database
   // of a server of many (one per tenant) is long; routines, events and views are read from one catalog each.
   const triggers = await s.query<{ name: string; holder: string }>(
     `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS holder FROM information_schema.TRIGGERS
-      WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ${namesIt('TRIGGER_SCHEMA', 'ACTION_STATEMENT')}`,
-    params,
+      WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ${names('ACTION_STATEMENT')}`,
+    namingParams(table),
   );
   const routines = await s.query<{ name: string; kind: string }>(
     `SELECT ${shown('ROUTINE_SCHEMA', 'ROUTINE_NAME')} AS name, LOWER(ROUTINE_TYPE) AS kind FROM information_schema.ROUTINES
       WHERE ROUTINE_NAME NOT LIKE 'xc\\_%' AND ROUTINE_SCHEMA NOT IN ('mysql', 'sys', 'information_schema', 'performance_schema') AND ${namesIt('ROUTINE_SCHEMA', 'ROUTINE_DEFINITION')}`,
-    params,
+    everywhere(table),
   );
   const events = await s.query<{ name: string }>(
     `SELECT ${shown('EVENT_SCHEMA', 'EVENT_NAME')} AS name FROM information_schema.EVENTS WHERE ${namesIt('EVENT_SCHEMA', 'EVENT_DEFINITION')}`,
-    params,
+    everywhere(table),
   );
   return [
     ...views.rows.map((r) => ({ kind: 'view', name: r.name })),
