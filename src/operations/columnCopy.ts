@@ -256,6 +256,18 @@ export function copyContractTables(model: SchemaModel, table: string, from: stri
   return [table, ...keys.map((k) => k.refTable)];
 }
 
+/**
+ * A copy whose new column takes the old one's values as they are (renameColumn; alterColumn's `to` without `up`), its
+ * expand planned, not run: plan reads the rows' values under the new name from the column they are in now, converted
+ * as the trigger and backfill convert them where the type changes. Called before the copy is projected.
+ */
+export function readCopyInPlan(c: { table: string; from: string; to: string; type?: string }, model: SchemaModel, dialect: Dialect): void {
+  const old = model.column(c.table, c.from);
+  if (!old || model.column(c.table, c.to)) return;
+  const now = model.inPlan.get(c.table)?.columns.get(c.from) ?? dialect.quote(c.from);
+  model.readInPlan(c.table).columns.set(c.to, changesType(c.type, old) ? dialect.defaultConversion(now, old.type, c.type) : now);
+}
+
 /** The model after contract: the new column in the old one's place, with what was carried over. */
 export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Dialect): void {
   const t = model.table(c.table);

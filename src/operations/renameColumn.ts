@@ -1,7 +1,7 @@
 /** renameColumn: a new column `to`, synced both ways with `from` until contract drops `from`. */
 import type { Operation } from './types.js';
 import { clusterKeyIssues, copiedUniqueIndexIssues, domainDefaultIssue, refuseUncopyable, requireColumn, requireNoColumn, requireTable } from './common.js';
-import { carriedKeyRowChecks, copyContractTables, planColumnCopy, projectColumnCopy } from './columnCopy.js';
+import { carriedKeyRowChecks, copyContractTables, planColumnCopy, projectColumnCopy, readCopyInPlan } from './columnCopy.js';
 
 export const renameColumn: Operation<'renameColumn'> = {
   kind: 'renameColumn',
@@ -26,11 +26,8 @@ export const renameColumn: Operation<'renameColumn'> = {
   notNullAtContract: (spec, model) => ({ table: spec.table, columns: model.table(spec.table)?.columns.find((c) => c.name === spec.from)?.nullable === false ? [spec.to] : [] }),
   contractTables: (spec, model) => copyContractTables(model, spec.table, spec.from),
   project(spec, model, dialect) {
-    // Not added yet (its expand is planned, not run): plan reads the rows' values under the new name from the old column.
-    const pending = model.table(spec.table) !== undefined && !model.column(spec.table, spec.to);
-    const now = model.inPlan.get(spec.table)?.columns.get(spec.from) ?? dialect.quote(spec.from);
+    readCopyInPlan(spec, model, dialect);
     projectColumnCopy({ ...spec, up: spec.from, down: spec.to }, model, dialect);
-    if (pending) model.readInPlan(spec.table).columns.set(spec.to, now);
   },
   plan(spec, ctx) {
     return planColumnCopy({ ...spec, up: ctx.dialect.quote(spec.from), down: ctx.dialect.quote(spec.to) }, ctx);

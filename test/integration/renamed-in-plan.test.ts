@@ -6,7 +6,8 @@
  * those rows, the migration left `contracting` with its rollback refused (pgroll's test cases, translated:
  * campaign pgrollA, sixteenth session). Plan reads such a table by the name it has now. Likewise a column renamed
  * earlier in the plan: its rows' values are read from the column they are in now (on MariaDB a check or key left
- * `contracting`, its rollback refused; on PostgreSQL the backfill stopped at the first such row).
+ * `contracting`, its rollback refused; on PostgreSQL the backfill stopped at the first such row). So too a column
+ * alterColumn gives a new name (`to`) without an `up`: read from the old one, converted where the type changes.
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
@@ -44,6 +45,10 @@ for (const target of targets) {
       ['unique', { renameColumn: { table: 'items', from: 'name', to: 'title' } }, { alterColumn: { table: 'items', column: 'title', unique: { name: 'items_title_unique' } } }, /id="1"/],
       ['addForeignKey', { renameColumn: { table: 'items', from: 'n', to: 'n2' } }, { addForeignKey: { table: 'items', columns: ['n2'], references: { table: 'items', columns: ['id'] } } }, /id="1"/],
       ['setNotNull', { renameColumn: { table: 'items', from: 'name', to: 'title' } }, { setNotNull: { table: 'items', column: 'title' } }, /id="3"/],
+      // alterColumn's `to` without `up`: the new column's values are the old one's, converted where the type changes.
+      ['addCheck (alterColumn to)', { alterColumn: { table: 'items', column: 'name', to: 'title' } }, { addCheck: { table: 'items', name: 'long_title', expression: 'length(title) > 5' } }, /id="1"/],
+      ['unique (alterColumn to, a new type)', { alterColumn: { table: 'items', column: 'name', to: 'title', type: 'varchar(80)' } }, { alterColumn: { table: 'items', column: 'title', unique: { name: 'items_title_unique' } } }, /id="1"/],
+      ['setNotNull (alterColumn to, a new type)', { alterColumn: { table: 'items', column: 'name', to: 'title', type: 'varchar(90)' } }, { setNotNull: { table: 'items', column: 'title' } }, /id="3"/],
     ];
     for (const [label, rename, op, row] of COLUMN_CASES) {
       it(`${label} over a column renamed earlier in the same migration: refused at plan naming the rows, nothing changed; mended, the lifecycle runs`, async () => {
