@@ -487,7 +487,12 @@ export async function planMigration(
         report(opIndex, kind, { path: [], code: 'no_row_key', table, message: `table "${table}" has no primary key or unique key over NOT NULL columns; its rows cannot be backfilled in batches` });
       }
     }
-    if (session) {
+    // What a migration in flight holds is told first, alone: the rows read now would be judged by a shape not there yet (a
+    // column changed in place through a shadow has its new values in the shadow), and the author told to mend rows its
+    // contract mends. The same projection runs again below, on the model itself, once the operation is planned.
+    const held = projectOperation(model.clone(), dialect, { migrationId: file.id, opIndex, kind, spec }).filter((i) => i.code === 'held_until_contract');
+    for (const issue of held) report(opIndex, kind, issue);
+    if (session && held.length === 0) {
       for (const issue of await serverChecks(session, dialect, model, op, spec, vctx)) report(opIndex, kind, issue);
     }
     if (problems.length > 0) {

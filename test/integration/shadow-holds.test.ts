@@ -78,6 +78,23 @@ for (const target of targets) {
       await expect(s.db.query(`INSERT INTO t (id, bb, x) VALUES (3, 'a', 1)`)).rejects.toThrow();
     });
 
+    it("rows an in-flight change in place mends are not the later check's to name: the hold is told, the rows left alone; contracted, the check goes through", async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, name varchar(20))`, `INSERT INTO t VALUES (1, 'a'), (2, NULL)`], 'xc_sh');
+      await s.write('0001_fill', { alterColumn: { table: 't', column: 'name', up: "COALESCE(name, 'none')", down: 'name' } });
+      await s.xc.apply();
+      // Before: "existing rows of "t" break the check … fix those rows first", naming id=2 — whose value the contract mends.
+      await s.write('0002_check', { addCheck: { table: 't', name: 'named', expression: 'name IS NOT NULL' } });
+      await refused(s, ['t'], new RegExp(`^(?![^]*break the check)[^]*0002_check\\.json: operations\\[0\\]\\.addCheck: check "named" is over "t"\\."name", which 0001_fill \\(operations\\[0\\]\\.alterColumn\\) ${held.source}`));
+      expect(await s.db.query(`SELECT id, name FROM t ORDER BY id`)).toEqual([{ id: 1, name: 'a' }, { id: 2, name: null }]);
+      await record(s.xc, '0001_fill');
+      await s.xc.contract({ id: '0001_fill' });
+      await s.xc.apply();
+      await record(s.xc, '0002_check');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, name FROM t ORDER BY id`)).toEqual([{ id: 1, name: 'a' }, { id: 2, name: 'none' }]);
+      await expect(s.db.query(`INSERT INTO t VALUES (3, NULL)`)).rejects.toThrow();
+    });
+
     it('a primary key made at contract is referenced by no foreign key until then; after, it is', async () => {
       const s = await setup(target, [`CREATE TABLE p (id int, a int NOT NULL, b int NOT NULL)`, `INSERT INTO p VALUES (1, 1, 1)`], 'xc_sh');
       await s.write('0001_pk', { createConstraint: { table: 'p', name: 'p_a_b_key', type: 'primary_key', columns: ['a', 'b'] } });
