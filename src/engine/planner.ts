@@ -466,7 +466,7 @@ export async function planMigration(
     const op = operation(kind);
     const vctx = validateContext(dialect, model);
     const order = outOfOrderIssue(file.id, kind, spec, dialect, model, inFlight);
-    const issues = order ? [order] : op.validate(spec as never, vctx);
+    const issues = order ? [order] : op.validate(spec as never, vctx).map((i) => (i.code === 'held_until_contract' ? inOneMigration(i, file.id) : i));
     for (const issue of issues) report(opIndex, kind, issue);
     if (issues.length > 0) {
       projectRefused(model, dialect, op, spec);

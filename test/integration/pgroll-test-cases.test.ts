@@ -155,6 +155,12 @@ for (const target of targets) {
       await refused(s, ['items'], /operations\[1\]\.addColumn: "items"\."label" is kept in step by a trigger of 0001_both \(operations\[0\]\.renameColumn\) until it is contracted; a second trigger reading it would race the first — that is this migration, so the two cannot be in one: move this operation to a later migration, and apply it once this one is contracted/);
     });
 
+    it('a dropNotNull after a renameColumn of the same migration (refused by the operation itself, not the projection): told the same', async () => {
+      const s = await setup(target, [`CREATE TABLE review (id int PRIMARY KEY, review varchar(20) NOT NULL)`], 'xc_pgt');
+      await s.write('0001_change', { renameTable: { from: 'review', to: 'reviews' } }, { renameColumn: { table: 'reviews', from: 'review', to: 'body' } }, { dropNotNull: { table: 'reviews', column: 'body' } });
+      await refused(s, ['review'], /operations\[2\]\.dropNotNull\.column: "reviews"\."body" is made NOT NULL by 0001_change \(operations\[1\]\.renameColumn\) at its contract, which would undo this — that is this migration, so the two cannot be in one: move this operation to a later migration/);
+    });
+
     it("a new version's write breaking an added column's check before contract: the refusal says to mend the row, not to backfill", async () => {
       const s = await setup(target, [`CREATE TABLE people (id int PRIMARY KEY)`, `INSERT INTO people VALUES (1)`], 'xc_pgt');
       await s.write('0001_age', { addColumn: { table: 'people', column: { name: 'age', type: 'int', default: '18', check: { name: 'adult', expression: 'age >= 18' } } } });
