@@ -35,7 +35,10 @@ export const addCheck: Operation<'addCheck'> = {
 
   project(spec, model, dialect) {
     const t = model.table(spec.table);
-    if (!t || t.checks.some((c) => c.name === spec.name)) return;
+    if (!t) return;
+    // In flight, the catalog shows it NOT VALID: projected as its contract leaves it (a copy made meanwhile is validated too).
+    const shown = t.checks.find((c) => c.name === spec.name);
+    if (shown) return void delete shown.validated;
     const columns = dialect.columnsNamed(spec.expression, t.columns.map((c) => c.name));
     t.checks.push({ name: spec.name, expression: spec.expression, columns });
   },

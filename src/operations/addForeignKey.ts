@@ -139,7 +139,10 @@ export const addForeignKey: Operation<'addForeignKey'> = {
   project(spec, model, dialect) {
     const t = model.table(spec.table);
     const name = fkName(spec, dialect);
-    if (!t || t.foreignKeys.some((f) => f.name === name)) return;
+    if (!t) return;
+    // In flight, the catalog shows it NOT VALID: projected as its contract leaves it (a copy made meanwhile is validated too).
+    const shown = t.foreignKeys.find((f) => f.name === name);
+    if (shown) return void delete shown.validated;
     t.foreignKeys.push({ name, columns: spec.columns, refTable: spec.references.table, refColumns: spec.references.columns, onDelete: spec.onDelete ?? null });
   },
 

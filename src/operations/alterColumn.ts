@@ -261,10 +261,9 @@ export const alterColumn: Operation<'alterColumn'> = {
     if (spec.type !== undefined) col.type = spec.type;
     if (spec.nullable !== undefined) col.nullable = spec.nullable;
     if (spec.default !== undefined) col.default = spec.default;
-    if (spec.comment !== undefined) {
-      if (spec.comment === null) delete col.comment;
-      else col.comment = spec.comment;
-    }
+    // '' for none: a copy or shadow restating the column must not take the old one back from the catalog's (MySQL keeps
+    // it among `extra`; PostgreSQL's COMMENT IS '' is none).
+    if (spec.comment !== undefined) col.comment = spec.comment ?? '';
     for (const c of shadowConstraints(spec, dialect)) createConstraint.project(c, model, dialect);
   },
   plan(spec, ctx) {

@@ -214,7 +214,10 @@ export const createConstraint: Operation<'createConstraint'> = {
     if (spec.type === 'unique') {
       // Its timing and NULLs as the catalog will show them (alterColumn in place refuses to copy such an index).
       const timing = { ...(spec.deferrable || spec.initiallyDeferred ? { deferrable: true } : {}), ...(spec.initiallyDeferred ? { initiallyDeferred: true } : {}), ...(spec.nullsNotDistinct ? { nullsNotDistinct: true } : {}) };
-      if (!t.indexes.some((i) => i.name === spec.name)) t.indexes.push({ ...indexModel({ name: spec.name, columns: spec.columns, unique: true, constraint: spec.name }), ...timing });
+      // In flight, the catalog shows the index its contract attaches as the constraint (PostgreSQL): projected attached.
+      const shown = t.indexes.find((i) => i.name === spec.name);
+      if (shown) shown.constraint = spec.name;
+      else t.indexes.push({ ...indexModel({ name: spec.name, columns: spec.columns, unique: true, constraint: spec.name }), ...timing });
     } else if (spec.type === 'primary_key') {
       if (t.primaryKey.length > 0) return; // the catalog shows it (contracted), under the server's name for it
       t.indexes = t.indexes.filter((i) => i.name !== spec.name);
@@ -226,7 +229,8 @@ export const createConstraint: Operation<'createConstraint'> = {
       t.checks = t.checks.filter((c) => c.name !== spec.name);
       t.checks.push({ name: spec.name, expression: spec.check, columns: dialect.columnsNamed(spec.check, t.columns.map((c) => c.name)) });
     } else if (spec.type === 'foreign_key' && spec.references) {
-      if (t.foreignKeys.some((f) => f.name === spec.name)) return;
+      const shown = t.foreignKeys.find((f) => f.name === spec.name);
+      if (shown) return void delete shown.validated; // in flight, NOT VALID until its contract (addForeignKey.project)
       const fk = foreignKey(spec, refColumns(spec, spec.references.table === spec.table ? t : model.table(spec.references.table)));
       const { table: _table, ...rest } = fk;
       t.foreignKeys.push({ ...rest, onDelete: rest.onDelete ?? null });

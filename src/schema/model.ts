@@ -30,7 +30,7 @@ export interface ColumnModel {
    * database on every UPDATE (it keeps its ON UPDATE through dual-write, operations/columnCopy.ts).
    */
   autoUpdatedCopyOf?: string;
-  /** PostgreSQL's COMMENT ON COLUMN (MySQL's COMMENT is part of `extra`). */
+  /** PostgreSQL's COMMENT ON COLUMN (MySQL's COMMENT is part of `extra`); one a projection gave (alterColumn), '' for none, in place of either. */
   comment?: string;
   /**
    * The clause that keeps the column's own collation where it is not the

@@ -9,7 +9,7 @@ import type { SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { ColumnModel } from '../../schema/model.js';
 import type { BackfillSpec, Step } from '../../plan/index.js';
 import { backfillStatement } from '../../backfill/keyset.js';
-import { defaultClause, hiddenColumnDefault, isLiteralDefault, literal, mentioned, placeholderFor, quoteMy as q } from './expr.js';
+import { defaultClause, hiddenColumnDefault, isLiteralDefault, literal, mentioned, placeholderFor, quoteMy as q, withComment } from './expr.js';
 import { dropPair, mysqlSyncTrigger, pairExists } from './triggers.js';
 import { INPLACE, INSTANT, NOCOPY_ONLINE, type MysqlCompiler } from './compiler.js';
 import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep } from './keys.js';
@@ -136,7 +136,8 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
 }
 
 export function carryAttributes(c: MysqlCompiler, table: string, column: ColumnModel): Step[] {
-  const extra = c.attributes(column.type, column.extra);
+  // The comment the plan gives (an alterColumn in flight) in place of the catalog's.
+  const extra = withComment(c.attributes(column.type, column.extra), column.comment);
   if (!extra) return [];
   // Restating a column with only these attributes changed is metadata only (MariaDB: INSTANT; MySQL documents none).
   const sql = c.alter(table, c.modify(table, column, column.nullable), c.metadataOnly);

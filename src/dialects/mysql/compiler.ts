@@ -8,7 +8,7 @@
 import type { Dialect } from '../dialect.js';
 import type { ColumnModel, SchemaModel } from '../../schema/model.js';
 import type { SchemaObject, Step } from '../../plan/index.js';
-import { defaultClause, hiddenColumnDefault, literal, quoteMy as q } from './expr.js';
+import { defaultClause, hiddenColumnDefault, literal, quoteMy as q, withComment } from './expr.js';
 import { checkTriggerBase } from './triggers.js';
 
 export interface MysqlFeatures {
@@ -94,8 +94,8 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
   /** `dropOwnCheck`: without the column's own CHECK — the one way MariaDB drops a column-level check (DROP CONSTRAINT cannot). */
   const modify = (table: string, c: ColumnModel, nullable: boolean, dropOwnCheck = false) => {
     const read = attributes(c.type, c.extra ?? model.column(table, c.name)?.extra);
-    // A column this plan adds with a comment has none in the catalog's attributes yet: it must not lose it.
-    const extra = c.comment !== undefined && !/\bCOMMENT\b/i.test(read ?? '') ? `${read ?? ''} COMMENT ${literal(c.comment)}`.trim() : read;
+    // A comment the plan gives (a column it adds, one alterColumn comments: '' for none) is not in the catalog's attributes yet.
+    const extra = withComment(read, c.comment);
     // An INVISIBLE column (xc's hidden shadow, or one the catalog shows so) stays so; NOT NULL, it must have a default
     // (MariaDB 4108): one writers omitting it get until the trigger that sets it runs (hiddenColumnDefault).
     const invisible = model.planned.hidden(table, c.name) || /\bINVISIBLE\b/i.test(extra ?? '');

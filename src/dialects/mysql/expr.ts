@@ -269,3 +269,11 @@ export function replaceInParts(parts: string[], from: string, to: string): strin
     return rewriteColumns(p, [from], '').split(quoteMy(from)).join(quoteMy(to));
   });
 }
+
+/** The attributes of `extra` with the COMMENT replaced by `comment` (null or '': none; undefined: kept). */
+export function withComment(extra: string | undefined, comment: string | null | undefined): string | undefined {
+  if (comment === undefined) return extra;
+  const rest = (extra ?? '').replace(/COMMENT\s+'(?:[^'\\]|\\.|'')*'/i, '').trim();
+  const added = comment === null || comment === '' ? '' : `COMMENT ${literal(comment)}`;
+  return [rest, added].filter(Boolean).join(' ') || undefined;
+}

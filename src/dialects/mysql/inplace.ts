@@ -24,7 +24,7 @@
 import type { ColumnChange, ColumnSwapSpec } from '../dialect.js';
 import { serverStamped, type ColumnModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
-import { defaultClause, hiddenColumnDefault, literal, quoteMy as q } from './expr.js';
+import { defaultClause, hiddenColumnDefault, literal, quoteMy as q, withComment } from './expr.js';
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
 import { dropPair } from './triggers.js';
 import { referencingStatements } from './keyswap.js';
@@ -46,14 +46,6 @@ export function instantVarcharWidening(from: string, to: string): boolean {
   const m = varcharLength(to);
   if (n === undefined || m === undefined || m < n) return false;
   return [1, 2, 3, 4].every((k) => n * k <= 127 || m * k <= 255 || n * k > 255);
-}
-
-/** The attributes of `extra` with the COMMENT replaced by `comment` (null: none; undefined: kept). */
-function withComment(extra: string | undefined, comment: string | null | undefined): string | undefined {
-  if (comment === undefined) return extra;
-  const rest = (extra ?? '').replace(/COMMENT\s+'(?:[^'\\]|\\.|'')*'/i, '').trim();
-  const added = comment === null || comment === '' ? '' : `COMMENT ${literal(comment)}`;
-  return [rest, added].filter(Boolean).join(' ') || undefined;
 }
 
 export function alterColumnInCatalog(c: MysqlCompiler, table: string, column: ColumnModel, change: ColumnChange): Step[] {
