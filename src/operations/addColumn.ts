@@ -20,6 +20,7 @@ import { checkName, columnExpressions } from './tableOptions.js';
 import { referenceOptions } from '../dialects/references.js';
 import { columnsOf, exprCheck, newClusterKeyIssues, nullabilityIssues, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
 import { indexModel } from './addIndex.js';
+import { isObjectName } from '../dialects/names.js';
 
 /** Date/time input strings PostgreSQL evaluates when read ('now'::timestamptz): not constants. */
 const TIME_WORDS = /^'\s*(now|today|tomorrow|yesterday)\s*'/i;
@@ -175,18 +176,25 @@ export const addColumn: Operation<'addColumn'> = {
     if (check) {
       const name = checkName(spec.table, spec.column.name, check, dialect);
       const names = [...t.columns.map((c) => c.name), spec.column.name];
-      if (!t.checks.some((k) => k.name === name)) t.checks.push({ name, expression: check.expression, columns: dialect.columnsNamed(check.expression, names) });
+      const shown = t.checks.find((k) => k.name === name);
+      if (shown) delete shown.validated; // in flight: as its contract leaves it
+      else t.checks.push({ name, expression: check.expression, columns: dialect.columnsNamed(check.expression, names) });
     }
-    // Its foreign key, so later operations find it by its name; unless it is there already (in flight, expand made it).
+    // Its foreign key, so later operations find it by its name; unless it is there already (in flight, expand made it
+    // NOT VALID: projected as its contract leaves it, or a copy made meanwhile would stay so).
     const ref = spec.column.references;
     const refColumns = ref && (ref.columns ?? (ref.column ? [ref.column] : model.table(ref.table)?.primaryKey));
     const made = (k: (typeof t.foreignKeys)[number]) => (ref?.name ? k.name === ref.name : k.refTable === ref?.table && k.columns.length === 1 && k.columns[0] === spec.column.name);
-    if (ref && refColumns && !t.foreignKeys.some(made)) {
+    const shownKey = ref ? t.foreignKeys.find(made) : undefined;
+    if (shownKey) delete shownKey.validated;
+    else if (ref && refColumns) {
       t.foreignKeys.push({ name: foreignKeyName(spec, model, dialect), columns: [spec.column.name], refTable: ref.table, refColumns, ...referenceOptions(ref), onDelete: ref.onDelete ?? null });
     }
-    // Its unique key, unless it is there already (a contract in flight made it); xc's temporary index (xc_…) is not it.
+    // Its unique key, unless it is there already (a contract in flight made it). In flight before that contract, the
+    // catalog shows xc's index (PostgreSQL), which the contract attaches under the key's name: that index is the key.
     const own = (i: (typeof t.indexes)[number]) => i.unique && i.constraint && !i.constraint.startsWith('xc_') && i.columns.length === 1 && i.columns[0] === spec.column.name;
     if (spec.column.unique && !t.indexes.some(own)) {
+      t.indexes = t.indexes.filter((i) => !(isObjectName(i.name, 'uq') && i.columns.length === 1 && i.columns[0] === spec.column.name));
       const name = uniqueName(spec, model, dialect);
       t.indexes.push({ name, columns: [spec.column.name], unique: true, primary: false, constraint: name });
     }

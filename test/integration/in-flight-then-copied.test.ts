@@ -4,8 +4,8 @@
  * copies came out as the catalog showed them, after both contracts exited 0 (pgroll's test cases, translated:
  * campaign A, seventeenth session): a check or foreign key validated by the first contract NOT VALID over the new
  * column (PostgreSQL); a unique constraint attached by it an index only — `ON CONFLICT ON CONSTRAINT` and a later
- * dropConstraint failed (PostgreSQL); a comment given by it lost, or an old one back (MariaDB). The projection now
- * shows each as that contract leaves it.
+ * dropConstraint failed (PostgreSQL), and an added column's (addColumn `unique`) left a second unique index behind;
+ * a comment given by it lost, or an old one back (MariaDB). The projection now shows each as that contract leaves it.
  */
 import { expect, it } from 'vitest';
 import { targets, type Db } from '../helpers/targets.js';
@@ -92,6 +92,30 @@ if (my) {
       const s = await setup(my, TABLES.map((sql) => sql.replace(` COMMENT 'orig'`, '')), 'xc_ifc');
       await applyWriteContract(s, { alterColumn: { table: 't', column: 'v', comment: 'hello' } });
       expect(await comment(s.db)).toBe('hello');
+    });
+  });
+}
+
+for (const target of targets) {
+  target.describe(`a column added with its keys, renamed while that contract is to come (${target.name})`, () => {
+    it('addColumn unique + references + check, then renameColumn: one unique key, the foreign key validated, the check enforced, writes of both versions kept', async () => {
+      const s = await setup(target, [`CREATE TABLE p (id int PRIMARY KEY)`, `INSERT INTO p VALUES (1), (2), (3)`, `CREATE TABLE t (id int PRIMARY KEY, v int)`, `INSERT INTO t VALUES (1, 1)`], 'xc_ifc');
+      await s.write('0001_add', { addColumn: { table: 't', column: { name: 'c', type: 'int', unique: true, references: { table: 'p', column: 'id' }, check: { name: 'c_pos', expression: 'c > 0' } } } });
+      await s.xc.apply();
+      await s.write('0002_rename', { renameColumn: { table: 't', from: 'c', to: 'w' } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO t (id, c) VALUES (2, 2)`);
+      await s.db.query(`INSERT INTO t (id, w) VALUES (3, 3)`);
+      await record(s.xc, '0002_rename');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, w FROM t ORDER BY id`)).toEqual([{ id: 1, w: null }, { id: 2, w: 2 }, { id: 3, w: 3 }]);
+      // Before: PostgreSQL kept xc's index of 0001's expand, copied, beside the key it became.
+      expect(await s.db.indexes('t')).toEqual([{ name: 't_c_key', columns: ['w'], unique: true }]);
+      for (const bad of [`INSERT INTO t (id, w) VALUES (4, 3)`, `INSERT INTO t (id, w) VALUES (4, 9)`, `INSERT INTO t (id, w) VALUES (4, -1)`]) await expect(s.db.query(bad), bad).rejects.toThrow();
+      if (target.name === 'postgres') {
+        const keys = await s.db.query(`SELECT conname AS n, convalidated AS v FROM pg_constraint WHERE conrelid = 't'::regclass AND contype IN ('f', 'u', 'c') ORDER BY 1`);
+        expect(keys).toEqual([{ n: 'c_pos', v: true }, { n: 't_c_fkey', v: true }, { n: 't_c_key', v: true }]);
+      }
     });
   });
 }
