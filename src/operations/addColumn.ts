@@ -267,13 +267,15 @@ export const addColumn: Operation<'addColumn'> = {
       );
     }
 
+    // NOT NULL guards new writes before the trigger that fills the column goes: a write leaving it to the trigger in
+    // between stored NULL, where no backfill comes again, and the contract's validation failed on it for ever (campaign B,
+    // seventeenth session: 26–54 such rows a run on MariaDB, whose DDL statements commit one by one). Created after the
+    // trigger, the guard runs after it (MySQL: triggers in creation order; PostgreSQL: a constraint after every BEFORE trigger).
+    const notNull = !col.nullable && !catalogOnly ? { check: ctx.name('nn'), column: { name: col.name, type: col.type, nullable: false, default: col.default ?? null, ...comment } } : undefined;
+    if (notNull) plan.contract.push(...ddl.addNotNullCheck(spec.table, notNull.column, notNull.check));
     if (trigger) plan.contract.push(...atomic(trigger.drop, col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : []));
-    if (!col.nullable && !catalogOnly) {
-      const check = ctx.name('nn');
-      const column = { name: col.name, type: col.type, nullable: false, default: col.default ?? null, ...comment };
-      // On the column a rollback drops: a contract failing after it (a check's validation) can still be rolled back.
-      plan.contract.push(...ddl.addNotNullCheck(spec.table, column, check), ...onNewColumn(ddl.enforceNotNull(spec.table, column, check)));
-    }
+    // On the column a rollback drops: a contract failing after it (a check's validation) can still be rolled back.
+    if (notNull) plan.contract.push(...onNewColumn(ddl.enforceNotNull(spec.table, notNull.column, notNull.check)));
     if (col.unique) plan.contract.push(...ddl.addUniqueUsingIndex(spec.table, uniqueName(spec, ctx.model, ctx.dialect), uniqueIndex));
     if (ref) plan.contract.push(...ddl.validateConstraint(spec.table, fkName));
     if (col.check) {

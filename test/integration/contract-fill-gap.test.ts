@@ -1,0 +1,52 @@
+/**
+ * An `addColumn` NOT NULL with `up`: its contract dropped the trigger that fills the column, then added the guard
+ * against NULL. A write leaving the column to the trigger in between stored NULL, which no backfill comes to fill
+ * again; the contract's validation then failed on it, every retry the same — left `contracting` (campaign B,
+ * seventeenth session: a Rails/Django-style `email_lower`; MariaDB, whose DDL statements commit one by one, 26–54
+ * such rows a run, every run; PostgreSQL 2 runs of 6). The guard now comes first, while the trigger still fills:
+ * such a write is filled until the trigger goes, and refused after.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createXc } from '../../src/index.js';
+import { targets, type Db } from '../helpers/targets.js';
+import { Writer } from '../helpers/writers.js';
+
+const ROWS = 20_000;
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+for (const target of targets) {
+  target.describe(`addColumn NOT NULL with up: writes omitting it during the contract (${target.name})`, () => {
+    it('the contract finishes; every row has its value, each such write filled or refused, none stored NULL', async () => {
+      const db: Db = await target.create('xc_fillgap');
+      cleanups.push(() => db.drop());
+      await db.query(`CREATE TABLE c (id int PRIMARY KEY, email varchar(200) NOT NULL)`);
+      await db.seed('c', ['id', 'email'], Array.from({ length: ROWS }, (_, i) => [i + 1, `User${i}@Example.com`]));
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-fillgap-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      await writeFile(path.join(dir, '0001_email_lower.json'), JSON.stringify({ operations: [{ addColumn: { table: 'c', column: { name: 'email_lower', type: 'varchar(200)', nullable: false }, up: 'lower(email)' } }] }));
+      const xc = createXc({ url: db.url, dir });
+      cleanups.push(() => xc.close());
+      await xc.apply();
+      await xc.deploy.record({ app: 'shop', version: 'v2' });
+      // Writers that leave the column to the trigger (an application relying on it, as the README says it may until contract).
+      const writers: Writer[] = [];
+      for (const base of [100_000, 200_000]) writers.push(new Writer(await db.connection(), (i) => ({ sql: `INSERT INTO c (id, email) VALUES (?, ?)`, params: [base + i, `Writer${base + i}@X.com`] }), 0).start());
+      cleanups.push(() => Promise.all(writers.map((w) => w.stop())));
+      await xc.contract();
+      await Promise.all(writers.map((w) => w.stop()));
+      expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+      expect(await db.count(`SELECT count(*) FROM c WHERE email_lower IS NULL OR email_lower <> lower(email)`)).toBe(0);
+      const written = writers.reduce((n, w) => n + w.writes, 0);
+      expect(written).toBeGreaterThan(0);
+      expect(await db.count(`SELECT count(*) FROM c`)).toBe(ROWS + written);
+      // A refused write is refused for the NULL, nothing else.
+      for (const e of writers.flatMap((w) => w.errors)) expect(e).toMatch(/null|xc_nn|email_lower|doesn't have a default|cannot be null|CONSTRAINT/i);
+    });
+  });
+}
