@@ -67,8 +67,10 @@ export async function runSteps(ctx: EngineContext, migration: string, phase: Ste
 
 function failed(step: Step, err: unknown, hint: string | null | undefined): XcError {
   if (err instanceof XcError) return err;
-  const e = err as { message?: string; code?: string };
-  return new SqlFailedError(`${step.description} failed: ${e.message ?? String(err)}${hint ? `\n${hint}` : ''}`, { sql: step.sql, code: e.code }, { cause: err });
+  const e = err as { message?: string; code?: string; detail?: unknown };
+  // PostgreSQL says what stands in the way in its DETAIL (`default value for column role of table "User" depends on type "Role"`).
+  const detail = typeof e.detail === 'string' && e.detail !== '' ? ` (${e.detail})` : '';
+  return new SqlFailedError(`${step.description} failed: ${e.message ?? String(err)}${detail}${hint ? `\n${hint}` : ''}`, { sql: step.sql, code: e.code }, { cause: err });
 }
 
 /** A rollback step not run, for `reason`: what it removes is not xc's, or undoes what never ran (ownership.ts). Journaled done, logged and reported. */

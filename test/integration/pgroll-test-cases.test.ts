@@ -176,6 +176,16 @@ for (const target of targets) {
       await rejects(s.db, `INSERT INTO people (id, age) VALUES (3, 3)`);
     });
 
+    it.runIf(target.name === 'postgres')("a contract statement the server refuses: the message carries the server's DETAIL, what stands in the way (campaign B: Prisma's DROP TYPE)", async () => {
+      const s = await setup(target, [`CREATE TYPE mood AS ENUM ('ok', 'sad')`, `CREATE TABLE people (id int PRIMARY KEY, m mood)`], 'xc_pgt');
+      await s.write('0001_drop_type', { sql: { contract: 'DROP TYPE mood' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_drop_type');
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode, err.message).toBe(1);
+      expect(err.message).toMatch(/cannot drop type mood because other objects depend on it \(column m of table people depends on type mood\)/);
+    });
+
     it.runIf(target.name === 'postgres')('addColumn of a serial type: said to be createTable\'s shorthand, not a type the server lacks (MySQL/MariaDB: plan-checks.test.ts)', async () => {
       const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY)`], 'xc_pgt');
       await s.write('0001_serial', { addColumn: { table: 'items', column: { name: 'n', type: 'bigserial' } } });
