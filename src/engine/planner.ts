@@ -54,7 +54,7 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   }
   const renamed = op.renamesAtExpand?.(o.spec as never);
   if (renamed !== undefined) problems.push(...model.holds.rename(renamed).map(heldUntilContract));
-  model.holds.contractsOn(op.contractTables?.(o.spec as never, model) ?? [], holder);
+  model.holds.contractsOn(op.contractTables?.(o.spec as never, model) ?? [], holder, op.contractNamesNoConstraint !== true);
   const notNull = op.notNullAtContract?.(o.spec as never, model);
   if (notNull) model.holds.notNullAtContract(notNull.table, notNull.columns, holder);
   const defaulted = op.defaultAtContract?.(o.spec as never);

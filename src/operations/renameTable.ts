@@ -36,6 +36,8 @@ export const renameTable: Operation<'renameTable'> = {
   renamesAtExpand: (spec) => spec.from,
   // Until contract the table is reached under its old name through a view that names it (on MySQL by name): renaming it again would break that.
   contractTables: (spec) => [spec.to],
+  // Its contract drops the old name's view (MySQL: the placeholder too), naming none of the table's constraints.
+  contractNamesNoConstraint: true,
 
   project(spec, model) {
     const t = model.table(spec.from);

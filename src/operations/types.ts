@@ -102,6 +102,8 @@ export interface Operation<K extends OperationKind = OperationKind> {
    * must keep that name until then.
    */
   contractTables?(spec: OperationSpec<K>, model: SchemaModel): string[];
+  /** Its contract steps name those tables but none of their constraints (renameTable: the old name's view): they may be renamed meanwhile. */
+  contractNamesNoConstraint?: true;
   /** The table it renames at expand, if any (renameTable). */
   renamesAtExpand?(spec: OperationSpec<K>): string;
   /**

@@ -48,6 +48,8 @@ export class Holds {
   private readonly names = new Map<string, Holder>();
   private readonly synced = new Map<string, { by: Holder; writes: boolean }>();
   private readonly contracting = new Map<string, Holder>();
+  /** Of those, the tables whose constraints a contract step may name (validate, drop, attach). */
+  private readonly constraintsNamed = new Map<string, Holder>();
   private readonly madeNotNull = new Map<string, Holder>();
   private readonly shadowed = new Map<string, Holder>();
   private readonly defaults = new Map<string, Holder>();
@@ -58,6 +60,7 @@ export class Holds {
     for (const [k, v] of this.names) h.names.set(k, v);
     for (const [k, v] of this.synced) h.synced.set(k, v);
     for (const [k, v] of this.contracting) h.contracting.set(k, v);
+    for (const [k, v] of this.constraintsNamed) h.constraintsNamed.set(k, v);
     for (const [k, v] of this.madeNotNull) h.madeNotNull.set(k, v);
     for (const [k, v] of this.shadowed) h.shadowed.set(k, v);
     for (const [k, v] of this.defaults) h.defaults.set(k, v);
@@ -101,9 +104,12 @@ export class Holds {
     for (const c of columns) if (!this.madeNotNull.has(`column\0${table}\0${c}`)) this.madeNotNull.set(`column\0${table}\0${c}`, holder);
   }
 
-  /** `holder` has contract steps that name `table`. */
-  contractsOn(tables: string[], holder: Holder): void {
-    for (const t of tables) if (!this.contracting.has(t)) this.contracting.set(t, holder);
+  /** `holder` has contract steps that name `table` (and, unless `constraints` is false, may name its constraints). */
+  contractsOn(tables: string[], holder: Holder, constraints = true): void {
+    for (const t of tables) {
+      if (!this.contracting.has(t)) this.contracting.set(t, holder);
+      if (constraints && !this.constraintsNamed.has(t)) this.constraintsNamed.set(t, holder);
+    }
   }
 
   /** Problems for renaming `table` at expand while a contract step still names it. */
@@ -167,7 +173,7 @@ export class Holds {
 
   /** Problems for renaming a constraint of `table` at expand while a contract step names the table: it may name the constraint (VALIDATE, a drop). */
   renameConstraint(table: string): string[] {
-    const by = this.contracting.get(table);
+    const by = this.constraintsNamed.get(table);
     return by ? [`the contract steps of ${by} name "${table}" and may name its constraints (validating or dropping one) until it is contracted; renaming one before would leave them naming a constraint that is gone — contract that migration first`] : [];
   }
 
