@@ -207,13 +207,17 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // still keeps the old column, and its constraints, in step with the new one: no UPDATE of the new column escapes
   // them once the trigger is gone. Only the new version writes by now. They end the old shape: a rollback, planned
   // before them, could not drop the new column under a key.
+  // NOT NULL guards the new column's writes while the trigger still fills it from the old one: a write naming neither,
+  // between the old column's drop and the guard, stored NULL and the validation failed on it for ever (both servers;
+  // contract-fill-gap.test.ts). Created after the trigger, the guard runs after it, as in addColumn. From it on the
+  // contract is finished, not rolled back (as from the drop that came first before): the rollback, planned above,
+  // does not know the guard (MySQL: a trigger pair naming the column it drops).
+  const nn = nullable ? undefined : ctx.name('nn');
+  if (nn) plan.contract.push(...removing(ddl.addNotNullCheck(c.table, column, nn)));
   plan.contract.push(
     ...atomic(removing(carried.beforeDrop), newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], autoUpdate, trigger.drop, sequence, ddl.dropColumn(c.table, c.from), renames, carried.withDrop),
   );
-  if (!nullable) {
-    const check = ctx.name('nn');
-    plan.contract.push(...ddl.addNotNullCheck(c.table, column, check), ...ddl.enforceNotNull(c.table, column, check));
-  }
+  if (nn) plan.contract.push(...ddl.enforceNotNull(c.table, column, nn));
   // Restated once: above already, for an ON UPDATE column whose nullability stays as it was stored.
   if (!old.autoUpdated || nullable !== !notNull) plan.contract.push(...ddl.carryAttributes(c.table, column));
   plan.contract.push(...carried.validate);

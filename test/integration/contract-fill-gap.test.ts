@@ -50,3 +50,30 @@ for (const target of targets) {
     });
   });
 }
+
+for (const target of targets) {
+  target.describe(`renameColumn of a NOT NULL column: writes omitting the new column during the contract (${target.name})`, () => {
+    it('the contract finishes; no row is stored without a value, each such write refused', async () => {
+      const db: Db = await target.create('xc_fillgap');
+      cleanups.push(() => db.drop());
+      await db.query(`CREATE TABLE c (id int PRIMARY KEY, email varchar(200) NOT NULL, note int)`);
+      await db.seed('c', ['id', 'email'], Array.from({ length: ROWS }, (_, i) => [i + 1, `User${i}@Example.com`]));
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-fillgap-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      await writeFile(path.join(dir, '0001_rename.json'), JSON.stringify({ operations: [{ renameColumn: { table: 'c', from: 'email', to: 'address' } }] }));
+      const xc = createXc({ url: db.url, dir });
+      cleanups.push(() => xc.close());
+      await xc.apply();
+      await xc.deploy.record({ app: 'shop', version: 'v2' });
+      // A faulty writer of the new version: it names neither column, which is NOT NULL before and after.
+      const writers: Writer[] = [];
+      for (const base of [100_000, 200_000]) writers.push(new Writer(await db.connection(), (i) => ({ sql: `INSERT INTO c (id, note) VALUES (?, 1)`, params: [base + i] }), 0).start());
+      cleanups.push(() => Promise.all(writers.map((w) => w.stop())));
+      await xc.contract();
+      await Promise.all(writers.map((w) => w.stop()));
+      expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+      expect(await db.count(`SELECT count(*) FROM c WHERE address IS NULL`)).toBe(0);
+      expect(await db.count(`SELECT count(*) FROM c`)).toBe(ROWS + writers.reduce((n, w) => n + w.writes, 0));
+    });
+  });
+}
