@@ -94,9 +94,10 @@ function inOneMigration(p: ValidationIssue, migrationId: string): ValidationIssu
  * read first, then compiled as apply stores them — computed only where they
  * read no column (storedOnce) — and those compared again by the verify
  * refused when volatile); the indexes it builds, built on an empty temporary
- * table; the existing rows it needs to meet a condition. Changes nothing.
+ * table; the existing rows it needs to meet a condition (unless `readRows` is false:
+ * a migration in flight holds what they would be judged by). Changes nothing.
  */
-async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext): Promise<ValidationIssue[]> {
+async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext, readRows: boolean): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
   for (const t of op.types?.(spec as never, vctx) ?? []) {
     const issue = await dialect.typeIssue(session, t.type);
@@ -161,7 +162,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       });
     }
   }
-  if (issues.length > 0) return issues;
+  if (issues.length > 0 || !readRows) return issues;
   for (const check of op.rowChecks?.(spec as never, vctx) ?? []) {
     const examples = await violatingRows(session, dialect, model, check);
     if (typeof examples === 'string') issues.push(rowsViolate(check, examples));
@@ -487,13 +488,13 @@ export async function planMigration(
         report(opIndex, kind, { path: [], code: 'no_row_key', table, message: `table "${table}" has no primary key or unique key over NOT NULL columns; its rows cannot be backfilled in batches` });
       }
     }
-    // What a migration in flight holds is told first, alone: the rows read now would be judged by a shape not there yet (a
-    // column changed in place through a shadow has its new values in the shadow), and the author told to mend rows its
-    // contract mends. The same projection runs again below, on the model itself, once the operation is planned.
+    // What a migration in flight holds is told, and then no row is read: the rows would be judged by a shape not there
+    // yet (a column changed in place through a shadow has its new values in the shadow), and the author told to mend
+    // rows its contract mends. The same projection runs again below, on the model itself, once the operation is planned.
     const held = projectOperation(model.clone(), dialect, { migrationId: file.id, opIndex, kind, spec }).filter((i) => i.code === 'held_until_contract');
     for (const issue of held) report(opIndex, kind, issue);
-    if (session && held.length === 0) {
-      for (const issue of await serverChecks(session, dialect, model, op, spec, vctx)) report(opIndex, kind, issue);
+    if (session) {
+      for (const issue of await serverChecks(session, dialect, model, op, spec, vctx, held.length === 0)) report(opIndex, kind, issue);
     }
     if (problems.length > 0) {
       projectRefused(model, dialect, op, spec);

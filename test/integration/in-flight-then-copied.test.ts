@@ -14,23 +14,31 @@ import { Writer } from '../helpers/writers.js';
 
 const RENAME = { renameColumn: { table: 't', from: 'v', to: 'w' } };
 
-/** Both applied (the second planned with the first in flight), an old- and a new-version writer meanwhile, then both contracted in order. */
-async function applyWriteContract(s: Setup, first: unknown): Promise<void> {
+/** The first applied, then the rename planned with it in flight and applied; `meanwhile` writes; both contracted in order. */
+async function applyAndContract(s: Setup, first: unknown, meanwhile: () => Promise<void>): Promise<void> {
   await s.write('0001_first', first);
   await s.xc.apply();
   await s.write('0002_rename', RENAME);
   await s.xc.apply();
-  const old = new Writer(await s.db.connection(), (n) => ({ sql: `INSERT INTO t (id, v) VALUES (?, ?)`, params: [1000 + n, 1 + (n % 2)] })).start();
-  const next = new Writer(await s.db.connection(), (n) => ({ sql: `INSERT INTO t (id, w) VALUES (?, ?)`, params: [5000 + n, 1 + (n % 2)] })).start();
-  await new Promise((r) => setTimeout(r, 300));
-  await Promise.all([old.stop(), next.stop()]);
-  expect([...old.errors, ...next.errors]).toEqual([]);
+  await meanwhile();
   await record(s.xc, '0001_first');
   await s.xc.contract({ id: '0001_first' });
   await record(s.xc, '0002_rename');
   await s.xc.contract();
   expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted', 'contracted']);
-  expect(await s.db.count(`SELECT count(*) FROM t WHERE w IN (1, 2)`)).toBe(1 + old.writes + next.writes);
+}
+
+/** With an old- and a new-version writer on their own connections meanwhile: every row they wrote kept, in `w`. */
+async function applyWriteContract(s: Setup, first: unknown): Promise<void> {
+  const writers: Writer[] = [];
+  await applyAndContract(s, first, async () => {
+    writers.push(new Writer(await s.db.connection(), (n) => ({ sql: `INSERT INTO t (id, v) VALUES (?, ?)`, params: [1000 + n, 1 + (n % 2)] })).start());
+    writers.push(new Writer(await s.db.connection(), (n) => ({ sql: `INSERT INTO t (id, w) VALUES (?, ?)`, params: [5000 + n, 1 + (n % 2)] })).start());
+    await new Promise((r) => setTimeout(r, 300));
+    await Promise.all(writers.map((w) => w.stop()));
+    expect(writers.flatMap((w) => w.errors)).toEqual([]);
+  });
+  expect(await s.db.count(`SELECT count(*) FROM t WHERE w IN (1, 2)`)).toBe(1 + writers.reduce((n, w) => n + w.writes, 0));
 }
 
 const TABLES = [`CREATE TABLE p (id int PRIMARY KEY)`, `INSERT INTO p VALUES (1), (2)`, `CREATE TABLE t (id int PRIMARY KEY, v int COMMENT 'orig')`, `INSERT INTO t VALUES (1, 1)`];
@@ -50,18 +58,12 @@ if (pg) {
     for (const [label, first, want] of CASES) {
       it(`${label}, then renameColumn v → w: the constraint over w is ${want.t === 'u' ? 'a unique constraint' : 'validated'}`, async () => {
         const s = await setup(pg, PG_TABLES, 'xc_ifc');
-        // A unique key: a writer per version, one row each (the writers' repeated values would collide with it).
         if (want.t === 'u') {
-          await s.write('0001_first', first);
-          await s.xc.apply();
-          await s.write('0002_rename', RENAME);
-          await s.xc.apply();
-          await s.db.query(`INSERT INTO t (id, v) VALUES (2, 2)`);
-          await s.db.query(`INSERT INTO t (id, w) VALUES (3, 3)`);
-          await record(s.xc, '0001_first');
-          await s.xc.contract({ id: '0001_first' });
-          await record(s.xc, '0002_rename');
-          await s.xc.contract();
+          // A unique key: one row of each version (the writers' repeated values would collide with it).
+          await applyAndContract(s, first, async () => {
+            await s.db.query(`INSERT INTO t (id, v) VALUES (2, 2)`);
+            await s.db.query(`INSERT INTO t (id, w) VALUES (3, 3)`);
+          });
           await s.db.query(`INSERT INTO t (id, w) VALUES (4, 3) ON CONFLICT ON CONSTRAINT ${want.n} DO NOTHING`);
           expect(await s.db.query(`SELECT id, w FROM t ORDER BY id`)).toEqual([{ id: 1, w: 1 }, { id: 2, w: 2 }, { id: 3, w: 3 }]);
         } else {
