@@ -22,10 +22,16 @@ for (const target of targets) {
     ...(pg ? [{ renameConstraint: { table: 'article', from: 'post_pkey', to: 'article_pkey' } }] : []),
     { renameConstraint: { table: 'article', from: 'post_author_fkey', to: 'article_author_fkey' } },
   ];
-  const fks = async (db: Awaited<ReturnType<typeof setup>>['db']) =>
-    pg
-      ? (await db.query<{ n: string }>(`SELECT conname AS n FROM pg_constraint WHERE conrelid = 'article'::regclass ORDER BY 1`)).map((r) => r.n).sort()
-      : (await db.query<{ n: string }>(`SELECT CONSTRAINT_NAME AS n FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'article' ORDER BY 1`)).map((r) => r.n).sort();
+  /** The constraints of `table` by name, sorted (the primary key's is PRIMARY on MySQL/MariaDB). */
+  const constraintNames = async (db: Awaited<ReturnType<typeof setup>>['db'], table: string) =>
+    (
+      await db.query<{ n: string }>(
+        pg ? `SELECT conname AS n FROM pg_constraint WHERE conrelid = to_regclass(?)` : `SELECT CONSTRAINT_NAME AS n FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+        [table],
+      )
+    )
+      .map((r) => r.n)
+      .sort();
 
   target.describe(`renameTable and its constraints renamed in one migration (${target.name})`, () => {
     it('applied; both names take writes meanwhile, the key still holds; contracted, the constraints have their new names', async () => {
@@ -38,7 +44,7 @@ for (const target of targets) {
       await record(s.xc, '0001_map');
       await s.xc.contract();
       expect(await s.db.query(`SELECT id, author_id FROM article ORDER BY id`)).toEqual([{ id: 1, author_id: 1 }, { id: 2, author_id: 2 }, { id: 3, author_id: 1 }]);
-      expect(await fks(s.db)).toEqual(pg ? ['article_author_fkey', 'article_pkey'] : ['PRIMARY', 'article_author_fkey'].sort());
+      expect(await constraintNames(s.db, 'article')).toEqual(pg ? ['article_author_fkey', 'article_pkey'] : ['PRIMARY', 'article_author_fkey'].sort());
       await expect(s.db.query(`INSERT INTO article (id, author_id) VALUES (4, 9)`)).rejects.toThrow();
     });
 
@@ -49,10 +55,7 @@ for (const target of targets) {
       await s.db.query(`INSERT INTO post (id, author_id) VALUES (2, 2)`);
       await retireLive(s.xc);
       await s.xc.rollback();
-      const names = pg
-        ? (await s.db.query<{ n: string }>(`SELECT conname AS n FROM pg_constraint WHERE conrelid = 'post'::regclass ORDER BY 1`)).map((r) => r.n).sort()
-        : (await s.db.query<{ n: string }>(`SELECT CONSTRAINT_NAME AS n FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'post' ORDER BY 1`)).map((r) => r.n).sort();
-      expect(names).toEqual(pg ? ['post_author_fkey', 'post_pkey'] : ['PRIMARY', 'post_author_fkey'].sort());
+      expect(await constraintNames(s.db, 'post')).toEqual(pg ? ['post_author_fkey', 'post_pkey'] : ['PRIMARY', 'post_author_fkey'].sort());
       expect(await s.db.count(`SELECT count(*) FROM post`)).toBe(2);
     });
   });
