@@ -49,6 +49,19 @@ for (const target of targets) {
       expect((await rejection(s.db.query(orphanInsert))).message).toMatch(/foreign key|pets_owner_fk/i);
     });
 
+    it("a foreign key added over another's columns, rolled back: the first key's index keeps its name (fuzz seed 389, MariaDB gives it the new key's)", async () => {
+      const second = { addForeignKey: { ...fk.addForeignKey, name: 'pets_keeper_fk' } };
+      for (const operations of [[{ dropConstraint: { table: 'pets', name: 'pets_owner_fk' } }, second], [second]]) {
+        const s = await setup(target, [...schema, `ALTER TABLE pets ADD CONSTRAINT pets_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id)`]);
+        const before = (await dump(s.db, ['pets'])) as Record<string, unknown>;
+        await s.write('0001_swap', ...operations);
+        await s.xc.apply();
+        await s.xc.rollback();
+        expect({ ...((await dump(s.db, ['pets'])) as Record<string, unknown>), state: undefined }).toEqual({ ...before, state: undefined });
+        expect((await rejection(s.db.query(orphanInsert))).message).toMatch(/foreign key|pets_owner_fk/i);
+      }
+    });
+
     it('a column copy re-creates its foreign key at contract: the parent table is not renamed before (fuzz seed 103)', async () => {
       const s = await setup(target, [...schema, `ALTER TABLE pets ADD CONSTRAINT pets_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id)`]);
       await s.write('0001_both', { renameColumn: { table: 'pets', from: 'owner_id', to: 'keeper_id' } }, { renameTable: { from: 'owners', to: 'keepers' } });

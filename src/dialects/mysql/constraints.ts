@@ -10,7 +10,7 @@ import type { Step } from '../../plan/index.js';
 import { literal, quoteMy as q, rewriteColumns, tokens } from './expr.js';
 import { dropPair, mysqlCheckTrigger } from './triggers.js';
 import { INPLACE, type MysqlCompiler } from './compiler.js';
-import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep } from './keys.js';
+import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep, restoreReplacedIndexName } from './keys.js';
 
 /** Fails (a clear error on MariaDB; error 1172 on MySQL) when `violated` is true; the probe `NOT violated` skips it otherwise. */
 function raiseIf(c: MysqlCompiler, violated: string, message: string): string {
@@ -105,7 +105,11 @@ export function dropConstraint(c: MysqlCompiler, table: string, name: string): S
   }
   if (idx) return dropIndexKeepingKeys(c, table, idx.name, idx.columns);
   const { planned } = c.model;
-  if (planned.foreignKey(table, name) || t?.foreignKeys.some((k) => k.name === name)) return [dropForeignKey(c, table, name), ...(planned.hasOwnIndex(table, name) ? [dropIndexStep(c, table, name)] : [])];
+  const added = t?.foreignKeys.some((k) => k.name === name) ? undefined : planned.foreignKey(table, name);
+  if (added || t?.foreignKeys.some((k) => k.name === name)) {
+    const index = planned.hasOwnIndex(table, name) ? [dropIndexStep(c, table, name)] : added ? restoreReplacedIndexName(c, table, added) : [];
+    return [dropForeignKey(c, table, name), ...index];
+  }
   // A check: the trigger pair xc enforces it with, and a CHECK constraint of that name; each step skipped when absent.
   return [...dropPair(c.checkBase(table, name), table), dropCheckConstraint(c, table, name)];
 }

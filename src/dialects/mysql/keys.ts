@@ -113,6 +113,27 @@ export function dropIndexKeepingKeys(c: MysqlCompiler, table: string, name: stri
   ];
 }
 
+/**
+ * The server replaces the index it made for a foreign key by itself (named as the key) with the one it makes for a
+ * key added later over the same columns: adding `items_fk4` over `beta` turns index `items_fk3` into `items_fk4`.
+ * Dropping that later key (a rollback) leaves the index, which the first key needs, under the later key's name: it
+ * gets its name back where it lost it. Decided by the catalog at run time, as the server decided at expand: the
+ * candidates are the table's plain indexes over the same leading columns (the first key may be one this plan drops
+ * at contract, gone from the model already), and one is renamed only if it is gone and the later key's is there.
+ */
+export function restoreReplacedIndexName(c: MysqlCompiler, table: string, fk: { name: string; columns: string[] }): Step[] {
+  const t = c.tableOf(table);
+  const { index } = c.probes;
+  return (t?.indexes ?? [])
+    .filter((i) => i.name !== fk.name && !i.unique && !c.model.planned.index(table, i.name) && (startsWith(i.columns, fk.columns) || startsWith(fk.columns, i.columns)))
+    .map((i) => {
+      const sql = c.alter(table, `RENAME INDEX ${q(fk.name)} TO ${q(i.name)}`, c.metadataOnly);
+      // Done unless the later key's name is there and the first key's is not.
+      const probe = `SELECT NOT (EXISTS(${index(table, fk.name)}) AND NOT EXISTS(${index(table, i.name)})) AS done`;
+      return c.step(sql, `give index ${q(i.name)} its name back from ${q(fk.name)}, if adding that key took it (no scan)`, c.metadataLock(table), [table], probe);
+    });
+}
+
 export function createIndex(c: MysqlCompiler, spec: IndexSpec): Step[] {
   if (spec.where) throw new InvalidInputError(`index ${spec.name} on ${spec.table}: MySQL and MariaDB have no partial indexes (where)`, {}, { code: 'invalid_migration' });
   // Validation refuses these first (Dialect.lacks); never silently built without them.
