@@ -624,7 +624,7 @@ for (const target of targets) {
         await s.xc.apply();
         expect(await s.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'users_email_uq'`)).toEqual([{ indexdef: expect.stringMatching(/UNIQUE INDEX users_email_uq ON public.users USING btree \(email\) WHERE \(active = 1\)/) }]);
         await s.write('0002_lower', { addIndex: { table: 'users', name: 'users_lower_uq', columns: [{ expression: 'lower(email)' }], unique: true, where: 'active = 1' } });
-        await refused(s, ['users'], /operations\[0\]\.addIndex\.columns: existing rows of "users" share their values of lower\(email\)[\s\S]*id="4"/);
+        await refused(s, ['users'], /operations\[0\]\.addIndex\.columns: existing rows of "users" share their values of lower\(email\)[\s\S]*id="4" email="Foo@x.com"/);
       } else {
         await s.db.query(`DELETE FROM users WHERE id IN (3, 5)`);
         await s.xc.apply();
