@@ -23,7 +23,7 @@
  */
 import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl, Dialect } from '../dialects/dialect.js';
-import { atomic, emptyPlan, removing, type OperationPlan, type RowCheck, type Step } from '../plan/index.js';
+import { atomic, clearingFirst, emptyPlan, removing, type OperationPlan, type RowCheck, type Step } from '../plan/index.js';
 import type { PlanContext } from './types.js';
 import { referenceOptions } from '../dialects/references.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
@@ -214,8 +214,22 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // does not know the guard (MySQL: a trigger pair naming the column it drops).
   const nn = nullable ? undefined : ctx.name('nn');
   if (nn) plan.contract.push(...removing(ddl.addNotNullCheck(c.table, column, nn)));
+  // The old column's own keys, indexes and checks go before the trigger too, their copies over the new column holding
+  // already: a new-version insert between the trigger's removal and the column's left the old column its default, and a
+  // second one broke its unique index (fuzz seed 401, MariaDB: "Duplicate entry '42'").
+  const dropOld = clearingFirst(ddl.dropColumn(c.table, c.from));
   plan.contract.push(
-    ...atomic(removing(carried.beforeDrop), newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [], autoUpdate, trigger.drop, sequence, ddl.dropColumn(c.table, c.from), renames, carried.withDrop),
+    ...atomic(
+      removing(carried.beforeDrop),
+      newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [],
+      autoUpdate,
+      dropOld.clearing,
+      trigger.drop,
+      sequence,
+      dropOld.rest,
+      renames,
+      carried.withDrop,
+    ),
   );
   if (nn) plan.contract.push(...ddl.enforceNotNull(c.table, column, nn));
   // Restated once: above already, for an ON UPDATE column whose nullability stays as it was stored.

@@ -4,7 +4,7 @@
  * NULL is lifted). Contract drops it; rollback puts NOT NULL back online,
  * once no row the new version wrote holds NULL (dropNotNull's notNullBack).
  */
-import { atomic, emptyPlan } from '../plan/index.js';
+import { atomic, clearingFirst, emptyPlan } from '../plan/index.js';
 import type { Operation } from './types.js';
 import type { SchemaModel } from '../schema/model.js';
 import { clusterKeyIssues, columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
@@ -79,7 +79,8 @@ export const dropColumn: Operation<'dropColumn'> = {
     // Where DDL is not transactional the trigger goes before the column: give the column a default meanwhile,
     // so new writers that omit a NOT NULL column never fail in between.
     if (trigger && !ctx.dialect.transactionalDdl && !col.nullable && col.default === null) plan.contract.push(...ddl.setDefault(spec.table, spec.column, down!));
-    plan.contract.push(...atomic(trigger?.drop ?? [], ddl.dropColumn(spec.table, spec.column)));
+    const drop = clearingFirst(ddl.dropColumn(spec.table, spec.column));
+    plan.contract.push(...atomic(drop.clearing, trigger?.drop ?? [], drop.rest));
     if (trigger) plan.rollback.push(...atomic(trigger.drop));
     if (liftNotNull) {
       const back = notNullBack(ctx, spec.table, col);

@@ -5,7 +5,7 @@
  */
 export type { Blocker } from './blockers.js';
 export type { AgreementCheck, BackfillSpec, BusyAlternative, KeyForm, KeyForms, OperationPlan, SchemaObject, Step } from './step.js';
-export { atomic, emptyPlan, onNewColumn, removing } from './step.js';
+export { atomic, clearingFirst, emptyPlan, onNewColumn, removing } from './step.js';
 export type { ExpressionCheck, RowCheck } from './checks.js';
 export type { XcEvent } from './events.js';
 export type { Phase, PhaseCommand, Stage, StoredPhase } from './phases.js';

@@ -258,6 +258,16 @@ export function onNewColumn(steps: Step[]): Step[] {
   return steps.map(({ removesOldShape: _, ...s }) => s);
 }
 
+/**
+ * A column's drop split in two: the steps clearing the way (MySQL: its keys, indexes and checks, `forRemovalOf`) and
+ * the drop itself. Where a trigger writes the column until the drop, the first part goes before the trigger's
+ * removal: not one transaction on MySQL, a new-version insert in between leaves the column its default (or NULL),
+ * which its unique index or check would refuse (fuzz seed 401).
+ */
+export function clearingFirst(drop: Step[]): { clearing: Step[]; rest: Step[] } {
+  return { clearing: drop.filter((st) => st.forRemovalOf), rest: drop.filter((st) => !st.forRemovalOf) };
+}
+
 export function emptyPlan(): OperationPlan {
   return { expand: [], backfill: [], verify: [], contract: [], rollback: [] };
 }

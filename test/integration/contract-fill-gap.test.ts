@@ -6,6 +6,8 @@
  * such rows a run, every run; PostgreSQL 2 runs of 6). The guard now comes first, while the trigger still fills:
  * such a write is filled until the trigger goes, and refused after. So too a copy's NOT NULL (renameColumn of a
  * NOT NULL column): a write naming neither column between the old column's drop and the guard stored NULL.
+ * And the old column's own constraints between the trigger's removal and the column's (MariaDB, fuzz seed 401): a
+ * new-version insert left it its default, and a second broke its unique index (a dropped column's check likewise).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,6 +76,36 @@ for (const target of targets) {
         (id) => ({ sql: `INSERT INTO c (id, note) VALUES (?, 1)`, params: [id] }),
       );
       expect(await db.count(`SELECT count(*) FROM c WHERE address IS NULL`)).toBe(0);
+    });
+  });
+
+  target.describe(`renameColumn of a unique column with a default: new-version writes during the contract (${target.name})`, () => {
+    it('no write fails: the old column, left its default between the trigger and its drop, no longer holds the key (fuzz seed 401)', async () => {
+      const { db, writers } = await contractUnderWriters(
+        target,
+        `CREATE TABLE c (id int PRIMARY KEY, email varchar(200) DEFAULT 'none', CONSTRAINT c_email_uq UNIQUE (email))`,
+        { renameColumn: { table: 'c', from: 'email', to: 'address' } },
+        (id) => ({ sql: `INSERT INTO c (id, address) VALUES (?, ?)`, params: [id, `writer${id}@x.com`] }),
+      );
+      expect(writers.flatMap((w) => w.errors)).toEqual([]);
+      expect(writers.reduce((n, w) => n + w.writes, 0)).toBeGreaterThan(0);
+      expect(await db.count(`SELECT count(*) FROM c WHERE address IS NULL OR address = 'none'`)).toBe(0);
+      // The key holds over the new column, under its old name.
+      const dup = await db.query(`INSERT INTO c (id, address) VALUES (1000000, 'writer100001@x.com')`).then(() => null, (e: Error) => e.message);
+      expect(dup).toMatch(/c_email_uq|duplicate/i);
+    });
+  });
+
+  target.describe(`dropColumn with down of a column a check needs: new-version writes during the contract (${target.name})`, () => {
+    it('no write fails: the check goes before the trigger that fills the column', async () => {
+      const { writers } = await contractUnderWriters(
+        target,
+        `CREATE TABLE c (id int PRIMARY KEY, email varchar(200) NOT NULL, legacy varchar(20), CONSTRAINT c_legacy_ck CHECK (legacy IS NOT NULL OR id <= ${ROWS}))`,
+        { dropColumn: { table: 'c', column: 'legacy', down: "'gone'" } },
+        (id) => ({ sql: `INSERT INTO c (id, email) VALUES (?, ?)`, params: [id, `writer${id}@x.com`] }),
+      );
+      expect(writers.flatMap((w) => w.errors)).toEqual([]);
+      expect(writers.reduce((n, w) => n + w.writes, 0)).toBeGreaterThan(0);
     });
   });
 }
