@@ -69,19 +69,29 @@ export function defaultLevel(loaded: Pick<KnownMigrations, 'files'> & { rows: Re
  * Migrations the state has run (in flight or contracted) that a build's folder lacks though it has files on both
  * sides of them: merged from another branch after the build was cut, with an id below its level. The build never had
  * them, whatever its level says. (Older ones missing are squashed away; newer ones belong to newer builds.)
+ * `allowMissing` (a folder kept partial on purpose): one missing between two files may have been squashed away too,
+ * and counts only where a later file of the build had begun expanding before it did — merged after that build, for
+ * certain. Not excused wholesale: a redeploy of an old build with the flag set opened the contract gate for it.
  */
-export function missedByBuild(files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase }>, allowMissing = false): Set<string> {
-  // --allow-missing: the folder is partial on purpose (squashed), so a missing id says nothing about the build.
-  if (allowMissing) return new Set();
+export function missedByBuild(files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase; expandedAt?: string | null }>, allowMissing = false): Set<string> {
   const ids = new Set(files.map((f) => f.id));
   const oldest = files[0]?.id;
   const newest = files.at(-1)?.id;
   if (oldest === undefined || newest === undefined) return new Set();
-  return new Set([...rows].filter(([id, r]) => !isUnstarted(r.phase) && !ids.has(id) && id > oldest && id < newest).map(([id]) => id));
+  // Without both times it cannot be told from squashed: counted, the safe side.
+  const before = (a: string | null | undefined, b: string | null | undefined) => a == null || b == null || a < b;
+  const mergedLater = (id: string, at: string | null | undefined) =>
+    files.some((f) => {
+      const r = rows.get(f.id);
+      return f.id > id && r !== undefined && !isUnstarted(r.phase) && before(r.expandedAt, at);
+    });
+  return new Set(
+    [...rows].filter(([id, r]) => !isUnstarted(r.phase) && !ids.has(id) && id > oldest && id < newest && (!allowMissing || mergedLater(id, r.expandedAt))).map(([id]) => id),
+  );
 }
 
 /** `level` lowered below the first migration the build lacks (missedByBuild): the newest of its own files before it. */
-export function levelOfBuild(level: string | null, files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase }>, allowMissing = false): { level: string | null; warning?: string } {
+export function levelOfBuild(level: string | null, files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase; expandedAt?: string | null }>, allowMissing = false): { level: string | null; warning?: string } {
   const gap = [...missedByBuild(files, rows, allowMissing)].sort(byId).find((id) => level !== null && id <= level);
   if (gap === undefined) return { level };
   const lowered = files.filter((f) => f.id < gap).at(-1)?.id ?? null;
