@@ -23,7 +23,7 @@ import { engineOptions, OPTIONS } from './options.js';
 import { withAdvisoryLock } from './engine/lock.js';
 import { asLockTimeout, asSqlFailed, ensureState } from './engine/retry.js';
 import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
-import { blockersFor, gatherEvidence, rollbackBlockersFor } from './gate/gate.js';
+import { blockerKey, blockersFor, gatherEvidence, rollbackBlockersFor } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, removedUnder, type KnownMigrations } from './gate/levels.js';
@@ -324,21 +324,23 @@ class XcImpl implements Xc {
         }
         // A migration already contracting has passed the gate: finishing it is always right.
         const gated = awaitsContract(row.phase);
-        const refuse = (blockers: GateBlocker[]) =>
-          new RefusedError(`contract of ${row.id} refused: the old shape is still needed\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}\n(use --force --reason TEXT to override; it is logged)`, {
+        const refuse = (blockers: GateBlocker[], during = '') =>
+          new RefusedError(`contract of ${row.id} refused: the old shape is still needed${during}\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}\n(use --force --reason TEXT to override; it is logged)`, {
             migration: row.id,
             blockers,
             contracted: outcomes,
           }, { code: 'gate_refused' });
         const blockers = gated ? blockersFor(row.id, evidence!, row.expandedAt) : [];
         if (blockers.length > 0 && !opts.force) throw refuse(blockers);
-        // Asked again after the verify (what runs may have changed meanwhile), before anything is removed.
+        // Asked again after the verify (what runs may have changed meanwhile), before anything is removed. --force
+        // overrides the blockers it was shown (and logs them), not one that appeared during the verify.
+        const overridden = new Set(opts.force ? blockers.map(blockerKey) : []);
         const again = async () => {
-          const now = blockersFor(row.id, await this.evidence(ctx, loaded), row.expandedAt);
-          if (now.length > 0) throw refuse(now);
+          const now = blockersFor(row.id, await this.evidence(ctx, loaded), row.expandedAt).filter((b) => !overridden.has(blockerKey(b)));
+          if (now.length > 0) throw refuse(now, opts.force ? ' (these appeared while it verified: --force overrides only the blockers it was shown)' : '');
         };
         const from = row.phase;
-        await contract(ctx, row, opts.force && blockers.length > 0 ? { reason: opts.reason!, blockers } : undefined, gated && !opts.force ? again : undefined);
+        await contract(ctx, row, opts.force && blockers.length > 0 ? { reason: opts.reason!, blockers } : undefined, gated ? again : undefined);
         outcomes.push({ id: row.id, from, phase: row.phase });
       }
       const waiting = rows[outcomes.length];

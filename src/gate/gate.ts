@@ -92,3 +92,6 @@ export function blockersFor(migrationId: string, ev: Evidence, expandedAt?: stri
   }
   return blockers;
 }
+
+/** A blocker's identity across two readings of the evidence: what --force was shown, against what runs after the verify. */
+export const blockerKey = (b: GateBlocker): string => JSON.stringify([b.kind, b.app ?? null, b.version ?? null, b.env ?? null, b.level ?? null]);

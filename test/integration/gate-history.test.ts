@@ -284,6 +284,34 @@ for (const target of targets) {
       expect(await columns(db)).toEqual(['full_name', 'id']);
     }, 120_000);
 
+    it('a forced contract overrides the blockers it was shown, and logs them; not one recorded while it verifies (campaign D)', async () => {
+      const db = await database(target);
+      const dir = await checkout([BASE, MERGED]);
+      let record = true;
+      const xc = xcOn(db, dir, {
+        onEvent: (e) => {
+          if (e.event !== 'verify' || !record) return;
+          record = false;
+          execFileSync(process.execPath, [BIN, 'deploy', 'record', '--app', 'web', '--version', 'v0', '--level', BASE, '--url', db.url, '--dir', dir], { env: xcEnv(), stdio: 'ignore' });
+        },
+      });
+      await xc.apply();
+      await xc.deploy.record({ app: 'web', version: 'v1', level: BASE }); // the blocker --force is shown
+      const err = await rejection(xc.contract({ force: true, reason: 'v1 is being drained' }));
+      expect(err.exitCode, err.message).toBe(3);
+      expect(err.message).toContain('appeared while it verified');
+      expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'deployment', version: 'v0' })]);
+      expect((await xc.status()).migrations.find((m) => m.id === MERGED)!.phase).toBe('backfilled');
+      expect(await columns(db)).toEqual(['full_name', 'id', 'name']);
+      // Forced again, both shown: overridden, and logged with the reason.
+      await xc.contract({ force: true, reason: 'v0 and v1 are being drained' });
+      expect(await columns(db)).toEqual(['full_name', 'id']);
+      const contracting = (await xc.log()).events.find((e) => e.event === 'contracting' && e.migration === MERGED);
+      expect(contracting).toMatchObject({ reason: 'v0 and v1 are being drained', detail: { forced: true } });
+      const overridden = (contracting!.detail as { blockers: { kind: string; version?: string }[] }).blockers;
+      expect(overridden.map((b) => `${b.kind} ${b.version ?? ''}`.trim()).sort()).toEqual(['deployment v0', 'deployment v1', 'no_deployment']);
+    }, 120_000);
+
     it.skipIf(target.name !== 'postgres')('on a database whose collation sorts ids otherwise (ICU: 0003_b before 0003-a), migrations are contracted in id order as the files sort', async () => {
       const name = `xc_icu_${randomBytes(5).toString('hex')}`;
       const admin = new pg.Client({ connectionString: process.env.XC_TEST_PG_URL });
