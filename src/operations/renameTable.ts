@@ -39,16 +39,21 @@ export const renameTable: Operation<'renameTable'> = {
   // Its contract drops the old name's view (MySQL: the placeholder too), naming none of the table's constraints.
   contractNamesNoConstraint: true,
 
-  project(spec, model) {
+  project(spec, model, dialect) {
     const t = model.table(spec.from);
-    if (t?.kind === 'table' && !model.table(spec.to)) {
+    // A table still under the old name has not been renamed yet. Under the new name there is then nothing or, where
+    // an expand stopped part-way (MySQL), xc's placeholder, which the table replaces: plan refused any other table
+    // there. (Projected instead, the placeholder gave later migrations its int columns, and its view a user's dependency.)
+    if (t?.kind === 'table') {
       t.name = spec.to;
       model.tables.set(spec.to, t);
       model.inPlan.set(spec.to, model.readInPlan(spec.from));
       model.inPlan.delete(spec.from);
     }
-    // Also drops the compatibility view a mid-expand catalog shows under the old name.
+    // Also drops the compatibility view a mid-expand catalog shows under the old name, and the names the rename takes
+    // for a moment (MySQL: the view made for the old name, the parked placeholder): xc's, no user's.
     if (model.table(spec.to)) model.tables.delete(spec.from);
+    for (const name of dialect.renameTableTemporaries(spec.from, spec.to)) model.tables.delete(name);
     for (const other of model.tables.values()) {
       for (const fk of other.foreignKeys) if (fk.refTable === spec.from) fk.refTable = spec.to;
     }
