@@ -126,8 +126,14 @@ export function indexesNaming(dialect: Dialect, t: TableModel, columns: string[]
   return t.indexes.filter((i) => any(i.columns) || any(i.include) || names(i.where) || names(i.definition) || !!i.keys?.some((k) => names(k.expression)));
 }
 
-export function columnsOf(t: TableModel | undefined, extra: { name: string; type: string }[] = []): { name: string; type: string }[] {
-  return [...(t?.columns.map((c) => ({ name: c.name, type: c.type })) ?? []), ...extra];
+export function columnsOf(t: TableModel | undefined, extra: { name: string; type: string }[] = []): { name: string; type: string; collation?: string }[] {
+  return [...(t?.columns.map((c) => ({ name: c.name, type: c.type, ...collationOf(t, c) })) ?? []), ...extra];
+}
+
+/** The collation a column's text compares by, where the catalog says: its own (the clause's COLLATE), else its table's (MySQL). */
+function collationOf(t: TableModel, c: TableModel['columns'][number]): { collation?: string } {
+  const collation = (c.collation && /\bCOLLATE\s+(\S+)/i.exec(c.collation)?.[1]) || t.collation;
+  return collation ? { collation } : {};
 }
 
 /** An expression check, or none when the expression has no variant for this dialect (reported separately). */

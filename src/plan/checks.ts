@@ -11,8 +11,8 @@ export interface ExpressionCheck {
   table: string;
   /** Resolved for the dialect. */
   sql: string;
-  /** Columns visible to the expression, with their types. */
-  columns: { name: string; type: string }[];
+  /** Columns visible to the expression, with their types (and, where known, the collation their text compares by). */
+  columns: { name: string; type: string; collation?: string }[];
   /**
    * Type of the column the value is stored in, if any: it must convert as
    * storing it converts — an assignment (PostgreSQL has no assignment cast

@@ -39,6 +39,20 @@ for (const target of targets) {
       }
     });
 
+    it("an `up` comparing a column with a lookup table's, both in the table's collation: not refused for the connection's (campaign C, MariaDB)", async () => {
+      const s = await setup(target, [`CREATE TABLE person (id int PRIMARY KEY, country varchar(50))`, `INSERT INTO person VALUES (1, 'FR'), (2, 'DE'), (3, 'XX')`], 'xc_pc');
+      await s.write('0001_country', { createTable: { table: 'country', columns: [pk, { name: 'name', type: 'varchar(50)' }] } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO country (id, name) VALUES (1, 'FR'), (2, 'DE')`);
+      await s.write('0002_country_id', { addColumn: { table: 'person', column: { name: 'country_id', type: 'int', references: { table: 'country', columns: ['id'] } }, up: '(SELECT c.id FROM country c WHERE c.name = country)' } });
+      await s.xc.apply();
+      expect(await s.db.query(`SELECT id, country_id FROM person ORDER BY id`)).toEqual([
+        { id: 1, country_id: 1 },
+        { id: 2, country_id: 2 },
+        { id: 3, country_id: null },
+      ]);
+    });
+
     it('item 2: a type carrying a column clause is refused naming the clause, serial outside createTable naming what it is', async () => {
       const s = await setup(target, USERS, 'xc_pc');
       const clauses = ['int UNIQUE', 'int PRIMARY KEY', 'int DEFAULT 7', 'int NOT NULL', 'int CHECK (c > 0)', 'int GENERATED ALWAYS AS (1) STORED', "int COMMENT 'x'"];

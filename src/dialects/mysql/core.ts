@@ -287,12 +287,17 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
 
   expressionQueries(c: ExpressionCheck): string[] {
-    // Typed NULLs where CAST can express the type, so the expression is compiled against columns of the right kind.
-    const typed = (type: string) => {
-      const target = castTarget(type, this.mariadb);
-      return target ? `CAST(NULL AS ${target})` : 'NULL';
+    // Typed NULLs where CAST can express the type, so the expression is compiled against columns of the right kind;
+    // text in the column's collation, not the connection's: compared with another table's column, the connection's
+    // made "Illegal mix of collations" of a query the server runs (campaign C, a lookup table's `up`).
+    const typed = (col: ExpressionCheck['columns'][number]) => {
+      const target = castTarget(col.type, this.mariadb);
+      if (!target) return 'NULL';
+      if (!target.startsWith('CHAR') || !col.collation || !/^\w+$/.test(col.collation)) return `CAST(NULL AS ${target})`;
+      const charset = col.collation === 'binary' ? 'binary' : col.collation.split('_')[0];
+      return `CAST(NULL AS ${target} CHARACTER SET ${charset}) COLLATE ${col.collation}`;
     };
-    const cols = c.columns.length > 0 ? c.columns.map((col) => `${typed(col.type)} AS ${quoteMy(col.name)}`).join(', ') : 'NULL AS _xc_none';
+    const cols = c.columns.length > 0 ? c.columns.map((col) => `${typed(col)} AS ${quoteMy(col.name)}`).join(', ') : 'NULL AS _xc_none';
     const from = `FROM (SELECT ${cols}) AS _xc_row`;
     const target = c.castTo ? castTarget(c.castTo, this.mariadb) : undefined;
     const value = target ? `CAST((${c.sql}) AS ${target})` : `(${c.sql})`;
