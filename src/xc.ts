@@ -404,6 +404,12 @@ class XcImpl implements Xc {
     const files = await listMigrations(this.dir);
     let loaded = { files, ...(await this.readState(ctx)) };
     if (opts.level !== undefined) assertKnownLevel(opts.level, loaded, this.dir);
+    // An applied file edited since is refused as apply refuses it (SPEC §3, exit 2): the build expects the edited
+    // shape, the database has the one recorded. Only started migrations' files are read (a pending one: by --apply).
+    if (!this.engineOptions.allowDrift) {
+      const started = (await withStartedRead(files, loaded.rows)).filter((f): f is MigrationFile => f.checksum !== undefined);
+      assertNoDrift({ files: started, rows: loaded.rows }, 'check');
+    }
     const level = opts.level ?? loaded.files.at(-1)?.id ?? null;
     // Applied only where this build needs something: an older build (a rollback deploy, an overlapping pipeline) lacks
     // the newer files the state has, which apply refuses; the gate below answers for it.
@@ -497,12 +503,7 @@ class XcImpl implements Xc {
   private async loadForStatus(ctx: EngineContext): Promise<{ files: (MigrationFile | { id: string; file: string; definition?: undefined; checksum?: undefined })[]; rows: Map<string, MigrationRow>; missing: string[] }> {
     const listed = await listMigrations(this.dir);
     const state = await this.readState(ctx);
-    const files = [];
-    for (const f of listed) {
-      const row = state.rows.get(f.id);
-      files.push(row && !isUnstarted(row.phase) ? await loadRecordedFile(f.file, row.checksum) : f);
-    }
-    return { files, ...state };
+    return { files: await withStartedRead(listed, state.rows), ...state };
   }
 
   async log(opts: LogQuery = {}): Promise<LogResult> {
@@ -530,6 +531,16 @@ class XcImpl implements Xc {
 
 /** `--force` needs a reason (the override is logged with who and why); a reason alone overrides nothing: most likely --force was forgotten. */
 /** A migration refused once the ones before it in this run were applied: the refusal says they stand. */
+/** `listed` with the definitions of the files whose migration has started read (for drift); a pending file is not read. */
+async function withStartedRead(listed: { id: string; file: string }[], rows: ReadonlyMap<string, MigrationRow>): Promise<(MigrationFile | { id: string; file: string; definition?: undefined; checksum?: undefined })[]> {
+  const files = [];
+  for (const f of listed) {
+    const row = rows.get(f.id);
+    files.push(row && !isUnstarted(row.phase) ? await loadRecordedFile(f.file, row.checksum) : f);
+  }
+  return files;
+}
+
 function afterApplied(err: unknown, applied: MigrationOutcome[]): unknown {
   if (!(err instanceof InvalidInputError)) return err;
   const done = applied.map((o) => `${o.id} (now ${o.phase})`).join(', ');

@@ -287,6 +287,12 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     expect(err.message).toContain('`xc apply --allow-drift`');
     const contract = await rejection(xc.contract());
     expect(contract.message).toContain('`xc contract --allow-drift`');
+    // The gate too (campaign D): the build expects display_name, the database has what the state recorded.
+    for (const apply of [false, true]) {
+      const gate = await rejection(xc.check({ app: 'web', version: 'v2', apply }));
+      expect(gate).toBeInstanceOf(DriftError);
+      expect(gate.message).toContain('`xc check --allow-drift`');
+    }
 
     const run = await cli('rollback', V2); // never refused for drift: it runs the plan the state recorded
     expect(run.code, run.stderr).toBe(0);
