@@ -88,7 +88,7 @@ for (const target of targets) {
 }
 
 /**
- * The gate and status read no file they do not need: check compares ids and phases (file names); status reads the
+ * The gate and status read no file they do not need: check compares ids and phases (file names); both read the
  * files of started migrations (for drift) and, when one is what was applied, without the validator (zod).
  */
 for (const target of targets) {
