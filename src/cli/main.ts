@@ -77,6 +77,7 @@ export function buildProgram(action: Action): Command {
   program.hook('preAction', (_, leaf) => {
     const env: unknown = program.getOptionValue('env');
     if (env !== undefined && leaf.options.some((o) => o.long === '--env')) leaf.setOptionValueWithSource('env', env, 'cli');
+    swallowedFlag(program, leaf);
   });
   program.addHelpText('afterAll', `\nDurations take a unit (${DURATION_EXAMPLES}); a bare number is in the unit its flag's help names.`);
   registerInit(program, action);
@@ -95,6 +96,22 @@ export function buildProgram(action: Action): Command {
   registerFleet(program, action);
   registerDemo(program, action);
   return program;
+}
+
+/**
+ * A flag left without its value takes the next word, even another flag: `--env $UNSET --json` (the variable unset)
+ * recorded a deployment in environment "--json" (campaign D). A value that is one of the command's own flags is refused.
+ */
+function swallowedFlag(program: Command, leaf: Command): void {
+  const flags = new Set([...program.options, ...leaf.options].flatMap((o) => (o.long ? [o.long] : [])));
+  for (const cmd of [program, leaf]) {
+    for (const o of cmd.options) {
+      const value: unknown = cmd.getOptionValue(o.attributeName());
+      if (typeof value === 'string' && flags.has(value.split('=')[0]!)) {
+        throw new InvalidInputError(`${o.long} was given no value: it took the next word, ${value}, which is a flag of its own (an empty shell variable?)`, { flag: o.long }, { code: 'invalid_usage' });
+      }
+    }
+  }
 }
 
 /** Run `xc` with `argv` (as in process.argv: node, script, args...). Returns the exit code. */

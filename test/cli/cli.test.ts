@@ -63,6 +63,10 @@ describe('xc without a database', () => {
     expect(badChoice.code).toBe(2);
     expect(lastJson(badChoice)).toMatchObject({ ok: false, error: { exitCode: 2, code: 'invalid_usage' } });
     expect(lastJson(badChoice).error.message).toContain('nowhere');
+    // A flag left without a value (an empty shell variable) does not take the next flag for one (campaign D).
+    const swallowed = await xc(cwd, ['deploy', 'record', '--app', 'shop', '--version', 'v9', '--env', '--json', '--url', 'postgres://u@127.0.0.1:1/none']);
+    expect(swallowed.code).toBe(2);
+    expect(lastJson(swallowed).error).toMatchObject({ code: 'invalid_usage', message: expect.stringContaining('--env was given no value: it took the next word, --json') });
     const missing = await xc(cwd, ['new']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("missing required argument 'name'");
