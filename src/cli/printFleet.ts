@@ -37,13 +37,25 @@ function outcome(p: Printer, command: string, result: unknown): string {
 
 export function printFleetTarget(p: Printer, e: FleetEvent): void {
   const where = `[${e.done}/${e.total}] ${p.c.bold(e.name)}`;
-  if (e.ok) return p.line(`${p.c.green('ok'.padEnd(7))} ${where}  ${outcome(p, e.command, e.result)}`);
-  // A multi-line message (a migration's issues) keeps its first line here; --json has it whole.
-  const message = (e.message ?? '').split('\n')[0];
+  if (e.ok) {
+    p.line(`${p.c.green('ok'.padEnd(7))} ${where}  ${outcome(p, e.command, e.result)}`);
+    // deploy record's warning (a level it could not tell, a shape a contract removed): the gate's business too.
+    const warning = (e.result as { warning?: unknown } | undefined)?.warning;
+    if (typeof warning === 'string') p.line(`        ${p.c.yellow('warning')}: ${warning}`);
+    return;
+  }
+  // A multi-line message (the gate's reasons, a migration's issues): its lines under the target, a few at most;
+  // --json has it whole.
+  const [first, ...rest] = (e.message ?? '').split('\n');
   // Exit 3 is an answer (the gate or the phase order said not now), not a breakage.
   const label = e.exitCode === 3 ? p.c.yellow('refused') : p.c.red('failed '.padEnd(7));
-  p.line(`${label} ${where}  exit ${e.exitCode} ${e.code ?? ''}: ${message}`);
+  p.line(`${label} ${where}  exit ${e.exitCode} ${e.code ?? ''}: ${first}`);
+  for (const line of rest.slice(0, MAX_LINES)) p.line(`        ${line.trim()}`);
+  if (rest.length > MAX_LINES) p.line(`        … ${rest.length - MAX_LINES} more (--json has them all)`);
 }
+
+/** Lines of a target's message shown beyond its first. */
+const MAX_LINES = 8;
 
 export function printFleetResult(p: Printer, r: FleetResult<unknown>): void {
   if ('phases' in r) printPhases(p, r as FleetStatusResult);

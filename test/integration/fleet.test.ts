@@ -87,6 +87,10 @@ for (const target of targets) {
       expect(refused.code).toBe(3);
       expect(jsonLines(refused.stdout).at(-1)).toMatchObject({ ok: false, exitCode: 3, summary: { ok: DATABASES - 1, failed: 1 } });
       expect(jsonLines(refused.stdout).at(-1)!.targets[HELD]).toMatchObject({ ok: false, exitCode: 3, code: expect.any(String) });
+      // Read by a person, the refusal shows the gate's reasons under the target, not only its first line (campaign D).
+      const human = await runXc(['fleet', 'check', '--app', 'web', '--version', 'v2', '--targets', path.join(dir, 'targets.txt'), '--dir', path.join(dir, 'migrations')]);
+      expect(human.code).toBe(3);
+      expect(human.stdout).toMatch(new RegExp(`refused .*cannot go live now:\\n\\s+- ${MIGRATION} is \\w+: this build needs it at least backfilled`));
 
       // Re-run: only the held target does work (from where its expand stopped); the others have nothing to do.
       const second = await fleet(['apply', '--concurrency', '4']);
