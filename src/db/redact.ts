@@ -159,6 +159,11 @@ export function redactSecrets(text: string, secrets: Iterable<string>): string {
 
 /** Redact every URL found in `text`, then every known secret. Pass anything printed through it. */
 export function scrub(text: string): string {
-  const urls = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>`]+/gi, (u) => redactUrl(u));
+  // The punctuation a sentence puts after a URL is not part of it: `…?password=***: database "x" does not exist`
+  // lost its colon to the redacted parameter (campaign D).
+  const urls = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>`]+/gi, (u) => {
+    const tail = /[:;,.)\]]+$/.exec(u)?.[0] ?? '';
+    return redactUrl(u.slice(0, u.length - tail.length)) + tail;
+  });
   return redactSecrets(urls, knownSecrets);
 }

@@ -26,6 +26,9 @@ describe('redactUrl', () => {
   it('scrub redacts URLs and known secrets in any text', () => {
     knownSecrets.add('hunter22');
     expect(scrub('failed: mysql://a:zz9@h/db and hunter22')).toBe('failed: mysql://a:***@h/db and ***');
+    // A sentence's punctuation after a URL stays (campaign D: a ?password= URL's error lost its colon).
+    expect(scrub('cannot connect to postgres://u@h/db?password=pw1: database "db" does not exist')).toBe('cannot connect to postgres://u@h/db?password=***: database "db" does not exist');
+    expect(scrub('see (postgres://u:pw2@h/db).')).toBe('see (postgres://u:***@h/db).');
   });
 });
 
