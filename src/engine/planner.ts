@@ -97,6 +97,17 @@ function inOneMigration(p: ValidationIssue, migrationId: string): ValidationIssu
  * table; the existing rows it needs to meet a condition (unless `readRows` is false:
  * a migration in flight holds what they would be judged by). Changes nothing.
  */
+/**
+ * The server knows no table a migration of this plan creates before it is applied: an expression reading one cannot
+ * be compiled at plan (campaign C, a lookup table's `up`). Said so, with what to do, where the error names such a table.
+ */
+function notYetCreated(error: string, model: SchemaModel): string {
+  const missing = /relation "([^"]+)" does not exist|Table '(?:[^'.]+\.)?([^'.]+)' doesn't exist/.exec(error);
+  const name = missing?.[1] ?? missing?.[2];
+  if (name === undefined || model.table(name)?.kind !== 'table') return '';
+  return ` — "${name}" is created by this plan, not yet applied, and an expression is compiled against the database before anything runs: create it in an earlier migration and apply that one first (\`xc apply ID\`)`;
+}
+
 async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext, readRows: boolean): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
   for (const t of op.types?.(spec as never, vctx) ?? []) {
@@ -127,7 +138,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     if (replication) issues.push({ path: written.path, code: 'unsafe_for_replication', message: replication });
     const check = storedOnce(dialect, written);
     const error = await compileExpression(session, dialect, check);
-    if (error) issues.push({ path: check.path, code: 'invalid_expression', message: error });
+    if (error) issues.push({ path: check.path, code: 'invalid_expression', message: `${error}${notYetCreated(error, model)}` });
     const volatile = check.deterministic && !error ? await dialect.volatileFunctions(session, dialect.calledFunctions(check.sql)) : [];
     if (volatile.length > 0) {
       issues.push({

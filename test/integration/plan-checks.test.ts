@@ -39,12 +39,18 @@ for (const target of targets) {
       }
     });
 
-    it("an `up` comparing a column with a lookup table's, both in the table's collation: not refused for the connection's (campaign C, MariaDB)", async () => {
+    it("an `up` reading a lookup table: in the plan that creates the table, told to apply that first; then not refused for the connection's collation (campaign C, MariaDB)", async () => {
       const s = await setup(target, [`CREATE TABLE person (id int PRIMARY KEY, country varchar(50))`, `INSERT INTO person VALUES (1, 'FR'), (2, 'DE'), (3, 'XX')`], 'xc_pc');
       await s.write('0001_country', { createTable: { table: 'country', columns: [pk, { name: 'name', type: 'varchar(50)' }] } });
-      await s.xc.apply();
+      // In one plan with the table it reads, the expression cannot be compiled yet: told so, and what to do.
+      const lookup = { addColumn: { table: 'person', column: { name: 'country_id', type: 'int', references: { table: 'country', columns: ['id'] } }, up: '(SELECT c.id FROM country c WHERE c.name = country)' } };
+      await s.write('0002_country_id', lookup);
+      const early = await rejection(s.xc.plan());
+      expect(early.exitCode, early.message).toBe(2);
+      expect(early.message).toMatch(/0002_country_id\.json: operations\[0\]\.addColumn\.up: .*country.* — "country" is created by this plan, not yet applied, .*create it in an earlier migration and apply that one first/);
+      await s.xc.apply({ id: '0001_country' });
       await s.db.query(`INSERT INTO country (id, name) VALUES (1, 'FR'), (2, 'DE')`);
-      await s.write('0002_country_id', { addColumn: { table: 'person', column: { name: 'country_id', type: 'int', references: { table: 'country', columns: ['id'] } }, up: '(SELECT c.id FROM country c WHERE c.name = country)' } });
+      await s.write('0002_country_id', lookup);
       await s.xc.apply();
       expect(await s.db.query(`SELECT id, country_id FROM person ORDER BY id`)).toEqual([
         { id: 1, country_id: 1 },
