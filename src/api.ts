@@ -182,6 +182,8 @@ export interface CheckResult {
   level: string | null;
   /** Migrations `--apply` moved forward. */
   applied: MigrationOutcome[];
+  /** Allowed, but worth a look: `--dir` holds no migration while the database has run some (the wrong folder?). */
+  warning?: string;
 }
 
 /** One entry of xc's append-only event log (SPEC §4). */

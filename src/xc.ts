@@ -435,7 +435,11 @@ class XcImpl implements Xc {
     }
     const who = `${opts.app}@${opts.version}`;
     if (reasons.length > 0) throw new RefusedError(`${who} (level ${level ?? 'none'}) cannot go live now:\n${reasons.map((r) => `  - ${r}`).join('\n')}`, { reasons, level }, { code: 'gate_refused' });
-    return { ok: true, app: opts.app, version: opts.version, level, applied };
+    // A build with no migration at all passes while nothing is contracted: true of a build older than every migration,
+    // and of a --dir pointing at the wrong (empty) folder, which only the person reading this can tell apart.
+    const ran = [...loaded.rows.values()].filter((r) => !isUnstarted(r.phase)).length;
+    const warning = files.length === 0 && ran > 0 ? `${this.dir} holds no migration file while the database has run ${ran}: judged as a build older than every migration (level none); if that is the wrong folder, pass the right --dir` : undefined;
+    return { ok: true, app: opts.app, version: opts.version, level, applied, ...(warning ? { warning } : {}) };
   }
 
   readonly deploy = {

@@ -284,6 +284,17 @@ for (const target of targets) {
       expect(await columns(db)).toEqual(['full_name', 'id']);
     }, 120_000);
 
+    it('a check from an empty folder while migrations are in flight passes as a build older than all of them, with a warning (campaign D)', async () => {
+      const db = await database(target);
+      await xcOn(db, await checkout([BASE, MERGED])).apply();
+      const empty = xcOn(db, await checkout([]));
+      const r = await empty.check({ app: 'web', version: 'v0' });
+      expect(r).toMatchObject({ ok: true, level: null });
+      expect(r.warning).toMatch(/holds no migration file while the database has run 2: judged as a build older than every migration \(level none\); if that is the wrong folder, pass the right --dir/);
+      // A folder with files gets no such warning.
+      expect((await xcOn(db, await checkout([BASE, MERGED])).check({ app: 'web', version: 'v2' })).warning).toBeUndefined();
+    });
+
     it('a forced contract overrides the blockers it was shown, and logs them; not one recorded while it verifies (campaign D)', async () => {
       const db = await database(target);
       const dir = await checkout([BASE, MERGED]);

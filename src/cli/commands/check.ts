@@ -13,6 +13,7 @@ export function registerCheck(program: Command, action: Action): void {
     .option('--apply', 'first expand and backfill every migration up to that level')
     .action(action(async ({ xc, out, options }, o: { version: string; level?: string; apply?: boolean }) => {
       const r = await xc.check({ app: options.app!, version: o.version, level: o.level, apply: o.apply === true });
+      if (r.warning) out.note(`warning: ${r.warning}`); // in --json, the result's "warning"
       out.result(r, (p) => {
         for (const m of r.applied) p.line(`${p.c.bold(m.id)}  ${p.phase(m.from)} → ${p.phase(m.phase)}`);
         p.line(p.c.green(`${r.app}@${r.version} may go live (level ${r.level ?? 'none'})`));
