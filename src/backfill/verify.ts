@@ -80,7 +80,7 @@ function mismatch(migration: string, check: AgreementCheck, bad: Record<string, 
   const remedy = check.remedy ?? `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${migration}\`.`;
   // A trigger returning NULL or a DO INSTEAD rule of the application's cancels the backfill's UPDATE of a row: no re-run mends it.
   const cancelled = command === 'contract' && remedy.includes('xc backfill') ? `\nIf \`xc backfill ${migration}\` leaves them as they are, a trigger or rule of the application cancels its UPDATE of those rows (a BEFORE UPDATE trigger returning NULL, a DO INSTEAD rule): let it pass xc's batches (README, Backfill: \`xc.bypass\`), then backfill again.` : '';
-  return new DataMismatchError(`${command} refused: not every row of "${check.table}" agrees (${check.description}); for example:\n${formatRows(bad)}\n${remedy}${cancelled}`, {
+  return new DataMismatchError(`${command} refused: not every row of "${check.table}" meets what it needs (${check.description}); rows that do not, for example:\n${formatRows(bad)}\n${remedy}${cancelled}`, {
     migration,
     table: check.table,
     examples: bad,

@@ -71,7 +71,7 @@ for (const target of targets) {
       await s.db.query(`INSERT INTO posts VALUES (2, NULL)`);
       const err = await rejection(s.xc.rollback());
       expect(err.exitCode).toBe(1);
-      expect(err.message).toMatch(/rollback refused: not every row of "posts" agrees \("title" holds no NULL[\s\S]*id="2" title=NULL[\s\S]*give them a value/);
+      expect(err.message).toMatch(/rollback refused: not every row of "posts" meets what it needs \("title" holds no NULL[\s\S]*id="2" title=NULL[\s\S]*give them a value/);
       // Nothing was done: the new version's NULLs are still taken.
       expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
       expect(await column(s.db, 'posts', 'title')).toMatchObject({ nullable: true });
