@@ -89,15 +89,6 @@ function inOneMigration(p: ValidationIssue, migrationId: string): ValidationIssu
 }
 
 /**
- * What only the server can tell of one operation, in order, each step only
- * when the one before found nothing: its types; its expressions (their text
- * read first, then compiled as apply stores them — computed only where they
- * read no column (storedOnce) — and those compared again by the verify
- * refused when volatile); the indexes it builds, built on an empty temporary
- * table; the existing rows it needs to meet a condition (unless `readRows` is false:
- * a migration in flight holds what they would be judged by). Changes nothing.
- */
-/**
  * The server knows no table a migration of this plan creates before it is applied: an expression reading one cannot
  * be compiled at plan (campaign C, a lookup table's `up`). Said so, with what to do, where the error names such a table.
  */
@@ -108,6 +99,15 @@ function notYetCreated(error: string, model: SchemaModel): string {
   return ` — "${name}" is created by this plan, not yet applied, and an expression is compiled against the database before anything runs: create it in an earlier migration and apply that one first (\`xc apply ID\`)`;
 }
 
+/**
+ * What only the server can tell of one operation, in order, each step only
+ * when the one before found nothing: its types; its expressions (their text
+ * read first, then compiled as apply stores them — computed only where they
+ * read no column (storedOnce) — and those compared again by the verify
+ * refused when volatile); the indexes it builds, built on an empty temporary
+ * table; the existing rows it needs to meet a condition (unless `readRows` is false:
+ * a migration in flight holds what they would be judged by). Changes nothing.
+ */
 async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext, readRows: boolean): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
   for (const t of op.types?.(spec as never, vctx) ?? []) {
