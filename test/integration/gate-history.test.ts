@@ -90,6 +90,20 @@ async function mergedLaterThenBackToV2(db: Db, live: (v2: Xc) => Promise<unknown
   return { v2, v3 };
 }
 
+/** An onEvent that, at the first verify, records web@v0 live at BASE from another process, as a pipeline could meanwhile. */
+function v0OnFirstVerify(db: Db, dir: string): { onEvent: XcOptions['onEvent']; recorded: () => boolean } {
+  let recorded = false;
+  return {
+    onEvent: (e) => {
+      if (e.event !== 'verify' || recorded) return;
+      recorded = true;
+      // Synchronous: the verify goes on only once the older version is recorded live.
+      execFileSync(process.execPath, [BIN, 'deploy', 'record', '--app', 'web', '--version', 'v0', '--level', BASE, '--url', db.url, '--dir', dir], { env: xcEnv(), stdio: 'ignore' });
+    },
+    recorded: () => recorded,
+  };
+}
+
 for (const target of targets) {
   target.describe(`the gate and what a build has (${target.name})`, () => {
     // --allow-missing (a folder kept partial on purpose: squashed) excuses no migration merged after the build.
@@ -262,19 +276,12 @@ for (const target of targets) {
     it('a deployment recorded while the contract verifies stops it before the old shape goes', async () => {
       const db = await database(target);
       const dir = await checkout([BASE, MERGED]);
-      let recorded = false;
-      const xc = xcOn(db, dir, {
-        onEvent: (e) => {
-          if (e.event !== 'verify' || recorded) return;
-          recorded = true;
-          // Synchronous: the verify goes on only once the older version is recorded live, as a pipeline could do meanwhile.
-          execFileSync(process.execPath, [BIN, 'deploy', 'record', '--app', 'web', '--version', 'v0', '--level', BASE, '--url', db.url, '--dir', dir], { env: xcEnv(), stdio: 'ignore' });
-        },
-      });
+      const during = v0OnFirstVerify(db, dir);
+      const xc = xcOn(db, dir, { onEvent: during.onEvent });
       await xc.apply();
       await xc.deploy.record({ app: 'web', version: 'v2' });
       const err = await rejection(xc.contract());
-      expect(recorded).toBe(true);
+      expect(during.recorded()).toBe(true);
       expect(err.exitCode).toBe(3);
       expect(err.message).toContain(`deployment web@v0 is live at level ${BASE}`);
       expect((await xc.status()).migrations.find((m) => m.id === MERGED)!.phase).toBe('backfilled');
@@ -298,14 +305,7 @@ for (const target of targets) {
     it('a forced contract overrides the blockers it was shown, and logs them; not one recorded while it verifies (campaign D)', async () => {
       const db = await database(target);
       const dir = await checkout([BASE, MERGED]);
-      let record = true;
-      const xc = xcOn(db, dir, {
-        onEvent: (e) => {
-          if (e.event !== 'verify' || !record) return;
-          record = false;
-          execFileSync(process.execPath, [BIN, 'deploy', 'record', '--app', 'web', '--version', 'v0', '--level', BASE, '--url', db.url, '--dir', dir], { env: xcEnv(), stdio: 'ignore' });
-        },
-      });
+      const xc = xcOn(db, dir, { onEvent: v0OnFirstVerify(db, dir).onEvent });
       await xc.apply();
       await xc.deploy.record({ app: 'web', version: 'v1', level: BASE }); // the blocker --force is shown
       const err = await rejection(xc.contract({ force: true, reason: 'v1 is being drained' }));
