@@ -35,6 +35,9 @@ function outcome(p: Printer, command: string, result: unknown): string {
     .join(', ');
 }
 
+/** Lines of a target's message shown beyond its first. */
+const MAX_LINES = 8;
+
 export function printFleetTarget(p: Printer, e: FleetEvent): void {
   const where = `[${e.done}/${e.total}] ${p.c.bold(e.name)}`;
   if (e.ok) {
@@ -53,9 +56,6 @@ export function printFleetTarget(p: Printer, e: FleetEvent): void {
   for (const line of rest.slice(0, MAX_LINES)) p.line(`        ${line.trim()}`);
   if (rest.length > MAX_LINES) p.line(`        … ${rest.length - MAX_LINES} more (--json has them all)`);
 }
-
-/** Lines of a target's message shown beyond its first. */
-const MAX_LINES = 8;
 
 export function printFleetResult(p: Printer, r: FleetResult<unknown>): void {
   if ('phases' in r) printPhases(p, r as FleetStatusResult);
