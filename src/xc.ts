@@ -450,7 +450,7 @@ class XcImpl implements Xc {
       if (o.level !== undefined) assertKnownLevel(o.level, loaded, this.dir);
       const asked = o.level !== undefined ? { level: o.level, warning: undefined } : defaultLevel(loaded, this.dir);
       const built = levelOfBuild(asked.level, loaded.files, loaded.rows, this.options.allowMissing === true);
-      const warning = [asked.warning, built.warning, removedUnder(built.level, loaded.files, loaded.rows)].filter(Boolean).join('; ');
+      const warning = [asked.warning, built.warning, removedUnder(built.level, asked.level, loaded.files, loaded.rows)].filter(Boolean).join('; ');
       // Both levels kept: the lowered one for the contract gate, the build's own for the rollback gate (gate.ts).
       const deployment = await recordDeployment(ctx, { ...o, level: built.level, buildLevel: asked.level });
       return { ok: true as const, deployment, ...(warning ? { warning } : {}) };

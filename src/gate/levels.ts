@@ -102,12 +102,15 @@ export function levelOfBuild(level: string | null, files: readonly { id: string 
 }
 
 /**
- * A version recorded at `level` needs the shapes of the contracted migrations above it that its folder lacks: it is
- * recorded all the same (it runs, so the gate must know), with these words.
+ * A version recorded at `level` needs the shapes of the contracted migrations above it: those its folder lacks (above
+ * the level the gate keeps for it, `level`), and its own files above the level it was recorded at (`buildLevel`, a
+ * `--level` given below a migration already contracted). It is recorded all the same (it runs, so the gate must
+ * know), with these words.
  */
-export function removedUnder(level: string | null, files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase }>): string | undefined {
+export function removedUnder(level: string | null, buildLevel: string | null, files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase }>): string | undefined {
   const own = new Set(files.map((f) => f.id));
-  const removed = [...rows].filter(([id, r]) => reached(r.phase, 'contracting') && !own.has(id) && (level === null || id > level)).map(([id]) => id);
+  const above = (id: string, l: string | null) => l === null || id > l;
+  const removed = [...rows].filter(([id, r]) => reached(r.phase, 'contracting') && above(id, own.has(id) ? buildLevel : level)).map(([id]) => id);
   if (removed.length === 0) return undefined;
   const many = removed.length > 1;
   return `${removed.join(', ')} ${many ? 'are' : 'is'} contracted above this level: this version needs a shape ${many ? 'they' : 'it'} removed (\`xc check\` refuses such a deploy)`;

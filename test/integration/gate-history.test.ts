@@ -302,6 +302,19 @@ for (const target of targets) {
       expect((await xcOn(db, await checkout([BASE, MERGED])).check({ app: 'web', version: 'v2' })).warning).toBeUndefined();
     });
 
+    it('deploy record with a --level below a migration of its own folder already contracted says so (campaign D)', async () => {
+      const db = await database(target);
+      const xc = xcOn(db, await checkout([BASE, MERGED]));
+      await xc.apply();
+      await xc.deploy.record({ app: 'web', version: 'v1' });
+      await xc.contract();
+      const r = await xc.deploy.record({ app: 'web', version: 'v0', level: BASE });
+      expect(r.deployment.level).toBe(BASE);
+      expect(r.warning).toContain(`${MERGED} is contracted above this level: this version needs a shape it removed`);
+      // At the folder's own level: nothing to say.
+      expect((await xc.deploy.record({ app: 'web', version: 'v2' })).warning).toBeUndefined();
+    });
+
     it('a forced contract overrides the blockers it was shown, and logs them; not one recorded while it verifies (campaign D)', async () => {
       const db = await database(target);
       const dir = await checkout([BASE, MERGED]);

@@ -325,6 +325,11 @@ target.describe(`the deploy gate (${target.name})`, () => {
     let err = await rejection(xc.contract());
     expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'session', app: 'shop', version: 'v1' })]);
     await v1.end();
+    // Spaces around the name (an env var written ` shop@v1`) are no other app: trimmed, as deploy record trims (campaign D).
+    const spaced = await connect(' shop@ v1 ');
+    err = await rejection(xc.contract());
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'session', app: 'shop', version: 'v1' })]);
+    await spaced.end();
     const unknown = await connect('shop@v1.5'); // a version never recorded: unknown level
     err = await rejection(xc.contract());
     expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'session', version: 'v1.5' })]);

@@ -9,10 +9,14 @@
 import type { DeploymentInfo } from '../../api.js';
 import type { EvidenceContext, EvidenceSource, LiveVersion } from '../evidence.js';
 
-/** `app@version`, split at the last `@` (an app name may be `@scope/app`). */
+/**
+ * `app@version`, split at the last `@` (an app name may be `@scope/app`); each part trimmed, as deploy record trims
+ * them: ` shop@v1` from a sloppy environment variable is shop's session, not an unknown app's.
+ */
 export function parseSessionName(name: string): { app: string; version: string } | null {
   const at = name.lastIndexOf('@');
-  return at > 0 && at < name.length - 1 ? { app: name.slice(0, at), version: name.slice(at + 1) } : null;
+  const [app, version] = [name.slice(0, Math.max(at, 0)).trim(), name.slice(at + 1).trim()];
+  return at > 0 && app !== '' && version !== '' ? { app, version } : null;
 }
 
 export const sessionsSource: EvidenceSource = {
