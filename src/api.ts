@@ -91,6 +91,8 @@ export interface MigrationPlanResult {
   description: string | null;
   phase: Phase;
   pending: PlannedPhase[];
+  /** What the steps do not say: when a change reaches the application (OperationPlan.notes). */
+  notes?: string[];
 }
 
 export interface PlanResult {

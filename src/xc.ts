@@ -244,7 +244,7 @@ class XcImpl implements Xc {
       const phase: Phase = row && !isUnstarted(row.phase) ? row.phase : 'pending';
       const plan = plans.get(f.id) ?? row?.plan;
       if (!plan || isTerminal(phase)) continue;
-      migrations.push({ id: f.id, description: f.definition.description ?? null, phase, pending: describePlan(ctx.dialect, plan, phase) });
+      migrations.push({ id: f.id, description: f.definition.description ?? null, phase, pending: describePlan(ctx.dialect, plan, phase), ...(plan.notes ? { notes: plan.notes } : {}) });
     }
     return { ok: true, migrations };
   }

@@ -191,6 +191,7 @@ export function printPlan(p: Printer, result: PlanResult): void {
 
 function printMigrationPlan(p: Printer, m: MigrationPlanResult): void {
   p.line(`${p.c.bold(m.id)}  ${p.phase(m.phase)}${m.description ? `  ${p.c.dim(m.description)}` : ''}`);
+  for (const note of m.notes ?? []) p.line(`  ${p.c.yellow('note:')} ${note}`);
   for (const phase of m.pending) {
     p.line(`  ${p.phase(phase.phase)}`);
     if (phase.phase === 'backfill') {

@@ -541,6 +541,7 @@ export async function planMigration(
     plan.contract.push(...p.contract);
     if (p.rollbackVerify) (plan.rollbackVerify ??= []).push(...p.rollbackVerify);
     if (p.oldNames) (plan.oldNames ??= []).push(...p.oldNames);
+    for (const note of p.notes ?? []) (plan.notes ??= []).push(`operations[${opIndex}].${kind}: ${note}`);
     // Undo in reverse: the last operation's expand is undone first.
     plan.rollback.unshift(...p.rollback);
     for (const issue of projectOperation(model, dialect, { migrationId: file.id, opIndex, kind, spec })) report(opIndex, kind, issue);

@@ -275,12 +275,14 @@ export const alterColumn: Operation<'alterColumn'> = {
     const old = oldColumn(ctx.model, spec)!;
     const type = spec.type === undefined ? old.type : carriedType(spec.type, old);
     const nullable = spec.nullable ?? old.nullable;
+    const note = `"${spec.table}"."${spec.column}" is changed in place: until contract both versions see its old definition${changesType(spec.type, old) ? ` (${old.type}; ${type} after contract)` : ''} — the new version may rely on the new one only after \`xc contract\``;
     if (needsShadow(spec, old, ctx.ddl, ctx.model, ctx.dialect)) {
       const def = copiedDefault({ type: spec.type, default: spec.default }, old, ctx.ddl);
       const shadow = { column: spec.column, type, nullable, default: def, comment: spec.comment, up: upOf(spec, ctx.expr, ctx.dialect, ctx.model)! };
-      return shadowConstraints(spec).length > 0 ? planWithConstraints(spec, shadow, ctx) : planShadowColumns(ctx, spec.table, [shadow]);
+      return { ...(shadowConstraints(spec).length > 0 ? planWithConstraints(spec, shadow, ctx) : planShadowColumns(ctx, spec.table, [shadow])), notes: [note] };
     }
-    return planInCatalog(spec, old, ctx);
+    const plan = planInCatalog(spec, old, ctx);
+    return plan.contract.length > 0 ? { ...plan, notes: [note] } : plan;
   },
 };
 

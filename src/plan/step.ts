@@ -231,6 +231,11 @@ export interface OperationPlan {
    */
   removalsMarked?: boolean;
   /**
+   * What the author should know of when the change reaches the application, which the steps do not say: a column
+   * changed in place keeps its old definition for both versions until contract. Shown by `xc plan`.
+   */
+  notes?: string[];
+  /**
    * PostgreSQL: the schema its unqualified names resolved to when it was
    * planned, whose state it is recorded in (postgres/state.ts). Absent in
    * plans recorded before xc recorded it, and on MySQL.

@@ -57,6 +57,8 @@ for (const target of targets) {
       expect(contract).toHaveLength(1);
       expect(contract[0]).toMatch(/catalog only: no row rewritten/);
       expect(contract[0]).toContain('varchar(40)');
+      // The plan says when the new definition reaches the application (campaign C: "(nothing)" at expand said nothing).
+      expect(plan.migrations[0]!.notes).toEqual([expect.stringMatching(/^operations\[0\]\.alterColumn: "t"\."label" is changed in place: until contract both versions see its old definition \(\w.*\(10\); varchar\(40\) after contract\)/)]);
     });
 
     it('a varchar widened under a CHECK: PostgreSQL through a shadow (ALTER … TYPE would validate the check again under its lock), MySQL/MariaDB catalog only', async () => {
@@ -77,6 +79,7 @@ for (const target of targets) {
       expect(expand).toMatch(/copy of .*t_n_idx/);
       expect(phase(plan, 'backfill')?.backfill?.map((b) => b.table)).toEqual(['t']);
       expect(descriptions(plan, 'contract').join('\n')).toMatch(/cut over|takes the place and name of/);
+      expect(plan.migrations[0]!.notes).toEqual([expect.stringContaining('"t"."n" is changed in place: until contract both versions see its old definition (int')]);
     });
 
     // PostgreSQL carries all three (alter-in-place-keys.test.ts); MariaDB refuses them at plan, saying why and what to do.
