@@ -22,7 +22,7 @@ import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js
 import type { Operation, ValidateContext } from './types.js';
 import { clusterKeyIssues, columnsOf, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, indexesNaming, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
 import { indexModel } from './addIndex.js';
-import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy, readCopyInPlan } from './columnCopy.js';
+import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy, readCopyInPlan, readUpInPlan } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
 import { referencingKeys, shadowKeyIssues } from './shadowKeys.js';
@@ -251,7 +251,9 @@ export const alterColumn: Operation<'alterColumn'> = {
   project(spec, model, dialect) {
     if (delegated(spec)) return createConstraint.project(asConstraint(spec, dialect), model, dialect);
     if (spec.to !== undefined) {
-      if (spec.up === undefined || upIsColumn(spec, dialect)) readCopyInPlan({ table: spec.table, from: spec.column, to: spec.to, type: spec.type }, model, dialect);
+      const up = spec.up === undefined || upIsColumn(spec, dialect) ? undefined : dialect.resolveExpr(spec.up);
+      if (up === undefined) readCopyInPlan({ table: spec.table, from: spec.column, to: spec.to, type: spec.type }, model, dialect);
+      else readUpInPlan({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, up: dialect.embedExpression(up) }, model, dialect);
       projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model, dialect);
       return;
     }

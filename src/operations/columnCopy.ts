@@ -286,6 +286,21 @@ export function readCopyInPlan(c: { table: string; from: string; to: string; typ
   model.readInPlan(c.table).columns.set(c.to, changesType(c.type, old) ? dialect.defaultConversion(now, old.type, c.type) : now);
 }
 
+/**
+ * A copy computed by `up` (alterColumn's `to` with `up`), its expand planned, not run: plan reads the new column's
+ * values as the backfill will write them, `up` over the row as it is now, stored as the new type. Not where a column
+ * `up` reads is itself named otherwise by the plan (`up` would read the wrong one): that column is left unread, and
+ * apply reads it once it exists.
+ */
+export function readUpInPlan(c: { table: string; from: string; to: string; type?: string; up: string }, model: SchemaModel, dialect: Dialect): void {
+  const t = model.table(c.table);
+  const old = model.column(c.table, c.from);
+  if (!t || !old || model.column(c.table, c.to)) return;
+  const renamed = model.inPlan.get(c.table)?.columns;
+  if (renamed && dialect.columnsNamed(c.up, t.columns.map((col) => col.name)).some((name) => renamed.has(name))) return;
+  model.readInPlan(c.table).columns.set(c.to, dialect.storedAs(`(${c.up})`, c.type === undefined ? old.type : carriedType(c.type, old)));
+}
+
 /** The model after contract: the new column in the old one's place, with what was carried over. */
 export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Dialect): void {
   const t = model.table(c.table);

@@ -7,7 +7,8 @@
  * campaign pgrollA, sixteenth session). Plan reads such a table by the name it has now. Likewise a column renamed
  * earlier in the plan: its rows' values are read from the column they are in now (on MariaDB a check or key left
  * `contracting`, its rollback refused; on PostgreSQL the backfill stopped at the first such row). So too a column
- * alterColumn gives a new name (`to`) without an `up`: read from the old one, converted where the type changes.
+ * alterColumn gives a new name (`to`) without an `up`: read from the old one, converted where the type changes; and
+ * with an `up`: read as `up` of the row as it is now, stored as the new type.
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
@@ -49,6 +50,10 @@ for (const target of targets) {
       ['addCheck (alterColumn to)', { alterColumn: { table: 'items', column: 'name', to: 'title' } }, { addCheck: { table: 'items', name: 'long_title', expression: 'length(title) > 5' } }, /id="1"/],
       ['unique (alterColumn to, a new type)', { alterColumn: { table: 'items', column: 'name', to: 'title', type: 'varchar(80)' } }, { alterColumn: { table: 'items', column: 'title', unique: { name: 'items_title_unique' } } }, /id="1"/],
       ['setNotNull (alterColumn to, a new type)', { alterColumn: { table: 'items', column: 'name', to: 'title', type: 'varchar(90)' } }, { setNotNull: { table: 'items', column: 'title' } }, /id="3"/],
+      // With `up`: the values the backfill will write, `up` over the row as it is now (stop 41's campaign: plan passed, apply refused after the backfill).
+      ['addCheck (alterColumn to with up)', { alterColumn: { table: 'items', column: 'name', to: 'title', up: 'upper(name)', down: 'lower(title)' } }, { addCheck: { table: 'items', name: 'not_shouted', expression: "title <> 'APPLE'" } }, /id="1"/],
+      ['unique (alterColumn to with up, a new type)', { alterColumn: { table: 'items', column: 'name', to: 'title', type: 'varchar(80)', up: 'upper(name)', down: 'lower(title)' } }, { alterColumn: { table: 'items', column: 'title', unique: { name: 'items_title_unique' } } }, /id="1"/],
+      ['setNotNull (alterColumn to with up)', { alterColumn: { table: 'items', column: 'name', to: 'title', up: 'upper(name)', down: 'lower(title)' } }, { setNotNull: { table: 'items', column: 'title' } }, /id="3"/],
     ];
     for (const [label, rename, op, row] of COLUMN_CASES) {
       it(`${label} over a column renamed earlier in the same migration: refused at plan naming the rows, nothing changed; mended, the lifecycle runs`, async () => {
