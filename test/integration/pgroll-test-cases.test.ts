@@ -20,7 +20,7 @@
  */
 import { expect, it } from 'vitest';
 import { describeCases, rejects, rows } from '../helpers/operations.js';
-import { record, refused, rejection, setup } from '../helpers/scenario.js';
+import { record, refused, rejection, setup, toContracted } from '../helpers/scenario.js';
 import { targets, type Db } from '../helpers/targets.js';
 
 const PEOPLE = [`CREATE TABLE people (id int PRIMARY KEY, name varchar(50), nick varchar(50), CONSTRAINT different_nick CHECK (name <> nick))`, `INSERT INTO people VALUES (1, 'ann', 'a')`];
@@ -184,6 +184,24 @@ for (const target of targets) {
       const err = await rejection(s.xc.contract());
       expect(err.exitCode, err.message).toBe(1);
       expect(err.message).toMatch(/cannot drop type mood because other objects depend on it \(column m of table people depends on type mood\)/);
+    });
+
+    it.runIf(target.name === 'postgres')("Prisma's enum → text, then DROP TYPE: the enum default is carried as the text it spells, not a cast that still names the type (campaign B)", async () => {
+      const s = await setup(target, [`CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN')`, `CREATE TABLE "User" (id int PRIMARY KEY, role "Role" NOT NULL DEFAULT 'USER')`, `INSERT INTO "User" VALUES (1, 'ADMIN'), (2, 'USER')`], 'xc_pgt');
+      await s.write('0001_role_text', { alterColumn: { table: 'User', column: 'role', type: 'text' } });
+      await s.write('0002_drop_role', { sql: { contract: 'DROP TYPE "Role"' } });
+      await s.xc.apply();
+      // The old version inserts without the column meanwhile: the enum's default.
+      await s.db.query(`INSERT INTO "User" (id) VALUES (3)`);
+      await toContracted(s, '0002_drop_role');
+      expect(await s.db.query(`SELECT to_regtype('"Role"') AS t`)).toEqual([{ t: null }]);
+      await s.db.query(`INSERT INTO "User" (id) VALUES (4)`);
+      expect(await s.db.query(`SELECT id, role, pg_typeof(role)::text AS type FROM "User" ORDER BY id`)).toEqual([
+        { id: 1, role: 'ADMIN', type: 'text' },
+        { id: 2, role: 'USER', type: 'text' },
+        { id: 3, role: 'USER', type: 'text' },
+        { id: 4, role: 'USER', type: 'text' },
+      ]);
     });
 
     it.runIf(target.name === 'postgres')('addColumn of a serial type: said to be createTable\'s shorthand, not a type the server lacks (MySQL/MariaDB: plan-checks.test.ts)', async () => {

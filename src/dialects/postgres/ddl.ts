@@ -255,7 +255,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     convertedDefault(expr, type) {
       // A serial's draw from its sequence (bigint) suits any integer column as it is: carried unchanged, with the sequence (keyswap.ts).
       if (serialSequence({ default: expr }) !== undefined && isIntegerTypeName(type)) return expr;
-      return `CAST((${expr}) AS ${type})`;
+      return textLiteralDefault(expr, type) ?? `CAST((${expr}) AS ${type})`;
     },
 
     addUniqueUsingIndex(table, constraint, index, timing) {
@@ -506,4 +506,17 @@ export function pgCatalogOnlyType(from: string, to: string): boolean {
     return na[1] !== undefined && Number(nb[1]) >= Number(na[1]) && Number(nb[2] ?? 0) === Number(na[2] ?? 0);
   }
   return false;
+}
+
+/**
+ * A constant default as the catalog spells it (`'USER'::"Role"`, `'x'::character varying`) made text: the literal
+ * alone, which a text column takes as it is. A cast would keep the old type a dependency of the column, and a
+ * `DROP TYPE` after an enum → text change (Prisma's) fail at contract. Undefined for anything else.
+ */
+function textLiteralDefault(expr: string, type: string): string | undefined {
+  const literal = /^('(?:[^']|'')*')::(?:"(?:[^"]|"")+"|[a-z_][\w.]*(?: [a-z_]+)*)$/i.exec(expr.trim())?.[1];
+  const text = /^\s*(?:text|varchar|character varying)\s*(?:\(\s*(\d+)\s*\))?\s*$/i.exec(type);
+  if (literal === undefined || !text) return undefined;
+  const length = [...literal.slice(1, -1).replace(/''/g, "'")].length;
+  return text[1] === undefined || length <= Number(text[1]) ? literal : undefined;
 }
