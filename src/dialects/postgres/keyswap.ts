@@ -13,11 +13,12 @@
  *   the catalog.
  * - an identity column: its sequence goes with the column (an identity
  *   sequence cannot change owner). Before the drop, the kind (ALWAYS / BY
- *   DEFAULT), increment and cache, and the next value (nextval: a value never
- *   handed out; past the highest id if one was given explicitly) are kept in
- *   transaction-local settings; after the rename the
- *   new column becomes an identity starting there. ADD GENERATED … AS
- *   IDENTITY reads no row (the column is NOT NULL already, without default).
+ *   DEFAULT), the sequence's name, increment, cache, CYCLE and any bound
+ *   stated otherwise than its type's default, and the next value (after the
+ *   last one handed out; past the furthest id given explicitly) are kept in
+ *   transaction-local settings; after the rename the new column becomes an
+ *   identity under that name starting there. ADD GENERATED … AS IDENTITY
+ *   reads no row (the column is NOT NULL already, without default).
  */
 import type { ColumnModel } from '../../schema/model.js';
 import type { ShadowKeyIssue, ShadowKeySpec } from '../dialect.js';
@@ -65,14 +66,32 @@ export function beforeDrop(h: KeyswapHelpers, table: string, column: ColumnModel
     return [h.tx(doBlock(body), `let sequence ${seq} outlive ${h.q(table)}.${h.q(column.name)}, where the column owns it (owned by the new column after the swap)`, `${h.instant('ACCESS EXCLUSIVE', table)}`, [table])];
   }
   if (!isIdentity(column)) return [];
+  const col = h.q(column.name);
+  // The sequence's own type's default bounds for its direction: such a bound is left out, to become the new type's
+  // (int → bigint widens an exhausted identity); one stated otherwise is kept, as are its name and CYCLE.
+  const typeBound = (b: 0 | 1) =>
+    `(CASE WHEN s.seqtypid = 'int2'::regtype::oid THEN ${['-32768', '32767'][b]} WHEN s.seqtypid = 'int4'::regtype::oid THEN ${['-2147483648', '2147483647'][b]} ELSE ${['-9223372036854775808', '9223372036854775807'][b]} END)`;
+  const [typeMin, typeMax] = [typeBound(0), typeBound(1)];
+  const minStated = `s.seqmin <> CASE WHEN s.seqincrement > 0 THEN 1 ELSE ${typeMin} END`;
+  const maxStated = `s.seqmax <> CASE WHEN s.seqincrement > 0 THEN ${typeMax} ELSE -1 END`;
+  // The next value: after the last one handed out (to any session's cache too), past the furthest id given explicitly
+  // (BY DEFAULT takes them; read from the key's index, no scan), back at the start of a stated bound's range if it cycles.
+  // Read, not drawn with nextval: an exhausted sequence is what an int → bigint change of an identity is for.
+  const next = `COALESCE(p.last_value::numeric + s.seqincrement, s.seqstart)`;
+  const furthest = `CASE WHEN s.seqincrement > 0 THEN GREATEST(${next}, (SELECT max(${col}) FROM ${h.q(table)}) + s.seqincrement) ELSE LEAST(${next}, (SELECT min(${col}) FROM ${h.q(table)}) + s.seqincrement) END`;
+  const start =
+    `CASE WHEN s.seqcycle AND s.seqincrement > 0 AND ${maxStated} AND ${furthest} > s.seqmax THEN s.seqmin ` +
+    `WHEN s.seqcycle AND s.seqincrement < 0 AND ${minStated} AND ${furthest} < s.seqmin THEN s.seqmax ELSE ${furthest} END`;
   const sql =
-    `SELECT set_config(${h.literal(setting(i))}, format('%s AS IDENTITY (INCREMENT BY %s CACHE %s%s START WITH %s)', ` +
-    `CASE a.attidentity WHEN 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END, s.seqincrement, s.seqcache, CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END, ` +
-    // Past the highest id too (BY DEFAULT takes explicit ones): read from the key's index, no scan.
-    `CASE WHEN s.seqincrement > 0 THEN GREATEST(nextval(s.seqrelid), (SELECT max(${h.q(column.name)}) FROM ${h.q(table)}) + s.seqincrement) ELSE nextval(s.seqrelid) END), true) ` +
+    `SELECT set_config(${h.literal(setting(i))}, format('%s AS IDENTITY (SEQUENCE NAME %s INCREMENT BY %s CACHE %s%s%s%s START WITH %s)', ` +
+    `CASE a.attidentity WHEN 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END, format('%I.%I', p.schemaname, p.sequencename), s.seqincrement, s.seqcache, ` +
+    `CASE WHEN ${minStated} THEN ' MINVALUE ' || s.seqmin ELSE '' END, CASE WHEN ${maxStated} THEN ' MAXVALUE ' || s.seqmax ELSE '' END, ` +
+    `CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END, ${start}), true) ` +
     `FROM pg_attribute a JOIN pg_sequence s ON s.seqrelid = pg_get_serial_sequence(${h.literal(h.q(table))}, ${h.literal(column.name)})::regclass ` +
+    `JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace ` +
+    `JOIN pg_sequences p ON p.schemaname = n.nspname AND p.sequencename = c.relname ` +
     `WHERE a.attrelid = ${h.literal(h.q(table))}::regclass AND a.attname = ${h.literal(column.name)}`;
-  return [h.tx(sql, `remember the identity of ${h.q(table)}.${h.q(column.name)} and its next value (nextval: never handed out)`, 'none (reads the catalog; draws one value)', [table])];
+  return [h.tx(sql, `remember the identity of ${h.q(table)}.${h.q(column.name)}: its sequence's name, options and next value`, 'none (reads the catalog)', [table])];
 }
 
 /** After the shadow took the column's name: the sequence owned by it and widened, or the identity given back. */
