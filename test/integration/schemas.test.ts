@@ -183,6 +183,21 @@ describePg('--schema: a state per schema (PostgreSQL)', () => {
     expect(await columns(db, 'a')).toEqual(['id', 'n']);
   });
 
+  it("a URL with its own startup options (?options=-c …) keeps them, and --schema's search_path and xc's statement limit still hold (campaign G)", async () => {
+    const { db, xc } = await setup({ a: { rows: 1, factor: 1 }, b: { rows: 1, factor: 1 } });
+    const url = `${db.url}${db.url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c work_mem=1234kB -c statement_timeout=50')}`;
+    const x = xc({ url, schema: 'b' });
+    await x.apply({ id: '0001_m' });
+    expect(await columns(db, 'b')).toEqual(['id', 'n', 'm']);
+    expect(await columns(db, 'a')).toEqual(['id', 'n']);
+    const { openDriver } = await import('../../src/db/connect.js');
+    const { withSession } = await import('../../src/db/driver.js');
+    const driver = await openDriver({ url, schema: 'b' });
+    cleanup.push(() => driver.close());
+    const settings = await withSession(driver, async (s) => (await s.query<Record<string, string>>(`SELECT current_setting('work_mem') AS w, current_setting('statement_timeout') AS t, current_schema() AS s`)).rows[0]);
+    expect(settings).toEqual({ w: '1234kB', t: '0', s: 'b' });
+  });
+
   it('a state written for another schema is refused (exit 2), not read as up to date: a connection whose search_path moved', async () => {
     const { db, xc } = await setup({ a: { rows: 2, factor: 1 }, b: { rows: 2, factor: 1 } });
     const pool = (schema: string) => {

@@ -146,6 +146,18 @@ function isPgPool(x: unknown): x is pg.Pool {
   return x instanceof pgLib().Pool;
 }
 
+/** `url` without its `options` query parameter, and that parameter's value (decoded); the URL unchanged where it has none. */
+function withoutStartupOptions(url: string): { rest: string; given: string[] } {
+  const query = url.indexOf('?');
+  if (query < 0) return { rest: url, given: [] };
+  const params = new URLSearchParams(url.slice(query + 1));
+  const given = params.getAll('options');
+  if (given.length === 0) return { rest: url, given: [] };
+  params.delete('options');
+  const left = params.toString();
+  return { rest: `${url.slice(0, query)}${left ? `?${left}` : ''}`, given };
+}
+
 /** A value in PostgreSQL's startup `options`, which are split on whitespace; a backslash escapes. */
 const optionValue = (v: string) => v.replace(/[\s\\]/g, '\\$&');
 
@@ -158,8 +170,11 @@ export const postgresDriver: DriverFamily = {
     // query (which server is this?) must not be cancelled on a loaded server (db/statementLimit.ts lifts it elsewhere).
     // The schema is one name, quoted: exactly as written (case included, a comma is part of it), never a list.
     const searchPath = schema === undefined ? [] : [`-c search_path=${optionValue(`"${schema.replace(/"/g, '""')}"`)}`];
-    const startup = ['-c statement_timeout=0', ...searchPath].join(' ');
-    return { ...createPgDriver({ connectionString: url, options: startup }, { label: redactUrl(url), connectTimeoutMs }), unlimited: true };
+    // The URL's own `options` (pg lets them replace the ones given beside it) come first: xc's, later, win for the
+    // same setting, and the rest (work_mem, a role's…) hold too.
+    const { rest, given } = withoutStartupOptions(url);
+    const startup = [...given, '-c statement_timeout=0', ...searchPath].join(' ');
+    return { ...createPgDriver({ connectionString: rest, options: startup }, { label: redactUrl(url), connectTimeoutMs }), unlimited: true };
   },
   wrap: (c) => (isPgPool(c) ? createPgDriver(c, { owned: false, label: 'pg.Pool' }) : undefined),
   knex: {
