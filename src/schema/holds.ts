@@ -188,7 +188,9 @@ export class Holds {
       const held = this.synced.get(key);
       const writes_ = writes.includes(c);
       if (held && (held.writes || writes_)) {
-        problems.push(`"${table}"."${c}" is kept in step by a trigger of ${held.by} until it is contracted; a second trigger ${writes_ ? 'writing' : 'reading'} it would race the first — contract that migration first`);
+        // Said as it is: the first trigger writes the column (keeps it in step), or only reads it (campaign G: a trigger
+        // computing another column from it was said to keep it in step).
+        problems.push(`"${table}"."${c}" is ${held.writes ? 'kept in step' : 'read'} by a trigger of ${held.by} until it is contracted; a second trigger ${writes_ ? 'writing' : 'reading'} it would race the first — contract that migration first`);
       } else if (!held || writes_) this.synced.set(key, { by: holder, writes: writes_ });
     }
     return problems;

@@ -109,7 +109,7 @@ for (const target of targets) {
       await s.write('0002_reads', { addColumn: { table: 'orders', column: { name: 'b2', type: 'int' }, up: 'beta * 2' } });
       await s.xc.apply({ to: 'expand' });
       await s.write('0003_writes', { renameColumn: { table: 'orders', from: 'beta', to: 'b' } });
-      await refused(s, ['orders'], /"orders"\."beta" is kept in step by a trigger of 0002_reads \(operations\[0\]\.addColumn\) until it is contracted; a second trigger writing it/);
+      await refused(s, ['orders'], /"orders"\."beta" is read by a trigger of 0002_reads \(operations\[0\]\.addColumn\) until it is contracted; a second trigger writing it/);
     });
 
     it('a foreign-key name another table has: refused on MySQL/MariaDB, where InnoDB keeps them database-wide; taken by PostgreSQL', async () => {
