@@ -78,10 +78,14 @@ export const dropColumn: Operation<'dropColumn'> = {
     if (liftNotNull) plan.expand.push(...ddl.dropNotNull(spec.table, col));
     // Where DDL is not transactional the trigger goes before the column: give the column a default meanwhile,
     // so new writers that omit a NOT NULL column never fail in between.
-    if (trigger && !ctx.dialect.transactionalDdl && !col.nullable && col.default === null) plan.contract.push(...ddl.setDefault(spec.table, spec.column, down!));
+    const defaultMeanwhile = trigger !== undefined && !ctx.dialect.transactionalDdl && !col.nullable && col.default === null;
+    if (defaultMeanwhile) plan.contract.push(...ddl.setDefault(spec.table, spec.column, down!));
     const drop = clearingFirst(ddl.dropColumn(spec.table, spec.column));
     plan.contract.push(...atomic(drop.clearing, trigger?.drop ?? [], drop.rest));
     if (trigger) plan.rollback.push(...atomic(trigger.drop));
+    // A contract stopped after that default (it removes nothing, so the migration may still be rolled back): taken
+    // away again, or the old version's insert omitting the column would succeed, and the migration not apply again.
+    if (defaultMeanwhile) plan.rollback.push(...ddl.setDefault(spec.table, spec.column, null));
     if (liftNotNull) {
       const back = notNullBack(ctx, spec.table, col);
       plan.rollback.push(...back.rollback);

@@ -1,0 +1,62 @@
+/**
+ * A contract stopped after a step that removes nothing may still be rolled back; the rollback must undo that step
+ * too (campaign F, a kill -9 of `xc contract`): on MySQL/MariaDB, dropColumn with `down` of a NOT NULL column
+ * without a default gives the column `down` as its default first (writers omitting it never fail while the trigger
+ * goes before the column). Rolled back after that step, the column kept the default, and applying the migration
+ * again was refused ("has a default"). Stopped here through the onEvent callback, which stops the command before the
+ * step it is told of, deterministically; the kill itself is the campaign's.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createXc, type XcOptions } from '../../src/index.js';
+import { rejection } from '../helpers/cli.js';
+import { targets } from '../helpers/targets.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+for (const target of targets) {
+  target.describe(`a contract stopped between its steps, then rolled back (${target.name})`, () => {
+    it('dropColumn with down of a NOT NULL column: after its first contract step the rollback leaves the column as it was, and the migration applies again', async () => {
+      const db = await target.create('xc_csr');
+      cleanups.push(() => db.drop());
+      await db.query(`CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL, b varchar(40) NOT NULL)`);
+      await db.query(`INSERT INTO t VALUES (1, 1, 'b1'), (2, 2, 'b2')`);
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-csr-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const down = { postgres: `'d' || a`, mysql: `concat('d', a)` };
+      await writeFile(path.join(dir, '0001_drop_b.json'), JSON.stringify({ operations: [{ dropColumn: { table: 't', column: 'b', down } }] }));
+      const xcWith = (opts: Partial<XcOptions> = {}) => {
+        const xc = createXc({ url: db.url, dir, ...opts });
+        cleanups.push(() => xc.close());
+        return xc;
+      };
+      const before = await db.columns('t');
+      const xc = xcWith();
+      await xc.apply();
+      // The new version writes without b meanwhile: `down` fills it.
+      await db.query(`INSERT INTO t (id, a) VALUES (3, 3)`);
+      await xc.deploy.record({ app: 'shop', version: 'v2' });
+      let steps = 0;
+      const stopping = xcWith({ onEvent: (e) => { if (e.event === 'step' && ++steps === 2) throw new Error('stop here'); } });
+      expect((await rejection(stopping.contract())).message).toMatch(/^stopped/);
+      expect((await xc.status()).migrations[0]!.phase).toBe('contracting');
+      await xc.deploy.retire({ app: 'shop', version: 'v2' });
+      await xc.rollback();
+      expect(await db.columns('t')).toEqual(before);
+      expect(await db.query(`SELECT id, a, b FROM t ORDER BY id`)).toEqual([
+        { id: 1, a: 1, b: 'b1' },
+        { id: 2, a: 2, b: 'b2' },
+        { id: 3, a: 3, b: 'd3' },
+      ]);
+      // The old version's insert that omits b fails again, as before the migration.
+      await expect(db.query(`INSERT INTO t (id, a) VALUES (4, 4)`)).rejects.toThrow();
+      await xc.apply();
+      expect((await xc.status()).migrations[0]!.phase).toBe('backfilled');
+    }, 120_000);
+  });
+}
