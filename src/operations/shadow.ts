@@ -167,6 +167,10 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   for (const c of cols.filter((x) => !x.nullable)) {
     const check = ctx.name(`shnn${cols.indexOf(c)}`);
     plan.contract.push(...ddl.addNotNullCheck(table, shadowModel(c), check), ...onNewColumn(ddl.enforceNotNull(table, shadowModel(c), check)));
+    // A contract stopped after the check is added is rolled back: the check goes first. MySQL/MariaDB enforce it by a
+    // trigger pair, which the shadow's drop leaves behind naming a column gone — every write refused (the sweep of
+    // contract stops, XC_SWEEP_CONTRACT_STOPS). Each step is skipped where there is nothing to drop.
+    plan.rollback.unshift(...ddl.dropConstraint(table, check));
   }
   for (const c of cols.filter((x) => x.default !== null)) plan.contract.push(...ddl.setDefault(table, c.shadow, c.default));
 

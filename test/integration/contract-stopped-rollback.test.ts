@@ -3,8 +3,11 @@
  * too (campaign F, a kill -9 of `xc contract`): on MySQL/MariaDB, dropColumn with `down` of a NOT NULL column
  * without a default gives the column `down` as its default first (writers omitting it never fail while the trigger
  * goes before the column). Rolled back after that step, the column kept the default, and applying the migration
- * again was refused ("has a default"). Stopped here through the onEvent callback, which stops the command before the
- * step it is told of, deterministically; the kill itself is the campaign's.
+ * again was refused ("has a default"). And alterColumn in place through a shadow made NOT NULL: its contract first
+ * enforces NOT NULL on the shadow, on MySQL/MariaDB by a trigger pair; the rollback dropped the shadow and left the
+ * triggers, naming a column gone — every write to the table refused (found by the sweep of contract stops,
+ * XC_SWEEP_CONTRACT_STOPS=1). Stopped here through the onEvent callback, which stops the command before the step it is
+ * told of, deterministically; the kill itself is the campaign's.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -57,6 +60,36 @@ for (const target of targets) {
       await expect(db.query(`INSERT INTO t (id, a) VALUES (4, 4)`)).rejects.toThrow();
       await xc.apply();
       expect((await xc.status()).migrations[0]!.phase).toBe('backfilled');
+    }, 120_000);
+
+
+    it('alterColumn in place through a shadow made NOT NULL: rolled back after the check on the shadow is in place, the table takes writes and is as it was', async () => {
+      const db = await target.create('xc_csr');
+      cleanups.push(() => db.drop());
+      await db.query(`CREATE TABLE t (id int PRIMARY KEY, n int)`);
+      await db.query(`INSERT INTO t VALUES (1, 1), (2, NULL)`);
+      const dir = await mkdtemp(path.join(tmpdir(), 'xc-csr-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      await writeFile(path.join(dir, '0001_n.json'), JSON.stringify({ operations: [{ alterColumn: { table: 't', column: 'n', type: 'bigint', nullable: false, up: 'COALESCE(n, 0)' } }] }));
+      const xcWith = (opts: Partial<XcOptions> = {}) => {
+        const xc = createXc({ url: db.url, dir, ...opts });
+        cleanups.push(() => xc.close());
+        return xc;
+      };
+      const before = { columns: await db.columns('t'), triggers: await db.triggers(), checks: await db.checks('t') };
+      const xc = xcWith();
+      await xc.apply();
+      await xc.deploy.record({ app: 'shop', version: 'v2' });
+      let steps = 0;
+      const stopping = xcWith({ onEvent: (e) => { if (e.event === 'step' && ++steps === 3) throw new Error('stop here'); } });
+      expect((await rejection(stopping.contract())).message).toMatch(/^stopped/);
+      await xc.deploy.retire({ app: 'shop', version: 'v2' });
+      await xc.rollback();
+      expect({ columns: await db.columns('t'), triggers: await db.triggers(), checks: await db.checks('t') }).toEqual(before);
+      // The old version writes as before: a NULL too.
+      await db.query(`INSERT INTO t VALUES (3, NULL)`);
+      await db.query(`UPDATE t SET n = 5 WHERE id = 1`);
+      expect(await db.count(`SELECT count(*) FROM t`)).toBe(3);
     }, 120_000);
   });
 }
