@@ -273,7 +273,10 @@ export const addColumn: Operation<'addColumn'> = {
     // trigger, the guard runs after it (MySQL: triggers in creation order; PostgreSQL: a constraint after every BEFORE trigger).
     const notNull = !col.nullable && !catalogOnly ? { check: ctx.name('nn'), column: { name: col.name, type: col.type, nullable: false, default: col.default ?? null, ...comment } } : undefined;
     if (notNull) plan.contract.push(...ddl.addNotNullCheck(spec.table, notNull.column, notNull.check));
-    if (trigger) plan.contract.push(...atomic(trigger.drop, col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : []));
+    // The default before the trigger goes (MySQL/MariaDB commit each statement): a new-version write omitting the column
+    // in between got NULL — refused by the guard above, or stored where the column is nullable (campaign F). With the
+    // default in place the trigger finds no NULL to fill: only the new version writes now, and it gets the default.
+    if (trigger) plan.contract.push(...atomic(col.default !== undefined ? ddl.setDefault(spec.table, col.name, col.default) : [], trigger.drop));
     // On the column a rollback drops: a contract failing after it (a check's validation) can still be rolled back.
     if (notNull) plan.contract.push(...onNewColumn(ddl.enforceNotNull(spec.table, notNull.column, notNull.check)));
     if (col.unique) plan.contract.push(...ddl.addUniqueUsingIndex(spec.table, uniqueName(spec, ctx.model, ctx.dialect), uniqueIndex));

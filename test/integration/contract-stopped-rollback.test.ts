@@ -91,5 +91,36 @@ for (const target of targets) {
       await db.query(`UPDATE t SET n = 5 WHERE id = 1`);
       expect(await db.count(`SELECT count(*) FROM t`)).toBe(3);
     }, 120_000);
+
+
+    for (const nullable of [false, true]) {
+      it(`addColumn${nullable ? '' : ' NOT NULL'} with up and a default: stopped before each contract step, a new-version insert omitting the column gets a value (campaign F: refused, or NULL stored, between the trigger's drop and the default)`, async () => {
+        const migration = { operations: [{ addColumn: { table: 'customers', column: { name: 'vip', type: 'int', nullable, default: '7' }, up: 'id * 10' } }] };
+        for (let k = 1, steps = Infinity; k <= steps; k++) {
+          const db = await target.create('xc_csr');
+          cleanups.push(() => db.drop());
+          await db.query(`CREATE TABLE customers (id int PRIMARY KEY, name varchar(40) NOT NULL)`);
+          await db.query(`INSERT INTO customers VALUES (1, 'a'), (2, 'b')`);
+          const dir = await mkdtemp(path.join(tmpdir(), 'xc-csr-'));
+          cleanups.push(() => rm(dir, { recursive: true, force: true }));
+          await writeFile(path.join(dir, '0001_vip.json'), JSON.stringify(migration));
+          const xc = createXc({ url: db.url, dir });
+          cleanups.push(() => xc.close());
+          await xc.apply();
+          await xc.deploy.record({ app: 'shop', version: 'v2' });
+          steps = (await xc.plan()).migrations[0]!.pending.find((p) => p.phase === 'contract')!.steps.length;
+          let seen = 0;
+          const stopping = createXc({ url: db.url, dir, onEvent: (e) => { if (e.event === 'step' && ++seen === k) throw new Error('stop here'); } });
+          cleanups.push(() => stopping.close());
+          const stopped = await stopping.contract().then(() => false, () => true);
+          await db.query(`INSERT INTO customers (id, name) VALUES (3, 'new version omits vip')`);
+          const [row] = await db.query<{ vip: number | null }>(`SELECT vip FROM customers WHERE id = 3`);
+          expect([7, 30], `stopped before contract step ${k} of ${steps} (${stopped ? 'stopped' : 'ran to the end'})`).toContain(row!.vip === null ? null : Number(row!.vip));
+          await xc.contract();
+          expect(await db.query(`SELECT id, vip FROM customers ORDER BY id`)).toEqual([{ id: 1, vip: 10 }, { id: 2, vip: 20 }, { id: 3, vip: expect.anything() }]);
+          if (!stopped) break;
+        }
+      }, 240_000);
+    }
   });
 }
