@@ -223,32 +223,34 @@ async function rollbackFlow(target: Target, c: OperationCase): Promise<void> {
 }
 
 /**
- * The contract stopped before each of its steps that only removeless steps precede (a migration may still be
- * rolled back there), then rolled back: the schema must be as before the apply, and the migration apply again.
- * A sweep, not run by `npm test` (XC_SWEEP_CONTRACT_STOPS=1): campaign F's finding (a rollback that left a
- * contract's default in place) made general. Cases of one migration.
+ * The contract stopped before each of its steps (k ≥ 2), the case's new-version writes run there — the new version is
+ * live throughout a contract, so they must succeed wherever it stops — then, where only removeless steps ran, rolled
+ * back: the schema must be as before the apply; else contracted to the end. A sweep, not run by `npm test`
+ * (XC_SWEEP_CONTRACT_STOPS=1): campaign F's findings (a rollback that left a contract's default in place; a
+ * new-version insert refused between a fill trigger's drop and the default) made general. Cases of one migration.
  */
 async function contractStopsFlow(target: Target, c: OperationCase): Promise<void> {
   // One database per stop: a case's writes may leave rows that refuse a second apply (which is right).
-  for (let i = 0, stops = 1; i < stops; i++) {
+  for (let k = 2, steps = 2; k <= steps; k++) {
     await withCase(target, c, async (flow) => {
       const { db, xc, ids } = flow;
       const before = await schemaOf(db);
-      await start(flow, { ...c, soak: undefined });
-      const steps = (await xc.plan()).migrations[0]!.pending.find((p) => p.phase === 'contract')?.steps ?? [];
-      const at = steps.map((_, n) => n + 1).filter((k) => k >= 2 && steps.slice(0, k - 1).every((st) => !st.removesOldShape));
-      stops = at.length;
-      const k = at[i];
-      if (k === undefined) return;
+      // The new version's writes wait for the stop.
+      await start(flow, { ...c, soak: undefined, writes: { old: c.writes?.old } });
+      const planned = (await xc.plan()).migrations[0]!.pending.find((p) => p.phase === 'contract')?.steps ?? [];
+      steps = planned.length;
+      if (k > steps) return;
       await xc.deploy.record({ app: 'shop', version: 'v2' });
       // Before step k, or the first after it that runs (one whose probe finds it done is not announced).
-      const later = new Set(steps.slice(k - 1).map((st) => st.description));
+      const later = new Set(planned.slice(k - 1).map((st) => st.description));
       const stopping = createXc({ url: db.url, dir: flow.dir, batchSize: 100, onEvent: (e) => { if (e.event === 'step' && later.has(e.description)) throw new Error(`stopped before contract step ${k}`); } });
-      let stopped: boolean;
+      let stopped: boolean | undefined;
       try {
         stopped = await stopping.contract().then(
           () => false,
           (e: Error) => {
+            // A case whose new-version writes mend rows before its contract (waiting here, they have not yet).
+            if (/^contract refused: not every row/.test(e.message)) return undefined;
             if (!/^stopped/.test(e.message)) throw e;
             return true;
           },
@@ -256,13 +258,33 @@ async function contractStopsFlow(target: Target, c: OperationCase): Promise<void
       } finally {
         await stopping.close();
       }
-      // No step from k on was announced (a check the contract reads is no step): nothing stops there.
+      if (stopped === undefined) return;
+      const where = `after contract step ${k - 1} (${planned[k - 2]!.description})`;
+      for (const sql of c.writes?.new ? pick(c.writes.new, db.dialect) : []) {
+        // Refused by a constraint of the case's own, enforced from contract on, is right; by anything else (one of
+        // xc's, a NOT NULL the column's default should have met, a missing column) not.
+        const refused = await db.query(sql).then(() => undefined, (e: Error) => e);
+        if (refused && !refusedByOwnConstraint(refused)) throw new Error(`the new version's ${sql} ${where}: ${refused.message}`);
+      }
+      // No step from k on was announced (a check the contract reads is no step): nothing stopped there.
       if (!stopped) return;
+      if (planned.slice(0, k - 1).some((st) => st.removesOldShape)) {
+        await xc.contract();
+        expect(await phases(xc), where).toEqual(['contracted']);
+        return;
+      }
       await xc.deploy.retire({ app: 'shop', version: 'v2' });
       await xc.rollback({ id: ids[0] });
-      expect(await schemaOf(db), `rolled back after contract step ${k - 1}: ${steps[k - 2]!.description}`).toEqual(before);
+      expect(await schemaOf(db), `rolled back ${where}`).toEqual(before);
     });
   }
+}
+
+/** A write refused by a check, unique or foreign key the case declares (not one of xc's `xc_` objects). */
+function refusedByOwnConstraint(e: Error & { code?: string; constraint?: string; sqlState?: string; errno?: number }): boolean {
+  const name = e.constraint ?? /CONSTRAINT `([^`]+)` failed|for key '(?:[^'.]+\.)?([^']+)'|CONSTRAINT `([^`]+)` FOREIGN KEY/.exec(e.message)?.slice(1).find(Boolean);
+  const violation = ['23514', '23505', '23503'].includes(e.code ?? '') || e.sqlState === '23000';
+  return violation && name !== undefined && !name.startsWith('xc_');
 }
 
 /** The tests of one operation's cases; each case must use it. */
