@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createXc, type XcOptions } from '../../src/index.js';
-import { rejection } from '../helpers/cli.js';
 import { targets } from '../helpers/targets.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -22,31 +21,46 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** A database with `ddl` run, a folder with `migration` as its one file, and xc on them (with `onEvent` where given). */
+async function scenario(target: (typeof targets)[number], ddl: string[], id: string, migration: unknown) {
+  const db = await target.create('xc_csr');
+  cleanups.push(() => db.drop());
+  for (const sql of ddl) await db.query(sql);
+  const dir = await mkdtemp(path.join(tmpdir(), 'xc-csr-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(path.join(dir, `${id}.json`), JSON.stringify(migration));
+  const xcWith = (opts: Partial<XcOptions> = {}) => {
+    const xc = createXc({ url: db.url, dir, ...opts });
+    cleanups.push(() => xc.close());
+    return xc;
+  };
+  return { db, xc: xcWith(), xcWith };
+}
+
+/** Contract, stopped before its k-th announced step: whether it stopped (false: it ran to the end). */
+async function contractStoppedAt(xcWith: (opts: Partial<XcOptions>) => ReturnType<typeof createXc>, k: number): Promise<boolean> {
+  let seen = 0;
+  const stopping = xcWith({ onEvent: (e) => { if (e.event === 'step' && ++seen === k) throw new Error('stop here'); } });
+  return stopping.contract().then(
+    () => false,
+    (e: Error) => {
+      expect(e.message).toMatch(/^stopped/);
+      return true;
+    },
+  );
+}
+
 for (const target of targets) {
-  target.describe(`a contract stopped between its steps, then rolled back (${target.name})`, () => {
+  target.describe(`a contract stopped between its steps: writes there, and a rollback from there (${target.name})`, () => {
     it('dropColumn with down of a NOT NULL column: after its first contract step the rollback leaves the column as it was, and the migration applies again', async () => {
-      const db = await target.create('xc_csr');
-      cleanups.push(() => db.drop());
-      await db.query(`CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL, b varchar(40) NOT NULL)`);
-      await db.query(`INSERT INTO t VALUES (1, 1, 'b1'), (2, 2, 'b2')`);
-      const dir = await mkdtemp(path.join(tmpdir(), 'xc-csr-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
       const down = { postgres: `'d' || a`, mysql: `concat('d', a)` };
-      await writeFile(path.join(dir, '0001_drop_b.json'), JSON.stringify({ operations: [{ dropColumn: { table: 't', column: 'b', down } }] }));
-      const xcWith = (opts: Partial<XcOptions> = {}) => {
-        const xc = createXc({ url: db.url, dir, ...opts });
-        cleanups.push(() => xc.close());
-        return xc;
-      };
+      const { db, xc, xcWith } = await scenario(target, [`CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL, b varchar(40) NOT NULL)`, `INSERT INTO t VALUES (1, 1, 'b1'), (2, 2, 'b2')`], '0001_drop_b', { operations: [{ dropColumn: { table: 't', column: 'b', down } }] });
       const before = await db.columns('t');
-      const xc = xcWith();
       await xc.apply();
       // The new version writes without b meanwhile: `down` fills it.
       await db.query(`INSERT INTO t (id, a) VALUES (3, 3)`);
       await xc.deploy.record({ app: 'shop', version: 'v2' });
-      let steps = 0;
-      const stopping = xcWith({ onEvent: (e) => { if (e.event === 'step' && ++steps === 2) throw new Error('stop here'); } });
-      expect((await rejection(stopping.contract())).message).toMatch(/^stopped/);
+      expect(await contractStoppedAt(xcWith, 2)).toBe(true);
       expect((await xc.status()).migrations[0]!.phase).toBe('contracting');
       await xc.deploy.retire({ app: 'shop', version: 'v2' });
       await xc.rollback();
@@ -62,27 +76,13 @@ for (const target of targets) {
       expect((await xc.status()).migrations[0]!.phase).toBe('backfilled');
     }, 120_000);
 
-
     it('alterColumn in place through a shadow made NOT NULL: rolled back after the check on the shadow is in place, the table takes writes and is as it was', async () => {
-      const db = await target.create('xc_csr');
-      cleanups.push(() => db.drop());
-      await db.query(`CREATE TABLE t (id int PRIMARY KEY, n int)`);
-      await db.query(`INSERT INTO t VALUES (1, 1), (2, NULL)`);
-      const dir = await mkdtemp(path.join(tmpdir(), 'xc-csr-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      await writeFile(path.join(dir, '0001_n.json'), JSON.stringify({ operations: [{ alterColumn: { table: 't', column: 'n', type: 'bigint', nullable: false, up: 'COALESCE(n, 0)' } }] }));
-      const xcWith = (opts: Partial<XcOptions> = {}) => {
-        const xc = createXc({ url: db.url, dir, ...opts });
-        cleanups.push(() => xc.close());
-        return xc;
-      };
+      const migration = { operations: [{ alterColumn: { table: 't', column: 'n', type: 'bigint', nullable: false, up: 'COALESCE(n, 0)' } }] };
+      const { db, xc, xcWith } = await scenario(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`, `INSERT INTO t VALUES (1, 1), (2, NULL)`], '0001_n', migration);
       const before = { columns: await db.columns('t'), triggers: await db.triggers(), checks: await db.checks('t') };
-      const xc = xcWith();
       await xc.apply();
       await xc.deploy.record({ app: 'shop', version: 'v2' });
-      let steps = 0;
-      const stopping = xcWith({ onEvent: (e) => { if (e.event === 'step' && ++steps === 3) throw new Error('stop here'); } });
-      expect((await rejection(stopping.contract())).message).toMatch(/^stopped/);
+      expect(await contractStoppedAt(xcWith, 3)).toBe(true);
       await xc.deploy.retire({ app: 'shop', version: 'v2' });
       await xc.rollback();
       expect({ columns: await db.columns('t'), triggers: await db.triggers(), checks: await db.checks('t') }).toEqual(before);
@@ -92,27 +92,15 @@ for (const target of targets) {
       expect(await db.count(`SELECT count(*) FROM t`)).toBe(3);
     }, 120_000);
 
-
     for (const nullable of [false, true]) {
       it(`addColumn${nullable ? '' : ' NOT NULL'} with up and a default: stopped before each contract step, a new-version insert omitting the column gets a value (campaign F: refused, or NULL stored, between the trigger's drop and the default)`, async () => {
         const migration = { operations: [{ addColumn: { table: 'customers', column: { name: 'vip', type: 'int', nullable, default: '7' }, up: 'id * 10' } }] };
         for (let k = 1, steps = Infinity; k <= steps; k++) {
-          const db = await target.create('xc_csr');
-          cleanups.push(() => db.drop());
-          await db.query(`CREATE TABLE customers (id int PRIMARY KEY, name varchar(40) NOT NULL)`);
-          await db.query(`INSERT INTO customers VALUES (1, 'a'), (2, 'b')`);
-          const dir = await mkdtemp(path.join(tmpdir(), 'xc-csr-'));
-          cleanups.push(() => rm(dir, { recursive: true, force: true }));
-          await writeFile(path.join(dir, '0001_vip.json'), JSON.stringify(migration));
-          const xc = createXc({ url: db.url, dir });
-          cleanups.push(() => xc.close());
+          const { db, xc, xcWith } = await scenario(target, [`CREATE TABLE customers (id int PRIMARY KEY, name varchar(40) NOT NULL)`, `INSERT INTO customers VALUES (1, 'a'), (2, 'b')`], '0001_vip', migration);
           await xc.apply();
           await xc.deploy.record({ app: 'shop', version: 'v2' });
           steps = (await xc.plan()).migrations[0]!.pending.find((p) => p.phase === 'contract')!.steps.length;
-          let seen = 0;
-          const stopping = createXc({ url: db.url, dir, onEvent: (e) => { if (e.event === 'step' && ++seen === k) throw new Error('stop here'); } });
-          cleanups.push(() => stopping.close());
-          const stopped = await stopping.contract().then(() => false, () => true);
+          const stopped = await contractStoppedAt(xcWith, k);
           await db.query(`INSERT INTO customers (id, name) VALUES (3, 'new version omits vip')`);
           const [row] = await db.query<{ vip: number | null }>(`SELECT vip FROM customers WHERE id = 3`);
           expect([7, 30], `stopped before contract step ${k} of ${steps} (${stopped ? 'stopped' : 'ran to the end'})`).toContain(row!.vip === null ? null : Number(row!.vip));
