@@ -67,30 +67,32 @@ export function beforeDrop(h: KeyswapHelpers, table: string, column: ColumnModel
   }
   if (!isIdentity(column)) return [];
   const col = h.q(column.name);
-  // The sequence's own type's default bounds for its direction: such a bound is left out, to become the new type's
-  // (int → bigint widens an exhausted identity); one stated otherwise is kept, as are its name and CYCLE.
-  const typeBound = (b: 0 | 1) =>
-    `(CASE WHEN s.seqtypid = 'int2'::regtype::oid THEN ${['-32768', '32767'][b]} WHEN s.seqtypid = 'int4'::regtype::oid THEN ${['-2147483648', '2147483647'][b]} ELSE ${['-9223372036854775808', '9223372036854775807'][b]} END)`;
-  const [typeMin, typeMax] = [typeBound(0), typeBound(1)];
-  const minStated = `s.seqmin <> CASE WHEN s.seqincrement > 0 THEN 1 ELSE ${typeMin} END`;
-  const maxStated = `s.seqmax <> CASE WHEN s.seqincrement > 0 THEN ${typeMax} ELSE -1 END`;
+  // A bound at its type's default for the direction is left out, to become the new type's (int → bigint widens an
+  // exhausted identity); one stated otherwise is kept, as are the sequence's name and CYCLE.
+  const typeBound = (min: boolean) =>
+    `CASE s.seqtypid WHEN 'int2'::regtype THEN ${min ? '-32768' : '32767'} WHEN 'int4'::regtype THEN ${min ? '-2147483648' : '2147483647'} ELSE ${min ? '-9223372036854775808' : '9223372036854775807'} END`;
   // The next value: after the last one handed out (to any session's cache too), past the furthest id given explicitly
-  // (BY DEFAULT takes them; read from the key's index, no scan), back at the start of a stated bound's range if it cycles.
-  // Read, not drawn with nextval: an exhausted sequence is what an int → bigint change of an identity is for.
+  // (BY DEFAULT takes them; read from the key's index, no scan). Read, not drawn with nextval: an exhausted sequence is
+  // what an int → bigint change of an identity is for.
   const next = `COALESCE(p.last_value::numeric + s.seqincrement, s.seqstart)`;
-  const furthest = `CASE WHEN s.seqincrement > 0 THEN GREATEST(${next}, (SELECT max(${col}) FROM ${h.q(table)}) + s.seqincrement) ELSE LEAST(${next}, (SELECT min(${col}) FROM ${h.q(table)}) + s.seqincrement) END`;
+  const sequence =
+    `SELECT a.attidentity, s.seqincrement AS inc, s.seqcache, s.seqcycle, s.seqmin, s.seqmax, format('%I.%I', p.schemaname, p.sequencename) AS name, ` +
+    `s.seqmin <> CASE WHEN s.seqincrement > 0 THEN 1 ELSE ${typeBound(true)} END AS min_stated, ` +
+    `s.seqmax <> CASE WHEN s.seqincrement > 0 THEN ${typeBound(false)} ELSE -1 END AS max_stated, ` +
+    `CASE WHEN s.seqincrement > 0 THEN GREATEST(${next}, (SELECT max(${col}) FROM ${h.q(table)}) + s.seqincrement) ` +
+    `ELSE LEAST(${next}, (SELECT min(${col}) FROM ${h.q(table)}) + s.seqincrement) END AS furthest ` +
+    `FROM pg_attribute a JOIN pg_sequence s ON s.seqrelid = pg_get_serial_sequence(${h.literal(h.q(table))}, ${h.literal(column.name)})::regclass ` +
+    `JOIN pg_sequences p ON format('%I.%I', p.schemaname, p.sequencename)::regclass = s.seqrelid ` +
+    `WHERE a.attrelid = ${h.literal(h.q(table))}::regclass AND a.attname = ${h.literal(column.name)}`;
+  // Past a stated bound, a sequence that cycles starts again at the other end.
   const start =
-    `CASE WHEN s.seqcycle AND s.seqincrement > 0 AND ${maxStated} AND ${furthest} > s.seqmax THEN s.seqmin ` +
-    `WHEN s.seqcycle AND s.seqincrement < 0 AND ${minStated} AND ${furthest} < s.seqmin THEN s.seqmax ELSE ${furthest} END`;
+    `CASE WHEN seqcycle AND inc > 0 AND max_stated AND furthest > seqmax THEN seqmin ` +
+    `WHEN seqcycle AND inc < 0 AND min_stated AND furthest < seqmin THEN seqmax ELSE furthest END`;
   const sql =
     `SELECT set_config(${h.literal(setting(i))}, format('%s AS IDENTITY (SEQUENCE NAME %s INCREMENT BY %s CACHE %s%s%s%s START WITH %s)', ` +
-    `CASE a.attidentity WHEN 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END, format('%I.%I', p.schemaname, p.sequencename), s.seqincrement, s.seqcache, ` +
-    `CASE WHEN ${minStated} THEN ' MINVALUE ' || s.seqmin ELSE '' END, CASE WHEN ${maxStated} THEN ' MAXVALUE ' || s.seqmax ELSE '' END, ` +
-    `CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END, ${start}), true) ` +
-    `FROM pg_attribute a JOIN pg_sequence s ON s.seqrelid = pg_get_serial_sequence(${h.literal(h.q(table))}, ${h.literal(column.name)})::regclass ` +
-    `JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace ` +
-    `JOIN pg_sequences p ON p.schemaname = n.nspname AND p.sequencename = c.relname ` +
-    `WHERE a.attrelid = ${h.literal(h.q(table))}::regclass AND a.attname = ${h.literal(column.name)}`;
+    `CASE attidentity WHEN 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END, name, inc, seqcache, ` +
+    `CASE WHEN min_stated THEN ' MINVALUE ' || seqmin ELSE '' END, CASE WHEN max_stated THEN ' MAXVALUE ' || seqmax ELSE '' END, ` +
+    `CASE WHEN seqcycle THEN ' CYCLE' ELSE '' END, ${start}), true) FROM (${sequence}) identity`;
   return [h.tx(sql, `remember the identity of ${h.q(table)}.${h.q(column.name)}: its sequence's name, options and next value`, 'none (reads the catalog)', [table])];
 }
 
