@@ -251,9 +251,12 @@ export const alterColumn: Operation<'alterColumn'> = {
   project(spec, model, dialect) {
     if (delegated(spec)) return createConstraint.project(asConstraint(spec, dialect), model, dialect);
     if (spec.to !== undefined) {
-      const up = spec.up === undefined || upIsColumn(spec, dialect) ? undefined : dialect.resolveExpr(spec.up);
-      if (up === undefined) readCopyInPlan({ table: spec.table, from: spec.column, to: spec.to, type: spec.type }, model, dialect);
-      else readUpInPlan({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, up: dialect.embedExpression(up) }, model, dialect);
+      if (spec.up === undefined || upIsColumn(spec, dialect)) readCopyInPlan({ table: spec.table, from: spec.column, to: spec.to, type: spec.type }, model, dialect);
+      else {
+        // No variant for this server: plan refuses the operation (PlanContext.expr), nothing to read.
+        const up = dialect.resolveExpr(spec.up);
+        if (up !== undefined) readUpInPlan({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, up: dialect.embedExpression(up) }, model, dialect);
+      }
       projectColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: '', down: '' }, model, dialect);
       return;
     }

@@ -281,7 +281,7 @@ async function contractStopsFlow(target: Target, c: OperationCase): Promise<void
 }
 
 /** A write refused by a check, unique or foreign key the case declares (not one of xc's `xc_` objects). */
-function refusedByOwnConstraint(e: Error & { code?: string; constraint?: string; sqlState?: string; errno?: number }): boolean {
+function refusedByOwnConstraint(e: Error & { code?: string; constraint?: string; sqlState?: string }): boolean {
   const name = e.constraint ?? /CONSTRAINT `([^`]+)` failed|for key '(?:[^'.]+\.)?([^']+)'|CONSTRAINT `([^`]+)` FOREIGN KEY/.exec(e.message)?.slice(1).find(Boolean);
   const violation = ['23514', '23505', '23503'].includes(e.code ?? '') || e.sqlState === '23000';
   return violation && name !== undefined && !name.startsWith('xc_');
@@ -305,7 +305,7 @@ export function describeCases(title: string, cases: OperationCase[]): void {
       for (const c of runnable) {
         it.concurrent(`${c.name}: start, then complete`, () => completeFlow(target, c), FLOW_BUDGET_MS);
         it.concurrent(`${c.name}: start, then roll back`, () => rollbackFlow(target, c), FLOW_BUDGET_MS);
-        if (process.env.XC_SWEEP_CONTRACT_STOPS && migrationsOf(c).length === 1) it.concurrent(`${c.name}: contract stopped, then rolled back`, () => contractStopsFlow(target, c), FLOW_BUDGET_MS);
+        if (process.env.XC_SWEEP_CONTRACT_STOPS && migrationsOf(c).length === 1) it.concurrent(`${c.name}: contract stopped at each step, written to, rolled back or finished`, () => contractStopsFlow(target, c), FLOW_BUDGET_MS);
       }
     });
   }
