@@ -15,7 +15,7 @@ import type { EvidenceContext, EvidenceSource, LiveVersion } from '../evidence.j
  */
 export function parseSessionName(name: string): { app: string; version: string } | null {
   const at = name.lastIndexOf('@');
-  const [app, version] = [name.slice(0, Math.max(at, 0)).trim(), name.slice(at + 1).trim()];
+  const [app, version] = [name.slice(0, at).trim(), name.slice(at + 1).trim()];
   return at > 0 && app !== '' && version !== '' ? { app, version } : null;
 }
 
