@@ -7,7 +7,7 @@ import { runBackfill } from '../backfill/run.js';
 import { verifyAgreement } from '../backfill/verify.js';
 import { requireOldNamesUnused } from './oldNames.js';
 import { inTransaction, withSession } from '../db/driver.js';
-import { DataMismatchError, XcError } from '../errors.js';
+import { DataMismatchError, SqlFailedError, XcError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import type { OperationPlan, Phase } from '../plan/index.js';
 import type { MigrationRow, StepPhase } from '../state/store.js';
@@ -105,10 +105,25 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
       await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'contract' } : { journal: 'contract' });
     }
     if (row.phase === 'contracting') {
-      await runSteps(ctx, row.id, 'contract', row.plan.contract);
+      await runSteps(ctx, row.id, 'contract', row.plan.contract).catch((err: unknown) => namingRows(ctx, row, err));
       await transition(ctx, row, 'contracted');
     }
   });
+}
+
+/**
+ * A contract step the server refused, explained by the verify when rows written since it break what the step
+ * enforces (a contract resumed after a kill skips the verify it passed; a write may also land between the two): its
+ * message names those rows and what to do, where the server's names none. A verify that cannot read the table
+ * any more (a step that removes the old shape ran) leaves the server's own error.
+ */
+async function namingRows(ctx: EngineContext, row: Row, err: unknown): Promise<never> {
+  if (err instanceof SqlFailedError) {
+    await verifyAgreement(ctx, row.id, row.plan.verify).catch((found: unknown) => {
+      if (found instanceof DataMismatchError) throw found;
+    });
+  }
+  throw err;
 }
 
 /**

@@ -6,14 +6,15 @@
  * again was refused ("has a default"). And alterColumn in place through a shadow made NOT NULL: its contract first
  * enforces NOT NULL on the shadow, on MySQL/MariaDB by a trigger pair; the rollback dropped the shadow and left the
  * triggers, naming a column gone — every write to the table refused (found by the sweep of contract stops,
- * XC_SWEEP_CONTRACT_STOPS=1). Stopped here through the onEvent callback, which stops the command before the step it is
+ * XC_SWEEP_CONTRACT_STOPS=1). And a contract resumed after its verify (stopped, a NULL written): the server refused
+ * the NOT NULL naming no row, where the verify names it. Stopped here through the onEvent callback, which stops the command before the step it is
  * told of, deterministically; the kill itself is the campaign's.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { createXc, type XcOptions } from '../../src/index.js';
+import { createXc, DataMismatchError, type XcOptions } from '../../src/index.js';
 import { targets } from '../helpers/targets.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -91,6 +92,34 @@ for (const target of targets) {
       await db.query(`UPDATE t SET n = 5 WHERE id = 1`);
       expect(await db.count(`SELECT count(*) FROM t`)).toBe(3);
     }, 120_000);
+
+    for (const ending of ['finished', 'rolled back'] as const) {
+      it(`setNotNull without up: a NULL written after the verify (the contract stopped before its first step), the contract again names the row, as the verify does, and is then ${ending}`, async () => {
+        const { db, xc, xcWith } = await scenario(target, [`CREATE TABLE t (id int PRIMARY KEY, a int)`, `INSERT INTO t VALUES (1, 1), (2, 2)`], '0001_a', { operations: [{ setNotNull: { table: 't', column: 'a' } }] });
+        const before = { columns: await db.columns('t'), checks: await db.checks('t') };
+        await xc.apply();
+        await xc.deploy.record({ app: 'shop', version: 'v2' });
+        expect(await contractStoppedAt(xcWith, 1)).toBe(true);
+        await db.query(`INSERT INTO t VALUES (3, NULL)`);
+        // Was the server's own "check constraint … is violated by some row" / "… cannot be null", naming no row.
+        const refused = await xc.contract().then(() => undefined, (e: unknown) => e);
+        expect(refused).toBeInstanceOf(DataMismatchError);
+        expect((refused as Error).message).toMatch(/not every row of "t".*\n.*id="3"[\s\S]*run `xc contract` again/);
+        expect((await xc.status()).migrations[0]!.phase).toBe('contracting');
+        if (ending === 'finished') {
+          await db.query(`UPDATE t SET a = 3 WHERE id = 3`);
+          await xc.contract();
+          await expect(db.query(`INSERT INTO t VALUES (4, NULL)`)).rejects.toThrow();
+        } else {
+          await xc.deploy.retire({ app: 'shop', version: 'v2' });
+          await xc.rollback();
+          expect({ columns: await db.columns('t'), checks: await db.checks('t') }).toEqual(before);
+          await db.query(`UPDATE t SET a = 3 WHERE id = 3`);
+        }
+        expect((await xc.status()).migrations[0]!.phase).toBe(ending === 'finished' ? 'contracted' : 'rolled_back');
+        expect(await db.query(`SELECT id, a FROM t ORDER BY id`)).toEqual([{ id: 1, a: 1 }, { id: 2, a: 2 }, { id: 3, a: 3 }]);
+      }, 120_000);
+    }
 
     for (const nullable of [false, true]) {
       it(`addColumn${nullable ? '' : ' NOT NULL'} with up and a default: stopped before each contract step, a new-version insert omitting the column gets a value (campaign F: refused, or NULL stored, between the trigger's drop and the default)`, async () => {
