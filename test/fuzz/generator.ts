@@ -82,6 +82,8 @@ interface History {
   sqlIndexes: { table: string; name: string }[];
   /** Those built by this migration's (no other operation of it may name them: xc plans without them). */
   sqlNow: string[];
+  /** Columns whose foreign key an earlier operation drops (`table.column`): the key stays until that contract. */
+  unkeyed: string[];
   dialect: Dialect;
 }
 
@@ -348,7 +350,9 @@ function genSql(g: G, t: SchemaDef['tables'][0], names: Names, h: History): GenO
   // the index it made for a foreign key once another serves the key: the author's plain DROP INDEX at rollback is
   // then refused (seed 320; xc's message says what to do). An author who knows indexes such a column with
   // xc's addIndex, whose rollback gives the key its index back; this one indexes the others.
-  const usable = t.columns.filter((c) => !h.inPlace.includes(`${t.name}.${c.name}`) && !(h.dialect === 'mysql' && t.fks.some((k) => k.column === c.name)));
+  // A key whose drop is in flight still needs its index (seed 443).
+  const keyed = (c: string) => t.fks.some((k) => k.column === c) || h.unkeyed.includes(`${t.name}.${c}`);
+  const usable = t.columns.filter((c) => !h.inPlace.includes(`${t.name}.${c.name}`) && !(h.dialect === 'mysql' && keyed(c.name)));
   if (!usable.length) return undefined;
   const column = pick(g, usable).name;
   if (form === 'touch') return { sql: { form, table: t.name, column } };
@@ -453,6 +457,10 @@ function record(h: History, s: SchemaDef, op: GenOp): void {
   if ('alterInPlace' in op && (op.alterInPlace.up !== undefined || op.alterInPlace.type !== undefined)) {
     for (const fk of table(s, op.alterInPlace.table)?.fks ?? []) if (fk.column === op.alterInPlace.column) h.contractTables.push(fk.refTable);
   }
+  if ('dropConstraint' in op) {
+    const fk = table(s, op.dropConstraint.table)?.fks.find((k) => k.name === op.dropConstraint.name);
+    if (fk) h.unkeyed.push(`${op.dropConstraint.table}.${fk.column}`);
+  }
   if ('dropColumn' in op) {
     const c = column(s, op.dropColumn.table, op.dropColumn.column);
     if (c) h.droppedColumns.push({ table: op.dropColumn.table, column: c.name, type: c.type });
@@ -464,6 +472,7 @@ function record(h: History, s: SchemaDef, op: GenOp): void {
     h.inPlace = h.inPlace.map(moved);
     h.frozen = h.frozen.map(moved);
     h.sqlColumns = h.sqlColumns.map(moved);
+    h.unkeyed = h.unkeyed.map(moved);
     h.sqlIndexes = h.sqlIndexes.map((x) => (x.table === from ? { ...x, table: to } : x));
     h.contractTables.push(op.renameTable.to); // reached under its old name through a view until contract
   }
@@ -478,7 +487,7 @@ export function scenarioArbitrary(opts: { conflicts: boolean; avoid?: ReadonlySe
     const schema = genSchema(g, names);
     const s = cloneSchema(schema);
     const frozen = schema.tables.flatMap((t) => (t.multi ?? []).flatMap((k) => k.columns.map((c) => `${t.name}.${c}`)));
-    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [], contractTables: [], madeNotNull: [], inPlace: [], start: s, frozen, sqlColumns: [], sqlNow: [], sqlIndexes: [], dialect: opts.dialect ?? 'postgres' };
+    const h: History = { renamedColumns: [], droppedColumns: [], renamedTables: [], droppedTables: [], triggered: [], contractTables: [], madeNotNull: [], inPlace: [], start: s, frozen, sqlColumns: [], sqlNow: [], sqlIndexes: [], unkeyed: [], dialect: opts.dialect ?? 'postgres' };
     const migrations: GenMigration[] = [];
     const count = int(g, 1, 4);
     for (let m = 0; m < count; m++) {
