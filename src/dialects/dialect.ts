@@ -68,6 +68,14 @@ export interface Ddl {
   addColumn(table: string, column: string, type: string, opts?: { backfilled?: boolean; notNull?: boolean; default?: string; comment?: string; hidden?: boolean }): Step[];
   dropColumn(table: string, column: string): Step[];
   /**
+   * Steps no write may come between: a sync trigger's removal and the drop of the column it kept, where an old
+   * writer's value between the two would go with the column. PostgreSQL: as they are (the caller's `atomic` makes
+   * them one transaction). MySQL/MariaDB: one step holding LOCK TABLES … WRITE around them, where each is
+   * metadata-only; a drop that rebuilds the table (MySQL before 8.0.29) would hold writers for its whole length,
+   * so there they stay apart.
+   */
+  noWriteBetween(table: string, steps: Step[]): Step[];
+  /**
    * Before a column this plan added goes while writers may still omit it (a
    * rollback, where DDL is not transactional): it must accept such writes once
    * the trigger that filled it is removed. MySQL: the NOT NULL column added

@@ -224,9 +224,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
       newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [],
       autoUpdate,
       dropOld.clearing,
-      trigger.drop,
-      sequence,
-      dropOld.rest,
+      // What an old writer sends between the trigger's removal and the drop would be lost with the column.
+      ddl.noWriteBetween(c.table, [...trigger.drop, ...sequence, ...dropOld.rest]),
       renames,
       carried.withDrop,
     ),

@@ -173,8 +173,9 @@ for (const target of targets) {
       await s.xc.apply();
       await record(s.xc, '0001_rename');
       const args = ['contract', '--url', s.db.url, '--dir', s.dir];
-      // MySQL/MariaDB: after the key under its temporary name, before its rename; PostgreSQL: before its validation.
-      const at = pg ? /^validate constraint "posts_author_fk"/ : /^drop column `posts`\.`author_id`/;
+      // MySQL/MariaDB: after the key under its temporary name, before its rename (the old column's drop, under one lock
+      // with the trigger's removal); PostgreSQL: before its validation.
+      const at = pg ? /^validate constraint "posts_author_fk"/ : /drop column `posts`\.`author_id`/;
       const killed = await runXcKillingAt(args, (e) => e.event === 'step' && at.test(String(e.description)));
       expect(killed.signal, killed.stderr).toBe('SIGKILL');
       // Meanwhile the new version: an orphan and a parent delete.

@@ -177,6 +177,7 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   handOverSequence: 'no column owns a sequence here: no steps',
   carryColumnPrivileges: 'grants are by column name here, and xc carries none to a copy: no steps (README)',
   alterColumnInCatalog: (d) => [...d.alterColumnInCatalog('t', probeColumn('name', 'varchar(20)', { nullable: false }), { type: 'varchar(30)', comment: 'x' }), ...d.alterColumnInCatalog('t', probeColumn('c', 'int'), { default: '1' })],
+  noWriteBetween: (d) => d.noWriteBetween('t', [...triggerSteps(d.fillTrigger({ name: 'xc_sh', table: 't', column: 's', expr: '`c`', columns: ['id', 'c', 's'], always: true })).slice(2), ...d.dropColumn('t', 'name')]),
   swapColumns: (d) => d.swapColumns({ table: 't', dropTrigger: triggerSteps(d.fillTrigger({ name: 'xc_sh', table: 't', column: 's', expr: '`c`', columns: ['id', 'c', 's'], always: true })).slice(2), columns: [{ column: 'c', shadow: 's', up: '`c`', type: 'bigint', nullable: true }], dropIndexes: [], dropForeignKeys: ['fk'], dropChecks: ['ck'], renameIndexes: [{ from: 'i5', to: 'i' }] }),
 };
 
@@ -205,6 +206,22 @@ describe('server versions and what they allow', () => {
     expect(drop('8.0.29')).toContain('ALGORITHM=INSTANT');
     // MariaDB: NOCOPY, done instantly where it can be, and taking an index plan could not see with the column (fuzz seed 279).
     expect(drop('10.11.19-MariaDB')).toContain('ALGORITHM=NOCOPY, LOCK=NONE');
+  });
+  it('holds LOCK TABLES around a trigger removal and a column drop only where the drop is metadata-only', () => {
+    const together = (v: string) => {
+      const d = new MysqlDialect(v).ddl(probeSchema());
+      return d.noWriteBetween('t', [...triggerSteps(d.fillTrigger({ name: 'xc_sh', table: 't', column: 's', expr: '`c`', columns: ['id', 'c', 's'], always: true })).slice(2), ...d.dropColumn('t', 'name')]);
+    };
+    for (const v of ['10.11.19-MariaDB', '8.0.29']) {
+      const [step, ...more] = together(v);
+      expect(more).toEqual([]);
+      expect(step!.statements![0]).toBe('LOCK TABLES `t` WRITE');
+      expect(step!.statements!.slice(1).join(';')).toMatch(/^DROP TRIGGER IF EXISTS .*;ALTER TABLE `t` DROP COLUMN `name`/);
+      expect(step!.release).toBe('UNLOCK TABLES');
+      expect(step!.probe).toMatch(/`name`|'name'/);
+    }
+    // A drop that rebuilds the table would hold writers for its length.
+    expect(together('8.0.28').length).toBeGreaterThan(1);
   });
   it('states ALGORITHM and LOCK on every ALTER TABLE, runs every step alone, and gives every step of every Ddl method a probe', () => {
     for (const v of ['10.11.19-MariaDB', '8.0.36']) {

@@ -135,6 +135,26 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
   return [...(tempFrom ? setDefault(c, table, tempFrom, null) : []), ...forColumn, c.step(sql, `drop column ${q(table)}.${q(column)}`, lock, [table], c.probes.missing(c.probes.column(table, column)), { removes: c.object('column', table, column) })];
 }
 
+/**
+ * One step: LOCK TABLES … WRITE, the statements, UNLOCK TABLES (campaign H: an old writer's INSERT between the sync
+ * trigger's removal and the old column's drop was lost with the column). Done when the last one is (its probe); a
+ * re-run after an interrupted attempt runs them all again, each one idempotent (DROP TRIGGER IF EXISTS, SET DEFAULT).
+ */
+export function noWriteBetween(c: MysqlCompiler, table: string, steps: Step[]): Step[] {
+  if (steps.length < 2 || !c.f.instantDropColumn) return steps;
+  const last = steps.at(-1)!;
+  const lock = `LOCK TABLES ${q(table)} WRITE`;
+  const statements = [lock, ...steps.map((st) => st.sql)];
+  return [
+    c.step(statements.join(';\n'), steps.map((st) => st.description).join(', then '), `${lock} (reads and writes wait; metadata only, no row rewritten)`, [table, ...steps.flatMap((st) => st.tables)], last.probe, {
+      statements,
+      release: 'UNLOCK TABLES',
+      ...(last.removes ? { removes: last.removes } : {}),
+      ...(steps.some((st) => st.removesOldShape) ? { removesOldShape: true } : {}),
+    }),
+  ];
+}
+
 export function carryAttributes(c: MysqlCompiler, table: string, column: ColumnModel): Step[] {
   // The comment the plan gives (an alterColumn in flight) in place of the catalog's.
   const extra = withComment(c.attributes(column.type, column.extra), column.comment);

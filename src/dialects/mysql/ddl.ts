@@ -32,7 +32,7 @@ import { currentTimestampAt, mysqlCompiler, type MysqlFeatures } from './compile
 import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, restoreTableName } from './tables.js';
 import { renameConstraint } from './renames.js';
 import { carryConstraints } from './carry.js';
-import { addColumn, carryAttributes, dropColumn, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, invisible, letWritesOmit, refillAfterTriggers, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
+import { addColumn, carryAttributes, dropColumn, noWriteBetween, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, invisible, letWritesOmit, refillAfterTriggers, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, keyFitsWhole, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
 import { alterColumnInCatalog, instantVarcharWidening, swapColumns } from './inplace.js';
@@ -76,6 +76,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
       planned().dropSyncDefault(table, column);
       return steps;
     },
+    noWriteBetween: (table, steps) => noWriteBetween(c, table, steps),
     setDefault: (table, column, expr) => setDefault(c, table, column, expr),
     carryAttributes: (table, column) => carryAttributes(c, table, column),
     // Column grants are by name (mysql.columns_priv): an in-place change keeps them; a copy's new column would need

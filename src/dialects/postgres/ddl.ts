@@ -158,6 +158,8 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return withComment([tx(sql, `add column ${q(table)}.${q(column)}`, instant('ACCESS EXCLUSIVE', table), [table], { creates: [object('column', table, column)] })]);
     },
 
+    // One transaction already (the caller's `atomic`): no write comes between.
+    noWriteBetween: (_table, steps) => steps,
     dropColumn(table, column) {
       const sql = `ALTER TABLE IF EXISTS ${q(table)} DROP COLUMN IF EXISTS ${q(column)}`;
       const tied = tiedByKeys(table, [column]);
