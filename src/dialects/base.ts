@@ -5,6 +5,7 @@
  * states its facts (name rules, tokenizer, identifier case rules, integer
  * types) and overrides only what differs.
  */
+import type { ConversionIssue } from './narrowing.js';
 import type { Session } from '../db/driver.js';
 import type { Expr } from '../migration/schema.js';
 import type { KeyForm } from '../plan/index.js';
@@ -99,7 +100,7 @@ export abstract class BaseDialect {
     return column;
   }
 
-  conversionIssue(_column: string, _from: string, _to: string): { violation: string; what: string; up: string } | undefined {
+  conversionIssue(_column: string, _from: string, _to: string): ConversionIssue | undefined {
     return undefined;
   }
 

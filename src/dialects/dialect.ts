@@ -4,6 +4,7 @@
  * dialect's name. Operations describe what they want through `ddl`; the
  * dialect returns the statements, their locks and their crash-safety probes.
  */
+import type { ConversionIssue } from './narrowing.js';
 import type { Session } from '../db/driver.js';
 import type { ColumnModel, SchemaModel, IndexModel, ReplicaIdentity, TableModel } from '../schema/model.js';
 import type { BaseDialect } from './base.js';
@@ -566,7 +567,7 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   defaultConversion(column: string, from: string, to: string): string;
   /** Rows that conversion cannot store (SQL true for one), what they should hold, and an `up` to suggest; undefined where every value converts. */
-  conversionIssue(column: string, from: string, to: string): { violation: string; what: string; up: string } | undefined;
+  conversionIssue(column: string, from: string, to: string): ConversionIssue | undefined;
   /**
    * Keyset condition `(a, b) > (x, y)` (or `<=`) in a form the server
    * range-scans; `order[i]` is the index of the key value the i-th `?` takes

@@ -284,7 +284,10 @@ export const alterColumn: Operation<'alterColumn'> = {
     if (needsShadow(spec, old, ctx.ddl, ctx.model, ctx.dialect)) {
       const def = copiedDefault({ type: spec.type, default: spec.default }, old, ctx.ddl);
       const shadow = { column: spec.column, type, nullable, default: def, comment: spec.comment, up: upOf(spec, ctx.expr, ctx.dialect, ctx.model)! };
-      return { ...(shadowConstraints(spec).length > 0 ? planWithConstraints(spec, shadow, ctx) : planShadowColumns(ctx, spec.table, [shadow])), notes: [note] };
+      // The trigger stores each write in the shadow too: one its conversion cannot store is refused (campaign I: the
+      // note said only that both versions see the old definition).
+      const refused = changesType(spec.type, old) ? `; from expand on, a write of either version that \`up\` cannot store as ${type} is refused` : '';
+      return { ...(shadowConstraints(spec).length > 0 ? planWithConstraints(spec, shadow, ctx) : planShadowColumns(ctx, spec.table, [shadow])), notes: [note + refused] };
     }
     const plan = planInCatalog(spec, old, ctx);
     return plan.contract.length > 0 ? { ...plan, notes: [note] } : plan;
@@ -330,7 +333,7 @@ function conversionRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
   if (!old || !changesType(spec.type, old) || (spec.up !== undefined && !upIsColumn(spec, dialect)) || (spec.to === undefined && !shadowed(spec, ctx))) return [];
   const issue = dialect.conversionIssue(dialect.quote(spec.column), old.type, spec.type!);
   if (!issue) return [];
-  const message = `"${spec.table}"."${spec.column}" holds values that are not ${issue.what} in existing rows, which converting it to ${spec.type} would fail on; give \`up\` for them (for NULL there: ${JSON.stringify(issue.up)}), or fix those rows first`;
+  const message = `"${spec.table}"."${spec.column}" holds values that are not ${issue.what} in existing rows, which converting it to ${spec.type} would fail on; give \`up\` for them (for ${issue.upGives ?? 'NULL there'}: ${JSON.stringify(issue.up)}), or fix those rows first`;
   return [{ path: ['type'], table: spec.table, violation: issue.violation, message, show: [spec.column] }];
 }
 

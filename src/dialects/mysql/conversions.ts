@@ -8,6 +8,7 @@
  * plan (conversionIssue).
  */
 import { castTarget, isTextType } from './expr.js';
+import { narrowingIssue, type ConversionIssue, type NumberTypes } from '../narrowing.js';
 
 const base = (type: string) => /^\s*([a-z]+)/i.exec(type)?.[1]?.toLowerCase() ?? '';
 /** CHAR, VARCHAR, TEXT (not ENUM, SET: those compare as their members). */
@@ -46,13 +47,16 @@ function range(type: string): [string, string] | undefined {
   return [unsigned ? '0' : `-${max}`, max];
 }
 
+const NUMBERS: NumberTypes = { range, isNumber: (t) => isInteger(t) || isDecimal(t) || isApproximate(t), exact: (column) => `CAST(${column} AS ${EXACT})` };
+
 /**
  * Rows whose column no conversion can store as `to` (the fill, the trigger or the backfill would raise in strict
  * mode half-way through an apply): text that is not a number, or a number out of the type's range, into a numeric
- * type. SQL true for such a row, and an `up` to suggest; undefined where every value converts.
+ * type; text too long, or a number out of range, for a narrower type (narrowing.ts). SQL true for such a row, and
+ * an `up` to suggest; undefined where every value converts.
  */
-export function mysqlConversionIssue(column: string, from: string, to: string): { violation: string; what: string; up: string } | undefined {
-  if (!isPlainText(from) || !(isInteger(to) || isDecimal(to) || isApproximate(to))) return undefined;
+export function mysqlConversionIssue(column: string, from: string, to: string): ConversionIssue | undefined {
+  if (!isPlainText(from) || !(isInteger(to) || isDecimal(to) || isApproximate(to))) return narrowingIssue(column, from, to, NUMBERS);
   const bounds = range(to);
   const scale = /,\s*(\d+)\s*\)/.exec(to)?.[1] ?? '0';
   // An unsigned type takes no negative value, not even one that rounds to 0 ('-0.4': the DECIMAL assigned is refused).

@@ -24,6 +24,7 @@ import { forPlpgsqlParser, pgRawSqlIssue } from './statements.js';
 import { pgDeclaredIssue, pgIndexBuildIssue } from './declared.js';
 import { pgCannotAlter } from './owner.js';
 import { pgTableGrowthIssue } from './limits.js';
+import { narrowingIssue, type NumberTypes } from '../narrowing.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
 type PgDdlKit = typeof import('./ddlKit.js');
@@ -56,6 +57,22 @@ const STABLE_BUILDERS = ['to_json', 'to_jsonb', 'array_to_json', 'row_to_json', 
 /** Key types a bare parameter compared with them takes the type of (PostgreSQL's own scalar types). */
 const BARE_KEY_PARAM =
   /^\s*(smallint|integer|int|bigint|int[248]|numeric|decimal|real|double precision|float[48]?|text|character varying|varchar|character|char|bpchar|name|uuid|bytea|boolean|bool|date|time|timetz|timestamp|timestamptz|time(stamp)? with(out)? time zone|interval|inet|cidr|macaddr8?|money|bit|bit varying|varbit|json|jsonb|oid)\b(\s*\([\d\s,]*\))?(\s+with(out)? time zone)?(\s+collate\s+\S+)?\s*$/i;
+
+const INTEGER_BITS: Record<string, number> = { smallint: 16, int2: 16, int: 32, integer: 32, int4: 32, bigint: 64, int8: 64 };
+/** PostgreSQL's number types for narrowing.ts: a bare `numeric` is unbounded. */
+const NUMBERS: NumberTypes = {
+  range(type) {
+    const bits = INTEGER_BITS[/^\s*([a-z0-9]+)\s*$/i.exec(type)?.[1]?.toLowerCase() ?? ''];
+    if (bits !== undefined) return [(-(2n ** BigInt(bits - 1))).toString(), (2n ** BigInt(bits - 1) - 1n).toString()];
+    const m = /^\s*(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)\s*$/i.exec(type);
+    if (!m) return undefined;
+    const [p, s] = [Number(m[1]), Number(m[2] ?? 0)];
+    const max = `${'9'.repeat(Math.max(p - s, 0)) || '0'}${s > 0 ? `.${'9'.repeat(s)}` : ''}`;
+    return [`-${max}`, max];
+  },
+  isNumber: (type) => /^\s*(smallint|integer|int|int[248]|bigint|numeric|decimal|real|double precision|float[48]?)\b/i.test(type),
+  exact: (column) => `CAST(${column} AS numeric)`,
+};
 
 export class PostgresDialect extends BaseDialect implements Dialect {
   readonly name = 'postgres' as const;
@@ -128,6 +145,11 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   /** The type alone: `integer[]`, an array, is no integer (its key was split by arithmetic on '{1,2}'). */
   isIntegerType(type: string): boolean {
     return /^\s*(smallint|integer|int|bigint|int2|int4|int8|smallserial|serial|bigserial|serial2|serial4|serial8)\s*$/i.test(type);
+  }
+
+  /** Storing converts as comparing does: only a narrower type can fail (narrowing.ts). */
+  override conversionIssue(column: string, from: string, to: string) {
+    return narrowingIssue(column, from, to, NUMBERS);
   }
 
   override storedType(type: string): string {
