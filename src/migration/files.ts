@@ -51,6 +51,16 @@ export async function listMigrations(dir: string): Promise<{ id: string; file: s
     }
     throw new InvalidInputError(`cannot read migrations folder ${dir}: ${(err as Error).message}`, { dir }, { code: 'invalid_config', cause: err });
   }
+  // Another tool's migrations (golang-migrate, Flyway, dbmate, sqitch): ignored, they made every command say "nothing
+  // to do" while none of them ran (campaign I). Other files (a README) are no migrations and stay ignored.
+  const sqlFiles = names.filter((name) => name.endsWith('.sql') && !name.startsWith('.')).sort();
+  if (sqlFiles.length > 0) {
+    throw new InvalidInputError(
+      `${path.join(dir, sqlFiles[0]!)}${sqlFiles.length > 1 ? ` (and ${sqlFiles.length - 1} more .sql file${sqlFiles.length > 2 ? 's' : ''})` : ''}: xc does not run .sql files (another tool's migrations?); write each change as an xc migration (${EXTENSIONS.join(' ')}), raw statements in a \`sql\` operation — README, "Coming from Rails, Django, Prisma, …"`,
+      { dir, files: sqlFiles },
+      { code: 'invalid_migration' },
+    );
+  }
   const byId = new Map<string, string>();
   for (const name of names.sort()) {
     if (name.startsWith('.') || !extensionOf(name)) continue;

@@ -303,7 +303,8 @@ export const OperationSchemas = {
     })
     .strict()
     .superRefine((o, ctx) => {
-      if (o.expand === undefined && o.contract === undefined) ctx.addIssue({ code: 'custom', path: ['expand'], message: 'give `expand`, `contract`, or both: the statements to run at expand or at contract' });
+      // `backfill` alone is a data migration (Django RunPython, a Rails data migration): batched, resumable.
+      if (o.expand === undefined && o.contract === undefined && o.backfill === undefined) ctx.addIssue({ code: 'custom', path: ['expand'], message: 'give `expand`, `contract` or `backfill`: the statements to run at expand or at contract, or the rows to update in batches' });
     }),
 } as const;
 

@@ -255,6 +255,15 @@ describe('found by the chaos suite\'s input corpus', () => {
     expect((await loadError()).message).toMatch(/two migration files have ids that differ only in case: .*0001_Init\.json and .*0001_init\.json/);
   });
 
+  it('a folder of another tool\'s .sql migrations is refused, not read as having nothing to do (campaign I)', async () => {
+    await put('000001_create_users.up.sql', 'CREATE TABLE users (id int PRIMARY KEY);');
+    await put('000001_create_users.down.sql', 'DROP TABLE users;');
+    await put('V2__add_email.sql', 'ALTER TABLE users ADD COLUMN email text;');
+    const err = await loadError();
+    expect(err).toMatchObject({ code: 'invalid_migration', exitCode: 2 });
+    expect(err.message).toMatch(/000001_create_users\.down\.sql \(and 2 more \.sql files\): xc does not run \.sql files \(another tool's migrations\?\); write each change as an xc migration .*raw statements in a `sql` operation/);
+  });
+
   it('YAML nested past the parser\'s stack is refused in a few lines, not one per level', async () => {
     await put('0001_a.yaml', `description: ${'['.repeat(20_000)}x${']'.repeat(20_000)}\noperations: []\n`);
     const err = await loadError();

@@ -3,11 +3,12 @@ import { expect, it } from 'vitest';
 import { column, describeOperation, range, rejects, rows, SOAK_ROWS } from '../../helpers/operations.js';
 import { MigrationSchema } from '../../../src/migration/schema.js';
 
-it('sql needs `expand`, `contract` or both: neither is refused naming the path', () => {
+it('sql needs `expand`, `contract` or `backfill`: none of them is refused naming the path', () => {
   const r = MigrationSchema.safeParse({ operations: [{ sql: { rollback: 'SELECT 1' } }] });
   expect(r.success).toBe(false);
-  expect(r.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['operations.0.sql.expand', 'give `expand`, `contract`, or both: the statements to run at expand or at contract']]);
+  expect(r.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['operations.0.sql.expand', 'give `expand`, `contract` or `backfill`: the statements to run at expand or at contract, or the rows to update in batches']]);
   expect(MigrationSchema.safeParse({ operations: [{ sql: { contract: 'SELECT 1' } }] }).success).toBe(true);
+  expect(MigrationSchema.safeParse({ operations: [{ sql: { backfill: { table: 't', set: { c: '1' } } } }] }).success).toBe(true);
 });
 
 
@@ -28,6 +29,29 @@ describeOperation('sql', [
     },
     async afterRollback(db) {
       expect(await column(db, 'people', 'birth_date')).toBeUndefined();
+    },
+  },
+  {
+    // A Rails data migration, Django RunPython: no statement, rows updated in batches (campaign I: refused before).
+    name: 'a backfill alone (a data migration)',
+    setup: [`CREATE TABLE accounts (id int PRIMARY KEY, status varchar(10))`, `INSERT INTO accounts VALUES (1, NULL), (2, 'closed'), (3, NULL)`],
+    operations: [{ sql: { backfill: { table: 'accounts', set: { status: `'active'` }, where: 'status IS NULL' } } }],
+    writes: { old: [`INSERT INTO accounts VALUES (4, NULL)`], new: [`INSERT INTO accounts VALUES (5, 'new')`] },
+    async afterStart(db) {
+      expect(await rows(db, `SELECT id, status FROM accounts ORDER BY id`)).toEqual([
+        { id: '1', status: 'active' },
+        { id: '2', status: 'closed' },
+        { id: '3', status: 'active' },
+        { id: '4', status: 'active' },
+        { id: '5', status: 'new' },
+      ]);
+    },
+    async afterComplete(db) {
+      expect(await db.count(`SELECT count(*) FROM accounts WHERE status IS NULL`)).toBe(0);
+    },
+    async afterRollback(db) {
+      // Nothing of the schema to undo; the rows keep what the backfill gave them, as after a data migration.
+      expect(await db.count(`SELECT count(*) FROM accounts WHERE status = 'active'`)).toBe(3);
     },
   },
   {
