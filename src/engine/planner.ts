@@ -496,7 +496,7 @@ export async function planMigration(
     }
     for (const table of backfilled) {
       if (!model.rowKey(table)) {
-        report(opIndex, kind, { path: [], code: 'no_row_key', table, message: `table "${table}" has no primary key or unique key over NOT NULL columns; its rows cannot be backfilled in batches — give it one in an earlier migration (\`createConstraint\` of type primary_key, or unique over NOT NULL columns; a join table: over its two key columns)` });
+        report(opIndex, kind, { path: [], code: 'no_row_key', table, message: `table "${table}" has no primary key or unique key over NOT NULL columns; its rows cannot be backfilled in batches — give it one in an earlier migration (\`createConstraint\` of type primary_key, or unique over NOT NULL columns; a join table: over its two key columns). With no NOT NULL column to key on (Rails \`id: false\`): a \`sql\` operation adding a key column, applied on its own first — it rewrites the table, writes waiting meanwhile (README, "A table without a key")` });
       }
     }
     // What a migration in flight holds is told, and then no row is read: the rows would be judged by a shape not there

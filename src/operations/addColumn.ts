@@ -98,7 +98,7 @@ export const addColumn: Operation<'addColumn'> = {
     const issues: ReturnType<Operation['validate']> = [];
     const t = requireTable(model, spec.table, ['table'], issues);
     requireNoColumn(t, spec.column.name, ['column', 'name'], issues, dialect.names);
-    if (spec.column.primaryKey) issues.push({ path: ['column', 'primaryKey'], code: 'primary_key_unsupported', table: spec.table, column: spec.column.name, message: 'a primary key cannot be added to an existing table online' });
+    if (spec.column.primaryKey) issues.push({ path: ['column', 'primaryKey'], code: 'primary_key_unsupported', table: spec.table, column: spec.column.name, message: 'a primary key cannot be added to an existing table online: add the column NOT NULL (filled by `up`), then `createConstraint` of type primary_key over it; a table with no key at all: README, "A table without a key"' });
     if (!spec.column.nullable && spec.up === undefined && spec.column.default === undefined) {
       issues.push({ path: ['column', 'nullable'], code: 'needs_fill', table: spec.table, column: spec.column.name, message: 'a NOT NULL column needs `up` or a `default` to fill existing rows and old writers\' rows' });
     }
