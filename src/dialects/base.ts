@@ -104,6 +104,10 @@ export abstract class BaseDialect {
     return undefined;
   }
 
+  sequencePastType(_table: string, _column: string, _type: string): string | undefined {
+    return undefined;
+  }
+
   /** The type a column declared as `type` has in the catalog (PostgreSQL `serial` is `integer`): none but the server's own shorthands differ. */
   storedType(type: string): string {
     return type;

@@ -569,6 +569,13 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   /** Rows that conversion cannot store (SQL true for one), what they should hold, and an `up` to suggest; undefined where every value converts. */
   conversionIssue(column: string, from: string, to: string): ConversionIssue | undefined;
   /**
+   * SQL true when the sequence feeding the column (PostgreSQL: an identity's or serial's) has handed out a value
+   * `type` cannot hold: the cut-over would re-make it past its bounds, and new rows would get keys the column
+   * cannot store. Undefined where no such sequence can outlive the change (MySQL/MariaDB: an AUTO_INCREMENT key's
+   * type change is refused at plan).
+   */
+  sequencePastType(table: string, column: string, type: string): string | undefined;
+  /**
    * Keyset condition `(a, b) > (x, y)` (or `<=`) in a form the server
    * range-scans; `order[i]` is the index of the key value the i-th `?` takes
    * (MariaDB needs the expanded form, which uses a value more than once).

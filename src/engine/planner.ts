@@ -247,7 +247,7 @@ async function unvalidatedCheckIssues(session: Session, dialect: Dialect, model:
   return issues;
 }
 
-const rowsViolate = (check: RowCheck, examples: string): ValidationIssue => ({ path: check.path, code: 'rows_violate', table: check.table, message: `${check.message}; for example:\n${examples}` });
+const rowsViolate = (check: RowCheck, examples: string): ValidationIssue => ({ path: check.path, code: 'rows_violate', table: check.table, message: check.wholeTable ? check.message : `${check.message}; for example:\n${examples}` });
 
 /** A few rows that violate `check`, shown as `key=value ...` lines; null when none does; undefined when it cannot be read now. Read-only. */
 async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null | undefined> {

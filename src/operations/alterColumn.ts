@@ -217,7 +217,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     // Existing rows, as `up` converts them, must meet the constraints the shadow carries (duplicates, a failing check).
     const constraints = spec.to === undefined ? shadowConstraints(spec, ctx.dialect).flatMap((c) => placed(spec, createConstraint.rowChecks?.(c, ctx) ?? [], c.type === 'check' ? 'check' : 'unique')) : [];
     const carried = spec.to !== undefined ? carriedKeyRowChecks(ctx, spec.table, spec.column, ['column']) : [];
-    return [...constraints, ...conversionRowChecks(spec, ctx), ...columnRowChecks(spec, ctx), ...carried, ...uniqueUnderNewType(spec, ctx)];
+    return [...constraints, ...conversionRowChecks(spec, ctx), ...sequenceRowChecks(spec, ctx), ...columnRowChecks(spec, ctx), ...carried, ...uniqueUnderNewType(spec, ctx)];
   },
   types: (spec) => (spec.type === undefined ? [] : [{ path: ['type'], type: spec.type }]),
   synced(spec, ctx) {
@@ -335,6 +335,16 @@ function conversionRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
   if (!issue) return [];
   const message = `"${spec.table}"."${spec.column}" holds values that are not ${issue.what} in existing rows, which converting it to ${spec.type} would fail on; give \`up\` for them (for ${issue.upGives ?? 'NULL there'}: ${JSON.stringify(issue.up)}), or fix those rows first`;
   return [{ path: ['type'], table: spec.table, violation: issue.violation, message, show: [spec.column] }];
+}
+
+/** A key's sequence past the new type (an identity narrowed): read with the rows, as each of them would show it. */
+function sequenceRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
+  const old = oldColumn(ctx.model, spec);
+  if (!old || !changesType(spec.type, old)) return [];
+  const violation = ctx.dialect.sequencePastType(spec.table, spec.column, spec.type!);
+  if (!violation) return [];
+  const message = `the sequence feeding "${spec.table}"."${spec.column}" has handed out values ${spec.type} cannot hold: rows added from now on would get keys the column could not store (and the contract's cut-over would fail); keep a type that holds them`;
+  return [{ path: ['type'], table: spec.table, violation, message, show: [], wholeTable: true }];
 }
 
 /** The NULLs NOT NULL would meet at contract, from the rows as they are or as `up` converts them. */

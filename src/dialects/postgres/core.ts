@@ -152,6 +152,13 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return narrowingIssue(column, from, to, NUMBERS);
   }
 
+  /** The last value handed out, NULL before the first (never past any bound): read, not drawn. */
+  override sequencePastType(table: string, column: string, type: string): string | undefined {
+    const bounds = NUMBERS.range(this.storedType(type));
+    if (!bounds) return undefined;
+    return `COALESCE(pg_sequence_last_value(pg_get_serial_sequence(${literal(quotePg(table))}, ${literal(column)})::regclass) NOT BETWEEN ${bounds[0]} AND ${bounds[1]}, FALSE)`;
+  }
+
   override storedType(type: string): string {
     return SERIAL[type.trim().toLowerCase()] ?? type;
   }
