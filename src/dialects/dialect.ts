@@ -73,9 +73,10 @@ export interface Ddl {
    * writer's value between the two would go with the column. PostgreSQL: as they are (the caller's `atomic` makes
    * them one transaction). MySQL/MariaDB: one step holding LOCK TABLES … WRITE around them, where each is
    * metadata-only; a drop that rebuilds the table (MySQL before 8.0.29) would hold writers for its whole length,
-   * so there they stay apart.
+   * so there they stay apart. `defaults`: the defaults the table's columns will have by then that the catalog
+   * does not show yet (one the plan gives).
    */
-  noWriteBetween(table: string, steps: Step[]): Step[];
+  noWriteBetween(table: string, steps: Step[], defaults?: string[]): Step[];
   /**
    * Before a column this plan added goes while writers may still omit it (a
    * rollback, where DDL is not transactional): it must accept such writes once

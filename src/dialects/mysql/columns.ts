@@ -135,13 +135,19 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
   return [...(tempFrom ? setDefault(c, table, tempFrom, null) : []), ...forColumn, c.step(sql, `drop column ${q(table)}.${q(column)}`, lock, [table], c.probes.missing(c.probes.column(table, column)), { removes: c.object('column', table, column) })];
 }
 
+/** A default drawing from a sequence (MariaDB): an ALTER of its table under LOCK TABLES must hold the sequence too. */
+const SEQUENCE_CALL = /\b(nextval|lastval|setval)\s*\(|\b(next|previous)\s+value\s+for\b/i;
+
 /**
  * One step: LOCK TABLES … WRITE, the statements, UNLOCK TABLES (campaign H: an old writer's INSERT between the sync
  * trigger's removal and the old column's drop was lost with the column). Done when the last one is (its probe); a
  * re-run after an interrupted attempt runs them all again, each one idempotent (DROP TRIGGER IF EXISTS, SET DEFAULT).
+ * Not where a default of the table draws from a sequence: the ALTER would be refused ("Table 'seq' was not locked
+ * with LOCK TABLES") after the trigger's removal, every run — the statements stay apart there, as before.
  */
-export function noWriteBetween(c: MysqlCompiler, table: string, steps: Step[]): Step[] {
-  if (steps.length < 2 || !c.f.instantDropColumn) return steps;
+export function noWriteBetween(c: MysqlCompiler, table: string, steps: Step[], defaults: string[] = []): Step[] {
+  const drawing = [...(c.tableOf(table)?.columns.map((col) => col.default ?? '') ?? []), ...defaults, ...steps.map((st) => st.sql)].some((d) => SEQUENCE_CALL.test(d));
+  if (steps.length < 2 || !c.f.instantDropColumn || drawing) return steps;
   const last = steps.at(-1)!;
   const lock = `LOCK TABLES ${q(table)} WRITE`;
   const statements = [lock, ...steps.map((st) => st.sql)];

@@ -76,7 +76,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
       planned().dropSyncDefault(table, column);
       return steps;
     },
-    noWriteBetween: (table, steps) => noWriteBetween(c, table, steps),
+    noWriteBetween: (table, steps, defaults) => noWriteBetween(c, table, steps, defaults),
     setDefault: (table, column, expr) => setDefault(c, table, column, expr),
     carryAttributes: (table, column) => carryAttributes(c, table, column),
     // Column grants are by name (mysql.columns_priv): an in-place change keeps them; a copy's new column would need
