@@ -73,10 +73,10 @@ export interface Ddl {
    * writer's value between the two would go with the column. PostgreSQL: as they are (the caller's `atomic` makes
    * them one transaction). MySQL/MariaDB: one step holding LOCK TABLES … WRITE around them, where each is
    * metadata-only; a drop that rebuilds the table (MySQL before 8.0.29) would hold writers for its whole length,
-   * so there they stay apart. `defaults`: the defaults the table's columns will have by then that the catalog
+   * so there they stay apart. `added`: the defaults the table's columns will have by then that the catalog
    * does not show yet (one the plan gives).
    */
-  noWriteBetween(table: string, steps: Step[], defaults?: string[]): Step[];
+  noWriteBetween(table: string, steps: Step[], added?: { column: string; default: string }[]): Step[];
   /**
    * Before a column this plan added goes while writers may still omit it (a
    * rollback, where DDL is not transactional): it must accept such writes once
@@ -215,6 +215,12 @@ export interface Ddl {
    * each reason a sentence naming what to do instead; empty when it can.
    */
   shadowKeyIssues(spec: ShadowKeySpec): ShadowKeyIssue[];
+  /**
+   * Why no cut-over holding the lock on `tables` (the table and those whose keys reference its columns) can run,
+   * the columns restating `restated` defaults in it; null when one can. MariaDB: where a sequence two defaults of a
+   * table draw from, or a default restated that draws from one (mysql/sequences.ts).
+   */
+  cutOverIssue(tables: string[], restated: string[]): string | null;
   /**
    * Before a column copy's contract drops `from`, once the new column `to`
    * (of `type`) has its default: the sequence `from` owns (PostgreSQL

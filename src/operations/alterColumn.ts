@@ -114,7 +114,7 @@ export const alterColumn: Operation<'alterColumn'> = {
       if (old && shadowed(spec, ctx)) {
         issues.push(...shadowKeyIssues(ctx, spec.table, spec.column, spec.type ?? old.type, ['column']));
         const type = spec.type ?? old.type;
-        issues.push(...shadowIssues(ctx, spec.table, [spec.column], ['column'], { [spec.column]: type }));
+        issues.push(...shadowIssues(ctx, spec.table, [spec.column], ['column'], { [spec.column]: type }, { [spec.column]: spec.default }));
         // A unique key given with the other changes is built over the shadow, of the new type.
         for (const c of shadowConstraints(spec, dialect).filter((k) => k.type === 'unique')) {
           issues.push(...uniqueIndexIssues(dialect, t, indexModel({ name: c.name, columns: [spec.column], unique: true }), { [spec.column]: type }, ['unique'], `unique constraint "${c.name}"`));

@@ -225,7 +225,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
       autoUpdate,
       dropOld.clearing,
       // What an old writer sends between the trigger's removal and the drop would be lost with the column.
-      ddl.noWriteBetween(c.table, [...trigger.drop, ...sequence, ...dropOld.rest], newDefault !== null ? [newDefault] : []),
+      ddl.noWriteBetween(c.table, [...trigger.drop, ...sequence, ...dropOld.rest], newDefault !== null ? [{ column: c.to, default: newDefault }] : []),
       renames,
       carried.withDrop,
     ),

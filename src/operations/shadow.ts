@@ -59,12 +59,26 @@ function indexesOver(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: str
  * plain index enforcing nothing, which cannot become one at the cut-over), a
  * DEFERRABLE primary key's (made the key immediate), a NULLS NOT DISTINCT
  * one's (built before the backfill, over a shadow NULL in every row, it fails).
+ * And a cut-over the server could not run under its lock (Ddl.cutOverIssue).
+ * `defaults`: a column's default from the cut-over on, where it changes.
  */
 /** A shadow column's name (ctx.name(`shadow${i}`)). */
 const SHADOW = /^xc_shadow\d+_[0-9a-f]{10}$/;
 
-export function shadowIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: string, columns: string[], path: (string | number)[], types: Record<string, string> = {}): ValidationIssue[] {
+export function shadowIssues(
+  ctx: Pick<ValidateContext, 'model' | 'dialect'>,
+  table: string,
+  columns: string[],
+  path: (string | number)[],
+  types: Record<string, string> = {},
+  defaults: Record<string, string | null | undefined> = {},
+): ValidationIssue[] {
   if (!ctx.model.table(table)) return [];
+  const restated = columns.flatMap((c) => (defaults[c] !== undefined ? defaults[c] : ctx.model.column(table, c)?.default) ?? []);
+  const locked = ctx.dialect.ddl(ctx.model).cutOverIssue([table, ...referencingKeys(ctx, table, columns).map((k) => k.table)], restated);
+  const cutOver: ValidationIssue[] = locked
+    ? [{ path, code: 'unsupported', message: `changing ${columns.map((c) => `"${c}"`).join(', ')} in place ends in a cut-over under LOCK TABLES, which cannot run here: ${locked}. Copy the column instead (alterColumn with \`to\`, a new name)` }]
+    : [];
   const again = 'drop it first (dropConstraint or dropIndex), and add it again in a migration after this one is contracted';
   // A DEFERRABLE unique key's copy is a key of its timing from expand on (planShadowColumns); a primary key's is made the key at the cut-over immediate.
   const deferredKey = ctx.model.table(table)!.indexes.find((i) => i.primary && i.deferrable && i.columns.some((c) => columns.includes(c)));
@@ -74,7 +88,7 @@ export function shadowIssues(ctx: Pick<ValidateContext, 'model' | 'dialect'>, ta
   // Each unique index's copy over the shadow, of the column's new type, is built online at expand.
   const t = ctx.model.table(table)!;
   const copies = columns.flatMap((c) => copiedUniqueIndexIssues(ctx.dialect, t, c, types[c] ?? t.columns.find((x) => x.name === c)?.type ?? '', path));
-  return [...key, ...clustered, ...copies, ...indexesOver(ctx, table, columns).flatMap((i) => {
+  return [...cutOver, ...key, ...clustered, ...copies, ...indexesOver(ctx, table, columns).flatMap((i) => {
     const what = i.constraint ? `constraint "${i.constraint}"` : `index "${i.name}"`;
     if (columns.filter((c) => i.columns.includes(c)).length > 1) return [{ path, code: 'unsupported' as const, table, message: `index "${i.name}" covers more than one of the columns changed in place; drop it first and add it again afterwards` }];
     if (i.exclusion) return [{ path, code: 'unsupported' as const, table, feature: 'exclusion', message: `exclusion ${what} covers the column changed in place: a copy of its index over the shadow column would enforce nothing of it until contract, and cannot become an exclusion constraint at the cut-over; ${again}` }];

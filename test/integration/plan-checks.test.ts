@@ -271,5 +271,31 @@ for (const target of targets) {
         }
       }
     });
+
+    // MariaDB opens the sequences a table's defaults draw from with it; the cut-over locks them too (alter-in-place-cutover),
+    // but MariaDB refuses a table two of whose defaults draw from one sequence under LOCK TABLES at all, and any statement
+    // there naming a sequence: such a cut-over failed every run, and the migration stayed `contracting`.
+    it.runIf(!pg)('MariaDB: an in-place change whose cut-over no LOCK TABLES can hold (defaults drawing from sequences) is refused at plan, naming why; a copy goes through', async () => {
+      const s = await setup(target, [`CREATE SEQUENCE ids`, `CREATE TABLE t (id int PRIMARY KEY DEFAULT nextval(ids), n int DEFAULT nextval(ids), v int)`, `INSERT INTO t (id, v) VALUES (1, 1), (2, 2)`], 'xc_pc');
+      await s.write('0001_v', { alterColumn: { table: 't', column: 'v', type: 'bigint' } });
+      await refused(s, ['t'], /0001_v\.json: operations\[0\]\.alterColumn\.column: changing "v" in place ends in a cut-over under LOCK TABLES, which cannot run here: the defaults of `id` and `n` of `t` draw from one sequence, `\w+`\.`ids`, .*Copy the column instead \(alterColumn with `to`/);
+      await s.db.query(`ALTER TABLE t ALTER COLUMN n DROP DEFAULT`);
+      // The column's own default restated in the cut-over's ALTER: refused whatever is locked.
+      await s.write('0001_v', { alterColumn: { table: 't', column: 'id', type: 'bigint' } });
+      await refused(s, ['t'], /alterColumn\.column: changing "id" in place .*a default drawing from sequence `\w+`\.`ids` would be set under the lock/);
+      await s.write('0001_v', { alterColumn: { table: 't', column: 'v', type: 'bigint', default: 'nextval(ids)' } });
+      await refused(s, ['t'], /alterColumn\.column: changing "v" in place .*a default drawing from sequence ids would be set under the lock/);
+      // The copy the message points to: through contract, the sequence still numbering new rows.
+      await s.write('0001_v', { alterColumn: { table: 't', column: 'v', to: 'v_big', type: 'bigint', up: 'v', down: 'v_big', default: 'nextval(ids)' } });
+      await s.xc.apply();
+      await s.xc.deploy.record({ app: 'shop', version: 'v2' });
+      await s.xc.contract();
+      await s.db.query(`INSERT INTO t (id) VALUES (100)`);
+      expect(await s.db.query(`SELECT id, v_big FROM t ORDER BY id`)).toEqual([
+        { id: 1, v_big: '1' },
+        { id: 2, v_big: '2' },
+        { id: 100, v_big: '3' },
+      ]);
+    });
   });
 }

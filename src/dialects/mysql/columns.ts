@@ -11,6 +11,7 @@ import type { BackfillSpec, Step } from '../../plan/index.js';
 import { backfillStatement } from '../../backfill/keyset.js';
 import { defaultClause, hiddenColumnDefault, isLiteralDefault, literal, mentioned, placeholderFor, quoteMy as q, withComment } from './expr.js';
 import { dropPair, mysqlSyncTrigger, pairExists } from './triggers.js';
+import { sequenceLocks } from './sequences.js';
 import { INPLACE, INSTANT, NOCOPY_ONLINE, type MysqlCompiler } from './compiler.js';
 import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep } from './keys.js';
 import { dropCheckConstraint } from './constraints.js';
@@ -135,21 +136,19 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
   return [...(tempFrom ? setDefault(c, table, tempFrom, null) : []), ...forColumn, c.step(sql, `drop column ${q(table)}.${q(column)}`, lock, [table], c.probes.missing(c.probes.column(table, column)), { removes: c.object('column', table, column) })];
 }
 
-/** A default drawing from a sequence (MariaDB): an ALTER of its table under LOCK TABLES must hold the sequence too. */
-const SEQUENCE_CALL = /\b(nextval|lastval|setval)\s*\(|\b(next|previous)\s+value\s+for\b/i;
-
 /**
  * One step: LOCK TABLES … WRITE, the statements, UNLOCK TABLES (campaign H: an old writer's INSERT between the sync
  * trigger's removal and the old column's drop was lost with the column). Done when the last one is (its probe); a
  * re-run after an interrupted attempt runs them all again, each one idempotent (DROP TRIGGER IF EXISTS, SET DEFAULT).
- * Not where a default of the table draws from a sequence: the ALTER would be refused ("Table 'seq' was not locked
- * with LOCK TABLES") after the trigger's removal, every run — the statements stay apart there, as before.
+ * The sequences the table's defaults draw from are locked with it (sequences.ts); where MariaDB cannot hold the table
+ * under LOCK TABLES at all (a sequence two defaults draw from), the statements stay apart, as before.
  */
-export function noWriteBetween(c: MysqlCompiler, table: string, steps: Step[], defaults: string[] = []): Step[] {
-  const drawing = [...(c.tableOf(table)?.columns.map((col) => col.default ?? '') ?? []), ...defaults, ...steps.map((st) => st.sql)].some((d) => SEQUENCE_CALL.test(d));
-  if (steps.length < 2 || !c.f.instantDropColumn || drawing) return steps;
+export function noWriteBetween(c: MysqlCompiler, table: string, steps: Step[], added: { column: string; default: string }[] = []): Step[] {
+  if (steps.length < 2 || !c.f.instantDropColumn) return steps;
+  const sequences = sequenceLocks(c, [table], steps.map((st) => st.sql), added);
+  if ('reason' in sequences) return steps;
   const last = steps.at(-1)!;
-  const lock = `LOCK TABLES ${q(table)} WRITE`;
+  const lock = `LOCK TABLES ${[`${q(table)} WRITE`, ...sequences.lock].join(', ')}`;
   const statements = [lock, ...steps.map((st) => st.sql)];
   return [
     c.step(statements.join(';\n'), steps.map((st) => st.description).join(', then '), `${lock} (reads and writes wait; metadata only, no row rewritten)`, [table, ...steps.flatMap((st) => st.tables)], last.probe, {

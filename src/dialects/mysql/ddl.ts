@@ -35,6 +35,7 @@ import { carryConstraints } from './carry.js';
 import { addColumn, carryAttributes, dropColumn, noWriteBetween, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, invisible, letWritesOmit, refillAfterTriggers, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, keyFitsWhole, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
+import { sequenceLocks } from './sequences.js';
 import { alterColumnInCatalog, instantVarcharWidening, swapColumns } from './inplace.js';
 import { mysqlShadowKeyIssues } from './keyswap.js';
 import { mysqlTokens, placeholderFor } from './expr.js';
@@ -76,7 +77,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
       planned().dropSyncDefault(table, column);
       return steps;
     },
-    noWriteBetween: (table, steps, defaults) => noWriteBetween(c, table, steps, defaults),
+    noWriteBetween: (table, steps, added) => noWriteBetween(c, table, steps, added),
     setDefault: (table, column, expr) => setDefault(c, table, column, expr),
     carryAttributes: (table, column) => carryAttributes(c, table, column),
     // Column grants are by name (mysql.columns_priv): an in-place change keeps them; a copy's new column would need
@@ -151,6 +152,10 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     alterColumnInCatalog: (table, column, change) => alterColumnInCatalog(c, table, column, change),
     swapColumns: (spec) => swapColumns(c, spec),
     shadowKeyIssues: (spec) => mysqlShadowKeyIssues(c, spec),
+    cutOverIssue(tables, restated) {
+      const locks = sequenceLocks(c, tables, restated.map((d) => `DEFAULT ${d}`));
+      return 'reason' in locks ? locks.reason : null;
+    },
     // No column owns a sequence here (MariaDB's sequences are tables; AUTO_INCREMENT is not copied).
     handOverSequence: () => [],
 

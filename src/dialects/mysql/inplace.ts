@@ -28,6 +28,7 @@ import { defaultClause, hiddenColumnDefault, literal, quoteMy as q, withComment 
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
 import { dropPair } from './triggers.js';
 import { referencingStatements } from './keyswap.js';
+import { sequenceLocks } from './sequences.js';
 
 /** varchar(n), its length and nothing after it (no CHARACTER SET: that would change with a restatement). */
 const varcharLength = (type: string) => {
@@ -130,8 +131,11 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const readd = (spec.readd ?? []).flatMap((st) => (st.prepare ? [st.prepare, st.sql] : [st.sql]));
   // Other tables' keys referencing the columns: their tables locked too, each key dropped before the ALTER and added after (keyswap.ts).
   const refs = referencingStatements(c, spec.referencing ?? []);
+  // The sequences their defaults draw from are locked with them (sequences.ts); where none can be, plan refused the change (Ddl.cutOverIssue).
+  const sequences = sequenceLocks(c, [table, ...(spec.referencing ?? []).map((k) => k.table)], []);
+  const lock = [`LOCK TABLES ${q(table)} WRITE`, ...refs.lock, ...('lock' in sequences ? sequences.lock : [])].join(', ');
   const statements: Step['statements'] = [
-    [`LOCK TABLES ${q(table)} WRITE`, ...refs.lock].join(', '),
+    lock,
     ...catchUp,
     ...spec.dropTrigger.map((st) => st.sql),
     ...checkTriggers,
@@ -145,7 +149,7 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const names = spec.columns.map((col) => q(col.column)).join(', ');
   return [
     ...spec.columns.filter((col) => !col.nullable && (col.final?.default ?? null) === null).map((col) => omittable(c, table, col)),
-    c.step(statements.map((st) => (typeof st === 'string' ? st : st.afterInterruption ? `-- only after an interrupted attempt:\n${st.sql}` : st.sql)).join(';\n'), `cut over ${names} of ${q(table)}: trigger removed, each column replaced by its shadow under its name`, `${[`LOCK TABLES ${q(table)} WRITE`, ...refs.lock].join(', ')} (reads and writes wait; metadata only, no row rewritten)`, [table, ...(spec.referencing ?? []).map((k) => k.table)], probe, {
+    c.step(statements.map((st) => (typeof st === 'string' ? st : st.afterInterruption ? `-- only after an interrupted attempt:\n${st.sql}` : st.sql)).join(';\n'), `cut over ${names} of ${q(table)}: trigger removed, each column replaced by its shadow under its name`, `${lock} (reads and writes wait; metadata only, no row rewritten)`, [table, ...(spec.referencing ?? []).map((k) => k.table)], probe, {
       statements,
       release: 'UNLOCK TABLES',
     }),

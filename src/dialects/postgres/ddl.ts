@@ -388,6 +388,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
 
     shadowKeyIssues: (spec) => pgShadowKeyIssues(spec),
+    cutOverIssue: () => null,
     handOverSequence: (table, from, to, type) => handOverSequence({ tx, q, literal, instant }, table, from, to, type),
 
     letWritesOmit() {

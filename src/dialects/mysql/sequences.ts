@@ -1,0 +1,60 @@
+/**
+ * MariaDB: the sequences a table's column defaults draw from, which a step
+ * holding LOCK TABLES on the table must lock too.
+ *
+ * The server opens those sequences with the table, and under LOCK TABLES a
+ * statement may open only what is locked: the cut-over's ALTER was refused
+ * ("Table 'ids' was not locked with LOCK TABLES") every run. Measured on
+ * MariaDB 10.11, with the table and its sequences locked WRITE:
+ *  - a sequence drawn by one default of the table: ALTER and INSERT run;
+ *  - a sequence drawn by two defaults of one table: still refused, even an
+ *    INSERT, whatever aliases the sequence is locked under as well;
+ *  - a statement naming a sequence itself (SET DEFAULT nextval(s), a CHANGE
+ *    COLUMN restating such a default): refused, whatever is locked.
+ * So a step either locks each sequence once, or cannot hold the lock at all.
+ */
+import { quoteMy as q } from './expr.js';
+import type { MysqlCompiler } from './compiler.js';
+
+const IDENT = '(?:`(?:[^`]|``)+`|[\\w$]+)';
+const NAME = `(${IDENT}(?:\\s*\\.\\s*${IDENT})?)`;
+const DRAWS = new RegExp(`\\b(?:nextval|lastval|setval)\\s*\\(\\s*${NAME}|\\b(?:next|previous)\\s+value\\s+for\\s+${NAME}`, 'gi');
+
+/** The sequence names `sql` draws from, as written (`db`.`s`, s). */
+export function sequencesIn(sql: string): string[] {
+  return [...sql.matchAll(DRAWS)].map((m) => (m[1] ?? m[2])!);
+}
+
+/** The name without its database or quotes: what tells two defaults' sequences apart within one database. */
+const bare = (name: string) => name.match(new RegExp(IDENT, 'g'))!.at(-1)!.replace(/^`|`$/g, '').replace(/``/g, '`');
+
+/**
+ * LOCK TABLES entries for the sequences the defaults of `tables` draw from
+ * (none where no default does), or why no LOCK TABLES can hold those tables
+ * for `statements`. `added`: defaults of `tables[0]` the catalog does not
+ * show yet (a column the plan adds).
+ */
+export function sequenceLocks(c: MysqlCompiler, tables: string[], statements: string[], added: { column: string; default: string }[] = []): { lock: string[] } | { reason: string } {
+  const named = statements.flatMap(sequencesIn);
+  if (named.length > 0) {
+    return { reason: `a default drawing from sequence ${named[0]} would be set under the lock, which MariaDB refuses whatever is locked` };
+  }
+  const lock = new Set<string>();
+  for (const [i, table] of tables.entries()) {
+    const defaults = [...(c.tableOf(table)?.columns.map((col) => ({ column: col.name, default: col.default ?? '' })) ?? []), ...(i === 0 ? added : [])];
+    const drawing = new Map<string, { name: string; columns: string[] }>();
+    for (const d of defaults) {
+      for (const name of sequencesIn(d.default)) {
+        const entry = drawing.get(bare(name)) ?? { name, columns: [] };
+        drawing.set(bare(name), { name: entry.name, columns: [...entry.columns, d.column] });
+      }
+    }
+    for (const { name, columns } of drawing.values()) {
+      if (columns.length > 1) {
+        return { reason: `the defaults of ${columns.map((x) => q(x)).join(' and ')} of ${q(table)} draw from one sequence, ${name}, and MariaDB cannot open such a table under LOCK TABLES (even an INSERT is refused there)` };
+      }
+      lock.add(`${name} WRITE`);
+    }
+  }
+  return { lock: [...lock] };
+}
