@@ -258,7 +258,9 @@ async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, c
   const q = (name: string) => dialect.quote(name);
   const named = [...model.inPlan].filter(([name]) => name === check.table || check.violation.includes(q(name)));
   const reads = named.map(([name, r]) => `${q(name)} AS (SELECT *${[...r.columns].map(([c, sql]) => `, ${sql} AS ${q(c)}`).join('')} FROM ${q(r.table)})`);
-  const sql = `${reads.length > 0 ? `WITH ${reads.join(', ')} ` : ''}SELECT ${shown} FROM ${q(check.table)} WHERE ${check.violation} LIMIT 5`;
+  // A fact of the table is read once, from no row of it: an empty table has it too (an identity narrowed before any row).
+  const from = check.wholeTable ? `(SELECT 1 AS xc_one) xc_one` : q(check.table);
+  const sql = `${reads.length > 0 ? `WITH ${reads.join(', ')} ` : ''}SELECT ${check.wholeTable ? '1 AS xc_fact' : shown} FROM ${from} WHERE ${check.violation} LIMIT 5`;
   let rows: Record<string, unknown>[];
   try {
     rows = await readOnly(s, dialect, async () => (await s.query<Record<string, unknown>>(sql, undefined, { single: true })).rows);

@@ -70,6 +70,6 @@ export interface RowCheck {
   message: string;
   /** Columns shown beside the row key for each example row. */
   show: string[];
-  /** True for every row or none (a fact of the table read with its rows): no example rows shown. */
+  /** A fact of the table, not of its rows (its sequence's last value): read once, an empty table too; no example rows shown. */
   wholeTable?: boolean;
 }
