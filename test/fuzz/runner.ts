@@ -39,7 +39,11 @@ export class FuzzFailure extends Error {}
 
 export const idOf = (i: number) => `000${i + 1}_m`;
 
-async function createSchema(db: Db, s: SchemaDef, random: () => number): Promise<Map<string, Record<string, Value>[]>> {
+/**
+ * `keyed`: whether a table's key draws from a sequence of its own (DEFAULT nextval): the writers give their ids, but
+ * MariaDB opens the sequence with the table, which a step holding LOCK TABLES must lock too (mysql/sequences.ts).
+ */
+async function createSchema(db: Db, s: SchemaDef, random: () => number, keyed: () => boolean): Promise<Map<string, Record<string, Value>[]>> {
   const q = (id: string) => (db.dialect === 'postgres' ? `"${id}"` : `\`${id}\``);
   const rows = new Map<string, Record<string, Value>[]>();
   for (const t of s.tables) {
@@ -49,7 +53,10 @@ async function createSchema(db: Db, s: SchemaDef, random: () => number): Promise
       ...t.fks.map((k) => `CONSTRAINT ${q(k.name)} FOREIGN KEY (${q(k.column)}) REFERENCES ${q(k.refTable)} (id)`),
       ...(t.multi ?? []).map((k) => `CONSTRAINT ${q(k.name)} ${k.kind === 'check' ? `CHECK (${k.columns.map(q).join(' + ')} <= ${k.sum})` : `UNIQUE (${k.columns.map(q).join(', ')})`}`),
     ];
-    await db.query(`CREATE TABLE ${q(t.name)} (id int PRIMARY KEY${cols.map((c) => `, ${c}`).join('')}${cons.map((c) => `, ${c}`).join('')})`);
+    const sequence = keyed() ? `${t.name}_ids` : undefined;
+    if (sequence) await db.query(`CREATE SEQUENCE ${q(sequence)} START WITH 1000000`);
+    const key = sequence ? ` DEFAULT ${db.dialect === 'postgres' ? `nextval('${q(sequence)}')` : `nextval(${q(sequence)})`}` : '';
+    await db.query(`CREATE TABLE ${q(t.name)} (id int PRIMARY KEY${key}${cols.map((c) => `, ${c}`).join('')}${cons.map((c) => `, ${c}`).join('')})`);
     for (const i of t.indexes) await db.query(`CREATE INDEX ${q(i.name)} ON ${q(t.name)} (${i.columns.map(q).join(', ')})`);
     const n = 12 + Math.floor(random() * 9);
     const data = Array.from({ length: n }, (_, k) => ({ id: k + 1, ...Object.fromEntries(t.columns.map((c) => [c.name, valueFor(c, random)])) }) as Record<string, Value>);
@@ -75,10 +82,16 @@ async function createSchema(db: Db, s: SchemaDef, random: () => number): Promise
   return rows;
 }
 
+/** A draw of its own (the data's and the scenario's stay as they were for a seed): about one table in four keyed by a sequence. */
+const keyedTables = (seed: number) => {
+  const draw = rng(seed ^ 0x5e9);
+  return () => draw() < 0.25;
+};
+
 /** Runs the scenario; returns normally when every invariant held. */
 export async function runScenario(db: Db, sc: Scenario, stats: Stats): Promise<void> {
   const random = rng(sc.dataSeed);
-  const model = new DataModel(sc.schema, await createSchema(db, sc.schema, random), db.dialect);
+  const model = new DataModel(sc.schema, await createSchema(db, sc.schema, random, keyedTables(sc.dataSeed)), db.dialect);
   const dir = await mkdtemp(path.join(tmpdir(), 'xc-fuzz-'));
   const xc = createXc({ url: db.url, dir, batchSize: 4, lockRetryForMs: 30000, actor: 'fuzz' });
   const run = new Run(db, sc, model, xc, dir, random, stats);
