@@ -78,8 +78,11 @@ export function renameTableKeepingOldName(c: MysqlCompiler, from: string, to: st
   const { exists, relation } = c.probes;
   const names = renameTableNames(from, to);
   const visible = (c.tableOf(from)?.columns ?? []).filter((col) => !/\binvisible\b/i.test(col.extra ?? ''));
-  // A key, for servers that require one (sql_require_primary_key, innodb_force_primary_key).
-  const placeholder = `CREATE TABLE ${q(to)} (${visible.map((col) => `${q(col.name)} int`).join(', ')}, PRIMARY KEY (${q(visible[0]?.name ?? from)})) COMMENT=${literal(`xc: placeholder while ${from} is renamed to ${to}`)}`;
+  // A key, for servers that require one (sql_require_primary_key, innodb_force_primary_key). A check no row meets: a
+  // row written under the new name before the RENAME (new code run early, and for as long as an apply killed here
+  // waits to be run again) is refused, not kept in the placeholder and lost with it (campaign K). An UPDATE or a
+  // DELETE there meets no row, as the name's table has none yet.
+  const placeholder = `CREATE TABLE ${q(to)} (${visible.map((col) => `${q(col.name)} int`).join(', ')}, PRIMARY KEY (${q(visible[0]?.name ?? from)}), CONSTRAINT ${q(names.placeholder)} CHECK (FALSE)) COMMENT=${literal(`xc: placeholder while ${from} is renamed to ${to}`)}`;
   const swapped = exists(relation(from, 'VIEW'));
   const either = (a: string, b: string) => `SELECT EXISTS(${a}) OR EXISTS(${b}) AS done`;
   return [
