@@ -97,6 +97,7 @@ export function refuseUncopyable(model: SchemaModel, t: TableModel | undefined, 
   if (!col) return;
   if (t.primaryKey.includes(column)) issues.push({ path, code: 'key_column', table: t.name, column, message: `"${t.name}"."${column}" is part of the primary key; changing a key column online is not supported (add a new column and switch the key in a later migration)` });
   if (col.generated) issues.push({ path, code: 'generated_column', table: t.name, column, message: `"${t.name}"."${column}" is an identity or generated column; it cannot be copied online` });
+  issues.push(...tiedColumnIssues(t, [column], path));
   for (const other of model.tables.values()) {
     for (const fk of other.foreignKeys) {
       if (fk.refTable === t.name && fk.refColumns.includes(column)) {
@@ -104,6 +105,19 @@ export function refuseUncopyable(model: SchemaModel, t: TableModel | undefined, 
       }
     }
   }
+}
+
+/**
+ * A column the server ties to something no copy or shadow can take over (ColumnModel.tiedTo): the contract's drop of
+ * it was refused every run (MariaDB: "Can't DROP CONSTRAINT `p`. Use DROP PERIOD `p`"), left `contracting` (campaign J).
+ */
+export function tiedColumnIssues(t: TableModel | undefined, columns: string[], path: (string | number)[]): ValidationIssue[] {
+  return (t?.columns ?? [])
+    .filter((c) => columns.includes(c.name) && c.tiedTo)
+    .map((c) => ({
+      path, code: 'unsupported' as const, table: t!.name, column: c.name,
+      message: `"${t!.name}"."${c.name}" belongs to ${c.tiedTo}, which the server keeps on the column itself: it cannot be renamed, copied, changed through a shadow or dropped online. Drop the period first (a \`sql\` operation: ALTER TABLE … DROP PERIOD FOR …), or change the column in a maintenance window`,
+    }));
 }
 
 /** Refused for a column copy (renameColumn, alterColumn with `to`): a column whose domain type has a default (ColumnModel.domainDefault). */

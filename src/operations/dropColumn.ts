@@ -7,7 +7,7 @@
 import { atomic, clearingFirst, emptyPlan } from '../plan/index.js';
 import type { Operation } from './types.js';
 import type { SchemaModel } from '../schema/model.js';
-import { clusterKeyIssues, columnsOf, exprCheck, requireColumn, requireTable, triggerColumns } from './common.js';
+import { clusterKeyIssues, columnsOf, exprCheck, requireColumn, requireTable, tiedColumnIssues, triggerColumns } from './common.js';
 import { notNullBack } from './dropNotNull.js';
 
 /**
@@ -42,6 +42,7 @@ export const dropColumn: Operation<'dropColumn'> = {
         issues.push({ path: ['column'], code: 'referenced', table: spec.table, column: spec.column, foreignKey: k.name, referencing: other.name, message: `"${spec.table}"."${spec.column}" is referenced by foreign key "${k.name}" of "${other.name}": drop that key first (dropConstraint, in an earlier migration)` });
       }
     }
+    issues.push(...tiedColumnIssues(t, [spec.column], ['column']));
     // Its NOT NULL lifted at expand, or the column dropped at contract, would take the index with it.
     issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `dropColumn of "${spec.column}" drops`, ['column']));
     if (spec.down !== undefined && expr(spec.down) === undefined) issues.push({ path: ['down'], code: 'no_variant', message: 'no expression for this database' });

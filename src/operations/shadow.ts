@@ -31,7 +31,7 @@ import type { ColumnModel } from '../schema/model.js';
 import { atomic, emptyPlan, onNewColumn, type OperationPlan, type Step } from '../plan/index.js';
 import type { PlanContext, ValidateContext, ValidationIssue } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
-import { clusterKeyIssues, copiedUniqueIndexIssues, indexesNaming } from './common.js';
+import { clusterKeyIssues, copiedUniqueIndexIssues, indexesNaming, tiedColumnIssues } from './common.js';
 import { childrenAgree, primaryIndexOver, referencingKeys } from './shadowKeys.js';
 
 export interface ShadowColumn {
@@ -88,7 +88,7 @@ export function shadowIssues(
   // Each unique index's copy over the shadow, of the column's new type, is built online at expand.
   const t = ctx.model.table(table)!;
   const copies = columns.flatMap((c) => copiedUniqueIndexIssues(ctx.dialect, t, c, types[c] ?? t.columns.find((x) => x.name === c)?.type ?? '', path));
-  return [...cutOver, ...key, ...clustered, ...copies, ...indexesOver(ctx, table, columns).flatMap((i) => {
+  return [...cutOver, ...tiedColumnIssues(ctx.model.table(table), columns, path), ...key, ...clustered, ...copies, ...indexesOver(ctx, table, columns).flatMap((i) => {
     const what = i.constraint ? `constraint "${i.constraint}"` : `index "${i.name}"`;
     if (columns.filter((c) => i.columns.includes(c)).length > 1) return [{ path, code: 'unsupported' as const, table, message: `index "${i.name}" covers more than one of the columns changed in place; drop it first and add it again afterwards` }];
     if (i.exclusion) return [{ path, code: 'unsupported' as const, table, feature: 'exclusion', message: `exclusion ${what} covers the column changed in place: a copy of its index over the shadow column would enforce nothing of it until contract, and cannot become an exclusion constraint at the cut-over; ${again}` }];

@@ -15,6 +15,11 @@ export interface ColumnModel {
   /** Identity or generated columns are written by the database, never synced. */
   generated?: boolean;
   /**
+   * What the server ties the column to that neither a copy nor a shadow can take over, so it cannot be renamed,
+   * copied, changed through a shadow or dropped online (MariaDB: `application-time period "p"`).
+   */
+  tiedTo?: string;
+  /**
    * The server gives it its value only after BEFORE triggers ran (MySQL AUTO_INCREMENT, generated columns):
    * an xc trigger would read 0 or NULL on INSERT.
    */

@@ -297,5 +297,30 @@ for (const target of targets) {
         { id: 100, v_big: '3' },
       ]);
     });
+
+    // Campaign J: MariaDB keeps an application-time period on its columns, and shows it only as a check of its name.
+    // A renameColumn of one passed plan; its contract's "drop check" was refused every run ("Use DROP PERIOD"), and the
+    // migration stayed `contracting`, with rollback refused too.
+    it.runIf(!pg)('MariaDB: a column of an application-time period is refused at plan for a copy, a shadow or a drop; the other columns change as before', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int, s date NOT NULL, e date NOT NULL, PERIOD FOR p (s, e), CONSTRAINT lt CHECK (a < id))`, `INSERT INTO t VALUES (1, 0, '2020-01-01', '2021-01-01')`], 'xc_pc');
+      const tied = /"t"\."s" belongs to application-time period "p", which the server keeps on the column itself: .*DROP PERIOD/;
+      for (const op of [{ renameColumn: { table: 't', from: 's', to: 's2' } }, { alterColumn: { table: 't', column: 's', type: 'datetime' } }, { alterColumn: { table: 't', column: 's', to: 's2', type: 'datetime', up: 's', down: 's2' } }, { dropColumn: { table: 't', column: 's' } }]) {
+        await s.write('0001_m', op);
+        await refused(s, ['t'], tied);
+      }
+      // Another column through a shadow, its check (of the same shape as the period's) carried: through contract.
+      await s.write('0001_m', { alterColumn: { table: 't', column: 'a', type: 'bigint' } });
+      await s.xc.apply();
+      await s.xc.deploy.record({ app: 'shop', version: 'v2' });
+      await s.xc.contract();
+      expect((await s.xc.status()).migrations[0]!.phase).toBe('contracted');
+      const ddl = (await s.db.query<Record<string, string>>(`SHOW CREATE TABLE t`))[0]!['Create Table']!;
+      expect(ddl).toMatch(/PERIOD FOR `p` \(`s`, `e`\)/);
+      expect(ddl).toMatch(/`a` bigint/);
+      // The check over `a` still holds (carried as xc's trigger pair on MariaDB), the period's too.
+      await expect(s.db.query(`INSERT INTO t VALUES (2, 5, '2020-01-01', '2021-01-01')`)).rejects.toThrow(/lt/);
+      await expect(s.db.query(`INSERT INTO t VALUES (3, 0, '2021-01-01', '2020-01-01')`)).rejects.toThrow();
+      await s.db.query(`INSERT INTO t VALUES (4, 1, '2020-01-01', '2021-01-01')`);
+    });
   });
 }

@@ -162,9 +162,16 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     fk.refColumns.push(r.ref_column);
   }
 
+  const periods = await readPeriods(s, checkRows);
   for (const r of checkRows) {
     const t = tables.get(r.table_name);
     if (!t || jsonColumnOf(r) !== undefined) continue;
+    const period = periods.get(r.table_name)?.get(r.name);
+    if (period) {
+      // The period's own check (start < end) is the period's, dropped only with it: not a check of the model's.
+      for (const c of t.columns.filter((x) => period.includes(x.name))) c.tiedTo = `application-time period ${JSON.stringify(r.name)}`;
+      continue;
+    }
     const expression = unquoteSimple(r.clause);
     const columns = mentioned(expression, t.columns.map((c) => c.name));
     // MariaDB names a column-level check (LEVEL 'Column') after its column — or after the name it had when the check
@@ -195,6 +202,27 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
   for (const r of others) model.otherNames.set(r.name, { kind: r.type.toLowerCase(), relation: true });
   for (const name of XC_TABLES) model.otherNames.set(name, { kind: name === HEARTBEAT_TABLE ? "xc's replica-lag heartbeat table" : "xc's own state table", relation: true });
   return model;
+}
+
+/**
+ * MariaDB's application-time periods (PERIOD FOR p (s, e)), by table and name: their columns. The catalog of 10.11
+ * shows a period only as a check of its name, `s` < `e`; SHOW CREATE TABLE tells it from a user's check of that shape.
+ */
+async function readPeriods(s: Session, checks: CheckRow[]): Promise<Map<string, Map<string, string[]>>> {
+  const periods = new Map<string, Map<string, string[]>>();
+  const candidates = new Set(checks.filter((c) => /^`(?:[^`]|``)+` < `(?:[^`]|``)+`$/.test(c.clause)).map((c) => c.table_name));
+  for (const table of candidates) {
+    const [row] = (await s.query<Record<string, string>>(`SHOW CREATE TABLE ${quoteMy(table)}`)).rows;
+    const ddl = Object.entries(row ?? {}).find(([k]) => /^create table$/i.test(k))?.[1] ?? '';
+    const ident = '`((?:[^`]|``)+)`';
+    for (const m of ddl.matchAll(new RegExp(`^\\s*PERIOD FOR ${ident} \\(${ident}, ${ident}\\)`, 'gm'))) {
+      const un = (x: string) => x.replace(/``/g, '`');
+      const byName = periods.get(table) ?? new Map<string, string[]>();
+      byName.set(un(m[1]!), [un(m[2]!), un(m[3]!)]);
+      periods.set(table, byName);
+    }
+  }
+  return periods;
 }
 
 async function readChecks(s: Session, flavor: CatalogFlavor): Promise<CheckRow[]> {
