@@ -657,8 +657,10 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * its `column`: views, materialized views, generated columns, policies,
    * triggers whose body names the column — xc's own triggers excepted — and
    * foreign keys of tables the model does not show (another schema's).
+   * `keepsName`: the column is changed in place and keeps its name: those that reach it by name only (MySQL's views
+   * and triggers, stored as text) are not its dependents then; PostgreSQL's reach it by identity.
    */
-  dependents(s: Session, table: string, column?: string): Promise<Dependent[]>;
+  dependents(s: Session, table: string, column?: string, keepsName?: boolean): Promise<Dependent[]>;
   /**
    * The user's objects that reach `table` by its name in their text, not by a reference the server keeps
    * (PostgreSQL: trigger and other functions with a body of text; MySQL/MariaDB: views, triggers, routines):

@@ -161,7 +161,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   if (issues.length > 0) return issues;
   for (const r of op.removesAtContract?.(spec as never) ?? []) {
     // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's.
-    const theirs = (await dialect.dependents(session, model.readName(r.table), r.column))
+    const theirs = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName))
       .filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view')
       .map((d) => `${d.kind} "${d.name}"${d.of === undefined ? '' : ` of "${d.of}"`}`)
       .sort();

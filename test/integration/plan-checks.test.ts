@@ -322,5 +322,26 @@ for (const target of targets) {
       await expect(s.db.query(`INSERT INTO t VALUES (3, 0, '2021-01-01', '2020-01-01')`)).rejects.toThrow();
       await s.db.query(`INSERT INTO t VALUES (4, 1, '2020-01-01', '2021-01-01')`);
     });
+
+    // Campaign J: MySQL keeps a view's and a trigger's column as text, by name — a column changed in place keeps it,
+    // so they are not in the way (the in-place change was refused for them); PostgreSQL binds them to the column itself.
+    it('a view and a trigger naming a column: an in-place change goes through on MariaDB (refused on PostgreSQL, which binds them to the column); a copy stays refused', async () => {
+      const trigger = pg
+        ? [`CREATE FUNCTION audit_n() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (NEW.id, NEW.n); RETURN NEW; END $$`, `CREATE TRIGGER users_audit AFTER UPDATE ON users FOR EACH ROW EXECUTE FUNCTION audit_n()`]
+        : [`CREATE TRIGGER users_audit AFTER UPDATE ON users FOR EACH ROW INSERT INTO audit VALUES (NEW.id, NEW.n)`];
+      const s = await setup(target, [...USERS, `CREATE TABLE audit (id int, n bigint)`, `CREATE VIEW numbered AS SELECT id, n FROM users`, ...trigger], 'xc_pc');
+      await s.write('0001_n', { alterColumn: { table: 'users', column: 'n', to: 'n_big', type: 'bigint', up: 'n', down: 'n_big' } });
+      await refused(s, ['users'], /view "numbered".* depend on "users"\."n", which this migration removes at contract/);
+      await s.write('0001_n', { alterColumn: { table: 'users', column: 'n', type: 'bigint' } });
+      if (pg) return refused(s, ['users'], /view "numbered".* depend on "users"\."n"/);
+      await s.xc.apply();
+      await s.xc.deploy.record({ app: 'shop', version: 'v2' });
+      await s.xc.contract();
+      expect((await s.db.columns('users')).find((c) => c.name === 'n')?.type).toBe('bigint');
+      await s.db.query(`UPDATE users SET n = 5000000000 WHERE id = 1`);
+      expect(await s.db.query(`SELECT id, n FROM numbered ORDER BY id`)).toEqual([{ id: 1, n: '5000000000' }, { id: 2, n: '2' }]);
+      // The trigger ran for the update (and for the backfill's rows too, as the README says of a table's own triggers).
+      expect(await s.db.query(`SELECT id, n FROM audit WHERE n > 2`)).toEqual([{ id: 1, n: '5000000000' }]);
+    });
   });
 }

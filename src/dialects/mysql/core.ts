@@ -592,8 +592,11 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return []; // Same timing and event: in creation order (ACTION_ORDER), and xc creates its own after the user's.
   }
 
-  dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
-    return mysqlDependents(s, table, column);
+  async dependents(s: Session, table: string, column?: string, keepsName = false): Promise<Dependent[]> {
+    // Views and triggers hold the column as text, by its name: a column changed in place is still there for them
+    // (campaign J: an in-place int → bigint was refused for a view or an audit trigger naming the column).
+    const found = await mysqlDependents(s, table, column);
+    return keepsName ? found.filter((d) => d.kind !== 'view' && d.kind !== 'trigger') : found;
   }
 
   nameDependents(s: Session, table: string): Promise<Dependent[]> {
