@@ -111,8 +111,8 @@ export interface Ddl {
   /** Validate that check without blocking writes, then NOT NULL (no scan), then drop the check. */
   enforceNotNull(table: string, column: ColumnModel, checkName: string): Step[];
   createIndex(spec: IndexSpec): Step[];
-  /** Recreate an existing index under a new name, with one column replaced. */
-  copyIndex(index: IndexModel, table: string, newName: string, fromColumn: string, toColumn: string): Step[];
+  /** Recreate an existing index under a new name, with one column replaced (by one of `toType`, where it differs). */
+  copyIndex(index: IndexModel, table: string, newName: string, fromColumn: string, toColumn: string, toType?: string): Step[];
   dropIndex(table: string, name: string): Step[];
   /**
    * Give an index back the name of the one it replaced, once that one is

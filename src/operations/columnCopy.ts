@@ -122,7 +122,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   }));
   const early = copies
     .filter((x) => x.deferrable)
-    .flatMap((x) => [...ddl.copyIndex(x.idx, c.table, x.temporary, c.from, c.to), ...ddl.addUniqueUsingIndex(c.table, x.temporary, x.temporary, { deferrable: true, initiallyDeferred: x.idx.initiallyDeferred })]);
+    .flatMap((x) => [...ddl.copyIndex(x.idx, c.table, x.temporary, c.from, c.to, type), ...ddl.addUniqueUsingIndex(c.table, x.temporary, x.temporary, { deferrable: true, initiallyDeferred: x.idx.initiallyDeferred })]);
   // Expand: the column, the trigger, then the defaults the trigger now applies — one atomic change where DDL is
   // transactional; in this order where it is not (MySQL), so old writers never see a gap. Where triggers are costly
   // even when bypassed (MySQL), the column is filled first: only old writers run before dual_write (the gate
@@ -145,7 +145,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // Each copy takes its original's name at contract: a unique constraint by adopting the copy (which renames it), an index by a rename.
   const renames: Step[] = [];
   for (const x of copies) {
-    if (!x.deferrable) plan.expand.push(...ddl.copyIndex(x.idx, c.table, x.temporary, c.from, c.to));
+    if (!x.deferrable) plan.expand.push(...ddl.copyIndex(x.idx, c.table, x.temporary, c.from, c.to, type));
     renames.push(...(x.deferrable ? ddl.renameConstraint(c.table, x.temporary, x.idx.constraint!) : x.idx.constraint ? ddl.addUniqueUsingIndex(c.table, x.idx.constraint, x.temporary) : ddl.renameIndex(c.table, x.temporary, x.idx.name)));
   }
 

@@ -122,7 +122,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const keyed = copies.filter((x) => x.deferrable);
   // Each shadow with its column's column-level privileges (in its transaction), which it keeps through the cut-over's rename.
   const shadows = cols.map((c) => [...ddl.addColumn(table, c.shadow, c.type, { backfilled: true, notNull: notNullAtOnce(c), hidden: true }), ...ddl.carryColumnPrivileges(table, c.column, c.shadow)]);
-  const early = keyed.flatMap((x) => [...ddl.copyIndex(x.idx, table, x.temporary, x.c.column, x.c.shadow), ...ddl.addUniqueUsingIndex(table, x.temporary, x.temporary, { deferrable: true, initiallyDeferred: x.idx.initiallyDeferred })]);
+  const early = keyed.flatMap((x) => [...ddl.copyIndex(x.idx, table, x.temporary, x.c.column, x.c.shadow, x.c.type), ...ddl.addUniqueUsingIndex(table, x.temporary, x.temporary, { deferrable: true, initiallyDeferred: x.idx.initiallyDeferred })]);
   // Expand: shadows, filled before the triggers where that is cheaper (MySQL), triggers; the index copies after.
   plan.expand.push(
     ...(early.length > 0 ? [...atomic(...shadows), ...early] : []),
@@ -140,7 +140,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const renameIndexes: { from: string; to: string; constraint?: string; attached?: boolean }[] = [];
   const dropIndexes: string[] = [];
   for (const { idx, c, temporary, deferrable } of copies) {
-    if (!deferrable) plan.expand.push(...ddl.copyIndex(idx, table, temporary, c.column, c.shadow));
+    if (!deferrable) plan.expand.push(...ddl.copyIndex(idx, table, temporary, c.column, c.shadow, c.type));
     renameIndexes.push({ from: temporary, to: idx.name, ...(idx.constraint ? { constraint: idx.constraint } : {}), ...(deferrable ? { attached: true } : {}) });
     // An index over other columns too would be shrunk by the column's drop where the server does that (MySQL): dropped first.
     if (idx.columns.length > 1) dropIndexes.push(idx.name);
@@ -150,7 +150,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const primaryKey = pk && { name: pk.constraint ?? pk.name, index: ctx.name('shpk') };
   if (pk && primaryKey) {
     const c = cols.find((x) => pk.columns.includes(x.column))!;
-    plan.expand.push(...ddl.copyIndex(pk, table, primaryKey.index, c.column, c.shadow));
+    plan.expand.push(...ddl.copyIndex(pk, table, primaryKey.index, c.column, c.shadow, c.type));
   }
   const referencing = referencingKeys(ctx, table, cols.map((c) => c.column));
 

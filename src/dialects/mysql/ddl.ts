@@ -100,9 +100,9 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
       planned().addIndex({ table: spec.table, name: spec.name, columns: spec.columns });
       return steps;
     },
-    copyIndex(idx, table, newName, fromColumn, toColumn) {
-      const steps = copyIndex(c, idx, table, newName, fromColumn, toColumn);
-      planned().addIndex({ table, name: newName, columns: copiedIndex(idx, fromColumn, toColumn).columns });
+    copyIndex(idx, table, newName, fromColumn, toColumn, toType) {
+      const steps = copyIndex(c, idx, table, newName, fromColumn, toColumn, toType);
+      planned().addIndex({ table, name: newName, columns: copiedIndex(idx, fromColumn, toColumn, toType).columns });
       return steps;
     },
     dropIndex: (table, name) => dropIndex(c, table, name),

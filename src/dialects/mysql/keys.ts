@@ -147,16 +147,26 @@ export function createIndex(c: MysqlCompiler, spec: IndexSpec): Step[] {
 }
 
 /** The kind (UNIQUE, FULLTEXT, SPATIAL or none) and key parts of a copy of `idx` with `fromColumn` replaced. */
-export function copiedIndex(idx: IndexModel, fromColumn: string, toColumn: string): { kind: string; parts: string[]; columns: string[]; options: string } {
+/**
+ * The index over `toColumn` in place of `fromColumn`. A prefix no shorter than `toType`'s whole length (varchar(40) with
+ * KEY (b(15)) narrowed to varchar(10)) indexes the whole value: the server refuses it there ("Incorrect prefix key"),
+ * after the shadow was filled (campaign J) — the copy indexes the column whole, as ALTER TABLE … MODIFY does.
+ */
+export function copiedIndex(idx: IndexModel, fromColumn: string, toColumn: string, toType?: string): { kind: string; parts: string[]; columns: string[]; options: string } {
   // A projected index (no definition yet) keeps the order addIndex gave its keys.
   const projected = idx.keys?.every((k) => k.column !== undefined) ? idx.keys.map((k) => `${q(k.column!)}${k.sort === 'desc' ? ' DESC' : ''}`) : idx.columns.map(q);
   const parsed = parseIndexDefinition(idx.definition) ?? { kind: idx.unique ? 'UNIQUE' : '', parts: projected, options: '' };
-  const parts = replaceInParts(parsed.parts, fromColumn, toColumn);
+  const length = /^\s*(?:var)?(?:char|binary)\s*\(\s*(\d+)\s*\)/i.exec(toType ?? '')?.[1];
+  const whole = (p: string) => {
+    const m = /^(`(?:[^`]|``)*`)\s*\(\s*(\d+)\s*\)(.*)$/s.exec(p.trim());
+    return m && length !== undefined && partColumn(m[1]!) === toColumn && Number(m[2]) >= Number(length) ? `${m[1]}${m[3]}` : p;
+  };
+  const parts = replaceInParts(parsed.parts, fromColumn, toColumn).map(whole);
   return { kind: parsed.kind, parts, columns: parts.flatMap((p) => partColumn(p) ?? []), options: parsed.options };
 }
 
-export function copyIndex(c: MysqlCompiler, idx: IndexModel, table: string, newName: string, fromColumn: string, toColumn: string): Step[] {
-  const { kind, parts, options } = copiedIndex(idx, fromColumn, toColumn);
+export function copyIndex(c: MysqlCompiler, idx: IndexModel, table: string, newName: string, fromColumn: string, toColumn: string, toType?: string): Step[] {
+  const { kind, parts, options } = copiedIndex(idx, fromColumn, toColumn, toType);
   // Full-text and spatial indexes cannot be built with LOCK=NONE: say so rather than have the server pick a lock.
   const shared = kind === 'FULLTEXT' || kind === 'SPATIAL';
   // Its comment, and MariaDB's IGNORED (MySQL's INVISIBLE), come with the copy.
