@@ -446,8 +446,9 @@ function defaultCheck(
   if (sql === null) return [];
   if (spec.default === undefined) {
     if (!changesType(spec.type, old)) return [];
+    // One that writes (draws from a sequence) is refused by the read-only evaluation: said so, not the server's words (campaign J).
     const explain = (error: string) =>
-      `the default of "${spec.table}"."${spec.column}", ${old.default}, is carried over to "${spec.target}" converted to ${type}, and it cannot be: ${error}. ` +
+      `the default of "${spec.table}"."${spec.column}", ${old.default}, is carried over to "${spec.target}" converted to ${type}, and it cannot be: ${/read[- ]only transaction/i.test(error) ? 'it writes (it draws from a sequence), and xc does not run a write to see what it converts to' : error}. ` +
       'Give `default` for the new column (or `default: null` for none)';
     // In place, a default the dialect carries unchanged (PostgreSQL: a serial's nextval, whose sequence the cut-over carries) cannot be evaluated read-only.
     const evaluate = spec.target === spec.column && sql === old.default ? 'unlessWrites' : 'required';

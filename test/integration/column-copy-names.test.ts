@@ -225,6 +225,8 @@ for (const target of targets) {
       expect(err.exitCode).toBe(2);
       expect(err.message).toContain('operations[0].alterColumn.default');
       expect(err.message).toContain('Give `default`');
+      expect(err.message).toContain('it writes (it draws from a sequence)');
+      expect(err.message).not.toMatch(/read[- ]only/i);
       expect(await snapshot(db, 'tickets')).toEqual(before);
 
       await writeFile(path.join(dir, '0001_m.json'), JSON.stringify({ operations: [toBig({ default: next })] }));
