@@ -121,6 +121,8 @@ export type IssueFacts =
   | { code: 'out_of_order'; table: string; migration: string }
   /** A MariaDB table with a long unique key (a hidden hash column): it takes no online ALTER. */
   | { code: 'table_long_unique'; table: string; index: string }
+  /** A MariaDB table with a key over an application-time period (WITHOUT OVERLAPS): it takes no online ALTER either. */
+  | { code: 'table_copy_only'; table: string; index: string }
   | { code: 'column_missing'; table: string; column: string }
   | { code: 'column_exists'; table: string; column: string }
   /** A column declared twice in a createTable. */

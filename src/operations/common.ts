@@ -34,6 +34,12 @@ export function requireTable(model: SchemaModel, table: string, path: (string | 
       path, code: 'table_long_unique', table, index: key,
       message: `"${table}" has the unique key "${key}", which MariaDB keeps as a hidden hash column (over a whole TEXT/BLOB column, or past 3072 bytes): the server then refuses every online ALTER of the table (ALGORITHM=INPLACE or INSTANT) — make the key one over a prefix or a shorter column first (ALTER TABLE … ALGORITHM=COPY, under a write lock), or change the table with \`sql\` operations`,
     });
+  } else if (t.withoutOverlaps !== undefined && !toDrop && !noAlter) {
+    // Found by campaign J: an addColumn passed plan, and its ADD COLUMN … ALGORITHM=INSTANT failed at apply.
+    issues.push({
+      path, code: 'table_copy_only', table, index: t.withoutOverlaps,
+      message: `"${table}" has the key "${t.withoutOverlaps}" over an application-time period (WITHOUT OVERLAPS): MariaDB then changes the table only by copying it (ALGORITHM=COPY, under a write lock), and refuses every online ALTER of it — change the table with \`sql\` operations, in a maintenance window`,
+    });
   } else if (t.partitioned) {
     // CREATE INDEX CONCURRENTLY and a partitioned table's NOT VALID foreign keys fail there, half-way through an apply.
     issues.push({ path, code: 'table_partitioned', table, message: `"${table}" is a partitioned table, which xc's online steps do not cover: change it with \`sql\` operations, partition by partition` });

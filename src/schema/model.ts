@@ -169,6 +169,8 @@ export interface TableModel {
    * server then refuses every INSTANT/INPLACE/NOCOPY ALTER of the table ("Try ALGORITHM=COPY").
    */
   hashKeys?: string[];
+  /** MariaDB: its key of an application-time period's range (`PRIMARY KEY (id, p WITHOUT OVERLAPS)`), which makes every ALTER of it a table copy. */
+  withoutOverlaps?: string;
   columns: ColumnModel[];
   primaryKey: string[];
   indexes: IndexModel[];

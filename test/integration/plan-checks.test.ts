@@ -321,6 +321,11 @@ for (const target of targets) {
       await expect(s.db.query(`INSERT INTO t VALUES (2, 5, '2020-01-01', '2021-01-01')`)).rejects.toThrow(/lt/);
       await expect(s.db.query(`INSERT INTO t VALUES (3, 0, '2021-01-01', '2020-01-01')`)).rejects.toThrow();
       await s.db.query(`INSERT INTO t VALUES (4, 1, '2020-01-01', '2021-01-01')`);
+      // A key over the period (WITHOUT OVERLAPS): MariaDB takes no online ALTER of the table at all (an addColumn passed
+      // plan, and its ADD COLUMN failed at apply: "Try ALGORITHM=COPY").
+      await s.db.query(`CREATE TABLE w (id int, a int, s date NOT NULL, e date NOT NULL, PERIOD FOR p (s, e), PRIMARY KEY (id, p WITHOUT OVERLAPS))`);
+      await s.write('0002_w', { addColumn: { table: 'w', column: { name: 'c', type: 'int', default: '1' }, up: 'a' } });
+      await refused(s, ['w'], /0002_w\.json: operations\[0\]\.addColumn\.table: "w" has the key "PRIMARY" over an application-time period \(WITHOUT OVERLAPS\)/);
     });
 
     // Campaign J: MySQL keeps a view's and a trigger's column as text, by name — a column changed in place keeps it,

@@ -162,7 +162,11 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     fk.refColumns.push(r.ref_column);
   }
 
-  const periods = await readPeriods(s, checkRows);
+  const { periods, overlapKeys } = await readPeriods(s, checkRows);
+  for (const [table, key] of overlapKeys) {
+    const t = tables.get(table);
+    if (t) t.withoutOverlaps = key;
+  }
   for (const r of checkRows) {
     const t = tables.get(r.table_name);
     if (!t || jsonColumnOf(r) !== undefined) continue;
@@ -207,9 +211,11 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
 /**
  * MariaDB's application-time periods (PERIOD FOR p (s, e)), by table and name: their columns. The catalog of 10.11
  * shows a period only as a check of its name, `s` < `e`; SHOW CREATE TABLE tells it from a user's check of that shape.
+ * With them, a key of a table over a period's range (`p WITHOUT OVERLAPS`), by table.
  */
-async function readPeriods(s: Session, checks: CheckRow[]): Promise<Map<string, Map<string, string[]>>> {
+async function readPeriods(s: Session, checks: CheckRow[]): Promise<{ periods: Map<string, Map<string, string[]>>; overlapKeys: Map<string, string> }> {
   const periods = new Map<string, Map<string, string[]>>();
+  const overlapKeys = new Map<string, string>();
   const candidates = new Set(checks.filter((c) => /^`(?:[^`]|``)+` < `(?:[^`]|``)+`$/.test(c.clause)).map((c) => c.table_name));
   for (const table of candidates) {
     const [row] = (await s.query<Record<string, string>>(`SHOW CREATE TABLE ${quoteMy(table)}`)).rows;
@@ -221,8 +227,10 @@ async function readPeriods(s: Session, checks: CheckRow[]): Promise<Map<string, 
       byName.set(un(m[1]!), [un(m[2]!), un(m[3]!)]);
       periods.set(table, byName);
     }
+    const overlaps = new RegExp(`^\\s*(PRIMARY KEY|UNIQUE KEY ${ident}) \\(.*WITHOUT OVERLAPS\\)`, 'm').exec(ddl);
+    if (overlaps) overlapKeys.set(table, overlaps[2]?.replace(/``/g, '`') ?? 'PRIMARY');
   }
-  return periods;
+  return { periods, overlapKeys };
 }
 
 async function readChecks(s: Session, flavor: CatalogFlavor): Promise<CheckRow[]> {
