@@ -544,6 +544,13 @@ export async function planMigration(
     if (p.rollbackVerify) (plan.rollbackVerify ??= []).push(...p.rollbackVerify);
     if (p.oldNames) (plan.oldNames ??= []).push(...p.oldNames);
     for (const note of p.notes ?? []) (plan.notes ??= []).push(`operations[${opIndex}].${kind}: ${note}`);
+    // What names the table in text, which the contract will refuse while it still does (oldNames.ts): said now, as the
+    // new name exists only from expand (campaign J: plan was silent, the contract refused).
+    for (const { name, renamedTo } of session ? (p.oldNames ?? []) : []) {
+      const users = (await dialect.nameDependents(session!, name)).map((d) => `${d.kind} "${d.name}"${d.of === undefined ? '' : ` of "${d.of}"`}`).sort();
+      if (users.length === 0) continue;
+      (plan.notes ??= []).push(`operations[${opIndex}].${kind}: ${users.join(', ')} name${users.length === 1 ? 's' : ''} "${name}" in ${users.length === 1 ? 'its' : 'their'} text, which reaches the table through the old name's view until contract: after apply, make ${users.length === 1 ? 'it' : 'them'} name "${renamedTo}" (CREATE OR REPLACE) — contract refuses while ${users.length === 1 ? 'it names' : 'they name'} "${name}"`);
+    }
     // Undo in reverse: the last operation's expand is undone first.
     plan.rollback.unshift(...p.rollback);
     for (const issue of projectOperation(model, dialect, { migrationId: file.id, opIndex, kind, spec })) report(opIndex, kind, issue);

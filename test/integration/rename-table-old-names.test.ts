@@ -32,6 +32,10 @@ for (const target of targets) {
         'xc_rto',
       );
       await s.write('0001_rename', { renameTable: { from: 'orders', to: 'purchases' } });
+      // Plan says it up front (campaign J: silent until the contract refused).
+      const notes = ((await s.xc.plan()) as { migrations: { notes?: string[] }[] }).migrations[0]!.notes?.join('\n') ?? '';
+      expect(notes).toMatch(/renameTable: .*trigger "log_customer" of "customers".* "orders" in .* text, .*after apply, make (it|them) name "purchases" \(CREATE OR REPLACE\) — contract refuses while/);
+      if (!pg) expect(notes).toMatch(/view "welcome_notes"/);
       await s.xc.apply();
       await s.db.query(`INSERT INTO customers (id) VALUES (1)`);
       await record(s.xc, '0001_rename');
