@@ -286,9 +286,10 @@ class XcImpl implements Xc {
       for (const row of loaded.rows.values()) {
         if (upTo !== undefined && row.id > upTo) continue;
         const from = row.phase;
-        // Named explicitly, a backfilled migration is converted again (the repair the verify's refusal points to).
+        // Named explicitly, a backfilled migration is converted again (the repair the verify's refusal points to); so is
+        // one whose last contract attempt failed, by a plain `xc backfill` (campaign J: it said "nothing to backfill").
         // The phase is read after the run: the object's fields are evaluated in order.
-        if (row.phase === 'backfilled' && row.id === opts.id) {
+        if (row.phase === 'backfilled' && (row.id === opts.id || (opts.id === undefined && row.lastError !== null))) {
           const rows = await convertAgain(ctx, row);
           outcomes.push({ id: row.id, from, phase: row.phase, rows });
         } else if (canBackfill(row.phase)) {
