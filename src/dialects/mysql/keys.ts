@@ -146,9 +146,8 @@ export function createIndex(c: MysqlCompiler, spec: IndexSpec): Step[] {
   return [c.step(sql, `build ${spec.unique ? 'unique ' : ''}index ${q(spec.name)} on ${q(spec.table)}`, c.locks.scan(spec.table), [spec.table], c.probes.exists(c.probes.index(spec.table, spec.name)), { creates: [c.object('index', spec.table, spec.name)] })];
 }
 
-/** The kind (UNIQUE, FULLTEXT, SPATIAL or none) and key parts of a copy of `idx` with `fromColumn` replaced. */
 /**
- * The index over `toColumn` in place of `fromColumn`. A prefix no shorter than `toType`'s whole length (varchar(40) with
+ * The kind (UNIQUE, FULLTEXT, SPATIAL or none) and key parts of a copy of `idx` with `fromColumn` replaced. A prefix no shorter than `toType`'s whole length (varchar(40) with
  * KEY (b(15)) narrowed to varchar(10)) indexes the whole value: the server refuses it there ("Incorrect prefix key"),
  * after the shadow was filled (campaign J) — the copy indexes the column whole, as ALTER TABLE … MODIFY does.
  */
