@@ -333,10 +333,12 @@ for (const target of targets) {
     it('a view and a trigger naming a column: an in-place change goes through on MariaDB (refused on PostgreSQL, which binds them to the column); a copy stays refused', async () => {
       const trigger = pg
         ? [`CREATE FUNCTION audit_n() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (NEW.id, NEW.n); RETURN NEW; END $$`, `CREATE TRIGGER users_audit AFTER UPDATE ON users FOR EACH ROW EXECUTE FUNCTION audit_n()`]
-        : [`CREATE TRIGGER users_audit AFTER UPDATE ON users FOR EACH ROW INSERT INTO audit VALUES (NEW.id, NEW.n)`];
+        : [`CREATE TRIGGER users_audit AFTER UPDATE ON users FOR EACH ROW INSERT INTO audit VALUES (NEW.id, NEW.n)`, `CREATE PROCEDURE bump_n() UPDATE users SET n = n + 1 WHERE id = 2`];
       const s = await setup(target, [...USERS, `CREATE TABLE audit (id int, n bigint)`, `CREATE VIEW numbered AS SELECT id, n FROM users`, ...trigger], 'xc_pc');
       await s.write('0001_n', { alterColumn: { table: 'users', column: 'n', to: 'n_big', type: 'bigint', up: 'n', down: 'n_big' } });
       await refused(s, ['users'], /view "numbered".* depend on "users"\."n", which this migration removes at contract/);
+      // MariaDB: a procedure running a statement on the table and naming the column breaks with the copy's contract too (it passed plan).
+      if (!pg) await refused(s, ['users'], /procedure "bump_n"/);
       await s.write('0001_n', { alterColumn: { table: 'users', column: 'n', type: 'bigint' } });
       if (pg) return refused(s, ['users'], /view "numbered".* depend on "users"\."n"/);
       await s.xc.apply();
@@ -344,9 +346,10 @@ for (const target of targets) {
       await s.xc.contract();
       expect((await s.db.columns('users')).find((c) => c.name === 'n')?.type).toBe('bigint');
       await s.db.query(`UPDATE users SET n = 5000000000 WHERE id = 1`);
-      expect(await s.db.query(`SELECT id, n FROM numbered ORDER BY id`)).toEqual([{ id: 1, n: '5000000000' }, { id: 2, n: '2' }]);
+      await s.db.query(`CALL bump_n()`);
+      expect(await s.db.query(`SELECT id, n FROM numbered ORDER BY id`)).toEqual([{ id: 1, n: '5000000000' }, { id: 2, n: '3' }]);
       // The trigger ran for the update (and for the backfill's rows too, as the README says of a table's own triggers).
-      expect(await s.db.query(`SELECT id, n FROM audit WHERE n > 2`)).toEqual([{ id: 1, n: '5000000000' }]);
+      expect(await s.db.query(`SELECT id, n FROM audit WHERE n > 3`)).toEqual([{ id: 1, n: '5000000000' }]);
     });
   });
 }

@@ -593,10 +593,11 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
 
   async dependents(s: Session, table: string, column?: string, keepsName = false): Promise<Dependent[]> {
-    // Views and triggers hold the column as text, by its name: a column changed in place is still there for them
-    // (campaign J: an in-place int → bigint was refused for a view or an audit trigger naming the column).
+    // Views, triggers, routines and events hold the column as text, by its name: a column changed in place is still
+    // there for them (campaign J: an in-place int → bigint was refused for a view or an audit trigger naming the column).
+    // What holds the column itself stays in its way: a generated column, another database's foreign key.
     const found = await mysqlDependents(s, table, column);
-    return keepsName ? found.filter((d) => d.kind !== 'view' && d.kind !== 'trigger') : found;
+    return keepsName ? found.filter((d) => d.kind === 'generated column' || d.kind === 'foreign key') : found;
   }
 
   nameDependents(s: Session, table: string): Promise<Dependent[]> {

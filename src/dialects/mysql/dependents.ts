@@ -1,7 +1,7 @@
 /**
  * What else needs a table or a column on MySQL/MariaDB, for plan to name
  * before a contract drops it. MySQL keeps no dependency graph: views and
- * triggers are matched on their text, which the server stores with every
+ * triggers (and routines and events, for a column) are matched on their text, which the server stores with every
  * name in backquotes (views as `table`.`column`), generated columns on
  * their expression.
  */
@@ -72,7 +72,23 @@ export async function mysqlDependents(s: Session, table: string, column?: string
     `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND BINARY EVENT_OBJECT_TABLE = ? AND TRIGGER_NAME NOT LIKE 'xc\\_%' AND ACTION_STATEMENT REGEXP ?`,
     [table, word(column)],
   );
-  return [...found, ...generated.rows.map((r) => ({ kind: 'generated column', name: r.name })), ...triggers.rows.map((r) => ({ kind: 'trigger', name: r.name }))];
+  // Routines and events running a statement on the table and naming the column: they fail from the contract on (campaign J).
+  const routines = await s.query<{ name: string; kind: string }>(
+    `SELECT ${shown('ROUTINE_SCHEMA', 'ROUTINE_NAME')} AS name, LOWER(ROUTINE_TYPE) AS kind FROM information_schema.ROUTINES
+      WHERE ROUTINE_NAME NOT LIKE 'xc\\_%' AND ROUTINE_SCHEMA NOT IN ('mysql', 'sys', 'information_schema', 'performance_schema') AND ${namesIt('ROUTINE_SCHEMA', 'ROUTINE_DEFINITION')} AND ROUTINE_DEFINITION REGEXP ?`,
+    [...everywhere(table), word(column)],
+  );
+  const events = await s.query<{ name: string }>(
+    `SELECT ${shown('EVENT_SCHEMA', 'EVENT_NAME')} AS name FROM information_schema.EVENTS WHERE ${namesIt('EVENT_SCHEMA', 'EVENT_DEFINITION')} AND EVENT_DEFINITION REGEXP ?`,
+    [...everywhere(table), word(column)],
+  );
+  return [
+    ...found,
+    ...generated.rows.map((r) => ({ kind: 'generated column', name: r.name })),
+    ...triggers.rows.map((r) => ({ kind: 'trigger', name: r.name })),
+    ...routines.rows.map((r) => ({ kind: r.kind, name: r.name })),
+    ...events.rows.map((r) => ({ kind: 'event', name: r.name })),
+  ];
 }
 
 /**
