@@ -21,6 +21,12 @@ export interface NumberTypes {
   exact(column: string): string;
 }
 
+/** The range of a signed integer of `bits` bits, as SQL numbers. */
+export const signedRange = (bits: number): [string, string] => [(-(2n ** BigInt(bits - 1))).toString(), (2n ** BigInt(bits - 1) - 1n).toString()];
+
+/** The greatest value of DECIMAL(p, s), as an SQL number: p - s nines, then s after the point. */
+export const decimalMax = (p: number, s: number): string => `${'9'.repeat(Math.max(p - s, 0)) || '0'}${s > 0 ? `.${'9'.repeat(s)}` : ''}`;
+
 const TEXT = /^\s*(varchar|character varying|char|character|nchar|nvarchar|bpchar|text|tinytext|mediumtext|longtext|citext)\b/i;
 const LENGTH = /^\s*(?:varchar|character varying|char|character|nchar|nvarchar|bpchar)\s*\(\s*(\d+)\s*\)/i;
 

@@ -9,16 +9,24 @@
  * from expand, and that is when such objects can be changed to name it.
  * Read once, before the verify; nothing is changed when refused.
  */
-import { withSession } from '../db/driver.js';
+import { withSession, type Session } from '../db/driver.js';
+import type { Dependent, Dialect } from '../dialects/dialect.js';
 import { DataMismatchError } from '../errors.js';
 import type { MigrationRow } from '../state/store.js';
 import type { EngineContext } from './context.js';
 
+/** A dependent as messages name it: `trigger "log_customer" of "customers"`. */
+export const describeDependent = (d: Dependent) => `${d.kind} "${d.name}"${d.of === undefined ? '' : ` of "${d.of}"`}`;
+
+/** What names `table` in its text, described and sorted (plan notes them; the contract refuses while any does). */
+export async function textUsers(s: Session, dialect: Dialect, table: string): Promise<string[]> {
+  return (await dialect.nameDependents(s, table)).map(describeDependent).sort();
+}
+
 export async function requireOldNamesUnused(ctx: EngineContext, row: Pick<MigrationRow, 'id' | 'plan'>): Promise<void> {
   for (const { name, renamedTo } of row.plan.oldNames ?? []) {
-    const users = await withSession(ctx.driver, (s) => ctx.dialect.nameDependents(s, name));
-    if (users.length === 0) continue;
-    const listed = users.map((d) => `${d.kind} "${d.name}"${d.of === undefined ? '' : ` of "${d.of}"`}`).sort();
+    const listed = await withSession(ctx.driver, (s) => textUsers(s, ctx.dialect, name));
+    if (listed.length === 0) continue;
     throw new DataMismatchError(
       `contract refused: ${listed.join(', ')} still name${listed.length === 1 ? 's' : ''} table "${name}", which ${row.id} renamed to "${renamedTo}"; ` +
         `the old name is a view for the old version until this contract drops it, and ${listed.length === 1 ? 'it' : 'they'} would fail from then on. ` +

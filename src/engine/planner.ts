@@ -21,6 +21,7 @@ import type { CheckModel, SchemaModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
 import { copiesOverHeld, overHeld } from './held.js';
 import { triggerOrderIssues } from './triggerOrder.js';
+import { describeDependent, textUsers } from './oldNames.js';
 
 function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext {
   return { dialect, model, expr: (e: Expr) => dialect.resolveExpr(e) };
@@ -163,7 +164,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's.
     const theirs = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName))
       .filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view')
-      .map((d) => `${d.kind} "${d.name}"${d.of === undefined ? '' : ` of "${d.of}"`}`)
+      .map(describeDependent)
       .sort();
     if (theirs.length > 0) {
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
@@ -547,7 +548,7 @@ export async function planMigration(
     // What names the table in text, which the contract will refuse while it still does (oldNames.ts): said now, as the
     // new name exists only from expand (campaign J: plan was silent, the contract refused).
     for (const { name, renamedTo } of session ? (p.oldNames ?? []) : []) {
-      const users = (await dialect.nameDependents(session!, name)).map((d) => `${d.kind} "${d.name}"${d.of === undefined ? '' : ` of "${d.of}"`}`).sort();
+      const users = await textUsers(session!, dialect, name);
       if (users.length === 0) continue;
       (plan.notes ??= []).push(`operations[${opIndex}].${kind}: ${users.join(', ')} name${users.length === 1 ? 's' : ''} "${name}" in ${users.length === 1 ? 'its' : 'their'} text, which reaches the table through the old name's view until contract: after apply, make ${users.length === 1 ? 'it' : 'them'} name "${renamedTo}" (CREATE OR REPLACE) — contract refuses while ${users.length === 1 ? 'it names' : 'they name'} "${name}"`);
     }

@@ -208,6 +208,10 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
   return model;
 }
 
+/** A backquoted name in SHOW CREATE TABLE (captured), and that name unquoted. */
+const IDENT = '`((?:[^`]|``)+)`';
+const un = (quoted: string) => quoted.replace(/``/g, '`');
+
 /**
  * MariaDB's application-time periods (PERIOD FOR p (s, e)), by table and name: their columns. The catalog of 10.11
  * shows a period only as a check of its name, `s` < `e`; SHOW CREATE TABLE tells it from a user's check of that shape.
@@ -220,15 +224,13 @@ async function readPeriods(s: Session, checks: CheckRow[]): Promise<{ periods: M
   for (const table of candidates) {
     const [row] = (await s.query<Record<string, string>>(`SHOW CREATE TABLE ${quoteMy(table)}`)).rows;
     const ddl = Object.entries(row ?? {}).find(([k]) => /^create table$/i.test(k))?.[1] ?? '';
-    const ident = '`((?:[^`]|``)+)`';
-    for (const m of ddl.matchAll(new RegExp(`^\\s*PERIOD FOR ${ident} \\(${ident}, ${ident}\\)`, 'gm'))) {
-      const un = (x: string) => x.replace(/``/g, '`');
+    for (const m of ddl.matchAll(new RegExp(`^\\s*PERIOD FOR ${IDENT} \\(${IDENT}, ${IDENT}\\)`, 'gm'))) {
       const byName = periods.get(table) ?? new Map<string, string[]>();
       byName.set(un(m[1]!), [un(m[2]!), un(m[3]!)]);
       periods.set(table, byName);
     }
-    const overlaps = new RegExp(`^\\s*(PRIMARY KEY|UNIQUE KEY ${ident}) \\(.*WITHOUT OVERLAPS\\)`, 'm').exec(ddl);
-    if (overlaps) overlapKeys.set(table, overlaps[2]?.replace(/``/g, '`') ?? 'PRIMARY');
+    const overlaps = new RegExp(`^\\s*(PRIMARY KEY|UNIQUE KEY ${IDENT}) \\(.*WITHOUT OVERLAPS\\)`, 'm').exec(ddl);
+    if (overlaps) overlapKeys.set(table, overlaps[2] === undefined ? 'PRIMARY' : un(overlaps[2]));
   }
   return { periods, overlapKeys };
 }

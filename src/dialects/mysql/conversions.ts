@@ -8,7 +8,7 @@
  * plan (conversionIssue).
  */
 import { castTarget, isTextType } from './expr.js';
-import { narrowingIssue, type ConversionIssue, type NumberTypes } from '../narrowing.js';
+import { decimalMax, narrowingIssue, signedRange, type ConversionIssue, type NumberTypes } from '../narrowing.js';
 
 const base = (type: string) => /^\s*([a-z]+)/i.exec(type)?.[1]?.toLowerCase() ?? '';
 /** CHAR, VARCHAR, TEXT (not ENUM, SET: those compare as their members). */
@@ -39,11 +39,11 @@ function range(type: string): [string, string] | undefined {
   const t = type.toLowerCase();
   const unsigned = /\bunsigned\b/.test(t) || base(t) === 'serial';
   const bits = { tinyint: 8, smallint: 16, mediumint: 24, int: 32, integer: 32, bigint: 64, serial: 64 }[base(t)];
-  if (bits !== undefined) return unsigned ? ['0', (2n ** BigInt(bits) - 1n).toString()] : [(-(2n ** BigInt(bits - 1))).toString(), (2n ** BigInt(bits - 1) - 1n).toString()];
+  if (bits !== undefined) return unsigned ? ['0', (2n ** BigInt(bits) - 1n).toString()] : signedRange(bits);
   // FLOAT(M,D) and DOUBLE(M,D) take what DECIMAL(M,D) takes (rounded to D places, M digits in all).
   if (!isDecimal(t) && !(isApproximate(t) && /\(\s*\d+\s*,/.test(t))) return undefined;
   const [, m = '10', d = '0'] = /\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)/.exec(t) ?? [];
-  const max = `${'9'.repeat(Math.max(Number(m) - Number(d), 0)) || '0'}${Number(d) > 0 ? `.${'9'.repeat(Number(d))}` : ''}`;
+  const max = decimalMax(Number(m), Number(d));
   return [unsigned ? '0' : `-${max}`, max];
 }
 

@@ -24,7 +24,7 @@ import { forPlpgsqlParser, pgRawSqlIssue } from './statements.js';
 import { pgDeclaredIssue, pgIndexBuildIssue } from './declared.js';
 import { pgCannotAlter } from './owner.js';
 import { pgTableGrowthIssue } from './limits.js';
-import { narrowingIssue, type NumberTypes } from '../narrowing.js';
+import { decimalMax, narrowingIssue, signedRange, type NumberTypes } from '../narrowing.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
 type PgDdlKit = typeof import('./ddlKit.js');
@@ -63,11 +63,10 @@ const INTEGER_BITS: Record<string, number> = { smallint: 16, int2: 16, int: 32, 
 const NUMBERS: NumberTypes = {
   range(type) {
     const bits = INTEGER_BITS[/^\s*([a-z0-9]+)\s*$/i.exec(type)?.[1]?.toLowerCase() ?? ''];
-    if (bits !== undefined) return [(-(2n ** BigInt(bits - 1))).toString(), (2n ** BigInt(bits - 1) - 1n).toString()];
+    if (bits !== undefined) return signedRange(bits);
     const m = /^\s*(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)\s*$/i.exec(type);
     if (!m) return undefined;
-    const [p, s] = [Number(m[1]), Number(m[2] ?? 0)];
-    const max = `${'9'.repeat(Math.max(p - s, 0)) || '0'}${s > 0 ? `.${'9'.repeat(s)}` : ''}`;
+    const max = decimalMax(Number(m[1]), Number(m[2] ?? 0));
     return [`-${max}`, max];
   },
   isNumber: (type) => /^\s*(smallint|integer|int|int[248]|bigint|numeric|decimal|real|double precision|float[48]?)\b/i.test(type),
