@@ -274,7 +274,56 @@ const rawSql: ChaosMigration = {
   lockable: ['accounts'],
 };
 
-export const CATALOGUE: ChaosMigration[] = [retype, columns, tables, constraints, rawSql];
+/** `accounts` with a NOT NULL unique-by-construction owner, a code the new version may leave out, and a named check. */
+const checkedAccounts: SeedTable = {
+  name: 'accounts',
+  ddl: ['CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL, owner varchar(100) NOT NULL, tag varchar(10), note varchar(20), code varchar(10) NOT NULL, CONSTRAINT accounts_tag_short CHECK (char_length(tag) <= 3))'],
+  columns: ['id', 'balance', 'owner', 'tag', 'note', 'code'],
+  count: (rows) => rows,
+  row: (id, rnd) => [id, Math.floor(rnd() * 2_000_000_000), `o${id}`, `t${Math.floor(rnd() * 10)}`, rnd() < 0.3 ? null : `n${Math.floor(rnd() * 1e6)}`, `c${id % 97}`],
+};
+
+/**
+ * Both versions write every column; the old version leaves some notes NULL. The new version writes every code: a NULL code
+ * would make a rollback refuse (exit 1, naming the rows, as it should) and the harness re-runs a command until it exits 0.
+ */
+const checkedAccountWriter = (version: Version): Target => ({
+  table: 'accounts',
+  insert: (id) => ({ id, balance: 0, owner: `w${id}`, tag: `t${id % 10}`, note: version === 'old' && id % 3 === 0 ? null : `${version[0]}${id}`, code: `c${id % 97}` }),
+  update: (id) => ({ balance: value(id) }),
+});
+
+/**
+ * Columns changed where they stand (a shadow column, then the contract's cut-over: on MariaDB under LOCK TABLES),
+ * a unique key built online, and NOT NULL taken away. (A renameConstraint of that table cannot share the migration:
+ * the contract's steps may name its constraints, so plan refuses it.)
+ */
+const inPlace: ChaosMigration = {
+  name: 'inplace',
+  covers: ['alterColumn (in place)', 'createConstraint', 'dropNotNull'],
+  tables: [checkedAccounts],
+  operations: () => [
+    { alterColumn: { table: 'accounts', column: 'balance', type: 'bigint' } },
+    { alterColumn: { table: 'accounts', column: 'note', nullable: false, up: "COALESCE(note, 'none')", down: 'note' } },
+    { createConstraint: { table: 'accounts', name: 'accounts_owner_key', type: 'unique', columns: ['owner'] } },
+    { dropNotNull: { table: 'accounts', column: 'code' } },
+  ],
+  writers: { old: [checkedAccountWriter('old')], new: [checkedAccountWriter('new')] },
+  after: {
+    // Until contract the column keeps its old definition for both versions: an old-version NULL note is stored, and the shadow gets `up`'s 'none'.
+    contract: {
+      old: [{ table: 'accounts', columns: { ...same('balance', 'owner', 'tag', 'code'), note: (r) => r.cols.note!.map((n) => n ?? 'none') } }],
+      new: [{ table: 'accounts', columns: same('balance', 'owner', 'tag', 'note', 'code') }],
+    },
+    rollback: {
+      old: [{ table: 'accounts', columns: same('balance', 'owner', 'tag', 'note', 'code') }],
+      new: [{ table: 'accounts', columns: same('balance', 'owner', 'tag', 'note', 'code') }],
+    },
+  },
+  lockable: ['accounts'],
+};
+
+export const CATALOGUE: ChaosMigration[] = [retype, columns, tables, constraints, rawSql, inPlace];
 
 /**
  * The migration of a scenario: the rounds walk the catalogue, each kind a
