@@ -17,7 +17,7 @@ import { inheritanceIssue } from '../operations/common.js';
 import type { CarriedDefault, Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
 import { emptyPlan, type BackfillSpec, type ExpressionCheck, type OperationPlan, type RowCheck, type Step } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
-import type { CheckModel, SchemaModel } from '../schema/model.js';
+import type { CheckModel, InPlan, SchemaModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
 import { copiesOverHeld, overHeld } from './held.js';
 import { triggerOrderIssues } from './triggerOrder.js';
@@ -258,7 +258,7 @@ async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, c
   // check names: a table the plan creates has no rows to read, and would fail the query.
   const q = (name: string) => dialect.quote(name);
   const named = [...model.inPlan].filter(([name]) => name === check.table || check.violation.includes(q(name)));
-  const reads = named.map(([name, r]) => `${q(name)} AS (SELECT *${[...r.columns].map(([c, sql]) => `, ${sql} AS ${q(c)}`).join('')} FROM ${q(r.table)})`);
+  const reads = named.map(([name, r]) => `${q(name)} AS (${readAsPlanned(q, model, r)})`);
   // A fact of the table is read once, from no row of it: an empty table has it too (an identity narrowed before any row).
   const from = check.wholeTable ? `(SELECT 1 AS xc_one) xc_one` : q(check.table);
   const sql = `${reads.length > 0 ? `WITH ${reads.join(', ')} ` : ''}SELECT ${check.wholeTable ? '1 AS xc_fact' : shown} FROM ${from} WHERE ${check.violation} LIMIT 5`;
@@ -270,7 +270,22 @@ async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, c
     // The table or column is made by an earlier migration of this run, or by this one's expand: `apply` checks again once it exists.
     return undefined;
   }
-  return rows.length === 0 ? null : formatRows(rows);
+  if (rows.length === 0) return null;
+  // Values the plan gives before the database has them (a NULL `up` fills, a copy's conversion) are said to be so.
+  const planned = model.inPlan.get(check.table)?.columns;
+  const given = check.show.filter((c) => planned?.has(c) && planned.get(c) !== q(c));
+  return formatRows(rows) + (given.length > 0 ? `\n  (${given.map((c) => `"${c}"`).join(', ')} as this plan's earlier operations leave ${given.length === 1 ? 'it' : 'them'}: not in the database yet)` : '');
+}
+
+/**
+ * The rows of a table as the plan names them, read as they are now: the columns the plan reads otherwise are added,
+ * or, where one keeps a name the table has now (a NULL `up` fills, setNotNull), put in its place, the others listed.
+ */
+function readAsPlanned(q: (name: string) => string, model: SchemaModel, r: InPlan): string {
+  const present = model.present.get(r.table) ?? [];
+  const replaces = present.some((c) => r.columns.has(c));
+  const kept = replaces ? present.filter((c) => !r.columns.has(c)).map(q) : ['*'];
+  return `SELECT ${[...kept, ...[...r.columns].map(([c, sql]) => `${sql} AS ${q(c)}`)].join(', ')} FROM ${q(r.table)}`;
 }
 
 function where(file: string, opIndex: number, kind: string, path: (string | number)[]): string {

@@ -12,9 +12,10 @@
 import { atomic, emptyPlan, onNewColumn, type RowCheck } from '../plan/index.js';
 import type { Operation } from './types.js';
 import type { SchemaModel } from '../schema/model.js';
-import type { OperationSpec } from '../migration/schema.js';
+import type { Expr, OperationSpec } from '../migration/schema.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
+import { readFillInPlan } from './plannedReads.js';
 import { constraintTaken, foreignKeyTakenElsewhere, referenceOptionIssues, referenceTypeIssues } from './addForeignKey.js';
 import { checkName, columnExpressions } from './tableOptions.js';
 import { referenceOptions } from '../dialects/references.js';
@@ -92,6 +93,26 @@ function ownCheck(spec: OperationSpec<'addColumn'>, up: string | undefined, dial
   return [{ path: ['column', 'check', 'expression'], table: spec.table, violation, message, show: up === undefined ? [] : dialect.columnsNamed(up, columns) }];
 }
 
+/**
+ * A unique column filled by `up`: existing rows `up` gives one value would fail the unique index as the contract
+ * builds it, after the new version is live (`'x'` for every row; `lower(email)` where two emails differ by case).
+ */
+function ownUniqueCheck(spec: OperationSpec<'addColumn'>, up: string | undefined, dialect: Dialect, columns: string[]): RowCheck[] {
+  if (!spec.column.unique || up === undefined) return [];
+  // Unqualified, the columns `up` reads are the inner query's own row's there, the outer row's here.
+  const value = dialect.storedAs(`(${up})`, spec.column.type);
+  const violation = `${value} IN (SELECT ${value} FROM ${dialect.quote(spec.table)} _xc_dup GROUP BY 1 HAVING count(*) > 1)`;
+  const message = `\`up\` gives existing rows of "${spec.table}" the same value, which its unique index refuses (the backfill would stop at the second such row); make \`up\` give each row its own value`;
+  return [{ path: ['up'], table: spec.table, violation, message, show: dialect.columnsNamed(up, columns) }];
+}
+
+/** What existing rows and old writers' rows get: `up`, falling back to the default; the default alone without `up`. */
+function fillOf(spec: OperationSpec<'addColumn'>, expr: (e: Expr) => string | undefined): string | undefined {
+  const up = spec.up === undefined ? undefined : expr(spec.up);
+  const def = spec.column.default === undefined ? undefined : expr(spec.column.default);
+  return up !== undefined ? (def !== undefined ? `COALESCE(${up}, ${def})` : up) : def;
+}
+
 export const addColumn: Operation<'addColumn'> = {
   kind: 'addColumn',
   validate(spec, { model, expr, dialect }) {
@@ -158,7 +179,7 @@ export const addColumn: Operation<'addColumn'> = {
       const message = `a unique column with a \`default\` and no \`up\` is refused on a table of two rows or more (a constant default would give every existing row one value); give \`up\` to compute each row's value — the default's own expression where it is volatile (\`up: "${spec.column.default.replace(/"/g, '\\"')}"\`)`;
       return [{ path: ['column', 'unique'], table: spec.table, violation: `(SELECT count(*) FROM ${dialect.quote(spec.table)}) > 1`, message, show: [] }];
     }
-    const checks = ownCheck(spec, up, dialect, t.columns.map((c) => c.name));
+    const checks = [...ownCheck(spec, up, dialect, t.columns.map((c) => c.name)), ...ownUniqueCheck(spec, up, dialect, t.columns.map((c) => c.name))];
     if (spec.column.nullable || up === undefined || spec.column.default !== undefined) return checks;
     const message = `\`up\` gives NULL for existing rows, which the NOT NULL column would reject at contract; make \`up\` give a value for them, or give a \`default\``;
     return [...checks, { path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: dialect.columnsNamed(up, t.columns.map((c) => c.name)) }];
@@ -202,7 +223,11 @@ export const addColumn: Operation<'addColumn'> = {
     // the projection is what contract makes it (fuzz seed 102: a later MySQL MODIFY restated it without its default).
     const existing = t.columns.find((c) => c.name === spec.column.name);
     if (existing) Object.assign(existing, declared);
-    else t.columns.push({ name: spec.column.name, type: spec.column.type, ...declared });
+    else {
+      const fill = spec.column.generated ? undefined : fillOf(spec, dialect.resolveExpr.bind(dialect));
+      if (fill !== undefined) readFillInPlan({ table: spec.table, column: spec.column.name, type: spec.column.type, up: dialect.embedExpression(fill), nullsOnly: false }, model, dialect);
+      t.columns.push({ name: spec.column.name, type: spec.column.type, ...declared });
+    }
   },
   plan(spec, ctx) {
     const { ddl } = ctx;
@@ -214,8 +239,7 @@ export const addColumn: Operation<'addColumn'> = {
     // With `up`, the trigger fills the column for old writers (falling back to the default);
     // a column default would fill it first and hide the NULL the trigger looks for, so it waits for contract.
     // Embedded like `up`: the backfill and its check bind `?` parameters, so the default's own `?` (jsonb) must not read as one.
-    const def = col.default === undefined ? undefined : ctx.expr(col.default);
-    const fill = up !== undefined ? (def !== undefined ? `COALESCE(${up}, ${def})` : up) : def;
+    const fill = fillOf(spec, ctx.expr);
     const fillName = ctx.name('fill');
     const catalogOnly = addedWithDefault(spec);
     const comment = col.comment !== undefined ? { comment: col.comment } : {};

@@ -31,6 +31,7 @@ import { orphaned } from './addForeignKey.js';
 import { isConstantDefault, isNullDefault } from './addColumn.js';
 import { indexesNaming } from './common.js';
 import { isObjectName } from '../dialects/names.js';
+import { upReadsOtherwise } from './plannedReads.js';
 
 export interface ColumnCopy {
   table: string;
@@ -292,11 +293,8 @@ export function readCopyInPlan(c: { table: string; from: string; to: string; typ
  * apply reads it once it exists.
  */
 export function readUpInPlan(c: { table: string; from: string; to: string; type?: string; up: string }, model: SchemaModel, dialect: Dialect): void {
-  const t = model.table(c.table);
   const old = model.column(c.table, c.from);
-  if (!t || !old || model.column(c.table, c.to)) return;
-  const renamed = model.inPlan.get(c.table)?.columns;
-  if (renamed && dialect.columnsNamed(c.up, t.columns.map((col) => col.name)).some((name) => renamed.has(name))) return;
+  if (!old || model.column(c.table, c.to) || upReadsOtherwise(c.table, c.up, model, dialect)) return;
   model.readInPlan(c.table).columns.set(c.to, dialect.storedAs(`(${c.up})`, c.type === undefined ? old.type : carriedType(c.type, old)));
 }
 

@@ -13,6 +13,7 @@
 import { atomic, emptyPlan, removing } from '../plan/index.js';
 import type { Operation } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
+import { readFillInPlan } from './plannedReads.js';
 import { columnsOf, exprCheck, nullabilityIssues, requireColumn, requireTable, triggerColumns } from './common.js';
 
 export const setNotNull: Operation<'setNotNull'> = {
@@ -47,9 +48,12 @@ export const setNotNull: Operation<'setNotNull'> = {
   backfillTables: (spec) => (spec.up !== undefined ? [spec.table] : []),
   contractTables: (spec) => [spec.table],
   notNullAtContract: (spec) => ({ table: spec.table, columns: [spec.column] }),
-  project(spec, model) {
+  project(spec, model, dialect) {
     const col = model.column(spec.table, spec.column);
-    if (col) col.nullable = false;
+    if (!col) return;
+    const up = spec.up === undefined ? undefined : dialect.resolveExpr(spec.up);
+    if (up !== undefined) readFillInPlan({ table: spec.table, column: spec.column, type: col.type, up: dialect.embedExpression(up), nullsOnly: true }, model, dialect);
+    col.nullable = false;
   },
   plan(spec, ctx) {
     const { ddl } = ctx;

@@ -224,10 +224,22 @@ export class SchemaModel {
    * existing rows through these (`readName`, and the planner's row checks).
    */
   readonly inPlan = new Map<string, InPlan>();
+  /**
+   * The columns each table has in the database now, as the catalog read them (by the table's name there): where the
+   * plan reads a column under a name the table has now (a NULL filled by `up`), the other columns are listed.
+   */
+  present: ReadonlyMap<string, readonly string[]> = new Map();
 
   static of(tables: TableModel[]): SchemaModel {
     const m = new SchemaModel();
     for (const t of tables) m.tables.set(t.name, t);
+    return m;
+  }
+
+  /** The model of the database as the catalog reads it now. */
+  static fromCatalog(tables: TableModel[]): SchemaModel {
+    const m = SchemaModel.of(tables);
+    m.present = new Map(tables.map((t) => [t.name, t.columns.map((c) => c.name)]));
     return m;
   }
 
@@ -236,6 +248,7 @@ export class SchemaModel {
     m.holds = this.holds.clone();
     m.planned = this.planned.clone();
     m.searched = this.searched;
+    m.present = this.present;
     for (const [name, other] of this.otherNames) m.otherNames.set(name, { ...other });
     for (const [name, read] of this.inPlan) m.inPlan.set(name, { table: read.table, columns: new Map(read.columns) });
     return m;

@@ -48,14 +48,15 @@ for (const target of targets) {
 
     it('a later migration refused by the rows an earlier one of the same apply filled: exit 2 saying the earlier one stands', async () => {
       const s = await setup(target, ddl, 'xc_decl');
-      await s.write('0001_add', { addColumn: { table: 't', column: { name: 'c', type: 'varchar(10)', default: "'k'" } } });
-      await s.write('0002_uniq', { addIndex: { table: 't', columns: ['c'], unique: true } });
-      await s.xc.plan(); // plan cannot see the rows 0001 will fill
+      // A `sql` operation's backfill, which plan cannot see into (an addColumn's fill it reads: filled-in-plan.test.ts).
+      await s.write('0001_fill', { sql: { expand: 'SELECT 1', backfill: { table: 't', set: { a: '7' } } } });
+      await s.write('0002_uniq', { addIndex: { table: 't', columns: ['a'], unique: true } });
+      await s.xc.plan();
       const err = (await rejection(s.xc.apply())) as Error & { exitCode: number; details: Record<string, unknown> };
       expect(err.exitCode).toBe(2);
-      expect(err.message).toMatch(/0002_uniq\.json: operations\[0\]\.addIndex\.columns: existing rows of "t" share their values of "c"[^]*\nApplied by this run before it, and left so: 0001_add \(now backfilled\); nothing of the refused migration ran\.$/);
-      expect(err.details.applied).toEqual(['0001_add']);
-      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_add', 'backfilled'], ['0002_uniq', 'pending']]);
+      expect(err.message).toMatch(/0002_uniq\.json: operations\[0\]\.addIndex\.columns: existing rows of "t" share their values of "a"[^]*\nApplied by this run before it, and left so: 0001_fill \(now backfilled\); nothing of the refused migration ran\.$/);
+      expect(err.details.applied).toEqual(['0001_fill']);
+      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_fill', 'backfilled'], ['0002_uniq', 'pending']]);
     });
 
     it('campaign AE: a column named _xc_key, a GiST key over point(x, y), a check over the value as the column stores it', async () => {

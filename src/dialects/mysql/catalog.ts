@@ -194,7 +194,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     const expression = unquoteSimple(check.expression.replace(/\bNEW\.(`(?:[^`]|``)*`)/g, '$1'));
     t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.columns.map((c) => c.name)), trigger: true, triggerBase: r.name.replace(/_[iu]$/, '') });
   }
-  const model = SchemaModel.of([...tables.values()]);
+  const model = SchemaModel.fromCatalog([...tables.values()]);
   const database = (await s.query<{ name: string | null }>(`SELECT DATABASE() AS name`)).rows[0]?.name;
   model.searched = database ? ` in database "${database}"` : '';
   // What else holds a table's name: what is neither table nor view (MariaDB sequences), and xc's own state tables,
