@@ -281,6 +281,7 @@ class XcImpl implements Xc {
   async backfill(opts: { id?: string } = {}): Promise<RunResult> {
     return this.locked('backfill', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
+      this.refuseUnstarted(loaded, upTo, 'backfill');
       const { advance, convertAgain } = await engine(ctx.dialect);
       const outcomes: MigrationOutcome[] = [];
       for (const row of loaded.rows.values()) {
@@ -301,18 +302,24 @@ class XcImpl implements Xc {
     });
   }
 
+  /**
+   * Asked for by name, a migration that has not started (or was rolled back) is not silently skipped: exit 3, run
+   * `xc apply` first (campaign N2: `xc backfill ID` of a pending one said "nothing to backfill", exit 0).
+   */
+  private refuseUnstarted(loaded: Loaded, upTo: string | undefined, verb: 'backfill' | 'contract'): void {
+    const named = upTo !== undefined ? loaded.rows.get(upTo) : undefined;
+    if (upTo === undefined || (named && !isUnstarted(named.phase))) return;
+    const what = named ? 'was rolled back' : 'has not started';
+    if (!loaded.files.some((f) => f.id === upTo)) throw new CannotSucceedError(`${upTo} ${what} and ${this.dir} has no file for it: there is nothing to ${verb}`, { migration: upTo });
+    throw new RefusedError(`${upTo} ${what}: run \`xc apply ${upTo}\` first${verb === 'contract' ? ', then contract it' : ' (it backfills too; `--to expand` stops before)'}`, { migration: upTo });
+  }
+
   async contract(opts: { id?: string; force?: boolean; reason?: string } = {}): Promise<RunResult> {
     assertForceReason(opts, 'contract');
     return this.locked('contract', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
       const { contract } = await engine(ctx.dialect);
-      const named = upTo !== undefined ? loaded.rows.get(upTo) : undefined;
-      if (upTo !== undefined && (!named || isUnstarted(named.phase))) {
-        // Asked for by name, a migration that has not started is not silently skipped.
-        const what = named ? 'was rolled back' : 'has not started';
-        if (!loaded.files.some((f) => f.id === upTo)) throw new CannotSucceedError(`${upTo} ${what} and ${this.dir} has no file for it: there is nothing to contract`, { migration: upTo });
-        throw new RefusedError(`${upTo} ${what}: run \`xc apply ${upTo}\` first, then contract it`, { migration: upTo });
-      }
+      this.refuseUnstarted(loaded, upTo, 'contract');
       const outcomes: MigrationOutcome[] = [];
       const rows = [...loaded.rows.values()].filter((r) => isInFlight(r.phase) && (upTo === undefined || r.id <= upTo));
       // Nothing in flight (a database xc never changed has no state to read evidence from): nothing to ask the gate.

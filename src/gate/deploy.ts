@@ -102,11 +102,16 @@ export async function retireDeployment(ctx: EngineContext, o: { app?: string; ve
   // A part-made state (a kill -9 while creating it) is completed, so what it holds is read, not taken for nothing.
   if ((await withSession(ctx.driver, (s) => ctx.store.presence(s))).missing.length > 0) await ensureState(ctx);
   await withSession(ctx.driver, async (s) => {
-    const all = (await ctx.store.exists(s)) ? (await store.deployments(s)).filter((x) => x.app === d.app && (x.env ?? '') === d.env) : [];
+    const ofApp = (await ctx.store.exists(s)) ? (await store.deployments(s)).filter((x) => x.app === d.app) : [];
+    const all = ofApp.filter((x) => (x.env ?? '') === d.env);
     const found = all.find((x) => x.version === d.version);
     if (!found) {
       const live = all.filter((x) => x.retiredAt === null).map((x) => x.version);
-      throw new InvalidInputError(`${name} was never recorded, so there is nothing to retire; ${live.length ? `live versions of ${d.app}${d.env ? ` in ${d.env}` : ''}: ${live.join(', ')}` : `no version of ${d.app}${d.env ? ` in ${d.env}` : ''} is live`}`, { ...d, recorded: false }, { code: 'deployment_missing' });
+      const where = d.env ? ` in ${d.env}` : '';
+      // Recorded in another environment (an --env left out, or mistyped): said so, or the message would call a live version gone.
+      const elsewhere = [...new Set(ofApp.filter((x) => x.version === d.version && x.retiredAt === null).map((x) => x.env ?? ''))].map((e) => (e ? `--env ${e}` : 'no --env'));
+      const hint = elsewhere.length ? ` — ${d.app}@${d.version} is live with ${elsewhere.join(', ')}: retire it with that` : '';
+      throw new InvalidInputError(`${name} was never recorded${d.env ? '' : ' without an environment'}, so there is nothing to retire; ${live.length ? `live versions of ${d.app}${where}: ${live.join(', ')}` : `no version of ${d.app}${where} is live`}${hint}`, { ...d, recorded: false }, { code: 'deployment_missing' });
     }
     if (found.retiredAt !== null) throw new InvalidInputError(`${name} is already retired (since ${found.retiredAt}); nothing to do`, { ...d, recorded: true, retiredAt: found.retiredAt }, { code: 'deployment_retired' });
   });

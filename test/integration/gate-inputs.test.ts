@@ -269,6 +269,11 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     expect(err).toBeInstanceOf(RefusedError);
     expect(err.message).toContain(`xc apply ${V3}`);
     expect(await snapshot()).toEqual(before);
+    // So does `xc backfill ID` of one not started: once "nothing to backfill", exit 0, and nothing ran (campaign N2).
+    err = await rejection(xc.backfill({ id: V3 }));
+    expect([err.constructor, err.exitCode, err.message]).toEqual([RefusedError, 3, expect.stringContaining(`${V3} has not started: run \`xc apply ${V3}\` first`)]);
+    expect((await cli('backfill', V3)).code).toBe(3);
+    expect(await snapshot()).toEqual(before);
 
     // Rolling back again what is rolled back is a no-op (a re-run is safe), not a refusal.
     expect((await xc.rollback({ id: V2 })).migrations.map((m) => m.id)).toEqual([V2]);

@@ -393,6 +393,14 @@ target.describe(`the deploy gate (${target.name})`, () => {
     expect(again.deployment).toMatchObject({ app: 'shop', version: 'v1', env: 'prod', level: V1 });
     const prod = () => xc.deploy.list({ env: ' prod' }).then((l) => l.deployments.filter((d) => d.retiredAt === null).map((d) => [d.version, d.env]));
     expect(await prod()).toEqual([['v1', 'prod']]);
+    // Without --env, or with another: refused (exit 2, nothing retired), and told where the version is live (campaign N2: "no version of shop is live").
+    await xc.deploy.record({ app: 'shop', version: 'v5', env: 'prod', level: V1 });
+    for (const env of [undefined, 'staging']) {
+      const err = await rejection(xc.deploy.retire({ app: 'shop', version: 'v5', env }));
+      expect([err.exitCode, err.message]).toEqual([2, expect.stringMatching(/shop@v5 is live with --env prod: retire it with that/)]);
+    }
+    expect(await prod()).toEqual([['v1', 'prod'], ['v5', 'prod']]);
+    await xc.deploy.retire({ app: 'shop', version: 'v5', env: 'prod' });
     await xc.deploy.retire({ app: 'shop', version: 'v1', env: 'prod  ' });
     expect(await prod()).toEqual([]);
 
