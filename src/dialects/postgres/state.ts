@@ -55,8 +55,10 @@ interface Recorded {
 
 /** The target schemas the plans in `state` were made for (null: recorded before xc recorded it), with their migrations. */
 async function recordedTargets(s: Session, state: string): Promise<Recorded[] | null> {
-  const exists = (await s.query<{ e: boolean }>('SELECT to_regclass(?) IS NOT NULL AS e', [`${quote(state)}.${quote('migrations')}`])).rows[0]!.e;
-  if (!exists) return null;
+  // Only a table with xc's columns is read here: an application's own `xc.migrations` is refused by the ownership
+  // check after this one (state_foreign, exit 2), not by this query failing (campaign N1: exit 1, "column plan does not exist").
+  const ours = (await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname IN ('id', 'plan') AND NOT attisdropped`, [`${quote(state)}.${quote('migrations')}`])).rows[0]!.n;
+  if (ours < 2) return null;
   const r = await s.query<{ schema: string | null; ids: string[] }>(
     `SELECT plan::json->>'schema' AS schema, array_agg(id ORDER BY id) AS ids FROM ${quote(state)}.${quote('migrations')} GROUP BY 1 ORDER BY 1`,
   );
