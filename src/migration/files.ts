@@ -82,8 +82,47 @@ export async function listMigrations(dir: string): Promise<{ id: string; file: s
     }
     byFolded.set(id.toLowerCase(), file);
   }
+  if (byId.size === 0) await refuseOtherToolsFolder(dir, names);
   const ids = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return ids.map((id) => ({ id: migrationIdOf(byId.get(id)!).id, file: byId.get(id)! }));
+}
+
+/** Files that mark a folder as another tool's (Sqitch, Prisma, Atlas, Flyway). */
+const OTHER_TOOLS = ['sqitch.plan', 'migration_lock.toml', 'atlas.sum', 'flyway.conf'];
+
+/**
+ * A folder with no xc migration that is another tool's in a layout of folders — Prisma's `<ts>_name/migration.sql`,
+ * Hasura's `default/<ts>_name/up.sql`, Sqitch's `deploy/*.sql` — is refused as its loose `.sql` files are: read as
+ * empty, it made apply say "nothing to apply" and check "may go live" while none of it ran (campaign M). Two levels
+ * down at most; a folder that has xc migrations may keep anything beside them.
+ */
+async function refuseOtherToolsFolder(dir: string, names: string[]): Promise<void> {
+  const marker = names.find((n) => OTHER_TOOLS.includes(n));
+  const sql = marker === undefined ? await sqlBelow(dir, names, 2) : undefined;
+  const found = marker !== undefined ? path.join(dir, marker) : sql;
+  if (found === undefined) return;
+  throw new InvalidInputError(
+    `${found}: ${dir} holds no xc migration but another tool's (${marker !== undefined ? marker : '.sql files in its folders'}); xc does not run them — write each change as an xc migration (${EXTENSIONS.join(' ')}) in a folder of its own, raw statements in a \`sql\` operation — README, "Coming from Rails, Django, Prisma, …"`,
+    { dir, file: found },
+    { code: 'invalid_migration' },
+  );
+}
+
+/** The first `.sql` file in the folders of `dir`, `depth` levels down at most. */
+async function sqlBelow(dir: string, names: string[], depth: number): Promise<string | undefined> {
+  for (const name of names.sort()) {
+    if (name.startsWith('.') || name === 'node_modules') continue;
+    const sub = path.join(dir, name);
+    if (!(await stat(sub).catch(() => undefined))?.isDirectory()) continue;
+    const inside = await readdir(sub).catch(() => [] as string[]);
+    const sql = inside.sort().find((n) => n.endsWith('.sql') && !n.startsWith('.'));
+    if (sql !== undefined) return path.join(sub, sql);
+    if (depth > 1) {
+      const deeper = await sqlBelow(sub, inside, depth - 1);
+      if (deeper !== undefined) return deeper;
+    }
+  }
+  return undefined;
 }
 
 /** The schema level of a build: the id of the newest migration in `dir`, or null when it has none. */

@@ -264,6 +264,28 @@ describe('found by the chaos suite\'s input corpus', () => {
     expect(err.message).toMatch(/000001_create_users\.down\.sql \(and 2 more \.sql files\): xc does not run \.sql files \(another tool's migrations\?\); write each change as an xc migration .*raw statements in a `sql` operation/);
   });
 
+  it.each([
+    ['Prisma', ['20260101000000_init/migration.sql', 'migration_lock.toml'], /migration_lock\.toml: .* holds no xc migration but another tool's \(migration_lock\.toml\)/],
+    ['Hasura', ['default/1700000000000_add_nickname/up.sql', 'default/1700000000000_add_nickname/down.sql'], /default\/1700000000000_add_nickname\/down\.sql: .* holds no xc migration but another tool's \(\.sql files in its folders\)/],
+    ['Sqitch', ['deploy/add_nickname.sql', 'revert/add_nickname.sql', 'sqitch.plan'], /sqitch\.plan: .* holds no xc migration/],
+  ])("%s's folder of folders is refused too, not read as having nothing to do (campaign M)", async (_tool, files, message) => {
+    for (const f of files) {
+      await mkdir(path.dirname(path.join(dir, f)), { recursive: true });
+      await put(f, 'SELECT 1;');
+    }
+    const err = await loadError();
+    expect(err).toMatchObject({ code: 'invalid_migration', exitCode: 2 });
+    expect(err.message).toMatch(message);
+    expect(err.message).toMatch(/write each change as an xc migration/);
+  });
+
+  it('a folder of xc migrations may keep .sql files in a folder beside them (helpers, fixtures)', async () => {
+    await put('0001_a.json', table('a'));
+    await mkdir(path.join(dir, 'fixtures'));
+    await put('fixtures/seed.sql', 'INSERT INTO a VALUES (1);');
+    expect((await loadMigrations(dir)).map((m) => m.id)).toEqual(['0001_a']);
+  });
+
   it('YAML nested past the parser\'s stack is refused in a few lines, not one per level', async () => {
     await put('0001_a.yaml', `description: ${'['.repeat(20_000)}x${']'.repeat(20_000)}\noperations: []\n`);
     const err = await loadError();
