@@ -105,7 +105,11 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
       await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'contract' } : { journal: 'contract' });
     }
     if (row.phase === 'contracting') {
-      await runSteps(ctx, row.id, 'contract', row.plan.contract).catch((err: unknown) => namingRows(ctx, row, err));
+      await runSteps(ctx, row.id, 'contract', row.plan.contract)
+        .catch((err: unknown) => namingRows(ctx, row, err))
+        .catch(async (err: unknown) => {
+          throw await withWayOut(ctx, row, err);
+        });
       await transition(ctx, row, 'contracted');
     }
   });
@@ -124,6 +128,24 @@ async function namingRows(ctx: EngineContext, row: Row, err: unknown): Promise<n
     });
   }
   throw err;
+}
+
+/**
+ * A contract step the server refused, with the way on: the migration stays `contracting`, and its contract resumes at
+ * that step — where a step before it removed part of the old shape, forward only (campaign M: a `sql` contract's
+ * `DROP TYPE` failed after the swap, and the message said nothing of either; run by hand, the step then failed every
+ * re-run).
+ */
+async function withWayOut(ctx: EngineContext, row: Row, err: unknown): Promise<unknown> {
+  if (!(err instanceof SqlFailedError)) return err;
+  const again = `fix what the server names and run \`xc contract ${row.id}\` again: it resumes at this step`;
+  const undoable = await contractUndoable(ctx, row).catch(() => false);
+  const author = row.plan.contract.some((step) => step.author && step.sql === err.details.sql);
+  const way = undoable
+    ? `${row.id} stays contracting, nothing of its old shape removed yet: ${again}, or \`xc rollback ${row.id}\``
+    : `${row.id} stays contracting and can no longer be rolled back (a step before this one removed part of the old shape): ${again}`;
+  const byHand = author ? ' — run as written, so do not run this `sql` step by hand first (or write it to run twice: IF EXISTS)' : '';
+  return new SqlFailedError(`${err.message}\n${way}${byHand}.`, err.details, { code: err.code, cause: err.cause });
 }
 
 /**

@@ -1,0 +1,50 @@
+/**
+ * A contract step the server refuses: the migration stays `contracting`, and the message says the way on — run the
+ * contract again, which resumes at that step; where nothing of the old shape is removed yet, or roll back. A `sql`
+ * step is run again as written, so it is not to be run by hand first (campaign M: Drizzle's enum recreated, its
+ * `DROP TYPE` failed after the swap; the message was the server's alone, and the step, run by hand, then failed
+ * every re-run).
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { record, setup } from '../helpers/scenario.js';
+import { rejection } from '../helpers/cli.js';
+
+const T = [`CREATE TABLE t (id int PRIMARY KEY, a int)`, `INSERT INTO t VALUES (1, 10), (2, 20)`];
+const rename = { renameColumn: { table: 't', from: 'a', to: 'a2' } };
+const dropMissing = { sql: { contract: 'DROP TABLE gone_already' } };
+
+for (const target of targets) {
+  target.describe(`a contract step the server refuses (${target.name})`, () => {
+    it('after a step that removed part of the old shape: forward only, said so; the cause fixed, the same command finishes', async () => {
+      const s = await setup(target, T, 'xc_csf');
+      await s.write('0001_m', rename, dropMissing);
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toMatch(/author SQL \(contract\) failed: .*gone_already/);
+      expect(err.message).toMatch(/0001_m stays contracting and can no longer be rolled back \(a step before this one removed part of the old shape\): fix what the server names and run `xc contract 0001_m` again: it resumes at this step — run as written, so do not run this `sql` step by hand first/);
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracting']);
+      expect((await rejection(s.xc.rollback())).exitCode).toBe(2);
+      await s.db.query(`CREATE TABLE gone_already (id int)`);
+      await s.xc.contract();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+      expect((await s.db.query<{ id: number; a2: number }>(`SELECT id, a2 FROM t ORDER BY id`)).map((r) => [Number(r.id), Number(r.a2)])).toEqual([[1, 10], [2, 20]]);
+      expect(await s.db.count(`SELECT count(*) FROM information_schema.tables WHERE table_name = 'gone_already'`)).toBe(0);
+    });
+
+    it('before any step removed anything: the message offers the rollback too, which restores the old shape', async () => {
+      const s = await setup(target, T, 'xc_csf');
+      await s.write('0001_m', dropMissing, rename);
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      const err = await rejection(s.xc.contract());
+      expect(err.message).toMatch(/0001_m stays contracting, nothing of its old shape removed yet: fix what the server names and run `xc contract 0001_m` again: it resumes at this step, or `xc rollback 0001_m`/);
+      for (const d of (await s.xc.deploy.list()).deployments.filter((x) => x.retiredAt === null)) await s.xc.deploy.retire({ app: d.app, version: d.version });
+      await s.xc.rollback();
+      expect((await s.db.columns('t')).map((c) => c.name)).toEqual(['id', 'a']);
+      expect((await s.db.query<{ id: number; a: number }>(`SELECT id, a FROM t ORDER BY id`)).map((r) => [Number(r.id), Number(r.a)])).toEqual([[1, 10], [2, 20]]);
+    });
+  });
+}
