@@ -151,7 +151,20 @@ export function isUnique(model: DataModel, t: PhysTable, col: string, strict: bo
  */
 export function verdict(model: DataModel, ops: GenOp[], d: Dialect): 'refuse' | 'pass' | 'either' {
   let answer: 'pass' | 'either' = 'pass';
+  // The rows as earlier operations of the migration leave them: a setNotNull's `up` fills the NULLs, which plan reads
+  // (plannedReads.ts; seed 481: NULLs all filled with one constant, then a unique key over the column).
+  const filled = new Map<PhysTable, Row[]>();
   for (const op of ops) {
+    if ('setNotNull' in op && op.setNotNull.up) {
+      const up = op.setNotNull.up;
+      const t = model.resolve(op.setNotNull.table);
+      if (t?.columns.has(op.setNotNull.column)) {
+        const col = op.setNotNull.column;
+        const soft = (row: Row) => columnsRead(up).some((c) => !!row.get(c)?.soft);
+        filled.set(t, (filled.get(t) ?? [...t.rows.values()]).map((row) => (row.get(col)?.v ?? null) !== null ? row : new Map([...row, [col, { v: evalEx(up, plain(row)), soft: soft(row) || !!row.get(col)?.soft }]])));
+      }
+      continue;
+    }
     // README (alterColumn, schema): a constraint option changes the column in place, alone: with `to` it is refused.
     if ('alterConstraint' in op && op.alterConstraint.to) return 'refuse';
     // README: dropMultiColumnConstraint's `up` converting is refused; MySQL/MariaDB have no replica identity.
@@ -161,7 +174,7 @@ export function verdict(model: DataModel, ops: GenOp[], d: Dialect): 'refuse' | 
     const t = c && model.resolve(c.table);
     if (!c || !t || !t.columns.has(c.column)) continue;
     const e: Enforced = { m: -1, name: c.name, table: t, col: c.column, kind: c.type, pred: c.pred, up: c.up, refTable: c.refTable ? model.resolve(c.refTable) : undefined };
-    const rows = [...t.rows.values()];
+    const rows = filled.get(t) ?? [...t.rows.values()];
     const breaks = (row: Row): boolean => {
       const v = judged(e, row);
       if (v === null) return false;
