@@ -170,7 +170,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
       issues.push({
         path: r.path, code: 'has_dependents', table: r.table, ...(r.column === undefined ? {} : { column: r.column }), dependents: theirs,
-        message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration removes at contract: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration)`,
+        message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration removes at contract: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration, applied on its own before this one is planned — \`xc apply <its id>\`, then \`xc apply\`: plan reads the database as it is)`,
       });
     }
   }
@@ -574,5 +574,25 @@ export async function planMigration(
   if (problems.length > 0) {
     throw new InvalidInputError(`${file.file} is not valid against the database:\n  ${problems.join('\n  ')}`, { migration: file.id, problems }, { code: 'invalid_migration', issues: found });
   }
+  for (const note of renameAsDropAndAdd(file.definition)) (plan.notes ??= []).push(note);
   return plan;
+}
+
+/**
+ * A column dropped and another added to the same table by one migration, as schema-diffing tools write a rename
+ * (Atlas, Prisma, TypeORM): the values are lost at contract, which plan says (campaign M), pointing to renameColumn.
+ */
+function renameAsDropAndAdd(definition: MigrationDefinition): string[] {
+  const ops = definition.operations.map(entryKind);
+  const notes: string[] = [];
+  for (const [i, d] of ops.entries()) {
+    if (d.kind !== 'dropColumn') continue;
+    const dropped = d.spec as OperationSpec<'dropColumn'>;
+    for (const [j, a] of ops.entries()) {
+      const added = a.kind === 'addColumn' ? (a.spec as OperationSpec<'addColumn'>) : undefined;
+      if (!added || added.table !== dropped.table || added.up !== undefined) continue;
+      notes.push(`operations[${i}].dropColumn and operations[${j}].addColumn: "${dropped.table}"."${dropped.column}" is dropped and "${added.column.name}" added empty — its values are lost at contract; if this is a rename, write \`renameColumn\` (or \`alterColumn\` with \`to\` for a new type), which carries them`);
+    }
+  }
+  return notes;
 }

@@ -13,7 +13,9 @@ import type { SyncedColumns, ValidateContext, ValidationIssue } from './types.js
 export function requireTable(model: SchemaModel, table: string, path: (string | number)[], issues: ValidationIssue[], { toDrop = false, noAlter = false } = {}): TableModel | undefined {
   const t = model.table(table);
   const before = issues.length;
-  if (!t) issues.push({ path, code: 'table_missing', table, message: `table "${table}" does not exist${model.searched}` });
+  // `public.users` (Hasura's and pgroll's qualified names): a table name is one name, its schema given apart (campaign M).
+  const qualified = !t && /^[^.]+\.[^.]+$/.test(table) && model.table(table.split('.')[1]!) ? `; names are not qualified: write "${table.split('.')[1]}" (on PostgreSQL, the schema of the tables is --schema)` : '';
+  if (!t) issues.push({ path, code: 'table_missing', table, message: `table "${table}" does not exist${model.searched}${qualified}` });
   else if (t.kind !== 'table') issues.push({ path, code: 'not_a_table', table, message: `"${table}" is a view, not a table` });
   else if (t.systemVersioned) {
     // Even its DROP TABLE: the step's probe looks for a base table, finds none, and would take the drop as done.

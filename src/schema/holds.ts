@@ -148,7 +148,7 @@ export class Holds {
       // fail from that contract on. (A dropped table's columns go with it at its own, later, contract.)
       const by = this.madeNotNull.get(key);
       const tableStays = after.has(`table\0${key.split('\0')[1]}`);
-      if (by && by !== holder && tableStays) problems.push(`${what} is made NOT NULL by ${by} at its contract; removing it before would make every write that omits it fail from then on — contract that migration first`);
+      if (by && by !== holder && tableStays) problems.push(`${what} is made (or kept) NOT NULL by ${by} at its contract, which restates the column; removing it before would make every write that omits it fail from then on — contract that migration first`);
     }
     return problems;
   }

@@ -465,5 +465,26 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM users WHERE alpha = 3 * 1000000 + id`)).toBe(304);
       await expect(s.db.query(`INSERT INTO users (id, ref, alpha) VALUES (9999, 9999, 3000001)`)).rejects.toThrow(/Duplicate/);
     });
+
+    it('a table named with its schema (`public.users`, as Hasura and pgroll write it) is refused saying to write the name alone (campaign M)', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY)`], 'xc_campaign');
+      await s.write('0001_q', { addColumn: { table: 'public.users', column: { name: 'nick', type: 'varchar(20)' } } });
+      await refused(s, ['users'], /operations\[0\]\.addColumn\.table: table "public\.users" does not exist[^;]*; names are not qualified: write "users" \(on PostgreSQL, the schema of the tables is --schema\)/);
+    });
+  });
+}
+
+for (const target of targets) {
+  target.describe(`a rename written as a drop and an add (${target.name})`, () => {
+    it('plan notes that the dropped column\'s values are lost, pointing to renameColumn; an add filled by `up` or on another table has no note (campaign M: Atlas/Prisma output)', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(20))`, `CREATE TABLE other (id int PRIMARY KEY)`], 'xc_campaign');
+      const notes = async () => ((await s.xc.plan()) as { migrations: { notes?: string[] }[] }).migrations[0]!.notes ?? [];
+      await s.write('0001_m', { dropColumn: { table: 'users', column: 'name' } }, { addColumn: { table: 'users', column: { name: 'full_name', type: 'varchar(20)' } } });
+      expect(await notes()).toEqual([
+        'operations[0].dropColumn and operations[1].addColumn: "users"."name" is dropped and "full_name" added empty — its values are lost at contract; if this is a rename, write `renameColumn` (or `alterColumn` with `to` for a new type), which carries them',
+      ]);
+      await s.write('0001_m', { dropColumn: { table: 'users', column: 'name' } }, { addColumn: { table: 'users', column: { name: 'full_name', type: 'varchar(20)' }, up: "'none'" } }, { addColumn: { table: 'other', column: { name: 'x', type: 'int' } } });
+      expect(await notes()).toEqual([]);
+    });
   });
 }
