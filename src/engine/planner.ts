@@ -496,7 +496,7 @@ export async function planMigration(
     const op = operation(kind);
     const vctx = validateContext(dialect, model);
     const order = outOfOrderIssue(file.id, kind, spec, dialect, model, inFlight);
-    const issues = order ? [order] : op.validate(spec as never, vctx).map((i) => (i.code === 'held_until_contract' ? inOneMigration(i, file.id) : i));
+    const issues = (order ? [order] : op.validate(spec as never, vctx).map((i) => (i.code === 'held_until_contract' ? inOneMigration(i, file.id) : i))).map((i) => removedInFlight(model, dialect, i));
     for (const issue of issues) report(opIndex, kind, issue);
     if (issues.length > 0) {
       projectRefused(model, dialect, op, spec);
@@ -576,6 +576,16 @@ export async function planMigration(
   }
   for (const note of renameAsDropAndAdd(file.definition)) (plan.notes ??= []).push(note);
   return plan;
+}
+
+/**
+ * A column the projected model lacks because a migration in flight (or an earlier one of the plan) renames or drops
+ * it: it is still in the database until that contract, so "has no column" alone reads as wrong (campaign M).
+ */
+function removedInFlight(model: SchemaModel, dialect: Dialect, issue: ValidationIssue): ValidationIssue {
+  if (issue.code !== 'column_missing') return issue;
+  const by = model.holds.removedBy(issue.table, issue.column, (name) => nameKey(name, dialect.names));
+  return by === undefined ? issue : { ...issue, message: `${issue.message}: ${by} renames or drops it (it stays in the database until that contract) — name the column as that migration leaves it` };
 }
 
 /**

@@ -167,6 +167,11 @@ export class Holds {
   }
 
   /** The migration in flight whose contract makes the column NOT NULL, if any. */
+  /** The migration in flight that renames or drops `column` of `table` away (it stays in the database until that contract). */
+  removedBy(table: string, column: string, fold: (name: string) => string = (n) => n): Holder | undefined {
+    return this.names.get(`column\0${table}\0${fold(column)}`);
+  }
+
   makesNotNull(table: string, column: string): Holder | undefined {
     return this.madeNotNull.get(`column\0${table}\0${column}`);
   }

@@ -488,3 +488,15 @@ for (const target of targets) {
     });
   });
 }
+
+for (const target of targets) {
+  target.describe(`a column renamed away by a migration in flight (${target.name})`, () => {
+    it('a later migration naming it by its old name is told which migration renames it, not only "has no column" (campaign M)', async () => {
+      const s = await setup(target, [`CREATE TABLE contacts (id int PRIMARY KEY, email varchar(40))`], 'xc_campaign');
+      await s.write('0001_rename', { renameColumn: { table: 'contacts', from: 'email', to: 'email_address' } });
+      await s.xc.apply();
+      await s.write('0002_drop', { dropColumn: { table: 'contacts', column: 'email' } });
+      await refused(s, ['contacts'], /0002_drop\.json: operations\[0\]\.dropColumn\.column: table "contacts" has no column "email": 0001_rename \(operations\[0\]\.renameColumn\) renames or drops it \(it stays in the database until that contract\) — name the column as that migration leaves it/);
+    });
+  });
+}
