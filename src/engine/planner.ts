@@ -44,7 +44,9 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   const op = operation(o.kind);
   const holder = `${o.migrationId} (operations[${o.opIndex}].${o.kind})`;
   const synced = op.synced?.(o.spec as never, validateContext(dialect, model));
-  const problems = (synced && synced.columns.length > 0 ? model.holds.sync(synced, holder) : []).map(heldUntilContract);
+  // NOT NULL over a column a copy of the plan fills: the copy itself can make it so (campaign M, Drizzle's rename + NOT NULL).
+  const oneCopy = (p: string) => (o.kind === 'setNotNull' && /by a trigger of .*\.(renameColumn|alterColumn)\)/.test(p) ? `${p}; or write both as one \`alterColumn\` of the old column with \`to\`, \`nullable: false\` and \`up\`/\`down\`` : p);
+  const problems = (synced && synced.columns.length > 0 ? model.holds.sync(synced, holder) : []).map(oneCopy).map(heldUntilContract);
   for (const c of new Set(synced?.columns ?? [])) {
     if (model.table(synced!.table)?.columns.find((x) => x.name === c)?.filledAfterTriggers) {
       problems.push({

@@ -500,3 +500,17 @@ for (const target of targets) {
     });
   });
 }
+
+for (const target of targets) {
+  target.describe(`a rename and NOT NULL on the new name in one migration (${target.name})`, () => {
+    it('refused naming the one alterColumn that does both, which then runs (campaign M: Drizzle-kit output)', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(40), email varchar(40) NOT NULL)`, `INSERT INTO users VALUES (1, 'ann', 'a@x'), (2, NULL, 'b@x')`], 'xc_campaign');
+      await s.write('0001_m', { renameColumn: { table: 'users', from: 'name', to: 'full_name' } }, { setNotNull: { table: 'users', column: 'full_name', up: 'COALESCE(full_name, email)' } });
+      await refused(s, ['users'], /operations\[1\]\.setNotNull: [^]*; or write both as one `alterColumn` of the old column with `to`, `nullable: false` and `up`\/`down`/);
+      await s.write('0001_m', { alterColumn: { table: 'users', column: 'name', to: 'full_name', nullable: false, up: 'COALESCE(name, email)', down: 'full_name' } });
+      await toContracted(s, '0001_m');
+      expect((await s.db.query<{ id: number; full_name: string }>(`SELECT id, full_name FROM users ORDER BY id`)).map((r) => [Number(r.id), r.full_name])).toEqual([[1, 'ann'], [2, 'b@x']]);
+      expect((await s.db.columns('users')).find((c) => c.name === 'full_name')).toMatchObject({ nullable: false });
+    });
+  });
+}
