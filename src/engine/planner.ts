@@ -75,7 +75,10 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   problems.push(...copiesOverHeld(model, synced?.table ?? '', copies, dialect, true).map(heldUntilContract));
   model.holds.shadow(synced?.table ?? '', shadows, holder);
   if (key) model.holds.keyAtContract(key.table, key.name, key.columns, holder);
-  const all = [...problems, ...model.holds.advance(before, model.names(), holder, (name) => nameKey(name, dialect.names)).map(heldUntilContract)];
+  // A check or key made again under the name its drop frees (MikroORM's and Drizzle's way to change one, campaign M):
+  // the way that leaves no moment without one.
+  const sameName = (p: string) => (['addCheck', 'createConstraint'].includes(o.kind) && p.startsWith('index or constraint ') ? `${p}; to change a check or key in one migration, add the new one under another name here beside the drop, and give it the old name with \`renameConstraint\` in a later migration` : p);
+  const all = [...problems, ...model.holds.advance(before, model.names(), holder, (name) => nameKey(name, dialect.names)).map(sameName).map(heldUntilContract)];
   return all.map((p) => (p.code === 'held_until_contract' ? inOneMigration(p, o.migrationId) : p));
 }
 

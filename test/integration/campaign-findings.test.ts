@@ -514,3 +514,13 @@ for (const target of targets) {
     });
   });
 }
+
+for (const target of targets) {
+  target.describe(`a check dropped and added again under its name in one migration (${target.name})`, () => {
+    it('refused naming the way that keeps a check in place throughout (campaign M: MikroORM/Drizzle output)', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(60), CONSTRAINT users_name_check CHECK (char_length(name) < 40))`], 'xc_campaign');
+      await s.write('0001_m', { dropConstraint: { table: 'users', name: 'users_name_check' } }, { addCheck: { table: 'users', name: 'users_name_check', expression: 'char_length(name) < 50' } });
+      await refused(s, ['users'], /operations\[1\]\.addCheck: [^]*; to change a check or key in one migration, add the new one under another name here beside the drop, and give it the old name with `renameConstraint` in a later migration/);
+    });
+  });
+}
