@@ -133,8 +133,13 @@ export class Holds {
       return name === undefined ? key : `${kind}\0${table}\0${fold(name)}`;
     };
     const had = new Set([...before.keys()].map(same));
+    // A table's name held: said once, not again for each of its columns and indexes (campaign M).
+    const heldTables = new Set<string>();
     for (const [key, what] of after) {
       const by = had.has(same(key)) ? undefined : this.names.get(same(key));
+      const [kind, table] = key.split('\0');
+      if (kind !== 'table' && heldTables.has(table!)) continue;
+      if (by && kind === 'table') heldTables.add(table!);
       if (by) {
         problems.push(
           `${what} still exists until ${by} is contracted (it is removed only then); reusing the name before would lose it to that contract — contract that migration first, then reuse the name in a later migration`,

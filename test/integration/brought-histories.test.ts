@@ -1,0 +1,63 @@
+/**
+ * Histories users bring from other tools (campaign M: Flyway, Sqitch, Hasura, Atlas, Drizzle-kit, MikroORM): what
+ * they write that xc refuses, or takes otherwise than they mean, and how plan says so — each message names the way
+ * that works, which then runs.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { refused, setup, toContracted } from '../helpers/scenario.js';
+
+for (const target of targets) {
+  target.describe(`histories from other tools (${target.name})`, () => {
+    it('a table named with its schema (`public.users`, as Hasura and pgroll write it): refused, saying to write the name alone', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY)`], 'xc_brought');
+      await s.write('0001_q', { addColumn: { table: 'public.users', column: { name: 'nick', type: 'varchar(20)' } } });
+      await refused(s, ['users'], /operations\[0\]\.addColumn\.table: table "public\.users" does not exist[^;]*; names are not qualified: write "users" \(on PostgreSQL, the schema of the tables is --schema\)/);
+    });
+
+    it('a rename written as a drop and an add (Atlas, Prisma): plan notes the dropped column\'s values are lost, pointing to renameColumn; an add filled by `up`, or on another table, has no note', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(20))`, `CREATE TABLE other (id int PRIMARY KEY)`], 'xc_brought');
+      const notes = async () => ((await s.xc.plan()) as { migrations: { notes?: string[] }[] }).migrations[0]!.notes ?? [];
+      await s.write('0001_m', { dropColumn: { table: 'users', column: 'name' } }, { addColumn: { table: 'users', column: { name: 'full_name', type: 'varchar(20)' } } });
+      expect(await notes()).toEqual([
+        'operations[0].dropColumn and operations[1].addColumn: "users"."name" is dropped and "full_name" added empty — its values are lost at contract; if this is a rename, write `renameColumn` (or `alterColumn` with `to` for a new type), which carries them',
+      ]);
+      await s.write('0001_m', { dropColumn: { table: 'users', column: 'name' } }, { addColumn: { table: 'users', column: { name: 'full_name', type: 'varchar(20)' }, up: "'none'" } }, { addColumn: { table: 'other', column: { name: 'x', type: 'int' } } });
+      expect(await notes()).toEqual([]);
+    });
+
+    it('a column renamed away by a migration in flight, named by its old name: told which migration renames it, not only "has no column"', async () => {
+      const s = await setup(target, [`CREATE TABLE contacts (id int PRIMARY KEY, email varchar(40))`], 'xc_brought');
+      await s.write('0001_rename', { renameColumn: { table: 'contacts', from: 'email', to: 'email_address' } });
+      await s.xc.apply();
+      await s.write('0002_drop', { dropColumn: { table: 'contacts', column: 'email' } });
+      await refused(s, ['contacts'], /0002_drop\.json: operations\[0\]\.dropColumn\.column: table "contacts" has no column "email": 0001_rename \(operations\[0\]\.renameColumn\) renames or drops it \(it stays in the database until that contract\) — name the column as that migration leaves it/);
+    });
+
+    it('a rename and NOT NULL on the new name in one migration (Drizzle-kit): refused naming the one alterColumn that does both, which then runs', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(40), email varchar(40) NOT NULL)`, `INSERT INTO users VALUES (1, 'ann', 'a@x'), (2, NULL, 'b@x')`], 'xc_brought');
+      await s.write('0001_m', { renameColumn: { table: 'users', from: 'name', to: 'full_name' } }, { setNotNull: { table: 'users', column: 'full_name', up: 'COALESCE(full_name, email)' } });
+      await refused(s, ['users'], /operations\[1\]\.setNotNull: [^]*; or write both as one `alterColumn` of the old column with `to`, `nullable: false` and `up`\/`down`/);
+      await s.write('0001_m', { alterColumn: { table: 'users', column: 'name', to: 'full_name', nullable: false, up: 'COALESCE(name, email)', down: 'full_name' } });
+      await toContracted(s, '0001_m');
+      expect((await s.db.query<{ id: number; full_name: string }>(`SELECT id, full_name FROM users ORDER BY id`)).map((r) => [Number(r.id), r.full_name])).toEqual([[1, 'ann'], [2, 'b@x']]);
+      expect((await s.db.columns('users')).find((c) => c.name === 'full_name')).toMatchObject({ nullable: false });
+    });
+
+    it('a check dropped and added again under its name in one migration (MikroORM, Drizzle-kit): refused naming the way that keeps a check in place throughout', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(60), CONSTRAINT users_name_check CHECK (char_length(name) < 40))`], 'xc_brought');
+      await s.write('0001_m', { dropConstraint: { table: 'users', name: 'users_name_check' } }, { addCheck: { table: 'users', name: 'users_name_check', expression: 'char_length(name) < 50' } });
+      await refused(s, ['users'], /operations\[1\]\.addCheck: [^]*; to change a check or key in one migration, add the new one under another name here beside the drop, and give it the old name with `renameConstraint` in a later migration/);
+    });
+
+    it('a table created under the name a renameTable in flight frees: refused once for the table, not again for each column', async () => {
+      const s = await setup(target, [`CREATE TABLE events (id int PRIMARY KEY, kind varchar(20), at int)`], 'xc_brought');
+      await s.write('0001_rename', { renameTable: { from: 'events', to: 'audit_events' } });
+      await s.xc.apply();
+      await s.write('0002_new', { createTable: { table: 'events', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'kind', type: 'varchar(20)' }, { name: 'at', type: 'int' }] } });
+      await refused(s, ['events'], /0002_new\.json: operations\[0\]\.createTable: table "events" still exists until 0001_rename/);
+      const message = await s.xc.plan().then(() => '', (e: Error) => e.message);
+      expect(message.match(/still exists until/g)).toHaveLength(1);
+    });
+  });
+}
