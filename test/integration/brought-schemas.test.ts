@@ -706,6 +706,14 @@ for (const target of targets) {
       expect(JSON.stringify(await s.xc.plan())).not.toMatch(/SET search_path/);
     });
 
+    it.skipIf(!pg)('a copy of a column with a constant default, its type changed: the carried default `CAST((0) AS integer)` pins no search_path (campaign N1)', async () => {
+      const s = await setup(target, [`CREATE TABLE orders (id int PRIMARY KEY, amount int NOT NULL DEFAULT 0, note varchar(20) DEFAULT 'none')`, `INSERT INTO orders VALUES (1, 5, 'a')`], 'xc_brought');
+      await s.write('0001_cents', { alterColumn: { table: 'orders', column: 'amount', to: 'amount_cents', type: 'bigint', up: 'amount', down: 'CAST(amount_cents AS integer)' } }, { renameColumn: { table: 'orders', from: 'note', to: 'memo' } });
+      expect(JSON.stringify(await s.xc.plan())).not.toMatch(/SET search_path/);
+      await toContracted(s, '0001_cents');
+      expect(await s.db.query(`SELECT id, amount_cents, memo FROM orders`)).toEqual([{ id: 1, amount_cents: '5', memo: 'a' }]);
+    });
+
     it('INSERT … SELECT during an in-place int → bigint of a NOT NULL column: the hidden shadow never makes it fail (MariaDB 1364)', async () => {
       const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, qty int NOT NULL DEFAULT 5, note varchar(10))`, `INSERT INTO t VALUES (1, 1, 'a')`], 'xc_brought');
       await s.write('0001_qty', { alterColumn: { table: 't', column: 'qty', type: 'bigint' } });

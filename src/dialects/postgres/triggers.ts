@@ -70,8 +70,19 @@ function pathFree(expr: string, columns: string[]): boolean {
   if (rowColumn(e, columns) !== undefined || /^(null|-?\d+(\.\d+)?)$/i.test(e)) return true;
   const literal = /^'(?:[^']|'')*'(?:::\s*(.+))?$/.exec(e);
   if (literal) return literal[1] === undefined || BUILTIN_TYPE.test(literal[1].trim());
-  const cast = /^CAST\s*\(\s*("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\s+AS\s+(.+)\)$/i.exec(e);
-  return cast !== null && rowColumn(cast[1]!, columns) !== undefined && BUILTIN_TYPE.test(cast[2]!.trim());
+  // A column or a constant cast to a built-in type: a carried default is `CAST((0) AS integer)` (campaign N1: that
+  // pinned the search_path of every copy of a column with a constant default).
+  const cast = /^CAST\s*\((.+)\s+AS\s+([^()]+(?:\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\[\])?)\)$/is.exec(e);
+  if (cast === null || !BUILTIN_TYPE.test(cast[2]!.trim())) return false;
+  const operand = unwrapped(cast[1]!);
+  return rowColumn(operand, columns) !== undefined || (!/^CAST\b/i.test(operand) && pathFree(operand, columns));
+}
+
+/** `e` without the parentheses around all of it: `((0))` is `0`. */
+function unwrapped(e: string): string {
+  let t = e.trim();
+  while (t.startsWith('(') && t.endsWith(')') && !/[()]/.test(t.slice(1, -1))) t = t.slice(1, -1).trim();
+  return t;
 }
 
 /**
