@@ -175,7 +175,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
       issues.push({
         path: r.path, code: 'has_dependents', table: r.table, ...(r.column === undefined ? {} : { column: r.column }), dependents: theirs,
-        message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration removes at contract: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration, applied on its own before this one is planned — \`xc apply <its id>\`, then \`xc apply\`: plan reads the database as it is)`,
+        message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration removes at contract: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration, applied on its own before this one is planned — \`xc apply <its id>\`, then \`xc apply\`: plan reads the database as it is)${copyTo(op.kind, spec) ? `; what is to read "${copyTo(op.kind, spec)}" instead can name it only once this migration's expand made it: drop it in an earlier migration and make it again over "${copyTo(op.kind, spec)}" in one after this contract (the old version goes without it meanwhile)` : ''}`,
       });
     }
   }
@@ -186,6 +186,9 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   }
   return issues;
 }
+
+/** The new column of a copy (renameColumn, alterColumn with `to`), which exists only from its expand. */
+const copyTo = (kind: OperationKind, spec: OperationSpec): string | undefined => (kind === 'renameColumn' || kind === 'alterColumn' ? ((spec as { to?: string }).to ?? undefined) : undefined);
 
 /**
  * A value that reads no column is the value every row gets (or a default

@@ -50,6 +50,12 @@ for (const target of targets) {
       await refused(s, ['users'], /operations\[1\]\.addCheck: [^]*; to change a check or key in one migration, add the new one under another name here beside the drop, and give it the old name with `renameConstraint` in a later migration/);
     });
 
+    it('a view over a column renamed: refused, saying the view can name the new column only from expand on, and what to do', async () => {
+      const s = await setup(target, [`CREATE TABLE members (id int PRIMARY KEY, name varchar(40), active int)`, `CREATE VIEW active_members AS SELECT id, name FROM members WHERE active = 1`], 'xc_brought');
+      await s.write('0001_m', { renameColumn: { table: 'members', from: 'name', to: 'full_name' } });
+      await refused(s, ['members'], /view "active_members"[^]*depends on "members"\."name"[^]*; what is to read "full_name" instead can name it only once this migration's expand made it: drop it in an earlier migration and make it again over "full_name" in one after this contract/);
+    });
+
     it('a table created under the name a renameTable in flight frees: refused once for the table, not again for each column', async () => {
       const s = await setup(target, [`CREATE TABLE events (id int PRIMARY KEY, kind varchar(20), at int)`], 'xc_brought');
       await s.write('0001_rename', { renameTable: { from: 'events', to: 'audit_events' } });
