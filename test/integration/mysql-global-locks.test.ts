@@ -113,6 +113,42 @@ describeMysql('MariaDB: idle LOCK TABLES holder, shared server (no metadata_lock
   }, 60_000);
 });
 
+describeMysql('MariaDB without metadata_lock_info: long statements that hold no lock on the table (shared server)', () => {
+  it('a long report on another table and a long statement on no database hold nothing of the table: apply runs (campaign P: exit 5, "blocked by" them); a transaction that read the table still blocks it', async () => {
+    const db = await database(MYSQL_URL!, (name) => Object.assign(new URL(MYSQL_URL!), { pathname: `/${name}` }).toString());
+    const report = await db.connect();
+    await report.query('CREATE TABLE reports (id int PRIMARY KEY)');
+    await report.query('INSERT INTO reports VALUES (1)');
+    await db.migration('0001_note', 'note');
+    const noDatabase = await mysql.createConnection({ uri: Object.assign(new URL(MYSQL_URL!), { pathname: '/' }).toString() });
+    cleanup.push(() => noDatabase.end());
+    const long = [report.query('SELECT SLEEP(40) FROM reports').catch(() => undefined), noDatabase.query('SELECT SLEEP(40)').catch(() => undefined)];
+    await new Promise((r) => setTimeout(r, 1200)); // both running for longer than the lock timeout
+    const run = await db.apply();
+    expect(run.code, run.error?.message).toBe(0);
+    expect(await db.columns()).toEqual(['id', 'v', 'note']);
+
+    // A transaction that read items, now running something else: it holds items' metadata lock, and is named.
+    await db.migration('0002_extra', 'extra');
+    const reader = await db.connect();
+    const readerId = await db.sessionId(reader);
+    await reader.query('BEGIN');
+    await reader.query('SELECT * FROM items');
+    const busy = reader.query('SELECT SLEEP(40)').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1200));
+    expectNamed(await db.apply(), readerId, 'definite');
+    for (const c of [report, noDatabase, reader]) await killQuery(c);
+    await Promise.all([...long, busy]);
+  }, 120_000);
+});
+
+/** Ends what `c` runs (KILL QUERY from another session), so a test does not wait out its SLEEP. */
+async function killQuery(c: mysql.Connection): Promise<void> {
+  const k = await mysql.createConnection({ uri: MYSQL_URL! });
+  await k.query(`KILL QUERY ${Number(c.threadId)}`).catch(() => undefined);
+  await k.end();
+}
+
 describeMysql('MariaDB: FLUSH TABLES WITH READ LOCK and LOCK TABLES on a private server', () => {
   let server: Server;
   beforeAll(async () => {

@@ -72,17 +72,23 @@ export class MysqlLockHolders {
           : '(p.DB = DATABASE() OR p.DB IS NULL)';
     // Holding a metadata lock is evidence enough: an idle session that does (LOCK TABLES, FTWRL) is a holder.
     const idleHolder = source ? `(p.COMMAND = 'Sleep' AND p.TIME >= ?) OR` : '? < 0 OR';
-    const found = untouched ? [] : await this.query(s, scope, idleHolder, source && list ? tables : [], minAgeSecs, exclude);
+    const found = untouched ? [] : await this.query(s, scope, idleHolder, source && list ? tables : [], minAgeSecs, exclude, source ? [] : tables);
     if (source || found.length > 0 || !possible) return found;
     return this.idleSessions(s, exclude);
   }
 
-  private async query(s: Session, scope: string, idleHolder: string, tables: string[], minAgeSecs: number, exclude: readonly number[]): Promise<Blocker[]> {
+  private async query(s: Session, scope: string, idleHolder: string, tables: string[], minAgeSecs: number, exclude: readonly number[], named: string[] = []): Promise<Blocker[]> {
     // Without the PROCESS privilege, INNODB_TRX is refused (1227) and PROCESSLIST shows this user's own sessions only:
     // then only those, and only by their long statements (an idle transaction cannot be told from an idle session).
     const trx = this.canSeeTransactions
       ? { query: 'COALESCE(p.INFO, t.trx_query)', since: 'CAST(t.trx_started AS CHAR)', join: 'LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID', old: 't.trx_started <= NOW() - INTERVAL ? SECOND OR', order: 't.trx_started IS NULL, t.trx_started, ' }
       : { query: 'p.INFO', since: 'NULL', join: '', old: '? < 0 OR', order: '' };
+    // Without lock information, a statement that is its whole transaction (no InnoDB transaction, or an autocommit
+    // non-locking read) and names none of the tables holds no lock on them: a report on another table, a `SELECT
+    // sleep(…)` on no database, a dump of other tables (campaign P: each held every DDL of xc until exit 5).
+    const alone = this.canSeeTransactions && named.length > 0
+      ? ` AND NOT ((t.trx_mysql_thread_id IS NULL OR t.trx_autocommit_non_locking = 1) AND p.COMMAND = 'Query' AND COALESCE(p.INFO, '') NOT REGEXP '^[[:space:]]*(FLUSH|LOCK|BACKUP)[[:space:]]' AND NOT (${named.map(() => 'LOCATE(LOWER(?), LOWER(COALESCE(p.INFO, \'\'))) > 0').join(' OR ')}))`
+      : '';
     let r;
     try {
       r = await s.query<HolderRow>(
@@ -93,14 +99,14 @@ export class MysqlLockHolders {
          WHERE p.ID <> CONNECTION_ID() AND p.ID NOT IN (${notIn(exclude, this.advisorySession)})
            AND p.COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Killed') AND p.USER NOT IN ('system user', 'event_scheduler')
            AND (${trx.old} ${idleHolder} (p.COMMAND = 'Query' AND p.TIME >= ? AND COALESCE(p.STATE, '') NOT LIKE 'Waiting for%lock%'))
-           AND ${scope}
+           AND ${scope}${alone}
          ORDER BY ${trx.order}p.ID`,
-        [...excluded(exclude, this.advisorySession), minAgeSecs, minAgeSecs, Math.max(1, minAgeSecs), ...tables],
+        [...excluded(exclude, this.advisorySession), minAgeSecs, minAgeSecs, Math.max(1, minAgeSecs), ...tables, ...(alone ? named : [])],
       );
     } catch (err) {
       if ((err as { errno?: number }).errno !== 1227 || !this.canSeeTransactions) throw err;
       this.canSeeTransactions = false;
-      return this.query(s, scope, idleHolder, tables, minAgeSecs, exclude);
+      return this.query(s, scope, idleHolder, tables, minAgeSecs, exclude, named);
     }
     return r.rows.map((b) => blocker(b, b.command === 'Sleep' ? (b.since ? 'idle in transaction' : `idle for ${b.time}s, holding a lock`) : null));
   }
