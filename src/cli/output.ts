@@ -206,6 +206,8 @@ function printMigrationPlan(p: Printer, m: MigrationPlanResult): void {
     for (const step of phase.steps) {
       p.line(`    ${p.c.dim(`-- ${step.description}; lock: ${step.lock}`)}`);
       p.line(`    ${step.sql.trim().replace(/;?$/, ';').replace(/\n/g, '\n    ')}`);
+      // What ends the step on its session (UNLOCK TABLES after a cut-over's LOCK TABLES), run even when a statement fails.
+      if (step.release) p.line(`    ${step.release};`);
       if (step.ifBusy) {
         p.line(`    ${p.c.dim(`-- or, if the table's writes outpace the rebuild (its log of them too long to apply within the lock timeout, or over --max-rebuild-write-rate): ${step.ifBusy.description}; lock: ${step.ifBusy.lock}`)}`);
         p.line(`    ${step.ifBusy.sql.trim().replace(/;?$/, ';')}`);

@@ -13,6 +13,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
 import { column, describeCases, describeOperation, range, rows, schemaOf, SOAK_ROWS } from '../helpers/operations.js';
 import { stateTable, targets, type Db, type Target } from '../helpers/targets.js';
+import { runXc } from '../helpers/cli.js';
 
 const order = async (db: Db, table: string) => (await db.columns(table)).map((c) => c.name).filter((n) => !n.startsWith('xc_'));
 const length = async (db: Db, table: string, c: string) =>
@@ -509,7 +510,7 @@ for (const target of targets.filter((t) => t.name === 'mysql')) {
     });
 
     it('the checks and foreign keys over the column come back inside the locked cut-over, before UNLOCK TABLES', { timeout: 240_000 }, async () => {
-      const { db, xc } = await setup(
+      const { db, xc, dir } = await setup(
         [
           `CREATE TABLE p (code varchar(10) PRIMARY KEY)`,
           `INSERT INTO p VALUES ('x'), ('y')`,
@@ -527,6 +528,9 @@ for (const target of targets.filter((t) => t.name === 'mysql')) {
       const readdKey = cutover.search(/ADD CONSTRAINT `t_a_fk` FOREIGN KEY/);
       expect(readdCheck).toBeGreaterThan(cutover.indexOf('DROP COLUMN'));
       expect(readdKey).toBeGreaterThan(cutover.indexOf('DROP COLUMN'));
+      // `xc plan` prints the UNLOCK TABLES that ends the step (campaign P: six LOCK TABLES and no UNLOCK read as a table left locked).
+      const text = (await runXc(['plan', '--url', db.url, '--dir', dir])).stdout;
+      expect(text).toMatch(/LOCK TABLES `t` WRITE[^]*ADD CONSTRAINT `t_a_fk`[^\n]*;\n\s*UNLOCK TABLES;/);
       await xc.apply();
       await xc.contract({ force: true, reason: 'test' });
       expect(await length(db, 't', 'a')).toBe(8);
