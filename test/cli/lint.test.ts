@@ -36,6 +36,10 @@ describe('xc lint', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`${path.join('migrations', '0002_bad.json')}: operations[0].sql.expand: [breaks-old-version]`);
     expect(r.stdout).not.toContain('0001_clean');
+    expect(r.stderr).not.toContain('no --url');
+    // Without a URL the rules are PostgreSQL's, and said so (campaign P: a MySQL team's CI step read MODIFY unflagged).
+    const plain = await runXc(['lint', 'migrations/0002_bad.json'], { cwd: dir, env: { XC_DATABASE_URL: '', DATABASE_URL: '' } });
+    expect(plain.stderr).toContain("lint: no --url (XC_DATABASE_URL): statements read as PostgreSQL's; give a mysql:// URL for MySQL/MariaDB's rules");
     const j = await runXc(['lint', '--json', 'migrations/0002_bad.json'], { cwd: dir });
     expect(j.code).toBe(1);
     const last = JSON.parse(j.stdout.trim().split('\n').at(-1)!) as { ok: boolean; findings: Record<string, string>[] };
