@@ -509,6 +509,22 @@ for (const target of targets.filter((t) => t.name === 'mysql')) {
       await expect(db.query(`INSERT INTO t (a, b) VALUES (0, 0)`)).rejects.toThrow(/a_pos/);
     });
 
+    it('a latin1 varchar widened within its length bytes is changed in the catalog, with no shadow (campaign P: counted as utf8mb4 and copied)', { timeout: 120_000 }, async () => {
+      const { db, xc } = await setup(
+        [`CREATE TABLE w (id int PRIMARY KEY, ext varchar(64) NOT NULL, UNIQUE KEY w_ext (ext)) DEFAULT CHARSET=latin1`, `INSERT INTO w VALUES (1, 'a'), (2, 'b')`],
+        [{ alterColumn: { table: 'w', column: 'ext', type: 'varchar(128)' } }],
+      );
+      const plan = await xc.plan();
+      const steps = plan.migrations[0]!.pending.flatMap((p) => p.steps.map((st) => st.sql)).join('\n');
+      expect(steps).not.toMatch(/xc_shadow/);
+      expect(steps).toMatch(/MODIFY COLUMN `ext` varchar\(128\)[^]*ALGORITHM=INSTANT/);
+      await xc.apply();
+      await xc.contract({ force: true, reason: 'test' });
+      expect(await length(db, 'w', 'ext')).toBe(128);
+      expect(await rows(db, `SELECT id, ext FROM w ORDER BY id`)).toEqual([{ id: '1', ext: 'a' }, { id: '2', ext: 'b' }]);
+      await expect(db.query(`INSERT INTO w VALUES (3, 'a')`)).rejects.toThrow(/Duplicate/);
+    });
+
     it('the checks and foreign keys over the column come back inside the locked cut-over, before UNLOCK TABLES', { timeout: 240_000 }, async () => {
       const { db, xc, dir } = await setup(
         [

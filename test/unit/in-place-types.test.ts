@@ -1,7 +1,7 @@
 /** Which type changes of an in-place alterColumn the catalog alone makes (Ddl.changesTypeInCatalog), per server. */
 import { describe, expect, it } from 'vitest';
 import { pgCatalogOnlyType } from '../../src/dialects/postgres/ddl.js';
-import { instantVarcharWidening } from '../../src/dialects/mysql/inplace.js';
+import { charsetBytes, instantVarcharWidening } from '../../src/dialects/mysql/inplace.js';
 
 describe('PostgreSQL: binary-coercible changes, no rewrite', () => {
   it.each([
@@ -42,4 +42,22 @@ describe('MySQL/MariaDB: ALGORITHM=INSTANT varchar widening, whatever the charac
     ['int', 'bigint'],
     ['varchar(10)', 'text'],
   ])('%s → %s is not', (from, to) => expect(instantVarcharWidening(from, to)).toBe(false));
+});
+
+describe('MySQL/MariaDB: ALGORITHM=INSTANT varchar widening in the column\'s own character set (campaign P)', () => {
+  it('counts the bytes of the column\'s character set, else its table\'s', () => {
+    expect(charsetBytes(undefined, 'latin1_swedish_ci')).toBe(1);
+    expect(charsetBytes('CHARACTER SET utf8mb3 COLLATE utf8mb3_bin', 'latin1_swedish_ci')).toBe(3);
+    expect(charsetBytes(undefined, 'utf8mb4_general_ci')).toBe(4);
+    expect(charsetBytes(undefined, undefined)).toBeUndefined();
+    expect(charsetBytes(undefined, 'gb18030_chinese_ci')).toBeUndefined();
+  });
+  it.each([
+    // Unknown, the character set could take 2 bytes a character: 128 bytes to 256 moves the length to 2 bytes.
+    ['varchar(64)', 'varchar(128)', 1, true],
+    ['varchar(64)', 'varchar(128)', 4, true],
+    ['varchar(100)', 'varchar(200)', 1, true],
+    ['varchar(100)', 'varchar(200)', 2, false],
+    ['varchar(63)', 'varchar(64)', 3, true],
+  ] as const)('%s → %s at %i bytes a character: instant %s', (from, to, bytes, instant) => expect(instantVarcharWidening(from, to, bytes)).toBe(instant));
 });

@@ -42,11 +42,17 @@ const varcharLength = (type: string) => {
  * a column of 128–255 bytes past 255. The model does not hold the column's
  * character set, so this must hold for 1 to 4 bytes a character.
  */
-export function instantVarcharWidening(from: string, to: string): boolean {
+export function instantVarcharWidening(from: string, to: string, bytesPerChar?: number): boolean {
   const n = varcharLength(from);
   const m = varcharLength(to);
   if (n === undefined || m === undefined || m < n) return false;
-  return [1, 2, 3, 4].every((k) => n * k <= 127 || m * k <= 255 || n * k > 255);
+  return (bytesPerChar !== undefined ? [bytesPerChar] : [1, 2, 3, 4]).every((k) => n * k <= 127 || m * k <= 255 || n * k > 255);
+}
+
+/** Bytes a character of a column may take, by its own `CHARACTER SET` clause or its table's collation; undefined where unknown. */
+export function charsetBytes(columnCollation: string | undefined, tableCollation: string | undefined): number | undefined {
+  const charset = (/CHARACTER SET\s+`?(\w+)/i.exec(columnCollation ?? '')?.[1] ?? /^([a-z0-9]+)_/i.exec(tableCollation ?? '')?.[1])?.toLowerCase();
+  return charset === undefined ? undefined : ({ latin1: 1, ascii: 1, binary: 1, latin2: 1, cp1250: 1, cp1251: 1, cp1252: 1, ucs2: 2, utf8: 3, utf8mb3: 3, utf8mb4: 4, utf16: 4, utf16le: 4, utf32: 4 } as Record<string, number>)[charset];
 }
 
 export function alterColumnInCatalog(c: MysqlCompiler, table: string, column: ColumnModel, change: ColumnChange): Step[] {
