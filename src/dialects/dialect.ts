@@ -31,6 +31,11 @@ import type { CarriedConstraints, CarriedConstraintSteps, ColumnSwapSpec, Conver
 
 /** The DDL vocabulary operations are written in. Every method returns idempotent steps. */
 export interface Ddl {
+  /**
+   * What plan notes of the default conversion from `from` to `to` where a trigger cannot convert as the backfill does
+   * (MySQL: to or from TIMESTAMP, in each writer's time_zone); undefined where they agree.
+   */
+  conversionNote?(from: string, to: string): string | undefined;
   createTable(spec: TableSpec): Step[];
   dropTable(table: string): Step[];
   /** Rename the table and leave the old name working (an updatable view). */

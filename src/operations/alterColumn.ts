@@ -273,11 +273,14 @@ export const alterColumn: Operation<'alterColumn'> = {
   },
   plan(spec, ctx) {
     if (delegated(spec)) return createConstraint.plan(asConstraint(spec, ctx.dialect), ctx);
+    const old = oldColumn(ctx.model, spec)!;
+    // The default conversion (no `up`) where the server converts in each writer's session (MySQL's TIMESTAMP, campaign P).
+    const zoned = spec.up === undefined && changesType(spec.type, old) ? ctx.ddl.conversionNote?.(old.type, spec.type!) : undefined;
     if (spec.to !== undefined) {
       const { up, down } = copyExprs({ ...spec, to: spec.to }, ctx.expr, ctx.dialect, ctx.model);
-      return planColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: up!, down: down! }, ctx);
+      const copy = planColumnCopy({ table: spec.table, from: spec.column, to: spec.to, type: spec.type, nullable: spec.nullable, default: spec.default, up: up!, down: down! }, ctx);
+      return zoned ? { ...copy, notes: [...(copy.notes ?? []), zoned] } : copy;
     }
-    const old = oldColumn(ctx.model, spec)!;
     const type = spec.type === undefined ? old.type : carriedType(spec.type, old);
     const nullable = spec.nullable ?? old.nullable;
     const note = `"${spec.table}"."${spec.column}" is changed in place: until contract both versions see its old definition${changesType(spec.type, old) ? ` (${old.type}; ${type} after contract)` : ''} — the new version may rely on the new one only after \`xc contract\``;
@@ -287,7 +290,7 @@ export const alterColumn: Operation<'alterColumn'> = {
       // The trigger stores each write in the shadow too: one its conversion cannot store is refused (campaign I: the
       // note said only that both versions see the old definition).
       const refused = changesType(spec.type, old) ? `; from expand on, a write of either version that \`up\` cannot store as ${type} is refused` : '';
-      return { ...(shadowConstraints(spec).length > 0 ? planWithConstraints(spec, shadow, ctx) : planShadowColumns(ctx, spec.table, [shadow])), notes: [note + refused] };
+      return { ...(shadowConstraints(spec).length > 0 ? planWithConstraints(spec, shadow, ctx) : planShadowColumns(ctx, spec.table, [shadow])), notes: [note + refused, ...(zoned ? [zoned] : [])] };
     }
     const plan = planInCatalog(spec, old, ctx);
     return plan.contract.length > 0 ? { ...plan, notes: [note] } : plan;

@@ -56,6 +56,15 @@ for (const target of targets) {
       await refused(s, ['members'], /view "active_members"[^]*depends on "members"\."name"[^]*; what is to read "full_name" instead can name it only once this migration's expand made it: drop it in an earlier migration and make it again over "full_name" in one after this contract/);
     });
 
+    it('a TIMESTAMP changed to DATETIME without `up` (gh-ost users): plan notes on MySQL/MariaDB that writers in other time zones convert otherwise, and the CONVERT_TZ that does not (campaign P)', async () => {
+      const pg = target.name === 'postgres';
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, at ${pg ? 'timestamptz' : 'timestamp'} NULL)`], 'xc_brought');
+      await s.write('0001_m', { alterColumn: { table: 't', column: 'at', type: pg ? 'timestamp' : 'datetime(3)' } });
+      const notes = ((await s.xc.plan()) as { migrations: { notes?: string[] }[] }).migrations[0]!.notes ?? [];
+      if (pg) expect(notes.join('\n')).not.toMatch(/CONVERT_TZ/); // the trigger converts under xc's TimeZone, as the backfill does
+      else expect(notes).toContainEqual(expect.stringMatching(/converts in the time_zone of the session that writes[^]*CONVERT_TZ\(col, @@session\.time_zone, '\+00:00'\)/));
+    });
+
     it('a table created under the name a renameTable in flight frees: refused once for the table, not again for each column', async () => {
       const s = await setup(target, [`CREATE TABLE events (id int PRIMARY KEY, kind varchar(20), at int)`], 'xc_brought');
       await s.write('0001_rename', { renameTable: { from: 'events', to: 'audit_events' } });

@@ -59,6 +59,11 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
   // Read at each call: the planner gives every migration a fresh record.
   const planned = () => model.planned;
   return {
+    conversionNote: (from, to) => {
+      const stamp = (t: string) => /^\s*timestamp\b/i.test(t);
+      if (stamp(from) === stamp(to)) return undefined;
+      return `${from} → ${to} converts in the time_zone of the session that writes: the trigger in each writer's, the backfill in xc's — writers in another time zone leave rows the contract's verify refuses (exit 1); convert with CONVERT_TZ in \`up\` (and \`down\`) instead, e.g. \`up: "CONVERT_TZ(col, @@session.time_zone, '+00:00')"\` (README, Dual-write triggers)`;
+    },
     createTable: (...a) => createTable(c, ...a),
     dropTable: (table) => dropTable(c, table),
     renameTableKeepingOldName: (from, to) => renameTableKeepingOldName(c, from, to),
