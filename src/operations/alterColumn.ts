@@ -17,9 +17,9 @@
  */
 import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl, Dialect } from '../dialects/dialect.js';
-import type { OperationSpec } from '../migration/schema.js';
+import type { Expr, OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
-import type { Operation, ValidateContext } from './types.js';
+import type { Operation, ValidateContext, ValidationIssue } from './types.js';
 import { clusterKeyIssues, columnsOf, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, indexesNaming, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
 import { indexModel } from './addIndex.js';
 import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy, readCopyInPlan, readUpInPlan } from './columnCopy.js';
@@ -81,6 +81,29 @@ function copyExprs(spec: Spec & { to: string }, expr: (e: NonNullable<Spec['up']
   };
 }
 
+/**
+ * A copy's `up` over the new column and not the old one, or its `down` over the old one and not the new: each is the
+ * other's slip (campaign O: `down: "priority"` for `priority` → `prio` left every new value NULL on PostgreSQL, the
+ * check before contract, `old = down(row)`, compared the old column with itself, and the contract dropped it —
+ * every value lost without a word). `down` computes the old column from the new one for the new version's writes.
+ */
+function crossedConversions(spec: OperationSpec<'alterColumn'> & { to: string }, columns: string[], { expr, dialect }: ValidateContext): ValidationIssue[] {
+  const names = [...columns, spec.to];
+  const crossed = (e: Expr | undefined, from: string, to: string) => {
+    const sql = e === undefined ? undefined : expr(e);
+    const reads = sql === undefined ? [] : dialect.columnsNamed(sql, names);
+    return reads.includes(to) && !reads.includes(from);
+  };
+  const issues: ValidationIssue[] = [];
+  if (crossed(spec.up, spec.column, spec.to)) {
+    issues.push({ path: ['up'], code: 'invalid_expression', message: `\`up\` reads "${spec.to}", the new column, and not "${spec.column}": it computes the new column from the old one (for the old version's writes and the backfill) — write it over "${spec.column}"` });
+  }
+  if (crossed(spec.down, spec.to, spec.column)) {
+    issues.push({ path: ['down'], code: 'invalid_expression', message: `\`down\` reads "${spec.column}", the old column, and not "${spec.to}": it computes the old column from the new one (for the new version's writes), so the new version's values would never reach the old version, and the check before contract, old = down(row), could not tell a row that disagrees — write it over "${spec.to}"` });
+  }
+  return issues;
+}
+
 export const alterColumn: Operation<'alterColumn'> = {
   // In place, both versions write the column as it is until the cut-over: a rollback drops only xc's shadow.
   rollbackSparesNewVersion: (spec) => spec.to === undefined && spec.unique === undefined && spec.references === undefined,
@@ -99,6 +122,7 @@ export const alterColumn: Operation<'alterColumn'> = {
       if (old) issues.push(...copiedUniqueIndexIssues(dialect, t, spec.column, spec.type ?? old.type, ['column']));
       issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `alterColumn copies "${spec.column}" to "${spec.to}" and drops it at contract, with`, ['column']));
       if (spec.comment !== undefined) issues.push({ path: ['comment'], code: 'unsupported', message: '`comment` is for a column changed in place (without `to`); comment the new column in a later migration' });
+      if (t) issues.push(...crossedConversions(spec as typeof spec & { to: string }, t.columns.map((c) => c.name), ctx));
     }
     if (constraintOption(spec)) issues.push(...combinationIssues(spec), ...nameIssues(spec, ctx));
     if (spec.to === undefined) {

@@ -6,15 +6,17 @@ import type { SchemaModel } from '../schema/model.js';
 import type { Dialect } from '../dialects/dialect.js';
 
 /**
- * A column the plan's backfill fills from `up` (addColumn: every row; setNotNull: the NULLs), its expand planned, not
+ * A column the plan's backfill fills from `up` (addColumn: every row; setNotNull: the NULLs; a `sql` backfill: the rows
+ * its `where` takes, campaign O), its expand planned, not
  * run: plan reads it as the backfill will leave it, so a unique key or check later in the plan meets those values
  * (fuzz seed 481: NULLs all filled with one constant, then a unique key over them, refused only by apply's build).
  */
-export function readFillInPlan(c: { table: string; column: string; type: string; up: string; nullsOnly: boolean }, model: SchemaModel, dialect: Dialect): void {
-  if (!model.table(c.table) || upReadsOtherwise(c.table, c.up, model, dialect)) return;
+export function readFillInPlan(c: { table: string; column: string; type: string; up: string; nullsOnly: boolean; where?: string }, model: SchemaModel, dialect: Dialect): void {
+  if (!model.table(c.table) || [c.up, c.where ?? ''].some((e) => upReadsOtherwise(c.table, e, model, dialect))) return;
   const filled = dialect.storedAs(`(${c.up})`, c.type);
   const now = model.inPlan.get(c.table)?.columns.get(c.column) ?? dialect.quote(c.column);
-  model.readInPlan(c.table).columns.set(c.column, c.nullsOnly ? `COALESCE(${now}, ${filled})` : filled);
+  const read = c.nullsOnly ? `COALESCE(${now}, ${filled})` : c.where !== undefined ? `CASE WHEN (${c.where}) THEN ${filled} ELSE ${now} END` : filled;
+  model.readInPlan(c.table).columns.set(c.column, read);
 }
 
 /** Whether `up` reads a column the plan names otherwise than the database does yet: read as it is now, it would read the wrong one. */

@@ -9,6 +9,7 @@
 import { columnsOf } from './common.js';
 import { keyedBackfill } from './batches.js';
 import { emptyPlan, type ExpressionCheck } from '../plan/index.js';
+import { readFillInPlan } from './plannedReads.js';
 import type { Operation, ValidateContext, ValidationIssue } from './types.js';
 import type { OperationSpec } from '../migration/schema.js';
 
@@ -70,8 +71,21 @@ export const sql: Operation<'sql'> = {
     return spec.backfill ? [spec.backfill.table] : [];
   },
 
-  project() {
-    // Opaque SQL: the catalog read after expand is the only truth about it.
+  project(spec, model, dialect) {
+    // Opaque SQL: the catalog read after expand is the only truth about it. But its batched backfill is xc's, over
+    // columns the model has: later operations of the plan read the rows as it leaves them (a data migration, then
+    // NOT NULL or a unique key over what it filled: campaign O refused the catch-up that one by one applies).
+    const b = spec.backfill;
+    const t = b && model.table(b.table);
+    if (!b || !t) return;
+    const where = b.where === undefined ? undefined : dialect.resolveExpr(b.where);
+    if (b.where !== undefined && where === undefined) return;
+    for (const [column, e] of Object.entries(b.set)) {
+      const type = t.columns.find((c) => c.name === column)?.type;
+      const up = dialect.resolveExpr(e);
+      if (type === undefined || up === undefined) continue;
+      readFillInPlan({ table: b.table, column, type, up: dialect.embedExpression(up), nullsOnly: false, ...(where !== undefined ? { where: dialect.embedExpression(where) } : {}) }, model, dialect);
+    }
   },
 
   plan(spec, ctx) {

@@ -65,6 +65,18 @@ for (const target of targets) {
       else expect(notes).toContainEqual(expect.stringMatching(/converts in the time_zone of the session that writes[^]*CONVERT_TZ\(col, @@session\.time_zone, '\+00:00'\)/));
     });
 
+    it("alterColumn with `to` whose `down` reads the old column (or `up` the new one): refused at plan — it lost every value at contract on PostgreSQL (campaign O)", async () => {
+      const s = await setup(target, [`CREATE TABLE t (id bigint PRIMARY KEY, priority bigint)`, `INSERT INTO t VALUES (1, 10), (2, 20), (3, NULL)`], 'xc_brought');
+      const cast = target.name === 'postgres' ? 'CAST(priority AS integer)' : 'CAST(priority AS SIGNED)';
+      await s.write('0001_m', { alterColumn: { table: 't', column: 'priority', to: 'prio', type: 'int', up: cast, down: 'priority' } });
+      await refused(s, ['t'], /operations\[0\]\.alterColumn\.down: `down` reads "priority", the old column, and not "prio"[^]*write it over "prio"/);
+      await s.write('0001_m', { alterColumn: { table: 't', column: 'priority', to: 'prio', type: 'int', up: 'prio', down: 'prio' } });
+      await refused(s, ['t'], /operations\[0\]\.alterColumn\.up: `up` reads "prio", the new column, and not "priority"/);
+      await s.write('0001_m', { alterColumn: { table: 't', column: 'priority', to: 'prio', type: 'int', up: cast, down: 'prio' } });
+      await toContracted(s, '0001_m');
+      expect((await s.db.query<{ id: number; prio: number | null }>(`SELECT id, prio FROM t ORDER BY id`)).map((r) => [Number(r.id), r.prio === null ? null : Number(r.prio)])).toEqual([[1, 10], [2, 20], [3, null]]);
+    });
+
     it('a table created under the name a renameTable in flight frees: refused once for the table, not again for each column', async () => {
       const s = await setup(target, [`CREATE TABLE events (id int PRIMARY KEY, kind varchar(20), at int)`], 'xc_brought');
       await s.write('0001_rename', { renameTable: { from: 'events', to: 'audit_events' } });

@@ -32,6 +32,19 @@ for (const target of targets) {
       });
     }
 
+    it("a data migration's batched backfill (`sql`), then NOT NULL over what it filled: planned and applied at once, as one by one (campaign O: refused, \"holds NULL\")", async () => {
+      const s = await setup(target, USERS, 'xc_fip');
+      await s.write('0001_fill', { sql: { backfill: { table: 'users', set: { gamma: "'free'" }, where: 'gamma IS NULL' } } });
+      await s.write('0002_nn', { setNotNull: { table: 'users', column: 'gamma' } });
+      await s.xc.plan();
+      await toContracted(s, '0002_nn');
+      expect((await s.db.query<Record<string, unknown>>(`SELECT id, gamma FROM users ORDER BY id`)).map((r) => [Number(r.id), r.gamma])).toEqual([[1, 'free'], [2, 'free'], [3, 'b']]);
+      // The same fill giving one value to every row, then a unique key: refused at plan, as the backfill would leave them.
+      await s.write('0003_all', { sql: { backfill: { table: 'users', set: { gamma: "'same'" } } } });
+      await s.write('0004_uq', { alterColumn: { table: 'users', column: 'gamma', unique: { name: 'users_gamma_key' } } });
+      await refused(s, ['users'], /0004_uq\.json: operations\[0\][^]*gamma="same"[^]*gamma="same"/);
+    });
+
     it('the fill in one migration, the unique key in the next of the same apply: refused at plan, with the note', async () => {
       const s = await setup(target, USERS, 'xc_fip');
       await s.write('0001_fill', { setNotNull: { table: 'users', column: 'gamma', up: "'dflt'" } });

@@ -48,8 +48,8 @@ for (const target of targets) {
 
     it('a later migration refused by the rows an earlier one of the same apply filled: exit 2 saying the earlier one stands', async () => {
       const s = await setup(target, ddl, 'xc_decl');
-      // A `sql` operation's backfill, which plan cannot see into (an addColumn's fill it reads: filled-in-plan.test.ts).
-      await s.write('0001_fill', { sql: { expand: 'SELECT 1', backfill: { table: 't', set: { a: '7' } } } });
+      // A `sql` operation's raw statement, which plan cannot see into (the fills it reads: filled-in-plan.test.ts).
+      await s.write('0001_fill', { sql: { expand: 'UPDATE t SET a = 7' } });
       await s.write('0002_uniq', { addIndex: { table: 't', columns: ['a'], unique: true } });
       await s.xc.plan();
       const err = (await rejection(s.xc.apply())) as Error & { exitCode: number; details: Record<string, unknown> };
