@@ -143,7 +143,7 @@ async function withWayOut(ctx: EngineContext, row: Row, err: unknown): Promise<u
   const author = row.plan.contract.some((step) => step.author && step.sql === err.details.sql);
   const way = undoable
     ? `${row.id} stays contracting, nothing of its old shape removed yet: ${again}, or \`xc rollback ${row.id}\``
-    : `${row.id} stays contracting and can no longer be rolled back (a step before this one removed part of the old shape): ${again}`;
+    : `${row.id} stays contracting and can no longer be rolled back (part of its old shape is removed already): ${again}`;
   const byHand = author ? ' — run as written, so do not run this `sql` step by hand first (or write it to run twice: IF EXISTS)' : '';
   return new SqlFailedError(`${err.message}\n${way}${byHand}.`, err.details, { code: err.code, cause: err.cause });
 }

@@ -188,7 +188,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
 }
 
 /** The new column of a copy (renameColumn, alterColumn with `to`), which exists only from its expand. */
-const copyTo = (kind: OperationKind, spec: OperationSpec): string | undefined => (kind === 'renameColumn' || kind === 'alterColumn' ? ((spec as { to?: string }).to ?? undefined) : undefined);
+const copyTo = (kind: OperationKind, spec: OperationSpec): string | undefined => (kind === 'renameColumn' || kind === 'alterColumn' ? (spec as { to?: string }).to : undefined);
 
 /**
  * A value that reads no column is the value every row gets (or a default
