@@ -173,6 +173,7 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   // DDL: runs alone. (An author's DML commits with its journal row instead: test/unit/raw-sql-statements.test.ts.)
   raw: (d) => [d.raw('DROP TABLE IF EXISTS t_old', 'the author\'s')],
   changesTypeInCatalog: 'a decision, no steps',
+  conversionNote: 'a note, no steps',
   shadowKeyIssues: 'a decision, no steps',
   cutOverIssue: 'a decision, no steps',
   handOverSequence: 'no column owns a sequence here: no steps',

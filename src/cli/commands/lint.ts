@@ -10,13 +10,13 @@ export function registerLint(program: Command, action: Action): void {
     .argument('[files...]', 'migration files to lint (default: every migration in --dir)')
     .action(action(async ({ out, options }, files: string[]) => {
       // Loaded here: `xc --help` and the other commands need neither the tokenizers nor the loader (start-up time).
-      const { DEFAULT_TEXT_DIALECT, textDialectOfUrl } = await import('../../dialects/statementText.js');
+      const { DEFAULT_TEXT_DIALECT, NO_URL_NOTE, textDialectOfUrl } = await import('../../dialects/statementText.js');
       const { lintFiles } = await import('../../lint/lint.js');
       // The dialect by the URL's scheme alone (nothing is opened); none configured: PostgreSQL.
       const byUrl = textDialectOfUrl(options.url);
       const dialect = byUrl ?? DEFAULT_TEXT_DIALECT;
       // Said, so a MySQL team's CI step without a URL does not pass MODIFY and CHANGE unread (campaign P).
-      if (byUrl === undefined) out.note(`lint: no --url (XC_DATABASE_URL): statements read as ${dialect === 'postgres' ? 'PostgreSQL' : dialect}'s; give a mysql:// URL for MySQL/MariaDB's rules (nothing is opened)`);
+      if (byUrl === undefined) out.note(NO_URL_NOTE);
       const result = await lintFiles(files ?? [], options.dir, dialect);
       const lines = result.findings.map((f) => `${f.file}: ${f.path}: [${f.rule}] ${f.message}`);
       if (result.invalid.length > 0) {
