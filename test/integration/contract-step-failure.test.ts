@@ -16,12 +16,17 @@ const dropMissing = { sql: { contract: 'DROP TABLE gone_already' } };
 
 for (const target of targets) {
   target.describe(`a contract step the server refuses (${target.name})`, () => {
-    it('after a step that removed part of the old shape: forward only, said so; the cause fixed, the same command finishes', async () => {
+    /** Applied, its version recorded, then contracted: the contract's error. */
+    const failing = async (...operations: unknown[]) => {
       const s = await setup(target, T, 'xc_csf');
-      await s.write('0001_m', rename, dropMissing);
+      await s.write('0001_m', ...operations);
       await s.xc.apply();
       await record(s.xc, '0001_m');
-      const err = await rejection(s.xc.contract());
+      return { s, err: await rejection(s.xc.contract()) };
+    };
+
+    it('after a step that removed part of the old shape: forward only, said so; the cause fixed, the same command finishes', async () => {
+      const { s, err } = await failing(rename, dropMissing);
       expect(err.exitCode).toBe(1);
       expect(err.message).toMatch(/author SQL \(contract\) failed: .*gone_already/);
       expect(err.message).toMatch(/0001_m stays contracting and can no longer be rolled back \(part of its old shape is removed already\): fix what the server names and run `xc contract 0001_m` again: it resumes at this step — run as written, so do not run this `sql` step by hand first/);
@@ -35,11 +40,7 @@ for (const target of targets) {
     });
 
     it('before any step removed anything: the message offers the rollback too, which restores the old shape', async () => {
-      const s = await setup(target, T, 'xc_csf');
-      await s.write('0001_m', dropMissing, rename);
-      await s.xc.apply();
-      await record(s.xc, '0001_m');
-      const err = await rejection(s.xc.contract());
+      const { s, err } = await failing(dropMissing, rename);
       expect(err.message).toMatch(/0001_m stays contracting, nothing of its old shape removed yet: fix what the server names and run `xc contract 0001_m` again: it resumes at this step, or `xc rollback 0001_m`/);
       for (const d of (await s.xc.deploy.list()).deployments.filter((x) => x.retiredAt === null)) await s.xc.deploy.retire({ app: d.app, version: d.version });
       await s.xc.rollback();
