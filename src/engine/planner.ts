@@ -45,6 +45,7 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
   const holder = `${o.migrationId} (operations[${o.opIndex}].${o.kind})`;
   const synced = op.synced?.(o.spec as never, validateContext(dialect, model));
   // NOT NULL over a column a copy of the plan fills: the copy itself can make it so (campaign M, Drizzle's rename + NOT NULL).
+  // The holder is named as `holder` above writes it: `<id> (operations[i].<kind>)`.
   const oneCopy = (p: string) => (o.kind === 'setNotNull' && /by a trigger of .*\.(renameColumn|alterColumn)\)/.test(p) ? `${p}; or write both as one \`alterColumn\` of the old column with \`to\`, \`nullable: false\` and \`up\`/\`down\`` : p);
   const problems = (synced && synced.columns.length > 0 ? model.holds.sync(synced, holder) : []).map(oneCopy).map(heldUntilContract);
   for (const c of new Set(synced?.columns ?? [])) {
