@@ -183,14 +183,15 @@ for (const [name, describeDb, start] of cases) {
 
     /**
      * A migration converting `users.v` to bigint, and a createXc over the primary. Its 40 batches take
-     * 2 s at least: a replica paused without a reason the primary can see (discovered on PostgreSQL) is
-     * over 1 s behind only after a second of unapplied marks.
+     * 8 s at least: a replica paused without a reason the primary can see (discovered on PostgreSQL) is
+     * over 1 s behind only after a second of unapplied marks, read at the throttle's next reading (at 50 ms
+     * between batches, 2 s, an unloaded box once finished the backfill first: the CI rehearsal of stop 46).
      */
     async function backfill(db: string, opts: Partial<XcOptions>) {
       const dir = await mkdtemp(path.join(tmpdir(), 'xc-rl-'));
       await writeFile(path.join(dir, '0001.json'), JSON.stringify({ operations: [{ alterColumn: { table: 'users', column: 'v', to: 'v2', type: 'bigint', up: 'v', down: 'v2' } }] }));
       const events: XcEvent[] = [];
-      return { events, xc: createXc({ url: pair.primary.urlOf(db), dir, batchSize: 500, batchDelayMs: 50, maxReplicaLagMs: 1000, onEvent: (e) => events.push(e), ...opts }) };
+      return { events, xc: createXc({ url: pair.primary.urlOf(db), dir, batchSize: 500, batchDelayMs: 200, maxReplicaLagMs: 1000, onEvent: (e) => events.push(e), ...opts }) };
     }
 
     for (const how of ['given', 'discovered'] as const) {
