@@ -29,6 +29,7 @@ import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
 import { dropPair } from './triggers.js';
 import { referencingStatements } from './keyswap.js';
 import { sequenceLocks } from './sequences.js';
+import { bytesPerCharacter } from './keys.js';
 
 /** varchar(n), its length and nothing after it (no CHARACTER SET: that would change with a restatement). */
 const varcharLength = (type: string) => {
@@ -49,10 +50,10 @@ export function instantVarcharWidening(from: string, to: string, bytesPerChar?: 
   return (bytesPerChar !== undefined ? [bytesPerChar] : [1, 2, 3, 4]).every((k) => n * k <= 127 || m * k <= 255 || n * k > 255);
 }
 
-/** Bytes a character of a column may take, by its own `CHARACTER SET` clause or its table's collation; undefined where unknown. */
+/** Bytes a character of a column may take, by its own `CHARACTER SET` clause or its table's collation; undefined where neither says. */
 export function charsetBytes(columnCollation: string | undefined, tableCollation: string | undefined): number | undefined {
-  const charset = (/CHARACTER SET\s+`?(\w+)/i.exec(columnCollation ?? '')?.[1] ?? /^([a-z0-9]+)_/i.exec(tableCollation ?? '')?.[1])?.toLowerCase();
-  return charset === undefined ? undefined : ({ latin1: 1, ascii: 1, binary: 1, latin2: 1, cp1250: 1, cp1251: 1, cp1252: 1, ucs2: 2, utf8: 3, utf8mb3: 3, utf8mb4: 4, utf16: 4, utf16le: 4, utf32: 4 } as Record<string, number>)[charset];
+  const charset = /CHARACTER SET\s+`?(\w+)/i.exec(columnCollation ?? '')?.[1] ?? /^([a-z0-9]+)_/i.exec(tableCollation ?? '')?.[1];
+  return charset === undefined ? undefined : bytesPerCharacter(charset);
 }
 
 export function alterColumnInCatalog(c: MysqlCompiler, table: string, column: ColumnModel, change: ColumnChange): Step[] {

@@ -18,6 +18,9 @@ const MAX_KEY_BYTES = 3072;
 /** Bytes a character may take, by character set (the rest: one). */
 const CHARSET_BYTES: [RegExp, number][] = [[/^(utf8mb4|utf16|utf16le|utf32|gb18030)$/, 4], [/^(utf8|utf8mb3|ujis|eucjpms)$/, 3], [/^(ucs2|big5|gbk|sjis|cp932|euckr|gb2312)$/, 2]];
 
+/** The most bytes a character of `charset` takes. */
+export const bytesPerCharacter = (charset: string): number => CHARSET_BYTES.find(([re]) => re.test(charset.toLowerCase()))?.[1] ?? 1;
+
 /** What a key over `index`'s parts may take: its longest length in bytes, or the TEXT/BLOB column it would cover whole. */
 function keySize(table: TableModel, index: IndexModel, typeOf: (column: string) => string | undefined): { bytes: number; parts: number; whole?: { column: string; type: string } } {
   const parts = parseIndexDefinition(index.definition)?.parts ?? index.columns.map(q);
@@ -29,7 +32,7 @@ function keySize(table: TableModel, index: IndexModel, typeOf: (column: string) 
     if (column === undefined || type === undefined) continue;
     const prefix = /^`(?:[^`]|``)*`\s*\((\d+)\)/.exec(part.trim())?.[1];
     const charset = /character set (\w+)/.exec(type)?.[1] ?? /collate (\w+?)_/.exec(type)?.[1] ?? table.collation?.split('_')[0] ?? 'utf8mb4';
-    const perChar = CHARSET_BYTES.find(([re]) => re.test(charset))?.[1] ?? 1;
+    const perChar = bytesPerCharacter(charset);
     const unbounded = /^(tiny|medium|long)?(text|blob)\b|^json\b/.test(type);
     if (unbounded && prefix === undefined && !index.unique) continue; // the server keys a prefix of it
     if (unbounded && prefix === undefined) return { bytes: Infinity, parts: parts.length, whole: { column, type } };
@@ -147,9 +150,10 @@ export function createIndex(c: MysqlCompiler, spec: IndexSpec): Step[] {
 }
 
 /**
- * The kind (UNIQUE, FULLTEXT, SPATIAL or none) and key parts of a copy of `idx` with `fromColumn` replaced. A prefix no shorter than `toType`'s whole length (varchar(40) with
- * KEY (b(15)) narrowed to varchar(10)) indexes the whole value: the server refuses it there ("Incorrect prefix key"),
- * after the shadow was filled (campaign J) — the copy indexes the column whole, as ALTER TABLE … MODIFY does.
+ * The kind (UNIQUE, FULLTEXT, SPATIAL or none) and key parts of a copy of `idx` with `fromColumn` replaced. A prefix
+ * no shorter than `toType`'s whole length (varchar(40) with KEY (b(15)) narrowed to varchar(10)) indexes the whole
+ * value: the server refuses it there ("Incorrect prefix key"), after the shadow was filled (campaign J) — the copy
+ * indexes the column whole, as ALTER TABLE … MODIFY does.
  */
 export function copiedIndex(idx: IndexModel, fromColumn: string, toColumn: string, toType?: string): { kind: string; parts: string[]; columns: string[]; options: string } {
   // A projected index (no definition yet) keeps the order addIndex gave its keys.
