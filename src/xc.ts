@@ -194,7 +194,8 @@ class XcImpl implements Xc {
         if (upTo !== undefined && f.id > upTo) break;
         const row = loaded.rows.get(f.id);
         if (row && !isUnstarted(row.phase)) continue;
-        plans.set(f.id, { ...(await planMigration(f, model, ctx.dialect, s, held)), ...(schema !== undefined ? { schema } : {}) });
+        const plan = await planMigration(f, model, ctx.dialect, s, held).catch((err) => Promise.reject(heldByPending(err, f.id, [...plans.keys()], (id) => loaded.rows.get(id)?.phase === 'rolled_back')));
+        plans.set(f.id, { ...plan, ...(schema !== undefined ? { schema } : {}) });
       }
       return plans;
     });
@@ -551,6 +552,21 @@ async function withStartedRead(listed: { id: string; file: string }[], rows: Rea
     files.push(row && !isUnstarted(row.phase) ? await loadRecordedFile(f.file, row.checksum) : f);
   }
   return files;
+}
+
+/**
+ * A migration held until the contract of an earlier one of the same plan, not applied yet (a catch-up, campaign O):
+ * "contract that migration first" alone leaves the user to find that `xc apply ID` stops before it. The holder is
+ * named in the message as the planner writes it: `<id> (operations[i].<kind>)`. One rolled back is said to be, as the
+ * trigger the message names is not in the database now (campaign P).
+ */
+function heldByPending(err: unknown, id: string, pending: string[], rolledBack: (id: string) => boolean): unknown {
+  if (!(err instanceof InvalidInputError) || pending.length === 0) return err;
+  const held = err.issues.filter((i) => i.code === 'held_until_contract').map((i) => i.message);
+  const holder = pending.find((p) => held.some((m) => m.includes(`${p} (operations[`)));
+  if (holder === undefined) return err;
+  const way = `${holder} is pending in this plan${rolledBack(holder) ? ' (it was rolled back, and is applied again)' : ''}: \`xc apply ${pending.at(-1)}\` applies the migrations before ${id}; once ${holder} is contracted (\`xc contract ${holder}\`, when no deployed version needs its old shape), \`xc apply\` takes the rest`;
+  return new InvalidInputError(`${err.message}\n  ${way}`, err.details, { code: err.code, issues: [...err.issues] });
 }
 
 function afterApplied(err: unknown, applied: MigrationOutcome[]): unknown {

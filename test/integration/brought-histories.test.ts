@@ -5,7 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
-import { refused, setup, toContracted } from '../helpers/scenario.js';
+import { record, refused, setup, toContracted } from '../helpers/scenario.js';
 
 for (const target of targets) {
   target.describe(`histories from other tools (${target.name})`, () => {
@@ -75,6 +75,39 @@ for (const target of targets) {
       await s.write('0001_m', { alterColumn: { table: 't', column: 'priority', to: 'prio', type: 'int', up: cast, down: 'prio' } });
       await toContracted(s, '0001_m');
       expect((await s.db.query<{ id: number; prio: number | null }>(`SELECT id, prio FROM t ORDER BY id`)).map((r) => [Number(r.id), r.prio === null ? null : Number(r.prio)])).toEqual([[1, 10], [2, 20], [3, null]]);
+    });
+
+    it('a catch-up whose migration needs an earlier pending one contracted first: the refusal names the `xc apply` that stops before it, and that path runs (campaign O)', async () => {
+      const s = await setup(target, [`CREATE TABLE contacts (id int PRIMARY KEY, email varchar(40))`, `INSERT INTO contacts VALUES (1, 'a@x')`], 'xc_brought');
+      await s.write('0001_nick', { addColumn: { table: 'contacts', column: { name: 'nick', type: 'varchar(20)' } } });
+      await s.write('0002_rename', { renameColumn: { table: 'contacts', from: 'email', to: 'email_address' } });
+      await s.write('0003_reuse', { addColumn: { table: 'contacts', column: { name: 'email', type: 'varchar(40)' } } });
+      await refused(s, ['contacts'], /0003_reuse\.json: [^]*contract that migration first[^]*\n  0002_rename is pending in this plan: `xc apply 0002_rename` applies the migrations before 0003_reuse; once 0002_rename is contracted \(`xc contract 0002_rename`, when no deployed version needs its old shape\), `xc apply` takes the rest$/);
+      await s.xc.apply({ id: '0002_rename' });
+      await record(s.xc, '0002_rename');
+      await s.xc.contract();
+      await s.xc.apply();
+      expect((await s.db.columns('contacts')).map((c) => c.name).sort()).toEqual(['email', 'email_address', 'id', 'nick']);
+      expect((await s.db.query<{ email_address: string }>(`SELECT email_address FROM contacts`)).map((r) => r.email_address)).toEqual(['a@x']);
+    });
+
+    it('the earlier one rolled back: the refusal says so, as the trigger it names is not in the database now (campaign P)', async () => {
+      const s = await setup(target, [`CREATE TABLE contacts (id int PRIMARY KEY, email varchar(40))`], 'xc_brought');
+      await s.write('0001_rename', { renameColumn: { table: 'contacts', from: 'email', to: 'email_address' } });
+      await s.xc.apply();
+      await s.xc.rollback();
+      await s.write('0002_reuse', { addColumn: { table: 'contacts', column: { name: 'email', type: 'varchar(40)' } } });
+      await refused(s, ['contacts'], /\n  0001_rename is pending in this plan \(it was rolled back, and is applied again\): `xc apply 0001_rename` applies the migrations before 0002_reuse;/);
+    });
+
+    it('a migration held by one in flight (applied, not contracted): no word of a pending one', async () => {
+      const s = await setup(target, [`CREATE TABLE contacts (id int PRIMARY KEY, email varchar(40))`], 'xc_brought');
+      await s.write('0001_rename', { renameColumn: { table: 'contacts', from: 'email', to: 'email_address' } });
+      await s.xc.apply();
+      await s.write('0002_reuse', { addColumn: { table: 'contacts', column: { name: 'email', type: 'varchar(40)' } } });
+      const message = await s.xc.plan().then(() => '', (e: Error) => e.message);
+      expect(message).toMatch(/contract that migration first/);
+      expect(message).not.toMatch(/pending in this plan/);
     });
 
     it('a table created under the name a renameTable in flight frees: refused once for the table, not again for each column', async () => {
