@@ -175,6 +175,8 @@ export interface DeployListResult {
   instances: { id: string; app: string; version: string; env: string | null; level: string | null; buildLevel?: string; host: string | null; pid: number | null; ttlMs: number | null; lastBeatSecondsAgo: number }[];
   /** Sessions named `app@version` connected now. */
   sessions: { app: string; version: string }[];
+  /** What the session evidence cannot see on this server (MySQL/MariaDB with performance_schema off: idle connections). */
+  warning?: string;
 }
 
 export interface CheckResult {

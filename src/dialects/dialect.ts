@@ -696,6 +696,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * application_name and turns every byte outside printable ASCII into `?` (`café` → `caf??`); MySQL as given.
    */
   sessionNameShown(name: string): string;
+  /** What applicationSessions cannot see on this server, in words (`deploy list`'s warning); absent or null: nothing. */
+  sessionEvidenceGap?(s: Session): Promise<string | null>;
 }
 
 /**

@@ -126,11 +126,13 @@ export async function listDeployments(ctx: EngineContext, env?: string): Promise
   return withSession(ctx.driver, async (s) => {
     // What every source lists, under its name (deployments, instances, sessions: the shape DeployListResult spells out).
     const listed = (await ctx.store.exists(s)) ? (await gatherEvidence(s, ctx, new Set())).listed : Object.fromEntries(evidenceSources.map((source) => [source.name, []]));
-    if (env === undefined) return { ok: true, ...listed } as DeployListResult;
-    env = env.trim();
+    const gap = (await ctx.dialect.sessionEvidenceGap?.(s)) ?? null;
+    const warning = gap === null ? {} : { warning: `sessions: ${gap}` };
+    if (env === undefined) return { ok: true, ...listed, ...warning } as DeployListResult;
+    const trimmed = env.trim();
     // Only that environment's; what has no environment (a session) is listed whatever it is.
-    const inEnv = (x: object) => !('env' in x) || ((x.env as string | null) ?? '') === env;
-    return { ok: true, ...Object.fromEntries(Object.entries(listed).map(([name, items]) => [name, items.filter(inEnv)])) } as DeployListResult;
+    const inEnv = (x: object) => !('env' in x) || ((x.env as string | null) ?? '') === trimmed;
+    return { ok: true, ...Object.fromEntries(Object.entries(listed).map(([name, items]) => [name, items.filter(inEnv)])), ...warning } as DeployListResult;
   });
 }
 

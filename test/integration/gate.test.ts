@@ -9,6 +9,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { rejection } from '../helpers/cli.js';
@@ -16,6 +17,7 @@ import { createXc, type Xc, type XcOptions } from '../../src/index.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
 import { MYSQL_STATE_NOW } from '../../src/dialects/mysql/state.js';
 import { everything, stateTable as state, targets, type Db } from '../helpers/targets.js';
+import { startMariadb } from '../chaos/servers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -32,21 +34,27 @@ const V2 = '0002_rename_name';
 
 async function setup(target: (typeof targets)[number], opts: Partial<XcOptions> = {}): Promise<{ db: Db; xc: Xc; dir: string }> {
   const db = await target.create('xc_gate');
-  await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
-  await db.query(`INSERT INTO users VALUES (1, 'ann'), (2, 'bob')`);
+  cleanup.push(() => db.drop());
+  return { db, ...(await setupOn(db.url, (sql) => db.query(sql), opts)) };
+}
+
+/** V1 contracted with shop@v1 live at it, V2 applied: on the database at `url`. */
+async function setupOn(url: string, query: (sql: string) => Promise<unknown>, opts: Partial<XcOptions> = {}): Promise<{ xc: Xc; dir: string }> {
+  await query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
+  await query(`INSERT INTO users VALUES (1, 'ann'), (2, 'bob')`);
   const dir = await mkdtemp(path.join(tmpdir(), 'xc-gate-'));
   // 0001 stands for the history v1 was built with (already contracted long ago).
   await writeFile(path.join(dir, `${V1}.json`), JSON.stringify({ operations: [{ sql: { expand: 'SELECT 1' } }] }));
   await writeFile(path.join(dir, `${V2}.json`), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
-  const xc = createXc({ url: db.url, dir, ...opts });
-  cleanup.push(() => db.drop(), () => xc.close());
+  const xc = createXc({ url, dir, ...opts });
+  cleanup.push(() => xc.close());
   await xc.apply({ id: V1 });
   await xc.deploy.record({ app: 'shop', version: 'v1', level: V1 });
   await xc.deploy.record({ app: 'shop', version: 'v0', level: V1 });
   await xc.deploy.retire({ app: 'shop', version: 'v0' });
   await xc.contract({ id: V1 });
   await xc.apply();
-  return { db, xc, dir };
+  return { xc, dir };
 }
 
 /** Its last beat `seconds` ago, by the server's clock as the state keeps it (MariaDB: DATETIME in the global zone, MYSQL_STATE_NOW). */
@@ -336,6 +344,7 @@ target.describe(`the deploy gate (${target.name})`, () => {
     expect(err.message).toContain('never recorded');
     await unknown.end();
     const v2 = await connect('shop@v2'); // at the new level: no blocker
+    expect((await xc.deploy.list()).warning).toBeUndefined(); // PostgreSQL sees every session
     await xc.contract();
     await Promise.all([v2.end(), stranger.end()]);
   });
@@ -383,6 +392,38 @@ target.describe(`the deploy gate (${target.name})`, () => {
     // Done with it: nothing running says v1 any more.
     const r = await xc.contract();
     expect(r.migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
+  });
+
+  it.runIf(target.name === 'mysql')('performance_schema on: an idle connection named by program_name blocks; off: deploy list warns that such a connection is not seen (campaign P)', async () => {
+    // The shared server: a warning exactly when its performance_schema is off (the MariaDB default).
+    const shared = await setup(target);
+    const ps = Number((await shared.db.query<{ ps: number }>('SELECT @@performance_schema AS ps'))[0]!.ps);
+    const list = await shared.xc.deploy.list();
+    if (ps === 1) expect(list.warning).toBeUndefined();
+    else expect(list.warning).toMatch(/^sessions: performance_schema is off on this server \(the MariaDB default\): an application connection named by its program_name attribute is not seen while idle/);
+    expect((await cliInProcess('deploy', 'list', '--url', shared.db.url, '--dir', shared.dir)).last.warning).toEqual(list.warning);
+    // A private server with it on: the idle pool of a retired version still connected blocks, by its program_name.
+    const server = await startMariadb(() => ['--performance-schema=ON']);
+    cleanup.push(() => server.stop());
+    const adminConn = await mysql.createConnection(server.url);
+    cleanup.push(() => adminConn.end());
+    await adminConn.query('CREATE DATABASE gate_ps');
+    const on = await mysql.createConnection(server.urlOf('gate_ps'));
+    cleanup.push(() => on.end());
+    const { xc } = await setupOn(server.urlOf('gate_ps'), (sql) => on.query(sql));
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
+    const pool = mysql.createPool({ uri: server.urlOf('gate_ps'), connectAttributes: { program_name: 'shop@v1' }, connectionLimit: 2 });
+    await pool.query('SELECT 1'); // connected, then idle in the pool
+    const other = await mysql.createConnection({ uri: server.url, connectAttributes: { program_name: 'shop@v1' } }); // another database: not this one's application
+    expect((await xc.deploy.list())).toMatchObject({ sessions: [{ app: 'shop', version: 'v1' }] });
+    expect((await xc.deploy.list()).warning).toBeUndefined();
+    const err = await rejection(xc.contract());
+    expect(err.exitCode).toBe(3);
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'session', app: 'shop', version: 'v1' })]);
+    await pool.end();
+    expect((await xc.contract()).migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
+    await other.end();
   });
 
   it("an environment is trimmed as app and version are (MariaDB compares 'prod ' equal to 'prod'); a name longer than the state keeps is refused, exit 2, nothing recorded (campaign S)", async () => {

@@ -44,6 +44,7 @@ export function registerDeploy(program: Command, action: Action): void {
     .option(env.flags, env.description)
     .action(action(async ({ xc, out, options }) => {
       const r = await xc.deploy.list({ env: options.env });
+      if (r.warning) out.note(`warning: ${r.warning}`); // in --json, the result's "warning"
       out.result(r, (p) => printDeployments(p, r));
     }));
 }

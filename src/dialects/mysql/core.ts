@@ -20,7 +20,7 @@ import type { Token } from '../sqltext.js';
 import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, parseIndexDefinition, quoteMy, renameTableNames } from './expr.js';
 import { backfillSession, backfillSessionEnd, boundLockWaits, liftStatementLimit, seconds, setSession } from './settings.js';
 import { MYSQL_STATE_COLUMNS_ADDED, MYSQL_STATE_NOW, mysqlStateSchema, mysqlStateTable, mysqlStateTime } from './state.js';
-import { MysqlAdvisoryLock, mysqlApplicationSessions } from './sessions.js';
+import { MysqlAdvisoryLock, mysqlApplicationSessions, mysqlSessionEvidenceGap } from './sessions.js';
 import { mariadbAlterIssue, mariadbNullabilityIssue } from './online.js';
 import { mysqlDependents, mysqlNameDependents } from './dependents.js';
 import { mysqlSyntaxIssue } from './syntax.js';
@@ -612,6 +612,9 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   applicationSessions(s: Session): Promise<string[]> {
     return mysqlApplicationSessions(s);
+  }
+  sessionEvidenceGap(s: Session): Promise<string | null> {
+    return mysqlSessionEvidenceGap(s);
   }
   sessionNameShown(name: string): string {
     return name;

@@ -85,3 +85,21 @@ export async function mysqlApplicationSessions(s: Session): Promise<string[]> {
   for (const row of running.rows) for (const m of String(row.info).matchAll(STATEMENT_TAG)) names.add(m[1]!);
   return [...names];
 }
+
+/**
+ * What the gate's session evidence cannot see here, in words for `deploy list`: with performance_schema off (MariaDB's
+ * default) or not readable, a connection named by its `program_name` attribute is not seen while idle — only its
+ * tagged statements while they run — so an old version's pool still connected is no blocker (campaign P).
+ */
+export async function mysqlSessionEvidenceGap(s: Session): Promise<string | null> {
+  const on = await s.query<{ ps: number | string }>('SELECT @@performance_schema AS ps');
+  let readable = true;
+  try {
+    await s.query('SELECT 1 FROM performance_schema.session_connect_attrs LIMIT 1');
+  } catch {
+    readable = false;
+  }
+  if (Number(on.rows[0]?.ps) === 1 && readable) return null;
+  const why = readable ? 'performance_schema is off on this server (the MariaDB default)' : "performance_schema.session_connect_attrs is not readable by xc's user";
+  return `${why}: an application connection named by its program_name attribute is not seen while idle, only its statements tagged /* xc:app@version */ while they run — record and retire every version (deploy record/retire), run heartbeats, or set performance_schema=ON`;
+}
