@@ -66,6 +66,7 @@ const ERROR_CLASSES = {
       data_mismatch: 'old and new shape disagree on some rows; contract refused (`details.examples`)',
       expand_undone: 'an index or constraint the expand built is gone (dropped by hand); contract refused (`details.missing`)',
       old_name_used: 'objects of the application still name a table by the old name a renameTable contract takes away; contract refused (`details.dependents`)',
+      removed_in_use: 'objects of the application still depend on a table or column the contract removes; contract refused (`details.dependents`)',
     },
   },
   SqlFailedError: {

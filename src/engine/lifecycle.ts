@@ -5,7 +5,7 @@
  */
 import { runBackfill } from '../backfill/run.js';
 import { verifyAgreement } from '../backfill/verify.js';
-import { requireOldNamesUnused } from './oldNames.js';
+import { requireOldNamesUnused, requireRemovedUnused } from './oldNames.js';
 import { inTransaction, withSession } from '../db/driver.js';
 import { DataMismatchError, SqlFailedError, XcError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
@@ -100,6 +100,7 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
     if (row.phase === 'backfilled') {
       await requireExpandIntact(ctx, row);
       await requireOldNamesUnused(ctx, row);
+      await requireRemovedUnused(ctx, row);
       await verifyAgreement(ctx, row.id, row.plan.verify);
       await gate?.();
       await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'contract' } : { journal: 'contract' });

@@ -1,5 +1,7 @@
 /**
- * Before a renameTable's contract takes the old name away: nothing of the
+ * Before a contract starts, what the application still needs of what it takes away.
+ *
+ * A renameTable's old name: nothing of the
  * application's still reaches the table by it. A view or function bound to
  * the table itself followed the rename at expand; one that names it in text
  * (a PostgreSQL PL/pgSQL trigger's `INSERT INTO orders`, any MySQL/MariaDB
@@ -8,6 +10,11 @@
  * whose trigger names it. Plan cannot refuse it: the new name exists only
  * from expand, and that is when such objects can be changed to name it.
  * Read once, before the verify; nothing is changed when refused.
+ *
+ * The tables and columns it removes (plan.removes): what depends on them now — a view plan let through over a copy's
+ * old column, to be made to read the new one, or anything made since apply — would fail the contract part-way (a
+ * server keeping dependencies refuses the drop: the migration left `contracting`) or be left broken by it (one
+ * matching names in text: views, triggers and routines that fail from then on).
  */
 import { withSession, type Session } from '../db/driver.js';
 import type { Dependent, Dialect } from '../dialects/dialect.js';
@@ -35,4 +42,25 @@ export async function requireOldNamesUnused(ctx: EngineContext, row: Pick<Migrat
       { code: 'old_name_used' },
     );
   }
+}
+
+export async function requireRemovedUnused(ctx: EngineContext, row: Pick<MigrationRow, 'id' | 'plan'>): Promise<void> {
+  if (!row.plan.removes?.length) return;
+  await withSession(ctx.driver, async (s) => {
+    // xc's own: the views that keep a renamed table's old name working, until their own contract.
+    const ours = new Set((await ctx.store.migrations(s)).flatMap((m) => (m.plan.oldNames ?? []).map((o) => o.name)));
+    for (const { table, column, keepsName, to } of row.plan.removes!) {
+      const listed = (await ctx.dialect.dependents(s, table, column, keepsName)).filter((d) => d.kind !== 'view' || !ours.has(d.name)).map(describeDependent).sort();
+      if (listed.length === 0) continue;
+      const what = column === undefined ? `table "${table}"` : `"${table}"."${column}"`;
+      const them = listed.length === 1 ? 'it' : 'them';
+      throw new DataMismatchError(
+        `contract refused: ${listed.join(', ')} still depend${listed.length === 1 ? 's' : ''} on ${what}, which ${row.id} removes at this contract; ` +
+          `the contract would fail there, or leave ${them} broken. Nothing was changed. ` +
+          `${to !== undefined ? `Make ${them} read "${to}" instead (CREATE OR REPLACE), or drop ${them}` : `Change or drop ${them}`}, then run \`xc contract\` again.`,
+        { migration: row.id, table, ...(column !== undefined ? { column } : {}), dependents: listed },
+        { code: 'removed_in_use' },
+      );
+    }
+  });
 }

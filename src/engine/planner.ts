@@ -115,7 +115,7 @@ function notYetCreated(error: string, model: SchemaModel): string {
  * table; the existing rows it needs to meet a condition (unless `readRows` is false:
  * a migration in flight holds what they would be judged by). Changes nothing.
  */
-async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext, readRows: boolean): Promise<ValidationIssue[]> {
+async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext, readRows: boolean, notes: string[]): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
   for (const t of op.types?.(spec as never, vctx) ?? []) {
     const issue = await dialect.typeIssue(session, t.type);
@@ -168,10 +168,14 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   if (issues.length > 0) return issues;
   for (const r of op.removesAtContract?.(spec as never) ?? []) {
     // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's.
-    const theirs = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName))
-      .filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view')
-      .map(describeDependent)
-      .sort();
+    const found = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName)).filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view');
+    // A view over a copy's old column can read the new one from expand on, its own columns unchanged for the old
+    // version (campaign M: the only way plan knew, dropping it first, left the old version without it): noted, and
+    // held by the contract until it does.
+    const to = r.column === undefined ? undefined : copyTo(op.kind, spec);
+    const views = to === undefined ? [] : found.filter((d) => d.kind === 'view');
+    if (views.length > 0) notes.push(viewsOverCopy(views.map(describeDependent).sort(), r.table, r.column!, to!));
+    const theirs = found.filter((d) => !views.includes(d)).map(describeDependent).sort();
     if (theirs.length > 0) {
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
       issues.push({
@@ -187,6 +191,9 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   }
   return issues;
 }
+
+const viewsOverCopy = (views: string[], table: string, column: string, to: string) =>
+  `${views.join(', ')} read${views.length === 1 ? 's' : ''} "${table}"."${column}", which this migration removes at contract: once it is applied, make ${views.length === 1 ? 'it' : 'them'} read "${to}" instead (CREATE OR REPLACE VIEW, each column keeping its name and type — \`${to} AS ${column}\`, with a CAST where the type changed — so the old version reads ${views.length === 1 ? 'it' : 'them'} unchanged); contract refuses while ${views.length === 1 ? 'it reads' : 'they read'} "${column}"`;
 
 /** The new column of a copy (renameColumn, alterColumn with `to`), which exists only from its expand. */
 const copyTo = (kind: OperationKind, spec: OperationSpec): string | undefined => (kind === 'renameColumn' || kind === 'alterColumn' ? (spec as { to?: string }).to : undefined);
@@ -531,8 +538,9 @@ export async function planMigration(
     // rows its contract mends. The same projection runs again below, on the model itself, once the operation is planned.
     const held = projectOperation(model.clone(), dialect, { migrationId: file.id, opIndex, kind, spec }).filter((i) => i.code === 'held_until_contract');
     for (const issue of held) report(opIndex, kind, issue);
+    const notes: string[] = [];
     if (session) {
-      for (const issue of await serverChecks(session, dialect, model, op, spec, vctx, held.length === 0)) report(opIndex, kind, issue);
+      for (const issue of await serverChecks(session, dialect, model, op, spec, vctx, held.length === 0, notes)) report(opIndex, kind, issue);
     }
     if (problems.length > 0) {
       projectRefused(model, dialect, op, spec);
@@ -568,7 +576,11 @@ export async function planMigration(
     plan.contract.push(...p.contract);
     if (p.rollbackVerify) (plan.rollbackVerify ??= []).push(...p.rollbackVerify);
     if (p.oldNames) (plan.oldNames ??= []).push(...p.oldNames);
-    for (const note of p.notes ?? []) (plan.notes ??= []).push(`operations[${opIndex}].${kind}: ${note}`);
+    for (const note of [...(p.notes ?? []), ...notes]) (plan.notes ??= []).push(`operations[${opIndex}].${kind}: ${note}`);
+    for (const r of op.removesAtContract?.(spec as never) ?? []) {
+      const to = r.column === undefined ? undefined : copyTo(kind, spec);
+      (plan.removes ??= []).push({ table: model.readName(r.table), ...(r.column !== undefined ? { column: r.column } : {}), ...(r.keepsName ? { keepsName: true } : {}), ...(to !== undefined ? { to } : {}) });
+    }
     // What names the table in text, which the contract will refuse while it still does (oldNames.ts): said now, as the
     // new name exists only from expand (campaign J: plan was silent, the contract refused).
     for (const { name, renamedTo } of session ? (p.oldNames ?? []) : []) {

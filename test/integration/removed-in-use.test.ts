@@ -1,0 +1,85 @@
+/**
+ * What depends on a table or column a contract removes, read again before the contract starts
+ * (engine/oldNames.ts, requireRemovedUnused):
+ *
+ * - A view over a copy's old column (renameColumn, alterColumn with `to`) is let through plan with a note: from
+ *   expand on it can read the new column under its old name, and the old version reads it unchanged (campaign M:
+ *   plan refused it, and its only way — drop the view first — left the old version without it).
+ * - Anything made over a removed column after apply: before, the contract failed at the drop on PostgreSQL (the
+ *   migration left `contracting`) and on MariaDB dropped the column under the view, which failed from then on.
+ *
+ * Refused with exit 1 (`removed_in_use`), nothing changed, the way named; done that way, the contract runs.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { dump, record, rejection, setup } from '../helpers/scenario.js';
+
+const phases = async (s: Awaited<ReturnType<typeof setup>>) => (await s.xc.status()).migrations.map((m) => m.phase);
+const rows = async (s: Awaited<ReturnType<typeof setup>>, sql: string) => (await s.db.query<Record<string, unknown>>(sql)).map((r) => Object.values(r).map((v) => (typeof v === 'bigint' ? Number(v) : v)));
+
+for (const target of targets) {
+  target.describe(`what a contract removes, still in use (${target.name})`, () => {
+    it('a view over a renamed column: plan notes the way, contract refuses until the view reads the new column, the old version reading it throughout', async () => {
+      const s = await setup(target, [`CREATE TABLE members (id int PRIMARY KEY, name varchar(40), active int)`, `INSERT INTO members VALUES (1, 'ann', 1), (2, 'bob', 0)`, `CREATE VIEW active_members AS SELECT id, name FROM members WHERE active = 1`], 'xc_removed');
+      await s.write('0001_m', { renameColumn: { table: 'members', from: 'name', to: 'full_name' } });
+      const plan = (await s.xc.plan()) as { migrations: { notes?: string[] }[] };
+      expect(plan.migrations[0]!.notes).toEqual([
+        'operations[0].renameColumn: view "active_members" reads "members"."name", which this migration removes at contract: once it is applied, make it read "full_name" instead (CREATE OR REPLACE VIEW, each column keeping its name and type — `full_name AS name`, with a CAST where the type changed — so the old version reads it unchanged); contract refuses while it reads "name"',
+      ]);
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      const before = await dump(s.db, ['members']);
+      const err = await rejection(s.xc.contract());
+      expect([err.exitCode, (err as { code?: string }).code]).toEqual([1, 'removed_in_use']);
+      expect(err.message).toBe('contract refused: view "active_members" still depends on "members"."name", which 0001_m removes at this contract; the contract would fail there, or leave it broken. Nothing was changed. Make it read "full_name" instead (CREATE OR REPLACE), or drop it, then run `xc contract` again.');
+      expect(await phases(s)).toEqual(['backfilled']);
+      expect(await dump(s.db, ['members'])).toEqual(before);
+      // The way: the view reads the new column under its old name; an old-version write is seen through it.
+      await s.db.query(`CREATE OR REPLACE VIEW active_members AS SELECT id, full_name AS name FROM members WHERE active = 1`);
+      await s.db.query(`INSERT INTO members (id, name, active) VALUES (3, 'cy', 1)`);
+      expect(await rows(s, `SELECT id, name FROM active_members ORDER BY id`)).toEqual([[1, 'ann'], [3, 'cy']]);
+      await s.xc.contract();
+      expect(await phases(s)).toEqual(['contracted']);
+      await s.db.query(`INSERT INTO members (id, full_name, active) VALUES (4, 'di', 1)`);
+      expect(await rows(s, `SELECT id, name FROM active_members ORDER BY id`)).toEqual([[1, 'ann'], [3, 'cy'], [4, 'di']]);
+    });
+
+    it('a view over a type-changed column (alterColumn with `to`) reads the new one through a CAST', async () => {
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, qty int)`, `INSERT INTO items VALUES (1, 5), (2, 7)`, `CREATE VIEW item_qty AS SELECT id, qty FROM items`], 'xc_removed');
+      await s.write('0001_m', { alterColumn: { table: 'items', column: 'qty', to: 'quantity', type: 'bigint', up: 'qty', down: 'quantity' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      expect((await rejection(s.xc.contract())).message).toMatch(/^contract refused: view "item_qty" still depends on "items"\."qty"/);
+      await s.db.query(`CREATE OR REPLACE VIEW item_qty AS SELECT id, CAST(quantity AS ${target.name === 'postgres' ? 'integer' : 'SIGNED'}) AS qty FROM items`);
+      await s.xc.contract();
+      expect((await rows(s, `SELECT id, qty FROM item_qty ORDER BY id`)).map((r) => r.map(Number))).toEqual([[1, 5], [2, 7]]); // MySQL's SIGNED reads as a string
+    });
+
+    it('a view made over a dropped column after apply: contract refused, nothing changed (it failed at the drop, or broke the view); dropped, the contract runs', async () => {
+      const s = await setup(target, [`CREATE TABLE accounts (id int PRIMARY KEY, legacy_code varchar(10), name varchar(20))`, `INSERT INTO accounts VALUES (1, 'x', 'a')`], 'xc_removed');
+      await s.write('0001_m', { dropColumn: { table: 'accounts', column: 'legacy_code' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      await s.db.query(`CREATE VIEW legacy AS SELECT id, legacy_code FROM accounts`);
+      const err = await rejection(s.xc.contract());
+      expect([err.exitCode, err.message]).toEqual([1, expect.stringMatching(/^contract refused: view "legacy" still depends on "accounts"\."legacy_code", which 0001_m removes at this contract;[^]* Change or drop it, then run `xc contract` again\.$/)]);
+      expect(await phases(s)).toEqual(['backfilled']);
+      expect(await rows(s, `SELECT id, legacy_code FROM legacy`)).toEqual([[1, 'x']]);
+      await s.db.query(`DROP VIEW legacy`);
+      await s.xc.contract();
+      expect((await s.db.columns('accounts')).map((c) => c.name)).toEqual(['id', 'name']);
+    });
+
+    it('a view over the table a dropTable removes, made after apply: contract refused', async () => {
+      const s = await setup(target, [`CREATE TABLE old_log (id int PRIMARY KEY, msg varchar(20))`], 'xc_removed');
+      await s.write('0001_m', { dropTable: { table: 'old_log' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      await s.db.query(`CREATE VIEW recent_log AS SELECT id, msg FROM old_log`);
+      expect((await rejection(s.xc.contract())).message).toMatch(/^contract refused: view "recent_log" still depends on table "old_log"/);
+      await s.db.query(`DROP VIEW recent_log`);
+      await s.xc.contract();
+      expect(await phases(s)).toEqual(['contracted']);
+    });
+  });
+}
