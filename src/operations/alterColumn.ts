@@ -20,7 +20,7 @@ import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { Expr, OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext, ValidationIssue } from './types.js';
-import { clusterKeyIssues, columnsOf, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, indexesNaming, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
+import { clusterKeyIssues, columnsOf, copiedExclusionIssues, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, indexesNaming, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
 import { indexModel } from './addIndex.js';
 import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy, readCopyInPlan, readUpInPlan } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
@@ -118,6 +118,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     if (spec.to !== undefined) {
       requireNoColumn(t, spec.to, ['to'], issues, dialect.names, spec.column);
       refuseUncopyable(model, t, spec.column, ['column'], issues);
+      issues.push(...copiedExclusionIssues(t, spec.column, ['column']));
       issues.push(...domainDefaultIssue(t, spec.column, ['column']));
       if (old) issues.push(...copiedUniqueIndexIssues(dialect, t, spec.column, spec.type ?? old.type, ['column']));
       issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `alterColumn copies "${spec.column}" to "${spec.to}" and drops it at contract, with`, ['column']));

@@ -116,6 +116,20 @@ export function refuseUncopyable(model: SchemaModel, t: TableModel | undefined, 
 }
 
 /**
+ * A copy's (renameColumn, alterColumn with `to`) exclusion constraint over the column: the copy of its index over the
+ * new column would be a plain index, and no exclusion constraint can be made of one at contract (campaign T: the
+ * contract failed there, "is not a unique index", left `contracting`).
+ */
+export function copiedExclusionIssues(t: TableModel | undefined, column: string, path: (string | number)[]): ValidationIssue[] {
+  return (t?.indexes ?? [])
+    .filter((i) => i.exclusion && i.columns.includes(column))
+    .map((i) => ({
+      path, code: 'unsupported' as const, table: t!.name, column, feature: 'exclusion',
+      message: `exclusion constraint "${i.constraint ?? i.name}" covers "${column}": a copy of the column cannot carry it (its index over the new column could not become an exclusion constraint at contract) — drop it first (dropConstraint), and add it again over the new column in a migration after this one is contracted`,
+    }));
+}
+
+/**
  * A column the server ties to something no copy or shadow can take over (ColumnModel.tiedTo): the contract's drop of
  * it was refused every run (MariaDB: "Can't DROP CONSTRAINT `p`. Use DROP PERIOD `p`"), left `contracting` (campaign J).
  */

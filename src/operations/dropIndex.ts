@@ -17,6 +17,17 @@ export const dropIndex: Operation<'dropIndex'> = {
       issues.push({ path: ['name'], code: 'index_backs_constraint', table: spec.table, name: spec.name, constraint: index.constraint, message: `index "${spec.name}" backs the constraint "${index.constraint}" of "${spec.table}"; drop it with dropConstraint` });
     }
     issues.push(...clusterKeyIssues(ctx.dialect, t, (i) => i.name === spec.name, 'dropIndex drops', ['name']));
+    // A unique index may be what another table's foreign key points at (as dropConstraint's key): the server refuses
+    // the drop at contract (campaign T: left `contracting` on both servers). PostgreSQL ties the key to one index,
+    // whichever other key there is over the same columns: so refused whenever the columns are the key's.
+    const same = (a: string[], b: string[]) => a.length === b.length && a.every((c) => b.includes(c));
+    if (index?.unique) {
+      for (const other of ctx.model.tables.values()) {
+        for (const fk of other.foreignKeys.filter((k) => k.refTable === spec.table && same(k.refColumns, index.columns))) {
+          issues.push({ path: ['name'], code: 'referenced', table: spec.table, foreignKey: fk.name, referencing: other.name, message: `foreign key "${fk.name}" of "${other.name}" references the key this unique index makes over ${index.columns.map((c) => `"${c}"`).join(', ')}; drop that foreign key first` });
+        }
+      }
+    }
     return issues;
   },
 

@@ -1,6 +1,6 @@
 /** renameColumn: a new column `to`, synced both ways with `from` until contract drops `from`. */
 import type { Operation } from './types.js';
-import { clusterKeyIssues, copiedUniqueIndexIssues, domainDefaultIssue, refuseUncopyable, requireColumn, requireNoColumn, requireTable } from './common.js';
+import { clusterKeyIssues, copiedExclusionIssues, copiedUniqueIndexIssues, domainDefaultIssue, refuseUncopyable, requireColumn, requireNoColumn, requireTable } from './common.js';
 import { carriedKeyRowChecks, copyContractTables, planColumnCopy, projectColumnCopy, readCopyInPlan } from './columnCopy.js';
 
 export const renameColumn: Operation<'renameColumn'> = {
@@ -11,6 +11,7 @@ export const renameColumn: Operation<'renameColumn'> = {
     requireColumn(t, spec.from, ['from'], issues);
     requireNoColumn(t, spec.to, ['to'], issues, dialect.names, spec.from);
     refuseUncopyable(model, t, spec.from, ['from'], issues);
+    issues.push(...copiedExclusionIssues(t, spec.from, ['from']));
     issues.push(...domainDefaultIssue(t, spec.from, ['from']));
     // Contract drops `from`, and its indexes with it (their copies over `to` take their names).
     issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.from), `renameColumn copies "${spec.from}" and drops it at contract, with`, ['from']));

@@ -20,6 +20,15 @@ export const renameTable: Operation<'renameTable'> = {
         message: `"${spec.from}" has row-level security, and ${only.join(', ')} ${only.length > 1 ? 'are' : 'is'} granted some of its columns only: the view under its old name runs as its invoker there (so the policies apply), and such a view needs the table's privileges, not some columns' — every statement of ${only.length > 1 ? 'theirs' : 'its'} through the old name would be denied. Grant the table's privilege instead (the policies still limit the rows), or rename the table in a release where old code no longer uses the old name (a \`sql\` operation)`,
       });
     }
+    // A view has no INVISIBLE column (MySQL/MariaDB): the old name's would hide them from the old version, whose
+    // statements naming them fail (campaign T), or show them to its SELECT * and INSERT without a column list.
+    const hidden = (t?.columns ?? []).filter((c) => /\bINVISIBLE\b/.test(c.extra ?? '')).map((c) => `"${c.name}"`);
+    if (hidden.length > 0) {
+      issues.push({
+        path: ['from'], code: 'unsupported', feature: 'invisibleColumns',
+        message: `"${spec.from}" has INVISIBLE column${hidden.length > 1 ? 's' : ''} ${hidden.join(', ')}, which the view that keeps its old name working cannot keep invisible: it would hide ${hidden.length > 1 ? 'them' : 'it'} from the old version (its statements naming ${hidden.length > 1 ? 'them' : 'it'} fail) or show ${hidden.length > 1 ? 'them' : 'it'} to its SELECT * and INSERT without a column list — make ${hidden.length > 1 ? 'them' : 'it'} visible in an earlier migration (a \`sql\` operation, ALTER TABLE … MODIFY without INVISIBLE), or rename the table in a release where old code no longer uses the old name`,
+      });
+    }
     if (spec.to === spec.from) {
       issues.push({ path: ['to'], code: 'same_name', table: spec.from, message: `"${spec.to}" is already the table's name` });
     } else {

@@ -80,7 +80,18 @@ export async function pgDependents(s: Session, table: string, column?: string): 
   const namedElsewhere = `SELECT 'trigger' AS kind, t.tgname::text AS name, t.tgrelid::regclass::text AS holder, f.prosrc AS body, current_schema()::text AS schema
        FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
       WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND ${mayName('f.prosrc', table)}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
+  // The table's row type, its array, and domains over either: a column of another table (or a composite type) storing
+  // its rows keeps their fields by position — a column dropped, copied or changed through a shadow is NULL or gone in
+  // every stored row, silently (campaign T) — and a function taking or returning them keeps the table from a drop.
+  const rowTypes = `(SELECT t.oid FROM pg_type t JOIN pg_class c ON c.oid = to_regclass(${rel}) WHERE t.oid IN (c.reltype, (SELECT typarray FROM pg_type WHERE oid = c.reltype))
+                        OR t.typtype = 'd' AND t.typbasetype IN (c.reltype, (SELECT typarray FROM pg_type WHERE oid = c.reltype)))`;
   const sql = [
+    `SELECT CASE WHEN c.relkind = 'c' THEN 'row-typed attribute' ELSE 'row-typed column' END, a.attname::text, CASE WHEN c.relkind = 'c' THEN format('type %s', c.relname) ELSE c.relname::text END
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      WHERE a.attnum > 0 AND NOT a.attisdropped AND c.oid <> to_regclass(${rel}) AND c.relkind IN ('r', 'p', 'f', 'c') AND a.atttypid IN ${rowTypes}`,
+    ...(column === undefined
+      ? [`SELECT 'function', p.oid::regprocedure::text, NULL FROM pg_proc p WHERE p.prorettype IN ${rowTypes} OR p.proargtypes::oid[] && ARRAY${rowTypes}`]
+      : []),
     `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text, NULL::text
        FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
       WHERE ${onIt} AND v.oid <> d.refobjid`,

@@ -1,0 +1,92 @@
+/**
+ * Campaign T: objects of the application's that depend on what a migration changes, which plan let through and
+ * the contract then met — each now refused at plan (exit 2, nothing changed), naming the object and the way:
+ *
+ * - PostgreSQL: a column of another table storing the table's rows (its row type): a rename or an in-place change
+ *   left that field NULL in every stored row, all three commands exiting 0; a dropTable failed at contract on it,
+ *   or on a function taking or returning the rows, left `contracting`.
+ * - PostgreSQL: an exclusion constraint over a copied column failed the contract ("is not a unique index").
+ * - Both: dropIndex of a unique index another table's foreign key references failed the contract.
+ * - MariaDB: renameTable of a table with an INVISIBLE column: the old name's view hid it, and the old version's
+ *   statements naming it failed.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { refused, setup, toContracted } from '../helpers/scenario.js';
+
+for (const target of targets) {
+  const pg = target.name === 'postgres';
+  target.describe(`dependent objects (${target.name})`, () => {
+    it.runIf(pg)('a column storing the table\'s rows (its row type, an array of it, a domain over it): a rename, an in-place change, a drop of a column or of the table refused, naming it', async () => {
+      const s = await setup(target, [
+        `CREATE TABLE a (id int PRIMARY KEY, b int, x int)`,
+        `INSERT INTO a SELECT g, g, g FROM generate_series(1, 10) g`,
+        `CREATE TABLE h (id int PRIMARY KEY, snap a)`,
+        `INSERT INTO h SELECT id, a FROM a`,
+      ], 'xc_dependents');
+      const stored = () => s.db.query<{ b: number }>(`SELECT (snap).b AS b FROM h ORDER BY id`).then((r) => r.map((x) => x.b));
+      const named = /row-typed column "snap" of "h" depends on "a"\."b", which this migration removes at contract/;
+      await s.write('0001_m', { renameColumn: { table: 'a', from: 'b', to: 'c' } });
+      await refused(s, ['a', 'h'], named);
+      await s.write('0001_m', { alterColumn: { table: 'a', column: 'b', type: 'bigint' } });
+      await refused(s, ['a', 'h'], named);
+      await s.write('0001_m', { dropColumn: { table: 'a', column: 'b' } });
+      await refused(s, ['a', 'h'], named);
+      await s.write('0001_m', { dropTable: { table: 'a' } });
+      await refused(s, ['a', 'h'], /row-typed column "snap" of "h" depends on "a", which this migration removes at contract/);
+      expect(await stored()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      // Gone, the way is open: the rows' field is the renamed column's.
+      await s.db.query(`DROP TABLE h`);
+      await s.db.query(`CREATE FUNCTION latest_a() RETURNS SETOF a LANGUAGE sql AS 'SELECT * FROM a'`);
+      await refused(s, ['a'], /function "latest_a\(\)" depends on "a"/);
+      await s.db.query(`DROP FUNCTION latest_a()`);
+      await s.write('0001_m', { renameColumn: { table: 'a', from: 'b', to: 'c' } });
+      await toContracted(s, '0001_m');
+      expect((await s.db.query<{ c: number }>(`SELECT c FROM a ORDER BY id LIMIT 2`)).map((r) => r.c)).toEqual([1, 2]);
+    });
+
+    it.runIf(pg)('an array of the row type, or a domain over it: refused alike', async () => {
+      const s = await setup(target, [`CREATE TABLE a (id int PRIMARY KEY, b int)`, `CREATE DOMAIN a_row AS a`, `CREATE TABLE h (id int PRIMARY KEY, many a[], one a_row)`], 'xc_dependents');
+      await s.write('0001_m', { renameColumn: { table: 'a', from: 'b', to: 'c' } });
+      await refused(s, ['a', 'h'], /row-typed column "many" of "h", row-typed column "one" of "h" depend on "a"\."b"/);
+    });
+
+    it.runIf(pg)('an exclusion constraint over a copied column: refused, as in place (the contract failed, "is not a unique index")', async () => {
+      const s = await setup(target, [
+        `CREATE EXTENSION IF NOT EXISTS btree_gist`,
+        `CREATE TABLE a (id int PRIMARY KEY, b int, r int4range, CONSTRAINT a_no_overlap EXCLUDE USING gist (b WITH =, r WITH &&))`,
+      ], 'xc_dependents');
+      const message = /exclusion constraint "a_no_overlap" covers "b": a copy of the column cannot carry it[^]*drop it first \(dropConstraint\)/;
+      await s.write('0001_m', { renameColumn: { table: 'a', from: 'b', to: 'c' } });
+      await refused(s, ['a'], message);
+      await s.write('0001_m', { alterColumn: { table: 'a', column: 'b', to: 'c', type: 'bigint', up: 'b', down: 'CAST(c AS integer)' } });
+      await refused(s, ['a'], message);
+    });
+
+    it('dropIndex of a unique index another table\'s foreign key references: refused, as dropConstraint of the key is (the contract failed at the drop)', async () => {
+      const s = await setup(target, [
+        `CREATE TABLE a (id int PRIMARY KEY, b int)`,
+        `CREATE UNIQUE INDEX a_b_uix ON a (b)`,
+        `CREATE TABLE ch (id int PRIMARY KEY, ab int, CONSTRAINT ch_ab_fkey FOREIGN KEY (ab) REFERENCES a (b))`,
+        `CREATE INDEX a_x ON a (id, b)`,
+      ], 'xc_dependents');
+      await s.write('0001_m', { dropIndex: { table: 'a', name: 'a_b_uix' } });
+      await refused(s, ['a', 'ch'], /operations\[0\]\.dropIndex\.name: foreign key "ch_ab_fkey" of "ch" references the key this unique index makes over "b"; drop that foreign key first/);
+      // An index no key references drops as before.
+      await s.write('0001_m', { dropIndex: { table: 'a', name: 'a_x' } });
+      await toContracted(s, '0001_m');
+      expect((await s.db.indexes('a')).map((i) => i.name).sort()).toEqual(expect.not.arrayContaining(['a_x']));
+    });
+
+    it.runIf(!pg)('renameTable of a table with an INVISIBLE column: refused, as the old name\'s view cannot keep it invisible', async () => {
+      const s = await setup(target, [`CREATE TABLE a (id int AUTO_INCREMENT PRIMARY KEY, b int, iv int INVISIBLE DEFAULT 3)`], 'xc_dependents');
+      await s.write('0001_m', { renameTable: { from: 'a', to: 'a2' } });
+      await refused(s, ['a'], /operations\[0\]\.renameTable\.from: "a" has INVISIBLE column "iv", which the view that keeps its old name working cannot keep invisible/);
+      // Made visible first, the rename runs, and the old name reaches the column.
+      await s.db.query(`ALTER TABLE a MODIFY iv int DEFAULT 3`);
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO a (b) VALUES (1)`);
+      expect(await s.db.query(`SELECT b, iv FROM a`)).toEqual([{ b: 1, iv: 3 }]);
+    });
+  });
+}
