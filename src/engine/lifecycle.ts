@@ -179,7 +179,11 @@ export async function rollback(ctx: EngineContext, row: Row, forced?: { reason: 
     if (row.phase !== 'rolling_back') {
       await transition(ctx, row, 'rolling_back', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'rollback' } : { journal: 'rollback' });
     }
-    await runSteps(ctx, row.id, 'rollback', row.plan.rollback, { expand: row.plan.expand, contract: row.plan.contract });
+    await runSteps(ctx, row.id, 'rollback', row.plan.rollback, { expand: row.plan.expand, contract: row.plan.contract }).catch((err: unknown) => {
+      // The way on, as a contract step's failure says it (campaign T: a view made over the new column stopped it here).
+      if (!(err instanceof SqlFailedError)) throw err;
+      throw new SqlFailedError(`${err.message}\n${row.id} stays rolling_back: fix what the server names (such as a view of yours made over what the rollback removes) and run \`xc rollback ${row.id}\` again — it resumes at this step.`, err.details, { code: err.code, cause: err.cause });
+    });
     await transition(ctx, row, 'rolled_back');
   });
 }

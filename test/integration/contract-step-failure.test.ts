@@ -47,5 +47,19 @@ for (const target of targets) {
       expect((await s.db.columns('t')).map((c) => c.name)).toEqual(['id', 'a']);
       expect((await s.db.query<{ id: number; a: number }>(`SELECT id, a FROM t ORDER BY id`)).map((r) => [Number(r.id), Number(r.a)])).toEqual([[1, 10], [2, 20]]);
     });
+
+    it.runIf(target.name === 'postgres')('a rollback step the server refuses (a view made over the new column): the migration stays rolling_back, and the message says the same way on (campaign T: only the server\'s words)', async () => {
+      const s = await setup(target, T, 'xc_csf');
+      await s.write('0001_m', rename);
+      await s.xc.apply();
+      await s.db.query(`CREATE VIEW new_a AS SELECT id, a2 FROM t`);
+      const err = await rejection(s.xc.rollback());
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toMatch(/new_a[^]*\n0001_m stays rolling_back: fix what the server names \(such as a view of yours made over what the rollback removes\) and run `xc rollback 0001_m` again — it resumes at this step\.$/);
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolling_back']);
+      await s.db.query(`DROP VIEW new_a`);
+      await s.xc.rollback();
+      expect((await s.db.columns('t')).map((c) => c.name)).toEqual(['id', 'a']);
+    });
   });
 }
