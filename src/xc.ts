@@ -319,7 +319,7 @@ class XcImpl implements Xc {
     assertForceReason(opts, 'contract');
     return this.locked('contract', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
-      const { contract } = await engine(ctx.dialect);
+      const { contract, contractUndoable } = await engine(ctx.dialect);
       this.refuseUnstarted(loaded, upTo, 'contract');
       const outcomes: MigrationOutcome[] = [];
       const rows = [...loaded.rows.values()].filter((r) => isInFlight(r.phase) && (upTo === undefined || r.id <= upTo));
@@ -331,10 +331,14 @@ class XcImpl implements Xc {
           if (upTo === undefined) break; // default: every backfilled migration, in order, up to the first that is not
           throw new RefusedError(`${row.id} is ${row.phase}; it must be backfilled before it (and anything after it) can be contracted — ${nextStep(row)}`, { migration: row.id });
         }
-        // A migration already contracting has passed the gate: finishing it is always right.
-        const gated = awaitsContract(row.phase);
+        // A migration already contracting has passed the gate: finishing it is right once a step removed part of the
+        // old shape. Stopped before that (killed between the gate and its first removal), a version recorded since
+        // still holds it (campaign S: the re-run dropped the column under a live old version, exit 0).
+        const resumed = row.phase === 'contracting' && (await contractUndoable(ctx, row));
+        const gated = awaitsContract(row.phase) || resumed;
+        const stays = resumed ? `\n${row.id} stays contracting, nothing of its old shape removed yet: \`xc contract\` again once no live version needs it, or \`xc rollback ${row.id}\`` : '';
         const refuse = (blockers: GateBlocker[], during = '') =>
-          new RefusedError(`contract of ${row.id} refused: the old shape is still needed${during}\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}\n(use --force --reason TEXT to override; it is logged)`, {
+          new RefusedError(`contract of ${row.id} refused: the old shape is still needed${during}\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}${stays}\n(use --force --reason TEXT to override; it is logged)`, {
             migration: row.id,
             blockers,
             contracted: outcomes,

@@ -97,6 +97,7 @@ export async function convertAgain(ctx: EngineContext, row: Row): Promise<number
  */
 export async function contract(ctx: EngineContext, row: Row, forced?: { reason: string; blockers: unknown[] }, gate?: () => Promise<void>): Promise<void> {
   await recording(ctx, row.id, async () => {
+    const justEntered = row.phase === 'backfilled';
     if (row.phase === 'backfilled') {
       await requireExpandIntact(ctx, row);
       await requireOldNamesUnused(ctx, row);
@@ -106,6 +107,10 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
       await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'contract' } : { journal: 'contract' });
     }
     if (row.phase === 'contracting') {
+      // A resumed contract the gate refused again, overridden: logged as the first override was (xc log).
+      if (forced && !justEntered) {
+        await inTransaction(ctx.driver, (s) => ctx.store.log(s, { migration: row.id, actor: ctx.actor, command: ctx.command, event: 'contracting', reason: forced.reason, detail: { forced: true, resumed: true, blockers: forced.blockers } }));
+      }
       await runSteps(ctx, row.id, 'contract', row.plan.contract)
         .catch((err: unknown) => namingRows(ctx, row, err))
         .catch(async (err: unknown) => {

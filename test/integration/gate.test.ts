@@ -426,6 +426,29 @@ target.describe(`the deploy gate (${target.name})`, () => {
     await other.end();
   });
 
+  it('a contract stopped before its first removal (killed between the gate and it) asks the gate again when resumed: a version recorded since refuses it, nothing removed (campaign S: the re-run dropped the column, exit 0)', async () => {
+    const { db, xc, dir } = await setup(target);
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.deploy.record({ app: 'shop', version: 'v2', level: V2 });
+    // Stopped before its first step, as a kill -9 there leaves it: contracting, journaled, nothing run.
+    const stopping = createXc({ url: db.url, dir, onEvent: (e) => { if (e.event === 'step') throw new Error('stop here'); } });
+    cleanup.push(() => stopping.close());
+    await expect(stopping.contract()).rejects.toThrow(/^stopped/);
+    expect((await xc.status()).migrations.find((m) => m.id === V2)?.phase).toBe('contracting');
+    // The old version comes back (a rollback deploy): the resumed contract is refused, naming it and the way on.
+    await xc.deploy.record({ app: 'shop', version: 'v1', level: V1 });
+    const err = await rejection(xc.contract());
+    expect(err.exitCode).toBe(3);
+    expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'deployment', app: 'shop', version: 'v1' })]);
+    expect(err.message).toContain(`${V2} stays contracting, nothing of its old shape removed yet: \`xc contract\` again once no live version needs it, or \`xc rollback ${V2}\``);
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id', 'name']);
+    // Overridden, the override is logged as the first one is; the contract finishes.
+    await xc.contract({ force: true, reason: 'v1 drained by hand' });
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id']);
+    const logged = (await xc.log({ migration: V2 })).events.filter((e) => e.reason === 'v1 drained by hand');
+    expect(logged).toEqual([expect.objectContaining({ event: 'contracting', detail: expect.objectContaining({ forced: true, resumed: true }) })]);
+  });
+
   it("an environment is trimmed as app and version are (MariaDB compares 'prod ' equal to 'prod'); a name longer than the state keeps is refused, exit 2, nothing recorded (campaign S)", async () => {
     const { xc } = await setup(target);
     await xc.deploy.record({ app: 'shop', version: 'v1', env: 'prod', level: V1 });
