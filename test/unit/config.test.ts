@@ -89,6 +89,19 @@ describe('resolveOptions', () => {
     expect((await resolveOptions({ schema: 'app' }, { XC_SCHEMA: '' }, cwd)).schema).toBe('app');
   });
 
+  it('refuses any flag given empty, naming it, where the layer below would otherwise decide (campaign S: `--url ""` ran against DATABASE_URL, `--env ""` retired prod\'s version)', async () => {
+    const env = { DATABASE_URL: 'postgres://env', XC_DEPLOY_ENV: 'prod', XC_APP: 'shop', XC_MIGRATIONS_DIR: 'envdir' };
+    await expect(resolveOptions({ url: '' }, env, cwd)).rejects.toThrow(/^--url is empty: give it a value, or leave the flag out \(an unset shell variable\?\) — left out, XC_DATABASE_URL or DATABASE_URL or the config file give it$/);
+    for (const [key, flag] of [['env', '--env'], ['app', '--app'], ['dir', '--dir'], ['knexfile', '--knexfile']] as const) {
+      const err = await resolveOptions({ [key]: ' ' }, env, cwd).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidInputError);
+      expect([(err as InvalidInputError).exitCode, (err as Error).message]).toEqual([2, expect.stringMatching(new RegExp(`^${flag} is empty`))]);
+    }
+    // An empty variable is still no variable (the shell's way), and a flag with a value beats it.
+    expect((await resolveOptions({}, { ...env, XC_DEPLOY_ENV: '' }, cwd)).env).toBeUndefined();
+    expect((await resolveOptions({ env: 'staging' }, env, cwd)).env).toBe('staging');
+  });
+
   it('flags beat env beat config', async () => {
     await configJson({ url: 'postgres://config', dir: 'cfgdir', lockTimeout: 300, batchSize: 10, json: true, schema: 'app' });
     const env = { XC_DATABASE_URL: 'postgres://xcenv', DATABASE_URL: 'postgres://env', XC_MIGRATIONS_DIR: 'envdir', XC_LOCK_TIMEOUT: '400' };
