@@ -336,7 +336,8 @@ for (const target of targets) {
         : [`CREATE TRIGGER users_audit AFTER UPDATE ON users FOR EACH ROW INSERT INTO audit VALUES (NEW.id, NEW.n)`, `CREATE PROCEDURE bump_n() UPDATE users SET n = n + 1 WHERE id = 2`];
       const s = await setup(target, [...USERS, `CREATE TABLE audit (id int, n bigint)`, `CREATE VIEW numbered AS SELECT id, n FROM users`, ...trigger], 'xc_pc');
       await s.write('0001_n', { alterColumn: { table: 'users', column: 'n', to: 'n_big', type: 'bigint', up: 'n', down: 'n_big' } });
-      await refused(s, ['users'], /view "numbered".* depend on "users"\."n", which this migration removes at contract/);
+      // The trigger refuses the copy; the view, which can read the new column once applied, is a note (removed-in-use.test.ts).
+      await refused(s, ['users'], /trigger "users_audit" depends? on "users"\."n", which this migration removes at contract/);
       // MariaDB: a procedure running a statement on the table and naming the column breaks with the copy's contract too (it passed plan).
       if (!pg) await refused(s, ['users'], /procedure "bump_n"/);
       await s.write('0001_n', { alterColumn: { table: 'users', column: 'n', type: 'bigint' } });
