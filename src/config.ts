@@ -101,7 +101,7 @@ export async function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv, cwd: 
   // A flag given empty is a value gone missing (`--url "$TENANT_URL"`, the variable unset), not "not given": taken so,
   // the layer below decided — another database, another environment's deployment retired (campaign S).
   for (const k of OPTION_KEYS) {
-    if (typeof flags[k] === 'string' && flags[k].trim() === '' && !OPTIONS[k].refuseEmpty) {
+    if (typeof flags[k] === 'string' && flags[k].trim() === '' && !(OPTIONS[k] as OptionSpec).refuseEmpty) {
       throw new InvalidInputError(`${flagName(k)} is empty: give it a value, or leave the flag out (an unset shell variable?)${OPTIONS[k].env.length > 0 ? ` — left out, ${OPTIONS[k].env.join(' or ')} or the config file give it` : ''}`, {}, { code: 'invalid_usage' });
     }
   }

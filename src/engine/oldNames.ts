@@ -57,7 +57,7 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
       throw new DataMismatchError(
         `contract refused: ${listed.join(', ')} still depend${listed.length === 1 ? 's' : ''} on ${what}, which ${row.id} removes at this contract; ` +
           `the contract would fail there, or leave ${them} broken. Nothing was changed. ` +
-          `${to !== undefined ? `Make ${them} read "${to}" instead (CREATE OR REPLACE), or drop ${them}` : `Change or drop ${them}`}, then run \`xc contract\` again.`,
+          `${to !== undefined ? `Make ${them} read "${to}" instead, under the old name — CREATE OR REPLACE VIEW, each column keeping its name and type (\`${to} AS ${column}\`, with a CAST where the type changed), so the old version reads ${them} unchanged — or drop ${them}` : `Change or drop ${them}`}, then run \`xc contract\` again.`,
         { migration: row.id, table, ...(column !== undefined ? { column } : {}), dependents: listed },
         { code: 'removed_in_use' },
       );

@@ -81,6 +81,10 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     expect(err.message).toContain('level "0099_nonexistent" is not a migration');
     expect(err.message).toContain(dir);
     expect(await snapshot()).toEqual(before);
+    // Empty (an unset variable): said so, not "no file .* in DIR" (campaign U).
+    const empty = await rejection(xc.deploy.record({ app: 'shop', version: 'v9', level: ' ' }));
+    expect([empty.exitCode, empty.message]).toEqual([2, expect.stringMatching(/^--level is empty: give the id of the newest migration the build ships with/)]);
+    expect(await snapshot()).toEqual(before);
 
     const run = await cli('deploy', 'record', '--app', 'shop', '--version', 'v9', '--level', '0099_nonexistent', '--json');
     expect(run.code, run.stderr).toBe(2);
