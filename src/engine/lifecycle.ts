@@ -98,7 +98,7 @@ export async function convertAgain(ctx: EngineContext, row: Row): Promise<number
 export async function contract(ctx: EngineContext, row: Row, forced?: { reason: string; blockers: unknown[] }, gate?: () => Promise<void>): Promise<void> {
   await recording(ctx, row.id, async () => {
     const justEntered = row.phase === 'backfilled';
-    if (row.phase === 'backfilled') {
+    if (justEntered) {
       await requireExpandIntact(ctx, row);
       await requireOldNamesUnused(ctx, row);
       await requireRemovedUnused(ctx, row);

@@ -44,6 +44,10 @@ export async function requireOldNamesUnused(ctx: EngineContext, row: Pick<Migrat
   }
 }
 
+/** How a view over a copy's old column comes to read the new one, its own columns unchanged for the old version. */
+export const viewOverCopyWay = (to: string, column: string, them: string) =>
+  `CREATE OR REPLACE VIEW, each column keeping its name and type — \`${to} AS ${column}\`, with a CAST where the type changed — so the old version reads ${them} unchanged`;
+
 export async function requireRemovedUnused(ctx: EngineContext, row: Pick<MigrationRow, 'id' | 'plan'>): Promise<void> {
   if (!row.plan.removes?.length) return;
   await withSession(ctx.driver, async (s) => {
@@ -57,7 +61,7 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
       throw new DataMismatchError(
         `contract refused: ${listed.join(', ')} still depend${listed.length === 1 ? 's' : ''} on ${what}, which ${row.id} removes at this contract; ` +
           `the contract would fail there, or leave ${them} broken. Nothing was changed. ` +
-          `${to !== undefined ? `Make ${them} read "${to}" instead, under the old name — CREATE OR REPLACE VIEW, each column keeping its name and type (\`${to} AS ${column}\`, with a CAST where the type changed), so the old version reads ${them} unchanged — or drop ${them}` : `Change or drop ${them}`}, then run \`xc contract\` again.`,
+          `${to !== undefined ? `Make ${them} read "${to}" instead (${viewOverCopyWay(to, column!, them)}), or drop ${them}` : `Change or drop ${them}`}, then run \`xc contract\` again.`,
         { migration: row.id, table, ...(column !== undefined ? { column } : {}), dependents: listed },
         { code: 'removed_in_use' },
       );

@@ -21,7 +21,7 @@ import type { CheckModel, InPlan, SchemaModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
 import { copiesOverHeld, overHeld } from './held.js';
 import { triggerOrderIssues } from './triggerOrder.js';
-import { describeDependent, textUsers } from './oldNames.js';
+import { describeDependent, textUsers, viewOverCopyWay } from './oldNames.js';
 
 function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext {
   return { dialect, model, expr: (e: Expr) => dialect.resolveExpr(e) };
@@ -193,7 +193,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
 }
 
 const viewsOverCopy = (views: string[], table: string, column: string, to: string) =>
-  `${views.join(', ')} read${views.length === 1 ? 's' : ''} "${table}"."${column}", which this migration removes at contract: once it is applied, make ${views.length === 1 ? 'it' : 'them'} read "${to}" instead (CREATE OR REPLACE VIEW, each column keeping its name and type — \`${to} AS ${column}\`, with a CAST where the type changed — so the old version reads ${views.length === 1 ? 'it' : 'them'} unchanged); contract refuses while ${views.length === 1 ? 'it reads' : 'they read'} "${column}"`;
+  `${views.join(', ')} read${views.length === 1 ? 's' : ''} "${table}"."${column}", which this migration removes at contract: once it is applied, make ${views.length === 1 ? 'it' : 'them'} read "${to}" instead (${viewOverCopyWay(to, column, views.length === 1 ? 'it' : 'them')}); contract refuses while ${views.length === 1 ? 'it reads' : 'they read'} "${column}"`;
 
 /** The new column of a copy (renameColumn, alterColumn with `to`), which exists only from its expand. */
 const copyTo = (kind: OperationKind, spec: OperationSpec): string | undefined => (kind === 'renameColumn' || kind === 'alterColumn' ? (spec as { to?: string }).to : undefined);

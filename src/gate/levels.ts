@@ -30,8 +30,8 @@ export interface KnownMigrations {
 
 export function assertKnownLevel(level: string, loaded: KnownMigrations, dir: string): void {
   if (loaded.files.some((f) => f.id === level) || loaded.rows.has(level)) return;
-  const newest = loaded.files.at(-1)?.id ?? [...loaded.rows.keys()].sort(byId).at(-1);
   if (level.trim() === '') throw new InvalidInputError('--level is empty: give the id of the newest migration the build ships with (`xc level` prints it), or leave the flag out', { level, dir }, { code: 'invalid_usage' });
+  const newest = loaded.files.at(-1)?.id ?? [...loaded.rows.keys()].sort(byId).at(-1);
   throw new InvalidInputError(
     `level "${level}" is not a migration: no file ${level}.* in ${dir}${existsSync(dir) ? '' : ' (the folder does not exist)'} and no migration of that id in the database's state. ` +
       `A level is the id of the newest migration the build ships with (\`xc level\` prints it from --dir${newest ? `; here: ${newest}` : ''})`,

@@ -115,6 +115,12 @@ export function refuseUncopyable(model: SchemaModel, t: TableModel | undefined, 
   }
 }
 
+/** The foreign keys of any table referencing exactly `columns` of `table` (a key's): what keeps that key from a drop. */
+export function keyReferences(model: SchemaModel, table: string, columns: string[]): { name: string; referencing: string }[] {
+  const same = (cols: string[]) => cols.length === columns.length && cols.every((c) => columns.includes(c));
+  return [...model.tables.values()].flatMap((other) => other.foreignKeys.filter((fk) => fk.refTable === table && same(fk.refColumns)).map((fk) => ({ name: fk.name, referencing: other.name })));
+}
+
 /**
  * A copy's (renameColumn, alterColumn with `to`) exclusion constraint over the column: the copy of its index over the
  * new column would be a plain index, and no exclusion constraint can be made of one at contract (campaign T: the

@@ -11,7 +11,7 @@
  * to convert into, and the new shape has no constraint to meet).
  */
 import { atomic, emptyPlan } from '../plan/index.js';
-import { clusterKeyIssues, requireTable } from './common.js';
+import { clusterKeyIssues, keyReferences, requireTable } from './common.js';
 import { constraintNames } from './addForeignKey.js';
 import { converts } from './constraintConversion.js';
 import { constraintTest, downColumns, downExpressions, downIssues, downTrigger, type Down } from './constraintDown.js';
@@ -66,14 +66,8 @@ export const dropConstraint: Operation<'dropConstraint'> = {
     issues.push(...clusterKeyIssues(ctx.dialect, t, (i) => i.constraint === spec.name, 'dropConstraint drops', ['name']));
     // A primary key or unique constraint may be what another table's foreign key points at.
     const key = t.indexes.find((i) => i.constraint === spec.name)?.columns;
-    if (!key) return issues;
-    const same = (cols: string[]) => cols.length === key.length && cols.every((c) => key.includes(c));
-    for (const other of ctx.model.tables.values()) {
-      for (const fk of other.foreignKeys) {
-        if (fk.refTable === spec.table && same(fk.refColumns)) {
-          issues.push({ path: ['name'], code: 'referenced', table: spec.table, constraint: spec.name, foreignKey: fk.name, referencing: other.name, message: `foreign key "${fk.name}" of "${other.name}" depends on "${spec.name}"; drop that key first` });
-        }
-      }
+    for (const fk of key ? keyReferences(ctx.model, spec.table, key) : []) {
+      issues.push({ path: ['name'], code: 'referenced', table: spec.table, constraint: spec.name, foreignKey: fk.name, referencing: fk.referencing, message: `foreign key "${fk.name}" of "${fk.referencing}" depends on "${spec.name}"; drop that key first` });
     }
     return issues;
   },

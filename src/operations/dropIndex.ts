@@ -1,5 +1,5 @@
 /** dropIndex: nothing at expand (old code may still rely on it), dropped online at contract. */
-import { clusterKeyIssues, requireTable } from './common.js';
+import { clusterKeyIssues, keyReferences, requireTable } from './common.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 
@@ -20,13 +20,8 @@ export const dropIndex: Operation<'dropIndex'> = {
     // A unique index may be what another table's foreign key points at (as dropConstraint's key): the server refuses
     // the drop at contract (campaign T: left `contracting` on both servers). PostgreSQL ties the key to one index,
     // whichever other key there is over the same columns: so refused whenever the columns are the key's.
-    const same = (a: string[], b: string[]) => a.length === b.length && a.every((c) => b.includes(c));
-    if (index?.unique) {
-      for (const other of ctx.model.tables.values()) {
-        for (const fk of other.foreignKeys.filter((k) => k.refTable === spec.table && same(k.refColumns, index.columns))) {
-          issues.push({ path: ['name'], code: 'referenced', table: spec.table, foreignKey: fk.name, referencing: other.name, message: `foreign key "${fk.name}" of "${other.name}" references the key this unique index makes over ${index.columns.map((c) => `"${c}"`).join(', ')}; drop that foreign key first` });
-        }
-      }
+    for (const fk of index?.unique ? keyReferences(ctx.model, spec.table, index.columns) : []) {
+      issues.push({ path: ['name'], code: 'referenced', table: spec.table, foreignKey: fk.name, referencing: fk.referencing, message: `foreign key "${fk.name}" of "${fk.referencing}" references the key this unique index makes over ${index!.columns.map((c) => `"${c}"`).join(', ')}; drop that foreign key first` });
     }
     return issues;
   },

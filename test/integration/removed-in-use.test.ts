@@ -31,7 +31,7 @@ for (const target of targets) {
       const before = await dump(s.db, ['members']);
       const err = await rejection(s.xc.contract());
       expect([err.exitCode, (err as { code?: string }).code]).toEqual([1, 'removed_in_use']);
-      expect(err.message).toBe('contract refused: view "active_members" still depends on "members"."name", which 0001_m removes at this contract; the contract would fail there, or leave it broken. Nothing was changed. Make it read "full_name" instead, under the old name — CREATE OR REPLACE VIEW, each column keeping its name and type (`full_name AS name`, with a CAST where the type changed), so the old version reads it unchanged — or drop it, then run `xc contract` again.');
+      expect(err.message).toBe('contract refused: view "active_members" still depends on "members"."name", which 0001_m removes at this contract; the contract would fail there, or leave it broken. Nothing was changed. Make it read "full_name" instead (CREATE OR REPLACE VIEW, each column keeping its name and type — `full_name AS name`, with a CAST where the type changed — so the old version reads it unchanged), or drop it, then run `xc contract` again.');
       expect(await phases(s)).toEqual(['backfilled']);
       expect(await dump(s.db, ['members'])).toEqual(before);
       // The way: the view reads the new column under its old name; an old-version write is seen through it.
