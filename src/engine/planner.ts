@@ -180,7 +180,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
       issues.push({
         path: r.path, code: 'has_dependents', table: r.table, ...(r.column === undefined ? {} : { column: r.column }), dependents: theirs,
-        message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration removes at contract: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration, applied on its own before this one is planned — \`xc apply <its id>\`, then \`xc apply\`: plan reads the database as it is)${copyTo(op.kind, spec) ? `; what is to read "${copyTo(op.kind, spec)}" instead can name it only once this migration's expand made it: drop it in an earlier migration and make it again over "${copyTo(op.kind, spec)}" in one after this contract (the old version goes without it meanwhile)` : ''}`,
+        message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration removes at contract: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken${rowTyped(found)} — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration, applied on its own before this one is planned — \`xc apply <its id>\`, then \`xc apply\`: plan reads the database as it is)${copyTo(op.kind, spec) ? `; what is to read "${copyTo(op.kind, spec)}" instead can name it only once this migration's expand made it: drop it in an earlier migration and make it again over "${copyTo(op.kind, spec)}" in one after this contract (the old version goes without it meanwhile)` : ''}`,
       });
     }
   }
@@ -191,6 +191,10 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   }
   return issues;
 }
+
+/** Why a row-typed dependent breaks though nothing fails (campaign U: "would fail there" did not say it). */
+const rowTyped = (found: { kind: string }[]) =>
+  found.some((d) => d.kind.startsWith('row-typed')) ? ' (a row-typed column keeps the rows it stores by their fields: the field of a column dropped, copied or changed through a shadow is gone or NULL in every one of them, silently)' : '';
 
 const viewsOverCopy = (views: string[], table: string, column: string, to: string) =>
   `${views.join(', ')} read${views.length === 1 ? 's' : ''} "${table}"."${column}", which this migration removes at contract: once it is applied, make ${views.length === 1 ? 'it' : 'them'} read "${to}" instead (${viewOverCopyWay(to, column, views.length === 1 ? 'it' : 'them')}); contract refuses while ${views.length === 1 ? 'it reads' : 'they read'} "${column}"`;
