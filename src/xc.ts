@@ -319,7 +319,7 @@ class XcImpl implements Xc {
     assertForceReason(opts, 'contract');
     return this.locked('contract', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
-      const { contract, contractUndoable } = await engine(ctx.dialect);
+      const { contract } = await engine(ctx.dialect);
       this.refuseUnstarted(loaded, upTo, 'contract');
       const outcomes: MigrationOutcome[] = [];
       const rows = [...loaded.rows.values()].filter((r) => isInFlight(r.phase) && (upTo === undefined || r.id <= upTo));
@@ -331,11 +331,8 @@ class XcImpl implements Xc {
           if (upTo === undefined) break; // default: every backfilled migration, in order, up to the first that is not
           throw new RefusedError(`${row.id} is ${row.phase}; it must be backfilled before it (and anything after it) can be contracted — ${nextStep(row)}`, { migration: row.id });
         }
-        // A migration already contracting has passed the gate: finishing it is right once a step removed part of the
-        // old shape. Stopped before that (killed between the gate and its first removal), a version recorded since
-        // still holds it (campaign S: the re-run dropped the column under a live old version, exit 0).
-        const resumed = row.phase === 'contracting' && (await contractUndoable(ctx, row));
-        const gated = awaitsContract(row.phase) || resumed;
+        const gated = await this.gatesContract(ctx, row);
+        const resumed = gated && row.phase === 'contracting';
         const stays = resumed ? `\n${row.id} stays contracting, nothing of its old shape removed yet: \`xc contract\` again once no live version needs it, or \`xc rollback ${row.id}\`` : '';
         const refuse = (blockers: GateBlocker[], during = '') =>
           new RefusedError(`contract of ${row.id} refused: the old shape is still needed${during}\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}${stays}\n(use --force --reason TEXT to override; it is logged)`, {
@@ -483,13 +480,26 @@ class XcImpl implements Xc {
     return startHeartbeat(ctx, { ...o, level, buildLevel: asked });
   }
 
+  /**
+   * Whether the gate holds the contract of `row`: until it enters contracting, and after, until a step removed part
+   * of the old shape — then finishing it is the only way on. Stopped before that (killed between the gate and its
+   * first removal), a version recorded since still needs the old shape (campaign S: the re-run dropped the column
+   * under a live old version, exit 0).
+   */
+  private async gatesContract(ctx: EngineContext, row: MigrationRow): Promise<boolean> {
+    if (awaitsContract(row.phase)) return true;
+    return row.phase === 'contracting' && (await engine(ctx.dialect)).contractUndoable(ctx, row);
+  }
+
   async status(): Promise<StatusResult> {
     const ctx = await this.context('status');
     const loaded = await this.loadForStatus(ctx);
     this.assertReadable(loaded);
     const progress = loaded.rows.size > 0 ? await withSession(ctx.driver, (s) => ctx.store.allBackfills(s)) : new Map();
     const evidence = loaded.rows.size > 0 ? await this.evidence(ctx, loaded) : null;
-    const blockers = (id: string, phase: Phase): GateBlocker[] => (evidence && awaitsContract(phase) ? blockersFor(id, evidence, loaded.rows.get(id)?.expandedAt) : []);
+    const gated = new Set<string>();
+    for (const row of evidence ? loaded.rows.values() : []) if (await this.gatesContract(ctx, row)) gated.add(row.id);
+    const blockers = (id: string): GateBlocker[] => (evidence && gated.has(id) ? blockersFor(id, evidence, loaded.rows.get(id)?.expandedAt) : []);
     const ids = [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort();
     const files = new Map(loaded.files.map((f) => [f.id, f]));
     return {
@@ -504,7 +514,7 @@ class XcImpl implements Xc {
           ...(file ? {} : { missingFile: true }),
           ...(file && row && !isUnstarted(row.phase) && row.checksum !== file.checksum ? { drift: true } : {}),
           backfill: progress.get(id) ?? { done: 0, total: 0 },
-          blockers: blockers(id, row?.phase ?? 'pending'),
+          blockers: blockers(id),
           lastError: row?.lastError ?? null,
           updatedAt: row?.updatedAt ?? null,
         };

@@ -442,6 +442,8 @@ target.describe(`the deploy gate (${target.name})`, () => {
     expect(err.details.blockers).toEqual([expect.objectContaining({ kind: 'deployment', app: 'shop', version: 'v1' })]);
     expect(err.message).toContain(`${V2} stays contracting, nothing of its old shape removed yet: \`xc contract\` again once no live version needs it, or \`xc rollback ${V2}\``);
     expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id', 'name']);
+    // status shows the blocker, as for a migration not yet contracting.
+    expect((await xc.status()).migrations.find((m) => m.id === V2)?.blockers).toEqual([expect.objectContaining({ kind: 'deployment', version: 'v1' })]);
     // Overridden, the override is logged as the first one is; the contract finishes.
     await xc.contract({ force: true, reason: 'v1 drained by hand' });
     expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id']);
