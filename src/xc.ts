@@ -439,7 +439,9 @@ class XcImpl implements Xc {
         reasons.push(`${id} is ${phase}: this build needs it at least backfilled (${opts.apply ? 'it could not be applied' : 'run `xc check --apply` or `xc apply`'})`);
       }
       if ((level === null || id > level || missed.has(id)) && reached(phase, 'contracting')) {
-        const why = missed.has(id) ? 'this build lacks it (merged after the build was cut) and still uses the shape it removed' : `it removed a shape this build (level ${level ?? 'none'}) still uses`;
+        // Contracting, it may have removed nothing yet (stopped before), but its contract goes on from there.
+        const removed = phase === 'contracted' ? 'removed' : 'removes';
+        const why = missed.has(id) ? `this build lacks it (merged after the build was cut) and still uses the shape it ${removed}` : `it ${removed} a shape this build (level ${level ?? 'none'}) still uses`;
         reasons.push(`${id} is ${phase}: ${why} — a rollback deploy to it would break`);
       }
     }
