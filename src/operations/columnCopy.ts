@@ -174,7 +174,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // What else the old column had (MySQL: ON UPDATE, COMMENT; PostgreSQL: COMMENT) — not during dual-write, where the
   // old version's UPDATEs must move the old column first. An ON UPDATE comes before the trigger goes (the trigger
   // keeps the old column equal to the new one meanwhile), so no UPDATE of the new version misses it.
-  const column = { name: c.to, type, nullable, default: newDefault, ...(old.extra ? { extra: old.extra } : {}), ...(old.comment !== undefined ? { comment: old.comment } : {}) };
+  const column = { name: c.to, type, nullable, default: newDefault, ...(old.extra ? { extra: old.extra } : {}), ...(old.comment !== undefined ? { comment: old.comment } : {}), ...(old.settings ? { settings: old.settings } : {}) };
   const autoUpdate = old.autoUpdated ? ddl.carryAttributes(c.table, { ...column, nullable: !notNull }) : [];
   // A sequence the old column owns (PostgreSQL serial) would go with it, though the new default draws from it: handed over first.
   const sequence = newDefault !== null ? ddl.handOverSequence(c.table, old, c.to, type) : [];

@@ -197,7 +197,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const checkSteps = checks.filter((k) => !cols.some((c) => c.column === k.column)).map((k) => ({ k, steps: ddl.addCheck(table, k.name, k.expression) }));
   const readd: Step[] = [...checkSteps.flatMap((x) => x.steps), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
   // The column as it is from the cut-over on (what else it had: PostgreSQL COMMENT; MySQL ON UPDATE, COMMENT), and its place.
-  const final = (c: (typeof cols)[number]): ColumnModel => ({ name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}) });
+  const final = (c: (typeof cols)[number]): ColumnModel => ({ name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}), ...(c.old.settings ? { settings: c.old.settings } : {}) });
   // The column before it that will still be there (ctx.name's shadows are `xc_shadowN_<hash>`): another in-flight change's shadow (of an earlier migration, whose
   // cut-over takes it away) is passed over — named, it failed this cut-over ("Unknown column"), for ever (fuzz seed 339).
   const after = (c: (typeof cols)[number]) => t.columns.slice(0, t.columns.indexOf(c.old)).filter((x) => !SHADOW.test(x.name)).at(-1)?.name ?? null;

@@ -5,6 +5,15 @@
  */
 import { Holds } from './holds.js';
 import { PlannedObjects } from './planned.js';
+/**
+ * A column setting as its ALTER COLUMN clause (`SET STATISTICS 1000`, `SET (n_distinct = -1)`); `forType`: its
+ * storage (`SET STORAGE`), which only a column of that type takes.
+ */
+export interface ColumnSetting {
+  sql: string;
+  forType?: string;
+}
+
 export interface ColumnModel {
   name: string;
   /** SQL type as the catalog spells it (`integer`, `character varying(200)`). */
@@ -35,6 +44,11 @@ export interface ColumnModel {
    * database on every UPDATE (it keeps its ON UPDATE through dual-write, operations/columnCopy.ts).
    */
   autoUpdatedCopyOf?: string;
+  /**
+   * PostgreSQL's per-column settings, which a copy or a shadow would not have (campaign T: lost without a word):
+   * carried with the comment (Ddl.carryAttributes).
+   */
+  settings?: ColumnSetting[];
   /** PostgreSQL's COMMENT ON COLUMN (MySQL's COMMENT is part of `extra`); one a projection gave (alterColumn), '' for none, in place of either. */
   comment?: string;
   /**

@@ -3,7 +3,7 @@
  * PostgreSQL catalog into a SchemaModel.
  */
 import type { Session } from '../../db/driver.js';
-import { SchemaModel, type TableModel } from '../../schema/model.js';
+import { SchemaModel, type ColumnSetting, type TableModel } from '../../schema/model.js';
 
 /** A relation's name as the model shows it: qualified only when it is not in the current schema (a child may be elsewhere). */
 const relation = (alias: string) => `CASE WHEN ${alias}.relnamespace = c.relnamespace THEN ${alias}.relname::text ELSE ${alias}.relnamespace::regnamespace::text || '.' || ${alias}.relname END`;
@@ -20,6 +20,13 @@ SELECT c.relname AS table_name, c.relkind::text AS kind, a.attname AS name,
        (SELECT 'COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
          WHERE co.oid = a.attcollation AND a.attcollation <> (SELECT typcollation FROM pg_type WHERE oid = a.atttypid)) AS collation,
        (SELECT ty.typdefault FROM pg_type ty WHERE ty.oid = a.atttypid AND ty.typtype = 'd') AS domain_default,
+       array_remove(ARRAY[
+         CASE WHEN a.attstattarget >= 0 THEN 'SET STATISTICS ' || a.attstattarget END,
+         -- The options the planner reads, alone: a server may keep others of its own there.
+         (SELECT 'SET (' || string_agg(o, ', ') || ')' FROM unnest(a.attoptions) o WHERE o ~ '^n_distinct(_inherited)?=')], NULL) AS settings,
+       array_remove(ARRAY[
+         CASE WHEN a.attstorage <> (SELECT typstorage FROM pg_type WHERE oid = a.atttypid)
+           THEN 'SET STORAGE ' || CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END], NULL) AS type_settings,
        CASE WHEN c.relrowsecurity THEN ARRAY(
          SELECT DISTINCT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END
          FROM pg_attribute ca, aclexplode(ca.attacl) x
@@ -96,7 +103,7 @@ function onDeleteColumns(definition: string): { onDeleteColumns?: string[] } {
 
 const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
-interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null; partition_of: string | null; inherits_from: string[] | null; inherited_by: string[] | null; domain_default: string | null; column_only: string[] | null }
+interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null; partition_of: string | null; inherits_from: string[] | null; inherited_by: string[] | null; domain_default: string | null; column_only: string[] | null; settings: string[]; type_settings: string[] }
 interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[]; replident: boolean; constraint_type: string | null; deferrable: boolean; deferred: boolean; nulls_not_distinct: boolean; clustered: boolean }
 interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; validated: boolean; columns: string[]; ref_columns: string[] }
 
@@ -118,7 +125,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
       tables.set(t.name, t);
     }
     if (r.column_only?.length) t.columnOnlyGrantees = r.column_only;
-    t.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: r.default_expr, generated: r.generated, ...(r.late ? { filledAfterTriggers: true } : {}), ...(r.comment !== null ? { comment: r.comment } : {}), ...(r.collation !== null ? { collation: r.collation } : {}), ...(r.domain_default !== null ? { domainDefault: r.domain_default } : {}) });
+    t.columns.push({ name: r.name, type: r.type, nullable: r.nullable, default: r.default_expr, generated: r.generated, ...(r.late ? { filledAfterTriggers: true } : {}), ...(r.comment !== null ? { comment: r.comment } : {}), ...(r.collation !== null ? { collation: r.collation } : {}), ...(r.domain_default !== null ? { domainDefault: r.domain_default } : {}), ...settingsOf(r) });
   }
   for (const r of (await s.query<IndexRow>(INDEXES)).rows) {
     const t = table(r.table_name);
@@ -172,4 +179,10 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
 export function checkExpression(definition: string): string {
   const m = /^CHECK \((.*)\)( NOT VALID)?$/s.exec(definition);
   return m ? m[1]! : definition;
+}
+
+/** A column's own settings, as ALTER COLUMN clauses: those of its storage only for its type (ColumnModel.settings). */
+function settingsOf(r: ColumnRow): { settings?: ColumnSetting[] } {
+  const settings = [...r.settings.map((sql) => ({ sql })), ...r.type_settings.map((sql) => ({ sql, forType: r.type }))];
+  return settings.length > 0 ? { settings } : {};
 }

@@ -396,10 +396,14 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     },
 
     carryAttributes(table, column) {
-      // The only attribute beyond type, nullability and default a PostgreSQL column has that xc carries: its comment.
-      if (!column.comment) return [];
-      const sql = `COMMENT ON COLUMN ${q(table)}.${q(column.name)} IS ${literal(column.comment)}`;
-      return [tx(sql, `give ${q(table)}.${q(column.name)} the comment of the column it replaces`, instant('SHARE UPDATE EXCLUSIVE', table), [table])];
+      // Beyond type, nullability and default, a PostgreSQL column has its comment and its settings (statistics target,
+      // options, and for its type only, its storage: a new type keeps its own). Its compression (PostgreSQL 14+) is not read.
+      const comment = column.comment ? [tx(`COMMENT ON COLUMN ${q(table)}.${q(column.name)} IS ${literal(column.comment)}`, `give ${q(table)}.${q(column.name)} the comment of the column it replaces`, instant('SHARE UPDATE EXCLUSIVE', table), [table])] : [];
+      const settings = (column.settings ?? []).filter((x) => x.forType === undefined || x.forType === column.type);
+      if (settings.length === 0) return comment;
+      const sql = `ALTER TABLE ${q(table)} ${settings.map((x) => `ALTER COLUMN ${q(column.name)} ${x.sql}`).join(', ')}`;
+      const storage = settings.some((x) => x.forType !== undefined);
+      return [...comment, tx(sql, `give ${q(table)}.${q(column.name)} the settings of the column it replaces (${settings.map((x) => x.sql).join(', ')})`, instant(storage ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE', table), [table])];
     },
 
     carryColumnPrivileges(table, from, to) {
