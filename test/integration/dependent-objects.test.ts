@@ -63,6 +63,14 @@ for (const target of targets) {
       await refused(s, ['a'], message);
     });
 
+    it.runIf(pg)('a column in the INCLUDE list of a unique key another table\'s foreign key references: refused (its drop takes the key\'s index; the contract failed there)', async () => {
+      const s = await setup(target, [`CREATE TABLE a (id int PRIMARY KEY, b int, x int, CONSTRAINT a_x_key UNIQUE (x) INCLUDE (b))`, `CREATE TABLE ch (id int PRIMARY KEY, ax int REFERENCES a (x))`], 'xc_dependents');
+      for (const op of [{ renameColumn: { table: 'a', from: 'b', to: 'c' } }, { alterColumn: { table: 'a', column: 'b', type: 'bigint' } }, { dropColumn: { table: 'a', column: 'b' } }]) {
+        await s.write('0001_m', op);
+        await refused(s, ['a', 'ch'], /foreign key "ch_ax_fkey" of "ch" depends on "a"\."b", which this migration removes at contract/);
+      }
+    });
+
     it.runIf(pg)('a column\'s own settings (statistics target, n_distinct, storage) come to the copy or the shadow that replaces it (campaign T: lost without a word)', async () => {
       const s = await setup(target, [
         `CREATE TABLE a (id int PRIMARY KEY, b text, n int)`,

@@ -107,6 +107,10 @@ export async function pgDependents(s: Session, table: string, column?: string): 
       : [
           `SELECT 'generated column', a.attname::text, NULL FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
              JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ${onIt} AND a.attgenerated <> '' AND a.attnum <> ${attnum}`,
+          // A foreign key referencing a unique key whose index carries the column in its INCLUDE list: the column's
+          // drop takes the index, which the key needs (campaign T: the contract failed there, left `contracting`).
+          `SELECT 'foreign key', k.conname::text, k.conrelid::regclass::text FROM pg_constraint k JOIN pg_index i ON i.indexrelid = k.conindid
+            WHERE k.contype = 'f' AND i.indrelid = to_regclass(${rel}) AND ${attnum} = ANY ((i.indkey::int2[])[i.indnkeyatts:i.indnatts - 1])`,
           `SELECT 'policy', p.polname::text, NULL FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt}`,
           // A trigger of the table whose function names it, takes it as an argument (a C function: moddatetime(updated_at),
           // tsvector_update_trigger(tsv, cfg, title)), or fires on it (WHEN, UPDATE OF: recorded in pg_depend).
