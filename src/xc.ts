@@ -582,7 +582,7 @@ function heldByPending(err: unknown, id: string, pending: string[], rolledBack: 
   const holder = pending.find((p) => held.some((m) => m.includes(`${p} (operations[`)));
   if (holder === undefined) return err;
   const way = `${holder} is pending in this plan${rolledBack(holder) ? ' (it was rolled back, and is applied again)' : ''}: \`xc apply ${pending.at(-1)}\` applies the migrations before ${id}; once ${holder} is contracted (\`xc contract ${holder}\`, when no deployed version needs its old shape), \`xc apply\` takes the rest`;
-  return new InvalidInputError(`${err.message}\n  ${way}`, err.details, { code: err.code, issues: [...err.issues] });
+  return new InvalidInputError(`${err.message}\n  ${way}`, { ...err.details, applyUpTo: pending.at(-1), contractFirst: holder }, { code: err.code, issues: [...err.issues] });
 }
 
 function afterApplied(err: unknown, applied: MigrationOutcome[]): unknown {

@@ -5,7 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
-import { record, refused, setup, toContracted } from '../helpers/scenario.js';
+import { record, refused, rejection, setup, toContracted } from '../helpers/scenario.js';
 
 for (const target of targets) {
   target.describe(`histories from other tools (${target.name})`, () => {
@@ -85,6 +85,7 @@ for (const target of targets) {
       await s.write('0002_rename', { renameColumn: { table: 'contacts', from: 'email', to: 'email_address' } });
       await s.write('0003_reuse', { addColumn: { table: 'contacts', column: { name: 'email', type: 'varchar(40)' } } });
       await refused(s, ['contacts'], /0003_reuse\.json: [^]*contract that migration first[^]*\n  0002_rename is pending in this plan: `xc apply 0002_rename` applies the migrations before 0003_reuse; once 0002_rename is contracted \(`xc contract 0002_rename`, when no deployed version needs its old shape\), `xc apply` takes the rest$/);
+      expect(((await rejection(s.xc.plan())) as unknown as { details: object }).details).toMatchObject({ applyUpTo: '0002_rename', contractFirst: '0002_rename' }); // for a pipeline reading --json
       await s.xc.apply({ id: '0002_rename' });
       await record(s.xc, '0002_rename');
       await s.xc.contract();

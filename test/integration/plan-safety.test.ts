@@ -680,7 +680,7 @@ for (const target of targets) {
       const named = (key: string) => `foreign key "${key}" of "${other}\\.log"`;
       if (pg) {
         await s.write('0001_widen', toBigint);
-        await refused(s, ['users'], new RegExp(`${named('log_user_id_fkey')} depends on "users"\\."id", which this migration removes at contract.*drop it first`, 's'));
+        await refused(s, ['users'], new RegExp(`${named('log_user_id_fkey')} depends on "users"\\."id", which this migration (removes|replaces) at contract.*drop it first`, 's'));
       }
       await s.write('0001_widen', { renameColumn: { table: 'users', from: 'email', to: 'mail' } });
       await refused(s, ['users'], new RegExp(`${named('log_email_fkey')} depends on "users"\\."email"`));
