@@ -5,7 +5,7 @@
  * The row is found by halving the batch's rows, each try in a transaction
  * of its own that is rolled back, and named with the server's message. The
  * batch wrote nothing and the cursor stays before it: once the row is fixed
- * (or the expression), the same command resumes there; `xc rollback` undoes.
+ * the same command resumes there; `xc rollback` undoes (and is the way to change the expression).
  */
 import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
@@ -36,7 +36,7 @@ export async function batchFailure(driver: Driver, d: Dialect, opts: { migration
   const where = named ? `at the row ${named}` : 'in a batch';
   return new SqlFailedError(
     `backfill of "${spec.table}" stopped ${where}: ${server(row?.error ?? err)}. Nothing of that batch was written; ` +
-      `fix the row (or the expression) and run the command again, which resumes there — or \`xc rollback ${migration}\``,
+      `fix the row and run the command again, which resumes there; to change the expression instead, \`xc rollback ${migration}\`, edit the file and apply it again (an applied migration's file is not edited: xc refuses the drift)`,
     { migration, table: spec.table, ...(row ? { row: Object.fromEntries(key.map((k, i) => [k, shown(row!.shown[i]!)])) } : {}), code: (row?.error as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown })?.code ?? null },
     { cause: row?.error ?? err },
   );

@@ -20,6 +20,7 @@ import { withSession, type Session } from '../db/driver.js';
 import type { Dependent, Dialect } from '../dialects/dialect.js';
 import { DataMismatchError } from '../errors.js';
 import type { MigrationRow } from '../state/store.js';
+import { isInFlight } from '../plan/index.js';
 import type { EngineContext } from './context.js';
 
 /** A dependent as messages name it: `trigger "log_customer" of "customers"`. */
@@ -51,10 +52,17 @@ export const viewOverCopyWay = (to: string, column: string, them: string) =>
 export async function requireRemovedUnused(ctx: EngineContext, row: Pick<MigrationRow, 'id' | 'plan'>): Promise<void> {
   if (!row.plan.removes?.length) return;
   await withSession(ctx.driver, async (s) => {
-    // xc's own: the views that keep a renamed table's old name working, until their own contract.
-    const ours = new Set((await ctx.store.migrations(s)).flatMap((m) => (m.plan.oldNames ?? []).map((o) => o.name)));
-    for (const { table, column, keepsName, to } of row.plan.removes!) {
-      const listed = (await ctx.dialect.dependents(s, table, column, keepsName)).filter((d) => d.kind !== 'view' || !ours.has(d.name)).map(describeDependent).sort();
+    // xc's own: the views that keep a renamed table's old name working, while their migration is in flight (each
+    // migration renames at expand). A table renamed so after this migration planned is read under its new name.
+    const renames = (await ctx.store.migrations(s)).filter((m) => isInFlight(m.phase)).flatMap((m) => m.plan.oldNames ?? []);
+    const ours = new Set(renames.map((o) => o.name));
+    const now = (table: string, seen = new Set<string>()): string => {
+      const next = renames.find((o) => o.name === table && !seen.has(o.name));
+      return next ? now(next.renamedTo, seen.add(table)) : table;
+    };
+    for (const { table: named, column, keepsName, to } of row.plan.removes!) {
+      const table = now(named);
+      const listed = (await ctx.dialect.dependents(s, table, column, keepsName)).filter((d) => d.kind !== 'view' || !ours.has(d.name) || d.name === table).map(describeDependent).sort();
       if (listed.length === 0) continue;
       const what = column === undefined ? `table "${table}"` : `"${table}"."${column}"`;
       const them = listed.length === 1 ? 'it' : 'them';

@@ -167,8 +167,9 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   }
   if (issues.length > 0) return issues;
   for (const r of op.removesAtContract?.(spec as never) ?? []) {
-    // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's.
-    const found = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName)).filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view');
+    // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's. Another
+    // schema's (database's) view is named qualified, and is never xc's.
+    const found = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName)).filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view' || d.name.includes('.'));
     // A view over a copy's old column can read the new one from expand on, its own columns unchanged for the old
     // version (campaign M: the only way plan knew, dropping it first, left the old version without it): noted, and
     // held by the contract until it does.
@@ -583,7 +584,9 @@ export async function planMigration(
     for (const note of [...(p.notes ?? []), ...notes]) (plan.notes ??= []).push(`operations[${opIndex}].${kind}: ${note}`);
     for (const r of op.removesAtContract?.(spec as never) ?? []) {
       const to = r.column === undefined ? undefined : copyTo(kind, spec);
-      (plan.removes ??= []).push({ table: model.readName(r.table), ...(r.column !== undefined ? { column: r.column } : {}), ...(r.keepsName ? { keepsName: true } : {}), ...(to !== undefined ? { to } : {}) });
+      // The table as its spec names it: the name it has from this migration's expand on (campaign V: read under the
+      // name before a renameTable of the same migration, the contract read xc's view there, and saw nothing).
+      (plan.removes ??= []).push({ table: r.table, ...(r.column !== undefined ? { column: r.column } : {}), ...(r.keepsName ? { keepsName: true } : {}), ...(to !== undefined ? { to } : {}) });
     }
     // What names the table in text, which the contract will refuse while it still does (oldNames.ts): said now, as the
     // new name exists only from expand (campaign J: plan was silent, the contract refused).

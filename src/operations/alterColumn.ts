@@ -255,8 +255,14 @@ export const alterColumn: Operation<'alterColumn'> = {
   },
   // A change the catalog alone makes (a comment, a default, a varchar widened) backfills nothing: it runs on a table without a key too.
   backfillTables: (spec, ctx) => (delegated(spec) ? (createConstraint.backfillTables?.(asConstraint(spec), ctx) ?? []) : spec.to !== undefined || shadowed(spec, ctx) ? [spec.table] : []),
-  // In place too: a view over the column keeps PostgreSQL from changing its type, as from dropping it.
-  removesAtContract: (spec) => (delegated(spec) ? placed(spec, createConstraint.removesAtContract?.(asConstraint(spec)) ?? []) : [{ path: ['column'], table: spec.table, column: spec.column, ...(spec.to === undefined ? { keepsName: true } : {}) }]),
+  // In place too: a view over the column keeps PostgreSQL from changing its type, as from dropping it. A default, a
+  // comment or nullability alone leaves the column itself (campaign V: a view refused them).
+  removesAtContract: (spec) =>
+    delegated(spec)
+      ? placed(spec, createConstraint.removesAtContract?.(asConstraint(spec)) ?? [])
+      : spec.to !== undefined || spec.type !== undefined || spec.up !== undefined || shadowConstraints(spec).length > 0
+        ? [{ path: ['column'], table: spec.table, column: spec.column, ...(spec.to === undefined ? { keepsName: true } : {}) }]
+        : [],
   // The column is NOT NULL from contract on when asked, or when it keeps (or, with `to`, carries over) its NOT NULL.
   notNullAtContract: (spec, model) => {
     if (delegated(spec)) return createConstraint.notNullAtContract?.(asConstraint(spec), model) ?? { table: spec.table, columns: [] };

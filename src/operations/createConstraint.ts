@@ -146,7 +146,8 @@ export const createConstraint: Operation<'createConstraint'> = {
     return triggerColumns(ctx, spec.table, convs.map((c) => c.column), convs.map((c) => c.up));
   },
   backfillTables: (spec) => (convertibility(spec).convertible && Object.entries(spec.up ?? {}).some(([c, e]) => mayConvert(c, e)) ? [spec.table] : []),
-  removesAtContract: (spec) => (convertibility(spec).convertible ? Object.entries(spec.up ?? {}).filter(([c, e]) => mayConvert(c, e)).map(([c]) => ({ path: ['up', c], table: spec.table, column: c })) : []),
+  // Each converted column is replaced by its shadow under its name at the cut-over: what reaches it by name keeps it (campaign V).
+  removesAtContract: (spec) => (convertibility(spec).convertible ? Object.entries(spec.up ?? {}).filter(([c, e]) => mayConvert(c, e)).map(([c]) => ({ path: ['up', c], table: spec.table, column: c, keepsName: true })) : []),
 
   rowChecks(spec, { model, dialect }) {
     const t = model.table(spec.table);

@@ -27,6 +27,7 @@
  * Rollback before contract: trigger and shadows (with their index copies)
  * dropped; the columns were never touched.
  */
+import { isObjectName } from '../dialects/names.js';
 import type { ColumnModel } from '../schema/model.js';
 import { atomic, emptyPlan, onNewColumn, type OperationPlan, type Step } from '../plan/index.js';
 import type { PlanContext, ValidateContext, ValidationIssue } from './types.js';
@@ -62,8 +63,6 @@ function indexesOver(ctx: Pick<ValidateContext, 'model' | 'dialect'>, table: str
  * And a cut-over the server could not run under its lock (Ddl.cutOverIssue).
  * `defaults`: a column's default from the cut-over on, where it changes.
  */
-/** A shadow column's name (ctx.name(`shadow${i}`)). */
-const SHADOW = /^xc_shadow\d+_[0-9a-f]{10}$/;
 
 export function shadowIssues(
   ctx: Pick<ValidateContext, 'model' | 'dialect'>,
@@ -200,7 +199,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const final = (c: (typeof cols)[number]): ColumnModel => ({ name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}), ...(c.old.settings ? { settings: c.old.settings } : {}) });
   // The column before it that will still be there (ctx.name's shadows are `xc_shadowN_<hash>`): another in-flight change's shadow (of an earlier migration, whose
   // cut-over takes it away) is passed over — named, it failed this cut-over ("Unknown column"), for ever (fuzz seed 339).
-  const after = (c: (typeof cols)[number]) => t.columns.slice(0, t.columns.indexOf(c.old)).filter((x) => !SHADOW.test(x.name)).at(-1)?.name ?? null;
+  const after = (c: (typeof cols)[number]) => t.columns.slice(0, t.columns.indexOf(c.old)).filter((x) => !isObjectName(x.name, 'shadow\\d+')).at(-1)?.name ?? null;
   const swap = ddl.swapColumns({
     table,
     dropTrigger: triggers.flatMap((tr) => tr.drop),

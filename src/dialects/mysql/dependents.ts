@@ -38,12 +38,14 @@ const everywhere = (table: string) => [...namingParams(table), ...namingParams(t
 const shown = (schema: string, name: string) => `IF(${schema} = DATABASE(), ${name}, CONCAT(${schema}, '.', ${name}))`;
 
 export async function mysqlDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
-  // MySQL keeps no dependency graph: views and triggers are matched on their text, which the server stores with
-  // every name in backquotes (views as `table`.`column`), generated columns on their expression.
-  const named = column === undefined ? `%\`${table}\`%` : `%\`${table}\`.\`${column}\`%`;
+  // MySQL keeps no dependency graph: views and triggers are matched on their text, generated columns on their
+  // expression. The server stores a view's names qualified by their database (`db`.`t`.`c`, `db`.`t`): matched so, in every
+  // database (campaign V: another database's view was missed; one naming another database's table of that name,
+  // or a column named as the table, was taken for one).
   const views = await s.query<{ name: string }>(
-    `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME <> ? AND VIEW_DEFINITION LIKE ?`,
-    [table, named],
+    `SELECT ${shown('TABLE_SCHEMA', 'TABLE_NAME')} AS name FROM information_schema.VIEWS
+      WHERE NOT (TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ?) AND VIEW_DEFINITION LIKE CONCAT('%\`', DATABASE(), '\`.\`', ?)`,
+    [table, column === undefined ? `${table}\`%` : `${table}\`.\`${column}\`%`],
   );
   // Another database's foreign key: the model (DATABASE() only) cannot carry it, and the column's, its index's or the table's drop fails on it.
   const keys = await s.query<{ name: string; holder: string }>(

@@ -92,7 +92,9 @@ export async function pgDependents(s: Session, table: string, column?: string): 
     ...(column === undefined
       ? [`SELECT 'function', p.oid::regprocedure::text, NULL FROM pg_proc p WHERE p.prorettype IN ${rowTypes} OR p.proargtypes::oid[] && ARRAY${rowTypes}`]
       : []),
-    `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END, v.relname::text, NULL::text
+    // Another schema's view under its qualified name: not taken for xc's own view of a renamed table's old name (campaign V).
+    `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END,
+            CASE WHEN v.relnamespace = to_regnamespace(current_schema()) THEN v.relname::text ELSE format('%s.%s', v.relnamespace::regnamespace, v.relname) END, NULL::text
        FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
       WHERE ${onIt} AND v.oid <> d.refobjid`,
     // A function whose SQL body (BEGIN ATOMIC) reads it: PostgreSQL refuses the drop.
