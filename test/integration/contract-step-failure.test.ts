@@ -48,6 +48,19 @@ for (const target of targets) {
       expect((await s.db.query<{ id: number; a: number }>(`SELECT id, a FROM t ORDER BY id`)).map((r) => [Number(r.id), Number(r.a)])).toEqual([[1, 10], [2, 20]]);
     });
 
+    it('an expand step the server refuses: the migration stays expanding, and the message says the way on; the cause fixed, `xc apply` finishes (campaign W: only the server\'s words)', async () => {
+      const s = await setup(target, T, 'xc_csf');
+      await s.write('0001_m', { sql: { expand: 'INSERT INTO audit_log (id) VALUES (1)', rollback: 'SELECT 1' } }, rename);
+      const err = await rejection(s.xc.apply());
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toMatch(/audit_log[^]*\n0001_m stays expanding: fix what the server names \(a row breaking the index or constraint being built\) and run `xc apply` again — it resumes at this step; or `xc rollback 0001_m` \(the way to change the migration itself: roll back, edit the file, apply again\)\.$/);
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['expanding']);
+      await s.db.query(`CREATE TABLE audit_log (id int)`);
+      await s.xc.apply();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+      expect(await s.db.count(`SELECT count(*) FROM audit_log`)).toBe(1);
+    });
+
     it.runIf(target.name === 'postgres')('a rollback step the server refuses (a view made over the new column): the migration stays rolling_back, and the message says the same way on (campaign T: only the server\'s words)', async () => {
       const s = await setup(target, T, 'xc_csf');
       await s.write('0001_m', rename);
