@@ -113,6 +113,17 @@ for (const target of targets) {
       expect(message).not.toMatch(/pending in this plan/);
     });
 
+    it.runIf(target.name === 'postgres')('a data migration deduplicating by a correlated subquery over its own table (`users.handle`): plan compiles it as the UPDATE runs it, and it runs (campaign W: refused at plan)', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, handle text)`, `INSERT INTO users VALUES (1, 'ann'), (2, 'ann'), (3, 'bob'), (4, 'ann')`], 'xc_brought');
+      const where = 'EXISTS (SELECT 1 FROM users u2 WHERE u2.handle = users.handle AND u2.id < users.id)';
+      await s.write('0001_m', { sql: { backfill: { table: 'users', set: { handle: "handle || '_' || id" }, where } } });
+      await toContracted(s, '0001_m');
+      expect((await s.db.query<{ handle: string }>(`SELECT handle FROM users ORDER BY id`)).map((r) => r.handle)).toEqual(['ann', 'ann_2', 'bob', 'ann_4']);
+      // What the UPDATE cannot read is refused, as before.
+      await s.write('0002_m', { sql: { backfill: { table: 'users', set: { handle: "_xc_row.handle || '!'" } } } });
+      await refused(s, ['users'], /operations\[0\]\.sql\.backfill\.set\.handle: [^]*_xc_row/);
+    });
+
     it('a table created under the name a renameTable in flight frees: refused once for the table, not again for each column', async () => {
       const s = await setup(target, [`CREATE TABLE events (id int PRIMARY KEY, kind varchar(20), at int)`], 'xc_brought');
       await s.write('0001_rename', { renameTable: { from: 'events', to: 'audit_events' } });
