@@ -64,7 +64,7 @@ export async function advance(ctx: EngineContext, row: Row, stopAt: 'expand' | '
         // The way on, as a contract step's failure says it (campaign W: a unique index build met a duplicate an old
         // writer made meanwhile, and the message was the server's alone).
         if (!(err instanceof SqlFailedError)) throw err;
-        throw new SqlFailedError(`${err.message}\n${row.id} stays expanding: fix what the server names (a row breaking the index or constraint being built) and run \`xc apply\` again — it resumes at this step; or \`xc rollback ${row.id}\` (the way to change the migration itself: roll back, edit the file, apply again).`, err.details, { code: err.code, cause: err.cause });
+        throw new SqlFailedError(`${err.message}\n${row.id} stays expanding: fix what the server names (such as a row breaking the index or constraint being built) and run \`xc apply\` again — it resumes at this step; or \`xc rollback ${row.id}\` (the way to change the migration itself: roll back, edit the file, apply again).`, err.details, { code: err.code, cause: err.cause });
       });
       await transition(ctx, row, 'dual_write');
     }

@@ -56,13 +56,14 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
     // migration renames at expand). A table renamed so after this migration planned is read under its new name.
     const renames = (await ctx.store.migrations(s)).filter((m) => isInFlight(m.phase)).flatMap((m) => m.plan.oldNames ?? []);
     const ours = new Set(renames.map((o) => o.name));
-    const now = (table: string, seen = new Set<string>()): string => {
-      const next = renames.find((o) => o.name === table && !seen.has(o.name));
-      return next ? now(next.renamedTo, seen.add(table)) : table;
+    const now = (table: string): string => {
+      let name = table;
+      for (let hops = 0, next; hops < renames.length && (next = renames.find((o) => o.name === name)); hops++) name = next.renamedTo;
+      return name;
     };
     for (const { table: named, column, keepsName, to } of row.plan.removes!) {
       const table = now(named);
-      const listed = (await ctx.dialect.dependents(s, table, column, keepsName)).filter((d) => d.kind !== 'view' || !ours.has(d.name) || d.name === table).map(describeDependent).sort();
+      const listed = (await ctx.dialect.dependents(s, table, column, keepsName)).filter((d) => d.kind !== 'view' || !ours.has(d.name)).map(describeDependent).sort();
       if (listed.length === 0) continue;
       const what = column === undefined ? `table "${table}"` : `"${table}"."${column}"`;
       const them = listed.length === 1 ? 'it' : 'them';

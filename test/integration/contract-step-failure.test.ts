@@ -53,7 +53,7 @@ for (const target of targets) {
       await s.write('0001_m', { sql: { expand: 'INSERT INTO audit_log (id) VALUES (1)', rollback: 'SELECT 1' } }, rename);
       const err = await rejection(s.xc.apply());
       expect(err.exitCode).toBe(1);
-      expect(err.message).toMatch(/audit_log[^]*\n0001_m stays expanding: fix what the server names \(a row breaking the index or constraint being built\) and run `xc apply` again — it resumes at this step; or `xc rollback 0001_m` \(the way to change the migration itself: roll back, edit the file, apply again\)\.$/);
+      expect(err.message).toMatch(/audit_log[^]*\n0001_m stays expanding: fix what the server names \(such as a row breaking the index or constraint being built\) and run `xc apply` again — it resumes at this step; or `xc rollback 0001_m` \(the way to change the migration itself: roll back, edit the file, apply again\)\.$/);
       expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['expanding']);
       await s.db.query(`CREATE TABLE audit_log (id int)`);
       await s.xc.apply();
