@@ -116,11 +116,17 @@ export function downColumns(table: string, downs: Down[], ctx: ValidateContext):
 export function downTrigger(table: string, name: string, downs: Down[], ctx: PlanContext): TriggerSteps {
   const t = ctx.model.table(table)!;
   const { test } = constraintTest(t, name);
+  // The model shows the keys as their migrations' contracts leave them: one a migration in flight makes only then, or
+  // over a column it replaces by a shadow then, is no key of the rows written meanwhile. Counted, a row sharing its
+  // value (a default every row has) was taken for the one an upsert updates, and a duplicate went unconverted (fuzz
+  // seed 502, both servers: the insert refused).
+  const pending = (key: string[]) => ctx.model.holds.keyMadeAtContract(table, key) !== undefined || key.some((c) => ctx.model.holds.shadowedBy(table, c) !== undefined);
+  const live = test!.kind === 'unique' && test!.rowKeys ? { ...test!, rowKeys: test!.rowKeys.filter((k) => !pending(k)) } : test!;
   return ctx.ddl.convertTrigger({
     name: ctx.name('down'),
     table,
     constraint: name,
-    test: test!,
+    test: live,
     set: downs.map((d) => ({ column: d.column, expr: ctx.expr(d.down) })),
     columns: t.columns.map((c) => c.name),
   });
