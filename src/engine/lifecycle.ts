@@ -60,11 +60,10 @@ export async function advance(ctx: EngineContext, row: Row, stopAt: 'expand' | '
   let rows = 0;
   await recording(ctx, row.id, async () => {
     if (row.phase === 'expanding') {
+      // The way on, as a contract step's failure says it (campaign W: a unique index build met a duplicate an old
+      // writer made meanwhile, and the message was the server's alone).
       await runSteps(ctx, row.id, 'expand', row.plan.expand).catch((err: unknown) => {
-        // The way on, as a contract step's failure says it (campaign W: a unique index build met a duplicate an old
-        // writer made meanwhile, and the message was the server's alone).
-        if (!(err instanceof SqlFailedError)) throw err;
-        throw new SqlFailedError(`${err.message}\n${row.id} stays expanding: fix what the server names (such as a row breaking the index or constraint being built) and run \`xc apply\` again — it resumes at this step; or \`xc rollback ${row.id}\` (the way to change the migration itself: roll back, edit the file, apply again).`, err.details, { code: err.code, cause: err.cause });
+        throw withWay(err, `${row.id} stays expanding: fix what the server names (such as a row breaking the index or constraint being built) and run \`xc apply\` again — it resumes at this step; or \`xc rollback ${row.id}\` (the way to change the migration itself: roll back, edit the file, apply again).`);
       });
       await transition(ctx, row, 'dual_write');
     }
@@ -156,7 +155,13 @@ async function withWayOut(ctx: EngineContext, row: Row, err: unknown): Promise<u
     ? `${row.id} stays contracting, nothing of its old shape removed yet: ${again}, or \`xc rollback ${row.id}\``
     : `${row.id} stays contracting and can no longer be rolled back (part of its old shape is removed already): ${again}`;
   const byHand = author ? ' — run as written, so do not run this `sql` step by hand first (or write it to run twice: IF EXISTS)' : '';
-  return new SqlFailedError(`${err.message}\n${way}${byHand}.`, err.details, { code: err.code, cause: err.cause });
+  return withWay(err, `${way}${byHand}.`);
+}
+
+/** A step the server refused, its message followed by the way on; any other error as it is. */
+function withWay(err: unknown, way: string): unknown {
+  if (!(err instanceof SqlFailedError)) return err;
+  return new SqlFailedError(`${err.message}\n${way}`, err.details, { code: err.code, cause: err.cause });
 }
 
 /**
@@ -189,10 +194,9 @@ export async function rollback(ctx: EngineContext, row: Row, forced?: { reason: 
     if (row.phase !== 'rolling_back') {
       await transition(ctx, row, 'rolling_back', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'rollback' } : { journal: 'rollback' });
     }
+    // The way on, as a contract step's failure says it (campaign T: a view made over the new column stopped it here).
     await runSteps(ctx, row.id, 'rollback', row.plan.rollback, { expand: row.plan.expand, contract: row.plan.contract }).catch((err: unknown) => {
-      // The way on, as a contract step's failure says it (campaign T: a view made over the new column stopped it here).
-      if (!(err instanceof SqlFailedError)) throw err;
-      throw new SqlFailedError(`${err.message}\n${row.id} stays rolling_back: fix what the server names (such as a view of yours made over what the rollback removes) and run \`xc rollback ${row.id}\` again — it resumes at this step.`, err.details, { code: err.code, cause: err.cause });
+      throw withWay(err, `${row.id} stays rolling_back: fix what the server names (such as a view of yours made over what the rollback removes) and run \`xc rollback ${row.id}\` again — it resumes at this step.`);
     });
     await transition(ctx, row, 'rolled_back');
   });
