@@ -71,16 +71,16 @@ for (const target of targets) {
       }
     });
 
-    it.runIf(pg)('a column\'s own settings (statistics target, n_distinct, storage) come to the copy or the shadow that replaces it (campaign T: lost without a word)', async () => {
+    it.runIf(pg)('a column\'s own settings (statistics target, n_distinct, storage, compression) come to the copy or the shadow that replaces it (campaign T: lost without a word)', async () => {
       const s = await setup(target, [
         `CREATE TABLE a (id int PRIMARY KEY, b text, n int)`,
         `INSERT INTO a SELECT g, 'x' || g, g FROM generate_series(1, 20) g`,
-        `ALTER TABLE a ALTER COLUMN b SET STATISTICS 1000, ALTER COLUMN b SET (n_distinct = -1), ALTER COLUMN b SET STORAGE EXTERNAL, ALTER COLUMN n SET STATISTICS 50`,
+        `ALTER TABLE a ALTER COLUMN b SET STATISTICS 1000, ALTER COLUMN b SET (n_distinct = -1), ALTER COLUMN b SET STORAGE EXTERNAL, ALTER COLUMN b SET COMPRESSION lz4, ALTER COLUMN n SET STATISTICS 50`,
       ], 'xc_dependents');
-      const settings = (column: string) => s.db.query<{ stat: number; opts: string[] | null; storage: string }>(`SELECT attstattarget AS stat, attoptions AS opts, attstorage::text AS storage FROM pg_attribute WHERE attrelid = 'a'::regclass AND attname = '${column}'`).then((r) => r[0]);
+      const settings = (column: string) => s.db.query<{ stat: number; opts: string[] | null; storage: string; compression: string }>(`SELECT attstattarget AS stat, attoptions AS opts, attstorage::text AS storage, attcompression::text AS compression FROM pg_attribute WHERE attrelid = 'a'::regclass AND attname = '${column}'`).then((r) => r[0]);
       await s.write('0001_m', { renameColumn: { table: 'a', from: 'b', to: 'body' } }, { alterColumn: { table: 'a', column: 'n', type: 'bigint' } });
       await toContracted(s, '0001_m');
-      expect(await settings('body')).toEqual({ stat: 1000, opts: expect.arrayContaining(['n_distinct=-1']), storage: 'e' });
+      expect(await settings('body')).toEqual({ stat: 1000, opts: expect.arrayContaining(['n_distinct=-1']), storage: 'e', compression: 'l' });
       expect(await settings('n')).toMatchObject({ stat: 50 });
     });
 

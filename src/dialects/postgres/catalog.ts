@@ -26,7 +26,9 @@ SELECT c.relname AS table_name, c.relkind::text AS kind, a.attname AS name,
          (SELECT 'SET (' || string_agg(o, ', ') || ')' FROM unnest(a.attoptions) o WHERE o ~ '^n_distinct(_inherited)?=')], NULL) AS settings,
        array_remove(ARRAY[
          CASE WHEN a.attstorage <> (SELECT typstorage FROM pg_type WHERE oid = a.atttypid)
-           THEN 'SET STORAGE ' || CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END], NULL) AS type_settings,
+           THEN 'SET STORAGE ' || CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END,
+         -- Compression is PostgreSQL 14+: read through to_jsonb so that older servers, which have no such column, read none.
+         CASE coalesce(to_jsonb(a) ->> 'attcompression', '') WHEN 'l' THEN 'SET COMPRESSION lz4' WHEN 'p' THEN 'SET COMPRESSION pglz' END], NULL) AS type_settings,
        CASE WHEN c.relrowsecurity THEN ARRAY(
          SELECT DISTINCT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END
          FROM pg_attribute ca, aclexplode(ca.attacl) x

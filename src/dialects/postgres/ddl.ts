@@ -397,7 +397,8 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
 
     carryAttributes(table, column) {
       // Beyond type, nullability and default, a PostgreSQL column has its comment and its settings (statistics target,
-      // options, and for its type only, its storage: a new type keeps its own). Its compression (PostgreSQL 14+) is not read.
+      // options, and for its type only, its storage and compression: a new type keeps its own). Compression applies to the
+      // values written from then on: those the backfill copied keep the server's default until they are next written.
       const comment = column.comment ? [tx(`COMMENT ON COLUMN ${q(table)}.${q(column.name)} IS ${literal(column.comment)}`, `give ${q(table)}.${q(column.name)} the comment of the column it replaces`, instant('SHARE UPDATE EXCLUSIVE', table), [table])] : [];
       const settings = (column.settings ?? []).filter((x) => x.forType === undefined || x.forType === column.type);
       if (settings.length === 0) return comment;
