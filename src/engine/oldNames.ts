@@ -49,6 +49,9 @@ export async function requireOldNamesUnused(ctx: EngineContext, row: Pick<Migrat
 export const viewOverCopyWay = (to: string, column: string, them: string) =>
   `CREATE OR REPLACE VIEW, each column keeping its name and type — \`${to} AS ${column}\`, with a CAST where the type changed — so the old version reads ${them} unchanged`;
 
+/** A generated column of the table itself: the same contract may drop it before the column it is computed from. */
+export const isOwnGeneratedColumn = (d: Dependent) => d.kind === 'generated column' && d.of === undefined;
+
 export async function requireRemovedUnused(ctx: EngineContext, row: Pick<MigrationRow, 'id' | 'plan'>): Promise<void> {
   if (!row.plan.removes?.length) return;
   await withSession(ctx.driver, async (s) => {
@@ -61,9 +64,15 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
       for (let hops = 0, next; hops < renames.length && (next = renames.find((o) => o.name === name)); hops++) name = next.renamedTo;
       return name;
     };
+    /** The columns this contract drops before each removal: in the order the removals are listed, its steps' order. */
+    const droppedBefore = new Set<string>();
     for (const { table: named, column, keepsName, to } of row.plan.removes!) {
       const table = now(named);
-      const listed = (await ctx.dialect.dependents(s, table, column, keepsName)).filter((d) => d.kind !== 'view' || !ours.has(d.name)).map(describeDependent).sort();
+      const listed = (await ctx.dialect.dependents(s, table, column, keepsName))
+        .filter((d) => (d.kind !== 'view' || !ours.has(d.name)) && !(isOwnGeneratedColumn(d) && droppedBefore.has(JSON.stringify([table, d.name]))))
+        .map(describeDependent)
+        .sort();
+      if (column !== undefined && !keepsName) droppedBefore.add(JSON.stringify([table, column]));
       if (listed.length === 0) continue;
       const what = column === undefined ? `table "${table}"` : `"${table}"."${column}"`;
       const them = listed.length === 1 ? 'it' : 'them';

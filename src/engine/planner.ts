@@ -21,7 +21,7 @@ import type { CheckModel, InPlan, SchemaModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
 import { copiesOverHeld, overHeld } from './held.js';
 import { triggerOrderIssues } from './triggerOrder.js';
-import { describeDependent, textUsers, viewOverCopyWay } from './oldNames.js';
+import { describeDependent, isOwnGeneratedColumn, textUsers, viewOverCopyWay } from './oldNames.js';
 
 function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext {
   return { dialect, model, expr: (e: Expr) => dialect.resolveExpr(e) };
@@ -169,7 +169,10 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   for (const r of op.removesAtContract?.(spec as never) ?? []) {
     // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's. Another
     // schema's (database's) view is named qualified, and is never xc's.
-    const found = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName)).filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view' || d.name.includes('.'));
+    // A generated column an earlier operation (or migration) drops is gone before this drop: contracts run in that order.
+    const found = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName))
+      .filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view' || d.name.includes('.'))
+      .filter((d) => !isOwnGeneratedColumn(d) || model.column(r.table, d.name) !== undefined);
     // A view over a copy's old column can read the new one from expand on, its own columns unchanged for the old
     // version (campaign M: the only way plan knew, dropping it first, left the old version without it): noted, and
     // held by the contract until it does.

@@ -13,6 +13,7 @@
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { dump, record, rejection, setup, toContracted } from '../helpers/scenario.js';
+import { Writer } from '../helpers/writers.js';
 
 const phases = async (s: Awaited<ReturnType<typeof setup>>) => (await s.xc.status()).migrations.map((m) => m.phase);
 const rows = async (s: Awaited<ReturnType<typeof setup>>, sql: string) => (await s.db.query<Record<string, unknown>>(sql)).map((r) => Object.values(r).map((v) => (typeof v === 'bigint' ? Number(v) : v)));
@@ -143,6 +144,24 @@ for (const target of targets) {
       await s.db.query(`CREATE VIEW emails AS SELECT id, email FROM members`);
       await s.xc.contract();
       expect(await rows(s, `SELECT id, email FROM emails ORDER BY id`)).toEqual([[1, 'a@x'], [2, 'b@x']]);
+    });
+
+    it('a generated column dropped by an earlier operation of the same migration, with the column it is computed from: no dependent at plan or contract; the other order still refused (campaign V: refused either way)', async () => {
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, price int, doubled int GENERATED ALWAYS AS (price * 2) STORED, name varchar(20))`, `INSERT INTO items (id, price, name) VALUES (1, 10, 'a'), (2, 20, 'b')`], 'xc_removed');
+      await s.write('0001_m', { dropColumn: { table: 'items', column: 'price' } }, { dropColumn: { table: 'items', column: 'doubled' } });
+      expect((await rejection(s.xc.plan())).message).toMatch(/operations\[0\]\.dropColumn\.column: generated column "doubled" depends on "items"\."price", which this migration removes at contract/);
+      await s.write('0001_m', { dropColumn: { table: 'items', column: 'doubled' } }, { dropColumn: { table: 'items', column: 'price' } });
+      // The old version writes through the expand and after it; its rows stay.
+      const old = new Writer(await s.db.connection(), (i) => ({ sql: `INSERT INTO items (id, price, name) VALUES (?, ?, ?)`, params: [100 + i, i, `w${i}`] }), 1).start();
+      await s.xc.apply();
+      await new Promise((r) => setTimeout(r, 100));
+      await old.stop();
+      expect(old.errors).toEqual([]);
+      await record(s.xc, '0001_m');
+      await s.xc.contract();
+      expect(await phases(s)).toEqual(['contracted']);
+      expect((await s.db.columns('items')).map((c) => c.name)).toEqual(['id', 'name']);
+      expect(Number((await rows(s, `SELECT count(*) FROM items WHERE name IS NOT NULL`))[0]![0])).toBe(2 + old.writes);
     });
 
     it('a view over the table a dropTable removes, made after apply: contract refused', async () => {
