@@ -496,8 +496,13 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
 
   async estimateRows(s: Session, table: string): Promise<number | null> {
-    // reltuples is -1 until the table is first vacuumed or analyzed.
-    const r = await s.query<{ n: number | null }>(`SELECT reltuples AS n FROM pg_class WHERE oid = to_regclass($1)`, [quotePg(table)]);
+    // reltuples is -1 until the table is first vacuumed or analyzed. Scaled to the table's size now, as PostgreSQL's
+    // planner scales it: rows loaded since the last ANALYZE count (campaign W: a total of 1,000 for 50,000 rows).
+    const r = await s.query<{ n: number | null }>(
+      `SELECT CASE WHEN reltuples < 0 THEN NULL WHEN relpages > 0 THEN reltuples / relpages * (pg_relation_size(oid) / current_setting('block_size')::int) ELSE reltuples END AS n
+         FROM pg_class WHERE oid = to_regclass($1)`,
+      [quotePg(table)],
+    );
     const n = r.rows[0]?.n;
     return n == null || Number(n) < 0 ? null : Math.round(Number(n));
   }
