@@ -402,6 +402,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * (PostgreSQL). Rolled back with the transaction.
    */
   expressionSetup?(check: ExpressionCheck): string[];
+  /** An empty table of `table`'s name and columns, for an expression compiled before the plan creates it (StandIn). */
+  standInTable?(table: TableModel): StandIn;
   /** Statement making the current transaction read-only from here on, where the server can (PostgreSQL). */
   readonly readOnlyFromHere?: string;
   /**
@@ -733,12 +735,38 @@ export function markRemovals(ddl: Ddl): Ddl {
  * Compile an author expression against the database without touching data,
  * inside a read-only transaction that is rolled back; the error text, or null.
  */
-export async function compileExpression(s: Session, dialect: Dialect, check: ExpressionCheck): Promise<string | null> {
+/**
+ * An empty temporary table standing in for one the plan creates before an expression reading it runs. Without `drop`,
+ * made in the read-only transaction's setup and gone with it (PostgreSQL); with it, made before that transaction and
+ * dropped after (MySQL/MariaDB cannot make a transaction read-only once it wrote). A temporary table hides a table of
+ * its name on its session: one left behind would be read in the real one's place, so a failed drop is thrown.
+ */
+export interface StandIn {
+  create: string;
+  drop?: string;
+}
+
+/** Run `fn` in readOnly() with `standIns` in place (StandIn), `setup` after them. */
+export async function withStandIns<T>(s: Session, dialect: Dialect, standIns: StandIn[], setup: string[], fn: () => Promise<T>): Promise<T> {
+  const outside = standIns.filter((t) => t.drop !== undefined);
+  const made: StandIn[] = [];
+  try {
+    for (const t of outside) {
+      await s.query(t.create, undefined, { single: true });
+      made.push(t);
+    }
+    return await readOnly(s, dialect, fn, [...standIns.filter((t) => t.drop === undefined).map((t) => t.create), ...setup]);
+  } finally {
+    for (const t of made) await s.query(t.drop!, undefined, { single: true });
+  }
+}
+
+export async function compileExpression(s: Session, dialect: Dialect, check: ExpressionCheck, standIns: StandIn[] = []): Promise<string | null> {
   let error: string | null = null;
   try {
-    await readOnly(s, dialect, async () => {
+    await withStandIns(s, dialect, standIns, dialect.expressionSetup?.(check) ?? [], async () => {
       for (const sql of dialect.expressionQueries(check)) await s.query(sql, undefined, { single: true });
-    }, dialect.expressionSetup?.(check) ?? []);
+    });
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;
     // An expression that writes (nextval) is refused once it runs, so it compiled; where the check allows, that is all it can prove.

@@ -7,7 +7,7 @@
  * may not use one an in-flight one will drop.
  */
 import type { Session } from '../db/driver.js';
-import { compileExpression, EscapedTransactionError, readOnly, type Dialect } from '../dialects/dialect.js';
+import { compileExpression, EscapedTransactionError, readOnly, withStandIns, type Dialect, type StandIn } from '../dialects/dialect.js';
 import { nameKey, objectName } from '../dialects/names.js';
 import { InvalidInputError, type MigrationIssue } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
@@ -17,7 +17,7 @@ import { inheritanceIssue } from '../operations/common.js';
 import type { CarriedDefault, Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
 import { emptyPlan, type BackfillSpec, type ExpressionCheck, type OperationPlan, type RowCheck, type Step } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
-import type { CheckModel, InPlan, SchemaModel } from '../schema/model.js';
+import type { CheckModel, InPlan, SchemaModel, TableModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
 import { copiesOverHeld, overHeld } from './held.js';
 import { triggerOrderIssues } from './triggerOrder.js';
@@ -99,11 +99,37 @@ function inOneMigration(p: ValidationIssue, migrationId: string): ValidationIssu
  * The server knows no table a migration of this plan creates before it is applied: an expression reading one cannot
  * be compiled at plan (campaign C, a lookup table's `up`). Said so, with what to do, where the error names such a table.
  */
-function notYetCreated(error: string, model: SchemaModel): string {
+/** The table a server's error says does not exist, where the plan makes it before this point (created, or renamed to). */
+function plannedTable(error: string, model: SchemaModel): TableModel | undefined {
   const missing = /relation "([^"]+)" does not exist|Table '(?:[^'.]+\.)?([^'.]+)' doesn't exist/.exec(error);
   const name = missing?.[1] ?? missing?.[2];
-  if (name === undefined || model.table(name)?.kind !== 'table') return '';
-  return ` — "${name}" is created by this plan, not yet applied, and an expression is compiled against the database before anything runs: create it in an earlier migration and apply that one first (\`xc apply ID\`)`;
+  const table = name === undefined ? undefined : model.table(name);
+  return table?.kind === 'table' ? table : undefined;
+}
+
+/**
+ * Compile `check` with an empty stand-in (Dialect.standInTable) for each table it reads that this plan makes before it
+ * and the database has not yet: a fresh database catching up on a whole history — a createTable, then an `up` or a
+ * `sql` backfill reading it — was refused, each migration valid applied on its own. Found one at a time, by the
+ * server's own "does not exist"; a stand-in the server will not make leaves the first error, with the way round it.
+ */
+async function compileOverPlanned(session: Session, dialect: Dialect, model: SchemaModel, check: ExpressionCheck): Promise<string | null> {
+  const standIns: StandIn[] = [];
+  let error = await compileExpression(session, dialect, check);
+  for (let table = error === null ? undefined : plannedTable(error, model); table !== undefined && dialect.standInTable && standIns.length < 16; ) {
+    const next = [...standIns, dialect.standInTable(table)];
+    // Made alone first, so that a stand-in the server refuses (a type this plan makes too) is not taken for the expression's fault.
+    if (!(await withStandIns(session, dialect, next, [], async () => true).catch(() => false))) break;
+    standIns.push(next.at(-1)!);
+    const again = await compileExpression(session, dialect, check, standIns);
+    const another = again === null ? undefined : plannedTable(again, model);
+    if (another?.name === table.name) break;
+    error = again;
+    table = another;
+  }
+  if (error === null) return null;
+  const missing = plannedTable(error, model);
+  return missing === undefined ? error : `${error} — "${missing.name}" is created by this plan, not yet applied, and an expression is compiled against the database before anything runs: create it in an earlier migration and apply that one first (\`xc apply ID\`)`;
 }
 
 /**
@@ -144,8 +170,8 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     const replication = await dialect.replicationIssue?.(session, written.sql);
     if (replication) issues.push({ path: written.path, code: 'unsafe_for_replication', message: replication });
     const check = storedOnce(dialect, written);
-    const error = await compileExpression(session, dialect, check);
-    if (error) issues.push({ path: check.path, code: 'invalid_expression', message: `${error}${notYetCreated(error, model)}` });
+    const error = await compileOverPlanned(session, dialect, model, check);
+    if (error) issues.push({ path: check.path, code: 'invalid_expression', message: error });
     const volatile = check.deterministic && !error ? await dialect.volatileFunctions(session, dialect.calledFunctions(check.sql)) : [];
     if (volatile.length > 0) {
       issues.push({

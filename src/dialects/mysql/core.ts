@@ -10,7 +10,7 @@
 import type { Session } from '../../db/driver.js';
 import { InvalidInputError } from '../../errors.js';
 import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
-import { markRemovals, STATE_TABLES, type Dependent, type RebuildLogReading, type StateColumnAdded, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import { markRemovals, STATE_TABLES, type Dependent, type RebuildLogReading, type StateColumnAdded, type Dialect, type Ddl, type SessionRestore, type SessionValues, type StandIn } from '../dialect.js';
 import type { Blocker, ExpressionCheck, KeyForm, KeyForms } from '../../plan/index.js';
 import type { CatalogFlavor } from './catalog.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
@@ -286,6 +286,12 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return expr;
   }
 
+  standInTable(t: TableModel): StandIn {
+    // A column's type carries its own character set and collation; the table's default covers the rest.
+    const columns = t.columns.map((c) => `${quoteMy(c.name)} ${c.type}`).join(', ');
+    return { create: `CREATE TEMPORARY TABLE ${quoteMy(t.name)} (${columns})${t.collation && /^\w+$/.test(t.collation) ? ` COLLATE ${t.collation}` : ''}`, drop: `DROP TEMPORARY TABLE ${quoteMy(t.name)}` };
+  }
+
   expressionQueries(c: ExpressionCheck): string[] {
     // Typed NULLs where CAST can express the type, so the expression is compiled against columns of the right kind;
     // text in the column's collation, not the connection's: compared with another table's column, the connection's
@@ -298,7 +304,9 @@ export class MysqlDialect extends BaseDialect implements Dialect {
       return `CAST(NULL AS ${target} CHARACTER SET ${charset}) COLLATE ${col.collation}`;
     };
     const cols = c.columns.length > 0 ? c.columns.map((col) => `${typed(col)} AS ${quoteMy(col.name)}`).join(', ') : 'NULL AS _xc_none';
-    const from = `FROM (SELECT ${cols}) AS _xc_row`;
+    // Named as the statement that runs it names the row: the table, for a `sql` backfill's UPDATE (campaign X: a Rails
+    // counter cache's `(SELECT COUNT(*) FROM posts p WHERE p.user_id = users.id)`, refused at plan, ran as it is).
+    const from = `FROM (SELECT ${cols}) AS ${c.rowNamedByTable ? quoteMy(c.table) : '_xc_row'}`;
     const target = c.castTo ? castTarget(c.castTo, this.mariadb) : undefined;
     const value = target ? `CAST((${c.sql}) AS ${target})` : `(${c.sql})`;
     const compiled = c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;

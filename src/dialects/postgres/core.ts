@@ -7,10 +7,10 @@
  * the dialect with its builders loaded up front.
  */
 import type { Session } from '../../db/driver.js';
-import { markRemovals, STATE_TABLES, type BackfillTarget, type StateColumnAdded, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues } from '../dialect.js';
+import { markRemovals, STATE_TABLES, type BackfillTarget, type StateColumnAdded, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues, type StandIn } from '../dialect.js';
 import type { IndexBuildCheck } from '../specs.js';
 import type { Blocker, ExpressionCheck, KeyForm, KeyForms } from '../../plan/index.js';
-import type { IndexModel, SchemaModel } from '../../schema/model.js';
+import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
 import { BaseDialect, ddlNotLoaded } from '../base.js';
 import type { Token } from '../sqltext.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
@@ -272,6 +272,11 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return [`CREATE TEMP TABLE ${VALUE_TABLE} (value ${c.castTo}${c.columnDefault ? ` DEFAULT (${c.sql})` : ''}) ON COMMIT DROP`];
   }
 
+  standInTable(t: TableModel): StandIn {
+    const columns = t.columns.map((c) => `${quotePg(c.name)} ${c.type}${c.collation ? ` ${c.collation}` : ''}`).join(', ');
+    return { create: `CREATE TEMP TABLE ${quotePg(t.name)} (${columns}) ON COMMIT DROP` };
+  }
+
   declaredIssue(s: Session, c: ExpressionCheck): Promise<string | null> {
     return pgDeclaredIssue(s, this, c);
   }
@@ -282,8 +287,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   expressionQueries(c: ExpressionCheck): string[] {
     const cols = c.columns.length > 0 ? c.columns.map((col) => `NULL::${col.type} AS ${quotePg(col.name)}`).join(', ') : 'NULL AS _xc_none';
-    // Named as the statement that runs it names the row: the table, for a `sql` backfill's UPDATE (MySQL refuses a
-    // subquery over the table an UPDATE writes, so there the row stays unnamed).
+    // Named as the statement that runs it names the row: the table, for a `sql` backfill's UPDATE.
     const from = `FROM (SELECT ${cols}) AS ${c.rowNamedByTable ? quotePg(c.table) : '_xc_row'}`;
     // Evaluated: one row, the value computed (and stored, converted); else compiled only.
     const rows = c.evaluate ? '' : ' LIMIT 0';
