@@ -18,6 +18,7 @@
  */
 import { withSession, type Session } from '../db/driver.js';
 import type { Dependent, Dialect } from '../dialects/dialect.js';
+import type { SchemaModel } from '../schema/model.js';
 import { DataMismatchError } from '../errors.js';
 import type { MigrationRow } from '../state/store.js';
 import { isInFlight } from '../plan/index.js';
@@ -49,6 +50,33 @@ export async function requireOldNamesUnused(ctx: EngineContext, row: Pick<Migrat
 export const viewOverCopyWay = (to: string, column: string, them: string) =>
   `CREATE OR REPLACE VIEW, each column keeping its name and type — \`${to} AS ${column}\`, with a CAST where the type changed — so the old version reads ${them} unchanged`;
 
+const XC_OBJECT = /^xc_[a-z0-9]+_[0-9a-f]{10}$/;
+const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The indexes, checks and foreign keys over `column` of `table` in `model` — its keys, predicate or expression naming
+ * it (by word: a refusal, never a hole), and other tables' foreign keys referencing it — or, without `column`, the
+ * foreign keys referencing the table; xc's own left out. Described as messages name them.
+ */
+export function objectsOver(model: SchemaModel, table: string, column?: string): string[] {
+  const named = column === undefined ? () => false : (text: string | undefined) => text !== undefined && new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRe(column)}[\`"]?(?![A-Za-z0-9_$])`, 'i').test(text);
+  const found: string[] = [];
+  const t = model.table(table);
+  if (t !== undefined && column !== undefined) {
+    for (const i of t.indexes) {
+      if (i.columns.includes(column) || i.include?.includes(column) || named(i.where) || (i.keys ?? []).some((k) => k.column === column || named(k.expression))) found.push(`index "${i.name}"`);
+    }
+    for (const c of t.checks) if (c.columns.includes(column) || named(c.expression)) found.push(`check "${c.name}"`);
+    for (const f of t.foreignKeys) if (f.columns.includes(column)) found.push(`foreign key "${f.name}"`);
+  }
+  for (const other of model.tables.values()) {
+    for (const f of other.foreignKeys) {
+      if (f.refTable === table && (column === undefined ? other.name !== table : f.refColumns.includes(column))) found.push(`foreign key "${f.name}" of "${other.name}"`);
+    }
+  }
+  return [...new Set(found.filter((d) => !XC_OBJECT.test(/"([^"]*)"/.exec(d)![1]!)))].sort();
+}
+
 /** A generated column of the table itself: the same contract may drop it before the column it is computed from. */
 export const isOwnGeneratedColumn = (d: Dependent) => d.kind === 'generated column' && d.of === undefined;
 
@@ -66,8 +94,23 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
     };
     /** The columns this contract drops before each removal: in the order the removals are listed, its steps' order. */
     const droppedBefore = new Set<string>();
-    for (const { table: named, column, keepsName, to } of row.plan.removes!) {
+    const live = row.plan.removes!.some((r) => r.over !== undefined) ? await ctx.dialect.introspect(s) : undefined;
+    for (const { table: named, column, keepsName, to, over } of row.plan.removes!) {
       const table = now(named);
+      // Made since plan read them, over what goes (campaign Y): no copy of it was built at expand, so the contract would
+      // drop it with the column — a unique index, a check silently gone — or fail on it, left `contracting`.
+      const since = live === undefined || over === undefined ? [] : objectsOver(live, table, column).filter((d) => !over.includes(d));
+      if (since.length > 0) {
+        const what = column === undefined ? `table "${table}"` : `"${table}"."${column}"`;
+        const them = since.length === 1 ? 'it' : 'them';
+        throw new DataMismatchError(
+          `contract refused: ${since.join(', ')} ${since.length === 1 ? 'was' : 'were'} made over ${what} after ${row.id} was planned, and ${row.id} removes ${column === undefined ? 'that table' : 'that column'} at this contract; ` +
+            `xc built no copy of ${them} at expand, so the contract would drop ${them} with it, or fail on ${them}. Nothing was changed. ` +
+            `${to !== undefined ? `Make ${them} over "${to}" instead and drop ${them}` : column !== undefined && keepsName ? `Drop ${them}, and make ${them} again once the contract is done` : `Drop ${them}`}, then run \`xc contract\` again.`,
+          { migration: row.id, table, ...(column !== undefined ? { column } : {}), dependents: since },
+          { code: 'removed_in_use' },
+        );
+      }
       const listed = (await ctx.dialect.dependents(s, table, column, keepsName))
         .filter((d) => (d.kind !== 'view' || !ours.has(d.name)) && !(isOwnGeneratedColumn(d) && droppedBefore.has(JSON.stringify([table, d.name]))))
         .map(describeDependent)

@@ -164,6 +164,55 @@ for (const target of targets) {
       expect(Number((await rows(s, `SELECT count(*) FROM items WHERE name IS NOT NULL`))[0]![0])).toBe(2 + old.writes);
     });
 
+    it('an index, a check or a foreign key made over the column after apply: contract refused, nothing changed; made over the new column instead, it stays (campaign Y: dropped with the column, exit 0, or failed the contract)', async () => {
+      const s = await setup(target, [
+        `CREATE TABLE items (id int PRIMARY KEY, qty int NOT NULL)`, `INSERT INTO items VALUES (1, 1), (2, 2)`,
+        `CREATE TABLE users (id int PRIMARY KEY, name varchar(40) NOT NULL)`, `INSERT INTO users VALUES (1, 'ann'), (2, 'bob')`,
+        `CREATE TABLE kids (id int PRIMARY KEY, uname varchar(40))`,
+      ], 'xc_removed');
+      await s.write('0001_m', { alterColumn: { table: 'items', column: 'qty', type: 'bigint' } }, { renameColumn: { table: 'users', from: 'name', to: 'full_name' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      await s.db.query(`CREATE UNIQUE INDEX items_qty_uq ON items (qty)`);
+      await s.db.query(`ALTER TABLE items ADD CONSTRAINT qty_pos CHECK (qty > 0)`);
+      const before = await dump(s.db, ['items', 'users']);
+      let err = await rejection(s.xc.contract());
+      expect([err.exitCode, (err as { code?: string }).code]).toEqual([1, 'removed_in_use']);
+      expect(err.message).toBe('contract refused: check "qty_pos", index "items_qty_uq" were made over "items"."qty" after 0001_m was planned, and 0001_m removes that column at this contract; xc built no copy of them at expand, so the contract would drop them with it, or fail on them. Nothing was changed. Drop them, and make them again once the contract is done, then run `xc contract` again.');
+      expect(await phases(s)).toEqual(['backfilled']);
+      expect(await dump(s.db, ['items', 'users'])).toEqual(before);
+      await s.db.query(target.name === 'postgres' ? `DROP INDEX items_qty_uq` : `DROP INDEX items_qty_uq ON items`);
+      await s.db.query(`ALTER TABLE items DROP CONSTRAINT qty_pos`);
+      // The renamed column: a unique key and another table's foreign key over the old one.
+      await s.db.query(`CREATE UNIQUE INDEX users_name_uq ON users (name)`);
+      await s.db.query(`ALTER TABLE kids ADD CONSTRAINT kids_uname_fk FOREIGN KEY (uname) REFERENCES users (name)`);
+      err = await rejection(s.xc.contract());
+      expect(err.message).toMatch(/^contract refused: foreign key "kids_uname_fk" of "kids", index "users_name_uq" were made over "users"\."name" after 0001_m was planned[^]* Make them over "full_name" instead and drop them, then run `xc contract` again\.$/);
+      expect(await phases(s)).toEqual(['backfilled']);
+      // Done that way, the contract runs, and the key holds over the new column.
+      await s.db.query(`ALTER TABLE kids DROP ${target.name === 'postgres' ? 'CONSTRAINT' : 'FOREIGN KEY'} kids_uname_fk`);
+      await s.db.query(target.name === 'postgres' ? `DROP INDEX users_name_uq` : `DROP INDEX users_name_uq ON users`);
+      await s.db.query(`CREATE UNIQUE INDEX users_full_name_uq ON users (full_name)`);
+      await s.xc.contract();
+      expect(await phases(s)).toEqual(['contracted']);
+      expect((await rejection(s.db.query(`INSERT INTO users (id, full_name) VALUES (3, 'ann')`))).message).toMatch(/duplicate|unique/i);
+      expect((await rows(s, `SELECT id, qty FROM items ORDER BY id`)).map((r) => r.map(Number))).toEqual([[1, 1], [2, 2]]);
+    });
+
+    it('a foreign key made after apply referencing the table a dropTable removes: contract refused (campaign Y: failed, left `contracting`)', async () => {
+      const s = await setup(target, [`CREATE TABLE gone (id int PRIMARY KEY)`, `CREATE TABLE kids (id int PRIMARY KEY, gid int)`], 'xc_removed');
+      await s.write('0001_m', { dropTable: { table: 'gone' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      await s.db.query(`ALTER TABLE kids ADD CONSTRAINT kids_gone_fk FOREIGN KEY (gid) REFERENCES gone (id)`);
+      const err = await rejection(s.xc.contract());
+      expect([err.exitCode, err.message]).toEqual([1, 'contract refused: foreign key "kids_gone_fk" of "kids" was made over table "gone" after 0001_m was planned, and 0001_m removes that table at this contract; xc built no copy of it at expand, so the contract would drop it with it, or fail on it. Nothing was changed. Drop it, then run `xc contract` again.']);
+      expect(await phases(s)).toEqual(['backfilled']);
+      await s.db.query(`ALTER TABLE kids DROP ${target.name === 'postgres' ? 'CONSTRAINT' : 'FOREIGN KEY'} kids_gone_fk`);
+      await s.xc.contract();
+      expect(await phases(s)).toEqual(['contracted']);
+    });
+
     it('a view over the table a dropTable removes, made after apply: contract refused', async () => {
       const s = await setup(target, [`CREATE TABLE old_log (id int PRIMARY KEY, msg varchar(20))`], 'xc_removed');
       await s.write('0001_m', { dropTable: { table: 'old_log' } });
