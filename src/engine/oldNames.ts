@@ -34,7 +34,9 @@ export async function textUsers(s: Session, dialect: Dialect, table: string): Pr
 
 export async function requireOldNamesUnused(ctx: EngineContext, row: Pick<MigrationRow, 'id' | 'plan'>): Promise<void> {
   for (const { name, renamedTo } of row.plan.oldNames ?? []) {
-    const listed = await withSession(ctx.driver, (s) => textUsers(s, ctx.dialect, name));
+    // And what the server records as built over the old name's view (PostgreSQL: a view made over it after apply, which
+    // the view's drop then failed on, left `contracting`; campaign Y).
+    const listed = await withSession(ctx.driver, async (s) => [...new Set([...(await textUsers(s, ctx.dialect, name)), ...(await ctx.dialect.dependents(s, name)).map(describeDependent)])].sort());
     if (listed.length === 0) continue;
     throw new DataMismatchError(
       `contract refused: ${listed.join(', ')} still name${listed.length === 1 ? 's' : ''} table "${name}", which ${row.id} renamed to "${renamedTo}"; ` +
