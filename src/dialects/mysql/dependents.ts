@@ -37,16 +37,34 @@ const everywhere = (table: string) => [...namingParams(table), ...namingParams(t
 /** An object's name as a message shows it: qualified where it is another database's. */
 const shown = (schema: string, name: string) => `IF(${schema} = DATABASE(), ${name}, CONCAT(${schema}, '.', ${name}))`;
 
+const backquoted = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+
+/**
+ * A view's stored text reads `db`.`table`'s `column`: as `db`.`table`.`column`, or through an alias the text gives the
+ * table (`` `db`.`users` `u` `` … `` `u`.`name` ``: campaign Y, missed, and the view broken by the contract).
+ */
+function viewReads(text: string, db: string, table: string, column: string): boolean {
+  // Column names are case-insensitive, and a view keeps them as its query spelled them: compared so (a refusal, never a hole).
+  const definition = text.toLowerCase();
+  const qualified = `${backquoted(db)}.${backquoted(table)}`.toLowerCase();
+  column = column.toLowerCase();
+  if (definition.includes(`${qualified}.${backquoted(column)}`)) return true;
+  const escaped = qualified.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const aliases = [...definition.matchAll(new RegExp(`${escaped}\\s+(?:as\\s+)?(\`(?:[^\`]|\`\`)+\`)`, 'gi'))].map((m) => m[1]!);
+  return aliases.some((alias) => definition.includes(`${alias}.${backquoted(column)}`));
+}
+
 export async function mysqlDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
   // MySQL keeps no dependency graph: views and triggers are matched on their text, generated columns on their
   // expression. The server stores a view's names qualified by their database (`db`.`t`.`c`, `db`.`t`): matched so, in every
   // database (campaign V: another database's view was missed; one naming another database's table of that name,
   // or a column named as the table, was taken for one).
-  const views = await s.query<{ name: string }>(
-    `SELECT ${shown('TABLE_SCHEMA', 'TABLE_NAME')} AS name FROM information_schema.VIEWS
+  const naming = await s.query<{ name: string; definition: string; db: string }>(
+    `SELECT ${shown('TABLE_SCHEMA', 'TABLE_NAME')} AS name, VIEW_DEFINITION AS definition, DATABASE() AS db FROM information_schema.VIEWS
       WHERE NOT (TABLE_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ?) AND VIEW_DEFINITION LIKE CONCAT('%\`', DATABASE(), '\`.\`', ?)`,
-    [table, column === undefined ? `${table}\`%` : `${table}\`.\`${column}\`%`],
+    [table, `${table}\`%`],
   );
+  const views = { rows: naming.rows.filter((v) => column === undefined || viewReads(v.definition, v.db, table, column)) };
   // Another database's foreign key: the model (DATABASE() only) cannot carry it, and the column's, its index's or the table's drop fails on it.
   const keys = await s.query<{ name: string; holder: string }>(
     `SELECT DISTINCT CONSTRAINT_NAME AS name, CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) AS holder FROM information_schema.KEY_COLUMN_USAGE
