@@ -199,6 +199,20 @@ for (const target of targets) {
       expect((await rows(s, `SELECT id, qty FROM items ORDER BY id`)).map((r) => r.map(Number))).toEqual([[1, 1], [2, 2]]);
     });
 
+    it('a check over the dropped column and another, made after apply: contract refused (campaign Y: MariaDB failed, left `contracting`; PostgreSQL drops it silently)', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, email varchar(40), age int)`, `INSERT INTO users VALUES (1, 'a@x', 3)`], 'xc_removed');
+      await s.write('0001_m', { dropColumn: { table: 'users', column: 'age' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      await s.db.query(`ALTER TABLE users ADD CONSTRAINT ck_reach CHECK (age > 0 OR email IS NOT NULL)`);
+      const err = await rejection(s.xc.contract());
+      expect([err.exitCode, err.message]).toEqual([1, expect.stringMatching(/^contract refused: check "ck_reach" was made over "users"\."age" after 0001_m was planned[^]* Drop it, then run `xc contract` again\.$/)]);
+      expect(await phases(s)).toEqual(['backfilled']);
+      await s.db.query(`ALTER TABLE users DROP CONSTRAINT ck_reach`);
+      await s.xc.contract();
+      expect(await phases(s)).toEqual(['contracted']);
+    });
+
     it('a foreign key made after apply referencing the table a dropTable removes: contract refused (campaign Y: failed, left `contracting`)', async () => {
       const s = await setup(target, [`CREATE TABLE gone (id int PRIMARY KEY)`, `CREATE TABLE kids (id int PRIMARY KEY, gid int)`], 'xc_removed');
       await s.write('0001_m', { dropTable: { table: 'gone' } });
