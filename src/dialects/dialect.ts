@@ -271,6 +271,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * apart, and refuses DROP INDEX of an index a constraint owns.
    */
   readonly uniqueKeysAreIndexes: boolean;
+  /** A foreign key needs an index over its own columns, leading one (MySQL/MariaDB refuse to drop the last such index). */
+  readonly foreignKeysNeedIndex: boolean;
   /**
    * A unique index over NOT NULL columns of a table without a primary key
    * becomes its clustered key (InnoDB), which then drops only by copying the

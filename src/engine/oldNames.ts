@@ -79,6 +79,28 @@ export function objectsOver(model: SchemaModel, table: string, column?: string):
   return [...new Set(found.filter((d) => !XC_OBJECT.test(/"([^"]*)"/.exec(d)![1]!)))].sort();
 }
 
+/**
+ * The foreign keys that need index `index` of `table` in `model`: those referencing the key a unique one makes (on
+ * PostgreSQL the key is tied to that index), and where a foreign key needs an index, the table's own that no other
+ * index of the table leads with its columns. Described as messages name them.
+ */
+export function keyUsers(model: SchemaModel, dialect: Pick<Dialect, 'foreignKeysNeedIndex'>, table: string, index: string): string[] {
+  const indexes = model.table(table)?.indexes ?? [];
+  const i = indexes.find((x) => x.name === index);
+  if (i === undefined || i.columns.length === 0) return [];
+  const same = (cols: string[]) => cols.length === i.columns.length && cols.every((c) => i.columns.includes(c));
+  const leads = (x: { columns: string[] }, cols: string[]) => cols.every((c, n) => x.columns[n] === c);
+  const onlyIndexFor = (cols: string[]) => leads(i, cols) && !indexes.some((x) => x !== i && leads(x, cols));
+  const found: string[] = [];
+  for (const other of model.tables.values()) {
+    for (const f of other.foreignKeys) {
+      if (i.unique && f.refTable === table && same(f.refColumns)) found.push(`foreign key "${f.name}" of "${other.name}"`);
+      else if (dialect.foreignKeysNeedIndex && other.name === table && onlyIndexFor(f.columns)) found.push(`foreign key "${f.name}"`);
+    }
+  }
+  return found.sort();
+}
+
 /** A generated column of the table itself: the same contract may drop it before the column it is computed from. */
 export const isOwnGeneratedColumn = (d: Dependent) => d.kind === 'generated column' && d.of === undefined;
 
@@ -97,8 +119,19 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
     /** The columns this contract drops before each removal: in the order the removals are listed, its steps' order. */
     const droppedBefore = new Set<string>();
     const live = row.plan.removes!.some((r) => r.over !== undefined) ? await ctx.dialect.introspect(s) : undefined;
-    for (const { table: named, column, keepsName, to, over } of row.plan.removes!) {
+    for (const { table: named, column, keepsName, to, over, index } of row.plan.removes!) {
       const table = now(named);
+      if (index !== undefined) {
+        // An index a dropIndex drops: a foreign key made since that needs it fails the drop (campaign Y: left `contracting`).
+        const since = keyUsers(live!, ctx.dialect, table, index).filter((d) => !over!.includes(d));
+        if (since.length === 0) continue;
+        throw new DataMismatchError(
+          `contract refused: ${since.join(', ')} ${since.length === 1 ? 'was' : 'were'} made after ${row.id} was planned, and ${since.length === 1 ? 'needs' : 'need'} index "${index}" of "${table}", which ${row.id} drops at this contract; the drop would fail there. Nothing was changed. ` +
+            `Drop ${since.length === 1 ? 'it' : 'them'}, or make another index over ${since.length === 1 ? 'its' : 'their'} key first, then run \`xc contract\` again.`,
+          { migration: row.id, table, index, dependents: since },
+          { code: 'removed_in_use' },
+        );
+      }
       // Made since plan read them, over what goes (campaign Y): no copy of it was built at expand, so the contract would
       // drop it with the column — a unique index, a check silently gone — or fail on it, left `contracting`.
       const since = live === undefined || over === undefined ? [] : objectsOver(live, table, column).filter((d) => !over.includes(d));

@@ -21,7 +21,7 @@ import type { CheckModel, InPlan, SchemaModel, TableModel } from '../schema/mode
 import { PlannedObjects } from '../schema/planned.js';
 import { copiesOverHeld, overHeld } from './held.js';
 import { triggerOrderIssues } from './triggerOrder.js';
-import { describeDependent, isOwnGeneratedColumn, objectsOver, textUsers, viewOverCopyWay } from './oldNames.js';
+import { describeDependent, isOwnGeneratedColumn, keyUsers, objectsOver, textUsers, viewOverCopyWay } from './oldNames.js';
 
 function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext {
   return { dialect, model, expr: (e: Expr) => dialect.resolveExpr(e) };
@@ -616,6 +616,10 @@ export async function planMigration(
       // The table as its spec names it: the name it has from this migration's expand on (campaign V: read under the
       // name before a renameTable of the same migration, the contract read xc's view there, and saw nothing).
       (plan.removes ??= []).push({ table: r.table, ...(r.column !== undefined ? { column: r.column } : {}), ...(r.keepsName ? { keepsName: true } : {}), ...(to !== undefined ? { to } : {}), over: objectsOver(model, r.table, r.column) });
+    }
+    if (kind === 'dropIndex') {
+      const { table, name } = spec as { table: string; name: string };
+      (plan.removes ??= []).push({ table, index: name, over: keyUsers(model, dialect, table, name) });
     }
     // What names the table in text, which the contract will refuse while it still does (oldNames.ts): said now, as the
     // new name exists only from expand (campaign J: plan was silent, the contract refused).

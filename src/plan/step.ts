@@ -230,9 +230,10 @@ export interface OperationPlan {
    * the contract starts, as what depends on them now — a view plan let through over a copy's old column, or anything
    * made since apply — would fail the contract or be left broken by it (engine/oldNames.ts). `to`: a copy's new column.
    * `over`: the indexes, checks and foreign keys over it as plan read them (objectsOver), which the plan carries or drops:
-   * any other there at contract was made since. Absent in plans recorded before they existed.
+   * any other there at contract was made since. `index`: an index a dropIndex drops, `over` then the foreign keys that
+   * need it (keyUsers). Absent in plans recorded before they existed.
    */
-  removes?: { table: string; column?: string; keepsName?: boolean; to?: string; over?: string[] }[];
+  removes?: { table: string; column?: string; keepsName?: boolean; to?: string; over?: string[]; index?: string }[];
   /**
    * Its steps carry `removesOldShape` (plans made before that existed do not):
    * only then may a migration whose contract failed part-way be rolled back.

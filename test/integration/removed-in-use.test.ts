@@ -241,6 +241,21 @@ for (const target of targets) {
       expect(await phases(s)).toEqual(['contracted']);
     });
 
+    it('a foreign key made after apply that needs the index a dropIndex drops: contract refused, nothing changed (campaign Y: the drop failed, left `contracting`)', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, code varchar(10))`, `CREATE UNIQUE INDEX users_code_uq ON users (code)`, `CREATE TABLE kids (id int PRIMARY KEY, ucode varchar(10))`], 'xc_removed');
+      await s.write('0001_m', { dropIndex: { table: 'users', name: 'users_code_uq' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      await s.db.query(`ALTER TABLE kids ADD CONSTRAINT kids_code_fk FOREIGN KEY (ucode) REFERENCES users (code)`);
+      const err = await rejection(s.xc.contract());
+      expect([err.exitCode, err.message]).toEqual([1, 'contract refused: foreign key "kids_code_fk" of "kids" was made after 0001_m was planned, and needs index "users_code_uq" of "users", which 0001_m drops at this contract; the drop would fail there. Nothing was changed. Drop it, or make another index over its key first, then run `xc contract` again.']);
+      expect(await phases(s)).toEqual(['backfilled']);
+      expect((await s.db.indexes('users')).map((i) => i.name)).toContain('users_code_uq');
+      await s.db.query(`ALTER TABLE kids DROP ${target.name === 'postgres' ? 'CONSTRAINT' : 'FOREIGN KEY'} kids_code_fk`);
+      await s.xc.contract();
+      expect(await phases(s)).toEqual(['contracted']);
+    });
+
     it('a view over the table a dropTable removes, made after apply: contract refused', async () => {
       const s = await setup(target, [`CREATE TABLE old_log (id int PRIMARY KEY, msg varchar(20))`], 'xc_removed');
       await s.write('0001_m', { dropTable: { table: 'old_log' } });

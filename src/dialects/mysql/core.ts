@@ -69,6 +69,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   protected readonly identifiers = MYSQL_IDENTIFIERS;
   readonly transactionalDdl = false;
   readonly uniqueKeysAreIndexes = true;
+  readonly foreignKeysNeedIndex = true;
   override readonly foreignKeyIndexFollowsRename = true;
   readonly uniqueIndexMayCluster = true;
   get maxIndexKeys(): number {

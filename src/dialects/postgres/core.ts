@@ -80,6 +80,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   protected readonly identifiers = PG_IDENTIFIERS;
   readonly transactionalDdl = true;
   readonly uniqueKeysAreIndexes = false;
+  readonly foreignKeysNeedIndex = false;
   readonly uniqueIndexMayCluster = false;
   readonly maxIndexKeys = 32;
   readonly foreignKeysTrusted = true;
