@@ -109,5 +109,21 @@ for (const target of targets) {
       await s.db.query(`INSERT INTO a (b) VALUES (1)`);
       expect(await s.db.query(`SELECT b, iv FROM a`)).toEqual([{ b: 1, iv: 3 }]);
     });
+    it.runIf(pg)('a SQL or PL/pgSQL function whose body reads the column by name: a rename or a drop refused at plan, naming it; an in-place change, which keeps the name, is not (campaign Y: exit 0, the function failed from the contract on)', async () => {
+      const s = await setup(target, [
+        `CREATE TABLE users (id int PRIMARY KEY, name text, age int)`,
+        `CREATE FUNCTION f_name(i int) RETURNS text LANGUAGE sql AS 'SELECT name FROM users WHERE id = i'`,
+        `CREATE FUNCTION g_name(i int) RETURNS text LANGUAGE plpgsql AS $$ DECLARE r text; BEGIN SELECT u.name INTO r FROM users u WHERE u.id = i; RETURN r; END $$`,
+      ], 'xc_dependents');
+      await s.write('0001_m', { renameColumn: { table: 'users', from: 'name', to: 'full_name' } });
+      await refused(s, ['users'], /function "f_name", function "g_name" depend on "users"\."name", which this migration removes at contract/);
+      await s.write('0001_m', { dropColumn: { table: 'users', column: 'name' } });
+      await refused(s, ['users'], /function "f_name", function "g_name" depend on "users"\."name"/);
+      // Another column of the table, and a change that keeps the name, go through.
+      await s.write('0001_m', { dropColumn: { table: 'users', column: 'age' } }, { alterColumn: { table: 'users', column: 'name', type: 'varchar(100)' } });
+      await toContracted(s, '0001_m');
+      await s.db.query(`INSERT INTO users (id, name) VALUES (1, 'ann')`);
+      expect(await s.db.query(`SELECT f_name(1) AS f, g_name(1) AS g`)).toEqual([{ f: 'ann', g: 'ann' }]);
+    });
   });
 }

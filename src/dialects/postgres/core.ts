@@ -546,8 +546,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return pgTriggersFiringAfter(s, table, trigger);
   }
 
-  dependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
-    return pgDependents(s, table, column);
+  dependents(s: Session, table: string, column?: string, keepsName?: boolean): Promise<Dependent[]> {
+    return pgDependents(s, table, column, keepsName);
   }
 
   nameDependents(s: Session, table: string): Promise<Dependent[]> {

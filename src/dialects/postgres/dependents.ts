@@ -59,6 +59,22 @@ function holdsName(body: string, table: string, schema: string, qualified: boole
   return pgSegments(body).some((p) => !p.code && (p.text.startsWith("'") || p.text.startsWith('$')) && whole.test(content(p.text)));
 }
 
+/**
+ * The user's functions with a body of text (PL/pgSQL, SQL) that may read `table`, and `also` holds of: not a trigger's,
+ * an extension's nor xc's own. Another schema's that pins a search_path without this schema is `qualified`: its
+ * unqualified names resolve there.
+ */
+const functionBodies = (table: string, also = 'true') =>
+  `SELECT 'function' AS kind, CASE WHEN n.nspname = current_schema() THEN p.proname::text ELSE n.nspname || '.' || p.proname END AS name, NULL AS holder, p.prosrc AS body,
+          current_schema()::text AS schema,
+          n.nspname <> current_schema() AND EXISTS (SELECT 1 FROM unnest(p.proconfig) AS c WHERE c LIKE 'search_path=%'
+            AND NOT current_schema() = ANY (string_to_array(replace(replace(substr(c, 13), '"', ''), ' ', ''), ','))) AS qualified
+     FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+      AND l.lanname IN ('plpgsql', 'sql') AND p.proname NOT LIKE 'xc\\_%'
+      AND ${mayName('p.prosrc', table)} AND (${also}) AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid)
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
+
 /** Bodies of functions that may read `table`: any naming it at all, read properly in readsOrWrites. */
 const mayName = (src: string, table: string) => `position(lower(${literal(table)}) in lower(${src})) > 0`;
 
@@ -70,16 +86,20 @@ function readingBodies(rows: BodyRow[], table: string): Dependent[] {
   return rows.filter((r) => readsOrWrites(r.body, table, r.schema, r.qualified === true)).map(({ kind, name, holder }) => (holder === null ? { kind, name } : { kind, name, of: holder }));
 }
 
-export async function pgDependents(s: Session, table: string, column?: string): Promise<Dependent[]> {
+export async function pgDependents(s: Session, table: string, column?: string, keepsName = false): Promise<Dependent[]> {
   const rel = literal(quotePg(table));
   // The column's number, or 0 for the whole table (then only other relations' views and foreign keys count).
   const attnum = column === undefined ? '0' : `(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(${rel}) AND attname = ${literal(column)} AND NOT attisdropped)`;
   const onIt = `d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass(${rel}) AND (${attnum} = 0 OR d.refobjsubid = ${attnum})`;
   const word = (name: string) => literal(`\\m${name.replace(/[^A-Za-z0-9_]/g, '.')}\\M`);
   // Another table's trigger whose function writes or reads this table and names the column: it fails once they are gone.
-  const namedElsewhere = `SELECT 'trigger' AS kind, t.tgname::text AS name, t.tgrelid::regclass::text AS holder, f.prosrc AS body, current_schema()::text AS schema
+  // And a function with a body of text that runs a statement on the table and names the column (as MySQL/MariaDB's
+  // routines are read; campaign Y: `SELECT name FROM users WHERE id = i` failed from the contract on), unless the
+  // column keeps its name.
+  const namedElsewhere = `SELECT 'trigger' AS kind, t.tgname::text AS name, t.tgrelid::regclass::text AS holder, f.prosrc AS body, current_schema()::text AS schema, false AS qualified
        FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-      WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND ${mayName('f.prosrc', table)}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}`;
+      WHERE t.tgrelid <> to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND ${mayName('f.prosrc', table)}${column === undefined ? '' : ` AND f.prosrc ~* ${word(column)}`}
+     ${column === undefined || keepsName ? '' : `UNION ALL ${functionBodies(table, `p.prosrc ~* ${word(column)}`)}`}`;
   // The table's row type, its array, and domains over either: a column of another table (or a composite type) storing
   // its rows keeps their fields by position — a column dropped, copied or changed through a shadow is NULL or gone in
   // every stored row, silently (campaign T) — and a function taking or returning them keeps the table from a drop.
@@ -148,16 +168,7 @@ export async function pgNameDependents(s: Session, table: string): Promise<Depen
                  FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
                 WHERE NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND ${mayName('f.prosrc', table)}
                UNION ALL
-               SELECT 'function', CASE WHEN n.nspname = current_schema() THEN p.proname::text ELSE n.nspname || '.' || p.proname END, NULL, p.prosrc,
-                      current_schema()::text,
-                      -- Unqualified names resolve by the caller's search_path, unless the function pins one without this schema.
-                      n.nspname <> current_schema() AND EXISTS (SELECT 1 FROM unnest(p.proconfig) AS c WHERE c LIKE 'search_path=%'
-                        AND NOT current_schema() = ANY (string_to_array(replace(replace(substr(c, 13), '"', ''), ' ', ''), ',')))
-                 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
-                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-                  AND l.lanname IN ('plpgsql', 'sql') AND p.proname NOT LIKE 'xc\\_%'
-                  AND ${mayName('p.prosrc', table)} AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid)
-                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
+               ${functionBodies(table)}`;
   const found = readingBodies((await s.query<BodyRow>(sql)).rows, table);
   // One trigger function can serve several triggers, each its own dependent; UNION used to fold equal rows.
   return found.filter((d, i) => found.findIndex((x) => x.kind === d.kind && x.name === d.name && x.of === d.of) === i);
