@@ -24,6 +24,9 @@ function describe(e: LogEvent): string {
       return `skipped ${String(d.description)}: ${String(d.reason)}`;
     case 'deploy_record':
       return `${String(d.app)}@${String(d.version)}${d.env ? ` (${String(d.env)})` : ''} live at level ${d.level == null ? 'unknown' : String(d.level)}${d.buildLevel != null ? ` (build ${String(d.buildLevel)})` : ''}`;
+    case 'dual_write':
+      if (Array.isArray(d.over)) return `${(d.over as unknown[][]).reduce((n, x) => n + x.length, 0)} index(es), check(s) and foreign key(s) over what the contract removes, as the expand left them`;
+      break;
     case 'deploy_retire':
       return `${String(d.app)}@${String(d.version)}${d.env ? ` (${String(d.env)})` : ''} retired`;
   }

@@ -5,7 +5,7 @@
  */
 import { runBackfill } from '../backfill/run.js';
 import { verifyAgreement } from '../backfill/verify.js';
-import { requireOldNamesUnused, requireRemovedUnused } from './oldNames.js';
+import { overAtExpand, requireOldNamesUnused, requireRemovedUnused } from './oldNames.js';
 import { inTransaction, withSession } from '../db/driver.js';
 import { DataMismatchError, SqlFailedError, XcError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
@@ -65,7 +65,7 @@ export async function advance(ctx: EngineContext, row: Row, stopAt: 'expand' | '
       await runSteps(ctx, row.id, 'expand', row.plan.expand).catch((err: unknown) => {
         throw withWay(err, `${row.id} stays expanding: fix what the server names (such as a row breaking the index or constraint being built) and run \`xc apply\` again — it resumes at this step; or \`xc rollback ${row.id}\` (the way to change the migration itself: roll back, edit the file, apply again).`);
       });
-      await transition(ctx, row, 'dual_write');
+      await transition(ctx, row, 'dual_write', { detail: await overAtExpand(ctx, row) });
     }
     if (stopAt === 'expand') return;
     if (row.phase === 'dual_write') await transition(ctx, row, 'backfilling');

@@ -104,6 +104,26 @@ export function keyUsers(model: SchemaModel, dialect: Pick<Dialect, 'foreignKeys
 /** A generated column of the table itself: the same contract may drop it before the column it is computed from. */
 export const isOwnGeneratedColumn = (d: Dependent) => d.kind === 'generated column' && d.of === undefined;
 
+/**
+ * What is over each removal (plan.removes, in its order) once the expand is done: logged with the move to dual_write,
+ * and known to the contract's guard beside what plan read — the expand's own objects (a unique key made by a
+ * createConstraint, an index a `sql` operation makes), and names the server gave (an inline key of a createTable, the
+ * index MariaDB makes for a foreign key), which plan's projection cannot foresee.
+ */
+export async function overAtExpand(ctx: EngineContext, row: Pick<MigrationRow, 'plan'>): Promise<{ over: string[][] } | undefined> {
+  const removes = row.plan.removes ?? [];
+  if (!removes.some((r) => r.over !== undefined)) return undefined;
+  const live = await withSession(ctx.driver, (s) => ctx.dialect.introspect(s));
+  return { over: removes.map((r) => (r.index !== undefined ? keyUsers(live, ctx.dialect, r.table, r.index) : objectsOver(live, r.table, r.column))) };
+}
+
+/** The lists overAtExpand logged for `id`'s last expand, if it did. */
+async function loggedOver(s: Session, ctx: EngineContext, id: string, count: number): Promise<string[][] | undefined> {
+  const logged = (await ctx.store.events(s, { migration: id })).filter((e) => e.event === 'dual_write').at(-1)?.detail as { over?: unknown } | null | undefined;
+  const over = logged?.over;
+  return Array.isArray(over) && over.length === count ? (over as string[][]) : undefined;
+}
+
 export async function requireRemovedUnused(ctx: EngineContext, row: Pick<MigrationRow, 'id' | 'plan'>): Promise<void> {
   if (!row.plan.removes?.length) return;
   await withSession(ctx.driver, async (s) => {
@@ -119,8 +139,10 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
     /** The columns this contract drops before each removal: in the order the removals are listed, its steps' order. */
     const droppedBefore = new Set<string>();
     const live = row.plan.removes!.some((r) => r.over !== undefined) ? await ctx.dialect.introspect(s) : undefined;
-    for (const { table: named, column, keepsName, to, over, index } of row.plan.removes!) {
+    const expanded = live === undefined ? undefined : await loggedOver(s, ctx, row.id, row.plan.removes!.length);
+    for (const [n, { table: named, column, keepsName, to, index, ...planned }] of row.plan.removes!.entries()) {
       const table = now(named);
+      const over = planned.over === undefined ? undefined : [...planned.over, ...(expanded?.[n] ?? [])];
       if (index !== undefined) {
         // An index a dropIndex drops: a foreign key made since that needs it fails the drop (campaign Y: left `contracting`).
         const since = keyUsers(live!, ctx.dialect, table, index).filter((d) => !over!.includes(d));
