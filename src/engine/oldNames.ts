@@ -14,7 +14,9 @@
  * The tables and columns it removes (plan.removes): what depends on them now — a view plan let through over a copy's
  * old column, to be made to read the new one, or anything made since apply — would fail the contract part-way (a
  * server keeping dependencies refuses the drop: the migration left `contracting`) or be left broken by it (one
- * matching names in text: views, triggers and routines that fail from then on).
+ * matching names in text: views, triggers and routines that fail from then on). And the indexes, checks and foreign
+ * keys over them that neither plan read nor the expand left (made since apply): no copy of them was built, and the
+ * contract would drop them with the column — a unique key gone without a word — or fail on them.
  */
 import { withSession, type Session } from '../db/driver.js';
 import type { Dependent, Dialect } from '../dialects/dialect.js';
@@ -148,20 +150,20 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
         const since = keyUsers(live!, ctx.dialect, table, index).filter((d) => !over!.includes(d));
         if (since.length === 0) continue;
         throw new DataMismatchError(
-          `contract refused: ${since.join(', ')} ${since.length === 1 ? 'was' : 'were'} made after ${row.id} was planned, and ${since.length === 1 ? 'needs' : 'need'} index "${index}" of "${table}", which ${row.id} drops at this contract; the drop would fail there. Nothing was changed. ` +
+          `contract refused: ${since.join(', ')} ${since.length === 1 ? 'was' : 'were'} made after ${row.id} was applied, and ${since.length === 1 ? 'needs' : 'need'} index "${index}" of "${table}", which ${row.id} drops at this contract; the drop would fail there. Nothing was changed. ` +
             `Drop ${since.length === 1 ? 'it' : 'them'}, or make another index over ${since.length === 1 ? 'its' : 'their'} key first, then run \`xc contract\` again.`,
           { migration: row.id, table, index, dependents: since },
           { code: 'removed_in_use' },
         );
       }
-      // Made since plan read them, over what goes (campaign Y): no copy of it was built at expand, so the contract would
+      // Made since apply, over what goes (campaign Y): no copy of it was built at expand, so the contract would
       // drop it with the column — a unique index, a check silently gone — or fail on it, left `contracting`.
       const since = live === undefined || over === undefined ? [] : objectsOver(live, table, column).filter((d) => !over.includes(d));
       if (since.length > 0) {
         const what = column === undefined ? `table "${table}"` : `"${table}"."${column}"`;
         const them = since.length === 1 ? 'it' : 'them';
         throw new DataMismatchError(
-          `contract refused: ${since.join(', ')} ${since.length === 1 ? 'was' : 'were'} made over ${what} after ${row.id} was planned, and ${row.id} removes ${column === undefined ? 'that table' : 'that column'} at this contract; ` +
+          `contract refused: ${since.join(', ')} ${since.length === 1 ? 'was' : 'were'} made over ${what} after ${row.id} was applied, and ${row.id} removes ${column === undefined ? 'that table' : 'that column'} at this contract; ` +
             `xc built no copy of ${them} at expand, so the contract would drop ${them} with it, or fail on ${them}. Nothing was changed. ` +
             `${to !== undefined ? `Make ${them} over "${to}" instead and drop ${them}` : column !== undefined && keepsName ? `Drop ${them}, and make ${them} again once the contract is done` : `Drop ${them}`}, then run \`xc contract\` again.`,
           { migration: row.id, table, ...(column !== undefined ? { column } : {}), dependents: since },

@@ -229,8 +229,8 @@ export interface OperationPlan {
    * The tables and columns its contract removes, as plan read their dependents (Dialect.dependents): read again before
    * the contract starts, as what depends on them now — a view plan let through over a copy's old column, or anything
    * made since apply — would fail the contract or be left broken by it (engine/oldNames.ts). `to`: a copy's new column.
-   * `over`: the indexes, checks and foreign keys over it as plan read them (objectsOver), which the plan carries or drops:
-   * any other there at contract was made since. `index`: an index a dropIndex drops, `over` then the foreign keys that
+   * `over`: the indexes, checks and foreign keys over it as plan read them (objectsOver), which the plan carries or drops;
+   * with those the expand left (logged with dual_write, overAtExpand), any other there at contract was made since. `index`: an index a dropIndex drops, `over` then the foreign keys that
    * need it (keyUsers). Absent in plans recorded before they existed.
    */
   removes?: { table: string; column?: string; keepsName?: boolean; to?: string; over?: string[]; index?: string }[];

@@ -178,7 +178,7 @@ for (const target of targets) {
       const before = await dump(s.db, ['items', 'users']);
       let err = await rejection(s.xc.contract());
       expect([err.exitCode, (err as { code?: string }).code]).toEqual([1, 'removed_in_use']);
-      expect(err.message).toBe('contract refused: check "qty_pos", index "items_qty_uq" were made over "items"."qty" after 0001_m was planned, and 0001_m removes that column at this contract; xc built no copy of them at expand, so the contract would drop them with it, or fail on them. Nothing was changed. Drop them, and make them again once the contract is done, then run `xc contract` again.');
+      expect(err.message).toBe('contract refused: check "qty_pos", index "items_qty_uq" were made over "items"."qty" after 0001_m was applied, and 0001_m removes that column at this contract; xc built no copy of them at expand, so the contract would drop them with it, or fail on them. Nothing was changed. Drop them, and make them again once the contract is done, then run `xc contract` again.');
       expect(await phases(s)).toEqual(['backfilled']);
       expect(await dump(s.db, ['items', 'users'])).toEqual(before);
       await s.db.query(target.name === 'postgres' ? `DROP INDEX items_qty_uq` : `DROP INDEX items_qty_uq ON items`);
@@ -187,7 +187,7 @@ for (const target of targets) {
       await s.db.query(`CREATE UNIQUE INDEX users_name_uq ON users (name)`);
       await s.db.query(`ALTER TABLE kids ADD CONSTRAINT kids_uname_fk FOREIGN KEY (uname) REFERENCES users (name)`);
       err = await rejection(s.xc.contract());
-      expect(err.message).toMatch(/^contract refused: foreign key "kids_uname_fk" of "kids", index "users_name_uq" were made over "users"\."name" after 0001_m was planned[^]* Make them over "full_name" instead and drop them, then run `xc contract` again\.$/);
+      expect(err.message).toMatch(/^contract refused: foreign key "kids_uname_fk" of "kids", index "users_name_uq" were made over "users"\."name" after 0001_m was applied[^]* Make them over "full_name" instead and drop them, then run `xc contract` again\.$/);
       expect(await phases(s)).toEqual(['backfilled']);
       // Done that way, the contract runs, and the key holds over the new column.
       await s.db.query(`ALTER TABLE kids DROP ${target.name === 'postgres' ? 'CONSTRAINT' : 'FOREIGN KEY'} kids_uname_fk`);
@@ -206,7 +206,7 @@ for (const target of targets) {
       await record(s.xc, '0001_m');
       await s.db.query(`ALTER TABLE users ADD CONSTRAINT ck_reach CHECK (age > 0 OR email IS NOT NULL)`);
       const err = await rejection(s.xc.contract());
-      expect([err.exitCode, err.message]).toEqual([1, expect.stringMatching(/^contract refused: check "ck_reach" was made over "users"\."age" after 0001_m was planned[^]* Drop it, then run `xc contract` again\.$/)]);
+      expect([err.exitCode, err.message]).toEqual([1, expect.stringMatching(/^contract refused: check "ck_reach" was made over "users"\."age" after 0001_m was applied[^]* Drop it, then run `xc contract` again\.$/)]);
       expect(await phases(s)).toEqual(['backfilled']);
       await s.db.query(`ALTER TABLE users DROP CONSTRAINT ck_reach`);
       await s.xc.contract();
@@ -235,7 +235,7 @@ for (const target of targets) {
       await record(s.xc, '0001_m');
       await s.db.query(`ALTER TABLE kids ADD CONSTRAINT kids_gone_fk FOREIGN KEY (gid) REFERENCES gone (id)`);
       const err = await rejection(s.xc.contract());
-      expect([err.exitCode, err.message]).toEqual([1, 'contract refused: foreign key "kids_gone_fk" of "kids" was made over table "gone" after 0001_m was planned, and 0001_m removes that table at this contract; xc built no copy of it at expand, so the contract would drop it with it, or fail on it. Nothing was changed. Drop it, then run `xc contract` again.']);
+      expect([err.exitCode, err.message]).toEqual([1, 'contract refused: foreign key "kids_gone_fk" of "kids" was made over table "gone" after 0001_m was applied, and 0001_m removes that table at this contract; xc built no copy of it at expand, so the contract would drop it with it, or fail on it. Nothing was changed. Drop it, then run `xc contract` again.']);
       expect(await phases(s)).toEqual(['backfilled']);
       await s.db.query(`ALTER TABLE kids DROP ${target.name === 'postgres' ? 'CONSTRAINT' : 'FOREIGN KEY'} kids_gone_fk`);
       await s.xc.contract();
@@ -263,7 +263,7 @@ for (const target of targets) {
       await record(s.xc, '0001_m');
       await s.db.query(`ALTER TABLE kids ADD CONSTRAINT kids_code_fk FOREIGN KEY (ucode) REFERENCES users (code)`);
       const err = await rejection(s.xc.contract());
-      expect([err.exitCode, err.message]).toEqual([1, 'contract refused: foreign key "kids_code_fk" of "kids" was made after 0001_m was planned, and needs index "users_code_uq" of "users", which 0001_m drops at this contract; the drop would fail there. Nothing was changed. Drop it, or make another index over its key first, then run `xc contract` again.']);
+      expect([err.exitCode, err.message]).toEqual([1, 'contract refused: foreign key "kids_code_fk" of "kids" was made after 0001_m was applied, and needs index "users_code_uq" of "users", which 0001_m drops at this contract; the drop would fail there. Nothing was changed. Drop it, or make another index over its key first, then run `xc contract` again.']);
       expect(await phases(s)).toEqual(['backfilled']);
       expect((await s.db.indexes('users')).map((i) => i.name)).toContain('users_code_uq');
       await s.db.query(`ALTER TABLE kids DROP ${target.name === 'postgres' ? 'CONSTRAINT' : 'FOREIGN KEY'} kids_code_fk`);
