@@ -95,10 +95,6 @@ function inOneMigration(p: ValidationIssue, migrationId: string): ValidationIssu
   return { ...p, message: p.message.replace(/contract that migration first(, then [^;]*)?/, 'that is this migration, so the two cannot be in one: move this operation to a later migration, and apply it once this one is contracted') };
 }
 
-/**
- * The server knows no table a migration of this plan creates before it is applied: an expression reading one cannot
- * be compiled at plan (campaign C, a lookup table's `up`). Said so, with what to do, where the error names such a table.
- */
 /** The table a server's error says does not exist, where the plan makes it before this point (created, or renamed to). */
 function plannedTable(error: string, model: SchemaModel): TableModel | undefined {
   const missing = /relation "([^"]+)" does not exist|Table '(?:[^'.]+\.)?([^'.]+)' doesn't exist/.exec(error);
