@@ -734,10 +734,6 @@ export function markRemovals(ddl: Ddl): Ddl {
 }
 
 /**
- * Compile an author expression against the database without touching data,
- * inside a read-only transaction that is rolled back; the error text, or null.
- */
-/**
  * An empty temporary table standing in for one the plan creates before an expression reading it runs. Without `drop`,
  * made in the read-only transaction's setup and gone with it (PostgreSQL); with it, made before that transaction and
  * dropped after (MySQL/MariaDB cannot make a transaction read-only once it wrote). A temporary table hides a table of
@@ -763,6 +759,10 @@ export async function withStandIns<T>(s: Session, dialect: Dialect, standIns: St
   }
 }
 
+/**
+ * Compile an author expression against the database without touching data,
+ * inside a read-only transaction that is rolled back; the error text, or null.
+ */
 export async function compileExpression(s: Session, dialect: Dialect, check: ExpressionCheck, standIns: StandIn[] = []): Promise<string | null> {
   let error: string | null = null;
   try {
