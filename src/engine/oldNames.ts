@@ -20,7 +20,7 @@
  */
 import { withSession, type Session } from '../db/driver.js';
 import type { Dependent, Dialect } from '../dialects/dialect.js';
-import type { SchemaModel } from '../schema/model.js';
+import type { IndexModel, SchemaModel } from '../schema/model.js';
 import { DataMismatchError } from '../errors.js';
 import type { MigrationRow } from '../state/store.js';
 import { isInFlight } from '../plan/index.js';
@@ -67,8 +67,13 @@ export function objectsOver(model: SchemaModel, table: string, column?: string):
   const found: string[] = [];
   const t = model.table(table);
   if (t !== undefined && column !== undefined) {
+    // An index over an expression (PostgreSQL's catalog gives its definition, not its keys: campaign Z, a unique
+    // `lower(email)` dropped with the column); not MySQL/MariaDB's index of a foreign key, which goes as the key does.
+    const ofKey = (i: IndexModel) => t.foreignKeys.some((f) => f.name === i.name && f.columns.every((c, n) => i.columns[n] === c));
     for (const i of t.indexes) {
-      if (i.columns.includes(column) || i.include?.includes(column) || named(i.where) || (i.keys ?? []).some((k) => k.column === column || named(k.expression))) found.push(`index "${i.name}"`);
+      if (ofKey(i)) continue;
+      const keys = i.definition?.slice(Math.max(0, i.definition.indexOf('('))); // past its name and table's
+      if (i.columns.includes(column) || i.include?.includes(column) || named(i.where) || named(keys) || (i.keys ?? []).some((k) => k.column === column || named(k.expression))) found.push(`index "${i.name}"`);
     }
     for (const c of t.checks) if (c.columns.includes(column) || named(c.expression)) found.push(`check "${c.name}"`);
     for (const f of t.foreignKeys) if (f.columns.includes(column)) found.push(`foreign key "${f.name}"`);
