@@ -26,7 +26,7 @@ import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContr
 import { keyedCheck } from './batches.js';
 import { planShadowColumns, shadowIssues } from './shadow.js';
 import { referencingKeys, shadowKeyIssues } from './shadowKeys.js';
-import { asConstraint, combinationIssues, constraintIssues, constraintOption, delegated, nameIssues, placed, shadowConstraints } from './alterColumnConstraint.js';
+import { asConstraint, combinationIssues, constraintIssues, constraintOption, constraintOptions, delegated, nameIssues, placed, shadowConstraints } from './alterColumnConstraint.js';
 import { createConstraint } from './createConstraint.js';
 import { isConstantDefault } from './addColumn.js';
 
@@ -128,7 +128,11 @@ export const alterColumn: Operation<'alterColumn'> = {
     if (constraintOption(spec)) issues.push(...combinationIssues(spec), ...nameIssues(spec, ctx));
     if (spec.to === undefined) {
       const changes = spec.type !== undefined || spec.nullable !== undefined || spec.default !== undefined || spec.comment !== undefined || spec.up !== undefined;
-      if (!changes) issues.push({ path: [], code: 'nothing_to_change', message: 'give at least one of `type`, `nullable`, `default`, `comment`, `up` (or `to` for a new column)' });
+      const options = constraintOptions(spec);
+      // Two constraint options and nothing else to carry them: each alone is a createConstraint (campaign Z: the
+      // message named none of them, where the README says they work alone).
+      if (!changes && options.length > 1) issues.push({ path: [], code: 'nothing_to_change', message: `${options.map((o) => `\`${o}\``).join(' and ')} without a change of the column: give each in an alterColumn of its own (one alone is a constraint over the column, made online), or together with \`type\`, \`nullable\`, \`default\`, \`comment\` or \`up\`` });
+      else if (!changes && options.length === 0) issues.push({ path: [], code: 'nothing_to_change', message: 'give at least one of `type`, `nullable`, `default`, `comment`, `up`, `unique`, `check`, `references` (or `to` for a new column)' });
       const identity = spec.nullable === true && old && !old.nullable ? replicaIdentityIssue(t, spec.column, ['nullable']) : null;
       if (identity) issues.push(identity);
       if (spec.nullable === true && old && !old.nullable) issues.push(...clusterKeyIssues(dialect, t, (i) => i.columns.includes(spec.column), `\`nullable: true\` on "${spec.column}" takes away`, ['nullable']));

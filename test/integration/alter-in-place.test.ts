@@ -167,7 +167,13 @@ for (const target of targets) {
       const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`], [{ alterColumn: { table: 't', column: 'n' } }]);
       const err = await rejection(xc.plan());
       expect(err.exitCode).toBe(2);
-      expect(err.message).toMatch(/give at least one of `type`, `nullable`, `default`, `comment`, `up`/);
+      expect(err.message).toMatch(/give at least one of `type`, `nullable`, `default`, `comment`, `up`, `unique`, `check`, `references`/);
+    });
+
+    it('`unique` and `check` with no change of the column: told to give each alone, as each works (campaign Z: the message named neither)', async () => {
+      const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, n int)`], [{ alterColumn: { table: 't', column: 'n', unique: true, check: { name: 'n_pos', expression: 'n > 0' } } }]);
+      const err = await rejection(xc.plan());
+      expect([err.exitCode, err.message]).toEqual([2, expect.stringMatching(/operations\[0\]\.alterColumn: `unique` and `check` without a change of the column: give each in an alterColumn of its own/)]);
     });
 
     it.runIf(target.name === 'mysql')('MariaDB: a column made json in place reads back as json (its check keeps the name the shadow had)', async () => {
