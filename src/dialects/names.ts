@@ -173,3 +173,6 @@ export function freeColumn(base: string, columns: { name: string }[]): string {
   for (let i = 1; columns.some((c) => c.name.toLowerCase() === name.toLowerCase()); i++) name = `${base}${i}`;
   return name;
 }
+
+/** `text` as a regular expression matching it literally. */
+export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -21,6 +21,7 @@
 import { withSession, type Session } from '../db/driver.js';
 import type { Dependent, Dialect } from '../dialects/dialect.js';
 import type { IndexModel, SchemaModel } from '../schema/model.js';
+import { escapeRegExp } from '../dialects/names.js';
 import { DataMismatchError } from '../errors.js';
 import type { MigrationRow } from '../state/store.js';
 import { isInFlight } from '../plan/index.js';
@@ -55,7 +56,6 @@ export const viewOverCopyWay = (to: string, column: string, them: string) =>
   `CREATE OR REPLACE VIEW, each column keeping its name and type — \`${to} AS ${column}\`, with a CAST where the type changed — so the old version reads ${them} unchanged`;
 
 const XC_OBJECT = /^xc_[a-z0-9]+_[0-9a-f]{10}$/;
-const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The indexes, checks and foreign keys over `column` of `table` in `model` — its keys, predicate or expression naming
@@ -63,7 +63,7 @@ const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * foreign keys referencing the table; xc's own left out. Described as messages name them.
  */
 export function objectsOver(model: SchemaModel, table: string, column?: string): string[] {
-  const named = column === undefined ? () => false : (text: string | undefined) => text !== undefined && new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRe(column)}[\`"]?(?![A-Za-z0-9_$])`, 'i').test(text);
+  const named = column === undefined ? () => false : (text: string | undefined) => text !== undefined && new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRegExp(column)}[\`"]?(?![A-Za-z0-9_$])`, 'i').test(text);
   const found: string[] = [];
   const t = model.table(table);
   if (t !== undefined && column !== undefined) {

@@ -7,6 +7,7 @@
  */
 import type { Session } from '../../db/driver.js';
 import type { Dependent } from '../dialect.js';
+import { escapeRegExp } from '../names.js';
 
 const pattern = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '.');
 /**
@@ -49,8 +50,7 @@ function viewReads(text: string, db: string, table: string, column: string): boo
   const qualified = `${backquoted(db)}.${backquoted(table)}`.toLowerCase();
   column = column.toLowerCase();
   if (definition.includes(`${qualified}.${backquoted(column)}`)) return true;
-  const escaped = qualified.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const aliases = [...definition.matchAll(new RegExp(`${escaped}\\s+(?:as\\s+)?(\`(?:[^\`]|\`\`)+\`)`, 'gi'))].map((m) => m[1]!);
+  const aliases = [...definition.matchAll(new RegExp(`${escapeRegExp(qualified)}\\s+(?:as\\s+)?(\`(?:[^\`]|\`\`)+\`)`, 'gi'))].map((m) => m[1]!);
   return aliases.some((alias) => definition.includes(`${alias}.${backquoted(column)}`));
 }
 
