@@ -5,6 +5,8 @@
  * removes them from any text the CLI prints (e.g. a driver's error message).
  */
 
+import { escapeRegExp } from '../dialects/names.js';
+
 /** Passwords of every connection opened by this process. Others may add to it. */
 export const knownSecrets = new Set<string>();
 
@@ -106,10 +108,6 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { Session } from '../db/driver.js';
 import { compileExpression, EscapedTransactionError, readOnly, withStandIns, type Dialect, type StandIn } from '../dialects/dialect.js';
-import { nameKey, objectName } from '../dialects/names.js';
+import { escapeRegExp, nameKey, objectName } from '../dialects/names.js';
 import { InvalidInputError, type MigrationIssue } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
 import { entryKind, type Expr, type MigrationDefinition, type OperationKind, type OperationSpec } from '../migration/schema.js';
@@ -480,7 +480,7 @@ async function tableGrowthIssues(session: Session, dialect: Dialect, added: Map<
 /** `sql` alters `table` (ALTER TABLE `table` …, quoted as MySQL and PostgreSQL quote it). */
 function mentionsTable(sql: string, table: string): boolean {
   const quoted = [`\`${table.replace(/`/g, '``')}\``, `"${table.replace(/"/g, '""')}"`];
-  return quoted.some((q) => new RegExp(`\\bALTER\\s+TABLE\\s+${q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'i').test(sql));
+  return quoted.some((q) => new RegExp(`\\bALTER\\s+TABLE\\s+${escapeRegExp(q)}`, 'i').test(sql));
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { Session } from '../../db/driver.js';
 import type { Dependent } from '../dialect.js';
+import { escapeRegExp } from '../names.js';
 import { literal, pgSegments, quotePg } from './text.js';
 
 /**
@@ -19,7 +20,6 @@ function bodyCode(body: string, dropStrings: boolean): string {
     .join('');
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const NOT_IN_WORD = '(?![A-Za-z0-9_$])';
 
 /**
@@ -27,7 +27,7 @@ const NOT_IN_WORD = '(?![A-Za-z0-9_$])';
  * only ever named quoted; campaign AF-3). Matched case-insensitively, so a quoted "orders" counts for "Orders" too: a
  * refusal, never a hole.
  */
-const nameOf = (name: string) => `(?:"${escape(name.replace(/"/g, '""'))}"${/^[a-z_][a-z0-9_$]*$/.test(name) ? `|${escape(name)}${NOT_IN_WORD}` : ''})`;
+const nameOf = (name: string) => `(?:"${escapeRegExp(name.replace(/"/g, '""'))}"${/^[a-z_][a-z0-9_$]*$/.test(name) ? `|${escapeRegExp(name)}${NOT_IN_WORD}` : ''})`;
 
 /**
  * A statement of a function body reading, writing or locking `table`, unqualified or qualified by the current schema
@@ -53,7 +53,7 @@ function readsOrWrites(body: string, table: string, schema: string, qualified: b
  * Exact, case included: `'Orders'` is read as the table "Orders" would be by `%I`.
  */
 function holdsName(body: string, table: string, schema: string, qualified: boolean): boolean {
-  const name = (n: string) => `(?:"${escape(n.replace(/"/g, '""'))}"|${escape(n)})`;
+  const name = (n: string) => `(?:"${escapeRegExp(n.replace(/"/g, '""'))}"|${escapeRegExp(n)})`;
   const whole = new RegExp(`^\\s*(?:${name(schema)}\\s*\\.\\s*)${qualified ? '' : '?'}${name(table)}\\s*$`);
   const content = (text: string) => (text.startsWith("'") ? text.slice(1, -1).replace(/''/g, "'") : text.replace(/^(\$[^$]*\$)([^]*)\1$/, '$2'));
   return pgSegments(body).some((p) => !p.code && (p.text.startsWith("'") || p.text.startsWith('$')) && whole.test(content(p.text)));
