@@ -109,6 +109,12 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
       await verifyAgreement(ctx, row.id, row.plan.verify);
       await gate?.();
       await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'contract' } : { journal: 'contract' });
+    } else if (row.phase === 'contracting' && (await contractUndoable(ctx, row))) {
+      // Resumed before anything of the old shape went (killed, or stopped at a lock: exit 5): what was made over it
+      // since is read again, as from backfilled (campaign AB: an index made in between went with the column, exit 0).
+      // Not the expand's objects: the steps done may have removed some (its triggers).
+      await requireOldNamesUnused(ctx, row);
+      await requireRemovedUnused(ctx, row);
     }
     if (row.phase === 'contracting') {
       // A resumed contract the gate refused again, overridden: logged as the first override was (xc log).

@@ -12,7 +12,8 @@
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
-import { dump, record, rejection, setup, toContracted } from '../helpers/scenario.js';
+import { createXc } from '../../src/index.js';
+import { dump, onCleanup, record, rejection, setup, toContracted } from '../helpers/scenario.js';
 import { Writer } from '../helpers/writers.js';
 
 const phases = async (s: Awaited<ReturnType<typeof setup>>) => (await s.xc.status()).migrations.map((m) => m.phase);
@@ -200,6 +201,41 @@ for (const target of targets) {
       expect(await phases(s)).toEqual(['contracted']);
       expect((await rejection(s.db.query(`INSERT INTO users (id, full_name) VALUES (3, 'ann')`))).message).toMatch(/duplicate|unique/i);
       expect((await rows(s, `SELECT id, qty FROM items ORDER BY id`)).map((r) => r.map(Number))).toEqual([[1, 1], [2, 2]]);
+    });
+
+    it('a contract stopped before its first removal (exit 5 at a lock; or killed), an index and a check made over the column meanwhile: the resumed contract refuses too (campaign AB: both dropped with the column, exit 0)', async () => {
+      const pg = target.name === 'postgres';
+      const s = await setup(target, [`CREATE TABLE orders (id int PRIMARY KEY, note varchar(40))`, `INSERT INTO orders VALUES (1, 'a'), (2, 'b')`], 'xc_removed');
+      await s.write('0001_m', { renameColumn: { table: 'orders', from: 'note', to: 'remark' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      const holder = await s.db.connection();
+      await holder.query(pg ? 'BEGIN' : 'START TRANSACTION');
+      await holder.query(`SELECT count(*) FROM orders`);
+      try {
+        const xc = createXc({ url: s.db.url, dir: s.dir, lockTimeoutMs: 200, lockRetryForMs: 600 });
+        onCleanup(() => xc.close());
+        expect((await rejection(xc.contract())).exitCode).toBe(5);
+      } finally {
+        await holder.query('ROLLBACK');
+      }
+      expect(await phases(s)).toEqual(['contracting']);
+      await s.db.query(`CREATE UNIQUE INDEX orders_note_uq ON orders (note)`);
+      await s.db.query(`ALTER TABLE orders ADD CONSTRAINT note_set CHECK (note <> 'y')`);
+      const before = await dump(s.db, ['orders']);
+      const err = await rejection(s.xc.contract());
+      expect([err.exitCode, (err as { code?: string }).code]).toEqual([1, 'removed_in_use']);
+      expect(err.message).toMatch(/^contract refused: check "note_set", index "orders_note_uq" were made over "orders"\."note" after 0001_m was applied[^]* Make them over "remark" instead and drop them, then run `xc contract` again\.$/);
+      expect(await phases(s)).toEqual(['contracting']);
+      expect(await dump(s.db, ['orders'])).toEqual(before);
+      // Done that way, the contract runs to its end, and the key holds over the new column.
+      await s.db.query(pg ? `DROP INDEX orders_note_uq` : `DROP INDEX orders_note_uq ON orders`);
+      await s.db.query(`ALTER TABLE orders DROP CONSTRAINT note_set`);
+      await s.db.query(`CREATE UNIQUE INDEX orders_remark_uq ON orders (remark)`);
+      await s.xc.contract();
+      expect(await phases(s)).toEqual(['contracted']);
+      expect((await rejection(s.db.query(`INSERT INTO orders (id, remark) VALUES (3, 'a')`))).message).toMatch(/duplicate|unique/i);
+      expect(await rows(s, `SELECT id, remark FROM orders ORDER BY id`)).toEqual([[1, 'a'], [2, 'b']]);
     });
 
     it('a check over the dropped column and another, made after apply: contract refused (campaign Y: MariaDB failed, left `contracting`; PostgreSQL drops it silently)', async () => {
