@@ -177,6 +177,8 @@ export type IssueFacts =
   | { code: 'outside_transaction' }
   /** An expression the server cannot compile against the table. */
   | { code: 'invalid_expression' }
+  /** A subquery naming, bare, a column both the row and a table it reads have (or the row's table again, unaliased): the backfill and a trigger would read different ones. */
+  | { code: 'ambiguous_expression' }
   /** An index the server would not build as the migration builds it (a method, operator class, collation, storage parameter or key). */
   | { code: 'invalid_index'; table: string; index: string }
   /** An expression a replica would compute for itself (MySQL/MariaDB: a binary log in STATEMENT format), getting other values. */

@@ -28,6 +28,7 @@ import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, removedUnder, type KnownMigrations } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
+import { heldByPending, madeByRawSql } from './engine/planHints.js';
 
 type Engine = typeof import('./engine/planner.js') & typeof import('./engine/lifecycle.js') & typeof import('./engine/describe.js');
 let engineLoaded: Promise<Engine> | undefined;
@@ -194,7 +195,9 @@ class XcImpl implements Xc {
         if (upTo !== undefined && f.id > upTo) break;
         const row = loaded.rows.get(f.id);
         if (row && !isUnstarted(row.phase)) continue;
-        const plan = await planMigration(f, model, ctx.dialect, s, held).catch((err) => Promise.reject(heldByPending(err, f.id, [...plans.keys()], (id) => loaded.rows.get(id)?.phase === 'rolled_back')));
+        const plan = await planMigration(f, model, ctx.dialect, s, held).catch((err) =>
+          Promise.reject(madeByRawSql(heldByPending(err, f.id, [...plans.keys()], (id) => loaded.rows.get(id)?.phase === 'rolled_back'), f, loaded.files.filter((p) => plans.has(p.id)))),
+        );
         plans.set(f.id, { ...plan, ...(schema !== undefined ? { schema } : {}) });
       }
       return plans;
@@ -568,21 +571,6 @@ async function withStartedRead(listed: { id: string; file: string }[], rows: Rea
     files.push(row && !isUnstarted(row.phase) ? await loadRecordedFile(f.file, row.checksum) : f);
   }
   return files;
-}
-
-/**
- * A migration held until the contract of an earlier one of the same plan, not applied yet (a catch-up, campaign O):
- * "contract that migration first" alone leaves the user to find that `xc apply ID` stops before it. The holder is
- * named in the message as the planner writes it: `<id> (operations[i].<kind>)`. One rolled back is said to be, as the
- * trigger the message names is not in the database now (campaign P).
- */
-function heldByPending(err: unknown, id: string, pending: string[], rolledBack: (id: string) => boolean): unknown {
-  if (!(err instanceof InvalidInputError) || pending.length === 0) return err;
-  const held = err.issues.filter((i) => i.code === 'held_until_contract').map((i) => i.message);
-  const holder = pending.find((p) => held.some((m) => m.includes(`${p} (operations[`)));
-  if (holder === undefined) return err;
-  const way = `${holder} is pending in this plan${rolledBack(holder) ? ' (it was rolled back, and is applied again)' : ''}: \`xc apply ${pending.at(-1)}\` applies the migrations before ${id}; once ${holder} is contracted (\`xc contract ${holder}\`, when no deployed version needs its old shape), \`xc apply\` takes the rest`;
-  return new InvalidInputError(`${err.message}\n  ${way}`, { ...err.details, applyUpTo: pending.at(-1), contractFirst: holder }, { code: err.code, issues: [...err.issues] });
 }
 
 function afterApplied(err: unknown, applied: MigrationOutcome[]): unknown {

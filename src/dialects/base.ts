@@ -11,7 +11,7 @@ import type { Expr } from '../migration/schema.js';
 import type { KeyForm } from '../plan/index.js';
 import type { SchemaModel } from '../schema/model.js';
 import { constraintName, derivedName, freeKeyName, nameTaken, type NameRules } from './names.js';
-import { calledFunctions, columnsNamed, replaceIdentifier, substituteColumn, type IdentifierRules, type Token } from './sqltext.js';
+import { calledFunctions, columnsNamed, replaceIdentifier, subqueryAmbiguities, substituteColumn, type IdentifierRules, type Token } from './sqltext.js';
 
 /** The key of a dialect's variant in a per-dialect expression (`{ postgres: …, mysql: … }`). */
 export type ExprVariant = keyof Exclude<Expr, string>;
@@ -126,6 +126,13 @@ export abstract class BaseDialect {
   /** `sql` with every reference to `column` replaced by the expression `value`: a check over the value a row will get. */
   substituteColumn(sql: string, column: string, value: string): string {
     return substituteColumn(this.tokens(sql), column, value, this.identifiers);
+  }
+
+  /** What a subquery of an expression over a row of `table` reads otherwise than its trigger would (sqltext.ts), the tables it reads looked up in `model`. */
+  subqueryAmbiguities(sql: string, table: string, columns: string[], model: SchemaModel): { bare: string[]; shadowed: boolean } {
+    const names = [...model.tables.keys()];
+    const tableColumns = (t: Token) => model.table(names.find((name) => this.identifiers.names(t, name)) ?? '')?.columns.map((c) => c.name);
+    return subqueryAmbiguities(this.tokens(sql), { table, columns }, tableColumns, this.identifiers);
   }
 
   /** Functions an expression calls (lower-cased), and the standard time keywords it uses. */

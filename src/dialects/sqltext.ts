@@ -79,3 +79,63 @@ export function calledFunctions(tokens: Token[]): string[] {
   const names = tokens.flatMap((t, i) => (t.kind === 'word' && (near(tokens, i, 1)?.text === '(' || TIME_KEYWORDS.has(t.text.toLowerCase())) ? [t.text.toLowerCase()] : []));
   return [...new Set(names)];
 }
+
+/** Words after a table in FROM or JOIN that are not its alias. */
+const NOT_ALIAS = new Set(['where', 'join', 'inner', 'left', 'right', 'full', 'outer', 'cross', 'natural', 'straight_join', 'on', 'using', 'group', 'order', 'limit', 'having', 'union', 'except', 'intersect', 'window', 'for', 'lateral', 'tablesample', 'partition', 'use', 'ignore', 'force', 'offset', 'fetch', 'into', 'returning']);
+/** Keywords that end a FROM list at its level. */
+const FROM_LIST_END = new Set(['where', 'group', 'order', 'limit', 'having', 'union', 'except', 'intersect', 'window', 'for', 'on', 'using', 'offset', 'fetch']);
+
+/**
+ * Where a subquery of an expression over one row reads a name otherwise than the statements that evaluate it agree
+ * on. The backfill's UPDATE names the row by its table; a trigger reads it as NEW (MySQL/MariaDB rewrite the row's
+ * columns to NEW.`c`, bare ones inside a subquery included). So, in a subquery:
+ * - `bare`: a bare name that is a column of the row and of a table the subquery reads — SQL reads the subquery's, a
+ *   MySQL trigger the row's, and which one the author meant cannot be told (a Rails counter cache's `p.user_id = id`
+ *   counted the posts whose user_id is their own id, exit 0);
+ * - `shadowed`: the row's table read again without an alias while the row is named by it (`users.id`): that names
+ *   the subquery's own row there.
+ * `tableColumns` gives the columns of the table a token names, if the model has it.
+ */
+export function subqueryAmbiguities(tokens: Token[], row: { table: string; columns: string[] }, tableColumns: (token: Token) => string[] | undefined, rules: IdentifierRules): { bare: string[]; shadowed: boolean } {
+  const sig = tokens.filter(significant);
+  const inSubquery: boolean[] = [];
+  /** Subquery stack, per token: true where a token lies inside a parenthesised SELECT. */
+  const depthOf: boolean[] = [];
+  const tableAt = new Set<number>();
+  const read = new Set<string>();
+  let readsRowUnaliased = false;
+  let fromListAt = -1;
+  const readTable = (j: number): number => {
+    if (sig[j]?.text === '(' || (sig[j]?.kind !== 'word' && sig[j]?.kind !== 'quoted')) return j;
+    let name = j;
+    if (sig[j + 1]?.text === '.' && (sig[j + 2]?.kind === 'word' || sig[j + 2]?.kind === 'quoted')) name = j + 2;
+    for (let k = j; k <= name; k++) tableAt.add(k);
+    for (const c of tableColumns(sig[name]!) ?? []) read.add(c.toLowerCase());
+    let k = name + 1;
+    if (keyword(sig[k]) === 'as') k++;
+    const alias = (sig[k]?.kind === 'word' && !NOT_ALIAS.has(keyword(sig[k])!)) || sig[k]?.kind === 'quoted';
+    if (alias) tableAt.add(k);
+    else if (rules.names(sig[name]!, row.table)) readsRowUnaliased = true;
+    return alias ? k : name;
+  };
+  for (let i = 0; i < sig.length; i++) {
+    const t = sig[i]!;
+    depthOf[i] = inSubquery.some(Boolean);
+    if (t.text === '(') inSubquery.push(['select', 'with'].includes(keyword(sig[i + 1]) ?? ''));
+    else if (t.text === ')') {
+      inSubquery.pop();
+      if (fromListAt > inSubquery.length) fromListAt = -1;
+    } else if (keyword(t) === 'from' || keyword(t) === 'join') {
+      i = readTable(i + 1);
+      fromListAt = inSubquery.length;
+    } else if (t.text === ',' && fromListAt === inSubquery.length) i = readTable(i + 1);
+    else if (FROM_LIST_END.has(keyword(t) ?? '') && fromListAt === inSubquery.length) fromListAt = -1;
+  }
+  const bare = row.columns.filter((c) =>
+    read.has(c.toLowerCase()) &&
+    sig.some((t, i) => depthOf[i] && !tableAt.has(i) && (t.kind === 'word' || t.kind === 'quoted') && rules.names(t, c) &&
+      sig[i - 1]?.text !== '.' && sig[i + 1]?.text !== '.' && !(t.kind === 'word' && sig[i + 1]?.text === '(') && !/^(as|collate|::)$/i.test(sig[i - 1]?.text ?? '')),
+  );
+  const shadowed = readsRowUnaliased && sig.some((t, i) => depthOf[i] && !tableAt.has(i) && rules.names(t, row.table) && sig[i + 1]?.text === '.');
+  return { bare, shadowed };
+}

@@ -163,6 +163,11 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       });
       continue;
     }
+    const ambiguity = subqueryIssue(dialect, model, written);
+    if (ambiguity) {
+      issues.push({ path: written.path, code: 'ambiguous_expression', message: ambiguity });
+      continue;
+    }
     const replication = await dialect.replicationIssue?.(session, written.sql);
     if (replication) issues.push({ path: written.path, code: 'unsafe_for_replication', message: replication });
     const check = storedOnce(dialect, written);
@@ -236,6 +241,22 @@ const copyTo = (kind: OperationKind, spec: OperationSpec): string | undefined =>
  * depends on each row's values: only compiled, and a row it fails for stops
  * the backfill (exit 1, naming the row), resumable once the data is fixed.
  */
+/**
+ * A subquery naming a column the row and a table it reads both have, bare, or the row's table read again unaliased
+ * while the row is named by it: the backfill (SQL's scoping) and a trigger (the row's, on MySQL/MariaDB) would read
+ * different columns, and which one the author meant cannot be told (sqltext.ts, subqueryAmbiguities).
+ */
+function subqueryIssue(dialect: Dialect, model: SchemaModel, check: ExpressionCheck): string | undefined {
+  const { bare, shadowed } = dialect.subqueryAmbiguities(check.sql, check.table, check.columns.map((c) => c.name), model);
+  const row = dialect.quote(check.table);
+  if (bare.length > 0) {
+    const names = bare.map((c) => `"${c}"`).join(', ');
+    return `in a subquery, ${names} ${bare.length === 1 ? 'is a column' : 'are columns'} of both this row's table "${check.table}" and a table the subquery reads: SQL would read the subquery's, where the author of a correlated subquery usually means the row's — name ${bare.length === 1 ? 'it' : 'each'} by its table: ${row}.${dialect.quote(bare[0]!)} for the row's, the subquery's by its alias`;
+  }
+  if (shadowed) return `a subquery reads "${check.table}" again without an alias, so ${row}.<column> inside it names the subquery's row, not this one: give that table an alias (FROM ${row} AS other)`;
+  return undefined;
+}
+
 function storedOnce(dialect: Dialect, check: ExpressionCheck): ExpressionCheck {
   if (!check.castTo || check.boolean || check.evaluate) return check;
   const reads = dialect.columnsNamed(check.sql, check.columns.map((c) => c.name));

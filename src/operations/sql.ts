@@ -46,9 +46,9 @@ export const sql: Operation<'sql'> = {
     for (const [name, e] of Object.entries(b.set)) {
       const resolved = ctx.expr(e);
       const castTo = t.columns.find((c) => c.name === name)?.type;
-      if (resolved !== undefined) checks.push({ path: ['backfill', 'set', name], table: b.table, sql: resolved, columns, castTo, rowNamedByTable: true });
+      if (resolved !== undefined) checks.push({ path: ['backfill', 'set', name], table: b.table, sql: resolved, columns, castTo });
     }
-    if (b.where) checks.push({ path: ['backfill', 'where'], table: b.table, sql: b.where, columns, boolean: true, rowNamedByTable: true });
+    if (b.where) checks.push({ path: ['backfill', 'where'], table: b.table, sql: b.where, columns, boolean: true });
     return checks;
   },
 

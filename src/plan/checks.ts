@@ -28,11 +28,6 @@ export interface ExpressionCheck {
   /** A boolean condition rather than a value. */
   boolean?: boolean;
   /**
-   * Run in a statement on the table itself (a `sql` backfill's UPDATE), where the row is named by the table's name:
-   * a correlated subquery may name it so (`… WHERE u2.handle = users.handle`, the way to find duplicates; campaign W).
-   */
-  rowNamedByTable?: boolean;
-  /**
    * Declared in DDL, where the server reads it under rules a query does not
    * have: a check or a generated value (no subquery, no aggregate), an index
    * key or predicate (PostgreSQL: only IMMUTABLE functions). Compiled there

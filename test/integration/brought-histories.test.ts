@@ -3,6 +3,8 @@
  * they write that xc refuses, or takes otherwise than they mean, and how plan says so — each message names the way
  * that works, which then runs.
  */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { record, refused, rejection, setup, toContracted } from '../helpers/scenario.js';
@@ -137,6 +139,35 @@ for (const target of targets) {
       expect((await s.db.query<{ n: number }>(`SELECT posts_count AS n FROM users ORDER BY id`)).map((r) => Number(r.n))).toEqual([2, 1, 3, 0]);
     });
 
+    it('a counter cache as an `up` (`p.user_id = users.id`): the row is named by its table in the trigger as in the backfill, every count right under writers of both versions; the bare `id` (the posts\' own) is refused at plan (it counted the posts whose user_id is their own id, exit 0)', async () => {
+      const s = await setup(target, [
+        `CREATE TABLE users (id int PRIMARY KEY, name varchar(20))`,
+        `CREATE TABLE posts (id int PRIMARY KEY, user_id int NOT NULL)`,
+        `INSERT INTO users (id) VALUES (1), (2), (3), (4)`,
+        `INSERT INTO posts VALUES (1, 1), (2, 1), (3, 2), (4, 3), (5, 3), (6, 3)`,
+      ], 'xc_brought');
+      const column = { name: 'posts_count', type: 'int', nullable: true };
+      await s.write('0001_m', { addColumn: { table: 'users', column, up: '(SELECT COUNT(*) FROM posts p WHERE p.user_id = id)' } });
+      await refused(s, ['users', 'posts'], /operations\[0\]\.addColumn\.up: in a subquery, "id" is a column of both this row's table "users" and a table the subquery reads: [^]*name it by its table: [`"]users[`"]\.[`"]id[`"] for the row's/);
+      await s.write('0001_m', { addColumn: { table: 'users', column, up: '(SELECT COUNT(*) FROM posts p WHERE p.user_id = users.id)' } });
+      // Each user's posts are made before it: the trigger counts them as the backfill would.
+      for (let i = 0; i < 7; i++) await s.db.query(`INSERT INTO posts VALUES (?, ?)`, [1000 + i, 100 + i]);
+      const old = new Writer(await s.db.connection(), (i) => ({ sql: `INSERT INTO users (id, name) VALUES (?, 'old')`, params: [i < 7 ? 100 + i : 1000 + i] }), 1).start();
+      await s.xc.apply();
+      const fresh = new Writer(await s.db.connection(), (i) => ({ sql: `INSERT INTO users (id, name, posts_count) VALUES (?, 'new', NULL)`, params: [5000 + i] }), 1).start();
+      await new Promise((r) => setTimeout(r, 300));
+      await old.stop();
+      await fresh.stop();
+      expect([...old.errors, ...fresh.errors]).toEqual([]);
+      const got = await s.db.query<{ id: number; n: number; expected: number }>(`SELECT id, posts_count AS n, (SELECT COUNT(*) FROM posts p WHERE p.user_id = users.id) AS expected FROM users ORDER BY id`);
+      expect(got.slice(0, 4).map((r) => Number(r.n))).toEqual([2, 1, 3, 0]);
+      expect(got.filter((r) => Number(r.n) !== Number(r.expected))).toEqual([]);
+      expect(got.filter((r) => Number(r.id) >= 100 && Number(r.id) < 107).map((r) => Number(r.n))).toEqual([1, 1, 1, 1, 1, 1, 1]);
+      expect(got.length).toBe(4 + old.writes + fresh.writes);
+      await toContracted(s, '0001_m');
+      expect((await s.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM users WHERE posts_count IS NULL`)).map((r) => Number(r.n))).toEqual([0]);
+    });
+
     it('a table created under the name a renameTable in flight frees: refused once for the table, not again for each column', async () => {
       const s = await setup(target, [`CREATE TABLE events (id int PRIMARY KEY, kind varchar(20), at int)`], 'xc_brought');
       await s.write('0001_rename', { renameTable: { from: 'events', to: 'audit_events' } });
@@ -166,6 +197,28 @@ for (const target of targets) {
       expect(got.length).toBe(3 + old.writes);
       // No stand-in is left on any session: xc's next reads see the real table.
       expect((await s.db.query<{ n: number }>(`SELECT count(*) AS n FROM countries`)).map((r) => Number(r.n))).toEqual([2]);
+    });
+
+    it('a table made by the raw SQL of a pending `sql` operation (a Prisma or Flyway history): the refusal names that migration and the `xc apply` that makes it first, and that path runs', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY)`, `INSERT INTO users VALUES (1), (2)`], 'xc_brought');
+      await s.write('0001_profiles', { sql: { expand: `CREATE TABLE profiles (user_id int PRIMARY KEY, bio varchar(40))`, rollback: `DROP TABLE profiles` } });
+      await s.write('0002_bio', { addColumn: { table: 'users', column: { name: 'bio', type: 'varchar(40)', nullable: true }, up: '(SELECT p.bio FROM profiles p WHERE p.user_id = users.id)' } });
+      await s.write('0003_seen', { addColumn: { table: 'profiles', column: { name: 'seen', type: 'int', nullable: true } } });
+      const way = (id: string) => `"profiles" is named by the raw SQL of 0001_profiles \\(operations\\[0\\], sql\\), pending in this plan, which plan cannot see into: what it makes is not there when ${id} is checked — \`xc apply 0001_profiles\` first, then this one`;
+      await refused(s, ['users'], new RegExp(`0002_bio\\.json: operations\\[0\\]\\.addColumn\\.up: [^\\n]*profiles[^\\n]*\\n  ${way('0002_bio')}`));
+      await s.write('0002_bio', { addColumn: { table: 'profiles', column: { name: 'seen', type: 'int', nullable: true } } });
+      await rm(path.join(s.dir, '0003_seen.json'));
+      await refused(s, ['users'], new RegExp(`0002_bio\\.json: operations\\[0\\]\\.addColumn\\.table: table "profiles" does not exist[^\\n]*\\n  ${way('0002_bio')}`));
+      // In one migration: the way is a migration of its own.
+      await rm(path.join(s.dir, '0002_bio.json'));
+      await s.write('0001_profiles', { sql: { expand: `CREATE TABLE profiles (user_id int PRIMARY KEY, bio varchar(40))`, rollback: `DROP TABLE profiles` } }, { addIndex: { table: 'profiles', name: 'profiles_bio', columns: ['bio'] } });
+      await refused(s, ['users'], /this migration's operations\[0\] \(sql\), which plan cannot see into[^]*move that operation to a migration of its own, apply it first/);
+      // The way the first refusal names runs.
+      await s.write('0001_profiles', { sql: { expand: `CREATE TABLE profiles (user_id int PRIMARY KEY, bio varchar(40))`, rollback: `DROP TABLE profiles` } }, { sql: { expand: `INSERT INTO profiles VALUES (1, 'hi')`, rollback: `DELETE FROM profiles` } });
+      await s.write('0002_bio', { addColumn: { table: 'users', column: { name: 'bio', type: 'varchar(40)', nullable: true }, up: '(SELECT p.bio FROM profiles p WHERE p.user_id = users.id)' } });
+      await s.xc.apply({ id: '0001_profiles' });
+      await s.xc.apply();
+      expect((await s.db.query<{ id: number; bio: string | null }>(`SELECT id, bio FROM users ORDER BY id`)).map((r) => [Number(r.id), r.bio])).toEqual([[1, 'hi'], [2, null]]);
     });
   });
 }

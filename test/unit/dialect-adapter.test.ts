@@ -10,6 +10,7 @@ import { MysqlDialect } from '../../src/dialects/mysql/index.js';
 import type { Dialect } from '../../src/dialects/dialect.js';
 import { pgTokens } from '../../src/dialects/postgres/text.js';
 import { mysqlTokens } from '../../src/dialects/mysql/expr.js';
+import { SchemaModel } from '../../src/schema/model.js';
 
 const pg = new PostgresDialect({ concurrentIndexes: true });
 const my = new MysqlDialect('8.0.36');
@@ -25,6 +26,28 @@ describe('tokens', () => {
     expect(mysqlTokens(myText).filter((t) => t.kind === 'string').map((t) => t.text)).toEqual(["_utf8mb4'name'", "x'0A'"]);
     expect(mysqlTokens(myText).filter((t) => t.kind === 'quoted').map((t) => t.text)).toEqual(['`na``me`', '"name"']);
   });
+});
+
+describe('names a subquery reads otherwise than a trigger would', () => {
+  const model = SchemaModel.of([
+    { name: 'users', kind: 'table', columns: [{ name: 'id' }, { name: 'handle' }, { name: 'deleted' }] },
+    { name: 'posts', kind: 'table', columns: [{ name: 'id' }, { name: 'user_id' }, { name: 'deleted' }] },
+  ] as never);
+  const cols = ['id', 'handle', 'deleted'];
+  for (const d of [pg, my]) {
+    it(`${d.name}: a bare name both the row and a table the subquery reads have; the row's table read again unaliased`, () => {
+      const amb = (sql: string) => d.subqueryAmbiguities(sql, 'users', cols, model);
+      expect(amb('(SELECT COUNT(*) FROM posts p WHERE p.user_id = id)')).toEqual({ bare: ['id'], shadowed: false });
+      expect(amb('(SELECT COUNT(*) FROM posts AS p WHERE p.user_id = users.id AND NOT p.deleted)')).toEqual({ bare: [], shadowed: false });
+      expect(amb('(SELECT COUNT(*) FROM public.posts WHERE user_id = users.id AND deleted = 0)')).toEqual({ bare: ['deleted'], shadowed: false });
+      expect(amb('EXISTS (SELECT 1 FROM users u2 WHERE u2.handle = handle AND u2.id < users.id)')).toEqual({ bare: ['handle'], shadowed: false });
+      expect(amb('EXISTS (SELECT 1 FROM users WHERE handle = users.handle)')).toEqual({ bare: ['handle'], shadowed: true });
+      expect(amb('(SELECT c.name FROM countries c, posts q WHERE c.code = handle AND q.id = 1)')).toEqual({ bare: [], shadowed: false });
+      expect(amb('(SELECT c.name FROM countries c, posts q WHERE c.code = handle AND q.id = id)')).toEqual({ bare: ['id'], shadowed: false });
+      // Outside a subquery, and in function calls or literals, nothing is ambiguous.
+      expect(amb("upper(handle) || 'FROM posts' || coalesce(id, 0)")).toEqual({ bare: [], shadowed: false });
+    });
+  }
 });
 
 describe('which columns an expression names', () => {

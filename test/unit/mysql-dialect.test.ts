@@ -52,6 +52,12 @@ describe('rewriteColumns (author expressions inside triggers)', () => {
     expect(rw(`x'0A' = x`)).toBe(`x'0A' = NEW.\`x\``);
     expect(rw(`name = 'O\\'Brien' AND name <> 'a''b'`)).toBe(`NEW.\`name\` = 'O\\'Brien' AND NEW.\`name\` <> 'a''b'`);
   });
+  it('with the table, writes a column named by it (as the backfill UPDATE names the row) as the row\'s too', () => {
+    const byTable = (e: string) => rewriteColumns(e, cols, 'NEW.', 'users');
+    expect(byTable('(SELECT COUNT(*) FROM posts p WHERE p.user_id = users.x)')).toBe('(SELECT COUNT(*) FROM posts p WHERE p.user_id = NEW.`x`)');
+    expect(byTable('`Users` . `name` || users.nope || db.users.x || users.name(1)')).toBe('NEW.`name` || users.nope || db.users.x || users.name(1)');
+    expect(rw('users.x')).toBe('users.x');
+  });
   it('reads a double-quoted column name as the identifier other modules write', () => {
     expect(rw('length("full_name") < 100')).toBe('length(NEW.`full_name`) < 100');
     expect(rw(`"not a column"`)).toBe(`"not a column"`);

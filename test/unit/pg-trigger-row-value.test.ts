@@ -17,25 +17,25 @@ describe('PostgreSQL trigger bodies: a column as up/down', () => {
       const sql = sync(up!, down!);
       expect(sql).toContain('NEW."amount_new" := NEW."amount";');
       expect(sql).toContain('NEW."amount" := NEW."amount_new";');
-      expect(sql).not.toContain('_xc_row');
+      expect(sql).not.toContain('SELECT NEW.*');
     }
   });
   it('keeps the query over the row for expressions, keywords, other case and names not in the row', () => {
-    expect(sync('amount * 2', 'amount_new / 2')).toContain('NEW."amount_new" := (SELECT (amount * 2) FROM (SELECT NEW.*) AS _xc_row);');
+    expect(sync('amount * 2', 'amount_new / 2')).toContain('NEW."amount_new" := (SELECT (amount * 2) FROM (SELECT NEW.*) AS "t");');
     // A column named "user" exists, but bare `user` means the current user.
-    expect(sync('user', '"amount_new"')).toContain('NEW."amount_new" := (SELECT (user) FROM (SELECT NEW.*) AS _xc_row);');
+    expect(sync('user', '"amount_new"')).toContain('NEW."amount_new" := (SELECT (user) FROM (SELECT NEW.*) AS "t");');
     expect(sync('"user"', '"amount_new"')).toContain('NEW."amount_new" := NEW."user";');
     // Unquoted names fold to lower case: `Amount` is column amount only through the query.
-    expect(sync('Amount', '"amount_new"')).toContain('(SELECT (Amount) FROM (SELECT NEW.*) AS _xc_row)');
-    expect(sync('"other"', '"amount_new"')).toContain('(SELECT ("other") FROM (SELECT NEW.*) AS _xc_row)');
+    expect(sync('Amount', '"amount_new"')).toContain('(SELECT (Amount) FROM (SELECT NEW.*) AS "t")');
+    expect(sync('"other"', '"amount_new"')).toContain('(SELECT ("other") FROM (SELECT NEW.*) AS "t")');
   });
   it('reads a CAST of a column off NEW too, and keeps the query for any other CAST', () => {
     expect(sync('"amount"', 'CAST(amount_new AS int)')).toContain('NEW."amount" := CAST(NEW."amount_new" AS int);');
     expect(sync('"amount"', 'cast("amount_new" as numeric(10, 2))')).toContain('NEW."amount" := CAST(NEW."amount_new" AS numeric(10, 2));');
     expect(sync('"amount"', 'CAST(amount_new AS double precision)')).toContain('NEW."amount" := CAST(NEW."amount_new" AS double precision);');
-    expect(sync('"amount"', 'CAST(user AS text)')).toContain('(SELECT (CAST(user AS text)) FROM (SELECT NEW.*) AS _xc_row)');
-    expect(sync('"amount"', 'CAST(amount_new + 1 AS int)')).toContain('(SELECT (CAST(amount_new + 1 AS int)) FROM (SELECT NEW.*) AS _xc_row)');
-    expect(sync('"amount"', 'CAST(amount_new AS int) + 1')).toContain('(SELECT (CAST(amount_new AS int) + 1) FROM (SELECT NEW.*) AS _xc_row)');
+    expect(sync('"amount"', 'CAST(user AS text)')).toContain('(SELECT (CAST(user AS text)) FROM (SELECT NEW.*) AS "t")');
+    expect(sync('"amount"', 'CAST(amount_new + 1 AS int)')).toContain('(SELECT (CAST(amount_new + 1 AS int)) FROM (SELECT NEW.*) AS "t")');
+    expect(sync('"amount"', 'CAST(amount_new AS int) + 1')).toContain('(SELECT (CAST(amount_new AS int) + 1) FROM (SELECT NEW.*) AS "t")');
   });
   it('does the same for fill triggers (an in-place shadow column)', () => {
     const fill = fnOf(pgFillTrigger(q, { name: 'xc_s', table: 't', column: 'xc_shadow0', expr: '"amount"', columns: ['id', 'amount', 'xc_shadow0'], always: true }));

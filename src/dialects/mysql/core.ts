@@ -305,9 +305,10 @@ export class MysqlDialect extends BaseDialect implements Dialect {
       return `CAST(NULL AS ${target} CHARACTER SET ${charset}) COLLATE ${col.collation}`;
     };
     const cols = c.columns.length > 0 ? c.columns.map((col) => `${typed(col)} AS ${quoteMy(col.name)}`).join(', ') : 'NULL AS _xc_none';
-    // Named as the statement that runs it names the row: the table, for a `sql` backfill's UPDATE (campaign X: a Rails
-    // counter cache's `(SELECT COUNT(*) FROM posts p WHERE p.user_id = users.id)`, refused at plan, ran as it is).
-    const from = `FROM (SELECT ${cols}) AS ${c.rowNamedByTable ? quoteMy(c.table) : '_xc_row'}`;
+    // Named as the statements that run it name the row: by its table (the backfill's UPDATE; a trigger rewrites
+    // `users`.`id` to NEW.`id`). Campaign X: a Rails counter cache's `(SELECT COUNT(*) FROM posts p WHERE p.user_id =
+    // users.id)` was refused at plan, and ran as it is.
+    const from = `FROM (SELECT ${cols}) AS ${quoteMy(c.table)}`;
     const target = c.castTo ? castTarget(c.castTo, this.mariadb) : undefined;
     const value = target ? `CAST((${c.sql}) AS ${target})` : `(${c.sql})`;
     const compiled = c.boolean ? `SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0` : `SELECT ${value} ${from} LIMIT 0`;

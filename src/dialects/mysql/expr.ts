@@ -87,18 +87,33 @@ const UNITS = /^(microsecond|second|minute|hour|day|week|month|quarter|year|[a-z
  * case-insensitive as in MySQL. Not rewritten: a word followed by `(` (a
  * function), preceded or followed by `.` (qualified), followed by a quote (a
  * literal prefix such as x'..' or _utf8mb4'..'), or in a keyword position
- * (after AS, USING, COLLATE; an INTERVAL unit).
+ * (after AS, USING, COLLATE; an INTERVAL unit). With `table`, a column named
+ * by it (`users`.`id`, as the backfill's UPDATE names the row) is rewritten too.
  */
-export function rewriteColumns(expr: string, columns: string[], prefix: string): string {
+export function rewriteColumns(expr: string, columns: string[], prefix: string, table?: string): string {
   const byLower = new Map(columns.map((c) => [c.toLowerCase(), c]));
   const toks = tokens(expr);
-  /** The n-th significant token before (-1) or after (1) position `from`. */
-  const sig = (from: number, step: 1 | -1, n = 1): string | undefined => {
-    for (let i = from + step; i >= 0 && i < toks.length; i += step) if (!insignificant(toks[i]!) && --n === 0) return toks[i];
-    return undefined;
+  /** Index of the n-th significant token before (-1) or after (1) position `from`. */
+  const sigAt = (from: number, step: 1 | -1, n = 1): number => {
+    for (let i = from + step; i >= 0 && i < toks.length; i += step) if (!insignificant(toks[i]!) && --n === 0) return i;
+    return -1;
   };
+  const sig = (from: number, step: 1 | -1, n = 1): string | undefined => toks[sigAt(from, step, n)];
+  const nameOf = (t: string) => (t.startsWith('`') ? unquote(t, '`') : isWord(t) ? t : undefined);
+  /** Tokens of a `table.column` already written as the column: the dot, the name and what lies between. */
+  let skipTo = -1;
   return toks
     .map((t, i) => {
+      if (i <= skipTo) return '';
+      if (table !== undefined && nameOf(t)?.toLowerCase() === table.toLowerCase() && sig(i, 1) === '.' && sig(i, -1) !== '.') {
+        const at = sigAt(i, 1, 2);
+        const named = at < 0 ? undefined : nameOf(toks[at]!);
+        const column = named === undefined ? undefined : byLower.get(named.toLowerCase());
+        if (column !== undefined && sig(at, 1) !== '.' && sig(at, 1) !== '(') {
+          skipTo = at;
+          return prefix + quoteMy(column);
+        }
+      }
       let name: string | undefined;
       if (t.startsWith('`')) name = unquote(t, '`');
       else if (t.startsWith('"')) name = byLower.get(unquote(t, '"').toLowerCase()) ? unquote(t, '"') : undefined;

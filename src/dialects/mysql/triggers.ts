@@ -108,7 +108,7 @@ function holdsDefault(o: string, stored: string, type: string | undefined): stri
  * by value otherwise (a DECIMAL 0.00 equals a down giving 0).
  */
 export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placeholder?: { test: (column: string) => string; replaceable: boolean }): TriggerSteps {
-  const row = (e: string) => rewriteColumns(e, s.columns, 'NEW.');
+  const row = (e: string) => rewriteColumns(e, s.columns, 'NEW.', s.table);
   const o = `NEW.${q(s.oldColumn)}`;
   const n = `NEW.${q(s.newColumn)}`;
   const up = `SET ${n} = (${row(s.up)});`;
@@ -169,7 +169,7 @@ function replaceInsertTrigger(name: string, table: string, body: string, what: s
  */
 export function mysqlFillTrigger(s: FillTriggerSpec, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
-  const fill = `SET ${c} = (${rewriteColumns(s.expr, s.columns, 'NEW.')});`;
+  const fill = `SET ${c} = (${rewriteColumns(s.expr, s.columns, 'NEW.', s.table)});`;
   if (s.always) return pair(s.name, s.table, { i: guarded(s.name, `  ${fill}`), u: guarded(s.name, `  ${fill}`) }, `keeps ${s.column} computed from the row on every write`);
   const insert = guarded(s.name, `  IF ${c} IS NULL THEN ${fill} END IF;`);
   const reads = (s.recomputeOn ?? []).filter((col) => col.toLowerCase() !== s.column.toLowerCase());
@@ -181,7 +181,7 @@ export function mysqlFillTrigger(s: FillTriggerSpec, typeOf: (column: string) =>
 
 /** SQL true when the row being written would break the constraint; `update`: OLD is there (pgBreaks). */
 function mysqlBreaks(table: string, t: ConstraintTest, columns: string[], update: boolean): string {
-  if (t.kind === 'check') return `NOT COALESCE((${rewriteColumns(t.expression, columns, 'NEW.')}), TRUE)`;
+  if (t.kind === 'check') return `NOT COALESCE((${rewriteColumns(t.expression, columns, 'NEW.', table)}), TRUE)`;
   const keyed = t.columns.map((c) => `NEW.${q(c)} IS NOT NULL`).join(' AND ');
   if (t.kind === 'foreignKey') {
     const match = t.columns.map((c, i) => `xc_parent.${q(t.refColumns[i]!)} = NEW.${q(c)}`).join(' AND ');
@@ -201,7 +201,7 @@ function mysqlBreaks(table: string, t: ConstraintTest, columns: string[], update
  * constraint (a check xc added), which must see the converted row.
  */
 export function mysqlConvertTrigger(s: ConvertTriggerSpec, precedes?: string): TriggerSteps {
-  const set = s.set.map((x) => `SET NEW.${q(x.column)} = (${rewriteColumns(x.expr, s.columns, 'NEW.')});`).join(' ');
+  const set = s.set.map((x) => `SET NEW.${q(x.column)} = (${rewriteColumns(x.expr, s.columns, 'NEW.', s.table)});`).join(' ');
   const converts = (update: boolean) => `IF ${mysqlBreaks(s.table, s.test, s.columns, update)} THEN ${set} END IF`;
   // An update keeping a key's columns cannot newly break it, and must not read for it: InnoDB reads a table in a
   // trigger of a write with shared next-key locks, so every row of a backfill's batch locked ranges of the key that

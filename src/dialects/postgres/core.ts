@@ -288,8 +288,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   expressionQueries(c: ExpressionCheck): string[] {
     const cols = c.columns.length > 0 ? c.columns.map((col) => `NULL::${col.type} AS ${quotePg(col.name)}`).join(', ') : 'NULL AS _xc_none';
-    // Named as the statement that runs it names the row: the table, for a `sql` backfill's UPDATE.
-    const from = `FROM (SELECT ${cols}) AS ${c.rowNamedByTable ? quotePg(c.table) : '_xc_row'}`;
+    // Named as the statements that run it name the row: by its table (the backfill's UPDATE, the trigger's row).
+    const from = `FROM (SELECT ${cols}) AS ${quotePg(c.table)}`;
     // Evaluated: one row, the value computed (and stored, converted); else compiled only.
     const rows = c.evaluate ? '' : ' LIMIT 0';
     if (c.boolean) return [`SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0`];

@@ -24,8 +24,9 @@ export { BYPASS_SETTING, dollarTag };
 
 type Quote = (id: string) => string;
 
-function overRow(expr: string): string {
-  return `(SELECT (${expr}) FROM (SELECT NEW.*) AS _xc_row)`;
+/** Named by its table, as the backfill's UPDATE names it: a correlated subquery reads the row as `users.id` in both. */
+function overRow(q: Quote, expr: string, table: string): string {
+  return `(SELECT (${expr}) FROM (SELECT NEW.*) AS ${q(table)})`;
 }
 
 /** Keywords a bare word means as an expression, even where a column has that name (created quoted). */
@@ -37,13 +38,13 @@ const VALUE_KEYWORDS = new Set(['true', 'false', 'null', 'default', 'user', 'cur
  * plpgsql evaluates that as a simple expression, where the query over the row goes through the executor
  * for every row written (a rename's sync trigger cost 13 µs per updated row, 6 µs without the query).
  */
-function rowValue(q: Quote, expr: string, columns: string[]): string {
+function rowValue(q: Quote, expr: string, columns: string[], table: string): string {
   const column = rowColumn(expr, columns);
   if (column !== undefined) return `NEW.${q(column)}`;
   // `CAST(col AS type)` (alterColumn's usual down) likewise; the type is a plain name, with a modifier or [].
   const cast = /^\s*CAST\s*\(\s*("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\s+AS\s+([A-Za-z_][A-Za-z0-9_ ]*(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])?)\s*\)\s*$/i.exec(expr);
   const castColumn = cast ? rowColumn(cast[1]!, columns) : undefined;
-  return castColumn !== undefined ? `CAST(NEW.${q(castColumn)} AS ${cast![2]!.trim()})` : overRow(expr);
+  return castColumn !== undefined ? `CAST(NEW.${q(castColumn)} AS ${cast![2]!.trim()})` : overRow(q, expr, table);
 }
 
 /** The row's column `expr` is, when it is only that. */
@@ -206,8 +207,8 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
 export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false): TriggerSteps {
   const o = `NEW.${q(s.oldColumn)}`;
   const n = `NEW.${q(s.newColumn)}`;
-  const up = `${n} := ${rowValue(q, s.up, s.columns)};`;
-  const down = `${o} := ${rowValue(q, s.down, s.columns)};`;
+  const up = `${n} := ${rowValue(q, s.up, s.columns, s.table)};`;
+  const down = `${o} := ${rowValue(q, s.down, s.columns, s.table)};`;
   const applyDefault = s.oldDefault === null || s.oldKeepsDefault ? '' : `\n    IF ${o} IS NULL AND ${n} IS NULL THEN ${o} := ${s.oldDefault}; END IF;`;
   // The old column applies its own default: only the new version names the new column, which then wins — where the
   // old side holds that default, when it can be told (SyncTriggerSpec.oldDefaultTestable).
@@ -215,7 +216,7 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
   const bothSet = s.oldKeepsDefault && s.oldDefault !== null ? (oldIsDefault ? `\n    ELSIF ${oldIsDefault} THEN ${down}` : `\n    ELSE ${down}`) : '';
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
   // down(row) assigned to a copy of the row takes the old column's type, as the backfill's CAST does.
-  const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns)};\n    IF ${valuesDiffer(o, `_xc_conv.${q(s.oldColumn)}`, s.oldType)} THEN ${up} END IF;`;
+  const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns, s.table)};\n    IF ${valuesDiffer(o, `_xc_conv.${q(s.oldColumn)}`, s.oldType)} THEN ${up} END IF;`;
   const oldChanged = `(${valuesDiffer(o, `OLD.${q(s.oldColumn)}`, s.oldType)})`;
   const newChanged = `(${valuesDiffer(n, `OLD.${q(s.newColumn)}`, s.newType)})`;
   const body = `  IF TG_OP = 'INSERT' THEN${applyDefault}
@@ -240,7 +241,7 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
  */
 export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
-  const fill = `${c} := ${rowValue(q, s.expr, s.columns)};`;
+  const fill = `${c} := ${rowValue(q, s.expr, s.columns, s.table)};`;
   const reads = (s.recomputeOn ?? []).filter((col) => col !== s.column);
   const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((col) => unchanged(q, col, typeOf(col))).join(' AND ')}) THEN ${fill} END IF;`;
   const pinPath = !pathFree(s.expr, s.columns);
@@ -251,7 +252,7 @@ export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false,
 
 /** SQL true when the row being written (NEW; OLD on UPDATE, NULL on INSERT) would break the constraint. */
 function pgBreaks(q: Quote, table: string, t: ConstraintTest): string {
-  if (t.kind === 'check') return `NOT COALESCE(${overRow(t.expression)}, TRUE)`;
+  if (t.kind === 'check') return `NOT COALESCE(${overRow(q, t.expression, table)}, TRUE)`;
   const keyed = t.columns.map((c) => `NEW.${q(c)} IS NOT NULL`).join(' AND ');
   if (t.kind === 'foreignKey') {
     const match = t.columns.map((c, i) => `_xc_parent.${q(t.refColumns[i]!)} = NEW.${q(c)}`).join(' AND ');
@@ -272,7 +273,7 @@ function pgBreaks(q: Quote, table: string, t: ConstraintTest): string {
 
 /** A write that would break the constraint gets its columns converted instead (ConvertTriggerSpec). */
 export function pgConvertTrigger(q: Quote, s: ConvertTriggerSpec): TriggerSteps {
-  const set = s.set.map((x) => `NEW.${q(x.column)} := ${overRow(x.expr)};`).join(' ');
+  const set = s.set.map((x) => `NEW.${q(x.column)} := ${overRow(q, x.expr, s.table)};`).join(' ');
   const body = `  IF ${pgBreaks(q, s.table, s.test)} THEN ${set} END IF;`;
   return triggerSteps(q, s.name, s.table, body, `converts writes that would break ${s.constraint}`, '', true);
 }

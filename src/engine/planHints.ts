@@ -1,0 +1,54 @@
+/**
+ * What a refused plan adds to its message when the cause lies in another migration of the same plan: the way on names
+ * the command that gets past it.
+ */
+import { escapeRegExp } from '../dialects/names.js';
+import { InvalidInputError } from '../errors.js';
+import type { MigrationFile } from '../migration/load.js';
+import { entryKind } from '../migration/schema.js';
+
+/**
+ * A migration held until the contract of an earlier one of the same plan, not applied yet (a catch-up, campaign O):
+ * "contract that migration first" alone leaves the user to find that `xc apply ID` stops before it. The holder is
+ * named in the message as the planner writes it: `<id> (operations[i].<kind>)`. One rolled back is said to be, as the
+ * trigger the message names is not in the database now (campaign P).
+ */
+export function heldByPending(err: unknown, id: string, pending: string[], rolledBack: (id: string) => boolean): unknown {
+  if (!(err instanceof InvalidInputError) || pending.length === 0) return err;
+  const held = err.issues.filter((i) => i.code === 'held_until_contract').map((i) => i.message);
+  const holder = pending.find((p) => held.some((m) => m.includes(`${p} (operations[`)));
+  if (holder === undefined) return err;
+  const way = `${holder} is pending in this plan${rolledBack(holder) ? ' (it was rolled back, and is applied again)' : ''}: \`xc apply ${pending.at(-1)}\` applies the migrations before ${id}; once ${holder} is contracted (\`xc contract ${holder}\`, when no deployed version needs its old shape), \`xc apply\` takes the rest`;
+  return new InvalidInputError(`${err.message}\n  ${way}`, { ...err.details, applyUpTo: pending.at(-1), contractFirst: holder }, { code: err.code, issues: [...err.issues] });
+}
+
+/**
+ * A table plan was told does not exist, named by the raw SQL of an `sql` operation this plan runs before it (an earlier
+ * pending migration, or an earlier operation of this one): xc cannot see inside that SQL, so plan compiles and checks
+ * against the database as it is. Said, with the way on: what it makes must be there first.
+ */
+export function madeByRawSql(err: unknown, file: MigrationFile, pending: MigrationFile[]): unknown {
+  if (!(err instanceof InvalidInputError)) return err;
+  const missing = new Set(
+    [...err.message.matchAll(/relation "([^"]+)" does not exist|Table '(?:[^'.]+\.)?([^'.]+)' doesn't exist|table "([^"]+)" does not exist/g)].map((m) => (m[1] ?? m[2] ?? m[3])!.toLowerCase()),
+  );
+  if (missing.size === 0) return err;
+  const ways: string[] = [];
+  for (const f of [...pending, file]) {
+    for (const [opIndex, entry] of f.definition.operations.entries()) {
+      const { kind, spec } = entryKind(entry);
+      if (kind !== 'sql' || !('expand' in spec) || typeof spec.expand !== 'string') continue;
+      const expand = spec.expand;
+      const named = [...missing].filter((t) => new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRegExp(t)}[\`"]?(?![A-Za-z0-9_$])`, 'i').test(expand));
+      if (named.length === 0) continue;
+      const what = named.map((t) => `"${t}"`).join(', ');
+      ways.push(
+        f.id === file.id
+          ? `${what} is named by the raw SQL of this migration's operations[${opIndex}] (sql), which plan cannot see into: what it makes is not there when the rest of the migration is checked — move that operation to a migration of its own, apply it first (\`xc apply ID\`), then this one`
+          : `${what} is named by the raw SQL of ${f.id} (operations[${opIndex}], sql), pending in this plan, which plan cannot see into: what it makes is not there when ${file.id} is checked — \`xc apply ${f.id}\` first, then this one`,
+      );
+    }
+  }
+  if (ways.length === 0) return err;
+  return new InvalidInputError(`${err.message}\n  ${ways.join('\n  ')}`, { ...err.details }, { code: err.code, issues: [...err.issues] });
+}
