@@ -19,7 +19,7 @@ import { readFillInPlan } from './plannedReads.js';
 import { constraintTaken, foreignKeyTakenElsewhere, referenceOptionIssues, referenceTypeIssues } from './addForeignKey.js';
 import { checkName, columnExpressions } from './tableOptions.js';
 import { referenceOptions } from '../dialects/references.js';
-import { columnsOf, exprCheck, newClusterKeyIssues, nullabilityIssues, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
+import { columnsOf, exprCheck, newClusterKeyIssues, nullabilityIssues, requireNoColumn, requireTable, sharedKeyViolation, triggerColumns, uniqueIndexIssues } from './common.js';
 import { indexModel } from './addIndex.js';
 import { isObjectName } from '../dialects/names.js';
 
@@ -99,9 +99,8 @@ function ownCheck(spec: OperationSpec<'addColumn'>, up: string | undefined, dial
  */
 function ownUniqueCheck(spec: OperationSpec<'addColumn'>, up: string | undefined, dialect: Dialect, columns: string[]): RowCheck[] {
   if (!spec.column.unique || up === undefined) return [];
-  // Unqualified, the columns `up` reads are the inner query's own row's there, the outer row's here.
   const value = dialect.storedAs(`(${up})`, spec.column.type);
-  const violation = `${value} IN (SELECT ${value} FROM ${dialect.quote(spec.table)} _xc_dup GROUP BY 1 HAVING count(*) > 1)`;
+  const violation = sharedKeyViolation((n) => dialect.quote(n), spec.table, [value]);
   const message = `\`up\` gives existing rows of "${spec.table}" the same value, which its unique index refuses (the backfill would stop at the second such row); make \`up\` give each row its own value`;
   return [{ path: ['up'], table: spec.table, violation, message, show: dialect.columnsNamed(up, columns) }];
 }

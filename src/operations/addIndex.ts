@@ -11,7 +11,7 @@
 import type { IndexKey, IndexModel } from '../schema/model.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { IndexColumn, OperationSpec } from '../migration/schema.js';
-import { columnsOf, newClusterKeyIssues, plainIndexIssues, requireColumn, requireTable, uniqueIndexIssues } from './common.js';
+import { columnsOf, newClusterKeyIssues, plainIndexIssues, requireColumn, requireTable, sharedKeyViolation, uniqueIndexIssues } from './common.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidationIssue } from './types.js';
 import type { ServerFeature } from '../dialects/base.js';
@@ -134,10 +134,9 @@ export const addIndex: Operation<'addIndex'> = {
     const keys = keysOf(spec);
     if (!spec.unique || !model.table(spec.table) || keys.some((k) => k.collate !== undefined || k.opclass !== undefined)) return [];
     const q = (c: string) => dialect.quote(c);
-    const inner = keys.map((k) => (k.column !== undefined ? `_xc_dup.${q(k.column)}` : `(${k.expression})`));
+    const inner = keys.map((k) => (k.column !== undefined ? q(k.column) : `(${k.expression})`));
     const outer = keys.map((k) => (k.column !== undefined ? `${q(spec.table)}.${q(k.column)}` : `(${k.expression})`));
-    const only = spec.where !== undefined ? ` WHERE (${spec.where})` : '';
-    const violation = `(${outer.join(', ')}) IN (SELECT ${inner.join(', ')} FROM ${q(spec.table)} _xc_dup${only} GROUP BY ${inner.join(', ')} HAVING count(*) > 1)${spec.where !== undefined ? ` AND (${spec.where})` : ''}`;
+    const violation = `${sharedKeyViolation(q, spec.table, outer, inner, spec.where)}${spec.where !== undefined ? ` AND (${spec.where})` : ''}`;
     const list = keys.map((k) => (k.column !== undefined ? `"${k.column}"` : k.expression)).join(', ');
     // An expression key's rows are shown by the columns it reads: `lower(email)` by email, not by the row key alone.
     const columns = columnsOf(model.table(spec.table)).map((c) => c.name);

@@ -20,7 +20,7 @@ import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { Expr, OperationSpec } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext, ValidationIssue } from './types.js';
-import { clusterKeyIssues, columnsOf, copiedExclusionIssues, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, indexesNaming, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
+import { clusterKeyIssues, columnsOf, copiedExclusionIssues, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, indexesNaming, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, sharedKeyViolation, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
 import { indexModel } from './addIndex.js';
 import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy, readCopyInPlan, readUpInPlan } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
@@ -418,12 +418,11 @@ function uniqueUnderNewType(spec: Spec, ctx: ValidateContext): RowCheck[] {
   const q = (c: string) => dialect.quote(c);
   const unique = model.table(spec.table)?.indexes.filter((i) => i.unique && i.columns.includes(spec.column) && i.where === undefined && !i.keys && !i.include?.length) ?? [];
   return unique.map((i) => {
-    const key = i.columns.map((c) => (c === spec.column ? dialect.storedAs(up, type) : q(c))).join(', ');
+    const key = i.columns.map((c) => (c === spec.column ? dialect.storedAs(up, type) : q(c)));
     return {
       path: ['type'],
       table: spec.table,
-      // Inside the subquery the bare names of `up` are the inner row's.
-      violation: `(${key}) IN (SELECT ${key} FROM ${q(spec.table)} _xc_dup GROUP BY ${key} HAVING count(*) > 1)`,
+      violation: sharedKeyViolation(q, spec.table, key),
       show: [spec.column],
       message: `existing rows of "${spec.table}" share a key of unique index "${i.name}" once stored as ${type}, which its copy would refuse as it is built at expand; remove or change the duplicates first`,
     };

@@ -266,6 +266,19 @@ export function newClusterKeyIssues(dialect: Pick<Dialect, 'implicitClusterKeys'
   if (!dialect.implicitClusterKeys({ ...t, indexes: [...t.indexes, index] }).includes(index)) return [];
   return [{
     path, code: 'cluster_key', table: t.name, index: name,
-    message: `the unique index "${name}" over NOT NULL columns would become the key InnoDB clusters "${t.name}" by, which has no primary key; a rollback could then drop it only by copying the table under a write lock. Make it the primary key instead (createConstraint type primary_key), or give "${t.name}" a primary key in an earlier migration`,
+    message: `the unique index "${name}" over NOT NULL columns would become the key InnoDB clusters "${t.name}" by, which has no primary key; a rollback could then drop it only by copying the table under a write lock. Make it the primary key instead (createConstraint type primary_key), or give "${t.name}" a primary key in an earlier migration; a table a createTable makes (a join table) can have the key there from the start: \`primaryKey\`, or \`constraints: [{ type: 'unique', columns: [${columns.map((c) => `'${c}'`).join(', ')}] }]\` (campaign AA: Prisma's many-to-many table)`,
   }];
+}
+
+/**
+ * A RowCheck violation: the row's key (`outer`, SQL over the row; `inner`, the same as the grouped rows read it) is
+ * one another row of `table` shares. Grouped once, in a derived table the server materializes: as `(k) IN (SELECT k
+ * FROM t GROUP BY k HAVING count(*) > 1)` MariaDB ran it as a dependent subquery, computing an `up` key N² times
+ * (campaign AA: 35 s at 3,000 rows, and a plan stuck for minutes on a real table). The inner table is unaliased:
+ * `users.email` in an `up` names the grouped row there, the checked row outside.
+ */
+export function sharedKeyViolation(q: (name: string) => string, table: string, outer: string[], inner: string[] = outer, where?: string): string {
+  const keys = inner.map((_, i) => q(`_xc_k${i}`));
+  const grouped = `SELECT ${inner.map((k, i) => `${k} AS ${keys[i]}`).join(', ')} FROM ${q(table)}${where !== undefined ? ` WHERE (${where})` : ''} GROUP BY ${inner.map((_, i) => i + 1).join(', ')} HAVING count(*) > 1`;
+  return `(${outer.join(', ')}) IN (SELECT ${keys.join(', ')} FROM (${grouped}) _xc_dups)`;
 }

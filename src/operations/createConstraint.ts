@@ -24,7 +24,7 @@ import type { Expr, OperationSpec } from '../migration/schema.js';
 import type { TableModel } from '../schema/model.js';
 import type { ForeignKeySpec } from '../dialects/dialect.js';
 import type { RowCheck } from '../plan/index.js';
-import { columnsOf, exprCheck, newClusterKeyIssues, nullabilityIssues, requireColumn, requireTable, triggerColumns, uniqueIndexIssues } from './common.js';
+import { columnsOf, exprCheck, newClusterKeyIssues, nullabilityIssues, requireColumn, requireTable, sharedKeyViolation, triggerColumns, uniqueIndexIssues } from './common.js';
 import { conversionIssues, conversions, convertibility, convertingCheckPlan, convertingUniquePlan, overConverted, upDownIssues } from './constraintConversion.js';
 import { constraintTaken, foreignKeyTakenElsewhere, referenceIssues, referenceTypeIssues } from './addForeignKey.js';
 import { indexModel } from './addIndex.js';
@@ -159,7 +159,7 @@ export const createConstraint: Operation<'createConstraint'> = {
     const [conv] = spec.type === 'unique' && convertibility(spec).convertible ? conversions(spec, (e) => dialect.resolveExpr(e), dialect) : [];
     if (conv) {
       // Duplicates among the values `up` gives (the backfill stores them so under the index's copy).
-      const violation = `(${conv.up}) IN (SELECT (${conv.up}) FROM ${q(spec.table)} GROUP BY (${conv.up}) HAVING count(*) > 1)`;
+      const violation = sharedKeyViolation(q, spec.table, [`(${conv.up})`]);
       checks.push({ path: ['up', conv.column], table: spec.table, violation, show: spec.columns, message: `existing rows of "${spec.table}" share the value \`up\` gives them, which the unique constraint would refuse as the backfill converts them; make \`up\` tell them apart, or fix those rows first` });
     } else if (spec.type === 'unique' || spec.type === 'primary_key') {
       const grouped = `FROM ${q(spec.table)} _xc_dup GROUP BY ${spec.columns.map((c) => `_xc_dup.${q(c)}`).join(', ')} HAVING count(*) > 1`;
@@ -168,7 +168,7 @@ export const createConstraint: Operation<'createConstraint'> = {
         ? `EXISTS (SELECT 1 FROM (SELECT ${spec.columns.map((c, i) => `_xc_dup.${q(c)} AS ${q(`_xc_k${i}`)}`).join(', ')} ${grouped}) _xc_dups WHERE ${spec.columns
             .map((c, i) => dialect.sameValue(c, `_xc_dups.${q(`_xc_k${i}`)}`, t.columns.find((x) => x.name === c)?.type ?? 'text'))
             .join(' AND ')})`
-        : `(${spec.columns.map(own).join(', ')}) IN (SELECT ${spec.columns.map((c) => `_xc_dup.${q(c)}`).join(', ')} ${grouped})`;
+        : sharedKeyViolation(q, spec.table, spec.columns.map(own), spec.columns.map(q));
       const what = spec.type === 'unique' ? 'unique constraint' : 'primary key';
       checks.push({ path: ['columns'], table: spec.table, violation, show: spec.columns, message: `existing rows of "${spec.table}" share their values of ${list}, which the ${what}'s index would refuse at expand; remove or change the duplicates first` });
       if (spec.type === 'primary_key') {
