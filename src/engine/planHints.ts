@@ -23,14 +23,16 @@ export function heldByPending(err: unknown, id: string, pending: string[], rolle
 }
 
 /**
- * A table plan was told does not exist, named by the raw SQL of an `sql` operation this plan runs before it (an earlier
+ * A table (or a type: a Prisma enum) plan was told does not exist, named by the raw SQL of an `sql` operation this plan runs before it (an earlier
  * pending migration, or an earlier operation of this one): xc cannot see inside that SQL, so plan compiles and checks
  * against the database as it is. Said, with the way on: what it makes must be there first.
  */
 export function madeByRawSql(err: unknown, file: MigrationFile, pending: MigrationFile[]): unknown {
   if (!(err instanceof InvalidInputError)) return err;
   const missing = new Set(
-    [...err.message.matchAll(/relation "([^"]+)" does not exist|Table '(?:[^'.]+\.)?([^'.]+)' doesn't exist|table "([^"]+)" does not exist/g)].map((m) => (m[1] ?? m[2] ?? m[3])!.toLowerCase()),
+    [...err.message.matchAll(/relation "([^"]+)" does not exist|Table '(?:[^'.]+\.)?([^'.]+)' doesn't exist|table "([^"]+)" does not exist|type "([^\n]+?)" does not exist/g)].map((m) =>
+      (m[1] ?? m[2] ?? m[3] ?? m[4])!.replace(/^"+|"+$/g, ''),
+    ),
   );
   if (missing.size === 0) return err;
   const ways: string[] = [];

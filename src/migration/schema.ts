@@ -39,8 +39,16 @@ export const ExprSchema = z.union([
 ]);
 export type Expr = Z.infer<typeof ExprSchema>;
 
-/** What a foreign key does to its rows when the parent row is deleted or its key updated. */
-export const ReferentialActionSchema = z.enum(['cascade', 'restrict', 'set null', 'set default', 'no action']);
+/**
+ * What a foreign key does to its rows when the parent row is deleted or its key updated. In any case, as SQL and
+ * pgroll (`"CASCADE"`) write it, and with `_` for the space (`SET_NULL`, as ORMs name it): campaign AA.
+ */
+const REFERENTIAL_ACTIONS = ['cascade', 'restrict', 'set null', 'set default', 'no action'] as const;
+type ReferentialAction = (typeof REFERENTIAL_ACTIONS)[number];
+export const ReferentialActionSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? v.trim().toLowerCase().replace(/[\s_]+/g, ' ') : v),
+  z.enum(REFERENTIAL_ACTIONS),
+) as unknown as Z.ZodType<ReferentialAction, ReferentialAction | Uppercase<ReferentialAction>>;
 
 export const ReferencesSchema = z
   .object({
@@ -133,7 +141,7 @@ export const TableConstraintSchema = z
   });
 export type TableConstraint = Z.infer<typeof TableConstraintSchema>;
 
-const onDelete = z.enum(['cascade', 'restrict', 'set null', 'set default', 'no action']);
+const onDelete = ReferentialActionSchema;
 
 /** createConstraint: the fields each `type` takes (the rest is checked against the schema, operations/createConstraint.ts). */
 function createConstraintShape(

@@ -219,6 +219,11 @@ for (const target of targets) {
       await s.xc.apply({ id: '0001_profiles' });
       await s.xc.apply();
       expect((await s.db.query<{ id: number; bio: string | null }>(`SELECT id, bio FROM users ORDER BY id`)).map((r) => [Number(r.id), r.bio])).toEqual([[1, 'hi'], [2, null]]);
+      if (target.name !== 'postgres') return;
+      // A Prisma enum: a type the raw SQL makes, named as the server names it (quoted, mixed case).
+      await s.write('0003_role', { sql: { expand: `CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN')`, rollback: `DROP TYPE "Role"` } });
+      await s.write('0004_members', { createTable: { table: 'members', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'role', type: '"Role"' }] } });
+      await refused(s, ['users'], /0004_members\.json: operations\[0\]\.createTable\.columns\[1\]\.type: [^\n]*Role[^\n]* does not exist\n  "Role" is named by the raw SQL of 0003_role \(operations\[0\], sql\), pending in this plan[^\n]*`xc apply 0003_role` first, then this one/);
     });
   });
 }

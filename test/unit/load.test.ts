@@ -79,6 +79,17 @@ describe('loadMigrations', () => {
     ]);
   });
 
+  it('a referential action in any case, or with `_` for the space (pgroll writes "CASCADE", ORMs SET_NULL), is read as the lower-case one; a wrong one still names the values (campaign AA)', async () => {
+    const references = (onDelete: string) => ({ operations: [{ addForeignKey: { table: 'o', columns: ['u'], references: { table: 'u', columns: ['id'] }, onDelete } }] });
+    await put('0001_a.json', JSON.stringify(references('CASCADE')));
+    await put('0002_b.yaml', 'operations:\n  - addColumn:\n      table: t\n      column: { name: u, type: int, references: { table: u, column: id, onDelete: SET_NULL } }\n');
+    const [a, b] = await loadMigrations(dir);
+    expect((a!.definition.operations[0] as { addForeignKey: { onDelete: string } }).addForeignKey.onDelete).toBe('cascade');
+    expect((b!.definition.operations[0] as { addColumn: { column: { references: { onDelete: string } } } }).addColumn.column.references.onDelete).toBe('set null');
+    await put('0001_a.json', JSON.stringify(references('cascades')));
+    await expect(loadMigrations(dir)).rejects.toThrow(/0001_a\.json: operations\[0\]\.addForeignKey\.onDelete: [^\n]*"cascade"/);
+  });
+
   it('keeps the dir as given in `file`', async () => {
     await put('0001_a.json', JSON.stringify(rename));
     const rel = path.relative(process.cwd(), dir);
