@@ -44,6 +44,9 @@ function flagsOf(cmd: Command): Flags {
 }
 
 /** `deploy record` for that command: its name under xc's. */
+/** Commands that change nothing in the database (plan: not even the state tables). */
+const READ_ONLY = new Set(['plan', 'status', 'check', 'log', 'level', 'lint', 'deploy list', 'fleet status', 'fleet check']);
+
 function commandPath(cmd: Command): string {
   const names: string[] = [];
   for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
@@ -133,9 +136,12 @@ export async function main(argv: string[]): Promise<number> {
     out = createOutput({ json: options.json });
     for (const note of options.notes) out.note(`note: ${note}`);
     // SIGINT / SIGTERM: finish the statement or batch under way, record it, print the result line; a second one ends at once.
+    // A command that changes nothing has nothing to finish: it ends at once (campaign AA: `timeout 120 xc plan` waited
+    // minutes for a plan-time read to end).
     const stop = new AbortController();
+    const changesNothing = READ_ONLY.has(commandPath(cmd)) || (cmd.opts() as { dryRun?: boolean }).dryRun === true;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (stop.signal.aborted) process.exit(signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted);
+      if (stop.signal.aborted || changesNothing) process.exit(signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted);
       stop.abort(signal);
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);

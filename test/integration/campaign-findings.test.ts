@@ -227,6 +227,24 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM items WHERE m = n * 2`)).toBe(400);
     }, 120_000);
 
+    it.skipIf(!pg)('a command that changes nothing (plan) ends at the first SIGTERM, the read under way left to the server (campaign AA: `timeout 120 xc plan` waited minutes for it)', async () => {
+      const s = await setup(target, [
+        `CREATE FUNCTION slow_key(int) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT pg_sleep(0.05)::text || $1'`,
+        `CREATE TABLE items (id int PRIMARY KEY)`, `INSERT INTO items SELECT g FROM generate_series(1, 1000) g`,
+      ], 'xc_campaign');
+      await s.write('0001_m', { addColumn: { table: 'items', column: { name: 'k', type: 'text', nullable: false, unique: true }, up: 'slow_key(id)' } });
+      const child = spawn(process.execPath, [BIN, 'plan', '--url', s.db.url, '--dir', s.dir], { env: { ...process.env, XC_FORCE_SOURCE: '1' } });
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const running = async () => s.db.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE '%slow_key%' AND now() - query_start > interval '1 second'`);
+      onCleanup(async () => void (await s.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)));
+      // The duplicate-key read computes slow_key 2,000 times (100 s): signalled once it has run a second.
+      for (let i = 0; i < 600 && (await running()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await running()).toBe(1);
+      child.kill('SIGTERM');
+      expect(await closed).toBe(143);
+      expect(await running()).toBe(1); // ended without waiting for the statement
+    }, 120_000);
+
     it.skipIf(!pg)('item 11: raw sql with a syntax error is refused at plan (exit 2, nothing created); valid statements pass and run', async () => {
       const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, n int)`], 'xc_campaign');
       await s.write('0001_raw', { sql: { expand: 'ALTER TABLE items ADD COLUMN m int', rollback: 'ALTER TABLE items DROPP COLUMN m' } });
