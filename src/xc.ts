@@ -82,8 +82,17 @@ class XcImpl implements Xc {
     this.actor = o.actor ?? process.env.XC_ACTOR ?? `${os.userInfo().username}@${os.hostname()}`;
   }
 
-  /** Opened by the first command (`command`), kept until close(). */
-  private connect(command: string) {
+  /**
+   * Opened by the first command (`command`), kept until close(). A pglite:// folder a command that changes nothing
+   * found not created yet is an empty stand-in (Driver.notCreated), opened for real by the first command that writes.
+   */
+  private async connect(command: string) {
+    const readOnly = !WRITING_COMMANDS.has(command);
+    if (!readOnly && this.connected && (await this.connected.catch(() => undefined))?.driver.notCreated) {
+      const standIn = await this.connected;
+      this.connected = undefined;
+      await standIn.driver.close();
+    }
     this.connected ??= (async () => {
       // As the CLI does (SPEC §2), and as `dir` reads XC_MIGRATIONS_DIR: with no url, connection or knexfile given, the environment's URL.
       const given = this.options.url ?? this.options.connection ?? this.options.knexfile;
@@ -101,6 +110,7 @@ class XcImpl implements Xc {
         onWaitLock: (holder) => reporter(this.options.onEvent)({ event: 'waiting_lock', holder }),
         purpose: `xc ${command}`,
         signal: this.options.signal,
+        readOnly,
       });
       let dialect: Dialect;
       try {
@@ -412,7 +422,7 @@ class XcImpl implements Xc {
 
   async check(opts: { app: string; version: string; level?: string; apply?: boolean }): Promise<CheckResult> {
     if (!opts.app?.trim() || !opts.version?.trim()) throw new InvalidInputError('check needs --app and --version', {}, { code: 'invalid_usage' });
-    const ctx = await this.context('check');
+    let ctx = await this.context('check');
     // The gate compares ids and phases: the files' names are enough (no parser, no validator); --apply validates them.
     const files = await listMigrations(this.dir);
     let loaded = { files, ...(await this.readState(ctx)) };
@@ -430,7 +440,10 @@ class XcImpl implements Xc {
     const applying = opts.apply === true && pending;
     if (!applying) this.assertReadable(loaded); // an apply completes it
     const applied = applying ? ((await this.apply({ id: level! })) as RunResult).migrations : [];
-    if (applied.length > 0) loaded = { files, ...(await this.readState(ctx)) };
+    if (applied.length > 0) {
+      ctx = await this.context('check'); // the database apply wrote to: a pglite:// folder not created before is now
+      loaded = { files, ...(await this.readState(ctx)) };
+    }
     const reasons: string[] = [];
     const missed = missedByBuild(files, loaded.rows, this.options.allowMissing === true);
     const own = new Set(files.map((f) => f.id));

@@ -34,6 +34,8 @@ export interface OpenDriverOptions {
   signal?: AbortSignal;
   /** Who opens it, in words (`xc apply`), for the one who finds a pglite:// folder taken. */
   purpose?: string;
+  /** The command changes nothing: a pglite:// folder not created yet is read as an empty database (FromUrlOptions.readOnly). */
+  readOnly?: boolean;
 }
 
 export function isDriver(x: unknown): x is Driver {
@@ -81,7 +83,7 @@ export async function driverFromUrl(
   cwd = process.cwd(),
   schema?: string,
   connectTimeoutMs?: number,
-  wait: Pick<FromUrlOptions, 'waitLockMs' | 'onWaitLock' | 'purpose' | 'signal'> = {},
+  wait: Pick<FromUrlOptions, 'waitLockMs' | 'onWaitLock' | 'purpose' | 'signal' | 'readOnly'> = {},
 ): Promise<Driver> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   addSecret(passwordOf(url));
@@ -117,7 +119,7 @@ export async function openDriver(o: OpenDriverOptions): Promise<Driver> {
     }
   }
   if (object) return driverFromConnection(o.connection);
-  if (url) return driverFromUrl(url, o.cwd, o.schema, o.connectTimeoutMs, { waitLockMs: o.waitLockMs, onWaitLock: o.onWaitLock, purpose: o.purpose, signal: o.signal });
+  if (url) return driverFromUrl(url, o.cwd, o.schema, o.connectTimeoutMs, { waitLockMs: o.waitLockMs, onWaitLock: o.onWaitLock, purpose: o.purpose, signal: o.signal, readOnly: o.readOnly });
   if (o.knexfile) return driverFromKnexfile(o.knexfile, o.knexEnv, o.cwd, o.connectTimeoutMs);
   throw new InvalidInputError(`no database configured; ${HOW_TO_CONNECT}`);
 }

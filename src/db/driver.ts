@@ -44,6 +44,8 @@ export interface Driver {
   readonly singleConnection: boolean;
   /** Shown in messages instead of the URL: never contains a password. */
   readonly label: string;
+  /** An empty in-memory stand-in for an embedded database's folder not created yet (FromUrlOptions.readOnly): reopened for a command that writes. */
+  readonly notCreated?: boolean;
   /** Its sessions start without a statement time limit (a pool xc opened with one turned off): nothing to lift per session. */
   readonly unlimited?: boolean;
   /** The most connections a pool the caller handed in lends at once, where it says (pg `max`, mysql2 `connectionLimit`, knex `pool.max`). */
@@ -74,6 +76,8 @@ export interface FromUrlOptions {
   purpose?: string;
   /** A stop asked for (Ctrl-C) ends that wait at once: nothing is held yet. */
   signal?: AbortSignal;
+  /** The command changes nothing: an embedded database's folder that does not exist is read as an empty database, not created. */
+  readOnly?: boolean;
 }
 
 /**

@@ -4,7 +4,7 @@
  * and new shapes in between. PGlite has one connection and no CONCURRENTLY;
  * xc must still work end to end.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -67,5 +67,30 @@ describe('PGlite', () => {
     await second.close();
     expect(status.migrations[0]).toMatchObject({ id: '0001_create_users', phase: 'dual_write' });
     expect(status.migrations[1]).toMatchObject({ id: '0002_create_orders', phase: 'pending' });
+  });
+
+  it('a folder not created yet: commands that change nothing read it as empty and create nothing; the first that writes creates it, in the same session too; a missing parent folder is exit 2 (campaign AC: status created it; the parent was exit 4, "another xc holds the lock")', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-pglite-'));
+    const folder = path.join(dir, 'db');
+    const xc = createXc({ url: `pglite://${folder}`, dir: EXAMPLES });
+    try {
+      expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(Array(8).fill('pending'));
+      expect((await xc.plan()).migrations).toHaveLength(8);
+      expect(await xc.check({ app: 'shop', version: '1' }).then((r) => r.ok, (e: { exitCode: number }) => e.exitCode)).toBe(3);
+      expect((await xc.deploy.list()).deployments).toEqual([]);
+      expect(await readdir(dir)).toEqual([]);
+      await xc.apply({ id: '0001_create_users' });
+      expect((await xc.status()).migrations[0]).toMatchObject({ phase: 'backfilled' });
+    } finally {
+      await xc.close();
+    }
+    expect(await readdir(dir)).toEqual(['db']);
+    const again = createXc({ url: `pglite://${folder}`, dir: EXAMPLES });
+    expect((await again.status()).migrations[0]).toMatchObject({ phase: 'backfilled' });
+    await again.close();
+    const missing = createXc({ url: `pglite://${path.join(dir, 'no', 'db')}`, dir: EXAMPLES });
+    const err = (await missing.status().catch((e: unknown) => e)) as { exitCode: number; message: string };
+    await missing.close();
+    expect([err.exitCode, err.message]).toEqual([2, `pglite://${path.join(dir, 'no', 'db')}: the folder ${path.join(dir, 'no')} does not exist — PGlite makes the database's own folder, not the folders above it: create it, or fix the path`]);
   });
 });

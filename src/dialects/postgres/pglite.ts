@@ -8,6 +8,7 @@
  * instance (Driver.lockKey, engine/lock.ts), its advisory lock being
  * re-entrant in the one session.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { PGlite, PGliteInterface, Results } from '@electric-sql/pglite';
 import { connectError, type Driver, type DriverFamily, type FromUrlOptions, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
@@ -63,9 +64,19 @@ function pgliteSession(db: PGliteLike): Session {
  * ones too: PGlite writes to its folder even to read) — exit 4 naming the
  * holder, or a wait of `waitLockMs`, when another xc has it (folderLock.ts).
  */
-export async function createPgliteDriver(url: string, cwd = process.cwd(), o: Pick<FromUrlOptions, 'waitLockMs' | 'onWaitLock' | 'purpose' | 'signal'> = {}): Promise<Driver> {
+export async function createPgliteDriver(url: string, cwd = process.cwd(), o: Pick<FromUrlOptions, 'waitLockMs' | 'onWaitLock' | 'purpose' | 'signal' | 'readOnly'> = {}): Promise<Driver> {
   const target = pgliteTarget(url, cwd);
   const { PGlite } = await import('@electric-sql/pglite');
+  if (target !== 'memory' && !fs.existsSync(path.dirname(target))) {
+    // PGlite makes the database's folder, not its parents (campaign AC: the lock file's ENOENT said "another xc holds the lock", exit 4).
+    throw new InvalidInputError(`pglite://${target}: the folder ${path.dirname(target)} does not exist — PGlite makes the database's own folder, not the folders above it: create it, or fix the path`, {}, { code: 'invalid_config' });
+  }
+  if (target !== 'memory' && o.readOnly && !fs.existsSync(target)) {
+    // A command that changes nothing creates nothing (SPEC §4), a database folder neither: read as the empty database it would be.
+    const db = new PGlite({ parsers: PARSERS });
+    await db.waitReady;
+    return { ...wrapPglite(db, { owned: true, label: `pglite://${target} (not created yet: read as empty)` }), notCreated: true };
+  }
   const lock = target === 'memory' ? undefined : await lockFolder(target, { purpose: o.purpose ?? 'xc', waitMs: o.waitLockMs, onWait: o.onWaitLock, signal: o.signal });
   let db: PGlite;
   try {
@@ -112,6 +123,6 @@ export function isPglite(x: unknown): x is PGliteLike {
 export const pgliteDriver: DriverFamily = {
   schemes: ['pglite'],
   namesPath: true,
-  fromUrl: (url, { cwd, waitLockMs, onWaitLock, purpose, signal }) => createPgliteDriver(url, cwd, { waitLockMs, onWaitLock, purpose, signal }),
+  fromUrl: (url, { cwd, waitLockMs, onWaitLock, purpose, signal, readOnly }) => createPgliteDriver(url, cwd, { waitLockMs, onWaitLock, purpose, signal, readOnly }),
   wrap: (c) => (isPglite(c) ? wrapPglite(c, { owned: false, label: 'pglite' }) : undefined),
 };
