@@ -98,6 +98,10 @@ for (const target of targets) {
       await writer.stop();
       expect(err.exitCode).toBe(5);
       expect(err.message).toContain(`session ${blockerId}`);
+      // Its transaction's start as every time --json shows: ISO 8601 UTC with Z (campaign AC: PostgreSQL's text form, MariaDB's without a zone).
+      const named = (err.details.blockers as { session: number; since: string | null }[]).find((b) => Number(b.session) === Number(blockerId));
+      expect(named?.since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$/);
+      expect(Math.abs(Date.parse(named!.since!) - Date.now())).toBeLessThan(10 * 60_000);
       expect(writer.errors).toEqual([]);
       // Each attempt queues the writer behind xc's lock request for at most the lock timeout.
       expect(writer.maxLatencyMs).toBeLessThan(1000 + 800);

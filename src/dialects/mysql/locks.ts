@@ -81,7 +81,7 @@ export class MysqlLockHolders {
     // Without the PROCESS privilege, INNODB_TRX is refused (1227) and PROCESSLIST shows this user's own sessions only:
     // then only those, and only by their long statements (an idle transaction cannot be told from an idle session).
     const trx = this.canSeeTransactions
-      ? { query: 'COALESCE(p.INFO, t.trx_query)', since: 'CAST(t.trx_started AS CHAR)', join: 'LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID', old: 't.trx_started <= NOW() - INTERVAL ? SECOND OR', order: 't.trx_started IS NULL, t.trx_started, ' }
+      ? { query: 'COALESCE(p.INFO, t.trx_query)', since: `DATE_FORMAT(CONVERT_TZ(t.trx_started, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ')`, join: 'LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID', old: 't.trx_started <= NOW() - INTERVAL ? SECOND OR', order: 't.trx_started IS NULL, t.trx_started, ' }
       : { query: 'p.INFO', since: 'NULL', join: '', old: '? < 0 OR', order: '' };
     // Without lock information, a statement that is its whole transaction (no InnoDB transaction, or an autocommit
     // non-locking read) and names none of the tables holds no lock on them: a report on another table, a `SELECT

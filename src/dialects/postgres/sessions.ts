@@ -57,7 +57,7 @@ export class PgAdvisoryLock implements AdvisoryLock {
 /** Sessions blocking `sessionId`, and those holding a lock on one of `tables`. */
 export async function pgBlockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
   const r = await s.query<{ pid: number; usename: string | null; application_name: string | null; state: string | null; xact_start: string | null; query: string | null }>(
-    `SELECT a.pid, a.usename::text, a.application_name, a.state, a.xact_start::text, left(a.query, 300) AS query
+    `SELECT a.pid, a.usename::text, a.application_name, a.state, to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS xact_start, left(a.query, 300) AS query
      FROM pg_stat_activity a
      WHERE a.pid <> pg_backend_pid() AND a.pid IS DISTINCT FROM ?::int
        AND (a.pid = ANY(pg_blocking_pids(coalesce(?::int, 0)))
