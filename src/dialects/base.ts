@@ -129,7 +129,7 @@ export abstract class BaseDialect {
   }
 
   /** What a subquery of an expression over a row of `table` reads otherwise than its trigger would (sqltext.ts), the tables it reads looked up in `model`. */
-  subqueryAmbiguities(sql: string, table: string, columns: string[], model: SchemaModel): { bare: string[]; shadowed: boolean } {
+  subqueryAmbiguities(sql: string, table: string, columns: string[], model: SchemaModel): ReturnType<typeof subqueryAmbiguities> {
     const names = [...model.tables.keys()];
     const tableColumns = (t: Token) => model.table(names.find((name) => this.identifiers.names(t, name)) ?? '')?.columns.map((c) => c.name);
     return subqueryAmbiguities(this.tokens(sql), { table, columns }, tableColumns, this.identifiers);

@@ -85,57 +85,84 @@ const NOT_ALIAS = new Set(['where', 'join', 'inner', 'left', 'right', 'full', 'o
 /** Keywords that end a FROM list at its level. */
 const FROM_LIST_END = new Set(['where', 'group', 'order', 'limit', 'having', 'union', 'except', 'intersect', 'window', 'for', 'on', 'using', 'offset', 'fetch']);
 
+/** A parenthesised group: a subquery (SELECT, WITH) and what its FROM reads, or any other (a call, a list). */
+interface Group {
+  subquery: boolean;
+  read: Set<string>;
+  /** It reads something whose columns are not known: a derived table, a table the model does not have. */
+  unseen: boolean;
+  /** It reads the row's own table without an alias. */
+  rowUnaliased: boolean;
+}
+
 /**
  * Where a subquery of an expression over one row reads a name otherwise than the statements that evaluate it agree
- * on. The backfill's UPDATE names the row by its table; a trigger reads it as NEW (MySQL/MariaDB rewrite the row's
- * columns to NEW.`c`, bare ones inside a subquery included). So, in a subquery:
- * - `bare`: a bare name that is a column of the row and of a table the subquery reads — SQL reads the subquery's, a
- *   MySQL trigger the row's, and which one the author meant cannot be told (a Rails counter cache's `p.user_id = id`
- *   counted the posts whose user_id is their own id, exit 0);
- * - `shadowed`: the row's table read again without an alias while the row is named by it (`users.id`): that names
+ * on. The backfill's UPDATE names the row by its table and SQL reads a bare name in a subquery from the subquery's
+ * tables first; a MySQL/MariaDB trigger has the row's columns rewritten to NEW.`c`, bare ones in subqueries included.
+ * In a subquery:
+ * - `bare`: a bare name that is a column of the row and of a table the subquery reads — SQL reads the subquery's,
+ *   a MySQL trigger the row's, and which one the author meant cannot be told (a Rails counter cache's
+ *   `p.user_id = id` counted the posts whose user_id is their own id, exit 0);
+ * - `unseen`: a bare name of the row's in a subquery reading what xc cannot see the columns of (a derived table,
+ *   another schema's or database's table): the same, unknown (campaign AD: MariaDB's rows disagreed);
+ * - `shadowed`: `users.col` inside a subquery that reads the row's table `users` again without an alias: that names
  *   the subquery's own row there.
  * `tableColumns` gives the columns of the table a token names, if the model has it.
  */
-export function subqueryAmbiguities(tokens: Token[], row: { table: string; columns: string[] }, tableColumns: (token: Token) => string[] | undefined, rules: IdentifierRules): { bare: string[]; shadowed: boolean } {
+export function subqueryAmbiguities(tokens: Token[], row: { table: string; columns: string[] }, tableColumns: (token: Token) => string[] | undefined, rules: IdentifierRules): { bare: string[]; unseen: string[]; shadowed: boolean } {
   const sig = tokens.filter(significant);
-  const inSubquery: boolean[] = [];
-  /** Subquery stack, per token: true where a token lies inside a parenthesised SELECT. */
-  const depthOf: boolean[] = [];
-  const tableAt = new Set<number>();
-  const read = new Set<string>();
-  let readsRowUnaliased = false;
+  const stack: Group[] = [];
+  /** The groups each token lies in, innermost last: read once the whole text is (a SELECT list comes before its FROM). */
+  const within: Group[][] = [];
+  /** Tokens that name no value: tables, aliases, USING's columns. */
+  const notValue = new Set<number>();
   let fromListAt = -1;
+  const top = () => stack.at(-1);
+  const isName = (t: Token | undefined) => t?.kind === 'word' || t?.kind === 'quoted';
+  /** Reads the table at `j` (a FROM or JOIN item, or one after a comma in a FROM list); returns the last index it took. */
   const readTable = (j: number): number => {
-    if (sig[j]?.text === '(' || (sig[j]?.kind !== 'word' && sig[j]?.kind !== 'quoted')) return j;
+    const g = top()!;
+    if (sig[j]?.text === '(') {
+      g.unseen = true; // a derived table (read by the loop as a group of its own)
+      return j - 1;
+    }
+    if (!isName(sig[j])) return j - 1;
     let name = j;
-    if (sig[j + 1]?.text === '.' && (sig[j + 2]?.kind === 'word' || sig[j + 2]?.kind === 'quoted')) name = j + 2;
-    for (let k = j; k <= name; k++) tableAt.add(k);
-    for (const c of tableColumns(sig[name]!) ?? []) read.add(c.toLowerCase());
+    while (sig[name + 1]?.text === '.' && isName(sig[name + 2])) name += 2;
+    for (let k = j; k <= name; k++) notValue.add(k);
+    // Qualified, read as the table of that name here: the schema's own (public.posts); another's of that name alike.
+    const columns = tableColumns(sig[name]!);
+    if (columns === undefined) g.unseen = true;
+    for (const c of columns ?? []) g.read.add(c.toLowerCase());
     let k = name + 1;
     if (keyword(sig[k]) === 'as') k++;
     const alias = (sig[k]?.kind === 'word' && !NOT_ALIAS.has(keyword(sig[k])!)) || sig[k]?.kind === 'quoted';
-    if (alias) tableAt.add(k);
-    else if (rules.names(sig[name]!, row.table)) readsRowUnaliased = true;
+    if (alias) notValue.add(k);
+    else if (name === j && rules.names(sig[name]!, row.table)) g.rowUnaliased = true;
     return alias ? k : name;
   };
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i]!;
-    depthOf[i] = inSubquery.some(Boolean);
-    if (t.text === '(') inSubquery.push(['select', 'with'].includes(keyword(sig[i + 1]) ?? ''));
-    else if (t.text === ')') {
-      inSubquery.pop();
-      if (fromListAt > inSubquery.length) fromListAt = -1;
-    } else if (keyword(t) === 'from' || keyword(t) === 'join') {
+    within[i] = [...stack];
+    if (t.text === '(') {
+      stack.push({ subquery: ['select', 'with'].includes(keyword(sig[i + 1]) ?? ''), read: new Set(), unseen: false, rowUnaliased: false });
+      if (keyword(sig[i - 1]) === 'using') for (let k = i + 1; k < sig.length && sig[k]!.text !== ')'; k++) notValue.add(k);
+    } else if (t.text === ')') {
+      stack.pop();
+      if (fromListAt > stack.length) fromListAt = -1;
+    } else if (!top()?.subquery) continue; // FROM in a call (EXTRACT(YEAR FROM d), SUBSTRING(s FROM 2)) reads no table
+    else if (keyword(t) === 'from' || keyword(t) === 'join') {
       i = readTable(i + 1);
-      fromListAt = inSubquery.length;
-    } else if (t.text === ',' && fromListAt === inSubquery.length) i = readTable(i + 1);
-    else if (FROM_LIST_END.has(keyword(t) ?? '') && fromListAt === inSubquery.length) fromListAt = -1;
+      fromListAt = stack.length;
+    } else if (t.text === ',' && fromListAt === stack.length) i = readTable(i + 1);
+    else if (FROM_LIST_END.has(keyword(t) ?? '') && fromListAt === stack.length) fromListAt = -1;
   }
-  const bare = row.columns.filter((c) =>
-    read.has(c.toLowerCase()) &&
-    sig.some((t, i) => depthOf[i] && !tableAt.has(i) && (t.kind === 'word' || t.kind === 'quoted') && rules.names(t, c) &&
-      sig[i - 1]?.text !== '.' && sig[i + 1]?.text !== '.' && !(t.kind === 'word' && sig[i + 1]?.text === '(') && !/^(as|collate|::)$/i.test(sig[i - 1]?.text ?? '')),
-  );
-  const shadowed = readsRowUnaliased && sig.some((t, i) => depthOf[i] && !tableAt.has(i) && rules.names(t, row.table) && sig[i + 1]?.text === '.');
-  return { bare, shadowed };
+  const inQuery = (i: number) => (within[i] ?? []).filter((g) => g.subquery);
+  const value = (t: Token, i: number) =>
+    !notValue.has(i) && isName(t) && sig[i - 1]?.text !== '.' && sig[i + 1]?.text !== '.' && !(t.kind === 'word' && sig[i + 1]?.text === '(') && !/^(as|collate|::)$/i.test(sig[i - 1]?.text ?? '');
+  const uses = (c: string, seen: (groups: Group[]) => boolean) => sig.some((t, i) => value(t, i) && rules.names(t, c) && inQuery(i).length > 0 && seen(inQuery(i)));
+  const bare = row.columns.filter((c) => uses(c, (gs) => gs.some((g) => g.read.has(c.toLowerCase()))));
+  const unseen = row.columns.filter((c) => !bare.includes(c) && uses(c, (gs) => gs.some((g) => g.unseen)));
+  const shadowed = sig.some((t, i) => !notValue.has(i) && isName(t) && rules.names(t, row.table) && sig[i + 1]?.text === '.' && sig[i - 1]?.text !== '.' && inQuery(i).some((g) => g.rowUnaliased));
+  return { bare, unseen, shadowed };
 }

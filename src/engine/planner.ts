@@ -247,11 +247,16 @@ const copyTo = (kind: OperationKind, spec: OperationSpec): string | undefined =>
  * different columns, and which one the author meant cannot be told (sqltext.ts, subqueryAmbiguities).
  */
 function subqueryIssue(dialect: Dialect, model: SchemaModel, check: ExpressionCheck): string | undefined {
-  const { bare, shadowed } = dialect.subqueryAmbiguities(check.sql, check.table, check.columns.map((c) => c.name), model);
+  const { bare, unseen, shadowed } = dialect.subqueryAmbiguities(check.sql, check.table, check.columns.map((c) => c.name), model);
   const row = dialect.quote(check.table);
+  const way = (names: string[]) => `name ${names.length === 1 ? 'it' : 'each'} by its table: ${row}.${dialect.quote(names[0]!)} for the row's, the subquery's by its alias`;
   if (bare.length > 0) {
     const names = bare.map((c) => `"${c}"`).join(', ');
-    return `in a subquery, ${names} ${bare.length === 1 ? 'is a column' : 'are columns'} of both this row's table "${check.table}" and a table the subquery reads: SQL would read the subquery's, where the author of a correlated subquery usually means the row's — name ${bare.length === 1 ? 'it' : 'each'} by its table: ${row}.${dialect.quote(bare[0]!)} for the row's, the subquery's by its alias`;
+    return `in a subquery, ${names} ${bare.length === 1 ? 'is a column' : 'are columns'} of both this row's table "${check.table}" and a table the subquery reads: SQL would read the subquery's, where the author of a correlated subquery usually means the row's — ${way(bare)}`;
+  }
+  if (unseen.length > 0) {
+    const names = unseen.map((c) => `"${c}"`).join(', ');
+    return `in a subquery reading a derived table or a table xc does not know the columns of, ${names} of this row's table "${check.table}" ${unseen.length === 1 ? 'is' : 'are'} named bare: SQL reads a column of that name from the subquery first, if it has one — ${way(unseen)}`;
   }
   if (shadowed) return `a subquery reads "${check.table}" again without an alias, so ${row}.<column> inside it names the subquery's row, not this one: give that table an alias (FROM ${row} AS other)`;
   return undefined;

@@ -32,20 +32,29 @@ describe('names a subquery reads otherwise than a trigger would', () => {
   const model = SchemaModel.of([
     { name: 'users', kind: 'table', columns: [{ name: 'id' }, { name: 'handle' }, { name: 'deleted' }] },
     { name: 'posts', kind: 'table', columns: [{ name: 'id' }, { name: 'user_id' }, { name: 'deleted' }] },
+    { name: 'countries', kind: 'table', columns: [{ name: 'name' }, { name: 'code' }] },
   ] as never);
   const cols = ['id', 'handle', 'deleted'];
   for (const d of [pg, my]) {
     it(`${d.name}: a bare name both the row and a table the subquery reads have; the row's table read again unaliased`, () => {
       const amb = (sql: string) => d.subqueryAmbiguities(sql, 'users', cols, model);
-      expect(amb('(SELECT COUNT(*) FROM posts p WHERE p.user_id = id)')).toEqual({ bare: ['id'], shadowed: false });
-      expect(amb('(SELECT COUNT(*) FROM posts AS p WHERE p.user_id = users.id AND NOT p.deleted)')).toEqual({ bare: [], shadowed: false });
-      expect(amb('(SELECT COUNT(*) FROM public.posts WHERE user_id = users.id AND deleted = 0)')).toEqual({ bare: ['deleted'], shadowed: false });
-      expect(amb('EXISTS (SELECT 1 FROM users u2 WHERE u2.handle = handle AND u2.id < users.id)')).toEqual({ bare: ['handle'], shadowed: false });
-      expect(amb('EXISTS (SELECT 1 FROM users WHERE handle = users.handle)')).toEqual({ bare: ['handle'], shadowed: true });
-      expect(amb('(SELECT c.name FROM countries c, posts q WHERE c.code = handle AND q.id = 1)')).toEqual({ bare: [], shadowed: false });
-      expect(amb('(SELECT c.name FROM countries c, posts q WHERE c.code = handle AND q.id = id)')).toEqual({ bare: ['id'], shadowed: false });
+      expect(amb('(SELECT COUNT(*) FROM posts p WHERE p.user_id = id)')).toEqual({ bare: ['id'], unseen: [], shadowed: false });
+      expect(amb('(SELECT COUNT(*) FROM posts AS p WHERE p.user_id = users.id AND NOT p.deleted)')).toEqual({ bare: [], unseen: [], shadowed: false });
+      expect(amb('(SELECT COUNT(*) FROM public.posts WHERE user_id = users.id AND deleted = 0)')).toEqual({ bare: ['deleted'], unseen: [], shadowed: false });
+      expect(amb('EXISTS (SELECT 1 FROM users u2 WHERE u2.handle = handle AND u2.id < users.id)')).toEqual({ bare: ['handle'], unseen: [], shadowed: false });
+      expect(amb('EXISTS (SELECT 1 FROM users WHERE handle = users.handle)')).toEqual({ bare: ['handle'], unseen: [], shadowed: true });
+      expect(amb('(SELECT c.name FROM countries c, posts q WHERE c.code = handle AND q.id = 1)')).toEqual({ bare: [], unseen: [], shadowed: false });
+      expect(amb('(SELECT c.name FROM countries c, posts q WHERE c.code = handle AND q.id = id)')).toEqual({ bare: ['id'], unseen: [], shadowed: false });
       // Outside a subquery, and in function calls or literals, nothing is ambiguous.
-      expect(amb("upper(handle) || 'FROM posts' || coalesce(id, 0)")).toEqual({ bare: [], shadowed: false });
+      expect(amb("upper(handle) || 'FROM posts' || coalesce(id, 0)")).toEqual({ bare: [], unseen: [], shadowed: false });
+      // Campaign AD: FROM inside a call reads no table; a derived table's or another database's columns are unseen;
+      // USING's names name no value; `users.` is shadowed only in the subquery that reads users unaliased.
+      expect(amb('(SELECT COUNT(*) FROM posts p WHERE p.user_id = users.id AND EXTRACT(YEAR FROM deleted) = 2020)')).toEqual({ bare: ['deleted'], unseen: [], shadowed: false });
+      expect(amb('(SELECT COUNT(*) FROM (SELECT q.id, q.user_id FROM posts q) x WHERE x.user_id = id)')).toEqual({ bare: [], unseen: ['id'], shadowed: false });
+      expect(amb('(SELECT COUNT(*) FROM arch.old_posts o WHERE o.user_id = handle)')).toEqual({ bare: [], unseen: ['handle'], shadowed: false });
+      expect(amb('(SELECT COUNT(*) FROM posts p JOIN posts q USING (deleted) WHERE p.user_id = users.id)')).toEqual({ bare: [], unseen: [], shadowed: false });
+      expect(amb('(SELECT COUNT(*) FROM posts p WHERE p.user_id = users.id) + (SELECT COUNT(*) FROM users)')).toEqual({ bare: [], unseen: [], shadowed: false });
+      expect(amb('(SELECT COUNT(*) FROM users WHERE users.id < 3)')).toEqual({ bare: [], unseen: [], shadowed: true });
     });
   }
 });

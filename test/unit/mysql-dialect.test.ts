@@ -57,6 +57,8 @@ describe('rewriteColumns (author expressions inside triggers)', () => {
     expect(byTable('(SELECT COUNT(*) FROM posts p WHERE p.user_id = users.x)')).toBe('(SELECT COUNT(*) FROM posts p WHERE p.user_id = NEW.`x`)');
     expect(byTable('`Users` . `name` || users.nope || db.users.x || users.name(1)')).toBe('NEW.`name` || users.nope || db.users.x || users.name(1)');
     expect(rw('users.x')).toBe('users.x');
+    // A table named like a column, read in a subquery (campaign AD: `FROM NEW.status s2` failed every write).
+    expect(rewriteColumns('(SELECT COUNT(*) FROM name s2 JOIN `x` USING (day) WHERE s2.id < name.x)', cols, 'NEW.', 'name')).toBe('(SELECT COUNT(*) FROM name s2 JOIN `x` USING (day) WHERE s2.id < NEW.`x`)');
   });
   it('reads a double-quoted column name as the identifier other modules write', () => {
     expect(rw('length("full_name") < 100')).toBe('length(NEW.`full_name`) < 100');

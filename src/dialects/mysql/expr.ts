@@ -87,7 +87,7 @@ const UNITS = /^(microsecond|second|minute|hour|day|week|month|quarter|year|[a-z
  * case-insensitive as in MySQL. Not rewritten: a word followed by `(` (a
  * function), preceded or followed by `.` (qualified), followed by a quote (a
  * literal prefix such as x'..' or _utf8mb4'..'), or in a keyword position
- * (after AS, USING, COLLATE; an INTERVAL unit). With `table`, a column named
+ * (after AS, USING, COLLATE; an INTERVAL unit), or a table (after FROM, JOIN). With `table`, a column named
  * by it (`users`.`id`, as the backfill's UPDATE names the row) is rewritten too.
  */
 export function rewriteColumns(expr: string, columns: string[], prefix: string, table?: string): string {
@@ -102,9 +102,16 @@ export function rewriteColumns(expr: string, columns: string[], prefix: string, 
   const nameOf = (t: string) => (t.startsWith('`') ? unquote(t, '`') : isWord(t) ? t : undefined);
   /** Tokens of a `table.column` already written as the column: the dot, the name and what lies between. */
   let skipTo = -1;
+  /** Inside `USING (a, b)`: the joined tables' columns, never the row's value. */
+  const usingList = new Set<number>();
+  toks.forEach((t, i) => {
+    if (!/^using$/i.test(t) || sig(i, 1) !== '(') return;
+    for (let k = sigAt(i, 1) + 1; k < toks.length && toks[k] !== ')'; k++) usingList.add(k);
+  });
   return toks
     .map((t, i) => {
       if (i <= skipTo) return '';
+      if (usingList.has(i)) return t;
       if (table !== undefined && nameOf(t)?.toLowerCase() === table.toLowerCase() && sig(i, 1) === '.' && sig(i, -1) !== '.') {
         const at = sigAt(i, 1, 2);
         const named = at < 0 ? undefined : nameOf(toks[at]!);
@@ -124,6 +131,8 @@ export function rewriteColumns(expr: string, columns: string[], prefix: string, 
       const after = sig(i, 1);
       if (after === '(' || after === '.' || before === '.' || /^['"]/.test(toks[i + 1] ?? '')) return t;
       if (isWord(t) && /^(as|using|collate)$/i.test(before ?? '')) return t;
+      // A table named like a column (`status`.`status`), read in a subquery: a table, not the row's value (campaign AD).
+      if (/^(from|join)$/i.test(before ?? '')) return t;
       if (isWord(t) && UNITS.test(t) && /^interval$/i.test(sig(i, -1, 2) ?? '')) return t;
       return prefix + quoteMy(column);
     })
