@@ -244,6 +244,7 @@ class XcImpl implements Xc {
   }
 
   async plan(opts: { id?: string } = {}): Promise<PlanResult> {
+    assertOptionsObject(opts, 'plan');
     const ctx = await this.context('plan');
     const loaded = await this.load(ctx);
     this.assertReadable(loaded);
@@ -264,6 +265,7 @@ class XcImpl implements Xc {
   }
 
   async apply(opts: { id?: string; to?: 'expand' | 'backfill'; dryRun?: boolean } = {}): Promise<RunResult | PlanResult> {
+    assertOptionsObject(opts, 'apply');
     if (opts.dryRun) return { ...(await this.plan({ id: opts.id })), dryRun: true } as PlanResult;
     return this.locked('apply', async (ctx, loaded, ensureState) => {
       const upTo = this.targetId(loaded, opts.id);
@@ -293,6 +295,7 @@ class XcImpl implements Xc {
   }
 
   async backfill(opts: { id?: string } = {}): Promise<RunResult> {
+    assertOptionsObject(opts, 'backfill');
     return this.locked('backfill', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
       this.refuseUnstarted(loaded, upTo, 'backfill');
@@ -329,6 +332,7 @@ class XcImpl implements Xc {
   }
 
   async contract(opts: { id?: string; force?: boolean; reason?: string } = {}): Promise<RunResult> {
+    assertOptionsObject(opts, 'contract');
     assertForceReason(opts, 'contract');
     return this.locked('contract', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
@@ -375,6 +379,7 @@ class XcImpl implements Xc {
   }
 
   async rollback(opts: { id?: string; force?: boolean; reason?: string } = {}): Promise<RunResult> {
+    assertOptionsObject(opts, 'rollback');
     assertForceReason(opts, 'rollback');
     return this.locked('rollback', async (ctx, loaded) => {
       const upTo = this.targetId(loaded, opts.id);
@@ -590,6 +595,15 @@ function afterApplied(err: unknown, applied: MigrationOutcome[]): unknown {
   if (!(err instanceof InvalidInputError)) return err;
   const done = applied.map((o) => `${o.id} (now ${o.phase})`).join(', ');
   return new InvalidInputError(`${err.message}\nApplied by this run before it, and left so: ${done}; nothing of the refused migration ran.`, { ...err.details, applied: applied.map((o) => o.id) }, { code: err.code, issues: [...err.issues] });
+}
+
+/**
+ * From JavaScript, `xc.rollback('0002_b')` (the id alone, not `{ id }`) was read as no id: the newest migration in flight
+ * rolled back instead of the one named (campaign AC). Refused, naming the form.
+ */
+function assertOptionsObject(opts: unknown, command: string): void {
+  if (opts === undefined || (typeof opts === 'object' && opts !== null && !Array.isArray(opts))) return;
+  throw new InvalidInputError(`${command}() takes an options object (\`{ id: ${JSON.stringify(String(opts))} }\`), not ${typeof opts === 'string' ? 'the id alone' : JSON.stringify(opts)}`, {}, { code: 'invalid_usage' });
 }
 
 function assertForceReason(opts: { force?: boolean; reason?: string }, command: 'contract' | 'rollback'): void {

@@ -56,6 +56,19 @@ describe('PGlite', () => {
     }
   });
 
+  it('a command given the id alone, not `{ id }` (from JavaScript), is refused, naming the form (campaign AC: rollback read it as no id)', async () => {
+    const xc = createXc({ url: 'pglite://memory', dir: EXAMPLES });
+    try {
+      for (const call of [() => xc.rollback('0001_create_users' as never), () => xc.contract('0001_create_users' as never), () => xc.apply('0001_create_users' as never)]) {
+        const err = (await call().catch((e: unknown) => e)) as { exitCode: number; message: string };
+        expect([err.exitCode, err.message]).toEqual([2, expect.stringMatching(/^\w+\(\) takes an options object \(`\{ id: "0001_create_users" \}`\), not the id alone$/)]);
+      }
+      expect((await xc.status()).migrations.every((m) => m.phase === 'pending')).toBe(true);
+    } finally {
+      await xc.close();
+    }
+  });
+
   it('keeps its data in a folder across runs (pglite://PATH)', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'xc-pglite-'));
     const url = `pglite://${path.join(dir, 'db')}`;
