@@ -43,10 +43,10 @@ function flagsOf(cmd: Command): Flags {
   return Object.fromEntries(OPTION_KEYS.map((k) => [k, all[flagAttribute(k)]]).filter(([, v]) => v !== undefined));
 }
 
-/** `deploy record` for that command: its name under xc's. */
 /** Commands that change nothing in the database (plan: not even the state tables). */
 const READ_ONLY = new Set(['plan', 'status', 'check', 'log', 'level', 'lint', 'deploy list', 'fleet status', 'fleet check']);
 
+/** `deploy record` for that command: its name under xc's. */
 function commandPath(cmd: Command): string {
   const names: string[] = [];
   for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());

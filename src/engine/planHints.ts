@@ -23,9 +23,10 @@ export function heldByPending(err: unknown, id: string, pending: string[], rolle
 }
 
 /**
- * A table (or a type: a Prisma enum) plan was told does not exist, named by the raw SQL of an `sql` operation this plan runs before it (an earlier
- * pending migration, or an earlier operation of this one): xc cannot see inside that SQL, so plan compiles and checks
- * against the database as it is. Said, with the way on: what it makes must be there first.
+ * A table (or a type: a Prisma enum) plan was told does not exist, named by the raw SQL of an `sql` operation this
+ * plan runs before it (an earlier pending migration, or an earlier operation of this one): xc cannot see inside that
+ * SQL, so plan compiles and checks against the database as it is. Said, with the way on: what it makes must be there
+ * first (campaign AA).
  */
 export function madeByRawSql(err: unknown, file: MigrationFile, pending: MigrationFile[]): unknown {
   if (!(err instanceof InvalidInputError)) return err;

@@ -5,9 +5,10 @@
  * CURRENT), so it behaves the same behind PgBouncer in transaction mode
  * (pgroll #829) and for a writer whose search_path is empty.
  *
- * Author expressions name the row's columns bare (`upper(name)`); inside the
- * trigger they are evaluated over `(SELECT NEW.*)`, so no expression
- * rewriting is needed.
+ * Author expressions name the row's columns bare (`upper(name)`), or by its
+ * table (`users.id`, in a correlated subquery); inside the trigger they are
+ * evaluated over `(SELECT NEW.*) AS "users"`, so no expression rewriting is
+ * needed.
  *
  * The WHEN clause lets the backfill of the trigger's own migration (which
  * `SET LOCAL xc.bypass = '<trigger names>'` and writes both shapes itself)
