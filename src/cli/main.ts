@@ -43,6 +43,9 @@ function flagsOf(cmd: Command): Flags {
   return Object.fromEntries(OPTION_KEYS.map((k) => [k, all[flagAttribute(k)]]).filter(([, v]) => v !== undefined));
 }
 
+/** xc's commands: a word naming one starts it (what comes after is its own). */
+const COMMANDS = new Set(['init', 'new', 'plan', 'apply', 'backfill', 'contract', 'rollback', 'status', 'check', 'deploy', 'level', 'log', 'fleet', 'lint', 'demo', 'help']);
+
 /** Commands that change nothing in the database (plan: not even the state tables). */
 const READ_ONLY = new Set(['plan', 'status', 'check', 'log', 'level', 'lint', 'deploy list', 'fleet status', 'fleet check']);
 
@@ -119,7 +122,10 @@ function swallowedFlag(program: Command, leaf: Command): void {
 
 /** Run `xc` with `argv` (as in process.argv: node, script, args...). Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv.length === 3 && ['-V', '--version', '--xc-version'].includes(argv[2]!)) {
+  // A version flag before any command, beside other flags (`xc --json --version`) too: said "unknown option '--version'
+  // (Did you mean --version?)" (campaign AC). After a command it is that command's (`deploy record --version V`).
+  const args = argv.slice(2);
+  if (args.some((a) => ['-V', '--version', '--xc-version'].includes(a)) && !args.some((a) => COMMANDS.has(a))) {
     process.stdout.write(`${packageVersion()}\n`);
     return ExitCode.ok;
   }

@@ -64,4 +64,12 @@ describe('-V', () => {
       expect([r.code, r.stdout, r.stderr]).toEqual([0, `${VERSION}\n`, '']);
     }
   });
+
+  it('beside other flags, before any command, too (campaign AC: "unknown option \'--version\' (Did you mean --version?)"); after one it is that command\'s', { timeout: 60_000 }, async () => {
+    for (const args of [['--version', '--json'], ['--json', '-V'], ['--url', 'pglite://memory', '-V']]) {
+      const r = await runXc(args);
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, `${VERSION}\n`, '']);
+    }
+    expect((await runXc(['deploy', 'record', '--version'])).code).toBe(2);
+  });
 });
