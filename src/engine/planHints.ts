@@ -5,7 +5,6 @@
 import { escapeRegExp } from '../dialects/names.js';
 import { InvalidInputError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
-import { entryKind } from '../migration/schema.js';
 
 /**
  * A migration held until the contract of an earlier one of the same plan, not applied yet (a catch-up, campaign O):
@@ -39,9 +38,9 @@ export function madeByRawSql(err: unknown, file: MigrationFile, pending: Migrati
   const ways: string[] = [];
   for (const f of [...pending, file]) {
     for (const [opIndex, entry] of f.definition.operations.entries()) {
-      const { kind, spec } = entryKind(entry);
-      if (kind !== 'sql' || !('expand' in spec) || typeof spec.expand !== 'string') continue;
-      const expand = spec.expand;
+      // Not entryKind (migration/schema.ts): this module loads with every command, and that one loads the validator.
+      const expand = (entry as { sql?: { expand?: unknown } }).sql?.expand;
+      if (typeof expand !== 'string') continue;
       const named = [...missing].filter((t) => new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRegExp(t)}[\`"]?(?![A-Za-z0-9_$])`, 'i').test(expand));
       if (named.length === 0) continue;
       const what = named.map((t) => `"${t}"`).join(', ');
