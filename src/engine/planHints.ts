@@ -21,6 +21,13 @@ export function heldByPending(err: unknown, id: string, pending: string[], rolle
   return new InvalidInputError(`${err.message}\n  ${way}`, { ...err.details, applyUpTo: pending.at(-1), contractFirst: holder }, { code: err.code, issues: [...err.issues] });
 }
 
+/** The tables (and types) a server's or xc's error says do not exist, in the order named. */
+export function missingNames(error: string): string[] {
+  return [...error.matchAll(/relation "([^"]+)" does not exist|Table '(?:[^'.]+\.)?([^'.]+)' doesn't exist|table "([^"]+)" does not exist|type "([^\n]+?)" does not exist/g)].map((m) =>
+    (m[1] ?? m[2] ?? m[3] ?? m[4])!.replace(/^"+|"+$/g, ''),
+  );
+}
+
 /**
  * A table (or a type: a Prisma enum) plan was told does not exist, named by the raw SQL of an `sql` operation this
  * plan runs before it (an earlier pending migration, or an earlier operation of this one): xc cannot see inside that
@@ -29,11 +36,7 @@ export function heldByPending(err: unknown, id: string, pending: string[], rolle
  */
 export function madeByRawSql(err: unknown, file: MigrationFile, pending: MigrationFile[]): unknown {
   if (!(err instanceof InvalidInputError)) return err;
-  const missing = new Set(
-    [...err.message.matchAll(/relation "([^"]+)" does not exist|Table '(?:[^'.]+\.)?([^'.]+)' doesn't exist|table "([^"]+)" does not exist|type "([^\n]+?)" does not exist/g)].map((m) =>
-      (m[1] ?? m[2] ?? m[3] ?? m[4])!.replace(/^"+|"+$/g, ''),
-    ),
-  );
+  const missing = new Set(missingNames(err.message));
   if (missing.size === 0) return err;
   const ways: string[] = [];
   for (const f of [...pending, file]) {

@@ -21,6 +21,7 @@ import type { CheckModel, InPlan, SchemaModel, TableModel } from '../schema/mode
 import { PlannedObjects } from '../schema/planned.js';
 import { copiesOverHeld, overHeld } from './held.js';
 import { triggerOrderIssues } from './triggerOrder.js';
+import { missingNames } from './planHints.js';
 import { describeDependent, isOwnGeneratedColumn, keyUsers, objectsOver, textUsers, viewOverCopyWay } from './oldNames.js';
 
 function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext {
@@ -97,8 +98,7 @@ function inOneMigration(p: ValidationIssue, migrationId: string): ValidationIssu
 
 /** The table a server's error says does not exist, where the plan makes it before this point (created, or renamed to). */
 function plannedTable(error: string, model: SchemaModel): TableModel | undefined {
-  const missing = /relation "([^"]+)" does not exist|Table '(?:[^'.]+\.)?([^'.]+)' doesn't exist/.exec(error);
-  const name = missing?.[1] ?? missing?.[2];
+  const [name] = missingNames(error);
   const table = name === undefined ? undefined : model.table(name);
   return table?.kind === 'table' ? table : undefined;
 }
