@@ -11,6 +11,9 @@ import {
   quoteMy,
   replaceInParts,
   rewriteColumns,
+  rewritesExactly,
+  rowValue,
+  fromRowValue,
   unquoteSimple,
 } from '../../src/dialects/mysql/expr.js';
 import { defaultExpression } from '../../src/dialects/mysql/catalog.js';
@@ -57,12 +60,30 @@ describe('rewriteColumns (author expressions inside triggers)', () => {
     expect(byTable('(SELECT COUNT(*) FROM posts p WHERE p.user_id = users.x)')).toBe('(SELECT COUNT(*) FROM posts p WHERE p.user_id = NEW.`x`)');
     expect(byTable('`Users` . `name` || users.nope || db.users.x || users.name(1)')).toBe('NEW.`name` || users.nope || db.users.x || users.name(1)');
     expect(rw('users.x')).toBe('users.x');
-    // A table named like a column, read in a subquery (campaign AD: `FROM NEW.status s2` failed every write).
-    expect(rewriteColumns('(SELECT COUNT(*) FROM name s2 JOIN `x` USING (day) WHERE s2.id < name.x)', cols, 'NEW.', 'name')).toBe('(SELECT COUNT(*) FROM name s2 JOIN `x` USING (day) WHERE s2.id < NEW.`x`)');
   });
-  it('reads a double-quoted column name as the identifier other modules write', () => {
-    expect(rw('length("full_name") < 100')).toBe('length(NEW.`full_name`) < 100');
-    expect(rw(`"not a column"`)).toBe(`"not a column"`);
+  it('is used where it is exact; anything else runs unchanged over a derived row named like the table (campaign AE)', () => {
+    const row = (e: string) => rowValue(e, [...cols, 'created_at', 'year', 'email', 'p'], 'users');
+    expect(row('upper(name) || users.x')).toBe('upper(NEW.`name`) || NEW.`x`');
+    expect(row('x + INTERVAL x MONTH')).toBe('NEW.`x` + INTERVAL NEW.`x` MONTH');
+    expect(row('CONVERT(name USING utf8mb4) COLLATE utf8mb4_bin')).toBe('CONVERT(NEW.`name` USING utf8mb4) COLLATE utf8mb4_bin');
+    const derived = (e: string, names: string) => `(SELECT ${e} FROM (SELECT ${names}) AS \`users\`)`;
+    // EXTRACT's FROM, a unit named like a column, a double-quoted string, a subquery's aliases, a @variable, a TRIM.
+    for (const [e, names] of [
+      ['EXTRACT(YEAR FROM created_at)', 'NEW.`created_at` AS `created_at`, NEW.`year` AS `year`'],
+      ['TIMESTAMPDIFF(DAY, created_at, now())', 'NEW.`day` AS `day`, NEW.`created_at` AS `created_at`'],
+      ['JSON_OBJECT("name", name)', 'NEW.`name` AS `name`'],
+      ['(SELECT COUNT(*) FROM posts email, status WHERE email.user_id = users.x)', 'NEW.`x` AS `x`, NEW.`email` AS `email`'],
+      ['(SELECT MAX(p.score) FROM posts p WHERE p.user_id = users.x ORDER BY name)', 'NEW.`name` AS `name`, NEW.`x` AS `x`, NEW.`p` AS `p`'],
+      ['@x + x', 'NEW.`x` AS `x`'],
+      ['TRIM(BOTH FROM name)', 'NEW.`name` AS `name`'],
+    ] as const) expect(row(e)).toBe(derived(e, names));
+    expect(row('(SELECT MAX(id) FROM posts)')).toBe('(SELECT MAX(id) FROM posts)');
+    expect(fromRowValue(row('EXTRACT(YEAR FROM created_at)'))).toBe('EXTRACT(YEAR FROM created_at)');
+    expect(fromRowValue(row('upper(name)'))).toBe('upper(`name`)');
+  });
+  it('reads a double-quoted text as the server does: no rewrite', () => {
+    expect(rewritesExactly('length("full_name") < 100', cols)).toBe(false);
+    expect(rewritesExactly(`"not a column" = name`, cols)).toBe(false);
   });
   it('finds mentioned columns and unquotes simple identifiers', () => {
     expect(mentioned('char_length(`name`) < 100 AND "x" > 1', cols)).toEqual(['name', 'x']);
@@ -311,7 +332,9 @@ describe('triggers', () => {
   });
   it('reads a check trigger back', () => {
     const body = mysqlCheckTrigger('t', "o'k", 'price > 0 AND `name` <> \'\'', ['price', 'name']).create[0]!.sql.split('FOR EACH ROW\n')[1]!;
-    expect(parseCheckTrigger(body)).toEqual({ name: "o'k", expression: "NEW.`price` > 0 AND NEW.`name` <> ''" });
+    expect(parseCheckTrigger(body)).toEqual({ name: "o'k", expression: "`price` > 0 AND `name` <> ''" });
+    const derived = mysqlCheckTrigger('t', 'y', 'EXTRACT(YEAR FROM created_at) > 2000', ['created_at']).create[0]!.sql.split('FOR EACH ROW\n')[1]!;
+    expect(parseCheckTrigger(derived)).toEqual({ name: 'y', expression: 'EXTRACT(YEAR FROM created_at) > 2000' });
   });
 });
 

@@ -191,7 +191,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     const t = tables.get(r.table_name);
     const check = parseCheckTrigger(r.body);
     if (!t || !check || t.checks.some((c) => c.name === check.name)) continue;
-    const expression = unquoteSimple(check.expression.replace(/\bNEW\.(`(?:[^`]|``)*`)/g, '$1'));
+    const expression = unquoteSimple(check.expression);
     t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.columns.map((c) => c.name)), trigger: true, triggerBase: r.name.replace(/_[iu]$/, '') });
   }
   const model = SchemaModel.fromCatalog([...tables.values()]);

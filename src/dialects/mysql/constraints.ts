@@ -7,7 +7,7 @@
  */
 import type { ColumnModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
-import { literal, quoteMy as q, rewriteColumns, tokens } from './expr.js';
+import { literal, quoteMy as q, tokens } from './expr.js';
 import { dropPair, mysqlCheckTrigger } from './triggers.js';
 import { INPLACE, type MysqlCompiler } from './compiler.js';
 import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep, restoreReplacedIndexName } from './keys.js';
@@ -88,7 +88,7 @@ export function validateConstraint(c: MysqlCompiler, table: string, name: string
   }
   const expression = c.model.planned.check(table, name) ?? c.tableOf(table)?.checks.find((k) => k.name === name)?.expression;
   if (expression !== undefined) {
-    const bad = `EXISTS(SELECT 1 FROM ${q(table)} WHERE NOT COALESCE((${rewriteColumns(expression, c.columnsOf(table), '')}), TRUE))`;
+    const bad = `EXISTS(SELECT 1 FROM ${q(table)} WHERE NOT COALESCE((${expression}), TRUE))`;
     return [c.step(raiseIf(c, bad, `check ${name}: rows of ${table} violate it`), `check that every row of ${q(table)} satisfies ${q(name)} (fails if not)`, 'none (reads the table; writes continue)', [], `SELECT NOT ${bad} AS done`)];
   }
   if (c.tableOf(table)?.indexes.some((i) => i.constraint === name)) return []; // unique and primary keys are always valid

@@ -78,17 +78,15 @@ export const MYSQL_IDENTIFIERS: IdentifierRules = {
 const insignificant = (t: string) => /^\s/.test(t) || t.startsWith('--') || t.startsWith('#') || t.startsWith('/*');
 const isWord = (t: string) => /^[A-Za-z_$\u0080-\uffff]/.test(t);
 const unquote = (t: string, q: string) => t.slice(1, -1).split(q + q).join(q);
+const nameOf = (t: string) => (t.startsWith('`') ? unquote(t, '`') : isWord(t) ? t : undefined);
 const UNITS = /^(microsecond|second|minute|hour|day|week|month|quarter|year|[a-z]+_(second|minute|hour|day|month|microsecond))$/i;
 
 /**
- * Rewrite the columns an expression names (bare, backticked, or double-quoted
- * when the quoted text is exactly a column: `replaceIdentifier` writes identifiers
- * that way) as `prefix` + backticked name, e.g. NEW.`name`. Names are
- * case-insensitive as in MySQL. Not rewritten: a word followed by `(` (a
- * function), preceded or followed by `.` (qualified), followed by a quote (a
- * literal prefix such as x'..' or _utf8mb4'..'), or in a keyword position
- * (after AS, USING, COLLATE; an INTERVAL unit), or a table (after FROM, JOIN). With `table`, a column named
- * by it (`users`.`id`, as the backfill's UPDATE names the row) is rewritten too.
+ * Rewrite the columns an expression names (bare or backticked) as `prefix` + backticked name, e.g. NEW.`name`. Names
+ * are case-insensitive as in MySQL. Not rewritten: a word followed by `(` (a function), preceded or followed by `.`
+ * (qualified), followed by a quote (a literal prefix such as x'..' or _utf8mb4'..'), or in a keyword position (after
+ * AS, USING, COLLATE; an INTERVAL unit). With `table`, a column named by it (`users`.`id`, as the backfill's UPDATE
+ * names the row) is rewritten too. Exact only where `rewritesExactly` says so: `rowValue` picks.
  */
 export function rewriteColumns(expr: string, columns: string[], prefix: string, table?: string): string {
   const byLower = new Map(columns.map((c) => [c.toLowerCase(), c]));
@@ -99,19 +97,11 @@ export function rewriteColumns(expr: string, columns: string[], prefix: string, 
     return -1;
   };
   const sig = (from: number, step: 1 | -1, n = 1): string | undefined => toks[sigAt(from, step, n)];
-  const nameOf = (t: string) => (t.startsWith('`') ? unquote(t, '`') : isWord(t) ? t : undefined);
   /** Tokens of a `table.column` already written as the column: the dot, the name and what lies between. */
   let skipTo = -1;
-  /** Inside `USING (a, b)`: the joined tables' columns, never the row's value. */
-  const usingList = new Set<number>();
-  toks.forEach((t, i) => {
-    if (!/^using$/i.test(t) || sig(i, 1) !== '(') return;
-    for (let k = sigAt(i, 1) + 1; k < toks.length && toks[k] !== ')'; k++) usingList.add(k);
-  });
   return toks
     .map((t, i) => {
       if (i <= skipTo) return '';
-      if (usingList.has(i)) return t;
       if (table !== undefined && nameOf(t)?.toLowerCase() === table.toLowerCase() && sig(i, 1) === '.' && sig(i, -1) !== '.') {
         const at = sigAt(i, 1, 2);
         const named = at < 0 ? undefined : nameOf(toks[at]!);
@@ -121,22 +111,73 @@ export function rewriteColumns(expr: string, columns: string[], prefix: string, 
           return prefix + quoteMy(column);
         }
       }
-      let name: string | undefined;
-      if (t.startsWith('`')) name = unquote(t, '`');
-      else if (t.startsWith('"')) name = byLower.get(unquote(t, '"').toLowerCase()) ? unquote(t, '"') : undefined;
-      else if (isWord(t)) name = t;
+      const name = nameOf(t);
       const column = name === undefined ? undefined : byLower.get(name.toLowerCase());
       if (column === undefined) return t;
       const before = sig(i, -1);
       const after = sig(i, 1);
       if (after === '(' || after === '.' || before === '.' || /^['"]/.test(toks[i + 1] ?? '')) return t;
       if (isWord(t) && /^(as|using|collate)$/i.test(before ?? '')) return t;
-      // A table named like a column (`status`.`status`), read in a subquery: a table, not the row's value (campaign AD).
-      if (/^(from|join)$/i.test(before ?? '')) return t;
       if (isWord(t) && UNITS.test(t) && /^interval$/i.test(sig(i, -1, 2) ?? '')) return t;
       return prefix + quoteMy(column);
     })
     .join('');
+}
+
+/** Words between values that name nothing: beside them a column's name is a value. */
+const OPERATOR_WORDS = /^(and|or|xor|not|is|null|true|false|in|like|between|case|when|then|else|end|div|mod|regexp|rlike|binary|escape|as|collate|using|interval)$/i;
+/**
+ * Words MariaDB also reads as a keyword inside an expression's calls: EXTRACT(YEAR FROM …), TIMESTAMPDIFF(DAY, …),
+ * GET_FORMAT(DATE, …), CAST(… AS CHAR …), MATCH … IN BOOLEAN MODE, NEXT VALUE FOR …. A column so named may be either.
+ */
+const KEYWORD_LIKE = /^(date|time|datetime|timestamp|char|character|charset|mode|boolean|query|expansion|language|natural|value|next|previous|level|returning|separator|unknown|format|signed|unsigned|json|nchar|national|both|leading|trailing)$/i;
+
+/**
+ * Whether `rewriteColumns` gives, over NEW, exactly what the expression gives over the row in the backfill's UPDATE:
+ * no subquery (whose tables, aliases and ORDER BY names would each need SQL's own scoping), no double-quoted text
+ * (a string, or under ANSI_QUOTES a name), no `@variable`, and every column named where only a value can stand
+ * (not after FROM inside EXTRACT or TRIM, not a unit or type a call reads as a keyword). Campaign AE found each of
+ * these rewritten wrongly: old writers' rows disagreeing with backfilled ones, or every old-version write failing.
+ */
+export function rewritesExactly(expr: string, columns: string[]): boolean {
+  const byLower = new Set(columns.map((c) => c.toLowerCase()));
+  const sig = mysqlTokens(expr).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+  return sig.every((t, i) => {
+    if (t.kind === 'quoted' && t.text.startsWith('"')) return false;
+    if (t.kind === 'word' && /^(select|from|join|values|table)$/i.test(t.text)) return false;
+    const name = t.kind === 'word' ? t.text : t.kind === 'quoted' ? unquote(t.text, '`') : undefined;
+    if (name === undefined || !byLower.has(name.toLowerCase())) return true;
+    const before = sig[i - 1];
+    const after = sig[i + 1];
+    if (after?.text === '(' || after?.text === '.' || before?.text === '.') return true; // a call or a qualified name: left as it is
+    if (before?.text === '@') return false;
+    if (t.kind === 'word' && (KEYWORD_LIKE.test(t.text) || UNITS.test(t.text))) return false;
+    const valueBeside = (x: Token | undefined) => x === undefined || x.kind !== 'word' || OPERATOR_WORDS.test(x.text);
+    const intervalUnit = /^interval$/i.test(before?.text ?? '') && UNITS.test(after?.text ?? ''); // INTERVAL ttl_days DAY
+    return valueBeside(before) && (valueBeside(after) || intervalUnit);
+  });
+}
+
+/**
+ * An author expression evaluated over the row a MySQL trigger writes. Where the rewrite to NEW.`col` is exact
+ * (`rewritesExactly`, the common case and the cheapest) it is used; otherwise the expression runs unchanged over a
+ * one-row derived table of NEW's values named like the table, so the server resolves every name as it does in the
+ * backfill's UPDATE (PostgreSQL's triggers do the same with `(SELECT NEW.*) AS table`). That costs the server a
+ * derived table per evaluation (a few microseconds; a subquery reading a table costs more anyway). It lists only
+ * the columns the text names, so a later change to another column leaves the trigger working.
+ */
+export function rowValue(expr: string, columns: string[], table: string): string {
+  if (rewritesExactly(expr, columns)) return rewriteColumns(expr, columns, 'NEW.', table);
+  const names = new Set(mysqlTokens(expr).flatMap((t) => (t.kind === 'word' ? [t.text] : t.kind === 'quoted' ? [unquote(t.text, t.text[0]!)] : [])).map((n) => n.toLowerCase()));
+  const named = columns.filter((c) => names.has(c.toLowerCase()));
+  if (named.length === 0) return expr;
+  return `(SELECT ${expr} FROM (SELECT ${named.map((c) => `NEW.${quoteMy(c)} AS ${quoteMy(c)}`).join(', ')}) AS ${quoteMy(table)})`;
+}
+
+/** The expression `rowValue` was given, read back from what it made. */
+export function fromRowValue(sql: string): string {
+  const derived = /^\(SELECT ([\s\S]*) FROM \(SELECT NEW\.`(?:[^`]|``)*` AS `(?:[^`]|``)*`(?:, NEW\.`(?:[^`]|``)*` AS `(?:[^`]|``)*`)*\) AS `(?:[^`]|``)*`\)$/.exec(sql);
+  return derived ? derived[1]! : sql.replace(/\bNEW\.(`(?:[^`]|``)*`)/g, '$1');
 }
 
 /** Backticked simple identifiers made bare (`name` → name), so catalog text reads like author SQL. */

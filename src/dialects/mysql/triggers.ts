@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import type { ConstraintTest, ConvertTriggerSpec, FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
-import { fitName, isTextType, literal, quoteMy as q, rewriteColumns } from './expr.js';
+import { fitName, fromRowValue, isTextType, literal, quoteMy as q, rowValue } from './expr.js';
 
 /** The session variable that makes one xc trigger pair stand aside while set. */
 export const bypassVariable = (name: string) => `@xc_bypass_${name.replace(/[^A-Za-z0-9_]/g, '')}`;
@@ -108,7 +108,7 @@ function holdsDefault(o: string, stored: string, type: string | undefined): stri
  * by value otherwise (a DECIMAL 0.00 equals a down giving 0).
  */
 export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placeholder?: { test: (column: string) => string; replaceable: boolean }): TriggerSteps {
-  const row = (e: string) => rewriteColumns(e, s.columns, 'NEW.', s.table);
+  const row = (e: string) => rowValue(e, s.columns, s.table);
   const o = `NEW.${q(s.oldColumn)}`;
   const n = `NEW.${q(s.newColumn)}`;
   const up = `SET ${n} = (${row(s.up)});`;
@@ -169,7 +169,7 @@ function replaceInsertTrigger(name: string, table: string, body: string, what: s
  */
 export function mysqlFillTrigger(s: FillTriggerSpec, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
-  const fill = `SET ${c} = (${rewriteColumns(s.expr, s.columns, 'NEW.', s.table)});`;
+  const fill = `SET ${c} = (${rowValue(s.expr, s.columns, s.table)});`;
   if (s.always) return pair(s.name, s.table, { i: guarded(s.name, `  ${fill}`), u: guarded(s.name, `  ${fill}`) }, `keeps ${s.column} computed from the row on every write`);
   const insert = guarded(s.name, `  IF ${c} IS NULL THEN ${fill} END IF;`);
   const reads = (s.recomputeOn ?? []).filter((col) => col.toLowerCase() !== s.column.toLowerCase());
@@ -181,7 +181,7 @@ export function mysqlFillTrigger(s: FillTriggerSpec, typeOf: (column: string) =>
 
 /** SQL true when the row being written would break the constraint; `update`: OLD is there (pgBreaks). */
 function mysqlBreaks(table: string, t: ConstraintTest, columns: string[], update: boolean): string {
-  if (t.kind === 'check') return `NOT COALESCE((${rewriteColumns(t.expression, columns, 'NEW.', table)}), TRUE)`;
+  if (t.kind === 'check') return `NOT COALESCE((${rowValue(t.expression, columns, table)}), TRUE)`;
   const keyed = t.columns.map((c) => `NEW.${q(c)} IS NOT NULL`).join(' AND ');
   if (t.kind === 'foreignKey') {
     const match = t.columns.map((c, i) => `xc_parent.${q(t.refColumns[i]!)} = NEW.${q(c)}`).join(' AND ');
@@ -201,7 +201,7 @@ function mysqlBreaks(table: string, t: ConstraintTest, columns: string[], update
  * constraint (a check xc added), which must see the converted row.
  */
 export function mysqlConvertTrigger(s: ConvertTriggerSpec, precedes?: string): TriggerSteps {
-  const set = s.set.map((x) => `SET NEW.${q(x.column)} = (${rewriteColumns(x.expr, s.columns, 'NEW.', s.table)});`).join(' ');
+  const set = s.set.map((x) => `SET NEW.${q(x.column)} = (${rowValue(x.expr, s.columns, s.table)});`).join(' ');
   const converts = (update: boolean) => `IF ${mysqlBreaks(s.table, s.test, s.columns, update)} THEN ${set} END IF`;
   // An update keeping a key's columns cannot newly break it, and must not read for it: InnoDB reads a table in a
   // trigger of a write with shared next-key locks, so every row of a backfill's batch locked ranges of the key that
@@ -222,16 +222,16 @@ const CHECK_BODY = /^IF NOT COALESCE\(\(([\s\S]*)\), TRUE\) THEN SIGNAL SQLSTATE
 /** A check enforced for every write (not bypassed by backfills): fails like CHECK when the expression is FALSE, passes on TRUE or NULL. */
 export function mysqlCheckTrigger(table: string, name: string, expression: string, columns: string[]): TriggerSteps {
   const message = `CONSTRAINT ${q(name)} failed`;
-  const body = `IF NOT COALESCE((${rewriteColumns(expression, columns, 'NEW.')}), TRUE) THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = ${literal(message)}; END IF`;
+  const body = `IF NOT COALESCE((${rowValue(expression, columns, table)}), TRUE) THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = ${literal(message)}; END IF`;
   const steps = pair(checkTriggerBase(table, name), table, { i: body, u: body }, `enforces check ${name} for new writes`);
   return steps;
 }
 
-/** Name and expression (columns as NEW.`c`) of an xc check trigger's body, or undefined. */
+/** Name and expression (as the check was given, but for quoting) of an xc check trigger's body, or undefined. */
 export function parseCheckTrigger(body: string): { name: string; expression: string } | undefined {
   const m = CHECK_BODY.exec(body.trim());
   if (!m) return undefined;
   const message = m[2]!.replace(/''/g, "'").replace(/\\\\/g, '\\');
   const name = /^CONSTRAINT `((?:[^`]|``)*)` failed$/.exec(message)?.[1]?.replace(/``/g, '`');
-  return name === undefined ? undefined : { name, expression: m[1]! };
+  return name === undefined ? undefined : { name, expression: fromRowValue(m[1]!) };
 }

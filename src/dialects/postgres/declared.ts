@@ -14,9 +14,15 @@ import type { IndexBuildCheck } from '../specs.js';
 import { quotePg } from './text.js';
 import { freeColumn } from '../names.js';
 
-const TABLE = 'pg_temp.xc_declared_check';
+/**
+ * The temporary table, named as the table is: a check may name its row by the table (`accounts.email`), as
+ * PostgreSQL's own CHECK allows (campaign AE: refused at plan, "missing FROM-clause entry"). In pg_temp, only for
+ * the one statement, in a transaction always rolled back.
+ */
+const temporary = (table: string) => `pg_temp.${quotePg(table)}`;
 
 function declaration(c: ExpressionCheck, key: string): string {
+  const TABLE = temporary(c.table);
   switch (c.declared) {
     case 'check':
     case 'addedCheck':
@@ -32,7 +38,7 @@ function declaration(c: ExpressionCheck, key: string): string {
 
 export function pgDeclaredIssue(s: Session, dialect: Dialect, c: ExpressionCheck): Promise<string | null> {
   const key = freeColumn('_xc_key', c.columns);
-  return onTemporaryTable(s, dialect, [...c.columns, { name: key, type: 'integer' }], declaration(c, key));
+  return onTemporaryTable(s, dialect, c.table, [...c.columns, { name: key, type: 'integer' }], declaration(c, key));
 }
 
 /**
@@ -44,8 +50,8 @@ export async function pgIndexBuildIssue(s: Session, dialect: Dialect, c: IndexBu
   // The DDL builders load when a command plans (PostgresDialect.loadDdl): status and check never come here.
   const { indexDefinition, rewriteIndexDefinition } = await import('./ddl.js');
   const column = c.columns[0]?.name ?? '';
-  const sql = rewriteIndexDefinition(c.index.definition ?? indexDefinition(c.index, c.table), { name: 'xc_declared_index', table: TABLE, concurrently: false, fromColumn: column, toColumn: quotePg(column) });
-  return onTemporaryTable(s, dialect, c.columns, sql);
+  const sql = rewriteIndexDefinition(c.index.definition ?? indexDefinition(c.index, c.table), { name: 'xc_declared_index', table: temporary(c.table), concurrently: false, fromColumn: column, toColumn: quotePg(column) });
+  return onTemporaryTable(s, dialect, c.table, c.columns, sql);
 }
 
 /**
@@ -54,8 +60,8 @@ export async function pgIndexBuildIssue(s: Session, dialect: Dialect, c: IndexBu
  * one an earlier refused operation named — nothing is known of the statement and null is returned: a check that
  * cannot run does not refuse (campaign AF-1; the type's own refusal is named where it is written).
  */
-async function onTemporaryTable(s: Session, dialect: Dialect, columns: { name: string; type: string }[], statement: string): Promise<string | null> {
-  const create = `CREATE TEMP TABLE ${TABLE} (${columns.map((col) => `${quotePg(col.name)} ${col.type}`).join(', ')}) ON COMMIT DROP`;
+async function onTemporaryTable(s: Session, dialect: Dialect, table: string, columns: { name: string; type: string }[], statement: string): Promise<string | null> {
+  const create = `CREATE TEMP TABLE ${temporary(table)} (${columns.map((col) => `${quotePg(col.name)} ${col.type}`).join(', ')}) ON COMMIT DROP`;
   const failure = (setup: string[]) => readOnly(s, dialect, async () => null, setup).catch((err: unknown) => {
     if (err instanceof EscapedTransactionError) throw err;
     return (err as Error).message ?? String(err);

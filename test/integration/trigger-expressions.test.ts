@@ -1,0 +1,106 @@
+/**
+ * Author expressions the dual-write triggers evaluate: every value an old-version writer's row gets from a trigger
+ * equals what the backfill's UPDATE gives, and no old-version write fails. Campaign AE found MariaDB's rewrite to
+ * NEW.`col` misreading EXTRACT's FROM, a double-quoted string, a subquery's aliases and comma joins, and a check
+ * naming its table: wrong values with exit 0, or every old-version write failing. Both servers.
+ */
+import { expect, it } from 'vitest';
+import { targets } from '../helpers/targets.js';
+import { rejection, setup, toContracted } from '../helpers/scenario.js';
+import { Writer } from '../helpers/writers.js';
+
+for (const target of targets) {
+  const pg = target.name === 'postgres';
+  target.describe(`expressions in triggers (${target.name})`, () => {
+    it('campaign AE: EXTRACT(YEAR FROM …) beside a `year` column, TRIM(BOTH FROM …), a double-quoted string, a subquery\'s ORDER BY alias, aliases and a comma-joined table named like the row\'s columns: old writers\' rows equal backfilled ones, no write fails', async () => {
+      const s = await setup(target, [
+        `CREATE TABLE users (id int PRIMARY KEY, name varchar(40), created_at ${pg ? 'timestamp' : 'datetime'}, year int, p int, status varchar(10), email varchar(40))`,
+        `CREATE TABLE posts (id int PRIMARY KEY, user_id int NOT NULL, score int NOT NULL)`,
+        `CREATE TABLE status (id int PRIMARY KEY, label varchar(10))`,
+        `INSERT INTO status VALUES (1, 'a'), (2, 'b')`,
+        ...Array.from({ length: 40 }, (_, i) => `INSERT INTO users VALUES (${i + 1}, ' u${i} ', '20${10 + (i % 9)}-03-04 05:06:07', ${i}, ${i}, 's', 'e${i}')`),
+        ...Array.from({ length: 120 }, (_, i) => `INSERT INTO posts VALUES (${i + 1}, ${(i % 45) + 1}, ${(i * 37) % 23})`),
+      ], 'xc_trig_expr');
+      const expressions: Record<string, string> = {
+        yr: 'EXTRACT(YEAR FROM created_at)',
+        trimmed: 'TRIM(BOTH FROM name)',
+        tag: pg ? `'name' || ':' || name` : `CONCAT("name", ':', name)`,
+        best: '(SELECT q.score AS name FROM posts q WHERE q.user_id = users.id ORDER BY name DESC, q.id LIMIT 1)',
+        by_alias: '(SELECT COUNT(*) FROM posts p WHERE p.user_id = users.id)',
+        by_email: '(SELECT COUNT(*) FROM posts email WHERE email.user_id = users.id)',
+        joined: `(SELECT COUNT(*) FROM posts q, status WHERE q.user_id = users.id AND status.label = 'a')`,
+      };
+      // What each expression gives over the table, written without the names the rewrite misread.
+      const expected: Record<string, string> = {
+        ...expressions,
+        tag: pg ? `'name:' || name` : `CONCAT('name:', name)`,
+        best: '(SELECT q.score FROM posts q WHERE q.user_id = users.id ORDER BY q.score DESC, q.id LIMIT 1)',
+        by_alias: '(SELECT COUNT(*) FROM posts x WHERE x.user_id = users.id)',
+        by_email: '(SELECT COUNT(*) FROM posts x WHERE x.user_id = users.id)',
+      };
+      const types: Record<string, string> = { yr: 'int', trimmed: 'varchar(40)', tag: 'varchar(60)' };
+      await s.write('0001_m', ...Object.entries(expressions).map(([name, up]) => ({ addColumn: { table: 'users', column: { name, type: types[name] ?? 'int', nullable: true }, up } })));
+      await s.xc.plan();
+      // Old version: inserts (users 46..) and updates of the columns the expressions read; posts of users 41–45 are there already.
+      const old = new Writer(await s.db.connection(), (i) =>
+        i % 2 === 0
+          ? { sql: `INSERT INTO users (id, name, created_at, year, p, status, email) VALUES (?, ?, ?, 1, 2, 's', 'e')`, params: [41 + i / 2, ` o${i} `, `20${20 + (i % 7)}-01-02 03:04:05`] }
+          : { sql: `UPDATE users SET name = ?, created_at = ? WHERE id = ?`, params: [`  w${i}`, `199${i % 10}-12-31 23:00:00`, (i % 40) + 1] },
+      1).start();
+      await new Promise((r) => setTimeout(r, 150));
+      await s.xc.apply();
+      // New version: omits every new column, which the triggers fill.
+      const fresh = new Writer(await s.db.connection(), (i) => ({ sql: `INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)`, params: [5000 + i, `n${i}`, '2024-02-03 04:05:06'] }), 1).start();
+      await new Promise((r) => setTimeout(r, 300));
+      await old.stop();
+      await fresh.stop();
+      expect([...old.errors, ...fresh.errors]).toEqual([]);
+      expect(old.writes).toBeGreaterThan(4);
+      const disagreeing = async () => {
+        const wrong: unknown[] = [];
+        for (const [name, e] of Object.entries(expected)) {
+          const same = pg ? `${name} IS NOT DISTINCT FROM ${e}` : `${name} <=> ${e}`;
+          const rows = await s.db.query<{ id: number; got: unknown; want: unknown }>(`SELECT id, ${name} AS got, ${e} AS want FROM users WHERE NOT (${same})`);
+          wrong.push(...rows.map((r) => ({ column: name, ...r })));
+        }
+        return wrong;
+      };
+      expect(await disagreeing()).toEqual([]);
+      expect(Number((await s.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM users`))[0]!.n)).toBe(40 + Math.ceil(old.writes / 2) + fresh.writes);
+      await toContracted(s, '0001_m');
+      expect(await disagreeing()).toEqual([]);
+      // After contract the columns are plain: an old-shape insert leaves them NULL, as the README says.
+    });
+
+    it('campaign AE: checks naming their table (`accounts.email`) or reading EXTRACT(YEAR FROM …): old writers keep writing, a breaking write is refused before and after contract', async () => {
+      const s = await setup(target, [
+        `CREATE TABLE accounts (id int PRIMARY KEY, email varchar(40), created_at ${pg ? 'timestamp' : 'datetime'})`,
+        ...Array.from({ length: 20 }, (_, i) => `INSERT INTO accounts VALUES (${i + 1}, 'a${i}@x', '2015-01-01 00:00:00')`),
+      ], 'xc_trig_expr');
+      await s.write('0001_checks',
+        { addCheck: { table: 'accounts', name: 'email_at', expression: `accounts.email LIKE '%@%'` } },
+        { addCheck: { table: 'accounts', name: 'recent', expression: 'EXTRACT(YEAR FROM created_at) >= 2000' } });
+      const old = new Writer(await s.db.connection(), (i) =>
+        i % 2 === 0
+          ? { sql: `INSERT INTO accounts VALUES (?, ?, '2021-01-01 00:00:00')`, params: [100 + i, `o${i}@x`] }
+          : { sql: `UPDATE accounts SET email = ? WHERE id = ?`, params: [`u${i}@x`, (i % 20) + 1] },
+      1).start();
+      await new Promise((r) => setTimeout(r, 100));
+      await s.xc.apply();
+      await new Promise((r) => setTimeout(r, 200));
+      await old.stop();
+      expect(old.errors).toEqual([]);
+      expect(old.writes).toBeGreaterThan(2);
+      const refusedWrites = async () => {
+        for (const [email, at] of [['nope', '2021-01-01 00:00:00'], ['ok@x', '1990-01-01 00:00:00']]) {
+          const err = await rejection(s.db.query(`INSERT INTO accounts VALUES (9999, ?, ?)`, [email, at]));
+          expect(err.message).toMatch(pg ? /violates check constraint "(email_at|recent)"/ : /CONSTRAINT `(email_at|recent)` failed/);
+        }
+      };
+      await refusedWrites();
+      await toContracted(s, '0001_checks');
+      await refusedWrites();
+      expect(Number((await s.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM accounts`))[0]!.n)).toBe(20 + Math.ceil(old.writes / 2));
+    });
+  });
+}
