@@ -124,7 +124,11 @@ function genSchema(g: G, names: Names): SchemaDef {
 /** A name the table does not have and no earlier migration freed (reusing one while that migration may be in flight is a collision, made on purpose elsewhere). */
 const freeColumn = (g: G, t: SchemaDef['tables'][0], h: History) => {
   const freed = (c: string) => h.droppedColumns.some((d) => d.column === c) || h.renamedColumns.some((r) => r.from === c);
-  return pick(g, COLUMNS.filter((c) => !t.columns.some((x) => x.name === c) && !freed(c)).concat([`${pick(g, COLUMNS)}_v${int(g, 2, 9)}`]));
+  const taken = (c: string) => t.columns.some((x) => x.name === c) || freed(c);
+  // The suffixed spare too: an earlier operation of the same migration may have made it (seed 530, MariaDB: a plausible migration adding gamma_v9 twice).
+  let spare = `${pick(g, COLUMNS)}_v${int(g, 2, 9)}`;
+  while (taken(spare)) spare = `${spare}_${int(g, 2, 9)}`;
+  return pick(g, COLUMNS.filter((c) => !taken(c)).concat([spare]));
 };
 
 /** An expression of the column's type over the table's columns, for `up` of an addColumn (never NULL when `notNull`). */
