@@ -111,6 +111,8 @@ export interface RunResult {
   ok: true;
   migrations: MigrationOutcome[];
   dryRun?: boolean;
+  /** Why nothing was done, where more than "nothing to do" needs saying (a rollback without id after one that finished). */
+  note?: string;
 }
 
 export interface StatusMigration {

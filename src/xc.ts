@@ -387,8 +387,16 @@ class XcImpl implements Xc {
       const all = [...loaded.rows.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const undoable = async (row: MigrationRow | undefined) => row !== undefined && (await contractUndoable(ctx, row));
       if (upTo !== undefined) assertCanRollBack(upTo, loaded.rows.get(upTo), await undoable(loaded.rows.get(upTo))); // a rolled-back one: only what is after it
-      const target = upTo !== undefined ? loaded.rows.get(upTo) : [...all].reverse().find((r) => isInFlight(r.phase));
-      if (!target) return { ok: true as const, migrations: [] };
+      // Without an id, the newest migration started, while it is in flight. Rolled back already, it is what a run
+      // before this one did (killed after its last statement, or a pipeline's retry): a re-run converges instead of
+      // undoing the one below it too, and names that one (campaign AG: each re-run stepped back one more).
+      const newest = all[all.length - 1];
+      const target = upTo !== undefined ? loaded.rows.get(upTo) : newest !== undefined && isInFlight(newest.phase) ? newest : undefined;
+      if (!target) {
+        const below = newest?.phase === 'rolled_back' ? [...all].reverse().find((r) => isInFlight(r.phase)) : undefined;
+        const note = below && `${newest!.id} is rolled back; ${below.id} is still ${below.phase}: to roll it back too, name it (xc rollback ${below.id})`;
+        return { ok: true as const, migrations: [], ...(note ? { note } : {}) };
+      }
       const rows = all.filter((r) => r.id >= target.id && isInFlight(r.phase)).reverse();
       for (const row of rows) assertCanRollBack(row.id, row, await undoable(row)); // every one, before any is touched
       // The gate, the other way: a version live at a level that has the migration writes its new shape, which a

@@ -218,7 +218,7 @@ function printMigrationPlan(p: Printer, m: MigrationPlanResult): void {
 }
 
 export function printRun(p: Printer, result: RunResult, verb: string): void {
-  if (result.migrations.length === 0) return p.line(`nothing to ${verb}`);
+  if (result.migrations.length === 0) return p.line(`nothing to ${verb}${result.note ? `: ${result.note}` : ''}`);
   for (const m of result.migrations) {
     const rows = m.rows !== undefined ? p.c.dim(`  ${count(m.rows)} rows backfilled`) : '';
     p.line(`${p.c.bold(m.id)}  ${p.phase(m.from)} → ${p.phase(m.phase)}${rows}`);

@@ -9,6 +9,7 @@ import { createXc } from '../../src/index.js';
 import { targets } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
 import { dump, onCleanup, rejection, setup } from '../helpers/scenario.js';
+import { runXc, runXcKillingAt } from '../helpers/cli.js';
 
 /** The old version's writes: inserts (c sometimes NULL, which setNotNull's up fills) and updates. */
 const oldWrites = (i: number) =>
@@ -85,5 +86,33 @@ for (const target of targets) {
       expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back']);
       expect((await s.db.query<{ id: unknown }>(`SELECT id FROM t`)).map((r) => Number(r.id))).toEqual([1]);
     });
+
+    it('`xc rollback` without an id, killed -9 at each of its steps and re-run the same way until it ends, then once more (a retry): only the newest migration is rolled back, the one below keeps its column and values (campaign AG: each re-run after the last step rolled back one more)', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int)`, ...Array.from({ length: 20 }, (_, i) => `INSERT INTO t VALUES (${i + 1}, ${i})`)], 'xc_rbk');
+      await s.write('0001_a', { addColumn: { table: 't', column: { name: 'x', type: 'int' }, up: 'a + 1' } });
+      await s.write('0002_b', { addColumn: { table: 't', column: { name: 'y', type: 'int' }, up: 'a * 2' } }, { addIndex: { table: 't', name: 't_a', columns: ['a'] } });
+      await s.xc.apply();
+      const args = ['rollback', '--url', s.db.url, '--dir', s.dir];
+      let kills = 0;
+      for (let k = 1; ; k++) {
+        let steps = 0;
+        const run = await runXcKillingAt(args, (e) => e.event === 'step' && ++steps >= k);
+        if (run.signal === null) {
+          expect(run.code, run.stderr).toBe(0);
+          break;
+        }
+        kills++;
+      }
+      expect(kills).toBeGreaterThanOrEqual(2);
+      const retry = await runXc([...args, '--json']);
+      expect(retry.code, retry.stderr).toBe(0);
+      expect(JSON.parse(retry.stdout.trim().split('\n').pop()!)).toMatchObject({ ok: true, migrations: [], note: '0002_b is rolled back; 0001_a is still backfilled: to roll it back too, name it (xc rollback 0001_a)' });
+      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_a', 'backfilled'], ['0002_b', 'rolled_back']]);
+      expect((await s.db.columns('t')).map((c) => c.name)).toEqual(['id', 'a', 'x']);
+      expect(await s.db.count(`SELECT count(*) FROM t WHERE x = a + 1`)).toBe(20);
+      // Named, the one below goes too.
+      expect((await runXc([...args, '0001_a'])).code).toBe(0);
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back', 'rolled_back']);
+    }, 180_000);
   });
 }
