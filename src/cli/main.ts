@@ -120,6 +120,27 @@ function swallowedFlag(program: Command, leaf: Command): void {
   }
 }
 
+/**
+ * A command's own flag given before the command's name (`xc --app shop deploy record`, `xc deploy --version v4
+ * record`): commander says "unknown option '--version' (Did you mean --version?)" (campaign AF). Names the commands
+ * that take it and where it goes.
+ */
+function flagOfAnotherCommand(program: Command, err: CommanderError, args: string[]): string | undefined {
+  const flag = err.code === 'commander.unknownOption' ? /unknown option '([^'=]+)/.exec(err.message)?.[1] : undefined;
+  if (flag === undefined) return undefined;
+  const all: string[] = [];
+  const visit = (cmd: Command) => {
+    if (cmd !== program && cmd.options.some((o) => o.long === flag || o.short === flag)) all.push(commandPath(cmd));
+    cmd.commands.forEach(visit);
+  };
+  visit(program);
+  // The command the line names, if it takes the flag; else every one that does.
+  const named = all.filter((path) => path.split(' ').every((word) => args.includes(word)));
+  const owners = (named.length > 0 ? named : all).map((path) => `xc ${path}`);
+  if (owners.length === 0) return undefined;
+  return `unknown option '${flag}' here: it is an option of ${owners.join(', ')} — give it after the command's name (${owners[0]} ${flag} …)`;
+}
+
 /** Run `xc` with `argv` (as in process.argv: node, script, args...). Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   // A version flag before any command, beside other flags (`xc --json --version`) too: said "unknown option '--version'
@@ -180,7 +201,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return ExitCode.ok; // --help, --version
-      const message = usageErrors.join('\n') || (err.code === 'commander.help' ? 'no command given; see xc --help' : err.message);
+      const message = flagOfAnotherCommand(program, err, args) ?? (usageErrors.join('\n') || (err.code === 'commander.help' ? 'no command given; see xc --help' : err.message));
       const output = out ?? createOutput({ json: jsonRequested(argv) });
       output.error(new InvalidInputError(message, {}, { code: 'invalid_usage' }));
       output.note('see xc --help');

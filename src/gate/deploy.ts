@@ -107,7 +107,7 @@ export async function retireDeployment(ctx: EngineContext, o: { app?: string; ve
     const found = all.find((x) => x.version === d.version);
     if (!found) {
       const live = all.filter((x) => x.retiredAt === null).map((x) => x.version);
-      const where = d.env ? ` in ${d.env}` : '';
+      const where = d.env ? ` in ${d.env}` : ' without an environment';
       // Recorded in another environment (an --env left out, or mistyped): said so, or the message would call a live version gone.
       const elsewhere = [...new Set(ofApp.filter((x) => x.version === d.version && x.retiredAt === null).map((x) => x.env ?? ''))].map((e) => (e ? `--env ${e}` : 'no --env'));
       const hint = elsewhere.length ? ` — ${d.app}@${d.version} is live with ${elsewhere.join(', ')}: retire it with that` : '';

@@ -72,4 +72,17 @@ describe('-V', () => {
     }
     expect((await runXc(['deploy', 'record', '--version'])).code).toBe(2);
   });
+
+  it('a command\'s own flag before its name is named with the command that takes it and where it goes (campaign AF: "unknown option \'--version\' (Did you mean --version?)")', { timeout: 90_000 }, async () => {
+    for (const [args, flag] of [
+      [['--version', 'v4', 'deploy', 'record', '--app', 'shop'], '--version'],
+      [['deploy', '--app', 'shop', '--version', 'v4', 'record'], '--app'],
+    ] as const) {
+      const r = await runXc([...args, '--url', 'pglite://memory']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`unknown option '${flag}' here: it is an option of xc deploy record — give it after the command's name (xc deploy record ${flag} …)`);
+      expect(r.stderr).not.toContain('Did you mean');
+    }
+    expect((await runXc(['plan', '--bogus'])).stderr).toContain("unknown option '--bogus'\n");
+  });
 });

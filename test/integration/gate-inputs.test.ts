@@ -195,7 +195,7 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     expect(err).toBeInstanceOf(InvalidInputError);
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain('shop@v1.0 was never recorded');
-    expect(err.message).toContain('live versions of shop: v1');
+    expect(err.message).toContain('live versions of shop without an environment: v1');
     err = await rejection(xc.deploy.retire({ app: 'shop', version: 'v1', env: 'staging' })); // recorded, but in another env
     expect(err.message).toContain('never recorded');
     expect(await snapshot()).toEqual(before);

@@ -464,6 +464,8 @@ target.describe(`the deploy gate (${target.name})`, () => {
     for (const env of [undefined, 'staging']) {
       const err = await rejection(xc.deploy.retire({ app: 'shop', version: 'v5', env }));
       expect([err.exitCode, err.message]).toEqual([2, expect.stringMatching(/shop@v5 is live with --env prod: retire it with that/)]);
+      // Campaign AF: "no version of shop is live — shop@v5 is live with --env prod" said no version was live at all.
+      expect(err.message).toMatch(env === undefined ? /(live versions of|no version of) shop without an environment/ : /(live versions of|no version of) shop in staging/);
     }
     expect(await prod()).toEqual([['v1', 'prod'], ['v5', 'prod']]);
     await xc.deploy.retire({ app: 'shop', version: 'v5', env: 'prod' });
