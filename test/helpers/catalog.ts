@@ -4,6 +4,7 @@
  * it) and indexes by name; and anything left over that should not be (views, triggers other than MySQL's check
  * triggers). Keyed by name, so column order does not count (a column xc or pgroll rewrites in place comes last).
  */
+import { fromRowValue, rewriteColumns } from '../../src/dialects/mysql/expr.js';
 import type { Db } from './targets.js';
 
 export interface TableShape {
@@ -124,7 +125,7 @@ async function mysqlShape(db: Db): Promise<SchemaShape> {
     }
     for (const t of triggers.filter((x) => x.table === r.name && x.name.endsWith('_i'))) {
       const m = CHECK_TRIGGER.exec(t.body.trim());
-      if (m && t.name.startsWith('xc_ck_')) constraints[m[2]!] = `CHECK (${m[1]!.replaceAll('NEW.`', '`')}) [trigger]`;
+      if (m && t.name.startsWith('xc_ck_')) constraints[m[2]!] = `CHECK (${checkTriggerExpression(m[1]!)}) [trigger]`;
     }
     out.tables[r.name] = {
       columns,
@@ -135,4 +136,10 @@ async function mysqlShape(db: Db): Promise<SchemaShape> {
   }
   out.leftovers.push(...triggers.filter((t) => !t.name.startsWith('xc_ck_')).map((t) => `trigger ${t.name}`));
   return out;
+}
+
+/** A check trigger's expression, columns backticked as MariaDB shows a CHECK's: rewritten over NEW, or run over a derived row of NEW's values. */
+function checkTriggerExpression(body: string): string {
+  const columns = [...body.matchAll(/NEW\.`((?:[^`]|``)*)` AS `/g)].map((x) => x[1]!.replaceAll('``', '`'));
+  return columns.length > 0 ? rewriteColumns(fromRowValue(body), columns, '') : body.replaceAll('NEW.`', '`');
 }

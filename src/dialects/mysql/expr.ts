@@ -32,9 +32,14 @@ export function renameTableNames(from: string, to: string): { view: string; plac
   return { view: fitName(`xc_new_${from}`), placeholder: fitName(`xc_stub_${to}`), parked: fitName(`xc_old_${from}`) };
 }
 
-/** Tokens: comments, strings ('…', "…"), backtick identifiers, numbers, words, whitespace, any other character. */
+/**
+ * Tokens: comments, strings ('…', "…"), backtick identifiers, numbers, words, whitespace, any other character. As
+ * the server reads them (campaign AH): `--` starts a comment only before a space or the end (`a--b` is a - -b); an
+ * executable comment's opener (`/*!50000`, `/*M!`) is a token of its own, what it holds code; 0x1F and 0b101 are
+ * numbers, and a name may start with digits (`2abc`).
+ */
 const TOKEN =
-  /--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^'\\]|\\[\s\S]|'')*'|"(?:[^"\\]|\\[\s\S]|"")*"|`(?:[^`]|``)*`|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*|\s+|[\s\S]/g;
+  /--(?=\s|$)[^\n]*|#[^\n]*|\/\*M?!\d*|\/\*[\s\S]*?\*\/|'(?:[^'\\]|\\[\s\S]|'')*'|"(?:[^"\\]|\\[\s\S]|"")*"|`(?:[^`]|``)*`|0x[0-9A-Fa-f]+(?![\w$\u0080-\uffff])|0b[01]+(?![\w$\u0080-\uffff])|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w$\u0080-\uffff])|[\w$\u0080-\uffff]*[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*|\s+|[\s\S]/g;
 
 export function tokens(sql: string): string[] {
   return sql.match(TOKEN) ?? [];
@@ -57,10 +62,10 @@ export function mysqlTokens(sql: string): Token[] {
           ? 'string'
           : text.startsWith('`') || text.startsWith('"')
             ? 'quoted'
-            : /^\d/.test(text)
-              ? 'number'
-              : isWord(text)
-                ? 'word'
+            : isWord(text)
+              ? 'word'
+              : /^\d/.test(text)
+                ? 'number'
                 : 'other';
     const last = out[out.length - 1];
     if (kind === 'string' && last?.kind === 'word' && /^(_\w+|[xbn])$/i.test(last.text)) out[out.length - 1] = { kind, text: last.text + text };
@@ -75,8 +80,8 @@ export const MYSQL_IDENTIFIERS: IdentifierRules = {
   quote: quoteMy,
 };
 
-const insignificant = (t: string) => /^\s/.test(t) || t.startsWith('--') || t.startsWith('#') || t.startsWith('/*');
-const isWord = (t: string) => /^[A-Za-z_$\u0080-\uffff]/.test(t);
+const insignificant = (t: string) => /^\s/.test(t) || t.startsWith('--') || t.startsWith('#') || (t.startsWith('/*') && !/^\/\*M?!/.test(t));
+const isWord = (t: string) => /^[\w$\u0080-\uffff]/.test(t) && !/^\d+(\.\d+)?([eE][+-]?\d+)?$|^0x|^0b/.test(t);
 const unquote = (t: string, q: string) => t.slice(1, -1).split(q + q).join(q);
 const nameOf = (t: string) => (t.startsWith('`') ? unquote(t, '`') : isWord(t) ? t : undefined);
 const UNITS = /^(microsecond|second|minute|hour|day|week|month|quarter|year|[a-z]+_(second|minute|hour|day|month|microsecond))$/i;
@@ -124,37 +129,52 @@ export function rewriteColumns(expr: string, columns: string[], prefix: string, 
     .join('');
 }
 
-/** Words between values that name nothing: beside them a column's name is a value. */
-const OPERATOR_WORDS = /^(and|or|xor|not|is|null|true|false|in|like|between|case|when|then|else|end|div|mod|regexp|rlike|binary|escape|as|collate|using|interval)$/i;
 /**
- * Words MariaDB also reads as a keyword inside an expression's calls: EXTRACT(YEAR FROM …), TIMESTAMPDIFF(DAY, …),
- * GET_FORMAT(DATE, …), CAST(… AS CHAR …), MATCH … IN BOOLEAN MODE, NEXT VALUE FOR …. A column so named may be either.
+ * Functions whose value over a trigger's NEW.`col` is their value over the column. MariaDB treats a real column
+ * argument specially in places — comparisons with a constant convert the constant to the column's type (YEAR = 99,
+ * a BIGINT BETWEEN strings), FIND_IN_SET over a SET column gives the member's position, DEFAULT(col) reads the
+ * column's default — so only calls and operators without such a case are rewritten (campaign AH).
  */
-const KEYWORD_LIKE = /^(date|time|datetime|timestamp|char|character|charset|mode|boolean|query|expansion|language|natural|value|next|previous|level|returning|separator|unknown|format|signed|unsigned|json|nchar|national|both|leading|trailing)$/i;
+const PLAIN_FUNCTIONS = /^(cast|coalesce|ifnull|upper|lower|ucase|lcase|trim|ltrim|rtrim|concat|concat_ws|left|right|substring|substr|lpad|rpad|replace|reverse|repeat|length|char_length|character_length|round|floor|ceil|ceiling|abs|truncate|md5|sha1|sha2|hex)$/i;
+/**
+ * Words MariaDB may read as a keyword inside an expression's calls (EXTRACT(YEAR …), TIMESTAMPDIFF(DAY, …),
+ * CAST(… AS CHAR …)): a column so named is left to the derived row.
+ */
+const KEYWORD_LIKE = /^(date|time|datetime|timestamp|char|character|charset|binary|signed|unsigned|integer|decimal|double|float|json|nchar|national|inet4|inet6|uuid|sql_tsi_\w+)$/i;
 
 /**
- * Whether `rewriteColumns` gives, over NEW, exactly what the expression gives over the row in the backfill's UPDATE:
- * no subquery (whose tables, aliases and ORDER BY names would each need SQL's own scoping), no double-quoted text
- * (a string, or under ANSI_QUOTES a name), no `@variable`, and every column named where only a value can stand
- * (not after FROM inside EXTRACT or TRIM, not a unit or type a call reads as a keyword). Campaign AE found each of
- * these rewritten wrongly: old writers' rows disagreeing with backfilled ones, or every old-version write failing.
+ * Whether `rewriteColumns` gives, over NEW, exactly what the expression gives over the row in the backfill's UPDATE.
+ * Only for the plainest expressions, which most conversions are (`amount`, `CAST(x AS SIGNED)`, `price * 100`,
+ * `upper(name)`, `CONCAT(first, ' ', last)`): columns, numbers, strings, arithmetic and the calls of
+ * PLAIN_FUNCTIONS. Anything else — a comparison, a subquery, EXTRACT(YEAR FROM col), a double-quoted text, a
+ * `@variable`, a comment the server executes — goes to the derived row (`rowValue`): campaigns AE and AH found a
+ * text rewrite giving old writers' rows other values than the backfill's, or failing every old-version write.
  */
 export function rewritesExactly(expr: string, columns: string[]): boolean {
   const byLower = new Set(columns.map((c) => c.toLowerCase()));
   const sig = mysqlTokens(expr).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
   return sig.every((t, i) => {
-    if (t.kind === 'quoted' && t.text.startsWith('"')) return false;
-    if (t.kind === 'word' && /^(select|from|join|values|table)$/i.test(t.text)) return false;
-    const name = t.kind === 'word' ? t.text : t.kind === 'quoted' ? unquote(t.text, '`') : undefined;
-    if (name === undefined || !byLower.has(name.toLowerCase())) return true;
     const before = sig[i - 1];
     const after = sig[i + 1];
-    if (after?.text === '(' || after?.text === '.' || before?.text === '.') return true; // a call or a qualified name: left as it is
-    if (before?.text === '@') return false;
-    if (t.kind === 'word' && (KEYWORD_LIKE.test(t.text) || UNITS.test(t.text))) return false;
-    const valueBeside = (x: Token | undefined) => x === undefined || x.kind !== 'word' || OPERATOR_WORDS.test(x.text);
-    const intervalUnit = /^interval$/i.test(before?.text ?? '') && UNITS.test(after?.text ?? ''); // INTERVAL ttl_days DAY
-    return valueBeside(before) && (valueBeside(after) || intervalUnit);
+    switch (t.kind) {
+      case 'number':
+      case 'string':
+        return true;
+      case 'quoted':
+        return t.text.startsWith('`');
+      case 'other':
+        return ['(', ')', ',', '+', '-', '*', '/', '%', '.'].includes(t.text);
+      case 'word': {
+        if (byLower.has(t.text.toLowerCase())) return !KEYWORD_LIKE.test(t.text) && !UNITS.test(t.text) && after?.text !== '(';
+        if (after?.text === '.') return true; // users.col: the row named by its table (plan compiles it over the table so named)
+        // The type of CAST(x AS …): SIGNED, UNSIGNED [INTEGER], CHAR(10), DECIMAL(10, 2), DATETIME(6).
+        if (/^as$/i.test(before?.text ?? '') || (/^(signed|unsigned)$/i.test(before?.text ?? '') && /^integer$/i.test(t.text))) return true;
+        if (after?.text === '(') return PLAIN_FUNCTIONS.test(t.text);
+        return /^(div|mod|null|true|false|as)$/i.test(t.text);
+      }
+      default:
+        return false;
+    }
   });
 }
 
@@ -169,7 +189,8 @@ export function rewritesExactly(expr: string, columns: string[]): boolean {
 export function rowValue(expr: string, columns: string[], table: string): string {
   if (rewritesExactly(expr, columns)) return rewriteColumns(expr, columns, 'NEW.', table);
   const names = new Set(mysqlTokens(expr).flatMap((t) => (t.kind === 'word' ? [t.text] : t.kind === 'quoted' ? [unquote(t.text, t.text[0]!)] : [])).map((n) => n.toLowerCase()));
-  const named = columns.filter((c) => names.has(c.toLowerCase()));
+  // Once each: a column listed twice (a check's columns and its backticked names) is a duplicate column, error 1060 on every write (campaign AH).
+  const named = columns.filter((c, i) => names.has(c.toLowerCase()) && columns.findIndex((d) => d.toLowerCase() === c.toLowerCase()) === i);
   if (named.length === 0) return expr;
   return `(SELECT ${expr} FROM (SELECT ${named.map((c) => `NEW.${quoteMy(c)} AS ${quoteMy(c)}`).join(', ')}) AS ${quoteMy(table)})`;
 }
