@@ -195,7 +195,13 @@ export function syncTrigger(c: MysqlCompiler, spec: SyncTriggerSpec): TriggerSte
   // A TIMESTAMP reads in the writer's time_zone: its placeholder, stored as an instant in xc's, is any time of the
   // first two days of 1970 UTC (only old writers run while the test stands, and they never name the column).
   const test = (column: string) => (/^\s*timestamp\b/i.test(spec.newType!) ? `UNIX_TIMESTAMP(${column}) < 172800` : `${column} <=> ${value}`);
-  const steps = mysqlSyncTrigger(spec, oldType, value === undefined ? undefined : { test, replaceable: c.f.mariadb });
+  // A check xc enforces by a trigger pair over either column must see the value this trigger copies: made before
+  // it, that pair fired first, and a new writer's value broke the check unseen — the contract then failed on the
+  // rows, left contracting (campaign AH). Placed before the first such pair found (one check per column is usual).
+  const sides = [spec.oldColumn, spec.newColumn].map((x) => x.toLowerCase());
+  const check = c.tableOf(spec.table)?.checks.find((k) => k.trigger === true && k.columns.some((x) => sides.includes(x.toLowerCase())));
+  const precedes = check === undefined ? undefined : c.checkBase(spec.table, check.name);
+  const steps = mysqlSyncTrigger(spec, oldType, value === undefined ? undefined : { test, replaceable: c.f.mariadb }, precedes);
   // Removing the trigger is not atomic with dropping the old column: new writers that omit a NOT NULL old column would fail
   // in between. Give it a default first: its old default, else one computed from the new column (dropped with the column at contract;
   // on rollback, dropColumn of the new column removes it again).

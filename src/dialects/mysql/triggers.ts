@@ -107,7 +107,7 @@ function holdsDefault(o: string, stored: string, type: string | undefined): stri
  * `oldType` picks that last comparison: byte for byte for text (as `same`),
  * by value otherwise (a DECIMAL 0.00 equals a down giving 0).
  */
-export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placeholder?: { test: (column: string) => string; replaceable: boolean }): TriggerSteps {
+export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placeholder?: { test: (column: string) => string; replaceable: boolean }, precedes?: string): TriggerSteps {
   const row = (e: string) => rowValue(e, s.columns, s.table);
   const o = `NEW.${q(s.oldColumn)}`;
   const n = `NEW.${q(s.newColumn)}`;
@@ -136,10 +136,10 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placehold
     ? `  IF NOT (${same(s.newColumn, s.newType)}) THEN ${down}\n  ELSEIF NOT (${same(s.oldColumn, oldType)}) THEN ${up}\n`
     : `  IF NOT (${same(s.oldColumn, oldType)}) AND ${same(s.newColumn, s.newType)} THEN ${up}\n  ELSEIF NOT (${same(s.newColumn, s.newType)}) AND ${same(s.oldColumn, oldType)} THEN ${down}\n`;
   const update = `${changed}  ELSEIF ${n} IS NULL THEN ${s.newNullable === false ? up : `IF NOT (${agrees}) THEN ${up} END IF;`}\n  END IF;`;
-  const steps = pair(s.name, s.table, { i: insert(true), u: guarded(s.name, update) }, `keeps ${s.oldColumn} and ${s.newColumn} in sync`);
+  const steps = pair(s.name, s.table, { i: insert(true), u: guarded(s.name, update) }, `keeps ${s.oldColumn} and ${s.newColumn} in sync`, precedes);
   if (keeps && placeholder?.replaceable) {
-    steps.settle = [replaceInsertTrigger(s.name, s.table, insert(false), `keeps ${s.oldColumn} and ${s.newColumn} in sync, ${s.newColumn}'s placeholder gone`)];
-    steps.unsettle = [replaceInsertTrigger(s.name, s.table, insert(true), `keeps ${s.oldColumn} and ${s.newColumn} in sync, reading ${s.newColumn}'s placeholder as not given again`)];
+    steps.settle = [replaceInsertTrigger(s.name, s.table, insert(false), `keeps ${s.oldColumn} and ${s.newColumn} in sync, ${s.newColumn}'s placeholder gone`, precedes)];
+    steps.unsettle = [replaceInsertTrigger(s.name, s.table, insert(true), `keeps ${s.oldColumn} and ${s.newColumn} in sync, reading ${s.newColumn}'s placeholder as not given again`, precedes)];
   }
   return steps;
 }
@@ -148,10 +148,11 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placehold
  * MariaDB's CREATE OR REPLACE TRIGGER: one statement under the table's metadata lock, so no write meets neither
  * trigger. The replacement runs after the table's other triggers, as the original did when it was just made.
  */
-function replaceInsertTrigger(name: string, table: string, body: string, what: string): Step {
+function replaceInsertTrigger(name: string, table: string, body: string, what: string, precedes?: string): Step {
   const trigger = triggerName(name, 'i');
+  const order = precedes === undefined ? '' : ` PRECEDES ${q(triggerName(precedes, 'i'))}`;
   return {
-    sql: `CREATE OR REPLACE TRIGGER ${q(trigger)} BEFORE INSERT ON ${q(table)} FOR EACH ROW\n${body}`,
+    sql: `CREATE OR REPLACE TRIGGER ${q(trigger)} BEFORE INSERT ON ${q(table)} FOR EACH ROW${order}\n${body}`,
     description: `replace trigger ${trigger} on ${table} (${what}, on INSERT)`,
     lock: lock(table),
     transactional: false,
