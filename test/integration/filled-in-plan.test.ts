@@ -19,6 +19,10 @@ const CASES: [string, unknown[], RegExp][] = [
   ['setNotNull, then a check its value breaks', [{ setNotNull: { table: 'users', column: 'gamma', up: "'a'" } }, { addCheck: { table: 'users', name: 'gamma_not_a', expression: "gamma <> 'a'" } }], /operations\[1\]\.addCheck[^]*id="1" gamma="a"/],
   ['addColumn filled with one constant, then a unique index', [{ addColumn: { table: 'users', column: { name: 'slug', type: 'varchar(40)' }, up: "'x'" } }, { addIndex: { table: 'users', columns: ['slug'], unique: true, name: 'users_slug_key' } }], /operations\[1\]\.addIndex[^]*id="1" slug="x"[^]*\("slug" as this plan's earlier/],
   ['addColumn with a default only, then a unique index', [{ addColumn: { table: 'users', column: { name: 'slug', type: 'varchar(40)', default: "'d'" } } }, { addIndex: { table: 'users', columns: ['slug'], unique: true, name: 'users_slug_key' } }], /operations\[1\]\.addIndex[^]*id="1" slug="d"/],
+  // Fuzz seed 532: a column the plan adds, then its setNotNull: the read named the column, which is not there yet, so
+  // every later row check failed to read and judged nothing — a check the rows broke passed plan.
+  ['addColumn, its setNotNull, then a check over another column the rows break', [{ addColumn: { table: 'users', column: { name: 'iota', type: 'int' } } }, { setNotNull: { table: 'users', column: 'iota', up: '3' } }, { addCheck: { table: 'users', name: 'gamma_long', expression: 'char_length(gamma) >= 2' } }], /operations\[2\]\.addCheck[^]*id="3" gamma="b"/],
+  ['addColumn with a default, its setNotNull, then a check its value breaks', [{ addColumn: { table: 'users', column: { name: 'iota', type: 'int', default: '7' } } }, { setNotNull: { table: 'users', column: 'iota', up: '3' } }, { addCheck: { table: 'users', name: 'iota_small', expression: 'iota < 5' } }], /operations\[2\]\.addCheck[^]*id="1" iota="7"/],
   ['a unique addColumn whose `up` gives one value', [{ addColumn: { table: 'users', column: { name: 'slug', type: 'varchar(40)', unique: true }, up: "'x'" } }], /operations\[0\]\.addColumn\.up: `up` gives existing rows of "users" the same value[^]*id="1"/],
 ];
 
