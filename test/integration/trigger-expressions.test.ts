@@ -6,8 +6,19 @@
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
-import { rejection, setup, toContracted } from '../helpers/scenario.js';
-import { Writer } from '../helpers/writers.js';
+import { rejection, setup, toContracted, type Setup } from '../helpers/scenario.js';
+import { Writer, type Query } from '../helpers/writers.js';
+
+/** Apply while an old-version writer writes, from before it to after; the writer, stopped, none of its writes failed. */
+async function applyWhileOldWrites(s: Setup, next: (i: number) => Query): Promise<Writer> {
+  const old = new Writer(await s.db.connection(), next, 1).start();
+  await new Promise((r) => setTimeout(r, 100));
+  await s.xc.apply();
+  await new Promise((r) => setTimeout(r, 200));
+  await old.stop();
+  expect(old.errors).toEqual([]);
+  return old;
+}
 
 for (const target of targets) {
   const pg = target.name === 'postgres';
@@ -80,16 +91,10 @@ for (const target of targets) {
       await s.write('0001_checks',
         { addCheck: { table: 'accounts', name: 'email_at', expression: `accounts.email LIKE '%@%'` } },
         { addCheck: { table: 'accounts', name: 'recent', expression: 'EXTRACT(YEAR FROM created_at) >= 2000' } });
-      const old = new Writer(await s.db.connection(), (i) =>
+      const old = await applyWhileOldWrites(s, (i) =>
         i % 2 === 0
           ? { sql: `INSERT INTO accounts VALUES (?, ?, '2021-01-01 00:00:00')`, params: [100 + i, `o${i}@x`] }
-          : { sql: `UPDATE accounts SET email = ? WHERE id = ?`, params: [`u${i}@x`, (i % 20) + 1] },
-      1).start();
-      await new Promise((r) => setTimeout(r, 100));
-      await s.xc.apply();
-      await new Promise((r) => setTimeout(r, 200));
-      await old.stop();
-      expect(old.errors).toEqual([]);
+          : { sql: `UPDATE accounts SET email = ? WHERE id = ?`, params: [`u${i}@x`, (i % 20) + 1] });
       expect(old.writes).toBeGreaterThan(2);
       const refusedWrites = async () => {
         for (const [email, at] of [['nope', '2021-01-01 00:00:00'], ['ok@x', '1990-01-01 00:00:00']]) {
@@ -120,16 +125,10 @@ for (const target of targets) {
       await s.write('0001_m',
         ...Object.entries(expressions).map(([name, up]) => ({ addColumn: { table: 't', column: { name, type: 'bigint', nullable: true }, up } })),
         { addCheck: { table: 't', name: 'd_recent', expression: 'EXTRACT(YEAR FROM `d`) >= 2000' } });
-      const old = new Writer(await s.db.connection(), (i) =>
+      await applyWhileOldWrites(s, (i) =>
         i % 2 === 0
           ? { sql: `INSERT INTO t (id, roles, yr, big, a, b, x1F, d) VALUES (?, ?, ?, ?, ?, ?, ?, '2020-01-01')`, params: [100 + i, ['user,admin', 'editor,admin', 'admin'][i % 3], 1999, 9007199254740992, i % 4 ? null : i, i, i] }
-          : { sql: `UPDATE t SET roles = 'editor,admin', yr = 1999, big = 9007199254740992, a = NULL, b = b + 1 WHERE id = ?`, params: [(i % 12) + 1] },
-      1).start();
-      await new Promise((r) => setTimeout(r, 100));
-      await s.xc.apply();
-      await new Promise((r) => setTimeout(r, 200));
-      await old.stop();
-      expect(old.errors).toEqual([]);
+          : { sql: `UPDATE t SET roles = 'editor,admin', yr = 1999, big = 9007199254740992, a = NULL, b = b + 1 WHERE id = ?`, params: [(i % 12) + 1] });
       const disagreeing = async () => {
         const wrong: unknown[] = [];
         for (const [name, e] of Object.entries(expressions)) wrong.push(...(await s.db.query(`SELECT id, ${name} AS got, ${e} AS want FROM t WHERE NOT (${name} <=> (${e}))`)).map((r) => ({ column: name, ...(r as object) })));
