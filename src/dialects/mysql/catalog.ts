@@ -185,7 +185,8 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
   }
   const triggers = (await s.query<{ table_name: string; name: string; body: string }>(
     `SELECT EVENT_OBJECT_TABLE AS table_name, TRIGGER_NAME AS name, ACTION_STATEMENT AS body FROM information_schema.TRIGGERS
-     WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_MANIPULATION = 'INSERT' AND TRIGGER_NAME LIKE 'xc\\_ck\\_%'`,
+     WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_MANIPULATION = 'INSERT' AND TRIGGER_NAME LIKE 'xc\\_ck\\_%'
+     ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER`,
   )).rows;
   for (const r of triggers) {
     const t = tables.get(r.table_name);

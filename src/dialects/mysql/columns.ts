@@ -197,7 +197,7 @@ export function syncTrigger(c: MysqlCompiler, spec: SyncTriggerSpec): TriggerSte
   const test = (column: string) => (/^\s*timestamp\b/i.test(spec.newType!) ? `UNIX_TIMESTAMP(${column}) < 172800` : `${column} <=> ${value}`);
   // A check xc enforces by a trigger pair over either column must see the value this trigger copies: made before
   // it, that pair fired first, and a new writer's value broke the check unseen — the contract then failed on the
-  // rows, left contracting (campaign AH). Placed before the first such pair found (one check per column is usual).
+  // rows, left contracting (campaign AH). Placed before the first such pair to fire (the catalog reads them in firing order).
   const sides = [spec.oldColumn, spec.newColumn].map((x) => x.toLowerCase());
   const check = c.tableOf(spec.table)?.checks.find((k) => k.trigger === true && k.columns.some((x) => sides.includes(x.toLowerCase())));
   const precedes = check === undefined ? undefined : c.checkBase(spec.table, check.name);
