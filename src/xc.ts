@@ -387,14 +387,15 @@ class XcImpl implements Xc {
       const all = [...loaded.rows.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const undoable = async (row: MigrationRow | undefined) => row !== undefined && (await contractUndoable(ctx, row));
       if (upTo !== undefined) assertCanRollBack(upTo, loaded.rows.get(upTo), await undoable(loaded.rows.get(upTo))); // a rolled-back one: only what is after it
-      // Without an id, the newest migration started, while it is in flight. Rolled back already, it is what a run
-      // before this one did (killed after its last statement, or a pipeline's retry): a re-run converges instead of
-      // undoing the one below it too, and names that one (campaign AG: each re-run stepped back one more).
-      const newest = all[all.length - 1];
-      const target = upTo !== undefined ? loaded.rows.get(upTo) : newest !== undefined && isInFlight(newest.phase) ? newest : undefined;
+      // Without an id, the in-flight migration with the highest id — unless one above it was rolled back since it
+      // started: that is what a run before this one did (killed after its last statement, or a pipeline's retry), and
+      // a re-run converges instead of undoing this one too, naming it (campaign AG: each re-run stepped back one more).
+      const highest = [...all].reverse().find((r) => isInFlight(r.phase));
+      const since = (r: MigrationRow | undefined) => Date.parse(r?.expandedAt ?? '') || 0;
+      const undone = highest && upTo === undefined ? [...all].reverse().find((r) => r.id > highest.id && r.phase === 'rolled_back' && (Date.parse(r.updatedAt ?? '') || 0) >= since(highest)) : undefined;
+      const target = upTo !== undefined ? loaded.rows.get(upTo) : undone ? undefined : highest;
       if (!target) {
-        const below = newest?.phase === 'rolled_back' ? [...all].reverse().find((r) => isInFlight(r.phase)) : undefined;
-        const note = below && `${newest!.id} is rolled back; ${below.id} is still ${below.phase}: to roll it back too, name it (xc rollback ${below.id})`;
+        const note = undone && `${undone.id} is rolled back; ${highest!.id} is still ${highest!.phase}: to roll it back too, name it (xc rollback ${highest!.id})`;
         return { ok: true as const, migrations: [], ...(note ? { note } : {}) };
       }
       const rows = all.filter((r) => r.id >= target.id && isInFlight(r.phase)).reverse();

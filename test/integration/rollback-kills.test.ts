@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
 import { targets } from '../helpers/targets.js';
 import { Writer } from '../helpers/writers.js';
-import { dump, onCleanup, rejection, setup } from '../helpers/scenario.js';
+import { dump, onCleanup, record, rejection, retireLive, setup } from '../helpers/scenario.js';
 import { runXc, runXcKillingAt } from '../helpers/cli.js';
 
 /** The old version's writes: inserts (c sometimes NULL, which setNotNull's up fills) and updates. */
@@ -114,5 +114,27 @@ for (const target of targets) {
       expect((await runXc([...args, '0001_a'])).code).toBe(0);
       expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['rolled_back', 'rolled_back']);
     }, 180_000);
+
+    it('`xc rollback` without an id picks the highest in flight when a higher one is contracted (applied out of order), or was rolled back before it started (campaign AI: "nothing to roll back")', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int)`, `INSERT INTO t VALUES (1, 1)`], 'xc_rbk');
+      const add = (column: string) => ({ addColumn: { table: 't', column: { name: column, type: 'int' }, up: 'a' } });
+      await s.write('0001_a', add('x'));
+      await s.write('0003_c', add('z'));
+      await s.xc.apply();
+      await record(s.xc, '0003_c');
+      await s.xc.contract();
+      await s.write('0002_b', add('y'));
+      await s.xc.apply();
+      expect((await s.xc.rollback()).migrations.map((m) => [m.id, m.phase])).toEqual([['0002_b', 'rolled_back']]);
+      // 0004 rolled back long ago, then 0005 applied: 0005 is the one to roll back, not a re-run of 0004's rollback.
+      await s.write('0004_d', add('w'));
+      await s.xc.apply({ id: '0004_d' });
+      await retireLive(s.xc);
+      await s.xc.rollback({ id: '0004_d' });
+      await new Promise((r) => setTimeout(r, 1100)); // the state's clock, to the second on MariaDB
+      await s.write('0005_e', add('v'));
+      await s.xc.apply({ id: '0005_e' });
+      expect((await s.xc.rollback()).migrations.map((m) => [m.id, m.phase])).toEqual([['0005_e', 'rolled_back']]);
+    });
   });
 }
