@@ -23,6 +23,8 @@ const CASES: [string, unknown[], RegExp][] = [
   // every later row check failed to read and judged nothing — a check the rows broke passed plan.
   ['addColumn, its setNotNull, then a check over another column the rows break', [{ addColumn: { table: 'users', column: { name: 'iota', type: 'int' } } }, { setNotNull: { table: 'users', column: 'iota', up: '3' } }, { addCheck: { table: 'users', name: 'gamma_long', expression: 'char_length(gamma) >= 2' } }], /operations\[2\]\.addCheck[^]*id="3" gamma="b"/],
   ['addColumn with a default, its setNotNull, then a check its value breaks', [{ addColumn: { table: 'users', column: { name: 'iota', type: 'int', default: '7' } } }, { setNotNull: { table: 'users', column: 'iota', up: '3' } }, { addCheck: { table: 'users', name: 'iota_small', expression: 'iota < 5' } }], /operations\[2\]\.addCheck[^]*id="1" iota="7"/],
+  // Campaign AI: no `up`, no default — every row NULL until the new version writes it; plan passed, the contract failed.
+  ['addColumn without `up` or default, then its setNotNull', [{ addColumn: { table: 'users', column: { name: 'iota', type: 'int' } } }, { setNotNull: { table: 'users', column: 'iota' } }], /operations\[1\]\.setNotNull[^]*id="1"/],
   ['a unique addColumn whose `up` gives one value', [{ addColumn: { table: 'users', column: { name: 'slug', type: 'varchar(40)', unique: true }, up: "'x'" } }], /operations\[0\]\.addColumn\.up: `up` gives existing rows of "users" the same value[^]*id="1"/],
 ];
 
