@@ -146,7 +146,8 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placehold
 
 /**
  * MariaDB's CREATE OR REPLACE TRIGGER: one statement under the table's metadata lock, so no write meets neither
- * trigger. The replacement runs after the table's other triggers, as the original did when it was just made.
+ * trigger. The replacement runs after the table's other triggers, as the original did when it was just made — or,
+ * with `precedes`, before that pair, as the original did (a check's pair over the synced columns, columns.ts).
  */
 function replaceInsertTrigger(name: string, table: string, body: string, what: string, precedes?: string): Step {
   const trigger = triggerName(name, 'i');

@@ -22,17 +22,17 @@ import { freeColumn } from '../names.js';
 const temporary = (table: string) => `pg_temp.${quotePg(table)}`;
 
 function declaration(c: ExpressionCheck, key: string): string {
-  const TABLE = temporary(c.table);
+  const table = temporary(c.table);
   switch (c.declared) {
     case 'check':
     case 'addedCheck':
-      return `ALTER TABLE ${TABLE} ADD CHECK (${c.sql})`;
+      return `ALTER TABLE ${table} ADD CHECK (${c.sql})`;
     case 'generated':
-      return `ALTER TABLE ${TABLE} ADD COLUMN ${quotePg(freeColumn('_xc_generated', c.columns))} ${c.castTo ?? 'text'} GENERATED ALWAYS AS (${c.sql}) STORED`;
+      return `ALTER TABLE ${table} ADD COLUMN ${quotePg(freeColumn('_xc_generated', c.columns))} ${c.castTo ?? 'text'} GENERATED ALWAYS AS (${c.sql}) STORED`;
     case 'indexKey':
-      return `CREATE INDEX ON ${TABLE} ((${c.sql}))`;
+      return `CREATE INDEX ON ${table} ((${c.sql}))`;
     default:
-      return `CREATE INDEX ON ${TABLE} (${quotePg(key)}) WHERE (${c.sql})`;
+      return `CREATE INDEX ON ${table} (${quotePg(key)}) WHERE (${c.sql})`;
   }
 }
 
