@@ -391,8 +391,8 @@ class XcImpl implements Xc {
       // started: that is what a run before this one did (killed after its last statement, or a pipeline's retry), and
       // a re-run converges instead of undoing this one too, naming it (campaign AG: each re-run stepped back one more).
       const highest = [...all].reverse().find((r) => isInFlight(r.phase));
-      const since = (r: MigrationRow | undefined) => Date.parse(r?.expandedAt ?? '') || 0;
-      const undone = highest && upTo === undefined ? [...all].reverse().find((r) => r.id > highest.id && r.phase === 'rolled_back' && (Date.parse(r.updatedAt ?? '') || 0) >= since(highest)) : undefined;
+      const time = (at: string | null) => Date.parse(at ?? '') || 0;
+      const undone = highest && upTo === undefined ? all.find((r) => r.id > highest.id && r.phase === 'rolled_back' && time(r.updatedAt) >= time(highest.expandedAt)) : undefined;
       const target = upTo !== undefined ? loaded.rows.get(upTo) : undone ? undefined : highest;
       if (!target) {
         const note = undone && `${undone.id} is rolled back; ${highest!.id} is still ${highest!.phase}: to roll it back too, name it (xc rollback ${highest!.id})`;

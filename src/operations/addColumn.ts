@@ -223,7 +223,8 @@ export const addColumn: Operation<'addColumn'> = {
     const existing = t.columns.find((c) => c.name === spec.column.name);
     if (existing) Object.assign(existing, declared);
     else {
-      // Without `up` or a default, NULL: a later setNotNull or check of the plan reads that (campaign AI: passed plan, the contract failed).
+      // Without `up` or a default, NULL: a later setNotNull or check of the plan reads that. Named, the column (not made
+      // yet) failed the read, and every later row check judged nothing (fuzz seed 532, campaign AI: passed plan).
       const fill = spec.column.generated ? undefined : (fillOf(spec, dialect.resolveExpr.bind(dialect)) ?? 'NULL');
       if (fill !== undefined) readFillInPlan({ table: spec.table, column: spec.column.name, type: spec.column.type, up: dialect.embedExpression(fill), nullsOnly: false }, model, dialect);
       t.columns.push({ name: spec.column.name, type: spec.column.type, ...declared });

@@ -14,7 +14,7 @@ import type { Dialect } from '../dialects/dialect.js';
 export function readFillInPlan(c: { table: string; column: string; type: string; up: string; nullsOnly: boolean; where?: string }, model: SchemaModel, dialect: Dialect): void {
   if (!model.table(c.table) || [c.up, c.where ?? ''].some((e) => upReadsOtherwise(c.table, e, model, dialect))) return;
   const filled = dialect.storedAs(`(${c.up})`, c.type);
-  const now = model.inPlan.get(c.table)?.columns.get(c.column) ?? asNow(c.table, c.column, model, dialect);
+  const now = model.inPlan.get(c.table)?.columns.get(c.column) ?? dialect.quote(c.column);
   const read = c.nullsOnly ? `COALESCE(${now}, ${filled})` : c.where !== undefined ? `CASE WHEN (${c.where}) THEN ${filled} ELSE ${now} END` : filled;
   model.readInPlan(c.table).columns.set(c.column, read);
 }
@@ -25,15 +25,3 @@ export function upReadsOtherwise(table: string, up: string, model: SchemaModel, 
   return !!read && dialect.columnsNamed(up, model.table(table)!.columns.map((col) => col.name)).some((name) => read.has(name));
 }
 
-/**
- * A column as the rows hold it now: a column an earlier operation of the plan adds holds its default there (NULL
- * without one). Named, it failed the row checks' read, which then judged nothing (fuzz seed 532: addColumn, its
- * setNotNull, then a check over rows that broke it, passed plan).
- */
-function asNow(table: string, column: string, model: SchemaModel, dialect: Dialect): string {
-  const present = model.present.get(model.inPlan.get(table)?.table ?? table);
-  if (present === undefined || present.includes(column)) return dialect.quote(column);
-  const type = model.column(table, column)?.type;
-  const value = model.column(table, column)?.default ?? 'NULL';
-  return type === undefined ? value : dialect.storedAs(`(${value})`, type);
-}
