@@ -113,19 +113,19 @@ export abstract class BaseDialect {
     return type;
   }
 
-  /** Which of `columns` an expression refers to (never inside literals or comments). */
-  columnsNamed(sql: string, columns: string[]): string[] {
-    return columnsNamed(this.tokens(sql), columns, this.identifiers);
+  /** Which of `columns` an expression over a row of `table` refers to, bare or as `table.col` (never inside literals or comments). */
+  columnsNamed(sql: string, table: string, columns: string[]): string[] {
+    return columnsNamed(this.tokens(sql), columns, this.identifiers, table);
   }
 
-  /** The expression with column `from` written as `to`. */
-  replaceIdentifier(sql: string, from: string, to: string): string {
-    return replaceIdentifier(this.tokens(sql), from, to, this.identifiers);
+  /** The expression over a row of `table` with its column `from` written as `to`. */
+  replaceIdentifier(sql: string, table: string, from: string, to: string): string {
+    return replaceIdentifier(this.tokens(sql), from, to, this.identifiers, table);
   }
 
-  /** `sql` with every reference to `column` replaced by the expression `value`: a check over the value a row will get. */
-  substituteColumn(sql: string, column: string, value: string): string {
-    return substituteColumn(this.tokens(sql), column, value, this.identifiers);
+  /** `sql`, over a row of `table`, with every reference to `column` replaced by the expression `value`: a check over the value a row will get. */
+  substituteColumn(sql: string, table: string, column: string, value: string): string {
+    return substituteColumn(this.tokens(sql), column, value, this.identifiers, table);
   }
 
   /** What a subquery of an expression over a row of `table` reads otherwise than its trigger would (sqltext.ts), the tables it reads looked up in `model`. */

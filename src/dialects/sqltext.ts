@@ -22,27 +22,39 @@ export interface IdentifierRules {
 
 const significant = (t: Token) => t.kind !== 'space' && t.kind !== 'comment';
 
+/** The index of the significant token `step` places after (1) or before (-1) position `i`, or -1. */
+function nearAt(tokens: Token[], i: number, step: 1 | -1): number {
+  for (let j = i + step; j >= 0 && j < tokens.length; j += step) if (significant(tokens[j]!)) return j;
+  return -1;
+}
+
 /** The significant token `step` places after (1) or before (-1) position `i`, if any. */
 function near(tokens: Token[], i: number, step: 1 | -1): Token | undefined {
-  for (let j = i + step; j >= 0 && j < tokens.length; j += step) if (significant(tokens[j]!)) return tokens[j];
-  return undefined;
+  return tokens[nearAt(tokens, i, step)];
 }
+
+const isName = (t: Token | undefined) => t?.kind === 'word' || t?.kind === 'quoted';
 
 /**
- * Token `i` refers to `column`: an identifier of that name that is not a
- * function (a bare word before `(`), a part of a qualified name, a type
- * (after `::` or AS) or a collation (after COLLATE).
+ * Where the reference to `column` at token `i` starts, or -1 where token `i` refers to no column of the row of
+ * `table`. A reference is an identifier of that name, bare or qualified by the table's name (`t.col`, and
+ * `schema.t.col`, from its first part), that is not a function (a bare word before `(`), not a qualifier itself, not
+ * another table's column (`p.col`), not a type (after `::` or AS) nor a collation (after COLLATE). `t.col` inside a
+ * subquery that reads `t` again names that subquery's row: `subqueryAmbiguities` refuses that, as `shadowed`.
  */
-function refersTo(tokens: Token[], i: number, column: string, rules: IdentifierRules): boolean {
+function referenceAt(tokens: Token[], i: number, column: string, rules: IdentifierRules, table: string): number {
   const t = tokens[i]!;
-  if ((t.kind !== 'word' && t.kind !== 'quoted') || !rules.names(t, column)) return false;
+  if (!isName(t) || !rules.names(t, column)) return -1;
   const after = near(tokens, i, 1)?.text;
-  const before = near(tokens, i, -1)?.text;
-  if ((t.kind === 'word' && after === '(') || after === '.' || before === '.' || before === '::') return false;
-  return !/^(as|collate)$/i.test(before ?? '');
+  const before = nearAt(tokens, i, -1);
+  if ((t.kind === 'word' && after === '(') || after === '.' || tokens[before]?.text === '::') return -1;
+  if (tokens[before]?.text !== '.') return /^(as|collate)$/i.test(tokens[before]?.text ?? '') ? -1 : i;
+  let start = nearAt(tokens, before, -1);
+  if (!isName(tokens[start]) || !rules.names(tokens[start]!, table)) return -1;
+  for (let dot = nearAt(tokens, start, -1); tokens[dot]?.text === '.' && isName(near(tokens, dot, -1)); dot = nearAt(tokens, start, -1)) start = nearAt(tokens, dot, -1);
+  return start;
 }
 
-/** Which of `columns` the text refers to, outside literals and comments. */
 /** A bare word, lower-cased (a keyword); a quoted name or a literal is no keyword. */
 export const keyword = (t: Token | undefined): string | undefined => (t?.kind === 'word' ? t.text.toLowerCase() : undefined);
 
@@ -57,18 +69,24 @@ export function splitStatements(tokens: Iterable<Token>): Token[][] {
   return out.filter((st) => st.length > 0);
 }
 
-export function columnsNamed(tokens: Token[], columns: string[], rules: IdentifierRules): string[] {
-  return columns.filter((c) => tokens.some((_, i) => refersTo(tokens, i, c, rules)));
+/** Which of `columns` of the row of `table` the text refers to, outside literals and comments. */
+export function columnsNamed(tokens: Token[], columns: string[], rules: IdentifierRules, table: string): string[] {
+  return columns.filter((c) => tokens.some((_, i) => referenceAt(tokens, i, c, rules, table) >= 0));
 }
 
-/** The text with every reference to column `from` written as `to`, quoted. */
-export function replaceIdentifier(tokens: Token[], from: string, to: string, rules: IdentifierRules): string {
-  return tokens.map((t, i) => (refersTo(tokens, i, from, rules) ? rules.quote(to) : t.text)).join('');
+/** The text with every reference to column `from` of the row of `table` written as `to`, quoted (a qualifier kept). */
+export function replaceIdentifier(tokens: Token[], from: string, to: string, rules: IdentifierRules, table: string): string {
+  return tokens.map((t, i) => (referenceAt(tokens, i, from, rules, table) >= 0 ? rules.quote(to) : t.text)).join('');
 }
 
-/** The text with each reference to `column` replaced by `value` (SQL, parenthesised here). */
-export function substituteColumn(tokens: Token[], column: string, value: string, rules: IdentifierRules): string {
-  return tokens.map((t, i) => (refersTo(tokens, i, column, rules) ? `(${value})` : t.text)).join('');
+/** The text with each reference to `column` of the row of `table`, its qualifier included, replaced by `value` (SQL, parenthesised here). */
+export function substituteColumn(tokens: Token[], column: string, value: string, rules: IdentifierRules, table: string): string {
+  const out = tokens.map((t) => t.text);
+  tokens.forEach((_, i) => {
+    const start = referenceAt(tokens, i, column, rules, table);
+    if (start >= 0) out.splice(start, i - start + 1, `(${value})`, ...Array<string>(i - start).fill(''));
+  });
+  return out.join('');
 }
 
 /** SQL-standard niladic functions, written without parentheses, whose value changes from one transaction to the next. */
@@ -118,7 +136,6 @@ export function subqueryAmbiguities(tokens: Token[], row: { table: string; colum
   const notValue = new Set<number>();
   let fromListAt = -1;
   const top = () => stack.at(-1);
-  const isName = (t: Token | undefined) => t?.kind === 'word' || t?.kind === 'quoted';
   /** Reads the table at `j` (a FROM or JOIN item, or one after a comma in a FROM list); returns the last index it took. */
   const readTable = (j: number): number => {
     const g = top()!;

@@ -23,7 +23,7 @@ export function overHeld(model: SchemaModel, before: Map<string, string>, dialec
   };
   for (const t of model.tables.values()) {
     const isNew = (name: string) => !before.has(`object\0${t.name}\0${name}`);
-    const named = (sql: string | undefined) => (sql === undefined ? [] : dialect.columnsNamed(sql, t.columns.map((c) => c.name)));
+    const named = (sql: string | undefined) => (sql === undefined ? [] : dialect.columnsNamed(sql, t.name, t.columns.map((c) => c.name)));
     for (const i of t.indexes.filter((x) => isNew(x.name))) {
       const exprs = (i.keys ?? []).flatMap((k) => named(k.expression));
       shadowed(`index or key "${i.name}"`, t.name, [...i.columns, ...exprs, ...named(i.where), ...(i.include ?? [])]);
@@ -57,7 +57,7 @@ export function overHeld(model: SchemaModel, before: Map<string, string>, dialec
 export function copiesOverHeld(model: SchemaModel, table: string, columns: string[], dialect: Pick<Dialect, 'columnsNamed'>, copy = false): string[] {
   const t = model.table(table);
   if (!t || columns.length === 0) return [];
-  const named = (sql: string | undefined) => (sql === undefined ? [] : dialect.columnsNamed(sql, t.columns.map((c) => c.name)));
+  const named = (sql: string | undefined) => (sql === undefined ? [] : dialect.columnsNamed(sql, table, t.columns.map((c) => c.name)));
   const problems: string[] = [];
   for (const i of t.indexes.filter((x) => !x.primary)) {
     const over = [...i.columns, ...(i.keys ?? []).flatMap((k) => named(k.expression)), ...named(i.where), ...named(i.definition)];

@@ -264,7 +264,7 @@ function subqueryIssue(dialect: Dialect, model: SchemaModel, check: ExpressionCh
 
 function storedOnce(dialect: Dialect, check: ExpressionCheck): ExpressionCheck {
   if (!check.castTo || check.boolean || check.evaluate) return check;
-  const reads = dialect.columnsNamed(check.sql, check.columns.map((c) => c.name));
+  const reads = dialect.columnsNamed(check.sql, check.table, check.columns.map((c) => c.name));
   return reads.length === 0 ? { ...check, evaluate: 'unlessWrites' } : check;
 }
 
@@ -306,7 +306,7 @@ async function unvalidatedCheckIssues(session: Session, dialect: Dialect, model:
   for (const b of backfills) {
     // A check over a column the backfill writes is judged on the value written, not read here: left to the backfill.
     // One of xc's own (setNotNull's `xc_nn_…`) guards a migration in flight whose backfill, earlier in id order, fills those rows first.
-    const judged = (k: CheckModel) => k.validated === false && !k.trigger && !k.name.startsWith('xc_') && dialect.columnsNamed(k.expression, Object.keys(b.set)).length === 0;
+    const judged = (k: CheckModel) => k.validated === false && !k.trigger && !k.name.startsWith('xc_') && dialect.columnsNamed(k.expression, b.table, Object.keys(b.set)).length === 0;
     for (const k of model.table(b.table)?.checks.filter(judged) ?? []) {
       const check: RowCheck = {
         path: [], table: b.table, violation: `NOT (${k.expression})`, show: k.columns,
@@ -434,7 +434,7 @@ function outOfOrderIssue(id: string, kind: OperationKind, spec: OperationSpec, d
       const uses = m.operations.some((o) => {
         if (!tablesOf(o.kind, o.spec).includes(table)) return false;
         if (column === undefined || o.kind === 'renameTable') return true;
-        return strings(o.spec).some((text) => text === column || dialect.columnsNamed(text, [column]).length > 0);
+        return strings(o.spec).some((text) => text === column || dialect.columnsNamed(text, table, [column]).length > 0);
       });
       if (!uses) continue;
       const what = column === undefined ? `table "${table}"` : `"${table}"."${column}"`;

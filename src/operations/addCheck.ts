@@ -26,7 +26,7 @@ export const addCheck: Operation<'addCheck'> = {
   },
 
   rowChecks(spec, ctx) {
-    const columns = ctx.dialect.columnsNamed(spec.expression, ctx.model.table(spec.table)?.columns.map((c) => c.name) ?? []);
+    const columns = ctx.dialect.columnsNamed(spec.expression, spec.table, ctx.model.table(spec.table)?.columns.map((c) => c.name) ?? []);
     const message = `existing rows of "${spec.table}" break the check, which would fail to validate at contract; fix those rows first (or change the expression)`;
     return [{ path: ['expression'], table: spec.table, violation: `NOT COALESCE((${spec.expression}), TRUE)`, message, show: columns }];
   },
@@ -39,7 +39,7 @@ export const addCheck: Operation<'addCheck'> = {
     // In flight, the catalog shows it NOT VALID: projected as its contract leaves it (a copy made meanwhile is validated too).
     const shown = t.checks.find((c) => c.name === spec.name);
     if (shown) return void delete shown.validated;
-    const columns = dialect.columnsNamed(spec.expression, t.columns.map((c) => c.name));
+    const columns = dialect.columnsNamed(spec.expression, spec.table, t.columns.map((c) => c.name));
     t.checks.push({ name: spec.name, expression: spec.expression, columns });
   },
 

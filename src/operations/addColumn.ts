@@ -87,10 +87,10 @@ function ownCheck(spec: OperationSpec<'addColumn'>, up: string | undefined, dial
   if (!check || given === undefined) return [];
   // As the column stores it: a timestamp's `up` into a date column is the date (campaign AE).
   const value = dialect.storedAs(given, spec.column.type);
-  const violation = `NOT COALESCE((${dialect.substituteColumn(check.expression, spec.column.name, value)}), TRUE)`;
+  const violation = `NOT COALESCE((${dialect.substituteColumn(check.expression, spec.table, spec.column.name, value)}), TRUE)`;
   const from = up !== undefined ? '`up`' : 'the `default`';
   const message = `${from} gives existing rows a value the column's check refuses (${check.expression}), which would fail its validation at contract; change ${from}, or the check`;
-  return [{ path: ['column', 'check', 'expression'], table: spec.table, violation, message, show: up === undefined ? [] : dialect.columnsNamed(up, columns) }];
+  return [{ path: ['column', 'check', 'expression'], table: spec.table, violation, message, show: up === undefined ? [] : dialect.columnsNamed(up, spec.table, columns) }];
 }
 
 /**
@@ -102,7 +102,7 @@ function ownUniqueCheck(spec: OperationSpec<'addColumn'>, up: string | undefined
   const value = dialect.storedAs(`(${up})`, spec.column.type);
   const violation = sharedKeyViolation((n) => dialect.quote(n), spec.table, [value]);
   const message = `\`up\` gives existing rows of "${spec.table}" the same value, which its unique index refuses (the backfill would stop at the second such row); make \`up\` give each row its own value`;
-  return [{ path: ['up'], table: spec.table, violation, message, show: dialect.columnsNamed(up, columns) }];
+  return [{ path: ['up'], table: spec.table, violation, message, show: dialect.columnsNamed(up, spec.table, columns) }];
 }
 
 /** What existing rows and old writers' rows get: `up`, falling back to the default; the default alone without `up`. */
@@ -181,7 +181,7 @@ export const addColumn: Operation<'addColumn'> = {
     const checks = [...ownCheck(spec, up, dialect, t.columns.map((c) => c.name)), ...ownUniqueCheck(spec, up, dialect, t.columns.map((c) => c.name))];
     if (spec.column.nullable || up === undefined || spec.column.default !== undefined) return checks;
     const message = `\`up\` gives NULL for existing rows, which the NOT NULL column would reject at contract; make \`up\` give a value for them, or give a \`default\``;
-    return [...checks, { path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: dialect.columnsNamed(up, t.columns.map((c) => c.name)) }];
+    return [...checks, { path: ['up'], table: spec.table, violation: `(${up}) IS NULL`, message, show: dialect.columnsNamed(up, spec.table, t.columns.map((c) => c.name)) }];
   },
   types: (spec) => [{ path: ['column', 'type'], type: spec.column.type }],
   synced: (spec, ctx) => triggerColumns(ctx, spec.table, spec.up === undefined ? [] : [spec.column.name], [spec.up === undefined ? undefined : ctx.expr(spec.up)]),
@@ -198,7 +198,7 @@ export const addColumn: Operation<'addColumn'> = {
       const names = [...t.columns.map((c) => c.name), spec.column.name];
       const shown = t.checks.find((k) => k.name === name);
       if (shown) delete shown.validated; // in flight: as its contract leaves it
-      else t.checks.push({ name, expression: check.expression, columns: dialect.columnsNamed(check.expression, names) });
+      else t.checks.push({ name, expression: check.expression, columns: dialect.columnsNamed(check.expression, spec.table, names) });
     }
     // Its foreign key, so later operations find it by its name; unless it is there already (in flight, expand made it
     // NOT VALID: projected as its contract leaves it, or a copy made meanwhile would stay so).
@@ -245,7 +245,7 @@ export const addColumn: Operation<'addColumn'> = {
     const catalogOnly = addedWithDefault(spec);
     const comment = col.comment !== undefined ? { comment: col.comment } : {};
     // The columns `up` reads: an old writer's UPDATE of one of them computes the column again (it never goes stale).
-    const reads = up === undefined ? [] : ctx.dialect.columnsNamed(up, t.columns.map((c) => c.name));
+    const reads = up === undefined ? [] : ctx.dialect.columnsNamed(up, spec.table, t.columns.map((c) => c.name));
     const trigger =
       up !== undefined ? ddl.fillTrigger({ name: fillName, table: spec.table, column: col.name, type: col.type, expr: fill!, columns: [...t.columns.map((c) => c.name), col.name], recomputeOn: reads }) : undefined;
 
@@ -312,7 +312,7 @@ export const addColumn: Operation<'addColumn'> = {
       const agrees = `COALESCE((${col.check.expression}), TRUE)`;
       plan.verify.push(
         keyedCheck(ctx, {
-          table: spec.table, description: `every row satisfies the check ${name}`, agrees, show: [col.name, ...ctx.dialect.columnsNamed(col.check.expression, t.columns.map((c) => c.name))],
+          table: spec.table, description: `every row satisfies the check ${name}`, agrees, show: [col.name, ...ctx.dialect.columnsNamed(col.check.expression, spec.table, t.columns.map((c) => c.name))],
           // Such a row was written since expand (existing ones are refused at plan): no backfill changes it.
           remedy: `The check is enforced from contract on, and rows written since expand break it: give them values it takes (an UPDATE), then run \`xc contract\` again; or \`xc rollback ${ctx.migrationId}\`.`,
         }),

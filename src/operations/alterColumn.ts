@@ -91,7 +91,7 @@ function crossedConversions(spec: OperationSpec<'alterColumn'> & { to: string },
   const names = [...columns, spec.to];
   const crossed = (e: Expr | undefined, from: string, to: string) => {
     const sql = e === undefined ? undefined : expr(e);
-    const reads = sql === undefined ? [] : dialect.columnsNamed(sql, names);
+    const reads = sql === undefined ? [] : dialect.columnsNamed(sql, spec.table, names);
     return reads.includes(to) && !reads.includes(from);
   };
   const issues: ValidationIssue[] = [];
@@ -203,7 +203,7 @@ export const alterColumn: Operation<'alterColumn'> = {
       .map((k): ExpressionCheck => ({
         path: ['type'],
         table: spec.table,
-        sql: spec.to !== undefined ? dialect.replaceIdentifier(k.expression, spec.column, spec.to) : k.expression,
+        sql: spec.to !== undefined ? dialect.replaceIdentifier(k.expression, spec.table, spec.column, spec.to) : k.expression,
         columns: newColumns,
         boolean: true,
         declared: 'addedCheck',
@@ -237,7 +237,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect, model).up : upOf(spec, expr, dialect, model);
     // Only an `up` over the column alone can be computed for its default; one reading other columns depends on the row.
     const others = t.columns.map((c) => c.name).filter((c) => c !== spec.column);
-    if (up === undefined || dialect.columnsNamed(up, others).length > 0) return [];
+    if (up === undefined || dialect.columnsNamed(up, spec.table, others).length > 0) return [];
     const carried = copiedDefault({ type: spec.type, default: spec.default }, old, dialect.ddl(model));
     return carried === null ? [] : [{ path: ['default'], table: spec.table, column: spec.column, oldType: old.type, oldDefault: old.default, newType: spec.type!, up, carried }];
   },
@@ -348,13 +348,13 @@ function planWithConstraints(spec: Spec, shadow: Parameters<typeof planShadowCol
   const t = withThem.table(spec.table)!;
   for (const c of constraints) {
     if (c.type === 'unique') t.indexes.push({ name: c.name, columns: [spec.column], unique: true, primary: false, constraint: c.name });
-    else t.checks.push({ name: c.name, expression: c.check!, columns: ctx.dialect.columnsNamed(c.check!, names) });
+    else t.checks.push({ name: c.name, expression: c.check!, columns: ctx.dialect.columnsNamed(c.check!, spec.table, names) });
   }
   const plan = planShadowColumns({ ...ctx, model: withThem }, spec.table, [shadow]);
   const added = plan.expand.flatMap((st) => st.creates ?? []).find((o) => o.kind === 'column' && o.table === spec.table)?.name;
   if (added === undefined) throw new Error(`alterColumn ${spec.table}.${spec.column}: the plan adds no shadow column`);
   for (const c of constraints.filter((x) => x.type === 'check')) {
-    plan.expand.push(...ctx.ddl.addCheck(spec.table, c.name, ctx.dialect.replaceIdentifier(c.check!, spec.column, added)));
+    plan.expand.push(...ctx.ddl.addCheck(spec.table, c.name, ctx.dialect.replaceIdentifier(c.check!, spec.table, spec.column, added)));
     // First in the rollback: it names the shadow the rest drops.
     plan.rollback.unshift(...ctx.ddl.dropConstraint(spec.table, c.name));
   }

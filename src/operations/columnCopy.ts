@@ -189,7 +189,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     newColumn: c.to,
     checks: t.checks
       .filter((x) => x.columns.includes(c.from))
-      .map((k, n) => ({ name: k.name, expression: ctx.dialect.replaceIdentifier(k.expression, c.from, c.to), temporary: ctx.name(`ck${n}`), ...notValid(k) })),
+      .map((k, n) => ({ name: k.name, expression: ctx.dialect.replaceIdentifier(k.expression, c.table, c.from, c.to), temporary: ctx.name(`ck${n}`), ...notValid(k) })),
     foreignKeys: t.foreignKeys
       .filter((k) => k.columns.includes(c.from))
       .map((fk, n) => ({
@@ -316,19 +316,19 @@ export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Di
   // later `sql` operation made there is the user's (fuzz seed 257: a later migration could not drop it).
   t.indexes = t.indexes.filter((i) => !isObjectName(i.name, 'idx\\d+') || !i.columns.includes(c.to) || i.columns.includes(c.from));
   for (const i of t.indexes) {
-    const inExpression = (sql: string | undefined) => sql !== undefined && dialect.columnsNamed(sql, [c.from]).length > 0;
+    const inExpression = (sql: string | undefined) => sql !== undefined && dialect.columnsNamed(sql, t.name, [c.from]).length > 0;
     if (i.primary || !(i.columns.includes(c.from) || i.include?.includes(c.from) || inExpression(i.definition) || i.keys?.some((k) => inExpression(k.expression)))) continue;
     i.columns = swap(i.columns);
-    if (i.where !== undefined) i.where = dialect.replaceIdentifier(i.where, c.from, c.to);
-    if (i.definition !== undefined) i.definition = dialect.replaceIdentifier(i.definition, c.from, c.to);
+    if (i.where !== undefined) i.where = dialect.replaceIdentifier(i.where, t.name, c.from, c.to);
+    if (i.definition !== undefined) i.definition = dialect.replaceIdentifier(i.definition, t.name, c.from, c.to);
     if (i.include) i.include = swap(i.include);
     // Projected keys (addIndex's): their columns and expressions, as the copy built at expand has them.
-    if (i.keys) i.keys = i.keys.map((k) => ({ ...k, ...(k.column === c.from ? { column: c.to } : {}), ...(k.expression !== undefined ? { expression: dialect.replaceIdentifier(k.expression, c.from, c.to) } : {}) }));
+    if (i.keys) i.keys = i.keys.map((k) => ({ ...k, ...(k.column === c.from ? { column: c.to } : {}), ...(k.expression !== undefined ? { expression: dialect.replaceIdentifier(k.expression, t.name, c.from, c.to) } : {}) }));
   }
   // A check's text too: another copy of the plan over one of its other columns carries it from this text (pgroll's
   // test cases: both columns of `name <> nick` renamed, the second contract added `name <> nickname` back and failed).
   for (const k of t.checks) {
-    if (k.columns.includes(c.from)) k.expression = dialect.replaceIdentifier(k.expression, c.from, c.to);
+    if (k.columns.includes(c.from)) k.expression = dialect.replaceIdentifier(k.expression, t.name, c.from, c.to);
     k.columns = swap(k.columns);
   }
   for (const fk of t.foreignKeys) {

@@ -163,7 +163,7 @@ export function domainDefaultIssue(t: TableModel | undefined, column: string, pa
  * key's among them: those a copy or a shadow of the columns builds again over the new column.
  */
 export function indexesNaming(dialect: Dialect, t: TableModel, columns: string[]): IndexModel[] {
-  const names = (sql: string | undefined) => sql !== undefined && dialect.columnsNamed(sql, columns).length > 0;
+  const names = (sql: string | undefined) => sql !== undefined && dialect.columnsNamed(sql, t.name, columns).length > 0;
   const any = (list: string[] | undefined) => !!list?.some((c) => columns.includes(c));
   return t.indexes.filter((i) => any(i.columns) || any(i.include) || names(i.where) || names(i.definition) || !!i.keys?.some((k) => names(k.expression)));
 }
@@ -187,7 +187,7 @@ export function exprCheck(path: (string | number)[], table: string, sql: string 
 export function triggerColumns({ model, dialect }: Pick<ValidateContext, 'model' | 'dialect'>, table: string, own: string[], exprs: (string | undefined)[]): SyncedColumns {
   const names = model.table(table)?.columns.map((c) => c.name) ?? [];
   // `own`: the columns it writes (a shadow of an own column counts as that column); the expressions' others it only reads.
-  return { table, columns: [...own, ...exprs.flatMap((e) => (e === undefined ? [] : dialect.columnsNamed(e, names)))], writes: own };
+  return { table, columns: [...own, ...exprs.flatMap((e) => (e === undefined ? [] : dialect.columnsNamed(e, table, names)))], writes: own };
 }
 
 /** NULL allowed in a column of the replica identity's index (PostgreSQL refuses it: the identity would be lost), or null. */

@@ -101,11 +101,11 @@ export function conversionIssues(spec: Spec, ctx: ValidateContext): ValidationIs
 }
 
 /** `sql` with each converted column replaced by `to(conversion)`: the check over the row as `up` converts it, or over the shadows. */
-export function overConverted(sql: string, convs: { column: string; up: string }[], dialect: Pick<Dialect, 'replaceIdentifier' | 'quote'>, to: (c: { column: string; up: string }, i: number) => string): string {
+export function overConverted(sql: string, table: string, convs: { column: string; up: string }[], dialect: Pick<Dialect, 'substituteColumn' | 'quote'>, to: (c: { column: string; up: string }, i: number) => string): string {
   return convs.reduce((text, c, i) => {
-    // The tokenizer names a column only as an identifier, which it quotes: stand-in name first, then the text.
-    const stand = `_xc_converted_${i}_`;
-    return dialect.replaceIdentifier(text, c.column, stand).split(dialect.quote(stand)).join(to(c, i));
+    // The tokenizer names a column only as an identifier, which it quotes: stand-in name first (for `t.col` too), then the text.
+    const stand = dialect.quote(`_xc_converted_${i}_`);
+    return dialect.substituteColumn(text, table, c.column, stand).split(stand).join(to(c, i));
   }, sql);
 }
 
@@ -120,7 +120,7 @@ export function convertingCheckPlan(spec: Spec, ctx: PlanContext): OperationPlan
   const convs = conversions(spec, ctx.expr, ctx.dialect);
   // The cut-over drops and adds again the checks over the columns it replaces: this one is given to it as one of them.
   const withCheck = ctx.model.clone();
-  withCheck.table(spec.table)!.checks.push({ name: spec.name, expression: check, columns: ctx.dialect.columnsNamed(check, t.columns.map((c) => c.name)) });
+  withCheck.table(spec.table)!.checks.push({ name: spec.name, expression: check, columns: ctx.dialect.columnsNamed(check, spec.table, t.columns.map((c) => c.name)) });
   const shadows = convs.map((c) => {
     const col = t.columns.find((x) => x.name === c.column)!;
     return { column: c.column, type: col.type, nullable: col.nullable, default: col.default, up: c.up };
@@ -129,7 +129,7 @@ export function convertingCheckPlan(spec: Spec, ctx: PlanContext): OperationPlan
   const added = plan.expand.flatMap((st) => st.creates ?? []).filter((o) => o.kind === 'column' && o.table === spec.table).map((o) => o.name);
   if (added.length !== convs.length) throw new Error(`createConstraint ${spec.name}: expected ${convs.length} shadow column(s), the plan adds ${added.length}`);
   // After the shadows and their trigger: the check judges each write as `up` converts it.
-  plan.expand.push(...ctx.ddl.addCheck(spec.table, spec.name, overConverted(check, convs, ctx.dialect, (_c, i) => ctx.dialect.quote(added[i]!))));
+  plan.expand.push(...ctx.ddl.addCheck(spec.table, spec.name, overConverted(check, spec.table, convs, ctx.dialect, (_c, i) => ctx.dialect.quote(added[i]!))));
   // The check goes first: it names the shadows the rest of the rollback drops.
   plan.rollback.unshift(...ctx.ddl.dropConstraint(spec.table, spec.name));
   return plan;

@@ -89,7 +89,7 @@ export function downIssues(table: string, name: string, downs: Down[], ctx: Vali
       continue;
     }
     if (t.columns.find((c) => c.name === d.column)?.generated) issues.push({ path: d.path, code: 'generated_column', table, column: d.column, message: `"${table}"."${d.column}" is an identity or generated column: the server sets it, \`down\` cannot` });
-    const others = ctx.dialect.columnsNamed(sql, t.columns.map((c) => c.name)).filter((c) => c !== d.column && converted.includes(c));
+    const others = ctx.dialect.columnsNamed(sql, table, t.columns.map((c) => c.name)).filter((c) => c !== d.column && converted.includes(c));
     if (others.length > 0) issues.push({ path: d.path, code: 'unsupported', feature: 'down reading a converted column', message: `\`down\` of "${d.column}" reads ${others.map((c) => `"${c}"`).join(', ')}, which \`down\` converts too: each reads the row as written, so read only columns \`down\` leaves as they are` });
   }
   return issues;
@@ -108,7 +108,7 @@ export function downExpressions(table: string, downs: Down[], ctx: ValidateConte
 /** The columns the trigger writes (each `down`'s own) and reads (Operation.synced). */
 export function downColumns(table: string, downs: Down[], ctx: ValidateContext): SyncedColumns {
   const names = ctx.model.table(table)?.columns.map((c) => c.name) ?? [];
-  const columns = [...new Set(downs.flatMap((d) => [d.column, ...ctx.dialect.columnsNamed(ctx.expr(d.down) ?? '', names)]))];
+  const columns = [...new Set(downs.flatMap((d) => [d.column, ...ctx.dialect.columnsNamed(ctx.expr(d.down) ?? '', table, names)]))];
   return { table, columns, writes: downs.map((d) => d.column) };
 }
 

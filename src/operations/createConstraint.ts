@@ -176,11 +176,11 @@ export const createConstraint: Operation<'createConstraint'> = {
         checks.push({ path: ['columns'], table: spec.table, violation: nulls, show: spec.columns, message: `existing rows of "${spec.table}" hold NULL in ${list}, which a primary key refuses (it makes its columns NOT NULL at contract); give those rows values first` });
       }
     } else if (spec.type === 'check' && spec.check !== undefined) {
-      const columns = dialect.columnsNamed(spec.check, t.columns.map((c) => c.name));
+      const columns = dialect.columnsNamed(spec.check, spec.table, t.columns.map((c) => c.name));
       const convs = conversions(spec, (e) => dialect.resolveExpr(e), dialect);
       if (convs.length > 0) {
         // The check over each row as `up` converts it (the backfill stores it so): the converted columns' names stand for `up`.
-        const converted = overConverted(spec.check, convs, dialect, (c) => `(${c.up})`);
+        const converted = overConverted(spec.check, spec.table, convs, dialect, (c) => `(${c.up})`);
         checks.push({ path: ['up'], table: spec.table, violation: `NOT COALESCE((${converted}), TRUE)`, show: columns, message: `existing rows of "${spec.table}" break the check even as \`up\` converts them, so the backfill would stop on them; make \`up\` give values that meet it, or fix those rows first` });
       } else {
         checks.push({ path: ['check'], table: spec.table, violation: `NOT COALESCE((${spec.check}), TRUE)`, show: columns, message: `existing rows of "${spec.table}" break the check, which would fail to validate at contract; fix those rows first (or change the expression)` });
@@ -228,7 +228,7 @@ export const createConstraint: Operation<'createConstraint'> = {
     } else if (spec.type === 'check' && spec.check !== undefined) {
       // In flight with a converting `up`, the catalog shows it over the shadows: after contract it is over the columns.
       t.checks = t.checks.filter((c) => c.name !== spec.name);
-      t.checks.push({ name: spec.name, expression: spec.check, columns: dialect.columnsNamed(spec.check, t.columns.map((c) => c.name)) });
+      t.checks.push({ name: spec.name, expression: spec.check, columns: dialect.columnsNamed(spec.check, spec.table, t.columns.map((c) => c.name)) });
     } else if (spec.type === 'foreign_key' && spec.references) {
       const shown = t.foreignKeys.find((f) => f.name === spec.name);
       if (shown) return void delete shown.validated; // in flight, NOT VALID until its contract (addForeignKey.project)

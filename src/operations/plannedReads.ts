@@ -22,6 +22,6 @@ export function readFillInPlan(c: { table: string; column: string; type: string;
 /** Whether `up` reads a column the plan names otherwise than the database does yet: read as it is now, it would read the wrong one. */
 export function upReadsOtherwise(table: string, up: string, model: SchemaModel, dialect: Dialect): boolean {
   const read = model.inPlan.get(table)?.columns;
-  return !!read && dialect.columnsNamed(up, model.table(table)!.columns.map((col) => col.name)).some((name) => read.has(name));
+  return !!read && dialect.columnsNamed(up, table, model.table(table)!.columns.map((col) => col.name)).some((name) => read.has(name));
 }
 

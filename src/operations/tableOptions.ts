@@ -157,9 +157,9 @@ export function constraintExpressions(spec: CreateTableSpec, columns: { name: st
 /** The table constraints, checks and comments of `spec` added to `t`, the table as the catalog will show it. */
 export function projectTableOptions(spec: CreateTableSpec, t: TableModel, dialect: Dialect): void {
   const names = t.columns.map((c) => c.name);
-  const check = (name: string, expression: string) => t.checks.push({ name, expression, columns: dialect.columnsNamed(expression, names) });
+  const check = (name: string, expression: string) => t.checks.push({ name, expression, columns: dialect.columnsNamed(expression, spec.table, names) });
   for (const c of spec.columns) if (c.check) check(checkName(spec.table, c.name, c.check, dialect), c.check.expression);
-  for (const k of spec.constraints ?? []) addConstraint(t, k, check, (sql) => dialect.columnsNamed(sql, names));
+  for (const k of spec.constraints ?? []) addConstraint(t, k, check, (sql) => dialect.columnsNamed(sql, spec.table, names));
 }
 
 function addConstraint(t: TableModel, k: TableConstraint, check: (name: string, expression: string) => void, named: (sql: string) => string[]): void {

@@ -62,24 +62,39 @@ describe('names a subquery reads otherwise than a trigger would', () => {
 describe('which columns an expression names', () => {
   const columns = ['name', 'Mail', 'e', 'x'];
 
-  it('PostgreSQL: bare names fold to lower case, quoted ones are exact; never literals, comments, functions, casts or qualified names', () => {
-    expect(pg.columnsNamed(`upper(NAME) || "Mail"`, columns)).toEqual(['name', 'Mail']);
-    expect(pg.columnsNamed(`mail || "name"`, columns)).toEqual(['name']);
-    expect(pg.columnsNamed(`E'x' || $$name$$ || 'e' -- x\n`, columns)).toEqual([]);
-    expect(pg.columnsNamed(`name(1) || t.x || x.y || 1::name || y COLLATE "x"`, columns)).toEqual([]);
+  it('PostgreSQL: bare names fold to lower case, quoted ones are exact; never literals, comments, functions, casts or another table\'s columns', () => {
+    expect(pg.columnsNamed(`upper(NAME) || "Mail"`, 'users', columns)).toEqual(['name', 'Mail']);
+    expect(pg.columnsNamed(`mail || "name"`, 'users', columns)).toEqual(['name']);
+    expect(pg.columnsNamed(`E'x' || $$name$$ || 'e' -- x\n`, 'users', columns)).toEqual([]);
+    expect(pg.columnsNamed(`name(1) || t.x || x.y || 1::name || y COLLATE "x"`, 'users', columns)).toEqual([]);
+  });
+
+  it('a column named through the row\'s table (`t.x`, `public.t.x`, `"T".x`) is named; through another table, or as a qualifier, it is not', () => {
+    expect(pg.columnsNamed(`t.x + 1`, 't', columns)).toEqual(['x']);
+    expect(pg.columnsNamed(`public.t.name || T."Mail"`, 't', columns)).toEqual(['name', 'Mail']);
+    expect(pg.columnsNamed(`"T".x`, 't', columns)).toEqual([]);
+    expect(pg.columnsNamed(`"T".x`, 'T', columns)).toEqual(['x']);
+    expect(pg.columnsNamed(`p.x || x.e || t(x)`, 't', columns)).toEqual(['x']);
+    expect(my.columnsNamed('`T`.`X` > 0 AND db.t.e', 't', columns)).toEqual(['e', 'x']);
+    expect(pg.columnsNamed(`(SELECT count(*) FROM posts p WHERE p.user_id = users.e)`, 'users', columns)).toEqual(['e']);
   });
 
   it('MySQL/MariaDB: any spelling, case-insensitively', () => {
-    expect(my.columnsNamed('upper(NAME) || `mail` || "X"', columns)).toEqual(['name', 'Mail', 'x']);
-    expect(my.columnsNamed("x'0A' || _utf8mb4'name' || 'e' # x\n", columns)).toEqual([]);
-    expect(my.columnsNamed('CAST(1 AS name) || t.x', columns)).toEqual([]);
+    expect(my.columnsNamed('upper(NAME) || `mail` || "X"', 'users', columns)).toEqual(['name', 'Mail', 'x']);
+    expect(my.columnsNamed("x'0A' || _utf8mb4'name' || 'e' # x\n", 'users', columns)).toEqual([]);
+    expect(my.columnsNamed('CAST(1 AS name) || t.x', 'users', columns)).toEqual([]);
   });
 
-  it('rename a column where the expression refers to it, quoted, and nowhere else', () => {
-    expect(pg.replaceIdentifier(`lower(name) <> 'name' AND "name" IS NOT NULL AND t.name = name::text`, 'name', 'full name')).toBe(
+  it('rename a column where the expression refers to it, quoted, and nowhere else; a qualifier by the row\'s table stays', () => {
+    expect(pg.replaceIdentifier(`lower(name) <> 'name' AND "name" IS NOT NULL AND t.name = name::text`, 'users', 'name', 'full name')).toBe(
       `lower("full name") <> 'name' AND "full name" IS NOT NULL AND t.name = "full name"::text`,
     );
-    expect(my.replaceIdentifier("year(created) > 2000 AND `Year` > 0 AND YEAR <> 'year'", 'year', 'yr')).toBe("year(created) > 2000 AND `yr` > 0 AND `yr` <> 'year'");
+    expect(pg.replaceIdentifier(`t.name = 'x' AND public.t.name <> p.name`, 't', 'name', 'nm')).toBe(`t."nm" = 'x' AND public.t."nm" <> p.name`);
+    expect(my.replaceIdentifier("year(created) > 2000 AND `Year` > 0 AND YEAR <> 'year'", 'users', 'year', 'yr')).toBe("year(created) > 2000 AND `yr` > 0 AND `yr` <> 'year'");
+  });
+
+  it('substitute a value for a column, its qualifier included', () => {
+    expect(pg.substituteColumn(`t.x > 0 AND public . t . x < x + p.x`, 't', 'x', '5')).toBe(`(5) > 0 AND (5) < (5) + p.x`);
   });
 
   it('find the functions called, and the time keywords', () => {

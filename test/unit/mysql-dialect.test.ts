@@ -97,7 +97,7 @@ describe('rewriteColumns (author expressions inside triggers)', () => {
     expect(rewritesExactly(`"not a column" = name`, cols)).toBe(false);
   });
   it('finds mentioned columns and unquotes simple identifiers', () => {
-    expect(mentioned('char_length(`name`) < 100 AND "x" > 1', cols)).toEqual(['name', 'x']);
+    expect(mentioned('char_length(`name`) < 100 AND "x" > 1', 't', cols)).toEqual(['name', 'x']);
     expect(unquoteSimple('char_length(`name`) < `odd name`')).toBe('char_length(name) < `odd name`');
   });
 });

@@ -177,7 +177,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
       continue;
     }
     const expression = unquoteSimple(r.clause);
-    const columns = mentioned(expression, t.columns.map((c) => c.name));
+    const columns = mentioned(expression, t.name, t.columns.map((c) => c.name));
     // MariaDB names a column-level check (LEVEL 'Column') after its column — or after the name it had when the check
     // was made, when the column was renamed since (then the one column it mentions): part of that column's definition.
     const owner = r.level !== 'Column' ? undefined : t.columns.some((c) => c.name === r.name) ? r.name : columns.length === 1 ? columns[0] : undefined;
@@ -193,7 +193,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     const check = parseCheckTrigger(r.body);
     if (!t || !check || t.checks.some((c) => c.name === check.name)) continue;
     const expression = unquoteSimple(check.expression);
-    t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.columns.map((c) => c.name)), trigger: true, triggerBase: r.name.replace(/_[iu]$/, '') });
+    t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.name, t.columns.map((c) => c.name)), trigger: true, triggerBase: r.name.replace(/_[iu]$/, '') });
   }
   const model = SchemaModel.fromCatalog([...tables.values()]);
   const database = (await s.query<{ name: string | null }>(`SELECT DATABASE() AS name`)).rows[0]?.name;

@@ -116,7 +116,7 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
     ...(t?.checks ?? []).filter((k) => has(k.columns) && !(k.column !== undefined && k.column.toLowerCase() === lower)).map((k) => k.name),
     ...planned
       .checksOf(table)
-      .filter((k) => mentioned(k.expression, [column]).length > 0)
+      .filter((k) => mentioned(k.expression, table, [column]).length > 0)
       .map((k) => k.name),
   ]);
   for (const name of checkNames) pre.push(...dropPair(c.checkBase(table, name), table), dropCheckConstraint(c, table, name));

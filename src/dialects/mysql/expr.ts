@@ -208,9 +208,9 @@ export function unquoteSimple(sql: string): string {
     .join('');
 }
 
-/** Columns of `columns` an expression names (case-insensitive; bare, backticked or double-quoted). */
-export function mentioned(expr: string, columns: string[]): string[] {
-  return columnsNamed(mysqlTokens(expr), columns, MYSQL_IDENTIFIERS);
+/** Columns of `columns` an expression over a row of `table` names (case-insensitive; bare, backticked or double-quoted, or as `table.col`). */
+export function mentioned(expr: string, table: string, columns: string[]): string[] {
+  return columnsNamed(mysqlTokens(expr), columns, MYSQL_IDENTIFIERS, table);
 }
 
 /** A default as the DEFAULT clause needs it: literals bare, anything else in parentheses (MySQL 8.0.13+ expression defaults). */

@@ -124,7 +124,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     const q = quotePg;
     // The types a trigger converts between: the columns it writes and those its expressions read.
     const settingsRead = (table: string, types: (string | undefined)[], exprs: string[], columns: string[]) =>
-      kit.readsSessionSettings([...types, ...exprs.flatMap((e) => this.columnsNamed(e, columns)).map((c) => model.column(table, c)?.type)], exprs);
+      kit.readsSessionSettings([...types, ...exprs.flatMap((e) => this.columnsNamed(e, table, columns)).map((c) => model.column(table, c)?.type)], exprs);
     return markRemovals({
       ...kit.createPostgresDdl({ concurrentIndexes: this.opts.concurrentIndexes, quote: q, model }),
       syncTrigger: (spec) => kit.pgSyncTrigger(q, spec, settingsRead(spec.table, [spec.oldType, spec.newType], [spec.up, spec.down], spec.columns)),

@@ -486,7 +486,8 @@ export function rewriteIndexDefinition(
   // From the key list on: the method before it is no column.
   const keys = tokens.findIndex((t, i) => i > using && t.text === '(');
   const text = (ts: typeof tokens) => ts.map((t) => t.text).join('');
-  const rewritten = keys < 0 ? text(tokens.slice(using)) : text(tokens.slice(using, keys)) + replaceIdentifier(tokens.slice(keys), o.fromColumn, o.toColumn, { ...PG_IDENTIFIERS, quote: () => o.toColumn });
+  // pg_get_indexdef writes every column bare: no table name qualifies one.
+  const rewritten = keys < 0 ? text(tokens.slice(using)) : text(tokens.slice(using, keys)) + replaceIdentifier(tokens.slice(keys), o.fromColumn, o.toColumn, { ...PG_IDENTIFIERS, quote: () => o.toColumn }, '');
   const head = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${o.concurrently ? 'CONCURRENTLY ' : ''}${o.name} ON ${o.table} `;
   return head + rewritten;
 }
