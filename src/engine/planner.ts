@@ -627,6 +627,7 @@ export async function planMigration(
       if (owned) report(opIndex, kind, owned);
     }
     plan.expand.push(...p.expand);
+    model.planned.installAtExpand(p.expand.flatMap((st) => (st.installs === undefined ? [] : [st.installs])));
     plan.backfill.push(...p.backfill);
     plan.verify.push(...p.verify);
     plan.contract.push(...p.contract);

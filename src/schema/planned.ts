@@ -60,6 +60,8 @@ export class PlannedObjects {
   private readonly syncDefaults = new Map<string, string>();
   /** Columns this migration adds and its backfill fills (a copy's new column, an addColumn's with `up`). */
   private readonly backfilled = new Set<string>();
+  /** Triggers the expand of the operations planned so far installs, in the order it does (Step.installs). */
+  private readonly expandTriggers: string[] = [];
 
   clone(): PlannedObjects {
     const p = new PlannedObjects();
@@ -72,6 +74,7 @@ export class PlannedObjects {
     for (const [k, v] of this.indexes) p.indexes.set(k, structuredClone(v));
     for (const [k, v] of this.syncDefaults) p.syncDefaults.set(k, v);
     for (const k of this.backfilled) p.backfilled.add(k);
+    p.expandTriggers.push(...this.expandTriggers);
     return p;
   }
 
@@ -135,6 +138,20 @@ export class PlannedObjects {
   /** The foreign key was added with an index of its own name, which dropping the key leaves behind. */
   hasOwnIndex(table: string, name: string): boolean {
     return this.keysWithOwnIndex.has(key(table, name));
+  }
+
+  /**
+   * An operation's expand installs these triggers (the planner tells, operation by operation): a later trigger of
+   * the same expand may be ordered before one of them, which a check made only at contract cannot be (MySQL's
+   * PRECEDES names a trigger that exists).
+   */
+  installAtExpand(triggers: string[]): void {
+    this.expandTriggers.push(...triggers);
+  }
+
+  /** Where in the expand so far `trigger` is installed (0: first), or -1. */
+  expandOrder(trigger: string): number {
+    return this.expandTriggers.indexOf(trigger);
   }
 
   addCheck(table: string, name: string, expression: string): void {

@@ -192,5 +192,25 @@ for (const target of targets) {
       // After contract b is a plain column: an old-shape insert leaves it NULL.
       expect(await s.db.query(`SELECT id, a, b FROM t WHERE id IN (1, 900001) ORDER BY id`)).toEqual([{ id: 1, a: 3, b: expect.anything() }, { id: 900001, a: 2, b: null }]);
     });
+
+    it('a check the same migration adds before it renames the check\'s column: the new version\'s writes through the new name are checked from expand on, and the contract goes through (MariaDB: the check fired before the sync trigger, a new writer\'s -1 passed and the contract stayed contracting)', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int, b int)`, `INSERT INTO t VALUES (1, 1, 1), (2, 2, 2)`], 'xc_trig_expr');
+      await s.write('0001_check_then_rename',
+        { addCheck: { table: 't', name: 'a_pos', expression: 'a > 0' } },
+        { addCheck: { table: 't', name: 'b_pos', expression: 'b > 0' } },
+        { renameColumn: { table: 't', from: 'a', to: 'a2' } });
+      await applyWhileOldWrites(s, (i) => ({ sql: `UPDATE t SET a = ? WHERE id = ?`, params: [i + 1, (i % 2) + 1] }));
+      const refusedWrite = async (sql: string) => expect((await rejection(s.db.query(sql))).message).toMatch(pg ? /violates check constraint "a_pos"/ : /CONSTRAINT `a_pos` failed/);
+      if (!pg) {
+        await refusedWrite(`INSERT INTO t (id, a2, b) VALUES (3, -1, 1)`);
+        await refusedWrite(`UPDATE t SET a2 = -2 WHERE id = 1`);
+        await s.db.query(`INSERT INTO t (id, a2, b) VALUES (4, 4, 4)`);
+      }
+      await refusedWrite(`INSERT INTO t (id, a, b) VALUES (5, -5, 1)`);
+      await refusedWrite(`UPDATE t SET a = -1 WHERE id = 2`);
+      await toContracted(s, '0001_check_then_rename');
+      await refusedWrite(`UPDATE t SET a2 = -3 WHERE id = 1`);
+      expect((await s.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM t WHERE a2 <= 0`)).map((r) => Number(r.n))).toEqual([0]);
+    });
   });
 }

@@ -10,7 +10,7 @@ import type { ColumnModel } from '../../schema/model.js';
 import type { BackfillSpec, Step } from '../../plan/index.js';
 import { backfillStatement } from '../../backfill/keyset.js';
 import { defaultClause, hiddenColumnDefault, isLiteralDefault, literal, mentioned, placeholderFor, quoteMy as q, withComment } from './expr.js';
-import { dropPair, mysqlSyncTrigger, pairExists } from './triggers.js';
+import { dropPair, mysqlSyncTrigger, pairExists, triggerName } from './triggers.js';
 import { sequenceLocks } from './sequences.js';
 import { INPLACE, INSTANT, NOCOPY_ONLINE, type MysqlCompiler } from './compiler.js';
 import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep } from './keys.js';
@@ -197,9 +197,17 @@ export function syncTrigger(c: MysqlCompiler, spec: SyncTriggerSpec): TriggerSte
   const test = (column: string) => (/^\s*timestamp\b/i.test(spec.newType!) ? `UNIX_TIMESTAMP(${column}) < 172800` : `${column} <=> ${value}`);
   // A check xc enforces by a trigger pair over either column must see the value this trigger copies: made before
   // it, that pair fired first, and a new writer's value broke the check unseen — the contract then failed on the
-  // rows, left contracting (campaign AH). Placed before the first such pair to fire (the catalog reads them in firing order).
+  // rows, left contracting (campaign AH). Placed before the first such pair to fire: the catalog's (it reads them in
+  // firing order), else the first this migration's expand makes before it (campaign AI: a check added, then its
+  // column renamed, in one migration) — never one made only at contract, which PRECEDES cannot name yet.
   const sides = [spec.oldColumn, spec.newColumn].map((x) => x.toLowerCase());
-  const check = c.tableOf(spec.table)?.checks.find((k) => k.trigger === true && k.columns.some((x) => sides.includes(x.toLowerCase())));
+  const existing = c.tableOf(spec.table)?.checks.find((k) => k.trigger === true && k.columns.some((x) => sides.includes(x.toLowerCase())));
+  const madeAt = (name: string) => c.model.planned.expandOrder(triggerName(c.checkBase(spec.table, name), 'i'));
+  const planned = c.model.planned
+    .checksOf(spec.table)
+    .filter((k) => madeAt(k.name) >= 0 && mentioned(k.expression, spec.table, [spec.oldColumn, spec.newColumn]).length > 0)
+    .sort((a, b) => madeAt(a.name) - madeAt(b.name))[0];
+  const check = existing ?? planned;
   const precedes = check === undefined ? undefined : c.checkBase(spec.table, check.name);
   const steps = mysqlSyncTrigger(spec, oldType, value === undefined ? undefined : { test, replaceable: c.f.mariadb }, precedes);
   // Removing the trigger is not atomic with dropping the old column: new writers that omit a NOT NULL old column would fail
