@@ -29,6 +29,21 @@ for (const target of targets) {
       await refused(s, ['t'], /operations\[0\]\.createTable\.columns\[1\]\.generated\.expression: .*subquer/);
     });
 
+    it.runIf(pg)('a check and an index key naming the row schema-qualified (`public.t.a`), as PostgreSQL\'s DDL takes them: planned, applied, enforced, carried by a rename, contracted; another schema\'s `other.t.a` refused at plan, nothing done', async () => {
+      const s = await setup(target, ddl, 'xc_decl');
+      await s.write('0001_x', { addIndex: { table: 't', columns: ['a'], name: 't_a_idx' } }, { addCheck: { table: 't', name: 'a_pos', expression: 'other.t.a > 0' } });
+      await refused(s, ['t'], /operations\[1\]\.addCheck\.expression: invalid reference to FROM-clause entry for table "t"/);
+      await s.write('0001_x', { addCheck: { table: 't', name: 'a_pos', expression: 'public.t.a > 0' } }, { addIndex: { table: 't', columns: [{ expression: '(public.t.a + 1)' }], name: 't_a1', where: 'public.t.a < 100' } });
+      await s.xc.plan();
+      await toContracted(s, '0001_x');
+      expect((await rejection(s.db.query(`INSERT INTO t (id, a) VALUES (3, -1)`))).message).toMatch(/violates check constraint "a_pos"/);
+      await s.write('0002_rename', { renameColumn: { table: 't', from: 'a', to: 'b' } });
+      await toContracted(s, '0002_rename');
+      expect((await rejection(s.db.query(`INSERT INTO t (id, b) VALUES (3, -1)`))).message).toMatch(/violates check constraint "a_pos"/);
+      await s.db.query(`INSERT INTO t (id, b) VALUES (4, 4)`);
+      expect(await s.db.query(`SELECT id FROM t WHERE b + 1 = 5 AND b < 100`)).toEqual([{ id: 4 }]);
+    });
+
     it.runIf(!pg)('a subquery in a new table’s CHECK or generated column: refused at plan (a check added to a table is xc’s trigger pair, which takes it)', async () => {
       const s = await setup(target, ddl, 'xc_decl');
       const g = (column: Record<string, unknown>) => ({ createTable: { table: 'g', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'z', type: 'int', ...column }] } });

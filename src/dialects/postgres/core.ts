@@ -21,7 +21,7 @@ import { assertTargetName, checkStateTarget, PG_STATE_COLUMNS_ADDED, pgStateSche
 import { PgAdvisoryLock, pgApplicationNameShown, pgApplicationSessions, pgBlockers } from './sessions.js';
 import { pgDependents, pgNameDependents, pgTriggersFiringAfter } from './dependents.js';
 import { forPlpgsqlParser, pgRawSqlIssue } from './statements.js';
-import { pgDeclaredIssue, pgIndexBuildIssue } from './declared.js';
+import { namedByTable, pgDeclaredIssue, pgIndexBuildIssue } from './declared.js';
 import { pgCannotAlter } from './owner.js';
 import { pgTableGrowthIssue } from './limits.js';
 import { decimalMax, narrowingIssue, signedRange, type NumberTypes } from '../narrowing.js';
@@ -99,6 +99,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
   /** The schema xc's state is kept in: one per target schema (state.ts). */
   readonly stateSchemaName: string;
+  /** The schema the tables are in, as an expression may qualify them: --schema, else the default search_path's. */
+  private get rowSchema(): string {
+    return this.opts.schema ?? 'public';
+  }
   protected readonly advisory: PgAdvisoryLock;
 
   /**
@@ -279,11 +283,11 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
 
   declaredIssue(s: Session, c: ExpressionCheck): Promise<string | null> {
-    return pgDeclaredIssue(s, this, c);
+    return pgDeclaredIssue(s, this, c, this.rowSchema);
   }
 
   indexBuildIssue(s: Session, c: IndexBuildCheck): Promise<string | null> {
-    return pgIndexBuildIssue(s, this, c);
+    return pgIndexBuildIssue(s, this, c, this.rowSchema);
   }
 
   expressionQueries(c: ExpressionCheck): string[] {
@@ -292,11 +296,13 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     const from = `FROM (SELECT ${cols}) AS ${quotePg(c.table)}`;
     // Evaluated: one row, the value computed (and stored, converted); else compiled only.
     const rows = c.evaluate ? '' : ' LIMIT 0';
-    if (c.boolean) return [`SELECT 1 ${from} WHERE (${c.sql}) LIMIT 0`];
-    if (!c.castTo) return [`SELECT (${c.sql}) ${from}${rows}`];
+    // A declared one (a check, an index's key) may name the row schema-qualified, as the server's DDL allows.
+    const sql = c.declared ? namedByTable(this, c.table, c.columns, c.sql, this.rowSchema) : c.sql;
+    if (c.boolean) return [`SELECT 1 ${from} WHERE (${sql}) LIMIT 0`];
+    if (!c.castTo) return [`SELECT (${sql}) ${from}${rows}`];
     // A temporary table may be written in a read-only transaction (expressionSetup made it).
     if (c.columnDefault) return c.evaluate ? [`INSERT INTO ${VALUE_TABLE} DEFAULT VALUES`] : [];
-    return [`INSERT INTO ${VALUE_TABLE} (value) SELECT (${c.sql}) ${from}${rows}`];
+    return [`INSERT INTO ${VALUE_TABLE} (value) SELECT (${sql}) ${from}${rows}`];
   }
 
   /** An unterminated literal or comment would take in the SQL xc writes after the expression (and its `?` placeholders). */

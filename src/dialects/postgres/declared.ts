@@ -11,7 +11,7 @@ import type { Session } from '../../db/driver.js';
 import { EscapedTransactionError, readOnly, type Dialect } from '../dialect.js';
 import type { ExpressionCheck } from '../../plan/index.js';
 import type { IndexBuildCheck } from '../specs.js';
-import { quotePg } from './text.js';
+import { PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
 import { freeColumn } from '../names.js';
 
 /**
@@ -21,24 +21,39 @@ import { freeColumn } from '../names.js';
  */
 const temporary = (table: string) => `pg_temp.${quotePg(table)}`;
 
-function declaration(c: ExpressionCheck, key: string): string {
+/**
+ * A declared expression with each column of the row, bare or qualified (`public.accounts.email`, which the table's own
+ * CHECK and index accept), named `accounts`.`email`: what a stand-in named as the table answers — pg_temp's table
+ * here, the one-row derived table plan compiles it over (core.ts). Never for an expression a trigger runs, where
+ * the schema-qualified name would fail. Left as written where a schema other than the table's (`schema`) qualifies
+ * it: the server refuses that (`other.accounts.email`), and so does the stand-in.
+ */
+export function namedByTable(dialect: Dialect, table: string, columns: { name: string }[], sql: string, schema: string): string {
+  const sig = pgTokens(sql).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+  const name = (i: number) => sig[i]?.kind === 'word' || sig[i]?.kind === 'quoted';
+  const elsewhere = sig.some((t, i) => name(i) && sig[i + 1]?.text === '.' && name(i + 2) && PG_IDENTIFIERS.names(sig[i + 2]!, table) && sig[i + 3]?.text === '.' && !PG_IDENTIFIERS.names(t, schema));
+  if (elsewhere) return sql;
+  return columns.reduce((text, col) => dialect.substituteColumn(text, table, col.name, `${quotePg(table)}.${quotePg(col.name)}`), sql);
+}
+
+function declaration(c: ExpressionCheck, key: string, sql: string): string {
   const table = temporary(c.table);
   switch (c.declared) {
     case 'check':
     case 'addedCheck':
-      return `ALTER TABLE ${table} ADD CHECK (${c.sql})`;
+      return `ALTER TABLE ${table} ADD CHECK (${sql})`;
     case 'generated':
-      return `ALTER TABLE ${table} ADD COLUMN ${quotePg(freeColumn('_xc_generated', c.columns))} ${c.castTo ?? 'text'} GENERATED ALWAYS AS (${c.sql}) STORED`;
+      return `ALTER TABLE ${table} ADD COLUMN ${quotePg(freeColumn('_xc_generated', c.columns))} ${c.castTo ?? 'text'} GENERATED ALWAYS AS (${sql}) STORED`;
     case 'indexKey':
-      return `CREATE INDEX ON ${table} ((${c.sql}))`;
+      return `CREATE INDEX ON ${table} ((${sql}))`;
     default:
-      return `CREATE INDEX ON ${table} (${quotePg(key)}) WHERE (${c.sql})`;
+      return `CREATE INDEX ON ${table} (${quotePg(key)}) WHERE (${sql})`;
   }
 }
 
-export function pgDeclaredIssue(s: Session, dialect: Dialect, c: ExpressionCheck): Promise<string | null> {
+export function pgDeclaredIssue(s: Session, dialect: Dialect, c: ExpressionCheck, schema: string): Promise<string | null> {
   const key = freeColumn('_xc_key', c.columns);
-  return onTemporaryTable(s, dialect, c.table, [...c.columns, { name: key, type: 'integer' }], declaration(c, key));
+  return onTemporaryTable(s, dialect, c.table, [...c.columns, { name: key, type: 'integer' }], declaration(c, key, namedByTable(dialect, c.table, c.columns, c.sql, schema)));
 }
 
 /**
@@ -46,11 +61,13 @@ export function pgDeclaredIssue(s: Session, dialect: Dialect, c: ExpressionCheck
  * temporary table instead, not concurrently: the method, operator classes, collations, storage parameters, keys and
  * predicate over the columns' types as they will be.
  */
-export async function pgIndexBuildIssue(s: Session, dialect: Dialect, c: IndexBuildCheck): Promise<string | null> {
+export async function pgIndexBuildIssue(s: Session, dialect: Dialect, c: IndexBuildCheck, schema: string): Promise<string | null> {
   // The DDL builders load when a command plans (PostgresDialect.loadDdl): status and check never come here.
   const { indexDefinition, rewriteIndexDefinition } = await import('./ddl.js');
   const column = c.columns[0]?.name ?? '';
-  const sql = rewriteIndexDefinition(c.index.definition ?? indexDefinition(c.index, c.table), { name: 'xc_declared_index', table: temporary(c.table), concurrently: false, fromColumn: column, toColumn: quotePg(column) });
+  const over = (sql: string | undefined) => (sql === undefined ? undefined : namedByTable(dialect, c.table, c.columns, sql, schema));
+  const made = { ...c.index, ...(c.index.where !== undefined ? { where: over(c.index.where) } : {}), ...(c.index.keys ? { keys: c.index.keys.map((k) => ({ ...k, ...(k.expression !== undefined ? { expression: over(k.expression) } : {}) })) } : {}) };
+  const sql = rewriteIndexDefinition(c.index.definition ?? indexDefinition(made, c.table), { name: 'xc_declared_index', table: temporary(c.table), concurrently: false, fromColumn: column, toColumn: quotePg(column) });
   return onTemporaryTable(s, dialect, c.table, c.columns, sql);
 }
 
