@@ -89,6 +89,10 @@ export function substituteColumn(tokens: Token[], column: string, value: string,
   return out.join('');
 }
 
+/** Why an expression ending inside `what` (a literal or comment) cannot be embedded: `rest`, the expression from where it opens. */
+export const unclosedIssue = (what: string, rest: string) =>
+  `ends inside ${what} that is never closed (${JSON.stringify(rest.slice(0, 24))}…), which would take in the SQL xc writes after the expression`;
+
 /** SQL-standard niladic functions, written without parentheses, whose value changes from one transaction to the next. */
 const TIME_KEYWORDS = new Set(['current_timestamp', 'current_date', 'current_time', 'localtime', 'localtimestamp']);
 

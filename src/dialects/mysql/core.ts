@@ -16,7 +16,7 @@ import type { CatalogFlavor } from './catalog.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import type { MysqlFeatures } from './compiler.js';
 import { BaseDialect, ddlNotLoaded, type ServerFeature } from '../base.js';
-import type { Token } from '../sqltext.js';
+import { unclosedIssue, type Token } from '../sqltext.js';
 import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, parseIndexDefinition, quoteMy, renameTableNames } from './expr.js';
 import { backfillSession, backfillSessionEnd, boundLockWaits, liftStatementLimit, seconds, setSession } from './settings.js';
 import { MYSQL_STATE_COLUMNS_ADDED, MYSQL_STATE_NOW, mysqlStateSchema, mysqlStateTable, mysqlStateTime } from './state.js';
@@ -258,6 +258,20 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
   declaredIssue(s: Session, c: ExpressionCheck): Promise<string | null> {
     return mysqlDeclaredIssue(s, c);
+  }
+
+  /**
+   * An unterminated literal or comment would take in the SQL xc writes after the expression: a line comment the
+   * server reads as one (`-- ` or `#`), or an opening quote or `/*` the tokenizer finds no end of.
+   */
+  textIssue(sql: string): string | null {
+    const text = `${sql} x`;
+    const toks = mysqlTokens(text);
+    const at = toks.findIndex((t, i) => (t.kind === 'comment' && i === toks.length - 1) || ((t.kind === 'string' || t.kind === 'quoted') && t.text.length === 1) || (t.text === '/' && toks[i + 1]?.text === '*'));
+    if (at < 0) return null;
+    const rest = text.slice(toks.slice(0, at).reduce((n, t) => n + t.text.length, 0));
+    const what = rest.startsWith('/*') ? 'a /* comment' : rest.startsWith('#') || rest.startsWith('--') ? `a ${rest.slice(0, rest.startsWith('#') ? 1 : 2)} comment` : rest.startsWith("'") ? 'a string' : 'a quoted name or string';
+    return unclosedIssue(what, rest.slice(0, -2));
   }
 
   sessionChanges(sql: string): string[] {

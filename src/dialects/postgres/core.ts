@@ -12,7 +12,7 @@ import type { IndexBuildCheck } from '../specs.js';
 import type { Blocker, ExpressionCheck, KeyForm, KeyForms } from '../../plan/index.js';
 import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
 import { BaseDialect, ddlNotLoaded } from '../base.js';
-import type { Token } from '../sqltext.js';
+import { unclosedIssue, type Token } from '../sqltext.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import { BYPASS_SETTING, doBlock, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg, valuesDiffer } from './text.js';
 import { sessionCalls } from '../sessionCalls.js';
@@ -311,7 +311,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     if (last.code) return null;
     const t = last.text;
     const what = t.startsWith('$') ? 'a dollar-quoted string' : t.startsWith('"') ? 'a quoted name' : t.startsWith('--') ? 'a -- comment' : t.startsWith('/*') ? 'a /* comment' : 'a string';
-    return `ends inside ${what} that is never closed (${JSON.stringify(t.slice(0, 24))}…), which would take in the SQL xc writes after the expression`;
+    return unclosedIssue(what, t.slice(0, -2));
   }
 
   sessionChanges(sql: string): string[] {
