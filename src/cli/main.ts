@@ -121,6 +121,23 @@ function swallowedFlag(program: Command, leaf: Command): void {
 }
 
 /**
+ * A flag of one value given twice (`--url A … --url B`, `deploy record --version v3 --version v4`): commander keeps
+ * the last, silently — a pipeline that appends a flag to a command line already holding it would act on the other
+ * value. Refused, without the values (a URL holds a password). A list's flag is given once per value.
+ */
+function givenTwice(leaf: Command, argv: string[]): void {
+  const args = argv.slice(2);
+  const words = args.slice(0, args.includes('--') ? args.indexOf('--') : undefined);
+  for (let cmd: Command | null = leaf; cmd; cmd = cmd.parent) {
+    for (const o of cmd.options) {
+      if (!o.long || !(o.required || o.optional) || Array.isArray(cmd.getOptionValue(o.attributeName()))) continue;
+      const times = words.filter((w) => w === o.long || w.startsWith(`${o.long}=`)).length;
+      if (times > 1) throw new InvalidInputError(`${o.long} was given ${times} times: give it once`, { flag: o.long }, { code: 'invalid_usage' });
+    }
+  }
+}
+
+/**
  * A command's own flag given before the command's name (`xc --app shop deploy record`, `xc deploy --version v4
  * record`): commander says "unknown option '--version' (Did you mean --version?)" (campaign AF). Names the commands
  * that take it and where it goes.
@@ -157,6 +174,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const action: Action = <A extends unknown[]>(handler: (ctx: CommandContext, ...args: A) => Promise<void | number>, use?: { library: false }) => async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
+    givenTwice(cmd, argv);
     // Loaded here, not at the top: --help, --version and usage errors need neither the config reader nor the library (start-up cost).
     const { resolveOptions } = await import('../config.js');
     const options = await resolveOptions(flagsOf(cmd), process.env, process.cwd(), commandPath(cmd));

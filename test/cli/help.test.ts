@@ -85,4 +85,19 @@ describe('-V', () => {
     }
     expect((await runXc(['plan', '--bogus'])).stderr).toContain("unknown option '--bogus'\n");
   });
+
+  it('a flag of one value given twice is refused, naming it and not its values (commander kept the last: `deploy record --version v3 … --version v4` recorded v4); a list\'s flag takes several', { timeout: 90_000 }, async () => {
+    const db = 'pglite://memory';
+    for (const [args, flag] of [
+      [['deploy', 'record', '--app', 'shop', '--version', 'v3', '--version=v4', '--url', db], '--version'],
+      [['status', '--url', 'postgres://u:s3cret@127.0.0.1:1/x', '--url', db], '--url'],
+      [['--url', db, 'status', '--url', db], '--url'],
+    ] as const) {
+      const r = await runXc([...args]);
+      expect([r.code, r.stderr]).toEqual([2, `xc: ${flag} was given 2 times: give it once\n(exit 2: invalid input, or a request that can never succeed; nothing was executed)\n`]);
+      expect(r.stdout).toBe('');
+    }
+    const listed = await runXc(['status', '--url', db, '--dir', '/nonexistent-xc-dir', '--replica', 'postgres://127.0.0.1:1/a', '--replica', 'postgres://127.0.0.1:1/b', '--json']);
+    expect(listed.stdout + listed.stderr).not.toContain('given 2 times');
+  });
 });
