@@ -11,7 +11,7 @@ import type { Expr } from '../migration/schema.js';
 import type { KeyForm } from '../plan/index.js';
 import type { SchemaModel } from '../schema/model.js';
 import { constraintName, derivedName, freeKeyName, nameTaken, type NameRules } from './names.js';
-import { calledFunctions, columnsNamed, replaceIdentifier, subqueryAmbiguities, substituteColumn, type IdentifierRules, type Token } from './sqltext.js';
+import { calledFunctions, columnsNamed, replaceIdentifier, requalify, subqueryAmbiguities, substituteColumn, type IdentifierRules, type Token } from './sqltext.js';
 
 /** The key of a dialect's variant in a per-dialect expression (`{ postgres: …, mysql: … }`). */
 export type ExprVariant = keyof Exclude<Expr, string>;
@@ -121,6 +121,11 @@ export abstract class BaseDialect {
   /** The expression over a row of `table` with its column `from` written as `to`. */
   replaceIdentifier(sql: string, table: string, from: string, to: string): string {
     return replaceIdentifier(this.tokens(sql), from, to, this.identifiers, table);
+  }
+
+  /** The expression over a row of table `from`, renamed `to`: `from.col` written `to`.`col`. */
+  requalify(sql: string, from: string, to: string): string {
+    return requalify(this.tokens(sql), from, to, this.identifiers);
   }
 
   /** `sql`, over a row of `table`, with every reference to `column` replaced by the expression `value`: a check over the value a row will get. */

@@ -79,6 +79,21 @@ export function replaceIdentifier(tokens: Token[], from: string, to: string, rul
   return tokens.map((t, i) => (referenceAt(tokens, i, from, rules, table) >= 0 ? rules.quote(to) : t.text)).join('');
 }
 
+/**
+ * The text with the row's table `from`, where it qualifies a column (`from.col`, `schema.from.col`), named `to`,
+ * quoted: the expression over the table renamed (a MySQL check trigger's text keeps the name it was made under).
+ */
+export function requalify(tokens: Token[], from: string, to: string, rules: IdentifierRules): string {
+  return tokens
+    .map((t, i) => {
+      const dot = nearAt(tokens, i, 1);
+      const column = nearAt(tokens, dot, 1);
+      const qualifies = isName(t) && rules.names(t, from) && tokens[dot]?.text === '.' && isName(tokens[column]) && !['.', '('].includes(near(tokens, column, 1)?.text ?? '');
+      return qualifies ? rules.quote(to) : t.text;
+    })
+    .join('');
+}
+
 /** The text with each reference to `column` of the row of `table`, its qualifier included, replaced by `value` (SQL, parenthesised here). */
 export function substituteColumn(tokens: Token[], column: string, value: string, rules: IdentifierRules, table: string): string {
   const out = tokens.map((t) => t.text);

@@ -55,6 +55,14 @@ export const renameTable: Operation<'renameTable'> = {
     // there. (Projected instead, the placeholder gave later migrations its int columns, and its view a user's dependency.)
     if (t?.kind === 'table') {
       t.name = spec.to;
+      // Expressions naming the row by the table (`products.price`) name it by the new name: a later operation over one
+      // of their columns finds it (campaigns AJ, AK: a MariaDB check trigger kept reading a column renamed since).
+      const over = (sql: string) => dialect.requalify(sql, spec.from, spec.to);
+      for (const k of t.checks) k.expression = over(k.expression);
+      for (const i of t.indexes) {
+        if (i.where !== undefined) i.where = over(i.where);
+        if (i.keys) i.keys = i.keys.map((k) => (k.expression !== undefined ? { ...k, expression: over(k.expression) } : k));
+      }
       model.tables.set(spec.to, t);
       model.inPlan.set(spec.to, model.readInPlan(spec.from));
       model.inPlan.delete(spec.from);

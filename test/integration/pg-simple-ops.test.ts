@@ -488,7 +488,7 @@ describePg('PostgreSQL DDL recipes', () => {
       expect(await one(db, `SELECT pg_get_indexdef('users_lower_mail'::regclass) AS d`)).toEqual({
         d: `CREATE UNIQUE INDEX users_lower_mail ON public.users USING btree (lower("Mail")) WHERE ("Mail" <> 'email'::text)`,
       });
-      const o = { name: '"i2"', table: '"t"', concurrently: false, fromColumn: 'text', toColumn: '"body"' };
+      const o = { name: '"i2"', table: '"t"', concurrently: false, fromColumn: 'text', toColumn: '"body"', row: 't' };
       expect(rewriteIndexDefinition(`CREATE INDEX i ON public.t USING btree (((text)::text) COLLATE "C" text_pattern_ops)`, o)).toBe(
         `CREATE INDEX "i2" ON "t" USING btree ((("body")::text) COLLATE "C" text_pattern_ops)`,
       );

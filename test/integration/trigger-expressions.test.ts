@@ -212,5 +212,48 @@ for (const target of targets) {
       await refusedWrite(`UPDATE t SET a2 = -3 WHERE id = 1`);
       expect((await s.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM t WHERE a2 <= 0`)).map((r) => Number(r.n))).toEqual([0]);
     });
+
+    it('campaigns AJ, AK: checks naming their row by the table (`t.x`, quoted too) through a renameTable, then a renameColumn or dropColumn of their column, in later migrations or the same one: writes go on and stay checked (MariaDB: the check trigger kept reading the old column, every write failed, or the contract failed and stayed contracting)', async () => {
+      const quoted = pg ? '"t".x < 1000' : '`t`.`x` < 1000';
+      const s = await setup(target, [
+        `CREATE TABLE t (id int PRIMARY KEY, x int, y int)`, `CREATE TABLE s (id int PRIMARY KEY, x int)`,
+        `INSERT INTO t VALUES (1, 1, 1), (2, 2, 2)`, `INSERT INTO s VALUES (1, 1)`,
+      ], 'xc_trig_expr');
+      await s.write('0001_checks',
+        { addCheck: { table: 't', name: 'x_pos', expression: 't.x > 0' } },
+        { addCheck: { table: 't', name: 'x_small', expression: quoted } },
+        { addCheck: { table: 's', name: 's_pos', expression: 's.x > 0' } });
+      await toContracted(s, '0001_checks');
+      await s.write('0002_rename_tables', { renameTable: { from: 't', to: 'u' } }, { renameTable: { from: 's', to: 's2' } }, { renameColumn: { table: 's2', from: 'x', to: 'x2' } });
+      await toContracted(s, '0002_rename_tables');
+      const refused = async (sql: string, check: string) => expect((await rejection(s.db.query(sql))).message).toMatch(pg ? new RegExp(`violates check constraint "${check}"`) : new RegExp(`CONSTRAINT \`${check}\` failed`));
+      await refused(`INSERT INTO s2 (id, x2) VALUES (9, -1)`, 's_pos');
+      await s.db.query(`INSERT INTO s2 (id, x2) VALUES (10, 10)`);
+      await s.write('0003_rename_column', { renameColumn: { table: 'u', from: 'x', to: 'x2' } });
+      await applyWhileOldWrites(s, (i) => ({ sql: `UPDATE u SET x = ? WHERE id = ?`, params: [i + 1, (i % 2) + 1] }));
+      await toContracted(s, '0003_rename_column');
+      await refused(`INSERT INTO u (id, x2, y) VALUES (9, -1, 1)`, 'x_pos');
+      await refused(`UPDATE u SET x2 = 5000 WHERE id = 1`, 'x_small');
+      await s.db.query(`INSERT INTO u (id, x2, y) VALUES (10, 10, 10)`);
+      await s.write('0004_drop', { dropColumn: { table: 'u', column: 'x2' } });
+      await toContracted(s, '0004_drop');
+      await s.db.query(`INSERT INTO u (id, y) VALUES (11, 11)`);
+      await s.db.query(`UPDATE u SET y = 12 WHERE id = 1`);
+      expect((await s.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM u`)).map((r) => Number(r.n))).toEqual([4]);
+    });
+
+    it.runIf(pg)('campaign AJ: an index over `lower(t.name)` or `where t.name <> …` that the same migration adds and renames the column of survives the contract, over the new name (its copy was built over the old column and went with it)', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, name text)`, `INSERT INTO t VALUES (1, 'A'), (2, 'b')`], 'xc_trig_expr');
+      await s.write('0001_m',
+        { addIndex: { table: 't', name: 'ix_lname', columns: [{ expression: 'lower(t.name)' }] } },
+        { addIndex: { table: 't', name: 'ix_part', columns: ['id'], where: "t.name <> 'zz'" } },
+        { renameColumn: { table: 't', from: 'name', to: 'nm' } });
+      await toContracted(s, '0001_m');
+      expect(await s.db.query(`SELECT indexname, regexp_replace(indexdef, '^.* USING ', '') AS def FROM pg_indexes WHERE tablename = 't' ORDER BY indexname`)).toEqual([
+        { indexname: 'ix_lname', def: 'btree (lower(nm))' },
+        { indexname: 'ix_part', def: "btree (id) WHERE (nm <> 'zz'::text)" },
+        { indexname: 't_pkey', def: 'btree (id)' },
+      ]);
+    });
   });
 }

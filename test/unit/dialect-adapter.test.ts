@@ -93,6 +93,13 @@ describe('which columns an expression names', () => {
     expect(my.replaceIdentifier("year(created) > 2000 AND `Year` > 0 AND YEAR <> 'year'", 'users', 'year', 'yr')).toBe("year(created) > 2000 AND `yr` > 0 AND `yr` <> 'year'");
   });
 
+  it('name the row by a renamed table where it qualifies a column, and nowhere else', () => {
+    expect(my.requalify("products.price >= 0 AND `products`.`list` > db.products.price AND products = 'products.x' AND products.f(1)", 'products', 'items')).toBe(
+      "`items`.price >= 0 AND `items`.`list` > db.`items`.price AND products = 'products.x' AND products.f(1)",
+    );
+    expect(pg.requalify(`t.a > 0 AND "T".a > 0 AND public.t.a > 0 AND t.s.a`, 't', 'u')).toBe(`"u".a > 0 AND "T".a > 0 AND public."u".a > 0 AND t.s.a`);
+  });
+
   it('substitute a value for a column, its qualifier included', () => {
     expect(pg.substituteColumn(`t.x > 0 AND public . t . x < x + p.x`, 't', 'x', '5')).toBe(`(5) > 0 AND (5) < (5) + p.x`);
   });

@@ -25,7 +25,7 @@
 import type { CarriedConstraints, CarriedConstraintSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
 import { referenceClauses, referenceOptions } from '../references.js';
-import { literal, quoteMy as q, tokens } from './expr.js';
+import { checkColumns, literal, quoteMy as q } from './expr.js';
 import { INPLACE, type MysqlCompiler } from './compiler.js';
 import { needsOwnIndex } from './keys.js';
 import { mysqlCheckTrigger } from './triggers.js';
@@ -68,9 +68,7 @@ export function carryConstraints(c: MysqlCompiler, spec: CarriedConstraints): Ca
   }
 
   for (const k of spec.checks) {
-    // Backticked names in a check can only be columns: include them even when the catalog does not know them yet.
-    const quoted = tokens(k.expression).filter((x) => x.startsWith('`')).map((x) => x.slice(1, -1).replace(/``/g, '`'));
-    const columns = [...c.columnsOf(table), ...quoted];
+    const columns = checkColumns(k.expression, c.columnsOf(table));
     // The old column's drop removes the pair of the check's own name (and a server CHECK of it): a pair of another name holds meanwhile.
     const temporary = mysqlCheckTrigger(table, k.temporary, k.expression, columns);
     beforeDrop.push(...temporary.create);

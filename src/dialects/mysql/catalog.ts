@@ -19,7 +19,8 @@
  */
 import type { Session } from '../../db/driver.js';
 import { SchemaModel, type TableModel } from '../../schema/model.js';
-import { literal, mentioned, quoteMy, unquoteSimple } from './expr.js';
+import { literal, mentioned, MYSQL_IDENTIFIERS, mysqlTokens, quoteMy, unquoteSimple } from './expr.js';
+import { requalify } from '../sqltext.js';
 import { HEARTBEAT_TABLE } from './replicas.js';
 import { parseCheckTrigger } from './triggers.js';
 
@@ -192,7 +193,10 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     const t = tables.get(r.table_name);
     const check = parseCheckTrigger(r.body);
     if (!t || !check || t.checks.some((c) => c.name === check.name)) continue;
-    const expression = unquoteSimple(check.expression);
+    // Made before a renameTable, it names its row by the old name (`products.price`): read as naming it by the new one,
+    // so a later renameColumn or dropColumn finds the column it reads (campaigns AJ, AK: every write failed after it).
+    const written = unquoteSimple(check.expression);
+    const expression = check.row !== undefined && check.row !== t.name ? requalify(mysqlTokens(written), check.row, t.name, MYSQL_IDENTIFIERS) : written;
     t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.name, t.columns.map((c) => c.name)), trigger: true, triggerBase: r.name.replace(/_[iu]$/, '') });
   }
   const model = SchemaModel.fromCatalog([...tables.values()]);

@@ -7,7 +7,7 @@
  */
 import type { ColumnModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
-import { literal, quoteMy as q, tokens } from './expr.js';
+import { checkColumns, literal, quoteMy as q } from './expr.js';
 import { dropPair, mysqlCheckTrigger } from './triggers.js';
 import { INPLACE, type MysqlCompiler } from './compiler.js';
 import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep, restoreReplacedIndexName } from './keys.js';
@@ -34,9 +34,7 @@ export function dropCheckConstraint(c: MysqlCompiler, table: string, name: strin
 
 /** The trigger pair enforcing a check. */
 function checkTrigger(c: MysqlCompiler, table: string, name: string, expression: string) {
-  // Backticked names in a check can only be columns: include them even when the catalog does not know them yet.
-  const quoted = tokens(expression).filter((t) => t.startsWith('`')).map((t) => t.slice(1, -1).replace(/``/g, '`'));
-  return mysqlCheckTrigger(table, name, expression, [...c.columnsOf(table), ...quoted]);
+  return mysqlCheckTrigger(table, name, expression, checkColumns(expression, c.columnsOf(table)));
 }
 
 export function addCheck(c: MysqlCompiler, table: string, name: string, expression: string): Step[] {

@@ -195,6 +195,21 @@ export function rowValue(expr: string, columns: string[], table: string): string
   return `(SELECT ${expr} FROM (SELECT ${named.map((c) => `NEW.${quoteMy(c)} AS ${quoteMy(c)}`).join(', ')}) AS ${quoteMy(table)})`;
 }
 
+/**
+ * The columns a check trigger over `expr` lists: the table's (`known`), and each backticked name of the text but a
+ * qualifier (`t`.`x`: campaign AJ, NEW.`t` failed every write) — a column the catalog does not know yet, maybe.
+ */
+export function checkColumns(expr: string, known: string[]): string[] {
+  const sig = mysqlTokens(expr).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+  return [...known, ...sig.filter((t, i) => t.text.startsWith('`') && sig[i + 1]?.text !== '.').map((t) => unquote(t.text, '`'))];
+}
+
+/** The name `rowValue`'s derived row goes by (the table's when the trigger was made), or undefined for a rewrite to NEW. */
+export function derivedRowName(sql: string): string | undefined {
+  const alias = /\) AS `((?:[^`]|``)*)`\)$/.exec(sql);
+  return sql.startsWith('(SELECT ') && alias ? alias[1]!.replace(/``/g, '`') : undefined;
+}
+
 /** The expression `rowValue` was given, read back from what it made. */
 export function fromRowValue(sql: string): string {
   const derived = /^\(SELECT ([\s\S]*) FROM \(SELECT NEW\.`(?:[^`]|``)*` AS `(?:[^`]|``)*`(?:, NEW\.`(?:[^`]|``)*` AS `(?:[^`]|``)*`)*\) AS `(?:[^`]|``)*`\)$/.exec(sql);

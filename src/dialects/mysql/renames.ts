@@ -16,7 +16,7 @@
  * - A primary key is always PRIMARY: validation refuses it.
  */
 import type { Step } from '../../plan/index.js';
-import { literal, quoteMy as q, tokens } from './expr.js';
+import { checkColumns, literal, quoteMy as q } from './expr.js';
 import { dropPair, mysqlCheckTrigger } from './triggers.js';
 import { INPLACE, type MysqlCompiler } from './compiler.js';
 import { renameIndex } from './keys.js';
@@ -56,8 +56,6 @@ export function renameConstraint(c: MysqlCompiler, table: string, from: string, 
 
   const expression = planned.check(table, from) ?? planned.check(table, to) ?? t?.checks.find((k) => named(k.name))?.expression;
   if (expression === undefined) throw new Error(`cannot rename constraint ${from} on ${table}: not known to xc`);
-  // Backticked names in a check can only be columns: include them even when the catalog does not know them yet.
-  const quoted = tokens(expression).filter((x) => x.startsWith('`')).map((x) => x.slice(1, -1).replace(/``/g, '`'));
   planned.addCheck(table, to, expression);
-  return [...mysqlCheckTrigger(table, to, expression, [...c.columnsOf(table), ...quoted]).create, ...dropPair(c.checkBase(table, from), table), dropCheckConstraint(c, table, from)];
+  return [...mysqlCheckTrigger(table, to, expression, checkColumns(expression, c.columnsOf(table))).create, ...dropPair(c.checkBase(table, from), table), dropCheckConstraint(c, table, from)];
 }

@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import type { ConstraintTest, ConvertTriggerSpec, FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
-import { fitName, fromRowValue, isTextType, literal, quoteMy as q, rowValue } from './expr.js';
+import { derivedRowName, fitName, fromRowValue, isTextType, literal, quoteMy as q, rowValue } from './expr.js';
 
 /** The session variable that makes one xc trigger pair stand aside while set. */
 export const bypassVariable = (name: string) => `@xc_bypass_${name.replace(/[^A-Za-z0-9_]/g, '')}`;
@@ -229,11 +229,15 @@ export function mysqlCheckTrigger(table: string, name: string, expression: strin
   return steps;
 }
 
-/** Name and expression (as the check was given, but for quoting) of an xc check trigger's body, or undefined. */
-export function parseCheckTrigger(body: string): { name: string; expression: string } | undefined {
+/**
+ * Name and expression (as the check was given, but for quoting) of an xc check trigger's body, or undefined; `row`:
+ * the name the expression's row goes by there (the table's when it was made), where it is evaluated over a derived row.
+ */
+export function parseCheckTrigger(body: string): { name: string; expression: string; row?: string } | undefined {
   const m = CHECK_BODY.exec(body.trim());
   if (!m) return undefined;
   const message = m[2]!.replace(/''/g, "'").replace(/\\\\/g, '\\');
   const name = /^CONSTRAINT `((?:[^`]|``)*)` failed$/.exec(message)?.[1]?.replace(/``/g, '`');
-  return name === undefined ? undefined : { name, expression: fromRowValue(m[1]!) };
+  const row = derivedRowName(m[1]!);
+  return name === undefined ? undefined : { name, expression: fromRowValue(m[1]!), ...(row !== undefined ? { row } : {}) };
 }

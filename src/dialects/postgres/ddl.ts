@@ -211,6 +211,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
         concurrently: concurrentIndexes,
         fromColumn,
         toColumn: q(toColumn),
+        row: table,
       });
       return [buildIndex(table, newName, sql, `build index ${q(newName)} on ${q(table)}, a copy of ${q(index.name)} over ${q(toColumn)}`)];
     },
@@ -477,7 +478,7 @@ export function indexKeys(o: { columns: string[]; keys?: IndexKey[] }, quote: (i
  */
 export function rewriteIndexDefinition(
   definition: string,
-  o: { name: string; table: string; concurrently: boolean; fromColumn: string; toColumn: string },
+  o: { name: string; table: string; concurrently: boolean; fromColumn: string; toColumn: string; row: string },
 ): string {
   const tokens = pgTokens(definition);
   const using = tokens.findIndex((t) => t.kind === 'word' && /^using$/i.test(t.text));
@@ -486,8 +487,8 @@ export function rewriteIndexDefinition(
   // From the key list on: the method before it is no column.
   const keys = tokens.findIndex((t, i) => i > using && t.text === '(');
   const text = (ts: typeof tokens) => ts.map((t) => t.text).join('');
-  // pg_get_indexdef writes every column bare: no table name qualifies one.
-  const rewritten = keys < 0 ? text(tokens.slice(using)) : text(tokens.slice(using, keys)) + replaceIdentifier(tokens.slice(keys), o.fromColumn, o.toColumn, { ...PG_IDENTIFIERS, quote: () => o.toColumn }, '');
+  // pg_get_indexdef writes every column bare; an index of the plan keeps its file's `t.col` (campaign AJ: lost at contract).
+  const rewritten = keys < 0 ? text(tokens.slice(using)) : text(tokens.slice(using, keys)) + replaceIdentifier(tokens.slice(keys), o.fromColumn, o.toColumn, { ...PG_IDENTIFIERS, quote: () => o.toColumn }, o.row);
   const head = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${o.concurrently ? 'CONCURRENTLY ' : ''}${o.name} ON ${o.table} `;
   return head + rewritten;
 }

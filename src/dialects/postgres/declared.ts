@@ -67,7 +67,7 @@ export async function pgIndexBuildIssue(s: Session, dialect: Dialect, c: IndexBu
   const column = c.columns[0]?.name ?? '';
   const over = (sql: string | undefined) => (sql === undefined ? undefined : namedByTable(dialect, c.table, c.columns, sql, schema));
   const made = { ...c.index, ...(c.index.where !== undefined ? { where: over(c.index.where) } : {}), ...(c.index.keys ? { keys: c.index.keys.map((k) => ({ ...k, ...(k.expression !== undefined ? { expression: over(k.expression) } : {}) })) } : {}) };
-  const sql = rewriteIndexDefinition(c.index.definition ?? indexDefinition(made, c.table), { name: 'xc_declared_index', table: temporary(c.table), concurrently: false, fromColumn: column, toColumn: quotePg(column) });
+  const sql = rewriteIndexDefinition(c.index.definition ?? indexDefinition(made, c.table), { name: 'xc_declared_index', table: temporary(c.table), concurrently: false, fromColumn: column, toColumn: quotePg(column), row: c.table });
   return onTemporaryTable(s, dialect, c.table, c.columns, sql);
 }
 
