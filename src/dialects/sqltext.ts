@@ -128,8 +128,8 @@ interface Group {
   read: Set<string>;
   /** It reads something whose columns are not known: a derived table, a table the model does not have. */
   unseen: boolean;
-  /** It reads the row's own table without an alias. */
-  rowUnaliased: boolean;
+  /** It names a table as the row's is named: the row's own table read again without an alias, or any table so aliased (`FROM posts t`). */
+  rebindsRow: boolean;
 }
 
 /**
@@ -142,7 +142,8 @@ interface Group {
  *   `p.user_id = id` counted the posts whose user_id is their own id, exit 0);
  * - `unseen`: a bare name of the row's in a subquery reading what xc cannot see the columns of (a derived table,
  *   another schema's or database's table): the same, unknown (campaign AD: MariaDB's rows disagreed);
- * - `shadowed`: `users.col` inside a subquery that reads the row's table `users` again without an alias: that names
+ * - `shadowed`: `users.col` inside a subquery that reads the row's table `users` again without an alias, or another
+ *   table aliased `users` (campaign AL: `FROM posts t` … `t.a` was rewritten by a rename of the row's `a`): that names
  *   the subquery's own row there.
  * `tableColumns` gives the columns of the table a token names, if the model has it.
  */
@@ -174,14 +175,14 @@ export function subqueryAmbiguities(tokens: Token[], row: { table: string; colum
     if (keyword(sig[k]) === 'as') k++;
     const alias = (sig[k]?.kind === 'word' && !NOT_ALIAS.has(keyword(sig[k])!)) || sig[k]?.kind === 'quoted';
     if (alias) notValue.add(k);
-    else if (name === j && rules.names(sig[name]!, row.table)) g.rowUnaliased = true;
+    if (alias ? rules.names(sig[k]!, row.table) : name === j && rules.names(sig[name]!, row.table)) g.rebindsRow = true;
     return alias ? k : name;
   };
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i]!;
     within[i] = [...stack];
     if (t.text === '(') {
-      stack.push({ subquery: ['select', 'with'].includes(keyword(sig[i + 1]) ?? ''), read: new Set(), unseen: false, rowUnaliased: false });
+      stack.push({ subquery: ['select', 'with'].includes(keyword(sig[i + 1]) ?? ''), read: new Set(), unseen: false, rebindsRow: false });
       if (keyword(sig[i - 1]) === 'using') for (let k = i + 1; k < sig.length && sig[k]!.text !== ')'; k++) notValue.add(k);
     } else if (t.text === ')') {
       stack.pop();
@@ -199,6 +200,6 @@ export function subqueryAmbiguities(tokens: Token[], row: { table: string; colum
   const uses = (c: string, seen: (groups: Group[]) => boolean) => sig.some((t, i) => value(t, i) && rules.names(t, c) && inQuery(i).length > 0 && seen(inQuery(i)));
   const bare = row.columns.filter((c) => uses(c, (gs) => gs.some((g) => g.read.has(c.toLowerCase()))));
   const unseen = row.columns.filter((c) => !bare.includes(c) && uses(c, (gs) => gs.some((g) => g.unseen)));
-  const shadowed = sig.some((t, i) => !notValue.has(i) && isName(t) && rules.names(t, row.table) && sig[i + 1]?.text === '.' && sig[i - 1]?.text !== '.' && inQuery(i).some((g) => g.rowUnaliased));
+  const shadowed = sig.some((t, i) => !notValue.has(i) && isName(t) && rules.names(t, row.table) && sig[i + 1]?.text === '.' && sig[i - 1]?.text !== '.' && inQuery(i).some((g) => g.rebindsRow));
   return { bare, unseen, shadowed };
 }

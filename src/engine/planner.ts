@@ -258,7 +258,7 @@ function subqueryIssue(dialect: Dialect, model: SchemaModel, check: ExpressionCh
     const names = unseen.map((c) => `"${c}"`).join(', ');
     return `in a subquery reading a derived table or a table xc does not know the columns of, ${names} of this row's table "${check.table}" ${unseen.length === 1 ? 'is' : 'are'} named bare: SQL reads a column of that name from the subquery first, if it has one — ${way(unseen)}`;
   }
-  if (shadowed) return `a subquery reads "${check.table}" again without an alias, so ${row}.<column> inside it names the subquery's row, not this one: give that table an alias (FROM ${row} AS other)`;
+  if (shadowed) return `a subquery names a table "${check.table}" — this row's table read again without an alias, or another table aliased so — and ${row}.<column> inside it names the subquery's row, not this one: give that table another alias (FROM ${row} AS other)`;
   return undefined;
 }
 

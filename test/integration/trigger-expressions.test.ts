@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
-import { rejection, setup, toContracted, type Setup } from '../helpers/scenario.js';
+import { refused, rejection, setup, toContracted, type Setup } from '../helpers/scenario.js';
 import { Writer, type Query } from '../helpers/writers.js';
 
 /** Apply while an old-version writer writes, from before it to after; the writer, stopped, none of its writes failed. */
@@ -254,6 +254,23 @@ for (const target of targets) {
         { indexname: 'ix_part', def: "btree (id) WHERE (nm <> 'zz'::text)" },
         { indexname: 't_pkey', def: 'btree (id)' },
       ]);
+    });
+
+    it('campaign AL: a table renamed like one of its columns, then that column renamed: a check naming the row by the table keeps working (MariaDB: its trigger listed NEW.`a` for the qualifier, every write failed, the contract stayed contracting); a subquery aliasing another table as the row\'s is refused at plan (a rename rewrote `t.a` there)', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int, k int)`, `CREATE TABLE posts (id int PRIMARY KEY, a int)`, `INSERT INTO t VALUES (1, 1, 1), (2, 2, 2)`, `INSERT INTO posts VALUES (1, 1)`], 'xc_trig_expr');
+      await s.write('0001_c', { addCheck: { table: 't', name: 'c_sub', expression: '(SELECT COUNT(*) FROM posts t WHERE t.a = 1) = 1 AND k > 0' } });
+      await refused(s, ['t', 'posts'], /operations\[0\]\.addCheck\.expression: a subquery names a table "t" — this row's table read again without an alias, or another table aliased so — and .t.\.<column> inside it names the subquery's row/);
+      await s.write('0001_c', { addCheck: { table: 't', name: 'c_a', expression: 't.a > 0 AND t.k > 0' } });
+      await toContracted(s, '0001_c');
+      await s.write('0002_ta', { renameTable: { from: 't', to: 'a' } });
+      await toContracted(s, '0002_ta');
+      await s.write('0003_ac', { renameColumn: { table: 'a', from: 'a', to: 'c' } });
+      await applyWhileOldWrites(s, (i) => ({ sql: `UPDATE a SET a = ? WHERE id = ?`, params: [i + 1, (i % 2) + 1] }));
+      await toContracted(s, '0003_ac');
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted', 'contracted', 'contracted']);
+      await s.db.query(`INSERT INTO a (id, c, k) VALUES (9, 9, 9)`);
+      const err = await rejection(s.db.query(`UPDATE a SET c = -1 WHERE id = 9`));
+      expect(err.message).toMatch(pg ? /violates check constraint "c_a"/ : /CONSTRAINT `c_a` failed/);
     });
   });
 }

@@ -43,6 +43,9 @@ describe('names a subquery reads otherwise than a trigger would', () => {
       expect(amb('(SELECT COUNT(*) FROM public.posts WHERE user_id = users.id AND deleted = 0)')).toEqual({ bare: ['deleted'], unseen: [], shadowed: false });
       expect(amb('EXISTS (SELECT 1 FROM users u2 WHERE u2.handle = handle AND u2.id < users.id)')).toEqual({ bare: ['handle'], unseen: [], shadowed: false });
       expect(amb('EXISTS (SELECT 1 FROM users WHERE handle = users.handle)')).toEqual({ bare: ['handle'], unseen: [], shadowed: true });
+      // Another table aliased as the row's table (campaign AL: a rename of the row's `id` rewrote `users.id` there).
+      expect(amb('(SELECT COUNT(*) FROM posts users WHERE users.id = 1)')).toEqual({ bare: [], unseen: [], shadowed: true });
+      expect(amb('(SELECT COUNT(*) FROM posts AS "users" WHERE "users".id = 1)')).toEqual({ bare: [], unseen: [], shadowed: true });
       expect(amb('(SELECT c.name FROM countries c, posts q WHERE c.code = handle AND q.id = 1)')).toEqual({ bare: [], unseen: [], shadowed: false });
       expect(amb('(SELECT c.name FROM countries c, posts q WHERE c.code = handle AND q.id = id)')).toEqual({ bare: ['id'], unseen: [], shadowed: false });
       // Outside a subquery, and in function calls or literals, nothing is ambiguous.

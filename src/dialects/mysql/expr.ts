@@ -188,7 +188,9 @@ export function rewritesExactly(expr: string, columns: string[]): boolean {
  */
 export function rowValue(expr: string, columns: string[], table: string): string {
   if (rewritesExactly(expr, columns)) return rewriteColumns(expr, columns, 'NEW.', table);
-  const names = new Set(mysqlTokens(expr).flatMap((t) => (t.kind === 'word' ? [t.text] : t.kind === 'quoted' ? [unquote(t.text, t.text[0]!)] : [])).map((n) => n.toLowerCase()));
+  // Names but qualifiers: a table renamed like one of its columns (`a`.`c` > 0 on table a) listed NEW.`a`, which failed every write once that column was gone (campaign AL).
+  const sig = mysqlTokens(expr).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+  const names = new Set(sig.flatMap((t, i) => (sig[i + 1]?.text === '.' ? [] : t.kind === 'word' ? [t.text] : t.kind === 'quoted' ? [unquote(t.text, t.text[0]!)] : [])).map((n) => n.toLowerCase()));
   // Once each: a column listed twice (a check's columns and its backticked names) is a duplicate column, error 1060 on every write (campaign AH).
   const named = columns.filter((c, i) => names.has(c.toLowerCase()) && columns.findIndex((d) => d.toLowerCase() === c.toLowerCase()) === i);
   if (named.length === 0) return expr;
