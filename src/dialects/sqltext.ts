@@ -40,7 +40,8 @@ const isName = (t: Token | undefined) => t?.kind === 'word' || t?.kind === 'quot
  * `table`. A reference is an identifier of that name, bare or qualified by the table's name (`t.col`, and
  * `schema.t.col`, from its first part), that is not a function (a bare word before `(`), not a qualifier itself, not
  * another table's column (`p.col`), not a type (after `::` or AS) nor a collation (after COLLATE). `t.col` inside a
- * subquery that reads `t` again names that subquery's row: `subqueryAmbiguities` refuses that, as `shadowed`.
+ * subquery that reads `t` again, or aliases another table `t`, names that subquery's row: plan refuses it
+ * (`subqueryAmbiguities`, `shadowed`).
  */
 function referenceAt(tokens: Token[], i: number, column: string, rules: IdentifierRules, table: string): number {
   const t = tokens[i]!;
