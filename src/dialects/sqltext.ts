@@ -182,6 +182,14 @@ export function subqueryAmbiguities(tokens: Token[], row: { table: string; colum
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i]!;
     within[i] = [...stack];
+    // The row's table's name standing alone in a subquery, not followed by an alias: an alias of a derived table or a
+    // parenthesised join (`(SELECT 5 AS a) t`, `(p t)`; campaign AN), which readTable does not see.
+    const next = sig[i + 1];
+    const aliased = keyword(next) === 'as' || (next?.kind === 'word' && !NOT_ALIAS.has(keyword(next)!)) || next?.kind === 'quoted';
+    if (isName(t) && rules.names(t, row.table) && next?.text !== '.' && sig[i - 1]?.text !== '.' && !aliased) {
+      const query = stack.filter((g) => g.subquery).at(-1);
+      if (query) query.rebindsRow = true;
+    }
     if (t.text === '(') {
       stack.push({ subquery: ['select', 'with'].includes(keyword(sig[i + 1]) ?? ''), read: new Set(), unseen: false, rebindsRow: false });
       if (keyword(sig[i - 1]) === 'using') for (let k = i + 1; k < sig.length && sig[k]!.text !== ')'; k++) notValue.add(k);

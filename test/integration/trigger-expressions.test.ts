@@ -272,5 +272,18 @@ for (const target of targets) {
       const err = await rejection(s.db.query(`UPDATE a SET c = -1 WHERE id = 9`));
       expect(err.message).toMatch(pg ? /violates check constraint "c_a"/ : /CONSTRAINT `c_a` failed/);
     });
+
+    it('campaign AN: a check whose subquery names another source\'s `a` (`x.a`, `AS a`) beside the row\'s `a`, then `a` renamed (MariaDB): the contract goes through and writes go on (its trigger listed NEW.`a`, stuck contracting, every write failed); a derived table aliased as the row\'s table is refused at plan', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL)`, ...Array.from({ length: 5 }, (_, i) => `INSERT INTO t VALUES (${i + 1}, ${i})`)], 'xc_trig_expr');
+      await s.write('0001_m', { addCheck: { table: 't', name: 'c1', expression: 't.a > (SELECT min(t.a) - 100 FROM (SELECT 5 AS a) t)' } });
+      await refused(s, ['t'], /operations\[0\]\.addCheck\.expression: a subquery names a table "t"/);
+      if (pg) return; // PostgreSQL's CHECK takes no subquery (plan refuses it, as the server does)
+      await s.write('0001_m', { addCheck: { table: 't', name: 'c1', expression: 'a > (SELECT min(x.a) - 100 FROM (SELECT 5 AS a) x)' } }, { renameColumn: { table: 't', from: 'a', to: 'b' } });
+      await applyWhileOldWrites(s, (i) => ({ sql: `UPDATE t SET a = ? WHERE id = ?`, params: [i, (i % 5) + 1] }));
+      await toContracted(s, '0001_m');
+      await s.db.query(`INSERT INTO t (id, b) VALUES (9, 9)`);
+      await s.db.query(`UPDATE t SET b = b + 1 WHERE id = 1`);
+      expect((await rejection(s.db.query(`UPDATE t SET b = -500 WHERE id = 1`))).message).toMatch(pg ? /violates check constraint "c1"/ : /CONSTRAINT `c1` failed/);
+    });
   });
 }

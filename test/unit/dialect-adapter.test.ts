@@ -46,6 +46,10 @@ describe('names a subquery reads otherwise than a trigger would', () => {
       // Another table aliased as the row's table (campaign AL: a rename of the row's `id` rewrote `users.id` there).
       expect(amb('(SELECT COUNT(*) FROM posts users WHERE users.id = 1)')).toEqual({ bare: [], unseen: [], shadowed: true });
       expect(amb('(SELECT COUNT(*) FROM posts AS "users" WHERE "users".id = 1)')).toEqual({ bare: [], unseen: [], shadowed: true });
+      // A derived table or a parenthesised join aliased so (campaign AN); the table aliased otherwise is hidden, its name the row's again.
+      expect(amb('users.id > (SELECT min(users.a) - 100 FROM (SELECT 5 AS a) users)').shadowed).toBe(true);
+      expect(amb('(SELECT 1 FROM posts p LEFT JOIN (posts users) ON true WHERE users.id = 1)').shadowed).toBe(true);
+      expect(amb('(SELECT COUNT(*) FROM users u2 WHERE u2.handle < users.handle)').shadowed).toBe(false);
       expect(amb('(SELECT c.name FROM countries c, posts q WHERE c.code = handle AND q.id = 1)')).toEqual({ bare: [], unseen: [], shadowed: false });
       expect(amb('(SELECT c.name FROM countries c, posts q WHERE c.code = handle AND q.id = id)')).toEqual({ bare: ['id'], unseen: [], shadowed: false });
       // Outside a subquery, and in function calls or literals, nothing is ambiguous.

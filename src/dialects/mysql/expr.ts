@@ -188,11 +188,11 @@ export function rewritesExactly(expr: string, columns: string[]): boolean {
  */
 export function rowValue(expr: string, columns: string[], table: string): string {
   if (rewritesExactly(expr, columns)) return rewriteColumns(expr, columns, 'NEW.', table);
-  // Names but qualifiers: a table renamed like one of its columns (`a`.`c` > 0 on table a) listed NEW.`a`, which failed every write once that column was gone (campaign AL).
-  const sig = mysqlTokens(expr).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
-  const names = new Set(sig.flatMap((t, i) => (sig[i + 1]?.text === '.' ? [] : t.kind === 'word' ? [t.text] : t.kind === 'quoted' ? [unquote(t.text, t.text[0]!)] : [])).map((n) => n.toLowerCase()));
+  // The columns it reads as the row's: not a qualifier, another source's column (`x.a`) nor an alias (`AS a`), each of
+  // which listed NEW.`a` and failed every write once `a` was renamed or the table renamed like it (campaigns AL, AN).
+  const reads = new Set(columnsNamed(mysqlTokens(expr), columns, MYSQL_IDENTIFIERS, table).map((c) => c.toLowerCase()));
   // Once each: a column listed twice (a check's columns and its backticked names) is a duplicate column, error 1060 on every write (campaign AH).
-  const named = columns.filter((c, i) => names.has(c.toLowerCase()) && columns.findIndex((d) => d.toLowerCase() === c.toLowerCase()) === i);
+  const named = columns.filter((c, i) => reads.has(c.toLowerCase()) && columns.findIndex((d) => d.toLowerCase() === c.toLowerCase()) === i);
   if (named.length === 0) return expr;
   return `(SELECT ${expr} FROM (SELECT ${named.map((c) => `NEW.${quoteMy(c)} AS ${quoteMy(c)}`).join(', ')}) AS ${quoteMy(table)})`;
 }
