@@ -262,9 +262,12 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   /**
    * An unterminated literal or comment would take in the SQL xc writes after the expression: a line comment the
-   * server reads as one (`-- ` or `#`), or an opening quote or `/*` the tokenizer finds no end of.
+   * server reads as one (`-- ` or `#`), or an opening quote or `/*` the tokenizer finds no end of. Not judged with a
+   * backslash in the text: whether it escapes a quote depends on the sessions' sql_mode (NO_BACKSLASH_ESCAPES), and
+   * the server's own syntax check, in the mode xc's sessions have, decides then.
    */
   textIssue(sql: string): string | null {
+    if (sql.includes('\\')) return null;
     const text = `${sql} x`;
     const toks = mysqlTokens(text);
     const at = toks.findIndex((t, i) => (t.kind === 'comment' && i === toks.length - 1) || ((t.kind === 'string' || t.kind === 'quoted') && t.text.length === 1) || (t.text === '/' && toks[i + 1]?.text === '*'));
