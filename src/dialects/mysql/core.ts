@@ -273,7 +273,8 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     const at = toks.findIndex((t, i) => (t.kind === 'comment' && i === toks.length - 1) || ((t.kind === 'string' || t.kind === 'quoted') && t.text.length === 1) || (t.text === '/' && toks[i + 1]?.text === '*'));
     if (at < 0) return null;
     const rest = text.slice(toks.slice(0, at).reduce((n, t) => n + t.text.length, 0));
-    const what = rest.startsWith('/*') ? 'a /* comment' : rest.startsWith('#') || rest.startsWith('--') ? `a ${rest.slice(0, rest.startsWith('#') ? 1 : 2)} comment` : rest.startsWith("'") ? 'a string' : 'a quoted name or string';
+    const opener = ['/*', '--', '#', "'"].find((o) => rest.startsWith(o));
+    const what = opener === "'" ? 'a string' : opener !== undefined ? `a ${opener} comment` : 'a quoted name or string';
     return unclosedIssue(what, rest.slice(0, -2));
   }
 

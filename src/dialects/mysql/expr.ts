@@ -206,15 +206,17 @@ export function checkColumns(expr: string, known: string[]): string[] {
   return [...known, ...sig.filter((t, i) => t.text.startsWith('`') && sig[i + 1]?.text !== '.').map((t) => unquote(t.text, '`'))];
 }
 
+/** `rowValue`'s derived form: the expression (1) and the name its row goes by (2). */
+const DERIVED_ROW = /^\(SELECT ([\s\S]*) FROM \(SELECT NEW\.`(?:[^`]|``)*` AS `(?:[^`]|``)*`(?:, NEW\.`(?:[^`]|``)*` AS `(?:[^`]|``)*`)*\) AS `((?:[^`]|``)*)`\)$/;
+
 /** The name `rowValue`'s derived row goes by (the table's when the trigger was made), or undefined for a rewrite to NEW. */
 export function derivedRowName(sql: string): string | undefined {
-  const alias = /\) AS `((?:[^`]|``)*)`\)$/.exec(sql);
-  return sql.startsWith('(SELECT ') && alias ? alias[1]!.replace(/``/g, '`') : undefined;
+  return DERIVED_ROW.exec(sql)?.[2]?.replace(/``/g, '`');
 }
 
 /** The expression `rowValue` was given, read back from what it made. */
 export function fromRowValue(sql: string): string {
-  const derived = /^\(SELECT ([\s\S]*) FROM \(SELECT NEW\.`(?:[^`]|``)*` AS `(?:[^`]|``)*`(?:, NEW\.`(?:[^`]|``)*` AS `(?:[^`]|``)*`)*\) AS `(?:[^`]|``)*`\)$/.exec(sql);
+  const derived = DERIVED_ROW.exec(sql);
   return derived ? derived[1]! : sql.replace(/\bNEW\.(`(?:[^`]|``)*`)/g, '$1');
 }
 
