@@ -119,7 +119,7 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
       .filter((k) => mentioned(k.expression, table, [column]).length > 0)
       .map((k) => k.name),
   ]);
-  for (const name of checkNames) pre.push(...dropPair(c.checkBase(table, name), table), dropCheckConstraint(c, table, name));
+  for (const name of checkNames) pre.push(...c.dropCheckPair(table, name), dropCheckConstraint(c, table, name));
   const dropped = [...(t?.indexes ?? []).filter((i) => !i.primary && has(i.columns)), ...planned.indexesOf(table).filter((i) => has(i.columns))];
   // A foreign key leaves behind the index it created under its own name: probe-guarded, so named even when absent.
   for (const name of fkNames) if (!dropped.some((i) => i.name === name)) pre.push(dropIndexStep(c, table, name));

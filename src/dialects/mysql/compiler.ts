@@ -9,7 +9,7 @@ import type { Dialect } from '../dialect.js';
 import type { ColumnModel, SchemaModel } from '../../schema/model.js';
 import type { SchemaObject, Step } from '../../plan/index.js';
 import { defaultClause, hiddenColumnDefault, literal, quoteMy as q, withComment } from './expr.js';
-import { checkTriggerBase } from './triggers.js';
+import { checkTriggerBase, dropPair } from './triggers.js';
 
 export interface MysqlFeatures {
   mariadb: boolean;
@@ -118,11 +118,23 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
   /** The base name of the trigger pair enforcing check `name` of `table`: the one it has (catalog), else the one xc makes for it now. */
   const checkBase = (table: string, name: string) => tableOf(table)?.checks.find((k) => k.name === name)?.triggerBase ?? checkTriggerBase(table, name);
 
+  /**
+   * Removes the pair enforcing check `name` of `table` under every name it may have when the step runs: the catalog's
+   * (checkBase) and, where an earlier step of this migration makes the pair again (a renameColumn's carry, a cut-over's
+   * re-add, a renameConstraint), the one xc makes now. The two differ once a renameTable came between: the pair was
+   * left there, reading the old column (every write failed), or the re-add found its name taken (campaign AN).
+   */
+  const dropCheckPair = (table: string, name: string): Step[] => {
+    const bases = new Set([checkBase(table, name), ...(model.planned.check(table, name) !== undefined ? [checkTriggerBase(table, name)] : [])]);
+    return [...bases].flatMap((base) => dropPair(base, table));
+  };
+
   return {
     f,
     model,
     dialect,
     checkBase,
+    dropCheckPair,
     cols,
     tableOf,
     columnsOf,

@@ -61,7 +61,7 @@ export function enforceNotNull(c: MysqlCompiler, table: string, column: ColumnMo
   const sql = c.alter(table, c.modify(table, column, false), INPLACE);
   return [
     c.step(sql, `make ${q(table)}.${q(column.name)} NOT NULL (checks every row while rebuilding)`, c.locks.rebuild(table), [table], c.probes.missing(c.probes.column(table, column.name, ` AND IS_NULLABLE = 'YES'`))),
-    ...dropPair(c.checkBase(table, checkName), table),
+    ...c.dropCheckPair(table, checkName),
   ];
 }
 
@@ -109,5 +109,5 @@ export function dropConstraint(c: MysqlCompiler, table: string, name: string): S
     return [dropForeignKey(c, table, name), ...index];
   }
   // A check: the trigger pair xc enforces it with, and a CHECK constraint of that name; each step skipped when absent.
-  return [...dropPair(c.checkBase(table, name), table), dropCheckConstraint(c, table, name)];
+  return [...c.dropCheckPair(table, name), dropCheckConstraint(c, table, name)];
 }

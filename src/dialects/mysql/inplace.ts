@@ -112,7 +112,7 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
       ? [{ sql: `BEGIN NOT ATOMIC IF ${gone.join(' OR ')} THEN ${updates.map((u) => `${u};`).join(' ')} END IF; END`, afterInterruption: true as const }]
       : updates.map((sql) => ({ sql, afterInterruption: true as const }));
   // xc's checks are trigger pairs here (triggers.ts), removed with the sync trigger; a CHECK of that name goes in the ALTER.
-  const checkTriggers = spec.dropChecks.flatMap((name) => dropPair(c.checkBase(table, name), table).map((st) => st.sql));
+  const checkTriggers = spec.dropChecks.flatMap((name) => c.dropCheckPair(table, name).map((st) => st.sql));
   // The shadow takes the column's name with what it is from now on (default, ON UPDATE, COMMENT: metadata only, its
   // type and NULL-ness unchanged) and, on MariaDB (instant reordering), the column's place in the table.
   const place = (after: string | null | undefined) => (after === undefined || !c.f.mariadb ? '' : after === null ? ' FIRST' : ` AFTER ${q(after)}`);
