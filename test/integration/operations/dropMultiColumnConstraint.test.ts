@@ -127,7 +127,13 @@ for (const target of targets) {
       const [[{ id }]] = (await batch.query('SELECT CONNECTION_ID() AS id')) as [[{ id: number }]];
       await batch.query('BEGIN');
       await batch.query(`UPDATE tickets SET label = CONCAT(label, '') WHERE id BETWEEN 1001 AND 1100`);
-      const locked = await s.db.count(`SELECT trx_rows_locked FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?`, [id]);
+      // InnoDB refreshes INNODB_TRX at most every 0.1 s: a read just after another may not list the transaction yet.
+      let locked: number | undefined;
+      for (let tries = 0; locked === undefined && tries < 50; tries++) {
+        const [row] = await s.db.query<{ n: number }>(`SELECT trx_rows_locked AS n FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?`, [id]);
+        if (row) locked = Number(row.n);
+        else await new Promise((r) => setTimeout(r, 150));
+      }
       await batch.query('ROLLBACK');
       expect(locked).toBe(101);
     });
