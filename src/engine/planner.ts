@@ -333,7 +333,9 @@ async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, c
   const reads = named.map(([name, r]) => `${q(name)} AS (${readAsPlanned(q, model, r)})`);
   // A fact of the table is read once, from no row of it: an empty table has it too (an identity narrowed before any row).
   const from = check.wholeTable ? `(SELECT 1 AS xc_one) xc_one` : q(check.table);
-  const sql = `${reads.length > 0 ? `WITH ${reads.join(', ')} ` : ''}SELECT ${check.wholeTable ? '1 AS xc_fact' : shown} FROM ${from} WHERE ${check.violation} LIMIT 5`;
+  // The row key through its table: bare, it named the shown column, cast to text ("1007" before "2").
+  const order = check.order === undefined || check.wholeTable ? '' : ` ORDER BY ${[...check.order, ...(model.rowKey(check.table) ?? []).map((k) => `${q(check.table)}.${q(k)}`)].join(', ')}`;
+  const sql = `${reads.length > 0 ? `WITH ${reads.join(', ')} ` : ''}SELECT ${check.wholeTable ? '1 AS xc_fact' : shown} FROM ${from} WHERE ${check.violation}${order} LIMIT 5`;
   let rows: Record<string, unknown>[];
   try {
     rows = await readOnly(s, dialect, async () => (await s.query<Record<string, unknown>>(sql, undefined, { single: true })).rows);

@@ -102,7 +102,7 @@ function ownUniqueCheck(spec: OperationSpec<'addColumn'>, up: string | undefined
   const value = dialect.storedAs(`(${up})`, spec.column.type);
   const violation = sharedKeyViolation((n) => dialect.quote(n), spec.table, [value]);
   const message = `\`up\` gives existing rows of "${spec.table}" the same value, which its unique index refuses (the backfill would stop at the second such row); make \`up\` give each row its own value`;
-  return [{ path: ['up'], table: spec.table, violation, message, show: dialect.columnsNamed(up, spec.table, columns) }];
+  return [{ path: ['up'], table: spec.table, violation, message, show: dialect.columnsNamed(up, spec.table, columns), order: [value] }];
 }
 
 /** What existing rows and old writers' rows get: `up`, falling back to the default; the default alone without `up`. */

@@ -141,7 +141,7 @@ export const addIndex: Operation<'addIndex'> = {
     // An expression key's rows are shown by the columns it reads: `lower(email)` by email, not by the row key alone.
     const columns = columnsOf(model.table(spec.table)).map((c) => c.name);
     const show = [...new Set(keys.flatMap((k) => (k.column !== undefined ? [k.column] : dialect.columnsNamed(k.expression!, spec.table, columns))))];
-    return [{ path: ['columns'], table: spec.table, violation, show, message: `existing rows of "${spec.table}" share their values of ${list}, which the unique index would refuse as it is built at expand; remove or change the duplicates first` }];
+    return [{ path: ['columns'], table: spec.table, violation, show, order: outer, message: `existing rows of "${spec.table}" share their values of ${list}, which the unique index would refuse as it is built at expand; remove or change the duplicates first` }];
   },
 
   expressions(spec, ctx) {

@@ -324,13 +324,25 @@ export const alterColumn: Operation<'alterColumn'> = {
       const shadow = { column: spec.column, type, nullable, default: def, comment: spec.comment, up: upOf(spec, ctx.expr, ctx.dialect, ctx.model)! };
       // The trigger stores each write in the shadow too: one its conversion cannot store is refused (campaign I: the
       // note said only that both versions see the old definition).
-      const refused = changesType(spec.type, old) ? `; from expand on, a write of either version that \`up\` cannot store as ${type} is refused` : '';
+      const refused = changesType(spec.type, old) ? `; from expand on, a write of either version that \`up\` cannot store as ${type} is refused${uniqueOver(ctx.model, spec)}` : '';
       return { ...(shadowConstraints(spec).length > 0 ? planWithConstraints(spec, shadow, ctx) : planShadowColumns(ctx, spec.table, [shadow])), notes: [note + refused, ...(zoned ? [zoned] : [])] };
     }
     const plan = planInCatalog(spec, old, ctx);
     return plan.contract.length > 0 ? { ...plan, notes: [note] } : plan;
   },
 };
+
+/**
+ * The unique keys over the column are copied over the shadow at expand, so they judge each write's converted value
+ * from then on: two values the new type takes as equal (`A@x.io` and `a@x.io` as citext) are refused as duplicates,
+ * under the copy's name — as the contract would refuse them (campaign AO: the note said only "old definition").
+ */
+function uniqueOver(model: Parameters<Operation['plan']>[1]['model'], spec: Spec): string {
+  const keys = (model.table(spec.table)?.indexes ?? []).filter((i) => (i.unique || i.primary) && i.columns.includes(spec.column));
+  if (keys.length === 0) return '';
+  const names = keys.map((i) => `"${i.name}"`).join(', ');
+  return `, and its unique ${keys.length === 1 ? 'key' : 'keys'} (${names}) judge${keys.length === 1 ? 's' : ''} each write as ${spec.type} compares values: two writes equal as ${spec.type} are refused as duplicates, under the name of the key's copy over the hidden column`;
+}
 
 /**
  * A shadow carrying the constraints given with the other changes (pgroll's
@@ -424,6 +436,7 @@ function uniqueUnderNewType(spec: Spec, ctx: ValidateContext): RowCheck[] {
       table: spec.table,
       violation: sharedKeyViolation(q, spec.table, key),
       show: [spec.column],
+      order: key,
       message: `existing rows of "${spec.table}" share a key of unique index "${i.name}" once stored as ${type}, which its copy would refuse as it is built at expand; remove or change the duplicates first`,
     };
   });

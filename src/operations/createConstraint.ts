@@ -160,7 +160,7 @@ export const createConstraint: Operation<'createConstraint'> = {
     if (conv) {
       // Duplicates among the values `up` gives (the backfill stores them so under the index's copy).
       const violation = sharedKeyViolation(q, spec.table, [`(${conv.up})`]);
-      checks.push({ path: ['up', conv.column], table: spec.table, violation, show: spec.columns, message: `existing rows of "${spec.table}" share the value \`up\` gives them, which the unique constraint would refuse as the backfill converts them; make \`up\` tell them apart, or fix those rows first` });
+      checks.push({ path: ['up', conv.column], table: spec.table, violation, show: spec.columns, order: [`(${conv.up})`], message: `existing rows of "${spec.table}" share the value \`up\` gives them, which the unique constraint would refuse as the backfill converts them; make \`up\` tell them apart, or fix those rows first` });
     } else if (spec.type === 'unique' || spec.type === 'primary_key') {
       const grouped = `FROM ${q(spec.table)} _xc_dup GROUP BY ${spec.columns.map((c) => `_xc_dup.${q(c)}`).join(', ')} HAVING count(*) > 1`;
       // A row equal to another in every key column; NULLs are equal only with nullsNotDistinct (a row-value IN never matches a NULL).
@@ -170,7 +170,7 @@ export const createConstraint: Operation<'createConstraint'> = {
             .join(' AND ')})`
         : sharedKeyViolation(q, spec.table, spec.columns.map(own), spec.columns.map(q));
       const what = spec.type === 'unique' ? 'unique constraint' : 'primary key';
-      checks.push({ path: ['columns'], table: spec.table, violation, show: spec.columns, message: `existing rows of "${spec.table}" share their values of ${list}, which the ${what}'s index would refuse at expand; remove or change the duplicates first` });
+      checks.push({ path: ['columns'], table: spec.table, violation, show: spec.columns, order: spec.columns.map(own), message: `existing rows of "${spec.table}" share their values of ${list}, which the ${what}'s index would refuse at expand; remove or change the duplicates first` });
       if (spec.type === 'primary_key') {
         const nulls = spec.columns.map((c) => `${own(c)} IS NULL`).join(' OR ');
         checks.push({ path: ['columns'], table: spec.table, violation: nulls, show: spec.columns, message: `existing rows of "${spec.table}" hold NULL in ${list}, which a primary key refuses (it makes its columns NOT NULL at contract); give those rows values first` });

@@ -70,6 +70,11 @@ export interface RowCheck {
   message: string;
   /** Columns shown beside the row key for each example row. */
   show: string[];
+  /**
+   * Example rows listed by these (SQL over the row), then by the row key: rows sharing a key come one beside the other
+   * (unordered, five rows each sharing its key with a row further on showed none of those: campaign AO).
+   */
+  order?: string[];
   /** A fact of the table, not of its rows (its sequence's last value): read once, an empty table too; no example rows shown. */
   wholeTable?: boolean;
 }

@@ -79,5 +79,12 @@ for (const target of targets) {
       const { plan } = await planned([table, `INSERT INTO products VALUES (1, 'SHORT', 1.5, 7)`], { column: 'sku', type: 'varchar(10)' });
       expect((plan as { migrations: { notes?: string[] }[] }).migrations[0]!.notes?.join('\n')).toMatch(/until contract both versions see its old definition[\s\S]*from expand on, a write of either version that `up` cannot store as varchar\(10\) is refused/);
     }, 60_000);
+
+    it("campaign AO: with a unique key over the column, the note says the key judges writes as the new type compares them from expand on (an old-version write refused as a duplicate under the copy's name surprised a team)", async () => {
+      const { plan } = await planned([table, `CREATE UNIQUE INDEX products_sku ON products (sku)`, `INSERT INTO products VALUES (1, 'SHORT', 1.5, 7)`], { column: 'sku', type: 'varchar(10)' });
+      expect((plan as { migrations: { notes?: string[] }[] }).migrations[0]!.notes?.join('\n')).toMatch(/cannot store as varchar\(10\) is refused, and its unique key \("products_sku"\) judges each write as varchar\(10\) compares values: two writes equal as varchar\(10\) are refused as duplicates/);
+      const { plan: plain } = await planned([table, `INSERT INTO products VALUES (1, 'SHORT', 1.5, 7)`], { column: 'sku', type: 'varchar(10)' });
+      expect((plain as { migrations: { notes?: string[] }[] }).migrations[0]!.notes?.join('\n')).not.toMatch(/unique key/);
+    }, 60_000);
   });
 }

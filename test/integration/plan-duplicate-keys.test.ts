@@ -33,5 +33,14 @@ for (const target of targets) {
       const text = plan.map((r) => Object.values(r).join(' ')).join('\n');
       expect(text).not.toMatch(/DEPENDENT SUBQUERY|(?<!hashed )SubPlan/);
     });
+
+    it('campaign AO: the rows shown for duplicates come beside the rows they clash with (were: the first five by the server\'s order, none of their twins)', async () => {
+      const s = await setup(target, [`CREATE TABLE tags (id int PRIMARY KEY, name varchar(20) NOT NULL)`, ...Array.from({ length: 8 }, (_, i) => `INSERT INTO tags VALUES (${i + 1}, 't${i + 1}'), (${i + 1001}, 't${8 - i}')`)], 'xc_dupkeys');
+      const pairs = /id="1" name="t1"\n  id="1008" name="t1"\n  id="2" name="t2"\n  id="1007" name="t2"\n  id="3" name="t3"$/;
+      await s.write('0001_ix', { addIndex: { table: 'tags', name: 'tags_name', columns: ['name'], unique: true } });
+      await refused(s, ['tags'], new RegExp(`operations\\[0\\]\\.addIndex\\.columns: existing rows of "tags" share their values of "name"[^]*${pairs.source}`));
+      await s.write('0001_ix', { createConstraint: { table: 'tags', name: 'tags_name', type: 'unique', columns: ['name'] } });
+      await refused(s, ['tags'], new RegExp(`operations\\[0\\]\\.createConstraint\\.columns: existing rows of "tags" share their values of "name"[^]*${pairs.source}`));
+    });
   });
 }

@@ -87,6 +87,18 @@ for (const target of targets) {
       120_000,
     );
 
+    it('--max-rows-per-second bounds each batch to a second\'s share of its part: no burst at many times the cap before the first pause (campaign AO: 112,894 rows/s shown under 3,000)', async () => {
+      const { db, dir } = await setup();
+      const events: XcEvent[] = [];
+      const xc = createXc({ url: db.url, dir, parallel: 2, maxRowsPerSecond: 1000, onEvent: (e) => events.push(e) });
+      cleanup.push(() => xc.close());
+      await xc.apply();
+      const batches = events.flatMap((e) => (e.event === 'backfill' ? [e.batchSize] : []));
+      expect(batches.length).toBeGreaterThan(2);
+      expect(Math.max(...batches)).toBeLessThanOrEqual(500);
+      expect(await unconverted(db)).toBe(0);
+    }, 120_000);
+
     if (target.name === 'postgres') {
       it('a VACUUM running on the table holds the backfill (signal autovacuum) until it ends', async () => {
         const { db, dir } = await setup();
