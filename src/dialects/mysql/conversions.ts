@@ -56,6 +56,7 @@ const NUMBERS: NumberTypes = { range, isNumber: (t) => isInteger(t) || isDecimal
  * an `up` to suggest; undefined where every value converts.
  */
 export function mysqlConversionIssue(column: string, from: string, to: string): ConversionIssue | undefined {
+  if (base(to) === 'enum' && (isPlainText(from) || base(from) === 'enum')) return enumIssue(column, from, to);
   if (!isPlainText(from) || !(isInteger(to) || isDecimal(to) || isApproximate(to))) return narrowingIssue(column, from, to, NUMBERS);
   const bounds = range(to);
   const scale = /,\s*(\d+)\s*\)/.exec(to)?.[1] ?? '0';
@@ -73,10 +74,26 @@ export function mysqlConversionIssue(column: string, from: string, to: string): 
   };
 }
 
-/** The members of a SET type as SQL literals, in its order; undefined for another type. */
-function setMembers(type: string): string[] | undefined {
-  const m = /^\s*set\s*\(([\s\S]*)\)/i.exec(type);
+/** The members of a SET (or ENUM: `kind`) type as SQL literals, in its order; undefined for another type. */
+function setMembers(type: string, kind: 'set' | 'enum' = 'set'): string[] | undefined {
+  const m = new RegExp(`^\\s*${kind}\\s*\\(([\\s\\S]*)\\)`, 'i').exec(type);
   return m ? [...m[1]!.matchAll(/'(?:[^'\\]|\\[\s\S]|'')*'|"(?:[^"\\]|\\[\s\S]|"")*"/g)].map((x) => x[0]) : undefined;
+}
+
+/**
+ * Text or an ENUM into an ENUM: a value none of its members matches (a member removed, `'b'` of ENUM('a','b') into
+ * ENUM('a','c')) is refused by a strict-mode store, and the backfill stopped at the first such row, "Data truncated"
+ * (campaign AQ: an Alembic enum change passed plan). Matched as the column compares them (its collation): none read
+ * where every old member is among the new ones, spelled alike.
+ */
+function enumIssue(column: string, from: string, to: string): ConversionIssue | undefined {
+  const members = setMembers(to, 'enum');
+  if (members === undefined || members.length === 0) return undefined;
+  const had = setMembers(from, 'enum');
+  // Spelled alike (a case-insensitive collation would match more: then the rows are read, and pass).
+  if (had !== undefined && had.every((m) => members.includes(m))) return undefined;
+  const among = `${column} IN (${members.join(', ')})`;
+  return { violation: `${column} IS NOT NULL AND NOT (${among})`, what: `one of ${to}'s members`, up: `CASE WHEN ${among} THEN ${column} END` };
 }
 
 /**
