@@ -35,7 +35,7 @@ export interface TableDef {
   /** `planless`: made by a `sql` operation of the migration being projected, which xc plans without (README). */
   indexes: { name: string; columns: string[]; planless?: true }[];
   /** `pred`: a check the generator can evaluate (createConstraint); without it the check never refuses a value written. */
-  checks: { name: string; column: string; pred?: Pred }[];
+  checks: { name: string; column: string; pred?: Pred; also?: string }[];
   fks: { name: string; column: string; refTable: string }[];
   /** Unique constraints (createConstraint, alterColumn `unique`), over one column. */
   uniques?: { name: string; column: string }[];
@@ -185,7 +185,7 @@ export type GenOp =
   | { dropConstraint: { table: string; name: string } }
   | { addIndex: { table: string; columns: string[]; name?: string } }
   | { dropIndex: { table: string; name: string } }
-  | { addCheck: { table: string; name: string; column: string; expression: string } }
+  | { addCheck: { table: string; name: string; column: string; also?: string; expression: string } }
   | { addForeignKey: { table: string; column: string; refTable: string; name?: string } }
   | { createTable: { table: string; columns: ColumnDef[] } }
   | { dropTable: { table: string } }
@@ -256,7 +256,7 @@ export function migrationJson(m: GenMigration, description: string, dialect: Dia
       return { setNotNull: { table: s.table, column: s.column, ...(s.up ? { up: exprJson(s.up) } : {}) } };
     }
     if ('addCheck' in op) {
-      const { column: _column, ...s } = op.addCheck;
+      const { column: _column, also: _also, ...s } = op.addCheck;
       return { addCheck: s };
     }
     if ('addForeignKey' in op) {
@@ -351,7 +351,7 @@ export function project(s: SchemaDef, op: GenOp): void {
     const c = op.dropColumn.column;
     t.columns = t.columns.filter((x) => x.name !== c);
     t.indexes = t.indexes.filter((i) => !i.columns.includes(c));
-    t.checks = t.checks.filter((k) => k.column !== c);
+    t.checks = t.checks.filter((k) => k.column !== c && k.also !== c);
     t.fks = t.fks.filter((k) => k.column !== c);
     t.uniques = t.uniques?.filter((k) => k.column !== c);
     t.multi = t.multi?.filter((k) => !k.columns.includes(c));
@@ -372,7 +372,10 @@ export function project(s: SchemaDef, op: GenOp): void {
     // migration builds, which xc's plan cannot know: it goes with the old column at contract (seed 279).
     t.indexes = t.indexes.filter((i) => !(i.planless && i.columns.includes(a.column)));
     for (const i of t.indexes) i.columns = i.columns.map((x) => (x === a.column ? a.to : x));
-    for (const k of t.checks) if (k.column === a.column) k.column = a.to;
+    for (const k of t.checks) {
+      if (k.column === a.column) k.column = a.to;
+      if (k.also === a.column) k.also = a.to;
+    }
     for (const k of t.fks) if (k.column === a.column) k.column = a.to;
     for (const k of t.uniques ?? []) if (k.column === a.column) k.column = a.to;
     for (const k of t.multi ?? []) k.columns = k.columns.map((x) => (x === a.column ? a.to : x));
@@ -409,7 +412,7 @@ export function project(s: SchemaDef, op: GenOp): void {
   } else if ('dropIndex' in op) {
     t.indexes = t.indexes.filter((i) => i.name !== op.dropIndex.name);
   } else if ('addCheck' in op) {
-    t.checks.push({ name: op.addCheck.name, column: op.addCheck.column });
+    t.checks.push({ name: op.addCheck.name, column: op.addCheck.column, ...(op.addCheck.also !== undefined ? { also: op.addCheck.also } : {}) });
   } else if ('createConstraint' in op || 'alterConstraint' in op) {
     projectConstraint(t, op);
   } else if ('addForeignKey' in op) {
