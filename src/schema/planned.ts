@@ -55,6 +55,8 @@ export class PlannedObjects {
   private readonly hiddenColumns = new Set<string>();
   /** Check expressions, by table and name. */
   private readonly checks = new Map<string, string>();
+  /** The base name of the trigger pair a check got in this plan (MySQL: dialects/mysql/compiler.ts), by table and name. */
+  private readonly checkTriggers = new Map<string, string>();
   private readonly indexes = new Map<string, PlannedIndex>();
   /** (table, new column) → the old column that has a default only while the sync trigger between them is removed. */
   private readonly syncDefaults = new Map<string, string>();
@@ -160,6 +162,14 @@ export class PlannedObjects {
 
   check(table: string, name: string): string | undefined {
     return this.checks.get(key(table, name));
+  }
+
+  addCheckTrigger(table: string, name: string, base: string): void {
+    this.checkTriggers.set(key(table, name), base);
+  }
+
+  checkTrigger(table: string, name: string): string | undefined {
+    return this.checkTriggers.get(key(table, name));
   }
 
   checksOf(table: string): { name: string; expression: string }[] {

@@ -313,5 +313,29 @@ for (const target of targets) {
         expect((await s.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM u WHERE ${columns.map((c) => `${c} > 0`).join(' AND ')}`)).map((r) => Number(r.n))).toEqual([checked ? 6 : 5]);
       });
     }
+    it("campaign AR: a table renamed, and another table renamed to its old name, each with a check of the same name: each keeps its own check through a renameColumn, and a check added to a new table under that name is enforced (MariaDB: trigger names are the schema's — the new one's pair was skipped as made, or the rename removed the other table's)", async () => {
+      const s = await setup(target, [], 'xc_trig_expr');
+      const table = (name: string) => ({ createTable: { table: name, columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'a', type: 'int' }] } });
+      const steps: [string, object][] = [
+        ['0001_t', table('t')], ['0002_check', { addCheck: { table: 't', name: 'c_a', expression: 'a > 0' } }], ['0003_tu', { renameTable: { from: 't', to: 'u' } }],
+        ['0004_x', table('x')], ['0005_check', { addCheck: { table: 'x', name: 'c_a', expression: 'a < 100' } }], ['0006_xt', { renameTable: { from: 'x', to: 't' } }],
+        ['0007_rename', { renameColumn: { table: 't', from: 'a', to: 'a2' } }],
+        ['0008_w', table('w')], ['0009_wu', { renameTable: { from: 'u', to: 'v' } }], ['0010_w_t', { renameTable: { from: 'w', to: 'u' } }],
+        ['0011_check', { addCheck: { table: 'u', name: 'c_a', expression: 'a <> 7' } }],
+        ['0012_tz', { renameTable: { from: 't', to: 'z' } }], ['0013_t', table('t')], ['0014_check', { addCheck: { table: 't', name: 'c_a', expression: 'a <> 8' } }],
+      ];
+      for (const [id, op] of steps) {
+        await s.write(id, op as never);
+        await toContracted(s, id);
+      }
+      const violation = (name: string) => (pg ? new RegExp(`violates check constraint "${name}"`) : new RegExp(`CONSTRAINT \`${name}\` failed`));
+      // v (first t, then u): a > 0; z (first x, then t): a2 < 100; u (first w): a <> 7; t (new): a <> 8.
+      expect((await rejection(s.db.query(`INSERT INTO v (id, a) VALUES (1, -1)`))).message).toMatch(violation('c_a'));
+      expect((await rejection(s.db.query(`INSERT INTO z (id, a2) VALUES (1, 500)`))).message).toMatch(violation('c_a'));
+      expect((await rejection(s.db.query(`INSERT INTO u (id, a) VALUES (1, 7)`))).message).toMatch(violation('c_a'));
+      expect((await rejection(s.db.query(`INSERT INTO t (id, a) VALUES (1, 8)`))).message).toMatch(violation('c_a'));
+      for (const [table, column] of [['v', 'a'], ['z', 'a2'], ['u', 'a'], ['t', 'a']]) await s.db.query(`INSERT INTO ${table} (id, ${column}) VALUES (2, ${table === 'v' ? 500 : -1})`);
+      expect((await s.db.query<{ n: number }>(`SELECT (SELECT COUNT(*) FROM v) + (SELECT COUNT(*) FROM z) + (SELECT COUNT(*) FROM u) + (SELECT COUNT(*) FROM t) AS n`)).map((r) => Number(r.n))).toEqual([4]);
+    });
   });
 }

@@ -342,9 +342,9 @@ describe('triggers', () => {
     expect(drop.map((s) => s.sql)).toEqual(['DROP TRIGGER IF EXISTS `xc_sync_1_i`', 'DROP TRIGGER IF EXISTS `xc_sync_1_u`']);
   });
   it('reads a check trigger back', () => {
-    const body = mysqlCheckTrigger('t', "o'k", 'price > 0 AND `name` <> \'\'', ['price', 'name']).create[0]!.sql.split('FOR EACH ROW\n')[1]!;
+    const body = mysqlCheckTrigger('xc_ck_0', 't', "o'k", 'price > 0 AND `name` <> \'\'', ['price', 'name']).create[0]!.sql.split('FOR EACH ROW\n')[1]!;
     expect(parseCheckTrigger(body)).toEqual({ name: "o'k", expression: "price > 0 AND `name` <> ''", row: 't' });
-    const derived = mysqlCheckTrigger('t', 'y', 'EXTRACT(YEAR FROM created_at) > 2000', ['created_at']).create[0]!.sql.split('FOR EACH ROW\n')[1]!;
+    const derived = mysqlCheckTrigger('xc_ck_0', 't', 'y', 'EXTRACT(YEAR FROM created_at) > 2000', ['created_at']).create[0]!.sql.split('FOR EACH ROW\n')[1]!;
     expect(parseCheckTrigger(derived)).toEqual({ name: 'y', expression: 'EXTRACT(YEAR FROM created_at) > 2000', row: 't' });
   });
 });

@@ -70,9 +70,9 @@ export function carryConstraints(c: MysqlCompiler, spec: CarriedConstraints): Ca
   for (const k of spec.checks) {
     const columns = checkColumns(k.expression, c.columnsOf(table));
     // The old column's drop removes the pair of the check's own name (and a server CHECK of it): a pair of another name holds meanwhile.
-    const temporary = mysqlCheckTrigger(table, k.temporary, k.expression, columns);
+    const temporary = mysqlCheckTrigger(c.makeCheckBase(table, k.temporary), table, k.temporary, k.expression, columns);
     beforeDrop.push(...temporary.create);
-    withDrop.push(...mysqlCheckTrigger(table, k.name, k.expression, columns).create, ...temporary.drop);
+    withDrop.push(...mysqlCheckTrigger(c.makeCheckBase(table, k.name), table, k.name, k.expression, columns).create, ...temporary.drop);
     planned.addCheck(table, k.name, k.expression);
     if (k.validated !== false) validate.push(...validateConstraint(c, table, k.name));
   }

@@ -115,17 +115,38 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
       .map((k) => ` CHECK (${k.expression})`)
       .join('');
 
-  /** The base name of the trigger pair enforcing check `name` of `table`: the one it has (catalog), else the one xc makes for it now. */
-  const checkBase = (table: string, name: string) => tableOf(table)?.checks.find((k) => k.name === name)?.triggerBase ?? checkTriggerBase(table, name);
+  /**
+   * The base name of a pair xc makes now for check `name` of `table`: the hash of both, unless another table's pair
+   * has that name — one renamed from this table's name since its check was made (trigger names are the schema's, and
+   * kept by RENAME TABLE). Then the next free one: with the other's name, this pair's creation was skipped as done
+   * (the check never enforced), and removing it removed the other table's (campaign AR).
+   */
+  const freshCheckBase = (table: string, name: string): string => {
+    const taken = new Set([...model.tables.values()].filter((t) => t.name !== table).flatMap((t) => t.checks.flatMap((k) => (k.triggerBase === undefined ? [] : [k.triggerBase]))));
+    let n = 0;
+    while (taken.has(checkTriggerBase(table, name, n))) n++;
+    return checkTriggerBase(table, name, n);
+  };
+
+  /** freshCheckBase, recorded for the steps after this one that remove or order by the pair it names. */
+  const makeCheckBase = (table: string, name: string): string => {
+    const base = freshCheckBase(table, name);
+    model.planned.addCheckTrigger(table, name, base);
+    return base;
+  };
+
+  /** The base name of the trigger pair enforcing check `name` of `table`: the one it has (catalog), else the one this plan made, else the one xc would make now. */
+  const checkBase = (table: string, name: string) => tableOf(table)?.checks.find((k) => k.name === name)?.triggerBase ?? model.planned.checkTrigger(table, name) ?? freshCheckBase(table, name);
 
   /**
    * Removes the pair enforcing check `name` of `table` under every name it may have when the step runs: the catalog's
    * (checkBase) and, where an earlier step of this migration makes the pair again (a renameColumn's carry, a cut-over's
-   * re-add, a renameConstraint), the one xc makes now. The two differ once a renameTable came between: the pair was
+   * re-add, a renameConstraint), the one this plan made. The two differ once a renameTable came between: the pair was
    * left there, reading the old column (every write failed), or the re-add found its name taken (campaign AN).
    */
   const dropCheckPair = (table: string, name: string): Step[] => {
-    const bases = new Set([checkBase(table, name), ...(model.planned.check(table, name) !== undefined ? [checkTriggerBase(table, name)] : [])]);
+    const made = model.planned.checkTrigger(table, name);
+    const bases = new Set([checkBase(table, name), ...(made !== undefined ? [made] : [])]);
     return [...bases].flatMap((base) => dropPair(base, table));
   };
 
@@ -134,6 +155,7 @@ export function mysqlCompiler(f: MysqlFeatures, model: SchemaModel, dialect: Dia
     model,
     dialect,
     checkBase,
+    makeCheckBase,
     dropCheckPair,
     cols,
     tableOf,

@@ -34,7 +34,7 @@ export function dropCheckConstraint(c: MysqlCompiler, table: string, name: strin
 
 /** The trigger pair enforcing a check. */
 function checkTrigger(c: MysqlCompiler, table: string, name: string, expression: string) {
-  return mysqlCheckTrigger(table, name, expression, checkColumns(expression, c.columnsOf(table)));
+  return mysqlCheckTrigger(c.makeCheckBase(table, name), table, name, expression, checkColumns(expression, c.columnsOf(table)));
 }
 
 export function addCheck(c: MysqlCompiler, table: string, name: string, expression: string): Step[] {

@@ -57,5 +57,5 @@ export function renameConstraint(c: MysqlCompiler, table: string, from: string, 
   const expression = planned.check(table, from) ?? planned.check(table, to) ?? t?.checks.find((k) => named(k.name))?.expression;
   if (expression === undefined) throw new Error(`cannot rename constraint ${from} on ${table}: not known to xc`);
   planned.addCheck(table, to, expression);
-  return [...mysqlCheckTrigger(table, to, expression, checkColumns(expression, c.columnsOf(table))).create, ...c.dropCheckPair(table, from), dropCheckConstraint(c, table, from)];
+  return [...mysqlCheckTrigger(c.makeCheckBase(table, to), table, to, expression, checkColumns(expression, c.columnsOf(table))).create, ...c.dropCheckPair(table, from), dropCheckConstraint(c, table, from)];
 }

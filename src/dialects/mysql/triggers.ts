@@ -214,19 +214,24 @@ export function mysqlConvertTrigger(s: ConvertTriggerSpec, precedes?: string): T
   return pair(s.name, s.table, { i: body(false), u: body(true) }, `converts writes that would break ${s.constraint}`, precedes);
 }
 
-/** The trigger pair's base name for a check: unique per table and check name, within the 64-character limit. */
-export function checkTriggerBase(table: string, check: string): string {
-  return `xc_ck_${createHash('sha1').update(`${table}\0${check}`).digest('hex').slice(0, 12)}`;
+/**
+ * The trigger pair's base name for a check: of the table and check name (and `n`, the next one where another table's
+ * pair has that one: compiler.ts, freshCheckBase), within the 64-character limit.
+ */
+export function checkTriggerBase(table: string, check: string, n = 0): string {
+  return `xc_ck_${createHash('sha1').update(`${table}\0${check}${n === 0 ? '' : `\0${n}`}`).digest('hex').slice(0, 12)}`;
 }
 
 const CHECK_BODY = /^IF NOT COALESCE\(\(([\s\S]*)\), TRUE\) THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = '((?:[^'\\]|\\.|'')*)'; END IF$/;
 
-/** A check enforced for every write (not bypassed by backfills): fails like CHECK when the expression is FALSE, passes on TRUE or NULL. */
-export function mysqlCheckTrigger(table: string, name: string, expression: string, columns: string[]): TriggerSteps {
+/**
+ * A check enforced for every write (not bypassed by backfills): fails like CHECK when the expression is FALSE, passes
+ * on TRUE or NULL. `base`: the pair's base name (compiler.ts, makeCheckBase).
+ */
+export function mysqlCheckTrigger(base: string, table: string, name: string, expression: string, columns: string[]): TriggerSteps {
   const message = `CONSTRAINT ${q(name)} failed`;
   const body = `IF NOT COALESCE((${rowValue(expression, columns, table)}), TRUE) THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = ${literal(message)}; END IF`;
-  const steps = pair(checkTriggerBase(table, name), table, { i: body, u: body }, `enforces check ${name} for new writes`);
-  return steps;
+  return pair(base, table, { i: body, u: body }, `enforces check ${name} for new writes`);
 }
 
 /**
