@@ -28,7 +28,7 @@ import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, removedUnder, type KnownMigrations } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
-import { heldByPending, madeByRawSql } from './engine/planHints.js';
+import { heldByPending, madeByRawSql, madeLater } from './engine/planHints.js';
 
 type Engine = typeof import('./engine/planner.js') & typeof import('./engine/lifecycle.js') & typeof import('./engine/describe.js');
 let engineLoaded: Promise<Engine> | undefined;
@@ -206,7 +206,7 @@ class XcImpl implements Xc {
         const row = loaded.rows.get(f.id);
         if (row && !isUnstarted(row.phase)) continue;
         const plan = await planMigration(f, model, ctx.dialect, s, held).catch((err) =>
-          Promise.reject(madeByRawSql(heldByPending(err, f.id, [...plans.keys()], (id) => loaded.rows.get(id)?.phase === 'rolled_back'), f, loaded.files.filter((p) => plans.has(p.id)))),
+          Promise.reject(madeLater(madeByRawSql(heldByPending(err, f.id, [...plans.keys()], (id) => loaded.rows.get(id)?.phase === 'rolled_back'), f, loaded.files.filter((p) => plans.has(p.id))), f, loaded.files.filter((p) => p.id > f.id))),
         );
         plans.set(f.id, { ...plan, ...(schema !== undefined ? { schema } : {}) });
       }
@@ -471,7 +471,8 @@ class XcImpl implements Xc {
       if ((level === null || id > level || missed.has(id)) && reached(phase, 'contracting')) {
         // Contracting, it may have removed nothing yet (stopped before), but its contract goes on from there.
         const removed = phase === 'contracted' ? 'removed' : 'removes';
-        const why = missed.has(id) ? `this build lacks it (merged after the build was cut) and still uses the shape it ${removed}` : `it ${removed} a shape this build (level ${level ?? 'none'}) still uses`;
+        // "may": the gate judges by level, not by what the contract did (a data-only `sql` one removes nothing; campaign AQ).
+        const why = missed.has(id) ? `this build lacks it (merged after the build was cut) and may still use what it ${removed}` : `it ${removed} what it replaces, which this build (level ${level ?? 'none'}), older than it, may still use`;
         reasons.push(`${id} is ${phase}: ${why} — a rollback deploy to it would break`);
       }
     }

@@ -29,6 +29,27 @@ export function missingNames(error: string): string[] {
 }
 
 /**
+ * A table plan was told does not exist that a migration sorting after this one creates (createTable, or renameTable
+ * to it): ids sort as text, so a history numbered without padding (Flyway's `V10__…` before `V2__…`) runs out of
+ * order — said, with the way on (campaign AQ: only "does not exist" was said).
+ */
+export function madeLater(err: unknown, file: MigrationFile, later: MigrationFile[]): unknown {
+  if (!(err instanceof InvalidInputError)) return err;
+  const missing = new Set(missingNames(err.message));
+  const ways: string[] = [];
+  for (const f of later) {
+    for (const entry of f.definition.operations) {
+      // Not entryKind (migration/schema.ts): this module loads with every command, and that one loads the validator.
+      const e = entry as { createTable?: { table?: unknown }; renameTable?: { to?: unknown } };
+      const made = e.createTable?.table ?? e.renameTable?.to;
+      if (typeof made !== 'string' || !missing.delete(made)) continue;
+      ways.push(`"${made}" is made by ${f.id}, which sorts after ${file.id}: migrations run in the text order of their ids, so \`10\` comes before \`2\` — give the numbers in the ids one width (\`V0002__…\`, \`V0010__…\`; rename only files not applied yet)`);
+    }
+  }
+  return withWays(err, ways);
+}
+
+/**
  * A table (or a type: a Prisma enum) plan was told does not exist, named by the raw SQL of an `sql` operation this
  * plan runs before it (an earlier pending migration, or an earlier operation of this one): xc cannot see inside that
  * SQL, so plan compiles and checks against the database as it is. Said, with the way on: what it makes must be there
@@ -54,6 +75,11 @@ export function madeByRawSql(err: unknown, file: MigrationFile, pending: Migrati
       );
     }
   }
+  return withWays(err, ways);
+}
+
+/** The refusal with these ways on below its message; as it was without any. */
+function withWays(err: InvalidInputError, ways: string[]): InvalidInputError {
   if (ways.length === 0) return err;
   return new InvalidInputError(`${err.message}\n  ${ways.join('\n  ')}`, { ...err.details }, { code: err.code, issues: [...err.issues] });
 }

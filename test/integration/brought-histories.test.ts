@@ -223,6 +223,18 @@ for (const target of targets) {
       expect((await s.db.query<{ n: number }>(`SELECT count(*) AS n FROM countries`)).map((r) => Number(r.n))).toEqual([2]);
     });
 
+    it('campaign AQ: a Flyway history numbered without padding (`V10__…` sorts before `V2__…`): the refusal says the table is made by a migration that sorts after, and how to number them; renamed, it runs', async () => {
+      const s = await setup(target, [], 'xc_brought');
+      await s.write('V1__init', { createTable: { table: 'accounts', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'balance', type: 'int' }] } });
+      await s.write('V10__balance_bigint', { alterColumn: { table: 'accounts', column: 'balance', type: 'bigint' } });
+      await s.write('V2__renamed', { renameTable: { from: 'accounts', to: 'ledger' } });
+      await refused(s, [], /V10__balance_bigint\.json: operations\[0\]\.alterColumn\.table: table "accounts" does not exist[^\n]*\n  "accounts" is made by V1__init, which sorts after V10__balance_bigint: migrations run in the text order of their ids, so `10` comes before `2` — give the numbers in the ids one width/);
+      await rm(path.join(s.dir, 'V10__balance_bigint.json'));
+      await s.write('V3__balance_bigint', { alterColumn: { table: 'ledger', column: 'balance', type: 'bigint' } });
+      await s.xc.apply();
+      expect((await s.xc.status()).migrations.map((m) => m.id)).toEqual(['V1__init', 'V2__renamed', 'V3__balance_bigint']);
+    });
+
     it('a table made by the raw SQL of a pending `sql` operation (a Prisma or Flyway history): the refusal names that migration and the `xc apply` that makes it first, and that path runs', async () => {
       const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY)`, `INSERT INTO users VALUES (1), (2)`], 'xc_brought');
       await s.write('0001_profiles', { sql: { expand: `CREATE TABLE profiles (user_id int PRIMARY KEY, bio varchar(40))`, rollback: `DROP TABLE profiles` } });
