@@ -337,7 +337,7 @@ export const alterColumn: Operation<'alterColumn'> = {
  * from then on: two values the new type takes as equal (`A@x.io` and `a@x.io` as citext) are refused as duplicates,
  * under the copy's name — as the contract would refuse them (campaign AO: the note said only "old definition").
  */
-function uniqueOver(model: Parameters<Operation['plan']>[1]['model'], spec: Spec): string {
+function uniqueOver(model: SchemaModel, spec: Spec): string {
   const keys = (model.table(spec.table)?.indexes ?? []).filter((i) => (i.unique || i.primary) && i.columns.includes(spec.column));
   if (keys.length === 0) return '';
   const names = keys.map((i) => `"${i.name}"`).join(', ');

@@ -153,6 +153,12 @@ function keyedSinceStart(h: History, t: SchemaDef['tables'][0], c: ColumnDef): C
   return c.ref || !before?.ref ? c : { ...c, ref: before.ref };
 }
 
+/** A check reads the column (one of two, for addCheck's `also`). */
+const underCheck = (t: SchemaDef['tables'][0], column: string) => t.checks.some((k) => k.column === column || k.also === column);
+
+/** Not left alone (History): no earlier in-place change, constraint over several columns or `sql` index of this migration holds it. */
+const changeable = (h: History, t: SchemaDef['tables'][0], c: ColumnDef) => ![...h.inPlace, ...h.frozen, ...h.sqlColumns].includes(`${t.name}.${c.name}`);
+
 function genAlter(g: G, t: SchemaDef['tables'][0], c: ColumnDef, to: string): GenOp | undefined {
   const spec = { table: t.name, column: c.name, to };
   const options: (() => GenOp)[] = [];
@@ -161,11 +167,11 @@ function genAlter(g: G, t: SchemaDef['tables'][0], c: ColumnDef, to: string): Ge
     if (!c.ref) options.push(() => ({ alterColumn: { ...spec, type: c.type === 'int' ? 'bigint' : 'int', domain: c.domain, up: { col: c.name }, down: { col: to } } }));
     if (!c.ref) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, up: { add: { col: c.name }, n: 1 }, down: { add: { col: to }, n: -1 } } }));
     // Nor does a column with a check (an integer comparison): PostgreSQL refuses the check on the new text type.
-    if (!c.ref && !t.checks.some((k) => k.column === c.name || k.also === c.name)) options.push(() => ({ alterColumn: { ...spec, type: 'varchar(40)', domain: 'digits', up: { toText: { col: c.name } }, down: { toInt: { col: to } } } }));
+    if (!c.ref && !underCheck(t, c.name)) options.push(() => ({ alterColumn: { ...spec, type: 'varchar(40)', domain: 'digits', up: { toText: { col: c.name } }, down: { toInt: { col: to } } } }));
     if (c.nullable) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, nullable: false, up: { coalesce: { col: c.name }, v: 1 }, down: { col: to } } }));
   } else {
     if (c.domain === 'text') options.push(() => ({ alterColumn: { ...spec, domain: 'text', up: { upper: { col: c.name } }, down: { lower: { col: to } } } }));
-    if (c.domain === 'digits' && !t.checks.some((k) => k.column === c.name || k.also === c.name)) options.push(() => ({ alterColumn: { ...spec, type: 'int', domain: 'digits', up: { toInt: { col: c.name } }, down: { toText: { col: to } } } }));
+    if (c.domain === 'digits' && !underCheck(t, c.name)) options.push(() => ({ alterColumn: { ...spec, type: 'int', domain: 'digits', up: { toInt: { col: c.name } }, down: { toText: { col: to } } } }));
     if (c.nullable) options.push(() => ({ alterColumn: { ...spec, domain: c.domain, nullable: false, up: { coalesce: { col: c.name }, v: c.domain === 'digits' ? '0' : 'none' }, down: { col: to } } }));
   }
   if (options.length === 0) return undefined;
@@ -180,7 +186,7 @@ function genAlter(g: G, t: SchemaDef['tables'][0], c: ColumnDef, to: string): Ge
 /** An in-place change of the column (it keeps its name): a type, a conversion, NOT NULL or a default. */
 function genInPlace(g: G, t: SchemaDef['tables'][0], c: ColumnDef): GenOp | undefined {
   const spec = { table: t.name, column: c.name };
-  const checked = t.checks.some((k) => k.column === c.name || k.also === c.name);
+  const checked = underCheck(t, c.name);
   const options: (() => GenOp)[] = [];
   if (isInt(c)) {
     // As for genAlter: a foreign-key column keeps its type, a checked one stays an integer.
@@ -207,9 +213,10 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
   }
   if (s.tables.length === 0) return { ops: [{ createTable: { table: pick(g, TABLES), columns: [genColumn(g, 'alpha')] } }], conflict: false };
   const t = pick(g, s.tables);
-  const cols = t.columns.filter((c) => ![...h.inPlace, ...h.frozen, ...h.sqlColumns].includes(`${t.name}.${c.name}`));
+  const cols = t.columns.filter((c) => changeable(h, t, c));
   const free = { ...t, columns: cols };
-  // The constraint kinds twice: most of them are refused at plan for the rows there (rightly), so fewer would run.
+  // The constraint kinds twice: most of them are refused at plan for the rows there (rightly), so fewer would run;
+  // addCheck and checkPair twice too, or a check over two columns rarely met a migration changing both.
   // A column under a check that refuses values, or a unique one, keeps its values: no conversion, fill or copy of them.
   const convertible = cols.filter((c) => !c.bounded && !c.unique);
   const kinds = ['addColumn', 'renameColumn', 'alterColumn', 'alterInPlace', 'dropColumn', 'setNotNull', 'addIndex', 'dropIndex', 'addCheck', 'addForeignKey', 'createTable', 'dropTable', 'renameTable', 'dropNotNull', 'renameConstraint', 'dropConstraint', 'createConstraint', 'alterConstraint', 'createConstraint', 'alterConstraint', 'dropMulti', 'setReplicaIdentity', 'sql', 'addCheck', 'checkPair', 'checkPair'] as const;
@@ -334,7 +341,7 @@ function genOp(g: G, s: SchemaDef, names: Names, h: History, conflicts: boolean,
  */
 function genCheckPair(g: G, s: SchemaDef, h: History): GenOp[] | undefined {
   const pairs = s.tables.flatMap((t) => {
-    const usable = (name: string) => t.columns.find((c) => c.name === name && !c.bounded && !c.unique && ![...h.inPlace, ...h.frozen, ...h.sqlColumns].includes(`${t.name}.${c.name}`));
+    const usable = (name: string) => t.columns.find((c) => c.name === name && !c.bounded && !c.unique && changeable(h, t, c));
     return t.checks.flatMap((k) => {
       const [a, b] = [usable(k.column), k.also === undefined ? undefined : usable(k.also)];
       return a && b ? [{ t, a, b }] : [];
