@@ -153,6 +153,14 @@ export interface Ddl {
   addPrimaryKeyUsingIndex(table: string, constraint: string, index: string | null, columns: string[], timing?: ConstraintTiming): Step[];
   addForeignKey(spec: ForeignKeySpec): Step[];
   addCheck(table: string, name: string, expression: string): Step[];
+  /**
+   * Where check `name` of `table` is enforced by something a cut-over of its columns (Ddl.swapColumns) leaves in
+   * place, the steps that make it again only if it is missing (each skipped by its probe), else undefined: the
+   * cut-over drops the check and adds it again. MySQL/MariaDB: xc's trigger pair, whose body names the column, which
+   * the shadow takes over under that name — dropped and made again around the ALTER, statements that commit one by
+   * one, a kill -9 in between left the check unenforced. PostgreSQL: undefined (one transaction).
+   */
+  keptCheck(table: string, name: string, expression: string): Step[] | undefined;
   validateConstraint(table: string, name: string): Step[];
   dropConstraint(table: string, name: string): Step[];
   /**

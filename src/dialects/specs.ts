@@ -161,11 +161,11 @@ export interface ColumnSwapSpec {
   }[];
   /** The steps adding again the checks and foreign keys dropped below, over the new columns: part of the cut-over (MySQL: under its lock). */
   readd?: Step[];
-  /** The steps creating the triggers the cut-over removes (the sync trigger, xc's check triggers): put back where a cut-over that is not one transaction fails. */
+  /** The steps creating the triggers the cut-over removes (the sync trigger): put back where a cut-over that is not one transaction fails. */
   createTrigger?: Step[];
   /** Indexes to drop before the swap because they name a column and another (the server would shrink them instead). */
   dropIndexes: string[];
-  /** Foreign keys and checks over the columns, dropped in the swap (the caller adds them again over the new columns). */
+  /** Foreign keys and checks over the columns, dropped in the swap (the caller adds them again over the new columns); not the checks Ddl.keptCheck keeps. */
   dropForeignKeys: string[];
   dropChecks: string[];
   /** Index copies built on the shadows, renamed to their originals' names once those are gone (`constraint`: a UNIQUE constraint of that name adopts it). */

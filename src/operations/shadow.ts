@@ -19,7 +19,9 @@
  * names (PostgreSQL: one transaction; MySQL/MariaDB: one step under LOCK
  * TABLES … WRITE). Checks and foreign keys over the columns are added again
  * over the new ones unvalidated in that same transaction (under that lock),
- * then validated without a write lock; comments, the collation (the type
+ * then validated without a write lock — but those the cut-over leaves in place
+ * (MySQL's trigger pairs, whose bodies name the column: Ddl.keptCheck), which
+ * are only made again after it where missing; comments, the collation (the type
  * alterColumn gives) and MySQL's ON UPDATE come over, and the column's
  * privileges (PostgreSQL: given to the shadow at expand); MariaDB keeps the
  * column's place (PostgreSQL cannot reorder: the column ends up last).
@@ -191,10 +193,15 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const touches = (list: string[]) => list.some((x) => cols.some((c) => c.column === x));
   const checks = t.checks.filter((k) => touches(k.columns));
   const keys = t.foreignKeys.filter((k) => touches(k.columns));
-  // Added again inside the cut-over by swapColumns (one transaction; MySQL: under its lock), unvalidated.
+  // A check the cut-over leaves in place (Ddl.keptCheck: MySQL's trigger pairs) stays: made again after it only where missing.
+  const kept = checks.flatMap((k) => {
+    const steps = ddl.keptCheck(table, k.name, k.expression);
+    return steps ? [{ k, steps }] : [];
+  });
+  // The others are added again inside the cut-over by swapColumns (one transaction; MySQL: under its lock), unvalidated.
   // A column's own CHECK (MariaDB, column-level) comes back with the column's restatement in the cut-over (CHANGE COLUMN).
-  const checkSteps = checks.filter((k) => !cols.some((c) => c.column === k.column)).map((k) => ({ k, steps: ddl.addCheck(table, k.name, k.expression) }));
-  const readd: Step[] = [...checkSteps.flatMap((x) => x.steps), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
+  const remade = checks.filter((k) => !kept.some((x) => x.k === k) && !cols.some((c) => c.column === k.column));
+  const readd: Step[] = [...remade.flatMap((k) => ddl.addCheck(table, k.name, k.expression)), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
   // The column as it is from the cut-over on (what else it had: PostgreSQL COMMENT; MySQL ON UPDATE, COMMENT), and its place.
   const final = (c: (typeof cols)[number]): ColumnModel => ({ name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}), ...(c.old.settings ? { settings: c.old.settings } : {}) });
   // The column before it that will still be there (ctx.name's shadows are `xc_shadowN_<hash>`): another in-flight change's shadow (of an earlier migration, whose
@@ -203,19 +210,19 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const swap = ddl.swapColumns({
     table,
     dropTrigger: triggers.flatMap((tr) => tr.drop),
-    // A failed cut-over puts back the sync triggers, and the trigger-enforced checks over the column as they were (not one riding on the shadow).
-    createTrigger: [...triggers.flatMap((tr) => tr.create), ...checkSteps.filter((x) => x.k.trigger).flatMap((x) => x.steps)],
+    // A failed cut-over puts back the sync triggers.
+    createTrigger: triggers.flatMap((tr) => tr.create),
     readd,
     columns: cols.map((c) => ({ column: c.column, shadow: c.shadow, up: c.up, type: c.type, nullable: c.nullable, final: final(c), after: after(c) })),
     dropIndexes,
     dropForeignKeys: keys.map((k) => k.name),
     // A column's own CHECK goes with the column (DROP CONSTRAINT would find an index of its name first: MariaDB).
-    dropChecks: checks.filter((k) => !cols.some((c) => c.column === k.column)).map((k) => k.name),
+    dropChecks: remade.map((k) => k.name),
     renameIndexes,
     ...(primaryKey ? { primaryKey } : {}),
     ...(referencing.length > 0 ? { referencing } : {}),
   });
-  plan.contract.push(...atomic(swap));
+  plan.contract.push(...atomic(swap), ...kept.flatMap((x) => x.steps));
   for (const k of [...checks, ...keys]) if (k.validated !== false) plan.contract.push(...ddl.validateConstraint(table, k.name));
   // Other tables' keys came back unvalidated in the cut-over: validated now, writes going on (the verify proved them); one
   // that was NOT VALID stays so.

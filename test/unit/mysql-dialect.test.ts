@@ -188,6 +188,7 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   addPrimaryKeyUsingIndex: (d) => d.addPrimaryKeyUsingIndex('t', 'pk', 'i', ['c']),
   addForeignKey: (d) => d.addForeignKey({ table: 't', name: 'fk2', columns: ['c'], refTable: 'p', refColumns: ['id'], onDelete: 'cascade' }),
   addCheck: (d) => d.addCheck('t', 'ck2', '`c` > 1'),
+  keptCheck: (d) => [...d.addCheck('t', 'ck2', '`c` > 1'), ...(d.keptCheck('t', 'ck2', '`c` > 1') ?? [])],
   validateConstraint: (d) => [...d.validateConstraint('t', 'ck'), ...d.validateConstraint('t', 'fk')],
   dropConstraint: (d) => [...d.dropConstraint('t', 'fk'), ...d.dropConstraint('t', 'ck')],
   carryConstraints: (d) => {

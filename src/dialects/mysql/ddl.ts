@@ -34,7 +34,7 @@ import { renameConstraint } from './renames.js';
 import { carryConstraints } from './carry.js';
 import { addColumn, carryAttributes, dropColumn, noWriteBetween, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, invisible, letWritesOmit, refillAfterTriggers, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, keyFitsWhole, needsOwnIndex, renameIndex } from './keys.js';
-import { addCheck, addNotNullCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
+import { addCheck, addNotNullCheck, keptCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
 import { sequenceLocks } from './sequences.js';
 import { alterColumnInCatalog, charsetBytes, instantVarcharWidening, swapColumns } from './inplace.js';
 import { mysqlShadowKeyIssues } from './keyswap.js';
@@ -128,6 +128,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
       planned().addCheck(table, name, expression);
       return steps;
     },
+    keptCheck: (table, name, expression) => keptCheck(c, table, name, expression),
     validateConstraint: (table, name) => validateConstraint(c, table, name),
     dropConstraint: (table, name) => dropConstraint(c, table, name),
     carryConstraints: (spec) => carryConstraints(c, spec),

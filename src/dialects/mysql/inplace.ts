@@ -13,10 +13,13 @@
  * under the lock the rows whose shadow disagrees before it swaps: a scan
  * holding the write lock, but only after such an interruption (and, on
  * MariaDB, only when a trigger is in fact gone). The checks and foreign keys
- * over the columns are added again before UNLOCK TABLES, so no writer meets
+ * (server CHECKs) over the columns are added again before UNLOCK TABLES, so no writer meets
  * the new column without them. The ALTER restates each shadow under the
  * column's name (CHANGE COLUMN: final default, ON UPDATE, COMMENT; MariaDB:
- * the column's place), metadata only. Writers must never fail on a shadow:
+ * the column's place), metadata only. xc's checks (trigger pairs) are not
+ * touched: their bodies name the column, which the shadow becomes; dropped and
+ * made again around the ALTER, a kill in between left them unenforced
+ * (Ddl.keptCheck). Writers must never fail on a shadow:
  * a NOT NULL one without default gets a placeholder default before the step
  * (should it stop after DROP TRIGGER), and a failed ALTER creates the
  * triggers it removed again before the lock goes.
@@ -111,8 +114,6 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
     c.f.mariadb && gone.length > 0
       ? [{ sql: `BEGIN NOT ATOMIC IF ${gone.join(' OR ')} THEN ${updates.map((u) => `${u};`).join(' ')} END IF; END`, afterInterruption: true as const }]
       : updates.map((sql) => ({ sql, afterInterruption: true as const }));
-  // xc's checks are trigger pairs here (triggers.ts), removed with the sync trigger; a CHECK of that name goes in the ALTER.
-  const checkTriggers = spec.dropChecks.flatMap((name) => c.dropCheckPair(table, name).map((st) => st.sql));
   // The shadow takes the column's name with what it is from now on (default, ON UPDATE, COMMENT: metadata only, its
   // type and NULL-ness unchanged) and, on MariaDB (instant reordering), the column's place in the table.
   const place = (after: string | null | undefined) => (after === undefined || !c.f.mariadb ? '' : after === null ? ' FIRST' : ` AFTER ${q(after)}`);
@@ -129,6 +130,9 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
     // A UNIQUE constraint is its index here: a rename is all it takes.
     ...spec.renameIndexes.map((r) => `RENAME INDEX ${q(r.from)} TO ${q(r.to)}`),
   ];
+  // A check riding on a shadow (alterColumn's own, made at expand over it: its pair's body names the shadow) is made
+  // again over the column; a CHECK of that name goes in the ALTER. xc's pairs over the column are not here (Ddl.keptCheck).
+  const checkPairs = spec.dropChecks.flatMap((name) => c.dropCheckPair(table, name).map((st) => st.sql));
   // Dropping a column drops its indexes, which INSTANT refuses; NOCOPY changes no row either.
   const alter = c.alter(table, actions.join(', '), c.f.nocopy ? 'ALGORITHM=NOCOPY, LOCK=DEFAULT' : 'ALGORITHM=INPLACE, LOCK=DEFAULT');
   // A failed ALTER changed nothing: the sync trigger comes back before the lock goes, so writes keep converting and a
@@ -145,7 +149,7 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
     lock,
     ...catchUp,
     ...spec.dropTrigger.map((st) => st.sql),
-    ...checkTriggers,
+    ...checkPairs,
     ...refs.drop,
     { sql: alter, onFailure: [...onFailure, ...refs.add] },
     ...readd,

@@ -290,6 +290,9 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(sql, `add check ${q(name)} on ${q(table)} for new writes (not validated yet)`, instant('ACCESS EXCLUSIVE', table), [table], { creates: [object('constraint', table, name)] })];
     },
 
+    // A cut-over is one transaction here: the checks over its columns are dropped and added again in it.
+    keptCheck: () => undefined,
+
     validateConstraint(table, name) {
       const sql = `ALTER TABLE ${q(table)} VALIDATE CONSTRAINT ${q(name)}`;
       const lock = `SHARE UPDATE EXCLUSIVE on ${q(table)} (reads and writes continue; scans the table)`;
