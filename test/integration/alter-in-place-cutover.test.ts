@@ -538,6 +538,36 @@ for (const target of targets.filter((t) => t.name === 'mysql')) {
       await expect(db.query(`INSERT INTO w VALUES (3, 'a')`)).rejects.toThrow(/Duplicate/);
     });
 
+    it('an ENUM or SET given members after its last is changed in the catalog, with no shadow (campaign AU: copied through one)', { timeout: 120_000 }, async () => {
+      const { db, xc } = await setup(
+        [`CREATE TABLE a (id int PRIMARY KEY, tier enum('free','pro') NOT NULL DEFAULT 'free', tags set('x','y'), KEY a_tier (tier))`, `INSERT INTO a VALUES (1, 'free', 'x'), (2, 'pro', 'x,y'), (3, 'pro', NULL)`],
+        [{ alterColumn: { table: 'a', column: 'tier', type: "enum('free','pro','team')" } }, { alterColumn: { table: 'a', column: 'tags', type: "set('x','y','z')" } }],
+      );
+      const plan = await xc.plan();
+      const steps = plan.migrations[0]!.pending.flatMap((p) => p.steps.map((st) => st.sql)).join('\n');
+      expect(steps).not.toMatch(/xc_shadow/);
+      expect(steps).toMatch(/MODIFY COLUMN `tier` enum\('free','pro','team'\)[^]*ALGORITHM=INSTANT/);
+      expect(steps).toMatch(/MODIFY COLUMN `tags` set\('x','y','z'\)[^]*ALGORITHM=INSTANT/);
+      await xc.apply();
+      // Until contract the column is what it was, for both versions.
+      await db.query(`INSERT INTO a (id, tier) VALUES (4, 'pro')`);
+      await expect(db.query(`INSERT INTO a (id, tier) VALUES (5, 'team')`)).rejects.toThrow(/truncated|tier/i);
+      await xc.contract({ force: true, reason: 'test' });
+      await db.query(`INSERT INTO a (id, tier, tags) VALUES (6, 'team', 'x,z')`);
+      expect(await rows(db, `SELECT COLUMN_NAME AS c, COLUMN_TYPE AS t, IS_NULLABLE AS n, COLUMN_DEFAULT AS d FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'a' AND COLUMN_NAME IN ('tier', 'tags') ORDER BY c`)).toEqual([
+        { c: 'tags', t: "set('x','y','z')", n: 'YES', d: 'NULL' },
+        { c: 'tier', t: "enum('free','pro','team')", n: 'NO', d: "'free'" },
+      ]);
+      expect(await rows(db, `SELECT id, tier, tags, tier + 0 AS n FROM a ORDER BY id`)).toEqual([
+        { id: '1', tier: 'free', tags: 'x', n: '1' },
+        { id: '2', tier: 'pro', tags: 'x,y', n: '2' },
+        { id: '3', tier: 'pro', tags: null, n: '2' },
+        { id: '4', tier: 'pro', tags: null, n: '2' },
+        { id: '6', tier: 'team', tags: 'x,z', n: '3' },
+      ]);
+      expect(await rows(db, `SELECT id FROM a FORCE INDEX (a_tier) WHERE tier = 'pro' ORDER BY id`)).toEqual([{ id: '2' }, { id: '3' }, { id: '4' }]);
+    });
+
     it('the checks and foreign keys over the column come back inside the locked cut-over, before UNLOCK TABLES', { timeout: 240_000 }, async () => {
       const { db, xc, dir } = await setup(
         [

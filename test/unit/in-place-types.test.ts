@@ -1,7 +1,7 @@
 /** Which type changes of an in-place alterColumn the catalog alone makes (Ddl.changesTypeInCatalog), per server. */
 import { describe, expect, it } from 'vitest';
 import { pgCatalogOnlyType } from '../../src/dialects/postgres/ddl.js';
-import { charsetBytes, instantVarcharWidening } from '../../src/dialects/mysql/inplace.js';
+import { charsetBytes, instantMemberAppend, instantVarcharWidening } from '../../src/dialects/mysql/inplace.js';
 
 describe('PostgreSQL: binary-coercible changes, no rewrite', () => {
   it.each([
@@ -42,6 +42,31 @@ describe('MySQL/MariaDB: ALGORITHM=INSTANT varchar widening, whatever the charac
     ['int', 'bigint'],
     ['varchar(10)', 'text'],
   ])('%s → %s is not', (from, to) => expect(instantVarcharWidening(from, to)).toBe(false));
+});
+
+describe('MySQL/MariaDB: ALGORITHM=INSTANT members after the last of an ENUM or SET, in the bytes it takes (campaign AU)', () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => `'m${i}'`).join(',');
+  it.each([
+    ["enum('a','b')", "enum('a','b','c')"],
+    ["enum('a','b')", "ENUM('a','b','c','d')"],
+    ["enum('it''s','b')", "enum('it''s','b','c')"],
+    ["set('x','y')", "set('x','y','z')"],
+    [`enum(${many(254)})`, `enum(${many(255)})`],
+    [`set(${many(9)})`, `set(${many(16)})`],
+  ])('%s → %s is instant', (from, to) => expect(instantMemberAppend(from, to)).toBe(true));
+  it.each([
+    ["enum('a','b')", "enum('a','c','b')"], // a member between: the numbers stored change
+    ["enum('a','b')", "enum('b','a','c')"],
+    ["enum('a','b')", "enum('a')"],
+    ["enum('a','b')", "enum('a','b')"],
+    ["enum('a','b')", "enum('A','b','c')"],
+    ["enum('a','b')", "enum('a','b','c') CHARACTER SET latin1"],
+    ["enum('a','b')", "set('a','b','c')"],
+    ["set('x','y')", "enum('x','y','z')"],
+    [`enum(${many(255)})`, `enum(${many(256)})`], // 2 bytes a row from then on
+    [`set(${many(8)})`, `set(${many(9)})`],
+    ['varchar(10)', 'varchar(20)'],
+  ])('%s → %s is not', (from, to) => expect(instantMemberAppend(from, to)).toBe(false));
 });
 
 describe('MySQL/MariaDB: ALGORITHM=INSTANT varchar widening in the column\'s own character set (campaign P)', () => {

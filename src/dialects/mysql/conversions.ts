@@ -75,7 +75,7 @@ export function mysqlConversionIssue(column: string, from: string, to: string): 
 }
 
 /** The members of a SET (or ENUM: `kind`) type as SQL literals, in its order; undefined for another type. */
-function setMembers(type: string, kind: 'set' | 'enum' = 'set'): string[] | undefined {
+export function setMembers(type: string, kind: 'set' | 'enum' = 'set'): string[] | undefined {
   const m = new RegExp(`^\\s*${kind}\\s*\\(([\\s\\S]*)\\)`, 'i').exec(type);
   return m ? [...m[1]!.matchAll(/'(?:[^'\\]|\\[\s\S]|'')*'|"(?:[^"\\]|\\[\s\S]|"")*"/g)].map((x) => x[0]) : undefined;
 }

@@ -36,7 +36,7 @@ import { addColumn, carryAttributes, dropColumn, noWriteBetween, dropNotNull, fi
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, keyFitsWhole, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, keptCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
 import { sequenceLocks } from './sequences.js';
-import { alterColumnInCatalog, charsetBytes, instantVarcharWidening, swapColumns } from './inplace.js';
+import { alterColumnInCatalog, charsetBytes, instantMemberAppend, instantVarcharWidening, swapColumns } from './inplace.js';
 import { mysqlShadowKeyIssues } from './keyswap.js';
 import { mysqlTokens, placeholderFor } from './expr.js';
 
@@ -156,6 +156,8 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
       // The widening is instant while the length takes the same bytes: counted in the column's own character set where
       // the new type names none (campaign P: a latin1 varchar(64) → varchar(128) went through a shadow, as if utf8mb4).
       const bytes = /\b(CHARACTER SET|CHARSET|COLLATE)\b/i.test(type) ? undefined : charsetBytes(column.collation, t?.collation);
+      // An ENUM or SET given members after its last: catalog only, its indexes as they are (campaign AU: through a shadow).
+      if (instantMemberAppend(column.type, type)) return true;
       return instantVarcharWidening(column.type, type, bytes) && (!t || t.indexes.filter((i) => i.columns.includes(column.name)).every((i) => keyFitsWhole(t, i, typeOf)));
     },
     alterColumnInCatalog: (table, column, change) => alterColumnInCatalog(c, table, column, change),

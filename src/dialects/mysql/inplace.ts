@@ -33,6 +33,7 @@ import { dropPair } from './triggers.js';
 import { referencingStatements } from './keyswap.js';
 import { sequenceLocks } from './sequences.js';
 import { bytesPerCharacter } from './keys.js';
+import { setMembers } from './conversions.js';
 
 /** varchar(n), its length and nothing after it (no CHARACTER SET: that would change with a restatement). */
 const varcharLength = (type: string) => {
@@ -51,6 +52,22 @@ export function instantVarcharWidening(from: string, to: string, bytesPerChar?: 
   const m = varcharLength(to);
   if (n === undefined || m === undefined || m < n) return false;
   return (bytesPerChar !== undefined ? [bytesPerChar] : [1, 2, 3, 4]).every((k) => n * k <= 127 || m * k <= 255 || n * k > 255);
+}
+
+/** Bytes an ENUM or SET of `n` members takes in a row. */
+const memberBytes = (kind: string, n: number) => (kind === 'enum' ? (n <= 255 ? 1 : 2) : n <= 8 ? 1 : n <= 16 ? 2 : n <= 24 ? 3 : n <= 32 ? 4 : 8);
+
+/**
+ * An ENUM or SET given members after its last, in the bytes it takes now: InnoDB changes only the catalog (INSTANT;
+ * each stored value keeps its number). Members spelled as they are, in their order; nothing after the list (a
+ * CHARACTER SET or COLLATE restated goes through a shadow, as any other change).
+ */
+export function instantMemberAppend(from: string, to: string): boolean {
+  const kind = /^\s*(enum|set)\s*\(/i.exec(from)?.[1]?.toLowerCase();
+  if (kind === undefined || !new RegExp(`^\\s*${kind}\\s*\\(`, 'i').test(to) || ![from, to].every((t) => /\)\s*$/.test(t))) return false;
+  const had = setMembers(from, kind as 'enum' | 'set')!;
+  const has = setMembers(to, kind as 'enum' | 'set')!;
+  return has.length > had.length && had.every((m, i) => has[i] === m) && memberBytes(kind, has.length) === memberBytes(kind, had.length);
 }
 
 /** Bytes a character of a column may take, by its own `CHARACTER SET` clause or its table's collation; undefined where neither says. */
