@@ -669,6 +669,13 @@ export async function planMigration(
   if (problems.length > 0) {
     throw new InvalidInputError(`${file.file} is not valid against the database:\n  ${problems.join('\n  ')}`, { migration: file.id, problems }, { code: 'invalid_migration', issues: found });
   }
+  // A check this migration gives a trigger pair (MySQL) is one from its expand on: the migrations planned after it see it
+  // as the catalog will show it (campaign AT: planned together, a later cut-over showed it dropped and made again).
+  // Not one made over a shadow (its expression names it), which its contract makes again over the column.
+  for (const { table, name, base } of model.planned.checkTriggersMade()) {
+    const k = model.table(table)?.checks.find((c) => c.name === name);
+    if (k && model.planned.check(table, name) === k.expression) Object.assign(k, { trigger: true, triggerBase: base });
+  }
   for (const note of renameAsDropAndAdd(file.definition)) (plan.notes ??= []).push(note);
   return plan;
 }

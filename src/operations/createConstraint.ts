@@ -22,6 +22,7 @@
  */
 import type { Expr, OperationSpec } from '../migration/schema.js';
 import type { TableModel } from '../schema/model.js';
+import { isObjectName } from '../dialects/names.js';
 import type { ForeignKeySpec } from '../dialects/dialect.js';
 import type { RowCheck } from '../plan/index.js';
 import { columnsOf, exprCheck, newClusterKeyIssues, nullabilityIssues, requireColumn, requireTable, sharedKeyViolation, triggerColumns, uniqueIndexIssues } from './common.js';
@@ -226,9 +227,13 @@ export const createConstraint: Operation<'createConstraint'> = {
       t.primaryKey = [...spec.columns];
       for (const c of t.columns) if (spec.columns.includes(c.name)) c.nullable = false;
     } else if (spec.type === 'check' && spec.check !== undefined) {
-      // In flight with a converting `up`, the catalog shows it over the shadows: after contract it is over the columns.
+      // In flight with a converting `up`, the catalog shows it over the shadows: after contract it is over the columns,
+      // enforced by another pair (MySQL). Else the pair the catalog shows is the one it keeps (campaign AT: taken for a
+      // server CHECK, a later cut-over dropped it and made it again, and a kill -9 between left it unenforced).
+      const shown = t.checks.find((c) => c.name === spec.name);
+      const pair = shown?.trigger && !shown.columns.some((c) => isObjectName(c, 'shadow\\d+')) ? { trigger: true, ...(shown.triggerBase !== undefined ? { triggerBase: shown.triggerBase } : {}) } : {};
       t.checks = t.checks.filter((c) => c.name !== spec.name);
-      t.checks.push({ name: spec.name, expression: spec.check, columns: dialect.columnsNamed(spec.check, spec.table, t.columns.map((c) => c.name)) });
+      t.checks.push({ name: spec.name, expression: spec.check, columns: dialect.columnsNamed(spec.check, spec.table, t.columns.map((c) => c.name)), ...pair });
     } else if (spec.type === 'foreign_key' && spec.references) {
       const shown = t.foreignKeys.find((f) => f.name === spec.name);
       if (shown) return void delete shown.validated; // in flight, NOT VALID until its contract (addForeignKey.project)

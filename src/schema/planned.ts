@@ -73,6 +73,7 @@ export class PlannedObjects {
     for (const [k, v] of this.foreignKeys) p.foreignKeys.set(k, structuredClone(v));
     for (const k of this.keysWithOwnIndex) p.keysWithOwnIndex.add(k);
     for (const [k, v] of this.checks) p.checks.set(k, v);
+    for (const [k, v] of this.checkTriggers) p.checkTriggers.set(k, v);
     for (const [k, v] of this.indexes) p.indexes.set(k, structuredClone(v));
     for (const [k, v] of this.syncDefaults) p.syncDefaults.set(k, v);
     for (const k of this.backfilled) p.backfilled.add(k);
@@ -170,6 +171,14 @@ export class PlannedObjects {
 
   checkTrigger(table: string, name: string): string | undefined {
     return this.checkTriggers.get(key(table, name));
+  }
+
+  /** Every check given a trigger pair in this plan: table, name, the pair's base name. */
+  checkTriggersMade(): { table: string; name: string; base: string }[] {
+    return [...this.checkTriggers].map(([k, base]) => {
+      const [table, name] = k.split('\0') as [string, string];
+      return { table, name, base };
+    });
   }
 
   checksOf(table: string): { name: string; expression: string }[] {

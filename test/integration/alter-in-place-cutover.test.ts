@@ -538,6 +538,25 @@ for (const target of targets.filter((t) => t.name === 'mysql')) {
       await expect(db.query(`INSERT INTO w VALUES (3, 'a')`)).rejects.toThrow(/Duplicate/);
     });
 
+    it("plan shows xc's check pairs kept through a cut-over when the checks' migration is pending too, as apply then plans it (campaign AT: shown dropped and made again)", { timeout: 120_000 }, async () => {
+      const { db, xc, dir } = await setup(
+        [`CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL)`, `INSERT INTO t VALUES (1, 1, 1)`],
+        [{ createConstraint: { table: 't', name: 'a_pos', type: 'check', columns: ['a'], check: 'a > 0' } }, { addCheck: { table: 't', name: 'ab', expression: 'a < b + 100' } }],
+      );
+      await writeFile(path.join(dir, '0002_change.json'), JSON.stringify({ operations: [{ alterColumn: { table: 't', column: 'a', type: 'bigint' } }] }));
+      const cutOver = async () => {
+        const steps = (await xc.plan()).migrations.find((m) => m.id === '0002_change')!.pending.find((p) => p.phase === 'contract')!.steps;
+        return steps.find((st) => /^cut over/.test(st.description))!.sql;
+      };
+      expect(await cutOver()).not.toMatch(/xc_ck_/);
+      await xc.apply();
+      expect(await cutOver()).not.toMatch(/xc_ck_/);
+      await xc.contract({ force: true, reason: 'test' });
+      await expect(db.query(`INSERT INTO t VALUES (2, 0, 1)`)).rejects.toThrow(/a_pos/);
+      await expect(db.query(`INSERT INTO t VALUES (3, 500, 1)`)).rejects.toThrow(/\bab\b/);
+      expect((await db.triggers()).filter((n) => n.startsWith('xc_ck_'))).toHaveLength(4);
+    });
+
     it('an ENUM or SET given members after its last is changed in the catalog, with no shadow (campaign AU: copied through one)', { timeout: 120_000 }, async () => {
       const { db, xc } = await setup(
         [`CREATE TABLE a (id int PRIMARY KEY, tier enum('free','pro') NOT NULL DEFAULT 'free', tags set('x','y'), KEY a_tier (tier))`, `INSERT INTO a VALUES (1, 'free', 'x'), (2, 'pro', 'x,y'), (3, 'pro', NULL)`],
