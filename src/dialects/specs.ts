@@ -161,6 +161,12 @@ export interface ColumnSwapSpec {
   }[];
   /** The steps adding again the checks and foreign keys dropped below, over the new columns: part of the cut-over (MySQL: under its lock). */
   readd?: Step[];
+  /**
+   * The checks dropped below that read the columns the same on both sides of the swap (the table's own, not one made
+   * over a shadow): where the cut-over's statements commit one by one (MySQL), added again before the swap, so that
+   * no moment is without them, even after a kill -9; PostgreSQL: with `readd` (one transaction).
+   */
+  readdFirst?: Step[];
   /** The steps creating the triggers the cut-over removes (the sync trigger): put back where a cut-over that is not one transaction fails. */
   createTrigger?: Step[];
   /** Indexes to drop before the swap because they name a column and another (the server would shrink them instead). */

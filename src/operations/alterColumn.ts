@@ -362,7 +362,7 @@ function planWithConstraints(spec: Spec, shadow: Parameters<typeof planShadowCol
     if (c.type === 'unique') t.indexes.push({ name: c.name, columns: [spec.column], unique: true, primary: false, constraint: c.name });
     else t.checks.push({ name: c.name, expression: c.check!, columns: ctx.dialect.columnsNamed(c.check!, spec.table, names) });
   }
-  const plan = planShadowColumns({ ...ctx, model: withThem }, spec.table, [shadow]);
+  const plan = planShadowColumns({ ...ctx, model: withThem }, spec.table, [shadow], constraints.filter((c) => c.type === 'check').map((c) => c.name));
   const added = plan.expand.flatMap((st) => st.creates ?? []).find((o) => o.kind === 'column' && o.table === spec.table)?.name;
   if (added === undefined) throw new Error(`alterColumn ${spec.table}.${spec.column}: the plan adds no shadow column`);
   for (const c of constraints.filter((x) => x.type === 'check')) {

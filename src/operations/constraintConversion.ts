@@ -125,7 +125,7 @@ export function convertingCheckPlan(spec: Spec, ctx: PlanContext): OperationPlan
     const col = t.columns.find((x) => x.name === c.column)!;
     return { column: c.column, type: col.type, nullable: col.nullable, default: col.default, up: c.up };
   });
-  const plan = planShadowColumns({ ...ctx, model: withCheck }, spec.table, shadows);
+  const plan = planShadowColumns({ ...ctx, model: withCheck }, spec.table, shadows, [spec.name]);
   const added = plan.expand.flatMap((st) => st.creates ?? []).filter((o) => o.kind === 'column' && o.table === spec.table).map((o) => o.name);
   if (added.length !== convs.length) throw new Error(`createConstraint ${spec.name}: expected ${convs.length} shadow column(s), the plan adds ${added.length}`);
   // After the shadows and their trigger: the check judges each write as `up` converts it.

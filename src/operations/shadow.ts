@@ -98,7 +98,8 @@ export function shadowIssues(
   })];
 }
 
-export function planShadowColumns(ctx: PlanContext, table: string, columns: ShadowColumn[]): OperationPlan {
+/** `riding`: the checks the caller makes over the shadows (given with the change), made again over the columns by the cut-over. */
+export function planShadowColumns(ctx: PlanContext, table: string, columns: ShadowColumn[], riding: string[] = []): OperationPlan {
   const { ddl, dialect } = ctx;
   const q = (id: string) => dialect.quote(id);
   const t = ctx.model.table(table)!;
@@ -201,7 +202,9 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   // The others are added again inside the cut-over by swapColumns (one transaction; MySQL: under its lock), unvalidated.
   // A column's own CHECK (MariaDB, column-level) comes back with the column's restatement in the cut-over (CHANGE COLUMN).
   const remade = checks.filter((k) => !kept.some((x) => x.k === k) && !cols.some((c) => c.column === k.column));
-  const readd: Step[] = [...remade.flatMap((k) => ddl.addCheck(table, k.name, k.expression)), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
+  // The table's own read the columns the same before and after: made again before the swap (Ddl.swapColumns' readdFirst).
+  const readdFirst = remade.filter((k) => !riding.includes(k.name)).flatMap((k) => ddl.addCheck(table, k.name, k.expression));
+  const readd: Step[] = [...remade.filter((k) => riding.includes(k.name)).flatMap((k) => ddl.addCheck(table, k.name, k.expression)), ...keys.flatMap((k) => ddl.addForeignKey({ ...k, table }))];
   // The column as it is from the cut-over on (what else it had: PostgreSQL COMMENT; MySQL ON UPDATE, COMMENT), and its place.
   const final = (c: (typeof cols)[number]): ColumnModel => ({ name: c.column, type: c.type, nullable: c.nullable, default: c.default, ...(c.old.extra ? { extra: c.old.extra } : {}), ...(c.old.comment !== undefined ? { comment: c.old.comment } : {}), ...(c.old.settings ? { settings: c.old.settings } : {}) });
   // The column before it that will still be there (ctx.name's shadows are `xc_shadowN_<hash>`): another in-flight change's shadow (of an earlier migration, whose
@@ -212,6 +215,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
     dropTrigger: triggers.flatMap((tr) => tr.drop),
     // A failed cut-over puts back the sync triggers.
     createTrigger: triggers.flatMap((tr) => tr.create),
+    readdFirst,
     readd,
     columns: cols.map((c) => ({ column: c.column, shadow: c.shadow, up: c.up, type: c.type, nullable: c.nullable, final: final(c), after: after(c) })),
     dropIndexes,

@@ -157,6 +157,10 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const onFailure = (spec.createTrigger ?? []).map((st) => st.sql);
   // The checks and foreign keys over the new columns, before any writer comes in (foreign keys without a scan: validated after).
   const readd = (spec.readd ?? []).flatMap((st) => (st.prepare ? [st.prepare, st.sql] : [st.sql]));
+  // The table's own checks over the columns, as pairs, made before the ALTER drops them (campaign AT: made after it, a
+  // kill -9 between left them unenforced); a failed ALTER, which dropped nothing, takes the pairs away again.
+  const readdFirst = (spec.readdFirst ?? []).map((st) => st.sql);
+  const unmake = (spec.readdFirst ?? []).flatMap((st) => (st.installs === undefined ? [] : [`DROP TRIGGER IF EXISTS ${q(st.installs)}`]));
   // Other tables' keys referencing the columns: their tables locked too, each key dropped before the ALTER and added after (keyswap.ts).
   const refs = referencingStatements(c, spec.referencing ?? []);
   // The sequences their defaults draw from are locked with them (sequences.ts); where none can be, plan refused the change (Ddl.cutOverIssue).
@@ -167,8 +171,9 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
     ...catchUp,
     ...spec.dropTrigger.map((st) => st.sql),
     ...checkPairs,
+    ...readdFirst,
     ...refs.drop,
-    { sql: alter, onFailure: [...onFailure, ...refs.add] },
+    { sql: alter, onFailure: [...onFailure, ...unmake, ...refs.add] },
     ...readd,
     ...refs.add,
   ];
@@ -183,6 +188,6 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
     }),
     ...refs.after,
     // Already run under the lock; here for an attempt stopped before them (each skipped by its probe, so no creation of xc's).
-    ...(spec.readd ?? []).map(({ creates: _, ...st }) => ({ ...st, description: `${st.description} — done in the cut-over under its lock; here only if it stopped first (skipped by its probe otherwise)` })),
+    ...[...(spec.readdFirst ?? []), ...(spec.readd ?? [])].map(({ creates: _, ...st }) => ({ ...st, description: `${st.description} — done in the cut-over under its lock; here only if it stopped first (skipped by its probe otherwise)` })),
   ];
 }

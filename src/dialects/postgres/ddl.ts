@@ -386,7 +386,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       // The primary key went with its column: the unique copy over the shadow (NOT NULL already) becomes it, under its name.
       if (spec.primaryKey) steps.push(...ddl.addPrimaryKeyUsingIndex(table, spec.primaryKey.name, spec.primaryKey.index, [], undefined));
       for (const k of spec.referencing ?? []) steps.push(...ddl.addForeignKey(k));
-      steps.push(...(spec.readd ?? []), restoreComments(table, tx));
+      steps.push(...(spec.readdFirst ?? []), ...(spec.readd ?? []), restoreComments(table, tx));
       // One transaction: no write ever sees the column without its shadow kept in step.
       return atomic(steps);
     },
