@@ -193,7 +193,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     if (error) issues.push({ path: b.path, code: 'invalid_index', table: b.table, index: b.index.name, message: b.explain(error) });
   }
   if (issues.length > 0) return issues;
-  for (const r of op.removesAtContract?.(spec as never) ?? []) {
+  for (const r of op.removesAtContract?.(spec as never, vctx) ?? []) {
     // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's. Another
     // schema's (database's) view is named qualified, and is never xc's.
     // A generated column an earlier operation (or migration) drops is gone before this drop: contracts run in that order.
@@ -211,7 +211,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
       issues.push({
         path: r.path, code: 'has_dependents', table: r.table, ...(r.column === undefined ? {} : { column: r.column }), dependents: theirs,
-        message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration ${r.keepsName ? 'replaces at contract (drops it and gives its shadow, of the new type, its name)' : 'removes at contract'}: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken${rowTyped(found)} — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration, applied on its own before this one is planned — \`xc apply <its id>\`, then \`xc apply\`: plan reads the database as it is)${copyTo(op.kind, spec) ? `; what is to read "${copyTo(op.kind, spec)}" instead can name it only once this migration's expand made it: drop it in an earlier migration and make it again over "${copyTo(op.kind, spec)}" in one after this contract (the old version goes without it meanwhile)` : ''}`,
+        message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration ${r.inCatalog ? 'changes the type of at contract (in the catalog: the server refuses that under it)' : r.keepsName ? 'replaces at contract (drops it and gives its shadow, of the new type, its name)' : 'removes at contract'}: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken${rowTyped(found)} — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration, applied on its own before this one is planned — \`xc apply <its id>\`, then \`xc apply\`: plan reads the database as it is)${copyTo(op.kind, spec) ? `; what is to read "${copyTo(op.kind, spec)}" instead can name it only once this migration's expand made it: drop it in an earlier migration and make it again over "${copyTo(op.kind, spec)}" in one after this contract (the old version goes without it meanwhile)` : ''}`,
       });
     }
   }
@@ -636,11 +636,10 @@ export async function planMigration(
     if (p.rollbackVerify) (plan.rollbackVerify ??= []).push(...p.rollbackVerify);
     if (p.oldNames) (plan.oldNames ??= []).push(...p.oldNames);
     for (const note of [...(p.notes ?? []), ...notes]) (plan.notes ??= []).push(`operations[${opIndex}].${kind}: ${note}`);
-    for (const r of op.removesAtContract?.(spec as never) ?? []) {
+    for (const r of op.removesAtContract?.(spec as never, validateContext(dialect, model)) ?? []) {
       const to = r.column === undefined ? undefined : copyTo(kind, spec);
       // A column changed in place without a shadow (the catalog alone: a varchar widened) stays: what is made over it
       // after apply stays with it, unlike with a cut-over (campaign AU: a later migration's index over it refused every contract).
-      const inCatalog = r.keepsName === true && !p.expand.some((st) => st.creates?.some((o) => o.kind === 'column' && o.table === r.table));
       // The table as its spec names it: the name it has from this migration's expand on (campaign V: read under the
       // name before a renameTable of the same migration, the contract read xc's view there, and saw nothing).
       (plan.removes ??= []).push({
@@ -648,7 +647,7 @@ export async function planMigration(
         ...(r.column !== undefined ? { column: r.column } : {}),
         ...(r.keepsName ? { keepsName: true } : {}),
         ...(to !== undefined ? { to } : {}),
-        ...(inCatalog ? {} : { over: objectsOver(model, r.table, r.column) }),
+        ...(r.inCatalog ? {} : { over: objectsOver(model, r.table, r.column) }),
       });
     }
     if (kind === 'dropIndex') {

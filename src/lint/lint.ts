@@ -10,6 +10,7 @@ import { entryKind, type MigrationDefinition, type OperationSpec } from '../migr
 import { DEFAULT_TEXT_DIALECT, isMysqlText, statementsOf, type TextDialect } from '../dialects/statementText.js';
 import { keyword, type Token } from '../dialects/sqltext.js';
 import { createdTable, lintStatement, type RuleCode, type SqlField } from './rules.js';
+import { outsideTransaction } from '../dialects/postgres/statements.js';
 
 export type { RuleCode } from './rules.js';
 
@@ -71,7 +72,21 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
       const text = sql[field];
       if (text === undefined) continue;
       let depth = 0;
-      for (const st of statementsOf(text, dialect)) {
+      const statements = statementsOf(text, dialect);
+      // One PostgreSQL runs only outside a transaction block, among others: they run as one transaction (plan refuses it).
+      const outside = isMysqlText(dialect) || statements.length < 2 ? undefined : statements.find((st) => outsideTransaction(st) !== undefined);
+      if (outside !== undefined) {
+        const what = outsideTransaction(outside)!;
+        findings.push({
+          file,
+          path: `operations[${i}].sql.${field}`,
+          rule: 'transaction-control',
+          severity: 'error',
+          message: `${what} among ${statements.length} statements of one field: PostgreSQL runs it only outside a transaction block, and several statements sent as one text run as one transaction, so it fails at apply; put it in a \`sql\` operation of its own (one statement in its field)`,
+          statement: statementText(outside),
+        });
+      }
+      for (const st of statements) {
         const body = bodyDepthChange(st, depth);
         depth = body.depth;
         if (!body.inBody) {

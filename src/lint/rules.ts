@@ -84,12 +84,15 @@ function transactionControlRule(st: Token[]): RuleHit | undefined {
   );
 }
 
-/** 2. CREATE [UNIQUE] INDEX or REINDEX without CONCURRENTLY on an existing table blocks its writes for the whole build (PostgreSQL). */
+/** 2. CREATE [UNIQUE] INDEX or REINDEX without CONCURRENTLY on an existing table blocks its writes for the whole build; DROP INDEX queues every query (PostgreSQL). */
 function blockingIndex(st: Token[], ctx: StatementContext): RuleHit | undefined {
   if (ctx.mysql) return undefined;
   const w = st.map(word);
   if (w[0] === 'reindex' && (w[1] === 'index' || w[1] === 'table') && w[2] !== 'concurrently') {
     return hit('blocking-index', `REINDEX ${w[1].toUpperCase()} without CONCURRENTLY blocks every write to the table while it rebuilds; use REINDEX ${w[1].toUpperCase()} CONCURRENTLY as the only statement of its field`);
+  }
+  if (w[0] === 'drop' && w[1] === 'index' && w[2] !== 'concurrently') {
+    return hit('blocking-index', 'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table: it waits for every query running on it, and every read and write queues behind it meanwhile; use the dropIndex operation, or DROP INDEX CONCURRENTLY as the only statement of its field');
   }
   let i = w[1] === 'unique' ? 2 : 1;
   if (w[0] !== 'create' || w[i] !== 'index') return undefined;
@@ -176,6 +179,16 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
     out.push(hit('validating-constraint', `ADD COLUMN … ${inlineKey === 'CHECK' ? 'CHECK' : 'REFERENCES'} on ${table} validates the new key over every row as it is added (it cannot be NOT VALID inline); add the column with addColumn, then the key with the ${operation(inlineKey)} operation`));
   }
   const stored = (w.includes('generated') || w.includes('as')) && (w.includes('stored') || w.includes('persistent'));
+  // NOT NULL with nothing to fill it: the old version's inserts leave the column out (campaign AV: passed lint).
+  let depth = 0;
+  const notNull = action.some((t, i) => {
+    depth += t.text === '(' ? 1 : t.text === ')' ? -1 : 0;
+    return depth === 0 && w[i] === 'not' && w[i + 1] === 'null' && w[i - 1] !== 'is';
+  });
+  const filled = w.includes('default') || w.includes('generated') || w.includes('as') || w.includes('identity') || w.includes('auto_increment') || w.some((x) => x !== undefined && /^(small|big)?serial[248]?$/.test(x));
+  if (notNull && !filled && ctx.field !== 'rollback') {
+    out.push(hit('breaks-old-version', `ADD COLUMN … NOT NULL without a default on ${table}: the old version's inserts, which leave the column out, fail (and PostgreSQL refuses it on a table with rows); use the addColumn operation with \`up\` (NOT NULL from its contract on), or give it a default`));
+  }
   if (stored) out.push(hit('table-rewrite', `ADD COLUMN … GENERATED … STORED on ${table} computes and stores the value in every row as it is added (a table rewrite, writes blocked meanwhile); add a plain column with addColumn and its \`up\` instead`));
   const d = w.indexOf('default');
   const volatile = d >= 0 ? w.slice(d + 1).find((x, i) => x !== undefined && VOLATILE.has(x) && action[d + 2 + i]?.text === '(') : undefined;
@@ -213,8 +226,9 @@ function longLock(st: Token[], ctx: StatementContext): RuleHit | undefined {
   else if (w[0] === 'vacuum' && (w[1] === 'full' || (st[1]?.text === '(' && w.slice(2, st.findIndex((t) => t.text === ')')).includes('full')))) what = 'VACUUM FULL';
   else if (w[0] === 'cluster') what = 'CLUSTER';
   else if (w[0] === 'truncate') what = 'TRUNCATE';
+  else if (!ctx.mysql && w[0] === 'refresh' && w[1] === 'materialized' && w[2] === 'view' && w[3] !== 'concurrently') what = 'REFRESH MATERIALIZED VIEW without CONCURRENTLY';
   if (what === undefined) return undefined;
-  return hit('long-lock', `${what} at ${ctx.field} holds a lock that blocks the running version's reads or writes for as long as it takes; run it outside the migration, off-peak, or (TRUNCATE) delete in batches with a \`sql\` backfill`);
+  return hit('long-lock', `${what} at ${ctx.field} holds a lock that blocks the running version's reads or writes for as long as it takes; run it outside the migration, off-peak, or (TRUNCATE) delete in batches with a \`sql\` backfill${what.startsWith('REFRESH') ? ' (a materialized view with a unique index refreshes CONCURRENTLY, reads going on, as the only statement of its field)' : ''}`);
 }
 
 /** Every rule's finding on one statement (its significant tokens). */

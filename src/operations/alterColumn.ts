@@ -261,11 +261,11 @@ export const alterColumn: Operation<'alterColumn'> = {
   backfillTables: (spec, ctx) => (delegated(spec) ? (createConstraint.backfillTables?.(asConstraint(spec), ctx) ?? []) : spec.to !== undefined || shadowed(spec, ctx) ? [spec.table] : []),
   // In place too: a view over the column keeps PostgreSQL from changing its type, as from dropping it. A default, a
   // comment or nullability alone leaves the column itself (campaign V: a view refused them).
-  removesAtContract: (spec) =>
+  removesAtContract: (spec, ctx) =>
     delegated(spec)
       ? placed(spec, createConstraint.removesAtContract?.(asConstraint(spec)) ?? [])
       : spec.to !== undefined || spec.type !== undefined || spec.up !== undefined || shadowConstraints(spec).length > 0
-        ? [{ path: ['column'], table: spec.table, column: spec.column, ...(spec.to === undefined ? { keepsName: true } : {}) }]
+        ? [{ path: ['column'], table: spec.table, column: spec.column, ...(spec.to === undefined ? { keepsName: true, ...(ctx && oldColumn(ctx.model, spec) && !shadowed(spec, ctx) ? { inCatalog: true } : {}) } : {}) }]
         : [],
   // The column is NOT NULL from contract on when asked, or when it keeps (or, with `to`, carries over) its NOT NULL.
   notNullAtContract: (spec, model) => {

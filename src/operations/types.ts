@@ -60,9 +60,11 @@ export interface Operation<K extends OperationKind = OperationKind> {
    * What its contract removes (a column, or a whole table): objects of the
    * user's that depend on it (views, generated columns, policies, triggers)
    * would make the contract fail or break, so plan refuses while they exist. `keepsName`: a column changed in place,
-   * under its name again after the contract (what reaches it by name only still does: Dialect.dependents).
+   * under its name again after the contract (what reaches it by name only still does: Dialect.dependents). `inCatalog`
+   * (told where `ctx` is given): such a column changed by the catalog alone, no shadow — it stays, with what is over it,
+   * and only what the server will not let change its type (a view, a generated column: PostgreSQL) stands in the way.
    */
-  removesAtContract?(spec: OperationSpec<K>): { path: (string | number)[]; table: string; column?: string; keepsName?: boolean }[];
+  removesAtContract?(spec: OperationSpec<K>, ctx?: Pick<ValidateContext, 'model' | 'dialect'>): { path: (string | number)[]; table: string; column?: string; keepsName?: boolean; inCatalog?: boolean }[];
   /** The author's own statements (the `sql` operation), checked for syntax by the server where it can without running them. */
   statements?(spec: OperationSpec<K>, ctx: ValidateContext): { path: (string | number)[]; sql: string }[];
   /** SQL types the operation declares, each checked by the server (Dialect.typeIssue) before any expression. */

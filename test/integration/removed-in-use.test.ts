@@ -147,6 +147,12 @@ for (const target of targets) {
       expect(await rows(s, `SELECT id, email FROM emails ORDER BY id`)).toEqual([[1, 'a@x'], [2, 'b@x']]);
     });
 
+    it.runIf(target.name === 'postgres')('a generated column over a column widened in the catalog alone: refused at plan for what it is, not for a shadow there is none of (campaign AV)', async () => {
+      const s = await setup(target, [`CREATE TABLE orders (id int PRIMARY KEY, amount numeric(10,2), qty int, total numeric GENERATED ALWAYS AS (amount * qty) STORED)`], 'xc_removed');
+      await s.write('0001_m', { alterColumn: { table: 'orders', column: 'amount', type: 'numeric(14,2)' } });
+      expect((await rejection(s.xc.plan())).message).toMatch(/generated column "total" depends on "orders"\."amount", which this migration changes the type of at contract \(in the catalog: the server refuses that under it\)/);
+    });
+
     it('a generated column dropped by an earlier operation of the same migration, with the column it is computed from: no dependent at plan or contract; the other order still refused (campaign V: refused either way)', async () => {
       const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, price int, doubled int GENERATED ALWAYS AS (price * 2) STORED, name varchar(20))`, `INSERT INTO items (id, price, name) VALUES (1, 10, 'a'), (2, 20, 'b')`], 'xc_removed');
       await s.write('0001_m', { dropColumn: { table: 'items', column: 'price' } }, { dropColumn: { table: 'items', column: 'doubled' } });

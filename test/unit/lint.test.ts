@@ -106,6 +106,27 @@ describe('xc lint rules', () => {
     expect(rules({ contract: 'TRUNCATE old_users' })).toEqual([]);
   });
 
+  it('campaign AV: what a goose or golang-migrate history holds, and the rules had let through', () => {
+    // NOT NULL with nothing to fill it: old writers leave the column out.
+    expect(expand('ALTER TABLE users ADD COLUMN e int NOT NULL')).toEqual(['breaks-old-version']);
+    expect(expand('ALTER TABLE users ADD COLUMN e int NOT NULL', MY)).toEqual(['breaks-old-version']);
+    expect(expand("ALTER TABLE users ADD COLUMN e int NOT NULL DEFAULT 0")).toEqual([]);
+    expect(expand('ALTER TABLE users ADD COLUMN e int')).toEqual([]);
+    expect(expand('ALTER TABLE users ADD COLUMN e int CHECK (e IS NOT NULL) NOT VALID')).not.toContain('breaks-old-version');
+    expect(expand('ALTER TABLE users ADD COLUMN e bigserial NOT NULL')).toEqual(['table-rewrite']);
+    expect(expand('CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN e int NOT NULL')).toEqual([]);
+    // DROP INDEX and REFRESH MATERIALIZED VIEW without CONCURRENTLY (PostgreSQL).
+    expect(expand('DROP INDEX users_x')).toEqual(['blocking-index']);
+    expect(expand('DROP INDEX IF EXISTS users_x')).toEqual(['blocking-index']);
+    expect(expand('DROP INDEX CONCURRENTLY users_x')).toEqual([]);
+    expect(expand('DROP INDEX users_x ON users', MY)).toEqual([]);
+    expect(expand('REFRESH MATERIALIZED VIEW mv')).toEqual(['long-lock']);
+    expect(expand('REFRESH MATERIALIZED VIEW CONCURRENTLY mv')).toEqual([]);
+    // A statement PostgreSQL runs only outside a transaction block, among others of its field (plan refuses it).
+    expect(expand('CREATE INDEX CONCURRENTLY i ON users (email); ANALYZE users')).toEqual(['transaction-control']);
+    expect(expand('CREATE INDEX CONCURRENTLY i ON users (email)')).toEqual([]);
+  });
+
   it('names the field and the statement', () => {
     const [f] = lintDefinition('m.json', { operations: [{ sql: { expand: 'select 1' } }, { sql: { expand: 'SELECT 1', rollback: 'COMMIT' } }] } as MigrationDefinition);
     expect(f).toMatchObject({ file: 'm.json', path: 'operations[1].sql.rollback', rule: 'transaction-control', severity: 'error', statement: 'COMMIT' });
