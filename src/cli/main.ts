@@ -158,6 +158,23 @@ function flagOfAnotherCommand(program: Command, err: CommanderError, args: strin
   return `unknown option '${flag}' here: it is an option of ${owners.join(', ')} — give it after the command's name (${owners[0]} ${flag} …)`;
 }
 
+/**
+ * A usage error commander found after a flag took the next flag as its value (`deploy record --url $EMPTY --dir d`:
+ * "too many arguments for 'record'", campaign AU): named as swallowedFlag names it once parsing succeeds.
+ */
+function flagWithoutValue(program: Command, args: string[]): string | undefined {
+  const options: Option[] = [];
+  const visit = (cmd: Command) => {
+    options.push(...cmd.options);
+    cmd.commands.forEach(visit);
+  };
+  visit(program);
+  const flags = new Set(options.flatMap((o) => (o.long ? [o.long] : [])));
+  const taking = new Set(options.flatMap((o) => (o.long && (o.required || o.optional) ? [o.long] : [])));
+  const at = args.findIndex((a, i) => taking.has(a) && flags.has(args[i + 1]?.split('=')[0] ?? ''));
+  return at < 0 ? undefined : `${args[at]} was given no value: it took the next word, ${args[at + 1]}, which is a flag of its own (an empty shell variable?)`;
+}
+
 /** Run `xc` with `argv` (as in process.argv: node, script, args...). Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   // A version flag before any command, beside other flags (`xc --json --version`) too: said "unknown option '--version'
@@ -219,7 +236,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return ExitCode.ok; // --help, --version
-      const message = flagOfAnotherCommand(program, err, args) ?? (usageErrors.join('\n') || (err.code === 'commander.help' ? 'no command given; see xc --help' : err.message));
+      const message = flagOfAnotherCommand(program, err, args) ?? flagWithoutValue(program, args) ?? (usageErrors.join('\n') || (err.code === 'commander.help' ? 'no command given; see xc --help' : err.message));
       const output = out ?? createOutput({ json: jsonRequested(argv) });
       output.error(new InvalidInputError(message, {}, { code: 'invalid_usage' }));
       output.note('see xc --help');

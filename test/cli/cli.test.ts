@@ -67,6 +67,10 @@ describe('xc without a database', () => {
     const swallowed = await xc(cwd, ['deploy', 'record', '--app', 'shop', '--version', 'v9', '--env', '--json', '--url', 'postgres://u@127.0.0.1:1/none']);
     expect(swallowed.code).toBe(2);
     expect(lastJson(swallowed).error).toMatchObject({ code: 'invalid_usage', message: expect.stringContaining('--env was given no value: it took the next word, --json') });
+    // One whose next flag leaves a word over: commander said "too many arguments for 'record'" (campaign AU).
+    const excess = await xc(cwd, ['deploy', 'record', '--url', '--dir', 'migrations', '--app', 'shop', '--version', 'v9']);
+    expect(excess.code).toBe(2);
+    expect(excess.stderr).toContain('--url was given no value: it took the next word, --dir, which is a flag of its own');
     const missing = await xc(cwd, ['new']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("missing required argument 'name'");
