@@ -40,6 +40,47 @@ const state = (db: Db, table: string) => (db.dialect === 'postgres' ? `xc.${tabl
 const shadowOf = async (db: Db) => (await db.columns('accounts')).find((c) => c.name.startsWith('xc_shadow'))?.name;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `accounts` made by `create` with ROWS rows (balance 1, note 'n'), a migrations dir, and the library over them. */
+async function accountsFor(target: (typeof targets)[number], prefix: string, create: string) {
+  const db = await target.create(prefix);
+  cleanups.push(() => db.drop());
+  await db.query(create);
+  await db.seed('accounts', ['id', 'balance', 'note'], Array.from({ length: ROWS }, (_, i) => [i + 1, 1, 'n']));
+  const dir = await mkdtemp(path.join(tmpdir(), `${prefix}-`));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const lib = createXc({ url: db.url, dir, batchSize: 500 });
+  cleanups.push(() => lib.close());
+  const write = (id: string, operation: unknown) => writeFile(path.join(dir, `${id}.json`), JSON.stringify({ operations: [operation] }));
+  return { db, lib, write, args: ['--url', db.url, '--dir', dir] };
+}
+
+/** The SQL of the cut-over, `id`'s first contract step as `plan` shows it. */
+async function cutOverOf(lib: ReturnType<typeof createXc>, id: string) {
+  const [cutOver] = (await lib.plan()).migrations.find((m) => m.id === id)!.pending.find((p) => p.phase === 'contract')!.steps;
+  expect(cutOver!.description).toMatch(/^cut over/);
+  return cutOver!.sql;
+}
+
+/**
+ * MySQL/MariaDB: `xc contract` killed (-9) inside the cut-over `sql` (its step's statements), then taken further by
+ * hand to where the killed session would have been: xc is killed while its cut-over, journaled as running, waits for
+ * a transaction of the test's own; the statements before the ALTER (and the ALTER itself with `throughAlter`) then
+ * run on one session, which ends as a killed one does, its LOCK TABLES with it.
+ */
+async function killedInCutOver(db: Db, args: string[], sql: string, throughAlter: boolean): Promise<void> {
+  const holder: Queryable = await db.connection();
+  await holder.query('BEGIN');
+  await holder.query('SELECT id FROM accounts WHERE id = 1');
+  const killed = await xc(['contract', ...args, '--force', '--reason', 'test', '--lock-timeout', '60000'], (e) => e.event === 'step' && /cut over/.test(String(e.description)));
+  expect(killed.signal, killed.stderr).toBe('SIGKILL');
+  await holder.query('ROLLBACK');
+  const statements = sql.split(/;\n/).filter((st) => !st.startsWith('-- only after'));
+  const alter = statements.findIndex((st) => st.startsWith('ALTER TABLE'));
+  const session = await mysql.createConnection({ uri: db.url });
+  for (const st of statements.slice(0, throughAlter ? alter + 1 : alter)) await session.query(st);
+  session.destroy();
+}
+
 for (const target of targets) {
   target.describe(`alterColumn in place: kill -9 during the cut-over (${target.name})`, () => {
     it('killed inside the cut-over while both versions write; re-run converges and no write is lost', async () => {
@@ -156,43 +197,22 @@ for (const target of targets) {
     // The check's migration contracted before the change is applied, or still in flight then (campaign AT: projected as a
     // server CHECK, its pair was dropped and made again).
     it.skipIf(target.name !== 'mysql').each(['contracted first', 'in flight'])("killed just before the cut-over's ALTER: xc's check pair over the column still holds, and the re-run converges (the check's migration %s)", async (when) => {
-      const db = await target.create('xc_ipkill3');
-      cleanups.push(() => db.drop());
       // Nullable, no default: the cut-over is the contract's first step.
-      await db.query(`CREATE TABLE accounts (id int PRIMARY KEY, balance int, note varchar(20))`);
-      await db.seed('accounts', ['id', 'balance', 'note'], Array.from({ length: ROWS }, (_, i) => [i + 1, 1, 'n']));
-      const dir = await mkdtemp(path.join(tmpdir(), 'xc-ipkill3-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      await writeFile(path.join(dir, '0001_positive.json'), JSON.stringify({ operations: [{ createConstraint: { table: 'accounts', name: 'balance_pos', type: 'check', columns: ['balance'], check: 'balance > 0' } }] }));
-      const args = ['--url', db.url, '--dir', dir];
-      const lib = createXc({ url: db.url, dir, batchSize: 500 });
-      cleanups.push(() => lib.close());
+      const { db, lib, write, args } = await accountsFor(target, 'xc_ipkill3', `CREATE TABLE accounts (id int PRIMARY KEY, balance int, note varchar(20))`);
+      await write('0001_positive', { createConstraint: { table: 'accounts', name: 'balance_pos', type: 'check', columns: ['balance'], check: 'balance > 0' } });
       if (when === 'contracted first') {
         await lib.apply();
         await lib.contract({ force: true, reason: 'test' });
       }
-      await writeFile(path.join(dir, '0002_balance_bigint.json'), JSON.stringify({ operations: [{ alterColumn: { table: 'accounts', column: 'balance', type: 'bigint' } }] }));
+      await write('0002_balance_bigint', { alterColumn: { table: 'accounts', column: 'balance', type: 'bigint' } });
       await lib.apply();
       const pair = (await db.triggers()).filter((n) => n.startsWith('xc_ck_'));
       expect(pair).toHaveLength(2);
-      const plan = await lib.plan();
-      const [cutOver] = plan.migrations.find((m) => m.id === '0002_balance_bigint')!.pending.find((p) => p.phase === 'contract')!.steps;
-      expect(cutOver!.description).toMatch(/^cut over/);
-      expect(cutOver!.sql).not.toMatch(/xc_ck_/);
+      const cutOver = await cutOverOf(lib, '0002_balance_bigint');
+      expect(cutOver).not.toMatch(/xc_ck_/);
 
-      // xc is killed while its cut-over (journaled as running) waits for a transaction of the test's own.
-      const holder: Queryable = await db.connection();
-      await holder.query('BEGIN');
-      await holder.query('SELECT id FROM accounts WHERE id = 1');
-      const killed = await xc(['contract', ...args, '--force', '--reason', 'test', '--lock-timeout', '60000'], (e) => e.event === 'step' && /cut over/.test(String(e.description)));
-      expect(killed.signal, killed.stderr).toBe('SIGKILL');
-      await holder.query('ROLLBACK');
-      // Where the killed session would have been had it got further: every statement before the ALTER run, on one
-      // session, which then ends as a killed one does (its LOCK TABLES with it).
-      const statements = cutOver!.sql.split(/;\n/).filter((st) => !st.startsWith('-- only after'));
-      const session = await mysql.createConnection({ uri: db.url });
-      for (const st of statements.slice(0, statements.findIndex((st) => st.startsWith('ALTER TABLE')))) await session.query(st);
-      session.destroy();
+      // Killed just before the cut-over's ALTER.
+      await killedInCutOver(db, args, cutOver, false);
       expect((await db.triggers()).filter((n) => n.startsWith('xc_shadowsync'))).toEqual([]);
 
       // Before anyone runs the contract again: a write breaking the check is refused, the others go in.
@@ -215,32 +235,11 @@ for (const target of targets) {
     // Campaign AT: the table's own CHECK over the column is dropped by the cut-over's ALTER and comes back as xc's pair;
     // made after the ALTER, a kill -9 between left the column unchecked until the next contract.
     it.skipIf(target.name !== 'mysql')("killed right after the cut-over's ALTER: the table's own CHECK over the column holds as xc's pair, and the re-run converges", async () => {
-      const db = await target.create('xc_ipkill4');
-      cleanups.push(() => db.drop());
-      await db.query(`CREATE TABLE accounts (id int PRIMARY KEY, balance int, note varchar(20), CONSTRAINT balance_pos CHECK (balance > 0 AND note <> ''))`);
-      await db.seed('accounts', ['id', 'balance', 'note'], Array.from({ length: ROWS }, (_, i) => [i + 1, 1, 'n']));
-      const dir = await mkdtemp(path.join(tmpdir(), 'xc-ipkill4-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      await writeFile(path.join(dir, '0001_balance_bigint.json'), JSON.stringify({ operations: [{ alterColumn: { table: 'accounts', column: 'balance', type: 'bigint' } }] }));
-      const args = ['--url', db.url, '--dir', dir];
-      const lib = createXc({ url: db.url, dir, batchSize: 500 });
-      cleanups.push(() => lib.close());
+      const { db, lib, write, args } = await accountsFor(target, 'xc_ipkill4', `CREATE TABLE accounts (id int PRIMARY KEY, balance int, note varchar(20), CONSTRAINT balance_pos CHECK (balance > 0 AND note <> ''))`);
+      await write('0001_balance_bigint', { alterColumn: { table: 'accounts', column: 'balance', type: 'bigint' } });
       await lib.apply();
-      const plan = await lib.plan();
-      const [cutOver] = plan.migrations[0]!.pending.find((p) => p.phase === 'contract')!.steps;
-      expect(cutOver!.description).toMatch(/^cut over/);
-
-      const holder: Queryable = await db.connection();
-      await holder.query('BEGIN');
-      await holder.query('SELECT id FROM accounts WHERE id = 1');
-      const killed = await xc(['contract', ...args, '--force', '--reason', 'test', '--lock-timeout', '60000'], (e) => e.event === 'step' && /cut over/.test(String(e.description)));
-      expect(killed.signal, killed.stderr).toBe('SIGKILL');
-      await holder.query('ROLLBACK');
-      // As if the killed session had got past its ALTER: every statement up to it run on one session, which then ends.
-      const statements = cutOver!.sql.split(/;\n/).filter((st) => !st.startsWith('-- only after'));
-      const session = await mysql.createConnection({ uri: db.url });
-      for (const st of statements.slice(0, statements.findIndex((st) => st.startsWith('ALTER TABLE')) + 1)) await session.query(st);
-      session.destroy();
+      // Killed right after the cut-over's ALTER.
+      await killedInCutOver(db, args, await cutOverOf(lib, '0001_balance_bigint'), true);
       expect(await shadowOf(db)).toBeUndefined();
       // The server's CHECK went with the ALTER.
       expect(await db.count(`SELECT count(*) FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'accounts'`)).toBe(0);
