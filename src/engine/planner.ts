@@ -638,8 +638,6 @@ export async function planMigration(
     for (const note of [...(p.notes ?? []), ...notes]) (plan.notes ??= []).push(`operations[${opIndex}].${kind}: ${note}`);
     for (const r of op.removesAtContract?.(spec as never, validateContext(dialect, model)) ?? []) {
       const to = r.column === undefined ? undefined : copyTo(kind, spec);
-      // A column changed in place without a shadow (the catalog alone: a varchar widened) stays: what is made over it
-      // after apply stays with it, unlike with a cut-over (campaign AU: a later migration's index over it refused every contract).
       // The table as its spec names it: the name it has from this migration's expand on (campaign V: read under the
       // name before a renameTable of the same migration, the contract read xc's view there, and saw nothing).
       (plan.removes ??= []).push({
@@ -647,6 +645,8 @@ export async function planMigration(
         ...(r.column !== undefined ? { column: r.column } : {}),
         ...(r.keepsName ? { keepsName: true } : {}),
         ...(to !== undefined ? { to } : {}),
+        // A column changed in the catalog alone (a varchar widened) stays: what is made over it after apply stays with it,
+        // unlike with a cut-over (campaign AU: a later migration's index over it refused every contract).
         ...(r.inCatalog ? {} : { over: objectsOver(model, r.table, r.column) }),
       });
     }

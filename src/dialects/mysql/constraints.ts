@@ -43,16 +43,13 @@ export function addCheck(c: MysqlCompiler, table: string, name: string, expressi
 
 /**
  * A check enforced by xc's pair (Ddl.keptCheck): its steps, made under the name the pair has — the one this plan gave
- * it, else the catalog's — so that each is skipped while the pair is there. Recorded as nobody's creation: the pair is
- * the earlier change's, which a rollback of this one leaves alone. A server CHECK: undefined.
+ * it, else the catalog's — so that each is skipped while the pair is there (its probe). A server CHECK: undefined.
  */
 export function keptCheck(c: MysqlCompiler, table: string, name: string, expression: string): Step[] | undefined {
   const base = c.model.planned.checkTrigger(table, name) ?? c.tableOf(table)?.checks.find((k) => k.name === name && k.trigger)?.triggerBase;
   if (base === undefined) return undefined;
-  return mysqlCheckTrigger(base, table, name, expression, checkColumns(expression, c.columnsOf(table))).create.map(({ creates: _, ...st }) => ({
-    ...st,
-    description: `${st.description} — kept through the cut-over; made again only where it is missing`,
-  }));
+  const { create } = mysqlCheckTrigger(base, table, name, expression, checkColumns(expression, c.columnsOf(table)));
+  return create.map((st) => ({ ...st, description: `${st.description} — kept through the cut-over; made again only where it is missing` }));
 }
 
 /**

@@ -12,14 +12,16 @@
  * column without its shadow. The step, run again (Step.statements), converts
  * under the lock the rows whose shadow disagrees before it swaps: a scan
  * holding the write lock, but only after such an interruption (and, on
- * MariaDB, only when a trigger is in fact gone). The checks and foreign keys
- * (server CHECKs) over the columns are added again before UNLOCK TABLES, so no writer meets
- * the new column without them. The ALTER restates each shadow under the
- * column's name (CHANGE COLUMN: final default, ON UPDATE, COMMENT; MariaDB:
- * the column's place), metadata only. xc's checks (trigger pairs) are not
- * touched: their bodies name the column, which the shadow becomes; dropped and
- * made again around the ALTER, a kill in between left them unenforced
- * (Ddl.keptCheck). Writers must never fail on a shadow:
+ * MariaDB, only when a trigger is in fact gone). The foreign keys over the
+ * columns, and a check made over a shadow, are added again before UNLOCK
+ * TABLES, so no writer meets the new column without them. The ALTER restates
+ * each shadow under the column's name (CHANGE COLUMN: final default, ON
+ * UPDATE, COMMENT; MariaDB: the column's place), metadata only. No check over
+ * a column is ever without enforcement, even after a kill between these
+ * statements: xc's (trigger pairs) are not touched — their bodies name the
+ * column, which the shadow becomes (Ddl.keptCheck) —, and the table's own
+ * CHECKs, which the ALTER drops, become xc's pairs just before it (readdFirst).
+ * Writers must never fail on a shadow:
  * a NOT NULL one without default gets a placeholder default before the step
  * (should it stop after DROP TRIGGER), and a failed ALTER creates the
  * triggers it removed again before the lock goes.
