@@ -147,7 +147,7 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
     const droppedBefore = new Set<string>();
     const live = row.plan.removes!.some((r) => r.over !== undefined) ? await ctx.dialect.introspect(s) : undefined;
     const expanded = live === undefined ? undefined : await loggedOver(s, ctx, row.id, row.plan.removes!.length);
-    for (const [n, { table: named, column, keepsName, to, index, ...planned }] of row.plan.removes!.entries()) {
+    for (const [n, { table: named, column, keepsName, inCatalog, to, index, ...planned }] of row.plan.removes!.entries()) {
       const table = now(named);
       const over = planned.over === undefined ? undefined : [...planned.over, ...(expanded?.[n] ?? [])];
       if (index !== undefined) {
@@ -184,7 +184,7 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
       const what = column === undefined ? `table "${table}"` : `"${table}"."${column}"`;
       const them = listed.length === 1 ? 'it' : 'them';
       throw new DataMismatchError(
-        `contract refused: ${listed.join(', ')} still depend${listed.length === 1 ? 's' : ''} on ${what}, which ${row.id} removes at this contract; ` +
+        `contract refused: ${listed.join(', ')} still depend${listed.length === 1 ? 's' : ''} on ${what}, which ${row.id} ${inCatalog ? 'changes the type of at this contract (in the catalog: the server refuses that under them)' : 'removes at this contract'}; ` +
           `the contract would fail there, or leave ${them} broken. Nothing was changed. ` +
           `${to !== undefined ? `Make ${them} read "${to}" instead (${viewOverCopyWay(to, column!, them)}), or drop ${them}` : `Change or drop ${them}`}, then run \`xc contract\` again.`,
         { migration: row.id, table, ...(column !== undefined ? { column } : {}), dependents: listed },

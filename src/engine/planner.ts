@@ -647,7 +647,7 @@ export async function planMigration(
         ...(to !== undefined ? { to } : {}),
         // A column changed in the catalog alone (a varchar widened) stays: what is made over it after apply stays with it,
         // unlike with a cut-over (campaign AU: a later migration's index over it refused every contract).
-        ...(r.inCatalog ? {} : { over: objectsOver(model, r.table, r.column) }),
+        ...(r.inCatalog ? { inCatalog: true } : { over: objectsOver(model, r.table, r.column) }),
       });
     }
     if (kind === 'dropIndex') {

@@ -185,9 +185,11 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
     depth += t.text === '(' ? 1 : t.text === ')' ? -1 : 0;
     return depth === 0 && w[i] === 'not' && w[i + 1] === 'null' && w[i - 1] !== 'is';
   });
-  const filled = w.includes('default') || w.includes('generated') || w.includes('as') || w.includes('identity') || w.includes('auto_increment') || w.some((x) => x !== undefined && /^(small|big)?serial[248]?$/.test(x));
+  // A value for rows that leave it out: a DEFAULT other than NULL (not ON DELETE SET DEFAULT), or one the server computes.
+  const defaulted = w.some((x, i) => x === 'default' && w[i - 1] !== 'set' && w[i + 1] !== 'null');
+  const filled = defaulted || w.includes('generated') || w.includes('auto_increment') || w.some((x, i) => x === 'as' && action[i + 1]?.text === '(') || w.some((x) => x !== undefined && /^(small|big)?serial[248]?$/.test(x));
   if (notNull && !filled && ctx.field !== 'rollback') {
-    out.push(hit('breaks-old-version', `ADD COLUMN … NOT NULL without a default on ${table}: the old version's inserts, which leave the column out, fail (and PostgreSQL refuses it on a table with rows); use the addColumn operation with \`up\` (NOT NULL from its contract on), or give it a default`));
+    out.push(hit('breaks-old-version', `ADD COLUMN … NOT NULL without a default on ${table}: the inserts that leave the column out (the old version's) fail${ctx.mysql ? '' : ', and PostgreSQL refuses it on a table with rows'}; use the addColumn operation with \`up\` (NOT NULL from its contract on), or give it a default`));
   }
   if (stored) out.push(hit('table-rewrite', `ADD COLUMN … GENERATED … STORED on ${table} computes and stores the value in every row as it is added (a table rewrite, writes blocked meanwhile); add a plain column with addColumn and its \`up\` instead`));
   const d = w.indexOf('default');
@@ -226,7 +228,7 @@ function longLock(st: Token[], ctx: StatementContext): RuleHit | undefined {
   else if (w[0] === 'vacuum' && (w[1] === 'full' || (st[1]?.text === '(' && w.slice(2, st.findIndex((t) => t.text === ')')).includes('full')))) what = 'VACUUM FULL';
   else if (w[0] === 'cluster') what = 'CLUSTER';
   else if (w[0] === 'truncate') what = 'TRUNCATE';
-  else if (!ctx.mysql && w[0] === 'refresh' && w[1] === 'materialized' && w[2] === 'view' && w[3] !== 'concurrently') what = 'REFRESH MATERIALIZED VIEW without CONCURRENTLY';
+  else if (!ctx.mysql && w[0] === 'refresh' && w[1] === 'materialized' && w[2] === 'view' && w[3] !== 'concurrently' && !w.slice(-3).join(' ').endsWith('with no data')) what = 'REFRESH MATERIALIZED VIEW without CONCURRENTLY';
   if (what === undefined) return undefined;
   return hit('long-lock', `${what} at ${ctx.field} holds a lock that blocks the running version's reads or writes for as long as it takes; run it outside the migration, off-peak, or (TRUNCATE) delete in batches with a \`sql\` backfill${what.startsWith('REFRESH') ? ' (a materialized view with a unique index refreshes CONCURRENTLY, reads going on, as the only statement of its field)' : ''}`);
 }

@@ -231,9 +231,9 @@ export interface OperationPlan {
    * made since apply — would fail the contract or be left broken by it (engine/oldNames.ts). `to`: a copy's new column.
    * `over`: the indexes, checks and foreign keys over it as plan read them (objectsOver), which the plan carries or drops;
    * with those the expand left (logged with dual_write, overAtExpand), any other there at contract was made since. `index`: an index a dropIndex drops, `over` then the foreign keys that
-   * need it (keyUsers). Absent in plans recorded before they existed.
+   * need it (keyUsers). `inCatalog`: the column is changed by the catalog alone (no `over`: it keeps what is made over it). Absent in plans recorded before they existed.
    */
-  removes?: { table: string; column?: string; keepsName?: boolean; to?: string; over?: string[]; index?: string }[];
+  removes?: { table: string; column?: string; keepsName?: boolean; inCatalog?: boolean; to?: string; over?: string[]; index?: string }[];
   /**
    * Its steps carry `removesOldShape` (plans made before that existed do not):
    * only then may a migration whose contract failed part-way be rolled back.

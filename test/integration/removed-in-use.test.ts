@@ -153,6 +153,19 @@ for (const target of targets) {
       expect((await rejection(s.xc.plan())).message).toMatch(/generated column "total" depends on "orders"\."amount", which this migration changes the type of at contract \(in the catalog: the server refuses that under it\)/);
     });
 
+    it.runIf(target.name === 'postgres')('a view made after apply over a column widened in the catalog alone: the contract refuses it for what it is (campaign AW: "removes at this contract")', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a varchar(10))`, `INSERT INTO t VALUES (1, 'x')`], 'xc_removed');
+      await s.write('0001_w', { alterColumn: { table: 't', column: 'a', type: 'varchar(20)' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_w');
+      await s.db.query(`CREATE VIEW v AS SELECT id, a FROM t`);
+      const err = await rejection(s.xc.contract());
+      expect([err.exitCode, err.message]).toEqual([1, expect.stringMatching(/^contract refused: view "v" still depends on "t"\."a", which 0001_w changes the type of at this contract \(in the catalog: the server refuses that under them\);/)]);
+      await s.db.query(`DROP VIEW v`);
+      await s.xc.contract();
+      expect(await phases(s)).toEqual(['contracted']);
+    });
+
     it('a generated column dropped by an earlier operation of the same migration, with the column it is computed from: no dependent at plan or contract; the other order still refused (campaign V: refused either way)', async () => {
       const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, price int, doubled int GENERATED ALWAYS AS (price * 2) STORED, name varchar(20))`, `INSERT INTO items (id, price, name) VALUES (1, 10, 'a'), (2, 20, 'b')`], 'xc_removed');
       await s.write('0001_m', { dropColumn: { table: 'items', column: 'price' } }, { dropColumn: { table: 'items', column: 'doubled' } });

@@ -115,6 +115,11 @@ describe('xc lint rules', () => {
     expect(expand('ALTER TABLE users ADD COLUMN e int CHECK (e IS NOT NULL) NOT VALID')).not.toContain('breaks-old-version');
     expect(expand('ALTER TABLE users ADD COLUMN e bigserial NOT NULL')).toEqual(['table-rewrite']);
     expect(expand('CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN e int NOT NULL')).toEqual([]);
+    // What fills nothing (campaign AW): ON DELETE SET DEFAULT, DEFAULT NULL, a column named identity.
+    expect(expand('ALTER TABLE users ADD COLUMN x int NOT NULL REFERENCES u (id) ON DELETE SET DEFAULT')).toContain('breaks-old-version');
+    expect(expand('ALTER TABLE users ADD COLUMN x int DEFAULT NULL NOT NULL')).toEqual(['breaks-old-version']);
+    expect(expand('ALTER TABLE users ADD COLUMN x int NOT NULL GENERATED ALWAYS AS (id * 2) STORED')).not.toContain('breaks-old-version');
+    expect(expand('ALTER TABLE users ADD COLUMN x int AS (id * 2) NOT NULL', MY)).not.toContain('breaks-old-version');
     // DROP INDEX and REFRESH MATERIALIZED VIEW without CONCURRENTLY (PostgreSQL).
     expect(expand('DROP INDEX users_x')).toEqual(['blocking-index']);
     expect(expand('DROP INDEX IF EXISTS users_x')).toEqual(['blocking-index']);
@@ -122,6 +127,7 @@ describe('xc lint rules', () => {
     expect(expand('DROP INDEX users_x ON users', MY)).toEqual([]);
     expect(expand('REFRESH MATERIALIZED VIEW mv')).toEqual(['long-lock']);
     expect(expand('REFRESH MATERIALIZED VIEW CONCURRENTLY mv')).toEqual([]);
+    expect(expand('REFRESH MATERIALIZED VIEW mv WITH NO DATA')).toEqual([]);
     // A statement PostgreSQL runs only outside a transaction block, among others of its field (plan refuses it).
     expect(expand('CREATE INDEX CONCURRENTLY i ON users (email); ANALYZE users')).toEqual(['transaction-control']);
     expect(expand('CREATE INDEX CONCURRENTLY i ON users (email)')).toEqual([]);
