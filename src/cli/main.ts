@@ -104,6 +104,9 @@ export function buildProgram(action: Action): Command {
   return program;
 }
 
+/** What a flag left without its value is told (swallowedFlag, flagWithoutValue). */
+const swallowed = (flag: string, value: string) => `${flag} was given no value: it took the next word, ${value}, which is a flag of its own (an empty shell variable?)`;
+
 /**
  * A flag left without its value takes the next word, even another flag: `--env $UNSET --json` (the variable unset)
  * recorded a deployment in environment "--json" (campaign D). A value that is one of the command's own flags is refused.
@@ -114,7 +117,7 @@ function swallowedFlag(program: Command, leaf: Command): void {
     for (const o of cmd.options) {
       const value: unknown = cmd.getOptionValue(o.attributeName());
       if (typeof value === 'string' && flags.has(value.split('=')[0]!)) {
-        throw new InvalidInputError(`${o.long} was given no value: it took the next word, ${value}, which is a flag of its own (an empty shell variable?)`, { flag: o.long }, { code: 'invalid_usage' });
+        throw new InvalidInputError(swallowed(o.long!, value), { flag: o.long }, { code: 'invalid_usage' });
       }
     }
   }
@@ -172,7 +175,7 @@ function flagWithoutValue(program: Command, args: string[]): string | undefined 
   const flags = new Set(options.flatMap((o) => (o.long ? [o.long] : [])));
   const taking = new Set(options.flatMap((o) => (o.long && (o.required || o.optional) ? [o.long] : [])));
   const at = args.findIndex((a, i) => taking.has(a) && flags.has(args[i + 1]?.split('=')[0] ?? ''));
-  return at < 0 ? undefined : `${args[at]} was given no value: it took the next word, ${args[at + 1]}, which is a flag of its own (an empty shell variable?)`;
+  return at < 0 ? undefined : swallowed(args[at]!, args[at + 1]!);
 }
 
 /** Run `xc` with `argv` (as in process.argv: node, script, args...). Returns the exit code. */

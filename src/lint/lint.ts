@@ -74,16 +74,16 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
       let depth = 0;
       const statements = statementsOf(text, dialect);
       // One PostgreSQL runs only outside a transaction block, among others: they run as one transaction (plan refuses it).
-      const outside = isMysqlText(dialect) || statements.length < 2 ? undefined : statements.find((st) => outsideTransaction(st) !== undefined);
+      const outside = isMysqlText(dialect) || statements.length < 2 ? undefined : statements.map((st) => ({ st, what: outsideTransaction(st) })).find((x) => x.what !== undefined);
       if (outside !== undefined) {
-        const what = outsideTransaction(outside)!;
+        const { st, what } = outside;
         findings.push({
           file,
           path: `operations[${i}].sql.${field}`,
           rule: 'transaction-control',
           severity: 'error',
           message: `${what} among ${statements.length} statements of one field: PostgreSQL runs it only outside a transaction block, and several statements sent as one text run as one transaction, so it fails at apply; put it in a \`sql\` operation of its own (one statement in its field)`,
-          statement: statementText(outside),
+          statement: statementText(st),
         });
       }
       for (const st of statements) {

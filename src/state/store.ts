@@ -313,7 +313,7 @@ export class StateStore {
       cursor: json(row.position),
       to: json(row.upper_bound),
       done: Number(row.done),
-      total: Math.max(Number(row.total), Number(row.done)),
+      total: Number(row.total),
       batchSize: row.batch_size == null ? null : Number(row.batch_size),
       finished: row.finished_at != null,
     }));
