@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidInputError } from '../errors.js';
 import type { MigrationDefinition } from './schema.js';
 import { withSchemaDefaults } from './defaults.js';
+import { MAX_NESTING, yamlTooDeep } from './nesting.js';
 import { extensionOf, listMigrations, migrationIdOf, NEW_FORMATS, type NewFormat } from './files.js';
 
 export { NEW_FORMATS, type NewFormat } from './files.js';
@@ -128,6 +129,13 @@ export function parseJson(text: string, file: string, code: 'invalid_migration' 
 export async function parseYaml(text: string, file: string, code: 'invalid_migration' | 'invalid_config' = 'invalid_migration'): Promise<unknown> {
   // Loaded with the first YAML file: a project of JSON or TS migrations never pays for the parser (start-up time).
   const { default: YAML } = await import('yaml');
+  // Refused before the parser recurses into it: nesting.ts says why.
+  const deep = yamlTooDeep(YAML, text);
+  if (deep !== undefined) {
+    const { line, col } = lineCol(text, deep);
+    const msg = `nested more than ${MAX_NESTING} levels deep here; a migration or config file needs only a few`;
+    throw new InvalidInputError(`${file}:${line}:${col}: invalid YAML: ${msg}`, { file, line, column: col }, { code });
+  }
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => {

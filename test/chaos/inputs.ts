@@ -78,6 +78,9 @@ export async function runInputs(server: Server, o: { seed: number; round: number
         round: o.round,
         only: onlyIndex === undefined ? undefined : Number(onlyIndex),
         record: (a: Attempt) => void attempts.push({ ...a, known: a.problems.length ? knownFinding(server.dialect, a) : undefined }),
+        starting: (index: number, what: string) => {
+          if (process.env.XC_CHAOS_TRACE) process.stderr.write(`[chaos ${server.dialect}] starting ${o.round}:${cls}:${index} (${what})\n`);
+        },
       };
       const c0 = Date.now();
       try {

@@ -35,6 +35,8 @@ export interface ClassContext {
   /** Database names of this round are unique per dialect server. */
   round: number;
   record(a: Attempt): void;
+  /** Called before each input runs: with XC_CHAOS_TRACE set it prints the input, so a crash that kills the process (no record) still names it. */
+  starting(index: number, what: string): void;
 }
 
 /** A database of its own on the private server with the canary in it (and `extra` DDL after). */

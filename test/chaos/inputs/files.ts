@@ -271,6 +271,7 @@ export async function runFileInputs(ctx: ClassContext, n: number, cliCount: numb
     let before = await db.catalog();
     for (const [index, input] of corpus.entries()) {
       if (ctx.only !== undefined && index !== ctx.only) continue;
+      ctx.starting(index, input.what);
       const t = await tempDir('xc-in-file-');
       const problems: string[] = [];
       let outcome: string;

@@ -214,6 +214,7 @@ export async function runHostileInputs(ctx: ClassContext, n: number, cliCount: n
   try {
     for (const [index, input] of corpus.entries()) {
       if (ctx.only !== undefined && index !== ctx.only) continue;
+      ctx.starting(index, input.what);
       const t = await tempDir('xc-in-hostile-');
       const problems: string[] = [];
       let outcome = '';

@@ -165,6 +165,7 @@ export async function runUrlInputs(ctx: ClassContext, cliCount: number): Promise
   try {
     for (const [index, input] of inputs.entries()) {
       if (ctx.only !== undefined && index !== ctx.only) continue;
+      ctx.starting(index, input.what);
       const t = await tempDir('xc-in-url-');
       const problems: string[] = [];
       let outcome = '';
