@@ -676,8 +676,10 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * foreign keys of tables the model does not show (another schema's).
    * `keepsName`: the column is changed in place and keeps its name: those that reach it by name only (MySQL's views
    * and triggers, stored as text) are not its dependents then; PostgreSQL's reach it by identity.
+   * `inCatalog`: the column's type is changed in the catalog alone, every value as it was (a varchar widened, an ENUM
+   * given a member): MySQL/MariaDB change it under a generated column (INSTANT), PostgreSQL refuses to.
    */
-  dependents(s: Session, table: string, column?: string, keepsName?: boolean): Promise<Dependent[]>;
+  dependents(s: Session, table: string, column?: string, keepsName?: boolean, inCatalog?: boolean): Promise<Dependent[]>;
   /**
    * The user's objects that reach `table` by its name in their text, not by a reference the server keeps
    * (PostgreSQL: trigger and other functions with a body of text; MySQL/MariaDB: views, triggers, routines):

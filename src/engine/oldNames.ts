@@ -175,7 +175,7 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
           { code: 'removed_in_use' },
         );
       }
-      const listed = (await ctx.dialect.dependents(s, table, column, keepsName))
+      const listed = (await ctx.dialect.dependents(s, table, column, keepsName, inCatalog))
         .filter((d) => (d.kind !== 'view' || !ours.has(d.name)) && !(isOwnGeneratedColumn(d) && droppedBefore.has(JSON.stringify([table, d.name]))))
         .map(describeDependent)
         .sort();

@@ -197,7 +197,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's. Another
     // schema's (database's) view is named qualified, and is never xc's.
     // A generated column an earlier operation (or migration) drops is gone before this drop: contracts run in that order.
-    const found = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName))
+    const found = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName, r.inCatalog))
       .filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view' || d.name.includes('.'))
       .filter((d) => !isOwnGeneratedColumn(d) || model.column(r.table, d.name) !== undefined);
     // A view over a copy's old column can read the new one from expand on, its own columns unchanged for the old

@@ -42,10 +42,11 @@ export function needsShadow(spec: Spec, old: ColumnModel, ddl: Pick<Ddl, 'change
   if (spec.up !== undefined && !upIsColumn(spec, dialect)) return true;
   if (shadowConstraints(spec).length > 0) return true;
   if (!changesType(spec.type, old)) return false;
+  // A foreign key's column, or one other tables reference: the shadow carries the keys (shadowKeys.ts). A primary
+  // key's alone is changed in the catalog where the type allows, its index kept as it is (campaign AW: an ENUM
+  // given a member was refused on one, for the reasons a shadow would have).
   const keyed = model.table(spec.table)?.foreignKeys.some((k) => k.columns.includes(spec.column)) ?? false;
-  // A key column, or one other tables reference: the shadow carries the keys (shadowKeys.ts).
-  const key = (model.table(spec.table)?.primaryKey.includes(spec.column) ?? false) || referencingKeys({ model }, spec.table, [spec.column]).length > 0;
-  return keyed || key || !ddl.changesTypeInCatalog(spec.table, old, spec.type);
+  return keyed || referencingKeys({ model }, spec.table, [spec.column]).length > 0 || !ddl.changesTypeInCatalog(spec.table, old, spec.type);
 }
 
 /** `up` is the column itself, for every dialect (pgroll's examples write it so): no conversion asked. */
@@ -155,7 +156,7 @@ export const alterColumn: Operation<'alterColumn'> = {
         const inherited = reaching ? inheritedColumnIssue(model, t, spec.column, reaching, ['table']) : null;
         if (inherited) issues.push(inherited);
         // Catalog only, yet the foreign keys of other tables over it would have to change type with it (MySQL refuses; PostgreSQL re-checks them all).
-        if (typed) refuseUncopyable(model, t, spec.column, ['column'], issues);
+        if (typed) refuseUncopyable(model, t, spec.column, ['column'], issues, true);
       }
     }
     // The foreign keys of the column come over to the new one at contract: its new type must suit them now, not then.

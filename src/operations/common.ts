@@ -98,12 +98,15 @@ export function requireNoColumn(t: TableModel | undefined, column: string, path:
   issues.push({ path, code: 'column_exists', table: t.name, column, message });
 }
 
-/** Columns xc cannot copy online: primary-key members, identity/generated columns, FK targets of other tables. */
-export function refuseUncopyable(model: SchemaModel, t: TableModel | undefined, column: string, path: (string | number)[], issues: ValidationIssue[]): void {
+/**
+ * Columns xc cannot copy online: primary-key members, identity/generated columns, FK targets of other tables.
+ * `inCatalog`: the column is not copied but changed in the catalog alone, so a primary key keeps it, and its index.
+ */
+export function refuseUncopyable(model: SchemaModel, t: TableModel | undefined, column: string, path: (string | number)[], issues: ValidationIssue[], inCatalog = false): void {
   if (!t) return;
   const col = t.columns.find((c) => c.name === column);
   if (!col) return;
-  if (t.primaryKey.includes(column)) issues.push({ path, code: 'key_column', table: t.name, column, message: `"${t.name}"."${column}" is part of the primary key; changing a key column online is not supported (add a new column and switch the key in a later migration)` });
+  if (t.primaryKey.includes(column) && !inCatalog) issues.push({ path, code: 'key_column', table: t.name, column, message: `"${t.name}"."${column}" is part of the primary key; changing a key column online is not supported (add a new column and switch the key in a later migration)` });
   if (col.generated) issues.push({ path, code: 'generated_column', table: t.name, column, message: `"${t.name}"."${column}" is an identity or generated column; it cannot be copied online` });
   issues.push(...tiedColumnIssues(t, [column], path));
   for (const other of model.tables.values()) {

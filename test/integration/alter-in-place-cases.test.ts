@@ -25,6 +25,14 @@ const constraintNames = async (db: Db, table: string) =>
     : [...(await db.query<{ n: string }>(`SELECT CONSTRAINT_NAME AS n FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table])).map((r) => r.n), ...(await db.checks(table)).flatMap((body) => /CONSTRAINT `([^`]+)` failed/.exec(body)?.slice(1) ?? [])];
 const maxLength = async (db: Db, table: string, c: string) =>
   db.count(`SELECT character_maximum_length FROM information_schema.columns WHERE table_schema = ${db.dialect === 'postgres' ? 'current_schema()' : 'DATABASE()'} AND table_name = ? AND column_name = ?`, [table, c]);
+const primaryKeyOf = async (db: Db, table: string) =>
+  (
+    await db.query<{ n: string }>(
+      `SELECT k.column_name AS n FROM information_schema.table_constraints c JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name AND k.table_schema = c.table_schema AND k.table_name = c.table_name
+       WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = ${db.dialect === 'postgres' ? 'current_schema()' : 'DATABASE()'} AND c.table_name = ? ORDER BY k.ordinal_position`,
+      [table],
+    )
+  ).map((r) => r.n);
 /** PostgreSQL: the table's storage file after expand, by database. */
 const storage = new Map<string, number>();
 
@@ -166,6 +174,81 @@ describeOperation('alterColumn', [
     },
     async afterRollback(db) {
       expect(await maxLength(db, 'tags', 'label')).toBe(10);
+    },
+  },
+  {
+    name: "in place, catalog only: a primary key's varchar widened keeps the key and its index, no shadow (campaign AW: refused for a shadow's reasons)",
+    setup: [`CREATE TABLE codes (code varchar(10) PRIMARY KEY, n int NOT NULL)`, `INSERT INTO codes VALUES ('a', 1), ('bb', 2)`],
+    operations: [{ alterColumn: { table: 'codes', column: 'code', type: 'varchar(20)' } }],
+    writes: { old: [`INSERT INTO codes VALUES ('ccc', 3)`, `UPDATE codes SET n = 10 WHERE code = 'a'`], new: [`INSERT INTO codes VALUES ('dddd', 4)`] },
+    async afterExpand(db) {
+      expect(await shadowOf(db, 'codes')).toBeUndefined();
+      expect(await db.triggers()).toEqual([]);
+      if (db.dialect === 'postgres') storage.set(`${db.url} codes_pkey`, await db.count(`SELECT pg_relation_filenode('codes_pkey')`));
+    },
+    async afterStart(db) {
+      expect(await maxLength(db, 'codes', 'code')).toBe(10);
+    },
+    async afterComplete(db) {
+      expect(await maxLength(db, 'codes', 'code')).toBe(20);
+      expect((await primaryKeyOf(db, 'codes'))).toEqual(['code']);
+      // The key's index as it was: not rebuilt.
+      if (db.dialect === 'postgres') expect(await db.count(`SELECT pg_relation_filenode('codes_pkey')`)).toBe(storage.get(`${db.url} codes_pkey`));
+      await db.query(`INSERT INTO codes VALUES ('${'x'.repeat(20)}', 5)`);
+      await rejects(db, `INSERT INTO codes VALUES ('bb', 6)`);
+      expect(await rows(db, `SELECT code, n FROM codes ORDER BY n`)).toEqual([
+        { code: 'bb', n: '2' },
+        { code: 'ccc', n: '3' },
+        { code: 'dddd', n: '4' },
+        { code: 'x'.repeat(20), n: '5' },
+        { code: 'a', n: '10' },
+      ]);
+    },
+    async afterRollback(db) {
+      expect(await maxLength(db, 'codes', 'code')).toBe(10);
+      expect((await primaryKeyOf(db, 'codes'))).toEqual(['code']);
+    },
+  },
+  {
+    name: 'in place, catalog only (MariaDB): an ENUM given a member on a primary key, and under generated columns, stored and indexed (campaign AW: refused at plan)',
+    only: 'mysql',
+    setup: [
+      `CREATE TABLE plans (tier enum('free','pro') NOT NULL PRIMARY KEY, price int NOT NULL)`,
+      `INSERT INTO plans VALUES ('free', 0), ('pro', 10)`,
+      `CREATE TABLE subs (id int PRIMARY KEY, tier enum('free','pro') NOT NULL, note varchar(10), tier_v varchar(10) AS (tier) VIRTUAL, shout varchar(20) AS (UPPER(note)) STORED, KEY subs_tier_v (tier_v))`,
+      `INSERT INTO subs (id, tier, note) VALUES (1, 'free', 'a'), (2, 'pro', 'b')`,
+    ],
+    operations: [
+      { alterColumn: { table: 'plans', column: 'tier', type: "enum('free','pro','team')" } },
+      { alterColumn: { table: 'subs', column: 'tier', type: "enum('free','pro','team')" } },
+      { alterColumn: { table: 'subs', column: 'note', type: 'varchar(30)' } },
+    ],
+    writes: { old: [`INSERT INTO subs (id, tier, note) VALUES (3, 'pro', 'c')`], new: [`INSERT INTO subs (id, tier, note) VALUES (4, 'free', 'd')`, `UPDATE subs SET note = 'bb' WHERE id = 2`] },
+    async afterExpand(db) {
+      for (const t of ['plans', 'subs']) expect(await shadowOf(db, t)).toBeUndefined();
+      expect(await db.triggers()).toEqual([]);
+    },
+    async afterStart() {},
+    async afterComplete(db) {
+      await db.query(`INSERT INTO plans VALUES ('team', 50)`);
+      await db.query(`INSERT INTO subs (id, tier, note) VALUES (5, 'team', '${'e'.repeat(15)}')`);
+      expect(await primaryKeyOf(db, 'plans')).toEqual(['tier']);
+      expect(await rows(db, `SELECT tier, price, tier + 0 AS n FROM plans ORDER BY price`)).toEqual([
+        { tier: 'free', price: '0', n: '1' },
+        { tier: 'pro', price: '10', n: '2' },
+        { tier: 'team', price: '50', n: '3' },
+      ]);
+      // The generated columns read the same values; the index over the virtual one finds them.
+      expect(await rows(db, `SELECT id, tier, tier_v, shout FROM subs FORCE INDEX (subs_tier_v) WHERE tier_v IN ('free', 'pro', 'team') ORDER BY id`)).toEqual([
+        { id: '1', tier: 'free', tier_v: 'free', shout: 'A' },
+        { id: '2', tier: 'pro', tier_v: 'pro', shout: 'BB' },
+        { id: '3', tier: 'pro', tier_v: 'pro', shout: 'C' },
+        { id: '4', tier: 'free', tier_v: 'free', shout: 'D' },
+        { id: '5', tier: 'team', tier_v: 'team', shout: 'E'.repeat(15) },
+      ]);
+    },
+    async afterRollback(db) {
+      await rejects(db, `INSERT INTO plans VALUES ('team', 50)`);
     },
   },
   {

@@ -620,12 +620,15 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return []; // Same timing and event: in creation order (ACTION_ORDER), and xc creates its own after the user's.
   }
 
-  async dependents(s: Session, table: string, column?: string, keepsName = false): Promise<Dependent[]> {
+  async dependents(s: Session, table: string, column?: string, keepsName = false, inCatalog = false): Promise<Dependent[]> {
     // Views, triggers, routines and events hold the column as text, by its name: a column changed in place is still
     // there for them (campaign J: an in-place int → bigint was refused for a view or an audit trigger naming the column).
-    // What holds the column itself stays in its way: a generated column, another database's foreign key.
+    // What holds the column itself stays in its way: a generated column, another database's foreign key — but a
+    // generated column computes what it did from values that stay as they were, and the server changes the type
+    // under it, stored or indexed (campaign AW: refused at plan and contract).
     const found = await mysqlDependents(s, table, column);
-    return keepsName ? found.filter((d) => d.kind === 'generated column' || d.kind === 'foreign key') : found;
+    const holds = inCatalog ? ['foreign key'] : ['generated column', 'foreign key'];
+    return keepsName ? found.filter((d) => holds.includes(d.kind)) : found;
   }
 
   nameDependents(s: Session, table: string): Promise<Dependent[]> {
