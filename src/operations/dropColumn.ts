@@ -1,7 +1,8 @@
 /**
  * dropColumn: old writers keep writing the column; new writers may omit it,
- * so it is filled from `down` (or, with neither `down` nor a default, its NOT
- * NULL is lifted). Contract drops it; rollback puts NOT NULL back online,
+ * so it is filled from `down` on their inserts, and computed again when their
+ * updates change what `down` reads (or, with neither `down` nor a default, its
+ * NOT NULL is lifted). Contract drops it; rollback puts NOT NULL back online,
  * once no row the new version wrote holds NULL (dropNotNull's notNullBack).
  */
 import { atomic, clearingFirst, emptyPlan } from '../plan/index.js';
@@ -72,7 +73,10 @@ export const dropColumn: Operation<'dropColumn'> = {
     const col = t.columns.find((c) => c.name === spec.column)!;
     const plan = emptyPlan();
     const down = spec.down === undefined ? undefined : ctx.expr(spec.down);
-    const trigger = down !== undefined ? ddl.fillTrigger({ name: ctx.name('fill'), table: spec.table, column: spec.column, expr: down, columns: t.columns.map((c) => c.name), insertOnly: true }) : undefined;
+    // The new version's UPDATE of a column `down` reads computes the dropped column again, so the old version (and a
+    // rollback) never reads a value the row's new shape contradicts (campaign AX: 66 rows stale after a rollback).
+    const reads = down === undefined ? [] : ctx.dialect.columnsNamed(down, spec.table, t.columns.map((c) => c.name));
+    const trigger = down !== undefined ? ddl.fillTrigger({ name: ctx.name('fill'), table: spec.table, column: spec.column, type: col.type, expr: down, columns: t.columns.map((c) => c.name), insertOnly: true, recomputeOn: reads }) : undefined;
     const liftNotNull = !trigger && !col.nullable && col.default === null;
 
     if (trigger) plan.expand.push(...atomic(trigger.create));

@@ -257,13 +257,19 @@ export function fileCorpus(rnd: () => number, n: number): FileInput[] {
 }
 
 /**
+ * The real process.exit, taken when this module loads, before any round: a round that took it when it began took
+ * xc's stand-in whenever the other dialect's round was loading a module just then (seed 12, MariaDB, round 1), then
+ * waited 30 s for the stand-in, reported it, and put it back for good.
+ */
+const realExit = process.exit;
+
+/**
  * Each input in a folder of its own, through `plan` and `apply` in-process
  * (a sample also through the CLI, half of them under --json): exit 2, the
  * message naming the file and the path inside it, and the database as it was
  * — not even xc's state tables created.
  */
 export async function runFileInputs(ctx: ClassContext, n: number, cliCount: number): Promise<void> {
-  const exit = process.exit;
   const corpus = fileCorpus(ctx.rnd, n);
   const viaCli = sample(ctx.rnd, n, cliCount);
   const db = await inputDb(ctx.server, `xc_in_file_${ctx.round}`);
@@ -307,12 +313,12 @@ export async function runFileInputs(ctx: ClassContext, n: number, cliCount: numb
       ctx.record({ cls: 'file', index, what: input.what, outcome, problems, cli: viaCli.has(index) });
     }
     // While a module loads, xc stands in for process.exit; the other dialect's round may be loading one now, so
-    // the real one must be back within seconds, not at once. (Loads overlapping in one process used to leave it replaced.)
+    // the real one must be back within seconds, not at once.
     // 30 s: on a loaded 2-core box the other round's loads ran back to back past 5 s once (a clean-clone rehearsal).
-    for (let i = 0; i < 300 && process.exit !== exit; i++) await new Promise((r) => setTimeout(r, 100));
-    if (process.exit !== exit) {
+    for (let i = 0; i < 300 && process.exit !== realExit; i++) await new Promise((r) => setTimeout(r, 100));
+    if (process.exit !== realExit) {
       ctx.record({ cls: 'file', index: n, what: 'process.exit after the round', outcome: 'replaced', problems: ['process.exit is still not the real one 30 s after the last module loaded'], cli: false });
-      process.exit = exit;
+      process.exit = realExit;
     }
   } finally {
     await db.drop();

@@ -35,6 +35,43 @@ describeOperation('dropColumn', [
     },
   },
   {
+    name: "down computed again when a write changes what it reads and leaves the column: the old version and a rollback read no stale value (campaign AX: 66 rows after a rollback)",
+    setup: [
+      `CREATE TABLE customers (id int PRIMARY KEY, full_name varchar(100) NOT NULL, first_name varchar(50), last_name varchar(50))`,
+      `INSERT INTO customers VALUES (1, 'Ada Lovelace', 'Ada', 'Lovelace'), (2, 'Alan Turing', 'Alan', 'Turing'), (3, 'Grace Hopper', 'Grace', 'Hopper'), (4, 'Nick', 'N', 'K')`,
+    ],
+    operations: [{ dropColumn: { table: 'customers', column: 'full_name', down: `CONCAT(first_name, ' ', last_name)` } }],
+    writes: {
+      // The old version's write that sets the column keeps it; one that changes only a name computes it again.
+      old: [`UPDATE customers SET full_name = 'Dr Alan Turing', first_name = 'Al' WHERE id = 2`, `UPDATE customers SET first_name = 'Gracie' WHERE id = 3`],
+      new: [`INSERT INTO customers (id, first_name, last_name) VALUES (5, 'Grace', 'Hopper')`, `UPDATE customers SET first_name = 'Augusta', last_name = 'King' WHERE id = 1`, `UPDATE customers SET last_name = 'Murray' WHERE id = 5`],
+    },
+    async afterStart(db) {
+      expect(await rows(db, `SELECT id, full_name FROM customers ORDER BY id`)).toEqual([
+        { id: '1', full_name: 'Augusta King' },
+        { id: '2', full_name: 'Dr Alan Turing' },
+        { id: '3', full_name: 'Gracie Hopper' },
+        { id: '4', full_name: 'Nick' },
+        { id: '5', full_name: 'Grace Murray' },
+      ]);
+    },
+    async afterComplete(db) {
+      expect((await db.columns('customers')).map((c) => c.name)).toEqual(['id', 'first_name', 'last_name']);
+      expect(await db.count(`SELECT count(*) FROM customers`)).toBe(5);
+    },
+    async afterRollback(db) {
+      expect(await db.triggers()).toEqual([]);
+      expect((await column(db, 'customers', 'full_name'))?.nullable).toBe(false);
+      expect(await rows(db, `SELECT id, full_name, first_name, last_name FROM customers ORDER BY id`)).toEqual([
+        { id: '1', full_name: 'Augusta King', first_name: 'Augusta', last_name: 'King' },
+        { id: '2', full_name: 'Dr Alan Turing', first_name: 'Al', last_name: 'Turing' },
+        { id: '3', full_name: 'Gracie Hopper', first_name: 'Gracie', last_name: 'Hopper' },
+        { id: '4', full_name: 'Nick', first_name: 'N', last_name: 'K' },
+        { id: '5', full_name: 'Grace Murray', first_name: 'Grace', last_name: 'Murray' },
+      ]);
+    },
+  },
+  {
     name: 'a nullable column without down: the new version leaves it NULL',
     setup: [`CREATE TABLE users (id int PRIMARY KEY, name varchar(20), nickname varchar(20))`, `INSERT INTO users VALUES (1, 'ann', 'annie'), (2, 'bob', NULL)`],
     operations: [{ dropColumn: { table: 'users', column: 'nickname' } }],
