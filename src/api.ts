@@ -113,6 +113,8 @@ export interface RunResult {
   dryRun?: boolean;
   /** Why nothing was done, where more than "nothing to do" needs saying (a rollback without id after one that finished). */
   note?: string;
+  /** What the deploy gate could not see when it let a contract go on (gate.ts unseenByGate). */
+  warnings?: string[];
 }
 
 export interface StatusMigration {

@@ -23,7 +23,7 @@ import { engineOptions, OPTIONS } from './options.js';
 import { withAdvisoryLock } from './engine/lock.js';
 import { asLockTimeout, asSqlFailed, ensureState } from './engine/retry.js';
 import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
-import { blockerKey, blockersFor, gatherEvidence, rollbackBlockersFor } from './gate/gate.js';
+import { blockerKey, blockersFor, gatherEvidence, rollbackBlockersFor, unseenByGate } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, removedUnder, type KnownMigrations } from './gate/levels.js';
@@ -339,6 +339,7 @@ class XcImpl implements Xc {
       const { contract } = await engine(ctx.dialect);
       this.refuseUnstarted(loaded, upTo, 'contract');
       const outcomes: MigrationOutcome[] = [];
+      const warnings = new Map<string, string>();
       const rows = [...loaded.rows.values()].filter((r) => isInFlight(r.phase) && (upTo === undefined || r.id <= upTo));
       // Nothing in flight (a database xc never changed has no state to read evidence from): nothing to ask the gate.
       const evidence = rows.length > 0 ? await this.evidence(ctx, loaded) : undefined;
@@ -359,6 +360,7 @@ class XcImpl implements Xc {
           }, { code: 'gate_refused' });
         const blockers = gated ? blockersFor(row.id, evidence!, row.expandedAt) : [];
         if (blockers.length > 0 && !opts.force) throw refuse(blockers);
+        if (gated) for (const [key, w] of unseenByGate(row.id, evidence!, row.expandedAt)) if (!warnings.has(key)) warnings.set(key, w);
         // Asked again after the verify (what runs may have changed meanwhile), before anything is removed. --force
         // overrides the blockers it was shown (and logs them), not one that appeared during the verify.
         const overridden = new Set(opts.force ? blockers.map(blockerKey) : []);
@@ -374,7 +376,7 @@ class XcImpl implements Xc {
       if (outcomes.length === 0 && waiting) {
         throw new RefusedError(`nothing to contract: the oldest migration in flight, ${waiting.id}, is ${waiting.phase} — ${nextStep(waiting)}`, { migration: waiting.id });
       }
-      return { ok: true as const, migrations: outcomes };
+      return { ok: true as const, migrations: outcomes, ...(warnings.size > 0 ? { warnings: [...warnings.values()] } : {}) };
     });
   }
 

@@ -223,4 +223,5 @@ export function printRun(p: Printer, result: RunResult, verb: string): void {
     const rows = m.rows !== undefined ? p.c.dim(`  ${count(m.rows)} rows backfilled`) : '';
     p.line(`${p.c.bold(m.id)}  ${p.phase(m.from)} → ${p.phase(m.phase)}${rows}`);
   }
+  for (const w of result.warnings ?? []) p.line(`${p.c.yellow('warning:')} ${w}`);
 }

@@ -9,7 +9,7 @@
  * the state) counts as unknown: a typo or a bogus `0099` must never compare
  * above every real migration. None of this knows where the evidence came from.
  */
-import type { GateBlocker } from '../api.js';
+import type { DeploymentInfo, GateBlocker } from '../api.js';
 import type { Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { EngineOptions } from '../engine/context.js';
@@ -91,6 +91,32 @@ export function blockersFor(migrationId: string, ev: Evidence, expandedAt?: stri
     blockers.push({ kind: 'no_deployment', level: null, detail: `${noDeploymentText(migrationId)} (${RECORD_HINT})` });
   }
   return blockers;
+}
+
+/**
+ * What the gate cannot see, said when it lets `migrationId` be contracted (SPEC §6 lets it: these do not block). A
+ * team's first day (campaigns AX, AY): the version running before xc came was never recorded, and the first one
+ * recorded is the new one — the gate opens while the old one still writes. So: an app whose every record was made
+ * after the migration began expanding, none retired (nothing older was ever known to it); and sessions named
+ * `app@version` of an app with no record at all, which the gate does not count (any program may use an `@`).
+ */
+export function unseenByGate(migrationId: string, ev: Evidence, expandedAt?: string | null): Map<string, string> {
+  const recorded = (ev.listed.deployments ?? []) as DeploymentInfo[];
+  const opening = [...new Set(ev.live.filter((v) => v.provesRollout).map((v) => v.app))];
+  const warnings = opening
+    .filter((app) => expandedAt != null && recorded.filter((d) => d.app === app).every((d) => d.retiredAt === null && d.recordedAt >= expandedAt))
+    .map((app): [string, string] => {
+      const versions = recorded.filter((d) => d.app === app).map((d) => d.version);
+      return [app, `${app} has no version recorded before ${migrationId} was applied (only ${[...new Set(versions)].join(', ')}, since): a version that ran before it and was never recorded is not counted — if one still runs, \`xc deploy record --app ${app} --version <it>\`, and retire it once it is gone`];
+    });
+  const apps = new Set(recorded.map((d) => d.app));
+  const sessions = ((ev.listed.sessions ?? []) as { app: string; version: string }[]).filter((s) => !apps.has(s.app) && !ev.live.some((v) => v.app === s.app));
+  const named = [...new Set(sessions.map((s) => `${s.app}@${s.version}`))].sort();
+  if (named.length > 0) {
+    warnings.push(['sessions', `database sessions named ${named.map((n) => `"${n}"`).join(', ')} are connected, of ${named.length === 1 ? 'an app' : 'apps'} with no deployment recorded: the gate does not count them — if they are your application's, record its versions under that app name (\`xc deploy record --app <app>\`)`]);
+  }
+  // Keyed by app (and `sessions`): a run contracting several migrations says each once.
+  return new Map(warnings);
 }
 
 /** A blocker's identity across two readings of the evidence: what --force was shown, against what runs after the verify. */

@@ -87,6 +87,37 @@ target.describe(`the deploy gate (${target.name})`, () => {
     expect(err.message).toContain(`no live deployment at or above ${V2}`);
   });
 
+  it("a team's first day: with no version recorded before apply, contract goes on (SPEC §6) and says what the gate could not see (campaigns AX, AY)", async () => {
+    const db = await target.create('xc_gate');
+    cleanup.push(() => db.drop());
+    await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-gate-'));
+    await writeFile(path.join(dir, `${V2}.json`), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
+    const xc = createXc({ url: db.url, dir });
+    cleanup.push(() => xc.close());
+    await xc.apply();
+    await xc.deploy.record({ app: 'web', version: 'v2' });
+    // An old version's connection under another app name than the one recorded (PostgreSQL shows idle sessions).
+    const other = target.name === 'postgres' ? new pg.Client({ connectionString: db.url, application_name: 'app@v1' }) : undefined;
+    await other?.connect();
+    cleanup.push(async () => void (await other?.end()));
+    const { code, last } = await cli('contract', '--url', db.url, '--dir', dir);
+    expect(code).toBe(0);
+    expect(last.warnings).toEqual([
+      expect.stringMatching(new RegExp(`^web has no version recorded before ${V2} was applied \\(only v2, since\\): a version that ran before it and was never recorded is not counted`)),
+      ...(other ? [expect.stringMatching(/^database sessions named "app@v1" are connected, of an app with no deployment recorded: the gate does not count them/)] : []),
+    ]);
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id']);
+  });
+
+  it('the version running before apply recorded, then retired: contract says nothing more', async () => {
+    const { xc } = await setup(target);
+    await xc.deploy.record({ app: 'shop', version: 'v2' });
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    const result = await xc.contract();
+    expect([result.migrations.map((m) => m.id), result.warnings]).toEqual([[V2], undefined]);
+  });
+
   it('a live deployment below the level blocks until it is retired', async () => {
     const { db, xc } = await setup(target);
     await xc.deploy.record({ app: 'shop', version: 'v2' }); // level defaults to the newest file: V2
