@@ -127,7 +127,10 @@ export const addColumn: Operation<'addColumn'> = {
     if (!spec.column.nullable && !addedWithDefault(spec) && !spec.column.generated) issues.push(...nullabilityIssues(dialect, t, spec.column.name, spec.column.type, true, 'its contract (NOT NULL)', ['column', 'nullable']));
     if (spec.column.generated) {
       const what = 'identity' in spec.column.generated ? 'an identity' : 'a generated';
-      const message = `${what} column cannot be added to an existing table online: the server computes it for every row, rewriting the table under an exclusive lock (PostgreSQL) or copying it (MySQL/MariaDB); add a plain column filled by \`up\`, or create the table with it`;
+      // xc's generated columns are STORED, as PostgreSQL 15 has them, so a file means the same on both servers; a VIRTUAL
+      // one, instant on MariaDB, has no PostgreSQL counterpart (campaign AX: the message blamed a copy it would not make).
+      const how = 'identity' in spec.column.generated ? 'or copying it (MySQL/MariaDB)' : 'or copying it (MySQL/MariaDB: xc makes generated columns STORED; a VIRTUAL one, added instantly there, is for a `sql` operation)';
+      const message = `${what} column cannot be added to an existing table online: the server computes it for every row, rewriting the table under an exclusive lock (PostgreSQL) ${how}; add a plain column filled by \`up\`, or create the table with it`;
       issues.push({ path: ['column', 'generated'], code: 'unsupported', feature: 'generated', message });
     }
     const check = spec.column.check;

@@ -37,6 +37,9 @@ export function mysqlShadowKeyIssues(c: MysqlCompiler, spec: ShadowKeySpec): Sha
         'which the cut-over cannot do under its lock, and doing it online first would leave the column both versions write without its key. ' +
         'Not supported in place on MySQL/MariaDB: change it with a table-copying tool (pt-online-schema-change) or in a maintenance window',
     });
+    // What other tables' keys would need is moot: no step of the way they would name leads anywhere (campaign AX:
+    // "drop the key, change both columns" was followed, and refused for the primary key).
+    return issues;
   }
   for (const r of spec.referencing) {
     const mismatch = c.dialect.foreignKeyTypeIssue(r.column.type, spec.type);
