@@ -786,7 +786,17 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
   }
   // Compiled (or computed) as a value, a default still meets the server's own rules for defaults (MySQL: no stored function).
   if (error === null && check.columnDefault && check.castTo && dialect.defaultIssue) error = await dialect.defaultIssue(s, check.castTo, check.sql);
+  if (error !== null && check.columnDefault) error += bareWordHint(check.sql);
   return error !== null && check.explain ? check.explain(error) : error;
+}
+
+/**
+ * A default the server refused that is one bare word (`"default": "free"`) was meant as a text value far more often
+ * than as a name (campaign AV: "column reference in DEFAULT", "Unknown column 'free'"): say how to quote it.
+ */
+function bareWordHint(sql: string): string {
+  const word = /^\(*\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)*$/.exec(sql)?.[1];
+  return word === undefined ? '' : ` — ${word} reads as a name, not a value: a text default is quoted as SQL quotes it ("default": "'${word}'")`;
 }
 
 /** An author's text ended plan's read-only transaction: never expected (texts run as one statement), never ignored. */

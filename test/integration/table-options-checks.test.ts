@@ -65,6 +65,8 @@ for (const target of targets) {
         [table({}, [id, { name: 'a', type: 'int', generated: { expression: 'nope + 1' } }]), /columns\[1\]\.generated\.expression: /],
         [{ addColumn: { table: 'users', column: { name: 'n2', type: 'int', generated: { expression: 'id * 2' } } } }, pg ? /addColumn\.column\.generated: a generated column cannot be added to an existing table online/ : /addColumn\.column\.generated: a generated column cannot be added to an existing table online: .*xc makes generated columns STORED; a VIRTUAL one, added instantly there, is for a `sql` operation/],
         [{ addColumn: { table: 'users', column: { name: 'n2', type: 'int', generated: { identity: 'byDefault' } } } }, /addColumn\.column\.generated: an identity column cannot be added/],
+        // A bare word: meant as text far more often than as a name (campaign AV).
+        [{ addColumn: { table: 'users', column: { name: 'plan', type: 'varchar(10)', default: 'free' } } }, /addColumn\.column\.default: .+ — free reads as a name, not a value: a text default is quoted as SQL quotes it \("default": "'free'"\)/],
         [{ addColumn: { table: 'users', column: { name: 'n2', type: 'int', check: { name: 'users_pkey', expression: 'n2 > 0' } } } }, pg ? /addColumn\.column\.check\.name: table "users" already has a constraint "users_pkey"/ : /./],
       ];
       for (const [op, message] of cases) {
