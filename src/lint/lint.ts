@@ -9,7 +9,7 @@ import { loadMigrationFile } from '../migration/load.js';
 import { entryKind, type MigrationDefinition, type OperationSpec } from '../migration/schema.js';
 import { DEFAULT_TEXT_DIALECT, isMysqlText, statementsOf, type TextDialect } from '../dialects/statementText.js';
 import { keyword, type Token } from '../dialects/sqltext.js';
-import { createdTable, lintStatement, type RuleCode, type SqlField } from './rules.js';
+import { createdIndexOn, createdTable, lintStatement, type RuleCode, type SqlField } from './rules.js';
 import { outsideTransaction } from '../dialects/postgres/statements.js';
 
 export type { RuleCode } from './rules.js';
@@ -63,6 +63,7 @@ function bodyDepthChange(st: Token[], depth: number): { inBody: boolean; depth: 
 export function lintDefinition(file: string, definition: MigrationDefinition, dialect: TextDialect = DEFAULT_TEXT_DIALECT): LintFinding[] {
   const findings: LintFinding[] = [];
   const created = new Set<string>();
+  const createdIndexes = new Set<string>();
   definition.operations.forEach((entry, i) => {
     const { kind, spec } = entryKind(entry);
     if (kind === 'createTable') created.add((spec as OperationSpec<'createTable'>).table.toLowerCase());
@@ -90,12 +91,14 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
         const body = bodyDepthChange(st, depth);
         depth = body.depth;
         if (!body.inBody) {
-          for (const h of lintStatement(st, { field, mysql: isMysqlText(dialect), createdTables: created })) {
+          for (const h of lintStatement(st, { field, mysql: isMysqlText(dialect), createdTables: created, createdIndexes: createdIndexes })) {
             findings.push({ file, path: `operations[${i}].sql.${field}`, ...h, statement: statementText(st) });
           }
         }
         const table = createdTable(st);
         if (table !== undefined && field !== 'rollback') created.add(table);
+        const index = createdIndexOn(st, created);
+        if (index !== undefined && field !== 'rollback') createdIndexes.add(index);
       }
     }
   });

@@ -24,6 +24,8 @@ export interface StatementContext {
   mysql: boolean;
   /** Tables (lower case, unqualified) this migration creates before the statement: new, so nothing reads them yet. */
   createdTables: ReadonlySet<string>;
+  /** Indexes (lower case, unqualified) made before the statement over those tables: dropping one blocks no one. */
+  createdIndexes?: ReadonlySet<string>;
 }
 
 const word = keyword;
@@ -35,19 +37,19 @@ function nameOf(t: Token | undefined): string | undefined {
   return undefined;
 }
 
-/** A possibly qualified name from `i`: its last part and the index after it. */
-function qualifiedName(st: Token[], i: number): { name: string | undefined; end: number } {
+/** A possibly qualified name from `i`: its last part, the whole as written (for messages), and the index after it. */
+function qualifiedName(st: Token[], i: number): { name: string | undefined; shown: string | undefined; end: number } {
   let name = nameOf(st[i]);
   let j = i + 1;
   while (st[j]?.text === '.' && st[j + 1]) {
     name = nameOf(st[j + 1]);
     j += 2;
   }
-  return { name, end: j };
+  return { name, shown: name === undefined ? undefined : st.slice(i, j).map((t) => t.text).join(''), end: j };
 }
 
 /** `ALTER [ONLINE|IGNORE] TABLE [IF EXISTS] [ONLY] name [*] action, action …`: the table and each action's tokens. */
-export function alterTableActions(st: Token[]): { table: string | undefined; actions: Token[][] } | undefined {
+export function alterTableActions(st: Token[]): { table: string | undefined; shown: string | undefined; actions: Token[][] } | undefined {
   const w = st.map(word);
   if (w[0] !== 'alter') return undefined;
   let i = 1;
@@ -56,7 +58,7 @@ export function alterTableActions(st: Token[]): { table: string | undefined; act
   i++;
   if (w[i] === 'if' && w[i + 1] === 'exists') i += 2;
   if (w[i] === 'only') i++;
-  const { name, end } = qualifiedName(st, i);
+  const { name, shown, end } = qualifiedName(st, i);
   i = end;
   if (st[i]?.text === '*') i++;
   const actions: Token[][] = [[]];
@@ -68,7 +70,7 @@ export function alterTableActions(st: Token[]): { table: string | undefined; act
     if (depth === 0 && t === ',') actions.push([]);
     else actions[actions.length - 1]!.push(st[i]!);
   }
-  return { table: name, actions: actions.filter((a) => a.length > 0) };
+  return { table: name, shown, actions: actions.filter((a) => a.length > 0) };
 }
 
 const hit = (rule: RuleCode, message: string): RuleHit => ({ rule, severity: 'error', message });
@@ -92,6 +94,8 @@ function blockingIndex(st: Token[], ctx: StatementContext): RuleHit | undefined 
     return hit('blocking-index', `REINDEX ${w[1].toUpperCase()} without CONCURRENTLY blocks every write to the table while it rebuilds; use REINDEX ${w[1].toUpperCase()} CONCURRENTLY as the only statement of its field`);
   }
   if (w[0] === 'drop' && w[1] === 'index' && w[2] !== 'concurrently') {
+    const index = qualifiedName(st, w[2] === 'if' && w[3] === 'exists' ? 4 : 2).name;
+    if (index !== undefined && ctx.createdIndexes?.has(index.toLowerCase())) return undefined;
     return hit('blocking-index', 'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table: it waits for every query running on it, and every read and write queues behind it meanwhile; use the dropIndex operation, or DROP INDEX CONCURRENTLY as the only statement of its field');
   }
   let i = w[1] === 'unique' ? 2 : 1;
@@ -102,11 +106,11 @@ function blockingIndex(st: Token[], ctx: StatementContext): RuleHit | undefined 
   if (on < 0) return undefined;
   let j = on + 1;
   if (w[j] === 'only') j++;
-  const table = qualifiedName(st, j).name;
+  const { name: table, shown } = qualifiedName(st, j);
   if (table !== undefined && ctx.createdTables.has(table.toLowerCase())) return undefined;
   return hit(
     'blocking-index',
-    `CREATE INDEX on ${table ?? 'a table'} without CONCURRENTLY blocks every write to the table while the index builds; ` +
+    `CREATE INDEX on ${shown ?? 'a table'} without CONCURRENTLY blocks every write to the table while the index builds; ` +
       'use the addIndex operation, or CREATE INDEX CONCURRENTLY as the only statement of its field',
   );
 }
@@ -116,7 +120,7 @@ function alterTableRules(st: Token[], ctx: StatementContext): RuleHit[] {
   const alter = alterTableActions(st);
   if (!alter) return [];
   const out: RuleHit[] = [];
-  const table = alter.table ?? 'the table';
+  const table = alter.shown ?? 'the table';
   const isNew = alter.table !== undefined && ctx.createdTables.has(alter.table.toLowerCase());
   for (const action of alter.actions) {
     const w = action.map(word);
@@ -173,6 +177,9 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
     return out;
   }
   if (['constraint', 'index', 'key', 'fulltext', 'spatial', 'partition'].includes(w[1] ?? '')) return out;
+  // MySQL's ADD [COLUMN] (definition, …): each definition read as an ADD of its own (campaign AW: the list was not read).
+  const list = w[1] === 'column' ? 2 : 1;
+  if (action[list]?.text === '(') return columnList(action.slice(list)).flatMap((def) => addActionRules([action[0]!, ...def], ctx, table));
   // ADD [COLUMN] [IF NOT EXISTS] name type … : a column definition.
   const inlineKey = w.includes('references') ? 'FOREIGN KEY' : w.includes('check') ? 'CHECK' : undefined;
   if (inlineKey !== undefined) {
@@ -201,6 +208,19 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
   return out;
 }
 
+/** The definitions of a parenthesised list (`(a int NOT NULL, b int)`): split at its own commas, not at those inside them. */
+function columnList(tokens: Token[]): Token[][] {
+  const parts: Token[][] = [[]];
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.text === '(' && depth++ === 0) continue;
+    if (t.text === ')' && --depth === 0) break;
+    if (t.text === ',' && depth === 1) parts.push([]);
+    else parts.at(-1)!.push(t);
+  }
+  return parts.filter((p) => p.length > 0);
+}
+
 /** 6. DROP TABLE / RENAME TABLE at expand. */
 function breaksOldVersion(st: Token[], ctx: StatementContext): RuleHit | undefined {
   if (ctx.field !== 'expand') return undefined;
@@ -209,9 +229,9 @@ function breaksOldVersion(st: Token[], ctx: StatementContext): RuleHit | undefin
     if (w[1] === 'temporary') return undefined;
     let i = 2;
     if (w[i] === 'if' && w[i + 1] === 'exists') i += 2;
-    const table = qualifiedName(st, i).name;
+    const { name: table, shown } = qualifiedName(st, i);
     if (table !== undefined && ctx.createdTables.has(table.toLowerCase())) return undefined;
-    return hit('breaks-old-version', `DROP TABLE at expand: the old version still runs during expand and uses ${table ?? 'the table'}; use the dropTable operation, or put the drop in \`contract\``);
+    return hit('breaks-old-version', `DROP TABLE at expand: the old version still runs during expand and uses ${shown ?? 'the table'}; use the dropTable operation, or put the drop in \`contract\``);
   }
   if (w[0] === 'rename' && w[1] === 'table') {
     return hit('breaks-old-version', 'RENAME TABLE at expand: the old version still runs during expand and uses the old name; use the renameTable operation');
@@ -236,6 +256,20 @@ function longLock(st: Token[], ctx: StatementContext): RuleHit | undefined {
 /** Every rule's finding on one statement (its significant tokens). */
 export function lintStatement(st: Token[], ctx: StatementContext): RuleHit[] {
   return [transactionControlRule(st), blockingIndex(st, ctx), ...alterTableRules(st, ctx), breaksOldVersion(st, ctx), longLock(st, ctx)].filter((h): h is RuleHit => h !== undefined);
+}
+
+/** The index a `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON table` makes over one of `tables` (lower case), else undefined. */
+export function createdIndexOn(st: Token[], tables: ReadonlySet<string>): string | undefined {
+  const w = st.map(word);
+  let i = w[1] === 'unique' ? 2 : 1;
+  if (w[0] !== 'create' || w[i] !== 'index') return undefined;
+  i++;
+  if (w[i] === 'concurrently') i++;
+  if (w[i] === 'if' && w[i + 1] === 'not' && w[i + 2] === 'exists') i += 3;
+  const index = w[i] === 'on' ? undefined : qualifiedName(st, i).name;
+  const on = w.indexOf('on', i);
+  const table = on < 0 ? undefined : qualifiedName(st, w[on + 1] === 'only' ? on + 2 : on + 1).name;
+  return index !== undefined && table !== undefined && tables.has(table.toLowerCase()) ? index.toLowerCase() : undefined;
 }
 
 /** The table a `CREATE [TEMP…|UNLOGGED] TABLE [IF NOT EXISTS] name` creates (lower case, unqualified), else undefined. */

@@ -106,6 +106,22 @@ describe('xc lint rules', () => {
     expect(rules({ contract: 'TRUNCATE old_users' })).toEqual([]);
   });
 
+  it('campaign AW: MySQL column lists, indexes of a table made in the same field, qualified names in messages', () => {
+    // ADD [COLUMN] (definition, …): each definition read.
+    expect(expand('ALTER TABLE users ADD COLUMN (a int, b int NOT NULL)', MY)).toEqual(['breaks-old-version']);
+    expect(expand('ALTER TABLE users ADD (a int NOT NULL DEFAULT 0, b varchar(10) CHECK (b <> \'\'))', MY)).toEqual(['validating-constraint']);
+    expect(expand('ALTER TABLE users ADD (a int, b decimal(10, 2))', MY)).toEqual([]);
+    // Dropping an index made over a table the field created blocks no one.
+    expect(expand('CREATE TABLE t (id int); CREATE INDEX t_id ON t (id); DROP INDEX t_id')).toEqual([]);
+    expect(expand('CREATE TABLE t (id int); CREATE INDEX IF NOT EXISTS t_id ON public.t (id); DROP INDEX IF EXISTS public.t_id')).toEqual([]);
+    expect(expand('CREATE TABLE t (id int); CREATE INDEX users_x ON users (x); DROP INDEX users_x')).toEqual(['blocking-index', 'blocking-index']);
+    // The table named as written, schema and all.
+    const messages = (sql: string) => lintDefinition('m.json', { operations: [{ sql: { expand: sql } }] } as MigrationDefinition).map((f) => f.message);
+    expect(messages('CREATE INDEX i ON billing.invoices (n)')[0]).toMatch(/^CREATE INDEX on billing\.invoices without CONCURRENTLY/);
+    expect(messages('ALTER TABLE billing.invoices ADD COLUMN n int NOT NULL')[0]).toMatch(/NOT NULL without a default on billing\.invoices:/);
+    expect(messages('DROP TABLE billing.invoices')[0]).toMatch(/uses billing\.invoices;/);
+  });
+
   it('campaign AV: what a goose or golang-migrate history holds, and the rules had let through', () => {
     // NOT NULL with nothing to fill it: old writers leave the column out.
     expect(expand('ALTER TABLE users ADD COLUMN e int NOT NULL')).toEqual(['breaks-old-version']);
