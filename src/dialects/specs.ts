@@ -84,16 +84,15 @@ export interface FillTriggerSpec {
   expr: string;
   columns: string[];
   /**
-   * Columns `expr` reads, for a column derived from them (addColumn's `up`,
-   * dropColumn's `down`): an UPDATE that changes one of them and leaves the
-   * column as it was computes the column again, so it never goes stale.
-   * Absent: only NULLs are filled (setNotNull's `up`).
+   * Columns `expr` reads, for a column derived from them (addColumn's `up`):
+   * an UPDATE that changes one of them and leaves the column as it was
+   * computes the column again, so it never goes stale. Absent: only NULLs
+   * are filled (setNotNull's `up`, dropColumn's `down`).
    */
   recomputeOn?: string[];
   /**
-   * Fill the NULL of rows being inserted only (dropColumn's `down`: a new
-   * writer omits the column; an UPDATE leaves a NULL the row holds as it was,
-   * though `recomputeOn` may compute the column again).
+   * Fill only rows being inserted (dropColumn's `down`: a new writer omits
+   * the column; an UPDATE leaves the row's value, NULL included, as it was).
    */
   insertOnly?: boolean;
   /**

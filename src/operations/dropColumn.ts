@@ -1,8 +1,7 @@
 /**
  * dropColumn: old writers keep writing the column; new writers may omit it,
- * so it is filled from `down` on their inserts, and computed again when their
- * updates change what `down` reads (or, with neither `down` nor a default, its
- * NOT NULL is lifted). Contract drops it; rollback puts NOT NULL back online,
+ * so it is filled from `down` (or, with neither `down` nor a default, its NOT
+ * NULL is lifted). Contract drops it; rollback puts NOT NULL back online,
  * once no row the new version wrote holds NULL (dropNotNull's notNullBack).
  */
 import { atomic, clearingFirst, emptyPlan } from '../plan/index.js';
@@ -73,10 +72,7 @@ export const dropColumn: Operation<'dropColumn'> = {
     const col = t.columns.find((c) => c.name === spec.column)!;
     const plan = emptyPlan();
     const down = spec.down === undefined ? undefined : ctx.expr(spec.down);
-    // The new version's UPDATE of a column `down` reads computes the dropped column again, so the old version (and a
-    // rollback) never reads a value the row's new shape contradicts (campaign AX: 66 rows stale after a rollback).
-    const reads = down === undefined ? [] : ctx.dialect.columnsNamed(down, spec.table, t.columns.map((c) => c.name));
-    const trigger = down !== undefined ? ddl.fillTrigger({ name: ctx.name('fill'), table: spec.table, column: spec.column, type: col.type, expr: down, columns: t.columns.map((c) => c.name), insertOnly: true, recomputeOn: reads }) : undefined;
+    const trigger = down !== undefined ? ddl.fillTrigger({ name: ctx.name('fill'), table: spec.table, column: spec.column, expr: down, columns: t.columns.map((c) => c.name), insertOnly: true }) : undefined;
     const liftNotNull = !trigger && !col.nullable && col.default === null;
 
     if (trigger) plan.expand.push(...atomic(trigger.create));
@@ -95,6 +91,13 @@ export const dropColumn: Operation<'dropColumn'> = {
       const back = notNullBack(ctx, spec.table, col);
       plan.rollback.push(...back.rollback);
       plan.rollbackVerify = back.rollbackVerify;
+    }
+    // Not computed again on an UPDATE: a trigger cannot tell the new version's update of an input (the column gone
+    // stale) from the old version writing the column back as it was beside it (an ORM saving every column), which
+    // must keep what it wrote (campaign AZ undid the change campaign AX asked for). Said, so nobody is surprised.
+    const reads = down === undefined ? [] : ctx.dialect.columnsNamed(down, spec.table, t.columns.map((c) => c.name)).filter((c) => c !== spec.column);
+    if (reads.length > 0) {
+      plan.notes = [`\`down\` fills "${spec.table}"."${spec.column}" on the new version's inserts only: its updates of ${reads.map((c) => `"${c}"`).join(', ')} leave "${spec.column}" as it was — the old version, and a rollback, read that value`];
     }
     return plan;
   },

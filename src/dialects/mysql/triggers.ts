@@ -175,11 +175,10 @@ export function mysqlFillTrigger(s: FillTriggerSpec, typeOf: (column: string) =>
   if (s.always) return pair(s.name, s.table, { i: guarded(s.name, `  ${fill}`), u: guarded(s.name, `  ${fill}`) }, `keeps ${s.column} computed from the row on every write`);
   const insert = guarded(s.name, `  IF ${c} IS NULL THEN ${fill} END IF;`);
   const reads = (s.recomputeOn ?? []).filter((col) => col.toLowerCase() !== s.column.toLowerCase());
-  const what = s.insertOnly ? `fills ${s.column} when an insert leaves it NULL` : `fills ${s.column} when a write leaves it NULL`;
-  if (reads.length === 0) return pair(s.name, s.table, s.insertOnly ? { i: insert } : { i: insert, u: insert }, what);
-  const recompute = `${same(s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((r) => same(r, typeOf(r))).join(' AND ')}) THEN ${fill}`;
-  const update = guarded(s.name, s.insertOnly ? `  IF ${recompute} END IF;` : `  IF ${c} IS NULL THEN ${fill}\n  ELSEIF ${recompute}\n  END IF;`);
-  return pair(s.name, s.table, { i: insert, u: update }, `${what}, recomputes it when ${reads.join(', ')} ${reads.length === 1 ? 'changes' : 'change'}`);
+  if (s.insertOnly) return pair(s.name, s.table, { i: insert }, `fills ${s.column} when an insert leaves it NULL`);
+  if (reads.length === 0) return pair(s.name, s.table, { i: insert, u: insert }, `fills ${s.column} when a write leaves it NULL`);
+  const update = guarded(s.name, `  IF ${c} IS NULL THEN ${fill}\n  ELSEIF ${same(s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((r) => same(r, typeOf(r))).join(' AND ')}) THEN ${fill}\n  END IF;`);
+  return pair(s.name, s.table, { i: insert, u: update }, `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} ${reads.length === 1 ? 'changes' : 'change'}`);
 }
 
 /** SQL true when the row being written would break the constraint; `update`: OLD is there (pgBreaks). */

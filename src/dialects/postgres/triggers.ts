@@ -247,9 +247,8 @@ export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false,
   const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((col) => unchanged(q, col, typeOf(col))).join(' AND ')}) THEN ${fill} END IF;`;
   const pinPath = !pathFree(s.expr, s.columns);
   if (s.always) return triggerSteps(q, s.name, s.table, `  ${fill}`, `keeps ${s.column} computed from the row on every write`, '', pinPath, pinSettings);
-  const body = `  IF ${s.insertOnly ? `TG_OP = 'INSERT' AND ` : ''}${c} IS NULL THEN ${fill}${recompute}\n  END IF;`;
-  const what = `fills ${s.column} when ${s.insertOnly ? 'an insert' : 'a write'} leaves it NULL`;
-  return triggerSteps(q, s.name, s.table, body, reads.length ? `${what}, recomputes it when ${reads.join(', ')} ${reads.length === 1 ? 'changes' : 'change'}` : what, '', pinPath, pinSettings);
+  const body = s.insertOnly ? `  IF TG_OP = 'INSERT' AND ${c} IS NULL THEN ${fill} END IF;` : `  IF ${c} IS NULL THEN ${fill}${recompute}\n  END IF;`;
+  return triggerSteps(q, s.name, s.table, body, reads.length ? `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} ${reads.length === 1 ? 'changes' : 'change'}` : `fills ${s.column} when a write leaves it NULL`, '', pinPath, pinSettings);
 }
 
 /** SQL true when the row being written (NEW; OLD on UPDATE, NULL on INSERT) would break the constraint. */

@@ -35,39 +35,33 @@ describeOperation('dropColumn', [
     },
   },
   {
-    name: "down computed again when a write changes what it reads and leaves the column: the old version and a rollback read no stale value (campaign AX: 66 rows after a rollback)",
+    name: "down fills the new version's inserts only: an update leaves the column as it was — the old version's full-row write keeps what it wrote (campaign AZ)",
     setup: [
       `CREATE TABLE customers (id int PRIMARY KEY, full_name varchar(100) NOT NULL, first_name varchar(50), last_name varchar(50))`,
-      `INSERT INTO customers VALUES (1, 'Ada Lovelace', 'Ada', 'Lovelace'), (2, 'Alan Turing', 'Alan', 'Turing'), (3, 'Grace Hopper', 'Grace', 'Hopper'), (4, 'Nick', 'N', 'K')`,
+      `INSERT INTO customers VALUES (1, 'Ada Lovelace', 'Ada', 'Lovelace'), (2, 'Alan Turing', 'Alan', 'Turing')`,
     ],
     operations: [{ dropColumn: { table: 'customers', column: 'full_name', down: `CONCAT(first_name, ' ', last_name)` } }],
     writes: {
-      // The old version's write that sets the column keeps it; one that changes only a name computes it again.
-      old: [`UPDATE customers SET full_name = 'Dr Alan Turing', first_name = 'Al' WHERE id = 2`, `UPDATE customers SET first_name = 'Gracie' WHERE id = 3`],
-      new: [`INSERT INTO customers (id, first_name, last_name) VALUES (5, 'Grace', 'Hopper')`, `UPDATE customers SET first_name = 'Augusta', last_name = 'King' WHERE id = 1`, `UPDATE customers SET last_name = 'Murray' WHERE id = 5`],
+      // An ORM saving every column: the second save writes full_name back as it was beside a changed first_name.
+      old: [`UPDATE customers SET full_name = 'Dr Alan Turing', first_name = 'Al', last_name = 'Turing' WHERE id = 2`, `UPDATE customers SET full_name = 'Dr Alan Turing', first_name = 'Alan', last_name = 'Turing' WHERE id = 2`],
+      new: [`INSERT INTO customers (id, first_name, last_name) VALUES (3, 'Grace', 'Hopper')`, `UPDATE customers SET first_name = 'Augusta', last_name = 'King' WHERE id = 1`],
     },
     async afterStart(db) {
       expect(await rows(db, `SELECT id, full_name FROM customers ORDER BY id`)).toEqual([
-        { id: '1', full_name: 'Augusta King' },
+        { id: '1', full_name: 'Ada Lovelace' },
         { id: '2', full_name: 'Dr Alan Turing' },
-        { id: '3', full_name: 'Gracie Hopper' },
-        { id: '4', full_name: 'Nick' },
-        { id: '5', full_name: 'Grace Murray' },
+        { id: '3', full_name: 'Grace Hopper' },
       ]);
     },
     async afterComplete(db) {
       expect((await db.columns('customers')).map((c) => c.name)).toEqual(['id', 'first_name', 'last_name']);
-      expect(await db.count(`SELECT count(*) FROM customers`)).toBe(5);
     },
     async afterRollback(db) {
       expect(await db.triggers()).toEqual([]);
-      expect((await column(db, 'customers', 'full_name'))?.nullable).toBe(false);
-      expect(await rows(db, `SELECT id, full_name, first_name, last_name FROM customers ORDER BY id`)).toEqual([
-        { id: '1', full_name: 'Augusta King', first_name: 'Augusta', last_name: 'King' },
-        { id: '2', full_name: 'Dr Alan Turing', first_name: 'Al', last_name: 'Turing' },
-        { id: '3', full_name: 'Gracie Hopper', first_name: 'Gracie', last_name: 'Hopper' },
-        { id: '4', full_name: 'Nick', first_name: 'N', last_name: 'K' },
-        { id: '5', full_name: 'Grace Murray', first_name: 'Grace', last_name: 'Murray' },
+      expect(await rows(db, `SELECT id, full_name FROM customers ORDER BY id`)).toEqual([
+        { id: '1', full_name: 'Ada Lovelace' },
+        { id: '2', full_name: 'Dr Alan Turing' },
+        { id: '3', full_name: 'Grace Hopper' },
       ]);
     },
   },
@@ -139,6 +133,14 @@ describeOperation('dropColumn', [
 
 for (const target of targets) {
   target.describe(`dropColumn, beyond the table (${target.name})`, () => {
+    it("plan says that down fills the new version's inserts only, naming the columns it reads (campaign AX: a rollback left values the new version's updates had not reached, unsaid)", async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, full_name varchar(100) NOT NULL, first_name varchar(50), last_name varchar(50))`], 'xc_dcol');
+      await s.write('0001_drop', { dropColumn: { table: 't', column: 'full_name', down: `CONCAT(first_name, ' ', last_name)` } });
+      expect((await s.xc.plan()).migrations[0]!.notes).toEqual([
+        expect.stringMatching(/^operations\[0\]\.dropColumn: `down` fills "t"\."full_name" on the new version's inserts only: its updates of "first_name", "last_name" leave "full_name" as it was — the old version, and a rollback, read that value$/),
+      ]);
+    });
+
     it('a NOT NULL column without down or default: rollback is refused, nothing changed, while rows the new version wrote hold NULL; once filled, it finishes', async () => {
       const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, legacy varchar(20) NOT NULL, v int)`, `INSERT INTO t VALUES (1, 'a', 1)`], 'xc_dcol');
       await s.write('0001_drop', { dropColumn: { table: 't', column: 'legacy' } });
