@@ -91,7 +91,7 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
         const body = bodyDepthChange(st, depth);
         depth = body.depth;
         if (!body.inBody) {
-          for (const h of lintStatement(st, { field, mysql: isMysqlText(dialect), createdTables: created, createdIndexes: createdIndexes })) {
+          for (const h of lintStatement(st, { field, mysql: isMysqlText(dialect), createdTables: created, createdIndexes })) {
             findings.push({ file, path: `operations[${i}].sql.${field}`, ...h, statement: statementText(st) });
           }
         }

@@ -143,7 +143,7 @@ export async function parseYaml(text: string, file: string, code: 'invalid_migra
       const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       return `${file}${at ? `:${at.line}:${at.col}` : ''}: invalid YAML: ${msg}`;
     });
-    // Nesting past the parser's stack gives one error per level: the first few say it.
+    // A file broken in many places gives an error each: the first few say it.
     const shown = lines.length > 5 ? [...lines.slice(0, 5), `${file}: … and ${lines.length - 5} more YAML errors`] : lines;
     throw new InvalidInputError(shown.join('\n'), { file, line: doc.errors[0]!.linePos?.[0]?.line ?? null }, { code });
   }
