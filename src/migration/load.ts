@@ -140,7 +140,7 @@ export async function parseYaml(text: string, file: string, code: 'invalid_migra
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => {
       const at = e.linePos?.[0];
-      const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      const msg = e.code === 'MULTIPLE_DOCS' ? 'a second document begins here (a `---` line): a migration or config file is one document' : e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       return `${file}${at ? `:${at.line}:${at.col}` : ''}: invalid YAML: ${msg}`;
     });
     // A file broken in many places gives an error each: the first few say it.

@@ -312,6 +312,11 @@ describe('found by the chaos suite\'s input corpus', () => {
     expect(err.exitCode).toBe(2);
   });
 
+  it('a YAML file of two documents is refused at the second, in xc\'s words (campaign AZ: the yaml package\'s "please use YAML.parseAllDocuments()")', async () => {
+    await put('0001_a.yaml', 'operations: []\n---\noperations: []\n');
+    expect((await loadError()).message).toBe(`${path.join(dir, '0001_a.yaml')}:2:1: invalid YAML: a second document begins here (a \`---\` line): a migration or config file is one document`);
+  });
+
   it('files loading at once in one process (two createXc) leave process.exit as it was', async () => {
     const exit = process.exit;
     const slow = (n: number) => `await new Promise((r) => setTimeout(r, ${n}));\nexport default ${JSON.stringify(rename)};\n`;
