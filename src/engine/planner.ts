@@ -206,6 +206,12 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     const to = r.column === undefined ? undefined : copyTo(op.kind, spec);
     const views = to === undefined ? [] : found.filter((d) => d.kind === 'view');
     if (views.length > 0) notes.push(viewsOverCopy(views.map(describeDependent).sort(), r.table, r.column!, to!));
+    // A generated column the server keeps over a type changed in the catalog alone (MySQL/MariaDB) keeps its own type:
+    // what it computes from a wider value may not fit it (campaign AZ: `concat(code, '-g')` past its varchar(40)).
+    if (r.inCatalog && r.column !== undefined) {
+      const under = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName)).filter((d) => d.kind === 'generated column' && !found.some((f) => f.kind === d.kind && f.name === d.name));
+      if (under.length > 0) notes.push(generatedUnder(under.map(describeDependent).sort(), r.table, r.column));
+    }
     const theirs = found.filter((d) => !views.includes(d)).map(describeDependent).sort();
     if (theirs.length > 0) {
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
@@ -226,6 +232,9 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
 /** Why a row-typed dependent breaks though nothing fails (campaign U: "would fail there" did not say it). */
 const rowTyped = (found: { kind: string }[]) =>
   found.some((d) => d.kind.startsWith('row-typed')) ? ' (a row-typed column keeps the rows it stores by their fields: the field of a column dropped, copied or changed through a shadow is gone or NULL in every one of them, silently)' : '';
+
+const generatedUnder = (columns: string[], table: string, column: string) =>
+  `${columns.join(', ')} read${columns.length === 1 ? 's' : ''} "${table}"."${column}", whose type this migration changes at contract (in the catalog): ${columns.length === 1 ? 'it keeps its' : 'they keep their'} own type, so a value computed from one the new type allows may not fit — such a write fails, as the server says`;
 
 const viewsOverCopy = (views: string[], table: string, column: string, to: string) =>
   `${views.join(', ')} read${views.length === 1 ? 's' : ''} "${table}"."${column}", which this migration removes at contract: once it is applied, make ${views.length === 1 ? 'it' : 'them'} read "${to}" instead (${viewOverCopyWay(to, column, views.length === 1 ? 'it' : 'them')}); contract refuses while ${views.length === 1 ? 'it reads' : 'they read'} "${column}"`;

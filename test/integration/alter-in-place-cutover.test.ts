@@ -557,6 +557,24 @@ for (const target of targets.filter((t) => t.name === 'mysql')) {
       expect((await db.triggers()).filter((n) => n.startsWith('xc_ck_'))).toHaveLength(4);
     });
 
+    it('a generated column over a column widened in the catalog: plan says it keeps its own type, and a value past it fails as the server says (campaign AZ)', { timeout: 120_000 }, async () => {
+      const { db, xc } = await setup(
+        [`CREATE TABLE r (id int PRIMARY KEY, code varchar(20) NOT NULL, g varchar(40) AS (CONCAT(code, '-g')) STORED, gv varchar(25) AS (CONCAT(code, '!')) VIRTUAL, KEY r_gv (gv))`, `INSERT INTO r (id, code) VALUES (1, 'a')`],
+        [{ alterColumn: { table: 'r', column: 'code', type: 'varchar(60)' } }],
+      );
+      expect((await xc.plan()).migrations[0]!.notes).toContainEqual(
+        'operations[0].alterColumn: generated column "g", generated column "gv" read "r"."code", whose type this migration changes at contract (in the catalog): they keep their own type, so a value computed from one the new type allows may not fit — such a write fails, as the server says',
+      );
+      await xc.apply();
+      await xc.contract({ force: true, reason: 'test' });
+      await db.query(`INSERT INTO r (id, code) VALUES (2, '${'b'.repeat(23)}')`);
+      await expect(db.query(`INSERT INTO r (id, code) VALUES (3, '${'c'.repeat(55)}')`)).rejects.toThrow(/too long/i);
+      expect(await rows(db, `SELECT id, g, gv FROM r ORDER BY id`)).toEqual([
+        { id: '1', g: 'a-g', gv: 'a!' },
+        { id: '2', g: `${'b'.repeat(23)}-g`, gv: `${'b'.repeat(23)}!` },
+      ]);
+    });
+
     it('an ENUM or SET given members after its last is changed in the catalog, with no shadow (campaign AU: copied through one)', { timeout: 120_000 }, async () => {
       const { db, xc } = await setup(
         [`CREATE TABLE a (id int PRIMARY KEY, tier enum('free','pro') NOT NULL DEFAULT 'free', tags set('x','y'), KEY a_tier (tier))`, `INSERT INTO a VALUES (1, 'free', 'x'), (2, 'pro', 'x,y'), (3, 'pro', NULL)`],
