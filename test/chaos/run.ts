@@ -6,7 +6,9 @@
  * same migration on the same seed data, and prints per kind the faults
  * injected, how the faulted runs ended, the re-runs and the rows checked.
  * The `input` kind feeds a seeded bad-input corpus instead (inputs.ts); its
- * replay line names the one input (`--input ROUND:CLASS:INDEX`).
+ * replay line names the one input (`--input ROUND:CLASS:INDEX`); with
+ * XC_CHAOS_TRACE=1 each input is named on stderr before it runs, for a crash
+ * that takes the process down before any replay line is printed.
  * Exit 1 when a scenario failed; its replay line is printed.
  */
 import { migrationFor } from './catalogue.js';
