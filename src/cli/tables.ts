@@ -42,7 +42,9 @@ export function printStatus(p: Printer, result: StatusResult): void {
     // The hint a no_deployment blocker carries is the same on every row: said once below the table.
     const blockers = m.blockers.map((b) => (b.kind === 'no_deployment' ? ((hint = true), noDeploymentText(m.id)) : b.detail));
     const note = [...marks, m.lastError ? firstLine(m.lastError) : '', ...blockers].filter(Boolean).join('; ');
-    return [m.id, { text: m.phase, style: p.phase }, total > 0 ? `${count(done)}/${count(total)} (${percent(done, total)}%)` : '-', note ? { text: note, style: p.c.red } : ''];
+    // A rolled-back migration's walk is undone with it: its last progress would read as work done (campaign AY). JSON keeps it.
+    const walked = total > 0 && m.phase !== 'rolled_back';
+    return [m.id, { text: m.phase, style: p.phase }, walked ? `${count(done)}/${count(total)} (${percent(done, total)}%)` : '-', note ? { text: note, style: p.c.red } : ''];
   });
   const [header, ...lines] = tableLines([['ID', 'PHASE', 'BACKFILL', 'LAST ERROR / NOTES'], ...rows]);
   p.line(p.c.bold(header!));

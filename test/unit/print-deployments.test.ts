@@ -1,9 +1,9 @@
-/** `xc deploy list`'s human form: deployments, then live instances with the TTL each beats for, then sessions. */
+/** `xc deploy list`'s human form: deployments, then live instances with the TTL each beats for, then sessions; and `xc status`'s table. */
 import { Chalk } from 'chalk';
 import { expect, it } from 'vitest';
-import type { DeployListResult } from '../../src/api.js';
+import type { DeployListResult, StatusMigration, StatusResult } from '../../src/api.js';
 import type { Printer } from '../../src/cli/output.js';
-import { printDeployments } from '../../src/cli/tables.js';
+import { printDeployments, printStatus } from '../../src/cli/tables.js';
 
 const print = (r: Omit<DeployListResult, 'ok'>) => {
   const lines: string[] = [];
@@ -26,5 +26,17 @@ it("an instance shows the TTL it beats for (a gate counts it live that long, or 
     'instance    shop@v3  -     level 0002_b  web-1 pid 42, beat 7s ago, TTL 2s',
     'instance    shop@v4  -     level 0002_b  web-1 pid 42, beat 7s ago',
     'session     shop@v2',
+  ]);
+});
+
+it("xc status's table shows no backfill progress for a rolled-back migration, whose walk was undone with it (campaign AY: read as done)", () => {
+  const lines: string[] = [];
+  const p: Printer = { c: new Chalk({ level: 0 }), line: (t = '') => void lines.push(t), phase: (x) => x };
+  const m = (id: string, phase: StatusMigration['phase'], done: number) => ({ id, description: null, phase, backfill: { done, total: 3786 }, blockers: [] }) as unknown as StatusMigration;
+  printStatus(p, { ok: true, migrations: [m('0001_a', 'backfilled', 3786), m('0002_b', 'rolled_back', 3786)] } as StatusResult);
+  expect(lines.map((l) => l.trimEnd())).toEqual([
+    'ID      PHASE        BACKFILL            LAST ERROR / NOTES',
+    '0001_a  backfilled   3,786/3,786 (100%)',
+    '0002_b  rolled_back  -',
   ]);
 });
