@@ -266,6 +266,11 @@ export interface Dependent {
   name: string;
   /** The table holding it, where that is not the table depended on: `audit.log` for another schema's foreign key. */
   of?: string;
+  /**
+   * Not in the way: the server changes the column's type under it (MySQL/MariaDB's generated column over a type changed
+   * in the catalog alone), and it keeps its own type — worth a note, not a refusal.
+   */
+  changedUnder?: boolean;
 }
 
 /** Everything that differs between servers; what they share, or derive from their facts, is BaseDialect's (base.ts). */
@@ -677,7 +682,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * `keepsName`: the column is changed in place and keeps its name: those that reach it by name only (MySQL's views
    * and triggers, stored as text) are not its dependents then; PostgreSQL's reach it by identity.
    * `inCatalog`: the column's type is changed in the catalog alone, every value as it was (a varchar widened, an ENUM
-   * given a member): MySQL/MariaDB change it under a generated column (INSTANT), PostgreSQL refuses to.
+   * given a member): MySQL/MariaDB change it under a generated column (INSTANT), which comes back `changedUnder`;
+   * PostgreSQL refuses to.
    */
   dependents(s: Session, table: string, column?: string, keepsName?: boolean, inCatalog?: boolean): Promise<Dependent[]>;
   /**

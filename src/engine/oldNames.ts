@@ -176,7 +176,7 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
         );
       }
       const listed = (await ctx.dialect.dependents(s, table, column, keepsName, inCatalog))
-        .filter((d) => (d.kind !== 'view' || !ours.has(d.name)) && !(isOwnGeneratedColumn(d) && droppedBefore.has(JSON.stringify([table, d.name]))))
+        .filter((d) => !d.changedUnder && (d.kind !== 'view' || !ours.has(d.name)) && !(isOwnGeneratedColumn(d) && droppedBefore.has(JSON.stringify([table, d.name]))))
         .map(describeDependent)
         .sort();
       if (column !== undefined && !keepsName) droppedBefore.add(JSON.stringify([table, column]));

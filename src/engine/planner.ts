@@ -197,9 +197,10 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     // xc's own compatibility view of an in-flight renameTable is gone from the projected model: not the user's. Another
     // schema's (database's) view is named qualified, and is never xc's.
     // A generated column an earlier operation (or migration) drops is gone before this drop: contracts run in that order.
-    const found = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName, r.inCatalog))
+    const all = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName, r.inCatalog))
       .filter((d) => d.kind !== 'view' || model.table(d.name)?.kind === 'view' || d.name.includes('.'))
       .filter((d) => !isOwnGeneratedColumn(d) || model.column(r.table, d.name) !== undefined);
+    const found = all.filter((d) => !d.changedUnder);
     // A view over a copy's old column can read the new one from expand on, its own columns unchanged for the old
     // version (campaign M: the only way plan knew, dropping it first, left the old version without it): noted, and
     // held by the contract until it does.
@@ -208,10 +209,8 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     if (views.length > 0) notes.push(viewsOverCopy(views.map(describeDependent).sort(), r.table, r.column!, to!));
     // A generated column the server keeps over a type changed in the catalog alone (MySQL/MariaDB) keeps its own type:
     // what it computes from a wider value may not fit it (campaign AZ: `concat(code, '-g')` past its varchar(40)).
-    if (r.inCatalog && r.column !== undefined) {
-      const under = (await dialect.dependents(session, model.readName(r.table), r.column, r.keepsName)).filter((d) => d.kind === 'generated column' && !found.some((f) => f.kind === d.kind && f.name === d.name));
-      if (under.length > 0) notes.push(generatedUnder(under.map(describeDependent).sort(), r.table, r.column));
-    }
+    const under = all.filter((d) => d.changedUnder);
+    if (under.length > 0) notes.push(generatedUnder(under.map(describeDependent).sort(), r.table, r.column!));
     const theirs = found.filter((d) => !views.includes(d)).map(describeDependent).sort();
     if (theirs.length > 0) {
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;

@@ -627,8 +627,10 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     // generated column computes what it did from values that stay as they were, and the server changes the type
     // under it, stored or indexed (campaign AW: refused at plan and contract).
     const found = await mysqlDependents(s, table, column);
-    const holds = inCatalog ? ['foreign key'] : ['generated column', 'foreign key'];
-    return keepsName ? found.filter((d) => holds.includes(d.kind)) : found;
+    if (!keepsName) return found;
+    return found
+      .filter((d) => d.kind === 'generated column' || d.kind === 'foreign key')
+      .map((d) => (inCatalog && d.kind === 'generated column' ? { ...d, changedUnder: true } : d));
   }
 
   nameDependents(s: Session, table: string): Promise<Dependent[]> {
