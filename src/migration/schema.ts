@@ -73,12 +73,26 @@ export const ReferencesSchema = z
   });
 export type References = Z.infer<typeof ReferencesSchema>;
 
+/**
+ * A default is SQL text (`"0"`, `"'free'"`, `"now()"`). A JSON or YAML number or boolean is taken as the literal it
+ * prints as — `default: 0` means what Liquibase's `defaultValueNumeric` does — with what the parser already did to it
+ * (`1.10` is `1.1`, YAML's `007` is `7`: a text column's value is quoted). An integer past 2^53 has lost digits in the
+ * parser already: refused.
+ */
+const SqlDefault = z.union([z.string().min(1), z.number(), z.boolean()]).transform((v, ctx) => {
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+    ctx.addIssue({ code: 'custom', message: `${v} is past what a JSON or YAML number holds exactly (2^53): write the default as a string of its digits` });
+    return z.NEVER;
+  }
+  return String(v);
+});
+
 export const ColumnSchema = z
   .object({
     name: ident,
     type: z.string().min(1, 'must be an SQL type such as "text" or "bigint"'),
     nullable: z.boolean().default(true), // a default: defaults.ts puts it in without zod too
-    default: z.string().min(1).optional(),
+    default: SqlDefault.optional(),
     unique: z.boolean().optional(),
     primaryKey: z.boolean().optional(),
     references: ReferencesSchema.optional(),
@@ -216,7 +230,7 @@ export const OperationSchemas = {
       to: ident.optional(),
       type: z.string().min(1).optional(),
       nullable: z.boolean().optional(),
-      default: z.string().min(1).nullable().optional(),
+      default: SqlDefault.nullable().optional(),
       comment: z.string().nullable().optional(),
       /** In place, one at a time and alone: the column gets the constraint as createConstraint over it gives it. */
       unique: z.union([z.boolean(), z.object({ name: ident }).strict()]).optional(),

@@ -76,6 +76,28 @@ for (const target of targets) {
       }
     });
 
+    it('a JSON or YAML number or boolean as `default` is the SQL literal it prints as; one past 2^53 is refused (campaign BA)', async () => {
+      const s = await setup(target, USERS, 'xc_topt');
+      for (const [value, message] of [
+        [9007199254740993, /addColumn\.column\.default: 9007199254740992 is past what a JSON or YAML number holds exactly \(2\^53\): write the default as a string of its digits/],
+        [{ value: 1 }, /addColumn\.column\.default: expected string or number or boolean, received object/],
+      ] as const) {
+        await s.write('0001_t', { addColumn: { table: 'users', column: { name: 'n', type: 'bigint', default: value } } });
+        await refused(s, ['users'], message);
+      }
+      await s.write('0001_t', table({}, [id, { name: 'n', type: 'int', nullable: false, default: 0 }, { name: 'active', type: 'boolean', default: true }]));
+      await s.write('0002_score', { addColumn: { table: 'users', column: { name: 'score', type: 'numeric(5,2)', nullable: false, default: -2.5 } } });
+      await s.write('0003_n', { alterColumn: { table: 't', column: 'n', default: 7 } });
+      await s.xc.apply();
+      // The old version's insert names none of them: each gets its default, before and after contract.
+      await s.db.query(`INSERT INTO users (id, name) VALUES (2, 'bob')`);
+      await toContracted(s, '0003_n');
+      await s.db.query(`INSERT INTO t (id) VALUES (1)`);
+      await s.db.query(`INSERT INTO users (id, name) VALUES (3, 'cy')`);
+      expect(await s.db.query(`SELECT id, n, ${pg ? 'active' : 'CAST(active AS SIGNED) AS active'} FROM t`)).toEqual([{ id: 1, n: 7, active: pg ? true : 1 }]);
+      expect((await s.db.query<{ score: string }>(`SELECT score FROM users ORDER BY id`)).map((r) => String(r.score))).toEqual(['-2.50', '-2.50', '-2.50']);
+    });
+
     it('constraint names differing only in case: two names on PostgreSQL, one on MySQL/MariaDB (refused there)', async () => {
       const s = await setup(target, USERS, 'xc_topt');
       await s.write('0001_case', table({ constraints: [{ name: 'Pos', type: 'check', check: 'a > 0' }, { name: 'pos', type: 'check', check: 'b > 0' }] }));
