@@ -22,7 +22,7 @@ export function textDialectOfUrl(url: string | undefined): TextDialect | undefin
 }
 
 /** What lint says when no URL named the dialect: the default's rules are read, and how to get the other's. */
-export const NO_URL_NOTE = "lint: no --url (XC_DATABASE_URL): statements read as PostgreSQL's; give a mysql:// URL for MySQL/MariaDB's rules (nothing is opened)";
+export const NO_URL_NOTE = "lint: no --url (XC_DATABASE_URL): statements read as PostgreSQL's (a file quoting names in backticks as MySQL/MariaDB's); give a mysql:// URL for MySQL/MariaDB's rules (nothing is opened)";
 
 /** MySQL / MariaDB's reading of the text: it has no PostgreSQL-only statements (CONCURRENTLY, NOT VALID, SET NOT NULL). */
 export const isMysqlText = (d: TextDialect): boolean => d === 'mysql';

@@ -30,6 +30,24 @@ export interface LintResult {
   findings: LintFinding[];
   /** The files that could not be loaded or are no valid migration, each with its message (exit 2). */
   invalid: { file: string; message: string }[];
+  /** With no dialect given: the files read as MySQL/MariaDB's for their backtick-quoted names (readsAsMysql). */
+  readAsMysql: string[];
+}
+
+/**
+ * Whether a migration's raw SQL quotes names in backticks, outside literals and comments: MySQL/MariaDB's, a syntax
+ * error to PostgreSQL. With no URL to say which server, such a file is read by MySQL's rules — not PostgreSQL's, which
+ * pass MODIFY and CHANGE unread (campaign BB: a Prisma history linted clean in a CI step without a URL).
+ */
+export function readsAsMysql(definition: MigrationDefinition): boolean {
+  return definition.operations.some((entry) => {
+    const { kind, spec } = entryKind(entry);
+    if (kind !== 'sql') return false;
+    return FIELDS.some((field) => {
+      const text = (spec as OperationSpec<'sql'>)[field];
+      return text !== undefined && text.includes('`') && statementsOf(text, DEFAULT_TEXT_DIALECT).some((st) => st.some((t) => t.kind === 'other' && t.text === '`'));
+    });
+  });
 }
 
 const FIELDS: SqlField[] = ['expand', 'contract', 'rollback'];
@@ -105,15 +123,21 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
   return findings;
 }
 
-/** Lint `files` (none: every migration of `dir`); invalid files are collected, not thrown, so the others are still linted. */
-export async function lintFiles(files: string[], dir: string, dialect: TextDialect = DEFAULT_TEXT_DIALECT): Promise<LintResult> {
+/**
+ * Lint `files` (none: every migration of `dir`); invalid files are collected, not thrown, so the others are still linted.
+ * `dialect` undefined (no URL named the server): PostgreSQL's, or MySQL's for a file that quotes names in backticks.
+ */
+export async function lintFiles(files: string[], dir: string, dialect?: TextDialect): Promise<LintResult> {
   const paths = files.length > 0 ? files : (await listMigrations(dir)).map((m) => m.file);
   const findings: LintFinding[] = [];
   const invalid: LintResult['invalid'] = [];
+  const readAsMysql: string[] = [];
   for (const file of paths) {
     try {
       const { definition } = await loadMigrationFile(file);
-      findings.push(...lintDefinition(file, definition, dialect));
+      const guessed = dialect === undefined && readsAsMysql(definition);
+      if (guessed) readAsMysql.push(file);
+      findings.push(...lintDefinition(file, definition, dialect ?? (guessed ? 'mysql' : DEFAULT_TEXT_DIALECT)));
     } catch (err) {
       if (err instanceof InvalidInputError) invalid.push({ file, message: err.message });
       else if ((err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'EISDIR' || (err as NodeJS.ErrnoException)?.code === 'EACCES') {
@@ -121,5 +145,5 @@ export async function lintFiles(files: string[], dir: string, dialect: TextDiale
       } else throw err;
     }
   }
-  return { ok: findings.length === 0 && invalid.length === 0, findings, invalid };
+  return { ok: findings.length === 0 && invalid.length === 0, findings, invalid, readAsMysql };
 }

@@ -272,15 +272,19 @@ export function createdIndexOn(st: Token[], tables: ReadonlySet<string>): string
   return index !== undefined && table !== undefined && tables.has(table.toLowerCase()) ? index.toLowerCase() : undefined;
 }
 
-/** The table a `CREATE [TEMP…|UNLOGGED] TABLE [IF NOT EXISTS] name` creates (lower case, unqualified), else undefined. */
+/**
+ * The table a `CREATE [TEMP…|UNLOGGED] TABLE [IF NOT EXISTS] name` creates (lower case, unqualified), else undefined;
+ * a `CREATE MATERIALIZED VIEW` too: no one reads it before it exists, so its index blocks no one (campaign BC).
+ */
 export function createdTable(st: Token[]): string | undefined {
   const w = st.map(word);
   if (w[0] !== 'create') return undefined;
   let i = 1;
   if (w[i] === 'or' && w[i + 1] === 'replace') i += 2;
   while (['global', 'local', 'temp', 'temporary', 'unlogged'].includes(w[i] ?? '')) i++;
-  if (w[i] !== 'table') return undefined;
-  i++;
+  if (w[i] === 'materialized' && w[i + 1] === 'view') i += 2;
+  else if (w[i] === 'table') i++;
+  else return undefined;
   if (w[i] === 'if' && w[i + 1] === 'not' && w[i + 2] === 'exists') i += 3;
   return qualifiedName(st, i).name?.toLowerCase();
 }

@@ -39,7 +39,8 @@ describe('xc lint', () => {
     expect(r.stderr).not.toContain('no --url');
     // Without a URL the rules are PostgreSQL's, and said so (campaign P: a MySQL team's CI step read MODIFY unflagged).
     const plain = await runXc(['lint', 'migrations/0002_bad.json'], { cwd: dir, env: { XC_DATABASE_URL: '', DATABASE_URL: '' } });
-    expect(plain.stderr).toContain("lint: no --url (XC_DATABASE_URL): statements read as PostgreSQL's; give a mysql:// URL for MySQL/MariaDB's rules");
+    expect(plain.stderr).toContain("lint: no --url (XC_DATABASE_URL): statements read as PostgreSQL's (a file quoting names in backticks as MySQL/MariaDB's); give a mysql:// URL for MySQL/MariaDB's rules");
+    expect(plain.stderr).not.toContain('read as MySQL');
     const j = await runXc(['lint', '--json', 'migrations/0002_bad.json'], { cwd: dir });
     expect(j.code).toBe(1);
     const last = JSON.parse(j.stdout.trim().split('\n').at(-1)!) as { ok: boolean; findings: Record<string, string>[] };
@@ -48,6 +49,22 @@ describe('xc lint', () => {
     expect(Object.keys(last.findings[0]!).sort()).toEqual(['file', 'message', 'path', 'rule', 'severity', 'statement']);
     expect(last.findings[0]).toMatchObject({ file: 'migrations/0002_bad.json', path: 'operations[0].sql.expand', rule: 'breaks-old-version', severity: 'error', statement: 'DROP TABLE users' });
     expect(existsSync(path.join(dir, 'db'))).toBe(false);
+  });
+
+  it('without a URL, a file quoting names in backticks is read by MySQL/MariaDB\'s rules, and said so (campaign BB)', async () => {
+    const prisma = { operations: [{ sql: { expand: 'ALTER TABLE `Post` ADD COLUMN `views` INTEGER NOT NULL DEFAULT 0, MODIFY `content` MEDIUMTEXT NULL' } }] };
+    const dollar = { operations: [{ sql: { expand: "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '`x`' $$; ALTER TABLE users ALTER COLUMN a SET NOT NULL" } }] };
+    const dir = project({ '0001_prisma.json': prisma, '0002_pg.json': dollar });
+    const r = await runXc(['lint'], { cwd: dir, env: { XC_DATABASE_URL: '', DATABASE_URL: '' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`lint: ${path.join('migrations', '0001_prisma.json')}: read as MySQL/MariaDB's (it quotes names in backticks)`);
+    expect(r.stderr).not.toContain('0002_pg.json: read as');
+    // MODIFY read by MySQL's rules; the backtick in a dollar-quoted body leaves 0002 PostgreSQL's (SET NOT NULL: a scan).
+    expect(r.stdout).toContain(`${path.join('migrations', '0001_prisma.json')}: operations[0].sql.expand: [table-rewrite]`);
+    expect(r.stdout).toContain(`${path.join('migrations', '0002_pg.json')}: operations[0].sql.expand: [`);
+    // A URL decides: PostgreSQL's rules pass MODIFY unread, as the server would refuse it.
+    const pg = await runXc(['lint', '--url', `pglite://${dir}/db`, 'migrations/0001_prisma.json'], { cwd: dir });
+    expect(pg.stderr).not.toContain('read as MySQL');
   });
 
   it('exits 2 on an invalid or missing file, naming the file and the field', async () => {

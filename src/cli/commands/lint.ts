@@ -10,14 +10,15 @@ export function registerLint(program: Command, action: Action): void {
     .argument('[files...]', 'migration files to lint (default: every migration in --dir)')
     .action(action(async ({ out, options }, files: string[]) => {
       // Loaded here: `xc --help` and the other commands need neither the tokenizers nor the loader (start-up time).
-      const { DEFAULT_TEXT_DIALECT, NO_URL_NOTE, textDialectOfUrl } = await import('../../dialects/statementText.js');
+      const { NO_URL_NOTE, textDialectOfUrl } = await import('../../dialects/statementText.js');
       const { lintFiles } = await import('../../lint/lint.js');
-      // The dialect by the URL's scheme alone (nothing is opened); none configured: PostgreSQL.
+      // The dialect by the URL's scheme alone (nothing is opened); none configured: PostgreSQL's, or MySQL's for a
+      // file quoting names in backticks (lintFiles).
       const byUrl = textDialectOfUrl(options.url);
-      const dialect = byUrl ?? DEFAULT_TEXT_DIALECT;
       // Said, so a MySQL team's CI step without a URL does not pass MODIFY and CHANGE unread (campaign P).
       if (byUrl === undefined) out.note(NO_URL_NOTE);
-      const result = await lintFiles(files ?? [], options.dir, dialect);
+      const result = await lintFiles(files ?? [], options.dir, byUrl);
+      for (const file of result.readAsMysql) out.note(`lint: ${file}: read as MySQL/MariaDB's (it quotes names in backticks)`);
       const lines = result.findings.map((f) => `${f.file}: ${f.path}: [${f.rule}] ${f.message}`);
       if (result.invalid.length > 0) {
         for (const line of lines) out.note(line);
