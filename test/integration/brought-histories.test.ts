@@ -18,6 +18,18 @@ for (const target of targets) {
       await refused(s, ['users'], /operations\[0\]\.addColumn\.table: table "public\.users" does not exist[^;]*; names are not qualified: write "users" \(on PostgreSQL, the schema of the tables is --schema\)/);
     });
 
+    it('a Prisma table or column named in another case: refused naming the one there, to write as it is (campaign BB)', async () => {
+      const s = await setup(target, [`CREATE TABLE "User" (id int PRIMARY KEY, "fullName" varchar(20))`.replace(/"/g, target.name === 'postgres' ? '"' : '`')], 'xc_brought');
+      // A server folding table names to lower case (lower_case_table_names=1) keeps none in another case: nothing to say there.
+      const kept = (await s.db.query<{ n: string }>(target.name === 'postgres' ? `SELECT 'User' AS n` : `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`)).map((r) => r.n);
+      if (kept.includes('User')) {
+        await s.write('0001_m', { renameColumn: { table: 'user', from: 'fullName', to: 'name' } });
+        await refused(s, ['User'], /operations\[0\]\.renameColumn\.table: table "user" does not exist[^;]*; table "User" does, differing in case only: names are matched as written \(quoted\)/);
+      }
+      await s.write('0001_m', { renameColumn: { table: kept[0]!, from: 'fullname', to: 'name' } });
+      await refused(s, [kept[0]!], /operations\[0\]\.renameColumn\.from: table "User" has no column "fullname"; it has "fullName", differing in case only: names are matched as written \(quoted\)/i);
+    });
+
     it('a rename written as a drop and an add (Atlas, Prisma): plan notes the dropped column\'s values are lost, pointing to renameColumn; an add filled by `up`, or on another table, has no note', async () => {
       const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(20))`, `CREATE TABLE other (id int PRIMARY KEY)`], 'xc_brought');
       const notes = async () => ((await s.xc.plan()) as { migrations: { notes?: string[] }[] }).migrations[0]!.notes ?? [];
