@@ -136,7 +136,8 @@ export async function parseYaml(text: string, file: string, code: 'invalid_migra
     const msg = `nested more than ${MAX_NESTING} levels deep here; a migration or config file needs only a few`;
     throw new InvalidInputError(`${file}:${line}:${col}: invalid YAML: ${msg}`, { file, line, column: col }, { code });
   }
-  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  // Merge keys (`<<: *base`, YAML 1.1's, which Rails' database.yml and many CI files use) merge, as their authors mean.
+  const doc = YAML.parseDocument(text, { prettyErrors: true, merge: true });
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => {
       const at = e.linePos?.[0];
