@@ -284,6 +284,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * apart, and refuses DROP INDEX of an index a constraint owns.
    */
   readonly uniqueKeysAreIndexes: boolean;
+  /**
+   * A view (a rule, a materialized view) holds the columns it reads by identity, their types with them: the server
+   * refuses to change a column's type under one (PostgreSQL). MySQL/MariaDB keep a view as text, read at each query.
+   */
+  readonly viewsHoldColumnTypes: boolean;
   /** A foreign key needs an index over its own columns, leading one (MySQL/MariaDB refuse to drop the last such index). */
   readonly foreignKeysNeedIndex: boolean;
   /**

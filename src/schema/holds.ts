@@ -53,6 +53,7 @@ export class Holds {
   private readonly madeNotNull = new Map<string, Holder>();
   private readonly shadowed = new Map<string, Holder>();
   private readonly defaults = new Map<string, Holder>();
+  private readonly retyped = new Map<string, { table: string; column: string; by: Holder }>();
   private readonly keys: { table: string; name: string; columns: string[]; holder: Holder }[] = [];
 
   clone(): Holds {
@@ -64,6 +65,7 @@ export class Holds {
     for (const [k, v] of this.madeNotNull) h.madeNotNull.set(k, v);
     for (const [k, v] of this.shadowed) h.shadowed.set(k, v);
     for (const [k, v] of this.defaults) h.defaults.set(k, v);
+    for (const [k, v] of this.retyped) h.retyped.set(k, v);
     h.keys.push(...this.keys.map((k) => ({ ...k, columns: [...k.columns] })));
     return h;
   }
@@ -86,6 +88,16 @@ export class Holds {
   /** The migration in flight whose contract changes the column's default, if any: until then it has its old one. */
   defaultChangedBy(table: string, column: string): Holder | undefined {
     return this.defaults.get(`${table}\0${column}`);
+  }
+
+  /** `holder`'s contract changes the type of `column` in the catalog alone (a varchar widened): it keeps its name. */
+  retypeAtContract(table: string, column: string, holder: Holder): void {
+    if (!this.retyped.has(`${table}\0${column}`)) this.retyped.set(`${table}\0${column}`, { table, column, by: holder });
+  }
+
+  /** The columns whose type a contract in flight changes in the catalog, each with that migration. */
+  retypedAtContract(): { table: string; column: string; by: Holder }[] {
+    return [...this.retyped.values()];
   }
 
   /** `holder` makes the key `name` over `columns` of `table` only at its contract. */

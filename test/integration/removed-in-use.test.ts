@@ -166,6 +166,28 @@ for (const target of targets) {
       expect(await phases(s)).toEqual(['contracted']);
     });
 
+    it('a later `sql` view over a column a contract in flight widens in the catalog: plan notes it on PostgreSQL, where the contract would refuse; MariaDB keeps a view as text (campaign AW)', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a varchar(10), b int)`, `INSERT INTO t VALUES (1, 'x', 2)`], 'xc_removed');
+      await s.write('0001_w', { alterColumn: { table: 't', column: 'a', type: 'varchar(20)' } });
+      await s.xc.apply();
+      const view = { sql: { expand: 'CREATE VIEW v AS SELECT id, a FROM t', rollback: 'DROP VIEW v' } };
+      await s.write('0002_v', view);
+      // A view over another column of the table, or another statement over the column, holds nothing.
+      await s.write('0003_u', { sql: { expand: 'CREATE VIEW u AS SELECT id, b FROM t', rollback: 'DROP VIEW u' } }, { sql: { expand: 'UPDATE t SET a = a' } });
+      const plan = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
+      const note = 'operations[0].sql: makes a view over "t"."a", whose type 0001_w (operations[0].alterColumn) changes at its contract: the server refuses that change under a view, so that contract is refused while this view reads the column — drop the view before it, and make it again after (or apply this once that migration is contracted)';
+      expect(plan.migrations.filter((m) => m.id !== '0001_w').map((m) => [m.id, m.notes ?? []])).toEqual([['0002_v', target.name === 'postgres' ? [note] : []], ['0003_u', []]]);
+      await s.xc.apply();
+      await record(s.xc, '0003_u');
+      if (target.name === 'postgres') {
+        expect((await rejection(s.xc.contract())).message).toMatch(/^contract refused: view "v" still depends on "t"\."a"/);
+        return;
+      }
+      await s.xc.contract();
+      await s.db.query(`INSERT INTO t VALUES (2, '${'y'.repeat(20)}', 3)`);
+      expect(await s.db.query(`SELECT id, a FROM v ORDER BY id`)).toEqual([{ id: 1, a: 'x' }, { id: 2, a: 'y'.repeat(20) }]);
+    });
+
     it('a generated column dropped by an earlier operation of the same migration, with the column it is computed from: no dependent at plan or contract; the other order still refused (campaign V: refused either way)', async () => {
       const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, price int, doubled int GENERATED ALWAYS AS (price * 2) STORED, name varchar(20))`, `INSERT INTO items (id, price, name) VALUES (1, 10, 'a'), (2, 20, 'b')`], 'xc_removed');
       await s.write('0001_m', { dropColumn: { table: 'items', column: 'price' } }, { dropColumn: { table: 'items', column: 'doubled' } });

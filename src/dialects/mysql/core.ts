@@ -68,6 +68,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   readonly names = MYSQL_NAMES;
   protected readonly identifiers = MYSQL_IDENTIFIERS;
   readonly transactionalDdl = false;
+  readonly viewsHoldColumnTypes = false;
   readonly uniqueKeysAreIndexes = true;
   readonly foreignKeysNeedIndex = true;
   override readonly foreignKeyIndexFollowsRename = true;

@@ -79,6 +79,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   readonly names = PG_NAMES;
   protected readonly identifiers = PG_IDENTIFIERS;
   readonly transactionalDdl = true;
+  readonly viewsHoldColumnTypes = true;
   readonly uniqueKeysAreIndexes = false;
   readonly foreignKeysNeedIndex = false;
   readonly uniqueIndexMayCluster = false;
