@@ -107,15 +107,15 @@ export function unseenByGate(migrationId: string, ev: Evidence, expandedAt?: str
     .filter((app) => expandedAt != null && recorded.filter((d) => d.app === app).every((d) => d.retiredAt === null && d.recordedAt >= expandedAt))
     .map((app): [string, string] => {
       const versions = recorded.filter((d) => d.app === app).map((d) => d.version);
-      return [app, `${app} has no version recorded before ${migrationId} was applied (only ${[...new Set(versions)].join(', ')}, since): a version that ran before it and was never recorded is not counted — if one still runs, \`xc deploy record --app ${app} --version <it>\`, and retire it once it is gone`];
+      return [`app\0${app}`, `${app} has no version recorded before ${migrationId} was applied (only ${[...new Set(versions)].join(', ')}, since): a version that ran before it and was never recorded is not counted — if one still runs, \`xc deploy record --app ${app} --version <it>\`, and retire it once it is gone`];
     });
   const apps = new Set(recorded.map((d) => d.app));
   const sessions = ((ev.listed.sessions ?? []) as { app: string; version: string }[]).filter((s) => !apps.has(s.app) && !ev.live.some((v) => v.app === s.app));
   const named = [...new Set(sessions.map((s) => `${s.app}@${s.version}`))].sort();
   if (named.length > 0) {
-    warnings.push(['sessions', `database sessions named ${named.map((n) => `"${n}"`).join(', ')} are connected, of ${named.length === 1 ? 'an app' : 'apps'} with no deployment recorded: the gate does not count them — if they are your application's, record its versions under that app name (\`xc deploy record --app <app>\`)`]);
+    warnings.push(['sessions\0', `database sessions named ${named.map((n) => `"${n}"`).join(', ')} are connected, of ${named.length === 1 ? 'an app' : 'apps'} with no deployment recorded: the gate does not count them — if they are your application's, record its versions under that app name (\`xc deploy record --app <app>\`)`]);
   }
-  // Keyed by app (and `sessions`): a run contracting several migrations says each once.
+  // Keyed apart (an app may be named `sessions`: campaign BD lost its warning): a run contracting several says each once.
   return new Map(warnings);
 }
 

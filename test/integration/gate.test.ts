@@ -380,6 +380,27 @@ target.describe(`the deploy gate (${target.name})`, () => {
     await Promise.all([v2.end(), stranger.end()]);
   });
 
+  it.runIf(target.name === 'postgres')('a password in a session\'s name is scrubbed before the name is split; an app named `sessions` keeps its own warning (campaign BD)', async () => {
+    const db = await target.create('xc_gate');
+    cleanup.push(() => db.drop());
+    // Trust auth takes any password: xc's URL carries one with an `@`, as the campaign's did.
+    const url = new URL(db.url);
+    url.password = encodeURIComponent('S3cr@tPw');
+    const { xc } = await setupOn(url.href, (sql) => db.query(sql));
+    const c = new pg.Client({ connectionString: db.url, application_name: 'cron@S3cr@tPw' });
+    await c.connect();
+    cleanup.push(() => c.end());
+    const list = await xc.deploy.list();
+    expect(JSON.stringify(list)).not.toMatch(/S3cr|tPw/);
+    expect(list.sessions).toEqual(expect.arrayContaining([{ app: 'cron', version: '***' }]));
+    // The app opening the gate was first recorded after V2 was applied, and is named `sessions`: both warnings are said.
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.deploy.record({ app: 'sessions', version: 'v2' });
+    const r = await xc.contract();
+    expect(r.migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
+    expect(r.warnings).toEqual([expect.stringMatching(/^sessions has no version recorded before 0002_rename_name was applied/), expect.stringMatching(/^database sessions named "cron@\*\*\*" are connected/)]);
+  });
+
   it.runIf(target.name === 'postgres')('a session name the server cut (63 bytes) or mangled (non-ASCII as ?) is matched to its recorded version (campaign S: it blocked its own contract as never recorded)', async () => {
     const { db, xc } = await setup(target);
     const long = '2026.11.27-build.1234-gabcdef0123456789abcdef0123456789abcdef';

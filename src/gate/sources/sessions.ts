@@ -7,6 +7,7 @@
  * any other program may name its sessions with an `@`.
  */
 import type { DeploymentInfo } from '../../api.js';
+import { scrub } from '../../db/redact.js';
 import type { EvidenceContext, EvidenceSource, LiveVersion } from '../evidence.js';
 
 /**
@@ -29,7 +30,9 @@ export const sessionsSource: EvidenceSource = {
     const seen = new Set<string>();
     const sessions: { app: string; version: string }[] = [];
     for (const name of names) {
-      const parsed = parseSessionName(name);
+      // Scrubbed before it is split: a password in a session's name (`cron@S3cr@tPw`) split at its `@` is in neither
+      // half, which no later scrub of the output would then find (campaign BD: shown by `deploy list --json`).
+      const parsed = parseSessionName(scrub(name));
       if (!parsed) continue;
       sessions.push(parsed);
       // The server may show a name other than the one set (PostgreSQL: 63 bytes, non-ASCII as `?`): every recorded
