@@ -122,7 +122,9 @@ describeMysql('MariaDB without metadata_lock_info: long statements that hold no 
     await db.migration('0001_note', 'note');
     const noDatabase = await mysql.createConnection({ uri: Object.assign(new URL(MYSQL_URL!), { pathname: '/' }).toString() });
     cleanup.push(() => noDatabase.end());
-    const long = [report.query('SELECT SLEEP(40) FROM reports').catch(() => undefined), noDatabase.query('SELECT SLEEP(40)').catch(() => undefined)];
+    // And one whose text holds the table's name inside another word (campaign BD: a table `t` was in every statement).
+    const inWord = await db.connect();
+    const long = [report.query('SELECT SLEEP(40) FROM reports').catch(() => undefined), noDatabase.query('SELECT SLEEP(40)').catch(() => undefined), inWord.query('SELECT SLEEP(40) AS my_items_count, 1 AS itemsx FROM reports').catch(() => undefined)];
     await new Promise((r) => setTimeout(r, 1200)); // both running for longer than the lock timeout
     const run = await db.apply();
     expect(run.code, run.error?.message).toBe(0);
@@ -137,7 +139,7 @@ describeMysql('MariaDB without metadata_lock_info: long statements that hold no 
     const busy = reader.query('SELECT SLEEP(40)').catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1200));
     expectNamed(await db.apply(), readerId, 'definite');
-    for (const c of [report, noDatabase, reader]) await killQuery(c);
+    for (const c of [report, noDatabase, inWord, reader]) await killQuery(c);
     await Promise.all([...long, busy]);
   }, 120_000);
 });

@@ -85,9 +85,10 @@ export class MysqlLockHolders {
       : { query: 'p.INFO', since: 'NULL', join: '', old: '? < 0 OR', order: '' };
     // Without lock information, a statement that is its whole transaction (no InnoDB transaction, or an autocommit
     // non-locking read) and names none of the tables holds no lock on them: a report on another table, a `SELECT
-    // sleep(…)` on no database, a dump of other tables (campaign P: each held every DDL of xc until exit 5).
+    // sleep(…)` on no database, a dump of other tables (campaign P: each held every DDL of xc until exit 5). Named as a
+    // word: a table `t` is in every statement's text as a letter (campaign BD: `SELECT sleep(40)` held a contract 40 s).
     const alone = this.canSeeTransactions && named.length > 0
-      ? ` AND NOT ((t.trx_mysql_thread_id IS NULL OR t.trx_autocommit_non_locking = 1) AND p.COMMAND = 'Query' AND COALESCE(p.INFO, '') NOT REGEXP '^[[:space:]]*(FLUSH|LOCK|BACKUP)[[:space:]]' AND NOT (${named.map(() => 'LOCATE(LOWER(?), LOWER(COALESCE(p.INFO, \'\'))) > 0').join(' OR ')}))`
+      ? ` AND NOT ((t.trx_mysql_thread_id IS NULL OR t.trx_autocommit_non_locking = 1) AND p.COMMAND = 'Query' AND COALESCE(p.INFO, '') NOT REGEXP '^[[:space:]]*(FLUSH|LOCK|BACKUP)[[:space:]]' AND NOT (${named.map(() => 'LOWER(COALESCE(p.INFO, \'\')) REGEXP ?').join(' OR ')}))`
       : '';
     let r;
     try {
@@ -101,7 +102,7 @@ export class MysqlLockHolders {
            AND (${trx.old} ${idleHolder} (p.COMMAND = 'Query' AND p.TIME >= ? AND COALESCE(p.STATE, '') NOT LIKE 'Waiting for%lock%'))
            AND ${scope}${alone}
          ORDER BY ${trx.order}p.ID`,
-        [...excluded(exclude, this.advisorySession), minAgeSecs, minAgeSecs, Math.max(1, minAgeSecs), ...tables, ...(alone ? named : [])],
+        [...excluded(exclude, this.advisorySession), minAgeSecs, minAgeSecs, Math.max(1, minAgeSecs), ...tables, ...(alone ? named.map(wordIn) : [])],
       );
     } catch (err) {
       if ((err as { errno?: number }).errno !== 1227 || !this.canSeeTransactions) throw err;
@@ -154,3 +155,6 @@ function blocker(b: HolderRow, idle: string | null): Blocker {
     query: b.query,
   };
 }
+
+/** A pattern matching `name` as a whole word of a statement's text, lower-cased (MySQL's ICU and MariaDB's PCRE read it alike). */
+const wordIn = (name: string) => `(^|[^[:alnum:]_$])${name.toLowerCase().replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}([^[:alnum:]_$]|$)`;
