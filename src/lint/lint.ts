@@ -9,7 +9,7 @@ import { loadMigrationFile } from '../migration/load.js';
 import { entryKind, type MigrationDefinition, type OperationSpec } from '../migration/schema.js';
 import { DEFAULT_TEXT_DIALECT, isMysqlText, statementsOf, type TextDialect } from '../dialects/statementText.js';
 import { keyword, type Token } from '../dialects/sqltext.js';
-import { createdIndexOn, createdTable, lintStatement, type RuleCode, type SqlField } from './rules.js';
+import { createdIndexOn, createdTable, lintStatement, nameKey, type RuleCode, type SqlField } from './rules.js';
 import { outsideTransaction } from '../dialects/postgres/statements.js';
 
 export type { RuleCode } from './rules.js';
@@ -84,7 +84,8 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
   const createdIndexes = new Set<string>();
   definition.operations.forEach((entry, i) => {
     const { kind, spec } = entryKind(entry);
-    if (kind === 'createTable') created.add((spec as OperationSpec<'createTable'>).table.toLowerCase());
+    // xc quotes the name it is given: PostgreSQL keeps its case.
+    if (kind === 'createTable') created.add(nameKey([(spec as OperationSpec<'createTable'>).table], isMysqlText(dialect))!);
     if (kind !== 'sql') return;
     const sql = spec as OperationSpec<'sql'>;
     for (const field of FIELDS) {
@@ -113,9 +114,9 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
             findings.push({ file, path: `operations[${i}].sql.${field}`, ...h, statement: statementText(st) });
           }
         }
-        const table = createdTable(st);
+        const table = createdTable(st, isMysqlText(dialect));
         if (table !== undefined && field !== 'rollback') created.add(table);
-        const index = createdIndexOn(st, created);
+        const index = createdIndexOn(st, created, isMysqlText(dialect));
         if (index !== undefined && field !== 'rollback') createdIndexes.add(index);
       }
     }

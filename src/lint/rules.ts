@@ -22,9 +22,9 @@ export interface StatementContext {
   field: SqlField;
   /** Read as MySQL / MariaDB (else PostgreSQL). */
   mysql: boolean;
-  /** Tables (lower case, unqualified) this migration creates before the statement: new, so nothing reads them yet. */
+  /** Tables this migration creates before the statement, by nameKey: new, so nothing reads them yet. */
   createdTables: ReadonlySet<string>;
-  /** Indexes (lower case, unqualified) made before the statement over those tables: dropping one blocks no one. */
+  /** Indexes made before the statement over those tables, by nameKey (in the table's schema): dropping one blocks no one. */
   createdIndexes?: ReadonlySet<string>;
 }
 
@@ -37,19 +37,31 @@ function nameOf(t: Token | undefined): string | undefined {
   return undefined;
 }
 
-/** A possibly qualified name from `i`: its last part, the whole as written (for messages), and the index after it. */
-function qualifiedName(st: Token[], i: number): { name: string | undefined; shown: string | undefined; end: number } {
-  let name = nameOf(st[i]);
+/**
+ * A possibly qualified name from `i`: its last part, each part (`parts`, read as nameOf reads them), the whole as
+ * written (for messages), and the index after it.
+ */
+function qualifiedName(st: Token[], i: number): { name: string | undefined; parts: (string | undefined)[]; shown: string | undefined; end: number } {
+  const parts = [nameOf(st[i])];
   let j = i + 1;
   while (st[j]?.text === '.' && st[j + 1]) {
-    name = nameOf(st[j + 1]);
+    parts.push(nameOf(st[j + 1]));
     j += 2;
   }
-  return { name, shown: name === undefined ? undefined : st.slice(i, j).map((t) => t.text).join(''), end: j };
+  const name = parts.at(-1);
+  return { name, parts, shown: name === undefined ? undefined : st.slice(i, j).map((t) => t.text).join(''), end: j };
 }
 
+/**
+ * A name as the server tells names apart, qualified as written: PostgreSQL folds a bare name to lower case and keeps a
+ * quoted one (`"I"` is no `i`: campaign BD); MySQL/MariaDB, in any case (lower_case_table_names may be either). `s.i`
+ * and `i` stay two names: an index is made in its table's schema, which a name left unqualified may not be.
+ */
+export const nameKey = (parts: (string | undefined)[], mysql: boolean): string | undefined =>
+  parts.some((p) => p === undefined) ? undefined : parts.map((p) => (mysql ? p!.toLowerCase() : p!)).join('.');
+
 /** `ALTER [ONLINE|IGNORE] TABLE [IF EXISTS] [ONLY] name [*] action, action …`: the table and each action's tokens. */
-export function alterTableActions(st: Token[]): { table: string | undefined; shown: string | undefined; actions: Token[][] } | undefined {
+export function alterTableActions(st: Token[]): { table: (string | undefined)[]; shown: string | undefined; actions: Token[][] } | undefined {
   const w = st.map(word);
   if (w[0] !== 'alter') return undefined;
   let i = 1;
@@ -58,7 +70,7 @@ export function alterTableActions(st: Token[]): { table: string | undefined; sho
   i++;
   if (w[i] === 'if' && w[i + 1] === 'exists') i += 2;
   if (w[i] === 'only') i++;
-  const { name, shown, end } = qualifiedName(st, i);
+  const { parts, shown, end } = qualifiedName(st, i);
   i = end;
   if (st[i]?.text === '*') i++;
   const actions: Token[][] = [[]];
@@ -70,7 +82,7 @@ export function alterTableActions(st: Token[]): { table: string | undefined; sho
     if (depth === 0 && t === ',') actions.push([]);
     else actions[actions.length - 1]!.push(st[i]!);
   }
-  return { table: name, shown, actions: actions.filter((a) => a.length > 0) };
+  return { table: parts, shown, actions: actions.filter((a) => a.length > 0) };
 }
 
 const hit = (rule: RuleCode, message: string): RuleHit => ({ rule, severity: 'error', message });
@@ -94,8 +106,15 @@ function blockingIndex(st: Token[], ctx: StatementContext): RuleHit | undefined 
     return hit('blocking-index', `REINDEX ${w[1].toUpperCase()} without CONCURRENTLY blocks every write to the table while it rebuilds; use REINDEX ${w[1].toUpperCase()} CONCURRENTLY as the only statement of its field`);
   }
   if (w[0] === 'drop' && w[1] === 'index' && w[2] !== 'concurrently') {
-    const index = qualifiedName(st, w[2] === 'if' && w[3] === 'exists' ? 4 : 2).name;
-    if (index !== undefined && ctx.createdIndexes?.has(index.toLowerCase())) return undefined;
+    // DROP INDEX a, s.b: each named must be one made over a table the field created.
+    const made: boolean[] = [];
+    for (let i = w[2] === 'if' && w[3] === 'exists' ? 4 : 2; ; ) {
+      const { parts, end } = qualifiedName(st, i);
+      made.push(madeHere(ctx.createdIndexes, parts, false));
+      if (st[end]?.text !== ',') break;
+      i = end + 1;
+    }
+    if (made.every((m) => m)) return undefined;
     return hit('blocking-index', 'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table: it waits for every query running on it, and every read and write queues behind it meanwhile; use the dropIndex operation, or DROP INDEX CONCURRENTLY as the only statement of its field');
   }
   let i = w[1] === 'unique' ? 2 : 1;
@@ -106,8 +125,8 @@ function blockingIndex(st: Token[], ctx: StatementContext): RuleHit | undefined 
   if (on < 0) return undefined;
   let j = on + 1;
   if (w[j] === 'only') j++;
-  const { name: table, shown } = qualifiedName(st, j);
-  if (table !== undefined && ctx.createdTables.has(table.toLowerCase())) return undefined;
+  const { parts, shown } = qualifiedName(st, j);
+  if (isCreated(parts, ctx)) return undefined;
   return hit(
     'blocking-index',
     `CREATE INDEX on ${shown ?? 'a table'} without CONCURRENTLY blocks every write to the table while the index builds; ` +
@@ -121,7 +140,7 @@ function alterTableRules(st: Token[], ctx: StatementContext): RuleHit[] {
   if (!alter) return [];
   const out: RuleHit[] = [];
   const table = alter.shown ?? 'the table';
-  const isNew = alter.table !== undefined && ctx.createdTables.has(alter.table.toLowerCase());
+  const isNew = isCreated(alter.table, ctx);
   for (const action of alter.actions) {
     const w = action.map(word);
     if (ctx.mysql) {
@@ -178,7 +197,8 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
   }
   if (['constraint', 'index', 'key', 'fulltext', 'spatial', 'partition'].includes(w[1] ?? '')) return out;
   // MySQL's ADD [COLUMN] (definition, …): each definition read as an ADD of its own (campaign AW: the list was not read).
-  const list = w[1] === 'column' ? 2 : 1;
+  let list = w[1] === 'column' ? 2 : 1;
+  if (w[list] === 'if' && w[list + 1] === 'not' && w[list + 2] === 'exists') list += 3; // MariaDB's ADD IF NOT EXISTS (…) (campaign BD)
   if (action[list]?.text === '(') return columnList(action.slice(list)).flatMap((def) => addActionRules([action[0]!, ...def], ctx, table));
   // ADD [COLUMN] [IF NOT EXISTS] name type … : a column definition.
   const inlineKey = w.includes('references') ? 'FOREIGN KEY' : w.includes('check') ? 'CHECK' : undefined;
@@ -229,8 +249,8 @@ function breaksOldVersion(st: Token[], ctx: StatementContext): RuleHit | undefin
     if (w[1] === 'temporary') return undefined;
     let i = 2;
     if (w[i] === 'if' && w[i + 1] === 'exists') i += 2;
-    const { name: table, shown } = qualifiedName(st, i);
-    if (table !== undefined && ctx.createdTables.has(table.toLowerCase())) return undefined;
+    const { parts, shown } = qualifiedName(st, i);
+    if (isCreated(parts, ctx)) return undefined;
     return hit('breaks-old-version', `DROP TABLE at expand: the old version still runs during expand and uses ${shown ?? 'the table'}; use the dropTable operation, or put the drop in \`contract\``);
   }
   if (w[0] === 'rename' && w[1] === 'table') {
@@ -258,8 +278,24 @@ export function lintStatement(st: Token[], ctx: StatementContext): RuleHit[] {
   return [transactionControlRule(st), blockingIndex(st, ctx), ...alterTableRules(st, ctx), breaksOldVersion(st, ctx), longLock(st, ctx)].filter((h): h is RuleHit => h !== undefined);
 }
 
-/** The index a `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON table` makes over one of `tables` (lower case), else undefined. */
-export function createdIndexOn(st: Token[], tables: ReadonlySet<string>): string | undefined {
+/**
+ * Whether `set` holds the name `parts` gives: as written, or — qualified — made unqualified, in the schema the session
+ * was in (`CREATE TABLE t`, then `ON public.t`). Made qualified (`s.i`), it is that name alone.
+ */
+function madeHere(set: ReadonlySet<string> | undefined, parts: (string | undefined)[], mysql: boolean): boolean {
+  const key = nameKey(parts, mysql);
+  if (key === undefined || set === undefined) return false;
+  return set.has(key) || (parts.length > 1 && set.has(nameKey(parts.slice(-1), mysql)!));
+}
+
+/** Whether the table named by `parts` is one the field (or the migration) created. */
+const isCreated = (parts: (string | undefined)[], ctx: StatementContext): boolean => madeHere(ctx.createdTables, parts, ctx.mysql);
+
+/**
+ * The index a `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON table` makes over one of `tables`, by
+ * nameKey in its table's schema (`ON s.t` makes `s.name`), else undefined.
+ */
+export function createdIndexOn(st: Token[], tables: ReadonlySet<string>, mysql: boolean): string | undefined {
   const w = st.map(word);
   let i = w[1] === 'unique' ? 2 : 1;
   if (w[0] !== 'create' || w[i] !== 'index') return undefined;
@@ -268,15 +304,16 @@ export function createdIndexOn(st: Token[], tables: ReadonlySet<string>): string
   if (w[i] === 'if' && w[i + 1] === 'not' && w[i + 2] === 'exists') i += 3;
   const index = w[i] === 'on' ? undefined : qualifiedName(st, i).name;
   const on = w.indexOf('on', i);
-  const table = on < 0 ? undefined : qualifiedName(st, w[on + 1] === 'only' ? on + 2 : on + 1).name;
-  return index !== undefined && table !== undefined && tables.has(table.toLowerCase()) ? index.toLowerCase() : undefined;
+  const table = on < 0 ? undefined : qualifiedName(st, w[on + 1] === 'only' ? on + 2 : on + 1).parts;
+  return index !== undefined && table !== undefined && madeHere(tables, table, mysql) ? nameKey([...table.slice(0, -1), index], mysql) : undefined;
 }
 
 /**
- * The table a `CREATE [TEMP…|UNLOGGED] TABLE [IF NOT EXISTS] name` creates (lower case, unqualified), else undefined;
- * a `CREATE MATERIALIZED VIEW` too: no one reads it before it exists, so its index blocks no one (campaign BC).
+ * The table a `CREATE [TEMP…|UNLOGGED] TABLE name` makes, by nameKey, else undefined; a `CREATE MATERIALIZED VIEW`
+ * too: no one reads it before it exists, so its index blocks no one (campaign BC). Not one made `IF NOT EXISTS`: it may
+ * be there already, rows, readers and all (campaign BD: an index built over it passed).
  */
-export function createdTable(st: Token[]): string | undefined {
+export function createdTable(st: Token[], mysql: boolean): string | undefined {
   const w = st.map(word);
   if (w[0] !== 'create') return undefined;
   let i = 1;
@@ -285,6 +322,6 @@ export function createdTable(st: Token[]): string | undefined {
   if (w[i] === 'materialized' && w[i + 1] === 'view') i += 2;
   else if (w[i] === 'table') i++;
   else return undefined;
-  if (w[i] === 'if' && w[i + 1] === 'not' && w[i + 2] === 'exists') i += 3;
-  return qualifiedName(st, i).name?.toLowerCase();
+  if (w[i] === 'if' && w[i + 1] === 'not' && w[i + 2] === 'exists') return undefined;
+  return nameKey(qualifiedName(st, i).parts, mysql);
 }
