@@ -144,7 +144,12 @@ function alterTableRules(st: Token[], ctx: StatementContext): RuleHit[] {
   for (const action of alter.actions) {
     const w = action.map(word);
     if (ctx.mysql) {
-      if (!isNew && (w[0] === 'modify' || w[0] === 'change')) {
+      // CHANGE [COLUMN] old new type: a rename where the names differ (Sequelize's renameColumn on MariaDB, campaign BI).
+      const c = w[1] === 'column' ? 2 : 1;
+      const renames = w[0] === 'change' && nameOf(action[c]) !== undefined && nameOf(action[c])!.toLowerCase() !== nameOf(action[c + 1])?.toLowerCase();
+      if (!isNew && renames && ctx.field === 'expand') {
+        out.push(hit('breaks-old-version', `ALTER TABLE ${table} CHANGE renames a column at expand: the old version still runs during expand and uses the old name; use the renameColumn operation (alterColumn with \`to\` for a new type too)`));
+      } else if (!isNew && (w[0] === 'modify' || w[0] === 'change') && !renames) {
         out.push(hit('table-rewrite', `ALTER TABLE ${table} ${w[0].toUpperCase()} changes a column in place (a table copy on most changes, the table locked meanwhile, old readers broken); use the alterColumn operation`));
       }
     } else if (w[0] === 'alter' && !isNew) {

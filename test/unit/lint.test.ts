@@ -41,7 +41,7 @@ describe('xc lint rules', () => {
     expect(expand('ALTER TABLE users ALTER COLUMN age TYPE bigint')).toEqual(['table-rewrite']);
     expect(expand('ALTER TABLE users ALTER age SET DATA TYPE bigint')).toEqual(['table-rewrite']);
     expect(expand('ALTER TABLE users MODIFY age bigint', MY)).toEqual(['table-rewrite']);
-    expect(expand('ALTER TABLE users CHANGE age age2 bigint', MY)).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE users CHANGE age age2 bigint', MY)).toEqual(['breaks-old-version']); // a rename first: renameColumn, or alterColumn with `to`
     expect(expand('ALTER TABLE users ALTER COLUMN age SET DEFAULT 0')).toEqual([]);
     expect(expand("ALTER TABLE users ADD COLUMN note text DEFAULT 'ALTER COLUMN age TYPE bigint'")).toEqual([]);
   });
@@ -129,6 +129,10 @@ describe('xc lint rules', () => {
     expect(expand('CREATE TABLE "X" (a int); CREATE INDEX "I" ON "X" (a); DROP INDEX "I"')).toEqual([]);
     expect(expand('CREATE TABLE "X" (a int); CREATE INDEX i ON x (a)')).toEqual(['blocking-index']);
     expect(expand('CREATE TABLE "x" (a int); CREATE INDEX i ON X (a)')).toEqual([]);
+    // CHANGE old new: a rename (Sequelize's renameColumn on MariaDB, campaign BI); CHANGE c c: a change in place.
+    expect(expand('ALTER TABLE `Users` CHANGE `firstName` `givenName` VARCHAR(255)', MY)).toEqual(['breaks-old-version']);
+    expect(expand('ALTER TABLE `Users` CHANGE COLUMN `status` `status` ENUM(\'a\', \'b\')', MY)).toEqual(['table-rewrite']);
+    expect(rules({ contract: 'ALTER TABLE `Users` CHANGE `firstName` `givenName` VARCHAR(255)' }, MY)).toEqual([]);
     // MariaDB's ADD [COLUMN] IF NOT EXISTS (…) list.
     expect(expand('ALTER TABLE t ADD IF NOT EXISTS (a int, b int NOT NULL)', MY)).toEqual(['breaks-old-version']);
     expect(expand('ALTER TABLE t ADD COLUMN IF NOT EXISTS (a int NOT NULL)', MY)).toEqual(['breaks-old-version']);
