@@ -797,7 +797,7 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
   }
   // Compiled (or computed) as a value, a default still meets the server's own rules for defaults (MySQL: no stored function).
   if (error === null && check.columnDefault && check.castTo && dialect.defaultIssue) error = await dialect.defaultIssue(s, check.castTo, check.sql);
-  if (error !== null && check.columnDefault) error += bareWordHint(check.sql);
+  if (error !== null && check.columnDefault) error += bareWordHint(check.sql, check.castTo);
   return error !== null && check.explain ? check.explain(error) : error;
 }
 
@@ -805,9 +805,15 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
  * A default the server refused that is one bare word (`"default": "free"`) was meant as a text value far more often
  * than as a name (campaign AV: "column reference in DEFAULT", "Unknown column 'free'"): say how to quote it.
  */
-function bareWordHint(sql: string): string {
+function bareWordHint(sql: string, type?: string): string {
   const word = /^\(*\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)*$/.exec(sql)?.[1];
-  return word === undefined ? '' : ` — ${word} reads as a name, not a value: a text default is quoted as SQL quotes it ("default": "'${word}'")`;
+  if (word === undefined) return '';
+  // Only where quoting is the way: a time's `now` quoted is the moment the default was set, for every row after (campaign BD).
+  if (type !== undefined && /date|time/i.test(type) && !/char|text/i.test(type)) {
+    return /^(now|today|current)$/i.test(word) ? ` — ${word} reads as a name, not a value: for the time of each insert write "now()" or "CURRENT_TIMESTAMP" (a quoted '${word}' would be read once, as the default is set)` : '';
+  }
+  if (type !== undefined && !/char|text|enum|set\s*\(|string|clob/i.test(type)) return '';
+  return ` — ${word} reads as a name, not a value: a text default is quoted as SQL quotes it ("default": "'${word}'")`;
 }
 
 /** An author's text ended plan's read-only transaction: never expected (texts run as one statement), never ignored. */

@@ -98,6 +98,22 @@ for (const target of targets) {
       expect((await s.db.query<{ score: string }>(`SELECT score FROM users ORDER BY id`)).map((r) => String(r.score))).toEqual(['-2.50', '-2.50', '-2.50']);
     });
 
+    it('a bare word as default: quoting is offered for text only, now() for a time; a bare `user` taken as SQL\'s USER is noted (campaign BD)', async () => {
+      const s = await setup(target, USERS, 'xc_topt');
+      for (const [column, message] of [
+        [{ name: 'n', type: 'int', default: 'free' }, /addColumn\.column\.default: (?![^]*quoted as SQL quotes it)/],
+        [{ name: 'at', type: pg ? 'timestamptz' : 'datetime', default: 'now' }, /addColumn\.column\.default: .+ — now reads as a name, not a value: for the time of each insert write "now\(\)" or "CURRENT_TIMESTAMP" \(a quoted 'now' would be read once, as the default is set\)/],
+        [{ name: 'plan', type: 'varchar(10)', default: 'free' }, /— free reads as a name, not a value: a text default is quoted as SQL quotes it \("default": "'free'"\)/],
+      ] as const) {
+        await s.write('0001_d', { addColumn: { table: 'users', column } });
+        await refused(s, ['users'], message);
+      }
+      await s.write('0001_d', { addColumn: { table: 'users', column: { name: 'plan', type: 'varchar(10)', default: 'user' } } });
+      if (!pg) return refused(s, ['users'], /— user reads as a name, not a value: a text default is quoted/);
+      const plan = (await s.xc.plan()) as { migrations: { notes?: string[] }[] };
+      expect(plan.migrations[0]!.notes).toContain('operations[0].addColumn: column.default: `user` is SQL\'s USER, the name of the role that inserts the row — for the text, quote it as SQL does ("default": "\'user\'")');
+    });
+
     it('constraint names differing only in case: two names on PostgreSQL, one on MySQL/MariaDB (refused there)', async () => {
       const s = await setup(target, USERS, 'xc_topt');
       await s.write('0001_case', table({ constraints: [{ name: 'Pos', type: 'check', check: 'a > 0' }, { name: 'pos', type: 'check', check: 'b > 0' }] }));
