@@ -24,6 +24,20 @@ export function textDialectOfUrl(url: string | undefined): TextDialect | undefin
 /** What lint says when no URL named the dialect: the default's rules are read, and how to get the other's. */
 export const NO_URL_NOTE = "lint: no --url (XC_DATABASE_URL): statements read as PostgreSQL's (a file quoting names in backticks as MySQL/MariaDB's); give a mysql:// URL for MySQL/MariaDB's rules (nothing is opened)";
 
+/**
+ * With no URL to say which server: MySQL/MariaDB's where a text quotes names in backticks (a syntax error to
+ * PostgreSQL) — read by MySQL's tokens, unless the text has dollar quotes (PostgreSQL's, whose bodies MySQL's tokens
+ * do not know), then by PostgreSQL's: a backtick in a literal or comment of either is none (campaigns BB, BG: a
+ * `\'` in a MySQL string, a `#` comment, hid the backticks from PostgreSQL's reading).
+ */
+export function textDialectOf(texts: string[]): TextDialect {
+  const backticked = (text: string) =>
+    /\$[A-Za-z_]*\$/.test(text)
+      ? pgStatements(text).some((st) => st.some((t) => t.kind === 'other' && t.text === '`'))
+      : mysqlTokens(text).some((t) => t.kind === 'quoted' && t.text.startsWith('`'));
+  return texts.some((text) => text.includes('`') && backticked(text)) ? 'mysql' : DEFAULT_TEXT_DIALECT;
+}
+
 /** MySQL / MariaDB's reading of the text: it has no PostgreSQL-only statements (CONCURRENTLY, NOT VALID, SET NOT NULL). */
 export const isMysqlText = (d: TextDialect): boolean => d === 'mysql';
 

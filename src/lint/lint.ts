@@ -7,7 +7,7 @@ import { InvalidInputError } from '../errors.js';
 import { listMigrations } from '../migration/files.js';
 import { loadMigrationFile } from '../migration/load.js';
 import { entryKind, type MigrationDefinition, type OperationSpec } from '../migration/schema.js';
-import { DEFAULT_TEXT_DIALECT, isMysqlText, statementsOf, type TextDialect } from '../dialects/statementText.js';
+import { DEFAULT_TEXT_DIALECT, isMysqlText, statementsOf, textDialectOf, type TextDialect } from '../dialects/statementText.js';
 import { keyword, type Token } from '../dialects/sqltext.js';
 import { createdIndexOn, createdTable, lintStatement, nameKey, type RuleCode, type SqlField } from './rules.js';
 import { outsideTransaction } from '../dialects/postgres/statements.js';
@@ -30,23 +30,15 @@ export interface LintResult {
   findings: LintFinding[];
   /** The files that could not be loaded or are no valid migration, each with its message (exit 2). */
   invalid: { file: string; message: string }[];
-  /** With no dialect given: the files read as MySQL/MariaDB's for their backtick-quoted names (readsAsMysql). */
+  /** With no dialect given: the files read as MySQL/MariaDB's for their backtick-quoted names (textDialectOf). */
   readAsMysql: string[];
 }
 
-/**
- * Whether a migration's raw SQL quotes names in backticks, outside literals and comments: MySQL/MariaDB's, a syntax
- * error to PostgreSQL. With no URL to say which server, such a file is read by MySQL's rules — not PostgreSQL's, which
- * pass MODIFY and CHANGE unread (campaign BB: a Prisma history linted clean in a CI step without a URL).
- */
-export function readsAsMysql(definition: MigrationDefinition): boolean {
-  return definition.operations.some((entry) => {
+/** The raw SQL of a migration's `sql` operations, every field. */
+function sqlTexts(definition: MigrationDefinition): string[] {
+  return definition.operations.flatMap((entry) => {
     const { kind, spec } = entryKind(entry);
-    if (kind !== 'sql') return false;
-    return FIELDS.some((field) => {
-      const text = (spec as OperationSpec<'sql'>)[field];
-      return text !== undefined && text.includes('`') && statementsOf(text, DEFAULT_TEXT_DIALECT).some((st) => st.some((t) => t.kind === 'other' && t.text === '`'));
-    });
+    return kind === 'sql' ? FIELDS.flatMap((field) => (spec as OperationSpec<'sql'>)[field] ?? []) : [];
   });
 }
 
@@ -136,9 +128,10 @@ export async function lintFiles(files: string[], dir: string, dialect?: TextDial
   for (const file of paths) {
     try {
       const { definition } = await loadMigrationFile(file);
-      const guessed = dialect === undefined && readsAsMysql(definition);
-      if (guessed) readAsMysql.push(file);
-      findings.push(...lintDefinition(file, definition, dialect ?? (guessed ? 'mysql' : DEFAULT_TEXT_DIALECT)));
+      // No URL: PostgreSQL's, or MySQL's for a file that quotes names in backticks (campaign BB: a Prisma history passed).
+      const read = dialect ?? textDialectOf(sqlTexts(definition));
+      if (dialect === undefined && read !== DEFAULT_TEXT_DIALECT) readAsMysql.push(file);
+      findings.push(...lintDefinition(file, definition, read));
     } catch (err) {
       if (err instanceof InvalidInputError) invalid.push({ file, message: err.message });
       else if ((err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'EISDIR' || (err as NodeJS.ErrnoException)?.code === 'EACCES') {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lintDefinition } from '../../src/lint/lint.js';
 import type { MigrationDefinition } from '../../src/migration/schema.js';
-import type { TextDialect } from '../../src/dialects/statementText.js';
+import { textDialectOf, type TextDialect } from '../../src/dialects/statementText.js';
 
 type Fields = { expand?: string; contract?: string; rollback?: string };
 const rules = (fields: Fields, dialect?: TextDialect, before: MigrationDefinition['operations'] = []) =>
@@ -106,6 +106,14 @@ describe('xc lint rules', () => {
     expect(rules({ contract: 'TRUNCATE old_users' })).toEqual([]);
   });
 
+  it('with no URL, a text quoting names in backticks is MySQL/MariaDB\'s; one in a literal or comment of either is none (campaigns BB, BG)', () => {
+    expect(textDialectOf(['ALTER TABLE `Post` MODIFY `content` MEDIUMTEXT'])).toBe('mysql');
+    expect(textDialectOf(["ALTER TABLE users COMMENT = 'user\\'s table', MODIFY `name` varchar(300) NOT NULL"])).toBe('mysql');
+    expect(textDialectOf(["# it's a note\nALTER TABLE `users` MODIFY `name` varchar(300)"])).toBe('mysql');
+    expect(textDialectOf(["SELECT 'a `b`'", "-- see `x`\nSELECT 1", '/* `x` */ SELECT 1', 'SELECT "a`b"'])).toBe('postgres');
+    expect(textDialectOf(["CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '`x`' $$", "SELECT E'\\'`'"])).toBe('postgres');
+  });
+
   it('campaign AW: MySQL column lists, indexes of a table made in the same field, qualified names in messages', () => {
     // ADD [COLUMN] (definition, …): each definition read.
     expect(expand('ALTER TABLE users ADD COLUMN (a int, b int NOT NULL)', MY)).toEqual(['breaks-old-version']);
@@ -129,6 +137,8 @@ describe('xc lint rules', () => {
     expect(expand('CREATE TABLE "X" (a int); CREATE INDEX "I" ON "X" (a); DROP INDEX "I"')).toEqual([]);
     expect(expand('CREATE TABLE "X" (a int); CREATE INDEX i ON x (a)')).toEqual(['blocking-index']);
     expect(expand('CREATE TABLE "x" (a int); CREATE INDEX i ON X (a)')).toEqual([]);
+    expect(expand('CREATE MATERIALIZED VIEW reporting.users AS SELECT 1 AS email; CREATE INDEX users_email ON public.users (email)')).toEqual(['blocking-index']);
+    expect(expand('CREATE MATERIALIZED VIEW "Users" AS SELECT 1 AS email; CREATE INDEX users_email ON users (email)')).toEqual(['blocking-index']);
     // CHANGE old new: a rename (Sequelize's renameColumn on MariaDB, campaign BI); CHANGE c c: a change in place.
     expect(expand('ALTER TABLE `Users` CHANGE `firstName` `givenName` VARCHAR(255)', MY)).toEqual(['breaks-old-version']);
     expect(expand('ALTER TABLE `Users` CHANGE COLUMN `status` `status` ENUM(\'a\', \'b\')', MY)).toEqual(['table-rewrite']);
