@@ -14,7 +14,7 @@ export const knownSecrets = new Set<string>();
 const SECRET_PARAM = /passw(or)?d|^pass$|^pwd$|secret|token/i;
 
 /** Shorter secrets are only redacted inside URLs: replacing them in free text would garble it. */
-const MIN_FREE_TEXT_SECRET = 3;
+export const MIN_FREE_TEXT_SECRET = 3;
 
 /** Register the password of a connection (raw and decoded forms). */
 export function addSecret(secret: string | null | undefined): void {

@@ -7,7 +7,7 @@
  * any other program may name its sessions with an `@`.
  */
 import type { DeploymentInfo } from '../../api.js';
-import { scrub } from '../../db/redact.js';
+import { knownSecrets, MIN_FREE_TEXT_SECRET, scrub } from '../../db/redact.js';
 import type { EvidenceContext, EvidenceSource, LiveVersion } from '../evidence.js';
 
 /**
@@ -18,6 +18,28 @@ export function parseSessionName(name: string): { app: string; version: string }
   const at = name.lastIndexOf('@');
   const [app, version] = [name.slice(0, at).trim(), name.slice(at + 1).trim()];
   return at > 0 && app !== '' && version !== '' ? { app, version } : null;
+}
+
+/**
+ * `name` with xc's secrets taken out as the server shows them: whole, mangled as it mangles a session's name
+ * (`shown`; PostgreSQL: a non-ASCII byte as `?`), and — a name the server cut at its limit — the start of one it ends
+ * in (campaign BG: `cron@P??ssw0rd@x` and `…-of-orders@Sup3rS3cretPas` were shown).
+ */
+export function withoutSecrets(name: string, shown: (name: string) => string): string {
+  const cut = shown(`${name}x`) === name;
+  let out = scrub(name);
+  for (const secret of knownSecrets) {
+    if (secret.length < MIN_FREE_TEXT_SECRET) continue;
+    const mangled = shown(secret);
+    out = out.split(mangled).join('***');
+    for (let k = mangled.length - 1; cut && k >= MIN_FREE_TEXT_SECRET; k--) {
+      if (out.endsWith(mangled.slice(0, k))) {
+        out = `${out.slice(0, -k)}***`;
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 export const sessionsSource: EvidenceSource = {
@@ -32,7 +54,8 @@ export const sessionsSource: EvidenceSource = {
     for (const name of names) {
       // Scrubbed before it is split: a password in a session's name (`cron@S3cr@tPw`) split at its `@` is in neither
       // half, which no later scrub of the output would then find (campaign BD: shown by `deploy list --json`).
-      const parsed = parseSessionName(scrub(name));
+      const safe = withoutSecrets(name, (n) => ctx.dialect.sessionNameShown(n));
+      const parsed = parseSessionName(safe);
       if (!parsed) continue;
       sessions.push(parsed);
       // The server may show a name other than the one set (PostgreSQL: 63 bytes, non-ASCII as `?`): every recorded
@@ -44,7 +67,7 @@ export const sessionsSource: EvidenceSource = {
         const key = `${app}@${version}`;
         if (!knownApps.has(app) || seen.has(key)) continue;
         seen.add(key);
-        live.push(sessionVersion(ctx, app, version, recorded.filter((d) => d.app === app && d.version === version), name));
+        live.push(sessionVersion(ctx, app, version, recorded.filter((d) => d.app === app && d.version === version), safe));
       }
     }
     return { live, listed: sessions };
