@@ -807,7 +807,8 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
  */
 function bareWordHint(sql: string, type?: string): string {
   const word = /^\(*\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)*$/.exec(sql)?.[1];
-  if (word === undefined) return '';
+  // TRUE, FALSE and NULL are values: what the server said of one (a boolean for an int) is the whole story (campaign BG).
+  if (word === undefined || /^(true|false|null)$/i.test(word)) return '';
   // Only where quoting is the way: a time's `now` quoted is the moment the default was set, for every row after (campaign BD).
   if (type !== undefined && /date|time/i.test(type) && !/char|text/i.test(type)) {
     return /^(now|today|current)$/i.test(word) ? ` — ${word} reads as a name, not a value: for the time of each insert write "now()" or "CURRENT_TIMESTAMP" (a quoted '${word}' would be read once, as the default is set)` : '';

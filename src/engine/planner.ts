@@ -530,7 +530,8 @@ function viewsOverRetyped(dialect: Dialect, model: SchemaModel, spec: OperationS
   if (text === undefined || !dialect.viewsHoldColumnTypes || !/\bcreate\s+(or\s+replace\s+)?(materialized\s+|recursive\s+)?(view|rule)\b/i.test(text)) return [];
   return model.holds
     .retypedAtContract()
-    .filter(({ table, column }) => new RegExp(`(^|[^A-Za-z0-9_$])${escapeRegExp(table)}([^A-Za-z0-9_$]|$)`, 'i').test(text) && dialect.columnsNamed(text, table, [column]).length > 0)
+    // Naming the column, or every column (`*`, `t.*`, `TABLE t`: campaign BG); a note, so read from the text loosely.
+    .filter(({ table, column }) => new RegExp(`(^|[^A-Za-z0-9_$])${escapeRegExp(table)}([^A-Za-z0-9_$]|$)`, 'i').test(text) && (dialect.columnsNamed(text, table, [column]).length > 0 || /(^|[\s,(.])\*|\btable\s/i.test(text.replace(/^\s*create\s+(or\s+replace\s+)?(materialized\s+)?(recursive\s+)?table\s/i, ''))))
     .map(({ table, column, by }) => `makes a view over "${table}"."${column}", whose type ${by} changes at its contract: the server refuses that change under a view, so that contract is refused while this view reads the column — drop the view before it, and make it again after (or apply this once that migration is contracted)`);
 }
 

@@ -149,8 +149,9 @@ export async function parseYaml(text: string, file: string, code: 'invalid_migra
     throw new InvalidInputError(shown.join('\n'), { file, line: doc.errors[0]!.linePos?.[0]?.line ?? null }, { code });
   }
   try {
-    // The yaml package refuses aliases that would expand without bound (a "billion laughs" file) here.
-    return doc.toJS({ maxAliasCount: 100 });
+    // The yaml package refuses aliases that would expand without bound (a "billion laughs" file) here: past 10,000
+    // nodes made by aliases — not past 100, which 120 columns merging one base reached (campaign BG).
+    return doc.toJS({ maxAliasCount: 10_000 });
   } catch (err) {
     throw new InvalidInputError(`${file}: invalid YAML: ${(err as Error).message}`, { file }, { code, cause: err });
   }

@@ -81,7 +81,7 @@ export type References = Z.infer<typeof ReferencesSchema>;
  */
 const SqlDefault = z.union([z.string().min(1), z.number(), z.boolean()]).transform((v, ctx) => {
   if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
-    ctx.addIssue({ code: 'custom', message: `${v} is past what a JSON or YAML number holds exactly (2^53): write the default as a string of its digits` });
+    ctx.addIssue({ code: 'custom', message: `${v} (as the parser read it) is past what a JSON or YAML number holds exactly (2^53 - 1), so digits may be lost: write the default as a string of its digits` });
     return z.NEVER;
   }
   return String(v);
@@ -107,6 +107,10 @@ export const ColumnSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.generated && c.default !== undefined) ctx.addIssue({ code: 'custom', path: ['default'], message: 'a generated column has no default: the server computes its value' });
+    // MySQL/MariaDB read a number given an ENUM or SET as a member's position (or a set of them), PostgreSQL refuses it.
+    if (/^\s*(enum|set)\s*\(/i.test(c.type) && c.default !== undefined && /^\s*[-+]?\d+(\.\d*)?(e[-+]?\d+)?\s*$/i.test(c.default)) {
+      ctx.addIssue({ code: 'custom', path: ['default'], message: `${c.default} for an ${c.type.trim().split(/\s*\(/)[0]!.toUpperCase()} is the member at that position on MySQL/MariaDB, not the member '${c.default.trim()}': give the member as a quoted SQL string ("'${c.default.trim()}'")` });
+    }
   });
 export type Column = Z.infer<typeof ColumnSchema>;
 

@@ -88,12 +88,13 @@ export function requireColumn(t: TableModel | undefined, column: string, path: (
 }
 
 /**
- * Where a name not found differs from one there in case only (a Prisma `"User"` written `user`): xc quotes every name,
- * so it is matched as written — said, with the name to write (campaign BB: only "does not exist" was said).
+ * Where a name not found differs from one there in case only (a Prisma `"User"` written `user`): xc matches names as
+ * written (PostgreSQL's quoted names are; MySQL's columns are not, where xc is stricter than the server) — said, with
+ * the name to write (campaign BB: only "does not exist" was said).
  */
 function otherCase(names: Iterable<string>, wanted: string, there: (found: string) => string): string {
   const found = [...names].find((n) => n !== wanted && n.toLowerCase() === wanted.toLowerCase());
-  return found === undefined ? '' : `; ${there(found)}, differing in case only: names are matched as written (quoted)`;
+  return found === undefined ? '' : `; ${there(found)}, differing in case only: name it as it is written there`;
 }
 
 /** `column` is free on `t` as the server compares column names (`rules`: Dialect.names); `from`, the column being renamed to it. */

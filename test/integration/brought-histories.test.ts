@@ -24,10 +24,10 @@ for (const target of targets) {
       const kept = (await s.db.query<{ n: string }>(target.name === 'postgres' ? `SELECT 'User' AS n` : `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`)).map((r) => r.n);
       if (kept.includes('User')) {
         await s.write('0001_m', { renameColumn: { table: 'user', from: 'fullName', to: 'name' } });
-        await refused(s, ['User'], /operations\[0\]\.renameColumn\.table: table "user" does not exist[^;]*; table "User" does, differing in case only: names are matched as written \(quoted\)/);
+        await refused(s, ['User'], /operations\[0\]\.renameColumn\.table: table "user" does not exist[^;]*; table "User" does, differing in case only: name it as it is written there/);
       }
       await s.write('0001_m', { renameColumn: { table: kept[0]!, from: 'fullname', to: 'name' } });
-      await refused(s, [kept[0]!], /operations\[0\]\.renameColumn\.from: table "User" has no column "fullname"; it has "fullName", differing in case only: names are matched as written \(quoted\)/i);
+      await refused(s, [kept[0]!], /operations\[0\]\.renameColumn\.from: table "User" has no column "fullname"; it has "fullName", differing in case only: name it as it is written there/i);
     });
 
     it('a rename written as a drop and an add (Atlas, Prisma): plan notes the dropped column\'s values are lost, pointing to renameColumn; an add filled by `up`, or on another table, has no note', async () => {

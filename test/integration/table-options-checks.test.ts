@@ -79,10 +79,13 @@ for (const target of targets) {
     it('a JSON or YAML number or boolean as `default` is the SQL literal it prints as; one past 2^53 is refused (campaign BA)', async () => {
       const s = await setup(target, USERS, 'xc_topt');
       for (const [value, message] of [
-        [9007199254740993, /addColumn\.column\.default: 9007199254740992 is past what a JSON or YAML number holds exactly \(2\^53\): write the default as a string of its digits/],
+        [9007199254740993, /addColumn\.column\.default: 9007199254740992 \(as the parser read it\) is past what a JSON or YAML number holds exactly \(2\^53 - 1\), so digits may be lost: write the default as a string of its digits/],
         [{ value: 1 }, /addColumn\.column\.default: expected string or number or boolean, received object/],
+        // A number for an ENUM is a member's position on MySQL/MariaDB (campaign BG), given as JSON or as SQL text.
+        ...[1, '2'].map((n) => [{ enumLike: n }, new RegExp(`addColumn\\.column\\.default: ${n} for an ENUM is the member at that position on MySQL/MariaDB, not the member '${n}': give the member as a quoted SQL string \\("'${n}'"\\)`)] as const),
       ] as const) {
-        await s.write('0001_t', { addColumn: { table: 'users', column: { name: 'n', type: 'bigint', default: value } } });
+        const enumLike = typeof value === 'object' && 'enumLike' in value ? value.enumLike : undefined;
+        await s.write('0001_t', { addColumn: { table: 'users', column: { name: 'n', type: enumLike === undefined ? 'bigint' : "enum('0','1','2')", default: enumLike ?? value } } });
         await refused(s, ['users'], message);
       }
       await s.write('0001_t', table({}, [id, { name: 'n', type: 'int', nullable: false, default: 0 }, { name: 'active', type: 'boolean', default: true }]));
@@ -104,6 +107,8 @@ for (const target of targets) {
         [{ name: 'n', type: 'int', default: 'free' }, /addColumn\.column\.default: (?![^]*quoted as SQL quotes it)/],
         [{ name: 'at', type: pg ? 'timestamptz' : 'datetime', default: 'now' }, /addColumn\.column\.default: .+ — now reads as a name, not a value: for the time of each insert write "now\(\)" or "CURRENT_TIMESTAMP" \(a quoted 'now' would be read once, as the default is set\)/],
         [{ name: 'plan', type: 'varchar(10)', default: 'free' }, /— free reads as a name, not a value: a text default is quoted as SQL quotes it \("default": "'free'"\)/],
+        // TRUE is a value: PostgreSQL's word on it for an int is all (campaign BG); MySQL stores 1.
+        ...(pg ? [[{ name: 'm', type: 'int', default: true }, /addColumn\.column\.default: (?![^]*reads as a name)/] as const] : []),
       ] as const) {
         await s.write('0001_d', { addColumn: { table: 'users', column } });
         await refused(s, ['users'], message);

@@ -128,6 +128,10 @@ describe('loadMigrations', () => {
     await put('0001_a.yaml', 'operations:\n  - addColumn:\n      table: users\n      column: &col {name: nick, type: varchar(40), nullable: false, default: "\'\'"}\n  - addColumn:\n      table: users\n      column: {<<: *col, name: nick2, nullable: true}\n');
     const [m] = await loadMigrations(dir);
     expect(m!.definition.operations[1]).toEqual({ addColumn: { table: 'users', column: { name: 'nick2', type: 'varchar(40)', nullable: true, default: "''" } } });
+    // 120 columns merging one base: no alias bomb (campaign BG: refused past 100 aliases).
+    const columns = Array.from({ length: 120 }, (_, i) => `      - {<<: *base, name: c${i}}`).join('\n');
+    await put('0001_a.yaml', `operations:\n  - createTable:\n      table: t\n      columns:\n      - &base {name: id, type: int, nullable: true}\n${columns}\n`);
+    expect((await loadMigrations(dir))[0]!.definition.operations[0]).toMatchObject({ createTable: { columns: expect.arrayContaining([{ name: 'c119', type: 'int', nullable: true }]) } });
   });
 
   it('canonicalJson sorts keys recursively', () => {
