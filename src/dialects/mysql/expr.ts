@@ -186,15 +186,15 @@ export function rewritesExactly(expr: string, columns: string[]): boolean {
  * derived table per evaluation (a few microseconds; a subquery reading a table costs more anyway). It lists only
  * the columns the text names, so a later change to another column leaves the trigger working.
  */
-export function rowValue(expr: string, columns: string[], table: string, row: 'NEW' | 'OLD' = 'NEW'): string {
-  if (rewritesExactly(expr, columns)) return rewriteColumns(expr, columns, `${row}.`, table);
+export function rowValue(expr: string, columns: string[], table: string): string {
+  if (rewritesExactly(expr, columns)) return rewriteColumns(expr, columns, 'NEW.', table);
   // The columns it reads as the row's: not a qualifier, another source's column (`x.a`) nor an alias (`AS a`), each of
   // which listed NEW.`a` and failed every write once `a` was renamed or the table renamed like it (campaigns AL, AN).
   const reads = new Set(columnsNamed(mysqlTokens(expr), columns, MYSQL_IDENTIFIERS, table).map((c) => c.toLowerCase()));
   // Once each: a column listed twice (a check's columns and its backticked names) is a duplicate column, error 1060 on every write (campaign AH).
   const named = columns.filter((c, i) => reads.has(c.toLowerCase()) && columns.findIndex((d) => d.toLowerCase() === c.toLowerCase()) === i);
   if (named.length === 0) return expr;
-  return `(SELECT ${expr} FROM (SELECT ${named.map((c) => `${row}.${quoteMy(c)} AS ${quoteMy(c)}`).join(', ')}) AS ${quoteMy(table)})`;
+  return `(SELECT ${expr} FROM (SELECT ${named.map((c) => `NEW.${quoteMy(c)} AS ${quoteMy(c)}`).join(', ')}) AS ${quoteMy(table)})`;
 }
 
 /**

@@ -167,11 +167,7 @@ function replaceInsertTrigger(name: string, table: string, body: string, what: s
 /**
  * Fill one column from an expression whenever a write leaves it NULL; with
  * `recomputeOn`, an UPDATE that changes a column the expression reads and
- * leaves this one as it was computes it again, where it held what the
- * expression gives for the old row (pgFillTrigger). "As the column stores it":
- * the old row's value is stored into a variable of the column's type first, and
- * compared as the column's collation compares (a variable has the database's
- * character set, which the table's may not be).
+ * leaves this one as it was computes it again (pgFillTrigger).
  */
 export function mysqlFillTrigger(s: FillTriggerSpec, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
@@ -181,13 +177,7 @@ export function mysqlFillTrigger(s: FillTriggerSpec, typeOf: (column: string) =>
   const reads = (s.recomputeOn ?? []).filter((col) => col.toLowerCase() !== s.column.toLowerCase());
   if (s.insertOnly) return pair(s.name, s.table, { i: insert }, `fills ${s.column} when an insert leaves it NULL`);
   if (reads.length === 0) return pair(s.name, s.table, { i: insert, u: insert }, `fills ${s.column} when a write leaves it NULL`);
-  const type = s.type ?? typeOf(s.column);
-  const wasOld = `(${rowValue(s.expr, s.columns, s.table, 'OLD')})`;
-  const derived =
-    type === undefined
-      ? `IF OLD.${q(s.column)} <=> ${wasOld} THEN ${fill} END IF;`
-      : `BEGIN DECLARE xc_was ${type}; SET xc_was = ${wasOld}; IF OLD.${q(s.column)} <=> xc_was THEN ${fill} END IF; END;`;
-  const update = guarded(s.name, `  IF ${c} IS NULL THEN ${fill}\n  ELSEIF ${same(s.column, type)} AND NOT (${reads.map((r) => same(r, typeOf(r))).join(' AND ')}) THEN\n    ${derived}\n  END IF;`);
+  const update = guarded(s.name, `  IF ${c} IS NULL THEN ${fill}\n  ELSEIF ${same(s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((r) => same(r, typeOf(r))).join(' AND ')}) THEN ${fill}\n  END IF;`);
   return pair(s.name, s.table, { i: insert, u: update }, `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} ${reads.length === 1 ? 'changes' : 'change'}`);
 }
 

@@ -26,8 +26,8 @@ export { BYPASS_SETTING, dollarTag };
 type Quote = (id: string) => string;
 
 /** Named by its table, as the backfill's UPDATE names it: a correlated subquery reads the row as `users.id` in both. */
-function overRow(q: Quote, expr: string, table: string, row: 'NEW' | 'OLD' = 'NEW'): string {
-  return `(SELECT (${expr}) FROM (SELECT ${row}.*) AS ${q(table)})`;
+function overRow(q: Quote, expr: string, table: string): string {
+  return `(SELECT (${expr}) FROM (SELECT NEW.*) AS ${q(table)})`;
 }
 
 /** Keywords a bare word means as an expression, even where a column has that name (created quoted). */
@@ -39,13 +39,13 @@ const VALUE_KEYWORDS = new Set(['true', 'false', 'null', 'default', 'user', 'cur
  * plpgsql evaluates that as a simple expression, where the query over the row goes through the executor
  * for every row written (a rename's sync trigger cost 13 µs per updated row, 6 µs without the query).
  */
-function rowValue(q: Quote, expr: string, columns: string[], table: string, row: 'NEW' | 'OLD' = 'NEW'): string {
+function rowValue(q: Quote, expr: string, columns: string[], table: string): string {
   const column = rowColumn(expr, columns);
-  if (column !== undefined) return `${row}.${q(column)}`;
+  if (column !== undefined) return `NEW.${q(column)}`;
   // `CAST(col AS type)` (alterColumn's usual down) likewise; the type is a plain name, with a modifier or [].
   const cast = /^\s*CAST\s*\(\s*("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\s+AS\s+([A-Za-z_][A-Za-z0-9_ ]*(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\[\])?)\s*\)\s*$/i.exec(expr);
   const castColumn = cast ? rowColumn(cast[1]!, columns) : undefined;
-  return castColumn !== undefined ? `CAST(${row}.${q(castColumn)} AS ${cast![2]!.trim()})` : overRow(q, expr, table, row);
+  return castColumn !== undefined ? `CAST(NEW.${q(castColumn)} AS ${cast![2]!.trim()})` : overRow(q, expr, table);
 }
 
 /** The row's column `expr` is, when it is only that. */
@@ -237,21 +237,14 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
 /**
  * Fill one column from an expression whenever a write leaves it NULL; with
  * `recomputeOn`, also compute it again when an UPDATE changes a column the
- * expression reads and leaves this one as it was — where it held what the
- * expression gives for the old row (as the column stores it): a value a write
- * set, which the expression does not give, is kept, though a later save of the
- * whole row writes it back unchanged beside a changed input (campaigns BH, BI:
- * an ORM's full-row save of the new version lost its value).
+ * expression reads and leaves this one as it was (a write that sets the
+ * column itself keeps its value).
  */
 export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
   const fill = `${c} := ${rowValue(q, s.expr, s.columns, s.table)};`;
   const reads = (s.recomputeOn ?? []).filter((col) => col !== s.column);
-  const type = s.type ?? typeOf(s.column);
-  const wasOld = rowValue(q, s.expr, s.columns, s.table, 'OLD');
-  // Nested: computed over OLD only for the update that changed an input (plpgsql does not promise to short-circuit AND).
-  const derived = `NOT (${valuesDiffer(`OLD.${q(s.column)}`, type === undefined ? wasOld : `CAST(${wasOld} AS ${type.replace(/\s+COLLATE\s[\s\S]*$/i, '')})`, type)})`;
-  const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column, type)} AND NOT (${reads.map((col) => unchanged(q, col, typeOf(col))).join(' AND ')}) THEN\n      IF ${derived} THEN ${fill} END IF;\n    END IF;`;
+  const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((col) => unchanged(q, col, typeOf(col))).join(' AND ')}) THEN ${fill} END IF;`;
   const pinPath = !pathFree(s.expr, s.columns);
   if (s.always) return triggerSteps(q, s.name, s.table, `  ${fill}`, `keeps ${s.column} computed from the row on every write`, '', pinPath, pinSettings);
   const body = s.insertOnly ? `  IF TG_OP = 'INSERT' AND ${c} IS NULL THEN ${fill} END IF;` : `  IF ${c} IS NULL THEN ${fill}${recompute}\n  END IF;`;
