@@ -324,6 +324,19 @@ export const addColumn: Operation<'addColumn'> = {
     }
 
     plan.rollback.push(...atomic(trigger?.drop ?? [], ddl.dropColumn(spec.table, col.name)));
+    // A row trigger cannot tell the new version's full-row save (its own value written back unchanged beside a changed
+    // input) from the old version's update: said at plan (campaigns BH, BI: Django's and Sequelize's saves lost theirs).
+    // Keeping a value it did not derive was tried: `up` over the old row fails writes where it cannot be computed, and
+    // a lookup's or a volatile `up` never agrees with what it stored (campaign BJ) — RELIABILITY.
+    if (reads.length > 0) {
+      const inputs = reads.map((c) => `"${c}"`).join(', ');
+      return {
+        ...plan,
+        notes: [
+          `until contract, an UPDATE that changes ${inputs} and leaves "${col.name}" as it was computes "${col.name}" again from \`up\`, over a value the new version wrote too: a row trigger cannot tell it from the new version's save of the whole row with "${col.name}" written back unchanged (Django's save(), Rails with partial writes off) or of what changed alone (Sequelize, ActiveRecord) — let the new version rely on its own values of "${col.name}" only after contract`,
+        ],
+      };
+    }
     return plan;
   },
 };
