@@ -163,6 +163,10 @@ function alterTableRules(st: Token[], ctx: StatementContext): RuleHit[] {
       }
     }
     if (w[0] === 'add' && !isNew) out.push(...addActionRules(action, ctx, table));
+    // MariaDB/MySQL drop a primary key only with a table copy (1846: "not allowed without also adding a new primary key") (campaign BK).
+    if (ctx.mysql && !isNew && w[0] === 'drop' && w[1] === 'primary' && !alter.actions.some((a) => word(a[0]!) === 'add' && word(a[1]!) === 'primary')) {
+      out.push(hit('table-rewrite', `ALTER TABLE ${table} DROP PRIMARY KEY copies the table (the server refuses it online unless a new primary key is added in the same statement), writes blocked meanwhile; change the key with createConstraint and dropConstraint, or in a maintenance window`));
+    }
     if (ctx.mysql && !isNew && w[0] === 'convert' && w[1] === 'to') {
       out.push(hit('table-rewrite', `ALTER TABLE ${table} CONVERT TO CHARACTER SET rewrites every text column (a table copy, writes blocked meanwhile); change each column with the alterColumn operation`));
     }
@@ -179,6 +183,7 @@ function alterTableRules(st: Token[], ctx: StatementContext): RuleHit[] {
 }
 
 /** Functions whose value differs per row: as a new column's DEFAULT they make PostgreSQL rewrite the table. */
+const MYSQL_VOLATILE = new Set(['uuid', 'uuid_short', 'rand', 'sys_guid', 'sysdate']);
 const VOLATILE = new Set(['random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'clock_timestamp', 'timeofday', 'nextval', 'txid_current']);
 
 /** ALTER TABLE's ADD on an existing table: a key, a constraint, or a column with what makes it costly. */
@@ -191,7 +196,7 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
   const operation = (kind: string) => (kind === 'CHECK' ? 'addCheck' : 'addForeignKey');
   if (constraint !== undefined) {
     // MySQL/MariaDB have no NOT VALID: the key is checked over every row (a foreign key added with checks on copies the table).
-    if (ctx.mysql) out.push(hit('validating-constraint', `ADD CONSTRAINT … ${constraint} checks every row of ${table} as it is added (no NOT VALID here), a foreign key by copying the table; use the ${operation(constraint)} (or createConstraint) operation`));
+    if (ctx.mysql) out.push(hit('validating-constraint', `ADD CONSTRAINT … ${constraint} checks every row of ${table} as it is added (no NOT VALID here)${constraint === 'FOREIGN KEY' ? ', a foreign key by copying the table' : ''}; use the ${operation(constraint)} (or createConstraint) operation`));
     else if (!notValid) out.push(hit('validating-constraint', `ADD CONSTRAINT … ${constraint} without NOT VALID checks every row of ${table} while holding a lock that blocks writes; use the ${operation(constraint)} (or createConstraint) operation, or add it NOT VALID and VALIDATE CONSTRAINT in a later field`));
     return out;
   }
@@ -227,6 +232,9 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
   const d = w.indexOf('default');
   const volatile = d >= 0 ? w.slice(d + 1).find((x, i) => x !== undefined && VOLATILE.has(x) && action[d + 2 + i]?.text === '(') : undefined;
   if (!ctx.mysql && volatile !== undefined) out.push(hit('table-rewrite', `ADD COLUMN … DEFAULT ${volatile}() on ${table}: a volatile default is computed for every row as it is added (a table rewrite under ACCESS EXCLUSIVE); use the addColumn operation with \`up\`: ${volatile}() fills the rows in batches`));
+  // MySQL/MariaDB: a default expression the server must compute per row (UUID(), RAND()) is added only by a table copy (1845) (campaign BK).
+  const myVolatile = ctx.mysql && d >= 0 && action[d + 1]?.text === '(' ? w.slice(d + 2).find((x, i) => x !== undefined && MYSQL_VOLATILE.has(x) && action[d + 3 + i]?.text === '(') : undefined;
+  if (myVolatile !== undefined) out.push(hit('table-rewrite', `ADD COLUMN … DEFAULT (${myVolatile.toUpperCase()}()) on ${table}: a default computed per row is added only by copying the table (the server refuses it online), writes blocked meanwhile; use the addColumn operation with \`up\`: ${myVolatile.toUpperCase()}() fills the rows in batches`));
   // serial and identity columns: an implicit nextval() default, the same rewrite.
   const serial = w.find((x) => x !== undefined && /^(small|big)?serial[248]?$/.test(x)) ?? (w.includes('identity') ? 'GENERATED … AS IDENTITY' : undefined);
   if (!ctx.mysql && volatile === undefined && serial !== undefined) out.push(hit('table-rewrite', `ADD COLUMN … ${serial} on ${table}: its sequence's nextval() is computed for every row as it is added (a table rewrite under ACCESS EXCLUSIVE); add a nullable column with addColumn and an \`up\` of nextval(…), or a \`sql\` backfill, then setNotNull`));

@@ -76,12 +76,17 @@ export type References = Z.infer<typeof ReferencesSchema>;
 /**
  * A default is SQL text (`"0"`, `"'free'"`, `"now()"`). A JSON or YAML number or boolean is taken as the literal it
  * prints as — `default: 0` means what Liquibase's `defaultValueNumeric` does — with what the parser already did to it
- * (`1.10` is `1.1`, YAML's `007` is `7`: a text column's value is quoted). An integer past 2^53 has lost digits in the
- * parser already: refused.
+ * (`1.10` is `1.1`, YAML's `007` is `7`: a text column's value is quoted). An integer past 2^53, or a fraction past 15
+ * digits, may have lost digits in the parser already: refused.
  */
 const SqlDefault = z.union([z.string().min(1), z.number(), z.boolean()]).transform((v, ctx) => {
   if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
     ctx.addIssue({ code: 'custom', message: `${v} (as the parser read it) is past what a JSON or YAML number holds exactly (2^53 - 1), so digits may be lost: write the default as a string of its digits` });
+    return z.NEVER;
+  }
+  // A fraction a double holds only to 15–17 digits: past 15, what was written may be lost already (campaign BK).
+  if (typeof v === 'number' && !Number.isInteger(v) && String(v).replace(/e.*$/i, '').replace(/[^0-9]/g, '').replace(/^0+/, '').length > 15) {
+    ctx.addIssue({ code: 'custom', message: `${v} (as the parser read it) has more digits than a JSON or YAML number holds exactly (15), so digits may be lost: write the default as a string of its digits` });
     return z.NEVER;
   }
   return String(v);

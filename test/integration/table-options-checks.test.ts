@@ -81,6 +81,7 @@ for (const target of targets) {
       for (const [value, message] of [
         [9007199254740993, /addColumn\.column\.default: 9007199254740992 \(as the parser read it\) is past what a JSON or YAML number holds exactly \(2\^53 - 1\), so digits may be lost: write the default as a string of its digits/],
         [{ value: 1 }, /addColumn\.column\.default: expected string or number or boolean, received object/],
+        [0.12345678901234567891, /addColumn\.column\.default: 0\.12345678901234568 \(as the parser read it\) has more digits than a JSON or YAML number holds exactly \(15\)/],
         // A number for an ENUM is a member's position on MySQL/MariaDB (campaign BG), given as JSON or as SQL text.
         ...[1, '2'].map((n) => [{ enumLike: n }, new RegExp(`addColumn\\.column\\.default: ${n} for an ENUM is the member at that position on MySQL/MariaDB, not the member '${n}': give the member as a quoted SQL string \\("'${n}'"\\)`)] as const),
       ] as const) {
@@ -109,6 +110,8 @@ for (const target of targets) {
         [{ name: 'plan', type: 'varchar(10)', default: 'free' }, /— free reads as a name, not a value: a text default is quoted as SQL quotes it \("default": "'free'"\)/],
         // TRUE is a value: PostgreSQL's word on it for an int is all (campaign BG); MySQL stores 1.
         ...(pg ? [[{ name: 'm', type: 'int', default: true }, /addColumn\.column\.default: (?![^]*reads as a name)/] as const] : []),
+        // YAML 1.1's yes, text to YAML 1.2 (campaign BK).
+        [{ name: 'ok', type: 'boolean', default: 'yes' }, /addColumn\.column\.default: .+ — yes reads as a name, not a value \(YAML 1\.2 takes it as text, not as a boolean\): write true or false/],
       ] as const) {
         await s.write('0001_d', { addColumn: { table: 'users', column } });
         await refused(s, ['users'], message);

@@ -143,6 +143,12 @@ describe('xc lint rules', () => {
     expect(expand('ALTER TABLE `Users` CHANGE `firstName` `givenName` VARCHAR(255)', MY)).toEqual(['breaks-old-version']);
     expect(expand('ALTER TABLE `Users` CHANGE COLUMN `status` `status` ENUM(\'a\', \'b\')', MY)).toEqual(['table-rewrite']);
     expect(rules({ contract: 'ALTER TABLE `Users` CHANGE `firstName` `givenName` VARCHAR(255)' }, MY)).toEqual([]);
+    // Campaign BK: what MariaDB does only by copying the table; a CHECK's message names no foreign key.
+    expect(expand('ALTER TABLE `user` DROP PRIMARY KEY', MY)).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE `user` DROP PRIMARY KEY, ADD PRIMARY KEY (`id`, `org`)', MY)).toEqual([]);
+    expect(expand('ALTER TABLE `user` ADD `uuid` varchar(36) NOT NULL DEFAULT (UUID())', MY)).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE `user` ADD `n` int NOT NULL DEFAULT (1 + 2)', MY)).toEqual([]);
+    expect(lintDefinition('m.json', { operations: [{ sql: { expand: 'ALTER TABLE `user` ADD CONSTRAINT `CHK_1` CHECK (`age` > 0)' } }] } as MigrationDefinition, MY)[0]!.message).not.toMatch(/foreign key/);
     // MariaDB's ADD [COLUMN] IF NOT EXISTS (…) list.
     expect(expand('ALTER TABLE t ADD IF NOT EXISTS (a int, b int NOT NULL)', MY)).toEqual(['breaks-old-version']);
     expect(expand('ALTER TABLE t ADD COLUMN IF NOT EXISTS (a int NOT NULL)', MY)).toEqual(['breaks-old-version']);
