@@ -528,10 +528,12 @@ async function tableGrowthIssues(session: Session, dialect: Dialect, added: Map<
 function viewsOverRetyped(dialect: Dialect, model: SchemaModel, spec: OperationSpec<'sql'>): string[] {
   const text = spec.expand;
   if (text === undefined || !dialect.viewsHoldColumnTypes || !/\bcreate\s+(or\s+replace\s+)?(materialized\s+|recursive\s+)?(view|rule)\b/i.test(text)) return [];
+  // Naming the column, or every column (`*`, `t.*`, `TABLE t`: campaign BG); a note, so read from the text loosely.
+  const namesTable = (table: string) => new RegExp(`(^|[^A-Za-z0-9_$])${escapeRegExp(table)}([^A-Za-z0-9_$]|$)`, 'i').test(text);
+  const readsAll = /(^|[\s,(.])\*|\btable\s/i.test(text.replace(/^\s*create\s+(or\s+replace\s+)?(materialized\s+)?(recursive\s+)?table\s/i, ''));
   return model.holds
     .retypedAtContract()
-    // Naming the column, or every column (`*`, `t.*`, `TABLE t`: campaign BG); a note, so read from the text loosely.
-    .filter(({ table, column }) => new RegExp(`(^|[^A-Za-z0-9_$])${escapeRegExp(table)}([^A-Za-z0-9_$]|$)`, 'i').test(text) && (dialect.columnsNamed(text, table, [column]).length > 0 || /(^|[\s,(.])\*|\btable\s/i.test(text.replace(/^\s*create\s+(or\s+replace\s+)?(materialized\s+)?(recursive\s+)?table\s/i, ''))))
+    .filter(({ table, column }) => namesTable(table) && (readsAll || dialect.columnsNamed(text, table, [column]).length > 0))
     .map(({ table, column, by }) => `makes a view over "${table}"."${column}", whose type ${by} changes at its contract: the server refuses that change under a view, so that contract is refused while this view reads the column — drop the view before it, and make it again after (or apply this once that migration is contracted)`);
 }
 

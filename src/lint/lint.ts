@@ -34,6 +34,9 @@ export interface LintResult {
   readAsMysql: string[];
 }
 
+const FIELDS: SqlField[] = ['expand', 'contract', 'rollback'];
+const word = keyword;
+
 /** The raw SQL of a migration's `sql` operations, every field. */
 function sqlTexts(definition: MigrationDefinition): string[] {
   return definition.operations.flatMap((entry) => {
@@ -41,9 +44,6 @@ function sqlTexts(definition: MigrationDefinition): string[] {
     return kind === 'sql' ? FIELDS.flatMap((field) => (spec as OperationSpec<'sql'>)[field] ?? []) : [];
   });
 }
-
-const FIELDS: SqlField[] = ['expand', 'contract', 'rollback'];
-const word = keyword;
 
 /** The statement's text for a finding: its tokens joined, cut at 200 characters. */
 function statementText(st: Token[]): string {
@@ -71,13 +71,14 @@ function bodyDepthChange(st: Token[], depth: number): { inBody: boolean; depth: 
 
 /** Lint one migration's `sql` operations, read in `dialect` (default PostgreSQL). */
 export function lintDefinition(file: string, definition: MigrationDefinition, dialect: TextDialect = DEFAULT_TEXT_DIALECT): LintFinding[] {
+  const mysql = isMysqlText(dialect);
   const findings: LintFinding[] = [];
   const created = new Set<string>();
   const createdIndexes = new Set<string>();
   definition.operations.forEach((entry, i) => {
     const { kind, spec } = entryKind(entry);
     // xc quotes the name it is given: PostgreSQL keeps its case.
-    if (kind === 'createTable') created.add(nameKey([(spec as OperationSpec<'createTable'>).table], isMysqlText(dialect))!);
+    if (kind === 'createTable') created.add(nameKey([(spec as OperationSpec<'createTable'>).table], mysql)!);
     if (kind !== 'sql') return;
     const sql = spec as OperationSpec<'sql'>;
     for (const field of FIELDS) {
@@ -86,7 +87,7 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
       let depth = 0;
       const statements = statementsOf(text, dialect);
       // One PostgreSQL runs only outside a transaction block, among others: they run as one transaction (plan refuses it).
-      const outside = isMysqlText(dialect) || statements.length < 2 ? undefined : statements.map((st) => ({ st, what: outsideTransaction(st) })).find((x) => x.what !== undefined);
+      const outside = mysql || statements.length < 2 ? undefined : statements.map((st) => ({ st, what: outsideTransaction(st) })).find((x) => x.what !== undefined);
       if (outside !== undefined) {
         const { st, what } = outside;
         findings.push({
@@ -102,13 +103,13 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
         const body = bodyDepthChange(st, depth);
         depth = body.depth;
         if (!body.inBody) {
-          for (const h of lintStatement(st, { field, mysql: isMysqlText(dialect), createdTables: created, createdIndexes })) {
+          for (const h of lintStatement(st, { field, mysql, createdTables: created, createdIndexes })) {
             findings.push({ file, path: `operations[${i}].sql.${field}`, ...h, statement: statementText(st) });
           }
         }
-        const table = createdTable(st, isMysqlText(dialect));
+        const table = createdTable(st, mysql);
         if (table !== undefined && field !== 'rollback') created.add(table);
-        const index = createdIndexOn(st, created, isMysqlText(dialect));
+        const index = createdIndexOn(st, created, mysql);
         if (index !== undefined && field !== 'rollback') createdIndexes.add(index);
       }
     }
