@@ -189,3 +189,17 @@ export async function releaseRestored(s: Session, restore: readonly { sql: strin
   }
   s.release();
 }
+
+/**
+ * Close a pool whose idle connections do not hold the process (pg's allowExitOnIdle, the unref'd sockets of
+ * xc's mysql2 pool): a timer holds it until the pool has ended, so what follows close() (a command's exit code)
+ * still runs.
+ */
+export async function endHeld(end: () => Promise<void>): Promise<void> {
+  const hold = setInterval(() => undefined, 60_000);
+  try {
+    await end();
+  } finally {
+    clearInterval(hold);
+  }
+}

@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import { escape, format } from 'sql-escaper';
 import type mysql from 'mysql2/promise';
-import { connectError, connectTimeoutError, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
+import { connectError, connectTimeoutError, endHeld, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
 import { InvalidInputError } from '../../errors.js';
 import { connectionLabel, redactUrl } from '../../db/redact.js';
 
@@ -179,15 +179,23 @@ export function createMysqlDriver(
         }
         throw connectError(label, err);
       }
-      const core = conn.connection as unknown as NodeJS.EventEmitter & { threadId?: number | null };
+      const core = conn.connection as unknown as NodeJS.EventEmitter & { threadId?: number | null; stream?: { ref?(): void; unref?(): void } };
       if (core.listenerCount?.('error') === 0) core.on('error', () => undefined);
       if (owned && typeof core.threadId === 'number') ours.add(core.threadId);
+      // A pool xc opened keeps no process alive while idle (as pg's allowExitOnIdle): its connections have no idle
+      // limit (db/statementLimit.ts), so a library user who never calls close() would otherwise never exit.
+      if (owned) core.stream?.ref?.();
+      const release = (destroy?: boolean) => {
+        if (destroy) return conn.destroy();
+        if (owned) core.stream?.unref?.();
+        conn.release();
+      };
       // A pool xc opened: its connections are xc's alone, so a session says which one it is (Session.pooled): the
       // core connection, as mysql2 wraps it in a new promise object on every getConnection.
-      return mysqlSession(conn as unknown as MysqlQueryable, (destroy) => (destroy ? conn.destroy() : conn.release()), owned ? core : undefined);
+      return mysqlSession(conn as unknown as MysqlQueryable, release, owned ? core : undefined);
     },
     async close() {
-      if (owned) await pool.end();
+      if (owned) await endHeld(() => pool.end());
     },
   };
 }

@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import type { ConstraintTest, ConvertTriggerSpec, FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
-import { derivedRowName, fitName, fromRowValue, isTextType, literal, quoteMy as q, rowValue } from './expr.js';
+import { derivedRowName, fitName, fromRowValue, isTextType, literal, mentioned, quoteMy as q, rowValue } from './expr.js';
 
 /** The session variable that makes one xc trigger pair stand aside while set. */
 export const bypassVariable = (name: string) => `@xc_bypass_${name.replace(/[^A-Za-z0-9_]/g, '')}`;
@@ -87,6 +87,18 @@ const same = (c: string, type?: string) => (type !== undefined && APPROXIMATE.te
 const APPROXIMATE = /^\s*(float|double|real)\b/i;
 
 /**
+ * `assign` (which computes `column` from `expr`) in an UPDATE trigger, where an error leaves the row as it was when
+ * the row is not filled yet (`column` NULL before the write) and the write left every column `expr` reads as it was:
+ * such a write did not make the value `expr` cannot convert (pgFillTrigger's toleratedOnUpdate, campaign BN). A lock
+ * wait or deadlock still fails the write: the server has rolled its transaction back, nothing to go on with.
+ */
+function toleratedOnUpdate(assign: string, column: string, expr: string, s: { table: string; columns: string[] }, typeOf: (c: string) => string | undefined): string {
+  const reads = mentioned(expr, s.table, s.columns).filter((c) => c.toLowerCase() !== column.toLowerCase());
+  const untouched = [`OLD.${q(column)} IS NULL`, ...reads.map((c) => same(c, typeOf(c)))].join(' AND ');
+  return `IF ${untouched} THEN\n    BEGIN DECLARE EXIT HANDLER FOR 1205, 1213 RESIGNAL; DECLARE CONTINUE HANDLER FOR SQLEXCEPTION BEGIN END; ${assign} END;\n  ELSE ${assign} END IF;`;
+}
+
+/**
  * The old column holds its default, `stored` as the column stores it. Text in utf8mb4 bytes, whatever the column's
  * charset (a latin1 'é' is the trigger's utf8mb4 literal), with no padding: only the exact default counts. A CHAR
  * reads without its trailing spaces, so its default is taken without them too.
@@ -131,11 +143,13 @@ export function mysqlSyncTrigger(s: SyncTriggerSpec, oldType?: string, placehold
   const insert = (readsPlaceholder: boolean) =>
     guarded(s.name, `${applyDefault}  IF ${o} IS NULL AND ${n} IS NULL THEN ${bothNull}\n  ELSEIF ${n} IS NULL THEN ${up}\n  ELSEIF ${o} IS NULL THEN ${down}${bothSet(readsPlaceholder)}\n  END IF;`);
   const agrees = oldType === undefined || isTextType(oldType) ? `CAST(${o} AS BINARY) <=> CAST((${row(s.down)}) AS BINARY)` : `${o} <=> (${row(s.down)})`;
+  const types = (c: string) => (c.toLowerCase() === s.oldColumn.toLowerCase() ? oldType : c.toLowerCase() === s.newColumn.toLowerCase() ? s.newType : undefined);
+  const fillUp = toleratedOnUpdate(up, s.newColumn, s.up, s, types);
   // Where the server's ON UPDATE moved the old column in the same UPDATE that named the new one, the new one wins.
   const changed = s.oldAutoUpdated
     ? `  IF NOT (${same(s.newColumn, s.newType)}) THEN ${down}\n  ELSEIF NOT (${same(s.oldColumn, oldType)}) THEN ${up}\n`
     : `  IF NOT (${same(s.oldColumn, oldType)}) AND ${same(s.newColumn, s.newType)} THEN ${up}\n  ELSEIF NOT (${same(s.newColumn, s.newType)}) AND ${same(s.oldColumn, oldType)} THEN ${down}\n`;
-  const update = `${changed}  ELSEIF ${n} IS NULL THEN ${s.newNullable === false ? up : `IF NOT (${agrees}) THEN ${up} END IF;`}\n  END IF;`;
+  const update = `${changed}  ELSEIF ${n} IS NULL THEN ${s.newNullable === false ? fillUp : `IF NOT (${agrees}) THEN ${fillUp} END IF;`}\n  END IF;`;
   const steps = pair(s.name, s.table, { i: insert(true), u: guarded(s.name, update) }, `keeps ${s.oldColumn} and ${s.newColumn} in sync`, precedes);
   if (keeps && placeholder?.replaceable) {
     steps.settle = [replaceInsertTrigger(s.name, s.table, insert(false), `keeps ${s.oldColumn} and ${s.newColumn} in sync, ${s.newColumn}'s placeholder gone`, precedes)];
@@ -172,13 +186,15 @@ function replaceInsertTrigger(name: string, table: string, body: string, what: s
 export function mysqlFillTrigger(s: FillTriggerSpec, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
   const fill = `SET ${c} = (${rowValue(s.expr, s.columns, s.table)});`;
-  if (s.always) return pair(s.name, s.table, { i: guarded(s.name, `  ${fill}`), u: guarded(s.name, `  ${fill}`) }, `keeps ${s.column} computed from the row on every write`);
+  const fillRow = toleratedOnUpdate(fill, s.column, s.expr, s, typeOf);
+  if (s.always) return pair(s.name, s.table, { i: guarded(s.name, `  ${fill}`), u: guarded(s.name, `  ${fillRow}`) }, `keeps ${s.column} computed from the row on every write`);
   const insert = guarded(s.name, `  IF ${c} IS NULL THEN ${fill} END IF;`);
   const reads = (s.recomputeOn ?? []).filter((col) => col.toLowerCase() !== s.column.toLowerCase());
   if (s.insertOnly) return pair(s.name, s.table, { i: insert }, `fills ${s.column} when an insert leaves it NULL`);
-  if (reads.length === 0) return pair(s.name, s.table, { i: insert, u: insert }, `fills ${s.column} when a write leaves it NULL`);
-  const update = guarded(s.name, `  IF ${c} IS NULL THEN ${fill}\n  ELSEIF ${same(s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((r) => same(r, typeOf(r))).join(' AND ')}) THEN ${fill}\n  END IF;`);
-  return pair(s.name, s.table, { i: insert, u: update }, `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} ${reads.length === 1 ? 'changes' : 'change'}`);
+  const recompute = reads.length === 0 ? '' : `\n  ELSEIF ${same(s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((r) => same(r, typeOf(r))).join(' AND ')}) THEN ${fill}`;
+  const update = guarded(s.name, `  IF ${c} IS NULL THEN\n  ${fillRow}${recompute}\n  END IF;`);
+  const recomputes = reads.length === 0 ? '' : `, recomputes it when ${reads.join(', ')} ${reads.length === 1 ? 'changes' : 'change'}`;
+  return pair(s.name, s.table, { i: insert, u: update }, `fills ${s.column} when a write leaves it NULL${recomputes}`);
 }
 
 /** SQL true when the row being written would break the constraint; `update`: OLD is there (pgBreaks). */

@@ -132,7 +132,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
       kit.readsSessionSettings([...types, ...exprs.flatMap((e) => this.columnsNamed(e, table, columns)).map((c) => model.column(table, c)?.type)], exprs);
     return markRemovals({
       ...kit.createPostgresDdl({ concurrentIndexes: this.opts.concurrentIndexes, quote: q, model }),
-      syncTrigger: (spec) => kit.pgSyncTrigger(q, spec, settingsRead(spec.table, [spec.oldType, spec.newType], [spec.up, spec.down], spec.columns)),
+      syncTrigger: (spec) => kit.pgSyncTrigger(q, spec, settingsRead(spec.table, [spec.oldType, spec.newType], [spec.up, spec.down], spec.columns), (column) => model.column(spec.table, column)?.type),
       fillTrigger: (spec) =>
         kit.pgFillTrigger(q, spec, settingsRead(spec.table, [spec.type ?? model.column(spec.table, spec.column)?.type], [spec.expr], spec.columns), (column) => model.column(spec.table, column)?.type),
       convertTrigger: (spec) => kit.pgConvertTrigger(q, spec),

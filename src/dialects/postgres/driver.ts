@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import type pg from 'pg';
-import { connectError, connectTimeoutError, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
+import { connectError, connectTimeoutError, endHeld, type ConnectionObject, type Driver, type DriverFamily, type QueryOptions, type QueryResult, type Session } from '../../db/driver.js';
 import { addSecret, connectionLabel, passwordOf, redactUrl } from '../../db/redact.js';
 import { toDollarParams } from './text.js';
 
@@ -109,7 +109,9 @@ export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: P
     const config: pg.PoolConfig = typeof source === 'string' ? { connectionString: source } : source;
     // A name in the URL (application_name=...) wins over this default.
     const timed = timeoutMs ? { Client: timedClient(timeoutMs, server) } : {};
-    pool = new (pgLib().Pool)({ max: 10, application_name: 'xc', ...config, ...timed });
+    // allowExitOnIdle: an idle connection does not keep the process alive, so a library user who never calls
+    // close() is not held for pg's idle timeout (10 s); a command keeps its own session checked out throughout.
+    pool = new (pgLib().Pool)({ max: 10, application_name: 'xc', allowExitOnIdle: true, ...config, ...timed });
     owned = opts.owned ?? true;
     label = opts.label ?? (typeof source === 'string' ? redactUrl(source) : 'postgres');
   }
@@ -133,7 +135,7 @@ export function createPgDriver(source: string | pg.PoolConfig | pg.Pool, opts: P
       return pgSession(client, (destroy) => client.release(destroy ? true : undefined), owned ? client : undefined);
     },
     async close() {
-      if (owned) await pool.end();
+      if (owned) await endHeld(() => pool.end());
     },
   };
 }

@@ -18,7 +18,8 @@
  */
 import type { ConstraintTest, ConvertTriggerSpec, FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
-import { BYPASS_SETTING, dollarTag, valuesDiffer } from './text.js';
+import { columnsNamed } from '../sqltext.js';
+import { BYPASS_SETTING, dollarTag, PG_IDENTIFIERS, pgTokens, valuesDiffer } from './text.js';
 
 /** In text.ts (the dialect's core uses them too); exported here as before. */
 export { BYPASS_SETTING, dollarTag };
@@ -94,6 +95,22 @@ function unwrapped(e: string): string {
  * (json) by its text.
  */
 const unchanged = (q: Quote, c: string, type: string | undefined) => `NOT (${valuesDiffer(`NEW.${q(c)}`, `OLD.${q(c)}`, type)})`;
+
+/**
+ * `assign` (which computes `column` from `expr`) on an UPDATE, where a data error (class 22 or 23: bad JSON, a
+ * division by zero, a domain's check) leaves the row as it was when the row is not filled yet (`column` NULL before
+ * the write) and the write left every column `expr` reads as it was. Such a write did not make the value `expr`
+ * cannot convert: failing it failed an old version's update of another column of that row from expand on (campaign
+ * BN: one row of bad JSON, every update of it refused). The backfill still stops at that row and names it. Only
+ * there: a block with EXCEPTION costs a subtransaction, and a filled row takes the plain assignment.
+ */
+function toleratedOnUpdate(q: Quote, assign: string, column: string, expr: string, s: { table: string; columns: string[] }, typeOf: (c: string) => string | undefined): string {
+  const reads = columnsNamed(pgTokens(expr), s.columns, PG_IDENTIFIERS, s.table).filter((c) => c !== column);
+  const untouched = [`OLD.${q(column)} IS NULL`, ...reads.map((c) => unchanged(q, c, typeOf(c)))].join(' AND ');
+  return `IF ${untouched} THEN
+      BEGIN ${assign} EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN NULL; END;
+    ELSE ${assign} END IF;`;
+}
 
 /** Types whose conversions read the session's TimeZone, DateStyle or IntervalStyle, and SQL that does. */
 const TEMPORAL_TYPE = /\b(date|time|timetz|timestamp|timestamptz|interval)\b/i;
@@ -205,10 +222,12 @@ function triggerSteps(q: Quote, name: string, table: string, body: string, what:
  * that changes both sides to values that disagree and leaves the new one
  * NULL.
  */
-export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false): TriggerSteps {
+export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const o = `NEW.${q(s.oldColumn)}`;
   const n = `NEW.${q(s.newColumn)}`;
   const up = `${n} := ${rowValue(q, s.up, s.columns, s.table)};`;
+  const types = (c: string) => (c === s.oldColumn ? s.oldType : c === s.newColumn ? s.newType : typeOf(c));
+  const fillUp = toleratedOnUpdate(q, up, s.newColumn, s.up, s, types);
   const down = `${o} := ${rowValue(q, s.down, s.columns, s.table)};`;
   const applyDefault = s.oldDefault === null || s.oldKeepsDefault ? '' : `\n    IF ${o} IS NULL AND ${n} IS NULL THEN ${o} := ${s.oldDefault}; END IF;`;
   // The old column applies its own default: only the new version names the new column, which then wins — where the
@@ -217,7 +236,7 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
   const bothSet = s.oldKeepsDefault && s.oldDefault !== null ? (oldIsDefault ? `\n    ELSIF ${oldIsDefault} THEN ${down}` : `\n    ELSE ${down}`) : '';
   const bothNull = s.newNullable === false ? up : `${down} IF ${o} IS NULL THEN ${up} END IF;`;
   // down(row) assigned to a copy of the row takes the old column's type, as the backfill's CAST does.
-  const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns, s.table)};\n    IF ${valuesDiffer(o, `_xc_conv.${q(s.oldColumn)}`, s.oldType)} THEN ${up} END IF;`;
+  const agrees = `_xc_conv := NEW; _xc_conv.${q(s.oldColumn)} := ${rowValue(q, s.down, s.columns, s.table)};\n    IF ${valuesDiffer(o, `_xc_conv.${q(s.oldColumn)}`, s.oldType)} THEN ${fillUp} END IF;`;
   const oldChanged = `(${valuesDiffer(o, `OLD.${q(s.oldColumn)}`, s.oldType)})`;
   const newChanged = `(${valuesDiffer(n, `OLD.${q(s.newColumn)}`, s.newType)})`;
   const body = `  IF TG_OP = 'INSERT' THEN${applyDefault}
@@ -228,7 +247,7 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
   ELSIF ${oldChanged} AND NOT ${newChanged} THEN ${up}
   ELSIF ${newChanged} AND NOT ${oldChanged} THEN ${down}
   ELSIF ${n} IS NULL THEN
-    ${s.newNullable === false ? up : agrees}
+    ${s.newNullable === false ? fillUp : agrees}
   END IF;`;
   const pinPath = ![s.up, s.down, s.oldDefault ?? 'null', s.oldDefaultStored ?? 'null'].every((e) => pathFree(e, s.columns));
   return triggerSteps(q, s.name, s.table, body, `keeps ${s.oldColumn} and ${s.newColumn} in sync`, '_xc_conv record;', pinPath, pinSettings);
@@ -243,11 +262,12 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false)
 export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
   const fill = `${c} := ${rowValue(q, s.expr, s.columns, s.table)};`;
+  const fillRow = `IF TG_OP = 'INSERT' THEN ${fill}\n    ELSE ${toleratedOnUpdate(q, fill, s.column, s.expr, s, typeOf)} END IF;`;
   const reads = (s.recomputeOn ?? []).filter((col) => col !== s.column);
   const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((col) => unchanged(q, col, typeOf(col))).join(' AND ')}) THEN ${fill} END IF;`;
   const pinPath = !pathFree(s.expr, s.columns);
-  if (s.always) return triggerSteps(q, s.name, s.table, `  ${fill}`, `keeps ${s.column} computed from the row on every write`, '', pinPath, pinSettings);
-  const body = s.insertOnly ? `  IF TG_OP = 'INSERT' AND ${c} IS NULL THEN ${fill} END IF;` : `  IF ${c} IS NULL THEN ${fill}${recompute}\n  END IF;`;
+  if (s.always) return triggerSteps(q, s.name, s.table, `  ${fillRow}`, `keeps ${s.column} computed from the row on every write`, '', pinPath, pinSettings);
+  const body = s.insertOnly ? `  IF TG_OP = 'INSERT' AND ${c} IS NULL THEN ${fill} END IF;` : `  IF ${c} IS NULL THEN\n    ${fillRow}${recompute}\n  END IF;`;
   return triggerSteps(q, s.name, s.table, body, reads.length ? `fills ${s.column} when a write leaves it NULL, recomputes it when ${reads.join(', ')} ${reads.length === 1 ? 'changes' : 'change'}` : `fills ${s.column} when a write leaves it NULL`, '', pinPath, pinSettings);
 }
 
