@@ -22,20 +22,28 @@ export function textDialectOfUrl(url: string | undefined): TextDialect | undefin
 }
 
 /** What lint says when no URL named the dialect: the default's rules are read, and how to get the other's. */
-export const NO_URL_NOTE = "lint: no --url (XC_DATABASE_URL): statements read as PostgreSQL's (a file quoting names in backticks as MySQL/MariaDB's); give a mysql:// URL for MySQL/MariaDB's rules (nothing is opened)";
+export const NO_URL_NOTE = "lint: no --url (XC_DATABASE_URL): statements read as PostgreSQL's (a file quoting names in backticks as MySQL/MariaDB's, or as both where the two read its backticks apart); give a mysql:// URL for MySQL/MariaDB's rules (nothing is opened)";
 
 /**
- * With no URL to say which server: MySQL/MariaDB's where a text quotes names in backticks (a syntax error to
- * PostgreSQL) — read by MySQL's tokens, unless the text has dollar quotes (PostgreSQL's, whose bodies MySQL's tokens
- * do not know), then by PostgreSQL's: a backtick in a literal or comment of either is none (campaigns BB, BG: a
- * `\'` in a MySQL string, a `#` comment, hid the backticks from PostgreSQL's reading).
+ * With no URL to say which server, the readings a file's texts are linted under: MySQL/MariaDB's where they quote
+ * names in backticks (a syntax error to PostgreSQL), PostgreSQL's otherwise — and both where the two tokenizers
+ * disagree on whether a backtick quotes a name or sits in a literal or comment (a `\'` in a MySQL string or a `#`
+ * comment hid one from PostgreSQL's reading, campaigns BB, BG; a nested comment, a `--x` comment, a `#>>` operator or
+ * a string ending in `\` of PostgreSQL's showed one to MySQL's, campaign BL, and its DROP TABLE passed). Both: every
+ * statement either server could take it for is checked, so a guess never lets one pass.
  */
-export function textDialectOf(texts: string[]): TextDialect {
-  const backticked = (text: string) =>
-    /\$[A-Za-z_]*\$/.test(text)
-      ? pgStatements(text).some((st) => st.some((t) => t.kind === 'other' && t.text === '`'))
-      : mysqlTokens(text).some((t) => t.kind === 'quoted' && t.text.startsWith('`'));
-  return texts.some((text) => text.includes('`') && backticked(text)) ? 'mysql' : DEFAULT_TEXT_DIALECT;
+export function textReadingsOf(texts: string[]): TextDialect[] {
+  // Each text with a backtick: MySQL's where both read a quoted name, undecided where only one does (a text without is neither's).
+  const readings = texts
+    .filter((text) => text.includes('`'))
+    .map((text) => {
+      const toMysql = mysqlTokens(text).some((t) => t.kind === 'quoted' && t.text.startsWith('`'));
+      const toPostgres = pgStatements(text).some((st) => st.some((t) => t.kind === 'other' && t.text === '`'));
+      return toMysql && toPostgres ? 'mysql' : toMysql || toPostgres ? 'both' : 'none';
+    })
+    .filter((r) => r !== 'none');
+  if (readings.length === 0) return [DEFAULT_TEXT_DIALECT];
+  return readings.every((r) => r === 'mysql') ? ['mysql'] : [DEFAULT_TEXT_DIALECT, 'mysql'];
 }
 
 /** MySQL / MariaDB's reading of the text: it has no PostgreSQL-only statements (CONCURRENTLY, NOT VALID, SET NOT NULL). */

@@ -7,7 +7,7 @@ import { InvalidInputError } from '../errors.js';
 import { listMigrations } from '../migration/files.js';
 import { loadMigrationFile } from '../migration/load.js';
 import { entryKind, type MigrationDefinition, type OperationSpec } from '../migration/schema.js';
-import { DEFAULT_TEXT_DIALECT, isMysqlText, statementsOf, textDialectOf, type TextDialect } from '../dialects/statementText.js';
+import { DEFAULT_TEXT_DIALECT, isMysqlText, statementsOf, textReadingsOf, type TextDialect } from '../dialects/statementText.js';
 import { keyword, type Token } from '../dialects/sqltext.js';
 import { createdIndexOn, createdTable, lintStatement, nameKey, type RuleCode, type SqlField } from './rules.js';
 import { outsideTransaction } from '../dialects/postgres/statements.js';
@@ -30,8 +30,11 @@ export interface LintResult {
   findings: LintFinding[];
   /** The files that could not be loaded or are no valid migration, each with its message (exit 2). */
   invalid: { file: string; message: string }[];
-  /** With no dialect given: the files read as MySQL/MariaDB's for their backtick-quoted names (textDialectOf). */
-  readAsMysql: string[];
+  /**
+   * With no dialect given: the files read as MySQL/MariaDB's for their backtick-quoted names, or as both servers'
+   * where the two read a backtick apart (textReadingsOf); the others were read as PostgreSQL's.
+   */
+  readAs: { file: string; readings: TextDialect[] }[];
 }
 
 const FIELDS: SqlField[] = ['expand', 'contract', 'rollback'];
@@ -73,12 +76,14 @@ function bodyDepthChange(st: Token[], depth: number): { inBody: boolean; depth: 
 export function lintDefinition(file: string, definition: MigrationDefinition, dialect: TextDialect = DEFAULT_TEXT_DIALECT): LintFinding[] {
   const mysql = isMysqlText(dialect);
   const findings: LintFinding[] = [];
-  const created = new Set<string>();
-  const createdIndexes = new Set<string>();
+  // New (no one reads or writes it yet) only in the phase that made it: a table made at expand has the new version's
+  // writes all through dual-write, so an index or a type change over it at contract blocks them (campaign BL).
+  const created = { expand: new Set<string>(), contract: new Set<string>(), rollback: new Set<string>() };
+  const createdIndexes = { expand: new Set<string>(), contract: new Set<string>(), rollback: new Set<string>() };
   definition.operations.forEach((entry, i) => {
     const { kind, spec } = entryKind(entry);
     // xc quotes the name it is given: PostgreSQL keeps its case.
-    if (kind === 'createTable') created.add(nameKey([(spec as OperationSpec<'createTable'>).table], mysql)!);
+    if (kind === 'createTable') created.expand.add(nameKey([(spec as OperationSpec<'createTable'>).table], mysql)!);
     if (kind !== 'sql') return;
     const sql = spec as OperationSpec<'sql'>;
     for (const field of FIELDS) {
@@ -99,18 +104,31 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
           statement: statementText(st),
         });
       }
+      let own = 0;
       for (const st of statements) {
         const body = bodyDepthChange(st, depth);
         depth = body.depth;
+        // MySQL/MariaDB get a field as one statement: a second of its own (a routine body's aside) fails at plan (campaign BM).
+        if (mysql && !body.inBody && ++own === 2) {
+          findings.push({
+            file,
+            path: `operations[${i}].sql.${field}`,
+            rule: 'several-statements',
+            severity: 'error',
+            message: 'several statements in one field: MySQL/MariaDB get each `sql` field as one statement, so plan refuses it as a syntax error; give each statement its own `sql` operation',
+            statement: statementText(st),
+          });
+        }
         if (!body.inBody) {
-          for (const h of lintStatement(st, { field, mysql, createdTables: created, createdIndexes })) {
+          for (const h of lintStatement(st, { field, mysql, createdTables: created[field], createdIndexes: createdIndexes[field] })) {
             findings.push({ file, path: `operations[${i}].sql.${field}`, ...h, statement: statementText(st) });
           }
         }
+        if (field === 'rollback') continue;
         const table = createdTable(st, mysql);
-        if (table !== undefined && field !== 'rollback') created.add(table);
-        const index = createdIndexOn(st, created, mysql);
-        if (index !== undefined && field !== 'rollback') createdIndexes.add(index);
+        if (table !== undefined) created[field].add(table);
+        const index = createdIndexOn(st, created[field], mysql);
+        if (index !== undefined) createdIndexes[field].add(index);
       }
     }
   });
@@ -125,14 +143,19 @@ export async function lintFiles(files: string[], dir: string, dialect?: TextDial
   const paths = files.length > 0 ? files : (await listMigrations(dir)).map((m) => m.file);
   const findings: LintFinding[] = [];
   const invalid: LintResult['invalid'] = [];
-  const readAsMysql: string[] = [];
+  const readAs: LintResult['readAs'] = [];
   for (const file of paths) {
     try {
       const { definition } = await loadMigrationFile(file);
-      // No URL: PostgreSQL's, or MySQL's for a file that quotes names in backticks (campaign BB: a Prisma history passed).
-      const read = dialect ?? textDialectOf(sqlTexts(definition));
-      if (dialect === undefined && read !== DEFAULT_TEXT_DIALECT) readAsMysql.push(file);
-      findings.push(...lintDefinition(file, definition, read));
+      // No URL: PostgreSQL's, or MySQL's for a file that quotes names in backticks (campaign BB: a Prisma history
+      // passed), or both where the two read them apart, each finding once.
+      const readings = dialect ? [dialect] : textReadingsOf(sqlTexts(definition));
+      if (dialect === undefined && readings.some((r) => r !== DEFAULT_TEXT_DIALECT)) readAs.push({ file, readings });
+      const seen = new Set<string>();
+      for (const found of readings.flatMap((r) => lintDefinition(file, definition, r))) {
+        const key = `${found.path}\0${found.rule}\0${found.statement}`;
+        if (!seen.has(key)) findings.push(found), seen.add(key);
+      }
     } catch (err) {
       if (err instanceof InvalidInputError) invalid.push({ file, message: err.message });
       else if ((err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'EISDIR' || (err as NodeJS.ErrnoException)?.code === 'EACCES') {
@@ -140,5 +163,5 @@ export async function lintFiles(files: string[], dir: string, dialect?: TextDial
       } else throw err;
     }
   }
-  return { ok: findings.length === 0 && invalid.length === 0, findings, invalid, readAsMysql };
+  return { ok: findings.length === 0 && invalid.length === 0, findings, invalid, readAs };
 }

@@ -8,7 +8,7 @@
 import { keyword, type Token } from '../dialects/sqltext.js';
 import { transactionControl } from '../dialects/postgres/statements.js';
 
-export type RuleCode = 'transaction-control' | 'blocking-index' | 'table-rewrite' | 'set-not-null' | 'validating-constraint' | 'breaks-old-version' | 'long-lock';
+export type RuleCode = 'transaction-control' | 'several-statements' | 'blocking-index' | 'table-rewrite' | 'set-not-null' | 'validating-constraint' | 'breaks-old-version' | 'long-lock';
 export type SqlField = 'expand' | 'contract' | 'rollback';
 
 export interface RuleHit {
@@ -144,12 +144,14 @@ function alterTableRules(st: Token[], ctx: StatementContext): RuleHit[] {
   for (const action of alter.actions) {
     const w = action.map(word);
     if (ctx.mysql) {
-      // CHANGE [COLUMN] old new type: a rename where the names differ (Sequelize's renameColumn on MariaDB, campaign BI).
-      const c = w[1] === 'column' ? 2 : 1;
+      // CHANGE [COLUMN] [IF EXISTS] old new type: a rename where the names differ (Sequelize's renameColumn on MariaDB,
+      // campaign BI) — at expand it breaks the old version; elsewhere it is MODIFY's table copy still (campaign BL).
+      let c = w[1] === 'column' ? 2 : 1;
+      if (w[c] === 'if' && w[c + 1] === 'exists') c += 2;
       const renames = w[0] === 'change' && nameOf(action[c]) !== undefined && nameOf(action[c])!.toLowerCase() !== nameOf(action[c + 1])?.toLowerCase();
       if (!isNew && renames && ctx.field === 'expand') {
         out.push(hit('breaks-old-version', `ALTER TABLE ${table} CHANGE renames a column at expand: the old version still runs during expand and uses the old name; use the renameColumn operation (alterColumn with \`to\` for a new type too)`));
-      } else if (!isNew && (w[0] === 'modify' || w[0] === 'change') && !renames) {
+      } else if (!isNew && (w[0] === 'modify' || w[0] === 'change')) {
         out.push(hit('table-rewrite', `ALTER TABLE ${table} ${w[0].toUpperCase()} changes a column in place (a table copy on most changes, the table locked meanwhile, old readers broken); use the alterColumn operation`));
       }
     } else if (w[0] === 'alter' && !isNew) {
@@ -232,9 +234,12 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
   const d = w.indexOf('default');
   const volatile = d >= 0 ? w.slice(d + 1).find((x, i) => x !== undefined && VOLATILE.has(x) && action[d + 2 + i]?.text === '(') : undefined;
   if (!ctx.mysql && volatile !== undefined) out.push(hit('table-rewrite', `ADD COLUMN … DEFAULT ${volatile}() on ${table}: a volatile default is computed for every row as it is added (a table rewrite under ACCESS EXCLUSIVE); use the addColumn operation with \`up\`: ${volatile}() fills the rows in batches`));
-  // MySQL/MariaDB: a default expression the server must compute per row (UUID(), RAND()) is added only by a table copy (1845) (campaign BK).
-  const myVolatile = ctx.mysql && d >= 0 && action[d + 1]?.text === '(' ? w.slice(d + 2).find((x, i) => x !== undefined && MYSQL_VOLATILE.has(x) && action[d + 3 + i]?.text === '(') : undefined;
-  if (myVolatile !== undefined) out.push(hit('table-rewrite', `ADD COLUMN … DEFAULT (${myVolatile.toUpperCase()}()) on ${table}: a default computed per row is added only by copying the table (the server refuses it online), writes blocked meanwhile; use the addColumn operation with \`up\`: ${myVolatile.toUpperCase()}() fills the rows in batches`));
+  // MySQL/MariaDB: a default expression the server must compute per row (UUID(), RAND()), in parentheses or not (MariaDB
+  // takes `DEFAULT UUID()`, campaign BL), is added only by a table copy (1845) (campaign BK).
+  const myVolatile = ctx.mysql && d >= 0 ? w.slice(d + 1).find((x, i) => x !== undefined && MYSQL_VOLATILE.has(x) && action[d + 2 + i]?.text === '(') : undefined;
+  if (myVolatile !== undefined) out.push(hit('table-rewrite', `ADD COLUMN … DEFAULT ${myVolatile.toUpperCase()}() on ${table}: a default computed per row is added only by copying the table (the server refuses it online), writes blocked meanwhile; use the addColumn operation with \`up\`: ${myVolatile.toUpperCase()}() fills the rows in batches`));
+  // AUTO_INCREMENT numbers every row as it is added: only with the table's writes blocked (1846: LOCK=SHARED) (campaign BL).
+  if (ctx.mysql && w.includes('auto_increment')) out.push(hit('table-rewrite', `ADD COLUMN … AUTO_INCREMENT on ${table} numbers every row as it is added, with the table's writes blocked for the whole rebuild (the server refuses it with LOCK=NONE); add a nullable column with addColumn and fill it with a \`sql\` backfill, or add it in a maintenance window`));
   // serial and identity columns: an implicit nextval() default, the same rewrite.
   const serial = w.find((x) => x !== undefined && /^(small|big)?serial[248]?$/.test(x)) ?? (w.includes('identity') ? 'GENERATED … AS IDENTITY' : undefined);
   if (!ctx.mysql && volatile === undefined && serial !== undefined) out.push(hit('table-rewrite', `ADD COLUMN … ${serial} on ${table}: its sequence's nextval() is computed for every row as it is added (a table rewrite under ACCESS EXCLUSIVE); add a nullable column with addColumn and an \`up\` of nextval(…), or a \`sql\` backfill, then setNotNull`));

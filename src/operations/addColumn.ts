@@ -333,7 +333,7 @@ export const addColumn: Operation<'addColumn'> = {
       return {
         ...plan,
         notes: [
-          `until contract, an UPDATE that changes ${inputs} and leaves "${col.name}" as it was computes "${col.name}" again from \`up\`, over a value the new version wrote too: a row trigger cannot tell it from the new version's save of the whole row with "${col.name}" written back unchanged (Django's save(), Rails with partial writes off) or of what changed alone (Sequelize, ActiveRecord) — let the new version rely on its own values of "${col.name}" only after contract`,
+          `until contract, an UPDATE that changes ${inputs} and leaves "${col.name}" as it was computes "${col.name}" again from \`up\`, over a value the new version wrote too: a row trigger cannot tell it from the new version's save of the whole row with "${col.name}" written back unchanged (Django's save(), Rails with partial writes off) or of what changed alone (Sequelize, ActiveRecord, Eloquent) — let the new version rely on its own values of "${col.name}" only after contract`,
         ],
       };
     }

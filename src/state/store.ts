@@ -322,8 +322,9 @@ export class StateStore {
   async allBackfills(s: Session): Promise<Map<string, { done: number; total: number }>> {
     const r = await s.query<{ migration_id: string; seq: number | string; done: string | number; total: string | number; open: string | number }>(
       // A part's total is an estimate until it is walked: rows written meanwhile take it past it (status showed "14,651
-      // of 13,779"). A part has at least what it did.
-      `SELECT migration_id, seq, SUM(done) AS done, SUM(CASE WHEN done > total THEN done ELSE total END) AS total, SUM(CASE WHEN finished_at IS NULL THEN 1 ELSE 0 END) AS open
+      // of 13,779"), and a pass's estimate is split evenly over parts of uneven key ranges. A part has at least what it
+      // did, and one not walked to its end at least one row more (campaign BM: a killed fill showed "31,489/31,489 (100%)").
+      `SELECT migration_id, seq, SUM(done) AS done, SUM(CASE WHEN finished_at IS NOT NULL THEN done WHEN done >= total THEN done + 1 ELSE total END) AS total, SUM(CASE WHEN finished_at IS NULL THEN 1 ELSE 0 END) AS open
        FROM ${this.t('backfill')} GROUP BY migration_id, seq`,
     );
     const out = new Map<string, { done: number; total: number }>();

@@ -39,7 +39,7 @@ describe('xc lint', () => {
     expect(r.stderr).not.toContain('no --url');
     // Without a URL the rules are PostgreSQL's, and said so (campaign P: a MySQL team's CI step read MODIFY unflagged).
     const plain = await runXc(['lint', 'migrations/0002_bad.json'], { cwd: dir, env: { XC_DATABASE_URL: '', DATABASE_URL: '' } });
-    expect(plain.stderr).toContain("lint: no --url (XC_DATABASE_URL): statements read as PostgreSQL's (a file quoting names in backticks as MySQL/MariaDB's); give a mysql:// URL for MySQL/MariaDB's rules");
+    expect(plain.stderr).toContain("lint: no --url (XC_DATABASE_URL): statements read as PostgreSQL's (a file quoting names in backticks as MySQL/MariaDB's, or as both where the two read its backticks apart); give a mysql:// URL for MySQL/MariaDB's rules");
     expect(plain.stderr).not.toContain('read as MySQL');
     const j = await runXc(['lint', '--json', 'migrations/0002_bad.json'], { cwd: dir });
     expect(j.code).toBe(1);
@@ -54,11 +54,15 @@ describe('xc lint', () => {
   it('without a URL, a file quoting names in backticks is read by MySQL/MariaDB\'s rules, and said so (campaign BB)', async () => {
     const prisma = { operations: [{ sql: { expand: 'ALTER TABLE `Post` ADD COLUMN `views` INTEGER NOT NULL DEFAULT 0, MODIFY `content` MEDIUMTEXT NULL' } }] };
     const dollar = { operations: [{ sql: { expand: "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '`x`' $$; ALTER TABLE users ALTER COLUMN a SET NOT NULL" } }] };
-    const dir = project({ '0001_prisma.json': prisma, '0002_pg.json': dollar });
+    // Campaign BL: PostgreSQL's nested comment hides a backtick from PostgreSQL, not from MySQL's tokens — read both ways.
+    const nested = { operations: [{ sql: { expand: 'ALTER TABLE users ALTER COLUMN y TYPE bigint; /* note /* nested */ see `users` */' } }] };
+    const dir = project({ '0001_prisma.json': prisma, '0002_pg.json': dollar, '0003_nested.json': nested });
     const r = await runXc(['lint'], { cwd: dir, env: { XC_DATABASE_URL: '', DATABASE_URL: '' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`lint: ${path.join('migrations', '0001_prisma.json')}: read as MySQL/MariaDB's (it quotes names in backticks)`);
     expect(r.stderr).not.toContain('0002_pg.json: read as');
+    expect(r.stderr).toContain(`lint: ${path.join('migrations', '0003_nested.json')}: read as PostgreSQL's and as MySQL/MariaDB's (their tokens read a backtick in it apart`);
+    expect(r.stdout).toContain(`${path.join('migrations', '0003_nested.json')}: operations[0].sql.expand: [table-rewrite]`);
     // MODIFY read by MySQL's rules; the backtick in a dollar-quoted body leaves 0002 PostgreSQL's (SET NOT NULL: a scan).
     expect(r.stdout).toContain(`${path.join('migrations', '0001_prisma.json')}: operations[0].sql.expand: [table-rewrite]`);
     expect(r.stdout).toContain(`${path.join('migrations', '0002_pg.json')}: operations[0].sql.expand: [`);

@@ -140,7 +140,7 @@ for (const target of targets) {
       const stale = () => db.count(`SELECT count(*) FROM users WHERE id < 200000 AND (full_name IS NULL OR full_name <> ${db.dialect === 'postgres' ? fullName.postgres : fullName.mysql})`);
       // Said at plan: the new version's own value is computed over too (campaigns BH, BI: an ORM's save lost it).
       expect(((await xc.plan()) as { migrations: { notes?: string[] }[] }).migrations[0]!.notes).toEqual([
-        'operations[0].addColumn: until contract, an UPDATE that changes "first_name", "last_name" and leaves "full_name" as it was computes "full_name" again from `up`, over a value the new version wrote too: a row trigger cannot tell it from the new version\'s save of the whole row with "full_name" written back unchanged (Django\'s save(), Rails with partial writes off) or of what changed alone (Sequelize, ActiveRecord) — let the new version rely on its own values of "full_name" only after contract',
+        'operations[0].addColumn: until contract, an UPDATE that changes "first_name", "last_name" and leaves "full_name" as it was computes "full_name" again from `up`, over a value the new version wrote too: a row trigger cannot tell it from the new version\'s save of the whole row with "full_name" written back unchanged (Django\'s save(), Rails with partial writes off) or of what changed alone (Sequelize, ActiveRecord, Eloquent) — let the new version rely on its own values of "full_name" only after contract',
       ]);
 
       await xc.apply({ to: 'expand' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lintDefinition } from '../../src/lint/lint.js';
 import type { MigrationDefinition } from '../../src/migration/schema.js';
-import { textDialectOf, type TextDialect } from '../../src/dialects/statementText.js';
+import { textReadingsOf, type TextDialect } from '../../src/dialects/statementText.js';
 
 type Fields = { expand?: string; contract?: string; rollback?: string };
 const rules = (fields: Fields, dialect?: TextDialect, before: MigrationDefinition['operations'] = []) =>
@@ -15,7 +15,7 @@ describe('xc lint rules', () => {
       expect(expand(sql), sql).toContain('transaction-control');
     }
     expect(rules({ contract: 'COMMIT' })).toEqual(['transaction-control']);
-    expect(expand('START TRANSACTION; COMMIT', MY)).toEqual(['transaction-control', 'transaction-control']);
+    expect(expand('START TRANSACTION; COMMIT', MY)).toEqual(['transaction-control', 'several-statements', 'transaction-control']);
   });
 
   it('transaction-control: not in literals, comments, ROLLBACK TO SAVEPOINT or a routine body', () => {
@@ -106,12 +106,25 @@ describe('xc lint rules', () => {
     expect(rules({ contract: 'TRUNCATE old_users' })).toEqual([]);
   });
 
-  it('with no URL, a text quoting names in backticks is MySQL/MariaDB\'s; one in a literal or comment of either is none (campaigns BB, BG)', () => {
-    expect(textDialectOf(['ALTER TABLE `Post` MODIFY `content` MEDIUMTEXT'])).toBe('mysql');
-    expect(textDialectOf(["ALTER TABLE users COMMENT = 'user\\'s table', MODIFY `name` varchar(300) NOT NULL"])).toBe('mysql');
-    expect(textDialectOf(["# it's a note\nALTER TABLE `users` MODIFY `name` varchar(300)"])).toBe('mysql');
-    expect(textDialectOf(["SELECT 'a `b`'", "-- see `x`\nSELECT 1", '/* `x` */ SELECT 1', 'SELECT "a`b"'])).toBe('postgres');
-    expect(textDialectOf(["CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '`x`' $$", "SELECT E'\\'`'"])).toBe('postgres');
+  it("with no URL, a text quoting names in backticks is MySQL/MariaDB's; one in a literal or comment of both is none; one the two read apart is read both ways (campaigns BB, BG, BL)", () => {
+    const both = ['postgres', 'mysql'];
+    expect(textReadingsOf(['ALTER TABLE `Post` MODIFY `content` MEDIUMTEXT'])).toEqual(['mysql']);
+    expect(textReadingsOf(['ALTER TABLE `Post` MODIFY `content` MEDIUMTEXT', 'SELECT 1'])).toEqual(['mysql']);
+    // A MySQL `\'` or `#` comment: PostgreSQL's tokens read the backticks as in a string.
+    expect(textReadingsOf(["ALTER TABLE users COMMENT = 'user\\'s table', MODIFY `name` varchar(300) NOT NULL"])).toEqual(both);
+    expect(textReadingsOf(["# it's a note\nALTER TABLE `users` MODIFY `name` varchar(300)"])).toEqual(both);
+    expect(textReadingsOf(["SELECT 'a `b`'", "-- see `x`\nSELECT 1", '/* `x` */ SELECT 1', 'SELECT "a`b"'])).toEqual(['postgres']);
+    expect(textReadingsOf(["CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '`x`' $$", "SELECT E'\\'`'"])).toEqual(['postgres']);
+    // PostgreSQL's nested comment, `--x` comment, `#>>` operator and a string ending in a backslash: MySQL's tokens read a name.
+    for (const text of [
+      'ALTER TABLE users ALTER COLUMN y TYPE bigint; /* note /* nested */ see `users` */',
+      "UPDATE t SET p = 'C:\\'; DROP TABLE users; UPDATE t SET q = '`a`';",
+      "UPDATE t SET v = data #>> '{a,\nb}';\nDROP TABLE users;\nSELECT '`x`';",
+      "--don't\nDROP TABLE users;\n--it's `x`",
+    ]) {
+      expect(textReadingsOf([text]), text).toEqual(both);
+      expect(rules({ expand: text }, 'postgres').length, text).toBeGreaterThan(0);
+    }
   });
 
   it('campaign AW: MySQL column lists, indexes of a table made in the same field, qualified names in messages', () => {
@@ -142,7 +155,17 @@ describe('xc lint rules', () => {
     // CHANGE old new: a rename (Sequelize's renameColumn on MariaDB, campaign BI); CHANGE c c: a change in place.
     expect(expand('ALTER TABLE `Users` CHANGE `firstName` `givenName` VARCHAR(255)', MY)).toEqual(['breaks-old-version']);
     expect(expand('ALTER TABLE `Users` CHANGE COLUMN `status` `status` ENUM(\'a\', \'b\')', MY)).toEqual(['table-rewrite']);
-    expect(rules({ contract: 'ALTER TABLE `Users` CHANGE `firstName` `givenName` VARCHAR(255)' }, MY)).toEqual([]);
+    // Campaign BL: outside expand a renaming CHANGE is still MODIFY's copy where the type changes; IF EXISTS is no name.
+    expect(rules({ contract: 'ALTER TABLE `Users` CHANGE `firstName` `givenName` VARCHAR(255)' }, MY)).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE t CHANGE IF EXISTS a a bigint', MY)).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE t CHANGE COLUMN IF EXISTS a b bigint', MY)).toEqual(['breaks-old-version']);
+    expect(expand('ALTER TABLE t ADD COLUMN u char(36) DEFAULT UUID()', MY)).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE t ADD COLUMN n int AUTO_INCREMENT UNIQUE', MY)).toEqual(['table-rewrite']);
+    // Campaign BL: a table made at expand is the new version's all through dual-write: at contract it is no new one.
+    expect(rules({ expand: 'CREATE TABLE n (id int, v int)', contract: 'CREATE INDEX i1 ON n (v); ALTER TABLE n ALTER COLUMN v TYPE bigint' })).toEqual(['blocking-index', 'table-rewrite']);
+    expect(rules({ contract: 'CREATE TABLE n (id int, v int); CREATE INDEX i1 ON n (v)' })).toEqual([]);
+    expect(rules({ contract: 'CREATE INDEX i1 ON n (v)' }, undefined, [{ createTable: { table: 'n', columns: [{ name: 'v', type: 'int', nullable: true }] } }])).toEqual(['blocking-index']);
+    expect(rules({ expand: 'CREATE INDEX i1 ON n (v)' }, undefined, [{ createTable: { table: 'n', columns: [{ name: 'v', type: 'int', nullable: true }] } }])).toEqual([]);
     // Campaign BK: what MariaDB does only by copying the table; a CHECK's message names no foreign key.
     expect(expand('ALTER TABLE `user` DROP PRIMARY KEY', MY)).toEqual(['table-rewrite']);
     expect(expand('ALTER TABLE `user` DROP PRIMARY KEY, ADD PRIMARY KEY (`id`, `org`)', MY)).toEqual([]);
@@ -152,7 +175,12 @@ describe('xc lint rules', () => {
     // MariaDB's ADD [COLUMN] IF NOT EXISTS (…) list.
     expect(expand('ALTER TABLE t ADD IF NOT EXISTS (a int, b int NOT NULL)', MY)).toEqual(['breaks-old-version']);
     expect(expand('ALTER TABLE t ADD COLUMN IF NOT EXISTS (a int NOT NULL)', MY)).toEqual(['breaks-old-version']);
-    expect(expand('CREATE TABLE T (a int); ALTER TABLE t ADD COLUMN b int NOT NULL', MY)).toEqual([]);
+    expect(expand('CREATE TABLE T (a int); ALTER TABLE t ADD COLUMN b int NOT NULL', MY)).toEqual(['several-statements']);
+    // Campaign BM: MySQL/MariaDB get a field as one statement (plan refuses a second); a routine's body is the routine's.
+    expect(expand('alter table `posts` add `a` int null;\nalter table `posts` add `b` int null;', MY)).toEqual(['several-statements']);
+    expect(expand('alter table `posts` add `a` int null; -- done\n', MY)).toEqual([]);
+    expect(expand('CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END', MY)).toEqual([]);
+    expect(expand('CREATE TABLE a (x int); CREATE TABLE b (x int)')).toEqual([]);
     // The table named as written, schema and all.
     const messages = (sql: string) => lintDefinition('m.json', { operations: [{ sql: { expand: sql } }] } as MigrationDefinition).map((f) => f.message);
     expect(messages('CREATE INDEX i ON billing.invoices (n)')[0]).toMatch(/^CREATE INDEX on billing\.invoices without CONCURRENTLY/);

@@ -18,7 +18,9 @@ export function registerLint(program: Command, action: Action): void {
       // Said, so a MySQL team's CI step without a URL does not pass MODIFY and CHANGE unread (campaign P).
       if (byUrl === undefined) out.note(NO_URL_NOTE);
       const result = await lintFiles(files ?? [], options.dir, byUrl);
-      for (const file of result.readAsMysql) out.note(`lint: ${file}: read as MySQL/MariaDB's (it quotes names in backticks)`);
+      for (const { file, readings } of result.readAs) {
+        out.note(`lint: ${file}: ${readings.length > 1 ? "read as PostgreSQL's and as MySQL/MariaDB's (their tokens read a backtick in it apart: a quoted name to one, in a literal or comment to the other)" : "read as MySQL/MariaDB's (it quotes names in backticks)"}`);
+      }
       const lines = result.findings.map((f) => `${f.file}: ${f.path}: [${f.rule}] ${f.message}`);
       if (result.invalid.length > 0) {
         for (const line of lines) out.note(line);
