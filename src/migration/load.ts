@@ -112,11 +112,50 @@ function lineCol(text: string, pos: number): { line: number; col: number } {
   return { line, col: pos - (before.lastIndexOf('\n') + 1) + 1 };
 }
 
+/**
+ * A number written with a fraction of more significant digits than a JSON or YAML number (a double) holds exactly:
+ * the parser has lost some before xc sees it (campaign BL: `1.00000000000000001` was the default 1). Integers are
+ * checked by value where they are used (2^53).
+ */
+function digitsLost(source: string): boolean {
+  const m = /^[-+]?(\d*)(?:\.(\d*))?(?:e[-+]?\d+)?$/i.exec(source.trim());
+  if (!m) return false;
+  const fraction = (m[2] ?? '').replace(/0+$/, '');
+  return fraction.length > 0 && `${m[1]}${fraction}`.replace(/^0+/, '').length > 15;
+}
+
+function lostDigitsError(text: string, file: string, pos: number, source: string, code: 'invalid_migration' | 'invalid_config'): InvalidInputError {
+  const { line, col } = lineCol(text, pos);
+  const message = `${source.trim()} has more digits than a JSON or YAML number holds exactly (15), so the parser has lost some: write it as a string of its digits ("${source.trim()}")`;
+  return new InvalidInputError(`${file}:${line}:${col}: ${message}`, { file, line, column: col }, { code });
+}
+
+/** Each number of a JSON text (outside its strings), with where it starts. */
+function* jsonNumbers(text: string): Generator<{ pos: number; source: string }> {
+  const number = /-?\d+(\.\d+)?([eE][-+]?\d+)?/y;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      number.lastIndex = i;
+      const m = number.exec(text);
+      if (m) {
+        yield { pos: i, source: m[0] };
+        i += m[0].length - 1;
+      }
+    }
+  }
+}
+
 /** JSON.parse whose error names the file, line and column. */
 export function parseJson(text: string, file: string, code: 'invalid_migration' | 'invalid_config' = 'invalid_migration'): unknown {
   try {
-    return JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    for (const n of jsonNumbers(text)) if (digitsLost(n.source)) throw lostDigitsError(text, file, n.pos, n.source, code);
+    return value;
   } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
     const msg = (err as Error).message;
     const m = /at position (\d+)/.exec(msg);
     const pos = m ? Number(m[1]) : text.length;
@@ -148,6 +187,18 @@ export async function parseYaml(text: string, file: string, code: 'invalid_migra
     const shown = lines.length > 5 ? [...lines.slice(0, 5), `${file}: … and ${lines.length - 5} more YAML errors`] : lines;
     throw new InvalidInputError(shown.join('\n'), { file, line: doc.errors[0]!.linePos?.[0]?.line ?? null }, { code });
   }
+  let lost: { pos: number; source: string } | undefined;
+  YAML.visit(doc, {
+    Scalar(_key, node) {
+      const source = node.range ? text.slice(node.range[0], node.range[1]) : '';
+      if (typeof node.value === 'number' && digitsLost(source)) {
+        lost = { pos: node.range![0], source };
+        return YAML.visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (lost !== undefined) throw lostDigitsError(text, file, lost.pos, lost.source, code);
   try {
     // The yaml package refuses aliases that would expand without bound (a "billion laughs" file) here: past 10,000
     // nodes made by aliases — not past 100, which 120 columns merging one base reached (campaign BG).

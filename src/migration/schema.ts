@@ -92,6 +92,29 @@ const SqlDefault = z.union([z.string().min(1), z.number(), z.boolean()]).transfo
   return String(v);
 });
 
+const NUMBER_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?\s*$/i;
+const INTEGER_TYPE = /^\s*(tinyint|smallint|mediumint|int|integer|bigint|int2|int4|int8|smallserial|serial|bigserial|serial2|serial4|serial8)\b(?!\s*\(\s*1\s*\))/i;
+const TIME_TYPE = /^\s*(date|time|timetz|timestamp|timestamptz|datetime|interval)\b/i;
+const TEXT_LIKE_TYPE = /^\s*(n?char|character|n?varchar|character varying|bpchar|(tiny|medium|long)?text|citext|json|jsonb|uuid|enum|set)\b/i;
+
+/**
+ * A default the two servers would store apart, or that the server changes silently, for the column's `type`
+ * (campaign BL): a fraction for an integer (rounded), a number for a date or time (MariaDB's 0.5 is '0000-00-00'),
+ * TRUE/FALSE for a text, JSON or ENUM column (PostgreSQL stores 'true', MariaDB '1'), and a number for an ENUM or SET
+ * (MariaDB reads it as a member's position, PostgreSQL refuses it).
+ */
+export function defaultForTypeIssue(type: string, value: string): string | undefined {
+  const v = value.trim();
+  const kind = type.trim().split(/\s*\(/)[0]!.toUpperCase();
+  if (/^(enum|set)\b/i.test(type.trim()) && NUMBER_TEXT.test(v)) {
+    return `${v} for an ${kind} is the member at that position on MySQL/MariaDB, not the member '${v}': give the member as a quoted SQL string ("'${v}'")`;
+  }
+  if (INTEGER_TYPE.test(type) && NUMBER_TEXT.test(v) && !Number.isInteger(Number(v))) return `${v} is no whole number, and ${kind} keeps only whole numbers: the server rounds the default to one; give a whole number`;
+  if (TIME_TYPE.test(type) && NUMBER_TEXT.test(v)) return `${v} is a number, which the servers read as a ${kind.toLowerCase()} apart (MariaDB makes 0.5 the date '0000-00-00'); give the value as a quoted SQL string ("'2024-01-31'") or an expression such as now()`;
+  if (TEXT_LIKE_TYPE.test(type) && /^(true|false)$/i.test(v)) return `${v} for ${kind} is stored as '${v.toLowerCase()}' by PostgreSQL and as '${v.toLowerCase() === 'true' ? 1 : 0}' by MySQL/MariaDB: give the text as a quoted SQL string ("'${v.toLowerCase()}'")`;
+  return undefined;
+}
+
 export const ColumnSchema = z
   .object({
     name: ident,
@@ -112,10 +135,8 @@ export const ColumnSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.generated && c.default !== undefined) ctx.addIssue({ code: 'custom', path: ['default'], message: 'a generated column has no default: the server computes its value' });
-    // MySQL/MariaDB read a number given an ENUM or SET as a member's position (or a set of them), PostgreSQL refuses it.
-    if (/^\s*(enum|set)\s*\(/i.test(c.type) && c.default !== undefined && /^\s*[-+]?\d+(\.\d*)?(e[-+]?\d+)?\s*$/i.test(c.default)) {
-      ctx.addIssue({ code: 'custom', path: ['default'], message: `${c.default} for an ${c.type.trim().split(/\s*\(/)[0]!.toUpperCase()} is the member at that position on MySQL/MariaDB, not the member '${c.default.trim()}': give the member as a quoted SQL string ("'${c.default.trim()}'")` });
-    }
+    const issue = c.default === undefined ? undefined : defaultForTypeIssue(c.type, c.default);
+    if (issue !== undefined) ctx.addIssue({ code: 'custom', path: ['default'], message: issue });
   });
 export type Column = Z.infer<typeof ColumnSchema>;
 
@@ -250,7 +271,12 @@ export const OperationSchemas = {
       /** With `to`: the old value from the new column (default: the new column). In place: unused (rollback needs none). */
       down: ExprSchema.optional(),
     })
-    .strict(),
+    .strict()
+    .superRefine((o, ctx) => {
+      // The type given beside it; a default alone is checked against the column's type at plan (alterColumn.ts).
+      const issue = o.type === undefined || o.default == null ? undefined : defaultForTypeIssue(o.type, o.default);
+      if (issue !== undefined) ctx.addIssue({ code: 'custom', path: ['default'], message: issue });
+    }),
   setNotNull: z.object({ table: ident, column: ident, up: ExprSchema.optional() }).strict(),
   dropNotNull: z.object({ table: ident, column: ident }).strict(),
   addIndex: z

@@ -18,6 +18,7 @@
 import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { Expr, OperationSpec } from '../migration/schema.js';
+import { defaultForTypeIssue } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext, ValidationIssue } from './types.js';
 import { clusterKeyIssues, columnsOf, copiedExclusionIssues, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, indexesNaming, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, sharedKeyViolation, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
@@ -126,6 +127,9 @@ export const alterColumn: Operation<'alterColumn'> = {
       if (spec.comment !== undefined) issues.push({ path: ['comment'], code: 'unsupported', message: '`comment` is for a column changed in place (without `to`); comment the new column in a later migration' });
       if (t) issues.push(...crossedConversions(spec as typeof spec & { to: string }, t.columns.map((c) => c.name), ctx));
     }
+    // A default given alone, for the column's type as it is (one given with `type` is checked where it is read).
+    const defaultIssue = spec.type === undefined && spec.default != null && old ? defaultForTypeIssue(old.type, spec.default) : undefined;
+    if (defaultIssue !== undefined) issues.push({ path: ['default'], code: 'invalid_expression', message: defaultIssue });
     if (constraintOption(spec)) issues.push(...combinationIssues(spec), ...nameIssues(spec, ctx));
     if (spec.to === undefined) {
       const changes = spec.type !== undefined || spec.nullable !== undefined || spec.default !== undefined || spec.comment !== undefined || spec.up !== undefined;

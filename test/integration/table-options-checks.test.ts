@@ -81,12 +81,25 @@ for (const target of targets) {
       for (const [value, message] of [
         [9007199254740993, /addColumn\.column\.default: 9007199254740992 \(as the parser read it\) is past what a JSON or YAML number holds exactly \(2\^53 - 1\), so digits may be lost: write the default as a string of its digits/],
         [{ value: 1 }, /addColumn\.column\.default: expected string or number or boolean, received object/],
-        [0.12345678901234567891, /addColumn\.column\.default: 0\.12345678901234568 \(as the parser read it\) has more digits than a JSON or YAML number holds exactly \(15\)/],
+        // Refused where it is written, with its line and column (a TypeScript file's number: as the parser read it, by value).
+        [0.12345678901234567891, /0001_t\.json:1:\d+: 0\.12345678901234568 has more digits than a JSON or YAML number holds exactly \(15\), so the parser has lost some/],
         // A number for an ENUM is a member's position on MySQL/MariaDB (campaign BG), given as JSON or as SQL text.
         ...[1, '2'].map((n) => [{ enumLike: n }, new RegExp(`addColumn\\.column\\.default: ${n} for an ENUM is the member at that position on MySQL/MariaDB, not the member '${n}': give the member as a quoted SQL string \\("'${n}'"\\)`)] as const),
       ] as const) {
         const enumLike = typeof value === 'object' && 'enumLike' in value ? value.enumLike : undefined;
         await s.write('0001_t', { addColumn: { table: 'users', column: { name: 'n', type: enumLike === undefined ? 'bigint' : "enum('0','1','2')", default: enumLike ?? value } } });
+        await refused(s, ['users'], message);
+      }
+      // What the servers would store apart, or change silently (campaign BL), given with the type or alone.
+      for (const [op, message] of [
+        [{ addColumn: { table: 'users', column: { name: 'n', type: 'int', default: 0.1 } } }, /addColumn\.column\.default: 0\.1 is no whole number, and INT keeps only whole numbers: the server rounds the default to one; give a whole number/],
+        [{ addColumn: { table: 'users', column: { name: 'n', type: 'varchar(5)', default: true } } }, /addColumn\.column\.default: true for VARCHAR is stored as 'true' by PostgreSQL and as '1' by MySQL\/MariaDB: give the text as a quoted SQL string \("'true'"\)/],
+        [{ addColumn: { table: 'users', column: { name: 'n', type: pg ? 'jsonb' : 'json', default: false } } }, /addColumn\.column\.default: false for JSONB? is stored as 'false' by PostgreSQL and as '0'/],
+        [{ addColumn: { table: 'users', column: { name: 'n', type: 'date', default: 0.5 } } }, /addColumn\.column\.default: 0\.5 is a number, which the servers read as a date apart/],
+        [{ alterColumn: { table: 'users', column: 'name', type: 'varchar(80)', default: 'TRUE' } }, /alterColumn\.default: TRUE for VARCHAR is stored as 'true'/],
+        [{ alterColumn: { table: 'users', column: 'id', default: 2.5 } }, /alterColumn\.default: 2\.5 is no whole number, and INT(EGER)? keeps only whole numbers/],
+      ] as const) {
+        await s.write('0001_t', op);
         await refused(s, ['users'], message);
       }
       await s.write('0001_t', table({}, [id, { name: 'n', type: 'int', nullable: false, default: 0 }, { name: 'active', type: 'boolean', default: true }]));
