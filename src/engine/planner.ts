@@ -528,12 +528,13 @@ async function tableGrowthIssues(session: Session, dialect: Dialect, added: Map<
 function viewsOverRetyped(dialect: Dialect, model: SchemaModel, spec: OperationSpec<'sql'>): string[] {
   const text = spec.expand;
   if (text === undefined || !dialect.viewsHoldColumnTypes || !/\bcreate\s+(or\s+replace\s+)?(materialized\s+|recursive\s+)?(view|rule)\b/i.test(text)) return [];
-  // Naming the column, or every column (`*`, `t.*`, `TABLE t`: campaign BG); a note, so read from the text loosely.
-  const namesTable = (table: string) => new RegExp(`(^|[^A-Za-z0-9_$])${escapeRegExp(table)}([^A-Za-z0-9_$]|$)`, 'i').test(text);
+  // Naming the column however qualified (`x.a` of `t x`, `(t).a`: campaign BL), or every column (`*`, `t.*`, `TABLE t`:
+  // campaign BG); a note, so read from the text loosely, a word of that name anywhere.
+  const word = (name: string) => new RegExp(`(^|[^A-Za-z0-9_$])${escapeRegExp(name)}([^A-Za-z0-9_$]|$)`, 'i');
   const readsAll = /(^|[\s,(.])\*|\btable\s/i.test(text.replace(/^\s*create\s+(or\s+replace\s+)?(materialized\s+)?(recursive\s+)?table\s/i, ''));
   return model.holds
     .retypedAtContract()
-    .filter(({ table, column }) => namesTable(table) && (readsAll || dialect.columnsNamed(text, table, [column]).length > 0))
+    .filter(({ table, column }) => word(table).test(text) && (readsAll || word(column).test(text)))
     .map(({ table, column, by }) => `makes a view over "${table}"."${column}", whose type ${by} changes at its contract: the server refuses that change under a view, so that contract is refused while this view reads the column — drop the view before it, and make it again after (or apply this once that migration is contracted)`);
 }
 

@@ -174,15 +174,17 @@ for (const target of targets) {
       await s.write('0002_v', view);
       // Every column: SELECT * (campaign BG: no note), a view of a view's own making aside.
       await s.write('0002_w', { sql: { expand: 'CREATE VIEW w AS SELECT * FROM t', rollback: 'DROP VIEW w' } });
+      // Read through an alias of its table (campaign BL: no note).
+      await s.write('0002_x', { sql: { expand: 'CREATE VIEW x AS SELECT y.a AS txt FROM t y', rollback: 'DROP VIEW x' } });
       // A view over another column of the table, or another statement over the column, holds nothing.
       await s.write('0003_u', { sql: { expand: 'CREATE VIEW u AS SELECT id, b FROM t', rollback: 'DROP VIEW u' } }, { sql: { expand: 'UPDATE t SET a = a' } });
       const plan = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
       const note = 'operations[0].sql: makes a view over "t"."a", whose type 0001_w (operations[0].alterColumn) changes at its contract: the server refuses that change under a view, so that contract is refused while this view reads the column — drop the view before it, and make it again after (or apply this once that migration is contracted)';
-      expect(plan.migrations.filter((m) => m.id !== '0001_w').map((m) => [m.id, m.notes ?? []])).toEqual([['0002_v', target.name === 'postgres' ? [note] : []], ['0002_w', target.name === 'postgres' ? [note] : []], ['0003_u', []]]);
+      expect(plan.migrations.filter((m) => m.id !== '0001_w').map((m) => [m.id, m.notes ?? []])).toEqual([['0002_v', target.name === 'postgres' ? [note] : []], ['0002_w', target.name === 'postgres' ? [note] : []], ['0002_x', target.name === 'postgres' ? [note] : []], ['0003_u', []]]);
       await s.xc.apply();
       await record(s.xc, '0003_u');
       if (target.name === 'postgres') {
-        expect((await rejection(s.xc.contract())).message).toMatch(/^contract refused: view "v", view "w" still depend on "t"\."a"/);
+        expect((await rejection(s.xc.contract())).message).toMatch(/^contract refused: view "v", view "w", view "x" still depend on "t"\."a"/);
         return;
       }
       await s.xc.contract();
