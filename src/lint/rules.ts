@@ -198,7 +198,8 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
   const operation = (kind: string) => (kind === 'CHECK' ? 'addCheck' : 'addForeignKey');
   if (constraint !== undefined) {
     // MySQL/MariaDB have no NOT VALID: the key is checked over every row (a foreign key added with checks on copies the table).
-    if (ctx.mysql) out.push(hit('validating-constraint', `ADD CONSTRAINT … ${constraint} checks every row of ${table} as it is added (no NOT VALID here)${constraint === 'FOREIGN KEY' ? ', a foreign key by copying the table' : ''}; use the ${operation(constraint)} (or createConstraint) operation`));
+    // One written NOT VALID is PostgreSQL's (a syntax error to MySQL), met when a file is read both ways.
+    if (ctx.mysql && !notValid) out.push(hit('validating-constraint', `ADD CONSTRAINT … ${constraint} checks every row of ${table} as it is added (no NOT VALID here)${constraint === 'FOREIGN KEY' ? ', a foreign key by copying the table' : ''}; use the ${operation(constraint)} (or createConstraint) operation`));
     else if (!notValid) out.push(hit('validating-constraint', `ADD CONSTRAINT … ${constraint} without NOT VALID checks every row of ${table} while holding a lock that blocks writes; use the ${operation(constraint)} (or createConstraint) operation, or add it NOT VALID and VALIDATE CONSTRAINT in a later field`));
     return out;
   }

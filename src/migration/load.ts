@@ -113,9 +113,9 @@ function lineCol(text: string, pos: number): { line: number; col: number } {
 }
 
 /**
- * A number written with a fraction of more significant digits than a JSON or YAML number (a double) holds exactly:
- * the parser has lost some before xc sees it (campaign BL: `1.00000000000000001` was the default 1). Integers are
- * checked by value where they are used (2^53).
+ * A number written with a fraction of more significant digits than a JSON or YAML number (a double) is sure to keep:
+ * the parser may have changed it before xc sees it (campaign BL: `1.00000000000000001` was the default 1). Integers
+ * are checked by value where they are used (2^53).
  */
 function digitsLost(source: string): boolean {
   const m = /^[-+]?(\d*)(?:\.(\d*))?(?:e[-+]?\d+)?$/i.exec(source.trim());
@@ -126,7 +126,7 @@ function digitsLost(source: string): boolean {
 
 function lostDigitsError(text: string, file: string, pos: number, source: string, code: 'invalid_migration' | 'invalid_config'): InvalidInputError {
   const { line, col } = lineCol(text, pos);
-  const message = `${source.trim()} has more digits than a JSON or YAML number holds exactly (15), so the parser has lost some: write it as a string of its digits ("${source.trim()}")`;
+  const message = `${source.trim()} has more significant digits than a JSON or YAML number is sure to keep (15), so the parser may have changed it: write it as a string of its digits ("${source.trim()}")`;
   return new InvalidInputError(`${file}:${line}:${col}: ${message}`, { file, line, column: col }, { code });
 }
 

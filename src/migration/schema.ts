@@ -93,7 +93,7 @@ const SqlDefault = z.union([z.string().min(1), z.number(), z.boolean()]).transfo
 });
 
 const NUMBER_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?\s*$/i;
-const INTEGER_TYPE = /^\s*(tinyint|smallint|mediumint|int|integer|bigint|int2|int4|int8|smallserial|serial|bigserial|serial2|serial4|serial8)\b(?!\s*\(\s*1\s*\))/i;
+const INTEGER_TYPE = /^\s*((tinyint|smallint|mediumint|int|integer|bigint|int2|int4|int8|smallserial|serial|bigserial|serial2|serial4|serial8)\b(?!\s*\(\s*1\s*\))|(numeric|decimal)\s*\(\s*\d+\s*(,\s*0\s*)?\))/i;
 const TIME_TYPE = /^\s*(date|time|timetz|timestamp|timestamptz|datetime|interval)\b/i;
 const TEXT_LIKE_TYPE = /^\s*(n?char|character|n?varchar|character varying|bpchar|(tiny|medium|long)?text|citext|json|jsonb|uuid|enum|set)\b/i;
 

@@ -56,13 +56,17 @@ describe('xc lint', () => {
     const dollar = { operations: [{ sql: { expand: "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '`x`' $$; ALTER TABLE users ALTER COLUMN a SET NOT NULL" } }] };
     // Campaign BL: PostgreSQL's nested comment hides a backtick from PostgreSQL, not from MySQL's tokens — read both ways.
     const nested = { operations: [{ sql: { expand: 'ALTER TABLE users ALTER COLUMN y TYPE bigint; /* note /* nested */ see `users` */' } }] };
-    const dir = project({ '0001_prisma.json': prisma, '0002_pg.json': dollar, '0003_nested.json': nested });
+    // Read both ways, several statements in a field (MySQL's syntax rule, not a safety one) are no finding (campaign BO).
+    const dashes = { operations: [{ sql: { expand: "--backfill `legacy` flags\nUPDATE accounts SET flag = true WHERE flag IS NULL;\nUPDATE accounts SET kind = 'std' WHERE kind IS NULL;", rollback: 'SELECT 1' } }] };
+    const dir = project({ '0001_prisma.json': prisma, '0002_pg.json': dollar, '0003_nested.json': nested, '0004_dashes.json': dashes });
     const r = await runXc(['lint'], { cwd: dir, env: { XC_DATABASE_URL: '', DATABASE_URL: '' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`lint: ${path.join('migrations', '0001_prisma.json')}: read as MySQL/MariaDB's (it quotes names in backticks)`);
     expect(r.stderr).not.toContain('0002_pg.json: read as');
     expect(r.stderr).toContain(`lint: ${path.join('migrations', '0003_nested.json')}: read as PostgreSQL's and as MySQL/MariaDB's (their tokens read a backtick in it apart`);
     expect(r.stdout).toContain(`${path.join('migrations', '0003_nested.json')}: operations[0].sql.expand: [table-rewrite]`);
+    expect(r.stderr).toContain(`lint: ${path.join('migrations', '0004_dashes.json')}: read as PostgreSQL's and as MySQL/MariaDB's`);
+    expect(r.stdout).not.toContain('0004_dashes.json');
     // MODIFY read by MySQL's rules; the backtick in a dollar-quoted body leaves 0002 PostgreSQL's (SET NOT NULL: a scan).
     expect(r.stdout).toContain(`${path.join('migrations', '0001_prisma.json')}: operations[0].sql.expand: [table-rewrite]`);
     expect(r.stdout).toContain(`${path.join('migrations', '0002_pg.json')}: operations[0].sql.expand: [`);

@@ -82,7 +82,7 @@ for (const target of targets) {
         [9007199254740993, /addColumn\.column\.default: 9007199254740992 \(as the parser read it\) is past what a JSON or YAML number holds exactly \(2\^53 - 1\), so digits may be lost: write the default as a string of its digits/],
         [{ value: 1 }, /addColumn\.column\.default: expected string or number or boolean, received object/],
         // Refused where it is written, with its line and column (a TypeScript file's number: as the parser read it, by value).
-        [0.12345678901234567891, /0001_t\.json:1:\d+: 0\.12345678901234568 has more digits than a JSON or YAML number holds exactly \(15\), so the parser has lost some/],
+        [0.12345678901234567891, /0001_t\.json:1:\d+: 0\.12345678901234568 has more significant digits than a JSON or YAML number is sure to keep \(15\), so the parser may have changed it/],
         // A number for an ENUM is a member's position on MySQL/MariaDB (campaign BG), given as JSON or as SQL text.
         ...[1, '2'].map((n) => [{ enumLike: n }, new RegExp(`addColumn\\.column\\.default: ${n} for an ENUM is the member at that position on MySQL/MariaDB, not the member '${n}': give the member as a quoted SQL string \\("'${n}'"\\)`)] as const),
       ] as const) {
@@ -98,6 +98,7 @@ for (const target of targets) {
         [{ addColumn: { table: 'users', column: { name: 'n', type: 'date', default: 0.5 } } }, /addColumn\.column\.default: 0\.5 is a number, which the servers read as a date apart/],
         [{ alterColumn: { table: 'users', column: 'name', type: 'varchar(80)', default: 'TRUE' } }, /alterColumn\.default: TRUE for VARCHAR is stored as 'true'/],
         [{ alterColumn: { table: 'users', column: 'id', default: 2.5 } }, /alterColumn\.default: 2\.5 is no whole number, and INT(EGER)? keeps only whole numbers/],
+        [{ addColumn: { table: 'users', column: { name: 'n', type: 'numeric(10, 0)', default: 1.5 } } }, /addColumn\.column\.default: 1\.5 is no whole number, and NUMERIC keeps only whole numbers/],
       ] as const) {
         await s.write('0001_t', op);
         await refused(s, ['users'], message);

@@ -18,8 +18,9 @@ async function applyWhileNotesChange(s: Setup): Promise<{ writer: Writer; applie
   const writer = new Writer(await s.db.connection(), (i) => ({ sql: 'UPDATE items SET note = ? WHERE id = ?', params: [`w${i}`, (i % ROWS) + 1] }), 1).start();
   await new Promise((r) => setTimeout(r, 100));
   const applied = await s.xc.apply().then(() => undefined, (err: Error) => err);
-  // Past the bad row more than once after the expand.
-  while (writer.writes < 3 * ROWS) await new Promise((r) => setTimeout(r, 20));
+  // Past the bad row twice more after the apply ended, the triggers in place.
+  const after = writer.writes + writer.errors.length + 2 * ROWS;
+  while (writer.writes + writer.errors.length < after) await new Promise((r) => setTimeout(r, 20));
   await writer.stop();
   return { writer, applied };
 }
@@ -46,6 +47,21 @@ for (const target of targets) {
       expect(wrong).toEqual([]);
       // Filled once fixed: by the resumed backfill (PostgreSQL), by the trigger on the fixing update (MariaDB).
       expect(Number(rows[BAD - 1]!.ratio)).toBe(25);
+    });
+
+    it("a value too long for the new column: the old version's other updates go on, the row stays unfilled (not cut: campaign BO kept 'toolo' on MariaDB) until the backfill stops at it; fixed, it converges", async () => {
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, s varchar(30), note varchar(20))`], 'xc_unconv');
+      await s.db.seed('items', ['id', 's', 'note'], Array.from({ length: ROWS }, (_, i) => [i + 1, i + 1 === BAD ? 'toolongvalue' : `s${i + 1}`, 'n']));
+      await s.write('0001_code', { addColumn: { table: 'items', column: { name: 'code', type: 'varchar(5)', nullable: true }, up: 's' } });
+      const { writer, applied } = await applyWhileNotesChange(s);
+      expect(writer.errors).toEqual([]);
+      expect(applied?.message).toMatch(new RegExp(`stopped at the row id=${BAD}: .*(too long|Data too long)`, 'i'));
+      // Unfilled, as the trigger found it: never a cut value the backfill's test would take for filled.
+      expect(await s.db.query(`SELECT code FROM items WHERE id = ${BAD}`)).toEqual([{ code: null }]);
+      await s.db.query(`UPDATE items SET s = 'short' WHERE id = ?`, [BAD]);
+      await toContracted(s, '0001_code');
+      const rows = await s.db.query<{ s: string; code: string }>('SELECT s, code FROM items ORDER BY id');
+      expect(rows.filter((r) => r.code !== r.s)).toEqual([]);
     });
 
     if (pg) {

@@ -137,12 +137,12 @@ describe('loadMigrations', () => {
   it('a number with a fraction past 15 significant digits is refused where it is written: the parser has lost digits of it (campaign BL)', async () => {
     const column = (d: string) => `{"operations":[{"addColumn":{"table":"t","column":{"name":"x","type":"numeric(40,20)","default":${d}}}}],"description":"1.00000000000000001"}`;
     await put('0001_a.json', column('1.00000000000000001'));
-    expect((await loadError()).message).toBe(`${path.join(dir, '0001_a.json')}:1:97: 1.00000000000000001 has more digits than a JSON or YAML number holds exactly (15), so the parser has lost some: write it as a string of its digits ("1.00000000000000001")`);
+    expect((await loadError()).message).toBe(`${path.join(dir, '0001_a.json')}:1:97: 1.00000000000000001 has more significant digits than a JSON or YAML number is sure to keep (15), so the parser may have changed it: write it as a string of its digits ("1.00000000000000001")`);
     await put('0001_a.json', column('0.1000000000000000055511e-3'));
-    expect((await loadError()).message).toMatch(/:1:97: 0\.1000000000000000055511e-3 has more digits/);
+    expect((await loadError()).message).toMatch(/:1:97: 0\.1000000000000000055511e-3 has more significant digits/);
     await put('0001_a.yaml', 'operations:\n  - addColumn:\n      table: t\n      column: {name: x, type: "numeric(40,20)", default: 1.00000000000000001}\n');
     await rm(path.join(dir, '0001_a.json'));
-    expect((await loadError()).message).toMatch(/0001_a\.yaml:4:58: 1\.00000000000000001 has more digits/);
+    expect((await loadError()).message).toMatch(/0001_a\.yaml:4:58: 1\.00000000000000001 has more significant digits/);
     // Trailing zeros, integers (checked by value where used), text and 15 digits are as written.
     await put('0001_a.yaml', 'operations:\n  - addColumn:\n      table: t\n      column: {name: x, type: "numeric(40,20)", default: 1.50000000000000000000, comment: "1.00000000000000001"}\n  - addColumn:\n      table: t\n      column: {name: y, type: "numeric(40,20)", default: 0.123456789012345}\n');
     expect((await loadMigrations(dir))[0]!.definition.operations.map((o) => (o as { addColumn: { column: { default: string } } }).addColumn.column.default)).toEqual(['1.5', '0.123456789012345']);

@@ -86,3 +86,18 @@ describe("PostgreSQL trigger steps: the lock plan shows", () => {
     expect(steps.create.find((x) => x.sql.startsWith('CREATE TRIGGER'))!.lock).toBe('SHARE ROW EXCLUSIVE on "t" (instant)');
   });
 });
+
+describe('PostgreSQL trigger bodies: a row not filled yet whose update leaves up\'s inputs as they were', () => {
+  const fill = (expr: string) => fnOf(pgFillTrigger(q, { name: 'xc_f', table: 't', column: 'n', expr, columns: ['id', 'payload', 'note', 'n'], recomputeOn: [] }));
+  it("tolerates up's data errors there only, testing the columns it reads (campaign BN)", () => {
+    const sql = fill("nullif(payload, '')::int");
+    expect(sql).toContain(`ELSE IF OLD."n" IS NULL AND NOT (CAST(NEW."payload" AS text) COLLATE "C" IS DISTINCT FROM CAST(OLD."payload" AS text) COLLATE "C") THEN`);
+    expect(sql).toContain(`IF TG_OP = 'INSERT' THEN NEW."n" := (SELECT (nullif(payload, '')::int) FROM (SELECT NEW.*) AS "t");`);
+    expect(sql).toContain('EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN NULL; END;');
+  });
+  it('not where up reads the row whole, whose columns it does not name (campaign BO: a bad value got in)', () => {
+    for (const expr of ["nullif(to_jsonb(t)->>'payload', '')::int", "(t).payload::int", "f(t.*)", 'f("t")']) expect(fill(expr), expr).not.toContain('EXCEPTION');
+    // A column qualified by the table is a column.
+    expect(fill('t.payload::int')).toContain('EXCEPTION');
+  });
+});

@@ -89,13 +89,15 @@ const APPROXIMATE = /^\s*(float|double|real)\b/i;
 /**
  * `assign` (which computes `column` from `expr`) in an UPDATE trigger, where an error leaves the row as it was when
  * the row is not filled yet (`column` NULL before the write) and the write left every column `expr` reads as it was:
- * such a write did not make the value `expr` cannot convert (pgFillTrigger's toleratedOnUpdate, campaign BN). A lock
- * wait or deadlock still fails the write: the server has rolled its transaction back, nothing to go on with.
+ * such a write did not make the value `expr` cannot convert (pgFillTrigger's toleratedOnUpdate, campaign BN). The
+ * handler puts the NULL back: a strict-mode SET stores the truncated or zeroed value before it raises 1406 or 1366
+ * (campaign BO: `'toolo'` kept for `'toolongvalue'`, passed by the backfill and the contract). A lock wait or deadlock
+ * still fails the write: the server has rolled its transaction back, nothing to go on with.
  */
 function toleratedOnUpdate(assign: string, column: string, expr: string, s: { table: string; columns: string[] }, typeOf: (c: string) => string | undefined): string {
   const reads = mentioned(expr, s.table, s.columns).filter((c) => c.toLowerCase() !== column.toLowerCase());
   const untouched = [`OLD.${q(column)} IS NULL`, ...reads.map((c) => same(c, typeOf(c)))].join(' AND ');
-  return `IF ${untouched} THEN\n    BEGIN DECLARE EXIT HANDLER FOR 1205, 1213 RESIGNAL; DECLARE CONTINUE HANDLER FOR SQLEXCEPTION BEGIN END; ${assign} END;\n  ELSE ${assign} END IF;`;
+  return `IF ${untouched} THEN\n    BEGIN DECLARE EXIT HANDLER FOR 1205, 1213 RESIGNAL; DECLARE CONTINUE HANDLER FOR SQLEXCEPTION SET NEW.${q(column)} = NULL; ${assign} END;\n  ELSE ${assign} END IF;`;
 }
 
 /**

@@ -96,6 +96,13 @@ function unwrapped(e: string): string {
  */
 const unchanged = (q: Quote, c: string, type: string | undefined) => `NOT (${valuesDiffer(`NEW.${q(c)}`, `OLD.${q(c)}`, type)})`;
 
+/** `expr` names the table other than as a column's qualifier (`t.a`): its row as a value (`t`, `t.*`). */
+function readsWholeRow(expr: string, table: string): boolean {
+  const sig = pgTokens(expr).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+  const isTable = (t: (typeof sig)[number]) => (t.kind === 'word' ? t.text.toLowerCase() === table : t.kind === 'quoted' && t.text === `"${table.replace(/"/g, '""')}"`);
+  return sig.some((t, i) => isTable(t) && sig[i - 1]?.text !== '.' && (sig[i + 1]?.text !== '.' || sig[i + 2]?.text === '*'));
+}
+
 /**
  * `assign` (which computes `column` from `expr`) on an UPDATE, where a data error (class 22 or 23: bad JSON, a
  * division by zero, a domain's check) leaves the row as it was when the row is not filled yet (`column` NULL before
@@ -105,6 +112,9 @@ const unchanged = (q: Quote, c: string, type: string | undefined) => `NOT (${val
  * there: a block with EXCEPTION costs a subtransaction, and a filled row takes the plain assignment.
  */
 function toleratedOnUpdate(q: Quote, assign: string, column: string, expr: string, s: { table: string; columns: string[] }, typeOf: (c: string) => string | undefined): string {
+  // The row read whole (`to_jsonb(t)`, `(t).a`, `f(t)`) hides which columns it reads: then a failing `up` fails the
+  // write, as before (campaign BO: an old version's bad value got in, the contract failing on it unnamed).
+  if (readsWholeRow(expr, s.table)) return assign;
   const reads = columnsNamed(pgTokens(expr), s.columns, PG_IDENTIFIERS, s.table).filter((c) => c !== column);
   const untouched = [`OLD.${q(column)} IS NULL`, ...reads.map((c) => unchanged(q, c, typeOf(c)))].join(' AND ');
   return `IF ${untouched} THEN

@@ -32,7 +32,9 @@ export function withoutSecrets(name: string, shown: (name: string) => string): s
     if (secret.length < MIN_FREE_TEXT_SECRET) continue;
     const mangled = shown(secret);
     out = out.split(mangled).join('***');
-    for (let k = mangled.length - 1; cut && k >= MIN_FREE_TEXT_SECRET; k--) {
+    // Down to its first character: a cut name ending in `…@Su` shows two of `Sup3r…` (campaign BL); the cost of a
+    // false match is a cut name's last characters shown as `***`.
+    for (let k = mangled.length - 1; cut && k >= 1; k--) {
       if (out.endsWith(mangled.slice(0, k))) {
         out = `${out.slice(0, -k)}***`;
         break;
