@@ -393,19 +393,30 @@ target.describe(`the deploy gate (${target.name})`, () => {
     // As PostgreSQL shows a name (campaign BG): its non-ASCII bytes as `?`, cut at 63 bytes through the password.
     const mangled = new pg.Client({ connectionString: db.url, application_name: 'cron2@S3cr@tPwä' });
     const cut = new pg.Client({ connectionString: db.url, application_name: `${'nightly-export-of-orders-'.repeat(2)}xxxxxx@S3cr@tPw` });
-    for (const other of [mangled, cut]) {
+    // Cut after two characters of it, and after one (campaign BL: `…@S3` shown).
+    const two = new pg.Client({ connectionString: db.url, application_name: `${'nightly-export-'.repeat(4)}@S3cr@tPw` });
+    const one = new pg.Client({ connectionString: db.url, application_name: `${'nightly-export-'.repeat(4)}y@S3cr@tPw` });
+    for (const other of [mangled, cut, two, one]) {
       await other.connect();
       cleanup.push(() => other.end());
     }
     const list = await xc.deploy.list();
-    expect(JSON.stringify(list)).not.toMatch(/S3c|tPw/);
-    expect(list.sessions).toEqual(expect.arrayContaining([{ app: 'cron', version: '***' }, { app: 'cron2', version: '***??' }, { app: `${'nightly-export-of-orders-'.repeat(2)}xxxxxx`, version: '***' }]));
+    expect(JSON.stringify(list)).not.toMatch(/S3c|tPw|@S/);
+    expect(list.sessions).toEqual(
+      expect.arrayContaining([
+        { app: 'cron', version: '***' },
+        { app: 'cron2', version: '***??' },
+        { app: `${'nightly-export-of-orders-'.repeat(2)}xxxxxx`, version: '***' },
+        { app: 'nightly-export-'.repeat(4), version: '***' },
+        { app: `${'nightly-export-'.repeat(4)}y`, version: '***' },
+      ]),
+    );
     // The app opening the gate was first recorded after V2 was applied, and is named `sessions`: both warnings are said.
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
     await xc.deploy.record({ app: 'sessions', version: 'v2' });
     const r = await xc.contract();
     expect(r.migrations).toEqual([expect.objectContaining({ id: V2, phase: 'contracted' })]);
-    expect(r.warnings).toEqual([expect.stringMatching(/^sessions has no version recorded before 0002_rename_name was applied/), expect.stringMatching(/^database sessions named "cron2@\*\*\*\?\?", "cron@\*\*\*", "nightly[^"]*x@\*\*\*" are connected/)]);
+    expect(r.warnings).toEqual([expect.stringMatching(/^sessions has no version recorded before 0002_rename_name was applied/), expect.stringMatching(/^database sessions named "cron2@\*\*\*\?\?", "cron@\*\*\*", "nightly-export-[^"]*-@\*\*\*", "nightly-export-[^"]*y@\*\*\*", "nightly-export-of[^"]*x@\*\*\*" are connected/)]);
     expect(JSON.stringify(r)).not.toMatch(/S3c|tPw/);
   });
 
