@@ -814,7 +814,7 @@ function bareWordHint(sql: string, type?: string): string {
     return /^(now|today|current)$/i.test(word) ? ` — ${word} reads as a name, not a value: for the time of each insert write "now()" or "CURRENT_TIMESTAMP" (a quoted '${word}' would be read once, as the default is set)` : '';
   }
   // YAML 1.1's booleans are text to YAML 1.2, which xc reads (campaign BK: `default: yes`, "Unknown column 'yes'").
-  if (type !== undefined && /^\s*(bool|boolean|tinyint\s*\(\s*1\s*\))\s*$/i.test(type) && /^(yes|no|on|off|y|n)$/i.test(word)) return ` — ${word} reads as a name, not a value (YAML 1.2 takes it as text, not as a boolean): write true or false`;
+  if (type !== undefined && /^\s*(bool|boolean|tinyint\s*\(\s*1\s*\)|bit(\s*\(\s*1\s*\))?)\s*$/i.test(type) && /^(yes|no|on|off|y|n)$/i.test(word)) return ` — ${word} reads as a name, not a value (YAML 1.2 takes it as text, not as a boolean): write true or false`;
   if (type !== undefined && !/char|text|enum|set\s*\(|string|clob/i.test(type)) return '';
   return ` — ${word} reads as a name, not a value: a text default is quoted as SQL quotes it ("default": "'${word}'")`;
 }

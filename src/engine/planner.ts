@@ -176,9 +176,11 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     const check = storedOnce(dialect, written);
     const error = await compileOverPlanned(session, dialect, model, check);
     if (error) issues.push({ path: check.path, code: 'invalid_expression', message: error });
-    // A bare `user` the server takes (PostgreSQL) is SQL's USER, which a YAML author meant as text far more often (campaign BD).
-    if (!error && check.columnDefault && /^\(*\s*user\s*\)*$/i.test(check.sql)) {
-      notes.push(`${check.path.join('.')}: \`${check.sql.trim()}\` is SQL's USER, the name of the role that inserts the row — for the text, quote it as SQL does ("default": "'user'")`);
+    // A bare `user` the server takes (PostgreSQL) is SQL's USER, which a YAML author meant as text far more often
+    // (campaign BD); its kin `current_user`, `session_user` likewise (campaign BL).
+    const roleWord = /^\(*\s*(user|current_user|session_user)\s*\)*$/i.exec(check.sql)?.[1];
+    if (!error && check.columnDefault && roleWord !== undefined) {
+      notes.push(`${check.path.join('.')}: \`${check.sql.trim()}\` is SQL's ${roleWord.toUpperCase()}, the name of the role that inserts the row — for the text, quote it as SQL does ("default": "'${roleWord}'")`);
     }
     const volatile = check.deterministic && !error ? await dialect.volatileFunctions(session, dialect.calledFunctions(check.sql)) : [];
     if (volatile.length > 0) {

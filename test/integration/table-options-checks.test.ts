@@ -126,6 +126,8 @@ for (const target of targets) {
         ...(pg ? [[{ name: 'm', type: 'int', default: true }, /addColumn\.column\.default: (?![^]*reads as a name)/] as const] : []),
         // YAML 1.1's yes, text to YAML 1.2 (campaign BK).
         [{ name: 'ok', type: 'boolean', default: 'yes' }, /addColumn\.column\.default: .+ — yes reads as a name, not a value \(YAML 1\.2 takes it as text, not as a boolean\): write true or false/],
+        // And on a bit(1) (campaign BL).
+        [{ name: 'ok', type: 'bit(1)', default: 'no' }, /addColumn\.column\.default: .+ — no reads as a name, not a value \(YAML 1\.2 takes it as text, not as a boolean\): write true or false/],
       ] as const) {
         await s.write('0001_d', { addColumn: { table: 'users', column } });
         await refused(s, ['users'], message);
@@ -134,6 +136,10 @@ for (const target of targets) {
       if (!pg) return refused(s, ['users'], /— user reads as a name, not a value: a text default is quoted/);
       const plan = (await s.xc.plan()) as { migrations: { notes?: string[] }[] };
       expect(plan.migrations[0]!.notes).toContain('operations[0].addColumn: column.default: `user` is SQL\'s USER, the name of the role that inserts the row — for the text, quote it as SQL does ("default": "\'user\'")');
+      // Its kin likewise (campaign BL: taken silently).
+      await s.write('0001_d', { addColumn: { table: 'users', column: { name: 'plan', type: 'varchar(40)', default: 'session_user' } } });
+      const kin = (await s.xc.plan()) as { migrations: { notes?: string[] }[] };
+      expect(kin.migrations[0]!.notes).toContain('operations[0].addColumn: column.default: `session_user` is SQL\'s SESSION_USER, the name of the role that inserts the row — for the text, quote it as SQL does ("default": "\'session_user\'")');
     });
 
     it('constraint names differing only in case: two names on PostgreSQL, one on MySQL/MariaDB (refused there)', async () => {
