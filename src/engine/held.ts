@@ -8,6 +8,7 @@
  */
 import type { Dialect } from '../dialects/dialect.js';
 import type { SchemaModel } from '../schema/model.js';
+import { escapeRegExp } from '../dialects/names.js';
 
 /** Problems for each object in `model` whose key is not in `before` (SchemaModel.names) and that names a held column or key. */
 export function overHeld(model: SchemaModel, before: Map<string, string>, dialect: Pick<Dialect, 'columnsNamed'>): string[] {
@@ -42,6 +43,37 @@ export function overHeld(model: SchemaModel, before: Map<string, string>, dialec
           `foreign key "${fk.name}" of "${t.name}" references ${fk.refColumns.map((c) => `"${c}"`).join(', ')} of "${fk.refTable}", whose key "${key.name}" ${key.holder} makes only at its contract (until then there is no key to reference, or one that changes under the foreign key) — contract that migration first, then add the foreign key in a later migration`,
         );
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * The same for a `sql` operation's expand, which xc reads no schema from: a statement making an index or adding a
+ * key, constraint or index to a table (CREATE INDEX … ON t (…), ALTER TABLE t ADD …) that names a column a contract
+ * in flight replaces by its shadow. Made at expand, the contract then refuses it as made over the column after it
+ * was applied, and only dropping it by hand — another migration's object — gets out (campaign BQ). Read loosely
+ * from the text: the table named where the statement names its table, the column as a word after it.
+ */
+export function sqlOverHeld(model: SchemaModel, text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const problems: string[] = [];
+  const quoted = '(?:`[^`]+`|"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)';
+  const target = new RegExp(`^\\s*(?:CREATE\\s+(?:UNIQUE\\s+)?INDEX\\b[\\s\\S]*?\\bON\\s+(?:ONLY\\s+)?|ALTER\\s+TABLE\\s+(?:IF\\s+EXISTS\\s+)?(?:ONLY\\s+)?(?=[\\s\\S]*\\bADD\\b))((?:${quoted}\\s*\\.\\s*)?${quoted})`, 'i');
+  for (const statement of text.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').split(';')) {
+    const m = target.exec(statement);
+    if (!m) continue;
+    const last = m[1]!.split('.').at(-1)!.trim();
+    const name = /^[`"]/.test(last) ? last.slice(1, -1) : last;
+    const t = model.table(name) ?? [...model.tables.values()].find((x) => x.name.toLowerCase() === name.toLowerCase() && !/^[`"]/.test(last));
+    if (!t) continue;
+    const rest = statement.slice(m.index + m[0].length);
+    for (const c of t.columns) {
+      const by = model.holds.shadowedBy(t.name, c.name);
+      if (by === undefined || !new RegExp(`(^|[^A-Za-z0-9_$])${escapeRegExp(c.name)}([^A-Za-z0-9_$]|$)`, 'i').test(rest)) continue;
+      problems.push(
+        `its SQL makes an index or key over "${t.name}"."${c.name}", which ${by} replaces at its contract (the column is dropped and its shadow, of the new type, renamed to its name); made before, that contract would refuse it as made over the column after it was applied — contract that migration first, then add it in a later migration`,
+      );
     }
   }
   return problems;

@@ -19,7 +19,7 @@ import { emptyPlan, type BackfillSpec, type ExpressionCheck, type OperationPlan,
 import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { CheckModel, InPlan, SchemaModel, TableModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
-import { copiesOverHeld, overHeld } from './held.js';
+import { copiesOverHeld, overHeld, sqlOverHeld } from './held.js';
 import { triggerOrderIssues } from './triggerOrder.js';
 import { missingNames } from './planHints.js';
 import { describeDependent, isOwnGeneratedColumn, keyUsers, objectsOver, textUsers, viewOverCopyWay } from './oldNames.js';
@@ -69,6 +69,7 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
     if (r.inCatalog && r.column !== undefined) model.holds.retypeAtContract(r.table, r.column, holder);
   }
   const before = model.names();
+  if (o.kind === 'sql') problems.push(...sqlOverHeld(model, (o.spec as OperationSpec<'sql'>).expand).map(heldUntilContract));
   op.project(o.spec as never, model, dialect);
   problems.push(...overHeld(model, before, dialect).map(heldUntilContract));
   // Held from here on, not against the operation's own objects: a column it removes at contract yet keeps is replaced by a shadow.
