@@ -157,7 +157,9 @@ export async function lintFiles(files: string[], dir: string, dialect?: TextDial
       const findingsOf = (r: TextDialect) => lintDefinition(file, definition, r).filter((f) => readings.length === 1 || f.rule !== 'several-statements');
       for (const found of readings.flatMap(findingsOf)) {
         const key = `${found.path}\0${found.rule}\0${found.statement}`;
-        if (!seen.has(key)) findings.push(found), seen.add(key);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        findings.push(found);
       }
     } catch (err) {
       if (err instanceof InvalidInputError) invalid.push({ file, message: err.message });
