@@ -8,7 +8,6 @@
  */
 import type { Dialect } from '../dialects/dialect.js';
 import type { SchemaModel } from '../schema/model.js';
-import { escapeRegExp } from '../dialects/names.js';
 
 /** Problems for each object in `model` whose key is not in `before` (SchemaModel.names) and that names a held column or key. */
 export function overHeld(model: SchemaModel, before: Map<string, string>, dialect: Pick<Dialect, 'columnsNamed'>): string[] {
@@ -49,34 +48,44 @@ export function overHeld(model: SchemaModel, before: Map<string, string>, dialec
 }
 
 /**
- * The same for a `sql` operation's expand, which xc reads no schema from: a statement making an index or adding a
- * key, constraint or index to a table (CREATE INDEX … ON t (…), ALTER TABLE t ADD …) that names a column a contract
- * in flight replaces by its shadow. Made at expand, the contract then refuses it as made over the column after it
- * was applied, and only dropping it by hand — another migration's object — gets out (campaign BQ). Read loosely
- * from the text: the table named where the statement names its table, the column as a word after it.
+ * The same for a `sql` operation's expand, which xc reads no schema from: a statement making an index, key or
+ * column over a table (CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX … ON t (…), ALTER [ONLINE|IGNORE] TABLE t ADD …), or
+ * a foreign key anywhere (REFERENCES t (…)), that names a column a contract in flight replaces by its shadow. Made at
+ * expand, that contract refuses it as made over the column after it was applied, and only dropping it by hand —
+ * another migration's object — gets out (campaigns BQ, BR). Read loosely from the text: the table where the
+ * statement names it, its columns as the dialect's tokens read them after it (not in a literal or comment, nor
+ * another table's); MySQL's executable comments and PostgreSQL's dollar-quoted bodies (a DO block) read as code.
  */
-export function sqlOverHeld(model: SchemaModel, text: string | undefined): string[] {
+export function sqlOverHeld(model: SchemaModel, text: string | undefined, dialect: Pick<Dialect, 'columnsNamed'>): string[] {
   if (text === undefined) return [];
-  const problems: string[] = [];
-  const quoted = '(?:`[^`]+`|"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)';
-  const target = new RegExp(`^\\s*(?:CREATE\\s+(?:UNIQUE\\s+)?INDEX\\b[\\s\\S]*?\\bON\\s+(?:ONLY\\s+)?|ALTER\\s+TABLE\\s+(?:IF\\s+EXISTS\\s+)?(?:ONLY\\s+)?(?=[\\s\\S]*\\bADD\\b))((?:${quoted}\\s*\\.\\s*)?${quoted})`, 'i');
-  for (const statement of text.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').split(';')) {
-    const m = target.exec(statement);
-    if (!m) continue;
-    const last = m[1]!.split('.').at(-1)!.trim();
-    const name = /^[`"]/.test(last) ? last.slice(1, -1) : last;
-    const t = model.table(name) ?? [...model.tables.values()].find((x) => x.name.toLowerCase() === name.toLowerCase() && !/^[`"]/.test(last));
-    if (!t) continue;
-    const rest = statement.slice(m.index + m[0].length);
-    for (const c of t.columns) {
-      const by = model.holds.shadowedBy(t.name, c.name);
-      if (by === undefined || !new RegExp(`(^|[^A-Za-z0-9_$])${escapeRegExp(c.name)}([^A-Za-z0-9_$]|$)`, 'i').test(rest)) continue;
-      problems.push(
-        `its SQL makes an index or key over "${t.name}"."${c.name}", which ${by} replaces at its contract (the column is dropped and its shadow, of the new type, renamed to its name); made before, that contract would refuse it as made over the column after it was applied — contract that migration first, then add it in a later migration`,
+  const problems = new Set<string>();
+  const name = '(?:`[^`]+`|"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)';
+  const qualified = `((?:${name}\\s*\\.\\s*)?${name})`;
+  const target = new RegExp(`\\b(?:CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:(?:UNIQUE|FULLTEXT|SPATIAL)\\s+)?INDEX\\b[\\s\\S]*?\\bON\\s+(?:ONLY\\s+)?|ALTER\\s+(?:(?:ONLINE|IGNORE)\\s+)*TABLE\\s+(?:IF\\s+EXISTS\\s+)?(?:ONLY\\s+)?(?=[\\s\\S]*\\bADD\\b))${qualified}`, 'i');
+  const references = new RegExp(`\\bREFERENCES\\s+${qualified}\\s*\\(([^)]*)\\)`, 'gi');
+  const tableOf = (written: string) => {
+    const last = written.split('.').at(-1)!.trim();
+    const bare = /^[`"]/.test(last) ? last.slice(1, -1) : last;
+    return model.table(bare) ?? (/^[`"]/.test(last) ? undefined : [...model.tables.values()].find((x) => x.name.toLowerCase() === bare.toLowerCase()));
+  };
+  const over = (written: string, sql: string) => {
+    const t = tableOf(written);
+    if (!t) return;
+    for (const c of dialect.columnsNamed(sql, t.name, t.columns.map((x) => x.name))) {
+      const by = model.holds.shadowedBy(t.name, c);
+      if (by === undefined) continue;
+      problems.add(
+        `its SQL makes an index, key or column over "${t.name}"."${c}", which ${by} replaces at its contract (the column is dropped and its shadow, of the new type, renamed to its name); made before, that contract would refuse it as made over the column after it was applied — contract that migration first, then add it in a later migration`,
       );
     }
+  };
+  const code = text.replace(/\/\*!\d*([\s\S]*?)\*\//g, ' $1 ').replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$([\s\S]*?)\$\1\$/g, ' $2 ');
+  for (const statement of code.split(';')) {
+    for (const ref of statement.matchAll(references)) over(ref[1]!, ref[2]!);
+    const m = target.exec(statement);
+    if (m) over(m[1]!, statement.slice(m.index + m[0].length).replace(references, ' '));
   }
-  return problems;
+  return [...problems];
 }
 
 /**

@@ -69,7 +69,7 @@ function projectOperation(model: SchemaModel, dialect: Dialect, o: { migrationId
     if (r.inCatalog && r.column !== undefined) model.holds.retypeAtContract(r.table, r.column, holder);
   }
   const before = model.names();
-  if (o.kind === 'sql') problems.push(...sqlOverHeld(model, (o.spec as OperationSpec<'sql'>).expand).map(heldUntilContract));
+  if (o.kind === 'sql') problems.push(...sqlOverHeld(model, (o.spec as OperationSpec<'sql'>).expand, dialect).map(heldUntilContract));
   op.project(o.spec as never, model, dialect);
   problems.push(...overHeld(model, before, dialect).map(heldUntilContract));
   // Held from here on, not against the operation's own objects: a column it removes at contract yet keeps is replaced by a shadow.

@@ -72,12 +72,13 @@ export class MysqlLockHolders {
           : '(p.DB = DATABASE() OR p.DB IS NULL)';
     // Holding a metadata lock is evidence enough: an idle session that does (LOCK TABLES, FTWRL) is a holder.
     const idleHolder = source ? `(p.COMMAND = 'Sleep' AND p.TIME >= ?) OR` : '? < 0 OR';
-    const named = source || untouched ? [] : await readersOf(s, tables);
+    const named = source || untouched || !list ? [] : await readersOf(s, tables);
     const found = untouched ? [] : await this.query(s, scope, idleHolder, source && list ? tables : [], minAgeSecs, exclude, named);
     if (source || found.length > 0 || !possible) return found;
     return this.idleSessions(s, exclude);
   }
 
+  /** `named`: patterns of a statement's text naming the tables (readersOf). */
   private async query(s: Session, scope: string, idleHolder: string, tables: string[], minAgeSecs: number, exclude: readonly number[], named: string[] = []): Promise<Blocker[]> {
     // Without the PROCESS privilege, INNODB_TRX is refused (1227) and PROCESSLIST shows this user's own sessions only:
     // then only those, and only by their long statements (an idle transaction cannot be told from an idle session).
@@ -103,7 +104,7 @@ export class MysqlLockHolders {
            AND (${trx.old} ${idleHolder} (p.COMMAND = 'Query' AND p.TIME >= ? AND COALESCE(p.STATE, '') NOT LIKE 'Waiting for%lock%'))
            AND ${scope}${alone}
          ORDER BY ${trx.order}p.ID`,
-        [...excluded(exclude, this.advisorySession), minAgeSecs, minAgeSecs, Math.max(1, minAgeSecs), ...tables, ...(alone ? named.map(wordIn) : [])],
+        [...excluded(exclude, this.advisorySession), minAgeSecs, minAgeSecs, Math.max(1, minAgeSecs), ...tables, ...(alone ? named : [])],
       );
     } catch (err) {
       if ((err as { errno?: number }).errno !== 1227 || !this.canSeeTransactions) throw err;
@@ -158,25 +159,35 @@ function blocker(b: HolderRow, idle: string | null): Blocker {
 }
 
 /**
- * The names a statement reading `tables` may go by: theirs, and those of the views and routines of this database
- * over them (a view over a view too, a few levels down). A `SELECT … FROM v_items` locks items without naming it
- * (campaign BL: such a holder was missed, the DDL sent again and again, and an idle writer named instead).
+ * What a statement reading `tables` may name them by, as patterns of its text: the tables' names, the views over
+ * them in any database (a view over a view too, a few levels down; found by the qualified name the server stores in
+ * a view's text, so a column alias of that name is none), and the stored routines of this database whose bodies
+ * name them, called. A `SELECT … FROM v_items` or `SELECT item_count()` locks items without naming it (campaign BL:
+ * such a holder was missed, the DDL sent again and again, an idle writer named instead); campaign BR: a view in
+ * another database, an alias `items` in a view's text and a column `AS total` beside a function `total()`.
  */
 async function readersOf(s: Session, tables: string[]): Promise<string[]> {
-  const names = new Set(tables.map((t) => t.toLowerCase()));
-  for (let level = 0, grown = names.size > 0; grown && level < 4; level++) {
-    const words = [...names];
-    const test = (column: string) => words.map(() => `LOWER(${column}) REGEXP ?`).join(' OR ');
-    const r = await s.query<{ name: string }>(
-      `SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND (${test('VIEW_DEFINITION')})
-       UNION SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND (${test('ROUTINE_DEFINITION')})`,
-      [...words.map(wordIn), ...words.map(wordIn)],
+  const db = String((await s.query<{ db: string }>('SELECT DATABASE() AS db')).rows[0]!.db);
+  const quoted = (schema: string, name: string) => `\`${schema.replace(/`/g, '``')}\`.\`${name.replace(/`/g, '``')}\``;
+  const patterns = new Set(tables.map(wordIn));
+  let over = tables.map((t) => quoted(db, t));
+  const seen = new Set(over);
+  for (let level = 0; over.length > 0 && level < 4; level++) {
+    const r = await s.query<{ schema: string; name: string }>(
+      `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS name FROM information_schema.VIEWS WHERE ${over.map(() => 'LOCATE(?, VIEW_DEFINITION) > 0').join(' OR ')}`,
+      over,
     );
-    const before = names.size;
-    for (const row of r.rows) names.add(String(row.name).toLowerCase());
-    grown = names.size > before;
+    over = r.rows.map((v) => quoted(String(v.schema), String(v.name))).filter((q) => !seen.has(q));
+    for (const v of r.rows) patterns.add(wordIn(String(v.name)));
+    for (const q of over) seen.add(q);
   }
-  return [...names];
+  const words = tables.map(wordIn);
+  const routines = await s.query<{ name: string }>(
+    `SELECT ROUTINE_NAME AS name FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND (${words.map(() => 'LOWER(ROUTINE_DEFINITION) REGEXP ?').join(' OR ')})`,
+    words,
+  );
+  for (const f of routines.rows) patterns.add(`${wordIn(String(f.name))}[[:space:]]*\\(`);
+  return [...patterns];
 }
 
 /** A pattern matching `name` as a whole word of a statement's text, lower-cased (MySQL's ICU and MariaDB's PCRE read it alike). */
