@@ -5,7 +5,8 @@
  * command picked among its parts (expand/contract/rollback DDL, backfill,
  * verify, phase changes) and then among that part's event lines:
  * - kill9: SIGKILL of xc;
- * - signal: SIGINT or SIGTERM (exit 130/143 required, or 0 if it had finished);
+ * - signal: SIGINT or SIGTERM (exit 130/143 required, or 0 if it had finished; a signal landing in Node's teardown,
+ *   after xc chose its code, is judged by that code);
  * - restart: the server restarts (PostgreSQL fast shutdown, MariaDB SIGKILL);
  * - lock-lost: xc's advisory-lock session is terminated (exit 4, or 0 if no change was left);
  * - timeouts: server-wide statement and idle timeouts for the whole scenario (xc still finishes first time);
@@ -153,6 +154,9 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
       if (faulted) {
         out.injected = r.first.fired || kind === 'timeouts' || (kind === 'blocker' && holdBefore);
         out.ended = r.first.signal ?? `exit ${r.first.code}`;
+        // A SIGINT/SIGTERM that lands after xc chose its exit code ends the process in Node's teardown, by the signal
+        // itself (Node restores the default there): judged by the code xc chose.
+        if (kind === 'signal' && r.first.signal && r.first.chosen !== undefined) out.ended = `exit ${r.first.chosen} (then ${r.first.signal} in Node's teardown)`;
         firstEnded = r.first.endedAt;
         if (kind === 'blocker' && r.first.code === 5) {
           const named = ((r.first.events.at(-1)?.error as { details?: { blockers?: { session: number }[] } })?.details?.blockers ?? []).map((b) => b.session);
@@ -195,7 +199,7 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
     if (out.injected) {
       const ok: Record<Kind, (s: string) => boolean> = {
         kill9: (s) => s === 'SIGKILL',
-        signal: (s) => s === (signal === 'SIGINT' ? 'exit 130' : 'exit 143') || s === 'exit 0',
+        signal: (s) => new RegExp(`^exit (${signal === 'SIGINT' ? 130 : 143}|0)\\b`).test(s),
         restart: () => true,
         'lock-lost': (s) => s === 'exit 4' || s === 'exit 0',
         timeouts: (s) => s === 'exit 0',

@@ -1,12 +1,14 @@
 /** The real `xc` binary from source with --json, and a hook that sees each event line and may act on the process (kill it, fault the server). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN, onJsonLines, xcEnv } from '../helpers/cli.js';
+import { BIN, exitChosen, MARK_EXIT, onJsonLines, xcEnv } from '../helpers/cli.js';
 
 export interface XcRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   events: Record<string, unknown>[];
   stderr: string;
+  /** The exit code xc had chosen when it ended, if it had (a signal may still end it in Node's teardown). */
+  chosen?: number;
   /** The hook fired (the fault was injected during this run). */
   fired: boolean;
   endedAt: number;
@@ -17,7 +19,7 @@ export type Hook = (e: Record<string, unknown>, index: number, child: ChildProce
 
 export function xc(args: string[], hook?: Hook): Promise<XcRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--json'], { env: xcEnv() });
+    const child = spawn(process.execPath, [...MARK_EXIT, BIN, ...args, '--json'], { env: xcEnv() });
     const events: Record<string, unknown>[] = [];
     let stderr = '';
     let fired = false;
@@ -26,6 +28,6 @@ export function xc(args: string[], hook?: Hook): Promise<XcRun> {
       if (hook && !fired) fired = hook(e, events.length, child);
     });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code, signal) => resolve({ code, signal, events, stderr, fired, endedAt: Date.now() }));
+    child.on('close', (code, signal) => resolve({ code, signal, events, ...exitChosen(stderr), fired, endedAt: Date.now() }));
   });
 }

@@ -63,15 +63,37 @@ export async function rejection(p: Promise<unknown>): Promise<{ exitCode: number
   throw new Error('expected a rejection');
 }
 
-/** Run the CLI with --json; SIGKILL it at the first event `killWhen` accepts. */
-export function runXcKillingAt(args: string[], killWhen?: (e: Record<string, unknown>) => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+const EXIT_MARK = path.resolve(import.meta.dirname, 'exit-mark.mjs');
+
+/** Node options that have a spawned xc print the exit code it chose (read back by `exitChosen`). */
+export const MARK_EXIT = ['--import', EXIT_MARK];
+
+/** The exit code xc had chosen when it ended (undefined if it ended before choosing one), and its stderr without the mark. */
+export function exitChosen(stderr: string): { chosen: number | undefined; stderr: string } {
+  const m = /\nxc-test-exit (\d+)\n/.exec(stderr);
+  return { chosen: m ? Number(m[1]) : undefined, stderr: m ? stderr.replace(m[0], '') : stderr };
+}
+
+/**
+ * Run the CLI with --json; send it `signal` (SIGKILL unless told) at the first event `killWhen` accepts.
+ * With another signal than SIGKILL, `chosen` is the exit code xc had chosen, if it had, when it ended.
+ */
+export function runXcKillingAt(
+  args: string[],
+  killWhen?: (e: Record<string, unknown>) => boolean,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; chosen?: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--json'], { env: xcEnv() });
+    const child = spawn(process.execPath, [...(signal === 'SIGKILL' ? [] : MARK_EXIT), BIN, ...args, '--json'], { env: xcEnv() });
     let stderr = '';
+    let sent = false;
     onJsonLines(child.stdout, (e) => {
-      if (killWhen?.(e)) child.kill('SIGKILL');
+      if (!sent && killWhen?.(e)) {
+        sent = true;
+        child.kill(signal);
+      }
     });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
+    child.on('close', (code, ended) => resolve({ code, signal: ended, ...exitChosen(stderr) }));
   });
 }
