@@ -11,7 +11,7 @@ import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { SqlFailedError, XcError } from '../errors.js';
 import type { BackfillSpec } from '../plan/index.js';
-import { assignments, backfillTarget, keyColumns, keyOf, keyRange, walkKeyOf, type Cursor, type KeyValue } from './keyset.js';
+import { assignments, backfillTarget, keyColumns, keyOf, keyRange, walkKeyOf, type Cursor, type KeyValue, type WalkKey } from './keyset.js';
 
 /** The batch's rows searched at most: a batch is never larger (sizer.ts MAX_BATCH). */
 const MAX_ROWS = 50_000;
@@ -24,25 +24,35 @@ const MAX_ROWS = 50_000;
 export async function batchFailure(driver: Driver, d: Dialect, opts: { migration: string; spec: BackfillSpec; lockTimeoutMs: number }, from: Cursor, to: Cursor, err: unknown): Promise<Error> {
   if (err instanceof XcError) return err;
   const { spec, migration } = opts;
-  const key = spec.key!;
-  const server = (e: unknown) => (e as Error)?.message ?? String(e);
-  let row: { key: KeyValue[]; shown: KeyValue[]; error: unknown } | null = null;
+  let row: FailingRow | null = null;
   try {
-    row = await firstFailingRow(driver, d, opts, from, to);
+    row = await firstFailingRow(driver, d, spec.table, walkKeyOf(spec), from, to, (s, after, upTo) => tryRange(s, d, spec, opts.lockTimeoutMs, after, upTo));
   } catch {
     // The search itself failed (the connection, a lock): the batch's own error is still the news.
   }
-  const named = row ? key.map((k, i) => `${k}=${shown(row!.shown[i]!)}`).join(' ') : undefined;
-  const where = named ? `at the row ${named}` : 'in a batch';
+  const where = row ? `at the row ${rowNamed(row)}` : 'in a batch';
   return new SqlFailedError(
-    `backfill of "${spec.table}" stopped ${where}: ${server(row?.error ?? err)}. Nothing of that batch was written; ` +
+    `backfill of "${spec.table}" stopped ${where}: ${serverWords(row?.error ?? err)}. Nothing of that batch was written; ` +
       `fix the row and run the command again, which resumes there; to change the expression instead, \`xc rollback ${migration}\`, edit the file and apply it again (an applied migration's file is not edited: xc refuses the drift)`,
-    { migration, table: spec.table, ...(row ? { row: Object.fromEntries(key.map((k, i) => [k, shown(row!.shown[i]!)])) } : {}), code: (row?.error as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown })?.code ?? null },
+    { migration, table: spec.table, ...(row ? { row: row.shown } : {}), code: errorCode(row?.error) ?? errorCode(err) },
     { cause: row?.error ?? err },
   );
 }
 
-/** A key value as the message shows it: a plain word or number as is, other text quoted, bytes in hex. */
+/** A row found failing: its key as the walk compares it, the same as the message shows it (by column), and its error. */
+export interface FailingRow {
+  key: KeyValue[];
+  shown: Record<string, string>;
+  error: unknown;
+}
+
+/** The row as messages name it: `id=5 name="a b"`. */
+export const rowNamed = (row: FailingRow) => Object.entries(row.shown).map(([k, v]) => `${k}=${v}`).join(' ');
+
+export const serverWords = (e: unknown) => (e as Error)?.message ?? String(e);
+export const errorCode = (e: unknown) => (e as { code?: unknown } | undefined)?.code ?? null;
+
+/** A key value as a message shows it: a plain word or number as is, other text quoted, bytes in hex. */
 const shown = (v: KeyValue) => (Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : /^[\w.:+-]+$/.test(v) ? v : JSON.stringify(v));
 
 /** The batch's UPDATE over one key range, in a transaction rolled back: the error it raises, or null. */
@@ -63,32 +73,39 @@ async function tryRange(s: Session, d: Dialect, spec: BackfillSpec, lockTimeoutM
 }
 
 /**
- * The first row after `from` up to `to` whose UPDATE fails alone, by halving (about 16 tries for 50,000 rows):
- * its key, and the key as the message shows it (an ENUM by its label, not the position the walk compares).
+ * The first row after `from` up to `to` for which `attempt` over the rows up to it fails, by halving (about 16
+ * tries for 50,000 rows): its key, the key as the message shows it (an ENUM by its label, not the position the walk
+ * compares), and the error. `attempt` returns the error of the rows after `after` up to `upTo`, or null.
  */
-async function firstFailingRow(driver: Driver, d: Dialect, opts: { spec: BackfillSpec; lockTimeoutMs: number }, from: Cursor, to: Cursor): Promise<{ key: KeyValue[]; shown: KeyValue[]; error: unknown } | null> {
-  const { spec, lockTimeoutMs } = opts;
-  const key = walkKeyOf(spec);
+export async function firstFailingRow(
+  driver: Driver,
+  d: Dialect,
+  table: string,
+  key: WalkKey,
+  from: Cursor,
+  to: Cursor,
+  attempt: (s: Session, after: Cursor, upTo: Cursor) => Promise<unknown>,
+): Promise<FailingRow | null> {
   const s = await driver.acquire();
   try {
     const range = keyRange(d, key, from, to);
     const order = key.columns.map((k) => d.quote(k)).join(', ');
     // A column with a form is read as its form's text: its label too, for the message (up to 50,000 rows, so only those).
     const labels = key.columns.map((k, i) => (key.forms?.[i] ? `, ${d.castText(d.quote(k))} AS t${i}` : '')).join('');
-    const rows = await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)}${labels} FROM ${d.quote(spec.table)} WHERE ${range.sql} ORDER BY ${order} LIMIT ${MAX_ROWS}`, range.params);
+    const rows = await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)}${labels} FROM ${d.quote(table)} WHERE ${range.sql} ORDER BY ${order} LIMIT ${MAX_ROWS}`, range.params);
     const keys = rows.rows.map((r) => keyOf(r, key));
     // keys[lo..hi] holds the first failing row; the rows before keys[lo] convert.
     let lo = 0;
     let hi = keys.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((await tryRange(s, d, spec, lockTimeoutMs, lo === 0 ? from : keys[lo - 1]!, keys[mid]!)) !== null) hi = mid;
+      if ((await attempt(s, lo === 0 ? from : keys[lo - 1]!, keys[mid]!)) !== null) hi = mid;
       else lo = mid + 1;
     }
     if (keys.length === 0) return null;
-    const error = await tryRange(s, d, spec, lockTimeoutMs, lo === 0 ? from : keys[lo - 1]!, keys[lo]!);
-    const shown = key.columns.map((_, i) => (key.forms?.[i] ? String(rows.rows[lo]![`t${i}`]) : keys[lo]![i]!));
-    return error === null ? null : { key: keys[lo]!, shown, error };
+    const error = await attempt(s, lo === 0 ? from : keys[lo - 1]!, keys[lo]!);
+    const named = Object.fromEntries(key.columns.map((k, i) => [k, shown(key.forms?.[i] ? String(rows.rows[lo]![`t${i}`]) : keys[lo]![i]!)]));
+    return error === null ? null : { key: keys[lo]!, shown: named, error };
   } finally {
     s.release();
   }

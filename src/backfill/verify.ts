@@ -5,11 +5,12 @@
  * long-running query.
  */
 import type { AgreementCheck } from '../plan/index.js';
-import { DataMismatchError } from '../errors.js';
+import { DataMismatchError, XcError } from '../errors.js';
 import { sleep, type EngineContext } from '../engine/context.js';
-import { withSession } from '../db/driver.js';
+import { withSession, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { keyRange, walkKeyOf } from './keyset.js';
+import { keyRange, walkKeyOf, type Cursor } from './keyset.js';
+import { errorCode, firstFailingRow, rowNamed, serverWords } from './failure.js';
 import { ChunkFinder } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk, type KeySpan } from './parts.js';
 import { Throttle } from './throttle/throttle.js';
@@ -52,14 +53,21 @@ async function verifyPart(ctx: EngineContext, migration: string, check: Agreemen
     await throttle.wait();
     await chunks.ready();
     const t0 = Date.now();
-    const { chunk, bad, rows, share } = await withSession(ctx.driver, async (s) => {
+    const read = await withSession(ctx.driver, async (s) => {
       const chunk = await chunks.next(s, cursor, CHUNK);
       const range = keyRange(d, key, cursor, chunk.end);
       // One read of the chunk, filtered to the rows that disagree (none, normally): their first few are the examples.
-      const bad = (await s.query<Record<string, unknown>>(`SELECT ${shown(d, check)} FROM ${t} WHERE ${range.sql} AND ${disagrees} LIMIT ${EXAMPLES}`, range.params)).rows;
+      let bad: Record<string, unknown>[];
+      try {
+        bad = (await s.query<Record<string, unknown>>(`SELECT ${shown(d, check)} FROM ${t} WHERE ${range.sql} AND ${disagrees} LIMIT ${EXAMPLES}`, range.params)).rows;
+      } catch (err) {
+        return { chunk, failed: err };
+      }
       const rows = bad.length > 0 ? 0 : await chunks.rowsIn(s, cursor, chunk);
       return { chunk, bad, rows, share: bad.length > 0 ? 0 : await shareOfBatch(ctx, s, workers) };
     });
+    if ('failed' in read) throw await unreadable(ctx, migration, check, cursor, read.chunk.end, read.failed, command);
+    const { chunk, bad, rows, share } = read;
     if (bad.length > 0) throw mismatch(migration, check, bad, command);
     progress.checked += rows;
     ctx.emit({ event: 'verify', migration, table: check.table, checked: progress.checked, total: progress.checked });
@@ -85,6 +93,29 @@ function mismatch(migration: string, check: AgreementCheck, bad: Record<string, 
     table: check.table,
     examples: bad,
   });
+}
+
+/**
+ * The read of a chunk failed: where one row's own check fails alone (an `up` that cannot convert a value written
+ * where no trigger saw it, a failing `down`), that row is named — the server's words alone ("invalid input syntax
+ * for type integer") said neither which row nor what to do. Any other failure (the connection, a lock) is `err` as it was.
+ */
+async function unreadable(ctx: EngineContext, migration: string, check: AgreementCheck, from: Cursor, to: Cursor, err: unknown, command: 'contract' | 'rollback'): Promise<unknown> {
+  if (err instanceof XcError || ctx.dialect.isLockTimeout(err)) return err;
+  const d = ctx.dialect;
+  const count = (s: Session, after: Cursor, upTo: Cursor) => {
+    const range = keyRange(d, walkKeyOf(check), after, upTo);
+    return s.query(`SELECT count(*) FROM ${d.quote(check.table)} WHERE ${range.sql} AND ${disagreeing(check)}`, range.params).then(() => null, (e: unknown) => (d.isLockTimeout(e) ? Promise.reject(e) : e));
+  };
+  const row = await firstFailingRow(ctx.driver, d, check.table, walkKeyOf(check), from, to, count).catch(() => null);
+  if (!row) return err;
+  const next = command === 'contract' ? `fix that row (what the old version reads), run \`xc backfill ${migration}\` to convert it again, then \`xc contract ${migration}\`` : `fix that row, then run \`xc rollback ${migration}\` again`;
+  return new DataMismatchError(`${command} refused: the check of "${check.table}" (${check.description}) failed at the row ${rowNamed(row)}: ${serverWords(row.error)}. Nothing was changed; ${next}.`, {
+    migration,
+    table: check.table,
+    row: row.shown,
+    code: errorCode(row.error),
+  }, { cause: row.error });
 }
 
 /** A select list showing an example row: `key` first, then `show`, each as text under its own name. */
