@@ -277,6 +277,7 @@ class XcImpl implements Xc {
         if (upTo !== undefined && f.id > upTo) break;
         let row = loaded.rows.get(f.id);
         const from: Phase = row && !isUnstarted(row.phase) ? row.phase : 'pending';
+        const shownFrom: Phase = row?.phase === 'rolled_back' ? 'rolled_back' : from;
         if (row?.phase === 'rolling_back') throw new RefusedError(`${f.id} is being rolled back; finish that with \`xc rollback ${f.id}\` first`);
         if (nextPhase(from, 'apply') === undefined) continue; // at least backfilled: contract moves it on
         if (!row || isUnstarted(row.phase)) {
@@ -288,7 +289,8 @@ class XcImpl implements Xc {
           loaded.rows.set(f.id, row);
         }
         const rows = await advance(ctx, row, opts.to ?? 'backfill');
-        outcomes.push({ id: f.id, from, phase: row.phase, rows });
+        // Applied again after a rollback, it says so (campaign BT: "pending → backfilled" read as a first apply).
+        outcomes.push({ id: f.id, from: shownFrom, phase: row.phase, rows });
       }
       return { ok: true as const, migrations: outcomes };
     });
