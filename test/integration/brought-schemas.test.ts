@@ -758,7 +758,7 @@ for (const target of targets) {
       ]);
       expect(await s.db.triggers()).toEqual([]);
       // Applied again, it says where it came from (campaign BT: "pending → backfilled" read as a first apply).
-      expect((await xc.apply()).migrations.map((m) => [m.from, m.phase])).toEqual([['rolled_back', 'backfilled']]);
+      expect((await xc.apply()).migrations.map((m) => [(m as { from?: string }).from, m.phase])).toEqual([['rolled_back', 'backfilled']]);
     });
 
     it.skipIf(!pg)('text[] → jsonb with up to_jsonb(tags) (STABLE built-in JSON builders are taken; a STABLE function of the user is not)', async () => {
