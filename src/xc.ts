@@ -354,8 +354,11 @@ class XcImpl implements Xc {
         const gated = await this.gatesContract(ctx, row);
         const resumed = gated && row.phase === 'contracting';
         const stays = resumed ? `\n${row.id} stays contracting, nothing of its old shape removed yet: \`xc contract\` again once no live version needs it, or \`xc rollback ${row.id}\`` : '';
+        // A contract with nothing to run removes nothing, but it ends the way back (a contracted migration is not rolled
+        // back): it waits for the gate all the same, and says so (campaign BT: "the old shape is still needed" of an index).
+        const why = row.plan.contract.length === 0 ? 'its contract removes nothing, but it ends the way back (`xc rollback`), so it waits until no live version is below it' : 'the old shape is still needed';
         const refuse = (blockers: GateBlocker[], during = '') =>
-          new RefusedError(`contract of ${row.id} refused: the old shape is still needed${during}\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}${stays}\n(use --force --reason TEXT to override; it is logged)`, {
+          new RefusedError(`contract of ${row.id} refused: ${why}${during}\n${blockers.map((b) => `  - ${b.detail}`).join('\n')}${stays}\n(use --force --reason TEXT to override; it is logged)`, {
             migration: row.id,
             blockers,
             contracted: outcomes,

@@ -87,6 +87,22 @@ target.describe(`the deploy gate (${target.name})`, () => {
     expect(err.message).toContain(`no live deployment at or above ${V2}`);
   });
 
+  it('a migration whose contract removes nothing (an index by sql) waits for the gate too, and says why (campaign BT)', async () => {
+    const { xc, dir, db } = await setup(target);
+    await writeFile(path.join(dir, '0003_index.json'), JSON.stringify({ operations: [{ sql: { expand: 'CREATE INDEX users_id_name ON users (id, full_name)', rollback: db.dialect === 'postgres' ? 'DROP INDEX users_id_name' : 'DROP INDEX users_id_name ON users' } }] }));
+    await xc.deploy.record({ app: 'shop', version: 'v2', level: V2 });
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    await xc.contract({ id: V2 });
+    await xc.apply();
+    const err = await rejection(xc.contract());
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toMatch(/^contract of 0003_index refused: its contract removes nothing, but it ends the way back \(`xc rollback`\), so it waits until no live version is below it\n {2}- /);
+    expect((await db.indexes('users')).map((i) => i.name)).toContain('users_id_name');
+    await xc.deploy.record({ app: 'shop', version: 'v3', level: '0003_index' });
+    await xc.deploy.retire({ app: 'shop', version: 'v2' });
+    expect((await xc.contract()).migrations.map((m) => [m.id, m.phase])).toEqual([['0003_index', 'contracted']]);
+  });
+
   it("a team's first day: with no version recorded before apply, contract goes on (SPEC §6) and says what the gate could not see (campaigns AX, AY)", async () => {
     const db = await target.create('xc_gate');
     cleanup.push(() => db.drop());
