@@ -64,6 +64,25 @@ for (const target of targets) {
       expect(rows.filter((r) => r.code !== r.s)).toEqual([]);
     });
 
+    it("addColumn of a JSON column over text that is no JSON: the old version's other updates go on (MariaDB: JSON_VALID checked after the trigger, campaign BU); fixed, it converges", async () => {
+      const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, payload text, note varchar(20))`], 'xc_unconv');
+      await s.db.seed('items', ['id', 'payload', 'note'], Array.from({ length: ROWS }, (_, i) => [i + 1, i + 1 === BAD ? 'notjson' : `[${i + 1}]`, 'n']));
+      await s.write('0001_doc', { addColumn: { table: 'items', column: { name: 'doc', type: 'json', nullable: true }, up: pg ? 'CAST(payload AS json)' : 'payload' } });
+      const { writer, applied } = await applyWhileNotesChange(s);
+      expect(writer.errors).toEqual([]);
+      expect(applied?.message).toMatch(new RegExp(`stopped at the row id=${BAD}: .*(invalid input syntax for type json|CONSTRAINT .*doc.* failed)`, 'i'));
+      expect(await s.db.query(`SELECT doc FROM items WHERE id = ${BAD}`)).toEqual([{ doc: null }]);
+      // A mixed multi-row update of other columns goes on too; one writing text that is no JSON is refused.
+      await s.db.query(`UPDATE items SET note = 'bulk' WHERE id BETWEEN ${BAD - 2} AND ${BAD + 2}`);
+      expect((await rejection(s.db.query(`UPDATE items SET payload = '{also bad' WHERE id = 2`))).message).toMatch(/invalid input syntax for type json|CONSTRAINT .*doc.* failed/i);
+      await s.db.query(`UPDATE items SET payload = '[${BAD}]' WHERE id = ?`, [BAD]);
+      await toContracted(s, '0001_doc');
+      const rows = await s.db.query<{ id: number; payload: string; doc: unknown; note: string }>('SELECT id, payload, doc, note FROM items ORDER BY id');
+      const docText = (d: unknown) => (typeof d === 'string' ? d : JSON.stringify(d)).replace(/\s/g, '');
+      expect(rows.filter((r) => docText(r.doc) !== r.payload)).toEqual([]);
+      expect(rows.filter((r) => r.id >= BAD - 2 && r.id <= BAD + 2).map((r) => r.note)).toEqual(Array(5).fill('bulk'));
+    });
+
     if (pg) {
       it("alterColumn in place, text → jsonb over a row of bad JSON: the old version's updates of its other columns go on; fixed, the apply resumes and contracts", async () => {
         const s = await setup(target, [`CREATE TABLE items (id int PRIMARY KEY, doc text, note varchar(20))`], 'xc_unconv');

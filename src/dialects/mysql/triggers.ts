@@ -97,7 +97,11 @@ const APPROXIMATE = /^\s*(float|double|real)\b/i;
 function toleratedOnUpdate(assign: string, column: string, expr: string, s: { table: string; columns: string[] }, typeOf: (c: string) => string | undefined): string {
   const reads = mentioned(expr, s.table, s.columns).filter((c) => c.toLowerCase() !== column.toLowerCase());
   const untouched = [`OLD.${q(column)} IS NULL`, ...reads.map((c) => same(c, typeOf(c)))].join(' AND ');
-  return `IF ${untouched} THEN\n    BEGIN DECLARE EXIT HANDLER FOR 1205, 1213 RESIGNAL; DECLARE CONTINUE HANDLER FOR SQLEXCEPTION SET NEW.${q(column)} = NULL; ${assign} END;\n  ELSE ${assign} END IF;`;
+  // MariaDB's JSON is LONGTEXT under CHECK (JSON_VALID(…)), tested after the trigger, where no handler reaches: text
+  // that is no JSON is put back to NULL here (campaign BU: an ORM's save of another column failed with 4025).
+  const n = `NEW.${q(column)}`;
+  const valid = /^\s*json\b/i.test(typeOf(column) ?? '') ? ` IF ${n} IS NOT NULL AND NOT JSON_VALID(${n}) THEN SET ${n} = NULL; END IF;` : '';
+  return `IF ${untouched} THEN\n    BEGIN DECLARE EXIT HANDLER FOR 1205, 1213 RESIGNAL; DECLARE CONTINUE HANDLER FOR SQLEXCEPTION SET ${n} = NULL; ${assign}${valid} END;\n  ELSE ${assign} END IF;`;
 }
 
 /**
@@ -188,7 +192,7 @@ function replaceInsertTrigger(name: string, table: string, body: string, what: s
 export function mysqlFillTrigger(s: FillTriggerSpec, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
   const fill = `SET ${c} = (${rowValue(s.expr, s.columns, s.table)});`;
-  const fillRow = toleratedOnUpdate(fill, s.column, s.expr, s, typeOf);
+  const fillRow = toleratedOnUpdate(fill, s.column, s.expr, s, (col) => (col.toLowerCase() === s.column.toLowerCase() ? (s.type ?? typeOf(col)) : typeOf(col)));
   if (s.always) return pair(s.name, s.table, { i: guarded(s.name, `  ${fill}`), u: guarded(s.name, `  ${fillRow}`) }, `keeps ${s.column} computed from the row on every write`);
   const insert = guarded(s.name, `  IF ${c} IS NULL THEN ${fill} END IF;`);
   const reads = (s.recomputeOn ?? []).filter((col) => col.toLowerCase() !== s.column.toLowerCase());
