@@ -49,23 +49,38 @@ export function overHeld(model: SchemaModel, before: Map<string, string>, dialec
 
 /**
  * The same for a `sql` operation's expand, which xc reads no schema from: a statement making an index, key or
- * column over a table (CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX … ON t (…), ALTER [ONLINE|IGNORE] TABLE t ADD …), or
- * a foreign key anywhere (REFERENCES t (…)), that names a column a contract in flight replaces by its shadow. Made at
- * expand, that contract refuses it as made over the column after it was applied, and only dropping it by hand —
- * another migration's object — gets out (campaigns BQ, BR). Read loosely from the text: the table where the
- * statement names it, its columns as the dialect's tokens read them after it (not in a literal or comment, nor
- * another table's); MySQL's executable comments and PostgreSQL's dollar-quoted bodies (a DO block) read as code.
+ * column over a table (CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX … ON t (…), ALTER [ONLINE|IGNORE] TABLE t ADD …), a
+ * foreign key anywhere (REFERENCES t (…)), or another object PostgreSQL keeps depending on the column (a trigger
+ * `UPDATE OF` it, a policy, extended statistics), that names a column a contract in flight replaces by its shadow.
+ * Made at expand, that contract refuses it as made over the column after it was applied, and only dropping it by
+ * hand — another migration's object — gets out (campaigns BQ, BR, BU). Read loosely from the text, by the dialect's
+ * tokens: literals and comments set aside (but a literal run as SQL, `EXECUTE '…'`, `PREPARE s FROM '…'`, read as
+ * code), MySQL's executable comments and PostgreSQL's dollar-quoted bodies (a DO block) read as code; a table
+ * qualified by another schema or database than the one planned is not the model's.
  */
-export function sqlOverHeld(model: SchemaModel, text: string | undefined, dialect: Pick<Dialect, 'columnsNamed'>): string[] {
+export function sqlOverHeld(model: SchemaModel, text: string | undefined, dialect: Pick<Dialect, 'columnsNamed' | 'tokens'>): string[] {
   if (text === undefined) return [];
   const problems = new Set<string>();
   const name = '(?:`[^`]+`|"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)';
   const qualified = `((?:${name}\\s*\\.\\s*)?${name})`;
-  const target = new RegExp(`\\b(?:CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:(?:UNIQUE|FULLTEXT|SPATIAL)\\s+)?INDEX\\b[\\s\\S]*?\\bON\\s+(?:ONLY\\s+)?|ALTER\\s+(?:(?:ONLINE|IGNORE)\\s+)*TABLE\\s+(?:IF\\s+EXISTS\\s+)?(?:ONLY\\s+)?(?=[\\s\\S]*\\bADD\\b))${qualified}`, 'i');
+  // Columns after the table: an index's or key's list, a policy's expressions.
+  const target = new RegExp(
+    `\\b(?:CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:(?:UNIQUE|FULLTEXT|SPATIAL)\\s+)?INDEX\\b[\\s\\S]*?\\bON\\s+(?:ONLY\\s+)?|CREATE\\s+POLICY\\s+${name}\\s+ON\\s+|ALTER\\s+(?:(?:ONLINE|IGNORE)\\s+)*TABLE\\s+(?:IF\\s+EXISTS\\s+)?(?:ONLY\\s+)?(?=[\\s\\S]*\\bADD\\b))${qualified}`,
+    'i',
+  );
+  // Columns before the table: a trigger's `UPDATE OF a, b … ON t`, statistics' `ON a, b FROM t`.
+  const before = new RegExp(`\\bCREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:CONSTRAINT\\s+)?(?:TRIGGER\\b[\\s\\S]*?\\bON|STATISTICS\\b[\\s\\S]*?\\bFROM)\\s+(?:ONLY\\s+)?${qualified}`, 'i');
   const references = new RegExp(`\\bREFERENCES\\s+${qualified}\\s*\\(([^)]*)\\)`, 'gi');
+  const unquoted = (part: string) => (/^[`"]/.test(part) ? part.slice(1, -1) : part);
   const tableOf = (written: string) => {
-    const last = written.split('.').at(-1)!.trim();
-    const bare = /^[`"]/.test(last) ? last.slice(1, -1) : last;
+    const parts = written.split('.').map((x) => x.trim());
+    const last = parts.at(-1)!;
+    // Qualified by another schema (database): another table of the same name (campaign BU).
+    // A quoted qualifier as written; a bare one also folded to lower case (PostgreSQL folds it; on MySQL it errs to "ours").
+    const ns = model.namespace;
+    const q = parts.length > 1 ? parts.at(-2)! : undefined;
+    if (q !== undefined && ns !== undefined && unquoted(q) !== ns && (/^[`"]/.test(q) || q.toLowerCase() !== ns)) return undefined;
+    const bare = unquoted(last);
     return model.table(bare) ?? (/^[`"]/.test(last) ? undefined : [...model.tables.values()].find((x) => x.name.toLowerCase() === bare.toLowerCase()));
   };
   const over = (written: string, sql: string) => {
@@ -75,18 +90,49 @@ export function sqlOverHeld(model: SchemaModel, text: string | undefined, dialec
       const by = model.holds.shadowedBy(t.name, c);
       if (by === undefined) continue;
       problems.add(
-        `its SQL makes an index, key or column over "${t.name}"."${c}", which ${by} replaces at its contract (the column is dropped and its shadow, of the new type, renamed to its name); made before, that contract would refuse it as made over the column after it was applied — contract that migration first, then add it in a later migration`,
+        `its SQL makes an index, key or other object over "${t.name}"."${c}", which ${by} replaces at its contract (the column is dropped and its shadow, of the new type, renamed to its name); made before, that contract would refuse it as made over the column after it was applied — contract that migration first, then add it in a later migration`,
       );
     }
   };
-  const code = text.replace(/\/\*!\d*([\s\S]*?)\*\//g, ' $1 ').replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$([\s\S]*?)\$\1\$/g, ' $2 ');
-  for (const statement of code.split(';')) {
+  const unwrapped = text.replace(/\/\*!\d*([\s\S]*?)\*\//g, ' $1 ').replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$([\s\S]*?)\$\1\$/g, ' $2 ');
+  for (const statement of codeOf(dialect, unwrapped).split(';')) {
     for (const ref of statement.matchAll(references)) over(ref[1]!, ref[2]!);
     const m = target.exec(statement);
     if (m) over(m[1]!, statement.slice(m.index + m[0].length).replace(references, ' '));
+    const b = before.exec(statement);
+    if (b) over(b[1]!, statement.slice(0, b.index + b[0].length - b[1]!.length));
   }
   return [...problems];
 }
+
+/**
+ * `sql` as code only: comments and literals blanked (what they hold is no statement), but a literal the statement runs
+ * as SQL — after EXECUTE (PostgreSQL, also `EXECUTE format('…')`) or `PREPARE s FROM` (MySQL) — given as its text.
+ */
+function codeOf(dialect: Pick<Dialect, 'tokens'>, sql: string): string {
+  const tokens = dialect.tokens(sql);
+  const words: string[] = []; // the significant tokens so far, upper-cased
+  let out = '';
+  for (const t of tokens) {
+    if (t.kind === 'comment') {
+      out += ' ';
+      continue;
+    }
+    if (t.kind === 'string') {
+      const [p1, p2, p3] = [words.at(-1), words.at(-2), words.at(-3)];
+      const runs = p1 === 'EXECUTE' || (p1 === '(' && p2 === 'FORMAT' && p3 === 'EXECUTE') || (p1 === 'FROM' && p3 === 'PREPARE');
+      out += runs ? ` ${literalText(t.text)} ` : " '' ";
+    } else out += t.text;
+    if (t.kind !== 'space') words.push(t.text.toUpperCase());
+  }
+  return out;
+}
+
+/** A quoted literal's text: `'it''s'` → `it's` (a prefix such as E or N, and a backslash escape, read loosely). */
+const literalText = (literal: string) => {
+  const q = literal.search(/['"]/);
+  return q < 0 ? literal : literal.slice(q + 1, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1');
+};
 
 /**
  * Problems for shadowing `columns` of `table` (an operation about to hold

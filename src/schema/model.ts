@@ -228,6 +228,8 @@ export class SchemaModel {
    * or why nothing could be (PostgreSQL: no schema of the search_path exists). Empty where unknown.
    */
   searched = '';
+  /** The schema (PostgreSQL) or database (MySQL) the tables were read from, where known: a name qualified by another is not theirs. */
+  namespace: string | undefined;
   /** What migrations in flight still hold beyond this projected shape (holds.ts). */
   holds = new Holds();
   /** What the migration being planned adds before the catalog shows it (planned.ts). */
@@ -262,6 +264,7 @@ export class SchemaModel {
     m.holds = this.holds.clone();
     m.planned = this.planned.clone();
     m.searched = this.searched;
+    m.namespace = this.namespace;
     m.present = this.present;
     for (const [name, other] of this.otherNames) m.otherNames.set(name, { ...other });
     for (const [name, read] of this.inPlan) m.inPlan.set(name, { table: read.table, columns: new Map(read.columns) });

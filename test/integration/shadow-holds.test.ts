@@ -39,13 +39,24 @@ for (const target of targets) {
       // Made by a `sql` operation's own statements (campaigns BQ, BR: accepted, then that contract refused it, stuck until
       // dropped by hand): an index, a key, a foreign key from another table; its comments, strings and other tables aside.
       const pg = target.name === 'postgres';
-      const sqlHeld = new RegExp(`0002_later\\.json: operations\\[0\\]\\.sql: its SQL makes an index, key or column over "t"\\."a", which 0001_alter \\(operations\\[0\\]\\.alterColumn\\) ${held.source}`);
+      const [{ schema }] = await s.db.query<{ schema: string }>(pg ? 'SELECT current_schema() AS schema' : 'SELECT DATABASE() AS `schema`');
+      const sqlHeld = new RegExp(`0002_later\\.json: operations\\[0\\]\\.sql: its SQL makes an index, key or other object over "t"\\."a", which 0001_alter \\(operations\\[0\\]\\.alterColumn\\) ${held.source}`);
       const over = [
         '-- the lookup\nCREATE INDEX t_a_sql ON t (a)',
         'CREATE UNIQUE INDEX IF NOT EXISTS t_ab_sql ON t (b, a)',
         'ALTER TABLE t ADD CONSTRAINT t_a_pos CHECK (a > 0)',
         'CREATE TABLE kids (id int PRIMARY KEY, t_a int REFERENCES t (a))',
-        ...(pg ? ["DO $$ BEGIN CREATE INDEX t_a_do ON t (b, (b::text || '--'), a); END $$"] : ['CREATE OR REPLACE UNIQUE INDEX t_a_sql ON t (a)', 'ALTER ONLINE TABLE t ADD INDEX t_a_sql (a)', 'CREATE INDEX t_b_sql ON t (b /*!, a */)']),
+        ...(pg
+          ? [
+              "DO $$ BEGIN CREATE INDEX t_a_do ON t (b, (b::text || '--'), a); END $$",
+              // Campaign BU: what else PostgreSQL keeps depending on the column, and SQL run from a literal.
+              'CREATE TRIGGER t_tr BEFORE UPDATE OF b, a ON t FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()',
+              'CREATE POLICY t_p ON t USING (a > 0)',
+              'CREATE STATISTICS t_st ON b, a FROM t',
+              "DO $$ BEGIN EXECUTE 'CREATE INDEX t_a_ex ON t (a)'; END $$",
+              `CREATE INDEX t_a_own ON "${schema}".t (a)`,
+            ]
+          : ['CREATE OR REPLACE UNIQUE INDEX t_a_sql ON t (a)', 'ALTER ONLINE TABLE t ADD INDEX t_a_sql (a)', 'CREATE INDEX t_b_sql ON t (b /*!, a */)', "PREPARE s FROM 'CREATE INDEX t_a_p ON t (a)'", `CREATE INDEX t_a_own ON \`${schema}\`.t (a)`]),
       ];
       for (const sql of over) {
         await s.write('0002_later', { sql: { expand: sql, rollback: 'SELECT 1' } });
@@ -57,6 +68,10 @@ for (const target of targets) {
         pg ? "CREATE INDEX t_b_sql ON t (b) WHERE b <> 0 -- not a\n" : 'CREATE INDEX t_b_sql ON t (b) # not a\n',
         "ALTER TABLE t ADD COLUMN c int DEFAULT 0" + (pg ? '' : " COMMENT 'a copy'"),
         'ALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (id) REFERENCES t (id)',
+        // Campaign BU: a statement only in a literal, and a table of the same name in another schema or database.
+        pg ? "COMMENT ON COLUMN t.b IS 'CREATE INDEX x ON t (a)'" : "ALTER TABLE t COMMENT = 'CREATE INDEX x ON t (a)'",
+        pg ? "DO $$ BEGIN RAISE NOTICE 'CREATE INDEX ON t (a)'; END $$" : "SELECT 'x;CREATE INDEX i ON t (a)'",
+        'CREATE INDEX t_a_other ON other_ns.t (a)',
       ];
       for (const sql of harmless) {
         await s.write('0002_later', { sql: { expand: sql, rollback: 'SELECT 1' } });

@@ -202,6 +202,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
   const model = SchemaModel.fromCatalog([...tables.values()]);
   const database = (await s.query<{ name: string | null }>(`SELECT DATABASE() AS name`)).rows[0]?.name;
   model.searched = database ? ` in database "${database}"` : '';
+  model.namespace = database ?? undefined;
   // What else holds a table's name: what is neither table nor view (MariaDB sequences), and xc's own state tables,
   // left out above — theirs whether made yet or not (apply makes them before its first step).
   const others = (await s.query<{ name: string; type: string }>(

@@ -174,6 +174,7 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
   for (const r of (await s.query<{ name: string; kind: string; relation: boolean }>(OTHER_NAMES)).rows) model.otherNames.set(r.name, { kind: r.kind, relation: r.relation });
   const { schema, path } = (await s.query<{ schema: string | null; path: string }>(`SELECT current_schema() AS schema, current_setting('search_path') AS path`)).rows[0]!;
   model.searched = schema !== null ? ` in schema "${schema}"` : `: no schema of the search_path (${path}) exists — create it, or give --schema`;
+  model.namespace = schema ?? undefined;
   return model;
 }
 
