@@ -80,17 +80,24 @@ export type References = Z.infer<typeof ReferencesSchema>;
  * digits, may have lost digits in the parser already: refused.
  */
 const SqlDefault = z.union([z.string().min(1), z.number(), z.boolean()]).transform((v, ctx) => {
-  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+  // Past 2^53, a whole number the parser read may not be the one written — unless it is short once written back
+  // (1e20, 3.4e38 for a float column: what was written is what the double holds; campaign BU).
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) && significantDigits(v) > 15) {
     ctx.addIssue({ code: 'custom', message: `${v} (as the parser read it) is past what a JSON or YAML number holds exactly (2^53 - 1), so digits may be lost: write the default as a string of its digits` });
     return z.NEVER;
   }
   // A fraction a double holds only to 15–17 digits: past 15, what was written may be lost already (campaign BK).
-  if (typeof v === 'number' && !Number.isInteger(v) && String(v).replace(/e.*$/i, '').replace(/[^0-9]/g, '').replace(/^0+/, '').length > 15) {
+  if (typeof v === 'number' && !Number.isInteger(v) && significantDigits(v) > 15) {
     ctx.addIssue({ code: 'custom', message: `${v} (as the parser read it) has more digits than a JSON or YAML number holds exactly (15), so digits may be lost: write the default as a string of its digits` });
     return z.NEVER;
   }
   return String(v);
 });
+
+/** The significant digits of a number as JavaScript writes it back (its shortest exact form): 1e20 has 1, 0.000123 has 3. */
+function significantDigits(v: number): number {
+  return String(v).replace(/e.*$/i, '').replace(/[^0-9]/g, '').replace(/^0+/, '').replace(/0+$/, '').length;
+}
 
 const NUMBER_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?\s*$/i;
 const INTEGER_TYPE = /^\s*((tinyint|smallint|mediumint|int|integer|bigint|int2|int4|int8|smallserial|serial|bigserial|serial2|serial4|serial8)\b(?!\s*\(\s*1\s*\))|(numeric|decimal)\s*\(\s*\d+\s*(,\s*0\s*)?\))/i;
@@ -106,11 +113,17 @@ const TEXT_LIKE_TYPE = /^\s*(n?char|character|n?varchar|character varying|bpchar
 export function defaultForTypeIssue(type: string, value: string): string | undefined {
   const v = value.trim();
   const kind = type.trim().split(/\s*\(/)[0]!.toUpperCase();
+  const a = (word: string) => (/^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
   if (/^(enum|set)\b/i.test(type.trim()) && NUMBER_TEXT.test(v)) {
-    return `${v} for an ${kind} is the member at that position on MySQL/MariaDB, not the member '${v}': give the member as a quoted SQL string ("'${v}'")`;
+    return `${v} for ${a(kind)} is the member at that position on MySQL/MariaDB, not the member '${v}': give the member as a quoted SQL string ("'${v}'")`;
   }
   if (INTEGER_TYPE.test(type) && NUMBER_TEXT.test(v) && !Number.isInteger(Number(v))) return `${v} is no whole number, and ${kind} keeps only whole numbers: the server rounds the default to one; give a whole number`;
-  if (TIME_TYPE.test(type) && NUMBER_TEXT.test(v)) return `${v} is a number, which the servers read as a ${kind.toLowerCase()} apart (MariaDB makes 0.5 the date '0000-00-00'); give the value as a quoted SQL string ("'2024-01-31'") or an expression such as now()`;
+  const scale = /^\s*(?:numeric|decimal)\s*\(\s*\d+\s*,\s*(\d+)\s*\)/i.exec(type)?.[1];
+  const fraction = /^\s*[-+]?\d*\.(\d*?)0*\s*$/.exec(v)?.[1];
+  if (scale !== undefined && fraction !== undefined && fraction.length > Number(scale)) {
+    return `${v} has ${fraction.length} digits after the point, and ${type.trim()} keeps ${scale}: the server rounds the default; give it with ${scale} at most`;
+  }
+  if (TIME_TYPE.test(type) && NUMBER_TEXT.test(v)) return `${v} is a number, which the servers read as ${a(kind.toLowerCase())} apart (MariaDB makes 0.5 the date '0000-00-00'); give the value as a quoted SQL string ("'2024-01-31'") or an expression such as now()`;
   if (TEXT_LIKE_TYPE.test(type) && /^(true|false)$/i.test(v)) return `${v} for ${kind} is stored as '${v.toLowerCase()}' by PostgreSQL and as '${v.toLowerCase() === 'true' ? 1 : 0}' by MySQL/MariaDB: give the text as a quoted SQL string ("'${v.toLowerCase()}'")`;
   return undefined;
 }
