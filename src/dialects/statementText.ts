@@ -6,6 +6,7 @@
 import { splitStatements, type Token } from './sqltext.js';
 import { mysqlTokens } from './mysql/expr.js';
 import { pgStatements } from './postgres/statements.js';
+import { pgTokens } from './postgres/text.js';
 
 /** The SQL dialects an author's text is read in. */
 export type TextDialect = 'postgres' | 'mysql';
@@ -52,4 +53,9 @@ export const isMysqlText = (d: TextDialect): boolean => d === 'mysql';
 /** The statements of `sql`, split at each `;` outside literals, quoted names and comments, each as its significant tokens. */
 export function statementsOf(sql: string, dialect: TextDialect): Token[][] {
   return dialect === 'postgres' ? pgStatements(sql) : splitStatements(mysqlTokens(sql));
+}
+
+/** The comments of `sql` as `dialect` reads them (not what sits in a literal), each as written. */
+export function commentsOf(sql: string, dialect: TextDialect): string[] {
+  return (dialect === 'postgres' ? pgTokens(sql) : mysqlTokens(sql)).filter((t) => t.kind === 'comment').map((t) => t.text);
 }

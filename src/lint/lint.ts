@@ -7,9 +7,9 @@ import { InvalidInputError } from '../errors.js';
 import { listMigrations } from '../migration/files.js';
 import { loadMigrationFile } from '../migration/load.js';
 import { entryKind, type MigrationDefinition, type OperationSpec } from '../migration/schema.js';
-import { DEFAULT_TEXT_DIALECT, isMysqlText, statementsOf, textReadingsOf, type TextDialect } from '../dialects/statementText.js';
+import { commentsOf, DEFAULT_TEXT_DIALECT, isMysqlText, statementsOf, textReadingsOf, type TextDialect } from '../dialects/statementText.js';
 import { keyword, type Token } from '../dialects/sqltext.js';
-import { createdIndexOn, createdTable, lintStatement, nameKey, type RuleCode, type SqlField } from './rules.js';
+import { createdIndexOn, createdTable, lintStatement, nameKey, RULES, type RuleCode, type SqlField } from './rules.js';
 import { outsideTransaction } from '../dialects/postgres/statements.js';
 
 export type { RuleCode } from './rules.js';
@@ -72,6 +72,25 @@ function bodyDepthChange(st: Token[], depth: number): { inBody: boolean; depth: 
   return { inBody: false, depth: 0 };
 }
 
+/**
+ * The rules a field's comments tell lint to pass over: `-- xc-lint ignore table-rewrite, blocking-index` (or in a
+ * block comment) anywhere in the field — the author knows what lint cannot read (a catalog-only type change, a table
+ * no one uses yet), as squawk's `squawk-ignore`. Names that are no rule come back to be reported.
+ */
+function ignoredIn(comments: string[]): { rules: Set<RuleCode>; unknown: string[] } {
+  const rules = new Set<RuleCode>();
+  const unknown: string[] = [];
+  for (const text of comments) {
+    for (const m of text.matchAll(/xc-lint\s+ignore\s+([A-Za-z-]+(?:\s*,\s*[A-Za-z-]+)*)/gi)) {
+      for (const name of m[1]!.split(',').map((x) => x.trim().toLowerCase())) {
+        if ((RULES as readonly string[]).includes(name)) rules.add(name as RuleCode);
+        else unknown.push(name);
+      }
+    }
+  }
+  return { rules, unknown };
+}
+
 /** Lint one migration's `sql` operations, read in `dialect` (default PostgreSQL). */
 export function lintDefinition(file: string, definition: MigrationDefinition, dialect: TextDialect = DEFAULT_TEXT_DIALECT): LintFinding[] {
   const mysql = isMysqlText(dialect);
@@ -91,13 +110,19 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
       if (text === undefined) continue;
       let depth = 0;
       const statements = statementsOf(text, dialect);
+      const ignore = ignoredIn(commentsOf(text, dialect));
+      const path = `operations[${i}].sql.${field}`;
+      for (const name of ignore.unknown) {
+        findings.push({ file, path, rule: 'unknown-rule', severity: 'error', message: `\`xc-lint ignore\` names "${name}", which is no rule of lint's: ${RULES.join(', ')}`, statement: `-- xc-lint ignore ${name}` });
+      }
+      const report = (f: LintFinding) => void (ignore.rules.has(f.rule) ? undefined : findings.push(f));
       // One PostgreSQL runs only outside a transaction block, among others: they run as one transaction (plan refuses it).
       const outside = mysql || statements.length < 2 ? undefined : statements.map((st) => ({ st, what: outsideTransaction(st) })).find((x) => x.what !== undefined);
       if (outside !== undefined) {
         const { st, what } = outside;
-        findings.push({
+        report({
           file,
-          path: `operations[${i}].sql.${field}`,
+          path,
           rule: 'transaction-control',
           severity: 'error',
           message: `${what} among ${statements.length} statements of one field: PostgreSQL runs it only outside a transaction block, and several statements sent as one text run as one transaction, so it fails at apply; put it in a \`sql\` operation of its own (one statement in its field)`,
@@ -110,9 +135,9 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
         depth = body.depth;
         // MySQL/MariaDB get a field as one statement: a second of its own (a routine body's aside) fails at plan (campaign BM).
         if (mysql && !body.inBody && ++own === 2) {
-          findings.push({
+          report({
             file,
-            path: `operations[${i}].sql.${field}`,
+            path,
             rule: 'several-statements',
             severity: 'error',
             message: 'several statements in one field: MySQL/MariaDB get each `sql` field as one statement, so plan refuses it as a syntax error; give each statement its own `sql` operation',
@@ -121,7 +146,7 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
         }
         if (!body.inBody) {
           for (const h of lintStatement(st, { field, mysql, createdTables: created[field], createdIndexes: createdIndexes[field] })) {
-            findings.push({ file, path: `operations[${i}].sql.${field}`, ...h, statement: statementText(st) });
+            report({ file, path, ...h, statement: statementText(st) });
           }
         }
         if (field === 'rollback') continue;

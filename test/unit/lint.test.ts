@@ -217,6 +217,26 @@ describe('xc lint rules', () => {
     expect(expand('CREATE INDEX CONCURRENTLY i ON users (email)')).toEqual([]);
   });
 
+  it('campaign BX: a key declared with ADD COLUMN builds its index blocking; a type change to text may be catalog-only, and `-- xc-lint ignore` says the author knows', () => {
+    for (const sql of ['ALTER TABLE users ADD COLUMN b text UNIQUE', 'ALTER TABLE users ADD COLUMN b text CONSTRAINT b_key UNIQUE', 'ALTER TABLE users ADD COLUMN b bigint PRIMARY KEY', 'ALTER TABLE users ADD COLUMN b int EXCLUDE USING gist (b WITH =)']) {
+      expect(expand(sql), sql).toEqual(['blocking-index']);
+    }
+    // Not a key of its own: a CHECK reading a function named so, a table made in the field, MySQL's online index build.
+    expect(expand("ALTER TABLE users ADD COLUMN b text DEFAULT 'unique'")).toEqual([]);
+    expect(expand('CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN b text UNIQUE')).toEqual([]);
+    expect(expand('ALTER TABLE users ADD COLUMN b varchar(10) UNIQUE', MY)).toEqual([]);
+    const said = (sql: string) => lintDefinition('m.json', { operations: [{ sql: { expand: sql } }] } as MigrationDefinition).map((f) => `${f.rule}: ${f.message}`);
+    expect(said('ALTER TABLE users ALTER COLUMN full_name TYPE text')).toEqual([expect.stringMatching(/^table-rewrite: .*\(unless the column is text or a varchar no longer than this already: then only the catalog changes, which lint cannot read — alterColumn reads it, and `-- xc-lint ignore table-rewrite` in the field says you know\)/)]);
+    expect(said('ALTER TABLE users ALTER COLUMN age TYPE bigint')).toEqual([expect.not.stringContaining('unless')]);
+    expect(expand('-- xc-lint ignore table-rewrite: varchar(200) to text\nALTER TABLE users ALTER COLUMN full_name TYPE text')).toEqual([]);
+    expect(expand('ALTER TABLE users ALTER COLUMN a TYPE text; /* xc-lint ignore table-rewrite, set-not-null */ ALTER TABLE users ALTER COLUMN a SET NOT NULL')).toEqual([]);
+    // Only what it names, only in its field.
+    expect(rules({ expand: '-- xc-lint ignore table-rewrite\nALTER TABLE users ALTER COLUMN a TYPE text; ALTER TABLE users ALTER COLUMN a SET NOT NULL', contract: 'ALTER TABLE users ALTER COLUMN a TYPE text' })).toEqual(['set-not-null', 'table-rewrite']);
+    expect(said('-- xc-lint ignore table-rewrites\nSELECT 1')).toEqual([expect.stringMatching(/^unknown-rule: `xc-lint ignore` names "table-rewrites", which is no rule of lint's: transaction-control, several-statements, blocking-index/)]);
+    // In a literal it is no comment.
+    expect(expand("ALTER TABLE users ALTER COLUMN a TYPE text USING 'xc-lint ignore table-rewrite'")).toEqual(['table-rewrite']);
+  });
+
   it('names the field and the statement', () => {
     const [f] = lintDefinition('m.json', { operations: [{ sql: { expand: 'select 1' } }, { sql: { expand: 'SELECT 1', rollback: 'COMMIT' } }] } as MigrationDefinition);
     expect(f).toMatchObject({ file: 'm.json', path: 'operations[1].sql.rollback', rule: 'transaction-control', severity: 'error', statement: 'COMMIT' });
