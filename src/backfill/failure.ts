@@ -10,11 +10,14 @@
 import type { Driver, Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { SqlFailedError, XcError } from '../errors.js';
+import { sleep } from '../engine/context.js';
 import type { BackfillSpec } from '../plan/index.js';
-import { assignments, backfillTarget, keyColumns, keyOf, keyRange, walkKeyOf, type Cursor, type KeyValue, type WalkKey } from './keyset.js';
+import { assignments, backfillTarget, keyColumns, keyOf, keyRange, walkKeyOf, withinRange, type Cursor, type KeyValue, type WalkKey } from './keyset.js';
 
 /** The batch's rows searched at most: a batch is never larger (sizer.ts MAX_BATCH). */
 const MAX_ROWS = 50_000;
+/** Tries of one step of the search that meets a lock. */
+const LOCK_TRIES = 5;
 
 /**
  * The error to stop with for `err`, which converting the rows after `from`
@@ -61,7 +64,8 @@ async function tryRange(s: Session, d: Dialect, spec: BackfillSpec, lockTimeoutM
   try {
     await s.query('BEGIN');
     for (const q of d.backfillSession(lockTimeoutMs, spec.bypass ?? [], backfillTarget(spec))) await s.query(q);
-    await s.query(`UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`, range.params);
+    const within = withinRange(range, spec.where);
+    await s.query(`UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${within.sql}`, within.params);
     return null;
   } catch (err) {
     if (d.isLockTimeout(err)) throw err; // not the row's doing
@@ -87,6 +91,18 @@ export async function firstFailingRow(
   attempt: (s: Session, after: Cursor, upTo: Cursor) => Promise<unknown>,
 ): Promise<FailingRow | null> {
   const s = await driver.acquire();
+  // A try that waited on a lock past the lock timeout (an application's write of one of the rows) is made again: the
+  // lock is the writer's, the search's answer is the row's (a writer updating every row made the search give up: "stopped in a batch").
+  const step = async (after: Cursor, upTo: Cursor) => {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt(s, after, upTo);
+      } catch (err) {
+        if (n >= LOCK_TRIES) throw err;
+        await sleep(20 * n);
+      }
+    }
+  };
   try {
     const range = keyRange(d, key, from, to);
     const order = key.columns.map((k) => d.quote(k)).join(', ');
@@ -99,11 +115,11 @@ export async function firstFailingRow(
     let hi = keys.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((await attempt(s, lo === 0 ? from : keys[lo - 1]!, keys[mid]!)) !== null) hi = mid;
+      if ((await step(lo === 0 ? from : keys[lo - 1]!, keys[mid]!)) !== null) hi = mid;
       else lo = mid + 1;
     }
     if (keys.length === 0) return null;
-    const error = await attempt(s, lo === 0 ? from : keys[lo - 1]!, keys[lo]!);
+    const error = await step(lo === 0 ? from : keys[lo - 1]!, keys[lo]!);
     const named = Object.fromEntries(key.columns.map((k, i) => [k, shown(key.forms?.[i] ? String(rows.rows[lo]![`t${i}`]) : keys[lo]![i]!)]));
     return error === null ? null : { key: keys[lo]!, shown: named, error };
   } finally {

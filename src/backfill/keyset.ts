@@ -69,6 +69,17 @@ export function keyRange(d: Dialect, key: WalkKey, after: Cursor, upTo: Cursor):
 }
 
 /**
+ * `range` AND `cond`, with `cond` read only for the rows of `range`. PostgreSQL orders a WHERE's conditions by cost:
+ * an `up` (a cast) cheaper than a list of keys was computed for every row of the table, and one row no cast takes
+ * stopped every batch, named nowhere ("stopped in a batch"). A CASE is read in its order; the range stays a condition
+ * of its own for the index.
+ */
+export function withinRange(range: KeyRange, cond: string | undefined): KeyRange {
+  if (cond === undefined) return range;
+  return { sql: `${range.sql} AND CASE WHEN ${range.sql} THEN (${cond}) ELSE FALSE END`, params: [...range.params, ...range.params] };
+}
+
+/**
  * The key of the `size`-th row after `after`, up to `upTo` (inclusive; null:
  * no bound): the inclusive end of the next chunk. Null when fewer rows remain
  * (the chunk then runs to `upTo`, or to the end).
@@ -119,7 +130,7 @@ export async function countRows(s: Session, d: Dialect, table: string, range?: K
 export function backfillStatement(d: Dialect, spec: BackfillSpec): string {
   const key = walkKeyOf(spec);
   const range = keyRange(d, key, key.columns.map(() => '?'), key.columns.map(() => '?'));
-  return `UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${range.sql}${spec.where ? ` AND (${spec.where})` : ''}`;
+  return `UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${withinRange(range, spec.where).sql}`;
 }
 
 /** The table a batch updates and the columns its SET list assigns (Dialect.backfillSession). */

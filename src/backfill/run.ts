@@ -17,7 +17,7 @@ import { describeBlockers, sampleBlockers } from '../engine/retry.js';
 import { withSession, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { BackfillRow } from '../state/store.js';
-import { assignments, backfillTarget, estimateRows, keyColumns, keyOf, keyRange, walkKeyOf, type Cursor, type KeyRange } from './keyset.js';
+import { assignments, backfillTarget, estimateRows, keyColumns, keyOf, keyRange, walkKeyOf, withinRange, type Cursor, type KeyRange } from './keyset.js';
 import { ChunkFinder, type Chunk } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk } from './parts.js';
 import { batchFailure } from './failure.js';
@@ -232,7 +232,8 @@ class Converter {
       return null;
     }
     const key = walkKeyOf(spec);
-    const found = await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)} FROM ${d.quote(spec.table)} WHERE ${range.sql} AND (${spec.where}) LIMIT ${SPARSE + 1}`, range.params);
+    const within = withinRange(range, spec.where);
+    const found = await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)} FROM ${d.quote(spec.table)} WHERE ${within.sql} LIMIT ${SPARSE + 1}`, within.params);
     const keys = found.rows.map((r) => keyOf(r, key));
     this.dense = keys.length > SPARSE;
     if (this.dense) await this.update(s, range);
@@ -246,6 +247,7 @@ class Converter {
   private update(s: Session, where: KeyRange) {
     const { d, spec } = this;
     this.wrote = true;
-    return s.query(`UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${where.sql}${spec.where ? ` AND (${spec.where})` : ''}`, where.params);
+    const within = withinRange(where, spec.where);
+    return s.query(`UPDATE ${d.quote(spec.table)} SET ${assignments(d, spec)} WHERE ${within.sql}`, within.params);
   }
 }

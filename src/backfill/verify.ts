@@ -9,7 +9,7 @@ import { DataMismatchError, XcError } from '../errors.js';
 import { sleep, type EngineContext } from '../engine/context.js';
 import { withSession, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { keyRange, walkKeyOf, type Cursor } from './keyset.js';
+import { keyRange, walkKeyOf, withinRange, type Cursor } from './keyset.js';
 import { errorCode, firstFailingRow, rowNamed, serverWords } from './failure.js';
 import { ChunkFinder } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk, type KeySpan } from './parts.js';
@@ -59,7 +59,8 @@ async function verifyPart(ctx: EngineContext, migration: string, check: Agreemen
       // One read of the chunk, filtered to the rows that disagree (none, normally): their first few are the examples.
       let bad: Record<string, unknown>[];
       try {
-        bad = (await s.query<Record<string, unknown>>(`SELECT ${shown(d, check)} FROM ${t} WHERE ${range.sql} AND ${disagrees} LIMIT ${EXAMPLES}`, range.params)).rows;
+        const within = withinRange(range, disagrees);
+        bad = (await s.query<Record<string, unknown>>(`SELECT ${shown(d, check)} FROM ${t} WHERE ${within.sql} LIMIT ${EXAMPLES}`, within.params)).rows;
       } catch (err) {
         return { chunk, failed: err };
       }
@@ -104,8 +105,8 @@ async function unreadable(ctx: EngineContext, migration: string, check: Agreemen
   if (err instanceof XcError || ctx.dialect.isLockTimeout(err)) return err;
   const d = ctx.dialect;
   const count = (s: Session, after: Cursor, upTo: Cursor) => {
-    const range = keyRange(d, walkKeyOf(check), after, upTo);
-    return s.query(`SELECT count(*) FROM ${d.quote(check.table)} WHERE ${range.sql} AND ${disagreeing(check)}`, range.params).then(() => null, (e: unknown) => (d.isLockTimeout(e) ? Promise.reject(e) : e));
+    const within = withinRange(keyRange(d, walkKeyOf(check), after, upTo), disagreeing(check));
+    return s.query(`SELECT count(*) FROM ${d.quote(check.table)} WHERE ${within.sql}`, within.params).then(() => null, (e: unknown) => (d.isLockTimeout(e) ? Promise.reject(e) : e));
   };
   const row = await firstFailingRow(ctx.driver, d, check.table, walkKeyOf(check), from, to, count).catch(() => null);
   if (!row) return err;
