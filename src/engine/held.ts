@@ -48,28 +48,33 @@ export function overHeld(model: SchemaModel, before: Map<string, string>, dialec
 }
 
 /**
- * The same for a `sql` operation's expand, which xc reads no schema from: a statement making an index, key or
- * column over a table (CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX … ON t (…), ALTER [ONLINE|IGNORE] TABLE t ADD …), a
- * foreign key anywhere (REFERENCES t (…)), or another object PostgreSQL keeps depending on the column (a trigger
- * `UPDATE OF` it, a policy, extended statistics), that names a column a contract in flight replaces by its shadow.
- * Made at expand, that contract refuses it as made over the column after it was applied, and only dropping it by
- * hand — another migration's object — gets out (campaigns BQ, BR, BU). Read loosely from the text, by the dialect's
- * tokens: literals and comments set aside (but a literal run as SQL, `EXECUTE '…'`, `PREPARE s FROM '…'`, read as
- * code), MySQL's executable comments and PostgreSQL's dollar-quoted bodies (a DO block) read as code; a table
- * qualified by another schema or database than the one planned is not the model's.
+ * The same for a `sql` operation's expand, which xc reads no schema from: a statement making an index or key over
+ * a table (CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX … ON t (…)), any ALTER [ONLINE|IGNORE] TABLE t naming the column
+ * (ADD … over it; SET NOT NULL, a DEFAULT, RENAME, DROP, which the cut-over would lose or break), a foreign key
+ * anywhere (REFERENCES t (…)), or another object PostgreSQL keeps depending on the column (a trigger's `UPDATE OF`
+ * or WHEN, a policy, extended statistics), that names a column a contract in flight replaces by its shadow. Made at
+ * expand, that contract refuses it as made over the column after it was applied — only dropping it by hand, another
+ * migration's object, gets out — or loses it (campaigns BQ, BR, BU, BW). Read loosely from the text, by the dialect's
+ * tokens: literals and comments set aside (but a literal run as SQL, `EXECUTE '…'`, `EXECUTE IMMEDIATE '…'`,
+ * `PREPARE s FROM '…'`, read as code), MySQL's executable comments and PostgreSQL's dollar-quoted bodies (a DO
+ * block) read as code; a table qualified by another schema or database than the one planned is not the model's. A
+ * table named only through `format('%I')` or a concatenation is not seen.
  */
 export function sqlOverHeld(model: SchemaModel, text: string | undefined, dialect: Pick<Dialect, 'columnsNamed' | 'tokens'>): string[] {
   if (text === undefined) return [];
   const problems = new Set<string>();
   const name = '(?:`[^`]+`|"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)';
   const qualified = `((?:${name}\\s*\\.\\s*)?${name})`;
-  // Columns after the table: an index's or key's list, a policy's expressions.
+  // Columns after the table: an index's or key's list, a policy's expressions, whatever an ALTER TABLE does to one
+  // (ADD … over it, SET NOT NULL or a DEFAULT the cut-over would not carry, a RENAME or DROP: campaign BW).
   const target = new RegExp(
-    `\\b(?:CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:(?:UNIQUE|FULLTEXT|SPATIAL)\\s+)?INDEX\\b[\\s\\S]*?\\bON\\s+(?:ONLY\\s+)?|CREATE\\s+POLICY\\s+${name}\\s+ON\\s+|ALTER\\s+(?:(?:ONLINE|IGNORE)\\s+)*TABLE\\s+(?:IF\\s+EXISTS\\s+)?(?:ONLY\\s+)?(?=[\\s\\S]*\\bADD\\b))${qualified}`,
+    `\\b(?:CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:(?:UNIQUE|FULLTEXT|SPATIAL)\\s+)?INDEX\\b[\\s\\S]*?\\bON\\s+(?:ONLY\\s+)?|CREATE\\s+POLICY\\s+${name}\\s+ON\\s+|ALTER\\s+(?:(?:ONLINE|IGNORE)\\s+)*TABLE\\s+(?:IF\\s+EXISTS\\s+)?(?:ONLY\\s+)?)${qualified}`,
     'i',
   );
-  // Columns before the table: a trigger's `UPDATE OF a, b … ON t`, statistics' `ON a, b FROM t`.
-  const before = new RegExp(`\\bCREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:CONSTRAINT\\s+)?(?:TRIGGER\\b[\\s\\S]*?\\bON|STATISTICS\\b[\\s\\S]*?\\bFROM)\\s+(?:ONLY\\s+)?${qualified}`, 'i');
+  // A trigger: its events (`UPDATE OF a, b`) and its WHEN, where OLD.a and NEW.a are the table's (not its own name).
+  const trigger = new RegExp(`\\bCREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:CONSTRAINT\\s+)?TRIGGER\\s+${name}([\\s\\S]*?)\\bON\\s+(?:ONLY\\s+)?${qualified}([\\s\\S]*)`, 'i');
+  // Statistics: `CREATE STATISTICS [IF NOT EXISTS] s [(kinds)] ON a, b FROM t`.
+  const statistics = new RegExp(`\\bCREATE\\s+STATISTICS\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${qualified}([\\s\\S]*?)\\bFROM\\s+(?:ONLY\\s+)?${qualified}`, 'i');
   const references = new RegExp(`\\bREFERENCES\\s+${qualified}\\s*\\(([^)]*)\\)`, 'gi');
   const unquoted = (part: string) => (/^[`"]/.test(part) ? part.slice(1, -1) : part);
   const tableOf = (written: string) => {
@@ -90,7 +95,7 @@ export function sqlOverHeld(model: SchemaModel, text: string | undefined, dialec
       const by = model.holds.shadowedBy(t.name, c);
       if (by === undefined) continue;
       problems.add(
-        `its SQL makes an index, key or other object over "${t.name}"."${c}", which ${by} replaces at its contract (the column is dropped and its shadow, of the new type, renamed to its name); made before, that contract would refuse it as made over the column after it was applied — contract that migration first, then add it in a later migration`,
+        `its SQL makes or changes an index, key, column or other object over "${t.name}"."${c}", which ${by} replaces at its contract (the column is dropped and its shadow, of the new type, renamed to its name); made before, that contract would refuse it as made over the column after it was applied — contract that migration first, then add it in a later migration`,
       );
     }
   };
@@ -99,15 +104,18 @@ export function sqlOverHeld(model: SchemaModel, text: string | undefined, dialec
     for (const ref of statement.matchAll(references)) over(ref[1]!, ref[2]!);
     const m = target.exec(statement);
     if (m) over(m[1]!, statement.slice(m.index + m[0].length).replace(references, ' '));
-    const b = before.exec(statement);
-    if (b) over(b[1]!, statement.slice(0, b.index + b[0].length - b[1]!.length));
+    const tr = trigger.exec(statement);
+    if (tr) over(tr[2]!, `${tr[1]} ${/\bWHEN\b([\s\S]*?)\bEXECUTE\b/i.exec(tr[3]!)?.[1]?.replace(/\b(?:OLD|NEW)\s*\./gi, '') ?? ''}`);
+    const st = statistics.exec(statement);
+    if (st) over(st[3]!, st[2]!);
   }
   return [...problems];
 }
 
 /**
  * `sql` as code only: comments and literals blanked (what they hold is no statement), but a literal the statement runs
- * as SQL — after EXECUTE (PostgreSQL, also `EXECUTE format('…')`) or `PREPARE s FROM` (MySQL) — given as its text.
+ * as SQL — after EXECUTE (PostgreSQL, also `EXECUTE format('…')`), `EXECUTE IMMEDIATE` or `PREPARE s FROM` (MySQL) —
+ * given as its text.
  */
 function codeOf(dialect: Pick<Dialect, 'tokens'>, sql: string): string {
   const tokens = dialect.tokens(sql);
@@ -120,7 +128,7 @@ function codeOf(dialect: Pick<Dialect, 'tokens'>, sql: string): string {
     }
     if (t.kind === 'string') {
       const [p1, p2, p3] = [words.at(-1), words.at(-2), words.at(-3)];
-      const runs = p1 === 'EXECUTE' || (p1 === '(' && p2 === 'FORMAT' && p3 === 'EXECUTE') || (p1 === 'FROM' && p3 === 'PREPARE');
+      const runs = p1 === 'EXECUTE' || (p1 === 'IMMEDIATE' && p2 === 'EXECUTE') || (p1 === '(' && p2 === 'FORMAT' && p3 === 'EXECUTE') || (p1 === 'FROM' && p3 === 'PREPARE');
       out += runs ? ` ${literalText(t.text)} ` : " '' ";
     } else out += t.text;
     if (t.kind !== 'space') words.push(t.text.toUpperCase());

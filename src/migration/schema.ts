@@ -99,6 +99,15 @@ function significantDigits(v: number): number {
   return String(v).replace(/e.*$/i, '').replace(/[^0-9]/g, '').replace(/^0+/, '').replace(/0+$/, '').length;
 }
 
+/** The digits after the point a number written as `v` needs (`1.230` 2, `1e-7` 7, `12e2` 0); undefined for no number. */
+function decimalPlaces(v: string): number | undefined {
+  const m = /^\s*[-+]?(\d*)(?:\.(\d*))?(?:e([-+]?\d+))?\s*$/i.exec(v);
+  if (!m || (m[1] === '' && (m[2] ?? '') === '')) return undefined;
+  const fraction = (m[2] ?? '').replace(/0+$/, '');
+  if (/^0*$/.test(`${m[1]}${fraction}`)) return 0;
+  return Math.max(0, fraction.length - Number(m[3] ?? 0));
+}
+
 const NUMBER_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?\s*$/i;
 const INTEGER_TYPE = /^\s*((tinyint|smallint|mediumint|int|integer|bigint|int2|int4|int8|smallserial|serial|bigserial|serial2|serial4|serial8)\b(?!\s*\(\s*1\s*\))|(numeric|decimal)\s*\(\s*\d+\s*(,\s*0\s*)?\))/i;
 const TIME_TYPE = /^\s*(date|time|timetz|timestamp|timestamptz|datetime|interval)\b/i;
@@ -119,9 +128,9 @@ export function defaultForTypeIssue(type: string, value: string): string | undef
   }
   if (INTEGER_TYPE.test(type) && NUMBER_TEXT.test(v) && !Number.isInteger(Number(v))) return `${v} is no whole number, and ${kind} keeps only whole numbers: the server rounds the default to one; give a whole number`;
   const scale = /^\s*(?:numeric|decimal)\s*\(\s*\d+\s*,\s*(\d+)\s*\)/i.exec(type)?.[1];
-  const fraction = /^\s*[-+]?\d*\.(\d*?)0*\s*$/.exec(v)?.[1];
-  if (scale !== undefined && fraction !== undefined && fraction.length > Number(scale)) {
-    return `${v} has ${fraction.length} digits after the point, and ${type.trim()} keeps ${scale}: the server rounds the default; give it with ${scale} at most`;
+  const places = decimalPlaces(v);
+  if (scale !== undefined && places !== undefined && places > Number(scale)) {
+    return `${v} has ${places} digits after the point, and ${type.trim()} keeps ${scale}: the server rounds the default; give it with ${scale} at most`;
   }
   if (TIME_TYPE.test(type) && NUMBER_TEXT.test(v)) return `${v} is a number, which the servers read as ${a(kind.toLowerCase())} apart (MariaDB makes 0.5 the date '0000-00-00'); give the value as a quoted SQL string ("'2024-01-31'") or an expression such as now()`;
   if (TEXT_LIKE_TYPE.test(type) && /^(true|false)$/i.test(v)) return `${v} for ${kind} is stored as '${v.toLowerCase()}' by PostgreSQL and as '${v.toLowerCase() === 'true' ? 1 : 0}' by MySQL/MariaDB: give the text as a quoted SQL string ("'${v.toLowerCase()}'")`;

@@ -101,6 +101,9 @@ for (const target of targets) {
         [{ addColumn: { table: 'users', column: { name: 'n', type: 'numeric(10, 0)', default: 1.5 } } }, /addColumn\.column\.default: 1\.5 is no whole number, and NUMERIC keeps only whole numbers/],
         // Campaign BU: more decimals than the type keeps; the article before the type's name.
         [{ addColumn: { table: 'users', column: { name: 'n', type: 'numeric(5,2)', default: 1.234 } } }, /addColumn\.column\.default: 1\.234 has 3 digits after the point, and numeric\(5,2\) keeps 2: the server rounds the default; give it with 2 at most/],
+        // Campaign BW: written with an exponent (JavaScript writes 0.0000001 back as 1e-7).
+        [{ addColumn: { table: 'users', column: { name: 'n', type: 'numeric(10,6)', default: 0.0000001 } } }, /addColumn\.column\.default: 1e-7 has 7 digits after the point, and numeric\(10,6\) keeps 6/],
+        [{ addColumn: { table: 'users', column: { name: 'n', type: 'numeric(5,2)', default: '1.2e-3' } } }, /addColumn\.column\.default: 1\.2e-3 has 4 digits after the point/],
         [{ addColumn: { table: 'users', column: { name: 'n', type: pg ? 'interval' : 'time', default: 5 } } }, new RegExp(`addColumn\\.column\\.default: 5 is a number, which the servers read as ${pg ? 'an interval' : 'a time'} apart`)],
         ...(pg ? [] : [[{ addColumn: { table: 'users', column: { name: 'n', type: "set('a','b')", default: 1 } } }, /addColumn\.column\.default: 1 for a SET is the member at that position/] as const]),
       ] as const) {
