@@ -798,7 +798,18 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
   // Compiled (or computed) as a value, a default still meets the server's own rules for defaults (MySQL: no stored function).
   if (error === null && check.columnDefault && check.castTo && dialect.defaultIssue) error = await dialect.defaultIssue(s, check.castTo, check.sql);
   if (error !== null && check.columnDefault) error += bareWordHint(check.sql, check.castTo);
+  if (error !== null && check.castTo && !check.columnDefault) error = castHint(error, check.sql, check.castTo);
   return error !== null && check.explain ? check.explain(error) : error;
+}
+
+/**
+ * PostgreSQL's words for a value its column takes only by an explicit cast name plan's probe column, `value`, which
+ * the author never wrote (campaign BY: `column "value" is of type jsonb but expression is of type text` for an
+ * in-place text → jsonb change given no `up`): said of the expression, with the cast to write.
+ */
+function castHint(error: string, sql: string, type: string): string {
+  const m = /^column "value" is of type (.+) but expression is of type (.+)$/.exec(error);
+  return m ? `${sql.trim()} is of type ${m[2]}, which ${m[1]} takes only by an explicit cast: write it, e.g. CAST(${sql.trim()} AS ${type.trim()})` : error;
 }
 
 /**

@@ -98,11 +98,14 @@ for (const target of targets) {
       const s = await setup(target, USERS, 'xc_pc');
       if (pg) {
         await s.write('0001_val', { addColumn: { table: 'users', column: { name: 'c', type: 'int' }, up: "CONCAT(name, ';')" } });
-        await refused(s, ['users'], /0001_val\.json: operations\[0\]\.addColumn\.up: column "value" is of type integer but expression is of type text/);
+        await refused(s, ['users'], /0001_val\.json: operations\[0\]\.addColumn\.up: CONCAT\(name, ';'\) is of type text, which integer takes only by an explicit cast: write it, e\.g\. CAST\(CONCAT\(name, ';'\) AS int\)/);
         await s.write('0001_val', { addColumn: { table: 'users', column: { name: 'c', type: 'int', default: 'true' } } });
         await refused(s, ['users'], /operations\[0\]\.addColumn\.column\.default: column "value" is of type integer but default expression is of type boolean/);
         await s.write('0001_val', { alterColumn: { table: 'users', column: 'n', to: 'n2', type: 'bigint', up: 'n', down: "n2::text || ''" } });
-        await refused(s, ['users'], /operations\[0\]\.alterColumn\.down: column "value" is of type integer but expression is of type text/);
+        await refused(s, ['users'], /operations\[0\]\.alterColumn\.down: n2::text \|\| '' is of type text, which integer takes only by an explicit cast: write it, e\.g\. CAST\(n2::text \|\| '' AS (int|integer)\)/);
+        // Campaign BY: an in-place change given no `up` (it is the column itself): the column named, not plan's probe.
+        await s.write('0001_val', { alterColumn: { table: 'users', column: 'name', type: 'jsonb' } });
+        await refused(s, ['users'], /operations\[0\]\.alterColumn\.up: "?name"? is of type (text|character varying.*), which jsonb takes only by an explicit cast: write it, e\.g\. CAST\("?name"? AS jsonb\)/);
       }
       await s.write('0001_val', { addColumn: { table: 'users', column: { name: 'c', type: 'varchar(3)' }, up: "'abcdef'" } });
       await refused(s, ['users'], /operations\[0\]\.addColumn\.up: .*(value too long for type character varying\(3\)|Data too long)/);
