@@ -115,7 +115,9 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
       for (const name of ignore.unknown) {
         findings.push({ file, path, rule: 'unknown-rule', severity: 'error', message: `\`xc-lint ignore\` names "${name}", which is no rule of lint's: ${RULES.join(', ')}`, statement: `-- xc-lint ignore ${name}` });
       }
-      const report = (f: LintFinding) => void (ignore.rules.has(f.rule) ? undefined : findings.push(f));
+      const report = (f: LintFinding) => {
+        if (!ignore.rules.has(f.rule)) findings.push(f);
+      };
       // One PostgreSQL runs only outside a transaction block, among others: they run as one transaction (plan refuses it).
       const outside = mysql || statements.length < 2 ? undefined : statements.map((st) => ({ st, what: outsideTransaction(st) })).find((x) => x.what !== undefined);
       if (outside !== undefined) {

@@ -228,22 +228,22 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
   }
   // PostgreSQL: a key declared with the column builds its index under ACCESS EXCLUSIVE, as ADD UNIQUE does (campaign BX:
   // Rails' `add_column … unique` pasted into `execute`).
-  let level = 0;
-  const inlineIndex = ctx.mysql ? undefined : action.map((t, i) => {
-    level += t.text === '(' ? 1 : t.text === ')' ? -1 : 0;
-    return level === 0 && (w[i] === 'unique' || (w[i] === 'primary' && w[i + 1] === 'key') || w[i] === 'exclude') ? w[i] : undefined;
-  }).find((x) => x !== undefined);
-  if (inlineIndex !== undefined) {
-    const key = inlineIndex === 'primary' ? 'PRIMARY KEY' : inlineIndex.toUpperCase();
+  // The first token outside parentheses (a CHECK's or a default's own words aside) that `test` accepts, or -1.
+  const topLevel = (test: (i: number) => boolean) => {
+    let depth = 0;
+    return action.findIndex((t, i) => {
+      depth += t.text === '(' ? 1 : t.text === ')' ? -1 : 0;
+      return depth === 0 && test(i);
+    });
+  };
+  const keyAt = ctx.mysql ? -1 : topLevel((i) => w[i] === 'unique' || (w[i] === 'primary' && w[i + 1] === 'key') || w[i] === 'exclude');
+  if (keyAt >= 0) {
+    const key = w[keyAt] === 'primary' ? 'PRIMARY KEY' : w[keyAt]!.toUpperCase();
     out.push(hit('blocking-index', `ADD COLUMN … ${key} on ${table} builds the key's index while every read and write of the table waits; add the column with addColumn, then the key with the createConstraint operation (its index built CONCURRENTLY)`));
   }
   const stored = (w.includes('generated') || w.includes('as')) && (w.includes('stored') || w.includes('persistent'));
   // NOT NULL with nothing to fill it: the old version's inserts leave the column out (campaign AV: passed lint).
-  let depth = 0;
-  const notNull = action.some((t, i) => {
-    depth += t.text === '(' ? 1 : t.text === ')' ? -1 : 0;
-    return depth === 0 && w[i] === 'not' && w[i + 1] === 'null' && w[i - 1] !== 'is';
-  });
+  const notNull = topLevel((i) => w[i] === 'not' && w[i + 1] === 'null' && w[i - 1] !== 'is') >= 0;
   // A value for rows that leave it out: a DEFAULT other than NULL (not ON DELETE SET DEFAULT), or one the server computes.
   const defaulted = w.some((x, i) => x === 'default' && w[i - 1] !== 'set' && w[i + 1] !== 'null');
   const filled = defaulted || w.includes('generated') || w.includes('auto_increment') || w.some((x, i) => x === 'as' && action[i + 1]?.text === '(') || w.some((x) => x !== undefined && /^(small|big)?serial[248]?$/.test(x));
