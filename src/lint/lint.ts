@@ -81,8 +81,10 @@ function ignoredIn(comments: string[]): { rules: Set<RuleCode>; unknown: string[
   const rules = new Set<RuleCode>();
   const unknown: string[] = [];
   for (const text of comments) {
-    for (const m of text.matchAll(/xc-lint\s+ignore\s+([A-Za-z-]+(?:\s*,\s*[A-Za-z-]+)*)/gi)) {
-      for (const name of m[1]!.split(',').map((x) => x.trim().toLowerCase())) {
+    // The first name always; after a comma, a word like a rule's (with a hyphen) — not a reason written beside it
+    // ("ignore blocking-index, it is a new table": campaign BZ).
+    for (const m of text.matchAll(/xc-lint\s*:?\s*ignore\b[ \t]*([\w-]+(?:[ \t]*,[ \t]*[\w]+-[\w-]*)*)?/gi)) {
+      for (const name of (m[1] ?? '').split(',').map((x) => x.trim().toLowerCase())) {
         if ((RULES as readonly string[]).includes(name)) rules.add(name as RuleCode);
         else unknown.push(name);
       }
@@ -113,7 +115,8 @@ export function lintDefinition(file: string, definition: MigrationDefinition, di
       const ignore = ignoredIn(commentsOf(text, dialect));
       const path = `operations[${i}].sql.${field}`;
       for (const name of ignore.unknown) {
-        findings.push({ file, path, rule: 'unknown-rule', severity: 'error', message: `\`xc-lint ignore\` names "${name}", which is no rule of lint's: ${RULES.join(', ')}`, statement: `-- xc-lint ignore ${name}` });
+        const named = name === '' ? 'no rule' : `"${name}", which is no rule of lint's`;
+        findings.push({ file, path, rule: 'unknown-rule', severity: 'error', message: `\`xc-lint ignore\` names ${named}: ${RULES.join(', ')}`, statement: `-- xc-lint ignore ${name}`.trim() });
       }
       const report = (f: LintFinding) => {
         if (!ignore.rules.has(f.rule)) findings.push(f);
