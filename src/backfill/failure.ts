@@ -110,6 +110,10 @@ export async function firstFailingRow(
     const labels = key.columns.map((k, i) => (key.forms?.[i] ? `, ${d.castText(d.quote(k))} AS t${i}` : '')).join('');
     const rows = await s.query<Record<string, unknown>>(`SELECT ${keyColumns(d, key)}${labels} FROM ${d.quote(table)} WHERE ${range.sql} ORDER BY ${order} LIMIT ${MAX_ROWS}`, range.params);
     const keys = rows.rows.map((r) => keyOf(r, key));
+    if (keys.length === 0) return null;
+    // Failing over no row (after the first key, up to it): the statement's own doing — a column gone, a name
+    // mistyped — not a row's (a contract step's failure, read again by the check, named the first row).
+    if ((await step(keys[0]!, keys[0]!)) !== null) return null;
     // keys[lo..hi] holds the first failing row; the rows before keys[lo] convert.
     let lo = 0;
     let hi = keys.length - 1;
@@ -118,7 +122,6 @@ export async function firstFailingRow(
       if ((await step(lo === 0 ? from : keys[lo - 1]!, keys[mid]!)) !== null) hi = mid;
       else lo = mid + 1;
     }
-    if (keys.length === 0) return null;
     const error = await step(lo === 0 ? from : keys[lo - 1]!, keys[lo]!);
     const named = Object.fromEntries(key.columns.map((k, i) => [k, shown(key.forms?.[i] ? String(rows.rows[lo]![`t${i}`]) : keys[lo]![i]!)]));
     return error === null ? null : { key: keys[lo]!, shown: named, error };
