@@ -799,6 +799,9 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
   if (error === null && check.columnDefault && check.castTo && dialect.defaultIssue) error = await dialect.defaultIssue(s, check.castTo, check.sql);
   if (error !== null && check.columnDefault) error += bareWordHint(check.sql, check.castTo);
   if (error !== null && check.castTo && !check.columnDefault) error = castHint(error, check.sql, check.castTo);
+  // MySQL/MariaDB name plan's probe variable in their words ("Out of range value for column 'xc_value'", campaign BW):
+  // the author wrote no such column, only the type it stands for.
+  if (error !== null && check.castTo) error = error.replace(/\bcolumn [`'"]xc_value[`'"]/g, `${check.castTo.trim()} (the column's type)`);
   return error !== null && check.explain ? check.explain(error) : error;
 }
 

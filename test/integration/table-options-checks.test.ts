@@ -106,6 +106,8 @@ for (const target of targets) {
         [{ addColumn: { table: 'users', column: { name: 'n', type: 'numeric(5,2)', default: '1.2e-3' } } }, /addColumn\.column\.default: 1\.2e-3 has 4 digits after the point/],
         [{ addColumn: { table: 'users', column: { name: 'n', type: pg ? 'interval' : 'time', default: 5 } } }, new RegExp(`addColumn\\.column\\.default: 5 is a number, which the servers read as ${pg ? 'an interval' : 'a time'} apart`)],
         ...(pg ? [] : [[{ addColumn: { table: 'users', column: { name: 'n', type: "set('a','b')", default: 1 } } }, /addColumn\.column\.default: 1 for a SET is the member at that position/] as const]),
+        // Campaign BW: out of the type's range, said of the type (MariaDB named plan's probe variable, xc_value).
+        [{ addColumn: { table: 'users', column: { name: 'n', type: 'int', default: 1e20 } } }, pg ? /addColumn\.column\.default: integer out of range/ : /addColumn\.column\.default: Out of range value for int \(the column's type\)/],
       ] as const) {
         await s.write('0001_t', op);
         await refused(s, ['users'], message);
