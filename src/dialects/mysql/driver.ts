@@ -79,6 +79,17 @@ async function runPrepared(run: Run, sql: string, params: readonly unknown[], ti
   }
 }
 
+/**
+ * mysql2 names an error by MySQL's table of numbers, where MariaDB's own (4000 and up) mean other things: MariaDB's
+ * 4025, a CHECK that failed, came out in `--json` as ER_INNODB_AUTOEXTEND_SIZE_OUT_OF_RANGE (campaign BU). Told by
+ * its message, the only part both servers do not share.
+ */
+function mariadbNamed(err: unknown): unknown {
+  const e = err as { errno?: number; code?: string; message?: string };
+  if (e?.errno === 4025 && /^CONSTRAINT\b/.test(e.message ?? '')) e.code = 'ER_CONSTRAINT_FAILED';
+  return err;
+}
+
 /** A Session over one mysql2 promise connection. Shared with the knex driver. */
 export function mysqlSession(conn: MysqlQueryable, release: (destroy?: boolean) => void, pooled?: object): Session {
   let released = false;
@@ -87,8 +98,12 @@ export function mysqlSession(conn: MysqlQueryable, release: (destroy?: boolean) 
   const run: Run = async (sql) => {
     // No values for mysql2 to fill in (an empty list, so a pool with namedPlaceholders does not rewrite `:name` either);
     // result options per query, so a wrapped knex connection answers like our own pool.
-    const [res] = await conn.query({ sql, values: [], supportBigNumbers: true, bigNumberStrings: true, dateStrings: true } as { sql: string });
-    return res;
+    try {
+      const [res] = await conn.query({ sql, values: [], supportBigNumbers: true, bigNumberStrings: true, dateStrings: true } as { sql: string });
+      return res;
+    } catch (err) {
+      throw mariadbNamed(err);
+    }
   };
   return {
     ...(pooled ? { pooled } : {}),
