@@ -798,21 +798,21 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
   // Compiled (or computed) as a value, a default still meets the server's own rules for defaults (MySQL: no stored function).
   if (error === null && check.columnDefault && check.castTo && dialect.defaultIssue) error = await dialect.defaultIssue(s, check.castTo, check.sql);
   if (error !== null && check.columnDefault) error += bareWordHint(check.sql, check.castTo);
-  if (error !== null && check.castTo && !check.columnDefault) error = castHint(error, check.sql, check.castTo);
-  // MySQL/MariaDB name plan's probe variable in their words ("Out of range value for column 'xc_value'", campaign BW):
-  // the author wrote no such column, only the type it stands for.
-  if (error !== null && check.castTo) error = error.replace(/\bcolumn [`'"]xc_value[`'"]/g, `${check.castTo.trim()} (the column's type)`);
+  if (error !== null && check.castTo) error = withoutProbe(error, check.sql, check.castTo, check.columnDefault === true);
   return error !== null && check.explain ? check.explain(error) : error;
 }
 
 /**
- * PostgreSQL's words for a value its column takes only by an explicit cast name plan's probe column, `value`, which
- * the author never wrote (campaign BY: `column "value" is of type jsonb but expression is of type text` for an
- * in-place text → jsonb change given no `up`): said of the expression, with the cast to write.
+ * The server's words name plan's probe — PostgreSQL's column `value`, MySQL/MariaDB's variable `xc_value` — which
+ * the author never wrote: said of the expression and the type it stands for. PostgreSQL's "column "value" is of type
+ * jsonb but expression is of type text" (an in-place text → jsonb change given no `up`, campaign BY) gets the cast
+ * to write (a default's own words are left: bareWordHint reads them); MySQL's "Out of range value for column
+ * 'xc_value'" (campaign BW) names the column's type.
  */
-function castHint(error: string, sql: string, type: string): string {
-  const m = /^column "value" is of type (.+) but expression is of type (.+)$/.exec(error);
-  return m ? `${sql.trim()} is of type ${m[2]}, which ${m[1]} takes only by an explicit cast: write it, e.g. CAST(${sql.trim()} AS ${type.trim()})` : error;
+function withoutProbe(error: string, sql: string, castTo: string, isDefault: boolean): string {
+  const m = isDefault ? null : /^column "value" is of type (.+) but expression is of type (.+)$/.exec(error);
+  if (m) return `${sql.trim()} is of type ${m[2]}, which ${m[1]} takes only by an explicit cast: write it, e.g. CAST(${sql.trim()} AS ${castTo.trim()})`;
+  return error.replace(/\bcolumn [`'"]xc_value[`'"]/g, `${castTo.trim()} (the column's type)`);
 }
 
 /**
