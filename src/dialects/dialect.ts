@@ -188,8 +188,13 @@ export interface Ddl {
    * keep it in step, that fill it in batches while no trigger exists yet;
    * the backfill phase then only catches up the rows written meanwhile.
    * MySQL: a trigger runs for every row an UPDATE touches, even when its
-   * body is bypassed, which doubled the backfill. PostgreSQL skips its
-   * triggers with WHEN before calling them: none.
+   * body is bypassed, which doubled the backfill. PostgreSQL: none. Its
+   * skipped trigger costs too (it fetches and locks the old row before it
+   * reads WHEN: the split UPDATE 1.14-1.62x slower, BENCHMARKS.md Scale), but
+   * the catch-up pass after a fill costs more there: tried on 1M rows, the
+   * fill matched the split UPDATE (2.98 s against 2.96 s) and the pass that
+   * reads every row again took 0.90 s (each row then has two versions to
+   * visit), 1.42x the split against 1.25x with the trigger in place.
    */
   fillBeforeTriggers(spec: BackfillSpec): Step[];
   /**
