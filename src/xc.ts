@@ -466,6 +466,8 @@ class XcImpl implements Xc {
       loaded = { files, ...(await this.readState(ctx)) };
     }
     const reasons: string[] = [];
+    // Reasons no later run removes: a contract above the build's level (a rollback deploy past it).
+    let lasting = 0;
     const missed = missedByBuild(files, loaded.rows, this.options.allowMissing === true);
     const own = new Set(files.map((f) => f.id));
     for (const id of [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort()) {
@@ -481,10 +483,13 @@ class XcImpl implements Xc {
         // "may": the gate judges by level, not by what the contract did (a data-only `sql` one removes nothing; campaign AQ).
         const why = missed.has(id) ? `this build lacks it (merged after the build was cut) and may still use what it ${removed}` : `it ${removed} what it replaces, which this build (level ${level ?? 'none'}), older than it, may still use`;
         reasons.push(`${id} is ${phase}: ${why} — a rollback deploy to it would break`);
+        lasting++;
       }
     }
     const who = `${opts.app}@${opts.version}`;
-    if (reasons.length > 0) throw new RefusedError(`${who} (level ${level ?? 'none'}) cannot go live now:\n${reasons.map((r) => `  - ${r}`).join('\n')}`, { reasons, level }, { code: 'gate_refused' });
+    if (reasons.length > 0) {
+      throw new RefusedError(`${who} (level ${level ?? 'none'}) cannot go live now:\n${reasons.map((r) => `  - ${r}`).join('\n')}`, { reasons, level, ...(lasting > 0 ? { lasting: true } : {}) }, { code: 'gate_refused' });
+    }
     // A build with no migration at all passes while nothing is contracted: true of a build older than every migration,
     // and of a --dir pointing at the wrong (empty) folder, which only the person reading this can tell apart.
     const ran = [...loaded.rows.values()].filter((r) => !isUnstarted(r.phase)).length;

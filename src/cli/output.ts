@@ -26,6 +26,17 @@ export function colourLevel(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv =
 
 const paletteFor = (stream: NodeJS.WriteStream): ChalkInstance => new Chalk({ level: colourLevel(stream) });
 
+/**
+ * What an exit code means, as printed after an error. A gate refusal marked `lasting` (a rollback deploy past a
+ * contracted migration: SPEC §6 gives it exit 3 with the gate's other refusals) is not "safe to retry later": no
+ * later run lets that build go live.
+ */
+export function exitMeaning(code: number, details?: Record<string, unknown>): string {
+  if (code === ExitCode.refused && details?.lasting === true) return 'refused; retrying will not help: a migration this build may still need the old shape of is contracted';
+  if (details && Array.isArray(details.applied) && details.applied.length > 0) return 'invalid input; the migrations applied before it stand';
+  return EXIT_MEANING[code] ?? 'failed';
+}
+
 const EXIT_MEANING: Record<number, string> = {
   [ExitCode.failed]: 'failed',
   [ExitCode.invalidInput]: 'invalid input, or a request that can never succeed; nothing was executed',
@@ -174,8 +185,7 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
         jsonLine({ ok: false, error: { message, exitCode: code, details, ...jsonErrorFields(e) } });
       } else {
         writeErr(`${err.red('xc:')} ${message}`);
-        const applied = e instanceof XcError && Array.isArray(e.details.applied) && e.details.applied.length > 0;
-        writeErr(err.dim(`(exit ${code}: ${applied ? 'invalid input; the migrations applied before it stand' : (EXIT_MEANING[code] ?? 'failed')})`));
+        writeErr(err.dim(`(exit ${code}: ${exitMeaning(code, e instanceof XcError ? e.details : undefined)})`));
       }
       return code;
     },

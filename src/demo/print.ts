@@ -2,17 +2,8 @@
  * Human printing of `xc demo`: each step as it completes, through the CLI's
  * Printer (same colour rules as every command: chalk, NO_COLOR, TTY only).
  */
-import type { Printer } from '../cli/output.js';
+import { exitMeaning, type Printer } from '../cli/output.js';
 import { DEMO_APP, type Cell, type DemoAction, type DemoResult, type DemoStep, type DemoTable } from './demo.js';
-
-/** The CLI's words for each exit code (as `xc` prints them after an error). */
-const EXIT_MEANING: Record<number, string> = {
-  1: 'failed',
-  2: 'invalid input; nothing was executed',
-  3: 'refused; safe to retry later',
-  4: 'another xc holds the lock',
-  5: 'gave up waiting for database locks',
-};
 
 export function printDemoIntro(p: Printer): void {
   p.line(p.c.bold(`xc demo: a rolling deploy of the app "${DEMO_APP}", step by step, on an embedded PostgreSQL (PGlite, in memory)`));
@@ -62,7 +53,7 @@ function printAction(p: Printer, a: DemoAction): void {
   }
   // As `xc` prints an error: the library's message verbatim, then the exit code and its meaning.
   a.output.forEach((l, i) => p.line(`      ${i === 0 ? `${p.c.red('xc:')} ${l}` : l}`));
-  p.line(`      ${p.c.dim(`(exit ${a.exitCode}: ${EXIT_MEANING[a.exitCode ?? 1] ?? 'failed'})`)}`);
+  p.line(`      ${p.c.dim(`(exit ${a.exitCode}: ${exitMeaning(a.exitCode ?? 1, a.error?.details)})`)}`);
 }
 
 const show = (v: Cell) => (v === null ? 'NULL' : String(v));
