@@ -172,6 +172,11 @@ function alterTableRules(st: Token[], ctx: StatementContext): RuleHit[] {
         out.push(hit('set-not-null', `ALTER TABLE ${table} ALTER COLUMN … SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock and refuses the old version's NULLs; use the setNotNull operation`));
       }
     }
+    // PostgreSQL rewrites (or copies) the whole table under ACCESS EXCLUSIVE for these (SET LOGGED also writes it all to the WAL).
+    if (!ctx.mysql && !isNew && w[0] === 'set' && (w[1] === 'logged' || w[1] === 'unlogged' || w[1] === 'tablespace' || (w[1] === 'access' && w[2] === 'method'))) {
+      const what = w[1] === 'access' ? 'SET ACCESS METHOD' : `SET ${w[1]!.toUpperCase()}`;
+      out.push(hit('table-rewrite', `ALTER TABLE ${table} ${what} rewrites the whole table under an ACCESS EXCLUSIVE lock: every read and write of it waits until it is done; run it in a maintenance window, outside the migration`));
+    }
     if (w[0] === 'add' && !isNew) out.push(...addActionRules(action, ctx, table));
     // MariaDB/MySQL drop a primary key only with a table copy (1846: "not allowed without also adding a new primary key") (campaign BK).
     if (ctx.mysql && !isNew && w[0] === 'drop' && w[1] === 'primary' && !alter.actions.some((a) => word(a[0]!) === 'add' && word(a[1]!) === 'primary')) {
@@ -240,6 +245,13 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
   if (keyAt >= 0) {
     const key = w[keyAt] === 'primary' ? 'PRIMARY KEY' : w[keyAt]!.toUpperCase();
     out.push(hit('blocking-index', `ADD COLUMN … ${key} on ${table} builds the key's index while every read and write of the table waits; add the column with addColumn, then the key with the createConstraint operation (its index built CONCURRENTLY)`));
+  }
+  // PostgreSQL's json has no equality operator: the running version's SELECT DISTINCT * (or UNION, GROUP BY over the whole
+  // row) fails as soon as the table has one (strong_migrations' add_column :json).
+  let name = w[1] === 'column' ? 2 : 1;
+  if (w[name] === 'if' && w[name + 1] === 'not' && w[name + 2] === 'exists') name += 3;
+  if (!ctx.mysql && w[name + 1] === 'json' && ctx.field !== 'rollback') {
+    out.push(hit('breaks-old-version', `ADD COLUMN … json on ${table}: json has no equality operator, so the running version's SELECT DISTINCT over whole rows (and UNION, GROUP BY of them) fails once the column exists; use jsonb`));
   }
   const stored = (w.includes('generated') || w.includes('as')) && (w.includes('stored') || w.includes('persistent'));
   // NOT NULL with nothing to fill it: the old version's inserts leave the column out (campaign AV: passed lint).
@@ -311,9 +323,33 @@ function longLock(st: Token[], ctx: StatementContext): RuleHit | undefined {
   return hit('long-lock', `${what} at ${ctx.field} holds a lock that blocks the running version's reads or writes for as long as it takes; run it outside the migration, off-peak, or (TRUNCATE) delete in batches with a \`sql\` backfill${what.startsWith('REFRESH') ? ' (a materialized view with a unique index refreshes CONCURRENTLY, reads going on, as the only statement of its field)' : ''}`);
 }
 
+/**
+ * 8. An UPDATE of every row of an existing table, in one statement: each row stays locked against the running version's
+ * writes until it commits, however long a large table takes (strong_migrations: backfill in batches, outside the
+ * migration's transaction). An UPDATE with a WHERE or a LIMIT, of several tables (a join) or inside a WITH is not judged.
+ */
+function unbatchedUpdate(st: Token[], ctx: StatementContext): RuleHit | undefined {
+  const w = st.map(word);
+  if (w[0] !== 'update') return undefined;
+  let i = 1;
+  while (['only', 'low_priority', 'ignore'].includes(w[i] ?? '')) i++;
+  const { parts, shown, end } = qualifiedName(st, i);
+  if (isCreated(parts, ctx)) return undefined;
+  let depth = 0;
+  const top = st.map((t) => {
+    depth += t.text === '(' ? 1 : t.text === ')' ? -1 : 0;
+    return depth === 0 ? word(t) : undefined;
+  });
+  if (top.some((x) => x === 'where' || x === 'limit' || x === 'join')) return undefined;
+  // `UPDATE a, b SET …` (MySQL's several tables), or an alias then a comma.
+  const set = top.indexOf('set');
+  if (set < 0 || st.slice(end, set).some((t) => t.text === ',')) return undefined;
+  return hit('long-lock', `UPDATE of every row of ${shown ?? 'the table'} at ${ctx.field} in one statement: each row it writes stays locked against the running version's writes until it commits, for as long as the whole table takes; use the \`sql\` operation's \`backfill: {table, set, where}\` (batched, resumable), or the addColumn / alterColumn operation's \`up\``);
+}
+
 /** Every rule's finding on one statement (its significant tokens). */
 export function lintStatement(st: Token[], ctx: StatementContext): RuleHit[] {
-  return [transactionControlRule(st), blockingIndex(st, ctx), ...alterTableRules(st, ctx), breaksOldVersion(st, ctx), longLock(st, ctx)].filter((h): h is RuleHit => h !== undefined);
+  return [transactionControlRule(st), blockingIndex(st, ctx), ...alterTableRules(st, ctx), breaksOldVersion(st, ctx), longLock(st, ctx), unbatchedUpdate(st, ctx)].filter((h): h is RuleHit => h !== undefined);
 }
 
 /**

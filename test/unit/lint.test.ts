@@ -106,6 +106,38 @@ describe('xc lint rules', () => {
     expect(rules({ contract: 'TRUNCATE old_users' })).toEqual([]);
   });
 
+  it('table-rewrite: SET LOGGED / UNLOGGED / TABLESPACE / ACCESS METHOD (PostgreSQL), on an existing table only', () => {
+    expect(expand('ALTER TABLE users SET LOGGED')).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE IF EXISTS users SET UNLOGGED')).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE users SET TABLESPACE fast')).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE users SET ACCESS METHOD heap2')).toEqual(['table-rewrite']);
+    expect(expand('ALTER TABLE users SET (fillfactor = 90)')).toEqual([]);
+    expect(expand('ALTER TABLE users SET SCHEMA archive')).toEqual([]);
+    expect(expand('CREATE UNLOGGED TABLE t (id int); ALTER TABLE t SET LOGGED')).toEqual([]);
+  });
+
+  it('breaks-old-version: ADD COLUMN … json (PostgreSQL: no equality operator, SELECT DISTINCT * fails); jsonb passes', () => {
+    expect(expand('ALTER TABLE users ADD COLUMN prefs json')).toEqual(['breaks-old-version']);
+    expect(expand('ALTER TABLE users ADD IF NOT EXISTS prefs json DEFAULT NULL')).toEqual(['breaks-old-version']);
+    expect(expand('ALTER TABLE users ADD COLUMN prefs jsonb')).toEqual([]);
+    expect(expand('ALTER TABLE users ADD COLUMN json text')).toEqual([]);
+    expect(expand('ALTER TABLE users ADD COLUMN prefs json', MY)).toEqual([]);
+    expect(expand('CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN prefs json')).toEqual([]);
+  });
+
+  it('long-lock: an UPDATE of every row in one statement (no WHERE, no LIMIT) of an existing table, in any field', () => {
+    expect(expand('UPDATE users SET plan = lower(plan)')).toEqual(['long-lock']);
+    expect(rules({ contract: 'UPDATE ONLY public.users AS u SET plan = (SELECT p.name FROM plans p WHERE p.id = u.plan_id)' })).toEqual(['long-lock']);
+    expect(expand('UPDATE `users` SET `plan` = LOWER(`plan`)', MY)).toEqual(['long-lock']);
+    expect(expand("UPDATE users SET plan = 'free' WHERE plan IS NULL")).toEqual([]);
+    expect(expand("UPDATE users SET plan = 'free' ORDER BY id LIMIT 1000", MY)).toEqual([]);
+    expect(expand('UPDATE users u JOIN plans p ON p.id = u.plan_id SET u.plan = p.name', MY)).toEqual([]);
+    expect(expand('UPDATE users, plans SET users.plan = plans.name', MY)).toEqual([]);
+    expect(expand("SELECT 'UPDATE users SET plan = 1'")).toEqual([]);
+    expect(expand('CREATE TABLE t (id int, v int); UPDATE t SET v = 1')).toEqual([]);
+    expect(expand('UPDATE users SET plan = lower(plan) -- xc-lint ignore long-lock, small table')).toEqual([]);
+  });
+
   it("with no URL, a text quoting names in backticks is MySQL/MariaDB's; one in a literal or comment of both is none; one the two read apart is read both ways (campaigns BB, BG, BL)", () => {
     const both = ['postgres', 'mysql'];
     expect(textReadingsOf(['ALTER TABLE `Post` MODIFY `content` MEDIUMTEXT'])).toEqual(['mysql']);
