@@ -178,9 +178,15 @@ class XcImpl implements Xc {
    * Refused before anything runs: state migrations missing from --dir, and
    * (except for rollback, which runs only what the state recorded) edited files.
    */
-  private checkFiles(loaded: Loaded, command: string): void {
+  private async checkFiles(ctx: EngineContext, loaded: Loaded, command: string): Promise<void> {
     assertNoMissingFiles(loaded, this.dir, this.options.allowMissing === true);
-    if (command !== 'rollback' && !this.engineOptions.allowDrift) assertNoDrift(loaded, command);
+    if (command !== 'rollback' && !this.engineOptions.allowDrift) await assertNoDrift(loaded, command, this.undoableContract(ctx));
+  }
+
+  /** Whether a contracting migration's contract removed nothing yet, so rollback still undoes it (engine/lifecycle.ts). */
+  private undoableContract(ctx: EngineContext): (row: MigrationRow) => Promise<boolean> {
+    // The engine is loaded only for a drifted contracting migration: `check` reads no more than it needs (startup).
+    return async (row) => (await engine(ctx.dialect)).contractUndoable(ctx, row);
   }
 
   private targetId(loaded: Loaded, id: string | undefined): string | undefined {
@@ -224,7 +230,7 @@ class XcImpl implements Xc {
     const files = await loadMigrations(this.dir); // invalid files fail before any lock or DDL
     return withAdvisoryLock(ctx, async () => {
       const loaded = await this.load(ctx, files);
-      this.checkFiles(loaded, command);
+      await this.checkFiles(ctx, loaded, command);
       // A part-made state is completed before anything else reads or writes it (contract and rollback create nothing else).
       if (loaded.missing.length > 0) await ensureState(ctx);
       return fn(ctx, loaded, async () => void (await ensureState(ctx)));
@@ -248,7 +254,7 @@ class XcImpl implements Xc {
     const ctx = await this.context('plan');
     const loaded = await this.load(ctx);
     this.assertReadable(loaded);
-    this.checkFiles(loaded, 'apply');
+    await this.checkFiles(ctx, loaded, 'apply');
     const upTo = this.targetId(loaded, opts.id);
     const plans = await this.planPending(ctx, loaded, upTo);
     const { describePlan } = await engine(ctx.dialect);
@@ -452,7 +458,7 @@ class XcImpl implements Xc {
     // shape, the database has the one recorded. Only started migrations' files are read (a pending one: by --apply).
     if (!this.engineOptions.allowDrift) {
       const started = (await withStartedRead(files, loaded.rows)).filter((f): f is MigrationFile => f.checksum !== undefined);
-      assertNoDrift({ files: started, rows: loaded.rows }, 'check');
+      await assertNoDrift({ files: started, rows: loaded.rows }, 'check', this.undoableContract(ctx));
     }
     const level = opts.level ?? loaded.files.at(-1)?.id ?? null;
     // Applied only where this build needs something: an older build (a rollback deploy, an overlapping pipeline) lacks

@@ -67,13 +67,15 @@ export function assertNoMissingFiles(loaded: Loaded, dir: string, allowMissing: 
  * restoring the file or a new migration; `--allow-drift` to go on with the
  * recorded plan.
  */
-export function assertNoDrift(loaded: Loaded, command: string): void {
+export async function assertNoDrift(loaded: Loaded, command: string, contractUndoable: (row: MigrationRow) => Promise<boolean>): Promise<void> {
   for (const f of loaded.files) {
     const row = loaded.rows.get(f.id);
     if (!row || isUnstarted(row.phase) || row.checksum === f.checksum) continue;
     const later = [...loaded.rows.values()].filter((r) => r.id > f.id && isInFlight(r.phase)).map((r) => r.id).sort();
+    // A contract that failed before removing anything can still be rolled back: the way to run an edited `sql` contract
+    // (campaign CC: a typo in one, fixed in the file, was told "it can no longer be undone").
     const fix =
-      rollbackRefusal(f.id, row) === null
+      rollbackRefusal(f.id, row, row.phase === 'contracting' && (await contractUndoable(row))) === null
         ? `To run the edited file: \`xc rollback ${f.id}\` undoes it from what the state recorded${later.length ? ` (and, first, the later ${later.join(', ')})` : ''}; then \`xc apply\`.`
         : `It can no longer be undone (${row.phase}): restore the file from version control, and put the change in a new migration.`;
     throw new DriftError(

@@ -311,6 +311,33 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     expect(await db.query(`SELECT id, display_name FROM users ORDER BY id`)).toEqual([{ id: 1, display_name: 'ann' }, { id: 2, display_name: 'bob' }]);
   });
 
+  it('a contract whose own `sql` failed, its file then fixed: refused for drift naming `xc rollback ID` (it removed nothing), which undoes it; the fixed file then applies and contracts (campaign CC)', async () => {
+    const { db, xc, write, snapshot } = await setup(target);
+    const typo = (column: string) => ({ operations: [{ addColumn: { table: 'users', column: { name: 'nick', type: 'varchar(20)' } } }, { sql: { contract: `UPDATE users SET nick = name WHERE ${column} IS NULL` } }] });
+    await write(V2, typo('nik'));
+    await xc.apply();
+    await xc.deploy.record({ app: 'shop', version: 'v2', level: V2 });
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    const failed = await rejection(xc.contract());
+    expect(failed.exitCode).toBe(1);
+    expect(failed.message).toContain(`${V2} stays contracting, nothing of its old shape removed yet`);
+    await write(V2, typo('nick'));
+    const before = await snapshot();
+    const drift = await rejection(xc.contract());
+    expect(drift).toBeInstanceOf(DriftError);
+    expect(drift.message).toContain(`was changed after it was applied (contracting)`);
+    expect(drift.message).toContain(`\`xc rollback ${V2}\` undoes it from what the state recorded; then \`xc apply\``);
+    expect(drift.message).not.toContain('can no longer be undone');
+    expect(await snapshot()).toEqual(before);
+    // The way it names works: v2 is live at that level, so the rollback is forced (logged).
+    await xc.rollback({ id: V2, force: true, reason: 'fix the contract typo' });
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['id', 'name']);
+    await xc.apply();
+    await xc.deploy.record({ app: 'shop', version: 'v2', level: V2 }); // applied again: its deploy recorded again (the gate asks)
+    await xc.contract();
+    expect(await db.query('SELECT id, name, nick FROM users ORDER BY id')).toEqual([{ id: 1, name: 'ann', nick: 'ann' }, { id: 2, name: 'bob', nick: 'bob' }]);
+  });
+
   it('an edited file of a contracted migration: the message says it can no longer be undone, not to roll it back', async () => {
     const { xc, write } = await setup(target);
     await write(V1, { operations: [{ sql: { expand: 'SELECT 2' } }] });
