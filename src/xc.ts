@@ -487,7 +487,15 @@ class XcImpl implements Xc {
         // Contracting, it may have removed nothing yet (stopped before), but its contract goes on from there.
         const removed = phase === 'contracted' ? 'removed' : 'removes';
         // "may": the gate judges by level, not by what the contract did (a data-only `sql` one removes nothing; campaign AQ).
-        const why = missed.has(id) ? `this build lacks it (merged after the build was cut) and may still use what it ${removed}` : `it ${removed} what it replaces, which this build (level ${level ?? 'none'}), older than it, may still use`;
+        // Where the recorded plan says its contract removes no old shape (an addIndex, an enum value added), it says so
+        // rather than name a removal that never was (campaign CD).
+        const row = loaded.rows.get(id);
+        const removesNothing = row?.plan.removalsMarked === true && !row.plan.contract.some((step) => step.removesOldShape);
+        const why = removesNothing
+          ? `its contract ${removed} no old shape, but the gate judges by level, and this build (level ${level ?? 'none'}) ${missed.has(id) ? 'lacks it (merged after the build was cut)' : 'is older than it'}`
+          : missed.has(id)
+            ? `this build lacks it (merged after the build was cut) and may still use what it ${removed}`
+            : `it ${removed} what it replaces, which this build (level ${level ?? 'none'}), older than it, may still use`;
         reasons.push(`${id} is ${phase}: ${why} — a rollback deploy to it would break`);
         lasting++;
       }

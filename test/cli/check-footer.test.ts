@@ -36,6 +36,15 @@ for (const target of targets) {
         expect(rollbackDeploy.code, rollbackDeploy.stderr).toBe(3);
         expect(rollbackDeploy.stderr).toContain('0002_rename is contracted: it removed what it replaces');
         expect(rollbackDeploy.stderr.trimEnd().split('\n').at(-1)).toBe('(exit 3: refused; retrying will not help: a migration this build may still need the old shape of is contracted)');
+        // A contract that removed nothing (an index added) is named for what it is, and still judged by level (SPEC §6).
+        await writeFile(path.join(dir, '0003_index.json'), JSON.stringify({ operations: [{ addIndex: { table: 'users', name: 'users_nick', columns: ['nick'] } }] }));
+        for (const args of [['apply'], ['deploy', 'record', '--app', 'shop', '--version', 'v3'], ['deploy', 'retire', '--app', 'shop', '--version', 'v2'], ['contract']]) {
+          const r = await xc(...args);
+          expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+        }
+        const pastIndex = await xc('check', '--app', 'shop', '--version', 'v2', '--level', '0002_rename');
+        expect(pastIndex.code, pastIndex.stderr).toBe(3);
+        expect(pastIndex.stderr).toContain('0003_index is contracted: its contract removed no old shape, but the gate judges by level, and this build (level 0002_rename) is older than it');
         // The database is as the contract left it: the check changed nothing.
         expect(await db.query('SELECT id, full_name, nick FROM users')).toEqual([{ id: 1, full_name: 'ada', nick: null }]);
       } finally {
