@@ -633,11 +633,15 @@ export async function planMigration(
     const held = projectOperation(model.clone(), dialect, { migrationId: file.id, opIndex, kind, spec }).filter((i) => i.code === 'held_until_contract');
     for (const issue of held) report(opIndex, kind, issue);
     const notes: string[] = [];
-    if (session) {
-      for (const issue of await serverChecks(session, dialect, model, op, spec, vctx, held.length === 0, notes)) report(opIndex, kind, issue);
-    }
+    const checked = session ? await serverChecks(session, dialect, model, op, spec, vctx, held.length === 0, notes) : [];
+    for (const issue of checked) report(opIndex, kind, issue);
     if (problems.length > 0) {
       projectRefused(model, dialect, op, spec);
+      // A type the server does not know stays out of the projection: later expressions over the table are compiled against
+      // a stand-in made with its columns' types, which failed on it — a valid operation blamed for it (campaign CD). Its
+      // columns stand as text: they exist (no "does not exist" for what the operation makes, campaign T), of a type there is.
+      const unknown = new Set(checked.flatMap((i) => (i.code === 'invalid_type' && typeof i.type === 'string' ? [i.type] : [])));
+      for (const t of unknown.size > 0 ? model.tables.values() : []) for (const c of t.columns) if (unknown.has(c.type)) Object.assign(c, { type: 'text' });
       continue;
     }
     const ctx: PlanContext = {

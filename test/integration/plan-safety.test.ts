@@ -525,6 +525,14 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM items`)).toBe(2);
     });
 
+    it('an unknown type refuses its own operation only: a valid operation after it over the same table is not blamed for it (campaign CD)', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_t', { alterColumn: { table: 'items', column: 'v', type: 'varchar(30) with timezone' } }, { alterColumn: { table: 'items', column: 'w', type: 'varchar(10)' } });
+      expect(await planIssues(s)).toEqual([{ code: 'invalid_type', type: 'varchar(30) with timezone', file: '0001_t.json', path: ['operations', 0, 'alterColumn', 'type'] }]);
+      await s.write('0001_t', { alterColumn: { table: 'items', column: 'v', type: 'varchar(30)' } }, { alterColumn: { table: 'items', column: 'w', type: 'varchar(10)' } });
+      expect((await s.xc.plan()).migrations.map((m) => m.id)).toEqual(['0001_t']);
+    });
+
     // InnoDB clusters a table without primary key by its first unique index over NOT NULL columns: only a table copy
     // under a write lock drops it (MariaDB 10.11: contract failed after its triggers were gone; rollback could not drop
     // an index that had become that key). PostgreSQL's heap tables have no such key: the same files run there.
