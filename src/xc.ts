@@ -26,7 +26,7 @@ import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlig
 import { blockerKey, blockersFor, gatherEvidence, rollbackBlockersFor, unseenByGate } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
-import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, removedUnder, type KnownMigrations } from './gate/levels.js';
+import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, notReadyUpTo, removedUnder, type KnownMigrations } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
 import { heldByPending, madeByRawSql, madeLater } from './engine/planHints.js';
 
@@ -519,7 +519,8 @@ class XcImpl implements Xc {
       if (o.level !== undefined) assertKnownLevel(o.level, loaded, this.dir);
       const asked = o.level !== undefined ? { level: o.level, warning: undefined } : defaultLevel(loaded, this.dir);
       const built = levelOfBuild(asked.level, loaded.files, loaded.rows, this.options.allowMissing === true);
-      const warning = [asked.warning, built.warning, removedUnder(built.level, asked.level, loaded.files, loaded.rows)].filter(Boolean).join('; ');
+      const early = o.level !== undefined ? notReadyUpTo(o.level, loaded) : undefined;
+      const warning = [asked.warning, early, built.warning, removedUnder(built.level, asked.level, loaded.files, loaded.rows)].filter(Boolean).join('; ');
       // Both levels kept: the lowered one for the contract gate, the build's own for the rollback gate (gate.ts).
       const deployment = await recordDeployment(ctx, { ...o, level: built.level, buildLevel: asked.level });
       return { ok: true as const, deployment, ...(warning ? { warning } : {}) };

@@ -67,6 +67,19 @@ export function defaultLevel(loaded: Pick<KnownMigrations, 'files'> & { rows: Re
 }
 
 /**
+ * `deploy record --level ID` with a migration up to ID not yet backfilled: a build that could not have gone live
+ * (`xc check` refuses it), recorded — likely a pipeline recording before `xc apply` finished (campaign CC). It is
+ * recorded as asked; the warning says that it will not count for a migration that begins expanding after it.
+ */
+export function notReadyUpTo(level: string, loaded: Pick<KnownMigrations, 'files'> & { rows: ReadonlyMap<string, { phase: Phase }> }): string | undefined {
+  // The build's own migrations (its folder's), as `xc check` reads them: one only the state has is not this build's.
+  const early = loaded.files.map((f) => f.id).filter((id) => id <= level && !isAtLeastBackfilled(loaded.rows.get(id)?.phase ?? 'pending'));
+  if (early.length === 0) return undefined;
+  const list = early.map((id) => `${id} (${loaded.rows.get(id)?.phase ?? 'pending'})`).join(', ');
+  return `level ${level}: ${list} ${early.length > 1 ? 'are' : 'is'} not backfilled yet, so this build could not have gone live (\`xc check\` refuses it); a deployment recorded before a migration begins expanding does not count for that migration's contract — run \`xc apply\`, then record it again`;
+}
+
+/**
  * Migrations the state has run (in flight or contracted) that a build's folder lacks though it has files on both
  * sides of them: merged from another branch after the build was cut, with an id below its level. The build never had
  * them, whatever its level says. (Older ones missing are squashed away; newer ones belong to newer builds.)

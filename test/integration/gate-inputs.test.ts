@@ -141,6 +141,25 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     expect(again).toEqual({ ok: true, deployment: expect.objectContaining({ level: V2 }) }); // no warning: V2 is the newest file
   });
 
+  it('deploy record --level of a migration not yet backfilled: recorded as asked, with a warning that it will not count (campaign CC)', async () => {
+    const { db, xc, cli } = await setup(target);
+    const r = await xc.deploy.record({ app: 'shop', version: 'v2', level: V2 }); // V2 pending: recorded before apply
+    expect(r.deployment.level).toBe(V2);
+    expect(r.warning).toBe(`level ${V2}: ${V2} (pending) is not backfilled yet, so this build could not have gone live (\`xc check\` refuses it); a deployment recorded before a migration begins expanding does not count for that migration's contract — run \`xc apply\`, then record it again`);
+    const run = await cli('deploy', 'record', '--app', 'shop', '--version', 'v2b', '--level', V2);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`warning: level ${V2}: ${V2} (pending) is not backfilled yet`);
+    // As the warning says: once applied, the contract does not count it; recorded again, it does.
+    await xc.apply();
+    await xc.deploy.retire({ app: 'shop', version: 'v1' });
+    expect((await rejection(xc.contract())).message).toContain(`set before ${V2} began expanding`);
+    const again = await xc.deploy.record({ app: 'shop', version: 'v2', level: V2 });
+    expect(again.warning).toBeUndefined();
+    await xc.deploy.retire({ app: 'shop', version: 'v2b' });
+    await xc.contract();
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id']);
+  });
+
   it('deploy record without --level from an older checkout: the level of its own migrations, not a newer one the state has', async () => {
     const { db, xc, open } = await setup(target);
     await xc.apply(); // v2's pre-deploy: V2 backfilled
