@@ -38,7 +38,7 @@ describePg('engine guarantees (PostgreSQL)', () => {
     const before = await catalog(db);
     const err = await rejection(xc.apply());
     expect(err.exitCode).toBe(2);
-    expect(err.message).toContain('0001_bad.json: operations[0].renameColumn.from: table "users" has no column "nme"');
+    expect(err.message).toContain('0001_bad.json: operations[0].renameColumn.from: table "users" has no column "nme"; did you mean "name"?');
     expect(await catalog(db)).toEqual(before);
     expect(await stateExists(db)).toBe(false); // not even xc's own state tables
   });

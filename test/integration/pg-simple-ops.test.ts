@@ -172,7 +172,7 @@ const cases: Case[] = [
     },
     invalid: {
       spec: { table: 'orders', columns: [{ name: 'user_id', type: 'bigint', references: { table: 'users', column: 'nme' } }] },
-      issue: { path: ['columns', 0, 'references', 'column'], code: 'column_missing', table: 'users', column: 'nme', message: 'table "users" has no column "nme"' },
+      issue: { path: ['columns', 0, 'references', 'column'], code: 'column_missing', table: 'users', column: 'nme', message: 'table "users" has no column "nme"; did you mean "name"?' },
     },
     async afterExpand(db) {
       await db.query(`INSERT INTO orders (id, user_id, code) VALUES (1, 1, 'A')`);
@@ -267,7 +267,7 @@ const cases: Case[] = [
     kind: 'addIndex',
     setup: users,
     spec: { table: 'users', columns: ['email'] },
-    invalid: { spec: { table: 'users', columns: ['nme'] }, issue: { path: ['columns', 0], code: 'column_missing', table: 'users', column: 'nme', message: 'table "users" has no column "nme"' } },
+    invalid: { spec: { table: 'users', columns: ['nme'] }, issue: { path: ['columns', 0], code: 'column_missing', table: 'users', column: 'nme', message: 'table "users" has no column "nme"; did you mean "name"?' } },
     async afterExpand(db, plan) {
       expect(plan.expand[0]!.sql).toBe('CREATE INDEX CONCURRENTLY "users_email_idx" ON "users" ("email")');
       expect(await one(db, `SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass`)).toEqual({ indisvalid: true });
@@ -323,7 +323,7 @@ const cases: Case[] = [
     spec: { table: 'orders', columns: ['user_id'], references: { table: 'users', columns: ['id'] }, onDelete: 'set null' },
     invalid: {
       spec: { table: 'orders', columns: ['user_id'], references: { table: 'users', columns: ['nme'] } },
-      issue: { path: ['references', 'columns', 0], code: 'column_missing', table: 'users', column: 'nme', message: 'table "users" has no column "nme"' },
+      issue: { path: ['references', 'columns', 0], code: 'column_missing', table: 'users', column: 'nme', message: 'table "users" has no column "nme"; did you mean "name"?' },
     },
     async afterExpand(db) {
       expect(await validated(db, 'orders_user_id_fkey')).toBe(false);
@@ -342,7 +342,7 @@ const cases: Case[] = [
     kind: 'addCheck',
     setup: [...users, `CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric)`, `INSERT INTO orders (total) VALUES (5), (-1)`],
     spec: { table: 'orders', name: 'orders_total_positive', expression: 'total >= 0' },
-    invalid: { spec: { table: 'order', name: 'c', expression: 'true' }, issue: { path: ['table'], code: 'table_missing', table: 'order', message: 'table "order" does not exist in schema "public"' } },
+    invalid: { spec: { table: 'order', name: 'c', expression: 'true' }, issue: { path: ['table'], code: 'table_missing', table: 'order', message: 'table "order" does not exist in schema "public"; did you mean "orders"?' } },
     async afterExpand(db) {
       expect(await validated(db, 'orders_total_positive')).toBe(false);
       await rejects(db, `INSERT INTO orders (total) VALUES (-2)`, /orders_total_positive/);
