@@ -461,10 +461,14 @@ class XcImpl implements Xc {
       await assertNoDrift({ files: started, rows: loaded.rows }, 'check', this.undoableContract(ctx));
     }
     const level = opts.level ?? loaded.files.at(-1)?.id ?? null;
+    // Reasons no later run removes — a contract above the build's level (a rollback deploy past it) — are read first:
+    // with one, nothing is applied, since the build can never go live (campaign CF: --apply expanded, then refused).
+    const past = await this.contractsPast(ctx, loaded, level);
+    const lasting = past.some((p) => p.lasting);
     // Applied only where this build needs something: an older build (a rollback deploy, an overlapping pipeline) lacks
     // the newer files the state has, which apply refuses; the gate below answers for it.
     const pending = level !== null && files.some((f) => f.id <= level && !isAtLeastBackfilled(loaded.rows.get(f.id)?.phase ?? 'pending'));
-    const applying = opts.apply === true && pending;
+    const applying = opts.apply === true && pending && !lasting;
     if (!applying) this.assertReadable(loaded); // an apply completes it
     const applied = applying ? ((await this.apply({ id: level! })) as RunResult).migrations : [];
     if (applied.length > 0) {
@@ -472,43 +476,59 @@ class XcImpl implements Xc {
       loaded = { files, ...(await this.readState(ctx)) };
     }
     const reasons: string[] = [];
-    // Reasons no later run removes: a contract above the build's level (a rollback deploy past it).
-    let lasting = 0;
-    const missed = missedByBuild(files, loaded.rows, this.options.allowMissing === true);
     const own = new Set(files.map((f) => f.id));
     for (const id of [...new Set([...loaded.files.map((f) => f.id), ...loaded.rows.keys()])].sort()) {
       const phase: Phase = loaded.rows.get(id)?.phase ?? 'pending';
       // What the build needs is its own migrations: one the state has without its file was squashed away, rolled back
       // and removed, or merged after the build was cut.
       if (level !== null && id <= level && own.has(id) && !isAtLeastBackfilled(phase)) {
-        reasons.push(`${id} is ${phase}: this build needs it at least backfilled (${opts.apply ? 'it could not be applied' : 'run `xc check --apply` or `xc apply`'})`);
+        const how = lasting ? 'not applied: this build cannot go live anyway, below' : opts.apply ? 'it could not be applied' : 'run `xc check --apply` or `xc apply`';
+        reasons.push(`${id} is ${phase}: this build needs it at least backfilled (${how})`);
       }
-      if ((level === null || id > level || missed.has(id)) && reached(phase, 'contracting')) {
-        // Contracting, it may have removed nothing yet (stopped before), but its contract goes on from there.
-        const removed = phase === 'contracted' ? 'removed' : 'removes';
-        // "may": the gate judges by level, not by what the contract did (a data-only `sql` one removes nothing; campaign AQ).
-        // Where the recorded plan says its contract removes no old shape (an addIndex, an enum value added), it says so
-        // rather than name a removal that never was (campaign CD).
-        const row = loaded.rows.get(id);
-        const removesNothing = row?.plan.removalsMarked === true && !row.plan.contract.some((step) => step.removesOldShape);
-        const why = removesNothing
-          ? `its contract ${removed} no old shape, but the gate judges by level, and this build (level ${level ?? 'none'}) ${missed.has(id) ? 'lacks it (merged after the build was cut)' : 'is older than it'}`
-          : missed.has(id)
-            ? `this build lacks it (merged after the build was cut) and may still use what it ${removed}`
-            : `it ${removed} what it replaces, which this build (level ${level ?? 'none'}), older than it, may still use`;
-        reasons.push(`${id} is ${phase}: ${why} — a rollback deploy to it would break`);
-        lasting++;
-      }
+      const p = past.find((x) => x.id === id);
+      if (p) reasons.push(p.reason);
     }
     const who = `${opts.app}@${opts.version}`;
     if (reasons.length > 0) {
-      throw new RefusedError(`${who} (level ${level ?? 'none'}) cannot go live now:\n${reasons.map((r) => `  - ${r}`).join('\n')}`, { reasons, level, ...(lasting > 0 ? { lasting: true } : {}) }, { code: 'gate_refused' });
+      throw new RefusedError(`${who} (level ${level ?? 'none'}) cannot go live now:\n${reasons.map((r) => `  - ${r}`).join('\n')}`, { reasons, level, ...(lasting ? { lasting: true } : {}) }, { code: 'gate_refused' });
     }
     // A build with no migration at all passes while nothing is contracted: true of a build older than every migration,
     // and of a --dir pointing at the wrong (empty) folder, which only the person reading this can tell apart.
     const ran = [...loaded.rows.values()].filter((r) => !isUnstarted(r.phase)).length;
     const warning = files.length === 0 && ran > 0 ? `${this.dir} holds no migration file while the database has run ${ran}: judged as a build older than every migration (level none); if that is the wrong folder, pass the right --dir` : undefined;
     return { ok: true, app: opts.app, version: opts.version, level, applied, ...(warning ? { warning } : {}) };
+  }
+
+  /**
+   * The migrations above a build's level (or merged after it was cut: missedByBuild) that are contracting or
+   * contracted: a rollback deploy to that build would meet what they removed. Lasting, except a contract stopped before
+   * it removed anything, which `xc rollback` still undoes (campaign CF: told "retrying will not help").
+   */
+  private async contractsPast(ctx: EngineContext, loaded: { files: readonly { id: string }[]; rows: ReadonlyMap<string, MigrationRow> }, level: string | null): Promise<{ id: string; reason: string; lasting: boolean }[]> {
+    const missed = missedByBuild(loaded.files, loaded.rows, this.options.allowMissing === true);
+    const undoable = this.undoableContract(ctx);
+    const out: { id: string; reason: string; lasting: boolean }[] = [];
+    for (const row of [...loaded.rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      const { id, phase } = row;
+      if (!((level === null || id > level || missed.has(id)) && reached(phase, 'contracting'))) continue;
+      const build = `this build (level ${level ?? 'none'})`;
+      if (phase === 'contracting' && (await undoable(row))) {
+        out.push({ id, lasting: false, reason: `${id} is contracting, nothing of its old shape removed yet, and ${build} ${missed.has(id) ? 'lacks it (merged after the build was cut)' : 'is older than it'}: \`xc rollback ${id} --force --reason TEXT\` undoes it (forced: the version at its level is still recorded live), or contract it and deploy a newer build` });
+        continue;
+      }
+      const removed = phase === 'contracted' ? 'removed' : 'removes';
+      // "may": the gate judges by level, not by what the contract did (a data-only `sql` one removes nothing; campaign AQ).
+      // Where the recorded plan says its contract removes no old shape (an addIndex, an enum value added), it says so
+      // rather than name a removal that never was (campaign CD).
+      const removesNothing = row.plan.removalsMarked === true && !row.plan.contract.some((step) => step.removesOldShape);
+      const why = removesNothing
+        ? `its contract ${removed} no old shape, but the gate judges by level, and ${build} ${missed.has(id) ? 'lacks it (merged after the build was cut)' : 'is older than it'}`
+        : missed.has(id)
+          ? `this build lacks it (merged after the build was cut) and may still use what it ${removed} — a rollback deploy to it would break`
+          : `it ${removed} what it replaces, which ${build}, older than it, may still use — a rollback deploy to it would break`;
+      out.push({ id, lasting: true, reason: `${id} is ${phase}: ${why}` });
+    }
+    return out;
   }
 
   readonly deploy = {

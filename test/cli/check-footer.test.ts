@@ -45,6 +45,30 @@ for (const target of targets) {
         const pastIndex = await xc('check', '--app', 'shop', '--version', 'v2', '--level', '0002_rename');
         expect(pastIndex.code, pastIndex.stderr).toBe(3);
         expect(pastIndex.stderr).toContain('0003_index is contracted: its contract removed no old shape, but the gate judges by level, and this build (level 0002_rename) is older than it');
+        // --apply for a build that can never go live applies nothing (campaign CF: it expanded its migration, then refused).
+        const old = path.join(root, 'old-build');
+        await mkdir(old);
+        await writeFile(path.join(old, '0001_nick.json'), JSON.stringify({ operations: [{ addColumn: { table: 'users', column: { name: 'nick', type: 'varchar(20)' } } }] }));
+        await writeFile(path.join(old, '0001_nick2.json'), JSON.stringify({ operations: [{ addColumn: { table: 'users', column: { name: 'nick2', type: 'varchar(20)' } } }] }));
+        const applyOld = await runXc(['check', '--app', 'shop', '--version', 'v1b', '--apply', '--allow-missing', '--url', db.url, '--dir', old]);
+        expect(applyOld.code, applyOld.stderr).toBe(3);
+        expect(applyOld.stderr).toContain('0001_nick2 is pending: this build needs it at least backfilled (not applied: this build cannot go live anyway, below)');
+        expect(applyOld.stderr.trimEnd().split('\n').at(-1)).toBe('(exit 3: refused; retrying will not help: a migration this build may still need the old shape of is contracted)');
+        expect((await db.columns('users')).map((c) => c.name)).not.toContain('nick2');
+
+        // A contract stopped before it removed anything is no lasting reason: rollback still undoes it, and the refusal says how.
+        await writeFile(path.join(dir, '0004_fails.json'), JSON.stringify({ operations: [{ sql: { expand: 'SELECT 1', contract: 'INSERT INTO users (id) VALUES (1)', rollback: 'SELECT 2' } }] })); // a duplicate key on both servers
+        for (const args of [['apply'], ['deploy', 'record', '--app', 'shop', '--version', 'v4'], ['deploy', 'retire', '--app', 'shop', '--version', 'v3']]) {
+          const r = await xc(...args);
+          expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+        }
+        expect((await xc('contract')).code).toBe(1);
+        const pastStopped = await xc('check', '--app', 'shop', '--version', 'v3', '--level', '0003_index');
+        expect(pastStopped.code, pastStopped.stderr).toBe(3);
+        expect(pastStopped.stderr).toContain('0004_fails is contracting, nothing of its old shape removed yet, and this build (level 0003_index) is older than it: `xc rollback 0004_fails --force --reason TEXT` undoes it');
+        expect(pastStopped.stderr.trimEnd().split('\n').at(-1)).toBe('(exit 3: refused; safe to retry later)');
+        expect((await xc('rollback', '0004_fails', '--force', '--reason', 'rollback deploy to v3')).code).toBe(0);
+        expect((await xc('check', '--app', 'shop', '--version', 'v3', '--level', '0003_index')).code).toBe(0);
         // The database is as the contract left it: the check changed nothing.
         expect(await db.query('SELECT id, full_name, nick FROM users')).toEqual([{ id: 1, full_name: 'ada', nick: null }]);
       } finally {
