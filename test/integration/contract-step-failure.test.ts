@@ -48,6 +48,21 @@ for (const target of targets) {
       expect((await s.db.query<{ id: number; a: number }>(`SELECT id, a FROM t ORDER BY id`)).map((r) => [Number(r.id), Number(r.a)])).toEqual([[1, 10], [2, 20]]);
     });
 
+    it('an author `sql` step failing while rows written since do not meet the verify: the server\'s error, not those rows (campaign CF: shown as the rows alone)', async () => {
+      const filled = { addColumn: { table: 't', column: { name: 'n', type: 'int' }, up: 'a + 1' } };
+      const { s, err } = await failing(filled, dropMissing);
+      expect(err.message).toMatch(/author SQL \(contract\) failed: .*gone_already/);
+      // The fill trigger went with the first contract steps: the new version's insert leaving n out stores NULL, its right.
+      await s.db.query(`INSERT INTO t (id, a) VALUES (3, 30)`);
+      const again = await rejection(s.xc.contract());
+      expect(again.exitCode).toBe(1);
+      expect(again.message).toMatch(/^author SQL \(contract\) failed: .*gone_already[^]*\n0001_m stays contracting/);
+      expect(again.message).not.toMatch(/not every row/);
+      await s.db.query(`CREATE TABLE gone_already (id int)`);
+      await s.xc.contract();
+      expect((await s.db.query<{ id: number; n: number | null }>(`SELECT id, n FROM t ORDER BY id`)).map((r) => [Number(r.id), r.n === null ? null : Number(r.n)])).toEqual([[1, 11], [2, 21], [3, null]]);
+    });
+
     it('an expand step the server refuses: the migration stays expanding, and the message says the way on; the cause fixed, `xc apply` finishes (campaign W: only the server\'s words)', async () => {
       const s = await setup(target, T, 'xc_csf');
       await s.write('0001_m', { sql: { expand: 'INSERT INTO audit_log (id) VALUES (1)', rollback: 'SELECT 1' } }, rename);
