@@ -98,7 +98,7 @@ const OTHER_TOOLS = ['sqitch.plan', 'migration_lock.toml', 'atlas.sum', 'flyway.
  */
 async function refuseOtherToolsFolder(dir: string, names: string[]): Promise<void> {
   const marker = names.find((n) => OTHER_TOOLS.includes(n));
-  const sql = marker === undefined ? await sqlBelow(dir, names, 2) : undefined;
+  const sql = marker === undefined ? ((await sqlBelow(dir, names, 2)) ?? (await flywayBelow(dir))) : undefined;
   const found = marker !== undefined ? path.join(dir, marker) : sql;
   if (found === undefined) return;
   throw new InvalidInputError(
@@ -106,6 +106,21 @@ async function refuseOtherToolsFolder(dir: string, names: string[]): Promise<voi
     { dir, file: found },
     { code: 'invalid_migration' },
   );
+}
+
+/**
+ * Flyway's default folder in a Maven or Gradle project, `src/main/resources/db/migration`, from the project's root or
+ * a folder on the way (`src`, `src/main`): deeper than sqlBelow looks, and exactly where a Spring project keeps its
+ * migrations (campaign CG: `--dir .` said "nothing to apply").
+ */
+async function flywayBelow(dir: string): Promise<string | undefined> {
+  const layout = ['src', 'main', 'resources', 'db', 'migration'];
+  for (let i = 0; i < layout.length - 2; i++) {
+    const sub = path.join(dir, ...layout.slice(i));
+    const sql = (await readdir(sub).catch(() => [] as string[])).sort().find((n) => n.endsWith('.sql') && !n.startsWith('.'));
+    if (sql !== undefined) return path.join(sub, sql);
+  }
+  return undefined;
 }
 
 /** The first `.sql` file in the folders of `dir`, `depth` levels down at most. */

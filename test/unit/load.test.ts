@@ -306,6 +306,8 @@ describe('found by the chaos suite\'s input corpus', () => {
     ['Prisma', ['20260101000000_init/migration.sql', 'migration_lock.toml'], /migration_lock\.toml: .* holds no xc migration but another tool's \(migration_lock\.toml\)/],
     ['Hasura', ['default/1700000000000_add_nickname/up.sql', 'default/1700000000000_add_nickname/down.sql'], /default\/1700000000000_add_nickname\/down\.sql: .* holds no xc migration but another tool's \(\.sql files in its folders\)/],
     ['Sqitch', ['deploy/add_nickname.sql', 'revert/add_nickname.sql', 'sqitch.plan'], /sqitch\.plan: .* holds no xc migration/],
+    // A Maven/Gradle project's root, Flyway's folder five levels down (campaign CG: "nothing to apply", exit 0).
+    ['Flyway in a Spring project', ['pom.xml', 'src/main/resources/db/migration/V1__init.sql', 'src/main/java/App.java'], /src\/main\/resources\/db\/migration\/V1__init\.sql: .* holds no xc migration but another tool's/],
   ])("%s's folder of folders is refused too, not read as having nothing to do (campaign M)", async (_tool, files, message) => {
     for (const f of files) {
       await mkdir(path.dirname(path.join(dir, f)), { recursive: true });
@@ -315,6 +317,15 @@ describe('found by the chaos suite\'s input corpus', () => {
     expect(err).toMatchObject({ code: 'invalid_migration', exitCode: 2 });
     expect(err.message).toMatch(message);
     expect(err.message).toMatch(/write each change as an xc migration/);
+  });
+
+  it('from a Spring project\'s src or src/main too, Flyway\'s folder is found (campaign CG)', async () => {
+    await mkdir(path.join(dir, 'src/main/resources/db/migration'), { recursive: true });
+    await put('src/main/resources/db/migration/V1__init.sql', 'SELECT 1;');
+    for (const from of ['src', 'src/main']) {
+      const err = await loadMigrations(path.join(dir, from)).then(() => undefined, (e: unknown) => e as Error);
+      expect(err?.message, from).toMatch(/db\/migration\/V1__init\.sql: .* holds no xc migration but another tool's/);
+    }
   });
 
   it('a folder of xc migrations may keep .sql files in a folder beside them (helpers, fixtures)', async () => {
