@@ -246,12 +246,13 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
     const key = w[keyAt] === 'primary' ? 'PRIMARY KEY' : w[keyAt]!.toUpperCase();
     out.push(hit('blocking-index', `ADD COLUMN … ${key} on ${table} builds the key's index while every read and write of the table waits; add the column with addColumn, then the key with the createConstraint operation (its index built CONCURRENTLY)`));
   }
-  // PostgreSQL's json has no equality operator: the running version's SELECT DISTINCT * (or UNION, GROUP BY over the whole
-  // row) fails as soon as the table has one (strong_migrations' add_column :json).
+  // PostgreSQL types with no equality operator: the running version's SELECT DISTINCT * (or UNION, GROUP BY over the
+  // whole row) fails as soon as the table has such a column (strong_migrations' add_column :json; campaign CF: the others).
   let name = w[1] === 'column' ? 2 : 1;
   if (w[name] === 'if' && w[name + 1] === 'not' && w[name + 2] === 'exists') name += 3;
-  if (!ctx.mysql && w[name + 1] === 'json' && ctx.field !== 'rollback') {
-    out.push(hit('breaks-old-version', `ADD COLUMN … json on ${table}: json has no equality operator, so the running version's SELECT DISTINCT over whole rows (and UNION, GROUP BY of them) fails once the column exists; use jsonb`));
+  const type = !ctx.mysql && ctx.field !== 'rollback' ? typeName(action, name + 1) : undefined;
+  if (type !== undefined && NO_EQUALITY.has(type)) {
+    out.push(hit('breaks-old-version', `ADD COLUMN … ${type} on ${table}: ${type} has no equality operator, so the running version's SELECT DISTINCT over whole rows (and UNION, GROUP BY of them) fails once the column exists${type === 'json' ? '; use jsonb' : ''}`));
   }
   const stored = (w.includes('generated') || w.includes('as')) && (w.includes('stored') || w.includes('persistent'));
   // NOT NULL with nothing to fill it: the old version's inserts leave the column out (campaign AV: passed lint).
@@ -276,6 +277,16 @@ function addActionRules(action: Token[], ctx: StatementContext, table: string): 
   const serial = w.find((x) => x !== undefined && /^(small|big)?serial[248]?$/.test(x)) ?? (w.includes('identity') ? 'GENERATED … AS IDENTITY' : undefined);
   if (!ctx.mysql && volatile === undefined && serial !== undefined) out.push(hit('table-rewrite', `ADD COLUMN … ${serial} on ${table}: its sequence's nextval() is computed for every row as it is added (a table rewrite under ACCESS EXCLUSIVE); add a nullable column with addColumn and an \`up\` of nextval(…), or a \`sql\` backfill, then setNotNull`));
   return out;
+}
+
+/** PostgreSQL's types without an `=` (checked on 15: "could not identify an equality operator for type …"). */
+const NO_EQUALITY = new Set(['json', 'xml', 'point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle', 'txid_snapshot', 'pg_snapshot']);
+
+/** A column definition's type name at `i`: bare or quoted, `pg_catalog.` before it read past. */
+function typeName(action: Token[], i: number): string | undefined {
+  if (keyword(action[i]) === 'pg_catalog' && action[i + 1]?.text === '.') i += 2;
+  const t = action[i];
+  return t?.kind === 'quoted' ? t.text.slice(1, -1) : keyword(t);
 }
 
 /** The definitions of a parenthesised list (`(a int NOT NULL, b int)`): split at its own commas, not at those inside them. */

@@ -120,6 +120,8 @@ describe('xc lint rules', () => {
     expect(expand('ALTER TABLE users ADD COLUMN prefs json')).toEqual(['breaks-old-version']);
     expect(expand('ALTER TABLE users ADD IF NOT EXISTS prefs json DEFAULT NULL')).toEqual(['breaks-old-version']);
     expect(expand('ALTER TABLE users ADD COLUMN prefs jsonb')).toEqual([]);
+    for (const type of ['pg_catalog.json', '"json"', 'xml', 'point', 'polygon', 'circle', 'txid_snapshot', 'json[]']) expect(expand(`ALTER TABLE users ADD COLUMN c ${type}`), type).toEqual(['breaks-old-version']);
+    expect(expand('ALTER TABLE users ADD COLUMN c "JSON"')).toEqual([]); // a quoted name keeps its case: no such type here
     expect(expand('ALTER TABLE users ADD COLUMN json text')).toEqual([]);
     expect(expand('ALTER TABLE users ADD COLUMN prefs json', MY)).toEqual([]);
     expect(expand('CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN prefs json')).toEqual([]);
