@@ -423,8 +423,10 @@ class XcImpl implements Xc {
       const first = rows.find((r) => (blockers.get(r.id) ?? []).length > 0);
       if (first && !opts.force) {
         const list = blockers.get(first.id)!;
+        // Named when it is not the one asked for: a rollback undoes the later migrations in flight first (campaign CH).
+        const later = first.id !== target.id ? `rolling back ${target.id} rolls back the later ${rows.filter((r) => r.id > target.id).map((r) => r.id).join(', ')} first; ` : '';
         throw new RefusedError(
-          `rollback of ${first.id} refused: a live version has it and writes its new shape, which the rollback removes with what was written there\n${list.map((b) => `  - ${b.detail}`).join('\n')}\n` +
+          `${later}rollback of ${first.id} refused: a live version has it and writes its new shape, which the rollback removes with what was written there\n${list.map((b) => `  - ${b.detail}`).join('\n')}\n` +
             '(deploy the version before it and `xc deploy retire` this one first; or use --force --reason TEXT to override; it is logged)',
           { migration: first.id, blockers: list },
           { code: 'gate_refused' },

@@ -312,6 +312,19 @@ target.describe(`the deploy gate (${target.name})`, () => {
     expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['id', 'name']);
   });
 
+  it('rollback of a migration whose later one a live version has: the refusal says the later one is rolled back first (campaign CH)', async () => {
+    const { db, xc, dir } = await setup(target);
+    await writeFile(path.join(dir, '0003_add_nick.json'), JSON.stringify({ operations: [{ addColumn: { table: 'users', column: { name: 'nick', type: 'varchar(20)' } } }] }));
+    await xc.apply();
+    await xc.deploy.record({ app: 'shop', version: 'v3' });
+    const err = await rejection(xc.rollback({ id: V2 }));
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toMatch(new RegExp(`^rolling back ${V2} rolls back the later 0003_add_nick first; rollback of 0003_add_nick refused: a live version has it`));
+    expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id', 'name', 'nick']);
+    // The one asked for, when it is the one refused: as before, no preface.
+    expect((await rejection(xc.rollback({ id: '0003_add_nick' }))).message).toMatch(/^rollback of 0003_add_nick refused/);
+  });
+
   it('rollback: a version recorded at a level above the migration before it began expanding (a branch merged with a lower id) never had it, and does not block', async () => {
     const db = await target.create('xc_gate');
     await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
