@@ -32,7 +32,7 @@ const paletteFor = (stream: NodeJS.WriteStream): ChalkInstance => new Chalk({ le
  * later run lets that build go live.
  */
 export function exitMeaning(code: number, details?: Record<string, unknown>): string {
-  if (code === ExitCode.refused && details?.lasting === true) return 'refused; retrying will not help: a migration this build may still need the old shape of is contracted';
+  if (code === ExitCode.refused && details?.lasting === true) return 'refused; retrying will not help: a migration this build predates has been contracted';
   if (details && Array.isArray(details.applied) && details.applied.length > 0) return 'invalid input; the migrations applied before it stand';
   return EXIT_MEANING[code] ?? 'failed';
 }

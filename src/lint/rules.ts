@@ -339,9 +339,10 @@ function longLock(st: Token[], ctx: StatementContext): RuleHit | undefined {
  * writes until it commits, however long a large table takes (strong_migrations: backfill in batches, outside the
  * migration's transaction). An UPDATE with a WHERE or a LIMIT, of several tables (a join) or inside a WITH is not judged.
  */
-function unbatchedUpdate(st: Token[], ctx: StatementContext): RuleHit | undefined {
+function unbatchedUpdate(statement: Token[], ctx: StatementContext): RuleHit | undefined {
+  const st = updateOf(statement);
+  if (st === undefined) return undefined;
   const w = st.map(word);
-  if (w[0] !== 'update') return undefined;
   let i = 1;
   while (['only', 'low_priority', 'ignore'].includes(w[i] ?? '')) i++;
   const { parts, shown, end } = qualifiedName(st, i);
@@ -356,6 +357,22 @@ function unbatchedUpdate(st: Token[], ctx: StatementContext): RuleHit | undefine
   const set = top.indexOf('set');
   if (set < 0 || st.slice(end, set).some((t) => t.text === ',')) return undefined;
   return hit('long-lock', `UPDATE of every row of ${shown ?? 'the table'} at ${ctx.field} in one statement: each row it writes stays locked against the running version's writes until it commits, for as long as the whole table takes; use the \`sql\` operation's \`backfill: {table, set, where}\` (batched, resumable), or the addColumn / alterColumn operation's \`up\``);
+}
+
+/**
+ * The UPDATE a statement runs as its main statement, from its UPDATE on: itself, after `EXPLAIN ANALYZE` (which runs
+ * it), or after a WITH's list of CTEs (campaign CF); an UPDATE inside a CTE is not read.
+ */
+function updateOf(st: Token[]): Token[] | undefined {
+  let depth = 0;
+  const top = st.map((t) => {
+    depth += t.text === '(' ? 1 : t.text === ')' ? -1 : 0;
+    return depth === 0 ? word(t) : undefined;
+  });
+  const main = top.findIndex((x, i) => i > 0 && (x === 'update' || x === 'select' || x === 'insert' || x === 'delete' || x === 'merge'));
+  if (top[0] === 'update') return st;
+  const runs = top[0] === 'with' || (top[0] === 'explain' && st.slice(0, main < 0 ? undefined : main).some((t) => word(t) === 'analyze'));
+  return runs && main > 0 && top[main] === 'update' ? st.slice(main) : undefined;
 }
 
 /** Every rule's finding on one statement (its significant tokens). */

@@ -35,7 +35,7 @@ for (const target of targets) {
         const rollbackDeploy = await xc('check', '--app', 'shop', '--version', 'v1', '--level', '0001_nick');
         expect(rollbackDeploy.code, rollbackDeploy.stderr).toBe(3);
         expect(rollbackDeploy.stderr).toContain('0002_rename is contracted: it removed what it replaces');
-        expect(rollbackDeploy.stderr.trimEnd().split('\n').at(-1)).toBe('(exit 3: refused; retrying will not help: a migration this build may still need the old shape of is contracted)');
+        expect(rollbackDeploy.stderr.trimEnd().split('\n').at(-1)).toBe('(exit 3: refused; retrying will not help: a migration this build predates has been contracted)');
         // A contract that removed nothing (an index added) is named for what it is, and still judged by level (SPEC §6).
         await writeFile(path.join(dir, '0003_index.json'), JSON.stringify({ operations: [{ addIndex: { table: 'users', name: 'users_nick', columns: ['nick'] } }] }));
         for (const args of [['apply'], ['deploy', 'record', '--app', 'shop', '--version', 'v3'], ['deploy', 'retire', '--app', 'shop', '--version', 'v2'], ['contract']]) {
@@ -53,7 +53,7 @@ for (const target of targets) {
         const applyOld = await runXc(['check', '--app', 'shop', '--version', 'v1b', '--apply', '--allow-missing', '--url', db.url, '--dir', old]);
         expect(applyOld.code, applyOld.stderr).toBe(3);
         expect(applyOld.stderr).toContain('0001_nick2 is pending: this build needs it at least backfilled (not applied: this build cannot go live anyway, below)');
-        expect(applyOld.stderr.trimEnd().split('\n').at(-1)).toBe('(exit 3: refused; retrying will not help: a migration this build may still need the old shape of is contracted)');
+        expect(applyOld.stderr.trimEnd().split('\n').at(-1)).toBe('(exit 3: refused; retrying will not help: a migration this build predates has been contracted)');
         expect((await db.columns('users')).map((c) => c.name)).not.toContain('nick2');
 
         // A contract stopped before it removed anything is no lasting reason: rollback still undoes it, and the refusal says how.

@@ -138,7 +138,7 @@ describe('xc demo (the command)', () => {
         '  $ xc check --app shop --version v1 --level 0001_create_users',
         '      xc: shop@v1 (level 0001_create_users) cannot go live now:',
         '        - 0002_rename_name is contracted: it removed what it replaces, which this build (level 0001_create_users), older than it, may still use — a rollback deploy to it would break',
-        '      (exit 3: refused; retrying will not help: a migration this build may still need the old shape of is contracted)',
+        '      (exit 3: refused; retrying will not help: a migration this build predates has been contracted)',
       ].join('\n'),
     );
     expect(step).toContain('      ERROR: column "name" of relation "users" does not exist\n');

@@ -136,6 +136,12 @@ describe('xc lint rules', () => {
     expect(expand('UPDATE users u JOIN plans p ON p.id = u.plan_id SET u.plan = p.name', MY)).toEqual([]);
     expect(expand('UPDATE users, plans SET users.plan = plans.name', MY)).toEqual([]);
     expect(expand("SELECT 'UPDATE users SET plan = 1'")).toEqual([]);
+    expect(expand('WITH p AS (SELECT 1) UPDATE users SET plan = lower(plan)')).toEqual(['long-lock']);
+    expect(expand('EXPLAIN ANALYZE UPDATE users SET plan = lower(plan)')).toEqual(['long-lock']);
+    expect(expand('EXPLAIN (ANALYZE, BUFFERS) UPDATE users SET plan = lower(plan)')).toEqual(['long-lock']);
+    expect(expand('EXPLAIN UPDATE users SET plan = lower(plan)')).toEqual([]); // not run
+    expect(expand('WITH p AS (SELECT 1) UPDATE users SET plan = 1 WHERE id IN (SELECT * FROM p)')).toEqual([]);
+    expect(expand('WITH u AS (UPDATE users SET plan = 1 RETURNING id) SELECT count(*) FROM u')).toEqual([]); // in a CTE: not read
     expect(expand('CREATE TABLE t (id int, v int); UPDATE t SET v = 1')).toEqual([]);
     expect(expand('UPDATE users SET plan = lower(plan) -- xc-lint ignore long-lock, small table')).toEqual([]);
   });
