@@ -12,7 +12,7 @@ import { targets } from '../helpers/targets.js';
 
 for (const target of targets) {
   target.describe(`xc check's footer (${target.name})`, () => {
-    it('early: safe to retry later; past a contract: retrying will not help', { timeout: 120_000 }, async () => {
+    it('early: safe to retry later; past a contract: retrying will not help', { timeout: 480_000 }, async () => {
       const db = await target.create('xc_check_footer');
       const root = await mkdtemp(path.join(os.tmpdir(), 'xc-check-footer-'));
       const dir = path.join(root, 'migrations');
