@@ -465,8 +465,10 @@ class XcImpl implements Xc {
     const level = opts.level ?? loaded.files.at(-1)?.id ?? null;
     // Reasons no later run removes — a contract above the build's level (a rollback deploy past it) — are read first:
     // with one, nothing is applied, since the build can never go live (campaign CF: --apply expanded, then refused).
-    const past = await this.contractsPast(ctx, loaded, level);
-    const lasting = past.some((p) => p.lasting);
+    const found = await this.contractsPast(ctx, loaded, level);
+    const lasting = found.some((p) => p.lasting);
+    // Beside a lasting reason, undoing a stopped contract lets nothing go live: its advice would only cost the new shape.
+    const past = lasting ? found.map((p) => (p.lasting ? p : { ...p, reason: `${p.id} is contracting, nothing of its old shape removed yet (undoing it would not let this build go live: below)` })) : found;
     // Applied only where this build needs something: an older build (a rollback deploy, an overlapping pipeline) lacks
     // the newer files the state has, which apply refuses; the gate below answers for it.
     const pending = level !== null && files.some((f) => f.id <= level && !isAtLeastBackfilled(loaded.rows.get(f.id)?.phase ?? 'pending'));
@@ -515,7 +517,7 @@ class XcImpl implements Xc {
       if (!((level === null || id > level || missed.has(id)) && reached(phase, 'contracting'))) continue;
       const build = `this build (level ${level ?? 'none'})`;
       if (phase === 'contracting' && (await undoable(row))) {
-        out.push({ id, lasting: false, reason: `${id} is contracting, nothing of its old shape removed yet, and ${build} ${missed.has(id) ? 'lacks it (merged after the build was cut)' : 'is older than it'}: \`xc rollback ${id} --force --reason TEXT\` undoes it (forced: the version at its level is still recorded live), or contract it and deploy a newer build` });
+        out.push({ id, lasting: false, reason: `${id} is contracting, nothing of its old shape removed yet, and ${build} ${missed.has(id) ? 'lacks it (merged after the build was cut)' : 'is older than it'}: \`xc rollback ${id}\` undoes it (with --force --reason TEXT while a version that has it is live), or contract it and deploy a newer build` });
         continue;
       }
       const removed = phase === 'contracted' ? 'removed' : 'removes';

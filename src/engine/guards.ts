@@ -76,7 +76,7 @@ export async function assertNoDrift(loaded: Loaded, command: string, contractUnd
     // (campaign CC: a typo in one, fixed in the file, was told "it can no longer be undone").
     const fix =
       rollbackRefusal(f.id, row, row.phase === 'contracting' && (await contractUndoable(row))) === null
-        ? `To run the edited file: \`xc rollback ${f.id}\` undoes it from what the state recorded${later.length ? ` (and, first, the later ${later.join(', ')})` : ''}; then \`xc apply\`.`
+        ? `To run the edited file: \`xc rollback ${f.id}\` undoes it from what the state recorded${later.length ? ` (and, first, the later ${later.join(', ')})` : ''}${row.phase === 'contracting' ? ' — with --force --reason TEXT while a version that has it is live, and that version recorded again once applied' : ''}; then \`xc apply\`.`
         : `It can no longer be undone (${row.phase}): restore the file from version control, and put the change in a new migration.`;
     throw new DriftError(
       `${f.file} was changed after it was applied (${row.phase}); xc runs only what the state recorded, so the edit would not take effect. ${fix} ` +

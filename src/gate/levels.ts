@@ -76,7 +76,10 @@ export function notReadyUpTo(level: string, loaded: Pick<KnownMigrations, 'files
   const early = loaded.files.map((f) => f.id).filter((id) => id <= level && !isAtLeastBackfilled(loaded.rows.get(id)?.phase ?? 'pending'));
   if (early.length === 0) return undefined;
   const list = early.map((id) => `${id} (${loaded.rows.get(id)?.phase ?? 'pending'})`).join(', ');
-  return `level ${level}: ${list} ${early.length > 1 ? 'are' : 'is'} not backfilled yet, so this build could not have gone live (\`xc check\` refuses it); a deployment recorded before a migration begins expanding does not count for that migration's contract — run \`xc apply\`, then record it again`;
+  // Only one not begun yet loses the record: the gate counts a version for a migration from its expand on (gate.ts).
+  const unstarted = early.some((id) => isUnstarted(loaded.rows.get(id)?.phase ?? 'pending'));
+  const then = unstarted ? "; a deployment recorded before a migration begins expanding does not count for that migration's contract — run `xc apply`, then record it again" : ' — run `xc apply`';
+  return `level ${level}: ${list} ${early.length > 1 ? 'are' : 'is'} not backfilled yet, so this build could not have gone live (\`xc check\` refuses it)${then}`;
 }
 
 /**

@@ -117,8 +117,12 @@ async function flywayBelow(dir: string): Promise<string | undefined> {
   const layout = ['src', 'main', 'resources', 'db', 'migration'];
   for (let i = 0; i < layout.length - 2; i++) {
     const sub = path.join(dir, ...layout.slice(i));
-    const sql = (await readdir(sub).catch(() => [] as string[])).sort().find((n) => n.endsWith('.sql') && !n.startsWith('.'));
+    const names = await readdir(sub).catch(() => [] as string[]);
+    // Its files, or one folder down (a vendor's folder, `db/migration/postgres`: campaign CI).
+    const sql = names.sort().find((n) => n.endsWith('.sql') && !n.startsWith('.'));
     if (sql !== undefined) return path.join(sub, sql);
+    const below = await sqlBelow(sub, names, 1);
+    if (below !== undefined) return below;
   }
   return undefined;
 }

@@ -15,7 +15,7 @@ export function requireTable(model: SchemaModel, table: string, path: (string | 
   const before = issues.length;
   // `public.users` (Hasura's and pgroll's qualified names): a table name is one name, its schema given apart (campaign M).
   const qualified = !t && /^[^.]+\.[^.]+$/.test(table) && model.table(table.split('.')[1]!) ? `; names are not qualified: write "${table.split('.')[1]}" (on PostgreSQL, the schema of the tables is --schema)` : '';
-  if (!t) issues.push({ path, code: 'table_missing', table, message: `table "${table}" does not exist${model.searched}${qualified}${qualified ? '' : otherCase(model.tables.keys(), table, (found) => `table "${found}" does`)}` });
+  if (!t) issues.push({ path, code: 'table_missing', table, message: `table "${table}" does not exist${model.searched}${qualified}${qualified ? '' : otherCase(model.tables.keys(), table, (found) => `table "${found}" does`, [...model.tables.values()].filter((x) => x.kind === 'table').map((x) => x.name))}` });
   else if (t.kind !== 'table') issues.push({ path, code: 'not_a_table', table, message: `"${table}" is a view, not a table` });
   else if (t.systemVersioned) {
     // Even its DROP TABLE: the step's probe looks for a base table, finds none, and would take the drop as done.
@@ -92,15 +92,18 @@ export function requireColumn(t: TableModel | undefined, column: string, path: (
  * written (PostgreSQL's quoted names are; MySQL's columns are not, where xc is stricter than the server) — said, with
  * the name to write (campaign BB: only "does not exist" was said).
  */
-function otherCase(names: Iterable<string>, wanted: string, there: (found: string) => string): string {
+function otherCase(names: Iterable<string>, wanted: string, there: (found: string) => string, suggestible: Iterable<string> = names): string {
   const all = [...names];
   const found = all.find((n) => n !== wanted && n.toLowerCase() === wanted.toLowerCase());
   if (found !== undefined) return `; ${there(found)}, differing in case only: name it as it is written there`;
   // A typo (campaign CC: `custmer_id`): the one name within an edit (two, for names of more than four letters), where
-  // exactly one is that close.
-  const near = all.filter((n) => editDistance(n.toLowerCase(), wanted.toLowerCase()) <= (wanted.length > 4 ? 2 : 1));
+  // exactly one is that close — never one of xc's own (a shadow column), nor a view for a table (campaign CI).
+  const near = [...suggestible].filter((n) => !XC_OBJECT.test(n) && editDistance(n.toLowerCase(), wanted.toLowerCase()) <= (wanted.length > 4 ? 2 : 1));
   return near.length === 1 ? `; did you mean "${near[0]}"?` : '';
 }
+
+/** The shape of objectName's names (dialects/names.ts): xc's own columns, triggers and indexes. */
+const XC_OBJECT = /^xc_[a-z]+\d*_[0-9a-f]{10}$/;
 
 /** Levenshtein distance: insertions, deletions and substitutions. */
 function editDistance(a: string, b: string): number {

@@ -65,7 +65,7 @@ for (const target of targets) {
         expect((await xc('contract')).code).toBe(1);
         const pastStopped = await xc('check', '--app', 'shop', '--version', 'v3', '--level', '0003_index');
         expect(pastStopped.code, pastStopped.stderr).toBe(3);
-        expect(pastStopped.stderr).toContain('0004_fails is contracting, nothing of its old shape removed yet, and this build (level 0003_index) is older than it: `xc rollback 0004_fails --force --reason TEXT` undoes it');
+        expect(pastStopped.stderr).toContain('0004_fails is contracting, nothing of its old shape removed yet, and this build (level 0003_index) is older than it: `xc rollback 0004_fails` undoes it (with --force --reason TEXT while a version that has it is live)');
         expect(pastStopped.stderr.trimEnd().split('\n').at(-1)).toBe('(exit 3: refused; safe to retry later)');
         expect((await xc('rollback', '0004_fails', '--force', '--reason', 'rollback deploy to v3')).code).toBe(0);
         expect((await xc('check', '--app', 'shop', '--version', 'v3', '--level', '0003_index')).code).toBe(0);

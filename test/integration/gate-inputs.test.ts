@@ -149,7 +149,12 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     const run = await cli('deploy', 'record', '--app', 'shop', '--version', 'v2b', '--level', V2);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`warning: level ${V2}: ${V2} (pending) is not backfilled yet`);
-    // As the warning says: once applied, the contract does not count it; recorded again, it does.
+    // Begun (dual_write), not backfilled: still could not have gone live, but a record from now on counts (campaign CI).
+    await xc.apply({ to: 'expand' });
+    const begun = await xc.deploy.record({ app: 'shop', version: 'v2c', level: V2 });
+    expect(begun.warning).toBe(`level ${V2}: ${V2} (dual_write) is not backfilled yet, so this build could not have gone live (\`xc check\` refuses it) — run \`xc apply\``);
+    await xc.deploy.retire({ app: 'shop', version: 'v2c' });
+    // As the warning says: once applied, the contract does not count the record made before; recorded again, it does.
     await xc.apply();
     await xc.deploy.retire({ app: 'shop', version: 'v1' });
     expect((await rejection(xc.contract())).message).toContain(`set before ${V2} began expanding`);
@@ -345,7 +350,7 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     const drift = await rejection(xc.contract());
     expect(drift).toBeInstanceOf(DriftError);
     expect(drift.message).toContain(`was changed after it was applied (contracting)`);
-    expect(drift.message).toContain(`\`xc rollback ${V2}\` undoes it from what the state recorded; then \`xc apply\``);
+    expect(drift.message).toContain(`\`xc rollback ${V2}\` undoes it from what the state recorded — with --force --reason TEXT while a version that has it is live, and that version recorded again once applied; then \`xc apply\``);
     expect(drift.message).not.toContain('can no longer be undone');
     expect(await snapshot()).toEqual(before);
     // The way it names works: v2 is live at that level, so the rollback is forced (logged).

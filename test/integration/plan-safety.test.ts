@@ -525,6 +525,21 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM items`)).toBe(2);
     });
 
+    it('a table or column not found is named with the one table (not a view) or column an edit or two away, never one of xc\'s own (campaigns CC, CI)', async () => {
+      const s = await setup(target, [...items, 'CREATE VIEW itemz AS SELECT id FROM items']);
+      await s.write('0001_t', { addColumn: { table: 'itemx', column: { name: 'c', type: 'int' } } });
+      await refused(s, ['items'], /table "itemx" does not exist[^\n]*; did you mean "items"\?/);
+      await s.write('0001_t', { addIndex: { table: 'items', name: 'items_vv', columns: ['vv'] } });
+      await refused(s, ['items'], /table "items" has no column "vv"; did you mean "v"\?/);
+      await s.write('0001_t', { alterColumn: { table: 'items', column: 'v', type: 'varchar(10)' } });
+      await s.xc.apply();
+      const shadow = (await s.db.columns('items')).map((c) => c.name).find((n) => n.startsWith('xc_'))!;
+      await s.write('0002_t', { addIndex: { table: 'items', name: 'items_sh', columns: [shadow.slice(0, -1)] } });
+      const err = await rejection(s.xc.plan());
+      expect(err.message).toContain(`has no column "${shadow.slice(0, -1)}"`);
+      expect(err.message).not.toContain('did you mean');
+    });
+
     it('an unknown type refuses its own operation only: a valid operation after it over the same table is not blamed for it (campaign CD)', async () => {
       const s = await setup(target, items);
       await s.write('0001_t', { alterColumn: { table: 'items', column: 'v', type: 'varchar(30) with timezone' } }, { alterColumn: { table: 'items', column: 'w', type: 'varchar(10)' } });

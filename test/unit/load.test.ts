@@ -322,9 +322,11 @@ describe('found by the chaos suite\'s input corpus', () => {
   it('from a Spring project\'s src or src/main too, Flyway\'s folder is found (campaign CG)', async () => {
     await mkdir(path.join(dir, 'src/main/resources/db/migration'), { recursive: true });
     await put('src/main/resources/db/migration/V1__init.sql', 'SELECT 1;');
-    for (const from of ['src', 'src/main']) {
+    await mkdir(path.join(dir, 'vendor/src/main/resources/db/migration/postgres'), { recursive: true });
+    await put('vendor/src/main/resources/db/migration/postgres/V1__init.sql', 'SELECT 1;'); // a vendor's folder (campaign CI)
+    for (const from of ['src', 'src/main', 'vendor']) {
       const err = await loadMigrations(path.join(dir, from)).then(() => undefined, (e: unknown) => e as Error);
-      expect(err?.message, from).toMatch(/db\/migration\/V1__init\.sql: .* holds no xc migration but another tool's/);
+      expect(err?.message, from).toMatch(/db\/migration\/(postgres\/)?V1__init\.sql: .* holds no xc migration but another tool's/);
     }
   });
 
