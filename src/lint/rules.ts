@@ -347,11 +347,7 @@ function unbatchedUpdate(statement: Token[], ctx: StatementContext): RuleHit | u
   while (['only', 'low_priority', 'ignore'].includes(w[i] ?? '')) i++;
   const { parts, shown, end } = qualifiedName(st, i);
   if (isCreated(parts, ctx)) return undefined;
-  let depth = 0;
-  const top = st.map((t) => {
-    depth += t.text === '(' ? 1 : t.text === ')' ? -1 : 0;
-    return depth === 0 ? word(t) : undefined;
-  });
+  const top = topWords(st);
   if (top.some((x) => x === 'where' || x === 'limit' || x === 'join')) return undefined;
   // `UPDATE a, b SET …` (MySQL's several tables), or an alias then a comma.
   const set = top.indexOf('set');
@@ -364,15 +360,20 @@ function unbatchedUpdate(statement: Token[], ctx: StatementContext): RuleHit | u
  * it), or after a WITH's list of CTEs (campaign CF); an UPDATE inside a CTE is not read.
  */
 function updateOf(st: Token[]): Token[] | undefined {
-  let depth = 0;
-  const top = st.map((t) => {
-    depth += t.text === '(' ? 1 : t.text === ')' ? -1 : 0;
-    return depth === 0 ? word(t) : undefined;
-  });
+  const top = topWords(st);
   const main = top.findIndex((x, i) => i > 0 && (x === 'update' || x === 'select' || x === 'insert' || x === 'delete' || x === 'merge'));
   if (top[0] === 'update') return st;
   const runs = top[0] === 'with' || (top[0] === 'explain' && st.slice(0, main < 0 ? undefined : main).some((t) => word(t) === 'analyze'));
   return runs && main > 0 && top[main] === 'update' ? st.slice(main) : undefined;
+}
+
+/** Each token's keyword where it stands outside every parenthesis (a subquery's, a call's), else undefined. */
+function topWords(st: Token[]): (string | undefined)[] {
+  let depth = 0;
+  return st.map((t) => {
+    depth += t.text === '(' ? 1 : t.text === ')' ? -1 : 0;
+    return depth === 0 ? word(t) : undefined;
+  });
 }
 
 /** Every rule's finding on one statement (its significant tokens). */

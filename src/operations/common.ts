@@ -15,7 +15,7 @@ export function requireTable(model: SchemaModel, table: string, path: (string | 
   const before = issues.length;
   // `public.users` (Hasura's and pgroll's qualified names): a table name is one name, its schema given apart (campaign M).
   const qualified = !t && /^[^.]+\.[^.]+$/.test(table) && model.table(table.split('.')[1]!) ? `; names are not qualified: write "${table.split('.')[1]}" (on PostgreSQL, the schema of the tables is --schema)` : '';
-  if (!t) issues.push({ path, code: 'table_missing', table, message: `table "${table}" does not exist${model.searched}${qualified}${qualified ? '' : otherCase(model.tables.keys(), table, (found) => `table "${found}" does`, [...model.tables.values()].filter((x) => x.kind === 'table').map((x) => x.name))}` });
+  if (!t) issues.push({ path, code: 'table_missing', table, message: `table "${table}" does not exist${model.searched}${qualified}${qualified ? '' : otherSpelling(model.tables.keys(), table, (found) => `table "${found}" does`, [...model.tables.values()].filter((x) => x.kind === 'table').map((x) => x.name))}` });
   else if (t.kind !== 'table') issues.push({ path, code: 'not_a_table', table, message: `"${table}" is a view, not a table` });
   else if (t.systemVersioned) {
     // Even its DROP TABLE: the step's probe looks for a base table, finds none, and would take the drop as done.
@@ -84,15 +84,15 @@ export function inheritedColumnIssue(model: SchemaModel, t: TableModel | undefin
 }
 
 export function requireColumn(t: TableModel | undefined, column: string, path: (string | number)[], issues: ValidationIssue[]): void {
-  if (t && !t.columns.some((c) => c.name === column)) issues.push({ path, code: 'column_missing', table: t.name, column, message: `table "${t.name}" has no column "${column}"${otherCase(t.columns.map((c) => c.name), column, (found) => `it has "${found}"`)}` });
+  if (t && !t.columns.some((c) => c.name === column)) issues.push({ path, code: 'column_missing', table: t.name, column, message: `table "${t.name}" has no column "${column}"${otherSpelling(t.columns.map((c) => c.name), column, (found) => `it has "${found}"`)}` });
 }
 
 /**
  * Where a name not found differs from one there in case only (a Prisma `"User"` written `user`): xc matches names as
  * written (PostgreSQL's quoted names are; MySQL's columns are not, where xc is stricter than the server) — said, with
- * the name to write (campaign BB: only "does not exist" was said).
+ * the name to write (campaign BB: only "does not exist" was said). Else, where one of `suggestible` is a typo away, it.
  */
-function otherCase(names: Iterable<string>, wanted: string, there: (found: string) => string, suggestible: Iterable<string> = names): string {
+function otherSpelling(names: Iterable<string>, wanted: string, there: (found: string) => string, suggestible: Iterable<string> = names): string {
   const all = [...names];
   const found = all.find((n) => n !== wanted && n.toLowerCase() === wanted.toLowerCase());
   if (found !== undefined) return `; ${there(found)}, differing in case only: name it as it is written there`;
