@@ -468,7 +468,7 @@ class XcImpl implements Xc {
     const found = await this.contractsPast(ctx, loaded, level);
     const lasting = found.some((p) => p.lasting);
     // Beside a lasting reason, undoing a stopped contract lets nothing go live: its advice would only cost the new shape.
-    const past = lasting ? found.map((p) => (p.lasting ? p : { ...p, reason: `${p.id} is contracting, nothing of its old shape removed yet (undoing it would not let this build go live: below)` })) : found;
+    const past = lasting ? found.map((p) => (p.lasting ? p : { ...p, reason: `${p.id} is contracting, nothing of its old shape removed yet (undoing it would not let this build go live: a contracted one here stays)` })) : found;
     // Applied only where this build needs something: an older build (a rollback deploy, an overlapping pipeline) lacks
     // the newer files the state has, which apply refuses; the gate below answers for it.
     const pending = level !== null && files.some((f) => f.id <= level && !isAtLeastBackfilled(loaded.rows.get(f.id)?.phase ?? 'pending'));

@@ -67,6 +67,12 @@ for (const target of targets) {
         expect(pastStopped.code, pastStopped.stderr).toBe(3);
         expect(pastStopped.stderr).toContain('0004_fails is contracting, nothing of its old shape removed yet, and this build (level 0003_index) is older than it: `xc rollback 0004_fails` undoes it (with --force --reason TEXT while a version that has it is live)');
         expect(pastStopped.stderr.trimEnd().split('\n').at(-1)).toBe('(exit 3: refused; safe to retry later)');
+        // Beside a lasting reason (0002 and 0003 contracted above level 0001_nick), no advice to undo the stopped one (campaign CI).
+        const mixed = await xc('check', '--app', 'shop', '--version', 'v1', '--level', '0001_nick');
+        expect(mixed.code, mixed.stderr).toBe(3);
+        expect(mixed.stderr).toContain('0004_fails is contracting, nothing of its old shape removed yet (undoing it would not let this build go live: a contracted one here stays)');
+        expect(mixed.stderr).not.toContain('xc rollback 0004_fails');
+        expect(mixed.stderr.trimEnd().split('\n').at(-1)).toBe('(exit 3: refused; retrying will not help: a migration this build predates has been contracted)');
         expect((await xc('rollback', '0004_fails', '--force', '--reason', 'rollback deploy to v3')).code).toBe(0);
         expect((await xc('check', '--app', 'shop', '--version', 'v3', '--level', '0003_index')).code).toBe(0);
         // The database is as the contract left it: the check changed nothing.
