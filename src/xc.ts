@@ -465,10 +465,8 @@ class XcImpl implements Xc {
     const level = opts.level ?? loaded.files.at(-1)?.id ?? null;
     // Reasons no later run removes — a contract above the build's level (a rollback deploy past it) — are read first:
     // with one, nothing is applied, since the build can never go live (campaign CF: --apply expanded, then refused).
-    const found = await this.contractsPast(ctx, loaded, level);
-    const lasting = found.some((p) => p.lasting);
-    // Beside a lasting reason, undoing a stopped contract lets nothing go live: its advice would only cost the new shape.
-    const past = lasting ? found.map((p) => (p.lasting ? p : { ...p, reason: `${p.id} is contracting, nothing of its old shape removed yet (undoing it would not let this build go live: a contracted one here stays)` })) : found;
+    const past = await this.contractsPast(ctx, loaded, level);
+    const lasting = past.some((p) => p.lasting);
     // Applied only where this build needs something: an older build (a rollback deploy, an overlapping pipeline) lacks
     // the newer files the state has, which apply refuses; the gate below answers for it.
     const pending = level !== null && files.some((f) => f.id <= level && !isAtLeastBackfilled(loaded.rows.get(f.id)?.phase ?? 'pending'));
@@ -506,7 +504,8 @@ class XcImpl implements Xc {
   /**
    * The migrations above a build's level (or merged after it was cut: missedByBuild) that are contracting or
    * contracted: a rollback deploy to that build would meet what they removed. Lasting, except a contract stopped before
-   * it removed anything, which `xc rollback` still undoes (campaign CF: told "retrying will not help").
+   * it removed anything, which `xc rollback` still undoes (campaign CF: told "retrying will not help") — advised only
+   * where no lasting reason stands beside it.
    */
   private async contractsPast(ctx: EngineContext, loaded: { files: readonly { id: string }[]; rows: ReadonlyMap<string, MigrationRow> }, level: string | null): Promise<{ id: string; reason: string; lasting: boolean }[]> {
     const missed = missedByBuild(loaded.files, loaded.rows, this.options.allowMissing === true);
@@ -516,8 +515,9 @@ class XcImpl implements Xc {
       const { id, phase } = row;
       if (!((level === null || id > level || missed.has(id)) && reached(phase, 'contracting'))) continue;
       const build = `this build (level ${level ?? 'none'})`;
+      const relation = missed.has(id) ? 'lacks it (merged after the build was cut)' : 'is older than it';
       if (phase === 'contracting' && (await undoable(row))) {
-        out.push({ id, lasting: false, reason: `${id} is contracting, nothing of its old shape removed yet, and ${build} ${missed.has(id) ? 'lacks it (merged after the build was cut)' : 'is older than it'}: \`xc rollback ${id}\` undoes it (with --force --reason TEXT while a version that has it is live), or contract it and deploy a newer build` });
+        out.push({ id, lasting: false, reason: `${id} is contracting, nothing of its old shape removed yet, and ${build} ${relation}: \`xc rollback ${id}\` undoes it (with --force --reason TEXT while a version that has it is live), or contract it and deploy a newer build` });
         continue;
       }
       const removed = phase === 'contracted' ? 'removed' : 'removes';
@@ -526,13 +526,15 @@ class XcImpl implements Xc {
       // rather than name a removal that never was (campaign CD).
       const removesNothing = row.plan.removalsMarked === true && !row.plan.contract.some((step) => step.removesOldShape);
       const why = removesNothing
-        ? `its contract ${removed} no old shape, but the gate judges by level, and ${build} ${missed.has(id) ? 'lacks it (merged after the build was cut)' : 'is older than it'}`
+        ? `its contract ${removed} no old shape, but the gate judges by level, and ${build} ${relation}`
         : missed.has(id)
           ? `this build lacks it (merged after the build was cut) and may still use what it ${removed} — a rollback deploy to it would break`
           : `it ${removed} what it replaces, which ${build}, older than it, may still use — a rollback deploy to it would break`;
       out.push({ id, lasting: true, reason: `${id} is ${phase}: ${why}` });
     }
-    return out;
+    // Beside a lasting reason, undoing a stopped contract lets nothing go live: its advice would only cost the new shape.
+    if (!out.some((p) => p.lasting)) return out;
+    return out.map((p) => (p.lasting ? p : { ...p, reason: `${p.id} is contracting, nothing of its old shape removed yet (undoing it would not let this build go live: a contracted one here stays)` }));
   }
 
   readonly deploy = {
