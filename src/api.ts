@@ -202,7 +202,7 @@ export interface LogEvent {
   actor: string;
   /** The command that wrote it: `apply`, `contract`, `deploy record`... */
   command: string;
-  /** A phase entered (`expanding` … `contracted`, `rolling_back`...), or `failed`, `step_skipped`, `backfill_again`, `deploy_record`, `deploy_retire`. */
+  /** A phase entered (`expanding` … `contracted`, `rolling_back`...), or `failed`, `step_skipped`, `backfill_again`, `sql_edited`, `deploy_record`, `deploy_retire`. */
   event: string;
   migration: string | null;
   /** The --reason of a forced step. */
@@ -237,9 +237,13 @@ export interface Xc {
   plan(opts?: { id?: string }): Promise<PlanResult>;
   apply(opts?: { id?: string; to?: 'expand' | 'backfill'; dryRun?: boolean }): Promise<RunResult | PlanResult>;
   backfill(opts?: { id?: string }): Promise<RunResult>;
-  contract(opts?: { id?: string; force?: boolean; reason?: string }): Promise<RunResult>;
-  /** Refused (exit 3, `gate_refused`) while a live version's level has the migration: it writes the shape a rollback removes. */
-  rollback(opts?: { id?: string; force?: boolean; reason?: string }): Promise<RunResult>;
+  /**
+   * `takeEditedSql`: first record the edited `contract` text of a started migration's `sql` operations whose statement
+   * has not run (the file otherwise as applied), checked as `plan` checks it; README "A contract stuck on its own SQL".
+   */
+  contract(opts?: { id?: string; force?: boolean; reason?: string; takeEditedSql?: boolean }): Promise<RunResult>;
+  /** Refused (exit 3, `gate_refused`) while a live version's level has the migration: it writes the shape a rollback removes. `takeEditedSql`: as contract's, for the `rollback` text. */
+  rollback(opts?: { id?: string; force?: boolean; reason?: string; takeEditedSql?: boolean }): Promise<RunResult>;
   status(): Promise<StatusResult>;
   /** The event log, oldest first (read-only: a database without xc's state has no events). */
   log(opts?: LogQuery): Promise<LogResult>;

@@ -27,7 +27,8 @@ import { blockerKey, blockersFor, gatherEvidence, rollbackBlockersFor, unseenByG
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, notReadyUpTo, removedUnder, type KnownMigrations } from './gate/levels.js';
-import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type Loaded } from './engine/guards.js';
+import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type DriftWays, type Loaded } from './engine/guards.js';
+import type { EditableField } from './engine/editedSql.js';
 import { heldByPending, madeByRawSql, madeLater } from './engine/planHints.js';
 
 type Engine = typeof import('./engine/planner.js') & typeof import('./engine/lifecycle.js') & typeof import('./engine/describe.js');
@@ -178,15 +179,19 @@ class XcImpl implements Xc {
    * Refused before anything runs: state migrations missing from --dir, and
    * (except for rollback, which runs only what the state recorded) edited files.
    */
-  private async checkFiles(ctx: EngineContext, loaded: Loaded, command: string): Promise<void> {
+  private async checkFiles(ctx: EngineContext, loaded: Loaded, command: string, take?: EditableField): Promise<void> {
     assertNoMissingFiles(loaded, this.dir, this.options.allowMissing === true);
-    if (command !== 'rollback' && !this.engineOptions.allowDrift) await assertNoDrift(loaded, command, this.undoableContract(ctx));
+    if (command !== 'rollback' && !this.engineOptions.allowDrift) await assertNoDrift(loaded, command, this.driftWays(ctx, take !== undefined));
   }
 
-  /** Whether a contracting migration's contract removed nothing yet, so rollback still undoes it (engine/lifecycle.ts). */
-  private undoableContract(ctx: EngineContext): (row: MigrationRow) => Promise<boolean> {
-    // The engine is loaded only for a drifted contracting migration: `check` reads no more than it needs (startup).
-    return async (row) => (await engine(ctx.dialect)).contractUndoable(ctx, row);
+  /** What a drift's message offers (guards.ts), each read only for a drifted file. */
+  private driftWays(ctx: EngineContext, takeAsked: boolean): DriftWays {
+    // The engine is loaded only for a drifted migration: `check` reads no more than it needs (startup).
+    return {
+      contractUndoable: async (row) => (await engine(ctx.dialect)).contractUndoable(ctx, row),
+      editRefusal: async (row, file) => (await import('./engine/editedSql.js')).editRefusal(ctx, row, file, 'contract'),
+      takeAsked,
+    };
   }
 
   private targetId(loaded: Loaded, id: string | undefined): string | undefined {
@@ -225,12 +230,14 @@ class XcImpl implements Xc {
    * created only when `fn` is about to write (bad input leaves the database
    * exactly as it was): `fn` calls `ensureState()` first.
    */
-  private async locked<T>(command: string, fn: (ctx: EngineContext, loaded: Loaded, ensureState: () => Promise<void>) => Promise<T>): Promise<T> {
+  private async locked<T>(command: string, fn: (ctx: EngineContext, loaded: Loaded, ensureState: () => Promise<void>) => Promise<T>, take?: EditableField): Promise<T> {
     const ctx = await this.context(command);
     const files = await loadMigrations(this.dir); // invalid files fail before any lock or DDL
     return withAdvisoryLock(ctx, async () => {
       const loaded = await this.load(ctx, files);
-      await this.checkFiles(ctx, loaded, command);
+      // --take-edited-sql: what it takes is no drift any more; what it leaves, the drift guard refuses, saying why.
+      if (take !== undefined && loaded.missing.length === 0) await (await import('./engine/editedSql.js')).takeEditedSql(ctx, loaded.files, loaded.rows, take);
+      await this.checkFiles(ctx, loaded, command, take);
       // A part-made state is completed before anything else reads or writes it (contract and rollback create nothing else).
       if (loaded.missing.length > 0) await ensureState(ctx);
       return fn(ctx, loaded, async () => void (await ensureState(ctx)));
@@ -339,7 +346,7 @@ class XcImpl implements Xc {
     throw new RefusedError(`${upTo} ${what}: run \`xc apply ${upTo}\` first${verb === 'contract' ? ', then contract it' : ' (it backfills too; `--to expand` stops before)'}`, { migration: upTo });
   }
 
-  async contract(opts: { id?: string; force?: boolean; reason?: string } = {}): Promise<RunResult> {
+  async contract(opts: { id?: string; force?: boolean; reason?: string; takeEditedSql?: boolean } = {}): Promise<RunResult> {
     assertOptionsObject(opts, 'contract');
     assertForceReason(opts, 'contract');
     return this.locked('contract', async (ctx, loaded) => {
@@ -388,10 +395,10 @@ class XcImpl implements Xc {
         throw new RefusedError(`nothing to contract: the oldest migration in flight, ${waiting.id}, is ${waiting.phase} — ${nextStep(waiting)}`, { migration: waiting.id });
       }
       return { ok: true as const, migrations: outcomes, ...(warnings.size > 0 ? { warnings: [...warnings.values()] } : {}) };
-    });
+    }, opts.takeEditedSql ? 'contract' : undefined);
   }
 
-  async rollback(opts: { id?: string; force?: boolean; reason?: string } = {}): Promise<RunResult> {
+  async rollback(opts: { id?: string; force?: boolean; reason?: string; takeEditedSql?: boolean } = {}): Promise<RunResult> {
     assertOptionsObject(opts, 'rollback');
     assertForceReason(opts, 'rollback');
     return this.locked('rollback', async (ctx, loaded) => {
@@ -440,7 +447,7 @@ class XcImpl implements Xc {
         outcomes.push({ id: row.id, from, phase: row.phase });
       }
       return { ok: true as const, migrations: outcomes };
-    });
+    }, opts.takeEditedSql ? 'rollback' : undefined);
   }
 
   /** What runs, for the gate; a level that is no migration of --dir or the state counts as unknown. */
@@ -460,7 +467,7 @@ class XcImpl implements Xc {
     // shape, the database has the one recorded. Only started migrations' files are read (a pending one: by --apply).
     if (!this.engineOptions.allowDrift) {
       const started = (await withStartedRead(files, loaded.rows)).filter((f): f is MigrationFile => f.checksum !== undefined);
-      await assertNoDrift({ files: started, rows: loaded.rows }, 'check', this.undoableContract(ctx));
+      await assertNoDrift({ files: started, rows: loaded.rows }, 'check', this.driftWays(ctx, false));
     }
     const level = opts.level ?? loaded.files.at(-1)?.id ?? null;
     // Reasons no later run removes — a contract above the build's level (a rollback deploy past it) — are read first:
@@ -509,7 +516,7 @@ class XcImpl implements Xc {
    */
   private async contractsPast(ctx: EngineContext, loaded: { files: readonly { id: string }[]; rows: ReadonlyMap<string, MigrationRow> }, level: string | null): Promise<{ id: string; reason: string; lasting: boolean }[]> {
     const missed = missedByBuild(loaded.files, loaded.rows, this.options.allowMissing === true);
-    const undoable = this.undoableContract(ctx);
+    const undoable = this.driftWays(ctx, false).contractUndoable;
     const out: { id: string; reason: string; lasting: boolean }[] = [];
     for (const row of [...loaded.rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
       const { id, phase } = row;

@@ -139,6 +139,8 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
             (e.blockers.length ? `; blocked by ${e.blockers.map((b) => `pid ${b.session}${b.application ? ` (${b.application})` : ''}`).join(', ')}` : '')));
         case 'replica_skipped':
           return writeErr(err.yellow(`  ${e.table}: replica ${e.replica} not watched for lag: ${e.reason}`));
+        case 'sql_edited':
+          return writeErr(err.yellow(`${e.migration}: took the edited ${e.field} text of ${e.operations.map((i) => `operations[${i}]`).join(', ')} (--take-edited-sql)`));
         case 'waiting_lock':
           return writeErr(err.yellow(`waiting for another xc${e.holder ? ` (${e.holder})` : ''} to release the lock`));
         case 'backfill':

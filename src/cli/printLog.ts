@@ -27,6 +27,8 @@ function describe(e: LogEvent): string {
     case 'dual_write':
       if (Array.isArray(d.over)) return `${(d.over as unknown[][]).reduce((n, x) => n + x.length, 0)} index(es), check(s) and foreign key(s) over what the contract removes, as the expand left them`;
       break;
+    case 'sql_edited':
+      return `took the edited ${String(d.field)} text of ${Array.isArray(d.operations) ? d.operations.map((i) => `operations[${String(i)}]`).join(', ') : '?'} (--take-edited-sql)`;
     case 'deploy_retire':
       return `${String(d.app)}@${String(d.version)}${d.env ? ` (${String(d.env)})` : ''} retired`;
   }

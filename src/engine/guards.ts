@@ -59,27 +59,42 @@ export function assertNoMissingFiles(loaded: Loaded, dir: string, allowMissing: 
   );
 }
 
+/** What a drift's message may offer, read only for a drifted file. */
+export interface DriftWays {
+  /** Whether a contracting migration's contract removed nothing yet, so rollback undoes it. */
+  contractUndoable: (row: MigrationRow) => Promise<boolean>;
+  /** Why `--take-edited-sql` cannot take the file's edit into the contract, or null when it can. */
+  editRefusal: (row: MigrationRow, file: MigrationFile) => Promise<string | null>;
+  /** `--take-edited-sql` was given: an edit it left is said why. */
+  takeAsked: boolean;
+}
+
 /**
  * A migration file changed after its migration started. xc only ever runs
  * the plan the state recorded, so the edit would silently not take effect:
  * refused, naming what works — `rollback` (which runs the recorded plan and
  * is never refused for drift) while the migration can still be undone, else
- * restoring the file or a new migration; `--allow-drift` to go on with the
- * recorded plan.
+ * restoring the file or a new migration; `--take-edited-sql` where the edit is
+ * only a `sql` contract text not run yet (engine/editedSql.ts); `--allow-drift`
+ * to go on with the recorded plan.
  */
-export async function assertNoDrift(loaded: Loaded, command: string, contractUndoable: (row: MigrationRow) => Promise<boolean>): Promise<void> {
+export async function assertNoDrift(loaded: Loaded, command: string, ways: DriftWays): Promise<void> {
   for (const f of loaded.files) {
     const row = loaded.rows.get(f.id);
     if (!row || isUnstarted(row.phase) || row.checksum === f.checksum) continue;
     const later = [...loaded.rows.values()].filter((r) => r.id > f.id && isInFlight(r.phase)).map((r) => r.id).sort();
     // A contract that failed before removing anything can still be rolled back: the way to run an edited `sql` contract
     // (campaign CC: a typo in one, fixed in the file, was told "it can no longer be undone").
+    // The one edit xc takes: a `sql` contract text not run yet (the way out of a contract stuck on its own statement).
+    const notTaken = await ways.editRefusal(row, f);
+    const take = notTaken === null ? `To run the edited text: \`xc contract ${f.id} --take-edited-sql\` records it (the file changes only the contract text of its \`sql\` operations, and none of those has run). ` : '';
+    const refusedTake = notTaken !== null && ways.takeAsked ? `--take-edited-sql did not take it: ${notTaken}. ` : '';
     const fix =
-      rollbackRefusal(f.id, row, row.phase === 'contracting' && (await contractUndoable(row))) === null
-        ? `To run the edited file: \`xc rollback ${f.id}\` undoes it from what the state recorded${later.length ? ` (and, first, the later ${later.join(', ')})` : ''}${row.phase === 'contracting' ? ' — with --force --reason TEXT while a version that has it is live, and that version recorded again once applied' : ''}; then \`xc apply\`.`
-        : `It can no longer be undone (${row.phase}): restore the file from version control, and put the change in a new migration.`;
+      rollbackRefusal(f.id, row, row.phase === 'contracting' && (await ways.contractUndoable(row))) === null
+        ? `${take ? 'Or, to run the edited file' : 'To run the edited file'}: \`xc rollback ${f.id}\` undoes it from what the state recorded${later.length ? ` (and, first, the later ${later.join(', ')})` : ''}${row.phase === 'contracting' ? ' — with --force --reason TEXT while a version that has it is live, and that version recorded again once applied' : ''}; then \`xc apply\`.`
+        : take ? '' : `It can no longer be undone (${row.phase}): restore the file from version control, and put the change in a new migration.`;
     throw new DriftError(
-      `${f.file} was changed after it was applied (${row.phase}); xc runs only what the state recorded, so the edit would not take effect. ${fix} ` +
+      `${f.file} was changed after it was applied (${row.phase}); xc runs only what the state recorded, so the edit would not take effect. ${refusedTake}${take}${fix}${fix ? ' ' : ''}` +
         `Or go on with the recorded version: \`xc ${command} --allow-drift\` (the edit is ignored).`,
       { migration: f.id, phase: row.phase },
     );

@@ -9,7 +9,7 @@ import { overAtExpand, requireOldNamesUnused, requireRemovedUnused } from './old
 import { inTransaction, withSession } from '../db/driver.js';
 import { DataMismatchError, SqlFailedError, XcError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
-import type { OperationPlan, Phase } from '../plan/index.js';
+import type { OperationPlan, Phase, Step } from '../plan/index.js';
 import type { MigrationRow, StepPhase } from '../state/store.js';
 import { stopIfAsked, type EngineContext } from './context.js';
 import { probe, runSteps } from './steps.js';
@@ -140,7 +140,7 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
 async function namingRows(ctx: EngineContext, row: Row, err: unknown): Promise<never> {
   // An author's `sql` step enforces nothing the verify checks: it failed for its own reasons, the server's words (campaign
   // CF: a failed `SELECT 1/0` was shown as rows the new version had written since, which a resumed contract never reads).
-  const author = err instanceof SqlFailedError && row.plan.contract.some((step) => step.author && step.sql === err.details.sql);
+  const author = err instanceof SqlFailedError && isAuthorStep(row.plan.contract, err);
   if (err instanceof SqlFailedError && !author) {
     await verifyAgreement(ctx, row.id, row.plan.verify).catch((found: unknown) => {
       if (found instanceof DataMismatchError) throw found;
@@ -159,13 +159,22 @@ async function withWayOut(ctx: EngineContext, row: Row, err: unknown): Promise<u
   if (!(err instanceof SqlFailedError)) return err;
   const again = `fix what the server names and run \`xc contract ${row.id}\` again: it resumes at this step`;
   const undoable = await contractUndoable(ctx, row).catch(() => false);
-  const author = row.plan.contract.some((step) => step.author && step.sql === err.details.sql);
+  const author = isAuthorStep(row.plan.contract, err);
   const way = undoable
     ? `${row.id} stays contracting, nothing of its old shape removed yet: ${again}, or \`xc rollback ${row.id}\``
     : `${row.id} stays contracting and can no longer be rolled back (part of its old shape is removed already): ${again}`;
-  const byHand = author ? ' — run as written, so do not run this `sql` step by hand first (or write it to run twice: IF EXISTS)' : '';
+  const byHand = author ? ` — run as written, so do not run this \`sql\` step by hand first (or write it to run twice: IF EXISTS); ${fixedText('contract', row.id)}` : '';
   return withWay(err, `${way}${byHand}.`);
 }
+
+/** The failed statement is an author's `sql` text of this phase (which `--take-edited-sql` can replace). */
+function isAuthorStep(steps: Step[], err: SqlFailedError): boolean {
+  return steps.some((step) => step.author && step.sql === err.details.sql);
+}
+
+/** The way on when the author's statement itself is wrong (engine/editedSql.ts). */
+const fixedText = (field: 'contract' | 'rollback', id: string) =>
+  `if the statement itself is wrong, correct it in the migration file and run \`xc ${field} ${id} --take-edited-sql\`, which runs the corrected text from this step on`;
 
 /** A step the server refused, its message followed by the way on; any other error as it is. */
 function withWay(err: unknown, way: string): unknown {
@@ -205,7 +214,8 @@ export async function rollback(ctx: EngineContext, row: Row, forced?: { reason: 
     }
     // The way on, as a contract step's failure says it (campaign T: a view made over the new column stopped it here).
     await runSteps(ctx, row.id, 'rollback', row.plan.rollback, { expand: row.plan.expand, contract: row.plan.contract }).catch((err: unknown) => {
-      throw withWay(err, `${row.id} stays rolling_back: fix what the server names (such as a view of yours made over what the rollback removes) and run \`xc rollback ${row.id}\` again — it resumes at this step.`);
+      const author = err instanceof SqlFailedError && isAuthorStep(row.plan.rollback, err) ? `; ${fixedText('rollback', row.id)}` : '';
+      throw withWay(err, `${row.id} stays rolling_back: fix what the server names (such as a view of yours made over what the rollback removes) and run \`xc rollback ${row.id}\` again — it resumes at this step${author}.`);
     });
     await transition(ctx, row, 'rolled_back');
   });

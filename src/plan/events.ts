@@ -20,4 +20,6 @@ export type XcEvent =
   | { event: 'throttled'; migration: string; table: string; signal: string; source?: string; value: number; limit: number; unit: string }
   /** A replica the primary lists could not be read (replica lag): left out of this run, said once. */
   | { event: 'replica_skipped'; migration: string; table: string; replica: string; reason: string }
-  | { event: 'waiting_lock'; holder: string | null };
+  | { event: 'waiting_lock'; holder: string | null }
+  /** `--take-edited-sql`: the edited `field` text of these `sql` operations (their indexes in the file) is what the state records now. */
+  | { event: 'sql_edited'; migration: string; field: 'contract' | 'rollback'; operations: number[] };

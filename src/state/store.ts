@@ -267,8 +267,16 @@ export class StateStore {
     else await s.query(`UPDATE ${this.t('migrations')} SET last_error = NULL WHERE id = ? AND last_error LIKE ?`, [id, `${prefix}%`]);
   }
 
-  async setChecksum(s: Session, id: string, checksum: string): Promise<void> {
-    await s.query(`UPDATE ${this.t('migrations')} SET checksum = ? WHERE id = ?`, [checksum, id]);
+  /**
+   * An edited `sql` text taken into a started migration (engine/editedSql.ts): its recorded definition, plan and
+   * checksum, and the journal's statements of the steps edited (where that phase's journal is written already). A
+   * step interrupted while it ran goes back to pending: the new text is what runs next.
+   */
+  async takeEdit(s: Session, id: string, m: { checksum: string; definition: MigrationDefinition; plan: OperationPlan }, phase: StepPhase, edits: { seq: number; text: string }[]): Promise<void> {
+    await s.query(`UPDATE ${this.t('migrations')} SET checksum = ?, definition = ?, plan = ?, updated_at = ${this.dialect.stateNow} WHERE id = ?`, [m.checksum, JSON.stringify(m.definition), JSON.stringify(m.plan), id]);
+    for (const e of edits) {
+      await s.query(`UPDATE ${this.t('steps')} SET statement = ?, status = 'pending', started_at = NULL, done_at = NULL WHERE migration_id = ? AND phase = ? AND seq = ? AND status <> 'done'`, [e.text, id, phase, e.seq]);
+    }
   }
 
   /** Write the steps of a phase as pending (idempotent: an existing journal is kept). */

@@ -10,8 +10,9 @@ export function registerContract(program: Command, action: Action): void {
     .argument('[id]', 'contract up to this migration (default: every backfilled one)')
     .option('--force', 'contract despite the deploy gate (needs --reason; logged)')
     .option('--reason <text>', 'why the gate is overridden, for the event log')
-    .action(action(async ({ xc, out }, id: string | undefined, opts: { force?: boolean; reason?: string }) => {
-      const result = await xc.contract({ id, force: opts.force === true, reason: opts.reason });
+    .option('--take-edited-sql', `first take the edited \`contract\` text of started migrations' \`sql\` operations whose statement has not run (the rest of the file must be as applied; logged)`)
+    .action(action(async ({ xc, out }, id: string | undefined, opts: { force?: boolean; reason?: string; takeEditedSql?: boolean }) => {
+      const result = await xc.contract({ id, force: opts.force === true, reason: opts.reason, takeEditedSql: opts.takeEditedSql === true });
       out.result(result, (p) => printRun(p, result, 'contract'));
     }));
 }

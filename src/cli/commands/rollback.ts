@@ -10,8 +10,9 @@ export function registerRollback(program: Command, action: Action): void {
     .argument('[id]', 'roll back this migration and every later one')
     .option('--force', 'roll back despite a live version that has the migration (needs --reason; logged)')
     .option('--reason <text>', 'why the gate is overridden, for the event log')
-    .action(action(async ({ xc, out }, id: string | undefined, opts: { force?: boolean; reason?: string }) => {
-      const result = await xc.rollback({ id, force: opts.force === true, reason: opts.reason });
+    .option('--take-edited-sql', `first take the edited \`rollback\` text of started migrations' \`sql\` operations whose statement has not run (the rest of the file must be as applied; logged)`)
+    .action(action(async ({ xc, out }, id: string | undefined, opts: { force?: boolean; reason?: string; takeEditedSql?: boolean }) => {
+      const result = await xc.rollback({ id, force: opts.force === true, reason: opts.reason, takeEditedSql: opts.takeEditedSql === true });
       out.result(result, (p) => printRun(p, result, 'roll back'));
     }));
 }
