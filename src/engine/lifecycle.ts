@@ -59,6 +59,8 @@ export async function begin(ctx: EngineContext, file: MigrationFile, plan: Opera
 export async function advance(ctx: EngineContext, row: Row, stopAt: 'expand' | 'backfill'): Promise<number> {
   let rows = 0;
   await recording(ctx, row.id, async () => {
+    // This run fills before the triggers and goes on to the end of the catch-up: the window between them is its own.
+    const windowOwn = row.phase === 'expanding' && (await fillNotBegun(ctx, row));
     if (row.phase === 'expanding') {
       // The way on, as a contract step's failure says it (campaign W: a unique index build met a duplicate an old
       // writer made meanwhile, and the message was the server's alone).
@@ -71,10 +73,58 @@ export async function advance(ctx: EngineContext, row: Row, stopAt: 'expand' | '
     if (row.phase === 'dual_write') await transition(ctx, row, 'backfilling');
     if (row.phase === 'backfilling') {
       rows = await runBackfill(ctx, row.id, row.plan.backfill);
+      if (!windowOwn) rows += await convertEscaped(ctx, row);
       await transition(ctx, row, 'backfilled');
     }
   });
   return rows;
+}
+
+/** The plan fills before its triggers (Ddl.fillBeforeTriggers) and no fill step has begun. */
+async function fillNotBegun(ctx: EngineContext, row: Row): Promise<boolean> {
+  const fills = row.plan.expand.flatMap((st, seq) => (st.fill ? [seq] : []));
+  if (fills.length === 0) return false;
+  const steps = await withSession(ctx.driver, (s) => ctx.store.steps(s, row.id, 'expand'));
+  return fills.every((seq) => (steps.find((j) => j.seq === seq)?.status ?? 'pending') === 'pending');
+}
+
+/** How many times the catch-up runs again while the verify finds rows (the contract's verify holds what is left). */
+const ESCAPED_PASSES = 3;
+
+/**
+ * MySQL/MariaDB fill a column before its triggers exist; the catch-up pass then converts what the old version wrote
+ * in between. A row written there whose key then moves behind that pass's cursor is never seen again: an UPDATE of
+ * the key changes neither value, so the trigger keeps the stale one (campaign CM: 1–7 rows per run, said
+ * `backfilled`, where a kill stretched the window). Where that window was not one uninterrupted run's (a resumed
+ * expand, fill or catch-up), the verify runs before `backfilled`, and the catch-up again while it finds rows. No
+ * plan with a fill: nothing to do. An uninterrupted run's window is the time between two statements; left to the
+ * contract's verify.
+ */
+async function convertEscaped(ctx: EngineContext, row: Row): Promise<number> {
+  if (!row.plan.expand.some((st) => st.fill)) return 0;
+  let rows = 0;
+  for (let pass = 0; pass < ESCAPED_PASSES; pass++) {
+    const escaped = await verifyAgreement(ctx, row.id, row.plan.verify).then(
+      () => false,
+      (err: unknown) => {
+        if (err instanceof DataMismatchError) return true;
+        throw err;
+      },
+    );
+    if (!escaped) break;
+    rows += await backfillAgain(ctx, row, { reason: 'rows the verify found after the catch-up (written between the fill and the triggers)' });
+  }
+  return rows;
+}
+
+/** The backfill again (a pass cut short resumes; a finished one starts over), over the rows that disagree. */
+async function backfillAgain(ctx: EngineContext, row: Row, detail?: unknown): Promise<number> {
+  await inTransaction(ctx.driver, async (s) => {
+    const passes = (await ctx.store.backfills(s, row.id)).filter((b) => b.seq >= 0);
+    if (passes.length > 0 && passes.every((b) => b.finished)) await ctx.store.resetBackfills(s, row.id);
+    await ctx.store.log(s, { migration: row.id, actor: ctx.actor, command: ctx.command, event: 'backfill_again', ...(detail ? { detail } : {}) });
+  });
+  return runBackfill(ctx, row.id, row.plan.backfill);
 }
 
 /**
@@ -84,14 +134,7 @@ export async function advance(ctx: EngineContext, row: Row, stopAt: 'expand' | '
  * pass cut short resumes; a finished one starts over.
  */
 export async function convertAgain(ctx: EngineContext, row: Row): Promise<number> {
-  return recording(ctx, row.id, async () => {
-    await inTransaction(ctx.driver, async (s) => {
-      const passes = (await ctx.store.backfills(s, row.id)).filter((b) => b.seq >= 0);
-      if (passes.length > 0 && passes.every((b) => b.finished)) await ctx.store.resetBackfills(s, row.id);
-      await ctx.store.log(s, { migration: row.id, actor: ctx.actor, command: ctx.command, event: 'backfill_again' });
-    });
-    return runBackfill(ctx, row.id, row.plan.backfill);
-  });
+  return recording(ctx, row.id, () => backfillAgain(ctx, row));
 }
 
 /** backfilled → (verified) contracting → contracted. */
