@@ -22,7 +22,7 @@ import { PlannedObjects } from '../schema/planned.js';
 import { copiesOverHeld, overHeld, sqlOverHeld } from './held.js';
 import { triggerOrderIssues } from './triggerOrder.js';
 import { missingNames } from './planHints.js';
-import { describeDependent, isOwnGeneratedColumn, keyUsers, objectsOver, textUsers, viewOverCopyWay } from './oldNames.js';
+import { describeDependent, isOwnGeneratedColumn, keyUsers, objectsOver, policyOverCopyWay, textUsers, viewOverCopyWay } from './oldNames.js';
 
 function validateContext(dialect: Dialect, model: SchemaModel): ValidateContext {
   return { dialect, model, expr: (e: Expr) => dialect.resolveExpr(e) };
@@ -214,14 +214,18 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     // A view over a copy's old column can read the new one from expand on, its own columns unchanged for the old
     // version (campaign M: the only way plan knew, dropping it first, left the old version without it): noted, and
     // held by the contract until it does.
+    // A row-level security policy likewise (campaign CL: refused, its only way — drop it first — left the table's API
+    // roles every row denied meanwhile): xc's trigger fills the new column before a policy checks the row.
     const to = r.column === undefined ? undefined : copyTo(op.kind, spec);
     const views = to === undefined ? [] : found.filter((d) => d.kind === 'view');
+    const policies = to === undefined ? [] : found.filter((d) => d.kind === 'policy');
     if (views.length > 0) notes.push(viewsOverCopy(views.map(describeDependent).sort(), r.table, r.column!, to!));
+    if (policies.length > 0) notes.push(policiesOverCopy(policies.map(describeDependent).sort(), r.table, r.column!, to!));
     // A generated column the server keeps over a type changed in the catalog alone (MySQL/MariaDB) keeps its own type:
     // what it computes from a wider value may not fit it (campaign AZ: `concat(code, '-g')` past its varchar(40)).
     const under = all.filter((d) => d.changedUnder);
     if (under.length > 0) notes.push(generatedUnder(under.map(describeDependent).sort(), r.table, r.column!));
-    const theirs = found.filter((d) => !views.includes(d)).map(describeDependent).sort();
+    const theirs = found.filter((d) => !views.includes(d) && !policies.includes(d)).map(describeDependent).sort();
     if (theirs.length > 0) {
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
       issues.push({
@@ -247,6 +251,9 @@ const generatedUnder = (columns: string[], table: string, column: string) =>
 
 const viewsOverCopy = (views: string[], table: string, column: string, to: string) =>
   `${views.join(', ')} read${views.length === 1 ? 's' : ''} "${table}"."${column}", which this migration removes at contract: once it is applied, make ${views.length === 1 ? 'it' : 'them'} read "${to}" instead (${viewOverCopyWay(to, column, views.length === 1 ? 'it' : 'them')}); contract refuses while ${views.length === 1 ? 'it reads' : 'they read'} "${column}"`;
+
+const policiesOverCopy = (policies: string[], table: string, column: string, to: string) =>
+  `${policies.join(', ')} read${policies.length === 1 ? 's' : ''} "${table}"."${column}", which this migration removes at contract: make ${policies.length === 1 ? 'it' : 'them'} read "${to}" instead (${policyOverCopyWay(to, policies.length === 1 ? 'it' : 'them')}); contract refuses while ${policies.length === 1 ? 'it reads' : 'they read'} "${column}"`;
 
 /** The new column of a copy (renameColumn, alterColumn with `to`), which exists only from its expand. */
 const copyTo = (kind: OperationKind, spec: OperationSpec): string | undefined => (kind === 'renameColumn' || kind === 'alterColumn' ? (spec as { to?: string }).to : undefined);

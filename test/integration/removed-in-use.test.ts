@@ -15,6 +15,14 @@ import { targets } from '../helpers/targets.js';
 import { createXc } from '../../src/index.js';
 import { dump, onCleanup, record, rejection, setup, toContracted } from '../helpers/scenario.js';
 import { Writer } from '../helpers/writers.js';
+import pg from 'pg';
+
+/** Two sessions of one role (the old and the new version of the application), straight to the server. */
+async function createDbConnection(url: string): Promise<{ old: pg.Client; neu: pg.Client; end: () => Promise<void> }> {
+  const [old, neu] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  await Promise.all([old.connect(), neu.connect()]);
+  return { old, neu, end: async () => void (await Promise.all([old.end(), neu.end()])) };
+}
 
 const phases = async (s: Awaited<ReturnType<typeof setup>>) => (await s.xc.status()).migrations.map((m) => m.phase);
 const rows = async (s: Awaited<ReturnType<typeof setup>>, sql: string) => (await s.db.query<Record<string, unknown>>(sql)).map((r) => Object.values(r).map((v) => (typeof v === 'bigint' ? Number(v) : v)));
@@ -44,6 +52,59 @@ for (const target of targets) {
       expect(await phases(s)).toEqual(['contracted']);
       await s.db.query(`INSERT INTO members (id, full_name, active) VALUES (4, 'di', 1)`);
       expect(await rows(s, `SELECT id, name FROM active_members ORDER BY id`)).toEqual([[1, 'ann'], [3, 'cy'], [4, 'di']]);
+    });
+
+    it.runIf(target.name === 'postgres')('row-level security policies over a renamed column: noted, not refused; moved to the new column by a `sql` expand of the same migration, the old version\'s writes passing them throughout (campaign CL: refused, the only way left every row denied)', async () => {
+      const s = await setup(target, [
+        `CREATE TABLE tickets (id int PRIMARY KEY, owner text NOT NULL)`,
+        `INSERT INTO tickets VALUES (1, 'ann'), (2, 'bob')`,
+        `ALTER TABLE tickets ENABLE ROW LEVEL SECURITY`,
+        `CREATE POLICY own_sel ON tickets FOR SELECT USING (owner = current_user)`,
+        `CREATE POLICY own_ins ON tickets FOR INSERT WITH CHECK (owner = current_user)`,
+      ], 'xc_removed');
+      const role = `xc_rls_${process.pid}_${Date.now() % 100000}`;
+      await s.db.query(`CREATE ROLE ${role} LOGIN`);
+      onCleanup(async () => void (await s.db.query(`DROP OWNED BY ${role}`).then(() => s.db.query(`DROP ROLE ${role}`))));
+      await s.db.query(`GRANT SELECT, INSERT ON tickets TO ${role}`);
+      await s.db.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+      const rename = { renameColumn: { table: 'tickets', from: 'owner', to: 'owner_name' } };
+      const move = (column: string) => `ALTER POLICY own_sel ON tickets USING (${column} = current_user); ALTER POLICY own_ins ON tickets WITH CHECK (${column} = current_user)`;
+      await s.write('0001_m', rename, { sql: { expand: move('owner_name'), rollback: move('owner') } });
+      const plan = (await s.xc.plan()) as { migrations: { notes?: string[] }[] };
+      expect(plan.migrations[0]!.notes).toEqual([
+        'operations[0].renameColumn: policy "own_ins", policy "own_sel" read "tickets"."owner", which this migration removes at contract: make them read "owner_name" instead (ALTER POLICY … USING / WITH CHECK over "owner_name" — xc\'s trigger fills it before a policy checks the row, so the old version\'s writes pass —, in a `sql` operation after this one in the same migration (its `expand`, with a `rollback` putting them back) or once this one is applied); contract refuses while they read "owner"',
+      ]);
+      await s.xc.apply();
+      // The application's role, under the policies: the old version writes `owner`, the new one `owner_name`.
+      const app = await createDbConnection(s.db.url.replace('//postgres@', `//${role}@`));
+      onCleanup(() => app.end());
+      const old = new Writer(app.old, (i) => ({ sql: `INSERT INTO tickets (id, owner) VALUES ($1, current_user)`, params: [100 + i] })).start();
+      const neu = new Writer(app.neu, (i) => ({ sql: `INSERT INTO tickets (id, owner_name) VALUES ($1, current_user)`, params: [10_000 + i] })).start();
+      await new Promise((r) => setTimeout(r, 300));
+      await old.stop();
+      await record(s.xc, '0001_m');
+      await s.xc.contract();
+      await neu.stop();
+      expect([old.errors, neu.errors]).toEqual([[], []]);
+      expect(old.writes).toBeGreaterThan(0);
+      expect(await phases(s)).toEqual(['contracted']);
+      const seen = (await app.old.query(`SELECT count(*)::int AS n FROM tickets`)) as { rows: { n: number }[] };
+      expect(seen.rows[0]!.n).toBe(old.writes + neu.writes); // the role sees its own rows, not ann's or bob's
+      expect(await s.db.count(`SELECT count(*) FROM tickets WHERE owner_name = '${role}'`)).toBe(old.writes + neu.writes);
+      expect(await s.db.count(`SELECT count(*) FROM pg_policies WHERE tablename = 'tickets' AND (qual LIKE '%owner_name%' OR with_check LIKE '%owner_name%')`)).toBe(2);
+    });
+
+    it.runIf(target.name === 'postgres')('a policy left over the renamed column: contract refused naming ALTER POLICY, nothing changed', async () => {
+      const s = await setup(target, [`CREATE TABLE tickets (id int PRIMARY KEY, owner text)`, `ALTER TABLE tickets ENABLE ROW LEVEL SECURITY`, `CREATE POLICY own_sel ON tickets FOR SELECT USING (owner = current_user)`], 'xc_removed');
+      await s.write('0001_m', { renameColumn: { table: 'tickets', from: 'owner', to: 'owner_name' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      const err = await rejection(s.xc.contract());
+      expect([err.exitCode, err.message]).toEqual([1, expect.stringMatching(/^contract refused: policy "own_sel" still depends on "tickets"\."owner"[^]*Make it read "owner_name" instead \(ALTER POLICY … USING \/ WITH CHECK over "owner_name"/)]);
+      expect(await phases(s)).toEqual(['backfilled']);
+      await s.db.query(`ALTER POLICY own_sel ON tickets USING (owner_name = current_user)`);
+      await s.xc.contract();
+      expect(await phases(s)).toEqual(['contracted']);
     });
 
     it('a view over a type-changed column (alterColumn with `to`) reads the new one through a CAST', async () => {
