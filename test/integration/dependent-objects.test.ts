@@ -12,7 +12,7 @@
  */
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
-import { refused, setup, toContracted } from '../helpers/scenario.js';
+import { record, refused, setup, toContracted } from '../helpers/scenario.js';
 
 for (const target of targets) {
   const pg = target.name === 'postgres';
@@ -124,6 +124,40 @@ for (const target of targets) {
       await toContracted(s, '0001_m');
       await s.db.query(`INSERT INTO users (id, name) VALUES (1, 'ann')`);
       expect(await s.db.query(`SELECT f_name(1) AS f, g_name(1) AS g`)).toEqual([{ f: 'ann', g: 'ann' }]);
+    });
+
+    it.runIf(pg)('the table\'s trigger naming the column only in a literal (`to_jsonb(NEW) ->> \'status\'`): an in-place change goes through, its writes audited throughout; by name (`NEW.status`) or in dynamic SQL it is refused; a rename is refused either way (campaign CL)', async () => {
+      const audit = (read: string) =>
+        `CREATE OR REPLACE FUNCTION audit_t() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${read}; RETURN NEW; END $$`;
+      const s = await setup(target, [
+        `CREATE TYPE ticket_status AS ENUM ('open', 'closed')`,
+        `CREATE TABLE tickets (id int PRIMARY KEY, status text NOT NULL)`,
+        `CREATE TABLE audit_log (id serial PRIMARY KEY, ticket int, state text)`,
+        `INSERT INTO tickets SELECT g, CASE WHEN g % 2 = 0 THEN 'open' ELSE 'closed' END FROM generate_series(1, 20) g`,
+        audit(`INSERT INTO audit_log (ticket, state) VALUES (NEW.id, to_jsonb(NEW) ->> 'status') /* not NEW.status */`),
+        `CREATE TRIGGER tickets_audit AFTER INSERT OR UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION audit_t()`,
+      ], 'xc_dependents');
+      const inPlace = { alterColumn: { table: 'tickets', column: 'status', type: 'ticket_status', up: 'status::ticket_status', down: 'status::text' } };
+      const named = /trigger "tickets_audit" depends on "tickets"\."status", which this migration (replaces|removes) at contract/;
+      await s.write('0001_m', { renameColumn: { table: 'tickets', from: 'status', to: 'state' } });
+      await refused(s, ['tickets'], named);
+      await s.db.query(audit(`INSERT INTO audit_log (ticket, state) VALUES (NEW.id, NEW.status)`));
+      await s.write('0001_m', inPlace);
+      await refused(s, ['tickets'], named);
+      await s.db.query(audit(`EXECUTE format('INSERT INTO audit_log (ticket, state) SELECT $1, %I::text', 'status') USING NEW.id`));
+      await refused(s, ['tickets'], named);
+      await s.db.query(audit(`INSERT INTO audit_log (ticket, state) VALUES (NEW.id, to_jsonb(NEW) ->> 'status')`));
+      await s.db.query(`DELETE FROM audit_log`);
+      await s.xc.apply();
+      await s.db.query(`UPDATE tickets SET status = 'open' WHERE id = 1`); // the old version, during dual-write
+      await record(s.xc, '0001_m');
+      await s.xc.contract();
+      await s.db.query(`UPDATE tickets SET status = 'open' WHERE id = 3`); // the new version, after
+      const logged = await s.db.query<{ ticket: number; state: string }>(`SELECT ticket, state FROM audit_log WHERE ticket IN (1, 3) ORDER BY id`);
+      expect(logged.filter((r) => r.ticket === 3).at(-1)).toEqual({ ticket: 3, state: 'open' });
+      expect(logged.some((r) => r.ticket === 1 && r.state === 'open')).toBe(true);
+      expect((await s.db.columns('tickets')).find((c) => c.name === 'status')?.type).toBe('USER-DEFINED');
+      expect(await s.db.count(`SELECT count(*) FROM tickets WHERE status = 'open'`)).toBe(12);
     });
   });
 }

@@ -6,7 +6,7 @@
 import type { Session } from '../../db/driver.js';
 import type { Dependent } from '../dialect.js';
 import { escapeRegExp } from '../names.js';
-import { literal, pgSegments, quotePg } from './text.js';
+import { literal, pgSegments, pgTokens, PG_IDENTIFIERS, quotePg } from './text.js';
 
 /**
  * A function body as code: comments each a space and, with `dropStrings`, its string literals (quoted, E'…', dollar-quoted)
@@ -135,10 +135,11 @@ export async function pgDependents(s: Session, table: string, column?: string, k
             WHERE k.contype = 'f' AND i.indrelid = to_regclass(${rel}) AND ${attnum} = ANY ((i.indkey::int2[])[i.indnkeyatts:i.indnatts - 1])`,
           `SELECT 'policy', p.polname::text, NULL FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt}`,
           // A trigger of the table whose function names it, takes it as an argument (a C function: moddatetime(updated_at),
-          // tsvector_update_trigger(tsv, cfg, title)), or fires on it (WHEN, UPDATE OF: recorded in pg_depend).
+          // tsvector_update_trigger(tsv, cfg, title)), or fires on it (WHEN, UPDATE OF: recorded in pg_depend). A column
+          // keeping its name is in a body's way only as a name the body's statements are planned over (ownTriggers).
           `SELECT 'trigger', t.tgname::text, NULL FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
             WHERE t.tgrelid = to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%'
-              AND (f.prosrc ~* ${word(column)} OR ${literal(column)} = ANY (string_to_array(encode(t.tgargs, 'escape'), '\\000'))
+              AND (${keepsName ? 'false' : `f.prosrc ~* ${word(column)}`} OR ${literal(column)} = ANY (string_to_array(encode(t.tgargs, 'escape'), '\\000'))
                    OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_trigger'::regclass AND d.objid = t.oid AND ${onIt}))`,
           // A rule of the table itself (CREATE RULE … ON UPDATE TO t DO ALSO …), a publication's column list, a statistics
           // object: the drop fails on the first two, and silently takes the last along.
@@ -152,7 +153,31 @@ export async function pgDependents(s: Session, table: string, column?: string, k
   const rows = (await s.query<{ kind: string; name: string; holder: string | null }>(`SELECT kind, name, holder FROM (${sql}) AS x(kind, name, holder)`)).rows;
   const recorded: Dependent[] = rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
   const elsewhere = readingBodies((await s.query<BodyRow>(namedElsewhere)).rows, table);
-  return [...recorded, ...elsewhere.filter((d) => !recorded.some((r) => r.kind === d.kind && r.name === d.name && r.of === d.of))];
+  const own = column !== undefined && keepsName ? await ownTriggersNaming(s, rel, column, word(column)) : [];
+  const more = [...elsewhere, ...own];
+  return [...recorded, ...more.filter((d) => !recorded.some((r) => r.kind === d.kind && r.name === d.name && r.of === d.of))];
+}
+
+/**
+ * The table's own triggers whose function names `column` outside its literals and comments, for a column that keeps
+ * its name (an in-place change): a body's statements are planned over the column's type, and fail once it changes
+ * ("type of parameter … does not match that when preparing the plan"). A name in a literal is no such reference —
+ * `to_jsonb(NEW) ->> 'status'` reads the column by name, whatever its type (campaign CL: refused, no way past) —
+ * unless the body runs dynamic SQL (EXECUTE), whose text may hold it. A column that goes or changes its name is in
+ * the way however named (a JSON key that reads it silently gives NULL after): read in the query above.
+ */
+async function ownTriggersNaming(s: Session, rel: string, column: string, word: string): Promise<Dependent[]> {
+  const rows = (await s.query<{ name: string; body: string }>(
+    `SELECT t.tgname::text AS name, f.prosrc AS body FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+      WHERE t.tgrelid = to_regclass(${rel}) AND NOT t.tgisinternal AND t.tgname NOT LIKE 'xc\\_%' AND f.prosrc ~* ${word}`,
+  )).rows;
+  return rows.filter((r) => namedInBody(r.body, column)).map((r) => ({ kind: 'trigger', name: r.name }));
+}
+
+function namedInBody(body: string, column: string): boolean {
+  const tokens = pgTokens(body);
+  if (tokens.some((t) => t.kind === 'word' && /^execute$/i.test(t.text))) return true;
+  return tokens.some((t) => (t.kind === 'word' || t.kind === 'quoted') && PG_IDENTIFIERS.names(t, column));
 }
 
 /**
