@@ -55,9 +55,17 @@ export async function requireOldNamesUnused(ctx: EngineContext, row: Pick<Migrat
 export const viewOverCopyWay = (to: string, column: string, them: string) =>
   `CREATE OR REPLACE VIEW, each column keeping its name and type — \`${to} AS ${column}\`, with a CAST where the type changed — so the old version reads ${them} unchanged`;
 
-/** How a row-level security policy over a copy's old column comes to read the new one, the old version's writes passing. */
+/**
+ * How a row-level security policy over a copy's old column comes to read the new one, the old version's writes passing:
+ * once the copy is backfilled. Not at its own expand: the backfill has yet to fill the new column there, and a policy
+ * over it hid every row not yet backfilled from its owner, and refused writes (campaign CP: 683 of the old version's
+ * operations failed or found nothing while the backfill ran).
+ */
 export const policyOverCopyWay = (to: string, them: string) =>
-  `ALTER POLICY … USING / WITH CHECK over "${to}" — xc's trigger fills it before a policy checks the row, so the old version's writes pass —, in a \`sql\` operation after this one in the same migration (its \`expand\`, with a \`rollback\` putting ${them} back) or once this one is applied`;
+  `ALTER POLICY … USING / WITH CHECK over "${to}", once this migration is backfilled (by hand, or in a \`sql\` operation of a later migration with a \`rollback\` putting ${them} back — not in this one's expand, which runs before the backfill fills "${to}"): xc's trigger fills it before a policy checks a row, so the old version's writes pass`;
+
+/** Dropping a policy changes who sees what (a restrictive one widens access; the only permissive one denies every row): never offered. */
+const dropOffered = (listed: string[]) => !listed.some((d) => d.startsWith('policy '));
 
 /** The way for `listed` (described dependents) over a copy's old column: a view's, a policy's, or both. */
 export const readNewWay = (listed: string[], to: string, column: string, them: string) =>
@@ -194,7 +202,7 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
       throw new DataMismatchError(
         `contract refused: ${listed.join(', ')} still depend${listed.length === 1 ? 's' : ''} on ${what}, which ${row.id} ${inCatalog ? 'changes the type of at this contract (in the catalog: the server refuses that under them)' : 'removes at this contract'}; ` +
           `the contract would fail there, or leave ${them} broken. Nothing was changed. ` +
-          `${to !== undefined ? `Make ${them} read "${to}" instead (${readNewWay(listed, to, column!, them)}), or drop ${them}` : `Change or drop ${them}`}, then run \`xc contract\` again.`,
+          `${to !== undefined ? `Make ${them} read "${to}" instead (${readNewWay(listed, to, column!, them)})${dropOffered(listed) ? `, or drop ${them}` : ''}` : dropOffered(listed) ? `Change or drop ${them}` : `Change ${them}`}, then run \`xc contract\` again.`,
         { migration: row.id, table, ...(column !== undefined ? { column } : {}), dependents: listed },
         { code: 'removed_in_use' },
       );

@@ -225,7 +225,12 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     // what it computes from a wider value may not fit it (campaign AZ: `concat(code, '-g')` past its varchar(40)).
     const under = all.filter((d) => d.changedUnder);
     if (under.length > 0) notes.push(generatedUnder(under.map(describeDependent).sort(), r.table, r.column!));
-    const theirs = found.filter((d) => !views.includes(d) && !policies.includes(d)).map(describeDependent).sort();
+    // One an earlier `sql` expand of this plan names (a view replaced, a policy moved) may no longer depend on it by the
+    // contract: noted, and held by the contract while it does (campaign CK: a migration replacing a view, then one
+    // dropping a column it read, stopped every `check --apply` until the first was applied by hand).
+    const named = found.filter((d) => !views.includes(d) && !policies.includes(d) && namedAtExpand(model, d) !== undefined);
+    for (const d of named) notes.push(changedFirst(describeDependent(d), namedAtExpand(model, d)!, r.table, r.column));
+    const theirs = found.filter((d) => !views.includes(d) && !policies.includes(d) && !named.includes(d)).map(describeDependent).sort();
     if (theirs.length > 0) {
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
       issues.push({
@@ -251,6 +256,31 @@ const generatedUnder = (columns: string[], table: string, column: string) =>
 
 const viewsOverCopy = (views: string[], table: string, column: string, to: string) =>
   `${views.join(', ')} read${views.length === 1 ? 's' : ''} "${table}"."${column}", which this migration removes at contract: once it is applied, make ${views.length === 1 ? 'it' : 'them'} read "${to}" instead (${viewOverCopyWay(to, column, views.length === 1 ? 'it' : 'them')}); contract refuses while ${views.length === 1 ? 'it reads' : 'they read'} "${column}"`;
+
+/**
+ * A `sql` expand naming the new column of a copy earlier in its migration: it runs before that copy's backfill, so a
+ * view or policy made there to read it sees NULL in every row not yet backfilled (campaign CP: policies moved so hid
+ * each tenant's rows, and refused its writes, until the backfill ended).
+ */
+function readBeforeFilled(spec: OperationSpec<'sql'>, copies: { column: string; opIndex: number }[]): string[] {
+  const text = spec.expand;
+  if (text === undefined) return [];
+  return copies
+    .filter((c) => asWord(c.column).test(text))
+    .map((c) => `its expand names "${c.column}", which operations[${c.opIndex}] adds and its backfill fills only after every expand step: a view or policy made here to read it sees NULL in each row not yet backfilled — make it read "${c.column}" in a later migration, applied once this one is backfilled`);
+}
+
+/** Where an earlier `sql` expand of this plan names dependent `d` (its unqualified name, as a word), if any. */
+function namedAtExpand(model: SchemaModel, d: { name: string }): string | undefined {
+  const word = asWord(d.name.slice(d.name.lastIndexOf('.') + 1));
+  return model.expandSql.find((x) => word.test(x.text))?.where;
+}
+
+/** `name` as a word of an SQL text, bare or quoted, any case (read as text: xc cannot see into raw SQL). */
+const asWord = (name: string) => new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRegExp(name)}[\`"]?(?![A-Za-z0-9_$])`, 'i');
+
+const changedFirst = (dependent: string, where: string, table: string, column: string | undefined) =>
+  `${dependent} depends on ${column === undefined ? `"${table}"` : `"${table}"."${column}"`}, which this migration removes at contract; the \`sql\` expand of ${where} names it and runs first: contract refuses while it still depends on it`;
 
 const policiesOverCopy = (policies: string[], table: string, column: string, to: string) =>
   `${policies.join(', ')} read${policies.length === 1 ? 's' : ''} "${table}"."${column}", which this migration removes at contract: make ${policies.length === 1 ? 'it' : 'them'} read "${to}" instead (${policyOverCopyWay(to, policies.length === 1 ? 'it' : 'them')}); contract refuses while ${policies.length === 1 ? 'it reads' : 'they read'} "${column}"`;
@@ -606,6 +636,14 @@ export async function planMigration(
   const added = new Map<string, string[]>();
   // What this migration adds before the catalog has it starts empty: its own contract and rollback read it, a later migration the projection.
   model.planned = new PlannedObjects();
+  // Every `sql` expand of it runs before its contract, whichever operation it is (a view replaced after the drop that needs it).
+  for (const [opIndex, entry] of file.definition.operations.entries()) {
+    const { kind, spec } = entryKind(entry);
+    const text = kind === 'sql' ? (spec as OperationSpec<'sql'>).expand : undefined;
+    if (text !== undefined) model.expandSql.push({ text, where: `${file.id} (operations[${opIndex}])` });
+  }
+  /** The new columns of this migration's copies so far: filled by its backfill, after every expand step. */
+  const copies: { column: string; opIndex: number }[] = [];
   /** What Dialect.cannotAlter has found already in this migration: each named once. */
   const ownerProblems = new Set<string>();
   for (const [opIndex, entry] of file.definition.operations.entries()) {
@@ -667,7 +705,9 @@ export async function planMigration(
     };
     // Complete as returned: walk keys and the fill steps' statements come with them (operations/batches.ts).
     const p = op.plan(spec as never, ctx);
-    if (kind === 'sql') notes.push(...viewsOverRetyped(dialect, model, spec as OperationSpec<'sql'>));
+    if (kind === 'sql') notes.push(...viewsOverRetyped(dialect, model, spec as OperationSpec<'sql'>), ...readBeforeFilled(spec as OperationSpec<'sql'>, copies));
+    const to = copyTo(kind, spec);
+    if (to !== undefined) copies.push({ column: to, opIndex });
     for (const issue of alterIssues(dialect, model, p, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
     if (session) for (const issue of await unvalidatedCheckIssues(session, dialect, model, p.backfill)) report(opIndex, kind, issue);
     if (session) for (const issue of await triggerOrderIssues(session, dialect, p.expand, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);

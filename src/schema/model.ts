@@ -235,6 +235,12 @@ export class SchemaModel {
   /** What the migration being planned adds before the catalog shows it (planned.ts). */
   planned = new PlannedObjects();
   /**
+   * The `expand` texts of the `sql` operations planned so far (earlier pending migrations of this plan, earlier
+   * operations of this one), with where each is: they run before any of these migrations' contracts, and may change
+   * what depends on what a contract removes (planner.ts serverChecks).
+   */
+  expandSql: { text: string; where: string }[] = [];
+  /**
    * What the plan names otherwise than the database does yet (renames not applied): by a table's name in the model,
    * the name it has now, and its columns a rename gave a new name, each as SQL over the row as it is now. Plan reads
    * existing rows through these (`readName`, and the planner's row checks).
@@ -263,6 +269,7 @@ export class SchemaModel {
     const m = SchemaModel.of([...this.tables.values()].map((t) => structuredClone(t)));
     m.holds = this.holds.clone();
     m.planned = this.planned.clone();
+    m.expandSql = [...this.expandSql];
     m.searched = this.searched;
     m.namespace = this.namespace;
     m.present = this.present;

@@ -54,43 +54,59 @@ for (const target of targets) {
       expect(await rows(s, `SELECT id, name FROM active_members ORDER BY id`)).toEqual([[1, 'ann'], [3, 'cy'], [4, 'di']]);
     });
 
-    it.runIf(target.name === 'postgres')('row-level security policies over a renamed column: noted, not refused; moved to the new column by a `sql` expand of the same migration, the old version\'s writes passing them throughout (campaign CL: refused, the only way left every row denied)', async () => {
+    it.runIf(target.name === 'postgres')('row-level security policies over a renamed column: noted, not refused; moved to the new column once it is backfilled, the application\'s role seeing its rows and writing through them throughout (campaigns CL, CP: refused, the only way left every row denied; moved at the same expand, they hid every row not yet backfilled)', async () => {
+      const role = `xc_rls_${process.pid}_${Date.now() % 100000}`;
       const s = await setup(target, [
         `CREATE TABLE tickets (id int PRIMARY KEY, owner text NOT NULL)`,
         `INSERT INTO tickets VALUES (1, 'ann'), (2, 'bob')`,
+        `INSERT INTO tickets SELECT g, '${role}' FROM generate_series(3, 2002) g`,
         `ALTER TABLE tickets ENABLE ROW LEVEL SECURITY`,
         `CREATE POLICY own_sel ON tickets FOR SELECT USING (owner = current_user)`,
         `CREATE POLICY own_ins ON tickets FOR INSERT WITH CHECK (owner = current_user)`,
       ], 'xc_removed');
-      const role = `xc_rls_${process.pid}_${Date.now() % 100000}`;
       await s.db.query(`CREATE ROLE ${role} LOGIN`);
       onCleanup(async () => void (await s.db.query(`DROP OWNED BY ${role}`).then(() => s.db.query(`DROP ROLE ${role}`))));
       await s.db.query(`GRANT SELECT, INSERT ON tickets TO ${role}`);
       await s.db.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
       const rename = { renameColumn: { table: 'tickets', from: 'owner', to: 'owner_name' } };
       const move = (column: string) => `ALTER POLICY own_sel ON tickets USING (${column} = current_user); ALTER POLICY own_ins ON tickets WITH CHECK (${column} = current_user)`;
+      // Moved at the same expand: said to be too early.
       await s.write('0001_m', rename, { sql: { expand: move('owner_name'), rollback: move('owner') } });
+      const early = (await s.xc.plan()) as { migrations: { notes?: string[] }[] };
+      expect(early.migrations[0]!.notes).toContain('operations[1].sql: its expand names "owner_name", which operations[0] adds and its backfill fills only after every expand step: a view or policy made here to read it sees NULL in each row not yet backfilled — make it read "owner_name" in a later migration, applied once this one is backfilled');
+      await s.write('0001_m', rename);
       const plan = (await s.xc.plan()) as { migrations: { notes?: string[] }[] };
       expect(plan.migrations[0]!.notes).toEqual([
-        'operations[0].renameColumn: policy "own_ins", policy "own_sel" read "tickets"."owner", which this migration removes at contract: make them read "owner_name" instead (ALTER POLICY … USING / WITH CHECK over "owner_name" — xc\'s trigger fills it before a policy checks the row, so the old version\'s writes pass —, in a `sql` operation after this one in the same migration (its `expand`, with a `rollback` putting them back) or once this one is applied); contract refuses while they read "owner"',
+        'operations[0].renameColumn: policy "own_ins", policy "own_sel" read "tickets"."owner", which this migration removes at contract: make them read "owner_name" instead (ALTER POLICY … USING / WITH CHECK over "owner_name", once this migration is backfilled (by hand, or in a `sql` operation of a later migration with a `rollback` putting them back — not in this one\'s expand, which runs before the backfill fills "owner_name"): xc\'s trigger fills it before a policy checks a row, so the old version\'s writes pass); contract refuses while they read "owner"',
       ]);
-      await s.xc.apply();
-      // The application's role, under the policies: the old version writes `owner`, the new one `owner_name`.
+      // The application's role, under the policies: the old version writes `owner` and counts its rows; the new one writes `owner_name`.
       const app = await createDbConnection(s.db.url.replace('//postgres@', `//${role}@`));
       onCleanup(() => app.end());
-      const old = new Writer(app.old, (i) => ({ sql: `INSERT INTO tickets (id, owner) VALUES ($1, current_user)`, params: [100 + i] })).start();
-      const neu = new Writer(app.neu, (i) => ({ sql: `INSERT INTO tickets (id, owner_name) VALUES ($1, current_user)`, params: [10_000 + i] })).start();
-      await new Promise((r) => setTimeout(r, 300));
+      const unseen: number[] = [];
+      // Its every count must see the 2,000 rows it had before the migration (a policy over an unfilled column hid them).
+      const counting = { query: async (sql: string, params?: unknown[]) => {
+        const r = (await app.old.query(sql, params)) as { rows: { n?: number }[] };
+        if (r.rows[0]?.n !== undefined && r.rows[0].n < 2000) unseen.push(r.rows[0].n);
+        return r;
+      } };
+      const old = new Writer(counting, (i) => (i % 2 === 0
+        ? { sql: `INSERT INTO tickets (id, owner) VALUES ($1, current_user)`, params: [100_000 + i] }
+        : { sql: `SELECT count(*)::int AS n FROM tickets` }), 1).start();
+      await s.xc.apply({ id: '0001_m' });
+      await s.write('0002_policies', { sql: { expand: move('owner_name'), rollback: move('owner') } });
+      await s.xc.apply();
+      await new Promise((r) => setTimeout(r, 200));
       await old.stop();
-      await record(s.xc, '0001_m');
+      const neu = new Writer(app.neu, (i) => ({ sql: `INSERT INTO tickets (id, owner_name) VALUES ($1, current_user)`, params: [200_000 + i] })).start();
+      await record(s.xc, '0002_policies');
       await s.xc.contract();
       await neu.stop();
-      expect([old.errors, neu.errors]).toEqual([[], []]);
+      expect([old.errors, neu.errors, unseen]).toEqual([[], [], []]);
       expect(old.writes).toBeGreaterThan(0);
-      expect(await phases(s)).toEqual(['contracted']);
+      expect(await phases(s)).toEqual(['contracted', 'contracted']);
       const seen = (await app.old.query(`SELECT count(*)::int AS n FROM tickets`)) as { rows: { n: number }[] };
-      expect(seen.rows[0]!.n).toBe(old.writes + neu.writes); // the role sees its own rows, not ann's or bob's
-      expect(await s.db.count(`SELECT count(*) FROM tickets WHERE owner_name = '${role}'`)).toBe(old.writes + neu.writes);
+      expect(seen.rows[0]!.n).toBeGreaterThanOrEqual(2000 + neu.writes); // its own rows, not ann's or bob's
+      expect(await s.db.count(`SELECT count(*) FROM tickets WHERE owner_name = '${role}'`)).toBe(seen.rows[0]!.n);
       expect(await s.db.count(`SELECT count(*) FROM pg_policies WHERE tablename = 'tickets' AND (qual LIKE '%owner_name%' OR with_check LIKE '%owner_name%')`)).toBe(2);
     });
 
@@ -100,11 +116,40 @@ for (const target of targets) {
       await s.xc.apply();
       await record(s.xc, '0001_m');
       const err = await rejection(s.xc.contract());
-      expect([err.exitCode, err.message]).toEqual([1, expect.stringMatching(/^contract refused: policy "own_sel" still depends on "tickets"\."owner"[^]*Make it read "owner_name" instead \(ALTER POLICY … USING \/ WITH CHECK over "owner_name"/)]);
+      expect([err.exitCode, err.message]).toEqual([1, expect.stringMatching(/^contract refused: policy "own_sel" still depends on "tickets"\."owner"[^]*Make it read "owner_name" instead \(ALTER POLICY … USING \/ WITH CHECK over "owner_name", once this migration is backfilled [^]*\), then run `xc contract` again\.$/)]);
       expect(await phases(s)).toEqual(['backfilled']);
       await s.db.query(`ALTER POLICY own_sel ON tickets USING (owner_name = current_user)`);
       await s.xc.contract();
       expect(await phases(s)).toEqual(['contracted']);
+    });
+
+    it('a view a `sql` expand of the plan replaces, over a column a later migration drops: noted, not refused — applied in one run, the contract holding while it still reads it (campaign CK: every `check --apply` stopped until the first was applied by hand)', async () => {
+      const s = await setup(target, [
+        `CREATE TABLE posts (id int PRIMARY KEY, title varchar(20), legacy varchar(20))`,
+        `INSERT INTO posts VALUES (1, 'a', 'x'), (2, 'b', 'y')`,
+        `CREATE VIEW post_view AS SELECT id, legacy FROM posts`,
+      ], 'xc_removed');
+      const replace = (column: string) => `CREATE OR REPLACE VIEW post_view AS SELECT id, ${column} AS legacy FROM posts`;
+      await s.write('0001_view', { sql: { expand: replace('title'), rollback: replace('legacy') } });
+      await s.write('0002_drop', { dropColumn: { table: 'posts', column: 'legacy' } });
+      const plan = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
+      expect(plan.migrations.find((m) => m.id === '0002_drop')!.notes).toEqual([
+        'operations[0].dropColumn: view "post_view" depends on "posts"."legacy", which this migration removes at contract; the `sql` expand of 0001_view (operations[0]) names it and runs first: contract refuses while it still depends on it',
+      ]);
+      await toContracted(s, '0002_drop');
+      expect((await s.db.columns('posts')).map((c) => c.name)).toEqual(['id', 'title']);
+      expect(await rows(s, `SELECT id, legacy FROM post_view ORDER BY id`)).toEqual([[1, 'a'], [2, 'b']]);
+    });
+
+    it('a `sql` expand that names the view but leaves it over the column: the contract refuses, nothing changed', async () => {
+      const s = await setup(target, [`CREATE TABLE posts (id int PRIMARY KEY, legacy varchar(20))`, `INSERT INTO posts VALUES (1, 'x')`, `CREATE VIEW post_view AS SELECT id, legacy FROM posts`], 'xc_removed');
+      await s.write('0001_m', { dropColumn: { table: 'posts', column: 'legacy' } }, { sql: { expand: 'CREATE TABLE seen AS SELECT id FROM post_view', rollback: 'DROP TABLE seen' } });
+      await s.xc.apply();
+      await record(s.xc, '0001_m');
+      const err = await rejection(s.xc.contract());
+      expect([err.exitCode, err.message]).toEqual([1, expect.stringMatching(/^contract refused: view "post_view" still depends on "posts"\."legacy"/)]);
+      expect(await phases(s)).toEqual(['backfilled']);
+      expect(await rows(s, `SELECT id, legacy FROM post_view`)).toEqual([[1, 'x']]);
     });
 
     it('a view over a type-changed column (alterColumn with `to`) reads the new one through a CAST', async () => {

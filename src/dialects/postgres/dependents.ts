@@ -133,7 +133,8 @@ export async function pgDependents(s: Session, table: string, column?: string, k
           // drop takes the index, which the key needs (campaign T: the contract failed there, left `contracting`).
           `SELECT 'foreign key', k.conname::text, k.conrelid::regclass::text FROM pg_constraint k JOIN pg_index i ON i.indexrelid = k.conindid
             WHERE k.contype = 'f' AND i.indrelid = to_regclass(${rel}) AND ${attnum} = ANY ((i.indkey::int2[])[i.indnkeyatts:i.indnatts - 1])`,
-          `SELECT 'policy', p.polname::text, NULL FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt}`,
+          // Another table's policy reading it in a subquery is named with its table (campaign CP: ALTER POLICY needs it).
+          `SELECT 'policy', p.polname::text, CASE WHEN p.polrelid <> to_regclass(${rel}) THEN p.polrelid::regclass::text END FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt}`,
           // A trigger of the table whose function names it, takes it as an argument (a C function: moddatetime(updated_at),
           // tsvector_update_trigger(tsv, cfg, title)), or fires on it (WHEN, UPDATE OF: recorded in pg_depend). A column
           // keeping its name is in a body's way only as a name the body's statements are planned over (ownTriggers).
