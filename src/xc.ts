@@ -179,9 +179,9 @@ class XcImpl implements Xc {
    * Refused before anything runs: state migrations missing from --dir, and
    * (except for rollback, which runs only what the state recorded) edited files.
    */
-  private async checkFiles(ctx: EngineContext, loaded: Loaded, command: string, take?: EditableField): Promise<void> {
+  private async checkFiles(ctx: EngineContext, loaded: Loaded, command: string, takeAsked = false): Promise<void> {
     assertNoMissingFiles(loaded, this.dir, this.options.allowMissing === true);
-    if (command !== 'rollback' && !this.engineOptions.allowDrift) await assertNoDrift(loaded, command, this.driftWays(ctx, take !== undefined));
+    if (command !== 'rollback' && !this.engineOptions.allowDrift) await assertNoDrift(loaded, command, this.driftWays(ctx, takeAsked));
   }
 
   /** What a drift's message offers (guards.ts), each read only for a drifted file. */
@@ -189,7 +189,7 @@ class XcImpl implements Xc {
     // The engine is loaded only for a drifted migration: `check` reads no more than it needs (startup).
     return {
       contractUndoable: async (row) => (await engine(ctx.dialect)).contractUndoable(ctx, row),
-      editRefusal: async (row, file) => (await import('./engine/editedSql.js')).editRefusal(ctx, row, file, 'contract'),
+      editRefusal: async (row, file, field) => (await import('./engine/editedSql.js')).editRefusal(ctx, row, file, field),
       takeAsked,
     };
   }
@@ -235,9 +235,11 @@ class XcImpl implements Xc {
     const files = await loadMigrations(this.dir); // invalid files fail before any lock or DDL
     return withAdvisoryLock(ctx, async () => {
       const loaded = await this.load(ctx, files);
-      // --take-edited-sql: what it takes is no drift any more; what it leaves, the drift guard refuses, saying why.
+      // --take-edited-sql: what it takes is no drift any more; what it leaves, the drift guard refuses, saying why. Every
+      // started migration's edit it can take, not only those this command runs: the guard reads every file, and would
+      // refuse the command for another one's edit (campaign CN).
       if (take !== undefined && loaded.missing.length === 0) await (await import('./engine/editedSql.js')).takeEditedSql(ctx, loaded.files, loaded.rows, take);
-      await this.checkFiles(ctx, loaded, command, take);
+      await this.checkFiles(ctx, loaded, command, take !== undefined);
       // A part-made state is completed before anything else reads or writes it (contract and rollback create nothing else).
       if (loaded.missing.length > 0) await ensureState(ctx);
       return fn(ctx, loaded, async () => void (await ensureState(ctx)));
@@ -286,6 +288,7 @@ class XcImpl implements Xc {
       const { advance, begin } = await engine(ctx.dialect);
       await ensureState();
       const outcomes: MigrationOutcome[] = [];
+      const warnings: string[] = [];
       for (const f of loaded.files) {
         if (upTo !== undefined && f.id > upTo) break;
         let row = loaded.rows.get(f.id);
@@ -301,11 +304,12 @@ class XcImpl implements Xc {
           row = { ...(await begin(ctx, f, plan ?? plans.get(f.id)!, from)), checksum: f.checksum, description: null, definition: f.definition, lastError: null, updatedAt: null, expandedAt: null };
           loaded.rows.set(f.id, row);
         }
-        const rows = await advance(ctx, row, opts.to ?? 'backfill');
+        const { rows, warning } = await advance(ctx, row, opts.to ?? 'backfill');
+        if (warning) warnings.push(warning);
         // Applied again after a rollback, it says so (campaign BT: "pending → backfilled" read as a first apply).
         outcomes.push({ id: f.id, from: shownFrom, phase: row.phase, rows });
       }
-      return { ok: true as const, migrations: outcomes };
+      return { ok: true as const, migrations: outcomes, ...(warnings.length > 0 ? { warnings } : {}) };
     });
   }
 
@@ -316,6 +320,7 @@ class XcImpl implements Xc {
       this.refuseUnstarted(loaded, upTo, 'backfill');
       const { advance, convertAgain } = await engine(ctx.dialect);
       const outcomes: MigrationOutcome[] = [];
+      const warnings: string[] = [];
       for (const row of loaded.rows.values()) {
         if (upTo !== undefined && row.id > upTo) continue;
         const from = row.phase;
@@ -326,11 +331,12 @@ class XcImpl implements Xc {
           const rows = await convertAgain(ctx, row);
           outcomes.push({ id: row.id, from, phase: row.phase, rows });
         } else if (canBackfill(row.phase)) {
-          const rows = await advance(ctx, row, 'backfill');
+          const { rows, warning } = await advance(ctx, row, 'backfill');
+          if (warning) warnings.push(warning);
           outcomes.push({ id: row.id, from, phase: row.phase, rows });
         }
       }
-      return { ok: true as const, migrations: outcomes };
+      return { ok: true as const, migrations: outcomes, ...(warnings.length > 0 ? { warnings } : {}) };
     });
   }
 

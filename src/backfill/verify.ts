@@ -86,7 +86,7 @@ export function formatRows(rows: Record<string, unknown>[]): string {
 }
 
 function mismatch(migration: string, check: AgreementCheck, bad: Record<string, unknown>[], command: 'contract' | 'rollback'): DataMismatchError {
-  const remedy = check.remedy ?? `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${migration}\`.`;
+  const remedy = check.remedy ?? `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade, or during the fill before the triggers, their key moved since) are converted again by \`xc backfill ${migration}\`.`;
   // A trigger returning NULL or a DO INSTEAD rule of the application's cancels the backfill's UPDATE of a row: no re-run mends it.
   const cancelled = command === 'contract' && remedy.includes('xc backfill') ? `\nIf \`xc backfill ${migration}\` leaves them as they are, a trigger or rule of the application cancels its UPDATE of those rows (a BEFORE UPDATE trigger returning NULL, a DO INSTEAD rule): let it pass xc's batches (README, Backfill: \`xc.bypass\`), then backfill again.` : '';
   return new DataMismatchError(`${command} refused: not every row of "${check.table}" meets what it needs (${check.description}); rows that do not, for example:\n${formatRows(bad)}\n${remedy}${cancelled}`, {

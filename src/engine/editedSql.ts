@@ -17,7 +17,7 @@
  */
 import { inTransaction, withSession } from '../db/driver.js';
 import { InvalidInputError, type MigrationIssue } from '../errors.js';
-import { checksumOf, type MigrationFile } from '../migration/load.js';
+import { canonicalJson, checksumOf, type MigrationFile } from '../migration/load.js';
 import { entryKind, type MigrationDefinition, type OperationSpec } from '../migration/schema.js';
 import { isInFlight } from '../plan/phases.js';
 import type { Step } from '../plan/index.js';
@@ -60,12 +60,28 @@ export function sqlEditsOf(row: MigrationRow, file: MigrationFile, field: Editab
   }
   const only = `only the \`${field}\` text of a \`sql\` operation already there can be taken`;
   if (edits.length === 0) return { reason: `no \`sql\` operation's \`${field}\` text changed (${only})` };
-  if (checksumOf(restored) !== row.checksum) return { reason: `the edit changes more than the \`${field}\` text of its \`sql\` operations (${only}; restore the rest)` };
+  if (checksumOf(restored) !== row.checksum) {
+    return { reason: `the edit changes more than the \`${field}\` text of its \`sql\` operations: ${changedBesides(recorded, restored)} (${only}; put the rest back as applied, or in a new migration)` };
+  }
   const old = edits.find((e) => e.seq < 0);
   if (old) return { reason: `operations[${old.op}]'s plan was recorded by an older xc, which did not mark whose statement a step is` };
   const ran = edits.find((e) => done.has(e.seq));
   if (ran) return { reason: `operations[${ran.op}].sql.${field} ran already: put what it should have done in a new migration` };
   return { edits };
+}
+
+/** What differs between two definitions, in words: the description, the number of operations, or which ones. */
+function changedBesides(recorded: MigrationDefinition, edited: MigrationDefinition): string {
+  const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
+  const { operations: a, ...restA } = recorded;
+  const { operations: b, ...restB } = edited;
+  const parts: string[] = [];
+  for (const key of new Set([...Object.keys(restA), ...Object.keys(restB)])) {
+    if (!same((restA as Record<string, unknown>)[key], (restB as Record<string, unknown>)[key])) parts.push(`its ${key}`);
+  }
+  if (a.length !== b.length) parts.push(`the number of operations (${a.length} applied, ${b.length} now)`);
+  else for (const [i, op] of a.entries()) if (!same(op, b[i])) parts.push(`operations[${i}]`);
+  return parts.length > 0 ? parts.join(', ') : 'its content';
 }
 
 /** The steps of `field`'s phase the journal shows done (none before that phase began). */
@@ -126,5 +142,9 @@ async function assertValidSql(ctx: EngineContext, file: MigrationFile, edits: Sq
   });
   if (issues.length === 0) return;
   const lines = issues.map((i) => `  - ${i.file}: operations[${i.path[1]}].sql.${field}: ${i.message}`);
-  throw new InvalidInputError(`the edited text was not taken (nothing changed):\n${lines.join('\n')}`, { migration: file.id }, { code: 'invalid_migration', issues });
+  throw new InvalidInputError(
+    `the edited text was not taken (nothing changed):\n${lines.join('\n')}\n(a statement that needs an operation of its own cannot be taken into this migration: put it in a new one)`,
+    { migration: file.id },
+    { code: 'invalid_migration', issues },
+  );
 }

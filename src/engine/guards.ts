@@ -63,8 +63,8 @@ export function assertNoMissingFiles(loaded: Loaded, dir: string, allowMissing: 
 export interface DriftWays {
   /** Whether a contracting migration's contract removed nothing yet, so rollback undoes it. */
   contractUndoable: (row: MigrationRow) => Promise<boolean>;
-  /** Why `--take-edited-sql` cannot take the file's edit into the contract, or null when it can. */
-  editRefusal: (row: MigrationRow, file: MigrationFile) => Promise<string | null>;
+  /** Why `--take-edited-sql` cannot take the file's edit of `field` texts, or null when it can. */
+  editRefusal: (row: MigrationRow, file: MigrationFile, field: 'contract' | 'rollback') => Promise<string | null>;
   /** `--take-edited-sql` was given: an edit it left is said why. */
   takeAsked: boolean;
 }
@@ -85,12 +85,16 @@ export async function assertNoDrift(loaded: Loaded, command: string, ways: Drift
     const later = [...loaded.rows.values()].filter((r) => r.id > f.id && isInFlight(r.phase)).map((r) => r.id).sort();
     // A contract that failed before removing anything can still be rolled back: the way to run an edited `sql` contract
     // (campaign CC: a typo in one, fixed in the file, was told "it can no longer be undone").
-    // The one edit xc takes: a `sql` contract text not run yet (the way out of a contract stuck on its own statement).
-    const notTaken = await ways.editRefusal(row, f);
-    const take = notTaken === null ? `To run the edited text: \`xc contract ${f.id} --take-edited-sql\` records it (the file changes only the contract text of its \`sql\` operations, and none of those has run). ` : '';
+    // The one edit xc takes: a `sql` text of the phase ahead, not run yet (the way out of a contract, or a rollback,
+    // stuck on its own statement) — a rollback's once it began (campaign CN: told to run the rollback that failed).
+    const field = row.phase === 'rolling_back' ? 'rollback' : 'contract';
+    const notTaken = await ways.editRefusal(row, f, field);
+    const take = notTaken === null ? `To run the edited text: \`xc ${field} ${f.id} --take-edited-sql\` records it (the file changes only the ${field} text of its \`sql\` operations, and none of those has run). ` : '';
     const refusedTake = notTaken !== null && ways.takeAsked ? `--take-edited-sql did not take it: ${notTaken}. ` : '';
     const fix =
-      rollbackRefusal(f.id, row, row.phase === 'contracting' && (await ways.contractUndoable(row))) === null
+      take && field === 'rollback'
+        ? ''
+        : rollbackRefusal(f.id, row, row.phase === 'contracting' && (await ways.contractUndoable(row))) === null
         ? `${take ? 'Or, to run the edited file' : 'To run the edited file'}: \`xc rollback ${f.id}\` undoes it from what the state recorded${later.length ? ` (and, first, the later ${later.join(', ')})` : ''}${row.phase === 'contracting' ? ' — with --force --reason TEXT while a version that has it is live, and that version recorded again once applied' : ''}; then \`xc apply\`.`
         : take ? '' : `It can no longer be undone (${row.phase}): restore the file from version control, and put the change in a new migration.`;
     throw new DriftError(

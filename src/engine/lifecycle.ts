@@ -55,12 +55,14 @@ export async function begin(ctx: EngineContext, file: MigrationFile, plan: Opera
   return { id: file.id, phase: 'expanding', plan };
 }
 
-/** expanding → dual_write → (unless stopAt) backfilling → backfilled. Returns rows backfilled. */
-export async function advance(ctx: EngineContext, row: Row, stopAt: 'expand' | 'backfill'): Promise<number> {
+/**
+ * expanding → dual_write → (unless stopAt) backfilling → backfilled. Returns rows backfilled, and what the caller should
+ * know: rows that still disagree after the catch-up passes (convertEscaped).
+ */
+export async function advance(ctx: EngineContext, row: Row, stopAt: 'expand' | 'backfill'): Promise<{ rows: number; warning?: string }> {
   let rows = 0;
+  let warning: string | undefined;
   await recording(ctx, row.id, async () => {
-    // This run fills before the triggers and goes on to the end of the catch-up: the window between them is its own.
-    const windowOwn = row.phase === 'expanding' && (await fillNotBegun(ctx, row));
     if (row.phase === 'expanding') {
       // The way on, as a contract step's failure says it (campaign W: a unique index build met a duplicate an old
       // writer made meanwhile, and the message was the server's alone).
@@ -73,37 +75,32 @@ export async function advance(ctx: EngineContext, row: Row, stopAt: 'expand' | '
     if (row.phase === 'dual_write') await transition(ctx, row, 'backfilling');
     if (row.phase === 'backfilling') {
       rows = await runBackfill(ctx, row.id, row.plan.backfill);
-      if (!windowOwn) rows += await convertEscaped(ctx, row);
+      const escaped = await convertEscaped(ctx, row);
+      rows += escaped.rows;
+      warning = escaped.warning;
       await transition(ctx, row, 'backfilled');
     }
   });
-  return rows;
-}
-
-/** The plan fills before its triggers (Ddl.fillBeforeTriggers) and no fill step has begun. */
-async function fillNotBegun(ctx: EngineContext, row: Row): Promise<boolean> {
-  const fills = row.plan.expand.flatMap((st, seq) => (st.fill ? [seq] : []));
-  if (fills.length === 0) return false;
-  const steps = await withSession(ctx.driver, (s) => ctx.store.steps(s, row.id, 'expand'));
-  return fills.every((seq) => (steps.find((j) => j.seq === seq)?.status ?? 'pending') === 'pending');
+  return { rows, ...(warning ? { warning } : {}) };
 }
 
 /** How many times the catch-up runs again while the verify finds rows (the contract's verify holds what is left). */
-const ESCAPED_PASSES = 3;
+const ESCAPED_PASSES = 2;
 
 /**
  * MySQL/MariaDB fill a column before its triggers exist; the catch-up pass then converts what the old version wrote
- * in between. A row written there whose key then moves behind that pass's cursor is never seen again: an UPDATE of
- * the key changes neither value, so the trigger keeps the stale one (campaign CM: 1–7 rows per run, said
- * `backfilled`, where a kill stretched the window). Where that window was not one uninterrupted run's (a resumed
- * expand, fill or catch-up), the verify runs before `backfilled`, and the catch-up again while it finds rows. No
- * plan with a fill: nothing to do. An uninterrupted run's window is the time between two statements; left to the
- * contract's verify.
+ * meanwhile — from a row's fill batch to the triggers, most of the fill. A row written there whose key then moves
+ * behind that pass's cursor is never seen again: an UPDATE of the key changes neither value, so the trigger keeps the
+ * stale one (campaigns CM, CO: up to 524 rows said `backfilled`, with or without a kill). So after a fill the verify
+ * runs before `backfilled` (one read of the table), and the catch-up again while it finds rows. Rows still found
+ * after ESCAPED_PASSES (keys moving behind every pass, or foreign-key cascades, which run no trigger) are said, not
+ * waited for: the contract's verify refuses while they disagree, and `xc backfill ID` converts them again.
+ * No plan with a fill (PostgreSQL's): nothing to do.
  */
-async function convertEscaped(ctx: EngineContext, row: Row): Promise<number> {
-  if (!row.plan.expand.some((st) => st.fill)) return 0;
+async function convertEscaped(ctx: EngineContext, row: Row): Promise<{ rows: number; warning?: string }> {
+  if (!row.plan.expand.some((st) => st.fill)) return { rows: 0 };
   let rows = 0;
-  for (let pass = 0; pass < ESCAPED_PASSES; pass++) {
+  for (let pass = 0; ; pass++) {
     const escaped = await verifyAgreement(ctx, row.id, row.plan.verify).then(
       () => false,
       (err: unknown) => {
@@ -111,10 +108,12 @@ async function convertEscaped(ctx: EngineContext, row: Row): Promise<number> {
         throw err;
       },
     );
-    if (!escaped) break;
+    if (!escaped) return { rows };
+    if (pass === ESCAPED_PASSES) {
+      return { rows, warning: `${row.id}: rows still disagree after ${ESCAPED_PASSES} more catch-up passes (a key moved behind each pass, a foreign-key cascade — which runs no trigger —, or a write the verify refuses): the contract's verify names them and refuses while they do; \`xc backfill ${row.id}\` converts them again` };
+    }
     rows += await backfillAgain(ctx, row, { reason: 'rows the verify found after the catch-up (written between the fill and the triggers)' });
   }
-  return rows;
 }
 
 /** The backfill again (a pass cut short resumes; a finished one starts over), over the rows that disagree. */

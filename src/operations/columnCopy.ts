@@ -164,8 +164,8 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // A row inserted with both columns set to values that disagree: which version wrote it cannot be told (SyncTriggerSpec.oldDefaultTestable).
   const both = `A row inserted with both ${c.from} and ${c.to} set, to values that disagree (an old version writing back a row it read with \`SELECT *\`), is kept as written: \`xc backfill ${ctx.migrationId}\` takes ${c.from}'s value for it; or set the one that is right (an UPDATE of that column).`;
   const remedy = nullable
-    ? `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${ctx.migrationId}\`. ${both}`
-    : `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade) are converted again by \`xc backfill ${ctx.migrationId}\`; where ${c.to} is NULL, \`up\` gives NULL for the row, which the NOT NULL ${c.to} cannot hold: fix the row (an UPDATE of ${c.from}), or \`xc rollback ${ctx.migrationId}\`. ${both}`;
+    ? `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade, or during the fill before the triggers, their key moved since) are converted again by \`xc backfill ${ctx.migrationId}\`. ${both}`
+    : `Rows changed where no trigger saw it (on MySQL: by a foreign-key cascade, or during the fill before the triggers, their key moved since) are converted again by \`xc backfill ${ctx.migrationId}\`; where ${c.to} is NULL, \`up\` gives NULL for the row, which the NOT NULL ${c.to} cannot hold: fix the row (an UPDATE of ${c.from}), or \`xc rollback ${ctx.migrationId}\`. ${both}`;
   plan.verify.push(keyedCheck(ctx, { table: c.table, description: `${c.from} and ${c.to} agree on every row`, agrees, show: [c.from, c.to], ...(remedy ? { remedy } : {}) }));
 
   // Contract: trigger and old column go together (the trigger reads the old column), and with the old column its

@@ -1,56 +1,86 @@
 /**
  * MySQL/MariaDB fill a new column before its triggers exist (Ddl.fillBeforeTriggers), then a catch-up pass converts
- * the rows the old version wrote in between. A row written there whose key then moved behind that pass's cursor was
- * never seen again — an UPDATE of the key changes neither value, so the trigger keeps the stale one — and the
- * migration was said `backfilled` with the new version about to read it (campaign CM: 1–7 rows per run, where a kill
- * stretched the window between the fill and the triggers). Where that window was stretched (the expand resumed after
- * the fill began), the verify runs before `backfilled`, and the catch-up again while it finds rows.
+ * the rows the old version wrote meanwhile — from each row's fill batch to the triggers. A row written there whose key
+ * then moved behind that pass's cursor was never seen again — an UPDATE of the key changes neither value, so the
+ * trigger keeps the stale one — and the migration was said `backfilled`, the new version about to read it (campaigns
+ * CM, CO: up to 524 rows, with or without a kill). After a fill, the verify runs before `backfilled`, and the
+ * catch-up again while it finds rows.
  */
 import { expect, it } from 'vitest';
-import { createXc } from '../../src/index.js';
-import { setup } from '../helpers/scenario.js';
+import { createXc, type XcEvent } from '../../src/index.js';
+import { setup, type Setup } from '../helpers/scenario.js';
 import { rejection } from '../helpers/cli.js';
 import { targets } from '../helpers/targets.js';
 
 const ROWS = 100;
+const STALE = [50, 60, 70];
+const isTrigger = (e: XcEvent) => e.event === 'step' && /^\s*CREATE (OR REPLACE )?(TRIGGER|FUNCTION)/i.test(e.sql);
 
 for (const target of targets) {
-  target.describe(`a row written between the fill and the triggers, its key then moved behind the catch-up (${target.name})`, () => {
-    it('is converted before the migration is backfilled: every row agrees', async () => {
+  target.describe(`rows written during the fill, their keys then moved behind the catch-up (${target.name})`, () => {
+    const table = async () => {
       const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL)`], 'xc_fwk');
       await s.db.seed('t', ['id', 'a'], Array.from({ length: ROWS }, (_, i) => [i + 1, i + 1]));
       await s.write('0001_m', { renameColumn: { table: 't', from: 'a', to: 'a2' } });
-      // Stopped at the first trigger step, after any fill: the window a kill leaves open.
+      return s;
+    };
+    /** Once the catch-up has walked its first batch, the stale rows move behind it (to negative keys). */
+    const applyMovingBehind = async (s: Setup, during?: (e: XcEvent) => Promise<unknown> | undefined) => {
+      const mover = await s.db.connection();
+      const writes: Promise<unknown>[] = [];
+      let moved = false;
+      const xc = createXc({ url: s.db.url, dir: s.dir, batchSize: 10, batchDelayMs: 100, parallel: 1, onEvent: (e) => {
+        const w = during?.(e);
+        if (w) writes.push(w);
+        if (!moved && e.event === 'backfill' && e.pass === 'backfill' && e.done >= 10) {
+          moved = true;
+          writes.push((async () => {
+            for (const [i, id] of STALE.entries()) await mover.query(`UPDATE t SET id = ? WHERE id = ?`, [-1 - i, id]);
+          })());
+        }
+      } });
+      try {
+        return await xc.apply();
+      } finally {
+        await xc.close();
+        await Promise.all(writes);
+      }
+    };
+    const agreeing = async (s: Setup) => {
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+      const rows = await s.db.query<{ id: number; a: number; a2: number }>(`SELECT id, a, a2 FROM t WHERE id < 0 ORDER BY id DESC`);
+      expect(rows.map((r) => [Number(r.id), Number(r.a), Number(r.a2)])).toEqual(STALE.map((id, i) => [-1 - i, id + 1000, id + 1000]));
+      expect(await s.db.count(`SELECT count(*) FROM t WHERE a <> a2`)).toBe(0);
+    };
+
+    it('in one uninterrupted run (written after the fill passed them): converted before backfilled', async () => {
+      const s = await table();
+      const writer = await s.db.connection();
+      let wrote = false;
+      const result = await applyMovingBehind(s, (e) => {
+        if (wrote || !(e.event === 'backfill' && e.pass === 'fill' && e.done >= 80)) return undefined;
+        wrote = true;
+        return writer.query(`UPDATE t SET a = a + 1000 WHERE id IN (${STALE.join(', ')})`);
+      });
+      expect(wrote).toBe(target.name === 'mysql'); // PostgreSQL fills under its triggers: no fill pass
+      if (!wrote) await s.db.query(`UPDATE t SET a = a + 1000 WHERE id < 0`);
+      expect((result as { warnings?: string[] }).warnings).toBeUndefined();
+      await agreeing(s);
+    });
+
+    it('stopped before the triggers and resumed (the window a kill leaves open): converted before backfilled', async () => {
+      const s = await table();
       const stopping = createXc({ url: s.db.url, dir: s.dir, onEvent: (e) => {
-        if (e.event === 'step' && /^\s*CREATE (OR REPLACE )?(TRIGGER|FUNCTION)/i.test(e.sql)) throw new Error('stop before the triggers');
+        if (isTrigger(e)) throw new Error('stop before the triggers');
       } });
       try {
         expect((await rejection(stopping.apply())).message).toMatch(/stop before the triggers/);
       } finally {
         await stopping.close();
       }
-      // The old version writes while no trigger exists (on MariaDB the fill has passed these rows: stale).
-      await s.db.query(`UPDATE t SET a = a + 1000 WHERE id IN (50, 60, 70)`);
-      // The catch-up walks in batches of 10; once it has passed the first rows, the stale ones move behind it.
-      const mover = await s.db.connection();
-      let moved: Promise<unknown> | undefined;
-      const resumed = createXc({ url: s.db.url, dir: s.dir, batchSize: 10, batchDelayMs: 100, parallel: 1, onEvent: (e) => {
-        if (e.event === 'backfill' && e.pass === 'backfill' && e.done >= 10 && !moved) {
-          moved = (async () => {
-            for (const [from, to] of [[50, -1], [60, -2], [70, -3]]) await mover.query(`UPDATE t SET id = ? WHERE id = ?`, [to, from]);
-          })();
-        }
-      } });
-      try {
-        await resumed.apply();
-      } finally {
-        await resumed.close();
-      }
-      await moved;
-      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
-      const rows = await s.db.query<{ id: number; a: number; a2: number }>(`SELECT id, a, a2 FROM t WHERE id < 0 ORDER BY id`);
-      expect(rows.map((r) => [Number(r.id), Number(r.a), Number(r.a2)])).toEqual([[-3, 1070, 1070], [-2, 1060, 1060], [-1, 1050, 1050]]);
-      expect(await s.db.count(`SELECT count(*) FROM t WHERE a <> a2`)).toBe(0);
+      await s.db.query(`UPDATE t SET a = a + 1000 WHERE id IN (${STALE.join(', ')})`); // no trigger: stale where filled
+      await applyMovingBehind(s);
+      await agreeing(s);
     });
   });
 }

@@ -84,9 +84,11 @@ for (const target of targets) {
         expect(await phases(s)).toEqual(['contracting']);
       };
       await s.write('0001_m', { renameColumn: { table: 't', from: 'a', to: 'a3' } }, rightDrop);
-      await refusedWith(/--take-edited-sql did not take it: the edit changes more than the `contract` text of its `sql` operations/);
+      await refusedWith(/--take-edited-sql did not take it: the edit changes more than the `contract` text of its `sql` operations: operations\[0\] \(/);
       await s.write('0001_m', rename, { sql: { contract: 'DROP TABLEE old_audit' } });
-      await refusedWith(/the edited text was not taken \(nothing changed\):\n {2}- .*0001_m\.json: operations\[1\]\.sql\.contract: not valid SQL: /);
+      await refusedWith(/the edited text was not taken \(nothing changed\):\n {2}- .*0001_m\.json: operations\[1\]\.sql\.contract: not valid SQL: [^]*\n\(a statement that needs an operation of its own cannot be taken into this migration: put it in a new one\)$/);
+      await s.write('0001_m', rename, rightDrop, { sql: { contract: 'SELECT 1' } });
+      await refusedWith(/the edit changes more than the `contract` text of its `sql` operations: the number of operations \(2 applied, 3 now\)/);
       await s.write('0001_m', rename, { sql: { contract: 'DROP TABLE old_audit', rollback: 'SELECT 1' } });
       await refusedWith(/the edit changes more than the `contract` text/);
       // The rename's steps ran: the first operation is no `sql` text at all; a `sql` text that ran is refused below.
@@ -141,6 +143,10 @@ for (const target of targets) {
       expect(err.exitCode).toBe(1);
       expect(err.message).toMatch(/0001_m stays rolling_back: [^]*if the statement itself is wrong, correct it in the migration file and run `xc rollback 0001_m --take-edited-sql`/);
       await s.write('0001_m', scratch('DROP TABLE scratch'), rename);
+      // The drift refusal names the rollback's way, not the rollback that failed (campaign CN).
+      const drift = await rejection(s.xc.apply());
+      expect(drift.message).toMatch(/To run the edited text: `xc rollback 0001_m --take-edited-sql` records it \(the file changes only the rollback text/);
+      expect(drift.message).not.toMatch(/`xc rollback 0001_m` undoes it/);
       await s.xc.rollback({ takeEditedSql: true });
       expect(await phases(s)).toEqual(['rolled_back']);
       expect(await tableThere(s, 'scratch')).toBe(0);
