@@ -400,7 +400,11 @@ class XcImpl implements Xc {
       if (outcomes.length === 0 && waiting) {
         throw new RefusedError(`nothing to contract: the oldest migration in flight, ${waiting.id}, is ${waiting.phase} — ${nextStep(waiting)}`, { migration: waiting.id });
       }
-      return { ok: true as const, migrations: outcomes, ...(warnings.size > 0 ? { warnings: [...warnings.values()] } : {}) };
+      // Nothing in flight while files are not applied yet: a pipeline's contract stage run before its apply (campaign CK:
+      // "nothing to contract" alone read as done).
+      const unapplied = rows.length === 0 ? loaded.files.filter((f) => isUnstarted(loaded.rows.get(f.id)?.phase ?? 'pending')) : [];
+      const note = unapplied.length > 0 ? `${unapplied.length} migration${unapplied.length > 1 ? 's are' : ' is'} not applied yet (${unapplied[0]!.id}${unapplied.length > 1 ? ', …' : ''}): \`xc apply\` first` : undefined;
+      return { ok: true as const, migrations: outcomes, ...(note ? { note } : {}), ...(warnings.size > 0 ? { warnings: [...warnings.values()] } : {}) };
     }, opts.takeEditedSql ? 'contract' : undefined);
   }
 

@@ -141,7 +141,7 @@ export function refuseUncopyable(model: SchemaModel, t: TableModel | undefined, 
   for (const other of model.tables.values()) {
     for (const fk of other.foreignKeys) {
       if (fk.refTable === t.name && fk.refColumns.includes(column)) {
-        issues.push({ path, code: 'referenced', table: t.name, column, foreignKey: fk.name, referencing: other.name, message: `"${t.name}"."${column}" is referenced by foreign key "${fk.name}" of "${other.name}"; drop that key first` });
+        issues.push({ path, code: 'referenced', table: t.name, column, foreignKey: fk.name, referencing: other.name, message: `"${t.name}"."${column}" is referenced by foreign key "${fk.name}" of "${other.name}"; drop that key first (dropConstraint, in an earlier migration) and make it again over the new column in a later one (addForeignKey): applied together, the new key is there from its expand, before the old one goes at contract` });
       }
     }
   }
