@@ -117,7 +117,7 @@ export function sqlOverHeld(model: SchemaModel, text: string | undefined, dialec
  * as SQL — after EXECUTE (PostgreSQL, also `EXECUTE format('…')`), `EXECUTE IMMEDIATE` or `PREPARE s FROM` (MySQL) —
  * given as its text.
  */
-function codeOf(dialect: Pick<Dialect, 'tokens'>, sql: string): string {
+export function codeOf(dialect: Pick<Dialect, 'tokens'>, sql: string): string {
   const tokens = dialect.tokens(sql);
   const words: string[] = []; // the significant tokens so far, upper-cased
   let out = '';

@@ -19,7 +19,7 @@ import { emptyPlan, type BackfillSpec, type ExpressionCheck, type OperationPlan,
 import { exampleColumns, formatRows } from '../backfill/verify.js';
 import type { CheckModel, InPlan, SchemaModel, TableModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
-import { copiesOverHeld, overHeld, sqlOverHeld } from './held.js';
+import { codeOf, copiesOverHeld, overHeld, sqlOverHeld } from './held.js';
 import { triggerOrderIssues } from './triggerOrder.js';
 import { missingNames } from './planHints.js';
 import { describeDependent, isOwnGeneratedColumn, keyUsers, objectsOver, policyOverCopyWay, textUsers, viewOverCopyWay } from './oldNames.js';
@@ -225,11 +225,12 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     // what it computes from a wider value may not fit it (campaign AZ: `concat(code, '-g')` past its varchar(40)).
     const under = all.filter((d) => d.changedUnder);
     if (under.length > 0) notes.push(generatedUnder(under.map(describeDependent).sort(), r.table, r.column!));
-    // One an earlier `sql` expand of this plan names (a view replaced, a policy moved) may no longer depend on it by the
-    // contract: noted, and held by the contract while it does (campaign CK: a migration replacing a view, then one
-    // dropping a column it read, stopped every `check --apply` until the first was applied by hand).
-    const named = found.filter((d) => !views.includes(d) && !policies.includes(d) && namedAtExpand(model, d) !== undefined);
-    for (const d of named) notes.push(changedFirst(describeDependent(d), namedAtExpand(model, d)!, r.table, r.column));
+    // One a pending migration's `sql` expand before this one makes again or drops (a view replaced) may no longer depend
+    // on it by the contract: noted, and held by the contract while it does (campaign CK: a migration replacing a view,
+    // then one dropping a column it read, stopped every `check --apply` until the first was applied by hand). `apply`
+    // plans the later one again once the first ran, against the catalog, which then tells.
+    const named = found.filter((d) => !views.includes(d) && !policies.includes(d) && namedAtExpand(model, dialect, d) !== undefined);
+    for (const d of named) notes.push(changedFirst(describeDependent(d), namedAtExpand(model, dialect, d)!, r.table, r.column));
     const theirs = found.filter((d) => !views.includes(d) && !policies.includes(d) && !named.includes(d)).map(describeDependent).sort();
     if (theirs.length > 0) {
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
@@ -270,10 +271,15 @@ function readBeforeFilled(spec: OperationSpec<'sql'>, copies: { column: string; 
     .map((c) => `its expand names "${c.column}", which operations[${c.opIndex}] adds and its backfill fills only after every expand step: a view or policy made here to read it sees NULL in each row not yet backfilled — make it read "${c.column}" in a later migration, applied once this one is backfilled`);
 }
 
-/** Where an earlier `sql` expand of this plan names dependent `d` (its unqualified name, as a word), if any. */
-function namedAtExpand(model: SchemaModel, d: { name: string }): string | undefined {
-  const word = asWord(d.name.slice(d.name.lastIndexOf('.') + 1));
-  return model.expandSql.find((x) => word.test(x.text))?.where;
+/**
+ * Where the `sql` expand of a migration pending before this one names dependent `d` in a statement that makes, changes
+ * or drops something (CREATE, ALTER, DROP: not a COMMENT, a query or a name in a literal or comment; campaign CQ), if
+ * any. Not another schema's object (a name alone cannot tell it from one of the same name here).
+ */
+function namedAtExpand(model: SchemaModel, dialect: Dialect, d: { name: string; of?: string }): string | undefined {
+  if (d.name.includes('.') || d.of !== undefined) return undefined;
+  const word = asWord(d.name);
+  return model.expandSql.find((x) => codeOf(dialect, x.text).split(';').some((st) => /^\s*(CREATE|ALTER|DROP)\b/i.test(st) && word.test(st)))?.where;
 }
 
 /** `name` as a word of an SQL text, bare or quoted, any case (read as text: xc cannot see into raw SQL). */
@@ -636,12 +642,6 @@ export async function planMigration(
   const added = new Map<string, string[]>();
   // What this migration adds before the catalog has it starts empty: its own contract and rollback read it, a later migration the projection.
   model.planned = new PlannedObjects();
-  // Every `sql` expand of it runs before its contract, whichever operation it is (a view replaced after the drop that needs it).
-  for (const [opIndex, entry] of file.definition.operations.entries()) {
-    const { kind, spec } = entryKind(entry);
-    const text = kind === 'sql' ? (spec as OperationSpec<'sql'>).expand : undefined;
-    if (text !== undefined) model.expandSql.push({ text, where: `${file.id} (operations[${opIndex}])` });
-  }
   /** The new columns of this migration's copies so far: filled by its backfill, after every expand step. */
   const copies: { column: string; opIndex: number }[] = [];
   /** What Dialect.cannotAlter has found already in this migration: each named once. */
@@ -764,6 +764,13 @@ export async function planMigration(
     if (k && model.planned.check(table, name) === k.expression) Object.assign(k, { trigger: true, triggerBase: base });
   }
   for (const note of renameAsDropAndAdd(file.definition)) (plan.notes ??= []).push(note);
+  // Its `sql` expands run before the contracts of the migrations planned after it (not before its own checks: campaign
+  // CQ, a COMMENT in one, a DROP VIEW in its contract, refused that contract for good).
+  for (const [opIndex, entry] of file.definition.operations.entries()) {
+    const { kind, spec } = entryKind(entry);
+    const text = kind === 'sql' ? (spec as OperationSpec<'sql'>).expand : undefined;
+    if (text !== undefined) model.expandSql.push({ text, where: `${file.id} (operations[${opIndex}])` });
+  }
   return plan;
 }
 

@@ -235,9 +235,9 @@ export class SchemaModel {
   /** What the migration being planned adds before the catalog shows it (planned.ts). */
   planned = new PlannedObjects();
   /**
-   * The `expand` texts of the `sql` operations planned so far (earlier pending migrations of this plan, earlier
-   * operations of this one), with where each is: they run before any of these migrations' contracts, and may change
-   * what depends on what a contract removes (planner.ts serverChecks).
+   * The `expand` texts of the `sql` operations of the pending migrations planned so far, with where each is: they run
+   * before the contracts of those planned after, and may change what depends on what such a contract removes
+   * (planner.ts serverChecks).
    */
   expandSql: { text: string; where: string }[] = [];
   /**

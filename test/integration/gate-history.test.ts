@@ -91,11 +91,14 @@ async function mergedLaterThenBackToV2(db: Db, live: (v2: Xc) => Promise<unknown
 }
 
 /** An onEvent that, at the first verify, records web@v0 live at BASE from another process, as a pipeline could meanwhile. */
-function v0OnFirstVerify(db: Db, dir: string): { onEvent: XcOptions['onEvent']; recorded: () => boolean } {
+/** Records v0 at the first verify once `arm`ed: a contract's (MySQL's apply verifies too, after its fill). */
+function v0OnFirstVerify(db: Db, dir: string): { onEvent: XcOptions['onEvent']; recorded: () => boolean; arm: () => void } {
   let recorded = false;
+  let armed = false;
   return {
+    arm: () => void (armed = true),
     onEvent: (e) => {
-      if (e.event !== 'verify' || recorded) return;
+      if (e.event !== 'verify' || !armed || recorded) return;
       recorded = true;
       // Synchronous: the verify goes on only once the older version is recorded live.
       execFileSync(process.execPath, [BIN, 'deploy', 'record', '--app', 'web', '--version', 'v0', '--level', BASE, '--url', db.url, '--dir', dir], { env: xcEnv(), stdio: 'ignore' });
@@ -280,6 +283,7 @@ for (const target of targets) {
       const xc = xcOn(db, dir, { onEvent: during.onEvent });
       await xc.apply();
       await xc.deploy.record({ app: 'web', version: 'v2' });
+      during.arm();
       const err = await rejection(xc.contract());
       expect(during.recorded()).toBe(true);
       expect(err.exitCode).toBe(3);
@@ -318,9 +322,11 @@ for (const target of targets) {
     it('a forced contract overrides the blockers it was shown, and logs them; not one recorded while it verifies (campaign D)', async () => {
       const db = await database(target);
       const dir = await checkout([BASE, MERGED]);
-      const xc = xcOn(db, dir, { onEvent: v0OnFirstVerify(db, dir).onEvent });
+      const during = v0OnFirstVerify(db, dir);
+      const xc = xcOn(db, dir, { onEvent: during.onEvent });
       await xc.apply();
       await xc.deploy.record({ app: 'web', version: 'v1', level: BASE }); // the blocker --force is shown
+      during.arm();
       const err = await rejection(xc.contract({ force: true, reason: 'v1 is being drained' }));
       expect(err.exitCode, err.message).toBe(3);
       expect(err.message).toContain('appeared while it verified');

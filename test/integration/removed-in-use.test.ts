@@ -13,7 +13,7 @@
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { createXc } from '../../src/index.js';
-import { dump, onCleanup, record, rejection, setup, toContracted } from '../helpers/scenario.js';
+import { dump, onCleanup, record, refused, rejection, setup, toContracted } from '../helpers/scenario.js';
 import { Writer } from '../helpers/writers.js';
 import pg from 'pg';
 
@@ -141,14 +141,23 @@ for (const target of targets) {
       expect(await rows(s, `SELECT id, legacy FROM post_view ORDER BY id`)).toEqual([[1, 'a'], [2, 'b']]);
     });
 
-    it('a `sql` expand that names the view but leaves it over the column: the contract refuses, nothing changed', async () => {
+    it('a `sql` expand that names the view but leaves it over the column: refused by plan in the same migration, or in a comment, a literal or a query; made again by a CREATE of an earlier one, noted — and refused by `apply` once that one ran (campaign CQ: noted, the contract then refused for good)', async () => {
       const s = await setup(target, [`CREATE TABLE posts (id int PRIMARY KEY, legacy varchar(20))`, `INSERT INTO posts VALUES (1, 'x')`, `CREATE VIEW post_view AS SELECT id, legacy FROM posts`], 'xc_removed');
-      await s.write('0001_m', { dropColumn: { table: 'posts', column: 'legacy' } }, { sql: { expand: 'CREATE TABLE seen AS SELECT id FROM post_view', rollback: 'DROP TABLE seen' } });
-      await s.xc.apply();
-      await record(s.xc, '0001_m');
-      const err = await rejection(s.xc.contract());
-      expect([err.exitCode, err.message]).toEqual([1, expect.stringMatching(/^contract refused: view "post_view" still depends on "posts"\."legacy"/)]);
-      expect(await phases(s)).toEqual(['backfilled']);
+      const drop = { dropColumn: { table: 'posts', column: 'legacy' } };
+      const dependsOn = /view "post_view" depends on "posts"\."legacy", which this migration removes at contract: the contract would fail there/;
+      await s.write('0002_drop', drop, { sql: { expand: 'CREATE TABLE seen AS SELECT id FROM post_view', rollback: 'DROP TABLE seen' } });
+      await refused(s, ['posts'], dependsOn);
+      await s.write('0002_drop', drop);
+      for (const expand of ["INSERT INTO posts (id, legacy) SELECT 2, 'post_view'", 'SELECT 1 /* post_view */', 'SELECT id FROM post_view']) {
+        await s.write('0001_other', { sql: { expand, rollback: 'SELECT 1' } });
+        await refused(s, ['posts'], dependsOn);
+      }
+      await s.write('0001_other', { sql: { expand: 'CREATE TABLE seen AS SELECT id FROM post_view', rollback: 'DROP TABLE seen' } });
+      const plan = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
+      expect(plan.migrations.find((m) => m.id === '0002_drop')!.notes).toEqual([expect.stringMatching(/the `sql` expand of 0001_other \(operations\[0\]\) names it and runs first: contract refuses while it still depends on it$/)]);
+      const err = await rejection(s.xc.apply());
+      expect([err.exitCode, err.message]).toEqual([2, expect.stringMatching(dependsOn)]);
+      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_other', 'backfilled'], ['0002_drop', 'pending']]);
       expect(await rows(s, `SELECT id, legacy FROM post_view`)).toEqual([[1, 'x']]);
     });
 

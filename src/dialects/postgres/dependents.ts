@@ -111,7 +111,11 @@ export async function pgDependents(s: Session, table: string, column?: string, k
       WHERE a.attnum > 0 AND NOT a.attisdropped AND c.oid <> to_regclass(${rel}) AND c.relkind IN ('r', 'p', 'f', 'c') AND a.atttypid IN ${rowTypes}`,
     ...(column === undefined
       ? [`SELECT 'function', p.oid::regprocedure::text, NULL FROM pg_proc p WHERE p.prorettype IN ${rowTypes} OR p.proargtypes::oid[] && ARRAY${rowTypes}`]
-      : []),
+      : // A function of text taking or returning the rows that names the column (a trigger's helper, `f(NEW)`): its
+        // compiled plan holds the column's type and place — after an in-place change the sessions that ran it fail
+        // ("type of parameter … does not match") or read NULL, after a rename or drop it fails (campaign CQ).
+        [`SELECT 'function', p.oid::regprocedure::text, NULL FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+           WHERE l.lanname IN ('plpgsql', 'sql') AND (p.prorettype IN ${rowTypes} OR p.proargtypes::oid[] && ARRAY${rowTypes}) AND p.prosrc ~* ${word(column)}`]),
     // Another schema's view under its qualified name: not taken for xc's own view of a renamed table's old name (campaign V).
     `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END,
             CASE WHEN v.relnamespace = to_regnamespace(current_schema()) THEN v.relname::text ELSE format('%s.%s', v.relnamespace::regnamespace, v.relname) END, NULL::text
