@@ -84,15 +84,15 @@ function changedBesides(recorded: MigrationDefinition, edited: MigrationDefiniti
   return parts.length > 0 ? parts.join(', ') : 'its content';
 }
 
-/** The steps of `field`'s phase the journal shows done (none before that phase began). */
-async function doneSteps(ctx: EngineContext, id: string, field: EditableField): Promise<Set<number>> {
-  const steps = await withSession(ctx.driver, (s) => ctx.store.steps(s, id, field));
-  return new Set(steps.filter((st) => st.status === 'done').map((st) => st.seq));
+/** sqlEditsOf, with the steps of `field`'s phase the journal shows done (none before that phase began). */
+async function editsOf(ctx: EngineContext, row: MigrationRow, file: MigrationFile, field: EditableField): Promise<ReturnType<typeof sqlEditsOf>> {
+  const steps = await withSession(ctx.driver, (s) => ctx.store.steps(s, row.id, field));
+  return sqlEditsOf(row, file, field, new Set(steps.filter((st) => st.status === 'done').map((st) => st.seq)));
 }
 
 /** Why an edit of migration `row` cannot be taken for `field`, or null when it can (for the drift message). */
 export async function editRefusal(ctx: EngineContext, row: MigrationRow, file: MigrationFile, field: EditableField): Promise<string | null> {
-  const found = sqlEditsOf(row, file, field, await doneSteps(ctx, row.id, field));
+  const found = await editsOf(ctx, row, file, field);
   return 'reason' in found ? found.reason : null;
 }
 
@@ -105,7 +105,7 @@ export async function takeEditedSql(ctx: EngineContext, files: readonly Migratio
   for (const file of files) {
     const row = rows.get(file.id);
     if (!row || row.checksum === file.checksum) continue;
-    const found = sqlEditsOf(row, file, field, await doneSteps(ctx, row.id, field));
+    const found = await editsOf(ctx, row, file, field);
     if ('reason' in found) continue; // the drift guard refuses it, saying why (guards.ts)
     await assertValidSql(ctx, file, found.edits, field);
     // The step as the planner makes it from the new text (markRemovals): raw() reads nothing of the model.
