@@ -229,9 +229,9 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     // on it by the contract: noted, and held by the contract while it does (campaign CK: a migration replacing a view,
     // then one dropping a column it read, stopped every `check --apply` until the first was applied by hand). `apply`
     // plans the later one again once the first ran, against the catalog, which then tells.
-    const named = found.filter((d) => !views.includes(d) && !policies.includes(d) && namedAtExpand(model, dialect, d) !== undefined);
-    for (const d of named) notes.push(changedFirst(describeDependent(d), namedAtExpand(model, dialect, d)!, r.table, r.column));
-    const theirs = found.filter((d) => !views.includes(d) && !policies.includes(d) && !named.includes(d)).map(describeDependent).sort();
+    const rest = found.filter((d) => !views.includes(d) && !policies.includes(d)).map((d) => ({ d, where: namedAtExpand(model, dialect, d) }));
+    for (const { d, where } of rest) if (where !== undefined) notes.push(changedFirst(describeDependent(d), where, r.table, r.column));
+    const theirs = rest.flatMap(({ d, where }) => (where === undefined ? [describeDependent(d)] : [])).sort();
     if (theirs.length > 0) {
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
       issues.push({
