@@ -204,13 +204,16 @@ function xcParts(r: Run): Record<string, number> {
   const rebuild = step(/^add column /);
   const fill = step(/^fill /);
   const triggers = step(/^install trigger/);
-  const firstVerify = ev.find((x) => x.e.event === 'verify')?.at ?? phase('contracting');
+  // Apply verifies too, after its fill (lifecycle.ts convertEscaped): its own part, before `backfilled`.
+  const applyVerify = ev.find((x) => x.e.event === 'verify' && x.at < contract!.start)?.at ?? phase('backfilled');
+  const firstVerify = ev.find((x) => x.e.event === 'verify' && x.at >= contract!.start)?.at ?? phase('contracting');
   return {
     'apply start-up': phase('expanding') - apply!.start,
     'add shadow (rebuild)': fill - rebuild,
     fill: triggers - fill,
     'triggers': phase('dual_write') - triggers,
-    backfill: phase('backfilled') - phase('backfilling'),
+    backfill: applyVerify - phase('backfilling'),
+    'apply verify': phase('backfilled') - applyVerify,
     'deploy record': deploy!.end - deploy!.start,
     'contract start-up': firstVerify - contract!.start,
     verify: phase('contracting') - firstVerify,
@@ -329,7 +332,7 @@ function report(rows: number, repeat: number, checks: Checks, runs: Record<Write
     head: ['writer', ...partNames, 'whole'],
     rows: WRITERS.map((kind) => [kind, ...partNames.map((n) => secs(median(runs[kind].xc.map((r) => xcParts(r)[n]!)))), secs(median(runs[kind].xc.map((r) => r.ms)))]),
     notes: [
-      'From the `--json` events as they arrived: apply start-up = process spawn → `expanding`; add shadow = the online `ADD COLUMN …, FORCE` of the shadow (its final apply of the writes made meanwhile included; where it was cancelled, also the instant add that replaced it); fill = the batched UPDATE before the trigger; backfill = `backfilling` → `backfilled` (the pass that reconverts rows the writer changed after the fill passed them); contract start-up = spawn → first verify event; cut-over = `contracting` → `contracted` (LOCK TABLES wait included). The rest is process exits.',
+      'From the `--json` events as they arrived: apply start-up = process spawn → `expanding`; add shadow = the online `ADD COLUMN …, FORCE` of the shadow (its final apply of the writes made meanwhile included; where it was cancelled, also the instant add that replaced it); fill = the batched UPDATE before the trigger; backfill = `backfilling` → the first verify event of apply (the pass that reconverts rows the writer changed after the fill passed them); apply verify = that event → `backfilled` (the verify after the fill, and any catch-up again it called for); contract start-up = the contract process spawned → its first verify event; cut-over = `contracting` → `contracted` (LOCK TABLES wait included). The rest is process exits.',
     ],
   });
   tables.push({
