@@ -59,6 +59,20 @@ export function assertNoMissingFiles(loaded: Loaded, dir: string, allowMissing: 
   );
 }
 
+/**
+ * The rollback's way to run an edited file, where the migration can still be undone — a contract that failed before
+ * removing anything too (campaign CC: a typo in one, fixed in the file, was told "it can no longer be undone") —;
+ * else, unless `orTake` (the flag is the way), that it cannot.
+ */
+async function rollbackWay(loaded: Loaded, id: string, row: MigrationRow, ways: DriftWays, orTake: boolean): Promise<string> {
+  if (rollbackRefusal(id, row, row.phase === 'contracting' && (await ways.contractUndoable(row))) !== null) {
+    return orTake ? '' : `It can no longer be undone (${row.phase}): restore the file from version control, and put the change in a new migration.`;
+  }
+  const later = [...loaded.rows.values()].filter((r) => r.id > id && isInFlight(r.phase)).map((r) => r.id).sort();
+  const forced = row.phase === 'contracting' ? ' — with --force --reason TEXT while a version that has it is live, and that version recorded again once applied' : '';
+  return `${orTake ? 'Or, to run the edited file' : 'To run the edited file'}: \`xc rollback ${id}\` undoes it from what the state recorded${later.length ? ` (and, first, the later ${later.join(', ')})` : ''}${forced}; then \`xc apply\`.`;
+}
+
 /** What a drift's message may offer, read only for a drifted file. */
 export interface DriftWays {
   /** Whether a contracting migration's contract removed nothing yet, so rollback undoes it. */
@@ -82,21 +96,14 @@ export async function assertNoDrift(loaded: Loaded, command: string, ways: Drift
   for (const f of loaded.files) {
     const row = loaded.rows.get(f.id);
     if (!row || isUnstarted(row.phase) || row.checksum === f.checksum) continue;
-    const later = [...loaded.rows.values()].filter((r) => r.id > f.id && isInFlight(r.phase)).map((r) => r.id).sort();
-    // A contract that failed before removing anything can still be rolled back: the way to run an edited `sql` contract
-    // (campaign CC: a typo in one, fixed in the file, was told "it can no longer be undone").
     // The one edit xc takes: a `sql` text of the phase ahead, not run yet (the way out of a contract, or a rollback,
     // stuck on its own statement) — a rollback's once it began (campaign CN: told to run the rollback that failed).
     const field = row.phase === 'rolling_back' ? 'rollback' : 'contract';
     const notTaken = await ways.editRefusal(row, f, field);
     const take = notTaken === null ? `To run the edited text: \`xc ${field} ${f.id} --take-edited-sql\` records it (the file changes only the ${field} text of its \`sql\` operations, and none of those has run). ` : '';
     const refusedTake = notTaken !== null && ways.takeAsked ? `--take-edited-sql did not take it: ${notTaken}. ` : '';
-    const fix =
-      take && field === 'rollback'
-        ? ''
-        : rollbackRefusal(f.id, row, row.phase === 'contracting' && (await ways.contractUndoable(row))) === null
-        ? `${take ? 'Or, to run the edited file' : 'To run the edited file'}: \`xc rollback ${f.id}\` undoes it from what the state recorded${later.length ? ` (and, first, the later ${later.join(', ')})` : ''}${row.phase === 'contracting' ? ' — with --force --reason TEXT while a version that has it is live, and that version recorded again once applied' : ''}; then \`xc apply\`.`
-        : take ? '' : `It can no longer be undone (${row.phase}): restore the file from version control, and put the change in a new migration.`;
+    // A stuck rollback is no way to run the edit (it runs the recorded text again); the flag above is.
+    const fix = take && field === 'rollback' ? '' : await rollbackWay(loaded, f.id, row, ways, take !== '');
     throw new DriftError(
       `${f.file} was changed after it was applied (${row.phase}); xc runs only what the state recorded, so the edit would not take effect. ${refusedTake}${take}${fix}${fix ? ' ' : ''}` +
         `Or go on with the recorded version: \`xc ${command} --allow-drift\` (the edit is ignored).`,

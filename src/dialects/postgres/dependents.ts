@@ -6,7 +6,7 @@
 import type { Session } from '../../db/driver.js';
 import type { Dependent } from '../dialect.js';
 import { escapeRegExp } from '../names.js';
-import { literal, pgSegments, pgTokens, PG_IDENTIFIERS, quotePg } from './text.js';
+import { literal, pgSegments, quotePg } from './text.js';
 
 /**
  * A function body as code: comments each a space and, with `dropStrings`, its string literals (quoted, E'…', dollar-quoted)
@@ -180,9 +180,8 @@ async function ownTriggersNaming(s: Session, rel: string, column: string, word: 
 }
 
 function namedInBody(body: string, column: string): boolean {
-  const tokens = pgTokens(body);
-  if (tokens.some((t) => t.kind === 'word' && /^execute$/i.test(t.text))) return true;
-  return tokens.some((t) => (t.kind === 'word' || t.kind === 'quoted') && PG_IDENTIFIERS.names(t, column));
+  const code = bodyCode(body, true);
+  return new RegExp(`(?<![A-Za-z0-9_$])(?:execute${NOT_IN_WORD}|${nameOf(column)})`, 'i').test(code);
 }
 
 /**
