@@ -324,3 +324,11 @@ export class SchemaModel {
 export function serverStamped(t: TableModel | undefined, except: (name: string) => boolean = () => false): string[] {
   return (t?.columns ?? []).filter((c) => c.autoUpdated).flatMap((c) => [c.name, ...(c.autoUpdatedCopyOf !== undefined ? [c.autoUpdatedCopyOf] : [])]).filter((n) => !except(n));
 }
+
+/**
+ * The columns of `t` its foreign keys' actions change (ON UPDATE CASCADE, SET NULL or SET DEFAULT; ON DELETE SET NULL
+ * or SET DEFAULT): MySQL runs no trigger for those changes, so an xc trigger never sees them.
+ */
+export function changedByForeignKeyActions(t: TableModel | undefined): string[] {
+  return [...new Set((t?.foreignKeys ?? []).flatMap((fk) => [...((fk.onUpdate ?? null) !== null ? fk.columns : []), ...(/^set\b/i.test(fk.onDelete ?? '') ? (fk.onDeleteColumns ?? fk.columns) : [])]))];
+}

@@ -27,9 +27,9 @@
  * triggers it removed again before the lock goes.
  */
 import type { ColumnChange, ColumnSwapSpec } from '../dialect.js';
-import { serverStamped, type ColumnModel } from '../../schema/model.js';
+import { changedByForeignKeyActions, serverStamped, type ColumnModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
-import { defaultClause, hiddenColumnDefault, literal, quoteMy as q, withComment } from './expr.js';
+import { defaultClause, hiddenColumnDefault, literal, mentioned, quoteMy as q, withComment } from './expr.js';
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
 import { dropPair } from './triggers.js';
 import { referencingStatements } from './keyswap.js';
@@ -129,8 +129,16 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   // MariaDB asks first, under the lock, whether a trigger is gone at all (a crash before the DROP TRIGGER left them, and
   // nothing to convert): only then the scan. MySQL has no anonymous blocks: it converts whatever the crash left.
   const gone = spec.dropTrigger.flatMap((st) => (st.probe ? [`(${st.probe})`] : []));
-  const catchUp =
-    c.f.mariadb && gone.length > 0
+  // A foreign-key action changing a column a shadow is computed from runs no trigger: a cascade during the verify left
+  // its shadow stale, and the cut-over put the stale value in the column (campaign CS: 42 rows lost their cascaded key
+  // and the key's re-add failed, the migration stuck). There the rows that disagree are converted under the lock every
+  // time — a scan of the table while its writes wait, on such a table only (a cascade waits for the lock).
+  const cascaded = changedByForeignKeyActions(t).map((n) => n.toLowerCase());
+  const allColumns = (t?.columns ?? []).map((x) => x.name);
+  const convertsAlways = spec.columns.some((col) => [col.column, ...mentioned(col.up, table, allColumns)].some((n) => cascaded.includes(n.toLowerCase())));
+  const catchUp = convertsAlways
+    ? updates
+    : c.f.mariadb && gone.length > 0
       ? [{ sql: `BEGIN NOT ATOMIC IF ${gone.join(' OR ')} THEN ${updates.map((u) => `${u};`).join(' ')} END IF; END`, afterInterruption: true as const }]
       : updates.map((sql) => ({ sql, afterInterruption: true as const }));
   // The shadow takes the column's name with what it is from now on (default, ON UPDATE, COMMENT: metadata only, its
@@ -184,7 +192,7 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const names = spec.columns.map((col) => q(col.column)).join(', ');
   return [
     ...spec.columns.filter((col) => !col.nullable && (col.final?.default ?? null) === null).map((col) => omittable(c, table, col)),
-    c.step(statements.map((st) => (typeof st === 'string' ? st : st.afterInterruption ? `-- only after an interrupted attempt:\n${st.sql}` : st.sql)).join(';\n'), `cut over ${names} of ${q(table)}: trigger removed, each column replaced by its shadow under its name`, `${lock} (reads and writes wait; metadata only, no row rewritten)`, [table, ...(spec.referencing ?? []).map((k) => k.table)], probe, {
+    c.step(statements.map((st) => (typeof st === 'string' ? st : st.afterInterruption ? `-- only after an interrupted attempt:\n${st.sql}` : st.sql)).join(';\n'), `cut over ${names} of ${q(table)}: ${convertsAlways ? 'rows a foreign-key action changed (no trigger ran) converted, ' : ''}trigger removed, each column replaced by its shadow under its name`, `${lock} (reads and writes wait; ${convertsAlways ? 'the rows a foreign-key action changed converted, a scan of the table, then ' : ''}metadata only, no row rewritten)`, [table, ...(spec.referencing ?? []).map((k) => k.table)], probe, {
       statements,
       release: 'UNLOCK TABLES',
     }),
