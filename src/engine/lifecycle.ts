@@ -95,10 +95,11 @@ const ESCAPED_PASSES = 2;
  * runs before `backfilled` (one read of the table), and the catch-up again while it finds rows. Rows still found
  * after ESCAPED_PASSES (keys moving behind every pass, or foreign-key cascades, which run no trigger) are said, not
  * waited for: the contract's verify refuses while they disagree, and `xc backfill ID` converts them again.
- * No plan with a fill (PostgreSQL's): nothing to do.
+ * No plan with a fill (PostgreSQL's), or only fills that every write converts again: nothing to do.
  */
 async function convertEscaped(ctx: EngineContext, row: Row): Promise<{ rows: number; warning?: string }> {
-  if (!row.plan.expand.some((st) => st.fill)) return { rows: 0 };
+  // A shadow's fill, whose trigger converts every write, key moves included, leaves none (BackfillSpec.everyWriteConverts).
+  if (row.plan.expand.every((st) => !st.fill || st.fill.everyWriteConverts)) return { rows: 0 };
   let rows = 0;
   for (let pass = 0; ; pass++) {
     const escaped = await verifyAgreement(ctx, row.id, row.plan.verify).then(

@@ -30,8 +30,8 @@
  * dropped; the columns were never touched.
  */
 import { isObjectName } from '../dialects/names.js';
-import type { ColumnModel } from '../schema/model.js';
-import { atomic, emptyPlan, onNewColumn, type OperationPlan, type Step } from '../plan/index.js';
+import { changedByForeignKeyActions, type ColumnModel } from '../schema/model.js';
+import { atomic, emptyPlan, onNewColumn, type BackfillSpec, type OperationPlan, type Step } from '../plan/index.js';
 import type { PlanContext, ValidateContext, ValidationIssue } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 import { clusterKeyIssues, copiedUniqueIndexIssues, indexesNaming, tiedColumnIssues } from './common.js';
@@ -110,6 +110,9 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
 
   const agrees = cols.map((c) => dialect.sameValue(c.shadow, c.up, c.type)).join(' AND ');
   const backfill = keyedBackfill(ctx, { table, set: Object.fromEntries(cols.map((c) => [c.shadow, c.up])), where: `NOT COALESCE((${agrees}), FALSE)`, bypass: cols.map((c) => c.trigger) });
+  // The shadow's trigger computes it on every write, a key's move included: unless a foreign-key action changes rows
+  // (MySQL runs no trigger for it), a row the catch-up passed by cannot stay stale (BackfillSpec.everyWriteConverts).
+  const fill: BackfillSpec = { ...backfill, ...(changedByForeignKeyActions(t).length > 0 ? {} : { everyWriteConverts: true as const }) };
   // Stored NOT NULL at once where the column is NOT NULL and stays so (MySQL then needs no second rebuild at contract).
   const notNullAtOnce = (c: (typeof cols)[number]) => !c.nullable && !c.old.nullable;
 
@@ -130,7 +133,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
     ...(early.length > 0 ? [...atomic(...shadows), ...early] : []),
     ...atomic(
       ...(early.length > 0 ? [] : shadows),
-      ddl.fillBeforeTriggers({ ...backfill }),
+      ddl.fillBeforeTriggers(fill),
       ...triggers.map((tr) => tr.create),
       // MySQL's placeholder default of a NOT NULL shadow stays until the cut-over gives the column its own: the trigger
       // overwrites it on every write, and MariaDB checks an omitted NOT NULL column without a default before triggers
@@ -138,7 +141,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
     ),
   );
   // A unique copy (or the primary key's) must meet every row converted, those written before the triggers too.
-  if (copies.some((x) => x.idx.unique && !x.deferrable) || primaryIndexOver(ctx, table, cols.map((c) => c.column))) plan.expand.push(...ddl.refillAfterTriggers({ ...backfill }));
+  if (copies.some((x) => x.idx.unique && !x.deferrable) || primaryIndexOver(ctx, table, cols.map((c) => c.column))) plan.expand.push(...ddl.refillAfterTriggers(fill));
   const renameIndexes: { from: string; to: string; constraint?: string; attached?: boolean }[] = [];
   const dropIndexes: string[] = [];
   for (const { idx, c, temporary, deferrable } of copies) {

@@ -188,6 +188,13 @@ export interface BackfillSpec {
    * migrations' triggers on the same table must still fire.
    */
   bypass?: string[];
+  /**
+   * Set on a fill (Step.fill) whose trigger computes the filled columns again on every write of a row, an UPDATE of
+   * its key alone included (a shadow's), on a table no foreign-key action changes (those run no trigger on MySQL):
+   * no row the catch-up passed by can stay stale, so no verify runs before `backfilled` (engine/lifecycle.ts
+   * convertEscaped). Absent in plans recorded before it existed: they verify.
+   */
+  everyWriteConverts?: true;
 }
 
 /** Before contract: every row of `table` must satisfy `agrees`, checked in key-ordered chunks. */
