@@ -563,10 +563,10 @@ class XcImpl implements Xc {
       const asked = o.level !== undefined ? { level: o.level, warning: undefined } : defaultLevel(loaded, this.dir);
       const built = levelOfBuild(asked.level, loaded.files, loaded.rows, this.options.allowMissing === true);
       const early = o.level !== undefined ? notReadyUpTo(o.level, loaded) : undefined;
-      const warning = [asked.warning, early, built.warning, removedUnder(built.level, asked.level, loaded.files, loaded.rows)].filter(Boolean).join('; ');
       // Both levels kept: the lowered one for the contract gate, the build's own for the rollback gate (gate.ts).
-      const deployment = await recordDeployment(ctx, { ...o, level: built.level, buildLevel: asked.level });
-      return { ok: true as const, deployment, ...(warning ? { warning } : {}) };
+      const recorded = await recordDeployment(ctx, { ...o, level: built.level, buildLevel: asked.level });
+      const warning = [recorded.warning, asked.warning, early, built.warning, removedUnder(built.level, asked.level, loaded.files, loaded.rows)].filter(Boolean).join('; ');
+      return { ok: true as const, deployment: recorded.deployment, ...(warning ? { warning } : {}) };
     },
     retire: async (o: { app: string; version: string; env?: string }) => ({ ok: true as const, retired: await retireDeployment(await this.context('deploy retire'), o) }),
     list: async (o: { env?: string } = {}) => listDeployments(await this.context('deploy list'), o.env),

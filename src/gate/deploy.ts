@@ -9,7 +9,7 @@ import type { DeployListResult, DeploymentInfo, Heartbeat } from '../api.js';
 import { withSession } from '../db/driver.js';
 import { InvalidInputError } from '../errors.js';
 import { sleep, type EngineContext } from '../engine/context.js';
-import { DeploymentStore } from '../state/deployments.js';
+import { DeploymentStore, type DeploymentRow } from '../state/deployments.js';
 import { gatherEvidence } from './gate.js';
 import { evidenceSources } from './sources/index.js';
 
@@ -58,7 +58,7 @@ async function ensureDeployState(ctx: EngineContext): Promise<void> {
  * `level`: what the gate reads for contracts (lowered by levelOfBuild below a migration the build lacks); `buildLevel`:
  * the level the build asked for, before that (the rollback gate's; null: unknown, or the same).
  */
-export async function recordDeployment(ctx: EngineContext, o: { app?: string; version?: string; env?: string; level: string | null; buildLevel?: string | null }): Promise<DeploymentInfo> {
+export async function recordDeployment(ctx: EngineContext, o: { app?: string; version?: string; env?: string; level: string | null; buildLevel?: string | null }): Promise<{ deployment: DeploymentInfo; warning?: string }> {
   const d = { app: required(o.app, '--app (or XC_APP, config key app)'), version: required(o.version, '--version'), env: deployName(o.env, '--env'), level: o.level, buildLevel: o.buildLevel ?? o.level, actor: ctx.actor };
   await ensureDeployState(ctx);
   const store = new DeploymentStore(ctx.dialect);
@@ -70,7 +70,9 @@ export async function recordDeployment(ctx: EngineContext, o: { app?: string; ve
     try {
       return await withSession(ctx.driver, async (s) => {
         await s.query('BEGIN');
+        let warning: string | undefined;
         try {
+          warning = firstOfItsName(await store.deployments(s), d);
           await store.record(s, d);
           await ctx.store.log(s, { migration: null, actor: ctx.actor, command: ctx.command, event: 'deploy_record', detail: { app: d.app, version: d.version, env: d.env || null, level: d.level, ...(d.buildLevel !== d.level ? { buildLevel: d.buildLevel } : {}) } });
           await s.query('COMMIT');
@@ -78,13 +80,28 @@ export async function recordDeployment(ctx: EngineContext, o: { app?: string; ve
           await s.query('ROLLBACK').catch(() => undefined);
           throw err;
         }
-        return (await store.deployments(s)).find((x) => x.app === d.app && (x.env ?? '') === d.env && x.version === d.version)!;
+        const deployment = (await store.deployments(s)).find((x) => x.app === d.app && (x.env ?? '') === d.env && x.version === d.version)!;
+        return { deployment, ...(warning ? { warning } : {}) };
       });
     } catch (err) {
       if (attempt >= RECORD_ATTEMPTS || !(ctx.dialect.isLockTimeout(err) || ctx.dialect.isDuplicateKey(err))) throw err;
       await sleep(Math.random() * 20 * attempt);
     }
   }
+}
+
+/**
+ * The first record of an app, or of an environment, where others are recorded: a misspelt `--app wbe` is another
+ * application, and its record at the new level is evidence the fail-closed contract gate reads (campaign CT: said
+ * nothing). Said, not refused: a new app or environment is recorded the same way.
+ */
+function firstOfItsName(known: DeploymentRow[], d: { app: string; env: string; version: string }): string | undefined {
+  const apps = [...new Set(known.map((x) => x.app))];
+  const envs = [...new Set(known.filter((x) => x.app === d.app).map((x) => x.env ?? ''))];
+  const back = `if it is misspelt, \`xc deploy retire --app ${d.app} --version ${d.version}${d.env ? ` --env ${d.env}` : ''}\` takes this record back`;
+  if (apps.length > 0 && !apps.includes(d.app)) return `no version of app ${d.app} was recorded before (apps recorded here: ${apps.join(', ')}); a misspelt --app counts as another application, whose record the contract gate reads as the new version being out — ${back}`;
+  if (envs.length > 0 && !envs.includes(d.env)) return `no version of ${d.app} was recorded in ${d.env ? `environment ${d.env}` : 'the default environment'} before (its environments here: ${envs.map((e) => e || '(default)').join(', ')}); a misspelt --env counts as another environment — ${back}`;
+  return undefined;
 }
 
 /** How often a deploy record that lost a deadlock (or a lock wait) is run again before its error is the command's. */

@@ -233,6 +233,26 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     expect(await snapshot()).toEqual(retired);
   });
 
+  it('deploy record of an app or environment never recorded, where others are: a warning naming them and the retire that takes it back (campaign CT)', async () => {
+    const { db, xc, cli } = await setup(target);
+    await xc.apply();
+    const typo = await cli('deploy', 'record', '--app', 'sohp', '--version', 'v2');
+    expect(typo.code, typo.stderr).toBe(0);
+    expect(typo.stderr).toContain('warning: no version of app sohp was recorded before (apps recorded here: shop)');
+    expect(typo.stderr).toContain('`xc deploy retire --app sohp --version v2` takes this record back');
+    // What the warning offers undoes it: the gate is as it was (shop@v1, below V2, still blocks V2's contract).
+    expect((await cli('deploy', 'retire', '--app', 'sohp', '--version', 'v2')).code).toBe(0);
+    expect((await rejection(xc.contract())).exitCode).toBe(3);
+
+    const env = await xc.deploy.record({ app: 'shop', version: 'v2', env: 'prdo' });
+    expect(env.warning).toContain('no version of shop was recorded in environment prdo before (its environments here: (default))');
+    expect(env.warning).toContain('`xc deploy retire --app shop --version v2 --env prdo`');
+    // Known app and environment: nothing said, as before.
+    expect(await xc.deploy.record({ app: 'shop', version: 'v2' })).toEqual({ ok: true, deployment: expect.objectContaining({ app: 'shop', version: 'v2' }) });
+    expect((await xc.deploy.record({ app: 'shop', version: 'v3', env: 'prdo' })).warning).toBeUndefined();
+    expect(await db.count(`SELECT count(*) FROM ${state(db, 'deployments')} WHERE app = 'sohp' AND retired_at IS NOT NULL`)).toBe(1);
+  });
+
   it('a --dir lacking migrations the database has run: apply, contract, rollback and plan exit 2 naming them; --allow-missing goes on', async () => {
     const { db, xc, open, snapshot } = await setup(target);
     await xc.apply({ to: 'expand' });
