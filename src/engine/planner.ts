@@ -274,16 +274,21 @@ function readBeforeFilled(spec: OperationSpec<'sql'>, copies: { column: string; 
 /**
  * Where the `sql` expand of a migration pending before this one names dependent `d` in a statement that makes, changes
  * or drops something (CREATE, ALTER, DROP: not a COMMENT, a query or a name in a literal or comment; campaign CQ), if
- * any. Not another schema's object (a name alone cannot tell it from one of the same name here).
+ * any. Another schema's object only by its qualified name (a name alone cannot tell it from one of the same name
+ * here; campaign CS: `DROP VIEW other.v` was not taken).
  */
 function namedAtExpand(model: SchemaModel, dialect: Dialect, d: { name: string; of?: string }): string | undefined {
-  if (d.name.includes('.') || d.of !== undefined) return undefined;
-  const word = asWord(d.name);
+  if (d.of !== undefined) return undefined;
+  const dot = d.name.indexOf('.');
+  const word = dot < 0 ? asWord(d.name) : asQualified(d.name.slice(0, dot), d.name.slice(dot + 1));
   return model.expandSql.find((x) => codeOf(dialect, x.text).split(';').some((st) => /^\s*(CREATE|ALTER|DROP)\b/i.test(st) && word.test(st)))?.where;
 }
 
 /** `name` as a word of an SQL text, bare or quoted, any case (read as text: xc cannot see into raw SQL). */
 const asWord = (name: string) => new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRegExp(name)}[\`"]?(?![A-Za-z0-9_$])`, 'i');
+
+/** `schema.name` as words of an SQL text, each bare or quoted. */
+const asQualified = (schema: string, name: string) => new RegExp(`${asWord(schema).source}\\s*\\.\\s*[\`"]?${escapeRegExp(name)}[\`"]?(?![A-Za-z0-9_$])`, 'i');
 
 const changedFirst = (dependent: string, where: string, table: string, column: string | undefined) =>
   `${dependent} depends on ${column === undefined ? `"${table}"` : `"${table}"."${column}"`}, which this migration removes at contract; the \`sql\` expand of ${where} names it and runs first: contract refuses while it still depends on it`;

@@ -245,6 +245,30 @@ for (const target of targets) {
       }
     });
 
+    it('another schema\'s view over the column, dropped by an earlier migration\'s `sql` expand: by its qualified name noted, not refused, and applied in one run; by its bare name still refused (campaign CS)', async () => {
+      const pg = target.name === 'postgres';
+      const other = pg ? undefined : await target.create('xc_removed_other');
+      try {
+        const s = await setup(target, [`CREATE TABLE posts (id int PRIMARY KEY, legacy varchar(20))`, `INSERT INTO posts VALUES (1, 'x')`], 'xc_removed');
+        const elsewhere = pg ? 'xc_elsewhere' : (await other!.query<{ d: string }>('SELECT DATABASE() AS d'))[0]!.d;
+        const here = pg ? 'public' : (await s.db.query<{ d: string }>('SELECT DATABASE() AS d'))[0]!.d;
+        if (pg) await s.db.query(`CREATE SCHEMA xc_elsewhere`);
+        const make = `CREATE VIEW ${elsewhere}.post_view AS SELECT id, legacy FROM ${here}.posts`;
+        await s.db.query(make);
+        const dependsOn = new RegExp(`view "${elsewhere}\\.post_view" depends on "posts"\\."legacy"`);
+        await s.write('0002_drop', { dropColumn: { table: 'posts', column: 'legacy' } });
+        await s.write('0001_view', { sql: { expand: 'DROP VIEW IF EXISTS post_view', rollback: 'SELECT 1' } });
+        await refused(s, ['posts'], dependsOn);
+        await s.write('0001_view', { sql: { expand: `DROP VIEW ${elsewhere}.post_view`, rollback: make } });
+        const plan = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
+        expect(plan.migrations.find((m) => m.id === '0002_drop')!.notes).toEqual([expect.stringMatching(dependsOn)]);
+        await toContracted(s, '0002_drop');
+        expect((await s.db.columns('posts')).map((c) => c.name)).toEqual(['id']);
+      } finally {
+        await other?.drop(); // PostgreSQL's other schema goes with the scenario's database
+      }
+    });
+
     it('a default, a comment or NULL allowed, in place: a view over the column is no dependent (campaign V: refused at plan and contract)', async () => {
       const s = await setup(target, [`CREATE TABLE members (id int PRIMARY KEY, score int NOT NULL)`, `CREATE VIEW scores AS SELECT id, score FROM members`], 'xc_removed');
       await s.write('0001_m', { alterColumn: { table: 'members', column: 'score', default: '0', nullable: true, comment: 'points' } });
