@@ -238,8 +238,11 @@ class XcImpl implements Xc {
       // --take-edited-sql: what it takes is no drift any more; what it leaves, the drift guard refuses, saying why. Every
       // started migration's edit it can take, not only those this command runs: the guard reads every file, and would
       // refuse the command for another one's edit (campaign CN).
-      if (take !== undefined && loaded.missing.length === 0) await (await import('./engine/editedSql.js')).takeEditedSql(ctx, loaded.files, loaded.rows, take);
-      await this.checkFiles(ctx, loaded, command, take !== undefined);
+      const edited = take !== undefined && loaded.missing.length === 0 ? await import('./engine/editedSql.js') : undefined;
+      const taken = edited ? await edited.takeEditedSql(ctx, loaded.files, loaded.rows, take!) : [];
+      await this.checkFiles(ctx, loaded, command, take !== undefined).catch((err: unknown) => {
+        throw edited ? edited.withTaken(err, taken) : err;
+      });
       // A part-made state is completed before anything else reads or writes it (contract and rollback create nothing else).
       if (loaded.missing.length > 0) await ensureState(ctx);
       return fn(ctx, loaded, async () => void (await ensureState(ctx)));

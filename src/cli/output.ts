@@ -34,6 +34,7 @@ const paletteFor = (stream: NodeJS.WriteStream): ChalkInstance => new Chalk({ le
 export function exitMeaning(code: number, details?: Record<string, unknown>): string {
   if (code === ExitCode.refused && details?.lasting === true) return 'refused; retrying will not help: a migration this build predates has been contracted';
   if (details && Array.isArray(details.applied) && details.applied.length > 0) return 'invalid input; the migrations applied before it stand';
+  if (code === ExitCode.invalidInput && details && Array.isArray(details.taken) && details.taken.length > 0) return 'invalid input; nothing was executed but the edits taken before it (said above)';
   return EXIT_MEANING[code] ?? 'failed';
 }
 

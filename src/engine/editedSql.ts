@@ -16,7 +16,7 @@
  * new one (the re-run finds no drift).
  */
 import { inTransaction, withSession } from '../db/driver.js';
-import { InvalidInputError, type MigrationIssue } from '../errors.js';
+import { InvalidInputError, XcError, type MigrationIssue } from '../errors.js';
 import { canonicalJson, checksumOf, type MigrationFile } from '../migration/load.js';
 import { entryKind, type MigrationDefinition, type OperationSpec } from '../migration/schema.js';
 import { isInFlight } from '../plan/phases.js';
@@ -126,6 +126,18 @@ export async function takeEditedSql(ctx: EngineContext, files: readonly Migratio
     taken.push({ id: row.id, operations });
   }
   return taken;
+}
+
+/**
+ * A refusal after the take: what it took stands (each in its committed transaction), and the error says so — not
+ * "nothing was executed" (campaign CS: another migration's edit was taken, then this one's refused).
+ */
+export function withTaken(err: unknown, taken: readonly { id: string }[]): unknown {
+  if (taken.length === 0 || !(err instanceof XcError)) return err;
+  const ids = taken.map((t) => t.id);
+  err.message = `${err.message}\n(taken before this refusal, and kept: the edited sql of ${ids.join(', ')}, logged as sql_edited)`;
+  Object.assign(err.details, { taken: ids });
+  return err;
 }
 
 /** The checks `plan` gives a `sql` operation's text (sql.ts validate; the server's parser), on each new text. */

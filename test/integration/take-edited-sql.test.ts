@@ -101,6 +101,22 @@ for (const target of targets) {
       expect(ran.message).toMatch(/--take-edited-sql did not take it: it is contracted: nothing of it runs any more/);
     });
 
+    it('another migration\'s edit taken, then this one\'s refused: the refusal says what was taken, not "nothing was executed" (campaign CS)', async () => {
+      const { s } = await stuck();
+      await s.write('0002_b', { sql: { expand: 'SELECT 1', contract: 'SELECT 1' } });
+      await s.xc.apply();
+      await s.write('0002_b', { sql: { expand: 'SELECT 1', contract: 'SELECT 2' } });
+      await s.write('0001_m', { renameColumn: { table: 't', from: 'a', to: 'a3' } }, rightDrop);
+      const run = await runXc(['contract', '0001_m', '--take-edited-sql', '--url', s.db.url, '--dir', s.dir]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain('(taken before this refusal, and kept: the edited sql of 0002_b, logged as sql_edited)');
+      expect(run.stderr).toContain('invalid input; nothing was executed but the edits taken before it (said above)');
+      expect(run.stderr).not.toContain('; nothing was executed)');
+      const steps = (await s.xc.status()).migrations.map((m) => [m.id, m.phase]);
+      expect(steps).toEqual([['0001_m', 'contracting'], ['0002_b', 'backfilled']]);
+      expect(await s.db.count(`SELECT count(*) FROM ${s.db.dialect === 'postgres' ? 'xc.events' : 'xc_events'} WHERE event = 'sql_edited' AND migration_id = '0002_b'`)).toBe(1);
+    });
+
     it('a statement that ran is not taken; the one that failed after it is', async () => {
       const made = (name: string) => ({ sql: { contract: `CREATE TABLE ${name} (id int)` } });
       const { s } = await stuck(made('made_once'), wrongDrop);
