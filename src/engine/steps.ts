@@ -325,6 +325,12 @@ async function runFill(ctx: EngineContext, migration: string, phase: StepPhase, 
   await mark('done');
 }
 
+/** A query's `run` column is true (a boolean, or MySQL's 1). */
+async function holds(s: Session, query: string): Promise<boolean> {
+  const run = (await s.query<{ run: unknown }>(query)).rows[0]?.run;
+  return run === true || Number(run) === 1;
+}
+
 /**
  * A several-statement step on one session (Step.statements), then its
  * `release` whatever happened, before the session writes the journal.
@@ -335,7 +341,7 @@ async function runStatements(s: Session, step: Step, interrupted: boolean): Prom
   let current: (typeof step.statements & {})[number] | undefined;
   try {
     for (const st of step.statements!) {
-      if (typeof st !== 'string' && st.afterInterruption && !interrupted) continue;
+      if (typeof st !== 'string' && st.afterInterruption && !interrupted && !(st.orWhen !== undefined && (await holds(s, st.orWhen)))) continue;
       current = st;
       await s.query(typeof st === 'string' ? st : st.sql);
       ran++;

@@ -103,18 +103,21 @@ export interface Step {
   /** The trigger the statement installs, as the catalog names it: looked up before contract (engine/intact.ts). */
   installs?: string;
   /** Set by `removing`: the old shape is gone once this step has run, so rollback is no longer possible. */
-  removesOldShape?: boolean;  /**
+  removesOldShape?: boolean;
+  /**
    * Several statements run in order on the step's one session instead of
    * `sql` (which shows them), for a change that must hold a lock across
    * statements where DDL commits one statement at a time (MySQL: LOCK TABLES
    * around an in-place column's cut-over, operations/shadow.ts). One marked
    * `afterInterruption` runs only when an earlier attempt of the step may
-   * have stopped half-way (a crash, or a failure past the first statement).
-   * `onFailure`: run (best effort) on the same session, before `release`,
+   * have stopped half-way (a crash, or a failure past the first statement) —
+   * or, with `orWhen`, when that query's `run` column is true as the statement
+   * is reached (read then, under the step's lock: the catalog as it is, not as
+   * planned). `onFailure`: run (best effort) on the same session, before `release`,
    * when this statement fails — e.g. the MySQL cut-over's ALTER puts back the
    * trigger it needs, so a failed cut-over leaves the table as it was.
    */
-  statements?: Array<string | { sql: string; afterInterruption?: true; onFailure?: string[] }>;
+  statements?: Array<string | { sql: string; afterInterruption?: true; orWhen?: string; onFailure?: string[] }>;
   /** Run on that session after `statements`, whether they failed or not (MySQL `UNLOCK TABLES`). */
   release?: string;
   /**

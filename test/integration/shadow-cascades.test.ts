@@ -3,7 +3,9 @@
  * copies, after the contract's verify read those rows and before its cut-over, left the shadow stale, and the cut-over
  * put the stale value in the column (campaign CS: 42 rows lost their cascaded key, the key's re-add then failed and
  * the migration stayed `contracting`). On such a table the cut-over converts the rows that disagree under its lock
- * every time. PostgreSQL runs the cascade through its triggers: the same scenario checks the data there.
+ * every time — asked as it runs, so a key added after the change was planned counts too (campaign CU: a later
+ * migration's key, 286 rows cut over stale). PostgreSQL runs the cascade through its triggers: the same scenarios
+ * check the data there.
  */
 import { spawnSync } from 'node:child_process';
 import { expect, it } from 'vitest';
@@ -59,6 +61,30 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT character_maximum_length FROM information_schema.columns WHERE table_schema = ${schema} AND table_name = 't' AND column_name = 'code'`)).toBe(80);
       // The key is there and enforced: a child of a missing parent is refused.
       await expect(s.db.query(`INSERT INTO t (id, code) VALUES (9999, 'nope')`)).rejects.toThrow(/foreign key/i);
+    });
+
+    it('a cascading key added by a later migration, over a column the shadow\'s `up` reads: converted all the same', async () => {
+      const s = await setup(target, [`CREATE TABLE p (id int PRIMARY KEY)`, `CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL, b int)`], 'xc_shc');
+      await s.db.seed('p', ['id'], [[0], [1], [2], [3]]);
+      await s.db.seed('t', ['id', 'a', 'b'], Array.from({ length: CHILDREN }, (_, i) => [i + 1, i + 1, (i + 1) % 4]));
+      await s.write('0001_widen', { alterColumn: { table: 't', column: 'a', type: 'bigint', up: 'a * 1000 + COALESCE(b, 0)', down: 'a DIV 1000' } });
+      await s.write('0002_key', { createConstraint: { table: 't', name: 't_b_fk', type: 'foreign_key', columns: ['b'], references: { table: 'p', columns: ['id'], onUpdate: 'cascade' } } });
+      if (target.name === 'postgres') await s.write('0001_widen', { alterColumn: { table: 't', column: 'a', type: 'bigint', up: 'a * 1000 + COALESCE(b, 0)', down: 'a / 1000' } });
+      await s.xc.apply();
+      let cascaded = false;
+      const xc = createXc({ url: s.db.url, dir: s.dir, onEvent: (e) => {
+        if (cascaded || !(e.event === 'phase' && e.migration === '0001_widen' && e.to === 'contracting')) return;
+        cascaded = true;
+        runBlocking(target.name, s.db.url, `UPDATE p SET id = 30 WHERE id = 3`);
+      } });
+      try {
+        await xc.contract({ id: '0001_widen', force: true, reason: 'test' });
+      } finally {
+        await xc.close();
+      }
+      expect(cascaded).toBe(true);
+      expect(await s.db.count(`SELECT count(*) FROM t WHERE b = 30`)).toBe(CHILDREN / 4);
+      expect(await s.db.count(`SELECT count(*) FROM t WHERE a <> id * 1000 + b`)).toBe(0);
     });
   });
 }

@@ -131,16 +131,18 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const gone = spec.dropTrigger.flatMap((st) => (st.probe ? [`(${st.probe})`] : []));
   // A foreign-key action changing a column a shadow is computed from runs no trigger: a cascade during the verify left
   // its shadow stale, and the cut-over put the stale value in the column (campaign CS: 42 rows lost their cascaded key
-  // and the key's re-add failed, the migration stuck). There the rows that disagree are converted under the lock every
-  // time — a scan of the table while its writes wait, on such a table only (a cascade waits for the lock).
-  const cascaded = changedByForeignKeyActions(t).map((n) => n.toLowerCase());
+  // and the key's re-add failed, the migration stuck). Where the table has such a key as the cut-over runs — asked
+  // then, under the lock (a key added by a later migration counts: campaign CU), a cascade waiting for it — the rows
+  // that disagree are converted there every time: a scan of the table while its writes wait, on such a table only.
   const allColumns = (t?.columns ?? []).map((x) => x.name);
-  const convertsAlways = spec.columns.some((col) => [col.column, ...mentioned(col.up, table, allColumns)].some((n) => cascaded.includes(n.toLowerCase())));
-  const catchUp = convertsAlways
-    ? updates
-    : c.f.mariadb && gone.length > 0
-      ? [{ sql: `BEGIN NOT ATOMIC IF ${gone.join(' OR ')} THEN ${updates.map((u) => `${u};`).join(' ')} END IF; END`, afterInterruption: true as const }]
-      : updates.map((sql) => ({ sql, afterInterruption: true as const }));
+  const inputs = [...new Set(spec.columns.flatMap((col) => [col.column, ...mentioned(col.up, table, allColumns)]))];
+  const cascading = foreignKeyActionOver(table, inputs);
+  const cascaded = changedByForeignKeyActions(t).map((n) => n.toLowerCase());
+  const cascadesNow = inputs.some((n) => cascaded.includes(n.toLowerCase()));
+  const catchUp =
+    c.f.mariadb && gone.length > 0
+      ? [{ sql: `BEGIN NOT ATOMIC IF ${[...gone, `(${cascading})`].join(' OR ')} THEN ${updates.map((u) => `${u};`).join(' ')} END IF; END`, afterInterruption: true as const, orWhen: `SELECT (${cascading}) AS run` }]
+      : updates.map((sql) => ({ sql, afterInterruption: true as const, orWhen: `SELECT (${cascading}) AS run` }));
   // The shadow takes the column's name with what it is from now on (default, ON UPDATE, COMMENT: metadata only, its
   // type and NULL-ness unchanged) and, on MariaDB (instant reordering), the column's place in the table.
   const place = (after: string | null | undefined) => (after === undefined || !c.f.mariadb ? '' : after === null ? ' FIRST' : ` AFTER ${q(after)}`);
@@ -192,7 +194,7 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const names = spec.columns.map((col) => q(col.column)).join(', ');
   return [
     ...spec.columns.filter((col) => !col.nullable && (col.final?.default ?? null) === null).map((col) => omittable(c, table, col)),
-    c.step(statements.map((st) => (typeof st === 'string' ? st : st.afterInterruption ? `-- only after an interrupted attempt:\n${st.sql}` : st.sql)).join(';\n'), `cut over ${names} of ${q(table)}: ${convertsAlways ? 'rows a foreign-key action changed (no trigger ran) converted, ' : ''}trigger removed, each column replaced by its shadow under its name`, `${lock} (reads and writes wait; ${convertsAlways ? 'the rows a foreign-key action changed converted, a scan of the table, then ' : ''}metadata only, no row rewritten)`, [table, ...(spec.referencing ?? []).map((k) => k.table)], probe, {
+    c.step(statements.map((st) => (typeof st === 'string' ? st : st.afterInterruption ? `-- only after an interrupted attempt, or where a foreign-key action can change ${inputs.map(q).join(', ')} then:\n${st.sql}` : st.sql)).join(';\n'), `cut over ${names} of ${q(table)}: ${cascadesNow ? 'rows a foreign-key action changed (no trigger ran) converted, ' : ''}trigger removed, each column replaced by its shadow under its name`, `${lock} (reads and writes wait; ${cascadesNow ? 'the rows a foreign-key action changed converted, a scan of the table, then ' : ''}metadata only, no row rewritten)`, [table, ...(spec.referencing ?? []).map((k) => k.table)], probe, {
       statements,
       release: 'UNLOCK TABLES',
     }),
@@ -200,4 +202,12 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
     // Already run under the lock; here for an attempt stopped before them (each skipped by its probe, so no creation of xc's).
     ...[...(spec.readdFirst ?? []), ...(spec.readd ?? [])].map(({ creates: _, ...st }) => ({ ...st, description: `${st.description} — done in the cut-over under its lock; here only if it stopped first (skipped by its probe otherwise)` })),
   ];
+}
+
+/**
+ * `EXISTS`: a foreign key of `table` over one of `columns` has an action that changes them (ON UPDATE other than
+ * RESTRICT / NO ACTION, ON DELETE SET NULL / SET DEFAULT). information_schema needs no entry in LOCK TABLES.
+ */
+function foreignKeyActionOver(table: string, columns: string[]): string {
+  return `EXISTS (SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS r JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = r.CONSTRAINT_SCHEMA AND k.CONSTRAINT_NAME = r.CONSTRAINT_NAME AND k.TABLE_NAME = r.TABLE_NAME WHERE r.CONSTRAINT_SCHEMA = DATABASE() AND r.TABLE_NAME = ${literal(table)} AND (r.UPDATE_RULE NOT IN ('RESTRICT', 'NO ACTION') OR r.DELETE_RULE IN ('SET NULL', 'SET DEFAULT')) AND k.COLUMN_NAME IN (${columns.map(literal).join(', ')}))`;
 }
