@@ -91,16 +91,18 @@ export async function recordDeployment(ctx: EngineContext, o: { app?: string; ve
 }
 
 /**
- * The first record of an app, or of an environment, where others are recorded: a misspelt `--app wbe` is another
+ * The first live record of an app, or of an app in an environment, where others are live: a misspelt `--app wbe` is another
  * application, and its record at the new level is evidence the fail-closed contract gate reads (campaign CT: said
  * nothing). Said, not refused: a new app or environment is recorded the same way.
  */
-function firstOfItsName(known: DeploymentRow[], d: { app: string; env: string; version: string }): string | undefined {
+function firstOfItsName(recorded: DeploymentRow[], d: { app: string; env: string; version: string }): string | undefined {
+  // Live records only: a misspelt record taken back (retired) as the warning says must not make the name known (campaign CU).
+  const known = recorded.filter((x) => !x.retiredAt);
   const apps = [...new Set(known.map((x) => x.app))];
   const envs = [...new Set(known.filter((x) => x.app === d.app).map((x) => x.env ?? ''))];
   const back = `if it is misspelt, \`xc deploy retire --app ${d.app} --version ${d.version}${d.env ? ` --env ${d.env}` : ''}\` takes this record back`;
-  if (apps.length > 0 && !apps.includes(d.app)) return `no version of app ${d.app} was recorded before (apps recorded here: ${apps.join(', ')}); a misspelt --app counts as another application, whose record the contract gate reads as the new version being out — ${back}`;
-  if (envs.length > 0 && !envs.includes(d.env)) return `no version of ${d.app} was recorded in ${d.env ? `environment ${d.env}` : 'the default environment'} before (its environments here: ${envs.map((e) => e || '(default)').join(', ')}); a misspelt --env counts as another environment — ${back}`;
+  if (apps.length > 0 && !apps.includes(d.app)) return `app ${d.app} has no other live version recorded (apps live here: ${apps.join(', ')}); a misspelt --app counts as another application, whose record the contract gate reads as the new version being out — ${back}`;
+  if (envs.length > 0 && !envs.includes(d.env)) return `${d.app} has no other live version recorded in ${d.env ? `environment ${d.env}` : 'the default environment'} (its environments here: ${envs.map((e) => e || '(default)').join(', ')}); a misspelt --env counts as another environment — ${back}`;
   return undefined;
 }
 

@@ -233,19 +233,22 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     expect(await snapshot()).toEqual(retired);
   });
 
-  it('deploy record of an app or environment never recorded, where others are: a warning naming them and the retire that takes it back (campaign CT)', async () => {
+  it('deploy record of an app or environment with no live record, where others have one: a warning naming them and the retire that takes it back, again after that retire (campaigns CT, CU)', async () => {
     const { db, xc, cli } = await setup(target);
     await xc.apply();
     const typo = await cli('deploy', 'record', '--app', 'sohp', '--version', 'v2');
     expect(typo.code, typo.stderr).toBe(0);
-    expect(typo.stderr).toContain('warning: no version of app sohp was recorded before (apps recorded here: shop)');
+    expect(typo.stderr).toContain('warning: app sohp has no other live version recorded (apps live here: shop)');
     expect(typo.stderr).toContain('`xc deploy retire --app sohp --version v2` takes this record back');
     // What the warning offers undoes it: the gate is as it was (shop@v1, below V2, still blocks V2's contract).
     expect((await cli('deploy', 'retire', '--app', 'sohp', '--version', 'v2')).code).toBe(0);
     expect((await rejection(xc.contract())).exitCode).toBe(3);
+    // Taken back, the name is not known: the same typo again warns again (campaign CU).
+    expect((await xc.deploy.record({ app: 'sohp', version: 'v2' })).warning).toContain('app sohp has no other live version recorded (apps live here: shop)');
+    await xc.deploy.retire({ app: 'sohp', version: 'v2' });
 
     const env = await xc.deploy.record({ app: 'shop', version: 'v2', env: 'prdo' });
-    expect(env.warning).toContain('no version of shop was recorded in environment prdo before (its environments here: (default))');
+    expect(env.warning).toContain('shop has no other live version recorded in environment prdo (its environments here: (default))');
     expect(env.warning).toContain('`xc deploy retire --app shop --version v2 --env prdo`');
     // Known app and environment: nothing said, as before.
     expect(await xc.deploy.record({ app: 'shop', version: 'v2' })).toEqual({ ok: true, deployment: expect.objectContaining({ app: 'shop', version: 'v2' }) });
