@@ -233,7 +233,9 @@ function printMigrationPlan(p: Printer, m: MigrationPlanResult): void {
 export function printRun(p: Printer, result: RunResult, verb: string): void {
   if (result.migrations.length === 0) return p.line(`nothing to ${verb}${result.note ? `: ${result.note}` : ''}`);
   for (const m of result.migrations) {
-    const rows = m.rows !== undefined ? p.c.dim(`  ${count(m.rows)} rows backfilled`) : '';
+    // A run that resumed did part of the pass: said, so its count is not read as rows skipped (campaign CR).
+    const resumed = m.from !== 'pending' && m.from !== 'rolled_back' ? ' by this run (it resumed; `xc status` counts the whole pass)' : '';
+    const rows = m.rows !== undefined ? p.c.dim(`  ${count(m.rows)} rows backfilled${resumed}`) : '';
     p.line(`${p.c.bold(m.id)}  ${p.phase(m.from)} → ${p.phase(m.phase)}${rows}`);
   }
   for (const w of result.warnings ?? []) p.line(`${p.c.yellow('warning:')} ${w}`);

@@ -71,6 +71,11 @@ for (const target of targets) {
         const text = (await runXc(['status', '--url', db.url, '--dir', dir])).stdout;
         expect(text).toContain(`${backfill.done.toLocaleString('en-US')}/${(backfill.done + open).toLocaleString('en-US')} (9`);
         expect(text).not.toContain('(100%)');
+        // The run that resumes does the rest, and says its count is its own (campaign CR: read as rows skipped).
+        const resumed = await runXc(['apply', '--url', db.url, '--dir', dir]);
+        expect(resumed.code, resumed.stderr).toBe(0);
+        expect(resumed.stdout).toMatch(/0001_shout {2}backfilling → backfilled {2}[\d,]+ rows backfilled by this run \(it resumed; `xc status` counts the whole pass\)/);
+        expect(await db.count(`SELECT count(*) FROM users WHERE shout IS NULL OR shout <> upper(name)`)).toBe(0);
       } finally {
         await db.drop();
         await rm(dir, { recursive: true, force: true });
