@@ -58,6 +58,11 @@ export function defaultLevel(loaded: Pick<KnownMigrations, 'files'> & { rows: Re
     return { level, warning: `no --level given and no migration files in ${dir}: recorded at an unknown level, which blocks every contract while it is live; pass --level ID` };
   }
   if (newer.length === 0) return { level };
+  // Nothing begun: the version recorded runs before the first migration (the README's first record). Unknown is its
+  // level, and blocking every contract while it runs is right: said so, not as a mistake to record again (campaign CV).
+  if (level === null && newer.every((f) => isUnstarted(loaded.rows.get(f.id)?.phase ?? 'pending'))) {
+    return { level, warning: `no --level given and no migration of ${dir} applied yet: recorded at an unknown level — right for the version that runs before them, which blocks every contract while it is live (retire it once the new version has replaced it); a build that ships ${newer.at(-1)!.id} is recorded after \`xc apply\`, with --level ${newer.at(-1)!.id}` };
+  }
   const phases = newer.map((f) => `${f.id} (${loaded.rows.get(f.id)?.phase ?? 'pending'})`).join(', ');
   const recorded = level === null ? 'recorded at an unknown level, which blocks every contract while it is live: no migration of this folder is backfilled yet' : `recorded at level ${level}, the newest migration of this folder at least backfilled`;
   return {

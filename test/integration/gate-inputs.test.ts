@@ -209,6 +209,9 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     const r = await xc.deploy.record({ app: 'shop', version: 'v1' });
     expect(r.deployment.level).toBeNull();
     expect(r.warning).toContain('unknown level');
+    // Nothing applied yet: the version before the first migration, said as right, not as a record to redo (campaign CV).
+    expect(r.warning).toContain(`no migration of ${dir} applied yet: recorded at an unknown level — right for the version that runs before them`);
+    expect(r.warning).not.toContain('record again');
     expect(await db.query(`SELECT version, level FROM ${state(db, 'deployments')}`)).toEqual([{ version: 'v1', level: null }]);
   });
 
