@@ -57,6 +57,9 @@ export function tableFromSpec(spec: CreateTableSpec, model: SchemaModel, dialect
     });
   }
   projectTableOptions(spec, t, dialect);
+  // Made in the database's default collation (MySQL): a later change that counts a character's bytes can tell them
+  // before the table exists (campaign CX: a varchar widened within its length's bytes went through a shadow in plan).
+  if (model.defaultCollation !== undefined && t.collation === undefined) t.collation = model.defaultCollation;
   return t;
 }
 

@@ -230,6 +230,8 @@ export class SchemaModel {
   searched = '';
   /** The schema (PostgreSQL) or database (MySQL) the tables were read from, where known: a name qualified by another is not theirs. */
   namespace: string | undefined;
+  /** MySQL/MariaDB: the database's default collation, a table's that the plan creates (TableModel.collation). */
+  defaultCollation?: string;
   /** What migrations in flight still hold beyond this projected shape (holds.ts). */
   holds = new Holds();
   /** What the migration being planned adds before the catalog shows it (planned.ts). */
@@ -272,6 +274,7 @@ export class SchemaModel {
     m.expandSql = [...this.expandSql];
     m.searched = this.searched;
     m.namespace = this.namespace;
+    m.defaultCollation = this.defaultCollation;
     m.present = this.present;
     for (const [name, other] of this.otherNames) m.otherNames.set(name, { ...other });
     for (const [name, read] of this.inPlan) m.inPlan.set(name, { table: read.table, columns: new Map(read.columns) });

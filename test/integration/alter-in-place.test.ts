@@ -61,6 +61,21 @@ for (const target of targets) {
       expect(plan.migrations[0]!.notes).toEqual([expect.stringMatching(/^operations\[0\]\.alterColumn: "t"\."label" is changed in place: until contract both versions see its old definition \(\w.*\(10\); varchar\(40\) after contract\)/)]);
     });
 
+    it('a varchar widened in a table a pending migration creates: catalog only in plan too, so a unique key after it is planned with it (campaign CX: MariaDB planned a shadow, and refused the key)', async () => {
+      const { db, xc } = await setup(target, [], [{ createTable: { table: 't', columns: [{ name: 'id', type: 'bigint', primaryKey: true }, { name: 'email', type: 'varchar(100)' }] } }]);
+      const dir = await latestDir(db);
+      await writeFile(path.join(dir, '0002_widen.json'), JSON.stringify({ operations: [{ alterColumn: { table: 't', column: 'email', type: 'varchar(255)' } }] }));
+      await writeFile(path.join(dir, '0003_unique.json'), JSON.stringify({ operations: [{ createConstraint: { table: 't', name: 't_email_key', type: 'unique', columns: ['email'] } }] }));
+      const plan = await xc.plan();
+      const widen = plan.migrations.find((m) => m.id === '0002_widen')!;
+      expect(widen.pending.find((p) => p.phase === 'expand')?.steps ?? []).toEqual([]);
+      expect(widen.pending.find((p) => p.phase === 'contract')!.steps.map((st) => st.description).join('\n')).toMatch(/catalog only: no row rewritten/);
+      await xc.apply();
+      expect((await xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled', 'backfilled', 'backfilled']);
+      await db.query(`INSERT INTO t (id, email) VALUES (1, 'a@x')`);
+      await expect(db.query(`INSERT INTO t (id, email) VALUES (2, 'a@x')`)).rejects.toThrow(/duplicate|unique/i);
+    });
+
     it('a varchar widened under a CHECK: PostgreSQL through a shadow (ALTER … TYPE would validate the check again under its lock), MySQL/MariaDB catalog only', async () => {
       const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, label varchar(10), CONSTRAINT t_label_check CHECK (label <> ''))`], [{ alterColumn: { table: 't', column: 'label', type: 'varchar(40)' } }]);
       const plan = await xc.plan();

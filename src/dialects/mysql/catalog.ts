@@ -200,9 +200,11 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.name, t.columns.map((c) => c.name)), trigger: true, triggerBase: r.name.replace(/_[iu]$/, '') });
   }
   const model = SchemaModel.fromCatalog([...tables.values()]);
-  const database = (await s.query<{ name: string | null }>(`SELECT DATABASE() AS name`)).rows[0]?.name;
+  const here = (await s.query<{ name: string | null; collation: string | null }>(`SELECT DATABASE() AS name, @@collation_database AS collation`)).rows[0];
+  const database = here?.name;
   model.searched = database ? ` in database "${database}"` : '';
   model.namespace = database ?? undefined;
+  if (here?.collation) model.defaultCollation = here.collation;
   // What else holds a table's name: what is neither table nor view (MariaDB sequences), and xc's own state tables,
   // left out above — theirs whether made yet or not (apply makes them before its first step).
   const others = (await s.query<{ name: string; type: string }>(
