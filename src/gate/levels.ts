@@ -55,7 +55,7 @@ export function defaultLevel(loaded: Pick<KnownMigrations, 'files'> & { rows: Re
   const level = ready.at(-1)?.id ?? null;
   const newer = loaded.files.filter((f) => level === null || f.id > level);
   if (loaded.files.length === 0) {
-    return { level, warning: `no --level given and no migration files in ${dir}: recorded at an unknown level, which blocks every contract while it is live; pass --level ID` };
+    return { level, warning: `no --level given and no migration files in ${dir}: recorded at an unknown level — right for the version that runs before your first migration, which blocks every contract while it is live (retire it once the new version has replaced it); otherwise pass --level ID` };
   }
   if (newer.length === 0) return { level };
   // Nothing begun: the version recorded runs before the first migration (the README's first record). Unknown is its

@@ -213,6 +213,11 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     expect(r.warning).toContain(`no migration of ${dir} applied yet: recorded at an unknown level — right for the version that runs before them`);
     expect(r.warning).not.toContain('record again');
     expect(await db.query(`SELECT version, level FROM ${state(db, 'deployments')}`)).toEqual([{ version: 'v1', level: null }]);
+    // No file at all yet (the README's first record): the same, said so.
+    const empty = await mkdtemp(path.join(tmpdir(), 'xc-gin0-empty-'));
+    const first = createXc({ url: db.url, dir: empty });
+    cleanup.push(() => first.close(), () => rm(empty, { recursive: true, force: true }));
+    expect((await first.deploy.record({ app: 'web', version: 'v1' })).warning).toContain(`no migration files in ${empty}: recorded at an unknown level — right for the version that runs before your first migration`);
   });
 
   it('deploy retire of a version that is not live exits 2 (never recorded, or already retired) and changes nothing', async () => {
