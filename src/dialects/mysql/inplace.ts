@@ -127,7 +127,8 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   // After an interrupted attempt: the rows written while the trigger was gone, converted under the lock (see above).
   const updates = spec.columns.map((col) => `UPDATE ${q(table)} SET ${[`${q(col.shadow)} = (${col.up})`, ...keep].join(', ')} WHERE NOT COALESCE((${c.dialect.sameValue(col.shadow, col.up, col.type)}), FALSE)`);
   // MariaDB asks first, under the lock, whether a trigger is gone at all (a crash before the DROP TRIGGER left them, and
-  // nothing to convert): only then the scan. MySQL has no anonymous blocks: it converts whatever the crash left.
+  // nothing to convert) or a foreign-key action can have changed rows (below): only then the scan. MySQL has no
+  // anonymous blocks: it converts whatever the crash left, or whenever such a key is there.
   const gone = spec.dropTrigger.flatMap((st) => (st.probe ? [`(${st.probe})`] : []));
   // A foreign-key action changing a column a shadow is computed from runs no trigger: a cascade during the verify left
   // its shadow stale, and the cut-over put the stale value in the column (campaign CS: 42 rows lost their cascaded key
@@ -137,12 +138,14 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const allColumns = (t?.columns ?? []).map((x) => x.name);
   const inputs = [...new Set(spec.columns.flatMap((col) => [col.column, ...mentioned(col.up, table, allColumns)]))];
   const cascading = foreignKeyActionOver(table, inputs);
+  const when = { afterInterruption: true as const, orWhen: `SELECT (${cascading}) AS run` };
+  // What the plan shows: whether the catalog has such a key now.
   const cascaded = changedByForeignKeyActions(t).map((n) => n.toLowerCase());
   const cascadesNow = inputs.some((n) => cascaded.includes(n.toLowerCase()));
   const catchUp =
     c.f.mariadb && gone.length > 0
-      ? [{ sql: `BEGIN NOT ATOMIC IF ${[...gone, `(${cascading})`].join(' OR ')} THEN ${updates.map((u) => `${u};`).join(' ')} END IF; END`, afterInterruption: true as const, orWhen: `SELECT (${cascading}) AS run` }]
-      : updates.map((sql) => ({ sql, afterInterruption: true as const, orWhen: `SELECT (${cascading}) AS run` }));
+      ? [{ sql: `BEGIN NOT ATOMIC IF ${[...gone, `(${cascading})`].join(' OR ')} THEN ${updates.map((u) => `${u};`).join(' ')} END IF; END`, ...when }]
+      : updates.map((sql) => ({ sql, ...when }));
   // The shadow takes the column's name with what it is from now on (default, ON UPDATE, COMMENT: metadata only, its
   // type and NULL-ness unchanged) and, on MariaDB (instant reordering), the column's place in the table.
   const place = (after: string | null | undefined) => (after === undefined || !c.f.mariadb ? '' : after === null ? ' FIRST' : ` AFTER ${q(after)}`);
