@@ -116,14 +116,14 @@ export async function pgDependents(s: Session, table: string, column?: string, k
         // ("type of parameter … does not match") or read NULL, after a rename or drop it fails (campaign CQ). So does a
         // PL/pgSQL helper taking `record` or a polymorphic type, where one of the table's triggers calls it (campaign CS:
         // 3,904 failed writes on the connections open through the contract); an SQL one is planned at each call.
-        // Any table's function of that kind would be too many: only the one this table's triggers name.
+        // Any table's function of that kind would be too many: only one this table's triggers call by its name (`h(`).
         [`SELECT 'function', p.oid::regprocedure::text, NULL FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
            WHERE l.lanname IN ('plpgsql', 'sql') AND (p.prorettype IN ${rowTypes} OR p.proargtypes::oid[] && ARRAY${rowTypes}) AND p.prosrc ~* ${word(column)}
           UNION
          SELECT 'function', p.oid::regprocedure::text, NULL FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-           WHERE l.lanname = 'plpgsql' AND p.proargtypes::oid[] && ARRAY['record'::regtype, 'anyelement'::regtype, 'anynonarray'::regtype, 'anycompatible'::regtype]::oid[]
-             AND p.prosrc ~* ${word(column)} AND EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-                   WHERE t.tgrelid = to_regclass(${rel}) AND NOT t.tgisinternal AND strpos(lower(f.prosrc), lower(p.proname::text)) > 0)`]),
+           WHERE l.lanname = 'plpgsql' AND p.proargtypes::oid[] && ARRAY['record'::regtype, 'anyelement'::regtype, 'anynonarray'::regtype, 'anycompatible'::regtype, 'anycompatiblenonarray'::regtype]::oid[]
+             AND p.prosrc ~* ${word(column)} AND p.proname ~ '^[A-Za-z_][A-Za-z0-9_]*$' AND EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+                   WHERE t.tgrelid = to_regclass(${rel}) AND NOT t.tgisinternal AND f.prosrc ~* ('(^|[^A-Za-z0-9_$."])"?' || p.proname || '"?\\s*\\('))`]),
     // Another schema's view under its qualified name: not taken for xc's own view of a renamed table's old name (campaign V).
     `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END,
             CASE WHEN v.relnamespace = to_regnamespace(current_schema()) THEN v.relname::text ELSE format('%s.%s', v.relnamespace::regnamespace, v.relname) END, NULL::text
