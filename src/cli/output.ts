@@ -234,7 +234,7 @@ export function printRun(p: Printer, result: RunResult, verb: string): void {
   if (result.migrations.length === 0) return p.line(`nothing to ${verb}${result.note ? `: ${result.note}` : ''}`);
   for (const m of result.migrations) {
     // A run that resumed did part of the pass: said, so its count is not read as rows skipped (campaign CR).
-    const resumed = m.from !== 'pending' && m.from !== 'rolled_back' ? ' by this run (it resumed; `xc status` counts the whole pass)' : '';
+    const resumed = m.from === 'expanding' || m.from === 'dual_write' || m.from === 'backfilling' ? ' by this run (it resumed; `xc status` counts the whole pass)' : '';
     const rows = m.rows !== undefined ? p.c.dim(`  ${count(m.rows)} rows backfilled${resumed}`) : '';
     p.line(`${p.c.bold(m.id)}  ${p.phase(m.from)} → ${p.phase(m.phase)}${rows}`);
   }
