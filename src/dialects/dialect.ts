@@ -310,6 +310,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   readonly foreignKeysTrusted: boolean;
   /**
+   * A foreign key's ON UPDATE / ON DELETE action changes rows through the table's triggers (PostgreSQL: its RI
+   * triggers run UPDATEs). MySQL/MariaDB run none for it: xc's triggers never see such a change.
+   */
+  readonly foreignKeyActionsRunTriggers: boolean;
+  /**
    * The unique indexes the storage engine may cluster `table`'s rows by in
    * place of the primary key it lacks (InnoDB: the first UNIQUE index over
    * whole NOT NULL columns). Dropping such an index, or letting one of its

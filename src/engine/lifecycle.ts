@@ -149,7 +149,7 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
       await requireExpandIntact(ctx, row);
       await requireOldNamesUnused(ctx, row);
       await requireRemovedUnused(ctx, row);
-      await verifyAgreement(ctx, row.id, row.plan.verify);
+      await verifyBeforeContract(ctx, row);
       await gate?.();
       await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'contract' } : { journal: 'contract' });
     } else if (row.phase === 'contracting' && (await contractUndoable(ctx, row))) {
@@ -172,6 +172,26 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
       await transition(ctx, row, 'contracted');
     }
   });
+}
+
+/**
+ * The verify before contract (SPEC §5). A check whose rows the cut-over converts under its lock (a foreign-key action
+ * changes what they are computed from, with no trigger run: AgreementCheck.convertedAtCutOver) converts the rows it
+ * finds again instead of refusing — a parent's key changing once a second refused every contract (campaigns CW, CY),
+ * and `xc backfill ID` could not get ahead of it. The other checks refuse as ever, first.
+ */
+async function verifyBeforeContract(ctx: EngineContext, row: Row): Promise<void> {
+  await verifyAgreement(ctx, row.id, row.plan.verify.filter((c) => !c.convertedAtCutOver));
+  const converted = row.plan.verify.filter((c) => c.convertedAtCutOver);
+  if (converted.length === 0) return;
+  const found = await verifyAgreement(ctx, row.id, converted).then(
+    () => false,
+    (err: unknown) => {
+      if (err instanceof DataMismatchError) return true;
+      throw err;
+    },
+  );
+  if (found) await backfillAgain(ctx, row, { reason: 'rows a foreign-key action changed (no trigger runs for it): converted again; the cut-over converts those changed after, under its lock' });
 }
 
 /**

@@ -167,12 +167,19 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
 
   plan.backfill.push(backfill);
   const filled = cols.filter((c) => !c.nullable).map((c) => ` AND ${q(c.shadow)} IS NOT NULL`).join('');
+  // A foreign-key action changing what a shadow is computed from runs no trigger (MySQL): its rows disagree until the
+  // cut-over converts them under its lock, so the verify converts them again rather than refuse — never where a NULL
+  // would then break NOT NULL (`filled`), which converting cannot mend.
+  const cascaded = new Set(changedByForeignKeyActions(t).map((n) => n.toLowerCase()));
+  const inputs = cols.flatMap((c) => [c.column, ...dialect.columnsNamed(c.up, table, t.columns.map((x) => x.name))]);
+  const convertedAtCutOver = !dialect.foreignKeyActionsRunTriggers && !filled && inputs.some((n) => cascaded.has(n.toLowerCase()));
   plan.verify.push(
     keyedCheck(ctx, {
       table,
       description: `${cols.map((c) => c.column).join(', ')}: each shadow agrees with up of its column${filled ? ', and holds no NULL where the column will be NOT NULL' : ''}`,
       agrees: `COALESCE((${agrees}), FALSE)${filled}`,
       show: cols.flatMap((c) => [c.column, c.shadow]),
+      ...(convertedAtCutOver ? { convertedAtCutOver: true as const } : {}),
       remedy:
         `A shadow that holds a value other than \`up\` of its column was converted where xc's session would convert otherwise (MySQL/MariaDB: a writer in another time_zone) or changed where no trigger saw it: \`xc backfill ${ctx.migrationId}\` converts those rows again, then run \`xc contract\` again.` +
         (filled ? ` Rows whose \`up\` is NULL cannot become NOT NULL: fix them (an UPDATE) first; or \`xc rollback ${ctx.migrationId}\`.` : ''),

@@ -210,6 +210,13 @@ export interface AgreementCheck {
   show: string[];
   /** What the user can do about rows that disagree, when it is not converting them again (`xc backfill ID`). */
   remedy?: string;
+  /**
+   * Rows that disagree are converted again (the backfill's pass) instead of refusing the contract: a foreign-key action
+   * changes a column they are computed from with no trigger run (MySQL), and the cut-over converts, under its lock,
+   * whatever such an action changed after (campaigns CW, CY: a parent's key changed once a second refused every
+   * contract). Set by the operation where the plan finds such a key.
+   */
+  convertedAtCutOver?: true;
   /** Filled in by the planner, as for BackfillSpec. */
   key?: string[];
   integerKey?: boolean;

@@ -77,6 +77,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return this.mariadb ? 32 : 16;
   }
   readonly foreignKeysTrusted = false;
+  readonly foreignKeyActionsRunTriggers = false;
 
   /**
    * Without a PRIMARY KEY, InnoDB clusters the rows by the first UNIQUE index whose key parts are whole NOT NULL

@@ -139,11 +139,13 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const inputs = [...new Set(spec.columns.flatMap((col) => [col.column, ...mentioned(col.up, table, allColumns)]))];
   const cascading = foreignKeyActionOver(table, inputs);
   const when = { afterInterruption: true as const, orWhen: `SELECT (${cascading}) AS run` };
-  // What the plan shows: whether the catalog has such a key now.
+  // Where the catalog has such a key now, always: the contract's verify then converted what it found rather than
+  // refuse (AgreementCheck.convertedAtCutOver), and relies on this, even should the key go meanwhile.
   const cascaded = changedByForeignKeyActions(t).map((n) => n.toLowerCase());
   const cascadesNow = inputs.some((n) => cascaded.includes(n.toLowerCase()));
-  const catchUp =
-    c.f.mariadb && gone.length > 0
+  const catchUp = cascadesNow
+    ? updates
+    : c.f.mariadb && gone.length > 0
       ? [{ sql: `BEGIN NOT ATOMIC IF ${[...gone, `(${cascading})`].join(' OR ')} THEN ${updates.map((u) => `${u};`).join(' ')} END IF; END`, ...when }]
       : updates.map((sql) => ({ sql, ...when }));
   // The shadow takes the column's name with what it is from now on (default, ON UPDATE, COMMENT: metadata only, its

@@ -85,6 +85,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   readonly uniqueIndexMayCluster = false;
   readonly maxIndexKeys = 32;
   readonly foreignKeysTrusted = true;
+  readonly foreignKeyActionsRunTriggers = true;
   /** Heap tables: no index holds the rows. */
   implicitClusterKeys(): IndexModel[] {
     return [];
