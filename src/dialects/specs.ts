@@ -180,6 +180,11 @@ export interface ColumnSwapSpec {
   primaryKey?: { name: string; index: string };
   /** Other tables' foreign keys referencing the columns: dropped before the swap, added again after it without reading a row (validated later by the caller). */
   referencing?: ForeignKeySpec[];
+  /**
+   * A foreign-key action changes a column a shadow is computed from, with no trigger run (Dialect.foreignKeyActionsRunTriggers
+   * false): the cut-over converts the rows that disagree under its lock every time (MySQL).
+   */
+  convertUnderLock?: boolean;
 }
 
 /** What swapColumns cannot carry: the primary key, the identity or AUTO_INCREMENT, or one referencing key (named). */

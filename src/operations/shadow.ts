@@ -172,7 +172,8 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   // would then break NOT NULL (`filled`), which converting cannot mend.
   const cascaded = new Set(changedByForeignKeyActions(t).map((n) => n.toLowerCase()));
   const inputs = cols.flatMap((c) => [c.column, ...dialect.columnsNamed(c.up, table, t.columns.map((x) => x.name))]);
-  const convertedAtCutOver = !dialect.foreignKeyActionsRunTriggers && !filled && inputs.some((n) => cascaded.has(n.toLowerCase()));
+  const convertUnderLock = !dialect.foreignKeyActionsRunTriggers && inputs.some((n) => cascaded.has(n.toLowerCase()));
+  const convertedAtCutOver = convertUnderLock && !filled;
   plan.verify.push(
     keyedCheck(ctx, {
       table,
@@ -235,6 +236,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
     renameIndexes,
     ...(primaryKey ? { primaryKey } : {}),
     ...(referencing.length > 0 ? { referencing } : {}),
+    convertUnderLock,
   });
   plan.contract.push(...atomic(swap), ...kept.flatMap((x) => x.steps));
   for (const k of [...checks, ...keys]) if (k.validated !== false) plan.contract.push(...ddl.validateConstraint(table, k.name));

@@ -27,7 +27,7 @@
  * triggers it removed again before the lock goes.
  */
 import type { ColumnChange, ColumnSwapSpec } from '../dialect.js';
-import { changedByForeignKeyActions, serverStamped, type ColumnModel } from '../../schema/model.js';
+import { serverStamped, type ColumnModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
 import { defaultClause, hiddenColumnDefault, literal, mentioned, quoteMy as q, withComment } from './expr.js';
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
@@ -139,10 +139,9 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const inputs = [...new Set(spec.columns.flatMap((col) => [col.column, ...mentioned(col.up, table, allColumns)]))];
   const cascading = foreignKeyActionOver(table, inputs);
   const when = { afterInterruption: true as const, orWhen: `SELECT (${cascading}) AS run` };
-  // Where the catalog has such a key now, always: the contract's verify then converted what it found rather than
-  // refuse (AgreementCheck.convertedAtCutOver), and relies on this, even should the key go meanwhile.
-  const cascaded = changedByForeignKeyActions(t).map((n) => n.toLowerCase());
-  const cascadesNow = inputs.some((n) => cascaded.includes(n.toLowerCase()));
+  // Where the plan found such a key, always: the contract's verify then converted what it found rather than refuse
+  // (AgreementCheck.convertedAtCutOver), and relies on this, even should the key go meanwhile.
+  const cascadesNow = spec.convertUnderLock === true;
   const catchUp = cascadesNow
     ? updates
     : c.f.mariadb && gone.length > 0
