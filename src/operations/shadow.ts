@@ -112,7 +112,8 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   const backfill = keyedBackfill(ctx, { table, set: Object.fromEntries(cols.map((c) => [c.shadow, c.up])), where: `NOT COALESCE((${agrees}), FALSE)`, bypass: cols.map((c) => c.trigger) });
   // The shadow's trigger computes it on every write, a key's move included: unless a foreign-key action changes rows
   // (MySQL runs no trigger for it), a row the catch-up passed by cannot stay stale (BackfillSpec.everyWriteConverts).
-  const fill: BackfillSpec = { ...backfill, ...(changedByForeignKeyActions(t).length > 0 ? {} : { everyWriteConverts: true as const }) };
+  const changedByActions = changedByForeignKeyActions(t);
+  const fill: BackfillSpec = { ...backfill, ...(changedByActions.length > 0 ? {} : { everyWriteConverts: true as const }) };
   // Stored NOT NULL at once where the column is NOT NULL and stays so (MySQL then needs no second rebuild at contract).
   const notNullAtOnce = (c: (typeof cols)[number]) => !c.nullable && !c.old.nullable;
 
@@ -170,7 +171,7 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   // A foreign-key action changing what a shadow is computed from runs no trigger (MySQL): its rows disagree until the
   // cut-over converts them under its lock, so the verify converts them again rather than refuse — never where a NULL
   // would then break NOT NULL (`filled`), which converting cannot mend.
-  const cascaded = new Set(changedByForeignKeyActions(t).map((n) => n.toLowerCase()));
+  const cascaded = new Set(changedByActions.map((n) => n.toLowerCase()));
   const inputs = cols.flatMap((c) => [c.column, ...dialect.columnsNamed(c.up, table, t.columns.map((x) => x.name))]);
   const convertUnderLock = !dialect.foreignKeyActionsRunTriggers && inputs.some((n) => cascaded.has(n.toLowerCase()));
   const convertedAtCutOver = convertUnderLock && !filled;
