@@ -792,6 +792,40 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT tags FROM users WHERE id = 102`)).toEqual([{ tags: [] }]);
     });
 
+    it.skipIf(!pg)('up with concat() (STABLE only for its arguments\' text, as the JSON builders): taken, a writer in another TimeZone agrees with the verify (campaign CW)', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE events (id int PRIMARY KEY, code int NOT NULL, seen timestamptz NOT NULL)`,
+          `INSERT INTO events SELECT g, g * 7, timestamptz '2026-01-01 10:00:00+00' + g * interval '1 hour' FROM generate_series(1, 30) g`,
+        ],
+        'xc_brought',
+      );
+      await s.write(
+        '0001_code',
+        { alterColumn: { table: 'events', column: 'code', type: 'text', up: "concat('C-', code)", down: 'CAST(substr(code, 3) AS int)' } },
+        { alterColumn: { table: 'events', column: 'seen', type: 'text', up: "concat(seen, '')", down: 'CAST(seen AS timestamptz)' } },
+      );
+      await s.xc.apply();
+      // The old version writes from a session in another zone: the trigger converts under xc's settings, as the verify.
+      const app = await s.db.connection();
+      await app.query(`SET TimeZone = 'Asia/Tokyo'`);
+      await app.query(`UPDATE events SET code = 1000, seen = timestamptz '2026-06-01 00:00:00+00' WHERE id = 1`);
+      await app.query(`INSERT INTO events VALUES (100, 5, timestamptz '2026-07-01 12:00:00+00')`);
+      await record(s.xc, '0001_code');
+      await s.xc.contract();
+      const rows = await s.db.query<{ id: number; code: string; at: string }>(
+        `SELECT id, code, to_char(CAST(seen AS timestamptz) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24') AS at FROM events WHERE id IN (1, 2, 100) ORDER BY id`,
+      );
+      expect(rows).toEqual([
+        { id: 1, code: 'C-1000', at: '2026-06-01 00' },
+        { id: 2, code: 'C-14', at: '2026-01-01 12' },
+        { id: 100, code: 'C-5', at: '2026-07-01 12' },
+      ]);
+      // Every text in the zone xc converted under, none in the writer's.
+      expect(await s.db.query(`SELECT count(*)::int AS n FROM events WHERE seen LIKE '%+09'`)).toEqual([{ n: 0 }]);
+    });
+
     it.skipIf(pg)('an in-place cut-over whose ALTER fails as a whole (a virtual column added after expand) removed nothing: the contract can be rolled back', async () => {
       const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int, b int)`, `INSERT INTO t VALUES (1, 1, 2), (2, 2, 3)`], 'xc_brought');
       await s.write('0001_a', { alterColumn: { table: 't', column: 'a', type: 'bigint', nullable: false, up: 'COALESCE(a, 0)', down: 'a' } });

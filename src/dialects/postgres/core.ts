@@ -51,8 +51,14 @@ function sessionFunction(name: string): string | undefined {
 /** The serial shorthands: an integer column with a sequence default. */
 const SERIAL: Record<string, string> = { smallserial: 'smallint', serial2: 'smallint', serial: 'integer', serial4: 'integer', bigserial: 'bigint', serial8: 'bigint' };
 
-/** Built-in JSON builders, STABLE only for their arguments' text output: taken in `up`/`down` (volatileFunctions). */
-const STABLE_BUILDERS = ['to_json', 'to_jsonb', 'array_to_json', 'row_to_json', 'json_build_array', 'json_build_object', 'jsonb_build_array', 'jsonb_build_object', 'json_object', 'jsonb_object'];
+/**
+ * Built-in builders STABLE only for their arguments' text output (JSON builders; `concat`, `concat_ws` and `format`,
+ * which campaign CW's authors wrote for `||`): taken in `up`/`down` (volatileFunctions).
+ */
+const STABLE_BUILDERS = [
+  'to_json', 'to_jsonb', 'array_to_json', 'row_to_json', 'json_build_array', 'json_build_object', 'jsonb_build_array', 'jsonb_build_object', 'json_object', 'jsonb_object',
+  'concat', 'concat_ws', 'format',
+];
 
 /** Key types a bare parameter compared with them takes the type of (PostgreSQL's own scalar types). */
 const BARE_KEY_PARAM =
@@ -249,7 +255,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     if (names.length === 0) return [];
     // The standard time keywords are functions of the transaction's start (STABLE): they differ between the trigger and the verify.
     const keywords = names.filter((n) => ['current_timestamp', 'current_date', 'current_time', 'localtime', 'localtimestamp'].includes(n));
-    // JSON builders are STABLE only for what their arguments' text output reads (a timestamptz's TimeZone), which a
+    // Those builders (JSON, concat, format) are STABLE only for what their arguments' text output reads (a timestamptz's TimeZone), which a
     // trigger converting a date or time type runs under xc's (triggers.ts readsSessionSettings): given the same row they
     // give the same value, and `text[]` → jsonb has no IMMUTABLE way (to_jsonb). User functions declared STABLE may
     // read tables, and stay refused.
