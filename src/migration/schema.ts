@@ -22,7 +22,7 @@ const ident = z
   .superRefine((s, ctx) => {
     const bytes = nameLength(s, PORTABLE_NAMES);
     if (bytes > PORTABLE_NAMES.maxLength) {
-      ctx.addIssue({ code: 'custom', message: `names are at most ${PORTABLE_NAMES.maxLength} bytes in UTF-8 (PostgreSQL cuts longer ones, which can then name something else); this one is ${bytes}` });
+      ctx.addIssue({ code: 'custom', message: `names are at most ${PORTABLE_NAMES.maxLength} bytes in UTF-8 (PostgreSQL cuts longer ones, which can then name something else; a file keeps to that on MySQL/MariaDB too, so it works on both); this one is ${bytes} — an existing longer name (MySQL allows 64 characters) is reached by a \`sql\` operation, e.g. one renaming it to a shorter name first` });
     }
     if (/\s$/u.test(s)) ctx.addIssue({ code: 'custom', message: `names cannot end with whitespace (MySQL/MariaDB refuse them): ${JSON.stringify(s)}` });
     const astral = /[\u{10000}-\u{10FFFF}]/u.exec(s);
@@ -339,6 +339,8 @@ export const OperationSchemas = {
       columns: z.array(ident).min(1),
       references: z.object({ table: ident, columns: z.array(ident).min(1) }).strict(),
       onDelete: onDelete.optional(),
+      // TypeORM's and knex's keys say it (`ON UPDATE NO ACTION`); createConstraint takes it in `references` (campaign CZ).
+      onUpdate: onDelete.optional(),
       name: ident.optional(),
     })
     .strict(),

@@ -143,7 +143,7 @@ export const addForeignKey: Operation<'addForeignKey'> = {
     // In flight, the catalog shows it NOT VALID: projected as its contract leaves it (a copy made meanwhile is validated too).
     const shown = t.foreignKeys.find((f) => f.name === name);
     if (shown) return void delete shown.validated;
-    t.foreignKeys.push({ name, columns: spec.columns, refTable: spec.references.table, refColumns: spec.references.columns, onDelete: spec.onDelete ?? null });
+    t.foreignKeys.push({ name, columns: spec.columns, refTable: spec.references.table, refColumns: spec.references.columns, onDelete: spec.onDelete ?? null, ...(spec.onUpdate ? { onUpdate: spec.onUpdate } : {}) });
   },
 
   plan(spec, ctx) {
@@ -158,6 +158,7 @@ export const addForeignKey: Operation<'addForeignKey'> = {
         refTable: spec.references.table,
         refColumns: spec.references.columns,
         onDelete: spec.onDelete ?? null,
+        ...(spec.onUpdate ? { onUpdate: spec.onUpdate } : {}),
       }),
       contract: ddl.validateConstraint(spec.table, name),
       rollback: ddl.dropConstraint(spec.table, name),

@@ -44,7 +44,7 @@ export function requireTable(model: SchemaModel, table: string, path: (string | 
     });
   } else if (t.partitioned) {
     // CREATE INDEX CONCURRENTLY and a partitioned table's NOT VALID foreign keys fail there, half-way through an apply.
-    issues.push({ path, code: 'table_partitioned', table, message: `"${table}" is a partitioned table, which xc's online steps do not cover: change it with \`sql\` operations, partition by partition` });
+    issues.push({ path, code: 'table_partitioned', table, message: `"${table}" is a partitioned table, which xc's online steps do not cover: change it with \`sql\` operations — an index partition by partition (CREATE INDEX … ON ONLY, then each partition's CONCURRENTLY, attached); a column's rename or type on the partitioned table itself, which changes every partition (its type rewrites each under an ACCESS EXCLUSIVE lock)` });
   } else if (t.partitionOf !== undefined) {
     // Its columns are the partitioned table's: adding, renaming or retyping one fails there, half-way through an apply.
     issues.push({ path, code: 'table_partitioned', table, message: `"${table}" is a partition of "${t.partitionOf}", whose columns and keys it shares, which xc's online steps do not cover: change it with \`sql\` operations` });

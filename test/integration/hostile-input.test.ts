@@ -35,7 +35,7 @@ for (const target of targets) {
       const existing = `${'é'.repeat(31)}x`; // 63 bytes, 32 characters
       const s = await setup(target, [...schema, `CREATE TABLE ${q(target.name, existing)} (id int PRIMARY KEY)`, `INSERT INTO ${q(target.name, existing)} (id) VALUES (1)`], 'xc_hostile');
       await s.write('0001_long', { createTable: { table: `${existing}é`, columns: [{ name: 'id', type: 'int', primaryKey: true, nullable: false }] } });
-      await refused(s, ['users', existing], /0001_long\.json: operations\[0\]\.createTable\.table: names are at most 63 bytes in UTF-8 .* this one is 65/);
+      await refused(s, ['users', existing], /0001_long\.json: operations\[0\]\.createTable\.table: names are at most 63 bytes in UTF-8 .* this one is 65 — an existing longer name \(MySQL allows 64 characters\) is reached by a `sql` operation/);
       expect(await s.db.count(`SELECT count(*) FROM ${q(target.name, existing)}`)).toBe(1);
     });
 

@@ -40,6 +40,34 @@ describeOperation('addForeignKey', [
     },
   },
   {
+    name: 'with onUpdate (TypeORM\'s `ON UPDATE NO ACTION`, here CASCADE): a parent key\'s change reaches the child (campaign CZ: unknown key)',
+    setup: [
+      `CREATE TABLE users (id int PRIMARY KEY)`,
+      `CREATE TABLE orders (id int PRIMARY KEY, user_id int)`,
+      `INSERT INTO users VALUES (1), (2), (3)`,
+      `INSERT INTO orders VALUES (10, 1), (11, 2)`,
+    ],
+    operations: [{ addForeignKey: { table: 'orders', columns: ['user_id'], references: { table: 'users', columns: ['id'] }, onDelete: 'cascade', onUpdate: 'cascade', name: 'orders_user_fk' } }],
+    writes: { old: [`INSERT INTO orders VALUES (13, 3)`], new: [`INSERT INTO orders VALUES (14, 2)`] },
+    async afterStart(db) {
+      await rejects(db, `INSERT INTO orders VALUES (15, 99)`);
+    },
+    async afterComplete(db) {
+      if (db.dialect === 'postgres') expect(await foreignKeys(db, 'orders')).toEqual(['orders_user_fk FOREIGN KEY (user_id) REFERENCES users(id) ON UPDATE CASCADE ON DELETE CASCADE']);
+      else expect(await rows(db, `SELECT constraint_name AS name, update_rule AS up, delete_rule AS del FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE() AND table_name = 'orders'`)).toEqual([{ name: 'orders_user_fk', up: 'CASCADE', del: 'CASCADE' }]);
+      await db.query(`UPDATE users SET id = 30 WHERE id = 3`);
+      expect(await rows(db, `SELECT id, user_id FROM orders ORDER BY id`)).toEqual([
+        { id: '10', user_id: '1' },
+        { id: '11', user_id: '2' },
+        { id: '13', user_id: '30' },
+        { id: '14', user_id: '2' },
+      ]);
+    },
+    async afterRollback(db) {
+      expect(await foreignKeys(db, 'orders')).toEqual([]);
+    },
+  },
+  {
     name: 'over two columns, the name derived',
     setup: [
       `CREATE TABLE teams (org int, code varchar(10), PRIMARY KEY (org, code))`,
