@@ -105,6 +105,11 @@ export interface MigrationOutcome {
   from: Phase;
   phase: Phase;
   rows?: number;
+  /**
+   * apply: what its plan says of when the change reaches the application (a column changed in place keeps its old
+   * definition until contract), as `xc plan` shows it — a pipeline runs `check --apply`, never plan (campaign CZ).
+   */
+  notes?: string[];
 }
 
 export interface RunResult {

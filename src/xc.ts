@@ -310,7 +310,7 @@ class XcImpl implements Xc {
         const { rows, warning } = await advance(ctx, row, opts.to ?? 'backfill');
         if (warning) warnings.push(warning);
         // Applied again after a rollback, it says so (campaign BT: "pending → backfilled" read as a first apply).
-        outcomes.push({ id: f.id, from: shownFrom, phase: row.phase, rows });
+        outcomes.push({ id: f.id, from: shownFrom, phase: row.phase, rows, ...(row.plan.notes?.length ? { notes: row.plan.notes } : {}) });
       }
       return { ok: true as const, migrations: outcomes, ...(warnings.length > 0 ? { warnings } : {}) };
     });

@@ -5,7 +5,7 @@
  * can leak, whatever an error or a driver put in its message.
  */
 import { Chalk, supportsColor, supportsColorStderr, type ChalkInstance } from 'chalk';
-import type { MigrationPlanResult, Phase, PlanResult, RunResult, XcEvent } from '../api.js';
+import type { MigrationOutcome, MigrationPlanResult, Phase, PlanResult, RunResult, XcEvent } from '../api.js';
 import { errorCodeOf, ExitCode, exitCodeOf, InvalidInputError, XcError, type ErrorCode, type MigrationIssue } from '../errors.js';
 import { scrub } from '../db/redact.js';
 import { ProgressLine, type Field } from './progress.js';
@@ -230,13 +230,19 @@ function printMigrationPlan(p: Printer, m: MigrationPlanResult): void {
   p.line();
 }
 
+/** A migration a run moved on, and its plan's notes (MigrationOutcome.notes). */
+export function printOutcome(p: Printer, m: MigrationOutcome, after = ''): void {
+  p.line(`${p.c.bold(m.id)}  ${p.phase(m.from)} → ${p.phase(m.phase)}${after}`);
+  for (const note of m.notes ?? []) p.line(`  ${p.c.yellow('note:')} ${note}`);
+}
+
 export function printRun(p: Printer, result: RunResult, verb: string): void {
   if (result.migrations.length === 0) return p.line(`nothing to ${verb}${result.note ? `: ${result.note}` : ''}`);
   for (const m of result.migrations) {
     // A run that resumed did part of the pass: said, so its count is not read as rows skipped (campaign CR).
     const resumed = m.from === 'expanding' || m.from === 'dual_write' || m.from === 'backfilling' ? ' by this run (it resumed; `xc status` counts the whole pass)' : '';
     const rows = m.rows !== undefined ? p.c.dim(`  ${count(m.rows)} rows backfilled${resumed}`) : '';
-    p.line(`${p.c.bold(m.id)}  ${p.phase(m.from)} → ${p.phase(m.phase)}${rows}`);
+    printOutcome(p, m, rows);
   }
   for (const w of result.warnings ?? []) p.line(`${p.c.yellow('warning:')} ${w}`);
 }

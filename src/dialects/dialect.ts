@@ -315,6 +315,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   readonly foreignKeyActionsRunTriggers: boolean;
   /**
+   * A copy's new column gets the old column's column-level grants at expand (carryColumnPrivileges): PostgreSQL.
+   * MySQL/MariaDB: none (grants are by name, which xc may neither read nor give).
+   */
+  readonly carriesColumnGrants: boolean;
+  /**
    * The unique indexes the storage engine may cluster `table`'s rows by in
    * place of the primary key it lacks (InnoDB: the first UNIQUE index over
    * whole NOT NULL columns). Dropping such an index, or letting one of its
@@ -483,6 +488,12 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * no such catalog, so a known list.
    */
   volatileFunctions(s: Session, names: string[]): Promise<string[]>;
+  /**
+   * The roles that read `table` by column grants alone (SELECT on some columns, none on the table, nor on its schema
+   * or database on MySQL): a whole-row read of theirs (`SELECT *`, a function over the row) needs every column, so a
+   * column added without their grants denies it. Only the grants xc's user can see (MySQL's information_schema).
+   */
+  columnOnlyReaders(s: Session, table: string): Promise<string[]>;
   /**
    * Why `type` is not one SQL type this server knows, or null. Asked before
    * any expression is compiled as that type, so a type is never pasted into

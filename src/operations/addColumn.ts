@@ -164,6 +164,7 @@ export const addColumn: Operation<'addColumn'> = {
     }
     return issues;
   },
+  addsColumns: (spec) => [{ path: ['column', 'name'], table: spec.table, column: spec.column.name }],
   expressions(spec, { model, expr }) {
     const t = model.table(spec.table);
     const checks = spec.up === undefined ? [] : exprCheck(['up'], spec.table, expr(spec.up), columnsOf(t), spec.column.type);

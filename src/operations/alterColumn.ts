@@ -266,6 +266,7 @@ export const alterColumn: Operation<'alterColumn'> = {
   backfillTables: (spec, ctx) => (delegated(spec) ? (createConstraint.backfillTables?.(asConstraint(spec), ctx) ?? []) : spec.to !== undefined || shadowed(spec, ctx) ? [spec.table] : []),
   // In place too: a view over the column keeps PostgreSQL from changing its type, as from dropping it. A default, a
   // comment or nullability alone leaves the column itself (campaign V: a view refused them).
+  addsColumns: (spec) => (spec.to !== undefined && !delegated(spec) ? [{ path: ['to'], table: spec.table, column: spec.to, grantsFrom: spec.column }] : []),
   removesAtContract: (spec, ctx) =>
     delegated(spec)
       ? placed(spec, createConstraint.removesAtContract?.(asConstraint(spec)) ?? [])

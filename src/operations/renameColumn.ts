@@ -23,6 +23,7 @@ export const renameColumn: Operation<'renameColumn'> = {
   synced: (spec) => ({ table: spec.table, columns: [spec.from, spec.to] }),
   backfillTables: (spec) => [spec.table],
   removesAtContract: (spec) => [{ path: ['from'], table: spec.table, column: spec.from }],
+  addsColumns: (spec) => [{ path: ['to'], table: spec.table, column: spec.to, grantsFrom: spec.from }],
   // The new column carries the old one's NOT NULL, from contract on.
   notNullAtContract: (spec, model) => ({ table: spec.table, columns: model.table(spec.table)?.columns.find((c) => c.name === spec.from)?.nullable === false ? [spec.to] : [] }),
   contractTables: (spec, model) => copyContractTables(model, spec.table, spec.from),

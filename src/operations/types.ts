@@ -65,6 +65,11 @@ export interface Operation<K extends OperationKind = OperationKind> {
    * and only what the server will not let change its type (a view, a generated column: PostgreSQL) stands in the way.
    */
   removesAtContract?(spec: OperationSpec<K>, ctx?: Pick<ValidateContext, 'model' | 'dialect'>): { path: (string | number)[]; table: string; column?: string; keepsName?: boolean; inCatalog?: boolean }[];
+  /**
+   * Columns its expand adds to a table the application reads (not xc's hidden ones); `grantsFrom`: the column whose
+   * column-level grants a copy's new column gets, where the dialect carries them (Dialect.carriesColumnGrants).
+   */
+  addsColumns?(spec: OperationSpec<K>): { path: (string | number)[]; table: string; column: string; grantsFrom?: string }[];
   /** The author's own statements (the `sql` operation), checked for syntax by the server where it can without running them. */
   statements?(spec: OperationSpec<K>, ctx: ValidateContext): { path: (string | number)[]; sql: string }[];
   /** SQL types the operation declares, each checked by the server (Dialect.typeIssue) before any expression. */

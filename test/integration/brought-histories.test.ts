@@ -70,7 +70,7 @@ for (const target of targets) {
       const dependent = pg ? `CREATE MATERIALIZED VIEW active_members AS SELECT id, name FROM members WHERE active = 1` : `CREATE PROCEDURE active_members() SELECT id, name FROM members WHERE active = 1`;
       const s = await setup(target, [`CREATE TABLE members (id int PRIMARY KEY, name varchar(40), active int)`, dependent], 'xc_brought');
       await s.write('0001_m', { renameColumn: { table: 'members', from: 'name', to: 'full_name' } });
-      await refused(s, ['members'], new RegExp(`${pg ? 'materialized view' : 'procedure'} "active_members"[^]*depends on "members"\\."name"[^]*; what is to read "full_name" instead can name it only once this migration's expand made it: drop it in an earlier migration and make it again over "full_name" in one after this contract`));
+      await refused(s, ['members'], new RegExp(`${pg ? 'materialized view' : 'procedure'} "active_members"[^]*depends on "members"\\."name"[^]*; what is to read "full_name" instead can name it once this migration made and filled it: drop it in an earlier migration and make it again over "full_name" in a later one — \`xc apply\` backfills each migration before it expands the next`));
     });
 
     it('a TIMESTAMP changed to DATETIME without `up` (gh-ost users): plan notes on MySQL/MariaDB that writers in other time zones convert otherwise, and the CONVERT_TZ that does not (campaign P)', async () => {

@@ -269,6 +269,21 @@ for (const target of targets) {
       }
     });
 
+    it.runIf(target.name === 'postgres')('a function over the row (a PostgREST computed column) another schema keeps, dropped by an earlier migration\'s `sql` expand by its signature: noted, not refused, applied in one run (campaign DA)', async () => {
+      const s = await setup(target, [`CREATE TABLE posts (id int PRIMARY KEY, legacy varchar(20))`, `INSERT INTO posts VALUES (1, 'x')`], 'xc_removed');
+      await s.db.query(`CREATE SCHEMA xc_api`);
+      const make = `CREATE FUNCTION xc_api.label(p public.posts) RETURNS text LANGUAGE sql STABLE AS $$ SELECT p.legacy $$`;
+      await s.db.query(make);
+      const dependsOn = /function "xc_api\.label\(posts\)" depends on "posts"\."legacy"/;
+      await s.write('0002_drop', { dropColumn: { table: 'posts', column: 'legacy' } });
+      await refused(s, ['posts'], dependsOn);
+      await s.write('0001_fn', { sql: { expand: `DROP FUNCTION xc_api.label(public.posts)`, rollback: make } });
+      const plan = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
+      expect(plan.migrations.find((m) => m.id === '0002_drop')!.notes).toEqual([expect.stringMatching(dependsOn)]);
+      await toContracted(s, '0002_drop');
+      expect((await s.db.columns('posts')).map((c) => c.name)).toEqual(['id']);
+    });
+
     it('a default, a comment or NULL allowed, in place: a view over the column is no dependent (campaign V: refused at plan and contract)', async () => {
       const s = await setup(target, [`CREATE TABLE members (id int PRIMARY KEY, score int NOT NULL)`, `CREATE VIEW scores AS SELECT id, score FROM members`], 'xc_removed');
       await s.write('0001_m', { alterColumn: { table: 'members', column: 'score', default: '0', nullable: true, comment: 'points' } });

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { flagOf } from '../../options.js';
 import type { Action } from '../context.js';
+import { printOutcome } from '../output.js';
 
 export function registerCheck(program: Command, action: Action): void {
   program
@@ -15,7 +16,7 @@ export function registerCheck(program: Command, action: Action): void {
       const r = await xc.check({ app: options.app!, version: o.version, level: o.level, apply: o.apply === true });
       if (r.warning) out.note(`warning: ${r.warning}`); // in --json, the result's "warning"
       out.result(r, (p) => {
-        for (const m of r.applied) p.line(`${p.c.bold(m.id)}  ${p.phase(m.from)} → ${p.phase(m.phase)}`);
+        for (const m of r.applied) printOutcome(p, m);
         p.line(p.c.green(`${r.app}@${r.version} may go live (level ${r.level ?? 'none'})`));
       });
     }));

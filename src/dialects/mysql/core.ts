@@ -78,6 +78,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
   readonly foreignKeysTrusted = false;
   readonly foreignKeyActionsRunTriggers = false;
+  readonly carriesColumnGrants = false;
 
   /**
    * Without a PRIMARY KEY, InnoDB clusters the rows by the first UNIQUE index whose key parts are whole NOT NULL
@@ -296,6 +297,20 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     const statement = [row.global, row.own].some((f) => String(f).toUpperCase() === 'STATEMENT');
     if (Number(row.bin) !== 1 || !statement) return null;
     return `calls ${unsafe.map((n) => `${n.toUpperCase()}()`).join(', ')}, which the binary log in STATEMENT format (binlog_format) replicates as the call: each replica computes its own value, in xc's backfill and in the triggers the application's writes fire, and drifts from the primary without an error — set binlog_format = ROW or MIXED (globally, for the application's sessions too), or compute the value without it`;
+  }
+
+  async columnOnlyReaders(s: Session, table: string): Promise<string[]> {
+    // A grantee is 'user'@'host'; SELECT on the table, its database or every database covers every column.
+    const r = await s.query<{ role: string }>(
+      `SELECT DISTINCT c.GRANTEE AS role FROM information_schema.COLUMN_PRIVILEGES c
+       WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = ? AND c.PRIVILEGE_TYPE = 'SELECT'
+         AND c.GRANTEE NOT IN (SELECT GRANTEE FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND PRIVILEGE_TYPE = 'SELECT')
+         AND c.GRANTEE NOT IN (SELECT GRANTEE FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE() AND PRIVILEGE_TYPE = 'SELECT')
+         AND c.GRANTEE NOT IN (SELECT GRANTEE FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SELECT')
+       ORDER BY 1`,
+      [table, table],
+    );
+    return r.rows.map((row) => row.role);
   }
 
   async volatileFunctions(_s: Session, names: string[]): Promise<string[]> {

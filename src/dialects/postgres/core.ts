@@ -92,6 +92,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   readonly maxIndexKeys = 32;
   readonly foreignKeysTrusted = true;
   readonly foreignKeyActionsRunTriggers = true;
+  readonly carriesColumnGrants = true;
   /** Heap tables: no index holds the rows. */
   implicitClusterKeys(): IndexModel[] {
     return [];
@@ -265,6 +266,18 @@ export class PostgresDialect extends BaseDialect implements Dialect {
       [names, STABLE_BUILDERS],
     );
     return [...keywords, ...r.rows.map((row) => row.name)];
+  }
+
+  async columnOnlyReaders(s: Session, table: string): Promise<string[]> {
+    const r = await s.query<{ role: string }>(
+      `SELECT DISTINCT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END AS role
+       FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped, aclexplode(a.attacl) x
+       WHERE c.oid = to_regclass(?) AND x.privilege_type = 'SELECT'
+         AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) y WHERE y.grantee = x.grantee AND y.privilege_type = 'SELECT')
+       ORDER BY 1`,
+      [this.quote(table)],
+    );
+    return r.rows.map((row) => row.role);
   }
 
   embedExpression(expr: string): string {
