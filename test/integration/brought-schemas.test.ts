@@ -826,6 +826,27 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT count(*)::int AS n FROM events WHERE seen LIKE '%+09'`)).toEqual([{ n: 0 }]);
     });
 
+    it.skipIf(!pg)('a text column with a default made an enum in place (Prisma: String to an enum): the default reads as Prisma writes it, \'DRAFT\'::"PostStatus" (campaign CR: \'DRAFT\'::text::"PostStatus", drift to prisma migrate diff)', async () => {
+      const s = await setup(
+        target,
+        [`CREATE TYPE "PostStatus" AS ENUM ('DRAFT', 'PUBLISHED')`, `CREATE TABLE "Post" (id int PRIMARY KEY, status text NOT NULL DEFAULT 'DRAFT')`, `INSERT INTO "Post" VALUES (1, 'PUBLISHED'), (2, 'DRAFT')`],
+        'xc_brought',
+      );
+      await s.write('0001_status', { alterColumn: { table: 'Post', column: 'status', type: '"PostStatus"', up: 'CAST(status AS "PostStatus")', down: 'CAST(status AS text)' } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO "Post" (id) VALUES (3)`);
+      await record(s.xc, '0001_status');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT pg_get_expr(d.adbin, d.adrelid) AS def FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = '"Post"'::regclass AND a.attname = 'status'`)).toEqual([{ def: `'DRAFT'::"PostStatus"` }]);
+      await s.db.query(`INSERT INTO "Post" (id) VALUES (4)`);
+      expect(await s.db.query(`SELECT id, status::text AS status FROM "Post" ORDER BY id`)).toEqual([
+        { id: 1, status: 'PUBLISHED' },
+        { id: 2, status: 'DRAFT' },
+        { id: 3, status: 'DRAFT' },
+        { id: 4, status: 'DRAFT' },
+      ]);
+    });
+
     it.skipIf(pg)('an in-place cut-over whose ALTER fails as a whole (a virtual column added after expand) removed nothing: the contract can be rolled back', async () => {
       const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, a int, b int)`, `INSERT INTO t VALUES (1, 1, 2), (2, 2, 3)`], 'xc_brought');
       await s.write('0001_a', { alterColumn: { table: 't', column: 'a', type: 'bigint', nullable: false, up: 'COALESCE(a, 0)', down: 'a' } });

@@ -527,9 +527,16 @@ export function pgCatalogOnlyType(from: string, to: string): boolean {
  * `DROP TYPE` after an enum → text change (Prisma's) fail at contract. Undefined for anything else.
  */
 function textLiteralDefault(expr: string, type: string): string | undefined {
-  const literal = /^('(?:[^']|'')*')::(?:"(?:[^"]|"")+"|[a-z_][\w.]*(?: [a-z_]+)*)$/i.exec(expr.trim())?.[1];
+  const m = /^('(?:[^']|'')*')::("(?:[^"]|"")+"|[a-z_][\w.]*(?: [a-z_]+)*)$/i.exec(expr.trim());
+  const [literal, from] = [m?.[1], m?.[2]];
   const text = /^\s*(?:text|varchar|character varying)\s*(?:\(\s*(\d+)\s*\))?\s*$/i.exec(type);
-  if (literal === undefined || !text) return undefined;
+  if (literal === undefined) return undefined;
+  // An unbounded text literal converts to any other type by that type's input, as the literal itself reads:
+  // `'DRAFT'::"PostStatus"`, as Prisma writes it, not `('DRAFT'::text)::"PostStatus"` (campaign CR: drift to
+  // \`prisma migrate diff\`). Not from bpchar, whose cast to text drops trailing blanks; not where the input reads the
+  // clock or the search_path when the default is made ('now', 'today', a reg* type), which the cast reads on each insert.
+  const readsWhenMade = /^'\s*(now|today|tomorrow|yesterday)\s*'$/i.test(literal) || /^\s*"?reg/i.test(type);
+  if (!text) return /^(text|character varying)$/i.test(from ?? '') && !readsWhenMade ? `${literal}::${type}` : undefined;
   const length = [...literal.slice(1, -1).replace(/''/g, "'")].length;
   return text[1] === undefined || length <= Number(text[1]) ? literal : undefined;
 }
