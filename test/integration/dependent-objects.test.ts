@@ -177,5 +177,35 @@ for (const target of targets) {
       expect((await s.db.columns('tickets')).find((c) => c.name === 'status')?.type).toBe('USER-DEFINED');
       expect(await s.db.count(`SELECT count(*) FROM tickets WHERE status = 'open'`)).toBe(12);
     });
+
+    it.runIf(pg)('a helper the trigger reaches through another (`trg` → `mid(NEW)` → `h(r record)`) is read; one naming the column only in a literal (`to_jsonb(r) ->> \'status\'`) is not in an in-place change\'s way (campaign CY)', async () => {
+      const audit = (read: string) => `CREATE OR REPLACE FUNCTION audit_t() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${read}; RETURN NEW; END $$`;
+      const s = await setup(target, [
+        `CREATE TYPE ticket_status AS ENUM ('open', 'closed')`,
+        `CREATE TABLE tickets (id int PRIMARY KEY, status text NOT NULL)`,
+        `CREATE TABLE audit_log (id serial PRIMARY KEY, ticket int, state text)`,
+        `INSERT INTO tickets SELECT g, CASE WHEN g % 2 = 0 THEN 'open' ELSE 'closed' END FROM generate_series(1, 20) g`,
+        `CREATE FUNCTION h(r record) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN r.status::text; END $$`,
+        `CREATE FUNCTION mid(r record) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN upper(h(r)); END $$`,
+        audit(`INSERT INTO audit_log (ticket, state) VALUES (NEW.id, mid(NEW))`),
+        `CREATE TRIGGER tickets_audit AFTER INSERT OR UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION audit_t()`,
+      ], 'xc_dependents');
+      await s.write('0001_m', { alterColumn: { table: 'tickets', column: 'status', type: 'ticket_status', up: 'status::ticket_status', down: 'status::text' } });
+      await refused(s, ['tickets'], /: function "h\(record\)" depends on "tickets"\."status"/);
+      // Named only in a literal: read by name whatever its type, as the trigger's own literal (campaign CL).
+      await s.db.query(`CREATE OR REPLACE FUNCTION h(r record) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN to_jsonb(r) ->> 'status'; END $$`);
+      await s.db.query(audit(`INSERT INTO audit_log (ticket, state) VALUES (NEW.id, upper(h(NEW)))`)); // called directly: still not in the way
+      await s.xc.apply();
+      await s.db.query(`UPDATE tickets SET status = 'open' WHERE id = 1`); // the old version, during dual-write
+      await record(s.xc, '0001_m');
+      await s.xc.contract();
+      await s.db.query(`UPDATE tickets SET status = 'closed' WHERE id = 2`); // the new version, after
+      // The backfill's updates are audited too: each ticket's last entry, and none failed.
+      const logged = await s.db.query<{ ticket: number; state: string }>(`SELECT ticket, state FROM audit_log WHERE ticket IN (1, 2) ORDER BY id`);
+      expect([logged.filter((r) => r.ticket === 1).at(-1), logged.filter((r) => r.ticket === 2).at(-1)]).toEqual([
+        { ticket: 1, state: 'OPEN' },
+        { ticket: 2, state: 'CLOSED' },
+      ]);
+    });
   });
 }

@@ -109,21 +109,7 @@ export async function pgDependents(s: Session, table: string, column?: string, k
     `SELECT CASE WHEN c.relkind = 'c' THEN 'row-typed attribute' ELSE 'row-typed column' END, a.attname::text, CASE WHEN c.relkind = 'c' THEN format('type %s', c.relname) ELSE c.relname::text END
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
       WHERE a.attnum > 0 AND NOT a.attisdropped AND c.oid <> to_regclass(${rel}) AND c.relkind IN ('r', 'p', 'f', 'c') AND a.atttypid IN ${rowTypes}`,
-    ...(column === undefined
-      ? [`SELECT 'function', p.oid::regprocedure::text, NULL FROM pg_proc p WHERE p.prorettype IN ${rowTypes} OR p.proargtypes::oid[] && ARRAY${rowTypes}`]
-      : // A function of text taking or returning the rows that names the column (a trigger's helper, `f(NEW)`): its
-        // compiled plan holds the column's type and place — after an in-place change the sessions that ran it fail
-        // ("type of parameter … does not match") or read NULL, after a rename or drop it fails (campaign CQ). So does a
-        // PL/pgSQL helper taking `record` or a polymorphic type, where one of the table's triggers calls it (campaign CS:
-        // 3,904 failed writes on the connections open through the contract); an SQL one is planned at each call.
-        // Any table's function of that kind would be too many: only one this table's triggers call by its name (`h(`).
-        [`SELECT 'function', p.oid::regprocedure::text, NULL FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-           WHERE l.lanname IN ('plpgsql', 'sql') AND (p.prorettype IN ${rowTypes} OR p.proargtypes::oid[] && ARRAY${rowTypes}) AND p.prosrc ~* ${word(column)}
-          UNION
-         SELECT 'function', p.oid::regprocedure::text, NULL FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-           WHERE l.lanname = 'plpgsql' AND p.proargtypes::oid[] && ARRAY['record'::regtype, 'anyelement'::regtype, 'anynonarray'::regtype, 'anycompatible'::regtype, 'anycompatiblenonarray'::regtype]::oid[]
-             AND p.prosrc ~* ${word(column)} AND p.proname ~ '^[A-Za-z_][A-Za-z0-9_]*$' AND EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-                   WHERE t.tgrelid = to_regclass(${rel}) AND NOT t.tgisinternal AND f.prosrc ~* ('(^|[^A-Za-z0-9_$."])"?' || p.proname || '"?\\s*\\('))`]),
+    ...(column === undefined ? [`SELECT 'function', p.oid::regprocedure::text, NULL FROM pg_proc p WHERE p.prorettype IN ${rowTypes} OR p.proargtypes::oid[] && ARRAY${rowTypes}`] : []),
     // Another schema's view under its qualified name: not taken for xc's own view of a renamed table's old name (campaign V).
     `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END,
             CASE WHEN v.relnamespace = to_regnamespace(current_schema()) THEN v.relname::text ELSE format('%s.%s', v.relnamespace::regnamespace, v.relname) END, NULL::text
@@ -167,8 +153,37 @@ export async function pgDependents(s: Session, table: string, column?: string, k
   const recorded: Dependent[] = rows.map(({ holder, ...d }) => (holder === null ? d : { ...d, of: holder }));
   const elsewhere = readingBodies((await s.query<BodyRow>(namedElsewhere)).rows, table);
   const own = column !== undefined && keepsName ? await ownTriggersNaming(s, rel, column, word(column)) : [];
-  const more = [...elsewhere, ...own];
+  const helpers = column === undefined ? [] : await rowHelpers(s, rel, rowTypes, column, keepsName, word(column));
+  const more = [...elsewhere, ...own, ...helpers];
   return [...recorded, ...more.filter((d) => !recorded.some((r) => r.kind === d.kind && r.name === d.name && r.of === d.of))];
+}
+
+/**
+ * Functions of text taking or returning the table's rows that name the column (a trigger's helper, `f(NEW)`): a
+ * compiled plan holds the column's type and place — after an in-place change the sessions that ran it fail ("type of
+ * parameter … does not match") or read NULL, after a rename or drop it fails (campaign CQ). So does a PL/pgSQL helper
+ * taking `record` or a polymorphic type that the table's triggers reach by name (`h(`), directly or through other
+ * functions (campaigns CS: 3,904 failed writes; CY: `trg` → `mid(NEW)` → `h(r record)` was not read); an SQL one is
+ * planned at each call. Any table's function of that kind would be too many. For a column that keeps its name, a name
+ * in a literal is no reference (`to_jsonb(r) ->> 'status'`, as for the table's own triggers: campaign CY).
+ */
+async function rowHelpers(s: Session, rel: string, rowTypes: string, column: string, keepsName: boolean, word: string): Promise<Dependent[]> {
+  // Functions a trigger of the table calls by name, then those they call, and so on (UNION: a cycle ends).
+  const reached = `WITH RECURSIVE reached(oid, src) AS (
+      SELECT f.oid, f.prosrc FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid WHERE t.tgrelid = to_regclass(${rel}) AND NOT t.tgisinternal
+      UNION
+      SELECT q.oid, q.prosrc FROM reached r JOIN pg_proc q ON q.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+        AND q.proname ~ '^[A-Za-z_][A-Za-z0-9_]*$' AND r.src ~* ('(^|[^A-Za-z0-9_$."])"?' || q.proname || '"?\\s*\\('))
+    SELECT oid FROM reached`;
+  const rows = (await s.query<{ name: string; body: string }>(
+    `SELECT p.oid::regprocedure::text AS name, p.prosrc AS body FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+      WHERE l.lanname IN ('plpgsql', 'sql') AND (p.prorettype IN ${rowTypes} OR p.proargtypes::oid[] && ARRAY${rowTypes}) AND p.prosrc ~* ${word}
+     UNION
+     SELECT p.oid::regprocedure::text, p.prosrc FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+      WHERE l.lanname = 'plpgsql' AND p.proargtypes::oid[] && ARRAY['record'::regtype, 'anyelement'::regtype, 'anynonarray'::regtype, 'anycompatible'::regtype, 'anycompatiblenonarray'::regtype]::oid[]
+        AND p.prosrc ~* ${word} AND p.oid IN (${reached})`,
+  )).rows;
+  return rows.filter((r) => !keepsName || namedInBody(r.body, column)).map((r) => ({ kind: 'function', name: r.name }));
 }
 
 /**
