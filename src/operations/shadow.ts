@@ -169,22 +169,26 @@ export function planShadowColumns(ctx: PlanContext, table: string, columns: Shad
   plan.backfill.push(backfill);
   const filled = cols.filter((c) => !c.nullable).map((c) => ` AND ${q(c.shadow)} IS NOT NULL`).join('');
   // A foreign-key action changing what a shadow is computed from runs no trigger (MySQL): its rows disagree until the
-  // cut-over converts them under its lock, so the verify converts them again rather than refuse — never where a NULL
-  // would then break NOT NULL (`filled`), which converting cannot mend.
+  // cut-over converts them under its lock, so the verify converts them again rather than refuse. A NULL that would
+  // break NOT NULL, which converting cannot mend, is then a check of its own, which refuses (campaign DC: one check of
+  // both refused every contract under a moving parent key, the usual NOT NULL foreign key).
   const cascaded = new Set(changedByActions.map((n) => n.toLowerCase()));
   const inputs = cols.flatMap((c) => [c.column, ...dialect.columnsNamed(c.up, table, t.columns.map((x) => x.name))]);
   const convertUnderLock = !dialect.foreignKeyActionsRunTriggers && inputs.some((n) => cascaded.has(n.toLowerCase()));
-  const convertedAtCutOver = convertUnderLock && !filled;
+  const show = cols.flatMap((c) => [c.column, c.shadow]);
+  const nullRemedy = ` Rows whose \`up\` is NULL cannot become NOT NULL: fix them (an UPDATE) first; or \`xc rollback ${ctx.migrationId}\`.`;
+  const apart = convertUnderLock && filled !== '';
   plan.verify.push(
+    ...(apart ? [keyedCheck(ctx, { table, description: `${cols.map((c) => c.column).join(', ')}: no shadow holds NULL where the column will be NOT NULL`, agrees: `TRUE${filled}`, show, remedy: nullRemedy.trim() })] : []),
     keyedCheck(ctx, {
       table,
-      description: `${cols.map((c) => c.column).join(', ')}: each shadow agrees with up of its column${filled ? ', and holds no NULL where the column will be NOT NULL' : ''}`,
-      agrees: `COALESCE((${agrees}), FALSE)${filled}`,
-      show: cols.flatMap((c) => [c.column, c.shadow]),
-      ...(convertedAtCutOver ? { convertedAtCutOver: true as const } : {}),
+      description: `${cols.map((c) => c.column).join(', ')}: each shadow agrees with up of its column${filled && !apart ? ', and holds no NULL where the column will be NOT NULL' : ''}`,
+      agrees: `COALESCE((${agrees}), FALSE)${apart ? '' : filled}`,
+      show,
+      ...(convertUnderLock ? { convertedAtCutOver: true as const } : {}),
       remedy:
         `A shadow that holds a value other than \`up\` of its column was converted where xc's session would convert otherwise (MySQL/MariaDB: a writer in another time_zone) or changed where no trigger saw it: \`xc backfill ${ctx.migrationId}\` converts those rows again, then run \`xc contract\` again.` +
-        (filled ? ` Rows whose \`up\` is NULL cannot become NOT NULL: fix them (an UPDATE) first; or \`xc rollback ${ctx.migrationId}\`.` : ''),
+        (filled && !apart ? nullRemedy : ''),
     }),
     ...childrenAgree(ctx, table, new Map(cols.map((c) => [c.column, c.shadow]))),
   );

@@ -19,6 +19,8 @@ const DATABASES = 20;
 const ROWS = 150;
 const HELD = 6; // the target whose table another session holds
 const MIGRATION = '0001_balance_cents';
+/** The plan's note an apply carries on each target (MigrationOutcome.notes): `up` reads "balance". */
+const UP_NOTE = expect.stringMatching(/^operations\[0\]\.addColumn: until contract, an UPDATE that changes "balance"/);
 /** PostgreSQL accepts any password here (trust): a password in the targets file must never be printed. */
 const PASSWORD = 'fleet-s3cret-pw';
 
@@ -78,7 +80,7 @@ for (const target of targets) {
       expect(events.find((e) => e.name === name(HELD))).toMatchObject({ ok: false, exitCode: 5 });
       for (const [i, t] of (result.targets as Line[]).entries()) {
         if (i === HELD) continue;
-        expect(t.result.migrations, t.name).toEqual([{ id: MIGRATION, from: 'pending', phase: 'backfilled', rows: ROWS }]);
+        expect(t.result.migrations, t.name).toEqual([{ id: MIGRATION, from: 'pending', phase: 'backfilled', rows: ROWS, notes: [UP_NOTE] }]);
         expect(await converted(dbs[i]!), t.name).toBe(ROWS);
       }
 
@@ -98,7 +100,7 @@ for (const target of targets) {
       const again = jsonLines(second.stdout).at(-1)!;
       expect(again.summary).toMatchObject({ total: DATABASES, ok: DATABASES, failed: 0 });
       for (const [i, t] of (again.targets as Line[]).entries()) {
-        expect(t.result.migrations, t.name).toEqual(i === HELD ? [{ id: MIGRATION, from: 'expanding', phase: 'backfilled', rows: ROWS }] : []);
+        expect(t.result.migrations, t.name).toEqual(i === HELD ? [{ id: MIGRATION, from: 'expanding', phase: 'backfilled', rows: ROWS, notes: [UP_NOTE] }] : []);
       }
       expect(await converted(dbs[HELD]!)).toBe(ROWS);
 
