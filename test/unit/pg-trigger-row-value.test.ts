@@ -71,6 +71,14 @@ describe('PostgreSQL: how a change of a value is told', () => {
     expect(readsSessionSettings(['text COLLATE "C"', 'text COLLATE "C"'], ['s'])).toBe(false);
     // Told changed by their text: a float array, a point, a domain.
     for (const t of ['double precision[]', 'point', 'dfloat']) expect(readsSessionSettings([t, t], ['c']), t).toBe(true);
+    // A value the expression makes whose text a call formats (campaign DC: `concat(tag, sqrt(id), make_date(…))` kept
+    // each old writer's DateStyle and extra_float_digits): any call but those that format nothing, and a cast to such a type.
+    for (const e of ["concat(tag, '/', sqrt(id))", "concat(tag, make_date(2020, 1, 2))", "format('%s', make_interval(secs => id))", "encode(sha256(tag::bytea), 'hex')", 'tag || sqrt(id)', 'myschema.f(x)', '"F"(x)', "tag || 1.5::float8", "concat(tag, date_trunc('day', now()))"]) {
+      expect(readsSessionSettings(['text', 'text'], [e]), e).toBe(true);
+    }
+    for (const e of ["first_name || ' ' || last_name", 'amount * 2', 'CAST(amount_big AS int)', 'lower(name)', "coalesce(nullif(trim(code), ''), 'none')", "CASE WHEN a IN (1, 2) THEN 'x' ELSE upper(substr(b, 1, 3)) END", "'sqrt(1)'"]) {
+      expect(readsSessionSettings(['text', 'text'], [e]), e).toBe(false);
+    }
     const spec = { name: 'xc_t', table: 't', oldColumn: 'a', newColumn: 'b', up: 'a', down: 'b', oldDefault: null, columns: ['a', 'b'] };
     expect(fnOf(pgSyncTrigger(q, spec, true))).toContain(
       ' SET TimeZone FROM CURRENT SET DateStyle FROM CURRENT SET IntervalStyle FROM CURRENT SET extra_float_digits FROM CURRENT SET bytea_output FROM CURRENT SET lc_monetary FROM CURRENT AS ',

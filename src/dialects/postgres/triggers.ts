@@ -132,7 +132,28 @@ const TEMPORAL_TYPE = /\b(date|time|timetz|timestamp|timestamptz|interval)\b/i;
  * refused while such writers ran (the type campaign).
  */
 const FORMATTED_TYPE = /\b(real|float[48]?|double precision|bytea|money|point|line|lseg|box|path|polygon|circle)\b/i;
-const TEMPORAL_SQL = /\b(date|time|timetz|timestamp|timestamptz|interval|now|current_date|current_time|current_timestamp|localtime|localtimestamp|to_char|to_date|to_timestamp|zone)\b/i;
+// Not inside a word, `_` aside: `make_date`, `date_trunc` (campaign DC: `\bdate\b` missed them).
+const TEMPORAL_SQL = /(?<![A-Za-z0-9$])(date|time|timetz|timestamp|timestamptz|interval|now|current_date|current_time|current_timestamp|localtime|localtimestamp|to_char|to_date|to_timestamp|zone)(?![A-Za-z0-9$])/i;
+const FORMATTED_SQL = /(?<![A-Za-z0-9_$])(real|float[48]?|double\s+precision|bytea|money|point|line|lseg|box|path|polygon|circle)(?![A-Za-z0-9_$])/i;
+/**
+ * Calls (and SQL's words before a parenthesis) whose result reads no session setting given arguments that read none:
+ * any other call may make a date, a float or bytea whose text a conversion or a builder then reads (campaign DC:
+ * `concat(tag, sqrt(id), make_date(2020, 1, 2), sha256(tag::bytea))` kept each old writer's DateStyle,
+ * extra_float_digits and bytea_output, and the verify, comparing through a `down` that gave the old value back, passed).
+ */
+const NEUTRAL_CALLS = new Set([
+  'cast', 'coalesce', 'nullif', 'greatest', 'least', 'lower', 'upper', 'initcap', 'trim', 'btrim', 'ltrim', 'rtrim', 'substr', 'substring', 'left', 'right',
+  'length', 'char_length', 'character_length', 'octet_length', 'replace', 'split_part', 'strpos', 'position', 'reverse', 'repeat', 'lpad', 'rpad', 'md5',
+  'abs', 'round', 'trunc', 'floor', 'ceil', 'ceiling', 'sign', 'mod', 'div',
+  'case', 'when', 'then', 'else', 'and', 'or', 'not', 'in', 'any', 'all', 'some', 'exists', 'array', 'row', 'values', 'is', 'between', 'like', 'ilike', 'similar', 'distinct', 'from', 'as',
+]);
+
+/** Whether `expr` makes a value whose text depends on the session's settings (see NEUTRAL_CALLS), literals aside. */
+function exprReadsSettings(expr: string): boolean {
+  const code = expr.replace(/'(?:[^']|'')*'/g, "''");
+  if (TEMPORAL_SQL.test(code) || FORMATTED_SQL.test(code)) return true;
+  return [...code.matchAll(/(?<![A-Za-z0-9_$])(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))\s*\(/g)].some((m) => m[1] !== undefined || !NEUTRAL_CALLS.has(m[2]!.toLowerCase()));
+}
 
 /**
  * Whether a trigger converting between these types with these expressions gives what it gives under the writer's
@@ -145,7 +166,7 @@ export function readsSessionSettings(types: (string | undefined)[], exprs: strin
   const converts = new Set(spelled.map((t) => t.toLowerCase())).size > 1;
   // Told changed by its text (valuesDiffer): a type BUILTIN_TYPE does not know (point, a domain, a composite), an array of floats.
   const textCompared = (t: string) => !BUILTIN_TYPE.test(t) || (/\[\]$/.test(t) && FORMATTED_TYPE.test(t));
-  return spelled.some((t) => TEMPORAL_TYPE.test(t) || textCompared(t) || (converts && FORMATTED_TYPE.test(t))) || exprs.some((e) => TEMPORAL_SQL.test(e));
+  return spelled.some((t) => TEMPORAL_TYPE.test(t) || textCompared(t) || (converts && FORMATTED_TYPE.test(t))) || exprs.some(exprReadsSettings);
 }
 
 const PINNED_SETTINGS = ['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'bytea_output', 'lc_monetary'].map((s) => ` SET ${s} FROM CURRENT`).join('');
