@@ -260,8 +260,8 @@ async function ungrantedColumns(session: Session, dialect: Dialect, model: Schem
     if (c.grantsFrom !== undefined && dialect.carriesColumnGrants) continue;
     const roles = await dialect.columnOnlyReaders(session, model.readName(c.table));
     if (roles.length === 0) continue;
-    // PUBLIC, and MySQL's 'user'@'host', are written as they are.
-    const grantee = roles.map((r) => (r === 'PUBLIC' || r.startsWith("'") ? r : dialect.quote(r))).join(', ');
+    // PUBLIC, MySQL's 'user'@'host' and its roles (quoted by the dialect) are written as they are.
+    const grantee = roles.map((r) => (r === 'PUBLIC' || /^['`]/.test(r) ? r : dialect.quote(r))).join(', ');
     notes.push(`${roles.join(', ')} read${roles.length === 1 ? 's' : ''} "${c.table}" by column grants alone: from expand on, ${roles.length === 1 ? 'its' : 'their'} whole-row reads (SELECT *, a function over the row) are denied until ${roles.length === 1 ? 'it is' : 'they are'} granted "${c.column}" — put \`GRANT SELECT (${dialect.quote(c.column)}) ON ${dialect.quote(c.table)} TO ${grantee}\` (and what the new version writes of it) in a \`sql\` operation after this one, whose expand runs right after this one's`);
   }
   return notes;
@@ -303,8 +303,19 @@ function namedAtExpand(model: SchemaModel, dialect: Dialect, d: { name: string; 
   const name = d.name.replace(/\(.*\)$/s, '');
   const dot = name.indexOf('.');
   const word = dot < 0 ? asWord(name) : asQualified(name.slice(0, dot), name.slice(dot + 1));
-  return model.expandSql.find((x) => codeOf(dialect, x.text).split(';').some((st) => /^\s*(CREATE|ALTER|DROP)\b/i.test(st) && word.test(st)))?.where;
+  // An overload is told apart by its number of arguments, where the statement gives them (campaign DC: `DROP FUNCTION
+  // f(t)` was taken for `f(t, integer)` too, which apply then refused).
+  const arity = /\((.*)\)$/s.exec(d.name)?.[1];
+  const sameArity = (st: string) => {
+    if (arity === undefined) return true;
+    const given = new RegExp(`${word.source}\\s*\\(([^()]*)\\)`, 'i').exec(st)?.[1];
+    return given === undefined || argCount(given) === argCount(arity);
+  };
+  return model.expandSql.find((x) => codeOf(dialect, x.text).split(';').some((st) => /^\s*(CREATE|ALTER|DROP)\b/i.test(st) && word.test(st) && sameArity(st)))?.where;
 }
+
+/** The arguments of a signature's list (`private.t, integer`): none for an empty one. */
+const argCount = (list: string) => (list.trim() === '' ? 0 : list.split(',').length);
 
 /** `name` as a word of an SQL text, bare or quoted, any case (read as text: xc cannot see into raw SQL). */
 const asWord = (name: string) => new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRegExp(name)}[\`"]?(?![A-Za-z0-9_$])`, 'i');

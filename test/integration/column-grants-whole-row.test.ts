@@ -81,6 +81,41 @@ for (const target of targets) {
       expect(await role.readAll()).toEqual([{ id: 1, full_name: 'Ann' }]);
     });
 
+    it('only those whose whole-row reads the column would deny: not a role short of a column already, nor one with the table\'s SELECT through a role it has; a role named as GRANT takes it (campaign DC)', async () => {
+      const s = await setup(target, [`CREATE TABLE people (id int PRIMARY KEY, name varchar(40) NOT NULL, secret varchar(40))`, `INSERT INTO people VALUES (1, 'Ann', 's')`], 'xc_cgrants');
+      const tag = randomBytes(4).toString('hex');
+      const [some, group, member, role] = ['some', 'group', 'member', 'role'].map((n) => `xc_cg${n}_${tag}`);
+      if (isPg) {
+        for (const r of [some, group, member, role]) {
+          await s.db.query(`CREATE ROLE ${r}`);
+          onCleanup(async () => void (await s.db.query(`DROP OWNED BY ${r}`).then(() => s.db.query(`DROP ROLE ${r}`))));
+        }
+        await s.db.query(`GRANT SELECT (id, name) ON people TO ${some}`); // short of "secret": its SELECT * fails already
+        await s.db.query(`GRANT SELECT ON people TO ${group}`);
+        await s.db.query(`GRANT ${group} TO ${member}`);
+        await s.db.query(`GRANT SELECT (id, name, secret) ON people TO ${member}, ${role}`);
+      } else {
+        for (const u of [some, member]) {
+          await s.db.query(`CREATE USER '${u}'@'%'`);
+          onCleanup(() => s.db.query(`DROP USER IF EXISTS '${u}'@'%'`).then(() => undefined));
+        }
+        await s.db.query(`CREATE ROLE ${role}`);
+        onCleanup(() => s.db.query(`DROP ROLE IF EXISTS ${role}`).then(() => undefined));
+        await s.db.query(`GRANT SELECT (id, name) ON people TO '${some}'@'%'`);
+        await s.db.query(`GRANT SELECT (id, name, secret) ON people TO ${role}`);
+        await s.db.query(`GRANT SELECT ON people TO '${member}'@'%'`);
+      }
+      await s.write('0001_slug', { addColumn: { table: 'people', column: { name: 'slug', type: 'varchar(40)' } } });
+      const notes = (await notesOf(s, '0001_slug')).filter((n) => /column grants alone/.test(n));
+      const grantee = isPg ? `"${role}"` : `\`${role}\``;
+      expect(notes).toEqual([expect.stringMatching(new RegExp(`^operations\\[0\\]\\.addColumn: \`?${role}\`? reads "people" by column grants alone: .* put \`(GRANT SELECT \\([^)]*\\) ON [^ ]+ TO ${grantee})\``))]);
+      // The GRANT as written runs.
+      const grant = /put `(GRANT .*?)` \(and what/.exec(notes[0]!)![1]!;
+      await s.write('0001_slug', { addColumn: { table: 'people', column: { name: 'slug', type: 'varchar(40)' } } }, { sql: { expand: grant, rollback: 'SELECT 1' } });
+      await s.xc.apply();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+    });
+
     it('no role reads by column grants alone (a table-level SELECT): no note', async () => {
       const s = await setup(target, [`CREATE TABLE people (id int PRIMARY KEY, name varchar(40) NOT NULL)`], 'xc_cgrants');
       await s.write('0001_slug', { addColumn: { table: 'people', column: { name: 'slug', type: 'varchar(40)' } } });

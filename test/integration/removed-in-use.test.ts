@@ -278,6 +278,10 @@ for (const target of targets) {
       await s.write('0002_drop', { dropColumn: { table: 'posts', column: 'legacy' } });
       await refused(s, ['posts'], dependsOn);
       await s.write('0001_fn', { sql: { expand: `DROP FUNCTION xc_api.label(public.posts)`, rollback: make } });
+      // An overload the DROP's arguments rule out is no dependent it takes (campaign DC: noted, then refused by apply).
+      await s.db.query(`CREATE FUNCTION xc_api.label(p public.posts, n int) RETURNS text LANGUAGE sql STABLE AS $$ SELECT p.legacy || n $$`);
+      await refused(s, ['posts'], /: function "xc_api\.label\(posts,integer\)" depends on "posts"\."legacy"/);
+      await s.db.query(`DROP FUNCTION xc_api.label(public.posts, int)`);
       const plan = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
       expect(plan.migrations.find((m) => m.id === '0002_drop')!.notes).toEqual([expect.stringMatching(dependsOn)]);
       await toContracted(s, '0002_drop');

@@ -300,17 +300,24 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
 
   async columnOnlyReaders(s: Session, table: string): Promise<string[]> {
-    // A grantee is 'user'@'host'; SELECT on the table, its database or every database covers every column.
+    // A grantee is 'user'@'host', a role (PUBLIC too, MariaDB 10.11) 'role'@'': granted TO it by its name alone
+    // (campaign DC: `TO 'r'@''` is refused, 1133). SELECT on the table, its database or every database covers every
+    // column; a grantee short of some column had its SELECT * denied already.
     const r = await s.query<{ role: string }>(
-      `SELECT DISTINCT c.GRANTEE AS role FROM information_schema.COLUMN_PRIVILEGES c
+      `SELECT c.GRANTEE AS role FROM information_schema.COLUMN_PRIVILEGES c
        WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = ? AND c.PRIVILEGE_TYPE = 'SELECT'
          AND c.GRANTEE NOT IN (SELECT GRANTEE FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND PRIVILEGE_TYPE = 'SELECT')
          AND c.GRANTEE NOT IN (SELECT GRANTEE FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE() AND PRIVILEGE_TYPE = 'SELECT')
          AND c.GRANTEE NOT IN (SELECT GRANTEE FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SELECT')
+       GROUP BY c.GRANTEE
+       HAVING COUNT(DISTINCT c.COLUMN_NAME) = (SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?)
        ORDER BY 1`,
-      [table, table],
+      [table, table, table],
     );
-    return r.rows.map((row) => row.role);
+    return r.rows.map((row) => {
+      const role = /^'((?:[^']|'')*)'@''$/.exec(row.role)?.[1]?.replace(/''/g, "'");
+      return role === undefined ? row.role : role === 'PUBLIC' ? 'PUBLIC' : this.quote(role);
+    });
   }
 
   async volatileFunctions(_s: Session, names: string[]): Promise<string[]> {

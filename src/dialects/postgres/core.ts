@@ -269,15 +269,20 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
 
   async columnOnlyReaders(s: Session, table: string): Promise<string[]> {
+    // Grantees of a column's SELECT that read every column, but not through the table's privilege — their own, a
+    // role's they inherit, or PUBLIC's (campaign DC: such roles were named, and roles whose SELECT * failed already).
     const r = await s.query<{ role: string }>(
-      `SELECT DISTINCT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END AS role
-       FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped, aclexplode(a.attacl) x
-       WHERE c.oid = to_regclass(?) AND x.privilege_type = 'SELECT'
-         AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) y WHERE y.grantee = x.grantee AND y.privilege_type = 'SELECT')
-       ORDER BY 1`,
-      [this.quote(table)],
+      `SELECT g.role FROM (
+         SELECT DISTINCT CASE x.grantee WHEN 0 THEN 'public' ELSE pg_get_userbyid(x.grantee)::text END AS role
+           FROM pg_attribute a, aclexplode(a.attacl) x
+          WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND x.privilege_type = 'SELECT') g
+        WHERE NOT has_table_privilege(g.role, to_regclass(?), 'SELECT')
+          AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped
+                            AND NOT has_column_privilege(g.role, a.attrelid, a.attnum, 'SELECT'))
+        ORDER BY 1`,
+      [this.quote(table), this.quote(table), this.quote(table)],
     );
-    return r.rows.map((row) => row.role);
+    return r.rows.map((row) => (row.role === 'public' ? 'PUBLIC' : row.role));
   }
 
   embedExpression(expr: string): string {
