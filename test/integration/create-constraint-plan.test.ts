@@ -7,7 +7,7 @@
 import { expect, it } from 'vitest';
 import { rejects } from '../helpers/operations.js';
 import { targets } from '../helpers/targets.js';
-import { refused, retireLive, setup } from '../helpers/scenario.js';
+import { refused, rejection, retireLive, setup } from '../helpers/scenario.js';
 import { constraints, primaryKey } from '../helpers/constraint-catalog.js';
 import { MigrationSchema } from '../../src/migration/schema.js';
 
@@ -54,6 +54,29 @@ for (const target of targets) {
       await s.write('0001_c', op({ type: 'unique', columns: ['a'] }));
       await s.xc.apply();
       expect((await s.db.indexes('t')).map((i) => [i.name, i.unique])).toEqual([['t_c', true]]);
+    });
+
+    it('duplicates a migration before it cleans up in its `sql` expand, in one release: noted, not refused, applied in one run; still there when apply reaches it, refused there, the cleanup applied (campaign DD: the whole folder refused)', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, email varchar(60) NOT NULL)`, `INSERT INTO users VALUES (1, 'a@x'), (2, 'A@X'), (3, 'b@x'), (4, 'c@x'), (5, 'c@x')`], 'xc_cc');
+      const unique = { createConstraint: { table: 'users', name: 'users_email_unique', type: 'unique', columns: ['email'] } };
+      const dupes = /existing rows of "users" share their values of "email"/;
+      // A cleanup that leaves duplicates behind (4 and 5; MariaDB's 1 and 2, equal in its collation, it mends): noted at
+      // plan, refused when apply reaches the key.
+      await s.write('0001_cleanup', { sql: { expand: `UPDATE users SET email = 'z@x' WHERE id = 2`, rollback: 'SELECT 1' } });
+      await s.write('0002_unique', unique);
+      const notes = ((await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] }).migrations.find((m) => m.id === '0002_unique')!.notes ?? [];
+      expect(notes).toEqual([expect.stringMatching(/^operations\[0\]\.createConstraint: columns: existing rows of "users" share their values of "email"[^]* — but 0001_cleanup \(operations\[0\]\), applied first, changes rows of "users": `xc apply` reads them again when it reaches this migration/)]);
+      const err = await rejection(s.xc.apply());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(dupes);
+      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_cleanup', 'backfilled'], ['0002_unique', 'pending']]);
+      // A cleanup that removes them, before the key: one run.
+      await s.write('0002_unique', { sql: { expand: `DELETE FROM users WHERE id = 5`, rollback: 'SELECT 1' } });
+      await s.write('0003_unique', unique);
+      await s.xc.apply();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled', 'backfilled', 'backfilled']);
+      expect(await s.db.query(`SELECT id, email FROM users ORDER BY id`)).toEqual([{ id: 1, email: 'a@x' }, { id: 2, email: 'z@x' }, { id: 3, email: 'b@x' }, { id: 4, email: 'c@x' }]);
+      await expect(s.db.query(`INSERT INTO users VALUES (9, 'b@x')`)).rejects.toThrow();
     });
 
     it('a second primary key, a name in use, an unknown column, a parent key that is not unique; up and down that convert', async () => {
