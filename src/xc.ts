@@ -26,7 +26,7 @@ import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlig
 import { blockerKey, blockersFor, gatherEvidence, rollbackBlockersFor, unseenByGate } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
-import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, notReadyUpTo, removedUnder, type KnownMigrations } from './gate/levels.js';
+import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, notReadyUpTo, removedUnder, takenAsSquashed, type KnownMigrations } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type DriftWays, type Loaded } from './engine/guards.js';
 import type { EditableField } from './engine/editedSql.js';
 import { heldByPending, madeByRawSql, madeLater } from './engine/planHints.js';
@@ -517,7 +517,9 @@ class XcImpl implements Xc {
     // A build with no migration at all passes while nothing is contracted: true of a build older than every migration,
     // and of a --dir pointing at the wrong (empty) folder, which only the person reading this can tell apart.
     const ran = [...loaded.rows.values()].filter((r) => !isUnstarted(r.phase)).length;
-    const warning = files.length === 0 && ran > 0 ? `${this.dir} holds no migration file while the database has run ${ran}: judged as a build older than every migration (level none); if that is the wrong folder, pass the right --dir` : undefined;
+    const empty = files.length === 0 && ran > 0 ? `${this.dir} holds no migration file while the database has run ${ran}: judged as a build older than every migration (level none); if that is the wrong folder, pass the right --dir` : undefined;
+    const squashed = this.options.allowMissing === true ? takenAsSquashed(loaded.files, loaded.rows) : undefined;
+    const warning = [empty, squashed].filter(Boolean).join('; ');
     return { ok: true, app: opts.app, version: opts.version, level, applied, ...(warning ? { warning } : {}) };
   }
 
@@ -568,7 +570,8 @@ class XcImpl implements Xc {
       const early = o.level !== undefined ? notReadyUpTo(o.level, loaded) : undefined;
       // Both levels kept: the lowered one for the contract gate, the build's own for the rollback gate (gate.ts).
       const recorded = await recordDeployment(ctx, { ...o, level: built.level, buildLevel: asked.level });
-      const warning = [recorded.warning, asked.warning, early, built.warning, removedUnder(built.level, asked.level, loaded.files, loaded.rows)].filter(Boolean).join('; ');
+      const squashed = this.options.allowMissing === true ? takenAsSquashed(loaded.files, loaded.rows) : undefined;
+      const warning = [recorded.warning, asked.warning, early, built.warning, removedUnder(built.level, asked.level, loaded.files, loaded.rows), squashed].filter(Boolean).join('; ');
       return { ok: true as const, deployment: recorded.deployment, ...(warning ? { warning } : {}) };
     },
     retire: async (o: { app: string; version: string; env?: string }) => ({ ok: true as const, retired: await retireDeployment(await this.context('deploy retire'), o) }),

@@ -92,8 +92,10 @@ export function notReadyUpTo(level: string, loaded: Pick<KnownMigrations, 'files
  * sides of them: merged from another branch after the build was cut, with an id below its level. The build never had
  * them, whatever its level says. (Older ones missing are squashed away; newer ones belong to newer builds.)
  * `allowMissing` (a folder kept partial on purpose): one missing between two files may have been squashed away too,
- * and counts only where a later file of the build had begun expanding before it did — merged after that build, for
- * certain. Not excused wholesale: a redeploy of an old build with the flag set opened the contract gate for it.
+ * which only a contracted migration can be — one still in flight counts (campaign DE: a branch's build lacking it,
+ * recorded with the flag, let its contract drop the column that build wrote) — and one merged after the build for
+ * certain counts too: a later file of the build had begun expanding before it did. Not excused wholesale: a redeploy
+ * of an old build with the flag set opened the contract gate for it.
  */
 export function missedByBuild(files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase; expandedAt?: string | null }>, allowMissing = false): Set<string> {
   const ids = new Set(files.map((f) => f.id));
@@ -108,8 +110,20 @@ export function missedByBuild(files: readonly { id: string }[], rows: ReadonlyMa
       return f.id > id && r !== undefined && !isUnstarted(r.phase) && before(r.expandedAt, at);
     });
   return new Set(
-    [...rows].filter(([id, r]) => !isUnstarted(r.phase) && !ids.has(id) && id > oldest && id < newest && (!allowMissing || mergedLater(id, r.expandedAt))).map(([id]) => id),
+    [...rows].filter(([id, r]) => !isUnstarted(r.phase) && !ids.has(id) && id > oldest && id < newest && (!allowMissing || r.phase !== 'contracted' || mergedLater(id, r.expandedAt))).map(([id]) => id),
   );
+}
+
+/**
+ * Under `allowMissing`, the contracted migrations missing between a build's files that missedByBuild takes as squashed
+ * away: said, since a build cut without one cannot run (campaign DE: such a check said "may go live" without a word).
+ */
+export function takenAsSquashed(files: readonly { id: string }[], rows: ReadonlyMap<string, { phase: Phase; expandedAt?: string | null }>): string | undefined {
+  const missed = missedByBuild(files, rows, true);
+  const strict = missedByBuild(files, rows, false);
+  const squashed = [...strict].filter((id) => !missed.has(id)).sort(byId);
+  if (squashed.length === 0) return undefined;
+  return `--allow-missing: ${squashed.join(', ')}, contracted, ${squashed.length === 1 ? 'is' : 'are'} missing between this folder's files and taken as squashed away — if this build was cut without ${squashed.length === 1 ? 'it' : 'them'} (a branch not rebased), it uses shapes that are gone: do not deploy it`;
 }
 
 /** `level` lowered below the first migration the build lacks (missedByBuild): the newest of its own files before it. */

@@ -147,6 +147,26 @@ for (const target of targets) {
       }
     });
 
+    it('--allow-missing excuses no migration still in flight: a build lacking one between its files, recorded with the flag, blocks its contract; a contracted one taken as squashed is said (campaign DE: the contract dropped the column the build wrote)', async () => {
+      const db = await database(target);
+      const main = xcOn(db, await checkout([BASE, MERGED, EMAIL]));
+      await main.apply(); // MERGED began expanding before EMAIL: nothing tells the branch's build from a squashed folder but the phase
+      const branch = xcOn(db, await checkout([BASE, EMAIL]), { allowMissing: true });
+      const recorded = await branch.deploy.record({ app: 'web', version: 'branch' });
+      expect(recorded.deployment.level).toBe(BASE);
+      expect(recorded.warning).toMatch(new RegExp(`lack ${MERGED}`));
+      const err = await rejection(main.contract({ id: MERGED }));
+      expect(err.exitCode).toBe(3);
+      expect(err.message).toContain('deployment web@branch is live');
+      expect(await columns(db)).toEqual(['email', 'full_name', 'id', 'name']);
+      // Retired, MERGED is contracted; the same folder with the flag now reads it as squashed away, and says so.
+      await main.deploy.retire({ app: 'web', version: 'branch' });
+      await main.deploy.record({ app: 'web', version: 'main' });
+      await main.contract();
+      const checked = await branch.check({ app: 'web', version: 'branch2' });
+      expect(checked.warning).toContain(`--allow-missing: ${MERGED}, contracted, is missing between this folder's files and taken as squashed away`);
+    });
+
     it('an instance heartbeating from a checkout that lacks the merged migration blocks its contract', async () => {
       const db = await database(target);
       const v1 = xcOn(db, await checkout([BASE, EMAIL]));
