@@ -230,10 +230,24 @@ function printMigrationPlan(p: Printer, m: MigrationPlanResult): void {
   p.line();
 }
 
-/** A migration a run moved on, and its plan's notes (MigrationOutcome.notes). */
+/** A migration a run moved on. */
 export function printOutcome(p: Printer, m: MigrationOutcome, after = ''): void {
   p.line(`${p.c.bold(m.id)}  ${p.phase(m.from)} → ${p.phase(m.phase)}${after}`);
-  for (const note of m.notes ?? []) p.line(`  ${p.c.yellow('note:')} ${note}`);
+}
+
+/**
+ * The plans' notes of the migrations a run moved on (MigrationOutcome.notes), and its warnings: on stderr, as every
+ * command's notes and warnings are (campaign DE: on stdout, in a pipeline's parsed result). In --json, in the result.
+ */
+export function noteOutcomes(out: Output, migrations: readonly MigrationOutcome[], warnings: readonly string[] = []): void {
+  for (const m of migrations) for (const note of m.notes ?? []) out.note(`${m.id}: note: ${note}`);
+  for (const w of warnings) out.note(`warning: ${w}`);
+}
+
+/** A run's result on stdout, its notes and warnings on stderr. */
+export function reportRun(out: Output, result: RunResult, verb: string): void {
+  out.result(result, (p) => printRun(p, result, verb));
+  noteOutcomes(out, result.migrations, result.warnings);
 }
 
 export function printRun(p: Printer, result: RunResult, verb: string): void {
@@ -244,5 +258,4 @@ export function printRun(p: Printer, result: RunResult, verb: string): void {
     const rows = m.rows !== undefined ? p.c.dim(`  ${count(m.rows)} rows backfilled${resumed}`) : '';
     printOutcome(p, m, rows);
   }
-  for (const w of result.warnings ?? []) p.line(`${p.c.yellow('warning:')} ${w}`);
 }

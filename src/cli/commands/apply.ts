@@ -1,7 +1,7 @@
 /** `xc apply [ID] [--to expand|backfill] [--dry-run]`: expand, then backfill, each migration up to ID. */
 import { Option, type Command } from 'commander';
 import type { PlanResult, RunResult } from '../../api.js';
-import { printPlan, printRun } from '../output.js';
+import { printPlan, reportRun } from '../output.js';
 import type { Action } from '../context.js';
 
 export function registerApply(program: Command, action: Action): void {
@@ -14,7 +14,8 @@ export function registerApply(program: Command, action: Action): void {
     .action(action(async ({ xc, out }, id: string | undefined, opts: { to?: 'expand' | 'backfill'; dryRun?: boolean }) => {
       const result = await xc.apply({ id, to: opts.to, dryRun: opts.dryRun === true });
       // A dry run returns the plan; a real run, what moved where.
-      out.result(result, (p) => (opts.dryRun ? printPlan(p, result as PlanResult) : printRun(p, result as RunResult, 'apply')));
+      if (opts.dryRun) out.result(result, (p) => printPlan(p, result as PlanResult));
+      else reportRun(out, result as RunResult, 'apply');
     }));
 }
 

@@ -1,6 +1,6 @@
 /** `xc backfill [ID]`: convert existing rows of migrations in dual_write or backfilling. */
 import type { Command } from 'commander';
-import { printRun } from '../output.js';
+import { reportRun } from '../output.js';
 import type { Action } from '../context.js';
 
 export function registerBackfill(program: Command, action: Action): void {
@@ -10,6 +10,6 @@ export function registerBackfill(program: Command, action: Action): void {
     .argument('[id]', 'backfill up to this migration (default: all)')
     .action(action(async ({ xc, out }, id: string | undefined) => {
       const result = await xc.backfill({ id });
-      out.result(result, (p) => printRun(p, result, 'backfill'));
+      reportRun(out, result, 'backfill');
     }));
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { flagOf } from '../../options.js';
 import type { Action } from '../context.js';
-import { printOutcome } from '../output.js';
+import { noteOutcomes, printOutcome } from '../output.js';
 
 export function registerCheck(program: Command, action: Action): void {
   program
@@ -19,5 +19,6 @@ export function registerCheck(program: Command, action: Action): void {
         for (const m of r.applied) printOutcome(p, m);
         p.line(p.c.green(`${r.app}@${r.version} may go live (level ${r.level ?? 'none'})`));
       });
+      noteOutcomes(out, r.applied);
     }));
 }

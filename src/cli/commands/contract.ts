@@ -1,6 +1,6 @@
 /** `xc contract [ID] [--force --reason TEXT]`: remove the old shape, refused (exit 3) while old code may run. */
 import type { Command } from 'commander';
-import { printRun } from '../output.js';
+import { reportRun } from '../output.js';
 import type { Action } from '../context.js';
 
 export function registerContract(program: Command, action: Action): void {
@@ -13,6 +13,6 @@ export function registerContract(program: Command, action: Action): void {
     .option('--take-edited-sql', `first take the edited \`contract\` text of started migrations' \`sql\` operations whose statement has not run (the rest of the file must be as applied; logged)`)
     .action(action(async ({ xc, out }, id: string | undefined, opts: { force?: boolean; reason?: string; takeEditedSql?: boolean }) => {
       const result = await xc.contract({ id, force: opts.force === true, reason: opts.reason, takeEditedSql: opts.takeEditedSql === true });
-      out.result(result, (p) => printRun(p, result, 'contract'));
+      reportRun(out, result, 'contract');
     }));
 }

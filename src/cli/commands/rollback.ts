@@ -1,6 +1,6 @@
 /** `xc rollback [ID] [--force --reason TEXT]`: undo migrations that are not contracted, newest first, down to ID; refused (exit 3) while a live version has them. */
 import type { Command } from 'commander';
-import { printRun } from '../output.js';
+import { reportRun } from '../output.js';
 import type { Action } from '../context.js';
 
 export function registerRollback(program: Command, action: Action): void {
@@ -13,6 +13,6 @@ export function registerRollback(program: Command, action: Action): void {
     .option('--take-edited-sql', `first take the edited \`rollback\` text of started migrations' \`sql\` operations whose statement has not run (the rest of the file must be as applied; logged)`)
     .action(action(async ({ xc, out }, id: string | undefined, opts: { force?: boolean; reason?: string; takeEditedSql?: boolean }) => {
       const result = await xc.rollback({ id, force: opts.force === true, reason: opts.reason, takeEditedSql: opts.takeEditedSql === true });
-      out.result(result, (p) => printRun(p, result, 'roll back'));
+      reportRun(out, result, 'roll back');
     }));
 }
