@@ -324,7 +324,13 @@ export const alterColumn: Operation<'alterColumn'> = {
     }
     const type = spec.type === undefined ? old.type : carriedType(spec.type, old);
     const nullable = spec.nullable ?? old.nullable;
-    const note = `"${spec.table}"."${spec.column}" is changed in place: until contract both versions see its old definition${changesType(spec.type, old) ? ` (${old.type}; ${type} after contract)` : ''} — the new version may rely on the new one only after \`xc contract\``;
+    // Its NOT NULL or NULL too (campaign DD: a nullable: true change read as taking NULL from apply on).
+    const shown = (t: string, n: boolean) => `${t}${nullable !== old.nullable ? (n ? ' NULL' : ' NOT NULL') : ''}`;
+    const changed = changesType(spec.type, old) || nullable !== old.nullable;
+    // A prepared statement keeps its parameters' base type (campaign DF: an int made bigint refused 2³¹ until prepared
+    // again); a varchar widened takes its longer values as it is.
+    const prepared = baseType(type) !== baseType(old.type) ? ', in sessions that prepare their statements after it (one prepared before keeps the old type for its parameters)' : '';
+    const note = `"${spec.table}"."${spec.column}" is changed in place: until contract both versions see its old definition${changed ? ` (${shown(old.type, old.nullable)}; ${shown(type, nullable)} after contract)` : ''} — the new version may rely on the new one only after \`xc contract\`${prepared}`;
     if (needsShadow(spec, old, ctx.ddl, ctx.model, ctx.dialect)) {
       const def = copiedDefault({ type: spec.type, default: spec.default }, old, ctx.ddl);
       const shadow = { column: spec.column, type, nullable, default: def, comment: spec.comment, up: upOf(spec, ctx.expr, ctx.dialect, ctx.model)! };
@@ -512,4 +518,11 @@ function defaultCheck(
   }
   const explain = (error: string) => `${spec.default} is not a default for a column of type ${type}: ${error}`;
   return [{ path: ['default'], table: spec.table, sql, columns, castTo: type, columnDefault: true, evaluate: 'unlessWrites', explain }];
+}
+
+const TYPE_ALIASES: Record<string, string> = { 'character varying': 'varchar', character: 'char', integer: 'int', int4: 'int', int8: 'bigint', int2: 'smallint', 'timestamp without time zone': 'timestamp', 'timestamp with time zone': 'timestamptz', 'double precision': 'float8', decimal: 'numeric' };
+/** A type without its modifiers, as one spelling (`character varying(50)` and `varchar(100)` are both varchar). */
+function baseType(type: string): string {
+  const bare = type.replace(/\([^)]*\)/g, '').replace(/\s+collate\s[\s\S]*$/i, '').replace(/\s+/g, ' ').trim().toLowerCase();
+  return TYPE_ALIASES[bare] ?? bare;
 }

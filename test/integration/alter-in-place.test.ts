@@ -94,7 +94,13 @@ for (const target of targets) {
       expect(expand).toMatch(/copy of .*t_n_idx/);
       expect(phase(plan, 'backfill')?.backfill?.map((b) => b.table)).toEqual(['t']);
       expect(descriptions(plan, 'contract').join('\n')).toMatch(/cut over|takes the place and name of/);
-      expect(plan.migrations[0]!.notes).toEqual([expect.stringContaining('"t"."n" is changed in place: until contract both versions see its old definition (int')]);
+      expect(plan.migrations[0]!.notes).toEqual([expect.stringMatching(/"t"\."n" is changed in place: until contract both versions see its old definition \(int[^;]*; bigint after contract\) — the new version may rely on the new one only after `xc contract`, in sessions that prepare their statements after it/)]);
+    });
+
+    it('the note names a NOT NULL kept until contract (campaign DD: a `nullable: true` change read as taking NULL from apply on)', async () => {
+      const { xc } = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, nick varchar(50) NOT NULL)`], [{ alterColumn: { table: 't', column: 'nick', type: 'varchar(100)', nullable: true } }]);
+      const notes = ((await xc.plan()).migrations[0] as { notes?: string[] }).notes ?? [];
+      expect(notes).toContainEqual(expect.stringMatching(/"t"\."nick" is changed in place: until contract both versions see its old definition \(\w[^;]*\(50\) NOT NULL; varchar\(100\) NULL after contract\) — the new version may rely on the new one only after `xc contract`(?!, in sessions)/));
     });
 
     // PostgreSQL carries all three (alter-in-place-keys.test.ts); MariaDB refuses them at plan, saying why and what to do.
