@@ -17,6 +17,20 @@ import { record, refused, setup, toContracted } from '../helpers/scenario.js';
 for (const target of targets) {
   const pg = target.name === 'postgres';
   target.describe(`dependent objects (${target.name})`, () => {
+    /** The audit trigger's function, reading the ticket's status as `read` does. */
+    const audit = (read: string) => `CREATE OR REPLACE FUNCTION audit_t() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${read}; RETURN NEW; END $$`;
+    /** Tickets whose every write is audited by a trigger reading the status as `read` does (`first`: made before it). */
+    const auditedTickets = (read: string, first: string[] = []) =>
+      setup(target, [
+        `CREATE TYPE ticket_status AS ENUM ('open', 'closed')`,
+        `CREATE TABLE tickets (id int PRIMARY KEY, status text NOT NULL)`,
+        `CREATE TABLE audit_log (id serial PRIMARY KEY, ticket int, state text)`,
+        `INSERT INTO tickets SELECT g, CASE WHEN g % 2 = 0 THEN 'open' ELSE 'closed' END FROM generate_series(1, 20) g`,
+        ...first,
+        audit(read),
+        `CREATE TRIGGER tickets_audit AFTER INSERT OR UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION audit_t()`,
+      ], 'xc_dependents');
+
     it.runIf(pg)('a column storing the table\'s rows (its row type, an array of it, a domain over it): a rename, an in-place change, a drop of a column or of the table refused, naming it', async () => {
       const s = await setup(target, [
         `CREATE TABLE a (id int PRIMARY KEY, b int, x int)`,
@@ -127,16 +141,7 @@ for (const target of targets) {
     });
 
     it.runIf(pg)('the table\'s trigger naming the column only in a literal (`to_jsonb(NEW) ->> \'status\'`): an in-place change goes through, its writes audited throughout; by name (`NEW.status`) or in dynamic SQL it is refused; a rename is refused either way (campaign CL)', async () => {
-      const audit = (read: string) =>
-        `CREATE OR REPLACE FUNCTION audit_t() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${read}; RETURN NEW; END $$`;
-      const s = await setup(target, [
-        `CREATE TYPE ticket_status AS ENUM ('open', 'closed')`,
-        `CREATE TABLE tickets (id int PRIMARY KEY, status text NOT NULL)`,
-        `CREATE TABLE audit_log (id serial PRIMARY KEY, ticket int, state text)`,
-        `INSERT INTO tickets SELECT g, CASE WHEN g % 2 = 0 THEN 'open' ELSE 'closed' END FROM generate_series(1, 20) g`,
-        audit(`INSERT INTO audit_log (ticket, state) VALUES (NEW.id, to_jsonb(NEW) ->> 'status') /* not NEW.status */`),
-        `CREATE TRIGGER tickets_audit AFTER INSERT OR UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION audit_t()`,
-      ], 'xc_dependents');
+      const s = await auditedTickets(`INSERT INTO audit_log (ticket, state) VALUES (NEW.id, to_jsonb(NEW) ->> 'status') /* not NEW.status */`);
       const inPlace = { alterColumn: { table: 'tickets', column: 'status', type: 'ticket_status', up: 'status::ticket_status', down: 'status::text' } };
       const named = /trigger "tickets_audit" depends on "tickets"\."status", which this migration (replaces|removes) at contract/;
       await s.write('0001_m', { renameColumn: { table: 'tickets', from: 'status', to: 'state' } });
@@ -179,17 +184,10 @@ for (const target of targets) {
     });
 
     it.runIf(pg)('a helper the trigger reaches through another (`trg` → `mid(NEW)` → `h(r record)`) is read; one naming the column only in a literal (`to_jsonb(r) ->> \'status\'`) is not in an in-place change\'s way (campaign CY)', async () => {
-      const audit = (read: string) => `CREATE OR REPLACE FUNCTION audit_t() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${read}; RETURN NEW; END $$`;
-      const s = await setup(target, [
-        `CREATE TYPE ticket_status AS ENUM ('open', 'closed')`,
-        `CREATE TABLE tickets (id int PRIMARY KEY, status text NOT NULL)`,
-        `CREATE TABLE audit_log (id serial PRIMARY KEY, ticket int, state text)`,
-        `INSERT INTO tickets SELECT g, CASE WHEN g % 2 = 0 THEN 'open' ELSE 'closed' END FROM generate_series(1, 20) g`,
+      const s = await auditedTickets(`INSERT INTO audit_log (ticket, state) VALUES (NEW.id, mid(NEW))`, [
         `CREATE FUNCTION h(r record) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN r.status::text; END $$`,
         `CREATE FUNCTION mid(r record) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN upper(h(r)); END $$`,
-        audit(`INSERT INTO audit_log (ticket, state) VALUES (NEW.id, mid(NEW))`),
-        `CREATE TRIGGER tickets_audit AFTER INSERT OR UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION audit_t()`,
-      ], 'xc_dependents');
+      ]);
       await s.write('0001_m', { alterColumn: { table: 'tickets', column: 'status', type: 'ticket_status', up: 'status::ticket_status', down: 'status::text' } });
       await refused(s, ['tickets'], /: function "h\(record\)" depends on "tickets"\."status"/);
       // Named only in a literal: read by name whatever its type, as the trigger's own literal (campaign CL).
