@@ -31,8 +31,11 @@ const paletteFor = (stream: NodeJS.WriteStream): ChalkInstance => new Chalk({ le
  * contracted migration: SPEC §6 gives it exit 3 with the gate's other refusals) is not "safe to retry later": no
  * later run lets that build go live.
  */
-export function exitMeaning(code: number, details?: Record<string, unknown>): string {
+export function exitMeaning(code: number, details?: Record<string, unknown>, errorCode?: string): string {
   if (code === ExitCode.refused && details?.lasting === true) return 'refused; retrying will not help: a migration this build predates has been contracted';
+  // A file refused as the database stands now may pass once the way the message gives has run (campaign DH: "can
+  // never succeed" read as final by a pipeline); a request that cannot, as asked, says so.
+  if (code === ExitCode.invalidInput && errorCode === 'cannot_succeed') return 'a request that can never succeed as asked; nothing was executed';
   if (details && Array.isArray(details.applied) && details.applied.length > 0) return 'invalid input; the migrations applied before it stand';
   if (code === ExitCode.invalidInput && details && Array.isArray(details.taken) && details.taken.length > 0) return 'invalid input; nothing was executed but the edits taken before it (said above)';
   return EXIT_MEANING[code] ?? 'failed';
@@ -40,7 +43,7 @@ export function exitMeaning(code: number, details?: Record<string, unknown>): st
 
 const EXIT_MEANING: Record<number, string> = {
   [ExitCode.failed]: 'failed',
-  [ExitCode.invalidInput]: 'invalid input, or a request that can never succeed; nothing was executed',
+  [ExitCode.invalidInput]: 'invalid input, as the files and the database stand; nothing was executed',
   [ExitCode.refused]: 'refused; safe to retry later',
   [ExitCode.lockHeld]: 'another xc holds the lock',
   [ExitCode.lockTimeout]: 'gave up waiting for database locks',
@@ -188,7 +191,7 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
         jsonLine({ ok: false, error: { message, exitCode: code, details, ...jsonErrorFields(e) } });
       } else {
         writeErr(`${err.red('xc:')} ${message}`);
-        writeErr(err.dim(`(exit ${code}: ${exitMeaning(code, e instanceof XcError ? e.details : undefined)})`));
+        writeErr(err.dim(`(exit ${code}: ${exitMeaning(code, e instanceof XcError ? e.details : undefined, errorCodeOf(e))})`));
       }
       return code;
     },

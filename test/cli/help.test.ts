@@ -94,7 +94,7 @@ describe('-V', () => {
       [['--url', db, 'status', '--url', db], '--url'],
     ] as const) {
       const r = await runXc([...args]);
-      expect([r.code, r.stderr]).toEqual([2, `xc: ${flag} was given 2 times: give it once\n(exit 2: invalid input, or a request that can never succeed; nothing was executed)\n`]);
+      expect([r.code, r.stderr]).toEqual([2, `xc: ${flag} was given 2 times: give it once\n(exit 2: invalid input, as the files and the database stand; nothing was executed)\n`]);
       expect(r.stdout).toBe('');
     }
     const listed = await runXc(['status', '--url', db, '--dir', '/nonexistent-xc-dir', '--replica', 'postgres://127.0.0.1:1/a', '--replica', 'postgres://127.0.0.1:1/b', '--json']);

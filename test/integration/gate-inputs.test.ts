@@ -321,6 +321,8 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     expect(err.message).toContain(`${V3} has not started`);
     const run = await cli('rollback', V1);
     expect(run.code).toBe(2);
+    // Said so, unlike a file refused as the database stands, which a way on may pass (campaign DH).
+    expect(run.stderr).toContain('(exit 2: a request that can never succeed as asked; nothing was executed)');
     expect(await snapshot()).toEqual(before);
 
     // Phase order that `xc apply` resolves stays exit 3, naming the command.
