@@ -48,6 +48,17 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
       const total = plan.rows ?? (await estimateRows(s, ctx.dialect, spec.table));
       await ctx.store.createBackfill(s, migration, seq, spec.table, plan.spans.map((span) => ({ ...span, total: Math.round(total / plan.spans.length) })));
       rows = await ctx.store.backfills(s, migration);
+    } else {
+      // Resumed: the table may have grown since the pass was split (campaign DE: progress read 10,500/10,500 of 60,000
+      // rows). What the estimate has beyond the parts' totals goes to the parts still open.
+      const own = rows.filter((b) => b.seq === seq);
+      const open = own.filter((b) => !b.finished);
+      const beyond = (plan.rows ?? (await estimateRows(s, ctx.dialect, spec.table))) - own.reduce((n, b) => n + Math.max(b.total, b.done), 0);
+      if (open.length > 0 && beyond > 0) {
+        const each = Math.ceil(beyond / open.length);
+        await ctx.store.raiseBackfillTotals(s, migration, seq, open.map((b) => ({ part: b.part, total: Math.max(b.total, b.done) + each })));
+        rows = await ctx.store.backfills(s, migration);
+      }
     }
     // A pass over a table already filled in this migration starts at the size the fill reached, not from scratch.
     const sizes = rows.filter((b) => b.table === spec.table && b.batchSize !== null).map((b) => b.batchSize!);

@@ -367,6 +367,11 @@ export class StateStore {
     );
   }
 
+  /** A part's estimate raised (a resumed pass over a table grown since its split), by part. */
+  async raiseBackfillTotals(s: Session, id: string, seq: number, totals: { part: number; total: number }[]): Promise<void> {
+    for (const t of totals) await s.query(`UPDATE ${this.t('backfill')} SET total = ? WHERE migration_id = ? AND seq = ? AND part = ? AND total < ?`, [t.total, id, seq, t.part, t.total]);
+  }
+
   /** The part is walked: its total becomes what it counted, no longer the estimate it started with. */
   async finishBackfill(s: Session, id: string, seq: number, part: number): Promise<void> {
     await s.query(`UPDATE ${this.t('backfill')} SET finished_at = ${this.dialect.stateNow}, total = done WHERE migration_id = ? AND seq = ? AND part = ?`, [id, seq, part]);
