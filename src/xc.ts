@@ -518,9 +518,13 @@ class XcImpl implements Xc {
     // and of a --dir pointing at the wrong (empty) folder, which only the person reading this can tell apart.
     const ran = [...loaded.rows.values()].filter((r) => !isUnstarted(r.phase)).length;
     const empty = files.length === 0 && ran > 0 ? `${this.dir} holds no migration file while the database has run ${ran}: judged as a build older than every migration (level none); if that is the wrong folder, pass the right --dir` : undefined;
-    const squashed = this.options.allowMissing === true ? takenAsSquashed(loaded.files, loaded.rows) : undefined;
-    const warning = [empty, squashed].filter(Boolean).join('; ');
+    const warning = [empty, this.squashed(loaded)].filter(Boolean).join('; ');
     return { ok: true, app: opts.app, version: opts.version, level, applied, ...(warning ? { warning } : {}) };
+  }
+
+  /** Under --allow-missing, the contracted migrations a build's folder lacks that the gate takes as squashed away, said. */
+  private squashed(loaded: { files: readonly { id: string }[]; rows: ReadonlyMap<string, MigrationRow> }): string | undefined {
+    return this.options.allowMissing === true ? takenAsSquashed(loaded.files, loaded.rows) : undefined;
   }
 
   /**
@@ -570,8 +574,7 @@ class XcImpl implements Xc {
       const early = o.level !== undefined ? notReadyUpTo(o.level, loaded) : undefined;
       // Both levels kept: the lowered one for the contract gate, the build's own for the rollback gate (gate.ts).
       const recorded = await recordDeployment(ctx, { ...o, level: built.level, buildLevel: asked.level });
-      const squashed = this.options.allowMissing === true ? takenAsSquashed(loaded.files, loaded.rows) : undefined;
-      const warning = [recorded.warning, asked.warning, early, built.warning, removedUnder(built.level, asked.level, loaded.files, loaded.rows), squashed].filter(Boolean).join('; ');
+      const warning = [recorded.warning, asked.warning, early, built.warning, removedUnder(built.level, asked.level, loaded.files, loaded.rows), this.squashed(loaded)].filter(Boolean).join('; ');
       return { ok: true as const, deployment: recorded.deployment, ...(warning ? { warning } : {}) };
     },
     retire: async (o: { app: string; version: string; env?: string }) => ({ ok: true as const, retired: await retireDeployment(await this.context('deploy retire'), o) }),
