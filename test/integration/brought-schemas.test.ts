@@ -843,6 +843,20 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM t2 WHERE tag2 LIKE 'old-writer/%' OR tag2 LIKE 'T7-moved/%'`)).toBe(2);
     });
 
+    it.skipIf(!pg)('up reading the row whole (`name || \'|\' || t6`): the trigger converts under xc\'s settings, the row\'s float and timestamptz as the backfill writes them (campaign DG: an old writer\'s DateStyle and extra_float_digits kept)', async () => {
+      const s = await setup(target, [`CREATE TABLE t6 (id bigint PRIMARY KEY, name text NOT NULL, price float8, at timestamptz)`, `INSERT INTO t6 SELECT g, 'n' || g, g / 3.0, timestamptz '2026-01-02 03:04:05+00' FROM generate_series(1, 20) g`], 'xc_brought');
+      await s.write('0001_label', { alterColumn: { table: 't6', column: 'name', to: 'label', type: 'text', up: "name || '|' || t6", down: "split_part(label, '|', 1)" } });
+      await s.xc.apply();
+      const app = await s.db.connection();
+      for (const set of [`SET extra_float_digits = 0`, `SET DateStyle = 'SQL, DMY'`, `SET TimeZone = 'Asia/Tokyo'`]) await app.query(set);
+      await app.query(`INSERT INTO t6 VALUES (1001, 'w1', 1 / 3.0, timestamptz '2026-01-02 03:04:05+00')`);
+      await record(s.xc, '0001_label');
+      await s.xc.contract();
+      // As the backfill computes it in xc's session (the server's settings); the row's last field, the new column, NULL then.
+      const expected = await s.db.query<{ label: string }>(`SELECT 'w1|(1001,w1,' || (1 / 3.0)::float8::text || ',"' || timestamptz '2026-01-02 03:04:05+00' || '",)' AS label`);
+      expect(await s.db.query(`SELECT label FROM t6 WHERE id = 1001`)).toEqual(expected);
+    });
+
     it.skipIf(!pg)('a text column with a default made an enum in place (Prisma: String to an enum): the default reads as Prisma writes it, \'DRAFT\'::"PostStatus" (campaign CR: \'DRAFT\'::text::"PostStatus", drift to prisma migrate diff)', async () => {
       const s = await setup(
         target,

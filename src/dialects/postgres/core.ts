@@ -135,9 +135,12 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   ddl(model: SchemaModel): Ddl {
     const kit = this.kit ?? ddlNotLoaded();
     const q = quotePg;
-    // The types a trigger converts between: the columns it writes and those its expressions read.
-    const settingsRead = (table: string, types: (string | undefined)[], exprs: string[], columns: string[]) =>
-      kit.readsSessionSettings([...types, ...exprs.flatMap((e) => this.columnsNamed(e, table, columns)).map((c) => model.column(table, c)?.type)], exprs);
+    // The types a trigger converts between: the columns it writes and those its expressions read — every column where
+    // one reads the row whole (`t::text`, `(t).price`: campaign DG, a row's text kept each old writer's DateStyle).
+    const settingsRead = (table: string, types: (string | undefined)[], exprs: string[], columns: string[]) => {
+      const read = exprs.some((e) => kit.readsWholeRow(e, table)) ? columns : exprs.flatMap((e) => this.columnsNamed(e, table, columns));
+      return kit.readsSessionSettings([...types, ...read.map((c) => model.column(table, c)?.type)], exprs);
+    };
     return markRemovals({
       ...kit.createPostgresDdl({ concurrentIndexes: this.opts.concurrentIndexes, quote: q, model }),
       syncTrigger: (spec) => kit.pgSyncTrigger(q, spec, settingsRead(spec.table, [spec.oldType, spec.newType], [spec.up, spec.down], spec.columns), (column) => model.column(spec.table, column)?.type),

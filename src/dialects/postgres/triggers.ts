@@ -97,7 +97,7 @@ function unwrapped(e: string): string {
 const unchanged = (q: Quote, c: string, type: string | undefined) => `NOT (${valuesDiffer(`NEW.${q(c)}`, `OLD.${q(c)}`, type)})`;
 
 /** `expr` names the table other than as a column's qualifier (`t.a`): its row as a value (`t`, `t.*`). */
-function readsWholeRow(expr: string, table: string): boolean {
+export function readsWholeRow(expr: string, table: string): boolean {
   const sig = pgTokens(expr).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
   const isTable = (t: (typeof sig)[number]) => (t.kind === 'word' ? t.text.toLowerCase() === table : t.kind === 'quoted' && t.text === `"${table.replace(/"/g, '""')}"`);
   return sig.some((t, i) => isTable(t) && sig[i - 1]?.text !== '.' && (sig[i + 1]?.text !== '.' || sig[i + 2]?.text === '*'));
