@@ -182,7 +182,8 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
  * and `xc backfill ID` could not get ahead of it. The other checks refuse as ever, first.
  */
 async function verifyBeforeContract(ctx: EngineContext, row: Row): Promise<void> {
-  await verifyAgreement(ctx, row.id, row.plan.verify.filter((c) => !c.convertedAtCutOver));
+  const others = row.plan.verify.filter((c) => !c.convertedAtCutOver);
+  await verifyAgreement(ctx, row.id, others);
   const converted = row.plan.verify.filter((c) => c.convertedAtCutOver);
   if (converted.length === 0) return;
   const found = await verifyAgreement(ctx, row.id, converted).then(
@@ -192,7 +193,12 @@ async function verifyBeforeContract(ctx: EngineContext, row: Row): Promise<void>
       throw err;
     },
   );
-  if (found) await backfillAgain(ctx, row, { reason: 'rows a foreign-key action changed (no trigger runs for it): converted again; the cut-over converts those changed after, under its lock' });
+  if (!found) return;
+  await backfillAgain(ctx, row, { reason: 'rows a foreign-key action changed (no trigger runs for it): converted again; the cut-over converts those changed after, under its lock' });
+  // What converting again made is read by the other checks again: a NULL `up` gives the new value of a key set NULL
+  // would pass into a NOT NULL column (campaign DG: the contract went on, failed at its NOT NULL, and its check's
+  // triggers refused every write of the row until a rollback).
+  await verifyAgreement(ctx, row.id, others);
 }
 
 /**

@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
-import { setup } from '../helpers/scenario.js';
+import { rejection, setup } from '../helpers/scenario.js';
 import { targets } from '../helpers/targets.js';
 
 const CHILDREN = 200;
@@ -134,5 +134,35 @@ for (const target of targets) {
     it('a parent whose keys keep changing: the contract converts what the cascades changed and goes through, every child on its parent\'s key (campaigns CW, CY: refused every time)', () => keysKeepChanging(false));
 
     it('the same over a NOT NULL column, the usual foreign key: converted all the same, its NOT NULL kept (campaign DC: refused every time, the disagreeing rows holding values, no NULL)', () => keysKeepChanging(true));
+
+    it('a key set NULL by its action, read by a NOT NULL column\'s `up`: the NULL the verify\'s converting again makes is refused by the verify, the migration left backfilled, writes as before (campaign DG: the contract went on and its NOT NULL check refused every write)', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE parent (id int PRIMARY KEY, code int NOT NULL UNIQUE)`,
+          `CREATE TABLE child (id int PRIMARY KEY, pn int NULL, note varchar(20), CONSTRAINT child_pn_fk FOREIGN KEY (pn) REFERENCES parent (code) ON UPDATE SET NULL)`,
+        ],
+        'xc_shc',
+      );
+      await s.db.seed('parent', ['id', 'code'], [[1, 101], [2, 102]]);
+      await s.db.seed('child', ['id', 'pn', 'note'], [[1, 101, 'a'], [2, 102, 'b']]);
+      const concat = target.name === 'mysql' ? "CONCAT(note, '#', pn)" : "note || '#' || pn";
+      await s.write('0001_note', { alterColumn: { table: 'child', column: 'note', type: 'varchar(80)', nullable: false, up: concat } });
+      await s.xc.apply();
+      await s.db.query(`UPDATE parent SET code = 201 WHERE id = 1`); // child 1's pn set NULL: its `up` is NULL
+      const err = await rejection(s.xc.contract({ force: true, reason: 'test' }));
+      expect(err.exitCode).toBe(1);
+      expect(err.message).toMatch(/NULL/);
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+      // The application's writes go on as before; the way out is the rollback.
+      await s.db.query(`UPDATE child SET note = 'x' WHERE id = 1`);
+      await s.db.query(`INSERT INTO child (id, pn, note) VALUES (3, NULL, 'c')`);
+      await s.xc.rollback();
+      expect(await s.db.query(`SELECT id, pn, note FROM child ORDER BY id`)).toEqual([
+        { id: 1, pn: null, note: 'x' },
+        { id: 2, pn: 102, note: 'b' },
+        { id: 3, pn: null, note: 'c' },
+      ]);
+    });
   });
 }
