@@ -1,7 +1,7 @@
 /** Human lines of `xc fleet`: one per target as it finishes, then the summary (and, for status, the phases across the fleet). */
 import type { CheckResult, DeploymentInfo, PlanResult, RunResult, StatusResult } from '../api.js';
 import type { FleetEvent, FleetResult, FleetStatusResult } from '../fleet/api.js';
-import { count, type Printer } from './output.js';
+import { count, type Output, type Printer } from './output.js';
 
 /** What one target's result says, in a few words. */
 function outcome(p: Printer, command: string, result: unknown): string {
@@ -77,4 +77,21 @@ function printPhases(p: Printer, r: FleetStatusResult): void {
   for (const id of ids) {
     p.line(`${p.c.bold(id.padEnd(width))}  ${Object.entries(r.phases[id]!).map(([phase, n]) => `${p.phase(phase)} ${n}`).join(', ')}`);
   }
+}
+
+/**
+ * The plans' notes of what the fleet applied, and the runs' warnings, on stderr as a single database's are (campaign
+ * DG: dropped in human output): each once, with how many targets said it. In --json, in each target's result.
+ */
+export function noteFleet(out: Output, r: FleetResult<unknown>): void {
+  const said = new Map<string, number>();
+  for (const t of r.targets) {
+    const result = t.result as { migrations?: { id: string; notes?: string[] }[]; applied?: { id: string; notes?: string[] }[]; warnings?: string[] } | undefined;
+    const lines = [
+      ...[...(result?.migrations ?? []), ...(result?.applied ?? [])].flatMap((m) => (m.notes ?? []).map((n) => `${m.id}: note: ${n}`)),
+      ...(result?.warnings ?? []).map((w) => `warning: ${w}`),
+    ];
+    for (const line of new Set(lines)) said.set(line, (said.get(line) ?? 0) + 1);
+  }
+  for (const [line, n] of said) out.note(`${line} (${n} of ${r.targets.length} target${r.targets.length === 1 ? '' : 's'})`);
 }

@@ -5,7 +5,7 @@ import { flagOf } from '../../options.js';
 import type { FleetOptions, FleetResult } from '../../fleet/api.js';
 import type { LocalContext } from '../context.js';
 import type { Action } from '../context.js';
-import { printFleetResult, printFleetTarget } from '../printFleet.js';
+import { noteFleet, printFleetResult, printFleetTarget } from '../printFleet.js';
 
 /** A fleet command: its targets, its own flags, and a call of the fleet; the exit code is the fleet's (0 only when every target is ok). */
 function fleetCommand<A extends unknown[]>(
@@ -31,6 +31,7 @@ function fleetCommand<A extends unknown[]>(
       const fleetOptions: FleetOptions = { ...shared, targets, concurrency, signal, onEvent: (e) => out.result(e, (p) => printFleetTarget(p, e)) };
       const result = await call(createFleet(fleetOptions), ctx, ...args);
       out.result(result, (p) => printFleetResult(p, result));
+      noteFleet(out, result);
       return result.exitCode;
     }, { library: false }));
 }
