@@ -7,6 +7,7 @@
  */
 import type { Xc } from '../api.js';
 import { createXc } from '../xc.js';
+import { RETIRE } from '../gate/deploy.js';
 import { errorCodeOf, ExitCode, exitCodeOf, InvalidInputError, XcError } from '../errors.js';
 import type { Fleet, FleetOptions, FleetResult, FleetStatusResult, FleetSummary, FleetTarget, TargetResult } from './api.js';
 
@@ -58,7 +59,11 @@ export function createFleet(options: FleetOptions): Fleet {
     contract: (opts = {}) => run('contract', (xc) => xc.contract(opts)),
     check: (opts) => run('check', (xc) => xc.check(opts)),
     deploy: {
-      record: (opts) => run('deploy record', (xc) => xc.deploy.record(opts)),
+      // A misspelt record is taken back on every target by the fleet's retire, not one database's (campaign CU).
+      record: (opts) => run('deploy record', async (xc) => {
+        const r = await xc.deploy.record(opts);
+        return r.warning ? { ...r, warning: r.warning.replaceAll(`\`${RETIRE} `, `\`xc fleet deploy retire `) } : r;
+      }),
       retire: (opts) => run('deploy retire', (xc) => xc.deploy.retire(opts)),
     },
     async status(): Promise<FleetStatusResult> {

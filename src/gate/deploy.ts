@@ -90,6 +90,9 @@ export async function recordDeployment(ctx: EngineContext, o: { app?: string; ve
   }
 }
 
+/** The command a record's warning names to take it back; `xc fleet` names its own (fleet.ts, campaign CU). */
+export const RETIRE = 'xc deploy retire';
+
 /**
  * The first live record of an app, or of an app in an environment, where others are live: a misspelt `--app wbe` is another
  * application, and its record at the new level is evidence the fail-closed contract gate reads (campaign CT: said
@@ -100,7 +103,7 @@ function firstOfItsName(recorded: DeploymentRow[], d: { app: string; env: string
   const known = recorded.filter((x) => !x.retiredAt);
   const apps = [...new Set(known.map((x) => x.app))];
   const envs = [...new Set(known.filter((x) => x.app === d.app).map((x) => x.env ?? ''))];
-  const back = `if it is misspelt, \`xc deploy retire --app ${d.app} --version ${d.version}${d.env ? ` --env ${d.env}` : ''}\` takes this record back`;
+  const back = `if it is misspelt, \`${RETIRE} --app ${d.app} --version ${d.version}${d.env ? ` --env ${d.env}` : ''}\` takes this record back`;
   if (apps.length > 0 && !apps.includes(d.app)) return `app ${d.app} has no other live version recorded (apps live here: ${apps.join(', ')}); a misspelt --app counts as another application, whose record the contract gate reads as the new version being out — ${back}`;
   if (envs.length > 0 && !envs.includes(d.env)) return `${d.app} has no other live version recorded in ${d.env ? `environment ${d.env}` : 'the default environment'} (its environments here: ${envs.map((e) => e || '(default)').join(', ')}); a misspelt --env counts as another environment — ${back}`;
   return undefined;

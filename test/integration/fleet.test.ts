@@ -117,6 +117,13 @@ for (const target of targets) {
       for (const t of jsonLines(recorded.stdout).at(-1)!.targets as Line[]) {
         expect(t.result.deployment, t.name).toMatchObject({ app: 'web', version: 'v2', env: 'production', level: MIGRATION });
       }
+      // A misspelt app is taken back by the fleet's retire, on every target, as its warning says (campaign CU).
+      const typo = await fleet(['deploy', 'record', '--app', 'wbe', '--version', 'v2', '--env', 'production']);
+      expect(typo.code).toBe(0);
+      for (const t of jsonLines(typo.stdout).at(-1)!.targets as Line[]) {
+        expect(t.result.warning, t.name).toContain('`xc fleet deploy retire --app wbe --version v2 --env production` takes this record back');
+      }
+      expect((await fleet(['deploy', 'retire', '--app', 'wbe', '--version', 'v2', '--env', 'production'])).code).toBe(0);
       const contracted = await fleet(['contract', '--concurrency', '8']);
       expect(contracted.code).toBe(0);
       for (const t of jsonLines(contracted.stdout).at(-1)!.targets as Line[]) {
