@@ -684,6 +684,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   replicaHeartbeat(primary: Session): Promise<ReplicaHeartbeat>;
   /** The planner's row count of a table, for progress and ETA; null when it has none (never analyzed). */
   estimateRows(s: Session, table: string): Promise<number | null>;
+  /**
+   * The server's running count of a table's live rows, which its own updates do not change (PostgreSQL's n_live_tup:
+   * estimateRows scales by the table's pages, which a backfill's updates double); null when it keeps none.
+   */
+  liveRows(s: Session, table: string): Promise<number | null>;
   sessionId(s: Session): Promise<number>;
   /**
    * Before a DDL statement needs its metadata lock: sessions that would make it

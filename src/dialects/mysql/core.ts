@@ -620,6 +620,11 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return n > 0 ? n : null;
   }
 
+  /** InnoDB's estimate counts rows, not pages: an update leaves it as it is. */
+  liveRows(s: Session, table: string): Promise<number | null> {
+    return this.estimateRows(s, table);
+  }
+
   async sessionId(s: Session): Promise<number> {
     return Number((await s.query<{ id: number | string }>('SELECT CONNECTION_ID() AS id')).rows[0]!.id);
   }

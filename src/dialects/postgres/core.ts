@@ -547,6 +547,12 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return n == null || Number(n) < 0 ? null : Math.round(Number(n));
   }
 
+  async liveRows(s: Session, table: string): Promise<number | null> {
+    const r = await s.query<{ n: string | number | null }>(`SELECT n_live_tup AS n FROM pg_stat_user_tables WHERE relid = to_regclass($1)`, [quotePg(table)]);
+    const n = Number(r.rows[0]?.n ?? 0);
+    return n > 0 ? n : null;
+  }
+
   async sessionId(s: Session): Promise<number> {
     return (await s.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   }
