@@ -857,6 +857,19 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT label FROM t6 WHERE id = 1001`)).toEqual(expected);
     });
 
+    it.skipIf(!pg)('addColumn whose up reads the row whole (`(wr).b || \'-\'`): an old writer\'s update of any column computes it again, as `b || \'-\'` does (campaign DI: the first fill kept for good)', async () => {
+      const s = await setup(target, [`CREATE TABLE wr (id int PRIMARY KEY, b text)`, `INSERT INTO wr VALUES (1, 'x'), (2, 'x')`], 'xc_brought');
+      await s.write('0001_s', { addColumn: { table: 'wr', column: { name: 's', type: 'text' }, up: "(wr).b || '-'" } });
+      await s.xc.apply();
+      await s.db.query(`UPDATE wr SET b = 'z' WHERE id = 1`);
+      await s.db.query(`UPDATE wr SET b = 'q' WHERE id = 1`);
+      await s.db.query(`UPDATE wr SET s = 'mine' WHERE id = 2`); // the new version's own value stays
+      expect(await s.db.query(`SELECT id, b, s FROM wr ORDER BY id`)).toEqual([{ id: 1, b: 'q', s: 'q-' }, { id: 2, b: 'x', s: 'mine' }]);
+      await record(s.xc, '0001_s');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, b, s FROM wr ORDER BY id`)).toEqual([{ id: 1, b: 'q', s: 'q-' }, { id: 2, b: 'x', s: 'mine' }]);
+    });
+
     it.skipIf(!pg)('a text column with a default made an enum in place (Prisma: String to an enum): the default reads as Prisma writes it, \'DRAFT\'::"PostStatus" (campaign CR: \'DRAFT\'::text::"PostStatus", drift to prisma migrate diff)', async () => {
       const s = await setup(
         target,

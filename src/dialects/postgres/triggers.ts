@@ -294,7 +294,9 @@ export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false,
   const c = `NEW.${q(s.column)}`;
   const fill = `${c} := ${rowValue(q, s.expr, s.columns, s.table)};`;
   const fillRow = `IF TG_OP = 'INSERT' THEN ${fill}\n    ELSE ${toleratedOnUpdate(q, fill, s.column, s.expr, s, typeOf)} END IF;`;
-  const reads = (s.recomputeOn ?? []).filter((col) => col !== s.column);
+  // An expression reading the row whole (`(t).b`, `t::text`) names no column: any of them is an input (campaign DI:
+  // never recomputed, the contract keeping the first fill's value).
+  const reads = (s.recomputeOn !== undefined && readsWholeRow(s.expr, s.table) ? s.columns : (s.recomputeOn ?? [])).filter((col) => col !== s.column);
   const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((col) => unchanged(q, col, typeOf(col))).join(' AND ')}) THEN ${fill} END IF;`;
   const pinPath = !pathFree(s.expr, s.columns);
   if (s.always) return triggerSteps(q, s.name, s.table, `  ${fillRow}`, `keeps ${s.column} computed from the row on every write`, '', pinPath, pinSettings);
