@@ -19,10 +19,20 @@ const lastMatch = (text: string, re: RegExp) => [...text.matchAll(new RegExp(re,
 
 for (const target of targets) {
   target.describe(`piped output counts rows (${target.name})`, () => {
-    it('backfill and verify print their final count, equal to the rows of a table whose key has gaps', { timeout: 180_000 }, async () => {
-      const db = await target.create('xc_out_counts');
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-out-counts-'));
+    /** A database and a folder of the test's own for `body`, both removed after. */
+    const scratch = async (name: string, body: (db: Awaited<ReturnType<typeof target.create>>, dir: string) => Promise<void>) => {
+      const db = await target.create(`xc_out_${name}`);
+      const dir = await mkdtemp(path.join(os.tmpdir(), `xc-out-${name}-`));
       try {
+        await body(db, dir);
+      } finally {
+        await db.drop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    };
+
+    it('backfill and verify print their final count, equal to the rows of a table whose key has gaps', { timeout: 180_000 }, async () =>
+      scratch('counts', async (db, dir) => {
         await mkdir(path.join(dir, 'migrations'));
         const write = (id: string, op: unknown) => writeFile(path.join(dir, 'migrations', `${id}.json`), JSON.stringify({ operations: [op] }));
         await write('0001_users', { createTable: { table: 'users', columns: [{ name: 'id', type: 'bigint', primaryKey: true }, { name: 'name', type: 'text' }] } });
@@ -48,16 +58,10 @@ for (const target of targets) {
         const contract = await run('contract');
         expect(contract.code, contract.stderr).toBe(0);
         expect(lastMatch(contract.stderr, /^verify 0002_shout users {2}([\d,]+) rows checked/m)).toBe('7,149');
-      } finally {
-        await db.drop();
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
+      }));
 
-    it('status counts a part at least what it did and one more while open: a walk killed while its estimate was short shows neither more than 100% nor 100% (campaign BM)', { timeout: 180_000 }, async () => {
-      const db = await target.create('xc_out_status');
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-out-status-'));
-      try {
+    it('status counts a part at least what it did and one more while open: a walk killed while its estimate was short shows neither more than 100% nor 100% (campaign BM)', { timeout: 180_000 }, async () =>
+      scratch('status', async (db, dir) => {
         await db.query(`CREATE TABLE users (id bigint PRIMARY KEY, name text)`);
         await db.seed('users', ['id', 'name'], Array.from({ length: 3000 }, (_, i) => [i + 1, `n${i}`]));
         await writeFile(path.join(dir, '0001_shout.json'), JSON.stringify({ operations: [{ addColumn: { table: 'users', column: { name: 'shout', type: 'text' }, up: 'upper(name)' } }] }));
@@ -80,20 +84,14 @@ for (const target of targets) {
         expect(resumed.code, resumed.stderr).toBe(0);
         expect(resumed.stdout).toMatch(/0001_shout {2}backfilling → backfilled {2}[\d,]+ rows backfilled by this run \(it resumed; `xc status` counts the whole pass\)/);
         expect(await db.count(`SELECT count(*) FROM users WHERE shout IS NULL OR shout <> upper(name)`)).toBe(0);
-      } finally {
-        await db.drop();
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
+      }));
 
     /** The totals of the backfill pass's progress events in a --json run's output. */
     const passTotals = (stdout: string) =>
       stdout.trim().split('\n').map((l) => JSON.parse(l) as { event?: string; pass?: string; total?: number }).filter((e) => e.event === 'backfill' && e.pass === 'backfill').map((e) => Number(e.total));
 
-    it('a resumed pass over a table that did not grow keeps its rows: not the planner\'s estimate, which the backfill\'s own updates inflate (campaign DI: 19,000/37,432 for 20,000 rows)', { timeout: 180_000 }, async () => {
-      const db = await target.create('xc_out_same');
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-out-same-'));
-      try {
+    it('a resumed pass over a table that did not grow keeps its rows: not the planner\'s estimate, which the backfill\'s own updates inflate (campaign DI: 19,000/37,432 for 20,000 rows)', { timeout: 180_000 }, async () =>
+      scratch('same', async (db, dir) => {
         await db.query(`CREATE TABLE users (id bigint PRIMARY KEY, name text)`);
         await db.seed('users', ['id', 'name'], Array.from({ length: 6000 }, (_, i) => [i + 1, `n${i}`]));
         await db.query(target.name === 'postgres' ? 'VACUUM ANALYZE users' : 'ANALYZE TABLE users');
@@ -105,16 +103,10 @@ for (const target of targets) {
         const totals = passTotals(resumed.stdout);
         expect(totals.length).toBeGreaterThan(0);
         for (const t of totals) expect(t).toBeLessThan(6000 * 1.2);
-      } finally {
-        await db.drop();
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
+      }));
 
-    it('a resumed pass over a table grown since its split counts the rows it has now (campaign DE: 10,500/10,500 read for 60,000 rows)', { timeout: 180_000 }, async () => {
-      const db = await target.create('xc_out_grown');
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'xc-out-grown-'));
-      try {
+    it('a resumed pass over a table grown since its split counts the rows it has now (campaign DE: 10,500/10,500 read for 60,000 rows)', { timeout: 180_000 }, async () =>
+      scratch('grown', async (db, dir) => {
         await db.query(`CREATE TABLE users (id bigint PRIMARY KEY, name text)`);
         await db.seed('users', ['id', 'name'], Array.from({ length: 2000 }, (_, i) => [i + 1, `n${i}`]));
         await db.query(target.name === 'postgres' ? 'ANALYZE users' : 'ANALYZE TABLE users');
@@ -133,10 +125,6 @@ for (const target of targets) {
         expect(status.backfill.done).toBe(status.backfill.total);
         expect(status.backfill.done).toBeGreaterThanOrEqual(22_000);
         expect(await db.count(`SELECT count(*) FROM users WHERE shout IS NULL OR shout <> upper(name)`)).toBe(0);
-      } finally {
-        await db.drop();
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
+      }));
   });
 }

@@ -295,7 +295,8 @@ export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false,
   const fill = `${c} := ${rowValue(q, s.expr, s.columns, s.table)};`;
   const fillRow = `IF TG_OP = 'INSERT' THEN ${fill}\n    ELSE ${toleratedOnUpdate(q, fill, s.column, s.expr, s, typeOf)} END IF;`;
   // An expression reading the row whole (`(t).b`, `t::text`) names no column: any of them is an input (campaign DI:
-  // never recomputed, the contract keeping the first fill's value).
+  // never recomputed, the contract keeping the first fill's value). Only for a fill that recomputes (`recomputeOn`
+  // given, addColumn's): setNotNull's `up` fills NULLs alone.
   const reads = (s.recomputeOn !== undefined && readsWholeRow(s.expr, s.table) ? s.columns : (s.recomputeOn ?? [])).filter((col) => col !== s.column);
   const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((col) => unchanged(q, col, typeOf(col))).join(' AND ')}) THEN ${fill} END IF;`;
   const pinPath = !pathFree(s.expr, s.columns);
