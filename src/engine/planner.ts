@@ -141,7 +141,7 @@ async function compileOverPlanned(session: Session, dialect: Dialect, model: Sch
  * table; the existing rows it needs to meet a condition (unless `readRows` is false:
  * a migration in flight holds what they would be judged by). Changes nothing.
  */
-async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext, readRows: boolean, notes: string[]): Promise<ValidationIssue[]> {
+async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext, readRows: boolean, notes: string[], laterSql: string[]): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
   for (const t of op.types?.(spec as never, vctx) ?? []) {
     const issue = await dialect.typeIssue(session, t.type);
@@ -240,7 +240,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       });
     }
   }
-  if (issues.length === 0) notes.push(...(await ungrantedColumns(session, dialect, model, op, spec)));
+  if (issues.length === 0) notes.push(...(await ungrantedColumns(session, dialect, model, op, spec, laterSql)));
   if (issues.length > 0 || !readRows) return issues;
   for (const check of op.rowChecks?.(spec as never, vctx) ?? []) {
     const examples = await violatingRows(session, dialect, model, check);
@@ -259,18 +259,36 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
  * A column added where roles read the table by column grants alone: their whole-row reads (`SELECT *`, a function
  * over the row — a PostgREST computed column) are denied from its expand on, the old version's included, until they
  * are granted it (campaign DA: 105 failed reads). Said, not done: xc does not widen a role's privileges by itself.
+ * A role a later `sql` expand of the same migration grants the column (or the table's SELECT) is not named: that
+ * expand runs right after this one's (campaign DC: the note stayed once the migration had the GRANT it asked for).
  */
-async function ungrantedColumns(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec): Promise<string[]> {
+async function ungrantedColumns(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, laterSql: string[]): Promise<string[]> {
   const notes: string[] = [];
+  // The raw text, not codeOf's: a MySQL grantee is a string literal ('app'@'%').
+  const grants = laterSql.flatMap((text) => text.split(';')).filter((st) => /^\s*GRANT\b/i.test(st));
   for (const c of op.addsColumns?.(spec as never) ?? []) {
     if (c.grantsFrom !== undefined && dialect.carriesColumnGrants) continue;
-    const roles = await dialect.columnOnlyReaders(session, model.readName(c.table));
+    const granted = (role: string) => grants.some((st) => grantCovers(st, c.table, c.column, role));
+    const roles = (await dialect.columnOnlyReaders(session, model.readName(c.table))).filter((r) => !granted(r));
     if (roles.length === 0) continue;
     // PUBLIC, MySQL's 'user'@'host' and its roles (quoted by the dialect) are written as they are.
     const grantee = roles.map((r) => (r === 'PUBLIC' || /^['`]/.test(r) ? r : dialect.quote(r))).join(', ');
     notes.push(`${roles.join(', ')} read${roles.length === 1 ? 's' : ''} "${c.table}" by column grants alone: from expand on, ${roles.length === 1 ? 'its' : 'their'} whole-row reads (SELECT *, a function over the row) are denied until ${roles.length === 1 ? 'it is' : 'they are'} granted "${c.column}" — put \`GRANT SELECT (${dialect.quote(c.column)}) ON ${dialect.quote(c.table)} TO ${grantee}\` (and what the new version writes of it) in a \`sql\` operation after this one, whose expand runs right after this one's`);
   }
   return notes;
+}
+
+/**
+ * Whether GRANT statement `st` gives `role` SELECT on `table`'s `column`: the table's SELECT (or ALL), or SELECT with
+ * the column among those listed. Read as text, as xc reads raw SQL: the role by its bare name (MySQL's 'user'@'host'
+ * by its user), the table and column as words.
+ */
+function grantCovers(st: string, table: string, column: string, role: string): boolean {
+  const bare = role === 'PUBLIC' ? role : role.replace(/^(['`"])(.*?)\1(@.*)?$/, '$2');
+  const on = /\bON\s+(?:TABLE\s+)?(.+?)\s+TO\s+(.+)$/is.exec(st);
+  if (!on || !asWord(table).test(on[1]!) || !asWord(bare).test(on[2]!)) return false;
+  const what = st.slice(0, on.index);
+  return /\bALL\b/i.test(what) || /\bSELECT\b(?!\s*\()/i.test(what) || (/\bSELECT\s*\(/i.test(what) && asWord(column).test(what));
 }
 
 /** Why a row-typed dependent breaks though nothing fails (campaign U: "would fail there" did not say it). */
@@ -732,7 +750,8 @@ export async function planMigration(
     const held = projectOperation(model.clone(), dialect, { migrationId: file.id, opIndex, kind, spec }).filter((i) => i.code === 'held_until_contract');
     for (const issue of held) report(opIndex, kind, issue);
     const notes: string[] = [];
-    const checked = session ? await serverChecks(session, dialect, model, op, spec, vctx, held.length === 0, notes) : [];
+    const laterSql = file.definition.operations.slice(opIndex + 1).flatMap((e) => sqlExpandOf(e) ?? []);
+    const checked = session ? await serverChecks(session, dialect, model, op, spec, vctx, held.length === 0, notes, laterSql) : [];
     for (const issue of checked) report(opIndex, kind, issue);
     if (problems.length > 0) {
       projectRefused(model, dialect, op, spec);
@@ -821,11 +840,16 @@ export async function planMigration(
   // Its `sql` expands run before the contracts of the migrations planned after it (not before its own checks: campaign
   // CQ, a COMMENT in one, a DROP VIEW in its contract, refused that contract for good).
   for (const [opIndex, entry] of file.definition.operations.entries()) {
-    const { kind, spec } = entryKind(entry);
-    const text = kind === 'sql' ? (spec as OperationSpec<'sql'>).expand : undefined;
+    const text = sqlExpandOf(entry);
     if (text !== undefined) model.expandSql.push({ text, where: `${file.id} (operations[${opIndex}])` });
   }
   return plan;
+}
+
+/** The expand statements of a `sql` operation; undefined for any other. */
+function sqlExpandOf(entry: MigrationDefinition['operations'][number]): string | undefined {
+  const { kind, spec } = entryKind(entry);
+  return kind === 'sql' ? (spec as OperationSpec<'sql'>).expand : undefined;
 }
 
 /**

@@ -73,6 +73,7 @@ for (const target of targets) {
       } else {
         expect(notes).toContainEqual(expect.stringContaining(`is granted "full_name" — put \`GRANT SELECT (\`full_name\`) ON \`people\` TO ${role.grantee}\``));
         await s.write('0001_rename', { renameColumn: { table: 'people', from: 'name', to: 'full_name' } }, { sql: { expand: `GRANT SELECT (full_name) ON people TO ${role.grantee}`, rollback: 'SELECT 1' } });
+        expect((await notesOf(s, '0001_rename')).join('\n')).not.toMatch(/column grants alone/);
         await s.xc.apply();
         expect(await role.readAll()).toEqual([{ id: 1, name: 'Ann', full_name: 'Ann' }]);
       }
@@ -112,8 +113,17 @@ for (const target of targets) {
       // The GRANT as written runs.
       const grant = /put `(GRANT .*?)` \(and what/.exec(notes[0]!)![1]!;
       await s.write('0001_slug', { addColumn: { table: 'people', column: { name: 'slug', type: 'varchar(40)' } } }, { sql: { expand: grant, rollback: 'SELECT 1' } });
+      // The migration has the GRANT it was asked for: nothing left to say (campaign DC: the note stayed).
+      expect((await notesOf(s, '0001_slug')).join('\n')).not.toMatch(/column grants alone/);
       await s.xc.apply();
       expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+    });
+
+    it('a later `sql` of the same migration that grants another column, or to another role, leaves the note (campaign DC)', async () => {
+      const s = await setup(target, [`CREATE TABLE people (id int PRIMARY KEY, name varchar(40) NOT NULL)`], 'xc_cgrants');
+      const role = await reader(s);
+      await s.write('0001_slug', { addColumn: { table: 'people', column: { name: 'slug', type: 'varchar(40)' } } }, { sql: { expand: `GRANT SELECT (name) ON people TO ${role.grantee}`, rollback: 'SELECT 1' } }, { sql: { expand: `GRANT SELECT ON people TO ${isPg ? 'postgres' : "'root'@'localhost'"}`, rollback: 'SELECT 1' } });
+      expect((await notesOf(s, '0001_slug')).join('\n')).toMatch(/column grants alone: .* "slug"/);
     });
 
     it('no role reads by column grants alone (a table-level SELECT): no note', async () => {
