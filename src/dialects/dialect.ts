@@ -685,8 +685,8 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   /** The planner's row count of a table, for progress and ETA; null when it has none (never analyzed). */
   estimateRows(s: Session, table: string): Promise<number | null>;
   /**
-   * The server's running count of a table's live rows, which its own updates do not change (PostgreSQL's n_live_tup:
-   * estimateRows scales by the table's pages, which a backfill's updates double); null when it keeps none.
+   * The server's count of a table's live rows, which a backfill's own updates do not change (PostgreSQL's reltuples as
+   * VACUUM or ANALYZE left it: estimateRows scales by the table's pages, which those updates double); null when it has none.
    */
   liveRows(s: Session, table: string): Promise<number | null>;
   sessionId(s: Session): Promise<number>;
