@@ -315,6 +315,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   readonly foreignKeyActionsRunTriggers: boolean;
   /**
+   * The server refuses a foreign key whose ON DELETE / ON UPDATE is SET NULL over a NOT NULL column (MySQL/MariaDB:
+   * "Incorrect options in FOREIGN KEY constraint"); PostgreSQL takes it, and fails the action when it runs.
+   */
+  readonly setNullKeysNeedNullable: boolean;
+  /**
    * A copy's new column gets the old column's column-level grants at expand (carryColumnPrivileges): PostgreSQL.
    * MySQL/MariaDB: none (grants are by name, which xc may neither read nor give).
    */

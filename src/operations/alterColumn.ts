@@ -21,7 +21,7 @@ import type { Expr, OperationSpec } from '../migration/schema.js';
 import { defaultForTypeIssue } from '../migration/schema.js';
 import { emptyPlan, type ExpressionCheck, type RowCheck } from '../plan/index.js';
 import type { Operation, ValidateContext, ValidationIssue } from './types.js';
-import { clusterKeyIssues, columnsOf, copiedExclusionIssues, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, indexesNaming, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, sharedKeyViolation, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
+import { clusterKeyIssues, columnsOf, copiedExclusionIssues, copiedUniqueIndexIssues, domainDefaultIssue, exprCheck, indexesNaming, inheritedColumnIssue, refuseUncopyable, replicaIdentityIssue, requireColumn, requireNoColumn, requireTable, setNullKeyIssues, sharedKeyViolation, triggerColumns, uniqueIndexIssues, nullabilityIssues } from './common.js';
 import { indexModel } from './addIndex.js';
 import { carriedKeyRowChecks, carriedType, changesType, copiedDefault, copyContractTables, planColumnCopy, projectColumnCopy, readCopyInPlan, readUpInPlan } from './columnCopy.js';
 import { keyedCheck } from './batches.js';
@@ -177,6 +177,8 @@ export const alterColumn: Operation<'alterColumn'> = {
       const path = spec.nullable !== undefined ? ['nullable'] : ['column'];
       // A copy or shadow of a NOT NULL column that stays so is added NOT NULL from the start where the dialect can.
       if (!finalNullable && (copied || old.nullable)) issues.push(...nullabilityIssues(dialect, t, spec.to ?? spec.column, type, true, 'its contract (NOT NULL)', path, copied && !old.nullable));
+      // The column's foreign keys come over to a copy or shadow at contract (a copy's, over its new name).
+      if (!finalNullable && old.nullable) issues.push(...setNullKeyIssues(dialect, t, spec.column, path));
       else if (finalNullable && !old.nullable && !copied) issues.push(...nullabilityIssues(dialect, t, spec.column, type, false, 'its contract (NULL allowed)', path));
     }
     if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });

@@ -281,6 +281,22 @@ export function nullabilityIssues(dialect: Pick<Dialect, 'nullabilityIssue'>, t:
   return problem === null ? [] : [{ path, code: 'unsupported', feature: 'online_nullability', message: `${when}: ${problem}` }];
 }
 
+/**
+ * Refused where the server refuses it (Dialect.setNullKeysNeedNullable): `column` of `t` made NOT NULL under a foreign
+ * key that sets it NULL. Found at contract, the key could not be made again over the column: DJ's MariaDB cut-over
+ * dropped it, failed to add it back, and stayed `contracting` with no key at all.
+ */
+export function setNullKeyIssues(dialect: Pick<Dialect, 'setNullKeysNeedNullable'>, t: TableModel | undefined, column: string, path: (string | number)[]): ValidationIssue[] {
+  if (!t || !dialect.setNullKeysNeedNullable) return [];
+  const setsNull = (action: string | null | undefined) => /^set\s+null\b/i.test(action ?? '');
+  return t.foreignKeys
+    .filter((fk) => fk.columns.includes(column) && ((setsNull(fk.onDelete) && (fk.onDeleteColumns ?? fk.columns).includes(column)) || setsNull(fk.onUpdate)))
+    .map((fk) => ({
+      path, code: 'unsupported', feature: 'set_null_key', table: t.name, column,
+      message: `foreign key "${fk.name}" sets "${t.name}"."${column}" to NULL (ON ${setsNull(fk.onDelete) ? 'DELETE' : 'UPDATE'} SET NULL), which the server refuses over a NOT NULL column: give the key another action first (a \`sql\` operation in an earlier migration dropping it and adding it again with ON ${setsNull(fk.onDelete) ? 'DELETE' : 'UPDATE'} CASCADE or RESTRICT), or leave "${column}" nullable`,
+    }));
+}
+
 /** Refused: a copy of a unique index over `column` (a column copy's or a shadow's), its column of `type`, that the server cannot build online. */
 export function copiedUniqueIndexIssues(dialect: Pick<Dialect, 'indexKeyIssue'>, t: TableModel | undefined, column: string, type: string, path: (string | number)[]): ValidationIssue[] {
   const unique = t?.indexes.filter((i) => i.unique && !i.primary && i.columns.includes(column)) ?? [];

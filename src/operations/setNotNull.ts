@@ -14,7 +14,7 @@ import { atomic, emptyPlan, removing } from '../plan/index.js';
 import type { Operation } from './types.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 import { readFillInPlan } from './plannedReads.js';
-import { columnsOf, exprCheck, nullabilityIssues, requireColumn, requireTable, triggerColumns } from './common.js';
+import { columnsOf, exprCheck, nullabilityIssues, requireColumn, requireTable, setNullKeyIssues, triggerColumns } from './common.js';
 
 export const setNotNull: Operation<'setNotNull'> = {
   rollbackSparesNewVersion: () => true,
@@ -25,7 +25,7 @@ export const setNotNull: Operation<'setNotNull'> = {
     requireColumn(t, spec.column, ['column'], issues);
     const col = t?.columns.find((c) => c.name === spec.column);
     if (col && !col.nullable) issues.push({ path: ['column'], code: 'already_not_null', table: spec.table, column: spec.column, message: `"${spec.table}"."${spec.column}" is already NOT NULL` });
-    else if (col) issues.push(...nullabilityIssues(dialect, t, spec.column, col.type, true, 'its contract', ['column']));
+    else if (col) issues.push(...nullabilityIssues(dialect, t, spec.column, col.type, true, 'its contract', ['column']), ...setNullKeyIssues(dialect, t, spec.column, ['column']));
     if (spec.up !== undefined && expr(spec.up) === undefined) issues.push({ path: ['up'], code: 'no_variant', message: 'no expression for this database' });
     return issues;
   },

@@ -139,6 +139,37 @@ for (const target of targets) {
       expect(await db.triggers()).toEqual([]);
     });
 
+    it('a column a foreign key sets NULL, made NOT NULL (in place, copied, setNotNull): MySQL/MariaDB refuse before any DDL; PostgreSQL, which takes such a key, goes through (campaign DJ: the cut-over dropped the key and could not add it back)', async () => {
+      const { db, xc } = await setup(
+        target,
+        [
+          `CREATE TABLE parent (id int PRIMARY KEY)`,
+          `INSERT INTO parent VALUES (1), (2)`,
+          `CREATE TABLE c2 (id int PRIMARY KEY, pid int NULL, qid int NULL, rid int NULL, CONSTRAINT c2_fk FOREIGN KEY (pid) REFERENCES parent (id) ON DELETE SET NULL, CONSTRAINT c2_q FOREIGN KEY (qid) REFERENCES parent (id) ON UPDATE SET NULL, CONSTRAINT c2_r FOREIGN KEY (rid) REFERENCES parent (id) ON DELETE SET NULL)`,
+          `INSERT INTO c2 VALUES (1, 1, 1, 1), (2, NULL, 2, 2)`,
+        ],
+        [
+          { alterColumn: { table: 'c2', column: 'pid', nullable: false, up: 'coalesce(pid, 1)' } },
+          { alterColumn: { table: 'c2', column: 'qid', to: 'q_id', nullable: false, up: 'qid', down: 'q_id' } },
+          { setNotNull: { table: 'c2', column: 'rid' } },
+        ],
+      );
+      if (target.name === 'mysql') {
+        const err = await rejection(xc.apply());
+        expect(err.exitCode).toBe(2);
+        expect(err.issues?.filter((i) => /sets "c2"/.test(i.message)).map((i) => i.path.join('.'))).toEqual(['operations.0.alterColumn.nullable', 'operations.1.alterColumn.nullable', 'operations.2.setNotNull.column']);
+        expect(err.message).toMatch(/foreign key "c2_fk" sets "c2"."pid" to NULL \(ON DELETE SET NULL\), which the server refuses over a NOT NULL column/);
+        expect(err.message).toMatch(/foreign key "c2_q" sets "c2"."qid" to NULL \(ON UPDATE SET NULL\)/);
+        expect((await db.columns('c2')).map((c) => c.name)).toEqual(['id', 'pid', 'qid', 'rid']);
+        expect(await db.triggers()).toEqual([]);
+        return;
+      }
+      await xc.apply();
+      await xc.deploy.record({ app: 'web', version: '1' });
+      await xc.contract();
+      expect(await db.query(`SELECT id, pid, q_id, rid FROM c2 ORDER BY id`)).toEqual([{ id: 1, pid: 1, q_id: 1, rid: 1 }, { id: 2, pid: 1, q_id: 2, rid: 2 }]);
+    });
+
     it.runIf(target.name === 'postgres')('a referenced key changed in place holds the referencing tables\' names until its contract (its cut-over adds their keys again)', async () => {
       const { db, xc } = await setup(
         target,

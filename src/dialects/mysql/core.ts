@@ -78,6 +78,7 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
   readonly foreignKeysTrusted = false;
   readonly foreignKeyActionsRunTriggers = false;
+  readonly setNullKeysNeedNullable = true;
   readonly carriesColumnGrants = false;
 
   /**

@@ -92,6 +92,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   readonly maxIndexKeys = 32;
   readonly foreignKeysTrusted = true;
   readonly foreignKeyActionsRunTriggers = true;
+  readonly setNullKeysNeedNullable = false;
   readonly carriesColumnGrants = true;
   /** Heap tables: no index holds the rows. */
   implicitClusterKeys(): IndexModel[] {
