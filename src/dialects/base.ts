@@ -113,6 +113,11 @@ export abstract class BaseDialect {
     return type;
   }
 
+  /** MySQL/MariaDB have no row value an expression could read: never. */
+  readsRowWhole(_expr: string, _table: string): boolean {
+    return false;
+  }
+
   /** Which of `columns` an expression over a row of `table` refers to, bare or as `table.col` (never inside literals or comments). */
   columnsNamed(sql: string, table: string, columns: string[]): string[] {
     return columnsNamed(this.tokens(sql), columns, this.identifiers, table);

@@ -329,12 +329,17 @@ export const addColumn: Operation<'addColumn'> = {
     // input) from the old version's update: said at plan (campaigns BH, BI: Django's and Sequelize's saves lost theirs).
     // Keeping a value it did not derive was tried: `up` over the old row fails writes where it cannot be computed, and
     // a lookup's or a volatile `up` never agrees with what it stored (campaign BJ) — RELIABILITY.
-    if (reads.length > 0) {
-      const inputs = reads.map((c) => `"${c}"`).join(', ');
+    // Read whole, the row is what the table holds when `up` runs: a column added later, or the shadow of an in-place
+    // change in flight, is in the value of a row written then and not of one filled before (campaign DJ: xc's shadow
+    // name kept for good in the rows an old writer updated meanwhile).
+    const whole = up !== undefined && ctx.dialect.readsRowWhole(up, spec.table);
+    if (reads.length > 0 || whole) {
+      const inputs = whole ? 'any column' : reads.map((c) => `"${c}"`).join(', ');
       return {
         ...plan,
         notes: [
           `until contract, an UPDATE that changes ${inputs} and leaves "${col.name}" as it was computes "${col.name}" again from \`up\`, over a value the new version wrote too: a row trigger cannot tell it from the new version's save of the whole row with "${col.name}" written back unchanged (Django's save(), Rails with partial writes off) or of what changed alone (Sequelize, ActiveRecord, Eloquent) — let the new version rely on its own values of "${col.name}" only after contract`,
+          ...(whole ? [`\`up\` reads the row of "${spec.table}" whole: its value is the row as the table is when it is computed — a column a later migration adds, or the shadow column (xc_shadow…) of an in-place change in flight, is in the rows written then and not in those filled before (it is "${col.name}" NULL in each, as the backfill computes it); name the columns it is to read instead, to keep the rows alike`] : []),
         ],
       };
     }

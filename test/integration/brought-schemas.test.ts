@@ -870,6 +870,26 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT id, b, s FROM wr ORDER BY id`)).toEqual([{ id: 1, b: 'q', s: 'q-' }, { id: 2, b: 'x', s: 'mine' }]);
     });
 
+    it.skipIf(!pg)('addColumn whose up reads the row whole, the new column included (`row_to_json(wr)::text`): computed again with the column NULL, as the backfill computes it (campaign DJ: each value nested the one before)', async () => {
+      const s = await setup(target, [`CREATE TABLE wr (id int PRIMARY KEY, b text)`, `INSERT INTO wr VALUES (1, 'x'), (2, 'y')`], 'xc_brought');
+      await s.write('0001_s', { addColumn: { table: 'wr', column: { name: 's', type: 'text' }, up: 'row_to_json(wr)::text' } });
+      // Said at plan: the row read whole is the table as it is then (a later column, a shadow in flight: campaign DJ).
+      const notes = ((await s.xc.plan()) as { migrations: { notes?: string[] }[] }).migrations[0]!.notes ?? [];
+      expect(notes).toContainEqual(expect.stringMatching(/`up` reads the row of "wr" whole: .* the shadow column \(xc_shadow…\) of an in-place change in flight/));
+      expect(notes).toContainEqual(expect.stringMatching(/an UPDATE that changes any column and leaves "s" as it was/));
+      await s.xc.apply();
+      await s.db.query(`UPDATE wr SET b = 'z' WHERE id = 1`);
+      await s.db.query(`UPDATE wr SET b = 'q' WHERE id = 1`);
+      await s.db.query(`INSERT INTO wr (id, b) VALUES (3, 'w')`);
+      await record(s.xc, '0001_s');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, s FROM wr ORDER BY id`)).toEqual([
+        { id: 1, s: '{"id":1,"b":"q","s":null}' },
+        { id: 2, s: '{"id":2,"b":"y","s":null}' },
+        { id: 3, s: '{"id":3,"b":"w","s":null}' },
+      ]);
+    });
+
     it.skipIf(!pg)('a text column with a default made an enum in place (Prisma: String to an enum): the default reads as Prisma writes it, \'DRAFT\'::"PostStatus" (campaign CR: \'DRAFT\'::text::"PostStatus", drift to prisma migrate diff)', async () => {
       const s = await setup(
         target,

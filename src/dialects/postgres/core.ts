@@ -14,7 +14,7 @@ import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js'
 import { BaseDialect, ddlNotLoaded } from '../base.js';
 import { unclosedIssue, type Token } from '../sqltext.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
-import { BYPASS_SETTING, doBlock, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg, valuesDiffer } from './text.js';
+import { BYPASS_SETTING, doBlock, dollarTag, literal, PG_IDENTIFIERS, PG_NAMES, pgSegments, pgTokens, quoteQuestionOperators, quotePg, readsWholeRow, valuesDiffer } from './text.js';
 import { sessionCalls } from '../sessionCalls.js';
 import { pgBackfillSession } from './backfillSession.js';
 import { assertTargetName, checkStateTarget, PG_STATE_COLUMNS_ADDED, pgStateSchema, stateSchemaFor } from './state.js';
@@ -132,6 +132,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     this.kit ??= await import('./ddlKit.js');
   }
 
+  override readsRowWhole(expr: string, table: string): boolean {
+    return readsWholeRow(expr, table);
+  }
+
   /** The statements depend on the model only for the tables a foreign key ties to the one they change (locked with it). */
   ddl(model: SchemaModel): Ddl {
     const kit = this.kit ?? ddlNotLoaded();
@@ -139,7 +143,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     // The types a trigger converts between: the columns it writes and those its expressions read — every column where
     // one reads the row whole (`t::text`, `(t).price`: campaign DG, a row's text kept each old writer's DateStyle).
     const settingsRead = (table: string, types: (string | undefined)[], exprs: string[], columns: string[]) => {
-      const read = exprs.some((e) => kit.readsWholeRow(e, table)) ? columns : exprs.flatMap((e) => this.columnsNamed(e, table, columns));
+      const read = exprs.some((e) => readsWholeRow(e, table)) ? columns : exprs.flatMap((e) => this.columnsNamed(e, table, columns));
       return kit.readsSessionSettings([...types, ...read.map((c) => model.column(table, c)?.type)], exprs);
     };
     return markRemovals({

@@ -237,3 +237,10 @@ export function valuesDiffer(a: string, b: string, type: string | undefined): st
       return `CAST(${a} AS text) COLLATE "C" IS DISTINCT FROM CAST(${b} AS text) COLLATE "C"`;
   }
 }
+
+/** `expr` names the table other than as a column's qualifier (`t.a`): its row as a value (`t`, `t.*`). */
+export function readsWholeRow(expr: string, table: string): boolean {
+  const sig = pgTokens(expr).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+  const isTable = (t: (typeof sig)[number]) => (t.kind === 'word' ? t.text.toLowerCase() === table : t.kind === 'quoted' && t.text === `"${table.replace(/"/g, '""')}"`);
+  return sig.some((t, i) => isTable(t) && sig[i - 1]?.text !== '.' && (sig[i + 1]?.text !== '.' || sig[i + 2]?.text === '*'));
+}

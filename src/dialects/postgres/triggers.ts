@@ -19,7 +19,7 @@
 import type { ConstraintTest, ConvertTriggerSpec, FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
 import { columnsNamed } from '../sqltext.js';
-import { BYPASS_SETTING, dollarTag, PG_IDENTIFIERS, pgTokens, valuesDiffer } from './text.js';
+import { BYPASS_SETTING, dollarTag, PG_IDENTIFIERS, pgTokens, readsWholeRow, valuesDiffer } from './text.js';
 
 /** In text.ts (the dialect's core uses them too); exported here as before. */
 export { BYPASS_SETTING, dollarTag };
@@ -95,13 +95,6 @@ function unwrapped(e: string): string {
  * (json) by its text.
  */
 const unchanged = (q: Quote, c: string, type: string | undefined) => `NOT (${valuesDiffer(`NEW.${q(c)}`, `OLD.${q(c)}`, type)})`;
-
-/** `expr` names the table other than as a column's qualifier (`t.a`): its row as a value (`t`, `t.*`). */
-export function readsWholeRow(expr: string, table: string): boolean {
-  const sig = pgTokens(expr).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
-  const isTable = (t: (typeof sig)[number]) => (t.kind === 'word' ? t.text.toLowerCase() === table : t.kind === 'quoted' && t.text === `"${table.replace(/"/g, '""')}"`);
-  return sig.some((t, i) => isTable(t) && sig[i - 1]?.text !== '.' && (sig[i + 1]?.text !== '.' || sig[i + 2]?.text === '*'));
-}
 
 /**
  * `assign` (which computes `column` from `expr`) on an UPDATE, where a data error (class 22 or 23: bad JSON, a
@@ -292,7 +285,9 @@ export function pgSyncTrigger(q: Quote, s: SyncTriggerSpec, pinSettings = false,
  */
 export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false, typeOf: (column: string) => string | undefined = () => undefined): TriggerSteps {
   const c = `NEW.${q(s.column)}`;
-  const fill = `${c} := ${rowValue(q, s.expr, s.columns, s.table)};`;
+  // Read whole, the row holds the column itself: computed with it NULL, as the backfill computes it (campaign DJ:
+  // `row_to_json(t)::text` nested each value in the next).
+  const fill = `${readsWholeRow(s.expr, s.table) ? `${c} := NULL; ` : ''}${c} := ${rowValue(q, s.expr, s.columns, s.table)};`;
   const fillRow = `IF TG_OP = 'INSERT' THEN ${fill}\n    ELSE ${toleratedOnUpdate(q, fill, s.column, s.expr, s, typeOf)} END IF;`;
   // An expression reading the row whole (`(t).b`, `t::text`) names no column: any of them is an input (campaign DI:
   // never recomputed, the contract keeping the first fill's value). Only for a fill that recomputes (`recomputeOn`
