@@ -843,6 +843,23 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM t2 WHERE tag2 LIKE 'old-writer/%' OR tag2 LIKE 'T7-moved/%'`)).toBe(2);
     });
 
+    it.skipIf(!pg)('up making a float by an operator (`|/ n`) or reading another table\'s timestamptz through a subquery: converted under xc\'s settings (campaign DJ: 771 rows kept the old writer\'s extra_float_digits and TimeZone)', async () => {
+      const s = await setup(target, [`CREATE TABLE ev (id bigint PRIMARY KEY, at timestamptz NOT NULL)`, `INSERT INTO ev SELECT g, timestamptz '2026-06-01 06:00:00+00' + g * interval '1 hour' FROM generate_series(1, 5) g`, `CREATE TABLE h (id bigint PRIMARY KEY, n int NOT NULL, ev_id bigint NOT NULL, tag text NOT NULL)`, `INSERT INTO h SELECT g, g * 7, 1 + g % 5, 'T' || g FROM generate_series(1, 20) g`], 'xc_brought');
+      const up = "tag || '/' || (|/ n) || '/' || (SELECT e.at FROM ev e WHERE e.id = h.ev_id)";
+      await s.write('0001_tag', { alterColumn: { table: 'h', column: 'tag', to: 'tag2', type: 'text', up, down: "split_part(tag2, '/', 1)" } });
+      await s.xc.apply();
+      const app = await s.db.connection();
+      for (const set of [`SET extra_float_digits = 0`, `SET DateStyle = 'SQL, DMY'`, `SET TimeZone = 'Asia/Tokyo'`]) await app.query(set);
+      await app.query(`INSERT INTO h VALUES (1001, 22, 3, 'w1')`);
+      await app.query(`UPDATE h SET tag = 'moved', n = 13 WHERE id = 7`);
+      await record(s.xc, '0001_tag');
+      await s.xc.contract();
+      // Each row as the backfill computes it, in a session of the server's settings (xc's).
+      const upOverTag2 = up.replace(/\btag\b(?!2)/, "split_part(tag2, '/', 1)");
+      expect(await s.db.query(`SELECT id FROM h WHERE tag2 IS DISTINCT FROM ${upOverTag2} ORDER BY id`)).toEqual([]);
+      expect(await s.db.count(`SELECT count(*) FROM h WHERE tag2 LIKE 'w1/%' OR tag2 LIKE 'moved/%'`)).toBe(2);
+    });
+
     it.skipIf(!pg)('up reading the row whole (`name || \'|\' || t6`): the trigger converts under xc\'s settings, the row\'s float and timestamptz as the backfill writes them (campaign DG: an old writer\'s DateStyle and extra_float_digits kept)', async () => {
       const s = await setup(target, [`CREATE TABLE t6 (id bigint PRIMARY KEY, name text NOT NULL, price float8, at timestamptz)`, `INSERT INTO t6 SELECT g, 'n' || g, g / 3.0, timestamptz '2026-01-02 03:04:05+00' FROM generate_series(1, 20) g`], 'xc_brought');
       await s.write('0001_label', { alterColumn: { table: 't6', column: 'name', to: 'label', type: 'text', up: "name || '|' || t6", down: "split_part(label, '|', 1)" } });

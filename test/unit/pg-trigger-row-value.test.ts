@@ -73,7 +73,7 @@ describe('PostgreSQL: how a change of a value is told', () => {
     for (const t of ['double precision[]', 'point', 'dfloat']) expect(readsSessionSettings([t, t], ['c']), t).toBe(true);
     // A value the expression makes whose text a call formats (campaign DC: `concat(tag, sqrt(id), make_date(…))` kept
     // each old writer's DateStyle and extra_float_digits): any call but those that format nothing, and a cast to such a type.
-    for (const e of ["concat(tag, '/', sqrt(id))", "concat(tag, make_date(2020, 1, 2))", "format('%s', make_interval(secs => id))", "encode(sha256(tag::bytea), 'hex')", 'tag || sqrt(id)', 'myschema.f(x)', '"F"(x)', "tag || 1.5::float8", "concat(tag, date_trunc('day', now()))"]) {
+    for (const e of ["concat(tag, '/', sqrt(id))", "concat(tag, make_date(2020, 1, 2))", "format('%s', make_interval(secs => id))", "encode(sha256(tag::bytea), 'hex')", 'tag || sqrt(id)', 'myschema.f(x)', '"F"(x)', "tag || 1.5::float8", "concat(tag, date_trunc('day', now()))", "(|/ n) || ''", "(||/ n)::text", "(2 ^ n) || ''", "(SELECT o.ts FROM other o WHERE o.id = t.oid) || ''"]) {
       expect(readsSessionSettings(['text', 'text'], [e]), e).toBe(true);
     }
     for (const e of ["first_name || ' ' || last_name", 'amount * 2', 'CAST(amount_big AS int)', 'lower(name)', "coalesce(nullif(trim(code), ''), 'none')", "CASE WHEN a IN (1, 2) THEN 'x' ELSE upper(substr(b, 1, 3)) END", "'sqrt(1)'"]) {

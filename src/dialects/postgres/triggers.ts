@@ -141,10 +141,18 @@ const NEUTRAL_CALLS = new Set([
   'case', 'when', 'then', 'else', 'and', 'or', 'not', 'in', 'any', 'all', 'some', 'exists', 'array', 'row', 'values', 'is', 'between', 'like', 'ilike', 'similar', 'distinct', 'from', 'as',
 ]);
 
+/**
+ * Operators that make a float of any operands (`|/` square root, `||/` cube root, `^` power of integers, `<->`
+ * distance), and a subquery, which reads another table's columns, of types not weighed here (campaign DJ:
+ * `(|/ n) || ''` and a joined timestamptz kept old writers' extra_float_digits and TimeZone, 771 rows).
+ */
+const FLOAT_OPERATORS = /\|\|?\/|\^|<->/;
+const SUBQUERY = /(?<![A-Za-z0-9_$])select(?![A-Za-z0-9_$])/i;
+
 /** Whether `expr` makes a value whose text depends on the session's settings (see NEUTRAL_CALLS), literals aside. */
 function exprReadsSettings(expr: string): boolean {
   const code = expr.replace(/'(?:[^']|'')*'/g, "''");
-  if (TEMPORAL_SQL.test(code) || FORMATTED_SQL.test(code)) return true;
+  if (TEMPORAL_SQL.test(code) || FORMATTED_SQL.test(code) || FLOAT_OPERATORS.test(code) || SUBQUERY.test(code)) return true;
   return [...code.matchAll(/(?<![A-Za-z0-9_$])(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))\s*\(/g)].some((m) => m[1] !== undefined || !NEUTRAL_CALLS.has(m[2]!.toLowerCase()));
 }
 
