@@ -591,6 +591,13 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   isDuplicateKey(err: unknown): boolean;
   /** A statement named a column its table does not have. */
   isUndefinedColumn(err: unknown): boolean;
+  /** A statement stopped by the time limit timeBoundedRead set. */
+  isStatementTimeout(err: unknown): boolean;
+  /**
+   * The statements that run read-only query `sql` stopped by the server after `ms` (plan's row checks): `before` and
+   * `after` it, in its transaction, and the query as it is then written.
+   */
+  timeBoundedRead(sql: string, ms: number): { before: string[]; sql: string; after: string[] };
   /** What a user can do about a failed statement the server explains poorly (appended to the step's error), or null. */
   failureHint?(err: unknown): string | null;
   /**

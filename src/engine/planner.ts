@@ -244,6 +244,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   if (issues.length > 0 || !readRows) return issues;
   for (const check of op.rowChecks?.(spec as never, vctx) ?? []) {
     const examples = await violatingRows(session, dialect, model, check);
+    if (examples === NOT_READ_IN_TIME) notes.push(notReadInTime(check));
     if (typeof examples !== 'string') continue;
     // Rows a pending migration before this one changes in its \`sql\` expand (the data cleanup before a unique key, in
     // one release) are read again when \`apply\` reaches this one, which it plans again then (campaign DD: duplicates a
@@ -448,6 +449,7 @@ async function unvalidatedCheckIssues(session: Session, dialect: Dialect, model:
       let examples = b.where === undefined ? undefined : await violatingRows(session, dialect, model, { ...check, violation: `(${b.where}) AND ${check.violation}` });
       if (examples === undefined) examples = await violatingRows(session, dialect, model, check);
       if (typeof examples === 'string') issues.push(rowsViolate(check, examples));
+      // Not read in time: the backfill stops at such a row and names it.
     }
   }
   return issues;
@@ -455,8 +457,19 @@ async function unvalidatedCheckIssues(session: Session, dialect: Dialect, model:
 
 const rowsViolate = (check: RowCheck, examples: string): ValidationIssue => ({ path: check.path, code: 'rows_violate', table: check.table, message: check.wholeTable ? check.message : `${check.message}; for example:\n${examples}` });
 
+/**
+ * How long plan reads rows for one check (XC_PLAN_ROW_READ_MS, default 30 s). A check over a `sql` backfill's
+ * rows reads them as that backfill leaves them, in one query: an `EXISTS` over an unindexed column made it
+ * quadratic, and plan ran for more than 10 minutes on 51k rows (campaign DL). Past it, the check is noted, not done.
+ */
+const planReadMs = () => Number(process.env.XC_PLAN_ROW_READ_MS) || 30_000;
+const NOT_READ_IN_TIME = Symbol('not read in time');
+
+const notReadInTime = (check: RowCheck) =>
+  `${check.path.join('.')}: the rows of "${check.table}" were not read within ${planReadMs() / 1000} s (XC_PLAN_ROW_READ_MS), so this was not checked: ${check.message} — if a row does, the step that meets it stops and names it (the migration stays in its phase; fix the rows and run \`xc apply\` again)`;
+
 /** A few rows that violate `check`, shown as `key=value ...` lines; null when none does; undefined when it cannot be read now. Read-only. */
-async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null | undefined> {
+async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null | undefined | typeof NOT_READ_IN_TIME> {
   const shown = exampleColumns(dialect, model.rowKey(check.table) ?? [], check.show);
   // A table or column a rename of the plan (not applied yet) names otherwise is read as it is now, under the name the
   // check gives it, in its subqueries too (a foreign key's parent, a unique key's duplicates) — only the tables the
@@ -470,10 +483,19 @@ async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, c
   const order = check.order === undefined || check.wholeTable ? '' : ` ORDER BY ${[...check.order, ...(model.rowKey(check.table) ?? []).map((k) => `${q(check.table)}.${q(k)}`)].join(', ')}`;
   const sql = `${reads.length > 0 ? `WITH ${reads.join(', ')} ` : ''}SELECT ${check.wholeTable ? '1 AS xc_fact' : shown} FROM ${from} WHERE ${check.violation}${order} LIMIT 5`;
   let rows: Record<string, unknown>[];
+  const bound = dialect.timeBoundedRead(sql, planReadMs());
   try {
-    rows = await readOnly(s, dialect, async () => (await s.query<Record<string, unknown>>(sql, undefined, { single: true })).rows);
+    rows = await readOnly(s, dialect, async () => {
+      for (const st of bound.before) await s.query(st);
+      try {
+        return (await s.query<Record<string, unknown>>(bound.sql, undefined, { single: true })).rows;
+      } finally {
+        for (const st of bound.after) await s.query(st).catch(() => undefined);
+      }
+    });
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;
+    if (dialect.isStatementTimeout(err)) return NOT_READ_IN_TIME;
     // The table or column is made by an earlier migration of this run, or by this one's expand: `apply` checks again once it exists.
     return undefined;
   }

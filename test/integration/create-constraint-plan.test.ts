@@ -56,6 +56,26 @@ for (const target of targets) {
       expect((await s.db.indexes('t')).map((i) => [i.name, i.unique])).toEqual([['t_c', true]]);
     });
 
+    it('a check whose rows plan cannot read in time (XC_PLAN_ROW_READ_MS) is noted, not waited for: the backfill that removes the duplicates, then the key, in one run (campaign DL: plan ran past 10 minutes)', async () => {
+      const s = await setup(target, [`CREATE TABLE customers (id int PRIMARY KEY, email varchar(60) NOT NULL)`], 'xc_cc');
+      await s.db.seed('customers', ['id', 'email'], Array.from({ length: 4000 }, (_, i) => [i + 1, `u${i % 3900}@x`]));
+      await s.write('0001_dedup', { sql: { backfill: { table: 'customers', set: { email: "CONCAT('d', id, '-', email)" }, where: 'EXISTS (SELECT 1 FROM customers c2 WHERE c2.email = customers.email AND c2.id < customers.id)' } } });
+      await s.write('0002_unique', { createConstraint: { table: 'customers', name: 'customers_email_unique', type: 'unique', columns: ['email'] } });
+      const notesOf = async () => ((await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] }).migrations.find((m) => m.id === '0002_unique')!.notes ?? [];
+      // Read in time: nothing to say (the backfill before it removes the duplicates).
+      expect((await notesOf()).join('\n')).not.toMatch(/not read within/);
+      process.env.XC_PLAN_ROW_READ_MS = '1';
+      try {
+        expect(await notesOf()).toContainEqual(expect.stringMatching(/^operations\[0\]\.createConstraint: columns: the rows of "customers" were not read within 0\.001 s \(XC_PLAN_ROW_READ_MS\), so this was not checked: existing rows of "customers" share their values of "email"/));
+        await s.xc.apply();
+      } finally {
+        delete process.env.XC_PLAN_ROW_READ_MS;
+      }
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled', 'backfilled']);
+      expect(await s.db.count(`SELECT count(*) FROM (SELECT email FROM customers GROUP BY email HAVING count(*) > 1) d`)).toBe(0);
+      expect(await s.db.count(`SELECT count(*) FROM customers WHERE email LIKE 'd%'`)).toBe(100);
+    });
+
     it('duplicates a migration before it cleans up in its `sql` expand, in one release: noted, not refused, applied in one run; still there when apply reaches it, refused there, the cleanup applied (campaign DD: the whole folder refused)', async () => {
       const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, email varchar(60) NOT NULL)`, `INSERT INTO users VALUES (1, 'a@x'), (2, 'A@X'), (3, 'b@x'), (4, 'c@x'), (5, 'c@x')`], 'xc_cc');
       const unique = { createConstraint: { table: 'users', name: 'users_email_unique', type: 'unique', columns: ['email'] } };

@@ -445,6 +445,17 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return (err as { errno?: number })?.errno === 1054; // ER_BAD_FIELD_ERROR
   }
 
+  isStatementTimeout(err: unknown): boolean {
+    // MariaDB's max_statement_time, MySQL's max_execution_time.
+    return [1969, 3024].includes((err as { errno?: number })?.errno ?? 0);
+  }
+
+  /** MariaDB: for this statement alone. MySQL: the session's limit for SELECTs, set back to none (xc's sessions have none: db/statementLimit.ts). */
+  timeBoundedRead(sql: string, ms: number): { before: string[]; sql: string; after: string[] } {
+    if (this.mariadb) return { before: [], sql: `SET STATEMENT max_statement_time = ${Math.max(0.001, ms / 1000)} FOR ${sql}`, after: [] };
+    return { before: [`SET max_execution_time = ${Math.max(1, Math.round(ms))}`], sql, after: ['SET max_execution_time = 0'] };
+  }
+
   isDuplicateKey(err: unknown): boolean {
     return (err as { errno?: number })?.errno === 1062; // ER_DUP_ENTRY
   }

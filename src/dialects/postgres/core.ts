@@ -429,6 +429,15 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return (err as { code?: string })?.code === '42703'; // undefined_column
   }
 
+  isStatementTimeout(err: unknown): boolean {
+    return (err as { code?: string })?.code === '57014'; // query_canceled
+  }
+
+  /** SET LOCAL: the read-only transaction it runs in ends it. */
+  timeBoundedRead(sql: string, ms: number): { before: string[]; sql: string; after: string[] } {
+    return { before: [`SET LOCAL statement_timeout = ${Math.max(1, Math.round(ms))}`], sql, after: [] };
+  }
+
   isDuplicateKey(err: unknown): boolean {
     return (err as { code?: string })?.code === '23505'; // unique_violation
   }
