@@ -22,14 +22,14 @@ import type { EngineContext } from './engine/context.js';
 import { engineOptions, OPTIONS } from './options.js';
 import { withAdvisoryLock } from './engine/lock.js';
 import { asLockTimeout, asSqlFailed, ensureState } from './engine/retry.js';
-import { awaitsContract, canBackfill, canContract, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
+import { awaitsContract, canBackfill, emptyPlan, canContract, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
 import { blockerKey, blockersFor, gatherEvidence, rollbackBlockersFor, unseenByGate } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, notReadyUpTo, removedUnder, takenAsSquashed, type KnownMigrations } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type DriftWays, type Loaded } from './engine/guards.js';
 import type { EditableField } from './engine/editedSql.js';
-import { heldByPending, madeByRawSql, madeLater } from './engine/planHints.js';
+import { heldByPending, madeByRawSql, madeLater, waitsForRawSql } from './engine/planHints.js';
 
 type Engine = typeof import('./engine/planner.js') & typeof import('./engine/lifecycle.js') & typeof import('./engine/describe.js');
 let engineLoaded: Promise<Engine> | undefined;
@@ -69,6 +69,9 @@ function reporter(onEvent: XcOptions['onEvent']): (e: XcEvent) => void {
 export function createXc(options: XcOptions = {}): Xc {
   return new XcImpl(options);
 }
+
+/** The plans planPending made to wait for an earlier migration's raw SQL, with the refusal they stand for. */
+const WAITING = new WeakMap<OperationPlan, unknown>();
 
 class XcImpl implements Xc {
   private connected?: Promise<{ driver: Driver; dialect: Dialect; store: StateStore }>;
@@ -201,8 +204,12 @@ class XcImpl implements Xc {
     return id;
   }
 
-  /** Validate and plan every migration not yet started, in id order, against the schema as it will be. */
-  private async planPending(ctx: EngineContext, loaded: Loaded, upTo: string | undefined): Promise<Map<string, OperationPlan>> {
+  /**
+   * Validate and plan every migration not yet started, in id order, against the schema as it will be. One refused only
+   * for a table or type an earlier pending migration's raw SQL makes (waitsForRawSql) gets a plan of notes that waits:
+   * `apply` plans it again once those are applied (`waitAllowed` false there: refused then is refused).
+   */
+  private async planPending(ctx: EngineContext, loaded: Loaded, upTo: string | undefined, waitAllowed = true): Promise<Map<string, OperationPlan>> {
     const { planMigration, project, inFlightOperations } = await engine(ctx.dialect);
     return withSession(ctx.driver, async (s) => {
       const model = await ctx.dialect.introspect(s);
@@ -216,10 +223,16 @@ class XcImpl implements Xc {
         if (upTo !== undefined && f.id > upTo) break;
         const row = loaded.rows.get(f.id);
         if (row && !isUnstarted(row.phase)) continue;
-        const plan = await planMigration(f, model, ctx.dialect, s, held).catch((err) =>
-          Promise.reject(madeLater(madeByRawSql(heldByPending(err, f.id, [...plans.keys()], (id) => loaded.rows.get(id)?.phase === 'rolled_back'), f, loaded.files.filter((p) => plans.has(p.id))), f, loaded.files.filter((p) => p.id > f.id))),
-        );
-        plans.set(f.id, { ...plan, ...(schema !== undefined ? { schema } : {}) });
+        const earlier = loaded.files.filter((p) => plans.has(p.id));
+        const plan = await planMigration(f, model, ctx.dialect, s, held).catch((err) => {
+          const told = madeLater(madeByRawSql(heldByPending(err, f.id, [...plans.keys()], (id) => loaded.rows.get(id)?.phase === 'rolled_back'), f, earlier), f, loaded.files.filter((p) => p.id > f.id));
+          const makers = waitAllowed ? waitsForRawSql(err, earlier) : [];
+          if (makers.length === 0) return Promise.reject(told);
+          const waiting: OperationPlan = { ...emptyPlan(), notes: [`planned when ${makers.join(' and ')} ${makers.length === 1 ? 'is' : 'are'} applied, whose raw SQL makes what this one names (plan cannot see into it): \`xc apply\` plans it then, and stops there if it is still refused — as now: ${(err as Error).message.split('\n').slice(1).join(' ').trim()}`] };
+          WAITING.set(waiting, told);
+          return waiting;
+        });
+        plans.set(f.id, WAITING.has(plan) ? plan : { ...plan, ...(schema !== undefined ? { schema } : {}) });
       }
       return plans;
     });
@@ -302,8 +315,9 @@ class XcImpl implements Xc {
         if (!row || isUnstarted(row.phase)) {
           // Planned again where an earlier migration of this run has changed the catalog since `plans`: its rows too,
           // which plan cannot foresee (a unique index over a column an earlier one filled with one default, campaign AD).
-          const replanned = outcomes.length > 0 ? this.planPending(ctx, { files: [f], rows: loaded.rows }, f.id).catch((err: unknown) => { throw afterApplied(err, outcomes); }) : undefined;
+          const replanned = outcomes.length > 0 ? this.planPending(ctx, { files: [f], rows: loaded.rows }, f.id, false).catch((err: unknown) => { throw afterApplied(err, outcomes); }) : undefined;
           const plan = replanned ? (await replanned).get(f.id) : plans.get(f.id);
+          if (plan && WAITING.has(plan)) throw afterApplied(WAITING.get(plan), outcomes);
           row = { ...(await begin(ctx, f, plan ?? plans.get(f.id)!, from)), checksum: f.checksum, description: null, definition: f.definition, lastError: null, updatedAt: null, expandedAt: null };
           loaded.rows.set(f.id, row);
         }

@@ -78,6 +78,28 @@ export function madeByRawSql(err: unknown, file: MigrationFile, pending: Migrati
   return withWays(err, ways);
 }
 
+/**
+ * The earlier pending migrations whose `sql` expand names every table or type `err` says does not exist — what
+ * they make is there once they are applied, so `xc apply` plans this one then (campaign DK: a `CREATE TYPE` or
+ * `CREATE EXTENSION citext` migration and the table using it, the start of most histories); none where any
+ * other problem is said, or a name no such migration names.
+ */
+export function waitsForRawSql(err: unknown, pending: MigrationFile[]): string[] {
+  if (!(err instanceof InvalidInputError) || err.issues.some((i) => !missingNames(i.message).length)) return [];
+  const missing = new Set(missingNames(err.message));
+  const makers = new Set<string>();
+  for (const name of missing) {
+    const word = new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRegExp(name)}[\`"]?(?![A-Za-z0-9_$])`, 'i');
+    const maker = pending.find((f) => f.definition.operations.some((entry) => {
+      const expand = (entry as { sql?: { expand?: unknown } }).sql?.expand;
+      return typeof expand === 'string' && word.test(expand);
+    }));
+    if (maker === undefined) return [];
+    makers.add(maker.id);
+  }
+  return [...makers];
+}
+
 /** The refusal with these ways on below its message; as it was without any. */
 function withWays(err: InvalidInputError, ways: string[]): InvalidInputError {
   if (ways.length === 0) return err;

@@ -247,31 +247,38 @@ for (const target of targets) {
       expect((await s.xc.status()).migrations.map((m) => m.id)).toEqual(['V1__init', 'V2__renamed', 'V3__balance_bigint']);
     });
 
-    it('a table made by the raw SQL of a pending `sql` operation (a Prisma or Flyway history): the refusal names that migration and the `xc apply` that makes it first, and that path runs', async () => {
+    it('a table or type made by the raw SQL of a pending `sql` migration (a Prisma, Flyway or Ecto history): plan says the migrations using it are planned once it is applied, and one `xc apply` runs them all (campaign DK); in one migration it is refused, naming the way', async () => {
       const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY)`, `INSERT INTO users VALUES (1), (2)`], 'xc_brought');
-      await s.write('0001_profiles', { sql: { expand: `CREATE TABLE profiles (user_id int PRIMARY KEY, bio varchar(40))`, rollback: `DROP TABLE profiles` } });
-      await s.write('0002_bio', { addColumn: { table: 'users', column: { name: 'bio', type: 'varchar(40)', nullable: true }, up: '(SELECT p.bio FROM profiles p WHERE p.user_id = users.id)' } });
-      await s.write('0003_seen', { addColumn: { table: 'profiles', column: { name: 'seen', type: 'int', nullable: true } } });
-      const way = (id: string) => `"profiles" is named by the raw SQL of 0001_profiles \\(operations\\[0\\], sql\\), pending in this plan, which plan cannot see into: what it makes is not there when ${id} is checked — \`xc apply 0001_profiles\` first, then this one`;
-      await refused(s, ['users'], new RegExp(`0002_bio\\.json: operations\\[0\\]\\.addColumn\\.up: [^\\n]*profiles[^\\n]*\\n  ${way('0002_bio')}`));
-      await s.write('0002_bio', { addColumn: { table: 'profiles', column: { name: 'seen', type: 'int', nullable: true } } });
-      await rm(path.join(s.dir, '0003_seen.json'));
-      await refused(s, ['users'], new RegExp(`0002_bio\\.json: operations\\[0\\]\\.addColumn\\.table: table "profiles" does not exist[^\\n]*\\n  ${way('0002_bio')}`));
-      // In one migration: the way is a migration of its own.
-      await rm(path.join(s.dir, '0002_bio.json'));
-      await s.write('0001_profiles', { sql: { expand: `CREATE TABLE profiles (user_id int PRIMARY KEY, bio varchar(40))`, rollback: `DROP TABLE profiles` } }, { addIndex: { table: 'profiles', name: 'profiles_bio', columns: ['bio'] } });
-      await refused(s, ['users'], /this migration's operations\[0\] \(sql\), which plan cannot see into[^]*move that operation to a migration of its own, apply it first/);
-      // The way the first refusal names runs.
       await s.write('0001_profiles', { sql: { expand: `CREATE TABLE profiles (user_id int PRIMARY KEY, bio varchar(40))`, rollback: `DROP TABLE profiles` } }, { sql: { expand: `INSERT INTO profiles VALUES (1, 'hi')`, rollback: `DELETE FROM profiles` } });
       await s.write('0002_bio', { addColumn: { table: 'users', column: { name: 'bio', type: 'varchar(40)', nullable: true }, up: '(SELECT p.bio FROM profiles p WHERE p.user_id = users.id)' } });
-      await s.xc.apply({ id: '0001_profiles' });
+      await s.write('0003_seen', { addColumn: { table: 'profiles', column: { name: 'seen', type: 'int', nullable: true } } });
+      const plan = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
+      for (const id of ['0002_bio', '0003_seen']) {
+        expect(plan.migrations.find((m) => m.id === id)!.notes, id).toEqual([expect.stringMatching(/^planned when 0001_profiles is applied, whose raw SQL makes what this one names \(plan cannot see into it\): `xc apply` plans it then, and stops there if it is still refused — as now: .*profiles/)]);
+      }
       await s.xc.apply();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled', 'backfilled', 'backfilled']);
       expect((await s.db.query<{ id: number; bio: string | null }>(`SELECT id, bio FROM users ORDER BY id`)).map((r) => [Number(r.id), r.bio])).toEqual([[1, 'hi'], [2, null]]);
+      expect((await s.db.columns('profiles')).map((c) => c.name)).toEqual(['user_id', 'bio', 'seen']);
+      // A raw SQL that names what the next one uses without making it: refused at its turn, the migration before it applied.
+      await s.write('0004_tags', { sql: { expand: `CREATE TABLE note_tags (id int PRIMARY KEY, notes varchar(10))`, rollback: `DROP TABLE note_tags` } });
+      await s.write('0005_notes', { addColumn: { table: 'notes', column: { name: 'x', type: 'int' } } });
+      const err = await rejection(s.xc.apply());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/0005_notes\.json: operations\[0\]\.addColumn\.table: table "notes" does not exist/);
+      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_profiles', 'backfilled'], ['0002_bio', 'backfilled'], ['0003_seen', 'backfilled'], ['0004_tags', 'backfilled'], ['0005_notes', 'pending']]);
+      await rm(path.join(s.dir, '0005_notes.json'));
+      // In one migration: the way is a migration of its own.
+      await s.write('0005_notes', { sql: { expand: `CREATE TABLE notes (id int PRIMARY KEY)`, rollback: `DROP TABLE notes` } }, { addIndex: { table: 'notes', name: 'notes_id', columns: ['id'] } });
+      await refused(s, ['users'], /this migration's operations\[0\] \(sql\), which plan cannot see into[^]*move that operation to a migration of its own, apply it first/);
+      await rm(path.join(s.dir, '0005_notes.json'));
       if (target.name !== 'postgres') return;
-      // A Prisma enum: a type the raw SQL makes, named as the server names it (quoted, mixed case).
-      await s.write('0003_role', { sql: { expand: `CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN')`, rollback: `DROP TYPE "Role"` } });
-      await s.write('0004_members', { createTable: { table: 'members', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'role', type: '"Role"' }] } });
-      await refused(s, ['users'], /0004_members\.json: operations\[0\]\.createTable\.columns\[1\]\.type: [^\n]*Role[^\n]* does not exist\n  "Role" is named by the raw SQL of 0003_role \(operations\[0\], sql\), pending in this plan[^\n]*`xc apply 0003_role` first, then this one/);
+      // A Prisma enum, an Ecto citext column: a type the raw SQL makes, named as the server names it (quoted, mixed case).
+      await s.write('0005_role', { sql: { expand: `CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN')`, rollback: `DROP TYPE "Role"` } });
+      await s.write('0006_members', { createTable: { table: 'members', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'role', type: '"Role"', nullable: false, default: "'USER'" }] } });
+      await s.xc.apply();
+      await s.db.query(`INSERT INTO members (id) VALUES (1)`);
+      expect(await s.db.query(`SELECT id, role::text AS role FROM members`)).toEqual([{ id: 1, role: 'USER' }]);
     });
   });
 }
