@@ -73,10 +73,10 @@ describe('PostgreSQL: how a change of a value is told', () => {
     for (const t of ['double precision[]', 'point', 'dfloat']) expect(readsSessionSettings([t, t], ['c']), t).toBe(true);
     // A value the expression makes whose text a call formats (campaign DC: `concat(tag, sqrt(id), make_date(…))` kept
     // each old writer's DateStyle and extra_float_digits): any call but those that format nothing, and a cast to such a type.
-    for (const e of ["concat(tag, '/', sqrt(id))", "concat(tag, make_date(2020, 1, 2))", "format('%s', make_interval(secs => id))", "encode(sha256(tag::bytea), 'hex')", 'tag || sqrt(id)', 'myschema.f(x)', '"F"(x)', "tag || 1.5::float8", "concat(tag, date_trunc('day', now()))", "(|/ n) || ''", "(||/ n)::text", "(2 ^ n) || ''", "(SELECT o.ts FROM other o WHERE o.id = t.oid) || ''"]) {
+    for (const e of ["concat(tag, '/', sqrt(id))", "concat(tag, make_date(2020, 1, 2))", "format('%s', make_interval(secs => id))", "encode(sha256(tag::bytea), 'hex')", 'tag || sqrt(id)', 'myschema.f(x)', '"F"(x)', "tag || 1.5::float8", "concat(tag, date_trunc('day', now()))", "(|/ n) || ''", "(||/ n)::text", "(2 ^ n) || ''", "(SELECT o.ts FROM other o WHERE o.id = t.oid) || ''", '((n / 3.0)::dm_flt)::text', '(ROW(n / 3.0)::dm_comp)::text', '(ARRAY[n / 3.0]::dm_flt[])::text', "(n * '1.5'::dm_flt)::text", "('[2020-01-01,2020-01-05)'::daterange)::text", 'CAST(n AS s.dm_flt)::text', 'CAST(n AS "Dm")::text']) {
       expect(readsSessionSettings(['text', 'text'], [e]), e).toBe(true);
     }
-    for (const e of ["first_name || ' ' || last_name", 'amount * 2', 'CAST(amount_big AS int)', 'lower(name)', "coalesce(nullif(trim(code), ''), 'none')", "CASE WHEN a IN (1, 2) THEN 'x' ELSE upper(substr(b, 1, 3)) END", "'sqrt(1)'"]) {
+    for (const e of ["first_name || ' ' || last_name", 'amount * 2', 'CAST(amount_big AS int)', 'amount::bigint::text', 'name::citext', 'lower(name)', "coalesce(nullif(trim(code), ''), 'none')", "CASE WHEN a IN (1, 2) THEN 'x' ELSE upper(substr(b, 1, 3)) END", "'sqrt(1)'"]) {
       expect(readsSessionSettings(['text', 'text'], [e]), e).toBe(false);
     }
     const spec = { name: 'xc_t', table: 't', oldColumn: 'a', newColumn: 'b', up: 'a', down: 'b', oldDefault: null, columns: ['a', 'b'] };

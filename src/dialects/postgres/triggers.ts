@@ -148,11 +148,22 @@ const NEUTRAL_CALLS = new Set([
  */
 const FLOAT_OPERATORS = /\|\|?\/|\^|<->/;
 const SUBQUERY = /(?<![A-Za-z0-9_$])select(?![A-Za-z0-9_$])/i;
+/** Ranges of dates and times, whose text is their bounds' (TEMPORAL_SQL's `date` stops at a letter after it). */
+const TEMPORAL_RANGE = /(?<![A-Za-z0-9_$])(daterange|tsrange|tstzrange|datemultirange|tsmultirange|tstzmultirange)(?![A-Za-z0-9_$])/i;
+/**
+ * The types a cast may name whose text reads no setting (the date, time, float, bytea and money ones are found by
+ * TEMPORAL_SQL and FORMATTED_SQL; a multi-word name by its first word). Any other — a domain over float8, a
+ * composite with a float field, an enum — may (campaign DM: `((n / 3.0)::dm_flt)::text` kept each writer's
+ * extra_float_digits); a cast to it pins the settings, which costs only time where it reads none.
+ */
+const NEUTRAL_CAST = /^(smallint|integer|int|int2|int4|int8|bigint|numeric|decimal|text|varchar|character|char|bpchar|boolean|bool|uuid|json|jsonb|inet|cidr|macaddr|macaddr8|bit|varbit|name|citext|int4range|int8range|numrange|double|real|float|float4|float8|bytea|money|date|time|timetz|timestamp|timestamptz|interval)$/i;
+const CASTS = /(?:::|\bAS)\s*(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))(\s*\.\s*(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))?/gi;
+const castsToOther = (code: string) => [...code.matchAll(CASTS)].some((m) => m[1] !== undefined || m[3] !== undefined || !NEUTRAL_CAST.test(m[2]!));
 
 /** Whether `expr` makes a value whose text depends on the session's settings (see NEUTRAL_CALLS), literals aside. */
 function exprReadsSettings(expr: string): boolean {
   const code = expr.replace(/'(?:[^']|'')*'/g, "''");
-  if (TEMPORAL_SQL.test(code) || FORMATTED_SQL.test(code) || FLOAT_OPERATORS.test(code) || SUBQUERY.test(code)) return true;
+  if (TEMPORAL_SQL.test(code) || FORMATTED_SQL.test(code) || TEMPORAL_RANGE.test(code) || FLOAT_OPERATORS.test(code) || SUBQUERY.test(code) || castsToOther(code)) return true;
   return [...code.matchAll(/(?<![A-Za-z0-9_$])(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))\s*\(/g)].some((m) => m[1] !== undefined || !NEUTRAL_CALLS.has(m[2]!.toLowerCase()));
 }
 
