@@ -266,10 +266,13 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
 async function ungrantedColumns(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, laterSql: string[]): Promise<string[]> {
   const notes: string[] = [];
   // The raw text, not codeOf's: a MySQL grantee is a string literal ('app'@'%').
-  const grants = laterSql.flatMap((text) => text.split(';')).filter((st) => /^\s*GRANT\b/i.test(st));
+  const statements = laterSql.flatMap((text) => text.split(';'));
+  const grants = statements.filter((st) => /^\s*GRANT\b/i.test(st));
+  const revokes = statements.some((st) => /^\s*REVOKE\b/i.test(st));
   for (const c of op.addsColumns?.(spec as never) ?? []) {
     if (c.grantsFrom !== undefined && dialect.carriesColumnGrants) continue;
-    const granted = (role: string) => grants.some((st) => grantCovers(st, c.table, c.column, role));
+    // A REVOKE among them may take it back: then said as if none granted it.
+    const granted = (role: string) => !revokes && grants.some((st) => grantCovers(st, c.table, c.column, role));
     const roles = (await dialect.columnOnlyReaders(session, model.readName(c.table))).filter((r) => !granted(r));
     if (roles.length === 0) continue;
     // PUBLIC, MySQL's 'user'@'host' and its roles (quoted by the dialect) are written as they are.
@@ -281,16 +284,25 @@ async function ungrantedColumns(session: Session, dialect: Dialect, model: Schem
 
 /**
  * Whether GRANT statement `st` gives `role` SELECT on `table`'s `column`: the table's SELECT (or ALL), or SELECT with
- * the column among those listed. Read as text, as xc reads raw SQL: the role by its bare name (MySQL's 'user'@'host'
- * by its user), the table and column as words.
+ * the column among its own list. Read as text, as xc reads raw SQL, and only as far as it is sure (campaign DM: a
+ * same-named table of another schema, `SELECT (a), UPDATE (c)`, a REVOKE after, a grantee in a comment, another
+ * role of a similar name or another host each hid the note): the table unqualified, each grantee whole — a quoted
+ * PostgreSQL name by its case, MySQL's 'user'@'host' with its host. Where it is not sure, the note stays.
  */
 function grantCovers(st: string, table: string, column: string, role: string): boolean {
-  const bare = role === 'PUBLIC' ? role : role.replace(/^(['`"])(.*?)\1(@.*)?$/, '$2');
-  const on = /\bON\s+(?:TABLE\s+)?(.+?)\s+TO\s+(.+)$/is.exec(st);
-  if (!on || !asWord(table).test(on[1]!) || !asWord(bare).test(on[2]!)) return false;
-  const what = st.slice(0, on.index);
-  return /\bALL\b/i.test(what) || /\bSELECT\b(?!\s*\()/i.test(what) || (/\bSELECT\s*\(/i.test(what) && asWord(column).test(what));
+  const code = st.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').trim();
+  const m = /^GRANT\s+([\s\S]+?)\s+ON\s+(?:TABLE\s+)?("(?:[^"]|"")+"|`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_$]*)\s+TO\s+([\s\S]+?)(?:\s+WITH\s+GRANT\s+OPTION)?\s*$/i.exec(code);
+  if (!m || unquote(m[2]!) !== table) return false;
+  const privileges = m[1]!.split(/,(?![^()]*\))/).map((p) => p.trim());
+  const covers = privileges.some((p) => /^ALL(\s+PRIVILEGES)?$/i.test(p) || /^SELECT$/i.test(p) || (/^SELECT\s*\(/i.test(p) && p.replace(/^SELECT\s*\(|\)\s*$/gi, '').split(',').some((c) => unquote(c.trim()) === column)));
+  // The reader as Dialect.columnOnlyReaders names it: a role's own name, PUBLIC, or MySQL's 'user'@'host' quoted.
+  const reader = /@/.test(role) ? role.split('@').map((p) => p.replace(/^'|'$/g, '')).join('@') : /^`[\s\S]*`$/.test(role) ? role.slice(1, -1).replace(/``/g, '`') : role;
+  return covers && m[3]!.split(',').some((g) => grantee(g.trim()) === reader);
 }
+
+/** A grantee as written: PostgreSQL's name (unquoted folded to lower case), PUBLIC, MySQL's user@host (each part as written, unquoted). */
+const grantee = (g: string) => (/^public$/i.test(g) ? 'PUBLIC' : /@/.test(g) ? g.split('@').map((p) => (/^(["`'])[\s\S]*\1$/.test(p.trim()) ? p.trim().slice(1, -1) : p.trim())).join('@') : unquote(g));
+const unquote = (name: string) => (/^(["`'])[\s\S]*\1$/.test(name) ? name.slice(1, -1).replace(/""|``|''/g, (q) => q[0]!) : name.toLowerCase());
 
 /** Why a row-typed dependent breaks though nothing fails (campaign U: "would fail there" did not say it). */
 const rowTyped = (found: { kind: string }[]) =>

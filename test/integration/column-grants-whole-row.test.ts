@@ -119,11 +119,28 @@ for (const target of targets) {
       expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
     });
 
-    it('a later `sql` of the same migration that grants another column, or to another role, leaves the note (campaign DC)', async () => {
+    it('a later `sql` of the same migration that does not grant that role the column leaves the note: another column, role, host or table, a REVOKE after, a grantee in a comment (campaigns DC, DM)', async () => {
       const s = await setup(target, [`CREATE TABLE people (id int PRIMARY KEY, name varchar(40) NOT NULL)`], 'xc_cgrants');
       const role = await reader(s);
-      await s.write('0001_slug', { addColumn: { table: 'people', column: { name: 'slug', type: 'varchar(40)' } } }, { sql: { expand: `GRANT SELECT (name) ON people TO ${role.grantee}`, rollback: 'SELECT 1' } }, { sql: { expand: `GRANT SELECT ON people TO ${isPg ? 'postgres' : "'root'@'localhost'"}`, rollback: 'SELECT 1' } });
-      expect((await notesOf(s, '0001_slug')).join('\n')).toMatch(/column grants alone: .* "slug"/);
+      const other = isPg ? 'postgres' : "'root'@'localhost'";
+      const bare = role.grantee.replace(/^"|"$/g, '').replace(/^'([^']*)'@.*$/, '$1');
+      const otherHost = isPg ? role.grantee.toUpperCase() : `'${bare}'@'localhost'`;
+      const cases = [
+        [`GRANT SELECT (name) ON people TO ${role.grantee}`],
+        [`GRANT SELECT ON people TO ${other}`],
+        [`GRANT SELECT (name), UPDATE (slug) ON people TO ${role.grantee}`],
+        [`GRANT SELECT (slug) ON people TO ${role.grantee}`, `REVOKE SELECT (slug) ON people FROM ${role.grantee}`],
+        [`GRANT SELECT ON people TO ${other} -- ${role.grantee}`],
+        [`GRANT SELECT ON ${isPg ? 'information_schema' : 'mysql'}.people TO ${role.grantee}`],
+        [`GRANT SELECT (slug) ON people TO ${otherHost}`],
+      ];
+      for (const statements of cases) {
+        await s.write('0001_slug', { addColumn: { table: 'people', column: { name: 'slug', type: 'varchar(40)' } } }, ...statements.map((expand) => ({ sql: { expand, rollback: 'SELECT 1' } })));
+        expect((await notesOf(s, '0001_slug')).join('\n'), statements.join('; ')).toMatch(/column grants alone: .* "slug"/);
+      }
+      // As a pipeline writes it: quoted or not, the column among others, with GRANT OPTION.
+      await s.write('0001_slug', { addColumn: { table: 'people', column: { name: 'slug', type: 'varchar(40)' } } }, { sql: { expand: `GRANT SELECT (id, ${isPg ? '"slug"' : '`slug`'}) ON people TO ${role.grantee} WITH GRANT OPTION`, rollback: 'SELECT 1' } });
+      expect((await notesOf(s, '0001_slug')).join('\n')).not.toMatch(/column grants alone/);
     });
 
     it('no role reads by column grants alone (a table-level SELECT): no note', async () => {
