@@ -17,6 +17,7 @@ import { CannotSucceedError, InterruptedError, InvalidInputError, RefusedError }
 import { loadMigrations, loadRecordedFile, type MigrationFile } from './migration/load.js';
 import { listMigrations, newestMigrationId } from './migration/files.js';
 import { StateStore, type MigrationRow } from './state/store.js';
+import { backfillProgress } from './state/progress.js';
 import { parseLimit, parseSince, sinceCutoff } from './state/logQuery.js';
 import type { EngineContext } from './engine/context.js';
 import { engineOptions, OPTIONS } from './options.js';
@@ -68,6 +69,13 @@ function reporter(onEvent: XcOptions['onEvent']): (e: XcEvent) => void {
 
 export function createXc(options: XcOptions = {}): Xc {
   return new XcImpl(options);
+}
+
+/** The backfill phase's passes a plan holds, by table. */
+function plannedPasses(plan: OperationPlan | undefined): Map<string, number> {
+  const planned = new Map<string, number>();
+  for (const b of plan?.backfill ?? []) planned.set(b.table, (planned.get(b.table) ?? 0) + 1);
+  return planned;
 }
 
 /** The plans planPending made to wait for an earlier migration's raw SQL, with the refusal they stand for. */
@@ -639,7 +647,7 @@ class XcImpl implements Xc {
           phase: row?.phase ?? 'pending',
           ...(file ? {} : { missingFile: true }),
           ...(file && row && !isUnstarted(row.phase) && row.checksum !== file.checksum ? { drift: true } : {}),
-          backfill: progress.get(id) ?? { done: 0, total: 0 },
+          backfill: progress.has(id) ? backfillProgress(progress.get(id)!, plannedPasses(row?.plan)) : { done: 0, total: 0 },
           blockers: blockers(id),
           lastError: row?.lastError ?? null,
           updatedAt: row?.updatedAt ?? null,

@@ -50,7 +50,13 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
     const plan = await planWalk(s, ctx.dialect, spec.table, spec.key!, spec.integerKey, parallel, pass === 'fill');
     let rows = await ctx.store.backfills(s, migration);
     if (!rows.some((b) => b.seq === seq)) {
-      const total = plan.rows ?? (await estimateRows(s, ctx.dialect, spec.table));
+      // A pass after another over the same table: the rows that pass counted (or the server's live count, where the
+      // table grew), not the planner's estimate, which scales by pages its updates doubled (campaign DM: 7,000/135,980
+      // for 60,000 rows).
+      const before = new Map<number, number>();
+      for (const b of rows.filter((r) => r.table === spec.table && r.finished)) before.set(b.seq, (before.get(b.seq) ?? 0) + b.done);
+      const counted = before.size > 0 ? Math.max(...before.values(), (await ctx.dialect.liveRows(s, spec.table)) ?? 0) : undefined;
+      const total = counted ?? plan.rows ?? (await estimateRows(s, ctx.dialect, spec.table));
       await ctx.store.createBackfill(s, migration, seq, spec.table, plan.spans.map((span) => ({ ...span, total: Math.round(total / plan.spans.length) })));
       rows = await ctx.store.backfills(s, migration);
     } else {

@@ -327,38 +327,26 @@ export class StateStore {
     }));
   }
 
-  async allBackfills(s: Session): Promise<Map<string, { done: number; total: number }>> {
+  /**
+   * Every migration's passes, by table: what each did and its total. A part's total is an estimate until it is walked:
+   * rows written meanwhile take it past it (status showed "14,651 of 13,779"), and a pass's estimate is split evenly
+   * over parts of uneven key ranges. A part has at least what it did, and one not walked to its end at least one row
+   * more (campaign BM: a killed fill showed "31,489/31,489 (100%)"). A finished fill of the expand phase (negative
+   * seq) is not the backfill's progress (backfillProgress).
+   */
+  async allBackfills(s: Session): Promise<Map<string, Map<string, { done: number; total: number }[]>>> {
     const r = await s.query<{ migration_id: string; seq: number | string; table_name: string; done: string | number; total: string | number; open: string | number }>(
-      // A part's total is an estimate until it is walked: rows written meanwhile take it past it (status showed "14,651
-      // of 13,779"), and a pass's estimate is split evenly over parts of uneven key ranges. A part has at least what it
-      // did, and one not walked to its end at least one row more (campaign BM: a killed fill showed "31,489/31,489 (100%)").
       `SELECT migration_id, seq, table_name, SUM(done) AS done, SUM(CASE WHEN finished_at IS NOT NULL THEN done WHEN done >= total THEN done + 1 ELSE total END) AS total, SUM(CASE WHEN finished_at IS NULL THEN 1 ELSE 0 END) AS open
-       FROM ${this.t('backfill')} GROUP BY migration_id, seq, table_name`,
+       FROM ${this.t('backfill')} GROUP BY migration_id, seq, table_name ORDER BY seq`,
     );
-    /** Each migration's passes, by table. */
     const passes = new Map<string, Map<string, { done: number; total: number }[]>>();
     for (const row of r.rows) {
-      // A finished fill of the expand phase (negative seq) is not the backfill's progress.
       if (Number(row.seq) < 0 && Number(row.open) === 0) continue;
       const tables = passes.get(row.migration_id) ?? new Map<string, { done: number; total: number }[]>();
       passes.set(row.migration_id, tables);
       tables.set(row.table_name, [...(tables.get(row.table_name) ?? []), { done: Number(row.done), total: Number(row.total) }]);
     }
-    // Passes over one table count its rows once, as apply's count does (campaign DD: 120,324 for about 60,000 rows,
-    // two columns changed): the widest pass's rows, done in the share of all its passes' work done.
-    const out = new Map<string, { done: number; total: number }>();
-    for (const [id, tables] of passes) {
-      let done = 0;
-      let total = 0;
-      for (const ps of tables.values()) {
-        const widest = Math.max(...ps.map((p) => p.total));
-        const work = ps.reduce((n, p) => n + p.total, 0);
-        total += widest;
-        done += ps.length === 1 ? ps[0]!.done : work === 0 ? 0 : Math.floor((widest * ps.reduce((n, p) => n + p.done, 0)) / work);
-      }
-      out.set(id, { done, total });
-    }
-    return out;
+    return passes;
   }
 
   /** Forget the backfill phase's cursors (not the expand's fills), so its passes start over. */
