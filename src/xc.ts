@@ -234,7 +234,9 @@ class XcImpl implements Xc {
         const earlier = loaded.files.filter((p) => plans.has(p.id));
         const plan = await planMigration(f, model, ctx.dialect, s, held).catch((err) => {
           const told = madeLater(madeByRawSql(heldByPending(err, f.id, [...plans.keys()], (id) => loaded.rows.get(id)?.phase === 'rolled_back'), f, earlier), f, loaded.files.filter((p) => p.id > f.id));
-          const makers = waitAllowed ? waitsForRawSql(err, earlier) : [];
+          // A migration before it whose expand was cut short (a kill) is resumed by this apply before it: its raw SQL too.
+          const resumed = loaded.files.filter((p) => p.id < f.id && loaded.rows.get(p.id)?.phase === 'expanding');
+          const makers = waitAllowed ? waitsForRawSql(err, [...resumed, ...earlier]) : [];
           if (makers.length === 0) return Promise.reject(told);
           const waiting: OperationPlan = { ...emptyPlan(), notes: [`planned when ${makers.join(' and ')} ${makers.length === 1 ? 'is' : 'are'} applied, whose raw SQL makes what this one names (plan cannot see into it): \`xc apply\` plans it then, and stops there if it is still refused — as now: ${(err as Error).message.split('\n').slice(1).join(' ').trim()}`] };
           WAITING.set(waiting, told);

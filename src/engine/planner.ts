@@ -478,7 +478,7 @@ const planReadMs = () => Number(process.env.XC_PLAN_ROW_READ_MS) || 30_000;
 const NOT_READ_IN_TIME = Symbol('not read in time');
 
 const notReadInTime = (check: RowCheck) =>
-  `${check.path.join('.')}: the rows of "${check.table}" were not read within ${planReadMs() / 1000} s (XC_PLAN_ROW_READ_MS), so this was not checked: ${check.message} — if a row does, the step that meets it stops and names it (the migration stays in its phase; fix the rows and run \`xc apply\` again)`;
+  `${check.path.join('.')}: the rows of "${check.table}" were not read within ${planReadMs() / 1000} s (XC_PLAN_ROW_READ_MS), so this was not checked: ${check.message} — if a row does, the step that meets it stops there (an index's build at apply, a validation at contract), the migration staying in its phase: fix the rows and run that command again`;
 
 /** A few rows that violate `check`, shown as `key=value ...` lines; null when none does; undefined when it cannot be read now. Read-only. */
 async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null | undefined | typeof NOT_READ_IN_TIME> {

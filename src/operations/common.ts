@@ -293,7 +293,7 @@ export function setNullKeyIssues(dialect: Pick<Dialect, 'setNullKeysNeedNullable
     .filter((fk) => fk.columns.includes(column) && ((setsNull(fk.onDelete) && (fk.onDeleteColumns ?? fk.columns).includes(column)) || setsNull(fk.onUpdate)))
     .map((fk) => ({
       path, code: 'unsupported', feature: 'set_null_key', table: t.name, column,
-      message: `foreign key "${fk.name}" sets "${t.name}"."${column}" to NULL (ON ${setsNull(fk.onDelete) ? 'DELETE' : 'UPDATE'} SET NULL), which the server refuses over a NOT NULL column: give the key another action first (a \`sql\` operation in an earlier migration dropping it and adding it again with ON ${setsNull(fk.onDelete) ? 'DELETE' : 'UPDATE'} CASCADE or RESTRICT), or leave "${column}" nullable`,
+      message: `foreign key "${fk.name}" sets "${t.name}"."${column}" to NULL (ON ${setsNull(fk.onDelete) ? 'DELETE' : 'UPDATE'} SET NULL), which the server refuses over a NOT NULL column: give the key another action first (a \`sql\` operation in an earlier migration dropping it and adding it again with ON ${setsNull(fk.onDelete) ? 'DELETE' : 'UPDATE'} CASCADE or RESTRICT, applied on its own before this one is planned — \`xc apply <its id>\`, then \`xc apply\`: plan reads the database as it is), or leave "${column}" nullable`,
     }));
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { record, refused, rejection, setup, toContracted } from '../helpers/scenario.js';
+import { runXc, runXcKillingAt } from '../helpers/cli.js';
 import { Writer } from '../helpers/writers.js';
 
 for (const target of targets) {
@@ -233,6 +234,21 @@ for (const target of targets) {
       expect(got.length).toBe(3 + old.writes);
       // No stand-in is left on any session: xc's next reads see the real table.
       expect((await s.db.query<{ n: number }>(`SELECT count(*) AS n FROM countries`)).map((r) => Number(r.n))).toEqual([2]);
+    });
+
+    it.runIf(target.name === 'postgres')('killed inside the raw SQL that makes a type, then `xc apply` again: the cut-short migration is resumed and the one using the type planned after it (campaign DO: the re-run refused both)', { timeout: 120_000 }, async () => {
+      const s = await setup(target, [], 'xc_brought');
+      await s.write('0001_types', { sql: { expand: `CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN'); SELECT pg_sleep(3)`, rollback: `DROP TYPE "Role"` } });
+      await s.write('0002_users', { createTable: { table: 'users', columns: [{ name: 'id', type: 'bigint', primaryKey: true }, { name: 'role', type: '"Role"', nullable: false, default: "'USER'" }] } });
+      const args = ['apply', '--url', s.db.url, '--dir', s.dir];
+      const killed = await runXcKillingAt(args, (e) => e.event === 'step' && e.migration === '0001_types');
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_types', 'expanding'], ['0002_users', 'pending']]);
+      const again = await runXc(args);
+      expect(again.code, again.stderr).toBe(0);
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled', 'backfilled']);
+      await s.db.query(`INSERT INTO users (id) VALUES (1)`);
+      expect(await s.db.query(`SELECT id, role::text AS role FROM users`)).toEqual([{ id: '1', role: 'USER' }]);
     });
 
     it('campaign AQ: a Flyway history numbered without padding (`V10__…` sorts before `V2__…`): the refusal says the table is made by a migration that sorts after, and how to number them; renamed, it runs', async () => {
