@@ -176,7 +176,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     if (replication) issues.push({ path: written.path, code: 'unsafe_for_replication', message: replication });
     const check = storedOnce(dialect, written);
     const error = await compileOverPlanned(session, dialect, model, check);
-    if (error) issues.push({ path: check.path, code: 'invalid_expression', message: error });
+    if (error) issues.push({ path: check.path, code: 'invalid_expression', message: error + droppedFirst(dialect, model, check.table, error) });
     // A bare `user` the server takes (PostgreSQL) is SQL's USER, which a YAML author meant as text far more often
     // (campaign BD); its kin `current_user`, `session_user` likewise (campaign BL).
     const roleWord = /^\(*\s*(user|current_user|session_user)\s*\)*$/i.exec(check.sql)?.[1];
@@ -890,6 +890,20 @@ function sqlExpandOf(entry: MigrationDefinition['operations'][number]): string |
  * A column the projected model lacks because a migration in flight (or an earlier one of the plan) renames or drops
  * it: it is still in the database until that contract, so "has no column" alone reads as wrong (campaign M).
  */
+/**
+ * Where the server says a column of `table` does not exist that an earlier migration (in flight, or pending in this
+ * plan) renames or drops at its contract: why, since the database still shows it (campaign DN: a `sql` backfill
+ * reading a column a pending dropColumn removes read "column "a" does not exist").
+ */
+function droppedFirst(dialect: Dialect, model: SchemaModel, table: string, error: string): string {
+  const named = [...error.matchAll(/column "?(?:[^".\s]+\.)?([^".\s]+)"? does not exist|Unknown column '(?:[^'.]+\.)?([^'.]+)'/g)].map((m) => (m[1] ?? m[2])!);
+  for (const column of named) {
+    const by = model.holds.removedBy(table, column, (name) => nameKey(name, dialect.names));
+    if (by !== undefined) return ` — ${by} renames or drops "${column}" at its contract (it is in the database until then): this migration, applied after it, cannot rely on it — read the column as that migration leaves it (the new name, or \`down\`'s source), or move this work before it`;
+  }
+  return '';
+}
+
 function removedInFlight(model: SchemaModel, dialect: Dialect, issue: ValidationIssue): ValidationIssue {
   if (issue.code !== 'column_missing') return issue;
   const by = model.holds.removedBy(issue.table, issue.column, (name) => nameKey(name, dialect.names));

@@ -251,6 +251,20 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT id, role::text AS role FROM users`)).toEqual([{ id: '1', role: 'USER' }]);
     });
 
+    it('a `sql` backfill reading a column an earlier migration drops at its contract: refused, saying which drops it and that it is there until then (campaign DN: only "does not exist", for a column the table shows)', async () => {
+      const s = await setup(target, [`CREATE TABLE t (id bigint PRIMARY KEY, a int NOT NULL, b bigint)`, `INSERT INTO t VALUES (1, 1, 1), (2, 2, 2)`], 'xc_brought');
+      await s.write('0001_drop_a', { dropColumn: { table: 't', column: 'a', down: { postgres: 'CAST(b AS integer)', mysql: 'CAST(b AS SIGNED)' } } });
+      await s.write('0002_c', { addColumn: { table: 't', column: { name: 'c', type: 'bigint' } } }, { sql: { backfill: { table: 't', set: { c: 'a * 8' }, where: 'c IS NULL' } } });
+      const said = /0002_c\.json: operations\[1\]\.sql\.backfill\.set\.c: [^\n]*a[^\n]* — 0001_drop_a[^\n]* renames or drops "a" at its contract \(it is in the database until then\)/;
+      await refused(s, ['t'], said);
+      await s.xc.apply({ id: '0001_drop_a' });
+      await refused(s, ['t'], said);
+      // As that migration leaves it: `down`'s source.
+      await s.write('0002_c', { addColumn: { table: 't', column: { name: 'c', type: 'bigint' } } }, { sql: { backfill: { table: 't', set: { c: 'b * 8' }, where: 'c IS NULL' } } });
+      await s.xc.apply();
+      expect((await s.db.query<{ id: unknown; c: unknown }>(`SELECT id, c FROM t ORDER BY id`)).map((r) => [Number(r.id), Number(r.c)])).toEqual([[1, 8], [2, 16]]);
+    });
+
     it('campaign AQ: a Flyway history numbered without padding (`V10__…` sorts before `V2__…`): the refusal says the table is made by a migration that sorts after, and how to number them; renamed, it runs', async () => {
       const s = await setup(target, [], 'xc_brought');
       await s.write('V1__init', { createTable: { table: 'accounts', columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'balance', type: 'int' }] } });
