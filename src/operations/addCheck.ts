@@ -7,6 +7,7 @@
 import { columnsOf, requireTable } from './common.js';
 import { constraintTaken } from './addForeignKey.js';
 import { emptyPlan } from '../plan/index.js';
+import { keyedCheck } from './batches.js';
 import type { Operation, ValidationIssue } from './types.js';
 
 export const addCheck: Operation<'addCheck'> = {
@@ -45,8 +46,17 @@ export const addCheck: Operation<'addCheck'> = {
 
   plan(spec, ctx) {
     const { ddl } = ctx;
+    const show = ctx.dialect.columnsNamed(spec.expression, spec.table, ctx.model.table(spec.table)?.columns.map((c) => c.name) ?? []);
     return {
       ...emptyPlan(),
+      // Read before contract starts, naming the rows: the server's validation names none (campaign DO: "violated by
+      // some row", where plan's read of them had been cut by its time limit). Rows written since expand meet the check.
+      verify: [
+        keyedCheck(ctx, {
+          table: spec.table, description: `every row satisfies the check ${spec.name}`, agrees: `COALESCE((${spec.expression}), TRUE)`, show,
+          remedy: `Fix those rows (an UPDATE) so that they satisfy the check, then run \`xc contract\` again; or \`xc rollback ${ctx.migrationId}\`.`,
+        }),
+      ],
       expand: ddl.addCheck(spec.table, spec.name, spec.expression),
       contract: ddl.validateConstraint(spec.table, spec.name),
       rollback: ddl.dropConstraint(spec.table, spec.name),

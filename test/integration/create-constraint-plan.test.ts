@@ -76,6 +76,27 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM customers WHERE email LIKE 'd%'`)).toBe(100);
     });
 
+    it('addCheck over a row that breaks it, not read at plan (XC_PLAN_ROW_READ_MS): contract refuses before it starts, naming the row; fixed, it goes through (campaign DO: the server named none, the migration left contracting)', async () => {
+      const s = await setup(target, [`CREATE TABLE tc (id int PRIMARY KEY, n int NOT NULL)`], 'xc_cc');
+      await s.db.seed('tc', ['id', 'n'], Array.from({ length: 40_000 }, (_, i) => [i + 1, i === 1500 ? -3 : i + 1]));
+      await s.write('0001_pos', { addCheck: { table: 'tc', name: 'tc_n_pos', expression: 'n > 0' } });
+      process.env.XC_PLAN_ROW_READ_MS = '1';
+      try {
+        await s.xc.apply();
+      } finally {
+        delete process.env.XC_PLAN_ROW_READ_MS;
+      }
+      await s.xc.deploy.record({ app: 'shop', version: 'v2' });
+      const err = await rejection(s.xc.contract());
+      expect(err.exitCode, err.message).toBe(1);
+      expect(err.message).toMatch(/id="?1501/);
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
+      await s.db.query(`UPDATE tc SET n = 3 WHERE id = 1501`);
+      await s.xc.contract();
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
+      await expect(s.db.query(`INSERT INTO tc VALUES (9001, -1)`)).rejects.toThrow();
+    });
+
     it('duplicates a migration before it cleans up in its `sql` expand, in one release: noted, not refused, applied in one run; still there when apply reaches it, refused there, the cleanup applied (campaign DD: the whole folder refused)', async () => {
       const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, email varchar(60) NOT NULL)`, `INSERT INTO users VALUES (1, 'a@x'), (2, 'A@X'), (3, 'b@x'), (4, 'c@x'), (5, 'c@x')`], 'xc_cc');
       const unique = { createConstraint: { table: 'users', name: 'users_email_unique', type: 'unique', columns: ['email'] } };
