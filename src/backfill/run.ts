@@ -17,7 +17,7 @@ import { describeBlockers, sampleBlockers } from '../engine/retry.js';
 import { withSession, type Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { BackfillRow } from '../state/store.js';
-import { assignments, backfillTarget, estimateRows, keyColumns, keyOf, keyRange, walkKeyOf, withinRange, type Cursor, type KeyRange } from './keyset.js';
+import { assignments, backfillTarget, countRows, estimateRows, keyColumns, keyOf, keyRange, walkKeyOf, withinRange, type Cursor, type KeyRange } from './keyset.js';
 import { ChunkFinder, type Chunk } from './chunks.js';
 import { forEachPart, partsAtOnce, planWalk } from './parts.js';
 import { batchFailure } from './failure.js';
@@ -26,6 +26,9 @@ import { BatchSizer, MIN_BATCH } from './sizer.js';
 import { shareOfBatch } from './share.js';
 
 const FIRST_BATCH = 1000;
+
+/** Below this many rows (estimated), a pass's total is counted, not estimated: a read of a few milliseconds. */
+const EXACT_UNDER = 200_000;
 
 export async function runBackfill(ctx: EngineContext, migration: string, specs: BackfillSpec[]): Promise<number> {
   // Passes over one table count its rows once, as the table holds them (campaign DD: two columns changed read
@@ -56,7 +59,10 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
       const before = new Map<number, number>();
       for (const b of rows.filter((r) => r.table === spec.table && r.finished)) before.set(b.seq, (before.get(b.seq) ?? 0) + b.done);
       const counted = before.size > 0 ? Math.max(...before.values(), (await ctx.dialect.liveRows(s, spec.table)) ?? 0) : undefined;
-      const total = counted ?? plan.rows ?? (await estimateRows(s, ctx.dialect, spec.table));
+      const estimate = counted ?? plan.rows ?? (await estimateRows(s, ctx.dialect, spec.table));
+      // A small table is counted: the estimate scales by pages, which an earlier migration's updates doubled (campaign
+      // DP: 24,952/121,246, then 60,494/60,494). One read of at most EXACT_UNDER rows, as the pass begins.
+      const total = estimate <= EXACT_UNDER ? await countRows(s, ctx.dialect, spec.table) : estimate;
       await ctx.store.createBackfill(s, migration, seq, spec.table, plan.spans.map((span) => ({ ...span, total: Math.round(total / plan.spans.length) })));
       rows = await ctx.store.backfills(s, migration);
     } else {
