@@ -23,14 +23,14 @@ import type { EngineContext } from './engine/context.js';
 import { engineOptions, OPTIONS } from './options.js';
 import { withAdvisoryLock } from './engine/lock.js';
 import { asLockTimeout, asSqlFailed, ensureState } from './engine/retry.js';
-import { awaitsContract, canBackfill, emptyPlan, canContract, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
+import { awaitsContract, canBackfill, canContract, emptyPlan, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
 import { blockerKey, blockersFor, gatherEvidence, rollbackBlockersFor, unseenByGate } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, notReadyUpTo, removedUnder, takenAsSquashed, type KnownMigrations } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type DriftWays, type Loaded } from './engine/guards.js';
 import type { EditableField } from './engine/editedSql.js';
-import { heldByPending, madeByRawSql, madeLater, waitsForRawSql } from './engine/planHints.js';
+import { heldByPending, madeByRawSql, madeLater, waitingNote, waitsForRawSql } from './engine/planHints.js';
 
 type Engine = typeof import('./engine/planner.js') & typeof import('./engine/lifecycle.js') & typeof import('./engine/describe.js');
 let engineLoaded: Promise<Engine> | undefined;
@@ -238,7 +238,7 @@ class XcImpl implements Xc {
           const resumed = loaded.files.filter((p) => p.id < f.id && loaded.rows.get(p.id)?.phase === 'expanding');
           const makers = waitAllowed ? waitsForRawSql(err, [...resumed, ...earlier]) : [];
           if (makers.length === 0) return Promise.reject(told);
-          const waiting: OperationPlan = { ...emptyPlan(), notes: [`planned when ${makers.join(' and ')} ${makers.length === 1 ? 'is' : 'are'} applied, whose raw SQL makes what this one names (plan cannot see into it): \`xc apply\` plans it then, and stops there if it is still refused — as now: ${(err as Error).message.split('\n').slice(1).join(' ').trim()}`] };
+          const waiting: OperationPlan = { ...emptyPlan(), notes: [waitingNote(makers, err)] };
           WAITING.set(waiting, told);
           return waiting;
         });

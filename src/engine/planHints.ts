@@ -100,6 +100,12 @@ export function waitsForRawSql(err: unknown, pending: MigrationFile[]): string[]
   return [...makers];
 }
 
+/** What plan says of a migration waiting for `makers` (waitsForRawSql), with the refusal it would get now. */
+export function waitingNote(makers: string[], err: unknown): string {
+  const now = (err as Error).message.split('\n').slice(1).join(' ').trim();
+  return `planned when ${makers.join(' and ')} ${makers.length === 1 ? 'is' : 'are'} applied, whose raw SQL makes what this one names (plan cannot see into it): \`xc apply\` plans it then, and stops there if it is still refused — as now: ${now}`;
+}
+
 /** The refusal with these ways on below its message; as it was without any. */
 function withWays(err: InvalidInputError, ways: string[]): InvalidInputError {
   if (ways.length === 0) return err;
