@@ -58,12 +58,13 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
       // for 60,000 rows).
       const before = new Map<number, number>();
       for (const b of rows.filter((r) => r.table === spec.table && r.finished)) before.set(b.seq, (before.get(b.seq) ?? 0) + b.done);
-      const counted = before.size > 0 ? Math.max(...before.values(), (await ctx.dialect.liveRows(s, spec.table)) ?? 0) : undefined;
+      const live = await ctx.dialect.liveRows(s, spec.table);
+      const counted = before.size > 0 ? Math.max(...before.values(), live ?? 0) : undefined;
       const estimate = counted ?? plan.rows ?? (await estimateRows(s, ctx.dialect, spec.table));
       // A small table is counted: the estimate scales by pages, which an earlier migration's updates doubled (campaign
       // DP: 24,952/121,246, then 60,494/60,494), so it is judged small by the server's live count too (campaign DQ:
       // 150,000 rows estimated 299,630, then 474,600) — up to an estimate of 4 × EXACT_UNDER, one cheap read as the pass begins.
-      const small = estimate <= EXACT_UNDER || (estimate <= 4 * EXACT_UNDER && ((await ctx.dialect.liveRows(s, spec.table)) ?? estimate) <= EXACT_UNDER);
+      const small = estimate <= EXACT_UNDER || (estimate <= 4 * EXACT_UNDER && (live ?? estimate) <= EXACT_UNDER);
       const total = small ? await countRows(s, ctx.dialect, spec.table) : estimate;
       await ctx.store.createBackfill(s, migration, seq, spec.table, plan.spans.map((span) => ({ ...span, total: Math.round(total / plan.spans.length) })));
       rows = await ctx.store.backfills(s, migration);

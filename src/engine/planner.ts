@@ -460,8 +460,8 @@ async function unvalidatedCheckIssues(session: Session, dialect: Dialect, model:
       };
       let examples = b.where === undefined ? undefined : await violatingRows(session, dialect, model, { ...check, violation: `(${b.where}) AND ${check.violation}` });
       if (examples === undefined) examples = await violatingRows(session, dialect, model, check);
-      if (typeof examples === 'string') issues.push(rowsViolate(check, examples));
       // Not read in time: the backfill stops at such a row and names it.
+      if (typeof examples === 'string') issues.push(rowsViolate(check, examples));
     }
   }
   return issues;
