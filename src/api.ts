@@ -129,7 +129,13 @@ export interface StatusMigration {
   /** File missing from --dir but known to the state. */
   missingFile?: boolean;
   drift?: boolean;
-  backfill: { done: number; total: number };
+  /**
+   * Rows of its tables, each counted once: where a table is walked more than once (two columns of it changed), `done`
+   * is the share of all its passes done, in rows, and `passes` says how many passes there are and how many began.
+   * While the expand fills a new column (MySQL/MariaDB: before its triggers exist), its fills are counted, `fill` set.
+   * With one table walked, `current` is the pass under way, its rows as apply counts them.
+   */
+  backfill: { done: number; total: number; passes?: { begun: number; planned: number; fill?: true; current?: { done: number; total: number } } };
   blockers: GateBlocker[];
   lastError: string | null;
   updatedAt: string | null;

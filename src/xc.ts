@@ -17,7 +17,7 @@ import { CannotSucceedError, InterruptedError, InvalidInputError, RefusedError }
 import { loadMigrations, loadRecordedFile, type MigrationFile } from './migration/load.js';
 import { listMigrations, newestMigrationId } from './migration/files.js';
 import { StateStore, type MigrationRow } from './state/store.js';
-import { backfillProgress } from './state/progress.js';
+import { backfillProgress, type PlannedWalks } from './state/progress.js';
 import { parseLimit, parseSince, sinceCutoff } from './state/logQuery.js';
 import type { EngineContext } from './engine/context.js';
 import { engineOptions, OPTIONS } from './options.js';
@@ -71,11 +71,10 @@ export function createXc(options: XcOptions = {}): Xc {
   return new XcImpl(options);
 }
 
-/** The backfill phase's passes a plan holds, by table. */
-function plannedPasses(plan: OperationPlan | undefined): Map<string, number> {
-  const planned = new Map<string, number>();
-  for (const b of plan?.backfill ?? []) planned.set(b.table, (planned.get(b.table) ?? 0) + 1);
-  return planned;
+/** The walks a plan holds, by table: the expand's fills and the backfill phase's passes. */
+function plannedPasses(plan: OperationPlan | undefined): PlannedWalks {
+  const count = (tables: string[]) => tables.reduce((m, t) => m.set(t, (m.get(t) ?? 0) + 1), new Map<string, number>());
+  return { fill: count((plan?.expand ?? []).flatMap((st) => (st.fill ? [st.fill.table] : []))), backfill: count((plan?.backfill ?? []).map((b) => b.table)) };
 }
 
 /** The plans planPending made to wait for an earlier migration's raw SQL, with the refusal they stand for. */
@@ -218,11 +217,14 @@ class XcImpl implements Xc {
    * `apply` plans it again once those are applied (`waitAllowed` false there: refused then is refused).
    */
   private async planPending(ctx: EngineContext, loaded: Loaded, upTo: string | undefined, waitAllowed = true): Promise<Map<string, OperationPlan>> {
-    const { planMigration, project, inFlightOperations } = await engine(ctx.dialect);
+    const { planMigration, project, inFlightOperations, runsFirst } = await engine(ctx.dialect);
     return withSession(ctx.driver, async (s) => {
       const model = await ctx.dialect.introspect(s);
       const inFlight = [...loaded.rows.values()].filter((row) => isInFlight(row.phase));
-      for (const row of inFlight) project(row.id, row.definition, model, ctx.dialect);
+      for (const row of inFlight) {
+        project(row.id, row.definition, model, ctx.dialect);
+        if (row.phase === 'expanding') runsFirst(model, row);
+      }
       const held = inFlightOperations(inFlight);
       // Recorded with each plan: the state it goes into is for these tables, and says so (postgres/state.ts).
       const schema = (await ctx.dialect.targetSchema?.(s)) ?? undefined;
@@ -256,7 +258,7 @@ class XcImpl implements Xc {
   private async locked<T>(command: string, fn: (ctx: EngineContext, loaded: Loaded, ensureState: () => Promise<void>) => Promise<T>, take?: EditableField): Promise<T> {
     const ctx = await this.context(command);
     const files = await loadMigrations(this.dir); // invalid files fail before any lock or DDL
-    return withAdvisoryLock(ctx, async () => {
+    return this.serverErrorsNamed(ctx, () => withAdvisoryLock(ctx, async () => {
       const loaded = await this.load(ctx, files);
       // --take-edited-sql: what it takes is no drift any more; what it leaves, the drift guard refuses, saying why. Every
       // started migration's edit it can take, not only those this command runs: the guard reads every file, and would
@@ -269,9 +271,7 @@ class XcImpl implements Xc {
       // A part-made state is completed before anything else reads or writes it (contract and rollback create nothing else).
       if (loaded.missing.length > 0) await ensureState(ctx);
       return fn(ctx, loaded, async () => void (await ensureState(ctx)));
-    }).catch(async (err) => {
-      throw asSqlFailed(ctx, await asLockTimeout(ctx, err));
-    });
+    }));
   }
 
   async init() {
@@ -287,6 +287,20 @@ class XcImpl implements Xc {
   async plan(opts: { id?: string } = {}): Promise<PlanResult> {
     assertOptionsObject(opts, 'plan');
     const ctx = await this.context('plan');
+    return this.serverErrorsNamed(ctx, () => this.planWith(ctx, opts));
+  }
+
+  /**
+   * A read-only command's server errors as a writing one's are (locked): a lock not granted within --lock-retry-for is
+   * exit 5 naming the holder (campaign EA: a table locked before `xc plan` began was exit 1, the server's words only).
+   */
+  private serverErrorsNamed<T>(ctx: EngineContext, fn: () => Promise<T>): Promise<T> {
+    return fn().catch(async (err: unknown) => {
+      throw asSqlFailed(ctx, await asLockTimeout(ctx, err));
+    });
+  }
+
+  private async planWith(ctx: EngineContext, opts: { id?: string }): Promise<PlanResult> {
     const loaded = await this.load(ctx);
     this.assertReadable(loaded);
     await this.checkFiles(ctx, loaded, 'apply');
@@ -629,6 +643,10 @@ class XcImpl implements Xc {
 
   async status(): Promise<StatusResult> {
     const ctx = await this.context('status');
+    return this.serverErrorsNamed(ctx, () => this.statusWith(ctx));
+  }
+
+  private async statusWith(ctx: EngineContext): Promise<StatusResult> {
     const loaded = await this.loadForStatus(ctx);
     this.assertReadable(loaded);
     const progress = loaded.rows.size > 0 ? await withSession(ctx.driver, (s) => ctx.store.allBackfills(s)) : new Map();

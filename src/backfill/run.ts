@@ -35,10 +35,16 @@ export async function runBackfill(ctx: EngineContext, migration: string, specs: 
   // 120,324 rows for about 60,000); passes over different tables add up.
   const byTable = new Map<string, number>();
   for (const [seq, spec] of specs.entries()) {
-    const rows = await backfillTable(ctx, migration, seq, spec, 'backfill');
+    // Each pass's count starts again: its place among the table's passes says why (campaign DR: 93%, then 7%).
+    const rows = await backfillTable(ctx, migration, seq, spec, 'backfill', placeAmong(specs.filter((b) => b.table === spec.table), spec));
     byTable.set(spec.table, Math.max(byTable.get(spec.table) ?? 0, rows));
   }
   return [...byTable.values()].reduce((n, rows) => n + rows, 0);
+}
+
+/** Which of a table's several walks `item` is (1-based), for the progress line; undefined where it is the only one. */
+export function placeAmong<T>(same: T[], item: T): { index: number; of: number } | undefined {
+  return same.length > 1 ? { index: same.indexOf(item) + 1, of: same.length } : undefined;
 }
 
 /**
@@ -47,7 +53,7 @@ export async function runBackfill(ctx: EngineContext, migration: string, specs: 
  * (see steps.ts), so the backfill phase later walks the table again. The
  * first run splits the pass into parts (parts.ts); a resumed one keeps them.
  */
-export async function backfillTable(ctx: EngineContext, migration: string, seq: number, spec: BackfillSpec, pass: 'fill' | 'backfill'): Promise<number> {
+export async function backfillTable(ctx: EngineContext, migration: string, seq: number, spec: BackfillSpec, pass: 'fill' | 'backfill', tablePass?: { index: number; of: number }): Promise<number> {
   const parallel = partsAtOnce(ctx);
   const { parts, learned, arithmetic } = await withSession(ctx.driver, async (s) => {
     const plan = await planWalk(s, ctx.dialect, spec.table, spec.key!, spec.integerKey, parallel, pass === 'fill');
@@ -91,6 +97,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
   const doneAtStart = parts.reduce((n, p) => n + p.done, 0);
   const progress: PassProgress = {
     pass,
+    tablePass,
     workers: Math.min(parallel, open.length),
     done: doneAtStart,
     total: parts.reduce((n, p) => n + p.total, 0),
@@ -117,6 +124,7 @@ export async function backfillTable(ctx: EngineContext, migration: string, seq: 
 /** A pass's counts over all its parts, for the progress events. */
 interface PassProgress {
   pass: 'fill' | 'backfill';
+  tablePass: { index: number; of: number } | undefined;
   /** Parts walked at once: each keeps to its share of --max-rows-per-second. */
   workers: number;
   done: number;
@@ -130,7 +138,7 @@ interface PassProgress {
 function emitProgress(ctx: EngineContext, migration: string, table: string, progress: PassProgress, batchSize: number, batchMs: number, pauseMs: number, blocked: number, ended = false): void {
   const rate = ((progress.done - progress.doneAtStart) * 1000) / Math.max(1, Date.now() - progress.started);
   const total = ended ? progress.done : Math.max(progress.total, progress.done);
-  ctx.emit({ event: 'backfill', pass: progress.pass, migration, table, done: progress.done, total, batchSize, batchMs, pauseMs, blocked, rowsPerSecond: Math.round(rate), etaSeconds: ended ? 0 : rate > 0 ? Math.round((total - progress.done) / rate) : null });
+  ctx.emit({ event: 'backfill', pass: progress.pass, migration, table, done: progress.done, total, ...(progress.tablePass ? { tablePass: progress.tablePass } : {}), batchSize, batchMs, pauseMs, blocked, rowsPerSecond: Math.round(rate), etaSeconds: ended ? 0 : rate > 0 ? Math.round((total - progress.done) / rate) : null });
 }
 
 /** One part's keyset walk: batch after batch, each committed with the part's cursor. */

@@ -121,7 +121,7 @@ async function unreadable(ctx: EngineContext, migration: string, check: Agreemen
 
 /** A select list showing an example row: `key` first, then `show`, each as text under its own name. */
 export function exampleColumns(d: Dialect, key: string[], show: string[]): string {
-  return [...new Set([...key, ...show])].map((c) => `${d.castText(d.quote(c))} AS ${d.quote(c)}`).join(', ');
+  return [...new Set([...key, ...show])].map((c) => `${d.shownText(d.quote(c))} AS ${d.quote(c)}`).join(', ');
 }
 
 /** The columns shown for an example row that disagrees: its key, then the two shapes. */

@@ -150,11 +150,12 @@ export function createOutput(opts: { json: boolean; stdout?: NodeJS.WriteStream;
         case 'backfill':
           // Fields by importance: the batch size goes first when the terminal is narrow, then rows/s, ETA, the table.
           return progress.show({
-            pass: `${e.pass} ${e.migration} ${e.table}`,
-            key: `${e.pass} ${e.migration} ${e.table} ${e.done}/${e.total}`,
+            pass: `${e.pass} ${e.migration} ${e.table} ${e.tablePass?.index ?? ''}`,
+            key: `${e.pass} ${e.migration} ${e.table} ${e.tablePass?.index ?? ''} ${e.done}/${e.total}`,
             fields: scrubbed([
               { text: `${e.pass} ${e.migration}`, drop: 0, shrink: true },
               { text: e.table, drop: 4, sep: ' ' },
+              ...(e.tablePass ? [{ text: `pass ${e.tablePass.index} of ${e.tablePass.of}`, drop: 0 }] : []),
               { text: `${count(e.done)}/${count(e.total)} rows (${percent(e.done, e.total)}%)`, drop: 0 },
               { text: `${count(e.rowsPerSecond)} rows/s`, drop: 2 },
               { text: `ETA ${e.etaSeconds === null ? '?' : `${e.etaSeconds}s`}`, drop: 3 },

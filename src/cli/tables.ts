@@ -37,14 +37,14 @@ export function printStatus(p: Printer, result: StatusResult): void {
   if (result.migrations.length === 0) return p.line('no migrations');
   let hint = false;
   const rows: Cell[][] = result.migrations.map((m) => {
-    const { done, total } = m.backfill;
+    const { done, total, passes } = m.backfill;
     const marks = [m.missingFile ? 'file missing' : '', m.drift ? 'file changed' : ''];
     // The hint a no_deployment blocker carries is the same on every row: said once below the table.
     const blockers = m.blockers.map((b) => (b.kind === 'no_deployment' ? ((hint = true), noDeploymentText(m.id)) : b.detail));
     const note = [...marks, m.lastError ? firstLine(m.lastError) : '', ...blockers].filter(Boolean).join('; ');
     // A rolled-back migration's walk is undone with it: its last progress would read as work done (campaign AY). JSON keeps it.
     const walked = total > 0 && m.phase !== 'rolled_back';
-    return [m.id, { text: m.phase, style: p.phase }, walked ? `${count(done)}/${count(total)} (${percent(done, total)}%)` : '-', note ? { text: note, style: p.c.red } : ''];
+    return [m.id, { text: m.phase, style: p.phase }, walked ? `${count(done)}/${count(total)} (${percent(done, total)}%${passes ? ` of all ${passes.planned} ${passes.fill ? 'fills' : 'passes'}; ${passes.fill ? 'fill' : 'pass'} ${passes.begun} of ${passes.planned}${passes.current ? `: ${count(passes.current.done)}/${count(passes.current.total)}` : ''}` : ''})` : '-', note ? { text: note, style: p.c.red } : ''];
   });
   const [header, ...lines] = tableLines([['ID', 'PHASE', 'BACKFILL', 'LAST ERROR / NOTES'], ...rows]);
   p.line(p.c.bold(header!));

@@ -12,10 +12,11 @@
  * be the application's. Where there is no limit nothing is changed.
  *
  * Lock waits, the other way round, get a bound where the dialect's default
- * has none worth the name (MySQL's lock_wait_timeout: a day): no statement of
- * xc waits longer than `lockWaitMs` (--lock-retry-for) for a lock, so a
- * backup lock (FLUSH TABLES WITH READ LOCK) held before xc started makes it
- * give up (exit 5, xc.ts) instead of waiting without limit.
+ * has none worth the name (PostgreSQL's lock_timeout: off; MySQL's
+ * lock_wait_timeout: a day): no statement of xc waits longer than
+ * `lockWaitMs` (--lock-retry-for) for a lock, so a backup lock (FLUSH TABLES
+ * WITH READ LOCK) or a LOCK TABLE held before xc started makes it give up
+ * (exit 5, xc.ts) instead of waiting without limit.
  *
  * The settings that would make xc's own statements mean something else
  * (Dialect.ownConnection: PostgreSQL's row_security, extra_float_digits …,

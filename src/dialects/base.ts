@@ -9,7 +9,7 @@ import type { ConversionIssue } from './narrowing.js';
 import type { Session } from '../db/driver.js';
 import type { Expr } from '../migration/schema.js';
 import type { KeyForm } from '../plan/index.js';
-import type { SchemaModel } from '../schema/model.js';
+import type { IndexModel, SchemaModel } from '../schema/model.js';
 import { constraintName, derivedName, freeKeyName, nameTaken, type NameRules } from './names.js';
 import { calledFunctions, columnsNamed, replaceIdentifier, requalify, subqueryAmbiguities, substituteColumn, type IdentifierRules, type Token } from './sqltext.js';
 
@@ -90,6 +90,14 @@ export abstract class BaseDialect {
 
   abstract castText(expr: string): string;
 
+  shownText(expr: string): string {
+    return this.castText(expr);
+  }
+
+  indexKeyOf(_index: IndexModel, _column: string, value: string): string {
+    return value;
+  }
+
   /** This dialect's text of an author expression, or undefined when it has none. */
   resolveExpr(e: Expr): string | undefined {
     return resolveExpr(e, this.exprVariant);
@@ -139,9 +147,14 @@ export abstract class BaseDialect {
   }
 
   /** What a subquery of an expression over a row of `table` reads otherwise than its trigger would (sqltext.ts), the tables it reads looked up in `model`. */
-  subqueryAmbiguities(sql: string, table: string, columns: string[], model: SchemaModel): ReturnType<typeof subqueryAmbiguities> {
+  /** `also`: columns a table has besides the model's (ones the database still has that a contract in flight takes away). */
+  subqueryAmbiguities(sql: string, table: string, columns: string[], model: SchemaModel, also: (table: string) => string[] = () => []): ReturnType<typeof subqueryAmbiguities> {
     const names = [...model.tables.keys()];
-    const tableColumns = (t: Token) => model.table(names.find((name) => this.identifiers.names(t, name)) ?? '')?.columns.map((c) => c.name);
+    const tableColumns = (t: Token) => {
+      const name = names.find((n) => this.identifiers.names(t, n));
+      const found = name === undefined ? undefined : model.table(name);
+      return found && [...found.columns.map((c) => c.name), ...also(found.name)];
+    };
     return subqueryAmbiguities(this.tokens(sql), { table, columns }, tableColumns, this.identifiers);
   }
 

@@ -6,7 +6,7 @@
  */
 import type { ConversionIssue } from './narrowing.js';
 import type { Session } from '../db/driver.js';
-import type { ColumnModel, SchemaModel, IndexModel, ReplicaIdentity, TableModel } from '../schema/model.js';
+import type { ColumnModel, ForeignKeyModel, SchemaModel, IndexModel, ReplicaIdentity, TableModel } from '../schema/model.js';
 import type { BaseDialect } from './base.js';
 import type { ReplicaHeartbeat } from './replicaProbe.js';
 import { removing, type BackfillSpec, type Blocker, type ExpressionCheck, type KeyForm, type KeyForms, type Step } from '../plan/index.js';
@@ -316,9 +316,19 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   readonly foreignKeyActionsRunTriggers: boolean;
   /**
    * The server refuses a foreign key whose ON DELETE / ON UPDATE is SET NULL over a NOT NULL column (MySQL/MariaDB:
-   * "Incorrect options in FOREIGN KEY constraint"); PostgreSQL takes it, and fails the action when it runs.
+   * "Incorrect options in FOREIGN KEY constraint"); PostgreSQL takes it, and fails the action when it runs (campaign DR:
+   * every delete of a referenced parent). Refused at plan on both; this says in which words.
    */
   readonly setNullKeysNeedNullable: boolean;
+  /** The statement that renames index `from` of `table` online, for the way a refusal names (an index is not a constraint). */
+  renameIndexSql(table: string, from: string, to: string): string;
+  /**
+   * The statements, each for a `sql` operation of its own, that give foreign key `fk` of `table` the actions `changed`
+   * online, the key enforced throughout, and the name it then has: for the way a refusal names (a SET NULL key over a
+   * column made NOT NULL). Null where the server has no such statements (MySQL: its key is added online only with
+   * foreign_key_checks off in the session, which a `sql` operation's pooled session would keep).
+   */
+  keyActionChange(table: string, fk: ForeignKeyModel, changed: Pick<ForeignKeyModel, 'onDelete' | 'onUpdate'>): { sql: string[]; name: string } | null;
   /**
    * A copy's new column gets the old column's column-level grants at expand (carryColumnPrivileges): PostgreSQL.
    * MySQL/MariaDB: none (grants are by name, which xc may neither read nor give).
@@ -435,6 +445,19 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * compileExpression), run in order, each sent as one statement.
    */
   expressionQueries(check: ExpressionCheck): string[];
+  /**
+   * An empty temporary table of the row's columns and one of `check.castTo`, made before the read-only transaction
+   * and dropped after, and `store`: an UPDATE of it, LIMIT 0, assigning the expression to that column — no row, so
+   * nothing is computed, yet the server resolves every name and checks the assignment (MariaDB refuses an int for a
+   * uuid or inet6 column when the statement starts, where CAST takes it). Run after expressionQueries; and, for an
+   * expression the read-only transaction refused to compile because it calls something that writes (MySQL/MariaDB
+   * open a stored function's tables for writing before anything runs), in a transaction rolled back after, as the
+   * only compile such an expression can have. Where the session cannot make it (no CREATE TEMPORARY TABLES:
+   * campaign AF-1) the check goes without it. `evaluate`, run last in the read-only transaction: the value computed
+   * once over a row of NULLs, only a refusal of types counted (MariaDB checks a stored function's parameter types when
+   * it is called, campaign EC: `down: "rd(ip6)"`, rd taking an int, failed every write the trigger computed it for).
+   */
+  valueTable?(check: ExpressionCheck): (StandIn & { store: string; evaluate?: string }) | undefined;
   /**
    * Statements run before those queries, in their transaction while it can
    * still write (then `readOnlyFromHere` makes it read-only): the temporary
@@ -572,10 +595,12 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   liftStatementLimit(s: Session): Promise<SessionRestore>;
   /**
    * Bound, on this session only, how long any statement waits for a lock to
-   * at most `ms` (never lengthened; see db/statementLimit.ts). Where the
-   * server's default wait is unbounded in practice (MySQL's lock_wait_timeout
-   * is a day or a year), a state write queued behind a backup lock would
-   * otherwise outwait every budget. Returns what puts the values back.
+   * at most `ms` (never lengthened; see db/statementLimit.ts). The servers'
+   * default waits are unbounded in practice (PostgreSQL's lock_timeout is
+   * off, MySQL's lock_wait_timeout a day or a year): a state write queued
+   * behind a backup lock, or a read of a table an application locked before
+   * xc began, would otherwise outwait every budget. Returns what puts the
+   * values back. Absent where one session serves all (PGlite).
    */
   boundLockWaits?(s: Session, ms: number): Promise<SessionRestore>;
   /**
@@ -650,6 +675,10 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   keyCondition(columns: string[], op: '>' | '<=', forms?: KeyForms): { sql: string; order: number[] };
   /** The expression as text, exactly (keyset cursors are kept as text). */
   castText(expr: string): string;
+  /** A column of any type as text, to show a row in a message (castText refuses some: MariaDB a geometry). */
+  shownText(expr: string): string;
+  /** What `index` keys of `column` when `value` is stored in it: `value`, or the prefix a MySQL key takes (`nick`(3)). */
+  indexKeyOf(index: IndexModel, column: string, value: string): string;
   /**
    * How a key column of `type` is read into a cursor and compared with one, where its exact text would not
    * compare in the index's order; undefined: as its text (every type on PostgreSQL).
@@ -741,6 +770,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    * order; MySQL/MariaDB in creation order, so xc's, created last, fires last: none).
    */
   triggersFiringAfter(s: Session, table: string, trigger: string): Promise<string[]>;
+  /**
+   * The user's row triggers on `table` that an UPDATE setting `written` fires (xc's own excepted), each as `"name"
+   * (TIMING UPDATE…)`: the backfill's batches fire them for every row they write.
+   */
+  updateRowTriggers(s: Session, table: string, written: string[]): Promise<string[]>;
   /** Which of the triggers named (as the catalog has them) exist in the schema. */
   triggersPresent(s: Session, names: string[]): Promise<Set<string>>;
   /** Whether this session still holds the advisory lock (false, or an error, once the session was ended). */
@@ -805,14 +839,26 @@ export interface StandIn {
 
 /** Run `fn` in readOnly() with `standIns` in place (StandIn), `setup` after them. */
 export async function withStandIns<T>(s: Session, dialect: Dialect, standIns: StandIn[], setup: string[], fn: () => Promise<T>): Promise<T> {
-  const outside = standIns.filter((t) => t.drop !== undefined);
+  return outsideStandIns(s, standIns, () => readOnly(s, dialect, fn, [...standIns.filter((t) => t.drop === undefined).map((t) => t.create), ...setup]));
+}
+
+/**
+ * Run `fn` with the stand-ins made before a transaction (those with `drop`) in place, dropped after (a failed drop
+ * thrown: see StandIn). One that cannot be made is thrown, or, given `unmade`, gives its value instead of `fn`'s.
+ */
+async function outsideStandIns<T>(s: Session, standIns: StandIn[], fn: () => Promise<T>, unmade?: () => T): Promise<T> {
   const made: StandIn[] = [];
   try {
-    for (const t of outside) {
-      await s.query(t.create, undefined, { single: true });
+    for (const t of standIns.filter((x) => x.drop !== undefined)) {
+      try {
+        await s.query(t.create, undefined, { single: true });
+      } catch (err) {
+        if (unmade === undefined) throw err;
+        return unmade();
+      }
       made.push(t);
     }
-    return await readOnly(s, dialect, fn, [...standIns.filter((t) => t.drop === undefined).map((t) => t.create), ...setup]);
+    return await fn();
   } finally {
     for (const t of made) await s.query(t.drop!, undefined, { single: true });
   }
@@ -824,20 +870,53 @@ export async function withStandIns<T>(s: Session, dialect: Dialect, standIns: St
  */
 export async function compileExpression(s: Session, dialect: Dialect, check: ExpressionCheck, standIns: StandIn[] = []): Promise<string | null> {
   let error: string | null = null;
+  const value = dialect.valueTable?.(check);
+  const made = value !== undefined && (await s.query(value.create, undefined, { single: true }).then(() => true, () => false));
   try {
     await withStandIns(s, dialect, standIns, dialect.expressionSetup?.(check) ?? [], async () => {
       for (const sql of dialect.expressionQueries(check)) await s.query(sql, undefined, { single: true });
+      if (made) await s.query(value.store, undefined, { single: true });
+      if (made && value.evaluate) await s.query(value.evaluate, undefined, { single: true });
     });
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;
-    // An expression that writes (nextval) is refused once it runs, so it compiled; where the check allows, that is all it can prove.
-    if (!(check.evaluate === 'unlessWrites' && dialect.isReadOnlyRefusal(err))) error = (err as Error).message ?? String(err);
+    // Refused because it writes (nextval; on MySQL/MariaDB a stored function that writes, before anything runs): where
+    // the check allows, compiling it is all plan can do — by the value table's store where there is one, and where
+    // there is none (no CREATE TEMPORARY TABLES, campaign EC) not at all, as the README says: skipped, not failed.
+    const writes = dialect.isReadOnlyRefusal(err) && check.evaluate !== 'required';
+    const stored = writes && made ? await storedWriting(s, value.store, standIns) : undefined;
+    if (stored) error = stored;
+    else if (!writes) error = (err as Error).message ?? String(err);
+  } finally {
+    if (made) await s.query(value.drop!, undefined, { single: true });
   }
   // Compiled (or computed) as a value, a default still meets the server's own rules for defaults (MySQL: no stored function).
   if (error === null && check.columnDefault && check.castTo && dialect.defaultIssue) error = await dialect.defaultIssue(s, check.castTo, check.sql);
   if (error !== null && check.columnDefault) error += bareWordHint(check.sql, check.castTo);
   if (error !== null && check.castTo) error = withoutProbe(error, check.sql, check.castTo, check.columnDefault === true);
   return error !== null && check.explain ? check.explain(error) : error;
+}
+
+/**
+ * `store` (Dialect.valueTable) outside the read-only transaction, which refused to compile it, in one rolled back:
+ * it updates no row of a temporary table, so nothing of the expression runs. Its error, null, or undefined where the
+ * tables it reads before the plan makes them could not be stood in.
+ */
+async function storedWriting(s: Session, store: string, standIns: StandIn[]): Promise<string | null | undefined> {
+  // One made inside a read-only transaction (PostgreSQL's) cannot be had here.
+  if (standIns.some((t) => t.drop === undefined)) return undefined;
+  const stored = async () => {
+    await s.query('BEGIN');
+    try {
+      await s.query(store, undefined, { single: true });
+      return null;
+    } catch (err) {
+      return (err as Error).message ?? String(err);
+    } finally {
+      await s.query('ROLLBACK');
+    }
+  };
+  return outsideStandIns<string | null | undefined>(s, standIns, stored, () => undefined);
 }
 
 /**
@@ -850,7 +929,9 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
 function withoutProbe(error: string, sql: string, castTo: string, isDefault: boolean): string {
   const m = isDefault ? null : /^column "value" is of type (.+) but expression is of type (.+)$/.exec(error);
   if (m) return `${sql.trim()} is of type ${m[2]}, which ${m[1]} takes only by an explicit cast: write it, e.g. CAST(${sql.trim()} AS ${castTo.trim()})`;
-  return error.replace(/\bcolumn [`'"]xc_value[`'"]/g, `${castTo.trim()} (the column's type)`);
+  return error
+    .replace(/\bcolumn [`'"]xc_value[`'"]/g, `${castTo.trim()} (the column's type)`)
+    .replace(/\bin assignment of (`[^`]*`\.)?`xc_value_check`\.`[^`]*`/g, `in assignment to ${castTo.trim()} (the column's type)`);
 }
 
 /**

@@ -12,6 +12,15 @@ import type { PlannedForeignKey } from '../schema/planned.js';
 /** The options of a foreign key beyond its columns. */
 export type ReferenceOptions = Pick<PlannedForeignKey, 'onDelete' | 'onDeleteColumns' | 'onUpdate' | 'matchType' | 'deferrable' | 'initiallyDeferred'>;
 
+/**
+ * The parent a foreign key references, quoted, with its schema (MySQL: database) where it is not the child's own: a key
+ * xc makes again from the catalog (carried to a new column, renamed, checked) named it bare, and so pointed at a
+ * same-named table of the child's schema, or at none (campaign DZ: the contract failed, left `contracting`, the key gone).
+ */
+export function referencedTable(quote: (name: string) => string, k: { refTable: string; refSchema?: string }): string {
+  return `${k.refSchema ? `${quote(k.refSchema)}.` : ''}${quote(k.refTable)}`;
+}
+
 /** The options a file's `references` (or a key the catalog shows) gives, without the ones left out. */
 export function referenceOptions(ref: ReferenceOptions | Pick<References, 'onDelete' | 'onUpdate' | 'matchType' | 'deferrable' | 'initiallyDeferred'>): ReferenceOptions {
   const o: ReferenceOptions = { onDelete: ref.onDelete ?? null };

@@ -115,7 +115,7 @@ export type ConstraintTest =
    */
   | { kind: 'unique'; columns: string[]; nullsNotDistinct?: boolean; rowKeys?: string[][] }
   /** Broken when no key column is NULL and no row of `refTable` holds the key (MATCH SIMPLE). */
-  | { kind: 'foreignKey'; columns: string[]; refTable: string; refColumns: string[] };
+  | { kind: 'foreignKey'; columns: string[]; refTable: string; refSchema?: string; refColumns: string[] };
 
 /**
  * dropConstraint's `down` (operations/dropConstraint.ts): until contract, a

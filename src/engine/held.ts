@@ -13,15 +13,20 @@ import type { SchemaModel } from '../schema/model.js';
 export function overHeld(model: SchemaModel, before: Map<string, string>, dialect: Pick<Dialect, 'columnsNamed'>): string[] {
   const problems: string[] = [];
   const first = (table: string, columns: string[]) => columns.map((c) => ({ c, by: model.holds.shadowedBy(table, c) })).find((x) => x.by);
-  const shadowed = (what: string, table: string, columns: string[]) => {
+  /** `movedFrom`: not a new object, but one of a table this plan renames, under its name before (campaign EB). */
+  const shadowed = (what: string, table: string, columns: string[], movedFrom?: string) => {
     const hit = first(table, columns);
-    if (hit) {
-      problems.push(
-        `${what} is over "${table}"."${hit.c}", which ${hit.by} replaces at its contract (the column is dropped and its shadow, of the new type, renamed to its name); made before, it would be lost with the old column or keep that contract from finishing — contract that migration first, then add it in a later migration`,
-      );
-    }
+    if (!hit) return;
+    problems.push(
+      movedFrom !== undefined
+        ? `${what} is over "${table}"."${hit.c}", which ${hit.by} replaces at its contract (the column is dropped and its shadow, of the new type, renamed to its name), making ${what} again then by its table's name "${movedFrom}"; renamed before that, the contract would not find the table — contract that migration first, then rename "${movedFrom}" in a later migration`
+        : `${what} is over "${table}"."${hit.c}", which ${hit.by} replaces at its contract (the column is dropped and its shadow, of the new type, renamed to its name); made before, it would be lost with the old column or keep that contract from finishing — contract that migration first, then add it in a later migration`,
+    );
   };
   for (const t of model.tables.values()) {
+    // A table this plan renames keeps its objects: new only by the name they are listed under.
+    const was = model.readName(t.name);
+    const movedFrom = (name: string) => (was !== t.name && before.has(`object\0${was}\0${name}`) ? was : undefined);
     const isNew = (name: string) => !before.has(`object\0${t.name}\0${name}`);
     const named = (sql: string | undefined) => (sql === undefined ? [] : dialect.columnsNamed(sql, t.name, t.columns.map((c) => c.name)));
     for (const i of t.indexes.filter((x) => isNew(x.name))) {
@@ -30,8 +35,8 @@ export function overHeld(model: SchemaModel, before: Map<string, string>, dialec
     }
     for (const k of t.checks.filter((x) => isNew(x.name))) shadowed(`check "${k.name}"`, t.name, k.columns);
     for (const fk of t.foreignKeys.filter((x) => isNew(x.name))) {
-      shadowed(`foreign key "${fk.name}" of "${t.name}"`, t.name, fk.columns);
-      shadowed(`foreign key "${fk.name}" of "${t.name}"`, fk.refTable, fk.refColumns);
+      shadowed(`foreign key "${fk.name}" of "${t.name}"`, t.name, fk.columns, movedFrom(fk.name));
+      shadowed(`foreign key "${fk.name}" of "${t.name}"`, fk.refTable, fk.refColumns, movedFrom(fk.name));
       const key = model.holds.keyMadeAtContract(fk.refTable, fk.refColumns);
       // Another unique index over the same columns, immediate and over every row, serves the foreign key now.
       const served = model.table(fk.refTable)?.indexes.some(

@@ -5,7 +5,7 @@
  */
 import { runBackfill } from '../backfill/run.js';
 import { verifyAgreement } from '../backfill/verify.js';
-import { overAtExpand, requireOldNamesUnused, requireRemovedUnused } from './oldNames.js';
+import { overAtExpand, requireOldNamesUnused, requireRemovedUnused, requireRollbackRemovesUnused } from './oldNames.js';
 import { inTransaction, withSession } from '../db/driver.js';
 import { DataMismatchError, SqlFailedError, XcError } from '../errors.js';
 import type { MigrationFile } from '../migration/load.js';
@@ -280,6 +280,7 @@ export async function rollback(ctx: EngineContext, row: Row, forced?: { reason: 
       if (err instanceof DataMismatchError) throw err;
     });
     if (row.phase !== 'rolling_back') {
+      await requireRollbackRemovesUnused(ctx, row);
       await transition(ctx, row, 'rolling_back', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'rollback' } : { journal: 'rollback' });
     }
     // The way on, as a contract step's failure says it (campaign T: a view made over the new column stopped it here).

@@ -41,10 +41,15 @@ export async function requireOldNamesUnused(ctx: EngineContext, row: Pick<Migrat
     // the view's drop then failed on, left `contracting`; campaign Y).
     const listed = await withSession(ctx.driver, async (s) => [...new Set([...(await textUsers(s, ctx.dialect, name)), ...(await ctx.dialect.dependents(s, name)).map(describeDependent)])].sort());
     if (listed.length === 0) continue;
+    // An unqualified name in another schema's routine reaches whichever table its caller's search_path finds first:
+    // it may mean that schema's own, where "name the new one" is wrong advice (campaign ED).
+    const elsewhere = listed.some((d) => /^\w+ "[^"]+\.[^"]+"/.test(d))
+      ? ` One of another schema that names "${name}" unqualified and means that schema's own table is not this one's user: make it name that one (qualified, or on PostgreSQL with its own \`SET search_path\`).`
+      : '';
     throw new DataMismatchError(
       `contract refused: ${listed.join(', ')} still name${listed.length === 1 ? 's' : ''} table "${name}", which ${row.id} renamed to "${renamedTo}"; ` +
         `the old name is a view for the old version until this contract drops it, and ${listed.length === 1 ? 'it' : 'they'} would fail from then on. ` +
-        `Nothing was changed. Make ${listed.length === 1 ? 'it' : 'them'} name "${renamedTo}" (CREATE OR REPLACE), then run \`xc contract\` again.`,
+        `Nothing was changed. Make ${listed.length === 1 ? 'it' : 'them'} name "${renamedTo}" (CREATE OR REPLACE), then run \`xc contract\` again.${elsewhere}`,
       { migration: row.id, table: name, renamedTo, dependents: listed },
       { code: 'old_name_used' },
     );
@@ -140,6 +145,11 @@ export async function overAtExpand(ctx: EngineContext, row: Pick<MigrationRow, '
   return { over: removes.map((r) => (r.index !== undefined ? keyUsers(live, ctx.dialect, r.table, r.index) : objectsOver(live, r.table, r.column))) };
 }
 
+/** The old names in-flight migrations keep working by xc's views (each migration renames at expand). */
+async function inFlightOldNames(s: Session, ctx: EngineContext) {
+  return (await ctx.store.migrations(s)).filter((m) => isInFlight(m.phase)).flatMap((m) => m.plan.oldNames ?? []);
+}
+
 /** The lists overAtExpand logged for `id`'s last expand, if it did. */
 async function loggedOver(s: Session, ctx: EngineContext, id: string, count: number): Promise<string[][] | undefined> {
   const logged = (await ctx.store.events(s, { migration: id })).filter((e) => e.event === 'dual_write').at(-1)?.detail as { over?: unknown } | null | undefined;
@@ -152,7 +162,7 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
   await withSession(ctx.driver, async (s) => {
     // xc's own: the views that keep a renamed table's old name working, while their migration is in flight (each
     // migration renames at expand). A table renamed so after this migration planned is read under its new name.
-    const renames = (await ctx.store.migrations(s)).filter((m) => isInFlight(m.phase)).flatMap((m) => m.plan.oldNames ?? []);
+    const renames = await inFlightOldNames(s, ctx);
     const ours = new Set(renames.map((o) => o.name));
     const now = (table: string): string => {
       let name = table;
@@ -209,3 +219,40 @@ export async function requireRemovedUnused(ctx: EngineContext, row: Pick<Migrati
     }
   });
 }
+
+/**
+ * Before a rollback changes anything: what it drops (a copy's or an added column) is not what something of the user's
+ * was made to read since — a policy moved onto the copy by hand, a view over the new column. The drop would fail
+ * there, the migration left `rolling_back` with part of its expand undone (campaign DW: the copy's index gone, the
+ * policy in the way). Not read again on a re-run of a rollback already begun: what it dropped is gone.
+ */
+export async function requireRollbackRemovesUnused(ctx: EngineContext, row: Pick<MigrationRow, 'id' | 'plan'>): Promise<void> {
+  const columns = row.plan.rollback.flatMap((st) => (st.removes?.kind === 'column' ? [st.removes] : []));
+  // The views keeping its renamed tables' old names, which the rollback drops to give the tables those names back: a
+  // view of the user's over one failed that drop (campaign DZ: left `rolling_back`, the table under its new name).
+  const oldNames = row.plan.oldNames ?? [];
+  if (columns.length === 0 && oldNames.length === 0) return;
+  await withSession(ctx.driver, async (s) => {
+    // xc's own views keeping a renamed table's old name (each in-flight migration's) name its columns too.
+    const ours = new Set((await inFlightOldNames(s, ctx)).map((o) => o.name));
+    const theirs = (found: Dependent[]) => found.filter((d) => !d.changedUnder && (d.kind !== 'view' || !ours.has(d.name))).map(describeDependent).sort();
+    const refuse = (listed: string[], what: string, keeps: string, details: Record<string, unknown>) => {
+      const them = listed.length === 1 ? 'it' : 'them';
+      return new DataMismatchError(
+        `rollback of ${row.id} refused: ${listed.join(', ')} depend${listed.length === 1 ? 's' : ''} on ${what}, which the rollback drops; it would fail there, part of the expand undone, or leave ${them} broken. Nothing was changed. ` +
+          `Make ${them} read ${keeps}${dropOffered(listed) ? `, or drop ${them}` : ''}, then run \`xc rollback ${row.id}\` again.`,
+        { migration: row.id, ...details, dependents: listed },
+        { code: 'removed_in_use' },
+      );
+    };
+    for (const { table, name: column } of columns) {
+      const listed = theirs(await ctx.dialect.dependents(s, table, column));
+      if (listed.length > 0) throw refuse(listed, `"${table}"."${column}"`, `what ${row.id} keeps (the old column) again`, { table, column });
+    }
+    for (const { name, renamedTo } of oldNames) {
+      const listed = theirs(await ctx.dialect.dependents(s, name, undefined, true)); // keepsName: what reaches it by name finds the table under it again
+      if (listed.length > 0) throw refuse(listed, `the view "${name}" (xc's, keeping the old name of "${renamedTo}")`, `the table "${renamedTo}" itself (the rollback gives it the name "${name}" back, and a view over it follows)`, { table: name });
+    }
+  });
+}
+

@@ -21,11 +21,17 @@ export function heldByPending(err: unknown, id: string, pending: string[], rolle
   return new InvalidInputError(`${err.message}\n  ${way}`, { ...err.details, applyUpTo: pending.at(-1), contractFirst: holder }, { code: err.code, issues: [...err.issues] });
 }
 
-/** The tables (and types) a server's or xc's error says do not exist, in the order named. */
+/** Each enum a server's error says lacks a value (PostgreSQL), with that value: one an `ALTER TYPE … ADD VALUE` makes (campaign DS). */
+function enumsShort(error: string): Map<string, string> {
+  return new Map([...error.matchAll(/invalid input value for enum ("[^"]+"|[^\s:]+): "([^"]*)"/g)].map((m) => [m[1]!.replace(/^"+|"+$/g, ''), m[2]!]));
+}
+
+/** The tables (and types, and enums short of a value, by their type) a server's or xc's error says do not exist. */
 export function missingNames(error: string): string[] {
-  return [...error.matchAll(/relation "([^"]+)" does not exist|Table '(?:[^'.]+\.)?([^'.]+)' doesn't exist|table "([^"]+)" does not exist|type "([^\n]+?)" does not exist/g)].map((m) =>
+  const named = [...error.matchAll(/relation "([^"]+)" does not exist|Table '(?:[^'.]+\.)?([^'.]+)' doesn't exist|table "([^"]+)" does not exist|type "([^\n]+?)" does not exist/g)].map((m) =>
     (m[1] ?? m[2] ?? m[3] ?? m[4])!.replace(/^"+|"+$/g, ''),
   );
+  return [...named, ...enumsShort(error).keys()];
 }
 
 /**
@@ -57,17 +63,17 @@ export function madeLater(err: unknown, file: MigrationFile, later: MigrationFil
  */
 export function madeByRawSql(err: unknown, file: MigrationFile, pending: MigrationFile[]): unknown {
   if (!(err instanceof InvalidInputError)) return err;
-  const missing = new Set(missingNames(err.message));
-  if (missing.size === 0) return err;
+  const missing = wanted(err.message);
+  if (missing.length === 0) return err;
   const ways: string[] = [];
   for (const f of [...pending, file]) {
     for (const [opIndex, entry] of f.definition.operations.entries()) {
       // Not entryKind (migration/schema.ts): this module loads with every command, and that one loads the validator.
       const expand = (entry as { sql?: { expand?: unknown } }).sql?.expand;
       if (typeof expand !== 'string') continue;
-      const named = [...missing].filter((t) => new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRegExp(t)}[\`"]?(?![A-Za-z0-9_$])`, 'i').test(expand));
+      const named = missing.filter((m) => m.madeBy(expand));
       if (named.length === 0) continue;
-      const what = named.map((t) => `"${t}"`).join(', ');
+      const what = named.map((m) => m.what).join(', ');
       ways.push(
         f.id === file.id
           ? `${what} is named by the raw SQL of this migration's operations[${opIndex}] (sql), which plan cannot see into: what it makes is not there when the rest of the migration is checked — move that operation to a migration of its own, apply it first (\`xc apply ID\`), then this one`
@@ -85,20 +91,47 @@ export function madeByRawSql(err: unknown, file: MigrationFile, pending: Migrati
  * other problem is said, or a name no such migration names.
  */
 export function waitsForRawSql(err: unknown, pending: MigrationFile[]): string[] {
-  if (!(err instanceof InvalidInputError) || err.issues.some((i) => !missingNames(i.message).length)) return [];
-  const missing = new Set(missingNames(err.message));
+  if (!(err instanceof InvalidInputError) || err.issues.some((i) => wanted(i.message).length === 0)) return [];
   const makers = new Set<string>();
-  for (const name of missing) {
-    const word = new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRegExp(name)}[\`"]?(?![A-Za-z0-9_$])`, 'i');
+  for (const m of wanted(err.message)) {
     const maker = pending.find((f) => f.definition.operations.some((entry) => {
       const expand = (entry as { sql?: { expand?: unknown } }).sql?.expand;
-      return typeof expand === 'string' && word.test(expand);
+      return typeof expand === 'string' && m.madeBy(expand);
     }));
     if (maker === undefined) return [];
     makers.add(maker.id);
   }
   return [...makers];
 }
+
+/** What an error says is not there, in words, and whether a raw SQL text would make it. */
+interface Wanted {
+  what: string;
+  madeBy(sql: string): boolean;
+}
+
+/**
+ * What an error says is not there: a table or type, named by the raw SQL making it — an enum short of a value by one
+ * naming that value too (campaign DU: one adding another value) —; a column xc says a table lacks, by one naming the
+ * table and the column (campaign DY: a generated column added by raw SQL, indexed by the next migration); a column
+ * the server says does not exist (an `up` reading it), by one adding a column of that name (campaign EA).
+ */
+function wanted(error: string): Wanted[] {
+  const values = enumsShort(error);
+  const named = [...new Set(missingNames(error))].map((name): Wanted => {
+    const value = values.get(name);
+    return { what: `"${name}"`, madeBy: (sql) => asWord(name).test(sql) && (value === undefined || sql.includes(`'${value.replace(/'/g, "''")}'`)) };
+  });
+  const columns = [...error.matchAll(/table "([^"]+)" has no column "([^"]+)"/g)].map(([, t, c]): Wanted => ({ what: `"${t}"."${c}"`, madeBy: (sql) => asWord(t!).test(sql) && asWord(c!).test(sql) }));
+  const added = [...new Set([...error.matchAll(/column "?(?:[^".\s]+\.)?([^".\s]+)"? does not exist|Unknown column '(?:[^'.]+\.)?([^'.]+)'/g)].map((m) => (m[1] ?? m[2])!))].map((c): Wanted => ({
+    what: `column "${c}"`,
+    madeBy: (sql) => new RegExp(`\\bADD\\s+(COLUMN\\s+)?(IF\\s+NOT\\s+EXISTS\\s+)?${asWord(c).source}`, 'i').test(sql),
+  }));
+  return [...named, ...columns, ...added];
+}
+
+/** `name` as a word of an SQL text, bare or quoted, any case. */
+const asWord = (name: string) => new RegExp(`(?<![A-Za-z0-9_$])[\`"]?${escapeRegExp(name)}[\`"]?(?![A-Za-z0-9_$])`, 'i');
 
 /** What plan says of a migration waiting for `makers` (waitsForRawSql), with the refusal it would get now. */
 export function waitingNote(makers: string[], err: unknown): string {

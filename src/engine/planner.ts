@@ -15,12 +15,13 @@ import { entryKind, type Expr, type MigrationDefinition, type OperationKind, typ
 import { operation } from '../operations/index.js';
 import { inheritanceIssue } from '../operations/common.js';
 import type { CarriedDefault, Operation, PlanContext, ValidateContext, ValidationIssue } from '../operations/types.js';
-import { emptyPlan, type BackfillSpec, type ExpressionCheck, type OperationPlan, type RowCheck, type Step } from '../plan/index.js';
-import { exampleColumns, formatRows } from '../backfill/verify.js';
-import type { CheckModel, InPlan, SchemaModel, TableModel } from '../schema/model.js';
+import { emptyPlan, type ExpressionCheck, type OperationPlan, type Step } from '../plan/index.js';
+import type { SchemaModel, TableModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
 import { codeOf, copiesOverHeld, overHeld, sqlOverHeld } from './held.js';
-import { triggerOrderIssues } from './triggerOrder.js';
+import { backfillTriggerNotes, triggerOrderIssues } from './triggerOrder.js';
+import { ungrantedColumns } from './grantNotes.js';
+import { NOT_READ_IN_TIME, notReadInTime, rowsViolate, unvalidatedCheckIssues, violatingRows } from './rowChecks.js';
 import { missingNames } from './planHints.js';
 import { describeDependent, isOwnGeneratedColumn, keyUsers, objectsOver, policyOverCopyWay, textUsers, viewOverCopyWay } from './oldNames.js';
 
@@ -108,6 +109,37 @@ function plannedTable(error: string, model: SchemaModel): TableModel | undefined
 }
 
 /**
+ * The one table of the database the plan gives, before this point, the column a server's error says does not exist
+ * (a rename's new name, a column added), read through another table — a counter cache counting by a renamed key
+ * (campaign DV: the whole folder refused). Its stand-in has the columns the plan gives it.
+ */
+function plannedColumnTable(error: string, model: SchemaModel): TableModel | undefined {
+  const m = /column (?:"?[^"\s.]+"?\.)?"?([^"\s]+?)"? does not exist|Unknown column '(?:[^'.]+\.)?([^'.]+)'/.exec(error);
+  const column = m?.[1] ?? m?.[2];
+  if (column === undefined) return undefined;
+  const made = [...model.tables.values()].filter((t) => t.kind === 'table' && t.columns.some((c) => c.name === column) && !(model.present.get(model.readName(t.name)) ?? []).includes(column));
+  return made.length === 1 ? made[0] : undefined;
+}
+
+/**
+ * The tables other than its own that an expression names and that lose a column before this point (an earlier pending
+ * or in-flight migration renames or drops it at its contract): compiled over a stand-in of each as planned, a read of
+ * the old name is refused now, not at that contract (campaign DZ: `(SELECT u.name FROM users u …)` after a pending
+ * rename of users.name passed plan; once the rename was contracted every insert failed in the fill trigger).
+ */
+function losingColumns(dialect: Dialect, model: SchemaModel, check: ExpressionCheck): TableModel[] {
+  return [...model.tables.values()].filter((t) => t.kind === 'table' && asWord(t.name).test(check.sql) && lostColumns(dialect, model, t.name, check.table).length > 0);
+}
+
+/** The columns `table` has in the database that the plan takes away before this point; none for `own`, the expression's own table. */
+function lostColumns(dialect: Dialect, model: SchemaModel, table: string, own: string): string[] {
+  const key = (name: string) => nameKey(name, dialect.names);
+  if (key(table) === key(own)) return [];
+  const planned = new Set(model.table(table)?.columns.map((c) => key(c.name)));
+  return (model.present.get(model.readName(table)) ?? []).filter((c) => !planned.has(key(c)));
+}
+
+/**
  * Compile `check` with an empty stand-in (Dialect.standInTable) for each table it reads that this plan makes before it
  * and the database has not yet: a fresh database catching up on a whole history — a createTable, then an `up` or a
  * `sql` backfill reading it — was refused, each migration valid applied on its own. Found one at a time, by the
@@ -115,14 +147,19 @@ function plannedTable(error: string, model: SchemaModel): TableModel | undefined
  */
 async function compileOverPlanned(session: Session, dialect: Dialect, model: SchemaModel, check: ExpressionCheck): Promise<string | null> {
   const standIns: StandIn[] = [];
-  let error = await compileExpression(session, dialect, check);
-  for (let table = error === null ? undefined : plannedTable(error, model); table !== undefined && dialect.standInTable && standIns.length < 16; ) {
+  for (const table of dialect.standInTable ? losingColumns(dialect, model, check) : []) {
+    const next = [...standIns, dialect.standInTable!(table)];
+    if (await withStandIns(session, dialect, next, [], async () => true).catch(() => false)) standIns.push(next.at(-1)!);
+  }
+  let error = await compileExpression(session, dialect, check, standIns);
+  const standInFor = (e: string) => plannedTable(e, model) ?? plannedColumnTable(e, model);
+  for (let table = error === null ? undefined : standInFor(error); table !== undefined && dialect.standInTable && standIns.length < 16; ) {
     const next = [...standIns, dialect.standInTable(table)];
     // Made alone first, so that a stand-in the server refuses (a type this plan makes too) is not taken for the expression's fault.
     if (!(await withStandIns(session, dialect, next, [], async () => true).catch(() => false))) break;
     standIns.push(next.at(-1)!);
     const again = await compileExpression(session, dialect, check, standIns);
-    const another = again === null ? undefined : plannedTable(again, model);
+    const another = again === null ? undefined : standInFor(again);
     if (another?.name === table.name) break;
     error = again;
     table = another;
@@ -236,7 +273,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       const what = r.column === undefined ? `"${r.table}"` : `"${r.table}"."${r.column}"`;
       issues.push({
         path: r.path, code: 'has_dependents', table: r.table, ...(r.column === undefined ? {} : { column: r.column }), dependents: theirs,
-        message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration ${r.inCatalog ? 'changes the type of at contract (in the catalog: the server refuses that under it)' : r.keepsName ? 'replaces at contract (drops it and gives its name to its shadow, which holds the values as this migration converts them)' : 'removes at contract'}: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken${rowTyped(found)} — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration, applied on its own before this one is planned — \`xc apply <its id>\`, then \`xc apply\`: plan reads the database as it is)${copyTo(op.kind, spec) ? `; what is to read "${copyTo(op.kind, spec)}" instead can name it once this migration made and filled it: drop it in an earlier migration and make it again over "${copyTo(op.kind, spec)}" in a later one — \`xc apply\` backfills each migration before it expands the next, so the old version goes without it only while this one is applied (campaign DA: "after this contract" overstated that)` : ''}`,
+        message: `${theirs.join(', ')} depend${theirs.length === 1 ? 's' : ''} on ${what}, which this migration ${r.inCatalog ? 'changes the type of at contract (in the catalog: the server refuses that under it)' : r.keepsName ? 'replaces at contract (drops it and gives its name to its shadow, which holds the values as this migration converts them)' : 'removes at contract'}: the contract would fail there, or leave ${theirs.length === 1 ? 'it' : 'them'} broken${rowTyped(found)} — change or drop ${theirs.length === 1 ? 'it' : 'them'} first (a \`sql\` operation in an earlier migration, applied on its own before this one is planned — \`xc apply <its id>\`, then \`xc apply\`: plan reads the database as it is)${copyTo(op.kind, spec) ? `; what is to read "${copyTo(op.kind, spec)}" instead can name it once this migration made and filled it: drop it in an earlier migration and make it again over "${copyTo(op.kind, spec)}" in a later one — \`xc apply\` backfills each migration before it expands the next, so the old version goes without it only while this one is applied (campaign DA: "after this contract" overstated that)` : ''}${r.keepsName && theirs.some((d) => d.startsWith('policy ')) ? `; a row policy cannot go even for a while (without it no row is visible): change the column into a new one instead (\`alterColumn\` with \`to\`), which plan notes the policy of, to be pointed at the new column before that contract (campaign DW)` : ''}`,
       });
     }
   }
@@ -255,54 +292,6 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
   }
   return issues;
 }
-
-/**
- * A column added where roles read the table by column grants alone: their whole-row reads (`SELECT *`, a function
- * over the row — a PostgREST computed column) are denied from its expand on, the old version's included, until they
- * are granted it (campaign DA: 105 failed reads). Said, not done: xc does not widen a role's privileges by itself.
- * A role a later `sql` expand of the same migration grants the column (or the table's SELECT) is not named: that
- * expand runs right after this one's (campaign DC: the note stayed once the migration had the GRANT it asked for).
- */
-async function ungrantedColumns(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, laterSql: string[]): Promise<string[]> {
-  const notes: string[] = [];
-  // The raw text, not codeOf's: a MySQL grantee is a string literal ('app'@'%').
-  const statements = laterSql.flatMap((text) => text.split(';'));
-  const grants = statements.filter((st) => /^\s*GRANT\b/i.test(st));
-  const revokes = statements.some((st) => /^\s*REVOKE\b/i.test(st));
-  for (const c of op.addsColumns?.(spec as never) ?? []) {
-    if (c.grantsFrom !== undefined && dialect.carriesColumnGrants) continue;
-    // A REVOKE among them may take it back: then said as if none granted it.
-    const granted = (role: string) => !revokes && grants.some((st) => grantCovers(st, c.table, c.column, role));
-    const roles = (await dialect.columnOnlyReaders(session, model.readName(c.table))).filter((r) => !granted(r));
-    if (roles.length === 0) continue;
-    // PUBLIC, MySQL's 'user'@'host' and its roles (quoted by the dialect) are written as they are.
-    const grantee = roles.map((r) => (r === 'PUBLIC' || /^['`]/.test(r) ? r : dialect.quote(r))).join(', ');
-    notes.push(`${roles.join(', ')} read${roles.length === 1 ? 's' : ''} "${c.table}" by column grants alone: from expand on, ${roles.length === 1 ? 'its' : 'their'} whole-row reads (SELECT *, a function over the row) are denied until ${roles.length === 1 ? 'it is' : 'they are'} granted "${c.column}" — put \`GRANT SELECT (${dialect.quote(c.column)}) ON ${dialect.quote(c.table)} TO ${grantee}\` (and what the new version writes of it) in a \`sql\` operation after this one, whose expand runs right after this one's`);
-  }
-  return notes;
-}
-
-/**
- * Whether GRANT statement `st` gives `role` SELECT on `table`'s `column`: the table's SELECT (or ALL), or SELECT with
- * the column among its own list. Read as text, as xc reads raw SQL, and only as far as it is sure (campaign DM: a
- * same-named table of another schema, `SELECT (a), UPDATE (c)`, a REVOKE after, a grantee in a comment, another
- * role of a similar name or another host each hid the note): the table unqualified, each grantee whole — a quoted
- * PostgreSQL name by its case, MySQL's 'user'@'host' with its host. Where it is not sure, the note stays.
- */
-function grantCovers(st: string, table: string, column: string, role: string): boolean {
-  const code = st.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').trim();
-  const m = /^GRANT\s+([\s\S]+?)\s+ON\s+(?:TABLE\s+)?("(?:[^"]|"")+"|`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_$]*)\s+TO\s+([\s\S]+?)(?:\s+WITH\s+GRANT\s+OPTION)?\s*$/i.exec(code);
-  if (!m || unquote(m[2]!) !== table) return false;
-  const privileges = m[1]!.split(/,(?![^()]*\))/).map((p) => p.trim());
-  const covers = privileges.some((p) => /^ALL(\s+PRIVILEGES)?$/i.test(p) || /^SELECT$/i.test(p) || (/^SELECT\s*\(/i.test(p) && p.replace(/^SELECT\s*\(|\)\s*$/gi, '').split(',').some((c) => unquote(c.trim()) === column)));
-  // The reader as Dialect.columnOnlyReaders names it: a role's own name, PUBLIC, or MySQL's 'user'@'host' quoted.
-  const reader = /@/.test(role) ? role.split('@').map((p) => p.replace(/^'|'$/g, '')).join('@') : /^`[\s\S]*`$/.test(role) ? role.slice(1, -1).replace(/``/g, '`') : role;
-  return covers && m[3]!.split(',').some((g) => grantee(g.trim()) === reader);
-}
-
-/** A grantee as written: PostgreSQL's name (unquoted folded to lower case), PUBLIC, MySQL's user@host (each part as written, unquoted). */
-const grantee = (g: string) => (/^public$/i.test(g) ? 'PUBLIC' : /@/.test(g) ? g.split('@').map((p) => (/^(["`'])[\s\S]*\1$/.test(p.trim()) ? p.trim().slice(1, -1) : p.trim())).join('@') : unquote(g));
-const unquote = (name: string) => (/^(["`'])[\s\S]*\1$/.test(name) ? name.slice(1, -1).replace(/""|``|''/g, (q) => q[0]!) : name.toLowerCase());
 
 /** Why a row-typed dependent breaks though nothing fails (campaign U: "would fail there" did not say it). */
 const rowTyped = (found: { kind: string }[]) =>
@@ -360,7 +349,9 @@ const argCount = (list: string) => (list.trim() === '' ? 0 : list.split(',').len
  */
 function rowsChangedFirst(dialect: Dialect, model: SchemaModel, table: string): string | undefined {
   const names = [...new Set([table, model.readName(table)])];
-  const dml = names.map((n) => new RegExp(`^\\s*(UPDATE|DELETE\\s+FROM|INSERT\\s+INTO|REPLACE\\s+INTO)\\s+${asWord(n).source}`, 'i'));
+  // At the statement's start, or after a WITH's queries (PostgreSQL's data-modifying WITH, campaign DS's dedupe).
+  // The table maybe behind ONLY or its schema (`DELETE FROM ONLY public.acct`, campaign DU).
+  const dml = names.map((n) => new RegExp(`^\\s*(WITH\\s[^]*[()]\\s*)?(UPDATE|DELETE\\s+FROM|INSERT\\s+INTO|REPLACE\\s+INTO|MERGE\\s+INTO)\\s+(ONLY\\s+)?([\`"]?[A-Za-z_][A-Za-z0-9_$]*[\`"]?\\s*\\.\\s*)?${asWord(n).source}`, 'i'));
   return model.expandSql.find((x) => codeOf(dialect, x.text).split(';').some((st) => dml.some((re) => re.test(st))))?.where;
 }
 
@@ -393,7 +384,11 @@ const copyTo = (kind: OperationKind, spec: OperationSpec): string | undefined =>
  * different columns, and which one the author meant cannot be told (sqltext.ts, subqueryAmbiguities).
  */
 function subqueryIssue(dialect: Dialect, model: SchemaModel, check: ExpressionCheck): string | undefined {
-  const { bare, unseen, shadowed } = dialect.subqueryAmbiguities(check.sql, check.table, check.columns.map((c) => c.name), model);
+  // A subquery's table counts the columns the database has now too: one a pending rename takes from it is read there
+  // until that contract, and the row's own of that name after it (campaign EA: `(select name from cust …)` over
+  // orders, which has a `name` too — backfilled from cust, then the trigger stored orders.name, silently).
+  const lost = (table: string) => lostColumns(dialect, model, table, check.table);
+  const { bare, unseen, shadowed } = dialect.subqueryAmbiguities(check.sql, check.table, check.columns.map((c) => c.name), model, lost);
   const row = dialect.quote(check.table);
   const way = (names: string[]) => `name ${names.length === 1 ? 'it' : 'each'} by its table: ${row}.${dialect.quote(names[0]!)} for the row's, the subquery's by its alias`;
   if (bare.length > 0) {
@@ -439,94 +434,6 @@ async function carriedDefaultIssue(session: Session, dialect: Dialect, d: Carrie
     path: d.path, code: 'default_disagrees', table: d.table, column: d.column,
     message: `the default of "${d.table}"."${d.column}", ${d.oldDefault}, carried over as ${d.newType}, gives ${shown(values.carried)}, where \`up\` gives ${shown(values.via_up)} for it: rows the new version inserts without the column would get ${shown(values.via_up)} until contract and ${shown(values.carried)} after — give \`default\` for the new column (${shown(values.via_up)}, if that is what \`up\` means), or \`default: null\``,
   };
-}
-
-/**
- * An UPDATE checks every CHECK constraint of the row it writes, one added NOT VALID too (PostgreSQL): a row
- * that already breaks one stops the backfill at that row. Such rows are named at plan instead, among those
- * the backfill rewrites: its `where` where it can be read now; one naming what expand creates (a copy's new
- * column) holds for every row yet.
- */
-async function unvalidatedCheckIssues(session: Session, dialect: Dialect, model: SchemaModel, backfills: BackfillSpec[]): Promise<ValidationIssue[]> {
-  const issues: ValidationIssue[] = [];
-  for (const b of backfills) {
-    // A check over a column the backfill writes is judged on the value written, not read here: left to the backfill.
-    // One of xc's own (setNotNull's `xc_nn_…`) guards a migration in flight whose backfill, earlier in id order, fills those rows first.
-    const judged = (k: CheckModel) => k.validated === false && !k.trigger && !k.name.startsWith('xc_') && dialect.columnsNamed(k.expression, b.table, Object.keys(b.set)).length === 0;
-    for (const k of model.table(b.table)?.checks.filter(judged) ?? []) {
-      const check: RowCheck = {
-        path: [], table: b.table, violation: `NOT (${k.expression})`, show: k.columns,
-        message: `existing rows of "${b.table}" break its check "${k.name}", which was added NOT VALID; the backfill rewrites them and the server checks every constraint of a row it writes, so it would stop there — fix those rows (or drop the check) first`,
-      };
-      let examples = b.where === undefined ? undefined : await violatingRows(session, dialect, model, { ...check, violation: `(${b.where}) AND ${check.violation}` });
-      if (examples === undefined) examples = await violatingRows(session, dialect, model, check);
-      // Not read in time: the backfill stops at such a row and names it.
-      if (typeof examples === 'string') issues.push(rowsViolate(check, examples));
-    }
-  }
-  return issues;
-}
-
-const rowsViolate = (check: RowCheck, examples: string): ValidationIssue => ({ path: check.path, code: 'rows_violate', table: check.table, message: check.wholeTable ? check.message : `${check.message}; for example:\n${examples}` });
-
-/**
- * How long plan reads rows for one check (XC_PLAN_ROW_READ_MS, default 30 s). A check over a `sql` backfill's
- * rows reads them as that backfill leaves them, in one query: an `EXISTS` over an unindexed column made it
- * quadratic, and plan ran for more than 10 minutes on 51k rows (campaign DL). Past it, the check is noted, not done.
- */
-const planReadMs = () => Number(process.env.XC_PLAN_ROW_READ_MS) || 30_000;
-const NOT_READ_IN_TIME = Symbol('not read in time');
-
-const notReadInTime = (check: RowCheck) =>
-  `${check.path.join('.')}: the rows of "${check.table}" were not read within ${planReadMs() / 1000} s (XC_PLAN_ROW_READ_MS), so this was not checked: ${check.message} — if a row does, the step that meets it stops there (an index's build at apply, a validation at contract), the migration staying in its phase: fix the rows and run that command again`;
-
-/** A few rows that violate `check`, shown as `key=value ...` lines; null when none does; undefined when it cannot be read now. Read-only. */
-async function violatingRows(s: Session, dialect: Dialect, model: SchemaModel, check: RowCheck): Promise<string | null | undefined | typeof NOT_READ_IN_TIME> {
-  const shown = exampleColumns(dialect, model.rowKey(check.table) ?? [], check.show);
-  // A table or column a rename of the plan (not applied yet) names otherwise is read as it is now, under the name the
-  // check gives it, in its subqueries too (a foreign key's parent, a unique key's duplicates) — only the tables the
-  // check names: a table the plan creates has no rows to read, and would fail the query.
-  const q = (name: string) => dialect.quote(name);
-  const named = [...model.inPlan].filter(([name]) => name === check.table || check.violation.includes(q(name)));
-  const reads = named.map(([name, r]) => `${q(name)} AS (${readAsPlanned(q, model, r)})`);
-  // A fact of the table is read once, from no row of it: an empty table has it too (an identity narrowed before any row).
-  const from = check.wholeTable ? `(SELECT 1 AS xc_one) xc_one` : q(check.table);
-  // The row key through its table: bare, it named the shown column, cast to text ("1007" before "2").
-  const order = check.order === undefined || check.wholeTable ? '' : ` ORDER BY ${[...check.order, ...(model.rowKey(check.table) ?? []).map((k) => `${q(check.table)}.${q(k)}`)].join(', ')}`;
-  const sql = `${reads.length > 0 ? `WITH ${reads.join(', ')} ` : ''}SELECT ${check.wholeTable ? '1 AS xc_fact' : shown} FROM ${from} WHERE ${check.violation}${order} LIMIT 5`;
-  let rows: Record<string, unknown>[];
-  const bound = dialect.timeBoundedRead(sql, planReadMs());
-  try {
-    rows = await readOnly(s, dialect, async () => {
-      for (const st of bound.before) await s.query(st);
-      try {
-        return (await s.query<Record<string, unknown>>(bound.sql, undefined, { single: true })).rows;
-      } finally {
-        for (const st of bound.after) await s.query(st).catch(() => undefined);
-      }
-    });
-  } catch (err) {
-    if (err instanceof EscapedTransactionError) throw err;
-    if (dialect.isStatementTimeout(err)) return NOT_READ_IN_TIME;
-    // The table or column is made by an earlier migration of this run, or by this one's expand: `apply` checks again once it exists.
-    return undefined;
-  }
-  if (rows.length === 0) return null;
-  // Values the plan gives before the database has them (a NULL `up` fills, a copy's conversion) are said to be so.
-  const planned = model.inPlan.get(check.table)?.columns;
-  const given = check.show.filter((c) => planned?.has(c) && planned.get(c) !== q(c));
-  return formatRows(rows) + (given.length > 0 ? `\n  (${given.map((c) => `"${c}"`).join(', ')} as this plan's earlier operations leave ${given.length === 1 ? 'it' : 'them'}: not in the database yet)` : '');
-}
-
-/**
- * The rows of a table as the plan names them, read as they are now: the columns the plan reads otherwise are added,
- * or, where one keeps a name the table has now (a NULL `up` fills, setNotNull), put in its place, the others listed.
- */
-function readAsPlanned(q: (name: string) => string, model: SchemaModel, r: InPlan): string {
-  const present = model.present.get(r.table) ?? [];
-  const replaces = present.some((c) => r.columns.has(c));
-  const kept = replaces ? present.filter((c) => !r.columns.has(c)).map(q) : ['*'];
-  return `SELECT ${[...kept, ...[...r.columns].map(([c, sql]) => `${sql} AS ${q(c)}`)].join(', ')} FROM ${q(r.table)}`;
 }
 
 function where(file: string, opIndex: number, kind: string, path: (string | number)[]): string {
@@ -818,6 +725,7 @@ export async function planMigration(
     for (const issue of alterIssues(dialect, model, p, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
     if (session) for (const issue of await unvalidatedCheckIssues(session, dialect, model, p.backfill)) report(opIndex, kind, issue);
     if (session) for (const issue of await triggerOrderIssues(session, dialect, p.expand, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
+    if (session) notes.push(...(await backfillTriggerNotes(session, dialect, model, p.backfill)));
     if (session) for (const issue of await tableGrowthIssues(session, dialect, added, p.expand, 'table' in spec ? ['table'] : [])) report(opIndex, kind, issue);
     if (session) {
       const owned = await ownerIssue(session, dialect, spec, [...p.expand, ...p.contract, ...p.rollback], ownerProblems);
@@ -873,11 +781,20 @@ export async function planMigration(
   for (const note of renameAsDropAndAdd(file.definition)) (plan.notes ??= []).push(note);
   // Its `sql` expands run before the contracts of the migrations planned after it (not before its own checks: campaign
   // CQ, a COMMENT in one, a DROP VIEW in its contract, refused that contract for good).
-  for (const [opIndex, entry] of file.definition.operations.entries()) {
-    const text = sqlExpandOf(entry);
-    if (text !== undefined) model.expandSql.push({ text, where: `${file.id} (operations[${opIndex}])` });
-  }
+  runsFirst(model, file);
   return plan;
+}
+
+/**
+ * The `sql` expands of a migration that runs before those planned next: one planned before them, or one in flight
+ * whose expand a kill cut short, which `apply` resumes first (campaign DY: killed in its dedupe, the re-run refused the
+ * unique key after it — "remove the duplicates first" — with the dedupe never named, and stayed refused).
+ */
+export function runsFirst(model: SchemaModel, migration: { id: string; definition: MigrationDefinition }): void {
+  for (const [opIndex, entry] of migration.definition.operations.entries()) {
+    const text = sqlExpandOf(entry);
+    if (text !== undefined) model.expandSql.push({ text, where: `${migration.id} (operations[${opIndex}])` });
+  }
 }
 
 /** The expand statements of a `sql` operation; undefined for any other. */
@@ -897,8 +814,10 @@ function sqlExpandOf(entry: MigrationDefinition['operations'][number]): string |
  */
 function droppedFirst(dialect: Dialect, model: SchemaModel, table: string, error: string): string {
   const named = [...error.matchAll(/column "?(?:[^".\s]+\.)?([^".\s]+)"? does not exist|Unknown column '(?:[^'.]+\.)?([^'.]+)'/g)].map((m) => (m[1] ?? m[2])!);
+  const others = [...model.tables.keys()].filter((t) => t !== table);
   for (const column of named) {
-    const by = model.holds.removedBy(table, column, (name) => nameKey(name, dialect.names));
+    // Its own table first, then another it reads (losingColumns).
+    const by = [table, ...others].map((t) => model.holds.removedBy(t, column, (name) => nameKey(name, dialect.names))).find((b) => b !== undefined);
     if (by !== undefined) return ` — ${by} renames or drops "${column}" at its contract (it is in the database until then): this migration, applied after it, cannot rely on it — read the column as that migration leaves it (the new name, or \`down\`'s source), or move this work before it`;
   }
   return '';
@@ -923,7 +842,8 @@ function renameAsDropAndAdd(definition: MigrationDefinition): string[] {
     for (const [j, a] of ops.entries()) {
       const added = a.kind === 'addColumn' ? (a.spec as OperationSpec<'addColumn'>) : undefined;
       if (!added || added.table !== dropped.table || added.up !== undefined) continue;
-      notes.push(`operations[${i}].dropColumn and operations[${j}].addColumn: "${dropped.table}"."${dropped.column}" is dropped and "${added.column.name}" added empty — its values are lost at contract; if this is a rename, write \`renameColumn\` (or \`alterColumn\` with \`to\` for a new type), which carries them`);
+      const filled = added.column.default === undefined || added.column.default === null ? 'added empty' : `added holding its default, ${added.column.default}, in every row`;
+      notes.push(`operations[${i}].dropColumn and operations[${j}].addColumn: "${dropped.table}"."${dropped.column}" is dropped and "${added.column.name}" ${filled} — its values are lost at contract; if this is a rename, write \`renameColumn\` (or \`alterColumn\` with \`to\` for a new type), which carries them`);
     }
   }
   return notes;

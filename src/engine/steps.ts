@@ -18,7 +18,7 @@ import { phaseRunning, type Blocker, type Step } from '../plan/index.js';
 import type { StepPhase, StepRow } from '../state/store.js';
 import { stopIfAsked, type EngineContext } from './context.js';
 import { PreflightBlocked, withLockRetry } from './retry.js';
-import { backfillTable } from '../backfill/run.js';
+import { backfillTable, placeAmong } from '../backfill/run.js';
 import { nameTaken, removalsNotOurs } from './ownership.js';
 import { measureBusy, watchWhileRunning, type BusyReading } from './busy.js';
 
@@ -50,7 +50,7 @@ export async function runSteps(ctx: EngineContext, migration: string, phase: Ste
     stopIfAsked(ctx);
     let j = i;
     if (steps[i]!.fill) {
-      await runFill(ctx, migration, phase, steps[i]!, i);
+      await runFill(ctx, migration, phase, steps[i]!, i, placeAmong(steps.filter((st) => st.fill?.table === steps[i]!.fill!.table), steps[i]!));
     } else if (steps[i]!.transactional && (ctx.dialect.transactionalDdl || steps[i]!.author)) {
       while (steps[j]!.atomicWithNext && j + 1 < steps.length && steps[j + 1]!.transactional) j++;
       await runTransactional(ctx, migration, phase, steps, i, j, notOurs);
@@ -317,11 +317,11 @@ async function untilLocked(ctx: EngineContext, s: Session, sql: string): Promise
   }
 }
 
-async function runFill(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number): Promise<void> {
+async function runFill(ctx: EngineContext, migration: string, phase: StepPhase, step: Step, seq: number, tablePass: { index: number; of: number } | undefined): Promise<void> {
   const mark = (status: 'running' | 'done') => withSession(ctx.driver, (s) => ctx.store.markStep(s, migration, phase, seq, status));
   await mark('running');
   ctx.emit({ event: 'step', migration, phase: phaseRunning(phase), description: step.description, sql: step.sql });
-  await backfillTable(ctx, migration, -1 - seq, step.fill!, 'fill');
+  await backfillTable(ctx, migration, -1 - seq, step.fill!, 'fill', tablePass);
   await mark('done');
 }
 

@@ -1,8 +1,9 @@
-/** Plan's check of the user's triggers against the order PostgreSQL fires BEFORE row triggers in (by name). */
+/** Plan's checks of the user's triggers: the order PostgreSQL fires BEFORE row triggers in (by name), and those the backfill fires. */
 import type { Session } from '../db/driver.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { ValidationIssue } from '../operations/types.js';
-import type { Step } from '../plan/index.js';
+import type { BackfillSpec, Step } from '../plan/index.js';
+import type { SchemaModel } from '../schema/model.js';
 
 /**
  * A trigger of the user's that fires after one xc installs and may change the row (PostgreSQL fires BEFORE row
@@ -24,4 +25,22 @@ export async function triggerOrderIssues(session: Session, dialect: Dialect, exp
     });
   }
   return issues;
+}
+
+/**
+ * The user's UPDATE row triggers that the backfill's batches fire, once for every row they write: an audit trigger
+ * logs each row, a touch trigger stamps each `updated_at` (campaign DP: a plan said nothing of the event log a
+ * backfill would write). Noted, not refused: many such triggers are harmless, and the README says how to keep one out.
+ */
+export async function backfillTriggerNotes(session: Session, dialect: Dialect, model: SchemaModel, backfill: BackfillSpec[]): Promise<string[]> {
+  const notes: string[] = [];
+  for (const table of new Set(backfill.map((b) => b.table))) {
+    const written = backfill.filter((b) => b.table === table).flatMap((b) => [...Object.keys(b.set), ...(b.keep ?? [])]);
+    // Read under the name the table has now: one this plan renames has its triggers under the old (campaign DU).
+    const fired = await dialect.updateRowTriggers(session, model.readName(table), written);
+    if (fired.length === 0) continue;
+    const one = fired.length === 1;
+    notes.push(`trigger${one ? '' : 's'} ${fired.join(', ')} on "${table}" fire${one ? 's' : ''} for every row the backfill writes (an audit log gets a row for each, an updated_at stamp is set on each) — README, "Backfill", says how to keep ${one ? 'it' : 'them'} out where the server allows it`);
+  }
+  return notes;
 }

@@ -148,6 +148,64 @@ function* jsonNumbers(text: string): Generator<{ pos: number; source: string }> 
   }
 }
 
+/** Where `text`, which JSON.parse refused, first stops being JSON (a small scan of the grammar). */
+export function jsonErrorAt(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw new RangeError(String(i));
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const expect = (c: string) => (text[i] === c ? void i++ : fail());
+  const string = () => {
+    expect('"');
+    for (; i < text.length && text[i] !== '"'; i++) {
+      if (text.charCodeAt(i) < 0x20) fail();
+      if (text[i] === '\\') i++;
+    }
+    expect('"');
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        if (c === '{') {
+          ws();
+          string();
+          ws();
+          expect(':');
+        }
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else return expect(close);
+      }
+    }
+    if (c === '"') return string();
+    for (const word of ['true', 'false', 'null']) if (text.startsWith(word, i)) return void (i += word.length);
+    const number = /-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;
+    number.lastIndex = i;
+    const m = number.exec(text);
+    if (!m) fail();
+    i += m![0].length;
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail();
+  } catch (err) {
+    if (err instanceof RangeError) return Number(err.message);
+    throw err;
+  }
+  return text.length;
+}
+
 /** JSON.parse whose error names the file, line and column. */
 export function parseJson(text: string, file: string, code: 'invalid_migration' | 'invalid_config' = 'invalid_migration'): unknown {
   try {
@@ -158,9 +216,12 @@ export function parseJson(text: string, file: string, code: 'invalid_migration' 
     if (err instanceof InvalidInputError) throw err;
     const msg = (err as Error).message;
     const m = /at position (\d+)/.exec(msg);
-    const pos = m ? Number(m[1]) : text.length;
+    // Not every message of the parser has the position ("Unexpected token ']', …"): found by a scan then (campaign
+    // DW: the end of the file was named, line 2 of a file ending in a newline).
+    const pos = m ? Number(m[1]) : jsonErrorAt(text);
     const { line, col } = lineCol(text, pos);
-    const clean = msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+    // Without the parser's quote of the text, which may hold line breaks.
+    const clean = msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '').replace(/, ("[\s\S]*"|\.\.\.[\s\S]*) is not valid JSON$/, '');
     throw new InvalidInputError(`${file}:${line}:${col}: invalid JSON: ${clean}`, { file, line, column: col }, { code, cause: err });
   }
 }

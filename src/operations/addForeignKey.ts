@@ -7,6 +7,7 @@
 import { caseNote, sameName, type NameRules } from '../dialects/names.js';
 import type { SchemaModel, TableModel } from '../schema/model.js';
 import type { Dialect } from '../dialects/dialect.js';
+import { referencedTable } from '../dialects/references.js';
 import { requireColumn, requireTable } from './common.js';
 import { emptyPlan } from '../plan/index.js';
 import type { Operation, ValidateContext, ValidationIssue } from './types.js';
@@ -104,11 +105,12 @@ export function referenceOptionIssues(ref: { matchType?: string; deferrable?: bo
 const fkName = (spec: { table: string; columns: string[]; name?: string }, dialect: Dialect) => spec.name ?? dialect.derivedName(spec.table, spec.columns, 'fkey');
 
 /** SQL true for a row of `table` whose key (all of it set) matches no row of `refTable`. */
-export function orphaned(d: Pick<Dialect, 'quote'>, table: string, columns: string[], refTable: string, refColumns: string[]): string {
+/** `parent`: its schema where not the table's own (a key the catalog shows; campaign EA: a same-named table read instead). */
+export function orphaned(d: Pick<Dialect, 'quote'>, table: string, columns: string[], parent: { refTable: string; refSchema?: string }, refColumns: string[]): string {
   const q = (c: string) => d.quote(c);
   const child = (c: string) => `${q(table)}.${q(c)}`;
   const parentRow = refColumns.map((rc, i) => `_xc_parent.${q(rc)} = ${child(columns[i]!)}`).join(' AND ');
-  return `${columns.map((c) => `${child(c)} IS NOT NULL`).join(' AND ')} AND NOT EXISTS (SELECT 1 FROM ${q(refTable)} _xc_parent WHERE ${parentRow})`;
+  return `${columns.map((c) => `${child(c)} IS NOT NULL`).join(' AND ')} AND NOT EXISTS (SELECT 1 FROM ${referencedTable(q, parent)} _xc_parent WHERE ${parentRow})`;
 }
 
 export const addForeignKey: Operation<'addForeignKey'> = {
@@ -129,7 +131,7 @@ export const addForeignKey: Operation<'addForeignKey'> = {
   },
 
   rowChecks(spec, { dialect: d }) {
-    const violation = orphaned(d, spec.table, spec.columns, spec.references.table, spec.references.columns);
+    const violation = orphaned(d, spec.table, spec.columns, { refTable: spec.references.table }, spec.references.columns);
     const message = `existing rows of "${spec.table}" reference no row of "${spec.references.table}", so the foreign key would fail to validate at contract; fix or delete those rows first`;
     return [{ path: ['columns'], table: spec.table, violation, message, show: spec.columns }];
   },

@@ -15,7 +15,7 @@
  *   column; unique and check with other changes ride on the shadow
  *   (alterColumnConstraint.ts, planWithConstraints).
  */
-import type { ColumnModel, SchemaModel } from '../schema/model.js';
+import { referencedColumn, type ColumnModel, type SchemaModel } from '../schema/model.js';
 import type { Ddl, Dialect } from '../dialects/dialect.js';
 import type { Expr, OperationSpec } from '../migration/schema.js';
 import { defaultForTypeIssue } from '../migration/schema.js';
@@ -165,9 +165,9 @@ export const alterColumn: Operation<'alterColumn'> = {
     }
     // The foreign keys of the column come over to the new one at contract: its new type must suit them now, not then.
     for (const fk of spec.type ? (t?.foreignKeys ?? []).filter((k) => k.columns.includes(spec.column)) : []) {
-      const parent = model.table(fk.refTable)?.columns.find((c) => c.name === fk.refColumns[fk.columns.indexOf(spec.column)]);
+      const parent = referencedColumn(model, fk, fk.columns.indexOf(spec.column));
       const problem = parent && dialect.foreignKeyTypeIssue(spec.type!, parent.type);
-      if (problem) issues.push({ path: ['type'], code: 'type_mismatch', table: spec.table, column: spec.column, refTable: fk.refTable, refColumn: parent.name, message: `foreign key "${fk.name}" of "${spec.column}" references "${fk.refTable}"."${parent.name}": ${problem}` });
+      if (problem) issues.push({ path: ['type'], code: 'type_mismatch', table: spec.table, column: spec.column, refTable: fk.refTable, refColumn: parent.name, message: `foreign key "${fk.name}" of "${spec.column}" references ${fk.refSchema ? `"${fk.refSchema}".` : ''}"${fk.refTable}"."${parent.name}": ${problem}` });
     }
     if (old) {
       // NOT NULL set on the column, its copy or its shadow (contract), or taken away in the catalog: online, or refused now.
@@ -234,7 +234,7 @@ export const alterColumn: Operation<'alterColumn'> = {
       index,
       columns,
       explain: (error: string) =>
-        `index "${index.name}" of "${spec.table}" is built again at expand over "${spec.column}" as ${spec.type}, and the server would refuse it: ${error} — drop it first (dropIndex) and add one the new type takes after this migration is contracted`,
+        `index "${index.name}" of "${spec.table}" is built again at expand over "${spec.column}" as ${spec.type}, and the server would refuse it: ${error} — drop it before this expand, with a \`sql\` operation of an earlier migration applied on its own first (\`xc apply <its id>\`; \`dropIndex\` drops only at its own contract), and add one the new type takes after this migration is contracted`,
     }));
   },
   carriedDefaults(spec, { model, expr, dialect }) {
@@ -430,28 +430,33 @@ function columnRowChecks(spec: Spec, ctx: ValidateContext): RowCheck[] {
 
 /**
  * Rows sharing a key of a unique index over the column once `up` is stored as the new type (`citext`, a
- * case-insensitive collation, a narrower number): the index's copy onto the new or shadow column would fail as it
- * is built at expand, half-way through an apply. Plain column keys only: partial and expression indexes are left
- * to the build.
+ * case-insensitive collation, a narrower number), or once `up` changes the values (`COALESCE(nickname, 'anon')`
+ * for a NOT NULL shadow, campaign EF): the index's copy onto the new or shadow column would fail as it is built at
+ * expand, half-way through an apply. Plain column keys only: partial and expression indexes are left to the build.
  */
 function uniqueUnderNewType(spec: Spec, ctx: ValidateContext): RowCheck[] {
   const { model, expr, dialect } = ctx;
   const old = oldColumn(model, spec);
-  if (!old || !changesType(spec.type, old) || (spec.to === undefined && !shadowed(spec, ctx))) return [];
+  const retyped = old !== undefined && changesType(spec.type, old);
+  if (!old || (!retyped && spec.up === undefined) || (spec.to === undefined && !shadowed(spec, ctx))) return [];
   const up = spec.to !== undefined ? copyExprs({ ...spec, to: spec.to }, expr, dialect, model).up : upOf(spec, expr, dialect, model);
   if (up === undefined) return [];
-  const type = carriedType(spec.type!, old);
+  const type = retyped ? carriedType(spec.type!, old) : old.type;
   const q = (c: string) => dialect.quote(c);
   const unique = model.table(spec.table)?.indexes.filter((i) => i.unique && i.columns.includes(spec.column) && i.where === undefined && !i.keys && !i.include?.length) ?? [];
   return unique.map((i) => {
-    const key = i.columns.map((c) => (c === spec.column ? dialect.storedAs(up, type) : q(c)));
+    // Each column as the key takes it: another column's prefix makes two rows collide too (campaign EI).
+    const key = i.columns.map((c) => dialect.indexKeyOf(i, c, c === spec.column ? dialect.storedAs(up, type) : q(c)));
     return {
-      path: ['type'],
+      path: [retyped ? 'type' : 'up'],
       table: spec.table,
       violation: sharedKeyViolation(q, spec.table, key),
-      show: [spec.column],
+      // Every column of the key: the others make two rows collide as much as the changed one (campaign EG).
+      show: i.columns,
       order: key,
-      message: `existing rows of "${spec.table}" share a key of unique index "${i.name}" once stored as ${type}, which its copy would refuse as it is built at expand; remove or change the duplicates first`,
+      message: retyped
+        ? `existing rows of "${spec.table}" share a key of unique index "${i.name}" once stored as ${type}, which its copy would refuse as it is built at expand; remove or change the duplicates first`
+        : `\`up\` gives existing rows of "${spec.table}" the same key of unique index "${i.name}", which its copy would refuse as it is built at expand; make \`up\` give them different values, or change those rows first`,
     };
   });
 }

@@ -50,7 +50,7 @@ export function combinationIssues(spec: Spec): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   if (spec.to !== undefined) issues.push({ path: ['to'], code: 'unsupported', feature: 'to', message: 'a constraint option changes the column in place: without `to` (rename the column in an operation of its own)' });
   if (spec.references !== undefined) {
-    issues.push({ path: ['references'], code: 'unsupported', feature: 'references', message: '`references` changes the column by itself: give the other changes in an alterColumn operation of their own (before or after this one)' });
+    issues.push({ path: ['references'], code: 'unsupported', feature: 'references', message: '`references` changes the column by itself: give the other changes in an alterColumn operation of their own — a type change in a migration before this one, contracted first (a key over a column in the middle of a type change cannot be built: campaign DV), the rest before or after it in the same migration' });
   }
   return issues;
 }

@@ -25,7 +25,7 @@ import type { ColumnModel, SchemaModel } from '../schema/model.js';
 import type { Ddl, Dialect } from '../dialects/dialect.js';
 import { atomic, clearingFirst, emptyPlan, removing, type OperationPlan, type RowCheck, type Step } from '../plan/index.js';
 import type { PlanContext } from './types.js';
-import { referenceOptions } from '../dialects/references.js';
+import { referencedTable, referenceOptions } from '../dialects/references.js';
 import { keyedBackfill, keyedCheck } from './batches.js';
 import { orphaned } from './addForeignKey.js';
 import { isConstantDefault, isNullDefault } from './addColumn.js';
@@ -197,6 +197,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
         name: fk.name,
         columns: swap(fk.columns),
         refTable: fk.refTable,
+        ...(fk.refSchema ? { refSchema: fk.refSchema } : {}),
         refColumns: fk.refColumns,
         ...referenceOptions(fk),
         ...(fk.onDeleteColumns ? { onDeleteColumns: swap(fk.onDeleteColumns) } : {}),
@@ -262,8 +263,8 @@ export function carriedKeyRowChecks(ctx: Pick<PlanContext, 'model' | 'dialect'>,
   return keys.map((k) => ({
     path,
     table,
-    violation: orphaned(ctx.dialect, table, k.columns, k.refTable, k.refColumns),
-    message: `existing rows of "${table}" reference no row of "${k.refTable}" through foreign key "${k.name}" (written with its checks off); the contract adds the key again over the new column and checks every row, after the old column is gone: fix or delete those rows first`,
+    violation: orphaned(ctx.dialect, table, k.columns, k, k.refColumns),
+    message: `existing rows of "${table}" reference no row of ${referencedTable((n) => `"${n}"`, k)} through foreign key "${k.name}" (written with its checks off); the contract adds the key again over the new column and checks every row, after the old column is gone: fix or delete those rows first`,
     show: k.columns,
   }));
 }

@@ -6,6 +6,21 @@ import type { ExpressionCheck } from '../plan/index.js';
 import type { SyncedColumns, ValidateContext, ValidationIssue } from './types.js';
 
 /**
+ * `public.users` (Hasura's and pgroll's qualified names): a table name is one name, its schema given apart (campaign M).
+ * Where the schema is another than the one searched, "write users" alone would name this schema's table of that name
+ * (campaign ED: a twin in `app` for `billing.users`): the way is --schema.
+ */
+function qualifiedNameHint(model: SchemaModel, table: string): string {
+  const [, schema, bare] = /^([^.]+)\.([^.]+)$/.exec(table) ?? [];
+  if (schema === undefined || bare === undefined) return '';
+  const here = model.namespace;
+  const elsewhere = `for "${schema}"'s, write "${bare}" and give --schema ${schema} (MySQL/MariaDB: the database of the URL)`;
+  if (!model.table(bare)) return schema === here ? '' : `; names are not qualified: ${elsewhere}`;
+  if (schema === here || here === undefined) return `; names are not qualified: write "${bare}" (on PostgreSQL, the schema of the tables is --schema)`;
+  return `; names are not qualified: "${bare}" is the table${model.searched}; ${elsewhere}`;
+}
+
+/**
  * The table an operation names, when xc's online steps can change it; an issue otherwise. `toDrop`: dropTable, which
  * runs no online step, only a DROP TABLE at contract, takes a table of any engine. `noAlter`: the operation runs no
  * ALTER TABLE that adds or changes a column or index of it (a DROP INDEX, a RENAME TABLE, a foreign key's parent).
@@ -13,8 +28,7 @@ import type { SyncedColumns, ValidateContext, ValidationIssue } from './types.js
 export function requireTable(model: SchemaModel, table: string, path: (string | number)[], issues: ValidationIssue[], { toDrop = false, noAlter = false } = {}): TableModel | undefined {
   const t = model.table(table);
   const before = issues.length;
-  // `public.users` (Hasura's and pgroll's qualified names): a table name is one name, its schema given apart (campaign M).
-  const qualified = !t && /^[^.]+\.[^.]+$/.test(table) && model.table(table.split('.')[1]!) ? `; names are not qualified: write "${table.split('.')[1]}" (on PostgreSQL, the schema of the tables is --schema)` : '';
+  const qualified = t ? '' : qualifiedNameHint(model, table);
   if (!t) issues.push({ path, code: 'table_missing', table, message: `table "${table}" does not exist${model.searched}${qualified}${qualified ? '' : otherSpelling(model.tables.keys(), table, (found) => `table "${found}" does`, [...model.tables.values()].filter((x) => x.kind === 'table').map((x) => x.name))}` });
   else if (t.kind !== 'table') issues.push({ path, code: 'not_a_table', table, message: `"${table}" is a view, not a table` });
   else if (t.systemVersioned) {
@@ -282,19 +296,33 @@ export function nullabilityIssues(dialect: Pick<Dialect, 'nullabilityIssue'>, t:
 }
 
 /**
- * Refused where the server refuses it (Dialect.setNullKeysNeedNullable): `column` of `t` made NOT NULL under a foreign
- * key that sets it NULL. Found at contract, the key could not be made again over the column: DJ's MariaDB cut-over
- * dropped it, failed to add it back, and stayed `contracting` with no key at all.
+ * Refused: `column` of `t` made NOT NULL under a foreign key that sets it NULL. MySQL/MariaDB refuse such a key: DJ's
+ * cut-over dropped it, failed to add it back, and stayed `contracting` with no key at all. PostgreSQL takes it and
+ * fails the action when it runs: after DR's contract, 5,673 deletes of parents failed, the new version's too.
  */
-export function setNullKeyIssues(dialect: Pick<Dialect, 'setNullKeysNeedNullable'>, t: TableModel | undefined, column: string, path: (string | number)[]): ValidationIssue[] {
-  if (!t || !dialect.setNullKeysNeedNullable) return [];
+export function setNullKeyIssues(dialect: Pick<Dialect, 'setNullKeysNeedNullable' | 'keyActionChange'>, t: TableModel | undefined, column: string, path: (string | number)[]): ValidationIssue[] {
+  if (!t) return [];
   const setsNull = (action: string | null | undefined) => /^set\s+null\b/i.test(action ?? '');
   return t.foreignKeys
     .filter((fk) => fk.columns.includes(column) && ((setsNull(fk.onDelete) && (fk.onDeleteColumns ?? fk.columns).includes(column)) || setsNull(fk.onUpdate)))
-    .map((fk) => ({
-      path, code: 'unsupported', feature: 'set_null_key', table: t.name, column,
-      message: `foreign key "${fk.name}" sets "${t.name}"."${column}" to NULL (ON ${setsNull(fk.onDelete) ? 'DELETE' : 'UPDATE'} SET NULL), which the server refuses over a NOT NULL column: give the key another action first (a \`sql\` operation in an earlier migration dropping it and adding it again with ON ${setsNull(fk.onDelete) ? 'DELETE' : 'UPDATE'} CASCADE or RESTRICT, applied on its own before this one is planned — \`xc apply <its id>\`, then \`xc apply\`: plan reads the database as it is), or leave "${column}" nullable`,
-    }));
+    .map((fk) => {
+      const on = [...(setsNull(fk.onDelete) ? ['DELETE'] : []), ...(setsNull(fk.onUpdate) ? ['UPDATE'] : [])];
+      const what = on.map((o) => (o === 'DELETE' ? 'delete' : 'key update')).join(' or ');
+      const fails = dialect.setNullKeysNeedNullable
+        ? 'which the server refuses over a NOT NULL column'
+        : `which fails over a NOT NULL column: once it is NOT NULL, every ${what} of a "${fk.refTable}" row that rows here reference fails, the new version's too`;
+      // NO ACTION, not RESTRICT: a DEFERRABLE key keeps its deferred check (PostgreSQL checks RESTRICT at once).
+      const change = dialect.keyActionChange(t.name, fk, { onDelete: setsNull(fk.onDelete) ? 'no action' : fk.onDelete, onUpdate: setsNull(fk.onUpdate) ? 'no action' : (fk.onUpdate ?? null) });
+      const first = 'in an earlier migration applied on its own before this one is planned (`xc apply <its id>`, then `xc apply`: plan reads the database as it is)';
+      const way =
+        change === null
+          ? `give the key another action first: an earlier migration with \`addForeignKey\` (the same columns and parent, another name, ON ${on.join('/')} NO ACTION, its other action as it is) and \`dropConstraint\` of "${fk.name}", contracted before this one is planned`
+          : `give the key another action first, ${first} — made NO ACTION (a referenced "${fk.refTable}" row is then not ${on.map((o) => (o === 'DELETE' ? 'deleted' : 're-keyed')).join(' or ')}; CASCADE would delete or rewrite the rows instead), online, with ${change.sql.length === 1 ? 'this statement as a `sql` operation' : 'each of these statements as a `sql` operation'}${change.name === fk.name ? '' : ` (the key comes back as "${change.name}": the server takes no key of the old name in the same statement — a \`renameConstraint\` in a later migration gives it back)`}:\n${change.sql.map((st) => `      ${st}`).join('\n')}`;
+      return {
+        path, code: 'unsupported', feature: 'set_null_key', table: t.name, column,
+        message: `foreign key "${fk.name}" sets "${t.name}"."${column}" to NULL (${on.map((o) => `ON ${o} SET NULL`).join(', ')}), ${fails}: leave "${column}" nullable, or ${way}`,
+      };
+    });
 }
 
 /** Refused: a copy of a unique index over `column` (a column copy's or a shadow's), its column of `type`, that the server cannot build online. */

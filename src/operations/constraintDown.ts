@@ -46,7 +46,7 @@ export function constraintTest(t: TableModel, name: string): { columns: string[]
   if (check) return { columns: check.columns, test: { kind: 'check', expression: check.expression } };
   const fk = t.foreignKeys.find((f) => f.name === name);
   if (fk) {
-    const test: ConstraintTest = { kind: 'foreignKey', columns: fk.columns, refTable: fk.refTable, refColumns: fk.refColumns };
+    const test: ConstraintTest = { kind: 'foreignKey', columns: fk.columns, refTable: fk.refTable, ...(fk.refSchema ? { refSchema: fk.refSchema } : {}), refColumns: fk.refColumns };
     if (fk.matchType === 'full') return { columns: fk.columns, why: 'a MATCH FULL foreign key is not tested by xc’s trigger' };
     return fk.deferrable ? { columns: fk.columns, why: DEFERRED } : { columns: fk.columns, test };
   }

@@ -12,11 +12,25 @@ import type { Dialect } from '../dialects/dialect.js';
  * (fuzz seed 481: NULLs all filled with one constant, then a unique key over them, refused only by apply's build).
  */
 export function readFillInPlan(c: { table: string; column: string; type: string; up: string; nullsOnly: boolean; where?: string }, model: SchemaModel, dialect: Dialect): void {
-  if (!model.table(c.table) || [c.up, c.where ?? ''].some((e) => upReadsOtherwise(c.table, e, model, dialect))) return;
-  const filled = dialect.storedAs(`(${c.up})`, c.type);
+  if (!model.table(c.table)) return;
+  const filled = dialect.storedAs(`(${overPlannedReads(c.table, c.up, model, dialect)})`, c.type);
   const now = model.inPlan.get(c.table)?.columns.get(c.column) ?? dialect.quote(c.column);
-  const read = c.nullsOnly ? `COALESCE(${now}, ${filled})` : c.where !== undefined ? `CASE WHEN (${c.where}) THEN ${filled} ELSE ${now} END` : filled;
+  const read = c.nullsOnly ? `COALESCE(${now}, ${filled})` : c.where !== undefined ? `CASE WHEN (${overPlannedReads(c.table, c.where, model, dialect)}) THEN ${filled} ELSE ${now} END` : filled;
   model.readInPlan(c.table).columns.set(c.column, read);
+}
+
+/**
+ * `expr` over the row as the plan leaves it so far, in SQL over the table as it is now: each column the plan reads
+ * otherwise (one added, filled, renamed) replaced by that read. Read as it is now, a `sql` backfill's `where` over a
+ * column the plan adds failed, its fill was left out, and the NOT NULL after it refused for the NULLs it fills
+ * (campaign DX: addColumn, a backfill `WHERE slug IS NULL`, setNotNull — Django's three steps).
+ */
+function overPlannedReads(table: string, expr: string, model: SchemaModel, dialect: Dialect): string {
+  const read = [...(model.inPlan.get(table)?.columns ?? [])];
+  // Each reference to a stand-in name first, then the reads: a read's own SQL names the table's columns as they are now.
+  const stand = (i: number) => dialect.quote(`_xc_planned_${i}_`);
+  const marked = read.reduce((text, [column], i) => dialect.substituteColumn(text, table, column, stand(i)), expr);
+  return read.reduce((text, [, sql], i) => text.split(stand(i)).join(`(${sql})`), marked);
 }
 
 /** Whether `up` reads a column the plan names otherwise than the database does yet: read as it is now, it would read the wrong one. */

@@ -23,7 +23,11 @@ export const renameConstraint: Operation<'renameConstraint'> = {
     const t = requireTable(model, spec.table, ['table'], issues);
     if (!t) return issues;
     const names = constraintNames(t);
-    if (!names.includes(spec.from)) return [{ path: ['from'], code: 'constraint_missing', table: spec.table, name: spec.from, message: `table "${spec.table}" has no constraint "${spec.from}"` }];
+    if (!names.includes(spec.from)) {
+      // An index that is no constraint (Rails' `index_posts_on_user_id`, which its rename_column renames: campaign DV).
+      const index = t.indexes.some((i) => i.name === spec.from) ? `; "${spec.from}" is an index, not a constraint: rename it with a \`sql\` operation — \`${dialect.renameIndexSql(spec.table, spec.from, spec.to)}\` (catalog only)` : '';
+      return [{ path: ['from'], code: 'constraint_missing', table: spec.table, name: spec.from, message: `table "${spec.table}" has no constraint "${spec.from}"${index}` }];
+    }
     if (spec.from === spec.to) return [{ path: ['to'], code: 'same_name', table: spec.table, message: `constraint "${spec.from}" already has that name` }];
     for (const message of model.holds.renameConstraint(spec.table)) issues.push({ path: ['from'], code: 'held_until_contract', message });
     const existing = constraintTaken(t, spec.to, dialect.names);

@@ -137,7 +137,11 @@ export interface ForeignKeyModel {
   name: string;
   columns: string[];
   refTable: string;
+  /** The referenced table's schema (MySQL: database) where it is not the table's own. */
+  refSchema?: string;
   refColumns: string[];
+  /** The referenced columns' types, where the referenced table is another schema's (refSchema), which the model does not hold. */
+  refTypes?: string[];
   onDelete: string | null;
   /** `ON DELETE SET NULL (a)` / `SET DEFAULT (a)`: only these columns are set (PostgreSQL 15+); absent: all of the key's. */
   onDeleteColumns?: string[];
@@ -324,6 +328,17 @@ export class SchemaModel {
 }
 
 /** The columns an UPDATE of xc's own must assign to themselves, so the database does not stamp them (an `updated_at` stays). */
+/**
+ * The column a foreign key's `i`th column references, with its type: from the model, or, where the parent is another
+ * schema's (which the model does not hold, and whose name a table of this one may share), as the catalog read it.
+ */
+export function referencedColumn(model: SchemaModel, fk: ForeignKeyModel, i: number): { name: string; type: string } | undefined {
+  const name = fk.refColumns[i];
+  if (name === undefined) return undefined;
+  if (fk.refSchema !== undefined) return fk.refTypes?.[i] === undefined ? undefined : { name, type: fk.refTypes[i]! };
+  return model.table(fk.refTable)?.columns.find((c) => c.name === name);
+}
+
 export function serverStamped(t: TableModel | undefined, except: (name: string) => boolean = () => false): string[] {
   return (t?.columns ?? []).filter((c) => c.autoUpdated).flatMap((c) => [c.name, ...(c.autoUpdatedCopyOf !== undefined ? [c.autoUpdatedCopyOf] : [])]).filter((n) => !except(n));
 }

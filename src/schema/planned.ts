@@ -28,6 +28,8 @@ export interface PlannedForeignKey {
   name: string;
   columns: string[];
   refTable: string;
+  /** ForeignKeyModel.refSchema: the parent's schema (MySQL: database) where it is not the table's own. */
+  refSchema?: string;
   refColumns: string[];
   onDelete?: string | null;
   /** ForeignKeyModel.onDeleteColumns. */

@@ -10,6 +10,7 @@ import { assertTransition, type OperationPlan, type Stage, type Step, type Store
 import type { MigrationDefinition } from '../migration/schema.js';
 import type { LogEvent } from '../api.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import type { PassRow } from './progress.js';
 import { InvalidInputError } from '../errors.js';
 
 type StateTable = (typeof STATE_TABLES)[number];
@@ -331,20 +332,20 @@ export class StateStore {
    * Every migration's passes, by table: what each did and its total. A part's total is an estimate until it is walked:
    * rows written meanwhile take it past it (status showed "14,651 of 13,779"), and a pass's estimate is split evenly
    * over parts of uneven key ranges. A part has at least what it did, and one not walked to its end at least one row
-   * more (campaign BM: a killed fill showed "31,489/31,489 (100%)"). A finished fill of the expand phase (negative
-   * seq) is not the backfill's progress (backfillProgress).
+   * more (campaign BM: a killed fill showed "31,489/31,489 (100%)"). The expand phase's fills (negative seq) are
+   * marked: backfillProgress shows them only while the expand fills.
    */
-  async allBackfills(s: Session): Promise<Map<string, Map<string, { done: number; total: number }[]>>> {
+  async allBackfills(s: Session): Promise<Map<string, Map<string, PassRow[]>>> {
     const r = await s.query<{ migration_id: string; seq: number | string; table_name: string; done: string | number; total: string | number; open: string | number }>(
       `SELECT migration_id, seq, table_name, SUM(done) AS done, SUM(CASE WHEN finished_at IS NOT NULL THEN done WHEN done >= total THEN done + 1 ELSE total END) AS total, SUM(CASE WHEN finished_at IS NULL THEN 1 ELSE 0 END) AS open
        FROM ${this.t('backfill')} GROUP BY migration_id, seq, table_name ORDER BY seq`,
     );
-    const passes = new Map<string, Map<string, { done: number; total: number }[]>>();
+    const passes = new Map<string, Map<string, PassRow[]>>();
     for (const row of r.rows) {
-      if (Number(row.seq) < 0 && Number(row.open) === 0) continue;
-      const tables = passes.get(row.migration_id) ?? new Map<string, { done: number; total: number }[]>();
+      const tables = passes.get(row.migration_id) ?? new Map<string, PassRow[]>();
       passes.set(row.migration_id, tables);
-      tables.set(row.table_name, [...(tables.get(row.table_name) ?? []), { done: Number(row.done), total: Number(row.total) }]);
+      const pass = { fill: Number(row.seq) < 0, open: Number(row.open) > 0, done: Number(row.done), total: Number(row.total) };
+      tables.set(row.table_name, [...(tables.get(row.table_name) ?? []), pass]);
     }
     return passes;
   }

@@ -20,7 +20,7 @@ import { once } from './db.js';
 import { compare, converge, createDb, MIGRATION, pickPoint, pointOf, startNewWriterAtDualWrite, type Command, type References } from './scenario.js';
 import type { Server } from './servers.js';
 import { AppWriter } from './writers.js';
-import { xc, type Hook } from './xc.js';
+import { RUN_LIMIT_MS, xc, type Hook } from './xc.js';
 
 export const KINDS = ['kill9', 'signal', 'restart', 'lock-lost', 'timeouts', 'blocker'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -108,10 +108,12 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
     point: kind === 'timeouts' ? 'whole run' : kind === 'blocker' && holdBefore ? 'before the command' : point ? `${point.part} #${point.nth}` : 'nowhere',
   };
   const pending: Promise<unknown>[] = [];
-  const settle = () => Promise.all(pending);
   let hold: Hold | undefined;
   let startClock = () => {};
   const clock = new Promise<void>((r) => (startClock = r));
+  // Settling follows a run's end: a hold taken before the command whose xc printed no line (it waited on the hold from
+  // its first statement, then gave up or was killed) counts its time from there, or it would wait for a line forever.
+  const settle = () => (startClock(), Promise.all(pending));
   const takeHold = () => {
     // The table of xc's next step in the reference run: a lock there is in its way.
     const ahead = tableAhead(ref.events[command] ?? [], holdBefore ? 0 : (point?.index ?? 0) + 1, m.lockable);
@@ -165,6 +167,7 @@ export async function runFault(server: Server, kind: Kind, command: Command, m: 
         }
       }
       out.runs += r.runs;
+      if (r.first.hung || r.last.hung) out.problems.push(`${c}: a run was still going after ${RUN_LIMIT_MS / 1000} s, killed by the harness; its last lines: ${JSON.stringify((r.first.hung ? r.first : r.last).events.slice(-3))}`);
       if (r.last.code !== 0) throw new Error(`${c} did not converge in ${r.runs} runs: exit ${r.last.code} ${r.last.stderr.slice(0, 300)} ${JSON.stringify(r.last.events.at(-1))}`);
       if (kind === 'timeouts' && r.runs > 1) out.problems.push(`${c} under server-wide timeouts needed ${r.runs} runs; the first ended: ${JSON.stringify(r.first.events.slice(-3))}`);
     };

@@ -43,6 +43,15 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 const started = Date.now();
 const results: (Outcome & { dialect: string; round: number })[] = [];
+/** What each dialect is running now: named if the whole run outlasts its limit. */
+const running = new Map<string, string>();
+// A run that outlasts this is a hang (a held lock and an xc waiting on each other hung CI past its limit once):
+// it fails, naming what was running, instead of taking the whole CI run's time. Rounds × kinds take ~6 min per round.
+const limitMs = Number(process.env.XC_CHAOS_LIMIT_MS) || runs * 20 * 60_000;
+setTimeout(() => {
+  console.log(`[chaos] still running after ${Math.round(limitMs / 1000)} s (XC_CHAOS_LIMIT_MS), given up: ${[...running].map(([d, what]) => `${d}: ${what}`).join('; ')}`);
+  void stopAll().then(() => process.exit(1));
+}, limitMs).unref();
 /** Each dialect on its own private server, both at once: they share nothing but the CPU. */
 async function runDialect(dialect: 'postgres' | 'mysql'): Promise<void> {
   const server = dialect === 'postgres' ? await startPostgres() : await startMariadb();
@@ -53,12 +62,14 @@ async function runDialect(dialect: 'postgres' | 'mysql'): Promise<void> {
   for (let round = 0; round < runs; round++) {
     for (const kind of kinds) {
       if (kind === INPUT_KIND) {
+        running.set(dialect, `round ${round} input`);
         const o = await runInputs(server, { seed, round, only: flag('input') });
         inputRounds.push(o);
         for (const l of inputLines(o, (only) => `npm run chaos -- --dialect ${dialect} --seed ${seed} --runs ${round + 1} --kind input --input ${only}`)) console.log(l);
         continue;
       }
       // The seed, the round and the kind alone decide the fault's point: a failure replays with the same flags.
+      running.set(dialect, `round ${round} ${kind} (replay: npm run chaos -- --dialect ${dialect} --seed ${seed} --rows ${rows} --runs ${round + 1} --kind ${kind})`);
       const rnd = prng(`${seed}:${round}:${kind}`);
       const command = COMMANDS[(round + KINDS.indexOf(kind)) % COMMANDS.length]!;
       const t0 = Date.now();

@@ -83,7 +83,8 @@ export async function converge(
   const first = await xc([...commandArgs(db, c), ...extra], hook);
   let last = first;
   let runs = 1;
-  while (last.code !== 0 && runs < tries) {
+  // A run the harness had to kill (xc.ts RUN_LIMIT_MS) is the scenario's failure: no re-run hides it, nor waits as long again.
+  while (last.code !== 0 && runs < tries && !last.hung) {
     runs++;
     await settle(); // a server restart or a held lock the hook began is over before the re-run
     last = await xc([...commandArgs(db, c), '--wait-lock', '10']);

@@ -11,15 +11,22 @@ export interface XcRun {
   chosen?: number;
   /** The hook fired (the fault was injected during this run). */
   fired: boolean;
+  /** Still running after RUN_LIMIT_MS: killed by the harness, so a hang fails its scenario instead of the whole CI run. */
+  hung: boolean;
   endedAt: number;
 }
 
 /** Returns true when it injected its fault (it is then not called again); async work it starts is its own to await. */
 export type Hook = (e: Record<string, unknown>, index: number, child: ChildProcess) => boolean;
 
+/** Far beyond any run of the catalogue (seconds on 20,000 rows), even on a loaded box. */
+export const RUN_LIMIT_MS = 5 * 60_000;
+
 export function xc(args: string[], hook?: Hook): Promise<XcRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...MARK_EXIT, BIN, ...args, '--json'], { env: xcEnv() });
+    let hung = false;
+    const limit = setTimeout(() => ((hung = true), child.kill('SIGKILL')), RUN_LIMIT_MS);
     const events: Record<string, unknown>[] = [];
     let stderr = '';
     let fired = false;
@@ -28,6 +35,9 @@ export function xc(args: string[], hook?: Hook): Promise<XcRun> {
       if (hook && !fired) fired = hook(e, events.length, child);
     });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code, signal) => resolve({ code, signal, events, ...exitChosen(stderr), fired, endedAt: Date.now() }));
+    child.on('close', (code, signal) => {
+      clearTimeout(limit);
+      resolve({ code, signal, events, ...exitChosen(stderr), fired, hung, endedAt: Date.now() });
+    });
   });
 }

@@ -140,7 +140,36 @@ for (const target of targets) {
         const passes = await db.count(`SELECT count(DISTINCT seq) FROM ${stateTable(db, 'backfill')} WHERE seq >= 0`);
         expect(passes).toBe(2);
         const status = JSON.parse((await runXc(['status', '--url', db.url, '--dir', dir, '--json'])).stdout.trim().split('\n').at(-1)!).migrations[0] as { backfill: { done: number; total: number } };
-        expect(status.backfill).toEqual({ done: 3000, total: 3000 });
+        expect(status.backfill).toEqual({ done: 3000, total: 3000, passes: { begun: 2, planned: 2, current: { done: 3000, total: 3000 } } });
+        // Each pass's count starts again, and says which pass it is (campaign DR: 93%, then 7%, read as a count falling).
+        const places = apply.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event?: string; pass?: string; tablePass?: unknown }).filter((e) => e.event === 'backfill' && e.pass === 'backfill').map((e) => JSON.stringify(e.tablePass));
+        expect([...new Set(places)]).toEqual([JSON.stringify({ index: 1, of: 2 }), JSON.stringify({ index: 2, of: 2 })]);
+        await runXc(['rollback', '--url', db.url, '--dir', dir]);
+        const piped = await runXc(['apply', '--url', db.url, '--dir', dir]);
+        expect(piped.stderr).toMatch(/backfill 0001_two users {2}pass 1 of 2 {2}3,000\/3,000 rows \(100%\)/);
+        expect(piped.stderr).toMatch(/backfill 0001_two users {2}pass 2 of 2 {2}3,000\/3,000 rows \(100%\)/);
+      }));
+
+    it('two copies of one table\'s columns: each walk says which of the table\'s walks it is, the expand\'s fills (MySQL/MariaDB) and the backfill\'s passes alike (campaign DU: a fill read 100%, then 6%)', { timeout: 180_000 }, async () =>
+      scratch('walks', async (db, dir) => {
+        await db.query(`CREATE TABLE users (id bigint PRIMARY KEY, name varchar(40), email varchar(40))`);
+        await db.seed('users', ['id', 'name', 'email'], Array.from({ length: 2000 }, (_, i) => [i + 1, `n${i}`, `E${i}`]));
+        await writeFile(path.join(dir, '0001_copies.json'), JSON.stringify({ operations: [
+          { alterColumn: { table: 'users', column: 'email', to: 'email_lower', type: 'varchar(60)', up: 'lower(email)', down: 'email_lower' } },
+          { alterColumn: { table: 'users', column: 'name', to: 'full_name', type: 'varchar(60)', up: 'name', down: 'full_name' } },
+        ] }));
+        const apply = await runXc(['apply', '--url', db.url, '--dir', dir, '--json']);
+        expect(apply.code, apply.stderr).toBe(0);
+        const events = apply.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event?: string; pass?: string; done?: number; total?: number; tablePass?: { index: number; of: number } }).filter((e) => e.event === 'backfill');
+        const fills = events.filter((e) => e.pass === 'fill');
+        expect(fills.length > 0).toBe(target.name === 'mysql');
+        for (const kind of ['fill', 'backfill']) {
+          const walk = events.filter((e) => e.pass === kind);
+          if (walk.length === 0) continue;
+          expect([...new Set(walk.map((e) => JSON.stringify(e.tablePass)))], kind).toEqual([JSON.stringify({ index: 1, of: 2 }), JSON.stringify({ index: 2, of: 2 })]);
+          for (const e of walk) expect(e.done!).toBeLessThanOrEqual(e.total!);
+        }
+        expect(await db.count(`SELECT count(*) FROM users WHERE email_lower = lower(email) AND full_name = name`)).toBe(2000);
       }));
 
     /** The totals of the backfill pass's progress events in a --json run's output. */

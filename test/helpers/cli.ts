@@ -53,6 +53,30 @@ export function runXc(args: string[], opts: { cwd?: string; env?: Record<string,
   return collect(spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: xcEnv(opts.env) }));
 }
 
+/** A run bounded in time: its exit code (null: still running when killed), how long it took, and the error its JSON lines carry. */
+export interface BoundedRun<D = Record<string, unknown>> {
+  code: number | null;
+  ms: number;
+  error?: { message: string; details: D };
+}
+
+/** `xc <args> --json`, killed with SIGKILL past `boundMs`: for a command that must give up by itself (a lock wait's exit 5). */
+export function runXcWithin<D = Record<string, unknown>>(args: string[], boundMs: number): Promise<BoundedRun<D>> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [BIN, ...args, '--json'], { env: xcEnv() });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), boundMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const lines = stdout.trim().split('\n').map((l) => { try { return JSON.parse(l) as { error?: BoundedRun<D>['error'] }; } catch { return {}; } });
+      resolve({ code, ms: Date.now() - started, error: lines.find((l) => l.error)?.error });
+    });
+  });
+}
+
 /** The error a promise rejects with (the test fails if it resolves). */
 export async function rejection(p: Promise<unknown>): Promise<{ exitCode: number; message: string; details: Record<string, any> }> {
   try {

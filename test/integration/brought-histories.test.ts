@@ -16,7 +16,21 @@ for (const target of targets) {
     it('a table named with its schema (`public.users`, as Hasura and pgroll write it): refused, saying to write the name alone', async () => {
       const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY)`], 'xc_brought');
       await s.write('0001_q', { addColumn: { table: 'public.users', column: { name: 'nick', type: 'varchar(20)' } } });
-      await refused(s, ['users'], /operations\[0\]\.addColumn\.table: table "public\.users" does not exist[^;]*; names are not qualified: write "users" \(on PostgreSQL, the schema of the tables is --schema\)/);
+      await refused(
+        s,
+        ['users'],
+        target.name === 'postgres'
+          ? /operations\[0\]\.addColumn\.table: table "public\.users" does not exist[^;]*; names are not qualified: write "users" \(on PostgreSQL, the schema of the tables is --schema\)/
+          : /operations\[0\]\.addColumn\.table: table "public\.users" does not exist in database "[^"]+"; names are not qualified: "users" is the table in database "[^"]+"; for "public"'s, write "users" and give --schema public \(MySQL\/MariaDB: the database of the URL\)/,
+      );
+      if (target.name !== 'postgres') return;
+      // Another schema's, with a table of its name here: "write users" alone would change this one (campaign ED).
+      await s.db.query(`CREATE SCHEMA billing`);
+      await s.db.query(`CREATE TABLE billing.users (id int PRIMARY KEY)`);
+      await s.write('0001_q', { addColumn: { table: 'billing.users', column: { name: 'nick', type: 'varchar(20)' } } });
+      await refused(s, ['users'], /addColumn\.table: table "billing\.users" does not exist in schema "public"; names are not qualified: "users" is the table in schema "public"; for "billing"'s, write "users" and give --schema billing/);
+      await s.write('0001_q', { addColumn: { table: 'ledger.users', column: { name: 'nick', type: 'varchar(20)' } } });
+      await refused(s, ['users'], /addColumn\.table: table "ledger\.users" does not exist in schema "public"; names are not qualified: "users" is the table in schema "public"; for "ledger"'s/);
     });
 
     it('a Prisma table or column named in another case: refused naming the one there, to write as it is (campaign BB)', async () => {
@@ -37,6 +51,11 @@ for (const target of targets) {
       await s.write('0001_m', { dropColumn: { table: 'users', column: 'name' } }, { addColumn: { table: 'users', column: { name: 'full_name', type: 'varchar(20)' } } });
       expect(await notes()).toEqual([
         'operations[0].dropColumn and operations[1].addColumn: "users"."name" is dropped and "full_name" added empty — its values are lost at contract; if this is a rename, write `renameColumn` (or `alterColumn` with `to` for a new type), which carries them',
+      ]);
+      // Alembic's batch_alter_table (campaign EF): an added column with a default is not "empty".
+      await s.write('0001_m', { dropColumn: { table: 'users', column: 'name' } }, { addColumn: { table: 'users', column: { name: 'currency', type: 'varchar(3)', nullable: false, default: "'USD'" } } });
+      expect(await notes()).toEqual([
+        `operations[0].dropColumn and operations[1].addColumn: "users"."name" is dropped and "currency" added holding its default, 'USD', in every row — its values are lost at contract; if this is a rename, write \`renameColumn\` (or \`alterColumn\` with \`to\` for a new type), which carries them`,
       ]);
       await s.write('0001_m', { dropColumn: { table: 'users', column: 'name' } }, { addColumn: { table: 'users', column: { name: 'full_name', type: 'varchar(20)' }, up: "'none'" } }, { addColumn: { table: 'other', column: { name: 'x', type: 'int' } } });
       expect(await notes()).toEqual([]);
@@ -236,6 +255,46 @@ for (const target of targets) {
       expect((await s.db.query<{ n: number }>(`SELECT count(*) AS n FROM countries`)).map((r) => Number(r.n))).toEqual([2]);
     });
 
+    it('a subquery reading bare a column an earlier pending rename takes from its table, which the row\'s own table has too: refused as the ambiguity it becomes (campaign EA: backfilled from the other table, then the trigger read the row\'s own after that contract, silently)', async () => {
+      const s = await setup(target, [`CREATE TABLE cust (id int PRIMARY KEY, name varchar(20))`, `CREATE TABLE orders (id int PRIMARY KEY, cid int, name varchar(20))`, `INSERT INTO cust VALUES (1, 'ann')`, `INSERT INTO orders VALUES (1, 1, 'o1')`], 'xc_brought');
+      await s.write('0010_ren', { renameColumn: { table: 'cust', from: 'name', to: 'full_name' } });
+      await s.write('0011_add', { addColumn: { table: 'orders', column: { name: 'cname', type: 'varchar(20)', nullable: true }, up: '(select name from cust where cust.id = orders.cid)' } });
+      await refused(s, ['cust', 'orders'], /0011_add\.json: operations\[0\]\.addColumn\.up: in a subquery, "name" is a column of both this row's table "orders" and a table the subquery reads/);
+      // Named by its table, the old name is refused as the rename takes it; the new one runs.
+      await s.write('0011_add', { addColumn: { table: 'orders', column: { name: 'cname', type: 'varchar(20)', nullable: true }, up: '(select cust.name from cust where cust.id = orders.cid)' } });
+      await refused(s, ['cust', 'orders'], /0010_ren[^\n]* renames or drops "name" at its contract/);
+      await s.write('0011_add', { addColumn: { table: 'orders', column: { name: 'cname', type: 'varchar(20)', nullable: true }, up: '(select cust.full_name from cust where cust.id = orders.cid)' } });
+      await s.xc.apply();
+      expect(await s.db.query(`SELECT id, cname FROM orders`)).toEqual([{ id: 1, cname: 'ann' }]);
+    });
+
+    it('killed inside a data cleanup before a unique key, then `xc apply` again: the cleanup is resumed and the key planned after it (campaign DY: the re-run refused the key — "remove the duplicates first" — naming no cleanup)', { timeout: 120_000 }, async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, email varchar(40) NOT NULL)`], 'xc_brought');
+      await s.db.seed('users', ['id', 'email'], Array.from({ length: 400 }, (_, i) => [i + 1, `u${(i + 1) % 300}@x`]));
+      const dedupe = target.name === 'mysql'
+        ? `UPDATE users u JOIN users o ON o.email = u.email AND o.id < u.id SET u.email = CONCAT('dup', u.id, '+', u.email)`
+        : `UPDATE users u SET email = 'dup' || u.id || '+' || u.email WHERE EXISTS (SELECT 1 FROM users o WHERE o.email = u.email AND o.id < u.id)`;
+      await s.write('0006_dedupe', { sql: { expand: dedupe } });
+      await s.write('0007_unique', { createConstraint: { table: 'users', name: 'users_email_key', type: 'unique', columns: ['email'] } });
+      // A session holding a row the cleanup changes: it waits there, and the kill lands while it does.
+      const holder = await s.db.connection();
+      await holder.query(target.name === 'mysql' ? 'START TRANSACTION' : 'BEGIN');
+      await holder.query('SELECT id FROM users WHERE id = 350 FOR UPDATE');
+      const args = ['apply', '--url', s.db.url, '--dir', s.dir];
+      const killed = await runXcKillingAt(args, (e) => e.event === 'step' && e.migration === '0006_dedupe');
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      await holder.query('ROLLBACK');
+      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0006_dedupe', 'expanding'], ['0007_unique', 'pending']]);
+      const plan = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
+      expect(plan.migrations.find((m) => m.id === '0007_unique')!.notes?.join('\n')).toMatch(/but 0006_dedupe \(operations\[0\]\), applied first, changes rows of "users"/);
+      const again = await runXc(args);
+      expect(again.code, again.stderr).toBe(0);
+      expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled', 'backfilled']);
+      expect(await s.db.count(`SELECT count(*) FROM users`)).toBe(400);
+      expect(await s.db.count(`SELECT count(*) FROM users WHERE email LIKE 'dup%'`)).toBe(100);
+      expect(await s.db.count(`SELECT count(DISTINCT email) FROM users`)).toBe(400);
+    });
+
     it.runIf(target.name === 'postgres')('killed inside the raw SQL that makes a type, then `xc apply` again: the cut-short migration is resumed and the one using the type planned after it (campaign DO: the re-run refused both)', { timeout: 120_000 }, async () => {
       const s = await setup(target, [], 'xc_brought');
       await s.write('0001_types', { sql: { expand: `CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN'); SELECT pg_sleep(3)`, rollback: `DROP TYPE "Role"` } });
@@ -263,6 +322,80 @@ for (const target of targets) {
       await s.write('0002_c', { addColumn: { table: 't', column: { name: 'c', type: 'bigint' } } }, { sql: { backfill: { table: 't', set: { c: 'b * 8' }, where: 'c IS NULL' } } });
       await s.xc.apply();
       expect((await s.db.query<{ id: unknown; c: unknown }>(`SELECT id, c FROM t ORDER BY id`)).map((r) => [Number(r.id), Number(r.c)])).toEqual([[1, 8], [2, 16]]);
+    });
+
+    it('a counter cache reset counting by the new name of a key an earlier pending renameColumn gives: compiled over the planned table, planned and run in one `xc apply` (campaign DV: the whole folder refused, "Unknown column")', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, posts_count int NOT NULL DEFAULT 0)`, `CREATE TABLE posts (id int PRIMARY KEY, user_id int)`, `INSERT INTO users (id) VALUES (1), (2), (3)`, `INSERT INTO posts VALUES (1, 1), (2, 1), (3, 2)`], 'xc_brought');
+      await s.write('0001_author', { renameColumn: { table: 'posts', from: 'user_id', to: 'author_id' } });
+      await s.write('0002_counts', { sql: { backfill: { table: 'users', set: { posts_count: '(SELECT COUNT(*) FROM posts p WHERE p.author_id = users.id)' } } } });
+      await s.xc.plan();
+      await s.xc.apply();
+      expect(await s.db.query(`SELECT id, posts_count FROM users ORDER BY id`)).toEqual([{ id: 1, posts_count: 2 }, { id: 2, posts_count: 1 }, { id: 3, posts_count: 0 }]);
+      // A column no migration makes is still refused, in the server's words.
+      await s.write('0003_typo', { sql: { backfill: { table: 'users', set: { posts_count: '(SELECT COUNT(*) FROM posts p WHERE p.auther_id = users.id)' } } } });
+      await refused(s, ['users'], /0003_typo\.json: operations\[0\]\.sql\.backfill\.set\.posts_count: .*auther_id/);
+    });
+
+    it('an `up` reading, through another table, the old name of a column an earlier pending renameColumn gives it: refused naming that migration, pending or in flight (campaign DZ: planned, and once the rename was contracted every insert failed in the fill trigger); the new name runs', async () => {
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, name varchar(20))`, `CREATE TABLE orders (id int PRIMARY KEY, user_id int)`, `INSERT INTO users VALUES (1, 'ann'), (2, 'bob')`, `INSERT INTO orders VALUES (1, 1), (2, 2), (3, 1)`], 'xc_brought');
+      await s.write('0001_ren', { renameColumn: { table: 'users', from: 'name', to: 'full_name' } });
+      await s.write('0002_add', { addColumn: { table: 'orders', column: { name: 'uname', type: 'varchar(20)', nullable: true }, up: '(SELECT u.name FROM users u WHERE u.id = user_id)' } });
+      const said = /0002_add\.json: operations\[0\]\.addColumn\.up: [^\n]*name[^\n]* — 0001_ren[^\n]* renames or drops "name" at its contract \(it is in the database until then\)/;
+      await refused(s, ['users', 'orders'], said);
+      await s.xc.apply({ id: '0001_ren' });
+      await refused(s, ['users', 'orders'], said);
+      await s.write('0002_add', { addColumn: { table: 'orders', column: { name: 'uname', type: 'varchar(20)', nullable: true }, up: '(SELECT u.full_name FROM users u WHERE u.id = user_id)' } });
+      await s.xc.apply();
+      // An old-version insert while both run: the fill trigger reads the new name, which the rename keeps in step.
+      await s.db.query(`INSERT INTO orders (id, user_id) VALUES (4, 2)`);
+      await toContracted(s, '0002_add');
+      expect(await s.db.query(`SELECT id, uname FROM orders ORDER BY id`)).toEqual([{ id: 1, uname: 'ann' }, { id: 2, uname: 'bob' }, { id: 3, uname: 'ann' }, { id: 4, uname: 'bob' }]);
+    });
+
+    it('a column added by the raw SQL of a pending `sql` migration (a Laravel `virtualAs`), indexed by the next: planned once it is applied, one `xc apply` runs both; in one migration refused naming the way (campaign DY: "has no column", the folder refused)', async () => {
+      const s = await setup(target, [`CREATE TABLE purchases (id int PRIMARY KEY, meta varchar(40))`, `INSERT INTO purchases VALUES (1, 'web'), (2, 'app')`], 'xc_brought');
+      const add = target.name === 'mysql' ? `ALTER TABLE purchases ADD COLUMN channel varchar(10) AS (upper(meta)) VIRTUAL` : `ALTER TABLE purchases ADD COLUMN channel varchar(10) GENERATED ALWAYS AS (upper(meta)) STORED`;
+      await s.write('0011_virtual', { sql: { expand: add, rollback: `ALTER TABLE purchases DROP COLUMN channel` } });
+      await s.write('0012_index', { addIndex: { table: 'purchases', columns: ['channel'], name: 'purchases_channel_index' } });
+      const plan = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
+      expect(plan.migrations.find((m) => m.id === '0012_index')!.notes).toEqual([expect.stringMatching(/^planned when 0011_virtual is applied, whose raw SQL makes what this one names .*has no column "channel"/)]);
+      await s.xc.apply();
+      expect((await s.db.indexes('purchases')).find((i) => i.name === 'purchases_channel_index')?.columns).toEqual(['channel']);
+      expect(await s.db.query(`SELECT id, channel FROM purchases ORDER BY id`)).toEqual([{ id: 1, channel: 'WEB' }, { id: 2, channel: 'APP' }]);
+      // Both in one migration: refused, saying to move the raw SQL to a migration of its own.
+      await s.write('0013_both', { sql: { expand: add.replace(/channel/g, 'kind'), rollback: `ALTER TABLE purchases DROP COLUMN kind` } }, { addIndex: { table: 'purchases', columns: ['kind'], name: 'purchases_kind_index' } });
+      await refused(s, ['purchases'], /"purchases"\."kind" is named by the raw SQL of this migration's operations\[0\] \(sql\)/);
+    });
+
+    it("Django's three steps — a nullable field added, a data migration filling the rows still NULL, NOT NULL — planned as apply meets them, all at once (campaign DX: refused, the fill's `where` naming the new column)", async () => {
+      const s = await setup(target, [`CREATE TABLE blog_post (id int PRIMARY KEY, title varchar(20))`], 'xc_brought');
+      await s.db.seed('blog_post', ['id', 'title'], Array.from({ length: 100 }, (_, i) => [i + 1, `t${i + 1}`]));
+      const slug = target.name === 'mysql' ? `CONCAT('p-', id)` : `'p-' || id`;
+      await s.write('0001_add', { addColumn: { table: 'blog_post', column: { name: 'slug', type: 'varchar(50)', nullable: true } } });
+      await s.write('0002_fill', { sql: { backfill: { table: 'blog_post', set: { slug }, where: 'slug IS NULL' } } });
+      await s.write('0003_notnull', { setNotNull: { table: 'blog_post', column: 'slug' } });
+      await s.xc.plan();
+      await toContracted(s, '0003_notnull');
+      expect(await s.db.count(`SELECT count(*) FROM blog_post WHERE slug = ${slug}`)).toBe(100);
+      expect((await s.db.columns('blog_post')).find((c) => c.name === 'slug')!.nullable).toBe(false);
+      // A fill that leaves some rows NULL is still refused, naming them.
+      await s.write('0004_add', { addColumn: { table: 'blog_post', column: { name: 'code', type: 'varchar(50)', nullable: true } } });
+      await s.write('0005_fill', { sql: { backfill: { table: 'blog_post', set: { code: slug }, where: 'code IS NULL AND id > 1' } } });
+      await s.write('0006_notnull', { setNotNull: { table: 'blog_post', column: 'code' } });
+      await refused(s, ['blog_post'], /0006_notnull\.json: operations\[0\]\.setNotNull\.column: "blog_post"\."code" holds NULL in existing rows[^]*id="1"/);
+    });
+
+    it('an `up` reading a column the raw SQL of a pending `sql` migration adds: planned once it is applied, one `xc apply` runs both (campaign EA: refused, "column does not exist")', async () => {
+      const s = await setup(target, [`CREATE TABLE art (id int PRIMARY KEY)`, `INSERT INTO art VALUES (1), (2)`], 'xc_brought');
+      await s.write('0021_extra', { sql: { expand: `ALTER TABLE art ADD COLUMN extra int DEFAULT 5`, rollback: `ALTER TABLE art DROP COLUMN extra` } });
+      await s.write('0022_extra2', { addColumn: { table: 'art', column: { name: 'extra2', type: 'int', nullable: true }, up: 'extra + 1' } });
+      const plan = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
+      expect(plan.migrations.find((m) => m.id === '0022_extra2')!.notes).toEqual([expect.stringMatching(/^planned when 0021_extra is applied, whose raw SQL makes what this one names/)]);
+      await s.xc.apply();
+      expect(await s.db.query(`SELECT id, extra2 FROM art ORDER BY id`)).toEqual([{ id: 1, extra2: 6 }, { id: 2, extra2: 6 }]);
+      // A column no raw SQL adds is still refused, in the server's words.
+      await s.write('0023_typo', { addColumn: { table: 'art', column: { name: 'extra3', type: 'int', nullable: true }, up: 'extar + 1' } });
+      await refused(s, ['art'], /0023_typo\.json: operations\[0\]\.addColumn\.up: [^\n]*extar/);
     });
 
     it('campaign AQ: a Flyway history numbered without padding (`V10__…` sorts before `V2__…`): the refusal says the table is made by a migration that sorts after, and how to number them; renamed, it runs', async () => {
@@ -309,6 +442,17 @@ for (const target of targets) {
       await s.xc.apply();
       await s.db.query(`INSERT INTO members (id) VALUES (1)`);
       expect(await s.db.query(`SELECT id, role::text AS role FROM members`)).toEqual([{ id: 1, role: 'USER' }]);
+      // An enum value the raw SQL adds (TypeORM, campaign DS: the whole folder was refused, "invalid input value for enum").
+      await s.write('0007_guest', { sql: { expand: `ALTER TYPE "Role" ADD VALUE 'GUEST'`, rollback: `SELECT 1` } });
+      await s.write('0008_guests', { sql: { backfill: { table: 'members', set: { role: `'GUEST'::"Role"` }, where: `role = 'USER'` } } });
+      const planned = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
+      expect(planned.migrations.find((m) => m.id === '0008_guests')!.notes).toEqual([expect.stringMatching(/^planned when 0007_guest is applied[^]*invalid input value for enum "?Role"?: "GUEST"/)]);
+      await s.xc.apply();
+      expect(await s.db.query(`SELECT id, role::text AS role FROM members`)).toEqual([{ id: 1, role: 'GUEST' }]);
+      // A maker adding another value is not waited for: refused at once (campaign DU: applied, then stopped at the next).
+      await s.write('0009_owner', { sql: { expand: `ALTER TYPE "Role" ADD VALUE 'OWNER'`, rollback: `SELECT 1` } });
+      await s.write('0010_staff', { sql: { backfill: { table: 'members', set: { role: `'STAFF'::"Role"` } } } });
+      await refused(s, ['members'], /0010_staff\.json: [^]*invalid input value for enum "?Role"?: "STAFF"/);
     });
   });
 }

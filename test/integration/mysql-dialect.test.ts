@@ -507,7 +507,9 @@ describeMysql('MySQL: copied columns', () => {
       '0001_big',
       [{ alterColumn: { table: 'acct', column: 'amount', to: 'amount_big', type: 'bigint', up: 'amount', down: castDown('amount_big') } }],
       [`CREATE TABLE acct (id int PRIMARY KEY, amount int NOT NULL DEFAULT 0, touched timestamp(6) NOT NULL DEFAULT '2020-01-01 00:00:00' ON UPDATE CURRENT_TIMESTAMP(6))`],
-      { batchSize: 10, batchDelayMs: 20, onEvent },
+      // The writes go out as the first batch's event arrives, and must land before the last batch and the triggers:
+      // 29 batches later, 150 ms apart, a margin a loaded server keeps (20 ms apart, one run under load lost the race).
+      { batchSize: 10, batchDelayMs: 150, onEvent },
       async (db, xc) => {
         await db.seed('acct', ['id', 'amount'], Array.from({ length: 300 }, (_, i) => [i + 1, i + 1]));
         writer = await db.connection();

@@ -12,14 +12,13 @@
  * FTWRL stops every write of the whole server, so those tests run on a
  * private MariaDB (test/chaos/servers.ts), never on the shared one.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startMariadb, type Server } from '../chaos/servers.js';
-import { BIN, xcEnv } from '../helpers/cli.js';
+import { runXcWithin, type BoundedRun } from '../helpers/cli.js';
 import { describeMysql, MYSQL_URL } from '../helpers/servers.js';
 
 /** The retry budget the runs get: every exit 5 must come well within BOUND_MS of it. */
@@ -31,24 +30,11 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f().catch(() => undefined);
 });
 
-interface Outcome { code: number | null; ms: number; error?: { message: string; details: { blockers?: { session: number; state: string | null }[] } } }
+type Outcome = BoundedRun<{ blockers?: { session: number; state: string | null }[] }>;
 
 /** `xc apply --json`, killed after BOUND_MS (code null: it was still waiting). */
 function apply(url: string, dir: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const args = ['apply', '--url', url, '--dir', dir, '--lock-timeout', '500ms', '--lock-retry-for', RETRY_FOR, '--json'];
-    const child = spawn(process.execPath, [BIN, ...args], { env: xcEnv() });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), BOUND_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const last = stdout.trim().split('\n').map((l) => { try { return JSON.parse(l) as { error?: Outcome['error'] }; } catch { return {}; } }).find((l) => l.error);
-      resolve({ code, ms: Date.now() - started, error: last?.error });
-    });
-  });
+  return runXcWithin(['apply', '--url', url, '--dir', dir, '--lock-timeout', '500ms', '--lock-retry-for', RETRY_FOR], BOUND_MS);
 }
 
 async function database(adminUrl: string, urlOf: (name: string) => string) {

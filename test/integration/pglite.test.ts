@@ -105,5 +105,13 @@ describe('PGlite', () => {
     const err = (await missing.status().catch((e: unknown) => e)) as { exitCode: number; message: string };
     await missing.close();
     expect([err.exitCode, err.message]).toEqual([2, `pglite://${path.join(dir, 'no', 'db')}: the folder ${path.join(dir, 'no')} does not exist — PGlite makes the database's own folder, not the folders above it: create it, or fix the path`]);
+    // One slash, or none: malformed, said so (campaign DW: a folder "pglite:" under the current one was looked for).
+    for (const url of [`pglite:${folder}`, 'pglite:db']) {
+      const bad = createXc({ url, dir: EXAMPLES });
+      const said = (await bad.status().catch((e: unknown) => e)) as { exitCode: number; message: string };
+      await bad.close();
+      expect([said.exitCode, said.message]).toEqual([2, `${url}: a PGlite URL is pglite://PATH (pglite:///abs/path for an absolute folder) or pglite://memory`]);
+    }
+    expect(await readdir(dir)).toEqual(['db']);
   });
 });

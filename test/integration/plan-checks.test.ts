@@ -5,6 +5,8 @@
  * for a value only particular rows break, which stops the backfill naming
  * the row (exit 1) and is resumable once the data is fixed.
  */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { expect, it } from 'vitest';
 import { targets } from '../helpers/targets.js';
 import { refused, rejection, setup, type Setup } from '../helpers/scenario.js';
@@ -69,6 +71,11 @@ for (const target of targets) {
         await s.write('0001_type', { createTable: { table: 'notes', columns: [pk, { name: 'c', type }] } });
         await refused(s, ['users'], /operations\[0\]\.createTable\.columns\[1\]\.type: /);
         await absent(s, 'notes');
+      }
+      if (!pg) {
+        // Ecto's and Alembic's `updated_at` (campaign EF): no field carries ON UPDATE; the way is named, not a field.
+        await s.write('0001_type', { addColumn: { table: 'users', column: { name: 'c', type: 'datetime ON UPDATE CURRENT_TIMESTAMP' } } });
+        await refused(s, ['users'], /addColumn\.column\.type: "datetime ON UPDATE CURRENT_TIMESTAMP" is not one data type: "ON UPDATE CURRENT_TIMESTAMP" is a column clause, which xc has no field for — add such a column with a `sql` operation/);
       }
       await s.write('0001_type', { addColumn: { table: 'users', column: { name: 'c', type: 'serial' } } });
       await refused(s, ['users'], pg ? /column\.type: "serial" is not a type but a shorthand only createTable takes \(integer with a sequence it owns as its default\)/ : /column\.type: "serial" is not a data type on MySQL\/MariaDB but BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE/);
@@ -362,5 +369,72 @@ for (const target of targets) {
       // The trigger ran for the update (and for the backfill's rows too, as the README says of a table's own triggers).
       expect(await s.db.query(`SELECT id, n FROM audit WHERE n > 3`)).toEqual([{ id: 1, n: '5000000000' }]);
     });
+
+    // Campaign DP: an event-log trigger wrote a row for each backfilled row, and plan had said nothing of it.
+    it("the table's own UPDATE row triggers, which the backfill fires for every row it writes, are noted at plan; a table without any is not", async () => {
+      const trigger = pg
+        ? [`CREATE FUNCTION log_n() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (NEW.id, NEW.n); RETURN NEW; END $$`,
+            `CREATE TRIGGER users_log AFTER UPDATE ON users FOR EACH ROW EXECUTE FUNCTION log_n()`,
+            // Not fired by an UPDATE (an INSERT trigger, a disabled one): not named.
+            `CREATE TRIGGER users_ins AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION log_n()`,
+            `CREATE TRIGGER users_off AFTER UPDATE ON users FOR EACH ROW EXECUTE FUNCTION log_n()`, `ALTER TABLE users DISABLE TRIGGER users_off`,
+            // UPDATE OF a column the backfill does not set: not fired (campaign DU); a WHEN: fired where it holds, said so.
+            `CREATE TRIGGER users_of_n AFTER UPDATE OF n ON users FOR EACH ROW EXECUTE FUNCTION log_n()`,
+            `CREATE TRIGGER users_when AFTER UPDATE ON users FOR EACH ROW WHEN (OLD.n IS DISTINCT FROM NEW.n) EXECUTE FUNCTION log_n()`]
+        : [`CREATE TRIGGER users_log AFTER UPDATE ON users FOR EACH ROW INSERT INTO audit VALUES (NEW.id, NEW.n)`,
+            `CREATE TRIGGER users_ins AFTER INSERT ON users FOR EACH ROW INSERT INTO audit VALUES (NEW.id, NEW.n)`];
+      const s = await setup(target, [...USERS, `CREATE TABLE audit (id int, n bigint)`, `CREATE TABLE quiet (id int PRIMARY KEY, n int)`, `INSERT INTO quiet VALUES (1, 1)`, ...trigger], 'xc_pc');
+      await s.write('0001_m', { addColumn: { table: 'users', column: { name: 'm', type: 'int' }, up: 'n * 2' } });
+      await s.write('0002_q', { addColumn: { table: 'quiet', column: { name: 'm', type: 'int' }, up: 'n * 2' } });
+      const planned = (await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] };
+      const notes = (id: string) => planned.migrations.find((m) => m.id === id)?.notes ?? [];
+      expect(notes('0001_m')).toContainEqual(expect.stringContaining(pg ? `triggers "users_log" (AFTER UPDATE), "users_when" (AFTER UPDATE, where its WHEN holds) on "users" fire for every row the backfill writes` : `trigger "users_log" (AFTER UPDATE) on "users" fires for every row the backfill writes`));
+      expect(notes('0001_m').join('\n')).not.toMatch(/users_ins|users_off|users_of_n/);
+      expect(notes('0002_q').join('\n')).not.toMatch(/for every row the backfill writes/);
+      // A table this migration renames first: its triggers are read under the name it has now (campaign DU: no note, 100 rows logged).
+      await s.write('0002_q', { renameTable: { from: 'quiet', to: 'calm' } }, { addColumn: { table: 'calm', column: { name: 'm', type: 'int' }, up: 'n * 2' } });
+      await s.db.query(pg ? `CREATE TRIGGER quiet_log AFTER UPDATE ON quiet FOR EACH ROW EXECUTE FUNCTION log_n()` : `CREATE TRIGGER quiet_log AFTER UPDATE ON quiet FOR EACH ROW INSERT INTO audit VALUES (NEW.id + 100, NEW.n)`);
+      const renamed = ((await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] }).migrations.find((m) => m.id === '0002_q')?.notes ?? [];
+      expect(renamed).toContainEqual(expect.stringContaining(`trigger "quiet_log" (AFTER UPDATE) on "calm" fires for every row the backfill writes`));
+      await rm(path.join(s.dir, '0002_q.json'));
+      await s.db.query(pg ? `DROP TRIGGER quiet_log ON quiet` : `DROP TRIGGER quiet_log`);
+      // What the note says: each of the two rows the backfill wrote is logged.
+      await s.xc.apply();
+      expect(await s.db.query(`SELECT id, n FROM audit ORDER BY id`)).toEqual([{ id: 1, n: '1' }, { id: 2, n: '2' }]);
+      expect(await s.db.query(`SELECT id, m FROM users ORDER BY id`)).toEqual([{ id: 1, m: 2 }, { id: 2, m: 4 }]);
+    });
   });
+
+    // Chaos seed 425247793: MariaDB refuses even to compile, in a read-only transaction, an expression calling a stored
+    // function that writes (its tables are opened for writing first). Such an `up` was never checked — an unknown
+    // column, or an int for a uuid column, passed plan and failed the backfill after the expand — or, reading a
+    // column, was refused with "Cannot execute statement in a READ ONLY transaction". An int for a uuid failed the same
+    // way from a plain column: CAST takes it, the assignment does not.
+    it('an `up` calling a function that writes is compiled and its assignment checked at plan, never run; an int for a uuid column is refused from a plain column too; a function argument of a type its parameter refuses is refused', async () => {
+      const s = await setup(target, USERS, 'xc_pc');
+      await s.db.query(pg
+        ? `CREATE FUNCTION bump() RETURNS int LANGUAGE sql VOLATILE AS $$ INSERT INTO users (id) VALUES (99) RETURNING 1 $$`
+        : `CREATE FUNCTION bump() RETURNS int MODIFIES SQL DATA BEGIN INSERT INTO users (id) VALUES (99); RETURN 1; END`);
+      await s.write('0001_m', { addColumn: { table: 'users', column: { name: 'm', type: 'int' }, up: 'bump() + nosuch' } });
+      await refused(s, ['users'], /0001_m\.json: operations\[0\]\.addColumn\.up: .*nosuch/);
+      for (const up of ['bump()', '(SELECT bump())', 'n']) {
+        await s.write('0001_m', { addColumn: { table: 'users', column: { name: 'm', type: 'uuid' }, up } });
+        await refused(s, ['users'], pg ? /0001_m\.json: operations\[0\]\.addColumn\.up: .*uuid.*integer|integer.*uuid/ : /0001_m\.json: operations\[0\]\.addColumn\.up: Cannot cast 'int' as 'uuid' in assignment to uuid \(the column's type\)/);
+      }
+      // A stored function given an argument its parameter's type does not take: MariaDB says so only when it is
+      // called — computed once over NULLs, only that refusal counted; one refusing a NULL no row holds passes (campaign EC).
+      await s.db.query(`ALTER TABLE users ADD COLUMN ip ${pg ? 'inet' : 'inet6'}`);
+      await s.db.query(pg ? `CREATE FUNCTION rd(x int) RETURNS int LANGUAGE sql STABLE AS $$ SELECT x $$` : `CREATE FUNCTION rd(x int) RETURNS int READS SQL DATA RETURN x`);
+      await s.db.query(pg
+        ? `CREATE FUNCTION no_null(x int) RETURNS int LANGUAGE plpgsql STABLE AS $$ BEGIN IF x IS NULL THEN RAISE EXCEPTION 'null'; END IF; RETURN x; END $$`
+        : `CREATE FUNCTION no_null(x int) RETURNS int READS SQL DATA BEGIN IF x IS NULL THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'null'; END IF; RETURN x; END`);
+      await s.write('0001_m', { addColumn: { table: 'users', column: { name: 'm', type: 'int' }, up: 'rd(ip)' } });
+      await refused(s, ['users'], pg ? /addColumn\.up: function rd\(inet\) does not exist/ : /addColumn\.up: Cannot cast 'inet6' as 'int' in assignment of `x`/);
+      await s.write('0001_m', { addColumn: { table: 'users', column: { name: 'm', type: 'int' }, up: 'no_null(n)' } });
+      expect((await s.xc.plan()).migrations).toHaveLength(1);
+      // Reading a column of the row and calling what writes: trusted SQL, accepted; plan ran none of it.
+      await s.write('0001_m', { addColumn: { table: 'users', column: { name: 'm', type: 'int' }, up: 'bump() + n' } });
+      expect((await s.xc.plan()).migrations).toHaveLength(1);
+      expect(await s.db.query(`SELECT id FROM users ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
+    });
 }

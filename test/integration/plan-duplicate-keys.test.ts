@@ -43,4 +43,37 @@ for (const target of targets) {
       await refused(s, ['tags'], new RegExp(`operations\\[0\\]\\.createConstraint\\.columns: existing rows of "tags" share their values of "name"[^]*${pairs.source}`));
     });
   });
+
+    it("a NOT NULL change whose `up` gives rows of a unique column one value (`COALESCE(nickname, 'anon')`): refused at plan naming them, not at the index's copy half-way through apply (campaign EF); distinct values apply", async () => {
+      const pg = target.name === 'postgres';
+      const s = await setup(target, [`CREATE TABLE users (id int PRIMARY KEY, nickname varchar(40), CONSTRAINT users_nick UNIQUE (nickname))`, `INSERT INTO users VALUES (1, 'ada'), (2, NULL), (3, NULL), (4, 'anon-9')`], 'xc_dupkeys');
+      await s.write('0001_nick', { alterColumn: { table: 'users', column: 'nickname', nullable: false, default: "'anon'", up: "COALESCE(nickname, 'anon')" } });
+      await refused(s, ['users'], /operations\[0\]\.alterColumn\.up: `up` gives existing rows of "users" the same key of unique index "users_nick"[^]*id="2"[^]*id="3"/);
+      const up = pg ? `COALESCE(nickname, 'anon-' || id)` : `COALESCE(nickname, CONCAT('anon-', id))`;
+      await s.write('0001_nick', { alterColumn: { table: 'users', column: 'nickname', nullable: false, default: "'anon'", up } });
+      await s.xc.apply();
+      await s.xc.deploy.record({ app: 'shop', version: 'v2' });
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, nickname FROM users ORDER BY id`)).toEqual([
+        { id: 1, nickname: 'ada' },
+        { id: 2, nickname: 'anon-2' },
+        { id: 3, nickname: 'anon-3' },
+        { id: 4, nickname: 'anon-9' },
+      ]);
+      const dup = await s.db.query(`INSERT INTO users (id, nickname) VALUES (5, 'ada')`).then(() => null, (e: Error) => e.message);
+      expect(dup).toMatch(/duplicate|Duplicate/);
+    });
+
+    it.runIf(target.name !== 'postgres')('MySQL/MariaDB: a prefix unique key (`nick`(3)) is checked over the prefix: `anon2` and `anon3` share "ano" (campaign EG: planned, then the copy failed at apply)', async () => {
+      const s = await setup(target, [`CREATE TABLE c (id int PRIMARY KEY, nick varchar(50) NULL, UNIQUE KEY uqp (nick(3)))`, `INSERT INTO c VALUES (1, 'alice'), (2, NULL), (3, NULL)`], 'xc_dupkeys');
+      await s.write('0001_nick', { alterColumn: { table: 'c', column: 'nick', nullable: false, default: "'x'", up: "COALESCE(nick, CONCAT('anon', id))" } });
+      await refused(s, ['c'], /alterColumn\.up: `up` gives existing rows of "c" the same key of unique index "uqp"[^]*id="2"[^]*id="3"/);
+      await s.write('0001_nick', { alterColumn: { table: 'c', column: 'nick', nullable: false, default: "'x'", up: "COALESCE(nick, CONCAT(id, 'anon'))" } });
+      expect((await s.xc.plan()).migrations).toHaveLength(1);
+      // Another column's prefix: `zz1` and `zz5` share "zz" in (a(2), c) once `up` makes c equal (campaign EI).
+      await s.db.query(`CREATE TABLE p1 (id int PRIMARY KEY, a varchar(10), c int, UNIQUE KEY uc (a(2), c))`);
+      await s.db.query(`INSERT INTO p1 VALUES (1, 'zz1', 1), (5, 'zz5', 2)`);
+      await s.write('0001_nick', { alterColumn: { table: 'p1', column: 'c', type: 'bigint', up: 'IF(id = 5, 1, c)' } });
+      await refused(s, ['p1'], /alterColumn\.type: existing rows of "p1" share a key of unique index "uc"[^]*id="1" a="zz1"[^]*id="5" a="zz5"/);
+    });
 }

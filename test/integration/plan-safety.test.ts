@@ -281,6 +281,43 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM counts WHERE n = 1`)).toBe(1 + writer.writes);
     });
 
+    // Campaign ED: a child whose parent is in another schema (MySQL: database) was not checked — MariaDB's contract then
+    // dropped the key and could not add it again ("Missing index"), the migration stuck in `contracting`, the key gone.
+    // A table of the parent's name in this schema, of a type that would pass, must not stand in for it.
+    it("a foreign key column's new type is checked against its parent in another schema, not against this schema's table of that name (campaign ED)", async () => {
+      const pg = target.name === 'postgres';
+      const s = await setup(target, []);
+      const other = pg ? 'ed_other' : `${new URL(s.db.url).pathname.slice(1)}_other`;
+      if (!pg) {
+        onCleanup(async () => {
+          await s.db.query(`DROP TABLE IF EXISTS tags`); // its key would keep the other database from being dropped
+          await s.db.query(`DROP DATABASE IF EXISTS \`${other}\``);
+        });
+      }
+      const q = (n: string) => (pg ? `"${n}"` : `\`${n}\``);
+      for (const sql of [
+        pg ? `CREATE SCHEMA ${q(other)}` : `CREATE DATABASE ${q(other)}`,
+        `CREATE TABLE ${q(other)}.items (id int PRIMARY KEY)`,
+        `INSERT INTO ${q(other)}.items VALUES (1)`,
+        // This schema's twin: the type the change goes to, so comparing with it would find nothing wrong.
+        `CREATE TABLE items (id ${pg ? 'varchar(40)' : 'bigint'} PRIMARY KEY)`,
+        `CREATE TABLE tags (id int PRIMARY KEY, item_id int, CONSTRAINT tags_item_fk FOREIGN KEY (item_id) REFERENCES ${q(other)}.items (id))`,
+        `INSERT INTO tags VALUES (1, 1)`,
+      ]) {
+        await s.db.query(sql);
+      }
+      const type = pg ? 'varchar(40)' : 'bigint';
+      const [up, down] = pg ? ['CAST(item_id AS varchar(40))', 'CAST(item_ref AS int)'] : ['item_id', 'item_ref'];
+      await s.write('0001_fk', { alterColumn: { table: 'tags', column: 'item_id', to: 'item_ref', type, up, down } });
+      await refused(s, ['items', 'tags'], new RegExp(`alterColumn\\.type: foreign key "tags_item_fk" of "item_id" references "${other}"\\."items"\\."id": .*(cannot compare|match)`));
+      // In place (MariaDB's cut-over carries the key) the same.
+      if (!pg) {
+        await s.write('0001_fk', { alterColumn: { table: 'tags', column: 'item_id', type } });
+        await refused(s, ['items', 'tags'], /alterColumn\.type: foreign key "tags_item_fk" of "item_id" references "[^"]+_other"\."items"\."id": .*match/);
+      }
+      expect(await s.db.query(`SELECT id, item_id FROM tags`)).toEqual([{ id: 1, item_id: 1 }]);
+    });
+
     it('a type change whose carried check or foreign key cannot apply to the new type is refused at plan (fuzz seeds 1, 101)', async () => {
       const s = await setup(target, [...items, `ALTER TABLE items ADD COLUMN n int`, `ALTER TABLE items ADD CONSTRAINT items_n_ck CHECK (n <> -999)`, `CREATE TABLE tags (id int PRIMARY KEY, item_id int, CONSTRAINT tags_item_fk FOREIGN KEY (item_id) REFERENCES items (id))`]);
       const toText = { postgres: 'CAST(n AS varchar(40))', mysql: 'CAST(n AS CHAR(40))' };

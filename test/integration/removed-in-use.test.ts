@@ -110,6 +110,20 @@ for (const target of targets) {
       expect(await s.db.count(`SELECT count(*) FROM pg_policies WHERE tablename = 'tickets' AND (qual LIKE '%owner_name%' OR with_check LIKE '%owner_name%')`)).toBe(2);
     });
 
+    // Campaign DW: a tenant policy over a column changed in place was refused with "change or drop it first", where
+    // dropping it hides every row; the copy the message now names goes through.
+    it.runIf(target.name === 'postgres')('a policy over a column changed in place: refused, naming the copy (`to`) as the way, which runs', async () => {
+      const s = await setup(target, [`CREATE TABLE tickets (id int PRIMARY KEY, tenant int NOT NULL)`, `INSERT INTO tickets VALUES (1, 7)`, `ALTER TABLE tickets ENABLE ROW LEVEL SECURITY`, `CREATE POLICY tenant_iso ON tickets USING (tenant = 7)`], 'xc_removed');
+      await s.write('0001_m', { alterColumn: { table: 'tickets', column: 'tenant', type: 'bigint' } });
+      await refused(s, ['tickets'], /policy "tenant_iso" depends on "tickets"\."tenant"[^]*a row policy cannot go even for a while \(without it no row is visible\): change the column into a new one instead \(`alterColumn` with `to`\)/);
+      await s.write('0001_m', { alterColumn: { table: 'tickets', column: 'tenant', to: 'tenant_ref', type: 'bigint', up: 'tenant', down: 'CAST(tenant_ref AS int)' } });
+      await s.xc.apply();
+      await s.db.query(`ALTER POLICY tenant_iso ON tickets USING (tenant_ref = 7)`);
+      await record(s.xc, '0001_m');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, tenant_ref FROM tickets`)).toEqual([{ id: 1, tenant_ref: '7' }]);
+    });
+
     it.runIf(target.name === 'postgres')('a policy left over the renamed column: contract refused naming ALTER POLICY, nothing changed', async () => {
       const s = await setup(target, [`CREATE TABLE tickets (id int PRIMARY KEY, owner text)`, `ALTER TABLE tickets ENABLE ROW LEVEL SECURITY`, `CREATE POLICY own_sel ON tickets FOR SELECT USING (owner = current_user)`], 'xc_removed');
       await s.write('0001_m', { renameColumn: { table: 'tickets', from: 'owner', to: 'owner_name' } });

@@ -303,6 +303,13 @@ describeMysql('settings MariaDB gives every session (campaign AC)', () => {
     await s.write('0001_m', { addColumn: { table: 't', column: { name: 'm', type: 'varchar(20)', default: "'x'" }, up: 'CONCAT(n, 0)' } }, { addCheck: { table: 't', name: 't_n_positive', expression: 'n > 0' } });
     await xc.apply();
     expect(await s.db.query(`SELECT id, m FROM t ORDER BY id`)).toEqual([{ id: 1, m: '10' }, { id: 2, m: '20' }]);
+    // An `up` calling a function that writes, reading the row: not compiled without a temporary table to compile it by,
+    // and not refused for it (campaign EC: "Cannot execute statement in a READ ONLY transaction", the author blamed).
+    await s.db.query(`CREATE TABLE seen (x int)`);
+    await s.db.query(`CREATE FUNCTION twice(x int) RETURNS int MODIFIES SQL DATA BEGIN INSERT INTO seen VALUES (x); RETURN x * 2; END`);
+    await s.write('0002_bad', { addColumn: { table: 't', column: { name: 'k', type: 'bit(3)' }, up: 'twice(n)' } });
+    expect((await xc.plan()).migrations.map((m) => m.id)).toContain('0002_bad');
+    expect(await s.db.count(`SELECT count(*) FROM seen`)).toBe(0);
     // With the privilege, what the server refuses is still refused at plan.
     await s.db.query(`GRANT CREATE TEMPORARY TABLES ON \`${database}\`.* TO '${user}'@'%'`);
     await s.write('0002_bad', { addColumn: { table: 't', column: { name: 'k', type: 'int', default: "'abc'" } } });

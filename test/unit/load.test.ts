@@ -181,6 +181,8 @@ describe('loadMigrations', () => {
     ['two keys in one op', '0002_x.json', JSON.stringify({ operations: [{ dropTable: { table: 'a' }, dropIndex: { table: 'a', name: 'i' } }] }), [/operations\[0\]: expected exactly one key/, /dropTable, dropIndex/]],
     ['zero operations', '0002_x.json', JSON.stringify({ operations: [] }), [/operations: empty: a migration needs at least one operation; add one/]],
     ['bad JSON', '0002_x.json', '{\n  "operations": [\n    { "dropTable": { "table": "a" } }\n  ],,\n}\n', [/0002_x\.json:4:\d+: invalid JSON/]],
+    // The parser gives no position for this one: found by xc's scan, not the file's end (campaign DW: `:2:1`, and its quote's line break).
+    ['bad JSON, no position given', '0002_x.json', '{"operations":[{"addIndex":{"table":"users","columns":["name"]}},]}\n', [/0002_x\.json:1:66: invalid JSON: Unexpected token '\]'$/]],
     ['bad YAML', '0002_x.yaml', 'operations:\n  - dropTable:\n      table: a\n     bad: [\n', [/0002_x\.yaml:\d+:\d+: invalid YAML/]],
     ['TS that throws', '0002_x.ts', `const x: number = 1;\nthrow new Error('boom ' + x);\nexport default {};\n`, [/0002_x\.ts: failed to load: .*boom 1/]],
     ['TS syntax error', '0002_x.ts', `export default {\n  operations: [ { dropTable: { table: 'a' } }, ] ;\n`, [/0002_x\.ts:2:\d+: failed to load: .*Unexpected token/]],

@@ -24,7 +24,7 @@
  */
 import type { CarriedConstraints, CarriedConstraintSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
-import { referenceClauses, referenceOptions } from '../references.js';
+import { referenceClauses, referencedTable, referenceOptions } from '../references.js';
 import { checkColumns, literal, quoteMy as q } from './expr.js';
 import { INPLACE, type MysqlCompiler } from './compiler.js';
 import { needsOwnIndex } from './keys.js';
@@ -47,7 +47,7 @@ export function carryConstraints(c: MysqlCompiler, spec: CarriedConstraints): Ca
   const unchecked = (sql: string, extra: Partial<Step>): [string, Partial<Step>] => (c.f.mariadb ? [`SET STATEMENT foreign_key_checks=0 FOR ${sql}`, extra] : [sql, { ...extra, prepare: 'SET SESSION foreign_key_checks = 0' }]);
 
   for (const { temporary, ...fk } of spec.foreignKeys) {
-    const references = `FOREIGN KEY (${c.cols(fk.columns)}) REFERENCES ${q(fk.refTable)} (${c.cols(fk.refColumns)})${referenceClauses(referenceOptions(fk), 'mysql')}`;
+    const references = `FOREIGN KEY (${c.cols(fk.columns)}) REFERENCES ${referencedTable(q, fk)} (${c.cols(fk.refColumns)})${referenceClauses(referenceOptions(fk), 'mysql')}`;
     // Without an index starting with the key's columns (the old column's index copy serves it: columnCopy), the server
     // would make one under the temporary name; it is made here by name, and takes the key's own name with it.
     const ownIndex = needsOwnIndex(c, fk);

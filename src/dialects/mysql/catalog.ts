@@ -63,7 +63,7 @@ const notState = (col: string) => `BINARY ${col} NOT IN (${XC_TABLES.map((t) => 
 
 interface ColumnRow { table_name: string; table_type: string; engine: string | null; row_format: string | null; name: string; column_type: string; nullable: string; column_default: string | null; extra: string; generation: string | null; collation: string | null; charset: string | null; table_collation: string | null; comment: string; data_type: string }
 interface IndexRow { table_name: string; name: string; non_unique: number | string; column_name: string | null; sub_part: number | string | null; collation: string | null; index_type: string; expression?: string | null; index_comment: string | null; hidden?: string }
-interface FkRow { table_name: string; name: string; column_name: string; ref_table: string; ref_column: string; delete_rule: string; update_rule: string }
+interface FkRow { table_name: string; name: string; column_name: string; ref_table: string; ref_schema: string | null; ref_column: string; delete_rule: string; update_rule: string; ref_type: string | null }
 interface CheckRow { table_name: string; name: string; clause: string; level?: string }
 
 export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promise<SchemaModel> {
@@ -141,10 +141,12 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
 
   const fkRows = (await s.query<FkRow>(
     `SELECT k.TABLE_NAME AS table_name, k.CONSTRAINT_NAME AS name, k.COLUMN_NAME AS column_name,
-            k.REFERENCED_TABLE_NAME AS ref_table, k.REFERENCED_COLUMN_NAME AS ref_column, r.DELETE_RULE AS delete_rule, r.UPDATE_RULE AS update_rule
+            k.REFERENCED_TABLE_NAME AS ref_table, CASE WHEN k.REFERENCED_TABLE_SCHEMA <> k.TABLE_SCHEMA THEN k.REFERENCED_TABLE_SCHEMA END AS ref_schema, k.REFERENCED_COLUMN_NAME AS ref_column, r.DELETE_RULE AS delete_rule, r.UPDATE_RULE AS update_rule, p.COLUMN_TYPE AS ref_type
      FROM information_schema.KEY_COLUMN_USAGE k
      JOIN information_schema.REFERENTIAL_CONSTRAINTS r
        ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND BINARY r.TABLE_NAME = k.TABLE_NAME
+     LEFT JOIN information_schema.COLUMNS p
+       ON k.REFERENCED_TABLE_SCHEMA <> k.TABLE_SCHEMA AND p.TABLE_SCHEMA = k.REFERENCED_TABLE_SCHEMA AND BINARY p.TABLE_NAME = k.REFERENCED_TABLE_NAME AND p.COLUMN_NAME = k.REFERENCED_COLUMN_NAME
      WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
      ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
   )).rows;
@@ -156,11 +158,12 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
       // RESTRICT and NO ACTION are the same thing in InnoDB: both the default.
       const action = (rule: string) => (/^(restrict|no action)$/i.test(rule) ? null : rule.toLowerCase());
       const onUpdate = action(r.update_rule);
-      fk = { name: r.name, columns: [], refTable: r.ref_table, refColumns: [], onDelete: action(r.delete_rule), ...(onUpdate ? { onUpdate } : {}) };
+      fk = { name: r.name, columns: [], refTable: r.ref_table, ...(r.ref_schema ? { refSchema: r.ref_schema } : {}), refColumns: [], onDelete: action(r.delete_rule), ...(onUpdate ? { onUpdate } : {}) };
       t.foreignKeys.push(fk);
     }
     fk.columns.push(r.column_name);
     fk.refColumns.push(r.ref_column);
+    if (r.ref_schema && r.ref_type) fk.refTypes = [...(fk.refTypes ?? []), r.ref_type];
   }
 
   const { periods, overlapKeys } = await readPeriods(s, checkRows);

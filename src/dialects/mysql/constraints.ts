@@ -8,6 +8,7 @@
 import type { ColumnModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
 import { checkColumns, literal, quoteMy as q } from './expr.js';
+import { referencedTable } from '../references.js';
 import { dropPair, mysqlCheckTrigger } from './triggers.js';
 import { INPLACE, type MysqlCompiler } from './compiler.js';
 import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep, restoreReplacedIndexName } from './keys.js';
@@ -82,9 +83,9 @@ export function validateConstraint(c: MysqlCompiler, table: string, name: string
     // No server-side VALIDATE: look for rows whose parent is missing (MATCH SIMPLE: a NULL in the key is not checked).
     const child = fk.columns.map((col) => `c.${q(col)} IS NOT NULL`).join(' AND ');
     const match = fk.columns.map((col, i) => `p.${q(fk.refColumns[i]!)} = c.${q(col)}`).join(' AND ');
-    const orphaned = `FROM ${q(table)} c WHERE ${child} AND NOT EXISTS(SELECT 1 FROM ${q(fk.refTable)} p WHERE ${match})`;
+    const orphaned = `FROM ${q(table)} c WHERE ${child} AND NOT EXISTS(SELECT 1 FROM ${referencedTable(q, fk)} p WHERE ${match})`;
     const orphans = `EXISTS(SELECT 1 ${orphaned})`;
-    const message = `foreign key ${name}: rows of ${table} have no parent in ${fk.refTable}`;
+    const message = `foreign key ${name}: rows of ${table} have no parent in ${referencedTable((n) => n, fk)}`;
     // MariaDB: the message names a few of the keys without a parent (a message takes at most 512 characters there).
     const named = c.f.mariadb
       ? `BEGIN NOT ATOMIC DECLARE xc_found TEXT; SELECT GROUP_CONCAT(k SEPARATOR '; ') INTO xc_found FROM (SELECT DISTINCT CONCAT_WS(', ', ${fk.columns
@@ -92,7 +93,7 @@ export function validateConstraint(c: MysqlCompiler, table: string, name: string
           .join(', ')}) AS k ${orphaned} LIMIT 5) AS xc_keys; IF xc_found IS NOT NULL THEN SET xc_found = LEFT(CONCAT(${literal(`${message}, e.g. `)}, xc_found), 512); SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = xc_found; END IF; END`
       : raiseIf(c, orphans, message);
     return [
-      c.step(named, `check that every row of ${q(table)} has its parent in ${q(fk.refTable)} (foreign key ${q(name)}; fails if not)`, 'none (reads the table; writes continue)', [], `SELECT NOT ${orphans} AS done`),
+      c.step(named, `check that every row of ${q(table)} has its parent in ${referencedTable(q, fk)} (foreign key ${q(name)}; fails if not)`, 'none (reads the table; writes continue)', [], `SELECT NOT ${orphans} AS done`),
     ];
   }
   const expression = c.model.planned.check(table, name) ?? c.tableOf(table)?.checks.find((k) => k.name === name)?.expression;

@@ -9,12 +9,14 @@
  */
 import type { Session } from '../../db/driver.js';
 import { InvalidInputError } from '../../errors.js';
-import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
+import { referenceClauses, referencedTable } from '../references.js';
+import type { ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
 import { markRemovals, STATE_TABLES, type Dependent, type RebuildLogReading, type StateColumnAdded, type Dialect, type Ddl, type SessionRestore, type SessionValues, type StandIn } from '../dialect.js';
 import type { Blocker, ExpressionCheck, KeyForm, KeyForms } from '../../plan/index.js';
 import type { CatalogFlavor } from './catalog.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
 import type { MysqlFeatures } from './compiler.js';
+import { freeColumn } from '../names.js';
 import { BaseDialect, ddlNotLoaded, type ServerFeature } from '../base.js';
 import { unclosedIssue, type Token } from '../sqltext.js';
 import { castTarget, isTextType, MYSQL_IDENTIFIERS, MYSQL_NAMES, mysqlTokens, parseIndexDefinition, quoteMy, renameTableNames } from './expr.js';
@@ -44,6 +46,9 @@ export function parseServerVersion(version: string): { mariadb: boolean; version
   const m = (mariadb ? /(\d+)\.(\d+)\.(\d+)-MariaDB/i.exec(version) : null) ?? /(\d+)\.(\d+)\.(\d+)/.exec(version);
   return { mariadb, version: m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0] };
 }
+
+/** Where plan stores a value to convert it as a column of its type does (valueTable). */
+const VALUE_TABLE = quoteMy('xc_value_check');
 
 /** MySQL/MariaDB built-ins whose value changes between calls (the server keeps no volatility in its catalog). */
 const NONDETERMINISTIC = new Set([
@@ -336,6 +341,26 @@ export class MysqlDialect extends BaseDialect implements Dialect {
     return { create: `CREATE TEMPORARY TABLE ${quoteMy(t.name)} (${columns})${t.collation && /^\w+$/.test(t.collation) ? ` COLLATE ${t.collation}` : ''}`, drop: `DROP TEMPORARY TABLE ${quoteMy(t.name)}` };
   }
 
+  valueTable(c: ExpressionCheck): (StandIn & { store: string; evaluate?: string }) | undefined {
+    if (!c.castTo || c.boolean || c.columnDefault) return undefined;
+    const value = quoteMy(freeColumn('xc_value', c.columns));
+    const collated = (col: ExpressionCheck['columns'][number]) => (isTextType(col.type) && col.collation && /^\w+$/.test(col.collation) ? ` COLLATE ${col.collation}` : '');
+    const columns = [...c.columns.map((col) => `${quoteMy(col.name)} ${col.type}${collated(col)} NULL`), `${value} ${c.castTo} NULL`];
+    return {
+      create: `CREATE TEMPORARY TABLE ${VALUE_TABLE} (${columns.join(', ')})`,
+      drop: `DROP TEMPORARY TABLE ${VALUE_TABLE}`,
+      // Named by the row's table, as the backfill's UPDATE names it.
+      store: `UPDATE ${VALUE_TABLE} AS ${quoteMy(c.table)} SET ${value} = (${c.sql}) LIMIT 0`,
+      // Over a row of NULLs, every error but a refusal of types (4078: "Cannot cast 'inet6' as 'int' in assignment of
+      // `x`", a stored function's parameter) left to the rows that give it: a function may refuse a NULL no row holds.
+      // One that writes is refused by the read-only transaction before it runs, and that is left too. After the text was
+      // compiled in a plain SELECT (expressionQueries): no `;` of it reaches the block.
+      ...(this.mariadb
+        ? { evaluate: `BEGIN NOT ATOMIC DECLARE xc_errno INT; DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN GET DIAGNOSTICS CONDITION 1 xc_errno = MYSQL_ERRNO; IF xc_errno = 4078 THEN RESIGNAL; END IF; END; INSERT INTO ${VALUE_TABLE} () VALUES (); UPDATE ${VALUE_TABLE} AS ${quoteMy(c.table)} SET ${value} = (${c.sql}); END` }
+        : {}),
+    };
+  }
+
   expressionQueries(c: ExpressionCheck): string[] {
     // Typed NULLs where CAST can express the type, so the expression is compiled against columns of the right kind;
     // text in the column's collation, not the connection's: compared with another table's column, the connection's
@@ -545,6 +570,23 @@ export class MysqlDialect extends BaseDialect implements Dialect {
   }
 
   /**
+   * CONCAT takes every type — a geometry as its bytes (WKB), where CAST(… AS CHAR) refuses it at compile time, and
+   * the verify before contract of a spatial column filled by `up` failed for ever (campaign EE) — and gives the
+   * others the text CAST gives. Bytes (a BINARY key, a geometry, a BIT) in hex, as keys are shown elsewhere: as text
+   * a binary(16) key lost its first bytes to `?` and could not be found again (campaign EG).
+   */
+  override shownText(expr: string): string {
+    return `IF(CHARSET(CONCAT(${expr})) = 'binary', CONCAT('0x', HEX(${expr})), CAST(CONCAT(${expr}) AS CHAR))`;
+  }
+
+  /** A prefix key (`nick`(3)) compares the value's first characters (bytes of a binary type): two rows may share it. */
+  override indexKeyOf(index: IndexModel, column: string, value: string): string {
+    const part = parseIndexDefinition(index.definition)?.parts.find((p) => p.startsWith(`${quoteMy(column)}(`));
+    const length = part === undefined ? undefined : /^`(?:[^`]|``)*`\((\d+)\)/.exec(part)?.[1];
+    return length === undefined ? value : `LEFT(${value}, ${length})`;
+  }
+
+  /**
    * An ENUM or SET is ordered by its number (its position, its bits) but compared with a string as text: walked
    * by text, `k > 'z'` skipped every row whose label sorts before the last chunk's, and the verify skipped the
    * same rows (a MariaDB ENUM key lost their converted values at contract). A BIT compared with a string compares
@@ -659,6 +701,33 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   async triggersFiringAfter(): Promise<string[]> {
     return []; // Same timing and event: in creation order (ACTION_ORDER), and xc creates its own after the user's.
+  }
+
+  renameIndexSql(table: string, from: string, to: string): string {
+    return `ALTER TABLE ${quoteMy(table)} RENAME INDEX ${quoteMy(from)} TO ${quoteMy(to)}, ALGORITHM=INPLACE, LOCK=NONE`;
+  }
+
+  keyActionChange(table: string, fk: ForeignKeyModel, changed: Pick<ForeignKeyModel, 'onDelete' | 'onUpdate'>): { sql: string[]; name: string } | null {
+    // One ALTER drops the old key and adds the new, so the key is never missing; the server refuses the old name in it
+    // ("Duplicate FOREIGN KEY constraint name", campaign DT), so the new one takes another (renameConstraint gives the
+    // old one back later). foreign_key_checks=0 adds it in place without reading the rows, which the old key held:
+    // MariaDB scopes it to the statement; MySQL only to the session, which a pooled one would keep (none then).
+    if (!this.mariadb) return null;
+    const cols = (c: string[]) => c.map(quoteMy).join(', ');
+    const name = `${fk.name.slice(0, 60)}_new`;
+    const alter = `ALTER TABLE ${quoteMy(table)} DROP FOREIGN KEY ${quoteMy(fk.name)}, ADD CONSTRAINT ${quoteMy(name)} FOREIGN KEY (${cols(fk.columns)}) REFERENCES ${referencedTable(quoteMy, fk)} (${cols(fk.refColumns)})${referenceClauses({ ...fk, ...changed }, 'mysql')}, ALGORITHM=INPLACE, LOCK=NONE`;
+    return { sql: [`SET STATEMENT foreign_key_checks=0 FOR ${alter}`], name };
+  }
+
+  async updateRowTriggers(s: Session, table: string): Promise<string[]> {
+    // MySQL/MariaDB triggers have no WHEN and no `UPDATE OF`: each fires for every row an UPDATE writes.
+    const r = await s.query<{ name: string; timing: string }>(
+      `SELECT TRIGGER_NAME AS name, ACTION_TIMING AS timing FROM information_schema.TRIGGERS
+        WHERE TRIGGER_SCHEMA = DATABASE() AND BINARY EVENT_OBJECT_TABLE = ? AND EVENT_MANIPULATION = 'UPDATE' AND TRIGGER_NAME NOT LIKE 'xc\\_%'
+        ORDER BY ACTION_TIMING DESC, ACTION_ORDER`,
+      [table],
+    );
+    return r.rows.map((t) => `"${t.name}" (${t.timing} UPDATE)`);
   }
 
   async dependents(s: Session, table: string, column?: string, keepsName = false, inCatalog = false): Promise<Dependent[]> {

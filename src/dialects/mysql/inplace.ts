@@ -29,7 +29,7 @@
 import type { ColumnChange, ColumnSwapSpec } from '../dialect.js';
 import { serverStamped, type ColumnModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
-import { defaultClause, hiddenColumnDefault, literal, mentioned, quoteMy as q, withComment } from './expr.js';
+import { defaultClause, hiddenColumnDefault, literal, mentioned, quoteMy as q, spatialConstant, withComment } from './expr.js';
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
 import { dropPair } from './triggers.js';
 import { referencingStatements } from './keyswap.js';
@@ -112,7 +112,9 @@ export function alterColumnInCatalog(c: MysqlCompiler, table: string, column: Co
  * lock by the next attempt (the catch-up above); the ALTER's CHANGE COLUMN removes the default.
  */
 function omittable(c: MysqlCompiler, table: string, col: ColumnSwapSpec['columns'][number]): Step {
-  const value = hiddenColumnDefault(col.type) ?? `(${col.up})`;
+  // A spatial type's a constant of it: `up` in its place failed every cut-over where it held a subquery or a stored
+  // function, which a default may not (campaign EG, left `contracting`).
+  const value = hiddenColumnDefault(col.type) ?? spatialConstant(col.type) ?? `(${col.up})`;
   const sql = c.alter(table, `ALTER COLUMN ${q(col.shadow)} SET DEFAULT ${value}`, c.f.instantAddColumn ? INSTANT : INPLACE);
   // Done once the cut-over took the shadow away; before that, setting it again is harmless.
   const probe = c.probes.missing(c.probes.column(table, col.shadow));

@@ -9,7 +9,7 @@ import type { ForeignKeySpec, IndexSpec } from '../dialect.js';
 import type { IndexModel, TableModel } from '../../schema/model.js';
 import type { Step } from '../../plan/index.js';
 import { InvalidInputError } from '../../errors.js';
-import { referenceClauses } from '../references.js';
+import { referenceClauses, referencedTable } from '../references.js';
 import { literal, parseIndexDefinition, partColumn, quoteMy as q, replaceInParts } from './expr.js';
 import { INPLACE, NOCOPY_ONLINE, type MysqlCompiler } from './compiler.js';
 
@@ -222,7 +222,7 @@ export function addForeignKey(c: MysqlCompiler, spec: ForeignKeySpec): Step[] {
   // Without an index that starts with its columns, MySQL makes one under the key's name, which dropping the key
   // leaves behind: this plan's drop of the key (its rollback) drops that index too. It is added in the same statement.
   const ownIndex = needsOwnIndex(c, spec);
-  const add = c.alter(spec.table, `${ownIndex ? `ADD INDEX ${q(spec.name)} (${c.cols(spec.columns)}), ` : ''}ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${c.cols(spec.columns)}) REFERENCES ${q(spec.refTable)} (${c.cols(spec.refColumns)})${referenceClauses(spec, 'mysql')}`, INPLACE);
+  const add = c.alter(spec.table, `${ownIndex ? `ADD INDEX ${q(spec.name)} (${c.cols(spec.columns)}), ` : ''}ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${c.cols(spec.columns)}) REFERENCES ${referencedTable(q, spec)} (${c.cols(spec.refColumns)})${referenceClauses(spec, 'mysql')}`, INPLACE);
   // With foreign_key_checks=0 the key is added INPLACE without reading the rows (MySQL's NOT VALID); it is enforced for new writes at once.
   // MariaDB scopes the setting to the statement; MySQL has no SET STATEMENT, so it is set on the step's session (reset with the session).
   const probe = c.probes.exists(`SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ${literal(spec.table)} AND CONSTRAINT_NAME = ${literal(spec.name)}`);

@@ -21,7 +21,7 @@
  */
 import type { ForeignKeySpec, ShadowKeyIssue, ShadowKeySpec } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
-import { referenceClauses } from '../references.js';
+import { referenceClauses, referencedTable } from '../references.js';
 import { literal, quoteMy as q } from './expr.js';
 import { type MysqlCompiler } from './compiler.js';
 
@@ -62,7 +62,7 @@ export function mysqlShadowKeyIssues(c: MysqlCompiler, spec: ShadowKeySpec): Sha
 export function referencingStatements(c: MysqlCompiler, keys: ForeignKeySpec[]) {
   const exists = (k: ForeignKeySpec) => `SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ${literal(k.table)} AND CONSTRAINT_NAME = ${literal(k.name)}`;
   const add = (k: ForeignKeySpec) =>
-    `SET STATEMENT foreign_key_checks=0 FOR ${c.alter(k.table, `ADD CONSTRAINT ${q(k.name)} FOREIGN KEY (${c.cols(k.columns)}) REFERENCES ${q(k.refTable)} (${c.cols(k.refColumns)})${referenceClauses(k, 'mysql')}`, 'ALGORITHM=INPLACE, LOCK=DEFAULT')}`;
+    `SET STATEMENT foreign_key_checks=0 FOR ${c.alter(k.table, `ADD CONSTRAINT ${q(k.name)} FOREIGN KEY (${c.cols(k.columns)}) REFERENCES ${referencedTable(q, k)} (${c.cols(k.refColumns)})${referenceClauses(k, 'mysql')}`, 'ALGORITHM=INPLACE, LOCK=DEFAULT')}`;
   const after: Step[] = keys.map((k) =>
     c.step(add(k), `add foreign key ${q(k.name)} on ${q(k.table)} again, if the cut-over was interrupted before it (no row read)`, `ALGORITHM=INPLACE on ${c.on([k.table, k.refTable])} with foreign_key_checks=0 (writes continue)`, [k.table, k.refTable], c.probes.exists(exists(k))),
   );

@@ -21,7 +21,7 @@ import { dropPair, mysqlCheckTrigger } from './triggers.js';
 import { INPLACE, type MysqlCompiler } from './compiler.js';
 import { renameIndex } from './keys.js';
 import { dropCheckConstraint } from './constraints.js';
-import { referenceClauses, referenceOptions } from '../references.js';
+import { referenceClauses, referencedTable, referenceOptions } from '../references.js';
 
 /**
  * `from` → `to`. The model is the schema before the rename, also for the
@@ -39,7 +39,7 @@ export function renameConstraint(c: MysqlCompiler, table: string, from: string, 
   const fk = planned.foreignKey(table, from) ?? planned.foreignKey(table, to) ?? t?.foreignKeys.find((k) => named(k.name));
   if (fk) {
     const ownIndex = t?.indexes.some((i) => named(i.name) && i.constraint === null) || planned.hasOwnIndex(table, from) || planned.hasOwnIndex(table, to);
-    const add = `ADD CONSTRAINT ${q(to)} FOREIGN KEY (${c.cols(fk.columns)}) REFERENCES ${q(fk.refTable)} (${c.cols(fk.refColumns)})${referenceClauses(referenceOptions(fk), 'mysql')}`;
+    const add = `ADD CONSTRAINT ${q(to)} FOREIGN KEY (${c.cols(fk.columns)}) REFERENCES ${referencedTable(q, fk)} (${c.cols(fk.refColumns)})${referenceClauses(referenceOptions(fk), 'mysql')}`;
     // InnoDB drops the index it made for a key once another index serves it (an addIndex over its columns earlier in
     // this migration, fuzz seed 193): MariaDB renames it only if it is still there.
     const rename = `, RENAME INDEX ${c.f.mariadb ? 'IF EXISTS ' : ''}${q(from)} TO ${q(to)}`;

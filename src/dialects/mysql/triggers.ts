@@ -27,6 +27,7 @@
 import { createHash } from 'node:crypto';
 import type { ConstraintTest, ConvertTriggerSpec, FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
+import { referencedTable } from '../references.js';
 import { derivedRowName, fitName, fromRowValue, isTextType, literal, mentioned, quoteMy as q, rowValue } from './expr.js';
 
 /** The session variable that makes one xc trigger pair stand aside while set. */
@@ -209,7 +210,7 @@ function mysqlBreaks(table: string, t: ConstraintTest, columns: string[], update
   const keyed = t.columns.map((c) => `NEW.${q(c)} IS NOT NULL`).join(' AND ');
   if (t.kind === 'foreignKey') {
     const match = t.columns.map((c, i) => `xc_parent.${q(t.refColumns[i]!)} = NEW.${q(c)}`).join(' AND ');
-    return `${keyed} AND NOT EXISTS (SELECT 1 FROM ${q(t.refTable)} AS xc_parent WHERE ${match})`;
+    return `${keyed} AND NOT EXISTS (SELECT 1 FROM ${referencedTable(q, t)} AS xc_parent WHERE ${match})`;
   }
   // Another row: the row's own old version has the old key (equal as the key's collation compares), which no other row held.
   const same = t.columns.map((c) => `xc_other.${q(c)} = NEW.${q(c)}`).join(' AND ');

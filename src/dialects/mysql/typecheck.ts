@@ -55,6 +55,10 @@ export async function mysqlTypeIssue(s: Session, type: string): Promise<string |
   const clause = mysqlTokens(type).findIndex((t) => t.kind === 'word' && CLAUSE_WORDS.has(t.text.toLowerCase()));
   if (clause >= 0) {
     const text = mysqlTokens(type).slice(clause).map((t) => t.text).join('').trim();
+    // ON UPDATE has no field (Ecto's and Alembic's `updated_at`, campaign EF): "fields of their own" sent them looking for one.
+    if (/^on\s+update\b/i.test(text)) {
+      return `"${type}" is not one data type: "${text}" is a column clause, which xc has no field for — add such a column with a \`sql\` operation (expand: \`ALTER TABLE … ADD COLUMN … ${text}\`, rollback: its DROP COLUMN); renameColumn carries an existing column's ON UPDATE`;
+    }
     return `"${type}" is not one data type: "${text}" is a column clause, which the column would carry — a column's default, nullability, keys and checks have fields and operations of their own`;
   }
   try {

@@ -61,12 +61,15 @@ ORDER BY t.relname, i.relname`;
 
 const CONSTRAINTS = `
 SELECT t.relname AS table_name, con.conname AS name, con.contype::text AS type,
-       pg_get_constraintdef(con.oid) AS definition, rt.relname AS ref_table, con.confdeltype::text AS on_delete,
+       pg_get_constraintdef(con.oid) AS definition, rt.relname AS ref_table,
+       CASE WHEN rt.relnamespace <> n.oid THEN (SELECT nspname FROM pg_namespace WHERE oid = rt.relnamespace) END AS ref_schema, con.confdeltype::text AS on_delete,
        con.confupdtype::text AS on_update, con.confmatchtype::text AS match_type, con.condeferrable AS deferrable, con.condeferred AS deferred, con.convalidated AS validated,
        ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
        ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
-             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) AS ref_columns
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) AS ref_columns,
+       CASE WHEN rt.relnamespace <> n.oid THEN ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) END AS ref_types
 FROM pg_constraint con
 JOIN pg_class t ON t.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -107,7 +110,7 @@ const ON_DELETE: Record<string, string | null> = { a: null, r: 'restrict', c: 'c
 
 interface ColumnRow { table_name: string; kind: string; name: string; type: string; nullable: boolean; default_expr: string | null; generated: boolean; late: boolean; comment: string | null; replident: string; collation: string | null; partition_of: string | null; inherits_from: string[] | null; inherited_by: string[] | null; domain_default: string | null; column_only: string[] | null; settings: string[]; type_settings: string[] }
 interface IndexRow { table_name: string; name: string; unique: boolean; primary: boolean; constraint_name: string | null; definition: string; predicate: string | null; method: string | null; columns: string[]; replident: boolean; constraint_type: string | null; deferrable: boolean; deferred: boolean; nulls_not_distinct: boolean; clustered: boolean }
-interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; validated: boolean; columns: string[]; ref_columns: string[] }
+interface ConstraintRow { table_name: string; name: string; type: string; definition: string; ref_table: string | null; ref_schema: string | null; on_delete: string; on_update: string; match_type: string; deferrable: boolean; deferred: boolean; validated: boolean; columns: string[]; ref_columns: string[]; ref_types: string[] | null }
 
 /** A table's INHERITS links, either way; none for a partition or a partitioned table (partitionOf, partitioned). */
 function inheritance(r: Pick<ColumnRow, 'inherits_from' | 'inherited_by'>): Pick<TableModel, 'inheritsFrom' | 'inheritedBy'> {
@@ -159,7 +162,9 @@ export async function introspectPostgres(s: Session): Promise<SchemaModel> {
         name: r.name,
         columns: r.columns,
         refTable: r.ref_table ?? '',
+        ...(r.ref_schema ? { refSchema: r.ref_schema } : {}),
         refColumns: r.ref_columns,
+        ...(r.ref_types ? { refTypes: r.ref_types } : {}),
         onDelete: ON_DELETE[r.on_delete] ?? null,
         ...onDeleteColumns(r.definition),
         ...(ON_DELETE[r.on_update] ? { onUpdate: ON_DELETE[r.on_update] } : {}),

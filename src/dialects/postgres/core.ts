@@ -10,7 +10,8 @@ import type { Session } from '../../db/driver.js';
 import { markRemovals, STATE_TABLES, type BackfillTarget, type StateColumnAdded, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues, type StandIn } from '../dialect.js';
 import type { IndexBuildCheck } from '../specs.js';
 import type { Blocker, ExpressionCheck, KeyForm, KeyForms } from '../../plan/index.js';
-import type { IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
+import { referenceClauses, referencedTable } from '../references.js';
+import type { ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../../schema/model.js';
 import { BaseDialect, ddlNotLoaded } from '../base.js';
 import { unclosedIssue, type Token } from '../sqltext.js';
 import type { ReplicaHeartbeat } from '../replicaProbe.js';
@@ -395,6 +396,24 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return [{ sql: `SELECT set_config(n, v, false) FROM unnest(?::text[], ?::text[]) AS x(n, v)`, params: [changed.map((w) => w.name), changed.map((w) => w.was)] }];
   }
 
+  /**
+   * lock_timeout lowered to `ms` where it is off (0, the default) or longer: a table an application session locked
+   * before xc began (LOCK TABLE … ACCESS EXCLUSIVE, an idle transaction's DDL) held xc's first read of it — a
+   * backfill's key bounds — without limit and without a word, where MariaDB gave up naming the holder (chaos blocker).
+   * Steps set their own, shorter, over this one. pg_settings gives the value in milliseconds.
+   */
+  async boundLockWaits(s: Session, ms: number): Promise<SessionRestore> {
+    const bound = Math.max(1, Math.floor(ms));
+    // One round trip: read, and lower where off or longer (a handed pool's session pays it on every acquire).
+    const r = await s.query<{ was: string }>(
+      `SELECT setting AS was, set_config('lock_timeout', CASE WHEN setting::bigint = 0 OR setting::bigint > ?::bigint THEN ? ELSE current_setting('lock_timeout') END, false) FROM pg_settings WHERE name = 'lock_timeout'`,
+      [bound, `${bound}ms`],
+    );
+    const was = Number(r.rows[0]?.was ?? 0);
+    if (was > 0 && was <= bound) return [];
+    return [{ sql: `SELECT set_config('lock_timeout', ?, false)`, params: [`${was}ms`] }];
+  }
+
   resetSession(): string[] {
     return [];
   }
@@ -602,6 +621,37 @@ export class PostgresDialect extends BaseDialect implements Dialect {
 
   triggersFiringAfter(s: Session, table: string, trigger: string): Promise<string[]> {
     return pgTriggersFiringAfter(s, table, trigger);
+  }
+
+  renameIndexSql(_table: string, from: string, to: string): string {
+    return `ALTER INDEX ${quotePg(from)} RENAME TO ${quotePg(to)}`;
+  }
+
+  keyActionChange(table: string, fk: ForeignKeyModel, changed: Pick<ForeignKeyModel, 'onDelete' | 'onUpdate'>): { sql: string[]; name: string } {
+    // One ALTER takes the old key off and the new one on (the same name is free again within it); NOT VALID reads no
+    // row under its lock, and the validation after reads them without blocking writes.
+    const cols = (c: string[]) => c.map(quotePg).join(', ');
+    const key = { ...fk, ...changed, onDeleteColumns: changed.onDelete === fk.onDelete ? fk.onDeleteColumns : undefined };
+    const sql = [
+      `ALTER TABLE ${quotePg(table)} DROP CONSTRAINT ${quotePg(fk.name)}, ADD CONSTRAINT ${quotePg(fk.name)} FOREIGN KEY (${cols(fk.columns)}) REFERENCES ${referencedTable(quotePg, fk)} (${cols(fk.refColumns)})${referenceClauses(key, 'postgres')} NOT VALID`,
+      `ALTER TABLE ${quotePg(table)} VALIDATE CONSTRAINT ${quotePg(fk.name)}`,
+    ];
+    return { sql, name: fk.name };
+  }
+
+  async updateRowTriggers(s: Session, table: string, written: string[]): Promise<string[]> {
+    // tgtype bits: 1 ROW, 2 BEFORE, 16 UPDATE, 64 INSTEAD OF. A disabled one ('D') fires for no one; one `UPDATE OF`
+    // columns only where the UPDATE sets one of them (campaign DU: such a trigger was named, and fired for no row).
+    const r = await s.query<{ name: string; timing: string; has_when: boolean; columns: string[] }>(
+      `SELECT tgname::text AS name, CASE WHEN tgtype & 2 = 2 THEN 'BEFORE' WHEN tgtype & 64 = 64 THEN 'INSTEAD OF' ELSE 'AFTER' END AS timing,
+              tgqual IS NOT NULL AS has_when, ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = tgrelid AND attnum = ANY (tgattr)) AS columns
+         FROM pg_trigger WHERE tgrelid = to_regclass(?) AND NOT tgisinternal AND tgenabled <> 'D' AND tgtype & 17 = 17
+          AND tgname !~ '^xc_[a-z0-9_]+_[0-9a-f]{10}$' ORDER BY 1`,
+      [quotePg(table)],
+    );
+    return r.rows
+      .filter((t) => t.columns.length === 0 || t.columns.some((c) => written.includes(c)))
+      .map((t) => `"${t.name}" (${t.timing} UPDATE${t.has_when ? ', where its WHEN holds' : ''})`);
   }
 
   dependents(s: Session, table: string, column?: string, keepsName?: boolean): Promise<Dependent[]> {

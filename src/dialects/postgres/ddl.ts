@@ -16,7 +16,7 @@ import { atomic, type SchemaObject, type Step } from '../../plan/index.js';
 import { doBlock, literal, PG_IDENTIFIERS, pgTokens, quotePg } from './text.js';
 import { replaceIdentifier } from '../sqltext.js';
 import { concurrentIndexBuild, outsideTransaction, pgStatements } from './statements.js';
-import { referenceClauses } from '../references.js';
+import { referenceClauses, referencedTable } from '../references.js';
 import { pgCreateTable } from './tables.js';
 import { afterRename, beforeDrop, handOverSequence, isIntegerTypeName, pgShadowKeyIssues, serialSequence } from './keyswap.js';
 import { restoreComments, saveComments } from './comments.js';
@@ -277,7 +277,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
     addForeignKey(spec: ForeignKeySpec) {
       const sql =
         `ALTER TABLE ${q(spec.table)} ADD CONSTRAINT ${q(spec.name)} FOREIGN KEY (${cols(spec.columns)}) ` +
-        `REFERENCES ${q(spec.refTable)} (${cols(spec.refColumns)})${referenceClauses(spec, 'postgres')} NOT VALID`;
+        `REFERENCES ${referencedTable(q, spec)} (${cols(spec.refColumns)})${referenceClauses(spec, 'postgres')} NOT VALID`;
       return [
         tx(sql, `add foreign key ${q(spec.name)} on ${q(spec.table)} for new writes (not validated yet)`, instant('SHARE ROW EXCLUSIVE', spec.table, spec.refTable), [spec.table, spec.refTable], {
           creates: [object('constraint', spec.table, spec.name)],

@@ -111,10 +111,17 @@ export async function pgDependents(s: Session, table: string, column?: string, k
       WHERE a.attnum > 0 AND NOT a.attisdropped AND c.oid <> to_regclass(${rel}) AND c.relkind IN ('r', 'p', 'f', 'c') AND a.atttypid IN ${rowTypes}`,
     ...(column === undefined ? [`SELECT 'function', p.oid::regprocedure::text, NULL FROM pg_proc p WHERE p.prorettype IN ${rowTypes} OR p.proargtypes::oid[] && ARRAY${rowTypes}`] : []),
     // Another schema's view under its qualified name: not taken for xc's own view of a renamed table's old name (campaign V).
-    `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END,
-            CASE WHEN v.relnamespace = to_regnamespace(current_schema()) THEN v.relname::text ELSE format('%s.%s', v.relnamespace::regnamespace, v.relname) END, NULL::text
+    // A rule of another table reading it is that table's rule, not a view (campaign EA: "view \"ea_chk\"").
+    `SELECT DISTINCT CASE WHEN v.relkind = 'm' THEN 'materialized view' WHEN v.relkind = 'v' THEN 'view' ELSE 'rule' END,
+            CASE WHEN v.relkind NOT IN ('v', 'm') THEN r.rulename::text WHEN v.relnamespace = to_regnamespace(current_schema()) THEN v.relname::text ELSE format('%s.%s', v.relnamespace::regnamespace, v.relname) END,
+            CASE WHEN v.relkind IN ('v', 'm') THEN NULL::text ELSE v.oid::regclass::text END
        FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid JOIN pg_class v ON v.oid = r.ev_class
       WHERE ${onIt} AND v.oid <> d.refobjid`,
+    // Another table's policy reading it in a subquery (a tenant check through a lookup table): its drop fails there
+    // (campaign EA: a policy over xc's old-name view stopped a renameTable's rollback half-way).
+    ...(column === undefined
+      ? [`SELECT 'policy', p.polname::text, p.polrelid::regclass::text FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid WHERE ${onIt} AND p.polrelid <> to_regclass(${rel})`]
+      : []),
     // A function whose SQL body (BEGIN ATOMIC) reads it: PostgreSQL refuses the drop.
     `SELECT 'function', p.proname::text, NULL FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid WHERE ${onIt}`,
     // Another schema's foreign key: the model (current_schema() only) cannot carry it, and the column's or table's drop fails on it.

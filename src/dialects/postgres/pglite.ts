@@ -23,6 +23,8 @@ type PGliteLike = Pick<PGliteInterface, 'query' | 'exec' | 'close' | 'waitReady'
 
 /** Where a `pglite://` URL points: 'memory' or an absolute folder. */
 export function pgliteTarget(url: string, cwd = process.cwd()): 'memory' | string {
+  // `pglite:/x` or `pglite:x` named a folder "pglite:" under the current one (campaign DW): malformed, said so.
+  if (!/^pglite:\/\//i.test(url)) throw new InvalidInputError(`${url}: a PGlite URL is pglite://PATH (pglite:///abs/path for an absolute folder) or pglite://memory`, {}, { code: 'invalid_config' });
   const rest = url.replace(/^pglite:\/\//i, '');
   if (rest === '') throw new InvalidInputError(`${url}: give a folder (pglite://PATH) or pglite://memory`);
   if (rest === 'memory' || rest === 'memory/') return 'memory';

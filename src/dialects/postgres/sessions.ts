@@ -54,17 +54,32 @@ export class PgAdvisoryLock implements AdvisoryLock {
   }
 }
 
-/** Sessions blocking `sessionId`, and those holding a lock on one of `tables`. */
+/**
+ * Sessions blocking `sessionId`, and those holding a lock on one of `tables`; with neither known (a statement of xc's
+ * own outside a step gave up: a state read, plan's reads), those holding a lock on a table of this database that
+ * stops reads or writes. Each with the sessions it waits behind, to the root: an idle transaction's LOCK TABLE queues
+ * the application's writers, which hold their own locks on the table too — named alone, an operator would have
+ * ended the writers (campaign EA).
+ */
 export async function pgBlockers(s: Session, sessionId: number | null, tables: string[]): Promise<Blocker[]> {
   const r = await s.query<{ pid: number; usename: string | null; application_name: string | null; state: string | null; xact_start: string | null; query: string | null }>(
-    `SELECT a.pid, a.usename::text, a.application_name, a.state, to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS xact_start, left(a.query, 300) AS query
+    `WITH RECURSIVE found(pid) AS (
+       SELECT a.pid FROM pg_stat_activity a
+       WHERE a.pid <> pg_backend_pid() AND a.pid IS DISTINCT FROM ?::int
+         AND (a.pid = ANY(pg_blocking_pids(coalesce(?::int, 0)))
+              OR a.pid IN (SELECT l.pid FROM pg_locks l
+                           WHERE l.granted AND l.relation IN (SELECT to_regclass(x) FROM json_array_elements_text(?::json) x))
+              OR (?::boolean AND a.pid IN (SELECT l.pid FROM pg_locks l
+                           WHERE l.granted AND l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                             AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'))))
+       UNION
+       SELECT b FROM found f, unnest(pg_blocking_pids(f.pid)) AS b
+     )
+     SELECT a.pid, a.usename::text, a.application_name, a.state, to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS xact_start, left(a.query, 300) AS query
      FROM pg_stat_activity a
-     WHERE a.pid <> pg_backend_pid() AND a.pid IS DISTINCT FROM ?::int
-       AND (a.pid = ANY(pg_blocking_pids(coalesce(?::int, 0)))
-            OR a.pid IN (SELECT l.pid FROM pg_locks l
-                         WHERE l.granted AND l.relation IN (SELECT to_regclass(x) FROM json_array_elements_text(?::json) x)))
+     WHERE a.pid IN (SELECT pid FROM found) AND a.pid <> pg_backend_pid() AND a.pid IS DISTINCT FROM ?::int
      ORDER BY a.xact_start NULLS LAST`,
-    [sessionId, sessionId, JSON.stringify(tables.map(quotePg))],
+    [sessionId, sessionId, JSON.stringify(tables.map(quotePg)), sessionId === null && tables.length === 0, sessionId],
   );
   return r.rows.map((b) => ({ session: b.pid, user: b.usename, application: b.application_name, state: b.state, since: b.xact_start, query: b.query }));
 }

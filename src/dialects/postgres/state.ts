@@ -92,9 +92,13 @@ export async function checkStateTarget(s: Session, target: string | undefined, s
   const foreign = (own ?? []).filter((r) => r.schema !== null && r.schema !== here);
   if (foreign.length > 0) {
     const [first] = foreign;
+    // Without --schema the state is `xc` whatever the search_path resolves to: --schema alone would look elsewhere (campaign ED).
+    const way = target === undefined
+      ? `run as the runs that recorded it did (a search_path resolving to "${first!.schema}", or --schema ${first!.schema} once its state is in "${stateSchemaFor(first!.schema!)}": \`ALTER SCHEMA ${quote(state)} RENAME TO ${quote(stateSchemaFor(first!.schema!))}\`, when "${state}" holds no other schema's state)`
+      : 'give the schema with --schema (each schema\'s state is kept apart, in "xc_<schema>")';
     throw new InvalidInputError(
       `the state in schema "${state}" is for the tables of schema "${first!.schema}" (migrations ${listIds(first!.ids)}), but this connection's tables are in ${here === null ? 'no schema' : `"${here}"`}: ` +
-        `xc would take them for migrated — give the schema with --schema (each schema's state is kept apart, in "xc_<schema>")`,
+        `xc would take them for migrated — ${way}`,
       { state, recorded: first!.schema, target: here },
       { code: 'state_mismatch' },
     );
@@ -108,8 +112,8 @@ export async function checkStateTarget(s: Session, target: string | undefined, s
   const rename = `ALTER SCHEMA ${quote(DEFAULT_STATE_SCHEMA)} RENAME TO ${quote(state)}`;
   if (mine) {
     throw new InvalidInputError(
-      `the state of schema "${target}" (migrations ${listIds(mine.ids)}) is in schema "${DEFAULT_STATE_SCHEMA}", where xc kept it before each schema got its own; ` +
-        `xc now looks for it in "${state}" — move it there (\`${rename}\`, when "${DEFAULT_STATE_SCHEMA}" holds no other schema's state), then run again`,
+      `the state of schema "${target}" (migrations ${listIds(mine.ids)}) is in schema "${DEFAULT_STATE_SCHEMA}", where runs without --schema keep the state of the schema their search_path resolves to (and an older xc kept every schema's); ` +
+        `with --schema xc keeps it in "${state}" — run without --schema as before, or move it there (\`${rename}\`, when "${DEFAULT_STATE_SCHEMA}" holds no other schema's state) and give --schema from now on`,
       { state, legacy: DEFAULT_STATE_SCHEMA },
       { code: 'state_mismatch' },
     );

@@ -19,6 +19,7 @@
 import type { ConstraintTest, ConvertTriggerSpec, FillTriggerSpec, SyncTriggerSpec, TriggerSteps } from '../dialect.js';
 import type { Step } from '../../plan/index.js';
 import { columnsNamed } from '../sqltext.js';
+import { referencedTable } from '../references.js';
 import { BYPASS_SETTING, dollarTag, PG_IDENTIFIERS, pgTokens, readsWholeRow, valuesDiffer } from './text.js';
 
 /** In text.ts (the dialect's core uses them too); exported here as before. */
@@ -325,7 +326,7 @@ function pgBreaks(q: Quote, table: string, t: ConstraintTest): string {
   const keyed = t.columns.map((c) => `NEW.${q(c)} IS NOT NULL`).join(' AND ');
   if (t.kind === 'foreignKey') {
     const match = t.columns.map((c, i) => `_xc_parent.${q(t.refColumns[i]!)} = NEW.${q(c)}`).join(' AND ');
-    return `${keyed} AND NOT EXISTS (SELECT 1 FROM ${q(t.refTable)} AS _xc_parent WHERE ${match})`;
+    return `${keyed} AND NOT EXISTS (SELECT 1 FROM ${referencedTable(q, t)} AS _xc_parent WHERE ${match})`;
   }
   // Another row: the row's own old version has the old key, which no other row held (the constraint holds); a row
   // with the written row's value of another key is the one an upsert (ON CONFLICT on that key) is about to update.

@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import { describeOperation, foreignKeys, rows } from '../../helpers/operations.js';
 import { targets, type Db } from '../../helpers/targets.js';
-import { refused, setup } from '../../helpers/scenario.js';
+import { refused, rejection, setup } from '../../helpers/scenario.js';
 
 /** The error a statement fails with. */
 async function failure(db: Db, sql: string): Promise<string> {
@@ -162,6 +162,21 @@ for (const target of targets) {
       await s.write('0001_rc', { addCheck: { table: 'child', name: 'child_id_small', expression: 'id < 1000' } });
       await s.write('0002_reuse', { renameConstraint: { table: 'child', from: 'child_id_small', to: 'child_id_lt_1000' } });
       await refused(s, ['child'], /0002_reuse\.json: operations\[0\]\.renameConstraint\.from: the contract steps of 0001_rc \(operations\[0\]\.addCheck\) name "child"/);
+    });
+
+    // Campaign DV: Rails' rename_column renames the column's index; renameConstraint of it said only "has no constraint".
+    it('an index that is no constraint: refused naming the statement that renames it, which runs as a `sql` operation', async () => {
+      const s = await setup(target, [...CHILD, `CREATE INDEX index_child_on_parent_id ON child (parent_id)`], 'xc_rc');
+      await s.write('0001_rc', { renameConstraint: { table: 'child', from: 'index_child_on_parent_id', to: 'index_child_on_owner_id' } });
+      const err = await rejection(s.xc.plan());
+      expect(err.exitCode).toBe(2);
+      const statement = /"index_child_on_parent_id" is an index, not a constraint: rename it with a `sql` operation — `(.+)` \(catalog only\)/.exec(err.message)?.[1];
+      expect(statement).toBeDefined();
+      await s.write('0001_rc', { sql: { expand: statement!, rollback: statement!.replace('index_child_on_parent_id', '@@').replace('index_child_on_owner_id', 'index_child_on_parent_id').replace('@@', 'index_child_on_owner_id') } });
+      await s.xc.apply();
+      expect((await s.db.indexes('child')).map((i) => i.name)).toContain('index_child_on_owner_id');
+      await s.xc.rollback();
+      expect((await s.db.indexes('child')).map((i) => i.name)).toContain('index_child_on_parent_id');
     });
 
     it('a foreign key renamed after an index over its column, in one migration: InnoDB dropped the index it made for the key (fuzz seed 193)', async () => {

@@ -1,0 +1,54 @@
+/** Plan's note on roles that read a table by column grants alone, where a migration adds a column to it. */
+import type { Session } from '../db/driver.js';
+import type { Dialect } from '../dialects/dialect.js';
+import type { OperationSpec } from '../migration/schema.js';
+import type { Operation } from '../operations/types.js';
+import type { SchemaModel } from '../schema/model.js';
+
+/**
+ * A column added where roles read the table by column grants alone: their whole-row reads (`SELECT *`, a function
+ * over the row — a PostgREST computed column) are denied from its expand on, the old version's included, until they
+ * are granted it (campaign DA: 105 failed reads). Said, not done: xc does not widen a role's privileges by itself.
+ * A role a later `sql` expand of the same migration grants the column (or the table's SELECT) is not named: that
+ * expand runs right after this one's (campaign DC: the note stayed once the migration had the GRANT it asked for).
+ */
+export async function ungrantedColumns(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, laterSql: string[]): Promise<string[]> {
+  const notes: string[] = [];
+  // The raw text, not codeOf's: a MySQL grantee is a string literal ('app'@'%').
+  const statements = laterSql.flatMap((text) => text.split(';'));
+  const grants = statements.filter((st) => /^\s*GRANT\b/i.test(st));
+  const revokes = statements.some((st) => /^\s*REVOKE\b/i.test(st));
+  for (const c of op.addsColumns?.(spec as never) ?? []) {
+    if (c.grantsFrom !== undefined && dialect.carriesColumnGrants) continue;
+    // A REVOKE among them may take it back: then said as if none granted it.
+    const granted = (role: string) => !revokes && grants.some((st) => grantCovers(st, c.table, c.column, role));
+    const roles = (await dialect.columnOnlyReaders(session, model.readName(c.table))).filter((r) => !granted(r));
+    if (roles.length === 0) continue;
+    // PUBLIC, MySQL's 'user'@'host' and its roles (quoted by the dialect) are written as they are.
+    const grantee = roles.map((r) => (r === 'PUBLIC' || /^['`]/.test(r) ? r : dialect.quote(r))).join(', ');
+    notes.push(`${roles.join(', ')} read${roles.length === 1 ? 's' : ''} "${c.table}" by column grants alone: from expand on, ${roles.length === 1 ? 'its' : 'their'} whole-row reads (SELECT *, a function over the row) are denied until ${roles.length === 1 ? 'it is' : 'they are'} granted "${c.column}" — put \`GRANT SELECT (${dialect.quote(c.column)}) ON ${dialect.quote(c.table)} TO ${grantee}\` (and what the new version writes of it) in a \`sql\` operation after this one, whose expand runs right after this one's`);
+  }
+  return notes;
+}
+
+/**
+ * Whether GRANT statement `st` gives `role` SELECT on `table`'s `column`: the table's SELECT (or ALL), or SELECT with
+ * the column among its own list. Read as text, as xc reads raw SQL, and only as far as it is sure (campaign DM: a
+ * same-named table of another schema, `SELECT (a), UPDATE (c)`, a REVOKE after, a grantee in a comment, another
+ * role of a similar name or another host each hid the note): the table unqualified, each grantee whole — a quoted
+ * PostgreSQL name by its case, MySQL's 'user'@'host' with its host. Where it is not sure, the note stays.
+ */
+function grantCovers(st: string, table: string, column: string, role: string): boolean {
+  const code = st.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').trim();
+  const m = /^GRANT\s+([\s\S]+?)\s+ON\s+(?:TABLE\s+)?("(?:[^"]|"")+"|`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_$]*)\s+TO\s+([\s\S]+?)(?:\s+WITH\s+GRANT\s+OPTION)?\s*$/i.exec(code);
+  if (!m || unquote(m[2]!) !== table) return false;
+  const privileges = m[1]!.split(/,(?![^()]*\))/).map((p) => p.trim());
+  const covers = privileges.some((p) => /^ALL(\s+PRIVILEGES)?$/i.test(p) || /^SELECT$/i.test(p) || (/^SELECT\s*\(/i.test(p) && p.replace(/^SELECT\s*\(|\)\s*$/gi, '').split(',').some((c) => unquote(c.trim()) === column)));
+  // The reader as Dialect.columnOnlyReaders names it: a role's own name, PUBLIC, or MySQL's 'user'@'host' quoted.
+  const reader = /@/.test(role) ? role.split('@').map((p) => p.replace(/^'|'$/g, '')).join('@') : /^`[\s\S]*`$/.test(role) ? role.slice(1, -1).replace(/``/g, '`') : role;
+  return covers && m[3]!.split(',').some((g) => grantee(g.trim()) === reader);
+}
+
+/** A grantee as written: PostgreSQL's name (unquoted folded to lower case), PUBLIC, MySQL's user@host (each part as written, unquoted). */
+const grantee = (g: string) => (/^public$/i.test(g) ? 'PUBLIC' : /@/.test(g) ? g.split('@').map((p) => (/^(["`'])[\s\S]*\1$/.test(p.trim()) ? p.trim().slice(1, -1) : p.trim())).join('@') : unquote(g));
+const unquote = (name: string) => (/^(["`'])[\s\S]*\1$/.test(name) ? name.slice(1, -1).replace(/""|``|''/g, (q) => q[0]!) : name.toLowerCase());
