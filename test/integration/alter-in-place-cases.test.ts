@@ -509,4 +509,53 @@ describeOperation('alterColumn', [
       expect(await constraintNames(db, 'events')).not.toContain('event_name_length');
     },
   },
+  {
+    // Campaign EK (MariaDB): the checks were read back with their backticks taken off — `order >= 0` refused at plan as
+    // a syntax error, and `current_date < 100` (the function, not the column) kept in the check's trigger and verify:
+    // contract failed, left `contracting`, every write refused. Each must carry over as it was, both names quoted.
+    name: 'in place: columns named `order` and `current_date` with checks of their own: the checks carry over, quoted, and hold',
+    setup: {
+      postgres: [
+        `CREATE TABLE agenda (id int PRIMARY KEY, "order" int, "current_date" int, CONSTRAINT agenda_order_check CHECK ("order" >= 0), CONSTRAINT agenda_day_check CHECK ("current_date" < 100))`,
+        `INSERT INTO agenda VALUES (1, 0, 10), (2, 5, 99)`,
+      ],
+      mysql: [
+        'CREATE TABLE agenda (id int PRIMARY KEY, `order` int, `current_date` int, CONSTRAINT agenda_order_check CHECK (`order` >= 0), CONSTRAINT agenda_day_check CHECK (`current_date` < 100))',
+        'INSERT INTO agenda VALUES (1, 0, 10), (2, 5, 99)',
+      ],
+    },
+    operations: [
+      { alterColumn: { table: 'agenda', column: 'order', type: 'bigint' } },
+      { alterColumn: { table: 'agenda', column: 'current_date', type: 'bigint' } },
+    ],
+    writes: {
+      old: { postgres: [`INSERT INTO agenda VALUES (3, 1, 7)`, `UPDATE agenda SET "current_date" = 98 WHERE id = 1`], mysql: ['INSERT INTO agenda VALUES (3, 1, 7)', 'UPDATE agenda SET `current_date` = 98 WHERE id = 1'] },
+      new: { postgres: [`INSERT INTO agenda VALUES (4, 2, 8)`], mysql: ['INSERT INTO agenda VALUES (4, 2, 8)'] },
+    },
+    async afterStart(db) {
+      await rejects(db, `INSERT INTO agenda VALUES (5, 1, 100)`);
+      await rejects(db, `INSERT INTO agenda VALUES (5, -1, 1)`);
+    },
+    async afterComplete(db) {
+      expect((await column(db, 'agenda', 'current_date'))?.type).toBe('bigint');
+      expect((await column(db, 'agenda', 'order'))?.type).toBe('bigint');
+      expect(await constraintNames(db, 'agenda')).toEqual(expect.arrayContaining(['agenda_order_check', 'agenda_day_check']));
+      expect(await rows(db, `SELECT id, ${q(db, 'order')} AS o, ${q(db, 'current_date')} AS d FROM agenda ORDER BY id`)).toEqual([
+        { id: '1', o: '0', d: '98' },
+        { id: '2', o: '5', d: '99' },
+        { id: '3', o: '1', d: '7' },
+        { id: '4', o: '2', d: '8' },
+      ]);
+      // Both checks hold over the new columns, and only they refuse: a write they pass goes through.
+      await rejects(db, `INSERT INTO agenda VALUES (6, 1, 100)`);
+      await rejects(db, `INSERT INTO agenda VALUES (6, -1, 1)`);
+      await db.query(`INSERT INTO agenda VALUES (6, 3000000000, 42)`);
+      await db.query(`UPDATE agenda SET ${q(db, 'current_date')} = 1 WHERE id = 2`);
+    },
+    async afterRollback(db) {
+      expect((await column(db, 'agenda', 'current_date'))?.type).toMatch(/^int/);
+      await rejects(db, `INSERT INTO agenda VALUES (6, 1, 100)`);
+      await db.query(`INSERT INTO agenda VALUES (6, 1, 42)`);
+    },
+  },
 ]);

@@ -6,6 +6,7 @@
  */
 import { fitName as fitRules, type NameRules } from '../names.js';
 import { columnsNamed, type IdentifierRules, type Token, type TokenKind } from '../sqltext.js';
+import { MUST_STAY_QUOTED } from './reserved.js';
 
 export function quoteMy(identifier: string): string {
   return `\`${identifier.replace(/`/g, '``')}\``;
@@ -220,10 +221,14 @@ export function fromRowValue(sql: string): string {
   return derived ? derived[1]! : sql.replace(/\bNEW\.(`(?:[^`]|``)*`)/g, '$1');
 }
 
-/** Backticked simple identifiers made bare (`name` → name), so catalog text reads like author SQL. */
+/**
+ * Backticked simple identifiers made bare (`name` → name), so catalog text reads like author SQL — but never a word
+ * that bare is no longer the name (MUST_STAY_QUOTED): the text is run again as a check's trigger and verify.
+ */
 export function unquoteSimple(sql: string): string {
+  const bare = (name: string) => /^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) && !MUST_STAY_QUOTED.has(name.toLowerCase());
   return tokens(sql)
-    .map((t) => (t.startsWith('`') && /^[A-Za-z_][A-Za-z0-9_$]*$/.test(unquote(t, '`')) ? unquote(t, '`') : t))
+    .map((t) => (t.startsWith('`') && bare(unquote(t, '`')) ? unquote(t, '`') : t))
     .join('');
 }
 
