@@ -523,6 +523,12 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
    */
   columnOnlyReaders(s: Session, table: string): Promise<string[]>;
   /**
+   * What a trigger's expression over `table` reads (tables, columns, sequences, functions) that roles writing the
+   * table may not, with those roles; null where it cannot tell. Only where a trigger runs with the rights of the
+   * role that writes (PostgreSQL); absent where it runs as its definer, xc's role, which plan checks already.
+   */
+  deniedToWriters?(s: Session, check: ExpressionCheck, table: string): Promise<{ object: string; privilege: string; roles: string[] }[] | null>;
+  /**
    * Why `type` is not one SQL type this server knows, or null. Asked before
    * any expression is compiled as that type, so a type is never pasted into
    * SQL until the server has read it as exactly one type. Changes nothing.

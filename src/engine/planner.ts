@@ -20,7 +20,7 @@ import type { SchemaModel, TableModel } from '../schema/model.js';
 import { PlannedObjects } from '../schema/planned.js';
 import { codeOf, copiesOverHeld, overHeld, sqlOverHeld } from './held.js';
 import { backfillTriggerNotes, triggerOrderIssues } from './triggerOrder.js';
-import { ungrantedColumns } from './grantNotes.js';
+import { deniedToWriters, ungrantedColumns } from './grantNotes.js';
 import { NOT_READ_IN_TIME, notReadInTime, rowsViolate, unvalidatedCheckIssues, violatingRows } from './rowChecks.js';
 import { missingNames } from './planHints.js';
 import { describeDependent, isOwnGeneratedColumn, keyUsers, objectsOver, policyOverCopyWay, textUsers, viewOverCopyWay } from './oldNames.js';
@@ -180,6 +180,7 @@ async function compileOverPlanned(session: Session, dialect: Dialect, model: Sch
  */
 async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext, readRows: boolean, notes: string[], laterSql: string[]): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
+  const computedByTrigger: ExpressionCheck[] = [];
   for (const t of op.types?.(spec as never, vctx) ?? []) {
     const issue = await dialect.typeIssue(session, t.type);
     if (issue) issues.push({ path: t.path, code: 'invalid_type', type: t.type, message: issue });
@@ -214,6 +215,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     const check = storedOnce(dialect, written);
     const error = await compileOverPlanned(session, dialect, model, check);
     if (error) issues.push({ path: check.path, code: 'invalid_expression', message: error + droppedFirst(dialect, model, check.table, error) });
+    else if ((check.path[0] === 'up' || check.path[0] === 'down') && !check.columnDefault && !check.declared) computedByTrigger.push(check);
     // A bare `user` the server takes (PostgreSQL) is SQL's USER, which a YAML author meant as text far more often
     // (campaign BD); its kin `current_user`, `session_user` likewise (campaign BL).
     const roleWord = /^\(*\s*(user|current_user|session_user)\s*\)*$/i.exec(check.sql)?.[1];
@@ -277,7 +279,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       });
     }
   }
-  if (issues.length === 0) notes.push(...(await ungrantedColumns(session, dialect, model, op, spec, laterSql)));
+  if (issues.length === 0) notes.push(...(await ungrantedColumns(session, dialect, model, op, spec, laterSql)), ...(await deniedToWriters(session, dialect, model, computedByTrigger)));
   if (issues.length > 0 || !readRows) return issues;
   for (const check of op.rowChecks?.(spec as never, vctx) ?? []) {
     const examples = await violatingRows(session, dialect, model, check);

@@ -25,6 +25,7 @@ import { forPlpgsqlParser, pgRawSqlIssue } from './statements.js';
 import { namedByTable, pgDeclaredIssue, pgIndexBuildIssue } from './declared.js';
 import { pgCannotAlter } from './owner.js';
 import { pgTableGrowthIssue } from './limits.js';
+import { pgDeniedToWriters, type DeniedToWriters } from './writerRights.js';
 import { decimalMax, narrowingIssue, signedRange, type NumberTypes } from '../narrowing.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
@@ -292,6 +293,10 @@ export class PostgresDialect extends BaseDialect implements Dialect {
       [this.quote(table), this.quote(table), this.quote(table)],
     );
     return r.rows.map((row) => (row.role === 'public' ? 'PUBLIC' : row.role));
+  }
+
+  deniedToWriters(s: Session, check: ExpressionCheck, table: string): Promise<DeniedToWriters[] | null> {
+    return pgDeniedToWriters(s, check, this.quote(table));
   }
 
   embedExpression(expr: string): string {

@@ -1,0 +1,91 @@
+/**
+ * An `up` that reads another table, where the application's role writes the table but may not read that one
+ * (campaign EK). PostgreSQL runs the dual-write trigger with the rights of the role that writes: from expand on, that
+ * role's INSERTs failed with "permission denied for table secret", and plan had said nothing. Now plan and apply
+ * note it, naming the role, what it lacks and the GRANT. MySQL/MariaDB run a trigger as its definer (xc's user, whose
+ * rights plan checks): no note, and the role's writes go through.
+ */
+import { randomBytes } from 'node:crypto';
+import { expect, it } from 'vitest';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { targets } from '../helpers/targets.js';
+import { onCleanup, setup, type Setup } from '../helpers/scenario.js';
+
+for (const target of targets) {
+  target.describe(`an up reading a table the writing role may not read (${target.name})`, () => {
+    const isPg = target.name === 'postgres';
+
+    /** A role that may read and write `orders` only; `insert` adds an order as it. */
+    async function writer(s: Setup): Promise<{ name: string; insert: (id: number, ref: number) => Promise<unknown> }> {
+      const name = `xc_wr_${randomBytes(4).toString('hex')}`;
+      if (isPg) {
+        await s.db.query(`CREATE ROLE ${name}`);
+        onCleanup(async () => void (await s.db.query(`DROP OWNED BY ${name}`).then(() => s.db.query(`DROP ROLE ${name}`))));
+        await s.db.query(`GRANT USAGE ON SCHEMA public TO ${name}`);
+        await s.db.query(`GRANT SELECT, INSERT, UPDATE ON orders TO ${name}`);
+        const client = new pg.Client({ connectionString: s.db.url });
+        await client.connect();
+        onCleanup(() => client.end());
+        await client.query(`SET ROLE ${name}`);
+        return { name, insert: (id, ref) => client.query(`INSERT INTO orders (id, ref) VALUES ($1, $2)`, [id, ref]) };
+      }
+      await s.db.query(`CREATE USER '${name}'@'%'`);
+      onCleanup(() => s.db.query(`DROP USER IF EXISTS '${name}'@'%'`).then(() => undefined));
+      await s.db.query(`GRANT SELECT, INSERT, UPDATE ON orders TO '${name}'@'%'`);
+      const url = new URL(s.db.url);
+      url.username = name;
+      const conn = await mysql.createConnection({ uri: url.toString() });
+      onCleanup(() => conn.end());
+      return { name, insert: (id, ref) => conn.query(`INSERT INTO orders (id, ref) VALUES (?, ?)`, [id, ref]) };
+    }
+
+    const notesOf = async (s: Setup) => ((await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] }).migrations[0]?.notes ?? [];
+
+    it('PostgreSQL: noted at plan and apply with the GRANT, and its writes fail as said until granted; MySQL/MariaDB: no note, its writes go through', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE secret (k int PRIMARY KEY, v varchar(20))`,
+          `INSERT INTO secret VALUES (1, 'one'), (2, 'two')`,
+          `CREATE TABLE orders (id int PRIMARY KEY, ref int)`,
+          `INSERT INTO orders VALUES (1, 1), (2, 2)`,
+        ],
+        'xc_wrights',
+      );
+      const role = await writer(s);
+      await role.insert(3, 1);
+      await s.write('0001_label', { addColumn: { table: 'orders', column: { name: 'label', type: 'varchar(20)' }, up: '(SELECT s.v FROM secret s WHERE s.k = ref)' } });
+      const notes = (await notesOf(s)).filter((n) => /may not use/.test(n));
+      if (isPg) {
+        const note = expect.stringMatching(new RegExp(`^operations\\[0\\]\\.addColumn: up: ${role.name} writes "orders" but may not use column secret\\.k, column secret\\.v, which this expression reads: .*GRANT SELECT \\(k\\) ON secret TO ${role.name}; GRANT SELECT \\(v\\) ON secret TO ${role.name};`));
+        expect(notes).toEqual([note]);
+        const applied = await s.xc.apply();
+        expect(applied.migrations[0]).toMatchObject({ notes: expect.arrayContaining([note]) });
+        // What the note says: the old version's writes fail from expand on, until it is granted.
+        await expect(role.insert(4, 2)).rejects.toThrow(/permission denied for table secret/);
+        await s.db.query(`GRANT SELECT ON secret TO ${role.name}`);
+      } else {
+        expect(notes).toEqual([]);
+        await s.xc.apply();
+      }
+      await role.insert(4, 2);
+      expect(await s.db.query(`SELECT id, label FROM orders ORDER BY id`)).toEqual([
+        { id: 1, label: 'one' },
+        { id: 2, label: 'two' },
+        { id: 3, label: 'one' },
+        { id: 4, label: 'two' },
+      ]);
+    });
+
+    it('a role that may read what up reads, or an up reading only its row: no note', async () => {
+      const s = await setup(target, [`CREATE TABLE secret (k int PRIMARY KEY, v varchar(20))`, `CREATE TABLE orders (id int PRIMARY KEY, ref int)`], 'xc_wrights');
+      const role = await writer(s);
+      await s.write('0001_label', { addColumn: { table: 'orders', column: { name: 'label', type: 'varchar(20)' }, up: `CONCAT('#', ref)` } });
+      expect((await notesOf(s)).filter((n) => /may not use/.test(n))).toEqual([]);
+      await s.db.query(isPg ? `GRANT SELECT ON secret TO ${role.name}` : `GRANT SELECT ON secret TO '${role.name}'@'%'`);
+      await s.write('0001_label', { addColumn: { table: 'orders', column: { name: 'label', type: 'varchar(20)' }, up: '(SELECT s.v FROM secret s WHERE s.k = ref)' } });
+      expect((await notesOf(s)).filter((n) => /may not use/.test(n))).toEqual([]);
+    });
+  });
+}
