@@ -178,6 +178,11 @@ export interface TableModel {
   engine?: string;
   /** ROW_FORMAT=COMPRESSED (MySQL/MariaDB InnoDB): no column is added or dropped instantly, only by an online rebuild. */
   compressed?: boolean;
+  /**
+   * MariaDB InnoDB keeps the hidden FTS_DOC_ID column of a FULLTEXT index dropped since, until the table is rebuilt:
+   * till then no column is added or dropped instantly. Known only where xc's user may read InnoDB's dictionary (PROCESS).
+   */
+  hiddenFtsDocId?: boolean;
   /** The table's default collation (MySQL/MariaDB): its character columns', unless their type names their own. */
   collation?: string;
   /** A system-versioned table (MariaDB `WITH SYSTEM VERSIONING`): every change of a row writes a history row. */

@@ -93,5 +93,24 @@ if (target) {
       await s.db.query(`INSERT INTO t (id) VALUES (2)`);
       expect(await s.db.query(`SELECT id, n, v FROM t ORDER BY id`)).toEqual([{ id: 1, n: 1, v: 'a' }, { id: 2, n: 5, v: null }]);
     });
+
+    // Campaign EJ: a FULLTEXT index dropped leaves InnoDB's hidden FTS_DOC_ID column; plan showed ALGORITHM=INSTANT and
+    // apply failed at that first step ("ALGORITHM=INSTANT is not supported"), left `expanding`.
+    it('a FULLTEXT index dropped earlier: a column added or dropped refused at plan, nothing executed, saying how; once the table is rebuilt it applies', async () => {
+      const leftOver = [`CREATE TABLE t (id int PRIMARY KEY, n int, body text, FULLTEXT KEY ft (body))`, `CREATE TABLE o (id int PRIMARY KEY, x int)`, `INSERT INTO t VALUES (1, 1, 'a b')`, `ALTER TABLE t DROP INDEX ft`];
+      for (const op of [ops.addColumn, ops.dropColumn]) {
+        const s = await setup(target, leftOver, 'xc_onrb');
+        if (!(await mariadb(s))) return;
+        await s.write('0001_x', { addIndex: { table: 'o', columns: ['x'] } }, op);
+        await refused(s, ['t', 'o'], /0001_x\.json: operations\[1\]\.\w+\.table: its (expand|contract) [\s\S]*"t" keeps InnoDB's hidden FTS_DOC_ID column from a FULLTEXT index dropped since: [\s\S]*ALTER TABLE … FORCE, ALGORITHM=INPLACE, LOCK=NONE/);
+      }
+      const s = await setup(target, leftOver, 'xc_onrb');
+      await s.db.query(`ALTER TABLE t FORCE, ALGORITHM=INPLACE, LOCK=NONE`);
+      await s.write('0001_x', ops.addColumn);
+      await s.xc.apply();
+      await record(s.xc, '0001_x');
+      await s.xc.contract();
+      expect(await s.db.query(`SELECT id, n, body, z FROM t ORDER BY id`)).toEqual([{ id: 1, n: 1, body: 'a b', z: null }]);
+    });
   });
 }

@@ -150,6 +150,9 @@ describe('failure hints', () => {
     const err = Object.assign(new Error("Creating index 'PRIMARY' required more than 'innodb_online_alter_log_max_size' bytes of modification log. Please try again"), { errno: 1799 });
     expect(my.failureHint(err)).toMatch(/rolled back, nothing changed: run it again when the table is less busy, or raise innodb_online_alter_log_max_size/);
     expect(my.failureHint(Object.assign(new Error('lock wait'), { errno: 1205 }))).toBeNull();
+    // 1845 on an instant change: the hidden FTS_DOC_ID a dropped FULLTEXT index leaves (campaign EJ); on another algorithm, none.
+    expect(my.failureHint(Object.assign(new Error('ALGORITHM=INSTANT is not supported for this operation. Try ALGORITHM=INPLACE'), { errno: 1845 }))).toMatch(/nothing of this step ran; .*hidden FTS_DOC_ID .*ALTER TABLE … FORCE, ALGORITHM=INPLACE, LOCK=NONE/);
+    expect(my.failureHint(Object.assign(new Error('LOCK=NONE is not supported. Reason: xyz. Try LOCK=SHARED'), { errno: 1845 }))).toBeNull();
     expect(my.failureHint(new Error('no errno'))).toBeNull();
     // PostgreSQL: FORCE ROW LEVEL SECURITY hiding rows from xc's role (row_security is off on its connections), and nothing else.
     expect(pg.failureHint!(Object.assign(new Error('query would be affected by row-level security policy for table "t"'), { code: '42501' }))).toMatch(/BYPASSRLS/);

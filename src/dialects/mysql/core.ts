@@ -454,6 +454,14 @@ export class MysqlDialect extends BaseDialect implements Dialect {
         'the ALTER was rolled back, nothing changed: run it again when the table is less busy, or raise innodb_online_alter_log_max_size (SET GLOBAL) first'
       );
     }
+    // ER_ALTER_OPERATION_NOT_SUPPORTED on an instant ADD / DROP COLUMN plan did not foresee: a FULLTEXT index dropped
+    // since left InnoDB's hidden FTS_DOC_ID column, which plan reads only with PROCESS (campaign EJ).
+    if (errno === 1845 && /ALGORITHM=(INSTANT|NOCOPY)/i.test((err as Error).message ?? '')) {
+      return (
+        'the server would not change the table instantly, so nothing of this step ran; a table that once had a FULLTEXT index keeps a hidden FTS_DOC_ID column until it is rebuilt: ' +
+        'rebuild it online (ALTER TABLE … FORCE, ALGORITHM=INPLACE, LOCK=NONE) and run xc again, or `xc rollback` (with PROCESS, plan says this before anything runs)'
+      );
+    }
     // ER_DROP_INDEX_FK, met by a `sql` operation's rollback that drops the index its expand created (fuzz seed 320):
     // xc's own dropIndex and addIndex rollback give the key an index of its own first (keys.ts).
     if (errno === 1553) {

@@ -62,6 +62,9 @@ export function mariadbAlterIssue(table: TableModel, sql: string): string | null
   if (table.compressed && /\bALGORITHM\s*=\s*(INSTANT|NOCOPY)\b/i.test(sql) && /\b(ADD|DROP)\s+COLUMN\b/i.test(sql)) {
     return `"${table.name}" is ROW_FORMAT=COMPRESSED: MariaDB adds or drops a column of such a table only by rebuilding it, not instantly as this step does — make it ROW_FORMAT=DYNAMIC first (an online rebuild: \`ALTER TABLE … ROW_FORMAT=DYNAMIC, ALGORITHM=INPLACE, LOCK=NONE\`), or change it with \`sql\` operations`;
   }
+  if (table.hiddenFtsDocId && /\bALGORITHM\s*=\s*(INSTANT|NOCOPY)\b/i.test(sql) && /\b(ADD|DROP)\s+COLUMN\b/i.test(sql)) {
+    return `"${table.name}" keeps InnoDB's hidden FTS_DOC_ID column from a FULLTEXT index dropped since: MariaDB adds or drops no column of it instantly, as this step does, until the table is rebuilt — rebuild it online first (\`ALTER TABLE … FORCE, ALGORITHM=INPLACE, LOCK=NONE\`, which drops the hidden column), or change it with \`sql\` operations`;
+  }
   const blocker = onlineBlocker(table);
   if (!blocker) return null;
   const rebuild = /,\s*FORCE\s*,/i.test(sql) || /\bADD\s+PRIMARY\s+KEY\b/i.test(sql) || (/\bMODIFY\s+COLUMN\b/i.test(sql) && /\bALGORITHM\s*=\s*INPLACE\b/i.test(sql));
