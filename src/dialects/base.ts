@@ -122,7 +122,7 @@ export abstract class BaseDialect {
   }
 
   /** MySQL/MariaDB have no row value an expression could read: never. */
-  readsRowWhole(_expr: string, _table: string): boolean {
+  readsRowWhole(_expr: string, _table: string, _columns?: string[]): boolean {
     return false;
   }
 

@@ -18,6 +18,8 @@ export interface IdentifierRules {
   /** A bare word or a quoted identifier names `column` (the server's case rules). */
   names(token: Token, column: string): boolean;
   quote(identifier: string): string;
+  /** Bare words (lower-cased) that never name a column unqualified: reserved words, and those that mean a value (CURRENT_DATE). */
+  reserved?: ReadonlySet<string>;
 }
 
 const significant = (t: Token) => t.kind !== 'space' && t.kind !== 'comment';
@@ -39,9 +41,9 @@ const isName = (t: Token | undefined) => t?.kind === 'word' || t?.kind === 'quot
  * Where the reference to `column` at token `i` starts, or -1 where token `i` refers to no column of the row of
  * `table`. A reference is an identifier of that name, bare or qualified by the table's name (`t.col`, and
  * `schema.t.col`, from its first part), that is not a function (a bare word before `(`), not a qualifier itself, not
- * another table's column (`p.col`), not a type (after `::` or AS) nor a collation (after COLLATE). `t.col` inside a
- * subquery that reads `t` again, or aliases another table `t`, names that subquery's row: plan refuses it
- * (`subqueryAmbiguities`, `shadowed`).
+ * another table's column (`p.col`), not a type (after `::` or AS, or before a literal) nor a collation (after COLLATE),
+ * nor, bare, a word the dialect reserves. `t.col` inside a subquery that reads `t` again, or aliases another table
+ * `t`, names that subquery's row: plan refuses it (`subqueryAmbiguities`, `shadowed`).
  */
 function referenceAt(tokens: Token[], i: number, column: string, rules: IdentifierRules, table: string): number {
   const t = tokens[i]!;
@@ -49,7 +51,12 @@ function referenceAt(tokens: Token[], i: number, column: string, rules: Identifi
   const after = near(tokens, i, 1)?.text;
   const before = nearAt(tokens, i, -1);
   if ((t.kind === 'word' && after === '(') || after === '.' || tokens[before]?.text === '::') return -1;
-  if (tokens[before]?.text !== '.') return /^(as|collate)$/i.test(tokens[before]?.text ?? '') ? -1 : i;
+  if (tokens[before]?.text !== '.') {
+    // Bare: a reserved word is what it reserves (`DESC`, `current_date`), and a word before a string is its type
+    // (`interval '1 year'`, `DATE '2000-01-01'`) — neither the column of that name (campaign EL).
+    if (t.kind === 'word' && (rules.reserved?.has(t.text.toLowerCase()) || near(tokens, i, 1)?.kind === 'string')) return -1;
+    return /^(as|collate)$/i.test(tokens[before]?.text ?? '') ? -1 : i;
+  }
   let start = nearAt(tokens, before, -1);
   if (!isName(tokens[start]) || !rules.names(tokens[start]!, table)) return -1;
   for (let dot = nearAt(tokens, start, -1); tokens[dot]?.text === '.' && isName(near(tokens, dot, -1)); dot = nearAt(tokens, start, -1)) start = nearAt(tokens, dot, -1);

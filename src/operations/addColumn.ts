@@ -332,7 +332,7 @@ export const addColumn: Operation<'addColumn'> = {
     // Read whole, the row is what the table holds when `up` runs: a column added later, or the shadow of an in-place
     // change in flight, is in the value of a row written then and not of one filled before (campaign DJ: xc's shadow
     // name kept for good in the rows an old writer updated meanwhile).
-    const whole = up !== undefined && ctx.dialect.readsRowWhole(up, spec.table);
+    const whole = up !== undefined && ctx.dialect.readsRowWhole(up, spec.table, t.columns.map((c) => c.name));
     if (reads.length > 0 || whole) {
       const inputs = whole ? 'any column' : reads.map((c) => `"${c}"`).join(', ');
       return {

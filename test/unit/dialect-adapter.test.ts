@@ -92,6 +92,19 @@ describe('which columns an expression names', () => {
     expect(my.columnsNamed('CAST(1 AS name) || t.x', 'users', columns)).toEqual([]);
   });
 
+  it('a reserved word bare is what it reserves, and a word before a literal its type: never the column of that name (campaign EL)', () => {
+    const named = ['current_date', 'desc', 'interval', 'date', 'type', 'rank', 'offset'];
+    // Bare `current_date` is the function, `DESC` an index key's order, `interval '…'` / `DATE '…'` typed literals.
+    expect(pg.columnsNamed(`current_date + "interval" < x AND type DESC AND x < interval '1 year' AND date '2000-01-01' < "date"`, 't', [...named, 'x'])).toEqual(['interval', 'date', 'type', 'x']);
+    expect(my.columnsNamed("current_date < `current_date` AND type DESC AND DATE '2000-01-01' < `date` AND rank > 0 AND offset > 0", 't', named)).toEqual(['current_date', 'date', 'type', 'rank', 'offset']);
+    // Qualified, a reserved word is a name again (`t.desc`).
+    expect(pg.columnsNamed(`t.desc || t.current_date`, 't', named)).toEqual(['current_date', 'desc']);
+    expect(pg.replaceIdentifier(`"type" DESC, "desc"`, 't', 'desc', 'description')).toBe(`"type" DESC, "description"`);
+    // A column named as its table is what the name reads, not the row (PostgreSQL looks for a column first).
+    expect(pg.readsRowWhole(`"order" * 100`, 'order', ['id', 'order'])).toBe(false);
+    expect(pg.readsRowWhole(`"order"::text`, 'order', ['id', 'x'])).toBe(true);
+  });
+
   it('rename a column where the expression refers to it, quoted, and nowhere else; a qualifier by the row\'s table stays', () => {
     expect(pg.replaceIdentifier(`lower(name) <> 'name' AND "name" IS NOT NULL AND t.name = name::text`, 'users', 'name', 'full name')).toBe(
       `lower("full name") <> 'name' AND "full name" IS NOT NULL AND t.name = "full name"::text`,

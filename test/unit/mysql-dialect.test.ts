@@ -55,6 +55,12 @@ describe('rewriteColumns (author expressions inside triggers)', () => {
     expect(rw(`x'0A' = x`)).toBe(`x'0A' = NEW.\`x\``);
     expect(rw(`name = 'O\\'Brien' AND name <> 'a''b'`)).toBe(`NEW.\`name\` = 'O\\'Brien' AND NEW.\`name\` <> 'a''b'`);
   });
+  it('leaves a reserved word written bare, and a type before a literal, alone: not the columns named so (campaign EL)', () => {
+    const kw = (e: string) => rewriteColumns(e, ['current_date', 'date', 'desc', 'rank'], 'NEW.');
+    expect(kw('current_date + 1')).toBe('current_date + 1');
+    expect(kw('`current_date` + 1')).toBe('NEW.`current_date` + 1');
+    expect(kw(`date > DATE '2000-01-01' AND rank > 0`)).toBe(`NEW.\`date\` > DATE '2000-01-01' AND NEW.\`rank\` > 0`);
+  });
   it('with the table, writes a column named by it (as the backfill UPDATE names the row) as the row\'s too', () => {
     const byTable = (e: string) => rewriteColumns(e, cols, 'NEW.', 'users');
     expect(byTable('(SELECT COUNT(*) FROM posts p WHERE p.user_id = users.x)')).toBe('(SELECT COUNT(*) FROM posts p WHERE p.user_id = NEW.`x`)');
@@ -356,6 +362,10 @@ describe('session statements', () => {
     expect(d.lockTimeout(1000)).toEqual(['SET SESSION lock_wait_timeout = 1', 'SET SESSION innodb_lock_wait_timeout = 1']);
     expect(d.sessionLockTimeout(1500)).toEqual({ lock_wait_timeout: 2, innodb_lock_wait_timeout: 2 });
     expect(d.sessionLockTimeout(10)).toEqual({ lock_wait_timeout: 1, innodb_lock_wait_timeout: 1 });
+    // A read bounded in time: MariaDB's SET STATEMENT, which a compound statement (plan's one computation of an `up`)
+    // does not take — nor a limit set inside it: the session's around it (campaign EJ: computed for minutes).
+    expect(d.timeBoundedRead('SELECT 1', 1500)).toEqual({ before: [], sql: 'SET STATEMENT max_statement_time = 1.5 FOR SELECT 1', after: [] });
+    expect(d.timeBoundedRead('BEGIN NOT ATOMIC SELECT 1; END', 1500)).toEqual({ before: ['SET max_statement_time = 1.5'], sql: 'BEGIN NOT ATOMIC SELECT 1; END', after: ['SET max_statement_time = 0'] });
     // One statement each way, per batch; the session's own values kept in user variables by the same SET.
     expect(d.backfillSession(1000, ['xc_sync_1', "bad'name"])).toEqual([
       'SET @xc_lwt = @@SESSION.lock_wait_timeout, @xc_ilwt = @@SESSION.innodb_lock_wait_timeout, SESSION lock_wait_timeout = 1, SESSION innodb_lock_wait_timeout = 1, @xc_bypass_xc_sync_1 = 1, @xc_bypass_badname = 1',

@@ -6,7 +6,7 @@
  */
 import { fitName as fitRules, type NameRules } from '../names.js';
 import { columnsNamed, type IdentifierRules, type Token, type TokenKind } from '../sqltext.js';
-import { MUST_STAY_QUOTED } from './reserved.js';
+import { MUST_STAY_QUOTED, NEVER_A_BARE_COLUMN } from './reserved.js';
 
 export function quoteMy(identifier: string): string {
   return `\`${identifier.replace(/`/g, '``')}\``;
@@ -79,6 +79,7 @@ export function mysqlTokens(sql: string): Token[] {
 export const MYSQL_IDENTIFIERS: IdentifierRules = {
   names: (t, column) => (t.kind === 'quoted' ? unquote(t.text, t.text[0]!) : t.text).toLowerCase() === column.toLowerCase(),
   quote: quoteMy,
+  reserved: NEVER_A_BARE_COLUMN,
 };
 
 const insignificant = (t: string) => /^\s/.test(t) || t.startsWith('--') || t.startsWith('#') || (t.startsWith('/*') && !/^\/\*M?!/.test(t));
@@ -90,8 +91,8 @@ const UNITS = /^(microsecond|second|minute|hour|day|week|month|quarter|year|[a-z
 /**
  * Rewrite the columns an expression names (bare or backticked) as `prefix` + backticked name, e.g. NEW.`name`. Names
  * are case-insensitive as in MySQL. Not rewritten: a word followed by `(` (a function), preceded or followed by `.`
- * (qualified), followed by a quote (a literal prefix such as x'..' or _utf8mb4'..'), or in a keyword position (after
- * AS, USING, COLLATE; an INTERVAL unit). With `table`, a column named by it (`users`.`id`, as the backfill's UPDATE
+ * (qualified), followed by a quote (a literal prefix such as x'..' or _utf8mb4'..'), in a keyword position (after
+ * AS, USING, COLLATE; an INTERVAL unit), or a reserved word written bare. With `table`, a column named by it (`users`.`id`, as the backfill's UPDATE
  * names the row) is rewritten too. Exact only where `rewritesExactly` says so: `rowValue` picks.
  */
 export function rewriteColumns(expr: string, columns: string[], prefix: string, table?: string): string {
@@ -124,6 +125,10 @@ export function rewriteColumns(expr: string, columns: string[], prefix: string, 
       const after = sig(i, 1);
       if (after === '(' || after === '.' || before === '.' || /^['"]/.test(toks[i + 1] ?? '')) return t;
       if (isWord(t) && /^(as|using|collate)$/i.test(before ?? '')) return t;
+      // Bare, a reserved word is what it reserves (`current_date` the function), not the column named so (campaign EL).
+      if (isWord(t) && NEVER_A_BARE_COLUMN.has(t.toLowerCase())) return t;
+      // A word before a literal, spaced or not, is its type (`DATE '2000-01-01'`).
+      if (isWord(t) && /^['"]/.test(after ?? '')) return t;
       if (isWord(t) && UNITS.test(t) && /^interval$/i.test(sig(i, -1, 2) ?? '')) return t;
       return prefix + quoteMy(column);
     })

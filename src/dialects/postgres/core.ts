@@ -134,8 +134,8 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     this.kit ??= await import('./ddlKit.js');
   }
 
-  override readsRowWhole(expr: string, table: string): boolean {
-    return readsWholeRow(expr, table);
+  override readsRowWhole(expr: string, table: string, columns?: string[]): boolean {
+    return readsWholeRow(expr, table, columns);
   }
 
   /** The statements depend on the model only for the tables a foreign key ties to the one they change (locked with it). */
@@ -145,7 +145,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     // The types a trigger converts between: the columns it writes and those its expressions read — every column where
     // one reads the row whole (`t::text`, `(t).price`: campaign DG, a row's text kept each old writer's DateStyle).
     const settingsRead = (table: string, types: (string | undefined)[], exprs: string[], columns: string[]) => {
-      const read = exprs.some((e) => readsWholeRow(e, table)) ? columns : exprs.flatMap((e) => this.columnsNamed(e, table, columns));
+      const read = exprs.some((e) => readsWholeRow(e, table, columns)) ? columns : exprs.flatMap((e) => this.columnsNamed(e, table, columns));
       return kit.readsSessionSettings([...types, ...read.map((c) => model.column(table, c)?.type)], exprs);
     };
     return markRemovals({

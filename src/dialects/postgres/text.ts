@@ -5,6 +5,7 @@
  * tokens expression analysis works on (sqltext.ts); and xc's `?`
  * placeholders told apart from PostgreSQL's own `?` operators.
  */
+import { PG_RESERVED } from './reserved.js';
 import type { NameRules } from '../names.js';
 import type { IdentifierRules, Token } from '../sqltext.js';
 
@@ -19,6 +20,7 @@ export function quotePg(identifier: string): string {
 export const PG_IDENTIFIERS: IdentifierRules = {
   names: (t, column) => (t.kind === 'quoted' ? t.text.slice(1, -1).replace(/""/g, '"') : t.text.toLowerCase()) === column,
   quote: quotePg,
+  reserved: PG_RESERVED,
 };
 
 const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
@@ -239,7 +241,9 @@ export function valuesDiffer(a: string, b: string, type: string | undefined): st
 }
 
 /** `expr` names the table other than as a column's qualifier (`t.a`): its row as a value (`t`, `t.*`). */
-export function readsWholeRow(expr: string, table: string): boolean {
+export function readsWholeRow(expr: string, table: string, columns: string[] = []): boolean {
+  // A column named as its table is what the name reads (PostgreSQL looks for a column first; campaign EL: "order" of "order").
+  if (columns.includes(table)) return false;
   const sig = pgTokens(expr).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
   const isTable = (t: (typeof sig)[number]) => (t.kind === 'word' ? t.text.toLowerCase() === table : t.kind === 'quoted' && t.text === `"${table.replace(/"/g, '""')}"`);
   return sig.some((t, i) => isTable(t) && sig[i - 1]?.text !== '.' && (sig[i + 1]?.text !== '.' || sig[i + 2]?.text === '*'));

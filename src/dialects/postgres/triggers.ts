@@ -108,7 +108,7 @@ const unchanged = (q: Quote, c: string, type: string | undefined) => `NOT (${val
 function toleratedOnUpdate(q: Quote, assign: string, column: string, expr: string, s: { table: string; columns: string[] }, typeOf: (c: string) => string | undefined): string {
   // The row read whole (`to_jsonb(t)`, `(t).a`, `f(t)`) hides which columns it reads: then a failing `up` fails the
   // write, as before (campaign BO: an old version's bad value got in, the contract failing on it unnamed).
-  if (readsWholeRow(expr, s.table)) return assign;
+  if (readsWholeRow(expr, s.table, s.columns)) return assign;
   const reads = columnsNamed(pgTokens(expr), s.columns, PG_IDENTIFIERS, s.table).filter((c) => c !== column);
   const untouched = [`OLD.${q(column)} IS NULL`, ...reads.map((c) => unchanged(q, c, typeOf(c)))].join(' AND ');
   return `IF ${untouched} THEN
@@ -307,12 +307,12 @@ export function pgFillTrigger(q: Quote, s: FillTriggerSpec, pinSettings = false,
   const c = `NEW.${q(s.column)}`;
   // Read whole, the row holds the column itself: computed with it NULL, as the backfill computes it (campaign DJ:
   // `row_to_json(t)::text` nested each value in the next).
-  const fill = `${readsWholeRow(s.expr, s.table) ? `${c} := NULL; ` : ''}${c} := ${rowValue(q, s.expr, s.columns, s.table)};`;
+  const fill = `${readsWholeRow(s.expr, s.table, s.columns) ? `${c} := NULL; ` : ''}${c} := ${rowValue(q, s.expr, s.columns, s.table)};`;
   const fillRow = `IF TG_OP = 'INSERT' THEN ${fill}\n    ELSE ${toleratedOnUpdate(q, fill, s.column, s.expr, s, typeOf)} END IF;`;
   // An expression reading the row whole (`(t).b`, `t::text`) names no column: any of them is an input (campaign DI:
   // never recomputed, the contract keeping the first fill's value). Only for a fill that recomputes (`recomputeOn`
   // given, addColumn's): setNotNull's `up` fills NULLs alone.
-  const reads = (s.recomputeOn !== undefined && readsWholeRow(s.expr, s.table) ? s.columns : (s.recomputeOn ?? [])).filter((col) => col !== s.column);
+  const reads = (s.recomputeOn !== undefined && readsWholeRow(s.expr, s.table, s.columns) ? s.columns : (s.recomputeOn ?? [])).filter((col) => col !== s.column);
   const recompute = reads.length === 0 ? '' : `\n  ELSIF TG_OP = 'UPDATE' THEN\n    IF ${unchanged(q, s.column, s.type ?? typeOf(s.column))} AND NOT (${reads.map((col) => unchanged(q, col, typeOf(col))).join(' AND ')}) THEN ${fill} END IF;`;
   const pinPath = !pathFree(s.expr, s.columns);
   if (s.always) return triggerSteps(q, s.name, s.table, `  ${fillRow}`, `keeps ${s.column} computed from the row on every write`, '', pinPath, pinSettings);
