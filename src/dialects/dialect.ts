@@ -871,6 +871,15 @@ async function outsideStandIns<T>(s: Session, standIns: StandIn[], fn: () => Pro
 }
 
 /**
+ * How long plan reads rows for one check, or computes an expression once (XC_PLAN_ROW_READ_MS, default 30 s). A
+ * check over a `sql` backfill's rows reads them as that backfill leaves them, in one query: an `EXISTS` over an
+ * unindexed column made it quadratic, and plan ran for more than 10 minutes on 51k rows (campaign DL); an `up` with
+ * a window over a large table computed once ran as long, and went on after xc was stopped (campaign EJ). Past it, a
+ * check is noted, not done; a value not computed is left to the backfill.
+ */
+export const planReadMs = () => Number(process.env.XC_PLAN_ROW_READ_MS) || 30_000;
+
+/**
  * Compile an author expression against the database without touching data,
  * inside a read-only transaction that is rolled back; the error text, or null.
  */
@@ -882,7 +891,15 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
     await withStandIns(s, dialect, standIns, dialect.expressionSetup?.(check) ?? [], async () => {
       for (const sql of dialect.expressionQueries(check)) await s.query(sql, undefined, { single: true });
       if (made) await s.query(value.store, undefined, { single: true });
-      if (made && value.evaluate) await s.query(value.evaluate, undefined, { single: true });
+      if (made && value.evaluate) {
+        const bound = dialect.timeBoundedRead(value.evaluate, planReadMs());
+        for (const st of bound.before) await s.query(st);
+        try {
+          await s.query(bound.sql, undefined, { single: true });
+        } finally {
+          for (const st of bound.after) await s.query(st).catch(() => undefined);
+        }
+      }
     });
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;

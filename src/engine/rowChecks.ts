@@ -1,6 +1,6 @@
 /** Plan's reads of the rows a step would meet: a check's violating rows, read as the plan leaves them, time-bounded. */
 import type { Session } from '../db/driver.js';
-import { EscapedTransactionError, readOnly, type Dialect } from '../dialects/dialect.js';
+import { EscapedTransactionError, planReadMs, readOnly, type Dialect } from '../dialects/dialect.js';
 import type { ValidationIssue } from '../operations/types.js';
 import type { BackfillSpec, RowCheck } from '../plan/index.js';
 import { exampleColumns, formatRows } from '../backfill/verify.js';
@@ -34,12 +34,6 @@ export async function unvalidatedCheckIssues(session: Session, dialect: Dialect,
 
 export const rowsViolate = (check: RowCheck, examples: string): ValidationIssue => ({ path: check.path, code: 'rows_violate', table: check.table, message: check.wholeTable ? check.message : `${check.message}; for example:\n${examples}` });
 
-/**
- * How long plan reads rows for one check (XC_PLAN_ROW_READ_MS, default 30 s). A check over a `sql` backfill's
- * rows reads them as that backfill leaves them, in one query: an `EXISTS` over an unindexed column made it
- * quadratic, and plan ran for more than 10 minutes on 51k rows (campaign DL). Past it, the check is noted, not done.
- */
-const planReadMs = () => Number(process.env.XC_PLAN_ROW_READ_MS) || 30_000;
 export const NOT_READ_IN_TIME = Symbol('not read in time');
 
 export const notReadInTime = (check: RowCheck) =>

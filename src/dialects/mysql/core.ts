@@ -353,7 +353,8 @@ export class MysqlDialect extends BaseDialect implements Dialect {
       store: `UPDATE ${VALUE_TABLE} AS ${quoteMy(c.table)} SET ${value} = (${c.sql}) LIMIT 0`,
       // Over a row of NULLs, every error but a refusal of types (4078: "Cannot cast 'inet6' as 'int' in assignment of
       // `x`", a stored function's parameter) left to the rows that give it: a function may refuse a NULL no row holds.
-      // One that writes is refused by the read-only transaction before it runs, and that is left too. After the text was
+      // One that writes is refused by the read-only transaction before it runs, and that is left too, as is one not
+      // computed within planReadMs (compileExpression bounds it: campaign EJ, a window over a large table). After the text was
       // compiled in a plain SELECT (expressionQueries): no `;` of it reaches the block.
       ...(this.mariadb
         ? { evaluate: `BEGIN NOT ATOMIC DECLARE xc_errno INT; DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN GET DIAGNOSTICS CONDITION 1 xc_errno = MYSQL_ERRNO; IF xc_errno = 4078 THEN RESIGNAL; END IF; END; INSERT INTO ${VALUE_TABLE} () VALUES (); UPDATE ${VALUE_TABLE} AS ${quoteMy(c.table)} SET ${value} = (${c.sql}); END` }
@@ -485,6 +486,8 @@ export class MysqlDialect extends BaseDialect implements Dialect {
 
   /** MariaDB: for this statement alone. MySQL: the session's limit for SELECTs, set back to none (xc's sessions have none: db/statementLimit.ts). */
   timeBoundedRead(sql: string, ms: number): { before: string[]; sql: string; after: string[] } {
+    // A compound statement takes no SET STATEMENT (nor a limit set inside it): the session's, for its statements.
+    if (this.mariadb && /^\s*BEGIN\s+NOT\s+ATOMIC\b/i.test(sql)) return { before: [`SET max_statement_time = ${Math.max(0.001, ms / 1000)}`], sql, after: ['SET max_statement_time = 0'] };
     if (this.mariadb) return { before: [], sql: `SET STATEMENT max_statement_time = ${Math.max(0.001, ms / 1000)} FOR ${sql}`, after: [] };
     return { before: [`SET max_execution_time = ${Math.max(1, Math.round(ms))}`], sql, after: ['SET max_execution_time = 0'] };
   }
