@@ -91,9 +91,10 @@ const UNITS = /^(microsecond|second|minute|hour|day|week|month|quarter|year|[a-z
 /**
  * Rewrite the columns an expression names (bare or backticked) as `prefix` + backticked name, e.g. NEW.`name`. Names
  * are case-insensitive as in MySQL. Not rewritten: a word followed by `(` (a function), preceded or followed by `.`
- * (qualified), followed by a quote (a literal prefix such as x'..' or _utf8mb4'..'), in a keyword position (after
- * AS, USING, COLLATE; an INTERVAL unit), or a reserved word written bare. With `table`, a column named by it (`users`.`id`, as the backfill's UPDATE
- * names the row) is rewritten too. Exact only where `rewritesExactly` says so: `rowValue` picks.
+ * (qualified), followed by a quote (a literal prefix such as x'..' or _utf8mb4'..', or a type: DATE '…'), in a
+ * keyword position (after AS, USING, COLLATE; an INTERVAL unit), or a reserved word written bare. With `table`, a
+ * column named by it (`users`.`id`, as the backfill's UPDATE names the row) is rewritten too. Exact only where
+ * `rewritesExactly` says so: `rowValue` picks.
  */
 export function rewriteColumns(expr: string, columns: string[], prefix: string, table?: string): string {
   const byLower = new Map(columns.map((c) => [c.toLowerCase(), c]));
