@@ -11,11 +11,14 @@ import { describeOperation, rejects, rows } from '../helpers/operations.js';
 import type { Db } from '../helpers/targets.js';
 
 const q = (db: Db, id: string) => (db.dialect === 'postgres' ? `"${id}"` : `\`${id}\``);
+/** The table's indexes by name, its primary key's left out. */
 const indexNames = async (db: Db, table: string) =>
   (db.dialect === 'postgres'
     ? await db.query<{ n: string }>(`SELECT indexname AS n FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ? ORDER BY 1`, [table])
     : await db.query<{ n: string }>(`SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY 1`, [table])
-  ).map((r) => r.n);
+  )
+    .map((r) => r.n)
+    .filter((n) => !/^(PRIMARY|notes_pkey)$/.test(n));
 
 describeOperation('addColumn', [
   {
@@ -70,10 +73,10 @@ describeOperation('renameColumn', [
       new: [`INSERT INTO notes (id, type, description) VALUES (3, 'c', 'z')`],
     },
     async afterStart(db) {
-      expect((await indexNames(db, 'notes')).filter((n) => !/^(PRIMARY|notes_pkey)$/.test(n))).toEqual(['notes_type_desc']);
+      expect(await indexNames(db, 'notes')).toEqual(['notes_type_desc']);
     },
     async afterComplete(db) {
-      expect((await indexNames(db, 'notes')).filter((n) => !/^(PRIMARY|notes_pkey)$/.test(n))).toEqual(['notes_type_desc']);
+      expect(await indexNames(db, 'notes')).toEqual(['notes_type_desc']);
       expect(await rows(db, `SELECT id, type, description FROM notes ORDER BY id`)).toEqual([
         { id: '1', type: 'a', description: 'x' },
         { id: '2', type: 'b', description: 'y' },
@@ -81,7 +84,7 @@ describeOperation('renameColumn', [
       ]);
     },
     async afterRollback(db) {
-      expect((await indexNames(db, 'notes')).filter((n) => !/^(PRIMARY|notes_pkey)$/.test(n))).toEqual(['notes_type_desc']);
+      expect(await indexNames(db, 'notes')).toEqual(['notes_type_desc']);
       expect(await rows(db, `SELECT id, ${q(db, 'desc')} AS d FROM notes ORDER BY id`)).toEqual([
         { id: '1', d: 'x' },
         { id: '2', d: 'y' },

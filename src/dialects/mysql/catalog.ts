@@ -166,7 +166,9 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     if (r.ref_schema && r.ref_type) fk.refTypes = [...(fk.refTypes ?? []), r.ref_type];
   }
 
-  if (flavor.mariadb) for (const name of await leftFtsDocId(s)) if (tables.has(name)) tables.get(name)!.hiddenFtsDocId = true;
+  const here = (await s.query<{ name: string | null; collation: string | null }>(`SELECT DATABASE() AS name, @@collation_database AS collation`)).rows[0];
+  const database = here?.name;
+  if (flavor.mariadb && database) for (const name of await leftFtsDocId(s, database)) if (tables.has(name)) tables.get(name)!.hiddenFtsDocId = true;
 
   const { periods, overlapKeys } = await readPeriods(s, checkRows);
   for (const [table, key] of overlapKeys) {
@@ -205,8 +207,6 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
     t.checks.push({ name: check.name, expression, columns: mentioned(expression, t.name, t.columns.map((c) => c.name)), trigger: true, triggerBase: r.name.replace(/_[iu]$/, '') });
   }
   const model = SchemaModel.fromCatalog([...tables.values()]);
-  const here = (await s.query<{ name: string | null; collation: string | null }>(`SELECT DATABASE() AS name, @@collation_database AS collation`)).rows[0];
-  const database = here?.name;
   model.searched = database ? ` in database "${database}"` : '';
   model.namespace = database ?? undefined;
   if (here?.collation) model.defaultCollation = here.collation;
@@ -226,7 +226,7 @@ export async function introspectMysql(s: Session, flavor: CatalogFlavor): Promis
  * left (dropped since): MariaDB then adds or drops no column instantly ("ALGORITHM=INSTANT is not supported", campaign
  * EJ: apply failed at its first step, which plan had shown). Read where xc's user may (PROCESS), else none known.
  */
-async function leftFtsDocId(s: Session): Promise<string[]> {
+async function leftFtsDocId(s: Session, database: string): Promise<string[]> {
   const r = await s
     .query<{ name: string; ft_indexes: number | string }>(
       `SELECT t.NAME AS name,
@@ -239,12 +239,11 @@ async function leftFtsDocId(s: Session): Promise<string[]> {
       if (err?.errno === 1227) return { rows: [] };
       throw err;
     });
-  const here = (await s.query<{ db: string | null }>('SELECT DATABASE() AS db')).rows[0]?.db;
   // InnoDB names a table `database/table`, each part in the server's file-name encoding (`@002d` for `-`).
   const decode = (part: string) => part.replace(/@([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   return r.rows.filter((row) => Number(row.ft_indexes) === 0).flatMap((row) => {
     const [db, table] = row.name.split('/').map(decode);
-    return db === here && table !== undefined ? [table] : [];
+    return db === database && table !== undefined ? [table] : [];
   });
 }
 
