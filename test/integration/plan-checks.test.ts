@@ -403,7 +403,6 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT id, n FROM audit ORDER BY id`)).toEqual([{ id: 1, n: '1' }, { id: 2, n: '2' }]);
       expect(await s.db.query(`SELECT id, m FROM users ORDER BY id`)).toEqual([{ id: 1, m: 2 }, { id: 2, m: 4 }]);
     });
-  });
 
     // Chaos seed 425247793: MariaDB refuses even to compile, in a read-only transaction, an expression calling a stored
     // function that writes (its tables are opened for writing first). Such an `up` was never checked — an unknown
@@ -437,4 +436,29 @@ for (const target of targets) {
       expect((await s.xc.plan()).migrations).toHaveLength(1);
       expect(await s.db.query(`SELECT id FROM users ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
     });
+
+    // The forty-third session: an `up` reading no column of the row is computed once at plan (the conversion to the
+    // column's type checked on its value). Over a triple join it ran on, unbounded, on both servers — and went on
+    // running on the server after xc was stopped. It is bounded like plan's row reads; not computed in time, it is
+    // left to the backfill.
+    it('an `up` plan computes once is computed within XC_PLAN_ROW_READ_MS: plan ends, nothing of it left running on the server', async () => {
+      const s = await setup(target, [...USERS, `CREATE TABLE big (id int PRIMARY KEY)`], 'xc_pc');
+      await s.db.query(pg ? `INSERT INTO big SELECT g FROM generate_series(1, 3000) g` : `INSERT INTO big SELECT seq FROM seq_1_to_3000`);
+      const up = '(SELECT COUNT(*) FROM big a, big b, big c)';
+      await s.write('0001_m', { addColumn: { table: 'users', column: { name: 'm', type: 'bigint' }, up } });
+      process.env.XC_PLAN_ROW_READ_MS = '300';
+      try {
+        expect((await s.xc.plan()).migrations).toHaveLength(1);
+      } finally {
+        delete process.env.XC_PLAN_ROW_READ_MS;
+      }
+      const running = pg
+        ? `SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%big a, big b, big c%' AND pid <> pg_backend_pid()`
+        : `SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%big a, big b, big c%' AND ID <> CONNECTION_ID()`;
+      expect(await s.db.count(pg ? `${running} AND state = 'active'` : running)).toBe(0);
+      // Its compilation still counts: an unknown column in the same place is refused.
+      await s.write('0001_m', { addColumn: { table: 'users', column: { name: 'm', type: 'bigint' }, up: '(SELECT COUNT(*) FROM big a, big b WHERE a.nosuch = b.id)' } });
+      await refused(s, ['users'], /0001_m\.json: operations\[0\]\.addColumn\.up: .*nosuch/);
+    }, 120_000);
+  });
 }
