@@ -279,6 +279,21 @@ export interface Dependent {
 }
 
 /** Everything that differs between servers; what they share, or derive from their facts, is BaseDialect's (base.ts). */
+/**
+ * Something a trigger's expression reads that roles writing its table read otherwise than xc's role, which plan
+ * checks it as: `denied` (they lack the privilege: their writes fail), `rowSecurity` (a table whose policies show
+ * them other rows: their rows get other values), `unseen` (a SECURITY INVOKER function whose body's reads the
+ * server does not record: either may follow).
+ */
+export interface WriterReadIssue {
+  kind: 'denied' | 'rowSecurity' | 'unseen';
+  /** Described: `table secret`, `column secret.v`, `function f(integer)`. */
+  object: string;
+  /** `denied`: the privilege that would do, as GRANT takes it (`SELECT ON secret`, `EXECUTE ON FUNCTION f(integer)`). */
+  privilege: string;
+  roles: string[];
+}
+
 export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   readonly name: DialectName;
   /** DDL can run inside a transaction together with its journal row. */
@@ -524,10 +539,11 @@ export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   columnOnlyReaders(s: Session, table: string): Promise<string[]>;
   /**
    * What a trigger's expression over `table` reads (tables, columns, sequences, functions) that roles writing the
-   * table may not, with those roles; null where it cannot tell. Only where a trigger runs with the rights of the
-   * role that writes (PostgreSQL); absent where it runs as its definer, xc's role, which plan checks already.
+   * table may not, or read otherwise than xc's role does, with those roles; null where it cannot tell. Only where a
+   * trigger runs with the rights of the role that writes (PostgreSQL); absent where it runs as its definer, xc's role,
+   * which plan checks already.
    */
-  deniedToWriters?(s: Session, check: ExpressionCheck, table: string): Promise<{ object: string; privilege: string; roles: string[] }[] | null>;
+  deniedToWriters?(s: Session, check: ExpressionCheck, table: string): Promise<WriterReadIssue[] | null>;
   /**
    * Why `type` is not one SQL type this server knows, or null. Asked before
    * any expression is compiled as that type, so a type is never pasted into

@@ -1,7 +1,7 @@
 /** Plan's notes on roles a migration's expand leaves without what they use: whole-row reads, or writes its triggers compute. */
 import type { Session } from '../db/driver.js';
 import type { ExpressionCheck } from '../plan/index.js';
-import type { Dialect } from '../dialects/dialect.js';
+import type { Dialect, WriterReadIssue } from '../dialects/dialect.js';
 import type { OperationSpec } from '../migration/schema.js';
 import type { Operation } from '../operations/types.js';
 import type { SchemaModel } from '../schema/model.js';
@@ -60,23 +60,36 @@ const ROLES_NAMED = 6;
 /**
  * An `up` or `down` the dual-write trigger computes where it runs with the writer's rights (Dialect.deniedToWriters):
  * roles that write the table but may not read what it reads have those writes fail from expand on, the old version's
- * included (campaign EK: "permission denied for table secret" on every INSERT). Said, not done, as above.
+ * included (campaign EK: "permission denied for table secret" on every INSERT); a table whose row-level security
+ * shows them other rows than xc's role gives their rows other values (campaign EN: NULL from a lookup that found
+ * nothing, refused only at contract's verify); a SECURITY INVOKER function's body may do either, unseen (EN). Said,
+ * not done, as above.
  */
 export async function deniedToWriters(session: Session, dialect: Dialect, model: SchemaModel, checks: ExpressionCheck[]): Promise<string[]> {
   const notes: string[] = [];
   for (const check of dialect.deniedToWriters ? checks : []) {
-    const denied = (await dialect.deniedToWriters!(session, check, model.readName(check.table))) ?? [];
-    // One note per expression and set of roles, every object they lack in it.
-    const byRoles = new Map<string, typeof denied>();
-    for (const d of denied) byRoles.set(d.roles.join(', '), [...(byRoles.get(d.roles.join(', ')) ?? []), d]);
-    for (const [grantees, lacking] of byRoles) {
-      const roles = lacking[0]!.roles;
-      const named = roles.slice(0, ROLES_NAMED).join(', ') + (roles.length > ROLES_NAMED ? ` and ${roles.length - ROLES_NAMED} more` : '');
-      const grants = lacking.map((d) => `GRANT ${d.privilege} TO ${grantees};`).join(' ');
-      notes.push(
-        `${check.path.join('.')}: ${named} write${roles.length === 1 ? 's' : ''} "${check.table}" but may not use ${lacking.map((d) => d.object).join(', ')}, which this expression reads: the trigger that computes it runs with the rights of the role that writes, so from expand on ${roles.length === 1 ? 'its' : 'their'} writes of "${check.table}" that compute it fail ("permission denied") — grant ${lacking.length === 1 ? 'it' : 'them'} in a migration applied before this one (\`${grants}\`, and USAGE on the schema where they lack it), or compute the value without ${lacking.length === 1 ? 'it' : 'them'}`,
-      );
-    }
+    const issues = (await dialect.deniedToWriters!(session, check, model.readName(check.table))) ?? [];
+    // One note per kind, expression and set of roles, every object of that kind they read in it.
+    const grouped = new Map<string, WriterReadIssue[]>();
+    for (const d of issues) grouped.set(`${d.kind} ${d.roles.join(', ')}`, [...(grouped.get(`${d.kind} ${d.roles.join(', ')}`) ?? []), d]);
+    for (const same of grouped.values()) notes.push(`${check.path.join('.')}: ${writerNote(check.table, same)}`);
   }
   return notes;
+}
+
+function writerNote(table: string, same: WriterReadIssue[]): string {
+  const { kind, roles } = same[0]!;
+  const grantees = roles.join(', ');
+  const named = roles.slice(0, ROLES_NAMED).join(', ') + (roles.length > ROLES_NAMED ? ` and ${roles.length - ROLES_NAMED} more` : '');
+  const one = roles.length === 1;
+  const objects = same.map((d) => d.object).join(', ');
+  const them = same.length === 1 ? 'it' : 'them';
+  if (kind === 'denied') {
+    const grants = same.map((d) => `GRANT ${d.privilege} TO ${grantees};`).join(' ');
+    return `${named} write${one ? 's' : ''} "${table}" but may not use ${objects}, which this expression reads: the trigger that computes it runs with the rights of the role that writes, so from expand on ${one ? 'its' : 'their'} writes of "${table}" that compute it fail ("permission denied") — grant ${them} in a migration applied before this one (\`${grants}\`, and USAGE on the schema where they lack it), or compute the value without ${them}`;
+  }
+  if (kind === 'rowSecurity') {
+    return `${named} write${one ? 's' : ''} "${table}", and ${objects}, which this expression reads, has row-level security that ${one ? 'it does' : 'they do'} not bypass: the trigger that computes it runs with the rights of the role that writes, so for ${one ? 'its' : 'their'} writes it reads only the rows ${one ? 'its' : 'their'} policies show, where the backfill reads as xc's role — ${one ? 'its' : 'their'} rows may get another value (NULL from a lookup that finds nothing), which contract's verify then refuses — give ${one ? 'it' : 'them'} a policy showing what the expression reads, or read it through a SECURITY DEFINER function`;
+  }
+  return `${named} write${one ? 's' : ''} "${table}", and this expression calls ${objects}, SECURITY INVOKER, whose body the server keeps as text, not recording what it reads: the trigger runs ${them} with the rights of the role that writes, so if ${same.length === 1 ? 'it reads' : 'they read'} a table ${one ? 'that role' : 'those roles'} may not read (or one with row-level security), ${one ? 'its' : 'their'} writes of "${table}" fail from expand on (or compute another value) — make sure ${one ? 'it' : 'each'} may read what ${them} read${same.length === 1 ? 's' : ''}, or make ${them} SECURITY DEFINER (a SQL-standard body, BEGIN ATOMIC, is read through: this note then names what it lacks)`;
 }

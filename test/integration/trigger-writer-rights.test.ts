@@ -10,20 +10,20 @@ import { expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { targets } from '../helpers/targets.js';
-import { onCleanup, setup, type Setup } from '../helpers/scenario.js';
+import { onCleanup, record, setup, type Setup } from '../helpers/scenario.js';
 
 for (const target of targets) {
   target.describe(`an up reading a table the writing role may not read (${target.name})`, () => {
     const isPg = target.name === 'postgres';
 
-    /** A role that may read and write `orders` only; `insert` adds an order as it. */
-    async function writer(s: Setup): Promise<{ name: string; insert: (id: number, ref: number) => Promise<unknown> }> {
+    /** A role that may read and write `orders` only (by `grant`, the table's by default); `insert` adds an order as it. */
+    async function writer(s: Setup, grant = 'SELECT, INSERT, UPDATE'): Promise<{ name: string; insert: (id: number, ref: number) => Promise<unknown> }> {
       const name = `xc_wr_${randomBytes(4).toString('hex')}`;
       if (isPg) {
         await s.db.query(`CREATE ROLE ${name}`);
         onCleanup(async () => void (await s.db.query(`DROP OWNED BY ${name}`).then(() => s.db.query(`DROP ROLE ${name}`))));
         await s.db.query(`GRANT USAGE ON SCHEMA public TO ${name}`);
-        await s.db.query(`GRANT SELECT, INSERT, UPDATE ON orders TO ${name}`);
+        await s.db.query(`GRANT ${grant} ON orders TO ${name}`);
         const client = new pg.Client({ connectionString: s.db.url });
         await client.connect();
         onCleanup(() => client.end());
@@ -32,7 +32,7 @@ for (const target of targets) {
       }
       await s.db.query(`CREATE USER '${name}'@'%'`);
       onCleanup(() => s.db.query(`DROP USER IF EXISTS '${name}'@'%'`).then(() => undefined));
-      await s.db.query(`GRANT SELECT, INSERT, UPDATE ON orders TO '${name}'@'%'`);
+      await s.db.query(`GRANT ${grant} ON orders TO '${name}'@'%'`);
       const url = new URL(s.db.url);
       url.username = name;
       const conn = await mysql.createConnection({ uri: url.toString() });
@@ -86,6 +86,64 @@ for (const target of targets) {
       await s.db.query(isPg ? `GRANT SELECT ON secret TO ${role.name}` : `GRANT SELECT ON secret TO '${role.name}'@'%'`);
       await s.write('0001_label', { addColumn: { table: 'orders', column: { name: 'label', type: 'varchar(20)' }, up: '(SELECT s.v FROM secret s WHERE s.k = ref)' } });
       expect((await notesOf(s)).filter((n) => /may not use/.test(n))).toEqual([]);
+    });
+
+    // Campaign EN: three ways a writer reads what `up` reads otherwise than xc's role, none noted before.
+    it('a writer by column grants, a SECURITY INVOKER function reading a table, a lookup under row-level security: PostgreSQL notes each as it happens; MySQL/MariaDB: no note, the values right', async () => {
+      const s = await setup(
+        target,
+        [
+          `CREATE TABLE secret (k int PRIMARY KEY, v varchar(20), owner varchar(40))`,
+          `INSERT INTO secret VALUES (1, 'one', 'nobody'), (2, 'two', 'nobody')`,
+          `CREATE TABLE orders (id int PRIMARY KEY, ref int)`,
+          `INSERT INTO orders VALUES (1, 1), (2, 2)`,
+        ],
+        'xc_wrights',
+      );
+      const byColumns = await writer(s, 'SELECT (id, ref), INSERT (id, ref), UPDATE (ref)');
+      const label = (up: string) => s.write('0001_label', { addColumn: { table: 'orders', column: { name: 'label', type: 'varchar(20)' }, up } });
+      const rightsNotes = async () => (await notesOf(s)).filter((n) => / write(s)? "orders"/.test(n));
+      if (!isPg) {
+        // The trigger runs as its definer: an INVOKER function it calls reads as xc's user.
+        await s.db.query(`CREATE FUNCTION lookup(i int) RETURNS varchar(20) READS SQL DATA SQL SECURITY INVOKER RETURN (SELECT v FROM secret WHERE k = i)`);
+        await label('lookup(ref)');
+        expect(await rightsNotes()).toEqual([]);
+        await s.xc.apply();
+        await byColumns.insert(3, 2);
+        expect(await s.db.query(`SELECT id, label FROM orders ORDER BY id`)).toEqual([{ id: 1, label: 'one' }, { id: 2, label: 'two' }, { id: 3, label: 'two' }]);
+        return;
+      }
+      const who = byColumns.name;
+      // 1. Writing by column grants is writing: the lookup it may not read is noted.
+      await label('(SELECT s.v FROM secret s WHERE s.k = ref)');
+      expect(await rightsNotes()).toEqual([expect.stringMatching(new RegExp(`^operations\\[0\\]\\.addColumn: up: ${who} writes "orders" but may not use column secret\\.k, column secret\\.v, which this expression reads: .*GRANT SELECT \\(k\\) ON secret TO ${who};`))]);
+      // 2. Through a SECURITY INVOKER function: with a SQL-standard body, what the body reads is named; with a body kept as text, the function is.
+      await s.db.query(`CREATE FUNCTION lookup_std(i int) RETURNS varchar LANGUAGE sql STABLE BEGIN ATOMIC SELECT v FROM secret WHERE k = i; END`);
+      await s.db.query(`CREATE FUNCTION lookup_text(i int) RETURNS varchar LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN (SELECT v FROM secret WHERE k = i); END $$`);
+      await s.db.query(`CREATE FUNCTION lookup_definer(i int) RETURNS varchar LANGUAGE sql STABLE SECURITY DEFINER AS $$ SELECT v FROM secret WHERE k = i $$`);
+      await label('lookup_std(ref)');
+      expect(await rightsNotes()).toEqual([expect.stringMatching(new RegExp(`^operations\\[0\\]\\.addColumn: up: ${who} writes "orders" but may not use column secret\\.k, column secret\\.v, which this expression reads`))]);
+      await label('lookup_text(ref)');
+      expect(await rightsNotes()).toEqual([expect.stringMatching(new RegExp(`^operations\\[0\\]\\.addColumn: up: ${who} writes "orders", and this expression calls function lookup_text\\(integer\\), SECURITY INVOKER, whose body the server keeps as text`))]);
+      await label('lookup_definer(ref)');
+      expect(await rightsNotes()).toEqual([]);
+      // What the notes say: the writer's insert fails through either invoker function, and goes through the definer's.
+      await label('lookup_text(ref)');
+      await s.xc.apply();
+      await expect(byColumns.insert(3, 1)).rejects.toThrow(/permission denied for table secret/);
+      await s.xc.rollback();
+      // 3. Allowed to read it, under row-level security that shows it no row: its rows would get NULL.
+      await s.db.query(`GRANT SELECT ON secret TO ${who}`);
+      await s.db.query(`ALTER TABLE secret ENABLE ROW LEVEL SECURITY`);
+      await s.db.query(`CREATE POLICY mine ON secret FOR SELECT USING (owner = current_user)`);
+      await label('(SELECT s.v FROM secret s WHERE s.k = ref)');
+      expect(await rightsNotes()).toEqual([expect.stringMatching(new RegExp(`^operations\\[0\\]\\.addColumn: up: ${who} writes "orders", and table secret, which this expression reads, has row-level security that it does not bypass: .*NULL from a lookup that finds nothing`))]);
+      await s.xc.apply();
+      await byColumns.insert(3, 1);
+      expect(await s.db.query(`SELECT id, label FROM orders ORDER BY id`)).toEqual([{ id: 1, label: 'one' }, { id: 2, label: 'two' }, { id: 3, label: null }]);
+      // The backfill, as xc's role, stored the value: contract's verify refuses the row the trigger computed otherwise.
+      await record(s.xc, '0001_label');
+      await expect(s.xc.contract()).rejects.toThrow(/id="3"/);
     });
   });
 }

@@ -7,7 +7,7 @@
  * the dialect with its builders loaded up front.
  */
 import type { Session } from '../../db/driver.js';
-import { markRemovals, STATE_TABLES, type BackfillTarget, type StateColumnAdded, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues, type StandIn } from '../dialect.js';
+import { markRemovals, STATE_TABLES, type BackfillTarget, type StateColumnAdded, type Dependent, type Dialect, type Ddl, type SessionRestore, type SessionValues, type StandIn, type WriterReadIssue } from '../dialect.js';
 import type { IndexBuildCheck } from '../specs.js';
 import type { Blocker, ExpressionCheck, KeyForm, KeyForms } from '../../plan/index.js';
 import { referenceClauses, referencedTable } from '../references.js';
@@ -25,7 +25,7 @@ import { forPlpgsqlParser, pgRawSqlIssue } from './statements.js';
 import { namedByTable, pgDeclaredIssue, pgIndexBuildIssue } from './declared.js';
 import { pgCannotAlter } from './owner.js';
 import { pgTableGrowthIssue } from './limits.js';
-import { pgDeniedToWriters, type DeniedToWriters } from './writerRights.js';
+import { pgDeniedToWriters } from './writerRights.js';
 import { decimalMax, narrowingIssue, signedRange, type NumberTypes } from '../narrowing.js';
 
 /** The DDL builders, loaded by loadDdl (or handed in by index.ts). */
@@ -295,7 +295,7 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return r.rows.map((row) => (row.role === 'public' ? 'PUBLIC' : row.role));
   }
 
-  deniedToWriters(s: Session, check: ExpressionCheck, table: string): Promise<DeniedToWriters[] | null> {
+  deniedToWriters(s: Session, check: ExpressionCheck, table: string): Promise<WriterReadIssue[] | null> {
     return pgDeniedToWriters(s, check, this.quote(table));
   }
 
