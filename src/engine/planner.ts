@@ -180,7 +180,7 @@ async function compileOverPlanned(session: Session, dialect: Dialect, model: Sch
  */
 async function serverChecks(session: Session, dialect: Dialect, model: SchemaModel, op: Operation, spec: OperationSpec, vctx: ValidateContext, readRows: boolean, notes: string[], laterSql: string[]): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
-  const computedByTrigger: ExpressionCheck[] = [];
+  const runAsWriter: ExpressionCheck[] = [];
   for (const t of op.types?.(spec as never, vctx) ?? []) {
     const issue = await dialect.typeIssue(session, t.type);
     if (issue) issues.push({ path: t.path, code: 'invalid_type', type: t.type, message: issue });
@@ -215,7 +215,8 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
     const check = storedOnce(dialect, written);
     const error = await compileOverPlanned(session, dialect, model, check);
     if (error) issues.push({ path: check.path, code: 'invalid_expression', message: error + droppedFirst(dialect, model, check.table, error) });
-    else if ((check.path[0] === 'up' || check.path[0] === 'down') && !check.columnDefault && !check.declared) computedByTrigger.push(check);
+    // What runs as the writer: a trigger's `up`/`down`, a check (PostgreSQL runs both with the writer's rights: campaign EP).
+    else if (((check.path[0] === 'up' || check.path[0] === 'down') && !check.columnDefault && !check.declared) || check.declared === 'addedCheck' || check.declared === 'check') runAsWriter.push(check);
     // A bare `user` the server takes (PostgreSQL) is SQL's USER, which a YAML author meant as text far more often
     // (campaign BD); its kin `current_user`, `session_user` likewise (campaign BL).
     const roleWord = /^\(*\s*(user|current_user|session_user)\s*\)*$/i.exec(check.sql)?.[1];
@@ -279,7 +280,7 @@ async function serverChecks(session: Session, dialect: Dialect, model: SchemaMod
       });
     }
   }
-  if (issues.length === 0) notes.push(...(await ungrantedColumns(session, dialect, model, op, spec, laterSql)), ...(await deniedToWriters(session, dialect, model, computedByTrigger)));
+  if (issues.length === 0) notes.push(...(await ungrantedColumns(session, dialect, model, op, spec, laterSql)), ...(await deniedToWriters(session, dialect, model, runAsWriter)));
   if (issues.length > 0 || !readRows) return issues;
   for (const check of op.rowChecks?.(spec as never, vctx) ?? []) {
     const examples = await violatingRows(session, dialect, model, check);

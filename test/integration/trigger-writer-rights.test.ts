@@ -145,5 +145,44 @@ for (const target of targets) {
       await record(s.xc, '0001_label');
       await expect(s.xc.contract()).rejects.toThrow(/id="3"/);
     });
+
+    // Campaign EP: what runs with the writer's rights behind an expression — a security_invoker view's query, an
+    // operator's function, a domain's CHECK — and a check constraint, which PostgreSQL also runs as the writer.
+    it.runIf(isPg)('what an expression runs as the writer behind a view, an operator or a domain is read through; a check is noted as a trigger is; a schema without USAGE is what to grant', async () => {
+      const s = await setup(target, [`CREATE TABLE secret (k int PRIMARY KEY, v int)`, `INSERT INTO secret VALUES (1, 10), (2, 20)`, `CREATE TABLE orders (id int PRIMARY KEY, ref int)`, `INSERT INTO orders VALUES (1, 1), (2, 2)`], 'xc_wrights');
+      const role = await writer(s);
+      const who = role.name;
+      const column = (up: string) => s.write('0001_c', { addColumn: { table: 'orders', column: { name: 'c', type: 'int' }, up } });
+      const rightsNotes = async () => (await notesOf(s)).filter((n) => / write(s)? "orders"/.test(n));
+      const lacksSecret = (path: string, columns = 'column secret\\.k, column secret\\.v') => expect.stringMatching(new RegExp(`^operations\\[0\\]\\.${path}: ${who} writes "orders" but may not use ${columns}, which this expression reads`));
+      await s.db.query(`CREATE VIEW inv WITH (security_invoker = true) AS SELECT k, v FROM secret`);
+      await s.db.query(`CREATE VIEW owners AS SELECT k, v FROM secret`);
+      await s.db.query(`GRANT SELECT ON inv, owners TO ${who}`);
+      await column('(SELECT i.v FROM inv i WHERE i.k = ref)');
+      expect(await rightsNotes()).toEqual([lacksSecret('addColumn: up')]);
+      // A plain view reads as its owner: nothing to note.
+      await column('(SELECT o.v FROM owners o WHERE o.k = ref)');
+      expect(await rightsNotes()).toEqual([]);
+      await s.db.query(`CREATE FUNCTION plus_secret(x int, y int) RETURNS int LANGUAGE sql STABLE BEGIN ATOMIC SELECT (SELECT v FROM secret WHERE k = x) + y; END`);
+      await s.db.query(`CREATE OPERATOR @! (leftarg = int, rightarg = int, function = plus_secret)`);
+      await column('ref @! 0');
+      expect(await rightsNotes()).toEqual([lacksSecret('addColumn: up')]);
+      await s.db.query(`CREATE FUNCTION known(x int) RETURNS boolean LANGUAGE sql STABLE BEGIN ATOMIC SELECT x IS NULL OR EXISTS (SELECT 1 FROM secret WHERE k = x); END`);
+      await s.db.query(`CREATE DOMAIN known_ref AS int CHECK (known(VALUE))`);
+      await column('CAST(ref AS known_ref)');
+      expect(await rightsNotes()).toEqual([lacksSecret('addColumn: up', 'column secret\\.k')]);
+      await s.db.query(`CREATE SCHEMA hidden`);
+      await s.db.query(`CREATE FUNCTION hidden.twice(x int) RETURNS int LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT x * 2; END`);
+      await column('hidden.twice(ref)');
+      expect(await rightsNotes()).toEqual([expect.stringMatching(new RegExp(`: ${who} writes "orders" but may not use schema hidden, which this expression reads: .*GRANT USAGE ON SCHEMA hidden TO ${who};`))]);
+      // A check runs as the writer: noted, and the writes fail as said.
+      await s.write('0001_c', { addCheck: { table: 'orders', name: 'ref_known', expression: 'known(ref)' } });
+      expect(await rightsNotes()).toEqual([expect.stringMatching(new RegExp(`^operations\\[0\\]\\.addCheck: expression: ${who} writes "orders" but may not use column secret\\.k, which this expression reads: the check runs with the rights of the role that writes`))]);
+      await s.xc.apply();
+      await expect(role.insert(3, 1)).rejects.toThrow(/permission denied for table secret/);
+      await s.db.query(`GRANT SELECT ON secret TO ${who}`);
+      await role.insert(3, 1);
+      expect(await s.db.query(`SELECT id, ref FROM orders ORDER BY id`)).toEqual([{ id: 1, ref: 1 }, { id: 2, ref: 2 }, { id: 3, ref: 1 }]);
+    });
   });
 }

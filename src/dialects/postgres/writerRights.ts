@@ -17,9 +17,10 @@ const READS_VIEW = 'pg_temp.xc_expression_reads';
 
 /**
  * What the expression reads, from the `pg_depend` entries of a view made of it (in a transaction rolled back: the
- * expression compiled, never run), and of the functions it calls that run with the caller's rights, as far as the
- * server records them: a SQL-standard body's (`BEGIN ATOMIC`) are, another body's are not (`unseen`). A table
- * read through a view is read with the view owner's rights, so not followed. Writers: roles, not superusers, that
+ * expression compiled, never run), and of what it runs with the caller's rights, as far as the server records them:
+ * a SECURITY INVOKER function's SQL-standard body (`BEGIN ATOMIC`; another body is not recorded: `unseen`), an
+ * operator's function, a domain's CHECK, a `security_invoker` view's query. A table read through another view is
+ * read with the view owner's rights, so not followed. Writers: roles, not superusers, that
  * may INSERT or UPDATE the table or a column of it (campaign EN: one writing by column grants was never asked).
  * `null` where the view cannot be made (a table this migration creates, say): no note.
  */
@@ -33,46 +34,53 @@ export async function pgDeniedToWriters(s: Session, check: ExpressionCheck, tabl
       return null;
     }
     const r = await s.query<WriterReadIssue>(
-      `WITH RECURSIVE reads AS (
-         SELECT d.refclassid = 'pg_proc'::regclass AS fn, d.refobjid AS oid, d.refobjsubid AS col
+      `WITH RECURSIVE reads(cls, oid, col) AS (
+         SELECT d.refclassid, d.refobjid, d.refobjsubid
            FROM pg_depend d JOIN pg_rewrite w ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
           WHERE w.ev_class = '${READS_VIEW}'::regclass AND d.refobjid <> w.ev_class
-            AND d.refclassid IN ('pg_class'::regclass, 'pg_proc'::regclass)
          UNION
-         SELECT d.refclassid = 'pg_proc'::regclass, d.refobjid, d.refobjsubid
-           FROM reads r JOIN pg_proc p ON r.fn AND p.oid = r.oid AND NOT p.prosecdef
-           JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'n'
-                           AND d.refclassid IN ('pg_class'::regclass, 'pg_proc'::regclass)
+         -- What runs with the caller's rights, followed: a SECURITY INVOKER function's SQL-standard body, an operator's
+         -- function, a domain's CHECK (and the domain under it), a security_invoker view's query (campaign EP).
+         SELECT d.refclassid, d.refobjid, d.refobjsubid
+           FROM reads r JOIN pg_depend d ON d.deptype = 'n' AND d.refobjid <> r.oid AND (
+                  (r.cls = 'pg_proc'::regclass AND d.classid = r.cls AND d.objid = r.oid AND NOT (SELECT prosecdef FROM pg_proc WHERE oid = r.oid))
+               OR (r.cls IN ('pg_operator'::regclass, 'pg_type'::regclass) AND d.classid = r.cls AND d.objid = r.oid)
+               OR (r.cls = 'pg_type'::regclass AND d.classid = 'pg_constraint'::regclass AND d.objid IN (SELECT oid FROM pg_constraint WHERE contypid = r.oid))
+               OR (r.cls = 'pg_class'::regclass AND d.classid = 'pg_rewrite'::regclass AND d.objid IN (
+                     SELECT w.oid FROM pg_rewrite w JOIN pg_class v ON v.oid = w.ev_class
+                      WHERE w.ev_class = r.oid AND v.relkind = 'v' AND EXISTS (SELECT 1 FROM unnest(v.reloptions) o WHERE o ~* '^security_invoker=(true|on|yes|1)$'))))
        ), writers AS (
          SELECT oid, rolname, rolbypassrls FROM pg_roles
           WHERE NOT rolsuper AND rolname !~ '^pg_'
             AND (has_any_column_privilege(oid, to_regclass(?), 'INSERT') OR has_any_column_privilege(oid, to_regclass(?), 'UPDATE'))
        ), described AS (
-         SELECT x.*, CASE
-                  WHEN x.fn THEN 'function ' || x.oid::regprocedure::text
+         SELECT x.oid, x.col, x.cls = 'pg_proc'::regclass AS fn, CASE
+                  WHEN x.cls = 'pg_proc'::regclass THEN 'function ' || x.oid::regprocedure::text
                   WHEN c.relkind = 'S' THEN 'sequence ' || x.oid::regclass::text
                   WHEN x.col > 0 THEN 'column ' || x.oid::regclass::text || '.' || quote_ident(a.attname)
                   ELSE 'table ' || x.oid::regclass::text END AS object,
                 CASE
-                  WHEN x.fn THEN 'EXECUTE ON FUNCTION ' || x.oid::regprocedure::text
+                  WHEN x.cls = 'pg_proc'::regclass THEN 'EXECUTE ON FUNCTION ' || x.oid::regprocedure::text
                   WHEN c.relkind = 'S' THEN 'USAGE ON SEQUENCE ' || x.oid::regclass::text
                   WHEN x.col > 0 THEN 'SELECT (' || quote_ident(a.attname) || ') ON ' || x.oid::regclass::text
                   ELSE 'SELECT ON ' || x.oid::regclass::text END AS privilege,
-                COALESCE(p.pronamespace, c.relnamespace) AS nsp, c.relkind,
+                n.oid AS nsp, n.nspname, c.relkind,
                 -- A body the server keeps as text (plpgsql, a quoted SQL body): what it reads is not recorded.
-                x.fn AND NOT p.prosecdef AND to_jsonb(p) ->> 'prosqlbody' IS NULL
+                x.cls = 'pg_proc'::regclass AND NOT p.prosecdef AND to_jsonb(p) ->> 'prosqlbody' IS NULL
                   AND l.lanname NOT IN ('internal', 'c') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                   AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e') AS unseen,
                 c.relkind IN ('r', 'p') AND c.relrowsecurity AS secured, c.relowner, c.relforcerowsecurity
            FROM reads x
-           LEFT JOIN pg_proc p ON x.fn AND p.oid = x.oid
+           LEFT JOIN pg_proc p ON x.cls = 'pg_proc'::regclass AND p.oid = x.oid
            LEFT JOIN pg_language l ON l.oid = p.prolang
-           LEFT JOIN pg_namespace n ON n.oid = p.pronamespace
-           LEFT JOIN pg_class c ON NOT x.fn AND c.oid = x.oid
-           LEFT JOIN pg_attribute a ON NOT x.fn AND a.attrelid = x.oid AND a.attnum = x.col AND x.col > 0
+           LEFT JOIN pg_class c ON x.cls = 'pg_class'::regclass AND c.oid = x.oid
+           LEFT JOIN pg_namespace n ON n.oid = COALESCE(p.pronamespace, c.relnamespace)
+           LEFT JOIN pg_attribute a ON c.oid IS NOT NULL AND a.attrelid = x.oid AND a.attnum = x.col AND x.col > 0
+          WHERE x.cls IN ('pg_proc'::regclass, 'pg_class'::regclass)
        ), issues AS (
          SELECT CASE
-                  WHEN NOT has_schema_privilege(w.oid, d.nsp, 'USAGE') OR NOT CASE
+                  WHEN NOT has_schema_privilege(w.oid, d.nsp, 'USAGE') THEN 'denied'
+                  WHEN NOT CASE
                     WHEN d.fn THEN has_function_privilege(w.oid, d.oid, 'EXECUTE')
                     WHEN d.relkind = 'S' THEN has_sequence_privilege(w.oid, d.oid, 'USAGE')
                     WHEN d.col > 0 THEN has_column_privilege(w.oid, d.oid, d.col::smallint, 'SELECT')
@@ -82,7 +90,10 @@ export async function pgDeniedToWriters(s: Session, check: ExpressionCheck, tabl
                     THEN 'rowSecurity'
                   WHEN d.unseen THEN 'unseen'
                 END AS kind,
-                d.object, 'table ' || d.oid::regclass::text AS whole, d.privilege, w.rolname
+                -- Without the schema's USAGE, that is what to grant (campaign EP: the note gave an EXECUTE the role had).
+                CASE WHEN NOT has_schema_privilege(w.oid, d.nsp, 'USAGE') THEN 'schema ' || quote_ident(d.nspname) ELSE d.object END AS object,
+                CASE WHEN NOT has_schema_privilege(w.oid, d.nsp, 'USAGE') THEN 'USAGE ON SCHEMA ' || quote_ident(d.nspname) ELSE d.privilege END AS privilege,
+                'table ' || d.oid::regclass::text AS whole, w.rolname
            FROM described d, writers w
        )
        -- Row security is the table's, whichever of its columns are read.
