@@ -355,7 +355,7 @@ function rowsChangedFirst(dialect: Dialect, model: SchemaModel, table: string): 
   // At the statement's start, or after a WITH's queries (PostgreSQL's data-modifying WITH, campaign DS's dedupe).
   // The table maybe behind ONLY or its schema (`DELETE FROM ONLY public.acct`, campaign DU).
   const dml = names.map((n) => new RegExp(`^\\s*(WITH\\s[^]*[()]\\s*)?(UPDATE|DELETE\\s+FROM|INSERT\\s+INTO|REPLACE\\s+INTO|MERGE\\s+INTO)\\s+(ONLY\\s+)?([\`"]?[A-Za-z_][A-Za-z0-9_$]*[\`"]?\\s*\\.\\s*)?${asWord(n).source}`, 'i'));
-  return model.expandSql.find((x) => codeOf(dialect, x.text).split(';').some((st) => dml.some((re) => re.test(st))))?.where;
+  return model.expandSql.find((x) => codeOf(dialect, x.text).split(';').some((st) => dml.some((re) => re.test(st))))?.where ?? model.unsureRows.get(table);
 }
 
 /** `name` as a word of an SQL text, bare or quoted, any case (read as text: xc cannot see into raw SQL). */

@@ -9,7 +9,7 @@
 import { columnsOf } from './common.js';
 import { keyedBackfill } from './batches.js';
 import { emptyPlan, type ExpressionCheck } from '../plan/index.js';
-import { readFillInPlan } from './plannedReads.js';
+import { readFillInPlan, readsFilledTable } from './plannedReads.js';
 import type { Operation, ValidateContext, ValidationIssue } from './types.js';
 import type { OperationSpec } from '../migration/schema.js';
 
@@ -80,6 +80,9 @@ export const sql: Operation<'sql'> = {
     if (!b || !t) return;
     const where = b.where === undefined ? undefined : dialect.resolveExpr(b.where);
     if (b.where !== undefined && where === undefined) return;
+    // Read before its own fill is: a subquery over a table the plan's earlier fills change sees it as it is now.
+    const reads = [where, ...Object.values(b.set).map((e) => dialect.resolveExpr(e))].map((e) => (e === undefined ? undefined : readsFilledTable(e, model, dialect))).find((x) => x !== undefined);
+    if (reads !== undefined) model.unsureRows.set(b.table, `the \`sql\` backfill of "${b.table}" before it, whose subquery reads "${reads}" as it is now (not as the fills planned before it leave it)`);
     for (const [column, e] of Object.entries(b.set)) {
       const type = t.columns.find((c) => c.name === column)?.type;
       const up = dialect.resolveExpr(e);

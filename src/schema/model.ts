@@ -252,6 +252,12 @@ export class SchemaModel {
    */
   expandSql: { text: string; where: string }[] = [];
   /**
+   * Tables whose rows the plan reads otherwise than they will be: a `sql` backfill planned so far whose condition or
+   * value reads, in a subquery, a table an earlier fill of the plan changes, sees its rows as they are now (campaign
+   * EQ: a dedupe after a `lower(trim(email))` fill found no duplicates). By table, what says so; read again at apply.
+   */
+  unsureRows = new Map<string, string>();
+  /**
    * What the plan names otherwise than the database does yet (renames not applied): by a table's name in the model,
    * the name it has now, and its columns a rename gave a new name, each as SQL over the row as it is now. Plan reads
    * existing rows through these (`readName`, and the planner's row checks).
@@ -281,6 +287,7 @@ export class SchemaModel {
     m.holds = this.holds.clone();
     m.planned = this.planned.clone();
     m.expandSql = [...this.expandSql];
+    m.unsureRows = new Map(this.unsureRows);
     m.searched = this.searched;
     m.namespace = this.namespace;
     m.defaultCollation = this.defaultCollation;
