@@ -184,5 +184,14 @@ for (const target of targets) {
       await role.insert(3, 1);
       expect(await s.db.query(`SELECT id, ref FROM orders ORDER BY id`)).toEqual([{ id: 1, ref: 1 }, { id: 2, ref: 2 }, { id: 3, ref: 1 }]);
     });
+
+    it.runIf(isPg)('PUBLIC writing the table: the note is for PUBLIC, which covers every role, one created later too (campaign EP)', async () => {
+      const s = await setup(target, [`CREATE TABLE secret (k int PRIMARY KEY, v int)`, `CREATE TABLE orders (id int PRIMARY KEY, ref int)`, `GRANT INSERT, UPDATE ON orders TO PUBLIC`], 'xc_wrights');
+      await writer(s);
+      await s.write('0001_c', { addColumn: { table: 'orders', column: { name: 'c', type: 'int' }, up: '(SELECT s.v FROM secret s WHERE s.k = ref)' } });
+      expect((await notesOf(s)).filter((n) => / write(s)? "orders"/.test(n))).toEqual([
+        expect.stringMatching(/^operations\[0\]\.addColumn: up: PUBLIC writes "orders" but may not use column secret\.k, column secret\.v, .*`GRANT SELECT \(k\) ON secret TO PUBLIC; GRANT SELECT \(v\) ON secret TO PUBLIC;`/),
+      ]);
+    });
   });
 }

@@ -50,9 +50,13 @@ export async function pgDeniedToWriters(s: Session, check: ExpressionCheck, tabl
                      SELECT w.oid FROM pg_rewrite w JOIN pg_class v ON v.oid = w.ev_class
                       WHERE w.ev_class = r.oid AND v.relkind = 'v' AND EXISTS (SELECT 1 FROM unnest(v.reloptions) o WHERE o ~* '^security_invoker=(true|on|yes|1)$'))))
        ), writers AS (
-         SELECT oid, rolname, rolbypassrls FROM pg_roles
+         SELECT oid, rolname::text, rolbypassrls FROM pg_roles
           WHERE NOT rolsuper AND rolname !~ '^pg_'
             AND (has_any_column_privilege(oid, to_regclass(?), 'INSERT') OR has_any_column_privilege(oid, to_regclass(?), 'UPDATE'))
+         -- PUBLIC writing it: every role does, one created later too (campaign EP: the note named each role there was).
+         UNION ALL
+         SELECT NULL, 'public', false
+          WHERE has_any_column_privilege('public', to_regclass(?), 'INSERT') OR has_any_column_privilege('public', to_regclass(?), 'UPDATE')
        ), described AS (
          SELECT x.oid, x.col, x.cls = 'pg_proc'::regclass AS fn, CASE
                   WHEN x.cls = 'pg_proc'::regclass THEN 'function ' || x.oid::regprocedure::text
@@ -79,29 +83,30 @@ export async function pgDeniedToWriters(s: Session, check: ExpressionCheck, tabl
           WHERE x.cls IN ('pg_proc'::regclass, 'pg_class'::regclass)
        ), issues AS (
          SELECT CASE
-                  WHEN NOT has_schema_privilege(w.oid, d.nsp, 'USAGE') THEN 'denied'
+                  WHEN NOT has_schema_privilege(w.rolname, d.nsp, 'USAGE') THEN 'denied'
                   WHEN NOT CASE
-                    WHEN d.fn THEN has_function_privilege(w.oid, d.oid, 'EXECUTE')
-                    WHEN d.relkind = 'S' THEN has_sequence_privilege(w.oid, d.oid, 'USAGE')
-                    WHEN d.col > 0 THEN has_column_privilege(w.oid, d.oid, d.col::smallint, 'SELECT')
-                    ELSE has_table_privilege(w.oid, d.oid, 'SELECT') END THEN 'denied'
+                    WHEN d.fn THEN has_function_privilege(w.rolname, d.oid, 'EXECUTE')
+                    WHEN d.relkind = 'S' THEN has_sequence_privilege(w.rolname, d.oid, 'USAGE')
+                    WHEN d.col > 0 THEN has_column_privilege(w.rolname, d.oid, d.col::smallint, 'SELECT')
+                    ELSE has_table_privilege(w.rolname, d.oid, 'SELECT') END THEN 'denied'
                   -- A table's owner is shown every row unless FORCE ROW LEVEL SECURITY (one column read: the table's).
-                  WHEN d.secured AND NOT w.rolbypassrls AND (d.relforcerowsecurity OR NOT pg_has_role(w.oid, d.relowner, 'USAGE'))
+                  WHEN d.secured AND NOT w.rolbypassrls AND (d.relforcerowsecurity OR w.oid IS NULL OR NOT pg_has_role(w.oid, d.relowner, 'USAGE'))
                     THEN 'rowSecurity'
                   WHEN d.unseen THEN 'unseen'
                 END AS kind,
                 -- Without the schema's USAGE, that is what to grant (campaign EP: the note gave an EXECUTE the role had).
-                CASE WHEN NOT has_schema_privilege(w.oid, d.nsp, 'USAGE') THEN 'schema ' || quote_ident(d.nspname) ELSE d.object END AS object,
-                CASE WHEN NOT has_schema_privilege(w.oid, d.nsp, 'USAGE') THEN 'USAGE ON SCHEMA ' || quote_ident(d.nspname) ELSE d.privilege END AS privilege,
+                CASE WHEN NOT has_schema_privilege(w.rolname, d.nsp, 'USAGE') THEN 'schema ' || quote_ident(d.nspname) ELSE d.object END AS object,
+                CASE WHEN NOT has_schema_privilege(w.rolname, d.nsp, 'USAGE') THEN 'USAGE ON SCHEMA ' || quote_ident(d.nspname) ELSE d.privilege END AS privilege,
                 'table ' || d.oid::regclass::text AS whole, w.rolname
            FROM described d, writers w
        )
        -- Row security is the table's, whichever of its columns are read.
        SELECT kind, CASE kind WHEN 'rowSecurity' THEN whole ELSE object END AS object, min(privilege) AS privilege,
-              array_agg(DISTINCT quote_ident(rolname)) AS roles
+              -- What PUBLIC lacks, granted to PUBLIC, every role has.
+              CASE WHEN bool_or(rolname = 'public') THEN ARRAY['PUBLIC'] ELSE array_agg(DISTINCT quote_ident(rolname)) END AS roles
          FROM issues WHERE kind IS NOT NULL
         GROUP BY 1, 2 ORDER BY 1, 2`,
-      [table, table],
+      [table, table, table, table],
     );
     return r.rows;
   } finally {
