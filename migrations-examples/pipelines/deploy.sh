@@ -65,6 +65,19 @@ done
 # 5. Contract: remove the old shapes nothing live needs any more. Exit 3 is not a failure of this
 #    deploy: something still needs the old shape (another app's old version, a lingering session);
 #    run `xc contract` again later (or let a scheduled job do it).
+#    A rollback deploy (this build is older than migrations the database has begun) has no files for
+#    those: their contract, or their `xc rollback`, is for the build that has them (run from its
+#    checkout), and xc refuses a folder that lacks them (exit 2). Nothing to contract here, then.
+newer="$(xc status --json | node -e '
+  const lines = require("fs").readFileSync(0, "utf8").trim().split("\n");
+  for (const m of JSON.parse(lines[lines.length - 1]).migrations)
+    if (m.missingFile && !["contracted", "rolled_back"].includes(m.phase)) console.log(m.id);
+')"
+if [ -n "$newer" ]; then
+  echo "xc: $APP@$VERSION lacks migrations the database has begun ($(echo $newer | tr ' ' ',')): a rollback deploy." >&2
+  echo "xc: contract them from a build that has them once it is live, or undo them from its checkout: xc rollback" >&2
+  exit 0
+fi
 if xc contract; then
   echo "xc: contracted"
 else

@@ -138,6 +138,7 @@ writeFileSync(
 shift
 echo "xc $*" >> "$STUB_LOG"
 [ "$1 $2" = "deploy list" ] && printf '%s\\n' "$STUB_DEPLOY_LIST"
+[ "$1" = "status" ] && printf '%s\\n' "$STUB_STATUS"
 eval "exit \\\${STUB_EXIT_$1:-0}"
 `,
 );
@@ -176,6 +177,7 @@ function runWithStubs(argv: string[], env: Record<string, string>, exits: Record
       HOME: process.env.HOME ?? tmpdir(),
       STUB_LOG: log,
       STUB_DEPLOY_LIST: deployList(env.VERSION_UNDER_TEST ?? ''),
+      STUB_STATUS: JSON.stringify({ ok: true, migrations: [{ id: '0001_a', phase: 'contracted' }, { id: '0002_b', phase: 'backfilled' }] }),
       ...Object.fromEntries(Object.entries(exits).map(([k, v]) => [`STUB_EXIT_${k}`, String(v)])),
       ...env,
     },
@@ -252,9 +254,10 @@ describe('pipeline examples', () => {
 
   it('finds the xc command lines of each file', () => {
     const commands = (f: string) => [...new Set(xcCommandLines(read(f)).map(commandOf))].sort();
-    for (const f of ['github-actions.yml', 'kubernetes.yaml', 'deploy.sh']) {
+    for (const f of ['github-actions.yml', 'kubernetes.yaml']) {
       expect(commands(f), f).toEqual(['check', 'contract', 'deploy list', 'deploy record', 'deploy retire']);
     }
+    expect(commands('deploy.sh')).toEqual(['check', 'contract', 'deploy list', 'deploy record', 'deploy retire', 'rollback', 'status']);
     expect(commands('fleet-kubernetes.yaml')).toEqual(['fleet apply', 'fleet check', 'fleet contract', 'fleet deploy record', 'fleet deploy retire']);
     expect(commands('fleet-github-actions.yml')).toEqual(['apply', 'fleet check']);
   });
@@ -331,6 +334,7 @@ describe('pipeline examples, run with a stand-in xc', () => {
       'xc deploy record --app shop --version v2 --env production',
       'kubectl wait --for=delete pod -l app=shop,version=v1 --timeout=15m',
       'xc deploy retire --app shop --version v1 --env production',
+      'xc status --json',
       'xc contract',
     ]);
     const refused = deploy({ check: 3 });
@@ -338,6 +342,13 @@ describe('pipeline examples, run with a stand-in xc', () => {
     expect(refused.stderr).toContain('deploy aborted');
     expect(deploy({ contract: 3 })).toMatchObject({ code: 0, calls: ok.calls });
     expect(deploy({ contract: 1 }).code).toBe(1);
+    // A rollback deploy: this build lacks migrations the database has begun (campaign EQ: contract exit 2 failed it).
+    const back = runWithStubs(['bash', path.join(DIR, 'deploy.sh'), 'v2'], {
+      XC_DATABASE_URL: 'postgres://db/shop', VERSION_UNDER_TEST: 'v2',
+      STUB_STATUS: JSON.stringify({ ok: true, migrations: [{ id: '0002_b', phase: 'contracted' }, { id: '0003_c', phase: 'backfilled', missingFile: true }, { id: '0004_d', phase: 'rolled_back', missingFile: true }] }),
+    });
+    expect(back).toMatchObject({ code: 0, calls: ok.calls.slice(0, -1) });
+    expect(back.stderr).toContain('shop@v2 lacks migrations the database has begun (0003_c): a rollback deploy');
   });
 
   const tenantUrls = { TENANT_ACME_URL: 'postgres://u:pw@acme/db', TENANT_GLOBEX_URL: 'postgres://u:pw@globex/db', TENANT_INITECH_URL: 'postgres://u:pw@initech/db' };
