@@ -278,7 +278,6 @@ export interface Dependent {
   changedUnder?: boolean;
 }
 
-/** Everything that differs between servers; what they share, or derive from their facts, is BaseDialect's (base.ts). */
 /**
  * Something a trigger's expression reads that roles writing its table read otherwise than xc's role, which plan
  * checks it as: `denied` (they lack the privilege: their writes fail), `rowSecurity` (a table whose policies show
@@ -294,6 +293,7 @@ export interface WriterReadIssue {
   roles: string[];
 }
 
+/** Everything that differs between servers; what they share, or derive from their facts, is BaseDialect's (base.ts). */
 export interface Dialect extends Pick<BaseDialect, keyof BaseDialect> {
   readonly name: DialectName;
   /** DDL can run inside a transaction together with its journal row. */
@@ -912,8 +912,8 @@ export async function compileExpression(s: Session, dialect: Dialect, check: Exp
     });
   } catch (err) {
     if (err instanceof EscapedTransactionError) throw err;
-    // Not computed within planReadMs (a constant `up` over a triple join ran on, on both servers: the forty-third session): compiled
-    // already (a server plans a statement before it runs it), its value is left to the backfill, as a row's error is.
+    // Not computed within planReadMs (the forty-third session: a constant `up` over a triple join ran on, on both
+    // servers): compiled already (a server plans a statement before it runs it), its value is left to the backfill.
     const timedOut = dialect.isStatementTimeout(err);
     // Refused because it writes (nextval; on MySQL/MariaDB a stored function that writes, before anything runs): where
     // the check allows, compiling it is all plan can do — by the value table's store where there is one, and where

@@ -58,7 +58,8 @@ const unquote = (name: string) => (/^(["`'])[\s\S]*\1$/.test(name) ? name.slice(
 const ROLES_NAMED = 6;
 
 /**
- * An `up` or `down` the dual-write trigger computes where it runs with the writer's rights (Dialect.deniedToWriters):
+ * An `up` or `down` the dual-write trigger computes, or a check the server runs, where either runs with the writer's
+ * rights (Dialect.deniedToWriters):
  * roles that write the table but may not read what it reads have those writes fail from expand on, the old version's
  * included (campaign EK: "permission denied for table secret" on every INSERT); a table whose row-level security
  * shows them other rows than xc's role gives their rows other values (campaign EN: NULL from a lookup that found

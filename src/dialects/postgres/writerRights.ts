@@ -20,8 +20,8 @@ const READS_VIEW = 'pg_temp.xc_expression_reads';
  * expression compiled, never run), and of what it runs with the caller's rights, as far as the server records them:
  * a SECURITY INVOKER function's SQL-standard body (`BEGIN ATOMIC`; another body is not recorded: `unseen`), an
  * operator's function, a domain's CHECK, a `security_invoker` view's query. A table read through another view is
- * read with the view owner's rights, so not followed. Writers: roles, not superusers, that
- * may INSERT or UPDATE the table or a column of it (campaign EN: one writing by column grants was never asked).
+ * read with the view owner's rights, so not followed. Writers: roles, not superusers, that may INSERT or UPDATE the
+ * table or a column of it (campaign EN: one writing by column grants was never asked), and PUBLIC where it may.
  * `null` where the view cannot be made (a table this migration creates, say): no note.
  */
 export async function pgDeniedToWriters(s: Session, check: ExpressionCheck, table: string): Promise<WriterReadIssue[] | null> {
