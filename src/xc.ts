@@ -223,6 +223,7 @@ class XcImpl implements Xc {
       const inFlight = [...loaded.rows.values()].filter((row) => isInFlight(row.phase));
       for (const row of inFlight) {
         project(row.id, row.definition, model, ctx.dialect);
+        model.settleUnsure(!isAtLeastBackfilled(row.phase));
         if (row.phase === 'expanding') runsFirst(model, row);
       }
       const held = inFlightOperations(inFlight);

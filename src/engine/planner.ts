@@ -658,6 +658,8 @@ export async function planMigration(
   const added = new Map<string, string[]>();
   // What this migration adds before the catalog has it starts empty: its own contract and rollback read it, a later migration the projection.
   model.planned = new PlannedObjects();
+  // What an earlier migration left unsure and never settled (its plan refused) is not this one's.
+  model.unsureHere.clear();
   /** The new columns of this migration's copies so far: filled by its backfill, after every expand step. */
   const copies: { column: string; opIndex: number }[] = [];
   /** What Dialect.cannotAlter has found already in this migration: each named once. */
@@ -785,6 +787,7 @@ export async function planMigration(
   // Its `sql` expands run before the contracts of the migrations planned after it (not before its own checks: campaign
   // CQ, a COMMENT in one, a DROP VIEW in its contract, refused that contract for good).
   runsFirst(model, file);
+  model.settleUnsure(true);
   return plan;
 }
 

@@ -15,10 +15,22 @@ import { escapeRegExp } from '../dialects/names.js';
  */
 export function readFillInPlan(c: { table: string; column: string; type: string; up: string; nullsOnly: boolean; where?: string }, model: SchemaModel, dialect: Dialect): void {
   if (!model.table(c.table)) return;
-  const filled = dialect.storedAs(`(${overPlannedReads(c.table, c.up, model, dialect)})`, c.type);
-  const now = model.inPlan.get(c.table)?.columns.get(c.column) ?? dialect.quote(c.column);
-  const read = c.nullsOnly ? `COALESCE(${now}, ${filled})` : c.where !== undefined ? `CASE WHEN (${overPlannedReads(c.table, c.where, model, dialect)}) THEN ${filled} ELSE ${now} END` : filled;
+  const over = (expr: string) => ofTheRow(c.table, overPlannedReads(c.table, expr, model, dialect), model, dialect);
+  const filled = dialect.storedAs(`(${over(c.up)})`, c.type);
+  const now = model.inPlan.get(c.table)?.columns.get(c.column) ?? `${dialect.quote(model.readName(c.table))}.${dialect.quote(c.column)}`;
+  const read = c.nullsOnly ? `COALESCE(${now}, ${filled})` : c.where !== undefined ? `CASE WHEN (${over(c.where)}) THEN ${filled} ELSE ${now} END` : filled;
   model.readInPlan(c.table).columns.set(c.column, read);
+}
+
+/**
+ * `expr` with each column of the row it names bare qualified by the table's name now: a planned read is put into
+ * later expressions, where a bare name inside one of their subqueries would be the subquery's column (campaign ER:
+ * a dedupe's `a2.email = <the cleaned email>` compared a2's email with itself, and plan found no duplicate).
+ */
+function ofTheRow(table: string, expr: string, model: SchemaModel, dialect: Dialect): string {
+  const now = model.readName(table);
+  const columns = model.present.get(now) ?? model.table(table)!.columns.map((col) => col.name);
+  return columns.reduce((text, column) => dialect.substituteColumn(text, table, column, `${dialect.quote(now)}.${dialect.quote(column)}`), expr);
 }
 
 /**

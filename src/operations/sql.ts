@@ -82,7 +82,7 @@ export const sql: Operation<'sql'> = {
     if (b.where !== undefined && where === undefined) return;
     // Read before its own fill is: a subquery over a table the plan's earlier fills change sees it as it is now.
     const reads = [where, ...Object.values(b.set).map((e) => dialect.resolveExpr(e))].map((e) => (e === undefined ? undefined : readsFilledTable(e, model, dialect))).find((x) => x !== undefined);
-    if (reads !== undefined) model.unsureRows.set(b.table, `the \`sql\` backfill of "${b.table}" before it, whose subquery reads "${reads}" as it is now (not as the fills planned before it leave it)`);
+    if (reads !== undefined) model.unsureHere.set(b.table, `the \`sql\` backfill of "${b.table}" before it, whose subquery reads "${reads}" as it is now (not as the fills planned before it leave it)`);
     for (const [column, e] of Object.entries(b.set)) {
       const type = t.columns.find((c) => c.name === column)?.type;
       const up = dialect.resolveExpr(e);

@@ -254,9 +254,13 @@ export class SchemaModel {
   /**
    * Tables whose rows the plan reads otherwise than they will be: a `sql` backfill planned so far whose condition or
    * value reads, in a subquery, a table an earlier fill of the plan changes, sees its rows as they are now (campaign
-   * EQ: a dedupe after a `lower(trim(email))` fill found no duplicates). By table, what says so; read again at apply.
+   * EQ: a dedupe after a `lower(trim(email))` fill found no duplicates). By table, what says so; the row checks of the
+   * migrations after it note their rows, read again at apply once it has run. Not its own migration's: their index or
+   * check is made at expand, before any backfill of it runs (campaign ER).
    */
   unsureRows = new Map<string, string>();
+  /** What the migration being projected makes unsure, until settleUnsure. */
+  unsureHere = new Map<string, string>();
   /**
    * What the plan names otherwise than the database does yet (renames not applied): by a table's name in the model,
    * the name it has now, and its columns a rename gave a new name, each as SQL over the row as it is now. Plan reads
@@ -288,6 +292,7 @@ export class SchemaModel {
     m.planned = this.planned.clone();
     m.expandSql = [...this.expandSql];
     m.unsureRows = new Map(this.unsureRows);
+    m.unsureHere = new Map(this.unsureHere);
     m.searched = this.searched;
     m.namespace = this.namespace;
     m.defaultCollation = this.defaultCollation;
@@ -295,6 +300,16 @@ export class SchemaModel {
     for (const [name, other] of this.otherNames) m.otherNames.set(name, { ...other });
     for (const [name, read] of this.inPlan) m.inPlan.set(name, { table: read.table, columns: new Map(read.columns) });
     return m;
+  }
+
+  /**
+   * The migration just projected is done with: what it made unsure holds for those after it while its backfills are
+   * still to run (`pending`), and not once they have (campaign ER: apply planned the next one again after them, and
+   * took their rows, which it then read, for unsure — a duplicate let through to the index's build).
+   */
+  settleUnsure(backfillsToRun: boolean): void {
+    if (backfillsToRun) for (const [table, why] of this.unsureHere) this.unsureRows.set(table, why);
+    this.unsureHere.clear();
   }
 
   table(name: string): TableModel | undefined {

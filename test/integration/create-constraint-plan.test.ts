@@ -4,6 +4,8 @@
  * expand); a MySQL/MariaDB primary key stopped at contract by a duplicate. The per-operation cases are in
  * operations/createConstraint.test.ts.
  */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { expect, it } from 'vitest';
 import { rejects } from '../helpers/operations.js';
 import { targets } from '../helpers/targets.js';
@@ -67,6 +69,29 @@ for (const target of targets) {
       await s.xc.apply();
       expect(await s.db.query(`SELECT id, email FROM authors ORDER BY id`)).toEqual([{ id: 1, email: 'dup0@b.com' }, { id: 2, email: null }, { id: 3, email: 'x@y' }]);
       expect((await s.db.indexes('authors')).filter((i) => i.unique).map((i) => i.name)).toContain('authors_email_key');
+    });
+
+    it('the same chain with a dedupe that leaves a duplicate: apply stops at the key (exit 2) once the backfills before it ran, which apply reads as done; with the key in the cleanup\'s own migration, plan refuses (campaign ER)', async () => {
+      const s = await setup(target, [`CREATE TABLE authors (id int PRIMARY KEY, email varchar(40))`, `INSERT INTO authors VALUES (1, '  dup0@b.com'), (2, ' dup0@b.com'), (3, 'x@y'), (4, ' x@y')`], 'xc_cc');
+      const clean = { sql: { backfill: { table: 'authors', set: { email: 'lower(trim(email))' }, where: 'email <> lower(trim(email))' } } };
+      const dedupe = { sql: { backfill: { table: 'authors', set: { email: 'NULL' }, where: 'EXISTS (SELECT 1 FROM authors a2 WHERE a2.email = authors.email AND a2.id < authors.id) AND authors.id <> 4' } } };
+      const unique = { createConstraint: { table: 'authors', name: 'authors_email_key', type: 'unique', columns: ['email'] } };
+      // In one migration the key's index is built at expand, before its backfills: refused, as the rows are now.
+      await s.write('0001_all', clean, dedupe, unique);
+      await refused(s, ['authors'], /operations\[2\]\.createConstraint\.columns: existing rows of "authors" share their values of "email"/);
+      await rm(path.join(s.dir, '0001_all.json'));
+      await s.write('0001_clean', clean);
+      await s.write('0002_dedupe', dedupe);
+      await s.write('0003_unique', unique);
+      const err = await rejection(s.xc.apply());
+      expect(err.exitCode, err.message).toBe(2);
+      expect(err.message).toMatch(/0003_unique\.json: operations\[0\]\.createConstraint\.columns: existing rows of "authors" share their values of "email".*\n.*email="x@y"/);
+      expect((await s.xc.status()).migrations.map((m) => [m.id, m.phase])).toEqual([['0001_clean', 'backfilled'], ['0002_dedupe', 'backfilled'], ['0003_unique', 'pending']]);
+      expect((await s.db.indexes('authors')).map((i) => i.name)).not.toContain('authors_email_key');
+      // Fixed, the same apply goes on.
+      await s.db.query(`UPDATE authors SET email = NULL WHERE id = 4`);
+      await s.xc.apply();
+      expect((await s.db.indexes('authors')).map((i) => i.name)).toContain('authors_email_key');
     });
 
     it('a check whose rows plan cannot read in time (XC_PLAN_ROW_READ_MS) is noted, not waited for: the backfill that removes the duplicates, then the key, in one run (campaign DL: plan ran past 10 minutes)', async () => {
