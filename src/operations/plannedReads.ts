@@ -4,7 +4,6 @@
  */
 import type { SchemaModel } from '../schema/model.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { codeOf } from '../engine/held.js';
 import { escapeRegExp } from '../dialects/names.js';
 
 /**
@@ -53,13 +52,13 @@ export function upReadsOtherwise(table: string, up: string, model: SchemaModel, 
   return !!read && dialect.columnsNamed(up, table, model.table(table)!.columns.map((col) => col.name)).some((name) => read.has(name));
 }
 
-
 /**
  * A table `expr` reads after FROM or JOIN (a subquery) whose rows an earlier fill of the plan changes: read there as
  * it is now, not as the plan leaves it (SchemaModel.unsureRows). Read as text, as xc reads raw SQL: the table bare or
  * schema-qualified, quoted or not.
  */
 export function readsFilledTable(expr: string, model: SchemaModel, dialect: Dialect): string | undefined {
-  const code = codeOf(dialect, expr);
+  // Literals and comments blanked: a table's name in them is read by no one.
+  const code = dialect.tokens(expr).map((t) => (t.kind === 'string' || t.kind === 'comment' ? ' ' : t.text)).join('');
   return [...model.inPlan].find(([name, read]) => read.columns.size > 0 && [name, read.table].some((n) => new RegExp(`\\b(FROM|JOIN)\\s+(ONLY\\s+)?([\`"]?[A-Za-z_][A-Za-z0-9_$]*[\`"]?\\s*\\.\\s*)?[\`"]?${escapeRegExp(n)}[\`"]?(?![A-Za-z0-9_$])`, 'i').test(code)))?.[0];
 }

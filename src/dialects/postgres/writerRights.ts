@@ -81,24 +81,27 @@ export async function pgDeniedToWriters(s: Session, check: ExpressionCheck, tabl
            LEFT JOIN pg_namespace n ON n.oid = COALESCE(p.pronamespace, c.relnamespace)
            LEFT JOIN pg_attribute a ON c.oid IS NOT NULL AND a.attrelid = x.oid AND a.attnum = x.col AND x.col > 0
           WHERE x.cls IN ('pg_proc'::regclass, 'pg_class'::regclass)
+       ), pairs AS (
+         SELECT d.*, w.oid AS role, w.rolname, w.rolbypassrls, has_schema_privilege(w.rolname, d.nsp, 'USAGE') AS usable
+           FROM described d, writers w
        ), issues AS (
          SELECT CASE
-                  WHEN NOT has_schema_privilege(w.rolname, d.nsp, 'USAGE') THEN 'denied'
+                  WHEN NOT d.usable THEN 'denied'
                   WHEN NOT CASE
-                    WHEN d.fn THEN has_function_privilege(w.rolname, d.oid, 'EXECUTE')
-                    WHEN d.relkind = 'S' THEN has_sequence_privilege(w.rolname, d.oid, 'USAGE')
-                    WHEN d.col > 0 THEN has_column_privilege(w.rolname, d.oid, d.col::smallint, 'SELECT')
-                    ELSE has_table_privilege(w.rolname, d.oid, 'SELECT') END THEN 'denied'
+                    WHEN d.fn THEN has_function_privilege(d.rolname, d.oid, 'EXECUTE')
+                    WHEN d.relkind = 'S' THEN has_sequence_privilege(d.rolname, d.oid, 'USAGE')
+                    WHEN d.col > 0 THEN has_column_privilege(d.rolname, d.oid, d.col::smallint, 'SELECT')
+                    ELSE has_table_privilege(d.rolname, d.oid, 'SELECT') END THEN 'denied'
                   -- A table's owner is shown every row unless FORCE ROW LEVEL SECURITY (one column read: the table's).
-                  WHEN d.secured AND NOT w.rolbypassrls AND (d.relforcerowsecurity OR w.oid IS NULL OR NOT pg_has_role(w.oid, d.relowner, 'USAGE'))
+                  WHEN d.secured AND NOT d.rolbypassrls AND (d.relforcerowsecurity OR d.role IS NULL OR NOT pg_has_role(d.role, d.relowner, 'USAGE'))
                     THEN 'rowSecurity'
                   WHEN d.unseen THEN 'unseen'
                 END AS kind,
                 -- Without the schema's USAGE, that is what to grant (campaign EP: the note gave an EXECUTE the role had).
-                CASE WHEN NOT has_schema_privilege(w.rolname, d.nsp, 'USAGE') THEN 'schema ' || quote_ident(d.nspname) ELSE d.object END AS object,
-                CASE WHEN NOT has_schema_privilege(w.rolname, d.nsp, 'USAGE') THEN 'USAGE ON SCHEMA ' || quote_ident(d.nspname) ELSE d.privilege END AS privilege,
-                'table ' || d.oid::regclass::text AS whole, w.rolname
-           FROM described d, writers w
+                CASE WHEN d.usable THEN d.object ELSE 'schema ' || quote_ident(d.nspname) END AS object,
+                CASE WHEN d.usable THEN d.privilege ELSE 'USAGE ON SCHEMA ' || quote_ident(d.nspname) END AS privilege,
+                'table ' || d.oid::regclass::text AS whole, d.rolname
+           FROM pairs d
        )
        -- Row security is the table's, whichever of its columns are read.
        SELECT kind, CASE kind WHEN 'rowSecurity' THEN whole ELSE object END AS object, min(privilege) AS privilege,
