@@ -337,6 +337,9 @@ class XcImpl implements Xc {
         const shownFrom: Phase = row?.phase === 'rolled_back' ? 'rolled_back' : from;
         if (row?.phase === 'rolling_back') throw new RefusedError(`${f.id} is being rolled back; finish that with \`xc rollback ${f.id}\` first`);
         if (nextPhase(from, 'apply') === undefined) continue; // at least backfilled: contract moves it on
+        // As pgroll and Flyway do, a file still in the folder is pending again: said, for a gate's `check --apply` that
+        // re-applied one someone had undone on purpose (campaign ET).
+        if (row?.phase === 'rolled_back') warnings.push(`${f.id} was rolled back; applied again, its file being in ${this.dir}: to keep it undone, take the file out of the build`);
         if (!row || isUnstarted(row.phase)) {
           // Planned again where an earlier migration of this run has changed the catalog since `plans`: its rows too,
           // which plan cannot foresee (a unique index over a column an earlier one filled with one default, campaign AD).

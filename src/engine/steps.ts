@@ -342,6 +342,7 @@ async function runStatements(s: Session, step: Step, interrupted: boolean): Prom
   try {
     for (const st of step.statements!) {
       if (typeof st !== 'string' && st.afterInterruption && !interrupted && !(st.orWhen !== undefined && (await holds(s, st.orWhen)))) continue;
+      if (typeof st !== 'string' && st.unless !== undefined && (await probe(s, st.unless))) continue;
       current = st;
       await s.query(typeof st === 'string' ? st : st.sql);
       ran++;

@@ -106,6 +106,10 @@ function firstOfItsName(recorded: DeploymentRow[], d: { app: string; env: string
   const back = `if it is misspelt, \`${RETIRE} --app ${d.app} --version ${d.version}${d.env ? ` --env ${d.env}` : ''}\` takes this record back`;
   if (apps.length > 0 && !apps.includes(d.app)) return `app ${d.app} has no other live version recorded (apps live here: ${apps.join(', ')}); a misspelt --app counts as another application, whose record the contract gate reads as the new version being out — ${back}`;
   if (envs.length > 0 && !envs.includes(d.env)) return `${d.app} has no other live version recorded in ${d.env ? `environment ${d.env}` : 'the default environment'} (its environments here: ${envs.map((e) => e || '(default)').join(', ')}); a misspelt --env counts as another environment — ${back}`;
+  // `--version V4` beside a live v4 (campaign ES): compared exactly, it is another version, recorded as out.
+  const lower = d.version.toLowerCase();
+  const cased = known.find((x) => x.app === d.app && (x.env ?? '') === d.env && x.version !== d.version && x.version.toLowerCase() === lower);
+  if (cased) return `version ${d.version} differs only in case from ${d.app}'s live version ${cased.version}; versions are compared exactly, so it counts as another version, whose record the contract gate reads as that version being out — ${back}`;
   return undefined;
 }
 

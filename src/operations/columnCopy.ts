@@ -157,7 +157,14 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // reads), so the constraints contract re-adds under the old names would otherwise be dropped with the new column.
   // The unique copies first, as in shadow.ts: an old writer's insert meanwhile would get the placeholder twice.
   plan.rollback.push(...copies.filter((x) => x.idx.unique && !x.deferrable).flatMap((x) => ddl.dropIndex(c.table, x.temporary)));
-  plan.rollback.push(...atomic(movesDefault ? ddl.setDefault(c.table, c.from, old.default) : [], trigger.unsettle ?? [], ddl.letWritesOmit(c.table, c.to), trigger.drop, ddl.dropColumn(c.table, c.to)));
+  // The trigger's removal and the new column's drop under one lock where DDL commits statement by statement (MySQL): a
+  // new-version writer whose version was never recorded (the gate cannot see it) wrote only the new column, and an
+  // insert in between was lost with it (campaign EM). Its keys and indexes go first, as in the contract below.
+  // Planned in this order: each step is a fact of the planned model the next one reads (letWritesOmit, the column's placeholder).
+  const restoreDefault = movesDefault ? ddl.setDefault(c.table, c.from, old.default) : [];
+  const omittable = ddl.letWritesOmit(c.table, c.to);
+  const dropNew = clearingFirst(ddl.dropColumn(c.table, c.to));
+  plan.rollback.push(...atomic(restoreDefault, trigger.unsettle ?? [], omittable, dropNew.clearing, ddl.noWriteBetween(c.table, [...trigger.drop, ...dropNew.rest])));
 
   plan.backfill.push(backfill);
   // A NULL that `up` gives for a row an old writer wrote cannot fill a NOT NULL new column: no backfill converts it.

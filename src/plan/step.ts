@@ -115,9 +115,10 @@ export interface Step {
    * is reached (read then, under the step's lock: the catalog as it is, not as
    * planned). `onFailure`: run (best effort) on the same session, before `release`,
    * when this statement fails — e.g. the MySQL cut-over's ALTER puts back the
-   * trigger it needs, so a failed cut-over leaves the table as it was.
+   * trigger it needs, so a failed cut-over leaves the table as it was. `unless`: a probe (its `done` column), read
+   * under the lock as the statement is reached, that skips it — the probe of a step merged in (noWriteBetween).
    */
-  statements?: Array<string | { sql: string; afterInterruption?: true; orWhen?: string; onFailure?: string[] }>;
+  statements?: Array<string | { sql: string; afterInterruption?: true; orWhen?: string; onFailure?: string[]; unless?: string }>;
   /** Run on that session after `statements`, whether they failed or not (MySQL `UNLOCK TABLES`). */
   release?: string;
   /**

@@ -261,6 +261,11 @@ target.describe(`gate inputs and exit codes (${target.name})`, () => {
     // Known app and environment: nothing said, as before.
     expect(await xc.deploy.record({ app: 'shop', version: 'v2' })).toEqual({ ok: true, deployment: expect.objectContaining({ app: 'shop', version: 'v2' }) });
     expect((await xc.deploy.record({ app: 'shop', version: 'v3', env: 'prdo' })).warning).toBeUndefined();
+    // A version differing only in case from a live one (campaign ES: --version V4 beside v4).
+    const cased = await cli('deploy', 'record', '--app', 'shop', '--version', 'V2');
+    expect(cased.code, cased.stderr).toBe(0);
+    expect(cased.stderr).toContain("warning: version V2 differs only in case from shop's live version v2");
+    expect(cased.stderr).toContain('`xc deploy retire --app shop --version V2` takes this record back');
     expect(await db.count(`SELECT count(*) FROM ${state(db, 'deployments')} WHERE app = 'sohp' AND retired_at IS NOT NULL`)).toBe(1);
   });
 

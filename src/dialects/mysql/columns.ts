@@ -138,8 +138,9 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
 
 /**
  * One step: LOCK TABLES … WRITE, the statements, UNLOCK TABLES (campaign H: an old writer's INSERT between the sync
- * trigger's removal and the old column's drop was lost with the column). Done when the last one is (its probe); a
- * re-run after an interrupted attempt runs them all again, each one idempotent (DROP TRIGGER IF EXISTS, SET DEFAULT).
+ * trigger's removal and the old column's drop was lost with the column; campaign EM: a new-version INSERT between the
+ * trigger's removal and the new column's drop, in a rollback). Done when the last one is (its probe); a re-run after an
+ * interrupted attempt runs again each statement its own step's probe does not show done.
  * The sequences the table's defaults draw from are locked with it (sequences.ts); where MariaDB cannot hold the table
  * under LOCK TABLES at all (a sequence two defaults draw from), the statements stay apart, as before.
  */
@@ -149,9 +150,11 @@ export function noWriteBetween(c: MysqlCompiler, table: string, steps: Step[], a
   if ('reason' in sequences) return steps;
   const last = steps.at(-1)!;
   const lock = `LOCK TABLES ${[`${q(table)} WRITE`, ...sequences.lock].join(', ')}`;
-  const statements = [lock, ...steps.map((st) => st.sql)];
+  // As when they ran apart: a default the column already has is not set again (MariaDB's SET DEFAULT would take an ON
+  // UPDATE with it), nor is what is gone dropped again.
+  const statements: Step['statements'] & {} = [lock, ...steps.map((st) => (st.probe ? { sql: st.sql, unless: st.probe } : st.sql))];
   return [
-    c.step(statements.join(';\n'), steps.map((st) => st.description).join(', then '), `${lock} (reads and writes wait; metadata only, no row rewritten)`, [table, ...steps.flatMap((st) => st.tables)], last.probe, {
+    c.step([lock, ...steps.map((st) => st.sql)].join(';\n'), steps.map((st) => st.description).join(', then '), `${lock} (reads and writes wait; metadata only, no row rewritten)`, [table, ...steps.flatMap((st) => st.tables)], last.probe, {
       statements,
       release: 'UNLOCK TABLES',
       ...(last.removes ? { removes: last.removes } : {}),
