@@ -73,12 +73,12 @@ export async function deniedToWriters(session: Session, dialect: Dialect, model:
     // One note per kind, expression and set of roles, every object of that kind they read in it.
     const grouped = new Map<string, WriterReadIssue[]>();
     for (const d of issues) grouped.set(`${d.kind} ${d.roles.join(', ')}`, [...(grouped.get(`${d.kind} ${d.roles.join(', ')}`) ?? []), d]);
-    for (const same of grouped.values()) notes.push(`${check.path.join('.')}: ${writerNote(check.table, same, check.boolean === true)}`);
+    for (const same of grouped.values()) notes.push(`${check.path.join('.')}: ${writerNote(dialect.quote(check.table), same, check.boolean === true)}`);
   }
   return notes;
 }
 
-/** `isCheck`: a CHECK the server runs on the row written, not a trigger's computation. */
+/** `table` quoted by the dialect (a name with a quote in it reads as SQL would take it); `isCheck`: a CHECK the server runs on the row written, not a trigger's computation. */
 function writerNote(table: string, same: WriterReadIssue[], isCheck: boolean): string {
   const { kind, roles } = same[0]!;
   const runs = isCheck ? 'the check runs' : 'the trigger that computes it runs';
@@ -89,10 +89,10 @@ function writerNote(table: string, same: WriterReadIssue[], isCheck: boolean): s
   const them = same.length === 1 ? 'it' : 'them';
   if (kind === 'denied') {
     const grants = same.map((d) => `GRANT ${d.privilege} TO ${grantees};`).join(' ');
-    return `${named} write${one ? 's' : ''} "${table}" but may not use ${objects}, which this expression reads: ${runs} with the rights of the role that writes, so from expand on ${one ? 'its' : 'their'} writes of "${table}" that ${isCheck ? 'it checks' : 'compute it'} fail ("permission denied") — grant ${them} in a migration applied before this one (\`${grants}\`), or compute the value without ${them}`;
+    return `${named} write${one ? 's' : ''} ${table} but may not use ${objects}, which this expression reads: ${runs} with the rights of the role that writes, so from expand on ${one ? 'its' : 'their'} writes of ${table} that ${isCheck ? 'it checks' : 'compute it'} fail ("permission denied") — grant ${them} in a migration applied before this one (\`${grants}\`), or compute the value without ${them}`;
   }
   if (kind === 'rowSecurity') {
-    return `${named} write${one ? 's' : ''} "${table}", and ${objects}, which this expression reads, has row-level security that ${one ? 'it does' : 'they do'} not bypass: ${runs} with the rights of the role that writes, so for ${one ? 'its' : 'their'} writes it reads only the rows ${one ? 'its' : 'their'} policies show, where ${isCheck ? "contract's validation" : 'the backfill'} reads as xc's role — ${isCheck ? `${one ? 'its' : 'their'} writes may be refused where xc's would pass, or pass where xc's would be refused` : `${one ? 'its' : 'their'} rows may get another value (NULL from a lookup that finds nothing), which contract's verify then refuses`} — give ${one ? 'it' : 'them'} a policy showing what the expression reads, or read it through a SECURITY DEFINER function`;
+    return `${named} write${one ? 's' : ''} ${table}, and ${objects}, which this expression reads, has row-level security that ${one ? 'it does' : 'they do'} not bypass: ${runs} with the rights of the role that writes, so for ${one ? 'its' : 'their'} writes it reads only the rows ${one ? 'its' : 'their'} policies show, where ${isCheck ? "contract's validation" : 'the backfill'} reads as xc's role — ${isCheck ? `${one ? 'its' : 'their'} writes may be refused where xc's would pass, or pass where xc's would be refused` : `${one ? 'its' : 'their'} rows may get another value (NULL from a lookup that finds nothing), which contract's verify then refuses`} — give ${one ? 'it' : 'them'} a policy showing what the expression reads, or read it through a SECURITY DEFINER function`;
   }
-  return `${named} write${one ? 's' : ''} "${table}", and this expression calls ${objects}, SECURITY INVOKER, whose body the server keeps as text, not recording what it reads: ${isCheck ? 'the check' : 'the trigger'} runs ${them} with the rights of the role that writes, so if ${same.length === 1 ? 'it reads' : 'they read'} a table ${one ? 'that role' : 'those roles'} may not read (or one with row-level security), ${one ? 'its' : 'their'} writes of "${table}" fail from expand on (or compute another value) — make sure ${one ? 'it' : 'each'} may read what ${them} read${same.length === 1 ? 's' : ''}, or make ${them} SECURITY DEFINER (a SQL-standard body, BEGIN ATOMIC, is read through: this note then names what it lacks)`;
+  return `${named} write${one ? 's' : ''} ${table}, and this expression calls ${objects}, SECURITY INVOKER, whose body the server keeps as text, not recording what it reads: ${isCheck ? 'the check' : 'the trigger'} runs ${them} with the rights of the role that writes, so if ${same.length === 1 ? 'it reads' : 'they read'} a table ${one ? 'that role' : 'those roles'} may not read (or one with row-level security), ${one ? 'its' : 'their'} writes of ${table} fail from expand on (or compute another value) — make sure ${one ? 'it' : 'each'} may read what ${them} read${same.length === 1 ? 's' : ''}, or make ${them} SECURITY DEFINER (a SQL-standard body, BEGIN ATOMIC, is read through: this note then names what it lacks)`;
 }

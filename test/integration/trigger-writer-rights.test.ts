@@ -193,5 +193,11 @@ for (const target of targets) {
         expect.stringMatching(/^operations\[0\]\.addColumn: up: PUBLIC writes "orders" but may not use column secret\.k, column secret\.v, .*`GRANT SELECT \(k\) ON secret TO PUBLIC; GRANT SELECT \(v\) ON secret TO PUBLIC;`/),
       ]);
     });
+
+    it.runIf(isPg)('a table whose name has a double quote in it is named as SQL would take it (its quote doubled)', async () => {
+      const s = await setup(target, [`CREATE TABLE secret (k int PRIMARY KEY, v int)`, `CREATE TABLE "quo""te" (id int PRIMARY KEY, ref int)`, `GRANT INSERT, UPDATE ON "quo""te" TO PUBLIC`], 'xc_wrights');
+      await s.write('0001_c', { addColumn: { table: 'quo"te', column: { name: 'c', type: 'int' }, up: '(SELECT s.v FROM secret s WHERE s.k = ref)' } });
+      expect((await notesOf(s)).filter((n) => /PUBLIC writes/.test(n))).toEqual([expect.stringMatching(/^operations\[0\]\.addColumn: up: PUBLIC writes "quo""te" but may not use column secret\.k/)]);
+    });
   });
 }
