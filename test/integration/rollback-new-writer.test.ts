@@ -46,8 +46,7 @@ for (const target of targets) {
         await xc.apply();
         const column = Object.values(c.operation)[0]!.to;
         // Two new-version writers, back to back; and an old-version one, which must lose nothing either.
-        const writers = [100_000, 200_000].map(async (base) => new Writer(await db.connection(), (i) => ({ sql: `INSERT INTO c (id, ${column}) VALUES (?, ?)`, params: [base + i, c.value(base + i)] }), 0).start());
-        const started = await Promise.all(writers);
+        const started = await Promise.all([100_000, 200_000].map(async (base) => new Writer(await db.connection(), (i) => ({ sql: `INSERT INTO c (id, ${column}) VALUES (?, ?)`, params: [base + i, c.value(base + i)] }), 0).start()));
         const old = new Writer(await db.connection(), (i) => ({ sql: `INSERT INTO c (id, name) VALUES (?, ?)`, params: [300_000 + i, `w${300_000 + i}`] }), 0).start();
         cleanups.push(() => Promise.all([...started, old].map((w) => w.stop())));
         // Let them write through the trigger a while first.

@@ -152,9 +152,9 @@ export function noWriteBetween(c: MysqlCompiler, table: string, steps: Step[], a
   const lock = `LOCK TABLES ${[`${q(table)} WRITE`, ...sequences.lock].join(', ')}`;
   // As when they ran apart: a default the column already has is not set again (MariaDB's SET DEFAULT would take an ON
   // UPDATE with it), nor is what is gone dropped again.
-  const statements: Step['statements'] & {} = [lock, ...steps.map((st) => (st.probe ? { sql: st.sql, unless: st.probe } : st.sql))];
+  const statements = [lock, ...steps.map((st) => (st.probe ? { sql: st.sql, unless: st.probe } : st.sql))];
   return [
-    c.step([lock, ...steps.map((st) => st.sql)].join(';\n'), steps.map((st) => st.description).join(', then '), `${lock} (reads and writes wait; metadata only, no row rewritten)`, [table, ...steps.flatMap((st) => st.tables)], last.probe, {
+    c.step(statements.map((st) => (typeof st === 'string' ? st : st.sql)).join(';\n'), steps.map((st) => st.description).join(', then '), `${lock} (reads and writes wait; metadata only, no row rewritten)`, [table, ...steps.flatMap((st) => st.tables)], last.probe, {
       statements,
       release: 'UNLOCK TABLES',
       ...(last.removes ? { removes: last.removes } : {}),
