@@ -175,7 +175,10 @@ export interface DeploymentInfo {
    * gate reads: the build writes the new shapes of its own migrations up to it).
    */
   buildLevel?: string;
+  /** When its level was last set: its last record. */
   recordedAt: string;
+  /** When it was first recorded (a record again keeps it); absent for a record an older xc made. */
+  firstRecordedAt?: string;
   retiredAt: string | null;
   actor: string | null;
 }

@@ -104,7 +104,7 @@ export function unseenByGate(migrationId: string, ev: Evidence, expandedAt?: str
   const recorded = (ev.listed.deployments ?? []) as DeploymentInfo[];
   const opening = [...new Set(ev.live.filter((v) => v.provesRollout).map((v) => v.app))];
   const warnings = opening
-    .filter((app) => expandedAt != null && recorded.filter((d) => d.app === app).every((d) => d.retiredAt === null && d.recordedAt >= expandedAt))
+    .filter((app) => expandedAt != null && recorded.filter((d) => d.app === app).every((d) => d.retiredAt === null && (d.firstRecordedAt ?? d.recordedAt) >= expandedAt))
     .map((app): [string, string] => {
       const versions = recorded.filter((d) => d.app === app).map((d) => d.version);
       return [`app\0${app}`, `${app} has no version recorded before ${migrationId} was applied (only ${[...new Set(versions)].join(', ')}, since): a version that ran before it and was never recorded is not counted — if one still runs, \`xc deploy record --app ${app} --version <it>\`, and retire it once it is gone`];

@@ -60,14 +60,20 @@ export class DeploymentStore {
     return this.dialect.stateTable(name);
   }
 
-  /** `buildLevel`: the level the build asked for, before levelOfBuild lowered it to `level` (the column must be there: StateStore.addColumns). */
+  /**
+   * `buildLevel`: the level the build asked for, before levelOfBuild lowered it to `level`. A record again moves
+   * `recorded_at` (when its level was set: the gate's remedy for a level set before a migration began expanding) and
+   * keeps `first_recorded_at` (when the version was first known: unseenByGate). Both columns must be there
+   * (StateStore.addColumns); `first_recorded_at` is the ISO text reads return, as they read it with `d.*`.
+   */
   async record(s: Session, d: { app: string; env: string; version: string; level: string | null; buildLevel: string | null; actor: string }): Promise<void> {
     const updated = await s.query(
-      `UPDATE ${this.t('deployments')} SET level = ?, build_level = ?, recorded_at = ${this.dialect.stateNow}, retired_at = NULL, actor = ? WHERE app = ? AND env = ? AND version = ?`,
+      // first_recorded_at first: MySQL's SET reads the values assigned before it (a row an older xc wrote keeps its own time).
+      `UPDATE ${this.t('deployments')} SET first_recorded_at = COALESCE(first_recorded_at, ${this.dialect.stateTime('recorded_at')}), level = ?, build_level = ?, recorded_at = ${this.dialect.stateNow}, retired_at = NULL, actor = ? WHERE app = ? AND env = ? AND version = ?`,
       [d.level, d.buildLevel, d.actor, d.app, d.env, d.version],
     );
     if (updated.rowCount === 0) {
-      await s.query(`INSERT INTO ${this.t('deployments')} (app, env, version, level, build_level, actor, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ${this.dialect.stateNow})`, [
+      await s.query(`INSERT INTO ${this.t('deployments')} (app, env, version, level, build_level, actor, recorded_at, first_recorded_at) VALUES (?, ?, ?, ?, ?, ?, ${this.dialect.stateNow}, ${this.dialect.stateTime(this.dialect.stateNow)})`, [
         d.app,
         d.env,
         d.version,
@@ -95,6 +101,8 @@ export class DeploymentStore {
       level: (row.level as string | null) ?? null,
       ...buildLevelOf(row),
       recordedAt: iso(row.recorded_utc)!,
+      // Null: a row an older xc wrote, or a state whose table lacks the column (recorded before it came).
+      ...(row.first_recorded_at != null ? { firstRecordedAt: String(row.first_recorded_at) } : {}),
       retiredAt: iso(row.retired_utc),
       actor: (row.actor as string | null) ?? null,
     }));

@@ -66,9 +66,10 @@ async function stateColumns(db: Db, name: string): Promise<string[]> {
       : await db.query<{ c: string }>(`SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [`xc_${name}`]);
   return rows.map((r) => r.c).sort();
 }
-/** The state as the xc before `build_level` made it. */
+/** The state as the xc before `build_level` (and `first_recorded_at`) made it. */
 async function dropBuildLevel(db: Db): Promise<void> {
   for (const t of ['deployments', 'instances']) await db.query(`ALTER TABLE ${stateTable(db, t)} DROP COLUMN build_level`);
+  await db.query(`ALTER TABLE ${stateTable(db, 'deployments')} DROP COLUMN first_recorded_at`);
 }
 
 /**
@@ -242,7 +243,7 @@ for (const target of targets) {
       expect(await columns(db)).toEqual(['full_name', 'id', 'name']);
     }, 120_000);
 
-    it('a state made before build_level: reads take it for null and change nothing; deploy record and heartbeat add the column', async () => {
+    it('a state made before build_level and first_recorded_at: reads take them for null and change nothing; deploy record and heartbeat add them', async () => {
       const db = await database(target);
       const xc = xcOn(db, await checkout([BASE, EMAIL]));
       await xc.apply();
@@ -259,6 +260,7 @@ for (const target of targets) {
       const listed = await xc.deploy.list();
       expect(listed.deployments).toEqual([expect.objectContaining({ version: 'v2', level: EMAIL })]);
       expect(listed.deployments[0]!.buildLevel).toBeUndefined();
+      expect(listed.deployments[0]!.firstRecordedAt).toBeUndefined();
       expect(listed.instances).toEqual([expect.objectContaining({ version: 'v2', level: EMAIL })]);
       const err = await rejection(xc.rollback({ id: EMAIL }));
       expect(err.exitCode, err.message).toBe(3);
@@ -266,8 +268,12 @@ for (const target of targets) {
       expect({ deployments: await stateColumns(db, 'deployments'), instances: await stateColumns(db, 'instances') }).toEqual(before);
 
       // Writes: a deploy record adds it (to both tables), and so does a heartbeat's start.
-      expect((await xc.deploy.record({ app: 'web', version: 'v2' })).deployment.level).toBe(EMAIL);
-      expect(await stateColumns(db, 'deployments')).toContain('build_level');
+      const { deployment } = await xc.deploy.record({ app: 'web', version: 'v2' });
+      expect(deployment.level).toBe(EMAIL);
+      // Its first record's time is the one the row kept, from before the column came.
+      expect(deployment.firstRecordedAt).toBe(listed.deployments[0]!.recordedAt);
+      expect(deployment.recordedAt > deployment.firstRecordedAt!).toBe(true);
+      expect(await stateColumns(db, 'deployments')).toEqual(expect.arrayContaining(['build_level', 'first_recorded_at']));
       expect(await stateColumns(db, 'instances')).toContain('build_level');
       await dropBuildLevel(db);
       const hb = await xc.startHeartbeat({ app: 'web', version: 'v3' });

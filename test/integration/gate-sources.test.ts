@@ -110,7 +110,7 @@ target.describe(`a new source of evidence (${target.name})`, () => {
     const list = await xc.deploy.list();
     expect(shape(list)).toEqual(['ok', 'deployments', 'instances', 'sessions']);
     expect(list.deployments.map((d) => [d.version, d.level, d.retiredAt === null])).toEqual([['v1', V1, false], ['v2', V2, true], ['v1.9', V1, true]]);
-    expect(Object.keys(list.deployments[0]!)).toEqual(['app', 'env', 'version', 'level', 'recordedAt', 'retiredAt', 'actor']);
+    expect(Object.keys(list.deployments[0]!)).toEqual(['app', 'env', 'version', 'level', 'recordedAt', 'firstRecordedAt', 'retiredAt', 'actor']);
     expect(list.deployments[2]!.recordedAt).toBe(deployment.since);
     expect(list.instances).toEqual([{ id: hb.id, app: 'shop', version: 'v1', env: null, level: V1, host: expect.any(String), pid: process.pid, ttlMs: 60_000, lastBeatSecondsAgo: expect.any(Number) }]);
     expect(Object.keys(list.instances[0]!)).toEqual(['id', 'app', 'version', 'env', 'level', 'host', 'pid', 'ttlMs', 'lastBeatSecondsAgo']);

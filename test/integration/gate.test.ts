@@ -126,6 +126,25 @@ target.describe(`the deploy gate (${target.name})`, () => {
     expect((await db.columns('users')).map((c) => c.name).sort()).toEqual(['full_name', 'id']);
   });
 
+  it('a version recorded before apply and recorded again since, as the gate asks, is not taken for a first day', async () => {
+    const db = await target.create('xc_gate');
+    cleanup.push(() => db.drop());
+    await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
+    const dir = await mkdtemp(path.join(tmpdir(), 'xc-gate-'));
+    await writeFile(path.join(dir, `${V2}.json`), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
+    const xc = createXc({ url: db.url, dir });
+    cleanup.push(() => xc.close());
+    // Its build already had V2 (merged before it was applied): the gate cannot tell, and says to record it again.
+    await xc.deploy.record({ app: 'web', version: 'v1', level: V2 });
+    await xc.apply();
+    expect((await rejection(xc.contract())).message).toContain('record the version again if its build has it');
+    await xc.deploy.record({ app: 'web', version: 'v1', level: V2 });
+    const result = await xc.contract();
+    expect([result.migrations.map((m) => m.id), result.warnings]).toEqual([[V2], undefined]);
+    const [listed] = (await xc.deploy.list()).deployments;
+    expect(listed!.firstRecordedAt! < listed!.recordedAt).toBe(true);
+  });
+
   it('the version running before apply recorded, then retired: contract says nothing more', async () => {
     const { xc } = await setup(target);
     await xc.deploy.record({ app: 'shop', version: 'v2' });

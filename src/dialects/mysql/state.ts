@@ -21,6 +21,7 @@ export const mysqlStateTime = (column: string): string => `DATE_FORMAT(CONVERT_T
 /** Columns the state tables got after their first version (in the CREATE TABLEs below too): see PG_STATE_COLUMNS_ADDED. */
 export const MYSQL_STATE_COLUMNS_ADDED: StateColumnAdded[] = [
   { table: 'deployments', column: 'build_level', type: 'VARCHAR(255)' },
+  { table: 'deployments', column: 'first_recorded_at', type: 'VARCHAR(32)' },
   { table: 'instances', column: 'build_level', type: 'VARCHAR(255)' },
   { table: 'instances', column: 'ttl_ms', type: 'BIGINT' },
 ];
@@ -51,7 +52,7 @@ export function mysqlStateSchema(): string[] {
       command TEXT NOT NULL, event TEXT NOT NULL, reason TEXT, detail LONGTEXT) ${opts}`,
     `CREATE TABLE IF NOT EXISTS ${t('deployments')} (
       app VARCHAR(191) NOT NULL, env VARCHAR(191) NOT NULL DEFAULT '', version VARCHAR(191) NOT NULL, level VARCHAR(255), build_level VARCHAR(255),
-      recorded_at ${now}, retired_at ${at}, actor TEXT,
+      recorded_at ${now}, retired_at ${at}, actor TEXT, first_recorded_at VARCHAR(32),
       PRIMARY KEY (app, env, version)) ${opts}`,
     `CREATE TABLE IF NOT EXISTS ${t('instances')} (
       id VARCHAR(255) NOT NULL PRIMARY KEY, app VARCHAR(255) NOT NULL, version VARCHAR(255) NOT NULL, env VARCHAR(255) NOT NULL DEFAULT '',

@@ -135,6 +135,7 @@ export async function checkStateTarget(s: Session, target: string | undefined, s
  */
 export const PG_STATE_COLUMNS_ADDED: StateColumnAdded[] = [
   { table: 'deployments', column: 'build_level', type: 'text' },
+  { table: 'deployments', column: 'first_recorded_at', type: 'text' },
   { table: 'instances', column: 'build_level', type: 'text' },
   { table: 'instances', column: 'ttl_ms', type: 'bigint' },
 ];
@@ -173,7 +174,7 @@ export function pgStateSchema(schema: string, lockId: number): string[] {
       command text NOT NULL, event text NOT NULL, reason text, detail text)`,
     `CREATE TABLE IF NOT EXISTS ${t('deployments')} (
       app text NOT NULL, env text NOT NULL DEFAULT '', version text NOT NULL, level text, build_level text,
-      recorded_at timestamptz NOT NULL DEFAULT now(), retired_at timestamptz, actor text,
+      recorded_at timestamptz NOT NULL DEFAULT now(), retired_at timestamptz, actor text, first_recorded_at text,
       PRIMARY KEY (app, env, version))`,
     `CREATE TABLE IF NOT EXISTS ${t('instances')} (
       id text PRIMARY KEY, app text NOT NULL, version text NOT NULL, env text NOT NULL DEFAULT '', level text, build_level text,
