@@ -177,7 +177,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
 
   // Contract: trigger and old column go together (the trigger reads the old column), and with the old column its
   // indexes, whose names the copies take at once (one transaction where DDL is transactional, catalog only).
-  // The new default goes first: where DDL is not transactional, new writers relying on it never see a gap.
+  // The new default goes before the trigger: where DDL is not transactional, new writers relying on it never see a gap.
   // What else the old column had (MySQL: ON UPDATE, COMMENT; PostgreSQL: COMMENT) — not during dual-write, where the
   // old version's UPDATEs must move the old column first. An ON UPDATE comes before the trigger goes (the trigger
   // keeps the old column equal to the new one meanwhile), so no UPDATE of the new version misses it.
@@ -230,11 +230,12 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   plan.contract.push(
     ...atomic(
       removing(carried.beforeDrop),
-      newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [],
-      autoUpdate,
       dropOld.clearing,
-      // What an old writer sends between the trigger's removal and the drop would be lost with the column.
-      ddl.noWriteBetween(c.table, [...trigger.drop, ...sequence, ...dropOld.rest], newDefault !== null ? [{ column: c.to, default: newDefault }] : []),
+      // What an old writer sends between the trigger's removal and the drop would be lost with the column. The new
+      // default and ON UPDATE come under the same lock: set before it, the new column no longer held the placeholder
+      // the INSERT trigger reads as "not given", and an old writer's insert in between (a contract killed there) got
+      // the new column's default taken for the new version's value, then lost with the old column (campaign EZ).
+      ddl.noWriteBetween(c.table, [...(newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : []), ...autoUpdate, ...trigger.drop, ...sequence, ...dropOld.rest], newDefault !== null ? [{ column: c.to, default: newDefault }] : []),
       renames,
       carried.withDrop,
     ),

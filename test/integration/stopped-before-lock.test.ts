@@ -1,0 +1,75 @@
+/**
+ * A copy's contract and rollback (renameColumn, alterColumn with `to`) stopped right before their locked group —
+ * as a kill -9 stops them — then an out-of-date writer's insert, then the command again (campaign EZ).
+ *
+ * On MariaDB the contract set the new column's default (and restated an ON UPDATE column) as steps of their own,
+ * before the LOCK TABLES that removes the sync trigger with the old column. Between the two, the new column no longer
+ * held the placeholder the INSERT trigger reads as "not given": an old writer's insert got the new column's default,
+ * which the trigger took for the new version's value — over the old writer's (an expression default) or beside it
+ * (a constant) — and the contract run again dropped the old column with exit 0: the value was lost. Those steps now
+ * run inside the lock, and so do the rollback's (the old column's default back, the placeholder read as not given).
+ * PostgreSQL runs the whole group in one transaction: there was no window there.
+ */
+import { expect, it } from 'vitest';
+import type { XcEvent } from '../../src/index.js';
+import { createXc } from '../../src/index.js';
+import { targets } from '../helpers/targets.js';
+import { record, rejection, retireLive, setup } from '../helpers/scenario.js';
+
+/** Throws on the step that removes the sync trigger: the command stops before that step runs anything. */
+const stopAtTriggerRemoval = (e: XcEvent) => {
+  if (e.event === 'step' && /remove trigger/.test(e.description)) throw new Error('stopped here by the test');
+};
+
+for (const target of targets) {
+  target.describe(`a copy stopped right before its locked group (${target.name})`, () => {
+    const pg = target.name === 'postgres';
+    const cases = [
+      { name: 'an expression default', column: `note varchar(40) DEFAULT ${pg ? `lower('ABC')` : `(lower('ABC'))`}`, value: `'by-old'`, omitted: 'abc' },
+      { name: 'a constant default', column: `note varchar(40) DEFAULT 'abc'`, value: `'by-old'`, omitted: 'abc' },
+      ...(pg ? [] : [{ name: 'ON UPDATE', column: `note timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)`, value: `'2001-02-03 04:05:06.000000'`, omitted: undefined }]),
+    ];
+    for (const c of cases) {
+      it(`contract, ${c.name}: an old writer's insert in between keeps its value`, async () => {
+        const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, ${c.column})`, `INSERT INTO t (id) VALUES (1)`], 'xc_stoplock');
+        await s.write('0001_rename', { renameColumn: { table: 't', from: 'note', to: 'note2' } });
+        await s.xc.apply();
+        await record(s.xc, '0001_rename');
+        const stopping = createXc({ url: s.db.url, dir: s.dir, onEvent: stopAtTriggerRemoval });
+        expect((await rejection(stopping.contract().finally(() => stopping.close()))).message).toMatch(/stopped here by the test/);
+
+        await s.db.query(`INSERT INTO t (id, note) VALUES (2, ${c.value})`);
+        await s.db.query(`INSERT INTO t (id) VALUES (3)`);
+        const before = await s.db.query<Record<string, unknown>>(`SELECT id, CAST(note AS CHAR(40)) AS v FROM t ORDER BY id`.replace('CHAR(40)', pg ? 'text' : 'CHAR(40)'));
+        await s.xc.contract();
+
+        const after = await s.db.query<Record<string, unknown>>(`SELECT id, CAST(note2 AS ${pg ? 'text' : 'CHAR(40)'}) AS v FROM t ORDER BY id`);
+        expect(after).toEqual(before);
+        expect(after.find((r) => Number(r.id) === 2)!.v).toMatch(/^(by-old|2001-02-03 04:05:06)/);
+        if (c.omitted) expect(after.find((r) => Number(r.id) === 3)!.v).toBe(c.omitted);
+      });
+    }
+
+    it("rollback: a new writer's insert in between keeps its value in the old column", async () => {
+      const s = await setup(target, [`CREATE TABLE t (id int PRIMARY KEY, note varchar(40) NOT NULL DEFAULT 'abc')`, `INSERT INTO t (id) VALUES (1)`], 'xc_stoplock');
+      await s.write('0001_rename', { renameColumn: { table: 't', from: 'note', to: 'note2' } });
+      await s.xc.apply();
+      await retireLive(s.xc);
+      const stopping = createXc({ url: s.db.url, dir: s.dir, onEvent: stopAtTriggerRemoval });
+      expect((await rejection(stopping.rollback().finally(() => stopping.close()))).message).toMatch(/stopped here by the test/);
+
+      // A new version whose record the gate never saw, and an old one.
+      await s.db.query(`INSERT INTO t (id, note2) VALUES (2, 'by-new')`);
+      await s.db.query(`INSERT INTO t (id, note) VALUES (3, 'by-old')`);
+      await s.db.query(`INSERT INTO t (id) VALUES (4)`);
+      await s.xc.rollback();
+
+      expect(await s.db.query(`SELECT id, note FROM t ORDER BY id`)).toEqual([
+        { id: 1, note: 'abc' },
+        { id: 2, note: 'by-new' },
+        { id: 3, note: 'by-old' },
+        { id: 4, note: 'abc' },
+      ]);
+    });
+  });
+}
