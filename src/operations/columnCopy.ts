@@ -307,13 +307,19 @@ export function readUpInPlan(c: { table: string; from: string; to: string; type?
   model.readInPlan(c.table).columns.set(c.to, dialect.storedAs(`(${c.up})`, c.type === undefined ? old.type : carriedType(c.type, old)));
 }
 
-/** The model after contract: the new column in the old one's place, with what was carried over. */
+/**
+ * The model after contract: the old column gone, the new one with what was carried over — where the new one is:
+ * added last at expand (ADD COLUMN appends, on both servers), not in the old one's place. A MariaDB cut-over placing a
+ * column after the one its model put before it (`AFTER a2`, in fact after a VIRTUAL column) failed for ever (campaign EZ).
+ */
 export function projectColumnCopy(c: ColumnCopy, model: SchemaModel, dialect: Dialect): void {
   const t = model.table(c.table);
   if (!t) return;
   const old = t.columns.find((col) => col.name === c.from);
   if (!old) return;
-  t.columns = t.columns.filter((col) => col.name !== c.to);
+  const added = t.columns.some((col) => col.name === c.to);
+  t.columns = t.columns.flatMap((col) => (col.name === c.to ? [old] : col === old ? [] : [col]));
+  if (!added) t.columns.push(old);
   if (old.autoUpdated) old.autoUpdatedCopyOf = c.from;
   old.name = c.to;
   if (c.type) old.type = c.type;
