@@ -329,8 +329,9 @@ export class NameTakenError extends XcError {
 /** Exit 130/143: asked to stop (SIGINT/SIGTERM, or the library's `signal`); stopped between two statements or batches. */
 export class InterruptedError extends XcError {
   declare readonly code: CodesOf<'InterruptedError'>;
-  constructor(message: string, signal: 'SIGINT' | 'SIGTERM' | string) {
-    super(message, { signal });
+  /** `cause`: what stopped it, when that was an error (an onEvent callback's). */
+  constructor(message: string, signal: 'SIGINT' | 'SIGTERM' | string, cause?: unknown) {
+    super(message, { signal }, cause === undefined ? {} : { cause });
   }
 }
 

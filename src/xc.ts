@@ -62,7 +62,7 @@ function reporter(onEvent: XcOptions['onEvent']): (e: XcEvent) => void {
       onEvent?.(e);
     } catch (err) {
       const why = scrub(err instanceof Error ? err.message : String(err));
-      throw new InterruptedError(`stopped: the onEvent callback threw on a "${e.event}" event (${why}); nothing half done — run the command again to continue`, 'onEvent');
+      throw new InterruptedError(`stopped: the onEvent callback threw on a "${e.event}" event (${why}); nothing half done — run the command again to continue`, 'onEvent', err);
     }
   };
 }

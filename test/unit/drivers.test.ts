@@ -110,6 +110,8 @@ describe('an onEvent callback that throws', () => {
       expect(err).toMatchObject({ code: 'interrupted', exitCode: 130 });
       expect((err as Error).message).toMatch(/^stopped: the onEvent callback threw on a "step" event \(bug in the progress callback\); nothing half done/);
       expect((err as Error).message).not.toMatch(/ failed: /);
+      // The callback's own error, for its stack.
+      expect((err as Error).cause).toMatchObject({ message: 'bug in the progress callback', stack: expect.stringContaining('drivers.test.ts') });
       await stopping.close();
       const xc = createXc({ connection: db, dir });
       expect((await xc.apply()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
