@@ -57,6 +57,18 @@ async function setupOn(url: string, query: (sql: string) => Promise<unknown>, op
   return { xc, dir };
 }
 
+/** A database xc has never seen, with V2 (a rename) in its folder and nothing applied or recorded. */
+async function firstDay(target: (typeof targets)[number]): Promise<{ db: Db; xc: Xc; dir: string }> {
+  const db = await target.create('xc_gate');
+  cleanup.push(() => db.drop());
+  await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'xc-gate-'));
+  await writeFile(path.join(dir, `${V2}.json`), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
+  const xc = createXc({ url: db.url, dir });
+  cleanup.push(() => xc.close());
+  return { db, xc, dir };
+}
+
 /** Its last beat `seconds` ago, by the server's clock as the state keeps it (MariaDB: DATETIME in the global zone, MYSQL_STATE_NOW). */
 const beatAgo = (db: Db, id: string, seconds: number) =>
   db.query(
@@ -104,13 +116,7 @@ target.describe(`the deploy gate (${target.name})`, () => {
   });
 
   it("a team's first day: with no version recorded before apply, contract goes on (SPEC §6) and says what the gate could not see (campaigns AX, AY)", async () => {
-    const db = await target.create('xc_gate');
-    cleanup.push(() => db.drop());
-    await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
-    const dir = await mkdtemp(path.join(tmpdir(), 'xc-gate-'));
-    await writeFile(path.join(dir, `${V2}.json`), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
-    const xc = createXc({ url: db.url, dir });
-    cleanup.push(() => xc.close());
+    const { db, dir, xc } = await firstDay(target);
     await xc.apply();
     await xc.deploy.record({ app: 'web', version: 'v2' });
     // An old version's connection under another app name than the one recorded (PostgreSQL shows idle sessions).
@@ -127,13 +133,7 @@ target.describe(`the deploy gate (${target.name})`, () => {
   });
 
   it('a version recorded before apply and recorded again since, as the gate asks, is not taken for a first day', async () => {
-    const db = await target.create('xc_gate');
-    cleanup.push(() => db.drop());
-    await db.query(`CREATE TABLE users (id int PRIMARY KEY, name varchar(50))`);
-    const dir = await mkdtemp(path.join(tmpdir(), 'xc-gate-'));
-    await writeFile(path.join(dir, `${V2}.json`), JSON.stringify({ operations: [{ renameColumn: { table: 'users', from: 'name', to: 'full_name' } }] }));
-    const xc = createXc({ url: db.url, dir });
-    cleanup.push(() => xc.close());
+    const { xc } = await firstDay(target);
     // Its build already had V2 (merged before it was applied): the gate cannot tell, and says to record it again.
     await xc.deploy.record({ app: 'web', version: 'v1', level: V2 });
     await xc.apply();
