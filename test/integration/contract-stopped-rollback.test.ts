@@ -140,7 +140,13 @@ for (const target of targets) {
           if (old) await db.query(`INSERT INTO t (id, a) VALUES (3, 333)`);
           await xc.contract();
           const rows = (await db.query<{ id: number; b: number | string | null }>(`SELECT id, b FROM t ORDER BY id`)).map((r) => ({ id: r.id, b: r.b === null ? null : Number(r.b) }));
-          expect(rows, `stopped before contract step ${k} of ${steps} (${stopped ? 'stopped' : 'ran to the end'}; the old column ${old ? 'still there' : 'gone'})`).toEqual(old ? [{ id: 1, b: 999 }, { id: 2, b: 20 }, { id: 3, b: 333 }] : [{ id: 1, b: 10 }, { id: 2, b: 20 }]);
+          const why = `stopped before contract step ${k} of ${steps} (${stopped ? 'stopped' : 'ran to the end'}; the old column ${old ? 'still there' : 'gone'})`;
+          // MariaDB, a table whose default draws from a sequence: no LOCK TABLES holds the trigger's removal and the
+          // column's drop together there (sequences.ts: it crashed the server), so a stop between them is the window the
+          // README names — the straggler's write reaches the new column only where a trigger was still there to carry it.
+          const apart = table === sequenced && target.name === 'mysql' && stopped && k > 1;
+          if (apart && old) expect(rows, why).toEqual([{ id: 1, b: k === 2 ? 999 : 10 }, { id: 2, b: 20 }, { id: 3, b: null }]);
+          else expect(rows, why).toEqual(old ? [{ id: 1, b: 999 }, { id: 2, b: 20 }, { id: 3, b: 333 }] : [{ id: 1, b: 10 }, { id: 2, b: 20 }]);
           if (!stopped) break;
         }
       }, 240_000);

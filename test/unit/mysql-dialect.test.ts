@@ -273,13 +273,12 @@ describe('server versions and what they allow', () => {
     }
     // A drop that rebuilds the table would hold writers for its length.
     expect(together('8.0.28').length).toBeGreaterThan(1);
-    // A default drawing from a sequence: the ALTER under LOCK TABLES is refused unless the sequence is locked too…
+    // A default drawing from a sequence: the ALTER under LOCK TABLES is refused unless the sequence is locked too, and so
+    // locked it crashed MariaDB 10.11.19 for the inserts after it (campaign FB): the steps run apart…
     const d = new MysqlDialect('10.11.19-MariaDB').ddl(probeSchema());
     const steps = [...triggerSteps(d.fillTrigger({ name: 'xc_sh', table: 't', column: 's', expr: '`c`', columns: ['id', 'c', 's'], always: true })).slice(2), ...d.dropColumn('t', 'name')];
-    const [locked, ...none] = d.noWriteBetween('t', steps, [{ column: 's', default: '(nextval(`db`.`counter`))' }]);
-    expect(none).toEqual([]);
-    expect(locked!.statements![0]).toBe('LOCK TABLES `t` WRITE, `db`.`counter` WRITE');
-    // …and where two defaults of the table draw from one sequence, MariaDB cannot hold the table under LOCK TABLES at all.
+    expect(d.noWriteBetween('t', steps, [{ column: 's', default: '(nextval(`db`.`counter`))' }])).toEqual(steps);
+    // …as where two defaults of the table draw from one sequence, which MariaDB cannot hold under LOCK TABLES at all.
     expect(d.noWriteBetween('t', steps, [{ column: 's', default: 'nextval(counter)' }, { column: 'r', default: 'NEXT VALUE FOR `counter`' }]).length).toBeGreaterThan(1);
   });
   it('states ALGORITHM and LOCK on every ALTER TABLE, runs every step alone, and gives every step of every Ddl method a probe', () => {
