@@ -11,7 +11,7 @@ import type { BackfillSpec, Step } from '../../plan/index.js';
 import { backfillStatement } from '../../backfill/keyset.js';
 import { defaultClause, hiddenColumnDefault, isLiteralDefault, literal, mentioned, placeholderFor, quoteMy as q, withComment } from './expr.js';
 import { dropPair, mysqlSyncTrigger, pairExists, triggerName } from './triggers.js';
-import { sequenceLocks } from './sequences.js';
+import { sequenceLockIssue } from './sequences.js';
 import { INPLACE, INSTANT, NOCOPY_ONLINE, type MysqlCompiler } from './compiler.js';
 import { dropForeignKey, dropIndexKeepingKeys, dropIndexStep } from './keys.js';
 import { dropCheckConstraint } from './constraints.js';
@@ -141,15 +141,14 @@ export function dropColumn(c: MysqlCompiler, table: string, column: string): Ste
  * trigger's removal and the old column's drop was lost with the column; campaign EM: a new-version INSERT between the
  * trigger's removal and the new column's drop, in a rollback). Done when the last one is (its probe); a re-run after an
  * interrupted attempt runs again each statement its own step's probe does not show done.
- * The sequences the table's defaults draw from are locked with it (sequences.ts); where MariaDB cannot hold the table
- * under LOCK TABLES at all (a sequence two defaults draw from), the statements stay apart, as before.
+ * Where a default of the table draws from a sequence, which no LOCK TABLES may hold (sequences.ts: MariaDB refused it,
+ * or crashed after it), the statements stay apart.
  */
 export function noWriteBetween(c: MysqlCompiler, table: string, steps: Step[], added: { column: string; default: string }[] = []): Step[] {
   if (steps.length < 2 || !c.f.instantDropColumn) return steps;
-  const sequences = sequenceLocks(c, [table], steps.map((st) => st.sql), added);
-  if ('reason' in sequences) return steps;
+  if (sequenceLockIssue(c, [table], steps.map((st) => st.sql), added) !== null) return steps;
   const last = steps.at(-1)!;
-  const lock = `LOCK TABLES ${[`${q(table)} WRITE`, ...sequences.lock].join(', ')}`;
+  const lock = `LOCK TABLES ${q(table)} WRITE`;
   // As when they ran apart: a default the column already has is not set again (MariaDB's SET DEFAULT would take an ON
   // UPDATE with it), nor is what is gone dropped again.
   const statements = [lock, ...steps.map((st) => (st.probe ? { sql: st.sql, unless: st.probe } : st.sql))];

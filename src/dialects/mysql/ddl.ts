@@ -35,7 +35,7 @@ import { carryConstraints } from './carry.js';
 import { addColumn, carryAttributes, dropColumn, noWriteBetween, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, invisible, letWritesOmit, refillAfterTriggers, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, keyFitsWhole, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, keptCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
-import { sequenceLocks } from './sequences.js';
+import { sequenceLockIssue } from './sequences.js';
 import { alterColumnInCatalog, charsetBytes, instantMemberAppend, instantVarcharWidening, swapColumns } from './inplace.js';
 import { mysqlShadowKeyIssues } from './keyswap.js';
 import { mysqlTokens, placeholderFor } from './expr.js';
@@ -164,8 +164,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     swapColumns: (spec) => swapColumns(c, spec),
     shadowKeyIssues: (spec) => mysqlShadowKeyIssues(c, spec),
     cutOverIssue(tables, restated) {
-      const locks = sequenceLocks(c, tables, restated.map((d) => `DEFAULT ${d}`));
-      return 'reason' in locks ? locks.reason : null;
+      return sequenceLockIssue(c, tables, restated.map((d) => `DEFAULT ${d}`));
     },
     // No column owns a sequence here (MariaDB's sequences are tables; AUTO_INCREMENT is not copied).
     handOverSequence: () => [],

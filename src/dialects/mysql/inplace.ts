@@ -33,7 +33,6 @@ import { defaultClause, hiddenColumnDefault, literal, mentioned, quoteMy as q, s
 import { INPLACE, INSTANT, type MysqlCompiler } from './compiler.js';
 import { dropPair } from './triggers.js';
 import { referencingStatements } from './keyswap.js';
-import { sequenceLocks } from './sequences.js';
 import { bytesPerCharacter } from './keys.js';
 import { setMembers } from './conversions.js';
 
@@ -181,9 +180,8 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const unmake = (spec.readdFirst ?? []).flatMap((st) => (st.installs === undefined ? [] : [`DROP TRIGGER IF EXISTS ${q(st.installs)}`]));
   // Other tables' keys referencing the columns: their tables locked too, each key dropped before the ALTER and added after (keyswap.ts).
   const refs = referencingStatements(c, spec.referencing ?? []);
-  // The sequences their defaults draw from are locked with them (sequences.ts); where none can be, plan refused the change (Ddl.cutOverIssue).
-  const sequences = sequenceLocks(c, [table, ...(spec.referencing ?? []).map((k) => k.table)], []);
-  const lock = [`LOCK TABLES ${q(table)} WRITE`, ...refs.lock, ...('lock' in sequences ? sequences.lock : [])].join(', ');
+  // No default of theirs draws from a sequence: plan refused the change where one does (Ddl.cutOverIssue, sequences.ts).
+  const lock = [`LOCK TABLES ${q(table)} WRITE`, ...refs.lock].join(', ');
   const statements: Step['statements'] = [
     lock,
     ...catchUp,

@@ -1,6 +1,6 @@
 /**
  * MariaDB: the sequences a table's column defaults draw from, which a step
- * holding LOCK TABLES on the table must lock too.
+ * holding LOCK TABLES on the table would have to lock too — and may not.
  *
  * The server opens those sequences with the table, and under LOCK TABLES a
  * statement may open only what is locked: the cut-over's ALTER was refused
@@ -19,7 +19,7 @@
  * evaluating the default after the UNLOCK (campaign FB; 5 crashes in 5 runs
  * of twelve such ALTERs under two writers; none with the same ALTERs unlocked,
  * nor with LOCK TABLES and no ALTER). So no step holds LOCK TABLES over a
- * table whose default draws from a sequence: sequenceLocks says why, and
+ * table whose default draws from a sequence: sequenceLockIssue says why, and
  * such steps run apart, or are refused at plan (the in-place cut-over).
  */
 import { quoteMy as q } from './expr.js';
@@ -38,16 +38,14 @@ export function sequencesIn(sql: string): string[] {
 const bare = (name: string) => name.match(new RegExp(IDENT, 'g'))!.at(-1)!.replace(/^`|`$/g, '').replace(/``/g, '`');
 
 /**
- * LOCK TABLES entries for the sequences the defaults of `tables` draw from
- * (none where no default does), or why no LOCK TABLES can hold those tables
- * for `statements`. `added`: defaults of `tables[0]` the catalog does not
- * show yet (a column the plan adds).
+ * Why no LOCK TABLES may hold `tables` for `statements`, or null: a
+ * statement naming a sequence, or a table whose default draws from one
+ * (above). `added`: defaults of `tables[0]` the catalog does not show yet
+ * (a column the plan adds).
  */
-export function sequenceLocks(c: MysqlCompiler, tables: string[], statements: string[], added: { column: string; default: string }[] = []): { lock: string[] } | { reason: string } {
+export function sequenceLockIssue(c: MysqlCompiler, tables: string[], statements: string[], added: { column: string; default: string }[] = []): string | null {
   const named = statements.flatMap(sequencesIn);
-  if (named.length > 0) {
-    return { reason: `a default drawing from sequence ${named[0]} would be set under the lock, which MariaDB refuses whatever is locked` };
-  }
+  if (named.length > 0) return `a default drawing from sequence ${named[0]} would be set under the lock, which MariaDB refuses whatever is locked`;
   for (const [i, table] of tables.entries()) {
     const defaults = [...(c.tableOf(table)?.columns.map((col) => ({ column: col.name, default: col.default ?? '' })) ?? []), ...(i === 0 ? added : [])];
     const drawing = new Map<string, { name: string; columns: string[] }>();
@@ -58,11 +56,10 @@ export function sequenceLocks(c: MysqlCompiler, tables: string[], statements: st
       }
     }
     for (const { name, columns } of drawing.values()) {
-      if (columns.length > 1) {
-        return { reason: `the defaults of ${columns.map((x) => q(x)).join(' and ')} of ${q(table)} draw from one sequence, ${name}, and MariaDB cannot open such a table under LOCK TABLES (even an INSERT is refused there)` };
-      }
-      return { reason: `the default of ${q(columns[0]!)} of ${q(table)} draws from sequence ${name}, and an ALTER of such a table under LOCK TABLES crashed MariaDB 10.11 for the inserts that came after it (signal 11 in Item_func_nextval)` };
+      return columns.length > 1
+        ? `the defaults of ${columns.map((x) => q(x)).join(' and ')} of ${q(table)} draw from one sequence, ${name}, and MariaDB cannot open such a table under LOCK TABLES (even an INSERT is refused there)`
+        : `the default of ${q(columns[0]!)} of ${q(table)} draws from sequence ${name}, and an ALTER of such a table under LOCK TABLES crashed MariaDB 10.11 for the inserts that came after it (signal 11 in Item_func_nextval)`;
     }
   }
-  return { lock: [] };
+  return null;
 }
