@@ -499,7 +499,8 @@ describeMysql('MySQL: copied columns', () => {
     const writes: Promise<unknown>[] = [];
     // The fill's first batch has covered ids 1-10: an old writer changes one and inserts one below them, before any trigger exists.
     const onEvent = (e: XcEvent) => {
-      if (e.event === 'backfill' && e.pass === 'fill' && writes.length === 0) {
+      // Once it says so (done ≥ 10): a progress event before the first batch let the writes land ahead of it (a clean-clone run).
+      if (e.event === 'backfill' && e.pass === 'fill' && e.done >= 10 && writes.length === 0) {
         writes.push(writer!.query(`UPDATE acct SET amount = 999 WHERE id = 1`), writer!.query(`INSERT INTO acct (id, amount) VALUES (0, 7)`));
       }
     };

@@ -180,8 +180,18 @@ export function swapColumns(c: MysqlCompiler, spec: ColumnSwapSpec): Step[] {
   const unmake = (spec.readdFirst ?? []).flatMap((st) => (st.installs === undefined ? [] : [`DROP TRIGGER IF EXISTS ${q(st.installs)}`]));
   // Other tables' keys referencing the columns: their tables locked too, each key dropped before the ALTER and added after (keyswap.ts).
   const refs = referencingStatements(c, spec.referencing ?? []);
+  // The parents of the keys the ALTER drops and adds again, locked READ: no parent row changes while a key is gone — an
+  // UPDATE of a parent's key then cascaded to nothing, and the check after the cut-over found the orphan (seen twice in
+  // shadow-cascades.test.ts, a parent key moving throughout).
+  const parents = [
+    ...new Set(
+      (t?.foreignKeys ?? [])
+        .filter((k) => spec.dropForeignKeys.includes(k.name) && !(k.refTable === table && !k.refSchema))
+        .map((k) => (k.refSchema ? `${q(k.refSchema)}.${q(k.refTable)}` : q(k.refTable))),
+    ),
+  ].filter((name) => !refs.lock.some((l) => l.startsWith(`${name} `)));
   // No default of theirs draws from a sequence: plan refused the change where one does (Ddl.cutOverIssue, sequences.ts).
-  const lock = [`LOCK TABLES ${q(table)} WRITE`, ...refs.lock].join(', ');
+  const lock = [`LOCK TABLES ${q(table)} WRITE`, ...refs.lock, ...parents.map((name) => `${name} READ`)].join(', ');
   const statements: Step['statements'] = [
     lock,
     ...catchUp,
