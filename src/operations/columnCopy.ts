@@ -227,6 +227,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   // already: a new-version insert between the trigger's removal and the column's left the old column its default, and a
   // second one broke its unique index (fuzz seed 401, MariaDB: "Duplicate entry '42'").
   const dropOld = clearingFirst(ddl.dropColumn(c.table, c.from));
+  const setNewDefault = newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : [];
   plan.contract.push(
     ...atomic(
       removing(carried.beforeDrop),
@@ -235,7 +236,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
       // default and ON UPDATE come under the same lock: set before it, the new column no longer held the placeholder
       // the INSERT trigger reads as "not given", and an old writer's insert in between (a contract killed there) got
       // the new column's default taken for the new version's value, then lost with the old column (campaign EZ).
-      ddl.noWriteBetween(c.table, [...(newDefault !== null ? ddl.setDefault(c.table, c.to, newDefault) : []), ...autoUpdate, ...trigger.drop, ...sequence, ...dropOld.rest], newDefault !== null ? [{ column: c.to, default: newDefault }] : []),
+      ddl.noWriteBetween(c.table, [...setNewDefault, ...autoUpdate, ...trigger.drop, ...sequence, ...dropOld.rest], newDefault !== null ? [{ column: c.to, default: newDefault }] : []),
       renames,
       carried.withDrop,
     ),
