@@ -116,8 +116,9 @@ for (const target of targets) {
 
     it('addCheck over a row that breaks it, not read at plan (XC_PLAN_ROW_READ_MS): contract refuses before it starts, naming the row; fixed, it goes through (campaign DO: the server named none, the migration left contracting)', async () => {
       const s = await setup(target, [`CREATE TABLE tc (id int PRIMARY KEY, n int NOT NULL)`], 'xc_cc');
-      // The breaking row last: the read stops at the first it finds, and 1,500 rows in were read within 1 ms now and then (MariaDB).
-      await s.db.seed('tc', ['id', 'n'], Array.from({ length: 40_000 }, (_, i) => [i + 1, i === 39_990 ? -3 : i + 1]));
+      // The breaking row last: the read stops at the first it finds. MariaDB's statement timer fires late on a loaded box:
+      // 1,500 rows, then 40,000 rows, were read within its "1 ms" now and then (a clean-clone run) — 200,000 are not.
+      await s.db.seed('tc', ['id', 'n'], Array.from({ length: 200_000 }, (_, i) => [i + 1, i === 199_990 ? -3 : i + 1]));
       await s.write('0001_pos', { addCheck: { table: 'tc', name: 'tc_n_pos', expression: 'n > 0' } });
       process.env.XC_PLAN_ROW_READ_MS = '1';
       try {
@@ -128,9 +129,9 @@ for (const target of targets) {
       await s.xc.deploy.record({ app: 'shop', version: 'v2' });
       const err = await rejection(s.xc.contract());
       expect(err.exitCode, err.message).toBe(1);
-      expect(err.message).toMatch(/id="?39991/);
+      expect(err.message).toMatch(/id="?199991/);
       expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['backfilled']);
-      await s.db.query(`UPDATE tc SET n = 3 WHERE id = 39991`);
+      await s.db.query(`UPDATE tc SET n = 3 WHERE id = 199991`);
       await s.xc.contract();
       expect((await s.xc.status()).migrations.map((m) => m.phase)).toEqual(['contracted']);
       await expect(s.db.query(`INSERT INTO tc VALUES (9001, -1)`)).rejects.toThrow();
