@@ -56,9 +56,9 @@ export async function requireOldNamesUnused(ctx: EngineContext, row: Pick<Migrat
   }
 }
 
-/** How a view over a copy's old column comes to read the new one, its own columns unchanged for the old version. */
+/** How a view over a copy's old column comes to read the new one, its own columns unchanged for the old version — a view's column may be named otherwise than the table's (`title AS name`; campaign FE: the advice read as if never). */
 export const viewOverCopyWay = (to: string, column: string, them: string) =>
-  `CREATE OR REPLACE VIEW, each column keeping its name and type — \`${to} AS ${column}\`, with a CAST where the type changed — so the old version reads ${them} unchanged`;
+  `CREATE OR REPLACE VIEW, each column keeping its name and type — \`${column}\` becomes \`${to} AS ${column}\`, \`${column} AS x\` becomes \`${to} AS x\`, with a CAST where the type changed — so the old version reads ${them} unchanged`;
 
 /**
  * How a row-level security policy over a copy's old column comes to read the new one, the old version's writes passing:

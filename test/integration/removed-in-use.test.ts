@@ -34,14 +34,14 @@ for (const target of targets) {
       await s.write('0001_m', { renameColumn: { table: 'members', from: 'name', to: 'full_name' } });
       const plan = (await s.xc.plan()) as { migrations: { notes?: string[] }[] };
       expect(plan.migrations[0]!.notes).toEqual([
-        'operations[0].renameColumn: view "active_members" reads "members"."name", which this migration removes at contract: once it is applied, make it read "full_name" instead (CREATE OR REPLACE VIEW, each column keeping its name and type — `full_name AS name`, with a CAST where the type changed — so the old version reads it unchanged); contract refuses while it reads "name"',
+        'operations[0].renameColumn: view "active_members" reads "members"."name", which this migration removes at contract: once it is applied, make it read "full_name" instead (CREATE OR REPLACE VIEW, each column keeping its name and type — `name` becomes `full_name AS name`, `name AS x` becomes `full_name AS x`, with a CAST where the type changed — so the old version reads it unchanged); contract refuses while it reads "name"',
       ]);
       await s.xc.apply();
       await record(s.xc, '0001_m');
       const before = await dump(s.db, ['members']);
       const err = await rejection(s.xc.contract());
       expect([err.exitCode, (err as { code?: string }).code]).toEqual([1, 'removed_in_use']);
-      expect(err.message).toBe('contract refused: view "active_members" still depends on "members"."name", which 0001_m removes at this contract; the contract would fail there, or leave it broken. Nothing was changed. Make it read "full_name" instead (CREATE OR REPLACE VIEW, each column keeping its name and type — `full_name AS name`, with a CAST where the type changed — so the old version reads it unchanged), or drop it, then run `xc contract` again.');
+      expect(err.message).toBe('contract refused: view "active_members" still depends on "members"."name", which 0001_m removes at this contract; the contract would fail there, or leave it broken. Nothing was changed. Make it read "full_name" instead (CREATE OR REPLACE VIEW, each column keeping its name and type — `name` becomes `full_name AS name`, `name AS x` becomes `full_name AS x`, with a CAST where the type changed — so the old version reads it unchanged), or drop it, then run `xc contract` again.');
       expect(await phases(s)).toEqual(['backfilled']);
       expect(await dump(s.db, ['members'])).toEqual(before);
       // The way: the view reads the new column under its old name; an old-version write is seen through it.
