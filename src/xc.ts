@@ -446,9 +446,9 @@ class XcImpl implements Xc {
         throw new RefusedError(`nothing to contract: the oldest migration in flight, ${waiting.id}, is ${waiting.phase} — ${nextStep(waiting)}`, { migration: waiting.id });
       }
       // Nothing in flight while files are not applied yet: a pipeline's contract stage run before its apply (campaign CK:
-      // "nothing to contract" alone read as done).
+      // "nothing to contract" alone read as done). Several: plain `xc apply` may refuse them together (campaign FD).
       const unapplied = rows.length === 0 ? loaded.files.filter((f) => isUnstarted(loaded.rows.get(f.id)?.phase ?? 'pending')) : [];
-      const note = unapplied.length > 0 ? `${unapplied.length} migration${unapplied.length > 1 ? 's are' : ' is'} not applied yet (${unapplied[0]!.id}${unapplied.length > 1 ? ', …' : ''}): \`xc apply\` first` : undefined;
+      const note = unapplied.length > 0 ? `${unapplied.length} migration${unapplied.length > 1 ? 's are' : ' is'} not applied yet (${unapplied[0]!.id}${unapplied.length > 1 ? ', …' : ''}): \`xc apply\` first${unapplied.length > 1 ? ' — where it refuses them together, it names the one to apply on its own' : ''}` : undefined;
       return { ok: true as const, migrations: outcomes, ...(note ? { note } : {}), ...(warnings.size > 0 ? { warnings: [...warnings.values()] } : {}) };
     }, opts.takeEditedSql ? 'contract' : undefined);
   }

@@ -36,6 +36,12 @@ export interface Ddl {
    * (MySQL: to or from TIMESTAMP, in each writer's time_zone); undefined where they agree.
    */
   conversionNote?(from: string, to: string): string | undefined;
+  /**
+   * A statement prepared before a column's type changed keeps the old type for its parameters (PostgreSQL: `$1` an
+   * `integer` refuses 2³¹ until prepared again; campaign DF). MySQL/MariaDB prepare again by themselves (campaign FD:
+   * plan said otherwise there).
+   */
+  readonly preparedKeepOldTypes: boolean;
   createTable(spec: TableSpec): Step[];
   dropTable(table: string): Step[];
   /** Rename the table and leave the old name working (an updatable view). */
@@ -171,6 +177,13 @@ export interface Ddl {
    * names before the drop and gives them their names after it.
    */
   carryConstraints(spec: CarriedConstraints): CarriedConstraintSteps;
+  /**
+   * At a copy's expand, once its index copies exist: those of `foreignKeys` (as carryConstraints takes them) whose
+   * actions change the column (ON UPDATE CASCADE, ON DELETE SET NULL, …), over the new column too, where such a change
+   * runs no trigger (MySQL/MariaDB) — under the temporary names carryConstraints adds them by, whose steps are then
+   * done. A cascade changes both columns from then on. None where cascades run triggers (PostgreSQL).
+   */
+  cascadingKeysOverCopy(spec: Pick<CarriedConstraints, 'table' | 'newColumn' | 'foreignKeys'>): Step[];
   syncTrigger(spec: SyncTriggerSpec): TriggerSteps;
   /**
    * Whether the old column of a copy to `type` can keep its default while the

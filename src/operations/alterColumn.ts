@@ -331,7 +331,7 @@ export const alterColumn: Operation<'alterColumn'> = {
     const changed = changesType(spec.type, old) || nullable !== old.nullable;
     // A prepared statement keeps its parameters' base type (campaign DF: an int made bigint refused 2³¹ until prepared
     // again); a varchar widened takes its longer values as it is.
-    const prepared = baseType(type) !== baseType(old.type) ? ', in sessions that prepare their statements after it (one prepared before keeps the old type for its parameters)' : '';
+    const prepared = ctx.ddl.preparedKeepOldTypes && baseType(type) !== baseType(old.type) ? ', in sessions that prepare their statements after it (one prepared before keeps the old type for its parameters)' : '';
     const note = `"${spec.table}"."${spec.column}" is changed in place: until contract both versions see its old definition${changed ? ` (${shown(old.type, old.nullable)}; ${shown(type, nullable)} after contract)` : ''} — the new version may rely on the new one only after \`xc contract\`${prepared}`;
     if (needsShadow(spec, old, ctx.ddl, ctx.model, ctx.dialect)) {
       const def = copiedDefault({ type: spec.type, default: spec.default }, old, ctx.ddl);

@@ -150,6 +150,30 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     renames.push(...(x.deferrable ? ddl.renameConstraint(c.table, x.temporary, x.idx.constraint!) : x.idx.constraint ? ddl.addUniqueUsingIndex(c.table, x.idx.constraint, x.temporary) : ddl.renameIndex(c.table, x.temporary, x.idx.name)));
   }
 
+  // The old column's foreign keys as the new column's, under temporary names until contract (Ddl.carryConstraints).
+  // Each as it was: one the user left NOT VALID stays so (rows may break it; validating would fail with the old column gone).
+  const notValid = (k: { validated?: false }) => (k.validated === false ? { validated: false as const } : {});
+  const swap = (cols: string[]) => cols.map((col) => (col === c.from ? c.to : col));
+  const carriedKeys = t.foreignKeys
+    .filter((k) => k.columns.includes(c.from))
+    .map((fk, n) => ({
+      table: c.table,
+      name: fk.name,
+      columns: swap(fk.columns),
+      refTable: fk.refTable,
+      ...(fk.refSchema ? { refSchema: fk.refSchema } : {}),
+      refColumns: fk.refColumns,
+      ...referenceOptions(fk),
+      ...(fk.onDeleteColumns ? { onDeleteColumns: swap(fk.onDeleteColumns) } : {}),
+      temporary: ctx.name(`fk${n}`),
+      ...notValid(fk),
+    }));
+  // Where a key's action (a cascade) changes the old column without a trigger seeing it (MySQL), the key holds over
+  // the new column from here on, so the cascade changes both: its values are the old column's as they are (renameColumn,
+  // a copy without `up`) — one an `up` converts would not be the parent's key. The backfill after it converts what
+  // a cascade changed before (campaign FC). Before the rollback's planning: its drop of the new column drops them first.
+  if (c.up.trim() === ctx.dialect.quote(c.from)) plan.expand.push(...ddl.cascadingKeysOverCopy({ table: c.table, newColumn: c.to, foreignKeys: carriedKeys }));
+
   // Rollback: old default back, trigger off, new column (and its index copies) gone — the default first, so where DDL
   // is not transactional (MySQL) an old writer omitting the column never meets neither; the INSERT trigger reads the
   // new column's placeholder as "not given" again before it comes back (for the same writers). Planned before the contract:
@@ -187,9 +211,6 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
   const sequence = newDefault !== null ? ddl.handOverSequence(c.table, old, c.to, type) : [];
   // The old column's checks and foreign keys, which its drop takes along, hold over the new column from that drop on:
   // no write of the new version meets the new column unchecked, an ON DELETE CASCADE never misses its rows (Ddl.carryConstraints).
-  // Each as it was: one the user left NOT VALID stays so (rows may break it; validating would fail with the old column gone).
-  const swap = (cols: string[]) => cols.map((col) => (col === c.from ? c.to : col));
-  const notValid = (k: { validated?: false }) => (k.validated === false ? { validated: false as const } : {});
   const carried = ddl.carryConstraints({
     table: c.table,
     oldColumn: c.from,
@@ -197,20 +218,7 @@ export function planColumnCopy(c: ColumnCopy, ctx: PlanContext): OperationPlan {
     checks: t.checks
       .filter((x) => x.columns.includes(c.from))
       .map((k, n) => ({ name: k.name, expression: ctx.dialect.replaceIdentifier(k.expression, c.table, c.from, c.to), temporary: ctx.name(`ck${n}`), ...notValid(k) })),
-    foreignKeys: t.foreignKeys
-      .filter((k) => k.columns.includes(c.from))
-      .map((fk, n) => ({
-        table: c.table,
-        name: fk.name,
-        columns: swap(fk.columns),
-        refTable: fk.refTable,
-        ...(fk.refSchema ? { refSchema: fk.refSchema } : {}),
-        refColumns: fk.refColumns,
-        ...referenceOptions(fk),
-        ...(fk.onDeleteColumns ? { onDeleteColumns: swap(fk.onDeleteColumns) } : {}),
-        temporary: ctx.name(`fk${n}`),
-        ...notValid(fk),
-      })),
+    foreignKeys: carriedKeys,
   });
   // Where they must be made before the drop (MySQL: under temporary names), they come first, while the sync trigger
   // still keeps the old column, and its constraints, in step with the new one: no UPDATE of the new column escapes

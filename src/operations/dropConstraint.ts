@@ -51,6 +51,25 @@ function upDownIssues(spec: Spec, t: NonNullable<ReturnType<ValidateContext['mod
   return [...issues, ...downIssues(spec.table, spec.name, downs(spec, ctx), ctx)];
 }
 
+/**
+ * What the constraint goes on refusing until contract, for both versions: the new version's writes it is dropped for
+ * (campaign FD: a foreign key dropped for the new version's writes refused 31 of them until contract, plan silent).
+ */
+function refusedUntilContract(spec: Spec, ctx: Pick<ValidateContext, 'model'>): string | undefined {
+  const t = ctx.model.table(spec.table);
+  if (!t) return undefined;
+  const check = t.checks.find((c) => c.name === spec.name);
+  const fk = t.foreignKeys.find((f) => f.name === spec.name);
+  const key = t.indexes.find((i) => i.constraint === spec.name);
+  const columns = check?.columns ?? fk?.columns ?? key?.columns ?? [];
+  const cols = columns.map((c) => `"${c}"`).join(', ');
+  const what = check ? `writes that break "${spec.name}" (${check.expression})` : fk ? `writes of ${cols} that match no row of "${fk.refTable}"` : key?.exclusion ? `writes that conflict with a row under "${spec.name}"` : key ? `writes that repeat a value of ${cols}` : undefined;
+  if (!what) return undefined;
+  // A one-column check or foreign key can convert them meanwhile; a repeated value has nothing to convert to.
+  const down = columns.length === 1 && !key ? ', or give `down` to convert them until then' : '';
+  return `"${spec.table}" keeps "${spec.name}" until contract: ${what} are refused, for both versions, until \`xc contract\` drops it — deploy the version that writes them after contract${down}`;
+}
+
 export const dropConstraint: Operation<'dropConstraint'> = {
   kind: 'dropConstraint',
 
@@ -93,7 +112,10 @@ export const dropConstraint: Operation<'dropConstraint'> = {
   plan(spec, ctx) {
     const drop = ctx.ddl.dropConstraint(spec.table, spec.name);
     const d = downs(spec, ctx);
-    if (d.length === 0) return { ...emptyPlan(), contract: drop };
+    if (d.length === 0) {
+      const note = refusedUntilContract(spec, ctx);
+      return { ...emptyPlan(), contract: drop, ...(note ? { notes: [note] } : {}) };
+    }
     const trigger = downTrigger(spec.table, spec.name, d, ctx);
     // The constraint first: until it is gone the trigger still converts, so no write is refused in between.
     return { ...emptyPlan(), expand: trigger.create, contract: atomic(drop, trigger.drop), rollback: trigger.drop };

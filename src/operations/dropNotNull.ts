@@ -70,13 +70,14 @@ export function notNullBack(ctx: PlanContext, table: string, col: ColumnModel): 
   const check = ctx.name('nn');
   const notNull = { ...col, nullable: false };
   const q = (id: string) => ctx.dialect.quote(id);
+  // Validated on its own first: a NULL left fails here, naming the check (MySQL's MODIFY would only say "Data truncated").
+  // PostgreSQL's enforceNotNull validates the check itself: that step once (campaign FD: printed twice).
+  // In this order: each step is a fact of the planned model the next one reads (MySQL: the check's trigger pair).
+  const add = ddl.addNotNullCheck(table, notNull, check);
+  const validate = ddl.validateConstraint(table, check);
+  const enforce = ddl.enforceNotNull(table, notNull, check);
   return {
-    rollback: [
-      ...ddl.addNotNullCheck(table, notNull, check),
-      // Validated on its own first: a NULL left fails here, naming the check (MySQL's MODIFY would only say "Data truncated"); PostgreSQL's second VALIDATE is a no-op.
-      ...ddl.validateConstraint(table, check),
-      ...ddl.enforceNotNull(table, notNull, check),
-    ],
+    rollback: [...add, ...validate, ...enforce.filter((st) => !validate.some((v) => v.sql === st.sql))],
     rollbackVerify: [
       keyedCheck(ctx, {
         table,

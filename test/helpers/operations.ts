@@ -143,14 +143,19 @@ interface Flow {
 async function withCase<T>(target: Target, c: OperationCase, use: (flow: Flow) => Promise<T>): Promise<T> {
   const db = await target.create('xc_op');
   const dir = await mkdtemp(path.join(tmpdir(), 'xc-op-'));
-  const xc = createXc({ url: db.url, dir, batchSize: 100, batchDelayMs: 5 });
+  // Every event, to find a statement run twice in a row by one phase (campaign FD: a rollback validated its check
+  // twice); anything between two (a lock retry) separates them.
+  const events: string[] = [];
+  const xc = createXc({ url: db.url, dir, batchSize: 100, batchDelayMs: 5, onEvent: (e) => void events.push(e.event === 'step' ? `${e.migration} ${e.phase}: ${e.sql}` : e.event) });
   const writers: Writer[] = [];
   try {
     if (typeof c.setup === 'function') await c.setup(db);
     else await run(db, c.setup);
     const ids = migrationsOf(c).map((_, n) => `000${n + 1}_change`);
     for (const [n, operations] of migrationsOf(c).entries()) await writeFile(path.join(dir, `${ids[n]}.json`), JSON.stringify({ description: c.name, operations }));
-    return await use({ db, xc, dir, ids, writers });
+    const result = await use({ db, xc, dir, ids, writers });
+    expect(events.filter((e, i) => i > 0 && e.includes(': ') && e === events[i - 1])).toEqual([]);
+    return result;
   } finally {
     await Promise.all(writers.map((w) => w.stop()));
     await xc.close();

@@ -564,7 +564,7 @@ describeMysql('MySQL: copied columns', () => {
     });
   });
 
-  it('a foreign-key cascade runs no trigger: contract refuses with the rows, `xc backfill ID` converts them again, contract goes on', async () => {
+  it('a foreign-key cascade runs no trigger: a renamed column gets the key at expand, and the cascade reaches it (campaign FC)', async () => {
     const setup = [
       `CREATE TABLE users (id int PRIMARY KEY)`,
       `CREATE TABLE orders (id int PRIMARY KEY, user_id int NULL, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL)`,
@@ -572,6 +572,25 @@ describeMysql('MySQL: copied columns', () => {
       `INSERT INTO orders VALUES (10, 1), (20, 2)`,
     ];
     await withMigration('0001_owner', [{ renameColumn: { table: 'orders', from: 'user_id', to: 'owner_id' } }], setup, {}, async (db, xc) => {
+      await xc.apply();
+      await xc.deploy.record({ app: 'a', version: '2' });
+      await db.query(`DELETE FROM users WHERE id = 1`); // SET NULL on both columns
+      expect(await db.query(`SELECT id, user_id, owner_id FROM orders ORDER BY id`)).toEqual([{ id: 10, user_id: null, owner_id: null }, { id: 20, user_id: 2, owner_id: 2 }]);
+      await xc.contract();
+      await db.query(`DELETE FROM users WHERE id = 2`);
+      expect(await db.query(`SELECT id, owner_id FROM orders ORDER BY id`)).toEqual([{ id: 10, owner_id: null }, { id: 20, owner_id: null }]);
+    });
+  });
+
+  it('a foreign-key cascade runs no trigger: a copy converted by `up` (no key over it until contract) — contract refuses with the rows, `xc backfill ID` converts them again, contract goes on', async () => {
+    const setup = [
+      `CREATE TABLE users (id int PRIMARY KEY)`,
+      `CREATE TABLE orders (id int PRIMARY KEY, user_id int NULL, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL)`,
+      `INSERT INTO users VALUES (1), (2)`,
+      `INSERT INTO orders VALUES (10, 1), (20, 2)`,
+    ];
+    const operations = [{ alterColumn: { table: 'orders', column: 'user_id', to: 'owner_id', up: 'user_id + 0', down: 'owner_id + 0' } }];
+    await withMigration('0001_owner', operations, setup, {}, async (db, xc) => {
       await xc.apply();
       await xc.deploy.record({ app: 'a', version: '2' });
       await db.query(`DELETE FROM users WHERE id = 1`); // SET NULL on orders.user_id, behind the trigger's back

@@ -83,6 +83,18 @@ for (const target of targets) {
       await refused(s, ['items'], /"items"\."label" is kept in step by a trigger of 0001_rename \(operations\[0\]\.renameColumn\)/);
     });
 
+    it('contract with two pending migrations that apply refuses together: its note says apply names the one to apply first (campaign FD: it said `xc apply` first, which refused)', async () => {
+      const s = await setup(target, items);
+      await s.write('0001_rename', { renameColumn: { table: 'items', from: 'w', to: 'label' } });
+      await s.write('0002_fill', { addColumn: { table: 'items', column: { name: 'tag', type: 'varchar(40)' }, up: target.name === 'postgres' ? "label || '!'" : "CONCAT(label, '!')" } });
+      const result = (await s.xc.contract()) as { migrations: unknown[]; note?: string };
+      expect(result.migrations).toEqual([]);
+      expect(result.note).toBe('2 migrations are not applied yet (0001_rename, …): `xc apply` first — where it refuses them together, it names the one to apply on its own');
+      const err = await rejection(s.xc.apply());
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(/0001_rename/);
+    });
+
     it('two triggers that only read a column do not race: two unique keys converting with `up` over id, while old code writes (fuzz seed 118)', async () => {
       const s = await setup(target, [`CREATE TABLE orders (id int PRIMARY KEY, beta int, gamma varchar(40))`, `INSERT INTO orders VALUES (1, 5, 'a'), (2, 5, 'a'), (3, NULL, NULL)`]);
       const pg = target.name === 'postgres';

@@ -197,6 +197,7 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   keptCheck: (d) => [...d.addCheck('t', 'ck2', '`c` > 1'), ...(d.keptCheck('t', 'ck2', '`c` > 1') ?? [])],
   validateConstraint: (d) => [...d.validateConstraint('t', 'ck'), ...d.validateConstraint('t', 'fk')],
   dropConstraint: (d) => [...d.dropConstraint('t', 'fk'), ...d.dropConstraint('t', 'ck')],
+  cascadingKeysOverCopy: (d) => d.cascadingKeysOverCopy({ table: 't', newColumn: 'name', foreignKeys: [{ table: 't', name: 'fk', columns: ['name'], refTable: 'p', refColumns: ['id'], onDelete: 'set null', temporary: 'fk_t' }] }),
   carryConstraints: (d) => {
     const steps = d.carryConstraints({
       table: 't',
@@ -221,6 +222,7 @@ const everyDdlMethod: { [K in keyof Ddl]: ((ddl: Ddl) => Step[]) | string } = {
   raw: (d) => [d.raw('DROP TABLE IF EXISTS t_old', 'the author\'s')],
   changesTypeInCatalog: 'a decision, no steps',
   conversionNote: 'a note, no steps',
+  preparedKeepOldTypes: 'a flag, no steps',
   shadowKeyIssues: 'a decision, no steps',
   cutOverIssue: 'a decision, no steps',
   handOverSequence: 'no column owns a sequence here: no steps',

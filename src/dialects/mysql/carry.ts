@@ -31,6 +31,54 @@ import { needsOwnIndex } from './keys.js';
 import { mysqlCheckTrigger } from './triggers.js';
 import { validateConstraint } from './constraints.js';
 
+/** A foreign key of that name on the table, over `over` when given (the final one over the new column, not the old column's). */
+const keyQuery = (table: string, name: string, over?: string) =>
+  over === undefined
+    ? `SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(name)}`
+    : `SELECT 1 FROM information_schema.KEY_COLUMN_USAGE WHERE CONSTRAINT_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(name)} AND REFERENCED_TABLE_NAME IS NOT NULL AND COLUMN_NAME = ${literal(over)}`;
+
+/** MariaDB scopes foreign_key_checks to the statement; MySQL has no SET STATEMENT: set on the step's session (reset with it). */
+const uncheckedKeys = (c: MysqlCompiler, sql: string, extra: Partial<Step>): [string, Partial<Step>] =>
+  c.f.mariadb ? [`SET STATEMENT foreign_key_checks=0 FOR ${sql}`, extra] : [sql, { ...extra, prepare: 'SET SESSION foreign_key_checks = 0' }];
+
+/**
+ * `fk` added over the new column under its temporary name, rows unread (checked at the contract's end): done when it,
+ * or the final key over the new column, is there — the step of expand (cascadingKeysOverCopy) and of contract is one.
+ */
+function temporaryKey(c: MysqlCompiler, table: string, newColumn: string, fk: CarriedConstraints['foreignKeys'][number], when: string) {
+  const { temporary } = fk;
+  const references = `FOREIGN KEY (${c.cols(fk.columns)}) REFERENCES ${referencedTable(q, fk)} (${c.cols(fk.refColumns)})${referenceClauses(referenceOptions(fk), 'mysql')}`;
+  // Without an index starting with the key's columns (the old column's index copy serves it: columnCopy), the server
+  // would make one under the temporary name; it is made here by name, and takes the key's own name with it.
+  const ownIndex = needsOwnIndex(c, fk);
+  const lock = `ALGORITHM=INPLACE, LOCK=NONE on ${c.on([table, fk.refTable])} with foreign_key_checks=0 (reads and writes continue; no row read: existing rows are checked last)`;
+  const [sql, extra] = uncheckedKeys(c, c.alter(table, `${ownIndex ? `ADD INDEX ${q(temporary)} (${c.cols(fk.columns)}), ` : ''}ADD CONSTRAINT ${q(temporary)} ${references}`, INPLACE), {
+    creates: [c.object('constraint', table, temporary), ...(ownIndex ? [c.object('index', table, temporary)] : [])],
+  });
+  const step = c.step(sql, `add foreign key ${q(fk.name)} over ${q(newColumn)} under the temporary name ${q(temporary)}, ${when}`, lock, [table, fk.refTable], `SELECT EXISTS(${keyQuery(table, temporary)}) OR EXISTS(${keyQuery(table, fk.name, newColumn)}) AS done`, extra);
+  return { step, ownIndex, references, lock };
+}
+
+/** Whether a key's actions change `column` of the child (ON UPDATE CASCADE / SET NULL / SET DEFAULT; ON DELETE SET …). */
+const actionChanges = (fk: CarriedConstraints['foreignKeys'][number], column: string) =>
+  (fk.columns.includes(column) && !/^(restrict|no action)$/i.test(fk.onUpdate ?? 'restrict')) || (/^set\b/i.test(fk.onDelete ?? '') && (fk.onDeleteColumns ?? fk.columns).includes(column));
+
+/**
+ * Ddl.cascadingKeysOverCopy: MySQL runs no trigger for a change a key's action makes, so without the key over the new
+ * column too a cascade left it stale — for the verify to refuse while cascades went on (a parent re-keyed once a second:
+ * no contract ever), and between the verify and the contract's key for good, the old column's value dropped with it
+ * (campaign FC: the contract failed on its last check, left `contracting`). With it, a cascade changes both columns.
+ */
+export function cascadingKeysOverCopy(c: MysqlCompiler, spec: Pick<CarriedConstraints, 'table' | 'newColumn' | 'foreignKeys'>): Step[] {
+  return spec.foreignKeys
+    .filter((fk) => actionChanges(fk, spec.newColumn))
+    .map((fk) => {
+      const { step, ownIndex } = temporaryKey(c, spec.table, spec.newColumn, fk, 'so that its actions (cascades) change the new column with the old one');
+      c.model.planned.addForeignKey({ ...fk, name: fk.temporary }, ownIndex);
+      return step;
+    });
+}
+
 export function carryConstraints(c: MysqlCompiler, spec: CarriedConstraints): CarriedConstraintSteps {
   const { table, newColumn } = spec;
   const { planned } = c.model;
@@ -38,26 +86,15 @@ export function carryConstraints(c: MysqlCompiler, spec: CarriedConstraints): Ca
   const withDrop: Step[] = [];
   const validate: Step[] = [];
   const { exists } = c.probes;
-  /** A foreign key of that name on the table, over the new column when `over` (the final one, not the old column's). */
-  const key = (name: string, over?: string) =>
-    over === undefined
-      ? `SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(name)}`
-      : `SELECT 1 FROM information_schema.KEY_COLUMN_USAGE WHERE CONSTRAINT_SCHEMA = DATABASE() AND BINARY TABLE_NAME = ${literal(table)} AND CONSTRAINT_NAME = ${literal(name)} AND REFERENCED_TABLE_NAME IS NOT NULL AND COLUMN_NAME = ${literal(over)}`;
-  // MariaDB scopes foreign_key_checks to the statement; MySQL has no SET STATEMENT: set on the step's session (reset with it).
-  const unchecked = (sql: string, extra: Partial<Step>): [string, Partial<Step>] => (c.f.mariadb ? [`SET STATEMENT foreign_key_checks=0 FOR ${sql}`, extra] : [sql, { ...extra, prepare: 'SET SESSION foreign_key_checks = 0' }]);
-
+  const key = (name: string, over?: string) => keyQuery(table, name, over);
+  const unchecked = (sql: string, extra: Partial<Step>) => uncheckedKeys(c, sql, extra);
   for (const { temporary, ...fk } of spec.foreignKeys) {
-    const references = `FOREIGN KEY (${c.cols(fk.columns)}) REFERENCES ${referencedTable(q, fk)} (${c.cols(fk.refColumns)})${referenceClauses(referenceOptions(fk), 'mysql')}`;
-    // Without an index starting with the key's columns (the old column's index copy serves it: columnCopy), the server
-    // would make one under the temporary name; it is made here by name, and takes the key's own name with it.
-    const ownIndex = needsOwnIndex(c, fk);
-    const lock = `ALGORITHM=INPLACE, LOCK=NONE on ${c.on([table, fk.refTable])} with foreign_key_checks=0 (reads and writes continue; no row read: existing rows are checked last)`;
-    const [addSql, addExtra] = unchecked(c.alter(table, `${ownIndex ? `ADD INDEX ${q(temporary)} (${c.cols(fk.columns)}), ` : ''}ADD CONSTRAINT ${q(temporary)} ${references}`, INPLACE), {
-      creates: [c.object('constraint', table, temporary), ...(ownIndex ? [c.object('index', table, temporary)] : [])],
-    });
-    beforeDrop.push(
-      c.step(addSql, `add foreign key ${q(fk.name)} over ${q(newColumn)} under the temporary name ${q(temporary)}, before the old column's goes (new writes checked at once)`, lock, [table, fk.refTable], `SELECT EXISTS(${key(temporary)}) OR EXISTS(${key(fk.name, newColumn)}) AS done`, addExtra),
-    );
+    // Made at expand already where its actions change the column (cascadingKeysOverCopy): its index is as made then.
+    const early = planned.foreignKey(table, temporary);
+    const made = temporaryKey(c, table, newColumn, { ...fk, temporary }, 'before the old column\'s goes (new writes checked at once)');
+    const { references, lock } = made;
+    const ownIndex = early ? planned.hasOwnIndex(table, temporary) : made.ownIndex;
+    if (!early) beforeDrop.push(made.step);
     // Both names differ: MariaDB 10.11 and MySQL 8 drop one key and add the other in one statement, the table never without either.
     const [swapSql, swapExtra] = unchecked(c.alter(table, `DROP FOREIGN KEY ${q(temporary)}, ADD CONSTRAINT ${q(fk.name)} ${references}${ownIndex ? `, RENAME INDEX ${q(temporary)} TO ${q(fk.name)}` : ''}`, INPLACE), {
       creates: [c.object('constraint', table, fk.name)],

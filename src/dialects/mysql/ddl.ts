@@ -31,7 +31,7 @@ import { mysqlConvertTrigger, mysqlFillTrigger } from './triggers.js';
 import { currentTimestampAt, mysqlCompiler, type MysqlFeatures } from './compiler.js';
 import { createTable, dropOldTableName, dropTable, renameTableKeepingOldName, restoreTableName } from './tables.js';
 import { renameConstraint } from './renames.js';
-import { carryConstraints } from './carry.js';
+import { carryConstraints, cascadingKeysOverCopy } from './carry.js';
 import { addColumn, carryAttributes, dropColumn, noWriteBetween, dropNotNull, fillBeforeTriggers, hasTemporaryDefault, invisible, letWritesOmit, refillAfterTriggers, setDefault, storedPlaceholder, syncTrigger } from './columns.js';
 import { addForeignKey, addPrimaryKeyUsingIndex, addUniqueUsingIndex, copiedIndex, copyIndex, createIndex, dropIndex, keyFitsWhole, needsOwnIndex, renameIndex } from './keys.js';
 import { addCheck, addNotNullCheck, keptCheck, dropConstraint, enforceNotNull, notNullCheckExpression, validateConstraint } from './constraints.js';
@@ -59,6 +59,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
   // Read at each call: the planner gives every migration a fresh record.
   const planned = () => model.planned;
   return {
+    preparedKeepOldTypes: false,
     conversionNote: (from, to) => {
       const stamp = (t: string) => /^\s*timestamp\b/i.test(t);
       if (stamp(from) === stamp(to)) return undefined;
@@ -132,6 +133,7 @@ export function createMysqlDdl(f: MysqlFeatures, model: SchemaModel, dialect: Di
     validateConstraint: (table, name) => validateConstraint(c, table, name),
     dropConstraint: (table, name) => dropConstraint(c, table, name),
     carryConstraints: (spec) => carryConstraints(c, spec),
+    cascadingKeysOverCopy: (spec) => cascadingKeysOverCopy(c, spec),
 
     syncTrigger(spec) {
       const steps = syncTrigger(c, spec);

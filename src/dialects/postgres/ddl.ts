@@ -95,6 +95,7 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       : tx(createSql, description, `SHARE on ${q(table)} (blocks writes while the index builds)`, [table], { creates: [object('index', table, name)] });
 
   const ddl: Omit<Ddl, 'syncTrigger' | 'fillTrigger' | 'convertTrigger'> = {
+    preparedKeepOldTypes: true,
     createTable(spec) {
       const { table } = spec;
       // The key is always a table-level one: one spelling for a single column, several flagged columns or the `primaryKey` list.
@@ -305,6 +306,8 @@ export function createPostgresDdl(opts: PostgresDdlOptions): Omit<Ddl, 'syncTrig
       return [tx(sql, `drop constraint ${q(name)} on ${q(table)}`, instant('ACCESS EXCLUSIVE', table, ...tied), [table, ...tied], { removes: object('constraint', table, name) })];
     },
 
+    // A key's action runs as statements that fire the sync trigger: the new column follows a cascade already.
+    cascadingKeysOverCopy: () => [],
     carryConstraints({ table, oldColumn, foreignKeys, checks }) {
       // NOT VALID (addCheck, addForeignKey): enforced for every write from the commit of the old column's drop on,
       // no row read under its lock; VALIDATE later, under SHARE UPDATE EXCLUSIVE (writes continue). No temporary

@@ -290,6 +290,8 @@ for (const target of targets) {
       await toContracted(s, '0001_check');
       await rejects(s.db, `INSERT INTO posts VALUES (2, 'ab')`);
       await s.write('0002_drop', { dropConstraint: { table: 'posts', name: 'title_length', up: 'title', down: PAD } });
+      // `down` converts what the check would refuse: nothing to note.
+      expect(((await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] }).migrations.find((m) => m.id === '0002_drop')!.notes ?? []).toEqual([]);
       await s.xc.apply({ to: 'expand' });
       await s.db.query(`INSERT INTO posts VALUES (2, 'ab')`);
       await s.db.query(`UPDATE posts SET title = 'x' WHERE id = 1`);
@@ -299,6 +301,35 @@ for (const target of targets) {
       await s.db.query(`INSERT INTO posts VALUES (3, 'ab')`);
       expect(await byId(s.db, `SELECT id, title AS v FROM posts WHERE id = 3`)).toEqual({ 3: 'ab' });
       expect(await s.db.triggers()).toEqual([]);
+    });
+
+    it('plan notes what the constraint refuses until contract, and the new version writing it is refused until then (campaign FD: a foreign key dropped for the new version, 31 of its writes refused, plan silent)', async () => {
+      const s = await setup(target, [
+        `CREATE TABLE users (id int PRIMARY KEY)`,
+        `CREATE TABLE cart_items (id int PRIMARY KEY, user_id int NOT NULL, sku varchar(20) NOT NULL, qty int NOT NULL, CONSTRAINT cart_items_user_id_foreign FOREIGN KEY (user_id) REFERENCES users (id), CONSTRAINT cart_items_qty_check CHECK (qty > 0), CONSTRAINT cart_items_sku_unique UNIQUE (sku))`,
+        `INSERT INTO users VALUES (1)`,
+        `INSERT INTO cart_items VALUES (1, 1, 'a', 1)`,
+      ], 'xc_dc');
+      await s.write('0001_d',
+        { dropConstraint: { table: 'cart_items', name: 'cart_items_user_id_foreign' } },
+        { dropConstraint: { table: 'cart_items', name: 'cart_items_qty_check' } },
+        { dropConstraint: { table: 'cart_items', name: 'cart_items_sku_unique' } });
+      const notes = ((await s.xc.plan()) as { migrations: { notes?: string[] }[] }).migrations[0]!.notes ?? [];
+      expect(notes).toEqual([
+        'operations[0].dropConstraint: "cart_items" keeps "cart_items_user_id_foreign" until contract: writes of "user_id" that match no row of "users" are refused, for both versions, until `xc contract` drops it — deploy the version that writes them after contract, or give `down` to convert them until then',
+        expect.stringMatching(/^operations\[1\]\.dropConstraint: "cart_items" keeps "cart_items_qty_check" until contract: writes that break "cart_items_qty_check" \(.*qty.* > 0.*\) are refused, for both versions, until `xc contract` drops it — deploy the version that writes them after contract, or give `down` to convert them until then$/),
+        'operations[2].dropConstraint: "cart_items" keeps "cart_items_sku_unique" until contract: writes that repeat a value of "sku" are refused, for both versions, until `xc contract` drops it — deploy the version that writes them after contract',
+      ]);
+      // As noted: refused after apply, stored after contract.
+      await s.xc.apply();
+      await rejects(s.db, `INSERT INTO cart_items VALUES (2, 100002, 'b', 1)`);
+      await toContracted(s, '0001_d');
+      await s.db.query(`INSERT INTO cart_items VALUES (2, 100002, 'a', 0)`);
+      expect(await s.db.count(`SELECT count(*) FROM cart_items`)).toBe(2);
+      // A primary key's too.
+      await s.write('0002_d', { dropConstraint: { table: 'users', name: (await s.db.query<{ name: string }>(target.name === 'postgres' ? `SELECT conname AS name FROM pg_constraint WHERE conrelid = 'users'::regclass AND contype = 'p'` : `SELECT 'PRIMARY' AS name`))[0]!.name } });
+      const keyNotes = ((await s.xc.plan()) as { migrations: { id: string; notes?: string[] }[] }).migrations.find((m) => m.id === '0002_d')!.notes ?? [];
+      expect(keyNotes).toEqual([expect.stringMatching(/^operations\[0\]\.dropConstraint: "users" keeps "(users_pkey|PRIMARY)" until contract: writes that repeat a value of "id" are refused/)]);
     });
 
     it('up that converts, up/down over several columns, a down that does not compile', async () => {
