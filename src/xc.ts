@@ -27,7 +27,7 @@ import { awaitsContract, canBackfill, canContract, emptyPlan, isAtLeastBackfille
 import { blockerKey, blockersFor, gatherEvidence, rollbackBlockersFor, unseenByGate } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
-import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, notReadyUpTo, removedUnder, takenAsSquashed, type KnownMigrations } from './gate/levels.js';
+import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, notReadyUpTo, removedUnder, takenAsSquashed, undoneSince, type KnownMigrations } from './gate/levels.js';
 import { assertCanRollBack, assertNoDrift, assertNoMissingFiles, type DriftWays, type Loaded } from './engine/guards.js';
 import type { EditableField } from './engine/editedSql.js';
 import { heldByPending, madeByRawSql, madeLater, waitingNote, waitsForRawSql } from './engine/planHints.js';
@@ -482,23 +482,33 @@ class XcImpl implements Xc {
       const { rollbackSparesNewVersion } = await engine(ctx.dialect);
       const gated = rows.filter((r) => r.phase !== 'rolling_back' && !rollbackSparesNewVersion(r.definition));
       const blockers = new Map(gated.map((r) => [r.id, rollbackBlockersFor(r.id, evidence!, r.expandedAt)]));
-      const first = rows.find((r) => (blockers.get(r.id) ?? []).length > 0);
-      if (first && !opts.force) {
-        const list = blockers.get(first.id)!;
+      const refuse = (first: MigrationRow, list: GateBlocker[], during = '') => {
         // Named when it is not the one asked for: a rollback undoes the later migrations in flight first (campaign CH).
         const later = first.id !== target.id ? `rolling back ${target.id} rolls back the later ${rows.filter((r) => r.id > target.id).map((r) => r.id).join(', ')} first; ` : '';
-        throw new RefusedError(
-          `${later}rollback of ${first.id} refused: a live version has it and writes its new shape, which the rollback removes with what was written there\n${list.map((b) => `  - ${b.detail}`).join('\n')}\n` +
+        return new RefusedError(
+          `${later}rollback of ${first.id} refused${during}: a live version has it and writes its new shape, which the rollback removes with what was written there\n${list.map((b) => `  - ${b.detail}`).join('\n')}\n` +
             '(deploy the version before it and `xc deploy retire` this one first; or use --force --reason TEXT to override; it is logged)',
           { migration: first.id, blockers: list },
           { code: 'gate_refused' },
         );
-      }
+      };
+      const first = rows.find((r) => (blockers.get(r.id) ?? []).length > 0);
+      if (first && !opts.force) throw refuse(first, blockers.get(first.id)!);
+      // Asked again as each enters rolling_back (lifecycle.ts, gateOnEntry), for those not rolled back yet: a version
+      // recorded meanwhile (campaign FF). --force overrides the blockers it was shown, not one that appeared since.
+      const shown = new Set([...blockers.values()].flat().map(blockerKey));
+      const again = async () => {
+        const now = await this.evidence(ctx, loaded);
+        for (const r of gated.filter((x) => x.phase !== 'rolled_back')) {
+          const fresh = rollbackBlockersFor(r.id, now, r.expandedAt).filter((b) => !shown.has(blockerKey(b)));
+          if (fresh.length > 0) throw refuse(r, fresh, ' (recorded as it began)');
+        }
+      };
       const outcomes: MigrationOutcome[] = [];
       for (const row of rows) {
         const from = row.phase;
         const held = blockers.get(row.id) ?? [];
-        await rollback(ctx, row, opts.force && held.length > 0 ? { reason: opts.reason!, blockers: held } : undefined);
+        await rollback(ctx, row, opts.force && held.length > 0 ? { reason: opts.reason!, blockers: held } : undefined, gated.length > 0 ? again : undefined);
         outcomes.push({ id: row.id, from, phase: row.phase });
       }
       return { ok: true as const, migrations: outcomes };
@@ -616,7 +626,11 @@ class XcImpl implements Xc {
       const early = o.level !== undefined ? notReadyUpTo(o.level, loaded) : undefined;
       // Both levels kept: the lowered one for the contract gate, the build's own for the rollback gate (gate.ts).
       const recorded = await recordDeployment(ctx, { ...o, level: built.level, buildLevel: asked.level });
-      const warning = [recorded.warning, asked.warning, early, built.warning, removedUnder(built.level, asked.level, loaded.files, loaded.rows), this.squashed(loaded)].filter(Boolean).join('; ');
+      // The phases read again once the record is written: a contract or rollback enters its phase, then asks the gate
+      // (lifecycle.ts, gateOnEntry), so of the two the one or the other sees what the other wrote (campaign FF: a record
+      // landing between a rollback's gate and its phase went unseen by both, the column the version writes dropped).
+      const now = (await this.readState(ctx)).rows;
+      const warning = [recorded.warning, asked.warning, early, built.warning, removedUnder(built.level, asked.level, loaded.files, now), undoneSince(asked.level, loaded.rows, now), this.squashed(loaded)].filter(Boolean).join('; ');
       return { ok: true as const, deployment: recorded.deployment, ...(warning ? { warning } : {}) };
     },
     retire: async (o: { app: string; version: string; env?: string }) => ({ ok: true as const, retired: await retireDeployment(await this.context('deploy retire'), o) }),

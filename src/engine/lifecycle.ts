@@ -31,6 +31,30 @@ async function transition(ctx: EngineContext, row: Row, to: MigrationRow['phase'
   ctx.emit({ event: 'phase', migration: row.id, from, to });
 }
 
+/**
+ * Enter `to` (a contract's `contracting`, a rollback's `rolling_back`), then ask the gate (`gate` throws to refuse).
+ * In this order, as `xc deploy record` writes its record, then reads the phases (xc.ts): of two commands racing, the
+ * one or the other sees what the other wrote — the gate the record, or the record the phase, and warns. Asked first,
+ * a record landing between the gate's read and the phase's write went unseen by both: the rollback or contract removed
+ * what the just-recorded version needs, both commands exit 0 (campaign FF). Refused, the phase is taken back: nothing
+ * of it ran.
+ */
+async function gateOnEntry(ctx: EngineContext, row: Row, to: 'contracting' | 'rolling_back', extra: Parameters<typeof transition>[3], gate?: () => Promise<void>): Promise<void> {
+  const from = row.phase;
+  await transition(ctx, row, to, extra);
+  try {
+    await gate?.();
+  } catch (err) {
+    await inTransaction(ctx.driver, async (s) => {
+      await ctx.store.revertEntry(s, row.id, to, from);
+      await ctx.store.log(s, { migration: row.id, actor: ctx.actor, command: ctx.command, event: from, reason: 'the gate refused on entering ' + to });
+    });
+    row.phase = from;
+    ctx.emit({ event: 'phase', migration: row.id, from: to, to: from });
+    throw err;
+  }
+}
+
 /** Record a failure on the migration's row and in the event log, then rethrow. */
 async function recording<T>(ctx: EngineContext, id: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -151,8 +175,7 @@ export async function contract(ctx: EngineContext, row: Row, forced?: { reason: 
       await requireOldNamesUnused(ctx, row);
       await requireRemovedUnused(ctx, row);
       await verifyBeforeContract(ctx, row);
-      await gate?.();
-      await transition(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'contract' } : { journal: 'contract' });
+      await gateOnEntry(ctx, row, 'contracting', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'contract' } : { journal: 'contract' }, gate);
     } else if (row.phase === 'contracting' && (await contractUndoable(ctx, row))) {
       // Resumed before anything of the old shape went (killed, or stopped at a lock: exit 5): what was made over it
       // since is read again, as from backfilled (campaign AB: an index made in between went with the column, exit 0).
@@ -272,7 +295,7 @@ export async function contractUndoable(ctx: EngineContext, row: Row): Promise<bo
 }
 
 /** Any phase before contracting (or a contract stopped before it removed anything) → rolling_back → rolled_back. */
-export async function rollback(ctx: EngineContext, row: Row, forced?: { reason: string; blockers: unknown[] }): Promise<void> {
+export async function rollback(ctx: EngineContext, row: Row, forced?: { reason: string; blockers: unknown[] }, gate?: () => Promise<void>): Promise<void> {
   await recording(ctx, row.id, async () => {
     // Again on a re-run: a row written since the last attempt is named, not met by a validation. A read that fails
     // (the table an expand stopped before making) names nothing: the rollback's steps meet what is there.
@@ -281,7 +304,7 @@ export async function rollback(ctx: EngineContext, row: Row, forced?: { reason: 
     });
     if (row.phase !== 'rolling_back') {
       await requireRollbackRemovesUnused(ctx, row);
-      await transition(ctx, row, 'rolling_back', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'rollback' } : { journal: 'rollback' });
+      await gateOnEntry(ctx, row, 'rolling_back', forced ? { reason: forced.reason, detail: { forced: true, blockers: forced.blockers }, journal: 'rollback' } : { journal: 'rollback' }, gate);
     }
     // The way on, as a contract step's failure says it (campaign T: a view made over the new column stopped it here).
     await runSteps(ctx, row.id, 'rollback', row.plan.rollback, { expand: row.plan.expand, contract: row.plan.contract }).catch((err: unknown) => {

@@ -151,3 +151,14 @@ export function removedUnder(level: string | null, buildLevel: string | null, fi
   const many = removed.length > 1;
   return `${removed.join(', ')} ${many ? 'are' : 'is'} contracted above this level: this version needs a shape ${many ? 'they' : 'it'} removed (\`xc check\` refuses such a deploy)`;
 }
+
+/**
+ * Migrations up to `level` that were at least backfilled when `deploy record` read the state and began rolling back
+ * before it read again (a rollback racing the record, campaign FF): the version recorded needs what they made.
+ */
+export function undoneSince(level: string | null, before: ReadonlyMap<string, { phase: Phase }>, after: ReadonlyMap<string, { phase: Phase }>): string | undefined {
+  const undone = [...after].filter(([id, r]) => level !== null && id <= level && (r.phase === 'rolling_back' || r.phase === 'rolled_back') && isAtLeastBackfilled(before.get(id)?.phase ?? 'pending')).map(([id]) => id);
+  if (undone.length === 0) return undefined;
+  const many = undone.length > 1;
+  return `${undone.join(', ')} began rolling back as this was recorded: this version needs the shape ${many ? 'they' : 'it'} made, which the rollback removes (\`xc check\` refuses such a deploy) — deploy the version before ${many ? 'them' : 'it'}, or apply ${many ? 'them' : 'it'} again`;
+}

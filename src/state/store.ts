@@ -254,6 +254,15 @@ export class StateStore {
     );
   }
 
+  /**
+   * A phase just entered taken back, nothing of it run: the gate, asked once the phase was written (so that a deploy
+   * record racing it sees the one or the other), refused it (engine/lifecycle.ts, gateOnEntry). Not a move of the
+   * phase machine: the migration is where it was.
+   */
+  async revertEntry(s: Session, id: string, entered: StoredPhase, back: StoredPhase): Promise<void> {
+    await s.query(`UPDATE ${this.t('migrations')} SET phase = ?, updated_at = ${this.dialect.stateNow} WHERE id = ? AND phase = ?`, [back, id, entered]);
+  }
+
   async setError(s: Session, id: string, error: string | null): Promise<void> {
     await s.query(`UPDATE ${this.t('migrations')} SET last_error = ?, updated_at = ${this.dialect.stateNow} WHERE id = ?`, [error, id]);
   }

@@ -362,7 +362,10 @@ for (const target of targets) {
       // Forced again, both shown: overridden, and logged with the reason.
       await xc.contract({ force: true, reason: 'v0 and v1 are being drained' });
       expect(await columns(db)).toEqual(['full_name', 'id']);
-      const contracting = (await xc.log()).events.find((e) => e.event === 'contracting' && e.migration === MERGED);
+      // The refused attempt entered contracting, asked the gate, and took the phase back (logged so); the forced one is the last.
+      const events = (await xc.log()).events.filter((e) => e.migration === MERGED);
+      expect(events.map((e) => e.event).filter((e) => e === 'contracting' || e === 'backfilled').slice(-3)).toEqual(['contracting', 'backfilled', 'contracting']);
+      const contracting = events.filter((e) => e.event === 'contracting').at(-1);
       expect(contracting).toMatchObject({ reason: 'v0 and v1 are being drained', detail: { forced: true } });
       const overridden = (contracting!.detail as { blockers: { kind: string; version?: string }[] }).blockers;
       expect(overridden.map((b) => `${b.kind} ${b.version ?? ''}`.trim()).sort()).toEqual(['deployment v0', 'deployment v1', 'no_deployment']);
