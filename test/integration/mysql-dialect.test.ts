@@ -564,14 +564,15 @@ describeMysql('MySQL: copied columns', () => {
     });
   });
 
+  const ordersWithSetNull = [
+    `CREATE TABLE users (id int PRIMARY KEY)`,
+    `CREATE TABLE orders (id int PRIMARY KEY, user_id int NULL, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL)`,
+    `INSERT INTO users VALUES (1), (2)`,
+    `INSERT INTO orders VALUES (10, 1), (20, 2)`,
+  ];
+
   it('a foreign-key cascade runs no trigger: a renamed column gets the key at expand, and the cascade reaches it (campaign FC)', async () => {
-    const setup = [
-      `CREATE TABLE users (id int PRIMARY KEY)`,
-      `CREATE TABLE orders (id int PRIMARY KEY, user_id int NULL, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL)`,
-      `INSERT INTO users VALUES (1), (2)`,
-      `INSERT INTO orders VALUES (10, 1), (20, 2)`,
-    ];
-    await withMigration('0001_owner', [{ renameColumn: { table: 'orders', from: 'user_id', to: 'owner_id' } }], setup, {}, async (db, xc) => {
+    await withMigration('0001_owner', [{ renameColumn: { table: 'orders', from: 'user_id', to: 'owner_id' } }], ordersWithSetNull, {}, async (db, xc) => {
       await xc.apply();
       await xc.deploy.record({ app: 'a', version: '2' });
       await db.query(`DELETE FROM users WHERE id = 1`); // SET NULL on both columns
@@ -583,14 +584,8 @@ describeMysql('MySQL: copied columns', () => {
   });
 
   it('a foreign-key cascade runs no trigger: a copy converted by `up` (no key over it until contract) — contract refuses with the rows, `xc backfill ID` converts them again, contract goes on', async () => {
-    const setup = [
-      `CREATE TABLE users (id int PRIMARY KEY)`,
-      `CREATE TABLE orders (id int PRIMARY KEY, user_id int NULL, CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL)`,
-      `INSERT INTO users VALUES (1), (2)`,
-      `INSERT INTO orders VALUES (10, 1), (20, 2)`,
-    ];
     const operations = [{ alterColumn: { table: 'orders', column: 'user_id', to: 'owner_id', up: 'user_id + 0', down: 'owner_id + 0' } }];
-    await withMigration('0001_owner', operations, setup, {}, async (db, xc) => {
+    await withMigration('0001_owner', operations, ordersWithSetNull, {}, async (db, xc) => {
       await xc.apply();
       await xc.deploy.record({ app: 'a', version: '2' });
       await db.query(`DELETE FROM users WHERE id = 1`); // SET NULL on orders.user_id, behind the trigger's back
