@@ -24,7 +24,7 @@ import { engineOptions, OPTIONS } from './options.js';
 import { withAdvisoryLock } from './engine/lock.js';
 import { asLockTimeout, asSqlFailed, ensureState } from './engine/retry.js';
 import { awaitsContract, canBackfill, canContract, emptyPlan, isAtLeastBackfilled, isInFlight, isTerminal, isUnstarted, nextPhase, reached, type OperationPlan } from './plan/index.js';
-import { blockerKey, blockersFor, gatherEvidence, rollbackBlockersFor, unseenByGate } from './gate/gate.js';
+import { blockerKey, blockersFor, gatherEvidence, rollbackBlockersFor, rollbackUnknownLevels, unseenByGate } from './gate/gate.js';
 import type { Evidence } from './gate/evidence.js';
 import { listDeployments, recordDeployment, retireDeployment, startHeartbeat } from './gate/deploy.js';
 import { assertKnownLevel, defaultLevel, idsIfAny, levelOfBuild, missedByBuild, notReadyUpTo, removedUnder, takenAsSquashed, undoneSince, type KnownMigrations } from './gate/levels.js';
@@ -476,11 +476,19 @@ class XcImpl implements Xc {
       const rows = all.filter((r) => r.id >= target.id && isInFlight(r.phase)).reverse();
       for (const row of rows) assertCanRollBack(row.id, row, await undoable(row)); // every one, before any is touched
       // The gate, the other way: a version live at a level that has the migration writes its new shape, which a
-      // rollback removes with what it wrote there. One already rolling back has passed it: finishing is always right.
-      const evidence = rows.some((r) => r.phase !== 'rolling_back') ? await this.evidence(ctx, loaded) : undefined;
+      // rollback removes with what it wrote there. One already rolling back has passed it: finishing is always right —
+      // unless it was stopped before any step, where the gate it asked on entering may not have answered (a kill
+      // between the two): asked again, and taken back to the phase it left if refused.
+      const { rollbackSparesNewVersion, rollbackUnbegun, takeBack } = await engine(ctx.dialect);
+      const unbegun = new Map<string, MigrationRow['phase']>();
+      for (const r of rows) {
+        const left = await rollbackUnbegun(ctx, r);
+        if (left) unbegun.set(r.id, left);
+      }
+      const asked = (r: MigrationRow) => r.phase !== 'rolling_back' || unbegun.has(r.id);
+      const evidence = rows.some(asked) ? await this.evidence(ctx, loaded) : undefined;
       // Not for a migration whose rollback takes nothing the new version uses (an in-place change's shadow, a check).
-      const { rollbackSparesNewVersion } = await engine(ctx.dialect);
-      const gated = rows.filter((r) => r.phase !== 'rolling_back' && !rollbackSparesNewVersion(r.definition));
+      const gated = rows.filter((r) => asked(r) && !rollbackSparesNewVersion(r.definition));
       const blockers = new Map(gated.map((r) => [r.id, rollbackBlockersFor(r.id, evidence!, r.expandedAt)]));
       const refuse = (first: MigrationRow, list: GateBlocker[], during = '') => {
         // Named when it is not the one asked for: a rollback undoes the later migrations in flight first (campaign CH).
@@ -493,7 +501,10 @@ class XcImpl implements Xc {
         );
       };
       const first = rows.find((r) => (blockers.get(r.id) ?? []).length > 0);
-      if (first && !opts.force) throw refuse(first, blockers.get(first.id)!);
+      if (first && !opts.force) {
+        for (const r of rows) if (unbegun.has(r.id)) await takeBack(ctx, r, unbegun.get(r.id)!);
+        throw refuse(first, blockers.get(first.id)!);
+      }
       // Asked again as each enters rolling_back (lifecycle.ts, gateOnEntry), for those not rolled back yet: a version
       // recorded meanwhile (campaign FF). --force overrides the blockers it was shown, not one that appeared since.
       const shown = new Set([...blockers.values()].flat().map(blockerKey));
@@ -511,7 +522,8 @@ class XcImpl implements Xc {
         await rollback(ctx, row, opts.force && held.length > 0 ? { reason: opts.reason!, blockers: held } : undefined, gated.length > 0 ? again : undefined);
         outcomes.push({ id: row.id, from, phase: row.phase });
       }
-      return { ok: true as const, migrations: outcomes };
+      const warnings = evidence && gated.length > 0 ? rollbackUnknownLevels(gated.map((r) => r.id), evidence) : [];
+      return { ok: true as const, migrations: outcomes, ...(warnings.length > 0 ? { warnings } : {}) };
     }, opts.takeEditedSql ? 'rollback' : undefined);
   }
 

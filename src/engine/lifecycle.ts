@@ -41,18 +41,39 @@ async function transition(ctx: EngineContext, row: Row, to: MigrationRow['phase'
  */
 async function gateOnEntry(ctx: EngineContext, row: Row, to: 'contracting' | 'rolling_back', extra: Parameters<typeof transition>[3], gate?: () => Promise<void>): Promise<void> {
   const from = row.phase;
-  await transition(ctx, row, to, extra);
+  // The phase left, in the log: a rollback killed before it asked the gate is asked again, and taken back there (rollbackUnbegun).
+  await transition(ctx, row, to, { ...extra, detail: { ...(extra?.detail as object | undefined), from } });
   try {
     await gate?.();
   } catch (err) {
-    await inTransaction(ctx.driver, async (s) => {
-      await ctx.store.revertEntry(s, row.id, to, from);
-      await ctx.store.log(s, { migration: row.id, actor: ctx.actor, command: ctx.command, event: from, reason: 'the gate refused on entering ' + to });
-    });
-    row.phase = from;
-    ctx.emit({ event: 'phase', migration: row.id, from: to, to: from });
+    await takeBack(ctx, row, from);
     throw err;
   }
+}
+
+/** `row`'s phase, just entered and nothing of it run, back to `from` (the gate refused it), logged. */
+export async function takeBack(ctx: EngineContext, row: Row, from: MigrationRow['phase']): Promise<void> {
+  const entered = row.phase;
+  await inTransaction(ctx.driver, async (s) => {
+    await ctx.store.revertEntry(s, row.id, entered, from);
+    await ctx.store.log(s, { migration: row.id, actor: ctx.actor, command: ctx.command, event: from, reason: `the gate refused on entering ${entered}` });
+  });
+  row.phase = from;
+  ctx.emit({ event: 'phase', migration: row.id, from: entered, to: from });
+}
+
+/**
+ * The phase a `rolling_back` migration left, where none of its rollback steps has begun (killed between its entering
+ * and its asking the gate: gateOnEntry); null once one has, or where the log does not say. Such a one is asked again.
+ */
+export async function rollbackUnbegun(ctx: EngineContext, row: Row): Promise<MigrationRow['phase'] | null> {
+  if (row.phase !== 'rolling_back') return null;
+  return withSession(ctx.driver, async (s) => {
+    if ((await ctx.store.steps(s, row.id, 'rollback')).some((st) => st.status !== 'pending')) return null;
+    const entered = (await ctx.store.events(s, { migration: row.id })).filter((e) => e.event === 'rolling_back').at(-1);
+    const from = (entered?.detail as { from?: unknown } | null)?.from;
+    return typeof from === 'string' && from !== 'rolling_back' ? (from as MigrationRow['phase']) : null;
+  });
 }
 
 /** Record a failure on the migration's row and in the event log, then rethrow. */

@@ -69,6 +69,19 @@ export function rollbackBlockersFor(migrationId: string, ev: Evidence, expandedA
 }
 
 /**
+ * What runs now at a level the gate does not know (a session or an instance of a version never recorded): the rollback
+ * gate does not count it — it may be the failed version, or the old one — but says so, naming it (campaign FH: a
+ * rollback dropped a table a connected `svc@v3` wrote, 66 rows and every later write lost, and said nothing while
+ * `deploy list` showed the session). Recorded versions are the records' business: not repeated here.
+ */
+export function rollbackUnknownLevels(ids: string[], ev: Evidence): string[] {
+  const real = (level: string | null | undefined) => level != null && ev.knownLevels.has(level);
+  return ev.live
+    .filter((v) => v.kind !== 'deployment' && !real(v.buildLevel) && !real(v.level))
+    .map((v) => `${v.describe(levelText(v.level))}: the gate cannot tell whether it has ${ids.join(', ')} — if it does, this rollback removes what it writes there; make sure none of the failed version's instances is left`);
+}
+
+/**
  * The blockers of contracting `migrationId`, which began expanding at `expandedAt`. An id is no date: a branch
  * merged with an id below a live build's level was never in that build. So a version whose level was set (recorded,
  * started) before the migration began expanding does not count as having it — pipelines expand before they deploy.

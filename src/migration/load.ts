@@ -392,6 +392,20 @@ export function timestampId(now: Date): string {
 }
 
 /**
+ * `now`'s timestamp, or one second past the newest timestamp id of `dir` where that is not earlier: ids sort by name,
+ * so files made within one second ran alphabetically, not in the order made (campaign FH: `xc new z_create_table;
+ * xc new a_index_it` put the index first).
+ */
+async function nextTimestamp(dir: string, now: Date): Promise<string> {
+  const stamped = (await readdir(dir).catch(() => [] as string[])).map((n) => /^(\d{14})_/.exec(n)?.[1]).filter((x): x is string => x !== undefined);
+  const newest = stamped.sort().at(-1);
+  const at = timestampId(now);
+  if (newest === undefined || newest < at) return at;
+  const [y, mo, d, h, mi, se] = [0, 4, 6, 8, 10, 12].map((i, k) => Number(newest.slice(i, i + (k === 0 ? 4 : 2))));
+  return timestampId(new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, se! + 1)));
+}
+
+/**
  * The format `xc new` writes when none is given: that of the newest migration
  * in `dir` when it is .ts/.mts, .json or .yaml/.yml (a YAML project keeps
  * getting YAML without a flag), else ts.
@@ -433,7 +447,7 @@ export async function newMigrationFile(
   }
   const template = TEMPLATES[format];
   await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${timestampId(now)}_${name}.${format}`);
+  const file = path.join(dir, `${await nextTimestamp(dir, now)}_${name}.${format}`);
   try {
     await writeFile(file, template(name), { flag: 'wx' });
   } catch (err) {

@@ -86,6 +86,41 @@ for (const target of targets) {
       expect(await s.db.query(`SELECT name FROM users WHERE id = 3`)).toEqual([{ name: 'c' }]);
     });
 
+    it('rollback stopped between entering rolling_back and asking the gate (as a kill stops it), the new version recorded then: the re-run asks again, refuses, and takes the phase back', async () => {
+      const { s, other } = await raced();
+      const stopping = createXc({
+        url: s.db.url,
+        dir: s.dir,
+        onEvent: (e) => {
+          if (e.event === 'phase' && e.to === 'rolling_back') throw new Error('stopped here by the test');
+        },
+      });
+      onCleanup(() => stopping.close());
+      await expect(stopping.rollback()).rejects.toThrow();
+      expect(await phaseOf(s)).toBe('rolling_back');
+      // The build that ships 0001 (its level named: the default is the newest migration backfilled, which 0001 is not now).
+      const recorded = await other.deploy.record({ app: 'shop', version: 'v1', level: '0001_rename' });
+      expect(recorded.warning).toMatch(/0001_rename \(rolling_back\)/);
+      const err = await rejection(s.xc.rollback());
+      expect(err.exitCode, err.message).toBe(3);
+      expect(err.message).toMatch(/rollback of 0001_rename refused[^]*shop@v1/);
+      expect(await phaseOf(s)).toBe('backfilled');
+      expect(await columnNames(s)).toEqual(expect.arrayContaining(['name', 'full_name']));
+      // The version retired, the rollback goes through.
+      await s.xc.deploy.retire({ app: 'shop', version: 'v1' });
+      await s.xc.rollback();
+      expect(await phaseOf(s)).toBe('rolled_back');
+    });
+
+    it('a rollback with an instance of an unknown level running: not counted, but named in a warning (campaign FH: a connected svc@v3 lost its table silently)', async () => {
+      const { s } = await raced();
+      const beat = await s.xc.startHeartbeat({ app: 'shop', version: 'v3', level: null });
+      onCleanup(() => beat.stop());
+      const result = (await s.xc.rollback()) as { migrations: { id: string; phase: string }[]; warnings?: string[] };
+      expect(result.migrations).toEqual([expect.objectContaining({ id: '0001_rename', phase: 'rolled_back' })]);
+      expect(result.warnings).toEqual([expect.stringMatching(/shop@v3.*an unknown level.*the gate cannot tell whether it has 0001_rename — if it does, this rollback removes what it writes there/)]);
+    });
+
     it('a record that comes after the phase is written reads it, and warns', async () => {
       const { s, other } = await raced();
       await s.xc.deploy.record({ app: 'shop', version: 'v1' });

@@ -224,6 +224,21 @@ describe('newMigrationFile', () => {
     });
   }
 
+  it('files made within one second (or after a newer one) get ids in the order made (campaign FH: a_index_it sorted before z_create_table)', async () => {
+    const target = path.join(dir, 'migrations');
+    const names = ['z_create_table', 'a_index_it', 'm_fill'];
+    const made = [];
+    for (const name of names) made.push(path.basename(await newMigrationFile(target, name, 'json', now)));
+    expect(made).toEqual(['20261127120005_z_create_table.json', '20261127120006_a_index_it.json', '20261127120007_m_fill.json']);
+    expect((await loadMigrations(target).catch(() => [])).length).toBe(0); // empty templates: refused, as above
+    expect([...made].sort()).toEqual(made);
+    // Past the end of a minute, a day, a year.
+    const late = path.join(dir, 'late');
+    const eve = new Date(Date.UTC(2026, 11, 31, 23, 59, 59));
+    expect(path.basename(await newMigrationFile(late, 'a', 'json', eve))).toBe('20261231235959_a.json');
+    expect(path.basename(await newMigrationFile(late, 'b', 'json', eve))).toBe('20270101000000_b.json');
+  });
+
   // The commented examples are real: uncommented, each one loads.
   for (const format of ['ts', 'yaml'] as const) {
     it(`the ${format} template's examples are valid operations once uncommented`, async () => {
@@ -245,16 +260,17 @@ describe('newMigrationFile', () => {
     expect(path.extname(await newMigrationFile(target, 'first', undefined, now))).toBe('.ts');
     await writeFile(path.join(target, '20990101000000_later.yml'), 'operations: [{ dropTable: { table: t } }]\n');
     expect(path.extname(await newMigrationFile(target, 'second', undefined, now))).toBe('.yaml');
-    await writeFile(path.join(target, '20990101000001_later.json'), '{}');
+    await writeFile(path.join(target, '20990101000009_later.json'), '{}');
     expect(path.extname(await newMigrationFile(target, 'third', undefined, now))).toBe('.json');
   });
 
-  it('refuses unsafe names and existing files', async () => {
+  it('refuses unsafe names', async () => {
     await expect(newMigrationFile(dir, '../evil')).rejects.toThrow(InvalidInputError);
     await expect(newMigrationFile(dir, 'has space')).rejects.toThrow(InvalidInputError);
     await newMigrationFile(dir, 'a', 'json', now);
-    await expect(newMigrationFile(dir, 'a', 'json', now)).rejects.toThrow(/already exists/);
-    expect(await readdir(dir)).toHaveLength(1);
+    // The same name again within the second: the next second's id (ids are unique by their timestamp), not a clash.
+    expect(path.basename(await newMigrationFile(dir, 'a', 'json', now))).toBe('20261127120006_a.json');
+    expect(await readdir(dir)).toHaveLength(2);
   });
 });
 
