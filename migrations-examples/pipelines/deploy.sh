@@ -75,7 +75,9 @@ newer="$(xc status --json | node -e '
 ')"
 if [ -n "$newer" ]; then
   echo "xc: $APP@$VERSION lacks migrations the database has begun ($(echo $newer | tr ' ' ',')): a rollback deploy." >&2
-  echo "xc: contract them from a build that has them once it is live, or undo them from its checkout: xc rollback" >&2
+  # `xc rollback ID` undoes ID and every later one; plain `xc rollback`, the newest only.
+  oldest="$(echo $newer | tr ' ' '\n' | sort | head -n 1)"
+  echo "xc: contract them from a build that has them once it is live, or undo them from its checkout: xc rollback $oldest" >&2
   exit 0
 fi
 if xc contract; then
