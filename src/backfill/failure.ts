@@ -35,12 +35,12 @@ export async function batchFailure(driver: Driver, d: Dialect, opts: { migration
   }
   const where = row ? `at the row ${rowNamed(row)}` : 'in a batch';
   return new SqlFailedError(
-    `backfill of "${spec.table}" stopped ${where}: ${serverWords(row?.error ?? err)}. Nothing of that batch was written; ` +
+    `backfill of "${spec.table}" stopped ${where}: ${serverWords(row?.error ?? err).replace(/\.+$/, '')}. Nothing of that batch was written; ` +
       // No row fails alone: the batch's error is not a row's (a lost connection, a server stopped) — campaign FF: "fix
       // the row" named none to fix.
       (row
         ? `fix the row and run the command again, which resumes there; to change the expression instead, \`xc rollback ${migration}\`, edit the file and apply it again (an applied migration's file is not edited: xc refuses the drift)`
-        : `no row of it fails alone, so this is not a row's: once what the server says is mended (a lost connection or a server restarted: nothing to mend), run the command again, which resumes there`),
+        : `no row of it fails on its own, so the cause is not a row: once what the server says is mended (a lost connection or a server restarted: nothing to mend), run the command again, which resumes there`),
     { migration, table: spec.table, ...(row ? { row: row.shown } : {}), code: errorCode(row?.error) ?? errorCode(err) },
     { cause: row?.error ?? err },
   );

@@ -310,6 +310,10 @@ export async function contractUndoable(ctx: EngineContext, row: Row): Promise<bo
       const step = row.plan.contract[seq];
       if (!step?.removesOldShape || status === 'pending') continue;
       if (status === 'done' || !step.probe || (await probe(s, step.probe))) return false;
+      // A group of statements that commit one by one (MySQL's LOCK TABLES step), stopped part-way: one of its
+      // statements done is a removal begun — the sync triggers gone and the old column still there read as "nothing
+      // removed", the gate held the contract, and neither version's writes reached the other (campaign FG).
+      for (const st of step.statements ?? []) if (typeof st !== 'string' && st.unless && (await probe(s, st.unless))) return false;
     }
     return true;
   });

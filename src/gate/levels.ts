@@ -149,7 +149,10 @@ export function removedUnder(level: string | null, buildLevel: string | null, fi
   const removed = [...rows].filter(([id, r]) => reached(r.phase, 'contracting') && above(id, own.has(id) ? buildLevel : level)).map(([id]) => id);
   if (removed.length === 0) return undefined;
   const many = removed.length > 1;
-  return `${removed.join(', ')} ${many ? 'are' : 'is'} contracted above this level: this version needs a shape ${many ? 'they' : 'it'} removed (\`xc check\` refuses such a deploy)`;
+  // One contracting as this is recorded may yet be refused by the gate, reading this record (campaign FG): said so.
+  const underWay = removed.filter((id) => rows.get(id)?.phase === 'contracting');
+  const yet = underWay.length > 0 ? ` (${underWay.join(', ')} ${underWay.length > 1 ? 'are' : 'is'} contracting now: if the gate refuses ${underWay.length > 1 ? 'them' : 'it'}, reading this record, nothing is removed — \`xc status\` tells)` : '';
+  return `${removed.join(', ')} ${many ? 'are' : 'is'} contracted above this level: this version needs a shape ${many ? 'they' : 'it'} removed (\`xc check\` refuses such a deploy)${yet}`;
 }
 
 /**

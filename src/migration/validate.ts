@@ -58,27 +58,38 @@ export function formatPath(p: readonly PropertyKey[]): string {
   return out;
 }
 
-/** The keys the schema allows at `p`, when known (for "unknown key" messages). */
-function allowedKeys(p: readonly PropertyKey[]): string[] | null {
-  let schema: unknown;
-  let rest: readonly PropertyKey[];
-  if (p.length === 0) return Object.keys(MigrationSchema.shape);
-  if (p[0] === 'operations' && typeof p[2] === 'string') {
-    schema = (OperationSchemas as Record<string, unknown>)[p[2]];
-    rest = p.slice(3);
-  } else return null;
-  const unwrap = (s: unknown): unknown => {
-    let cur = s as { unwrap?: () => unknown; shape?: unknown };
-    while (cur && !cur.shape && typeof cur.unwrap === 'function') cur = cur.unwrap() as typeof cur;
-    return cur;
-  };
-  for (const k of rest) {
+/** Through optional, nullable and refined wrappers; not into an array (zod's `unwrap` of one is its element). */
+const unwrap = (s: unknown): unknown => {
+  let cur = s as { unwrap?: () => unknown; shape?: unknown; element?: unknown };
+  while (cur && !cur.shape && !cur.element && typeof cur.unwrap === 'function') cur = cur.unwrap() as typeof cur;
+  return cur;
+};
+
+/** The schema at `p` of an operation (or the file's top level), when known. */
+function schemaAt(p: readonly PropertyKey[]): unknown {
+  if (p.length === 0) return MigrationSchema;
+  if (p[0] !== 'operations' || typeof p[2] !== 'string') return undefined;
+  let schema: unknown = (OperationSchemas as Record<string, unknown>)[p[2]];
+  for (const k of p.slice(3)) {
     const s = unwrap(schema) as { shape?: Record<string, unknown>; element?: unknown; valueType?: unknown };
     if (typeof k === 'number') schema = s?.element ?? s?.valueType;
     else schema = s?.shape?.[k as string] ?? s?.valueType;
   }
-  const shape = (unwrap(schema) as { shape?: Record<string, unknown> })?.shape;
+  return schema;
+}
+
+/** The keys the schema allows at `p`, when known (for "unknown key" messages). */
+function allowedKeys(p: readonly PropertyKey[]): string[] | null {
+  const shape = (unwrap(schemaAt(p)) as { shape?: Record<string, unknown> })?.shape;
   return shape ? Object.keys(shape) : null;
+}
+
+/** The objects a union at `p` takes, by their keys (`{ expression } or { identity }`), when each is one (campaign FH: "expected object or object"). */
+function objectAlternatives(p: readonly PropertyKey[]): string | null {
+  const options = (unwrap(schemaAt(p)) as { options?: unknown[] })?.options;
+  const shapes = options?.map((o) => (unwrap(o) as { shape?: Record<string, unknown> })?.shape);
+  if (!shapes || shapes.length === 0 || shapes.some((x) => !x)) return null;
+  return shapes.map((x) => `{ ${Object.keys(x!).join(', ')} }`).join(' or ');
 }
 
 function issueText(issue: z.core.$ZodIssue): string {
@@ -96,7 +107,9 @@ function issueText(issue: z.core.$ZodIssue): string {
       const types = issue.errors.map((b) => (b[0]?.code === 'invalid_type' && b[0].path.length === 0 ? b[0] : null));
       if (types.every((t) => t)) {
         const received = /received (\w+)/.exec(types[0]!.message)?.[1];
-        return `expected ${types.map((t) => (t as { expected: string }).expected).join(' or ')}${received ? `, received ${received}` : ''}`;
+        const expected = [...new Set(types.map((t) => (t as { expected: string }).expected))];
+        const objects = expected.length === 1 && expected[0] === 'object' ? objectAlternatives(issue.path) : null;
+        return `expected ${objects ?? expected.join(' or ')}${received ? `, received ${received}` : ''}`;
       }
       return `expected one of: ${alts.join(' | ')}`;
     }

@@ -22,9 +22,9 @@ for (const target of targets) {
       await db.query(`INSERT INTO t VALUES (1, '1'), (2, '2'), (3, 'x'), (4, '4')`);
       const dialect = await detectDialect(driver);
       const spec = { table: 't', set: { v: 'v' }, key: ['id'], integerKey: true };
-      const lost = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      const lost = Object.assign(new Error('read ECONNRESET.'), { code: 'ECONNRESET' }); // MariaDB's words end with a period
       const whole = await batchFailure(driver, dialect, { migration: '0001_m', spec, lockTimeoutMs: 2000 }, null, ['4'], lost);
-      expect(whole.message).toBe('backfill of "t" stopped in a batch: read ECONNRESET. Nothing of that batch was written; no row of it fails alone, so this is not a row\'s: once what the server says is mended (a lost connection or a server restarted: nothing to mend), run the command again, which resumes there');
+      expect(whole.message).toBe('backfill of "t" stopped in a batch: read ECONNRESET. Nothing of that batch was written; no row of it fails on its own, so the cause is not a row: once what the server says is mended (a lost connection or a server restarted: nothing to mend), run the command again, which resumes there');
       // A conversion that fails on one row alone (PostgreSQL; MariaDB warns and stores a 0): that row, and the way to fix it.
       if (target.name === 'postgres') {
         const converting = { ...spec, set: { v: `CAST(CAST(v AS int) AS varchar(10))` } };

@@ -59,9 +59,14 @@ function temporaryKey(c: MysqlCompiler, table: string, newColumn: string, fk: Ca
   return { step, ownIndex, references, lock };
 }
 
-/** Whether a key's actions change `column` of the child (ON UPDATE CASCADE / SET NULL / SET DEFAULT; ON DELETE SET …). */
+/**
+ * Whether a key's actions change `column` of the child (ON UPDATE CASCADE / SET NULL / SET DEFAULT; ON DELETE SET …).
+ * A key of one column only: a second key sharing the others' columns with the first fails their cascades — the first
+ * changes the shared column, the second's row then matches no parent (campaign FG: `UPDATE p SET b` refused, error
+ * 1452, and a SET NULL leaving the copy's value). A composite key's copy is converted again by the backfill instead.
+ */
 const actionChanges = (fk: CarriedConstraints['foreignKeys'][number], column: string) =>
-  (fk.columns.includes(column) && !/^(restrict|no action)$/i.test(fk.onUpdate ?? 'restrict')) || (/^set\b/i.test(fk.onDelete ?? '') && (fk.onDeleteColumns ?? fk.columns).includes(column));
+  fk.columns.length === 1 && ((fk.columns.includes(column) && !/^(restrict|no action)$/i.test(fk.onUpdate ?? 'restrict')) || (/^set\b/i.test(fk.onDelete ?? '') && (fk.onDeleteColumns ?? fk.columns).includes(column)));
 
 /**
  * Ddl.cascadingKeysOverCopy: MySQL runs no trigger for a change a key's action makes, so without the key over the new
