@@ -189,6 +189,8 @@ describe('loadMigrations', () => {
     ['TS without default export', '0002_x.ts', `export const operations = [];\n`, [/0002_x\.ts: no default export; expected `export default defineMigration/]],
     ['nested wrong type', '0002_x.yaml', 'operations:\n  - addColumn:\n      table: a\n      column: { name: c, type: text, nullable: maybe }\n', [/operations\[0\]\.addColumn\.column\.nullable: expected boolean, received string/]],
     ['not an object', '0002_x.json', '[1]', [/0002_x\.json: expected object, received array/]],
+    // Campaign FH: "expected object or object".
+    ['one of two objects', '0002_x.json', JSON.stringify({ operations: [{ createTable: { table: 's', columns: [{ name: 'id', type: 'bigint', primaryKey: true, generated: 'identity' }] } }] }), [/operations\[0\]\.createTable\.columns\[0\]\.generated: expected \{ expression \} or \{ identity \}, received string/]],
     [
       'a YAML alias bomb (issue 11)',
       '0002_x.yaml',
