@@ -5,7 +5,8 @@
  * reason — or, under CI=true, fails (test/helpers/test-servers-decision.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { startMariadb, type Server } from '../chaos/servers.js';
 import pg from 'pg';
 import { TEST_SERVERS, planServer, type TestServer } from './test-servers-decision.js';
 
@@ -72,4 +73,19 @@ export async function createPgDatabase(prefix = 'xc_t'): Promise<TestDb> {
       await a.end();
     },
   };
+}
+
+/**
+ * A MariaDB of the calling describe block's own (started before its tests, stopped after, by pid): for a test that may
+ * crash the server or hold a server-wide lock, which the shared one must never meet.
+ */
+export function privateMariadb(): { readonly server: Server } {
+  const held = {} as { server: Server };
+  beforeAll(async () => {
+    held.server = await startMariadb();
+  }, 120_000);
+  afterAll(async () => {
+    await held.server?.stop();
+  });
+  return held;
 }

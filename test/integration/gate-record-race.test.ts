@@ -9,11 +9,24 @@
  * taking the phase back. Whichever way such a race goes, one of the two says so.
  */
 import { expect, it } from 'vitest';
-import { createXc } from '../../src/index.js';
+import { createXc, type XcEvent } from '../../src/index.js';
 import { targets } from '../helpers/targets.js';
 import { onCleanup, rejection, setup } from '../helpers/scenario.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An xc on `s` that stops (as a kill would) at the first event `at` picks, before what follows it runs. */
+function stoppedAt(s: { db: { url: string }; dir: string }, at: (e: XcEvent) => boolean) {
+  const xc = createXc({
+    url: s.db.url,
+    dir: s.dir,
+    onEvent: (e) => {
+      if (at(e)) throw new Error('stopped here by the test');
+    },
+  });
+  onCleanup(() => xc.close());
+  return xc;
+}
 
 for (const target of targets) {
   target.describe(`deploy record racing a contract or a rollback (${target.name})`, () => {
@@ -88,14 +101,7 @@ for (const target of targets) {
 
     it('rollback stopped between entering rolling_back and asking the gate (as a kill stops it), the new version recorded then: the re-run asks again, refuses, and takes the phase back', async () => {
       const { s, other } = await raced();
-      const stopping = createXc({
-        url: s.db.url,
-        dir: s.dir,
-        onEvent: (e) => {
-          if (e.event === 'phase' && e.to === 'rolling_back') throw new Error('stopped here by the test');
-        },
-      });
-      onCleanup(() => stopping.close());
+      const stopping = stoppedAt(s, (e) => e.event === 'phase' && e.to === 'rolling_back');
       await expect(stopping.rollback()).rejects.toThrow();
       expect(await phaseOf(s)).toBe('rolling_back');
       // The build that ships 0001 (its level named: the default is the newest migration backfilled, which 0001 is not now).
@@ -126,14 +132,7 @@ for (const target of targets) {
       const { s } = await raced('varchar(40)');
       await s.xc.deploy.record({ app: 'shop', version: 'v1' });
       await s.xc.deploy.retire({ app: 'shop', version: 'v0' });
-      const stopping = createXc({
-        url: s.db.url,
-        dir: s.dir,
-        onEvent: (e) => {
-          if (e.event === 'step' && /remove trigger/.test(e.description)) throw new Error('stopped here by the test');
-        },
-      });
-      onCleanup(() => stopping.close());
+      const stopping = stoppedAt(s, (e) => e.event === 'step' && /remove trigger/.test(e.description));
       await expect(stopping.contract()).rejects.toThrow();
       // As a kill -9 leaves it part-way through the group: begun, its first statements (the triggers' removal) done.
       await s.db.query(`UPDATE xc_steps SET status = 'running' WHERE migration_id = '0001_rename' AND phase = 'contract' AND statement LIKE 'LOCK TABLES%'`);

@@ -8,27 +8,20 @@ import mysql from 'mysql2/promise';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createXc } from '../../src/index.js';
-import { startMariadb, type Server } from '../chaos/servers.js';
-import { describeMysql } from '../helpers/servers.js';
+import { describeMysql, privateMariadb } from '../helpers/servers.js';
 
 const RENAMES = ['a', 'b', 'c', 'e'];
 
 describeMysql('MariaDB: contracts over a table whose default draws from a sequence, under writers (private server)', () => {
-  let server: Server;
-  beforeAll(async () => {
-    server = await startMariadb();
-  }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const priv = privateMariadb();
 
   it('each rename contracted while two writers insert: the server stays up, every insert told it succeeded is there', async () => {
-    const admin = await mysql.createConnection({ uri: server.url });
+    const admin = await mysql.createConnection({ uri: priv.server.url });
     await admin.query('CREATE DATABASE app');
     await admin.end();
-    const url = server.urlOf('app');
+    const url = priv.server.urlOf('app');
     const db = await mysql.createConnection({ uri: url });
     await db.query('CREATE SEQUENCE seq1');
     await db.query(`CREATE TABLE t (id int AUTO_INCREMENT PRIMARY KEY, ${RENAMES.map((c) => `${c} varchar(40)`).join(', ')}, d bigint DEFAULT (nextval(seq1)), tag varchar(40))`);

@@ -16,10 +16,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startMariadb, type Server } from '../chaos/servers.js';
+import { afterEach, expect, it } from 'vitest';
 import { runXcWithin, type BoundedRun } from '../helpers/cli.js';
-import { describeMysql, MYSQL_URL } from '../helpers/servers.js';
+import { describeMysql, MYSQL_URL, privateMariadb } from '../helpers/servers.js';
 
 /** The retry budget the runs get: every exit 5 must come well within BOUND_MS of it. */
 const RETRY_FOR = '3s';
@@ -177,15 +176,9 @@ async function killQuery(c: mysql.Connection): Promise<void> {
 }
 
 describeMysql('MariaDB: FLUSH TABLES WITH READ LOCK and LOCK TABLES on a private server', () => {
-  let server: Server;
-  beforeAll(async () => {
-    server = await startMariadb();
-  }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const priv = privateMariadb();
 
-  const open = () => database(server.url, (name) => server.urlOf(name));
+  const open = () => database(priv.server.url, (name) => priv.server.urlOf(name));
 
   it('without metadata_lock_info: FTWRL held before xc starts (no state yet, then a state write) → exit 5 within the budget naming it; after release a re-run converges', async () => {
     const db = await open();
@@ -236,7 +229,7 @@ describeMysql('MariaDB: FLUSH TABLES WITH READ LOCK and LOCK TABLES on a private
   }, 120_000);
 
   it('with metadata_lock_info: an idle LOCK TABLES WRITE holder and an FTWRL holder are named as holders (not possible ones); re-runs converge', async () => {
-    const admin = await mysql.createConnection({ uri: server.url });
+    const admin = await mysql.createConnection({ uri: priv.server.url });
     await admin.query(`INSTALL SONAME 'metadata_lock_info'`).catch((err: { errno?: number }) => {
       if (err.errno !== 1968) throw err; // already installed
     });
